@@ -1,0 +1,3 @@
+from platecheck.cli import main
+
+raise SystemExit(main())

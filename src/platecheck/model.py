@@ -1,0 +1,275 @@
+"""The objects that flow through platecheck.
+
+config -> discover -> plan -> render -> parse -> policies -> waivers -> report.
+Every stage takes and returns these frozen objects; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+# A path into a YAML tree: mapping keys and sequence indexes, e.g. ("image", "tag").
+KeyPath = tuple[str | int, ...]
+
+
+class Level(enum.StrEnum):
+    """How much a finding matters. Configured per policy (and environment), never by a policy."""
+
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+    OFF = "off"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem, carrying everything a reporter needs.
+
+    Policies fill message, location, resource and (optionally) remediation; the engine stamps
+    ``policy``, ``level``, ``environment``/``target`` defaults and ``waived``.
+    ``file`` is relative to the repository root (POSIX separators); ``line`` is 1-based.
+    """
+
+    policy: str
+    message: str
+    file: str | None = None
+    line: int | None = None
+    level: Level = Level.ERROR
+    environment: str | None = None
+    target: str | None = None  # RenderTarget.id, e.g. "prod/plate-web"
+    resource: str | None = None  # e.g. "Deployment/plate-web" or "Deployment/plate-web[nginx]"
+    remediation: str = ""
+    waived: str | None = None  # the waiver's reason when a waiver matched
+
+    @property
+    def location(self) -> str:
+        if self.file is None:
+            return "<repository>"
+        return f"{self.file}:{self.line}" if self.line else self.file
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a value was written: a repository-relative file and 1-based line."""
+
+    file: str
+    line: int | None
+
+
+@dataclass(frozen=True)
+class ValuesFile:
+    """A YAML values file loaded with the line of every key path."""
+
+    path: Path  # absolute
+    rel: str  # relative to the repository root
+    data: Mapping[str, Any]
+    lines: Mapping[KeyPath, int]  # key path -> line of the key (or list item)
+
+
+@dataclass(frozen=True)
+class MergedValues:
+    """Values after Helm's merge order (chart values.yaml, then value files, inline values,
+    parameters), with the origin of every leaf: the last source in override order that set it."""
+
+    data: Mapping[str, Any]
+    origins: Mapping[KeyPath, Origin]
+
+
+@dataclass(frozen=True)
+class HelmParameter:
+    name: str
+    value: str
+    force_string: bool = False
+
+
+@dataclass(frozen=True)
+class HelmSourceSpec:
+    """``spec.source.helm`` of an Argo CD Application.
+
+    https://argo-cd.readthedocs.io/en/stable/user-guide/helm/
+    """
+
+    value_files: tuple[str, ...] = ()
+    values: str | None = None  # the string form of helm.values
+    values_object: Mapping[str, Any] | None = None
+    parameters: tuple[HelmParameter, ...] = ()
+    release_name: str | None = None
+    ignore_missing_value_files: bool = False
+    skip_crds: bool = False
+    pass_credentials: bool = False
+    api_versions: tuple[str, ...] = ()
+    kube_version: str | None = None
+    namespace: str | None = None
+    line: int | None = None  # line of the ``helm:`` key
+
+
+@dataclass(frozen=True)
+class Source:
+    """One entry of ``spec.source`` / ``spec.sources``."""
+
+    repo_url: str
+    target_revision: str | None
+    path: str | None  # a directory in a Git repository
+    chart: str | None  # a chart name in a Helm repository (remote)
+    ref: str | None  # name other sources use as ``$ref/...``
+    helm: HelmSourceSpec | None
+    directory: Mapping[str, Any] | None  # ``directory:`` options (recurse, include, exclude)
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Application:
+    """An Argo CD Application manifest as written in the repository."""
+
+    name: str
+    file: str  # repository-relative
+    line: int  # line of the document's first key
+    namespace: str | None  # metadata.namespace
+    labels: Mapping[str, str]
+    annotations: Mapping[str, str]
+    project: str | None
+    destination_namespace: str | None
+    destination_server: str | None
+    sources: tuple[Source, ...]
+    sync_policy: Mapping[str, Any] | None
+    ignore_differences: tuple[Mapping[str, Any], ...]
+    raw: Mapping[str, Any]
+    lines: Mapping[KeyPath, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart directory with its parsed Chart.yaml."""
+
+    path: Path  # absolute
+    rel: str  # relative to the repository root
+    name: str
+    version: str
+    api_version: str
+    metadata: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class RenderTarget:
+    """One thing to render: an Application's Helm source, or a chart with one environment's
+    values file when a chart directory is linted directly."""
+
+    id: str  # "<environment>/<app>", e.g. "prod/plate-web"
+    environment: str  # configured environment name, e.g. "prod"
+    app: str  # application name without the environment suffix, e.g. "plate-web"
+    application: Application | None
+    chart: Chart | None  # None when the source is remote (not rendered)
+    release_name: str
+    namespace: str
+    value_files: tuple[ValuesFile, ...]  # in override order, chart values.yaml excluded
+    inline_values: tuple[tuple[Mapping[str, Any], Origin], ...] = ()  # values/valuesObject/params
+    api_versions: tuple[str, ...] = ()
+    kube_version: str | None = None
+    skip_crds: bool = False
+    remote: Source | None = None  # set when the chart lives in a remote repository
+    production: bool = False  # the environment is configured as production
+
+    @property
+    def rendered_here(self) -> bool:
+        return self.remote is None and self.chart is not None
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One rendered Kubernetes object and the template it came from."""
+
+    api_version: str
+    kind: str
+    name: str
+    namespace: str | None
+    doc: Mapping[str, Any]
+    template: str | None  # the ``# Source:`` path, e.g. "plate-web/templates/deployment.yaml"
+    template_file: str | None  # that template as a repository-relative path, when it exists
+    index: int  # position in the rendered stream
+
+    @property
+    def ref(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class RenderedTarget:
+    target: RenderTarget
+    resources: tuple[Resource, ...]
+    values: MergedValues
+    manifest: str  # helm's stdout, unchanged
+
+    @property
+    def id(self) -> str:
+        return self.target.id
+
+    @property
+    def environment(self) -> str:
+        return self.target.environment
+
+
+@dataclass(frozen=True)
+class Report:
+    """The result of a lint run."""
+
+    root: Path
+    findings: tuple[Finding, ...]
+    targets: tuple[RenderTarget, ...]
+    policies: tuple[str, ...]  # ids of the policies that ran, in registry order
+    errors: tuple[Finding, ...] = ()  # could-not-check problems (exit 2)
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        active = (f for f in self.findings if f.waived is None)
+        return 1 if any(f.level is Level.ERROR for f in active) else 0
+
+
+@dataclass(frozen=True)
+class YamlFile:
+    """A YAML file platecheck read (values file, Application, Chart.yaml), kept raw so that
+    hygiene checks can look at bytes the parser hides (duplicate keys, tabs, BOM)."""
+
+    path: Path  # absolute
+    rel: str
+    role: str  # "values" | "application" | "chart" | "policy"
+    raw: bytes
+
+
+@dataclass(frozen=True)
+class HelmLint:
+    """``helm lint --strict`` of one chart with one environment's value files."""
+
+    chart: Chart
+    environment: str
+    value_files: tuple[str, ...]  # repository-relative
+    exit_code: int
+    output: str
+
+
+@dataclass(frozen=True)
+class Environment:
+    """A configured environment (see policies/platecheck.yaml)."""
+
+    name: str  # short name used in ids and --env, e.g. "prod"
+    production: bool
+
+
+@dataclass(frozen=True)
+class RepoModel:
+    """Everything repository-wide policies look at."""
+
+    root: Path
+    applications: tuple[Application, ...]
+    app_of_apps: tuple[Application, ...]  # Applications whose source is a directory of Applications
+    charts: tuple[Chart, ...]
+    targets: tuple[RenderTarget, ...]
+    rendered: tuple[RenderedTarget, ...]
+    yaml_files: tuple[YamlFile, ...]
+    environments: tuple[Environment, ...] = ()
+    helm_lint: tuple[HelmLint, ...] = ()

@@ -1,0 +1,56 @@
+"""The registry of policies: the one place that lists them.
+
+A policy is a module in this package exposing:
+
+- ``ID``: stable kebab-case id, e.g. ``"image-tag-pinned"``;
+- ``SUMMARY``: one line;
+- ``SCOPE``: ``"target"`` (checked once per rendered target) or ``"repo"`` (checked once,
+  sees every target: cross-environment and repository-integrity rules);
+- ``DEFAULTS``: option name -> default value; configuration is validated against these keys;
+- ``REMEDIATION``: the default remediation line for its findings;
+- ``check``: ``check(target: RenderedTarget, options: Mapping[str, Any])`` for target scope,
+  ``check(repo: RepoModel, options: PolicyOptions)`` for repo scope; yields ``Finding``s;
+- a module docstring with the sections What / Why / Options / Passes / Fails, which
+  ``platecheck explain ID`` prints.
+
+Policies only find problems: the engine stamps the level (from configuration), applies
+waivers and fills the remediation when a finding carries none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+from platecheck.model import Finding
+
+
+@dataclass(frozen=True)
+class PolicyOptions:
+    """A policy's options after configuration: defaults overridden by the repository's
+    ``policies/`` settings, then by per-environment settings."""
+
+    default: Mapping[str, Any]
+    per_environment: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def for_env(self, environment: str | None) -> Mapping[str, Any]:
+        if environment is None or environment not in self.per_environment:
+            return self.default
+        return {**self.default, **self.per_environment[environment]}
+
+
+# Policy modules, in the order they run and are listed. Imported lazily below.
+_MODULES: tuple[str, ...] = ()
+
+
+def registry() -> dict[str, ModuleType]:
+    """Policy id -> module, in registry order."""
+    import importlib
+
+    modules = (importlib.import_module(f"{__name__}.{name}") for name in _MODULES)
+    return {module.ID: module for module in modules}
+
+
+__all__ = ["Finding", "Iterator", "PolicyOptions", "registry"]
