@@ -202,6 +202,9 @@ class RenderedTarget:
     resources: tuple[Resource, ...]
     values: MergedValues
     manifest: str  # helm's stdout, unchanged
+    # repository-relative template path -> its text, so policies can point at a template line
+    # without reading files themselves
+    templates: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def id(self) -> str:
