@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+from pathlib import Path
 
 import pytest
 
@@ -18,10 +19,12 @@ from report_samples import (
     FAKE_REGISTRY,
     NO_FILE,
     OFF,
+    PROD_WEB,
     PULL,
     RENDER_FAILED,
     SAMPLES,
     STG_TAG,
+    STG_WEB,
     TAG,
     report,
 )
@@ -152,3 +155,10 @@ def test_rules_from_the_real_registry() -> None:
         assert found[policy_id].summary == module.SUMMARY
         assert found[policy_id].help == (inspect.cleandoc(module.__doc__ or "") or module.SUMMARY)
         assert found[policy_id].description
+
+
+@pytest.mark.parametrize("fmt", ["text", "junit", "github"])
+def test_the_documented_examples_are_real_output(fmt: str) -> None:
+    docs = (Path(__file__).parents[1] / "docs/output.md").read_text(encoding="utf-8")
+    example = report((TAG, PULL, STG_TAG), targets=(PROD_WEB, STG_WEB), renders=2, cache_hits=1)
+    assert render(example, fmt) in docs
