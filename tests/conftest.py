@@ -1,7 +1,8 @@
 """Shared test fixtures.
 
 Tests render with the real helm binary. It is found the way platecheck finds it
-(``PLATECHECK_HELM``, PATH, then the cache filled by ``platecheck setup``); the session exports
+(``PLATECHECK_HELM``, PATH, then the cache filled by ``platecheck setup``), or is the pinned
+release ``PLATECHECK_HELM_VERSION`` names (tox's helm3/helm4 envs); the session exports
 the one it found as ``PLATECHECK_HELM`` so subprocess-based tests use the same binary.
 """
 
@@ -21,7 +22,14 @@ def helm_bin() -> Path:
     from platecheck.helmbin import find_helm
 
     try:
-        helm = find_helm(None)
+        # tox runs the suite once per pinned Helm major: PLATECHECK_HELM_VERSION picks it.
+        wanted = os.environ.get("PLATECHECK_HELM_VERSION")
+        if wanted:
+            from platecheck.helmbin import install_helm
+
+            helm = install_helm(wanted)
+        else:
+            helm = find_helm(None)
     except PlatecheckError as exc:
         pytest.fail(f"no helm binary for the tests: {exc}", pytrace=False)
     os.environ["PLATECHECK_HELM"] = str(helm)
