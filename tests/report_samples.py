@@ -286,12 +286,8 @@ FAKE_REGISTRY = {
 
 
 def schema_path(name: str) -> Path:
-    """A published schema from shared/schemas (beside the repository, as in CI)."""
-    candidates = [
-        Path(__file__).resolve().parents[2] / "shared/schemas" / name,
-        Path("/work/shared/schemas") / name,
-    ]
-    for path in candidates:
-        if path.exists():
-            return path
-    raise FileNotFoundError(f"{name} not found in {[str(p) for p in candidates]}")
+    """A published schema kept under tests/schemas (origins and licences in its README)."""
+    path = Path(__file__).resolve().parent / "schemas" / name
+    if not path.exists():
+        raise FileNotFoundError(f"{name} not found in {path.parent}")
+    return path
