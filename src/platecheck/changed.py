@@ -1,0 +1,186 @@
+"""``--changed-since REF``: which render targets a change since a git revision can affect.
+
+The changed files are ``git diff --name-only REF...HEAD`` (what the branch changed since it
+left REF, as a pull request shows it) plus uncommitted changes (staged, unstaged, untracked).
+A target is chosen when one of its inputs changed:
+
+- a file inside its chart directory (or a chart it depends on through ``file://``);
+- one of its value files (a shared values file chooses every target that uses it);
+- its Application manifest;
+- anything under the policy configuration directory (every target).
+
+Every other environment of a chosen app is added as its counterpart, so the
+staging/production consistency check still sees both sides.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from platecheck.errors import PlatecheckError
+from platecheck.model import RenderTarget
+
+COUNTERPART = "counterpart for env-consistency"
+_GIT_TIMEOUT = 60  # seconds; a local diff takes milliseconds
+
+
+@dataclass(frozen=True)
+class Selection:
+    """The targets chosen for a ``--changed-since`` run, each with why."""
+
+    ref: str
+    changed: tuple[str, ...]  # root-relative POSIX paths changed since ``ref``
+    reasons: Mapping[str, str]  # target id -> the changed file (or COUNTERPART), target order
+    total: int  # how many targets there were to choose from
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(self.reasons)
+
+    def describe(self) -> str:
+        """One line for the user, e.g. ``changed-since main: prod/plate-web
+        (helm/applications/plate-web/values-prod.yaml), stg/plate-web (counterpart for
+        env-consistency)``."""
+        head = f"changed-since {self.ref}:"
+        if not self.reasons:
+            files = "no changed files" if not self.changed else (
+                f"no target uses the {len(self.changed)} changed file"
+                f"{'' if len(self.changed) == 1 else 's'}")
+            return f"{head} {files}; nothing to lint"
+        why = set(self.reasons.values())
+        if len(self.reasons) == self.total > 1 and len(why) == 1:
+            return f"{head} all {self.total} targets ({why.pop()})"
+        return f"{head} " + ", ".join(f"{tid} ({reason})" for tid, reason in self.reasons.items())
+
+
+def validate_ref(ref: str) -> None:
+    """Refuse what git would read as an option or what cannot be a revision."""
+    if not ref or ref.startswith("-") or any(c in ref for c in "\0\n\r"):
+        raise PlatecheckError(f"--changed-since: not a git revision: {ref!r}")
+
+
+def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(
+            ["git", "-C", str(root), *args],
+            capture_output=True, check=False, timeout=_GIT_TIMEOUT, stdin=subprocess.DEVNULL)
+    except FileNotFoundError:
+        raise PlatecheckError("--changed-since needs git, and git is not on PATH") from None
+    except subprocess.TimeoutExpired:
+        raise PlatecheckError(f"git {args[0]} took longer than {_GIT_TIMEOUT}s",
+                              str(root)) from None
+
+
+def _git_out(root: Path, *args: str) -> bytes:
+    result = _git(root, *args)
+    if result.returncode != 0:
+        detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        message = detail[-1] if detail else f"exit code {result.returncode}"
+        raise PlatecheckError(f"git {args[0]} failed: {message}", str(root))
+    return result.stdout
+
+
+def _names(output: bytes) -> list[str]:
+    # -z output: NUL-separated, never quoted (non-ASCII and odd names stay as they are)
+    return [name for name in output.decode("utf-8", "surrogateescape").split("\0") if name]
+
+
+def changed_files(root: Path, ref: str) -> tuple[str, ...]:
+    """Root-relative POSIX paths changed since ``ref``: ``git diff REF...HEAD`` plus staged,
+    unstaged and untracked (not ignored) files. Renames count as both names."""
+    validate_ref(ref)
+    inside = _git(root, "rev-parse", "--is-inside-work-tree")
+    if inside.returncode != 0 or inside.stdout.strip() != b"true":
+        raise PlatecheckError("--changed-since needs a git work tree", str(root))
+    commit = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
+    if commit.returncode != 0:
+        raise PlatecheckError(f"--changed-since: {ref!r} is not a commit in this repository",
+                              str(root))
+    sha = commit.stdout.decode("ascii").strip()
+    prefix = _git_out(root, "rev-parse", "--show-prefix").decode("utf-8", "surrogateescape")
+    prefix = prefix.strip("\n")
+    top_relative = [
+        *_names(_git_out(root, "diff", "--name-only", "-z", "--no-renames", f"{sha}...HEAD",
+                         "--")),
+        *_names(_git_out(root, "diff", "--name-only", "-z", "--no-renames", "HEAD", "--")),
+        *_names(_git_out(root, "ls-files", "-z", "--full-name", "--others",
+                         "--exclude-standard")),
+    ]
+    # git names paths from the top of the work tree; keep those under root, relative to it
+    inside_root = (p[len(prefix):] for p in top_relative if p.startswith(prefix))
+    return tuple(sorted(set(inside_root)))
+
+
+def _under(path: str, directory: str) -> bool:
+    return directory in ("", ".") or path == directory or path.startswith(directory + "/")
+
+
+def _chart_dirs(target: RenderTarget, root: Path) -> list[str]:
+    """The target's chart directory and the local charts it depends on (``file://``)."""
+    if target.chart is None:
+        return []
+    dirs = [target.chart.rel]
+    for dep in target.chart.metadata.get("dependencies") or ():
+        repo = dep.get("repository") if isinstance(dep, Mapping) else None
+        if isinstance(repo, str) and repo.startswith("file://"):
+            dep_dir = (target.chart.path / repo.removeprefix("file://")).resolve()
+            if dep_dir.is_relative_to(root):
+                dirs.append(dep_dir.relative_to(root).as_posix())
+    return dirs
+
+
+def _inputs(target: RenderTarget, root: Path) -> tuple[list[str], set[str]]:
+    """(directories, files) whose change can change what ``target`` renders."""
+    files = {vf.rel for vf in target.value_files}
+    if target.application is not None:
+        files.add(target.application.file)
+    return _chart_dirs(target, root), files
+
+
+def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str, root: Path,
+           config_dir: str | None = "policies") -> Selection:
+    """Choose the targets ``changed`` (root-relative POSIX paths) affects.
+
+    ``config_dir`` is the policy configuration directory relative to ``root`` (``None`` when it
+    lies outside the repository); any change there chooses every target."""
+    changed = tuple(changed)
+    reasons: dict[str, str] = {}
+    config_change = next((p for p in changed if config_dir and _under(p, config_dir)), None)
+    # Environment values files usually sit in the chart directory; they are inputs of the
+    # targets that name them, not a change of the chart.
+    value_files = {vf.rel for t in targets for vf in t.value_files}
+    for target in targets:
+        if config_change is not None:
+            reasons[target.id] = config_change
+            continue
+        dirs, files = _inputs(target, root)
+        hit = next((p for p in changed if p in files or (
+            p not in value_files and any(_under(p, d) for d in dirs))), None)
+        if hit is not None:
+            reasons[target.id] = hit
+    chosen_apps = {t.app for t in targets if t.id in reasons}
+    for target in targets:
+        if target.app in chosen_apps and target.id not in reasons:
+            reasons[target.id] = COUNTERPART
+    order = {t.id: i for i, t in enumerate(targets)}
+    ordered = dict(sorted(reasons.items(), key=lambda item: order[item[0]]))
+    return Selection(ref=ref, changed=changed, reasons=ordered, total=len(targets))
+
+
+def config_dir_in(root: Path, config_dir: Path | None) -> str | None:
+    """``config_dir`` (default ``root/policies``) relative to ``root``, or ``None`` when it lies
+    outside the repository."""
+    directory = (config_dir if config_dir is not None else root / "policies").resolve()
+    if not directory.is_relative_to(root.resolve()):
+        return None
+    return PurePosixPath(directory.relative_to(root.resolve()).as_posix()).as_posix()
+
+
+def changed_since(root: Path, ref: str, targets: Sequence[RenderTarget],
+                  config_dir: Path | None = None) -> Selection:
+    """The whole step: ask git what changed since ``ref`` and choose the targets."""
+    return select(targets, changed_files(root, ref), ref=ref, root=root.resolve(),
+                  config_dir=config_dir_in(root, config_dir))

@@ -1,0 +1,224 @@
+"""--changed-since: which files git reports, and which targets they choose."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from platecheck.changed import COUNTERPART, changed_files, config_dir_in, select
+from platecheck.errors import PlatecheckError
+from platecheck.model import Application, Chart, RenderTarget, ValuesFile
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` isolated from the environment a caller (e.g. a git hook) set."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env.update(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t",
+               GIT_COMMITTER_EMAIL="t@example.com", GIT_CONFIG_NOSYSTEM="1",
+               GIT_CONFIG_GLOBAL=os.devnull)
+    result = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True,
+                            check=True)
+    return result.stdout
+
+
+def make_repo(root: Path, files: dict[str, str]) -> Path:
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    return root
+
+
+# --- the model side: targets built by hand --------------------------------------------------
+
+ROOT = Path("/repo")
+
+
+def target(env: str, app: str, chart: str, values: tuple[str, ...], app_file: str | None,
+           deps: tuple[str, ...] = ()) -> RenderTarget:
+    chart_obj = Chart(path=ROOT / chart, rel=chart, name=app, version="0.1.0", api_version="v2",
+                      metadata={"dependencies": [{"name": d, "repository": f"file://{d}"}
+                                                 for d in deps]})
+    application = None if app_file is None else Application(
+        name=f"{app}-{env}", file=app_file, line=1, namespace="argocd", labels={},
+        annotations={}, project="default", destination_namespace=f"plate-{env}",
+        destination_server=None, sources=(), sync_policy=None, ignore_differences=(), raw={})
+    return RenderTarget(
+        id=f"{env}/{app}", environment=env, app=app, application=application, chart=chart_obj,
+        release_name=app, namespace=f"plate-{env}",
+        value_files=tuple(ValuesFile(path=ROOT / v, rel=v, data={}, lines={}) for v in values))
+
+
+SHARED = "environments/shared/common-values.yaml"
+TARGETS = (
+    target("stg", "web", "helm/web", (SHARED, "helm/web/values-stg.yaml"), "apps/web-stg.yaml",
+           deps=("../lib",)),
+    target("prod", "web", "helm/web", (SHARED, "helm/web/values-prod.yaml"),
+           "apps/web-prod.yaml", deps=("../lib",)),
+    target("stg", "api", "helm/api", (SHARED, "helm/api/values-stg.yaml"), "apps/api-stg.yaml"),
+    target("prod", "api", "helm/api", (SHARED, "helm/api/values-prod.yaml"),
+           "apps/api-prod.yaml"),
+    target("stg", "llm", "helm/llm", ("helm/llm/values-stg.yaml",), "apps/llm-stg.yaml"),
+    target("stg", "tools", "helm/tools", (), None),
+)
+
+
+def chosen(*changed: str) -> dict[str, str]:
+    return dict(select(TARGETS, changed, ref="main", root=ROOT).reasons)
+
+
+def test_a_production_values_file_chooses_its_target_and_the_staging_counterpart() -> None:
+    assert chosen("helm/web/values-prod.yaml") == {
+        "stg/web": COUNTERPART,
+        "prod/web": "helm/web/values-prod.yaml",
+    }
+
+
+def test_a_chart_file_chooses_every_target_rendering_that_chart() -> None:
+    assert chosen("helm/api/templates/deployment.yaml") == {
+        "stg/api": "helm/api/templates/deployment.yaml",
+        "prod/api": "helm/api/templates/deployment.yaml",
+    }
+
+
+def test_the_charts_own_values_and_schema_are_chart_changes() -> None:
+    for path in ("helm/web/values.yaml", "helm/web/values.schema.json"):
+        assert chosen(path) == {"stg/web": path, "prod/web": path}
+
+
+def test_a_values_file_no_target_names_counts_as_a_chart_change() -> None:
+    # a template could read it with .Files.Get; choosing too much is safe, too little is not
+    assert chosen("helm/web/values-dev.yaml") == {
+        "stg/web": "helm/web/values-dev.yaml", "prod/web": "helm/web/values-dev.yaml"}
+
+
+def test_a_local_dependency_chart_chooses_the_charts_that_use_it() -> None:
+    assert chosen("helm/lib/templates/_labels.tpl") == {
+        "stg/web": "helm/lib/templates/_labels.tpl",
+        "prod/web": "helm/lib/templates/_labels.tpl",
+    }
+
+
+def test_an_application_file_chooses_its_target() -> None:
+    assert chosen("apps/llm-stg.yaml") == {"stg/llm": "apps/llm-stg.yaml"}
+
+
+def test_a_shared_values_file_chooses_everything_that_uses_it() -> None:
+    assert chosen(SHARED) == {t: SHARED for t in ("stg/web", "prod/web", "stg/api", "prod/api")}
+
+
+def test_a_policy_change_chooses_everything() -> None:
+    selection = select(TARGETS, ["policies/waivers.yaml", "README.md"], ref="main", root=ROOT)
+    assert selection.ids == {t.id for t in TARGETS}
+    assert selection.describe() == "changed-since main: all 6 targets (policies/waivers.yaml)"
+
+
+def test_a_policy_directory_elsewhere_is_honoured() -> None:
+    reasons = select(TARGETS, ["ci/policy/platecheck.yaml"], ref="main", root=ROOT,
+                     config_dir="ci/policy").reasons
+    assert len(reasons) == len(TARGETS)
+    assert select(TARGETS, ["policies/x.yaml"], ref="main", root=ROOT,
+                  config_dir="ci/policy").reasons == {}
+
+
+def test_unrelated_files_choose_nothing_and_say_so() -> None:
+    selection = select(TARGETS, ["README.md", "src/platecheck/cli.py"], ref="v1", root=ROOT)
+    assert selection.reasons == {}
+    assert selection.describe() == (
+        "changed-since v1: no target uses the 2 changed files; nothing to lint")
+    assert select(TARGETS, [], ref="v1", root=ROOT).describe() == (
+        "changed-since v1: no changed files; nothing to lint")
+
+
+def test_a_similar_prefix_is_not_inside_the_chart() -> None:
+    assert chosen("helm/web-next/values.yaml", "helm/webhook.yaml") == {}
+
+
+def test_the_description_names_each_target_and_why_in_target_order() -> None:
+    selection = select(TARGETS, ["helm/web/values-prod.yaml", "apps/api-stg.yaml"], ref="main",
+                       root=ROOT)
+    assert selection.describe() == (
+        "changed-since main: stg/web (counterpart for env-consistency), "
+        "prod/web (helm/web/values-prod.yaml), stg/api (apps/api-stg.yaml), "
+        "prod/api (counterpart for env-consistency)")
+
+
+def test_config_dir_relative_to_the_root(tmp_path: Path) -> None:
+    assert config_dir_in(tmp_path, None) == "policies"
+    assert config_dir_in(tmp_path, tmp_path / "ci" / "pol") == "ci/pol"
+    assert config_dir_in(tmp_path / "repo", tmp_path / "elsewhere") is None
+
+
+# --- the git side ---------------------------------------------------------------------------
+
+@pytest.fixture()
+def history(tmp_path: Path) -> Path:
+    root = make_repo(tmp_path / "repo", {
+        "helm/web/values-prod.yaml": "replicas: 2\n",
+        "helm/web/values-stg.yaml": "replicas: 1\n",
+        "README.md": "hello\n",
+    })
+    git(root, "checkout", "-q", "-b", "feature")
+    (root / "helm/web/values-prod.yaml").write_text("replicas: 3\n")
+    git(root, "commit", "-q", "-am", "more replicas")
+    return root
+
+
+def test_files_changed_on_the_branch_since_the_ref(history: Path) -> None:
+    assert changed_files(history, "main") == ("helm/web/values-prod.yaml",)
+
+
+def test_commits_on_the_ref_after_the_branch_left_it_do_not_count(history: Path) -> None:
+    git(history, "checkout", "-q", "main")
+    (history / "README.md").write_text("changed on main\n")
+    git(history, "commit", "-q", "-am", "docs")
+    git(history, "checkout", "-q", "feature")
+    assert changed_files(history, "main") == ("helm/web/values-prod.yaml",)
+
+
+def test_uncommitted_staged_and_untracked_changes_count(history: Path) -> None:
+    (history / "helm/web/values-stg.yaml").write_text("replicas: 5\n")
+    (history / "README.md").write_text("staged\n")
+    git(history, "add", "README.md")
+    (history / "helm/web/values-dev.yaml").write_text("new: true\n")
+    (history / ".gitignore").write_text("*.log\n")
+    (history / "debug.log").write_text("ignored\n")
+    assert changed_files(history, "HEAD") == (
+        ".gitignore", "README.md", "helm/web/values-dev.yaml", "helm/web/values-stg.yaml")
+
+
+def test_renames_count_as_both_names(history: Path) -> None:
+    git(history, "mv", "helm/web/values-stg.yaml", "helm/web/values-staging.yaml")
+    assert changed_files(history, "HEAD") == (
+        "helm/web/values-staging.yaml", "helm/web/values-stg.yaml")
+
+
+def test_paths_are_relative_to_a_root_below_the_top_of_the_work_tree(tmp_path: Path) -> None:
+    top = make_repo(tmp_path / "top", {"gitops/helm/a/values.yaml": "a: 1\n", "x.txt": "x\n"})
+    (top / "gitops/helm/a/values.yaml").write_text("a: 2\n")
+    (top / "x.txt").write_text("y\n")
+    assert changed_files(top / "gitops", "HEAD") == ("helm/a/values.yaml",)
+
+
+@pytest.mark.parametrize("ref, message", [
+    ("--output=/tmp/x", "--changed-since: not a git revision: '--output=/tmp/x'"),
+    ("-p", "--changed-since: not a git revision: '-p'"),
+    ("", "--changed-since: not a git revision: ''"),
+    ("no-such-branch", "--changed-since: 'no-such-branch' is not a commit in this repository"),
+    ("main:README.md", "--changed-since: 'main:README.md' is not a commit in this repository"),
+])
+def test_bad_refs_are_one_line_errors(history: Path, ref: str, message: str) -> None:
+    with pytest.raises(PlatecheckError) as raised:
+        changed_files(history, ref)
+    assert raised.value.message == message
+
+
+def test_outside_a_git_work_tree(tmp_path: Path) -> None:
+    with pytest.raises(PlatecheckError) as raised:
+        changed_files(tmp_path, "main")
+    assert str(raised.value) == f"{tmp_path}: --changed-since needs a git work tree"
