@@ -95,7 +95,9 @@ def resolve_value_file(app: ManifestApp, source: dict[str, Any], value_file: str
         ref, _, rest = value_file[1:].partition("/")
         refs = [s for s in app.sources if s.get("ref") == ref]
         if len(refs) != 1 or not is_local(refs[0]):
-            raise ValueError(f"{app.name}: {value_file}: no source of this repository has ref {ref}")
+            raise ValueError(
+                f"{app.name}: {value_file}: no source of this repository has ref {ref}"
+            )
         return (REPO_ROOT / rest).resolve()
     return (REPO_ROOT / source["path"] / value_file).resolve()
 
@@ -179,8 +181,9 @@ def _node_problems(node: yaml.Node) -> list[str]:
             if isinstance(key, yaml.ScalarNode):
                 line = key.start_mark.line + 1
                 if key.value in seen:
+                    first = seen[key.value]
                     problems.append(
-                        f"line {line}: duplicate key {key.value!r} (first on line {seen[key.value]})"
+                        f"line {line}: duplicate key {key.value!r} (first on line {first})"
                     )
                 seen.setdefault(key.value, line)
             problems.extend(_node_problems(key))

@@ -2,7 +2,7 @@
 
 Walks every Argo CD Application under environments/argocd/, checks what it points at, renders
 every chart of this repository with the Application's value files through the real helm binary
-(``PLATECHECK_HELM``, else ``helm`` on PATH), and lints each chart with ``--strict``.
+(``PLATECHECK_HELM`` first, see conftest.helm_bin), and lints each chart with ``--strict``.
 Each chart is rendered and linted once per session.
 """
 
@@ -20,13 +20,13 @@ from typing import Any
 
 import pytest
 import yaml
+
 from content_helpers import (
     APP_OF_APPS,
     APPS_DIR,
     COMMON_VALUES,
     REPO_ROOT,
     REPO_URL,
-    ManifestApp,
     RenderTarget,
     is_local,
     load_applications,
@@ -42,8 +42,13 @@ TARGETS = render_targets(APPS)
 TARGETS_BY_ID = {t.app: t for t in TARGETS}
 ENV_TARGETS = [t.app for t in TARGETS if t.env]
 PROD_TARGETS = [t.app for t in TARGETS if t.env == "prod"]
-APPLICATION_CHARTS = sorted(p.parent for p in (REPO_ROOT / "helm" / "applications").glob("*/Chart.yaml"))
-ENV_CHARTS = sorted({t.chart for t in TARGETS if t.env})
+APPLICATION_CHARTS = sorted(
+    p.parent for p in (REPO_ROOT / "helm" / "applications").glob("*/Chart.yaml")
+)
+# Charts deployed to both environments (plate-llm runs in staging only).
+ENV_CHARTS = sorted(
+    {t.chart for t in TARGETS if t.env == "stg"} & {t.chart for t in TARGETS if t.env == "prod"}
+)
 
 # The seeds' dependency order; cluster services and development tools come before all of it.
 WAVE_ORDER = ["plate-cache", "plate-api", "plate-llm", "plate-web", "ingress"]
@@ -59,13 +64,6 @@ POD_SPEC_PATHS = {
     "Pod": ("spec",),
 }
 HELM_TIMEOUT = 120
-
-
-def _helm() -> str:
-    helm = os.environ.get("PLATECHECK_HELM") or shutil.which("helm")
-    if not helm:
-        pytest.skip("no helm binary: set PLATECHECK_HELM")
-    return helm
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
@@ -89,26 +87,35 @@ def _lint(helm: str, target: RenderTarget) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture(scope="session")
-def helm() -> str:
-    return _helm()
+def helm(helm_bin: Path) -> str:
+    """The real helm binary (``PLATECHECK_HELM`` first; see conftest.helm_bin)."""
+    return str(helm_bin)
 
 
 @pytest.fixture(scope="session")
-def rendered(helm: str) -> dict[str, list[dict[str, Any]]]:
-    """Every target rendered once: Application name -> parsed documents."""
+def renders(helm: str) -> dict[str, subprocess.CompletedProcess[str]]:
+    """Every target rendered once, two at a time: Application name -> helm's result."""
     with ThreadPoolExecutor(max_workers=2) as pool:
-        results = dict(zip(TARGETS_BY_ID, pool.map(lambda t: _template(helm, t), TARGETS)))
-    out: dict[str, list[dict[str, Any]]] = {}
-    for name, result in results.items():
-        assert result.returncode == 0, f"helm template {name} failed:\n{result.stderr}"
-        out[name] = [doc for doc in yaml.safe_load_all(result.stdout) if doc]
-    return out
+        results = pool.map(lambda t: _template(helm, t), TARGETS)
+        return dict(zip(TARGETS_BY_ID, results, strict=True))
+
+
+@pytest.fixture(scope="session")
+def rendered(
+    renders: dict[str, subprocess.CompletedProcess[str]],
+) -> dict[str, list[dict[str, Any]]]:
+    """Parsed documents of every target that rendered; failures are reported per target."""
+    return {
+        name: [doc for doc in yaml.safe_load_all(result.stdout) if doc]
+        for name, result in renders.items()
+        if result.returncode == 0
+    }
 
 
 @pytest.fixture(scope="session")
 def linted(helm: str) -> dict[str, subprocess.CompletedProcess[str]]:
     with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(TARGETS_BY_ID, pool.map(lambda t: _lint(helm, t), TARGETS)))
+        return dict(zip(TARGETS_BY_ID, pool.map(lambda t: _lint(helm, t), TARGETS), strict=True))
 
 
 @pytest.fixture(scope="session")
@@ -119,6 +126,12 @@ def cluster_issuers(rendered: dict[str, list[dict[str, Any]]]) -> set[str]:
         for doc in docs
         if doc.get("kind") == "ClusterIssuer"
     }
+
+
+def _docs(rendered: dict[str, list[dict[str, Any]]], name: str) -> list[dict[str, Any]]:
+    if name not in rendered:
+        pytest.fail(f"{name} did not render (see test_chart_renders_to_kubernetes_objects)")
+    return rendered[name]
 
 
 def _dig(doc: dict[str, Any], path: tuple[str, ...]) -> Any:
@@ -206,7 +219,9 @@ def test_app_of_apps_reaches_every_application() -> None:
 
 
 def test_sync_waves_follow_the_dependency_order() -> None:
-    platform_waves = [app.wave for app in APPS if not app.env and app.name != "cocdev-platform-apps"]
+    platform_waves = [
+        app.wave for app in APPS if not app.env and app.name != "cocdev-platform-apps"
+    ]
     for env in ("stg", "prod"):
         waves = [
             APPS_BY_NAME[f"{app}-{env}"].wave
@@ -241,8 +256,12 @@ def test_environment_applications_use_common_then_environment_values(name: str) 
 
 @pytest.mark.parametrize("name", sorted(TARGETS_BY_ID))
 def test_chart_renders_to_kubernetes_objects(
-    name: str, rendered: dict[str, list[dict[str, Any]]]
+    name: str,
+    renders: dict[str, subprocess.CompletedProcess[str]],
+    rendered: dict[str, list[dict[str, Any]]],
 ) -> None:
+    result = renders[name]
+    assert result.returncode == 0, f"helm template {name} failed:\n{result.stderr}"
     docs = rendered[name]
     assert docs, f"{name} renders nothing"
     for doc in docs:
@@ -253,7 +272,7 @@ def test_chart_renders_to_kubernetes_objects(
 def test_every_container_sets_requests_within_limits(
     name: str, rendered: dict[str, list[dict[str, Any]]]
 ) -> None:
-    for where, container in _containers(rendered[name]):
+    for where, container in _containers(_docs(rendered, name)):
         resources = container.get("resources") or {}
         for kind in ("cpu", "memory"):
             request = (resources.get("requests") or {}).get(kind)
@@ -268,7 +287,7 @@ def test_every_container_sets_requests_within_limits(
 def test_production_pins_images_and_pulls_if_not_present(
     name: str, rendered: dict[str, list[dict[str, Any]]]
 ) -> None:
-    containers = list(_containers(rendered[name]))
+    containers = list(_containers(_docs(rendered, name)))
     for where, container in containers:
         image = container["image"]
         name_part, _, tag = image.rpartition(":")
@@ -283,7 +302,7 @@ def test_every_ingress_has_tls_for_its_hosts(
     name: str, rendered: dict[str, list[dict[str, Any]]], cluster_issuers: set[str]
 ) -> None:
     target = TARGETS_BY_ID[name]
-    for doc in rendered[name]:
+    for doc in _docs(rendered, name):
         if doc.get("kind") != "Ingress":
             continue
         where = f"{name} Ingress/{doc['metadata']['name']}"
@@ -377,8 +396,7 @@ def test_schema_leaves_policy_values_to_platecheck(helm: str, tmp_path: Path) ->
     reports them with the values file and line instead of Helm refusing to render."""
     override = _write(
         tmp_path,
-        "image:\n  tag: latest\n  pullPolicy: Always\n"
-        "resources:\n  limits:\n    memory: 2GB\n",
+        "image:\n  tag: latest\n  pullPolicy: Always\nresources:\n  limits:\n    memory: 2GB\n",
     )
     result = _template(helm, TARGETS_BY_ID["plate-web-prod"], override)
     assert result.returncode == 0, result.stderr
@@ -418,7 +436,7 @@ def test_json_files_have_no_duplicate_keys(rel: str) -> None:
 
 
 def test_yaml_hygiene_check_catches_ambiguous_scalars() -> None:
-    text = "a: on\nb: 0755\nc: 22:22\nd: 2024-01-01\ne: 1.25\nf: x\nf: y\ng: \"on\"\nh: 10\n"
+    text = 'a: on\nb: 0755\nc: 22:22\nd: 2024-01-01\ne: 1.25\nf: x\nf: y\ng: "on"\nh: 10\n'
     assert yaml_problems(text) == [
         "line 1: 'on' is a YAML 1.1 boolean; quote it",
         "line 2: '0755' is a YAML 1.1 octal, hex or base-60 number; quote it",
