@@ -12,12 +12,13 @@ manifest can turn into a flag.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
 import shutil
 import subprocess
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,6 +60,7 @@ class HelmCall:
     argv: tuple[str, ...]
     key: str
     label: str  # for messages, e.g. "helm template prod/web"
+    cache_failures: bool = False  # a failing lint is a result; a failing render is not kept
 
 
 @dataclass
@@ -141,7 +143,8 @@ class Helm:
         if kube_version:
             argv.append(f"--kube-version={kube_version}")
         argv.extend(f"--values={path}" for path in value_files)
-        return self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}")
+        call = self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}")
+        return dataclasses.replace(call, cache_failures=True)
 
     def _inline_file(self, data: Mapping[str, Any]) -> Path:
         # JSON is YAML that Helm cannot read differently (a bare y or on stays a string).
@@ -180,9 +183,7 @@ class Helm:
 
     # -- running ----------------------------------------------------------------------------
 
-    def run_all(self, calls: Sequence[HelmCall],
-                cacheable: Callable[[HelmResult], bool] = lambda r: r.exit_code == 0
-                ) -> list[HelmResult | PlatecheckError]:
+    def run_all(self, calls: Sequence[HelmCall]) -> list[HelmResult | PlatecheckError]:
         """Run every call (cached results first), at most ``jobs`` at once, in order."""
         def one(call: HelmCall) -> HelmResult | PlatecheckError:
             if self.cache is not None:
@@ -195,7 +196,7 @@ class Helm:
                 result = self._run(call.argv, self.timeout)
             except PlatecheckError as exc:
                 return PlatecheckError(f"{call.label}: {exc.message}")
-            if self.cache is not None and cacheable(result):
+            if self.cache is not None and (result.exit_code == 0 or call.cache_failures):
                 self.cache.put(call.key, result)
             return result
 
