@@ -76,7 +76,7 @@ def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         findings=tuple(sorted(findings, key=_order)),
         targets=model.targets,
         policies=tuple(policies),
-        errors=tuple(sorted([*model.errors, *errors], key=_order)),
+        errors=tuple(sorted([*model.errors, *errors], key=_error_order)),
         renders=model.renders,
         cache_hits=model.cache_hits,
     )
@@ -159,7 +159,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         yaml_files=tuple(found.yaml_files[rel] for rel in sorted(found.yaml_files)),
         environments=tuple(env.environment for env in config.environments),
         helm_lint=tuple(lints),
-        errors=tuple(problems.findings),
+        errors=tuple(sorted(problems.findings, key=_error_order)),
         renders=renders,
         cache_hits=cache_hits,
     )
@@ -225,7 +225,8 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
                                                results[len(calls):], strict=True):
         assert target.chart is not None
         if isinstance(result, PlatecheckError):
-            problems.add(PlatecheckError(result.message, target.chart.rel), target)
+            problems.add(PlatecheckError(result.message, f"{target.chart.rel}/Chart.yaml"),
+                         target)
             continue
         lints.append(HelmLint(chart=target.chart, environment=env,
                               value_files=tuple(rel_path(p, planner.root) for p in files),
@@ -327,3 +328,7 @@ def _apply_waivers(findings: list[Finding], config: Config) -> list[Finding]:
 def _order(finding: Finding) -> tuple[Any, ...]:
     return (finding.environment or "", finding.target or "", finding.file or "",
             finding.line or 0, finding.policy, finding.resource or "", finding.message)
+
+
+def _error_order(finding: Finding) -> tuple[Any, ...]:
+    return (finding.file or "", finding.line or 0, finding.message)

@@ -149,7 +149,7 @@ class Planner:
             try:
                 result.append(self.values_file(path))
             except PlatecheckError as exc:
-                raise PlatecheckError(f"{exc} (value file of Application {app.name!r})",
+                raise PlatecheckError(f"{exc.message} (value file of Application {app.name!r})",
                                       exc.file, exc.line) from None
         return tuple(result)
 

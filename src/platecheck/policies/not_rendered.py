@@ -71,5 +71,4 @@ def _describe(target: RenderTarget, source: Source) -> str:
         return f"chart {source.chart}{version} from {source.repo_url}"
     if source.repo_url.startswith("oci://"):
         return f"OCI chart {source.repo_url}"
-    return f"source {source.path or '.'} of {source.repo_url or 'this repository'} " \
-           "(not a Helm chart)"
+    return f"source {source.path or '.'} (not a Helm chart) from {source.repo_url}"
