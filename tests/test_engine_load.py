@@ -150,3 +150,30 @@ def test_chart_directory_gets_one_target_per_environment_file(tmp_path: Path) ->
     ]
     image = resource_doc(model, "prod/web", "Deployment/web")
     assert image["spec"]["template"]["spec"]["containers"][0]["image"].endswith(":1.0.5")
+
+
+def test_recursive_app_of_apps_with_a_cycle(tmp_path: Path) -> None:
+    model = load(FIXTURES / "nested" / "argocd" / "root.yaml", cache_dir=tmp_path)
+    assert [(a.name, a.file) for a in model.applications] == [
+        ("oci-prod", "argocd/apps/oci-prod.yaml"),
+        ("loop", "argocd/apps/team/loop.yaml"),
+        ("tiny-prod", "argocd/apps/team/tiny-prod.yaml"),
+        ("tiny-stg", "argocd/apps/tiny-stg.yaml"),
+        ("root", "argocd/root.yaml"),
+    ]
+    assert [a.name for a in model.app_of_apps] == ["loop", "root"]
+    assert model.errors == ()
+    assert sorted((t.id, t.rendered_here) for t in model.targets) == [
+        ("prod/oci", False), ("prod/tiny", True), ("stg/tiny", True)]
+    assert [c.rel for c in model.charts] == ["charts/tiny"]
+
+
+def test_oci_source_is_not_rendered(tmp_path: Path) -> None:
+    from platecheck.engine import lint
+
+    report = lint(FIXTURES / "nested" / "argocd" / "apps" / "oci-prod.yaml", cache_dir=tmp_path)
+    assert [(f.policy, f.location, f.message) for f in report.findings] == [
+        ("not-rendered", "argocd/apps/oci-prod.yaml:8",
+         "OCI chart oci://registry.example.com/charts/tiny is not rendered: its resources are "
+         "not checked")]
+    assert report.renders == 0

@@ -27,6 +27,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAX_DEPTH = 200
+_MAX_NODES = 250_000  # aliases are expanded; a document that explodes is refused
 
 
 @dataclass(frozen=True)
@@ -130,8 +131,13 @@ class _Builder:
         self.rel = rel
         self.lines = lines
         self.scalars = SafeConstructor()
+        self.count = 0
 
     def build(self, node: Node, path: KeyPath, depth: int) -> Any:
+        self.count += 1
+        if self.count > _MAX_NODES:
+            raise PlatecheckError("YAML expands to too many nodes (aliases?)", self.rel,
+                                  node.start_mark.line + 1)
         if depth > _MAX_DEPTH:
             raise PlatecheckError("YAML nested too deeply (recursive alias?)", self.rel,
                                   node.start_mark.line + 1)
