@@ -42,7 +42,9 @@ class PolicyOptions:
 
 
 # Policy modules, in the order they run and are listed. Imported lazily below.
-_MODULES: tuple[str, ...] = ()
+_MODULES: tuple[str, ...] = (
+    "not_rendered",
+)
 
 
 def registry() -> dict[str, ModuleType]:
