@@ -16,6 +16,18 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _plugin_installed() -> bool:
+    from importlib.metadata import entry_points
+
+    return any(ep.value == "platecheck.pytest_plugin" for ep in entry_points(group="pytest11"))
+
+
+# platecheck's pytest plugin (fixtures platecheck_repo, rendered, platecheck_targets) loads
+# through its pytest11 entry point when platecheck is installed; from a source checkout
+# (PYTHONPATH=src) it is loaded here instead.
+pytest_plugins = [] if _plugin_installed() else ["platecheck.pytest_plugin"]
+
+
 @pytest.fixture(scope="session")
 def helm_bin() -> Path:
     from platecheck.errors import PlatecheckError

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from platecheck.errors import PlatecheckError
-from platecheck.model import RenderTarget
+from platecheck.model import Finding, RenderTarget
 
 COUNTERPART = "counterpart for env-consistency"
 _GIT_TIMEOUT = 60  # seconds; a local diff takes milliseconds
@@ -39,6 +39,15 @@ class Selection:
     @property
     def ids(self) -> frozenset[str]:
         return frozenset(self.reasons)
+
+    def keeps(self, finding: Finding) -> bool:
+        """Whether a finding is about the change: its target was chosen, or (repository
+        findings) it points at a changed file. Everything is kept when every target was."""
+        if finding.target is not None:
+            return finding.target in self.reasons
+        if finding.file is None or len(self.reasons) == self.total > 0:
+            return True
+        return finding.file in self.changed
 
     def describe(self) -> str:
         """One line for the user, e.g. ``changed-since main: prod/plate-web

@@ -147,6 +147,8 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     from platecheck.report import FORMATS
 
     report = lint(args.paths, changed_since=args.changed_since, **_engine_kwargs(args))
+    if report.changed_since is not None:
+        print(f"platecheck: {report.changed_since}", file=sys.stderr)
     reporter: Callable[..., str] = FORMATS[args.format]
     if args.format == "text":
         color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ

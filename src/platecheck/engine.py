@@ -19,7 +19,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from platecheck import changed
 from platecheck.cache import HelmResult, RenderCache, default_cache_dir
+from platecheck.changed import Selection
 from platecheck.config import Config, load_config
 from platecheck.discover import Discovery, discover, find_root, rel_path
 from platecheck.errors import PlatecheckError
@@ -49,8 +51,8 @@ def load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
          cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
          root: str | os.PathLike[str] | None = None) -> RepoModel:
     """Discover, plan, render and parse everything under ``path`` (no policies)."""
-    model, _ = _load(path, config_dir=config_dir, environments=environments, jobs=jobs,
-                     helm=helm, cache_dir=cache_dir, use_cache=use_cache, root=root)
+    model, _, _ = _load(path, config_dir=config_dir, environments=environments, jobs=jobs,
+                        helm=helm, cache_dir=cache_dir, use_cache=use_cache, root=root)
     return model
 
 
@@ -60,17 +62,28 @@ def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
          cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
          root: str | os.PathLike[str] | None = None,
          changed_since: str | None = None) -> Report:
-    """Render everything under ``path`` and check every registered policy."""
-    if changed_since is not None:
-        raise PlatecheckError("--changed-since is not supported yet")
-    model, config = _load(path, config_dir=config_dir, environments=environments, jobs=jobs,
-                          helm=helm, cache_dir=cache_dir, use_cache=use_cache, root=root)
+    """Render everything under ``path`` and check every registered policy.
+
+    ``changed_since``: a git revision; only the targets a change since then affects are
+    rendered and checked (see ``platecheck.changed``)."""
+    model, config, selection = _load(
+        path, config_dir=config_dir, environments=environments, jobs=jobs, helm=helm,
+        cache_dir=cache_dir, use_cache=use_cache, root=root, changed_since=changed_since)
+    return check(model, config, environments=environments, selection=selection)
+
+
+def check(model: RepoModel, config: Config, *, environments: Iterable[str] | None = None,
+          selection: Selection | None = None) -> Report:
+    """Run every registered policy on a loaded model and apply the waivers: what ``lint``
+    does after ``load`` (the pytest plugin calls it on the model its fixtures share)."""
     policies = registry()
     findings, errors = _run_policies(model, config, policies)
     findings = _apply_waivers(findings, config)
     wanted = set(environments) if environments else None
     if wanted is not None:
         findings = [f for f in findings if f.environment is None or f.environment in wanted]
+    if selection is not None:
+        findings = [f for f in findings if selection.keeps(f)]
     return Report(
         root=model.root,
         findings=tuple(sorted(findings, key=_order)),
@@ -79,6 +92,7 @@ def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         errors=tuple(sorted([*model.errors, *errors], key=_error_order)),
         renders=model.renders,
         cache_hits=model.cache_hits,
+        changed_since=selection.describe() if selection is not None else None,
     )
 
 
@@ -116,7 +130,9 @@ def _paths(path: PathArg) -> list[Path]:
 def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
           environments: Iterable[str] | None, jobs: int | None,
           helm: str | os.PathLike[str] | None, cache_dir: str | os.PathLike[str] | None,
-          use_cache: bool, root: str | os.PathLike[str] | None) -> tuple[RepoModel, Config]:
+          use_cache: bool, root: str | os.PathLike[str] | None,
+          changed_since: str | None = None
+          ) -> tuple[RepoModel, Config, Selection | None]:
     paths = _paths(path)
     repo_root = find_root(paths[0], Path(root) if root is not None else None)
     for item in paths:
@@ -132,6 +148,11 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
     targets = _plan(planner, found, problems)
     if wanted is not None:
         targets = [t for t in targets if t.environment in wanted]
+    selection = None
+    if changed_since is not None:
+        selection = changed.changed_since(repo_root, changed_since, targets,
+                                          Path(config_dir) if config_dir is not None else None)
+        targets = [t for t in targets if t.id in selection.ids]
     to_render = [t for t in targets if t.rendered_here]
     rendered: list[RenderedTarget] = []
     lints: list[HelmLint] = []
@@ -163,7 +184,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         renders=renders,
         cache_hits=cache_hits,
     )
-    return model, config
+    return model, config, selection
 
 
 def _environments(config: Config, environments: Iterable[str] | None) -> set[str] | None:

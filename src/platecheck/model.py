@@ -229,6 +229,7 @@ class Report:
     errors: tuple[Finding, ...] = ()  # could-not-check problems (exit 2)
     renders: int = 0  # helm processes run (renders and lints)
     cache_hits: int = 0  # helm results taken from the cache
+    changed_since: str | None = None  # --changed-since: the targets chosen and why, one line
 
     @property
     def exit_code(self) -> int:

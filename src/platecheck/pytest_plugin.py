@@ -1,0 +1,390 @@
+"""pytest plugin: every policy x target is a test item; fixtures expose the rendered model.
+
+Shaped like pytest's own example for tests that are not Python
+(https://docs.pytest.org/en/stable/example/nonpython.html): a collector per target yields one
+``PolicyItem`` per policy, whose failure is the list of findings, not a traceback.
+
+- ``pytest --platecheck [PATH]`` (or ``platecheck = true`` in the ini file) adds the items:
+  ``prod/plate-web::image-tag-pinned``, and ``repository::<policy>`` for repository-wide
+  policies. Findings at error level fail an item, waived ones skip it with the reason,
+  warnings are reported as ``PlatecheckWarning``; a target that could not be checked fails
+  every item of that target.
+- Fixtures for policies written as ordinary tests: ``platecheck_repo`` (the RepoModel),
+  ``rendered`` (the RenderedTargets; parametrize it indirectly with an environment name) and
+  ``platecheck_targets(env=None, app=None, path=None)``.
+
+The repository is loaded and checked once per process (per xdist worker); the render cache
+on disk lets the workers share renders.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Generator, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from platecheck.errors import PlatecheckError
+from platecheck.model import Finding, Level, RenderedTarget, RepoModel, Report
+
+if TYPE_CHECKING:
+    from _pytest._code.code import TerminalRepr, TracebackStyle
+
+REPOSITORY = "repository"  # the collector of repository-wide policies
+NOT_CHECKED = "could-not-check"  # the item for errors that belong to no target
+
+
+class PlatecheckWarning(UserWarning):
+    """A finding at warning level (``-W error::platecheck.pytest_plugin.PlatecheckWarning``
+    makes them fail)."""
+
+
+# -- options ----------------------------------------------------------------------------------
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("platecheck", "platecheck: Helm + Argo CD policy checks")
+    group.addoption(
+        "--platecheck", action="append", nargs="?", const="", default=None, metavar="PATH",
+        help="add one test per policy x target for PATH (repository, environments/ directory, "
+             "Application file or chart; default: platecheck_paths, else the rootdir)")
+    group.addoption("--platecheck-env", action="append", default=None, metavar="ENV",
+                    help="only this environment (repeatable)")
+    group.addoption("--platecheck-config", default=None, metavar="DIR",
+                    help="policy configuration directory (default: <repo>/policies)")
+    group.addoption("--platecheck-helm", default=None, metavar="PATH",
+                    help="helm binary (default: $PLATECHECK_HELM, PATH, then the cache "
+                         "filled by 'platecheck setup')")
+    group.addoption("--platecheck-no-cache", action="store_true", default=False,
+                    help="render everything, read and write no render cache")
+    parser.addini("platecheck", type="bool", default=False,
+                  help="add the platecheck items without --platecheck")
+    parser.addini("platecheck_paths", type="paths", default=[],
+                  help="what platecheck checks, relative to the ini file (default: rootdir)")
+    parser.addini("platecheck_env", type="args", default=[],
+                  help="only these environments")
+    parser.addini("platecheck_config", type="string", default="",
+                  help="policy configuration directory, relative to the ini file")
+
+
+@dataclass(frozen=True)
+class Settings:
+    enabled: bool
+    paths: tuple[Path, ...]
+    environments: tuple[str, ...] | None
+    config_dir: Path | None
+    helm: str | None
+    use_cache: bool
+
+    @classmethod
+    def from_config(cls, config: pytest.Config) -> Settings:
+        here = config.invocation_params.dir
+        ini_dir = config.inipath.parent if config.inipath else config.rootpath
+        given: list[str] | None = config.getoption("platecheck")
+        paths = [here / p for p in given or () if p]
+        if not paths:
+            paths = list(config.getini("platecheck_paths")) or [config.rootpath]
+        envs = config.getoption("platecheck_env") or config.getini("platecheck_env")
+        config_opt: str | None = config.getoption("platecheck_config")
+        config_ini: str = config.getini("platecheck_config")
+        config_dir = here / config_opt if config_opt else (
+            ini_dir / config_ini if config_ini else None)
+        return cls(
+            enabled=given is not None or bool(config.getini("platecheck")),
+            paths=tuple(paths),
+            environments=tuple(envs) if envs else None,
+            config_dir=config_dir,
+            helm=config.getoption("platecheck_helm"),
+            use_cache=not config.getoption("platecheck_no_cache"),
+        )
+
+
+# -- one load and one check per process ---------------------------------------------------------
+
+
+@dataclass
+class Session:
+    """The loaded models (one per set of paths) and the Report of the configured paths."""
+
+    settings: Settings
+    models: dict[tuple[Path, ...], RepoModel] = field(default_factory=dict)
+    report: Report | None = None
+
+    def model(self, paths: Sequence[Path] | None = None) -> RepoModel:
+        from platecheck import engine
+
+        key = tuple(p.resolve() for p in (paths or self.settings.paths))
+        if key not in self.models:
+            s = self.settings
+            self.models[key] = engine.load(
+                list(key), config_dir=s.config_dir, environments=s.environments, helm=s.helm,
+                use_cache=s.use_cache)
+        return self.models[key]
+
+    def checked(self) -> Report:
+        from platecheck import engine
+        from platecheck.config import load_config
+
+        if self.report is None:
+            model = self.model()
+            config = load_config(model.root, self.settings.config_dir)
+            self.report = engine.check(model, config, environments=self.settings.environments)
+        return self.report
+
+
+_SESSION = pytest.StashKey[Session]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_SESSION] = Session(Settings.from_config(config))
+    config.addinivalue_line("markers", "platecheck: a platecheck policy x target item")
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    settings = config.stash[_SESSION].settings
+    if not settings.enabled:
+        return None
+    paths = ", ".join(_shown_path(p, config.rootpath) for p in settings.paths)
+    return f"platecheck: {paths}"
+
+
+def _shown_path(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() or "." if path.is_relative_to(root) else str(path)
+
+
+# -- collection ---------------------------------------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)  # before -k/-m deselect, so they apply to these items too
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
+                                  items: list[pytest.Item]) -> None:
+    if config.stash[_SESSION].settings.enabled:
+        items.extend(session.genitems(PlatecheckRun.from_parent(session, name="platecheck",
+                                                                nodeid="platecheck")))
+
+
+class PlatecheckRun(pytest.Collector):
+    """Checks the repository (once) and yields a collector per target."""
+
+    def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        try:
+            report = self.config.stash[_SESSION].checked()
+        except PlatecheckError as exc:
+            raise self.CollectError(f"platecheck: error: {exc}") from None
+        for name, specs in plan_items(report).items():
+            yield TargetCollector.from_parent(self, name=name, nodeid=name, specs=specs,
+                                              root=report.root)
+
+
+@dataclass(frozen=True)
+class ItemSpec:
+    """What one item checks and what it found."""
+
+    policy: str
+    findings: tuple[Finding, ...] = ()
+    errors: tuple[Finding, ...] = ()
+    location: tuple[str | None, int | None] = (None, None)  # for reportinfo
+
+
+def plan_items(report: Report) -> dict[str, list[ItemSpec]]:
+    """Collector name (target id or ``repository``) -> its items, in report order.
+
+    The items depend only on the targets and the policies that ran (never on findings), so
+    every xdist worker collects the same ones; findings and errors are then sorted in."""
+    from platecheck.policies import registry
+
+    policies = registry()
+    target_scope = [p for p in report.policies if policies[p].SCOPE == "target"]
+    repo_scope = [p for p in report.policies if policies[p].SCOPE != "target"]
+    checked = [t for t in report.targets if t.rendered_here]
+    where: dict[str, tuple[str | None, int | None]] = {}
+    for t in checked:
+        if t.application is not None:
+            where[t.id] = (t.application.file, t.application.line)
+        elif t.chart is not None:
+            where[t.id] = (f"{t.chart.rel}/Chart.yaml", None)
+    findings: dict[tuple[str, str], list[Finding]] = {}
+    for finding in report.findings:
+        if finding.level is Level.OFF:
+            continue
+        scope = finding.target if finding.policy in target_scope else REPOSITORY
+        findings.setdefault((scope or REPOSITORY, finding.policy), []).append(finding)
+    errors: dict[str, list[Finding]] = {}
+    for error in report.errors:
+        owner = error.target if error.target in where else REPOSITORY
+        errors.setdefault(owner or REPOSITORY, []).append(error)
+
+    plan: dict[str, list[ItemSpec]] = {}
+    for t in checked:
+        plan[t.id] = [ItemSpec(p, tuple(findings.pop((t.id, p), ())), tuple(errors.get(t.id, ())),
+                               where[t.id]) for p in target_scope]
+    repo_items = [ItemSpec(p, tuple(findings.pop((REPOSITORY, p), ()))) for p in repo_scope]
+    # findings no item above owns (a target-scope finding naming no checked target)
+    orphans: dict[str, list[Finding]] = {}
+    for (_, policy), found in findings.items():
+        orphans.setdefault(policy, []).extend(found)
+    repo_items += [ItemSpec(policy, tuple(found)) for policy, found in orphans.items()]
+    if REPOSITORY in errors:
+        repo_items.append(ItemSpec(NOT_CHECKED, errors=tuple(errors[REPOSITORY])))
+    if repo_items:
+        plan[REPOSITORY] = repo_items
+    return plan
+
+
+class TargetCollector(pytest.Collector):
+    """One target (or ``repository``): one item per policy."""
+
+    def __init__(self, *, specs: Sequence[ItemSpec], root: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.specs = specs
+        self.root = root
+
+    def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        for spec in self.specs:
+            yield PolicyItem.from_parent(self, name=spec.policy, spec=spec, root=self.root)
+
+
+class PolicyFailed(Exception):
+    """Findings at error level (or could-not-check errors) for one item."""
+
+    def __init__(self, heading: str, findings: Sequence[Finding], waived: int = 0) -> None:
+        super().__init__(heading)
+        self.heading = heading
+        self.findings = findings
+        self.waived = waived
+
+    def __str__(self) -> str:
+        lines = [self.heading]
+        for finding in self.findings:
+            resource = f" ({finding.resource})" if finding.resource else ""
+            lines.append(f"{finding.location}: {finding.message}{resource}")
+            if finding.remediation:
+                lines.append(f"  fix: {finding.remediation}")
+        if self.waived:
+            lines.append(f"({self.waived} more waived)")
+        return "\n".join(lines)
+
+
+class PolicyItem(pytest.Item):
+    """One policy on one target: fails on findings at error level, with ``file:line``."""
+
+    def __init__(self, *, spec: ItemSpec, root: Path, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.spec = spec
+        self.root = root
+        self.waived_at: Finding | None = None  # set when skipped because of waivers
+        self.add_marker("platecheck")
+
+    def runtest(self) -> None:
+        spec = self.spec
+        if spec.errors:
+            raise PolicyFailed(f"could not check {self.parent_name}: nothing here was checked",
+                               spec.errors)
+        active = [f for f in spec.findings if f.waived is None]
+        for finding in active:
+            if finding.level is Level.WARNING:
+                warnings.warn_explicit(
+                    PlatecheckWarning(f"{finding.target or self.parent_name}: {finding.message}"),
+                    PlatecheckWarning,
+                    filename=finding.file or "<repository>", lineno=finding.line or 0)
+        failing = [f for f in active if f.level is Level.ERROR]
+        waived = [f for f in spec.findings if f.waived is not None]
+        if failing:
+            count = f"{len(failing)} finding{'s' if len(failing) > 1 else ''}"
+            raise PolicyFailed(f"{self.name}: {count}", failing, waived=len(waived))
+        if waived:
+            reasons = dict.fromkeys(str(f.waived) for f in waived)
+            self.waived_at = waived[0]
+            pytest.skip(f"waived: {'; '.join(reasons)}")
+
+    @property
+    def parent_name(self) -> str:
+        return self.parent.name if self.parent is not None else REPOSITORY
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException],
+                     style: TracebackStyle | None = None) -> str | TerminalRepr:
+        if isinstance(excinfo.value, PolicyFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Path, int | None, str]:
+        file, line = self.spec.location
+        path = self.root / file if file else self.root
+        return path, (line - 1 if line else None), self.nodeid
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """A waived item's skip points at the waived finding, not at this module."""
+    report = yield
+    if isinstance(item, PolicyItem) and item.waived_at is not None and report.skipped \
+            and isinstance(report.longrepr, tuple):
+        first = item.waived_at
+        path = item.root / first.file if first.file else item.root
+        report.longrepr = (str(path), first.line or 0, report.longrepr[2])
+    return report
+
+
+# -- fixtures -----------------------------------------------------------------------------------
+
+
+def _session(request: pytest.FixtureRequest) -> Session:
+    return request.config.stash[_SESSION]
+
+
+def _load(session: Session, paths: Sequence[Path] | None = None) -> RepoModel:
+    try:
+        return session.model(paths)
+    except PlatecheckError as exc:
+        pytest.fail(f"platecheck: error: {exc}", pytrace=False)
+
+
+def _select(model: RepoModel, env: str | Iterable[str] | None, app: str | None
+            ) -> list[RenderedTarget]:
+    wanted = None if env is None else {env} if isinstance(env, str) else set(env)
+    known = {e.name for e in model.environments} | {t.environment for t in model.targets}
+    if wanted is not None and wanted - known:
+        pytest.fail(f"platecheck: unknown environment {sorted(wanted - known)[0]!r} "
+                    f"(configured: {', '.join(sorted(known))})", pytrace=False)
+    ids = {t.id for t in model.targets
+           if (wanted is None or t.environment in wanted) and (app is None or t.app == app)}
+    chosen = [r for r in model.rendered if r.id in ids]
+    # fail closed: a target that could not be rendered must not make a custom policy pass
+    errors = [e for e in model.errors if e.target is None or e.target in ids]
+    if errors:
+        lines = "\n".join(f"{e.location}: {e.message}" for e in errors)
+        pytest.fail(f"platecheck: could not check:\n{lines}", pytrace=False)
+    return chosen
+
+
+@pytest.fixture(scope="session")
+def platecheck_repo(request: pytest.FixtureRequest) -> RepoModel:
+    """The loaded repository: Applications, charts, targets and rendered targets."""
+    return _load(_session(request))
+
+
+@pytest.fixture(scope="session")
+def rendered(request: pytest.FixtureRequest) -> list[RenderedTarget]:
+    """The rendered targets with their parsed resources. Parametrize it indirectly with an
+    environment name (or a list of them) to get only those:
+    ``@pytest.mark.parametrize("rendered", ["prod"], indirect=True)``."""
+    env: str | list[str] | None = getattr(request, "param", None)
+    return _select(_load(_session(request)), env, None)
+
+
+@pytest.fixture(scope="session")
+def platecheck_targets(request: pytest.FixtureRequest) -> Callable[..., list[RenderedTarget]]:
+    """``platecheck_targets(env=None, app=None, path=None)``: rendered targets of one
+    environment and/or app; ``path`` loads another repository or directory (once)."""
+    session = _session(request)
+
+    def targets(env: str | Iterable[str] | None = None, *, app: str | None = None,
+                path: str | Path | None = None) -> list[RenderedTarget]:
+        paths = None if path is None else [Path(path)]
+        return _select(_load(session, paths), env, app)
+
+    return targets
