@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -222,3 +224,55 @@ def test_outside_a_git_work_tree(tmp_path: Path) -> None:
     with pytest.raises(PlatecheckError) as raised:
         changed_files(tmp_path, "main")
     assert str(raised.value) == f"{tmp_path}: --changed-since needs a git work tree"
+
+
+# --- end to end: this repository's content in a git history ---------------------------------
+
+@pytest.fixture(scope="module")
+def content_history(tmp_path_factory: pytest.TempPathFactory, repo_root: Path) -> Path:
+    """A copy of helm/, environments/ and policies/ with a second commit that changes only
+    plate-web's production values."""
+    root = tmp_path_factory.mktemp("content") / "repo"
+    for part in ("helm", "environments", "policies"):
+        shutil.copytree(repo_root / part, root / part)
+    make_repo(root, {})
+    values = root / "helm/applications/plate-web/values-prod.yaml"
+    values.write_text(values.read_text() + "\n# reviewed\n")
+    git(root, "commit", "-q", "-am", "plate-web: production values")
+    return root
+
+
+def test_a_production_values_commit_lints_that_app_in_both_environments(
+        content_history: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
+    from platecheck.cli import main
+
+    code = main(["lint", str(content_history / "environments"), "--changed-since", "HEAD~1",
+                 "--cache-dir", str(tmp_path), "--format", "json"])
+    out, err = capsys.readouterr()
+    assert err == (
+        "platecheck: changed-since HEAD~1: prod/plate-web "
+        "(helm/applications/plate-web/values-prod.yaml), "
+        "stg/plate-web (counterpart for env-consistency)\n")
+    assert [t["id"] for t in json.loads(out)["targets"]] == ["prod/plate-web", "stg/plate-web"]
+    assert code == 0
+
+
+def test_changed_since_renders_only_the_chosen_targets(content_history: Path, helm_bin: Path,
+                                                       tmp_path: Path) -> None:
+    from platecheck.engine import lint
+
+    report = lint(content_history / "environments", changed_since="HEAD~1", use_cache=False)
+    assert [t.id for t in report.targets] == ["prod/plate-web", "stg/plate-web"]
+    # one template and one lint per target, nothing else
+    assert (report.renders, report.cache_hits) == (4, 0)
+
+
+def test_a_bad_ref_exits_2_with_one_line(content_history: Path, helm_bin: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    from platecheck.cli import main
+
+    code = main(["lint", str(content_history / "environments"), "--changed-since=--help"])
+    assert capsys.readouterr().err == (
+        "platecheck: error: --changed-since: not a git revision: '--help'\n")
+    assert code == 2
