@@ -198,11 +198,16 @@ def _cmd_setup(args: argparse.Namespace) -> int:
     from platecheck import helmbin
 
     version = args.helm_version or helmbin.DEFAULT_HELM_VERSION
-    path = helmbin.install_helm(version, cache_dir=args.cache_dir, source=args.source)
+    def progress(message: str) -> None:
+        if not args.print_path:
+            print(f"platecheck setup: {message}", file=sys.stderr)
+
+    path = helmbin.install_helm(version, cache_dir=args.cache_dir, source=args.source,
+                                log=progress)
     if args.print_path:
         print(path)
     else:
-        print(f"helm {helmbin.helm_version(path)} installed at {path}")
+        print(f"helm {helmbin.helm_version(path)} ready at {path}")
     return EXIT_OK
 
 
