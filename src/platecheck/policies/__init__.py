@@ -42,7 +42,15 @@ class PolicyOptions:
 
 
 # Policy modules, in the order they run and are listed. Imported lazily below.
-_MODULES: tuple[str, ...] = ()
+_MODULES: tuple[str, ...] = (
+    "k8s_schema",
+    "unknown_kind",
+    "argocd_application",
+    "chart_metadata",
+    "yaml_hygiene",
+    "waiver_expired",
+    "waiver_stale",
+)
 
 
 def registry() -> dict[str, ModuleType]:
