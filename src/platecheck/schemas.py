@@ -13,6 +13,7 @@ then in the schemas shipped with platecheck.
 from __future__ import annotations
 
 import copy
+import datetime
 import functools
 import json
 import re
@@ -267,11 +268,34 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
     yield SchemaProblem(path, str(error.message))
 
 
+def as_json(value: Any) -> Any:
+    """A parsed YAML value as the JSON kubectl and Argo CD send: mapping keys are strings and
+    timestamps stay the text they were (Go's YAML reader keeps them as strings)."""
+    if isinstance(value, Mapping):
+        return {_json_key(k): as_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_json(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _json_key(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return "null" if key is None else str(key)
+
+
+def _sort_key(problem: SchemaProblem) -> tuple[Any, ...]:
+    return (tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in problem.path),
+            problem.message)
+
+
 def problems(validator: Validator, document: Mapping[str, Any]) -> list[SchemaProblem]:
     """Every schema violation in ``document``, sorted by path then message."""
-    found = [p for error in validator.iter_errors(document) for p in _describe(error)]
+    found = [p for error in validator.iter_errors(as_json(document)) for p in _describe(error)]
     unique = {(p.path, p.message): p for p in found}
-    return sorted(unique.values(), key=lambda p: (tuple(str(x) for x in p.path), p.message))
+    return sorted(unique.values(), key=_sort_key)
 
 
 # --- the schema set of one target ---------------------------------------------------------------

@@ -35,6 +35,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from platecheck.model import Chart, Finding, HelmLint, RepoModel
+from platecheck.policies import PolicyOptions
 
 ID = "chart-metadata"
 SUMMARY = "Chart.yaml is Helm 3 metadata with a semver version, and helm lint --strict passes"
@@ -53,11 +54,11 @@ _TEMPLATE_AT = re.compile(r"(?:template: )?[^\s/:]+/((?:templates|charts)/[^\s:]
 _YAML_LINE = re.compile(r"\byaml: line (\d+):")
 
 
-def check(repo: RepoModel, options: Mapping[str, Any]) -> Iterator[Finding]:
+def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
     chart_files = {f.rel: f.raw for f in repo.yaml_files if f.role == "chart"}
     for chart in sorted(repo.charts, key=lambda c: c.rel):
         yield from _metadata(chart, chart_files.get(_chart_yaml(chart)))
-    include_info = bool(options.get("includeInfo"))
+    include_info = bool(options.default.get("includeInfo"))
     yield from _lint_findings(repo.helm_lint, include_info)
 
 

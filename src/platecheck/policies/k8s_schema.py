@@ -61,7 +61,7 @@ def target_schemas(rendered: RenderedTarget, options: Mapping[str, Any]) -> sche
 
 
 def resource_label(resource: Resource) -> str:
-    return resource.ref if resource.name else f"{resource.kind or '<no kind>'}/<unnamed>"
+    return f"{resource.kind or '<no kind>'}/{resource.name or '<unnamed>'}"
 
 
 def check(rendered: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
@@ -96,6 +96,7 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
     validator = schema_set.validator(resource.api_version, resource.kind)
     if validator is None:
         return  # reported by unknown-kind
+    found = []
     for problem in schemas.problems(validator, doc):
         remediation = REMEDIATION
         if problem.message == "unknown field":
@@ -103,7 +104,8 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
             remediation = (f"Remove the field or fix its spelling; the fields {parent} accepts "
                            f"are listed by: kubectl explain "
                            f"{_explain_path(resource.kind, problem.path[:-1])}")
-        yield _finding(rendered, resource, problem.path, problem.text, remediation)
+        found.append(_finding(rendered, resource, problem.path, problem.text, remediation))
+    yield from sorted(found, key=lambda f: (f.file or "", f.line or 0, f.message))
 
 
 def _explain_path(kind: str, path: tuple[str | int, ...]) -> str:

@@ -42,6 +42,7 @@ import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from platecheck.model import Finding, RepoModel
+from platecheck.policies import PolicyOptions
 
 ID = "yaml-hygiene"
 SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
@@ -64,8 +65,8 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
 _MERGE_KEY = "<<"
 
 
-def check(repo: RepoModel, options: Mapping[str, Any]) -> Iterator[Finding]:
-    ignored = [str(glob) for glob in options.get("ignoreFiles") or []]
+def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
+    ignored = [str(glob) for glob in options.default.get("ignoreFiles") or []]
     seen: set[str] = set()
     for yaml_file in repo.yaml_files:
         if yaml_file.rel in seen or any(fnmatchcase(yaml_file.rel, g) for g in ignored):

@@ -1,0 +1,250 @@
+"""k8s-schema, unknown-kind, argocd-application and chart-metadata.
+
+Schema cases are data: ``fixtures/beyond/schema-cases/*.yaml`` holds a template (and, when it
+has Go templating, the manifest helm renders from it), the policy's options and the expected
+findings with their lines and messages. Application and chart cases run the whole pipeline
+with the real helm on ``fixtures/beyond/repo``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from platecheck import schemas
+from platecheck.errors import PlatecheckError
+from platecheck.model import (
+    Chart,
+    Finding,
+    HelmLint,
+    MergedValues,
+    Origin,
+    RenderedTarget,
+    RenderTarget,
+    RepoModel,
+    Resource,
+)
+from platecheck.policies import PolicyOptions, chart_metadata, k8s_schema, registry, unknown_kind
+
+FIXTURES = Path(__file__).parent / "fixtures" / "beyond"
+CASES = sorted((FIXTURES / "schema-cases").glob("*.yaml"))
+REPO = FIXTURES / "k8s-repo"
+TEMPLATE = "helm/web/templates/resources.yaml"
+VALUES = "helm/web/values-prod.yaml"
+
+
+def chart(root: Path = REPO, rel: str = "helm/web", name: str = "web", version: str = "0.1.0",
+          api_version: str = "v2") -> Chart:
+    return Chart(path=root / rel, rel=rel, name=name, version=version,
+                 api_version=api_version, metadata={})
+
+
+def rendered_target(manifest: str, template: str, origins: Mapping[str, int] | None = None,
+                    kube_version: str | None = None) -> RenderedTarget:
+    target = RenderTarget(id="prod/web", environment="prod", app="web", application=None,
+                          chart=chart(), release_name="web", namespace="web-prod",
+                          value_files=(), kube_version=kube_version, production=True)
+    resources = []
+    for doc in yaml.safe_load_all(manifest):
+        if not isinstance(doc, dict):
+            continue
+        metadata = doc.get("metadata") or {}
+        resources.append(Resource(
+            api_version=str(doc.get("apiVersion", "")), kind=str(doc.get("kind", "")),
+            name=str(metadata.get("name", "")), namespace=metadata.get("namespace"), doc=doc,
+            template="web/templates/resources.yaml", template_file=TEMPLATE,
+            index=len(resources)))
+    values = MergedValues(data={}, origins={
+        tuple(key.split(".")): Origin(VALUES, line) for key, line in (origins or {}).items()})
+    return RenderedTarget(target=target, resources=tuple(resources), values=values,
+                          manifest=manifest, templates={TEMPLATE: template})
+
+
+def as_rows(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    return [{"file": f.file, "line": f.line, "resource": f.resource, "message": f.message}
+            for f in findings]
+
+
+def expected_rows(expect: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{"file": item.get("file", TEMPLATE), "line": item["line"],
+             "resource": item["message"].split(": ", 1)[0], "message": item["message"]}
+            for item in expect]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_schema_case(case: Path) -> None:
+    spec = yaml.safe_load(case.read_text())
+    module = registry()[spec["policy"]]
+    options = {**module.DEFAULTS, **(spec.get("options") or {})}
+    rendered = rendered_target(spec.get("manifest") or spec["template"], spec["template"],
+                               spec.get("values"))
+    findings = list(module.check(rendered, options))
+    assert as_rows(findings) == expected_rows(spec["expect"])
+    for finding in findings:
+        assert finding.policy == module.ID
+        assert finding.target == "prod/web" and finding.environment == "prod"
+        assert finding.remediation
+
+
+def test_unknown_field_remediation_names_kubectl_explain() -> None:
+    case = yaml.safe_load((FIXTURES / "schema-cases" / "misspelled-field.yaml").read_text())
+    [finding] = k8s_schema.check(rendered_target(case["template"], case["template"]),
+                                 k8s_schema.DEFAULTS)
+    assert finding.remediation == (
+        "Remove the field or fix its spelling; the fields spec.template.spec.containers[0] "
+        "accepts are listed by: kubectl explain deployment.spec.template.spec.containers")
+
+
+def test_kubernetes_version_comes_from_the_target_then_the_option() -> None:
+    doc = ("apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema\nmetadata:\n"
+           "  name: f\nspec:\n  priorityLevelConfiguration: {name: p}\n")
+    # flowcontrol v1 exists from Kubernetes 1.29 on
+    old = rendered_target(doc, doc, kube_version="1.28.4")
+    assert [f.message for f in unknown_kind.check(old, unknown_kind.DEFAULTS)] == [
+        "FlowSchema/f: kind FlowSchema (flowcontrol.apiserver.k8s.io/v1) is not "
+        "schema-validated: no Kubernetes 1.28.0 schema and no "
+        "flowschema-flowcontrol.apiserver.k8s.io-v1.json"]
+    assert list(unknown_kind.check(old, {**unknown_kind.DEFAULTS,
+                                         "kubernetesVersion": "v1.30.2"})) == []
+    assert list(unknown_kind.check(rendered_target(doc, doc), unknown_kind.DEFAULTS)) == []
+
+
+@pytest.mark.parametrize("requested, message", [
+    ("1.12.0", "kubernetesVersion 1.12.0 has no bundled Kubernetes schemas"),
+    ("99.1.0", "kubernetesVersion 99.1.0 has no bundled Kubernetes schemas"),
+    ("latest", "kubernetesVersion 'latest' is not a version like 1.31.0"),
+])
+def test_unsupported_kubernetes_version_is_a_clear_error(requested: str, message: str) -> None:
+    doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    with pytest.raises(PlatecheckError, match=message):
+        list(k8s_schema.check(rendered_target(doc, doc),
+                              {**k8s_schema.DEFAULTS, "kubernetesVersion": requested}))
+
+
+def test_nearest_older_minor_is_used() -> None:
+    newest = schemas.bundled_versions()[-1]
+    assert schemas.resolve_version("1.31.7") == "1.31.0"
+    assert schemas.resolve_version(f"v{newest.major}.{newest.minor}.9") == str(newest)
+
+
+def test_validators_are_built_once_per_version_and_kind() -> None:
+    schemas.kubernetes_validator.cache_clear()
+    doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    manifest = "\n---\n".join([doc] * 20)
+    list(k8s_schema.check(rendered_target(manifest, doc), k8s_schema.DEFAULTS))
+    info = schemas.kubernetes_validator.cache_info()
+    assert (info.misses, info.hits) == (1, 19)
+
+
+def test_timestamps_and_numeric_keys_are_validated_as_kubectl_sends_them() -> None:
+    doc = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+           "  annotations: {released: 2024-01-01}\ndata:\n  1: one\n")
+    assert list(k8s_schema.check(rendered_target(doc, doc), k8s_schema.DEFAULTS)) == []
+
+
+def test_document_without_kind_is_a_finding() -> None:
+    doc = "apiVersion: v1\nmetadata: {name: c}\n"
+    [finding] = k8s_schema.check(rendered_target(doc, doc), k8s_schema.DEFAULTS)
+    assert (finding.file, finding.line, finding.message) == (
+        TEMPLATE, None, "<no kind>/c: kind is missing")
+
+
+# -- chart-metadata -----------------------------------------------------------------------------
+
+HELM3_OUTPUT = """\
+==> Linting helm/web
+[INFO] Chart.yaml: icon is recommended
+[WARNING] templates/cm.yaml: object name does not conform to Kubernetes naming requirements
+[ERROR] templates/: template: web/templates/svc.yaml:7:22: executing "web/templates/svc.yaml" \
+at <.Values.port.number>: nil pointer evaluating interface {}.number
+
+Error: 1 chart(s) linted, 1 chart(s) failed
+"""
+
+HELM4_OUTPUT = """\
+==> Linting helm/web
+[INFO] Chart.yaml: icon is recommended
+[ERROR] templates/: web/templates/svc.yaml:7:22
+  executing "web/templates/svc.yaml" at <.Values.port.number>:
+    nil pointer evaluating interface {}.number
+
+Error: 1 chart(s) linted, 1 chart(s) failed
+"""
+
+
+def lint_repo(*lints: HelmLint, charts: Sequence[Chart] = ()) -> RepoModel:
+    return RepoModel(root=REPO, applications=(), app_of_apps=(), charts=tuple(charts),
+                     targets=(), rendered=(), yaml_files=(), helm_lint=lints)
+
+
+def metadata_findings(repo: RepoModel, **options: Any) -> list[tuple[str | None, int | None,
+                                                                      str]]:
+    opts = PolicyOptions(default={**chart_metadata.DEFAULTS, **options})
+    return [(f.file, f.line, f.message) for f in chart_metadata.check(repo, opts)]
+
+
+def test_helm3_lint_lines_become_findings() -> None:
+    lint = HelmLint(chart=chart(), environment="prod", value_files=(VALUES,), exit_code=1,
+                    output=HELM3_OUTPUT)
+    assert metadata_findings(lint_repo(lint)) == [
+        ("helm/web/templates/cm.yaml", None, "helm lint warning: object name does not conform "
+         "to Kubernetes naming requirements"),
+        ("helm/web/templates/svc.yaml", 7, 'helm lint error: template: web/templates/svc.yaml'
+         ':7:22: executing "web/templates/svc.yaml" at <.Values.port.number>: nil pointer '
+         "evaluating interface {}.number"),
+    ]
+    assert metadata_findings(lint_repo(lint), includeInfo=True)[0] == (
+        "helm/web/Chart.yaml", None, "helm lint info: icon is recommended")
+
+
+def test_helm4_multiline_lint_errors_are_joined() -> None:
+    lint = HelmLint(chart=chart(), environment="prod", value_files=(), exit_code=1,
+                    output=HELM4_OUTPUT)
+    assert metadata_findings(lint_repo(lint)) == [
+        ("helm/web/templates/svc.yaml", 7, 'helm lint error: web/templates/svc.yaml:7:22 '
+         'executing "web/templates/svc.yaml" at <.Values.port.number>: nil pointer '
+         "evaluating interface {}.number")]
+
+
+def test_lint_message_of_one_environment_names_it() -> None:
+    ok = HelmLint(chart=chart(), environment="stg", value_files=(), exit_code=0,
+                  output="==> Linting helm/web\n[INFO] Chart.yaml: icon is recommended\n")
+    bad = HelmLint(chart=chart(), environment="prod", value_files=(VALUES,), exit_code=1,
+                   output=HELM3_OUTPUT)
+    findings = list(chart_metadata.check(lint_repo(ok, bad),
+                                         PolicyOptions(default=chart_metadata.DEFAULTS)))
+    assert [(f.environment, f.message[:40]) for f in findings] == [
+        ("prod", "helm lint warning (with prod values): ob"),
+        ("prod", "helm lint error (with prod values): temp")]
+    assert findings[1].remediation == ("Fix what helm lint reports; reproduce with: helm lint "
+                                       f"--strict helm/web -f {VALUES}")
+
+
+def test_failed_lint_without_messages_is_still_a_finding() -> None:
+    lint = HelmLint(chart=chart(), environment="prod", value_files=(), exit_code=1,
+                    output="Error: unknown flag: --strictt")
+    assert metadata_findings(lint_repo(lint)) == [
+        ("helm/web/Chart.yaml", None, "helm lint error: helm lint failed: Error: unknown flag: "
+         "--strictt")]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"api_version": "v1"}, "chart web: apiVersion is 'v1', not 'v2'"),
+    ({"name": "website"}, "chart website: name 'website' differs from its directory 'web'"),
+    ({"version": "1.0"}, "chart web: version '1.0' is not a Semantic Version 2 "
+                         "(MAJOR.MINOR.PATCH)"),
+    ({"version": "01.2.3"}, "chart web: version '01.2.3' is not a Semantic Version 2 "
+                            "(MAJOR.MINOR.PATCH)"),
+])
+def test_chart_metadata_failures(kwargs: dict[str, str], message: str) -> None:
+    assert metadata_findings(lint_repo(charts=[chart(**kwargs)])) == [
+        ("helm/web/Chart.yaml", 1, message)]
+
+
+@pytest.mark.parametrize("version", ["0.1.0", "1.2.3-rc.1", "2.0.0+build.5", "10.20.30"])
+def test_chart_metadata_passes(version: str) -> None:
+    assert metadata_findings(lint_repo(charts=[chart(version=version)])) == []
