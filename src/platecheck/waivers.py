@@ -99,7 +99,10 @@ def load_waivers(path: Path, rel: str, policies: Collection[str] | None = None
 
     known = set(policies) if policies is not None else _known_policies()
     _, text = read_text(path, rel)
-    document = load_document(text, rel)
+    try:
+        document = load_document(text, rel)
+    except ValueError as exc:  # e.g. an impossible date such as 2025-02-30
+        raise PlatecheckError(f"invalid value: {exc}", rel) from None
     data, lines = document.data, document.lines
     if data is None:
         return ()
