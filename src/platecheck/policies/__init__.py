@@ -43,6 +43,7 @@ class PolicyOptions:
 
 # Policy modules, in the order they run and are listed. Imported lazily below.
 _MODULES: tuple[str, ...] = (
+    "not_rendered",
     "k8s_schema",
     "unknown_kind",
     "argocd_application",
