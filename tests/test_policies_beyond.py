@@ -26,6 +26,7 @@ from platecheck.model import (
     RenderedTarget,
     RenderTarget,
     RepoModel,
+    Report,
     Resource,
 )
 from platecheck.policies import PolicyOptions, chart_metadata, k8s_schema, registry, unknown_kind
@@ -248,3 +249,89 @@ def test_chart_metadata_failures(kwargs: dict[str, str], message: str) -> None:
 @pytest.mark.parametrize("version", ["0.1.0", "1.2.3-rc.1", "2.0.0+build.5", "10.20.30"])
 def test_chart_metadata_passes(version: str) -> None:
     assert metadata_findings(lint_repo(charts=[chart(version=version)])) == []
+
+
+# -- end to end: the real helm on fixtures/beyond/repo ---------------------------------------
+
+E2E = FIXTURES / "repo"
+OURS = ("k8s-schema", "unknown-kind", "argocd-application", "chart-metadata", "yaml-hygiene",
+        "waiver-expired", "waiver-stale")
+APPS = "environments/argocd/apps"
+WAIVERS = "policies/waivers.yaml"
+ESCAPE = "Application {}: {} leaves the repository"
+UNKNOWN = ("Gadget/web-{0}: kind Gadget (example.com/v1) is not schema-validated: no "
+           "Kubernetes 1.31.0 schema and no gadget-example.com-v1.json")
+TYPO = "Deployment/web-{0}: spec.template.spec.containers[0].imagePullPolicyy: unknown field"
+E2E_EXPECTED = [
+    # (policy, level, environment, target, file, line, message, waived)
+    ("argocd-application", "error", None, None, f"{APPS}/api-prod.yaml", 7,
+     "Application api-prod: sync wave 0 does not come after wave 1 of web-stg, which "
+     "syncWaveOrder puts earlier", None),
+    ("argocd-application", "error", None, None, f"{APPS}/api-prod.yaml", 15,
+     ESCAPE.format("api-prod", "value file '../../../shared.yaml'"), None),
+    ("argocd-application", "error", None, None, f"{APPS}/escape-prod.yaml", 13,
+     ESCAPE.format("escape-prod", "source path 'helm/../../outside-chart'"), None),
+    ("argocd-application", "error", "prod", "prod/redis", f"{APPS}/redis-prod.yaml", 13,
+     "Application redis-prod: remote chart 'redis' targetRevision '*' is not a pinned version",
+     None),
+    ("argocd-application", "error", "prod", "prod/redis", f"{APPS}/redis-prod.yaml", 17,
+     "Application redis-prod: sync policy has no retry", None),
+    ("argocd-application", "error", "stg", "stg/lost", "environments/orphans/lost-stg.yaml", 4,
+     "Application lost-stg: is not reachable from an app-of-apps (roots: "
+     "environments/argocd/root.yaml); Argo CD never deploys it", None),
+    ("argocd-application", "error", "stg", "stg/lost", "environments/orphans/lost-stg.yaml", 14,
+     "Application lost-stg: destination namespace 'lost-prod' does not match environment stg "
+     "(*-stg, stg)", None),
+    ("chart-metadata", "error", None, None, "helm/api/Chart.yaml", 1,
+     "chart api: apiVersion is 'v1', not 'v2'", None),
+    ("k8s-schema", "error", "prod", "prod/web", "helm/web/templates/deployment.yaml", 20,
+     TYPO.format("prod"), None),
+    ("k8s-schema", "error", "stg", "stg/web", "helm/web/templates/deployment.yaml", 20,
+     TYPO.format("stg"), "staging tries the new pull policy field name first"),
+    ("unknown-kind", "error", "prod", "prod/web", "helm/web/templates/gadget.yaml", 2,
+     UNKNOWN.format("prod"), None),
+    ("unknown-kind", "error", "stg", "stg/web", "helm/web/templates/gadget.yaml", 2,
+     UNKNOWN.format("stg"), None),
+    ("yaml-hygiene", "error", None, None, "helm/web/values-stg.yaml", 2,
+     'unquoted "yes" is the boolean true to Helm (YAML 1.1) but the string "yes" to YAML 1.2 '
+     "readers", None),
+    ("yaml-hygiene", "error", None, None, "helm/web/values.yaml", 5,
+     'duplicate key "image" (first at line 1): Helm keeps only the last value', None),
+    ("waiver-expired", "error", None, None, WAIVERS, 6,
+     "waiver for unknown-kind (resource=Gadget/*) expired on 2020-01-31: the gadget CRD "
+     "schema is on its way", None),
+    ("waiver-stale", "warning", None, None, WAIVERS, 10,
+     "waiver for chart-metadata (resource=Chart/nothing) matched no finding", None),
+]
+
+
+@pytest.fixture(scope="module")
+def e2e_report(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    from platecheck.engine import lint
+
+    return lint(E2E, cache_dir=tmp_path_factory.mktemp("beyond-cache"))
+
+
+def test_end_to_end_findings(e2e_report: Report) -> None:
+    ours = sorted(((f.policy, f.level.value, f.environment, f.target, f.file, f.line,
+                    f.message, f.waived) for f in e2e_report.findings if f.policy in OURS),
+                  key=repr)
+    assert ours == sorted(E2E_EXPECTED, key=repr)
+    assert all(f.remediation for f in e2e_report.findings)
+
+
+def test_end_to_end_could_not_check_is_still_reported(e2e_report: Report) -> None:
+    # the engine cannot render what escapes the repository: exit 2, besides the findings
+    assert [(e.file, e.line) for e in e2e_report.errors] == [
+        (f"{APPS}/api-prod.yaml", 15), (f"{APPS}/escape-prod.yaml", 13)]
+    assert e2e_report.exit_code == 2
+
+
+def test_end_to_end_environment_filter_keeps_waivers_for_other_targets(
+        helm_bin: Path, tmp_path: Path) -> None:
+    from platecheck.engine import lint
+
+    report = lint(E2E, environments=["prod"], cache_dir=tmp_path)
+    assert {f.environment for f in report.findings} <= {"prod", None}
+    # the stg waiver matched nothing in a prod-only run, but it is not stale
+    assert [f.line for f in report.findings if f.policy == "waiver-stale"] == [10]

@@ -35,10 +35,11 @@ Options:
         required).
     backoff: required syncPolicy.retry.backoff values, e.g.
         {duration: 5s, factor: 2, maxDuration: 3m} (default {}).
-    syncWaveOrder: Application name globs in the order they must sync, e.g.
-        ["cert-manager*", "metallb*", "plate-cache*", "plate-*"]; among the children of one
-        app-of-apps, an Application matching a later glob needs a higher sync wave than every
-        one matching an earlier glob (default [] = no order).
+    syncWaveOrder: Application name globs in the order they must sync; an item may be a
+        list of globs that share one place, e.g.
+        [[cert-manager, metallb], "plate-cache-*", "plate-api-*", "plate-web-*"]. Among the
+        children of one app-of-apps, an Application matching a later item needs a higher sync
+        wave than every one matching an earlier item (default [] = no order).
 
 Passes:
     ``path: helm/applications/plate-web`` with ``valueFiles: [values-prod.yaml]`` both
@@ -85,11 +86,14 @@ _EXACT_VERSION = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z
 
 def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
     apps = _unique_apps(repo)
-    env_of = {(t.application.file, t.application.name): t.environment
-              for t in repo.targets if t.application is not None}
-    checker = _Checker(repo, options, env_of)
+    targets: dict[tuple[str, str], tuple[str, str]] = {}
+    for target in repo.targets:
+        if target.application is not None:
+            key = (target.application.file, target.application.name)
+            targets.setdefault(key, (target.environment, target.id))
+    checker = _Checker(repo, options, targets)
     for app in apps:
-        env = env_of.get((app.file, app.name))
+        env = targets.get((app.file, app.name), (None, None))[0]
         opts = options.for_env(env)
         yield from checker.schema(app)
         yield from checker.sources(app)
@@ -117,17 +121,18 @@ def line_of(app: Application, path: KeyPath) -> int:
 
 class _Checker:
     def __init__(self, repo: RepoModel, options: PolicyOptions,
-                 env_of: Mapping[tuple[str, str], str]) -> None:
+                 targets: Mapping[tuple[str, str], tuple[str, str]]) -> None:
         self.repo = repo
         self.root = repo.root
         self.options = options
-        self.env_of = env_of
+        self.targets = targets  # (file, name) -> (environment, target id)
         self.repo_urls = [str(g) for g in options.default.get("repoUrls") or []]
 
     def finding(self, app: Application, path: KeyPath, message: str,
                 remediation: str = REMEDIATION, env: str | None = None) -> Finding:
+        environment, target = self.targets.get((app.file, app.name), (env, None))
         return Finding(policy=ID, message=f"Application {app.name}: {message}", file=app.file,
-                       line=line_of(app, path), environment=env,
+                       line=line_of(app, path), environment=environment, target=target,
                        resource=f"Application/{app.name}", remediation=remediation)
 
     # -- schema -----------------------------------------------------------------------------
@@ -377,14 +382,14 @@ class _Checker:
 
     def sync_waves(self, parents: Sequence[Application],
                    children: Mapping[int, list[Application]]) -> Iterator[Finding]:
-        order = [str(g) for g in self.options.default.get("syncWaveOrder") or []]
+        order = _wave_order(self.options.default.get("syncWaveOrder") or [])
         if not order:
             return
-        groups = [children[id(p)] for p in parents]
-        for group in groups:
+        for parent in parents:
             ranked = []
-            for app in group:
-                rank = next((i for i, g in enumerate(order) if fnmatchcase(app.name, g)), None)
+            for app in children[id(parent)]:
+                rank = next((i for i, globs in enumerate(order)
+                             if any(fnmatchcase(app.name, g) for g in globs)), None)
                 wave = app.annotations.get(SYNC_WAVE, "0")
                 try:
                     number = int(str(wave).strip())
@@ -401,12 +406,24 @@ class _Checker:
                     continue
                 top_wave, top_app = max(earlier, key=lambda item: (item[0], item[1].name))
                 if number <= top_wave:
-                    glob = order[rank]
                     yield self.finding(
                         app, ("metadata", "annotations", SYNC_WAVE),
                         f"sync wave {number} does not come after wave {top_wave} of "
-                        f"{top_app.name} (syncWaveOrder puts {glob!r} later)",
-                        f"Set the {SYNC_WAVE} annotation above {top_wave}.")
+                        f"{top_app.name}, which syncWaveOrder puts earlier",
+                        f"Set the {SYNC_WAVE} annotation above {top_wave}, or fix "
+                        "syncWaveOrder in policies/platecheck.yaml.")
+
+
+def _wave_order(value: Any) -> list[list[str]]:
+    """syncWaveOrder: each item a glob, or a list of globs that share one place."""
+    order = []
+    for item in value:
+        globs = item if isinstance(item, list) else [item]
+        if not globs or not all(isinstance(g, str) for g in globs):
+            raise PlatecheckError(f"option syncWaveOrder of policy {ID!r} must list globs or "
+                                  f"lists of globs, found {item!r}")
+        order.append(list(globs))
+    return order
 
 
 def _limit_range(value: Any) -> tuple[int, int | None] | None:
