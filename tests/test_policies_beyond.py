@@ -335,3 +335,165 @@ def test_end_to_end_environment_filter_keeps_waivers_for_other_targets(
     assert {f.environment for f in report.findings} <= {"prod", None}
     # the stg waiver matched nothing in a prod-only run, but it is not stale
     assert [f.line for f in report.findings if f.policy == "waiver-stale"] == [10]
+
+
+@pytest.mark.parametrize("pid", OURS)
+def test_policy_module_documents_itself(pid: str) -> None:
+    module = registry()[pid]
+    doc = module.__doc__ or ""
+    positions = [doc.find(f"\n{section}:\n") for section in
+                 ("What", "Why", "Options", "Passes", "Fails")]
+    assert all(p > 0 for p in positions) and positions == sorted(positions)
+    assert module.ID == pid and module.SUMMARY and module.REMEDIATION
+    assert module.SCOPE in ("target", "repo", "waivers")
+    assert isinstance(module.DEFAULTS, Mapping)
+    assert all(key[0].islower() and "_" not in key for key in module.DEFAULTS)
+
+
+def test_shipped_crd_schemas_are_the_repository_copies_and_valid() -> None:
+    import json
+
+    import jsonschema  # type: ignore[import-untyped]
+
+    shipped = sorted(schemas.packaged_schema_dir().glob("*.json"))
+    repo_copy = Path(__file__).parent.parent / "policies" / "schemas"
+    assert [p.name for p in shipped] == [
+        "application-argoproj.io-v1alpha1.json", "certificate-cert-manager.io-v1.json",
+        "clusterissuer-cert-manager.io-v1.json", "ipaddresspool-metallb.io-v1beta1.json",
+        "l2advertisement-metallb.io-v1beta1.json"]
+    for path in shipped:
+        schema = json.loads(path.read_text())
+        jsonschema.Draft202012Validator.check_schema(schema)
+        assert (repo_copy / path.name).read_text() == path.read_text()
+        kind = schema["properties"]["kind"]["const"]
+        assert schemas.schema_file_name(kind, schema["properties"]["apiVersion"]["const"]) \
+            == path.name
+
+
+# -- argocd-application on Applications written inline ---------------------------------------
+
+APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+{source}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: {name}
+{extra}"""
+
+GIT_SOURCE = """\
+  source:
+    repoURL: https://git.example.com/repo.git
+    path: charts/web
+    helm:
+      valueFiles: [values.yaml]"""
+
+
+def application_findings(tmp_path: Path, *apps: tuple[str, str, str],
+                         **options: Any) -> list[tuple[str, int | None, str]]:
+    from platecheck.discover import parse_application
+    from platecheck.yamlio import load_document
+
+    (tmp_path / "charts" / "web").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "charts" / "web" / "values.yaml").write_text("a: 1\n")
+    parsed = []
+    for index, (name, source, extra) in enumerate(apps):
+        rel = f"apps/{index}-{name}.yaml"
+        text = APP.format(name=name, source=source, extra=extra)
+        parsed.append(parse_application(load_document(text, rel), rel))
+    model = RepoModel(root=tmp_path, applications=tuple(parsed), app_of_apps=(), charts=(),
+                      targets=(), rendered=(), yaml_files=())
+    from platecheck.policies import argocd_application
+
+    opts = PolicyOptions(default={**argocd_application.DEFAULTS, **options})
+    return [(f.file, f.line, f.message) for f in argocd_application.check(model, opts)]
+
+
+@pytest.mark.parametrize("revision, pinned", [
+    ("1.2.3", True), ("v1.16.2", True), ("1.2.3-rc.1", True), ("0.14.9+build.1", True),
+    ("", False), ("*", False), ("latest", False), ("^1.2.0", False), ("~1.2.0", False),
+    (">=1.0.0", False), ("1.x", False), ("1.2", False), ("1.2.*", False),
+    (">=1.0.0 <2.0.0", False),
+])
+def test_remote_chart_must_be_pinned(tmp_path: Path, revision: str, pinned: bool) -> None:
+    source = ("  source:\n    repoURL: https://charts.example.com\n    chart: redis\n"
+              f"    targetRevision: {revision!r}")
+    findings = application_findings(tmp_path, ("redis", source, ""))
+    if pinned:
+        assert findings == []
+    elif revision:
+        assert findings == [("apps/0-redis.yaml", 11, f"Application redis: remote chart "
+                             f"'redis' targetRevision {revision!r} is not a pinned version")]
+    else:
+        assert findings == [("apps/0-redis.yaml", 8, "Application redis: remote chart 'redis' "
+                             "has no targetRevision, so Argo CD installs whatever is newest")]
+
+
+def test_application_schema_and_unique_names(tmp_path: Path) -> None:
+    typo = "  syncPolicy:\n    automated: {selfheal: true}\n"
+    findings = application_findings(tmp_path, ("web", GIT_SOURCE, ""), ("web", GIT_SOURCE, typo))
+    assert findings == [
+        ("apps/1-web.yaml", 17, "Application web: spec.syncPolicy.automated.selfheal: "
+                                "unknown field"),
+        ("apps/1-web.yaml", 4, "Application web: name is also used by apps/0-web.yaml:1"),
+    ]
+
+
+def test_value_files_missing_ref_and_ignore_missing(tmp_path: Path) -> None:
+    multi = """\
+  sources:
+    - repoURL: https://git.example.com/repo.git
+      path: charts/web
+      helm:
+        valueFiles: [$values/env/prod.yaml, $other/x.yaml, missing.yaml]
+    - repoURL: https://git.example.com/repo.git
+      ref: values"""
+    tolerant = GIT_SOURCE.replace("[values.yaml]", "[nope.yaml]\n      "
+                                                   "ignoreMissingValueFiles: true")
+    assert application_findings(tmp_path, ("multi", multi, ""), ("ok", tolerant, "")) == [
+        ("apps/0-multi.yaml", 12, "Application multi: value file '$values/env/prod.yaml' does "
+                                  "not exist"),
+        ("apps/0-multi.yaml", 12, "Application multi: value file '$other/x.yaml' names no "
+                                  "source with ref 'other'"),
+        ("apps/0-multi.yaml", 12, "Application multi: value file 'missing.yaml' does not "
+                                  "exist"),
+    ]
+
+
+def test_symlink_out_of_the_repository(tmp_path: Path) -> None:
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    repo = tmp_path / "repo"
+    (repo / "charts").mkdir(parents=True)
+    (repo / "charts" / "linked").symlink_to(outside, target_is_directory=True)
+    source = GIT_SOURCE.replace("charts/web", "charts/linked").replace(
+        "\n    helm:\n      valueFiles: [values.yaml]", "")
+    assert application_findings(repo, ("linked", source, "")) == [
+        ("apps/0-linked.yaml", 10, "Application linked: source path 'charts/linked' resolves "
+                                   "outside the repository (symlink)")]
+
+
+@pytest.mark.parametrize("retry, limit, message", [
+    ("retry: {limit: 2}", 3, "retry limit 2 is not at least 3"),
+    ("retry: {limit: 6}", {"min": 5, "max": 5}, "retry limit 6 is not 5"),
+    ("retry: {limit: -1}", 3, None),
+    ("retry: {limit: -1}", {"min": 1, "max": 10}, "retry limit -1 is not at least 1 and at "
+                                                  "most 10"),
+    ("retry: {}", 3, "retry limit is missing, expected at least 3"),
+    ("automated: {}", 3, "sync policy has no retry"),
+])
+def test_retry_limit(tmp_path: Path, retry: str, limit: Any, message: str | None) -> None:
+    extra = f"  syncPolicy:\n    {retry}\n"
+    findings = application_findings(tmp_path, ("web", GIT_SOURCE, extra), retryLimit=limit)
+    assert [m.split(": ", 1)[1] for _, _, m in findings] == ([message] if message else [])
+
+
+def test_invalid_retry_limit_option_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(PlatecheckError, match="option retryLimit of policy 'argocd-application' "
+                                              "must be an integer or {min: N, max: M}"):
+        application_findings(tmp_path, ("web", GIT_SOURCE, ""), retryLimit="3")
