@@ -110,5 +110,5 @@ def test_usage_errors_raise(tmp_path: Path) -> None:
         load(tmp_path / "nope")
     with pytest.raises(PlatecheckError, match="not inside the repository"):
         load([BROKEN / "apps", FIXTURES / "basic"])
-    with pytest.raises(PlatecheckError, match="not found"):
+    with pytest.raises(PlatecheckError, match="no such file"):
         load(BROKEN / "apps" / "ok.yaml", helm=str(tmp_path / "helm"))

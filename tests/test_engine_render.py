@@ -12,8 +12,9 @@ from pathlib import Path
 import pytest
 
 from platecheck.cache import RenderCache
+from platecheck.helmbin import find_helm
 from platecheck.model import Chart, Origin, RenderTarget
-from platecheck.render import Helm, find_helm, first_error_line
+from platecheck.render import Helm, first_error_line
 from platecheck.values import parameter_values
 
 ORACLE = Path(__file__).parent / "fixtures" / "repos" / "oracle"

@@ -19,10 +19,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from platecheck.cache import HelmResult, RenderCache, default_cache_dir
+from platecheck.cache import RENDERS, HelmResult, RenderCache, default_cache_dir
 from platecheck.config import Config, load_config
 from platecheck.discover import Discovery, discover, find_root, rel_path
 from platecheck.errors import PlatecheckError
+from platecheck.helmbin import find_helm
 from platecheck.model import (
     Finding,
     HelmLint,
@@ -35,7 +36,7 @@ from platecheck.model import (
 from platecheck.parse import parse_manifest
 from platecheck.plan import Planner
 from platecheck.policies import registry
-from platecheck.render import Helm, HelmCall, find_helm, first_error_line
+from platecheck.render import Helm, HelmCall, first_error_line
 from platecheck.values import merge_values, target_layers
 
 PathArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
@@ -139,10 +140,10 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
     if to_render:
         cache = None
         if use_cache:
-            directory = Path(cache_dir) if cache_dir is not None else default_cache_dir() / \
-                "renders"
+            directory = Path(cache_dir) if cache_dir is not None else \
+                default_cache_dir() / RENDERS
             cache = RenderCache(directory)
-        binary = find_helm(str(helm) if helm is not None else None)
+        binary = find_helm(helm)
         with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
             runner = Helm(binary=binary, workdir=Path(workdir), root=repo_root,
                           timeout=config.render_timeout,
