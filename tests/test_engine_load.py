@@ -34,6 +34,12 @@ def test_app_of_apps_is_followed_with_exclude(basic: RepoModel) -> None:
     assert basic.errors == ()
 
 
+def test_files_an_app_of_apps_excludes_are_not_applications(tmp_path: Path) -> None:
+    model = load(BASIC, cache_dir=tmp_path, environments=["stg"])
+    assert "draft-prod" not in [a.name for a in model.applications]
+    assert model.errors == ()
+
+
 def test_targets_ids_environments_and_remote(basic: RepoModel) -> None:
     summary = sorted((t.id, t.environment, t.production, t.release_name, t.namespace,
                       t.rendered_here) for t in basic.targets)

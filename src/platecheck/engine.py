@@ -250,7 +250,7 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         problems.add(PlatecheckError(result.message, file, line), target)
         return None
     if result.exit_code != 0:
-        message = f"helm template failed for {target.id}: {first_error_line(result.stderr)}"
+        message = f"helm template failed: {first_error_line(result.stderr)}"
         problems.add(PlatecheckError(message, file, line), target, detail=result.stderr)
         return None
     try:
