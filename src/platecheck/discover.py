@@ -171,7 +171,7 @@ def _yaml_files(directory: Path, root: Path, *, recurse: bool,
 def _skipped(directory: Path, root: Path, skip_charts: bool) -> bool:
     if directory.is_symlink():
         return True
-    if (directory / ".git").exists() or (directory / "policies").is_dir():
+    if (directory / ".git").exists() or (directory / "policies" / "platecheck.yaml").is_file():
         return True  # another repository (e.g. test fixtures) is checked on its own
     return skip_charts and (directory / "Chart.yaml").is_file()
 
