@@ -26,25 +26,30 @@ def test_every_problem_is_reported_once_with_its_location(report: Report) -> Non
     errors = [(e.location, e.target, e.message) for e in report.errors
               if e.target != "prod/failing"]
     assert errors == [
-        ("apps/badname.yaml:1", "prod/badname", "release name 'Bad_Name' is not a valid "
-         "DNS-1123 name (lowercase letters, digits and '-', at most 53)"),
-        ("apps/badref.yaml:11", None, "value file '$nothing/values.yaml' names ref 'nothing', "
-         "which no source of this Application defines"),
-        ("apps/escape.yaml:12", None, "value file '../../../outside.yaml' leaves the "
-         "repository"),
+        ("apps/badname.yaml:1", "prod/badname",
+         "release name 'Bad_Name' is not a valid DNS-1123 name (lowercase letters, digits and "
+         "'-', at most 53)"),
+        ("apps/badref.yaml:11", "prod/badref",
+         "value file '$nothing/values.yaml' names ref 'nothing', which no source of this "
+         "Application defines"),
+        ("apps/escape.yaml:12", "prod/escape",
+         "value file '../../../outside.yaml' leaves the repository"),
         ("apps/malformed.yaml:6", None, "invalid YAML: did not find expected ',' or '}'"),
-        ("apps/missing.yaml:13", None, "value file 'values-nope.yaml' not found "
-         "(charts/ok/values-nope.yaml)"),
-        ("apps/noenv.yaml:1", None, "Application 'orphan' matches no configured environment "
-         "(prod, stg); label it, or add a match rule in policies/platecheck.yaml"),
-        ("apps/path-escape.yaml:9", None, "source path 'charts/../../elsewhere' leaves the "
-         "repository"),
-        ("apps/url.yaml:12", None, "value file 'https://example.com/values.yaml' is a URL; "
-         "platecheck does not fetch remote files"),
-        ("charts/ok/values-broken.yaml:2", None, "invalid YAML: did not find expected ',' or "
-         "']' (value file of Application 'badvalues-prod')"),
-        ("charts/ok/values-latin1.yaml:1", None, "not valid UTF-8 (byte 0xe9) (value file of "
-         "Application 'latin1-prod')"),
+        ("apps/missing.yaml:13", "prod/missing",
+         "value file 'values-nope.yaml' not found (charts/ok/values-nope.yaml)"),
+        ("apps/noenv.yaml:1", None,
+         "Application 'orphan' matches no configured environment (prod, stg); label it, or add "
+         "a match rule in policies/platecheck.yaml"),
+        ("apps/path-escape.yaml:9", "prod/path-escape",
+         "source path 'charts/../../elsewhere' leaves the repository"),
+        ("apps/url.yaml:12", "prod/url",
+         "value file 'https://example.com/values.yaml' is a URL; platecheck does not fetch "
+         "remote files"),
+        ("charts/ok/values-broken.yaml:2", "prod/badvalues",
+         "invalid YAML: did not find expected ',' or ']' (value file of Application "
+         "'badvalues-prod')"),
+        ("charts/ok/values-latin1.yaml:1", "prod/latin1",
+         "not valid UTF-8 (byte 0xe9) (value file of Application 'latin1-prod')"),
     ]
     assert {e.policy for e in report.errors} == {"could-not-check"}
     assert all(e.remediation for e in report.errors)

@@ -93,11 +93,14 @@ class _Problems:
     findings: list[Finding] = field(default_factory=list)
 
     def add(self, error: PlatecheckError, target: RenderTarget | None = None,
-            detail: str | None = None) -> None:
+            detail: str | None = None, where: tuple[str, str] | None = None) -> None:
+        """``where`` is (environment, target id) when known without a RenderTarget."""
+        if target is not None:
+            where = (target.environment, target.id)
         self.findings.append(Finding(
             policy=ERROR_ID, message=error.message, file=error.file, line=error.line,
-            level=Level.ERROR, environment=target.environment if target else None,
-            target=target.id if target else None, remediation=ERROR_REMEDIATION,
+            level=Level.ERROR, environment=where[0] if where else None,
+            target=where[1] if where else None, remediation=ERROR_REMEDIATION,
             detail=detail))
 
 
@@ -192,7 +195,10 @@ def _plan(planner: Planner, found: Discovery, problems: _Problems) -> list[Rende
         try:
             targets.extend(planner.application(app))
         except PlatecheckError as exc:
-            problems.add(exc)
+            env = planner.config.match_environment(app.name, app.labels,
+                                                   app.destination_namespace)
+            where = (env.name, f"{env.name}/{env.app_name(app.name)}") if env else None
+            problems.add(exc, where=where)
     for app_set in found.application_sets:
         targets.append(planner.application_set(app_set))
     return targets
