@@ -13,12 +13,15 @@ from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError
 from platecheck.model import Report
 
+# helm comes from the session fixture (PLATECHECK_HELM, PATH or the setup cache)
+pytestmark = pytest.mark.usefixtures("helm_bin")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "repos"
 BROKEN = FIXTURES / "broken"
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+def report(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Report:
     return lint(BROKEN, cache_dir=tmp_path_factory.mktemp("cache"))
 
 

@@ -9,12 +9,15 @@ import pytest
 from platecheck.engine import load
 from platecheck.model import Origin, RenderedTarget, RepoModel
 
+# helm comes from the session fixture (PLATECHECK_HELM, PATH or the setup cache)
+pytestmark = pytest.mark.usefixtures("helm_bin")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "repos"
 BASIC = FIXTURES / "basic"
 
 
 @pytest.fixture(scope="module")
-def basic(tmp_path_factory: pytest.TempPathFactory) -> RepoModel:
+def basic(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> RepoModel:
     return load(BASIC / "apps" / "root.yaml", cache_dir=tmp_path_factory.mktemp("cache"))
 
 
