@@ -178,8 +178,9 @@ def _cmd_policies(args: argparse.Namespace) -> int:
 
     policies = registry()
     width = max((len(pid) for pid in policies), default=0)
+    scope_width = max((len(module.SCOPE) for module in policies.values()), default=0)
     for pid, module in policies.items():
-        print(f"{pid:<{width}}  {module.SCOPE:<6}  {module.SUMMARY}")
+        print(f"{pid:<{width}}  {module.SCOPE:<{scope_width}}  {module.SUMMARY}")
     return EXIT_OK
 
 

@@ -32,12 +32,14 @@ from platecheck.model import (
     RenderTarget,
     RepoModel,
     Report,
+    YamlFile,
 )
 from platecheck.parse import parse_manifest
 from platecheck.plan import Planner
 from platecheck.policies import registry
 from platecheck.render import Helm, HelmCall, first_error_line
 from platecheck.values import merge_values, target_layers
+from platecheck.yamlio import read_text
 
 PathArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 ERROR_ID = "could-not-check"
@@ -131,6 +133,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
     wanted = _environments(config, environments)
     problems = _Problems()
     found = discover(repo_root, paths)
+    _add_policy_files(found, config)
     for error in found.errors:
         problems.add(error)
     planner = Planner(config, found)
@@ -169,6 +172,16 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         cache_hits=cache_hits,
     )
     return model, config
+
+
+def _add_policy_files(found: Discovery, config: Config) -> None:
+    """The configuration files are YAML a reviewer edits too: hygiene checks see them."""
+    for path in (config.file, config.waivers_file):
+        if path is None or not path.resolve().is_relative_to(found.root):
+            continue
+        rel = rel_path(path, found.root)
+        raw, _ = read_text(path, rel)
+        found.yaml_files.setdefault(rel, YamlFile(path, rel, "policy", raw))
 
 
 def _environments(config: Config, environments: Iterable[str] | None) -> set[str] | None:

@@ -72,7 +72,8 @@ def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
         if yaml_file.rel in seen or any(fnmatchcase(yaml_file.rel, g) for g in ignored):
             continue
         seen.add(yaml_file.rel)
-        found = check_bytes(yaml_file.rel, yaml_file.raw)
+        # platecheck reads its own policy files and means their dates (a waiver's expiry).
+        found = check_bytes(yaml_file.rel, yaml_file.raw, dates=yaml_file.role != "policy")
         yield from sorted(found, key=lambda f: (f.line or 0, f.message))
 
 
@@ -80,7 +81,7 @@ def _finding(rel: str, line: int | None, message: str, remediation: str) -> Find
     return Finding(policy=ID, message=message, file=rel, line=line, remediation=remediation)
 
 
-def check_bytes(rel: str, raw: bytes) -> Iterator[Finding]:
+def check_bytes(rel: str, raw: bytes, *, dates: bool = True) -> Iterator[Finding]:
     """Every hygiene finding of one file's bytes, in line order per kind of problem."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         yield _finding(rel, 1, "file is UTF-16 encoded (byte order mark); Helm reads UTF-8 only",
@@ -111,7 +112,7 @@ def check_bytes(rel: str, raw: bytes) -> Iterator[Finding]:
         return
     for root in roots:
         if root is not None:
-            yield from _walk(rel, root)
+            yield from _walk(rel, root, dates)
 
 
 def _tabs(rel: str, text: str) -> Iterator[Finding]:
@@ -122,7 +123,7 @@ def _tabs(rel: str, text: str) -> Iterator[Finding]:
                            "Indent with spaces; YAML does not allow tabs in indentation.")
 
 
-def _walk(rel: str, root: Node) -> Iterator[Finding]:
+def _walk(rel: str, root: Node, dates: bool) -> Iterator[Finding]:
     # Iterative, so a deeply nested file cannot exhaust the interpreter's stack; an alias
     # points at a node already visited and is checked once.
     visited: set[int] = set()
@@ -140,7 +141,7 @@ def _walk(rel: str, root: Node) -> Iterator[Finding]:
             stack.extend(reversed(node.value))
         elif isinstance(node, ScalarNode) and not node.style:  # plain (C loader: "")
             surprise = yaml11_surprise(node.value)
-            if surprise is not None:
+            if surprise is not None and (dates or not _DATE.fullmatch(node.value)):
                 advice = ("; write true or false if it is a boolean."
                           if node.value in _BOOLEANS else ".")
                 yield _finding(rel, node.start_mark.line + 1, surprise,
