@@ -33,7 +33,7 @@ from platecheck.model import Finding, RenderTarget, RepoModel, Source
 from platecheck.policies import PolicyOptions
 
 ID = "not-rendered"
-SUMMARY = "Sources platecheck cannot render (remote charts, Kustomize, ApplicationSets)."
+SUMMARY = "sources platecheck cannot render (remote charts, Kustomize, ApplicationSets)"
 SCOPE = "repo"
 DEFAULTS: dict[str, object] = {"ignoreRepoURLs": []}
 REMEDIATION = (
