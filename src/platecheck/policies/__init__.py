@@ -42,7 +42,13 @@ class PolicyOptions:
 
 
 # Policy modules, in the order they run and are listed. Imported lazily below.
-_MODULES: tuple[str, ...] = ()
+_MODULES: tuple[str, ...] = (
+    "image_tag_pinned",
+    "pull_policy",
+    "resource_ranges",
+    "ingress_tls",
+    "env_consistency",
+)
 
 
 def registry() -> dict[str, ModuleType]:

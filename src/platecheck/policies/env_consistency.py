@@ -1,0 +1,326 @@
+"""Staging and production deploy the same thing, differently sized.
+
+What:
+    For each app deployed to both a non-production and a production environment (every
+    non-production environment is paired with every production one unless ``pairs`` says
+    otherwise), the two targets render the same chart (same chart path), the same set of
+    resources by kind and name (names compared after removing environment words, see
+    ``nameNormalization``), and merged values with the same key structure: a key path set on
+    one side only, or a mapping on one side and a scalar or list on the other, is a finding.
+    Values themselves may differ. Each values difference is reported as a dotted path at the
+    line of the values file that wrote the key. An app deployed to one environment only is a
+    finding unless ``singleEnvironment`` declares it with a reason.
+
+Why:
+    Staging exists to rehearse production. A key that only staging sets, a resource only
+    production renders or a different chart means the rehearsal tested something else, and
+    the difference shows up for the first time in production.
+
+Options:
+    pairs (list of [environment, environment], default []): the environment pairs to
+        compare; empty pairs every non-production environment with every production one.
+    allowedDifferences (list of globs, default []): values key paths that may differ, e.g.
+        ``ingress.annotations.*``; ``*`` matches any characters including dots, list items
+        are written ``hosts[0]``; a pattern also allows everything below the path it matches.
+    allowedResourceDifferences (list of globs, default []): ``Kind/name`` (normalized) of
+        resources that may exist on one side only, e.g. ``HorizontalPodAutoscaler/*``.
+    nameNormalization (list of strings, default ["{env}", "staging", "production"]): words
+        removed from resource names before comparing; names are split at ``-`` and ``.``,
+        words compare case-insensitively, ``{env}`` stands for the target's environment name.
+    singleEnvironment (mapping, default {}): app -> ``{environments: [...], reason: "..."}``
+        for apps deliberately deployed to fewer environments; the reason is required.
+
+Passes:
+    stg and prod render helm/applications/plate-web; values-stg.yaml and values-prod.yaml set
+    the same keys with different numbers; plate-llm is staging-only and declared so.
+
+Fails:
+    values-stg.yaml sets ``debug.enabled`` and values-prod.yaml does not
+    prod renders HorizontalPodAutoscaler/plate-web-prod and stg renders no autoscaler
+    plate-llm is deployed to stg only and not declared in singleEnvironment
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from platecheck.errors import PlatecheckError
+from platecheck.model import Finding, KeyPath, Origin, RenderedTarget, RenderTarget, RepoModel
+from platecheck.policies import PolicyOptions
+from platecheck.provenance import at, locate
+
+ID = "env-consistency"
+SUMMARY = "apps in staging and production share chart, resources and values structure"
+SCOPE = "repo"
+DEFAULTS: dict[str, Any] = {
+    "pairs": [],
+    "allowedDifferences": [],
+    "allowedResourceDifferences": [],
+    "nameNormalization": ["{env}", "staging", "production"],
+    "singleEnvironment": {},
+}
+REMEDIATION = (
+    "make both environments' values set the same keys (or allow the path in env-consistency "
+    "allowedDifferences), and deploy the app to both environments (or declare it in "
+    "singleEnvironment with a reason)"
+)
+CONFIG_FILE = "policies/platecheck.yaml"
+
+
+def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
+    opts = options.default
+    production = _production_flags(repo)
+    pairs = _pairs(opts["pairs"], production)
+    allowed = _globs(opts["allowedDifferences"])
+    allowed_resources = _globs(opts["allowedResourceDifferences"])
+    declared = _declarations(opts["singleEnvironment"])
+    rendered = {r.id: r for r in repo.rendered}
+    by_app: dict[str, dict[str, RenderTarget]] = {}
+    for target in repo.targets:
+        by_app.setdefault(target.app, {}).setdefault(target.environment, target)
+
+    yield from _single_environment(repo, by_app, declared)
+    for _, targets in sorted(by_app.items()):
+        for left_env, right_env in pairs:
+            if left_env not in targets or right_env not in targets:
+                continue
+            left = rendered.get(targets[left_env].id)
+            right = rendered.get(targets[right_env].id)
+            if left is None or right is None:
+                continue  # not rendered: reported as such by the engine
+            if _chart(left) != _chart(right):
+                yield _chart_finding(left, right)
+                continue
+            yield from _values_findings(left, right, allowed)
+            yield from _resource_findings(left, right, opts["nameNormalization"], allowed_resources)
+
+
+def _values_findings(
+    left: RenderedTarget, right: RenderedTarget, allowed: re.Pattern[str] | None
+) -> Iterator[Finding]:
+    diff = DeepDiff(dict(left.values.data), dict(right.values.data), view="tree")
+    differences: list[tuple[KeyPath, str, RenderedTarget]] = []
+    for level in diff.get("dictionary_item_removed", ()):
+        differences.append((tuple(level.path(output_format="list")), "removed", left))
+    for level in diff.get("dictionary_item_added", ()):
+        differences.append((tuple(level.path(output_format="list")), "added", right))
+    for level in diff.get("type_changes", ()):
+        if _shape(level.t1) != _shape(level.t2):
+            path = tuple(level.path(output_format="list"))
+            side = _owner(left, right, path)
+            differences.append((path, f"{_shape(level.t1)}/{_shape(level.t2)}", side))
+    for path, change, side in sorted(differences, key=lambda d: (dotted(d[0]), d[1])):
+        name = dotted(path)
+        if allowed is not None and _allowed(allowed, path):
+            continue
+        if change in ("removed", "added"):
+            other = right if side is left else left
+            message = f'values key "{name}" is set for {side.id} but not for {other.id}'
+        else:
+            was, now = change.split("/")
+            message = f'values key "{name}" is {was} for {left.id} but {now} for {right.id}'
+        yield _finding(side, message, locate(side, path=path), resource=None)
+
+
+def _resource_findings(
+    left: RenderedTarget,
+    right: RenderedTarget,
+    words: Sequence[str],
+    allowed: re.Pattern[str] | None,
+) -> Iterator[Finding]:
+    names = [
+        {_normalize(r.ref, words, t.environment): r for r in t.resources} for t in (left, right)
+    ]
+    diff = DeepDiff(set(names[0]), set(names[1]), view="tree")
+    only = [(level.t1, 0) for level in diff.get("set_item_removed", ())]
+    only += [(level.t2, 1) for level in diff.get("set_item_added", ())]
+    for key, index in sorted(only):
+        if allowed is not None and allowed.fullmatch(key):
+            continue
+        side, other = (left, right) if index == 0 else (right, left)
+        resource = names[index][key]
+        message = f"{resource.ref} is rendered for {side.id} but not for {other.id}"
+        origin = locate(side, resource=resource, fields=("kind",))
+        yield _finding(side, message, origin, resource=resource.ref)
+
+
+def _chart_finding(left: RenderedTarget, right: RenderedTarget) -> Finding:
+    application = right.target.application
+    origin = locate(right)
+    if application is not None:
+        line = application.lines.get(("spec", "source", "path"), application.line)
+        origin = Origin(application.file, line)
+    message = f"{right.id} renders chart {_chart(right)} but {left.id} renders chart {_chart(left)}"
+    return _finding(right, message, origin, resource=None)
+
+
+def _single_environment(
+    repo: RepoModel,
+    by_app: Mapping[str, Mapping[str, RenderTarget]],
+    declared: Mapping[str, Mapping[str, Any]],
+) -> Iterator[Finding]:
+    for app, declaration in sorted(declared.items()):
+        if not str(declaration.get("reason") or "").strip():
+            yield Finding(
+                policy=ID,
+                message=f'singleEnvironment declaration of "{app}" has no reason',
+                file=CONFIG_FILE,
+                remediation='give the declaration a reason: {environments: [...], reason: "..."}',
+            )
+    if len({target.environment for target in repo.targets}) < 2:
+        return  # nothing to be missing from (e.g. linting one environment)
+    for app, targets in sorted(by_app.items()):
+        entry = declared.get(app)
+        envs = sorted(targets)
+        target = targets[envs[0]]
+        origin = _application_origin(target)
+        if entry is None:
+            if len(envs) == 1:
+                yield _target_finding(
+                    target,
+                    f"{app} is deployed to {envs[0]} only and not declared in singleEnvironment",
+                    origin,
+                )
+            continue
+        allowed = [str(env) for env in entry.get("environments") or ()]
+        if len(envs) > 1:
+            yield _target_finding(
+                target,
+                f"{app} is declared single-environment but is deployed to {', '.join(envs)}",
+                origin,
+            )
+        elif allowed and envs[0] not in allowed:
+            yield _target_finding(
+                target,
+                f"{app} is deployed to {envs[0]} but declared for {', '.join(allowed)}",
+                origin,
+            )
+
+
+def _finding(
+    side: RenderedTarget, message: str, origin: Origin | None, resource: str | None
+) -> Finding:
+    return Finding(
+        policy=ID,
+        message=message,
+        environment=side.environment,
+        target=side.id,
+        resource=resource,
+        **at(origin),
+    )
+
+
+def _target_finding(target: RenderTarget, message: str, origin: Origin | None) -> Finding:
+    return Finding(
+        policy=ID, message=message, environment=target.environment, target=target.id, **at(origin)
+    )
+
+
+def _application_origin(target: RenderTarget) -> Origin | None:
+    if target.application is not None:
+        return Origin(target.application.file, target.application.line)
+    if target.chart is not None:
+        return Origin(f"{target.chart.rel}/Chart.yaml", None)
+    return None
+
+
+def _owner(left: RenderedTarget, right: RenderedTarget, path: KeyPath) -> RenderedTarget:
+    """The side whose own values file wrote a key both sides have (production on a tie)."""
+    shared = {f.rel for f in left.target.value_files} & {f.rel for f in right.target.value_files}
+    for side in (right, left):
+        origin = locate(side, path=path)
+        if origin is not None and origin.file not in shared and _is_values_file(side, origin):
+            return side
+    return right
+
+
+def _is_values_file(side: RenderedTarget, origin: Origin) -> bool:
+    own = {f.rel for f in side.target.value_files} | {o.file for _, o in side.target.inline_values}
+    return origin.file in own
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "a scalar"
+
+
+def dotted(path: KeyPath) -> str:
+    """``("ingress", "hosts", 0, "host")`` -> ``ingress.hosts[0].host``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _allowed(pattern: re.Pattern[str], path: KeyPath) -> bool:
+    return any(pattern.fullmatch(dotted(path[:end])) for end in range(1, len(path) + 1))
+
+
+def _globs(patterns: Any) -> re.Pattern[str] | None:
+    """One regex for a list of globs where ``*`` matches anything and ``?`` one character."""
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise PlatecheckError(f"{ID}: allowed differences must be a list of glob strings")
+    if not patterns:
+        return None
+    parts = [re.escape(p).replace(r"\*", ".*").replace(r"\?", ".") for p in patterns]
+    return re.compile("|".join(f"(?:{part})" for part in parts))
+
+
+def _normalize(ref: str, words: Sequence[str], environment: str) -> str:
+    kind, _, name = ref.partition("/")
+    drop = {w.replace("{env}", environment).lower() for w in words}
+    tokens = re.split(r"([-.])", name)
+    kept: list[str] = []
+    for token in tokens[::2]:
+        if token.lower() not in drop:
+            kept.append(token)
+    return f"{kind}/{'-'.join(kept)}"
+
+
+def _chart(rendered: RenderedTarget) -> str | None:
+    chart = rendered.target.chart
+    return chart.rel if chart is not None else None
+
+
+def _production_flags(repo: RepoModel) -> dict[str, bool]:
+    flags = {env.name: env.production for env in repo.environments}
+    for target in repo.targets:
+        flags.setdefault(target.environment, target.production)
+    return flags
+
+
+def _pairs(option: Any, production: Mapping[str, bool]) -> list[tuple[str, str]]:
+    if not isinstance(option, list):
+        raise PlatecheckError(f"{ID}: option pairs must be a list of [environment, environment]")
+    if not option:
+        staging = [env for env, prod in production.items() if not prod]
+        live = [env for env, prod in production.items() if prod]
+        return [(s, p) for s in staging for p in live]
+    pairs = []
+    for pair in option:
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(e, str) for e in pair)
+        ):
+            raise PlatecheckError(f"{ID}: option pairs: {pair!r} is not [environment, environment]")
+        pairs.append((pair[0], pair[1]))
+    return pairs
+
+
+def _declarations(option: Any) -> dict[str, Mapping[str, Any]]:
+    if option is None:
+        return {}
+    if not isinstance(option, Mapping) or not all(
+        isinstance(v, Mapping | None) for v in option.values()
+    ):
+        raise PlatecheckError(
+            f"{ID}: option singleEnvironment must map app names to "
+            "{environments: [...], reason: ...}"
+        )
+    return {str(app): (value or {}) for app, value in option.items()}
