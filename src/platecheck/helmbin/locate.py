@@ -1,0 +1,132 @@
+"""Find the helm executable to use and ask it for its version."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+from platecheck.errors import PlatecheckError
+from platecheck.helmbin.releases import DEFAULT_HELM_VERSION, SUPPORTED
+
+ENV_HELM = "PLATECHECK_HELM"
+ENV_CACHE_DIR = "PLATECHECK_CACHE_DIR"
+VERSION_TIMEOUT = 30.0
+
+
+def default_cache_dir() -> Path:
+    """The per-user cache: ``$PLATECHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/platecheck``,
+    else ``~/.cache/platecheck``."""
+    explicit = os.environ.get(ENV_CACHE_DIR)
+    if explicit:
+        return Path(explicit).expanduser()
+    # The XDG spec says relative values are to be ignored.
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "platecheck"
+    return Path.home() / ".cache" / "platecheck"
+
+
+def cached_helm_path(version: str, cache_dir: Path | None = None) -> Path:
+    """Where ``platecheck setup`` installs Helm ``version``: ``<cache>/helm/<version>/helm``."""
+    return (cache_dir if cache_dir is not None else default_cache_dir()) / "helm" / version / "helm"
+
+
+def _is_executable(path: Path) -> bool:
+    return path.is_file() and os.access(path, os.X_OK)
+
+
+def _checked(value: str, origin: str) -> Path:
+    """``value`` as given by ``origin`` (``--helm`` or the env var), or a one-line error."""
+    if not value.strip():
+        raise PlatecheckError(f"{origin}: empty path to helm")
+    if os.sep not in value and (os.altsep is None or os.altsep not in value):
+        found = shutil.which(value)
+        if found is not None:
+            return Path(found)
+    path = Path(value).expanduser()
+    if not path.exists():
+        raise PlatecheckError(f"{origin}: {value}: no such file")
+    if path.is_dir():
+        raise PlatecheckError(f"{origin}: {value}: is a directory, not the helm executable")
+    if not os.access(path, os.X_OK):
+        raise PlatecheckError(f"{origin}: {value}: not executable (chmod +x it)")
+    return path
+
+
+def find_helm(
+    explicit: str | os.PathLike[str] | None = None, *, cache_dir: Path | None = None
+) -> Path:
+    """The helm to run: ``explicit`` (the ``--helm`` value), then ``$PLATECHECK_HELM``, then
+    ``helm`` on PATH, then the per-user cache (default version first)."""
+    if explicit is not None:
+        return _checked(os.fspath(explicit), "--helm")
+    from_env = os.environ.get(ENV_HELM)
+    if from_env:
+        return _checked(from_env, ENV_HELM)
+    on_path = shutil.which("helm")
+    if on_path is not None:
+        return Path(on_path)
+    cache = cache_dir if cache_dir is not None else default_cache_dir()
+    order = [DEFAULT_HELM_VERSION, *(v for v in SUPPORTED if v != DEFAULT_HELM_VERSION)]
+    for version in order:
+        candidate = cached_helm_path(version, cache)
+        if _is_executable(candidate):
+            return candidate
+    raise PlatecheckError(
+        "helm not found: run `platecheck setup` to install Helm "
+        f"{DEFAULT_HELM_VERSION} into {cache / 'helm'}, "
+        f"or pass --helm PATH, set {ENV_HELM}, or put helm on PATH"
+    )
+
+
+_VERSION_RE = re.compile(r"v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)")
+_versions: dict[tuple[str, int, int], str] = {}
+
+
+def _run_version(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    try:
+        return subprocess.run(
+            [str(helm), "version", *args],
+            capture_output=True,
+            text=True,
+            timeout=VERSION_TIMEOUT,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise PlatecheckError(
+            f"{helm}: `helm version` did not answer within {VERSION_TIMEOUT:g}s"
+        ) from None
+    except OSError as error:
+        raise PlatecheckError(f"{helm}: cannot run it: {error.strerror or error}") from None
+
+
+def helm_version(helm: Path) -> str:
+    """The version of ``helm`` without the leading "v" (e.g. "3.17.3"), cached per
+    path, modification time and size."""
+    helm = Path(helm)
+    try:
+        stat = helm.stat()
+    except OSError as error:
+        raise PlatecheckError(f"{helm}: {error.strerror or error}") from None
+    key = (str(helm.resolve()), stat.st_mtime_ns, stat.st_size)
+    cached = _versions.get(key)
+    if cached is not None:
+        return cached
+    output = ""
+    for args in (("--template", "{{.Version}}"), ("--short",)):
+        done = _run_version(helm, *args)
+        output = done.stdout.strip() or done.stderr.strip()
+        match = _VERSION_RE.match(done.stdout.strip()) if done.returncode == 0 else None
+        if match:
+            _versions[key] = match.group(1)
+            return match.group(1)
+    first_line = output.splitlines()[0] if output else "nothing"
+    raise PlatecheckError(f"{helm}: not a usable helm: `helm version` printed {first_line[:80]!r}")
+
+
+def helm_major(helm: Path) -> int:
+    """The major version of ``helm`` (3 or 4)."""
+    return int(helm_version(helm).split(".", 1)[0])

@@ -1,0 +1,156 @@
+"""SARIF 2.1.0 for code-scanning tools, so a finding annotates the values file line.
+
+https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
+
+One run; ``tool.driver.rules`` lists every registered policy (and any other id the report
+names), results point at repository-relative files under ``%SRCROOT%``. Waived findings are
+results with an external suppression (the waiver's reason as justification). Could-not-check
+errors are error results and also tool execution notifications, and make the invocation
+unsuccessful.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+from urllib.parse import quote
+
+import platecheck
+from platecheck.model import Finding, Level, Report
+from platecheck.report.common import finding_order, level_of, shown
+from platecheck.report.rules import Rule, rules_for
+
+SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+SRCROOT = "%SRCROOT%"
+_LEVELS = {Level.ERROR: "error", Level.WARNING: "warning", Level.INFO: "note", Level.OFF: "none"}
+
+
+def rule_name(rule_id: str) -> str:
+    """``image-tag-pinned`` -> ``ImageTagPinned``."""
+    return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", rule_id))
+
+
+def rule_dict(rule: Rule) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": rule.id,
+        "name": rule_name(rule.id),
+        "shortDescription": {"text": rule.summary},
+        "fullDescription": {"text": rule.description},
+        "help": {"text": rule.help},
+        "defaultConfiguration": {"level": _LEVELS[rule.level]},
+    }
+    if rule.remediation:
+        entry["properties"] = {"remediation": rule.remediation}
+    return entry
+
+
+def _location(finding: Finding) -> dict[str, Any] | None:
+    location: dict[str, Any] = {}
+    if finding.file is not None:
+        physical: dict[str, Any] = {
+            "artifactLocation": {"uri": quote(finding.file, safe="/"), "uriBaseId": SRCROOT}
+        }
+        if finding.line:
+            physical["region"] = {"startLine": finding.line}
+        location["physicalLocation"] = physical
+    if finding.resource:
+        qualified = f"{finding.target}/{finding.resource}" if finding.target else finding.resource
+        location["logicalLocations"] = [
+            {"name": finding.resource, "fullyQualifiedName": qualified, "kind": "resource"}
+        ]
+    return location or None
+
+
+def _fingerprint(finding: Finding) -> str:
+    # Stable across runs even when the line moves: what was found, not where.
+    key = "\0".join([finding.policy, finding.target or "", finding.resource or "", finding.message])
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _message(finding: Finding, *, could_not_check: bool = False) -> str:
+    text = finding.message or finding.policy
+    if finding.target:
+        text = f"{finding.target}: {text}"
+    if could_not_check:
+        text = f"could not check: {text}"
+    if finding.remediation:
+        text = f"{text}\nfix: {finding.remediation}"
+    return text
+
+
+def _result(finding: Finding, index: int, *, could_not_check: bool = False) -> dict[str, Any]:
+    level = Level.ERROR if could_not_check else level_of(finding)
+    result: dict[str, Any] = {
+        "ruleId": finding.policy,
+        "ruleIndex": index,
+        "level": _LEVELS[level],
+        "message": {"text": _message(finding, could_not_check=could_not_check)},
+    }
+    location = _location(finding)
+    if location is not None:
+        result["locations"] = [location]
+    result["partialFingerprints"] = {"platecheckFinding/v1": _fingerprint(finding)}
+    properties = {
+        "environment": finding.environment,
+        "target": finding.target,
+        "resource": finding.resource,
+        "remediation": finding.remediation or None,
+        "couldNotCheck": True if could_not_check else None,
+    }
+    result["properties"] = {k: v for k, v in properties.items() if v is not None}
+    if not result["properties"]:
+        del result["properties"]
+    if finding.waived is not None:
+        result["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": finding.waived}
+        ]
+    return result
+
+
+def _notification(error: Finding) -> dict[str, Any]:
+    notification: dict[str, Any] = {
+        "level": "error",
+        "message": {"text": _message(error)},
+        "descriptor": {"id": error.policy},
+    }
+    location = _location(error)
+    if location is not None:
+        notification["locations"] = [location]
+    return notification
+
+
+def document(report: Report) -> dict[str, Any]:
+    rules = rules_for(report)
+    index = {rule.id: i for i, rule in enumerate(rules)}
+    errors = sorted(shown(report.errors), key=finding_order)
+    findings = sorted(shown(report.findings), key=finding_order)
+    results = [_result(e, index[e.policy], could_not_check=True) for e in errors]
+    results += [_result(f, index[f.policy]) for f in findings]
+    run: dict[str, Any] = {
+        "tool": {
+            "driver": {
+                "name": "platecheck",
+                "version": platecheck.__version__,
+                "semanticVersion": platecheck.__version__,
+                "rules": [rule_dict(rule) for rule in rules],
+            }
+        },
+        "invocations": [
+            {
+                "executionSuccessful": not errors,
+                "exitCode": report.exit_code,
+                "toolExecutionNotifications": [_notification(e) for e in errors],
+            }
+        ],
+    }
+    if report.root.is_absolute():
+        run["originalUriBaseIds"] = {SRCROOT: {"uri": report.root.as_uri().rstrip("/") + "/"}}
+    run["columnKind"] = "unicodeCodePoints"
+    run["results"] = results
+    return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
+
+
+def render(report: Report) -> str:
+    return json.dumps(document(report), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,41 @@
+"""Shared test fixtures.
+
+Tests render with the real helm binary. It is found the way platecheck finds it
+(``PLATECHECK_HELM``, PATH, then the cache filled by ``platecheck setup``), or is the pinned
+release ``PLATECHECK_HELM_VERSION`` names (tox's helm3/helm4 envs); the session exports
+the one it found as ``PLATECHECK_HELM`` so subprocess-based tests use the same binary.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def helm_bin() -> Path:
+    from platecheck.errors import PlatecheckError
+    from platecheck.helmbin import find_helm
+
+    try:
+        # tox runs the suite once per pinned Helm major: PLATECHECK_HELM_VERSION picks it.
+        wanted = os.environ.get("PLATECHECK_HELM_VERSION")
+        if wanted:
+            from platecheck.helmbin import install_helm
+
+            helm = install_helm(wanted)
+        else:
+            helm = find_helm(None)
+    except PlatecheckError as exc:
+        pytest.fail(f"no helm binary for the tests: {exc}", pytrace=False)
+    os.environ["PLATECHECK_HELM"] = str(helm)
+    return helm
+
+
+@pytest.fixture(scope="session")
+def repo_root() -> Path:
+    return REPO_ROOT

@@ -1,0 +1,181 @@
+"""The JUnit reporter: valid against junit-10.xsd, one testcase per policy x target."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+
+import pytest
+import xmlschema
+
+from platecheck.report import junit, rules
+from report_samples import (
+    FAKE_REGISTRY,
+    PROD_VALUES,
+    SAMPLES,
+    STG_TAG,
+    TAG,
+    report,
+    schema_path,
+)
+
+
+@pytest.fixture(scope="module")
+def schema() -> xmlschema.XMLSchema:
+    return xmlschema.XMLSchema(str(schema_path("junit-10.xsd")))
+
+
+@pytest.fixture(params=["registry", "fake-registry"])
+def registry_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "fake-registry":
+        monkeypatch.setattr(rules, "registry", lambda: dict(FAKE_REGISTRY))
+    return str(request.param)
+
+
+def parse(out: str) -> ET.Element:
+    return ET.fromstring(out.encode("utf-8"))
+
+
+def cases(root: ET.Element) -> dict[str, ET.Element]:
+    return {f"{case.get('classname')}|{case.get('name')}": case for case in root.iter("testcase")}
+
+
+def outcome(case: ET.Element) -> str:
+    for tag in ("error", "failure", "skipped"):
+        if case.find(tag) is not None:
+            return tag
+    return "passed"
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_valid_against_the_xsd_with_consistent_counts(
+    sample: str, schema: xmlschema.XMLSchema, registry_kind: str
+) -> None:
+    out = junit.render(SAMPLES[sample])
+    schema.validate(out)
+    root = parse(out)
+    assert root.tag == "testsuites"
+    totals = {"tests": 0, "failures": 0, "errors": 0}
+    for suite in root.findall("testsuite"):
+        members = suite.findall("testcase")
+        outcomes = [outcome(c) for c in members]
+        assert suite.get("tests") == str(len(members))
+        assert suite.get("failures") == str(outcomes.count("failure"))
+        assert suite.get("errors") == str(outcomes.count("error"))
+        assert suite.get("skipped") == str(outcomes.count("skipped"))
+        for case in members:
+            assert case.get("classname") == suite.get("name")
+            # one outcome per case
+            assert sum(case.find(t) is not None for t in ("error", "failure", "skipped")) <= 1
+        totals["tests"] += len(members)
+        totals["failures"] += outcomes.count("failure")
+        totals["errors"] += outcomes.count("error")
+    assert {k: int(root.get(k, "-1")) for k in totals} == totals
+
+
+def test_empty_report() -> None:
+    out = junit.render(SAMPLES["empty"])
+    assert out == (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<testsuites name="platecheck" tests="0" failures="0" errors="0" />\n'
+    )
+
+
+def test_one_testcase_per_policy_and_target_and_failures_carry_the_location() -> None:
+    root = parse(junit.render(SAMPLES["one-error"]))
+    assert [s.get("name") for s in root.findall("testsuite")] == ["prod", "stg"]
+    assert {k: outcome(c) for k, c in cases(root).items()} == {
+        "prod|prod/plate-web::image-tag-pinned": "failure",
+        "prod|prod/plate-web::pull-policy": "passed",
+        "prod|prod/plate-api::image-tag-pinned": "passed",
+        "prod|prod/plate-api::pull-policy": "passed",
+        "stg|stg/plate-web::image-tag-pinned": "passed",
+        "stg|stg/plate-web::pull-policy": "passed",
+    }
+    failure = cases(root)["prod|prod/plate-web::image-tag-pinned"].find("failure")
+    assert failure is not None
+    assert failure.get("type") == "image-tag-pinned"
+    headline = (
+        f'{PROD_VALUES}:12: container nginx of Deployment/plate-web uses floating tag "latest"'
+    )
+    assert failure.get("message") == headline
+    assert failure.text == f"{headline}\n  fix: pin the image to a release tag or a digest"
+
+
+def test_mixed_report_places_every_finding() -> None:
+    root = parse(junit.render(SAMPLES["mixed"]))
+    found = cases(root)
+    assert [s.get("name") for s in root.findall("testsuite")] == ["prod", "stg", "repository"]
+    assert {k: outcome(c) for k, c in found.items()} == {
+        "prod|prod/plate-web::image-tag-pinned": "failure",
+        "prod|prod/plate-web::pull-policy": "passed",
+        "prod|prod/plate-api::image-tag-pinned": "error",
+        "prod|prod/plate-api::pull-policy": "error",
+        "prod|prod/plate-web::ingress-tls": "passed",
+        "stg|stg/plate-web::image-tag-pinned": "skipped",
+        "stg|stg/plate-web::pull-policy": "passed",
+        "repository|yaml-hygiene": "failure",
+    }
+    # a warning leaves its case passing, with the finding in system-out
+    out = found["prod|prod/plate-web::pull-policy"].findtext("system-out")
+    assert out == (
+        f"{PROD_VALUES}:14: warning container nginx of Deployment/plate-web has imagePullPolicy"
+        " Always\n  fix: set imagePullPolicy: IfNotPresent"
+    )
+    info = found["prod|prod/plate-web::ingress-tls"].findtext("system-out") or ""
+    assert info.startswith("helm/ingress/templates/issuer.yaml: info no ClusterIssuer")
+    # the render failure stopped every policy of prod/plate-api
+    error = found["prod|prod/plate-api::pull-policy"].find("error")
+    assert error is not None
+    assert error.get("type") == "render"
+    assert error.get("message") == (
+        "could not check: environments/argocd/apps/plate-api-prod.yaml:1: helm template failed:"
+    )
+    assert (error.text or "").endswith(
+        "Error: template: plate-api/templates/deployment.yaml:7: boom"
+    )
+    skipped = found["stg|stg/plate-web::image-tag-pinned"].find("skipped")
+    assert skipped is not None
+    assert skipped.get("message") == "waived: staging follows the main branch until 2030-01-01"
+
+
+def test_a_case_with_active_and_waived_findings_fails_and_lists_the_waived_one() -> None:
+    stg_active = replace(STG_TAG, waived=None, line=4, message="init container uses tag main")
+    root = parse(junit.render(report((STG_TAG, stg_active))))
+    case = cases(root)["stg|stg/plate-web::image-tag-pinned"]
+    failure = case.find("failure")
+    assert failure is not None and failure.get("message") == (
+        "helm/applications/plate-web/values-stg.yaml:4: init container uses tag main"
+    )
+    assert (case.findtext("system-out") or "").startswith(
+        "helm/applications/plate-web/values-stg.yaml:3: waived container nginx"
+    )
+
+
+def test_several_errors_in_one_case() -> None:
+    second = replace(TAG, line=30, message="container sidecar uses floating tag")
+    failure = cases(parse(junit.render(report((TAG, second)))))[
+        "prod|prod/plate-web::image-tag-pinned"
+    ].find("failure")
+    assert failure is not None
+    assert (failure.get("message") or "").endswith('floating tag "latest" (and 1 more)')
+    assert (failure.text or "").count("\n  fix: ") == 2
+
+
+def test_repository_scope_policies_get_a_case_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules, "registry", lambda: dict(FAKE_REGISTRY))
+    sample = report(policies=("image-tag-pinned", "argocd-application"))
+    root = parse(junit.render(sample))
+    assert outcome(cases(root)["repository|argocd-application"]) == "passed"
+    assert "prod|prod/plate-web::argocd-application" in cases(root)
+
+
+def test_characters_xml_cannot_hold_are_shown_not_dropped() -> None:
+    out = junit.render(SAMPLES["unicode-and-markup"])
+    failure = cases(parse(out))["prod|prod/plate-web::ingress-tls"].find("failure")
+    assert failure is not None
+    assert failure.get("message") == (
+        'helm/ingress/values prod.yaml:5: host "plate.예시.kr" has no TLS <spec.tls> & "quotes"'
+        " #x1B[31mred#x1B[0m #x00 ✓"
+    )
+    assert "&lt;spec.tls&gt; &amp;" in out

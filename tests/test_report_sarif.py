@@ -1,0 +1,186 @@
+"""The SARIF reporter: SARIF 2.1.0, valid against the OASIS schema, with rule metadata."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from typing import Any
+
+import jsonschema
+import pytest
+
+import platecheck
+from platecheck.report import rules, sarif
+from report_samples import FAKE_REGISTRY, PROD_VALUES, SAMPLES, TAG, report, schema_path
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft4Validator:
+    schema = json.loads(schema_path("sarif-schema-2.1.0.json").read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator.check_schema(schema)
+    return jsonschema.Draft4Validator(
+        schema, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    )
+
+
+@pytest.fixture(params=["registry", "fake-registry"])
+def registry_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    if request.param == "fake-registry":
+        monkeypatch.setattr(rules, "registry", lambda: dict(FAKE_REGISTRY))
+    return str(request.param)
+
+
+def run_of(out: str) -> dict[str, Any]:
+    log = json.loads(out)
+    assert len(log["runs"]) == 1
+    run: dict[str, Any] = log["runs"][0]
+    return run
+
+
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_valid_sarif_2_1_0(
+    sample: str, validator: jsonschema.Draft4Validator, registry_kind: str
+) -> None:
+    out = sarif.render(SAMPLES[sample])
+    log = json.loads(out)
+    errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
+    assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
+    assert log["$schema"] == "https://json.schemastore.org/sarif-2.1.0.json"
+    assert log["version"] == "2.1.0"
+    run = run_of(out)
+    driver = run["tool"]["driver"]
+    assert (driver["name"], driver["version"]) == ("platecheck", platecheck.__version__)
+    ids = [rule["id"] for rule in driver["rules"]]
+    assert len(ids) == len(set(ids))
+    for result in run["results"]:
+        assert ids[result["ruleIndex"]] == result["ruleId"]
+
+
+def test_rules_come_from_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(rules, "registry", lambda: dict(FAKE_REGISTRY))
+    driver = run_of(sarif.render(SAMPLES["one-error"]))["tool"]["driver"]
+    assert [r["id"] for r in driver["rules"]] == [
+        "image-tag-pinned",
+        "pull-policy",
+        "argocd-application",
+    ]
+    tag = driver["rules"][0]
+    assert tag["name"] == "ImageTagPinned"
+    assert tag["shortDescription"] == {"text": "production images have a fixed tag or a digest"}
+    assert tag["fullDescription"]["text"] == (
+        "Every container and init container image of a production target has an explicit tag\n"
+        "that is not floating, or a digest."
+    )
+    assert tag["help"]["text"].startswith("Production images carry a fixed tag or a digest.")
+    assert "Passes:\n    image: nginx:1.27.0" in tag["help"]["text"]
+    assert tag["defaultConfiguration"] == {"level": "error"}
+    assert tag["properties"] == {"remediation": "pin the image to a release tag or a digest"}
+
+
+def test_rules_without_registry_entries_come_from_the_report(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(rules, "registry", dict)
+    driver = run_of(sarif.render(SAMPLES["mixed"]))["tool"]["driver"]
+    assert [r["id"] for r in driver["rules"]] == [
+        "image-tag-pinned",
+        "pull-policy",
+        "ingress-tls",
+        "render",
+        "yaml-hygiene",
+    ]
+    assert driver["rules"][3]["shortDescription"] == {"text": "render"}
+
+
+def test_result_points_at_the_values_file_line() -> None:
+    run = run_of(sarif.render(report((TAG,))))
+    assert run["columnKind"] == "unicodeCodePoints"
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": "file:///srv/gitops/"}}
+    (result,) = run["results"]
+    fingerprint = result.pop("partialFingerprints")["platecheckFinding/v1"]
+    assert len(fingerprint) == 64
+    assert result == {
+        "ruleId": "image-tag-pinned",
+        "ruleIndex": [r["id"] for r in run["tool"]["driver"]["rules"]].index("image-tag-pinned"),
+        "level": "error",
+        "message": {
+            "text": "prod/plate-web: container nginx of Deployment/plate-web uses floating tag"
+            ' "latest"\nfix: pin the image to a release tag or a digest'
+        },
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": PROD_VALUES, "uriBaseId": "%SRCROOT%"},
+                    "region": {"startLine": 12},
+                },
+                "logicalLocations": [
+                    {
+                        "name": "Deployment/plate-web[nginx]",
+                        "fullyQualifiedName": "prod/plate-web/Deployment/plate-web[nginx]",
+                        "kind": "resource",
+                    }
+                ],
+            }
+        ],
+        "properties": {
+            "environment": "prod",
+            "target": "prod/plate-web",
+            "resource": "Deployment/plate-web[nginx]",
+            "remediation": "pin the image to a release tag or a digest",
+        },
+    }
+    assert run["invocations"] == [
+        {"executionSuccessful": True, "exitCode": 1, "toolExecutionNotifications": []}
+    ]
+
+
+def test_levels_suppressions_and_locations() -> None:
+    run = run_of(sarif.render(SAMPLES["mixed"]))
+    by_rule: dict[str, list[dict[str, Any]]] = {}
+    for result in run["results"]:
+        by_rule.setdefault(result["ruleId"], []).append(result)
+    assert [r["level"] for r in by_rule["pull-policy"]] == ["warning"]
+    assert [r["level"] for r in by_rule["ingress-tls"]] == ["note"]
+    # a file without a line has no region
+    assert "region" not in by_rule["ingress-tls"][0]["locations"][0]["physicalLocation"]
+    waived = [r for r in by_rule["image-tag-pinned"] if "suppressions" in r]
+    assert [r["suppressions"] for r in waived] == [
+        [
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": "staging follows the main branch until 2030-01-01",
+            }
+        ]
+    ]
+
+
+def test_could_not_check_errors_fail_the_invocation() -> None:
+    run = run_of(sarif.render(SAMPLES["errors-only"]))
+    (invocation,) = run["invocations"]
+    assert invocation["executionSuccessful"] is False
+    assert invocation["exitCode"] == 2
+    (note,) = invocation["toolExecutionNotifications"]
+    assert note["level"] == "error"
+    assert note["descriptor"] == {"id": "render"}
+    assert note["message"]["text"].startswith("prod/plate-api: helm template failed:\n")
+    (result,) = run["results"]
+    assert result["level"] == "error"
+    assert result["message"]["text"].startswith("could not check: prod/plate-api: helm template")
+    assert result["properties"]["couldNotCheck"] is True
+
+
+def test_paths_are_uri_references_and_findings_without_file_have_no_location() -> None:
+    run = run_of(sarif.render(SAMPLES["unicode-and-markup"]))
+    uri = run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "helm/ingress/values%20prod.yaml"
+    assert "plate.예시.kr" in run["results"][0]["message"]["text"]
+    results = run_of(sarif.render(SAMPLES["odd-places"]))["results"]
+    (no_file,) = [r for r in results if r["message"]["text"].startswith("plate-llm is")]
+    assert "locations" not in no_file
+
+
+def test_fingerprints_ignore_the_line() -> None:
+    moved = report((replace(TAG, line=40),))
+    first = run_of(sarif.render(report((TAG,))))["results"][0]["partialFingerprints"]
+    assert run_of(sarif.render(moved))["results"][0]["partialFingerprints"] == first
