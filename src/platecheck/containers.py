@@ -7,18 +7,18 @@ kind with a pod template under ``spec.template``; CronJob (and look-alikes) unde
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from platecheck.imageref import ImageRefError, parse_image
-from platecheck.model import Origin, RenderedTarget, Resource
-from platecheck.provenance import locate
+from platecheck.model import Finding, Origin, RenderedTarget, Resource
+from platecheck.provenance import at, locate
 
 # Section of a pod spec -> how a message names a container from it.
 SECTIONS: dict[str, str] = {
-    "initContainers": "init container",
     "containers": "container",
+    "initContainers": "init container",
     "ephemeralContainers": "ephemeral container",
 }
 
@@ -91,6 +91,31 @@ def containers(
                     yield Container(resource, section, index, entry)
 
 
+def container_findings(
+    policy: str,
+    rendered: RenderedTarget,
+    problems: Iterable[tuple[Container, str, Origin | None]],
+    separator: str = " ",
+) -> Iterator[Finding]:
+    """One finding per problem and location: containers whose problem comes from the same
+    values line (an init container reusing the app's image values, say) share one finding,
+    since one edit fixes them all."""
+    grouped: dict[tuple[str, Origin | None], list[Container]] = {}
+    for container, problem, origin in problems:
+        grouped.setdefault((problem, origin), []).append(container)
+    for (problem, origin), group in grouped.items():
+        first, others = group[0], group[1:]
+        also = f" (also {', '.join(c.label for c in others)})" if others else ""
+        yield Finding(
+            policy=policy,
+            message=f"{first.label}{separator}{problem}{also}",
+            resource=first.ref,
+            environment=rendered.environment,
+            target=rendered.id,
+            **at(origin),
+        )
+
+
 def image_origin(rendered: RenderedTarget, container: Container) -> Origin | None:
     """Where a container's image tag was chosen: the values key holding the tag (or the whole
     image string), else the template's ``image:`` line."""
@@ -120,4 +145,11 @@ def image_origin(rendered: RenderedTarget, container: Container) -> Origin | Non
     )
 
 
-__all__ = ["SECTIONS", "Container", "containers", "image_origin", "pod_spec"]
+__all__ = [
+    "SECTIONS",
+    "Container",
+    "container_findings",
+    "containers",
+    "image_origin",
+    "pod_spec",
+]

@@ -86,6 +86,9 @@ def template_line(
 
 def _path_origin(rendered: RenderedTarget, path: KeyPath) -> Origin | None:
     """The origin of a key path: the last source in override order that wrote the key."""
+    origins = rendered.values.origins
+    if path in origins:
+        return origins[path]
     target = rendered.target
     for data, inline_origin in target.inline_values[::-1]:
         if _lookup(data, path) is not _MISSING:
@@ -94,9 +97,6 @@ def _path_origin(rendered: RenderedTarget, path: KeyPath) -> Origin | None:
         line = values_file.lines.get(path)
         if line is not None:
             return Origin(values_file.rel, line)
-    origins = rendered.values.origins
-    if path in origins:
-        return origins[path]
     # A mapping key: the values that set its leaves say where it was written.
     below = [origin for key, origin in origins.items() if key[: len(path)] == path]
     if below:

@@ -68,7 +68,8 @@ REMEDIATION = (
     "allowedDifferences), and deploy the app to both environments (or declare it in "
     "singleEnvironment with a reason)"
 )
-CONFIG_FILE = "policies/platecheck.yaml"
+CONFIG_FILE_NAME = "platecheck.yaml"
+CONFIG_FILE = f"policies/{CONFIG_FILE_NAME}"  # where the declarations are when we cannot tell
 
 
 def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
@@ -117,13 +118,20 @@ def _values_findings(
         name = dotted(path)
         if allowed is not None and _allowed(allowed, path):
             continue
+        origin = locate(side, path=path)
         if change in ("removed", "added"):
             other = right if side is left else left
             message = f'values key "{name}" is set for {side.id} but not for {other.id}'
+            if origin is None or not _is_own_values_file(side, other, origin):
+                # The key comes from the shared chart defaults: the other side removed it
+                # (``key: null``), and that line is the one to look at.
+                deleted = _values_line(other, path)
+                if deleted is not None:
+                    side, origin = other, deleted
         else:
             was, now = change.split("/")
             message = f'values key "{name}" is {was} for {left.id} but {now} for {right.id}'
-        yield _finding(side, message, locate(side, path=path), resource=None)
+        yield _finding(side, message, origin, resource=None)
 
 
 def _resource_findings(
@@ -168,8 +176,8 @@ def _single_environment(
             yield Finding(
                 policy=ID,
                 message=f'singleEnvironment declaration of "{app}" has no reason',
-                file=CONFIG_FILE,
                 remediation='give the declaration a reason: {environments: [...], reason: "..."}',
+                **at(_declaration_origin(repo, app)),
             )
     if len({target.environment for target in repo.targets}) < 2:
         return  # nothing to be missing from (e.g. linting one environment)
@@ -201,6 +209,21 @@ def _single_environment(
             )
 
 
+def _declaration_origin(repo: RepoModel, app: str) -> Origin:
+    """The line declaring ``app`` in the configuration file, when platecheck read one."""
+    config = next(
+        (f for f in repo.yaml_files if f.role == "policy" and f.rel.endswith(CONFIG_FILE_NAME)),
+        None,
+    )
+    if config is None:
+        return Origin(CONFIG_FILE, None)
+    lines = config.raw.decode("utf-8", errors="replace").splitlines()
+    start = next((i for i, line in enumerate(lines) if "singleEnvironment" in line), 0)
+    key = re.compile(rf"^\s*[\"']?{re.escape(app)}[\"']?\s*:")
+    line = next((i + 1 for i in range(start, len(lines)) if key.match(lines[i])), None)
+    return Origin(config.rel, line)
+
+
 def _finding(
     side: RenderedTarget, message: str, origin: Origin | None, resource: str | None
 ) -> Finding:
@@ -230,17 +253,26 @@ def _application_origin(target: RenderTarget) -> Origin | None:
 
 def _owner(left: RenderedTarget, right: RenderedTarget, path: KeyPath) -> RenderedTarget:
     """The side whose own values file wrote a key both sides have (production on a tie)."""
-    shared = {f.rel for f in left.target.value_files} & {f.rel for f in right.target.value_files}
-    for side in (right, left):
+    for side, other in ((right, left), (left, right)):
         origin = locate(side, path=path)
-        if origin is not None and origin.file not in shared and _is_values_file(side, origin):
+        if origin is not None and _is_own_values_file(side, other, origin):
             return side
     return right
 
 
-def _is_values_file(side: RenderedTarget, origin: Origin) -> bool:
+def _is_own_values_file(side: RenderedTarget, other: RenderedTarget, origin: Origin) -> bool:
+    """Whether ``origin`` is in a values source of ``side`` that ``other`` does not share."""
     own = {f.rel for f in side.target.value_files} | {o.file for _, o in side.target.inline_values}
-    return origin.file in own
+    shared = {f.rel for f in other.target.value_files}
+    return origin.file in own - shared
+
+
+def _values_line(rendered: RenderedTarget, path: KeyPath) -> Origin | None:
+    """The line of ``path`` in the last of a target's value files that writes it."""
+    for values_file in reversed(rendered.target.value_files):
+        if path in values_file.lines:
+            return Origin(values_file.rel, values_file.lines[path])
+    return None
 
 
 def _shape(value: Any) -> str:

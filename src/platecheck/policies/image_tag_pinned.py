@@ -41,7 +41,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from platecheck.containers import containers, image_origin
+from platecheck.containers import container_findings, containers, image_origin
 from platecheck.imageref import (
     FLOATING_TAGS,
     ImageRefError,
@@ -50,7 +50,6 @@ from platecheck.imageref import (
     parse_image,
 )
 from platecheck.model import Finding, RenderedTarget
-from platecheck.provenance import at
 
 ID = "image-tag-pinned"
 SUMMARY = "production images have an explicit, non-floating tag or a digest"
@@ -69,18 +68,12 @@ def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Findin
         return
     pattern = floating_pattern(options["floatingTagPattern"], ID)
     floating = tuple(options["floatingTags"])
+    problems = []
     for container in containers(target):
         problem = image_problem(container.image, floating, pattern, options["requireDigest"])
-        if problem is None:
-            continue
-        yield Finding(
-            policy=ID,
-            message=f"{container.label} {problem}",
-            resource=container.ref,
-            environment=target.environment,
-            target=target.id,
-            **at(image_origin(target, container)),
-        )
+        if problem is not None:
+            problems.append((container, problem, image_origin(target, container)))
+    yield from container_findings(ID, target, problems)
 
 
 def image_problem(

@@ -96,8 +96,13 @@ def _problems(
     rules = [_mapping(rule) for rule in _list(spec.get("rules"))]
     tls_hosts = [str(host) for entry in tls for host in _list(entry.get("hosts"))]
 
-    def where(values: tuple[object, ...], keys: tuple[str, ...], *fields: str) -> Origin | None:
-        return locate(target, values, keys=keys, resource=ingress, fields=fields)
+    def where(
+        values: tuple[object, ...],
+        keys: tuple[str, ...],
+        *fields: str,
+        parents: tuple[str, ...] = (),
+    ) -> Origin | None:
+        return locate(target, values, keys=keys, parents=parents, resource=ingress, fields=fields)
 
     if not tls and not any(rule.get("host") for rule in rules):
         yield "has no tls entries", where((), (), "spec", "kind")
@@ -121,7 +126,7 @@ def _problems(
             named = f" ({', '.join(hosts)})" if hosts else ""
             yield (
                 f"tls entry #{number}{named} has no secretName",
-                where(tuple(hosts[:1]), ("hosts", "host"), "tls", "hosts"),
+                where(tuple(hosts[:1]), ("hosts", "host"), "tls", "hosts", parents=("tls",)),
             )
 
     key, issuer = next(

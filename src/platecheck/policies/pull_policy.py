@@ -39,7 +39,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from platecheck.containers import Container, containers, image_origin
+from platecheck.containers import Container, container_findings, containers, image_origin
 from platecheck.imageref import (
     FLOATING_TAGS,
     ImageRefError,
@@ -48,7 +48,7 @@ from platecheck.imageref import (
     parse_image,
 )
 from platecheck.model import Finding, Origin, RenderedTarget
-from platecheck.provenance import at, locate
+from platecheck.provenance import locate
 
 ID = "pull-policy"
 SUMMARY = "production uses imagePullPolicy IfNotPresent; floating tags are not cached elsewhere"
@@ -72,6 +72,7 @@ def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Findin
     production = target.target.production
     if not production and not options["checkNonProduction"]:
         return
+    problems: list[tuple[Container, str, Origin | None]] = []
     for container in containers(target):
         image = container.image
         explicit = container.spec.get("imagePullPolicy")
@@ -82,23 +83,17 @@ def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Findin
         if production:
             if effective == required:
                 continue
-            message = f'{container.label} has {how}; production requires "{required}"'
+            message = f'has {how}; production requires "{required}"'
         else:
             tag = _floating_tag(image, floating, pattern)
             if tag is None or effective != "IfNotPresent":
                 continue
             message = (
-                f'{container.label} uses floating tag "{tag}" with {how}, '
+                f'uses floating tag "{tag}" with {how}, '
                 "so each node keeps the build it pulled first"
             )
-        yield Finding(
-            policy=ID,
-            message=message,
-            resource=container.ref,
-            environment=target.environment,
-            target=target.id,
-            **at(_origin(target, container, explicit)),
-        )
+        problems.append((container, message, _origin(target, container, explicit)))
+    yield from container_findings(ID, target, problems)
 
 
 def default_pull_policy(image: Any) -> str:

@@ -40,10 +40,10 @@ from collections.abc import Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
-from platecheck.containers import Container, containers
+from platecheck.containers import Container, container_findings, containers
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, RenderedTarget
-from platecheck.provenance import at, locate
+from platecheck.provenance import locate
 from platecheck.quantity import QuantityError, parse_quantity
 
 ID = "resource-ranges"
@@ -68,7 +68,7 @@ _KINDS = {"requests": "request", "limits": "limit"}
 
 def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
     bounds = {name: parse_bounds(name, options[name]) for name in _RESOURCES}
-    sections = ("initContainers", "containers") if options["initContainers"] else ("containers",)
+    sections = ("containers", "initContainers") if options["initContainers"] else ("containers",)
     required = [
         k
         for k, on in (
@@ -77,20 +77,16 @@ def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Findin
         )
         if on
     ]
-    for container in containers(target, sections):
-        for message, origin_args in _problems(container, bounds, required):
-            yield Finding(
-                policy=ID,
-                message=f"{container.label}: {message}",
-                resource=container.ref,
-                environment=target.environment,
-                target=target.id,
-                **at(
-                    locate(
-                        target, resource=container.resource, anchor=container.name, **origin_args
-                    )
-                ),
-            )
+    problems = [
+        (
+            container,
+            message,
+            locate(target, resource=container.resource, anchor=container.name, **where),
+        )
+        for container in containers(target, sections)
+        for message, where in _problems(container, bounds, required)
+    ]
+    yield from container_findings(ID, target, problems, separator=": ")
 
 
 def _problems(
