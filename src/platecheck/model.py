@@ -44,6 +44,7 @@ class Finding:
     resource: str | None = None  # e.g. "Deployment/plate-web" or "Deployment/plate-web[nginx]"
     remediation: str = ""
     waived: str | None = None  # the waiver's reason when a waiver matched
+    detail: str | None = None  # longer text, e.g. helm's full stderr for a render failure
 
     @property
     def location(self) -> str:
@@ -172,6 +173,8 @@ class RenderTarget:
     skip_crds: bool = False
     remote: Source | None = None  # set when the chart lives in a remote repository
     production: bool = False  # the environment is configured as production
+    # line of every key path inside each inline_values entry (same order), for provenance
+    inline_lines: tuple[Mapping[KeyPath, int], ...] = ()
 
     @property
     def rendered_here(self) -> bool:
@@ -224,6 +227,8 @@ class Report:
     targets: tuple[RenderTarget, ...]
     policies: tuple[str, ...]  # ids of the policies that ran, in registry order
     errors: tuple[Finding, ...] = ()  # could-not-check problems (exit 2)
+    renders: int = 0  # helm processes run (renders and lints)
+    cache_hits: int = 0  # helm results taken from the cache
 
     @property
     def exit_code(self) -> int:
@@ -276,3 +281,6 @@ class RepoModel:
     yaml_files: tuple[YamlFile, ...]
     environments: tuple[Environment, ...] = ()
     helm_lint: tuple[HelmLint, ...] = ()
+    errors: tuple[Finding, ...] = ()  # could-not-check problems met while loading
+    renders: int = 0
+    cache_hits: int = 0

@@ -48,6 +48,7 @@ _MODULES: tuple[str, ...] = (
     "resource_ranges",
     "ingress_tls",
     "env_consistency",
+    "not_rendered",
 )
 
 

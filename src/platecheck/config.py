@@ -1,0 +1,394 @@
+"""The repository's platecheck configuration: ``policies/platecheck.yaml``.
+
+Validated once, at load, against the built-in configuration (``data/platecheck.yaml``) and
+the registry of policies: an unknown key, policy, option, environment or level, a wrong type
+or a regex that does not compile fails here, before anything is rendered, as one line naming
+the file and line. See docs/configuration.md.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from platecheck.errors import PlatecheckError
+from platecheck.model import Environment, KeyPath, Level
+from platecheck.policies import PolicyOptions, registry
+from platecheck.yamlio import Document, load_document, read_text, type_name
+
+CONFIG_FILE = "platecheck.yaml"
+WAIVERS_FILE = "waivers.yaml"
+BUILTIN = Path(__file__).parent / "data" / CONFIG_FILE
+
+_TOP_KEYS = ("kubernetesVersion", "apiVersions", "environments", "policies", "renderTimeout",
+             "jobs")
+_ENV_KEYS = ("production", "match")
+_MATCH_KEYS = ("labels", "namespaces", "names")
+_POLICY_KEYS = ("level", "options", "environments")
+_POLICY_ENV_KEYS = ("level", "options")
+# Options whose names end like this hold regular expressions and are compiled at load.
+_REGEX_SUFFIXES = ("Regex", "Regexes", "Pattern", "Patterns")
+
+
+@dataclass(frozen=True)
+class MatchRules:
+    """How an Application is recognised as belonging to an environment (any rule matches)."""
+
+    labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    namespaces: tuple[str, ...] = ()  # destination namespace globs
+    names: tuple[str, ...] = ()  # Application name globs; the matched suffix/prefix is dropped
+
+
+@dataclass(frozen=True)
+class EnvironmentConfig:
+    name: str
+    production: bool
+    match: MatchRules
+
+    @property
+    def environment(self) -> Environment:
+        return Environment(self.name, self.production)
+
+    def matches(self, name: str, labels: Mapping[str, str], namespace: str | None) -> bool:
+        for key, values in self.match.labels.items():
+            if labels.get(key) in values:
+                return True
+        if namespace and any(fnmatchcase(namespace, glob) for glob in self.match.namespaces):
+            return True
+        return any(fnmatchcase(name, glob) for glob in self.match.names)
+
+    def app_name(self, name: str) -> str:
+        """The Application name without this environment's affix (``web-prod`` -> ``web``)."""
+        for glob in self.match.names:
+            if not fnmatchcase(name, glob):
+                continue
+            if glob.startswith("*") and not _has_wildcard(glob[1:]):
+                stripped = name[: len(name) - len(glob) + 1]
+            elif glob.endswith("*") and not _has_wildcard(glob[:-1]):
+                stripped = name[len(glob) - 1:]
+            else:
+                continue
+            if stripped:
+                return stripped
+        return name
+
+
+@dataclass(frozen=True)
+class PolicySettings:
+    level: Level | None = None
+    env_levels: Mapping[str, Level] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+    env_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Config:
+    """Configuration after validation, with built-in defaults filled in."""
+
+    root: Path
+    file: Path | None  # the repository's platecheck.yaml, when there is one
+    environments: tuple[EnvironmentConfig, ...]
+    kubernetes_version: str | None
+    api_versions: tuple[str, ...]
+    render_timeout: float
+    jobs: int | None
+    waivers_file: Path | None
+    policies: Mapping[str, PolicySettings]
+    defaults: Mapping[str, Mapping[str, Any]]  # policy id -> its module's DEFAULTS
+
+    def environment(self, name: str) -> EnvironmentConfig | None:
+        return next((env for env in self.environments if env.name == name), None)
+
+    def match_environment(self, name: str, labels: Mapping[str, str],
+                          namespace: str | None) -> EnvironmentConfig | None:
+        """The first configured environment an Application matches."""
+        return next((env for env in self.environments if env.matches(name, labels, namespace)),
+                    None)
+
+    def policy_options(self, policy_id: str) -> PolicyOptions:
+        settings = self.policies.get(policy_id, PolicySettings())
+        default = {**self.defaults.get(policy_id, {}), **settings.options}
+        per_env = {env: dict(opts) for env, opts in settings.env_options.items()}
+        return PolicyOptions(default=default, per_environment=per_env)
+
+    def level(self, policy_id: str, environment: str | None) -> Level:
+        settings = self.policies.get(policy_id, PolicySettings())
+        if environment is not None and environment in settings.env_levels:
+            return settings.env_levels[environment]
+        # A policy the configuration does not mention fails closed.
+        return settings.level or Level.ERROR
+
+
+def load_config(root: Path, config_dir: Path | None = None) -> Config:
+    """The configuration of the repository at ``root``: ``config_dir/platecheck.yaml``
+    (default ``<root>/policies``) over the built-in configuration; built-in only when absent."""
+    policies = registry()
+    defaults = {pid: dict(getattr(module, "DEFAULTS", {})) for pid, module in policies.items()}
+    builtin = _Parser(BUILTIN, "platecheck/data/platecheck.yaml", defaults).parse(None)
+    directory = config_dir if config_dir is not None else root / "policies"
+    if config_dir is not None and not config_dir.is_dir():
+        raise PlatecheckError("configuration directory not found", str(config_dir))
+    path = directory / CONFIG_FILE
+    rel = _rel(path, root)
+    merged = builtin
+    if path.is_file():
+        merged = _Parser(path, rel, defaults, builtin).parse(builtin)
+    waivers = directory / WAIVERS_FILE
+    return Config(
+        root=root,
+        file=path if path.is_file() else None,
+        environments=merged.environments,
+        kubernetes_version=merged.kubernetes_version,
+        api_versions=merged.api_versions,
+        render_timeout=merged.render_timeout,
+        jobs=merged.jobs,
+        waivers_file=waivers if waivers.is_file() else None,
+        policies=merged.policies,
+        defaults=defaults,
+    )
+
+
+def _rel(path: Path, root: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return str(path)
+
+
+def _has_wildcard(text: str) -> bool:
+    return any(char in text for char in "*?[")
+
+
+@dataclass(frozen=True)
+class _Parsed:
+    environments: tuple[EnvironmentConfig, ...]
+    kubernetes_version: str | None
+    api_versions: tuple[str, ...]
+    render_timeout: float
+    jobs: int | None
+    policies: Mapping[str, PolicySettings]
+
+
+class _Parser:
+    def __init__(self, path: Path, rel: str, defaults: Mapping[str, Mapping[str, Any]],
+                 base: _Parsed | None = None) -> None:
+        self.path = path
+        self.rel = rel
+        self.defaults = defaults
+        self.lines: Mapping[KeyPath, int] = {}
+        self.base = base
+
+    def fail(self, message: str, path: KeyPath) -> PlatecheckError:
+        line = None
+        while path and line is None:
+            line = self.lines.get(path)
+            path = path[:-1]
+        return PlatecheckError(message, self.rel, line or 1)
+
+    def parse(self, base: _Parsed | None) -> _Parsed:
+        _, text = read_text(self.path, self.rel)
+        document: Document = load_document(text, self.rel)
+        self.lines = document.lines
+        data = document.data if document.data is not None else {}
+        self.mapping(data, (), "configuration")
+        self.keys(data, (), _TOP_KEYS, "configuration key")
+        envs = base.environments if base else ()
+        if "environments" in data:
+            envs = self.environments(data["environments"])
+        if not envs:
+            raise self.fail("at least one environment must be configured", ("environments",))
+        names = tuple(env.name for env in envs)
+        return _Parsed(
+            environments=envs,
+            kubernetes_version=self.optional_str(data, "kubernetesVersion",
+                                                 base.kubernetes_version if base else None),
+            api_versions=self.str_list(data.get("apiVersions", []), ("apiVersions",))
+            if "apiVersions" in data else (base.api_versions if base else ()),
+            render_timeout=self.positive(data, "renderTimeout", base.render_timeout
+                                         if base else 120.0),
+            jobs=self.jobs(data, base.jobs if base else None),
+            policies=self.policies(data.get("policies", {}), names,
+                                   base.policies if base else {}),
+        )
+
+    # -- shapes ---------------------------------------------------------------------------
+
+    def mapping(self, value: Any, path: KeyPath, what: str) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(f"{what} must be a mapping, found {type_name(value)}", path)
+        return value
+
+    def keys(self, value: Mapping[str, Any], path: KeyPath, allowed: tuple[str, ...],
+             what: str) -> None:
+        for key in value:
+            if key not in allowed:
+                raise self.fail(f"unknown {what} {key!r} (expected one of: "
+                                f"{', '.join(allowed)})", (*path, key))
+
+    def str_list(self, value: Any, path: KeyPath) -> tuple[str, ...]:
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f"{'.'.join(map(str, path))} must be a list of strings", path)
+        return tuple(value)
+
+    def optional_str(self, data: Mapping[str, Any], key: str, default: str | None) -> str | None:
+        if key not in data:
+            return default
+        value = data[key]
+        if value is None:
+            return None
+        if not isinstance(value, str):
+            raise self.fail(f"{key} must be a string (quote it), found {type_name(value)}",
+                            (key,))
+        return value
+
+    def positive(self, data: Mapping[str, Any], key: str, default: float) -> float:
+        value = data.get(key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+            raise self.fail(f"{key} must be a positive number of seconds", (key,))
+        return float(value)
+
+    def jobs(self, data: Mapping[str, Any], default: int | None) -> int | None:
+        value = data.get("jobs", default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.fail("jobs must be a positive integer", ("jobs",))
+        return value
+
+    def level_value(self, value: Any, path: KeyPath) -> Level:
+        if value is False:
+            return Level.OFF  # YAML 1.1 reads a bare ``off`` as false
+        try:
+            return Level(value)
+        except ValueError:
+            choices = ", ".join(level.value for level in Level)
+            raise self.fail(f"invalid level {value!r} (expected one of: {choices})",
+                            path) from None
+
+    # -- environments ---------------------------------------------------------------------
+
+    def environments(self, value: Any) -> tuple[EnvironmentConfig, ...]:
+        envs = self.mapping(value, ("environments",), "environments")
+        result = []
+        for name, spec in envs.items():
+            path: KeyPath = ("environments", name)
+            if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", name):
+                raise self.fail(f"invalid environment name {name!r}", path)
+            spec = self.mapping(spec if spec is not None else {}, path, f"environment {name!r}")
+            self.keys(spec, path, _ENV_KEYS, f"key of environment {name!r}")
+            production = spec.get("production", False)
+            if not isinstance(production, bool):
+                raise self.fail("production must be true or false", (*path, "production"))
+            match = self.mapping(spec.get("match", {}) or {}, (*path, "match"), "match")
+            self.keys(match, (*path, "match"), _MATCH_KEYS, "match rule")
+            labels_path = (*path, "match", "labels")
+            labels = self.mapping(match.get("labels", {}) or {}, labels_path, "labels")
+            rules = MatchRules(
+                labels={key: self.str_list(val, (*labels_path, key))
+                        for key, val in labels.items()},
+                namespaces=self.str_list(match.get("namespaces", []), (*path, "match",
+                                                                         "namespaces")),
+                names=self.str_list(match.get("names", []), (*path, "match", "names")),
+            )
+            result.append(EnvironmentConfig(name, production, rules))
+        return tuple(result)
+
+    # -- policies -------------------------------------------------------------------------
+
+    def policies(self, value: Any, env_names: tuple[str, ...],
+                 base: Mapping[str, PolicySettings]) -> dict[str, PolicySettings]:
+        policies = self.mapping(value if value is not None else {}, ("policies",), "policies")
+        result = dict(base)
+        for pid, spec in policies.items():
+            path: KeyPath = ("policies", pid)
+            if pid not in self.defaults and self.base is None:
+                continue  # the built-in file may name policies this installation lacks
+            if pid not in self.defaults:
+                known = ", ".join(self.defaults) or "none"
+                raise self.fail(f"unknown policy {pid!r} (known: {known})", path)
+            spec = self.mapping(spec if spec is not None else {}, path, f"policy {pid!r}")
+            self.keys(spec, path, _POLICY_KEYS, f"key of policy {pid!r}")
+            previous = base.get(pid, PolicySettings())
+            level, env_levels = previous.level, dict(previous.env_levels)
+            if "level" in spec:
+                raw = spec["level"]
+                if isinstance(raw, dict):
+                    for env, env_level in raw.items():
+                        self.known_env(env, env_names, (*path, "level", env))
+                        env_levels[env] = self.level_value(env_level, (*path, "level", env))
+                else:
+                    level = self.level_value(raw, (*path, "level"))
+            options = {**previous.options,
+                       **self.options(pid, spec.get("options", {}), (*path, "options"))}
+            env_options = {env: dict(opts) for env, opts in previous.env_options.items()}
+            per_env = self.mapping(spec.get("environments", {}) or {}, (*path, "environments"),
+                                   "environments")
+            for env, env_spec in per_env.items():
+                env_path = (*path, "environments", env)
+                self.known_env(env, env_names, env_path)
+                env_spec = self.mapping(env_spec or {}, env_path, f"environment {env!r}")
+                self.keys(env_spec, env_path, _POLICY_ENV_KEYS, f"key of environment {env!r}")
+                if "level" in env_spec:
+                    env_levels[env] = self.level_value(env_spec["level"], (*env_path, "level"))
+                env_options[env] = {
+                    **env_options.get(env, {}),
+                    **self.options(pid, env_spec.get("options", {}), (*env_path, "options")),
+                }
+            result[pid] = PolicySettings(level, env_levels, options, env_options)
+        return result
+
+    def known_env(self, env: str, env_names: tuple[str, ...], path: KeyPath) -> None:
+        if env not in env_names:
+            raise self.fail(f"unknown environment {env!r} (configured: "
+                            f"{', '.join(env_names)})", path)
+
+    def options(self, pid: str, value: Any, path: KeyPath) -> dict[str, Any]:
+        options = self.mapping(value if value is not None else {}, path, "options")
+        defaults = self.defaults[pid]
+        for key, option in options.items():
+            if key not in defaults:
+                known = ", ".join(defaults) or "none"
+                raise self.fail(f"unknown option {key!r} for policy {pid!r} (known: {known})",
+                                (*path, key))
+            self.check_type(pid, key, option, defaults[key], (*path, key))
+            if key.endswith(_REGEX_SUFFIXES):
+                self.check_regex(option, (*path, key))
+        return dict(options)
+
+    def check_type(self, pid: str, key: str, value: Any, default: Any, path: KeyPath) -> None:
+        if default is None:
+            return
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, int):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        elif isinstance(default, float):
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+        elif isinstance(default, (list, tuple)):
+            ok = isinstance(value, list)
+            if ok and default and all(isinstance(item, str) for item in default):
+                ok = all(isinstance(item, str) for item in value)
+        elif isinstance(default, Mapping):
+            ok = isinstance(value, dict)
+        else:
+            ok = isinstance(value, type(default))
+        if not ok:
+            want = type_name(default)
+            raise self.fail(f"option {key!r} of policy {pid!r} must be {want}, found "
+                            f"{type_name(value)}", path)
+
+    def check_regex(self, value: Any, path: KeyPath) -> None:
+        for pattern in value if isinstance(value, list) else [value]:
+            if not isinstance(pattern, str):
+                continue
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise self.fail(f"invalid regular expression {pattern!r}: {exc}",
+                                path) from None

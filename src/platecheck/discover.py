@@ -1,0 +1,415 @@
+"""Finding what to check: the repository root, Argo CD Applications (also through the
+app-of-apps), ApplicationSets and charts.
+
+An Application whose source is a directory of this repository without a Chart.yaml or a
+kustomization is a directory Application (https://argo-cd.readthedocs.io/en/stable/user-guide/directory/):
+the Applications in that directory (``directory.recurse``, ``include``, ``exclude``) are its
+children, discovered recursively, each file once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from platecheck.errors import PlatecheckError
+from platecheck.model import (
+    Application,
+    Chart,
+    HelmParameter,
+    HelmSourceSpec,
+    KeyPath,
+    Source,
+    YamlFile,
+)
+from platecheck.yamlio import Document, load_document, load_documents, read_text, type_name
+
+ARGO_GROUP = "argoproj.io"
+MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+@dataclass
+class Discovery:
+    root: Path
+    applications: list[Application] = field(default_factory=list)
+    app_of_apps: list[Application] = field(default_factory=list)
+    application_sets: list[Application] = field(default_factory=list)
+    charts: list[Chart] = field(default_factory=list)
+    chart_dirs: list[Path] = field(default_factory=list)  # chart directories given as paths
+    yaml_files: dict[str, YamlFile] = field(default_factory=dict)
+    errors: list[PlatecheckError] = field(default_factory=list)
+    parsed: dict[Path, list[Application]] = field(default_factory=dict)  # file -> its Applications
+
+
+def find_root(path: Path, explicit: Path | None = None) -> Path:
+    """The repository root: ``explicit``, else the nearest ancestor of ``path`` holding
+    ``.git`` or ``policies/``, else ``path`` itself (its directory for a file)."""
+    if explicit is not None:
+        if not explicit.is_dir():
+            raise PlatecheckError("repository root is not a directory", str(explicit))
+        return explicit.resolve()
+    start = path.resolve()
+    if not start.exists():
+        raise PlatecheckError("path not found", str(path))
+    directory = start if start.is_dir() else start.parent
+    for candidate in (directory, *directory.parents):
+        if (candidate / ".git").exists() or (candidate / "policies").is_dir():
+            return candidate
+    return directory
+
+
+def rel_path(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+
+
+def inside(path: Path, root: Path) -> bool:
+    """Whether ``path`` stays in ``root``, also once symlinks are followed."""
+    return path.resolve().is_relative_to(root.resolve())
+
+
+def discover(root: Path, paths: Sequence[Path]) -> Discovery:
+    found = Discovery(root)
+    queue: list[Application] = []
+    for path in paths:
+        path = path.resolve()
+        if path.is_dir() and (path / "Chart.yaml").is_file():
+            found.chart_dirs.append(path)
+        elif path.is_file():
+            queue.extend(_applications_in(found, path, strict=True))
+        else:
+            for file in _yaml_files(path, root, recurse=True):
+                queue.extend(_applications_in(found, file, strict=False))
+    # Follow directory sources (app-of-apps); each Application is visited once, so cycles end.
+    known: set[tuple[str, int]] = set()
+    while queue:
+        app = queue.pop(0)
+        if (app.file, app.line) in known:
+            continue
+        known.add((app.file, app.line))
+        found.applications.append(app)
+        children = list(_children(found, app))
+        if children:
+            found.app_of_apps.append(app)
+            queue.extend(children)
+    found.applications.sort(key=lambda a: (a.file, a.line))
+    found.app_of_apps.sort(key=lambda a: (a.file, a.line))
+    found.charts = _charts(found)
+    return found
+
+
+def _children(found: Discovery, app: Application) -> Iterator[Application]:
+    root = found.root
+    for source in app.sources:
+        if source.chart or source.path is None:
+            continue
+        directory = (root / source.path.strip("/")).resolve() if source.path not in ("", ".") \
+            else root
+        if not inside(directory, root) or not directory.is_dir():
+            continue  # planning reports it with the Application's line
+        if (directory / "Chart.yaml").is_file() or _kustomization(directory):
+            continue
+        options = source.directory or {}
+        recurse = options.get("recurse") is True
+        include = _patterns(options.get("include"))
+        exclude = _patterns(options.get("exclude"))
+        for file in _yaml_files(directory, root, recurse=recurse, skip_charts=False):
+            relative = file.relative_to(directory).as_posix()
+            if include and not _glob_any(relative, include):
+                continue
+            if exclude and _glob_any(relative, exclude):
+                continue
+            yield from _applications_in(found, file, strict=True)
+
+
+def _kustomization(directory: Path) -> bool:
+    return any((directory / name).is_file() for name in KUSTOMIZATIONS)
+
+
+def _patterns(value: Any) -> tuple[str, ...]:
+    """Argo CD include/exclude: one glob, or ``{a,b}`` alternatives."""
+    if not isinstance(value, str) or not value:
+        return ()
+    if value.startswith("{") and value.endswith("}"):
+        return tuple(part.strip() for part in value[1:-1].split(",") if part.strip())
+    return (value,)
+
+
+def _glob_any(relative: str, patterns: tuple[str, ...]) -> bool:
+    name = PurePosixPath(relative).name
+    return any(fnmatchcase(relative, p) or fnmatchcase(name, p) for p in patterns)
+
+
+def _yaml_files(directory: Path, root: Path, *, recurse: bool,
+                skip_charts: bool = True) -> Iterator[Path]:
+    """YAML/JSON files under ``directory``, sorted, skipping hidden directories, nested
+    repositories and (when scanning for Applications) chart directories."""
+    for current, dirs, files in os.walk(directory):
+        here = Path(current)
+        dirs[:] = sorted(
+            d for d in dirs
+            if not d.startswith(".") and (recurse and not _skipped(here / d, root, skip_charts))
+        )
+        for name in sorted(files):
+            if name.endswith(MANIFEST_SUFFIXES):
+                file = here / name
+                if inside(file, root):
+                    yield file
+
+
+def _skipped(directory: Path, root: Path, skip_charts: bool) -> bool:
+    if directory.is_symlink():
+        return True
+    if (directory / ".git").exists() or (directory / "policies").is_dir():
+        return True  # another repository (e.g. test fixtures) is checked on its own
+    return skip_charts and (directory / "Chart.yaml").is_file()
+
+
+def _applications_in(found: Discovery, file: Path, strict: bool) -> list[Application]:
+    """Applications in one manifest file. Files are read once; a file that does not mention
+    argoproj.io is only parsed when ``strict`` (it was named, or an app-of-apps points at it)."""
+    if file in found.parsed:
+        return found.parsed[file]
+    apps: list[Application] = []
+    found.parsed[file] = apps
+    rel = rel_path(file, found.root)
+    try:
+        raw, text = read_text(file, rel)
+        if ARGO_GROUP not in text and not strict:
+            return []
+        documents = load_documents(text, rel)
+    except PlatecheckError as exc:
+        found.errors.append(exc)
+        return apps
+    for document in documents:
+        data = document.data
+        if not isinstance(data, dict):
+            continue
+        api_version = str(data.get("apiVersion", ""))
+        kind = data.get("kind")
+        if not api_version.startswith(ARGO_GROUP + "/") or kind not in ("Application",
+                                                                       "ApplicationSet"):
+            continue
+        found.yaml_files[rel] = YamlFile(file, rel, "application", raw)
+        try:
+            if kind == "Application":
+                apps.append(parse_application(document, rel))
+            else:
+                found.application_sets.append(parse_application_set(document, rel))
+        except PlatecheckError as exc:
+            found.errors.append(exc)
+    return apps
+
+
+# -- Application manifests ------------------------------------------------------------------
+
+
+class _Reader:
+    """Typed access to a document with errors at the right line."""
+
+    def __init__(self, document: Document, rel: str) -> None:
+        self.lines = document.lines
+        self.rel = rel
+        self.line = document.line
+
+    def at(self, path: KeyPath) -> int:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path[:-1]
+        return self.line
+
+    def fail(self, message: str, path: KeyPath) -> PlatecheckError:
+        return PlatecheckError(message, self.rel, self.at(path))
+
+    def get(self, data: Mapping[str, Any], path: KeyPath, key: str, kind: type,
+            default: Any = None) -> Any:
+        value = data.get(key, default)
+        if value is None:
+            return default
+        if kind is str and isinstance(value, (int, float)) and not isinstance(value, bool):
+            return str(value)
+        if not isinstance(value, kind):
+            raise self.fail(f"{'.'.join(map(str, (*path, key)))} must be "
+                            f"{type_name(kind())}, found {type_name(value)}", (*path, key))
+        return value
+
+
+def parse_application(document: Document, rel: str) -> Application:
+    reader = _Reader(document, rel)
+    data: dict[str, Any] = document.data
+    metadata = reader.get(data, (), "metadata", dict, {})
+    name = reader.get(metadata, ("metadata",), "name", str)
+    if not name:
+        raise reader.fail("Application has no metadata.name", ("metadata",))
+    spec = reader.get(data, (), "spec", dict, {})
+    destination = reader.get(spec, ("spec",), "destination", dict, {})
+    sources = _sources(reader, spec)
+    return Application(
+        name=name,
+        file=rel,
+        line=document.line,
+        namespace=reader.get(metadata, ("metadata",), "namespace", str),
+        labels=_strings(reader.get(metadata, ("metadata",), "labels", dict, {})),
+        annotations=_strings(reader.get(metadata, ("metadata",), "annotations", dict, {})),
+        project=reader.get(spec, ("spec",), "project", str),
+        destination_namespace=reader.get(destination, ("spec", "destination"), "namespace", str),
+        destination_server=reader.get(destination, ("spec", "destination"), "server", str),
+        sources=sources,
+        sync_policy=reader.get(spec, ("spec",), "syncPolicy", dict),
+        ignore_differences=tuple(reader.get(spec, ("spec",), "ignoreDifferences", list, [])),
+        raw=data,
+        lines=document.lines,
+    )
+
+
+def parse_application_set(document: Document, rel: str) -> Application:
+    """An ApplicationSet as an Application made of its template (never rendered here)."""
+    data = document.data
+    reader = _Reader(document, rel)
+    spec = reader.get(data, (), "spec", dict, {})
+    template = reader.get(spec, ("spec",), "template", dict, {})
+    metadata = reader.get(data, (), "metadata", dict, {})
+    name = reader.get(metadata, ("metadata",), "name", str) or "<unnamed>"
+    # The template is an Application: its key paths lose the "spec.template" prefix.
+    shifted = {path[2:]: line for path, line in document.lines.items()
+               if path[:2] == ("spec", "template") and len(path) > 2}
+    app_doc = Document({"apiVersion": data.get("apiVersion"), "kind": "Application",
+                        "metadata": {**(template.get("metadata") or {}), "name": name},
+                        "spec": template.get("spec") or {}}, shifted, document.line)
+    try:
+        parsed = parse_application(app_doc, rel)
+        return dataclasses.replace(parsed, raw=data, lines=document.lines)
+    except PlatecheckError:
+        return Application(name=name, file=rel, line=document.line, namespace=None, labels={},
+                           annotations={}, project=None, destination_namespace=None,
+                           destination_server=None, sources=(), sync_policy=None,
+                           ignore_differences=(), raw=data, lines=document.lines)
+
+
+def source_key(app: Application, index: int) -> KeyPath:
+    """The key path of an Application's source ``index`` (``spec.sources[i]`` or
+    ``spec.source``)."""
+    spec = app.raw.get("spec") or {}
+    return ("spec", "sources", index) if spec.get("sources") else ("spec", "source")
+
+
+def _strings(mapping: Mapping[str, Any]) -> dict[str, str]:
+    return {str(k): "" if v is None else str(v) for k, v in mapping.items()}
+
+
+def _sources(reader: _Reader, spec: Mapping[str, Any]) -> tuple[Source, ...]:
+    many = reader.get(spec, ("spec",), "sources", list, [])
+    if many:
+        return tuple(_source(reader, item, ("spec", "sources", i)) for i, item in enumerate(many))
+    single = reader.get(spec, ("spec",), "source", dict)
+    if single is None:
+        raise reader.fail("Application has neither spec.source nor spec.sources", ("spec",))
+    return (_source(reader, single, ("spec", "source")),)
+
+
+def _source(reader: _Reader, data: Any, path: KeyPath) -> Source:
+    if not isinstance(data, dict):
+        raise reader.fail(f"source must be a mapping, found {type_name(data)}", path)
+    helm = reader.get(data, path, "helm", dict)
+    return Source(
+        repo_url=reader.get(data, path, "repoURL", str, ""),
+        target_revision=reader.get(data, path, "targetRevision", str),
+        path=reader.get(data, path, "path", str),
+        chart=reader.get(data, path, "chart", str),
+        ref=reader.get(data, path, "ref", str),
+        helm=_helm(reader, helm, (*path, "helm")) if helm is not None else None,
+        directory=reader.get(data, path, "directory", dict),
+        line=reader.at(path),
+    )
+
+
+def _helm(reader: _Reader, data: Mapping[str, Any], path: KeyPath) -> HelmSourceSpec:
+    values = data.get("values")
+    if values is not None and not isinstance(values, str):
+        raise reader.fail("helm.values must be a string (use valuesObject for a mapping)",
+                          (*path, "values"))
+    parameters = []
+    for i, item in enumerate(reader.get(data, path, "parameters", list, [])):
+        item_path = (*path, "parameters", i)
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            raise reader.fail("helm parameter needs a name", item_path)
+        value = item.get("value", "")
+        parameters.append(HelmParameter(
+            name=item["name"],
+            value=_go_string(value),
+            force_string=reader.get(item, item_path, "forceString", bool, False),
+        ))
+    value_files = reader.get(data, path, "valueFiles", list, [])
+    for i, item in enumerate(value_files):
+        if not isinstance(item, str):
+            raise reader.fail("helm.valueFiles entries must be strings", (*path, "valueFiles", i))
+    return HelmSourceSpec(
+        value_files=tuple(value_files),
+        values=values,
+        values_object=reader.get(data, path, "valuesObject", dict),
+        parameters=tuple(parameters),
+        release_name=reader.get(data, path, "releaseName", str),
+        ignore_missing_value_files=reader.get(data, path, "ignoreMissingValueFiles", bool, False),
+        skip_crds=reader.get(data, path, "skipCrds", bool, False),
+        pass_credentials=reader.get(data, path, "passCredentials", bool, False),
+        api_versions=tuple(str(v) for v in reader.get(data, path, "apiVersions", list, [])),
+        kube_version=reader.get(data, path, "kubeVersion", str),
+        namespace=reader.get(data, path, "namespace", str),
+        line=reader.at(path),
+    )
+
+
+def _go_string(value: Any) -> str:
+    """A parameter value as the string Argo CD stores (the field is a string)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+# -- charts ---------------------------------------------------------------------------------
+
+
+def _charts(found: Discovery) -> list[Chart]:
+    charts: dict[Path, Chart] = {}
+    directories = [Path(current) for current, dirs, files in _walk_dirs(found.root)
+                   if "Chart.yaml" in files]
+    for directory in [*directories, *found.chart_dirs]:
+        if directory in charts:
+            continue
+        try:
+            charts[directory] = load_chart(directory, found)
+        except PlatecheckError as exc:
+            found.errors.append(exc)
+    return [charts[d] for d in sorted(charts)]
+
+
+def _walk_dirs(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    for current, dirs, files in os.walk(root):
+        here = Path(current)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not _skipped(here / d, root, skip_charts=False))
+        yield current, dirs, files
+
+
+def load_chart(directory: Path, found: Discovery) -> Chart:
+    """A chart directory's Chart.yaml (recorded among the YAML files read)."""
+    file = directory / "Chart.yaml"
+    rel = rel_path(file, found.root)
+    raw, text = read_text(file, rel)
+    found.yaml_files[rel] = YamlFile(file, rel, "chart", raw)
+    document = load_document(text, rel)
+    data = document.data
+    if not isinstance(data, dict):
+        raise PlatecheckError("Chart.yaml must be a mapping", rel, document.line)
+    name = data.get("name")
+    if not isinstance(name, str) or not name:
+        raise PlatecheckError("Chart.yaml has no name", rel, document.line)
+    return Chart(path=directory, rel=rel_path(directory, found.root), name=name,
+                 version=str(data.get("version", "")), api_version=str(data.get("apiVersion", "")),
+                 metadata=data)

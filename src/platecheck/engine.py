@@ -1,0 +1,334 @@
+"""The whole pipeline: config -> discover -> plan -> render -> parse -> policies -> waivers.
+
+``load`` stops before the policies (the pytest plugin and repository-wide policies use its
+model); ``lint`` runs them and returns the Report. Problems that stop one target from being
+checked are collected as errors (exit 2) without hiding the findings of the other targets;
+problems with the invocation itself (bad path, bad configuration, no helm) raise
+``PlatecheckError``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from platecheck.cache import HelmResult, RenderCache, default_cache_dir
+from platecheck.config import Config, load_config
+from platecheck.discover import Discovery, discover, find_root, rel_path
+from platecheck.errors import PlatecheckError
+from platecheck.model import (
+    Finding,
+    HelmLint,
+    Level,
+    RenderedTarget,
+    RenderTarget,
+    RepoModel,
+    Report,
+)
+from platecheck.parse import parse_manifest
+from platecheck.plan import Planner
+from platecheck.policies import registry
+from platecheck.render import Helm, HelmCall, find_helm, first_error_line
+from platecheck.values import merge_values, target_layers
+
+PathArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
+ERROR_ID = "could-not-check"
+ERROR_REMEDIATION = "Fix this so platecheck can render and check it; nothing here was checked."
+
+
+def load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
+         environments: Iterable[str] | None = None, jobs: int | None = None,
+         helm: str | os.PathLike[str] | None = None,
+         cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
+         root: str | os.PathLike[str] | None = None) -> RepoModel:
+    """Discover, plan, render and parse everything under ``path`` (no policies)."""
+    model, _ = _load(path, config_dir=config_dir, environments=environments, jobs=jobs,
+                     helm=helm, cache_dir=cache_dir, use_cache=use_cache, root=root)
+    return model
+
+
+def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
+         environments: Iterable[str] | None = None, jobs: int | None = None,
+         helm: str | os.PathLike[str] | None = None,
+         cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
+         root: str | os.PathLike[str] | None = None,
+         changed_since: str | None = None) -> Report:
+    """Render everything under ``path`` and check every registered policy."""
+    if changed_since is not None:
+        raise PlatecheckError("--changed-since is not supported yet")
+    model, config = _load(path, config_dir=config_dir, environments=environments, jobs=jobs,
+                          helm=helm, cache_dir=cache_dir, use_cache=use_cache, root=root)
+    policies = registry()
+    findings, errors = _run_policies(model, config, policies)
+    findings = _apply_waivers(findings, config)
+    wanted = set(environments) if environments else None
+    if wanted is not None:
+        findings = [f for f in findings if f.environment is None or f.environment in wanted]
+    return Report(
+        root=model.root,
+        findings=tuple(sorted(findings, key=_order)),
+        targets=model.targets,
+        policies=tuple(policies),
+        errors=tuple(sorted([*model.errors, *errors], key=_error_order)),
+        renders=model.renders,
+        cache_hits=model.cache_hits,
+    )
+
+
+# -- loading --------------------------------------------------------------------------------
+
+
+@dataclass
+class _Problems:
+    """Could-not-check problems, collected so that one target cannot hide the others."""
+
+    findings: list[Finding] = field(default_factory=list)
+
+    def add(self, error: PlatecheckError, target: RenderTarget | None = None,
+            detail: str | None = None) -> None:
+        self.findings.append(Finding(
+            policy=ERROR_ID, message=error.message, file=error.file, line=error.line,
+            level=Level.ERROR, environment=target.environment if target else None,
+            target=target.id if target else None, remediation=ERROR_REMEDIATION,
+            detail=detail))
+
+
+def _paths(path: PathArg) -> list[Path]:
+    items = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    if not items:
+        raise PlatecheckError("no path given")
+    result = []
+    for item in items:
+        candidate = Path(item)
+        if not candidate.exists():
+            raise PlatecheckError("path not found", str(item))
+        result.append(candidate.resolve())
+    return result
+
+
+def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
+          environments: Iterable[str] | None, jobs: int | None,
+          helm: str | os.PathLike[str] | None, cache_dir: str | os.PathLike[str] | None,
+          use_cache: bool, root: str | os.PathLike[str] | None) -> tuple[RepoModel, Config]:
+    paths = _paths(path)
+    repo_root = find_root(paths[0], Path(root) if root is not None else None)
+    for item in paths:
+        if not item.is_relative_to(repo_root):
+            raise PlatecheckError(f"not inside the repository {repo_root}", str(item))
+    config = load_config(repo_root, Path(config_dir) if config_dir is not None else None)
+    wanted = _environments(config, environments)
+    problems = _Problems()
+    found = discover(repo_root, paths)
+    for error in found.errors:
+        problems.add(error)
+    planner = Planner(config, found)
+    targets = _plan(planner, found, problems)
+    if wanted is not None:
+        targets = [t for t in targets if t.environment in wanted]
+    to_render = [t for t in targets if t.rendered_here]
+    rendered: list[RenderedTarget] = []
+    lints: list[HelmLint] = []
+    renders = cache_hits = 0
+    if to_render:
+        cache = None
+        if use_cache:
+            directory = Path(cache_dir) if cache_dir is not None else default_cache_dir() / \
+                "renders"
+            cache = RenderCache(directory)
+        binary = find_helm(str(helm) if helm is not None else None)
+        with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
+            runner = Helm(binary=binary, workdir=Path(workdir), root=repo_root,
+                          timeout=config.render_timeout,
+                          jobs=max(1, jobs or config.jobs or os.cpu_count() or 1), cache=cache)
+            rendered, lints = _render(runner, planner, to_render, problems)
+            renders, cache_hits = runner.stats.renders, runner.stats.cache_hits
+    model = RepoModel(
+        root=repo_root,
+        applications=tuple(found.applications),
+        app_of_apps=tuple(found.app_of_apps),
+        charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
+        targets=tuple(targets),
+        rendered=tuple(rendered),
+        yaml_files=tuple(found.yaml_files[rel] for rel in sorted(found.yaml_files)),
+        environments=tuple(env.environment for env in config.environments),
+        helm_lint=tuple(lints),
+        errors=tuple(sorted(problems.findings, key=_error_order)),
+        renders=renders,
+        cache_hits=cache_hits,
+    )
+    return model, config
+
+
+def _environments(config: Config, environments: Iterable[str] | None) -> set[str] | None:
+    if environments is None:
+        return None
+    wanted = set(environments)
+    if not wanted:
+        return None
+    known = [env.name for env in config.environments]
+    unknown = sorted(wanted - set(known))
+    if unknown:
+        raise PlatecheckError(f"unknown environment {unknown[0]!r} (configured: "
+                              f"{', '.join(known)})")
+    return wanted
+
+
+def _plan(planner: Planner, found: Discovery, problems: _Problems) -> list[RenderTarget]:
+    targets: list[RenderTarget] = []
+    for directory in found.chart_dirs:
+        try:
+            targets.extend(planner.chart_dir(directory))
+        except PlatecheckError as exc:
+            problems.add(exc)
+    for app in found.applications:
+        try:
+            targets.extend(planner.application(app))
+        except PlatecheckError as exc:
+            problems.add(exc)
+    for app_set in found.application_sets:
+        targets.append(planner.application_set(app_set))
+    return targets
+
+
+def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
+            problems: _Problems) -> tuple[list[RenderedTarget], list[HelmLint]]:
+    calls: list[HelmCall] = []
+    owners: list[RenderTarget] = []
+    for target in targets:
+        try:
+            calls.append(runner.template_call(target))
+            owners.append(target)
+        except PlatecheckError as exc:
+            problems.add(exc, target)
+    lint_groups: dict[tuple[Path, str, tuple[Path, ...]], RenderTarget] = {}
+    for target in owners:
+        assert target.chart is not None
+        files = tuple(values.path for values in target.value_files)
+        lint_groups.setdefault((target.chart.path, target.environment, files), target)
+    lint_calls = [runner.lint_call(t.chart, key[2], t.kube_version)
+                  for key, t in lint_groups.items() if t.chart is not None]
+    results = runner.run_all([*calls, *lint_calls])
+    rendered = []
+    for target, result in zip(owners, results[:len(calls)], strict=True):
+        item = _rendered(planner, target, result, problems)
+        if item is not None:
+            rendered.append(item)
+    lints = []
+    for (_, env, files), target, result in zip(lint_groups, lint_groups.values(),
+                                               results[len(calls):], strict=True):
+        assert target.chart is not None
+        if isinstance(result, PlatecheckError):
+            problems.add(PlatecheckError(result.message, f"{target.chart.rel}/Chart.yaml"),
+                         target)
+            continue
+        lints.append(HelmLint(chart=target.chart, environment=env,
+                              value_files=tuple(rel_path(p, planner.root) for p in files),
+                              exit_code=result.exit_code,
+                              output=(result.stdout + result.stderr).strip()))
+    return rendered, lints
+
+
+def _where(target: RenderTarget) -> tuple[str | None, int | None]:
+    if target.application is not None:
+        return target.application.file, target.application.line
+    return (f"{target.chart.rel}/Chart.yaml" if target.chart else None), None
+
+
+def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | PlatecheckError,
+              problems: _Problems) -> RenderedTarget | None:
+    assert target.chart is not None
+    file, line = _where(target)
+    if isinstance(result, PlatecheckError):
+        problems.add(PlatecheckError(result.message, file, line), target)
+        return None
+    if result.exit_code != 0:
+        message = f"helm template failed for {target.id}: {first_error_line(result.stderr)}"
+        problems.add(PlatecheckError(message, file, line), target, detail=result.stderr)
+        return None
+    try:
+        resources, templates = parse_manifest(result.stdout, target.chart, planner.root,
+                                              (file or target.chart.rel, line))
+        values = merge_values(planner.chart_values(target.chart), target_layers(target))
+    except PlatecheckError as exc:
+        problems.add(exc, target)
+        return None
+    return RenderedTarget(target=target, resources=resources, values=values,
+                          manifest=result.stdout, templates=templates)
+
+
+# -- policies -------------------------------------------------------------------------------
+
+
+def _run_policies(model: RepoModel, config: Config, policies: Mapping[str, ModuleType]
+                  ) -> tuple[list[Finding], list[Finding]]:
+    findings: list[Finding] = []
+    errors = _Problems()
+    for pid, module in policies.items():
+        remediation = str(getattr(module, "REMEDIATION", ""))
+        if module.SCOPE == "target":
+            for rendered in model.rendered:
+                if config.level(pid, rendered.environment) is Level.OFF:
+                    continue
+                options = config.policy_options(pid).for_env(rendered.environment)
+                produced = _guarded(pid, module.check, (rendered, options), errors,
+                                    rendered.target)
+                findings.extend(_stamp(produced, pid, config, remediation, rendered.target))
+        else:
+            options_all = config.policy_options(pid)
+            produced = _guarded(pid, module.check, (model, options_all), errors, None)
+            findings.extend(_stamp(produced, pid, config, remediation, None))
+    return findings, errors.findings
+
+
+def _guarded(pid: str, check: Callable[..., Iterable[Finding]], args: tuple[Any, ...],
+             errors: _Problems, target: RenderTarget | None) -> list[Finding]:
+    """A policy's findings; a policy that crashes is a could-not-check error, not a pass."""
+    try:
+        return list(check(*args))
+    except PlatecheckError as exc:
+        errors.add(exc, target)
+    except Exception as exc:  # noqa: BLE001 - any crash must fail closed, not pass
+        where = f" on {target.id}" if target else ""
+        errors.add(PlatecheckError(f"policy {pid} failed{where}: {type(exc).__name__}: {exc}"),
+                   target)
+    return []
+
+
+def _stamp(findings: Iterable[Finding], pid: str, config: Config, remediation: str,
+           target: RenderTarget | None) -> Iterator[Finding]:
+    for finding in findings:
+        environment = finding.environment or (target.environment if target else None)
+        level = config.level(pid, environment)
+        if level is Level.OFF:
+            continue
+        yield dataclasses.replace(
+            finding, policy=pid, level=level, environment=environment,
+            target=finding.target or (target.id if target else None),
+            remediation=finding.remediation or remediation)
+
+
+def _apply_waivers(findings: list[Finding], config: Config) -> list[Finding]:
+    if config.waivers_file is None:
+        return findings
+    try:
+        from platecheck.waivers import apply_waivers, load_waivers
+    except ModuleNotFoundError:
+        return findings
+    waivers = load_waivers(config.waivers_file, rel_path(config.waivers_file, config.root))
+    return list(apply_waivers(findings, waivers, datetime.date.today()))
+
+
+def _order(finding: Finding) -> tuple[Any, ...]:
+    return (finding.environment or "", finding.target or "", finding.file or "",
+            finding.line or 0, finding.policy, finding.resource or "", finding.message)
+
+
+def _error_order(finding: Finding) -> tuple[Any, ...]:
+    return (finding.file or "", finding.line or 0, finding.message)

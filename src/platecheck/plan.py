@@ -1,0 +1,298 @@
+"""Turning Applications (or a chart directory) into render targets, as Argo CD would.
+
+https://argo-cd.readthedocs.io/en/stable/user-guide/helm/ and
+https://argo-cd.readthedocs.io/en/stable/user-guide/multiple_sources/
+
+- ``source.path`` is relative to the repository root; every Git source is taken to be this
+  repository (a GitOps repository points at itself).
+- ``helm.valueFiles`` are relative to the chart directory, in order; ``$ref/...`` resolves
+  against the root of the source whose ``ref`` is ``ref``; an absolute path is relative to the
+  repository root. A missing file is an error unless ``ignoreMissingValueFiles``; a file
+  outside the repository (``..`` or a symlink) or a URL cannot be checked.
+- ``helm.valuesObject`` wins over ``helm.values``; ``helm.parameters`` come last.
+- release name: ``helm.releaseName`` or the Application name; namespace: ``helm.namespace``
+  or the destination namespace (``default`` when empty).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from platecheck.config import Config, EnvironmentConfig
+from platecheck.discover import Discovery, inside, load_chart, rel_path, source_key
+from platecheck.errors import PlatecheckError
+from platecheck.model import (
+    Application,
+    Chart,
+    KeyPath,
+    Origin,
+    RenderTarget,
+    Source,
+    ValuesFile,
+    YamlFile,
+)
+from platecheck.values import parameter_values
+from platecheck.yamlio import load_document, load_values
+
+
+class Planner:
+    def __init__(self, config: Config, found: Discovery) -> None:
+        self.config = config
+        self.found = found
+        self.root = found.root
+        self.charts: dict[Path, Chart] = {chart.path: chart for chart in found.charts}
+        self._values: dict[Path, ValuesFile] = {}
+
+    # -- loading ----------------------------------------------------------------------------
+
+    def values_file(self, path: Path) -> ValuesFile:
+        path = path.resolve()
+        if path not in self._values:
+            rel = rel_path(path, self.root)
+            values, raw = load_values(path, rel)
+            self.found.yaml_files.setdefault(rel, YamlFile(path, rel, "values", raw))
+            self._values[path] = values
+        return self._values[path]
+
+    def chart_values(self, chart: Chart) -> ValuesFile | None:
+        path = chart.path / "values.yaml"
+        return self.values_file(path) if path.is_file() else None
+
+    def chart(self, directory: Path) -> Chart:
+        directory = directory.resolve()
+        if directory not in self.charts:
+            self.charts[directory] = load_chart(directory, self.found)
+        return self.charts[directory]
+
+    # -- Applications -----------------------------------------------------------------------
+
+    def application(self, app: Application) -> list[RenderTarget]:
+        """The targets of one Application (none for an app-of-apps)."""
+        rendering = [(i, s) for i, s in enumerate(app.sources) if s.chart or s.path is not None]
+        if not rendering or app in self.found.app_of_apps:
+            return []
+        env = self.config.match_environment(app.name, app.labels, app.destination_namespace)
+        if env is None:
+            names = ", ".join(e.name for e in self.config.environments)
+            raise PlatecheckError(
+                f"Application {app.name!r} matches no configured environment ({names}); label "
+                "it, or add a match rule in policies/platecheck.yaml", app.file, app.line)
+        refs = {s.ref: s for s in app.sources if s.ref}
+        targets = []
+        for number, (index, source) in enumerate(rendering):
+            suffix = f"[{number}]" if len(rendering) > 1 else ""
+            targets.append(self._source_target(app, env, index, source, refs, suffix))
+        return targets
+
+    def _source_target(self, app: Application, env: EnvironmentConfig, index: int,
+                       source: Source, refs: Mapping[str, Source], suffix: str) -> RenderTarget:
+        key = source_key(app, index)
+        helm = source.helm
+        app_name = env.app_name(app.name)
+        release = helm.release_name if helm and helm.release_name else app.name
+        namespace = (helm.namespace if helm and helm.namespace else None) \
+            or app.destination_namespace or "default"
+        common: dict[str, Any] = {
+            "id": f"{env.name}/{app_name}{suffix}",
+            "environment": env.name,
+            "app": app_name,
+            "application": app,
+            "release_name": release,
+            "namespace": namespace,
+            "production": env.production,
+            "api_versions": (helm.api_versions if helm and helm.api_versions
+                             else self.config.api_versions),
+            "kube_version": (helm.kube_version if helm and helm.kube_version
+                             else self.config.kubernetes_version),
+            "skip_crds": bool(helm and helm.skip_crds),
+        }
+        raw_source = _at(app.raw, key)
+        if source.chart or _is_oci(source.repo_url) or "plugin" in raw_source:
+            return RenderTarget(chart=None, value_files=(), remote=source, **common)
+        directory = self._source_dir(app, source, key)
+        if not (directory / "Chart.yaml").is_file():
+            # Kustomize, plugin or plain manifests: not rendered here, reported as such.
+            return RenderTarget(chart=None, value_files=(), remote=source, **common)
+        chart = self.chart(directory)
+        value_files = self._value_files(app, source, key, chart, refs) if helm else ()
+        inline, inline_lines = self._inline(app, key) if helm else ((), ())
+        return RenderTarget(chart=chart, value_files=value_files, inline_values=inline,
+                            inline_lines=inline_lines, **common)
+
+    def _source_dir(self, app: Application, source: Source, key: KeyPath) -> Path:
+        path = (source.path or "").strip()
+        line = app.lines.get((*key, "path"), app.line)
+        directory = (self.root / path.lstrip("/")).resolve() if path not in ("", ".") \
+            else self.root
+        lexical = _normalised(self.root / path.lstrip("/"))
+        if not lexical.is_relative_to(self.root) or not inside(directory, self.root):
+            raise PlatecheckError(f"source path {path!r} leaves the repository", app.file, line)
+        if not directory.is_dir():
+            raise PlatecheckError(f"source path {path!r} does not exist", app.file, line)
+        return directory
+
+    def _value_files(self, app: Application, source: Source, key: KeyPath, chart: Chart,
+                     refs: Mapping[str, Source]) -> tuple[ValuesFile, ...]:
+        assert source.helm is not None
+        result = []
+        for index, name in enumerate(source.helm.value_files):
+            line = app.lines.get((*key, "helm", "valueFiles", index), app.line)
+            path = self._resolve(app, name, chart, refs, line)
+            if not path.is_file():
+                if source.helm.ignore_missing_value_files and not path.exists():
+                    continue
+                what = "is not a file" if path.exists() else "not found"
+                raise PlatecheckError(
+                    f"value file {name!r} {what} ({rel_path(path, self.root)})", app.file, line)
+            try:
+                result.append(self.values_file(path))
+            except PlatecheckError as exc:
+                raise PlatecheckError(f"{exc.message} (value file of Application {app.name!r})",
+                                      exc.file, exc.line) from None
+        return tuple(result)
+
+    def _resolve(self, app: Application, name: str, chart: Chart,
+                 refs: Mapping[str, Source], line: int) -> Path:
+        if "://" in name:
+            raise PlatecheckError(f"value file {name!r} is a URL; platecheck does not fetch "
+                                  "remote files", app.file, line)
+        if name.startswith("$"):
+            ref, _, rest = name[1:].partition("/")
+            source = refs.get(ref)
+            if source is None:
+                raise PlatecheckError(f"value file {name!r} names ref {ref!r}, which no source "
+                                      "of this Application defines", app.file, line)
+            base, relative = self.root, rest
+        elif name.startswith("/"):
+            base, relative = self.root, name.lstrip("/")
+        else:
+            base, relative = chart.path, name
+        path = base / relative
+        if not _normalised(path).is_relative_to(self.root) or not inside(path, self.root):
+            raise PlatecheckError(f"value file {name!r} leaves the repository", app.file, line)
+        return path.resolve() if path.exists() else _normalised(path)
+
+    def _inline(self, app: Application, key: KeyPath
+                ) -> tuple[tuple[tuple[Mapping[str, Any], Origin], ...],
+                           tuple[Mapping[KeyPath, int], ...]]:
+        helm_key = (*key, "helm")
+        spec = _at(app.raw, helm_key)
+        values: list[tuple[Mapping[str, Any], Origin]] = []
+        lines: list[Mapping[KeyPath, int]] = []
+        if isinstance(spec.get("valuesObject"), dict):
+            object_key = (*helm_key, "valuesObject")
+            size = len(object_key)
+            values.append((spec["valuesObject"], Origin(app.file, app.lines.get(object_key))))
+            lines.append({path[size:]: line for path, line in app.lines.items()
+                          if path[:size] == object_key and len(path) > size})
+        elif isinstance(spec.get("values"), str) and spec["values"].strip():
+            parsed, offsets = self._values_string(app, (*helm_key, "values"), spec["values"])
+            values.append((parsed, Origin(app.file, app.lines.get((*helm_key, "values")))))
+            lines.append(offsets)
+        for index, parameter in enumerate(spec.get("parameters") or []):
+            line = app.lines.get((*helm_key, "parameters", index))
+            try:
+                data = parameter_values(str(parameter.get("name")),
+                                        _go_string(parameter.get("value")),
+                                        parameter.get("forceString") is True)
+            except PlatecheckError as exc:
+                raise PlatecheckError(exc.message, app.file, line) from None
+            values.append((data, Origin(app.file, line)))
+            lines.append({})
+        return tuple(values), tuple(lines)
+
+    def _values_string(self, app: Application, key: KeyPath, text: str
+                       ) -> tuple[dict[str, Any], dict[KeyPath, int]]:
+        """``helm.values`` parsed; in a block scalar (``values: |``) line n of the text is
+        line ``key line + n`` of the file."""
+        key_line = app.lines.get(key, app.line)
+        raw = self.found.yaml_files.get(app.file)
+        block = False
+        if raw is not None:
+            lines = raw.raw.decode("utf-8", "replace").splitlines()
+            if 0 < key_line <= len(lines):
+                after = lines[key_line - 1].split(":", 1)[-1].strip()
+                block = after[:1] in ("|", ">")
+        try:
+            document = load_document(text, app.file)
+        except PlatecheckError as exc:
+            inner = (key_line + (exc.line or 1)) if block and exc.line else key_line
+            raise PlatecheckError(f"helm.values: {exc.message}", app.file, inner) from None
+        if document.data is None:
+            return {}, {}
+        if not isinstance(document.data, dict):
+            raise PlatecheckError("helm.values must hold a mapping", app.file, key_line)
+        offsets = {path: (key_line + line if block else key_line)
+                   for path, line in document.lines.items()}
+        return document.data, offsets
+
+    def application_set(self, app: Application) -> RenderTarget:
+        """An ApplicationSet: its Applications are generated by Argo CD, so it is reported as
+        not rendered (environment ``*`` when its template matches none)."""
+        env = self.config.match_environment(app.name, app.labels, app.destination_namespace)
+        source = app.sources[0] if app.sources else Source(
+            repo_url="", target_revision=None, path=None, chart=None, ref=None, helm=None,
+            directory=None, line=app.line)
+        name = env.name if env else "*"
+        return RenderTarget(
+            id=f"{name}/{app.name}", environment=name, app=app.name, application=app,
+            chart=None, release_name=app.name, namespace=app.destination_namespace or "default",
+            value_files=(), remote=source, production=bool(env and env.production))
+
+    # -- chart directories ------------------------------------------------------------------
+
+    def chart_dir(self, directory: Path) -> list[RenderTarget]:
+        """A chart linted directly: one target per environment with ``values-<env>.yaml``;
+        with none of those files, every environment renders the chart's own values."""
+        chart = self.chart(directory)
+        targets = []
+        with_file = [env for env in self.config.environments
+                     if (chart.path / f"values-{env.name}.yaml").is_file()]
+        for env in with_file or list(self.config.environments):
+            files = ((self.values_file(chart.path / f"values-{env.name}.yaml"),)
+                     if with_file else ())
+            targets.append(RenderTarget(
+                id=f"{env.name}/{chart.name}", environment=env.name, app=chart.name,
+                application=None, chart=chart, release_name=chart.name, namespace="default",
+                value_files=files, production=env.production,
+                api_versions=self.config.api_versions,
+                kube_version=self.config.kubernetes_version))
+        return targets
+
+
+def _is_oci(url: str) -> bool:
+    return url.startswith("oci://")
+
+
+def _normalised(path: Path) -> Path:
+    parts: list[str] = []
+    for part in path.parts:
+        if part == "..":
+            if len(parts) > 1:
+                parts.pop()
+        elif part != ".":
+            parts.append(part)
+    return Path(*parts)
+
+
+def _at(data: Mapping[str, Any], path: KeyPath) -> dict[str, Any]:
+    node: Any = data
+    for key in path:
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+        else:
+            node = None
+    return node if isinstance(node, dict) else {}
+
+
+def _go_string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else str(value)
+
+
+__all__ = ["Planner", "rel_path"]

@@ -1,0 +1,74 @@
+"""Sources that platecheck cannot render are reported, never silently skipped.
+
+What:
+    Every target whose source platecheck does not render: a chart from a Helm or OCI
+    repository (``chart:`` with a Helm repository ``repoURL``, or an ``oci://`` URL), a
+    Kustomize, plugin or plain-manifest directory, or an ApplicationSet. One finding per
+    target, at the line of the source in the Application file.
+
+Why:
+    platecheck renders offline, from this repository only. Whatever a remote chart or an
+    ApplicationSet deploys has not been checked by any other policy, so a pass would claim
+    more than was proven.
+
+Options:
+    ignoreRepoURLs: repository URL globs whose sources are accepted unchecked
+        (default: none), e.g. ``["https://charts.jetstack.io"]``.
+
+Passes:
+    An Application whose ``source.path`` is a chart directory of this repository.
+
+Fails:
+    ``source: {repoURL: https://charts.example.com/stable, chart: redis,
+    targetRevision: 18.1.0}`` -> "chart redis 18.1.0 from https://charts.example.com/stable is
+    not rendered: its resources are not checked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from fnmatch import fnmatchcase
+
+from platecheck.model import Finding, RenderTarget, RepoModel, Source
+from platecheck.policies import PolicyOptions
+
+ID = "not-rendered"
+SUMMARY = "Sources platecheck cannot render (remote charts, Kustomize, ApplicationSets)."
+SCOPE = "repo"
+DEFAULTS: dict[str, object] = {"ignoreRepoURLs": []}
+REMEDIATION = (
+    "Vendor the chart into this repository (or accept it with ignoreRepoURLs in "
+    "policies/platecheck.yaml, or waive it with a reason)."
+)
+
+
+def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
+    for target in repo.targets:
+        if target.remote is None or target.application is None:
+            continue
+        settings = options.for_env(target.environment)
+        ignored = [str(glob) for glob in settings.get("ignoreRepoURLs") or []]
+        if any(fnmatchcase(target.remote.repo_url, glob) for glob in ignored):
+            continue
+        yield Finding(
+            policy=ID,
+            message=_describe(target, target.remote) + " is not rendered: its resources are "
+                                                        "not checked",
+            file=target.application.file,
+            line=target.remote.line or target.application.line,
+            environment=target.environment,
+            target=target.id,
+            resource=f"Application/{target.application.name}",
+        )
+
+
+def _describe(target: RenderTarget, source: Source) -> str:
+    assert target.application is not None
+    if target.application.raw.get("kind") == "ApplicationSet":
+        return f"ApplicationSet {target.application.name}"
+    if source.chart:
+        version = f" {source.target_revision}" if source.target_revision else ""
+        return f"chart {source.chart}{version} from {source.repo_url}"
+    if source.repo_url.startswith("oci://"):
+        return f"OCI chart {source.repo_url}"
+    return f"source {source.path or '.'} (not a Helm chart) from {source.repo_url}"

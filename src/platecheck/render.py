@@ -1,0 +1,252 @@
+"""Where helm is called: ``helm template`` per target and ``helm lint --strict`` per chart and
+environment, several processes at once, each with a timeout, results cached on disk.
+
+Argo CD renders with ``helm template <release> <chart> --namespace <ns> --include-crds
+[--kube-version] [--api-versions] -f <value file>... `` plus its inline values; platecheck
+does the same, offline: values are always files (never ``--set``), no
+``--dependency-update``, and helm runs with an empty home so no plugin, repository,
+registry credential or kubeconfig of the user or the repository is used. Every path
+argument is absolute and every other value is passed as ``--flag=value``, so nothing from a
+manifest can turn into a flag.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
+from platecheck.errors import PlatecheckError
+from platecheck.model import Chart, RenderTarget
+
+_RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_UNREACHABLE_PROXY = "http://127.0.0.1:9"
+
+
+def _find_helm_fallback(explicit: str | None) -> Path:
+    """Replaced by ``platecheck.helmbin.find_helm`` once it is available."""
+    for candidate in (explicit, os.environ.get("PLATECHECK_HELM"), shutil.which("helm")):
+        if candidate:
+            path = Path(candidate).expanduser()
+            if path.is_file() and os.access(path, os.X_OK):
+                return path.resolve()
+            if candidate in (explicit, os.environ.get("PLATECHECK_HELM")):
+                raise PlatecheckError(f"helm binary not found or not executable: {candidate}")
+    raise PlatecheckError("helm not found: pass --helm, set PLATECHECK_HELM or put helm on PATH")
+
+
+def find_helm(explicit: str | None) -> Path:
+    try:
+        from platecheck.helmbin import find_helm as shared
+    except ImportError:
+        return _find_helm_fallback(explicit)
+    return Path(shared(explicit))
+
+
+@dataclass(frozen=True)
+class HelmCall:
+    """One helm invocation: its arguments (after the binary) and its cache key."""
+
+    argv: tuple[str, ...]
+    key: str
+    label: str  # for messages, e.g. "helm template prod/web"
+    cache_failures: bool = False  # a failing lint is a result; a failing render is not kept
+
+
+@dataclass
+class HelmStats:
+    renders: int = 0
+    cache_hits: int = 0
+
+
+@dataclass
+class Helm:
+    """A helm binary run offline from an empty home inside ``workdir``."""
+
+    binary: Path
+    workdir: Path  # a private temporary directory outside the repository
+    root: Path
+    timeout: float = 120.0
+    jobs: int = 1
+    cache: RenderCache | None = None
+    stats: HelmStats = field(default_factory=HelmStats)
+    _version: str | None = None
+    _chart_digests: dict[Path, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        home = self.workdir / "home"
+        for sub in ("cache", "config", "data", "plugins", "repository", "content"):
+            (home / sub).mkdir(parents=True, exist_ok=True)
+        (self.workdir / "values").mkdir(exist_ok=True)
+        self.env = {
+            "PATH": os.environ.get("PATH", os.defpath),
+            "HOME": str(home),
+            "HELM_CACHE_HOME": str(home / "cache"),
+            "HELM_CONFIG_HOME": str(home / "config"),
+            "HELM_DATA_HOME": str(home / "data"),
+            "HELM_PLUGINS": str(home / "plugins"),
+            "HELM_REGISTRY_CONFIG": str(home / "config" / "registry.json"),
+            "HELM_REPOSITORY_CONFIG": str(home / "config" / "repositories.yaml"),
+            "HELM_REPOSITORY_CACHE": str(home / "repository"),
+            "HELM_CONTENT_CACHE": str(home / "content"),
+            "KUBECONFIG": str(home / "kubeconfig"),
+            # Anything that tries the network fails at once instead of reaching it.
+            "HTTP_PROXY": _UNREACHABLE_PROXY,
+            "HTTPS_PROXY": _UNREACHABLE_PROXY,
+            "ALL_PROXY": _UNREACHABLE_PROXY,
+            "NO_PROXY": "",
+        }
+
+    # -- the version ------------------------------------------------------------------------
+
+    @property
+    def version(self) -> str:
+        if self._version is None:
+            result = self._run(("version", "--short"), 30.0)
+            if result.exit_code != 0:
+                raise PlatecheckError(f"{self.binary} does not run: {_first_line(result.stderr)}")
+            self._version = result.stdout.strip()
+        return self._version
+
+    # -- building calls ---------------------------------------------------------------------
+
+    def template_call(self, target: RenderTarget) -> HelmCall:
+        assert target.chart is not None
+        _check_name(target.release_name, _RELEASE, 53, "release name", target)
+        _check_name(target.namespace, _NAMESPACE, 63, "namespace", target)
+        argv = ["template", target.release_name, str(target.chart.path),
+                f"--namespace={target.namespace}"]
+        if not target.skip_crds:
+            argv.append("--include-crds")
+        if target.kube_version:
+            argv.append(f"--kube-version={target.kube_version}")
+        argv.extend(f"--api-versions={api}" for api in target.api_versions)
+        value_paths = [values.path for values in target.value_files]
+        inline = [self._inline_file(data) for data, _ in target.inline_values]
+        argv.extend(f"--values={path}" for path in [*value_paths, *inline])
+        return self._call("template", target.chart, argv, [*value_paths, *inline],
+                          f"helm template {target.id}")
+
+    def lint_call(self, chart: Chart, value_files: Sequence[Path],
+                  kube_version: str | None) -> HelmCall:
+        argv = ["lint", "--strict", str(chart.path)]
+        if kube_version:
+            argv.append(f"--kube-version={kube_version}")
+        argv.extend(f"--values={path}" for path in value_files)
+        call = self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}")
+        return dataclasses.replace(call, cache_failures=True)
+
+    def _inline_file(self, data: Mapping[str, Any]) -> Path:
+        # JSON is YAML that Helm cannot read differently (a bare y or on stays a string).
+        text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+        digest = Digest("inline")
+        digest.add(text)
+        path = self.workdir / "values" / f"inline-{digest.hexdigest()[:24]}.json"
+        if not path.exists():
+            path.write_text(text, encoding="utf-8")
+        return path
+
+    def _call(self, kind: str, chart: Chart, argv: list[str], files: Sequence[Path],
+              label: str) -> HelmCall:
+        digest = Digest(kind)
+        digest.add(self.version)
+        digest.extend(self._relative(arg) for arg in argv)
+        digest.add(self._chart_digest(chart.path))
+        for path in files:
+            digest.add(self._relative(str(path)))
+            digest.add(path.read_bytes())
+        return HelmCall(tuple(argv), digest.hexdigest(), label)
+
+    def _relative(self, arg: str) -> str:
+        for base, name in ((self.workdir, "$TMP"), (self.root, "$ROOT")):
+            for prefix in (f"{base}{os.sep}", f"={base}{os.sep}"):
+                if prefix in arg:
+                    arg = arg.replace(str(base), name, 1)
+            if arg == str(base):
+                arg = name
+        return arg
+
+    def _chart_digest(self, directory: Path) -> str:
+        if directory not in self._chart_digests:
+            self._chart_digests[directory] = directory_digest(directory)
+        return self._chart_digests[directory]
+
+    # -- running ----------------------------------------------------------------------------
+
+    def run_all(self, calls: Sequence[HelmCall]) -> list[HelmResult | PlatecheckError]:
+        """Run every call (cached results first), at most ``jobs`` at once, in order."""
+        def one(call: HelmCall) -> HelmResult | PlatecheckError:
+            if self.cache is not None:
+                hit = self.cache.get(call.key)
+                if hit is not None:
+                    self.stats.cache_hits += 1
+                    return hit
+            self.stats.renders += 1
+            try:
+                result = self._run(call.argv, self.timeout)
+            except PlatecheckError as exc:
+                return PlatecheckError(f"{call.label}: {exc.message}")
+            if self.cache is not None and (result.exit_code == 0 or call.cache_failures):
+                self.cache.put(call.key, result)
+            return result
+
+        if self.jobs <= 1 or len(calls) <= 1:
+            return [one(call) for call in calls]
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            return list(pool.map(one, calls))
+
+    def _run(self, argv: Sequence[str], timeout: float) -> HelmResult:
+        try:
+            completed = subprocess.run(
+                [str(self.binary), *argv], env=self.env, cwd=self.workdir,
+                stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise PlatecheckError(f"timed out after {timeout:g} s") from None
+        except OSError as exc:
+            raise PlatecheckError(f"cannot run {self.binary}: {exc.strerror}") from None
+        return HelmResult(completed.returncode,
+                          completed.stdout.decode("utf-8", "replace"),
+                          completed.stderr.decode("utf-8", "replace"))
+
+
+def _check_name(value: str, pattern: re.Pattern[str], limit: int, what: str,
+                target: RenderTarget) -> None:
+    if len(value) <= limit and pattern.match(value):
+        return
+    app = target.application
+    file, line = (app.file, app.line) if app else (target.chart.rel if target.chart else None,
+                                                   None)
+    raise PlatecheckError(f"{what} {value!r} is not a valid DNS-1123 name "
+                          f"(lowercase letters, digits and '-', at most {limit})", file, line)
+
+
+def first_error_line(stderr: str) -> str:
+    """What went wrong, as one line: helm's ``Error:`` line with its indented continuation
+    (Helm 3 splits template errors over several lines)."""
+    raw = stderr.splitlines()
+    for index, line in enumerate(raw):
+        if line.startswith("Error:"):
+            parts = [line[len("Error:"):].strip()]
+            for follow in raw[index + 1:]:
+                if not follow[:1].isspace() or not follow.strip():
+                    break
+                parts.append(follow.strip())
+            return " ".join(part for part in parts if part)
+    lines = [line.strip() for line in raw if line.strip()]
+    for line in lines:
+        if not line.startswith("WARNING"):
+            return line
+    return lines[0] if lines else "helm failed without a message"
+
+
+_first_line = first_error_line

@@ -1,0 +1,203 @@
+"""Reading YAML with the line of every key, so findings can point at the line to edit.
+
+Documents are composed into nodes first (C loader when available) and then built by hand:
+the walk that builds the data also records ``key path -> line``. Mapping keys become
+strings, as they do when Helm turns values into JSON.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from yaml.constructor import ConstructorError, SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from platecheck.errors import PlatecheckError
+from platecheck.model import KeyPath, ValuesFile
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_MAX_DEPTH = 200
+_MAX_NODES = 250_000  # aliases are expanded; a document that explodes is refused
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML document: its data, the line of every key path, and its first line."""
+
+    data: Any
+    lines: Mapping[KeyPath, int]
+    line: int  # 1-based line of the document's first node
+
+
+def decode(raw: bytes, rel: str) -> str:
+    """Bytes of a YAML file as text; a UTF-8 byte order mark is dropped, other encodings fail
+    with the line of the first undecodable byte."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise PlatecheckError("file is UTF-16 encoded; YAML files must be UTF-8", rel, 1)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise PlatecheckError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", rel, line) from None
+
+
+def read_text(path: Path, rel: str) -> tuple[bytes, str]:
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise PlatecheckError(f"cannot read file: {exc.strerror}", rel) from None
+    return raw, decode(raw, rel)
+
+
+def load_documents(text: str, rel: str) -> list[Document]:
+    """Every document of a YAML stream (empty documents included as ``None`` data)."""
+    try:
+        nodes = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        raise _error(exc, rel) from None
+    except yaml.YAMLError as exc:
+        raise PlatecheckError(f"invalid YAML: {exc}", rel) from None
+    documents = []
+    for node in nodes:
+        if node is None:
+            continue
+        lines: dict[KeyPath, int] = {}
+        data = _Builder(rel, lines).build(node, (), 0)
+        documents.append(Document(data, lines, node.start_mark.line + 1))
+    return documents
+
+
+def load_document(text: str, rel: str) -> Document:
+    """A stream expected to hold at most one document; an empty stream is ``None`` data."""
+    documents = load_documents(text, rel)
+    if len(documents) > 1:
+        raise PlatecheckError("expected one YAML document, found several", rel, documents[1].line)
+    return documents[0] if documents else Document(None, {}, 1)
+
+
+def load_values(path: Path, rel: str) -> tuple[ValuesFile, bytes]:
+    """A Helm values file (a mapping, or empty) with its raw bytes."""
+    raw, text = read_text(path, rel)
+    document = load_document(text, rel)
+    return values_from_document(document, path, rel), raw
+
+
+def values_from_document(document: Document, path: Path, rel: str) -> ValuesFile:
+    data = document.data
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise PlatecheckError(
+            f"values must be a mapping, found {type_name(data)}", rel, document.line
+        )
+    return ValuesFile(path=path, rel=rel, data=data, lines=document.lines)
+
+
+def type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    return {
+        bool: "a boolean",
+        int: "an integer",
+        float: "a number",
+        str: "a string",
+        list: "a list",
+        tuple: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
+
+
+def _error(exc: yaml.MarkedYAMLError, rel: str) -> PlatecheckError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark is not None else None
+    problem = exc.problem or exc.context or "malformed"
+    return PlatecheckError(f"invalid YAML: {problem}", rel, line)
+
+
+class _Builder:
+    def __init__(self, rel: str, lines: dict[KeyPath, int]) -> None:
+        self.rel = rel
+        self.lines = lines
+        self.scalars = SafeConstructor()
+        self.count = 0
+
+    def build(self, node: Node, path: KeyPath, depth: int) -> Any:
+        self.count += 1
+        if self.count > _MAX_NODES:
+            raise PlatecheckError("YAML expands to too many nodes (aliases?)", self.rel,
+                                  node.start_mark.line + 1)
+        if depth > _MAX_DEPTH:
+            raise PlatecheckError("YAML nested too deeply (recursive alias?)", self.rel,
+                                  node.start_mark.line + 1)
+        if isinstance(node, MappingNode):
+            result: dict[str, Any] = {}
+            for key, value_node, key_line in self._pairs(node, depth):
+                child = (*path, key)
+                self.lines[child] = key_line
+                result[key] = self.build(value_node, child, depth + 1)
+            return result
+        if isinstance(node, SequenceNode):
+            items = []
+            for index, item in enumerate(node.value):
+                child = (*path, index)
+                self.lines[child] = item.start_mark.line + 1
+                items.append(self.build(item, child, depth + 1))
+            return items
+        return self._scalar(node)
+
+    def _pairs(self, node: MappingNode, depth: int) -> Iterator[tuple[str, Node, int]]:
+        """Key/value pairs of a mapping; ``<<`` merge keys contribute the keys the mapping
+        does not set itself (YAML 1.1 merge)."""
+        own: list[tuple[str, Node, int]] = []
+        merged: list[tuple[str, Node, int]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE_TAG:
+                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                for source in sources:
+                    if not isinstance(source, MappingNode):
+                        raise PlatecheckError("merge key '<<' needs a mapping", self.rel,
+                                              key_node.start_mark.line + 1)
+                    merged.extend(self._pairs(source, depth + 1))
+                continue
+            if not isinstance(key_node, ScalarNode):
+                raise PlatecheckError("mapping keys must be scalars", self.rel,
+                                      key_node.start_mark.line + 1)
+            own.append((self._key(key_node), value_node, key_node.start_mark.line + 1))
+        seen = {key for key, _, _ in own}
+        for key, value_node, line in merged:
+            if key not in seen:
+                seen.add(key)
+                own.append((key, value_node, line))
+        return iter(own)
+
+    def _key(self, node: ScalarNode) -> str:
+        value = self._scalar(node)
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if value is None:
+            return "null"
+        return value if isinstance(value, str) else str(node.value)
+
+    def _scalar(self, node: Node) -> Any:
+        try:
+            value = self.scalars.construct_object(node, deep=True)
+        except ConstructorError as exc:
+            mark = exc.problem_mark or node.start_mark
+            raise PlatecheckError(f"invalid YAML: {exc.problem}", self.rel,
+                                  mark.line + 1) from None
+        if isinstance(value, (datetime.date, datetime.datetime, bytes)):
+            # Helm reads values as JSON-compatible data: dates stay the text written.
+            return str(node.value)
+        return value

@@ -1,0 +1,141 @@
+"""policies/platecheck.yaml: defaults, overrides and one-line errors naming file:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platecheck.config import load_config
+from platecheck.errors import PlatecheckError
+from platecheck.model import Level
+
+
+def write(root: Path, text: str) -> Path:
+    (root / "policies").mkdir(exist_ok=True)
+    path = root / "policies" / "platecheck.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def error(root: Path, text: str) -> str:
+    write(root, text)
+    with pytest.raises(PlatecheckError) as caught:
+        load_config(root, None)
+    return str(caught.value)
+
+
+def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
+    config = load_config(tmp_path, None)
+    assert [(e.name, e.production) for e in config.environments] == [("prod", True),
+                                                                     ("stg", False)]
+    assert config.file is None and config.waivers_file is None
+    assert config.kubernetes_version is None and config.render_timeout == 120.0
+    assert config.level("not-rendered", "prod") is Level.WARNING
+    assert config.level("no-such-policy", None) is Level.ERROR  # fails closed
+    assert config.policy_options("not-rendered").for_env("prod") == {"ignoreRepoURLs": []}
+
+
+@pytest.mark.parametrize(("name", "labels", "namespace", "env", "app"), [
+    ("web-prod", {}, None, "prod", "web"),
+    ("web-production", {}, None, "prod", "web"),
+    ("web", {"environment": "production"}, None, "prod", "web"),
+    ("web", {}, "team-stg", "stg", "web"),
+    ("web-staging", {}, None, "stg", "web"),
+    ("web", {"environment": "stg"}, "web-prod", "prod", "web"),  # first environment wins
+    ("web", {}, "web", None, None),
+])
+def test_environment_matching(tmp_path: Path, name: str, labels: dict[str, str],
+                              namespace: str | None, env: str | None, app: str | None) -> None:
+    config = load_config(tmp_path, None)
+    matched = config.match_environment(name, labels, namespace)
+    assert (matched.name if matched else None) == env
+    if matched:
+        assert matched.app_name(name) == app
+
+
+def test_repository_settings_override_builtin(tmp_path: Path) -> None:
+    write(tmp_path, """\
+kubernetesVersion: "1.30.2"
+apiVersions: [monitoring.coreos.com/v1]
+renderTimeout: 30
+jobs: 3
+environments:
+  live:
+    production: true
+    match: {names: ["live-*"]}
+  test:
+    match: {namespaces: [test]}
+policies:
+  not-rendered:
+    level: {live: error}
+    options: {ignoreRepoURLs: ["https://charts.example.com/*"]}
+    environments:
+      test: {level: off, options: {ignoreRepoURLs: []}}
+""")
+    (tmp_path / "policies" / "waivers.yaml").write_text("waivers: []\n")
+    config = load_config(tmp_path, None)
+    assert [e.name for e in config.environments] == ["live", "test"]
+    assert config.environment("live") and config.environment("live").app_name("live-web") == "web"
+    assert (config.kubernetes_version, config.api_versions, config.render_timeout,
+            config.jobs) == ("1.30.2", ("monitoring.coreos.com/v1",), 30.0, 3)
+    assert config.level("not-rendered", "live") is Level.ERROR
+    assert config.level("not-rendered", "test") is Level.OFF
+    assert config.level("not-rendered", None) is Level.WARNING
+    options = config.policy_options("not-rendered")
+    assert options.for_env("live") == {"ignoreRepoURLs": ["https://charts.example.com/*"]}
+    assert options.for_env("test") == {"ignoreRepoURLs": []}
+    assert config.waivers_file == tmp_path / "policies" / "waivers.yaml"
+
+
+def test_config_dir_elsewhere(tmp_path: Path) -> None:
+    other = tmp_path / "conf"
+    other.mkdir()
+    (other / "platecheck.yaml").write_text("renderTimeout: 5\n")
+    assert load_config(tmp_path, other).render_timeout == 5.0
+    with pytest.raises(PlatecheckError, match="configuration directory not found"):
+        load_config(tmp_path, tmp_path / "missing")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("kubernetesVersion: '1.31'\nrenderTimout: 3\n",
+     "policies/platecheck.yaml:2: unknown configuration key 'renderTimout' (expected one of: "
+     "kubernetesVersion, apiVersions, environments, policies, renderTimeout, jobs)"),
+    ("policies:\n  no-such: {level: error}\n",
+     "policies/platecheck.yaml:2: unknown policy 'no-such' (known: not-rendered)"),
+    ("policies:\n  not-rendered:\n    options:\n      ignoreRepos: []\n",
+     "policies/platecheck.yaml:4: unknown option 'ignoreRepos' for policy 'not-rendered' "
+     "(known: ignoreRepoURLs)"),
+    ("policies:\n  not-rendered:\n    options: {ignoreRepoURLs: yes}\n",
+     "policies/platecheck.yaml:3: option 'ignoreRepoURLs' of policy 'not-rendered' must be a "
+     "list, found a boolean"),
+    ("policies:\n  not-rendered:\n    level: fatal\n",
+     "policies/platecheck.yaml:3: invalid level 'fatal' (expected one of: error, warning, "
+     "info, off)"),
+    ("policies:\n  not-rendered:\n    level: {qa: error}\n",
+     "policies/platecheck.yaml:3: unknown environment 'qa' (configured: prod, stg)"),
+    ("kubernetesVersion: 1.31\n",
+     "policies/platecheck.yaml:1: kubernetesVersion must be a string (quote it), found a "
+     "number"),
+    ("environments:\n  prod:\n    match: {names: web}\n    prod: true\n",
+     "policies/platecheck.yaml:4: unknown key of environment 'prod' 'prod' (expected one of: "
+     "production, match)"),
+    ("jobs: 0\n", "policies/platecheck.yaml:1: jobs must be a positive integer"),
+    ("environments: {}\n",
+     "policies/platecheck.yaml:1: at least one environment must be configured"),
+    ("policies: [\n", "policies/platecheck.yaml:2: invalid YAML: did not find expected node "
+     "content"),
+])
+def test_invalid_configuration_names_file_and_line(tmp_path: Path, text: str,
+                                                   message: str) -> None:
+    assert error(tmp_path, text) == message
+
+
+def test_bom_is_accepted_and_other_encodings_are_errors(tmp_path: Path) -> None:
+    path = write(tmp_path, "")
+    path.write_bytes(b"\xef\xbb\xbfrenderTimeout: 7\n")
+    assert load_config(tmp_path, None).render_timeout == 7.0
+    path.write_bytes(b"renderTimeout: 7\n# caf\xe9\n")
+    with pytest.raises(PlatecheckError) as caught:
+        load_config(tmp_path, None)
+    assert str(caught.value) == "policies/platecheck.yaml:2: not valid UTF-8 (byte 0xe9)"

@@ -1,0 +1,114 @@
+"""Everything that cannot be checked is an error (exit 2) naming file:line, and one broken
+target does not hide the others."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import lint, load
+from platecheck.errors import PlatecheckError
+from platecheck.model import Report
+
+FIXTURES = Path(__file__).parent / "fixtures" / "repos"
+BROKEN = FIXTURES / "broken"
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return lint(BROKEN, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+def test_every_problem_is_reported_once_with_its_location(report: Report) -> None:
+    errors = [(e.location, e.target, e.message) for e in report.errors
+              if e.target != "prod/failing"]
+    assert errors == [
+        ("apps/badname.yaml:1", "prod/badname", "release name 'Bad_Name' is not a valid "
+         "DNS-1123 name (lowercase letters, digits and '-', at most 53)"),
+        ("apps/badref.yaml:11", None, "value file '$nothing/values.yaml' names ref 'nothing', "
+         "which no source of this Application defines"),
+        ("apps/escape.yaml:12", None, "value file '../../../outside.yaml' leaves the "
+         "repository"),
+        ("apps/malformed.yaml:6", None, "invalid YAML: did not find expected ',' or '}'"),
+        ("apps/missing.yaml:13", None, "value file 'values-nope.yaml' not found "
+         "(charts/ok/values-nope.yaml)"),
+        ("apps/noenv.yaml:1", None, "Application 'orphan' matches no configured environment "
+         "(prod, stg); label it, or add a match rule in policies/platecheck.yaml"),
+        ("apps/path-escape.yaml:9", None, "source path 'charts/../../elsewhere' leaves the "
+         "repository"),
+        ("apps/url.yaml:12", None, "value file 'https://example.com/values.yaml' is a URL; "
+         "platecheck does not fetch remote files"),
+        ("charts/ok/values-broken.yaml:2", None, "invalid YAML: did not find expected ',' or "
+         "']' (value file of Application 'badvalues-prod')"),
+        ("charts/ok/values-latin1.yaml:1", None, "not valid UTF-8 (byte 0xe9) (value file of "
+         "Application 'latin1-prod')"),
+    ]
+    assert {e.policy for e in report.errors} == {"could-not-check"}
+    assert all(e.remediation for e in report.errors)
+    assert report.exit_code == 2
+
+
+def test_render_failure_carries_helm_stderr(report: Report) -> None:
+    [failure] = [e for e in report.errors if e.target == "prod/failing"]
+    assert failure.location == "apps/failing.yaml:1"
+    assert failure.message.startswith("helm template failed for prod/failing: ")
+    assert "failing/templates/cm.yaml:6:56" in failure.message
+    assert "\n" not in failure.message
+    assert failure.detail is not None and failure.detail.startswith("Error: ")
+
+
+def test_other_targets_are_still_checked(report: Report) -> None:
+    assert sorted(t.id for t in report.targets) == [
+        "prod/badname", "prod/failing", "prod/ignored", "prod/kustomized", "prod/ok",
+        "prod/tenants"]
+    assert [(f.location, f.target, f.message) for f in report.findings] == [
+        ("apps/kustomize.yaml:7", "prod/kustomized", "source kustomize/base (not a Helm chart) "
+         "from https://git.example.com/platform.git is not rendered: its resources are not "
+         "checked"),
+        ("apps/appset.yaml:15", "prod/tenants", "ApplicationSet tenants is not rendered: its "
+         "resources are not checked"),
+    ]
+
+
+def test_ignore_missing_value_files_renders_with_the_files_that_exist(tmp_path: Path) -> None:
+    model = load(BROKEN / "apps" / "ignored.yaml", cache_dir=tmp_path)
+    [target] = model.rendered
+    assert [v.rel for v in target.target.value_files] == ["charts/ok/values-prod.yaml"]
+    assert target.resources[0].doc["data"] == {"message": "prod"}
+    assert model.errors == ()
+
+
+def test_symlinked_value_file_leaving_the_repository(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(BROKEN, repo)
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("message: secret\n")
+    link = repo / "charts" / "ok" / "values-prod.yaml"
+    link.unlink()
+    os.symlink(outside, link)
+    model = load(repo / "apps" / "ok.yaml", use_cache=False)
+    assert [(e.location, e.message) for e in model.errors] == [
+        ("apps/ok.yaml:11", "value file 'values-prod.yaml' leaves the repository")]
+    assert model.rendered == ()
+
+
+def test_render_timeout(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(BROKEN, repo)
+    (repo / "policies" / "platecheck.yaml").write_text("renderTimeout: 0.001\n")
+    model = load(repo / "apps" / "ok.yaml", use_cache=False)
+    assert [(e.location, e.message) for e in model.errors] == [
+        ("apps/ok.yaml:1", "helm template prod/ok: timed out after 0.001 s"),
+        ("charts/ok/Chart.yaml", "helm lint charts/ok: timed out after 0.001 s")]
+
+
+def test_usage_errors_raise(tmp_path: Path) -> None:
+    with pytest.raises(PlatecheckError, match="path not found"):
+        load(tmp_path / "nope")
+    with pytest.raises(PlatecheckError, match="not inside the repository"):
+        load([BROKEN / "apps", FIXTURES / "basic"])
+    with pytest.raises(PlatecheckError, match="not found"):
+        load(BROKEN / "apps" / "ok.yaml", helm=str(tmp_path / "helm"))

@@ -1,0 +1,103 @@
+"""Values merging with provenance and helm.parameters, checked against Helm's rules."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from platecheck.errors import PlatecheckError
+from platecheck.model import Origin
+from platecheck.values import Layer, merge_values, parameter_values
+from platecheck.yamlio import load_document, values_from_document
+
+
+def values(text: str, rel: str) -> Any:
+    return values_from_document(load_document(text, rel), Path("/x") / rel, rel)
+
+
+CHART = values("""\
+image:
+  repository: web
+  tag: "1.0"
+ports: [80, 443]
+probe:
+  path: /healthz
+  period: 10
+""", "chart/values.yaml")
+
+
+def test_maps_merge_lists_replace_and_later_files_win() -> None:
+    first = values("image:\n  tag: '2.0'\nports: [8080]\n", "a.yaml")
+    second = values("extra: 1\nimage:\n  tag: '3.0'\n", "b.yaml")
+    merged = merge_values(CHART, [Layer.of(first), Layer.of(second)])
+    assert merged.data == {"image": {"repository": "web", "tag": "3.0"}, "ports": [8080],
+                           "probe": {"path": "/healthz", "period": 10}, "extra": 1}
+    assert merged.origins == {
+        ("image",): Origin("b.yaml", 2),
+        ("image", "tag"): Origin("b.yaml", 3),
+        ("image", "repository"): Origin("chart/values.yaml", 2),
+        ("ports",): Origin("a.yaml", 3),
+        ("ports", 0): Origin("a.yaml", 3),
+        ("probe",): Origin("chart/values.yaml", 5),
+        ("probe", "path"): Origin("chart/values.yaml", 6),
+        ("probe", "period"): Origin("chart/values.yaml", 7),
+        ("extra",): Origin("b.yaml", 1),
+    }
+
+
+def test_null_deletes_a_chart_default_even_when_set_again_as_a_map() -> None:
+    # Helm merges user files first (null kept), then coalesces with the chart.
+    deleting = values("probe: null\nimage:\n  tag: null\n", "a.yaml")
+    merged = merge_values(CHART, [Layer.of(deleting)])
+    assert merged.data == {"image": {"repository": "web"}, "ports": [80, 443]}
+    assert ("probe",) not in merged.origins and ("image", "tag") not in merged.origins
+    again = values("probe:\n  period: 5\n", "b.yaml")
+    merged = merge_values(CHART, [Layer.of(deleting), Layer.of(again)])
+    assert merged.data["probe"] == {"period": 5, "path": "/healthz"}
+    assert merged.origins[("probe", "period")] == Origin("b.yaml", 2)
+
+
+def test_scalar_replaces_map_and_forgets_its_origins() -> None:
+    flat = values("probe: false\n", "a.yaml")
+    merged = merge_values(CHART, [Layer.of(flat)])
+    assert merged.data["probe"] is False
+    assert [k for k in merged.origins if k[0] == "probe"] == [("probe",)]
+
+
+def test_inline_layer_lines() -> None:
+    layer = Layer({"a": {"b": 1}}, "apps/x.yaml", {("a",): 20, ("a", "b"): 21}, 19)
+    flat = Layer({"c": 2}, "apps/x.yaml", {}, 30)
+    merged = merge_values(None, [layer, flat])
+    assert merged.origins == {("a",): Origin("apps/x.yaml", 20),
+                              ("a", "b"): Origin("apps/x.yaml", 21),
+                              ("c",): Origin("apps/x.yaml", 30)}
+
+
+@pytest.mark.parametrize(("name", "value", "force", "expected"), [
+    ("a.b.c", "x", False, {"a": {"b": {"c": "x"}}}),
+    ("a\\.b", "x", False, {"a.b": "x"}),
+    ("list[1].x", "y", False, {"list": [None, {"x": "y"}]}),
+    ("n", "10", False, {"n": 10}),
+    ("n", "010", False, {"n": "010"}),
+    ("n", "0", False, {"n": 0}),
+    ("n", "1.5", False, {"n": "1.5"}),
+    ("b", "TRUE", False, {"b": True}),
+    ("b", "false", False, {"b": False}),
+    ("b", "null", False, {"b": None}),
+    ("b", "true", True, {"b": "true"}),
+    ("n", "10", True, {"n": "10"}),
+    ("s", "a,b", False, {"s": "a,b"}),
+    ("s", "C:\\\\dir", False, {"s": "C:\\dir"}),
+    ("l", "{1,two,true}", False, {"l": [1, "two", True]}),
+    ("l", "{1,two}", True, {"l": ["1", "two"]}),
+])
+def test_parameters_like_set(name: str, value: str, force: bool, expected: Any) -> None:
+    assert parameter_values(name, value, force) == expected
+
+
+@pytest.mark.parametrize("name", ["", "[0]", "a[x]", "a[1"])
+def test_bad_parameter_names(name: str) -> None:
+    with pytest.raises(PlatecheckError, match="helm parameter"):
+        parameter_values(name, "v", False)
