@@ -27,9 +27,9 @@ from typing import Any
 import pytest
 import yaml
 
+from platecheck import policies as policies_package
 from platecheck.engine import lint
 from platecheck.model import Finding
-from platecheck import policies as policies_package
 from platecheck.policies import registry
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"
@@ -103,9 +103,7 @@ def render_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("render-cache")
 
 
-@pytest.mark.parametrize(
-    "case_file", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES]
-)
+@pytest.mark.parametrize("case_file", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
 def test_case(case_file: Path, tmp_path: Path, helm_bin: Path, render_cache: Path) -> None:
     case = _load_case(case_file)
     repo = build_repo(case, tmp_path)
@@ -162,7 +160,7 @@ def test_policy_module_shape(pid: str) -> None:
     assert headings == list(SECTIONS), f"{pid}: docstring sections are {headings}"
     options_text = doc.split("\nOptions:", 1)[1].split("\nPasses:", 1)[0]
     for key in module.DEFAULTS:
-        assert re.search(rf"^\s+{key} \(", options_text, re.MULTILINE), (
+        assert re.search(rf"^\s+{key}\b", options_text, re.MULTILINE), (
             f"{pid}: option {key} is not documented under Options"
         )
 

@@ -68,6 +68,14 @@ REMEDIATION = (
     "allowedDifferences), and deploy the app to both environments (or declare it in "
     "singleEnvironment with a reason)"
 )
+_VALUES_FIX = (
+    "set the key in both environments' values files (or list the path in env-consistency "
+    "allowedDifferences)"
+)
+_RESOURCE_FIX = (
+    "render the resource in both environments (or list Kind/name in env-consistency "
+    "allowedResourceDifferences)"
+)
 CONFIG_FILE_NAME = "platecheck.yaml"
 CONFIG_FILE = f"policies/{CONFIG_FILE_NAME}"  # where the declarations are when we cannot tell
 
@@ -84,7 +92,7 @@ def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
     for target in repo.targets:
         by_app.setdefault(target.app, {}).setdefault(target.environment, target)
 
-    yield from _single_environment(repo, by_app, declared)
+    yield from _single_environment(repo, by_app, declared, pairs)
     for _, targets in sorted(by_app.items()):
         for left_env, right_env in pairs:
             if left_env not in targets or right_env not in targets:
@@ -131,7 +139,7 @@ def _values_findings(
         else:
             was, now = change.split("/")
             message = f'values key "{name}" is {was} for {left.id} but {now} for {right.id}'
-        yield _finding(side, message, origin, resource=None)
+        yield _finding(side, message, origin, None, _VALUES_FIX)
 
 
 def _resource_findings(
@@ -153,7 +161,7 @@ def _resource_findings(
         resource = names[index][key]
         message = f"{resource.ref} is rendered for {side.id} but not for {other.id}"
         origin = locate(side, resource=resource, fields=("kind",))
-        yield _finding(side, message, origin, resource=resource.ref)
+        yield _finding(side, message, origin, resource.ref, _RESOURCE_FIX)
 
 
 def _chart_finding(left: RenderedTarget, right: RenderedTarget) -> Finding:
@@ -163,13 +171,14 @@ def _chart_finding(left: RenderedTarget, right: RenderedTarget) -> Finding:
         line = application.lines.get(("spec", "source", "path"), application.line)
         origin = Origin(application.file, line)
     message = f"{right.id} renders chart {_chart(right)} but {left.id} renders chart {_chart(left)}"
-    return _finding(right, message, origin, resource=None)
+    return _finding(right, message, origin, None, "point both Applications at the same chart")
 
 
 def _single_environment(
     repo: RepoModel,
     by_app: Mapping[str, Mapping[str, RenderTarget]],
     declared: Mapping[str, Mapping[str, Any]],
+    pairs: Sequence[tuple[str, str]],
 ) -> Iterator[Finding]:
     for app, declaration in sorted(declared.items()):
         if not str(declaration.get("reason") or "").strip():
@@ -179,33 +188,50 @@ def _single_environment(
                 remediation='give the declaration a reason: {environments: [...], reason: "..."}',
                 **at(_declaration_origin(repo, app)),
             )
-    if len({target.environment for target in repo.targets}) < 2:
-        return  # nothing to be missing from (e.g. linting one environment)
+    # Only environments that are compared can be missing an app; with one of them loaded
+    # (e.g. ``--env prod``) nothing can be said.
+    paired = {env for pair in pairs for env in pair}
+    present = {target.environment for target in repo.targets} & paired
+    if len(present) < 2:
+        return
     for app, targets in sorted(by_app.items()):
-        entry = declared.get(app)
-        envs = sorted(targets)
+        envs = sorted(env for env in targets if env in paired)
+        if not envs:
+            continue  # deployed only to environments nobody compares (cluster services)
+        missing = sorted(
+            {b for a, b in pairs if a in targets and b not in targets and b in present}
+            | {a for a, b in pairs if b in targets and a not in targets and a in present}
+        )
         target = targets[envs[0]]
         origin = _application_origin(target)
+        entry = declared.get(app)
         if entry is None:
-            if len(envs) == 1:
+            if missing:
                 yield _target_finding(
                     target,
-                    f"{app} is deployed to {envs[0]} only and not declared in singleEnvironment",
+                    f"{app} is deployed to {', '.join(envs)} but not to {', '.join(missing)}, "
+                    "and singleEnvironment does not declare it",
                     origin,
+                    f"deploy {app} to {', '.join(missing)} as well, or declare it in "
+                    f"env-consistency singleEnvironment: {{{app}: {{environments: "
+                    f"[{', '.join(envs)}], reason: ...}}}}",
                 )
             continue
-        allowed = [str(env) for env in entry.get("environments") or ()]
-        if len(envs) > 1:
+        wanted = sorted(str(env) for env in entry.get("environments") or ())
+        if not missing:
             yield _target_finding(
                 target,
-                f"{app} is declared single-environment but is deployed to {', '.join(envs)}",
+                f"{app} is declared in singleEnvironment but is deployed to {', '.join(envs)}",
                 origin,
+                f"remove the singleEnvironment declaration of {app}",
             )
-        elif allowed and envs[0] not in allowed:
+        elif wanted and wanted != envs:
             yield _target_finding(
                 target,
-                f"{app} is deployed to {envs[0]} but declared for {', '.join(allowed)}",
+                f"{app} is deployed to {', '.join(envs)} but singleEnvironment declares "
+                f"{', '.join(wanted)}",
                 origin,
+                f"make the singleEnvironment environments of {app} say where it is deployed",
             )
 
 
@@ -225,7 +251,11 @@ def _declaration_origin(repo: RepoModel, app: str) -> Origin:
 
 
 def _finding(
-    side: RenderedTarget, message: str, origin: Origin | None, resource: str | None
+    side: RenderedTarget,
+    message: str,
+    origin: Origin | None,
+    resource: str | None,
+    remediation: str,
 ) -> Finding:
     return Finding(
         policy=ID,
@@ -233,13 +263,21 @@ def _finding(
         environment=side.environment,
         target=side.id,
         resource=resource,
+        remediation=remediation,
         **at(origin),
     )
 
 
-def _target_finding(target: RenderTarget, message: str, origin: Origin | None) -> Finding:
+def _target_finding(
+    target: RenderTarget, message: str, origin: Origin | None, remediation: str
+) -> Finding:
     return Finding(
-        policy=ID, message=message, environment=target.environment, target=target.id, **at(origin)
+        policy=ID,
+        message=message,
+        environment=target.environment,
+        target=target.id,
+        remediation=remediation,
+        **at(origin),
     )
 
 
