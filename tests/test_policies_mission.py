@@ -26,11 +26,30 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from platecheck import policies as policies_package
+from platecheck.containers import containers, pod_spec
 from platecheck.engine import lint
-from platecheck.model import Finding
-from platecheck.policies import registry
+from platecheck.errors import PlatecheckError
+from platecheck.imageref import FLOATING_TAGS
+from platecheck.model import (
+    Finding,
+    MergedValues,
+    Origin,
+    RenderedTarget,
+    RenderTarget,
+    Resource,
+)
+from platecheck.policies import (
+    env_consistency,
+    image_tag_pinned,
+    pull_policy,
+    registry,
+    resource_ranges,
+)
+from platecheck.provenance import locate
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"
 BASE = FIXTURES / "_base"
@@ -175,3 +194,191 @@ def test_policy_has_passing_and_failing_cases(pid: str) -> None:
     assert outcomes["pass"] >= 1 and outcomes["fail"] >= 1, (
         f"{pid}: needs at least one passing and one failing case under {FIXTURES / pid}"
     )
+
+
+# -- odd cases, on hand-built models ------------------------------------------------------------
+
+
+POD = {"containers": [{"name": "app", "image": "nginx:1.25.3"}]}
+
+
+def _resource(doc: dict[str, Any], template_file: str | None = None) -> Resource:
+    return Resource(
+        api_version=str(doc.get("apiVersion", "v1")),
+        kind=str(doc["kind"]),
+        name=str(doc.get("metadata", {}).get("name", "x")),
+        namespace=None,
+        doc=doc,
+        template=None,
+        template_file=template_file,
+        index=0,
+    )
+
+
+def _rendered(
+    *docs: dict[str, Any],
+    production: bool = True,
+    values: dict[str, Any] | None = None,
+    origins: dict[Any, Origin] | None = None,
+    templates: dict[str, str] | None = None,
+    template_file: str | None = None,
+) -> RenderedTarget:
+    target = RenderTarget(
+        id="prod/app" if production else "stg/app",
+        environment="prod" if production else "stg",
+        app="app",
+        application=None,
+        chart=None,
+        release_name="app",
+        namespace="default",
+        value_files=(),
+        production=production,
+    )
+    return RenderedTarget(
+        target=target,
+        resources=tuple(_resource(doc, template_file) for doc in docs),
+        values=MergedValues(values or {}, origins or {}),
+        manifest="",
+        templates=templates or {},
+    )
+
+
+@pytest.mark.parametrize(
+    ("doc", "found"),
+    [
+        ({"kind": "Pod", "spec": POD}, True),
+        ({"kind": "Deployment", "spec": {"template": {"spec": POD}}}, True),
+        ({"kind": "StatefulSet", "spec": {"template": {"spec": POD}}}, True),
+        ({"kind": "Job", "spec": {"template": {"spec": POD}}}, True),
+        ({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {"spec": POD}}}}}, True),
+        ({"kind": "PodTemplate", "template": {"spec": POD}}, True),
+        ({"kind": "Rollout", "spec": {"template": {"spec": POD}}}, True),  # any pod template
+        ({"kind": "Widget", "spec": {"template": {"spec": {"replicas": 2}}}}, False),
+        ({"kind": "ConfigMap", "data": {"a": "b"}}, False),
+        ({"kind": "Deployment", "spec": "broken"}, False),
+    ],
+    ids=lambda value: value.get("kind", "") if isinstance(value, dict) else str(value),
+)
+def test_pod_spec_of_every_workload_kind(doc: dict[str, Any], found: bool) -> None:
+    assert (pod_spec(_resource(doc)) is not None) is found
+
+
+def test_ephemeral_and_init_containers_are_checked() -> None:
+    spec = {
+        "initContainers": [{"name": "init", "image": "busybox"}],
+        "containers": [{"name": "app", "image": "nginx:1.25.3"}],
+        "ephemeralContainers": [{"name": "debug", "image": "busybox:latest"}],
+    }
+    rendered = _rendered({"kind": "Pod", "metadata": {"name": "p"}, "spec": spec})
+    assert [c.label for c in containers(rendered)] == [
+        'container "app" in Pod/p',
+        'init container "init" in Pod/p',
+        'ephemeral container "debug" in Pod/p',
+    ]
+    messages = [f.message for f in image_tag_pinned.check(rendered, image_tag_pinned.DEFAULTS)]
+    assert messages == [
+        'init container "init" in Pod/p uses image "busybox" without a tag '
+        '(Kubernetes pulls "latest")',
+        'ephemeral container "debug" in Pod/p uses floating tag "latest"',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("image", "policy"),
+    [
+        ("nginx", "Always"),
+        ("nginx:latest", "Always"),
+        ("registry.example.com:5000/nginx", "Always"),
+        ("nginx:1.25", "IfNotPresent"),
+        ("nginx:stable", "IfNotPresent"),  # only latest is special to Kubernetes
+        (f"nginx@sha256:{'a' * 64}", "IfNotPresent"),
+        (f"nginx:latest@sha256:{'a' * 64}", "Always"),
+        ("not a reference", "IfNotPresent"),
+    ],
+)
+def test_kubernetes_pull_policy_defaulting(image: str, policy: str) -> None:
+    assert pull_policy.default_pull_policy(image) == policy
+
+
+@given(
+    st.one_of(
+        st.sampled_from(["latest", *FLOATING_TAGS]).map(lambda t: t.upper()),
+        st.sampled_from(["latest", *FLOATING_TAGS]),
+    ),
+    st.sampled_from(["nginx", "registry.example.com:5000/plate/web", "localhost/a/b"]),
+)
+def test_any_floating_tag_in_production_is_caught(tag: str, repository: str) -> None:
+    problem = image_tag_pinned.image_problem(f"{repository}:{tag}", FLOATING_TAGS, None, False)
+    assert problem == f'uses floating tag "{tag}"'
+
+
+@given(st.from_regex(r"v?[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(-[a-z0-9]{1,8})?", fullmatch=True))
+def test_exact_versions_are_pinned(tag: str) -> None:
+    assert image_tag_pinned.image_problem(f"nginx:{tag}", FLOATING_TAGS, None, False) is None
+    assert image_tag_pinned.image_problem(f"nginx:{tag}", FLOATING_TAGS, None, True) == (
+        f'uses image "nginx:{tag}" without a digest'
+    )
+
+
+def test_unknown_or_invalid_range_options_stop_the_check() -> None:
+    with pytest.raises(PlatecheckError, match=r"option cpu has unknown key 'requestMinimum'"):
+        resource_ranges.parse_bounds("cpu", {"requestMinimum": "1"})
+    with pytest.raises(PlatecheckError, match=r"option memory.limitMax '2GB' is not a Kub"):
+        resource_ranges.parse_bounds("memory", {"limitMax": "2GB"})
+    assert resource_ranges.parse_bounds("cpu", {"limitMax": 2})["limitMax"] == (2, "2")
+
+
+def test_locate_prefers_the_container_context_then_falls_back_to_the_template() -> None:
+    values = {"nginx": {"tag": "latest"}, "backend": {"tag": "latest"}}
+    origins = {
+        ("nginx", "tag"): Origin("chart/values.yaml", 3),
+        ("backend", "tag"): Origin("chart/values-prod.yaml", 7),
+    }
+    template = (
+        "spec:\n  containers:\n    - name: nginx\n      image: x\n    - name: backend\n"
+        "      image: y\n"
+    )
+    rendered = _rendered(
+        {"kind": "Pod", "spec": POD},
+        values=values,
+        origins=origins,
+        templates={"chart/templates/pod.yaml": template},
+        template_file="chart/templates/pod.yaml",
+    )
+    resource = rendered.resources[0]
+    for name, line in (("nginx", 3), ("backend", 7)):
+        origin = locate(rendered, ("latest",), keys=("tag",), context=(name,))
+        assert origin is not None and origin.line == line
+    missing = locate(
+        rendered, ("1.2.3",), keys=("tag",), resource=resource, fields=("image",), anchor="backend"
+    )
+    assert missing == Origin("chart/templates/pod.yaml", 6)
+
+
+def test_name_normalization_and_allowed_paths() -> None:
+    words = env_consistency.DEFAULTS["nameNormalization"]
+    assert env_consistency._normalize("Service/plate-web-prod", words, "prod") == (
+        "Service/plate-web"
+    )
+    assert env_consistency._normalize("Service/staging-plate.web", words, "stg") == (
+        "Service/plate-web"
+    )
+    assert env_consistency.dotted(("ingress", "hosts", 0, "host")) == "ingress.hosts[0].host"
+    pattern = env_consistency._globs(["ingress.annotations.*", "debug"])
+    assert pattern is not None
+    assert env_consistency._allowed(pattern, ("ingress", "annotations", "a.b/c"))
+    assert env_consistency._allowed(pattern, ("debug", "enabled"))
+    assert not env_consistency._allowed(pattern, ("ingress", "annotations"))
+    assert not env_consistency._allowed(pattern, ("debugger",))
+
+
+DOCS = Path(__file__).parent.parent / "docs" / "policies.md"
+
+
+@pytest.mark.parametrize("pid", list(registry()))
+def test_policy_is_documented_with_its_options(pid: str) -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    sections = dict(re.findall(r"^## (\S+)\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL))
+    assert pid in sections, f"docs/policies.md has no section for {pid}"
+    for key in _policies()[pid].DEFAULTS:
+        assert f"| `{key}` |" in sections[pid], f"docs/policies.md: {pid} option {key}"
