@@ -11,6 +11,9 @@ from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, Level, Report
 
+# helm comes from the session fixture (PLATECHECK_HELM, PATH or the setup cache)
+pytestmark = pytest.mark.usefixtures("helm_bin")
+
 BASIC = Path(__file__).parent / "fixtures" / "repos" / "basic"
 REMOTE_FINDING = Finding(
     policy="not-rendered",
@@ -28,12 +31,12 @@ REMOTE_FINDING = Finding(
 
 
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cache_dir(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("renders")
 
 
 @pytest.fixture(scope="module")
-def cold(cache_dir: Path) -> Report:
+def cold(helm_bin: Path, cache_dir: Path) -> Report:
     return lint(BASIC / "apps" / "root.yaml", cache_dir=cache_dir)
 
 

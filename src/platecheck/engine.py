@@ -19,10 +19,11 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from platecheck.cache import HelmResult, RenderCache, default_cache_dir
+from platecheck.cache import RENDERS, HelmResult, RenderCache, default_cache_dir
 from platecheck.config import Config, load_config
 from platecheck.discover import Discovery, discover, find_root, rel_path
 from platecheck.errors import PlatecheckError
+from platecheck.helmbin import find_helm
 from platecheck.model import (
     Finding,
     HelmLint,
@@ -35,7 +36,7 @@ from platecheck.model import (
 from platecheck.parse import parse_manifest
 from platecheck.plan import Planner
 from platecheck.policies import registry
-from platecheck.render import Helm, HelmCall, find_helm, first_error_line
+from platecheck.render import Helm, HelmCall, first_error_line
 from platecheck.values import merge_values, target_layers
 
 PathArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
@@ -92,11 +93,14 @@ class _Problems:
     findings: list[Finding] = field(default_factory=list)
 
     def add(self, error: PlatecheckError, target: RenderTarget | None = None,
-            detail: str | None = None) -> None:
+            detail: str | None = None, where: tuple[str, str] | None = None) -> None:
+        """``where`` is (environment, target id) when known without a RenderTarget."""
+        if target is not None:
+            where = (target.environment, target.id)
         self.findings.append(Finding(
             policy=ERROR_ID, message=error.message, file=error.file, line=error.line,
-            level=Level.ERROR, environment=target.environment if target else None,
-            target=target.id if target else None, remediation=ERROR_REMEDIATION,
+            level=Level.ERROR, environment=where[0] if where else None,
+            target=where[1] if where else None, remediation=ERROR_REMEDIATION,
             detail=detail))
 
 
@@ -139,10 +143,10 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
     if to_render:
         cache = None
         if use_cache:
-            directory = Path(cache_dir) if cache_dir is not None else default_cache_dir() / \
-                "renders"
+            directory = Path(cache_dir) if cache_dir is not None else \
+                default_cache_dir() / RENDERS
             cache = RenderCache(directory)
-        binary = find_helm(str(helm) if helm is not None else None)
+        binary = find_helm(helm)
         with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
             runner = Helm(binary=binary, workdir=Path(workdir), root=repo_root,
                           timeout=config.render_timeout,
@@ -191,7 +195,10 @@ def _plan(planner: Planner, found: Discovery, problems: _Problems) -> list[Rende
         try:
             targets.extend(planner.application(app))
         except PlatecheckError as exc:
-            problems.add(exc)
+            env = planner.config.match_environment(app.name, app.labels,
+                                                   app.destination_namespace)
+            where = (env.name, f"{env.name}/{env.app_name(app.name)}") if env else None
+            problems.add(exc, where=where)
     for app_set in found.application_sets:
         targets.append(planner.application_set(app_set))
     return targets
@@ -249,7 +256,7 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         problems.add(PlatecheckError(result.message, file, line), target)
         return None
     if result.exit_code != 0:
-        message = f"helm template failed for {target.id}: {first_error_line(result.stderr)}"
+        message = f"helm template failed: {first_error_line(result.stderr)}"
         problems.add(PlatecheckError(message, file, line), target, detail=result.stderr)
         return None
     try:
