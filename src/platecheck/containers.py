@@ -117,12 +117,13 @@ def container_findings(
 
 
 def image_origin(rendered: RenderedTarget, container: Container) -> Origin | None:
-    """Where a container's image tag was chosen: the values key holding the tag (or the whole
-    image string), else the template's ``image:`` line."""
+    """Where a container's image tag was chosen: the values key holding the whole image string
+    or the tag, else the template's ``image:`` line."""
     image = container.image
     values: list[object] = []
     context = [container.name]
     if isinstance(image, str):
+        values.append(image)  # a whole-string match is the most specific evidence
         try:
             ref = parse_image(image)
         except ImageRefError:
@@ -133,7 +134,6 @@ def image_origin(rendered: RenderedTarget, container: Container) -> Origin | Non
             if ref.tag is not None:
                 values.append(ref.tag)
             context += [ref.repository, ref.path, ref.path.rsplit("/", 1)[-1]]
-        values.append(image)
     return locate(
         rendered,
         values,
