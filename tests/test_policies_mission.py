@@ -35,11 +35,15 @@ from platecheck.engine import lint
 from platecheck.errors import PlatecheckError
 from platecheck.imageref import FLOATING_TAGS
 from platecheck.model import (
+    Application,
+    Chart,
+    Environment,
     Finding,
     MergedValues,
     Origin,
     RenderedTarget,
     RenderTarget,
+    RepoModel,
     Resource,
 )
 from platecheck.policies import (
@@ -222,13 +226,15 @@ def _rendered(
     origins: dict[Any, Origin] | None = None,
     templates: dict[str, str] | None = None,
     template_file: str | None = None,
+    application: Application | None = None,
+    chart: Chart | None = None,
 ) -> RenderedTarget:
     target = RenderTarget(
         id="prod/app" if production else "stg/app",
         environment="prod" if production else "stg",
         app="app",
-        application=None,
-        chart=None,
+        application=application,
+        chart=chart,
         release_name="app",
         namespace="default",
         value_files=(),
@@ -370,6 +376,58 @@ def test_name_normalization_and_allowed_paths() -> None:
     assert env_consistency._allowed(pattern, ("debug", "enabled"))
     assert not env_consistency._allowed(pattern, ("ingress", "annotations"))
     assert not env_consistency._allowed(pattern, ("debugger",))
+
+
+def _chart(rel: str) -> Chart:
+    return Chart(Path("/repo") / rel, rel, "app", "0.1.0", "v2", {})
+
+
+def _application(name: str) -> Application:
+    return Application(
+        name=name,
+        file=f"apps/{name}.yaml",
+        line=1,
+        namespace="argocd",
+        labels={},
+        annotations={},
+        project="default",
+        destination_namespace=None,
+        destination_server=None,
+        sources=(),
+        sync_policy=None,
+        ignore_differences=(),
+        raw={},
+        lines={("spec", "source", "path"): 9},
+    )
+
+
+def test_different_charts_are_one_finding_at_the_application_source() -> None:
+    stg = _rendered(
+        production=False,
+        chart=_chart("charts/app"),
+        application=_application("app-stg"),
+    )
+    prod = _rendered(chart=_chart("charts/app-v2"), application=_application("app-prod"))
+    repo = RepoModel(
+        root=Path("/repo"),
+        applications=(),
+        app_of_apps=(),
+        charts=(),
+        targets=(stg.target, prod.target),
+        rendered=(stg, prod),
+        yaml_files=(),
+        environments=(Environment("prod", True), Environment("stg", False)),
+    )
+    options = policies_package.PolicyOptions(default=env_consistency.DEFAULTS)
+    findings = list(env_consistency.check(repo, options))
+    assert [(f.target, f.file, f.line, f.message) for f in findings] == [
+        (
+            "prod/app",
+            "apps/app-prod.yaml",
+            9,
+            "prod/app renders chart charts/app-v2 but stg/app renders chart charts/app",
+        ),
+    ]
 
 
 DOCS = Path(__file__).parent.parent / "docs" / "policies.md"

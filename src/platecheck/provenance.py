@@ -5,7 +5,7 @@ for merged values whose value equals the rendered one, ranks them by how well th
 fits the hints (key name, parent key name, context such as the container name or the image
 repository), then by override order (an environment's values file beats the chart's defaults),
 and answers with the origin that set that value. When no value fits, it points at the template
-line that writes the field, then at the template, then at the Application.
+line that writes the field, then at the template, then at the Application (or Chart.yaml).
 """
 
 from __future__ import annotations
@@ -33,8 +33,8 @@ def locate(
 ) -> Origin | None:
     """The origin to report for a rendered value.
 
-    ``values``: the rendered value and alternative spellings of it (e.g. the tag, then the
-    whole image string), best first. ``keys``: names the values key is expected to have
+    ``values``: the rendered value and alternative spellings of it (e.g. the whole image
+    string, then its tag), most specific first. ``keys``: names the values key is expected to have
     (``("tag",)``); ``parents``: names of its parent key (``("limits",)``); ``context``: words
     that should appear in its key path or among its sibling values (container name, image
     repository). ``path``: a known values key path, used instead of searching by value.
@@ -55,6 +55,9 @@ def locate(
     application = rendered.target.application
     if application is not None:
         return Origin(application.file, application.line)
+    chart = rendered.target.chart
+    if chart is not None:  # a chart directory linted with its values-<env>.yaml
+        return Origin(f"{chart.rel}/Chart.yaml", None)
     return None
 
 
