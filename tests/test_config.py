@@ -9,6 +9,7 @@ import pytest
 from platecheck.config import load_config
 from platecheck.errors import PlatecheckError
 from platecheck.model import Level
+from platecheck.policies import registry
 
 
 def write(root: Path, text: str) -> Path:
@@ -102,7 +103,8 @@ def test_config_dir_elsewhere(tmp_path: Path) -> None:
      "policies/platecheck.yaml:2: unknown configuration key 'renderTimout' (expected one of: "
      "kubernetesVersion, apiVersions, environments, policies, renderTimeout, jobs)"),
     ("policies:\n  no-such: {level: error}\n",
-     "policies/platecheck.yaml:2: unknown policy 'no-such' (known: not-rendered)"),
+     "policies/platecheck.yaml:2: unknown policy 'no-such' (known: "
+     + ", ".join(registry()) + ")"),
     ("policies:\n  not-rendered:\n    options:\n      ignoreRepos: []\n",
      "policies/platecheck.yaml:4: unknown option 'ignoreRepos' for policy 'not-rendered' "
      "(known: ignoreRepoURLs)"),

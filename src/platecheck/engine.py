@@ -68,8 +68,9 @@ def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
                           helm=helm, cache_dir=cache_dir, use_cache=use_cache, root=root)
     policies = registry()
     findings, errors = _run_policies(model, config, policies)
-    findings = _apply_waivers(findings, config)
     wanted = set(environments) if environments else None
+    checked = [t.id for t in model.targets] if wanted is not None else None
+    findings = _apply_waivers(findings, config, checked)
     if wanted is not None:
         findings = [f for f in findings if f.environment is None or f.environment in wanted]
     return Report(
@@ -279,6 +280,8 @@ def _run_policies(model: RepoModel, config: Config, policies: Mapping[str, Modul
     errors = _Problems()
     for pid, module in policies.items():
         remediation = str(getattr(module, "REMEDIATION", ""))
+        if module.SCOPE == "waivers":
+            continue  # produced by platecheck.waivers.apply_waivers, after every other policy
         if module.SCOPE == "target":
             for rendered in model.rendered:
                 if config.level(pid, rendered.environment) is Level.OFF:
@@ -321,15 +324,25 @@ def _stamp(findings: Iterable[Finding], pid: str, config: Config, remediation: s
             remediation=finding.remediation or remediation)
 
 
-def _apply_waivers(findings: list[Finding], config: Config) -> list[Finding]:
+def _apply_waivers(findings: list[Finding], config: Config,
+                   checked_targets: Sequence[str] | None) -> list[Finding]:
     if config.waivers_file is None:
         return findings
-    try:
-        from platecheck.waivers import apply_waivers, load_waivers
-    except ModuleNotFoundError:
-        return findings
+    from platecheck.waivers import apply_waivers, load_waivers
+
     waivers = load_waivers(config.waivers_file, rel_path(config.waivers_file, config.root))
-    return list(apply_waivers(findings, waivers, datetime.date.today()))
+    result = []
+    for finding in apply_waivers(findings, waivers, datetime.date.today(), checked_targets):
+        if finding.policy in _WAIVER_POLICIES:  # waiver findings take their level from config
+            level = config.level(finding.policy, None)
+            if level is Level.OFF:
+                continue
+            finding = dataclasses.replace(finding, level=level)
+        result.append(finding)
+    return result
+
+
+_WAIVER_POLICIES = ("waiver-expired", "waiver-stale")
 
 
 def _order(finding: Finding) -> tuple[Any, ...]:

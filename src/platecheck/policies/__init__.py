@@ -49,6 +49,13 @@ _MODULES: tuple[str, ...] = (
     "ingress_tls",
     "env_consistency",
     "not_rendered",
+    "k8s_schema",
+    "unknown_kind",
+    "argocd_application",
+    "chart_metadata",
+    "yaml_hygiene",
+    "waiver_expired",
+    "waiver_stale",
 )
 
 
