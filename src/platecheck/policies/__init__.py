@@ -43,6 +43,11 @@ class PolicyOptions:
 
 # Policy modules, in the order they run and are listed. Imported lazily below.
 _MODULES: tuple[str, ...] = (
+    "image_tag_pinned",
+    "pull_policy",
+    "resource_ranges",
+    "ingress_tls",
+    "env_consistency",
     "not_rendered",
     "k8s_schema",
     "unknown_kind",
