@@ -32,7 +32,7 @@ def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
                                                                      ("stg", False)]
     assert config.file is None and config.waivers_file is None
     assert config.kubernetes_version is None and config.render_timeout == 120.0
-    assert config.level("not-rendered", "prod") is Level.WARNING
+    assert config.level("not-rendered", "prod") is Level.ERROR  # fails closed by default
     assert config.level("no-such-policy", None) is Level.ERROR  # fails closed
     assert config.policy_options("not-rendered").for_env("prod") == {"ignoreRepoURLs": []}
 
@@ -82,7 +82,7 @@ policies:
             config.jobs) == ("1.30.2", ("monitoring.coreos.com/v1",), 30.0, 3)
     assert config.level("not-rendered", "live") is Level.ERROR
     assert config.level("not-rendered", "test") is Level.OFF
-    assert config.level("not-rendered", None) is Level.WARNING
+    assert config.level("not-rendered", None) is Level.ERROR
     options = config.policy_options("not-rendered")
     assert options.for_env("live") == {"ignoreRepoURLs": ["https://charts.example.com/*"]}
     assert options.for_env("test") == {"ignoreRepoURLs": []}

@@ -23,7 +23,7 @@ REMOTE_FINDING = Finding(
             "resources are not checked",
     file="apps/children/cache-prod.yaml",
     line=8,
-    level=Level.WARNING,
+    level=Level.ERROR,
     environment="prod",
     target="prod/cache",
     resource="Application/cache-prod",
@@ -54,7 +54,7 @@ def cold(helm_bin: Path, cache_dir: Path) -> Report:
 def test_remote_source_yields_exactly_one_not_rendered_finding(cold: Report) -> None:
     assert cold.findings == (REMOTE_FINDING,)
     assert cold.errors == ()
-    assert cold.exit_code == 0  # a warning does not fail the gate
+    assert cold.exit_code == 1  # not rendered is not a pass unless configured so
     assert cold.policies[0] == "not-rendered"
 
 
