@@ -9,6 +9,7 @@ import pytest
 from platecheck.config import load_config
 from platecheck.errors import PlatecheckError
 from platecheck.model import Level
+from platecheck.policies import registry
 
 
 def write(root: Path, text: str) -> Path:
@@ -31,7 +32,7 @@ def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
                                                                      ("stg", False)]
     assert config.file is None and config.waivers_file is None
     assert config.kubernetes_version is None and config.render_timeout == 120.0
-    assert config.level("not-rendered", "prod") is Level.WARNING
+    assert config.level("not-rendered", "prod") is Level.ERROR  # fails closed by default
     assert config.level("no-such-policy", None) is Level.ERROR  # fails closed
     assert config.policy_options("not-rendered").for_env("prod") == {"ignoreRepoURLs": []}
 
@@ -81,7 +82,7 @@ policies:
             config.jobs) == ("1.30.2", ("monitoring.coreos.com/v1",), 30.0, 3)
     assert config.level("not-rendered", "live") is Level.ERROR
     assert config.level("not-rendered", "test") is Level.OFF
-    assert config.level("not-rendered", None) is Level.WARNING
+    assert config.level("not-rendered", None) is Level.ERROR
     options = config.policy_options("not-rendered")
     assert options.for_env("live") == {"ignoreRepoURLs": ["https://charts.example.com/*"]}
     assert options.for_env("test") == {"ignoreRepoURLs": []}
@@ -102,7 +103,8 @@ def test_config_dir_elsewhere(tmp_path: Path) -> None:
      "policies/platecheck.yaml:2: unknown configuration key 'renderTimout' (expected one of: "
      "kubernetesVersion, apiVersions, environments, policies, renderTimeout, jobs)"),
     ("policies:\n  no-such: {level: error}\n",
-     "policies/platecheck.yaml:2: unknown policy 'no-such' (known: not-rendered)"),
+     "policies/platecheck.yaml:2: unknown policy 'no-such' (known: "
+     + ", ".join(registry()) + ")"),
     ("policies:\n  not-rendered:\n    options:\n      ignoreRepos: []\n",
      "policies/platecheck.yaml:4: unknown option 'ignoreRepos' for policy 'not-rendered' "
      "(known: ignoreRepoURLs)"),

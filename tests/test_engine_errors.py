@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,13 +13,26 @@ import pytest
 from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError
 from platecheck.model import Report
+from platecheck.policies import registry
+
+# helm comes from the session fixture (PLATECHECK_HELM, PATH or the setup cache)
+pytestmark = pytest.mark.usefixtures("helm_bin")
 
 FIXTURES = Path(__file__).parent / "fixtures" / "repos"
 BROKEN = FIXTURES / "broken"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def engine_policy_only() -> Iterator[None]:
+    """These tests are about the engine: only its own not-rendered policy runs."""
+    only = {pid: module for pid, module in registry().items() if pid == "not-rendered"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("platecheck.engine.registry", lambda: only)
+        yield
+
+
 @pytest.fixture(scope="module")
-def report(tmp_path_factory: pytest.TempPathFactory) -> Report:
+def report(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Report:
     return lint(BROKEN, cache_dir=tmp_path_factory.mktemp("cache"))
 
 
@@ -26,25 +40,30 @@ def test_every_problem_is_reported_once_with_its_location(report: Report) -> Non
     errors = [(e.location, e.target, e.message) for e in report.errors
               if e.target != "prod/failing"]
     assert errors == [
-        ("apps/badname.yaml:1", "prod/badname", "release name 'Bad_Name' is not a valid "
-         "DNS-1123 name (lowercase letters, digits and '-', at most 53)"),
-        ("apps/badref.yaml:11", None, "value file '$nothing/values.yaml' names ref 'nothing', "
-         "which no source of this Application defines"),
-        ("apps/escape.yaml:12", None, "value file '../../../outside.yaml' leaves the "
-         "repository"),
+        ("apps/badname.yaml:1", "prod/badname",
+         "release name 'Bad_Name' is not a valid DNS-1123 name (lowercase letters, digits and "
+         "'-', at most 53)"),
+        ("apps/badref.yaml:11", "prod/badref",
+         "value file '$nothing/values.yaml' names ref 'nothing', which no source of this "
+         "Application defines"),
+        ("apps/escape.yaml:12", "prod/escape",
+         "value file '../../../outside.yaml' leaves the repository"),
         ("apps/malformed.yaml:6", None, "invalid YAML: did not find expected ',' or '}'"),
-        ("apps/missing.yaml:13", None, "value file 'values-nope.yaml' not found "
-         "(charts/ok/values-nope.yaml)"),
-        ("apps/noenv.yaml:1", None, "Application 'orphan' matches no configured environment "
-         "(prod, stg); label it, or add a match rule in policies/platecheck.yaml"),
-        ("apps/path-escape.yaml:9", None, "source path 'charts/../../elsewhere' leaves the "
-         "repository"),
-        ("apps/url.yaml:12", None, "value file 'https://example.com/values.yaml' is a URL; "
-         "platecheck does not fetch remote files"),
-        ("charts/ok/values-broken.yaml:2", None, "invalid YAML: did not find expected ',' or "
-         "']' (value file of Application 'badvalues-prod')"),
-        ("charts/ok/values-latin1.yaml:1", None, "not valid UTF-8 (byte 0xe9) (value file of "
-         "Application 'latin1-prod')"),
+        ("apps/missing.yaml:13", "prod/missing",
+         "value file 'values-nope.yaml' not found (charts/ok/values-nope.yaml)"),
+        ("apps/noenv.yaml:1", None,
+         "Application 'orphan' matches no configured environment (prod, stg); label it, or add "
+         "a match rule in policies/platecheck.yaml"),
+        ("apps/path-escape.yaml:9", "prod/path-escape",
+         "source path 'charts/../../elsewhere' leaves the repository"),
+        ("apps/url.yaml:12", "prod/url",
+         "value file 'https://example.com/values.yaml' is a URL; platecheck does not fetch "
+         "remote files"),
+        ("charts/ok/values-broken.yaml:2", "prod/badvalues",
+         "invalid YAML: did not find expected ',' or ']' (value file of Application "
+         "'badvalues-prod')"),
+        ("charts/ok/values-latin1.yaml:1", "prod/latin1",
+         "not valid UTF-8 (byte 0xe9) (value file of Application 'latin1-prod')"),
     ]
     assert {e.policy for e in report.errors} == {"could-not-check"}
     assert all(e.remediation for e in report.errors)
@@ -54,7 +73,7 @@ def test_every_problem_is_reported_once_with_its_location(report: Report) -> Non
 def test_render_failure_carries_helm_stderr(report: Report) -> None:
     [failure] = [e for e in report.errors if e.target == "prod/failing"]
     assert failure.location == "apps/failing.yaml:1"
-    assert failure.message.startswith("helm template failed for prod/failing: ")
+    assert failure.message.startswith("helm template failed: ")
     assert "failing/templates/cm.yaml:6:56" in failure.message
     assert "\n" not in failure.message
     assert failure.detail is not None and failure.detail.startswith("Error: ")
@@ -110,5 +129,5 @@ def test_usage_errors_raise(tmp_path: Path) -> None:
         load(tmp_path / "nope")
     with pytest.raises(PlatecheckError, match="not inside the repository"):
         load([BROKEN / "apps", FIXTURES / "basic"])
-    with pytest.raises(PlatecheckError, match="not found"):
+    with pytest.raises(PlatecheckError, match="no such file"):
         load(BROKEN / "apps" / "ok.yaml", helm=str(tmp_path / "helm"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,10 @@ import pytest
 from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, Level, Report
+from platecheck.policies import registry
+
+# helm comes from the session fixture (PLATECHECK_HELM, PATH or the setup cache)
+pytestmark = pytest.mark.usefixtures("helm_bin")
 
 BASIC = Path(__file__).parent / "fixtures" / "repos" / "basic"
 REMOTE_FINDING = Finding(
@@ -18,7 +23,7 @@ REMOTE_FINDING = Finding(
             "resources are not checked",
     file="apps/children/cache-prod.yaml",
     line=8,
-    level=Level.WARNING,
+    level=Level.ERROR,
     environment="prod",
     target="prod/cache",
     resource="Application/cache-prod",
@@ -27,20 +32,29 @@ REMOTE_FINDING = Finding(
 )
 
 
+@pytest.fixture(scope="module", autouse=True)
+def engine_policy_only() -> Iterator[None]:
+    """These tests are about the engine: only its own not-rendered policy runs."""
+    only = {pid: module for pid, module in registry().items() if pid == "not-rendered"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("platecheck.engine.registry", lambda: only)
+        yield
+
+
 @pytest.fixture(scope="module")
-def cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def cache_dir(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("renders")
 
 
 @pytest.fixture(scope="module")
-def cold(cache_dir: Path) -> Report:
+def cold(helm_bin: Path, cache_dir: Path) -> Report:
     return lint(BASIC / "apps" / "root.yaml", cache_dir=cache_dir)
 
 
 def test_remote_source_yields_exactly_one_not_rendered_finding(cold: Report) -> None:
     assert cold.findings == (REMOTE_FINDING,)
     assert cold.errors == ()
-    assert cold.exit_code == 0  # a warning does not fail the gate
+    assert cold.exit_code == 1  # not rendered is not a pass unless configured so
     assert cold.policies[0] == "not-rendered"
 
 

@@ -9,12 +9,15 @@ import pytest
 from platecheck.engine import load
 from platecheck.model import Origin, RenderedTarget, RepoModel
 
+# helm comes from the session fixture (PLATECHECK_HELM, PATH or the setup cache)
+pytestmark = pytest.mark.usefixtures("helm_bin")
+
 FIXTURES = Path(__file__).parent / "fixtures" / "repos"
 BASIC = FIXTURES / "basic"
 
 
 @pytest.fixture(scope="module")
-def basic(tmp_path_factory: pytest.TempPathFactory) -> RepoModel:
+def basic(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> RepoModel:
     return load(BASIC / "apps" / "root.yaml", cache_dir=tmp_path_factory.mktemp("cache"))
 
 
@@ -32,6 +35,12 @@ def test_app_of_apps_is_followed_with_exclude(basic: RepoModel) -> None:
     assert sorted(a.name for a in basic.applications) == [
         "api-prod", "api-stg", "cache-prod", "root", "web-prod", "web-stg"]
     assert basic.errors == ()
+
+
+def test_files_an_app_of_apps_excludes_are_not_applications(tmp_path: Path) -> None:
+    model = load(BASIC, cache_dir=tmp_path, environments=["stg"])
+    assert "draft-prod" not in [a.name for a in model.applications]
+    assert model.errors == ()
 
 
 def test_targets_ids_environments_and_remote(basic: RepoModel) -> None:

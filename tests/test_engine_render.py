@@ -13,8 +13,11 @@ import pytest
 
 from platecheck.cache import RenderCache
 from platecheck.model import Chart, Origin, RenderTarget
-from platecheck.render import Helm, find_helm, first_error_line
+from platecheck.render import Helm, first_error_line
 from platecheck.values import parameter_values
+
+# helm comes from the session fixture (PLATECHECK_HELM, PATH or the setup cache)
+pytestmark = pytest.mark.usefixtures("helm_bin")
 
 ORACLE = Path(__file__).parent / "fixtures" / "repos" / "oracle"
 CHART = Chart(path=ORACLE / "chart", rel="chart", name="oracle", version="0.1.0",
@@ -22,9 +25,9 @@ CHART = Chart(path=ORACLE / "chart", rel="chart", name="oracle", version="0.1.0"
 
 
 @pytest.fixture(scope="module")
-def helm(tmp_path_factory: pytest.TempPathFactory) -> Helm:
+def helm(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Helm:
     workdir = tmp_path_factory.mktemp("work")
-    return Helm(binary=find_helm(None), workdir=workdir, root=ORACLE, jobs=2,
+    return Helm(binary=helm_bin, workdir=workdir, root=ORACLE, jobs=2,
                 cache=RenderCache(tmp_path_factory.mktemp("cache")))
 
 

@@ -80,3 +80,8 @@ def test_empty_values_file(tmp_path: Path) -> None:
     path.write_text("# nothing\n")
     values, raw = load_values(path, "empty.yaml")
     assert (values.data, dict(values.lines), raw) == ({}, {}, b"# nothing\n")
+
+
+def test_date_shaped_text_that_is_no_date_stays_text() -> None:
+    document = load_document("expires: 2025-02-30\nreal: 2025-02-28\n", "d.yaml")
+    assert document.data == {"expires": "2025-02-30", "real": "2025-02-28"}

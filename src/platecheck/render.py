@@ -16,7 +16,6 @@ import dataclasses
 import json
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,31 +25,12 @@ from typing import Any
 
 from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.errors import PlatecheckError
+from platecheck.helmbin import helm_version
 from platecheck.model import Chart, RenderTarget
 
 _RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _UNREACHABLE_PROXY = "http://127.0.0.1:9"
-
-
-def _find_helm_fallback(explicit: str | None) -> Path:
-    """Replaced by ``platecheck.helmbin.find_helm`` once it is available."""
-    for candidate in (explicit, os.environ.get("PLATECHECK_HELM"), shutil.which("helm")):
-        if candidate:
-            path = Path(candidate).expanduser()
-            if path.is_file() and os.access(path, os.X_OK):
-                return path.resolve()
-            if candidate in (explicit, os.environ.get("PLATECHECK_HELM")):
-                raise PlatecheckError(f"helm binary not found or not executable: {candidate}")
-    raise PlatecheckError("helm not found: pass --helm, set PLATECHECK_HELM or put helm on PATH")
-
-
-def find_helm(explicit: str | None) -> Path:
-    try:
-        from platecheck.helmbin import find_helm as shared
-    except ImportError:
-        return _find_helm_fallback(explicit)
-    return Path(shared(explicit))
 
 
 @dataclass(frozen=True)
@@ -112,10 +92,7 @@ class Helm:
     @property
     def version(self) -> str:
         if self._version is None:
-            result = self._run(("version", "--short"), 30.0)
-            if result.exit_code != 0:
-                raise PlatecheckError(f"{self.binary} does not run: {_first_line(result.stderr)}")
-            self._version = result.stdout.strip()
+            self._version = helm_version(self.binary)
         return self._version
 
     # -- building calls ---------------------------------------------------------------------
@@ -248,5 +225,3 @@ def first_error_line(stderr: str) -> str:
             return line
     return lines[0] if lines else "helm failed without a message"
 
-
-_first_line = first_error_line

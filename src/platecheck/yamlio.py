@@ -197,6 +197,9 @@ class _Builder:
             mark = exc.problem_mark or node.start_mark
             raise PlatecheckError(f"invalid YAML: {exc.problem}", self.rel,
                                   mark.line + 1) from None
+        except ValueError:
+            # A timestamp-shaped scalar that is no real date (2025-02-30): Helm keeps the text.
+            return str(node.value)
         if isinstance(value, (datetime.date, datetime.datetime, bytes)):
             # Helm reads values as JSON-compatible data: dates stay the text written.
             return str(node.value)

@@ -43,7 +43,19 @@ class PolicyOptions:
 
 # Policy modules, in the order they run and are listed. Imported lazily below.
 _MODULES: tuple[str, ...] = (
+    "image_tag_pinned",
+    "pull_policy",
+    "resource_ranges",
+    "ingress_tls",
+    "env_consistency",
     "not_rendered",
+    "k8s_schema",
+    "unknown_kind",
+    "argocd_application",
+    "chart_metadata",
+    "yaml_hygiene",
+    "waiver_expired",
+    "waiver_stale",
 )
 
 

@@ -9,7 +9,8 @@ What:
 Why:
     platecheck renders offline, from this repository only. Whatever a remote chart or an
     ApplicationSet deploys has not been checked by any other policy, so a pass would claim
-    more than was proven.
+    more than was proven. The built-in level is error; a repository that deploys upstream
+    charts on purpose lowers it or lists their repositories in ignoreRepoURLs.
 
 Options:
     ignoreRepoURLs: repository URL globs whose sources are accepted unchecked
@@ -33,7 +34,7 @@ from platecheck.model import Finding, RenderTarget, RepoModel, Source
 from platecheck.policies import PolicyOptions
 
 ID = "not-rendered"
-SUMMARY = "Sources platecheck cannot render (remote charts, Kustomize, ApplicationSets)."
+SUMMARY = "sources platecheck cannot render (remote charts, Kustomize, ApplicationSets)"
 SCOPE = "repo"
 DEFAULTS: dict[str, object] = {"ignoreRepoURLs": []}
 REMEDIATION = (

@@ -1,0 +1,155 @@
+"""The containers of rendered workloads: every pod spec, wherever the kind keeps it.
+
+Pod keeps it under ``spec``; Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and any other
+kind with a pod template under ``spec.template``; CronJob (and look-alikes) under
+``spec.jobTemplate.spec.template``; PodTemplate under ``template``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from platecheck.imageref import ImageRefError, parse_image
+from platecheck.model import Finding, Origin, RenderedTarget, Resource
+from platecheck.provenance import at, locate
+
+# Section of a pod spec -> how a message names a container from it.
+SECTIONS: dict[str, str] = {
+    "containers": "container",
+    "initContainers": "init container",
+    "ephemeralContainers": "ephemeral container",
+}
+
+
+@dataclass(frozen=True)
+class Container:
+    resource: Resource
+    section: str  # "containers" | "initContainers" | "ephemeralContainers"
+    index: int  # position within its section
+    spec: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        name = self.spec.get("name")
+        return str(name) if name is not None else f"#{self.index}"
+
+    @property
+    def label(self) -> str:
+        """How messages name it: ``container "nginx" in Deployment/plate-web``."""
+        return f'{SECTIONS[self.section]} "{self.name}" in {self.resource.ref}'
+
+    @property
+    def ref(self) -> str:
+        """The ``Finding.resource`` value, e.g. ``Deployment/plate-web[nginx]``."""
+        return f"{self.resource.ref}[{self.name}]"
+
+    @property
+    def image(self) -> Any:
+        return self.spec.get("image")
+
+
+def _mapping(value: Any) -> Mapping[str, Any] | None:
+    return value if isinstance(value, Mapping) else None
+
+
+def pod_spec(resource: Resource) -> Mapping[str, Any] | None:
+    """The pod spec of a workload document, or None when it has none."""
+    doc = resource.doc
+    spec = _mapping(doc.get("spec"))
+    if resource.kind == "Pod":
+        return spec
+    if resource.kind == "PodTemplate":
+        return _mapping((_mapping(doc.get("template")) or {}).get("spec"))
+    if spec is None:
+        return None
+    template = _mapping(spec.get("template"))
+    job_template = _mapping(spec.get("jobTemplate"))
+    if template is None and job_template is not None:
+        template = _mapping((_mapping(job_template.get("spec")) or {}).get("template"))
+    candidate = _mapping((template or {}).get("spec"))
+    if candidate is None or not isinstance(candidate.get("containers"), list):
+        return None
+    return candidate
+
+
+def containers(
+    rendered: RenderedTarget, sections: tuple[str, ...] = tuple(SECTIONS)
+) -> Iterator[Container]:
+    """Every container of every workload in a rendered target, in document order."""
+    for resource in rendered.resources:
+        spec = pod_spec(resource)
+        if spec is None:
+            continue
+        for section in sections:
+            entries = spec.get(section)
+            if not isinstance(entries, list):
+                continue
+            for index, entry in enumerate(entries):
+                if isinstance(entry, Mapping):
+                    yield Container(resource, section, index, entry)
+
+
+def container_findings(
+    policy: str,
+    rendered: RenderedTarget,
+    problems: Iterable[tuple[Container, str, Origin | None]],
+    separator: str = " ",
+) -> Iterator[Finding]:
+    """One finding per problem and location: containers whose problem comes from the same
+    values line (an init container reusing the app's image values, say) share one finding,
+    since one edit fixes them all."""
+    grouped: dict[tuple[str, Origin | None], list[Container]] = {}
+    for container, problem, origin in problems:
+        grouped.setdefault((problem, origin), []).append(container)
+    for (problem, origin), group in grouped.items():
+        first, others = group[0], group[1:]
+        also = f" (also {', '.join(c.label for c in others)})" if others else ""
+        yield Finding(
+            policy=policy,
+            message=f"{first.label}{separator}{problem}{also}",
+            resource=first.ref,
+            environment=rendered.environment,
+            target=rendered.id,
+            **at(origin),
+        )
+
+
+def image_origin(rendered: RenderedTarget, container: Container) -> Origin | None:
+    """Where a container's image tag was chosen: the values key holding the whole image string
+    or the tag, else the template's ``image:`` line."""
+    image = container.image
+    values: list[object] = []
+    context = [container.name]
+    if isinstance(image, str):
+        values.append(image)  # a whole-string match is the most specific evidence
+        try:
+            ref = parse_image(image)
+        except ImageRefError:
+            if image.endswith(":"):  # an empty tag value
+                values.append("")
+                context.append(image[:-1])
+        else:
+            if ref.tag is not None:
+                values.append(ref.tag)
+            context += [ref.repository, ref.path, ref.path.rsplit("/", 1)[-1]]
+    return locate(
+        rendered,
+        values,
+        keys=("tag", "image", "imageTag", "version"),
+        context=context,
+        resource=container.resource,
+        fields=("image",),
+        anchor=container.name,
+    )
+
+
+__all__ = [
+    "SECTIONS",
+    "Container",
+    "container_findings",
+    "containers",
+    "image_origin",
+    "pod_spec",
+]

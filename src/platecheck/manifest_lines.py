@@ -1,0 +1,91 @@
+"""Where in the repository a field of a rendered resource was written.
+
+A rendered document has no line numbers of its own: it came from a Helm template, and its
+values-driven parts from values files. Given a path into the document
+(``spec.template.spec.containers[0].image``), look for it in the template text first (keys in
+order, starting at the template's ``kind:`` line), then in the values that fed the render
+(a values key path ending with the same keys), and fall back to the nearest key found.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from platecheck.model import RenderedTarget, Resource
+
+
+@dataclass(frozen=True)
+class Location:
+    file: str | None
+    line: int | None
+
+
+def _key_pattern(key: str) -> re.Pattern[str]:
+    return re.compile(rf"^\s*(?:-\s+)?(?:{re.escape(key)}|\"{re.escape(key)}\"|"
+                      rf"'{re.escape(key)}')\s*:(?:\s|$)")
+
+
+def template_walk(text: str, kind: str, path: Sequence[str | int]) -> tuple[int | None, bool]:
+    """The 1-based line of the deepest key of ``path`` found in order in ``text``, and whether
+    that was the last key of the path."""
+    lines = text.splitlines()
+    start = 0
+    found: int | None = None  # the kind line, when nothing deeper is found
+    kind_line = re.compile(rf"^kind:\s*[\"']?{re.escape(kind)}[\"']?\s*(?:#.*)?$")
+    for number, line in enumerate(lines):
+        if kind_line.match(line):
+            start = found = number
+            break
+    keys = [part for part in path if isinstance(part, str)]
+    last_found = False
+    position = start
+    for index, key in enumerate(keys):
+        pattern = _key_pattern(key)
+        hit = next((n for n in range(position, len(lines)) if pattern.match(lines[n])), None)
+        if hit is None:
+            continue
+        found, position = hit, hit + 1
+        last_found = index == len(keys) - 1
+    return (found + 1 if found is not None else None), last_found
+
+
+def values_origin(rendered: RenderedTarget, path: Sequence[str | int]) -> Location | None:
+    """A values key path whose trailing keys equal the trailing keys of ``path`` (at least the
+    last one), preferring the longest match; its origin is where the value was written."""
+    keys = [part for part in path if isinstance(part, str)]
+    if not keys:
+        return None
+    best: tuple[int, Location] | None = None
+    for key_path, origin in rendered.values.origins.items():
+        names = [part for part in key_path if isinstance(part, str)]
+        common = 0
+        while (common < min(len(names), len(keys))
+               and names[len(names) - 1 - common] == keys[len(keys) - 1 - common]):
+            common += 1
+        if common and (best is None or common > best[0]):
+            best = (common, Location(origin.file, origin.line))
+    return best[1] if best else None
+
+
+def locate(rendered: RenderedTarget, resource: Resource,
+           path: Sequence[str | int]) -> Location:
+    """The file and line to edit for the field at ``path`` of ``resource``."""
+    template_file = resource.template_file
+    text = rendered.templates.get(template_file) if template_file else None
+    line: int | None = None
+    if text is not None:
+        line, exact = template_walk(text, resource.kind, path)
+        if exact or not path:
+            return Location(template_file, line)
+    # The key itself is not in the template: it came in through values (``toYaml``).
+    origin = values_origin(rendered, path)
+    if origin is not None:
+        return origin
+    if template_file is not None:
+        return Location(template_file, line)
+    application = rendered.target.application
+    if application is not None:
+        return Location(application.file, application.line)
+    return Location(None, None)

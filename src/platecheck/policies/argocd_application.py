@@ -1,0 +1,472 @@
+"""Argo CD Applications are well-formed, point inside the repository and sync as declared.
+
+What:
+    For every Application (the app-of-apps included):
+
+    - it matches the Application JSON schema (``policies/schemas/`` or the one shipped);
+    - each source ``path`` of this repository exists and stays inside it (no ``..`` escape,
+      no symlink out), and so does each ``helm.valueFiles`` entry (relative to the source path,
+      or ``$ref/...`` to another source) unless ``ignoreMissingValueFiles`` is set;
+    - names are unique (per Application namespace);
+    - the destination namespace matches the Application's environment;
+    - every Application is reachable from an app-of-apps (no orphans), and every app-of-apps
+      directory holds at least one Application;
+    - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
+      version, not empty, ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``;
+    - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
+      options demand;
+    - ``argocd.argoproj.io/sync-wave`` annotations follow the declared order.
+
+Why:
+    Argo CD reports a missing path or values file only when it syncs, after merge; an orphan
+    Application is never deployed; a floating chart version changes production without a
+    commit; a wave out of order starts an application before what it depends on.
+
+Options:
+    namespaces: environment -> destination namespace globs
+        (default for environment E: ["*-E", "E"]).
+    appOfApps: globs (Application name or repository-relative file) of the root
+        app-of-apps; default [] = every app-of-apps no other app-of-apps reaches.
+    repoUrls: globs of the repoURLs that mean this repository (default [] = every Git
+        source with a path).
+    requireAutomated: the sync policy must be automated (default false; usually set per
+        environment).
+    retryLimit: minimum syncPolicy.retry.limit, or {min: N, max: M} (default null = no retry
+        required).
+    backoff: required syncPolicy.retry.backoff values, e.g.
+        {duration: 5s, factor: 2, maxDuration: 3m} (default {}).
+    syncWaveOrder: Application name globs in the order they must sync; an item may be a
+        list of globs that share one place, e.g.
+        [[cert-manager, metallb], "plate-cache-*", "plate-api-*", "plate-web-*"]. Among the
+        children of one app-of-apps, an Application matching a later item needs a higher sync
+        wave than every one matching an earlier item (default [] = no order).
+
+Passes:
+    ``path: helm/applications/plate-web`` with ``valueFiles: [values-prod.yaml]`` both
+    present; ``targetRevision: 1.14.4`` for a remote chart; every app file under the
+    app-of-apps path.
+
+Fails:
+    ``path: ../other-repo/chart`` -> ``source path "../other-repo/chart" leaves the
+    repository``; a file in ``environments/argocd/apps/`` no app-of-apps reaches;
+    ``targetRevision: "*"`` for a remote chart.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from platecheck import schemas
+from platecheck.errors import PlatecheckError
+from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
+from platecheck.policies import PolicyOptions
+
+ID = "argocd-application"
+SUMMARY = "Applications are valid, stay inside the repository, are reachable and pinned"
+SCOPE = "repo"
+DEFAULTS: Mapping[str, Any] = {
+    "namespaces": {},
+    "appOfApps": [],
+    "repoUrls": [],
+    "requireAutomated": False,
+    "retryLimit": None,
+    "backoff": {},
+    "syncWaveOrder": [],
+}
+REMEDIATION = "Fix the Application manifest at this line."
+
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+_EXACT_VERSION = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
+
+
+def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
+    apps = _unique_apps(repo)
+    targets: dict[tuple[str, str], tuple[str, str]] = {}
+    for target in repo.targets:
+        if target.application is not None:
+            key = (target.application.file, target.application.name)
+            targets.setdefault(key, (target.environment, target.id))
+    checker = _Checker(repo, options, targets)
+    for app in apps:
+        env = targets.get((app.file, app.name), (None, None))[0]
+        opts = options.for_env(env)
+        yield from checker.schema(app)
+        yield from checker.sources(app)
+        yield from checker.namespace(app, env, opts)
+        yield from checker.sync_policy(app, env, opts)
+    yield from checker.unique_names(apps)
+    yield from checker.reachability(apps)
+
+
+def _unique_apps(repo: RepoModel) -> list[Application]:
+    seen: dict[tuple[str, int], Application] = {}
+    for app in (*repo.app_of_apps, *repo.applications):
+        seen.setdefault((app.file, app.line), app)
+    return sorted(seen.values(), key=lambda a: (a.file, a.line))
+
+
+def line_of(app: Application, path: KeyPath) -> int:
+    """The line of ``path`` in the Application file, or of its nearest written ancestor."""
+    while path:
+        if path in app.lines:
+            return app.lines[path]
+        path = path[:-1]
+    return app.line
+
+
+class _Checker:
+    def __init__(self, repo: RepoModel, options: PolicyOptions,
+                 targets: Mapping[tuple[str, str], tuple[str, str]]) -> None:
+        self.repo = repo
+        self.root = repo.root
+        self.options = options
+        self.targets = targets  # (file, name) -> (environment, target id)
+        self.repo_urls = [str(g) for g in options.default.get("repoUrls") or []]
+
+    def finding(self, app: Application, path: KeyPath, message: str,
+                remediation: str = REMEDIATION, env: str | None = None) -> Finding:
+        environment, target = self.targets.get((app.file, app.name), (env, None))
+        return Finding(policy=ID, message=f"Application {app.name}: {message}", file=app.file,
+                       line=line_of(app, path), environment=environment, target=target,
+                       resource=f"Application/{app.name}", remediation=remediation)
+
+    # -- schema -----------------------------------------------------------------------------
+
+    def schema(self, app: Application) -> Iterator[Finding]:
+        custom = schemas.find_custom_schema(
+            "Application", "argoproj.io/v1alpha1",
+            schemas.schema_directories(self.root, ["policies/schemas"], bundled=True))
+        if custom is None:
+            return
+        for problem in schemas.problems(custom.validator, app.raw):
+            yield self.finding(app, problem.path, problem.text,
+                               "Fix the field: see https://argo-cd.readthedocs.io/en/stable/"
+                               "user-guide/application-specification/")
+
+    # -- sources and value files ------------------------------------------------------------
+
+    def _source_prefix(self, app: Application, index: int) -> KeyPath:
+        spec = app.raw.get("spec")
+        if isinstance(spec, Mapping) and "sources" in spec:
+            return ("spec", "sources", index)
+        return ("spec", "source")
+
+    def _is_local(self, source: Source) -> bool:
+        if source.chart or not source.path and not source.ref:
+            return False
+        return not self.repo_urls or any(fnmatchcase(source.repo_url, g)
+                                         for g in self.repo_urls)
+
+    def sources(self, app: Application) -> Iterator[Finding]:
+        refs = {s.ref: s for s in app.sources if s.ref}
+        for index, source in enumerate(app.sources):
+            prefix = self._source_prefix(app, index)
+            if source.chart:
+                yield from self._pinned(app, source, prefix)
+                continue
+            if not self._is_local(source):
+                continue
+            if source.path is not None:
+                problem = self._inside(source.path, self.root, want_dir=True)
+                if problem:
+                    yield self.finding(app, (*prefix, "path"),
+                                       f"source path {source.path!r} {problem}",
+                                       "Point source.path at a chart directory inside this "
+                                       "repository (relative to the repository root).")
+            yield from self._value_files(app, source, prefix, refs)
+
+    def _value_files(self, app: Application, source: Source, prefix: KeyPath,
+                     refs: Mapping[str, Source]) -> Iterator[Finding]:
+        helm = source.helm
+        if helm is None:
+            return
+        for index, entry in enumerate(helm.value_files):
+            path: KeyPath = (*prefix, "helm", "valueFiles", index)
+            if "://" in entry:
+                yield self.finding(app, path, f"value file {entry!r} is a URL and cannot be "
+                                   "checked offline",
+                                   "Keep value files in this repository.")
+                continue
+            if entry.startswith("$"):
+                name, _, rest = entry[1:].partition("/")
+                ref = refs.get(name)
+                if ref is None:
+                    yield self.finding(app, path, f"value file {entry!r} names no source with "
+                                       f"ref {name!r}", "Add `ref: " + name + "` to the source "
+                                       "that holds the value files.")
+                    continue
+                if not self._is_local(ref):
+                    continue
+                base, relative = self.root, rest
+            elif entry.startswith("/"):
+                base, relative = self.root, entry.lstrip("/")
+            else:
+                base, relative = self.root / (source.path or ""), entry
+            problem = self._inside(relative, base, want_dir=False)
+            if problem == "does not exist" and helm.ignore_missing_value_files:
+                continue
+            if problem:
+                yield self.finding(app, path, f"value file {entry!r} {problem}",
+                                   "Name a values file inside this repository, relative to "
+                                   "the source path (or $ref/... for another source).")
+
+    def _inside(self, relative: str, base: Path, *, want_dir: bool) -> str | None:
+        """Why ``base/relative`` is not a usable path inside the repository, or None."""
+        if PurePosixPath(relative).is_absolute():
+            return "is absolute; Argo CD paths are relative to the repository"
+        joined = os.path.normpath(os.path.join(str(base), relative))
+        root = os.path.normpath(str(self.root))
+        if joined != root and not joined.startswith(root + os.sep):
+            return "leaves the repository"
+        real = Path(joined).resolve()
+        if not real.is_relative_to(Path(root).resolve()):
+            return "resolves outside the repository (symlink)"
+        if not real.exists():
+            return "does not exist"
+        if want_dir and not real.is_dir():
+            return "is not a directory"
+        if not want_dir and not real.is_file():
+            return "is not a file"
+        return None
+
+    def _pinned(self, app: Application, source: Source, prefix: KeyPath) -> Iterator[Finding]:
+        revision = (source.target_revision or "").strip()
+        path: KeyPath = (*prefix, "targetRevision")
+        remedy = ("Pin the chart to one exact version, e.g. targetRevision: 1.14.4, and "
+                  "upgrade it with a commit.")
+        if not revision:
+            yield self.finding(app, prefix, f"remote chart {source.chart!r} has no "
+                               "targetRevision, so Argo CD installs whatever is newest", remedy)
+        elif not _EXACT_VERSION.fullmatch(revision):
+            yield self.finding(app, path, f"remote chart {source.chart!r} targetRevision "
+                               f"{revision!r} is not a pinned version", remedy)
+
+    # -- environment ------------------------------------------------------------------------
+
+    def namespace(self, app: Application, env: str | None,
+                  opts: Mapping[str, Any]) -> Iterator[Finding]:
+        if env is None:
+            return
+        configured = opts.get("namespaces") or {}
+        globs = [str(g) for g in configured.get(env, [f"*-{env}", env])]
+        namespace = app.destination_namespace
+        path: KeyPath = ("spec", "destination", "namespace")
+        if not namespace:
+            yield self.finding(app, ("spec", "destination"), f"has no destination namespace "
+                               f"(environment {env} expects {', '.join(globs)})",
+                               "Set spec.destination.namespace.", env)
+        elif not any(fnmatchcase(namespace, g) for g in globs):
+            yield self.finding(app, path, f"destination namespace {namespace!r} does not match "
+                               f"environment {env} ({', '.join(globs)})",
+                               "Deploy to the environment's namespace, or fix the Application's "
+                               "environment label/name.", env)
+
+    def sync_policy(self, app: Application, env: str | None,
+                    opts: Mapping[str, Any]) -> Iterator[Finding]:
+        policy = app.sync_policy if isinstance(app.sync_policy, Mapping) else {}
+        base: KeyPath = ("spec", "syncPolicy")
+        automated = policy.get("automated")
+        if opts.get("requireAutomated") and (not isinstance(automated, Mapping)
+                                             or automated.get("enabled") is False):
+            yield self.finding(app, base, "sync policy is not automated",
+                               "Add spec.syncPolicy.automated (prune/selfHeal as needed).", env)
+        limits = _limit_range(opts.get("retryLimit"))
+        backoff_wanted = opts.get("backoff") or {}
+        if limits is None and not backoff_wanted:
+            return
+        retry = policy.get("retry")
+        if not isinstance(retry, Mapping):
+            yield self.finding(app, base, "sync policy has no retry",
+                               "Add spec.syncPolicy.retry with limit and backoff.", env)
+            return
+        if limits is not None:
+            yield from self._retry_limit(app, retry.get("limit"), limits, env)
+        backoff = retry.get("backoff")
+        if not isinstance(backoff, Mapping):
+            backoff = {}
+        for key, wanted in backoff_wanted.items():
+            actual = backoff.get(key)
+            if actual is None or str(actual) != str(wanted):
+                yield self.finding(app, (*base, "retry", "backoff", key),
+                                   f"retry backoff {key} is {_shown(actual)}, expected "
+                                   f"{wanted}", f"Set spec.syncPolicy.retry.backoff.{key}: "
+                                   f"{wanted}.", env)
+
+    def _retry_limit(self, app: Application, limit: Any, limits: tuple[int, int | None],
+                     env: str | None) -> Iterator[Finding]:
+        low, high = limits
+        wanted = f"{low}" if high == low else f"at least {low}" + (
+            f" and at most {high}" if high is not None else "")
+        path: KeyPath = ("spec", "syncPolicy", "retry", "limit")
+        if isinstance(limit, bool) or not isinstance(limit, int):
+            yield self.finding(app, path, f"retry limit is {_shown(limit)}, expected {wanted}",
+                               f"Set spec.syncPolicy.retry.limit to {wanted}.", env)
+        elif limit < 0 and high is not None or 0 <= limit < low or (
+                high is not None and limit > high):
+            # a negative limit retries forever: enough for any minimum, too many for a maximum
+            yield self.finding(app, path, f"retry limit {limit} is not {wanted}",
+                               f"Set spec.syncPolicy.retry.limit to {wanted}.", env)
+
+    # -- names, reachability and waves --------------------------------------------------------
+
+    def unique_names(self, apps: Sequence[Application]) -> Iterator[Finding]:
+        first: dict[tuple[str, str], Application] = {}
+        for app in apps:
+            key = (app.namespace or "", app.name)
+            if key in first:
+                other = first[key]
+                yield self.finding(app, ("metadata", "name"),
+                                   f"name is also used by {other.file}:{other.line}",
+                                   "Give every Application a unique name.")
+            else:
+                first[key] = app
+
+    def _children(self, parent: Application, apps: Sequence[Application]) -> list[Application]:
+        found = []
+        for source in parent.sources:
+            if not self._is_local(source) or source.path is None:
+                continue
+            folder = PurePosixPath(os.path.normpath(source.path)).as_posix().strip("/")
+            directory = source.directory or {}
+            recurse = bool(directory.get("recurse"))
+            for app in apps:
+                if app is parent:
+                    continue
+                rel = _relative_to(app.file, folder)
+                if rel is None or ("/" in rel and not recurse):
+                    continue
+                if _directory_selects(directory, rel):
+                    found.append(app)
+        return found
+
+    def reachability(self, apps: Sequence[Application]) -> Iterator[Finding]:
+        parents = [a for a in apps if any(a is p for p in self.repo.app_of_apps)]
+        if not parents:
+            return
+        children = {id(p): self._children(p, apps) for p in parents}
+        for parent in parents:
+            if not children[id(parent)]:
+                yield self.finding(parent, ("spec", "source", "path"),
+                                   "app-of-apps path holds no Application",
+                                   "Point the app-of-apps at the directory of Application "
+                                   "manifests.")
+        reached_by_other = {id(c) for p in parents for c in children[id(p)]}
+        wanted = [str(g) for g in self.options.default.get("appOfApps") or []]
+        if wanted:
+            roots = [p for p in parents if any(fnmatchcase(p.name, g) or fnmatchcase(p.file, g)
+                                               for g in wanted)]
+        else:
+            roots = [p for p in parents if id(p) not in reached_by_other]
+        reached = {id(r) for r in roots}
+        queue = list(roots)
+        while queue:
+            current = queue.pop()
+            for child in children.get(id(current), []):
+                if id(child) not in reached:
+                    reached.add(id(child))
+                    queue.append(child)
+        root_files = ", ".join(sorted({r.file for r in roots})) or "none"
+        for app in apps:
+            if id(app) not in reached:
+                yield self.finding(app, ("metadata", "name"),
+                                   f"is not reachable from an app-of-apps (roots: "
+                                   f"{root_files}); Argo CD never deploys it",
+                                   "Move the file under the app-of-apps directory, or delete "
+                                   "it.")
+        yield from self.sync_waves(parents, children)
+
+    def sync_waves(self, parents: Sequence[Application],
+                   children: Mapping[int, list[Application]]) -> Iterator[Finding]:
+        order = _wave_order(self.options.default.get("syncWaveOrder") or [])
+        if not order:
+            return
+        for parent in parents:
+            ranked = []
+            for app in children[id(parent)]:
+                rank = next((i for i, globs in enumerate(order)
+                             if any(fnmatchcase(app.name, g) for g in globs)), None)
+                wave = app.annotations.get(SYNC_WAVE, "0")
+                try:
+                    number = int(str(wave).strip())
+                except ValueError:
+                    yield self.finding(app, ("metadata", "annotations", SYNC_WAVE),
+                                       f"sync wave {wave!r} is not an integer",
+                                       "Write the sync wave as an integer string, e.g. \"1\".")
+                    continue
+                if rank is not None:
+                    ranked.append((rank, number, app))
+            for rank, number, app in ranked:
+                earlier = [(w, a) for r, w, a in ranked if r < rank]
+                if not earlier:
+                    continue
+                top_wave, top_app = max(earlier, key=lambda item: (item[0], item[1].name))
+                if number <= top_wave:
+                    yield self.finding(
+                        app, ("metadata", "annotations", SYNC_WAVE),
+                        f"sync wave {number} does not come after wave {top_wave} of "
+                        f"{top_app.name}, which syncWaveOrder puts earlier",
+                        f"Set the {SYNC_WAVE} annotation above {top_wave}, or fix "
+                        "syncWaveOrder in policies/platecheck.yaml.")
+
+
+def _wave_order(value: Any) -> list[list[str]]:
+    """syncWaveOrder: each item a glob, or a list of globs that share one place."""
+    order = []
+    for item in value:
+        globs = item if isinstance(item, list) else [item]
+        if not globs or not all(isinstance(g, str) for g in globs):
+            raise PlatecheckError(f"option syncWaveOrder of policy {ID!r} must list globs or "
+                                  f"lists of globs, found {item!r}")
+        order.append(list(globs))
+    return order
+
+
+def _limit_range(value: Any) -> tuple[int, int | None] | None:
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value, None
+    if isinstance(value, Mapping) and set(value) <= {"min", "max"} and value:
+        low, high = value.get("min", 0), value.get("max")
+        if all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high or 0)):
+            return int(low), (int(high) if high is not None else None)
+    raise PlatecheckError(f"option retryLimit of policy {ID!r} must be an integer or "
+                          f"{{min: N, max: M}}, found {value!r}")
+
+
+def _relative_to(file: str, folder: str) -> str | None:
+    if not folder or folder == ".":
+        return file
+    prefix = folder + "/"
+    return file[len(prefix):] if file.startswith(prefix) else None
+
+
+def _expand_braces(pattern: str) -> list[str]:
+    match = re.search(r"\{([^{}]*)\}", pattern)
+    if match is None:
+        return [pattern]
+    head, tail = pattern[:match.start()], pattern[match.end():]
+    return [p for option in match.group(1).split(",")
+            for p in _expand_braces(head + option + tail)]
+
+
+def _directory_selects(directory: Mapping[str, Any], rel: str) -> bool:
+    """Argo CD ``directory.include``/``exclude`` globs (with ``{a,b}``) against a file path
+    relative to the source path."""
+    def matches(pattern: Any) -> bool:
+        return any(fnmatchcase(rel, p) or fnmatchcase(PurePosixPath(rel).name, p)
+                   for p in _expand_braces(str(pattern)))
+
+    include, exclude = directory.get("include"), directory.get("exclude")
+    if include and not matches(include):
+        return False
+    return not (exclude and matches(exclude))
+
+
+def _shown(value: Any) -> str:
+    return "missing" if value is None else repr(value)

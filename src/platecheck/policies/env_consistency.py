@@ -1,0 +1,396 @@
+"""Staging and production deploy the same thing, differently sized.
+
+What:
+    For each app deployed to both a non-production and a production environment (every
+    non-production environment is paired with every production one unless ``pairs`` says
+    otherwise), the two targets render the same chart (same chart path), the same set of
+    resources by kind and name (names compared after removing environment words, see
+    ``nameNormalization``), and merged values with the same key structure: a key path set on
+    one side only, or a mapping on one side and a scalar or list on the other, is a finding.
+    Values themselves may differ. Each values difference is reported as a dotted path at the
+    line of the values file that wrote the key. An app deployed to one environment only is a
+    finding unless ``singleEnvironment`` declares it with a reason.
+
+Why:
+    Staging exists to rehearse production. A key that only staging sets, a resource only
+    production renders or a different chart means the rehearsal tested something else, and
+    the difference shows up for the first time in production.
+
+Options:
+    pairs (list of [environment, environment], default []): the environment pairs to
+        compare; empty pairs every non-production environment with every production one.
+    allowedDifferences (list of globs, default []): values key paths that may differ, e.g.
+        ``ingress.annotations.*``; ``*`` matches any characters including dots, list items
+        are written ``hosts[0]``; a pattern also allows everything below the path it matches.
+    allowedResourceDifferences (list of globs, default []): ``Kind/name`` (normalized) of
+        resources that may exist on one side only, e.g. ``HorizontalPodAutoscaler/*``.
+    nameNormalization (list of strings, default ["{env}", "staging", "production"]): words
+        removed from resource names before comparing; names are split at ``-`` and ``.``,
+        words compare case-insensitively, ``{env}`` stands for the target's environment name.
+    singleEnvironment (mapping, default {}): app -> ``{environments: [...], reason: "..."}``
+        for apps deliberately deployed to fewer environments; the reason is required.
+
+Passes:
+    stg and prod render helm/applications/plate-web; values-stg.yaml and values-prod.yaml set
+    the same keys with different numbers; plate-llm is staging-only and declared so.
+
+Fails:
+    values-stg.yaml sets ``debug.enabled`` and values-prod.yaml does not
+    prod renders HorizontalPodAutoscaler/plate-web-prod and stg renders no autoscaler
+    plate-llm is deployed to stg only and not declared in singleEnvironment
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from platecheck.errors import PlatecheckError
+from platecheck.model import Finding, KeyPath, Origin, RenderedTarget, RenderTarget, RepoModel
+from platecheck.policies import PolicyOptions
+from platecheck.provenance import at, locate
+
+ID = "env-consistency"
+SUMMARY = "apps in staging and production share chart, resources and values structure"
+SCOPE = "repo"
+DEFAULTS: dict[str, Any] = {
+    "pairs": [],
+    "allowedDifferences": [],
+    "allowedResourceDifferences": [],
+    "nameNormalization": ["{env}", "staging", "production"],
+    "singleEnvironment": {},
+}
+REMEDIATION = (
+    "make both environments' values set the same keys (or allow the path in env-consistency "
+    "allowedDifferences), and deploy the app to both environments (or declare it in "
+    "singleEnvironment with a reason)"
+)
+_VALUES_FIX = (
+    "set the key in both environments' values files (or list the path in env-consistency "
+    "allowedDifferences)"
+)
+_RESOURCE_FIX = (
+    "render the resource in both environments (or list Kind/name in env-consistency "
+    "allowedResourceDifferences)"
+)
+CONFIG_FILE_NAME = "platecheck.yaml"
+CONFIG_FILE = f"policies/{CONFIG_FILE_NAME}"  # where the declarations are when we cannot tell
+
+
+def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
+    opts = options.default
+    production = _production_flags(repo)
+    pairs = _pairs(opts["pairs"], production)
+    allowed = _globs(opts["allowedDifferences"])
+    allowed_resources = _globs(opts["allowedResourceDifferences"])
+    declared = _declarations(opts["singleEnvironment"])
+    rendered = {r.id: r for r in repo.rendered}
+    by_app: dict[str, dict[str, RenderTarget]] = {}
+    for target in repo.targets:
+        by_app.setdefault(target.app, {}).setdefault(target.environment, target)
+
+    yield from _single_environment(repo, by_app, declared, pairs)
+    for _, targets in sorted(by_app.items()):
+        for left_env, right_env in pairs:
+            if left_env not in targets or right_env not in targets:
+                continue
+            left = rendered.get(targets[left_env].id)
+            right = rendered.get(targets[right_env].id)
+            if left is None or right is None:
+                continue  # not rendered: reported as such by the engine
+            if _chart(left) != _chart(right):
+                yield _chart_finding(left, right)
+                continue
+            yield from _values_findings(left, right, allowed)
+            yield from _resource_findings(left, right, opts["nameNormalization"], allowed_resources)
+
+
+def _values_findings(
+    left: RenderedTarget, right: RenderedTarget, allowed: re.Pattern[str] | None
+) -> Iterator[Finding]:
+    diff = DeepDiff(dict(left.values.data), dict(right.values.data), view="tree")
+    differences: list[tuple[KeyPath, str, RenderedTarget]] = []
+    for level in diff.get("dictionary_item_removed", ()):
+        differences.append((tuple(level.path(output_format="list")), "removed", left))
+    for level in diff.get("dictionary_item_added", ()):
+        differences.append((tuple(level.path(output_format="list")), "added", right))
+    for level in diff.get("type_changes", ()):
+        if _shape(level.t1) != _shape(level.t2):
+            path = tuple(level.path(output_format="list"))
+            side = _owner(left, right, path)
+            differences.append((path, f"{_shape(level.t1)}/{_shape(level.t2)}", side))
+    for path, change, side in sorted(differences, key=lambda d: (dotted(d[0]), d[1])):
+        name = dotted(path)
+        if allowed is not None and _allowed(allowed, path):
+            continue
+        origin = locate(side, path=path)
+        if change in ("removed", "added"):
+            other = right if side is left else left
+            message = f'values key "{name}" is set for {side.id} but not for {other.id}'
+            if origin is None or not _is_own_values_file(side, other, origin):
+                # The key comes from the shared chart defaults: the other side removed it
+                # (``key: null``), and that line is the one to look at.
+                deleted = _values_line(other, path)
+                if deleted is not None:
+                    side, origin = other, deleted
+        else:
+            was, now = change.split("/")
+            message = f'values key "{name}" is {was} for {left.id} but {now} for {right.id}'
+        yield _finding(side, message, origin, None, _VALUES_FIX)
+
+
+def _resource_findings(
+    left: RenderedTarget,
+    right: RenderedTarget,
+    words: Sequence[str],
+    allowed: re.Pattern[str] | None,
+) -> Iterator[Finding]:
+    names = [
+        {_normalize(r.ref, words, t.environment): r for r in t.resources} for t in (left, right)
+    ]
+    diff = DeepDiff(set(names[0]), set(names[1]), view="tree")
+    only = [(level.t1, 0) for level in diff.get("set_item_removed", ())]
+    only += [(level.t2, 1) for level in diff.get("set_item_added", ())]
+    for key, index in sorted(only):
+        if allowed is not None and allowed.fullmatch(key):
+            continue
+        side, other = (left, right) if index == 0 else (right, left)
+        resource = names[index][key]
+        message = f"{resource.ref} is rendered for {side.id} but not for {other.id}"
+        origin = locate(side, resource=resource, fields=("kind",))
+        yield _finding(side, message, origin, resource.ref, _RESOURCE_FIX)
+
+
+def _chart_finding(left: RenderedTarget, right: RenderedTarget) -> Finding:
+    application = right.target.application
+    origin = locate(right)
+    if application is not None:
+        line = application.lines.get(("spec", "source", "path"), application.line)
+        origin = Origin(application.file, line)
+    message = f"{right.id} renders chart {_chart(right)} but {left.id} renders chart {_chart(left)}"
+    return _finding(right, message, origin, None, "point both Applications at the same chart")
+
+
+def _single_environment(
+    repo: RepoModel,
+    by_app: Mapping[str, Mapping[str, RenderTarget]],
+    declared: Mapping[str, Mapping[str, Any]],
+    pairs: Sequence[tuple[str, str]],
+) -> Iterator[Finding]:
+    for app, declaration in sorted(declared.items()):
+        if not str(declaration.get("reason") or "").strip():
+            yield Finding(
+                policy=ID,
+                message=f'singleEnvironment declaration of "{app}" has no reason',
+                remediation='give the declaration a reason: {environments: [...], reason: "..."}',
+                **at(_declaration_origin(repo, app)),
+            )
+    # Only environments that are compared can be missing an app; with one of them loaded
+    # (e.g. ``--env prod``) nothing can be said.
+    paired = {env for pair in pairs for env in pair}
+    present = {target.environment for target in repo.targets} & paired
+    if len(present) < 2:
+        return
+    for app, targets in sorted(by_app.items()):
+        envs = sorted(env for env in targets if env in paired)
+        if not envs:
+            continue  # deployed only to environments nobody compares (cluster services)
+        missing = sorted(
+            {b for a, b in pairs if a in targets and b not in targets and b in present}
+            | {a for a, b in pairs if b in targets and a not in targets and a in present}
+        )
+        target = targets[envs[0]]
+        origin = _application_origin(target)
+        entry = declared.get(app)
+        if entry is None:
+            if missing:
+                yield _target_finding(
+                    target,
+                    f"{app} is deployed to {', '.join(envs)} but not to {', '.join(missing)}, "
+                    "and singleEnvironment does not declare it",
+                    origin,
+                    f"deploy {app} to {', '.join(missing)} as well, or declare it in "
+                    f"env-consistency singleEnvironment: {{{app}: {{environments: "
+                    f"[{', '.join(envs)}], reason: ...}}}}",
+                )
+            continue
+        wanted = sorted(str(env) for env in entry.get("environments") or ())
+        if not missing:
+            yield _target_finding(
+                target,
+                f"{app} is declared in singleEnvironment but is deployed to {', '.join(envs)}",
+                origin,
+                f"remove the singleEnvironment declaration of {app}",
+            )
+        elif wanted and wanted != envs:
+            yield _target_finding(
+                target,
+                f"{app} is deployed to {', '.join(envs)} but singleEnvironment declares "
+                f"{', '.join(wanted)}",
+                origin,
+                f"make the singleEnvironment environments of {app} say where it is deployed",
+            )
+
+
+def _declaration_origin(repo: RepoModel, app: str) -> Origin:
+    """The line declaring ``app`` in the configuration file, when platecheck read one."""
+    config = next(
+        (f for f in repo.yaml_files if f.role == "policy" and f.rel.endswith(CONFIG_FILE_NAME)),
+        None,
+    )
+    if config is None:
+        return Origin(CONFIG_FILE, None)
+    lines = config.raw.decode("utf-8", errors="replace").splitlines()
+    start = next((i for i, line in enumerate(lines) if "singleEnvironment" in line), 0)
+    key = re.compile(rf"^\s*[\"']?{re.escape(app)}[\"']?\s*:")
+    line = next((i + 1 for i in range(start, len(lines)) if key.match(lines[i])), None)
+    return Origin(config.rel, line)
+
+
+def _finding(
+    side: RenderedTarget,
+    message: str,
+    origin: Origin | None,
+    resource: str | None,
+    remediation: str,
+) -> Finding:
+    return Finding(
+        policy=ID,
+        message=message,
+        environment=side.environment,
+        target=side.id,
+        resource=resource,
+        remediation=remediation,
+        **at(origin),
+    )
+
+
+def _target_finding(
+    target: RenderTarget, message: str, origin: Origin | None, remediation: str
+) -> Finding:
+    return Finding(
+        policy=ID,
+        message=message,
+        environment=target.environment,
+        target=target.id,
+        remediation=remediation,
+        **at(origin),
+    )
+
+
+def _application_origin(target: RenderTarget) -> Origin | None:
+    if target.application is not None:
+        return Origin(target.application.file, target.application.line)
+    if target.chart is not None:
+        return Origin(f"{target.chart.rel}/Chart.yaml", None)
+    return None
+
+
+def _owner(left: RenderedTarget, right: RenderedTarget, path: KeyPath) -> RenderedTarget:
+    """The side whose own values file wrote a key both sides have (production on a tie)."""
+    for side, other in ((right, left), (left, right)):
+        origin = locate(side, path=path)
+        if origin is not None and _is_own_values_file(side, other, origin):
+            return side
+    return right
+
+
+def _is_own_values_file(side: RenderedTarget, other: RenderedTarget, origin: Origin) -> bool:
+    """Whether ``origin`` is in a values source of ``side`` that ``other`` does not share."""
+    own = {f.rel for f in side.target.value_files} | {o.file for _, o in side.target.inline_values}
+    shared = {f.rel for f in other.target.value_files}
+    return origin.file in own - shared
+
+
+def _values_line(rendered: RenderedTarget, path: KeyPath) -> Origin | None:
+    """The line of ``path`` in the last of a target's value files that writes it."""
+    for values_file in reversed(rendered.target.value_files):
+        if path in values_file.lines:
+            return Origin(values_file.rel, values_file.lines[path])
+    return None
+
+
+def _shape(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "a scalar"
+
+
+def dotted(path: KeyPath) -> str:
+    """``("ingress", "hosts", 0, "host")`` -> ``ingress.hosts[0].host``."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _allowed(pattern: re.Pattern[str], path: KeyPath) -> bool:
+    return any(pattern.fullmatch(dotted(path[:end])) for end in range(1, len(path) + 1))
+
+
+def _globs(patterns: Any) -> re.Pattern[str] | None:
+    """One regex for a list of globs where ``*`` matches anything and ``?`` one character."""
+    if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+        raise PlatecheckError(f"{ID}: allowed differences must be a list of glob strings")
+    if not patterns:
+        return None
+    parts = [re.escape(p).replace(r"\*", ".*").replace(r"\?", ".") for p in patterns]
+    return re.compile("|".join(f"(?:{part})" for part in parts))
+
+
+def _normalize(ref: str, words: Sequence[str], environment: str) -> str:
+    kind, _, name = ref.partition("/")
+    drop = {w.replace("{env}", environment).lower() for w in words}
+    tokens = re.split(r"([-.])", name)
+    kept: list[str] = []
+    for token in tokens[::2]:
+        if token.lower() not in drop:
+            kept.append(token)
+    return f"{kind}/{'-'.join(kept)}"
+
+
+def _chart(rendered: RenderedTarget) -> str | None:
+    chart = rendered.target.chart
+    return chart.rel if chart is not None else None
+
+
+def _production_flags(repo: RepoModel) -> dict[str, bool]:
+    flags = {env.name: env.production for env in repo.environments}
+    for target in repo.targets:
+        flags.setdefault(target.environment, target.production)
+    return flags
+
+
+def _pairs(option: Any, production: Mapping[str, bool]) -> list[tuple[str, str]]:
+    if not isinstance(option, list):
+        raise PlatecheckError(f"{ID}: option pairs must be a list of [environment, environment]")
+    if not option:
+        staging = [env for env, prod in production.items() if not prod]
+        live = [env for env, prod in production.items() if prod]
+        return [(s, p) for s in staging for p in live]
+    pairs = []
+    for pair in option:
+        if not (
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(e, str) for e in pair)
+        ):
+            raise PlatecheckError(f"{ID}: option pairs: {pair!r} is not [environment, environment]")
+        pairs.append((pair[0], pair[1]))
+    return pairs
+
+
+def _declarations(option: Any) -> dict[str, Mapping[str, Any]]:
+    if option is None:
+        return {}
+    if not isinstance(option, Mapping) or not all(
+        isinstance(v, Mapping | None) for v in option.values()
+    ):
+        raise PlatecheckError(
+            f"{ID}: option singleEnvironment must map app names to "
+            "{environments: [...], reason: ...}"
+        )
+    return {str(app): (value or {}) for app, value in option.items()}

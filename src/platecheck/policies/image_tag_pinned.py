@@ -1,0 +1,101 @@
+"""Production images name an exact version.
+
+What:
+    In production targets, every container, init container and ephemeral container of every
+    workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob and any kind
+    with a pod template) has an image with an explicit tag that is not floating, or a digest
+    (``@sha256:`` with 64 hex digits, or ``@sha512:`` with 128). Floating tags are ``latest``,
+    the empty or missing tag, the tags in ``floatingTags`` (case-insensitive) and tags matching
+    ``floatingTagPattern``.
+
+Why:
+    A floating tag deploys whatever the registry holds at pull time: two nodes can run two
+    different builds, a rollback brings back "the latest", and the Git history no longer says
+    what runs in production.
+
+Options:
+    productionOnly (bool, default true): check production targets only; false checks every
+        environment.
+    floatingTags (list of strings, default latest, stable, edge, nightly, main, master,
+        develop, dev, head, canary): tags treated as floating besides ``latest`` and the empty
+        tag.
+    floatingTagPattern (regex string, default ""): tags matching it (``re.search``) are
+        floating too, e.g. ``^v?[0-9]+(\\.[0-9]+)?$`` for major/minor-only tags.
+    requireDigest (bool, default false): a tag is not enough; every image needs a digest.
+
+Passes:
+    image: harbor.example.com/plate/web:1.4.2
+    image: nginx@sha256:<64 hex digits>
+    image: nginx:latest@sha256:<64 hex digits>   (the digest decides what is pulled)
+
+Fails:
+    image: nginx                (no tag: Kubernetes pulls latest)
+    image: nginx:latest
+    image: "nginx:"             (empty tag from an empty ``image.tag`` value)
+    image: nginx:stable         (in floatingTags)
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from platecheck.containers import container_findings, containers, image_origin
+from platecheck.imageref import (
+    FLOATING_TAGS,
+    ImageRefError,
+    floating_pattern,
+    is_floating,
+    parse_image,
+)
+from platecheck.model import Finding, RenderedTarget
+
+ID = "image-tag-pinned"
+SUMMARY = "production images have an explicit, non-floating tag or a digest"
+SCOPE = "target"
+DEFAULTS: dict[str, Any] = {
+    "productionOnly": True,
+    "floatingTags": list(FLOATING_TAGS),
+    "floatingTagPattern": "",
+    "requireDigest": False,
+}
+REMEDIATION = "set the image tag to an exact version (e.g. 1.4.2) or pin it with @sha256:<digest>"
+
+
+def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
+    if options["productionOnly"] and not target.target.production:
+        return
+    pattern = floating_pattern(options["floatingTagPattern"], ID)
+    floating = tuple(options["floatingTags"])
+    problems = []
+    for container in containers(target):
+        problem = image_problem(container.image, floating, pattern, options["requireDigest"])
+        if problem is not None:
+            problems.append((container, problem, image_origin(target, container)))
+    yield from container_findings(ID, target, problems)
+
+
+def image_problem(
+    image: Any, floating: tuple[str, ...], pattern: re.Pattern[str] | None, require_digest: bool
+) -> str | None:
+    """Why an image is not pinned, or None when it is."""
+    if not isinstance(image, str) or not image.strip():
+        return "has no image"
+    if image.endswith(":") and "@" not in image:
+        return f'uses an empty tag ("{image}")'
+    try:
+        ref = parse_image(image)
+    except ImageRefError:
+        return f'has image "{image}", which is not a valid image reference'
+    if ref.pinned_by_digest:
+        return None
+    if ref.digest is not None:
+        return f'has image "{image}" whose digest is not a sha256 or sha512 digest'
+    if require_digest:
+        return f'uses image "{image}" without a digest'
+    if ref.tag is None:
+        return f'uses image "{image}" without a tag (Kubernetes pulls "latest")'
+    if is_floating(ref.tag, floating, pattern):
+        return f'uses floating tag "{ref.tag}"'
+    return None

@@ -1,0 +1,167 @@
+"""Every Ingress serves TLS with a certificate cert-manager issues.
+
+What:
+    Every Ingress (``networking.k8s.io``, and the old ``extensions`` group) has ``tls``
+    entries whose ``hosts`` cover every rule host (``*.example.com`` covers exactly one label:
+    ``a.example.com``, not ``example.com`` nor ``b.a.example.com``; host names compare
+    case-insensitively); each tls entry names a ``secretName``; the Ingress carries a
+    cert-manager issuer annotation (``cert-manager.io/cluster-issuer`` or
+    ``cert-manager.io/issuer``) naming one of ``issuers``. In production the issuer must be one
+    of ``productionIssuers`` and no annotation in ``sslRedirectAnnotations`` may be
+    ``"false"``.
+
+Why:
+    A host missing from ``tls`` is served with the controller's default certificate, which
+    browsers reject; without a ``secretName`` cert-manager has nowhere to store the
+    certificate; a production Ingress on the staging issuer serves an untrusted certificate;
+    and turning off the redirect lets production traffic stay on plain HTTP.
+
+Options:
+    issuers (list of strings, default []): issuer names an Ingress may use; empty accepts any
+        issuer, but the annotation must still be there.
+    productionIssuers (list of strings, default []): issuer names production may use; empty
+        falls back to ``issuers``.
+    requireIssuer (bool, default true): a missing issuer annotation is a finding.
+    sslRedirectAnnotations (list of strings, default the ssl-redirect and force-ssl-redirect
+        annotations of ingress-nginx and of the older ``ingress.kubernetes.io`` prefix):
+        annotations that must not be "false" in production.
+
+Passes:
+    annotations: {cert-manager.io/cluster-issuer: letsencrypt-prod}
+    tls: [{hosts: [app.example.com], secretName: app-tls}]
+    rules: [{host: app.example.com, ...}]
+
+Fails:
+    rules: [{host: www.example.com}] with tls hosts [app.example.com]
+    tls: [{hosts: [app.example.com]}]                         (no secretName)
+    no cert-manager.io/cluster-issuer or cert-manager.io/issuer annotation
+    production: cert-manager.io/cluster-issuer: letsencrypt-staging
+    production: nginx.ingress.kubernetes.io/ssl-redirect: "false"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from platecheck.hosts import covered
+from platecheck.model import Finding, Origin, RenderedTarget, Resource
+from platecheck.provenance import at, locate
+
+ID = "ingress-tls"
+SUMMARY = "every Ingress has TLS for all its hosts, a secretName and a cert-manager issuer"
+SCOPE = "target"
+ISSUER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
+DEFAULTS: dict[str, Any] = {
+    "issuers": [],
+    "productionIssuers": [],
+    "requireIssuer": True,
+    "sslRedirectAnnotations": [
+        "nginx.ingress.kubernetes.io/ssl-redirect",
+        "nginx.ingress.kubernetes.io/force-ssl-redirect",
+        "ingress.kubernetes.io/ssl-redirect",
+        "ingress.kubernetes.io/force-ssl-redirect",
+    ],
+}
+REMEDIATION = (
+    "list every rule host under spec.tls[].hosts with a secretName, and annotate the Ingress "
+    "with cert-manager.io/cluster-issuer: <an allowed issuer>"
+)
+_GROUPS = ("networking.k8s.io/", "extensions/")
+
+
+def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
+    production = target.target.production
+    for resource in target.resources:
+        if resource.kind != "Ingress" or not resource.api_version.startswith(_GROUPS):
+            continue
+        for message, origin in _problems(target, resource, options, production):
+            yield Finding(
+                policy=ID,
+                message=f"{resource.ref} {message}",
+                resource=resource.ref,
+                environment=target.environment,
+                target=target.id,
+                **at(origin),
+            )
+
+
+def _problems(
+    target: RenderedTarget, ingress: Resource, options: Mapping[str, Any], production: bool
+) -> Iterator[tuple[str, Origin | None]]:
+    spec = _mapping(ingress.doc.get("spec"))
+    metadata = _mapping(ingress.doc.get("metadata"))
+    annotations = {str(k): v for k, v in _mapping(metadata.get("annotations")).items()}
+    tls = [_mapping(entry) for entry in _list(spec.get("tls"))]
+    rules = [_mapping(rule) for rule in _list(spec.get("rules"))]
+    tls_hosts = [str(host) for entry in tls for host in _list(entry.get("hosts"))]
+
+    def where(
+        values: tuple[object, ...],
+        keys: tuple[str, ...],
+        *fields: str,
+        parents: tuple[str, ...] = (),
+    ) -> Origin | None:
+        return locate(target, values, keys=keys, parents=parents, resource=ingress, fields=fields)
+
+    if not tls and not any(rule.get("host") for rule in rules):
+        yield "has no tls entries", where((), (), "spec", "kind")
+    for number, rule in enumerate(rules, 1):
+        host = rule.get("host")
+        if not host:
+            if tls and not any(not entry.get("hosts") for entry in tls):
+                yield (
+                    f"rule #{number} has no host, so no tls entry covers it",
+                    where((), (), "rules", "spec"),
+                )
+            continue
+        if not covered(str(host), tls_hosts):
+            yield (
+                f'host "{host}" is not covered by any tls entry',
+                where((host,), ("host", "hosts", "hostname", "domain"), "host", "rules"),
+            )
+    for number, entry in enumerate(tls, 1):
+        if not entry.get("secretName"):
+            hosts = [str(h) for h in _list(entry.get("hosts"))]
+            named = f" ({', '.join(hosts)})" if hosts else ""
+            yield (
+                f"tls entry #{number}{named} has no secretName",
+                where(tuple(hosts[:1]), ("hosts", "host"), "tls", "hosts", parents=("tls",)),
+            )
+
+    key, issuer = next(
+        ((k, annotations[k]) for k in ISSUER_ANNOTATIONS if k in annotations), (None, None)
+    )
+    allowed = list(options["issuers"])
+    if production and options["productionIssuers"]:
+        allowed = list(options["productionIssuers"])
+    if key is None:
+        if options["requireIssuer"]:
+            yield (
+                f"has no cert-manager issuer annotation ({' or '.join(ISSUER_ANNOTATIONS)})",
+                where((), (), "annotations", "metadata"),
+            )
+    elif allowed and str(issuer) not in allowed:
+        scope = "production" if production else "this environment"
+        choices = ", ".join(f'"{name}"' for name in allowed)
+        yield (
+            f'uses issuer "{issuer}" ({key}); {scope} allows {choices}',
+            where((issuer,), (key,), key, "annotations"),
+        )
+    if production:
+        for name in options["sslRedirectAnnotations"]:
+            value = annotations.get(name)
+            shown = "false" if value is False else str(value)
+            if value is not None and shown.strip().lower() == "false":
+                yield (
+                    f'disables the HTTPS redirect in production ({name}: "{shown}")',
+                    where((value,), (name,), name, "annotations"),
+                )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

@@ -1,0 +1,112 @@
+"""Every rendered resource is valid against the Kubernetes API schema of the configured version.
+
+What:
+    Validates each resource a target renders against the strict OpenAPI schemas of the
+    configured Kubernetes version (bundled with kubernetes-validate): unknown fields
+    (a misspelled ``imagePullPolicyy``), wrong types (``replicas: "2"``), missing required
+    fields and invalid enum values are findings. ``metadata.name`` must be set. Custom
+    resources are validated against the repository's JSON schemas
+    (``<kind>-<group>-<version>.json``, lowercase, e.g. ``application-argoproj.io-v1alpha1.json``
+    in ``policies/schemas/``), then against the schemas shipped with platecheck (Argo CD
+    Application, cert-manager Certificate/ClusterIssuer, MetalLB IPAddressPool/L2Advertisement).
+    A kind with no schema at all is the ``unknown-kind`` policy's finding, not a pass.
+
+Why:
+    The API server rejects an invalid manifest only when Argo CD syncs it, after merge; an
+    unknown field is worse: ``kubectl apply`` drops it silently, so the setting the author
+    meant (a pull policy, a probe) never takes effect.
+
+Options:
+    kubernetesVersion: the Kubernetes version to validate against, e.g. "1.31.0"; the same
+        minor release is used, else the newest bundled older one (an error when none is
+        bundled). Default: the target's kubeVersion (Application ``helm.kubeVersion`` or the
+        top-level ``kubernetesVersion``), else 1.31.0.
+    schemaDirs: directories of CRD JSON schemas, relative to the repository root
+        (default ["policies/schemas"]); searched in order before the bundled ones.
+    bundledSchemas: also use the CRD schemas shipped with platecheck (default true).
+
+Passes:
+    A Deployment whose fields all exist in apps/v1; ``targetPort: http`` and
+    ``targetPort: 8080`` alike (int-or-string); an Application matching its schema.
+
+Fails:
+    ``imagePullPolicyy: Always`` ->
+    ``Deployment/web: spec.template.spec.containers[0].imagePullPolicyy: unknown field``;
+    ``replicas: "2"`` -> ``spec.replicas: expected integer, got string "2"``; a resource
+    without ``metadata.name``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from platecheck import schemas
+from platecheck.manifest_lines import locate
+from platecheck.model import Finding, RenderedTarget, Resource
+
+ID = "k8s-schema"
+SUMMARY = "rendered resources are valid against the Kubernetes (or CRD) schema"
+SCOPE = "target"
+DEFAULTS: Mapping[str, Any] = dict(schemas.SCHEMA_DEFAULTS)
+REMEDIATION = ("Make the manifest match the API schema: fix the field's spelling, type or "
+               "value (kubectl explain <kind>.<field> shows the API).")
+
+
+def target_schemas(rendered: RenderedTarget, options: Mapping[str, Any]) -> schemas.SchemaSet:
+    """The schema set for a target (shared with the unknown-kind policy)."""
+    chart = rendered.target.chart
+    root = schemas.repo_root(chart.path, chart.rel) if chart is not None else None
+    return schemas.schema_set(options, rendered.target.kube_version, root)
+
+
+def resource_label(resource: Resource) -> str:
+    return f"{resource.kind or '<no kind>'}/{resource.name or '<unnamed>'}"
+
+
+def check(rendered: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
+    schema_set = target_schemas(rendered, options)
+    for resource in rendered.resources:
+        yield from _check_resource(rendered, resource, schema_set)
+
+
+def _finding(rendered: RenderedTarget, resource: Resource, path: tuple[str | int, ...],
+             message: str, remediation: str = REMEDIATION) -> Finding:
+    where = locate(rendered, resource, path)
+    return Finding(policy=ID, message=f"{resource_label(resource)}: {message}", file=where.file,
+                   line=where.line, environment=rendered.environment, target=rendered.id,
+                   resource=resource_label(resource), remediation=remediation)
+
+
+def _check_resource(rendered: RenderedTarget, resource: Resource,
+                    schema_set: schemas.SchemaSet) -> Iterator[Finding]:
+    doc = resource.doc
+    if not resource.kind or not resource.api_version:
+        missing = "kind" if not resource.kind else "apiVersion"
+        yield _finding(rendered, resource, (), f"{missing} is missing",
+                       f"Set {missing} on every rendered document.")
+        return
+    metadata = doc.get("metadata")
+    named = isinstance(metadata, Mapping) and (metadata.get("name") or metadata.get(
+        "generateName"))
+    if not named:
+        yield _finding(rendered, resource, ("metadata",), "metadata.name is missing",
+                       "Give the resource a metadata.name (usually from the chart's "
+                       "fullname helper).")
+    validator = schema_set.validator(resource.api_version, resource.kind)
+    if validator is None:
+        return  # reported by unknown-kind
+    found = []
+    for problem in schemas.problems(validator, doc):
+        remediation = REMEDIATION
+        if problem.message == "unknown field":
+            parent = schemas.format_path(problem.path[:-1]) or "<top level>"
+            remediation = (f"Remove the field or fix its spelling; the fields {parent} accepts "
+                           f"are listed by: kubectl explain "
+                           f"{_explain_path(resource.kind, problem.path[:-1])}")
+        found.append(_finding(rendered, resource, problem.path, problem.text, remediation))
+    yield from sorted(found, key=lambda f: (f.file or "", f.line or 0, f.message))
+
+
+def _explain_path(kind: str, path: tuple[str | int, ...]) -> str:
+    return ".".join([kind.lower(), *(part for part in path if isinstance(part, str))])

@@ -1,0 +1,186 @@
+"""Containers request and limit CPU and memory, within the configured ranges.
+
+What:
+    Every container and init container of every workload sets ``resources.requests`` and
+    ``resources.limits`` for cpu and memory. Each request and limit that is present (for any
+    resource) is a valid Kubernetes quantity (``250m``, ``0.5``, ``512Mi``, ``1e3``; not
+    ``2GB``); a request is not above its limit; and each cpu/memory value lies inside the
+    bounds configured for the environment. A value that is not a quantity is reported once
+    and takes no part in the ordering and range checks.
+
+Why:
+    Without requests the scheduler packs pods blindly; without limits one container can starve
+    a node. A typo such as ``2GB`` is rejected by the API server only when Argo CD syncs,
+    and a limit below its request is rejected as well. The bounds keep each environment's
+    sizing inside what its nodes hold.
+
+Options:
+    cpu (mapping, default all null): ``requestMin``, ``requestMax``, ``limitMin``,
+        ``limitMax`` as quantity strings; null (or absent) means no bound. Per-environment
+        options replace the whole mapping.
+    memory (mapping, default all null): the same for memory.
+    requireRequests (bool, default true): a missing cpu or memory request is a finding.
+    requireLimits (bool, default true): a missing cpu or memory limit is a finding.
+    initContainers (bool, default true): check init containers as well as containers
+        (ephemeral containers cannot have resources).
+
+Passes:
+    resources: {requests: {cpu: 250m, memory: 256Mi}, limits: {cpu: "1", memory: 512Mi}}
+
+Fails:
+    resources: {}                                   (nothing set)
+    limits: {memory: 2GB}                           (not a quantity: 2G or 2Gi)
+    requests: {cpu: 500m}, limits: {cpu: 250m}      (limit below request)
+    memory.limitMax: 4Gi with limits: {memory: 8Gi} (above the maximum)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from fractions import Fraction
+from typing import Any
+
+from platecheck.containers import Container, container_findings, containers
+from platecheck.errors import PlatecheckError
+from platecheck.model import Finding, RenderedTarget
+from platecheck.provenance import locate
+from platecheck.quantity import QuantityError, parse_quantity
+
+ID = "resource-ranges"
+SUMMARY = "containers set cpu/memory requests and limits, valid, ordered and within ranges"
+SCOPE = "target"
+_BOUNDS = ("requestMin", "requestMax", "limitMin", "limitMax")
+DEFAULTS: dict[str, Any] = {
+    "cpu": dict.fromkeys(_BOUNDS),
+    "memory": dict.fromkeys(_BOUNDS),
+    "requireRequests": True,
+    "requireLimits": True,
+    "initContainers": True,
+}
+REMEDIATION = (
+    "set resources.requests and resources.limits for cpu and memory with valid quantities "
+    "(e.g. cpu: 250m, memory: 512Mi), requests <= limits, inside this environment's range"
+)
+_RESOURCES = ("cpu", "memory")
+Bound = tuple[Fraction, str]  # exact value, as written in the option
+_KINDS = {"requests": "request", "limits": "limit"}
+
+
+def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
+    bounds = {name: parse_bounds(name, options[name]) for name in _RESOURCES}
+    sections = ("containers", "initContainers") if options["initContainers"] else ("containers",)
+    required = [
+        k
+        for k, on in (
+            ("requests", options["requireRequests"]),
+            ("limits", options["requireLimits"]),
+        )
+        if on
+    ]
+    problems = [
+        (
+            container,
+            message,
+            locate(target, resource=container.resource, anchor=container.name, **where),
+        )
+        for container in containers(target, sections)
+        for message, where in _problems(container, bounds, required)
+    ]
+    yield from container_findings(ID, target, problems, separator=": ")
+
+
+def _problems(
+    container: Container,
+    bounds: Mapping[str, Mapping[str, Bound | None]],
+    required: list[str],
+) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(message, locate() keyword arguments) for each problem of one container."""
+    resources = container.spec.get("resources")
+    resources = resources if isinstance(resources, Mapping) else {}
+    given = {
+        kind: dict(section) if isinstance(section := resources.get(kind), Mapping) else {}
+        for kind in _KINDS
+    }
+    missing = [
+        f"{name} {_KINDS[kind]}"
+        for name in _RESOURCES
+        for kind in required
+        if given[kind].get(name) is None
+    ]
+    if missing:
+        yield f"sets no {_join(missing)}", {"fields": ("resources", "image")}
+
+    parsed: dict[tuple[str, str], Fraction] = {}
+    for kind, values in given.items():
+        for name, raw in values.items():
+            if raw is None:
+                continue
+            try:
+                parsed[kind, name] = parse_quantity(raw)
+            except QuantityError:
+                yield (
+                    f'{name} {_KINDS[kind]} "{raw}" is not a Kubernetes quantity',
+                    _at_value(container, kind, name, raw),
+                )
+
+    for (kind, name), value in parsed.items():
+        raw = given[kind][name]
+        if kind == "limits" and ("requests", name) in parsed:
+            request = parsed["requests", name]
+            if value < request:
+                yield (
+                    f'{name} limit "{raw}" is below its request "{given["requests"][name]}"',
+                    _at_value(container, kind, name, raw),
+                )
+                continue
+        limits = bounds.get(name)
+        if limits is None:
+            continue
+        low, high = limits[f"{_KINDS[kind]}Min"], limits[f"{_KINDS[kind]}Max"]
+        if low is not None and value < low[0]:
+            yield (
+                f'{name} {_KINDS[kind]} "{raw}" is below the minimum "{low[1]}"',
+                _at_value(container, kind, name, raw),
+            )
+        elif high is not None and value > high[0]:
+            yield (
+                f'{name} {_KINDS[kind]} "{raw}" is above the maximum "{high[1]}"',
+                _at_value(container, kind, name, raw),
+            )
+
+
+def _at_value(container: Container, kind: str, name: str, raw: Any) -> dict[str, Any]:
+    return {
+        "values": (raw,),
+        "keys": (name,),
+        "parents": (kind,),
+        "context": (container.name,),
+        "fields": (name, kind, "resources"),
+    }
+
+
+def parse_bounds(name: str, option: Any) -> dict[str, Bound | None]:
+    """The ``cpu``/``memory`` option as exact bounds; a bad option stops the check."""
+    if option is None:
+        option = {}
+    if not isinstance(option, Mapping):
+        raise PlatecheckError(f"{ID}: option {name} must be a mapping of {', '.join(_BOUNDS)}")
+    unknown = sorted(set(option) - set(_BOUNDS))
+    if unknown:
+        raise PlatecheckError(
+            f"{ID}: option {name} has unknown key {unknown[0]!r} (known: {', '.join(_BOUNDS)})"
+        )
+    bounds: dict[str, Bound | None] = {}
+    for key in _BOUNDS:
+        value = option.get(key)
+        try:
+            bounds[key] = None if value is None else (parse_quantity(value), str(value))
+        except QuantityError:
+            raise PlatecheckError(
+                f"{ID}: option {name}.{key} {value!r} is not a Kubernetes quantity"
+            ) from None
+    return bounds
+
+
+def _join(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]

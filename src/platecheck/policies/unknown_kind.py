@@ -1,0 +1,70 @@
+"""Every rendered kind has a schema to validate against: an unknown kind is not a pass.
+
+What:
+    Reports each rendered resource whose kind has no schema: neither a Kubernetes kind of the
+    configured version (bundled with kubernetes-validate) nor a custom resource with a JSON
+    schema in ``schemaDirs`` (default ``policies/schemas/``, file
+    ``<kind>-<group>-<version>.json`` lowercase) or shipped with platecheck. Such a resource
+    is never validated by ``k8s-schema``.
+
+Why:
+    Schema validators that skip unknown kinds pass a misspelled CRD field, a wrong apiVersion
+    (``cert-manager.io/v1alpha2`` long after it was removed) or a typo in the kind itself.
+    Kept apart from ``k8s-schema`` so its level can differ per environment, e.g. error in
+    production and warning elsewhere.
+
+Options:
+    kubernetesVersion, schemaDirs, bundledSchemas: as for ``k8s-schema`` (set both alike).
+    allowKinds: globs on ``<apiVersion>/<kind>`` that need no schema,
+        e.g. ["monitoring.coreos.com/*/ServiceMonitor"] (default none).
+
+Passes:
+    A Deployment (apps/v1); an IPAddressPool (metallb.io/v1beta1) with the shipped schema;
+    a custom kind whose schema is in ``policies/schemas/``.
+
+Fails:
+    ``kind: Widget`` with ``apiVersion: example.com/v1`` and no
+    ``widget-example.com-v1.json`` ->
+    ``Widget/w: kind Widget (example.com/v1) is not schema-validated``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from fnmatch import fnmatchcase
+from typing import Any
+
+from platecheck import schemas
+from platecheck.manifest_lines import locate
+from platecheck.model import Finding, RenderedTarget
+from platecheck.policies.k8s_schema import resource_label, target_schemas
+
+ID = "unknown-kind"
+SUMMARY = "every rendered kind has a Kubernetes or repository-supplied schema"
+SCOPE = "target"
+DEFAULTS: Mapping[str, Any] = {**schemas.SCHEMA_DEFAULTS, "allowKinds": []}
+REMEDIATION = ("Add the kind's JSON schema to policies/schemas/ as "
+               "<kind>-<group>-<version>.json (e.g. the CRD's openAPIV3Schema), or fix the "
+               "apiVersion/kind.")
+
+
+def check(rendered: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
+    schema_set = target_schemas(rendered, options)
+    allowed = [str(glob) for glob in options.get("allowKinds") or []]
+    for resource in rendered.resources:
+        if not resource.kind or not resource.api_version:
+            continue  # k8s-schema reports it
+        gvk = f"{resource.api_version}/{resource.kind}"
+        if any(fnmatchcase(gvk, glob) for glob in allowed):
+            continue
+        if schema_set.validator(resource.api_version, resource.kind) is not None:
+            continue
+        where = locate(rendered, resource, ())
+        expected = schemas.schema_file_name(resource.kind, resource.api_version)
+        yield Finding(
+            policy=ID,
+            message=(f"{resource_label(resource)}: kind {resource.kind} "
+                     f"({resource.api_version}) is not schema-validated: no Kubernetes "
+                     f"{schema_set.kubernetes_version} schema and no {expected}"),
+            file=where.file, line=where.line, environment=rendered.environment,
+            target=rendered.id, resource=resource_label(resource), remediation=REMEDIATION)

@@ -1,0 +1,45 @@
+"""A waiver that matches no finding is stale.
+
+What:
+    Each unexpired entry of ``policies/waivers.yaml`` that matched no finding in the run is a
+    finding at the entry's line. When a run checks only some targets (``--env``,
+    ``--changed-since``), a waiver whose ``target`` selects none of them is not reported.
+
+Why:
+    A waiver left behind after the fix silently covers the next regression of the same kind;
+    a waiver with a typo in its selector never covered anything.
+
+Options:
+    None. Applied by the engine with the waivers, after every other policy.
+
+Passes:
+    A waiver whose policy and selectors match at least one finding.
+
+Fails:
+    A waiver for ``pull-policy`` on ``prod/plate-web`` when that target has no pull-policy
+    finding -> ``waiver for pull-policy (target=prod/plate-web) matched no finding``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
+
+from platecheck.model import Finding, Level
+
+if TYPE_CHECKING:
+    from platecheck.waivers import Waiver
+
+ID = "waiver-stale"
+SUMMARY = "waivers that match no finding"
+SCOPE = "waivers"
+DEFAULTS: Mapping[str, Any] = {}
+REMEDIATION = "Delete the waiver, or correct its policy and selectors."
+
+
+def check(unused: Iterable[Waiver]) -> Iterator[Finding]:
+    """``unused``: the unexpired waivers that matched nothing in this run."""
+    for waiver in unused:
+        yield Finding(policy=ID, level=Level.WARNING, file=waiver.file, line=waiver.line,
+                      message=f"waiver for {waiver.describe} matched no finding",
+                      remediation=REMEDIATION)

@@ -1,0 +1,195 @@
+"""Values files, Applications and Chart.yaml mean the same to Helm as to the people who read them.
+
+What:
+    Looks at the raw bytes of every YAML file platecheck reads (values files, Argo CD
+    Applications, Chart.yaml, policy files) for:
+
+    - duplicate keys in one mapping (the finding is at the second key, the message names the
+      line of the first);
+    - plain (unquoted) scalars that YAML 1.1 and YAML 1.2 readers disagree on: the words
+      ``y``/``n``/``yes``/``no``/``on``/``off`` (booleans to Helm), base-60 numbers like
+      ``22:22``, leading-zero octals like ``0755``, and dates like ``2024-01-01``;
+    - tabs in indentation, a byte order mark, bytes that are not UTF-8;
+    - a file that does not parse at all (at the parser's line).
+
+Why:
+    Helm reads values with a YAML 1.1 parser and keeps the last of two duplicate keys without a
+    word: ``country: no`` becomes ``false``, ``mode: 0755`` becomes 493, and a second
+    ``image:`` block silently replaces the first. Editors, reviewers and YAML 1.2 tools see
+    something else, so the diff that was reviewed is not what gets deployed.
+
+Options:
+    ignoreFiles: globs of repository-relative files not to check (default none).
+
+Passes:
+    ``enabled: true``, ``country: "no"``, ``mode: "0755"``, ``schedule: "22:22"``,
+    ``date: "2024-01-01"``; each key once per mapping; space indentation; UTF-8 without BOM.
+
+Fails:
+    ``enabled: yes`` -> ``unquoted "yes" is the boolean true to Helm (YAML 1.1) but the
+    string "yes" to YAML 1.2 readers``; a second ``image:`` key -> ``duplicate key "image"
+    (first at line 2): Helm keeps only the last value``; a tab before a key; a BOM.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from fnmatch import fnmatchcase
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from platecheck.model import Finding, RepoModel
+from platecheck.policies import PolicyOptions
+
+ID = "yaml-hygiene"
+SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
+SCOPE = "repo"
+DEFAULTS: Mapping[str, Any] = {"ignoreFiles": []}
+REMEDIATION = "Quote the value, remove the duplicate, or re-save the file as UTF-8 with spaces."
+
+try:
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+_BOOLEANS = {word: True for word in ("y", "Y", "yes", "Yes", "YES", "on", "On", "ON")}
+_BOOLEANS.update({word: False for word in ("n", "N", "no", "No", "NO", "off", "Off", "OFF")})
+_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
+_LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
+                   r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
+                   r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?")
+_MERGE_KEY = "<<"
+
+
+def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
+    ignored = [str(glob) for glob in options.default.get("ignoreFiles") or []]
+    seen: set[str] = set()
+    for yaml_file in repo.yaml_files:
+        if yaml_file.rel in seen or any(fnmatchcase(yaml_file.rel, g) for g in ignored):
+            continue
+        seen.add(yaml_file.rel)
+        # platecheck reads its own policy files and means their dates (a waiver's expiry).
+        found = check_bytes(yaml_file.rel, yaml_file.raw, dates=yaml_file.role != "policy")
+        yield from sorted(found, key=lambda f: (f.line or 0, f.message))
+
+
+def _finding(rel: str, line: int | None, message: str, remediation: str) -> Finding:
+    return Finding(policy=ID, message=message, file=rel, line=line, remediation=remediation)
+
+
+def check_bytes(rel: str, raw: bytes, *, dates: bool = True) -> Iterator[Finding]:
+    """Every hygiene finding of one file's bytes, in line order per kind of problem."""
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        yield _finding(rel, 1, "file is UTF-16 encoded (byte order mark); Helm reads UTF-8 only",
+                       "Re-save the file as UTF-8 without a byte order mark.")
+        return
+    if raw.startswith(b"\xef\xbb\xbf"):
+        yield _finding(rel, 1, "file starts with a UTF-8 byte order mark",
+                       "Re-save the file as UTF-8 without a byte order mark.")
+        raw = raw[3:]
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        yield _finding(rel, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                       "Re-save the file as UTF-8.")
+        text = raw.decode("utf-8", errors="replace")
+    yield from _tabs(rel, text)
+    try:
+        roots = list(yaml.compose_all(text, Loader=_Loader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "malformed YAML"
+        yield _finding(rel, mark.line + 1 if mark else None, f"does not parse: {problem}",
+                       "Fix the YAML syntax at this line.")
+        return
+    except yaml.YAMLError as exc:
+        yield _finding(rel, None, f"does not parse: {exc}", "Fix the YAML syntax.")
+        return
+    for root in roots:
+        if root is not None:
+            yield from _walk(rel, root, dates)
+
+
+def _tabs(rel: str, text: str) -> Iterator[Finding]:
+    in_indent = re.compile(r"^[ ]*\t")
+    for number, line in enumerate(text.splitlines(), start=1):
+        if in_indent.match(line):
+            yield _finding(rel, number, "tab character in indentation",
+                           "Indent with spaces; YAML does not allow tabs in indentation.")
+
+
+def _walk(rel: str, root: Node, dates: bool) -> Iterator[Finding]:
+    # Iterative, so a deeply nested file cannot exhaust the interpreter's stack; an alias
+    # points at a node already visited and is checked once.
+    visited: set[int] = set()
+    stack: list[Node] = [root]
+    while stack:
+        node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
+        if isinstance(node, MappingNode):
+            yield from _duplicates(rel, node)
+            for key, value in reversed(node.value):
+                stack.extend((value, key))
+        elif isinstance(node, SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, ScalarNode) and not node.style:  # plain (C loader: "")
+            surprise = yaml11_surprise(node.value)
+            if surprise is not None and (dates or not _DATE.fullmatch(node.value)):
+                advice = ("; write true or false if it is a boolean."
+                          if node.value in _BOOLEANS else ".")
+                yield _finding(rel, node.start_mark.line + 1, surprise,
+                               f'Quote it ("{node.value}") if it is text{advice}')
+
+
+def _duplicates(rel: str, node: MappingNode) -> Iterator[Finding]:
+    first: dict[str, int] = {}
+    for key, _ in node.value:
+        if not isinstance(key, ScalarNode) or key.value == _MERGE_KEY:
+            continue
+        line = key.start_mark.line + 1
+        if key.value not in first:
+            first[key.value] = line
+            continue
+        yield _finding(rel, line,
+                       f'duplicate key "{key.value}" (first at line {first[key.value]}): '
+                       "Helm keeps only the last value",
+                       "Remove one of the two keys, or merge their contents.")
+
+
+def yaml11_surprise(value: str) -> str | None:
+    """Why a plain scalar reads differently in YAML 1.1 (Helm) and YAML 1.2, or None."""
+    shown = f'"{value}"'
+    if value in _BOOLEANS:
+        meaning = "true" if _BOOLEANS[value] else "false"
+        return (f"unquoted {shown} is the boolean {meaning} to Helm (YAML 1.1) but the string "
+                f"{shown} to YAML 1.2 readers")
+    if _SEXAGESIMAL.fullmatch(value):
+        return (f"unquoted {shown} is the base-60 number {_base60(value)} to YAML 1.1 readers "
+                "but a string to Helm and YAML 1.2 readers")
+    if _LEADING_ZERO.fullmatch(value):
+        sign = -1 if value.startswith("-") else 1
+        digits = value.lstrip("+-").replace("_", "")
+        if re.fullmatch(r"0[0-7]+", digits):
+            return (f"unquoted {shown} is the octal number {sign * int(digits, 8)} to Helm "
+                    f"(YAML 1.1) but {sign * int(digits, 10)} to YAML 1.2 readers")
+        return f"unquoted {shown} has a leading zero: YAML readers disagree on its type"
+    if _DATE.fullmatch(value):
+        return (f"unquoted {shown} is a timestamp to YAML 1.1 readers but a string to Helm "
+                "and YAML 1.2 readers")
+    return None
+
+
+def _base60(value: str) -> int | float:
+    sign = -1 if value.startswith("-") else 1
+    result: float = 0
+    for part in value.lstrip("+-").replace("_", "").split(":"):
+        result = result * 60 + float(part)
+    number = sign * result
+    return int(number) if number == int(number) and "." not in value else number

@@ -1,0 +1,347 @@
+"""JSON schemas for rendered resources: Kubernetes' own kinds and repository-supplied CRDs.
+
+Kubernetes kinds use the OpenAPI-derived schemas bundled with ``kubernetes-validate`` (the
+``-strict`` variants, which reject unknown fields). ``kubernetes_validate.validate`` re-reads
+and re-resolves the 1.3 MB definitions file on every call; here the definitions are loaded once
+per Kubernetes version and one validator is built per (version, apiVersion, kind), then reused.
+
+Custom resources use JSON schema files named ``<kind>-<group>-<version>.json`` (lowercase),
+e.g. ``application-argoproj.io-v1alpha1.json``, looked up in the configured directories and
+then in the schemas shipped with platecheck.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+import referencing
+import referencing.jsonschema
+from packaging.version import InvalidVersion, Version
+
+from platecheck.errors import PlatecheckError
+
+_K8S_SCHEMA_ROOT = "kubernetes-json-schema"
+_DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
+_INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
+_QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+
+Validator = Any  # a jsonschema validator instance (the protocol is not exported as a type)
+
+
+def split_api_version(api_version: str) -> tuple[str, str]:
+    """``"networking.k8s.io/v1"`` -> ``("networking.k8s.io", "v1")``; ``"v1"`` -> ``("", "v1")``."""
+    group, _, version = api_version.rpartition("/")
+    return group, version
+
+
+def schema_file_name(kind: str, api_version: str) -> str:
+    """The file name a repository uses for a custom resource schema."""
+    group, version = split_api_version(api_version)
+    parts = [kind, group, version] if group else [kind, version]
+    return ("-".join(parts) + ".json").lower()
+
+
+# --- Kubernetes versions -----------------------------------------------------------------------
+
+
+def _k8s_dir() -> Path:
+    import kubernetes_validate  # type: ignore[import-untyped]
+
+    return Path(kubernetes_validate.__file__).parent / _K8S_SCHEMA_ROOT
+
+
+@functools.cache
+def bundled_versions() -> tuple[Version, ...]:
+    """Kubernetes versions with bundled strict schemas, oldest first."""
+    found = []
+    for entry in _k8s_dir().iterdir():
+        match = re.fullmatch(r"v(\d+\.\d+\.\d+)-local-strict", entry.name)
+        if match:
+            found.append(Version(match.group(1)))
+    return tuple(sorted(found))
+
+
+@functools.cache
+def resolve_version(requested: str) -> str:
+    """The bundled schema version for a configured Kubernetes version: the same minor release
+    (the schemas of one minor release do not change between patches), else the newest older
+    minor. A version outside the bundled range is an error, not a silent approximation."""
+    text = str(requested).strip().removeprefix("v")
+    try:
+        wanted = Version(text)
+    except InvalidVersion:
+        raise PlatecheckError(
+            f"kubernetesVersion {requested!r} is not a version like 1.31.0") from None
+    available = bundled_versions()
+    shown = ", ".join(f"{v.major}.{v.minor}" for v in available)
+    if not available:
+        raise PlatecheckError("kubernetes-validate ships no schemas")
+    candidates = [v for v in available if (v.major, v.minor) <= (wanted.major, wanted.minor)]
+    newest = available[-1]
+    if not candidates or (wanted.major, wanted.minor) > (newest.major, newest.minor):
+        raise PlatecheckError(
+            f"kubernetesVersion {text} has no bundled Kubernetes schemas (available: {shown}); "
+            "set kubernetesVersion to one of them or upgrade kubernetes-validate")
+    return str(candidates[-1])
+
+
+@functools.cache
+def _k8s_registry(version: str) -> referencing.Registry[Any]:
+    path = _k8s_dir() / f"v{version}-local-strict" / "_definitions.json"
+    definitions = json.loads(path.read_text(encoding="utf-8"))
+    defs = definitions["$defs"]
+    # The bundled IntOrString/Quantity use oneOf over types that both admit null, so an explicit
+    # null fails; Kubernetes treats null as "not set". A type union says the same without that.
+    defs[_INT_OR_STRING] = {"type": ["string", "integer", "null"]}
+    defs[_QUANTITY] = {"type": ["string", "number", "null"]}
+    resource = referencing.jsonschema.DRAFT202012.create_resource(definitions)
+    registry: referencing.Registry[Any] = referencing.Registry().with_resource(
+        _DEFINITIONS_ID, resource)
+    return registry
+
+
+@functools.cache
+def kubernetes_validator(version: str, api_version: str, kind: str) -> Validator | None:
+    """A cached validator for a Kubernetes kind, or None when the version has no schema for it.
+
+    ``version`` is a bundled version from :func:`resolve_version`. A custom resource whose kind
+    and group merely look like a built-in one (``Ingress`` in ``networking.example.com``) is not
+    matched: the schema's own group/version/kind must equal the resource's.
+    """
+    group, gv_version = split_api_version(api_version)
+    short_group = group.split(".", 1)[0]
+    name = f"{kind}-{short_group}-{gv_version}" if group else f"{kind}-{gv_version}"
+    path = _k8s_dir() / f"v{version}-local-strict" / f"{name.lower()}.json"
+    if not path.is_file():
+        return None
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    gvks = schema.get("x-kubernetes-group-version-kind") or []
+    if not any(g.get("group", "") == group and g.get("version") == gv_version
+               and g.get("kind") == kind for g in gvks):
+        return None
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    return cls(schema, registry=_k8s_registry(version))
+
+
+# --- repository-supplied schemas ---------------------------------------------------------------
+
+
+def packaged_schema_dir() -> Path:
+    """CRD schemas shipped with platecheck (used after the repository's own)."""
+    return Path(str(resources.files("platecheck") / "data" / "schemas"))
+
+
+@dataclass(frozen=True)
+class CustomSchema:
+    """A CRD schema file and its validator."""
+
+    path: Path
+    validator: Validator
+
+
+@functools.cache
+def _schema_index(directory: Path) -> Mapping[str, Path]:
+    if not directory.is_dir():
+        return {}
+    return {p.name.lower(): p for p in sorted(directory.iterdir())
+            if p.is_file() and p.suffix.lower() == ".json"}
+
+
+@functools.cache
+def _load_custom(path: Path) -> CustomSchema:
+    try:
+        schema = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise PlatecheckError(f"cannot read JSON schema: {exc}", str(path)) from None
+    if not isinstance(schema, dict):
+        raise PlatecheckError("a JSON schema must be an object", str(path))
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    try:
+        cls.check_schema(schema)
+    except jsonschema.SchemaError as exc:
+        where = ".".join(str(p) for p in exc.path) or "<root>"
+        raise PlatecheckError(f"invalid JSON schema at {where}: {exc.message}",
+                              str(path)) from None
+    return CustomSchema(path, cls(copy.deepcopy(schema)))
+
+
+def find_custom_schema(kind: str, api_version: str,
+                       directories: Sequence[Path]) -> CustomSchema | None:
+    """The first ``<kind>-<group>-<version>.json`` in ``directories`` (in order), loaded."""
+    name = schema_file_name(kind, api_version)
+    for directory in directories:
+        path = _schema_index(directory.resolve()).get(name)
+        if path is not None:
+            return _load_custom(path)
+    return None
+
+
+def schema_directories(root: Path, configured: Iterable[str], bundled: bool) -> tuple[Path, ...]:
+    """Configured directories (relative to the repository root unless absolute), then the
+    packaged ones when ``bundled``."""
+    dirs = [Path(d) if Path(d).is_absolute() else root / d for d in configured]
+    if bundled:
+        dirs.append(packaged_schema_dir())
+    return tuple(dirs)
+
+
+# --- errors as "path: problem" -----------------------------------------------------------------
+
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def format_path(path: Iterable[str | int]) -> str:
+    """``("spec", "containers", 0, "image")`` -> ``spec.containers[0].image``."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif _PLAIN_KEY.fullmatch(part):
+            out += f".{part}" if out else part
+        else:
+            out += f"[{json.dumps(part)}]"
+    return out
+
+
+@dataclass(frozen=True)
+class SchemaProblem:
+    """One schema violation: where (as a path into the document) and what."""
+
+    path: tuple[str | int, ...]
+    message: str
+
+    @property
+    def text(self) -> str:
+        where = format_path(self.path)
+        return f"{where}: {self.message}" if where else self.message
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer",
+               float: "number", type(None): "null"}
+
+
+def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
+    path = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = set(schema.get("properties", {}))
+        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
+        for key in sorted(error.instance):
+            if key not in known and not any(p.search(key) for p in patterns):
+                yield SchemaProblem((*path, key), "unknown field")
+        return
+    if error.validator == "required":
+        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
+        yield SchemaProblem(path, f"required field {missing!r} is missing")
+        return
+    if error.validator == "type":
+        wanted = error.validator_value
+        wanted_text = " or ".join(t for t in ([wanted] if isinstance(wanted, str) else wanted)
+                                  if t != "null")
+        got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
+        yield SchemaProblem(path, f"expected {wanted_text}, got {got} {_short(error.instance)}")
+        return
+    if error.validator == "enum":
+        allowed = ", ".join(_short(v) for v in error.validator_value if v is not None)
+        yield SchemaProblem(path, f"{_short(error.instance)} is not one of {allowed}")
+        return
+    if error.validator in ("oneOf", "anyOf") and error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        if best is not None:
+            yield from _describe(best)
+            return
+    yield SchemaProblem(path, str(error.message))
+
+
+def as_json(value: Any) -> Any:
+    """A parsed YAML value as the JSON kubectl and Argo CD send: mapping keys are strings and
+    timestamps stay the text they were (Go's YAML reader keeps them as strings)."""
+    if isinstance(value, Mapping):
+        return {_json_key(k): as_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [as_json(v) for v in value]
+    if isinstance(value, (datetime.date, datetime.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _json_key(key: Any) -> str:
+    if isinstance(key, bool):
+        return "true" if key else "false"
+    return "null" if key is None else str(key)
+
+
+def _sort_key(problem: SchemaProblem) -> tuple[Any, ...]:
+    return (tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in problem.path),
+            problem.message)
+
+
+def problems(validator: Validator, document: Mapping[str, Any]) -> list[SchemaProblem]:
+    """Every schema violation in ``document``, sorted by path then message."""
+    found = [p for error in validator.iter_errors(as_json(document)) for p in _describe(error)]
+    unique = {(p.path, p.message): p for p in found}
+    return sorted(unique.values(), key=_sort_key)
+
+
+# --- the schema set of one target ---------------------------------------------------------------
+
+# Options shared by k8s-schema and unknown-kind (both must agree on where schemas come from).
+SCHEMA_DEFAULTS: Mapping[str, Any] = {
+    "kubernetesVersion": None,  # None: the target's kubeVersion, else DEFAULT_KUBERNETES_VERSION
+    "schemaDirs": ["policies/schemas"],
+    "bundledSchemas": True,
+}
+DEFAULT_KUBERNETES_VERSION = "1.31.0"
+
+
+@dataclass(frozen=True)
+class SchemaSet:
+    """Where the schemas of one target's resources come from."""
+
+    kubernetes_version: str  # the bundled version used
+    directories: tuple[Path, ...]
+
+    def validator(self, api_version: str, kind: str) -> Validator | None:
+        found = kubernetes_validator(self.kubernetes_version, api_version, kind)
+        if found is not None:
+            return found
+        custom = find_custom_schema(kind, api_version, self.directories)
+        return custom.validator if custom is not None else None
+
+
+def repo_root(chart_path: Path, chart_rel: str) -> Path:
+    """The repository root, from a chart's absolute path and its repository-relative path."""
+    root = chart_path
+    for _ in PurePosixPath(chart_rel).parts:
+        root = root.parent
+    return root
+
+
+def schema_set(options: Mapping[str, Any], kube_version: str | None,
+               root: Path | None) -> SchemaSet:
+    requested = options.get("kubernetesVersion") or kube_version or DEFAULT_KUBERNETES_VERSION
+    if not isinstance(requested, str):
+        raise PlatecheckError(f"kubernetesVersion must be a string like \"1.31.0\" (quote it), "
+                              f"found {requested!r}")
+    dirs = options.get("schemaDirs") or []
+    if isinstance(dirs, str):
+        dirs = [dirs]
+    configured = [d for d in dirs if root is not None or Path(d).is_absolute()]
+    return SchemaSet(resolve_version(requested),
+                     schema_directories(root or Path("/"), configured,
+                                        bool(options.get("bundledSchemas", True))))

@@ -1,0 +1,206 @@
+"""Waivers: accepted findings, each with a reason and an expiry date.
+
+``policies/waivers.yaml``::
+
+    waivers:
+      - policy: image-tag-pinned          # required: a known policy id
+        target: stg/plate-llm             # optional globs narrowing what is waived:
+        resource: Deployment/plate-llm    #   target id, Kind/name, container name,
+        container: model-server           #   repository-relative file
+        file: helm/applications/plate-llm/values-stg.yaml
+        reason: model image is rebuilt nightly until the registry supports digests
+        expires: 2025-09-30               # required: YYYY-MM-DD, the last day it applies
+
+Every entry is validated when the file is loaded: a missing or unknown key, an unknown policy,
+an empty reason or a malformed date fails with the file and line. When findings are waived, a
+matching unexpired waiver marks the finding ``waived`` (it stays in the report); an expired
+waiver waives nothing and is itself a ``waiver-expired`` finding; a waiver that matched no
+finding is a ``waiver-stale`` finding, so waivers do not outlive their cause.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from platecheck.errors import PlatecheckError
+from platecheck.model import Finding
+
+REQUIRED_KEYS = ("policy", "reason", "expires")
+SELECTOR_KEYS = ("target", "resource", "container", "file")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_RESOURCE = re.compile(r"(?P<resource>[^\[]*)(?:\[(?P<container>[^\]]*)\])?")
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """One entry of the waivers file."""
+
+    policy: str
+    reason: str
+    expires: datetime.date  # the last day the waiver applies
+    file: str  # the waivers file, repository-relative
+    line: int  # the line of the entry
+    target: str | None = None  # glob on the target id, e.g. "prod/plate-web"
+    resource: str | None = None  # glob on "Kind/name"
+    container: str | None = None  # glob on the container name
+    path: str | None = None  # glob on the finding's repository-relative file (key ``file``)
+
+    def expired(self, today: datetime.date) -> bool:
+        return today > self.expires
+
+    def matches(self, finding: Finding) -> bool:
+        if finding.policy != self.policy:
+            return False
+        resource, container = split_resource(finding.resource)
+        selectors = ((self.target, finding.target), (self.resource, resource),
+                     (self.container, container), (self.path, finding.file))
+        return all(glob is None or (value is not None and fnmatchcase(value, glob))
+                   for glob, value in selectors)
+
+    @property
+    def describe(self) -> str:
+        selectors = [f"{name}={value}" for name, value in (
+            ("target", self.target), ("resource", self.resource),
+            ("container", self.container), ("file", self.path)) if value is not None]
+        return f"{self.policy}" + (f" ({', '.join(selectors)})" if selectors else "")
+
+
+def split_resource(resource: str | None) -> tuple[str | None, str | None]:
+    """``"Deployment/web[nginx]"`` -> ``("Deployment/web", "nginx")``."""
+    if resource is None:
+        return None, None
+    match = _RESOURCE.fullmatch(resource)
+    if match is None:
+        return resource, None
+    return match.group("resource"), match.group("container")
+
+
+def _known_policies() -> set[str]:
+    from platecheck.policies import registry
+
+    return {pid for pid, module in registry().items() if module.SCOPE != "waivers"}
+
+
+def load_waivers(path: Path, rel: str, policies: Collection[str] | None = None
+                 ) -> tuple[Waiver, ...]:
+    """The waivers of ``path`` (``rel`` is its repository-relative name), validated.
+
+    ``policies`` are the ids a waiver may name (default: every registered policy that is not
+    about waivers themselves).
+    """
+    from platecheck.yamlio import load_document, read_text
+
+    known = set(policies) if policies is not None else _known_policies()
+    _, text = read_text(path, rel)
+    try:
+        document = load_document(text, rel)
+    except ValueError as exc:  # e.g. an impossible date such as 2025-02-30
+        raise PlatecheckError(f"invalid value: {exc}", rel) from None
+    data, lines = document.data, document.lines
+    if data is None:
+        return ()
+    if not isinstance(data, Mapping):
+        raise PlatecheckError("the waivers file must be a mapping with a 'waivers' list", rel,
+                              document.line)
+    for key in data:
+        if key != "waivers":
+            raise PlatecheckError(f"unknown key {key!r} (expected: waivers)", rel,
+                                  lines.get((key,), document.line))
+    entries = data.get("waivers") or []
+    if not isinstance(entries, list):
+        raise PlatecheckError("'waivers' must be a list", rel, lines.get(("waivers",)))
+    return tuple(_entry(entry, rel, index, lines, known) for index, entry in enumerate(entries))
+
+
+def _entry(entry: Any, rel: str, index: int, lines: Mapping[tuple[str | int, ...], int],
+           known: Collection[str]) -> Waiver:
+    line = lines.get(("waivers", index), 1)
+
+    def fail(message: str, key: str | None = None) -> PlatecheckError:
+        at = lines.get(("waivers", index, key), line) if key else line
+        return PlatecheckError(f"waiver {index + 1}: {message}", rel, at)
+
+    if not isinstance(entry, Mapping):
+        raise fail("must be a mapping with policy, reason and expires")
+    allowed = (*REQUIRED_KEYS, *SELECTOR_KEYS)
+    for key in entry:
+        if key not in allowed:
+            raise fail(f"unknown key {key!r} (expected one of: {', '.join(allowed)})", key)
+    for key in REQUIRED_KEYS:
+        if key not in entry:
+            raise fail(f"{key!r} is required")
+    policy = entry["policy"]
+    if not isinstance(policy, str) or policy not in known:
+        raise fail(f"unknown policy {policy!r} (known: {', '.join(sorted(known))})", "policy")
+    reason = entry["reason"]
+    if not isinstance(reason, str) or not reason.strip():
+        raise fail("reason must be a non-empty text saying why the finding is accepted",
+                   "reason")
+    expires = _date(entry["expires"])
+    if expires is None:
+        raise fail(f"expires must be a date written YYYY-MM-DD, found {entry['expires']!r}",
+                   "expires")
+    selectors: dict[str, str | None] = {}
+    for key in SELECTOR_KEYS:
+        value = entry.get(key)
+        if value is not None and (not isinstance(value, str) or not value.strip()):
+            raise fail(f"{key} must be a non-empty glob", key)
+        selectors["path" if key == "file" else key] = value
+    return Waiver(policy=policy, reason=reason.strip(), expires=expires, file=rel, line=line,
+                  **selectors)
+
+
+def _date(value: Any) -> datetime.date | None:
+    if isinstance(value, datetime.datetime):
+        return None
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str) and _DATE.fullmatch(value.strip()):
+        try:
+            return datetime.date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
+                  today: datetime.date, checked_targets: Collection[str] | None = None
+                  ) -> tuple[Finding, ...]:
+    """``findings`` with matching unexpired waivers applied (``waived`` set to the reason),
+    followed by a ``waiver-expired`` finding per expired waiver and a ``waiver-stale`` finding
+    per unexpired waiver that matched nothing.
+
+    ``checked_targets``: the target ids this run checked, when it checked only some (``--env``,
+    ``--changed-since``); a waiver for other targets is then not stale, merely unexercised.
+    """
+    from platecheck.policies import waiver_expired, waiver_stale
+
+    active = list(waivers)
+    used: set[int] = set()
+    result: list[Finding] = []
+    for finding in findings:
+        for index, waiver in enumerate(active):
+            if waiver.matches(finding):
+                used.add(index)
+                if not waiver.expired(today):
+                    finding = dataclasses.replace(finding, waived=waiver.reason)
+                    break
+        result.append(finding)
+    result.extend(waiver_expired.check(active, today))
+    unused = [w for i, w in enumerate(active) if i not in used and not w.expired(today)
+              and _exercised(w, checked_targets)]
+    result.extend(waiver_stale.check(unused))
+    return tuple(result)
+
+
+def _exercised(waiver: Waiver, checked_targets: Collection[str] | None) -> bool:
+    if checked_targets is None or waiver.target is None:
+        return True
+    return any(fnmatchcase(target, waiver.target) for target in checked_targets)

@@ -1,0 +1,175 @@
+"""Image reference parsing: known references, round trips and junk."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
+
+from platecheck.errors import PlatecheckError
+from platecheck.imageref import (
+    FLOATING_TAGS,
+    ImageRef,
+    ImageRefError,
+    floating_pattern,
+    is_floating,
+    parse_image,
+)
+
+SHA = "a" * 64
+
+KNOWN = [
+    ("nginx", ImageRef(None, "nginx", None, None)),
+    ("nginx:1.25", ImageRef(None, "nginx", "1.25", None)),
+    ("library/nginx:latest", ImageRef(None, "library/nginx", "latest", None)),
+    (
+        "harbor.example.com/plate/web:1.4.2",
+        ImageRef("harbor.example.com", "plate/web", "1.4.2", None),
+    ),
+    (
+        "harbor.example.com:5000/plate/web",
+        ImageRef("harbor.example.com:5000", "plate/web", None, None),
+    ),
+    ("localhost/web:dev", ImageRef("localhost", "web", "dev", None)),
+    ("localhost:5000/web", ImageRef("localhost:5000", "web", None, None)),
+    ("[::1]:5000/web:1", ImageRef("[::1]:5000", "web", "1", None)),
+    ("Registry/web", ImageRef("Registry", "web", None, None)),
+    (f"nginx@sha256:{SHA}", ImageRef(None, "nginx", None, f"sha256:{SHA}")),
+    (f"nginx:1.25@sha256:{SHA}", ImageRef(None, "nginx", "1.25", f"sha256:{SHA}")),
+    ("a/b__c/d-e---f.g:V_1.0-rc", ImageRef(None, "a/b__c/d-e---f.g", "V_1.0-rc", None)),
+    ("localhost:5000", ImageRef(None, "localhost", "5000", None)),  # docker reads a tag here
+]
+
+JUNK = [
+    "",
+    "nginx:",
+    "Nginx",
+    "nginx:-1",
+    "nginx:.1",
+    "nginx::1",
+    "nginx:1 2",
+    "-nginx",
+    "nginx/",
+    "/nginx",
+    "a//b",
+    "a__-b",
+    "nginx@sha256:abc",
+    "nginx@sha256",
+    f"nginx@{SHA}",
+    "nginx:" + "a" * 129,
+    "registry_x.example.com/web",
+    "{{ .Values.image }}",
+    " nginx",
+]
+
+
+@pytest.mark.parametrize(("text", "expected"), KNOWN, ids=[k[0] for k in KNOWN])
+def test_known_references(text: str, expected: ImageRef) -> None:
+    ref = parse_image(text)
+    assert ref == expected
+    assert str(ref) == text
+
+
+@pytest.mark.parametrize("junk", JUNK)
+def test_junk_is_rejected(junk: str) -> None:
+    with pytest.raises(ImageRefError):
+        parse_image(junk)
+
+
+def test_pinning_digests() -> None:
+    assert parse_image(f"nginx@sha256:{SHA}").pinned_by_digest
+    assert parse_image(f"nginx@sha512:{'b' * 128}").pinned_by_digest
+    assert not parse_image(f"nginx@sha256:{'a' * 63}0a").pinned_by_digest  # 65 hex
+    assert not parse_image(f"nginx@sha256:{'A' * 64}").pinned_by_digest  # uppercase hex
+    assert not parse_image(f"nginx@md5:{'a' * 32}").pinned_by_digest
+    assert parse_image("registry.example.com/a/b:1").repository == "registry.example.com/a/b"
+
+
+def test_floating_tags() -> None:
+    pattern = re.compile(r"^v?[0-9]+(\.[0-9]+)?$")
+    assert is_floating(None, FLOATING_TAGS, None)
+    assert is_floating("", (), None)
+    assert is_floating("latest", (), None)
+    assert is_floating("Stable", FLOATING_TAGS, None)
+    assert not is_floating("1.25.3", FLOATING_TAGS, None)
+    assert is_floating("1.25", FLOATING_TAGS, pattern)
+    assert not is_floating("1.25.3", FLOATING_TAGS, pattern)
+    assert floating_pattern("", "x") is None
+    with pytest.raises(PlatecheckError, match="x: option floatingTagPattern"):
+        floating_pattern("(", "x")
+
+
+# --- properties: references built from the grammar split back into their parts -------------
+
+alnum = st.text("abcdefghijklmnopqrstuvwxyz0123456789", min_size=1, max_size=6)
+separator = st.sampled_from([".", "_", "__", "-", "--"])
+
+
+@st.composite
+def path_components(draw: st.DrawFn) -> str:
+    parts = [draw(alnum)]
+    for _ in range(draw(st.integers(0, 2))):
+        parts += [draw(separator), draw(alnum)]
+    return "".join(parts)
+
+
+domain_label = st.from_regex(r"[a-zA-Z0-9]([a-zA-Z0-9-]{0,4}[a-zA-Z0-9])?", fullmatch=True)
+
+
+@st.composite
+def registries(draw: st.DrawFn) -> str:
+    labels = draw(st.lists(domain_label, min_size=1, max_size=3))
+    host = ".".join(labels)
+    port = draw(st.one_of(st.none(), st.integers(1, 65535)))
+    if port is None and "." not in host and host != "localhost":
+        host += ".io"  # otherwise it would be read as a path component
+    return host if port is None else f"{host}:{port}"
+
+
+tags = st.from_regex(r"[A-Za-z0-9_][A-Za-z0-9_.-]{0,20}", fullmatch=True)
+digests = st.builds(
+    lambda algo, hex_: f"{algo}:{hex_}",
+    st.sampled_from(["sha256", "sha512", "blake3", "multi+hash", "a.b_c-d"]),
+    st.text("0123456789abcdef", min_size=32, max_size=70),
+)
+
+
+@given(
+    st.one_of(st.none(), registries()),
+    st.lists(path_components(), min_size=1, max_size=3).map("/".join),
+    st.one_of(st.none(), tags),
+    st.one_of(st.none(), digests),
+)
+def test_round_trip(registry: str | None, path: str, tag: str | None, digest: str | None) -> None:
+    first = path.split("/")[0]
+    # Without a registry, a first component that looks like a host is read as one (below).
+    assume(registry is not None or "/" not in path or ("." not in first and first != "localhost"))
+    text = str(ImageRef(registry, path, tag, digest))
+    ref = parse_image(text)
+    assert ref == ImageRef(registry, path, tag, digest)
+    assert str(ref) == text
+
+
+@given(st.lists(path_components(), min_size=2, max_size=3).map("/".join))
+def test_host_like_first_component_is_the_registry(path: str) -> None:
+    first, rest = path.split("/", 1)
+    if "_" in first and "." in first:  # a host-like first component must be a valid host
+        with pytest.raises(ImageRefError, match="invalid registry"):
+            parse_image(path)
+        return
+    ref = parse_image(path)
+    if "." in first or first == "localhost":
+        assert (ref.registry, ref.path) == (first, rest)
+    else:
+        assert (ref.registry, ref.path) == (None, path)
+
+
+@given(st.text(max_size=40))
+def test_anything_parses_or_raises_image_ref_error(text: str) -> None:
+    try:
+        ref = parse_image(text)
+    except ImageRefError:
+        return
+    assert str(ref) == text

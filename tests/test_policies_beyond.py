@@ -1,0 +1,499 @@
+"""k8s-schema, unknown-kind, argocd-application and chart-metadata.
+
+Schema cases are data: ``fixtures/beyond/schema-cases/*.yaml`` holds a template (and, when it
+has Go templating, the manifest helm renders from it), the policy's options and the expected
+findings with their lines and messages. Application and chart cases run the whole pipeline
+with the real helm on ``fixtures/beyond/repo``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from platecheck import schemas
+from platecheck.errors import PlatecheckError
+from platecheck.model import (
+    Chart,
+    Finding,
+    HelmLint,
+    MergedValues,
+    Origin,
+    RenderedTarget,
+    RenderTarget,
+    RepoModel,
+    Report,
+    Resource,
+)
+from platecheck.policies import PolicyOptions, chart_metadata, k8s_schema, registry, unknown_kind
+
+FIXTURES = Path(__file__).parent / "fixtures" / "beyond"
+CASES = sorted((FIXTURES / "schema-cases").glob("*.yaml"))
+REPO = FIXTURES / "k8s-repo"
+TEMPLATE = "helm/web/templates/resources.yaml"
+VALUES = "helm/web/values-prod.yaml"
+
+
+def chart(root: Path = REPO, rel: str = "helm/web", name: str = "web", version: str = "0.1.0",
+          api_version: str = "v2") -> Chart:
+    return Chart(path=root / rel, rel=rel, name=name, version=version,
+                 api_version=api_version, metadata={})
+
+
+def rendered_target(manifest: str, template: str, origins: Mapping[str, int] | None = None,
+                    kube_version: str | None = None) -> RenderedTarget:
+    target = RenderTarget(id="prod/web", environment="prod", app="web", application=None,
+                          chart=chart(), release_name="web", namespace="web-prod",
+                          value_files=(), kube_version=kube_version, production=True)
+    resources = []
+    for doc in yaml.safe_load_all(manifest):
+        if not isinstance(doc, dict):
+            continue
+        metadata = doc.get("metadata") or {}
+        resources.append(Resource(
+            api_version=str(doc.get("apiVersion", "")), kind=str(doc.get("kind", "")),
+            name=str(metadata.get("name", "")), namespace=metadata.get("namespace"), doc=doc,
+            template="web/templates/resources.yaml", template_file=TEMPLATE,
+            index=len(resources)))
+    values = MergedValues(data={}, origins={
+        tuple(key.split(".")): Origin(VALUES, line) for key, line in (origins or {}).items()})
+    return RenderedTarget(target=target, resources=tuple(resources), values=values,
+                          manifest=manifest, templates={TEMPLATE: template})
+
+
+def as_rows(findings: Iterable[Finding]) -> list[dict[str, Any]]:
+    return [{"file": f.file, "line": f.line, "resource": f.resource, "message": f.message}
+            for f in findings]
+
+
+def expected_rows(expect: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{"file": item.get("file", TEMPLATE), "line": item["line"],
+             "resource": item["message"].split(": ", 1)[0], "message": item["message"]}
+            for item in expect]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.stem for c in CASES])
+def test_schema_case(case: Path) -> None:
+    spec = yaml.safe_load(case.read_text())
+    module = registry()[spec["policy"]]
+    options = {**module.DEFAULTS, **(spec.get("options") or {})}
+    rendered = rendered_target(spec.get("manifest") or spec["template"], spec["template"],
+                               spec.get("values"))
+    findings = list(module.check(rendered, options))
+    assert as_rows(findings) == expected_rows(spec["expect"])
+    for finding in findings:
+        assert finding.policy == module.ID
+        assert finding.target == "prod/web" and finding.environment == "prod"
+        assert finding.remediation
+
+
+def test_unknown_field_remediation_names_kubectl_explain() -> None:
+    case = yaml.safe_load((FIXTURES / "schema-cases" / "misspelled-field.yaml").read_text())
+    [finding] = k8s_schema.check(rendered_target(case["template"], case["template"]),
+                                 k8s_schema.DEFAULTS)
+    assert finding.remediation == (
+        "Remove the field or fix its spelling; the fields spec.template.spec.containers[0] "
+        "accepts are listed by: kubectl explain deployment.spec.template.spec.containers")
+
+
+def test_kubernetes_version_comes_from_the_target_then_the_option() -> None:
+    doc = ("apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema\nmetadata:\n"
+           "  name: f\nspec:\n  priorityLevelConfiguration: {name: p}\n")
+    # flowcontrol v1 exists from Kubernetes 1.29 on
+    old = rendered_target(doc, doc, kube_version="1.28.4")
+    assert [f.message for f in unknown_kind.check(old, unknown_kind.DEFAULTS)] == [
+        "FlowSchema/f: kind FlowSchema (flowcontrol.apiserver.k8s.io/v1) is not "
+        "schema-validated: no Kubernetes 1.28.0 schema and no "
+        "flowschema-flowcontrol.apiserver.k8s.io-v1.json"]
+    assert list(unknown_kind.check(old, {**unknown_kind.DEFAULTS,
+                                         "kubernetesVersion": "v1.30.2"})) == []
+    assert list(unknown_kind.check(rendered_target(doc, doc), unknown_kind.DEFAULTS)) == []
+
+
+@pytest.mark.parametrize("requested, message", [
+    ("1.12.0", "kubernetesVersion 1.12.0 has no bundled Kubernetes schemas"),
+    ("99.1.0", "kubernetesVersion 99.1.0 has no bundled Kubernetes schemas"),
+    ("latest", "kubernetesVersion 'latest' is not a version like 1.31.0"),
+])
+def test_unsupported_kubernetes_version_is_a_clear_error(requested: str, message: str) -> None:
+    doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    with pytest.raises(PlatecheckError, match=message):
+        list(k8s_schema.check(rendered_target(doc, doc),
+                              {**k8s_schema.DEFAULTS, "kubernetesVersion": requested}))
+
+
+def test_nearest_older_minor_is_used() -> None:
+    newest = schemas.bundled_versions()[-1]
+    assert schemas.resolve_version("1.31.7") == "1.31.0"
+    assert schemas.resolve_version(f"v{newest.major}.{newest.minor}.9") == str(newest)
+
+
+def test_validators_are_built_once_per_version_and_kind() -> None:
+    schemas.kubernetes_validator.cache_clear()
+    doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
+    manifest = "\n---\n".join([doc] * 20)
+    list(k8s_schema.check(rendered_target(manifest, doc), k8s_schema.DEFAULTS))
+    info = schemas.kubernetes_validator.cache_info()
+    assert (info.misses, info.hits) == (1, 19)
+
+
+def test_timestamps_and_numeric_keys_are_validated_as_kubectl_sends_them() -> None:
+    doc = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+           "  annotations: {released: 2024-01-01}\ndata:\n  1: one\n")
+    assert list(k8s_schema.check(rendered_target(doc, doc), k8s_schema.DEFAULTS)) == []
+
+
+def test_document_without_kind_is_a_finding() -> None:
+    doc = "apiVersion: v1\nmetadata: {name: c}\n"
+    [finding] = k8s_schema.check(rendered_target(doc, doc), k8s_schema.DEFAULTS)
+    assert (finding.file, finding.line, finding.message) == (
+        TEMPLATE, None, "<no kind>/c: kind is missing")
+
+
+# -- chart-metadata -----------------------------------------------------------------------------
+
+HELM3_OUTPUT = """\
+==> Linting helm/web
+[INFO] Chart.yaml: icon is recommended
+[WARNING] templates/cm.yaml: object name does not conform to Kubernetes naming requirements
+[ERROR] templates/: template: web/templates/svc.yaml:7:22: executing "web/templates/svc.yaml" \
+at <.Values.port.number>: nil pointer evaluating interface {}.number
+
+Error: 1 chart(s) linted, 1 chart(s) failed
+"""
+
+HELM4_OUTPUT = """\
+==> Linting helm/web
+[INFO] Chart.yaml: icon is recommended
+[ERROR] templates/: web/templates/svc.yaml:7:22
+  executing "web/templates/svc.yaml" at <.Values.port.number>:
+    nil pointer evaluating interface {}.number
+
+Error: 1 chart(s) linted, 1 chart(s) failed
+"""
+
+
+def lint_repo(*lints: HelmLint, charts: Sequence[Chart] = ()) -> RepoModel:
+    return RepoModel(root=REPO, applications=(), app_of_apps=(), charts=tuple(charts),
+                     targets=(), rendered=(), yaml_files=(), helm_lint=lints)
+
+
+def metadata_findings(repo: RepoModel, **options: Any) -> list[tuple[str | None, int | None,
+                                                                      str]]:
+    opts = PolicyOptions(default={**chart_metadata.DEFAULTS, **options})
+    return [(f.file, f.line, f.message) for f in chart_metadata.check(repo, opts)]
+
+
+def test_helm3_lint_lines_become_findings() -> None:
+    lint = HelmLint(chart=chart(), environment="prod", value_files=(VALUES,), exit_code=1,
+                    output=HELM3_OUTPUT)
+    assert metadata_findings(lint_repo(lint)) == [
+        ("helm/web/templates/cm.yaml", None, "helm lint warning: object name does not conform "
+         "to Kubernetes naming requirements"),
+        ("helm/web/templates/svc.yaml", 7, 'helm lint error: template: web/templates/svc.yaml'
+         ':7:22: executing "web/templates/svc.yaml" at <.Values.port.number>: nil pointer '
+         "evaluating interface {}.number"),
+    ]
+    assert metadata_findings(lint_repo(lint), includeInfo=True)[0] == (
+        "helm/web/Chart.yaml", None, "helm lint info: icon is recommended")
+
+
+def test_helm4_multiline_lint_errors_are_joined() -> None:
+    lint = HelmLint(chart=chart(), environment="prod", value_files=(), exit_code=1,
+                    output=HELM4_OUTPUT)
+    assert metadata_findings(lint_repo(lint)) == [
+        ("helm/web/templates/svc.yaml", 7, 'helm lint error: web/templates/svc.yaml:7:22 '
+         'executing "web/templates/svc.yaml" at <.Values.port.number>: nil pointer '
+         "evaluating interface {}.number")]
+
+
+def test_lint_message_of_one_environment_names_it() -> None:
+    ok = HelmLint(chart=chart(), environment="stg", value_files=(), exit_code=0,
+                  output="==> Linting helm/web\n[INFO] Chart.yaml: icon is recommended\n")
+    bad = HelmLint(chart=chart(), environment="prod", value_files=(VALUES,), exit_code=1,
+                   output=HELM3_OUTPUT)
+    findings = list(chart_metadata.check(lint_repo(ok, bad),
+                                         PolicyOptions(default=chart_metadata.DEFAULTS)))
+    assert [(f.environment, f.message[:40]) for f in findings] == [
+        ("prod", "helm lint warning (with prod values): ob"),
+        ("prod", "helm lint error (with prod values): temp")]
+    assert findings[1].remediation == ("Fix what helm lint reports; reproduce with: helm lint "
+                                       f"--strict helm/web -f {VALUES}")
+
+
+def test_failed_lint_without_messages_is_still_a_finding() -> None:
+    lint = HelmLint(chart=chart(), environment="prod", value_files=(), exit_code=1,
+                    output="Error: unknown flag: --strictt")
+    assert metadata_findings(lint_repo(lint)) == [
+        ("helm/web/Chart.yaml", None, "helm lint error: helm lint failed: Error: unknown flag: "
+         "--strictt")]
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"api_version": "v1"}, "chart web: apiVersion is 'v1', not 'v2'"),
+    ({"name": "website"}, "chart website: name 'website' differs from its directory 'web'"),
+    ({"version": "1.0"}, "chart web: version '1.0' is not a Semantic Version 2 "
+                         "(MAJOR.MINOR.PATCH)"),
+    ({"version": "01.2.3"}, "chart web: version '01.2.3' is not a Semantic Version 2 "
+                            "(MAJOR.MINOR.PATCH)"),
+])
+def test_chart_metadata_failures(kwargs: dict[str, str], message: str) -> None:
+    assert metadata_findings(lint_repo(charts=[chart(**kwargs)])) == [
+        ("helm/web/Chart.yaml", 1, message)]
+
+
+@pytest.mark.parametrize("version", ["0.1.0", "1.2.3-rc.1", "2.0.0+build.5", "10.20.30"])
+def test_chart_metadata_passes(version: str) -> None:
+    assert metadata_findings(lint_repo(charts=[chart(version=version)])) == []
+
+
+# -- end to end: the real helm on fixtures/beyond/repo ---------------------------------------
+
+E2E = FIXTURES / "repo"
+OURS = ("k8s-schema", "unknown-kind", "argocd-application", "chart-metadata", "yaml-hygiene",
+        "waiver-expired", "waiver-stale")
+APPS = "environments/argocd/apps"
+WAIVERS = "policies/waivers.yaml"
+ESCAPE = "Application {}: {} leaves the repository"
+UNKNOWN = ("Gadget/web-{0}: kind Gadget (example.com/v1) is not schema-validated: no "
+           "Kubernetes 1.31.0 schema and no gadget-example.com-v1.json")
+TYPO = "Deployment/web-{0}: spec.template.spec.containers[0].imagePullPolicyy: unknown field"
+E2E_EXPECTED = [
+    # (policy, level, environment, target, file, line, message, waived)
+    ("argocd-application", "error", None, None, f"{APPS}/api-prod.yaml", 7,
+     "Application api-prod: sync wave 0 does not come after wave 1 of web-stg, which "
+     "syncWaveOrder puts earlier", None),
+    ("argocd-application", "error", None, None, f"{APPS}/api-prod.yaml", 15,
+     ESCAPE.format("api-prod", "value file '../../../shared.yaml'"), None),
+    ("argocd-application", "error", None, None, f"{APPS}/escape-prod.yaml", 13,
+     ESCAPE.format("escape-prod", "source path 'helm/../../outside-chart'"), None),
+    ("argocd-application", "error", "prod", "prod/redis", f"{APPS}/redis-prod.yaml", 13,
+     "Application redis-prod: remote chart 'redis' targetRevision '*' is not a pinned version",
+     None),
+    ("argocd-application", "error", "prod", "prod/redis", f"{APPS}/redis-prod.yaml", 17,
+     "Application redis-prod: sync policy has no retry", None),
+    ("argocd-application", "error", "stg", "stg/lost", "environments/orphans/lost-stg.yaml", 4,
+     "Application lost-stg: is not reachable from an app-of-apps (roots: "
+     "environments/argocd/root.yaml); Argo CD never deploys it", None),
+    ("argocd-application", "error", "stg", "stg/lost", "environments/orphans/lost-stg.yaml", 14,
+     "Application lost-stg: destination namespace 'lost-prod' does not match environment stg "
+     "(*-stg, stg)", None),
+    ("chart-metadata", "error", None, None, "helm/api/Chart.yaml", 1,
+     "chart api: apiVersion is 'v1', not 'v2'", None),
+    ("k8s-schema", "error", "prod", "prod/web", "helm/web/templates/deployment.yaml", 20,
+     TYPO.format("prod"), None),
+    ("k8s-schema", "error", "stg", "stg/web", "helm/web/templates/deployment.yaml", 20,
+     TYPO.format("stg"), "staging tries the new pull policy field name first"),
+    ("unknown-kind", "error", "prod", "prod/web", "helm/web/templates/gadget.yaml", 2,
+     UNKNOWN.format("prod"), None),
+    ("unknown-kind", "error", "stg", "stg/web", "helm/web/templates/gadget.yaml", 2,
+     UNKNOWN.format("stg"), None),
+    ("yaml-hygiene", "error", None, None, "helm/web/values-stg.yaml", 2,
+     'unquoted "yes" is the boolean true to Helm (YAML 1.1) but the string "yes" to YAML 1.2 '
+     "readers", None),
+    ("yaml-hygiene", "error", None, None, "helm/web/values.yaml", 5,
+     'duplicate key "image" (first at line 1): Helm keeps only the last value', None),
+    ("waiver-expired", "error", None, None, WAIVERS, 6,
+     "waiver for unknown-kind (resource=Gadget/*) expired on 2020-01-31: the gadget CRD "
+     "schema is on its way", None),
+    ("waiver-stale", "warning", None, None, WAIVERS, 10,
+     "waiver for chart-metadata (resource=Chart/nothing) matched no finding", None),
+]
+
+
+@pytest.fixture(scope="module")
+def e2e_report(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    from platecheck.engine import lint
+
+    return lint(E2E, cache_dir=tmp_path_factory.mktemp("beyond-cache"))
+
+
+def test_end_to_end_findings(e2e_report: Report) -> None:
+    ours = sorted(((f.policy, f.level.value, f.environment, f.target, f.file, f.line,
+                    f.message, f.waived) for f in e2e_report.findings if f.policy in OURS),
+                  key=repr)
+    assert ours == sorted(E2E_EXPECTED, key=repr)
+    assert all(f.remediation for f in e2e_report.findings)
+
+
+def test_end_to_end_could_not_check_is_still_reported(e2e_report: Report) -> None:
+    # the engine cannot render what escapes the repository: exit 2, besides the findings
+    assert [(e.file, e.line) for e in e2e_report.errors] == [
+        (f"{APPS}/api-prod.yaml", 15), (f"{APPS}/escape-prod.yaml", 13)]
+    assert e2e_report.exit_code == 2
+
+
+def test_end_to_end_environment_filter_keeps_waivers_for_other_targets(
+        helm_bin: Path, tmp_path: Path) -> None:
+    from platecheck.engine import lint
+
+    report = lint(E2E, environments=["prod"], cache_dir=tmp_path)
+    assert {f.environment for f in report.findings} <= {"prod", None}
+    # the stg waiver matched nothing in a prod-only run, but it is not stale
+    assert [f.line for f in report.findings if f.policy == "waiver-stale"] == [10]
+
+
+@pytest.mark.parametrize("pid", OURS)
+def test_policy_module_documents_itself(pid: str) -> None:
+    module = registry()[pid]
+    doc = module.__doc__ or ""
+    positions = [doc.find(f"\n{section}:\n") for section in
+                 ("What", "Why", "Options", "Passes", "Fails")]
+    assert all(p > 0 for p in positions) and positions == sorted(positions)
+    assert module.ID == pid and module.SUMMARY and module.REMEDIATION
+    assert module.SCOPE in ("target", "repo", "waivers")
+    assert isinstance(module.DEFAULTS, Mapping)
+    assert all(key[0].islower() and "_" not in key for key in module.DEFAULTS)
+
+
+def test_shipped_crd_schemas_are_the_repository_copies_and_valid() -> None:
+    import json
+
+    import jsonschema  # type: ignore[import-untyped]
+
+    shipped = sorted(schemas.packaged_schema_dir().glob("*.json"))
+    repo_copy = Path(__file__).parent.parent / "policies" / "schemas"
+    assert [p.name for p in shipped] == [
+        "application-argoproj.io-v1alpha1.json", "certificate-cert-manager.io-v1.json",
+        "clusterissuer-cert-manager.io-v1.json", "ipaddresspool-metallb.io-v1beta1.json",
+        "l2advertisement-metallb.io-v1beta1.json"]
+    for path in shipped:
+        schema = json.loads(path.read_text())
+        jsonschema.Draft202012Validator.check_schema(schema)
+        assert (repo_copy / path.name).read_text() == path.read_text()
+        kind = schema["properties"]["kind"]["const"]
+        assert schemas.schema_file_name(kind, schema["properties"]["apiVersion"]["const"]) \
+            == path.name
+
+
+# -- argocd-application on Applications written inline ---------------------------------------
+
+APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+{source}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: {name}
+{extra}"""
+
+GIT_SOURCE = """\
+  source:
+    repoURL: https://git.example.com/repo.git
+    path: charts/web
+    helm:
+      valueFiles: [values.yaml]"""
+
+
+def application_findings(tmp_path: Path, *apps: tuple[str, str, str],
+                         **options: Any) -> list[tuple[str, int | None, str]]:
+    from platecheck.discover import parse_application
+    from platecheck.yamlio import load_document
+
+    (tmp_path / "charts" / "web").mkdir(parents=True, exist_ok=True)
+    (tmp_path / "charts" / "web" / "values.yaml").write_text("a: 1\n")
+    parsed = []
+    for index, (name, source, extra) in enumerate(apps):
+        rel = f"apps/{index}-{name}.yaml"
+        text = APP.format(name=name, source=source, extra=extra)
+        parsed.append(parse_application(load_document(text, rel), rel))
+    model = RepoModel(root=tmp_path, applications=tuple(parsed), app_of_apps=(), charts=(),
+                      targets=(), rendered=(), yaml_files=())
+    from platecheck.policies import argocd_application
+
+    opts = PolicyOptions(default={**argocd_application.DEFAULTS, **options})
+    return [(f.file, f.line, f.message) for f in argocd_application.check(model, opts)]
+
+
+@pytest.mark.parametrize("revision, pinned", [
+    ("1.2.3", True), ("v1.16.2", True), ("1.2.3-rc.1", True), ("0.14.9+build.1", True),
+    ("", False), ("*", False), ("latest", False), ("^1.2.0", False), ("~1.2.0", False),
+    (">=1.0.0", False), ("1.x", False), ("1.2", False), ("1.2.*", False),
+    (">=1.0.0 <2.0.0", False),
+])
+def test_remote_chart_must_be_pinned(tmp_path: Path, revision: str, pinned: bool) -> None:
+    source = ("  source:\n    repoURL: https://charts.example.com\n    chart: redis\n"
+              f"    targetRevision: {revision!r}")
+    findings = application_findings(tmp_path, ("redis", source, ""))
+    if pinned:
+        assert findings == []
+    elif revision:
+        assert findings == [("apps/0-redis.yaml", 11, f"Application redis: remote chart "
+                             f"'redis' targetRevision {revision!r} is not a pinned version")]
+    else:
+        assert findings == [("apps/0-redis.yaml", 8, "Application redis: remote chart 'redis' "
+                             "has no targetRevision, so Argo CD installs whatever is newest")]
+
+
+def test_application_schema_and_unique_names(tmp_path: Path) -> None:
+    typo = "  syncPolicy:\n    automated: {selfheal: true}\n"
+    findings = application_findings(tmp_path, ("web", GIT_SOURCE, ""), ("web", GIT_SOURCE, typo))
+    assert findings == [
+        ("apps/1-web.yaml", 17, "Application web: spec.syncPolicy.automated.selfheal: "
+                                "unknown field"),
+        ("apps/1-web.yaml", 4, "Application web: name is also used by apps/0-web.yaml:1"),
+    ]
+
+
+def test_value_files_missing_ref_and_ignore_missing(tmp_path: Path) -> None:
+    multi = """\
+  sources:
+    - repoURL: https://git.example.com/repo.git
+      path: charts/web
+      helm:
+        valueFiles: [$values/env/prod.yaml, $other/x.yaml, missing.yaml]
+    - repoURL: https://git.example.com/repo.git
+      ref: values"""
+    tolerant = GIT_SOURCE.replace("[values.yaml]", "[nope.yaml]\n      "
+                                                   "ignoreMissingValueFiles: true")
+    assert application_findings(tmp_path, ("multi", multi, ""), ("ok", tolerant, "")) == [
+        ("apps/0-multi.yaml", 12, "Application multi: value file '$values/env/prod.yaml' does "
+                                  "not exist"),
+        ("apps/0-multi.yaml", 12, "Application multi: value file '$other/x.yaml' names no "
+                                  "source with ref 'other'"),
+        ("apps/0-multi.yaml", 12, "Application multi: value file 'missing.yaml' does not "
+                                  "exist"),
+    ]
+
+
+def test_symlink_out_of_the_repository(tmp_path: Path) -> None:
+    outside = tmp_path.parent / f"{tmp_path.name}-outside"
+    outside.mkdir()
+    repo = tmp_path / "repo"
+    (repo / "charts").mkdir(parents=True)
+    (repo / "charts" / "linked").symlink_to(outside, target_is_directory=True)
+    source = GIT_SOURCE.replace("charts/web", "charts/linked").replace(
+        "\n    helm:\n      valueFiles: [values.yaml]", "")
+    assert application_findings(repo, ("linked", source, "")) == [
+        ("apps/0-linked.yaml", 10, "Application linked: source path 'charts/linked' resolves "
+                                   "outside the repository (symlink)")]
+
+
+@pytest.mark.parametrize("retry, limit, message", [
+    ("retry: {limit: 2}", 3, "retry limit 2 is not at least 3"),
+    ("retry: {limit: 6}", {"min": 5, "max": 5}, "retry limit 6 is not 5"),
+    ("retry: {limit: -1}", 3, None),
+    ("retry: {limit: -1}", {"min": 1, "max": 10}, "retry limit -1 is not at least 1 and at "
+                                                  "most 10"),
+    ("retry: {}", 3, "retry limit is missing, expected at least 3"),
+    ("automated: {}", 3, "sync policy has no retry"),
+])
+def test_retry_limit(tmp_path: Path, retry: str, limit: Any, message: str | None) -> None:
+    extra = f"  syncPolicy:\n    {retry}\n"
+    findings = application_findings(tmp_path, ("web", GIT_SOURCE, extra), retryLimit=limit)
+    assert [m.split(": ", 1)[1] for _, _, m in findings] == ([message] if message else [])
+
+
+def test_invalid_retry_limit_option_is_a_configuration_error(tmp_path: Path) -> None:
+    with pytest.raises(PlatecheckError, match="option retryLimit of policy 'argocd-application' "
+                                              "must be an integer or {min: N, max: M}"):
+        application_findings(tmp_path, ("web", GIT_SOURCE, ""), retryLimit="3")

@@ -1,0 +1,457 @@
+"""The mission policies, data-driven: each case under ``tests/fixtures/policies/<policy-id>/``
+edits a copy of the small repository in ``tests/fixtures/policies/_base`` (a chart deployed
+to stg and prod by Argo CD Applications, with a ``policies/platecheck.yaml``), lints it with
+the real pipeline and helm, and compares every finding of the report with the case's list:
+policy, level, target, file, line and message.
+
+A case file holds:
+
+    description: what the case shows
+    files: {path: content}          # files written over the copy (whole files)
+    edits: [{file, line, text}]     # replace line N by text (several lines are fine)
+           [{file, after, text}]    # or insert text after line N (0: at the top)
+    delete: [path]                  # files removed from the copy
+    config: {policy-id: {...}}      # merged into ``policies:`` of policies/platecheck.yaml
+    findings: [{policy, level, target, file, line, message}]   # the whole expected report
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Mapping
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+
+from platecheck import policies as policies_package
+from platecheck.containers import containers, pod_spec
+from platecheck.engine import lint
+from platecheck.errors import PlatecheckError
+from platecheck.imageref import FLOATING_TAGS
+from platecheck.model import (
+    Application,
+    Chart,
+    Environment,
+    Finding,
+    MergedValues,
+    Origin,
+    RenderedTarget,
+    RenderTarget,
+    RepoModel,
+    Resource,
+)
+from platecheck.policies import (
+    env_consistency,
+    image_tag_pinned,
+    pull_policy,
+    registry,
+    resource_ranges,
+)
+from platecheck.provenance import locate
+
+FIXTURES = Path(__file__).parent / "fixtures" / "policies"
+BASE = FIXTURES / "_base"
+POLICY_DIR = Path(policies_package.__file__).parent
+SECTIONS = ("What", "Why", "Options", "Passes", "Fails")
+CASE_KEYS = {"description", "files", "edits", "delete", "config", "findings"}
+FINDING_KEYS = ("policy", "level", "target", "file", "line", "message")
+# The policies whose cases live here and whose documentation is docs/policies.md (the schema,
+# Application, chart, YAML and waiver policies have theirs in test_policies_beyond.py and
+# docs/checks.md).
+MISSION = [
+    "image-tag-pinned",
+    "pull-policy",
+    "resource-ranges",
+    "ingress-tls",
+    "env-consistency",
+    "not-rendered",
+]
+
+
+def _case_files() -> list[Path]:
+    return sorted(p for p in FIXTURES.glob("*/*.yaml") if p.parent != BASE)
+
+
+CASES = _case_files()
+
+
+def _load_case(path: Path) -> dict[str, Any]:
+    case = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(case, dict), f"{path}: a case is a mapping"
+    unknown = set(case) - CASE_KEYS
+    assert not unknown, f"{path}: unknown case keys {sorted(unknown)}"
+    assert case.get("description"), f"{path}: a case needs a description"
+    return case
+
+
+def build_repo(case: Mapping[str, Any], directory: Path) -> Path:
+    """A copy of the base repository with the case's changes applied."""
+    repo = directory / "repo"
+    shutil.copytree(BASE, repo)
+    for rel in case.get("delete") or ():
+        (repo / rel).unlink()
+    for rel, content in (case.get("files") or {}).items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(content, encoding="utf-8")
+    for edit in case.get("edits") or ():
+        path = repo / edit["file"]
+        lines = path.read_text(encoding="utf-8").splitlines()
+        new = str(edit["text"]).rstrip("\n").splitlines()
+        if "line" in edit:
+            lines[edit["line"] - 1 : edit["line"]] = new
+        else:
+            lines[edit["after"] : edit["after"]] = new
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    if case.get("config"):
+        config_path = repo / "policies" / "platecheck.yaml"
+        config = yaml.safe_load(config_path.read_text(encoding="utf-8"))
+        for pid, settings in case["config"].items():
+            config["policies"].setdefault(pid, {}).update(settings)
+        config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+    return repo
+
+
+def _row(finding: Finding) -> dict[str, Any]:
+    return {
+        "policy": finding.policy,
+        "level": finding.level.value,
+        "target": finding.target,
+        "file": finding.file,
+        "line": finding.line,
+        "message": finding.message,
+    }
+
+
+def _sort_key(row: Mapping[str, Any]) -> tuple[str, ...]:
+    return tuple(str(row.get(key)) for key in FINDING_KEYS)
+
+
+@pytest.fixture(scope="session")
+def render_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("render-cache")
+
+
+@pytest.mark.parametrize("case_file", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
+def test_case(case_file: Path, tmp_path: Path, helm_bin: Path, render_cache: Path) -> None:
+    case = _load_case(case_file)
+    repo = build_repo(case, tmp_path)
+    report = lint(repo / "environments", helm=str(helm_bin), cache_dir=render_cache)
+    assert [e.location + ": " + e.message for e in report.errors] == []
+    expected = sorted(
+        ({key: row.get(key) for key in FINDING_KEYS} for row in case.get("findings") or []),
+        key=_sort_key,
+    )
+    actual = sorted((_row(f) for f in report.findings), key=_sort_key)
+    assert actual == expected
+    for finding in report.findings:
+        assert finding.remediation, f"{finding.policy}: finding without remediation"
+
+
+def test_base_repository_is_clean(tmp_path: Path, helm_bin: Path, render_cache: Path) -> None:
+    repo = build_repo({}, tmp_path)
+    report = lint(repo / "environments", helm=str(helm_bin), cache_dir=render_cache)
+    assert (report.errors, report.findings, report.exit_code) == ((), (), 0)
+    assert {t.id for t in report.targets} == {"stg/web", "prod/web"}
+
+
+# -- meta-tests: the house rules for every registered policy -------------------------------
+
+
+def _policies() -> dict[str, ModuleType]:
+    return registry()
+
+
+def test_mission_policies_are_registered() -> None:
+    assert set(MISSION) <= set(registry())
+
+
+def test_registry_matches_the_modules_on_disk() -> None:
+    from platecheck import policies
+
+    on_disk = {p.stem for p in POLICY_DIR.glob("*.py") if p.stem != "__init__"}
+    assert set(policies._MODULES) == on_disk
+    assert len(policies._MODULES) == len(set(policies._MODULES))
+    ids = [module.ID for module in _policies().values()]
+    assert len(ids) == len(set(ids)) == len(policies._MODULES)
+
+
+@pytest.mark.parametrize("pid", MISSION)
+def test_policy_module_shape(pid: str) -> None:
+    module = _policies()[pid]
+    assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", module.ID)
+    assert module.__name__.rsplit(".", 1)[1] == module.ID.replace("-", "_")
+    assert isinstance(module.SUMMARY, str) and module.SUMMARY
+    assert module.SCOPE in ("target", "repo")
+    assert isinstance(module.REMEDIATION, str) and module.REMEDIATION
+    assert isinstance(module.DEFAULTS, dict)
+    for key in module.DEFAULTS:
+        assert re.fullmatch(r"[a-z][a-zA-Z0-9]*", key), f"{pid}: option {key!r} is not camelCase"
+    assert callable(module.check)
+    doc = module.__doc__ or ""
+    headings = re.findall(r"^(\w+):\s*$", doc, re.MULTILINE)
+    assert headings == list(SECTIONS), f"{pid}: docstring sections are {headings}"
+    options_text = doc.split("\nOptions:", 1)[1].split("\nPasses:", 1)[0]
+    for key in module.DEFAULTS:
+        assert re.search(rf"^\s+{key}\b", options_text, re.MULTILINE), (
+            f"{pid}: option {key} is not documented under Options"
+        )
+
+
+@pytest.mark.parametrize("pid", MISSION)
+def test_policy_has_passing_and_failing_cases(pid: str) -> None:
+    outcomes = {"pass": 0, "fail": 0}
+    for path in (FIXTURES / pid).glob("*.yaml"):
+        case = _load_case(path)
+        fails = any(row.get("policy") == pid for row in case.get("findings") or [])
+        outcomes["fail" if fails else "pass"] += 1
+    assert outcomes["pass"] >= 1 and outcomes["fail"] >= 1, (
+        f"{pid}: needs at least one passing and one failing case under {FIXTURES / pid}"
+    )
+
+
+# -- odd cases, on hand-built models ------------------------------------------------------------
+
+
+POD = {"containers": [{"name": "app", "image": "nginx:1.25.3"}]}
+
+
+def _resource(doc: dict[str, Any], template_file: str | None = None) -> Resource:
+    return Resource(
+        api_version=str(doc.get("apiVersion", "v1")),
+        kind=str(doc["kind"]),
+        name=str(doc.get("metadata", {}).get("name", "x")),
+        namespace=None,
+        doc=doc,
+        template=None,
+        template_file=template_file,
+        index=0,
+    )
+
+
+def _rendered(
+    *docs: dict[str, Any],
+    production: bool = True,
+    values: dict[str, Any] | None = None,
+    origins: dict[Any, Origin] | None = None,
+    templates: dict[str, str] | None = None,
+    template_file: str | None = None,
+    application: Application | None = None,
+    chart: Chart | None = None,
+) -> RenderedTarget:
+    target = RenderTarget(
+        id="prod/app" if production else "stg/app",
+        environment="prod" if production else "stg",
+        app="app",
+        application=application,
+        chart=chart,
+        release_name="app",
+        namespace="default",
+        value_files=(),
+        production=production,
+    )
+    return RenderedTarget(
+        target=target,
+        resources=tuple(_resource(doc, template_file) for doc in docs),
+        values=MergedValues(values or {}, origins or {}),
+        manifest="",
+        templates=templates or {},
+    )
+
+
+@pytest.mark.parametrize(
+    ("doc", "found"),
+    [
+        ({"kind": "Pod", "spec": POD}, True),
+        ({"kind": "Deployment", "spec": {"template": {"spec": POD}}}, True),
+        ({"kind": "StatefulSet", "spec": {"template": {"spec": POD}}}, True),
+        ({"kind": "Job", "spec": {"template": {"spec": POD}}}, True),
+        ({"kind": "CronJob", "spec": {"jobTemplate": {"spec": {"template": {"spec": POD}}}}}, True),
+        ({"kind": "PodTemplate", "template": {"spec": POD}}, True),
+        ({"kind": "Rollout", "spec": {"template": {"spec": POD}}}, True),  # any pod template
+        ({"kind": "Widget", "spec": {"template": {"spec": {"replicas": 2}}}}, False),
+        ({"kind": "ConfigMap", "data": {"a": "b"}}, False),
+        ({"kind": "Deployment", "spec": "broken"}, False),
+    ],
+    ids=lambda value: value.get("kind", "") if isinstance(value, dict) else str(value),
+)
+def test_pod_spec_of_every_workload_kind(doc: dict[str, Any], found: bool) -> None:
+    assert (pod_spec(_resource(doc)) is not None) is found
+
+
+def test_ephemeral_and_init_containers_are_checked() -> None:
+    spec = {
+        "initContainers": [{"name": "init", "image": "busybox"}],
+        "containers": [{"name": "app", "image": "nginx:1.25.3"}],
+        "ephemeralContainers": [{"name": "debug", "image": "busybox:latest"}],
+    }
+    rendered = _rendered({"kind": "Pod", "metadata": {"name": "p"}, "spec": spec})
+    assert [c.label for c in containers(rendered)] == [
+        'container "app" in Pod/p',
+        'init container "init" in Pod/p',
+        'ephemeral container "debug" in Pod/p',
+    ]
+    messages = [f.message for f in image_tag_pinned.check(rendered, image_tag_pinned.DEFAULTS)]
+    assert messages == [
+        'init container "init" in Pod/p uses image "busybox" without a tag '
+        '(Kubernetes pulls "latest")',
+        'ephemeral container "debug" in Pod/p uses floating tag "latest"',
+    ]
+
+
+@pytest.mark.parametrize(
+    ("image", "policy"),
+    [
+        ("nginx", "Always"),
+        ("nginx:latest", "Always"),
+        ("registry.example.com:5000/nginx", "Always"),
+        ("nginx:1.25", "IfNotPresent"),
+        ("nginx:stable", "IfNotPresent"),  # only latest is special to Kubernetes
+        (f"nginx@sha256:{'a' * 64}", "IfNotPresent"),
+        (f"nginx:latest@sha256:{'a' * 64}", "Always"),
+        ("not a reference", "IfNotPresent"),
+    ],
+)
+def test_kubernetes_pull_policy_defaulting(image: str, policy: str) -> None:
+    assert pull_policy.default_pull_policy(image) == policy
+
+
+@given(
+    st.one_of(
+        st.sampled_from(["latest", *FLOATING_TAGS]).map(lambda t: t.upper()),
+        st.sampled_from(["latest", *FLOATING_TAGS]),
+    ),
+    st.sampled_from(["nginx", "registry.example.com:5000/plate/web", "localhost/a/b"]),
+)
+def test_any_floating_tag_in_production_is_caught(tag: str, repository: str) -> None:
+    problem = image_tag_pinned.image_problem(f"{repository}:{tag}", FLOATING_TAGS, None, False)
+    assert problem == f'uses floating tag "{tag}"'
+
+
+@given(st.from_regex(r"v?[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}(-[a-z0-9]{1,8})?", fullmatch=True))
+def test_exact_versions_are_pinned(tag: str) -> None:
+    assert image_tag_pinned.image_problem(f"nginx:{tag}", FLOATING_TAGS, None, False) is None
+    assert image_tag_pinned.image_problem(f"nginx:{tag}", FLOATING_TAGS, None, True) == (
+        f'uses image "nginx:{tag}" without a digest'
+    )
+
+
+def test_unknown_or_invalid_range_options_stop_the_check() -> None:
+    with pytest.raises(PlatecheckError, match=r"option cpu has unknown key 'requestMinimum'"):
+        resource_ranges.parse_bounds("cpu", {"requestMinimum": "1"})
+    with pytest.raises(PlatecheckError, match=r"option memory.limitMax '2GB' is not a Kub"):
+        resource_ranges.parse_bounds("memory", {"limitMax": "2GB"})
+    assert resource_ranges.parse_bounds("cpu", {"limitMax": 2})["limitMax"] == (2, "2")
+
+
+def test_locate_prefers_the_container_context_then_falls_back_to_the_template() -> None:
+    values = {"nginx": {"tag": "latest"}, "backend": {"tag": "latest"}}
+    origins = {
+        ("nginx", "tag"): Origin("chart/values.yaml", 3),
+        ("backend", "tag"): Origin("chart/values-prod.yaml", 7),
+    }
+    template = (
+        "spec:\n  containers:\n    - name: nginx\n      image: x\n    - name: backend\n"
+        "      image: y\n"
+    )
+    rendered = _rendered(
+        {"kind": "Pod", "spec": POD},
+        values=values,
+        origins=origins,
+        templates={"chart/templates/pod.yaml": template},
+        template_file="chart/templates/pod.yaml",
+    )
+    resource = rendered.resources[0]
+    for name, line in (("nginx", 3), ("backend", 7)):
+        origin = locate(rendered, ("latest",), keys=("tag",), context=(name,))
+        assert origin is not None and origin.line == line
+    missing = locate(
+        rendered, ("1.2.3",), keys=("tag",), resource=resource, fields=("image",), anchor="backend"
+    )
+    assert missing == Origin("chart/templates/pod.yaml", 6)
+
+
+def test_name_normalization_and_allowed_paths() -> None:
+    words = env_consistency.DEFAULTS["nameNormalization"]
+    assert env_consistency._normalize("Service/plate-web-prod", words, "prod") == (
+        "Service/plate-web"
+    )
+    assert env_consistency._normalize("Service/staging-plate.web", words, "stg") == (
+        "Service/plate-web"
+    )
+    assert env_consistency.dotted(("ingress", "hosts", 0, "host")) == "ingress.hosts[0].host"
+    pattern = env_consistency._globs(["ingress.annotations.*", "debug"])
+    assert pattern is not None
+    assert env_consistency._allowed(pattern, ("ingress", "annotations", "a.b/c"))
+    assert env_consistency._allowed(pattern, ("debug", "enabled"))
+    assert not env_consistency._allowed(pattern, ("ingress", "annotations"))
+    assert not env_consistency._allowed(pattern, ("debugger",))
+
+
+def _chart(rel: str) -> Chart:
+    return Chart(Path("/repo") / rel, rel, "app", "0.1.0", "v2", {})
+
+
+def _application(name: str) -> Application:
+    return Application(
+        name=name,
+        file=f"apps/{name}.yaml",
+        line=1,
+        namespace="argocd",
+        labels={},
+        annotations={},
+        project="default",
+        destination_namespace=None,
+        destination_server=None,
+        sources=(),
+        sync_policy=None,
+        ignore_differences=(),
+        raw={},
+        lines={("spec", "source", "path"): 9},
+    )
+
+
+def test_different_charts_are_one_finding_at_the_application_source() -> None:
+    stg = _rendered(
+        production=False,
+        chart=_chart("charts/app"),
+        application=_application("app-stg"),
+    )
+    prod = _rendered(chart=_chart("charts/app-v2"), application=_application("app-prod"))
+    repo = RepoModel(
+        root=Path("/repo"),
+        applications=(),
+        app_of_apps=(),
+        charts=(),
+        targets=(stg.target, prod.target),
+        rendered=(stg, prod),
+        yaml_files=(),
+        environments=(Environment("prod", True), Environment("stg", False)),
+    )
+    options = policies_package.PolicyOptions(default=env_consistency.DEFAULTS)
+    findings = list(env_consistency.check(repo, options))
+    assert [(f.target, f.file, f.line, f.message) for f in findings] == [
+        (
+            "prod/app",
+            "apps/app-prod.yaml",
+            9,
+            "prod/app renders chart charts/app-v2 but stg/app renders chart charts/app",
+        ),
+    ]
+
+
+DOCS = Path(__file__).parent.parent / "docs" / "policies.md"
+
+
+@pytest.mark.parametrize("pid", MISSION)
+def test_policy_is_documented_with_its_options(pid: str) -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    sections = dict(re.findall(r"^## (\S+)\n(.*?)(?=^## |\Z)", text, re.MULTILINE | re.DOTALL))
+    assert pid in sections, f"docs/policies.md has no section for {pid}"
+    for key in _policies()[pid].DEFAULTS:
+        assert f"| `{key}` |" in sections[pid], f"docs/policies.md: {pid} option {key}"

@@ -1,0 +1,193 @@
+"""Waivers: validated at load, applied with expiry, stale ones reported."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from platecheck.errors import PlatecheckError
+from platecheck.model import Finding, Level
+from platecheck.policies import registry
+from platecheck.waivers import Waiver, apply_waivers, load_waivers, split_resource
+
+REL = "policies/waivers.yaml"
+TODAY = datetime.date(2025, 6, 1)
+KNOWN = ("image-tag-pinned", "pull-policy", "k8s-schema")
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "waivers.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_load_valid_file(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+waivers:
+  - policy: image-tag-pinned
+    target: stg/plate-llm
+    container: model-*
+    reason: model image is rebuilt nightly
+    expires: 2025-09-30
+  - policy: pull-policy
+    resource: Deployment/plate-web
+    file: helm/applications/plate-web/*
+    reason: "  the registry mirror needs Always  "
+    expires: "2025-06-01"
+""")
+    assert load_waivers(path, REL, KNOWN) == (
+        Waiver(policy="image-tag-pinned", reason="model image is rebuilt nightly",
+               expires=datetime.date(2025, 9, 30), file=REL, line=2, target="stg/plate-llm",
+               container="model-*"),
+        Waiver(policy="pull-policy", reason="the registry mirror needs Always",
+               expires=datetime.date(2025, 6, 1), file=REL, line=7,
+               resource="Deployment/plate-web", path="helm/applications/plate-web/*"),
+    )
+
+
+def test_empty_file_has_no_waivers(tmp_path: Path) -> None:
+    assert load_waivers(write(tmp_path, "# none yet\n"), REL, KNOWN) == ()
+    assert load_waivers(write(tmp_path, "waivers: []\n"), REL, KNOWN) == ()
+
+
+ENTRY = "waivers:\n  - policy: pull-policy\n    reason: ok\n    expires: 2025-01-01\n"
+
+
+@pytest.mark.parametrize("text, error", [
+    (ENTRY + "    reson: typo\n",
+     f"{REL}:5: waiver 1: unknown key 'reson' (expected one of: policy, reason, expires, "
+     "target, resource, container, file)"),
+    ("waivers:\n  - policy: pull-policy\n    expires: 2025-01-01\n",
+     f"{REL}:2: waiver 1: 'reason' is required"),
+    ("waivers:\n  - policy: pull-policy\n    reason: ok\n",
+     f"{REL}:2: waiver 1: 'expires' is required"),
+    ("waivers:\n  - policy: pull-policy\n    reason: '  '\n    expires: 2025-01-01\n",
+     f"{REL}:3: waiver 1: reason must be a non-empty text saying why the finding is accepted"),
+    ("waivers:\n  - policy: pul-policy\n    reason: ok\n    expires: 2025-01-01\n",
+     f"{REL}:2: waiver 1: unknown policy 'pul-policy' (known: image-tag-pinned, k8s-schema, "
+     "pull-policy)"),
+    ("waivers:\n  - policy: pull-policy\n    reason: ok\n    expires: 01/02/2025\n",
+     f"{REL}:4: waiver 1: expires must be a date written YYYY-MM-DD, found '01/02/2025'"),
+    ("waivers:\n  - policy: pull-policy\n    reason: ok\n    expires: '2025-02-30'\n",
+     f"{REL}:4: waiver 1: expires must be a date written YYYY-MM-DD, found '2025-02-30'"),
+    (ENTRY + "    target: ''\n", f"{REL}:5: waiver 1: target must be a non-empty glob"),
+    (ENTRY + "  - just text\n",
+     f"{REL}:5: waiver 2: must be a mapping with policy, reason and expires"),
+    ("waiver:\n  - policy: pull-policy\n", f"{REL}:1: unknown key 'waiver' (expected: waivers)"),
+    ("waivers: {policy: pull-policy}\n", f"{REL}:1: 'waivers' must be a list"),
+])
+def test_invalid_entries_fail_at_load_with_file_and_line(tmp_path: Path, text: str,
+                                                         error: str) -> None:
+    with pytest.raises(PlatecheckError) as caught:
+        load_waivers(write(tmp_path, text), REL, KNOWN)
+    assert str(caught.value) == error
+
+
+def test_impossible_unquoted_date_is_an_error_not_a_crash(tmp_path: Path) -> None:
+    text = "waivers:\n  - policy: pull-policy\n    reason: ok\n    expires: 2025-02-30\n"
+    with pytest.raises(PlatecheckError) as caught:
+        load_waivers(write(tmp_path, text), REL, KNOWN)
+    assert str(caught.value).startswith(REL)
+
+
+def test_default_known_policies_come_from_the_registry(tmp_path: Path) -> None:
+    some = next(pid for pid, m in registry().items() if m.SCOPE != "waivers")
+    path = write(tmp_path, f"waivers:\n  - {{policy: {some}, reason: r, expires: 2030-01-01}}\n")
+    assert load_waivers(path, REL)[0].policy == some
+    path = write(tmp_path, "waivers:\n  - {policy: waiver-stale, reason: r, "
+                           "expires: 2030-01-01}\n")
+    with pytest.raises(PlatecheckError, match="unknown policy 'waiver-stale'"):
+        load_waivers(path, REL)
+
+
+def waiver(line: int, expires: datetime.date = datetime.date(2025, 12, 31),
+           **selectors: str) -> Waiver:
+    policy = selectors.pop("policy", "image-tag-pinned")
+    if "file" in selectors:
+        selectors["path"] = selectors.pop("file")
+    return Waiver(policy=policy, reason=f"reason {line}", expires=expires, file=REL, line=line,
+                  **selectors)
+
+
+LLM = Finding(policy="image-tag-pinned", message="image tag latest", file="helm/llm/values.yaml",
+              line=3, environment="stg", target="stg/plate-llm",
+              resource="Deployment/plate-llm[model-server]", remediation="pin it")
+WEB = Finding(policy="image-tag-pinned", message="image tag latest", file="helm/web/values.yaml",
+              line=5, environment="prod", target="prod/plate-web",
+              resource="Deployment/plate-web[web]", remediation="pin it")
+
+
+def test_matching_unexpired_waiver_marks_the_finding_waived() -> None:
+    result = apply_waivers([LLM, WEB], [waiver(2, target="stg/*", container="model-*")], TODAY)
+    assert result == (
+        Finding(**{**LLM.__dict__, "waived": "reason 2"}),
+        WEB,
+    )
+
+
+def test_expired_waiver_is_an_error_and_waives_nothing() -> None:
+    expired = waiver(7, expires=datetime.date(2025, 5, 31), target="stg/plate-llm")
+    assert apply_waivers([LLM], [expired], TODAY) == (
+        LLM,
+        Finding(policy="waiver-expired", level=Level.ERROR, file=REL, line=7,
+                message="waiver for image-tag-pinned (target=stg/plate-llm) expired on "
+                        "2025-05-31: reason 7",
+                remediation="Fix the findings the waiver covered and delete it, or renew it "
+                            "with a new expiry date and an updated reason."),
+    )
+
+
+def test_waiver_applies_through_its_expiry_day() -> None:
+    last_day = waiver(2, expires=TODAY)
+    assert apply_waivers([WEB], [last_day], TODAY)[0].waived == "reason 2"
+
+
+def test_waiver_that_matched_nothing_is_stale() -> None:
+    stale = waiver(12, policy="pull-policy", resource="Deployment/plate-web")
+    assert apply_waivers([WEB], [stale], TODAY) == (
+        WEB,
+        Finding(policy="waiver-stale", level=Level.WARNING, file=REL, line=12,
+                message="waiver for pull-policy (resource=Deployment/plate-web) matched no "
+                        "finding",
+                remediation="Delete the waiver, or correct its policy and selectors."),
+    )
+
+
+def test_waiver_for_targets_not_checked_in_this_run_is_not_stale() -> None:
+    stg_only = waiver(4, target="stg/*")
+    assert apply_waivers([WEB], [stg_only], TODAY, checked_targets=["prod/plate-web"]) == (WEB,)
+    assert [f.policy for f in apply_waivers([WEB], [stg_only], TODAY)] == [
+        "image-tag-pinned", "waiver-stale"]
+
+
+@pytest.mark.parametrize("selectors, matches", [
+    ({}, True),
+    ({"target": "prod/*"}, True),
+    ({"target": "stg/*"}, False),
+    ({"resource": "Deployment/plate-*"}, True),
+    ({"resource": "StatefulSet/*"}, False),
+    ({"container": "web"}, True),
+    ({"container": "sidecar"}, False),
+    ({"file": "helm/web/*.yaml"}, True),
+    ({"file": "helm/llm/*"}, False),
+    ({"policy": "pull-policy"}, False),
+])
+def test_selectors(selectors: dict[str, str], matches: bool) -> None:
+    assert waiver(1, **selectors).matches(WEB) is matches
+
+
+def test_selector_on_a_field_the_finding_lacks_does_not_match() -> None:
+    repo_wide = Finding(policy="image-tag-pinned", message="m", file="a.yaml", line=1)
+    assert not waiver(1, target="*").matches(repo_wide)
+    assert waiver(1, file="a.yaml").matches(repo_wide)
+
+
+@pytest.mark.parametrize("resource, parts", [
+    ("Deployment/web[nginx]", ("Deployment/web", "nginx")),
+    ("Deployment/web", ("Deployment/web", None)),
+    (None, (None, None)),
+])
+def test_split_resource(resource: str | None, parts: tuple[str | None, str | None]) -> None:
+    assert split_resource(resource) == parts

@@ -1,0 +1,141 @@
+"""yaml-hygiene: every trap is a finding with its line, a clean file none, bad bytes no crash."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from platecheck.model import RepoModel, YamlFile
+from platecheck.policies import PolicyOptions, yaml_hygiene
+from platecheck.policies.yaml_hygiene import check_bytes
+
+CLEAN = b"""\
+# values for production
+image:
+  repository: registry.example.com/plate-web
+  tag: "1.4.2"
+  pullPolicy: IfNotPresent
+enabled: true
+country: "no"
+mode: "0755"
+schedule: "22:22"
+released: "2024-01-01"
+replicas: 3
+ratio: 0.5
+zero: 0
+version: 1.10.0
+anchors:
+  base: &base {cpu: 100m}
+  merged:
+    <<: *base
+    memory: 64Mi
+notes: |
+  yes, this block text may say on/off and 22:22 freely
+"""
+
+BOOL = "is the boolean {b} to Helm (YAML 1.1) but the string \"{v}\" to YAML 1.2 readers"
+
+CASES = [
+    ("clean", CLEAN, []),
+    ("yes-value", b"a: 1\nenabled: yes\n",
+     [(2, 'unquoted "yes" ' + BOOL.format(b="true", v="yes"))]),
+    ("no-value", b"country: no\n", [(1, 'unquoted "no" ' + BOOL.format(b="false", v="no"))]),
+    ("on-off", b"x:\n  - on\n  - Off\n",
+     [(2, 'unquoted "on" ' + BOOL.format(b="true", v="on")),
+      (3, 'unquoted "Off" ' + BOOL.format(b="false", v="Off"))]),
+    ("y-n", b"answer: y\nother: N\n",
+     [(1, 'unquoted "y" ' + BOOL.format(b="true", v="y")),
+      (2, 'unquoted "N" ' + BOOL.format(b="false", v="N"))]),
+    ("on-as-key", b"on: push\n", [(1, 'unquoted "on" ' + BOOL.format(b="true", v="on"))]),
+    ("base-60", b"time: 22:22\n",
+     [(1, 'unquoted "22:22" is the base-60 number 1342 to YAML 1.1 readers but a string to '
+          "Helm and YAML 1.2 readers")]),
+    ("octal", b"mode: 0755\n",
+     [(1, 'unquoted "0755" is the octal number 493 to Helm (YAML 1.1) but 755 to YAML 1.2 '
+          "readers")]),
+    ("leading-zero", b"zip: 08123\n",
+     [(1, 'unquoted "08123" has a leading zero: YAML readers disagree on its type')]),
+    ("date", b"released: 2024-01-01\n",
+     [(1, 'unquoted "2024-01-01" is a timestamp to YAML 1.1 readers but a string to Helm and '
+          "YAML 1.2 readers")]),
+    ("timestamp", b"at: 2001-12-14t21:59:43.10-05:00\n",
+     [(1, 'unquoted "2001-12-14t21:59:43.10-05:00" is a timestamp to YAML 1.1 readers but a '
+          "string to Helm and YAML 1.2 readers")]),
+    ("duplicate-key", b"image:\n  tag: a\nreplicas: 1\nimage:\n  tag: b\n",
+     [(4, 'duplicate key "image" (first at line 1): Helm keeps only the last value')]),
+    ("nested-duplicate", b"a:\n  b: 1\n  c: 2\n  b: 3\n",
+     [(4, 'duplicate key "b" (first at line 2): Helm keeps only the last value')]),
+    ("quoted-duplicate", b"a: 1\n\"a\": 2\n",
+     [(2, 'duplicate key "a" (first at line 1): Helm keeps only the last value')]),
+    ("tab-indent", b"a:\n\tb: 1\n",
+     [(2, "does not parse: found character that cannot start any token"),
+      (2, "tab character in indentation")]),
+    ("bom", b"\xef\xbb\xbfa: 1\n", [(1, "file starts with a UTF-8 byte order mark")]),
+    ("utf16", "a: 1\n".encode("utf-16"),
+     [(1, "file is UTF-16 encoded (byte order mark); Helm reads UTF-8 only")]),
+    ("latin-1", b"name: caf\xe9\nother: 1\n", [(1, "not valid UTF-8 (byte 0xe9)")]),
+    ("latin-1-later", b"a: 1\nb: 2\nc: \xff\xfe\n", [(3, "not valid UTF-8 (byte 0xff)")]),
+    ("unparsable", b"a: [1, 2\nb: 3\n",
+     [(2, "does not parse: did not find expected ',' or ']'")]),
+    ("multi-document", b"a: 1\n---\na: yes\na: 2\n",
+     [(3, 'unquoted "yes" ' + BOOL.format(b="true", v="yes")),
+      (4, 'duplicate key "a" (first at line 3): Helm keeps only the last value')]),
+    ("empty", b"", []),
+]
+
+
+def repo(*files: tuple[str, bytes]) -> RepoModel:
+    yaml_files = tuple(YamlFile(path=Path("/repo") / rel, rel=rel, role="values", raw=raw)
+                       for rel, raw in files)
+    return RepoModel(root=Path("/repo"), applications=(), app_of_apps=(), charts=(),
+                     targets=(), rendered=(), yaml_files=yaml_files)
+
+
+def run(model: RepoModel, **options: object) -> list[tuple[str | None, int | None, str]]:
+    opts = PolicyOptions(default={**yaml_hygiene.DEFAULTS, **options})
+    return [(f.file, f.line, f.message) for f in yaml_hygiene.check(model, opts)]
+
+
+@pytest.mark.parametrize("raw, expected", [(raw, exp) for _, raw, exp in CASES],
+                         ids=[case_id for case_id, _, _ in CASES])
+def test_case(raw: bytes, expected: list[tuple[int, str]]) -> None:
+    assert run(repo(("values.yaml", raw))) == [("values.yaml", line, message)
+                                               for line, message in expected]
+
+
+def test_every_finding_has_a_remediation() -> None:
+    findings = [f for _, raw, _ in CASES for f in check_bytes("v.yaml", raw)]
+    assert findings and all(f.remediation and f.policy == "yaml-hygiene" for f in findings)
+    [boolean] = check_bytes("v.yaml", b"a: yes\n")
+    assert boolean.remediation == 'Quote it ("yes") if it is text; write true or false if it ' \
+                                  "is a boolean."
+
+
+def test_ignore_files_and_each_file_once() -> None:
+    model = repo(("vendor/values.yaml", b"a: yes\n"), ("values.yaml", b"a: no\n"),
+                 ("values.yaml", b"a: no\n"))
+    assert run(model, ignoreFiles=["vendor/*"]) == [
+        ("values.yaml", 1, 'unquoted "no" ' + BOOL.format(b="false", v="no"))]
+
+
+def test_deep_nesting_and_alias_loops_do_not_crash() -> None:
+    deep = b"a: " + b"[" * 3000 + b"]" * 3000 + b"\n"
+    assert isinstance(list(check_bytes("deep.yaml", deep)), list)
+    aliases = b"a: &a [x]\nb: [*a, *a, *a]\n"
+    assert list(check_bytes("alias.yaml", aliases)) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_never_crash(raw: bytes) -> None:
+    for finding in check_bytes("fuzz.yaml", raw):
+        assert finding.file == "fuzz.yaml" and finding.message
+
+
+def test_policy_files_may_write_dates() -> None:
+    raw = b"waivers:\n  - expires: 2027-01-31\n    enabled: yes\n"
+    assert [f.line for f in check_bytes("policies/waivers.yaml", raw, dates=False)] == [3]
+    assert [f.line for f in check_bytes("values.yaml", raw)] == [2, 3]
