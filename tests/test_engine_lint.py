@@ -116,8 +116,3 @@ def test_level_from_configuration(tmp_path: Path) -> None:
     (repo / "policies" / "platecheck.yaml").write_text(
         "policies:\n  not-rendered: {level: off}\n")
     assert lint(repo / "apps" / "root.yaml", cache_dir=tmp_path / "cache").findings == ()
-
-
-def test_changed_since_is_refused() -> None:
-    with pytest.raises(PlatecheckError, match="not supported yet"):
-        lint(BASIC, changed_since="main")

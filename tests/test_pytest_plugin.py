@@ -184,11 +184,13 @@ def test_a_target_that_could_not_be_checked_fails_all_its_items(
     (shop / "charts/api/templates/broken.yaml").write_text("x: {{ .Values.nope.deeper }}\n")
     result = pytester.runpytest(*PLUGIN, "--platecheck", "shop")
     failed = re.findall(r"^FAILED (\S+)", result.stdout.str(), re.MULTILINE)
-    assert sorted(failed) == sorted(i for i in expected_ids(SHOP_TARGETS, ("replicas-minimum",))
-                                    if i.startswith(("stg/api::", "prod/api::")))
+    # (helm lint, a repository check, fails on the template too)
+    assert sorted(i for i in failed if not i.startswith("repository::")) == sorted(
+        i for i in expected_ids(SHOP_TARGETS, ("replicas-minimum",))
+        if i.startswith(("stg/api::", "prod/api::")))
     result.stdout.fnmatch_lines([
         "could not check prod/api: nothing here was checked",
-        "apps/api-prod.yaml:1: helm template failed for prod/api: *nil pointer*",
+        "apps/api-prod.yaml:1: helm template failed: *nil pointer*",
     ])
     assert result.ret == 1
 
@@ -313,7 +315,7 @@ def test_fixtures_fail_closed_when_a_target_could_not_be_rendered(
     result.assert_outcomes(passed=1, errors=1)  # a fixture that fails is an error of the test
     result.stdout.fnmatch_lines([
         "platecheck: could not check:",
-        "apps/api-prod.yaml:1: helm template failed for prod/api: *",
+        "apps/api-prod.yaml:1: prod/api: helm template failed: *nil pointer*",
     ])
 
 
@@ -337,3 +339,59 @@ def test_the_entry_point_is_declared() -> None:
         "platecheck": "platecheck.pytest_plugin"}
     assert os.path.exists(Path(__file__).parent.parent / "src/platecheck/pytest_plugin.py")
     assert sys.modules.get("platecheck.pytest_plugin") is not None
+
+
+# -- this repository's own content ------------------------------------------------------------
+
+
+@pytest.fixture()
+def content(pytester: pytest.Pytester, repo_root: Path, helm_bin: Path, render_cache: Path,
+            monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of this repository's helm/, environments/ and policies/."""
+    monkeypatch.setenv("PLATECHECK_CACHE_DIR", str(render_cache))
+    for part in ("helm", "environments", "policies"):
+        shutil.copytree(repo_root / part, pytester.path / part)
+    return pytester.path
+
+
+def content_ids(root: Path) -> list[str]:
+    from platecheck.engine import lint
+
+    report = lint(root / "environments")
+    policies = registry()
+    return ([f"{t.id}::{p}" for t in report.targets if t.rendered_here
+             for p in report.policies if policies[p].SCOPE == "target"]
+            + [f"repository::{p}" for p in report.policies if policies[p].SCOPE != "target"])
+
+
+def junit_cases(xml: Path) -> dict[str, ET.Element]:
+    cases = ET.parse(xml).getroot().iter("testcase")
+    return {f"{c.get('classname', '').replace('.', '/')}::{c.get('name')}": c for c in cases}
+
+
+def test_this_repository_passes_and_a_floating_production_tag_fails_its_item(
+        pytester: pytest.Pytester, content: Path) -> None:
+    result = pytester.runpytest(*PLUGIN, "--platecheck", "environments/",
+                                "--junitxml=clean.xml")
+    assert result.ret == 0, result.stdout.str()
+    clean = junit_cases(content / "clean.xml")
+    assert sorted(clean) == sorted(content_ids(content))
+    assert all(case.find("failure") is None for case in clean.values())
+
+    values = content / "helm/applications/plate-web/values-prod.yaml"
+    text = values.read_text()
+    assert text.count('tag: "1.25.5"') == 1
+    values.write_text(text.replace('tag: "1.25.5"', "tag: latest"))
+    line = text.splitlines().index('  tag: "1.25.5"') + 1
+    result = pytester.runpytest(*PLUGIN, "--platecheck", "environments/",
+                                "--junitxml=floating.xml")
+    assert result.ret == 1
+    floating = junit_cases(content / "floating.xml")
+    failed = {i: c.find("failure") for i, c in floating.items() if c.find("failure") is not None}
+    assert list(failed) == ["prod/plate-web::image-tag-pinned"]
+    message = failed["prod/plate-web::image-tag-pinned"].get("message", "")
+    assert message.splitlines()[:2] == [
+        "image-tag-pinned: 1 finding",
+        f"helm/applications/plate-web/values-prod.yaml:{line}: container \"nginx\" in "
+        "Deployment/plate-web uses floating tag \"latest\" (Deployment/plate-web[nginx])",
+    ]

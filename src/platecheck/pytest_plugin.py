@@ -356,7 +356,8 @@ def _select(model: RepoModel, env: str | Iterable[str] | None, app: str | None
     # fail closed: a target that could not be rendered must not make a custom policy pass
     errors = [e for e in model.errors if e.target is None or e.target in ids]
     if errors:
-        lines = "\n".join(f"{e.location}: {e.message}" for e in errors)
+        lines = "\n".join(f"{e.location}: {e.target + ': ' if e.target else ''}{e.message}"
+                          for e in errors)
         pytest.fail(f"platecheck: could not check:\n{lines}", pytrace=False)
     return chosen
 
