@@ -167,6 +167,28 @@ def test_a_finding_fails_its_item_with_file_line_and_no_traceback(
     assert result.ret == 1
 
 
+def test_an_item_whose_findings_are_all_waived_is_skipped_with_the_reason(
+        pytester: pytest.Pytester, shop: Path) -> None:
+    (shop / "charts/web/values-prod.yaml").write_text("replicas: 1\n")
+    (shop / "policies/waivers.yaml").write_text(
+        "waivers:\n"
+        "  - policy: replicas-minimum\n"
+        "    target: prod/web\n"
+        "    reason: one replica while the database migrates\n"
+        "    expires: 2999-12-31\n")
+    result = pytester.runpytest(*PLUGIN, "--platecheck", "shop", "-rs", "--junitxml=out.xml")
+    result.stdout.fnmatch_lines([
+        "SKIPPED [1] shop/charts/web/values-prod.yaml:1: waived: one replica while the "
+        "database migrates"])
+    outcomes = result.parseoutcomes()
+    assert outcomes["skipped"] == 1 and "failed" not in outcomes
+    skipped = ET.parse(pytester.path / "out.xml").getroot().find(
+        ".//testcase[@name='replicas-minimum'][@classname='prod.web']/skipped")
+    assert skipped is not None
+    assert skipped.get("message") == "waived: one replica while the database migrates"
+    assert result.ret == 0
+
+
 def test_keyword_selection_and_exitfirst(pytester: pytest.Pytester, shop: Path) -> None:
     (shop / "charts/api/values-prod.yaml").write_text("replicas: 1\n")
     (shop / "charts/web/values-prod.yaml").write_text("replicas: 0\n")
@@ -174,6 +196,9 @@ def test_keyword_selection_and_exitfirst(pytester: pytest.Pytester, shop: Path) 
                                   "--collect-only", "-q")
     assert collected(selected) == [i for i in expected_ids(SHOP_TARGETS, ("replicas-minimum",))
                                    if i.startswith("prod/web::")]
+    unmarked = pytester.runpytest(*PLUGIN, "--platecheck", "shop", "-m", "not platecheck",
+                                  "--collect-only", "-q")
+    assert collected(unmarked) == []
     first = pytester.runpytest(*PLUGIN, "--platecheck", "shop", "-x", "-k", "replicas")
     assert first.parseoutcomes()["failed"] == 1
     assert "stopping after 1 failures" in first.stdout.str()
