@@ -189,6 +189,18 @@ def test_an_item_whose_findings_are_all_waived_is_skipped_with_the_reason(
     assert result.ret == 0
 
 
+def test_a_policy_configured_off_is_skipped_not_passed(pytester: pytest.Pytester,
+                                                       shop: Path) -> None:
+    (shop / "policies/platecheck.yaml").write_text(
+        SAMPLE_CONFIG.replace("stg: warning", "stg: \"off\""))
+    result = pytester.runpytest(*PLUGIN, "--platecheck", "shop", "-rs")
+    result.stdout.fnmatch_lines([
+        "SKIPPED [2] shop/policies/platecheck.yaml:3: replicas-minimum is off for stg in the "
+        "configuration"])
+    assert result.parseoutcomes()["skipped"] == 2
+    assert result.ret == 0
+
+
 def test_keyword_selection_and_exitfirst(pytester: pytest.Pytester, shop: Path) -> None:
     (shop / "charts/api/values-prod.yaml").write_text("replicas: 1\n")
     (shop / "charts/web/values-prod.yaml").write_text("replicas: 0\n")

@@ -106,12 +106,14 @@ class Settings:
 
 
 @dataclass
-class Session:
+class RepositoryCache:
     """The loaded models (one per set of paths) and the Report of the configured paths."""
 
     settings: Settings
     models: dict[tuple[Path, ...], RepoModel] = field(default_factory=dict)
     report: Report | None = None
+    level: Callable[[str, str | None], Level] = lambda policy, environment: Level.ERROR
+    config_file: Path | None = None  # the platecheck.yaml in use, if any
 
     def model(self, paths: Sequence[Path] | None = None) -> RepoModel:
         from platecheck import engine
@@ -132,19 +134,21 @@ class Session:
             model = self.model()
             config = load_config(model.root, self.settings.config_dir)
             self.report = engine.check(model, config, environments=self.settings.environments)
+            self.level = config.level
+            self.config_file = config.file
         return self.report
 
 
-_SESSION = pytest.StashKey[Session]()
+_CACHE = pytest.StashKey[RepositoryCache]()
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.stash[_SESSION] = Session(Settings.from_config(config))
+    config.stash[_CACHE] = RepositoryCache(Settings.from_config(config))
     config.addinivalue_line("markers", "platecheck: a platecheck policy x target item")
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
-    settings = config.stash[_SESSION].settings
+    settings = config.stash[_CACHE].settings
     if not settings.enabled:
         return None
     paths = ", ".join(_shown_path(p, config.rootpath) for p in settings.paths)
@@ -161,7 +165,7 @@ def _shown_path(path: Path, root: Path) -> str:
 @pytest.hookimpl(tryfirst=True)  # before -k/-m deselect, so they apply to these items too
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config,
                                   items: list[pytest.Item]) -> None:
-    if config.stash[_SESSION].settings.enabled:
+    if config.stash[_CACHE].settings.enabled:
         items.extend(session.genitems(PlatecheckRun.from_parent(session, name="platecheck",
                                                                 nodeid="platecheck")))
 
@@ -170,11 +174,12 @@ class PlatecheckRun(pytest.Collector):
     """Checks the repository (once) and yields a collector per target."""
 
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
+        cache = self.config.stash[_CACHE]
         try:
-            report = self.config.stash[_SESSION].checked()
+            report = cache.checked()
         except PlatecheckError as exc:
             raise self.CollectError(f"platecheck: error: {exc}") from None
-        for name, specs in plan_items(report).items():
+        for name, specs in plan_items(report, cache.level).items():
             yield TargetCollector.from_parent(self, name=name, nodeid=name, specs=specs,
                                               root=report.root)
 
@@ -187,13 +192,17 @@ class ItemSpec:
     findings: tuple[Finding, ...] = ()
     errors: tuple[Finding, ...] = ()
     location: tuple[str | None, int | None] = (None, None)  # for reportinfo
+    off: str | None = None  # why the policy did not run: configured off
 
 
-def plan_items(report: Report) -> dict[str, list[ItemSpec]]:
+def plan_items(report: Report, level: Callable[[str, str | None], Level]
+               ) -> dict[str, list[ItemSpec]]:
     """Collector name (target id or ``repository``) -> its items, in report order.
 
     The items depend only on the targets and the policies that ran (never on findings), so
-    every xdist worker collects the same ones; findings and errors are then sorted in."""
+    every xdist worker collects the same ones; findings and errors are then sorted in.
+    ``level(policy, environment)`` is the configured level: a policy configured ``off`` is
+    a skipped item, not a passed one."""
     from platecheck.policies import registry
 
     policies = registry()
@@ -220,8 +229,10 @@ def plan_items(report: Report) -> dict[str, list[ItemSpec]]:
     plan: dict[str, list[ItemSpec]] = {}
     for t in checked:
         plan[t.id] = [ItemSpec(p, tuple(findings.pop((t.id, p), ())), tuple(errors.get(t.id, ())),
-                               where[t.id]) for p in target_scope]
-    repo_items = [ItemSpec(p, tuple(findings.pop((REPOSITORY, p), ()))) for p in repo_scope]
+                               where[t.id], _off(level, p, t.environment))
+                      for p in target_scope]
+    repo_items = [ItemSpec(p, tuple(findings.pop((REPOSITORY, p), ())), off=_off(level, p, None))
+                  for p in repo_scope]
     # findings no item above owns (a target-scope finding naming no checked target)
     orphans: dict[str, list[Finding]] = {}
     for (_, policy), found in findings.items():
@@ -232,6 +243,14 @@ def plan_items(report: Report) -> dict[str, list[ItemSpec]]:
     if repo_items:
         plan[REPOSITORY] = repo_items
     return plan
+
+
+def _off(level: Callable[[str, str | None], Level], policy: str, environment: str | None
+         ) -> str | None:
+    if level(policy, environment) is not Level.OFF:
+        return None
+    return f"{policy} is off" + (f" for {environment}" if environment else "") + \
+        " in the configuration"
 
 
 class TargetCollector(pytest.Collector):
@@ -275,7 +294,8 @@ class PolicyItem(pytest.Item):
         super().__init__(**kwargs)
         self.spec = spec
         self.root = root
-        self.waived_at: Finding | None = None  # set when skipped because of waivers
+        # where a skip points: the waived finding, or the configuration that turned it off
+        self.skipped_at: tuple[Path, int] | None = None
         self.add_marker("platecheck")
 
     def runtest(self) -> None:
@@ -283,6 +303,11 @@ class PolicyItem(pytest.Item):
         if spec.errors:
             raise PolicyFailed(f"could not check {self.parent_name}: nothing here was checked",
                                spec.errors)
+        if spec.off and not spec.findings:
+            config_file = self.config.stash[_CACHE].config_file
+            if config_file is not None:
+                self.skipped_at = (config_file, _line_of_key(config_file, spec.policy))
+            pytest.skip(spec.off)
         active = [f for f in spec.findings if f.waived is None]
         for finding in active:
             if finding.level is Level.WARNING:
@@ -297,7 +322,9 @@ class PolicyItem(pytest.Item):
             raise PolicyFailed(f"{self.name}: {count}", failing, waived=len(waived))
         if waived:
             reasons = dict.fromkeys(str(f.waived) for f in waived)
-            self.waived_at = waived[0]
+            first = waived[0]
+            self.skipped_at = (self.root / first.file if first.file else self.root,
+                               first.line or 1)
             pytest.skip(f"waived: {'; '.join(reasons)}")
 
     @property
@@ -319,26 +346,34 @@ class PolicyItem(pytest.Item):
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
                               ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-    """A waived item's skip points at the waived finding, not at this module."""
+    """A skip points at the waived finding or the configuration, not at this module."""
     report = yield
-    if isinstance(item, PolicyItem) and item.waived_at is not None and report.skipped \
+    if isinstance(item, PolicyItem) and item.skipped_at is not None and report.skipped \
             and isinstance(report.longrepr, tuple):
-        first = item.waived_at
-        path = item.root / first.file if first.file else item.root
-        report.longrepr = (str(path), first.line or 0, report.longrepr[2])
+        path, line = item.skipped_at
+        report.longrepr = (str(path), line, report.longrepr[2])
     return report
+
+
+def _line_of_key(path: Path, key: str) -> int:
+    """The first line of ``path`` that sets ``key`` (1 when none does)."""
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return 1
+    return next((n for n, text in enumerate(lines, 1) if text.strip().startswith(f"{key}:")), 1)
 
 
 # -- fixtures -----------------------------------------------------------------------------------
 
 
-def _session(request: pytest.FixtureRequest) -> Session:
-    return request.config.stash[_SESSION]
+def _cache(request: pytest.FixtureRequest) -> RepositoryCache:
+    return request.config.stash[_CACHE]
 
 
-def _load(session: Session, paths: Sequence[Path] | None = None) -> RepoModel:
+def _load(cache: RepositoryCache, paths: Sequence[Path] | None = None) -> RepoModel:
     try:
-        return session.model(paths)
+        return cache.model(paths)
     except PlatecheckError as exc:
         pytest.fail(f"platecheck: error: {exc}", pytrace=False)
 
@@ -365,7 +400,7 @@ def _select(model: RepoModel, env: str | Iterable[str] | None, app: str | None
 @pytest.fixture(scope="session")
 def platecheck_repo(request: pytest.FixtureRequest) -> RepoModel:
     """The loaded repository: Applications, charts, targets and rendered targets."""
-    return _load(_session(request))
+    return _load(_cache(request))
 
 
 @pytest.fixture(scope="session")
@@ -374,18 +409,18 @@ def rendered(request: pytest.FixtureRequest) -> list[RenderedTarget]:
     environment name (or a list of them) to get only those:
     ``@pytest.mark.parametrize("rendered", ["prod"], indirect=True)``."""
     env: str | list[str] | None = getattr(request, "param", None)
-    return _select(_load(_session(request)), env, None)
+    return _select(_load(_cache(request)), env, None)
 
 
 @pytest.fixture(scope="session")
 def platecheck_targets(request: pytest.FixtureRequest) -> Callable[..., list[RenderedTarget]]:
     """``platecheck_targets(env=None, app=None, path=None)``: rendered targets of one
     environment and/or app; ``path`` loads another repository or directory (once)."""
-    session = _session(request)
+    cache = _cache(request)
 
     def targets(env: str | Iterable[str] | None = None, *, app: str | None = None,
                 path: str | Path | None = None) -> list[RenderedTarget]:
         paths = None if path is None else [Path(path)]
-        return _select(_load(session, paths), env, app)
+        return _select(_load(cache, paths), env, app)
 
     return targets
