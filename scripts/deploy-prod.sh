@@ -36,28 +36,9 @@ readonly WAIT_TIMEOUT="${WAIT_TIMEOUT:-600s}"
 # plate-llm runs in staging only.
 readonly APPS=(plate-cache plate-api plate-web ingress)
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
-warn() { printf '[%s] WARNING: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib/deploy-common.sh
+source "${SCRIPT_DIR}/lib/deploy-common.sh"
 
-usage() {
-  sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
-}
-
-chart_dir() {
-  case "$1" in
-    ingress) printf '%s/helm/ingress\n' "${REPO_ROOT}" ;;
-    *) printf '%s/helm/applications/%s\n' "${REPO_ROOT}" "$1" ;;
-  esac
-}
-
-apply_manifest() {
-  if [[ "${DRY_RUN}" == "true" ]]; then
-    kubectl apply --dry-run=server -f "$1"
-  else
-    kubectl apply -f "$1"
-  fi
-}
 
 preflight() {
   log "Pre-flight checks"
@@ -71,20 +52,6 @@ preflight() {
   for app in "${APPS[@]}"; do
     [[ -f "${APPS_DIR}/${app}-${ENV_SHORT}.yaml" ]] \
       || die "missing ${APPS_DIR}/${app}-${ENV_SHORT}.yaml"
-  done
-}
-
-validate_charts() {
-  command -v helm >/dev/null 2>&1 || die "helm is required to validate production charts"
-  log "Validating charts with the production values"
-  local app chart
-  for app in "${APPS[@]}"; do
-    chart="$(chart_dir "${app}")"
-    helm lint --strict "${chart}" -f "${COMMON_VALUES}" -f "${chart}/values-${ENV_SHORT}.yaml" \
-      >/dev/null || die "helm lint failed for ${chart}"
-    helm template "${app}-${ENV_SHORT}" "${chart}" --namespace "${NAMESPACE}" \
-      -f "${COMMON_VALUES}" -f "${chart}/values-${ENV_SHORT}.yaml" >/dev/null \
-      || die "helm template failed for ${chart}"
   done
 }
 
@@ -153,7 +120,7 @@ verify_deployment() {
 
 deploy() {
   preflight
-  validate_charts
+  validate_charts required
   check_cluster
   confirm_production_deploy
   create_backup

@@ -33,28 +33,9 @@ readonly WAIT_TIMEOUT="${WAIT_TIMEOUT:-300s}"
 # In sync-wave order: plate-cache, plate-api, plate-llm, plate-web, then the shared Ingress.
 readonly APPS=(plate-cache plate-api plate-llm plate-web ingress)
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
-warn() { printf '[%s] WARNING: %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+# shellcheck source-path=SCRIPTDIR source=lib/deploy-common.sh
+source "${SCRIPT_DIR}/lib/deploy-common.sh"
 
-usage() {
-  sed -n '2,/^set -euo/p' "$0" | sed -e '/^set -euo/d' -e 's/^# \{0,1\}//'
-}
-
-chart_dir() {
-  case "$1" in
-    ingress) printf '%s/helm/ingress\n' "${REPO_ROOT}" ;;
-    *) printf '%s/helm/applications/%s\n' "${REPO_ROOT}" "$1" ;;
-  esac
-}
-
-apply_manifest() {
-  if [[ "${DRY_RUN}" == "true" ]]; then
-    kubectl apply --dry-run=server -f "$1"
-  else
-    kubectl apply -f "$1"
-  fi
-}
 
 preflight() {
   log "Pre-flight checks"
@@ -68,23 +49,6 @@ preflight() {
   for app in "${APPS[@]}"; do
     [[ -f "${APPS_DIR}/${app}-${ENV_SHORT}.yaml" ]] \
       || die "missing ${APPS_DIR}/${app}-${ENV_SHORT}.yaml"
-  done
-}
-
-validate_charts() {
-  if ! command -v helm >/dev/null 2>&1; then
-    warn "helm is not installed: skipping chart validation"
-    return 0
-  fi
-  log "Validating charts with the staging values"
-  local app chart
-  for app in "${APPS[@]}"; do
-    chart="$(chart_dir "${app}")"
-    helm lint --strict "${chart}" -f "${COMMON_VALUES}" -f "${chart}/values-${ENV_SHORT}.yaml" \
-      >/dev/null || die "helm lint failed for ${chart}"
-    helm template "${app}-${ENV_SHORT}" "${chart}" --namespace "${NAMESPACE}" \
-      -f "${COMMON_VALUES}" -f "${chart}/values-${ENV_SHORT}.yaml" >/dev/null \
-      || die "helm template failed for ${chart}"
   done
 }
 
@@ -102,7 +66,7 @@ wait_for_apps() {
 
 deploy() {
   preflight
-  validate_charts
+  validate_charts optional
   log "Applying the staging Applications"
   local app
   for app in "${APPS[@]}"; do

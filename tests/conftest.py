@@ -9,6 +9,7 @@ the one it found as ``PLATECHECK_HELM`` so subprocess-based tests use the same b
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -51,3 +52,14 @@ def helm_bin() -> Path:
 @pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
+
+
+@pytest.fixture(scope="module")
+def engine_policy_only() -> Iterator[None]:
+    """Run only the engine's own not-rendered policy (for tests about the engine itself)."""
+    from platecheck.policies import registry
+
+    only = {pid: module for pid, module in registry().items() if pid == "not-rendered"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("platecheck.engine.registry", lambda: only)
+        yield

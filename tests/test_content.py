@@ -460,7 +460,10 @@ def test_deploy_script_is_strict_bash(script: Path) -> None:
     assert os.access(script, os.X_OK)
     result = _run(["bash", "-n", str(script)])
     assert result.returncode == 0, result.stderr
+    usage = _run(["bash", str(script), "--help"])  # sources the shared library, touches nothing
+    assert usage.returncode == 0, usage.stderr
+    assert "Usage: scripts/" + script.name in usage.stdout
     shellcheck = shutil.which("shellcheck")
     if shellcheck:
-        result = _run([shellcheck, str(script)])
+        result = _run([shellcheck, "-x", str(script)])
         assert result.returncode == 0, result.stdout

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,6 @@ import pytest
 from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError
 from platecheck.model import Report
-from platecheck.policies import registry
 
 # helm comes from the session fixture (PLATECHECK_HELM, PATH or the setup cache)
 pytestmark = pytest.mark.usefixtures("helm_bin")
@@ -22,13 +20,8 @@ FIXTURES = Path(__file__).parent / "fixtures" / "repos"
 BROKEN = FIXTURES / "broken"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def engine_policy_only() -> Iterator[None]:
-    """These tests are about the engine: only its own not-rendered policy runs."""
-    only = {pid: module for pid, module in registry().items() if pid == "not-rendered"}
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("platecheck.engine.registry", lambda: only)
-        yield
+# These tests are about the engine: only its own not-rendered policy runs.
+pytestmark = pytest.mark.usefixtures("engine_policy_only")
 
 
 @pytest.fixture(scope="module")

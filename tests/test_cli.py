@@ -1,0 +1,142 @@
+"""The ``platecheck`` command as a user runs it: exit codes, one-line errors, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from platecheck import __version__
+from platecheck.policies import registry
+
+REPO = Path(__file__).resolve().parent.parent
+BROKEN = REPO / "tests" / "fixtures" / "repos" / "broken"
+Run = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture(scope="module")
+def run(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    cache = tmp_path_factory.mktemp("cli-cache")
+
+    def run(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+        env = {**os.environ, "PLATECHECK_HELM": str(helm_bin), "PLATECHECK_CACHE_DIR": str(cache),
+               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"),
+                                                           os.environ.get("PYTHONPATH")]))}
+        return subprocess.run([sys.executable, "-m", "platecheck", *map(str, args)], cwd=cwd,
+                              env=env, capture_output=True, text=True, timeout=300, check=False)
+
+    return run
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_version_names_platecheck_and_helm(run: Run) -> None:
+    result = run("--version")
+    assert result.returncode == 0
+    first, second = result.stdout.splitlines()
+    assert first == f"platecheck {__version__}"
+    assert second.startswith(("helm 3.", "helm 4."))
+
+
+def test_this_repository_lints_clean(run: Run) -> None:
+    result = run("lint", "environments/")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.rstrip().splitlines()[-1].startswith("0 errors,")
+
+
+def test_missing_path_is_a_one_line_error(run: Run) -> None:
+    line = _one_line_error(run("lint", "does-not-exist/"))
+    assert line == "platecheck: error: does-not-exist/: path not found"
+
+
+@pytest.mark.parametrize(("app", "expected"), [
+    ("failing.yaml", "apps/failing.yaml:1: error [could-not-check] prod/failing: helm template "
+                     "failed: template: failing/templates/cm.yaml:6:56:"),
+    ("missing.yaml", "apps/missing.yaml:13: error [could-not-check] prod/missing: value file "
+                     "'values-nope.yaml' not found (charts/ok/values-nope.yaml)"),
+    ("malformed.yaml", "apps/malformed.yaml:6: error [could-not-check] invalid YAML: did not "
+                       "find expected ',' or '}'"),
+])
+def test_could_not_check_exits_2_with_the_file_and_line(run: Run, app: str,
+                                                        expected: str) -> None:
+    result = run("lint", BROKEN / "apps" / app)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stdout + result.stderr
+    assert any(line.startswith(expected) for line in result.stdout.splitlines()), result.stdout
+
+
+def test_bad_configuration_fails_before_rendering(run: Run, tmp_path: Path) -> None:
+    shutil.copytree(REPO / "tests" / "fixtures" / "repos" / "basic", tmp_path / "repo")
+    config = tmp_path / "repo" / "policies" / "platecheck.yaml"
+    config.write_text("policies:\n  resource-ranges:\n    options:\n      cpuu: {}\n")
+    line = _one_line_error(run("lint", tmp_path / "repo"))
+    assert line.startswith("platecheck: error: policies/platecheck.yaml:4:")
+    assert "cpuu" in line
+
+
+def test_junit_and_json_reports(run: Run, tmp_path: Path) -> None:
+    import xmlschema
+
+    out = tmp_path / "report.xml"
+    assert run("lint", "environments/", "--format", "junit", "--output", out).returncode == 0
+    xmlschema.XMLSchema(REPO / "tests" / "schemas" / "junit-10.xsd").validate(out)
+    result = run("lint", "environments/", "--env", "prod", "--format", "json")
+    document = json.loads(result.stdout)
+    assert {target["environment"] for target in document["targets"]} == {"prod"}
+
+
+def test_render_prints_each_target(run: Run) -> None:
+    result = run("render", "environments/", "--env", "prod")
+    assert result.returncode == 0
+    headers = [line for line in result.stdout.splitlines()
+               if line.startswith("# platecheck target: ")]
+    assert headers == ["# platecheck target: prod/ingress", "# platecheck target: prod/plate-api",
+                       "# platecheck target: prod/plate-cache",
+                       "# platecheck target: prod/plate-web"]
+    assert "kind: Deployment" in result.stdout
+
+
+def test_policies_and_explain(run: Run) -> None:
+    listed = [line.split()[0] for line in run("policies").stdout.splitlines()]
+    assert listed == list(registry())
+    text = run("explain", "image-tag-pinned").stdout
+    for section in ("What:", "Why:", "Options:", "Passes:", "Fails:", "Remediation:"):
+        assert section in text
+    line = _one_line_error(run("explain", "no-such-policy"))
+    assert line.startswith("platecheck: error: unknown policy 'no-such-policy'")
+
+
+def test_usage_errors_exit_2(run: Run) -> None:
+    assert run().returncode == 2
+    assert run("lint").returncode == 2
+    assert run("lint", "environments/", "--jobs", "0").returncode == 2
+    assert run("lint", "environments/", "--format", "yaml").returncode == 2
+    line = _one_line_error(run("lint", "environments/", "--helm", "/nonexistent/helm"))
+    assert "/nonexistent/helm" in line
+
+
+def test_lint_never_writes_inside_the_checked_repository(run: Run, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    for name in ("helm", "environments", "policies"):
+        shutil.copytree(REPO / name, repo / name)
+
+    def snapshot() -> dict[str, tuple[int, int]]:
+        return {str(p.relative_to(repo)): (p.stat().st_mtime_ns, p.stat().st_size)
+                for p in sorted(repo.rglob("*"))}
+
+    before = snapshot()
+    assert run("lint", repo / "environments").returncode == 0
+    assert run("render", repo / "environments").returncode == 0
+    assert snapshot() == before
