@@ -132,6 +132,20 @@ def test_the_ini_file_turns_it_on(pytester: pytest.Pytester, shop: Path) -> None
     assert collected(result) == expected_ids(SHOP_TARGETS, ("replicas-minimum",))
 
 
+def test_environment_and_configuration_options(pytester: pytest.Pytester, shop: Path) -> None:
+    result = pytester.runpytest(*PLUGIN, "--platecheck", "shop", "--platecheck-env", "prod",
+                                "--collect-only", "-q")
+    assert collected(result) == expected_ids(("prod/api", "prod/web"), ("replicas-minimum",))
+    elsewhere = pytester.path / "team-policies"
+    elsewhere.mkdir()
+    (elsewhere / "platecheck.yaml").write_text(SAMPLE_CONFIG.replace("prod: error", "prod: off"))
+    result = pytester.runpytest(*PLUGIN, "--platecheck", "shop", "--platecheck-config",
+                                "team-policies", "-rs")
+    result.stdout.fnmatch_lines([
+        "SKIPPED [2] team-policies/platecheck.yaml:3: replicas-minimum is off for prod in the "
+        "configuration"])
+
+
 def test_clean_targets_pass_and_warnings_do_not_fail(pytester: pytest.Pytester,
                                                      shop: Path) -> None:
     result = pytester.runpytest(*PLUGIN, "--platecheck", "shop", "-rA")
