@@ -297,9 +297,11 @@ def install_helm(
         except _Unreachable as error:
             unreachable += 1
             failures.append(f"{_host(route.url)}: {error}")
+            say(f"{route.label} unavailable: {error}")
             continue
         except _Refused as error:
             failures.append(f"{_host(route.url)}: {error}")
+            say(f"{route.label} unavailable: {error}")
             continue
         digest = hashlib.sha256(binary).hexdigest()
         if expected is not None:
