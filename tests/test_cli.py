@@ -89,6 +89,16 @@ def test_bad_configuration_fails_before_rendering(run: Run, tmp_path: Path) -> N
     assert "cpuu" in line
 
 
+def test_bad_waiver_fails_before_rendering(run: Run, tmp_path: Path) -> None:
+    shutil.copytree(REPO / "tests" / "fixtures" / "repos" / "basic", tmp_path / "repo")
+    waivers = tmp_path / "repo" / "policies" / "waivers.yaml"
+    waivers.write_text("waivers:\n  - policy: image-tag-pinned\n    reason: upstream\n"
+                       "    expires: 2030-01-01\n    owner: me\n")
+    line = _one_line_error(run("lint", tmp_path / "repo", "--helm", "/nonexistent/helm"))
+    assert line.startswith("platecheck: error: policies/waivers.yaml:5:"), line
+    assert "owner" in line
+
+
 def test_junit_and_json_reports(run: Run, tmp_path: Path) -> None:
     import xmlschema
 

@@ -18,6 +18,7 @@ from typing import Any
 from platecheck.errors import PlatecheckError
 from platecheck.model import Environment, KeyPath, Level
 from platecheck.policies import PolicyOptions, registry
+from platecheck.waivers import Waiver, load_waivers
 from platecheck.yamlio import Document, load_document, read_text, type_name
 
 CONFIG_FILE = "platecheck.yaml"
@@ -99,6 +100,7 @@ class Config:
     waivers_file: Path | None
     policies: Mapping[str, PolicySettings]
     defaults: Mapping[str, Mapping[str, Any]]  # policy id -> its module's DEFAULTS
+    waivers: tuple[Waiver, ...] = ()  # from waivers_file, validated at load
 
     def environment(self, name: str) -> EnvironmentConfig | None:
         return next((env for env in self.environments if env.name == name), None)
@@ -138,6 +140,7 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
     if path.is_file():
         merged = _Parser(path, rel, defaults, builtin).parse(builtin)
     waivers = directory / WAIVERS_FILE
+    loaded = load_waivers(waivers, _rel(waivers, root)) if waivers.is_file() else ()
     return Config(
         root=root,
         file=path if path.is_file() else None,
@@ -149,6 +152,7 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
         waivers_file=waivers if waivers.is_file() else None,
         policies=merged.policies,
         defaults=defaults,
+        waivers=loaded,
     )
 
 

@@ -41,6 +41,7 @@ from platecheck.plan import Planner
 from platecheck.policies import registry
 from platecheck.render import Helm, HelmCall, first_error_line
 from platecheck.values import merge_values, target_layers
+from platecheck.waivers import apply_waivers
 from platecheck.yamlio import read_text
 
 PathArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
@@ -365,11 +366,9 @@ def _apply_waivers(findings: list[Finding], config: Config,
                    checked_targets: Sequence[str] | None) -> list[Finding]:
     if config.waivers_file is None:
         return findings
-    from platecheck.waivers import apply_waivers, load_waivers
-
-    waivers = load_waivers(config.waivers_file, rel_path(config.waivers_file, config.root))
     result = []
-    for finding in apply_waivers(findings, waivers, datetime.date.today(), checked_targets):
+    for finding in apply_waivers(findings, config.waivers, datetime.date.today(),
+                                 checked_targets):
         if finding.policy in _WAIVER_POLICIES:  # waiver findings take their level from config
             level = config.level(finding.policy, None)
             if level is Level.OFF:
