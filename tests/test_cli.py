@@ -121,6 +121,25 @@ def test_render_prints_each_target(run: Run) -> None:
     assert "kind: Deployment" in result.stdout
 
 
+def test_diff_reports_structural_drift(run: Run, tmp_path: Path) -> None:
+    clean = run("diff", "stg", "prod")
+    assert (clean.returncode, clean.stdout) == (0, "0 differences between stg and prod "
+                                                   "(4 apps in both)\n")
+    repo = tmp_path / "repo"
+    for name in ("helm", "environments", "policies"):
+        shutil.copytree(REPO / name, repo / name)
+    values = repo / "helm/applications/plate-api/values-stg.yaml"
+    values.write_text(values.read_text() + "nodeSelector:\n  disk: ssd\n")
+    line = len(values.read_text().splitlines())
+    drift = run("diff", "stg", "prod", repo)
+    assert drift.returncode == 1
+    assert drift.stdout.splitlines() == [
+        f"helm/applications/plate-api/values-stg.yaml:{line}: values key \"nodeSelector.disk\" "
+        "is set for stg/plate-api but not for prod/plate-api",
+        "1 difference between stg and prod (4 apps in both)"]
+    assert "unknown environment 'qa'" in _one_line_error(run("diff", "stg", "qa"))
+
+
 def test_policies_and_explain(run: Run) -> None:
     listed = [line.split()[0] for line in run("policies").stdout.splitlines()]
     assert listed == list(registry())

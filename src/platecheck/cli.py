@@ -33,16 +33,20 @@ examples:
   platecheck lint environments/             lint every Argo CD Application found
   platecheck lint helm/applications/web     lint one chart with each values-<env>.yaml
   platecheck lint . --env prod --format junit --output report.xml
+  platecheck diff stg prod                  structural drift between two environments
   platecheck explain image-tag-pinned       what a policy checks and how to fix findings
 """
 
 
-def _add_engine_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("paths", nargs="+", metavar="PATH",
+def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
+                        environments: bool = True) -> None:
+    parser.add_argument("paths", nargs=paths, metavar="PATH",
+                        default=["."] if paths == "*" else None,
                         help="repository, environments/ directory, Application file or chart "
-                             "directory")
-    parser.add_argument("--env", dest="environments", action="append", metavar="ENV",
-                        help="only this environment (repeatable), e.g. --env prod")
+                             "directory" + (" (default: .)" if paths == "*" else ""))
+    if environments:
+        parser.add_argument("--env", dest="environments", action="append", metavar="ENV",
+                            help="only this environment (repeatable), e.g. --env prod")
     parser.add_argument("--config", dest="config_dir", type=Path, metavar="DIR",
                         help="policy configuration directory (default: <repo>/policies)")
     parser.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
@@ -93,6 +97,17 @@ def build_parser() -> argparse.ArgumentParser:
                                  description="Print what Argo CD would deploy, per target.")
     _add_engine_options(render)
     render.set_defaults(func=_cmd_render)
+
+    diff = commands.add_parser(
+        "diff", help="structural drift between two environments",
+        description="Compare every app deployed to both environments: the values key "
+                    "structure, the rendered resources and the chart (the env-consistency "
+                    "policy for this one pair, with the allowed differences of policies/). "
+                    "Exit 1 when they differ.")
+    diff.add_argument("left", metavar="ENV", help="an environment, e.g. stg")
+    diff.add_argument("right", metavar="ENV", help="another environment, e.g. prod")
+    _add_engine_options(diff, paths="*", environments=False)
+    diff.set_defaults(func=_cmd_diff, environments=None)
 
     policies = commands.add_parser("policies", help="list the policies",
                                    description="List every policy with its summary.")
@@ -173,6 +188,31 @@ def _cmd_render(args: argparse.Namespace) -> int:
     for target_id in not_rendered:
         print(f"platecheck: {target_id}: not rendered (remote chart source)", file=sys.stderr)
     return EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from platecheck.config import load_config
+    from platecheck.engine import load
+    from platecheck.policies import PolicyOptions, env_consistency
+
+    pair = [args.left, args.right]
+    args.environments = pair
+    repo = load(args.paths, **_engine_kwargs(args))
+    config = load_config(repo.root, args.config_dir)
+    options = config.policy_options(env_consistency.ID)
+    findings = list(env_consistency.check(repo, PolicyOptions({**options.default,
+                                                                "pairs": [pair]})))
+    lines = [f"{f.location}: {f.message}" for f in findings]
+    for error in repo.errors:
+        lines.append(f"{error.location}: could not check: {error.message}")
+    apps = sorted({t.app for t in repo.targets if t.environment == args.left}
+                  & {t.app for t in repo.targets if t.environment == args.right})
+    lines.append(f"{len(findings)} difference{'s' if len(findings) != 1 else ''} between "
+                 f"{args.left} and {args.right} ({len(apps)} apps in both)")
+    _write(args, "\n".join(lines) + "\n")
+    if repo.errors:
+        return EXIT_ERROR
+    return EXIT_FINDINGS if findings else EXIT_OK
 
 
 def _cmd_policies(args: argparse.Namespace) -> int:
