@@ -337,19 +337,6 @@ def test_end_to_end_environment_filter_keeps_waivers_for_other_targets(
     assert [f.line for f in report.findings if f.policy == "waiver-stale"] == [10]
 
 
-@pytest.mark.parametrize("pid", OURS)
-def test_policy_module_documents_itself(pid: str) -> None:
-    module = registry()[pid]
-    doc = module.__doc__ or ""
-    positions = [doc.find(f"\n{section}:\n") for section in
-                 ("What", "Why", "Options", "Passes", "Fails")]
-    assert all(p > 0 for p in positions) and positions == sorted(positions)
-    assert module.ID == pid and module.SUMMARY and module.REMEDIATION
-    assert module.SCOPE in ("target", "repo", "waivers")
-    assert isinstance(module.DEFAULTS, Mapping)
-    assert all(key[0].islower() and "_" not in key for key in module.DEFAULTS)
-
-
 def test_shipped_crd_schemas_are_the_repository_copies_and_valid() -> None:
     import json
 
