@@ -127,6 +127,20 @@ def test_config_dir_elsewhere(tmp_path: Path) -> None:
      "policies/platecheck.yaml:1: at least one environment must be configured"),
     ("policies: [\n", "policies/platecheck.yaml:2: invalid YAML: did not find expected node "
      "content"),
+    # structured options are parsed at load by the policy's own OPTION_PARSERS
+    ("policies:\n  resource-ranges:\n    options:\n      cpu: {requestMinimum: 1}\n",
+     "policies/platecheck.yaml:4: resource-ranges: option cpu has unknown key 'requestMinimum' "
+     "(known: requestMin, requestMax, limitMin, limitMax)"),
+    ("policies:\n  resource-ranges:\n    environments:\n      prod:\n        options:\n"
+     "          memory: {limitMax: 4GB}\n",
+     "policies/platecheck.yaml:6: resource-ranges: option memory.limitMax '4GB' is not a "
+     "Kubernetes quantity"),
+    ("policies:\n  env-consistency:\n    options:\n      pairs: [[stg]]\n",
+     "policies/platecheck.yaml:4: env-consistency: option pairs: ['stg'] is not "
+     "[environment, environment]"),
+    ("policies:\n  argocd-application:\n    options:\n      retryLimit: {least: 3}\n",
+     "policies/platecheck.yaml:4: option retryLimit of policy 'argocd-application' must be an "
+     "integer or {min: N, max: M}, found {'least': 3}"),
 ])
 def test_invalid_configuration_names_file_and_line(tmp_path: Path, text: str,
                                                    message: str) -> None:

@@ -9,7 +9,7 @@ the file and line. See docs/configuration.md.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -130,6 +130,7 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
     (default ``<root>/policies``) over the built-in configuration; built-in only when absent."""
     policies = registry()
     defaults = {pid: dict(getattr(module, "DEFAULTS", {})) for pid, module in policies.items()}
+    parsers = {pid: getattr(module, "OPTION_PARSERS", {}) for pid, module in policies.items()}
     builtin = _Parser(BUILTIN, "platecheck/data/platecheck.yaml", defaults).parse(None)
     directory = config_dir if config_dir is not None else root / "policies"
     if config_dir is not None and not config_dir.is_dir():
@@ -138,7 +139,7 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
     rel = _rel(path, root)
     merged = builtin
     if path.is_file():
-        merged = _Parser(path, rel, defaults, builtin).parse(builtin)
+        merged = _Parser(path, rel, defaults, builtin, parsers).parse(builtin)
     waivers = directory / WAIVERS_FILE
     loaded = load_waivers(waivers, _rel(waivers, root)) if waivers.is_file() else ()
     return Config(
@@ -179,8 +180,11 @@ class _Parsed:
 
 class _Parser:
     def __init__(self, path: Path, rel: str, defaults: Mapping[str, Mapping[str, Any]],
-                 base: _Parsed | None = None) -> None:
+                 base: _Parsed | None = None,
+                 parsers: Mapping[str, Mapping[str, Callable[[Any], object]]] | None = None
+                 ) -> None:
         self.path = path
+        self.parsers = parsers or {}
         self.rel = rel
         self.defaults = defaults
         self.lines: Mapping[KeyPath, int] = {}
@@ -363,6 +367,12 @@ class _Parser:
             self.check_type(pid, key, option, defaults[key], (*path, key))
             if key.endswith(_REGEX_SUFFIXES):
                 self.check_regex(option, (*path, key))
+            parse = self.parsers.get(pid, {}).get(key)
+            if parse is not None:
+                try:
+                    parse(option)
+                except PlatecheckError as exc:
+                    raise self.fail(exc.message, (*path, key)) from None
         return dict(options)
 
     def check_type(self, pid: str, key: str, value: Any, default: Any, path: KeyPath) -> None:

@@ -11,7 +11,10 @@ A policy is a module in this package exposing:
 - ``check``: ``check(target: RenderedTarget, options: Mapping[str, Any])`` for target scope,
   ``check(repo: RepoModel, options: PolicyOptions)`` for repo scope; yields ``Finding``s;
 - a module docstring with the sections What / Why / Options / Passes / Fails, which
-  ``platecheck explain ID`` prints.
+  ``platecheck explain ID`` prints;
+- optionally ``OPTION_PARSERS``: option name -> a function that parses (and so validates) a
+  structured option, raising ``PlatecheckError``; configuration calls it at load, so a bad
+  nested option fails before anything renders, at its file and line.
 
 Policies only find problems: the engine stamps the level (from configuration), applies
 waivers and fills the remediation when a finding carries none.

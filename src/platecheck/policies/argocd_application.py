@@ -56,7 +56,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -470,3 +470,9 @@ def _directory_selects(directory: Mapping[str, Any], rel: str) -> bool:
 
 def _shown(value: Any) -> str:
     return "missing" if value is None else repr(value)
+
+
+OPTION_PARSERS: Mapping[str, Callable[[Any], object]] = {
+    "syncWaveOrder": _wave_order,
+    "retryLimit": _limit_range,
+}

@@ -43,7 +43,7 @@ Fails:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from deepdiff import DeepDiff
@@ -394,3 +394,11 @@ def _declarations(option: Any) -> dict[str, Mapping[str, Any]]:
             "{environments: [...], reason: ...}"
         )
     return {str(app): (value or {}) for app, value in option.items()}
+
+
+OPTION_PARSERS: Mapping[str, Callable[[Any], object]] = {
+    "pairs": lambda option: _pairs(option, {}),
+    "allowedDifferences": _globs,
+    "allowedResourceDifferences": _globs,
+    "singleEnvironment": _declarations,
+}

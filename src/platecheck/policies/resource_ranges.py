@@ -36,7 +36,7 @@ Fails:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
@@ -159,6 +159,10 @@ def _at_value(container: Container, kind: str, name: str, raw: Any) -> dict[str,
     }
 
 
+def _bounds_parser(name: str) -> Callable[[Any], object]:
+    return lambda option: parse_bounds(name, option)
+
+
 def parse_bounds(name: str, option: Any) -> dict[str, Bound | None]:
     """The ``cpu``/``memory`` option as exact bounds; a bad option stops the check."""
     if option is None:
@@ -184,3 +188,7 @@ def parse_bounds(name: str, option: Any) -> dict[str, Bound | None]:
 
 def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+OPTION_PARSERS: Mapping[str, Callable[[Any], object]] = {
+    name: _bounds_parser(name) for name in _RESOURCES}
