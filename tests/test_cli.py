@@ -110,6 +110,22 @@ def test_junit_and_json_reports(run: Run, tmp_path: Path) -> None:
     assert {target["environment"] for target in document["targets"]} == {"prod"}
 
 
+def test_sarif_of_a_real_run_validates(run: Run) -> None:
+    import jsonschema
+
+    schema = json.loads((REPO / "tests" / "schemas" / "sarif-schema-2.1.0.json").read_text())
+    result = run("lint", "environments/", "--format", "sarif")
+    assert result.returncode == 0
+    sarif = json.loads(result.stdout)
+    jsonschema.Draft4Validator(schema).validate(sarif)
+    rules = [rule["id"] for rule in sarif["runs"][0]["tool"]["driver"]["rules"]]
+    assert rules == list(registry())
+    # the upstream charts this repository accepts unrendered, each at its Application line
+    locations = {r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                 for r in sarif["runs"][0]["results"]}
+    assert "environments/argocd/apps/harbor.yaml" in locations
+
+
 def test_render_prints_each_target(run: Run) -> None:
     result = run("render", "environments/", "--env", "prod")
     assert result.returncode == 0
