@@ -39,22 +39,6 @@ readonly APPS=(plate-cache plate-api plate-web ingress)
 # shellcheck source-path=SCRIPTDIR source=lib/deploy-common.sh
 source "${SCRIPT_DIR}/lib/deploy-common.sh"
 
-
-preflight() {
-  log "Pre-flight checks"
-  command -v kubectl >/dev/null 2>&1 || die "kubectl is not installed"
-  kubectl cluster-info >/dev/null 2>&1 || die "cannot reach the cluster (check your kubeconfig)"
-  kubectl get namespace "${ARGOCD_NAMESPACE}" >/dev/null 2>&1 \
-    || die "namespace ${ARGOCD_NAMESPACE} not found: install Argo CD first"
-  kubectl get crd applications.argoproj.io >/dev/null 2>&1 \
-    || die "the Argo CD Application CRD is missing"
-  local app
-  for app in "${APPS[@]}"; do
-    [[ -f "${APPS_DIR}/${app}-${ENV_SHORT}.yaml" ]] \
-      || die "missing ${APPS_DIR}/${app}-${ENV_SHORT}.yaml"
-  done
-}
-
 check_cluster() {
   local context
   context="$(kubectl config current-context 2>/dev/null || true)"

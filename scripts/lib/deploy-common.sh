@@ -25,6 +25,21 @@ apply_manifest() {
   fi
 }
 
+preflight() {
+  log "Pre-flight checks"
+  command -v kubectl >/dev/null 2>&1 || die "kubectl is not installed"
+  kubectl cluster-info >/dev/null 2>&1 || die "cannot reach the cluster (check your kubeconfig)"
+  kubectl get namespace "${ARGOCD_NAMESPACE}" >/dev/null 2>&1 \
+    || die "namespace ${ARGOCD_NAMESPACE} not found: install Argo CD first"
+  kubectl get crd applications.argoproj.io >/dev/null 2>&1 \
+    || die "the Argo CD Application CRD is missing"
+  local app
+  for app in "${APPS[@]}"; do
+    [[ -f "${APPS_DIR}/${app}-${ENV_SHORT}.yaml" ]] \
+      || die "missing ${APPS_DIR}/${app}-${ENV_SHORT}.yaml"
+  done
+}
+
 # validate_charts required|optional: the pre-merge gate, run again before deploying.
 # platecheck renders every Application of this environment as Argo CD will and checks the
 # policies; without it, each chart is at least linted and rendered with helm.

@@ -257,25 +257,19 @@ def _finding(
     resource: str | None,
     remediation: str,
 ) -> Finding:
-    return Finding(
-        policy=ID,
-        message=message,
-        environment=side.environment,
-        target=side.id,
-        resource=resource,
-        remediation=remediation,
-        **at(origin),
-    )
+    return _target_finding(side.target, message, origin, remediation, resource)
 
 
 def _target_finding(
-    target: RenderTarget, message: str, origin: Origin | None, remediation: str
+    target: RenderTarget, message: str, origin: Origin | None, remediation: str,
+    resource: str | None = None,
 ) -> Finding:
     return Finding(
         policy=ID,
         message=message,
         environment=target.environment,
         target=target.id,
+        resource=resource,
         remediation=remediation,
         **at(origin),
     )
