@@ -61,6 +61,16 @@ def test_missing_path_is_a_one_line_error(run: Run) -> None:
     assert line == "platecheck: error: does-not-exist/: path not found"
 
 
+def test_nothing_to_check_is_not_a_pass(run: Run, tmp_path: Path) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "docs").mkdir()
+    line = _one_line_error(run("lint", tmp_path / "docs"))
+    assert line.endswith("docs: nothing to check: no Argo CD Application or Helm chart found")
+    line = _one_line_error(run("lint", "helm/applications/plate-llm", "--env", "prod"))
+    assert line == ("platecheck: error: helm/applications/plate-llm: nothing to check: no Argo "
+                    "CD Application or Helm chart found for environment prod")
+
+
 @pytest.mark.parametrize(("app", "expected"), [
     # Helm 3 and 4 word the template error differently; both name the template line.
     ("failing.yaml", "apps/failing.yaml:1: error [could-not-check] prod/failing: helm template "

@@ -160,6 +160,11 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
     targets = _plan(planner, found, problems)
     if wanted is not None:
         targets = [t for t in targets if t.environment in wanted]
+    if not targets and not problems.findings:
+        # fail closed: a path with nothing platecheck recognises is not a clean repository
+        scope = f" for environment {', '.join(sorted(wanted))}" if wanted else ""
+        raise PlatecheckError("nothing to check: no Argo CD Application or Helm chart found"
+                              f"{scope}", ", ".join(_shown(path)))
     selection = None
     if changed_since is not None:
         selection = changed.changed_since(repo_root, changed_since, targets,
@@ -197,6 +202,11 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         cache_hits=cache_hits,
     )
     return model, config, selection
+
+
+def _shown(path: PathArg) -> list[str]:
+    items = [path] if isinstance(path, (str, os.PathLike)) else list(path)
+    return [os.fspath(item) for item in items]
 
 
 def _add_policy_files(found: Discovery, config: Config) -> None:
