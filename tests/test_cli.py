@@ -147,6 +147,30 @@ def test_render_prints_each_target(run: Run) -> None:
     assert "kind: Deployment" in result.stdout
 
 
+def test_render_reports_every_problem_and_exits_2(run: Run) -> None:
+    result = run("render", BROKEN / "apps" / "failing.yaml", BROKEN / "apps" / "ok.yaml",
+                 BROKEN / "apps" / "kustomize.yaml", BROKEN / "apps" / "appset.yaml")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "# platecheck target: prod/ok\n" in result.stdout
+    lines = result.stderr.splitlines()
+    assert lines[:2] == [
+        "platecheck: prod/kustomized: not rendered: Kustomize source kustomize/base",
+        "platecheck: prod/tenants: not rendered: ApplicationSet (Argo CD generates its "
+        "Applications)"]
+    [failed] = lines[2:]
+    assert failed.startswith("platecheck: apps/failing.yaml:1: could not check prod/failing: "
+                             "helm template failed: ")
+    assert "nil pointer" in failed
+
+
+def test_render_names_remote_charts(run: Run) -> None:
+    result = run("render", "environments/argocd/apps/harbor.yaml")
+    assert (result.returncode, result.stdout) == (0, "")
+    assert result.stderr == ("platecheck: platform/harbor: not rendered: remote chart harbor "
+                             "1.17.1 from https://helm.goharbor.io\n")
+
+
 def test_diff_reports_structural_drift(run: Run, tmp_path: Path) -> None:
     clean = run("diff", "stg", "prod")
     assert (clean.returncode, clean.stdout) == (0, "0 differences between stg and prod "

@@ -12,10 +12,13 @@ import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platecheck import __version__
 from platecheck.errors import PlatecheckError
+
+if TYPE_CHECKING:
+    from platecheck.model import RenderTarget
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -183,11 +186,52 @@ def _cmd_render(args: argparse.Namespace) -> int:
     chunks = []
     for rendered in repo.rendered:
         chunks.append(f"# platecheck target: {rendered.id}\n{rendered.manifest}")
-    not_rendered = [t.id for t in repo.targets if not t.rendered_here]
     _write(args, "".join(chunks))
-    for target_id in not_rendered:
-        print(f"platecheck: {target_id}: not rendered (remote chart source)", file=sys.stderr)
-    return EXIT_OK
+    for target in repo.targets:
+        if not target.rendered_here:
+            print(f"platecheck: {target.id}: not rendered: {_not_rendered(target, repo.root)}",
+                  file=sys.stderr)
+    for error in repo.errors:
+        target = f" {error.target}" if error.target else ""
+        message = " ".join(error.message.splitlines())
+        print(f"platecheck: {error.location}: could not check{target}: {message}",
+              file=sys.stderr)
+    return EXIT_ERROR if repo.errors else EXIT_OK
+
+
+_KUSTOMIZATION = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+
+
+def _not_rendered(target: RenderTarget, root: Path) -> str:
+    """Why platecheck does not render ``target``, from what its source says."""
+    app, source = target.application, target.remote
+    if app is not None and app.raw.get("kind") == "ApplicationSet":
+        return "ApplicationSet (Argo CD generates its Applications)"
+    if source is None:
+        return "no chart to render"
+    if source.chart:
+        version = f" {source.target_revision}" if source.target_revision else ""
+        return f"remote chart {source.chart}{version} from {source.repo_url}"
+    if source.repo_url.startswith("oci://"):
+        return f"remote OCI chart {source.repo_url}"
+    raw: Any = {}
+    if app is not None:
+        spec = app.raw.get("spec")
+        spec = spec if isinstance(spec, dict) else {}
+        many = spec.get("sources")
+        if isinstance(many, list):
+            raw = next((item for item, parsed in zip(many, app.sources, strict=False)
+                        if parsed is source), {})
+        else:
+            raw = spec.get("source")
+    raw = raw if isinstance(raw, dict) else {}
+    path = source.path or "."
+    if "plugin" in raw:
+        return f"config management plugin source {path}"
+    directory = root / path.lstrip("/")
+    if "kustomize" in raw or any((directory / name).is_file() for name in _KUSTOMIZATION):
+        return f"Kustomize source {path}"
+    return f"plain manifests in {path} (no Chart.yaml)"
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
