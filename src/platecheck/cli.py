@@ -192,9 +192,9 @@ def _cmd_render(args: argparse.Namespace) -> int:
             print(f"platecheck: {target.id}: not rendered: {_not_rendered(target, repo.root)}",
                   file=sys.stderr)
     for error in repo.errors:
-        target = f" {error.target}" if error.target else ""
+        whose = f" {error.target}" if error.target else ""
         message = " ".join(error.message.splitlines())
-        print(f"platecheck: {error.location}: could not check{target}: {message}",
+        print(f"platecheck: {error.location}: could not check{whose}: {message}",
               file=sys.stderr)
     return EXIT_ERROR if repo.errors else EXIT_OK
 
