@@ -90,6 +90,47 @@ def test_could_not_check_exits_2_with_the_file_and_line(run: Run, app: str,
         assert "failing/templates/cm.yaml:6:56" in line and "nil pointer" in line
 
 
+def _small_repo(tmp_path: Path) -> Path:
+    """One Application rendering one chart, with this fixture's configuration."""
+    repo = tmp_path / "repo"
+    shutil.copytree(BROKEN / "charts" / "ok", repo / "charts" / "ok")
+    shutil.copytree(BROKEN / "policies", repo / "policies")
+    (repo / "apps").mkdir()
+    shutil.copy(BROKEN / "apps" / "ok.yaml", repo / "apps" / "ok.yaml")
+    return repo
+
+
+def test_special_files_are_not_read(run: Run, tmp_path: Path) -> None:
+    repo = _small_repo(tmp_path)
+    os.mkfifo(repo / "apps" / "pipe.yaml")  # reading it would wait for a writer forever
+    (repo / "charts" / "evil").mkdir()
+    (repo / "charts" / "evil" / "Chart.yaml").symlink_to("/dev/zero")  # endless
+    result = run("lint", repo)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr + result.stdout
+    errors = [line for line in result.stdout.splitlines() if "could-not-check" in line]
+    assert "charts/evil/Chart.yaml: error [could-not-check] not a regular file (a character " \
+           "device); platecheck reads only regular files" in errors
+
+
+def test_a_crash_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    from platecheck import cli, engine
+
+    def crash(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("something\nbroke")
+
+    monkeypatch.setattr(engine, "lint", crash)
+    monkeypatch.delenv("PLATECHECK_DEBUG", raising=False)
+    assert cli.main(["lint", "."]) == 2
+    assert capsys.readouterr().err == (
+        "platecheck: internal error: RuntimeError: something broke (set PLATECHECK_DEBUG=1 "
+        "for the traceback)\n")
+    monkeypatch.setenv("PLATECHECK_DEBUG", "1")
+    with pytest.raises(RuntimeError, match="broke"):
+        cli.main(["lint", "."])
+
+
 def test_bad_configuration_fails_before_rendering(run: Run, tmp_path: Path) -> None:
     shutil.copytree(REPO / "tests" / "fixtures" / "repos" / "basic", tmp_path / "repo")
     config = tmp_path / "repo" / "policies" / "platecheck.yaml"

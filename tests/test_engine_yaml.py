@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from platecheck.errors import PlatecheckError
-from platecheck.yamlio import decode, load_document, load_documents, load_values
+from platecheck.yamlio import (
+    MAX_FILE_SIZE,
+    decode,
+    is_regular_file,
+    load_document,
+    load_documents,
+    load_values,
+    read_text,
+)
 
 TEXT = """\
 # comment
@@ -85,3 +94,36 @@ def test_empty_values_file(tmp_path: Path) -> None:
 def test_date_shaped_text_that_is_no_date_stays_text() -> None:
     document = load_document("expires: 2025-02-30\nreal: 2025-02-28\n", "d.yaml")
     assert document.data == {"expires": "2025-02-30", "real": "2025-02-28"}
+
+
+def test_only_regular_files_are_read(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.yaml"
+    os.mkfifo(fifo)
+    device = tmp_path / "Chart.yaml"
+    device.symlink_to("/dev/zero")
+    regular = tmp_path / "values.yaml"
+    regular.write_text("a: 1\n")
+    link = tmp_path / "link.yaml"
+    link.symlink_to(regular)
+    assert [is_regular_file(p) for p in (fifo, device, regular, link, tmp_path,
+                                         tmp_path / "nothing.yaml")] == [
+        False, False, True, True, False, False]
+    with pytest.raises(PlatecheckError) as error:
+        read_text(fifo, "apps/pipe.yaml")  # returns at once; no writer is awaited
+    assert str(error.value) == ("apps/pipe.yaml: not a regular file (a named pipe); platecheck "
+                                "reads only regular files")
+    with pytest.raises(PlatecheckError) as error:
+        read_text(device, "charts/evil/Chart.yaml")
+    assert str(error.value) == ("charts/evil/Chart.yaml: not a regular file (a character "
+                                "device); platecheck reads only regular files")
+    assert read_text(link, "link.yaml") == (b"a: 1\n", "a: 1\n")
+
+
+def test_files_over_the_size_cap_are_refused(tmp_path: Path) -> None:
+    big = tmp_path / "big.yaml"
+    with big.open("wb") as stream:
+        stream.truncate(MAX_FILE_SIZE + 1)  # sparse: nothing is written to disk
+    with pytest.raises(PlatecheckError) as error:
+        read_text(big, "big.yaml")
+    assert str(error.value) == ("big.yaml: file is larger than 32 MiB; platecheck does not read "
+                                "files this large")

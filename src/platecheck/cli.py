@@ -331,6 +331,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    except Exception as exc:
+        # A crash is not a finding (exit 1) and not a pass: one line, exit 2.
+        if os.environ.get("PLATECHECK_DEBUG", "") not in ("", "0"):
+            raise
+        message = " ".join(str(exc).split()) or "no message"
+        print(f"platecheck: internal error: {type(exc).__name__}: {message} "
+              "(set PLATECHECK_DEBUG=1 for the traceback)", file=sys.stderr)
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":

@@ -8,6 +8,8 @@ strings, as they do when Helm turns values into JSON.
 from __future__ import annotations
 
 import datetime
+import os
+import stat
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +29,7 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAX_DEPTH = 200
+MAX_FILE_SIZE = 32 << 20  # bytes; larger YAML is refused, not read into memory
 _MAX_NODES = 250_000  # aliases are expanded; a document that explodes is refused
 
 
@@ -53,12 +56,46 @@ def decode(raw: bytes, rel: str) -> str:
         raise PlatecheckError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", rel, line) from None
 
 
-def read_text(path: Path, rel: str) -> tuple[bytes, str]:
+def is_regular_file(path: Path) -> bool:
+    """Whether ``path`` is (or links to) a regular file: FIFOs, devices and sockets are never
+    read, so a named pipe in a scanned directory cannot hang discovery."""
     try:
-        raw = path.read_bytes()
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
+
+
+def read_text(path: Path, rel: str) -> tuple[bytes, str]:
+    """A YAML file's bytes and text. Only regular files up to ``MAX_FILE_SIZE`` are read."""
+    try:
+        # O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it.
+        handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise PlatecheckError(f"cannot read file: {exc.strerror}", rel) from None
+    try:
+        mode = os.fstat(handle).st_mode
+        if not stat.S_ISREG(mode):
+            raise PlatecheckError(f"not a regular file ({_file_kind(mode)}); platecheck reads "
+                                  "only regular files", rel)
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            raw = stream.read(MAX_FILE_SIZE + 1)
+    except OSError as exc:
+        raise PlatecheckError(f"cannot read file: {exc.strerror}", rel) from None
+    finally:
+        os.close(handle)
+    if len(raw) > MAX_FILE_SIZE:
+        raise PlatecheckError(f"file is larger than {MAX_FILE_SIZE >> 20} MiB; platecheck does "
+                              "not read files this large", rel)
     return raw, decode(raw, rel)
+
+
+def _file_kind(mode: int) -> str:
+    for test, kind in ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a named pipe"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return kind
+    return "a special file"
 
 
 def load_documents(text: str, rel: str) -> list[Document]:
