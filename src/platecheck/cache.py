@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -22,7 +23,8 @@ from platecheck.helmbin import default_cache_dir
 FORMAT = 1
 RENDERS = "renders"  # the cache's directory under the per-user platecheck cache
 
-__all__ = ["Digest", "HelmResult", "RenderCache", "default_cache_dir", "directory_digest"]
+__all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "chart_tree", "default_cache_dir",
+           "directory_digest"]
 
 
 @dataclass(frozen=True)
@@ -52,17 +54,88 @@ class Digest:
         return self._hash.hexdigest()
 
 
-def directory_digest(directory: Path) -> str:
-    """A digest of every file under ``directory`` (relative path and bytes, sorted)."""
-    digest = Digest("dir")
-    files = sorted(p for p in directory.rglob("*") if p.is_file())
-    for file in files:
-        digest.add(file.relative_to(directory).as_posix())
+@dataclass(frozen=True)
+class ChartTree:
+    """What helm reads of a chart directory: its files, reached through symbolic links as
+    helm follows them, and the links that lead out of the repository (which are not
+    followed)."""
+
+    files: tuple[Path, ...]  # as reached from the top, through links; sorted
+    outside: tuple[Path, ...]  # links resolving outside ``within``; sorted
+
+
+def chart_tree(directory: Path, within: Path) -> ChartTree:
+    """Walk ``directory`` following symbolic links that stay within ``within``; every real
+    directory is entered once, so a link back to an ancestor cannot loop."""
+    within = Path(os.path.realpath(within))
+    files: list[Path] = []
+    outside: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    for current, dirs, names in os.walk(directory, followlinks=True):
+        here = Path(current)
         try:
-            digest.add(file.read_bytes())
-        except OSError as exc:
-            digest.add(f"unreadable:{exc.errno}")
+            info = os.stat(here)
+        except OSError:
+            dirs[:] = []
+            continue
+        if (info.st_dev, info.st_ino) in seen:
+            dirs[:] = []
+            continue
+        seen.add((info.st_dev, info.st_ino))
+        kept = []
+        for name in sorted(dirs):
+            if _leaves(here / name, within):
+                outside.append(here / name)
+            else:
+                kept.append(name)
+        dirs[:] = kept
+        for name in sorted(names):
+            if _leaves(here / name, within):
+                outside.append(here / name)
+            else:
+                files.append(here / name)
+    return ChartTree(tuple(sorted(files)), tuple(sorted(outside)))
+
+
+def _leaves(path: Path, within: Path) -> bool:
+    # realpath, not Path.resolve: a link loop must not raise
+    return path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(within)
+
+
+def directory_digest(directory: Path, within: Path | None = None) -> str:
+    """A digest of every file under ``directory`` (relative path and bytes, sorted), following
+    symbolic links inside ``within`` (default: ``directory``) as helm does; a link leading
+    elsewhere counts by where it points."""
+    digest = Digest("dir")
+    tree = chart_tree(directory, within if within is not None else directory)
+    for file in tree.files:
+        digest.add(file.relative_to(directory).as_posix())
+        digest.add(_file_digest(file))
+    for link in tree.outside:
+        digest.add(link.relative_to(directory).as_posix())
+        digest.add(f"link:{os.readlink(link)}")
     return digest.hexdigest()
+
+
+def _file_digest(file: Path) -> str:
+    """sha256 of a regular file's bytes, read in blocks; other kinds of file (a dangling
+    link, a named pipe) count by their kind, never read."""
+    try:
+        handle = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        return f"unreadable:{exc.errno}"
+    try:
+        mode = os.fstat(handle).st_mode
+        if not stat.S_ISREG(mode):
+            return f"special:{stat.S_IFMT(mode)}"
+        content = hashlib.sha256()
+        while block := os.read(handle, 1 << 20):
+            content.update(block)
+        return content.hexdigest()
+    except OSError as exc:
+        return f"unreadable:{exc.errno}"
+    finally:
+        os.close(handle)
 
 
 class RenderCache:

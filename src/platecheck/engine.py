@@ -20,7 +20,7 @@ from types import ModuleType
 from typing import Any
 
 from platecheck import changed
-from platecheck.cache import RENDERS, HelmResult, RenderCache, default_cache_dir
+from platecheck.cache import RENDERS, HelmResult, RenderCache, chart_tree, default_cache_dir
 from platecheck.changed import Selection
 from platecheck.config import Config, load_config
 from platecheck.discover import Discovery, discover, find_root, rel_path
@@ -171,6 +171,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
                                           Path(config_dir) if config_dir is not None else None)
         targets = [t for t in targets if t.id in selection.ids]
     to_render = [t for t in targets if t.rendered_here]
+    to_render = _links_inside(to_render, repo_root, problems)
     rendered: list[RenderedTarget] = []
     lints: list[HelmLint] = []
     renders = cache_hits = 0
@@ -202,6 +203,28 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         cache_hits=cache_hits,
     )
     return model, config, selection
+
+
+def _links_inside(targets: Sequence[RenderTarget], root: Path,
+                  problems: _Problems) -> list[RenderTarget]:
+    """The targets whose chart has no symbolic link out of the repository. helm follows such
+    a link and renders whatever file of this machine it names; Argo CD refuses the
+    repository since 2.4.1 (https://github.com/advisories/GHSA-q4w5-4gq2-98vm)."""
+    outside: dict[Path, tuple[Path, ...]] = {}
+    kept = []
+    for target in targets:
+        assert target.chart is not None
+        chart = target.chart.path
+        if chart not in outside:
+            outside[chart] = chart_tree(chart, root).outside
+        for link in outside[chart]:
+            problems.add(PlatecheckError(
+                f"symbolic link to {os.readlink(link)} leads out of the repository; Argo CD "
+                "refuses it, so platecheck does not render this chart", rel_path(link, root)),
+                target)
+        if not outside[chart]:
+            kept.append(target)
+    return kept
 
 
 def _shown(path: PathArg) -> list[str]:

@@ -155,7 +155,7 @@ class Helm:
 
     def _chart_digest(self, directory: Path) -> str:
         if directory not in self._chart_digests:
-            self._chart_digests[directory] = directory_digest(directory)
+            self._chart_digests[directory] = directory_digest(directory, self.root)
         return self._chart_digests[directory]
 
     # -- running ----------------------------------------------------------------------------

@@ -1,0 +1,100 @@
+"""Symbolic links in charts: followed inside the repository (and in the cache key), refused
+when they lead out of it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from platecheck.cache import chart_tree, directory_digest
+from platecheck.engine import load
+
+BROKEN = Path(__file__).parent / "fixtures" / "repos" / "broken"
+
+pytestmark = pytest.mark.usefixtures("helm_bin")
+
+
+@pytest.fixture()
+def repo(tmp_path: Path) -> Path:
+    """One Application (prod/ok) rendering charts/ok."""
+    repo = tmp_path / "repo"
+    shutil.copytree(BROKEN / "charts" / "ok", repo / "charts" / "ok")
+    shutil.copytree(BROKEN / "policies", repo / "policies")
+    (repo / "apps").mkdir()
+    shutil.copy(BROKEN / "apps" / "ok.yaml", repo / "apps" / "ok.yaml")
+    return repo
+
+
+def _shared_template(repo: Path, value: str) -> None:
+    shared = repo / "shared"
+    shared.mkdir(exist_ok=True)
+    (shared / "extra.yaml").write_text(
+        f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  v: {value}\n")
+
+
+def test_links_inside_the_repository_are_followed_once(repo: Path) -> None:
+    chart = repo / "charts" / "ok"
+    _shared_template(repo, "one")
+    (chart / "templates" / "shared").symlink_to("../../../shared")
+    (chart / "templates" / "loop").symlink_to("..")  # a cycle is walked once
+    (chart / "dangling.txt").symlink_to("nowhere")
+    tree = chart_tree(chart, repo)
+    assert [p.relative_to(chart).as_posix() for p in tree.files] == [
+        "Chart.yaml", "dangling.txt", "templates/cm.yaml", "templates/shared/extra.yaml",
+        "values-broken.yaml", "values-latin1.yaml", "values-prod.yaml", "values.yaml"]
+    assert tree.outside == ()
+    before = directory_digest(chart, repo)
+    _shared_template(repo, "two")
+    assert directory_digest(chart, repo) != before
+
+
+def test_a_symlinked_subchart_is_part_of_the_cache_key(repo: Path) -> None:
+    chart = repo / "charts" / "ok"
+    sub = repo / "charts" / "sub"
+    (sub / "templates").mkdir(parents=True)
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+    (chart / "charts").mkdir()
+    (chart / "charts" / "sub").symlink_to("../../sub")
+    before = directory_digest(chart, repo)
+    (sub / "templates" / "cm.yaml").write_text("# edited\n")
+    assert directory_digest(chart, repo) != before
+
+
+def test_an_edited_shared_template_is_rendered_again(repo: Path, tmp_path: Path) -> None:
+    _shared_template(repo, "one")
+    (repo / "charts" / "ok" / "templates" / "shared").symlink_to("../../../shared")
+    cache = tmp_path / "cache"
+    first = load(repo, cache_dir=cache)
+    assert (first.renders, first.cache_hits, first.errors) == (2, 0, ())  # template and lint
+    [extra] = [r for r in first.rendered[0].resources if r.name == "extra"]
+    assert extra.doc["data"] == {"v": "one"}
+    assert (load(repo, cache_dir=cache).cache_hits) == 2
+    _shared_template(repo, "two")
+    second = load(repo, cache_dir=cache)
+    assert (second.renders, second.cache_hits) == (2, 0)
+    [extra] = [r for r in second.rendered[0].resources if r.name == "extra"]
+    assert extra.doc["data"] == {"v": "two"}
+
+
+def test_a_link_out_of_the_repository_is_not_rendered(repo: Path, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.env"
+    secret.write_text("TOKEN=hunter2\n")
+    chart = repo / "charts" / "ok"
+    (chart / "leak.txt").symlink_to(secret)
+    (chart / "templates" / "etc").symlink_to("/etc")
+    (chart / "templates" / "leak.yaml").write_text(
+        'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leak\ndata:\n'
+        '  leak: {{ .Files.Get "leak.txt" | quote }}\n')
+    model = load(repo, use_cache=False)
+    assert model.rendered == () and model.renders == 0
+    assert [(e.file, e.target, e.message) for e in model.errors] == [
+        ("charts/ok/leak.txt", "prod/ok",
+         f"symbolic link to {secret} leads out of the repository; Argo CD refuses it, so "
+         "platecheck does not render this chart"),
+        ("charts/ok/templates/etc", "prod/ok",
+         "symbolic link to /etc leads out of the repository; Argo CD refuses it, so "
+         "platecheck does not render this chart")]
+    assert os.readlink(chart / "leak.txt") == str(secret)
