@@ -248,6 +248,10 @@ def test_usage_errors_exit_2(run: Run) -> None:
     assert run("lint", "environments/", "--format", "yaml").returncode == 2
     line = _one_line_error(run("lint", "environments/", "--helm", "/nonexistent/helm"))
     assert "/nonexistent/helm" in line
+    # a helm that does not answer `helm version` is one error, not one per target
+    line = _one_line_error(run("lint", "environments/", "--helm", "/bin/false"))
+    assert line == ("platecheck: error: /bin/false: not a usable helm: `helm version` printed "
+                    "'nothing'")
 
 
 def test_lint_never_writes_inside_the_checked_repository(run: Run, tmp_path: Path) -> None:

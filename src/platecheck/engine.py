@@ -25,7 +25,7 @@ from platecheck.changed import Selection
 from platecheck.config import Config, load_config
 from platecheck.discover import Discovery, discover, find_root, rel_path
 from platecheck.errors import PlatecheckError
-from platecheck.helmbin import find_helm
+from platecheck.helmbin import find_helm, helm_version
 from platecheck.model import (
     Finding,
     HelmLint,
@@ -182,6 +182,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
                 default_cache_dir() / RENDERS
             cache = RenderCache(directory)
         binary = find_helm(helm)
+        helm_version(binary)  # an unusable helm is one error, not one per target
         with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
             runner = Helm(binary=binary, workdir=Path(workdir), root=repo_root,
                           timeout=config.render_timeout,

@@ -25,12 +25,11 @@ from typing import Any
 
 from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.errors import PlatecheckError
-from platecheck.helmbin import helm_version
+from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.model import Chart, RenderTarget
 
 _RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_UNREACHABLE_PROXY = "http://127.0.0.1:9"
 
 
 @dataclass(frozen=True)
@@ -64,28 +63,8 @@ class Helm:
     _chart_digests: dict[Path, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        home = self.workdir / "home"
-        for sub in ("cache", "config", "data", "plugins", "repository", "content"):
-            (home / sub).mkdir(parents=True, exist_ok=True)
+        self.env = isolated_environment(self.workdir / "home")
         (self.workdir / "values").mkdir(exist_ok=True)
-        self.env = {
-            "PATH": os.environ.get("PATH", os.defpath),
-            "HOME": str(home),
-            "HELM_CACHE_HOME": str(home / "cache"),
-            "HELM_CONFIG_HOME": str(home / "config"),
-            "HELM_DATA_HOME": str(home / "data"),
-            "HELM_PLUGINS": str(home / "plugins"),
-            "HELM_REGISTRY_CONFIG": str(home / "config" / "registry.json"),
-            "HELM_REPOSITORY_CONFIG": str(home / "config" / "repositories.yaml"),
-            "HELM_REPOSITORY_CACHE": str(home / "repository"),
-            "HELM_CONTENT_CACHE": str(home / "content"),
-            "KUBECONFIG": str(home / "kubeconfig"),
-            # Anything that tries the network fails at once instead of reaching it.
-            "HTTP_PROXY": _UNREACHABLE_PROXY,
-            "HTTPS_PROXY": _UNREACHABLE_PROXY,
-            "ALL_PROXY": _UNREACHABLE_PROXY,
-            "NO_PROXY": "",
-        }
 
     # -- the version ------------------------------------------------------------------------
 

@@ -21,6 +21,7 @@ from platecheck.helmbin.locate import (
     find_helm,
     helm_major,
     helm_version,
+    isolated_environment,
 )
 from platecheck.helmbin.releases import (
     DEFAULT_HELM_VERSION,
@@ -50,6 +51,7 @@ __all__ = [
     "helm_major",
     "helm_version",
     "install_helm",
+    "isolated_environment",
     "npm_registry",
     "resolve_version",
     "supported_versions",

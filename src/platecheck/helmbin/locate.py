@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 from platecheck.errors import PlatecheckError
@@ -86,15 +87,47 @@ _VERSION_RE = re.compile(r"v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)")
 _versions: dict[tuple[str, int, int], str] = {}
 
 
+_UNREACHABLE_PROXY = "http://127.0.0.1:9"
+
+
+def isolated_environment(home: Path) -> dict[str, str]:
+    """The environment helm runs in: only PATH from the user's, an empty ``home`` for every
+    Helm directory (no plugin, repository, registry credential or kubeconfig of the user),
+    and proxies that make any network access fail at once. Creates the directories."""
+    for sub in ("cache", "config", "data", "plugins", "repository", "content"):
+        (home / sub).mkdir(parents=True, exist_ok=True)
+    return {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "HOME": str(home),
+        "HELM_CACHE_HOME": str(home / "cache"),
+        "HELM_CONFIG_HOME": str(home / "config"),
+        "HELM_DATA_HOME": str(home / "data"),
+        "HELM_PLUGINS": str(home / "plugins"),
+        "HELM_REGISTRY_CONFIG": str(home / "config" / "registry.json"),
+        "HELM_REPOSITORY_CONFIG": str(home / "config" / "repositories.yaml"),
+        "HELM_REPOSITORY_CACHE": str(home / "repository"),
+        "HELM_CONTENT_CACHE": str(home / "content"),
+        "KUBECONFIG": str(home / "kubeconfig"),
+        "HTTP_PROXY": _UNREACHABLE_PROXY,
+        "HTTPS_PROXY": _UNREACHABLE_PROXY,
+        "ALL_PROXY": _UNREACHABLE_PROXY,
+        "NO_PROXY": "",
+    }
+
+
 def _run_version(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
     try:
-        return subprocess.run(
-            [str(helm), "version", *args],
-            capture_output=True,
-            text=True,
-            timeout=VERSION_TIMEOUT,
-            check=False,
-        )
+        with tempfile.TemporaryDirectory(prefix="platecheck-helm-") as home:
+            return subprocess.run(
+                [str(helm), "version", *args],
+                env=isolated_environment(Path(home)),
+                cwd=home,
+                stdin=subprocess.DEVNULL,
+                capture_output=True,
+                text=True,
+                timeout=VERSION_TIMEOUT,
+                check=False,
+            )
     except subprocess.TimeoutExpired:
         raise PlatecheckError(
             f"{helm}: `helm version` did not answer within {VERSION_TIMEOUT:g}s"
