@@ -113,6 +113,26 @@ def test_special_files_are_not_read(run: Run, tmp_path: Path) -> None:
            "device); platecheck reads only regular files" in errors
 
 
+def test_deeply_nested_yaml_is_an_error_not_a_crash(run: Run, tmp_path: Path) -> None:
+    repo = _small_repo(tmp_path)
+    deep = "[" * 30000 + "]" * 30000  # libyaml's composer overflows the C stack on this
+    (repo / "apps" / "deep.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: deep-prod\n"
+        f"  annotations:\n    x: {deep}\n")
+    # helm itself refuses more than 10000 levels; its output is checked before parsing too
+    (repo / "charts" / "ok" / "templates" / "deep.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: deep\ndata:\n"
+        '  x: {{ repeat 2000 "[" }}{{ repeat 2000 "]" }}\n')
+    result = run("lint", repo)
+    assert result.returncode == 2, result.stderr
+    errors = [line for line in result.stdout.splitlines() if "could-not-check" in line]
+    assert errors == [
+        "apps/deep.yaml:6: error [could-not-check] YAML nested more than 1000 levels deep; "
+        "platecheck does not read it",
+        "apps/ok.yaml:1: error [could-not-check] prod/ok: helm rendered YAML nested more than "
+        "1000 levels deep from ok/templates/deep.yaml line 6"]
+
+
 def test_a_crash_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     from platecheck import cli, engine

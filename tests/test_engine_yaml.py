@@ -16,6 +16,7 @@ from platecheck.yamlio import (
     load_documents,
     load_values,
     read_text,
+    too_deep,
 )
 
 TEXT = """\
@@ -127,3 +128,24 @@ def test_files_over_the_size_cap_are_refused(tmp_path: Path) -> None:
         read_text(big, "big.yaml")
     assert str(error.value) == ("big.yaml: file is larger than 32 MiB; platecheck does not read "
                                 "files this large")
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("a: 1\nb: " + "[" * 1001 + "]" * 1001 + "\n", 2),
+    ("a: 1\nb: " + "{x: " * 1001 + "1" + "}" * 1001 + "\n", 2),
+    ("\n" + "- " * 1001 + "x\n", 2),  # block sequences nest by column, no bracket needed
+])
+def test_nesting_is_checked_before_composing(text: str, line: int) -> None:
+    with pytest.raises(PlatecheckError) as error:
+        load_documents(text, "deep.yaml")
+    assert str(error.value) == (f"deep.yaml:{line}: YAML nested more than 1000 levels deep; "
+                                "platecheck does not read it")
+
+
+def test_ordinary_nesting_is_not_refused() -> None:
+    text = "a: " + "[" * 150 + "]" * 150 + "\nb: " + "x" * 5000 + "\n"
+    assert too_deep(text) is None
+    assert load_document(text, "ok.yaml").data["b"] == "x" * 5000
+    assert too_deep("[" * 1000 + "]" * 1000) is None
+    assert too_deep("[" * 1001 + "]" * 1001) == 1
+    assert too_deep("a: [" + "]" * 2000) is None  # malformed: composing reports it

@@ -11,6 +11,7 @@ import yaml
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import Chart, Resource
+from platecheck.yamlio import MAX_NESTING, too_deep
 
 try:
     from yaml import CSafeLoader as _Loader
@@ -32,6 +33,13 @@ def parse_manifest(manifest: str, chart: Chart, root: Path,
     for chunk in _SEPARATOR.split(manifest):
         match = _SOURCE.search(chunk)
         template = match.group(1) if match else None
+        deep = too_deep(chunk)
+        if deep is not None:
+            # helm puts its "# Source:" comment right above the template's first line
+            deep -= chunk.count("\n", 0, match.end()) + 1 if match else 0
+            raise PlatecheckError(
+                f"helm rendered YAML nested more than {MAX_NESTING} levels deep from "
+                f"{template or 'a template'} line {deep}", *where)
         try:
             documents = list(yaml.load_all(chunk, Loader=_Loader))
         except yaml.YAMLError as exc:

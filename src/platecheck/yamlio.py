@@ -31,6 +31,9 @@ _MERGE_TAG = "tag:yaml.org,2002:merge"
 _MAX_DEPTH = 200
 MAX_FILE_SIZE = 32 << 20  # bytes; larger YAML is refused, not read into memory
 _MAX_NODES = 250_000  # aliases are expanded; a document that explodes is refused
+MAX_NESTING = 1000  # collections inside collections, checked before composing
+_OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
+_CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
 
 @dataclass(frozen=True)
@@ -98,12 +101,48 @@ def _file_kind(mode: int) -> str:
     return "a special file"
 
 
+def too_deep(text: str) -> int | None:
+    """The 1-based line where ``text`` nests collections more than ``MAX_NESTING`` deep, or
+    None. libyaml's composer recurses per level and crashes the process on about 30,000
+    nested ``[``, so this runs before any composing. Nesting needs a ``[`` or ``{`` per flow
+    level and a column per block level: text with fewer of those than the limit is not
+    scanned."""
+    if len(text) <= MAX_NESTING:
+        return None
+    bound = text.count("[") + text.count("{") + max(map(len, text.splitlines()), default=0)
+    if bound <= MAX_NESTING:
+        return None
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_Loader):
+            if isinstance(event, _OPEN):
+                depth += 1
+                if depth > MAX_NESTING:
+                    mark = event.start_mark
+                    return int(mark.line) + 1 if mark is not None else 1
+            elif isinstance(event, _CLOSE):
+                depth -= 1
+    except yaml.YAMLError:
+        return None  # composing stops at the same error, no deeper than the events so far
+    return None
+
+
+def check_nesting(text: str, rel: str) -> None:
+    line = too_deep(text)
+    if line is not None:
+        raise PlatecheckError(f"YAML nested more than {MAX_NESTING} levels deep; platecheck "
+                              "does not read it", rel, line)
+
+
 def load_documents(text: str, rel: str) -> list[Document]:
     """Every document of a YAML stream (empty documents included as ``None`` data)."""
+    check_nesting(text, rel)
     try:
         nodes = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
         raise _error(exc, rel) from None
+    except RecursionError:  # the pure-Python composer, without libyaml
+        raise PlatecheckError("YAML nested too deeply", rel) from None
     except yaml.YAMLError as exc:
         raise PlatecheckError(f"invalid YAML: {exc}", rel) from None
     documents = []
