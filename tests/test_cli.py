@@ -133,6 +133,40 @@ def test_deeply_nested_yaml_is_an_error_not_a_crash(run: Run, tmp_path: Path) ->
         "1000 levels deep from ok/templates/deep.yaml line 6"]
 
 
+@pytest.mark.parametrize(("output", "message"), [
+    ("missing/report.xml", "--output directory {tmp}/missing does not exist"),
+    (".", "--output is a directory; name a file"),
+    ("repo/apps", "--output is a directory; name a file"),
+    ("repo/charts/ok/values-prod.yaml", "--output would write into charts/ok, which platecheck "
+                                        "checks; write the report elsewhere"),
+    ("repo/policies/report.xml", "--output would write into policies, which platecheck "
+                                 "checks; write the report elsewhere"),
+])
+def test_output_is_checked_before_rendering(run: Run, tmp_path: Path, output: str,
+                                            message: str) -> None:
+    repo = _small_repo(tmp_path)
+    # no helm is looked for: the output is refused first
+    line = _one_line_error(run("lint", repo, "--output", output, "--helm", "/nonexistent/helm",
+                               cwd=tmp_path))
+    assert line == f"platecheck: error: {output}: {message.format(tmp=tmp_path)}"
+
+
+@pytest.mark.parametrize("command", ["lint", "render"])
+def test_output_never_overwrites_a_checked_file(run: Run, tmp_path: Path, command: str) -> None:
+    repo = _small_repo(tmp_path)
+    application = (repo / "apps" / "ok.yaml").read_text()
+    line = _one_line_error(run(command, repo, "--output", "apps/ok.yaml", cwd=repo))
+    assert line == ("platecheck: error: apps/ok.yaml: --output would overwrite apps/ok.yaml, "
+                    "which platecheck checks; write the report elsewhere")
+    line = _one_line_error(run(command, repo, "--output", "apps/report.xml", cwd=repo))
+    assert line.endswith("--output would write into apps, which platecheck checks; write the "
+                         "report elsewhere")
+    assert (repo / "apps" / "ok.yaml").read_text() == application
+    assert sorted(p.name for p in (repo / "apps").iterdir()) == ["ok.yaml"]
+    assert run(command, repo, "--output", "report.txt", cwd=repo).returncode == 0
+    assert (repo / "report.txt").stat().st_size > 0
+
+
 def test_a_crash_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     from platecheck import cli, engine

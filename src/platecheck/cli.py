@@ -162,11 +162,73 @@ def _write(args: argparse.Namespace, text: str) -> None:
         raise PlatecheckError(f"cannot write report: {exc.strerror}", str(args.output)) from None
 
 
+def _check_output(args: argparse.Namespace) -> None:
+    """Refuse an ``--output`` that cannot be written or would land in what is being checked,
+    before anything renders."""
+    from platecheck.discover import find_root
+
+    if args.output is None:
+        return
+    output = Path(os.path.realpath(args.output))
+    where = str(args.output)
+    if output.is_dir():
+        raise PlatecheckError("--output is a directory; name a file", where)
+    if not output.parent.is_dir():
+        raise PlatecheckError(f"--output directory {output.parent} does not exist", where)
+    if not os.access(output.parent, os.W_OK | os.X_OK) or \
+            (output.exists() and not os.access(output, os.W_OK)):
+        raise PlatecheckError("--output is not writable", where)
+    given = [Path(os.path.realpath(path)) for path in args.paths if Path(path).exists()]
+    if not given:
+        return  # the engine reports the missing path
+    root = find_root(given[0])
+    for path in given:
+        if output == path or (path.is_dir() and path != root and output.is_relative_to(path)):
+            _refuse_output(where, path, root)
+    if output.is_relative_to(root):
+        config = Path(os.path.realpath(args.config_dir)) if args.config_dir else root / "policies"
+        if output.is_relative_to(config):
+            _refuse_output(where, config, root)
+        for directory in output.parents:
+            if not directory.is_relative_to(root) or directory == root:
+                break
+            if (directory / "Chart.yaml").is_file():
+                _refuse_output(where, directory, root)
+
+
+def _check_output_against(args: argparse.Namespace, root: Path,
+                          targets: Sequence[RenderTarget]) -> None:
+    """The same, once the checked files are known: an Application, values file or chart."""
+    if args.output is None:
+        return
+    output = Path(os.path.realpath(args.output))
+    where = str(args.output)
+    for target in targets:
+        for values in target.value_files:
+            if output == Path(os.path.realpath(values.path)):
+                _refuse_output(where, output, root)
+        if target.chart is not None and output.is_relative_to(target.chart.path):
+            _refuse_output(where, target.chart.path, root)
+        if target.application is not None:
+            app = Path(os.path.realpath(root / target.application.file))
+            if output == app or (app.parent != root and output.parent == app.parent):
+                _refuse_output(where, output if output == app else app.parent, root)
+
+
+def _refuse_output(where: str, checked: Path, root: Path) -> None:
+    what = checked.relative_to(root).as_posix() if checked.is_relative_to(root) else checked
+    verb = "overwrite" if Path(os.path.realpath(where)) == checked else "write into"
+    raise PlatecheckError(f"--output would {verb} {what}, which platecheck checks; write the "
+                          "report elsewhere", where)
+
+
 def _cmd_lint(args: argparse.Namespace) -> int:
     from platecheck.engine import lint
     from platecheck.report import FORMATS
 
+    _check_output(args)
     report = lint(args.paths, changed_since=args.changed_since, **_engine_kwargs(args))
+    _check_output_against(args, report.root, report.targets)
     if report.changed_since is not None:
         print(f"platecheck: {report.changed_since}", file=sys.stderr)
     reporter: Callable[..., str] = FORMATS[args.format]
@@ -182,7 +244,9 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 def _cmd_render(args: argparse.Namespace) -> int:
     from platecheck.engine import load
 
+    _check_output(args)
     repo = load(args.paths, **_engine_kwargs(args))
+    _check_output_against(args, repo.root, repo.targets)
     chunks = []
     for rendered in repo.rendered:
         chunks.append(f"# platecheck target: {rendered.id}\n{rendered.manifest}")
@@ -241,7 +305,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
     pair = [args.left, args.right]
     args.environments = pair
+    _check_output(args)
     repo = load(args.paths, **_engine_kwargs(args))
+    _check_output_against(args, repo.root, repo.targets)
     config = load_config(repo.root, args.config_dir)
     options = config.policy_options(env_consistency.ID)
     findings = list(env_consistency.check(repo, PolicyOptions({**options.default,
