@@ -193,6 +193,28 @@ def test_cache_dir_is_one_cache_for_setup_and_lint(helm_bin: Path, tmp_path: Pat
     assert result.stdout.splitlines()[1] == f"helm {helm_version(helm_bin)} ({installed})"
 
 
+@pytest.mark.parametrize("command", [["lint"], ["diff", "stg", "prod"]])
+def test_the_configuration_is_read_once(helm_bin: Path, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str],
+                                        command: list[str]) -> None:
+    from platecheck import cli
+
+    repo = _small_repo(tmp_path)
+    opened: list[str] = []
+    real_open = os.open
+
+    def counting_open(path: str | os.PathLike[str], *args: int, **kwargs: int) -> int:
+        opened.append(os.fspath(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", counting_open)
+    assert cli.main([*command, str(repo), "--no-cache"]) == 0, capsys.readouterr()
+    # once as the configuration, once by discovery looking for Applications in every file
+    config = str(repo / "policies" / "platecheck.yaml")
+    assert [p for p in opened if p.endswith("platecheck.yaml")].count(config) == 2
+
+
 def test_a_crash_is_one_line_and_exit_2(monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
     from platecheck import cli, engine

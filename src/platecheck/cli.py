@@ -302,16 +302,15 @@ def _not_rendered(target: RenderTarget, root: Path) -> str:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from platecheck.config import load_config
-    from platecheck.engine import load
+    from platecheck.engine import _load
     from platecheck.policies import PolicyOptions, env_consistency
 
     pair = [args.left, args.right]
     args.environments = pair
     _check_output(args)
-    repo = load(args.paths, **_engine_kwargs(args))
+    # the model and the configuration it was loaded with: the files are read once
+    repo, config, _ = _load(args.paths, root=None, **_engine_kwargs(args))
     _check_output_against(args, repo.root, repo.targets)
-    config = load_config(repo.root, args.config_dir)
     options = config.policy_options(env_consistency.ID)
     findings = list(env_consistency.check(repo, PolicyOptions({**options.default,
                                                                 "pairs": [pair]})))

@@ -101,6 +101,7 @@ class Config:
     policies: Mapping[str, PolicySettings]
     defaults: Mapping[str, Mapping[str, Any]]  # policy id -> its module's DEFAULTS
     waivers: tuple[Waiver, ...] = ()  # from waivers_file, validated at load
+    file_raw: bytes | None = None  # the bytes of ``file`` as parsed, for YAML hygiene
 
     def environment(self, name: str) -> EnvironmentConfig | None:
         return next((env for env in self.environments if env.name == name), None)
@@ -138,8 +139,11 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
     path = directory / CONFIG_FILE
     rel = _rel(path, root)
     merged = builtin
+    raw = None
     if path.is_file():
-        merged = _Parser(path, rel, defaults, builtin, parsers).parse(builtin)
+        parser = _Parser(path, rel, defaults, builtin, parsers)
+        merged = parser.parse(builtin)
+        raw = parser.raw
     waivers = directory / WAIVERS_FILE
     loaded = load_waivers(waivers, _rel(waivers, root)) if waivers.is_file() else ()
     return Config(
@@ -154,6 +158,7 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
         policies=merged.policies,
         defaults=defaults,
         waivers=loaded,
+        file_raw=raw,
     )
 
 
@@ -189,6 +194,7 @@ class _Parser:
         self.defaults = defaults
         self.lines: Mapping[KeyPath, int] = {}
         self.base = base
+        self.raw = b""
 
     def fail(self, message: str, path: KeyPath) -> PlatecheckError:
         line = None
@@ -198,7 +204,7 @@ class _Parser:
         return PlatecheckError(message, self.rel, line or 1)
 
     def parse(self, base: _Parsed | None) -> _Parsed:
-        _, text = read_text(self.path, self.rel)
+        self.raw, text = read_text(self.path, self.rel)
         document: Document = load_document(text, self.rel)
         self.lines = document.lines
         data = document.data if document.data is not None else {}

@@ -235,11 +235,11 @@ def _shown(path: PathArg) -> list[str]:
 
 def _add_policy_files(found: Discovery, config: Config) -> None:
     """The configuration files are YAML a reviewer edits too: hygiene checks see them."""
-    for path in (config.file, config.waivers_file):
+    for path, kept in ((config.file, config.file_raw), (config.waivers_file, None)):
         if path is None or not path.resolve().is_relative_to(found.root):
             continue
         rel = rel_path(path, found.root)
-        raw, _ = read_text(path, rel)
+        raw = kept if kept is not None else read_text(path, rel)[0]
         found.yaml_files.setdefault(rel, YamlFile(path, rel, "policy", raw))
 
 
