@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
 from platecheck.engine import lint
 from platecheck.helmbin import helm_major, install_helm
+from platecheck.model import Report
 from platecheck.render import first_error_line
+from platecheck.report import jsonout, junit, sarif
 
 CHART_YAML = "apiVersion: v2\nname: schemed\nversion: 0.1.0\n"
 SCHEMA = """{
@@ -62,13 +66,30 @@ def test_schema_failure_keeps_the_reason(helm: Path, chart: Path, tmp_path: Path
     assert first_error_line(failed.stderr) == f"{HEADLINE} {REASONS[helm_major(helm)]}"
 
 
-def test_could_not_check_message_names_the_schema_violation(
-    helm: Path, chart: Path, tmp_path: Path
-) -> None:
-    report = lint(chart, helm=helm, cache_dir=tmp_path / "cache")
-    (error,) = report.errors
+@pytest.fixture(scope="module")
+def linted(helm: Path, chart: Path, tmp_path_factory: pytest.TempPathFactory) -> Report:
+    return lint(chart, helm=helm, cache_dir=tmp_path_factory.mktemp("cache"))
+
+
+def test_could_not_check_message_names_the_schema_violation(helm: Path, linted: Report) -> None:
+    (error,) = linted.errors
     assert error.target == "prod/schemed"
     assert error.message == f"helm template failed: {HEADLINE} {REASONS[helm_major(helm)]}"
+
+
+def test_reports_carry_helms_whole_output(linted: Report) -> None:
+    (error,) = linted.errors
+    assert error.detail is not None and error.detail.startswith(f"Error: {HEADLINE}\n")
+    (listed,) = json.loads(jsonout.render(linted))["errors"]
+    assert listed["detail"] == error.detail
+    cases = list(ET.fromstring(junit.render(linted).encode("utf-8")).iter("testcase"))
+    bodies = [case.findtext("error") for case in cases if case.find("error") is not None]
+    assert len(bodies) == 6  # every target-scope policy of the target that did not render
+    detail = "\n".join(f"    {line}" if line else "" for line in error.detail.rstrip().splitlines())
+    assert all(body and body.endswith(f"\n  detail:\n{detail}") for body in bodies)
+    results = json.loads(sarif.render(linted))["runs"][0]["results"]
+    (result,) = [r for r in results if r["properties"].get("couldNotCheck")]
+    assert result["properties"]["detail"] == error.detail
 
 
 @pytest.mark.parametrize(

@@ -169,8 +169,14 @@ def test_could_not_check_errors_fail_the_invocation() -> None:
     assert note["message"]["text"].startswith("prod/plate-api: helm template failed:\n")
     (result,) = run["results"]
     assert result["level"] == "error"
-    assert result["message"]["text"].startswith("could not check: prod/plate-api: helm template")
+    # worded as the GitHub annotation of the same error
+    assert result["message"]["text"] == (
+        "prod/plate-api: could not check: helm template failed:\n"
+        "Error: template: plate-api/templates/deployment.yaml:7: boom"
+    )
     assert result["properties"]["couldNotCheck"] is True
+    assert result["properties"]["detail"].startswith("walk.go:75: found symbolic link in path\n")
+    assert "detail" not in note
 
 
 def test_paths_are_uri_references_and_findings_without_file_have_no_location() -> None:
