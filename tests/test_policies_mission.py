@@ -282,6 +282,8 @@ def test_ephemeral_and_init_containers_are_checked() -> None:
         (f"nginx@sha256:{'a' * 64}", "IfNotPresent"),
         (f"nginx:latest@sha256:{'a' * 64}", "Always"),
         ("not a reference", "IfNotPresent"),
+        ("nginx:LATEST", "IfNotPresent"),  # Kubernetes compares with "latest" exactly
+        ("nginx:", "IfNotPresent"),  # an empty tag: the API server's parse fails
     ],
 )
 def test_kubernetes_pull_policy_defaulting(image: str, policy: str) -> None:
