@@ -345,6 +345,78 @@ def test_locate_prefers_the_container_context_then_falls_back_to_the_template() 
     assert missing == Origin("chart/templates/pod.yaml", 6)
 
 
+def test_locate_ranks_the_whole_image_string_above_a_tag_key() -> None:
+    values = {
+        "image": {"repository": "nginx", "tag": "latest"},
+        "jobs": {"curl": "curlimages/curl:latest"},
+        "tools": {"repository": "busybox", "tag": ""},
+    }
+    origins = {
+        ("image", "tag"): Origin("chart/values.yaml", 3),
+        ("jobs", "curl"): Origin("chart/values.yaml", 6),
+        ("tools", "repository"): Origin("chart/values.yaml", 8),
+        ("tools", "tag"): Origin("chart/values.yaml", 9),
+    }
+    rendered = _rendered({"kind": "Pod", "spec": POD}, values=values, origins=origins)
+    whole = locate(
+        rendered, ("latest",), exact=("curlimages/curl:latest",), keys=("tag",), context=("x",)
+    )
+    assert whole == Origin("chart/values.yaml", 6)
+    # An empty value counts only under a fitting key; context decides among the candidates.
+    empty = locate(rendered, ("", "busybox"), keys=("tag", "image"), context=("busybox",))
+    assert empty == Origin("chart/values.yaml", 9)
+    assert locate(rendered, ("",), keys=("image",), context=("busybox",)) is None
+    # With require_key, a value must sit under one of the keys, whatever the context.
+    hints: dict[str, Any] = {"keys": ("cpu",), "context": ("nginx",)}
+    assert locate(rendered, ("latest",), **hints) == Origin("chart/values.yaml", 3)
+    assert locate(rendered, ("latest",), **hints, require_key=True) is None
+
+
+TEMPLATED_NAMES = """\
+metadata:
+  name: {{ include "app.fullname" . }}
+spec:
+  containers:
+    - name: {{ .Chart.Name }}-web
+      image: a
+      ports:
+        - name: {{ .Chart.Name }}-api
+    - image: b
+      name: "{{ .Values.apiName }}"
+      ports:
+        - name: http
+    - name: sidecar
+      image: c
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "index", "line"),
+    [
+        ("app-web", 0, 6),  # the templated name, not metadata.name nor a port name
+        ("app-api", 1, 9),  # "{{ .Values.apiName }}" renders anything: the entry at index 1
+        ("sidecar", 2, 14),  # a literal name
+        ("renamed", 1, 9),  # no name fits: the entry at its index
+    ],
+)
+def test_template_line_finds_a_container_whose_name_is_templated(
+    name: str, index: int, line: int
+) -> None:
+    rendered = _rendered(
+        {"kind": "Pod", "spec": POD},
+        templates={"chart/templates/pod.yaml": TEMPLATED_NAMES},
+        template_file="chart/templates/pod.yaml",
+    )
+    origin = locate(
+        rendered,
+        resource=rendered.resources[0],
+        fields=("image",),
+        anchor=name,
+        anchor_in=("containers", index),
+    )
+    assert origin == Origin("chart/templates/pod.yaml", line)
+
+
 def test_name_normalization_and_allowed_paths() -> None:
     words = env_consistency.DEFAULTS["nameNormalization"]
     assert env_consistency._normalize("Service/plate-web-prod", words, "prod") == (

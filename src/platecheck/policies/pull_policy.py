@@ -41,7 +41,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from platecheck.containers import Container, container_findings, containers, image_origin
+from platecheck.containers import (
+    Container,
+    container_findings,
+    containers,
+    image_origin,
+    in_template,
+)
 from platecheck.imageref import (
     FLOATING_TAGS,
     ImageRefError,
@@ -134,7 +140,6 @@ def _origin(target: RenderedTarget, container: Container, explicit: Any) -> Orig
         (explicit,),
         keys=("pullPolicy", "imagePullPolicy"),
         context=context,
-        resource=container.resource,
         fields=("imagePullPolicy",),
-        anchor=container.name,
+        **in_template(container),
     )
