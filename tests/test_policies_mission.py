@@ -48,6 +48,7 @@ from platecheck.model import (
 from platecheck.policies import (
     env_consistency,
     image_tag_pinned,
+    ingress_tls,
     pull_policy,
     registry,
     resource_ranges,
@@ -415,6 +416,52 @@ def test_template_line_finds_a_container_whose_name_is_templated(
         anchor_in=("containers", index),
     )
     assert origin == Origin("chart/templates/pod.yaml", line)
+
+
+def _ingress(annotations: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "web", "annotations": annotations},
+        "spec": {
+            "tls": [{"hosts": ["a.example.com"], "secretName": "a-tls"}],
+            "rules": [{"host": "a.example.com"}],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "disabled"),
+    [
+        *((v, True) for v in ("false", "False", "FALSE", "f", "F", "0", False, 0)),
+        *((v, False) for v in ("true", "1", "t", "fAlse", "no", "off", " false", True)),
+    ],
+    ids=repr,
+)
+def test_ssl_redirect_false_is_what_go_parses_as_false(value: object, disabled: bool) -> None:
+    annotation = "nginx.ingress.kubernetes.io/ssl-redirect"
+    doc = _ingress({"cert-manager.io/cluster-issuer": "prod", annotation: value})
+    findings = list(ingress_tls.check(_rendered(doc), ingress_tls.DEFAULTS))
+    shown = "false" if value is False else str(value)
+    expected = [f'Ingress/web disables the HTTPS redirect in production ({annotation}: "{shown}")']
+    assert [f.message for f in findings] == (expected if disabled else [])
+
+
+def test_both_issuer_annotations_are_reported_and_both_checked() -> None:
+    doc = _ingress({"cert-manager.io/cluster-issuer": "ca", "cert-manager.io/issuer": "ca"})
+    options = {**ingress_tls.DEFAULTS, "issuers": ["ca"]}
+    findings = list(ingress_tls.check(_rendered(doc, production=False), options))
+    assert [f.message for f in findings] == [
+        "Ingress/web sets both cert-manager.io/cluster-issuer and cert-manager.io/issuer; "
+        "cert-manager issues no certificate when both are set",
+    ]
+    options = {**ingress_tls.DEFAULTS, "issuers": ["other"]}
+    findings = list(ingress_tls.check(_rendered(doc, production=False), options))
+    assert [f.message for f in findings][1:] == [
+        'Ingress/web uses issuer "ca" (cert-manager.io/cluster-issuer); this environment '
+        'allows "other"',
+        'Ingress/web uses issuer "ca" (cert-manager.io/issuer); this environment allows "other"',
+    ]
 
 
 def test_name_normalization_and_allowed_paths() -> None:
