@@ -155,11 +155,43 @@ def test_waiver_that_matched_nothing_is_stale() -> None:
     )
 
 
-def test_waiver_for_targets_not_checked_in_this_run_is_not_stale() -> None:
-    stg_only = waiver(4, target="stg/*")
-    assert apply_waivers([WEB], [stg_only], TODAY, checked_targets=["prod/plate-web"]) == (WEB,)
-    assert [f.policy for f in apply_waivers([WEB], [stg_only], TODAY)] == [
+def test_every_waiver_matching_a_finding_is_in_use() -> None:
+    by_target = waiver(2, target="prod/plate-web")
+    by_resource = waiver(9, resource="Deployment/plate-web")
+    assert apply_waivers([WEB], [by_target, by_resource], TODAY) == (
+        Finding(**{**WEB.__dict__, "waived": "reason 2"}),
+    )
+
+
+ALL = ["prod/plate-web", "prod/plate-api", "stg/plate-web"]
+
+
+@pytest.mark.parametrize("selectors, checked, stale", [
+    ({"target": "stg/*"}, ["prod/plate-web"], False),  # --env prod
+    ({"target": "stg/*"}, ["stg/plate-web"], True),  # --env stg
+    ({"target": "prod/*"}, ["prod/plate-web"], False),  # prod/plate-api was left out
+    ({"target": "prod/plate-web"}, ["prod/plate-web"], True),
+    ({"target": "prod/plate-wbe"}, ["prod/plate-web"], True),  # selects no target at all
+    ({}, ["prod/plate-web", "prod/plate-api"], False),  # a waiver without target: every one
+    ({"resource": "Deployment/x", "file": "helm/x/*"}, ["stg/plate-web"], False),
+    ({}, ALL, True),
+    ({"resource": "Deployment/x"}, ALL, True),
+])
+def test_a_partial_run_judges_only_waivers_whose_targets_it_checked(
+        selectors: dict[str, str], checked: list[str], stale: bool) -> None:
+    unused = waiver(4, policy="pull-policy", **selectors)
+    result = apply_waivers([WEB], [unused], TODAY, checked_targets=checked,
+                           repository_targets=lambda: ALL)
+    assert [f.policy for f in result] == ["image-tag-pinned"] + ["waiver-stale"] * stale
+
+
+def test_without_the_repository_targets_only_the_checked_ones_exist() -> None:
+    assert [f.policy for f in apply_waivers([WEB], [waiver(4, target="stg/*")], TODAY,
+                                            checked_targets=["prod/plate-web"])] == [
         "image-tag-pinned", "waiver-stale"]
+    unknown = apply_waivers([WEB], [waiver(4, target="stg/*")], TODAY,
+                            checked_targets=["prod/plate-web"], repository_targets=lambda: None)
+    assert unknown == (WEB,)
 
 
 @pytest.mark.parametrize("selectors, matches", [

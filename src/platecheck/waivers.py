@@ -23,7 +23,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -171,14 +171,21 @@ def _date(value: Any) -> datetime.date | None:
 
 
 def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
-                  today: datetime.date, checked_targets: Collection[str] | None = None
+                  today: datetime.date, checked_targets: Collection[str] | None = None,
+                  repository_targets: Callable[[], Collection[str] | None] | None = None
                   ) -> tuple[Finding, ...]:
-    """``findings`` with matching unexpired waivers applied (``waived`` set to the reason),
-    followed by a ``waiver-expired`` finding per expired waiver and a ``waiver-stale`` finding
-    per unexpired waiver that matched nothing.
+    """``findings`` with matching unexpired waivers applied (``waived`` set to the reason of
+    the first), followed by a ``waiver-expired`` finding per expired waiver and a
+    ``waiver-stale`` finding per unexpired waiver that matched nothing. The engine stamps
+    their levels.
 
-    ``checked_targets``: the target ids this run checked, when it checked only some (``--env``,
-    ``--changed-since``); a waiver for other targets is then not stale, merely unexercised.
+    ``checked_targets``: the target ids this run checked (``None``: judge every waiver).
+    ``repository_targets``: called only when a waiver matched nothing, gives every target id
+    of the repository (``None`` when that cannot be told). A run that checked only some of
+    them (``--env``, ``--changed-since``, some of the Application files) cannot call a
+    waiver stale when a target it did not check could hold the waived finding: a waiver is
+    stale only when every target its ``target`` glob selects (every target, without one)
+    was checked.
     """
     from platecheck.policies import waiver_expired, waiver_stale
 
@@ -188,19 +195,22 @@ def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
     for finding in findings:
         for index, waiver in enumerate(active):
             if waiver.matches(finding):
-                used.add(index)
-                if not waiver.expired(today):
+                used.add(index)  # every matching waiver is in use, not only the one applied
+                if finding.waived is None and not waiver.expired(today):
                     finding = dataclasses.replace(finding, waived=waiver.reason)
-                    break
         result.append(finding)
     result.extend(waiver_expired.check(active, today))
-    unused = [w for i, w in enumerate(active) if i not in used and not w.expired(today)
-              and _exercised(w, checked_targets)]
+    unused = [w for i, w in enumerate(active) if i not in used and not w.expired(today)]
+    if unused and checked_targets is not None:
+        checked = set(checked_targets)
+        everything = repository_targets() if repository_targets is not None else checked
+        unused = [] if everything is None else [
+            w for w in unused if _selected(w, set(everything) | checked) <= checked]
     result.extend(waiver_stale.check(unused))
     return tuple(result)
 
 
-def _exercised(waiver: Waiver, checked_targets: Collection[str] | None) -> bool:
-    if checked_targets is None or waiver.target is None:
-        return True
-    return any(fnmatchcase(target, waiver.target) for target in checked_targets)
+def _selected(waiver: Waiver, targets: Collection[str]) -> set[str]:
+    """The targets a waiver's ``target`` glob selects (all of them without one)."""
+    glob = waiver.target
+    return {t for t in targets if glob is None or fnmatchcase(t, glob)}

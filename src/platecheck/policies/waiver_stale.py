@@ -2,8 +2,9 @@
 
 What:
     Each unexpired entry of ``policies/waivers.yaml`` that matched no finding in the run is a
-    finding at the entry's line. When a run checks only some targets (``--env``,
-    ``--changed-since``), a waiver whose ``target`` selects none of them is not reported.
+    finding at the entry's line. A run that checks only some of the repository's targets
+    (``--env``, ``--changed-since``, some Application files) reports a waiver only when it
+    checked every target the waiver's ``target`` glob selects (every target, without one).
 
 Why:
     A waiver left behind after the fix silently covers the next regression of the same kind;
