@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from platecheck.errors import PlatecheckError
-from platecheck.model import Finding, Level
+from platecheck.model import Finding
 from platecheck.policies import registry
 from platecheck.waivers import Waiver, apply_waivers, load_waivers, split_resource
 
@@ -131,7 +131,7 @@ def test_expired_waiver_is_an_error_and_waives_nothing() -> None:
     expired = waiver(7, expires=datetime.date(2025, 5, 31), target="stg/plate-llm")
     assert apply_waivers([LLM], [expired], TODAY) == (
         LLM,
-        Finding(policy="waiver-expired", level=Level.ERROR, file=REL, line=7,
+        Finding(policy="waiver-expired", file=REL, line=7,
                 message="waiver for image-tag-pinned (target=stg/plate-llm) expired on "
                         "2025-05-31: reason 7",
                 remediation="Fix the findings the waiver covered and delete it, or renew it "
@@ -148,7 +148,7 @@ def test_waiver_that_matched_nothing_is_stale() -> None:
     stale = waiver(12, policy="pull-policy", resource="Deployment/plate-web")
     assert apply_waivers([WEB], [stale], TODAY) == (
         WEB,
-        Finding(policy="waiver-stale", level=Level.WARNING, file=REL, line=12,
+        Finding(policy="waiver-stale", file=REL, line=12,
                 message="waiver for pull-policy (resource=Deployment/plate-web) matched no "
                         "finding",
                 remediation="Delete the waiver, or correct its policy and selectors."),

@@ -95,3 +95,29 @@ def test_a_waiver_whose_target_matches_no_target_is_stale_even_in_a_partial_run(
     assert waiver_rows(stg) == [
         ("waiver-stale", "warning", 2,
          "waiver for pull-policy (target=prod/wbe) matched no finding")]
+
+
+EXPIRED = """\
+  - policy: pull-policy
+    target: prod/web
+    reason: gone
+    expires: 2020-01-01
+"""
+
+
+@pytest.mark.parametrize("config, rows", [
+    ({}, [("waiver-expired", "error", 2,
+           "waiver for pull-policy (target=prod/web) expired on 2020-01-01: gone"),
+          ("waiver-stale", "warning", 6,
+           "waiver for pull-policy (target=prod/web) matched no finding")]),
+    ({"waiver-expired": {"level": "warning"}, "waiver-stale": {"level": "error"}},
+     [("waiver-expired", "warning", 2,
+       "waiver for pull-policy (target=prod/web) expired on 2020-01-01: gone"),
+      ("waiver-stale", "error", 6, "waiver for pull-policy (target=prod/web) matched no finding")]),
+    ({"waiver-expired": {"level": "off"}, "waiver-stale": {"level": "off"}}, []),
+], ids=["defaults", "configured", "off"])
+def test_waiver_findings_take_their_level_from_configuration(
+        config: dict[str, object], rows: list[tuple[str, str, int, str]], tmp_path: Path,
+        helm_bin: Path, cache: Path) -> None:
+    repo = repo_with(tmp_path, EXPIRED + TARGETED, config)
+    assert waiver_rows(run(repo, helm_bin, cache)) == rows

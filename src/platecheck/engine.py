@@ -372,20 +372,16 @@ def _apply_waivers(findings: list[Finding], config: Config, model: RepoModel
                    ) -> list[Finding]:
     if config.waivers_file is None:
         return findings
-    result = []
+    about_waivers = {pid for pid, module in registry().items() if module.SCOPE == "waivers"}
+    result: list[Finding] = []
     for finding in apply_waivers(findings, config.waivers, datetime.date.today(),
                                  [t.id for t in model.targets],
                                  lambda: _repository_targets(model.root, config)):
-        if finding.policy in _WAIVER_POLICIES:  # waiver findings take their level from config
-            level = config.level(finding.policy, None)
-            if level is Level.OFF:
-                continue
-            finding = dataclasses.replace(finding, level=level)
-        result.append(finding)
+        if finding.policy in about_waivers:  # stamped here, as _run_policies stamps the rest
+            result.extend(_stamp([finding], finding.policy, config, finding.remediation, None))
+        else:
+            result.append(finding)
     return result
-
-
-_WAIVER_POLICIES = ("waiver-expired", "waiver-stale")
 
 
 def _repository_targets(root: Path, config: Config) -> set[str] | None:

@@ -11,7 +11,8 @@ Why:
     a waiver with a typo in its selector never covered anything.
 
 Options:
-    None. Applied by the engine with the waivers, after every other policy.
+    None. Applied by the engine with the waivers, after every other policy; the
+    level comes from the configuration like any policy's.
 
 Passes:
     A waiver whose policy and selectors match at least one finding.
@@ -26,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from platecheck.model import Finding, Level
+from platecheck.model import Finding
 
 if TYPE_CHECKING:
     from platecheck.waivers import Waiver
@@ -41,6 +42,6 @@ REMEDIATION = "Delete the waiver, or correct its policy and selectors."
 def check(unused: Iterable[Waiver]) -> Iterator[Finding]:
     """``unused``: the unexpired waivers that matched nothing in this run."""
     for waiver in unused:
-        yield Finding(policy=ID, level=Level.WARNING, file=waiver.file, line=waiver.line,
+        yield Finding(policy=ID, file=waiver.file, line=waiver.line,
                       message=f"waiver for {waiver.describe} matched no finding",
                       remediation=REMEDIATION)
