@@ -47,6 +47,27 @@ waivers:
     )
 
 
+def test_resource_written_as_findings_write_it_names_the_container(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+waivers:
+  - policy: image-tag-pinned
+    resource: Deployment/plate-web[web]
+    reason: copied from the finding
+    expires: 2025-09-30
+  - policy: image-tag-pinned
+    resource: Deployment/plate-[wx]*
+    reason: a character class inside the name is still a glob
+    expires: 2025-09-30
+""")
+    copied, glob = load_waivers(path, REL, KNOWN)
+    assert (copied.resource, copied.container) == ("Deployment/plate-web", "web")
+    assert copied.describe == "image-tag-pinned (resource=Deployment/plate-web, container=web)"
+    assert copied.matches(WEB)
+    assert not copied.matches(Finding(**{**WEB.__dict__, "resource": "Deployment/plate-web[x]"}))
+    assert (glob.resource, glob.container) == ("Deployment/plate-[wx]*", None)
+    assert glob.matches(WEB)
+
+
 def test_empty_file_has_no_waivers(tmp_path: Path) -> None:
     assert load_waivers(write(tmp_path, "# none yet\n"), REL, KNOWN) == ()
     assert load_waivers(write(tmp_path, "waivers: []\n"), REL, KNOWN) == ()
@@ -73,6 +94,11 @@ ENTRY = "waivers:\n  - policy: pull-policy\n    reason: ok\n    expires: 2025-01
     ("waivers:\n  - policy: pull-policy\n    reason: ok\n    expires: '2025-02-30'\n",
      f"{REL}:4: waiver 1: expires must be a date written YYYY-MM-DD, found '2025-02-30'"),
     (ENTRY + "    target: ''\n", f"{REL}:5: waiver 1: target must be a non-empty glob"),
+    (ENTRY + "    resource: Deployment/web[nginx]\n    container: nginx\n",
+     f"{REL}:5: waiver 1: resource 'Deployment/web[nginx]' names the container 'nginx'; give "
+     "it there or in container, not both"),
+    (ENTRY + "    resource: Deployment/web[]\n",
+     f"{REL}:5: waiver 1: resource 'Deployment/web[]': write Kind/name[container]"),
     (ENTRY + "  - just text\n",
      f"{REL}:5: waiver 2: must be a mapping with policy, reason and expires"),
     ("waiver:\n  - policy: pull-policy\n", f"{REL}:1: unknown key 'waiver' (expected: waivers)"),

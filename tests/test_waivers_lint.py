@@ -121,3 +121,14 @@ def test_waiver_findings_take_their_level_from_configuration(
         helm_bin: Path, cache: Path) -> None:
     repo = repo_with(tmp_path, EXPIRED + TARGETED, config)
     assert waiver_rows(run(repo, helm_bin, cache)) == rows
+
+
+def test_a_resource_copied_from_the_finding_waives_it(tmp_path: Path, helm_bin: Path,
+                                                      cache: Path) -> None:
+    repo = repo_with(tmp_path, "  - policy: image-tag-pinned\n"
+                               "    resource: Deployment/web-prod[nginx]\n"
+                               "    reason: copied\n    expires: 2999-01-01\n")
+    report = run(repo, helm_bin, cache)
+    assert [(f.resource, f.waived) for f in report.findings if f.policy == "image-tag-pinned"] \
+        == [("Deployment/web-prod[nginx]", "copied")]
+    assert waiver_rows(report) == []

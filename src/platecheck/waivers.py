@@ -11,6 +11,9 @@
         reason: model image is rebuilt nightly until the registry supports digests
         expires: 2025-09-30               # required: YYYY-MM-DD, the last day it applies
 
+``resource`` may also be written as findings write it, ``Deployment/plate-llm[model-server]``:
+a trailing ``[...]`` is the container, not a glob character class.
+
 Every entry is validated when the file is loaded: a missing or unknown key, an unknown policy,
 an empty reason or a malformed date fails with the file and line. When findings are waived, a
 matching unexpired waiver marks the finding ``waived`` (it stays in the report); an expired
@@ -153,6 +156,18 @@ def _entry(entry: Any, rel: str, index: int, lines: Mapping[tuple[str | int, ...
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise fail(f"{key} must be a non-empty glob", key)
         selectors["path" if key == "file" else key] = value
+    resource = selectors["resource"]
+    if resource is not None:
+        # ``Deployment/web[nginx]`` as findings write it: the container in brackets, not a
+        # glob character class (Kubernetes names have no brackets)
+        glob, container = split_resource(resource)
+        if container is not None:
+            if selectors["container"] is not None:
+                raise fail(f"resource {resource!r} names the container {container!r}; give "
+                           "it there or in container, not both", "resource")
+            if not glob or not container:
+                raise fail(f"resource {resource!r}: write Kind/name[container]", "resource")
+            selectors["resource"], selectors["container"] = glob, container
     return Waiver(policy=policy, reason=reason.strip(), expires=expires, file=rel, line=line,
                   **selectors)
 
