@@ -39,6 +39,7 @@ from platecheck.model import (
 from platecheck.parse import parse_manifest
 from platecheck.plan import Planner
 from platecheck.policies import registry
+from platecheck.provenance import target_origin
 from platecheck.render import Helm, HelmCall, first_error_line
 from platecheck.values import merge_values, target_layers
 from platecheck.waivers import apply_waivers
@@ -287,16 +288,11 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
     return rendered, lints
 
 
-def _where(target: RenderTarget) -> tuple[str | None, int | None]:
-    if target.application is not None:
-        return target.application.file, target.application.line
-    return (f"{target.chart.rel}/Chart.yaml" if target.chart else None), None
-
-
 def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | PlatecheckError,
               problems: _Problems) -> RenderedTarget | None:
     assert target.chart is not None
-    file, line = _where(target)
+    origin = target_origin(target)
+    file, line = (origin.file, origin.line) if origin else (None, None)
     if isinstance(result, PlatecheckError):
         problems.add(PlatecheckError(result.message, file, line), target)
         return None

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from platecheck.model import KeyPath, Origin, RenderedTarget, Resource
+from platecheck.model import KeyPath, Origin, RenderedTarget, RenderTarget, Resource
 
 _MISSING = object()
 
@@ -69,12 +69,16 @@ def locate(
     if resource is not None and resource.template_file:
         line = template_line(rendered, resource.template_file, fields, anchor, anchor_in)
         return Origin(resource.template_file, line)
-    application = rendered.target.application
-    if application is not None:
-        return Origin(application.file, application.line)
-    chart = rendered.target.chart
-    if chart is not None:  # a chart directory linted with its values-<env>.yaml
-        return Origin(f"{chart.rel}/Chart.yaml", None)
+    return target_origin(rendered.target)
+
+
+def target_origin(target: RenderTarget) -> Origin | None:
+    """Where a target is declared: its Application, or the Chart.yaml of a chart directory
+    linted with its values-<env>.yaml."""
+    if target.application is not None:
+        return Origin(target.application.file, target.application.line)
+    if target.chart is not None:
+        return Origin(f"{target.chart.rel}/Chart.yaml", None)
     return None
 
 

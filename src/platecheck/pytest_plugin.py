@@ -29,6 +29,7 @@ import pytest
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, Level, RenderedTarget, RepoModel, Report
+from platecheck.report.common import finding_lines
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
@@ -278,10 +279,7 @@ class PolicyFailed(Exception):
     def __str__(self) -> str:
         lines = [self.heading]
         for finding in self.findings:
-            resource = f" ({finding.resource})" if finding.resource else ""
-            lines.append(f"{finding.location}: {finding.message}{resource}")
-            if finding.remediation:
-                lines.append(f"  fix: {finding.remediation}")
+            lines.extend(finding_lines(finding, resource=True))
         if self.waived:
             lines.append(f"({self.waived} more waived)")
         return "\n".join(lines)

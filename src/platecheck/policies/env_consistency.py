@@ -51,7 +51,7 @@ from deepdiff import DeepDiff
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, KeyPath, Origin, RenderedTarget, RenderTarget, RepoModel
 from platecheck.policies import PolicyOptions
-from platecheck.provenance import at, locate
+from platecheck.provenance import at, locate, target_origin
 
 ID = "env-consistency"
 SUMMARY = "apps in staging and production share chart, resources and values structure"
@@ -207,7 +207,7 @@ def _single_environment(
             | {a for a, b in pairs if b in deployed and a not in deployed and a in present}
         )
         target = targets[loaded[0]]
-        origin = _application_origin(target)
+        origin = target_origin(target)
         entry = declared.get(app)
         if entry is None:
             if missing:
@@ -289,14 +289,6 @@ def _target_finding(
         remediation=remediation,
         **at(origin),
     )
-
-
-def _application_origin(target: RenderTarget) -> Origin | None:
-    if target.application is not None:
-        return Origin(target.application.file, target.application.line)
-    if target.chart is not None:
-        return Origin(f"{target.chart.rel}/Chart.yaml", None)
-    return None
 
 
 def _owner(left: RenderedTarget, right: RenderedTarget, path: KeyPath) -> RenderedTarget:
