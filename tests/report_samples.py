@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import ModuleType
-from typing import Any
 
 from platecheck.model import (
     Application,
@@ -134,6 +133,12 @@ RENDER_FAILED = Finding(
     line=1,
     environment="prod",
     target="prod/plate-api",
+    detail=(
+        "walk.go:75: found symbolic link in path\n"
+        "Error: template: plate-api/templates/deployment.yaml:7: boom\n"
+        "\n"
+        "Use --debug flag to render out invalid YAML\n"
+    ),
 )
 
 
@@ -143,14 +148,18 @@ def report(
     targets: tuple[RenderTarget, ...] = (PROD_WEB, PROD_API, STG_WEB),
     policies: tuple[str, ...] = POLICIES,
     errors: tuple[Finding, ...] = (),
-    **extra: Any,
+    renders: int = 0,
+    cache_hits: int = 0,
 ) -> Report:
-    result = Report(root=ROOT, findings=findings, targets=targets, policies=policies, errors=errors)
-    # Report.renders / Report.cache_hits come with the engine; until then a test sets them on
-    # the instance, as the engine's Report will carry them.
-    for name, value in extra.items():
-        object.__setattr__(result, name, value)
-    return result
+    return Report(
+        root=ROOT,
+        findings=findings,
+        targets=targets,
+        policies=policies,
+        errors=errors,
+        renders=renders,
+        cache_hits=cache_hits,
+    )
 
 
 UNICODE = Finding(

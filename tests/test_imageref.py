@@ -40,11 +40,14 @@ KNOWN = [
     (f"nginx:1.25@sha256:{SHA}", ImageRef(None, "nginx", "1.25", f"sha256:{SHA}")),
     ("a/b__c/d-e---f.g:V_1.0-rc", ImageRef(None, "a/b__c/d-e---f.g", "V_1.0-rc", None)),
     ("localhost:5000", ImageRef(None, "localhost", "5000", None)),  # docker reads a tag here
+    ("nginx:", ImageRef(None, "nginx", "", None)),  # an empty tag value, rendered
+    ("harbor.example.com:5000/web:", ImageRef("harbor.example.com:5000", "web", "", None)),
 ]
 
 JUNK = [
     "",
-    "nginx:",
+    ":",
+    f"nginx:@sha256:{SHA}",
     "Nginx",
     "nginx:-1",
     "nginx:.1",
@@ -92,6 +95,8 @@ def test_floating_tags() -> None:
     assert is_floating(None, FLOATING_TAGS, None)
     assert is_floating("", (), None)
     assert is_floating("latest", (), None)
+    assert is_floating("LATEST", ("nightly",), None)  # latest in any case, whatever the list
+    assert is_floating("Latest", (), None)
     assert is_floating("Stable", FLOATING_TAGS, None)
     assert not is_floating("1.25.3", FLOATING_TAGS, None)
     assert is_floating("1.25", FLOATING_TAGS, pattern)

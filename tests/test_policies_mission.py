@@ -48,6 +48,7 @@ from platecheck.model import (
 from platecheck.policies import (
     env_consistency,
     image_tag_pinned,
+    ingress_tls,
     pull_policy,
     registry,
     resource_ranges,
@@ -282,6 +283,8 @@ def test_ephemeral_and_init_containers_are_checked() -> None:
         (f"nginx@sha256:{'a' * 64}", "IfNotPresent"),
         (f"nginx:latest@sha256:{'a' * 64}", "Always"),
         ("not a reference", "IfNotPresent"),
+        ("nginx:LATEST", "IfNotPresent"),  # Kubernetes compares with "latest" exactly
+        ("nginx:", "IfNotPresent"),  # an empty tag: the API server's parse fails
     ],
 )
 def test_kubernetes_pull_policy_defaulting(image: str, policy: str) -> None:
@@ -341,6 +344,124 @@ def test_locate_prefers_the_container_context_then_falls_back_to_the_template() 
         rendered, ("1.2.3",), keys=("tag",), resource=resource, fields=("image",), anchor="backend"
     )
     assert missing == Origin("chart/templates/pod.yaml", 6)
+
+
+def test_locate_ranks_the_whole_image_string_above_a_tag_key() -> None:
+    values = {
+        "image": {"repository": "nginx", "tag": "latest"},
+        "jobs": {"curl": "curlimages/curl:latest"},
+        "tools": {"repository": "busybox", "tag": ""},
+    }
+    origins = {
+        ("image", "tag"): Origin("chart/values.yaml", 3),
+        ("jobs", "curl"): Origin("chart/values.yaml", 6),
+        ("tools", "repository"): Origin("chart/values.yaml", 8),
+        ("tools", "tag"): Origin("chart/values.yaml", 9),
+    }
+    rendered = _rendered({"kind": "Pod", "spec": POD}, values=values, origins=origins)
+    whole = locate(
+        rendered, ("latest",), exact=("curlimages/curl:latest",), keys=("tag",), context=("x",)
+    )
+    assert whole == Origin("chart/values.yaml", 6)
+    # An empty value counts only under a fitting key; context decides among the candidates.
+    empty = locate(rendered, ("", "busybox"), keys=("tag", "image"), context=("busybox",))
+    assert empty == Origin("chart/values.yaml", 9)
+    assert locate(rendered, ("",), keys=("image",), context=("busybox",)) is None
+    # With require_key, a value must sit under one of the keys, whatever the context.
+    hints: dict[str, Any] = {"keys": ("cpu",), "context": ("nginx",)}
+    assert locate(rendered, ("latest",), **hints) == Origin("chart/values.yaml", 3)
+    assert locate(rendered, ("latest",), **hints, require_key=True) is None
+
+
+TEMPLATED_NAMES = """\
+metadata:
+  name: {{ include "app.fullname" . }}
+spec:
+  containers:
+    - name: {{ .Chart.Name }}-web
+      image: a
+      ports:
+        - name: {{ .Chart.Name }}-api
+    - image: b
+      name: "{{ .Values.apiName }}"
+      ports:
+        - name: http
+    - name: sidecar
+      image: c
+"""
+
+
+@pytest.mark.parametrize(
+    ("name", "index", "line"),
+    [
+        ("app-web", 0, 6),  # the templated name, not metadata.name nor a port name
+        ("app-api", 1, 9),  # "{{ .Values.apiName }}" renders anything: the entry at index 1
+        ("sidecar", 2, 14),  # a literal name
+        ("renamed", 1, 9),  # no name fits: the entry at its index
+    ],
+)
+def test_template_line_finds_a_container_whose_name_is_templated(
+    name: str, index: int, line: int
+) -> None:
+    rendered = _rendered(
+        {"kind": "Pod", "spec": POD},
+        templates={"chart/templates/pod.yaml": TEMPLATED_NAMES},
+        template_file="chart/templates/pod.yaml",
+    )
+    origin = locate(
+        rendered,
+        resource=rendered.resources[0],
+        fields=("image",),
+        anchor=name,
+        anchor_in=("containers", index),
+    )
+    assert origin == Origin("chart/templates/pod.yaml", line)
+
+
+def _ingress(annotations: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": {"name": "web", "annotations": annotations},
+        "spec": {
+            "tls": [{"hosts": ["a.example.com"], "secretName": "a-tls"}],
+            "rules": [{"host": "a.example.com"}],
+        },
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "disabled"),
+    [
+        *((v, True) for v in ("false", "False", "FALSE", "f", "F", "0", False, 0)),
+        *((v, False) for v in ("true", "1", "t", "fAlse", "no", "off", " false", True)),
+    ],
+    ids=repr,
+)
+def test_ssl_redirect_false_is_what_go_parses_as_false(value: object, disabled: bool) -> None:
+    annotation = "nginx.ingress.kubernetes.io/ssl-redirect"
+    doc = _ingress({"cert-manager.io/cluster-issuer": "prod", annotation: value})
+    findings = list(ingress_tls.check(_rendered(doc), ingress_tls.DEFAULTS))
+    shown = "false" if value is False else str(value)
+    expected = [f'Ingress/web disables the HTTPS redirect in production ({annotation}: "{shown}")']
+    assert [f.message for f in findings] == (expected if disabled else [])
+
+
+def test_both_issuer_annotations_are_reported_and_both_checked() -> None:
+    doc = _ingress({"cert-manager.io/cluster-issuer": "ca", "cert-manager.io/issuer": "ca"})
+    options = {**ingress_tls.DEFAULTS, "issuers": ["ca"]}
+    findings = list(ingress_tls.check(_rendered(doc, production=False), options))
+    assert [f.message for f in findings] == [
+        "Ingress/web sets both cert-manager.io/cluster-issuer and cert-manager.io/issuer; "
+        "cert-manager issues no certificate when both are set",
+    ]
+    options = {**ingress_tls.DEFAULTS, "issuers": ["other"]}
+    findings = list(ingress_tls.check(_rendered(doc, production=False), options))
+    assert [f.message for f in findings][1:] == [
+        'Ingress/web uses issuer "ca" (cert-manager.io/cluster-issuer); this environment '
+        'allows "other"',
+        'Ingress/web uses issuer "ca" (cert-manager.io/issuer); this environment allows "other"',
+    ]
 
 
 def test_name_normalization_and_allowed_paths() -> None:

@@ -370,6 +370,36 @@ def test_fixtures_fail_closed_when_a_target_could_not_be_rendered(
     ])
 
 
+def test_fixtures_fail_closed_when_a_target_could_not_be_planned(
+        pytester: pytest.Pytester, shop: Path) -> None:
+    # a values file that does not parse stops stg/api before it is a target of the model
+    (shop / "charts/api/values-stg.yaml").write_text("replicas: {2\n")
+    pytester.makeini("[pytest]\nplatecheck_paths = shop\n")
+    pytester.makepyfile(test_custom="""
+        import pytest
+
+        @pytest.mark.parametrize("rendered", ["stg"], indirect=True)
+        def test_stg(rendered):
+            pass
+
+        def test_api(platecheck_targets):
+            platecheck_targets(app="api")
+
+        def test_others(platecheck_targets):
+            assert [r.id for r in platecheck_targets("stg", app="web")] == ["stg/web"]
+            assert [r.id for r in platecheck_targets("prod")] == ["prod/api", "prod/web"]
+    """)
+    result = pytester.runpytest(*PLUGIN, "-rfE")
+    result.assert_outcomes(passed=1, failed=1, errors=1)
+    outcomes = re.findall(r"^(ERROR|FAILED) (\S+) - (.*)$", result.stdout.str(), re.MULTILINE)
+    assert [(kind, test) for kind, test, _ in outcomes] == [
+        ("FAILED", "test_custom.py::test_api"), ("ERROR", "test_custom.py::test_stg[stg]")]
+    result.stdout.fnmatch_lines([
+        "platecheck: could not check:",
+        "charts/api/values-stg.yaml:2: stg/api: invalid YAML: *",
+    ])
+
+
 # -- installed: the entry point ---------------------------------------------------------------
 
 

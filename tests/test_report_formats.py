@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import inspect
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.model import Level, Report
 from platecheck.policies import registry
 from platecheck.report import FORMATS, render, rules
-from platecheck.report.common import count, summary_line
+from platecheck.report.common import count, finding_lines, summary_line
 from report_samples import (
     DUPLICATE,
     FAKE_REGISTRY,
@@ -84,19 +85,24 @@ def test_render_passes_text_options_and_rejects_unknown_formats() -> None:
 @pytest.mark.parametrize(
     ("sample", "line"),
     [
-        ("empty", "0 errors, 0 warnings, 0 waived in 0 targets (0 rendered, 0 cached)"),
-        ("one-error", "1 error, 0 warnings, 0 waived in 3 targets (0 rendered, 0 cached)"),
+        ("empty", "0 errors, 0 warnings, 0 waived in 0 targets (0 helm runs, 0 cached)"),
+        ("one-error", "1 error, 0 warnings, 0 waived in 3 targets (0 helm runs, 0 cached)"),
         (
             "mixed",
             "2 errors, 1 warning, 1 info, 1 waived, 1 could not be checked in 3 targets"
-            " (0 rendered, 0 cached)",
+            " (0 helm runs, 0 cached)",
         ),
-        ("odd-places", "2 errors, 1 warning, 1 info, 0 waived in 3 targets (0 rendered, 0 cached)"),
-        ("counted", "1 error, 0 warnings, 1 waived in 3 targets (2 rendered, 1 cached)"),
+        (
+            "odd-places",
+            "2 errors, 1 warning, 1 info, 0 waived in 3 targets (0 helm runs, 0 cached)",
+        ),
+        ("one-run", "0 errors, 0 warnings, 0 waived in 3 targets (1 helm run, 0 cached)"),
+        ("counted", "1 error, 0 warnings, 1 waived in 3 targets (2 helm runs, 1 cached)"),
     ],
 )
 def test_summary_line(sample: str, line: str) -> None:
-    assert summary_line(count(SAMPLES[sample])) == line
+    report_ = report(renders=1) if sample == "one-run" else SAMPLES[sample]
+    assert summary_line(count(report_)) == line
 
 
 def test_findings_at_level_off_are_never_counted() -> None:
@@ -162,3 +168,31 @@ def test_the_documented_examples_are_real_output(fmt: str) -> None:
     docs = (Path(__file__).parents[1] / "docs/output.md").read_text(encoding="utf-8")
     example = report((TAG, PULL, STG_TAG), targets=(PROD_WEB, STG_WEB), renders=2, cache_hits=1)
     assert render(example, fmt) in docs
+
+
+MULTILINE = replace(
+    RENDER_FAILED,
+    policy="ingress-tls",
+    message="host plate.example.org has no TLS:\nadd it to spec.tls",
+    remediation="add spec.tls",
+    detail=None,
+)
+
+
+def test_one_finding_formatter_for_every_plain_text_output() -> None:
+    assert finding_lines(MULTILINE) == [
+        "environments/argocd/apps/plate-api-prod.yaml:1: host plate.example.org has no TLS:",
+        "  add it to spec.tls",
+        "  fix: add spec.tls",
+    ]
+    assert finding_lines(MULTILINE, label="error", policy=True, target=True, resource=True) == [
+        "environments/argocd/apps/plate-api-prod.yaml:1: error [ingress-tls] prod/plate-api:"
+        " host plate.example.org has no TLS:",
+        "  add it to spec.tls",
+        "  fix: add spec.tls",
+    ]
+    sample = report((MULTILINE,), policies=("ingress-tls",))
+    lines = finding_lines(MULTILINE, label="error", policy=True)
+    assert "\n".join(lines) in render(sample, "text")
+    junit_body = "\n".join(finding_lines(MULTILINE))
+    assert f">{junit_body}</failure>" in render(sample, "junit")

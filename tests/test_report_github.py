@@ -49,13 +49,13 @@ def test_mixed_report() -> None:
         "::notice file=helm/ingress/templates/issuer.yaml,title=ingress-tls::prod/plate-web: no"
         " ClusterIssuer named letsencrypt-prod%0Afix: define the issuer",
         "2 errors, 1 warning, 1 info, 1 waived, 1 could not be checked in 3 targets"
-        " (0 rendered, 0 cached)",
+        " (0 helm runs, 0 cached)",
     ]
 
 
 def test_waived_findings_are_left_out() -> None:
     assert github.render(SAMPLES["all-waived"]) == (
-        "0 errors, 0 warnings, 1 waived in 3 targets (0 rendered, 0 cached)\n"
+        "0 errors, 0 warnings, 1 waived in 3 targets (0 helm runs, 0 cached)\n"
     )
 
 

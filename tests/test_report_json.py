@@ -22,6 +22,7 @@ FINDING_KEYS = [
     "message",
     "remediation",
     "waived",
+    "detail",
 ]
 
 
@@ -29,7 +30,7 @@ FINDING_KEYS = [
 def test_document_shape_is_stable(sample: str) -> None:
     doc = json.loads(jsonout.render(SAMPLES[sample]))
     assert list(doc) == TOP_KEYS
-    assert doc["version"] == 1
+    assert doc["version"] == 2
     assert doc["tool"] == {"name": "platecheck", "version": platecheck.__version__}
     assert doc["exitCode"] == SAMPLES[sample].exit_code
     for finding in [*doc["findings"], *doc["errors"]]:
@@ -47,8 +48,8 @@ def test_mixed_report() -> None:
         "waived": 1,
         "couldNotCheck": 1,
         "targets": 3,
-        "rendered": 0,
-        "cached": 0,
+        "helmRuns": 0,
+        "helmCached": 0,
     }
     assert doc["policies"] == ["image-tag-pinned", "pull-policy"]
     assert doc["findings"][0] == {
@@ -62,11 +63,18 @@ def test_mixed_report() -> None:
         "message": 'container nginx of Deployment/plate-web uses floating tag "latest"',
         "remediation": "pin the image to a release tag or a digest",
         "waived": None,
+        "detail": None,
     }
     waived = [f for f in doc["findings"] if f["waived"]]
     assert [f["waived"] for f in waived] == ["staging follows the main branch until 2030-01-01"]
     assert [e["policy"] for e in doc["errors"]] == ["render"]
     assert doc["errors"][0]["message"].startswith("helm template failed:\nError: template:")
+    assert doc["errors"][0]["detail"] == (
+        "walk.go:75: found symbolic link in path\n"
+        "Error: template: plate-api/templates/deployment.yaml:7: boom\n"
+        "\n"
+        "Use --debug flag to render out invalid YAML\n"
+    )
 
 
 def test_targets_say_what_was_rendered() -> None:
@@ -109,7 +117,7 @@ def test_targets_say_what_was_rendered() -> None:
 
 def test_counts_from_the_engine() -> None:
     summary = json.loads(jsonout.render(SAMPLES["counted"]))["summary"]
-    assert (summary["rendered"], summary["cached"], summary["waived"]) == (2, 1, 1)
+    assert (summary["helmRuns"], summary["helmCached"], summary["waived"]) == (2, 1, 1)
 
 
 def test_unicode_is_kept_readable() -> None:

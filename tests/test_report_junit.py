@@ -8,12 +8,17 @@ from dataclasses import replace
 import pytest
 import xmlschema
 
+from platecheck.model import Finding, Level
 from platecheck.report import junit, rules
 from report_samples import (
     FAKE_REGISTRY,
+    PROD_REDIS,
     PROD_VALUES,
+    PROD_WEB,
+    RENDER_FAILED,
     SAMPLES,
     STG_TAG,
+    STG_WEB,
     TAG,
     report,
     schema_path,
@@ -131,8 +136,15 @@ def test_mixed_report_places_every_finding() -> None:
     assert error.get("message") == (
         "could not check: environments/argocd/apps/plate-api-prod.yaml:1: helm template failed:"
     )
-    assert (error.text or "").endswith(
-        "Error: template: plate-api/templates/deployment.yaml:7: boom"
+    # the message's further lines, then helm's whole output
+    assert error.text == (
+        "environments/argocd/apps/plate-api-prod.yaml:1: helm template failed:\n"
+        "  Error: template: plate-api/templates/deployment.yaml:7: boom\n"
+        "  detail:\n"
+        "    walk.go:75: found symbolic link in path\n"
+        "    Error: template: plate-api/templates/deployment.yaml:7: boom\n"
+        "\n"
+        "    Use --debug flag to render out invalid YAML"
     )
     skipped = found["stg|stg/plate-web::image-tag-pinned"].find("skipped")
     assert skipped is not None
@@ -162,12 +174,98 @@ def test_several_errors_in_one_case() -> None:
     assert (failure.text or "").count("\n  fix: ") == 2
 
 
-def test_repository_scope_policies_get_a_case_of_their_own(monkeypatch: pytest.MonkeyPatch) -> None:
+CAPACITY = Finding(
+    policy="env-consistency",
+    message="prod/plate-web sets replicas but stg/plate-web does not",
+    file=PROD_VALUES,
+    line=2,
+    environment="prod",
+    target="prod/plate-web",
+    remediation="set the key in both environments' values files",
+)
+REMOTE = Finding(
+    policy="not-rendered",
+    message="chart plate-cache 4.5.6 comes from https://charts.example.org and is not rendered",
+    file="environments/argocd/apps/plate-cache-prod.yaml",
+    line=1,
+    environment="prod",
+    target="prod/plate-cache",
+    remediation="render it elsewhere or lower not-rendered's level",
+)
+STALE = Finding(
+    policy="waiver-stale",
+    message="waiver for image-tag-pinned on stg/plate-web matches no finding",
+    file="policies/waivers.yaml",
+    line=3,
+    level=Level.WARNING,
+    target="stg/plate-web",
+    remediation="remove the waiver",
+)
+REAL_POLICIES = ("image-tag-pinned", "env-consistency", "not-rendered", "waiver-stale")
+
+
+def test_cases_are_target_policies_on_rendered_targets_then_repository_policies() -> None:
+    sample = report(
+        (TAG, CAPACITY, REMOTE, STALE),
+        targets=(PROD_WEB, PROD_REDIS, STG_WEB),
+        policies=REAL_POLICIES,
+    )
+    root = parse(junit.render(sample))
+    assert [(s.get("name"), s.get("tests")) for s in root.findall("testsuite")] == [
+        ("prod", "1"),
+        ("stg", "1"),
+        ("repository", "3"),
+    ]
+    found = cases(root)
+    # nothing for the remote target but its not-rendered finding; repository-scope and
+    # waiver policies once each, whatever target their findings name
+    assert {k: outcome(c) for k, c in found.items()} == {
+        "prod|prod/plate-web::image-tag-pinned": "failure",
+        "stg|stg/plate-web::image-tag-pinned": "passed",
+        "repository|env-consistency": "failure",
+        "repository|not-rendered": "failure",
+        "repository|waiver-stale": "passed",
+    }
+    failure = found["repository|env-consistency"].find("failure")
+    assert failure is not None
+    assert failure.text == (
+        f"{PROD_VALUES}:2: prod/plate-web sets replicas but stg/plate-web does not\n"
+        "  fix: set the key in both environments' values files"
+    )
+    assert found["repository|waiver-stale"].findtext("system-out") == (
+        "policies/waivers.yaml:3: warning waiver for image-tag-pinned on stg/plate-web matches"
+        " no finding\n  fix: remove the waiver"
+    )
+
+
+def test_a_target_scope_finding_on_a_target_not_rendered_goes_to_the_repository() -> None:
+    stray = replace(TAG, target="prod/plate-cache", file="environments/argocd/apps/x.yaml")
+    root = parse(junit.render(report((stray,), targets=(PROD_WEB, PROD_REDIS))))
+    assert {k: outcome(c) for k, c in cases(root).items()} == {
+        "prod|prod/plate-web::image-tag-pinned": "passed",
+        "prod|prod/plate-web::pull-policy": "passed",
+        "repository|image-tag-pinned": "failure",
+    }
+
+
+def test_errors_of_targets_not_rendered_here_are_a_repository_case() -> None:
+    error = replace(RENDER_FAILED, target="prod/plate-cache")
+    root = parse(junit.render(report(targets=(PROD_WEB, PROD_REDIS), errors=(error,))))
+    found = cases(root)
+    assert {k: outcome(c) for k, c in found.items()} == {
+        "prod|prod/plate-web::image-tag-pinned": "passed",
+        "prod|prod/plate-web::pull-policy": "passed",
+        "repository|render": "error",
+    }
+
+
+def test_fake_repository_scope_policy(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(rules, "registry", lambda: dict(FAKE_REGISTRY))
     sample = report(policies=("image-tag-pinned", "argocd-application"))
-    root = parse(junit.render(sample))
-    assert outcome(cases(root)["repository|argocd-application"]) == "passed"
-    assert "prod|prod/plate-web::argocd-application" in cases(root)
+    found = cases(parse(junit.render(sample)))
+    assert outcome(found["repository|argocd-application"]) == "passed"
+    assert "prod|prod/plate-web::argocd-application" not in found
+    assert len(found) == 4
 
 
 def test_characters_xml_cannot_hold_are_shown_not_dropped() -> None:

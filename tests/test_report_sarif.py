@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 
 import platecheck
+from platecheck.config import load_config
+from platecheck.policies import registry
 from platecheck.report import rules, sarif
 from report_samples import FAKE_REGISTRY, PROD_VALUES, SAMPLES, TAG, report, schema_path
 
@@ -166,8 +169,14 @@ def test_could_not_check_errors_fail_the_invocation() -> None:
     assert note["message"]["text"].startswith("prod/plate-api: helm template failed:\n")
     (result,) = run["results"]
     assert result["level"] == "error"
-    assert result["message"]["text"].startswith("could not check: prod/plate-api: helm template")
+    # worded as the GitHub annotation of the same error
+    assert result["message"]["text"] == (
+        "prod/plate-api: could not check: helm template failed:\n"
+        "Error: template: plate-api/templates/deployment.yaml:7: boom"
+    )
     assert result["properties"]["couldNotCheck"] is True
+    assert result["properties"]["detail"].startswith("walk.go:75: found symbolic link in path\n")
+    assert "detail" not in note
 
 
 def test_paths_are_uri_references_and_findings_without_file_have_no_location() -> None:
@@ -184,3 +193,17 @@ def test_fingerprints_ignore_the_line() -> None:
     moved = report((replace(TAG, line=40),))
     first = run_of(sarif.render(report((TAG,))))["results"][0]["partialFingerprints"]
     assert run_of(sarif.render(moved))["results"][0]["partialFingerprints"] == first
+
+
+def test_default_levels_come_from_the_built_in_configuration() -> None:
+    config = load_config(Path(__file__).parent / "fixtures" / "no-such-repository")
+    driver = run_of(sarif.render(SAMPLES["mixed"]))["tool"]["driver"]
+    levels = {rule["id"]: rule["defaultConfiguration"]["level"] for rule in driver["rules"]}
+    assert levels["waiver-stale"] == "warning"
+    assert levels["image-tag-pinned"] == "error"
+    for policy_id in registry():
+        assert levels[policy_id] == {"error": "error", "warning": "warning", "info": "note"}[
+            config.level(policy_id, None).value
+        ]
+    # ids no configuration lists (a could-not-check error's) fail closed
+    assert levels["render"] == "error"

@@ -12,7 +12,7 @@ from report_samples import SAMPLES, TAG, report
 V = "helm/applications/plate-web/values"
 EXPECTED = {
     ("empty", False): """\
-0 errors, 0 warnings, 0 waived in 0 targets (0 rendered, 0 cached)
+0 errors, 0 warnings, 0 waived in 0 targets (0 helm runs, 0 cached)
 """,
     ("one-error", False): f"""\
 == prod ==
@@ -20,7 +20,7 @@ EXPECTED = {
 {V}-prod.yaml:12: error [image-tag-pinned] container nginx of Deployment/plate-web uses floating tag "latest"
   fix: pin the image to a release tag or a digest
 
-1 error, 0 warnings, 0 waived in 3 targets (0 rendered, 0 cached)
+1 error, 0 warnings, 0 waived in 3 targets (0 helm runs, 0 cached)
 """,  # noqa: E501
     ("mixed", False): f"""\
 == could not check ==
@@ -40,10 +40,10 @@ helm/ingress/templates/issuer.yaml: info [ingress-tls] no ClusterIssuer named le
 {V}-stg.yaml:9: error [yaml-hygiene] duplicate key "image" (first at line 2)
   fix: remove one of the two keys
 
-2 errors, 1 warning, 1 info, 1 waived, 1 could not be checked in 3 targets (0 rendered, 0 cached)
+2 errors, 1 warning, 1 info, 1 waived, 1 could not be checked in 3 targets (0 helm runs, 0 cached)
 """,  # noqa: E501
     ("all-waived", False): """\
-0 errors, 0 warnings, 1 waived in 3 targets (0 rendered, 0 cached)
+0 errors, 0 warnings, 1 waived in 3 targets (0 helm runs, 0 cached)
 """,
     ("all-waived", True): f"""\
 == stg ==
@@ -51,7 +51,7 @@ helm/ingress/templates/issuer.yaml: info [ingress-tls] no ClusterIssuer named le
 {V}-stg.yaml:3: waived [image-tag-pinned] container nginx of Deployment/plate-web uses floating tag "main"
   waived: staging follows the main branch until 2030-01-01
 
-0 errors, 0 warnings, 1 waived in 3 targets (0 rendered, 0 cached)
+0 errors, 0 warnings, 1 waived in 3 targets (0 helm runs, 0 cached)
 """,  # noqa: E501
     ("odd-places", False): f"""\
 == prod ==
@@ -70,7 +70,7 @@ environments/argocd/apps/plate-old-prod.yaml:1: error [argocd-application] Appli
 <repository>: error [env-consistency] plate-llm is deployed to stg only
   fix: declare it in policies/platecheck.yaml with a reason
 
-2 errors, 1 warning, 1 info, 0 waived in 3 targets (0 rendered, 0 cached)
+2 errors, 1 warning, 1 info, 0 waived in 3 targets (0 helm runs, 0 cached)
 """,  # noqa: E501
 }
 

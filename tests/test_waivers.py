@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from platecheck.errors import PlatecheckError
-from platecheck.model import Finding, Level
+from platecheck.model import Finding
 from platecheck.policies import registry
 from platecheck.waivers import Waiver, apply_waivers, load_waivers, split_resource
 
@@ -47,6 +47,27 @@ waivers:
     )
 
 
+def test_resource_written_as_findings_write_it_names_the_container(tmp_path: Path) -> None:
+    path = write(tmp_path, """\
+waivers:
+  - policy: image-tag-pinned
+    resource: Deployment/plate-web[web]
+    reason: copied from the finding
+    expires: 2025-09-30
+  - policy: image-tag-pinned
+    resource: Deployment/plate-[wx]*
+    reason: a character class inside the name is still a glob
+    expires: 2025-09-30
+""")
+    copied, glob = load_waivers(path, REL, KNOWN)
+    assert (copied.resource, copied.container) == ("Deployment/plate-web", "web")
+    assert copied.describe == "image-tag-pinned (resource=Deployment/plate-web, container=web)"
+    assert copied.matches(WEB)
+    assert not copied.matches(Finding(**{**WEB.__dict__, "resource": "Deployment/plate-web[x]"}))
+    assert (glob.resource, glob.container) == ("Deployment/plate-[wx]*", None)
+    assert glob.matches(WEB)
+
+
 def test_empty_file_has_no_waivers(tmp_path: Path) -> None:
     assert load_waivers(write(tmp_path, "# none yet\n"), REL, KNOWN) == ()
     assert load_waivers(write(tmp_path, "waivers: []\n"), REL, KNOWN) == ()
@@ -73,6 +94,11 @@ ENTRY = "waivers:\n  - policy: pull-policy\n    reason: ok\n    expires: 2025-01
     ("waivers:\n  - policy: pull-policy\n    reason: ok\n    expires: '2025-02-30'\n",
      f"{REL}:4: waiver 1: expires must be a date written YYYY-MM-DD, found '2025-02-30'"),
     (ENTRY + "    target: ''\n", f"{REL}:5: waiver 1: target must be a non-empty glob"),
+    (ENTRY + "    resource: Deployment/web[nginx]\n    container: nginx\n",
+     f"{REL}:5: waiver 1: resource 'Deployment/web[nginx]' names the container 'nginx'; give "
+     "it there or in container, not both"),
+    (ENTRY + "    resource: Deployment/web[]\n",
+     f"{REL}:5: waiver 1: resource 'Deployment/web[]': write Kind/name[container]"),
     (ENTRY + "  - just text\n",
      f"{REL}:5: waiver 2: must be a mapping with policy, reason and expires"),
     ("waiver:\n  - policy: pull-policy\n", f"{REL}:1: unknown key 'waiver' (expected: waivers)"),
@@ -131,7 +157,7 @@ def test_expired_waiver_is_an_error_and_waives_nothing() -> None:
     expired = waiver(7, expires=datetime.date(2025, 5, 31), target="stg/plate-llm")
     assert apply_waivers([LLM], [expired], TODAY) == (
         LLM,
-        Finding(policy="waiver-expired", level=Level.ERROR, file=REL, line=7,
+        Finding(policy="waiver-expired", file=REL, line=7,
                 message="waiver for image-tag-pinned (target=stg/plate-llm) expired on "
                         "2025-05-31: reason 7",
                 remediation="Fix the findings the waiver covered and delete it, or renew it "
@@ -148,18 +174,50 @@ def test_waiver_that_matched_nothing_is_stale() -> None:
     stale = waiver(12, policy="pull-policy", resource="Deployment/plate-web")
     assert apply_waivers([WEB], [stale], TODAY) == (
         WEB,
-        Finding(policy="waiver-stale", level=Level.WARNING, file=REL, line=12,
+        Finding(policy="waiver-stale", file=REL, line=12,
                 message="waiver for pull-policy (resource=Deployment/plate-web) matched no "
                         "finding",
                 remediation="Delete the waiver, or correct its policy and selectors."),
     )
 
 
-def test_waiver_for_targets_not_checked_in_this_run_is_not_stale() -> None:
-    stg_only = waiver(4, target="stg/*")
-    assert apply_waivers([WEB], [stg_only], TODAY, checked_targets=["prod/plate-web"]) == (WEB,)
-    assert [f.policy for f in apply_waivers([WEB], [stg_only], TODAY)] == [
+def test_every_waiver_matching_a_finding_is_in_use() -> None:
+    by_target = waiver(2, target="prod/plate-web")
+    by_resource = waiver(9, resource="Deployment/plate-web")
+    assert apply_waivers([WEB], [by_target, by_resource], TODAY) == (
+        Finding(**{**WEB.__dict__, "waived": "reason 2"}),
+    )
+
+
+ALL = ["prod/plate-web", "prod/plate-api", "stg/plate-web"]
+
+
+@pytest.mark.parametrize("selectors, checked, stale", [
+    ({"target": "stg/*"}, ["prod/plate-web"], False),  # --env prod
+    ({"target": "stg/*"}, ["stg/plate-web"], True),  # --env stg
+    ({"target": "prod/*"}, ["prod/plate-web"], False),  # prod/plate-api was left out
+    ({"target": "prod/plate-web"}, ["prod/plate-web"], True),
+    ({"target": "prod/plate-wbe"}, ["prod/plate-web"], True),  # selects no target at all
+    ({}, ["prod/plate-web", "prod/plate-api"], False),  # a waiver without target: every one
+    ({"resource": "Deployment/x", "file": "helm/x/*"}, ["stg/plate-web"], False),
+    ({}, ALL, True),
+    ({"resource": "Deployment/x"}, ALL, True),
+])
+def test_a_partial_run_judges_only_waivers_whose_targets_it_checked(
+        selectors: dict[str, str], checked: list[str], stale: bool) -> None:
+    unused = waiver(4, policy="pull-policy", **selectors)
+    result = apply_waivers([WEB], [unused], TODAY, checked_targets=checked,
+                           repository_targets=lambda: ALL)
+    assert [f.policy for f in result] == ["image-tag-pinned"] + ["waiver-stale"] * stale
+
+
+def test_without_the_repository_targets_only_the_checked_ones_exist() -> None:
+    assert [f.policy for f in apply_waivers([WEB], [waiver(4, target="stg/*")], TODAY,
+                                            checked_targets=["prod/plate-web"])] == [
         "image-tag-pinned", "waiver-stale"]
+    unknown = apply_waivers([WEB], [waiver(4, target="stg/*")], TODAY,
+                            checked_targets=["prod/plate-web"], repository_targets=lambda: None)
+    assert unknown == (WEB,)
 
 
 @pytest.mark.parametrize("selectors, matches", [

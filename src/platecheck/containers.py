@@ -117,32 +117,45 @@ def container_findings(
 
 
 def image_origin(rendered: RenderedTarget, container: Container) -> Origin | None:
-    """Where a container's image tag was chosen: the values key holding the whole image string
-    or the tag, else the template's ``image:`` line."""
+    """Where a container's image tag was chosen: the value holding the whole image string,
+    else the values key holding the tag (an empty one when the image has no tag: charts
+    often leave the tag out when its value is empty), else the template's ``image:`` line."""
     image = container.image
+    exact: list[object] = []
     values: list[object] = []
     context = [container.name]
     if isinstance(image, str):
-        values.append(image)  # a whole-string match is the most specific evidence
         try:
             ref = parse_image(image)
         except ImageRefError:
-            if image.endswith(":"):  # an empty tag value
-                values.append("")
-                context.append(image[:-1])
+            exact.append(image)
         else:
-            if ref.tag is not None:
-                values.append(ref.tag)
             context += [ref.repository, ref.path, ref.path.rsplit("/", 1)[-1]]
+            if ref.tag is None and ref.digest is None:
+                values += ["", image]  # the whole string is just the repository here
+            else:
+                exact.append(image)
+                if ref.tag is not None:
+                    values.append(ref.tag)
     return locate(
         rendered,
         values,
+        exact=exact,
         keys=("tag", "image", "imageTag", "version"),
         context=context,
-        resource=container.resource,
         fields=("image",),
-        anchor=container.name,
+        **in_template(container),
     )
+
+
+def in_template(container: Container) -> dict[str, Any]:
+    """``locate`` keyword arguments that find a container's entry in its template:
+    ``locate(..., fields=("resources",), **in_template(container))``."""
+    return {
+        "resource": container.resource,
+        "anchor": container.name,
+        "anchor_in": (container.section, container.index),
+    }
 
 
 __all__ = [
@@ -151,5 +164,6 @@ __all__ = [
     "container_findings",
     "containers",
     "image_origin",
+    "in_template",
     "pod_spec",
 ]

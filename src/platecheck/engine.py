@@ -39,6 +39,7 @@ from platecheck.model import (
 from platecheck.parse import parse_manifest
 from platecheck.plan import Planner
 from platecheck.policies import registry
+from platecheck.provenance import target_origin
 from platecheck.render import Helm, HelmCall, first_error_line
 from platecheck.values import merge_values, target_layers
 from platecheck.waivers import apply_waivers
@@ -83,11 +84,7 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
     policies = registry()
     findings, errors = _run_policies(model, config, policies)
     wanted = set(environments) if environments else None
-    # a partial run (--env, --changed-since) cannot tell whether a waiver for a target it
-    # did not check is stale
-    partial = wanted is not None or selection is not None
-    checked = [t.id for t in model.targets] if partial else None
-    findings = _apply_waivers(findings, config, checked)
+    findings = _apply_waivers(findings, config, model)
     if wanted is not None:
         findings = [f for f in findings if f.environment is None or f.environment in wanted]
     if selection is not None:
@@ -315,16 +312,11 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
     return rendered, lints
 
 
-def _where(target: RenderTarget) -> tuple[str | None, int | None]:
-    if target.application is not None:
-        return target.application.file, target.application.line
-    return (f"{target.chart.rel}/Chart.yaml" if target.chart else None), None
-
-
 def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | PlatecheckError,
               problems: _Problems) -> RenderedTarget | None:
     assert target.chart is not None
-    file, line = _where(target)
+    origin = target_origin(target)
+    file, line = (origin.file, origin.line) if origin else (None, None)
     if isinstance(result, PlatecheckError):
         problems.add(PlatecheckError(result.message, file, line), target)
         return None
@@ -396,23 +388,40 @@ def _stamp(findings: Iterable[Finding], pid: str, config: Config, remediation: s
             remediation=finding.remediation or remediation)
 
 
-def _apply_waivers(findings: list[Finding], config: Config,
-                   checked_targets: Sequence[str] | None) -> list[Finding]:
+def _apply_waivers(findings: list[Finding], config: Config, model: RepoModel
+                   ) -> list[Finding]:
     if config.waivers_file is None:
         return findings
-    result = []
+    about_waivers = {pid for pid, module in registry().items() if module.SCOPE == "waivers"}
+    result: list[Finding] = []
     for finding in apply_waivers(findings, config.waivers, datetime.date.today(),
-                                 checked_targets):
-        if finding.policy in _WAIVER_POLICIES:  # waiver findings take their level from config
-            level = config.level(finding.policy, None)
-            if level is Level.OFF:
-                continue
-            finding = dataclasses.replace(finding, level=level)
-        result.append(finding)
+                                 [t.id for t in model.targets],
+                                 lambda: _repository_targets(model.root, config)):
+        if finding.policy in about_waivers:  # stamped here, as _run_policies stamps the rest
+            result.extend(_stamp([finding], finding.policy, config, finding.remediation, None))
+        else:
+            result.append(finding)
     return result
 
 
-_WAIVER_POLICIES = ("waiver-expired", "waiver-stale")
+def _repository_targets(root: Path, config: Config) -> set[str] | None:
+    """The id of every target the repository's Applications make, whatever this run was
+    given to check: whether a waiver is stale depends on the targets a run left out."""
+    try:
+        found = discover(root, [root])
+    except PlatecheckError:
+        return None
+    parents = {(app.file, app.line) for app in found.app_of_apps}
+    ids = set()
+    for app in found.applications:
+        env = config.match_environment(app.name, app.labels, app.destination_namespace)
+        if env is not None and (app.file, app.line) not in parents:
+            ids.add(f"{env.name}/{env.app_name(app.name)}")
+    for app_set in found.application_sets:  # as Planner.application_set names them
+        env = config.match_environment(app_set.name, app_set.labels,
+                                       app_set.destination_namespace)
+        ids.add(f"{env.name if env else '*'}/{app_set.name}")
+    return ids
 
 
 def _order(finding: Finding) -> tuple[Any, ...]:

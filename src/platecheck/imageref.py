@@ -5,6 +5,9 @@ The grammar is the distribution reference grammar
 a first path component containing ``.`` or ``:``, or equal to ``localhost``, is a registry;
 path components are lowercase alphanumerics joined by ``.``, ``_``, ``__`` or dashes; a tag is
 ``[\\w][\\w.-]{0,127}``; a digest is ``algorithm:hex`` with at least 32 hex digits.
+
+One departure from the grammar: ``name:`` without a digest, what a chart renders from an empty
+tag value, parses with the empty tag ``""`` so that policies can name the problem.
 """
 
 from __future__ import annotations
@@ -57,7 +60,7 @@ class ImageRefError(ValueError):
 class ImageRef:
     registry: str | None  # "harbor.example.com:5000"; None for the default registry
     path: str  # "library/nginx"
-    tag: str | None
+    tag: str | None  # None without a tag; "" for ``name:`` (an empty tag value)
     digest: str | None  # "sha256:<hex>"
 
     @property
@@ -97,7 +100,7 @@ def parse_image(reference: str) -> ImageRef:
     colon = name.rfind(":")
     if colon > slash:  # a colon after the last slash separates the tag, not a port
         name, tag = name[:colon], name[colon + 1 :]
-        if not _TAG_RE.fullmatch(tag):
+        if not _TAG_RE.fullmatch(tag) and (tag or at):
             raise ImageRefError(f"{reference!r}: invalid tag {tag!r}")
     registry: str | None = None
     first, sep, rest = name.partition("/")
@@ -131,9 +134,9 @@ def floating_pattern(pattern: object, policy: str) -> re.Pattern[str] | None:
 def is_floating(
     tag: str | None, floating_tags: tuple[str, ...] | list[str], pattern: re.Pattern[str] | None
 ) -> bool:
-    """Whether a tag names a moving target: absent, empty, ``latest``, in ``floating_tags``
-    (case-insensitive) or matching ``pattern``."""
-    if not tag or tag == "latest":
+    """Whether a tag names a moving target: absent, empty, ``latest`` (in any case), in
+    ``floating_tags`` (case-insensitive) or matching ``pattern``."""
+    if not tag or tag.lower() == "latest":
         return True
     if tag.lower() in {t.lower() for t in floating_tags}:
         return True

@@ -1,11 +1,13 @@
 """Where to edit: the values file line (or template line) behind a rendered value.
 
 Helm does not say which value produced which output, so ``locate`` works backwards: it looks
-for merged values whose value equals the rendered one, ranks them by how well their key path
-fits the hints (key name, parent key name, context such as the container name or the image
-repository), then by override order (an environment's values file beats the chart's defaults),
-and answers with the origin that set that value. When no value fits, it points at the template
-line that writes the field, then at the template, then at the Application (or Chart.yaml).
+for merged values whose value equals the rendered one and ranks them: a value equal to the
+whole rendered string (an image with its tag) first, then how well the key path fits the
+context (the container name, the image repository among the sibling values), then the key
+name and the parent key name, then override order (an environment's values file beats the
+chart's defaults); it answers with the origin that set the best value. When no value fits, it
+points at the template line that writes the field, then at the template, then at the
+Application (or Chart.yaml).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-from platecheck.model import KeyPath, Origin, RenderedTarget, Resource
+from platecheck.model import KeyPath, Origin, RenderedTarget, RenderTarget, Resource
 
 _MISSING = object()
 
@@ -23,41 +25,60 @@ def locate(
     rendered: RenderedTarget,
     values: Sequence[object] = (),
     *,
+    exact: Sequence[object] = (),
     keys: Sequence[str] = (),
     parents: Sequence[str] = (),
     context: Sequence[str] = (),
+    require_key: bool = False,
     path: KeyPath | None = None,
     resource: Resource | None = None,
     fields: Sequence[str] = (),
     anchor: str | None = None,
+    anchor_in: tuple[str, int] | None = None,
 ) -> Origin | None:
     """The origin to report for a rendered value.
 
-    ``values``: the rendered value and alternative spellings of it (e.g. the whole image
-    string, then its tag), most specific first. ``keys``: names the values key is expected to have
-    (``("tag",)``); ``parents``: names of its parent key (``("limits",)``); ``context``: words
-    that should appear in its key path or among its sibling values (container name, image
-    repository). ``path``: a known values key path, used instead of searching by value.
-    ``resource``/``fields``/``anchor``: the fallback, the line of the first of ``fields``
-    in the resource's template, searched from the line naming ``anchor`` when there is one.
+    ``values``: the rendered value and alternative spellings of it (e.g. the image tag), most
+    specific first. ``exact``: values that name their key by themselves (the whole image
+    string): a value equal to one of them ranks above any match of ``values`` and needs no
+    key or context hint. ``keys``: names the values key is expected to have (``("tag",)``);
+    ``parents``: names of its parent key (``("limits",)``); ``context``: words that should
+    appear in its key path or among its sibling values (container name, image repository);
+    ``require_key``: only values whose key is one of ``keys`` count. ``path``: a known values
+    key path, used instead of searching by value. ``resource``/``fields``/``anchor``: the
+    fallback, the line of the first of ``fields`` in the resource's template, searched from
+    the list entry named ``anchor``; ``anchor_in`` (list key and position, e.g.
+    ``("containers", 1)``) finds that entry when the template writes its name with template
+    actions.
     """
     if path is not None:
         origin = _path_origin(rendered, path)
         if origin is not None:
             return origin
-    if values:
-        origin = _value_origin(rendered, values, keys, parents, context)
-        if origin is not None:
-            return origin
+    origin = find_value(
+        rendered,
+        values,
+        exact=exact,
+        keys=keys,
+        parents=parents,
+        context=context,
+        require_key=require_key,
+    )
+    if origin is not None:
+        return origin
     if resource is not None and resource.template_file:
-        line = template_line(rendered, resource.template_file, fields, anchor)
+        line = template_line(rendered, resource.template_file, fields, anchor, anchor_in)
         return Origin(resource.template_file, line)
-    application = rendered.target.application
-    if application is not None:
-        return Origin(application.file, application.line)
-    chart = rendered.target.chart
-    if chart is not None:  # a chart directory linted with its values-<env>.yaml
-        return Origin(f"{chart.rel}/Chart.yaml", None)
+    return target_origin(rendered.target)
+
+
+def target_origin(target: RenderTarget) -> Origin | None:
+    """Where a target is declared: its Application, or the Chart.yaml of a chart directory
+    linted with its values-<env>.yaml."""
+    if target.application is not None:
+        return Origin(target.application.file, target.application.line)
+    if target.chart is not None:
+        return Origin(f"{target.chart.rel}/Chart.yaml", None)
     return None
 
 
@@ -67,17 +88,19 @@ def at(origin: Origin | None) -> dict[str, Any]:
 
 
 def template_line(
-    rendered: RenderedTarget, template_file: str, fields: Sequence[str], anchor: str | None = None
+    rendered: RenderedTarget,
+    template_file: str,
+    fields: Sequence[str],
+    anchor: str | None = None,
+    anchor_in: tuple[str, int] | None = None,
 ) -> int | None:
-    """The 1-based line of the first of ``fields`` written as a key in a template."""
+    """The 1-based line of the first of ``fields`` written as a key in a template, looked for
+    first from the list entry named ``anchor`` (see ``locate``)."""
     text = rendered.templates.get(template_file)
     if text is None or not fields:
         return None
     lines = text.splitlines()
-    start = 0
-    if anchor:
-        named = re.compile(rf"^\s*(?:-\s+)?name:\s*[\"']?{re.escape(anchor)}[\"']?\s*$")
-        start = next((i for i, line in enumerate(lines) if named.match(line)), 0)
+    start = _anchor_line(lines, anchor, anchor_in) if anchor else 0
     for field in fields:
         key = re.compile(rf"^\s*(?:-\s+)?[\"']?{re.escape(field)}[\"']?\s*:")
         for begin in (start, 0) if start else (0,):
@@ -85,6 +108,89 @@ def template_line(
                 if key.match(lines[index]):
                     return index + 1
     return None
+
+
+_NAME = re.compile(r"^\s*(?:-\s+)?name:\s*(.*?)\s*$")
+_ACTION = re.compile(r"\{\{.*?\}\}")
+
+
+def _anchor_line(lines: list[str], anchor: str, anchor_in: tuple[str, int] | None) -> int:
+    """The 0-based line of the list entry named ``anchor``, else 0.
+
+    Among the entries of the ``anchor_in`` list: the one whose name is ``anchor`` as written,
+    else one whose templated name (``{{ .Chart.Name }}-backend``) can render as ``anchor``,
+    preferring the one at the anchor's position, else the entry at that position. Without
+    such a list in the template: the first line naming ``anchor``.
+    """
+    if anchor_in is not None:
+        key, position = anchor_in
+        blocks = _list_entries(lines, key)
+        entries = [entry for block in blocks for entry in block]
+        literal = [line for line, name in entries if name is not None and name == anchor]
+        if literal:
+            return literal[0]
+        here = blocks[0][position][0] if len(blocks) == 1 and position < len(blocks[0]) else None
+        templated = [line for line, name in entries if name and _renders_as(name, anchor)]
+        if templated:
+            return here if here in templated else templated[0]
+        if here is not None:
+            return here
+    for index, line in enumerate(lines):
+        match = _NAME.match(line)
+        if match and _unquote(match.group(1)) == anchor:
+            return index
+    return 0
+
+
+def _list_entries(lines: list[str], key: str) -> list[list[tuple[int, str | None]]]:
+    """For each ``key:`` list written in a template: its entries' first lines with their
+    ``name`` as written (None when the entry has no name line). Lines holding only template
+    actions or comments are skipped: they add no entry of their own that we could count."""
+    header = re.compile(rf"^(\s*)(?:-\s+)?{re.escape(key)}:\s*$")
+    blocks: list[list[tuple[int, str | None]]] = []
+    for start, line in enumerate(lines):
+        match = header.match(line)
+        if match is None:
+            continue
+        base = len(match.group(1))
+        entries: list[tuple[int, str | None]] = []
+        dash = column = -1
+        for index in range(start + 1, len(lines)):
+            text = lines[index]
+            stripped = text.strip()
+            if not stripped or stripped.startswith(("{{", "#")):
+                continue
+            indent = len(text) - len(text.lstrip())
+            if indent < base or (indent == base and not stripped.startswith("-")):
+                break
+            if stripped.startswith("-") and dash in (-1, indent):
+                dash = indent
+                column = indent + len(stripped) - len(stripped[1:].lstrip())
+                entries.append((index, None))
+                text = " " * column + stripped[1:].lstrip()
+                indent = column
+            elif dash == -1:
+                break  # not a list written entry by entry
+            named = _NAME.match(text)
+            if named and indent == column and entries[-1][1] is None:
+                entries[-1] = (entries[-1][0], _unquote(named.group(1)))
+        if entries:
+            blocks.append(entries)
+    return blocks
+
+
+def _renders_as(written: str, rendered: str) -> bool:
+    """Whether a name written with template actions can render as ``rendered``."""
+    parts = _ACTION.split(written)
+    if len(parts) == 1:
+        return False
+    return re.fullmatch(".+".join(re.escape(part) for part in parts), rendered) is not None
+
+
+def _unquote(text: str) -> str:
+    if len(text) >= 2 and text[0] == text[-1] and text[0] in "\"'":
+        return text[1:-1]
+    return text
 
 
 def _path_origin(rendered: RenderedTarget, path: KeyPath) -> Origin | None:
@@ -108,15 +214,20 @@ def _path_origin(rendered: RenderedTarget, path: KeyPath) -> Origin | None:
     return None
 
 
-def _value_origin(
+def find_value(
     rendered: RenderedTarget,
-    values: Sequence[object],
-    keys: Sequence[str],
-    parents: Sequence[str],
-    context: Sequence[str],
+    values: Sequence[object] = (),
+    *,
+    exact: Sequence[object] = (),
+    keys: Sequence[str] = (),
+    parents: Sequence[str] = (),
+    context: Sequence[str] = (),
+    require_key: bool = False,
 ) -> Origin | None:
+    """``locate``'s search of the values alone: the origin of the best value, or None."""
     wanted = {_text(value): index for index, value in reversed(list(enumerate(values)))}
     wanted.pop(None, None)
+    whole = {text for text in map(_text, exact) if text}
     key_names = {k.lower() for k in keys}
     parent_names = {p.lower() for p in parents}
     context_words = {c.lower() for c in context if c}
@@ -124,19 +235,30 @@ def _value_origin(
     best: tuple[tuple[int, ...], Origin] | None = None
     for path, leaf, siblings in _leaves(rendered.values.data):
         text = _text(leaf)
-        if text not in wanted:
+        is_exact = text in whole
+        if not is_exact and text not in wanted:
             continue
         names = [p.lower() for p in path if isinstance(p, str)]
         key_hit = bool(names) and names[-1] in key_names
         parent_hit = len(names) > 1 and names[-2] in parent_names
         around = set(names) | {t for t in map(_text, siblings) if t is not None}
         context_hits = len(context_words & {a.lower() for a in around})
-        if key_names and not (key_hit or context_hits):
-            continue
+        if not is_exact:
+            if (require_key or text == "") and not key_hit:
+                continue  # an empty string says nothing by itself: its key must fit
+            if key_names and not (key_hit or context_hits):
+                continue
         origin = _leaf_origin(rendered, path)
         if origin is None:
             continue
-        score = (key_hit, parent_hit, context_hits, rank(origin), -wanted[text])
+        score = (
+            is_exact,
+            context_hits,
+            key_hit,
+            parent_hit,
+            rank(origin),
+            -wanted.get(text, 0),
+        )
         if best is None or score > best[0]:
             best = (score, origin)
     return best[1] if best else None
@@ -168,9 +290,16 @@ def _ranker(rendered: RenderedTarget) -> Callable[[Origin], int]:
 
 
 def _leaves(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any, tuple[Any, ...]]]:
-    """Scalars of a values tree with their key path and their scalar siblings."""
+    """Scalars of a values tree with their key path and their scalar siblings (the items of
+    a sibling list of scalars count: a tls entry's hosts say which entry a secretName is)."""
     if isinstance(node, Mapping):
-        scalars = tuple(v for v in node.values() if not isinstance(v, Mapping | list))
+        scalars = tuple(v for v in node.values() if not isinstance(v, Mapping | list)) + tuple(
+            item
+            for v in node.values()
+            if isinstance(v, list)
+            for item in v
+            if not isinstance(item, Mapping | list)
+        )
         for key, value in node.items():
             if isinstance(value, Mapping | list):
                 yield from _leaves(value, (*path, str(key)))
@@ -207,4 +336,4 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-__all__ = ["at", "locate", "template_line"]
+__all__ = ["at", "find_value", "locate", "template_line"]

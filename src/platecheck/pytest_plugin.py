@@ -29,6 +29,7 @@ import pytest
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, Level, RenderedTarget, RepoModel, Report
+from platecheck.report.common import finding_lines
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
@@ -278,10 +279,7 @@ class PolicyFailed(Exception):
     def __str__(self) -> str:
         lines = [self.heading]
         for finding in self.findings:
-            resource = f" ({finding.resource})" if finding.resource else ""
-            lines.append(f"{finding.location}: {finding.message}{resource}")
-            if finding.remediation:
-                lines.append(f"  fix: {finding.remediation}")
+            lines.extend(finding_lines(finding, resource=True))
         if self.waived:
             lines.append(f"({self.waived} more waived)")
         return "\n".join(lines)
@@ -388,13 +386,24 @@ def _select(model: RepoModel, env: str | Iterable[str] | None, app: str | None
     ids = {t.id for t in model.targets
            if (wanted is None or t.environment in wanted) and (app is None or t.app == app)}
     chosen = [r for r in model.rendered if r.id in ids]
-    # fail closed: a target that could not be rendered must not make a custom policy pass
-    errors = [e for e in model.errors if e.target is None or e.target in ids]
+    # fail closed: a target that could not be rendered must not make a custom policy pass. A
+    # target that failed while planning is not in model.targets: its error names it.
+    errors = [e for e in model.errors
+              if e.target is None or e.target in ids or _names(e, wanted, app)]
     if errors:
         lines = "\n".join(f"{e.location}: {e.target + ': ' if e.target else ''}{e.message}"
                           for e in errors)
         pytest.fail(f"platecheck: could not check:\n{lines}", pytrace=False)
     return chosen
+
+
+def _names(error: Finding, environments: set[str] | None, app: str | None) -> bool:
+    """Whether a could-not-check error is about a target of these environments and app."""
+    if error.environment is None or error.target is None:
+        return False
+    if environments is not None and error.environment not in environments:
+        return False
+    return app is None or error.target.removeprefix(f"{error.environment}/") == app
 
 
 @pytest.fixture(scope="session")

@@ -187,14 +187,17 @@ def _check_name(value: str, pattern: re.Pattern[str], limit: int, what: str,
 
 
 def first_error_line(stderr: str) -> str:
-    """What went wrong, as one line: helm's ``Error:`` line with its indented continuation
-    (Helm 3 splits template errors over several lines)."""
+    """What went wrong, as one line: helm's ``Error:`` line with its continuation. Helm 3
+    splits template errors over indented lines; an ``Error:`` line ending in ``:`` (a chart's
+    ``values.schema.json`` failure) is followed by the reasons, not indented, up to a blank
+    line."""
     raw = stderr.splitlines()
     for index, line in enumerate(raw):
         if line.startswith("Error:"):
             parts = [line[len("Error:"):].strip()]
+            introduces = line.rstrip().endswith(":")
             for follow in raw[index + 1:]:
-                if not follow[:1].isspace() or not follow.strip():
+                if not follow.strip() or not (introduces or follow[:1].isspace()):
                     break
                 parts.append(follow.strip())
             return " ".join(part for part in parts if part)
@@ -203,4 +206,3 @@ def first_error_line(stderr: str) -> str:
         if not line.startswith("WARNING"):
             return line
     return lines[0] if lines else "helm failed without a message"
-

@@ -29,11 +29,18 @@ import referencing.jsonschema
 from packaging.version import InvalidVersion, Version
 
 from platecheck.errors import PlatecheckError
+from platecheck.quantity import is_quantity
 
 _K8S_SCHEMA_ROOT = "kubernetes-json-schema"
 _DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
 _INT_OR_STRING = "io.k8s.apimachinery.pkg.util.intstr.IntOrString"
 _QUANTITY = "io.k8s.apimachinery.pkg.api.resource.Quantity"
+_CONTAINER = "io.k8s.api.core.v1.Container"
+_REQUIREMENTS = "io.k8s.api.core.v1.ResourceRequirements"
+# Container resources as the schema sees them: quantities not checked (see _k8s_registry).
+_CONTAINER_REQUIREMENTS = "platecheck.ContainerResourceRequirements"
+_UNCHECKED_QUANTITY = "platecheck.ContainerQuantity"
+QUANTITY_FORMAT = "kubernetes-quantity"
 
 Validator = Any  # a jsonschema validator instance (the protocol is not exported as a type)
 
@@ -102,12 +109,47 @@ def _k8s_registry(version: str) -> referencing.Registry[Any]:
     defs = definitions["$defs"]
     # The bundled IntOrString/Quantity use oneOf over types that both admit null, so an explicit
     # null fails; Kubernetes treats null as "not set". A type union says the same without that.
+    # A Quantity string must also parse (the bundled schema accepts any string, so "50GB" in a
+    # PersistentVolumeClaim or a LimitRange passed).
     defs[_INT_OR_STRING] = {"type": ["string", "integer", "null"]}
-    defs[_QUANTITY] = {"type": ["string", "number", "null"]}
+    defs[_QUANTITY] = {"type": ["string", "number", "null"], "format": QUANTITY_FORMAT}
+    _leave_container_quantities(defs)
     resource = referencing.jsonschema.DRAFT202012.create_resource(definitions)
     registry: referencing.Registry[Any] = referencing.Registry().with_resource(
         _DEFINITIONS_ID, resource)
     return registry
+
+
+def _leave_container_quantities(defs: dict[str, Any]) -> None:
+    """Container (and init container) requests and limits are the resource-ranges policy's: it
+    reports a value that is not a quantity at its values file line, with the same ranges it
+    checks. Checking them here too would report each one twice, so containers get a copy of
+    ResourceRequirements whose quantities are not checked; every other use (ephemeral
+    containers, a PersistentVolumeClaim before Kubernetes 1.29, pod-level resources) keeps the
+    check."""
+    container = defs.get(_CONTAINER, {}).get("properties", {}).get("resources")
+    requirements = defs.get(_REQUIREMENTS)
+    if not isinstance(container, dict) or not isinstance(requirements, dict):
+        return
+    relaxed = copy.deepcopy(requirements)
+    for key in ("limits", "requests"):
+        field = relaxed.get("properties", {}).get(key)
+        if isinstance(field, dict) and "additionalProperties" in field:
+            field["additionalProperties"] = {"$ref": f"#/$defs/{_UNCHECKED_QUANTITY}"}
+    defs[_UNCHECKED_QUANTITY] = {"type": ["string", "number", "null"]}
+    defs[_CONTAINER_REQUIREMENTS] = relaxed
+    container["$ref"] = f"#/$defs/{_CONTAINER_REQUIREMENTS}"
+
+
+def _quantity_format(value: object) -> bool:
+    # numbers and null are typed by the schema; only strings have a grammar to follow
+    return not isinstance(value, str) or is_quantity(value)
+
+
+# Only the quantity format: the bundled schemas name others (int32, byte, date-time) that
+# the API server does not enforce the way jsonschema would.
+QUANTITY_CHECKER = jsonschema.FormatChecker(formats=())
+QUANTITY_CHECKER.checks(QUANTITY_FORMAT)(_quantity_format)
 
 
 @functools.cache
@@ -130,7 +172,7 @@ def kubernetes_validator(version: str, api_version: str, kind: str) -> Validator
                and g.get("kind") == kind for g in gvks):
         return None
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    return cls(schema, registry=_k8s_registry(version))
+    return cls(schema, registry=_k8s_registry(version), format_checker=QUANTITY_CHECKER)
 
 
 # --- repository-supplied schemas ---------------------------------------------------------------
@@ -259,6 +301,10 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
     if error.validator == "enum":
         allowed = ", ".join(_short(v) for v in error.validator_value if v is not None)
         yield SchemaProblem(path, f"{_short(error.instance)} is not one of {allowed}")
+        return
+    if error.validator == "format" and error.validator_value == QUANTITY_FORMAT:
+        yield SchemaProblem(path, f"{_short(error.instance)} is not a Kubernetes quantity "
+                                  "(e.g. 500m, 2, 512Mi, 50Gi, 50G)")
         return
     if error.validator in ("oneOf", "anyOf") and error.context:
         best = jsonschema.exceptions.best_match(error.context)

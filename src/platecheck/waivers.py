@@ -11,6 +11,9 @@
         reason: model image is rebuilt nightly until the registry supports digests
         expires: 2025-09-30               # required: YYYY-MM-DD, the last day it applies
 
+``resource`` may also be written as findings write it, ``Deployment/plate-llm[model-server]``:
+a trailing ``[...]`` is the container, not a glob character class.
+
 Every entry is validated when the file is loaded: a missing or unknown key, an unknown policy,
 an empty reason or a malformed date fails with the file and line. When findings are waived, a
 matching unexpired waiver marks the finding ``waived`` (it stays in the report); an expired
@@ -23,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import re
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -153,6 +156,18 @@ def _entry(entry: Any, rel: str, index: int, lines: Mapping[tuple[str | int, ...
         if value is not None and (not isinstance(value, str) or not value.strip()):
             raise fail(f"{key} must be a non-empty glob", key)
         selectors["path" if key == "file" else key] = value
+    resource = selectors["resource"]
+    if resource is not None:
+        # ``Deployment/web[nginx]`` as findings write it: the container in brackets, not a
+        # glob character class (Kubernetes names have no brackets)
+        glob, container = split_resource(resource)
+        if container is not None:
+            if selectors["container"] is not None:
+                raise fail(f"resource {resource!r} names the container {container!r}; give "
+                           "it there or in container, not both", "resource")
+            if not glob or not container:
+                raise fail(f"resource {resource!r}: write Kind/name[container]", "resource")
+            selectors["resource"], selectors["container"] = glob, container
     return Waiver(policy=policy, reason=reason.strip(), expires=expires, file=rel, line=line,
                   **selectors)
 
@@ -171,14 +186,21 @@ def _date(value: Any) -> datetime.date | None:
 
 
 def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
-                  today: datetime.date, checked_targets: Collection[str] | None = None
+                  today: datetime.date, checked_targets: Collection[str] | None = None,
+                  repository_targets: Callable[[], Collection[str] | None] | None = None
                   ) -> tuple[Finding, ...]:
-    """``findings`` with matching unexpired waivers applied (``waived`` set to the reason),
-    followed by a ``waiver-expired`` finding per expired waiver and a ``waiver-stale`` finding
-    per unexpired waiver that matched nothing.
+    """``findings`` with matching unexpired waivers applied (``waived`` set to the reason of
+    the first), followed by a ``waiver-expired`` finding per expired waiver and a
+    ``waiver-stale`` finding per unexpired waiver that matched nothing. The engine stamps
+    their levels.
 
-    ``checked_targets``: the target ids this run checked, when it checked only some (``--env``,
-    ``--changed-since``); a waiver for other targets is then not stale, merely unexercised.
+    ``checked_targets``: the target ids this run checked (``None``: judge every waiver).
+    ``repository_targets``: called only when a waiver matched nothing, gives every target id
+    of the repository (``None`` when that cannot be told). A run that checked only some of
+    them (``--env``, ``--changed-since``, some of the Application files) cannot call a
+    waiver stale when a target it did not check could hold the waived finding: a waiver is
+    stale only when every target its ``target`` glob selects (every target, without one)
+    was checked.
     """
     from platecheck.policies import waiver_expired, waiver_stale
 
@@ -188,19 +210,22 @@ def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
     for finding in findings:
         for index, waiver in enumerate(active):
             if waiver.matches(finding):
-                used.add(index)
-                if not waiver.expired(today):
+                used.add(index)  # every matching waiver is in use, not only the one applied
+                if finding.waived is None and not waiver.expired(today):
                     finding = dataclasses.replace(finding, waived=waiver.reason)
-                    break
         result.append(finding)
     result.extend(waiver_expired.check(active, today))
-    unused = [w for i, w in enumerate(active) if i not in used and not w.expired(today)
-              and _exercised(w, checked_targets)]
+    unused = [w for i, w in enumerate(active) if i not in used and not w.expired(today)]
+    if unused and checked_targets is not None:
+        checked = set(checked_targets)
+        everything = repository_targets() if repository_targets is not None else checked
+        unused = [] if everything is None else [
+            w for w in unused if _selected(w, set(everything) | checked) <= checked]
     result.extend(waiver_stale.check(unused))
     return tuple(result)
 
 
-def _exercised(waiver: Waiver, checked_targets: Collection[str] | None) -> bool:
-    if checked_targets is None or waiver.target is None:
-        return True
-    return any(fnmatchcase(target, waiver.target) for target in checked_targets)
+def _selected(waiver: Waiver, targets: Collection[str]) -> set[str]:
+    """The targets a waiver's ``target`` glob selects (all of them without one)."""
+    glob = waiver.target
+    return {t for t in targets if glob is None or fnmatchcase(t, glob)}

@@ -51,7 +51,7 @@ from deepdiff import DeepDiff
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, KeyPath, Origin, RenderedTarget, RenderTarget, RepoModel
 from platecheck.policies import PolicyOptions
-from platecheck.provenance import at, locate
+from platecheck.provenance import at, locate, target_origin
 
 ID = "env-consistency"
 SUMMARY = "apps in staging and production share chart, resources and values structure"
@@ -194,16 +194,20 @@ def _single_environment(
     present = {target.environment for target in repo.targets} & paired
     if len(present) < 2:
         return
+    failed = _failed_environments(repo)
     for app, targets in sorted(by_app.items()):
-        envs = sorted(env for env in targets if env in paired)
-        if not envs:
+        loaded = sorted(env for env in targets if env in paired)
+        if not loaded:
             continue  # deployed only to environments nobody compares (cluster services)
+        # an Application that failed to load is deployed all the same: the engine reports it
+        deployed = set(targets) | failed.get(app, set())
+        envs = sorted(env for env in deployed if env in paired)
         missing = sorted(
-            {b for a, b in pairs if a in targets and b not in targets and b in present}
-            | {a for a, b in pairs if b in targets and a not in targets and a in present}
+            {b for a, b in pairs if a in deployed and b not in deployed and b in present}
+            | {a for a, b in pairs if b in deployed and a not in deployed and a in present}
         )
-        target = targets[envs[0]]
-        origin = _application_origin(target)
+        target = targets[loaded[0]]
+        origin = target_origin(target)
         entry = declared.get(app)
         if entry is None:
             if missing:
@@ -233,6 +237,18 @@ def _single_environment(
                 origin,
                 f"make the singleEnvironment environments of {app} say where it is deployed",
             )
+
+
+def _failed_environments(repo: RepoModel) -> dict[str, set[str]]:
+    """App -> the environments whose target could not be loaded (``repo.errors``); a target
+    that failed while planning is missing from ``repo.targets``."""
+    failed: dict[str, set[str]] = {}
+    for error in repo.errors:
+        if error.environment is None or error.target is None:
+            continue
+        app = error.target.removeprefix(f"{error.environment}/")
+        failed.setdefault(app, set()).add(error.environment)
+    return failed
 
 
 def _declaration_origin(repo: RepoModel, app: str) -> Origin:
@@ -273,14 +289,6 @@ def _target_finding(
         remediation=remediation,
         **at(origin),
     )
-
-
-def _application_origin(target: RenderTarget) -> Origin | None:
-    if target.application is not None:
-        return Origin(target.application.file, target.application.line)
-    if target.chart is not None:
-        return Origin(f"{target.chart.rel}/Chart.yaml", None)
-    return None
 
 
 def _owner(left: RenderedTarget, right: RenderedTarget, path: KeyPath) -> RenderedTarget:

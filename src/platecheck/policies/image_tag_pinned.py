@@ -6,7 +6,7 @@ What:
     with a pod template) has an image with an explicit tag that is not floating, or a digest
     (``@sha256:`` with 64 hex digits, or ``@sha512:`` with 128). Floating tags are ``latest``,
     the empty or missing tag, the tags in ``floatingTags`` (case-insensitive) and tags matching
-    ``floatingTagPattern``.
+    ``floatingTagPattern``. ``latest`` is floating in any letter case.
 
 Why:
     A floating tag deploys whatever the registry holds at pull time: two nodes can run two
@@ -17,8 +17,8 @@ Options:
     productionOnly (bool, default true): check production targets only; false checks every
         environment.
     floatingTags (list of strings, default latest, stable, edge, nightly, main, master,
-        develop, dev, head, canary): tags treated as floating besides ``latest`` and the empty
-        tag.
+        develop, dev, head, canary): tags treated as floating besides ``latest`` (in any case)
+        and the empty tag.
     floatingTagPattern (regex string, default ""): tags matching it (``re.search``) are
         floating too, e.g. ``^v?[0-9]+(\\.[0-9]+)?$`` for major/minor-only tags.
     requireDigest (bool, default false): a tag is not enough; every image needs a digest.
@@ -82,12 +82,12 @@ def image_problem(
     """Why an image is not pinned, or None when it is."""
     if not isinstance(image, str) or not image.strip():
         return "has no image"
-    if image.endswith(":") and "@" not in image:
-        return f'uses an empty tag ("{image}")'
     try:
         ref = parse_image(image)
     except ImageRefError:
         return f'has image "{image}", which is not a valid image reference'
+    if ref.tag == "":
+        return f'uses an empty tag ("{image}")'
     if ref.pinned_by_digest:
         return None
     if ref.digest is not None:

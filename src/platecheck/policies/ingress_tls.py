@@ -6,13 +6,16 @@ What:
     ``a.example.com``, not ``example.com`` nor ``b.a.example.com``; host names compare
     case-insensitively); each tls entry names a ``secretName``; the Ingress carries a
     cert-manager issuer annotation (``cert-manager.io/cluster-issuer`` or
-    ``cert-manager.io/issuer``) naming one of ``issuers``. In production the issuer must be one
-    of ``productionIssuers`` and no annotation in ``sslRedirectAnnotations`` may be
-    ``"false"``.
+    ``cert-manager.io/issuer``, not both) naming one of ``issuers``. In production the issuer
+    must be one of ``productionIssuers`` and no annotation in ``sslRedirectAnnotations`` may
+    be false: ``"false"``, ``"False"``, ``"FALSE"``, ``"f"``, ``"F"`` or ``"0"``, the values
+    ingress-nginx reads as false (Go's ``strconv.ParseBool``,
+    https://pkg.go.dev/strconv#ParseBool).
 
 Why:
     A host missing from ``tls`` is served with the controller's default certificate, which
     browsers reject; without a ``secretName`` cert-manager has nowhere to store the
+    certificate; with both issuer annotations cert-manager refuses the Ingress and issues no
     certificate; a production Ingress on the staging issuer serves an untrusted certificate;
     and turning off the redirect lets production traffic stay on plain HTTP.
 
@@ -24,7 +27,7 @@ Options:
     requireIssuer (bool, default true): a missing issuer annotation is a finding.
     sslRedirectAnnotations (list of strings, default the ssl-redirect and force-ssl-redirect
         annotations of ingress-nginx and of the older ``ingress.kubernetes.io`` prefix):
-        annotations that must not be "false" in production.
+        annotations that must not be false in production.
 
 Passes:
     annotations: {cert-manager.io/cluster-issuer: letsencrypt-prod}
@@ -35,8 +38,9 @@ Fails:
     rules: [{host: www.example.com}] with tls hosts [app.example.com]
     tls: [{hosts: [app.example.com]}]                         (no secretName)
     no cert-manager.io/cluster-issuer or cert-manager.io/issuer annotation
+    both cert-manager.io/cluster-issuer and cert-manager.io/issuer
     production: cert-manager.io/cluster-issuer: letsencrypt-staging
-    production: nginx.ingress.kubernetes.io/ssl-redirect: "false"
+    production: nginx.ingress.kubernetes.io/ssl-redirect: "false" (or "0", "F", ...)
 """
 
 from __future__ import annotations
@@ -46,7 +50,7 @@ from typing import Any
 
 from platecheck.hosts import covered
 from platecheck.model import Finding, Origin, RenderedTarget, Resource
-from platecheck.provenance import at, locate
+from platecheck.provenance import at, find_value, locate
 
 ID = "ingress-tls"
 SUMMARY = "every Ingress has TLS for all its hosts, a secretName and a cert-manager issuer"
@@ -68,6 +72,8 @@ REMEDIATION = (
     "with cert-manager.io/cluster-issuer: <an allowed issuer>"
 )
 _GROUPS = ("networking.k8s.io/", "extensions/")
+# The strings Go's strconv.ParseBool reads as false, as ingress-nginx parses its annotations.
+_FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 
 
 def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
@@ -124,35 +130,43 @@ def _problems(
         if not entry.get("secretName"):
             hosts = [str(h) for h in _list(entry.get("hosts"))]
             named = f" ({', '.join(hosts)})" if hosts else ""
-            yield (
-                f"tls entry #{number}{named} has no secretName",
-                where(tuple(hosts[:1]), ("hosts", "host"), "tls", "hosts", parents=("tls",)),
-            )
+            # An empty secretName written in the values is the line to fix; else the hosts.
+            origin = find_value(
+                target, ("",), keys=("secretName",), context=tuple(hosts)
+            ) or where(tuple(hosts[:1]), ("hosts", "host"), "tls", "hosts", parents=("tls",))
+            yield f"tls entry #{number}{named} has no secretName", origin
 
-    key, issuer = next(
-        ((k, annotations[k]) for k in ISSUER_ANNOTATIONS if k in annotations), (None, None)
-    )
+    issuers = [(key, annotations[key]) for key in ISSUER_ANNOTATIONS if key in annotations]
     allowed = list(options["issuers"])
     if production and options["productionIssuers"]:
         allowed = list(options["productionIssuers"])
-    if key is None:
-        if options["requireIssuer"]:
-            yield (
-                f"has no cert-manager issuer annotation ({' or '.join(ISSUER_ANNOTATIONS)})",
-                where((), (), "annotations", "metadata"),
-            )
-    elif allowed and str(issuer) not in allowed:
-        scope = "production" if production else "this environment"
-        choices = ", ".join(f'"{name}"' for name in allowed)
+    if not issuers and options["requireIssuer"]:
         yield (
-            f'uses issuer "{issuer}" ({key}); {scope} allows {choices}',
+            f"has no cert-manager issuer annotation ({' or '.join(ISSUER_ANNOTATIONS)})",
+            where((), (), "annotations", "metadata"),
+        )
+    if len(issuers) > 1:
+        # ingress-shim stops with "both ... may not be set" (issuerForIngressLike in
+        # https://github.com/cert-manager/cert-manager/blob/master/pkg/controller/certificate-shim/sync.go)
+        key, issuer = issuers[-1]
+        yield (
+            f"sets both {' and '.join(ISSUER_ANNOTATIONS)}; "
+            "cert-manager issues no certificate when both are set",
             where((issuer,), (key,), key, "annotations"),
         )
+    for key, issuer in issuers:
+        if allowed and str(issuer) not in allowed:
+            scope = "production" if production else "this environment"
+            choices = ", ".join(f'"{name}"' for name in allowed)
+            yield (
+                f'uses issuer "{issuer}" ({key}); {scope} allows {choices}',
+                where((issuer,), (key,), key, "annotations"),
+            )
     if production:
         for name in options["sslRedirectAnnotations"]:
             value = annotations.get(name)
             shown = "false" if value is False else str(value)
-            if value is not None and shown.strip().lower() == "false":
+            if value is not None and shown in _FALSE:
                 yield (
                     f'disables the HTTPS redirect in production ({name}: "{shown}")',
                     where((value,), (name,), name, "annotations"),

@@ -4,10 +4,12 @@ What:
     In production targets, the effective ``imagePullPolicy`` of every container, init
     container and ephemeral container is ``productionPullPolicy`` (``IfNotPresent``). When the
     field is absent, Kubernetes' defaulting rule decides: ``Always`` when the tag is ``latest``
-    or the image has neither tag nor digest, else ``IfNotPresent``
+    (exactly: ``LATEST`` defaults to ``IfNotPresent``) or the image has neither tag nor digest,
+    else ``IfNotPresent``
     (https://kubernetes.io/docs/concepts/containers/images/#imagepullpolicy-defaulting).
-    In other environments, a floating tag (``latest``, empty or missing, ``floatingTags``,
-    ``floatingTagPattern``; no digest) pulled with an effective ``IfNotPresent`` is a finding.
+    In other environments, a floating tag (``latest`` in any case, empty or missing,
+    ``floatingTags``, ``floatingTagPattern``; no digest) pulled with an effective
+    ``IfNotPresent`` is a finding.
 
 Why:
     ``Always`` makes every pod start depend on the registry being up, and with a pinned tag it
@@ -39,7 +41,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from platecheck.containers import Container, container_findings, containers, image_origin
+from platecheck.containers import (
+    Container,
+    container_findings,
+    containers,
+    image_origin,
+    in_template,
+)
 from platecheck.imageref import (
     FLOATING_TAGS,
     ImageRefError,
@@ -109,15 +117,13 @@ def default_pull_policy(image: Any) -> str:
 
 def _floating_tag(image: Any, floating: tuple[str, ...], pattern: Any) -> str | None:
     """The tag to name in a message when the image floats, else None."""
-    if isinstance(image, str) and image.endswith(":") and "@" not in image:
-        return ""
     try:
         ref = parse_image(image)
     except ImageRefError:
         return None
     if ref.digest is not None or not is_floating(ref.tag, floating, pattern):
         return None
-    return ref.tag or "latest"
+    return "latest" if ref.tag is None else ref.tag  # Kubernetes pulls latest without a tag
 
 
 def _origin(target: RenderedTarget, container: Container, explicit: Any) -> Origin | None:
@@ -134,7 +140,6 @@ def _origin(target: RenderedTarget, container: Container, explicit: Any) -> Orig
         (explicit,),
         keys=("pullPolicy", "imagePullPolicy"),
         context=context,
-        resource=container.resource,
         fields=("imagePullPolicy",),
-        anchor=container.name,
+        **in_template(container),
     )

@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from typing import Any
 
-from platecheck.containers import Container, container_findings, containers
+from platecheck.containers import Container, container_findings, containers, in_template
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, RenderedTarget
 from platecheck.provenance import locate
@@ -81,7 +81,7 @@ def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Findin
         (
             container,
             message,
-            locate(target, resource=container.resource, anchor=container.name, **where),
+            locate(target, **in_template(container), **where),
         )
         for container in containers(target, sections)
         for message, where in _problems(container, bounds, required)
@@ -155,6 +155,8 @@ def _at_value(container: Container, kind: str, name: str, raw: Any) -> dict[str,
         "keys": (name,),
         "parents": (kind,),
         "context": (container.name,),
+        # A quantity such as "1" is common among values: only a cpu or memory key counts.
+        "require_key": True,
         "fields": (name, kind, "resources"),
     }
 

@@ -10,7 +10,8 @@ Why:
     exceptions for floating tags or missing TLS stay forever.
 
 Options:
-    None. Applied by the engine with the waivers, after every other policy.
+    None. Applied by the engine with the waivers, after every other policy; the
+    level comes from the configuration like any policy's.
 
 Passes:
     ``expires: 2999-12-31``; any date from today on.
@@ -26,7 +27,7 @@ import datetime
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from platecheck.model import Finding, Level
+from platecheck.model import Finding
 
 if TYPE_CHECKING:
     from platecheck.waivers import Waiver
@@ -42,7 +43,7 @@ REMEDIATION = ("Fix the findings the waiver covered and delete it, or renew it w
 def check(waivers: Iterable[Waiver], today: datetime.date) -> Iterator[Finding]:
     for waiver in waivers:
         if waiver.expired(today):
-            yield Finding(policy=ID, level=Level.ERROR, file=waiver.file, line=waiver.line,
+            yield Finding(policy=ID, file=waiver.file, line=waiver.line,
                           message=(f"waiver for {waiver.describe} expired on "
                                    f"{waiver.expires.isoformat()}: {waiver.reason}"),
                           remediation=REMEDIATION)

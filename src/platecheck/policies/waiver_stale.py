@@ -2,15 +2,17 @@
 
 What:
     Each unexpired entry of ``policies/waivers.yaml`` that matched no finding in the run is a
-    finding at the entry's line. When a run checks only some targets (``--env``,
-    ``--changed-since``), a waiver whose ``target`` selects none of them is not reported.
+    finding at the entry's line. A run that checks only some of the repository's targets
+    (``--env``, ``--changed-since``, some Application files) reports a waiver only when it
+    checked every target the waiver's ``target`` glob selects (every target, without one).
 
 Why:
     A waiver left behind after the fix silently covers the next regression of the same kind;
     a waiver with a typo in its selector never covered anything.
 
 Options:
-    None. Applied by the engine with the waivers, after every other policy.
+    None. Applied by the engine with the waivers, after every other policy; the
+    level comes from the configuration like any policy's.
 
 Passes:
     A waiver whose policy and selectors match at least one finding.
@@ -25,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from platecheck.model import Finding, Level
+from platecheck.model import Finding
 
 if TYPE_CHECKING:
     from platecheck.waivers import Waiver
@@ -40,6 +42,6 @@ REMEDIATION = "Delete the waiver, or correct its policy and selectors."
 def check(unused: Iterable[Waiver]) -> Iterator[Finding]:
     """``unused``: the unexpired waivers that matched nothing in this run."""
     for waiver in unused:
-        yield Finding(policy=ID, level=Level.WARNING, file=waiver.file, line=waiver.line,
+        yield Finding(policy=ID, file=waiver.file, line=waiver.line,
                       message=f"waiver for {waiver.describe} matched no finding",
                       remediation=REMEDIATION)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from platecheck.model import Finding, Level, RenderTarget, Report
@@ -63,8 +63,8 @@ class Counts:
     waived: int
     not_checked: int  # could-not-check errors
     targets: int
-    rendered: int  # helm renders run
-    cached: int  # renders answered from the cache
+    helm_runs: int  # helm processes run: helm template and helm lint alike
+    helm_cached: int  # helm results taken from the cache instead
 
     @property
     def findings(self) -> int:
@@ -81,9 +81,8 @@ def count(report: Report) -> Counts:
         waived=len(findings) - len(active),
         not_checked=len(shown(report.errors)),
         targets=len(report.targets),
-        # Added to Report by the engine; a Report built without them reports 0.
-        rendered=int(getattr(report, "renders", 0)),
-        cached=int(getattr(report, "cache_hits", 0)),
+        helm_runs=report.renders,
+        helm_cached=report.cache_hits,
     )
 
 
@@ -92,8 +91,9 @@ def plural(n: int, word: str) -> str:
 
 
 def summary_line(counts: Counts) -> str:
-    """``3 errors, 1 warning, 2 waived in 8 targets (6 rendered, 2 cached)``; info findings
-    and could-not-check errors are named only when there are some."""
+    """``3 errors, 1 warning, 2 waived in 8 targets (14 helm runs, 2 cached)``; info findings
+    and could-not-check errors are named only when there are some. Helm runs count every
+    helm process (``helm template`` per target and ``helm lint`` per chart and environment)."""
     parts = [plural(counts.errors, "error"), plural(counts.warnings, "warning")]
     if counts.info:
         parts.append(f"{counts.info} info")
@@ -102,8 +102,70 @@ def summary_line(counts: Counts) -> str:
         parts.append(f"{counts.not_checked} could not be checked")
     return (
         f"{', '.join(parts)} in {plural(counts.targets, 'target')}"
-        f" ({counts.rendered} rendered, {counts.cached} cached)"
+        f" ({plural(counts.helm_runs, 'helm run')}, {counts.helm_cached} cached)"
     )
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def finding_lines(
+    finding: Finding,
+    *,
+    label: str | None = None,
+    policy: bool = False,
+    target: bool = False,
+    resource: bool = False,
+    detail: bool = False,
+    escape: Callable[[str], str] = _same,
+) -> list[str]:
+    """A finding as the lines every plain-text output uses::
+
+        file:line: [label ][[policy] ][target: ]first line of the message[ (resource)]
+          further lines of the message
+          fix: remediation            (or  waived: reason)
+          detail:                     (with ``detail``, when the finding has one)
+            helm's output, line by line
+
+    ``label`` (e.g. a level, already styled) is written as given; all text taken from the
+    finding goes through ``escape`` first (control characters, XML)."""
+    first, *rest = escape(finding.message).splitlines() or [""]
+    if target and finding.target:
+        first = f"{escape(finding.target)}: {first}"
+    if resource and finding.resource:
+        first = f"{first} ({escape(finding.resource)})"
+    head = f"{escape(finding.location)}: "
+    if label:
+        head += f"{label} "
+    if policy:
+        head += f"[{escape(finding.policy)}] "
+    lines = [head + first]
+    lines += [f"  {line}" for line in rest]
+    if finding.waived is not None:
+        lines.append(f"  waived: {escape(finding.waived)}")
+    elif finding.remediation:
+        lines.append(f"  fix: {escape(finding.remediation)}")
+    if detail and finding.detail:
+        lines.append("  detail:")
+        lines += [
+            f"    {line}" if line.strip() else ""
+            for line in escape(finding.detail).rstrip().splitlines()
+        ]
+    return lines
+
+
+def annotation_text(finding: Finding, *, could_not_check: bool = False) -> str:
+    """The message of a code-scanning result or a workflow annotation, where the location is
+    given apart: ``<target>: [could not check: ]<message>``, then ``fix: <remediation>``."""
+    text = finding.message or finding.policy
+    if could_not_check:
+        text = f"could not check: {text}"
+    if finding.target:
+        text = f"{finding.target}: {text}"
+    if finding.remediation:
+        text = f"{text}\nfix: {finding.remediation}"
+    return text
 
 
 # C0 control characters other than tab, newline and carriage return, and DEL: a message

@@ -4,13 +4,15 @@ https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-comm
 
 One command per finding: ``::error file=<path>,line=<n>,title=<policy-id>::<message>``
 (``::warning`` for warnings, ``::notice`` for info). Could-not-check errors come first, as
-``::error``. Waived findings are left out. A plain summary line ends the output.
+``::error`` with ``<target>: could not check: <message>``. Waived findings are left out. A
+plain summary line ends the output.
 """
 
 from __future__ import annotations
 
 from platecheck.model import Finding, Level, Report
 from platecheck.report.common import (
+    annotation_text,
     count,
     finding_order,
     level_of,
@@ -44,15 +46,8 @@ def annotation(finding: Finding, *, could_not_check: bool = False) -> str:
         if finding.line:
             properties["line"] = str(finding.line)
     properties["title"] = finding.policy
-    message = finding.message
-    if could_not_check:
-        message = f"could not check: {message}"
-    if finding.target:
-        message = f"{finding.target}: {message}"
-    if finding.remediation:
-        message = f"{message}\nfix: {finding.remediation}"
     name = "error" if could_not_check else _COMMANDS[level_of(finding)]
-    return command(name, properties, message)
+    return command(name, properties, annotation_text(finding, could_not_check=could_not_check))
 
 
 def render(report: Report) -> str:

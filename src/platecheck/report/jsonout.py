@@ -1,7 +1,9 @@
 """A JSON document for other tools: stable keys in a fixed order.
 
 ``version`` is the version of this document's layout; it changes only when a key is removed
-or changes meaning. Findings and errors carry every ``Finding`` field, ``level`` as a string.
+or changes meaning (version 2: ``summary.rendered``/``cached`` became ``helmRuns``/``helmCached``,
+which count every helm process, lints included). Findings and errors carry every ``Finding``
+field, ``level`` as a string.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import platecheck
 from platecheck.model import Finding, RenderTarget, Report
 from platecheck.report.common import count, finding_order, level_of, shown
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -28,6 +30,7 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "remediation": finding.remediation,
         "waived": finding.waived,
+        "detail": finding.detail,
     }
 
 
@@ -70,8 +73,8 @@ def document(report: Report) -> dict[str, Any]:
             "waived": counts.waived,
             "couldNotCheck": counts.not_checked,
             "targets": counts.targets,
-            "rendered": counts.rendered,
-            "cached": counts.cached,
+            "helmRuns": counts.helm_runs,
+            "helmCached": counts.helm_cached,
         },
         "policies": list(report.policies),
         "targets": [target_dict(t) for t in report.targets],

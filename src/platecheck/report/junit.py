@@ -1,16 +1,24 @@
 """JUnit XML as CI systems read it (Jenkins, GitLab, GitHub test reporters).
 
-One ``<testsuite>`` per environment, plus ``repository`` for findings outside any
-environment. One ``<testcase classname="<env>" name="<target>::<policy>">`` per policy x
-target: a case passes when its policy found nothing at error level for that target.
+The cases are those of the pytest plugin (``pytest --platecheck``):
+
+- one ``<testcase classname="<env>" name="<target>::<policy>">`` per target-scope policy x
+  rendered target, in a ``<testsuite>`` per environment. A target platecheck does not render
+  (a chart from a Helm repository) has no such cases: nothing checked it, and its
+  ``not-rendered`` finding says so in the repository suite;
+- one ``<testcase classname="repository" name="<policy>">`` per repository-scope policy
+  (and waiver policy), in the ``repository`` suite, holding all of that policy's findings
+  whatever target they name.
+
+A case passes when its policy found nothing at error level there:
 
 - error-level findings: one ``<failure type="<policy>">`` listing every one as
   ``file:line: message`` with its fix;
 - warnings and info findings: the case passes, the findings go to its ``<system-out>``;
 - every finding of the case waived: ``<skipped message="waived: <reason>">``;
-- could-not-check errors: ``<error>`` on every case of the target they stopped (a target
-  that could not be rendered could not be checked by any policy), or on a case of their own
-  when they belong to no known target.
+- could-not-check errors: ``<error>`` on every case of the rendered target they stopped (a
+  target that could not be rendered could not be checked by any policy), else on a case of
+  their own in the repository suite; the body carries each error's ``detail`` (helm's output).
 
 Valid against the common ``junit-10.xsd``. Counts are per case: a case is an error, a
 failure, skipped, or passed.
@@ -25,8 +33,8 @@ from dataclasses import dataclass, field
 from platecheck.model import Finding, Level, Report
 from platecheck.report.common import (
     REPOSITORY,
-    environment_of,
     environment_order,
+    finding_lines,
     finding_order,
     level_of,
     shown,
@@ -67,50 +75,47 @@ class _Case:
 
 
 def _headline(findings: list[Finding]) -> str:
-    first = findings[0]
-    text = f"{first.location}: {first.message.splitlines()[0] if first.message else ''}"
+    text = finding_lines(findings[0], escape=xml_text)[0]
     return text if len(findings) == 1 else f"{text} (and {len(findings) - 1} more)"
 
 
 def _entry(finding: Finding, *, label: str | None = None) -> str:
-    prefix = f"{label} " if label else ""
-    lines = [f"{finding.location}: {prefix}{finding.message}"]
-    if finding.waived is not None:
-        lines.append(f"  waived: {finding.waived}")
-    elif finding.remediation:
-        lines.append(f"  fix: {finding.remediation}")
-    return "\n".join(lines)
+    return "\n".join(finding_lines(finding, label=label, detail=True, escape=xml_text))
 
 
 def _cases(report: Report) -> list[_Case]:
-    targets = {t.id: t for t in report.targets}
-    scope = {rule.id: rule.scope for rule in rules_for(report)}
+    """The cases in report order: each rendered target's, then the repository's."""
+    scope = {rule.id: rule.scope for rule in rules_for(report)}  # every id the report names
+    target_scope = [p for p in report.policies if scope[p] == "target"]
+    checked = {t.id: t for t in report.targets if t.rendered_here}
     cases: dict[tuple[str, str], _Case] = {}
-    for target in report.targets:
-        for policy in report.policies:
+    for target in checked.values():
+        for policy in target_scope:
             key = (target.environment, f"{target.id}::{policy}")
-            cases.setdefault(key, _Case(*key, policy))
+            cases[key] = _Case(*key, policy)
     for policy in report.policies:
-        if scope.get(policy) == "repo":
-            cases.setdefault((REPOSITORY, policy), _Case(REPOSITORY, policy, policy))
+        if policy not in target_scope:
+            cases[(REPOSITORY, policy)] = _Case(REPOSITORY, policy, policy)
 
-    def case_of(finding: Finding) -> _Case:
-        suite = environment_of(finding, targets) or REPOSITORY
-        owner = finding.target or (None if suite == REPOSITORY else suite)
-        key = (suite, f"{owner}::{finding.policy}" if owner else finding.policy)
-        return cases.setdefault(key, _Case(*key, finding.policy))
+    def case(suite: str, name: str, policy: str) -> _Case:
+        return cases.setdefault((suite, name), _Case(suite, name, policy))
 
-    # cases of the planned grid keep report order; cases named only by findings follow
     for finding in sorted(shown(report.findings), key=finding_order):
-        case_of(finding).findings.append(finding)
+        owner = checked.get(finding.target or "")
+        if owner is not None and scope[finding.policy] == "target":
+            name = f"{owner.id}::{finding.policy}"
+            case(owner.environment, name, finding.policy).findings.append(finding)
+        else:
+            case(REPOSITORY, finding.policy, finding.policy).findings.append(finding)
     for error in sorted(shown(report.errors), key=finding_order):
+        prefix = f"{error.target}::" if error.target in checked else None
         stopped = [
-            case
-            for (suite, name), case in cases.items()
-            if error.target in targets and name.startswith(f"{error.target}::")
+            c
+            for c in cases.values()
+            if prefix and c.suite != REPOSITORY and c.name.startswith(prefix)
         ]
-        for case in stopped or [case_of(error)]:
-            case.errors.append(error)
+        for stopped_case in stopped or [case(REPOSITORY, error.policy, error.policy)]:
+            stopped_case.errors.append(error)
     return list(cases.values())
 
 

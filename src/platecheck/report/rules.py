@@ -7,6 +7,7 @@ of a SARIF run points at a rule.
 
 from __future__ import annotations
 
+import functools
 import inspect
 import re
 import textwrap
@@ -14,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from types import ModuleType
 
+from platecheck.config import BUILTIN, Config, load_config
 from platecheck.model import Level, Report
 from platecheck.policies import registry
 
@@ -32,7 +34,7 @@ class Rule:
     help: str  # the whole docstring
     remediation: str
     scope: str  # "target" or "repo"
-    level: Level  # default level, used where a format wants one
+    level: Level  # the built-in configuration's level, used where a format wants one
 
 
 def doc_sections(doc: str | None) -> dict[str, str]:
@@ -56,11 +58,17 @@ def doc_sections(doc: str | None) -> dict[str, str]:
     return sections
 
 
-def _level(value: object) -> Level:
-    try:
-        level = Level(str(value))
-    except ValueError:
-        return Level.ERROR
+@functools.cache
+def _builtin() -> Config:
+    # The package's data directory has no policies/ directory: this is the built-in
+    # configuration alone, whatever repository is being checked.
+    return load_config(BUILTIN.parent)
+
+
+def default_level(policy_id: str) -> Level:
+    """The level the built-in configuration gives a policy (error for an id it does not
+    list, as configuration does)."""
+    level = _builtin().level(policy_id, None)
     return Level.ERROR if level is Level.OFF else level
 
 
@@ -75,7 +83,7 @@ def rule_from_module(policy_id: str, module: ModuleType) -> Rule:
         help=doc or summary,
         remediation=str(getattr(module, "REMEDIATION", "") or ""),
         scope=str(getattr(module, "SCOPE", "target")),
-        level=_level(getattr(module, "LEVEL", Level.ERROR)),
+        level=default_level(policy_id),
     )
 
 

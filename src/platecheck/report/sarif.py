@@ -5,8 +5,9 @@ https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 One run; ``tool.driver.rules`` lists every registered policy (and any other id the report
 names), results point at repository-relative files under ``%SRCROOT%``. Waived findings are
 results with an external suppression (the waiver's reason as justification). Could-not-check
-errors are error results and also tool execution notifications, and make the invocation
-unsuccessful.
+errors are error results (``<target>: could not check: <message>``) and also tool execution
+notifications, and make the invocation unsuccessful. A finding's ``detail`` (helm's whole
+output for a failed render) is the result property ``detail``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from urllib.parse import quote
 
 import platecheck
 from platecheck.model import Finding, Level, Report
-from platecheck.report.common import finding_order, level_of, shown
+from platecheck.report.common import annotation_text, finding_order, level_of, shown
 from platecheck.report.rules import Rule, rules_for
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -69,24 +70,13 @@ def _fingerprint(finding: Finding) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _message(finding: Finding, *, could_not_check: bool = False) -> str:
-    text = finding.message or finding.policy
-    if finding.target:
-        text = f"{finding.target}: {text}"
-    if could_not_check:
-        text = f"could not check: {text}"
-    if finding.remediation:
-        text = f"{text}\nfix: {finding.remediation}"
-    return text
-
-
 def _result(finding: Finding, index: int, *, could_not_check: bool = False) -> dict[str, Any]:
     level = Level.ERROR if could_not_check else level_of(finding)
     result: dict[str, Any] = {
         "ruleId": finding.policy,
         "ruleIndex": index,
         "level": _LEVELS[level],
-        "message": {"text": _message(finding, could_not_check=could_not_check)},
+        "message": {"text": annotation_text(finding, could_not_check=could_not_check)},
     }
     location = _location(finding)
     if location is not None:
@@ -98,6 +88,7 @@ def _result(finding: Finding, index: int, *, could_not_check: bool = False) -> d
         "resource": finding.resource,
         "remediation": finding.remediation or None,
         "couldNotCheck": True if could_not_check else None,
+        "detail": finding.detail,
     }
     result["properties"] = {k: v for k, v in properties.items() if v is not None}
     if not result["properties"]:
@@ -112,7 +103,7 @@ def _result(finding: Finding, index: int, *, could_not_check: bool = False) -> d
 def _notification(error: Finding) -> dict[str, Any]:
     notification: dict[str, Any] = {
         "level": "error",
-        "message": {"text": _message(error)},
+        "message": {"text": annotation_text(error)},
         "descriptor": {"id": error.policy},
     }
     location = _location(error)

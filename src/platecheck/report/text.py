@@ -19,6 +19,7 @@ from platecheck.report.common import (
     count,
     environment_of,
     environment_order,
+    finding_lines,
     finding_order,
     level_of,
     printable,
@@ -47,18 +48,10 @@ class _Paint:
 
 
 def _finding_lines(finding: Finding, paint: _Paint, *, with_target: bool = False) -> list[str]:
-    first, *rest = printable(finding.message).splitlines() or [""]
-    if with_target and finding.target:
-        first = f"{printable(finding.target)}: {first}"
     label = "waived" if finding.waived is not None else level_of(finding).value
-    where = printable(f"{finding.location}: ")
-    lines = [f"{where}{paint(label, label)} [{printable(finding.policy)}] {first}"]
-    lines += [f"  {line}" for line in rest]
-    if finding.waived is not None:
-        lines.append(printable(f"  waived: {finding.waived}"))
-    elif finding.remediation:
-        lines.append(printable(f"  fix: {finding.remediation}"))
-    return lines
+    return finding_lines(
+        finding, label=paint(label, label), policy=True, target=with_target, escape=printable
+    )
 
 
 def render(report: Report, *, show_waived: bool = False, color: bool = False) -> str:

@@ -1,0 +1,134 @@
+"""Waivers in real runs (helm included): which waivers a run can call stale, and the levels
+the engine gives waiver findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import lint
+from platecheck.model import Report
+from test_policies_mission import build_repo
+
+# production's nginx runs a floating tag: one image-tag-pinned finding, in prod/web
+FLOATING_PROD = {"edits": [{"file": "helm/applications/web/values-prod.yaml", "line": 3,
+                            "text": "    tag: latest"}]}
+WAIVERS = "policies/waivers.yaml"
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("render-cache")
+
+
+def repo_with(tmp_path: Path, waivers: str, config: dict[str, object] | None = None) -> Path:
+    repo = build_repo({**FLOATING_PROD, "config": config or {}}, tmp_path)
+    (repo / WAIVERS).write_text("waivers:\n" + waivers)
+    return repo
+
+
+def run(repo: Path, helm_bin: Path, cache: Path, *paths: str,
+        environments: list[str] | None = None) -> Report:
+    report = lint([repo / p for p in paths or ("environments",)], helm=str(helm_bin),
+                  cache_dir=cache, environments=environments)
+    assert report.errors == ()
+    return report
+
+
+def waiver_rows(report: Report) -> list[tuple[str, str, int | None, str]]:
+    return [(f.policy, f.level.value, f.line, f.message) for f in report.findings
+            if f.policy.startswith("waiver-")]
+
+
+def waived(report: Report) -> list[tuple[str, str | None, str | None]]:
+    return [(f.policy, f.target, f.waived) for f in report.findings if f.waived]
+
+
+TARGETED = """\
+  - policy: pull-policy
+    target: prod/web
+    reason: no pull-policy finding anywhere
+    expires: 2999-01-01
+"""
+
+
+def test_a_run_of_some_application_files_does_not_judge_waivers_of_other_targets(
+        tmp_path: Path, helm_bin: Path, cache: Path) -> None:
+    repo = repo_with(tmp_path, TARGETED)
+    only_stg = run(repo, helm_bin, cache, "environments/argocd/apps/web-stg.yaml")
+    assert [t.id for t in only_stg.targets] == ["stg/web"]
+    assert waiver_rows(only_stg) == []
+    everything = run(repo, helm_bin, cache)
+    assert waiver_rows(everything) == [
+        ("waiver-stale", "warning", 2,
+         "waiver for pull-policy (target=prod/web) matched no finding")]
+
+
+UNTARGETED = """\
+  - policy: image-tag-pinned
+    resource: Deployment/web-*
+    reason: the nginx build is tagged next sprint
+    expires: 2999-01-01
+  - policy: image-tag-pinned
+    file: helm/applications/web/values-prod.yaml
+    reason: the same finding, selected by file
+    expires: 2999-01-01
+"""
+
+
+def test_waivers_without_a_target_are_not_stale_in_an_environment_run(
+        tmp_path: Path, helm_bin: Path, cache: Path) -> None:
+    repo = repo_with(tmp_path, UNTARGETED)
+    stg = run(repo, helm_bin, cache, environments=["stg"])
+    assert (waived(stg), waiver_rows(stg)) == ([], [])
+    # the whole run: the first waiver applies, and both are in use
+    everything = run(repo, helm_bin, cache)
+    assert (waived(everything), waiver_rows(everything)) == (
+        [("image-tag-pinned", "prod/web", "the nginx build is tagged next sprint")], [])
+
+
+def test_a_waiver_whose_target_matches_no_target_is_stale_even_in_a_partial_run(
+        tmp_path: Path, helm_bin: Path, cache: Path) -> None:
+    repo = repo_with(tmp_path, TARGETED.replace("prod/web", "prod/wbe"))
+    stg = run(repo, helm_bin, cache, environments=["stg"])
+    assert waiver_rows(stg) == [
+        ("waiver-stale", "warning", 2,
+         "waiver for pull-policy (target=prod/wbe) matched no finding")]
+
+
+EXPIRED = """\
+  - policy: pull-policy
+    target: prod/web
+    reason: gone
+    expires: 2020-01-01
+"""
+
+
+@pytest.mark.parametrize("config, rows", [
+    ({}, [("waiver-expired", "error", 2,
+           "waiver for pull-policy (target=prod/web) expired on 2020-01-01: gone"),
+          ("waiver-stale", "warning", 6,
+           "waiver for pull-policy (target=prod/web) matched no finding")]),
+    ({"waiver-expired": {"level": "warning"}, "waiver-stale": {"level": "error"}},
+     [("waiver-expired", "warning", 2,
+       "waiver for pull-policy (target=prod/web) expired on 2020-01-01: gone"),
+      ("waiver-stale", "error", 6, "waiver for pull-policy (target=prod/web) matched no finding")]),
+    ({"waiver-expired": {"level": "off"}, "waiver-stale": {"level": "off"}}, []),
+], ids=["defaults", "configured", "off"])
+def test_waiver_findings_take_their_level_from_configuration(
+        config: dict[str, object], rows: list[tuple[str, str, int, str]], tmp_path: Path,
+        helm_bin: Path, cache: Path) -> None:
+    repo = repo_with(tmp_path, EXPIRED + TARGETED, config)
+    assert waiver_rows(run(repo, helm_bin, cache)) == rows
+
+
+def test_a_resource_copied_from_the_finding_waives_it(tmp_path: Path, helm_bin: Path,
+                                                      cache: Path) -> None:
+    repo = repo_with(tmp_path, "  - policy: image-tag-pinned\n"
+                               "    resource: Deployment/web-prod[nginx]\n"
+                               "    reason: copied\n    expires: 2999-01-01\n")
+    report = run(repo, helm_bin, cache)
+    assert [(f.resource, f.waived) for f in report.findings if f.policy == "image-tag-pinned"] \
+        == [("Deployment/web-prod[nginx]", "copied")]
+    assert waiver_rows(report) == []
