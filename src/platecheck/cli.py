@@ -64,7 +64,8 @@ def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
     parser.add_argument("--no-cache", dest="use_cache", action="store_false",
                         help="render everything, read and write no cache")
     parser.add_argument("--output", "-o", type=Path, metavar="FILE",
-                        help="write the report to FILE instead of standard output")
+                        help="write the report to FILE instead of standard output (never "
+                             "a checked file, nor into an Application or chart directory)")
 
 
 def _positive_int(text: str) -> int:
