@@ -139,3 +139,9 @@ def test_policy_files_may_write_dates() -> None:
     raw = b"waivers:\n  - expires: 2027-01-31\n    enabled: yes\n"
     assert [f.line for f in check_bytes("policies/waivers.yaml", raw, dates=False)] == [3]
     assert [f.line for f in check_bytes("values.yaml", raw)] == [2, 3]
+
+
+def test_nesting_too_deep_for_the_parser_is_a_finding_not_a_crash() -> None:
+    raw = b"a: " + b"[" * 30000 + b"]" * 30000 + b"\n"
+    [finding] = check_bytes("deep.yaml", raw)
+    assert (finding.line, finding.message) == (1, "nested more than 1000 levels deep: not read")

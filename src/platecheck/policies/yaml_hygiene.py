@@ -43,6 +43,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from platecheck.model import Finding, RepoModel
 from platecheck.policies import PolicyOptions
+from platecheck.yamlio import MAX_NESTING, too_deep
 
 ID = "yaml-hygiene"
 SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
@@ -99,6 +100,11 @@ def check_bytes(rel: str, raw: bytes, *, dates: bool = True) -> Iterator[Finding
                        "Re-save the file as UTF-8.")
         text = raw.decode("utf-8", errors="replace")
     yield from _tabs(rel, text)
+    deep = too_deep(text)
+    if deep is not None:
+        yield _finding(rel, deep, f"nested more than {MAX_NESTING} levels deep: not read",
+                       "Flatten the structure; no values file needs this depth.")
+        return
     try:
         roots = list(yaml.compose_all(text, Loader=_Loader))
     except yaml.MarkedYAMLError as exc:
