@@ -44,7 +44,7 @@ def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
     ("web", {}, "team-stg", "stg", "web"),
     ("web-staging", {}, None, "stg", "web"),
     ("web", {"environment": "stg"}, "web-prod", "prod", "web"),  # first environment wins
-    ("web", {}, "web", None, None),
+    ("web", {}, "web", "default", "web"),  # unclassified
 ])
 def test_environment_matching(tmp_path: Path, name: str, labels: dict[str, str],
                               namespace: str | None, env: str | None, app: str | None) -> None:
@@ -53,6 +53,25 @@ def test_environment_matching(tmp_path: Path, name: str, labels: dict[str, str],
     assert (matched.name if matched else None) == env
     if matched:
         assert matched.app_name(name) == app
+
+
+def test_require_environment_leaves_unmatched_applications_without_one(tmp_path: Path) -> None:
+    write(tmp_path, "requireEnvironment: true\n")
+    config = load_config(tmp_path, None)
+    assert config.match_environment("web", {}, "web") is None
+    assert config.environment_names == ("prod", "stg")
+    assert error(tmp_path, "requireEnvironment: 1\n") == ("policies/platecheck.yaml:1: requireEnvironment must be true or "
+                               "false, found an integer")
+
+
+def test_a_configured_default_environment_takes_unclassified_applications(
+        tmp_path: Path) -> None:
+    write(tmp_path, "environments:\n  live: {production: true, match: {names: ['*-live']}}\n"
+                    "  default: {}\n")
+    config = load_config(tmp_path, None)
+    matched = config.match_environment("cache", {}, "tools")
+    assert matched is not None and matched.name == "default"
+    assert config.environment_names == ("live", "default")
 
 
 def test_repository_settings_override_builtin(tmp_path: Path) -> None:
@@ -101,7 +120,8 @@ def test_config_dir_elsewhere(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("text", "message"), [
     ("kubernetesVersion: '1.31'\nrenderTimout: 3\n",
      "policies/platecheck.yaml:2: unknown configuration key 'renderTimout' (expected one of: "
-     "kubernetesVersion, apiVersions, environments, policies, renderTimeout, jobs)"),
+     "kubernetesVersion, apiVersions, environments, policies, renderTimeout, jobs, "
+     "requireEnvironment)"),
     ("policies:\n  no-such: {level: error}\n",
      "policies/platecheck.yaml:2: unknown policy 'no-such' (known: "
      + ", ".join(registry()) + ")"),

@@ -44,9 +44,6 @@ def test_every_problem_is_reported_once_with_its_location(report: Report) -> Non
         ("apps/malformed.yaml:6", None, "invalid YAML: did not find expected ',' or '}'"),
         ("apps/missing.yaml:13", "prod/missing",
          "value file 'values-nope.yaml' not found (charts/ok/values-nope.yaml)"),
-        ("apps/noenv.yaml:1", None,
-         "Application 'orphan' matches no configured environment (prod, stg); label it, or add "
-         "a match rule in policies/platecheck.yaml"),
         ("apps/path-escape.yaml:9", "prod/path-escape",
          "source path 'charts/../../elsewhere' leaves the repository"),
         ("apps/url.yaml:12", "prod/url",
@@ -74,7 +71,7 @@ def test_render_failure_carries_helm_stderr(report: Report) -> None:
 
 def test_other_targets_are_still_checked(report: Report) -> None:
     assert sorted(t.id for t in report.targets) == [
-        "prod/badname", "prod/failing", "prod/ignored", "prod/kustomized", "prod/ok",
+        "default/orphan", "prod/badname", "prod/failing", "prod/ignored", "prod/kustomized", "prod/ok",
         "prod/tenants"]
     assert [(f.location, f.target, f.message) for f in report.findings] == [
         ("apps/kustomize.yaml:7", "prod/kustomized", "Kustomize source kustomize/base "

@@ -91,7 +91,7 @@ def test_environment_filter(cache_dir: Path) -> None:
     assert report.findings == ()
     assert sorted(t.id for t in report.targets) == ["stg/api", "stg/web"]
     with pytest.raises(PlatecheckError, match=r"unknown environment 'qa' \(configured: "
-                                              r"prod, stg\)"):
+                                              r"prod, stg, default\)"):
         lint(BASIC, environments=["qa"])
 
 

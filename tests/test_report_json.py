@@ -50,6 +50,7 @@ def test_mixed_report() -> None:
         "targets": 3,
         "helmRuns": 0,
         "helmCached": 0,
+        "unclassified": 0,
     }
     assert doc["policies"] == ["image-tag-pinned", "pull-policy"]
     assert doc["findings"][0] == {
@@ -85,6 +86,8 @@ def test_targets_say_what_was_rendered() -> None:
             "environment": "prod",
             "app": "plate-web",
             "production": True,
+            "unclassified": False,
+            "sourceType": "Helm",
             "application": "environments/argocd/apps/plate-web-prod.yaml",
             "applicationName": "plate-web-prod",
             "chart": "helm/applications/plate-web",
@@ -99,6 +102,8 @@ def test_targets_say_what_was_rendered() -> None:
             "environment": "prod",
             "app": "plate-cache",
             "production": True,
+            "unclassified": False,
+            "sourceType": "Helm",
             "application": "environments/argocd/apps/plate-cache-prod.yaml",
             "applicationName": "plate-cache-prod",
             "chart": None,

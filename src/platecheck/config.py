@@ -26,7 +26,9 @@ WAIVERS_FILE = "waivers.yaml"
 BUILTIN = Path(__file__).parent / "data" / CONFIG_FILE
 
 _TOP_KEYS = ("kubernetesVersion", "apiVersions", "environments", "policies", "renderTimeout",
-             "jobs")
+             "jobs", "requireEnvironment")
+# The environment of Applications that match no configured one (unless requireEnvironment).
+UNCLASSIFIED = "default"
 _ENV_KEYS = ("production", "match")
 _MATCH_KEYS = ("labels", "namespaces", "names")
 _POLICY_KEYS = ("level", "options", "environments")
@@ -102,15 +104,36 @@ class Config:
     defaults: Mapping[str, Mapping[str, Any]]  # policy id -> its module's DEFAULTS
     waivers: tuple[Waiver, ...] = ()  # from waivers_file, validated at load
     file_raw: bytes | None = None  # the bytes of ``file`` as parsed, for YAML hygiene
+    # every Application must match a configured environment (else could-not-check)
+    require_environment: bool = False
 
     def environment(self, name: str) -> EnvironmentConfig | None:
         return next((env for env in self.environments if env.name == name), None)
 
     def match_environment(self, name: str, labels: Mapping[str, str],
                           namespace: str | None) -> EnvironmentConfig | None:
-        """The first configured environment an Application matches."""
-        return next((env for env in self.environments if env.matches(name, labels, namespace)),
-                    None)
+        """The first configured environment an Application matches; else the unclassified
+        environment, or None when ``requireEnvironment`` demands a match."""
+        found = next((env for env in self.environments if env.matches(name, labels, namespace)),
+                     None)
+        if found is not None or self.require_environment:
+            return found
+        return self.unclassified
+
+    @property
+    def unclassified(self) -> EnvironmentConfig:
+        """Where Applications that match no rule go: a configured environment named
+        ``default`` (with its settings), else a non-production one without settings."""
+        return self.environment(UNCLASSIFIED) or EnvironmentConfig(
+            UNCLASSIFIED, production=False, match=MatchRules())
+
+    @property
+    def environment_names(self) -> tuple[str, ...]:
+        """The names ``--env`` accepts: the configured ones and the unclassified one."""
+        names = tuple(env.name for env in self.environments)
+        if self.require_environment or UNCLASSIFIED in names:
+            return names
+        return (*names, UNCLASSIFIED)
 
     def policy_options(self, policy_id: str) -> PolicyOptions:
         settings = self.policies.get(policy_id, PolicySettings())
@@ -159,6 +182,7 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
         defaults=defaults,
         waivers=loaded,
         file_raw=raw,
+        require_environment=merged.require_environment,
     )
 
 
@@ -181,6 +205,7 @@ class _Parsed:
     render_timeout: float
     jobs: int | None
     policies: Mapping[str, PolicySettings]
+    require_environment: bool = False
 
 
 class _Parser:
@@ -227,6 +252,8 @@ class _Parser:
             jobs=self.jobs(data, base.jobs if base else None),
             policies=self.policies(data.get("policies", {}), names,
                                    base.policies if base else {}),
+            require_environment=self.boolean(data, "requireEnvironment",
+                                             base.require_environment if base else False),
         )
 
     # -- shapes ---------------------------------------------------------------------------
@@ -266,6 +293,12 @@ class _Parser:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
             raise self.fail(f"{key} must be a positive number of seconds", (key,))
         return float(value)
+
+    def boolean(self, data: Mapping[str, Any], key: str, default: bool) -> bool:
+        value = data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.fail(f"{key} must be true or false, found {type_name(value)}", (key,))
+        return value
 
     def jobs(self, data: Mapping[str, Any], default: int | None) -> int | None:
         value = data.get("jobs", default)

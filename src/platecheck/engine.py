@@ -246,7 +246,7 @@ def _environments(config: Config, environments: Iterable[str] | None) -> set[str
     wanted = set(environments)
     if not wanted:
         return None
-    known = [env.name for env in config.environments]
+    known = list(config.environment_names)
     unknown = sorted(wanted - set(known))
     if unknown:
         raise PlatecheckError(f"unknown environment {unknown[0]!r} (configured: "

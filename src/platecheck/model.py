@@ -186,6 +186,7 @@ class RenderTarget:
     inline_lines: tuple[Mapping[KeyPath, int], ...] = ()
     # how Argo CD renders the source; None for an ApplicationSet (Argo CD generates its apps)
     source_type: SourceType | None = SourceType.HELM
+    unclassified: bool = False  # the Application matches no configured environment
 
     @property
     def rendered_here(self) -> bool:

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from platecheck.config import Config, EnvironmentConfig
+from platecheck.config import UNCLASSIFIED, Config, EnvironmentConfig
 from platecheck.discover import Discovery, inside, load_chart, raw_at, rel_path, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.model import (
@@ -79,8 +79,9 @@ class Planner:
         if env is None:
             names = ", ".join(e.name for e in self.config.environments)
             raise PlatecheckError(
-                f"Application {app.name!r} matches no configured environment ({names}); label "
-                "it, or add a match rule in policies/platecheck.yaml", app.file, app.line)
+                f"Application {app.name!r} matches no configured environment ({names}) and "
+                "requireEnvironment is set; label it, or add a match rule in "
+                "policies/platecheck.yaml", app.file, app.line)
         refs = {s.ref: s for s in app.sources if s.ref}
         targets = []
         for number, (index, source) in enumerate(rendering):
@@ -104,6 +105,8 @@ class Planner:
             "release_name": release,
             "namespace": namespace,
             "production": env.production,
+            "unclassified": env.name == UNCLASSIFIED
+            and not env.matches(app.name, app.labels, app.destination_namespace),
             "api_versions": (helm.api_versions if helm and helm.api_versions
                              else self.config.api_versions),
             "kube_version": (helm.kube_version if helm and helm.kube_version

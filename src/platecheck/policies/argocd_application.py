@@ -91,13 +91,17 @@ def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
         if target.application is not None:
             key = (target.application.file, target.application.name)
             targets.setdefault(key, (target.environment, target.id))
+    # an Application in no configured environment has no environment namespace to match
+    unclassified = {(t.application.file, t.application.name) for t in repo.targets
+                    if t.unclassified and t.application is not None}
     checker = _Checker(repo, options, targets)
     for app in apps:
         env = targets.get((app.file, app.name), (None, None))[0]
         opts = options.for_env(env)
         yield from checker.schema(app)
         yield from checker.sources(app)
-        yield from checker.namespace(app, env, opts)
+        if (app.file, app.name) not in unclassified:
+            yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
     yield from checker.unique_names(apps)
     yield from checker.reachability(apps)

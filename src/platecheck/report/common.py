@@ -65,6 +65,7 @@ class Counts:
     targets: int
     helm_runs: int  # helm processes run: helm template and helm lint alike
     helm_cached: int  # helm results taken from the cache instead
+    unclassified: int = 0  # Applications that match no configured environment
 
     @property
     def findings(self) -> int:
@@ -83,6 +84,8 @@ def count(report: Report) -> Counts:
         targets=len(report.targets),
         helm_runs=report.renders,
         helm_cached=report.cache_hits,
+        unclassified=len({(t.application.file, t.application.line) for t in report.targets
+                          if t.unclassified and t.application is not None}),
     )
 
 
@@ -100,8 +103,10 @@ def summary_line(counts: Counts) -> str:
     parts.append(f"{counts.waived} waived")
     if counts.not_checked:
         parts.append(f"{counts.not_checked} could not be checked")
+    unclassified = (f", {plural(counts.unclassified, 'unclassified Application')}"
+                    if counts.unclassified else "")
     return (
-        f"{', '.join(parts)} in {plural(counts.targets, 'target')}"
+        f"{', '.join(parts)} in {plural(counts.targets, 'target')}{unclassified}"
         f" ({plural(counts.helm_runs, 'helm run')}, {counts.helm_cached} cached)"
     )
 
