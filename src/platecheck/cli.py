@@ -280,7 +280,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     _write("".join(chunks), args.output)
     for target in repo.targets:
         if not target.rendered_here:
-            print(f"platecheck: {target.id}: not rendered: {_not_rendered(target, repo.root)}",
+            print(f"platecheck: {target.id}: not rendered: {_not_rendered(target)}",
                   file=sys.stderr)
     for error in repo.errors:
         whose = f" {error.target}" if error.target else ""
@@ -290,11 +290,10 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return EXIT_ERROR if repo.errors else EXIT_OK
 
 
-_KUSTOMIZATION = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+def _not_rendered(target: RenderTarget) -> str:
+    """Why platecheck does not render ``target``, from its source and source type."""
+    from platecheck.model import SourceType
 
-
-def _not_rendered(target: RenderTarget, root: Path) -> str:
-    """Why platecheck does not render ``target``, from what its source says."""
     app, source = target.application, target.remote
     if app is not None and app.raw.get("kind") == "ApplicationSet":
         return "ApplicationSet (Argo CD generates its Applications)"
@@ -305,22 +304,10 @@ def _not_rendered(target: RenderTarget, root: Path) -> str:
         return f"remote chart {source.chart}{version} from {source.repo_url}"
     if source.repo_url.startswith("oci://"):
         return f"remote OCI chart {source.repo_url}"
-    raw: Any = {}
-    if app is not None:
-        spec = app.raw.get("spec")
-        spec = spec if isinstance(spec, dict) else {}
-        many = spec.get("sources")
-        if isinstance(many, list):
-            raw = next((item for item, parsed in zip(many, app.sources, strict=False)
-                        if parsed is source), {})
-        else:
-            raw = spec.get("source")
-    raw = raw if isinstance(raw, dict) else {}
     path = source.path or "."
-    if "plugin" in raw:
+    if target.source_type is SourceType.PLUGIN:
         return f"config management plugin source {path}"
-    directory = root / path.lstrip("/")
-    if "kustomize" in raw or any((directory / name).is_file() for name in _KUSTOMIZATION):
+    if target.source_type is SourceType.KUSTOMIZE:
         return f"Kustomize source {path}"
     return f"plain manifests in {path} (no Chart.yaml)"
 
