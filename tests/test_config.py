@@ -60,8 +60,9 @@ def test_require_environment_leaves_unmatched_applications_without_one(tmp_path:
     config = load_config(tmp_path, None)
     assert config.match_environment("web", {}, "web") is None
     assert config.environment_names == ("prod", "stg")
-    assert error(tmp_path, "requireEnvironment: 1\n") == ("policies/platecheck.yaml:1: requireEnvironment must be true or "
-                               "false, found an integer")
+    assert error(tmp_path, "requireEnvironment: 1\n") == (
+        "policies/platecheck.yaml:1: requireEnvironment must be true or false, found an "
+        "integer")
 
 
 def test_a_configured_default_environment_takes_unclassified_applications(

@@ -71,8 +71,8 @@ def test_render_failure_carries_helm_stderr(report: Report) -> None:
 
 def test_other_targets_are_still_checked(report: Report) -> None:
     assert sorted(t.id for t in report.targets) == [
-        "default/orphan", "prod/badname", "prod/failing", "prod/ignored", "prod/kustomized", "prod/ok",
-        "prod/tenants"]
+        "default/orphan", "prod/badname", "prod/failing", "prod/ignored", "prod/kustomized",
+        "prod/ok", "prod/tenants"]
     assert [(f.location, f.target, f.message) for f in report.findings] == [
         ("apps/kustomize.yaml:7", "prod/kustomized", "Kustomize source kustomize/base "
          "from https://git.example.com/platform.git is not rendered: its resources are not "
