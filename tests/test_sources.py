@@ -47,3 +47,82 @@ def test_require_environment_keeps_an_unclassified_application_an_error(
         ("apps/cache.yaml:1", "Application 'cache' matches no configured environment (prod, "
          "stg) and requireEnvironment is set; label it, or add a match rule in "
          "policies/platecheck.yaml")]
+
+
+def test_directory_source_as_argo_cd_applies_it(tmp_path: Path) -> None:
+    report_ = lint(SOURCES / "directory", cache_dir=tmp_path)
+    assert report_.errors == ()
+    assert _findings(report_) == [
+        ("manifests/plain/deployment.yaml:17", "image-tag-pinned", "prod/plain",
+         'container "web" in Deployment/plain uses floating tag "latest"'),
+        ("manifests/web/main.jsonnet:16", "image-tag-pinned", "prod/web",
+         'container "web" in Deployment/web uses floating tag "latest"'),
+    ]
+    assert report_.renders == 0  # nothing for helm to do
+
+
+def test_directory_recurse_include_exclude_and_skip_marker(tmp_path: Path) -> None:
+    from platecheck.engine import load
+
+    model = load(SOURCES / "directory" / "apps" / "plain.yaml", cache_dir=tmp_path)
+    [rendered] = model.rendered
+    assert [(r.ref, r.template_file) for r in rendered.resources] == [
+        ("Deployment/plain", "manifests/plain/deployment.yaml"),
+        ("ConfigMap/plain-settings", "manifests/plain/sub/config.json"),
+    ]
+
+
+def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
+    from platecheck.engine import load
+
+    model = load(SOURCES / "directory" / "apps" / "web.yaml", cache_dir=tmp_path)
+    [rendered] = model.rendered
+    [deployment] = rendered.resources
+    assert deployment.doc["metadata"]["labels"] == {"app": "web-prod"}  # $ARGOCD_APP_NAME
+    container = deployment.doc["spec"]["template"]["spec"]["containers"][0]
+    assert container["image"] == "registry.example.com/web:latest"  # the TLA
+
+
+@pytest.mark.parametrize(("files", "location"), [
+    ({"main.jsonnet": "import '/etc/hostname'\n"}, "manifests/web/main.jsonnet:1"),
+    ({"main.jsonnet": "local x = import 'other.libsonnet';\nx\n",
+      "other.libsonnet": "{\n  a: error 'broken',\n}\n"}, "manifests/web/other.libsonnet:2"),
+    ({"main.jsonnet": "function(tag) [1]\n"}, "manifests/web/main.jsonnet"),
+])
+def test_jsonnet_failures_are_could_not_check_at_the_file(tmp_path: Path, files: dict[str, str],
+                                                          location: str) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    for name, text in files.items():
+        (repo / "manifests" / "web" / name).write_text(text)
+    report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
+    assert report_.exit_code == 2
+    assert [(e.location, e.target) for e in report_.errors] == [(location, "prod/web")]
+
+
+@pytest.mark.parametrize(("name", "text", "location"), [
+    ("bad.json", '{"kind": "ConfigMap"}\n{"kind": "Secret"}\n', "manifests/plain/bad.json:2"),
+    ("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n",
+     "manifests/plain/bad.yaml:4"),
+])
+def test_unreadable_manifest_is_could_not_check(tmp_path: Path, name: str, text: str,
+                                                location: str) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "manifests" / "plain" / name).write_text(text)
+    report_ = lint(repo / "apps" / "plain.yaml", cache_dir=tmp_path / "cache")
+    assert report_.exit_code == 2
+    assert [(e.location, e.target) for e in report_.errors] == [(location, "prod/plain")]
+
+
+@pytest.mark.parametrize(("pattern", "path", "expected"), [
+    ("*.yaml", "a/b/c.yaml", True),  # * crosses /
+    ("{*.yaml,*.json}", "x.json", True),
+    ("{*.yaml,*.json}", "x.yml", False),
+    ("skip/*", "skip/a/b.yaml", True),
+    ("app.yaml", "sub/app.yaml", False),  # the whole relative path, not the file name
+])
+def test_argo_cd_globs(pattern: str, path: str, expected: bool) -> None:
+    from platecheck.manifests import glob_match
+
+    assert glob_match(pattern, path) is expected

@@ -13,11 +13,11 @@ import dataclasses
 import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from platecheck.errors import PlatecheckError
+from platecheck.manifests import SKIP_MARKER, DirectoryOptions, manifest_files
 from platecheck.model import (
     Application,
     Chart,
@@ -125,31 +125,17 @@ def _children(found: Discovery, app: Application) -> Iterator[Application]:
             continue  # planning reports it with the Application's line
         if kind is not SourceType.DIRECTORY:
             continue
-        options = source.directory or {}
-        recurse = options.get("recurse") is True
-        include = _patterns(options.get("include"))
-        exclude = _patterns(options.get("exclude"))
-        for file in _yaml_files(directory, root, recurse=recurse, skip_charts=False):
-            relative = file.relative_to(directory).as_posix()
-            if (include and not _glob_any(relative, include)) or (
-                    exclude and _glob_any(relative, exclude)):
+        spec = raw_at(app.raw, source_key(app, index))
+        try:
+            selected = [file for file in manifest_files(directory, root, DirectoryOptions.of(spec))
+                        if not file.name.endswith(".jsonnet")]
+        except PlatecheckError:
+            continue  # rendering the directory reports it at the file
+        for file in _yaml_files(directory, root, recurse=True, skip_charts=False):
+            if file not in selected:
                 found.excluded.add(rel_path(file, root))
-                continue
-            yield from _applications_in(found, file, strict=True)
-
-
-def _patterns(value: Any) -> tuple[str, ...]:
-    """Argo CD include/exclude: one glob, or ``{a,b}`` alternatives."""
-    if not isinstance(value, str) or not value:
-        return ()
-    if value.startswith("{") and value.endswith("}"):
-        return tuple(part.strip() for part in value[1:-1].split(",") if part.strip())
-    return (value,)
-
-
-def _glob_any(relative: str, patterns: tuple[str, ...]) -> bool:
-    name = PurePosixPath(relative).name
-    return any(fnmatchcase(relative, p) or fnmatchcase(name, p) for p in patterns)
+        for file in selected:
+            yield from _applications_in(found, file, strict=True, lenient=True)
 
 
 def _yaml_files(directory: Path, root: Path, *, recurse: bool,
@@ -177,9 +163,12 @@ def _skipped(directory: Path, root: Path, skip_charts: bool) -> bool:
     return skip_charts and (directory / "Chart.yaml").is_file()
 
 
-def _applications_in(found: Discovery, file: Path, strict: bool) -> list[Application]:
+def _applications_in(found: Discovery, file: Path, strict: bool,
+                     lenient: bool = False) -> list[Application]:
     """Applications in one manifest file. Files are read once; a file that does not mention
-    argoproj.io is only parsed when ``strict`` (it was named, or an app-of-apps points at it)."""
+    argoproj.io is only parsed when ``strict`` (it was named, or an app-of-apps points at it).
+    ``lenient``: a file that cannot be read is left to the directory source's render, which
+    reports it as Argo CD would (or ignores it)."""
     if file in found.parsed:
         return found.parsed[file]
     apps: list[Application] = []
@@ -191,7 +180,10 @@ def _applications_in(found: Discovery, file: Path, strict: bool) -> list[Applica
             return []
         documents = load_documents(text, rel)
     except PlatecheckError as exc:
-        found.errors.append(exc)
+        if not lenient:
+            found.errors.append(exc)
+        return apps
+    if SKIP_MARKER in text:
         return apps
     for document in documents:
         data = document.data

@@ -23,6 +23,7 @@ from platecheck import changed
 from platecheck.cache import RENDERS, HelmResult, RenderCache, chart_tree, default_cache_dir
 from platecheck.changed import Selection
 from platecheck.config import Config, load_config
+from platecheck.directory import render_directory
 from platecheck.discover import Discovery, discover, find_root, rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import find_helm, helm_version
@@ -167,7 +168,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         selection = changed.changed_since(repo_root, changed_since, targets,
                                           Path(config_dir) if config_dir is not None else None)
         targets = [t for t in targets if t.id in selection.ids]
-    to_render = [t for t in targets if t.rendered_here]
+    to_render = [t for t in targets if t.rendered_here and t.chart is not None]
     to_render = _links_inside(to_render, repo_root, problems)
     rendered: list[RenderedTarget] = []
     lints: list[HelmLint] = []
@@ -186,6 +187,9 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
                           jobs=max(1, jobs or config.jobs or os.cpu_count() or 1), cache=cache)
             rendered, lints = _render(runner, planner, to_render, problems)
             renders, cache_hits = runner.stats.renders, runner.stats.cache_hits
+    local = [t for t in targets if t.rendered_here and t.chart is None]
+    rendered.extend(_render_local(local, repo_root, problems))
+    targets, rendered = _without_bare_parents(targets, rendered, found)
     model = RepoModel(
         root=repo_root,
         applications=tuple(found.applications),
@@ -201,6 +205,30 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         cache_hits=cache_hits,
     )
     return model, config, selection
+
+
+def _render_local(targets: Sequence[RenderTarget], root: Path,
+                  problems: _Problems) -> list[RenderedTarget]:
+    """Directory sources: read here, no process to run."""
+    rendered = []
+    for target in targets:
+        try:
+            rendered.append(render_directory(target, root))
+        except PlatecheckError as exc:
+            problems.add(exc, target)
+    return rendered
+
+
+def _without_bare_parents(targets: list[RenderTarget], rendered: list[RenderedTarget],
+                          found: Discovery) -> tuple[list[RenderTarget], list[RenderedTarget]]:
+    """An app-of-apps whose directory holds only Applications deploys nothing else: its
+    children are the targets, so it is not one itself."""
+    parents = {(app.file, app.line) for app in found.app_of_apps}
+    bare = {item.target.id for item in rendered
+            if not item.resources and item.target.application is not None
+            and (item.target.application.file, item.target.application.line) in parents}
+    return ([t for t in targets if t.id not in bare],
+            [r for r in rendered if r.target.id not in bare])
 
 
 def _links_inside(targets: Sequence[RenderTarget], root: Path,

@@ -187,10 +187,14 @@ class RenderTarget:
     # how Argo CD renders the source; None for an ApplicationSet (Argo CD generates its apps)
     source_type: SourceType | None = SourceType.HELM
     unclassified: bool = False  # the Application matches no configured environment
+    # a Kustomize or directory source of this repository: its directory and the source as
+    # written (``spec.source`` or an entry of ``spec.sources``), for its tool's options
+    source_dir: Path | None = None
+    source_spec: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def rendered_here(self) -> bool:
-        return self.remote is None and self.chart is not None
+        return self.remote is None and (self.chart is not None or self.source_dir is not None)
 
 
 @dataclass(frozen=True)

@@ -32,8 +32,8 @@ def parse_manifest(manifest: str, chart: Chart, root: Path,
             raise _rendered_error(exc, chunk, match, template, where) from None
         template_file = _template_file(template, chart, root, templates)
         for document in documents:
-            for doc in _expand(document):
-                resources.append(_resource(doc, template, template_file, len(resources)))
+            for doc in expand_list(document):
+                resources.append(make_resource(doc, template, template_file, len(resources)))
     return tuple(resources), templates
 
 
@@ -54,7 +54,7 @@ def _rendered_error(exc: YamlError, chunk: str, match: re.Match[str] | None,
     return error
 
 
-def _expand(document: Any) -> list[Mapping[str, Any]]:
+def expand_list(document: Any) -> list[Mapping[str, Any]]:
     if not isinstance(document, dict):
         return []  # empty documents and comments
     kind = document.get("kind")
@@ -64,7 +64,7 @@ def _expand(document: Any) -> list[Mapping[str, Any]]:
     return [document]
 
 
-def _resource(doc: Mapping[str, Any], template: str | None, template_file: str | None,
+def make_resource(doc: Mapping[str, Any], template: str | None, template_file: str | None,
               index: int) -> Resource:
     metadata = doc.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}

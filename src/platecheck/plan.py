@@ -71,9 +71,10 @@ class Planner:
     # -- Applications -----------------------------------------------------------------------
 
     def application(self, app: Application) -> list[RenderTarget]:
-        """The targets of one Application (none for an app-of-apps)."""
+        """The targets of one Application: one per source that renders (an app-of-apps's
+        directory too: what it holds besides Applications is deployed as well)."""
         rendering = [(i, s) for i, s in enumerate(app.sources) if s.chart or s.path is not None]
-        if not rendering or app in self.found.app_of_apps:
+        if not rendering:
             return []
         env = self.config.match_environment(app.name, app.labels, app.destination_namespace)
         if env is None:
@@ -121,8 +122,11 @@ class Planner:
                                 source_type=kind or SourceType.HELM, **common)
         directory = self._source_dir(app, source, key)
         kind = source_type(raw_source, directory, app.file, line)
+        if kind is SourceType.DIRECTORY:
+            return RenderTarget(chart=None, value_files=(), source_type=kind,
+                                source_dir=directory, source_spec=raw_source, **common)
         if kind is not SourceType.HELM:
-            # Kustomize or plain manifests: not rendered here, reported as such.
+            # Kustomize: not rendered here, reported as such.
             return RenderTarget(chart=None, value_files=(), remote=source, source_type=kind,
                                 **common)
         if not (directory / "Chart.yaml").is_file():

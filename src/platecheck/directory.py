@@ -1,0 +1,59 @@
+"""Rendering a directory source: its manifest files as Argo CD applies them (manifests.py),
+Jsonnet files evaluated (jsonnet.py), as resources that remember their file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platecheck.errors import PlatecheckError
+from platecheck.manifests import DirectoryOptions, manifest_files, read_manifests
+from platecheck.model import MergedValues, RenderedTarget, RenderTarget, Resource
+from platecheck.parse import expand_list, make_resource
+
+ARGO_KINDS = ("Application", "ApplicationSet")
+
+
+def render_directory(target: RenderTarget, root: Path) -> RenderedTarget:
+    """The resources of a directory source. Argo CD Applications in it are left out: discovery
+    follows them as children (an app-of-apps), and argocd-application checks them."""
+    assert target.source_dir is not None
+    options = DirectoryOptions.of(target.source_spec)
+    resources: list[Resource] = []
+    templates: dict[str, str] = {}
+    chunks: list[str] = []
+    for path in manifest_files(target.source_dir, root, options):
+        if path.name.endswith(".jsonnet"):
+            from platecheck.jsonnet import evaluate
+
+            documents, text, output = evaluate(path, root, target)
+        else:
+            documents, text = read_manifests(path, root)
+            output = text
+        if not text:
+            continue
+        rel = documents[0].file if documents else _rel(path, root)
+        templates[rel] = text
+        chunks.append(f"---\n# Source: {rel}\n{output.rstrip()}\n")
+        for document in documents:
+            for doc in expand_list(document.document.data):
+                if _is_argo(doc):
+                    continue
+                resources.append(make_resource(doc, rel, rel, len(resources)))
+        if documents and not all(isinstance(d.document.data, dict) for d in documents):
+            line = next(d.document.line for d in documents if not isinstance(d.document.data,
+                                                                              dict))
+            raise PlatecheckError("a manifest must be a mapping (an object)", rel, line)
+    return RenderedTarget(target=target, resources=tuple(resources),
+                          values=MergedValues({}, {}), manifest="".join(chunks),
+                          templates=templates)
+
+
+def _is_argo(doc: object) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    api_version = str(doc.get("apiVersion", ""))
+    return api_version.startswith("argoproj.io/") and doc.get("kind") in ARGO_KINDS
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

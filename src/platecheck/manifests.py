@@ -1,0 +1,125 @@
+"""Directory sources: the manifest files Argo CD applies as they are.
+
+https://argo-cd.readthedocs.io/en/stable/user-guide/directory/ and argo-cd
+``reposerver/repository/repository.go`` (``findManifests``):
+
+- files named ``*.yaml``, ``*.yml``, ``*.json`` or ``*.jsonnet``, directly in the source path,
+  or in every directory below it with ``directory.recurse``, in lexical order;
+- ``exclude`` then ``include``, each one glob (``{a,b}`` alternatives) matched on the path
+  relative to the source, ``*`` crossing ``/``;
+- a file containing ``+argocd:skip-file-rendering`` is left out;
+- a ``.json`` file holds one object; YAML that does not parse is ignored unless it looks like
+  a manifest (it mentions ``apiVersion:``, ``kind:`` and ``metadata:``), then it is an error;
+- a symbolic link leading out of the repository is an error.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from platecheck.errors import PlatecheckError
+from platecheck.yamlio import Document, load_document, load_documents, read_text
+
+MANIFEST_FILE = re.compile(r"^.*\.(yaml|yml|json|jsonnet)$")
+SKIP_MARKER = "+argocd:skip-file-rendering"
+_BRACES = re.compile(r"\{([^{}]*)\}")
+
+
+@dataclass(frozen=True)
+class DirectoryOptions:
+    """``directory:`` of an Application source (its Jsonnet part is read by jsonnet.py)."""
+
+    recurse: bool = False
+    include: str = ""
+    exclude: str = ""
+
+    @classmethod
+    def of(cls, source: Mapping[str, Any]) -> DirectoryOptions:
+        options = source.get("directory")
+        options = options if isinstance(options, dict) else {}
+        return cls(recurse=options.get("recurse") is True,
+                   include=_text(options.get("include")), exclude=_text(options.get("exclude")))
+
+
+@dataclass(frozen=True)
+class ManifestDocument:
+    """One object of a manifest file, with the line of every key."""
+
+    file: str  # repository-relative
+    document: Document
+
+
+def glob_match(pattern: str, relative: str) -> bool:
+    """Argo CD's glob: ``*`` and ``**`` cross ``/``, ``?``, ``[...]``, ``{a,b}`` alternatives."""
+    return any(fnmatchcase(relative, alternative) for alternative in _alternatives(pattern))
+
+
+def _alternatives(pattern: str) -> list[str]:
+    match = _BRACES.search(pattern)
+    if match is None:
+        return [pattern]
+    head, tail = pattern[:match.start()], pattern[match.end():]
+    return [expanded for part in match.group(1).split(",")
+            for expanded in _alternatives(head + part + tail)]
+
+
+def manifest_files(directory: Path, root: Path, options: DirectoryOptions) -> Iterator[Path]:
+    """The files Argo CD reads from a directory source, in its order."""
+    for current, dirs, files in os.walk(directory):
+        dirs[:] = sorted(dirs) if options.recurse else []
+        here = Path(current)
+        for name in sorted(files):
+            if not MANIFEST_FILE.match(name):
+                continue
+            path = here / name
+            relative = path.relative_to(directory).as_posix()
+            if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+                raise PlatecheckError(f"symbolic link {relative} leads out of the repository; "
+                                      "Argo CD refuses it", _rel(path, root))
+            if not path.is_file():
+                continue
+            if options.exclude and glob_match(options.exclude, relative):
+                continue
+            if options.include and not glob_match(options.include, relative):
+                continue
+            yield path
+
+
+def read_manifests(path: Path, root: Path) -> tuple[list[ManifestDocument], str]:
+    """The objects of one YAML or JSON manifest file and its text (empty for a skipped
+    file). Jsonnet files are evaluated elsewhere."""
+    rel = _rel(path, root)
+    _, text = read_text(path, rel)
+    if SKIP_MARKER in text:
+        return [], ""
+    if path.name.endswith(".json"):
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as exc:
+            if exc.msg == "Extra data":
+                raise PlatecheckError("a .json manifest may hold only one object (Argo CD "
+                                      "refuses more)", rel, exc.lineno) from None
+            raise PlatecheckError(f"invalid JSON: {exc.msg}", rel, exc.lineno) from None
+        return [ManifestDocument(rel, load_document(text, rel))], text
+    try:
+        documents = load_documents(text, rel)
+    except PlatecheckError:
+        if all(word in text for word in ("apiVersion:", "kind:", "metadata:")):
+            raise
+        return [], ""  # not a manifest: Argo CD ignores YAML it cannot read
+    return [ManifestDocument(rel, doc) for doc in documents if doc.data is not None], text
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
