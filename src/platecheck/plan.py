@@ -122,13 +122,9 @@ class Planner:
                                 source_type=kind or SourceType.HELM, **common)
         directory = self._source_dir(app, source, key)
         kind = source_type(raw_source, directory, app.file, line)
-        if kind is SourceType.DIRECTORY:
+        if kind is not SourceType.HELM:  # a directory of manifests or a Kustomize source
             return RenderTarget(chart=None, value_files=(), source_type=kind,
                                 source_dir=directory, source_spec=raw_source, **common)
-        if kind is not SourceType.HELM:
-            # Kustomize: not rendered here, reported as such.
-            return RenderTarget(chart=None, value_files=(), remote=source, source_type=kind,
-                                **common)
         if not (directory / "Chart.yaml").is_file():
             raise PlatecheckError(f"source path {source.path or '.'!r} has no Chart.yaml, but "
                                   "the source is a Helm source (helm:); Argo CD cannot render "

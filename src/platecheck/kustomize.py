@@ -1,0 +1,232 @@
+"""Kustomize sources, rendered with the kustomize built into the real kubectl
+(``kubectl kustomize``), offline, as Argo CD renders them.
+
+https://argo-cd.readthedocs.io/en/stable/user-guide/kustomize/ and argo-cd
+``util/kustomize/kustomize.go``: Argo CD applies the Application's ``kustomize`` fields to the
+source's kustomization with ``kustomize edit`` before building. platecheck does the same to
+a private copy of the repository (no ``.git``; a symbolic link out of the repository is
+refused), so the checked repository is never written:
+
+- ``namePrefix``, ``nameSuffix``, ``namespace``: set (replacing what the file says);
+- ``images`` (``[old=]new[:tag|@digest]``), ``replicas``: set, by name;
+- ``commonLabels``, ``commonAnnotations``: added over what the file says;
+- ``patches``, ``components``: appended.
+
+Each resource remembers the file it came from (kustomize's ``originAnnotations``, removed
+from the output afterwards); the kustomization files and the Application's ``kustomize``
+fields are the values whose lines findings point at (an image tag set in an overlay points
+at that overlay's ``newTag``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from platecheck.errors import PlatecheckError
+from platecheck.helmbin import isolated_environment
+from platecheck.model import RenderedTarget, RenderTarget, Resource
+from platecheck.parse import expand_list, make_resource
+from platecheck.sourcetype import kustomization_file
+from platecheck.values import Layer, merge_values
+from platecheck.yamlio import load_document, load_documents, read_text
+
+ORIGIN = "config.kubernetes.io/origin"
+_SET = ("namePrefix", "nameSuffix", "namespace")
+_ADD = (("commonLabels", "labels"), ("commonAnnotations", "annotations"))
+
+
+class Kustomize:
+    """``kubectl kustomize`` run on private copies of one repository."""
+
+    def __init__(self, kubectl: Path, root: Path, workdir: Path, timeout: float) -> None:
+        self.kubectl = kubectl
+        self.root = root
+        self.workdir = workdir
+        self.timeout = timeout
+        self.env = isolated_environment(workdir / "home")
+
+    def render(self, target: RenderTarget) -> RenderedTarget:
+        assert target.source_dir is not None
+        source = target.source_dir
+        found = kustomization_file(source)
+        if found is None:
+            raise PlatecheckError(f"{_rel(source, self.root)} has no kustomization.yaml, but "
+                                  "the source is a Kustomize source (kustomize:)",
+                                  *_declared(target))
+        kustomization = _rel(found, self.root)
+        with tempfile.TemporaryDirectory(dir=self.workdir, prefix="kustomize-") as scratch:
+            copy = Path(scratch) / "repo"
+            self._copy(copy)
+            inner = copy / source.relative_to(self.root)
+            edited = inner / found.name
+            data = _edited(_mapping(edited, kustomization), target)
+            edited.unlink()
+            edited.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+            output = self._run(inner, kustomization)
+        resources, templates = self._resources(output, source, kustomization)
+        layers = [_file_layer(found, kustomization)]
+        spec = target.source_spec.get("kustomize")
+        if isinstance(spec, dict) and target.application is not None:
+            app = target.application
+            key = next((path for path in app.lines if path[-1:] == ("kustomize",)), None)
+            size = len(key) if key else 0
+            lines = {path[size:]: line for path, line in app.lines.items()
+                     if key and path[:size] == key and len(path) > size}
+            layers.append(Layer(spec, app.file, lines, app.line))
+        manifest = yaml.safe_dump_all([r.doc for r in resources], sort_keys=False)
+        return RenderedTarget(target=target, resources=tuple(resources),
+                              values=merge_values(None, layers), manifest=manifest,
+                              templates=templates)
+
+    def _copy(self, copy: Path) -> None:
+        def ignore(directory: str, names: list[str]) -> list[str]:
+            return [name for name in names if name == ".git"]
+
+        shutil.copytree(self.root, copy, symlinks=True, ignore=ignore)
+        for current, dirs, files in os.walk(copy):
+            for name in [*dirs, *files]:
+                path = Path(current) / name
+                if path.is_symlink() and not path.resolve().is_relative_to(copy.resolve()):
+                    raise PlatecheckError(f"symbolic link to {os.readlink(path)} leads out of "
+                                          "the repository; Argo CD refuses it",
+                                          path.relative_to(copy).as_posix())
+
+    def _run(self, directory: Path, kustomization: str) -> str:
+        try:
+            completed = subprocess.run(
+                [str(self.kubectl), "kustomize", str(directory)], env=self.env,
+                cwd=self.workdir, stdin=subprocess.DEVNULL, capture_output=True,
+                timeout=self.timeout, check=False)
+        except subprocess.TimeoutExpired:
+            raise PlatecheckError(f"kubectl kustomize timed out after {self.timeout:g} s",
+                                  kustomization) from None
+        except OSError as exc:
+            raise PlatecheckError(f"cannot run {self.kubectl}: {exc.strerror}") from None
+        if completed.returncode != 0:
+            from platecheck.render import first_error_line
+
+            stderr = completed.stderr.decode("utf-8", "replace")
+            message = first_error_line(stderr).replace(str(directory.parent), "")
+            raise PlatecheckError(f"kubectl kustomize failed: {message}", kustomization)
+        return completed.stdout.decode("utf-8", "replace")
+
+    def _resources(self, output: str, source: Path, kustomization: str
+                   ) -> tuple[list[Resource], dict[str, str]]:
+        resources: list[Resource] = []
+        templates: dict[str, str] = {}
+        for document in load_documents(output, kustomization):
+            for doc in expand_list(document.data):
+                origin = _pop_origin(doc)
+                file = (source / origin).resolve() if origin else None
+                rel = _rel(file, self.root) if file and file.is_relative_to(self.root) \
+                    else kustomization
+                if rel not in templates:
+                    path = self.root / rel
+                    templates[rel] = read_text(path, rel)[1] if path.is_file() else ""
+                resources.append(make_resource(doc, rel, rel, len(resources)))
+        return resources, templates
+
+
+def _edited(data: dict[str, Any], target: RenderTarget) -> dict[str, Any]:
+    """The kustomization after the Application's ``kustomize`` fields, as ``kustomize edit``
+    would leave it, asking for origin annotations."""
+    spec = target.source_spec.get("kustomize")
+    spec = spec if isinstance(spec, dict) else {}
+    for key in _SET:
+        if isinstance(spec.get(key), str) and spec[key]:
+            data[key] = spec[key]
+    for key, _ in _ADD:
+        if isinstance(spec.get(key), dict) and spec[key]:
+            data[key] = {**(data.get(key) or {}), **{str(k): str(v)
+                                                      for k, v in spec[key].items()}}
+    if isinstance(spec.get("images"), list):
+        data["images"] = _by_name(data.get("images"), [_image(str(i)) for i in spec["images"]])
+    if isinstance(spec.get("replicas"), list):
+        replicas = [{"name": r.get("name"), "count": int(r.get("count", 0))}
+                    for r in spec["replicas"] if isinstance(r, dict)]
+        data["replicas"] = _by_name(data.get("replicas"), replicas)
+    for key in ("patches", "components"):
+        if isinstance(spec.get(key), list) and spec[key]:
+            data[key] = [*(data.get(key) or []), *spec[key]]
+    metadata = data.get("buildMetadata") or []
+    data["buildMetadata"] = [*metadata, *(["originAnnotations"]
+                                         if "originAnnotations" not in metadata else [])]
+    return data
+
+
+def _image(text: str) -> dict[str, str]:
+    """``kustomize edit set image`` syntax: ``[name=]newName[:newTag|@digest]``."""
+    name, _, new = text.rpartition("=")
+    result: dict[str, str] = {}
+    if "@" in new:
+        new, _, digest = new.partition("@")
+        result["digest"] = digest
+    else:
+        slash = new.rfind("/")
+        colon = new.rfind(":")
+        if colon > slash:
+            new, result["newTag"] = new[:colon], new[colon + 1:]
+    if name and name != new:
+        result["newName"] = new
+    return {"name": name or new, **result}
+
+
+def _by_name(existing: Any, updates: list[dict[str, Any]]) -> list[Any]:
+    items = [dict(item) for item in existing or [] if isinstance(item, dict)]
+    for update in updates:
+        match = next((item for item in items if item.get("name") == update.get("name")), None)
+        if match is None:
+            items.append(update)
+        else:
+            match.update(update)
+    return items
+
+
+def _mapping(path: Path, rel: str) -> dict[str, Any]:
+    data = load_document(read_text(path, rel)[1], rel).data
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise PlatecheckError("a kustomization must be a mapping", rel)
+    return data
+
+
+def _file_layer(path: Path, rel: str) -> Layer:
+    document = load_document(read_text(path, rel)[1], rel)
+    data = document.data if isinstance(document.data, dict) else {}
+    return Layer(data, rel, document.lines, document.line)
+
+
+def _pop_origin(doc: Mapping[str, Any]) -> str | None:
+    metadata = doc.get("metadata")
+    if not isinstance(metadata, dict):
+        return None
+    annotations = metadata.get("annotations")
+    if not isinstance(annotations, dict) or ORIGIN not in annotations:
+        return None
+    origin = annotations.pop(ORIGIN)
+    if not annotations:
+        del metadata["annotations"]
+    try:
+        parsed = yaml.safe_load(str(origin))
+    except yaml.YAMLError:
+        return None
+    path = parsed.get("path") if isinstance(parsed, dict) else None
+    return path if isinstance(path, str) and "://" not in path else None
+
+
+def _declared(target: RenderTarget) -> tuple[str | None, int | None]:
+    app = target.application
+    return (app.file, app.line) if app else (None, None)
+
+
+def _rel(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
