@@ -26,10 +26,13 @@ from platecheck.config import Config, load_config
 from platecheck.directory import render_directory
 from platecheck.discover import Discovery, discover, find_root, rel_path
 from platecheck.errors import PlatecheckError
+from platecheck.generated import MAX_DEPTH, AppKey, Generated, ancestors, app_key
+from platecheck.generated import generated as generate
 from platecheck.helmbin import find_helm, helm_version
 from platecheck.helmbin.kubectl import find_kubectl
 from platecheck.kustomize import Kustomize
 from platecheck.model import (
+    Application,
     Finding,
     HelmLint,
     Level,
@@ -173,32 +176,37 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         selection = changed.changed_since(repo_root, changed_since, targets,
                                           Path(config_dir) if config_dir is not None else None)
         targets = [t for t in targets if t.id in selection.ids]
-    to_render = [t for t in targets if t.rendered_here and t.chart is not None]
-    to_render = _links_inside(to_render, repo_root, problems)
-    rendered: list[RenderedTarget] = []
-    lints: list[HelmLint] = []
-    renders = cache_hits = 0
-    if to_render:
-        # one cache root for everything: renders in <root>/renders, `setup`'s helm in <root>/helm
-        cache_root = Path(cache_dir) if cache_dir is not None else None
-        cache = None
-        if use_cache:
-            cache = RenderCache((cache_root or default_cache_dir()) / RENDERS)
-        binary = find_helm(helm, cache_dir=cache_root)
-        helm_version(binary)  # an unusable helm is one error, not one per target
-        with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
-            runner = Helm(binary=binary, workdir=Path(workdir), root=repo_root,
-                          timeout=config.render_timeout,
-                          jobs=max(1, jobs or config.jobs or os.cpu_count() or 1), cache=cache)
-            rendered, lints = _render(runner, planner, to_render, problems)
-            renders, cache_hits = runner.stats.renders, runner.stats.cache_hits
-    local = [t for t in targets if t.rendered_here and t.chart is None]
-    rendered.extend(_render_local(local, repo_root, problems, config.render_timeout,
-                                  Path(cache_dir) if cache_dir is not None else None))
+    batch = _Batch(planner, problems, config, helm=helm, jobs=jobs,
+                   cache_dir=Path(cache_dir) if cache_dir is not None else None,
+                   use_cache=use_cache)
+    rendered = batch.render(targets)
+    # Applications in rendered output are targets in turn (a Helm-templated app-of-apps)
+    generated: list[Generated] = []
+    parents: dict[AppKey, Application | None] = {app_key(a): None for a in found.applications}
+    fresh = rendered
+    for depth in range(MAX_DEPTH + 1):
+        children = _children(fresh, parents, generated, problems)
+        if not children:
+            break
+        if depth == MAX_DEPTH:
+            first = children[0].app
+            problems.add(PlatecheckError(
+                f"Applications generate Applications more than {MAX_DEPTH} levels deep; "
+                f"{first.name!r} and what it generates are not checked", first.file,
+                first.line))
+            break
+        more = _plan_generated(planner, children, problems)
+        if wanted is not None:
+            more = [t for t in more if t.environment in wanted]
+        targets = [*targets, *more]
+        fresh = batch.render(more)
+        rendered.extend(fresh)
     targets, rendered = _without_bare_parents(targets, rendered, found)
+    lints, renders, cache_hits = batch.lints, batch.renders, batch.cache_hits
     model = RepoModel(
         root=repo_root,
         applications=tuple(found.applications),
+        generated=tuple(g.app for g in generated if not g.application_set),
         app_of_apps=tuple(found.app_of_apps),
         charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
         targets=tuple(targets),
@@ -211,6 +219,86 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         cache_hits=cache_hits,
     )
     return model, config, selection
+
+
+@dataclass
+class _Batch:
+    """Renders targets, a batch at a time (generated Applications come in later batches);
+    helm is looked for once, when a batch first needs it."""
+
+    planner: Planner
+    problems: _Problems
+    config: Config
+    helm: str | os.PathLike[str] | None
+    jobs: int | None
+    cache_dir: Path | None
+    use_cache: bool
+    lints: list[HelmLint] = field(default_factory=list)
+    renders: int = 0
+    cache_hits: int = 0
+
+    def render(self, targets: Sequence[RenderTarget]) -> list[RenderedTarget]:
+        root = self.planner.root
+        to_render = [t for t in targets if t.rendered_here and t.chart is not None]
+        to_render = _links_inside(to_render, root, self.problems)
+        rendered: list[RenderedTarget] = []
+        if to_render:
+            # one cache root: renders in <root>/renders, `setup`'s helm in <root>/helm
+            cache = None
+            if self.use_cache:
+                cache = RenderCache((self.cache_dir or default_cache_dir()) / RENDERS)
+            binary = find_helm(self.helm, cache_dir=self.cache_dir)
+            helm_version(binary)  # an unusable helm is one error, not one per target
+            jobs = max(1, self.jobs or self.config.jobs or os.cpu_count() or 1)
+            with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
+                runner = Helm(binary=binary, workdir=Path(workdir), root=root,
+                              timeout=self.config.render_timeout, jobs=jobs, cache=cache)
+                rendered, lints = _render(runner, self.planner, to_render, self.problems)
+                self.lints.extend(lints)
+                self.renders += runner.stats.renders
+                self.cache_hits += runner.stats.cache_hits
+        local = [t for t in targets if t.rendered_here and t.chart is None]
+        rendered.extend(_render_local(local, root, self.problems, self.config.render_timeout,
+                                      self.cache_dir))
+        return rendered
+
+
+def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Application | None],
+              generated: list[Generated], problems: _Problems) -> list[Generated]:
+    """The Applications ``rendered`` generates that are new: each known key is planned once
+    (a second parent is reported by argocd-application); one its own ancestors generate is a
+    cycle, followed once."""
+    new = []
+    for item in generate(rendered):
+        if isinstance(item, PlatecheckError):
+            problems.add(item)
+            continue
+        key = app_key(item.app)
+        if key in set(ancestors(item.parent, parents)):
+            continue  # an app-of-apps that manages itself
+        generated.append(item)
+        if key in parents:
+            continue
+        parents[key] = item.parent
+        new.append(item)
+    return new
+
+
+def _plan_generated(planner: Planner, children: Sequence[Generated],
+                    problems: _Problems) -> list[RenderTarget]:
+    targets: list[RenderTarget] = []
+    for child in children:
+        try:
+            if child.application_set:
+                targets.append(planner.application_set(child.app))
+            else:
+                targets.extend(planner.application(child.app))
+        except PlatecheckError as exc:
+            env = planner.config.match_environment(child.app.name, child.app.labels,
+                                                   child.app.destination_namespace)
+            where = (env.name, f"{env.name}/{env.app_name(child.app.name)}") if env else None
+            problems.add(exc, where=where)
+    return targets
 
 
 def _render_local(targets: Sequence[RenderTarget], root: Path, problems: _Problems,

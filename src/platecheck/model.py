@@ -301,3 +301,6 @@ class RepoModel:
     errors: tuple[Finding, ...] = ()  # could-not-check problems met while loading
     renders: int = 0
     cache_hits: int = 0
+    # Applications found in rendered output (a Helm-templated app-of-apps), each as written
+    # by its parent's template; a child two parents generate is here twice
+    generated: tuple[Application, ...] = ()

@@ -1,13 +1,18 @@
 """Argo CD Applications are well-formed, point inside the repository and sync as declared.
 
 What:
-    For every Application (the app-of-apps included):
+    For every Application (the app-of-apps included, and every Application a rendered
+    source generates, e.g. a Helm chart of Applications, at the template that writes it):
 
     - it matches the Application JSON schema (``policies/schemas/`` or the one shipped);
     - each source ``path`` of this repository exists and stays inside it (no ``..`` escape,
       no symlink out), and so does each ``helm.valueFiles`` entry (relative to the source path,
       or ``$ref/...`` to another source) unless ``ignoreMissingValueFiles`` is set;
-    - names are unique (per Application namespace);
+    - names are unique (per Application namespace): two parents generating the same
+      Application, or one generated and also written in the repository, manage one
+      Application twice;
+    - no two Applications deploy the same resource (API group, kind, namespace, name):
+      Argo CD's shared-resource conflict, where each sync undoes the other;
     - the destination namespace matches the Application's environment;
     - every Application is reachable from an app-of-apps (no orphans), and every app-of-apps
       directory holds at least one Application;
@@ -49,7 +54,8 @@ Passes:
 Fails:
     ``path: ../other-repo/chart`` -> ``source path "../other-repo/chart" leaves the
     repository``; a file in ``environments/argocd/apps/`` no app-of-apps reaches;
-    ``targetRevision: "*"`` for a remote chart.
+    ``targetRevision: "*"`` for a remote chart; ``ConfigMap/settings`` in namespace ``tools``
+    deployed by both ``cache`` and ``queue``.
 """
 
 from __future__ import annotations
@@ -95,7 +101,7 @@ def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
     unclassified = {(t.application.file, t.application.name) for t in repo.targets
                     if t.unclassified and t.application is not None}
     checker = _Checker(repo, options, targets)
-    for app in apps:
+    for app in (*apps, *repo.generated):
         env = targets.get((app.file, app.name), (None, None))[0]
         opts = options.for_env(env)
         yield from checker.schema(app)
@@ -103,7 +109,8 @@ def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
         if (app.file, app.name) not in unclassified:
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
-    yield from checker.unique_names(apps)
+    yield from checker.unique_names([*apps, *repo.generated])
+    yield from shared_resources(repo)
     yield from checker.reachability(apps)
 
 
@@ -480,3 +487,64 @@ OPTION_PARSERS: Mapping[str, Callable[[Any], object]] = {
     "syncWaveOrder": _wave_order,
     "retryLimit": _limit_range,
 }
+
+
+# Kinds without a namespace: a resource of these is one object whatever the destination.
+_CLUSTER_SCOPED = frozenset({
+    "Namespace", "Node", "PersistentVolume", "StorageClass", "CSIDriver", "ClusterRole",
+    "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass", "IngressClass",
+    "RuntimeClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
+    "APIService", "ClusterIssuer", "IPAddressPool", "ClusterSecretStore",
+})
+
+
+def shared_resources(repo: RepoModel) -> Iterator[Finding]:
+    """A resource two Applications deploy (https://argo-cd.readthedocs.io/en/stable/
+    user-guide/resource_tracking/): reported at the second one, naming the first."""
+    owners: dict[tuple[str, str, str, str], tuple[Application, str]] = {}
+    for rendered in sorted(repo.rendered, key=lambda r: r.id):
+        app = rendered.target.application
+        if app is None:
+            continue
+        for resource in rendered.resources:
+            group = resource.api_version.rpartition("/")[0]
+            if group == "argoproj.io" and resource.kind == "Application":
+                continue  # a child Application managed twice: reported by unique_names
+            namespace = "" if resource.kind in _CLUSTER_SCOPED else (
+                resource.namespace or rendered.target.namespace)
+            key = (group, resource.kind, namespace, resource.name)
+            first = owners.setdefault(key, (app, rendered.id))
+            if first[0] is app or (first[0].file, first[0].name) == (app.file, app.name):
+                continue
+            where = f" in namespace {namespace}" if namespace else ""
+            yield Finding(
+                policy=ID, file=resource.template_file or app.file,
+                line=_name_line(rendered.templates.get(resource.template_file or ""), resource)
+                if resource.template_file else app.line,
+                message=f"{resource.kind}/{resource.name}{where} is deployed by both "
+                        f"Application {first[0].name} ({first[1]}) and Application {app.name}; "
+                        "Argo CD's syncs of the two undo each other",
+                target=rendered.id, environment=rendered.environment,
+                resource=f"{resource.kind}/{resource.name}",
+                remediation="Deploy the resource from one Application only, or give each "
+                            "Application its own name for it.")
+
+
+def _name_line(text: str | None, resource: Any) -> int | None:
+    """The line of the resource's ``metadata.name`` in its file: the first ``name:`` after
+    its ``kind:`` line."""
+    if text is None:
+        return None
+    kind = re.compile(rf"^kind:\s*[\"']?{re.escape(resource.kind)}[\"']?\s*$")
+    name = re.compile(r"^\s+name:")
+    after_kind = False
+    first: int | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if kind.match(line):
+            after_kind = True
+        elif after_kind and name.match(line):
+            if resource.name in line:
+                return number
+            first = first or number
+            after_kind = False
+    return first

@@ -364,7 +364,8 @@ def _chart(rendered: RenderedTarget) -> str | None:
 def _production_flags(repo: RepoModel) -> dict[str, bool]:
     flags = {env.name: env.production for env in repo.environments}
     for target in repo.targets:
-        flags.setdefault(target.environment, target.production)
+        if not target.unclassified:  # Applications of no environment have nothing to match
+            flags.setdefault(target.environment, target.production)
     return flags
 
 
