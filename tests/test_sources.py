@@ -189,3 +189,95 @@ def test_kustomize_failure_is_could_not_check_at_the_kustomization(tmp_path: Pat
         ("overlays/prod/kustomization.yaml", "prod/web")]
     assert (repo / "overlays" / "prod" / "kustomization.yaml").read_text() == (
         "resources:\n  - ../../missing\n")  # the checked repository is never written
+
+
+def test_helm_chart_of_applications_checks_every_child(tmp_path: Path) -> None:
+    report_ = lint(SOURCES / "helm-parent", cache_dir=tmp_path)
+    assert sorted(t.id for t in report_.targets) == ["default/root", "prod/api", "prod/web"]
+    assert _findings(report_) == [
+        ("charts/web/values-prod.yaml:2", "image-tag-pinned", "prod/web",
+         'container "web" in Deployment/web uses floating tag "latest"'),
+    ]
+    assert [(e.location, e.target, e.message) for e in report_.errors] == [
+        ("charts/apps/templates/applications.yaml:4", "prod/worker",
+         "source path 'charts/worker' does not exist")]
+    assert report_.exit_code == 2
+
+
+def test_two_parents_claiming_one_child(tmp_path: Path) -> None:
+    report_ = lint(SOURCES / "two-parents", cache_dir=tmp_path)
+    assert report_.errors == ()
+    assert _findings(report_) == [
+        ("charts/parent-b/templates/web.yaml:2", "argocd-application", None,
+         "Application web-prod: name is also used by charts/parent-a/templates/web.yaml:2"),
+    ]
+    assert sorted(t.id for t in report_.targets) == [
+        "default/team-a", "default/team-b", "prod/web"]  # the child is rendered once
+
+
+def test_two_applications_deploying_one_configmap(tmp_path: Path) -> None:
+    report_ = lint(SOURCES / "shared-resource", cache_dir=tmp_path)
+    assert report_.errors == ()
+    assert _findings(report_) == [
+        ("manifests/queue/settings.yaml:4", "argocd-application", "default/queue",
+         "ConfigMap/settings in namespace tools is deployed by both Application cache "
+         "(default/cache) and Application queue; Argo CD's syncs of the two undo each other"),
+    ]
+
+
+def test_an_application_that_generates_itself_is_followed_once(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "helm-parent", repo)
+    (repo / "charts" / "apps" / "templates" / "root.yaml").write_text(
+        (repo / "apps" / "root.yaml").read_text())
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in report_.targets) == ["default/root", "prod/api", "prod/web"]
+    assert [f.policy for f in report_.findings] == ["image-tag-pinned"]
+
+
+def test_generations_deeper_than_the_limit_are_could_not_check(tmp_path: Path) -> None:
+    from platecheck.generated import MAX_DEPTH
+
+    repo = tmp_path / "repo"
+    (repo / "policies").mkdir(parents=True)
+    (repo / "apps").mkdir()
+    chart = repo / "charts" / "level"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: level\nversion: 0.1.0\n")
+    (chart / "templates" / "next.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+        "  name: level-{{ add1 .Values.n }}\n  namespace: argocd\nspec:\n  source:\n"
+        "    repoURL: https://git.example.com/x.git\n    path: charts/level\n    helm:\n"
+        "      parameters:\n        - name: n\n          value: \"{{ add1 .Values.n }}\"\n"
+        "  destination:\n    namespace: tools\n")
+    (chart / "values.yaml").write_text("n: 0\n")
+    (repo / "apps" / "level.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: level-0\n"
+        "  namespace: argocd\nspec:\n  source:\n    repoURL: https://git.example.com/x.git\n"
+        "    path: charts/level\n  destination:\n    namespace: tools\n")
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert len(report_.targets) == MAX_DEPTH + 1
+    assert [(e.location, e.message) for e in report_.errors] == [
+        ("charts/level/templates/next.yaml:2",
+         f"Applications generate Applications more than {MAX_DEPTH} levels deep; "
+         f"'level-{MAX_DEPTH + 1}' and what it generates are not checked")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("case", sorted(p.name for p in SOURCES.iterdir() if p.is_dir()))
+def test_nothing_is_skipped_silently(case: str, tmp_path: Path) -> None:
+    """Every Application, written or generated, became a rendered target or a finding or
+    error that names it."""
+    from platecheck.config import load_config
+    from platecheck.engine import check, load
+
+    model = load(SOURCES / case, cache_dir=tmp_path)
+    report_ = check(model, load_config(model.root))
+    rendered = {r.target.application.name for r in model.rendered
+                if r.target.application is not None}
+    told = [(f.location, f.message) for f in (*report_.findings, *report_.errors)]
+    for app in (*model.applications, *model.generated):
+        named = any(app.name in message or location == f"{app.file}:{app.line}"
+                    for location, message in told)
+        parents = {a.name for a in model.app_of_apps}
+        assert app.name in rendered or named or app.name in parents, (case, app.name)
