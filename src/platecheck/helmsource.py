@@ -57,8 +57,9 @@ def command_fields(app: Application, key: KeyPath, helm: HelmSourceSpec | None,
         raise PlatecheckError(exc.message, app.file, line or app.line) from None
     version = helm.version if helm else ""
     if version not in HELM_VERSIONS:
-        raise PlatecheckError(f"helm.version {version!r} is not supported by Argo CD (use v3 "
-                              "or v4)", app.file, app.lines.get((*helm_key, "version"), app.line))
+        raise PlatecheckError(f"helm version {version!r} is not supported (helm.version: Argo "
+                              "CD accepts v3, v4 or nothing)", app.file,
+                              app.lines.get((*helm_key, "version"), app.line))
     return {
         "release_name": release_name(app, helm),
         "namespace": namespace or "default",  # what helm uses without --namespace
