@@ -25,6 +25,15 @@ class Level(enum.StrEnum):
     OFF = "off"
 
 
+class SourceType(enum.StrEnum):
+    """How Argo CD renders a source (its ``ApplicationSourceType`` names); see sourcetype.py."""
+
+    HELM = "Helm"
+    KUSTOMIZE = "Kustomize"
+    DIRECTORY = "Directory"
+    PLUGIN = "Plugin"
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem, carrying everything a reporter needs.
@@ -197,6 +206,8 @@ class RenderTarget:
     skip_tests: bool = False
     skip_schema_validation: bool = False
     helm_version: str = ""  # helm.version: "", "v3" or "v4"
+    # how Argo CD renders the source; None for an ApplicationSet (Argo CD generates its apps)
+    source_type: SourceType | None = SourceType.HELM
 
     @property
     def rendered_here(self) -> bool:

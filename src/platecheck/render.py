@@ -1,18 +1,16 @@
 """Where helm is called: ``helm template`` per target and ``helm lint --strict`` per chart and
 environment, several processes at once, each with a timeout, results cached on disk.
 
-Argo CD renders with ``helm template <release> <chart> --namespace <ns> --include-crds
-[--kube-version] [--api-versions] -f <value file>... `` plus its inline values; platecheck
-does the same, offline: values are always files (never ``--set``), no
-``--dependency-update``, and helm runs with an empty home so no plugin, repository,
-registry credential or kubeconfig of the user or the repository is used. Every path
-argument is absolute and every other value is passed as ``--flag=value``, so nothing from a
-manifest can turn into a flag.
+The ``helm template`` command line is Argo CD's (``platecheck.helmargs`` builds it, with
+parameters as ``--set`` for Helm's own parser and ``helm.values`` in a file exactly as
+written); platecheck runs it offline: no ``--dependency-update``, and helm runs with an empty
+home so no plugin, repository, registry credential or kubeconfig of the user or the
+repository is used. Every path argument is absolute and every other value is passed as
+``--flag=value``, so nothing from a manifest can turn into a flag.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import re
 import subprocess
@@ -38,7 +36,6 @@ class HelmCall:
     argv: tuple[str, ...]
     key: str
     label: str  # for messages, e.g. "helm template prod/web"
-    cache_failures: bool = False  # a failing lint is a result; a failing render is not kept
 
 
 @dataclass
@@ -93,8 +90,7 @@ class Helm:
         if kube_version:
             argv.append(f"--kube-version={kube_version}")
         argv.extend(f"--values={path}" for path in value_files)
-        call = self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}")
-        return dataclasses.replace(call, cache_failures=True)
+        return self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}")
 
     def _inline_file(self, target: RenderTarget) -> Path:
         """The file holding ``helm.values`` (exactly as written) or ``valuesObject``."""
@@ -143,10 +139,11 @@ class Helm:
                     return hit
             self.stats.renders += 1
             try:
-                result = self._run(call.argv, self.timeout)
+                result = self.portable(self._run(call.argv, self.timeout))
             except PlatecheckError as exc:
                 return PlatecheckError(f"{call.label}: {exc.message}")
-            if self.cache is not None and (result.exit_code == 0 or call.cache_failures):
+            if self.cache is not None:
+                # a failed render is a result like any other: same key, same answer
                 self.cache.put(call.key, result)
             return result
 
@@ -154,6 +151,22 @@ class Helm:
             return [one(call) for call in calls]
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             return list(pool.map(one, calls))
+
+    def portable(self, result: HelmResult) -> HelmResult:
+        """helm's output with the paths it was given made relative: repository files to the
+        repository root, platecheck's temporary files to a fixed name. A report never shows
+        where the repository was checked out, and a cached result reads the same from any
+        checkout sharing the cache."""
+        workdir = re.escape(str(self.workdir))
+        inline = re.compile(rf"{workdir}/values/inline-[0-9a-f]+\.json")
+        root = re.compile(rf"{re.escape(str(self.root))}(?:/|(?![^\s:'\"]))")
+
+        def relative(text: str) -> str:
+            text = inline.sub("<inline values>", text)
+            text = text.replace(str(self.workdir), "<platecheck temporary directory>")
+            return root.sub(lambda m: "" if m.group(0).endswith("/") else ".", text)
+
+        return HelmResult(result.exit_code, relative(result.stdout), relative(result.stderr))
 
     def _run(self, argv: Sequence[str], timeout: float) -> HelmResult:
         try:
