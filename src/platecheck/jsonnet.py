@@ -2,7 +2,7 @@
 as Argo CD evaluates them (argo-cd ``reposerver/repository/repository.go``, ``makeJsonnetVM``):
 
 - ``directory.jsonnet.tlas`` and ``extVars`` (``code: true`` for Jsonnet code), their values
-  substituted with the build environment (appenv.py);
+  substituted with the build environment (argocd_env.py);
 - imports searched next to the importing file, then in the source directory, then in each
   of ``directory.jsonnet.libs`` (relative to the repository root);
 - the result is one object or a list of objects.
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from platecheck.appenv import app_environment, expand
+from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import ManifestDocument
 from platecheck.model import RenderTarget
@@ -38,7 +38,6 @@ def evaluate(path: Path, root: Path, target: RenderTarget
         raise PlatecheckError("Jsonnet needs the gojsonnet package (pip install gojsonnet)",
                               rel) from None
     options = _options(target.source_spec)
-    environment = app_environment(target.application, target.source_spec)
     source_dir = target.source_dir or path.parent
     search = [source_dir, *(_library(root, lib, target) for lib in options["libs"])]
     variables: dict[str, dict[str, str]] = {"tla_vars": {}, "tla_codes": {}, "ext_vars": {},
@@ -46,8 +45,8 @@ def evaluate(path: Path, root: Path, target: RenderTarget
     for key, kind in (("tlas", "tla"), ("extVars", "ext")):
         for item in options[key]:
             plain = "codes" if item.get("code") is True else "vars"
-            variables[f"{kind}_{plain}"][str(item.get("name", ""))] = expand(
-                str(item.get("value", "")), environment)
+            variables[f"{kind}_{plain}"][str(item.get("name", ""))] = envsubst(
+                str(item.get("value", "")), target.build_env)
 
     refused: list[str] = []
 
