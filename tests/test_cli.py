@@ -297,13 +297,15 @@ def test_render_reports_every_problem_and_exits_2(run: Run) -> None:
                  BROKEN / "apps" / "kustomize.yaml", BROKEN / "apps" / "appset.yaml")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "# platecheck target: prod/ok\n" in result.stdout
+    assert "# platecheck target: prod/ok\n# source: Helm chart charts/ok (helm template)\n" \
+        in result.stdout
+    assert ("# platecheck target: prod/kustomized\n# source: Kustomize kustomize/base "
+            "(kubectl kustomize)\n") in result.stdout
     lines = result.stderr.splitlines()
-    assert lines[:2] == [
-        "platecheck: prod/kustomized: not rendered: Kustomize source kustomize/base",
+    assert lines[:1] == [
         "platecheck: prod/tenants: not rendered: ApplicationSet (Argo CD generates its "
         "Applications)"]
-    [failed] = lines[2:]
+    [failed] = lines[1:]
     assert failed.startswith("platecheck: apps/failing.yaml:1: could not check prod/failing: "
                              "helm template failed: ")
     assert "nil pointer" in failed

@@ -281,3 +281,43 @@ def test_nothing_is_skipped_silently(case: str, tmp_path: Path) -> None:
                     for location, message in told)
         parents = {a.name for a in model.app_of_apps}
         assert app.name in rendered or named or app.name in parents, (case, app.name)
+
+
+def _chart(directory: Path, name: str, tags: dict[str, str]) -> None:
+    (directory / "templates").mkdir(parents=True)
+    (directory / "Chart.yaml").write_text(
+        f"apiVersion: v2\nname: {name}\ndescription: {name}\nversion: 0.1.0\n")
+    (directory / "values.yaml").write_text("tag: 1.0.0\n")
+    for env, tag in tags.items():
+        (directory / f"values-{env}.yaml").write_text(f"tag: {tag}\n")
+    (directory / "templates" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: " + name + "\nspec:\n  containers:\n"
+        "    - name: app\n      image: registry.example.com/app:{{ .Values.tag }}\n")
+
+
+def test_charts_without_applications_are_linted_in_chart_mode(tmp_path: Path) -> None:
+    from platecheck.engine import load
+
+    repo = tmp_path / "repo"
+    (repo / "policies").mkdir(parents=True)
+    _chart(repo / "charts" / "web", "web", {"prod": "latest", "stg": "1.0.0"})
+    _chart(repo / "charts" / "web" / "charts" / "sub", "sub", {})  # vendored subchart
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert sorted((t.id, tuple(v.rel for v in t.value_files)) for t in model.targets) == [
+        ("prod/web", ("charts/web/values-prod.yaml",)),
+        ("stg/web", ("charts/web/values-stg.yaml",))]
+
+
+def test_root_without_git_is_where_the_application_paths_resolve(tmp_path: Path) -> None:
+    from platecheck.discover import find_root
+
+    repo = tmp_path / "outer" / "repo"
+    _chart(repo / "charts" / "web", "web", {"prod": "1.0.0"})
+    (repo / "environments" / "apps").mkdir(parents=True)
+    (repo / "environments" / "apps" / "web.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\n"
+        "spec:\n  source:\n    repoURL: https://git.example.com/x.git\n    path: charts/web\n"
+        "  destination:\n    namespace: web-prod\n")
+    assert find_root(repo / "environments") == repo
+    assert find_root(repo / "environments" / "apps" / "web.yaml") == repo
+    assert find_root(repo / "charts" / "web") == repo / "charts" / "web"  # nothing points here

@@ -276,7 +276,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     _check_output_against(args, repo.root, repo.targets, args.output)
     chunks = []
     for rendered in repo.rendered:
-        chunks.append(f"# platecheck target: {rendered.id}\n{rendered.manifest}")
+        chunks.append(f"# platecheck target: {rendered.id}\n# source: "
+                      f"{_source_label(rendered.target, repo.root)}\n{rendered.manifest}")
     _write("".join(chunks), args.output)
     for target in repo.targets:
         if not target.rendered_here:
@@ -288,6 +289,16 @@ def _cmd_render(args: argparse.Namespace) -> int:
         print(f"platecheck: {error.location}: could not check{whose}: {message}",
               file=sys.stderr)
     return EXIT_ERROR if repo.errors else EXIT_OK
+
+
+def _source_label(target: RenderTarget, root: Path) -> str:
+    """What rendered a target, e.g. ``Kustomize overlays/prod (kubectl kustomize)``."""
+    if target.chart is not None:
+        return f"Helm chart {target.chart.rel} (helm template)"
+    where = target.source_dir.relative_to(root).as_posix() if target.source_dir else "."
+    if str(target.source_type) == "Kustomize":
+        return f"Kustomize {where or '.'} (kubectl kustomize)"
+    return f"Directory {where or '.'} (manifests as written, Jsonnet evaluated)"
 
 
 def _not_rendered(target: RenderTarget) -> str:
@@ -307,9 +318,7 @@ def _not_rendered(target: RenderTarget) -> str:
     path = source.path or "."
     if target.source_type is SourceType.PLUGIN:
         return f"config management plugin source {path}"
-    if target.source_type is SourceType.KUSTOMIZE:
-        return f"Kustomize source {path}"
-    return f"plain manifests in {path} (no Chart.yaml)"
+    return f"{target.source_type or 'unknown'} source {path}"
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:

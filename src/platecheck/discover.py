@@ -51,7 +51,9 @@ class Discovery:
 
 def find_root(path: Path, explicit: Path | None = None) -> Path:
     """The repository root: ``explicit``, else the nearest ancestor of ``path`` holding
-    ``.git`` or ``policies/``, else ``path`` itself (its directory for a file)."""
+    ``.git`` or ``policies/``, else the nearest one the Applications under ``path`` point
+    into (their ``source.path`` directories exist below it), else the working directory when
+    ``path`` is inside it, else ``path`` itself (its directory for a file)."""
     if explicit is not None:
         if not explicit.is_dir():
             raise PlatecheckError("repository root is not a directory", str(explicit))
@@ -63,7 +65,28 @@ def find_root(path: Path, explicit: Path | None = None) -> Path:
     for candidate in (directory, *directory.parents):
         if (candidate / ".git").exists() or (candidate / "policies").is_dir():
             return candidate
-    return directory
+    return _root_of_sources(start, directory) or _cwd_above(directory) or directory
+
+
+def _root_of_sources(start: Path, directory: Path) -> Path | None:
+    """The nearest ancestor from which most of the Applications' local source paths exist."""
+    found = Discovery(directory)
+    files = [start] if start.is_file() else list(_yaml_files(start, directory, recurse=True))
+    paths = {source.path.strip("/") for file in files
+             for app in _applications_in(found, file, strict=False, lenient=True)
+             for source in app.sources
+             if source.path and not source.chart and source.path.strip("/") not in ("", ".")}
+    best: tuple[int, Path] | None = None
+    for candidate in (directory, *directory.parents):
+        score = sum((candidate / path).is_dir() for path in paths)
+        if score and (best is None or score > best[0]):
+            best = (score, candidate)
+    return best[1] if best else None
+
+
+def _cwd_above(directory: Path) -> Path | None:
+    cwd = Path.cwd().resolve()
+    return cwd if directory.is_relative_to(cwd) else None
 
 
 def rel_path(path: Path, root: Path) -> str:

@@ -396,7 +396,11 @@ def _environments(config: Config, environments: Iterable[str] | None) -> set[str
 
 def _plan(planner: Planner, found: Discovery, problems: _Problems) -> list[RenderTarget]:
     targets: list[RenderTarget] = []
-    for directory in found.chart_dirs:
+    chart_dirs = found.chart_dirs
+    if not chart_dirs and not found.applications and not found.application_sets:
+        # chart mode: a repository of charts without Applications lints each top-level chart
+        chart_dirs = _top_level(chart.path for chart in found.charts)
+    for directory in chart_dirs:
         try:
             targets.extend(planner.chart_dir(directory))
         except PlatecheckError as exc:
@@ -412,6 +416,14 @@ def _plan(planner: Planner, found: Discovery, problems: _Problems) -> list[Rende
     for app_set in found.application_sets:
         targets.append(planner.application_set(app_set))
     return targets
+
+
+def _top_level(directories: Iterable[Path]) -> list[Path]:
+    """The chart directories not inside another one (a vendored subchart renders with its
+    parent)."""
+    ordered = sorted(directories)
+    return [d for d in ordered if not any(d != other and d.is_relative_to(other)
+                                          for other in ordered)]
 
 
 def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],

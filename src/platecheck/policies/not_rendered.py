@@ -3,8 +3,14 @@
 What:
     Every target whose source platecheck does not render: a chart from a Helm or OCI
     repository (``chart:`` with a Helm repository ``repoURL``, or an ``oci://`` URL), a
-    Kustomize, plugin or plain-manifest directory, or an ApplicationSet. One finding per
-    target, at the line of the source in the Application file.
+    config management plugin (``plugin:``), or an ApplicationSet. One finding per target,
+    at the line of the source in the Application file.
+
+    Every source of this repository is rendered, by the type Argo CD gives it (an explicit
+    ``helm``, ``kustomize``, ``directory`` or ``plugin`` key, else ``Chart.yaml`` or a
+    kustomization in the path, else a directory): a Helm chart with ``helm template``, a
+    Kustomize source with ``kubectl kustomize``, a directory's manifests as written and its
+    ``.jsonnet`` files evaluated (docs/sources.md).
 
 Why:
     platecheck renders offline, from this repository only. Whatever a remote chart or an
@@ -34,7 +40,7 @@ from platecheck.model import Finding, RenderTarget, RepoModel, Source, SourceTyp
 from platecheck.policies import PolicyOptions
 
 ID = "not-rendered"
-SUMMARY = "sources platecheck cannot render (remote charts, Kustomize, ApplicationSets)"
+SUMMARY = "sources platecheck cannot render (remote charts, plugins, ApplicationSets)"
 SCOPE = "repo"
 DEFAULTS: dict[str, object] = {"ignoreRepoURLs": []}
 REMEDIATION = (
@@ -85,7 +91,4 @@ def remediation(target: RenderTarget) -> str:
         return ("platecheck does not run config management plugins: accept the source with "
                 "a waiver giving the reason, or render it to plain manifests in this "
                 "repository.")
-    if target.source_type in (SourceType.KUSTOMIZE, SourceType.DIRECTORY):
-        return ("Make the source renderable here (run `platecheck setup` for kubectl), or "
-                "waive it with a reason.")
     return REMEDIATION
