@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from platecheck.errors import PlatecheckError
-from platecheck.manifests import DirectoryOptions, manifest_files, read_manifests
+from platecheck.manifests import DirectoryOptions, manifest_files, read_manifests, rel_path
 from platecheck.model import MergedValues, RenderedTarget, RenderTarget, Resource
 from platecheck.parse import expand_list, make_resource
 
@@ -31,7 +31,7 @@ def render_directory(target: RenderTarget, root: Path) -> RenderedTarget:
             output = text
         if not text:
             continue
-        rel = documents[0].file if documents else _rel(path, root)
+        rel = documents[0].file if documents else rel_path(path, root)
         templates[rel] = text
         chunks.append(f"---\n# Source: {rel}\n{output.rstrip()}\n")
         for document in documents:
@@ -54,6 +54,3 @@ def _is_argo(doc: object) -> bool:
     api_version = str(doc.get("apiVersion", ""))
     return api_version.startswith("argoproj.io/") and doc.get("kind") in ARGO_KINDS
 
-
-def _rel(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

@@ -18,6 +18,7 @@ from typing import Any
 
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import SKIP_MARKER, DirectoryOptions, manifest_files
+from platecheck.manifests import rel_path as rel_path
 from platecheck.model import (
     Application,
     Chart,
@@ -87,10 +88,6 @@ def _root_of_sources(start: Path, directory: Path) -> Path | None:
 def _cwd_above(directory: Path) -> Path | None:
     cwd = Path.cwd().resolve()
     return cwd if directory.is_relative_to(cwd) else None
-
-
-def rel_path(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
 
 
 def inside(path: Path, root: Path) -> bool:

@@ -47,7 +47,7 @@ from platecheck.ownership import settle
 from platecheck.parse import parse_manifest
 from platecheck.plan import Planner
 from platecheck.policies import registry
-from platecheck.provenance import target_origin
+from platecheck.provenance import at, target_origin
 from platecheck.render import Helm, HelmCall, first_error_line
 from platecheck.values import merge_values, target_layers
 from platecheck.waivers import apply_waivers
@@ -316,7 +316,7 @@ def _render_local(targets: Sequence[RenderTarget], root: Path, problems: _Proble
                         except PlatecheckError as exc:
                             kubectl = exc
                     if isinstance(kubectl, PlatecheckError):
-                        raise PlatecheckError(kubectl.message, *_declared(target))
+                        raise PlatecheckError(kubectl.message, **at(target_origin(target)))
                     runner = Kustomize(kubectl, root, Path(workdir), timeout)
                     rendered.append(runner.render(target))
                 else:
@@ -325,10 +325,6 @@ def _render_local(targets: Sequence[RenderTarget], root: Path, problems: _Proble
                 problems.add(exc, target)
     return rendered
 
-
-def _declared(target: RenderTarget) -> tuple[str | None, int | None]:
-    origin = target_origin(target)
-    return (origin.file, origin.line) if origin else (None, None)
 
 
 def _without_bare_parents(targets: list[RenderTarget], rendered: list[RenderedTarget],

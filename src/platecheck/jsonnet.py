@@ -20,7 +20,7 @@ from typing import Any
 
 from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
-from platecheck.manifests import ManifestDocument
+from platecheck.manifests import ManifestDocument, rel_path
 from platecheck.model import RenderTarget
 from platecheck.yamlio import Document, read_text
 
@@ -30,7 +30,7 @@ _TRACE = re.compile(r"^\s*(?P<file>[^\s:]+):(?P<line>\d+):\d+")
 def evaluate(path: Path, root: Path, target: RenderTarget
              ) -> tuple[list[ManifestDocument], str, str]:
     """The objects a ``.jsonnet`` file evaluates to, the file's text and the output."""
-    rel = _rel(path, root)
+    rel = rel_path(path, root)
     _, text = read_text(path, rel)
     try:
         import _gojsonnet
@@ -111,9 +111,6 @@ def _where(message: str, root: Path, rel: str) -> tuple[str, int | None]:
         path = Path(match["file"])
         path = path if path.is_absolute() else Path.cwd() / path
         if path.resolve().is_relative_to(root.resolve()):
-            return _rel(path.resolve(), root.resolve()), int(match["line"])
+            return rel_path(path.resolve(), root.resolve()), int(match["line"])
     return rel, None
 
-
-def _rel(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

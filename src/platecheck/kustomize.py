@@ -32,8 +32,10 @@ import yaml
 
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import isolated_environment
+from platecheck.manifests import rel_path
 from platecheck.model import RenderedTarget, RenderTarget, Resource
 from platecheck.parse import expand_list, make_resource
+from platecheck.provenance import at, target_origin
 from platecheck.sourcetype import kustomization_file
 from platecheck.values import Layer, merge_values
 from platecheck.yamlio import load_document, load_documents, read_text
@@ -58,10 +60,10 @@ class Kustomize:
         source = target.source_dir
         found = kustomization_file(source)
         if found is None:
-            raise PlatecheckError(f"{_rel(source, self.root)} has no kustomization.yaml, but "
+            raise PlatecheckError(f"{rel_path(source, self.root)} has no kustomization.yaml, but "
                                   "the source is a Kustomize source (kustomize:)",
-                                  *_declared(target))
-        kustomization = _rel(found, self.root)
+                                  **at(target_origin(target)))
+        kustomization = rel_path(found, self.root)
         with tempfile.TemporaryDirectory(dir=self.workdir, prefix="kustomize-") as scratch:
             copy = Path(scratch) / "repo"
             self._copy(copy)
@@ -126,7 +128,7 @@ class Kustomize:
             for doc in expand_list(document.data):
                 origin = _pop_origin(doc)
                 file = (source / origin).resolve() if origin else None
-                rel = _rel(file, self.root) if file and file.is_relative_to(self.root) \
+                rel = rel_path(file, self.root) if file and file.is_relative_to(self.root) \
                     else kustomization
                 if rel not in templates:
                     path = self.root / rel
@@ -222,11 +224,3 @@ def _pop_origin(doc: Mapping[str, Any]) -> str | None:
     path = parsed.get("path") if isinstance(parsed, dict) else None
     return path if isinstance(path, str) and "://" not in path else None
 
-
-def _declared(target: RenderTarget) -> tuple[str | None, int | None]:
-    app = target.application
-    return (app.file, app.line) if app else (None, None)
-
-
-def _rel(path: Path, root: Path) -> str:
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

@@ -82,7 +82,7 @@ def manifest_files(directory: Path, root: Path, options: DirectoryOptions) -> It
             relative = path.relative_to(directory).as_posix()
             if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
                 raise PlatecheckError(f"symbolic link {relative} leads out of the repository; "
-                                      "Argo CD refuses it", _rel(path, root))
+                                      "Argo CD refuses it", rel_path(path, root))
             if not path.is_file():
                 continue
             if options.exclude and glob_match(options.exclude, relative):
@@ -95,7 +95,7 @@ def manifest_files(directory: Path, root: Path, options: DirectoryOptions) -> It
 def read_manifests(path: Path, root: Path) -> tuple[list[ManifestDocument], str]:
     """The objects of one YAML or JSON manifest file and its text (empty for a skipped
     file). Jsonnet files are evaluated elsewhere."""
-    rel = _rel(path, root)
+    rel = rel_path(path, root)
     _, text = read_text(path, rel)
     if SKIP_MARKER in text:
         return [], ""
@@ -121,5 +121,6 @@ def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def _rel(path: Path, root: Path) -> str:
+def rel_path(path: Path, root: Path) -> str:
+    """``path`` relative to ``root`` with POSIX separators (as given when outside it)."""
     return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
