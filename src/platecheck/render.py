@@ -154,10 +154,16 @@ class Helm:
                 self.cache.put(call.key, result)
             return result
 
-        if self.jobs <= 1 or len(calls) <= 1:
-            return [one(call) for call in calls]
-        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            return list(pool.map(one, calls))
+        # identical calls (two environments linting a chart with the same values) run once,
+        # so what runs and what the cache answers does not depend on --jobs
+        distinct = list({call.key: call for call in calls}.values())
+        if self.jobs <= 1 or len(distinct) <= 1:
+            results = [one(call) for call in distinct]
+        else:
+            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+                results = list(pool.map(one, distinct))
+        by_key = {call.key: result for call, result in zip(distinct, results, strict=True)}
+        return [by_key[call.key] for call in calls]
 
     def portable(self, result: HelmResult) -> HelmResult:
         """helm's output with the paths it was given made relative: repository files to the
