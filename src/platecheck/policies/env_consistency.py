@@ -10,8 +10,9 @@ What:
     Values themselves may differ. Each values difference is reported as a dotted path at the
     line of the values file that wrote the key. A different ``nameOverride`` or
     ``fullnameOverride`` is one finding at its values line naming what it renames; the
-    resources it renames (same kind and template on both sides) are not reported again. An app deployed to one environment only is a
-    finding unless ``singleEnvironment`` declares it with a reason.
+    resources it renames (same kind and template on both sides) are not reported again. An
+    app deployed to one environment only is a finding unless ``singleEnvironment`` declares
+    it with a reason.
 
 Why:
     Staging exists to rehearse production. A key that only staging sets, a resource only
