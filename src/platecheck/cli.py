@@ -227,11 +227,16 @@ def _refuse_output(where: str, checked: Path, root: Path) -> None:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from platecheck.engine import lint
     from platecheck.report import FORMATS
+    from platecheck.runcache import cached_lint
 
     _check_output(args)
-    report = lint(args.paths, changed_since=args.changed_since, **_engine_kwargs(args))
+    options = _engine_kwargs(args)
+    cache_root = options.pop("cache_dir")
+    # the report written into the repository and the cache itself are not what is checked
+    skip = [path for path in (args.output, cache_root) if path is not None]
+    report = cached_lint(args.paths, cache_root=cache_root, skip=skip,
+                         changed_since=args.changed_since, **options)
     _check_output_against(args, report.root, report.targets)
     if report.changed_since is not None:
         print(f"platecheck: {report.changed_since}", file=sys.stderr)
