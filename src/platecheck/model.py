@@ -25,6 +25,15 @@ class Level(enum.StrEnum):
     OFF = "off"
 
 
+class SourceType(enum.StrEnum):
+    """How Argo CD renders a source (its ``ApplicationSourceType`` names); see sourcetype.py."""
+
+    HELM = "Helm"
+    KUSTOMIZE = "Kustomize"
+    DIRECTORY = "Directory"
+    PLUGIN = "Plugin"
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem, carrying everything a reporter needs.
@@ -175,6 +184,8 @@ class RenderTarget:
     production: bool = False  # the environment is configured as production
     # line of every key path inside each inline_values entry (same order), for provenance
     inline_lines: tuple[Mapping[KeyPath, int], ...] = ()
+    # how Argo CD renders the source; None for an ApplicationSet (Argo CD generates its apps)
+    source_type: SourceType | None = SourceType.HELM
 
     @property
     def rendered_here(self) -> bool:
