@@ -59,9 +59,9 @@ def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
                         help="helm binary (default: $PLATECHECK_HELM, PATH, then the helm "
                              "that 'platecheck setup' installed into the cache)")
     parser.add_argument("--cache-dir", type=Path, metavar="DIR",
-                        help="platecheck's cache: renders in DIR/renders, helm looked up in "
-                             "DIR/helm (default: $PLATECHECK_CACHE_DIR, else the per-user "
-                             "cache)")
+                        help="platecheck's cache: renders in DIR/renders, run reports in "
+                             "DIR/runs, helm looked up in DIR/helm (default: "
+                             "$PLATECHECK_CACHE_DIR, else the per-user cache)")
     parser.add_argument("--no-cache", dest="use_cache", action="store_false",
                         help="render everything, read and write no cache")
     if reports:
