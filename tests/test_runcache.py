@@ -3,13 +3,11 @@ loading the engine, and any change to what is checked is seen."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -18,24 +16,14 @@ from platecheck.engine import lint
 from platecheck.model import Report
 from platecheck.modeljson import decode_report, encode_report
 from platecheck.runcache import RUNS, cached_lint
-
-BENCHMARKS = Path(__file__).resolve().parent.parent / "benchmarks"
-
-
-def _generator() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("generate", BENCHMARKS / "generate.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from synthetic import generate
 
 
 @pytest.fixture
 def synthetic(tmp_path: Path, helm_bin: Path) -> tuple[Path, list[Path]]:
     """A generated repository of 3 apps (6 targets) and its values files."""
     root = tmp_path / "repo"
-    files: list[Path] = _generator().generate(root, 3)
-    return root, files
+    return root, generate(root, 3)
 
 
 def _run(root: Path, cache: Path) -> Report:
