@@ -321,3 +321,14 @@ def test_root_without_git_is_where_the_application_paths_resolve(tmp_path: Path)
     assert find_root(repo / "environments") == repo
     assert find_root(repo / "environments" / "apps" / "web.yaml") == repo
     assert find_root(repo / "charts" / "web") == repo / "charts" / "web"  # nothing points here
+
+
+def test_reports_of_every_source_type_survive_the_run_cache(tmp_path: Path) -> None:
+    import json
+
+    from platecheck.modeljson import decode_report, encode_report
+
+    report_ = lint(SOURCES / "directory", cache_dir=tmp_path)
+    decoded = decode_report(json.loads(json.dumps(encode_report(report_))))
+    assert decoded == report_
+    assert {str(type(t.source_type).__name__) for t in decoded.targets} == {"SourceType"}
