@@ -332,3 +332,17 @@ def test_reports_of_every_source_type_survive_the_run_cache(tmp_path: Path) -> N
     decoded = decode_report(json.loads(json.dumps(encode_report(report_))))
     assert decoded == report_
     assert {str(type(t.source_type).__name__) for t in decoded.targets} == {"SourceType"}
+
+
+def test_application_set_with_a_plain_list_is_expanded(tmp_path: Path) -> None:
+    report_ = lint(SOURCES / "appset", cache_dir=tmp_path)
+    assert report_.errors == ()
+    assert sorted((t.id, t.application.line if t.application else None)
+                  for t in report_.targets) == [
+        ("default/clusters", 1), ("prod/web", 10), ("stg/web", 12)]
+    assert _findings(report_) == [
+        ("apps/clusters.yaml:14", "not-rendered", "default/clusters",
+         "ApplicationSet clusters is not rendered: its resources are not checked"),
+        ("manifests/web/main.jsonnet:8", "image-tag-pinned", "prod/web",
+         'container "web" in Pod/web uses floating tag "latest"'),
+    ]

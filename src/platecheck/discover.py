@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from platecheck.appset import expand, list_elements
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import SKIP_MARKER, DirectoryOptions, manifest_files
 from platecheck.manifests import rel_path as rel_path
@@ -216,8 +217,12 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
             continue
         found.yaml_files[rel] = YamlFile(file, rel, "application", raw)
         try:
+            elements = list_elements(data) if kind == "ApplicationSet" else None
             if kind == "Application":
                 apps.append(parse_application(document, rel))
+            elif elements is not None:  # a plain list: the Applications it makes
+                apps.extend(parse_application(expand(document, index, element), rel)
+                            for index, element in enumerate(elements))
             else:
                 found.application_sets.append(parse_application_set(document, rel))
         except PlatecheckError as exc:

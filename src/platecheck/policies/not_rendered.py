@@ -3,8 +3,9 @@
 What:
     Every target whose source platecheck does not render: a chart from a Helm or OCI
     repository (``chart:`` with a Helm repository ``repoURL``, or an ``oci://`` URL), a
-    config management plugin (``plugin:``), or an ApplicationSet. One finding per target,
-    at the line of the source in the Application file.
+    config management plugin (``plugin:``), or an ApplicationSet other than a single plain
+    ``list`` generator (such a one is expanded into its Applications, each checked). One
+    finding per target, at the line of the source in the Application file.
 
     Every source of this repository is rendered, by the type Argo CD gives it (an explicit
     ``helm``, ``kustomize``, ``directory`` or ``plugin`` key, else ``Chart.yaml`` or a
@@ -88,6 +89,11 @@ def _describe(target: RenderTarget, source: Source) -> str:
 
 def remediation(target: RenderTarget) -> str:
     """What to do depends on the source: vendoring is advice for a remote chart only."""
+    if target.application is not None and target.application.raw.get("kind") == \
+            "ApplicationSet":
+        return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
+                "expands only a single plain list generator (no goTemplate): write it so, or "
+                "waive it with a reason.")
     if target.source_type is SourceType.PLUGIN:
         return ("platecheck does not run config management plugins: accept the source with "
                 "a waiver giving the reason, or render it to plain manifests in this "

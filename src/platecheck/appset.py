@@ -1,0 +1,76 @@
+"""ApplicationSets whose only generator is a plain ``list``: expanded into their
+Applications as the ApplicationSet controller expands them, so each is checked.
+
+https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-List/ :
+each element's keys (nested mappings flattened with ``.``) replace ``{{key}}`` (spaces
+inside the braces allowed) in every string of the template; an unknown key stays as written.
+Go templates (``goTemplate: true``), ``elementsYaml``, template patches and every other
+generator are left to Argo CD: the ApplicationSet is reported as not expanded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from platecheck.yamlio import Document
+
+_TAG = re.compile(r"\{\{(.*?)\}\}")
+
+
+def list_elements(data: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+    """The elements of an ApplicationSet platecheck expands, else None."""
+    spec = data.get("spec")
+    if not isinstance(spec, dict) or spec.get("goTemplate") or spec.get("templatePatch"):
+        return None
+    generators = spec.get("generators")
+    if not isinstance(generators, list) or len(generators) != 1:
+        return None
+    generator = generators[0]
+    if not isinstance(generator, dict) or set(generator) != {"list"}:
+        return None
+    options = generator["list"]
+    if not isinstance(options, dict) or set(options) - {"elements"}:
+        return None
+    elements = options.get("elements")
+    if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
+        return None
+    return elements
+
+
+def expand(document: Document, index: int, element: Mapping[str, Any]) -> Document:
+    """The Application element ``index`` makes of the ApplicationSet ``document``, with the
+    template's key lines; it starts at the element's line (one Application per line)."""
+    data = document.data
+    template = data["spec"].get("template") or {}
+    params = _flatten(element)
+    app = {"apiVersion": data.get("apiVersion"), "kind": "Application",
+           **{key: _substitute(value, params) for key, value in template.items()}}
+    lines = {path[2:]: line for path, line in document.lines.items()
+             if path[:2] == ("spec", "template") and len(path) > 2}
+    start = document.lines.get(("spec", "generators", 0, "list", "elements", index),
+                               document.line)
+    return Document(app, lines, start)
+
+
+def _flatten(element: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in element.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = "" if value is None else (
+                ("true" if value else "false") if isinstance(value, bool) else str(value))
+    return flat
+
+
+def _substitute(value: Any, params: Mapping[str, str]) -> Any:
+    if isinstance(value, str):
+        return _TAG.sub(lambda m: params.get(m.group(1).strip(), m.group(0)), value)
+    if isinstance(value, dict):
+        return {_substitute(k, params): _substitute(v, params) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_substitute(item, params) for item in value]
+    return value
