@@ -346,3 +346,15 @@ def test_application_set_with_a_plain_list_is_expanded(tmp_path: Path) -> None:
         ("manifests/web/main.jsonnet:8", "image-tag-pinned", "prod/web",
          'container "web" in Pod/web uses floating tag "latest"'),
     ]
+
+
+def test_changed_since_knows_the_inputs_of_directory_and_kustomize_sources(
+        tmp_path: Path) -> None:
+    from platecheck.changed import _chart_dirs
+    from platecheck.engine import load
+
+    directory = load(SOURCES / "directory", cache_dir=tmp_path)
+    assert {t.id: _chart_dirs(t, directory.root) for t in directory.targets} == {
+        "prod/plain": ["manifests/plain"], "prod/web": ["manifests/web"]}
+    kustomize = load(SOURCES / "kustomize" / "apps" / "web.yaml", cache_dir=tmp_path)
+    assert [_chart_dirs(t, kustomize.root) for t in kustomize.targets] == [[""]]

@@ -128,7 +128,13 @@ def _under(path: str, directory: str) -> bool:
 
 
 def _chart_dirs(target: RenderTarget, root: Path) -> list[str]:
-    """The target's chart directory and the local charts it depends on (``file://``)."""
+    """The target's chart directory and the local charts it depends on (``file://``); a
+    directory source's directory; for a Kustomize source the whole repository (its bases and
+    components may be anywhere in it)."""
+    if target.source_dir is not None and target.source_dir.is_relative_to(root):
+        if str(target.source_type) == "Kustomize":
+            return [""]
+        return [target.source_dir.relative_to(root).as_posix()]
     if target.chart is None:
         return []
     dirs = [target.chart.rel]
