@@ -44,15 +44,17 @@ def target(**changes: object) -> RenderTarget:
 def test_argv_is_offline_and_flag_safe(helm: Helm) -> None:
     call = helm.template_call(target())
     argv = list(call.argv)
-    assert argv[:4] == ["template", "oracle", str(ORACLE / "chart"), "--namespace=oracle-prod"]
-    assert argv[4:7] == ["--include-crds", "--kube-version=1.31.0",
+    # helm reads a private copy of the chart and never sees values.schema.json
+    assert argv[:5] == ["template", "oracle", str(helm.workdir / "src" / "chart"),
+                        "--namespace=oracle-prod", "--skip-schema-validation"]
+    assert argv[5:8] == ["--include-crds", "--kube-version=1.31.0",
                          "--api-versions=monitoring.coreos.com/v1"]
-    assert len(argv) == 8 and argv[7].startswith(f"--values={helm.workdir}/")
+    assert len(argv) == 9 and argv[8].startswith(f"--values={helm.workdir}/")
     for arg in argv:
         assert not arg.startswith(("--set", "--dependency-update", "--repo", "--post-renderer",
                                    "--plugin", "--verify", "--username", "--pass-credentials"))
     # the inline file is outside the repository and holds the value as data
-    inline = Path(argv[7].split("=", 1)[1])
+    inline = Path(argv[8].split("=", 1)[1])
     assert not inline.is_relative_to(ORACLE)
     assert json.loads(inline.read_text()) == {"a": {"b": "--set x=1"}}
     # the cache key does not depend on where the temporary directory is

@@ -175,6 +175,8 @@ class RenderTarget:
     production: bool = False  # the environment is configured as production
     # line of every key path inside each inline_values entry (same order), for provenance
     inline_lines: tuple[Mapping[KeyPath, int], ...] = ()
+    # spec.source.helm.skipSchemaValidation: platecheck's check of values.schema.json is off
+    skip_schema_validation: bool = False
 
     @property
     def rendered_here(self) -> bool:

@@ -8,6 +8,10 @@ does the same, offline: values are always files (never ``--set``), no
 registry credential or kubeconfig of the user or the repository is used. Every path
 argument is absolute and every other value is passed as ``--flag=value``, so nothing from a
 manifest can turn into a flag.
+
+helm reads a private copy of the chart and runs confined and bounded (``platecheck.sandbox``);
+it is told to skip ``values.schema.json``, which platecheck validates itself without
+fetching anything (``platecheck.values_schema``).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import dataclasses
 import json
 import os
 import re
-import subprocess
+import threading
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +31,7 @@ from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.model import Chart, RenderTarget
+from platecheck.sandbox import kill_all, private_copy, run_bounded
 
 _RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -39,6 +44,8 @@ class HelmCall:
     argv: tuple[str, ...]
     key: str
     label: str  # for messages, e.g. "helm template prod/web"
+    chart: Path  # the chart in the repository
+    copy: Path  # the private copy of it that helm reads
     cache_failures: bool = False  # a failing lint is a result; a failing render is not kept
 
 
@@ -61,6 +68,8 @@ class Helm:
     stats: HelmStats = field(default_factory=HelmStats)
     _version: str | None = None
     _chart_digests: dict[Path, str] = field(default_factory=dict)
+    _copies: dict[Path, PlatecheckError | None] = field(default_factory=dict)
+    _copy_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.env = isolated_environment(self.workdir / "home")
@@ -80,8 +89,8 @@ class Helm:
         assert target.chart is not None
         _check_name(target.release_name, _RELEASE, 53, "release name", target)
         _check_name(target.namespace, _NAMESPACE, 63, "namespace", target)
-        argv = ["template", target.release_name, str(target.chart.path),
-                f"--namespace={target.namespace}"]
+        argv = ["template", target.release_name, str(self.private_chart(target.chart)),
+                f"--namespace={target.namespace}", "--skip-schema-validation"]
         if not target.skip_crds:
             argv.append("--include-crds")
         if target.kube_version:
@@ -95,7 +104,7 @@ class Helm:
 
     def lint_call(self, chart: Chart, value_files: Sequence[Path],
                   kube_version: str | None) -> HelmCall:
-        argv = ["lint", "--strict", str(chart.path)]
+        argv = ["lint", "--strict", str(self.private_chart(chart)), "--skip-schema-validation"]
         if kube_version:
             argv.append(f"--kube-version={kube_version}")
         argv.extend(f"--values={path}" for path in value_files)
@@ -119,9 +128,31 @@ class Helm:
         digest.extend(self._relative(arg) for arg in argv)
         digest.add(self._chart_digest(chart.path))
         for path in files:
+            if ".git" in Path(os.path.realpath(path)).parts:
+                raise PlatecheckError("value file resolves into a .git directory; platecheck "
+                                      "does not give helm anything from .git",
+                                      self._relative(str(path)).replace("$ROOT/", ""))
             digest.add(self._relative(str(path)))
             digest.add(path.read_bytes())
-        return HelmCall(tuple(argv), digest.hexdigest(), label)
+        return HelmCall(tuple(argv), digest.hexdigest(), label, chart.path,
+                        self.private_chart(chart))
+
+    def private_chart(self, chart: Chart) -> Path:
+        """Where helm reads ``chart``: a copy in the temporary directory, made on the first
+        call that is not answered from the cache."""
+        return self.workdir / "src" / chart.rel
+
+    def _materialize(self, chart: Path, copy: Path) -> None:
+        with self._copy_lock:
+            if chart not in self._copies:
+                try:
+                    private_copy(chart, copy)
+                    self._copies[chart] = None
+                except PlatecheckError as exc:
+                    self._copies[chart] = exc
+            problem = self._copies[chart]
+        if problem is not None:
+            raise problem
 
     def _relative(self, arg: str) -> str:
         for base, name in ((self.workdir, "$TMP"), (self.root, "$ROOT")):
@@ -134,7 +165,7 @@ class Helm:
 
     def _chart_digest(self, directory: Path) -> str:
         if directory not in self._chart_digests:
-            self._chart_digests[directory] = directory_digest(directory, self.root)
+            self._chart_digests[directory] = directory_digest(directory)
         return self._chart_digests[directory]
 
     # -- running ----------------------------------------------------------------------------
@@ -149,6 +180,7 @@ class Helm:
                     return hit
             self.stats.renders += 1
             try:
+                self._materialize(call.chart, call.copy)
                 result = self._run(call.argv, self.timeout)
             except PlatecheckError as exc:
                 return PlatecheckError(f"{call.label}: {exc.message}")
@@ -157,20 +189,26 @@ class Helm:
             return result
 
         if self.jobs <= 1 or len(calls) <= 1:
-            return [one(call) for call in calls]
-        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            try:
+                return [one(call) for call in calls]
+            except BaseException:
+                kill_all()
+                raise
+        pool = ThreadPoolExecutor(max_workers=self.jobs)
+        try:
             return list(pool.map(one, calls))
+        except BaseException:
+            # interrupted (SIGINT, SIGTERM): no helm outlives platecheck
+            pool.shutdown(wait=False, cancel_futures=True)
+            kill_all()
+            raise
+        finally:
+            pool.shutdown(wait=True)
 
     def _run(self, argv: Sequence[str], timeout: float) -> HelmResult:
-        try:
-            completed = subprocess.run(
-                [str(self.binary), *argv], env=self.env, cwd=self.workdir,
-                stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise PlatecheckError(f"timed out after {timeout:g} s") from None
-        except OSError as exc:
-            raise PlatecheckError(f"cannot run {self.binary}: {exc.strerror}") from None
-        return HelmResult(completed.returncode,
+        completed = run_bounded([str(self.binary), *argv], env=self.env, cwd=self.workdir,
+                                timeout=timeout)
+        return HelmResult(completed.exit_code,
                           completed.stdout.decode("utf-8", "replace"),
                           completed.stderr.decode("utf-8", "replace"))
 
