@@ -77,7 +77,7 @@ def test_other_targets_are_still_checked(report: Report) -> None:
         "prod/badname", "prod/failing", "prod/ignored", "prod/kustomized", "prod/ok",
         "prod/tenants"]
     assert [(f.location, f.target, f.message) for f in report.findings] == [
-        ("apps/kustomize.yaml:7", "prod/kustomized", "source kustomize/base (not a Helm chart) "
+        ("apps/kustomize.yaml:7", "prod/kustomized", "Kustomize source kustomize/base "
          "from https://git.example.com/platform.git is not rendered: its resources are not "
          "checked"),
         ("apps/appset.yaml:15", "prod/tenants", "ApplicationSet tenants is not rendered: its "

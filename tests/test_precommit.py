@@ -168,9 +168,8 @@ def test_the_workflow_lints_with_commands_the_cli_accepts() -> None:
     commands = [c for step in workflow_steps() for c in platecheck_commands(step)]
     assert commands == [
         ["setup"],
-        ["lint", "environments/", "--format", "junit", "--output", "platecheck.xml"],
-        ["lint", "environments/", "--format", "sarif", "--output", "platecheck.sarif"],
-        ["lint", "environments/", "--format", "github"],
+        ["lint", "environments/", "--report", "github=-", "--report", "junit=platecheck.xml",
+         "--report", "sarif=platecheck.sarif"],
     ]
     parser = build_parser()
     for command in commands:
@@ -179,7 +178,7 @@ def test_the_workflow_lints_with_commands_the_cli_accepts() -> None:
 
 def test_the_workflow_fails_on_findings_but_always_uploads() -> None:
     steps = workflow_steps()
-    gate = next(s for s in steps if "--format junit" in str(s.get("run", "")))
+    gate = next(s for s in steps if "junit=" in str(s.get("run", "")))
     assert "if" not in gate and "continue-on-error" not in gate and "||" not in gate["run"]
     uploads = [s for s in steps if str(s.get("uses", "")).startswith(
         ("actions/upload-artifact", "github/codeql-action/upload-sarif"))]

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 
 from platecheck import __version__
 from platecheck.errors import PlatecheckError
+from platecheck.report.destinations import OrderedOption, ReportRequest, parse_report, requests
 
 if TYPE_CHECKING:
-    from platecheck.model import RenderTarget
+    from platecheck.model import RenderTarget, Report
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -44,7 +45,7 @@ examples:
 
 
 def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
-                        environments: bool = True) -> None:
+                        environments: bool = True, reports: bool = False) -> None:
     parser.add_argument("paths", nargs=paths, metavar="PATH",
                         default=["."] if paths == "*" else None,
                         help="repository, environments/ directory, Application file or chart "
@@ -65,6 +66,14 @@ def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
                              "cache)")
     parser.add_argument("--no-cache", dest="use_cache", action="store_false",
                         help="render everything, read and write no cache")
+    if reports:
+        # --format/--output pair in the order given (see report.destinations)
+        parser.add_argument("--output", "-o", dest="report_items", action=OrderedOption,
+                            const="FILE", metavar="FILE",
+                            help="write the report of the --format before it to FILE instead "
+                                 "of standard output (never a checked file, nor into an "
+                                 "Application or chart directory); repeatable")
+        return
     parser.add_argument("--output", "-o", type=Path, metavar="FILE",
                         help="write the report to FILE instead of standard output (never "
                              "a checked file, nor into an Application or chart directory)")
@@ -96,9 +105,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     lint = commands.add_parser("lint", help="render and check; the pre-merge gate",
                                description="Render every target and check every policy.")
-    _add_engine_options(lint)
-    lint.add_argument("--format", "-f", choices=sorted(FORMATS), default="text",
-                      help="report format (default: text)")
+    _add_engine_options(lint, reports=True)
+    lint.add_argument("--format", "-f", dest="report_items", action=OrderedOption,
+                      const="FORMAT", choices=sorted(FORMATS),
+                      help="report format (default: text); repeat with an --output after "
+                           "each to write several reports from one run")
+    lint.add_argument("--report", dest="extra_reports", action="append", type=parse_report,
+                      metavar="FORMAT=PATH",
+                      help="also write a report in FORMAT to PATH ('-': standard output), "
+                           "e.g. --report sarif=platecheck.sarif; repeatable")
     lint.add_argument("--show-waived", action="store_true",
                       help="also list findings that a waiver covers (text format)")
     lint.add_argument("--changed-since", metavar="REF",
@@ -162,25 +177,25 @@ def _engine_kwargs(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-def _write(args: argparse.Namespace, text: str) -> None:
-    if args.output is None:
+def _write(text: str, path: Path | None) -> None:
+    if path is None:
         sys.stdout.write(text)
         return
     try:
-        args.output.write_text(text, encoding="utf-8")
+        path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise PlatecheckError(f"cannot write report: {exc.strerror}", str(args.output)) from None
+        raise PlatecheckError(f"cannot write report: {exc.strerror}", str(path)) from None
 
 
-def _check_output(args: argparse.Namespace) -> None:
+def _check_output(args: argparse.Namespace, path: Path | None) -> None:
     """Refuse an ``--output`` that cannot be written or would land in what is being checked,
     before anything renders."""
     from platecheck.discover import find_root
 
-    if args.output is None:
+    if path is None:
         return
-    output = Path(os.path.realpath(args.output))
-    where = str(args.output)
+    output = Path(os.path.realpath(path))
+    where = str(path)
     if output.is_dir():
         raise PlatecheckError("--output is a directory; name a file", where)
     if not output.parent.is_dir():
@@ -207,12 +222,12 @@ def _check_output(args: argparse.Namespace) -> None:
 
 
 def _check_output_against(args: argparse.Namespace, root: Path,
-                          targets: Sequence[RenderTarget]) -> None:
+                          targets: Sequence[RenderTarget], path: Path | None) -> None:
     """The same, once the checked files are known: an Application, values file or chart."""
-    if args.output is None:
+    if path is None:
         return
-    output = Path(os.path.realpath(args.output))
-    where = str(args.output)
+    output = Path(os.path.realpath(path))
+    where = str(path)
     for target in targets:
         for values in target.value_files:
             if output == Path(os.path.realpath(values.path)):
@@ -236,34 +251,42 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     from platecheck.engine import lint
     from platecheck.report import FORMATS
 
-    _check_output(args)
+    wanted = requests(args.report_items, args.extra_reports, list(FORMATS))
+    for request in wanted:
+        _check_output(args, request.path)
     report = lint(args.paths, changed_since=args.changed_since, **_engine_kwargs(args))
-    _check_output_against(args, report.root, report.targets)
+    for request in wanted:
+        _check_output_against(args, report.root, report.targets, request.path)
     if report.changed_since is not None:
         print(f"platecheck: {report.changed_since}", file=sys.stderr)
-    reporter: Callable[..., str] = FORMATS[args.format]
-    if args.format == "text":
-        color = args.output is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-        text = reporter(report, show_waived=args.show_waived, color=color)
-    else:
-        text = reporter(report)
-    _write(args, text)
+    for request in wanted:
+        _write(_report_text(args, report, request), request.path)
     return report.exit_code
+
+
+def _report_text(args: argparse.Namespace, report: Report, request: ReportRequest) -> str:
+    from platecheck.report import FORMATS
+
+    reporter: Callable[..., str] = FORMATS[request.format]
+    if request.format != "text":
+        return reporter(report)
+    color = request.path is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return reporter(report, show_waived=args.show_waived, color=color)
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
     from platecheck.engine import load
 
-    _check_output(args)
+    _check_output(args, args.output)
     repo = load(args.paths, **_engine_kwargs(args))
-    _check_output_against(args, repo.root, repo.targets)
+    _check_output_against(args, repo.root, repo.targets, args.output)
     chunks = []
     for rendered in repo.rendered:
         chunks.append(f"# platecheck target: {rendered.id}\n{rendered.manifest}")
-    _write(args, "".join(chunks))
+    _write("".join(chunks), args.output)
     for target in repo.targets:
         if not target.rendered_here:
-            print(f"platecheck: {target.id}: not rendered: {_not_rendered(target, repo.root)}",
+            print(f"platecheck: {target.id}: not rendered: {_not_rendered(target)}",
                   file=sys.stderr)
     for error in repo.errors:
         whose = f" {error.target}" if error.target else ""
@@ -273,11 +296,10 @@ def _cmd_render(args: argparse.Namespace) -> int:
     return EXIT_ERROR if repo.errors else EXIT_OK
 
 
-_KUSTOMIZATION = ("kustomization.yaml", "kustomization.yml", "Kustomization")
+def _not_rendered(target: RenderTarget) -> str:
+    """Why platecheck does not render ``target``, from its source and source type."""
+    from platecheck.model import SourceType
 
-
-def _not_rendered(target: RenderTarget, root: Path) -> str:
-    """Why platecheck does not render ``target``, from what its source says."""
     app, source = target.application, target.remote
     if app is not None and app.raw.get("kind") == "ApplicationSet":
         return "ApplicationSet (Argo CD generates its Applications)"
@@ -288,22 +310,10 @@ def _not_rendered(target: RenderTarget, root: Path) -> str:
         return f"remote chart {source.chart}{version} from {source.repo_url}"
     if source.repo_url.startswith("oci://"):
         return f"remote OCI chart {source.repo_url}"
-    raw: Any = {}
-    if app is not None:
-        spec = app.raw.get("spec")
-        spec = spec if isinstance(spec, dict) else {}
-        many = spec.get("sources")
-        if isinstance(many, list):
-            raw = next((item for item, parsed in zip(many, app.sources, strict=False)
-                        if parsed is source), {})
-        else:
-            raw = spec.get("source")
-    raw = raw if isinstance(raw, dict) else {}
     path = source.path or "."
-    if "plugin" in raw:
+    if target.source_type is SourceType.PLUGIN:
         return f"config management plugin source {path}"
-    directory = root / path.lstrip("/")
-    if "kustomize" in raw or any((directory / name).is_file() for name in _KUSTOMIZATION):
+    if target.source_type is SourceType.KUSTOMIZE:
         return f"Kustomize source {path}"
     return f"plain manifests in {path} (no Chart.yaml)"
 
@@ -314,10 +324,10 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
     pair = [args.left, args.right]
     args.environments = pair
-    _check_output(args)
+    _check_output(args, args.output)
     # the model and the configuration it was loaded with: the files are read once
     repo, config, _ = _load(args.paths, root=None, **_engine_kwargs(args))
-    _check_output_against(args, repo.root, repo.targets)
+    _check_output_against(args, repo.root, repo.targets, args.output)
     options = config.policy_options(env_consistency.ID)
     findings = list(env_consistency.check(repo, PolicyOptions({**options.default,
                                                                 "pairs": [pair]})))
@@ -328,7 +338,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
                   & {t.app for t in repo.targets if t.environment == args.right})
     lines.append(f"{len(findings)} difference{'s' if len(findings) != 1 else ''} between "
                  f"{args.left} and {args.right} ({len(apps)} apps in both)")
-    _write(args, "\n".join(lines) + "\n")
+    _write("\n".join(lines) + "\n", args.output)
     if repo.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if findings else EXIT_OK

@@ -25,13 +25,14 @@ from platecheck.model import (
     HelmSourceSpec,
     KeyPath,
     Source,
+    SourceType,
     YamlFile,
 )
+from platecheck.sourcetype import source_type
 from platecheck.yamlio import Document, load_document, load_documents, read_text, type_name
 
 ARGO_GROUP = "argoproj.io"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
-KUSTOMIZATIONS = ("kustomization.yaml", "kustomization.yml", "Kustomization")
 
 
 @dataclass
@@ -111,14 +112,18 @@ def discover(root: Path, paths: Sequence[Path]) -> Discovery:
 
 def _children(found: Discovery, app: Application) -> Iterator[Application]:
     root = found.root
-    for source in app.sources:
+    for index, source in enumerate(app.sources):
         if source.chart or source.path is None:
             continue
         directory = (root / source.path.strip("/")).resolve() if source.path not in ("", ".") \
             else root
         if not inside(directory, root) or not directory.is_dir():
             continue  # planning reports it with the Application's line
-        if (directory / "Chart.yaml").is_file() or _kustomization(directory):
+        try:
+            kind = source_type(raw_at(app.raw, source_key(app, index)), directory)
+        except PlatecheckError:
+            continue  # planning reports it with the Application's line
+        if kind is not SourceType.DIRECTORY:
             continue
         options = source.directory or {}
         recurse = options.get("recurse") is True
@@ -131,10 +136,6 @@ def _children(found: Discovery, app: Application) -> Iterator[Application]:
                 found.excluded.add(rel_path(file, root))
                 continue
             yield from _applications_in(found, file, strict=True)
-
-
-def _kustomization(directory: Path) -> bool:
-    return any((directory / name).is_file() for name in KUSTOMIZATIONS)
 
 
 def _patterns(value: Any) -> tuple[str, ...]:
@@ -303,6 +304,19 @@ def source_key(app: Application, index: int) -> KeyPath:
     ``spec.source``)."""
     spec = app.raw.get("spec") or {}
     return ("spec", "sources", index) if spec.get("sources") else ("spec", "source")
+
+
+def raw_at(data: Mapping[str, Any], path: KeyPath) -> dict[str, Any]:
+    """The mapping at ``path`` in a parsed document (empty when there is none)."""
+    node: Any = data
+    for key in path:
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
+            node = node[key]
+        else:
+            node = None
+    return node if isinstance(node, dict) else {}
 
 
 def _strings(mapping: Mapping[str, Any]) -> dict[str, str]:

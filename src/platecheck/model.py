@@ -25,6 +25,15 @@ class Level(enum.StrEnum):
     OFF = "off"
 
 
+class SourceType(enum.StrEnum):
+    """How Argo CD renders a source (its ``ApplicationSourceType`` names); see sourcetype.py."""
+
+    HELM = "Helm"
+    KUSTOMIZE = "Kustomize"
+    DIRECTORY = "Directory"
+    PLUGIN = "Plugin"
+
+
 @dataclass(frozen=True)
 class Finding:
     """One problem, carrying everything a reporter needs.
@@ -177,6 +186,8 @@ class RenderTarget:
     inline_lines: tuple[Mapping[KeyPath, int], ...] = ()
     # spec.source.helm.skipSchemaValidation: platecheck's check of values.schema.json is off
     skip_schema_validation: bool = False
+    # how Argo CD renders the source; None for an ApplicationSet (Argo CD generates its apps)
+    source_type: SourceType | None = SourceType.HELM
 
     @property
     def rendered_here(self) -> bool:

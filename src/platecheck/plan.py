@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from platecheck.config import Config, EnvironmentConfig
-from platecheck.discover import Discovery, inside, load_chart, rel_path, source_key
+from platecheck.discover import Discovery, inside, load_chart, raw_at, rel_path, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.model import (
     Application,
@@ -30,9 +30,11 @@ from platecheck.model import (
     Origin,
     RenderTarget,
     Source,
+    SourceType,
     ValuesFile,
     YamlFile,
 )
+from platecheck.sourcetype import explicit_type, source_type
 from platecheck.values import parameter_values
 from platecheck.yamlio import load_document, load_values
 
@@ -108,13 +110,22 @@ class Planner:
                              else self.config.kubernetes_version),
             "skip_crds": bool(helm and helm.skip_crds),
         }
-        raw_source = _at(app.raw, key)
-        if source.chart or _is_oci(source.repo_url) or "plugin" in raw_source:
-            return RenderTarget(chart=None, value_files=(), remote=source, **common)
+        raw_source = raw_at(app.raw, key)
+        line = source.line or app.line
+        kind = explicit_type(raw_source, app.file, line)
+        if source.chart or _is_oci(source.repo_url) or kind is SourceType.PLUGIN:
+            return RenderTarget(chart=None, value_files=(), remote=source,
+                                source_type=kind or SourceType.HELM, **common)
         directory = self._source_dir(app, source, key)
+        kind = source_type(raw_source, directory, app.file, line)
+        if kind is not SourceType.HELM:
+            # Kustomize or plain manifests: not rendered here, reported as such.
+            return RenderTarget(chart=None, value_files=(), remote=source, source_type=kind,
+                                **common)
         if not (directory / "Chart.yaml").is_file():
-            # Kustomize, plugin or plain manifests: not rendered here, reported as such.
-            return RenderTarget(chart=None, value_files=(), remote=source, **common)
+            raise PlatecheckError(f"source path {source.path or '.'!r} has no Chart.yaml, but "
+                                  "the source is a Helm source (helm:); Argo CD cannot render "
+                                  "it", app.file, line)
         chart = self.chart(directory)
         value_files = self._value_files(app, source, key, chart, refs) if helm else ()
         inline, inline_lines = self._inline(app, key) if helm else ((), ())
@@ -178,7 +189,7 @@ class Planner:
                 ) -> tuple[tuple[tuple[Mapping[str, Any], Origin], ...],
                            tuple[Mapping[KeyPath, int], ...]]:
         helm_key = (*key, "helm")
-        spec = _at(app.raw, helm_key)
+        spec = raw_at(app.raw, helm_key)
         values: list[tuple[Mapping[str, Any], Origin]] = []
         lines: list[Mapping[KeyPath, int]] = []
         if isinstance(spec.get("valuesObject"), dict):
@@ -239,7 +250,8 @@ class Planner:
         return RenderTarget(
             id=f"{name}/{app.name}", environment=name, app=app.name, application=app,
             chart=None, release_name=app.name, namespace=app.destination_namespace or "default",
-            value_files=(), remote=source, production=bool(env and env.production))
+            value_files=(), remote=source, production=bool(env and env.production),
+            source_type=None)
 
     # -- chart directories ------------------------------------------------------------------
 
@@ -275,18 +287,6 @@ def _normalised(path: Path) -> Path:
         elif part != ".":
             parts.append(part)
     return Path(*parts)
-
-
-def _at(data: Mapping[str, Any], path: KeyPath) -> dict[str, Any]:
-    node: Any = data
-    for key in path:
-        if isinstance(node, dict):
-            node = node.get(key)
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-            node = node[key]
-        else:
-            node = None
-    return node if isinstance(node, dict) else {}
 
 
 def _go_string(value: Any) -> str:

@@ -30,7 +30,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
-from platecheck.model import Finding, RenderTarget, RepoModel, Source
+from platecheck.model import Finding, RenderTarget, RepoModel, Source, SourceType
 from platecheck.policies import PolicyOptions
 
 ID = "not-rendered"
@@ -60,6 +60,7 @@ def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
             environment=target.environment,
             target=target.id,
             resource=f"Application/{target.application.name}",
+            remediation=remediation(target),
         )
 
 
@@ -72,4 +73,19 @@ def _describe(target: RenderTarget, source: Source) -> str:
         return f"chart {source.chart}{version} from {source.repo_url}"
     if source.repo_url.startswith("oci://"):
         return f"OCI chart {source.repo_url}"
-    return f"source {source.path or '.'} (not a Helm chart) from {source.repo_url}"
+    kind = target.source_type or SourceType.DIRECTORY
+    if kind is SourceType.PLUGIN:
+        return f"config management plugin source {source.path or '.'} from {source.repo_url}"
+    return f"{kind} source {source.path or '.'} from {source.repo_url}"
+
+
+def remediation(target: RenderTarget) -> str:
+    """What to do depends on the source: vendoring is advice for a remote chart only."""
+    if target.source_type is SourceType.PLUGIN:
+        return ("platecheck does not run config management plugins: accept the source with "
+                "a waiver giving the reason, or render it to plain manifests in this "
+                "repository.")
+    if target.source_type in (SourceType.KUSTOMIZE, SourceType.DIRECTORY):
+        return ("Make the source renderable here (run `platecheck setup` for kubectl), or "
+                "waive it with a reason.")
+    return REMEDIATION
