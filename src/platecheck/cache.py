@@ -21,10 +21,10 @@ from typing import Any
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import default_cache_dir
 
-FORMAT = 1
-RENDERS = "renders"
+FORMAT = 2  # 2: helm output holds repository-relative paths, failed renders kept
+RENDERS = "renders"  # the cache's directory under the per-user platecheck cache
 _GIT = ".git"
-MAX_CHART_FILES = 10_000  # the cache's directory under the per-user platecheck cache
+MAX_CHART_FILES = 10_000  # files helm may read of one chart, links included
 
 __all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "chart_tree", "default_cache_dir",
            "directory_digest"]
