@@ -289,7 +289,7 @@ def counting_helm(tmp_path: Path, helm_bin: Path, monkeypatch: pytest.MonkeyPatc
         "caller=$PPID\n"
         '[ "$(cat /proc/$caller/comm 2>/dev/null)" = timeout ] && '
         "caller=$(cut -d' ' -f4 /proc/$caller/stat)\n"
-        f'[ "$1" = template ] && echo "$caller $2" >> {log}\n'
+        f'[ "$1" = template ] && echo "$caller ${{3#--name-template=}}" >> {log}\n'
         f'exec {helm_bin} "$@"\n')
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PLATECHECK_HELM", str(script))
