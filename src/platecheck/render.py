@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -162,9 +162,19 @@ class Helm:
 
     # -- running ----------------------------------------------------------------------------
 
-    def run_all(self, calls: Sequence[HelmCall]) -> list[HelmResult | PlatecheckError]:
-        """Run every call (cached results first), at most ``jobs`` at once, in order."""
+    def run_all(self, calls: Sequence[HelmCall],
+                finished: Callable[[HelmCall], None] | None = None
+                ) -> list[HelmResult | PlatecheckError]:
+        """Run every call (cached results first), at most ``jobs`` at once, in order. Calls
+        with the same key (e.g. helm lint of one chart with the same value files for two
+        environments) run once. ``finished`` is told of each call as it ends."""
         def one(call: HelmCall) -> HelmResult | PlatecheckError:
+            result = attempt(call)
+            if finished is not None:
+                finished(call)
+            return result
+
+        def attempt(call: HelmCall) -> HelmResult | PlatecheckError:
             if self.cache is not None:
                 hit = self.cache.get(call.key)
                 if hit is not None:
@@ -181,19 +191,26 @@ class Helm:
                 self.cache.put(call.key, result)
             return result
 
-        if self.jobs <= 1 or len(calls) <= 1:
-            try:
-                return [one(call) for call in calls]
-            except BaseException:
-                kill_all()
-                raise
+        unique = list({call.key: call for call in calls}.values())
+        try:
+            if self.jobs <= 1 or len(unique) <= 1:
+                results = [one(call) for call in unique]
+            else:
+                results = self._parallel(one, unique)
+        except BaseException:
+            kill_all()  # interrupted (SIGINT, SIGTERM): no helm outlives platecheck
+            raise
+        by_key = {call.key: result for call, result in zip(unique, results, strict=True)}
+        return [by_key[call.key] for call in calls]
+
+    def _parallel(self, one: Callable[[HelmCall], HelmResult | PlatecheckError],
+                  calls: Sequence[HelmCall]) -> list[HelmResult | PlatecheckError]:
         pool = ThreadPoolExecutor(max_workers=self.jobs)
         try:
             return list(pool.map(one, calls))
         except BaseException:
-            # interrupted (SIGINT, SIGTERM): no helm outlives platecheck
             pool.shutdown(wait=False, cancel_futures=True)
-            kill_all()
+            kill_all()  # before waiting for the threads that wait for helm
             raise
         finally:
             pool.shutdown(wait=True)
@@ -204,7 +221,7 @@ class Helm:
         where the repository was checked out, and a cached result reads the same from any
         checkout sharing the cache."""
         workdir = re.escape(str(self.workdir))
-        inline = re.compile(rf"{workdir}/values/inline-[0-9a-f]+\.json")
+        inline = re.compile(rf"{workdir}/values/inline-[0-9a-f]+\.(?:json|yaml)")
         root = re.compile(rf"{re.escape(str(self.root))}(?:/|(?![^\s:'\"]))")
 
         copies = f"{self.workdir}{os.sep}src{os.sep}"
