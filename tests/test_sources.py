@@ -358,3 +358,35 @@ def test_changed_since_knows_the_inputs_of_directory_and_kustomize_sources(
         "prod/plain": ["manifests/plain"], "prod/web": ["manifests/web"]}
     kustomize = load(SOURCES / "kustomize" / "apps" / "web.yaml", cache_dir=tmp_path)
     assert [_chart_dirs(t, kustomize.root) for t in kustomize.targets] == [[""]]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
+    from platecheck.engine import load
+
+    model = load(SOURCES / "kustomize" / "apps" / "inflate.yaml", cache_dir=tmp_path)
+    [rendered] = model.rendered
+    [pod] = rendered.resources
+    assert pod.doc["spec"]["containers"][0]["image"] == "registry.example.com/hello:2.0.0"
+    assert pod.template_file == "inflate/kustomization.yaml"
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    shutil.rmtree(repo / "inflate" / "charts")
+    report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target, e.message) for e in report_.errors] == [
+        ("inflate/kustomization.yaml", "prod/inflate",
+         "helmCharts 'hello' is not vendored under charts/ next to the kustomization; "
+         "kustomize would download it, and platecheck renders offline")]
+
+
+def test_jsonnet_that_never_ends_is_stopped(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "policies" / "platecheck.yaml").write_text(
+        'kubernetesVersion: "1.31.0"\nrenderTimeout: 3\n')
+    (repo / "manifests" / "web" / "main.jsonnet").write_text(
+        "local f(n) = f(n + 1) + 1;\nfunction(tag) f(0)\n")
+    report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
+    assert report_.exit_code == 2
+    [error] = report_.errors
+    assert error.file == "manifests/web/main.jsonnet"

@@ -13,7 +13,8 @@ from platecheck.parse import expand_list, make_resource
 ARGO_KINDS = ("Application", "ApplicationSet")
 
 
-def render_directory(target: RenderTarget, root: Path) -> RenderedTarget:
+def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
+                     ) -> RenderedTarget:
     """The resources of a directory source. Argo CD Applications in it are left out: discovery
     follows them as children (an app-of-apps), and argocd-application checks them."""
     assert target.source_dir is not None
@@ -25,7 +26,7 @@ def render_directory(target: RenderTarget, root: Path) -> RenderedTarget:
         if path.name.endswith(".jsonnet"):
             from platecheck.jsonnet import evaluate
 
-            documents, text, output = evaluate(path, root, target)
+            documents, text, output = evaluate(path, root, target, timeout)
         else:
             documents, text = read_manifests(path, root)
             output = text

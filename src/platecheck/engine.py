@@ -261,7 +261,7 @@ class _Batch:
                 self.cache_hits += runner.stats.cache_hits
         local = [t for t in targets if t.rendered_here and t.chart is None]
         rendered.extend(_render_local(local, root, self.problems, self.config.render_timeout,
-                                      self.cache_dir))
+                                      self.cache_dir, self.helm))
         return rendered
 
 
@@ -304,7 +304,8 @@ def _plan_generated(planner: Planner, children: Sequence[Generated],
 
 
 def _render_local(targets: Sequence[RenderTarget], root: Path, problems: _Problems,
-                  timeout: float, cache_dir: Path | None) -> list[RenderedTarget]:
+                  timeout: float, cache_dir: Path | None,
+                  helm: str | os.PathLike[str] | None = None) -> list[RenderedTarget]:
     """Directory sources (read here) and Kustomize sources (``kubectl kustomize``)."""
     rendered = []
     kubectl: Path | PlatecheckError | None = None
@@ -319,14 +320,24 @@ def _render_local(targets: Sequence[RenderTarget], root: Path, problems: _Proble
                             kubectl = exc
                     if isinstance(kubectl, PlatecheckError):
                         raise PlatecheckError(kubectl.message, **at(target_origin(target)))
-                    runner = Kustomize(kubectl, root, Path(workdir), timeout)
+                    runner = Kustomize(kubectl, root, Path(workdir), timeout,
+                                       _helm_or_none(helm, cache_dir))
                     rendered.append(runner.render(target))
                 else:
-                    rendered.append(render_directory(target, root))
+                    rendered.append(render_directory(target, root, timeout))
             except PlatecheckError as exc:
                 problems.add(exc, target)
     return rendered
 
+
+
+def _helm_or_none(helm: str | os.PathLike[str] | None, cache_dir: Path | None) -> Path | None:
+    """helm for kustomize's helmCharts, when there is one (its absence is reported only by a
+    kustomization that needs it)."""
+    try:
+        return find_helm(helm, cache_dir=cache_dir)
+    except PlatecheckError:
+        return None
 
 
 def _without_bare_parents(targets: list[RenderTarget], rendered: list[RenderedTarget],

@@ -7,13 +7,18 @@ as Argo CD evaluates them (argo-cd ``reposerver/repository/repository.go``, ``ma
   of ``directory.jsonnet.libs`` (relative to the repository root);
 - the result is one object or a list of objects.
 
+Each file is evaluated in a child process stopped after the render timeout.
+
 Unlike Argo CD, an import may not leave the repository: the checked repository is untrusted.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,16 +32,14 @@ from platecheck.yamlio import Document, read_text
 _TRACE = re.compile(r"^\s*(?P<file>[^\s:]+):(?P<line>\d+):\d+")
 
 
-def evaluate(path: Path, root: Path, target: RenderTarget
+def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.0
              ) -> tuple[list[ManifestDocument], str, str]:
-    """The objects a ``.jsonnet`` file evaluates to, the file's text and the output."""
+    """The objects a ``.jsonnet`` file evaluates to, the file's text and the output.
+
+    Jsonnet runs in a child process, stopped after ``timeout`` seconds: a program that never
+    ends or eats memory stops there, not platecheck."""
     rel = rel_path(path, root)
     _, text = read_text(path, rel)
-    try:
-        import _gojsonnet
-    except ImportError:
-        raise PlatecheckError("Jsonnet needs the gojsonnet package (pip install gojsonnet)",
-                              rel) from None
     options = _options(target.source_spec)
     source_dir = target.source_dir or path.parent
     search = [source_dir, *(_library(root, lib, target) for lib in options["libs"])]
@@ -47,7 +50,46 @@ def evaluate(path: Path, root: Path, target: RenderTarget
             plain = "codes" if item.get("code") is True else "vars"
             variables[f"{kind}_{plain}"][str(item.get("name", ""))] = envsubst(
                 str(item.get("value", "")), target.build_env)
+    request = {"file": str(path), "root": str(root.resolve()),
+               "search": [str(p) for p in search], "variables": variables}
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "platecheck.jsonnet"], input=json.dumps(request),
+            capture_output=True, text=True, timeout=timeout, check=False, cwd=root,
+            env={"PATH": os.environ.get("PATH", os.defpath),
+                 "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
+    except subprocess.TimeoutExpired:
+        raise PlatecheckError(f"Jsonnet evaluation timed out after {timeout:g} s",
+                              rel) from None
+    try:
+        answer = json.loads(completed.stdout)
+    except json.JSONDecodeError:
+        answer = {"error": (completed.stderr.strip().splitlines() or ["it stopped"])[-1]}
+    if "output" not in answer:
+        message = str(answer.get("error", ""))
+        file, line = _where(message, root, rel)
+        first = message.strip().splitlines()[0] if message.strip() else "evaluation failed"
+        refused = answer.get("refused") or []
+        reason = refused[-1] if refused else first
+        raise PlatecheckError(f"Jsonnet evaluation failed: {reason}", file, line)
+    output = str(answer["output"])
+    data = json.loads(output)
+    objects = data if isinstance(data, list) else [data]
+    for item in objects:
+        if not isinstance(item, dict):
+            raise PlatecheckError("Jsonnet must evaluate to an object or a list of objects",
+                                  rel)
+    return [ManifestDocument(rel, Document(item, {}, 1)) for item in objects], text, output
 
+
+def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
+    """The child's side: one evaluation, imports kept inside the repository."""
+    try:
+        import _gojsonnet
+    except ImportError:
+        return {"error": "Jsonnet needs the gojsonnet package (pip install gojsonnet)"}
+    root = Path(request["root"])
+    search = [Path(p) for p in request["search"]]
     refused: list[str] = []
 
     def importer(directory: str, name: str) -> tuple[str, bytes]:
@@ -56,7 +98,7 @@ def evaluate(path: Path, root: Path, target: RenderTarget
         for base in (Path(directory), *search):
             candidate = (base / name).resolve()
             if candidate.is_file():
-                if candidate.is_relative_to(root.resolve()):
+                if candidate.is_relative_to(root):
                     return str(candidate), candidate.read_bytes()
                 refused.append(f"import {name!r} leaves the repository")
                 break
@@ -65,20 +107,12 @@ def evaluate(path: Path, root: Path, target: RenderTarget
         return f"<refused {len(refused)}>", f"error {json.dumps(refused[-1])}".encode()
 
     try:
-        output = _gojsonnet.evaluate_file(str(path), import_callback=importer, **variables)
+        output = _gojsonnet.evaluate_file(request["file"], import_callback=importer,
+                                          **request["variables"])
     except (RuntimeError, UnicodeDecodeError) as exc:
-        message = str(exc) if isinstance(exc, RuntimeError) else ""
-        file, line = _where(message, root, rel)
-        first = message.strip().splitlines()[0] if message.strip() else "evaluation failed"
-        reason = refused[-1] if refused else first
-        raise PlatecheckError(f"Jsonnet evaluation failed: {reason}", file, line) from None
-    data = json.loads(output)
-    objects = data if isinstance(data, list) else [data]
-    for item in objects:
-        if not isinstance(item, dict):
-            raise PlatecheckError("Jsonnet must evaluate to an object or a list of objects",
-                                  rel)
-    return [ManifestDocument(rel, Document(item, {}, 1)) for item in objects], text, output
+        return {"error": str(exc) if isinstance(exc, RuntimeError) else "",
+                "refused": refused}
+    return {"output": output}
 
 
 def _options(source: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -114,3 +148,7 @@ def _where(message: str, root: Path, rel: str) -> tuple[str, int | None]:
             return rel_path(path.resolve(), root.resolve()), int(match["line"])
     return rel, None
 
+
+
+if __name__ == "__main__":
+    sys.stdout.write(json.dumps(_evaluate_here(json.loads(sys.stdin.read()))))

@@ -12,10 +12,14 @@ refused), so the checked repository is never written:
 - ``commonLabels``, ``commonAnnotations``: added over what the file says;
 - ``patches``, ``components``: appended.
 
+A kustomization with ``helmCharts`` is built with ``--enable-helm`` and the helm platecheck
+uses, when every chart is vendored under its chart home (``charts/`` by default); one that
+is not would be downloaded, which an offline render cannot do: a could-not-check error.
+
 Each resource remembers the file it came from (kustomize's ``originAnnotations``, removed
-from the output afterwards); the kustomization files and the Application's ``kustomize``
-fields are the values whose lines findings point at (an image tag set in an overlay points
-at that overlay's ``newTag``).
+from the output afterwards; a chart that ``helmCharts`` inflates, at the kustomization); the
+kustomization files and the Application's ``kustomize`` fields are the values whose lines
+findings point at (an image tag set in an overlay points at that overlay's ``newTag``).
 """
 
 from __future__ import annotations
@@ -48,8 +52,10 @@ _ADD = (("commonLabels", "labels"), ("commonAnnotations", "annotations"))
 class Kustomize:
     """``kubectl kustomize`` run on private copies of one repository."""
 
-    def __init__(self, kubectl: Path, root: Path, workdir: Path, timeout: float) -> None:
+    def __init__(self, kubectl: Path, root: Path, workdir: Path, timeout: float,
+                 helm: Path | None = None) -> None:
         self.kubectl = kubectl
+        self.helm = helm  # for helmCharts of vendored charts (--enable-helm)
         self.root = root
         self.workdir = workdir
         self.timeout = timeout
@@ -72,7 +78,8 @@ class Kustomize:
             data = _edited(_mapping(edited, kustomization), target)
             edited.unlink()
             edited.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-            output = self._run(inner, kustomization)
+            output = self._run(inner, kustomization, self._helm_options(data, inner,
+                                                                        kustomization))
         resources, templates = self._resources(output, source, kustomization)
         layers = [_file_layer(found, kustomization)]
         spec = target.source_spec.get("kustomize")
@@ -101,10 +108,35 @@ class Kustomize:
                                           "the repository; Argo CD refuses it",
                                           path.relative_to(copy).as_posix())
 
-    def _run(self, directory: Path, kustomization: str) -> str:
+    def _helm_options(self, data: Mapping[str, Any], directory: Path,
+                      kustomization: str) -> list[str]:
+        """``--enable-helm`` when the kustomization inflates charts, each of which must be
+        vendored under its chart home: kustomize would otherwise download it."""
+        charts = data.get("helmCharts")
+        if not isinstance(charts, list) or not charts:
+            return []
+        globals_ = data.get("helmGlobals")
+        home = str((globals_ if isinstance(globals_, dict) else {}).get("chartHome") or "charts")
+        for chart in charts:
+            chart = chart if isinstance(chart, dict) else {}
+            name, version = str(chart.get("name", "")), chart.get("version")
+            places = [directory / home / name]
+            if version:
+                places.append(directory / home / f"{name}-{version}" / name)
+            if not any((place / "Chart.yaml").is_file() for place in places):
+                raise PlatecheckError(
+                    f"helmCharts {name!r} is not vendored under {home}/ next to the "
+                    "kustomization; kustomize would download it, and platecheck renders "
+                    "offline", kustomization)
+        if self.helm is None:
+            raise PlatecheckError("helmCharts need helm, which was not found (run "
+                                  "`platecheck setup`)", kustomization)
+        return ["--enable-helm", f"--helm-command={self.helm}"]
+
+    def _run(self, directory: Path, kustomization: str, options: list[str]) -> str:
         try:
             completed = subprocess.run(
-                [str(self.kubectl), "kustomize", str(directory)], env=self.env,
+                [str(self.kubectl), "kustomize", *options, str(directory)], env=self.env,
                 cwd=self.workdir, stdin=subprocess.DEVNULL, capture_output=True,
                 timeout=self.timeout, check=False)
         except subprocess.TimeoutExpired:
@@ -221,6 +253,9 @@ def _pop_origin(doc: Mapping[str, Any]) -> str | None:
         parsed = yaml.safe_load(str(origin))
     except yaml.YAMLError:
         return None
-    path = parsed.get("path") if isinstance(parsed, dict) else None
+    if not isinstance(parsed, dict):
+        return None
+    # a generated resource (a helmCharts chart) names the kustomization that configured it
+    path = parsed.get("path") or parsed.get("configuredIn")
     return path if isinstance(path, str) and "://" not in path else None
 
