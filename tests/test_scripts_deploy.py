@@ -70,6 +70,45 @@ def test_bad_arguments_are_usage_errors(script: str, args: tuple[str, ...], tmp_
     assert run.mutating() == []
 
 
+@pytest.mark.parametrize(("script", "args"), [
+    ("deploy-stg.sh", ("status",)), ("deploy-prod.sh", ("status",)),
+    ("deploy-libraries.sh", ("status",)), ("deploy-libraries.sh", ("plan",)),
+    ("deploy-prod.sh", ("rollback",)),
+])
+@pytest.mark.parametrize("dry_run", ["false", "true"])
+def test_read_only_commands_never_change_anything(script: str, args: tuple[str, ...],
+                                                  dry_run: str, tmp_path: Path,
+                                                  helm_bin: Path) -> None:
+    run = run_script(script, *args, tmp=tmp_path, helm=helm_bin, env={"DRY_RUN": dry_run})
+    assert run.returncode == 0, run.stderr
+    assert run.mutating() == []
+    assert "Traceback" not in run.stderr and "error:" not in run.stderr
+
+
+def test_status_reports_what_each_library_and_application_runs(tmp_path: Path,
+                                                               helm_bin: Path) -> None:
+    libraries = run_script("deploy-libraries.sh", "status", tmp=tmp_path, helm=helm_bin)
+    assert [c[2] for c in libraries.tool_calls("helm", "status")][:3] == [
+        "cert-manager", "cert-manager-issuers", "jenkins"]
+    assert ("kubectl", "get", "pods", "--namespace", "metallb-system") in libraries.calls
+    staging = run_script("deploy-stg.sh", "status", tmp=tmp_path, helm=helm_bin)
+    assert ("kubectl", "get", "applications", "-n", "argocd", "-l",
+            "environment=staging") in staging.calls
+    assert "https://stg.cocdev.co.kr" in staging.stdout
+
+
+def test_bootstrap_applies_the_app_of_apps_and_its_dry_run_changes_nothing(
+        tmp_path: Path, helm_bin: Path) -> None:
+    run = run_script("deploy-stg.sh", "bootstrap", tmp=tmp_path, helm=helm_bin)
+    assert run.returncode == 0, run.stderr
+    assert run.applied() == ["app-of-apps"]
+    assert run.mutating() == [c for c in run.calls if c[:2] == ("kubectl", "apply")]
+    dry = run_script("deploy-stg.sh", "bootstrap", tmp=tmp_path, helm=helm_bin,
+                     env={"DRY_RUN": "true"})
+    assert dry.returncode == 0, dry.stderr
+    assert dry.applied() == ["app-of-apps"] and dry.mutating() == []
+
+
 # --- deploy-prod.sh -------------------------------------------------------------------------
 
 
