@@ -8,11 +8,13 @@ the file and line. See docs/configuration.md.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from platecheck.errors import PlatecheckError
@@ -33,6 +35,10 @@ _POLICY_KEYS = ("level", "options", "environments")
 _POLICY_ENV_KEYS = ("level", "options")
 # Options whose names end like this hold regular expressions and are compiled at load.
 _REGEX_SUFFIXES = ("Regex", "Regexes", "Pattern", "Patterns")
+# Upper bounds on what a checked repository may ask for (see docs/security.md); the number of
+# helm processes is further capped by the machine's CPU count where it is used.
+MAX_RENDER_TIMEOUT = 600
+MAX_JOBS = 64
 
 
 @dataclass(frozen=True)
@@ -52,7 +58,7 @@ class EnvironmentConfig:
 
     @property
     def environment(self) -> Environment:
-        return Environment(self.name, self.production)
+        return Environment(self.name, self.production, self.match.namespaces)
 
     def matches(self, name: str, labels: Mapping[str, str], namespace: str | None) -> bool:
         for key, values in self.match.labels.items():
@@ -132,6 +138,7 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
     policies = registry()
     defaults = {pid: dict(getattr(module, "DEFAULTS", {})) for pid, module in policies.items()}
     parsers = {pid: getattr(module, "OPTION_PARSERS", {}) for pid, module in policies.items()}
+    per_env = {pid: _environment_options(module) for pid, module in policies.items()}
     builtin = _Parser(BUILTIN, "platecheck/data/platecheck.yaml", defaults).parse(None)
     directory = config_dir if config_dir is not None else root / "policies"
     if config_dir is not None and not config_dir.is_dir():
@@ -141,7 +148,7 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
     merged = builtin
     raw = None
     if path.is_file():
-        parser = _Parser(path, rel, defaults, builtin, parsers)
+        parser = _Parser(path, rel, defaults, builtin, parsers, per_env)
         merged = parser.parse(builtin)
         raw = parser.raw
     waivers = directory / WAIVERS_FILE
@@ -160,6 +167,14 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
         waivers=loaded,
         file_raw=raw,
     )
+
+
+def _environment_options(module: ModuleType) -> frozenset[str]:
+    """The options a policy reads per environment: all of a per-target policy's; only those a
+    repository-wide policy declares in ``ENVIRONMENT_OPTIONS``."""
+    if module.SCOPE == "target":
+        return frozenset(getattr(module, "DEFAULTS", {}))
+    return frozenset(getattr(module, "ENVIRONMENT_OPTIONS", ()))
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -186,10 +201,11 @@ class _Parsed:
 class _Parser:
     def __init__(self, path: Path, rel: str, defaults: Mapping[str, Mapping[str, Any]],
                  base: _Parsed | None = None,
-                 parsers: Mapping[str, Mapping[str, Callable[[Any], object]]] | None = None
-                 ) -> None:
+                 parsers: Mapping[str, Mapping[str, Callable[[Any], object]]] | None = None,
+                 per_env: Mapping[str, frozenset[str]] | None = None) -> None:
         self.path = path
         self.parsers = parsers or {}
+        self.per_env = per_env
         self.rel = rel
         self.defaults = defaults
         self.lines: Mapping[KeyPath, int] = {}
@@ -263,8 +279,11 @@ class _Parser:
 
     def positive(self, data: Mapping[str, Any], key: str, default: float) -> float:
         value = data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or value <= 0:
             raise self.fail(f"{key} must be a positive number of seconds", (key,))
+        if value > MAX_RENDER_TIMEOUT:
+            raise self.fail(f"{key} must be at most {MAX_RENDER_TIMEOUT} seconds", (key,))
         return float(value)
 
     def jobs(self, data: Mapping[str, Any], default: int | None) -> int | None:
@@ -273,6 +292,8 @@ class _Parser:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise self.fail("jobs must be a positive integer", ("jobs",))
+        if value > MAX_JOBS:
+            raise self.fail(f"jobs must be at most {MAX_JOBS}", ("jobs",))
         return value
 
     def level_value(self, value: Any, path: KeyPath) -> Level:
@@ -350,12 +371,27 @@ class _Parser:
                 self.keys(env_spec, env_path, _POLICY_ENV_KEYS, f"key of environment {env!r}")
                 if "level" in env_spec:
                     env_levels[env] = self.level_value(env_spec["level"], (*env_path, "level"))
+                self.honoured_per_env(pid, env_spec.get("options") or {}, (*env_path, "options"))
                 env_options[env] = {
                     **env_options.get(env, {}),
                     **self.options(pid, env_spec.get("options", {}), (*env_path, "options")),
                 }
             result[pid] = PolicySettings(level, env_levels, options, env_options)
         return result
+
+    def honoured_per_env(self, pid: str, options: Any, path: KeyPath) -> None:
+        """An option the policy does not read per environment would be accepted and then
+        silently ignored: refuse it."""
+        if self.per_env is None or not isinstance(options, dict):
+            return
+        allowed = self.per_env.get(pid, frozenset())
+        for key in options:
+            if key in self.defaults.get(pid, {}) and key not in allowed:
+                where = (f"only {', '.join(sorted(allowed))} can be" if allowed
+                         else "no option can be")
+                raise self.fail(f"option {key!r} of policy {pid!r} cannot be set per "
+                                f"environment ({where}); set it under policies.{pid}.options",
+                                (*path, key))
 
     def known_env(self, env: str, env_names: tuple[str, ...], path: KeyPath) -> None:
         if env not in env_names:
