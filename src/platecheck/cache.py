@@ -167,7 +167,7 @@ class RenderCache:
     def get(self, key: str) -> HelmResult | None:
         """The entry for ``key`` when it is a regular file whose content digest verifies;
         anything else is a miss (and is overwritten by the next ``put``)."""
-        raw = _read_regular(self._path(key), MAX_ENTRY)
+        raw = read_regular(self._path(key), MAX_ENTRY)
         if raw is None:
             return None
         try:
@@ -213,7 +213,7 @@ def _entry_digest(key: str, result: HelmResult) -> str:
     return digest.hexdigest()
 
 
-def _read_regular(path: Path, limit: int) -> bytes | None:
+def read_regular(path: Path, limit: int) -> bytes | None:
     """The bytes of ``path`` if it is a regular file (never a link, pipe or device) of at
     most ``limit`` bytes."""
     flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | \
