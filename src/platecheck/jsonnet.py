@@ -7,7 +7,8 @@ as Argo CD evaluates them (argo-cd ``reposerver/repository/repository.go``, ``ma
   of ``directory.jsonnet.libs`` (relative to the repository root);
 - the result is one object or a list of objects.
 
-Each file is evaluated in a child process stopped after the render timeout.
+Each file is evaluated in a child process confined and bounded as helm is (sandbox.py: no
+network where the machine allows it, stopped at the render timeout, output bounded).
 
 Unlike Argo CD, an import may not leave the repository: the checked repository is untrusted.
 """
@@ -17,8 +18,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import ManifestDocument, rel_path
 from platecheck.model import RenderTarget
+from platecheck.sandbox import run_bounded
 from platecheck.yamlio import Document, read_text
 
 _TRACE = re.compile(r"^\s*(?P<file>[^\s:]+):(?P<line>\d+):\d+")
@@ -52,19 +54,21 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
                 str(item.get("value", "")), target.build_env)
     request = {"file": str(path), "root": str(root.resolve()),
                "search": [str(p) for p in search], "variables": variables}
+    with tempfile.TemporaryDirectory(prefix="platecheck-jsonnet-") as scratch:
+        asked = Path(scratch) / "request.json"
+        asked.write_text(json.dumps(request), encoding="utf-8")
+        try:
+            completed = run_bounded(
+                [sys.executable, "-m", "platecheck.jsonnet", str(asked)], cwd=Path(scratch),
+                timeout=timeout, env={"PATH": os.environ.get("PATH", os.defpath),
+                                      "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
+        except PlatecheckError as exc:
+            raise PlatecheckError(f"Jsonnet evaluation: {exc.message}", rel) from None
     try:
-        completed = subprocess.run(
-            [sys.executable, "-m", "platecheck.jsonnet"], input=json.dumps(request),
-            capture_output=True, text=True, timeout=timeout, check=False, cwd=root,
-            env={"PATH": os.environ.get("PATH", os.defpath),
-                 "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
-    except subprocess.TimeoutExpired:
-        raise PlatecheckError(f"Jsonnet evaluation timed out after {timeout:g} s",
-                              rel) from None
-    try:
-        answer = json.loads(completed.stdout)
+        answer = json.loads(completed.stdout.decode("utf-8", "replace"))
     except json.JSONDecodeError:
-        answer = {"error": (completed.stderr.strip().splitlines() or ["it stopped"])[-1]}
+        lines = completed.stderr.decode("utf-8", "replace").strip().splitlines()
+        answer = {"error": (lines or ["it stopped"])[-1]}
     if "output" not in answer:
         message = str(answer.get("error", ""))
         file, line = _where(message, root, rel)
@@ -151,4 +155,5 @@ def _where(message: str, root: Path, rel: str) -> tuple[str, int | None]:
 
 
 if __name__ == "__main__":
-    sys.stdout.write(json.dumps(_evaluate_here(json.loads(sys.stdin.read()))))
+    sys.stdout.write(json.dumps(_evaluate_here(json.loads(Path(sys.argv[1]).read_text(
+        encoding="utf-8")))))

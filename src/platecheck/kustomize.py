@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,6 +39,7 @@ from platecheck.manifests import rel_path
 from platecheck.model import RenderedTarget, RenderTarget, Resource
 from platecheck.parse import expand_list, make_resource
 from platecheck.provenance import at, target_origin
+from platecheck.sandbox import run_bounded
 from platecheck.sourcetype import kustomization_file
 from platecheck.values import Layer, merge_values
 from platecheck.yamlio import load_document, load_documents, read_text
@@ -59,7 +59,10 @@ class Kustomize:
         self.root = root
         self.workdir = workdir
         self.timeout = timeout
-        self.env = isolated_environment(workdir / "home")
+        # offline as helm is (sandbox.py); git, which kustomize runs for a remote base, may
+        # use no transport at all
+        self.env = {**isolated_environment(workdir / "home"), "GIT_ALLOW_PROTOCOL": "none",
+                    "GIT_TERMINAL_PROMPT": "0"}
 
     def render(self, target: RenderTarget) -> RenderedTarget:
         assert target.source_dir is not None
@@ -135,16 +138,11 @@ class Kustomize:
 
     def _run(self, directory: Path, kustomization: str, options: list[str]) -> str:
         try:
-            completed = subprocess.run(
-                [str(self.kubectl), "kustomize", *options, str(directory)], env=self.env,
-                cwd=self.workdir, stdin=subprocess.DEVNULL, capture_output=True,
-                timeout=self.timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise PlatecheckError(f"kubectl kustomize timed out after {self.timeout:g} s",
-                                  kustomization) from None
-        except OSError as exc:
-            raise PlatecheckError(f"cannot run {self.kubectl}: {exc.strerror}") from None
-        if completed.returncode != 0:
+            completed = run_bounded([str(self.kubectl), "kustomize", *options, str(directory)],
+                                    env=self.env, cwd=self.workdir, timeout=self.timeout)
+        except PlatecheckError as exc:
+            raise PlatecheckError(f"kubectl kustomize: {exc.message}", kustomization) from None
+        if completed.exit_code != 0:
             from platecheck.render import first_error_line
 
             stderr = completed.stderr.decode("utf-8", "replace")
