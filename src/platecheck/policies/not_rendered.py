@@ -92,8 +92,8 @@ def remediation(target: RenderTarget) -> str:
     if target.application is not None and target.application.raw.get("kind") == \
             "ApplicationSet":
         return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
-                "expands only a single plain list generator (no goTemplate): write it so, or "
-                "waive it with a reason.")
+                "expands only a single plain list generator (no goTemplate): write it so, "
+                "waive it with a reason, or list its repoURL in ignoreRepoURLs.")
     if target.source_type is SourceType.PLUGIN:
         return ("platecheck does not run config management plugins: accept the source with "
                 "a waiver giving the reason, or render it to plain manifests in this "
