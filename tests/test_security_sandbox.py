@@ -251,3 +251,15 @@ def test_helm_outlives_a_killed_platecheck_by_its_timeout_at_most(tmp_path: Path
     finally:
         process.kill()
         process.wait()
+
+
+def test_a_value_file_that_resolves_into_git_is_not_given_to_helm(tmp_path: Path) -> None:
+    chart = make_repo(tmp_path)
+    (chart / "values-prod.yaml").unlink()
+    (tmp_path / ".git" / "values.yaml").write_text(f"token: {TOKEN}\n")
+    (chart / "values-prod.yaml").symlink_to("../../.git/values.yaml")
+    model = load(tmp_path, use_cache=False)
+    assert model.rendered == () and model.renders == 0
+    assert model.errors
+    for error in model.errors:
+        assert TOKEN not in error.message and error.target == "prod/web"
