@@ -176,6 +176,24 @@ def _yaml_files(directory: Path, root: Path, *, recurse: bool,
                     yield file
 
 
+def top_level_charts(paths: Sequence[Path], root: Path) -> list[Path]:
+    """Chart directories under ``paths`` that are not inside another chart (a vendored
+    subchart renders with its parent), for chart mode."""
+    found: list[Path] = []
+    for path in paths:
+        if not path.is_dir():
+            continue
+        for current, dirs, files in os.walk(path):
+            here = Path(current)
+            if "Chart.yaml" in files:
+                found.append(here)
+                dirs[:] = []
+                continue
+            dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                             and not _skipped(here / d, root, skip_charts=False))
+    return sorted(found)
+
+
 def _skipped(directory: Path, root: Path, skip_charts: bool) -> bool:
     if directory.is_symlink():
         return True

@@ -24,7 +24,7 @@ from platecheck.cache import RENDERS, HelmResult, RenderCache, chart_tree, defau
 from platecheck.changed import Selection
 from platecheck.config import MAX_JOBS, Config, load_config
 from platecheck.directory import render_directory
-from platecheck.discover import Discovery, discover, find_root, rel_path
+from platecheck.discover import Discovery, discover, find_root, rel_path, top_level_charts
 from platecheck.errors import PlatecheckError
 from platecheck.generated import MAX_DEPTH, AppKey, Generated, ancestors, app_key
 from platecheck.generated import generated as generate
@@ -166,7 +166,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
     for error in found.errors:
         problems.add(error)
     planner = Planner(config, found)
-    targets = _plan(planner, found, problems)
+    targets = _plan(planner, found, problems, paths)
     if wanted is not None:
         targets = [t for t in targets if t.environment in wanted]
     if not targets and not problems.findings:
@@ -438,12 +438,13 @@ def _environments(config: Config, environments: Iterable[str] | None) -> set[str
     return wanted
 
 
-def _plan(planner: Planner, found: Discovery, problems: _Problems) -> list[RenderTarget]:
+def _plan(planner: Planner, found: Discovery, problems: _Problems,
+          paths: Sequence[Path] = ()) -> list[RenderTarget]:
     targets: list[RenderTarget] = []
     chart_dirs = found.chart_dirs
     if not chart_dirs and not found.applications and not found.application_sets:
         # chart mode: a repository of charts without Applications lints each top-level chart
-        chart_dirs = _top_level(chart.path for chart in found.charts)
+        chart_dirs = top_level_charts(paths, planner.root)
     for directory in chart_dirs:
         try:
             targets.extend(planner.chart_dir(directory))
@@ -460,14 +461,6 @@ def _plan(planner: Planner, found: Discovery, problems: _Problems) -> list[Rende
     for app_set in found.application_sets:
         targets.append(planner.application_set(app_set))
     return targets
-
-
-def _top_level(directories: Iterable[Path]) -> list[Path]:
-    """The chart directories not inside another one (a vendored subchart renders with its
-    parent)."""
-    ordered = sorted(directories)
-    return [d for d in ordered if not any(d != other and d.is_relative_to(other)
-                                          for other in ordered)]
 
 
 def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],

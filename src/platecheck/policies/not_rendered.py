@@ -94,6 +94,9 @@ def remediation(target: RenderTarget) -> str:
         return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
                 "expands only a single plain list generator (no goTemplate): write it so, "
                 "waive it with a reason, or list its repoURL in ignoreRepoURLs.")
+    if target.source_type in (SourceType.KUSTOMIZE, SourceType.DIRECTORY):
+        return ("platecheck renders this source itself (docs/sources.md): make it renderable "
+                "here (`platecheck setup` installs kubectl), or waive it with a reason.")
     if target.source_type is SourceType.PLUGIN:
         return ("platecheck does not run config management plugins: accept the source with "
                 "a waiver giving the reason, or render it to plain manifests in this "
