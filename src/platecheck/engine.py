@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from platecheck import changed
+from platecheck import changed, crds
 from platecheck.cache import RENDERS, HelmResult, RenderCache, chart_tree, default_cache_dir
 from platecheck.changed import Selection
 from platecheck.config import Config, load_config
@@ -186,6 +186,9 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
                           jobs=max(1, jobs or config.jobs or os.cpu_count() or 1), cache=cache)
             rendered, lints = _render(runner, planner, to_render, problems)
             renders, cache_hits = runner.stats.renders, runner.stats.cache_hits
+        rendered, crd_errors = crds.with_repository_crds(repo_root, found.charts, rendered)
+        for error in crd_errors:
+            problems.add(error)
     model = RepoModel(
         root=repo_root,
         applications=tuple(found.applications),
