@@ -29,6 +29,20 @@ def _plugin_installed() -> bool:
 pytest_plugins = [] if _plugin_installed() else ["platecheck.pytest_plugin"]
 
 
+NETWORK_SWITCH = "PLATECHECK_NETWORK_TESTS"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``network`` reach a package registry; they run only when asked for with
+    PLATECHECK_NETWORK_TESTS=1 and are otherwise reported as skipped, saying why."""
+    if os.environ.get(NETWORK_SWITCH) == "1":
+        return
+    skip = pytest.mark.skip(reason=f"needs the network; run with {NETWORK_SWITCH}=1")
+    for item in items:
+        if item.get_closest_marker("network") is not None:
+            item.add_marker(skip)
+
+
 @pytest.fixture(scope="session")
 def helm_bin() -> Path:
     from platecheck.errors import PlatecheckError
@@ -63,3 +77,20 @@ def engine_policy_only() -> Iterator[None]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("platecheck.engine.registry", lambda: only)
         yield
+
+
+@pytest.fixture(params=["libyaml", "pure"])
+def yaml_loader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a YAML test with libyaml's loader and with PyYAML's pure-Python one: both must give
+    the same error types, files and lines (their messages differ and are not compared)."""
+    import yaml
+
+    from platecheck import yamlio
+
+    if request.param == "libyaml":
+        if not hasattr(yaml, "CSafeLoader"):
+            pytest.skip("PyYAML was built without libyaml")
+        monkeypatch.setattr(yamlio, "LOADER", yaml.CSafeLoader)
+    else:
+        monkeypatch.setattr(yamlio, "LOADER", yaml.SafeLoader)
+    return str(request.param)

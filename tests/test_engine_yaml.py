@@ -7,9 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from platecheck.errors import PlatecheckError
+from platecheck.errors import (
+    FileTooLarge,
+    NotRegularFile,
+    PlatecheckError,
+    YamlDuplicateKey,
+    YamlEncodingError,
+    YamlError,
+    YamlSyntaxError,
+    YamlTooComplex,
+    YamlTooDeep,
+    YamlUnsupportedTag,
+)
 from platecheck.yamlio import (
     MAX_FILE_SIZE,
+    MAX_NESTING,
     decode,
     is_regular_file,
     load_document,
@@ -56,32 +68,61 @@ def test_multi_document_streams() -> None:
     assert [(d.data, d.line) for d in documents] == [({"a": 1}, 1), (None, 3), ({"b": 2}, 4)]
 
 
-@pytest.mark.parametrize(("text", "message"), [
-    ("a: [1\n", "x.yaml:2: invalid YAML: did not find expected ',' or ']'"),
-    ("a: !Ref b\n", "x.yaml:1: invalid YAML: could not determine a constructor for the tag "
-     "'!Ref'"),
-    ("a: &x [*x]\n", "x.yaml:1: YAML nested too deeply (recursive alias?)"),
-    ("- 1\n", "x.yaml:1: values must be a mapping, found a list"),
-    ("a: 1\n---\nb: 2\n", "x.yaml:3: expected one YAML document, found several"),
-    ("{a: 1}: b\n", "x.yaml:1: mapping keys must be scalars"),
-    ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
-     + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
-               for i in range(6)),
-     "x.yaml:1: YAML expands to too many nodes (aliases?)"),
-])
-def test_errors_name_file_and_line(tmp_path: Path, text: str, message: str) -> None:
+ALIAS_BOMB = ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
+              + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
+                        for i in range(6)))
+
+# (text, error type, line, platecheck's own message or None where the parser's words follow)
+ERRORS = [
+    ("a: [1\n", YamlSyntaxError, 2, None),
+    ("a: 1\n  b: 2\n", YamlSyntaxError, 2, None),
+    ("a: 'open\n", YamlSyntaxError, 2, None),
+    ("a:\n\tb: 1\n", YamlSyntaxError, 2, None),
+    ("a: !Ref b\n", YamlUnsupportedTag, 1, None),
+    ("a: !!python/object:os.system x\n", YamlUnsupportedTag, 1, None),
+    ("a: &x [*x]\n", YamlTooComplex, 1, "YAML alias refers to a collection that contains it"),
+    (ALIAS_BOMB, YamlTooComplex, 1, "YAML expands to too many nodes (aliases?)"),
+    ("a: 1\nb: " + "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1) + "\n", YamlTooDeep, 2,
+     f"YAML nested more than {MAX_NESTING} levels deep; platecheck does not read it"),
+    ("- 1\n", PlatecheckError, 1, "values must be a mapping, found a list"),
+    ("a: 1\n---\nb: 2\n", PlatecheckError, 3, "expected one YAML document, found several"),
+    ("{a: 1}: b\n", YamlSyntaxError, 1, "mapping keys must be scalars"),
+    ("a: {<<: 1}\n", YamlSyntaxError, 1, "merge key '<<' needs a mapping"),
+]
+
+
+@pytest.mark.parametrize(("text", "kind", "line", "message"), ERRORS,
+                         ids=[f"{kind.__name__}-{i}" for i, (_, kind, _, _) in enumerate(ERRORS)])
+def test_errors_name_file_and_line(tmp_path: Path, yaml_loader: str, text: str,
+                                   kind: type[PlatecheckError], line: int,
+                                   message: str | None) -> None:
     path = tmp_path / "x.yaml"
     path.write_text(text)
     with pytest.raises(PlatecheckError) as caught:
         load_values(path, "x.yaml")
-    assert str(caught.value) == message
+    error = caught.value
+    assert (type(error), error.file, error.line) == (kind, "x.yaml", line)
+    if message is not None:
+        assert error.message == message
+    else:  # platecheck's words, then whatever the parser said about it
+        assert isinstance(error, YamlError) and error.problem
+        assert error.message == f"invalid YAML: {error.problem}"
+
+
+def test_duplicate_keys_are_refused_where_asked() -> None:
+    text = "a: 1\nb:\n  c: 2\n  c: 3\n"
+    assert load_document(text, "v.yaml").data == {"a": 1, "b": {"c": 3}}
+    with pytest.raises(YamlDuplicateKey) as caught:
+        load_document(text, "policies/platecheck.yaml", unique_keys=True)
+    assert (caught.value.file, caught.value.line, caught.value.message) == (
+        "policies/platecheck.yaml", 4, "duplicate key 'c' (first at line 3)")
 
 
 def test_encodings() -> None:
     assert decode(b"\xef\xbb\xbfa: 1\n", "b.yaml") == "a: 1\n"
-    with pytest.raises(PlatecheckError, match="b.yaml:1: file is UTF-16 encoded"):
+    with pytest.raises(YamlEncodingError, match="b.yaml:1: file is UTF-16 encoded"):
         decode("a: 1\n".encode("utf-16"), "b.yaml")
-    with pytest.raises(PlatecheckError, match=r"b.yaml:3: not valid UTF-8 \(byte 0xff\)"):
+    with pytest.raises(YamlEncodingError, match=r"b.yaml:3: not valid UTF-8 \(byte 0xff\)"):
         decode(b"a: 1\nb: 2\nc: \xff\n", "b.yaml")
 
 
@@ -109,11 +150,11 @@ def test_only_regular_files_are_read(tmp_path: Path) -> None:
     assert [is_regular_file(p) for p in (fifo, device, regular, link, tmp_path,
                                          tmp_path / "nothing.yaml")] == [
         False, False, True, True, False, False]
-    with pytest.raises(PlatecheckError) as error:
+    with pytest.raises(NotRegularFile) as error:
         read_text(fifo, "apps/pipe.yaml")  # returns at once; no writer is awaited
     assert str(error.value) == ("apps/pipe.yaml: not a regular file (a named pipe); platecheck "
                                 "reads only regular files")
-    with pytest.raises(PlatecheckError) as error:
+    with pytest.raises(NotRegularFile) as error:
         read_text(device, "charts/evil/Chart.yaml")
     assert str(error.value) == ("charts/evil/Chart.yaml: not a regular file (a character "
                                 "device); platecheck reads only regular files")
@@ -124,28 +165,34 @@ def test_files_over_the_size_cap_are_refused(tmp_path: Path) -> None:
     big = tmp_path / "big.yaml"
     with big.open("wb") as stream:
         stream.truncate(MAX_FILE_SIZE + 1)  # sparse: nothing is written to disk
-    with pytest.raises(PlatecheckError) as error:
+    with pytest.raises(FileTooLarge) as error:
         read_text(big, "big.yaml")
     assert str(error.value) == ("big.yaml: file is larger than 32 MiB; platecheck does not read "
                                 "files this large")
 
 
+DEEP = MAX_NESTING + 1
+
+
 @pytest.mark.parametrize(("text", "line"), [
-    ("a: 1\nb: " + "[" * 1001 + "]" * 1001 + "\n", 2),
-    ("a: 1\nb: " + "{x: " * 1001 + "1" + "}" * 1001 + "\n", 2),
-    ("\n" + "- " * 1001 + "x\n", 2),  # block sequences nest by column, no bracket needed
+    ("a: 1\nb: " + "[" * DEEP + "]" * DEEP + "\n", 2),
+    ("a: 1\nb: " + "{x: " * DEEP + "1" + "}" * DEEP + "\n", 2),
+    ("\n" + "- " * DEEP + "x\n", 2),  # block sequences nest by column, no bracket needed
+    ("a: 1\nb: " + "[" * 999 + "]" * 999 + "\n", 2),  # libyaml 0.2.6 refuses this itself
+    ("a: 1\n\nb: " + "[" * 30000 + "]" * 30000 + "\n", 3),  # libyaml 0.2.5 crashed on this
 ])
-def test_nesting_is_checked_before_composing(text: str, line: int) -> None:
-    with pytest.raises(PlatecheckError) as error:
+def test_nesting_is_checked_before_composing(text: str, line: int, yaml_loader: str) -> None:
+    with pytest.raises(YamlTooDeep) as error:
         load_documents(text, "deep.yaml")
-    assert str(error.value) == (f"deep.yaml:{line}: YAML nested more than 1000 levels deep; "
-                                "platecheck does not read it")
+    assert (error.value.file, error.value.line, error.value.message) == (
+        "deep.yaml", line,
+        f"YAML nested more than {MAX_NESTING} levels deep; platecheck does not read it")
 
 
-def test_ordinary_nesting_is_not_refused() -> None:
+def test_ordinary_nesting_is_not_refused(yaml_loader: str) -> None:
     text = "a: " + "[" * 150 + "]" * 150 + "\nb: " + "x" * 5000 + "\n"
     assert too_deep(text) is None
     assert load_document(text, "ok.yaml").data["b"] == "x" * 5000
-    assert too_deep("[" * 1000 + "]" * 1000) is None
-    assert too_deep("[" * 1001 + "]" * 1001) == 1
+    assert too_deep("[" * MAX_NESTING + "]" * MAX_NESTING) is None
+    assert too_deep("[" * DEEP + "]" * DEEP) == 1
     assert too_deep("a: [" + "]" * 2000) is None  # malformed: composing reports it

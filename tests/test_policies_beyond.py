@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 import yaml
+from packaging.version import Version
 
 from platecheck import schemas
 from platecheck.errors import PlatecheckError
@@ -488,3 +489,17 @@ def test_invalid_retry_limit_option_is_a_configuration_error(tmp_path: Path) -> 
     with pytest.raises(PlatecheckError, match="option retryLimit of policy 'argocd-application' "
                                               "must be an integer or {min: N, max: M}"):
         application_findings(tmp_path, ("web", GIT_SOURCE, ""), retryLimit="3")
+
+
+def test_default_kubernetes_version_is_one_the_package_bundles() -> None:
+    default = Version(schemas.default_kubernetes_version())
+    bundled = schemas.bundled_versions()
+    assert (default.major, default.minor) in {(v.major, v.minor) for v in bundled}
+    assert schemas.resolve_version(str(default))  # usable as it is
+
+
+def test_an_unbundled_version_names_the_bundled_ones() -> None:
+    with pytest.raises(PlatecheckError) as caught:
+        schemas.resolve_version("99.1.0")
+    for version in schemas.bundled_versions():
+        assert f"{version.major}.{version.minor}" in caught.value.message

@@ -11,6 +11,9 @@ from hypothesis import strategies as st
 from platecheck.model import RepoModel, YamlFile
 from platecheck.policies import PolicyOptions, yaml_hygiene
 from platecheck.policies.yaml_hygiene import check_bytes
+from platecheck.yamlio import MAX_NESTING
+
+PARSER = "does not parse: "  # followed by the parser's own words, which are not compared
 
 CLEAN = b"""\
 # values for production
@@ -71,15 +74,14 @@ CASES = [
     ("quoted-duplicate", b"a: 1\n\"a\": 2\n",
      [(2, 'duplicate key "a" (first at line 1): Helm keeps only the last value')]),
     ("tab-indent", b"a:\n\tb: 1\n",
-     [(2, "does not parse: found character that cannot start any token"),
-      (2, "tab character in indentation")]),
+     [(2, PARSER), (2, "tab character in indentation")]),
     ("bom", b"\xef\xbb\xbfa: 1\n", [(1, "file starts with a UTF-8 byte order mark")]),
     ("utf16", "a: 1\n".encode("utf-16"),
      [(1, "file is UTF-16 encoded (byte order mark); Helm reads UTF-8 only")]),
     ("latin-1", b"name: caf\xe9\nother: 1\n", [(1, "not valid UTF-8 (byte 0xe9)")]),
     ("latin-1-later", b"a: 1\nb: 2\nc: \xff\xfe\n", [(3, "not valid UTF-8 (byte 0xff)")]),
     ("unparsable", b"a: [1, 2\nb: 3\n",
-     [(2, "does not parse: did not find expected ',' or ']'")]),
+     [(2, PARSER)]),
     ("multi-document", b"a: 1\n---\na: yes\na: 2\n",
      [(3, 'unquoted "yes" ' + BOOL.format(b="true", v="yes")),
       (4, 'duplicate key "a" (first at line 3): Helm keeps only the last value')]),
@@ -101,9 +103,12 @@ def run(model: RepoModel, **options: object) -> list[tuple[str | None, int | Non
 
 @pytest.mark.parametrize("raw, expected", [(raw, exp) for _, raw, exp in CASES],
                          ids=[case_id for case_id, _, _ in CASES])
-def test_case(raw: bytes, expected: list[tuple[int, str]]) -> None:
-    assert run(repo(("values.yaml", raw))) == [("values.yaml", line, message)
-                                               for line, message in expected]
+def test_case(raw: bytes, expected: list[tuple[int, str]], yaml_loader: str) -> None:
+    found = run(repo(("values.yaml", raw)))
+    # the parser's own words follow "does not parse: "; they differ between loaders
+    shown = [(file, line, PARSER if message.startswith(PARSER) and len(message) > len(PARSER)
+              else message) for file, line, message in found]
+    assert shown == [("values.yaml", line, message) for line, message in expected]
 
 
 def test_every_finding_has_a_remediation() -> None:
@@ -141,7 +146,11 @@ def test_policy_files_may_write_dates() -> None:
     assert [f.line for f in check_bytes("values.yaml", raw)] == [2, 3]
 
 
-def test_nesting_too_deep_for_the_parser_is_a_finding_not_a_crash() -> None:
-    raw = b"a: " + b"[" * 30000 + b"]" * 30000 + b"\n"
+@pytest.mark.parametrize("depth", [MAX_NESTING + 1, 999, 1001, 30000])
+def test_nesting_too_deep_for_the_parser_is_a_finding_not_a_crash(
+        depth: int, yaml_loader: str) -> None:
+    # 999 and 1001 straddle libyaml 0.2.6's own limit; 30000 crashed libyaml 0.2.5's composer
+    raw = b"a: 1\nb: " + b"[" * depth + b"]" * depth + b"\n"
     [finding] = check_bytes("deep.yaml", raw)
-    assert (finding.line, finding.message) == (1, "nested more than 1000 levels deep: not read")
+    assert (finding.line, finding.message) == (
+        2, f"nested more than {MAX_NESTING} levels deep: not read")

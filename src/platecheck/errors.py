@@ -1,4 +1,9 @@
-"""Errors that stop platecheck before it could check something (exit code 2)."""
+"""Errors that stop platecheck before it could check something (exit code 2).
+
+Every error is a :class:`PlatecheckError` carrying platecheck's own one-line message and, where
+known, the file and line. The subclasses say what kind of problem it is, so callers and tests
+can tell them apart without reading the message (which may quote a third-party parser).
+"""
 
 from __future__ import annotations
 
@@ -17,3 +22,47 @@ class PlatecheckError(Exception):
         if self.file:
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         return f"{where}{self.message}"
+
+
+class UnreadableFile(PlatecheckError):
+    """A file that cannot be opened or read."""
+
+
+class NotRegularFile(UnreadableFile):
+    """A directory, FIFO, device or socket where a file was expected: never read."""
+
+
+class FileTooLarge(UnreadableFile):
+    """A file over the size platecheck reads."""
+
+
+class YamlError(PlatecheckError):
+    """A YAML file (or rendered YAML) platecheck cannot read; the subclass says why.
+    ``problem`` is the parser's own description where one was given (shown, never relied on).
+    """
+
+    problem: str = ""
+
+
+class YamlEncodingError(YamlError):
+    """Bytes that are not UTF-8 (UTF-16 included)."""
+
+
+class YamlSyntaxError(YamlError):
+    """Text the YAML parser rejects; the line is the parser's."""
+
+
+class YamlUnsupportedTag(YamlError):
+    """A tag (``!Ref``, ``!!python/...``) no safe reader constructs."""
+
+
+class YamlTooDeep(YamlError):
+    """Collections nested deeper than platecheck (or the parser) reads."""
+
+
+class YamlTooComplex(YamlError):
+    """A document whose aliases expand to more nodes than platecheck builds."""
+
+
+class YamlDuplicateKey(YamlError):
+    """A key given twice in one mapping of a file where that is refused."""

@@ -7,16 +7,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from platecheck.errors import PlatecheckError
+from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.model import Chart, Resource
-from platecheck.yamlio import MAX_NESTING, too_deep
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+from platecheck.yamlio import MAX_NESTING, load_all_data
 
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 _SOURCE = re.compile(r"^# Source: (.+?)\s*$", re.MULTILINE)
@@ -33,27 +26,32 @@ def parse_manifest(manifest: str, chart: Chart, root: Path,
     for chunk in _SEPARATOR.split(manifest):
         match = _SOURCE.search(chunk)
         template = match.group(1) if match else None
-        deep = too_deep(chunk)
-        if deep is not None:
-            # helm puts its "# Source:" comment right above the template's first line
-            deep -= chunk.count("\n", 0, match.end()) + 1 if match else 0
-            raise PlatecheckError(
-                f"helm rendered YAML nested more than {MAX_NESTING} levels deep from "
-                f"{template or 'a template'} line {deep}", *where)
         try:
-            documents = list(yaml.load_all(chunk, Loader=_Loader))
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            at = f" line {mark.line + 1}" if mark is not None else ""
-            problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-            raise PlatecheckError(
-                f"helm rendered invalid YAML from {template or 'a template'}{at}: {problem}",
-                *where) from None
+            documents = load_all_data(chunk, template or "a template")
+        except YamlError as exc:
+            raise _rendered_error(exc, chunk, match, template, where) from None
         template_file = _template_file(template, chart, root, templates)
         for document in documents:
             for doc in _expand(document):
                 resources.append(_resource(doc, template, template_file, len(resources)))
     return tuple(resources), templates
+
+
+def _rendered_error(exc: YamlError, chunk: str, match: re.Match[str] | None,
+                    template: str | None, where: tuple[str, int | None]) -> YamlError:
+    """A YAML error in helm's output, told as where it came from, same type."""
+    line = exc.line
+    if line is not None and match is not None:
+        # helm puts its "# Source:" comment right above the template's first line
+        line -= chunk.count("\n", 0, match.end()) + 1
+    at = f"{template or 'a template'} line {line}" if line is not None else template
+    if isinstance(exc, YamlTooDeep):
+        text = f"helm rendered YAML nested more than {MAX_NESTING} levels deep from {at}"
+    else:
+        text = f"helm rendered invalid YAML from {at}: {exc.problem or exc.message}"
+    error = type(exc)(text, *where)
+    error.problem = exc.problem
+    return error
 
 
 def _expand(document: Any) -> list[Mapping[str, Any]]:

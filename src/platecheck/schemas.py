@@ -71,21 +71,40 @@ def catalog_file_name(kind: str, api_version: str) -> str:
 # --- Kubernetes versions -----------------------------------------------------------------------
 
 
-def _k8s_dir() -> Path:
-    import kubernetes_validate  # type: ignore[import-untyped]
+def _bundled(path: str) -> Any:
+    """A schema kubernetes-validate bundles (``v<version>-local-strict/<file>``), read through
+    its own ``schema_contents``; None when it bundles no such file."""
+    from kubernetes_validate import utils  # type: ignore[import-untyped]
 
-    return Path(kubernetes_validate.__file__).parent / _K8S_SCHEMA_ROOT
+    try:
+        return utils.schema_contents(f"{_K8S_SCHEMA_ROOT}/{path}", path.split("/", 1)[0])
+    except (FileNotFoundError, utils.VersionNotSupportedError):
+        return None
 
 
 @functools.cache
 def bundled_versions() -> tuple[Version, ...]:
-    """Kubernetes versions with bundled strict schemas, oldest first."""
-    found = []
-    for entry in _k8s_dir().iterdir():
-        match = re.fullmatch(r"v(\d+\.\d+\.\d+)-local-strict", entry.name)
-        if match:
-            found.append(Version(match.group(1)))
+    """Kubernetes versions kubernetes-validate bundles schemas for, oldest first."""
+    from kubernetes_validate import utils
+
+    found = set()
+    for name in utils.all_versions():
+        try:
+            found.add(Version(name))
+        except InvalidVersion:
+            continue
     return tuple(sorted(found))
+
+
+def default_kubernetes_version() -> str:
+    """The Kubernetes version validated against when none is configured: ``PREFERRED``'s
+    minor release when kubernetes-validate bundles it, else its newest bundled version."""
+    available = bundled_versions()
+    wanted = Version(PREFERRED_KUBERNETES_VERSION)
+    same = [v for v in available if (v.major, v.minor) == (wanted.major, wanted.minor)]
+    if same:
+        return PREFERRED_KUBERNETES_VERSION
+    return str(available[-1]) if available else PREFERRED_KUBERNETES_VERSION
 
 
 @functools.cache
@@ -114,8 +133,10 @@ def resolve_version(requested: str) -> str:
 
 @functools.cache
 def _k8s_registry(version: str) -> referencing.Registry[Any]:
-    path = _k8s_dir() / f"v{version}-local-strict" / "_definitions.json"
-    definitions = json.loads(path.read_text(encoding="utf-8"))
+    definitions = _bundled(f"v{version}-local-strict/_definitions.json")
+    if not isinstance(definitions, dict) or not isinstance(definitions.get("$defs"), dict):
+        raise PlatecheckError(f"kubernetes-validate has no schema definitions for Kubernetes "
+                              f"{version}")
     defs = definitions["$defs"]
     # The bundled IntOrString/Quantity use oneOf over types that both admit null, so an explicit
     # null fails; Kubernetes treats null as "not set". A type union says the same without that.
@@ -173,10 +194,9 @@ def kubernetes_validator(version: str, api_version: str, kind: str) -> Validator
     group, gv_version = split_api_version(api_version)
     short_group = group.split(".", 1)[0]
     name = f"{kind}-{short_group}-{gv_version}" if group else f"{kind}-{gv_version}"
-    path = _k8s_dir() / f"v{version}-local-strict" / f"{name.lower()}.json"
-    if not path.is_file():
+    schema = _bundled(f"v{version}-local-strict/{name.lower()}.json")
+    if not isinstance(schema, dict):
         return None
-    schema = json.loads(path.read_text(encoding="utf-8"))
     gvks = schema.get("x-kubernetes-group-version-kind") or []
     if not any(g.get("group", "") == group and g.get("version") == gv_version
                and g.get("kind") == kind for g in gvks):
@@ -330,9 +350,10 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
             if key not in known and not any(p.search(key) for p in patterns):
                 yield SchemaProblem((*path, key), "unknown field")
         return
-    if error.validator == "required":
-        missing = str(error.message).split("'")[1] if "'" in error.message else error.message
-        yield SchemaProblem(path, f"required field {missing!r} is missing")
+    if error.validator == "required" and isinstance(error.instance, dict):
+        for missing in error.validator_value:
+            if missing not in error.instance:
+                yield SchemaProblem(path, f"required field {missing!r} is missing")
         return
     if error.validator == "type":
         wanted = error.validator_value
@@ -391,12 +412,13 @@ def problems(validator: Validator, document: Mapping[str, Any]) -> list[SchemaPr
 
 # Options shared by k8s-schema and unknown-kind (both must agree on where schemas come from).
 SCHEMA_DEFAULTS: Mapping[str, Any] = {
-    "kubernetesVersion": None,  # None: the target's kubeVersion, else DEFAULT_KUBERNETES_VERSION
+    "kubernetesVersion": None,  # None: the target's kubeVersion, else the default version
     "schemaDirs": ["policies/schemas"],
     "repositoryCrds": True,
     "bundledSchemas": True,
 }
-DEFAULT_KUBERNETES_VERSION = "1.31.0"
+# The cluster version assumed when none is configured (see default_kubernetes_version).
+PREFERRED_KUBERNETES_VERSION = "1.31.0"
 
 
 @dataclass(frozen=True)
@@ -449,7 +471,8 @@ def repo_root(chart_path: Path, chart_rel: str) -> Path:
 def schema_set(options: Mapping[str, Any], kube_version: str | None,
                root: Path | None,
                crds: Mapping[tuple[str, str, str], CrdSchema] | None = None) -> SchemaSet:
-    requested = options.get("kubernetesVersion") or kube_version or DEFAULT_KUBERNETES_VERSION
+    requested = (options.get("kubernetesVersion") or kube_version
+                 or default_kubernetes_version())
     if not isinstance(requested, str):
         raise PlatecheckError(f"kubernetesVersion must be a string like \"1.31.0\" (quote it), "
                               f"found {requested!r}")

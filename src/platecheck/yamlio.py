@@ -19,19 +19,40 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from platecheck.errors import PlatecheckError
+from platecheck.errors import (
+    FileTooLarge,
+    NotRegularFile,
+    PlatecheckError,
+    UnreadableFile,
+    YamlDuplicateKey,
+    YamlEncodingError,
+    YamlError,
+    YamlSyntaxError,
+    YamlTooComplex,
+    YamlTooDeep,
+    YamlUnsupportedTag,
+)
 from platecheck.model import KeyPath, ValuesFile
 
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
+def _default_loader() -> type[Any]:
+    """libyaml's loader when PyYAML was built with it, unless ``PLATECHECK_PURE_YAML=1`` asks
+    for the pure-Python one (the test suite runs its YAML cases with both)."""
+    if os.environ.get("PLATECHECK_PURE_YAML") != "1" and hasattr(yaml, "CSafeLoader"):
+        return yaml.CSafeLoader
+    return yaml.SafeLoader
+
+
+# The loader every YAML read in platecheck goes through; tests swap it to compare loaders.
+LOADER: type[Any] = _default_loader()
+_PURE_LOADER = yaml.SafeLoader
 _MERGE_TAG = "tag:yaml.org,2002:merge"
-_MAX_DEPTH = 200
 MAX_FILE_SIZE = 32 << 20  # bytes; larger YAML is refused, not read into memory
 _MAX_NODES = 250_000  # aliases are expanded; a document that explodes is refused
-MAX_NESTING = 1000  # collections inside collections, checked before composing
+# Collections inside collections. Checked on the parser's events before composing: libyaml
+# 0.2.5 crashes the process on ~30,000 levels and 0.2.6 refuses ~1,000 with an error of its
+# own, so the limit sits well below both and every loader gives the same error and line.
+MAX_NESTING = 200
 _OPEN = (yaml.SequenceStartEvent, yaml.MappingStartEvent)
 _CLOSE = (yaml.SequenceEndEvent, yaml.MappingEndEvent)
 
@@ -51,12 +72,13 @@ def decode(raw: bytes, rel: str) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise PlatecheckError("file is UTF-16 encoded; YAML files must be UTF-8", rel, 1)
+        raise YamlEncodingError("file is UTF-16 encoded; YAML files must be UTF-8", rel, 1)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise PlatecheckError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", rel, line) from None
+        raise YamlEncodingError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", rel,
+                                line) from None
 
 
 def is_regular_file(path: Path) -> bool:
@@ -74,21 +96,21 @@ def read_text(path: Path, rel: str) -> tuple[bytes, str]:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it.
         handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise PlatecheckError(f"cannot read file: {exc.strerror}", rel) from None
+        raise UnreadableFile(f"cannot read file: {exc.strerror}", rel) from None
     try:
         mode = os.fstat(handle).st_mode
         if not stat.S_ISREG(mode):
-            raise PlatecheckError(f"not a regular file ({_file_kind(mode)}); platecheck reads "
-                                  "only regular files", rel)
+            raise NotRegularFile(f"not a regular file ({_file_kind(mode)}); platecheck reads "
+                                 "only regular files", rel)
         with os.fdopen(handle, "rb", closefd=False) as stream:
             raw = stream.read(MAX_FILE_SIZE + 1)
     except OSError as exc:
-        raise PlatecheckError(f"cannot read file: {exc.strerror}", rel) from None
+        raise UnreadableFile(f"cannot read file: {exc.strerror}", rel) from None
     finally:
         os.close(handle)
     if len(raw) > MAX_FILE_SIZE:
-        raise PlatecheckError(f"file is larger than {MAX_FILE_SIZE >> 20} MiB; platecheck does "
-                              "not read files this large", rel)
+        raise FileTooLarge(f"file is larger than {MAX_FILE_SIZE >> 20} MiB; platecheck does "
+                           "not read files this large", rel)
     return raw, decode(raw, rel)
 
 
@@ -103,61 +125,106 @@ def _file_kind(mode: int) -> str:
 
 def too_deep(text: str) -> int | None:
     """The 1-based line where ``text`` nests collections more than ``MAX_NESTING`` deep, or
-    None. libyaml's composer recurses per level and crashes the process on about 30,000
-    nested ``[``, so this runs before any composing. Nesting needs a ``[`` or ``{`` per flow
-    level and a column per block level: text with fewer of those than the limit is not
-    scanned."""
+    None. Nesting needs a ``[`` or ``{`` per flow level and a column per block level: text
+    with fewer of those than the limit is not scanned. When libyaml stops on an error of its
+    own first (0.2.6 refuses deep nesting before the parser's events reach it), the text up
+    to that error is read again with the pure-Python parser, which has no such limit, so the
+    answer is the same with every loader."""
     if len(text) <= MAX_NESTING:
         return None
     bound = text.count("[") + text.count("{") + max(map(len, text.splitlines()), default=0)
     if bound <= MAX_NESTING:
         return None
-    depth = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
-            if isinstance(event, _OPEN):
-                depth += 1
-                if depth > MAX_NESTING:
-                    mark = event.start_mark
-                    return int(mark.line) + 1 if mark is not None else 1
-            elif isinstance(event, _CLOSE):
-                depth -= 1
+        return _first_too_deep(yaml.parse(text, Loader=LOADER))
+    except yaml.MarkedYAMLError as exc:
+        if LOADER is _PURE_LOADER or exc.problem_mark is None:
+            return None
+        prefix = text[:exc.problem_mark.index + 1]
+    except yaml.YAMLError:
+        return None
+    try:
+        return _first_too_deep(yaml.parse(prefix, Loader=_PURE_LOADER))
     except yaml.YAMLError:
         return None  # composing stops at the same error, no deeper than the events so far
+
+
+def _first_too_deep(events: Iterator[yaml.Event]) -> int | None:
+    depth = 0
+    for event in events:
+        if isinstance(event, _OPEN):
+            depth += 1
+            if depth > MAX_NESTING:
+                mark = event.start_mark
+                return int(mark.line) + 1 if mark is not None else 1
+        elif isinstance(event, _CLOSE):
+            depth -= 1
     return None
 
 
 def check_nesting(text: str, rel: str) -> None:
     line = too_deep(text)
     if line is not None:
-        raise PlatecheckError(f"YAML nested more than {MAX_NESTING} levels deep; platecheck "
-                              "does not read it", rel, line)
+        raise YamlTooDeep(f"YAML nested more than {MAX_NESTING} levels deep; platecheck "
+                          "does not read it", rel, line)
 
 
-def load_documents(text: str, rel: str) -> list[Document]:
-    """Every document of a YAML stream (empty documents included as ``None`` data)."""
+def yaml_error(exc: BaseException, rel: str) -> YamlError:
+    """The one mapping from what a YAML loader raises to platecheck's typed errors. The
+    parser's own description of a syntax problem is kept after platecheck's words; its
+    wording differs between libyaml versions and the pure-Python loader, the type and line
+    do not."""
+    if isinstance(exc, RecursionError):
+        return YamlTooDeep(f"YAML nested more than {MAX_NESTING} levels deep; platecheck does "
+                           "not read it", rel)
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = exc.problem or exc.context or "malformed"
+        kind: type[YamlError] = (YamlUnsupportedTag if isinstance(exc, ConstructorError)
+                                 else YamlSyntaxError)
+        error = kind(f"invalid YAML: {problem}", rel, line)
+    else:
+        error = YamlSyntaxError(f"invalid YAML: {exc}", rel)
+    error.problem = str(error.message).removeprefix("invalid YAML: ")
+    return error
+
+
+def compose_all(text: str, rel: str) -> list[Node]:
+    """The node trees of every document of a stream (``None`` for empty ones), nesting
+    checked first; any loader error is a typed :class:`YamlError`."""
     check_nesting(text, rel)
     try:
-        nodes = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.MarkedYAMLError as exc:
-        raise _error(exc, rel) from None
-    except RecursionError:  # the pure-Python composer, without libyaml
-        raise PlatecheckError("YAML nested too deeply", rel) from None
-    except yaml.YAMLError as exc:
-        raise PlatecheckError(f"invalid YAML: {exc}", rel) from None
+        return list(yaml.compose_all(text, Loader=LOADER))
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise yaml_error(exc, rel) from None
+
+
+def load_all_data(text: str, rel: str) -> list[Any]:
+    """Every document of a stream as plain data (YAML 1.1, as Helm's output is read)."""
+    check_nesting(text, rel)
+    try:
+        return list(yaml.load_all(text, Loader=LOADER))
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise yaml_error(exc, rel) from None
+
+
+def load_documents(text: str, rel: str, *, unique_keys: bool = False) -> list[Document]:
+    """Every document of a YAML stream (empty documents included as ``None`` data). With
+    ``unique_keys`` a key repeated in one mapping is an error (platecheck's own files)."""
     documents = []
-    for node in nodes:
+    for node in compose_all(text, rel):
         if node is None:
             continue
         lines: dict[KeyPath, int] = {}
-        data = _Builder(rel, lines).build(node, (), 0)
+        data = _Builder(rel, lines, unique_keys).build(node, (), 0)
         documents.append(Document(data, lines, node.start_mark.line + 1))
     return documents
 
 
-def load_document(text: str, rel: str) -> Document:
+def load_document(text: str, rel: str, *, unique_keys: bool = False) -> Document:
     """A stream expected to hold at most one document; an empty stream is ``None`` data."""
-    documents = load_documents(text, rel)
+    documents = load_documents(text, rel, unique_keys=unique_keys)
     if len(documents) > 1:
         raise PlatecheckError("expected one YAML document, found several", rel, documents[1].line)
     return documents[0] if documents else Document(None, {}, 1)
@@ -195,28 +262,36 @@ def type_name(value: Any) -> str:
     }.get(type(value), type(value).__name__)
 
 
-def _error(exc: yaml.MarkedYAMLError, rel: str) -> PlatecheckError:
-    mark = exc.problem_mark or exc.context_mark
-    line = mark.line + 1 if mark is not None else None
-    problem = exc.problem or exc.context or "malformed"
-    return PlatecheckError(f"invalid YAML: {problem}", rel, line)
-
-
 class _Builder:
-    def __init__(self, rel: str, lines: dict[KeyPath, int]) -> None:
+    def __init__(self, rel: str, lines: dict[KeyPath, int], unique_keys: bool = False) -> None:
         self.rel = rel
         self.lines = lines
+        self.unique_keys = unique_keys
+        self.open: set[int] = set()  # nodes being built: meeting one again is a recursive alias
         self.scalars = SafeConstructor()
         self.count = 0
 
     def build(self, node: Node, path: KeyPath, depth: int) -> Any:
         self.count += 1
         if self.count > _MAX_NODES:
-            raise PlatecheckError("YAML expands to too many nodes (aliases?)", self.rel,
-                                  node.start_mark.line + 1)
-        if depth > _MAX_DEPTH:
-            raise PlatecheckError("YAML nested too deeply (recursive alias?)", self.rel,
-                                  node.start_mark.line + 1)
+            raise YamlTooComplex("YAML expands to too many nodes (aliases?)", self.rel,
+                                 node.start_mark.line + 1)
+        if id(node) in self.open:
+            raise YamlTooComplex("YAML alias refers to a collection that contains it", self.rel,
+                                 node.start_mark.line + 1)
+        if depth > MAX_NESTING:  # only aliases can nest deeper than the text does
+            raise YamlTooDeep(f"YAML nested more than {MAX_NESTING} levels deep once its "
+                              "aliases are expanded; platecheck does not read it", self.rel,
+                              node.start_mark.line + 1)
+        if not isinstance(node, (MappingNode, SequenceNode)):
+            return self._scalar(node)
+        self.open.add(id(node))
+        try:
+            return self._collection(node, path, depth)
+        finally:
+            self.open.discard(id(node))
+
+    def _collection(self, node: Node, path: KeyPath, depth: int) -> Any:
         if isinstance(node, MappingNode):
             result: dict[str, Any] = {}
             for key, value_node, key_line in self._pairs(node, depth):
@@ -231,7 +306,7 @@ class _Builder:
                 self.lines[child] = item.start_mark.line + 1
                 items.append(self.build(item, child, depth + 1))
             return items
-        return self._scalar(node)
+        return self._scalar(node)  # pragma: no cover - build() passes collections only
 
     def _pairs(self, node: MappingNode, depth: int) -> Iterator[tuple[str, Node, int]]:
         """Key/value pairs of a mapping; ``<<`` merge keys contribute the keys the mapping
@@ -243,15 +318,21 @@ class _Builder:
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 for source in sources:
                     if not isinstance(source, MappingNode):
-                        raise PlatecheckError("merge key '<<' needs a mapping", self.rel,
+                        raise YamlSyntaxError("merge key '<<' needs a mapping", self.rel,
                                               key_node.start_mark.line + 1)
                     merged.extend(self._pairs(source, depth + 1))
                 continue
             if not isinstance(key_node, ScalarNode):
-                raise PlatecheckError("mapping keys must be scalars", self.rel,
+                raise YamlSyntaxError("mapping keys must be scalars", self.rel,
                                       key_node.start_mark.line + 1)
             own.append((self._key(key_node), value_node, key_node.start_mark.line + 1))
-        seen = {key for key, _, _ in own}
+        seen: set[str] = set()
+        for key, _, line in own:
+            if key in seen and self.unique_keys:
+                first = next(number for name, _, number in own if name == key)
+                raise YamlDuplicateKey(f"duplicate key {key!r} (first at line {first})", self.rel,
+                                       line)
+            seen.add(key)
         for key, value_node, line in merged:
             if key not in seen:
                 seen.add(key)
@@ -270,9 +351,9 @@ class _Builder:
         try:
             value = self.scalars.construct_object(node, deep=True)
         except ConstructorError as exc:
-            mark = exc.problem_mark or node.start_mark
-            raise PlatecheckError(f"invalid YAML: {exc.problem}", self.rel,
-                                  mark.line + 1) from None
+            error = yaml_error(exc, self.rel)
+            error.line = error.line or node.start_mark.line + 1
+            raise error from None
         except ValueError:
             # A timestamp-shaped scalar that is no real date (2025-02-30): Helm keeps the text.
             return str(node.value)

@@ -38,23 +38,18 @@ from collections.abc import Iterator, Mapping
 from fnmatch import fnmatchcase
 from typing import Any
 
-import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.model import Finding, RepoModel
 from platecheck.policies import PolicyOptions
-from platecheck.yamlio import MAX_NESTING, too_deep
+from platecheck.yamlio import MAX_NESTING, compose_all
 
 ID = "yaml-hygiene"
 SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
 SCOPE = "repo"
 DEFAULTS: Mapping[str, Any] = {"ignoreFiles": []}
 REMEDIATION = "Quote the value, remove the duplicate, or re-save the file as UTF-8 with spaces."
-
-try:
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 _BOOLEANS = {word: True for word in ("y", "Y", "yes", "Yes", "YES", "on", "On", "ON")}
 _BOOLEANS.update({word: False for word in ("n", "N", "no", "No", "NO", "off", "Off", "OFF")})
@@ -100,21 +95,15 @@ def check_bytes(rel: str, raw: bytes, *, dates: bool = True) -> Iterator[Finding
                        "Re-save the file as UTF-8.")
         text = raw.decode("utf-8", errors="replace")
     yield from _tabs(rel, text)
-    deep = too_deep(text)
-    if deep is not None:
-        yield _finding(rel, deep, f"nested more than {MAX_NESTING} levels deep: not read",
+    try:
+        roots = compose_all(text, rel)
+    except YamlTooDeep as exc:
+        yield _finding(rel, exc.line, f"nested more than {MAX_NESTING} levels deep: not read",
                        "Flatten the structure; no values file needs this depth.")
         return
-    try:
-        roots = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = exc.problem or exc.context or "malformed YAML"
-        yield _finding(rel, mark.line + 1 if mark else None, f"does not parse: {problem}",
+    except YamlError as exc:
+        yield _finding(rel, exc.line, f"does not parse: {exc.problem or exc.message}",
                        "Fix the YAML syntax at this line.")
-        return
-    except yaml.YAMLError as exc:
-        yield _finding(rel, None, f"does not parse: {exc}", "Fix the YAML syntax.")
         return
     for root in roots:
         if root is not None:
