@@ -34,6 +34,7 @@ exit codes: 0 clean, 1 findings at error level, 2 usage error or something could
 
 examples:
   platecheck setup                          install the pinned Helm into the user cache
+  platecheck init                           propose policies/platecheck.yaml for a repository
   platecheck lint environments/             lint every Argo CD Application found
   platecheck lint helm/applications/web     lint one chart with each values-<env>.yaml
   platecheck lint . --env prod --format junit --output report.xml
@@ -129,6 +130,26 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("right", metavar="ENV", help="another environment, e.g. prod")
     _add_engine_options(diff, paths="*", environments=False)
     diff.set_defaults(func=_cmd_diff, environments=None)
+
+    init = commands.add_parser(
+        "init", help="propose policies/platecheck.yaml from the repository's Applications",
+        description="Discover the Argo CD Applications, propose environments from their "
+                    "labels, name suffixes and destination namespaces, show what each "
+                    "Application would be classified as, and write a commented "
+                    "policies/platecheck.yaml. Exit 1 when an Application matches no "
+                    "environment (the file is written all the same), 2 on errors.",
+        epilog="examples:\n  platecheck init               write policies/platecheck.yaml\n"
+               "  platecheck init --dry-run     print it instead",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    init.add_argument("path", nargs="?", default=".", metavar="PATH",
+                      help="repository or directory of Applications (default: .)")
+    init.add_argument("--config", dest="config_dir", type=Path, metavar="DIR",
+                      help="where to write platecheck.yaml (default: <repo>/policies)")
+    init.add_argument("--force", action="store_true",
+                      help="overwrite an existing platecheck.yaml")
+    init.add_argument("--dry-run", action="store_true",
+                      help="print the configuration instead of writing it")
+    init.set_defaults(func=_cmd_init)
 
     policies = commands.add_parser("policies", help="list the policies",
                                    description="List every policy with its summary.")
@@ -336,6 +357,40 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if repo.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if findings else EXIT_OK
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from platecheck.config import CONFIG_FILE
+    from platecheck.init import propose, summary
+
+    path = Path(args.path)
+    if not path.exists():
+        raise PlatecheckError("path not found", args.path)
+    result = propose(path)
+    target = (args.config_dir or result.root / "policies") / CONFIG_FILE
+    shown = target.relative_to(result.root) if target.is_relative_to(result.root) else target
+    if not args.dry_run and target.exists() and not args.force:
+        raise PlatecheckError(f"{shown} exists; platecheck init does not overwrite it without "
+                              "--force (or print the proposal with --dry-run)", str(shown))
+    lines = summary(result)
+    if args.dry_run:
+        sys.stdout.write(result.text)
+        print("\n".join(lines), file=sys.stderr)
+    else:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(result.text, encoding="utf-8")
+        except OSError as exc:
+            raise PlatecheckError(f"cannot write: {exc.strerror}", str(shown)) from None
+        print("\n".join([*lines, f"wrote {shown}"]))
+    missing = sum(1 for item in result.classified if item.environment is None)
+    if missing:
+        many = missing != 1
+        print(f"platecheck: {missing} Application{'s match' if many else ' matches'} no "
+              f"environment: add a rule for {'them' if many else 'it'} to {shown}",
+              file=sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_OK
 
 
 def _cmd_policies(args: argparse.Namespace) -> int:
