@@ -1,22 +1,35 @@
 #!/usr/bin/env bash
 # Production deployment entry point of the plate platform.
 #
-# Deployments are GitOps: this script validates the charts, asks for confirmation, backs up
-# the current state, then applies the production Argo CD Applications
-# (environments/argocd/apps/*-prod.yaml) and verifies the rollout in namespace plate-prod.
+# Deployments are GitOps: this script checks the production Applications with platecheck,
+# checks the kubectl context, asks for confirmation, backs up the current state, then applies
+# the production Argo CD Applications (environments/argocd/apps/*-prod.yaml) in dependency
+# order: plate-cache, plate-api, plate-web, ingress; and verifies the rollout in namespace
+# plate-prod.
 #
-# Usage: scripts/deploy-prod.sh [deploy|status|rollback [HISTORY_ID]]
-#   deploy               confirm, back up, apply the production Applications, verify (default)
+# Usage: scripts/deploy-prod.sh [deploy|status|rollback [HISTORY_ID]|--help]
+#   deploy               platecheck, check the context, confirm, back up, apply the production
+#                        Applications, verify (default)
 #   status               show the production Applications and what they deployed
 #   rollback             list the deployment history of the production Applications
 #   rollback HISTORY_ID  print the Git commands that return production to that deployment
 #   delete               refused: production is deleted by hand only
+#   -h, --help           this text
+#
+# Confirmation: deploy asks for "yes" on a terminal, and once more when the kubectl context
+# name contains neither "prod" nor "production". Without a terminal it refuses unless
+# CONFIRM_PRODUCTION=yes.
 #
 # Environment:
-#   DRY_RUN=true         validate and send everything with --dry-run=server, change nothing
-#   SKIP_BACKUP=true     do not write a backup before deploying
-#   WAIT_TIMEOUT=600s    how long to wait for the Applications to become healthy
-#   ARGOCD_NAMESPACE     namespace of Argo CD (default: argocd)
+#   DRY_RUN=true           change nothing: no confirmation, no backup, the Applications are sent
+#                          with --dry-run=server
+#   CONFIRM_PRODUCTION=yes answer the confirmations in advance (unattended runs)
+#   SKIP_BACKUP=true       do not write a backup before deploying
+#   BACKUP_DIR             where backups go (default: backups/ in the repository), one
+#                          prod-<timestamp>/ directory each
+#   WAIT_TIMEOUT=600s      how long to wait for the Applications to become healthy
+#   ARGOCD_NAMESPACE       namespace of Argo CD (default: argocd)
+#   PLATECHECK             the platecheck command of the gate (default: platecheck on PATH)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -25,38 +38,23 @@ readonly SCRIPT_DIR REPO_ROOT
 readonly ENV_SHORT="prod"
 readonly NAMESPACE="plate-prod"
 readonly ARGOCD_NAMESPACE="${ARGOCD_NAMESPACE:-argocd}"
-readonly APPS_DIR="${REPO_ROOT}/environments/argocd/apps"
-readonly COMMON_VALUES="${REPO_ROOT}/environments/shared/common-values.yaml"
-readonly BACKUP_ROOT="${REPO_ROOT}/backups"
-readonly DRY_RUN="${DRY_RUN:-false}"
-readonly SKIP_BACKUP="${SKIP_BACKUP:-false}"
+readonly BACKUP_DIR="${BACKUP_DIR:-${REPO_ROOT}/backups}"
 readonly WAIT_TIMEOUT="${WAIT_TIMEOUT:-600s}"
-
-# In sync-wave order: plate-cache, plate-api, plate-web, then the shared Ingress.
-# plate-llm runs in staging only.
-readonly APPS=(plate-cache plate-api plate-web ingress)
+readonly NEEDS_ARGOCD=true
 
 # shellcheck source-path=SCRIPTDIR source=lib/deploy-common.sh
 source "${SCRIPT_DIR}/lib/deploy-common.sh"
 
-check_cluster() {
-  local context
-  context="$(kubectl config current-context 2>/dev/null || true)"
-  log "Current kubectl context: ${context:-<none>}"
-  if [[ "${context}" != *prod* ]]; then
-    warn "the context name does not contain 'prod' or 'production'"
-    confirm "Deploy to this cluster anyway? Type 'yes': "
-  fi
-}
-
-confirm() {
-  local answer=""
-  read -r -p "$1" answer || true
-  [[ "${answer}" == "yes" ]] || die "cancelled"
-}
+SKIP_BACKUP="$(bool_var SKIP_BACKUP)"
+read -r -a APPS <<<"$(env_apps "${ENV_SHORT}")"
+readonly SKIP_BACKUP APPS
 
 confirm_production_deploy() {
-  [[ "${DRY_RUN}" == "true" ]] && return 0
+  if [[ "${DRY_RUN}" == "true" ]]; then
+    log "Dry run: no confirmation needed, nothing will change"
+    return 0
+  fi
+  check_production_context
   cat <<WARNING
 
   You are about to deploy to PRODUCTION (namespace ${NAMESPACE}).
@@ -66,19 +64,27 @@ WARNING
   confirm "Type 'yes' to continue: "
 }
 
+# The backup is what the cluster runs now: the production Applications (their history names
+# the Git revisions to return to) and the resources they deployed.
 create_backup() {
-  if [[ "${SKIP_BACKUP}" == "true" || "${DRY_RUN}" == "true" ]]; then
-    log "Skipping the backup"
+  if [[ "${DRY_RUN}" == "true" ]]; then
+    log "Dry run: no backup"
+    return 0
+  fi
+  if [[ "${SKIP_BACKUP}" == "true" ]]; then
+    warn "SKIP_BACKUP=true: deploying without a backup"
     return 0
   fi
   local dir
-  dir="${BACKUP_ROOT}/prod-$(date +%Y%m%d-%H%M%S)"
-  mkdir -p "${dir}"
+  dir="${BACKUP_DIR}/prod-$(date +%Y%m%d-%H%M%S)"
+  mkdir -p "${dir}" || die "cannot create the backup directory ${dir} (set BACKUP_DIR, or SKIP_BACKUP=true)"
   log "Backing up the current production state to ${dir}"
   kubectl get applications -n "${ARGOCD_NAMESPACE}" -l environment=production -o yaml \
-    > "${dir}/applications.yaml"
+    >"${dir}/applications.yaml" \
+    || die "backup failed: cannot read the production Applications; nothing was deployed"
   kubectl get deployments,services,configmaps,ingresses,persistentvolumeclaims \
-    -n "${NAMESPACE}" -o yaml > "${dir}/resources.yaml" 2>/dev/null || true
+    -n "${NAMESPACE}" -o yaml >"${dir}/resources.yaml" \
+    || die "backup failed: cannot read the resources of ${NAMESPACE}; nothing was deployed"
 }
 
 verify_deployment() {
@@ -103,16 +109,12 @@ verify_deployment() {
 }
 
 deploy() {
-  preflight
-  validate_charts required
-  check_cluster
+  preflight kubectl
+  platecheck_gate "${ENV_SHORT}"
   confirm_production_deploy
   create_backup
-  log "Applying the production Applications"
-  local app
-  for app in "${APPS[@]}"; do
-    apply_manifest "${APPS_DIR}/${app}-${ENV_SHORT}.yaml"
-  done
+  log "Applying the production Applications: ${APPS[*]}"
+  apply_applications "${ENV_SHORT}" "${APPS[@]}"
   verify_deployment
   show_status
   show_access_info
@@ -141,7 +143,7 @@ INFO
 # Git is the source of truth and the Applications self-heal, so a rollback is a Git change:
 # changing the cluster directly would be undone by the next sync.
 rollback() {
-  command -v kubectl >/dev/null 2>&1 || die "kubectl is not installed"
+  preflight kubectl
   local history_id="${1:-}" app
   if [[ -z "${history_id}" ]]; then
     for app in "${APPS[@]}"; do
@@ -152,7 +154,7 @@ rollback() {
     log "Run 'scripts/deploy-prod.sh rollback HISTORY_ID' for the commands to return to one."
     return 0
   fi
-  [[ "${history_id}" =~ ^[0-9]+$ ]] || die "HISTORY_ID must be a number"
+  [[ "${history_id}" =~ ^[0-9]+$ ]] || usage_error "HISTORY_ID must be a number, not '${history_id}'"
   local revision
   revision="$(kubectl get application "plate-web-${ENV_SHORT}" -n "${ARGOCD_NAMESPACE}" -o \
     jsonpath="{.status.history[?(@.id==${history_id})].revision}")"
@@ -172,15 +174,18 @@ STEPS
 
 main() {
   local command="${1:-deploy}"
+  local most=1
+  [[ "${command}" != "rollback" ]] || most=2
+  (($# <= most)) || usage_error "too many arguments"
   case "${command}" in
     deploy) deploy ;;
-    status) show_status; show_access_info ;;
+    status) preflight kubectl; show_status; show_access_info ;;
     rollback) rollback "${2:-}" ;;
     delete)
       die "production is not deleted by this script: delete the Applications by hand with kubectl"
       ;;
     -h | --help | help) usage ;;
-    *) usage >&2; exit 2 ;;
+    *) usage_error "unknown command '${command}'" ;;
   esac
 }
 

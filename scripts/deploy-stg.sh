@@ -1,21 +1,25 @@
 #!/usr/bin/env bash
 # Staging deployment entry point of the plate platform.
 #
-# Deployments are GitOps: this script validates the charts, then applies the staging
-# Argo CD Applications (environments/argocd/apps/*-stg.yaml); Argo CD renders the charts from
-# the main branch and keeps namespace plate-stg in step with Git.
+# Deployments are GitOps: this script checks the staging Applications with platecheck, then
+# applies them (environments/argocd/apps/*-stg.yaml) in dependency order: plate-cache,
+# plate-api, plate-llm, plate-web, ingress. Argo CD renders the charts from the main branch
+# and keeps namespace plate-stg in step with Git.
 #
-# Usage: scripts/deploy-stg.sh [deploy|status|delete|bootstrap]
-#   deploy     validate the charts and apply the staging Applications (default)
-#   status     show the staging Applications and what they deployed
-#   delete     delete the staging Applications together with their resources
-#   bootstrap  apply the app-of-apps (cocdev-platform-apps), which then manages every
-#              Application of the platform, staging and production alike
+# Usage: scripts/deploy-stg.sh [deploy|status|delete|bootstrap|--help]
+#   deploy       platecheck, apply the staging Applications, wait, show the status (default)
+#   status       show the staging Applications and what they deployed
+#   delete       delete the staging Applications together with their resources
+#   bootstrap    apply the app-of-apps (cocdev-platform-apps), which then manages every
+#                Application of the platform, staging and production alike
+#   -h, --help   this text
 #
 # Environment:
-#   DRY_RUN=true         validate and send everything with --dry-run=server, change nothing
+#   DRY_RUN=true         change nothing: send the Applications with --dry-run=server and
+#                        print the deletions instead of running them
 #   WAIT_TIMEOUT=300s    how long to wait for the Applications to become healthy
 #   ARGOCD_NAMESPACE     namespace of Argo CD (default: argocd)
+#   PLATECHECK           the platecheck command of the gate (default: platecheck on PATH)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -24,17 +28,15 @@ readonly SCRIPT_DIR REPO_ROOT
 readonly ENV_SHORT="stg"
 readonly NAMESPACE="plate-stg"
 readonly ARGOCD_NAMESPACE="${ARGOCD_NAMESPACE:-argocd}"
-readonly APPS_DIR="${REPO_ROOT}/environments/argocd/apps"
 readonly APP_OF_APPS="${REPO_ROOT}/environments/argocd/app-of-apps.yaml"
-readonly COMMON_VALUES="${REPO_ROOT}/environments/shared/common-values.yaml"
-readonly DRY_RUN="${DRY_RUN:-false}"
 readonly WAIT_TIMEOUT="${WAIT_TIMEOUT:-300s}"
-
-# In sync-wave order: plate-cache, plate-api, plate-llm, plate-web, then the shared Ingress.
-readonly APPS=(plate-cache plate-api plate-llm plate-web ingress)
+readonly NEEDS_ARGOCD=true
 
 # shellcheck source-path=SCRIPTDIR source=lib/deploy-common.sh
 source "${SCRIPT_DIR}/lib/deploy-common.sh"
+
+read -r -a APPS <<<"$(env_apps "${ENV_SHORT}")"
+readonly APPS
 
 wait_for_apps() {
   [[ "${DRY_RUN}" == "true" ]] && return 0
@@ -49,22 +51,23 @@ wait_for_apps() {
 }
 
 deploy() {
-  preflight
-  validate_charts optional
-  log "Applying the staging Applications"
-  local app
-  for app in "${APPS[@]}"; do
-    apply_manifest "${APPS_DIR}/${app}-${ENV_SHORT}.yaml"
-  done
+  preflight kubectl
+  platecheck_gate "${ENV_SHORT}"
+  log "Applying the staging Applications: ${APPS[*]}"
+  apply_applications "${ENV_SHORT}" "${APPS[@]}"
   wait_for_apps
   show_status
   show_access_info
 }
 
 bootstrap() {
-  preflight
+  preflight kubectl
   log "Applying the app-of-apps (cocdev-platform-apps)"
-  apply_manifest "${APP_OF_APPS}"
+  if [[ "${DRY_RUN}" == "true" ]]; then
+    kubectl apply --dry-run=server -f "${APP_OF_APPS}"
+  else
+    kubectl apply -f "${APP_OF_APPS}"
+  fi
 }
 
 show_status() {
@@ -88,7 +91,7 @@ INFO
 }
 
 delete_apps() {
-  command -v kubectl >/dev/null 2>&1 || die "kubectl is not installed"
+  preflight kubectl
   if kubectl get application cocdev-platform-apps -n "${ARGOCD_NAMESPACE}" >/dev/null 2>&1; then
     warn "cocdev-platform-apps is installed and will recreate the staging Applications;"
     warn "remove their files from environments/argocd/apps in Git to delete them for good."
@@ -98,27 +101,24 @@ delete_apps() {
   for ((i = ${#APPS[@]} - 1; i >= 0; i--)); do
     app="${APPS[i]}-${ENV_SHORT}"
     kubectl get application "${app}" -n "${ARGOCD_NAMESPACE}" >/dev/null 2>&1 || continue
-    if [[ "${DRY_RUN}" == "true" ]]; then
-      log "would delete ${app} and its resources"
-      continue
-    fi
     log "Deleting ${app} and its resources"
     # The finalizer makes Argo CD delete what the Application deployed before it goes away.
-    kubectl patch application "${app}" -n "${ARGOCD_NAMESPACE}" --type merge \
+    mutate kubectl patch application "${app}" -n "${ARGOCD_NAMESPACE}" --type merge \
       -p '{"metadata":{"finalizers":["resources-finalizer.argocd.argoproj.io"]}}'
-    kubectl delete application "${app}" -n "${ARGOCD_NAMESPACE}" --wait=true
+    mutate kubectl delete application "${app}" -n "${ARGOCD_NAMESPACE}" --wait=true
   done
 }
 
 main() {
   local command="${1:-deploy}"
+  (($# <= 1)) || usage_error "too many arguments"
   case "${command}" in
     deploy) deploy ;;
-    status) show_status; show_access_info ;;
+    status) preflight kubectl; show_status; show_access_info ;;
     delete) delete_apps ;;
     bootstrap) bootstrap ;;
     -h | --help | help) usage ;;
-    *) usage >&2; exit 2 ;;
+    *) usage_error "unknown command '${command}'" ;;
   esac
 }
 

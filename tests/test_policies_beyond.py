@@ -30,7 +30,14 @@ from platecheck.model import (
     Report,
     Resource,
 )
-from platecheck.policies import PolicyOptions, chart_metadata, k8s_schema, registry, unknown_kind
+from platecheck.policies import (
+    PolicyOptions,
+    chart_lint_warning,
+    chart_metadata,
+    k8s_schema,
+    registry,
+    unknown_kind,
+)
 
 FIXTURES = Path(__file__).parent / "fixtures" / "beyond"
 CASES = sorted((FIXTURES / "schema-cases").glob("*.yaml"))
@@ -39,10 +46,10 @@ TEMPLATE = "helm/web/templates/resources.yaml"
 VALUES = "helm/web/values-prod.yaml"
 
 
-def chart(root: Path = REPO, rel: str = "helm/web", name: str = "web", version: str = "0.1.0",
-          api_version: str = "v2") -> Chart:
-    return Chart(path=root / rel, rel=rel, name=name, version=version,
-                 api_version=api_version, metadata={})
+def chart(root: Path = REPO, rel: str = "helm/web", name: str = "web",
+          version: str | float = "0.1.0", api_version: str = "v2") -> Chart:
+    return Chart(path=root / rel, rel=rel, name=name, version=str(version),
+                 api_version=api_version, metadata={"version": version})
 
 
 def rendered_target(manifest: str, template: str, origins: Mapping[str, int] | None = None,
@@ -179,8 +186,11 @@ Error: 1 chart(s) linted, 1 chart(s) failed
 
 
 def lint_repo(*lints: HelmLint, charts: Sequence[Chart] = ()) -> RepoModel:
+    targets = tuple(RenderTarget(id=f"prod/{c.name}", environment="prod", app=c.name,
+                                 application=None, chart=c, release_name=c.name,
+                                 namespace="default", value_files=()) for c in charts)
     return RepoModel(root=REPO, applications=(), app_of_apps=(), charts=tuple(charts),
-                     targets=(), rendered=(), yaml_files=(), helm_lint=lints)
+                     targets=targets, rendered=(), yaml_files=(), helm_lint=lints)
 
 
 def metadata_findings(repo: RepoModel, **options: Any) -> list[tuple[str | None, int | None,
@@ -189,17 +199,24 @@ def metadata_findings(repo: RepoModel, **options: Any) -> list[tuple[str | None,
     return [(f.file, f.line, f.message) for f in chart_metadata.check(repo, opts)]
 
 
-def test_helm3_lint_lines_become_findings() -> None:
+def warning_findings(repo: RepoModel, **options: Any) -> list[tuple[str | None, int | None,
+                                                                     str]]:
+    opts = PolicyOptions(default={**chart_lint_warning.DEFAULTS, **options})
+    return [(f.file, f.line, f.message) for f in chart_lint_warning.check(repo, opts)]
+
+
+def test_helm3_lint_errors_and_warnings_go_to_their_policies() -> None:
     lint = HelmLint(chart=chart(), environment="prod", value_files=(VALUES,), exit_code=1,
                     output=HELM3_OUTPUT)
     assert metadata_findings(lint_repo(lint)) == [
-        ("helm/web/templates/cm.yaml", None, "helm lint warning: object name does not conform "
-         "to Kubernetes naming requirements"),
         ("helm/web/templates/svc.yaml", 7, 'helm lint error: template: web/templates/svc.yaml'
          ':7:22: executing "web/templates/svc.yaml" at <.Values.port.number>: nil pointer '
          "evaluating interface {}.number"),
     ]
-    assert metadata_findings(lint_repo(lint), includeInfo=True)[0] == (
+    assert warning_findings(lint_repo(lint)) == [
+        ("helm/web/templates/cm.yaml", None, "helm lint warning: object name does not conform "
+         "to Kubernetes naming requirements")]
+    assert warning_findings(lint_repo(lint), includeInfo=True)[0] == (
         "helm/web/Chart.yaml", None, "helm lint info: icon is recommended")
 
 
@@ -220,10 +237,18 @@ def test_lint_message_of_one_environment_names_it() -> None:
     findings = list(chart_metadata.check(lint_repo(ok, bad),
                                          PolicyOptions(default=chart_metadata.DEFAULTS)))
     assert [(f.environment, f.message[:40]) for f in findings] == [
-        ("prod", "helm lint warning (with prod values): ob"),
         ("prod", "helm lint error (with prod values): temp")]
-    assert findings[1].remediation == ("Fix what helm lint reports; reproduce with: helm lint "
+    assert findings[0].remediation == ("Fix what helm lint reports; reproduce with: helm lint "
                                        f"--strict helm/web -f {VALUES}")
+
+
+def test_lint_naming_the_chart_directory_points_at_chart_yaml() -> None:
+    # helm names the chart by the path it was given, which the runner makes relative
+    lint = HelmLint(chart=chart(), environment="prod", value_files=(), exit_code=1,
+                    output="[ERROR] helm/web: chart metadata is missing these dependencies: x")
+    assert metadata_findings(lint_repo(lint)) == [
+        ("helm/web/Chart.yaml", None, "helm lint error: chart metadata is missing these "
+         "dependencies: x")]
 
 
 def test_failed_lint_without_messages_is_still_a_finding() -> None:
@@ -232,34 +257,50 @@ def test_failed_lint_without_messages_is_still_a_finding() -> None:
     assert metadata_findings(lint_repo(lint)) == [
         ("helm/web/Chart.yaml", None, "helm lint error: helm lint failed: Error: unknown flag: "
          "--strictt")]
+    assert warning_findings(lint_repo(lint)) == []
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"api_version": "v1"}, "chart web: apiVersion is 'v1', not 'v2'"),
-    ({"name": "website"}, "chart website: name 'website' differs from its directory 'web'"),
-    ({"version": "1.0"}, "chart web: version '1.0' is not a Semantic Version 2 "
-                         "(MAJOR.MINOR.PATCH)"),
-    ({"version": "01.2.3"}, "chart web: version '01.2.3' is not a Semantic Version 2 "
-                            "(MAJOR.MINOR.PATCH)"),
+    ({"api_version": "v3"}, "chart web: apiVersion is 'v3': Helm reads chart metadata v1 and "
+                            "v2 only (helm lint rejects any other)"),
+    ({"api_version": ""}, "chart web: apiVersion is missing: Helm reads chart metadata v1 and "
+                          "v2 only (helm lint rejects any other)"),
+    ({"version": "1.2.3.4"}, "chart web: version is '1.2.3.4': Helm refuses to load a chart "
+                             "whose version it cannot parse"),
+    ({"version": ""}, "chart web: version is missing: Helm refuses to load a chart whose "
+                      "version it cannot parse"),
+    ({"version": 1.0}, "chart web: version 1.0 is a YAML number, not a string: helm lint "
+                       "rejects it"),
 ])
-def test_chart_metadata_failures(kwargs: dict[str, str], message: str) -> None:
+def test_chart_metadata_failures(kwargs: dict[str, Any], message: str) -> None:
     assert metadata_findings(lint_repo(charts=[chart(**kwargs)])) == [
         ("helm/web/Chart.yaml", 1, message)]
 
 
-@pytest.mark.parametrize("version", ["0.1.0", "1.2.3-rc.1", "2.0.0+build.5", "10.20.30"])
-def test_chart_metadata_passes(version: str) -> None:
-    assert metadata_findings(lint_repo(charts=[chart(version=version)])) == []
+@pytest.mark.parametrize("kwargs", [
+    {"version": "0.1.0"}, {"version": "1.2.3-rc.1"}, {"version": "2.0.0+build.5"},
+    {"version": "v1.2.3"}, {"version": "1.2"}, {"version": "01.2.3"},
+    {"api_version": "v1"}, {"name": "website"},
+])
+def test_chart_metadata_passes_what_helm_accepts(kwargs: dict[str, Any]) -> None:
+    assert metadata_findings(lint_repo(charts=[chart(**kwargs)])) == []
+
+
+def test_charts_no_target_deploys_are_not_judged() -> None:
+    repo = lint_repo(charts=[chart(api_version="v3")])
+    repo = RepoModel(root=repo.root, applications=(), app_of_apps=(), charts=repo.charts,
+                     targets=(), rendered=(), yaml_files=())
+    assert metadata_findings(repo) == []
 
 
 # -- end to end: the real helm on fixtures/beyond/repo ---------------------------------------
 
 E2E = FIXTURES / "repo"
-OURS = ("k8s-schema", "unknown-kind", "argocd-application", "chart-metadata", "yaml-hygiene",
+OURS = ("k8s-schema", "unknown-kind", "argocd-application", "chart-metadata",
+        "chart-lint-warning", "yaml-hygiene",
         "waiver-expired", "waiver-stale")
 APPS = "environments/argocd/apps"
 WAIVERS = "policies/waivers.yaml"
-ESCAPE = "Application {}: {} leaves the repository"
 UNKNOWN = ("Gadget/web-{0}: kind Gadget (example.com/v1) is not schema-validated: no "
            "Kubernetes 1.31.0 schema and no gadget-example.com-v1.json")
 TYPO = "Deployment/web-{0}: spec.template.spec.containers[0].imagePullPolicyy: unknown field"
@@ -268,10 +309,8 @@ E2E_EXPECTED = [
     ("argocd-application", "error", None, None, f"{APPS}/api-prod.yaml", 7,
      "Application api-prod: sync wave 0 does not come after wave 1 of web-stg, which "
      "syncWaveOrder puts earlier", None),
-    ("argocd-application", "error", None, None, f"{APPS}/api-prod.yaml", 15,
-     ESCAPE.format("api-prod", "value file '../../../shared.yaml'"), None),
-    ("argocd-application", "error", None, None, f"{APPS}/escape-prod.yaml", 13,
-     ESCAPE.format("escape-prod", "source path 'helm/../../outside-chart'"), None),
+    # (the value file and source path that leave the repository are could-not-check errors,
+    # which own those lines: argocd-application stays silent there)
     ("argocd-application", "error", "prod", "prod/redis", f"{APPS}/redis-prod.yaml", 13,
      "Application redis-prod: remote chart 'redis' targetRevision '*' is not a pinned version",
      None),
@@ -283,8 +322,6 @@ E2E_EXPECTED = [
     ("argocd-application", "error", "stg", "stg/lost", "environments/orphans/lost-stg.yaml", 14,
      "Application lost-stg: destination namespace 'lost-prod' does not match environment stg "
      "(*-stg, stg)", None),
-    ("chart-metadata", "error", None, None, "helm/api/Chart.yaml", 1,
-     "chart api: apiVersion is 'v1', not 'v2'", None),
     ("k8s-schema", "error", "prod", "prod/web", "helm/web/templates/deployment.yaml", 20,
      TYPO.format("prod"), None),
     ("k8s-schema", "error", "stg", "stg/web", "helm/web/templates/deployment.yaml", 20,
@@ -328,6 +365,9 @@ def test_end_to_end_could_not_check_is_still_reported(e2e_report: Report) -> Non
     # the engine cannot render what escapes the repository: exit 2, besides the findings
     assert [(e.file, e.line) for e in e2e_report.errors] == [
         (f"{APPS}/api-prod.yaml", 15), (f"{APPS}/escape-prod.yaml", 13)]
+    # each takes the remediation of the argocd-application finding it replaces
+    assert [e.remediation.split(" ", 2)[:2] for e in e2e_report.errors] == [
+        ["Name", "a"], ["Point", "source.path"]]
     assert e2e_report.exit_code == 2
 
 

@@ -98,7 +98,7 @@ def test_rules_without_registry_entries_come_from_the_report(
 def test_result_points_at_the_values_file_line() -> None:
     run = run_of(sarif.render(report((TAG,))))
     assert run["columnKind"] == "unicodeCodePoints"
-    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"uri": "file:///srv/gitops/"}}
+    assert "originalUriBaseIds" not in run  # no absolute path of the checkout
     (result,) = run["results"]
     fingerprint = result.pop("partialFingerprints")["platecheckFinding/v1"]
     assert len(fingerprint) == 64

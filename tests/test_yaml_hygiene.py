@@ -140,10 +140,13 @@ def test_arbitrary_bytes_never_crash(raw: bytes) -> None:
         assert finding.file == "fuzz.yaml" and finding.message
 
 
-def test_policy_files_may_write_dates() -> None:
-    raw = b"waivers:\n  - expires: 2027-01-31\n    enabled: yes\n"
-    assert [f.line for f in check_bytes("policies/waivers.yaml", raw, dates=False)] == [3]
-    assert [f.line for f in check_bytes("values.yaml", raw)] == [2, 3]
+def test_policy_files_mean_what_platecheck_reads() -> None:
+    # platecheck alone reads its policy files: a date and `level: off` are what the docs say
+    raw = b"policies:\n  a: {level: off}\n  a: {expires: 2027-01-31}\n"
+    assert [(f.line, f.message[:13]) for f in check_bytes("policies/x.yaml", raw,
+                                                           yaml11=False)] == [
+        (3, 'duplicate key')]
+    assert sorted(f.line or 0 for f in check_bytes("values.yaml", raw)) == [2, 3, 3]
 
 
 @pytest.mark.parametrize("depth", [MAX_NESTING + 1, 999, 1001, 30000])

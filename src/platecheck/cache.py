@@ -20,7 +20,7 @@ from typing import Any
 
 from platecheck.helmbin import default_cache_dir
 
-FORMAT = 1
+FORMAT = 2  # 2: helm output holds repository-relative paths, failed renders kept
 RENDERS = "renders"  # the cache's directory under the per-user platecheck cache
 
 __all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "chart_tree", "default_cache_dir",

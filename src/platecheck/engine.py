@@ -36,6 +36,7 @@ from platecheck.model import (
     Report,
     YamlFile,
 )
+from platecheck.ownership import settle
 from platecheck.parse import parse_manifest
 from platecheck.plan import Planner
 from platecheck.policies import registry
@@ -83,6 +84,7 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
     does after ``load`` (the pytest plugin calls it on the model its fixtures share)."""
     policies = registry()
     findings, errors = _run_policies(model, config, policies)
+    findings, load_errors = settle(findings, model.errors, model)
     wanted = set(environments) if environments else None
     findings = _apply_waivers(findings, config, model)
     if wanted is not None:
@@ -94,7 +96,7 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
         findings=tuple(sorted(findings, key=_order)),
         targets=model.targets,
         policies=tuple(policies),
-        errors=tuple(sorted([*model.errors, *errors], key=_error_order)),
+        errors=tuple(sorted([*load_errors, *errors], key=_error_order)),
         renders=model.renders,
         cache_hits=model.cache_hits,
         changed_since=selection.describe() if selection is not None else None,

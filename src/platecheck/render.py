@@ -12,7 +12,6 @@ manifest can turn into a flag.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import re
@@ -39,7 +38,6 @@ class HelmCall:
     argv: tuple[str, ...]
     key: str
     label: str  # for messages, e.g. "helm template prod/web"
-    cache_failures: bool = False  # a failing lint is a result; a failing render is not kept
 
 
 @dataclass
@@ -99,8 +97,7 @@ class Helm:
         if kube_version:
             argv.append(f"--kube-version={kube_version}")
         argv.extend(f"--values={path}" for path in value_files)
-        call = self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}")
-        return dataclasses.replace(call, cache_failures=True)
+        return self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}")
 
     def _inline_file(self, data: Mapping[str, Any]) -> Path:
         # JSON is YAML that Helm cannot read differently (a bare y or on stays a string).
@@ -149,10 +146,11 @@ class Helm:
                     return hit
             self.stats.renders += 1
             try:
-                result = self._run(call.argv, self.timeout)
+                result = self.portable(self._run(call.argv, self.timeout))
             except PlatecheckError as exc:
                 return PlatecheckError(f"{call.label}: {exc.message}")
-            if self.cache is not None and (result.exit_code == 0 or call.cache_failures):
+            if self.cache is not None:
+                # a failed render is a result like any other: same key, same answer
                 self.cache.put(call.key, result)
             return result
 
@@ -160,6 +158,22 @@ class Helm:
             return [one(call) for call in calls]
         with ThreadPoolExecutor(max_workers=self.jobs) as pool:
             return list(pool.map(one, calls))
+
+    def portable(self, result: HelmResult) -> HelmResult:
+        """helm's output with the paths it was given made relative: repository files to the
+        repository root, platecheck's temporary files to a fixed name. A report never shows
+        where the repository was checked out, and a cached result reads the same from any
+        checkout sharing the cache."""
+        workdir = re.escape(str(self.workdir))
+        inline = re.compile(rf"{workdir}/values/inline-[0-9a-f]+\.json")
+        root = re.compile(rf"{re.escape(str(self.root))}(?:/|(?![^\s:'\"]))")
+
+        def relative(text: str) -> str:
+            text = inline.sub("<inline values>", text)
+            text = text.replace(str(self.workdir), "<platecheck temporary directory>")
+            return root.sub(lambda m: "" if m.group(0).endswith("/") else ".", text)
+
+        return HelmResult(result.exit_code, relative(result.stdout), relative(result.stderr))
 
     def _run(self, argv: Sequence[str], timeout: float) -> HelmResult:
         try:

@@ -56,6 +56,7 @@ _MODULES: tuple[str, ...] = (
     "unknown_kind",
     "argocd_application",
     "chart_metadata",
+    "chart_lint_warning",
     "yaml_hygiene",
     "waiver_expired",
     "waiver_stale",

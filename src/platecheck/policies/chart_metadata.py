@@ -1,27 +1,44 @@
-"""Charts declare Helm 3 metadata correctly and pass ``helm lint --strict``.
+"""The charts Applications deploy have metadata Helm accepts, and ``helm lint --strict`` finds
+no error in them.
 
 What:
-    For every chart: Chart.yaml has ``apiVersion: v2``, its ``name`` equals the chart's
-    directory name, and its ``version`` is a Semantic Version 2 (``1.2.3``, ``0.1.0-rc.1``).
-    ``helm lint --strict`` runs once per chart and environment with that environment's value
-    files (the engine runs it); each ``[ERROR]`` and ``[WARNING]`` line it prints is a finding
-    at the file (and line, when helm names one) it points at. A lint that failed without a
-    message it could parse is a finding too.
+    Judges the charts that render targets deploy (every chart an Application points at, or the
+    chart given in chart mode), never the other ``Chart.yaml`` files of the tree: a vendored
+    dependency under a chart's ``charts/`` directory is judged by Helm alone, when it loads the
+    parent chart to render it (a chart it refuses is a could-not-check error of that render).
+    For each deployed chart:
+
+    - ``apiVersion`` is ``v1`` or ``v2``: ``helm lint`` rejects anything else
+      (``apiVersion '...' is not valid``) and Helm's loader refuses an empty one;
+    - ``version`` is a string Helm parses as a version (github.com/Masterminds/semver, which
+      also takes ``v1.2.3`` and ``1.2``); Helm refuses to load the chart otherwise
+      (``chart.metadata.version "..." is invalid``), and ``helm lint`` rejects a version YAML
+      reads as a number (``version should be of type string``);
+    - ``helm lint --strict`` runs once per chart and environment with that environment's value
+      files (the engine runs it); each ``[ERROR]`` line it prints is a finding at the file (and
+      line, when helm names one) it points at, and a lint that failed without any message is
+      a finding too. Its ``[WARNING]`` lines, which Helm renders through, are
+      ``chart-lint-warning``'s.
+
+    Helm accepts charts whose ``name`` differs from their directory, ``apiVersion: v1`` charts
+    and ``v``-prefixed versions, and so does this policy.
 
 Why:
-    Helm 3 refuses or mis-handles charts with v1 metadata or a non-semver version; a chart whose
-    name differs from its directory breaks ``helm dependency`` and confuses reviewers; lint
-    catches template and values mistakes before Argo CD does.
+    A chart Helm refuses to load never renders, so Argo CD cannot sync the Application; what
+    ``helm lint`` calls an error (a template that fails to execute with these values, a
+    dependency the chart metadata does not declare) is what Argo CD meets at sync time.
 
 Options:
-    includeInfo: also report helm lint's ``[INFO]`` lines (default false).
+    none.
 
 Passes:
     ``helm/applications/plate-web/Chart.yaml`` with ``apiVersion: v2``, ``name: plate-web``,
-    ``version: 0.1.0`` and a clean ``helm lint --strict``.
+    ``version: 0.1.0`` and no ``[ERROR]`` from ``helm lint --strict``; a vendored
+    ``charts/redis/Chart.yaml`` with ``apiVersion: v1``, ``name: redis-ha`` and
+    ``version: v1.2.3``.
 
 Fails:
-    ``apiVersion: v1``; ``name: web`` in directory ``plate-web``; ``version: 1.0``;
+    ``apiVersion: v3``; ``version: 1.2.3.4``; ``version: 1.0`` unquoted (a number);
     ``[ERROR] templates/: template: plate-web/templates/deployment.yaml:12:20: ...`` ->
     a finding at ``helm/applications/plate-web/templates/deployment.yaml:12``.
 """
@@ -29,7 +46,7 @@ Fails:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -38,16 +55,17 @@ from platecheck.model import Chart, Finding, HelmLint, RepoModel
 from platecheck.policies import PolicyOptions
 
 ID = "chart-metadata"
-SUMMARY = "Chart.yaml is Helm 3 metadata with a semver version, and helm lint --strict passes"
+SUMMARY = "deployed charts have metadata Helm loads, and helm lint --strict reports no error"
 SCOPE = "repo"
-DEFAULTS: Mapping[str, Any] = {"includeInfo": False}
+DEFAULTS: Mapping[str, Any] = {}
 REMEDIATION = "Fix Chart.yaml or the template helm lint points at."
 
-# https://semver.org/#is-there-a-suggested-regular-expression-regex-to-check-a-semver-string
-_SEMVER = re.compile(
-    r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)"
-    r"(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?"
-    r"(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?")
+# The versions Helm's semver library parses (Masterminds/semver v3 NewVersion, with its
+# default coercion: an optional "v", one to three numeric parts, prerelease and metadata).
+_HELM_VERSION = re.compile(
+    r"v?[0-9]+(?:\.[0-9]+)?(?:\.[0-9]+)?"
+    r"(?:-[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?(?:\+[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*)?")
+_API_VERSIONS = ("v1", "v2")
 _LINT_LINE = re.compile(r"^\[(ERROR|WARNING|INFO)\]\s+(.*?):\s(.*)$")
 # "template: plate-web/templates/x.yaml:12:20: ..." (Helm 3) or "plate-web/templates/x.yaml:12:20"
 _TEMPLATE_AT = re.compile(r"(?:template: )?[^\s/:]+/((?:templates|charts)/[^\s:]+):(\d+)")
@@ -56,13 +74,25 @@ _YAML_LINE = re.compile(r"\byaml: line (\d+):")
 
 def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
     chart_files = {f.rel: f.raw for f in repo.yaml_files if f.role == "chart"}
-    for chart in sorted(repo.charts, key=lambda c: c.rel):
-        yield from _metadata(chart, chart_files.get(_chart_yaml(chart)))
-    include_info = bool(options.default.get("includeInfo"))
-    yield from _lint_findings(repo.helm_lint, include_info)
+    flagged: set[str] = set()
+    for chart in deployed_charts(repo):
+        found = list(_metadata(chart, chart_files.get(chart_yaml(chart))))
+        if found:
+            flagged.add(chart.rel)
+        yield from found
+    # Chart.yaml problems found above are at their line; helm lint's line-less report of the
+    # same Chart.yaml would be the same problem twice.
+    lints = [lint for lint in repo.helm_lint if lint.chart.rel not in flagged]
+    yield from lint_findings(ID, lints, {"ERROR"}, failed_lint=True)
 
 
-def _chart_yaml(chart: Chart) -> str:
+def deployed_charts(repo: RepoModel) -> list[Chart]:
+    """The charts some target renders, in path order."""
+    charts = {t.chart.rel: t.chart for t in repo.targets if t.chart is not None}
+    return [charts[rel] for rel in sorted(charts)]
+
+
+def chart_yaml(chart: Chart) -> str:
     return (PurePosixPath(chart.rel) / "Chart.yaml").as_posix()
 
 
@@ -75,32 +105,33 @@ def _key_line(raw: bytes | None, key: str) -> int | None:
 
 
 def _metadata(chart: Chart, raw: bytes | None) -> Iterator[Finding]:
-    file = _chart_yaml(chart)
+    file = chart_yaml(chart)
 
     def finding(key: str, message: str, remediation: str) -> Finding:
         return Finding(policy=ID, message=f"chart {chart.name}: {message}", file=file,
                        line=_key_line(raw, key) or 1, resource=f"Chart/{chart.name}",
                        remediation=remediation)
 
-    if chart.api_version != "v2":
-        yield finding("apiVersion", f"apiVersion is {chart.api_version!r}, not 'v2'",
-                      "Set apiVersion: v2 (Helm 3 chart metadata); move requirements.yaml "
-                      "into Chart.yaml dependencies.")
-    directory = PurePosixPath(chart.rel).name if chart.rel not in ("", ".") else chart.path.name
-    if chart.name != directory:
-        yield finding("name", f"name {chart.name!r} differs from its directory {directory!r}",
-                      f"Rename the chart to {directory!r} or its directory to {chart.name!r}.")
-    version = str(chart.version)
-    if not _SEMVER.fullmatch(version):
-        yield finding("version", f"version {version!r} is not a Semantic Version 2 "
-                      "(MAJOR.MINOR.PATCH)", "Write the version as MAJOR.MINOR.PATCH, e.g. "
-                      "0.1.0 (quote it if YAML would read it as a number).")
+    if chart.api_version not in _API_VERSIONS:
+        shown = repr(chart.api_version) if chart.api_version else "missing"
+        yield finding("apiVersion", f"apiVersion is {shown}: Helm reads chart metadata "
+                      "v1 and v2 only (helm lint rejects any other)",
+                      "Set apiVersion: v2 (v1 for a chart that keeps requirements.yaml).")
+    version = chart.metadata.get("version", "")
+    if not isinstance(version, str):
+        yield finding("version", f"version {version!r} is a YAML number, not a string: "
+                      "helm lint rejects it", f'Quote the version: version: "{version}".')
+    elif not _HELM_VERSION.fullmatch(version):
+        shown = repr(version) if version else "missing"
+        yield finding("version", f"version is {shown}: Helm refuses to load a chart whose "
+                      "version it cannot parse", "Write the version as MAJOR.MINOR.PATCH, "
+                      "e.g. 0.1.0.")
 
 
 @dataclass(frozen=True)
 class LintMessage:
     severity: str  # ERROR, WARNING or INFO
-    file: str  # relative to the chart, as helm printed it ("" when none)
+    file: str  # as helm printed it: relative to the chart, or to the repository root
     line: int | None
     text: str
 
@@ -136,18 +167,23 @@ def _message(parts: list[str]) -> LintMessage:
     return LintMessage(severity, file, line, text)
 
 
-def _lint_findings(lints: tuple[HelmLint, ...], include_info: bool) -> Iterator[Finding]:
+def lint_findings(policy: str, lints: Iterable[HelmLint], severities: set[str], *,
+                  failed_lint: bool) -> Iterator[Finding]:
+    """One finding per distinct lint message of the given severities, per chart, naming the
+    environments whose values produce it when not all do. ``failed_lint``: a lint that
+    failed without printing any message is a finding too."""
     by_chart: dict[str, list[HelmLint]] = {}
     for lint in lints:
         by_chart.setdefault(lint.chart.rel, []).append(lint)
     for rel in sorted(by_chart):
-        runs = by_chart[rel]
+        runs = sorted(by_chart[rel], key=lambda run: run.environment)
         envs_all = sorted({run.environment for run in runs})
         seen: dict[tuple[str, int | None, str, str], list[HelmLint]] = {}
         for run in runs:
-            messages = [m for m in parse_lint_output(run.output)
-                        if m.severity != "INFO" or include_info]
-            if run.exit_code != 0 and not any(m.severity != "INFO" for m in messages):
+            parsed = parse_lint_output(run.output)
+            messages = [m for m in parsed if m.severity in severities]
+            if failed_lint and run.exit_code != 0 and not any(
+                    m.severity != "INFO" for m in parsed):
                 tail = " ".join(run.output.strip().splitlines()[-3:]) or "no output"
                 messages.append(LintMessage("ERROR", "Chart.yaml", None,
                                             f"helm lint failed: {tail}"))
@@ -155,20 +191,31 @@ def _lint_findings(lints: tuple[HelmLint, ...], include_info: bool) -> Iterator[
                 file = _repo_path(rel, message.file)
                 key = (file, message.line, message.severity, message.text)
                 seen.setdefault(key, []).append(run)
-        for (file, line, severity, text), found_in in seen.items():
+        for (file, line, severity, text), found_in in sorted(seen.items(), key=_seen_order):
             envs = sorted({run.environment for run in found_in})
             env = envs[0] if len(envs) == 1 and len(envs_all) > 1 else None
             scope = "" if envs == envs_all else f" (with {', '.join(envs)} values)"
             command = " ".join(["helm lint --strict", rel,
                                 *(f"-f {v}" for v in found_in[0].value_files)])
-            yield Finding(policy=ID, message=f"helm lint {severity.lower()}{scope}: {text}",
+            yield Finding(policy=policy, message=f"helm lint {severity.lower()}{scope}: {text}",
                           file=file, line=line, environment=env,
                           resource=f"Chart/{found_in[0].chart.name}",
                           remediation=f"Fix what helm lint reports; reproduce with: {command}")
 
 
+def _seen_order(item: tuple[tuple[str, int | None, str, str], list[HelmLint]]
+                ) -> tuple[str, int, str, str]:
+    (file, line, severity, text), _ = item
+    return (file, line or 0, severity, text)
+
+
 def _repo_path(chart_rel: str, file: str) -> str:
+    """helm names a file relative to the chart, or the chart directory itself by the path it
+    was given (made repository-relative by the runner, see platecheck.render)."""
     file = file.strip().rstrip("/")
-    if not file:
-        file = "Chart.yaml"
-    return (PurePosixPath(chart_rel) / file).as_posix()
+    chart = PurePosixPath(chart_rel).as_posix()
+    if file in ("", ".", chart):
+        return (PurePosixPath(chart) / "Chart.yaml").as_posix()
+    if chart != "." and file.startswith(f"{chart}/"):
+        return file
+    return (PurePosixPath(chart) / file).as_posix()

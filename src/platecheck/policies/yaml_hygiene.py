@@ -2,7 +2,9 @@
 
 What:
     Looks at the raw bytes of every YAML file platecheck reads (values files, Argo CD
-    Applications, Chart.yaml, policy files) for:
+    Applications, Chart.yaml, policy files) for the problems below; platecheck's own policy
+    files are not checked for YAML 1.1 surprises (platecheck alone reads them, and
+    ``level: off`` is how a policy is turned off):
 
     - duplicate keys in one mapping (the finding is at the second key, the message names the
       line of the first);
@@ -68,8 +70,10 @@ def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
         if yaml_file.rel in seen or any(fnmatchcase(yaml_file.rel, g) for g in ignored):
             continue
         seen.add(yaml_file.rel)
-        # platecheck reads its own policy files and means their dates (a waiver's expiry).
-        found = check_bytes(yaml_file.rel, yaml_file.raw, dates=yaml_file.role != "policy")
+        # Only platecheck reads its own policy files, with one YAML 1.1 reader, and validates
+        # every value's type at load: ``level: off`` and a waiver's ``expires: 2027-01-31``
+        # mean what docs/configuration.md says, whatever YAML 1.2 tools make of them.
+        found = check_bytes(yaml_file.rel, yaml_file.raw, yaml11=yaml_file.role != "policy")
         yield from sorted(found, key=lambda f: (f.line or 0, f.message))
 
 
@@ -77,8 +81,9 @@ def _finding(rel: str, line: int | None, message: str, remediation: str) -> Find
     return Finding(policy=ID, message=message, file=rel, line=line, remediation=remediation)
 
 
-def check_bytes(rel: str, raw: bytes, *, dates: bool = True) -> Iterator[Finding]:
-    """Every hygiene finding of one file's bytes, in line order per kind of problem."""
+def check_bytes(rel: str, raw: bytes, *, yaml11: bool = True) -> Iterator[Finding]:
+    """Every hygiene finding of one file's bytes, in line order per kind of problem;
+    ``yaml11``: also the plain scalars YAML 1.1 and 1.2 readers disagree on."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         yield _finding(rel, 1, "file is UTF-16 encoded (byte order mark); Helm reads UTF-8 only",
                        "Re-save the file as UTF-8 without a byte order mark.")
@@ -107,7 +112,7 @@ def check_bytes(rel: str, raw: bytes, *, dates: bool = True) -> Iterator[Finding
         return
     for root in roots:
         if root is not None:
-            yield from _walk(rel, root, dates)
+            yield from _walk(rel, root, yaml11)
 
 
 def _tabs(rel: str, text: str) -> Iterator[Finding]:
@@ -118,7 +123,7 @@ def _tabs(rel: str, text: str) -> Iterator[Finding]:
                            "Indent with spaces; YAML does not allow tabs in indentation.")
 
 
-def _walk(rel: str, root: Node, dates: bool) -> Iterator[Finding]:
+def _walk(rel: str, root: Node, yaml11: bool) -> Iterator[Finding]:
     # Iterative, so a deeply nested file cannot exhaust the interpreter's stack; an alias
     # points at a node already visited and is checked once.
     visited: set[int] = set()
@@ -134,9 +139,9 @@ def _walk(rel: str, root: Node, dates: bool) -> Iterator[Finding]:
                 stack.extend((value, key))
         elif isinstance(node, SequenceNode):
             stack.extend(reversed(node.value))
-        elif isinstance(node, ScalarNode) and not node.style:  # plain (C loader: "")
+        elif yaml11 and isinstance(node, ScalarNode) and not node.style:  # plain (C: "")
             surprise = yaml11_surprise(node.value)
-            if surprise is not None and (dates or not _DATE.fullmatch(node.value)):
+            if surprise is not None:
                 advice = ("; write true or false if it is a boolean."
                           if node.value in _BOOLEANS else ".")
                 yield _finding(rel, node.start_mark.line + 1, surprise,

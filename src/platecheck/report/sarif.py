@@ -136,8 +136,8 @@ def document(report: Report) -> dict[str, Any]:
             }
         ],
     }
-    if report.root.is_absolute():
-        run["originalUriBaseIds"] = {SRCROOT: {"uri": report.root.as_uri().rstrip("/") + "/"}}
+    # No originalUriBaseIds: %SRCROOT% is wherever the consumer checked the repository out
+    # (GitHub code scanning resolves it so); the report never names this machine's checkout.
     run["columnKind"] = "unicodeCodePoints"
     run["results"] = results
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}

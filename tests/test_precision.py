@@ -1,0 +1,108 @@
+"""Precision on a repository shaped like the ones platecheck meets in the wild
+(``fixtures/precision/repo``), with the real helm: vendored upstream charts are not judged
+by rules Helm does not have, one root cause is one finding, no report carries the absolute
+path of the checkout, and the same input gives the same bytes."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import lint
+from platecheck.model import Report
+from platecheck.report import FORMATS
+
+FIXTURE = Path(__file__).parent / "fixtures" / "precision" / "repo"
+APPS = "environments/apps"
+CHECKED = ("argocd-application", "chart-metadata", "chart-lint-warning", "yaml-hygiene",
+           "env-consistency", "not-rendered", "k8s-schema", "unknown-kind")
+
+
+def _copy(destination: Path) -> Path:
+    shutil.copytree(FIXTURE, destination)
+    return destination
+
+
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("shared-cache")
+
+
+@pytest.fixture(scope="module")
+def first(helm_bin: Path, shared_cache: Path, tmp_path_factory: pytest.TempPathFactory
+          ) -> tuple[Path, Report]:
+    root = _copy(tmp_path_factory.mktemp("first") / "checkout")
+    return root, lint(root, cache_dir=shared_cache, helm=helm_bin)
+
+
+@pytest.fixture(scope="module")
+def second(first: tuple[Path, Report], helm_bin: Path, shared_cache: Path,
+           tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Report]:
+    root = _copy(tmp_path_factory.mktemp("second") / "elsewhere")
+    return root, lint(root, cache_dir=shared_cache, helm=helm_bin)
+
+
+def test_exactly_the_expected_findings(first: tuple[Path, Report]) -> None:
+    _, report = first
+    assert [(f.policy, f.level.value, f.file, f.line, f.message)
+            for f in report.findings if f.policy in CHECKED] == [
+        # an undeclared chart under charts/: helm lint's error names the chart directory
+        ("chart-metadata", "error", "helm/legacy/Chart.yaml", None,
+         "helm lint error: chart metadata is missing these dependencies: extra"),
+    ]
+    # the vendored upstream tree (apiVersion v1 subcharts, v-prefixed versions, names that
+    # differ from their directories) and the chart no Application deploys: no finding;
+    # `level: off` in policies/platecheck.yaml: no yaml-hygiene finding either
+    assert [(e.target, e.file, e.line) for e in report.errors] == [
+        ("prod/gone", f"{APPS}/gone-prod.yaml", 11),
+        ("prod/needs-dep", f"{APPS}/needs-dep-prod.yaml", 1),
+    ]
+    gone, needs_dep = report.errors
+    # the missing source path is one finding, with argocd-application's fix
+    assert gone.message == "source path 'helm/gone' does not exist"
+    assert gone.remediation.startswith("Point source.path at a chart directory")
+    # the missing dependency is the render's error; helm lint's warning about it is not
+    # repeated as chart-metadata or chart-lint-warning
+    assert needs_dep.message.startswith("helm template failed:")
+    assert report.exit_code == 2
+
+
+def test_a_second_checkout_sharing_the_cache_renders_nothing(
+        second: tuple[Path, Report]) -> None:
+    _, report = second
+    # failed renders are cached like successful ones: the broken chart costs nothing
+    assert report.renders == 0 and report.cache_hits > 0
+    assert any(e.target == "prod/needs-dep" for e in report.errors)
+
+
+@pytest.mark.parametrize("fmt", sorted(FORMATS))
+def test_no_path_in_any_format_is_absolute_or_names_another_checkout(
+        fmt: str, first: tuple[Path, Report], second: tuple[Path, Report]) -> None:
+    for (root, report), (other, _) in ((first, second), (second, first)):
+        text = FORMATS[fmt](report)
+        assert str(root) not in text and str(other) not in text
+        assert str(root.parent.parent) not in text
+        for finding in (*report.findings, *report.errors):
+            assert finding.file is None or (root / finding.file).exists(), finding
+            assert finding.detail is None or "/" + root.name not in finding.detail
+
+
+def test_nothing_cached_holds_a_path(first: tuple[Path, Report], second: tuple[Path, Report],
+                                     shared_cache: Path) -> None:
+    entries = list(shared_cache.rglob("*.json"))
+    assert entries
+    for entry in entries:
+        text = entry.read_text(encoding="utf-8")
+        assert str(first[0]) not in text and str(second[0]) not in text
+        assert not re.search(r"/tmp/|/home/|/root/", text), entry
+
+
+def test_same_input_same_bytes_whatever_the_jobs(helm_bin: Path, tmp_path: Path) -> None:
+    root = _copy(tmp_path / "repo")
+    reports = [lint(root, jobs=jobs, helm=helm_bin, cache_dir=tmp_path / f"cache-{jobs}")
+               for jobs in (1, 3)]
+    for fmt, render in sorted(FORMATS.items()):
+        assert render(reports[0]) == render(reports[1]), fmt
