@@ -121,14 +121,31 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(func=_cmd_render)
 
     diff = commands.add_parser(
-        "diff", help="structural drift between two environments",
-        description="Compare every app deployed to both environments: the values key "
-                    "structure, the rendered resources and the chart (the env-consistency "
-                    "policy for this one pair, with the allowed differences of policies/). "
-                    "Exit 1 when they differ.")
-    diff.add_argument("left", metavar="ENV", help="an environment, e.g. stg")
-    diff.add_argument("right", metavar="ENV", help="another environment, e.g. prod")
+        "diff", help="drift between two environments, or what a change does (--base REF)",
+        usage="platecheck diff ENV ENV [PATH ...] [options]\n"
+              "       platecheck diff --base REF [PATH ...] [options]",
+        description="With two environments: compare every app deployed to both, the values "
+                    "key structure, the rendered resources and the chart (the env-consistency "
+                    "policy for this one pair, with the allowed differences of policies/); "
+                    "exit 1 when they differ.\n\n"
+                    "With --base REF: render every target at the git revision REF (read into "
+                    "a private temporary directory; the working tree is never touched) and in "
+                    "the working tree, and print the rendered changes per target (added, "
+                    "removed and changed resources, a unified diff of each changed one, "
+                    "Secret values redacted) and the findings that appear or disappear; "
+                    "exit 1 when an error-level finding appears, 2 when something could not "
+                    "be checked on either side.",
+        epilog="examples:\n  platecheck diff stg prod\n"
+               "  platecheck diff --base origin/main environments/\n"
+               "  platecheck diff --base origin/main --format markdown --output diff.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_engine_options(diff, paths="*", environments=False)
+    diff.add_argument("--base", metavar="REF",
+                      help="compare the working tree with this git revision")
+    diff.add_argument("--format", "-f", dest="diff_format", default="text",
+                      choices=("text", "markdown", "json"),
+                      help="with --base: text (default), markdown (a pull-request comment, "
+                           "collapsed per target, size-capped) or json")
     diff.set_defaults(func=_cmd_diff, environments=None)
 
     init = commands.add_parser(
@@ -337,6 +354,15 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from platecheck.engine import _load
     from platecheck.policies import PolicyOptions, env_consistency
 
+    if args.base is not None:
+        return _cmd_diff_base(args)
+    if args.diff_format != "text":
+        raise PlatecheckError("diff --format applies to --base REF; the drift between two "
+                              "environments is text")
+    if len(args.paths) < 2:
+        raise PlatecheckError("diff needs two environments (platecheck diff stg prod) or "
+                              "--base REF")
+    args.left, args.right, args.paths = args.paths[0], args.paths[1], args.paths[2:] or ["."]
     pair = [args.left, args.right]
     args.environments = pair
     _check_output(args, args.output)
@@ -391,6 +417,16 @@ def _cmd_init(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _cmd_diff_base(args: argparse.Namespace) -> int:
+    from platecheck import rendered_diff
+    from platecheck.report.rendered_diff import FORMATS as DIFF_FORMATS
+
+    _check_output(args, args.output)
+    result = rendered_diff.compute(args.paths, args.base, **_engine_kwargs(args))
+    _write(DIFF_FORMATS[args.diff_format](result), args.output)
+    return result.exit_code
 
 
 def _cmd_policies(args: argparse.Namespace) -> int:
