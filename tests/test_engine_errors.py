@@ -38,10 +38,10 @@ def test_every_problem_is_reported_once_with_its_location(report: Report) -> Non
          "release name 'Bad_Name' is not a valid DNS-1123 name (lowercase letters, digits and "
          "'-', at most 53)"),
         ("apps/badref.yaml:11", "prod/badref",
-         "value file '$nothing/values.yaml' names ref 'nothing', which no source of this "
-         "Application defines"),
+         "value file '$nothing/values.yaml' not found (values.yaml); Argo CD reads it as "
+         "'/values.yaml' ($ref/ paths need spec.sources with a ref source)"),
         ("apps/escape.yaml:12", "prod/escape",
-         "value file '../../../outside.yaml' leaves the repository"),
+         "value file '../../../outside.yaml' resolved to outside the repository root"),
         ("apps/malformed.yaml:6", None, PARSER),
         ("apps/missing.yaml:13", "prod/missing",
          "value file 'values-nope.yaml' not found (charts/ok/values-nope.yaml)"),
@@ -51,8 +51,8 @@ def test_every_problem_is_reported_once_with_its_location(report: Report) -> Non
         ("apps/path-escape.yaml:9", "prod/path-escape",
          "source path 'charts/../../elsewhere' leaves the repository"),
         ("apps/url.yaml:12", "prod/url",
-         "value file 'https://example.com/values.yaml' is a URL; platecheck does not fetch "
-         "remote files"),
+         "value file 'https://example.com/values.yaml' is a URL; platecheck renders offline and "
+         "does not fetch it, so this Application is not rendered"),
         ("charts/ok/values-broken.yaml:2", "prod/badvalues",
          f"{PARSER} (value file of Application 'badvalues-prod')"),
         ("charts/ok/values-latin1.yaml:1", "prod/latin1",
@@ -103,7 +103,8 @@ def test_symlinked_value_file_leaving_the_repository(tmp_path: Path) -> None:
     os.symlink(outside, link)
     model = load(repo / "apps" / "ok.yaml", use_cache=False)
     assert [(e.location, e.message) for e in model.errors] == [
-        ("apps/ok.yaml:11", "value file 'values-prod.yaml' leaves the repository")]
+        ("apps/ok.yaml:11", "value file 'values-prod.yaml' resolved to outside the repository "
+         "root")]
     assert model.rendered == ()
 
 

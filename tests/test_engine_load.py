@@ -87,7 +87,7 @@ def test_precedence_parameters_values_object_values_files(basic: RepoModel) -> N
         "portType": "float64",
         "mode": "from-values-object",
         "level": "3",
-        "levelType": "float64",
+        "levelType": "int64",  # helm's own --set types an integer parameter as int64
         "extra": '{"flag":true}',
     }
     origins = rendered(basic, "prod/api").values.origins

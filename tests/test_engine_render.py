@@ -1,20 +1,15 @@
-"""How helm is called: the argv platecheck builds, and Helm's own --set as an oracle for
-helm.parameters."""
+"""How helm is called: the argv platecheck builds, offline and flag-safe."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
 import tempfile
 from pathlib import Path
 
 import pytest
 
 from platecheck.cache import RenderCache
-from platecheck.model import Chart, Origin, RenderTarget
+from platecheck.model import Chart, Origin, RenderTarget, SetArgument
 from platecheck.render import Helm, first_error_line
-from platecheck.values import parameter_values
 
 # helm comes from the session fixture (PLATECHECK_HELM, PATH or the setup cache)
 pytestmark = pytest.mark.usefixtures("helm_bin")
@@ -35,7 +30,7 @@ def target(**changes: object) -> RenderTarget:
     base: dict[str, object] = dict(
         id="prod/oracle", environment="prod", app="oracle", application=None, chart=CHART,
         release_name="oracle", namespace="oracle-prod", value_files=(),
-        inline_values=(({"a": {"b": "--set x=1"}}, Origin("apps/x.yaml", 3)),),
+        extra_values="a:\n  b: --set x=1\n",
         api_versions=("monitoring.coreos.com/v1",), kube_version="1.31.0")
     base.update(changes)
     return RenderTarget(**base)  # type: ignore[arg-type]
@@ -44,22 +39,32 @@ def target(**changes: object) -> RenderTarget:
 def test_argv_is_offline_and_flag_safe(helm: Helm) -> None:
     call = helm.template_call(target())
     argv = list(call.argv)
-    assert argv[:4] == ["template", "oracle", str(ORACLE / "chart"), "--namespace=oracle-prod"]
-    assert argv[4:7] == ["--include-crds", "--kube-version=1.31.0",
-                         "--api-versions=monitoring.coreos.com/v1"]
-    assert len(argv) == 8 and argv[7].startswith(f"--values={helm.workdir}/")
+    assert argv[:5] == ["template", str(ORACLE / "chart"), "--name-template=oracle",
+                        "--namespace=oracle-prod", "--kube-version=1.31.0"]
+    assert argv[5].startswith(f"--values={helm.workdir}/")
+    assert argv[6:] == ["--api-versions=monitoring.coreos.com/v1", "--include-crds"]
     for arg in argv:
         assert not arg.startswith(("--set", "--dependency-update", "--repo", "--post-renderer",
                                    "--plugin", "--verify", "--username", "--pass-credentials"))
-    # the inline file is outside the repository and holds the value as data
-    inline = Path(argv[7].split("=", 1)[1])
+    # the values file is outside the repository and holds helm.values exactly as written
+    inline = Path(argv[5].split("=", 1)[1])
     assert not inline.is_relative_to(ORACLE)
-    assert json.loads(inline.read_text()) == {"a": {"b": "--set x=1"}}
+    assert inline.read_text() == "a:\n  b: --set x=1\n"
     # the cache key does not depend on where the temporary directory is
     other = Helm(binary=helm.binary, workdir=Path(tempfile.mkdtemp()), root=ORACLE)
     assert other.template_call(target()).key == call.key
     assert helm.template_call(target(skip_crds=True)).key != call.key
     assert "--include-crds" not in helm.template_call(target(skip_crds=True)).argv
+
+
+def test_a_set_value_cannot_become_a_flag(helm: Helm) -> None:
+    """A parameter is one ``--set=name=value`` argument: a value that looks like a flag is
+    data to helm."""
+    evil = SetArgument("--set", "a", "--post-renderer=/bin/sh", Origin("apps/x.yaml", 3))
+    result = helm.run_all([helm.template_call(target(set_arguments=(evil,),
+                                                     extra_values=None))])[0]
+    assert not isinstance(result, Exception) and result.exit_code == 0, result
+    assert '\\"a\\":\\"--post-renderer=/bin/sh\\"' in result.stdout
 
 
 def test_helm_runs_with_an_empty_home(helm: Helm) -> None:
@@ -84,30 +89,6 @@ def test_names_that_are_not_dns_1123_are_refused(helm: Helm, release: str, names
 
     with pytest.raises(PlatecheckError, match=message):
         helm.template_call(target(release_name=release, namespace=namespace))
-
-
-PARAMETERS = [
-    ("a.b", "10", False), ("a\\.b", "x", False), ("list[1].x", "y", False),
-    ("t", "true", False), ("z", "010", False), ("f", "1.5", False), ("s", "10", True),
-    ("c", "a,b", False), ("l", "{1,two,true}", False), ("keep", "null", False),
-    ("q", "y", False), ("o", "on", False),
-]
-
-
-def test_parameters_render_like_helm_set(helm: Helm) -> None:
-    """Helm's own --set (what Argo CD passes) is the oracle for the values file we write."""
-    inline = tuple((parameter_values(name, value, force), Origin("a.yaml", 1))
-                   for name, value, force in PARAMETERS)
-    ours = helm.run_all([helm.template_call(target(inline_values=inline, api_versions=(),
-                                                   kube_version=None))])[0]
-    argv = [str(helm.binary), "template", "oracle", str(ORACLE / "chart")]
-    for name, value, force in PARAMETERS:
-        escaped = value if value.startswith("{") else value.replace(",", "\\,")
-        argv += ["--set-string" if force else "--set", f"{name}={escaped}"]
-    oracle = subprocess.run(argv, capture_output=True, text=True, check=True,
-                            env={**os.environ, "HOME": str(helm.workdir / "home")})
-    assert not isinstance(ours, Exception) and ours.exit_code == 0, ours
-    assert ours.stdout == oracle.stdout
 
 
 def test_first_error_line_joins_helm3_continuations() -> None:

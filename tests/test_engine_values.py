@@ -5,11 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from platecheck.errors import PlatecheckError
 from platecheck.model import Origin
-from platecheck.values import Layer, merge_values, parameter_values
+from platecheck.values import Layer, merge_values
 from platecheck.yamlio import load_document, values_from_document
 
 
@@ -73,31 +70,3 @@ def test_inline_layer_lines() -> None:
     assert merged.origins == {("a",): Origin("apps/x.yaml", 20),
                               ("a", "b"): Origin("apps/x.yaml", 21),
                               ("c",): Origin("apps/x.yaml", 30)}
-
-
-@pytest.mark.parametrize(("name", "value", "force", "expected"), [
-    ("a.b.c", "x", False, {"a": {"b": {"c": "x"}}}),
-    ("a\\.b", "x", False, {"a.b": "x"}),
-    ("list[1].x", "y", False, {"list": [None, {"x": "y"}]}),
-    ("n", "10", False, {"n": 10}),
-    ("n", "010", False, {"n": "010"}),
-    ("n", "0", False, {"n": 0}),
-    ("n", "1.5", False, {"n": "1.5"}),
-    ("b", "TRUE", False, {"b": True}),
-    ("b", "false", False, {"b": False}),
-    ("b", "null", False, {"b": None}),
-    ("b", "true", True, {"b": "true"}),
-    ("n", "10", True, {"n": "10"}),
-    ("s", "a,b", False, {"s": "a,b"}),
-    ("s", "C:\\\\dir", False, {"s": "C:\\dir"}),
-    ("l", "{1,two,true}", False, {"l": [1, "two", True]}),
-    ("l", "{1,two}", True, {"l": ["1", "two"]}),
-])
-def test_parameters_like_set(name: str, value: str, force: bool, expected: Any) -> None:
-    assert parameter_values(name, value, force) == expected
-
-
-@pytest.mark.parametrize("name", ["", "[0]", "a[x]", "a[1"])
-def test_bad_parameter_names(name: str) -> None:
-    with pytest.raises(PlatecheckError, match="helm parameter"):
-        parameter_values(name, "v", False)

@@ -285,7 +285,7 @@ def counting_helm(tmp_path: Path, helm_bin: Path, monkeypatch: pytest.MonkeyPatc
     script = tmp_path / "helm"
     script.write_text(
         "#!/bin/sh\n"
-        f'[ "$1" = template ] && echo "$PPID $2" >> {log}\n'
+        f'[ "$1" = template ] && echo "$PPID ${{3#--name-template=}}" >> {log}\n'
         f'exec {helm_bin} "$@"\n')
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PLATECHECK_HELM", str(script))

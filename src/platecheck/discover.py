@@ -365,6 +365,13 @@ def _helm(reader: _Reader, data: Mapping[str, Any], path: KeyPath) -> HelmSource
             value=_go_string(value),
             force_string=reader.get(item, item_path, "forceString", bool, False),
         ))
+    file_parameters = []
+    for i, item in enumerate(reader.get(data, path, "fileParameters", list, [])):
+        item_path = (*path, "fileParameters", i)
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str) \
+                or not isinstance(item.get("path"), str):
+            raise reader.fail("helm fileParameters entries need a name and a path", item_path)
+        file_parameters.append(HelmParameter(name=item["name"], value=item["path"]))
     value_files = reader.get(data, path, "valueFiles", list, [])
     for i, item in enumerate(value_files):
         if not isinstance(item, str):
@@ -382,6 +389,10 @@ def _helm(reader: _Reader, data: Mapping[str, Any], path: KeyPath) -> HelmSource
         kube_version=reader.get(data, path, "kubeVersion", str),
         namespace=reader.get(data, path, "namespace", str),
         line=reader.at(path),
+        file_parameters=tuple(file_parameters),
+        skip_tests=reader.get(data, path, "skipTests", bool, False),
+        skip_schema_validation=reader.get(data, path, "skipSchemaValidation", bool, False),
+        version=reader.get(data, path, "version", str, ""),
     )
 
 

@@ -90,6 +90,17 @@ class MergedValues:
 
 
 @dataclass(frozen=True)
+class SetArgument:
+    """One ``--set``, ``--set-string`` or ``--set-file`` argument as Argo CD passes it."""
+
+    flag: str  # "--set", "--set-string" or "--set-file"
+    name: str  # passed to Helm unchanged: its --set parser reads dots, escapes and indexes
+    value: str  # env-substituted and comma-escaped; for --set-file the absolute path (escaped)
+    origin: Origin  # the parameter entry in the Application
+    path: Path | None = None  # --set-file: the file helm reads
+
+
+@dataclass(frozen=True)
 class HelmParameter:
     name: str
     value: str
@@ -115,6 +126,10 @@ class HelmSourceSpec:
     kube_version: str | None = None
     namespace: str | None = None
     line: int | None = None  # line of the ``helm:`` key
+    file_parameters: tuple[HelmParameter, ...] = ()  # name and path of each --set-file
+    skip_tests: bool = False
+    skip_schema_validation: bool = False
+    version: str = ""  # "", "v3" or "v4"
 
 
 @dataclass(frozen=True)
@@ -184,6 +199,13 @@ class RenderTarget:
     production: bool = False  # the environment is configured as production
     # line of every key path inside each inline_values entry (same order), for provenance
     inline_lines: tuple[Mapping[KeyPath, int], ...] = ()
+    # The rest of Argo CD's command line (platecheck.helmargs builds it):
+    namespace_flag: bool = True  # False when neither helm.namespace nor the destination has one
+    set_arguments: tuple[SetArgument, ...] = ()  # --set, --set-string, --set-file
+    extra_values: str | None = None  # helm.values as written, or valuesObject, for --values
+    skip_tests: bool = False
+    skip_schema_validation: bool = False
+    helm_version: str = ""  # helm.version: "", "v3" or "v4"
     # how Argo CD renders the source; None for an ApplicationSet (Argo CD generates its apps)
     source_type: SourceType | None = SourceType.HELM
 

@@ -16,26 +16,31 @@ https://argo-cd.readthedocs.io/en/stable/user-guide/multiple_sources/
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from platecheck.argocd_env import app_environment, repository_revision
 from platecheck.config import Config, EnvironmentConfig
 from platecheck.discover import Discovery, inside, load_chart, raw_at, rel_path, source_key
 from platecheck.errors import PlatecheckError
+from platecheck.helmargs import parameter_layer
+from platecheck.helmsource import command_fields
 from platecheck.model import (
     Application,
     Chart,
+    HelmSourceSpec,
     KeyPath,
     Origin,
     RenderTarget,
+    SetArgument,
     Source,
     SourceType,
     ValuesFile,
     YamlFile,
 )
 from platecheck.sourcetype import explicit_type, source_type
-from platecheck.values import parameter_values
+from platecheck.valuefiles import Resolver
 from platecheck.yamlio import load_document, load_values
 
 
@@ -46,6 +51,7 @@ class Planner:
         self.root = found.root
         self.charts: dict[Path, Chart] = {chart.path: chart for chart in found.charts}
         self._values: dict[Path, ValuesFile] = {}
+        self.revision = repository_revision(self.root)  # ARGOCD_APP_REVISION
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -127,8 +133,13 @@ class Planner:
                                   "the source is a Helm source (helm:); Argo CD cannot render "
                                   "it", app.file, line)
         chart = self.chart(directory)
-        value_files = self._value_files(app, source, key, chart, refs) if helm else ()
-        inline, inline_lines = self._inline(app, key) if helm else ((), ())
+        resolver = Resolver(self.root, chart.path, refs if len(app.sources) > 1 else None,
+                            app_environment(app, source, self.revision))
+        common.update(command_fields(app, key, helm, resolver, self.config.kubernetes_version,
+                                     self.config.api_versions))
+        value_files = self._value_files(app, key, helm, resolver) if helm else ()
+        inline, inline_lines = self._inline(app, key, common["set_arguments"]) if helm \
+            else ((), ())
         return RenderTarget(chart=chart, value_files=value_files, inline_values=inline,
                             inline_lines=inline_lines, **common)
 
@@ -144,19 +155,13 @@ class Planner:
             raise PlatecheckError(f"source path {path!r} does not exist", app.file, line)
         return directory
 
-    def _value_files(self, app: Application, source: Source, key: KeyPath, chart: Chart,
-                     refs: Mapping[str, Source]) -> tuple[ValuesFile, ...]:
-        assert source.helm is not None
+    def _value_files(self, app: Application, key: KeyPath, helm: HelmSourceSpec,
+                     resolver: Resolver) -> tuple[ValuesFile, ...]:
+        lines = [app.lines.get((*key, "helm", "valueFiles", index), app.line)
+                 for index in range(len(helm.value_files))]
         result = []
-        for index, name in enumerate(source.helm.value_files):
-            line = app.lines.get((*key, "helm", "valueFiles", index), app.line)
-            path = self._resolve(app, name, chart, refs, line)
-            if not path.is_file():
-                if source.helm.ignore_missing_value_files and not path.exists():
-                    continue
-                what = "is not a file" if path.exists() else "not found"
-                raise PlatecheckError(
-                    f"value file {name!r} {what} ({rel_path(path, self.root)})", app.file, line)
+        for path in resolver.value_files(helm.value_files, lines,
+                                         helm.ignore_missing_value_files, app.file):
             try:
                 result.append(self.values_file(path))
             except PlatecheckError as exc:
@@ -164,28 +169,7 @@ class Planner:
                                       exc.file, exc.line) from None
         return tuple(result)
 
-    def _resolve(self, app: Application, name: str, chart: Chart,
-                 refs: Mapping[str, Source], line: int) -> Path:
-        if "://" in name:
-            raise PlatecheckError(f"value file {name!r} is a URL; platecheck does not fetch "
-                                  "remote files", app.file, line)
-        if name.startswith("$"):
-            ref, _, rest = name[1:].partition("/")
-            source = refs.get(ref)
-            if source is None:
-                raise PlatecheckError(f"value file {name!r} names ref {ref!r}, which no source "
-                                      "of this Application defines", app.file, line)
-            base, relative = self.root, rest
-        elif name.startswith("/"):
-            base, relative = self.root, name.lstrip("/")
-        else:
-            base, relative = chart.path, name
-        path = base / relative
-        if not _normalised(path).is_relative_to(self.root) or not inside(path, self.root):
-            raise PlatecheckError(f"value file {name!r} leaves the repository", app.file, line)
-        return path.resolve() if path.exists() else _normalised(path)
-
-    def _inline(self, app: Application, key: KeyPath
+    def _inline(self, app: Application, key: KeyPath, arguments: Sequence[SetArgument]
                 ) -> tuple[tuple[tuple[Mapping[str, Any], Origin], ...],
                            tuple[Mapping[KeyPath, int], ...]]:
         helm_key = (*key, "helm")
@@ -202,16 +186,11 @@ class Planner:
             parsed, offsets = self._values_string(app, (*helm_key, "values"), spec["values"])
             values.append((parsed, Origin(app.file, app.lines.get((*helm_key, "values")))))
             lines.append(offsets)
-        for index, parameter in enumerate(spec.get("parameters") or []):
-            line = app.lines.get((*helm_key, "parameters", index))
-            try:
-                data = parameter_values(str(parameter.get("name")),
-                                        _go_string(parameter.get("value")),
-                                        parameter.get("forceString") is True)
-            except PlatecheckError as exc:
-                raise PlatecheckError(exc.message, app.file, line) from None
-            values.append((data, Origin(app.file, line)))
-            lines.append({})
+        for argument in arguments:
+            data = parameter_layer(argument)
+            if data is not None:
+                values.append((data, argument.origin))
+                lines.append({})
         return tuple(values), tuple(lines)
 
     def _values_string(self, app: Application, key: KeyPath, text: str
@@ -289,10 +268,6 @@ def _normalised(path: Path) -> Path:
     return Path(*parts)
 
 
-def _go_string(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return "" if value is None else str(value)
 
 
 __all__ = ["Planner", "rel_path"]

@@ -1,29 +1,27 @@
 """Where helm is called: ``helm template`` per target and ``helm lint --strict`` per chart and
 environment, several processes at once, each with a timeout, results cached on disk.
 
-Argo CD renders with ``helm template <release> <chart> --namespace <ns> --include-crds
-[--kube-version] [--api-versions] -f <value file>... `` plus its inline values; platecheck
-does the same, offline: values are always files (never ``--set``), no
-``--dependency-update``, and helm runs with an empty home so no plugin, repository,
-registry credential or kubeconfig of the user or the repository is used. Every path
-argument is absolute and every other value is passed as ``--flag=value``, so nothing from a
-manifest can turn into a flag.
+The ``helm template`` command line is Argo CD's (``platecheck.helmargs`` builds it, with
+parameters as ``--set`` for Helm's own parser and ``helm.values`` in a file exactly as
+written); platecheck runs it offline: no ``--dependency-update``, and helm runs with an empty
+home so no plugin, repository, registry credential or kubeconfig of the user or the
+repository is used. Every path argument is absolute and every other value is passed as
+``--flag=value``, so nothing from a manifest can turn into a flag.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.errors import PlatecheckError
+from platecheck.helmargs import template_argv
 from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.model import Chart, RenderTarget
 
@@ -78,18 +76,13 @@ class Helm:
         assert target.chart is not None
         _check_name(target.release_name, _RELEASE, 53, "release name", target)
         _check_name(target.namespace, _NAMESPACE, 63, "namespace", target)
-        argv = ["template", target.release_name, str(target.chart.path),
-                f"--namespace={target.namespace}"]
-        if not target.skip_crds:
-            argv.append("--include-crds")
-        if target.kube_version:
-            argv.append(f"--kube-version={target.kube_version}")
-        argv.extend(f"--api-versions={api}" for api in target.api_versions)
         value_paths = [values.path for values in target.value_files]
-        inline = [self._inline_file(data) for data, _ in target.inline_values]
-        argv.extend(f"--values={path}" for path in [*value_paths, *inline])
-        return self._call("template", target.chart, argv, [*value_paths, *inline],
-                          f"helm template {target.id}")
+        extra = self._inline_file(target) if target.extra_values is not None else None
+        argv = template_argv(target, str(target.chart.path), [str(p) for p in value_paths],
+                             str(extra) if extra else None)
+        read = [*value_paths, *([extra] if extra else []),
+                *(a.path for a in target.set_arguments if a.path and a.path.is_file())]
+        return self._call("template", target.chart, argv, read, f"helm template {target.id}")
 
     def lint_call(self, chart: Chart, value_files: Sequence[Path],
                   kube_version: str | None) -> HelmCall:
@@ -99,14 +92,14 @@ class Helm:
         argv.extend(f"--values={path}" for path in value_files)
         return self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}")
 
-    def _inline_file(self, data: Mapping[str, Any]) -> Path:
-        # JSON is YAML that Helm cannot read differently (a bare y or on stays a string).
-        text = json.dumps(data, sort_keys=True, ensure_ascii=False, default=str)
+    def _inline_file(self, target: RenderTarget) -> Path:
+        """The file holding ``helm.values`` (exactly as written) or ``valuesObject``."""
+        assert target.extra_values is not None
         digest = Digest("inline")
-        digest.add(text)
-        path = self.workdir / "values" / f"inline-{digest.hexdigest()[:24]}.json"
+        digest.add(target.extra_values)
+        path = self.workdir / "values" / f"inline-{digest.hexdigest()[:24]}.yaml"
         if not path.exists():
-            path.write_text(text, encoding="utf-8")
+            path.write_text(target.extra_values, encoding="utf-8")
         return path
 
     def _call(self, kind: str, chart: Chart, argv: list[str], files: Sequence[Path],
@@ -136,9 +129,19 @@ class Helm:
 
     # -- running ----------------------------------------------------------------------------
 
-    def run_all(self, calls: Sequence[HelmCall]) -> list[HelmResult | PlatecheckError]:
-        """Run every call (cached results first), at most ``jobs`` at once, in order."""
+    def run_all(self, calls: Sequence[HelmCall],
+                finished: Callable[[HelmCall], None] | None = None
+                ) -> list[HelmResult | PlatecheckError]:
+        """Run every call (cached results first), at most ``jobs`` at once, in order. Calls
+        with the same key (e.g. helm lint of one chart with the same value files for two
+        environments) run once. ``finished`` is told of each call as it ends."""
         def one(call: HelmCall) -> HelmResult | PlatecheckError:
+            result = attempt(call)
+            if finished is not None:
+                finished(call)
+            return result
+
+        def attempt(call: HelmCall) -> HelmResult | PlatecheckError:
             if self.cache is not None:
                 hit = self.cache.get(call.key)
                 if hit is not None:
@@ -154,10 +157,14 @@ class Helm:
                 self.cache.put(call.key, result)
             return result
 
-        if self.jobs <= 1 or len(calls) <= 1:
-            return [one(call) for call in calls]
-        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            return list(pool.map(one, calls))
+        unique = list({call.key: call for call in calls}.values())
+        if self.jobs <= 1 or len(unique) <= 1:
+            results = [one(call) for call in unique]
+        else:
+            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+                results = list(pool.map(one, unique))
+        by_key = {call.key: result for call, result in zip(unique, results, strict=True)}
+        return [by_key[call.key] for call in calls]
 
     def portable(self, result: HelmResult) -> HelmResult:
         """helm's output with the paths it was given made relative: repository files to the

@@ -7,6 +7,8 @@ https://helm.sh/docs/chart_template_guide/values_files/#deleting-a-default-key
 
 Argo CD passes value files, then ``values``/``valuesObject``, then ``parameters`` (as
 ``--set``), so its precedence is parameters > valuesObject > values > valueFiles > chart.
+Parameters reach helm as ``--set`` arguments; here they are layers only when
+``platecheck.helmargs.parameter_layer`` can read them without Helm's parser.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from platecheck.errors import PlatecheckError
 from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget, ValuesFile
 
 
@@ -115,119 +116,3 @@ def _forget(origins: dict[KeyPath, Origin], path: KeyPath) -> None:
     size = len(path)
     for key in [k for k in origins if k[:size] == path]:
         del origins[key]
-
-
-# -- helm.parameters ------------------------------------------------------------------------
-
-
-def parameter_values(name: str, value: str, force_string: bool) -> dict[str, Any]:
-    """A ``helm.parameters`` entry as the values mapping ``--set``/``--set-string`` produces.
-
-    Argo CD escapes commas in the value unless it is a ``{a,b}`` list; names use ``.``
-    (``\\.`` escapes it) and ``[n]`` list indexes, as Helm's strvals parser does.
-    """
-    path = _parameter_path(name)
-    if value.startswith("{") and value.endswith("}"):
-        parsed: Any = [_typed(item, force_string) for item in _split(value[1:-1])]
-    else:
-        parsed = _typed(_unescape(value), force_string)
-    nested = _nest(path, parsed)
-    if not isinstance(nested, dict):
-        raise PlatecheckError(f"invalid helm parameter name {name!r}")
-    return nested
-
-
-def _parameter_path(name: str) -> list[str | int]:
-    parts: list[str | int] = []
-    buffer: list[str] = []
-    index = 0
-    while index < len(name):
-        char = name[index]
-        if char == "\\" and index + 1 < len(name):
-            buffer.append(name[index + 1])
-            index += 2
-        elif char == ".":
-            if buffer:
-                parts.append("".join(buffer))
-            buffer = []
-            index += 1
-        elif char == "[":
-            close = name.find("]", index)
-            number = name[index + 1:close] if close > 0 else ""
-            if not number.isdigit():
-                raise PlatecheckError(f"invalid list index in helm parameter {name!r}")
-            if buffer:
-                parts.append("".join(buffer))
-            buffer = []
-            parts.append(int(number))
-            index = close + 1
-        else:
-            buffer.append(char)
-            index += 1
-    if buffer:
-        parts.append("".join(buffer))
-    if not parts or not isinstance(parts[0], str):
-        raise PlatecheckError(f"invalid helm parameter name {name!r}")
-    return parts
-
-
-def _nest(path: Sequence[str | int], value: Any) -> Any:
-    if not path:
-        return value
-    head, rest = path[0], path[1:]
-    if isinstance(head, int):
-        return [None] * head + [_nest(rest, value)]
-    return {head: _nest(rest, value)}
-
-
-def _split(text: str) -> list[str]:
-    items, buffer, escaped = [], [], False
-    for char in text:
-        if escaped:
-            buffer.append(char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif char == ",":
-            items.append("".join(buffer))
-            buffer = []
-        else:
-            buffer.append(char)
-    items.append("".join(buffer))
-    return items
-
-
-def _unescape(text: str) -> str:
-    """Backslash escapes of a --set value (commas were escaped by Argo CD, so stay)."""
-    out: list[str] = []
-    escaped = False
-    for char in text:
-        if escaped or char != "\\":
-            out.append(char)
-            escaped = False
-        else:
-            escaped = True
-    return "".join(out)
-
-
-def _typed(text: str, force_string: bool) -> Any:
-    """Helm's strvals typing: true/false/null and integers without a leading zero."""
-    if force_string:
-        return text
-    lowered = text.lower()
-    if lowered == "true":
-        return True
-    if lowered == "false":
-        return False
-    if lowered == "null":
-        return None
-    if text == "0":
-        return 0
-    if text and text[0] != "0":
-        try:
-            number = int(text, 10)
-        except ValueError:
-            return text
-        if -(2**63) <= number < 2**63 and "_" not in text and text.strip() == text:
-            return number
-    return text

@@ -1,0 +1,116 @@
+"""Argo CD's Helm options of one Application source, as the fields of its RenderTarget.
+
+Argo CD's ``helmTemplate`` (reposerver/repository/repository.go): release name, namespace,
+``--kube-version``, ``--api-versions``, the skip flags, ``helm.version``, the parameters and
+file parameters (``--set``, ``--set-string``, ``--set-file``) and the file holding
+``values`` or ``valuesObject``. Value files are resolved by ``platecheck.valuefiles``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from platecheck.argocd_env import envsubst
+from platecheck.errors import PlatecheckError
+from platecheck.helmargs import (
+    HELM_VERSIONS,
+    SET,
+    SET_FILE,
+    SET_STRING,
+    escape_commas,
+    kube_version,
+    unique_last,
+)
+from platecheck.model import (
+    Application,
+    HelmSourceSpec,
+    KeyPath,
+    Origin,
+    SetArgument,
+)
+from platecheck.valuefiles import Resolver
+
+
+def release_name(app: Application, helm: HelmSourceSpec | None) -> str:
+    """``helm.releaseName``, else the Application's name (Argo CD drops the ``<namespace>_``
+    of an Application's instance name, which metadata.name never carries)."""
+    if helm is not None and helm.release_name:
+        return helm.release_name
+    return app.name.split("_", 1)[1] if "_" in app.name else app.name
+
+
+def command_fields(app: Application, key: KeyPath, helm: HelmSourceSpec | None,
+                   resolver: Resolver, cluster_kube_version: str | None,
+                   cluster_api_versions: tuple[str, ...]) -> dict[str, Any]:
+    """The RenderTarget fields that make up the helm command line of source ``key``."""
+    helm_key = (*key, "helm")
+    namespace = (helm.namespace if helm and helm.namespace else None) \
+        or app.destination_namespace or ""
+    wanted_kube = helm.kube_version if helm and helm.kube_version else cluster_kube_version
+    try:
+        kube = kube_version(wanted_kube or "")
+    except PlatecheckError as exc:
+        line = app.lines.get((*helm_key, "kubeVersion")) if helm and helm.kube_version \
+            else None
+        raise PlatecheckError(exc.message, app.file, line or app.line) from None
+    version = helm.version if helm else ""
+    if version not in HELM_VERSIONS:
+        raise PlatecheckError(f"helm version {version!r} is not supported (helm.version: Argo "
+                              "CD accepts v3, v4 or nothing)", app.file,
+                              app.lines.get((*helm_key, "version"), app.line))
+    return {
+        "release_name": release_name(app, helm),
+        "namespace": namespace or "default",  # what helm uses without --namespace
+        "namespace_flag": bool(namespace),
+        "kube_version": kube or None,
+        "api_versions": helm.api_versions if helm and helm.api_versions
+        else cluster_api_versions,
+        "skip_crds": bool(helm and helm.skip_crds),
+        "skip_tests": bool(helm and helm.skip_tests),
+        "skip_schema_validation": bool(helm and helm.skip_schema_validation),
+        "helm_version": version,
+        "set_arguments": _set_arguments(app, helm_key, helm, resolver) if helm else (),
+        "extra_values": _extra_values(app, helm_key) if helm else None,
+    }
+
+
+def _set_arguments(app: Application, helm_key: KeyPath, helm: HelmSourceSpec,
+                   resolver: Resolver) -> tuple[SetArgument, ...]:
+    arguments = []
+    for index, parameter in enumerate(helm.parameters):
+        origin = Origin(app.file, app.lines.get((*helm_key, "parameters", index), app.line))
+        flag = SET_STRING if parameter.force_string else SET
+        value = escape_commas(envsubst(parameter.value, resolver.env))
+        arguments.append(SetArgument(flag, parameter.name, value, origin))
+    for index, parameter in enumerate(helm.file_parameters):
+        line = app.lines.get((*helm_key, "fileParameters", index), app.line)
+        try:
+            path = resolver.path(parameter.value)
+        except PlatecheckError as exc:
+            raise PlatecheckError(f"fileParameters {parameter.name!r}: {exc.message}",
+                                  app.file, line) from None
+        arguments.append(SetArgument(SET_FILE, parameter.name, escape_commas(str(path)),
+                                     Origin(app.file, line), path))
+    return unique_last(arguments)
+
+
+def _extra_values(app: Application, helm_key: KeyPath) -> str | None:
+    """What Argo CD writes to its values file: ``valuesObject`` (when set it replaces
+    ``values``) as JSON, which helm reads as YAML, else ``values`` exactly as written."""
+    spec: Any = app.raw
+    for part in helm_key:
+        if isinstance(spec, dict):
+            spec = spec.get(part)
+        elif isinstance(spec, list) and isinstance(part, int) and part < len(spec):
+            spec = spec[part]
+        else:
+            spec = None
+    if not isinstance(spec, Mapping):
+        return None
+    values_object = spec.get("valuesObject")
+    if values_object is not None:
+        return json.dumps(values_object, ensure_ascii=False, default=str)
+    text = spec.get("values")
+    return text if isinstance(text, str) and text != "" else None

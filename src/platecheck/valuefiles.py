@@ -1,0 +1,160 @@
+"""Where ``helm.valueFiles`` entries and ``fileParameters`` paths lead, as Argo CD resolves them.
+
+Argo CD's ``getResolvedValueFiles``, ``getResolvedRefValueFile`` and
+``resolveReferencedSources`` (reposerver/repository/repository.go) with
+``ResolveValueFilePathOrUrl`` (util/io/path/resolved.go):
+
+- ``$ref/path`` (multi-source Applications only) is read from the root of the source whose
+  ``ref`` is ``ref``, then env-substituted; every Git source is this repository;
+- any other entry is env-substituted first; a URL is not read (platecheck is offline); a
+  relative path is joined to the chart directory, a leading ``/`` to the repository root;
+  symbolic links are followed; the result must stay inside the repository;
+- a glob (``*``, ``?``, ``[``; ``**`` recursive) expands in lexical order, a file listed
+  explicitly elsewhere keeping its explicit place, each file once (Argo CD 3.4+);
+- a missing file is dropped with ``ignoreMissingValueFiles``, else an error.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from platecheck.argocd_env import envsubst
+from platecheck.errors import PlatecheckError
+from platecheck.model import Source
+
+_GLOB = frozenset("*?[")
+
+
+@dataclass(frozen=True)
+class Resolver:
+    """Resolves the paths of one Helm source."""
+
+    root: Path  # the repository root (resolved)
+    chart: Path  # the chart directory (resolved)
+    refs: Mapping[str, Source] | None  # ``ref`` sources; None for a single-source Application
+    env: Mapping[str, str]  # the ARGOCD_APP_* variables
+
+    def value_files(self, entries: Sequence[str], lines: Sequence[int | None],
+                    ignore_missing: bool, file: str) -> list[Path]:
+        """The value files helm reads, in order (each once); errors name ``file`` and the
+        line of the entry."""
+        resolved = [self._try(entry) for entry in entries]
+        explicit = {path for path in resolved if path is not None and not _is_glob(str(path))}
+        result: list[Path] = []
+        for entry, line in zip(entries, lines, strict=True):
+            try:
+                path = self.path(entry)
+            except PlatecheckError as exc:
+                raise PlatecheckError(exc.message, file, line) from None
+            if _is_glob(str(path)):
+                matches = self._glob(entry, path, file, line)
+                if not matches and not ignore_missing:
+                    raise PlatecheckError(f"values file glob {entry!r} matched no files",
+                                          file, line)
+                result.extend(m for m in matches if m not in explicit and m not in result)
+                continue
+            if not path.exists():
+                if ignore_missing:
+                    continue
+                raise PlatecheckError(f"value file {entry!r} not found "
+                                      f"({_shown(path, self.root)}){self._hint(entry)}",
+                                      file, line)
+            if not path.is_file():
+                raise PlatecheckError(f"value file {entry!r} is not a file "
+                                      f"({_shown(path, self.root)})", file, line)
+            if path not in result:
+                result.append(path)
+        return result
+
+    def path(self, entry: str) -> Path:
+        """One entry resolved (not checked for existence)."""
+        name, _, rest = entry.partition("/")
+        if self.refs is not None and entry.startswith("$"):
+            source = self.refs.get(name[1:])
+            if source is None:
+                known = ", ".join(f"${ref}" for ref in self.refs)
+                if not self.refs:
+                    raise PlatecheckError(f"source referenced {name!r}, but no source has a "
+                                          "'ref' field defined")
+                raise PlatecheckError(f"source referenced {name!r}, which is not one of the "
+                                      f"available sources ({known})")
+            if source.chart:
+                raise PlatecheckError(f"source {name!r} has a 'chart' field defined, but Helm "
+                                      "charts are not supported for 'ref' sources")
+            return self._local(envsubst("/" + rest, self.env), entry, self.root,
+                               to_root_ok=False)
+        substituted = envsubst(entry, self.env)
+        try:
+            scheme = urlsplit(substituted).scheme
+        except ValueError:
+            scheme = ""
+        if scheme.lower() in ("http", "https"):
+            raise PlatecheckError(f"value file {entry!r} is a URL; platecheck renders offline "
+                                  "and does not fetch it, so this Application is not rendered")
+        if scheme:
+            raise PlatecheckError(f"value file {entry!r}: the URL scheme {scheme!r} is not "
+                                  "allowed")
+        return self._local(substituted, entry, self.chart, to_root_ok=False)
+
+    def _hint(self, entry: str) -> str:
+        """Why a ``$`` entry led elsewhere: Argo CD substitutes unknown variables with ""."""
+        if "$" not in entry or (self.refs is not None and entry.startswith("$")):
+            return ""
+        hint = f"; Argo CD reads it as {envsubst(entry, self.env)!r}"
+        if entry.startswith("$") and self.refs is None:
+            hint += " ($ref/ paths need spec.sources with a ref source)"
+        return hint
+
+    def _try(self, entry: str) -> Path | None:
+        try:
+            return self.path(entry)
+        except PlatecheckError:
+            return None
+
+    def _local(self, path: str, entry: str, base: Path, *, to_root_ok: bool) -> Path:
+        joined = self.root / path.lstrip("/") if path.startswith("/") else base / path
+        candidate = Path(os.path.normpath(joined))
+        if not _is_glob(path):
+            candidate = _delinked(candidate)
+        if candidate == self.root and not to_root_ok:
+            raise PlatecheckError(f"value file {entry!r} resolved to the repository root, "
+                                  "which is not allowed")
+        if not candidate.is_relative_to(self.root) or (
+                candidate.exists() and not candidate.resolve().is_relative_to(self.root)):
+            raise PlatecheckError(f"value file {entry!r} resolved to outside the repository "
+                                  "root")
+        return candidate
+
+    def _glob(self, entry: str, pattern: Path, file: str, line: int | None) -> list[Path]:
+        found = glob.glob(str(pattern), recursive=True, include_hidden=True)
+        matches = [Path(m) for m in sorted(found) if os.path.isfile(m)]
+        for match in matches:
+            if not match.resolve().is_relative_to(self.root):
+                raise PlatecheckError(f"glob pattern {entry!r}: {_shown(match, self.root)} "
+                                      "resolved to outside repository root", file, line)
+        return matches
+
+
+def _is_glob(path: str) -> bool:
+    return any(char in _GLOB for char in path)
+
+
+def _delinked(path: Path) -> Path:
+    """``path`` with symbolic links resolved (at most 10 deep, as Argo CD), lexically."""
+    for _ in range(10):
+        if not path.is_symlink():
+            return path
+        target = Path(os.readlink(path))
+        path = Path(os.path.normpath(target if target.is_absolute() else path.parent / target))
+    if path.is_symlink():
+        raise PlatecheckError(f"{path}: symbolic links nested more than 10 deep")
+    return path
+
+
+def _shown(path: Path, root: Path) -> str:
+    return path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)

@@ -1,0 +1,174 @@
+"""platecheck renders a Helm source exactly as Argo CD does: one case per behaviour of
+/shared/ARGOCD.md sections B-G, as data in ``cases/*.yaml``.
+
+Each case is an Application (merged over a default one, ``null`` deleting a field) and the
+files it needs, laid over ``base/`` (a chart that prints its values, release, namespace,
+Kubernetes version and API versions). It expects either:
+
+- ``argv``: the full ``helm template`` argument vector (``$CHART`` the chart directory,
+  ``$ROOT`` the repository, ``$VALUES`` the file holding helm.values/valuesObject), and what
+  helm then rendered: ``values`` (the chart's ``.Values``), ``rendered`` (other fields of the
+  ConfigMap) and ``kinds`` (the kinds of the rendered objects, in order); or
+- ``error``: platecheck's one-line message for what Argo CD refuses.
+
+``mirrors`` names the Argo CD test or source function the case follows. Every case runs
+with Helm 3 and Helm 4.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from platecheck.config import load_config
+from platecheck.discover import discover
+from platecheck.errors import PlatecheckError
+from platecheck.helmargs import parameter_layer
+from platecheck.helmbin import install_helm
+from platecheck.model import RenderTarget
+from platecheck.plan import Planner
+from platecheck.render import Helm
+
+HERE = Path(__file__).parent
+BASE = HERE / "base"
+DEFAULT_APP: dict[str, Any] = {
+    "apiVersion": "argoproj.io/v1alpha1",
+    "kind": "Application",
+    "metadata": {"name": "app", "namespace": "argocd"},
+    "spec": {
+        "project": "default",
+        "source": {"repoURL": "https://git.example.com/gitops.git", "targetRevision": "main",
+                   "path": "charts/app"},
+        "destination": {"server": "https://kubernetes.default.svc", "namespace": "app-ns"},
+    },
+}
+CASE_KEYS = {"id", "mirrors", "argocd", "application", "files", "argv", "values", "rendered",
+             "kinds", "error", "error_line", "helm_fails"}
+
+
+def _cases() -> Iterator[Any]:
+    for path in sorted((HERE / "cases").glob("*.yaml")):
+        for case in yaml.safe_load(path.read_text(encoding="utf-8")):
+            unknown = set(case) - CASE_KEYS
+            assert not unknown, f"{path.name}: {case.get('id')}: unknown keys {unknown}"
+            assert case.get("mirrors"), f"{path.name}: {case['id']} names no Argo CD test"
+            assert ("argv" in case) != ("error" in case), case["id"]
+            for major in (3, 4):
+                yield pytest.param(case, major, id=f"{path.stem}/{case['id']}/helm{major}")
+
+
+CASES = list(_cases())
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386."""
+    if not isinstance(patch, dict):
+        return patch
+    result = dict(target) if isinstance(target, dict) else {}
+    for key, value in patch.items():
+        if value is None:
+            result.pop(key, None)
+        else:
+            result[key] = merge_patch(result.get(key), value)
+    return result
+
+
+def make_repo(tmp: Path, case: Mapping[str, Any]) -> Path:
+    repo = (tmp / "repo")
+    shutil.copytree(BASE, repo)
+    repo = repo.resolve()
+    for name, text in (case.get("files") or {}).items():
+        path = repo / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    application = merge_patch(DEFAULT_APP, case.get("application") or {})
+    (repo / "apps").mkdir(exist_ok=True)
+    (repo / "apps" / "app.yaml").write_text(yaml.safe_dump(application, sort_keys=False),
+                                            encoding="utf-8")
+    return repo
+
+
+def plan(repo: Path) -> RenderTarget:
+    found = discover(repo, [repo / "apps" / "app.yaml"])
+    if found.errors:
+        raise found.errors[0]
+    planner = Planner(load_config(repo, None), found)
+    targets = planner.application(found.applications[0])
+    assert len(targets) == 1
+    return targets[0]
+
+
+@pytest.fixture(scope="module")
+def helms() -> dict[int, Path]:
+    return {major: install_helm(str(major)) for major in (3, 4)}
+
+
+def _path(layer: Mapping[str, Any]) -> list[str]:
+    path: list[str] = []
+    node: Any = layer
+    while isinstance(node, dict):
+        key = next(iter(node))
+        path.append(key)
+        node = node[key]
+    return path
+
+
+def _leaf(data: Any, path: list[str] | None = None) -> Any:
+    for key in path if path is not None else _path(data):
+        data = data[key]
+    return data
+
+
+def _shown(arg: str, repo: Path, target: RenderTarget, extra: Path | None) -> str:
+    assert target.chart is not None
+    if extra is not None:
+        arg = arg.replace(str(extra), "$VALUES")
+    return arg.replace(str(target.chart.path), "$CHART").replace(str(repo), "$ROOT")
+
+
+@pytest.mark.parametrize(("case", "major"), CASES)
+def test_case(case: Mapping[str, Any], major: int, helms: dict[int, Path],
+              tmp_path: Path) -> None:
+    repo = make_repo(tmp_path, case)
+    if "error" in case:
+        with pytest.raises(PlatecheckError) as raised:
+            plan(repo)
+        assert raised.value.message == case["error"]
+        assert raised.value.file == "apps/app.yaml"
+        if "error_line" in case:
+            assert raised.value.line == case["error_line"]
+        return
+    target = plan(repo)
+    assert target.rendered_here
+    helm = Helm(binary=helms[major], workdir=tmp_path / "work", root=repo)
+    (tmp_path / "work").mkdir(exist_ok=True)
+    call = helm.template_call(target)
+    extra = next((Path(a.split("=", 1)[1]) for a in call.argv
+                  if a.startswith(f"--values={helm.workdir}")), None)
+    assert [_shown(a, repo, target, extra) for a in call.argv] == case["argv"]
+    result = helm.run_all([call])[0]
+    assert not isinstance(result, PlatecheckError), result.message
+    if case.get("helm_fails"):
+        assert result.exit_code != 0  # helm's own parser refuses it, as in Argo CD
+        return
+    assert result.exit_code == 0, result.stderr
+    documents = [d for d in yaml.safe_load_all(result.stdout) if d]
+    if "kinds" in case:
+        assert [d["kind"] for d in documents] == case["kinds"]
+    configmap = next(d for d in documents if d["kind"] == "ConfigMap")["data"]
+    helm_values = json.loads(configmap["values"])
+    if "values" in case:
+        assert helm_values == case["values"]
+    # what platecheck reads from a parameter for provenance is what helm made of it
+    for argument in target.set_arguments:
+        layer = parameter_layer(argument)
+        if layer is not None:
+            assert _leaf(layer) == _leaf(helm_values, _path(layer)), argument
+    for key, value in (case.get("rendered") or {}).items():
+        assert configmap[key] == value, key
