@@ -3,47 +3,25 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cli_helpers import Run, cli_runner, git
 from platecheck.model import Resource
 from platecheck.rendered_diff import RenderedDiff, TargetChange, _resources
 from platecheck.report.rendered_diff import markdown
 
 REPO = Path(__file__).resolve().parent.parent
 SHOP = REPO / "tests" / "fixtures" / "ci" / "shop"
-Run = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def _git(repo: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
-    return subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True,
-                          text=True, env=env).stdout
 
 
 @pytest.fixture(scope="module")
 def run(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
-    cache = tmp_path_factory.mktemp("diff-cache")
-
-    def run(*args: str | Path, cwd: Path = REPO,
-            cache_dir: Path = cache) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PLATECHECK_HELM": str(helm_bin),
-               "PLATECHECK_CACHE_DIR": str(cache_dir),
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"),
-                                                           os.environ.get("PYTHONPATH")]))}
-        return subprocess.run([sys.executable, "-m", "platecheck", *map(str, args)], cwd=cwd,
-                              env=env, capture_output=True, text=True, timeout=600,
-                              check=False)
-
-    return run
+    return cli_runner(helm_bin, tmp_path_factory.mktemp("diff-cache"))
 
 
 @pytest.fixture(scope="module")
@@ -51,16 +29,16 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The shop at three commits: base; a production tag made floating; a new Application."""
     repo = tmp_path_factory.mktemp("history") / "shop"
     shutil.copytree(SHOP, repo)
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "base")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
     values = repo / "charts" / "web" / "values-prod.yaml"
     values.write_text(values.read_text().replace('tag: "2.4.0"', "tag: latest"))
-    _git(repo, "commit", "-q", "-am", "web: latest in production")
+    git(repo, "commit", "-q", "-am", "web: latest in production")
     worker = (repo / "apps" / "api-prod.yaml").read_text().replace("api-prod", "worker-prod")
     (repo / "apps" / "worker-prod.yaml").write_text(worker)
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "worker")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "worker")
     return repo
 
 
@@ -71,7 +49,7 @@ def _json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
 
 
 def test_two_commits_show_the_tag_and_the_new_application(run: Run, history: Path) -> None:
-    status = _git(history, "status", "--porcelain")
+    status = git(history, "status", "--porcelain")
     result = run("diff", "--base", "HEAD~2", "apps", "--format", "json", cwd=history)
     assert result.returncode == 1, result.stderr  # an error-level finding appears
     data = _json(result)
@@ -93,8 +71,8 @@ def test_two_commits_show_the_tag_and_the_new_application(run: Run, history: Pat
     assert ("image-tag-pinned", "prod/web", "charts/web/values-prod.yaml", 3) in appeared
     assert data["disappeared"] == [] and data["errors"] == []
     # the working tree and the repository are as they were
-    assert _git(history, "status", "--porcelain") == status
-    assert _git(history, "worktree", "list").count("\n") == 1
+    assert git(history, "status", "--porcelain") == status
+    assert git(history, "worktree", "list").count("\n") == 1
 
 
 def test_text_and_markdown(run: Run, history: Path) -> None:
@@ -157,9 +135,9 @@ def test_fifty_applications_one_values_file_changed_renders_one_target(
                 "values-prod.yaml", f"../../values/{name}.yaml"))
         (repo / "values").mkdir(exist_ok=True)
         (repo / "values" / f"{name}.yaml").write_text(f"logLevel: {name}\n")
-    _git(repo, "init", "-q", "-b", "main")
-    _git(repo, "add", "-A")
-    _git(repo, "commit", "-q", "-m", "fifty")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "fifty")
     cache = tmp_path / "cache"
     assert run("lint", "apps", cwd=repo, cache_dir=cache).returncode in (0, 1)
     (repo / "values" / "svc07.yaml").write_text("logLevel: debug\n")
