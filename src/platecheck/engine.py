@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from platecheck import changed
+from platecheck import changed, crds
 from platecheck.cache import RENDERS, HelmResult, RenderCache, chart_tree, default_cache_dir
 from platecheck.changed import Selection
 from platecheck.config import MAX_JOBS, Config, load_config
@@ -206,6 +206,10 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         rendered.extend(fresh)
     targets, rendered = _without_bare_parents(targets, rendered, found)
     lints, renders, cache_hits = batch.lints, batch.renders, batch.cache_hits
+    if rendered:
+        rendered, crd_errors = crds.with_repository_crds(repo_root, found.charts, rendered)
+        for error in crd_errors:
+            problems.add(error)
     model = RepoModel(
         root=repo_root,
         applications=tuple(found.applications),
