@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -119,11 +120,25 @@ def _convert(node: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
     return result
 
 
-def chart_crd_files(root: Path, charts: Iterable[Chart]) -> list[Path]:
-    """The files of every chart's ``crds/`` directory (helm reads its subdirectories too)."""
+def _chart_walk(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """The repository's directories: not hidden ones, not symbolic links, not another
+    repository inside it (a directory with ``.git`` or ``policies/platecheck.yaml``)."""
+    for current, dirs, files in os.walk(root):
+        here = Path(current)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not (here / d).is_symlink() and not (here / d / ".git").exists()
+                         and not (here / d / "policies" / "platecheck.yaml").is_file())
+        yield current, dirs, files
+
+
+def chart_crd_files(root: Path) -> list[Path]:
+    """The files of the ``crds/`` directory of every chart in the repository, vendored ones
+    included (helm reads its subdirectories too)."""
     files: set[Path] = set()
-    for chart in charts:
-        directory = chart.path / "crds"
+    for current, _, names in _chart_walk(root):
+        if "Chart.yaml" not in names:
+            continue
+        directory = Path(current) / "crds"
         if not directory.is_dir() or directory.is_symlink():
             continue
         for path in directory.rglob("*"):
@@ -179,6 +194,6 @@ def with_repository_crds(root: Path, charts: Iterable[Chart],
     ``crds/`` files first, then what the targets rendered."""
     if not rendered:
         return list(rendered), []
-    from_charts, errors = from_files(root, chart_crd_files(root, charts))
+    from_charts, errors = from_files(root, chart_crd_files(root))
     found = index([*from_charts, *from_rendered(rendered)])
     return [dataclasses.replace(target, crd_schemas=found) for target in rendered], errors
