@@ -20,6 +20,7 @@ from pathlib import Path
 
 from platecheck.config import (
     CONFIG_FILE,
+    UNCLASSIFIED,
     Config,
     EnvironmentConfig,
     MatchRules,
@@ -281,7 +282,8 @@ def propose(path: Path) -> InitResult:
 
 def _classify(config: Config, app: Application) -> Classified:
     env = config.match_environment(app.name, app.labels, app.destination_namespace)
-    if env is None:
+    if env is None or (env.name == UNCLASSIFIED and config.environment(UNCLASSIFIED) is None):
+        # lint would check it as unclassified; init's job is to give it an environment
         return Classified(app, None, None)
     return Classified(app, env.name, f"{env.name}/{env.app_name(app.name)}")
 
