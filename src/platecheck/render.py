@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
+from platecheck.dependencies import built_chart
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import template_argv
 from platecheck.helmbin import helm_version, isolated_environment
@@ -76,21 +77,28 @@ class Helm:
         assert target.chart is not None
         _check_name(target.release_name, _RELEASE, 53, "release name", target)
         _check_name(target.namespace, _NAMESPACE, 63, "namespace", target)
+        chart, dependencies = built_chart(target.chart.path, self.root, self.workdir)
         value_paths = [values.path for values in target.value_files]
         extra = self._inline_file(target) if target.extra_values is not None else None
-        argv = template_argv(target, str(target.chart.path), [str(p) for p in value_paths],
+        argv = template_argv(target, str(chart), [str(p) for p in value_paths],
                              str(extra) if extra else None)
         read = [*value_paths, *([extra] if extra else []),
                 *(a.path for a in target.set_arguments if a.path and a.path.is_file())]
-        return self._call("template", target.chart, argv, read, f"helm template {target.id}")
+        return self._call("template", target.chart, argv, read, f"helm template {target.id}",
+                          dependencies)
 
     def lint_call(self, chart: Chart, value_files: Sequence[Path],
                   kube_version: str | None) -> HelmCall:
-        argv = ["lint", "--strict", str(chart.path)]
+        try:
+            directory, dependencies = built_chart(chart.path, self.root, self.workdir)
+        except PlatecheckError:  # the template call reports it; lint sees what helm sees
+            directory, dependencies = chart.path, ()
+        argv = ["lint", "--strict", str(directory)]
         if kube_version:
             argv.append(f"--kube-version={kube_version}")
         argv.extend(f"--values={path}" for path in value_files)
-        return self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}")
+        return self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}",
+                          dependencies)
 
     def _inline_file(self, target: RenderTarget) -> Path:
         """The file holding ``helm.values`` (exactly as written) or ``valuesObject``."""
@@ -103,11 +111,12 @@ class Helm:
         return path
 
     def _call(self, kind: str, chart: Chart, argv: list[str], files: Sequence[Path],
-              label: str) -> HelmCall:
+              label: str, dependencies: Sequence[Path] = ()) -> HelmCall:
         digest = Digest(kind)
         digest.add(self.version)
         digest.extend(self._relative(arg) for arg in argv)
-        digest.add(self._chart_digest(chart.path))
+        for directory in (chart.path, *dependencies):
+            digest.add(self._chart_digest(directory))
         for path in files:
             digest.add(self._relative(str(path)))
             digest.add(path.read_bytes())

@@ -6,7 +6,8 @@ files it needs, laid over ``base/`` (a chart that prints its values, release, na
 Kubernetes version and API versions). It expects either:
 
 - ``argv``: the full ``helm template`` argument vector (``$CHART`` the chart directory,
-  ``$ROOT`` the repository, ``$VALUES`` the file holding helm.values/valuesObject), and what
+  ``$ROOT`` the repository, ``$VALUES`` the file holding helm.values/valuesObject, ``$COPY``
+  the private directory a chart is copied to when its ``file://`` dependencies are built), and what
   helm then rendered: ``values`` (the chart's ``.Values``), ``rendered`` (other fields of the
   ConfigMap) and ``kinds`` (the kinds of the rendered objects, in order); or
 - ``error``: platecheck's one-line message for what Argo CD refuses (a YAML parser's own
@@ -19,6 +20,7 @@ with Helm 3 and Helm 4.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -127,20 +129,30 @@ def _leaf(data: Any, path: list[str] | None = None) -> Any:
     return data
 
 
-def _shown(arg: str, repo: Path, target: RenderTarget, extra: Path | None) -> str:
+def _shown(arg: str, repo: Path, target: RenderTarget, extra: Path | None,
+           workdir: Path) -> str:
     assert target.chart is not None
     if extra is not None:
         arg = arg.replace(str(extra), "$VALUES")
+    arg = re.sub(re.escape(str(workdir)) + r"/charts/[0-9a-f]{16}", "$COPY", arg)
     return arg.replace(str(target.chart.path), "$CHART").replace(str(repo), "$ROOT")
+
+
+def _snapshot(repo: Path) -> dict[str, bytes]:
+    return {p.relative_to(repo).as_posix(): p.read_bytes()
+            for p in sorted(repo.rglob("*")) if p.is_file()}
 
 
 @pytest.mark.parametrize(("case", "major"), CASES)
 def test_case(case: Mapping[str, Any], major: int, helms: dict[int, Path],
               tmp_path: Path) -> None:
     repo = make_repo(tmp_path, case)
+    before = _snapshot(repo)
+    helm = Helm(binary=helms[major], workdir=tmp_path / "work", root=repo)
     if "error" in case:
         with pytest.raises(PlatecheckError) as raised:
-            plan(repo)
+            helm.template_call(plan(repo))
+        assert _snapshot(repo) == before
         assert hide_parser_words(raised.value.message) == case["error"]
         assert raised.value.file == case.get("error_file", "apps/app.yaml")
         if "error_line" in case:
@@ -148,13 +160,12 @@ def test_case(case: Mapping[str, Any], major: int, helms: dict[int, Path],
         return
     target = plan(repo)
     assert target.rendered_here
-    helm = Helm(binary=helms[major], workdir=tmp_path / "work", root=repo)
-    (tmp_path / "work").mkdir(exist_ok=True)
     call = helm.template_call(target)
     extra = next((Path(a.split("=", 1)[1]) for a in call.argv
-                  if a.startswith(f"--values={helm.workdir}")), None)
-    assert [_shown(a, repo, target, extra) for a in call.argv] == case["argv"]
+                  if a.startswith(f"--values={helm.workdir}/values")), None)
+    assert [_shown(a, repo, target, extra, helm.workdir) for a in call.argv] == case["argv"]
     result = helm.run_all([call])[0]
+    assert _snapshot(repo) == before  # the checked repository is never written
     assert not isinstance(result, PlatecheckError), result.message
     if case.get("helm_fails"):
         assert result.exit_code != 0  # helm's own parser refuses it, as in Argo CD
