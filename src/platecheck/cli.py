@@ -59,9 +59,9 @@ def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
                         help="helm binary (default: $PLATECHECK_HELM, PATH, then the helm "
                              "that 'platecheck setup' installed into the cache)")
     parser.add_argument("--cache-dir", type=Path, metavar="DIR",
-                        help="platecheck's cache: renders in DIR/renders, helm looked up in "
-                             "DIR/helm (default: $PLATECHECK_CACHE_DIR, else the per-user "
-                             "cache)")
+                        help="platecheck's cache: renders in DIR/renders, run reports in "
+                             "DIR/runs, helm looked up in DIR/helm (default: "
+                             "$PLATECHECK_CACHE_DIR, else the per-user cache)")
     parser.add_argument("--no-cache", dest="use_cache", action="store_false",
                         help="render everything, read and write no cache")
     if reports:
@@ -242,13 +242,18 @@ def _refuse_output(where: str, checked: Path, root: Path) -> None:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from platecheck.engine import lint
     from platecheck.report import FORMATS
+    from platecheck.runcache import cached_lint
 
     wanted = requests(args.report_items, args.extra_reports, list(FORMATS))
     for request in wanted:
         _check_output(args, request.path)
-    report = lint(args.paths, changed_since=args.changed_since, **_engine_kwargs(args))
+    options = _engine_kwargs(args)
+    cache_root = options.pop("cache_dir")
+    # the reports written into the repository and the cache itself are not what is checked
+    skip = [path for path in (*(r.path for r in wanted), cache_root) if path is not None]
+    report = cached_lint(args.paths, cache_root=cache_root, skip=skip,
+                         changed_since=args.changed_since, **options)
     for request in wanted:
         _check_output_against(args, report.root, report.targets, request.path)
     if report.changed_since is not None:

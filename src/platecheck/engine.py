@@ -40,6 +40,7 @@ from platecheck.ownership import settle
 from platecheck.parse import parse_manifest
 from platecheck.plan import Planner
 from platecheck.policies import registry
+from platecheck.progress import Progress
 from platecheck.provenance import target_origin
 from platecheck.render import Helm, HelmCall, first_error_line
 from platecheck.values import merge_values, target_layers
@@ -293,7 +294,17 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
         lint_groups.setdefault((target.chart.path, target.environment, files), target)
     lint_calls = [runner.lint_call(t.chart, key[2], t.kube_version)
                   for key, t in lint_groups.items() if t.chart is not None]
-    results = runner.run_all([*calls, *lint_calls])
+    renders = {call.key for call in calls}
+    progress = Progress(len(renders))
+
+    def finished(call: HelmCall) -> None:
+        if call.key in renders:
+            progress.advance()
+
+    try:
+        results = runner.run_all([*calls, *lint_calls], finished)
+    finally:
+        progress.close()
     rendered = []
     for target, result in zip(owners, results[:len(calls)], strict=True):
         item = _rendered(planner, target, result, problems)

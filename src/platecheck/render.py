@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,9 +138,19 @@ class Helm:
 
     # -- running ----------------------------------------------------------------------------
 
-    def run_all(self, calls: Sequence[HelmCall]) -> list[HelmResult | PlatecheckError]:
-        """Run every call (cached results first), at most ``jobs`` at once, in order."""
+    def run_all(self, calls: Sequence[HelmCall],
+                finished: Callable[[HelmCall], None] | None = None
+                ) -> list[HelmResult | PlatecheckError]:
+        """Run every call (cached results first), at most ``jobs`` at once, in order. Calls
+        with the same key (e.g. helm lint of one chart with the same value files for two
+        environments) run once. ``finished`` is told of each call as it ends."""
         def one(call: HelmCall) -> HelmResult | PlatecheckError:
+            result = attempt(call)
+            if finished is not None:
+                finished(call)
+            return result
+
+        def attempt(call: HelmCall) -> HelmResult | PlatecheckError:
             if self.cache is not None:
                 hit = self.cache.get(call.key)
                 if hit is not None:
@@ -156,10 +166,14 @@ class Helm:
                 self.cache.put(call.key, result)
             return result
 
-        if self.jobs <= 1 or len(calls) <= 1:
-            return [one(call) for call in calls]
-        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-            return list(pool.map(one, calls))
+        unique = list({call.key: call for call in calls}.values())
+        if self.jobs <= 1 or len(unique) <= 1:
+            results = [one(call) for call in unique]
+        else:
+            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+                results = list(pool.map(one, unique))
+        by_key = {call.key: result for call, result in zip(unique, results, strict=True)}
+        return [by_key[call.key] for call in calls]
 
     def portable(self, result: HelmResult) -> HelmResult:
         """helm's output with the paths it was given made relative: repository files to the

@@ -18,7 +18,6 @@ import tarfile
 import tempfile
 import urllib.error
 import urllib.parse
-import urllib.request
 import zipfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -57,6 +56,8 @@ def urllib_opener(timeout: float = DOWNLOAD_TIMEOUT) -> Opener:
     """The default :data:`Opener`: urllib (honours ``https_proxy``) with a short timeout."""
 
     def fetch(url: str) -> bytes:
+        import urllib.request  # only a download needs it, and it costs a lint run's start
+
         request = urllib.request.Request(url, headers={"User-Agent": f"platecheck/{__version__}"})
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body: bytes = response.read()

@@ -6,19 +6,33 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import Report
-from platecheck.report import github, jsonout, junit, sarif, text
 
-FORMATS: dict[str, Callable[[Report], str]] = {
-    "text": text.render,
-    "json": jsonout.render,
-    "junit": junit.render,
-    "sarif": sarif.render,
-    "github": github.render,
-}
+_MODULES = {"text": "text", "json": "jsonout", "junit": "junit", "sarif": "sarif",
+            "github": "github"}
+
+
+class _Formats(Mapping[str, Callable[[Report], str]]):
+    """Format name -> reporter, importing a reporter's module only when it is asked for: a
+    run writes one format, and the JUnit and SARIF writers load the whole policy registry."""
+
+    def __getitem__(self, name: str) -> Callable[[Report], str]:
+        module = importlib.import_module(f"platecheck.report.{_MODULES[name]}")
+        reporter: Callable[[Report], str] = module.render
+        return reporter
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_MODULES)
+
+    def __len__(self) -> int:
+        return len(_MODULES)
+
+
+FORMATS: Mapping[str, Callable[[Report], str]] = _Formats()
 
 
 def render(report: Report, fmt: str, *, show_waived: bool = False, color: bool = False) -> str:
@@ -28,6 +42,8 @@ def render(report: Report, fmt: str, *, show_waived: bool = False, color: bool =
     if fmt not in FORMATS:
         raise PlatecheckError(f"unknown format {fmt!r}; choose one of: {', '.join(FORMATS)}")
     if fmt == "text":
+        from platecheck.report import text
+
         return text.render(report, show_waived=show_waived, color=color)
     return FORMATS[fmt](report)
 

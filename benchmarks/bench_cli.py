@@ -1,0 +1,210 @@
+"""``platecheck lint`` as a user runs it, next to the bare helm calls it needs, side by side.
+
+Every figure is a whole process (interpreter start and imports included), timed from outside.
+For each repository and round, one after the other:
+
+- floor: the ``helm template`` calls of every rendered target, run directly with platecheck's
+  arguments and ``--jobs`` at once, nothing else (no parsing, no lint, no policies);
+- cold: ``platecheck lint`` with an empty cache directory;
+- warm: ``platecheck lint`` again, nothing changed;
+- changed: one values file changed (a comment added, so the targets it feeds render anew),
+  then ``platecheck lint``.
+
+Each platecheck run's peak memory (maximum resident set of the platecheck process) is
+recorded, and the findings of cold, warm and changed runs of a round must agree, else the
+benchmark fails. Prints a Markdown table of the
+medians and their ratios to the floor.
+
+    python benchmarks/bench_cli.py [--repo PATH]... [--synthetic N]... [--rounds 5] [--jobs 2]
+
+``--synthetic N`` generates a repository of N targets (``benchmarks/generate.py``); without
+any ``--repo`` or ``--synthetic`` it measures ``environments/`` of this repository and synthetic
+repositories of 20, 100 and 500 targets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import generate  # noqa: E402 - the generator next to this script
+
+from platecheck import __version__  # noqa: E402
+from platecheck.engine import load  # noqa: E402
+from platecheck.helmbin import find_helm, helm_version  # noqa: E402
+from platecheck.model import RepoModel  # noqa: E402
+from platecheck.render import Helm  # noqa: E402
+
+KINDS = ("floor", "cold", "warm", "changed")
+
+
+@dataclass
+class Subject:
+    """A repository to lint: the path given to platecheck and a values file to change."""
+
+    name: str
+    path: Path
+    changed: Path
+    targets: int = 0
+    times: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
+    memory: list[int] = field(default_factory=list)  # bytes, per platecheck run
+
+
+def floor_calls(subject: Subject, binary: Path, workdir: Path) -> tuple[Helm, list[list[str]]]:
+    """The ``helm template`` command lines platecheck runs for ``subject``."""
+    model = load(subject.path, use_cache=False, helm=binary, jobs=1)
+    runner = Helm(binary=binary, workdir=workdir, root=model.root)
+    calls = [[str(binary), *runner.template_call(t).argv]
+             for t in model.targets if t.rendered_here]
+    subject.targets = len(calls)
+    return runner, calls
+
+
+def _own_values(model: RepoModel) -> Path:
+    """A values file that feeds exactly one target, as an environment's own file does."""
+    users: dict[Path, int] = {}
+    for target in model.targets:
+        for values in target.value_files:
+            users[values.path] = users.get(values.path, 0) + 1
+    return next(path for path, count in sorted(users.items()) if count == 1)
+
+
+def run_floor(runner: Helm, calls: Sequence[list[str]], jobs: int) -> float:
+    def one(argv: list[str]) -> None:
+        subprocess.run(argv, env=runner.env, cwd=runner.workdir, stdin=subprocess.DEVNULL,
+                       capture_output=True, check=False)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        list(pool.map(one, calls))
+    return time.perf_counter() - start
+
+
+def run_lint(subject: Subject, binary: Path, cache: Path, jobs: int,
+             report: Path) -> tuple[float, int, str]:
+    """Seconds, peak resident bytes of the platecheck process, and its findings as JSON."""
+    argv = [sys.executable, "-m", "platecheck", "lint", str(subject.path), f"--helm={binary}",
+            f"--cache-dir={cache}", f"--jobs={jobs}", "--format=json", f"--output={report}"]
+    start = time.perf_counter()
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    stderr = process.stderr.read().decode() if process.stderr else ""
+    if process.returncode not in (0, 1):
+        raise SystemExit(f"{subject.name}: platecheck lint exited {process.returncode}: "
+                         f"{stderr.strip()}")
+    return seconds, usage.ru_maxrss * 1024, _findings(report)
+
+
+def _findings(report: Path) -> str:
+    data = json.loads(report.read_text(encoding="utf-8"))
+    kept = {key: data.get(key) for key in ("findings", "errors")}
+    return json.dumps(kept, sort_keys=True)
+
+
+def change(path: Path, original: bytes, round_: int) -> None:
+    """A different trailing comment each round: new bytes, so the targets the file feeds render
+    anew, and no finding can change."""
+    path.write_bytes(original + f"\n# benchmark round {round_}\n".encode())
+
+
+def measure(subject: Subject, binary: Path, rounds: int, jobs: int, tmp: Path) -> None:
+    runner, calls = floor_calls(subject, binary, tmp)
+    original = subject.changed.read_bytes()
+    try:
+        for round_ in range(rounds):
+            subject.times["floor"].append(run_floor(runner, calls, jobs))
+            cache = tmp / f"cache-{subject.name}-{round_}"
+            seen = {}
+            for kind in ("cold", "warm", "changed"):
+                if kind == "changed":
+                    change(subject.changed, original, round_)
+                seconds, rss, findings = run_lint(subject, binary, cache, jobs,
+                                                  tmp / "report.json")
+                subject.times[kind].append(seconds)
+                subject.memory.append(rss)
+                seen[kind] = findings
+            if len(set(seen.values())) != 1:
+                raise SystemExit(f"{subject.name}: findings differ between cold, warm and "
+                                 "changed runs")
+            subject.changed.write_bytes(original)
+            shutil.rmtree(cache, ignore_errors=True)
+            print(f"  {subject.name} round {round_ + 1}: " + ", ".join(
+                f"{k} {subject.times[k][-1]:.2f}s" for k in KINDS), file=sys.stderr)
+    finally:
+        subject.changed.write_bytes(original)
+
+
+def table(subjects: Sequence[Subject], jobs: int, rounds: int, helm: str) -> str:
+    lines = [
+        f"platecheck {__version__}, helm {helm}, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, --jobs {jobs}, "
+        f"median of {rounds} rounds",
+        "",
+        "| repository | targets | floor | cold | warm | one values file changed | "
+        "cold(N)/cold(prev) | peak memory |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    previous: Subject | None = None
+    for subject in subjects:
+        medians = {k: statistics.median(v) for k, v in subject.times.items()}
+        floor = medians["floor"]
+        cells = [f"{medians[k]:.2f} s ({medians[k] / floor:.2f}x)"
+                 for k in ("cold", "warm", "changed")]
+        growth = "" if previous is None or not previous.name.startswith("synthetic") else \
+            f"{medians['cold'] / statistics.median(previous.times['cold']):.2f}"
+        lines.append(f"| {subject.name} | {subject.targets} | {floor:.2f} s | "
+                     f"{' | '.join(cells)} | {growth} | "
+                     f"{max(subject.memory) / 2**20:.0f} MiB |")
+        previous = subject if subject.name.startswith("synthetic") else None
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repo", action="append", type=Path, default=[],
+                        help="a path to lint (a values file of one target is the one changed)")
+    parser.add_argument("--synthetic", action="append", type=int, default=[],
+                        metavar="TARGETS", help="a generated repository of this many targets")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--helm", help="helm binary (default: as platecheck finds it)")
+    args = parser.parse_args(argv)
+    repos, sizes = args.repo, args.synthetic
+    if not repos and not sizes:
+        repos, sizes = [Path("environments")], [20, 100, 500]
+    binary = find_helm(args.helm)
+    with tempfile.TemporaryDirectory(prefix="platecheck-bench-") as name:
+        tmp = Path(name)
+        subjects = []
+        for repo in repos:
+            model = load(repo, use_cache=False, helm=binary)
+            subjects.append(Subject(str(repo), repo.resolve(), _own_values(model)))
+        for size in sizes:
+            root = tmp / f"synthetic-{size}"
+            files = generate.generate(root, max(1, size // 2))
+            subjects.append(Subject(f"synthetic {size}", root / "environments", files[0]))
+        for subject in subjects:
+            measure(subject, binary, args.rounds, args.jobs, tmp)
+        print(table(subjects, args.jobs, args.rounds, helm_version(binary)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,104 @@
+"""A ``Report`` as JSON and back, for the whole-run cache (``platecheck.runcache``).
+
+Every value is written with its type, so a report decodes to equal objects: model dataclasses
+by class name (only the classes of ``platecheck.model``; anything else in an entry is refused,
+so reading a cache entry never builds an object of any other type), tuples, mappings with
+keys of any type, paths, dates, bytes and ``Level``. JSON's own strings, numbers, booleans
+and null stand for themselves.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import datetime
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from platecheck import model
+from platecheck.model import Level, Report
+
+FORMAT = 1
+_CLASSES: dict[str, type[Any]] = {
+    cls.__name__: cls for cls in vars(model).values()
+    if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == model.__name__
+}
+
+
+def encode_report(report: Report) -> dict[str, Any]:
+    return {"format": FORMAT, "report": _encode(report)}
+
+
+def decode_report(data: Any) -> Report:
+    """The report ``data`` holds; ``ValueError`` when it is not one this version wrote."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ValueError("not a report of this format")
+    report = _decode(data.get("report"))
+    if not isinstance(report, Report):
+        raise ValueError("not a report")
+    return report
+
+
+def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, (bool, str, int, float)) and not isinstance(
+            value, Level):
+        return value
+    if isinstance(value, Level):
+        return ["level", value.value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        name = type(value).__name__
+        if _CLASSES.get(name) is not type(value):
+            raise TypeError(f"cannot encode {name}")
+        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return ["object", name, fields]
+    if isinstance(value, tuple):
+        return ["tuple", [_encode(item) for item in value]]
+    if isinstance(value, list):
+        return ["list", [_encode(item) for item in value]]
+    if isinstance(value, Mapping):
+        return ["map", [[_encode(k), _encode(v)] for k, v in value.items()]]
+    if isinstance(value, Path):
+        return ["path", str(value)]
+    if isinstance(value, datetime.datetime):
+        return ["datetime", value.isoformat()]
+    if isinstance(value, datetime.date):
+        return ["date", value.isoformat()]
+    if isinstance(value, bytes):
+        return ["bytes", base64.b64encode(value).decode("ascii")]
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def _decode(value: Any) -> Any:
+    if not isinstance(value, list):
+        if value is None or isinstance(value, (bool, str, int, float)):
+            return value
+        raise ValueError("unexpected value")
+    tag, *rest = value
+    if tag == "object":
+        name, fields = rest
+        cls = _CLASSES.get(name)
+        if cls is None or not isinstance(fields, dict):
+            raise ValueError(f"unknown class {name!r}")
+        return cls(**{key: _decode(item) for key, item in fields.items()})
+    (payload,) = rest
+    decoded: Any
+    if tag == "level":
+        decoded = Level(payload)
+    elif tag == "tuple":
+        decoded = tuple(_decode(item) for item in payload)
+    elif tag == "list":
+        decoded = [_decode(item) for item in payload]
+    elif tag == "map":
+        decoded = {_decode(k): _decode(v) for k, v in payload}
+    elif tag == "path":
+        decoded = Path(payload)
+    elif tag == "datetime":
+        decoded = datetime.datetime.fromisoformat(payload)
+    elif tag == "date":
+        decoded = datetime.date.fromisoformat(payload)
+    elif tag == "bytes":
+        decoded = base64.b64decode(payload)
+    else:
+        raise ValueError(f"unknown tag {tag!r}")
+    return decoded

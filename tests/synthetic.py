@@ -1,0 +1,19 @@
+"""The benchmarks' repository generator (benchmarks/generate.py), for tests that need a clean
+generated GitOps repository."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+_GENERATOR = Path(__file__).resolve().parent.parent / "benchmarks" / "generate.py"
+
+
+def generate(root: Path, apps: int) -> list[Path]:
+    """Write ``apps`` apps x stg/prod under ``root``; returns their values files."""
+    spec = importlib.util.spec_from_file_location("platecheck_bench_generate", _GENERATOR)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    files: list[Path] = module.generate(root, apps)
+    return files

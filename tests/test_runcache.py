@@ -1,0 +1,130 @@
+"""The whole-run cache: a warm ``platecheck lint`` reports what a full run reports, without
+loading the engine, and any change to what is checked is seen."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from platecheck.engine import lint
+from platecheck.model import Report
+from platecheck.modeljson import decode_report, encode_report
+from platecheck.runcache import RUNS, cached_lint
+from synthetic import generate
+
+
+@pytest.fixture
+def synthetic(tmp_path: Path, helm_bin: Path) -> tuple[Path, list[Path]]:
+    """A generated repository of 3 apps (6 targets) and its values files."""
+    root = tmp_path / "repo"
+    return root, generate(root, 3)
+
+
+def _run(root: Path, cache: Path) -> Report:
+    return cached_lint([root / "environments"], cache_root=cache, skip=[])
+
+
+def _outcome(report: Report) -> tuple[Any, ...]:
+    return report.findings, report.errors, report.targets, report.exit_code
+
+
+def _no_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> Report:
+        raise AssertionError("the engine ran although nothing changed")
+
+    monkeypatch.setattr("platecheck.engine.lint", refuse)
+
+
+def test_warm_run_is_the_cold_report_without_the_engine(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    root, _ = synthetic
+    cold = _run(root, tmp_path / "cache")
+    assert cold.renders > 0 and not cold.errors
+    _no_engine(monkeypatch)
+    warm = _run(root, tmp_path / "cache")
+    assert _outcome(warm) == _outcome(cold)
+    assert (warm.renders, warm.cache_hits) == (0, cold.renders + cold.cache_hits)
+
+
+def test_changed_values_file_is_seen_even_with_its_old_modification_time(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    root, files = synthetic
+    prod = next(f for f in files if f.name == "values-prod.yaml")
+    before = os.stat(prod)
+    _run(root, tmp_path / "cache")
+    text = prod.read_text(encoding="utf-8")
+    prod.write_text(text.replace('tag: "1.', 'tag: "latest" # 1.', 1), encoding="utf-8")
+    os.utime(prod, ns=(before.st_atime_ns, before.st_mtime_ns))
+    changed = _run(root, tmp_path / "cache")
+    full = lint(root / "environments", use_cache=False)
+    assert _outcome(changed) == _outcome(full)
+    assert any(f.policy == "image-tag-pinned" for f in changed.findings)
+    assert changed.renders > 0
+
+
+def test_findings_identical_cold_warm_and_after_one_values_file_changed(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    """The CLI as a user runs it: the JSON findings of the three runs agree."""
+    root, files = synthetic
+    cache = tmp_path / "cache"
+
+    def findings() -> tuple[int, Any]:
+        out = tmp_path / "report.json"
+        done = subprocess.run(
+            [sys.executable, "-m", "platecheck", "lint", str(root / "environments"),
+             f"--cache-dir={cache}", "--format=json", f"--output={out}"],
+            capture_output=True, text=True, check=False)
+        data = json.loads(out.read_text(encoding="utf-8"))
+        return done.returncode, (data["findings"], data["errors"], data["targets"])
+
+    cold = findings()
+    warm = findings()
+    files[0].write_text(files[0].read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    changed = findings()
+    assert cold == warm == changed
+    assert cold[0] == 0
+
+
+def test_report_with_could_not_check_errors_is_not_kept(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    root, files = synthetic
+    files[0].write_text("replicaCount: [unclosed\n", encoding="utf-8")
+    first = _run(root, tmp_path / "cache")
+    assert first.errors
+    assert not list((tmp_path / "cache" / RUNS).glob("[0-9a-f]*.json"))
+
+
+def test_unreadable_entry_is_ignored(synthetic: tuple[Path, list[Path]],
+                                     tmp_path: Path) -> None:
+    root, _ = synthetic
+    cold = _run(root, tmp_path / "cache")
+    for entry in (tmp_path / "cache" / RUNS).glob("[0-9a-f]*.json"):
+        entry.write_text('{"key": "x", "report": ["object", "os.system", {}]}',
+                         encoding="utf-8")
+    again = _run(root, tmp_path / "cache")
+    assert _outcome(again) == _outcome(cold)
+    assert again.renders == 0 and again.cache_hits > 0  # the render cache still served
+
+
+def test_report_round_trips_through_json(synthetic: tuple[Path, list[Path]]) -> None:
+    root, _ = synthetic
+    report = lint(root / "environments", use_cache=False)
+    assert decode_report(json.loads(json.dumps(encode_report(report)))) == report
+
+
+@pytest.mark.parametrize("bad", [
+    {"format": 1, "report": ["object", "Popen", {"args": "true"}]},
+    {"format": 1, "report": ["nope", 1]},
+    {"format": 99, "report": None},
+    {"format": 1, "report": ["tuple", [["object", "Finding", {}]]]},
+])
+def test_decoding_refuses_anything_but_a_report(bad: dict[str, Any]) -> None:
+    with pytest.raises((ValueError, TypeError)):
+        decode_report(bad)
