@@ -3,9 +3,10 @@
 Argo CD runs ``helm dependency build`` when ``helm template`` fails with "missing in charts/
 directory" (reposerver/repository/repository.go ``helmTemplate``, ``runHelmBuild``), then
 renders again. For a ``file://`` dependency that needs no network, so platecheck does the
-same offline: it copies the chart into a private directory and places each ``file://``
-dependency in the copy's ``charts/`` (helm loads a chart directory there as it loads the
-archive ``helm dependency build`` would write). The checked repository is never written.
+same offline: it copies the chart and its ``file://`` dependencies into a private tree laid
+out as the repository is (so relative ``file://`` paths lead where they lead in the
+repository) and runs helm's own ``helm dependency build`` there, which checks versions and
+``Chart.lock`` as it does for Argo CD. The checked repository is never written.
 A dependency from a chart repository or registry would need the network: it is one
 could-not-check error naming the dependency and the fix.
 """
@@ -14,18 +15,19 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from platecheck.cache import chart_tree
+import yaml
+
+from platecheck.cache import HelmResult, chart_tree
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.yamlio import load_document, read_text
 
 _FILE = "file://"
-_MAX_DEPTH = 10  # file:// dependencies of dependencies, as deep as this
 
 
 @dataclass(frozen=True)
@@ -61,18 +63,31 @@ def missing(chart: Path, root: Path) -> list[Dependency]:
 
 
 def _vendored(charts: Path, name: str) -> bool:
-    if (charts / name / "Chart.yaml").is_file():
-        return True
-    return charts.is_dir() and any(
-        p.name.startswith(f"{name}-") and p.name.endswith(".tgz") for p in charts.iterdir())
+    """Whether ``charts/`` holds a chart called ``name``: a directory whose Chart.yaml has that
+    name (helm goes by the name, not the directory) or an archive ``name-<version>.tgz``."""
+    if not charts.is_dir():
+        return False
+    for entry in charts.iterdir():
+        if entry.name.startswith(f"{name}-") and entry.name.endswith(".tgz"):
+            return True
+        if (entry / "Chart.yaml").is_file() and _chart_name(entry / "Chart.yaml") == name:
+            return True
+    return False
 
 
-def sources(chart: Path, root: Path, depth: int = 0) -> Iterator[tuple[Dependency, Path]]:
-    """Every ``file://`` dependency to build for ``chart`` (its own, then theirs), with its
-    directory; a dependency that cannot be built offline is a PlatecheckError."""
-    if depth > _MAX_DEPTH:
-        raise PlatecheckError(f"file:// dependencies nested more than {_MAX_DEPTH} deep",
-                              rel_path(chart / "Chart.yaml", root))
+def _chart_name(path: Path) -> str | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def sources(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
+    """The ``file://`` dependencies ``helm dependency build`` needs for ``chart``, with their
+    directories; a dependency that cannot be built offline is a PlatecheckError."""
+    result = []
     for dep in missing(chart, root):
         if not dep.repository.startswith(_FILE):
             where = f" from {dep.repository}" if dep.repository else ""
@@ -87,31 +102,37 @@ def sources(chart: Path, root: Path, depth: int = 0) -> Iterator[tuple[Dependenc
         if not (directory / "Chart.yaml").is_file():
             raise PlatecheckError(f"chart dependency {dep.name!r} ({dep.repository}) has no "
                                   "Chart.yaml", dep.file, dep.line)
-        yield dep, directory
-        yield from sources(directory, root, depth + 1)
+        result.append((dep, directory))
+    return result
 
 
-def built_chart(chart: Path, root: Path, workdir: Path) -> tuple[Path, tuple[Path, ...]]:
+def built_chart(chart: Path, root: Path, workdir: Path,
+                run: Callable[[Sequence[str]], HelmResult]) -> tuple[Path, tuple[Path, ...]]:
     """The directory helm reads for ``chart`` and the dependency directories built into it:
     ``chart`` itself when nothing is missing from ``charts/``, else a private copy in
-    ``workdir`` with its ``file://`` dependencies in place."""
-    needed = tuple(directory for _, directory in sources(chart, root))
+    ``workdir`` where ``run`` (helm) has built its ``file://`` dependencies."""
+    needed = sources(chart, root)
     if not needed:
         return chart, ()
     name = hashlib.sha256(rel_path(chart, root).encode()).hexdigest()[:16]
-    copy = workdir / "charts" / name / chart.name
+    tree = workdir / "dependencies" / name
+    copy = tree / rel_path(chart, root)
     if not copy.exists():
-        _copy(chart, copy, root)
-        _place(chart, copy, root)
-    return copy, needed
+        for directory in (chart, *(d for _, d in needed)):
+            _copy(directory, tree / rel_path(directory, root), root)
+        result = run(["dependency", "build", str(copy)])
+        if result.exit_code != 0:
+            shutil.rmtree(tree, ignore_errors=True)
+            first = needed[0][0]
+            raise PlatecheckError("helm dependency build failed: "
+                                  f"{_first_line(result.stderr, tree)}", first.file, first.line)
+    return copy, tuple(d for _, d in needed)
 
 
-def _place(original: Path, copy: Path, root: Path) -> None:
-    for dep in missing(original, root):
-        directory = (original / dep.repository[len(_FILE):]).resolve()
-        target = copy / "charts" / dep.name
-        _copy(directory, target, root)
-        _place(directory, target, root)
+def _first_line(stderr: str, tree: Path) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("Error:")] or lines or ["no message"]
+    return errors[0].removeprefix("Error:").strip().replace(f"{tree}/", "")
 
 
 def _copy(source: Path, target: Path, root: Path) -> None:

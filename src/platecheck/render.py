@@ -77,7 +77,7 @@ class Helm:
         assert target.chart is not None
         _check_name(target.release_name, _RELEASE, 53, "release name", target)
         _check_name(target.namespace, _NAMESPACE, 63, "namespace", target)
-        chart, dependencies = built_chart(target.chart.path, self.root, self.workdir)
+        chart, dependencies = self._built(target.chart.path)
         value_paths = [values.path for values in target.value_files]
         extra = self._inline_file(target) if target.extra_values is not None else None
         argv = template_argv(target, str(chart), [str(p) for p in value_paths],
@@ -90,7 +90,7 @@ class Helm:
     def lint_call(self, chart: Chart, value_files: Sequence[Path],
                   kube_version: str | None) -> HelmCall:
         try:
-            directory, dependencies = built_chart(chart.path, self.root, self.workdir)
+            directory, dependencies = self._built(chart.path)
         except PlatecheckError:  # the template call reports it; lint sees what helm sees
             directory, dependencies = chart.path, ()
         argv = ["lint", "--strict", str(directory)]
@@ -99,6 +99,12 @@ class Helm:
         argv.extend(f"--values={path}" for path in value_files)
         return self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}",
                           dependencies)
+
+    def _built(self, chart: Path) -> tuple[Path, tuple[Path, ...]]:
+        """The chart helm reads: ``chart``, or a private copy with its ``file://``
+        dependencies built by ``helm dependency build``."""
+        return built_chart(chart, self.root, self.workdir,
+                           lambda argv: self._run(argv, self.timeout))
 
     def _inline_file(self, target: RenderTarget) -> Path:
         """The file holding ``helm.values`` (exactly as written) or ``valuesObject``."""
