@@ -141,6 +141,17 @@ def test_config_dir_elsewhere(tmp_path: Path) -> None:
     ("policies:\n  argocd-application:\n    options:\n      retryLimit: {least: 3}\n",
      "policies/platecheck.yaml:4: option retryLimit of policy 'argocd-application' must be an "
      "integer or {min: N, max: M}, found {'least': 3}"),
+    # a repository-wide policy would silently ignore an option it reads only as a whole
+    ("policies:\n  env-consistency:\n    environments:\n      prod:\n        options:\n"
+     "          allowedDifferences: [image.tag]\n",
+     "policies/platecheck.yaml:6: option 'allowedDifferences' of policy 'env-consistency' "
+     "cannot be set per environment (no option can be); set it under "
+     "policies.env-consistency.options"),
+    ("policies:\n  argocd-application:\n    environments:\n      stg:\n        options:\n"
+     "          syncWaveOrder: [a]\n",
+     "policies/platecheck.yaml:6: option 'syncWaveOrder' of policy 'argocd-application' "
+     "cannot be set per environment (only backoff, namespaces, requireAutomated, retryLimit "
+     "can be); set it under policies.argocd-application.options"),
 ])
 def test_invalid_configuration_names_file_and_line(tmp_path: Path, text: str,
                                                    message: str) -> None:

@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from platecheck.errors import PlatecheckError
@@ -52,7 +53,7 @@ class EnvironmentConfig:
 
     @property
     def environment(self) -> Environment:
-        return Environment(self.name, self.production)
+        return Environment(self.name, self.production, self.match.namespaces)
 
     def matches(self, name: str, labels: Mapping[str, str], namespace: str | None) -> bool:
         for key, values in self.match.labels.items():
@@ -132,6 +133,7 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
     policies = registry()
     defaults = {pid: dict(getattr(module, "DEFAULTS", {})) for pid, module in policies.items()}
     parsers = {pid: getattr(module, "OPTION_PARSERS", {}) for pid, module in policies.items()}
+    per_env = {pid: _environment_options(module) for pid, module in policies.items()}
     builtin = _Parser(BUILTIN, "platecheck/data/platecheck.yaml", defaults).parse(None)
     directory = config_dir if config_dir is not None else root / "policies"
     if config_dir is not None and not config_dir.is_dir():
@@ -141,7 +143,7 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
     merged = builtin
     raw = None
     if path.is_file():
-        parser = _Parser(path, rel, defaults, builtin, parsers)
+        parser = _Parser(path, rel, defaults, builtin, parsers, per_env)
         merged = parser.parse(builtin)
         raw = parser.raw
     waivers = directory / WAIVERS_FILE
@@ -160,6 +162,14 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
         waivers=loaded,
         file_raw=raw,
     )
+
+
+def _environment_options(module: ModuleType) -> frozenset[str]:
+    """The options a policy reads per environment: all of a per-target policy's; only those a
+    repository-wide policy declares in ``ENVIRONMENT_OPTIONS``."""
+    if module.SCOPE == "target":
+        return frozenset(getattr(module, "DEFAULTS", {}))
+    return frozenset(getattr(module, "ENVIRONMENT_OPTIONS", ()))
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -186,10 +196,11 @@ class _Parsed:
 class _Parser:
     def __init__(self, path: Path, rel: str, defaults: Mapping[str, Mapping[str, Any]],
                  base: _Parsed | None = None,
-                 parsers: Mapping[str, Mapping[str, Callable[[Any], object]]] | None = None
-                 ) -> None:
+                 parsers: Mapping[str, Mapping[str, Callable[[Any], object]]] | None = None,
+                 per_env: Mapping[str, frozenset[str]] | None = None) -> None:
         self.path = path
         self.parsers = parsers or {}
+        self.per_env = per_env
         self.rel = rel
         self.defaults = defaults
         self.lines: Mapping[KeyPath, int] = {}
@@ -350,12 +361,27 @@ class _Parser:
                 self.keys(env_spec, env_path, _POLICY_ENV_KEYS, f"key of environment {env!r}")
                 if "level" in env_spec:
                     env_levels[env] = self.level_value(env_spec["level"], (*env_path, "level"))
+                self.honoured_per_env(pid, env_spec.get("options") or {}, (*env_path, "options"))
                 env_options[env] = {
                     **env_options.get(env, {}),
                     **self.options(pid, env_spec.get("options", {}), (*env_path, "options")),
                 }
             result[pid] = PolicySettings(level, env_levels, options, env_options)
         return result
+
+    def honoured_per_env(self, pid: str, options: Any, path: KeyPath) -> None:
+        """An option the policy does not read per environment would be accepted and then
+        silently ignored: refuse it."""
+        if self.per_env is None or not isinstance(options, dict):
+            return
+        allowed = self.per_env.get(pid, frozenset())
+        for key in options:
+            if key in self.defaults.get(pid, {}) and key not in allowed:
+                where = (f"only {', '.join(sorted(allowed))} can be" if allowed
+                         else "no option can be")
+                raise self.fail(f"option {key!r} of policy {pid!r} cannot be set per "
+                                f"environment ({where}); set it under policies.{pid}.options",
+                                (*path, key))
 
     def known_env(self, env: str, env_names: tuple[str, ...], path: KeyPath) -> None:
         if env not in env_names:

@@ -300,6 +300,7 @@ class Environment:
 
     name: str  # short name used in ids and --env, e.g. "prod"
     production: bool
+    namespaces: tuple[str, ...] = ()  # the destination namespace globs its match rules name
 
 
 @dataclass(frozen=True)

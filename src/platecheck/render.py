@@ -187,7 +187,7 @@ class Helm:
         where the repository was checked out, and a cached result reads the same from any
         checkout sharing the cache."""
         workdir = re.escape(str(self.workdir))
-        inline = re.compile(rf"{workdir}/values/inline-[0-9a-f]+\.json")
+        inline = re.compile(rf"{workdir}/values/inline-[0-9a-f]+\.(?:json|yaml)")
         root = re.compile(rf"{re.escape(str(self.root))}(?:/|(?![^\s:'\"]))")
 
         def relative(text: str) -> str:

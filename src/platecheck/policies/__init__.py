@@ -12,6 +12,9 @@ A policy is a module in this package exposing:
   ``check(repo: RepoModel, options: PolicyOptions)`` for repo scope; yields ``Finding``s;
 - a module docstring with the sections What / Why / Options / Passes / Fails, which
   ``platecheck explain ID`` prints;
+- for repository-wide policies, optionally ``ENVIRONMENT_OPTIONS``: the options it reads per
+  environment (``PolicyOptions.for_env``); configuration refuses any other option under
+  ``environments:``, since it would be silently ignored (per-target policies read all theirs);
 - optionally ``OPTION_PARSERS``: option name -> a function that parses (and so validates) a
   structured option, raising ``PlatecheckError``; configuration calls it at load, so a bad
   nested option fails before anything renders, at its file and line.

@@ -25,8 +25,10 @@ Why:
     commit; a wave out of order starts an application before what it depends on.
 
 Options:
-    namespaces: environment -> destination namespace globs
-        (default for environment E: ["*-E", "E"]).
+    namespaces: environment -> destination namespace globs (default for environment E: the
+        ``namespaces`` of E's own match rules in policies/platecheck.yaml, else
+        ["*-E", "E"]). Per environment: namespaces, requireAutomated, retryLimit and
+        backoff; the other options apply to the whole repository.
     appOfApps: globs (Application name or repository-relative file) of the root
         app-of-apps; default [] = every app-of-apps no other app-of-apps reaches.
     repoUrls: globs of the repoURLs that mean this repository (default [] = every Git
@@ -83,6 +85,8 @@ DEFAULTS: Mapping[str, Any] = {
     "syncWaveOrder": [],
 }
 REMEDIATION = "Fix the Application manifest at this line."
+# read for the Application's environment; the others apply to the repository as a whole
+ENVIRONMENT_OPTIONS = frozenset({"namespaces", "requireAutomated", "retryLimit", "backoff"})
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 _EXACT_VERSION = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
@@ -131,6 +135,8 @@ class _Checker:
         self.options = options
         self.targets = targets  # (file, name) -> (environment, target id)
         self.repo_urls = [str(g) for g in options.default.get("repoUrls") or []]
+        # the environment's own match rules say which namespaces belong to it
+        self.env_namespaces = {e.name: list(e.namespaces) for e in repo.environments}
 
     def finding(self, app: Application, path: KeyPath, message: str,
                 remediation: str = REMEDIATION, env: str | None = None) -> Finding:
@@ -252,7 +258,8 @@ class _Checker:
         if env is None:
             return
         configured = opts.get("namespaces") or {}
-        globs = [str(g) for g in configured.get(env, [f"*-{env}", env])]
+        globs = [str(g) for g in configured.get(env) or self.env_namespaces.get(env)
+                 or [f"*-{env}", env]]
         namespace = app.destination_namespace
         path: KeyPath = ("spec", "destination", "namespace")
         if not namespace:

@@ -8,8 +8,11 @@ What:
     ``nameNormalization``), and merged values with the same key structure: a key path set on
     one side only, or a mapping on one side and a scalar or list on the other, is a finding.
     Values themselves may differ. Each values difference is reported as a dotted path at the
-    line of the values file that wrote the key. An app deployed to one environment only is a
-    finding unless ``singleEnvironment`` declares it with a reason.
+    line of the values file that wrote the key. A different ``nameOverride`` or
+    ``fullnameOverride`` is one finding at its values line naming what it renames; the
+    resources it renames (same kind and template on both sides) are not reported again. An
+    app deployed to one environment only is a finding unless ``singleEnvironment`` declares
+    it with a reason.
 
 Why:
     Staging exists to rehearse production. A key that only staging sets, a resource only
@@ -44,12 +47,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from deepdiff import DeepDiff
 
 from platecheck.errors import PlatecheckError
-from platecheck.model import Finding, KeyPath, Origin, RenderedTarget, RenderTarget, RepoModel
+from platecheck.model import (
+    Finding,
+    KeyPath,
+    Origin,
+    RenderedTarget,
+    RenderTarget,
+    RepoModel,
+    Resource,
+)
 from platecheck.policies import PolicyOptions
 from platecheck.provenance import at, locate, target_origin
 
@@ -104,12 +116,19 @@ def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
             if _chart(left) != _chart(right):
                 yield _chart_finding(left, right)
                 continue
-            yield from _values_findings(left, right, allowed)
-            yield from _resource_findings(left, right, opts["nameNormalization"], allowed_resources)
+            renames = _renames(left, right)
+            only = _only_one_side(left, right, opts["nameNormalization"], allowed_resources)
+            if renames:
+                # one rename, one finding: the resources it renames are not reported again
+                only, renamed = _pair_renamed(only)
+                yield from (_rename_finding(left, right, path, renamed) for path in renames)
+            yield from _values_findings(left, right, allowed, skip=set(renames))
+            yield from _resource_findings(only)
 
 
 def _values_findings(
-    left: RenderedTarget, right: RenderedTarget, allowed: re.Pattern[str] | None
+    left: RenderedTarget, right: RenderedTarget, allowed: re.Pattern[str] | None,
+    skip: set[KeyPath],
 ) -> Iterator[Finding]:
     diff = DeepDiff(dict(left.values.data), dict(right.values.data), view="tree")
     differences: list[tuple[KeyPath, str, RenderedTarget]] = []
@@ -124,7 +143,7 @@ def _values_findings(
             differences.append((path, f"{_shape(level.t1)}/{_shape(level.t2)}", side))
     for path, change, side in sorted(differences, key=lambda d: (dotted(d[0]), d[1])):
         name = dotted(path)
-        if allowed is not None and _allowed(allowed, path):
+        if path in skip or (allowed is not None and _allowed(allowed, path)):
             continue
         origin = locate(side, path=path)
         if change in ("removed", "added"):
@@ -142,26 +161,113 @@ def _values_findings(
         yield _finding(side, message, origin, None, _VALUES_FIX)
 
 
-def _resource_findings(
+@dataclass(frozen=True)
+class _Only:
+    """A resource one side of a pair renders and the other does not."""
+
+    key: str  # normalized Kind/name
+    side: RenderedTarget
+    other: RenderedTarget
+    resource: Resource
+
+
+def _only_one_side(
     left: RenderedTarget,
     right: RenderedTarget,
     words: Sequence[str],
     allowed: re.Pattern[str] | None,
-) -> Iterator[Finding]:
+) -> list[_Only]:
     names = [
         {_normalize(r.ref, words, t.environment): r for r in t.resources} for t in (left, right)
     ]
     diff = DeepDiff(set(names[0]), set(names[1]), view="tree")
     only = [(level.t1, 0) for level in diff.get("set_item_removed", ())]
     only += [(level.t2, 1) for level in diff.get("set_item_added", ())]
-    for key, index in sorted(only):
-        if allowed is not None and allowed.fullmatch(key):
-            continue
-        side, other = (left, right) if index == 0 else (right, left)
-        resource = names[index][key]
-        message = f"{resource.ref} is rendered for {side.id} but not for {other.id}"
-        origin = locate(side, resource=resource, fields=("kind",))
-        yield _finding(side, message, origin, resource.ref, _RESOURCE_FIX)
+    sides = (left, right)
+    return [_Only(key, sides[index], sides[1 - index], names[index][key])
+            for key, index in sorted(only) if allowed is None or not allowed.fullmatch(key)]
+
+
+def _resource_findings(only: Sequence[_Only]) -> Iterator[Finding]:
+    for item in only:
+        message = (f"{item.resource.ref} is rendered for {item.side.id} but not for "
+                   f"{item.other.id}")
+        origin = locate(item.side, resource=item.resource, fields=("kind",))
+        yield _finding(item.side, message, origin, item.resource.ref, _RESOURCE_FIX)
+
+
+# Helm charts' conventional renaming values (``helm create``'s _helpers.tpl): a difference in
+# one of them renames every resource of the release.
+_RENAMING_KEYS = ("nameOverride", "fullnameOverride")
+_UNSET = object()
+
+
+def _renames(left: RenderedTarget, right: RenderedTarget) -> list[KeyPath]:
+    """The renaming key paths (at any depth, so subcharts' too) whose values differ."""
+    paths: set[KeyPath] = set()
+    for rendered in (left, right):
+        paths.update(_renaming_paths(rendered.values.data, ()))
+    return sorted((p for p in paths if _value(left, p) != _value(right, p)), key=dotted)
+
+
+def _renaming_paths(data: Any, prefix: KeyPath) -> Iterator[KeyPath]:
+    if not isinstance(data, Mapping):
+        return
+    for key, value in data.items():
+        if key in _RENAMING_KEYS and not isinstance(value, (Mapping, list)):
+            yield (*prefix, key)
+        else:
+            yield from _renaming_paths(value, (*prefix, str(key)))
+
+
+def _value(rendered: RenderedTarget, path: KeyPath) -> Any:
+    node: Any = rendered.values.data
+    for key in path:
+        if not isinstance(node, Mapping) or key not in node:
+            return _UNSET
+        node = node[key]
+    return _UNSET if node in (None, "") else node
+
+
+def _pair_renamed(only: Sequence[_Only]) -> tuple[list[_Only], list[tuple[_Only, _Only]]]:
+    """Resources one side renders under another name: the same kind from the same template
+    on both sides. Returns what is left unpaired and the pairs (left side first)."""
+    pending: dict[tuple[int, str, str | None], list[_Only]] = {}
+    pairs: list[tuple[_Only, _Only]] = []
+    unpaired: list[_Only] = []
+    for item in only:
+        first = item.side.id < item.other.id
+        key = (0 if first else 1, item.resource.kind, item.resource.template)
+        match = pending.get((1 - key[0], key[1], key[2]))
+        if match:
+            mate = match.pop(0)
+            pairs.append((item, mate) if first else (mate, item))
+        else:
+            pending.setdefault(key, []).append(item)
+    for items in pending.values():
+        unpaired.extend(items)
+    return sorted(unpaired, key=lambda i: (i.key, i.side.id)), pairs
+
+
+def _rename_finding(left: RenderedTarget, right: RenderedTarget, path: KeyPath,
+                    renamed: Sequence[tuple[_Only, _Only]]) -> Finding:
+    def shown(side: RenderedTarget) -> str:
+        value = _value(side, path)
+        return "unset" if value is _UNSET else f"{value!r}"
+
+    side = _owner(left, right, path)
+    if _value(side, path) is _UNSET:
+        side = left if side is right else right
+    what = "renames no resource"
+    if renamed:
+        a, b = renamed[0]
+        more = f" and {len(renamed) - 1} more" if len(renamed) > 1 else ""
+        what = f"renames {a.resource.ref} ({a.side.id}) to {b.resource.ref} ({b.side.id}){more}"
+    message = (f'values key "{dotted(path)}" is {shown(left)} for {left.id} but {shown(right)} '
+               f"for {right.id}: it {what}")
+    return _finding(side, message, locate(side, path=path), None,
+                    f"give {dotted(path)} the same value in both environments (or none), so "
+                    "both deploy the same resource names")
 
 
 def _chart_finding(left: RenderedTarget, right: RenderedTarget) -> Finding:

@@ -37,6 +37,7 @@ ID = "not-rendered"
 SUMMARY = "sources platecheck cannot render (remote charts, Kustomize, ApplicationSets)"
 SCOPE = "repo"
 DEFAULTS: dict[str, object] = {"ignoreRepoURLs": []}
+ENVIRONMENT_OPTIONS = frozenset({"ignoreRepoURLs"})  # read for each target's environment
 REMEDIATION = (
     "Vendor the chart into this repository (or accept it with ignoreRepoURLs in "
     "policies/platecheck.yaml, or waive it with a reason)."
