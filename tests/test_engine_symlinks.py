@@ -1,5 +1,5 @@
-"""Symbolic links in charts: followed inside the repository (and in the cache key), refused
-when they lead out of it."""
+"""Symbolic links in charts: followed inside the chart (and in the cache key), refused when
+they lead out of it."""
 
 from __future__ import annotations
 
@@ -29,43 +29,48 @@ def repo(tmp_path: Path) -> Path:
 
 
 def _shared_template(repo: Path, value: str) -> None:
-    shared = repo / "shared"
+    shared = repo / "charts" / "ok" / "shared"
     shared.mkdir(exist_ok=True)
     (shared / "extra.yaml").write_text(
         f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\ndata:\n  v: {value}\n")
 
 
-def test_links_inside_the_repository_are_followed_once(repo: Path) -> None:
+def test_links_inside_the_chart_are_followed_once(repo: Path) -> None:
     chart = repo / "charts" / "ok"
     _shared_template(repo, "one")
-    (chart / "templates" / "shared").symlink_to("../../../shared")
+    (chart / "templates" / "shared").symlink_to("../shared")
     (chart / "templates" / "loop").symlink_to("..")  # a cycle is walked once
     (chart / "dangling.txt").symlink_to("nowhere")
-    tree = chart_tree(chart, repo)
+    tree = chart_tree(chart, chart)
     assert [p.relative_to(chart).as_posix() for p in tree.files] == [
-        "Chart.yaml", "dangling.txt", "templates/cm.yaml", "templates/shared/extra.yaml",
-        "values-broken.yaml", "values-latin1.yaml", "values-prod.yaml", "values.yaml"]
+        "Chart.yaml", "dangling.txt", "shared/extra.yaml", "templates/cm.yaml",
+        "templates/shared/extra.yaml", "values-broken.yaml", "values-latin1.yaml",
+        "values-prod.yaml", "values.yaml"]
     assert tree.outside == ()
-    before = directory_digest(chart, repo)
+    before = directory_digest(chart)
     _shared_template(repo, "two")
-    assert directory_digest(chart, repo) != before
+    assert directory_digest(chart) != before
 
 
-def test_a_symlinked_subchart_is_part_of_the_cache_key(repo: Path) -> None:
+def test_a_symlinked_subchart_out_of_the_chart_is_refused(repo: Path) -> None:
     chart = repo / "charts" / "ok"
     sub = repo / "charts" / "sub"
     (sub / "templates").mkdir(parents=True)
     (sub / "Chart.yaml").write_text("apiVersion: v2\nname: sub\nversion: 0.1.0\n")
     (chart / "charts").mkdir()
     (chart / "charts" / "sub").symlink_to("../../sub")
-    before = directory_digest(chart, repo)
-    (sub / "templates" / "cm.yaml").write_text("# edited\n")
-    assert directory_digest(chart, repo) != before
+    assert chart_tree(chart, chart).outside == (chart / "charts" / "sub",)
+    model = load(repo, use_cache=False)
+    assert model.rendered == ()
+    [error] = model.errors
+    assert (error.file, error.message) == (
+        "charts/ok/charts/sub", "symbolic link to ../../sub leads out of the chart; platecheck "
+        "does not follow it, so this chart is not rendered")
 
 
 def test_an_edited_shared_template_is_rendered_again(repo: Path, tmp_path: Path) -> None:
     _shared_template(repo, "one")
-    (repo / "charts" / "ok" / "templates" / "shared").symlink_to("../../../shared")
+    (repo / "charts" / "ok" / "templates" / "shared").symlink_to("../shared")
     cache = tmp_path / "cache"
     first = load(repo, cache_dir=cache)
     assert (first.renders, first.cache_hits, first.errors) == (2, 0, ())  # template and lint
@@ -92,9 +97,9 @@ def test_a_link_out_of_the_repository_is_not_rendered(repo: Path, tmp_path: Path
     assert model.rendered == () and model.renders == 0
     assert [(e.file, e.target, e.message) for e in model.errors] == [
         ("charts/ok/leak.txt", "prod/ok",
-         f"symbolic link to {secret} leads out of the repository; Argo CD refuses it, so "
-         "platecheck does not render this chart"),
+         f"symbolic link to {secret} leads out of the chart; platecheck does not follow it, "
+         "so this chart is not rendered"),
         ("charts/ok/templates/etc", "prod/ok",
-         "symbolic link to /etc leads out of the repository; Argo CD refuses it, so "
-         "platecheck does not render this chart")]
+         "symbolic link to /etc leads out of the chart; platecheck does not follow it, so "
+         "this chart is not rendered")]
     assert os.readlink(chart / "leak.txt") == str(secret)

@@ -280,12 +280,16 @@ def test_junitxml_has_one_testcase_per_policy_and_target(pytester: pytest.Pytest
 
 @pytest.fixture()
 def counting_helm(tmp_path: Path, helm_bin: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A helm that logs ``<pid of its caller> <release>`` for each ``helm template``."""
+    """A helm that logs ``<pid of its caller> <release>`` for each ``helm template``; the
+    caller is the platecheck process, above the coreutils ``timeout`` that bounds helm."""
     log = tmp_path / "helm.log"
     script = tmp_path / "helm"
     script.write_text(
         "#!/bin/sh\n"
-        f'[ "$1" = template ] && echo "$PPID ${{3#--name-template=}}" >> {log}\n'
+        "caller=$PPID\n"
+        '[ "$(cat /proc/$caller/comm 2>/dev/null)" = timeout ] && '
+        "caller=$(cut -d' ' -f4 /proc/$caller/stat)\n"
+        f'[ "$1" = template ] && echo "$caller ${{3#--name-template=}}" >> {log}\n'
         f'exec {helm_bin} "$@"\n')
     script.chmod(script.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PLATECHECK_HELM", str(script))

@@ -18,10 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from platecheck.errors import PlatecheckError
 from platecheck.helmbin import default_cache_dir
 
 FORMAT = 2  # 2: helm output holds repository-relative paths, failed renders kept
 RENDERS = "renders"  # the cache's directory under the per-user platecheck cache
+_GIT = ".git"
+MAX_CHART_FILES = 10_000  # files helm may read of one chart, links included
 
 __all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "chart_tree", "default_cache_dir",
            "directory_digest"]
@@ -56,21 +59,23 @@ class Digest:
 
 @dataclass(frozen=True)
 class ChartTree:
-    """What helm reads of a chart directory: its files, reached through symbolic links as
-    helm follows them, and the links that lead out of the repository (which are not
-    followed)."""
+    """What helm may read of a chart directory: its files, reached through symbolic links
+    that stay inside it, and the links that lead out of it or into a ``.git`` directory
+    (which are not followed). ``.git`` itself is never part of a chart."""
 
     files: tuple[Path, ...]  # as reached from the top, through links; sorted
-    outside: tuple[Path, ...]  # links resolving outside ``within``; sorted
+    outside: tuple[Path, ...]  # links resolving outside ``within`` or into .git; sorted
 
 
 def chart_tree(directory: Path, within: Path) -> ChartTree:
-    """Walk ``directory`` following symbolic links that stay within ``within``; every real
-    directory is entered once, so a link back to an ancestor cannot loop."""
+    """Walk ``directory`` following symbolic links that stay within ``within``, as helm
+    does: a directory reached by two paths is there twice, a link back to one of its own
+    ancestors is not entered (it would loop). More than ``MAX_CHART_FILES`` files is an
+    error (links can multiply a small tree)."""
     within = Path(os.path.realpath(within))
     files: list[Path] = []
     outside: list[Path] = []
-    seen: set[tuple[int, int]] = set()
+    ancestors: dict[Path, frozenset[tuple[int, int]]] = {}
     for current, dirs, names in os.walk(directory, followlinks=True):
         here = Path(current)
         try:
@@ -78,18 +83,26 @@ def chart_tree(directory: Path, within: Path) -> ChartTree:
         except OSError:
             dirs[:] = []
             continue
-        if (info.st_dev, info.st_ino) in seen:
+        above = ancestors.get(here.parent, frozenset())
+        if (info.st_dev, info.st_ino) in above:
             dirs[:] = []
             continue
-        seen.add((info.st_dev, info.st_ino))
+        ancestors[here] = above | {(info.st_dev, info.st_ino)}
+        if len(files) + len(names) > MAX_CHART_FILES:
+            raise PlatecheckError(f"chart has more than {MAX_CHART_FILES} files (symbolic "
+                                  "links included); platecheck does not render it")
         kept = []
         for name in sorted(dirs):
+            if name == _GIT:
+                continue
             if _leaves(here / name, within):
                 outside.append(here / name)
             else:
                 kept.append(name)
         dirs[:] = kept
         for name in sorted(names):
+            if name == _GIT:
+                continue  # a worktree's .git file
             if _leaves(here / name, within):
                 outside.append(here / name)
             else:
@@ -98,8 +111,10 @@ def chart_tree(directory: Path, within: Path) -> ChartTree:
 
 
 def _leaves(path: Path, within: Path) -> bool:
-    # realpath, not Path.resolve: a link loop must not raise
-    return path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(within)
+    if not path.is_symlink():
+        return False
+    real = Path(os.path.realpath(path))  # realpath, not Path.resolve: a loop must not raise
+    return not real.is_relative_to(within) or _GIT in real.relative_to(within).parts
 
 
 def directory_digest(directory: Path, within: Path | None = None) -> str:

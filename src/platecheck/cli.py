@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 import textwrap
+import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -78,12 +80,16 @@ def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
 
 
 def _positive_int(text: str) -> int:
+    from platecheck.config import MAX_JOBS
+
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be at least 1: {text}")
+    if value > MAX_JOBS:
+        raise argparse.ArgumentTypeError(f"must be at most {MAX_JOBS}: {text}")
     return value
 
 
@@ -396,9 +402,16 @@ def _print_version() -> int:
     return EXIT_OK
 
 
+def _terminate(signum: int, _frame: object) -> None:
+    # unwinds like Ctrl-C: running helm process groups are killed, temporary files removed
+    raise SystemExit(128 + signum)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         if args.version:
             return _print_version()

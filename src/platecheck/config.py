@@ -8,6 +8,7 @@ the file and line. See docs/configuration.md.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +35,10 @@ _POLICY_KEYS = ("level", "options", "environments")
 _POLICY_ENV_KEYS = ("level", "options")
 # Options whose names end like this hold regular expressions and are compiled at load.
 _REGEX_SUFFIXES = ("Regex", "Regexes", "Pattern", "Patterns")
+# Upper bounds on what a checked repository may ask for (see docs/security.md); the number of
+# helm processes is further capped by the machine's CPU count where it is used.
+MAX_RENDER_TIMEOUT = 600
+MAX_JOBS = 64
 
 
 @dataclass(frozen=True)
@@ -274,8 +279,11 @@ class _Parser:
 
     def positive(self, data: Mapping[str, Any], key: str, default: float) -> float:
         value = data.get(key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not math.isfinite(value) or value <= 0:
             raise self.fail(f"{key} must be a positive number of seconds", (key,))
+        if value > MAX_RENDER_TIMEOUT:
+            raise self.fail(f"{key} must be at most {MAX_RENDER_TIMEOUT} seconds", (key,))
         return float(value)
 
     def jobs(self, data: Mapping[str, Any], default: int | None) -> int | None:
@@ -284,6 +292,8 @@ class _Parser:
             return None
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
             raise self.fail("jobs must be a positive integer", ("jobs",))
+        if value > MAX_JOBS:
+            raise self.fail(f"jobs must be at most {MAX_JOBS}", ("jobs",))
         return value
 
     def level_value(self, value: Any, path: KeyPath) -> Level:

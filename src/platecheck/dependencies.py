@@ -3,9 +3,10 @@
 Argo CD runs ``helm dependency build`` when ``helm template`` fails with "missing in charts/
 directory" (reposerver/repository/repository.go ``helmTemplate``, ``runHelmBuild``), then
 renders again. For a ``file://`` dependency that needs no network, so platecheck does the
-same offline: it copies the chart and its ``file://`` dependencies into a private tree laid
-out as the repository is (so relative ``file://`` paths lead where they lead in the
-repository) and runs helm's own ``helm dependency build`` there, which checks versions and
+same offline: the chart's private copy (``platecheck.sandbox``) sits in a tree laid out as
+the repository is, its ``file://`` dependencies are copied into that tree too (so relative
+``file://`` paths lead where they lead in the repository), and helm's own ``helm dependency
+build`` runs on the copy, which checks versions and
 ``Chart.lock`` as it does for Argo CD. The checked repository is never written.
 A dependency from a chart repository or registry would need the network: it is one
 could-not-check error naming the dependency and the fix.
@@ -13,8 +14,6 @@ could-not-check error naming the dependency and the fix.
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from platecheck.cache import HelmResult, chart_tree
+from platecheck.cache import HelmResult
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.yamlio import load_document, read_text
@@ -106,41 +105,16 @@ def sources(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
     return result
 
 
-def built_chart(chart: Path, root: Path, workdir: Path,
-                run: Callable[[Sequence[str]], HelmResult]) -> tuple[Path, tuple[Path, ...]]:
-    """The directory helm reads for ``chart`` and the dependency directories built into it:
-    ``chart`` itself when nothing is missing from ``charts/``, else a private copy in
-    ``workdir`` where ``run`` (helm) has built its ``file://`` dependencies."""
-    needed = sources(chart, root)
-    if not needed:
-        return chart, ()
-    name = hashlib.sha256(rel_path(chart, root).encode()).hexdigest()[:16]
-    tree = workdir / "dependencies" / name
-    copy = tree / rel_path(chart, root)
-    if not copy.exists():
-        for directory in (chart, *(d for _, d in needed)):
-            _copy(directory, tree / rel_path(directory, root), root)
-        result = run(["dependency", "build", str(copy)])
-        if result.exit_code != 0:
-            shutil.rmtree(tree, ignore_errors=True)
-            first = needed[0][0]
-            raise PlatecheckError("helm dependency build failed: "
-                                  f"{_first_line(result.stderr, tree)}", first.file, first.line)
-    return copy, tuple(d for _, d in needed)
+def build(copy: Path, tree: Path, run: Callable[[Sequence[str]], HelmResult]) -> None:
+    """``helm dependency build`` (through ``run``) on a chart's private ``copy``; ``tree`` is
+    the directory of private copies, laid out as the repository, that holds the copies of
+    its ``file://`` dependencies too."""
+    result = run(["dependency", "build", str(copy)])
+    if result.exit_code != 0:
+        raise PlatecheckError(f"helm dependency build failed: {_first_line(result.stderr, tree)}")
 
 
 def _first_line(stderr: str, tree: Path) -> str:
     lines = [line.strip() for line in stderr.splitlines() if line.strip()]
     errors = [line for line in lines if line.startswith("Error:")] or lines or ["no message"]
     return errors[0].removeprefix("Error:").strip().replace(f"{tree}/", "")
-
-
-def _copy(source: Path, target: Path, root: Path) -> None:
-    tree = chart_tree(source, root)
-    if tree.outside:
-        raise PlatecheckError(f"symbolic link to outside the repository in chart dependency "
-                              f"{rel_path(source, root)}", rel_path(tree.outside[0], root))
-    for file in tree.files:
-        destination = target / file.relative_to(source)
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(file, destination)

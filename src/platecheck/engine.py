@@ -22,7 +22,7 @@ from typing import Any
 from platecheck import changed
 from platecheck.cache import RENDERS, HelmResult, RenderCache, chart_tree, default_cache_dir
 from platecheck.changed import Selection
-from platecheck.config import Config, load_config
+from platecheck.config import MAX_JOBS, Config, load_config
 from platecheck.discover import Discovery, discover, find_root, rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import find_helm, helm_version
@@ -44,6 +44,7 @@ from platecheck.progress import Progress
 from platecheck.provenance import target_origin
 from platecheck.render import Helm, HelmCall, first_error_line
 from platecheck.values import merge_values, target_layers
+from platecheck.values_schema import check_values
 from platecheck.waivers import apply_waivers
 from platecheck.yamlio import read_text
 
@@ -186,7 +187,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
             runner = Helm(binary=binary, workdir=Path(workdir), root=repo_root,
                           timeout=config.render_timeout,
-                          jobs=max(1, jobs or config.jobs or os.cpu_count() or 1), cache=cache)
+                          jobs=_jobs(jobs, config.jobs), cache=cache)
             rendered, lints = _render(runner, planner, to_render, problems)
             renders, cache_hits = runner.stats.renders, runner.stats.cache_hits
     model = RepoModel(
@@ -206,26 +207,47 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
     return model, config, selection
 
 
+def _jobs(given: int | None, configured: int | None) -> int:
+    """helm processes at once: the command line's number, else the configuration's, which a
+    checked repository writes and so cannot ask for more than this machine's CPUs."""
+    cpus = os.cpu_count() or 1
+    if given is not None:
+        return max(1, min(given, MAX_JOBS))
+    return max(1, min(configured or cpus, cpus))
+
+
 def _links_inside(targets: Sequence[RenderTarget], root: Path,
                   problems: _Problems) -> list[RenderTarget]:
-    """The targets whose chart has no symbolic link out of the repository. helm follows such
-    a link and renders whatever file of this machine it names; Argo CD refuses the
-    repository since 2.4.1 (https://github.com/advisories/GHSA-q4w5-4gq2-98vm)."""
+    """The targets whose chart has no symbolic link out of the chart or into ``.git``. helm
+    would follow such a link and render whatever file of this machine or of the checkout's
+    ``.git`` it names (a CI token); platecheck gives helm a copy of the chart alone, and
+    refuses the chart instead of rendering it without the file. Argo CD refuses links out of
+    the repository (https://github.com/advisories/GHSA-q4w5-4gq2-98vm)."""
     outside: dict[Path, tuple[Path, ...]] = {}
     kept = []
     for target in targets:
         assert target.chart is not None
         chart = target.chart.path
         if chart not in outside:
-            outside[chart] = chart_tree(chart, root).outside
+            try:
+                outside[chart] = chart_tree(chart, chart).outside
+            except PlatecheckError as exc:
+                problems.add(PlatecheckError(exc.message, f"{target.chart.rel}/Chart.yaml"),
+                             target)
+                continue
         for link in outside[chart]:
             problems.add(PlatecheckError(
-                f"symbolic link to {os.readlink(link)} leads out of the repository; Argo CD "
-                "refuses it, so platecheck does not render this chart", rel_path(link, root)),
-                target)
+                f"symbolic link to {os.readlink(link)} leads {_where_link_leads(link, chart)}; "
+                "platecheck does not follow it, so this chart is not rendered",
+                rel_path(link, root)), target)
         if not outside[chart]:
             kept.append(target)
     return kept
+
+
+def _where_link_leads(link: Path, chart: Path) -> str:
+    real = Path(os.path.realpath(link))
+    return "into .git" if ".git" in real.parts else "out of the chart"
 
 
 def _shown(path: PathArg) -> list[str]:
@@ -341,6 +363,7 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         resources, templates = parse_manifest(result.stdout, target.chart, planner.root,
                                               (file or target.chart.rel, line))
         values = merge_values(planner.chart_values(target.chart), target_layers(target))
+        check_values(target, values)
     except PlatecheckError as exc:
         problems.add(exc, target)
         return None

@@ -7,24 +7,31 @@ written); platecheck runs it offline: no ``--dependency-update``, and helm runs 
 home so no plugin, repository, registry credential or kubeconfig of the user or the
 repository is used. Every path argument is absolute and every other value is passed as
 ``--flag=value``, so nothing from a manifest can turn into a flag.
+
+helm reads a private copy of the chart and runs confined and bounded (``platecheck.sandbox``);
+it is always told to skip ``values.schema.json``, which platecheck validates itself without
+fetching anything (``platecheck.values_schema``).
 """
 
 from __future__ import annotations
 
 import os
 import re
-import subprocess
+import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
-from platecheck.dependencies import built_chart
+from platecheck.dependencies import build as build_dependencies
+from platecheck.dependencies import sources as dependency_sources
+from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import template_argv
 from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.model import Chart, RenderTarget
+from platecheck.sandbox import kill_all, private_copy, run_bounded
 
 _RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -37,6 +44,8 @@ class HelmCall:
     argv: tuple[str, ...]
     key: str
     label: str  # for messages, e.g. "helm template prod/web"
+    chart: Path  # the chart in the repository
+    copy: Path  # the private copy of it that helm reads
 
 
 @dataclass
@@ -58,6 +67,8 @@ class Helm:
     stats: HelmStats = field(default_factory=HelmStats)
     _version: str | None = None
     _chart_digests: dict[Path, str] = field(default_factory=dict)
+    _copies: dict[Path, PlatecheckError | None] = field(default_factory=dict)
+    _copy_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
         self.env = isolated_environment(self.workdir / "home")
@@ -77,11 +88,14 @@ class Helm:
         assert target.chart is not None
         _check_name(target.release_name, _RELEASE, 53, "release name", target)
         _check_name(target.namespace, _NAMESPACE, 63, "namespace", target)
-        chart, dependencies = self._built(target.chart.path)
+        # file:// dependencies helm dependency build needs (a remote one is an error here)
+        dependencies = tuple(d for _, d in dependency_sources(target.chart.path, self.root))
         value_paths = [values.path for values in target.value_files]
         extra = self._inline_file(target) if target.extra_values is not None else None
-        argv = template_argv(target, str(chart), [str(p) for p in value_paths],
-                             str(extra) if extra else None)
+        argv = template_argv(target, str(self.private_chart(target.chart)),
+                             [str(p) for p in value_paths], str(extra) if extra else None)
+        if "--skip-schema-validation" not in argv:
+            argv.append("--skip-schema-validation")  # platecheck validates it: values_schema
         read = [*value_paths, *([extra] if extra else []),
                 *(a.path for a in target.set_arguments if a.path and a.path.is_file())]
         return self._call("template", target.chart, argv, read, f"helm template {target.id}",
@@ -90,21 +104,15 @@ class Helm:
     def lint_call(self, chart: Chart, value_files: Sequence[Path],
                   kube_version: str | None) -> HelmCall:
         try:
-            directory, dependencies = self._built(chart.path)
+            dependencies = tuple(d for _, d in dependency_sources(chart.path, self.root))
         except PlatecheckError:  # the template call reports it; lint sees what helm sees
-            directory, dependencies = chart.path, ()
-        argv = ["lint", "--strict", str(directory)]
+            dependencies = ()
+        argv = ["lint", "--strict", str(self.private_chart(chart)), "--skip-schema-validation"]
         if kube_version:
             argv.append(f"--kube-version={kube_version}")
         argv.extend(f"--values={path}" for path in value_files)
         return self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}",
                           dependencies)
-
-    def _built(self, chart: Path) -> tuple[Path, tuple[Path, ...]]:
-        """The chart helm reads: ``chart``, or a private copy with its ``file://``
-        dependencies built by ``helm dependency build``."""
-        return built_chart(chart, self.root, self.workdir,
-                           lambda argv: self._run(argv, self.timeout))
 
     def _inline_file(self, target: RenderTarget) -> Path:
         """The file holding ``helm.values`` (exactly as written) or ``valuesObject``."""
@@ -124,9 +132,45 @@ class Helm:
         for directory in (chart.path, *dependencies):
             digest.add(self._chart_digest(directory))
         for path in files:
+            if ".git" in Path(os.path.realpath(path)).parts:
+                raise PlatecheckError("value file resolves into a .git directory; platecheck "
+                                      "does not give helm anything from .git",
+                                      self._relative(str(path)).replace("$ROOT/", ""))
             digest.add(self._relative(str(path)))
             digest.add(path.read_bytes())
-        return HelmCall(tuple(argv), digest.hexdigest(), label)
+        return HelmCall(tuple(argv), digest.hexdigest(), label, chart.path,
+                        self.private_chart(chart))
+
+    def private_chart(self, chart: Chart) -> Path:
+        """Where helm reads ``chart``: a copy in the temporary directory, made on the first
+        call that is not answered from the cache."""
+        return self.workdir / "src" / chart.rel
+
+    def _materialize(self, chart: Path, copy: Path) -> None:
+        with self._copy_lock:
+            if chart not in self._copies:
+                try:
+                    self._copy_once(chart, copy)
+                    # file:// dependencies: copied beside it, laid out as in the repository,
+                    # so their relative paths resolve there, then built by helm
+                    needed = dependency_sources(chart, self.root)
+                    for _, directory in needed:
+                        self._copy_once(directory,
+                                        self.workdir / "src" / rel_path(directory, self.root))
+                    if needed:
+                        build_dependencies(copy, self.workdir / "src",
+                                           lambda argv: self._run(argv, self.timeout))
+                    self._copies[chart] = None
+                except PlatecheckError as exc:
+                    self._copies[chart] = exc
+            problem = self._copies[chart]
+        if problem is not None:
+            raise problem
+
+    @staticmethod
+    def _copy_once(directory: Path, copy: Path) -> None:
+        if not copy.exists():  # a chart may be a dependency of another one too
+            private_copy(directory, copy)
 
     def _relative(self, arg: str) -> str:
         for base, name in ((self.workdir, "$TMP"), (self.root, "$ROOT")):
@@ -139,7 +183,7 @@ class Helm:
 
     def _chart_digest(self, directory: Path) -> str:
         if directory not in self._chart_digests:
-            self._chart_digests[directory] = directory_digest(directory, self.root)
+            self._chart_digests[directory] = directory_digest(directory)
         return self._chart_digests[directory]
 
     # -- running ----------------------------------------------------------------------------
@@ -164,6 +208,7 @@ class Helm:
                     return hit
             self.stats.renders += 1
             try:
+                self._materialize(call.chart, call.copy)
                 result = self.portable(self._run(call.argv, self.timeout))
             except PlatecheckError as exc:
                 return PlatecheckError(f"{call.label}: {exc.message}")
@@ -173,13 +218,28 @@ class Helm:
             return result
 
         unique = list({call.key: call for call in calls}.values())
-        if self.jobs <= 1 or len(unique) <= 1:
-            results = [one(call) for call in unique]
-        else:
-            with ThreadPoolExecutor(max_workers=self.jobs) as pool:
-                results = list(pool.map(one, unique))
+        try:
+            if self.jobs <= 1 or len(unique) <= 1:
+                results = [one(call) for call in unique]
+            else:
+                results = self._parallel(one, unique)
+        except BaseException:
+            kill_all()  # interrupted (SIGINT, SIGTERM): no helm outlives platecheck
+            raise
         by_key = {call.key: result for call, result in zip(unique, results, strict=True)}
         return [by_key[call.key] for call in calls]
+
+    def _parallel(self, one: Callable[[HelmCall], HelmResult | PlatecheckError],
+                  calls: Sequence[HelmCall]) -> list[HelmResult | PlatecheckError]:
+        pool = ThreadPoolExecutor(max_workers=self.jobs)
+        try:
+            return list(pool.map(one, calls))
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            kill_all()  # before waiting for the threads that wait for helm
+            raise
+        finally:
+            pool.shutdown(wait=True)
 
     def portable(self, result: HelmResult) -> HelmResult:
         """helm's output with the paths it was given made relative: repository files to the
@@ -190,23 +250,20 @@ class Helm:
         inline = re.compile(rf"{workdir}/values/inline-[0-9a-f]+\.(?:json|yaml)")
         root = re.compile(rf"{re.escape(str(self.root))}(?:/|(?![^\s:'\"]))")
 
+        copies = f"{self.workdir}{os.sep}src{os.sep}"
+
         def relative(text: str) -> str:
             text = inline.sub("<inline values>", text)
+            text = text.replace(copies, "")  # the private copy of a chart: its repository path
             text = text.replace(str(self.workdir), "<platecheck temporary directory>")
             return root.sub(lambda m: "" if m.group(0).endswith("/") else ".", text)
 
         return HelmResult(result.exit_code, relative(result.stdout), relative(result.stderr))
 
     def _run(self, argv: Sequence[str], timeout: float) -> HelmResult:
-        try:
-            completed = subprocess.run(
-                [str(self.binary), *argv], env=self.env, cwd=self.workdir,
-                stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout, check=False)
-        except subprocess.TimeoutExpired:
-            raise PlatecheckError(f"timed out after {timeout:g} s") from None
-        except OSError as exc:
-            raise PlatecheckError(f"cannot run {self.binary}: {exc.strerror}") from None
-        return HelmResult(completed.returncode,
+        completed = run_bounded([str(self.binary), *argv], env=self.env, cwd=self.workdir,
+                                timeout=timeout)
+        return HelmResult(completed.exit_code,
                           completed.stdout.decode("utf-8", "replace"),
                           completed.stderr.decode("utf-8", "replace"))
 

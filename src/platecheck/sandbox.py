@@ -1,0 +1,195 @@
+"""How helm is confined: a private copy of the chart, no network, a bounded process.
+
+- ``private_copy``: helm reads a copy of the chart directory in platecheck's temporary
+  directory, never the repository: no ``.git`` (a chart at the repository root would hand
+  helm's ``.Files`` the token that ``actions/checkout`` leaves in ``.git/config``), nothing
+  outside the chart (symbolic links are resolved when they stay in it and refused
+  otherwise), regular files only, and no ``values.schema.json``: platecheck validates the
+  values against it without fetching anything (``platecheck.values_schema``).
+- ``run_bounded``: one helm process in its own process group, in a network namespace when the
+  machine allows one (``unshare --net``), killed as a group on timeout, on SIGTERM/SIGINT of
+  platecheck and when its output passes ``MAX_OUTPUT`` bytes; coreutils ``timeout`` wraps it
+  when present, so even a platecheck killed with SIGKILL leaves no helm running past its
+  time.
+
+See docs/security.md.
+"""
+
+from __future__ import annotations
+
+import os
+import selectors
+import shutil
+import signal
+import stat
+import subprocess
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from platecheck.cache import chart_tree
+from platecheck.errors import PlatecheckError
+
+SCHEMA_FILE = "values.schema.json"
+
+MAX_OUTPUT = 32 << 20  # bytes of helm's stdout (and, separately, stderr) read at most
+_GRACE = 5  # seconds ``timeout`` waits beyond platecheck's own deadline
+_CHUNK = 1 << 16
+
+_running: set[subprocess.Popen[bytes]] = set()
+_running_lock = threading.Lock()
+
+
+@dataclass(frozen=True)
+class Completed:
+    exit_code: int
+    stdout: bytes
+    stderr: bytes
+
+
+def private_copy(chart: Path, dest: Path) -> None:
+    """Copy what helm may read of ``chart`` into ``dest`` (which must not exist). Links out
+    of the chart or into ``.git`` are refused by ``chart_tree`` before this runs; a file that
+    is not regular here is a could-not-check error, never opened for reading."""
+    tree = chart_tree(chart, chart)
+    if tree.outside:
+        link = tree.outside[0]
+        raise PlatecheckError(f"symbolic link {link.relative_to(chart).as_posix()} leads "
+                              "out of the chart; platecheck does not follow it")
+    dest.mkdir(parents=True)
+    for file in tree.files:
+        if file.name == SCHEMA_FILE:
+            # checked by platecheck (values_schema); `helm lint` fetches its $refs even when
+            # told to skip schema validation (Helm 3.17), so helm never sees the file
+            continue
+        target = dest / file.relative_to(chart)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _copy_regular(file, target, chart)
+
+
+def _copy_regular(source: Path, target: Path, chart: Path) -> None:
+    try:
+        handle = os.open(source, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise PlatecheckError(f"cannot read {source.relative_to(chart).as_posix()}: "
+                              f"{exc.strerror}") from None
+    try:
+        if not stat.S_ISREG(os.fstat(handle).st_mode):
+            raise PlatecheckError(f"{source.relative_to(chart).as_posix()} is not a regular "
+                                  "file; platecheck gives helm only regular files")
+        with os.fdopen(handle, "rb", closefd=False) as stream, open(target, "wb") as out:
+            shutil.copyfileobj(stream, out, _CHUNK * 16)
+    finally:
+        os.close(handle)
+
+
+@cache
+def network_isolation() -> tuple[str, ...]:
+    """The command prefix that runs helm without a network, or ``()`` when this machine
+    allows no network namespace (then ``values.schema.json`` is validated by platecheck and
+    helm told to skip it, which leaves helm nothing that fetches; see docs/security.md)."""
+    unshare = shutil.which("unshare")
+    if unshare is None:
+        return ()
+    for prefix in ((unshare, "--net"), (unshare, "--net", "--map-root-user")):
+        try:
+            probe = subprocess.run([*prefix, "true"], stdin=subprocess.DEVNULL,
+                                   capture_output=True, timeout=10, check=False)
+        except (OSError, subprocess.SubprocessError):
+            continue
+        if probe.returncode == 0:
+            return prefix
+    return ()
+
+
+def _deadline_prefix(timeout: float) -> tuple[str, ...]:
+    found = shutil.which("timeout")
+    if found is None:
+        return ()
+    return (found, "--signal=KILL", f"{timeout + _GRACE:g}")
+
+
+def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
+                timeout: float) -> Completed:
+    """Run ``argv`` confined and bounded. Raises ``PlatecheckError`` on timeout or when an
+    output stream passes ``MAX_OUTPUT``; the whole process group is killed either way."""
+    command = [*network_isolation(), *_deadline_prefix(timeout), *argv]
+    try:
+        process = subprocess.Popen(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                   start_new_session=True)
+    except OSError as exc:
+        raise PlatecheckError(f"cannot run {argv[0]}: {exc.strerror}") from None
+    with _running_lock:
+        _running.add(process)
+    try:
+        out, err = _collect(process, time.monotonic() + timeout, timeout)
+        code = process.wait()
+    finally:
+        _kill(process)
+        with _running_lock:
+            _running.discard(process)
+    return Completed(code, out, err)
+
+
+def _collect(process: subprocess.Popen[bytes], deadline: float,
+             timeout: float) -> tuple[bytes, bytes]:
+    assert process.stdout is not None and process.stderr is not None
+    out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
+    streams = {out_fd: bytearray(), err_fd: bytearray()}
+    names = {out_fd: "output", err_fd: "error output"}
+    with selectors.DefaultSelector() as selector:
+        for fd in streams:
+            os.set_blocking(fd, False)
+            selector.register(fd, selectors.EVENT_READ)
+        while selector.get_map():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise PlatecheckError(f"timed out after {timeout:g} s")
+            for key, _ in selector.select(left):
+                fd = int(key.fd)
+                try:
+                    block = os.read(fd, _CHUNK)
+                except BlockingIOError:
+                    continue
+                if not block:
+                    selector.unregister(fd)
+                    continue
+                streams[fd] += block
+                if len(streams[fd]) > MAX_OUTPUT:
+                    raise PlatecheckError(f"helm's {names[fd]} is larger than "
+                                          f"{MAX_OUTPUT >> 20} MiB; platecheck stopped it")
+    return bytes(streams[out_fd]), bytes(streams[err_fd])
+
+
+def _kill(process: subprocess.Popen[bytes]) -> None:
+    """Kill the process group (helm and anything it started), reap the leader, close the
+    pipes. Only the thread that runs ``process`` calls this: it owns the pipes."""
+    _signal_group(process)
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
+    for stream in (process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def _signal_group(process: subprocess.Popen[bytes]) -> None:
+    if process.returncode is None:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def kill_all() -> None:
+    """Kill every helm process group still running (platecheck is being stopped); the
+    threads that run them see their output end and clean up."""
+    with _running_lock:
+        running = list(_running)
+    for process in running:
+        _signal_group(process)

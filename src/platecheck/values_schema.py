@@ -1,0 +1,118 @@
+"""A chart's ``values.schema.json``, checked by platecheck instead of helm.
+
+helm fetches every ``$ref`` of the schema, over the network or from any file of the machine
+(``file:///dev/zero`` grows it without bound); so helm runs with ``--skip-schema-validation``
+and the merged values are validated here against the same schema, with references limited to
+files inside the chart. A reference anywhere else is a could-not-check error: Argo CD would
+fetch it, platecheck does not. ``spec.source.helm.skipSchemaValidation`` turns this check off,
+as it turns off helm's. https://helm.sh/docs/topics/charts/#schema-files
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+from jsonschema import exceptions as schema_errors  # type: ignore[import-untyped]
+from jsonschema import validators
+from referencing import Registry, Resource
+from referencing.jsonschema import DRAFT7
+
+from platecheck.errors import PlatecheckError
+from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget
+from platecheck.sandbox import SCHEMA_FILE
+from platecheck.yamlio import read_text
+
+
+class _Refused(Exception):
+    """A reference platecheck does not follow; the message says why."""
+
+
+def check_values(target: RenderTarget, values: MergedValues) -> None:
+    """Raise ``PlatecheckError`` when ``values`` do not meet the chart's schema (at the line
+    that set the first failing value) or when the schema cannot be used safely."""
+    chart = target.chart
+    if chart is None or target.skip_schema_validation:
+        return
+    path = chart.path / SCHEMA_FILE
+    if not path.exists() and not path.is_symlink():
+        return
+    rel = f"{chart.rel}/{SCHEMA_FILE}" if chart.rel != "." else SCHEMA_FILE
+    schema = _load_json(path, rel)
+    refused: list[str] = []
+    # attrs builds Registry's constructor; mypy does not see its ``retrieve`` argument
+    registry: Registry[Any] = Registry(
+        retrieve=_retriever(chart.path, refused))  # type: ignore[call-arg]
+    try:
+        cls = validators.validator_for(schema, default=validators.Draft7Validator)
+        cls.check_schema(schema)
+        validator = cls(schema, registry=registry)
+        error = schema_errors.best_match(validator.iter_errors(values.data))
+    except schema_errors.SchemaError as exc:
+        raise PlatecheckError(f"not a valid JSON schema at {_pointer(exc.path)}; helm refuses "
+                              "it too", rel) from None
+    except Exception as exc:  # noqa: BLE001 - a reference that cannot be resolved
+        reason = refused[0] if refused else f"a $ref cannot be resolved ({type(exc).__name__})"
+        raise PlatecheckError(reason, rel) from None
+    if error is None:
+        return
+    where = tuple(error.absolute_path)
+    origin = _origin(values.origins, where) or Origin(rel, None)
+    keys = ".".join(str(key) for key in where) or "(top level)"
+    raise PlatecheckError(f"values do not meet the chart's {SCHEMA_FILE} at {keys}: "
+                          f"{_oneline(error.message)}", origin.file, origin.line)
+
+
+def _load_json(path: Path, rel: str) -> Any:
+    _, text = read_text(path, rel)
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", None)
+        raise PlatecheckError("not valid JSON", rel, line) from None
+
+
+def _retriever(chart: Path, refused: list[str]) -> Any:
+    real_chart = Path(os.path.realpath(chart))
+
+    def retrieve(uri: str) -> Resource[Any]:
+        parts = urlsplit(uri)
+        if parts.scheme not in ("", "file") or parts.netloc not in ("", "localhost"):
+            refused.append(f"$ref {uri} is not fetched: platecheck reaches no network while "
+                           "checking, so this schema cannot be checked")
+            raise _Refused(uri)
+        name = unquote(parts.path)
+        real = Path(os.path.realpath(real_chart / name))
+        if not real.is_relative_to(real_chart) or ".git" in real.relative_to(real_chart).parts:
+            refused.append(f"$ref {uri} leads out of the chart; platecheck does not read it")
+            raise _Refused(uri)
+        rel = real.relative_to(real_chart).as_posix()
+        try:
+            contents = _load_json(real, rel)
+        except PlatecheckError as exc:
+            refused.append(f"$ref {uri}: {exc.message}")
+            raise _Refused(uri) from None
+        return Resource.from_contents(contents, default_specification=DRAFT7)
+
+    return retrieve
+
+
+def _origin(origins: Mapping[KeyPath, Origin], path: tuple[Any, ...]) -> Origin | None:
+    probe: KeyPath = tuple(path)
+    while probe:
+        if probe in origins:
+            return origins[probe]
+        probe = probe[:-1]
+    return None
+
+
+def _pointer(path: Any) -> str:
+    return "/" + "/".join(str(part) for part in path)
+
+
+def _oneline(text: str) -> str:
+    return " ".join(text.split())[:300]

@@ -1,0 +1,253 @@
+"""helm has no way out: no network, a private copy of the chart without .git, bounded output
+and time, and no helm process outlives platecheck."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import load
+from platecheck.helmbin import helm_major, install_helm
+from platecheck.sandbox import MAX_OUTPUT
+from security_helpers import TOKEN, make_repo
+
+pytestmark = pytest.mark.usefixtures("helm_bin")
+
+
+@pytest.fixture(params=[3, 4], ids=["helm3", "helm4"])
+def helm(request: pytest.FixtureRequest) -> Path:
+    path = install_helm(str(request.param))
+    assert helm_major(path) == request.param
+    return path
+
+
+class Listener:
+    """A TCP listener on 127.0.0.1 that counts the connections it accepts."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen(16)
+        self.socket.settimeout(0.2)
+        self.port = self.socket.getsockname()[1]
+        self.accepted = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.socket.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            connection.close()
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.socket.close()
+
+
+@pytest.fixture()
+def listener() -> Iterator[Listener]:
+    server = Listener()
+    yield server
+    server.close()
+
+
+def _schema(chart: Path, properties: dict[str, object]) -> None:
+    (chart / "values.schema.json").write_text(json.dumps(
+        {"type": "object", "properties": properties}))
+
+
+def test_a_network_schema_ref_makes_no_connection(tmp_path: Path, helm: Path,
+                                                 listener: Listener) -> None:
+    chart = make_repo(tmp_path)
+    _schema(chart, {"a": {"$ref": f"http://127.0.0.1:{listener.port}/a.json"}})
+    model = load(tmp_path, helm=helm, use_cache=False)
+    time.sleep(0.3)  # a late connection would still be counted
+    assert listener.accepted == 0
+    [error] = model.errors
+    assert (error.file, error.target) == ("charts/web/values.schema.json", "prod/web")
+    assert error.message.startswith(f"$ref http://127.0.0.1:{listener.port}/a.json is not "
+                                    "fetched")
+    assert model.rendered == ()
+
+
+@pytest.mark.parametrize("ref", ["file:///dev/zero", "file:///etc/passwd", "../../.git/config",
+                                 ".git/config"])
+def test_a_schema_ref_out_of_the_chart_is_not_read(tmp_path: Path, ref: str) -> None:
+    chart = make_repo(tmp_path)
+    (chart / ".git").mkdir()
+    (chart / ".git" / "config").write_text("{}")
+    _schema(chart, {"a": {"$ref": ref}})
+    started = time.monotonic()
+    model = load(tmp_path, use_cache=False)
+    assert time.monotonic() - started < 30
+    [error] = model.errors
+    assert error.file == "charts/web/values.schema.json"
+    assert error.message == f"$ref {ref} leads out of the chart; platecheck does not read it"
+
+
+def test_a_schema_ref_inside_the_chart_is_followed(tmp_path: Path) -> None:
+    chart = make_repo(tmp_path, values="a: 1\n")
+    (chart / "defs.json").write_text(json.dumps({"name": {"type": "string"}}))
+    _schema(chart, {"a": {"$ref": "defs.json#/name"}})
+    [error] = load(tmp_path, use_cache=False).errors
+    assert (error.file, error.line) == ("charts/web/values-prod.yaml", 1)
+    assert error.message.startswith(
+        "values do not meet the chart's values.schema.json at a: ")
+
+
+def test_skip_schema_validation_turns_the_check_off(tmp_path: Path) -> None:
+    import dataclasses
+
+    from platecheck.model import MergedValues
+    from platecheck.values_schema import check_values
+
+    chart = make_repo(tmp_path)
+    _schema(chart, {"a": {"$ref": "http://127.0.0.1:9/a.json"}})
+    [target] = load(tmp_path, use_cache=False).targets
+    check_values(dataclasses.replace(target, skip_schema_validation=True),
+                 MergedValues(data={"a": 1}, origins={}))
+
+
+def test_a_chart_at_the_repository_root_gives_helm_no_git(tmp_path: Path) -> None:
+    make_repo(tmp_path, chart_path=".", data=(
+        '  got: {{ .Files.Get ".git/config" | b64enc | quote }}\n'
+        '  globbed: {{ .Files.Glob ".git/**" | len | quote }}\n'))
+    model = load(tmp_path, use_cache=False)
+    assert model.errors == ()
+    [rendered] = model.rendered
+    [configmap] = rendered.resources
+    assert configmap.doc["data"] == {"got": "", "globbed": "0"}
+    assert TOKEN not in rendered.manifest
+
+
+@pytest.mark.parametrize(("link", "points_to", "leads"), [
+    ("templates/git.txt", "../../../.git/config", "into .git"),
+    ("git.txt", ".git/config", "into .git"),
+    ("shared", "../../policies", "out of the chart"),
+])
+def test_a_link_into_git_or_out_of_the_chart_is_refused(tmp_path: Path, link: str,
+                                                         points_to: str, leads: str) -> None:
+    chart = make_repo(tmp_path, data='  got: {{ .Files.Get "git.txt" | b64enc | quote }}\n')
+    (chart / ".git").mkdir()
+    (chart / ".git" / "config").write_text(TOKEN)
+    (chart / link).symlink_to(points_to)
+    model = load(tmp_path, use_cache=False)
+    assert model.rendered == () and model.renders == 0
+    [error] = model.errors
+    assert (error.file, error.target) == (f"charts/web/{link}", "prod/web")
+    assert error.message == (f"symbolic link to {points_to} leads {leads}; platecheck does not "
+                             "follow it, so this chart is not rendered")
+
+
+def test_a_named_pipe_in_a_chart_is_not_opened(tmp_path: Path) -> None:
+    chart = make_repo(tmp_path)
+    os.mkfifo(chart / "templates" / "pipe.yaml")
+    started = time.monotonic()
+    model = load(tmp_path, use_cache=False)
+    assert time.monotonic() - started < 30
+    assert model.errors and model.rendered == ()
+    for error in model.errors:  # the render and helm lint: neither read the pipe
+        assert error.target == "prod/web"
+        assert "templates/pipe.yaml is not a regular file" in error.message
+
+
+def test_helm_output_is_bounded(tmp_path: Path) -> None:
+    size = MAX_OUTPUT + (1 << 20)
+    make_repo(tmp_path, data=f'  big: {{{{ repeat {size} "a" | quote }}}}\n')
+    model = load(tmp_path, use_cache=False)
+    [error] = model.errors
+    assert error.file == "apps/web.yaml"
+    assert error.message == ("helm template prod/web: helm's output is larger than 32 MiB; "
+                             "platecheck stopped it")
+
+
+def _helm_processes(marker: str) -> list[int]:
+    """Processes whose command line mentions ``marker`` (a test's own temporary path)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in command and b"template" in command:
+            found.append(int(entry.name))
+    return found
+
+
+SLOW = "  slow: {{ range $i := until 200000000 }}{{ end }}x\n"
+
+
+def test_a_render_that_times_out_leaves_no_helm_running(tmp_path: Path) -> None:
+    make_repo(tmp_path, data=SLOW, config="renderTimeout: 1\n")
+    started = time.monotonic()
+    model = load(tmp_path, use_cache=False, jobs=1)
+    assert time.monotonic() - started < 30
+    messages = {error.message for error in model.errors}
+    assert "helm template prod/web: timed out after 1 s" in messages
+    time.sleep(0.5)
+    assert _helm_processes(str(tmp_path)) == []
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_platecheck_stops_helm(tmp_path: Path, signum: int) -> None:
+    make_repo(tmp_path, data=SLOW)
+    env = {**os.environ, "TMPDIR": str(tmp_path / "tmp")}
+    (tmp_path / "tmp").mkdir()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "platecheck", "lint", str(tmp_path), "--no-cache"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not _helm_processes(str(tmp_path / "tmp")) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _helm_processes(str(tmp_path / "tmp")), "helm never started"
+        process.send_signal(signum)
+        code = process.wait(timeout=30)
+    finally:
+        process.kill()
+        process.wait()
+    assert code in (130, 128 + signum)
+    time.sleep(0.5)
+    assert _helm_processes(str(tmp_path / "tmp")) == []
+    assert list((tmp_path / "tmp").iterdir()) == []  # the private copies are gone
+
+
+def test_helm_outlives_a_killed_platecheck_by_its_timeout_at_most(tmp_path: Path) -> None:
+    make_repo(tmp_path, data=SLOW, config="renderTimeout: 2\n")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "platecheck", "lint", str(tmp_path), "--no-cache"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not _helm_processes(str(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _helm_processes(str(tmp_path)), "helm never started"
+        process.kill()  # SIGKILL: platecheck cannot clean up
+        process.wait()
+        deadline = time.monotonic() + 2 + 5 + 5  # renderTimeout, the grace, some slack
+        while _helm_processes(str(tmp_path)) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _helm_processes(str(tmp_path)) == []
+    finally:
+        process.kill()
+        process.wait()
