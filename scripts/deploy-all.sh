@@ -145,7 +145,7 @@ final_status() {
 
 main() {
   parse_args "$@"
-  preflight kubectl helm
+  if [[ "${LIBRARIES}" == "true" ]]; then preflight kubectl helm; else preflight kubectl; fi
   show_plan
   confirm_production
   [[ "${LIBRARIES}" != "true" ]] || platecheck_gate platform
