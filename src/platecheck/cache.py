@@ -2,8 +2,10 @@
 
 An entry is keyed by a sha256 over everything that affects helm's output: its version, its
 arguments (paths made relative), every file of the chart directory, the value files and the
-inline values. Entries are written atomically (temporary file, then ``os.replace``); an entry
-that cannot be read or does not look right is ignored and rendered again.
+inline values. It carries a sha256 of its own content, checked on read. Entries are written
+atomically (temporary file, then ``os.replace``); an entry that is not a regular file, cannot
+be read, does not look right or does not verify is ignored, rendered again and rewritten.
+The cache is never inside the checked repository (``engine``), see docs/security.md.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import default_cache_dir
 
-FORMAT = 2  # 2: helm output holds repository-relative paths, failed renders kept
+FORMAT = 3  # 2: repository-relative paths, failed renders kept; 3: entries carry a sha256
 RENDERS = "renders"  # the cache's directory under the per-user platecheck cache
 _GIT = ".git"
 MAX_CHART_FILES = 10_000  # files helm may read of one chart, links included
@@ -163,23 +165,32 @@ class RenderCache:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> HelmResult | None:
+        """The entry for ``key`` when it is a regular file whose content digest verifies;
+        anything else is a miss (and is overwritten by the next ``put``)."""
+        raw = read_regular(self._path(key), MAX_ENTRY)
+        if raw is None:
+            return None
         try:
-            data: Any = json.loads(self._path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError, UnicodeDecodeError):
+            data: Any = json.loads(raw.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
             return None
         if not isinstance(data, dict) or data.get("key") != key:
             return None
         code, out, err = data.get("exit_code"), data.get("stdout"), data.get("stderr")
         if not isinstance(code, int) or not isinstance(out, str) or not isinstance(err, str):
             return None
-        return HelmResult(code, out, err)
+        result = HelmResult(code, out, err)
+        if data.get("sha256") != _entry_digest(key, result):
+            return None
+        return result
 
     def put(self, key: str, result: HelmResult) -> None:
         path = self._path(key)
         payload = json.dumps({"key": key, "exit_code": result.exit_code,
-                              "stdout": result.stdout, "stderr": result.stderr})
+                              "stdout": result.stdout, "stderr": result.stderr,
+                              "sha256": _entry_digest(key, result)})
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8") as stream:
@@ -190,3 +201,35 @@ class RenderCache:
                 raise
         except OSError:
             pass  # a cache that cannot be written only costs time
+
+
+MAX_ENTRY = 80 << 20  # bytes: two streams of helm output at their bound, JSON-escaped
+
+
+def _entry_digest(key: str, result: HelmResult) -> str:
+    """sha256 over an entry's content: a truncated or altered entry does not verify."""
+    digest = Digest("entry")
+    digest.extend((key, str(result.exit_code), result.stdout, result.stderr))
+    return digest.hexdigest()
+
+
+def read_regular(path: Path, limit: int) -> bytes | None:
+    """The bytes of ``path`` if it is a regular file (never a link, pipe or device) of at
+    most ``limit`` bytes."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | \
+        getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
+            return None
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            raw = stream.read(limit + 1)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    return raw if len(raw) <= limit else None

@@ -179,7 +179,13 @@ def _engine_kwargs(args: argparse.Namespace) -> dict[str, Any]:
 
 def _write(text: str, path: Path | None) -> None:
     if path is None:
-        sys.stdout.write(text)
+        try:
+            sys.stdout.write(text)
+            sys.stdout.flush()
+        except BrokenPipeError:
+            # the reader went away (`platecheck lint | head`): the exit code still says
+            # what the findings call for
+            _discard_stdout()
         return
     try:
         path.write_text(text, encoding="utf-8")
@@ -291,13 +297,11 @@ def _cmd_render(args: argparse.Namespace) -> int:
     _write("".join(chunks), args.output)
     for target in repo.targets:
         if not target.rendered_here:
-            print(f"platecheck: {target.id}: not rendered: {_not_rendered(target)}",
-                  file=sys.stderr)
+            _say(f"{target.id}: not rendered: {_not_rendered(target)}")
     for error in repo.errors:
         whose = f" {error.target}" if error.target else ""
         message = " ".join(error.message.splitlines())
-        print(f"platecheck: {error.location}: could not check{whose}: {message}",
-              file=sys.stderr)
+        _say(f"{error.location}: could not check{whose}: {message}")
     return EXIT_ERROR if repo.errors else EXIT_OK
 
 
@@ -402,6 +406,32 @@ def _print_version() -> int:
     return EXIT_OK
 
 
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so nothing more (not even the flush at exit)
+    writes to a closed pipe."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    finally:
+        os.close(devnull)
+
+
+def _escaped_streams() -> None:
+    """Characters the terminal's encoding cannot show are written as backslash escapes:
+    an ASCII-only stdout must not lose the report."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
+
+
+def _say(text: str) -> None:
+    """One line on standard error, every control character of it escaped."""
+    from platecheck.report.common import one_line
+
+    print(f"platecheck: {one_line(text)}", file=sys.stderr)
+
+
 def _terminate(signum: int, _frame: object) -> None:
     # unwinds like Ctrl-C: running helm process groups are killed, temporary files removed
     raise SystemExit(128 + signum)
@@ -412,6 +442,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+    _escaped_streams()
     try:
         if args.version:
             return _print_version()
@@ -421,20 +452,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         result: int = args.func(args)
         return result
     except PlatecheckError as exc:
-        print(f"platecheck: error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("platecheck: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _discard_stdout()
         return EXIT_OK
     except Exception as exc:
         # A crash is not a finding (exit 1) and not a pass: one line, exit 2.
         if os.environ.get("PLATECHECK_DEBUG", "") not in ("", "0"):
             raise
         message = " ".join(str(exc).split()) or "no message"
-        print(f"platecheck: internal error: {type(exc).__name__}: {message} "
-              "(set PLATECHECK_DEBUG=1 for the traceback)", file=sys.stderr)
+        _say(f"internal error: {type(exc).__name__}: {message} "
+             "(set PLATECHECK_DEBUG=1 for the traceback)")
         return EXIT_ERROR
 
 

@@ -150,6 +150,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
     for item in paths:
         if not item.is_relative_to(repo_root):
             raise PlatecheckError(f"not inside the repository {repo_root}", str(item))
+    _cache_outside(cache_dir, repo_root)
     config = load_config(repo_root, Path(config_dir) if config_dir is not None else None)
     wanted = _environments(config, environments)
     problems = _Problems()
@@ -205,6 +206,19 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
         cache_hits=cache_hits,
     )
     return model, config, selection
+
+
+def _cache_outside(cache_dir: str | os.PathLike[str] | None, root: Path) -> None:
+    """The cache (render results, and where a helm installed by ``platecheck setup`` is
+    looked up) is never inside the checked repository: a pull request could plant a forged
+    render or a helm binary there."""
+    where = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    if not Path(os.path.realpath(where)).is_relative_to(os.path.realpath(root)):
+        return
+    origin = "--cache-dir" if cache_dir is not None else \
+        "the platecheck cache ($PLATECHECK_CACHE_DIR or $XDG_CACHE_HOME)"
+    raise PlatecheckError(f"{origin} is inside the checked repository; platecheck keeps its "
+                          "cache outside what it checks", str(where))
 
 
 def _jobs(given: int | None, configured: int | None) -> int:

@@ -11,8 +11,9 @@ could-not-check errors is never kept: a timeout may not happen again.
 File contents are known from a stat index: a file whose size, modification time, change time
 and inode are as recorded is not read again. A file changed within the last two seconds is
 not recorded (its modification time could still be the same after another write), so it is
-read again on the next run. Entries are JSON, written atomically; one that cannot be read or
-does not decode is ignored and the run is done in full.
+read again on the next run. Entries are JSON, written atomically, with a sha256 of their
+report; one that is not a regular file, cannot be read, does not decode or does not verify is
+ignored and the run is done in full.
 """
 
 from __future__ import annotations
@@ -31,12 +32,13 @@ from pathlib import Path
 from typing import Any
 
 import platecheck
-from platecheck.cache import Digest
+from platecheck.cache import Digest, read_regular
 from platecheck.errors import PlatecheckError
 from platecheck.model import Report
 from platecheck.modeljson import decode_report, encode_report
 
 RUNS = "runs"  # the directory under platecheck's cache root
+MAX_RUN_ENTRY = 256 << 20  # bytes of one entry read at most
 KEEP = 32  # run entries kept; older ones are removed
 _RACY_NS = 2_000_000_000
 # git's own data and Python's bytecode are never inputs of a render
@@ -76,10 +78,15 @@ class RunCache:
         return digest.hexdigest()
 
     def get(self, key: str) -> Report | None:
+        raw = read_regular(self.directory / f"{key}.json", MAX_RUN_ENTRY)
+        if raw is None:
+            return None
         try:
-            data = json.loads((self.directory / f"{key}.json").read_text(encoding="utf-8"))
+            data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict) or data.get("key") != key:
                 return None
+            if data.get("sha256") != _report_digest(key, data["report"]):
+                return None  # truncated or altered
             report = decode_report(data["report"])
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -91,7 +98,9 @@ class RunCache:
         if report.errors:
             return
         try:
-            payload = json.dumps({"key": key, "report": encode_report(report)})
+            encoded = encode_report(report)
+            payload = json.dumps({"key": key, "report": encoded,
+                                  "sha256": _report_digest(key, encoded)})
         except (TypeError, ValueError):
             return  # something in the model JSON cannot carry: the next run is done in full
         _write(self.directory / f"{key}.json", payload)
@@ -224,3 +233,10 @@ def cached_lint(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path | N
     if cache is not None and run_key() == key:
         cache.put(key, report)
     return report
+
+
+def _report_digest(key: str, encoded: Any) -> str:
+    """sha256 of an entry's report, so a truncated or altered entry does not verify."""
+    digest = Digest("run-entry")
+    digest.extend((key, json.dumps(encoded, sort_keys=True)))
+    return digest.hexdigest()

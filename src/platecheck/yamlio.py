@@ -233,8 +233,30 @@ def load_document(text: str, rel: str, *, unique_keys: bool = False) -> Document
 def load_values(path: Path, rel: str) -> tuple[ValuesFile, bytes]:
     """A Helm values file (a mapping, or empty) with its raw bytes."""
     raw, text = read_text(path, rel)
+    check_count(text, rel)
     document = load_document(text, rel)
     return values_from_document(document, path, rel), raw
+
+
+def check_count(text: str, rel: str) -> None:
+    """Refuse a values file with more than ``_MAX_NODES`` keys and items before composing it
+    (composing 31 MiB of small keys takes minutes and gigabytes). Every node but the first
+    needs a ``:``, ``,``, ``-`` or ``?`` in the text, so most files are not scanned; the scan
+    stops at the limit."""
+    if sum(text.count(mark) for mark in ":,-?") < _MAX_NODES:
+        return
+    nodes = 0
+    try:
+        for event in yaml.parse(text, Loader=LOADER):
+            if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, *_OPEN)):
+                nodes += 1
+                if nodes > _MAX_NODES:
+                    mark = event.start_mark
+                    raise YamlTooComplex(f"more than {_MAX_NODES} keys and items; platecheck "
+                                         "does not read values this large", rel,
+                                         mark.line + 1 if mark is not None else None)
+    except yaml.YAMLError:
+        return  # composing reports it, with its line
 
 
 def values_from_document(document: Document, path: Path, rel: str) -> ValuesFile:

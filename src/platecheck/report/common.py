@@ -130,16 +130,19 @@ def finding_lines(
 
     ``label`` (e.g. a level, already styled) is written as given; all text taken from the
     finding goes through ``escape`` first (control characters, XML)."""
+    def field(text: str) -> str:  # a one-line field: a newline in it must not end the line
+        return escape(_LINE_BREAK.sub(_escape_char, text))
+
     first, *rest = escape(finding.message).splitlines() or [""]
     if target and finding.target:
-        first = f"{escape(finding.target)}: {first}"
+        first = f"{field(finding.target)}: {first}"
     if resource and finding.resource:
-        first = f"{first} ({escape(finding.resource)})"
-    head = f"{escape(finding.location)}: "
+        first = f"{first} ({field(finding.resource)})"
+    head = f"{field(finding.location)}: "
     if label:
         head += f"{label} "
     if policy:
-        head += f"[{escape(finding.policy)}] "
+        head += f"[{field(finding.policy)}] "
     lines = [head + first]
     lines += [f"  {line}" for line in rest]
     if finding.waived is not None:
@@ -170,9 +173,24 @@ def annotation_text(finding: Finding, *, could_not_check: bool = False) -> str:
 
 # C0 control characters other than tab, newline and carriage return, and DEL: a message
 # copied from helm's stderr or from the repository must not drive the terminal or the log.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Every control character but tab and newline, and what str.splitlines() (and terminals or CI
+# logs) may take for a line break.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_LINE_BREAK = re.compile("[\n\t]")
 
 
 def printable(text: str) -> str:
-    """``text`` with control characters shown as ``\\xNN``."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    """``text`` with control characters shown as ``\\xNN`` (``\\uNNNN``); newlines and
+    tabs are kept, for multi-line messages."""
+    return _CONTROL.sub(_escape_char, text)
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character escaped, newlines too: a field that must stay
+    on its line (a file name, a target) cannot start a forged line of a CI log."""
+    return _LINE_BREAK.sub(_escape_char, printable(text))
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"

@@ -1,0 +1,96 @@
+"""Every bound is a clear error with file and line, reached quickly: values size and key
+count, values merging, configuration numbers, helm processes at once, chart size."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from platecheck.cache import MAX_CHART_FILES
+from platecheck.config import MAX_JOBS, MAX_RENDER_TIMEOUT
+from platecheck.engine import _jobs, load
+from platecheck.errors import PlatecheckError, YamlTooComplex
+from platecheck.values import Layer, merge_values
+from platecheck.yamlio import check_count
+from security_helpers import make_repo
+
+pytestmark = pytest.mark.usefixtures("helm_bin")
+
+
+def test_merging_values_is_linear() -> None:
+    data = {f"key{i}": {"a": i, "b": [i, i]} for i in range(40_000)}
+    started = time.monotonic()
+    merged = merge_values(None, [Layer(data, "a.yaml"), Layer(data, "b.yaml")])
+    assert time.monotonic() - started < 60  # quadratic: hours (a shared machine is slow)
+    assert merged.origins[("key7", "b", 1)].file == "b.yaml"
+    assert len(merged.data) == 40_000
+
+
+def test_a_values_file_with_too_many_keys_is_refused_early(tmp_path: Path) -> None:
+    keys = "".join(f"k{i}: {i}\n" for i in range(300_000))
+    make_repo(tmp_path, values=keys)
+    started = time.monotonic()
+    model = load(tmp_path, use_cache=False)
+    assert time.monotonic() - started < 60
+    [error] = model.errors
+    assert error.file == "charts/web/values-prod.yaml" and error.line is not None
+    assert error.message.startswith("more than 250000 keys and items; platecheck does not "
+                                    "read values this large")
+
+
+def test_counting_keys_stops_at_the_limit() -> None:
+    text = "".join(f"k{i}: [{i}, {i}]\n" for i in range(1_000_000))
+    started = time.monotonic()
+    with pytest.raises(YamlTooComplex):
+        check_count(text, "v.yaml")
+    assert time.monotonic() - started < 10
+    check_count("a: [1, 2]\nb: {c: d}\n", "v.yaml")  # small files are not scanned
+
+
+@pytest.mark.parametrize(("line", "message"), [
+    ("renderTimeout: .nan", "renderTimeout must be a positive number of seconds"),
+    ("renderTimeout: .inf", "renderTimeout must be a positive number of seconds"),
+    ("renderTimeout: 100000", f"renderTimeout must be at most {MAX_RENDER_TIMEOUT} seconds"),
+    ("jobs: 100000", f"jobs must be at most {MAX_JOBS}"),
+])
+def test_configuration_numbers_are_bounded(tmp_path: Path, line: str, message: str) -> None:
+    make_repo(tmp_path, config=f"{line}\n")
+    with pytest.raises(PlatecheckError) as raised:
+        load(tmp_path, use_cache=False)
+    assert raised.value.file == "policies/platecheck.yaml"
+    assert raised.value.line == 2
+    assert raised.value.message == message
+
+
+def test_the_configuration_cannot_ask_for_more_helm_processes_than_cpus() -> None:
+    cpus = os.cpu_count() or 1
+    assert _jobs(None, MAX_JOBS) == cpus
+    assert _jobs(None, None) == cpus
+    assert _jobs(3, MAX_JOBS) == 3  # the command line decides
+    assert _jobs(MAX_JOBS + 10, None) == MAX_JOBS
+
+
+def test_the_command_line_caps_jobs(tmp_path: Path) -> None:
+    result = subprocess.run([sys.executable, "-m", "platecheck", "lint", str(tmp_path),
+                             "--jobs", str(MAX_JOBS + 1)],
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.returncode == 2
+    assert f"must be at most {MAX_JOBS}" in result.stderr
+
+
+def test_a_chart_with_too_many_files_is_not_rendered(tmp_path: Path) -> None:
+    chart = make_repo(tmp_path)
+    many = chart / "files"
+    many.mkdir()
+    for index in range(MAX_CHART_FILES + 1):
+        (many / f"{index}.txt").write_bytes(b"")
+    model = load(tmp_path, use_cache=False)
+    assert model.rendered == ()
+    [error] = model.errors
+    assert error.file == "charts/web/Chart.yaml"
+    assert error.message.startswith(f"chart has more than {MAX_CHART_FILES} files")

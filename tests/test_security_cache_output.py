@@ -1,0 +1,166 @@
+"""The cache cannot be forged from the repository; the report and the exit code survive the
+output (broken pipe, ASCII-only terminal, control characters in file names)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import load
+from platecheck.errors import PlatecheckError
+from security_helpers import make_repo
+
+pytestmark = pytest.mark.usefixtures("helm_bin")
+
+DEPLOYMENT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: {{ .Values.image }}
+"""
+
+
+def _platecheck(*args: str | Path, env: dict[str, str] | None = None,
+                **kwargs: object) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "platecheck", *map(str, args)],
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env={**os.environ, **(env or {})}, **kwargs)  # type: ignore[call-overload]
+
+
+def _with_finding(root: Path, values_name: str = "values-prod.yaml") -> Path:
+    """A repository whose production image floats: one image-tag-pinned finding (exit 1)."""
+    chart = make_repo(root, values="image: nginx:latest\n")
+    (chart / "templates" / "deploy.yaml").write_text(DEPLOYMENT)
+    if values_name != "values-prod.yaml":
+        (chart / "values-prod.yaml").rename(chart / values_name)
+        app = root / "apps" / "web.yaml"
+        app.write_text(app.read_text().replace("[values-prod.yaml]",
+                                               f"[{json.dumps(values_name)}]"))
+    return chart
+
+
+# -- the cache ------------------------------------------------------------------------------
+
+
+def test_a_cache_dir_inside_the_repository_is_a_usage_error(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    with pytest.raises(PlatecheckError) as raised:
+        load(tmp_path, cache_dir=tmp_path / "charts" / "cache")
+    assert raised.value.file == str(tmp_path / "charts" / "cache")
+    assert raised.value.message.startswith("--cache-dir is inside the checked repository")
+    result = _platecheck("lint", tmp_path, "--cache-dir", tmp_path / ".cache")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "inside the checked repository" in result.stderr
+    assert not (tmp_path / ".cache").exists()
+
+
+def test_the_cache_variable_inside_the_repository_is_refused(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    result = _platecheck("lint", tmp_path, env={"PLATECHECK_CACHE_DIR": str(tmp_path / "c")})
+    assert result.returncode == 2
+    assert "the platecheck cache ($PLATECHECK_CACHE_DIR or $XDG_CACHE_HOME) is inside the " \
+           "checked repository" in result.stderr
+
+
+def _entries(cache: Path) -> list[Path]:
+    return sorted((cache / "renders").glob("*/*.json"))
+
+
+def test_a_forged_entry_is_not_trusted_and_is_rewritten(tmp_path: Path) -> None:
+    make_repo(tmp_path / "repo")
+    cache = tmp_path / "cache"
+    first = load(tmp_path / "repo", cache_dir=cache)
+    assert first.renders == 2 and first.errors == ()
+    for entry in _entries(cache):
+        data = json.loads(entry.read_text())
+        data["stdout"] = data["stdout"].replace("name: web", "name: forged")
+        entry.write_text(json.dumps(data))
+    second = load(tmp_path / "repo", cache_dir=cache)
+    assert (second.renders, second.cache_hits) == (1, 1)  # the lint entry was not altered
+    assert [r.name for r in second.rendered[0].resources] == ["web"]
+    third = load(tmp_path / "repo", cache_dir=cache)  # rewritten: trusted again
+    assert (third.renders, third.cache_hits) == (0, 2)
+
+
+@pytest.mark.parametrize("kind", ["fifo", "truncated", "symlink"])
+def test_a_bad_entry_is_ignored(tmp_path: Path, kind: str) -> None:
+    make_repo(tmp_path / "repo")
+    cache = tmp_path / "cache"
+    load(tmp_path / "repo", cache_dir=cache)
+    for entry in _entries(cache):
+        text = entry.read_text()
+        entry.unlink()
+        if kind == "fifo":
+            os.mkfifo(entry)
+        elif kind == "truncated":
+            entry.write_text(text[: len(text) // 2])
+        else:
+            (tmp_path / "elsewhere.json").write_text(text)
+            entry.symlink_to(tmp_path / "elsewhere.json")
+    started = time.monotonic()
+    again = load(tmp_path / "repo", cache_dir=cache)
+    assert time.monotonic() - started < 60
+    assert (again.renders, again.cache_hits, again.errors) == (2, 0, ())
+    assert all(entry.is_file() and not entry.is_symlink() for entry in _entries(cache))
+
+
+# -- the output -----------------------------------------------------------------------------
+
+
+def test_a_broken_pipe_keeps_the_exit_code(tmp_path: Path) -> None:
+    _with_finding(tmp_path / "repo")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "platecheck", "lint", str(tmp_path / "repo"), "--no-cache"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before the report is written
+    stderr = process.stderr.read()
+    assert process.wait(timeout=300) == 1
+    assert b"Traceback" not in stderr
+
+
+def test_an_ascii_terminal_gets_the_report_escaped(tmp_path: Path) -> None:
+    _with_finding(tmp_path / "repo", values_name="values-운영.yaml")
+    result = _platecheck("lint", tmp_path / "repo", "--no-cache",
+                         env={"PYTHONIOENCODING": "ascii"})
+    assert result.returncode == 1, result.stderr
+    assert "charts/web/values-\\uc6b4\\uc601.yaml:1: error [image-tag-pinned]" in result.stdout
+
+
+FORGED = "values\n::error file=forged.yaml::forged\r\x1b[2K\u2028.yaml"
+
+
+def test_control_characters_in_a_file_name_are_escaped() -> None:
+    import dataclasses
+
+    from platecheck.report import text
+    from report_samples import TAG, report
+
+    finding = dataclasses.replace(TAG, file=FORGED, resource="Deployment/a\nb",
+                                  message="first\r\x1b[31mred")
+    lines = text.render(report((finding,))).splitlines()
+    assert not any(line.startswith("::") for line in lines)
+    assert [line for line in lines if "image-tag-pinned" in line] == [
+        "values\\x0a::error file=forged.yaml::forged\\x0d\\x1b[2K\\u2028.yaml:12: error "
+        "[image-tag-pinned] first\\x0d\\x1b[31mred"]
+
+
+def test_a_control_character_in_an_error_reaches_stderr_escaped(tmp_path: Path) -> None:
+    result = _platecheck("lint", tmp_path / "no\nsuch\x1b[2K")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr
+    assert "no\\x0asuch\\x1b[2K" in result.stderr
