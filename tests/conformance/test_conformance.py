@@ -35,6 +35,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.helmargs import parameter_layer
 from platecheck.helmbin import install_helm
 from platecheck.model import RenderTarget
+from platecheck.overrides import merge_patch
 from platecheck.plan import Planner
 from platecheck.render import Helm
 
@@ -67,19 +68,6 @@ def _cases() -> Iterator[Any]:
 
 
 CASES = list(_cases())
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def make_repo(tmp: Path, case: Mapping[str, Any]) -> Path:
