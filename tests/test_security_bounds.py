@@ -3,6 +3,7 @@ count, values merging, configuration numbers, helm processes at once, chart size
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -94,3 +95,34 @@ def test_a_chart_with_too_many_files_is_not_rendered(tmp_path: Path) -> None:
     [error] = model.errors
     assert error.file == "charts/web/Chart.yaml"
     assert error.message.startswith(f"chart has more than {MAX_CHART_FILES} files")
+
+
+POLICY = "policies:\n  image-tag-pinned:\n    options:\n      floatingTagPattern: {}\n"
+
+
+@pytest.mark.parametrize("pattern", ["^(a+)+$", r"^v(\.\d+)*$", "(x*)*y"])
+def test_a_regex_that_can_backtrack_exponentially_is_refused(tmp_path: Path,
+                                                             pattern: str) -> None:
+    make_repo(tmp_path, config=POLICY.format(json.dumps(pattern)))
+    with pytest.raises(PlatecheckError) as raised:
+        load(tmp_path, use_cache=False)
+    assert (raised.value.file, raised.value.line) == ("policies/platecheck.yaml", 5)
+    assert raised.value.message.startswith(f"regular expression {pattern!r} repeats a group")
+
+
+@pytest.mark.parametrize("pattern", ["^(?>a+)+$", r"^v(?>\.\d+)*$", r"^\d+(\.\d+)?-rc$",
+                                     "^(latest|stable|dev-.*)$"])
+def test_a_linear_regex_is_accepted(tmp_path: Path, pattern: str) -> None:
+    make_repo(tmp_path, config=POLICY.format(json.dumps(pattern)))
+    assert load(tmp_path, use_cache=False).errors == ()
+
+
+def test_a_schema_pattern_that_can_backtrack_is_not_matched(tmp_path: Path) -> None:
+    chart = make_repo(tmp_path, values=f"a: {'a' * 40}b\n")
+    (chart / "values.schema.json").write_text(json.dumps(
+        {"properties": {"a": {"type": "string", "pattern": "^(a+)+$"}}}))
+    started = time.monotonic()
+    [error] = load(tmp_path, use_cache=False).errors
+    assert time.monotonic() - started < 30
+    assert error.file == "charts/web/values.schema.json"
+    assert error.message.startswith("pattern '^(a+)+$' repeats a group")

@@ -20,6 +20,7 @@ from typing import Any
 from platecheck.errors import PlatecheckError
 from platecheck.model import Environment, KeyPath, Level
 from platecheck.policies import PolicyOptions, registry
+from platecheck.regexcheck import nested_quantifier
 from platecheck.waivers import Waiver, load_waivers
 from platecheck.yamlio import Document, load_document, read_text, type_name
 
@@ -425,7 +426,8 @@ class _Parser:
         elif isinstance(default, int):
             ok = isinstance(value, int) and not isinstance(value, bool)
         elif isinstance(default, float):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool)
+            ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
+                and math.isfinite(value)
         elif isinstance(default, (list, tuple)):
             ok = isinstance(value, list)
             if ok and default and all(isinstance(item, str) for item in default):
@@ -448,3 +450,7 @@ class _Parser:
             except re.error as exc:
                 raise self.fail(f"invalid regular expression {pattern!r}: {exc}",
                                 path) from None
+            if nested_quantifier(pattern):
+                raise self.fail(f"regular expression {pattern!r} repeats a group that itself "
+                                "repeats, which can take exponential time; use a possessive "
+                                "quantifier (a++) or an atomic group (?>...) inside", path)

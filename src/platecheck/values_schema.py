@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from referencing.jsonschema import DRAFT7
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget
+from platecheck.regexcheck import nested_quantifier
 from platecheck.sandbox import SCHEMA_FILE
 from platecheck.yamlio import read_text
 
@@ -43,6 +45,7 @@ def check_values(target: RenderTarget, values: MergedValues) -> None:
         return
     rel = f"{chart.rel}/{SCHEMA_FILE}" if chart.rel != "." else SCHEMA_FILE
     schema = _load_json(path, rel)
+    _check_patterns(schema, rel)
     refused: list[str] = []
     # attrs builds Registry's constructor; mypy does not see its ``retrieve`` argument
     registry: Registry[Any] = Registry(
@@ -93,12 +96,40 @@ def _retriever(chart: Path, refused: list[str]) -> Any:
         rel = real.relative_to(real_chart).as_posix()
         try:
             contents = _load_json(real, rel)
+            _check_patterns(contents, rel)
         except PlatecheckError as exc:
             refused.append(f"$ref {uri}: {exc.message}")
             raise _Refused(uri) from None
         return Resource.from_contents(contents, default_specification=DRAFT7)
 
     return retrieve
+
+
+def _check_patterns(schema: Any, rel: str) -> None:
+    """Refuse a ``pattern`` or ``patternProperties`` key that could backtrack for exponential
+    time (the schema is the checked repository's; jsonschema matches with ``re``)."""
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, list):
+            stack.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        patterns = list(node.get("patternProperties") or {}) \
+            if isinstance(node.get("patternProperties"), dict) else []
+        if isinstance(node.get("pattern"), str):
+            patterns.append(node["pattern"])
+        for pattern in patterns:
+            try:
+                risky = nested_quantifier(pattern)
+            except re.error:
+                continue  # jsonschema reports a pattern that does not compile
+            if risky:
+                raise PlatecheckError(f"pattern {pattern!r} repeats a group that itself "
+                                      "repeats, which can take exponential time; platecheck "
+                                      "does not match it", rel)
+        stack.extend(node.values())
 
 
 def _origin(origins: Mapping[KeyPath, Origin], path: tuple[Any, ...]) -> Origin | None:

@@ -8,6 +8,9 @@ What:
 
     - duplicate keys in one mapping (the finding is at the second key, the message names the
       line of the first);
+    - an image tag or version (a key ending in ``tag`` or ``version``) written as a plain
+      number that Helm prints differently: ``tag: 1.10`` is rendered ``1.1``, ``tag: 1e3``
+      ``1000``;
     - plain (unquoted) scalars that YAML 1.1 and YAML 1.2 readers disagree on: the words
       ``y``/``n``/``yes``/``no``/``on``/``off`` (booleans to Helm), base-60 numbers like
       ``22:22``, leading-zero octals like ``0755``, and dates like ``2024-01-01``;
@@ -25,18 +28,22 @@ Options:
 
 Passes:
     ``enabled: true``, ``country: "no"``, ``mode: "0755"``, ``schedule: "22:22"``,
-    ``date: "2024-01-01"``; each key once per mapping; space indentation; UTF-8 without BOM.
+    ``date: "2024-01-01"``, ``tag: "1.10"``, ``tag: 1.2.3``; each key once per mapping;
+    space indentation; UTF-8 without BOM.
 
 Fails:
     ``enabled: yes`` -> ``unquoted "yes" is the boolean true to Helm (YAML 1.1) but the
-    string "yes" to YAML 1.2 readers``; a second ``image:`` key -> ``duplicate key "image"
+    string "yes" to YAML 1.2 readers``; ``tag: 1.10`` -> ``unquoted tag "1.10" is a number to
+    Helm and is rendered as "1.1"``; a second ``image:`` key -> ``duplicate key "image"
     (first at line 2): Helm keeps only the last value``; a tab before a key; a BOM.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from fnmatch import fnmatchcase
 from typing import Any
 
@@ -61,6 +68,10 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
                    r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
                    r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?")
 _MERGE_KEY = "<<"
+# keys whose values are text that looks numeric: image tags and versions
+_VERSION_KEY = re.compile(r"(?i)(tag|version)$")
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_INT = re.compile(r"[-+]?[0-9]+")
 
 
 def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
@@ -137,6 +148,8 @@ def _walk(rel: str, root: Node, yaml11: bool) -> Iterator[Finding]:
             yield from _duplicates(rel, node)
             for key, value in reversed(node.value):
                 stack.extend((value, key))
+            if yaml11:
+                yield from _numeric_versions(rel, node)
         elif isinstance(node, SequenceNode):
             stack.extend(reversed(node.value))
         elif yaml11 and isinstance(node, ScalarNode) and not node.style:  # plain (C: "")
@@ -146,6 +159,42 @@ def _walk(rel: str, root: Node, yaml11: bool) -> Iterator[Finding]:
                           if node.value in _BOOLEANS else ".")
                 yield _finding(rel, node.start_mark.line + 1, surprise,
                                f'Quote it ("{node.value}") if it is text{advice}')
+
+
+def _numeric_versions(rel: str, node: MappingNode) -> Iterator[Finding]:
+    """An image tag or a version written as a plain number that Helm reads as a float and
+    prints differently: ``tag: 1.10`` deploys ``image:1.1``, ``tag: 1e3`` deploys
+    ``image:1000``."""
+    for key, value in node.value:
+        if not (isinstance(key, ScalarNode) and _VERSION_KEY.search(key.value)
+                and isinstance(value, ScalarNode) and not value.style):
+            continue
+        printed = helm_number_text(value.value)
+        if printed is not None and printed != value.value:
+            yield _finding(rel, value.start_mark.line + 1,
+                           f'unquoted {key.value} "{value.value}" is a number to Helm and is '
+                           f'rendered as "{printed}"',
+                           f'Quote it ("{value.value}"): a tag or version is text.')
+
+
+def helm_number_text(value: str) -> str | None:
+    """How Helm prints a plain scalar it reads as a float (YAML 1.1 float syntax, exponent
+    allowed), or None when it is no float: Go's ``%v``, the shortest digits that read back,
+    with an exponent when it is below -4 or at least 6 (``strconv.FormatFloat(f, 'g', -1)``)."""
+    if not _FLOAT.fullmatch(value) or _INT.fullmatch(value):
+        return None
+    number = float(value)
+    if number == 0 or not math.isfinite(number):
+        return "0" if number == 0 else None
+    shortest = Decimal(repr(number)).normalize()
+    sign, digits, exponent = shortest.as_tuple()
+    assert isinstance(exponent, int)
+    power = len(digits) + exponent - 1
+    if -4 <= power < 6:
+        return format(shortest, "f")
+    text = "".join(map(str, digits))
+    mantissa = text[0] + (f".{text[1:]}" if len(text) > 1 else "")
+    return f"{'-' if sign else ''}{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"
 
 
 def _duplicates(rel: str, node: MappingNode) -> Iterator[Finding]:
