@@ -108,12 +108,21 @@ def test_special_files_are_not_read(run: Run, tmp_path: Path) -> None:
     os.mkfifo(repo / "apps" / "pipe.yaml")  # reading it would wait for a writer forever
     (repo / "charts" / "evil").mkdir()
     (repo / "charts" / "evil" / "Chart.yaml").symlink_to("/dev/zero")  # endless
+    # a Chart.yaml is read only for a chart something deploys
+    (repo / "apps" / "evil.yaml").write_text(
+        (repo / "apps" / "ok.yaml").read_text(encoding="utf-8")
+        .replace("ok-prod", "evil-prod").replace("charts/ok", "charts/evil")
+        .replace("      valueFiles: [values-prod.yaml]\n", "      releaseName: evil\n"),
+        encoding="utf-8")
     result = run("lint", repo)
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
     errors = [line for line in result.stdout.splitlines() if "could-not-check" in line]
-    assert "charts/evil/Chart.yaml: error [could-not-check] not a regular file (a character " \
-           "device); platecheck reads only regular files" in errors
+    # the deployed chart whose Chart.yaml is a device is a could-not-check error, never read
+    assert any(line.startswith("apps/evil.yaml:7: error [could-not-check] prod/evil: ")
+               and "charts/evil" in line for line in errors), errors
+    assert "apps/pipe.yaml: error [could-not-check] not a regular file (a named pipe); " \
+           "platecheck reads only regular files" in errors
 
 
 def test_deeply_nested_yaml_is_an_error_not_a_crash(run: Run, tmp_path: Path) -> None:

@@ -531,3 +531,59 @@ def test_different_charts_are_one_finding_at_the_application_source() -> None:
             "prod/app renders chart charts/app-v2 but stg/app renders chart charts/app",
         ),
     ]
+
+
+EPHEMERAL = """\
+kind: Pod
+spec:
+  {{- /*
+  - name: debug
+    resources: {}
+  */}}
+  containers:
+    - name: app
+      image: app:1
+      resources: {}
+  ephemeralContainers:
+    - name: debug
+      image: busybox:1
+    - name: other
+      image: busybox:1
+      resources: {}
+"""
+
+
+@pytest.mark.parametrize("anchor, section, index, line", [
+    ("debug", "ephemeralContainers", 0, 12),  # its own entry: it writes no resources
+    ("other", "ephemeralContainers", 1, 16),
+    ("app", "containers", 0, 10),
+    ("gone", "initContainers", 0, None),  # no entry to point at: no guess
+])
+def test_template_line_stays_inside_the_container_entry(
+    anchor: str, section: str, index: int, line: int | None
+) -> None:
+    rendered = _rendered(
+        {"kind": "Pod", "spec": POD},
+        templates={"chart/templates/pod.yaml": EPHEMERAL},
+        template_file="chart/templates/pod.yaml",
+    )
+    origin = locate(rendered, resource=rendered.resources[0], fields=("resources",),
+                    anchor=anchor, anchor_in=(section, index))
+    assert origin == Origin("chart/templates/pod.yaml", line)
+
+
+def test_a_finding_without_a_known_line_says_so() -> None:
+    rendered = _rendered(
+        {"kind": "Pod", "metadata": {"name": "p"},
+         "spec": {"initContainers": [{"name": "gone", "image": "x:1"}],
+                  "containers": [{"name": "app", "image": "x:1",
+                                  "resources": {"requests": {"cpu": "1", "memory": "1Gi"},
+                                                "limits": {"cpu": "1", "memory": "1Gi"}}}]}},
+        templates={"chart/templates/pod.yaml": EPHEMERAL},
+        template_file="chart/templates/pod.yaml",
+    )
+    options = {**resource_ranges.DEFAULTS}
+    [finding] = resource_ranges.check(rendered, options)
+    assert (finding.file, finding.line) == ("chart/templates/pod.yaml", None)
+    assert finding.message.endswith("(line unknown: the template does not write this "
+                                    "container's entry where platecheck can find it)")

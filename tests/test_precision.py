@@ -55,7 +55,8 @@ def test_exactly_the_expected_findings(first: tuple[Path, Report]) -> None:
     ]
     # the vendored upstream tree (apiVersion v1 subcharts, v-prefixed versions, names that
     # differ from their directories) and the chart no Application deploys: no finding;
-    # `level: off` in policies/platecheck.yaml: no yaml-hygiene finding either
+    # `level: off` in policies/platecheck.yaml: no yaml-hygiene finding either; the scaffold
+    # Chart.yaml nothing deploys (not even YAML): not read, so no error
     assert [(e.target, e.file, e.line) for e in report.errors] == [
         ("prod/gone", f"{APPS}/gone-prod.yaml", 11),
         ("prod/needs-dep", "helm/needs-dep/Chart.yaml", 5),

@@ -106,9 +106,14 @@ def container_findings(
     for (problem, origin), group in grouped.items():
         first, others = group[0], group[1:]
         also = f" (also {', '.join(c.label for c in others)})" if others else ""
+        # a template whose entry for the container cannot be found: say so, never guess
+        unknown = (" (line unknown: the template does not write this container's entry "
+                   "where platecheck can find it)"
+                   if origin is not None and origin.line is None
+                   and origin.file == first.resource.template_file else "")
         yield Finding(
             policy=policy,
-            message=f"{first.label}{separator}{problem}{also}",
+            message=f"{first.label}{separator}{problem}{also}{unknown}",
             resource=first.ref,
             environment=rendered.environment,
             target=rendered.id,

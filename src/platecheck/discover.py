@@ -407,10 +407,11 @@ def _go_string(value: Any) -> str:
 
 
 def _charts(found: Discovery) -> list[Chart]:
+    """The charts given as paths. The charts Applications deploy are loaded when planned;
+    any other Chart.yaml in the tree (a vendored dependency, a chart nothing deploys) is not
+    platecheck's to judge: Helm reads a dependency when it renders its parent."""
     charts: dict[Path, Chart] = {}
-    directories = [Path(current) for current, dirs, files in _walk_dirs(found.root)
-                   if "Chart.yaml" in files]
-    for directory in [*directories, *found.chart_dirs]:
+    for directory in found.chart_dirs:
         if directory in charts:
             continue
         try:
@@ -418,14 +419,6 @@ def _charts(found: Discovery) -> list[Chart]:
         except PlatecheckError as exc:
             found.errors.append(exc)
     return [charts[d] for d in sorted(charts)]
-
-
-def _walk_dirs(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
-    for current, dirs, files in os.walk(root):
-        here = Path(current)
-        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
-                         and not _skipped(here / d, root, skip_charts=False))
-        yield current, dirs, files
 
 
 def load_chart(directory: Path, found: Discovery) -> Chart:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from platecheck.model import RenderedTarget, Resource
+from platecheck.provenance import without_template_comments
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,7 @@ def _key_pattern(key: str) -> re.Pattern[str]:
 def template_walk(text: str, kind: str, path: Sequence[str | int]) -> tuple[int | None, bool]:
     """The 1-based line of the deepest key of ``path`` found in order in ``text``, and whether
     that was the last key of the path."""
-    lines = text.splitlines()
+    lines = without_template_comments(text).splitlines()
     start = 0
     found: int | None = None  # the kind line, when nothing deeper is found
     kind_line = re.compile(rf"^kind:\s*[\"']?{re.escape(kind)}[\"']?\s*(?:#.*)?$")

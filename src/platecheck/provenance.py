@@ -94,28 +94,44 @@ def template_line(
     anchor: str | None = None,
     anchor_in: tuple[str, int] | None = None,
 ) -> int | None:
-    """The 1-based line of the first of ``fields`` written as a key in a template, looked for
-    first from the list entry named ``anchor`` (see ``locate``)."""
+    """The 1-based line of the first of ``fields`` written as a key in a template, never in a
+    template comment. With ``anchor`` (see ``locate``) only inside that list entry, and the
+    entry's own first line when it writes none of them; None when the entry cannot be found
+    (another entry's line would be a guess)."""
     text = rendered.templates.get(template_file)
     if text is None or not fields:
         return None
-    lines = text.splitlines()
-    start = _anchor_line(lines, anchor, anchor_in) if anchor else 0
+    lines = without_template_comments(text).splitlines()
+    start, end = 0, len(lines)
+    if anchor:
+        found = _anchor_line(lines, anchor, anchor_in)
+        if found is None:
+            return None
+        start, end = _entry_bounds(lines, found)
     for field in fields:
         key = re.compile(rf"^\s*(?:-\s+)?[\"']?{re.escape(field)}[\"']?\s*:")
-        for begin in (start, 0) if start else (0,):
-            for index in range(begin, len(lines)):
-                if key.match(lines[index]):
-                    return index + 1
-    return None
+        for index in range(start, end):
+            if key.match(lines[index]):
+                return index + 1
+    return start + 1 if anchor else None
+
+
+_COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.DOTALL)
+
+
+def without_template_comments(text: str) -> str:
+    """``text`` with every ``{{/* ... */}}`` blanked, its line breaks kept so that line
+    numbers still hold: nothing written in a comment is ever pointed at."""
+    return _COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"), text)
 
 
 _NAME = re.compile(r"^\s*(?:-\s+)?name:\s*(.*?)\s*$")
 _ACTION = re.compile(r"\{\{.*?\}\}")
 
 
-def _anchor_line(lines: list[str], anchor: str, anchor_in: tuple[str, int] | None) -> int:
-    """The 0-based line of the list entry named ``anchor``, else 0.
+def _anchor_line(lines: list[str], anchor: str,
+                 anchor_in: tuple[str, int] | None) -> int | None:
+    """The 0-based line of the list entry named ``anchor``, or None.
 
     Among the entries of the ``anchor_in`` list: the one whose name is ``anchor`` as written,
     else one whose templated name (``{{ .Chart.Name }}-backend``) can render as ``anchor``,
@@ -139,7 +155,35 @@ def _anchor_line(lines: list[str], anchor: str, anchor_in: tuple[str, int] | Non
         match = _NAME.match(line)
         if match and _unquote(match.group(1)) == anchor:
             return index
-    return 0
+    return None
+
+
+def _entry_bounds(lines: list[str], index: int) -> tuple[int, int]:
+    """The 0-based [first, end) lines of the list entry that line ``index`` belongs to: from
+    its ``-`` line to the next line indented no deeper than that dash."""
+    def indent(text: str) -> int:
+        return len(text) - len(text.lstrip())
+
+    def skipped(text: str) -> bool:
+        stripped = text.strip()
+        return not stripped or stripped.startswith(("{{", "#"))
+
+    start = index
+    if not lines[index].lstrip().startswith("-"):
+        column = indent(lines[index])
+        for back in range(index - 1, -1, -1):
+            if skipped(lines[back]):
+                continue
+            if indent(lines[back]) < column:
+                if lines[back].lstrip().startswith("-"):
+                    start = back
+                break
+    dash = indent(lines[start]) if lines[start].lstrip().startswith("-") else \
+        indent(lines[start]) - 1
+    for end in range(start + 1, len(lines)):
+        if not skipped(lines[end]) and indent(lines[end]) <= dash:
+            return start, end
+    return start, len(lines)
 
 
 def _list_entries(lines: list[str], key: str) -> list[list[tuple[int, str | None]]]:
@@ -336,4 +380,4 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-__all__ = ["at", "find_value", "locate", "template_line"]
+__all__ = ["at", "find_value", "locate", "template_line", "without_template_comments"]

@@ -82,6 +82,10 @@ def _describe(target: RenderTarget, source: Source) -> str:
 
 def remediation(target: RenderTarget) -> str:
     """What to do depends on the source: vendoring is advice for a remote chart only."""
+    if target.application is not None and target.application.raw.get("kind") == "ApplicationSet":
+        return ("Argo CD generates this ApplicationSet's Applications when it runs, so platecheck "
+                "cannot render them: waive it with a reason, or list its repoURL in "
+                "ignoreRepoURLs.")
     if target.source_type is SourceType.PLUGIN:
         return ("platecheck does not run config management plugins: accept the source with "
                 "a waiver giving the reason, or render it to plain manifests in this "

@@ -108,7 +108,8 @@ def _problems(
         if given[kind].get(name) is None
     ]
     if missing:
-        yield f"sets no {_join(missing)}", {"fields": ("resources", "image")}
+        # at the container's resources, else at its own entry: what to add is missing there
+        yield f"sets no {_join(missing)}", {"fields": ("resources",)}
 
     parsed: dict[tuple[str, str], Fraction] = {}
     for kind, values in given.items():
