@@ -39,13 +39,12 @@ def target(**changes: object) -> RenderTarget:
 def test_argv_is_offline_and_flag_safe(helm: Helm) -> None:
     call = helm.template_call(target())
     argv = list(call.argv)
-    # helm reads a private copy of the chart; platecheck checks values.schema.json itself
+    # helm reads a private copy of the chart
     assert argv[:5] == ["template", str(helm.workdir / "src" / "chart"),
                         "--name-template=oracle", "--namespace=oracle-prod",
                         "--kube-version=1.31.0"]
     assert argv[5].startswith(f"--values={helm.workdir}/")
-    assert argv[6:] == ["--api-versions=monitoring.coreos.com/v1", "--include-crds",
-                        "--skip-schema-validation"]
+    assert argv[6:] == ["--api-versions=monitoring.coreos.com/v1", "--include-crds"]
     for arg in argv:
         assert not arg.startswith(("--set", "--dependency-update", "--repo", "--post-renderer",
                                    "--plugin", "--verify", "--username", "--pass-credentials"))

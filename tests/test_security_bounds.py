@@ -126,3 +126,20 @@ def test_a_schema_pattern_that_can_backtrack_is_not_matched(tmp_path: Path) -> N
     assert time.monotonic() - started < 30
     assert error.file == "charts/web/values.schema.json"
     assert error.message.startswith("pattern '^(a+)+$' repeats a group")
+
+
+@pytest.mark.parametrize("name", ["a[99999999]", "a[99999999999999999999]"])
+def test_a_huge_parameter_index_is_refused_quickly(tmp_path: Path, name: str) -> None:
+    make_repo(tmp_path)
+    app = tmp_path / "apps" / "web.yaml"
+    app.write_text(app.read_text().replace(
+        "      valueFiles: [values-prod.yaml]\n",
+        f"      valueFiles: [values-prod.yaml]\n      parameters:\n"
+        f"        - name: {json.dumps(name)}\n          value: x\n"))
+    started = time.monotonic()
+    model = load(tmp_path, use_cache=False)
+    assert time.monotonic() - started < 60
+    assert model.rendered == ()
+    [error] = [e for e in model.errors if e.target == "prod/web"]
+    assert error.file == "apps/web.yaml"
+    assert "internal error" not in error.message and "MemoryError" not in error.message

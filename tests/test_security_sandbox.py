@@ -251,3 +251,55 @@ def test_helm_outlives_a_killed_platecheck_by_its_timeout_at_most(tmp_path: Path
     finally:
         process.kill()
         process.wait()
+
+
+def test_a_value_file_that_resolves_into_git_is_not_given_to_helm(tmp_path: Path) -> None:
+    chart = make_repo(tmp_path)
+    (chart / "values-prod.yaml").unlink()
+    (tmp_path / ".git" / "values.yaml").write_text(f"token: {TOKEN}\n")
+    (chart / "values-prod.yaml").symlink_to("../../.git/values.yaml")
+    model = load(tmp_path, use_cache=False)
+    assert model.rendered == () and model.renders == 0
+    assert model.errors
+    for error in model.errors:
+        assert TOKEN not in error.message and error.target == "prod/web"
+
+
+def _subchart(chart: Path, schema: dict[str, object], *, packed: bool = False) -> None:
+    sub = chart / "charts" / "sub"
+    (sub / "templates").mkdir(parents=True)
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+    (sub / "values.yaml").write_text("size: 1\n")
+    (sub / "values.schema.json").write_text(json.dumps(schema))
+    if packed:
+        import tarfile
+
+        with tarfile.open(chart / "charts" / "sub-0.1.0.tgz", "w:gz") as archive:
+            archive.add(sub, arcname="sub")
+        import shutil
+
+        shutil.rmtree(sub)
+
+
+def test_helm_still_checks_a_subcharts_schema(tmp_path: Path) -> None:
+    chart = make_repo(tmp_path, values="sub:\n  size: big\n")
+    _subchart(chart, {"properties": {"size": {"type": "integer"}}})
+    [error] = load(tmp_path, use_cache=False).errors
+    assert (error.file, error.target) == ("apps/web.yaml", "prod/web")
+    assert error.message.startswith("helm template failed: ")
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["directory", "archive"])
+def test_a_subchart_schema_with_a_ref_is_not_given_to_helm(tmp_path: Path, helm: Path,
+                                                           listener: Listener,
+                                                           packed: bool) -> None:
+    chart = make_repo(tmp_path)
+    _subchart(chart, {"properties": {
+        "size": {"$ref": f"http://127.0.0.1:{listener.port}/size.json"}}}, packed=packed)
+    model = load(tmp_path, helm=helm, use_cache=False)
+    time.sleep(0.3)
+    assert listener.accepted == 0
+    assert model.rendered == () and model.errors
+    for error in model.errors:
+        assert error.target == "prod/web"
+        assert "values.schema.json with a $ref: helm would fetch it" in error.message

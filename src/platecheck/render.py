@@ -9,8 +9,9 @@ repository is used. Every path argument is absolute and every other value is pas
 ``--flag=value``, so nothing from a manifest can turn into a flag.
 
 helm reads a private copy of the chart and runs confined and bounded (``platecheck.sandbox``);
-it is always told to skip ``values.schema.json``, which platecheck validates itself without
-fetching anything (``platecheck.values_schema``).
+the chart's own ``values.schema.json`` is left out of it: platecheck validates the values
+against it without fetching anything (``platecheck.values_schema``); subcharts' schemas stay,
+and helm validates them, when they reference nothing helm would fetch.
 """
 
 from __future__ import annotations
@@ -94,8 +95,6 @@ class Helm:
         extra = self._inline_file(target) if target.extra_values is not None else None
         argv = template_argv(target, str(self.private_chart(target.chart)),
                              [str(p) for p in value_paths], str(extra) if extra else None)
-        if "--skip-schema-validation" not in argv:
-            argv.append("--skip-schema-validation")  # platecheck validates it: values_schema
         read = [*value_paths, *([extra] if extra else []),
                 *(a.path for a in target.set_arguments if a.path and a.path.is_file())]
         return self._call("template", target.chart, argv, read, f"helm template {target.id}",

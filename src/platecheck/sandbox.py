@@ -5,7 +5,8 @@
   helm's ``.Files`` the token that ``actions/checkout`` leaves in ``.git/config``), nothing
   outside the chart (symbolic links are resolved when they stay in it and refused
   otherwise), regular files only, and no ``values.schema.json``: platecheck validates the
-  values against it without fetching anything (``platecheck.values_schema``).
+  values against it without fetching anything (``platecheck.values_schema``). helm still
+  validates subcharts against theirs, which must reference nothing helm would fetch.
 - ``run_bounded``: one helm process in its own process group, in a network namespace when the
   machine allows one (``unshare --net``), killed as a group on timeout, on SIGTERM/SIGINT of
   platecheck and when its output passes ``MAX_OUTPUT`` bytes; coreutils ``timeout`` wraps it
@@ -18,13 +19,16 @@ See docs/security.md.
 from __future__ import annotations
 
 import os
+import re
 import selectors
 import shutil
 import signal
 import stat
 import subprocess
+import tarfile
 import threading
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -61,13 +65,59 @@ def private_copy(chart: Path, dest: Path) -> None:
                               "out of the chart; platecheck does not follow it")
     dest.mkdir(parents=True)
     for file in tree.files:
-        if file.name == SCHEMA_FILE:
+        if file.name == SCHEMA_FILE and file.parent == chart:
             # checked by platecheck (values_schema); `helm lint` fetches its $refs even when
             # told to skip schema validation (Helm 3.17), so helm never sees the file
             continue
+        if file.name == SCHEMA_FILE or file.name.endswith(".tgz"):
+            _check_subchart_schemas(file, chart)
         target = dest / file.relative_to(chart)
         target.parent.mkdir(parents=True, exist_ok=True)
         _copy_regular(file, target, chart)
+
+
+# What a JSON schema may hold for helm to validate a subchart with it offline: no reference
+# to resolve, and a meta-schema helm knows without fetching it.
+_REFERENCES = ('"$ref"', '"$dynamicRef"', '"$recursiveRef"')
+_KNOWN_META = re.compile(r'"\$schema"\s*:\s*"https?://json-schema\.org/[^"]*"')
+_MAX_MEMBERS = 10_000
+
+
+def _check_subchart_schemas(file: Path, chart: Path) -> None:
+    """A subchart's ``values.schema.json`` (a directory in ``charts/`` or inside a ``.tgz``)
+    is validated by helm, which fetches what it references: one that references anything
+    is a could-not-check error, never given to helm."""
+    rel = file.relative_to(chart).as_posix()
+    if file.name == SCHEMA_FILE:
+        with open(file, "rb") as stream:
+            problem = _schema_problem(stream.read(MAX_OUTPUT))
+        if problem:
+            raise PlatecheckError(f"{rel}: {problem}")
+        return
+    try:
+        with tarfile.open(file, "r:gz") as archive:
+            for count, member in enumerate(archive):
+                if count > _MAX_MEMBERS:
+                    raise PlatecheckError(f"{rel}: more than {_MAX_MEMBERS} files")
+                if not (member.isfile() and member.name.endswith(f"/{SCHEMA_FILE}")):
+                    continue
+                extracted = archive.extractfile(member)
+                problem = _schema_problem(extracted.read(MAX_OUTPUT) if extracted else b"")
+                if problem:
+                    raise PlatecheckError(f"{rel} ({member.name}): {problem}")
+    except (tarfile.TarError, OSError, EOFError, zlib.error):
+        return  # not a chart archive helm can read either; helm reports it
+
+
+def _schema_problem(raw: bytes) -> str | None:
+    text = raw.decode("utf-8", "replace")
+    if any(reference in text for reference in _REFERENCES):
+        return ("a subchart's values.schema.json with a $ref: helm would fetch it, so "
+                "platecheck does not render this chart")
+    if '"$schema"' in text and not _KNOWN_META.search(text):
+        return ("a subchart's values.schema.json names a meta-schema helm would fetch, so "
+                "platecheck does not render this chart")
+    return None
 
 
 def _copy_regular(source: Path, target: Path, chart: Path) -> None:

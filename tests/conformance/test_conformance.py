@@ -125,13 +125,6 @@ def _shown(arg: str, repo: Path, target: RenderTarget, extra: Path | None, helm:
     return arg.replace(str(target.chart.path), "$CHART").replace(str(repo), "$ROOT")
 
 
-def _as_platecheck_runs_it(argv: list[str]) -> list[str]:
-    """Argo CD's argv with the one flag platecheck always adds: it checks values.schema.json
-    itself, without fetching its references (docs/security.md)."""
-    flag = "--skip-schema-validation"
-    return argv if flag in argv else [*argv, flag]
-
-
 def _snapshot(repo: Path) -> dict[str, bytes]:
     return {p.relative_to(repo).as_posix(): p.read_bytes()
             for p in sorted(repo.rglob("*")) if p.is_file()}
@@ -162,8 +155,7 @@ def test_case(case: Mapping[str, Any], major: int, helms: dict[int, Path],
     call = helm.template_call(target)
     extra = next((Path(a.split("=", 1)[1]) for a in call.argv
                   if a.startswith(f"--values={helm.workdir}/values")), None)
-    assert [_shown(a, repo, target, extra, helm) for a in call.argv] == \
-        _as_platecheck_runs_it(case["argv"])
+    assert [_shown(a, repo, target, extra, helm) for a in call.argv] == case["argv"]
     result = helm.run_all([call])[0]
     assert _snapshot(repo) == before  # the checked repository is never written
     assert not isinstance(result, PlatecheckError), result.message
