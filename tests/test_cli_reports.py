@@ -2,36 +2,22 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from cli_helpers import Run, cli_runner
 from platecheck.errors import PlatecheckError
 from platecheck.report import FORMATS
 from platecheck.report.destinations import ReportRequest, requests
 
 REPO = Path(__file__).resolve().parent.parent
 BASIC = REPO / "tests" / "fixtures" / "repos" / "basic"
-Run = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture(scope="module")
 def run(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
-    cache = tmp_path_factory.mktemp("reports-cache")
-
-    def run(*args: str | Path, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "PLATECHECK_HELM": str(helm_bin),
-               "PLATECHECK_CACHE_DIR": str(cache),
-               "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"),
-                                                           os.environ.get("PYTHONPATH")]))}
-        return subprocess.run([sys.executable, "-m", "platecheck", *map(str, args)], cwd=cwd,
-                              env=env, capture_output=True, text=True, timeout=300, check=False)
-
-    return run
+    return cli_runner(helm_bin, tmp_path_factory.mktemp("reports-cache"))
 
 
 def test_one_run_writes_what_three_runs_write(run: Run, tmp_path: Path) -> None:

@@ -54,6 +54,17 @@ def test_staging_delete_goes_in_reverse_order_and_dry_run_only_prints(tmp_path: 
     assert "dry run, would run: kubectl delete application ingress-stg -n argocd" in dry.stdout
 
 
+def test_a_missing_application_file_stops_before_the_first_apply(tmp_path: Path,
+                                                                 helm_bin: Path) -> None:
+    repo = copy_repository(tmp_path)
+    (repo / "environments/argocd/apps/ingress-stg.yaml").unlink()
+    run = run_script("deploy-stg.sh", tmp=tmp_path, helm=helm_bin, repo=repo)
+    assert run.returncode == 1
+    assert run.stderr.endswith("error: missing environments/argocd/apps/ingress-stg.yaml: "
+                               "no Argo CD Application named ingress-stg\n")
+    assert run.applied() == []
+
+
 @pytest.mark.parametrize(("script", "args"), [("deploy-stg.sh", ("redeploy",)),
                                               ("deploy-stg.sh", ("deploy", "now")),
                                               ("deploy-prod.sh", ("rollback", "abc")),

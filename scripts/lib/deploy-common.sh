@@ -126,10 +126,13 @@ env_apps() {
 # apply_applications ENV_SHORT APP...: apply each Application manifest, in order. A dry run
 # sends them with --dry-run=server: the API server validates them and nothing changes.
 apply_applications() {
-  local env="$1" app file
+  local env="$1" app file files=()
   shift
+  # Every manifest must exist before the first is applied: never half an environment.
   for app in "$@"; do
-    file="$(app_file "${app}-${env}")"
+    files+=("$(app_file "${app}-${env}")") || exit 1
+  done
+  for file in "${files[@]}"; do
     if [[ "${DRY_RUN}" == "true" ]]; then
       kubectl apply --dry-run=server -f "${file}"
     else

@@ -65,31 +65,49 @@ class Selection:
         return f"{head} " + ", ".join(f"{tid} ({reason})" for tid, reason in self.reasons.items())
 
 
-def validate_ref(ref: str) -> None:
+def validate_ref(ref: str, option: str = "--changed-since") -> None:
     """Refuse what git would read as an option or what cannot be a revision."""
     if not ref or ref.startswith("-") or any(c in ref for c in "\0\n\r"):
-        raise PlatecheckError(f"--changed-since: not a git revision: {ref!r}")
+        raise PlatecheckError(f"{option}: not a git revision: {ref!r}")
 
 
-def _git(root: Path, *args: str) -> subprocess.CompletedProcess[bytes]:
+def _git(root: Path, *args: str, option: str = "--changed-since"
+         ) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(
             ["git", "-C", str(root), *args],
             capture_output=True, check=False, timeout=_GIT_TIMEOUT, stdin=subprocess.DEVNULL)
     except FileNotFoundError:
-        raise PlatecheckError("--changed-since needs git, and git is not on PATH") from None
+        raise PlatecheckError(f"{option} needs git, and git is not on PATH") from None
     except subprocess.TimeoutExpired:
         raise PlatecheckError(f"git {args[0]} took longer than {_GIT_TIMEOUT}s",
                               str(root)) from None
 
 
-def _git_out(root: Path, *args: str) -> bytes:
-    result = _git(root, *args)
+def git_out(root: Path, *args: str, option: str = "--changed-since") -> bytes:
+    """git's standard output; a failure is one line naming the git command."""
+    result = _git(root, *args, option=option)
     if result.returncode != 0:
         detail = result.stderr.decode("utf-8", "replace").strip().splitlines()
         message = detail[-1] if detail else f"exit code {result.returncode}"
         raise PlatecheckError(f"git {args[0]} failed: {message}", str(root))
     return result.stdout
+
+
+def resolve_commit(root: Path, ref: str, option: str = "--changed-since") -> tuple[str, str]:
+    """The commit ``ref`` names, and ``root``'s path from the top of its git work tree
+    (``""`` or ``"sub/dir/"``)."""
+    validate_ref(ref, option)
+    inside = _git(root, "rev-parse", "--is-inside-work-tree", option=option)
+    if inside.returncode != 0 or inside.stdout.strip() != b"true":
+        raise PlatecheckError(f"{option} needs a git work tree", str(root))
+    commit = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", option=option)
+    if commit.returncode != 0:
+        raise PlatecheckError(f"{option}: {ref!r} is not a commit in this repository",
+                              str(root))
+    prefix = git_out(root, "rev-parse", "--show-prefix", option=option)
+    return (commit.stdout.decode("ascii").strip(),
+            prefix.decode("utf-8", "surrogateescape").strip("\n"))
 
 
 def _names(output: bytes) -> list[str]:
@@ -100,22 +118,12 @@ def _names(output: bytes) -> list[str]:
 def changed_files(root: Path, ref: str) -> tuple[str, ...]:
     """Root-relative POSIX paths changed since ``ref``: ``git diff REF...HEAD`` plus staged,
     unstaged and untracked (not ignored) files. Renames count as both names."""
-    validate_ref(ref)
-    inside = _git(root, "rev-parse", "--is-inside-work-tree")
-    if inside.returncode != 0 or inside.stdout.strip() != b"true":
-        raise PlatecheckError("--changed-since needs a git work tree", str(root))
-    commit = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}")
-    if commit.returncode != 0:
-        raise PlatecheckError(f"--changed-since: {ref!r} is not a commit in this repository",
-                              str(root))
-    sha = commit.stdout.decode("ascii").strip()
-    prefix = _git_out(root, "rev-parse", "--show-prefix").decode("utf-8", "surrogateescape")
-    prefix = prefix.strip("\n")
+    sha, prefix = resolve_commit(root, ref)
     top_relative = [
-        *_names(_git_out(root, "diff", "--name-only", "-z", "--no-renames", f"{sha}...HEAD",
+        *_names(git_out(root, "diff", "--name-only", "-z", "--no-renames", f"{sha}...HEAD",
                          "--")),
-        *_names(_git_out(root, "diff", "--name-only", "-z", "--no-renames", "HEAD", "--")),
-        *_names(_git_out(root, "ls-files", "-z", "--full-name", "--others",
+        *_names(git_out(root, "diff", "--name-only", "-z", "--no-renames", "HEAD", "--")),
+        *_names(git_out(root, "ls-files", "-z", "--full-name", "--others",
                          "--exclude-standard")),
     ]
     # git names paths from the top of the work tree; keep those under root, relative to it

@@ -36,6 +36,7 @@ exit codes: 0 clean, 1 findings at error level, 2 usage error or something could
 
 examples:
   platecheck setup                          install the pinned Helm into the user cache
+  platecheck init                           propose policies/platecheck.yaml for a repository
   platecheck lint environments/             lint every Argo CD Application found
   platecheck lint helm/applications/web     lint one chart with each values-<env>.yaml
   platecheck lint . --env prod --format junit --output report.xml
@@ -126,15 +127,52 @@ def build_parser() -> argparse.ArgumentParser:
     render.set_defaults(func=_cmd_render)
 
     diff = commands.add_parser(
-        "diff", help="structural drift between two environments",
-        description="Compare every app deployed to both environments: the values key "
-                    "structure, the rendered resources and the chart (the env-consistency "
-                    "policy for this one pair, with the allowed differences of policies/). "
-                    "Exit 1 when they differ.")
-    diff.add_argument("left", metavar="ENV", help="an environment, e.g. stg")
-    diff.add_argument("right", metavar="ENV", help="another environment, e.g. prod")
+        "diff", help="drift between two environments, or what a change does (--base REF)",
+        usage="platecheck diff ENV ENV [PATH ...] [options]\n"
+              "       platecheck diff --base REF [PATH ...] [options]",
+        description="With two environments: compare every app deployed to both, the values "
+                    "key structure, the rendered resources and the chart (the env-consistency "
+                    "policy for this one pair, with the allowed differences of policies/); "
+                    "exit 1 when they differ.\n\n"
+                    "With --base REF: render every target at the git revision REF (read into "
+                    "a private temporary directory; the working tree is never touched) and in "
+                    "the working tree, and print the rendered changes per target (added, "
+                    "removed and changed resources, a unified diff of each changed one, "
+                    "Secret values redacted) and the findings that appear or disappear; "
+                    "exit 1 when an error-level finding appears, 2 when something could not "
+                    "be checked on either side.",
+        epilog="examples:\n  platecheck diff stg prod\n"
+               "  platecheck diff --base origin/main environments/\n"
+               "  platecheck diff --base origin/main --format markdown --output diff.md",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     _add_engine_options(diff, paths="*", environments=False)
+    diff.add_argument("--base", metavar="REF",
+                      help="compare the working tree with this git revision")
+    diff.add_argument("--format", "-f", dest="diff_format", default="text",
+                      choices=("text", "markdown", "json"),
+                      help="with --base: text (default), markdown (a pull-request comment, "
+                           "collapsed per target, size-capped) or json")
     diff.set_defaults(func=_cmd_diff, environments=None)
+
+    init = commands.add_parser(
+        "init", help="propose policies/platecheck.yaml from the repository's Applications",
+        description="Discover the Argo CD Applications, propose environments from their "
+                    "labels, name suffixes and destination namespaces, show what each "
+                    "Application would be classified as, and write a commented "
+                    "policies/platecheck.yaml. Exit 1 when an Application matches no "
+                    "environment (the file is written all the same), 2 on errors.",
+        epilog="examples:\n  platecheck init               write policies/platecheck.yaml\n"
+               "  platecheck init --dry-run     print it instead",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    init.add_argument("path", nargs="?", default=".", metavar="PATH",
+                      help="repository or directory of Applications (default: .)")
+    init.add_argument("--config", dest="config_dir", type=Path, metavar="DIR",
+                      help="where to write platecheck.yaml (default: <repo>/policies)")
+    init.add_argument("--force", action="store_true",
+                      help="overwrite an existing platecheck.yaml")
+    init.add_argument("--dry-run", action="store_true",
+                      help="print the configuration instead of writing it")
+    init.set_defaults(func=_cmd_init)
 
     policies = commands.add_parser("policies", help="list the policies",
                                    description="List every policy with its summary.")
@@ -331,6 +369,15 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     from platecheck.engine import _load
     from platecheck.policies import PolicyOptions, env_consistency
 
+    if args.base is not None:
+        return _cmd_diff_base(args)
+    if args.diff_format != "text":
+        raise PlatecheckError("diff --format applies to --base REF; the drift between two "
+                              "environments is text")
+    if len(args.paths) < 2:
+        raise PlatecheckError("diff needs two environments (platecheck diff stg prod) or "
+                              "--base REF")
+    args.left, args.right, args.paths = args.paths[0], args.paths[1], args.paths[2:] or ["."]
     pair = [args.left, args.right]
     args.environments = pair
     _check_output(args, args.output)
@@ -351,6 +398,50 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if repo.errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if findings else EXIT_OK
+
+
+def _cmd_init(args: argparse.Namespace) -> int:
+    from platecheck.config import CONFIG_FILE
+    from platecheck.init import propose, summary
+
+    path = Path(args.path)
+    if not path.exists():
+        raise PlatecheckError("path not found", args.path)
+    result = propose(path)
+    target = (args.config_dir or result.root / "policies") / CONFIG_FILE
+    shown = target.relative_to(result.root) if target.is_relative_to(result.root) else target
+    if not args.dry_run and target.exists() and not args.force:
+        raise PlatecheckError(f"{shown} exists; platecheck init does not overwrite it without "
+                              "--force (or print the proposal with --dry-run)", str(shown))
+    lines = summary(result)
+    if args.dry_run:
+        sys.stdout.write(result.text)
+        print("\n".join(lines), file=sys.stderr)
+    else:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(result.text, encoding="utf-8")
+        except OSError as exc:
+            raise PlatecheckError(f"cannot write: {exc.strerror}", str(shown)) from None
+        print("\n".join([*lines, f"wrote {shown}"]))
+    missing = sum(1 for item in result.classified if item.environment is None)
+    if missing:
+        many = missing != 1
+        print(f"platecheck: {missing} Application{'s match' if many else ' matches'} no "
+              f"environment: add a rule for {'them' if many else 'it'} to {shown}",
+              file=sys.stderr)
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _cmd_diff_base(args: argparse.Namespace) -> int:
+    from platecheck import rendered_diff
+    from platecheck.report.rendered_diff import FORMATS as DIFF_FORMATS
+
+    _check_output(args, args.output)
+    result = rendered_diff.compute(args.paths, args.base, **_engine_kwargs(args))
+    _write(DIFF_FORMATS[args.diff_format](result), args.output)
+    return result.exit_code
 
 
 def _cmd_policies(args: argparse.Namespace) -> int:

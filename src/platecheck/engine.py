@@ -19,7 +19,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from platecheck import changed
+from platecheck import changed, crds
 from platecheck.cache import RENDERS, HelmResult, RenderCache, chart_tree, default_cache_dir
 from platecheck.changed import Selection
 from platecheck.config import MAX_JOBS, Config, load_config
@@ -191,6 +191,9 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
                           jobs=_jobs(jobs, config.jobs), cache=cache)
             rendered, lints = _render(runner, planner, to_render, problems)
             renders, cache_hits = runner.stats.renders, runner.stats.cache_hits
+        rendered, crd_errors = crds.with_repository_crds(repo_root, found.charts, rendered)
+        for error in crd_errors:
+            problems.add(error)
     model = RepoModel(
         root=repo_root,
         applications=tuple(found.applications),

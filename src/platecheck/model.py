@@ -233,6 +233,18 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class CrdSchema:
+    """The JSON schema a CustomResourceDefinition in the repository gives one version of its
+    kind (see ``platecheck.crds``)."""
+
+    group: str
+    version: str
+    kind: str
+    schema: Mapping[str, Any]
+    source: str  # where the CRD is, e.g. "charts/eso/crds/crds.yaml:1"
+
+
+@dataclass(frozen=True)
 class RenderedTarget:
     target: RenderTarget
     resources: tuple[Resource, ...]
@@ -241,6 +253,8 @@ class RenderedTarget:
     # repository-relative template path -> its text, so policies can point at a template line
     # without reading files themselves
     templates: Mapping[str, str] = field(default_factory=dict)
+    # (group, version, kind) -> schema, from every CRD in the repository and its renders
+    crd_schemas: Mapping[tuple[str, str, str], CrdSchema] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

@@ -5,14 +5,17 @@ Kubernetes kinds use the OpenAPI-derived schemas bundled with ``kubernetes-valid
 and re-resolves the 1.3 MB definitions file on every call; here the definitions are loaded once
 per Kubernetes version and one validator is built per (version, apiVersion, kind), then reused.
 
-Custom resources use JSON schema files named ``<kind>-<group>-<version>.json`` (lowercase),
-e.g. ``application-argoproj.io-v1alpha1.json``, looked up in the configured directories and
-then in the schemas shipped with platecheck.
+Custom resources use, in this order: JSON schema files in the configured directories, named
+``<kind>-<group>-<version>.json`` (lowercase, e.g. ``application-argoproj.io-v1alpha1.json``)
+or laid out as kubeconform's CRD catalog, ``<group>/<kind>_<version>.json``; the
+CustomResourceDefinitions in the repository (``platecheck.crds``); the schemas shipped with
+platecheck.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import datetime
 import functools
 import json
@@ -29,6 +32,7 @@ import referencing.jsonschema
 from packaging.version import InvalidVersion, Version
 
 from platecheck.errors import PlatecheckError
+from platecheck.model import CrdSchema
 from platecheck.quantity import is_quantity
 
 _K8S_SCHEMA_ROOT = "kubernetes-json-schema"
@@ -56,6 +60,12 @@ def schema_file_name(kind: str, api_version: str) -> str:
     group, version = split_api_version(api_version)
     parts = [kind, group, version] if group else [kind, version]
     return ("-".join(parts) + ".json").lower()
+
+
+def catalog_file_name(kind: str, api_version: str) -> str:
+    """The same schema's path in kubeconform's CRD catalog layout."""
+    group, version = split_api_version(api_version)
+    return f"{group or 'core'}/{kind}_{version}.json".lower()
 
 
 # --- Kubernetes versions -----------------------------------------------------------------------
@@ -211,6 +221,14 @@ class CustomSchema:
     validator: Validator
 
 
+@dataclass(frozen=True)
+class FoundSchema:
+    """A validator and where its schema came from (None: Kubernetes' own, bundled)."""
+
+    validator: Validator
+    source: str | None
+
+
 @functools.cache
 def _schema_index(directory: Path) -> Mapping[str, Path]:
     if not directory.is_dir():
@@ -260,13 +278,38 @@ def _load_custom(path: Path) -> CustomSchema:
 
 def find_custom_schema(kind: str, api_version: str,
                        directories: Sequence[Path]) -> CustomSchema | None:
-    """The first ``<kind>-<group>-<version>.json`` in ``directories`` (in order), loaded."""
+    """The first ``<kind>-<group>-<version>.json`` or ``<group>/<kind>_<version>.json`` in
+    ``directories`` (in order), loaded."""
     name = schema_file_name(kind, api_version)
+    group_dir, _, catalog_name = catalog_file_name(kind, api_version).partition("/")
     for directory in directories:
-        path = _schema_index(directory.resolve()).get(name)
+        directory = directory.resolve()
+        path = _schema_index(directory).get(name) or _schema_index(directory / group_dir).get(
+            catalog_name)
         if path is not None:
             return _load_custom(path)
     return None
+
+
+_CRD_VALIDATORS: dict[int, tuple[CrdSchema, Validator]] = {}
+
+
+def crd_validator(crd: CrdSchema) -> Validator:
+    """A validator for a CRD's schema, built once per schema object."""
+    cached = _CRD_VALIDATORS.get(id(crd))
+    if cached is not None and cached[0] is crd:
+        return cached[1]
+    cls = jsonschema.Draft202012Validator
+    try:
+        cls.check_schema(crd.schema)
+    except jsonschema.SchemaError as exc:
+        where = ".".join(str(p) for p in exc.path) or "<root>"
+        raise PlatecheckError(f"the openAPIV3Schema of {crd.kind} ({crd.group}/{crd.version}) "
+                              f"in {crd.source} is not a valid schema at {where}: "
+                              f"{exc.message}") from None
+    validator = cls(crd.schema, format_checker=QUANTITY_CHECKER)
+    _CRD_VALIDATORS[id(crd)] = (crd, validator)
+    return validator
 
 
 def schema_directories(root: Path, configured: Iterable[str], bundled: bool) -> tuple[Path, ...]:
@@ -392,6 +435,7 @@ def problems(validator: Validator, document: Mapping[str, Any]) -> list[SchemaPr
 SCHEMA_DEFAULTS: Mapping[str, Any] = {
     "kubernetesVersion": None,  # None: the target's kubeVersion, else the default version
     "schemaDirs": ["policies/schemas"],
+    "repositoryCrds": True,
     "bundledSchemas": True,
 }
 # The cluster version assumed when none is configured (see default_kubernetes_version).
@@ -403,14 +447,38 @@ class SchemaSet:
     """Where the schemas of one target's resources come from."""
 
     kubernetes_version: str  # the bundled version used
-    directories: tuple[Path, ...]
+    directories: tuple[Path, ...]  # configured directories, searched first
+    crds: Mapping[tuple[str, str, str], CrdSchema] = dataclasses.field(default_factory=dict)
+    bundled: bool = True  # then the schemas shipped with platecheck
+    root: Path | None = None  # to show sources relative to the repository
 
     def validator(self, api_version: str, kind: str) -> Validator | None:
+        found = self.lookup(api_version, kind)
+        return found.validator if found is not None else None
+
+    def lookup(self, api_version: str, kind: str) -> FoundSchema | None:
         found = kubernetes_validator(self.kubernetes_version, api_version, kind)
         if found is not None:
-            return found
+            return FoundSchema(found, None)
         custom = find_custom_schema(kind, api_version, self.directories)
-        return custom.validator if custom is not None else None
+        if custom is not None:
+            return FoundSchema(custom.validator, self._shown(custom.path))
+        crd = self.crds.get((*split_api_version(api_version), kind))
+        if crd is not None:
+            return FoundSchema(crd_validator(crd), f"the CustomResourceDefinition in "
+                                                   f"{crd.source}")
+        if self.bundled:
+            custom = find_custom_schema(kind, api_version, (packaged_schema_dir(),))
+            if custom is not None:
+                return FoundSchema(custom.validator,
+                                   f"the schema shipped with platecheck ({custom.path.name})")
+        return None
+
+    def _shown(self, path: Path) -> str:
+        root = self.root.resolve() if self.root is not None else None
+        if root is not None and path.is_relative_to(root):
+            return path.relative_to(root).as_posix()
+        return str(path)
 
 
 def repo_root(chart_path: Path, chart_rel: str) -> Path:
@@ -422,7 +490,8 @@ def repo_root(chart_path: Path, chart_rel: str) -> Path:
 
 
 def schema_set(options: Mapping[str, Any], kube_version: str | None,
-               root: Path | None) -> SchemaSet:
+               root: Path | None,
+               crds: Mapping[tuple[str, str, str], CrdSchema] | None = None) -> SchemaSet:
     requested = (options.get("kubernetesVersion") or kube_version
                  or default_kubernetes_version())
     if not isinstance(requested, str):
@@ -433,5 +502,16 @@ def schema_set(options: Mapping[str, Any], kube_version: str | None,
         dirs = [dirs]
     configured = [d for d in dirs if root is not None or Path(d).is_absolute()]
     return SchemaSet(resolve_version(requested),
-                     schema_directories(root or Path("/"), configured,
-                                        bool(options.get("bundledSchemas", True))))
+                     schema_directories(root or Path("/"), configured, False),
+                     crds if crds is not None and options.get("repositoryCrds", True) else {},
+                     bool(options.get("bundledSchemas", True)), root)
+
+
+def local_directories(value: Any) -> None:
+    """``schemaDirs`` names local directories: platecheck reaches no network while linting."""
+    for item in [value] if isinstance(value, str) else value or []:
+        if isinstance(item, str) and "://" in item:
+            raise PlatecheckError(f"schemaDirs entry {item!r} is a URL; platecheck reads "
+                                  "schemas from local directories only (download the catalog "
+                                  "into the repository or a directory next to it)")
+

@@ -5,11 +5,16 @@ What:
     configured Kubernetes version (bundled with kubernetes-validate): unknown fields
     (a misspelled ``imagePullPolicyy``), wrong types (``replicas: "2"``), missing required
     fields and invalid enum values are findings. ``metadata.name`` must be set. Custom
-    resources are validated against the repository's JSON schemas
+    resources are validated against, in this order: the JSON schemas of ``schemaDirs``
     (``<kind>-<group>-<version>.json``, lowercase, e.g. ``application-argoproj.io-v1alpha1.json``
-    in ``policies/schemas/``), then against the schemas shipped with platecheck (Argo CD
-    Application, cert-manager Certificate/ClusterIssuer, MetalLB IPAddressPool/L2Advertisement).
-    A kind with no schema at all is the ``unknown-kind`` policy's finding, not a pass.
+    in ``policies/schemas/``, or kubeconform's catalog layout ``<group>/<kind>_<version>.json``);
+    the CustomResourceDefinitions in the repository (every chart's ``crds/`` directory, vendored
+    charts included, and every CRD a target renders; ``openAPIV3Schema`` with
+    ``x-kubernetes-preserve-unknown-fields`` and ``x-kubernetes-int-or-string`` honoured); the
+    schemas shipped with platecheck (Argo CD Application, cert-manager
+    Certificate/ClusterIssuer, MetalLB IPAddressPool/L2Advertisement). The fix line of a
+    finding names the schema's source. A kind with no schema at all is the ``unknown-kind``
+    policy's finding, not a pass.
 
 Why:
     The API server rejects an invalid manifest only when Argo CD syncs it, after merge; an
@@ -21,8 +26,10 @@ Options:
         minor release is used, else the newest bundled older one (an error when none is
         bundled). Default: the target's kubeVersion (Application ``helm.kubeVersion`` or the
         top-level ``kubernetesVersion``), else 1.31.0.
-    schemaDirs: directories of CRD JSON schemas, relative to the repository root
-        (default ["policies/schemas"]); searched in order before the bundled ones.
+    schemaDirs: local directories of CRD JSON schemas, relative to the repository root
+        (default ["policies/schemas"]); searched in order before the repository's CRDs and
+        the bundled schemas. A URL is a configuration error (no network while linting).
+    repositoryCrds: use the CustomResourceDefinitions found in the repository (default true).
     bundledSchemas: also use the CRD schemas shipped with platecheck (default true).
 
 Passes:
@@ -49,6 +56,7 @@ ID = "k8s-schema"
 SUMMARY = "rendered resources are valid against the Kubernetes (or CRD) schema"
 SCOPE = "target"
 DEFAULTS: Mapping[str, Any] = dict(schemas.SCHEMA_DEFAULTS)
+OPTION_PARSERS = {"schemaDirs": schemas.local_directories}
 REMEDIATION = ("Make the manifest match the API schema: fix the field's spelling, type or "
                "value (kubectl explain <kind>.<field> shows the API).")
 
@@ -57,7 +65,7 @@ def target_schemas(rendered: RenderedTarget, options: Mapping[str, Any]) -> sche
     """The schema set for a target (shared with the unknown-kind policy)."""
     chart = rendered.target.chart
     root = schemas.repo_root(chart.path, chart.rel) if chart is not None else None
-    return schemas.schema_set(options, rendered.target.kube_version, root)
+    return schemas.schema_set(options, rendered.target.kube_version, root, rendered.crd_schemas)
 
 
 def resource_label(resource: Resource) -> str:
@@ -93,17 +101,21 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
         yield _finding(rendered, resource, ("metadata",), "metadata.name is missing",
                        "Give the resource a metadata.name (usually from the chart's "
                        "fullname helper).")
-    validator = schema_set.validator(resource.api_version, resource.kind)
-    if validator is None:
+    schema = schema_set.lookup(resource.api_version, resource.kind)
+    if schema is None:
         return  # reported by unknown-kind
     found = []
-    for problem in schemas.problems(validator, doc):
-        remediation = REMEDIATION
+    for problem in schemas.problems(schema.validator, doc):
+        remediation = REMEDIATION if schema.source is None else (
+            f"Make the manifest match the schema from {schema.source}: fix the field's "
+            "spelling, type or value.")
         if problem.message == "unknown field":
             parent = schemas.format_path(problem.path[:-1]) or "<top level>"
             remediation = (f"Remove the field or fix its spelling; the fields {parent} accepts "
                            f"are listed by: kubectl explain "
                            f"{_explain_path(resource.kind, problem.path[:-1])}")
+            if schema.source is not None:
+                remediation += f" (schema: {schema.source})"
         found.append(_finding(rendered, resource, problem.path, problem.text, remediation))
     yield from sorted(found, key=lambda f: (f.file or "", f.line or 0, f.message))
 

@@ -4,7 +4,9 @@ What:
     Reports each rendered resource whose kind has no schema: neither a Kubernetes kind of the
     configured version (bundled with kubernetes-validate) nor a custom resource with a JSON
     schema in ``schemaDirs`` (default ``policies/schemas/``, file
-    ``<kind>-<group>-<version>.json`` lowercase) or shipped with platecheck. Such a resource
+    ``<kind>-<group>-<version>.json`` lowercase, or ``<group>/<kind>_<version>.json`` as in
+    kubeconform's CRD catalog), a CustomResourceDefinition in the repository (a chart's
+    ``crds/``, or rendered by any target) or a schema shipped with platecheck. Such a resource
     is never validated by ``k8s-schema``.
 
 Why:
@@ -14,7 +16,8 @@ Why:
     production and warning elsewhere.
 
 Options:
-    kubernetesVersion, schemaDirs, bundledSchemas: as for ``k8s-schema`` (set both alike).
+    kubernetesVersion, schemaDirs, repositoryCrds, bundledSchemas: as for ``k8s-schema``
+        (set both alike).
     allowKinds: globs on ``<apiVersion>/<kind>`` that need no schema,
         e.g. ["monitoring.coreos.com/*/ServiceMonitor"] (default none).
 
@@ -43,9 +46,10 @@ ID = "unknown-kind"
 SUMMARY = "every rendered kind has a Kubernetes or repository-supplied schema"
 SCOPE = "target"
 DEFAULTS: Mapping[str, Any] = {**schemas.SCHEMA_DEFAULTS, "allowKinds": []}
-REMEDIATION = ("Add the kind's JSON schema to policies/schemas/ as "
-               "<kind>-<group>-<version>.json (e.g. the CRD's openAPIV3Schema), or fix the "
-               "apiVersion/kind.")
+OPTION_PARSERS = {"schemaDirs": schemas.local_directories}
+REMEDIATION = ("Add the kind's CustomResourceDefinition to the repository (a chart's crds/), "
+               "or its JSON schema to policies/schemas/ as <kind>-<group>-<version>.json, or "
+               "fix the apiVersion/kind.")
 
 
 def check(rendered: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:

@@ -1,0 +1,199 @@
+"""Schemas for custom resources from the CustomResourceDefinitions in the repository.
+
+A CRD found in a chart's ``crds/`` directory (any chart in the repository, vendored ones
+included) or in what any target renders gives the schema of its kind for each served version:
+``openAPIV3Schema`` turned into the JSON schema the API server effectively applies, strict like
+the Kubernetes schemas (an unknown field is a finding, as the API server prunes it):
+
+- ``x-kubernetes-preserve-unknown-fields: true``: any field is allowed there;
+- ``x-kubernetes-int-or-string: true``: an integer or a string;
+- ``nullable: true``: null is allowed too;
+- ``x-kubernetes-embedded-resource: true``: apiVersion, kind and metadata are allowed;
+- ``metadata`` at the top is Kubernetes' ObjectMeta: only what the CRD says about it is
+  checked, never "unknown field".
+
+https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#specifying-a-structural-schema
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from platecheck.discover import rel_path
+from platecheck.errors import PlatecheckError
+from platecheck.model import Chart, CrdSchema, RenderedTarget
+from platecheck.yamlio import is_regular_file, load_documents, read_text
+
+CRD_KIND = "CustomResourceDefinition"
+_CRD_GROUP = "apiextensions.k8s.io"
+_SUFFIXES = (".yaml", ".yml", ".json")
+_COMBINATORS = ("allOf", "anyOf", "oneOf")
+GVK = tuple[str, str, str]
+
+
+def from_document(doc: Mapping[str, Any], source: str) -> Iterator[CrdSchema]:
+    """The schema of each served version a CRD document defines (none when it has none)."""
+    if doc.get("kind") != CRD_KIND or not str(doc.get("apiVersion", "")).startswith(
+            f"{_CRD_GROUP}/"):
+        return
+    spec = doc.get("spec")
+    if not isinstance(spec, Mapping):
+        return
+    group = spec.get("group")
+    names = spec.get("names")
+    kind = names.get("kind") if isinstance(names, Mapping) else None
+    if not isinstance(group, str) or not isinstance(kind, str):
+        return
+    shared = _schema_of(spec.get("validation"))  # apiextensions.k8s.io/v1beta1
+    versions = spec.get("versions")
+    if isinstance(versions, list):
+        for entry in versions:
+            if not isinstance(entry, Mapping) or entry.get("served") is False:
+                continue  # the API server refuses resources of a version it does not serve
+            schema = _schema_of(entry.get("schema")) or shared
+            if isinstance(entry.get("name"), str) and schema is not None:
+                yield CrdSchema(group, entry["name"], kind, to_json_schema(schema), source)
+    elif isinstance(spec.get("version"), str) and shared is not None:
+        yield CrdSchema(group, spec["version"], kind, to_json_schema(shared), source)
+
+
+def _schema_of(holder: Any) -> Mapping[str, Any] | None:
+    schema = holder.get("openAPIV3Schema") if isinstance(holder, Mapping) else None
+    return schema if isinstance(schema, Mapping) else None
+
+
+def to_json_schema(openapi: Mapping[str, Any]) -> dict[str, Any]:
+    """A CRD's structural schema as a strict JSON schema (see the module documentation)."""
+    schema = _convert(openapi, strict=True)
+    properties = schema.setdefault("properties", {})
+    properties.setdefault("apiVersion", {"type": "string"})
+    properties.setdefault("kind", {"type": "string"})
+    original = openapi.get("properties")
+    metadata = original.get("metadata") if isinstance(original, Mapping) else None
+    properties["metadata"] = (_convert(metadata, strict=False)
+                              if isinstance(metadata, Mapping) else {"type": "object"})
+    schema.setdefault("type", "object")
+    return schema
+
+
+def _convert(node: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
+    result: dict[str, Any] = {k: copy.deepcopy(v) for k, v in node.items()
+                              if k not in ("properties", "items", "additionalProperties",
+                                           "not", *_COMBINATORS)}
+    preserve = node.get("x-kubernetes-preserve-unknown-fields") is True
+    int_or_string = node.get("x-kubernetes-int-or-string") is True
+    if int_or_string:
+        result["type"] = ["integer", "string"]  # the anyOf of both types that comes with it
+    if node.get("nullable") is True and "type" in result:
+        types = result["type"] if isinstance(result["type"], list) else [result["type"]]
+        result["type"] = [*types, "null"]
+    properties = node.get("properties")
+    if isinstance(properties, Mapping):
+        result["properties"] = {str(k): _convert(v, strict=strict)
+                                for k, v in properties.items() if isinstance(v, Mapping)}
+    if node.get("x-kubernetes-embedded-resource") is True:
+        embedded = result.setdefault("properties", {})
+        for key, kind in (("apiVersion", "string"), ("kind", "string"), ("metadata", "object")):
+            embedded.setdefault(key, {"type": kind})
+    items = node.get("items")
+    if isinstance(items, Mapping):
+        result["items"] = _convert(items, strict=strict)
+    extra = node.get("additionalProperties")
+    if isinstance(extra, Mapping):
+        result["additionalProperties"] = _convert(extra, strict=strict)
+    elif isinstance(extra, bool):
+        result["additionalProperties"] = extra
+    elif strict and not preserve and "properties" in result:
+        result["additionalProperties"] = False  # the API server prunes unknown fields
+    # value validations only: a branch never makes a field unknown
+    for key in _COMBINATORS:
+        branches = node.get(key)
+        if isinstance(branches, list) and not (int_or_string and key == "anyOf"):
+            result[key] = [_convert(b, strict=False) for b in branches if isinstance(b, Mapping)]
+    if isinstance(node.get("not"), Mapping):
+        result["not"] = _convert(node["not"], strict=False)
+    return result
+
+
+def _chart_walk(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """The repository's directories: not hidden ones, not symbolic links, not another
+    repository inside it (a directory with ``.git`` or ``policies/platecheck.yaml``)."""
+    for current, dirs, files in os.walk(root):
+        here = Path(current)
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not (here / d).is_symlink() and not (here / d / ".git").exists()
+                         and not (here / d / "policies" / "platecheck.yaml").is_file())
+        yield current, dirs, files
+
+
+def chart_crd_files(root: Path) -> list[Path]:
+    """The files of the ``crds/`` directory of every chart in the repository, vendored ones
+    included (helm reads its subdirectories too)."""
+    files: set[Path] = set()
+    for current, _, names in _chart_walk(root):
+        if "Chart.yaml" not in names:
+            continue
+        directory = Path(current) / "crds"
+        if not directory.is_dir() or directory.is_symlink():
+            continue
+        for path in directory.rglob("*"):
+            if (path.suffix.lower() in _SUFFIXES and is_regular_file(path)
+                    and path.resolve().is_relative_to(root)):
+                files.add(path)
+    return sorted(files)
+
+
+def from_files(root: Path, files: Sequence[Path]
+               ) -> tuple[list[CrdSchema], list[PlatecheckError]]:
+    """The CRD schemas in ``files``; a file that cannot be read is an error, not a skip."""
+    found: list[CrdSchema] = []
+    errors: list[PlatecheckError] = []
+    for path in files:
+        rel = rel_path(path, root)
+        try:
+            _, text = read_text(path, rel)
+            documents = load_documents(text, rel)
+        except PlatecheckError as exc:
+            errors.append(exc)
+            continue
+        for document in documents:
+            if isinstance(document.data, Mapping):
+                found.extend(from_document(document.data, f"{rel}:{document.line}"))
+    return found, errors
+
+
+def from_rendered(rendered: Iterable[RenderedTarget]) -> list[CrdSchema]:
+    """The CRDs that targets render (a chart's ``crds/`` or templates)."""
+    found: list[CrdSchema] = []
+    for target in rendered:
+        for resource in target.resources:
+            if resource.kind == CRD_KIND:
+                where = resource.template_file or resource.template or "its output"
+                found.extend(from_document(resource.doc, f"{where} (rendered by {target.id})"))
+    return found
+
+
+def index(schemas: Iterable[CrdSchema]) -> dict[GVK, CrdSchema]:
+    """One schema per group, version and kind: the first found (files in path order, then
+    rendered output in target order)."""
+    result: dict[GVK, CrdSchema] = {}
+    for schema in schemas:
+        result.setdefault((schema.group, schema.version, schema.kind), schema)
+    return result
+
+
+def with_repository_crds(root: Path, charts: Iterable[Chart],
+                         rendered: Sequence[RenderedTarget]
+                         ) -> tuple[list[RenderedTarget], list[PlatecheckError]]:
+    """``rendered``, each carrying the schemas of every CRD in the repository: the charts'
+    ``crds/`` files first, then what the targets rendered."""
+    if not rendered:
+        return list(rendered), []
+    from_charts, errors = from_files(root, chart_crd_files(root))
+    found = index([*from_charts, *from_rendered(rendered)])
+    return [dataclasses.replace(target, crd_schemas=found) for target in rendered], errors

@@ -1,0 +1,298 @@
+"""``platecheck init``: a starting ``policies/platecheck.yaml`` from what the repository holds.
+
+The Applications are discovered as ``lint`` discovers them; each one's environment is read
+from, in this order, an environment-like label (``environment``, ``env``, ``stage``...), its
+name's suffix or prefix (``web-production``, ``prod-web``) and its destination namespace,
+against a vocabulary of environment words. The proposed configuration is then loaded the way
+``lint`` loads it, and every Application is classified with it, so what ``init`` shows is
+what ``lint`` will do.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+from platecheck.config import (
+    CONFIG_FILE,
+    Config,
+    EnvironmentConfig,
+    MatchRules,
+    load_config,
+)
+from platecheck.discover import discover, find_root
+from platecheck.errors import PlatecheckError
+from platecheck.model import Application
+
+# word in names, labels and namespaces -> (environment name, production)
+_WORDS: dict[str, tuple[str, bool]] = {
+    "production": ("prod", True), "prod": ("prod", True), "prd": ("prod", True),
+    "live": ("prod", True),
+    "staging": ("stg", False), "stg": ("stg", False), "stage": ("stg", False),
+    "preprod": ("preprod", False), "pre-prod": ("preprod", False),
+    "uat": ("uat", False), "qa": ("qa", False), "test": ("test", False),
+    "testing": ("test", False),
+    "development": ("dev", False), "dev": ("dev", False),
+    "sandbox": ("sandbox", False),
+}
+_ORDER = ("prod", "preprod", "stg", "uat", "qa", "test", "dev", "sandbox")
+_BEFORE_PRODUCTION = ("preprod", "stg", "uat")
+_ENV_LABEL = re.compile(r"(^|[./_-])(env|environment|stage|tier)$", re.IGNORECASE)
+
+
+@dataclass
+class _Proposal:
+    """What the repository says about one environment."""
+
+    name: str
+    production: bool
+    labels: dict[str, set[str]] = field(default_factory=dict)
+    names: set[str] = field(default_factory=set)  # name globs, e.g. "*-production"
+    namespaces: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Classified:
+    """One Application and what the proposed configuration makes of it."""
+
+    application: Application
+    environment: str | None  # None: no environment matches
+    target: str | None  # "<env>/<app>", the target id lint uses
+
+
+@dataclass(frozen=True)
+class InitResult:
+    root: Path
+    text: str  # the proposed platecheck.yaml
+    classified: tuple[Classified, ...]
+
+
+def _word(text: str) -> tuple[str, bool] | None:
+    return _WORDS.get(text.lower())
+
+
+def _label_key(apps: Sequence[Application]) -> str | None:
+    """The label that names environments: an environment-like key whose values are
+    environment words, on the most Applications."""
+    counts: Counter[str] = Counter()
+    for app in apps:
+        for key, value in app.labels.items():
+            if _ENV_LABEL.search(key) and _word(value) is not None:
+                counts[key] += 1
+    return counts.most_common(1)[0][0] if counts else None
+
+
+def _affix(text: str) -> tuple[str, tuple[str, bool]] | None:
+    """The name glob and environment of ``web-production`` or ``prod-web`` (also ``_``)."""
+    for sep in ("-", "_"):
+        head, _, tail = text.rpartition(sep)
+        if head and _word(tail):
+            return f"*{sep}{tail}", _WORDS[tail.lower()]
+        first, _, rest = text.partition(sep)
+        if rest and _word(first):
+            return f"{first}{sep}*", _WORDS[first.lower()]
+    return None
+
+
+_ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
+
+
+def _label_env(value: str) -> tuple[str, bool] | None:
+    """An environment label's value: a known word, else an environment of that name
+    (``environment: platform``)."""
+    return _word(value) or ((value, False) if _ENV_NAME.fullmatch(value) else None)
+
+
+def _propose(apps: Sequence[Application]) -> tuple[dict[str, _Proposal], dict[int, str]]:
+    """The environments the Applications suggest, and each Application's own environment
+    (by index): its label, else its name, else its namespace says it."""
+    proposals: dict[str, _Proposal] = {}
+    intended: dict[int, str] = {}
+
+    def env(index: int, found: tuple[str, bool]) -> _Proposal:
+        name, production = found
+        intended.setdefault(index, name)
+        return proposals.setdefault(name, _Proposal(name, production))
+
+    key = _label_key(apps)
+    for index, app in enumerate(apps):
+        value = app.labels.get(key) if key else None
+        found = _label_env(value) if value else None
+        if value is not None and found is not None:
+            env(index, found).labels.setdefault(str(key), set()).add(value)
+        named = _affix(app.name)
+        if named is not None:
+            env(index, named[1]).names.add(named[0])
+        namespace = app.destination_namespace
+        if namespace:
+            whole = _word(namespace)
+            if whole is not None:
+                env(index, whole).namespaces.add(namespace)
+            else:
+                spaced = _affix(namespace)
+                if spaced is not None:
+                    env(index, spaced[1]).namespaces.add(spaced[0])
+    return proposals, intended
+
+
+def _ordered(proposals: dict[str, _Proposal]) -> list[_Proposal]:
+    return sorted(proposals.values(),
+                  key=lambda p: (not p.production, _ORDER.index(p.name)
+                                 if p.name in _ORDER else len(_ORDER), p.name))
+
+
+def _rules(proposal: _Proposal) -> EnvironmentConfig:
+    return EnvironmentConfig(proposal.name, proposal.production, MatchRules(
+        labels={k: tuple(v) for k, v in proposal.labels.items()},
+        namespaces=tuple(sorted(proposal.namespaces)), names=tuple(sorted(proposal.names))))
+
+
+def _settle(proposals: dict[str, _Proposal], apps: Sequence[Application],
+            intended: dict[int, str]) -> None:
+    """Drop the rules that put an Application in another environment than its own (a
+    ``*-prod`` namespace rule would catch ``lost-stg`` deployed to ``lost-prod``): the
+    weakest first, namespace then name then label."""
+    for _ in range(len(apps) * 3 + 1):
+        changed = False
+        environments = [_rules(p) for p in _ordered(proposals)]
+        for index, app in enumerate(apps):
+            wanted = intended.get(index)
+            match = next((e for e in environments
+                          if e.matches(app.name, app.labels, app.destination_namespace)), None)
+            if wanted is None or match is None or match.name == wanted:
+                continue
+            wrong = proposals[match.name]
+            namespace = app.destination_namespace or ""
+            hits = [g for g in wrong.namespaces if fnmatchcase(namespace, g)]
+            if hits:
+                wrong.namespaces.difference_update(hits)
+            elif any(fnmatchcase(app.name, g) for g in wrong.names):
+                wrong.names.difference_update(g for g in list(wrong.names)
+                                              if fnmatchcase(app.name, g))
+            else:
+                for values in wrong.labels.values():
+                    values.difference_update(set(app.labels.values()))
+            changed = True
+            break
+        if not changed:
+            return
+
+
+def _flow(items: Iterable[str]) -> str:
+    return "[" + ", ".join(f'"{item}"' for item in sorted(items)) + "]"
+
+
+_HEADER = """\
+# platecheck configuration (see docs/configuration.md), proposed by `platecheck init` from the
+# Applications in this repository. Review it: the environments decide which rules apply where.
+kubernetesVersion: "1.31.0"   # the cluster's Kubernetes version: schemas are checked against it
+
+environments:            # order matters: the first environment that matches wins
+"""
+
+_POLICIES = """\
+policies:
+  # Every policy runs at level error unless set here (error, warning, info or off), also per
+  # environment, e.g. pull-policy: {{level: {{prod: error, {other}: warning}}}}.
+  image-tag-pinned:
+    level: error
+{pairs}
+  resource-ranges:
+    # Every container must set cpu and memory requests and limits. Ranges are examples
+    # (the plate platform's): uncomment and set your own.
+    # options:
+    #   cpu: {{requestMin: 50m, requestMax: "1", limitMin: 100m, limitMax: "2"}}
+    #   memory: {{requestMin: 64Mi, requestMax: 2Gi, limitMin: 128Mi, limitMax: 4Gi}}
+    # environments:
+    #   {prod}: {{options: {{memory: {{limitMax: 8Gi}}}}}}
+
+  ingress-tls:
+    # The cert-manager issuers this repository defines, and those production may use:
+    # options:
+    #   issuers: [letsencrypt-staging, letsencrypt-prod]
+    #   productionIssuers: [letsencrypt-prod]
+
+  # unknown-kind:
+  #   options:
+  #     allowKinds: ["monitoring.coreos.com/*/ServiceMonitor"]   # kinds without a schema
+"""
+
+
+def render_config(proposals: dict[str, _Proposal]) -> str:
+    order = _ordered(proposals)
+    lines = [_HEADER.rstrip("\n")]
+    if not order:
+        lines.append("  {}  # no environment could be read from the Applications: add them here")
+    for proposal in order:
+        lines.append(f"  {proposal.name}:")
+        if proposal.production:
+            lines.append("    production: true")
+        lines.append("    match:")
+        if proposal.labels:
+            labels = ", ".join(f"{key}: {_flow(values)}"
+                               for key, values in sorted(proposal.labels.items()))
+            lines.append(f"      labels: {{{labels}}}")
+        if proposal.namespaces:
+            lines.append(f"      namespaces: {_flow(proposal.namespaces)}")
+        if proposal.names:
+            lines.append(f"      names: {_flow(proposal.names)}")
+    production = [p.name for p in order if p.production]
+    others = [p.name for p in order if not p.production]
+    # the environments that stand in for production before a release
+    before = [name for name in others if name in _BEFORE_PRODUCTION]
+    prod = production[0] if production else "prod"
+    other = others[0] if others else "stg"
+    pairs = ""
+    if production and before:
+        pairs = ("\n  env-consistency:\n    # these environments must not drift apart "
+                 "(values keys, rendered resources, chart)\n    options:\n"
+                 f"      pairs: [{', '.join(f'[{o}, {prod}]' for o in before)}]\n")
+    lines.append("")
+    lines.append(_POLICIES.format(pairs=pairs, prod=prod, other=other).rstrip("\n"))
+    return "\n".join(lines) + "\n"
+
+
+def propose(path: Path) -> InitResult:
+    """The proposed configuration for the repository holding ``path``, and what it makes of
+    each Application (the configuration is loaded as lint loads it)."""
+    root = find_root(path)
+    found = discover(root, [path.resolve()])
+    if found.errors:
+        raise found.errors[0]
+    parents = {(a.file, a.line) for a in found.app_of_apps}
+    apps = [a for a in [*found.applications, *found.application_sets]
+            if (a.file, a.line) not in parents]
+    if not apps:
+        raise PlatecheckError("no Argo CD Application found; nothing to propose environments "
+                              "from", str(path))
+    proposals, intended = _propose(apps)
+    _settle(proposals, apps, intended)
+    text = render_config(proposals)
+    with tempfile.TemporaryDirectory(prefix="platecheck-init-") as scratch:
+        (Path(scratch) / CONFIG_FILE).write_text(text, encoding="utf-8")
+        config = load_config(root, Path(scratch))
+    return InitResult(root, text, tuple(_classify(config, app) for app in apps))
+
+
+def _classify(config: Config, app: Application) -> Classified:
+    env = config.match_environment(app.name, app.labels, app.destination_namespace)
+    if env is None:
+        return Classified(app, None, None)
+    return Classified(app, env.name, f"{env.name}/{env.app_name(app.name)}")
+
+
+def summary(result: InitResult) -> list[str]:
+    """One line per Application: where it is declared and what it is classified as."""
+    width = max((len(f"{c.application.file}:{c.application.line}") for c in result.classified),
+                default=0)
+    lines = []
+    for item in result.classified:
+        where = f"{item.application.file}:{item.application.line}"
+        what = item.target if item.target else "not classified: no environment matches"
+        lines.append(f"{where:<{width}}  {item.application.name} -> {what}")
+    return lines

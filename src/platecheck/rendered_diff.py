@@ -1,0 +1,207 @@
+"""``platecheck diff --base REF``: what a change does to what Argo CD will deploy.
+
+Both sides are loaded and checked as ``lint`` would: the working tree, and the commit ``REF``
+written into a private temporary directory (``platecheck.basetree``), each with its own
+``policies/``. Both use the same render cache, whose keys do not depend on where a chart was
+checked out: a target whose chart and values did not change is rendered once, or not at all
+when the cache already holds it.
+
+Resources are matched per target by group, kind, namespace and name. Secrets' ``data`` and
+``stringData`` values never appear: each is shown as redacted, marked changed when it did.
+Findings are matched without their line numbers (an edit above a finding moves it).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from platecheck import basetree, engine
+from platecheck.discover import find_root
+from platecheck.errors import PlatecheckError
+from platecheck.model import Finding, Level, RenderedTarget, Resource
+
+_SECRET_FIELDS = ("data", "stringData")
+_REDACTED = "<redacted>"
+_REDACTED_CHANGED = "<redacted, changed>"
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    resource: str  # "Deployment/web" (with " -n <namespace>" when it has one)
+    status: str  # added | removed | changed
+    diff: str  # unified diff of the YAML, redacted; empty for added/removed
+
+
+@dataclass(frozen=True)
+class TargetChange:
+    target: str  # target id, e.g. "prod/web"
+    status: str  # added | removed | changed
+    application: str | None  # file:line of the Application, when there is one
+    resources: tuple[ResourceChange, ...]
+
+
+@dataclass(frozen=True)
+class RenderedDiff:
+    ref: str
+    commit: str
+    targets: tuple[TargetChange, ...]
+    appeared: tuple[Finding, ...]  # findings of the working tree that REF does not have
+    disappeared: tuple[Finding, ...]  # findings of REF that the working tree no longer has
+    errors: tuple[Finding, ...]  # could-not-check problems, on either side
+    renders: int
+    cache_hits: int
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        new = (f for f in self.appeared if f.waived is None)
+        return 1 if any(f.level is Level.ERROR for f in new) else 0
+
+
+def compute(paths: Sequence[str], ref: str, **options: Any) -> RenderedDiff:
+    """Load and check ``paths`` in the working tree and at ``ref``, and compare them."""
+    given = [Path(p) for p in paths]
+    for path in given:
+        if not path.exists():
+            raise PlatecheckError("path not found", str(path))
+    root = find_root(given[0])
+    head_model, head_config, _ = engine._load([str(p) for p in given], root=None, **options)
+    head = engine.check(head_model, head_config)
+    with tempfile.TemporaryDirectory(prefix="platecheck-base-") as scratch:
+        base_root = Path(scratch) / "repo"
+        base_root.mkdir()
+        commit = basetree.export(root, ref, base_root)
+        base_paths = [base_root / Path(os.path.realpath(p)).relative_to(root) for p in given]
+        missing = [p for p in base_paths if not p.exists()]
+        config_dir = options.pop("config_dir", None)
+        if missing:
+            base_model, base = None, None
+        else:
+            base_config_dir = None
+            if config_dir is not None and Path(os.path.realpath(config_dir)).is_relative_to(root):
+                base_config_dir = base_root / Path(os.path.realpath(config_dir)).relative_to(root)
+            base_model, base_config, _ = engine._load(
+                [str(p) for p in base_paths], root=base_root, config_dir=base_config_dir,
+                **options)
+            base = engine.check(base_model, base_config)
+    base_rendered = base_model.rendered if base_model is not None else ()
+    changes = _targets(base_rendered, head_model.rendered,
+                       base.targets if base else (), head.targets)
+    appeared, disappeared = _findings(base.findings if base else (), head.findings)
+    errors = [*head.errors, *(_labelled(base.errors, ref) if base else ())]
+    return RenderedDiff(ref=ref, commit=commit, targets=tuple(changes), appeared=appeared,
+                        disappeared=disappeared, errors=tuple(errors),
+                        renders=head.renders + (base.renders if base else 0),
+                        cache_hits=head.cache_hits + (base.cache_hits if base else 0))
+
+
+def _labelled(errors: Iterable[Finding], ref: str) -> list[Finding]:
+    from dataclasses import replace
+
+    return [replace(e, message=f"at {ref}: {e.message}") for e in errors]
+
+
+def _resource_key(resource: Resource) -> tuple[str, str, str, str]:
+    group = resource.api_version.rpartition("/")[0]
+    return (group, resource.kind, resource.namespace or "", resource.name)
+
+
+def _label(resource: Resource) -> str:
+    where = f" -n {resource.namespace}" if resource.namespace else ""
+    return f"{resource.kind}/{resource.name}{where}"
+
+
+def _targets(base: Sequence[RenderedTarget], head: Sequence[RenderedTarget],
+             base_targets: Iterable[Any], head_targets: Iterable[Any]) -> list[TargetChange]:
+    before = {t.id: t for t in base}
+    after = {t.id: t for t in head}
+    declared = {t.id: t for t in [*base_targets, *head_targets]}
+    changes = []
+    for tid in sorted(set(before) | set(after)):
+        old, new = before.get(tid), after.get(tid)
+        resources = _resources(old.resources if old else (), new.resources if new else ())
+        if not resources:
+            continue
+        status = "added" if old is None else "removed" if new is None else "changed"
+        target = declared.get(tid)
+        app = getattr(target, "application", None)
+        where = f"{app.file}:{app.line}" if app is not None else None
+        changes.append(TargetChange(tid, status, where, tuple(resources)))
+    return changes
+
+
+def _resources(old: Sequence[Resource], new: Sequence[Resource]) -> list[ResourceChange]:
+    before = {_resource_key(r): r for r in old}
+    after = {_resource_key(r): r for r in new}
+    result = []
+    for key in sorted(set(before) | set(after)):
+        a, b = before.get(key), after.get(key)
+        if a is None and b is not None:
+            result.append(ResourceChange(_label(b), "added", _unified(None, b)))
+        elif b is None and a is not None:
+            result.append(ResourceChange(_label(a), "removed", _unified(a, None)))
+        elif a is not None and b is not None and a.doc != b.doc:
+            result.append(ResourceChange(_label(b), "changed", _unified(a, b)))
+    return result
+
+
+def _unified(old: Resource | None, new: Resource | None) -> str:
+    shown = new if new is not None else old
+    assert shown is not None
+    label = _label(shown)
+    before = _redacted(old, None)
+    after = _redacted(new, old)
+    lines = difflib.unified_diff(_yaml(before).splitlines(keepends=True),
+                                 _yaml(after).splitlines(keepends=True),
+                                 fromfile=f"a/{label}", tofile=f"b/{label}", n=3)
+    return "".join(lines)
+
+
+def _yaml(doc: Mapping[str, Any] | None) -> str:
+    if doc is None:
+        return ""
+    return yaml.safe_dump(dict(doc), sort_keys=False, default_flow_style=False,
+                          allow_unicode=True, width=100)
+
+
+def _redacted(resource: Resource | None, before: Resource | None) -> Mapping[str, Any] | None:
+    """A Secret with its values replaced; a value that differs from ``before`` is marked
+    changed, so the diff shows that it changed and never what it is."""
+    if resource is None:
+        return None
+    doc = resource.doc
+    if resource.kind != "Secret" or resource.api_version != "v1":
+        return doc
+    shown = dict(doc)
+    for field in _SECRET_FIELDS:
+        values = doc.get(field)
+        if not isinstance(values, Mapping):
+            continue
+        old = before.doc.get(field) if before is not None else None
+        old = old if isinstance(old, Mapping) else {}
+        shown[field] = {key: _REDACTED_CHANGED if key in old and old[key] != value
+                        else _REDACTED for key, value in values.items()}
+    return shown
+
+
+def _finding_key(finding: Finding) -> tuple[Any, ...]:
+    return (finding.policy, finding.level, finding.environment, finding.target,
+            finding.resource, finding.message, finding.file, finding.waived is not None)
+
+
+def _findings(base: Sequence[Finding], head: Sequence[Finding]
+              ) -> tuple[tuple[Finding, ...], tuple[Finding, ...]]:
+    before = [_finding_key(f) for f in base]
+    after = [_finding_key(f) for f in head]
+    appeared = tuple(f for f, key in zip(head, after, strict=True) if key not in before)
+    disappeared = tuple(f for f, key in zip(base, before, strict=True) if key not in after)
+    return appeared, disappeared

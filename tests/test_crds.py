@@ -1,0 +1,179 @@
+"""Custom resources validated against the CustomResourceDefinitions in the repository and
+against schema directories in kubeconform's catalog layout (real helm renders)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from platecheck import crds, engine, schemas
+from platecheck.cli import main
+from platecheck.model import Finding
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "crds"
+VENDORED = FIXTURES / "vendored"
+ES_CRD = "vendor/external-secrets/crds/externalsecret.yaml"
+TYPO = ("ExternalSecret/web-prod-db: spec.data[0].remoteRef.versoin: unknown field")
+
+
+def _schema_findings(root: Path) -> list[Finding]:
+    report = engine.lint(root / "apps")
+    assert not report.errors, report.errors
+    return [f for f in report.findings if f.policy in ("k8s-schema", "unknown-kind")]
+
+
+@pytest.fixture
+def repo(tmp_path: Path, helm_bin: Path) -> Path:
+    copy = tmp_path / "repo"
+    shutil.copytree(VENDORED, copy)
+    return copy
+
+
+def test_a_vendored_crd_validates_its_custom_resources(helm_bin: Path) -> None:
+    [finding] = _schema_findings(VENDORED)
+    assert (finding.policy, finding.file, finding.line, finding.message) == (
+        "k8s-schema", "charts/web/templates/externalsecret.yaml", 22, TYPO)
+    assert finding.remediation.endswith(
+        f"(schema: the CustomResourceDefinition in {ES_CRD}:1)")
+    # the Rollout (int-or-string maxSurge "25%" and 1, a preserve-unknown-fields template) is
+    # validated against the CRD another target renders, and passes
+
+
+def test_a_crd_rendered_by_another_target_gives_the_schema(repo: Path) -> None:
+    rollout = repo / "charts/web/templates/rollout.yaml"
+    rollout.write_text(rollout.read_text().replace("replicas: 2", 'replicas: "2"'))
+    findings = _schema_findings(repo)
+    assert [(f.file, f.line, f.message) for f in findings] == [
+        ("charts/web/templates/externalsecret.yaml", 22, TYPO),
+        ("charts/web/templates/rollout.yaml", 6,
+         'Rollout/web-prod: spec.replicas: expected integer, got string "2"')]
+    assert findings[1].remediation == (
+        "Make the manifest match the schema from the CustomResourceDefinition in "
+        "charts/rollout-crds/templates/rollout-crd.yaml (rendered by prod/rollout-crds): fix "
+        "the field's spelling, type or value.")
+
+
+def test_without_the_crd_the_kind_stays_a_finding(repo: Path) -> None:
+    shutil.rmtree(repo / "vendor")
+    [finding] = _schema_findings(repo)
+    assert (finding.policy, finding.file, finding.line) == (
+        "unknown-kind", "charts/web/templates/externalsecret.yaml", 2)
+    assert finding.message.startswith("ExternalSecret/web-prod-db: kind ExternalSecret "
+                                      "(external-secrets.io/v1beta1) is not schema-validated")
+
+
+@pytest.mark.parametrize("layout", ["catalog", "flat"])
+def test_a_schema_directory_in_either_layout(repo: Path, layout: str) -> None:
+    shutil.rmtree(repo / "vendor")
+    catalog = FIXTURES / "catalog"
+    if layout == "catalog":  # kubeconform's CRDs-catalog: <group>/<kind>_<version>.json
+        shutil.copytree(catalog, repo / "schemas")
+        where = "schemas/external-secrets.io/externalsecret_v1beta1.json"
+    else:
+        (repo / "schemas").mkdir()
+        where = "schemas/externalsecret-external-secrets.io-v1beta1.json"
+        shutil.copy(catalog / "external-secrets.io" / "externalsecret_v1beta1.json", repo / where)
+    options = {"schemaDirs": ["schemas"]}
+    (repo / "policies/platecheck.yaml").write_text(yaml.safe_dump({
+        "kubernetesVersion": "1.31.0",
+        "policies": {"k8s-schema": {"options": options},
+                     "unknown-kind": {"options": options}}}))
+    [finding] = _schema_findings(repo)
+    assert (finding.policy, finding.file, finding.line, finding.message) == (
+        "k8s-schema", "charts/web/templates/externalsecret.yaml", 22, TYPO)
+    assert finding.remediation.endswith(f"(schema: {where})")
+
+
+def test_a_schema_url_is_a_configuration_error(repo: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    (repo / "policies/platecheck.yaml").write_text(
+        "policies:\n  k8s-schema:\n    options:\n      schemaDirs:\n"
+        "        - https://raw.githubusercontent.com/datreeio/CRDs-catalog/main\n")
+    assert main(["lint", str(repo / "apps")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("platecheck: error: ")
+    assert "policies/platecheck.yaml:4: schemaDirs entry" in err
+    assert "is a URL; platecheck reads schemas from local directories only" in err
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_an_unreadable_vendored_crd_is_could_not_check(repo: Path) -> None:
+    (repo / ES_CRD).write_text("spec: [unclosed\n")
+    report = engine.lint(repo / "apps")
+    assert report.exit_code == 2
+    assert [e.file for e in report.errors] == [ES_CRD]
+
+
+def test_repository_crds_can_be_turned_off(repo: Path) -> None:
+    (repo / "policies/platecheck.yaml").write_text(yaml.safe_dump({"policies": {
+        "k8s-schema": {"options": {"repositoryCrds": False}},
+        "unknown-kind": {"options": {"repositoryCrds": False}}}}))
+    assert sorted(f.message.split(":")[0] for f in _schema_findings(repo)) == [
+        "ExternalSecret/web-prod-db", "Rollout/web-prod"]
+
+
+# -- openAPIV3Schema as a JSON schema -----------------------------------------------------
+
+
+def _validate(schema: dict[str, Any], doc: dict[str, Any]) -> list[str]:
+    crd = crds.CrdSchema("example.com", "v1", "Widget", crds.to_json_schema(schema), "x")
+    return [p.text for p in schemas.problems(schemas.crd_validator(crd), doc)]
+
+
+SPEC = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
+    "port": {"x-kubernetes-int-or-string": True,
+             "anyOf": [{"type": "integer"}, {"type": "string"}]},
+    "note": {"type": "string", "nullable": True},
+    "free": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
+    "inner": {"type": "object", "x-kubernetes-embedded-resource": True,
+              "properties": {"spec": {"type": "object"}}},
+    "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+}}}}
+BASE = {"apiVersion": "example.com/v1", "kind": "Widget",
+        "metadata": {"name": "w", "labels": {"a": "b"}, "annotations": {"c": "d"}}}
+
+
+def test_structural_schema_rules() -> None:
+    good = {**BASE, "spec": {"port": 80, "note": None, "free": {"any": {"thing": 1}},
+                             "inner": {"apiVersion": "v1", "kind": "Pod",
+                                       "metadata": {"name": "p"}, "spec": {}},
+                             "labels": {"x": "y"}}}
+    assert _validate(SPEC, good) == []
+    assert _validate(SPEC, {**BASE, "spec": {"port": "http"}}) == []
+    assert _validate(SPEC, {**BASE, "spec": {"port": 1.5, "portt": 1, "labels": {"x": 1}}}) == [
+        "spec.labels.x: expected string, got integer 1",
+        "spec.port: expected integer or string, got number 1.5",
+        "spec.portt: unknown field"]
+
+
+def test_metadata_properties_in_a_crd_do_not_make_labels_unknown() -> None:
+    schema = {"type": "object", "properties": {
+        "metadata": {"type": "object", "properties": {"name": {"type": "string",
+                                                                "maxLength": 3}}}}}
+    assert _validate(schema, BASE) == []
+    assert _validate(schema, {**BASE, "metadata": {"name": "long"}}) == [
+        "metadata.name: 'long' is too long"]
+
+
+def test_served_versions_and_the_v1beta1_form() -> None:
+    v1 = yaml.safe_load((VENDORED / ES_CRD).read_text())
+    assert [(s.group, s.version, s.kind, s.source) for s in crds.from_document(v1, "f:1")] == [
+        ("external-secrets.io", "v1beta1", "ExternalSecret", "f:1")]
+    legacy = {"apiVersion": "apiextensions.k8s.io/v1beta1", "kind": "CustomResourceDefinition",
+              "spec": {"group": "example.com", "version": "v1", "names": {"kind": "Widget"},
+                       "validation": {"openAPIV3Schema": SPEC}}}
+    [widget] = crds.from_document(legacy, "legacy.yaml:1")
+    assert (widget.version, widget.schema["properties"]["kind"]) == ("v1", {"type": "string"})
+    assert list(crds.from_document({"kind": "ConfigMap"}, "x")) == []
+
+
+def test_the_catalog_file_is_what_the_crd_gives() -> None:
+    v1 = yaml.safe_load((VENDORED / ES_CRD).read_text())
+    [schema] = crds.from_document(v1, "x")
+    catalog = FIXTURES / "catalog" / "external-secrets.io" / "externalsecret_v1beta1.json"
+    assert json.loads(catalog.read_text()) == schema.schema

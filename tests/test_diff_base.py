@@ -1,0 +1,191 @@
+"""``platecheck diff --base REF``: the rendered changes of a git change (real git, real helm)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cli_helpers import Run, cli_runner, git
+from platecheck.model import Resource
+from platecheck.rendered_diff import RenderedDiff, TargetChange, _resources
+from platecheck.report.rendered_diff import markdown
+
+REPO = Path(__file__).resolve().parent.parent
+SHOP = REPO / "tests" / "fixtures" / "ci" / "shop"
+
+
+@pytest.fixture(scope="module")
+def run(helm_bin: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return cli_runner(helm_bin, tmp_path_factory.mktemp("diff-cache"))
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The shop at three commits: base; a production tag made floating; a new Application."""
+    repo = tmp_path_factory.mktemp("history") / "shop"
+    shutil.copytree(SHOP, repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    values = repo / "charts" / "web" / "values-prod.yaml"
+    values.write_text(values.read_text().replace('tag: "2.4.0"', "tag: latest"))
+    git(repo, "commit", "-q", "-am", "web: latest in production")
+    worker = (repo / "apps" / "api-prod.yaml").read_text().replace("api-prod", "worker-prod")
+    (repo / "apps" / "worker-prod.yaml").write_text(worker)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "worker")
+    return repo
+
+
+def _json(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert "Traceback" not in result.stderr, result.stderr
+    data: dict[str, Any] = json.loads(result.stdout)
+    return data
+
+
+def test_two_commits_show_the_tag_and_the_new_application(run: Run, history: Path) -> None:
+    status = git(history, "status", "--porcelain")
+    result = run("diff", "--base", "HEAD~2", "apps", "--format", "json", cwd=history)
+    assert result.returncode == 1, result.stderr  # an error-level finding appears
+    data = _json(result)
+    targets = {t["target"]: t for t in data["targets"]}
+    assert sorted(targets) == ["prod/web", "prod/worker"]
+    web = targets["prod/web"]
+    assert (web["status"], web["application"]) == ("changed", "apps/web-prod.yaml:1")
+    [deployment] = web["resources"]
+    assert (deployment["resource"], deployment["status"]) == ("Deployment/web-prod", "changed")
+    lines = deployment["diff"].splitlines()
+    assert "-        image: registry.example.com/shop/web:2.4.0" in lines
+    assert "+        image: registry.example.com/shop/web:latest" in lines
+    assert [line[0] for line in lines[2:] if line[0] in "+-"] == ["-", "+"]
+    worker = targets["prod/worker"]
+    assert worker["status"] == "added"
+    assert [(r["resource"], r["status"]) for r in worker["resources"]] == [
+        ("Deployment/worker-prod", "added")]
+    appeared = [(f["policy"], f["target"], f["file"], f["line"]) for f in data["appeared"]]
+    assert ("image-tag-pinned", "prod/web", "charts/web/values-prod.yaml", 3) in appeared
+    assert data["disappeared"] == [] and data["errors"] == []
+    # the working tree and the repository are as they were
+    assert git(history, "status", "--porcelain") == status
+    assert git(history, "worktree", "list").count("\n") == 1
+
+
+def test_text_and_markdown(run: Run, history: Path) -> None:
+    text = run("diff", "--base", "HEAD~1", "apps", cwd=history)
+    assert text.returncode in (0, 1), text.stderr
+    lines = text.stdout.splitlines()
+    assert lines[0] == "== prod/worker: added (apps/worker-prod.yaml:1): 1 added =="
+    assert lines[1] == "added Deployment/worker-prod"
+    assert lines[-1].startswith("1 target changed since HEAD~1 (")
+    md = run("diff", "--base", "HEAD~2", "apps", "-f", "markdown", cwd=history)
+    assert md.returncode == 1
+    assert md.stdout.startswith("### platecheck: rendered changes since `HEAD~2`\n")
+    assert md.stdout.count("<details>") == md.stdout.count("</details>") == 2
+    assert "<summary><b>prod/web</b>: changed, 1 changed</summary>" in md.stdout
+    assert "+        image: registry.example.com/shop/web:latest" in md.stdout
+
+
+def test_nothing_changed(run: Run, history: Path) -> None:
+    result = run("diff", "--base", "HEAD", "apps", "--format", "json", cwd=history)
+    assert result.returncode == 0
+    data = _json(result)
+    assert (data["targets"], data["appeared"], data["disappeared"]) == ([], [], [])
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--base", "no-such-ref"], "--base: 'no-such-ref' is not a commit in this repository"),
+    (["--base=-x"], "--base: not a git revision: '-x'"),
+    (["--format", "json"], "diff --format applies to --base REF; the drift between two "
+                           "environments is text"),
+    ([], "diff needs two environments (platecheck diff stg prod) or --base REF"),
+])
+def test_bad_invocations_are_one_line_errors(run: Run, history: Path, args: list[str],
+                                             message: str) -> None:
+    result = run("diff", *args, cwd=history)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].endswith(message), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_outside_a_git_work_tree(run: Run, tmp_path: Path) -> None:
+    shutil.copytree(SHOP, tmp_path / "shop")
+    result = run("diff", "--base", "HEAD", "apps", cwd=tmp_path / "shop")
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith("--base needs a git work tree")
+
+
+def test_fifty_applications_one_values_file_changed_renders_one_target(
+        run: Run, tmp_path: Path) -> None:
+    repo = tmp_path / "many"
+    shutil.copytree(SHOP / "charts" / "api", repo / "charts" / "api")
+    shutil.copytree(SHOP / "policies", repo / "policies")
+    (repo / "apps").mkdir()
+    template = (SHOP / "apps" / "api-prod.yaml").read_text()
+    for i in range(50):
+        name = f"svc{i:02d}"
+        # each Application's own values file, outside the chart (a change inside the chart
+        # changes every target that renders it)
+        (repo / "apps" / f"{name}-prod.yaml").write_text(
+            template.replace("api-prod", f"{name}-prod").replace(
+                "values-prod.yaml", f"../../values/{name}.yaml"))
+        (repo / "values").mkdir(exist_ok=True)
+        (repo / "values" / f"{name}.yaml").write_text(f"logLevel: {name}\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "fifty")
+    cache = tmp_path / "cache"
+    assert run("lint", "apps", cwd=repo, cache_dir=cache).returncode in (0, 1)
+    (repo / "values" / "svc07.yaml").write_text("logLevel: debug\n")
+    one_target = run("lint", "apps/svc07-prod.yaml", "--format", "json", cwd=repo,
+                     cache_dir=tmp_path / "cold")
+    helm_runs_of_one_target = _json(one_target)["summary"]["helmRuns"]
+    data = _json(run("diff", "--base", "HEAD", "apps", "--format", "json", cwd=repo,
+                     cache_dir=cache))
+    assert [t["target"] for t in data["targets"]] == ["prod/svc07"]
+    [change] = data["targets"][0]["resources"]
+    assert change["diff"].splitlines()[-2:] == ["-          value: svc07",
+                                                "+          value: debug"]
+    # the changed target renders in the working tree; everything else, and the whole base,
+    # comes from the cache
+    assert data["renders"] == helm_runs_of_one_target > 0
+    assert data["cacheHits"] >= 99
+
+
+def _secret(data: dict[str, str]) -> Resource:
+    doc = {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"}, "data": data}
+    return Resource("v1", "Secret", "db", None, doc, None, None, 0)
+
+
+def test_secret_values_never_show() -> None:
+    old = _secret({"password": "c2VjcmV0MQ==", "user": "YWRtaW4="})
+    new = _secret({"password": "c2VjcmV0Mg==", "user": "YWRtaW4=", "token": "dG9rZW4="})
+    [change] = _resources([old], [new])
+    assert change.status == "changed"
+    assert "c2VjcmV0" not in change.diff and "YWRtaW4" not in change.diff
+    assert "dG9rZW4" not in change.diff
+    lines = change.diff.splitlines()
+    assert "-  password: <redacted>" in lines
+    assert "+  password: <redacted, changed>" in lines
+    assert "+  token: <redacted>" in lines
+    assert "   user: <redacted>" in lines or "  user: <redacted>" in [x[1:] for x in lines]
+
+
+def test_markdown_is_capped_with_a_note() -> None:
+    resources = _resources([], [Resource("v1", "ConfigMap", f"c{i}", None,
+                                         {"apiVersion": "v1", "kind": "ConfigMap",
+                                          "metadata": {"name": f"c{i}"},
+                                          "data": {"k": "x" * 200}}, None, None, i)
+                                for i in range(30)])
+    targets = tuple(TargetChange(f"prod/app{i}", "added", None, tuple(resources))
+                    for i in range(40))
+    diff = RenderedDiff("main", "0" * 40, targets, (), (), (), 0, 0)
+    text = markdown(diff, limit=5000)
+    assert len(text) <= 5000
+    assert "more targets changed (prod/app" in text
+    assert "the comment is capped at 5000 characters" in text
+    assert text.count("<details>") == text.count("</details>")

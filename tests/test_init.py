@@ -1,0 +1,122 @@
+"""``platecheck init``: the configuration it writes makes lint classify every Application as
+the repository's hand-written configuration does (real helm renders)."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from platecheck import engine
+from platecheck.cli import main
+
+TESTS = Path(__file__).resolve().parent
+FIXTURES = TESTS / "fixtures"
+# each repository and the path lint is given; its policies/platecheck.yaml is the intent
+REPOS = {
+    "init/suffixes": "apps",
+    "init/labels": "apps",
+    "repos/basic": ".",
+    "ci/shop": "apps",
+    "beyond/repo": "environments",
+    "repos/nested": ".",
+}
+
+
+def _targets(root: Path, path: str) -> list[str]:
+    model = engine.load(root / path, root=root)
+    return sorted(t.id for t in model.targets)
+
+
+@pytest.mark.parametrize("name", sorted(REPOS))
+def test_init_classifies_as_the_repository_intends(name: str, tmp_path: Path, helm_bin: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / name, repo)
+    intended = _targets(repo, REPOS[name])
+    (repo / "policies" / "platecheck.yaml").unlink()
+    assert main(["init", str(repo)]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1] == "wrote policies/platecheck.yaml"
+    assert _targets(repo, REPOS[name]) == intended
+    # what init showed is what lint does
+    shown = sorted(line.split(" -> ")[1] for line in out.splitlines() if " -> " in line)
+    assert [t for t in shown if t in intended] == intended
+
+
+def test_suffixes_and_labels_give_the_environments(tmp_path: Path, helm_bin: Path) -> None:
+    expected = {
+        "init/suffixes": ["prod/api", "prod/tools", "prod/web", "stg/api", "stg/web"],
+        "init/labels": ["canary/web-red", "dev/web-green", "prod/web-blue"],
+    }
+    for name, ids in expected.items():
+        repo = tmp_path / name
+        shutil.copytree(FIXTURES / name, repo)
+        (repo / "policies" / "platecheck.yaml").unlink()
+        assert main(["init", str(repo)]) == 0
+        assert _targets(repo, "apps") == ids
+        config = yaml.safe_load((repo / "policies" / "platecheck.yaml").read_text())
+        assert [name for name, env in config["environments"].items()
+                if env.get("production")] == ["prod"]
+
+
+def test_dry_run_prints_and_writes_nothing(tmp_path: Path,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "init/suffixes", repo)
+    (repo / "policies" / "platecheck.yaml").unlink()
+    assert main(["init", str(repo), "--dry-run"]) == 0
+    captured = capsys.readouterr()
+    assert not (repo / "policies" / "platecheck.yaml").exists()
+    config = yaml.safe_load(captured.out)
+    assert config["environments"]["prod"]["match"]["names"] == ["*-production"]
+    assert config["policies"]["env-consistency"]["options"]["pairs"] == [["stg", "prod"]]
+    # the ranges are examples, left commented
+    assert "#   cpu: {requestMin: 50m" in captured.out
+    assert "resource-ranges" in config["policies"] and config["policies"]["resource-ranges"] is None
+    assert re.search(r"^apps/tools.yaml:1 +tools -> prod/tools$", captured.err, re.MULTILINE)
+
+
+def test_an_existing_configuration_is_not_overwritten(tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "init/labels", repo)
+    before = (repo / "policies" / "platecheck.yaml").read_text()
+    assert main(["init", str(repo)]) == 2
+    assert capsys.readouterr().err == (
+        "platecheck: error: policies/platecheck.yaml: policies/platecheck.yaml exists; "
+        "platecheck init does not overwrite it without --force (or print the proposal with "
+        "--dry-run)\n")
+    assert (repo / "policies" / "platecheck.yaml").read_text() == before
+    assert main(["init", str(repo), "--force"]) == 0
+    assert (repo / "policies" / "platecheck.yaml").read_text() != before
+
+
+def test_an_application_no_environment_claims_is_exit_1(tmp_path: Path,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "init/suffixes", repo)
+    (repo / "policies" / "platecheck.yaml").unlink()
+    tools = repo / "apps" / "tools.yaml"
+    tools.write_text(tools.read_text().replace("tools-production", "tools"))
+    assert main(["init", str(repo)]) == 1
+    captured = capsys.readouterr()
+    assert re.search(r"^apps/tools.yaml:1 +tools -> not classified: no environment matches$",
+                     captured.out, re.MULTILINE)
+    assert captured.err == ("platecheck: 1 Application matches no environment: add a rule for it "
+                            "to policies/platecheck.yaml\n")
+    assert (repo / "policies" / "platecheck.yaml").is_file()
+
+
+def test_nothing_to_propose_from_is_a_one_line_error(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "README.md").write_text("no applications here\n")
+    assert main(["init", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"platecheck: error: {tmp_path}: no Argo CD Application found; nothing to "
+                   "propose environments from\n")
+    assert main(["init", str(tmp_path / "missing")]) == 2
+    assert capsys.readouterr().err == f"platecheck: error: {tmp_path / 'missing'}: path not found\n"
