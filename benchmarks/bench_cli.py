@@ -48,6 +48,7 @@ from platecheck.engine import load  # noqa: E402
 from platecheck.helmbin import find_helm, helm_version  # noqa: E402
 from platecheck.model import RepoModel  # noqa: E402
 from platecheck.render import Helm  # noqa: E402
+from platecheck.sandbox import private_copy  # noqa: E402
 
 KINDS = ("floor", "cold", "warm", "changed")
 
@@ -68,8 +69,11 @@ def floor_calls(subject: Subject, binary: Path, workdir: Path) -> tuple[Helm, li
     """The ``helm template`` command lines platecheck runs for ``subject``."""
     model = load(subject.path, use_cache=False, helm=binary, jobs=1)
     runner = Helm(binary=binary, workdir=workdir, root=model.root)
-    calls = [[str(binary), *runner.template_call(t).argv]
-             for t in model.targets if t.rendered_here]
+    made = [runner.template_call(t) for t in model.targets if t.rendered_here]
+    for call in made:
+        if not call.copy.exists():  # helm reads the private copy platecheck would make
+            private_copy(call.chart, call.copy)
+    calls = [[str(binary), *call.argv] for call in made]
     subject.targets = len(calls)
     return runner, calls
 

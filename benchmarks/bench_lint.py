@@ -31,6 +31,7 @@ from typing import TypeVar
 from platecheck.engine import lint, load
 from platecheck.helmbin import find_helm
 from platecheck.render import Helm, HelmCall
+from platecheck.sandbox import private_copy
 
 T = TypeVar("T")
 
@@ -50,6 +51,9 @@ def helm_calls(path: Path, workdir: Path, jobs: int) -> tuple[Helm, list[HelmCal
         if key not in seen:
             seen.add(key)
             lints.append(runner.lint_call(target.chart, files, target.kube_version))
+    for call in [*templates, *lints]:
+        if not call.copy.exists():  # helm reads the private copy platecheck would make
+            private_copy(call.chart, call.copy)
     return runner, templates, lints
 
 

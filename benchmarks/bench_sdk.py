@@ -30,6 +30,7 @@ from platecheck.engine import load
 from platecheck.helmbin import find_helm
 from platecheck.model import RenderTarget
 from platecheck.render import Helm
+from platecheck.sandbox import private_copy
 
 
 def merged(files: Sequence[Path]) -> dict[str, Any]:
@@ -87,6 +88,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for target in targets:
             assert target.chart is not None
             call = runner.template_call(target)
+            if not call.copy.exists():  # helm reads the private copy platecheck would make
+                private_copy(call.chart, call.copy)
             values = merged([v.path for v in target.value_files])
             for data, _ in target.inline_values:
                 _merge(values, data)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -84,7 +85,8 @@ def find_helm(
 
 
 _VERSION_RE = re.compile(r"v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)")
-_versions: dict[tuple[str, int, int], str] = {}
+_versions: dict[tuple[str, int, int, int, int], str] = {}
+_VERSIONS_FILE = "helm-versions.json"  # in the cache root: binary identity -> version
 
 
 _UNREACHABLE_PROXY = "http://127.0.0.1:9"
@@ -137,16 +139,18 @@ def _run_version(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 def helm_version(helm: Path) -> str:
-    """The version of ``helm`` without the leading "v" (e.g. "3.17.3"), cached per
-    path, modification time and size."""
+    """The version of ``helm`` without the leading "v" (e.g. "3.17.3"), cached per path,
+    modification and change time, size and inode: in memory, and on disk in the cache root
+    so that a run whose renders all come from the cache starts no helm process."""
     helm = Path(helm)
     try:
         stat = helm.stat()
     except OSError as error:
         raise PlatecheckError(f"{helm}: {error.strerror or error}") from None
-    key = (str(helm.resolve()), stat.st_mtime_ns, stat.st_size)
-    cached = _versions.get(key)
-    if cached is not None:
+    key = (str(helm.resolve()), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+    cached = _versions.get(key) or _known_versions().get(json.dumps(key))
+    if cached is not None and _VERSION_RE.fullmatch(cached):
+        _versions[key] = cached
         return cached
     output = ""
     for args in (("--template", "{{.Version}}"), ("--short",)):
@@ -155,9 +159,37 @@ def helm_version(helm: Path) -> str:
         match = _VERSION_RE.match(done.stdout.strip()) if done.returncode == 0 else None
         if match:
             _versions[key] = match.group(1)
+            _remember_version(json.dumps(key), match.group(1))
             return match.group(1)
     first_line = output.splitlines()[0] if output else "nothing"
     raise PlatecheckError(f"{helm}: not a usable helm: `helm version` printed {first_line[:80]!r}")
+
+
+def _known_versions() -> dict[str, str]:
+    try:
+        data = json.loads((default_cache_dir() / _VERSIONS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _remember_version(key: str, version: str) -> None:
+    path = default_cache_dir() / _VERSIONS_FILE
+    known = _known_versions()
+    known[key] = version
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(json.dumps(dict(list(known.items())[-16:])))
+            os.replace(temp, path)
+        finally:
+            Path(temp).unlink(missing_ok=True)
+    except OSError:
+        pass  # a version that cannot be remembered only costs a helm process
 
 
 def helm_major(helm: Path) -> int:
