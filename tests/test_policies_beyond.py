@@ -490,8 +490,8 @@ def test_value_files_missing_ref_and_ignore_missing(tmp_path: Path) -> None:
     assert application_findings(tmp_path, ("multi", multi, ""), ("ok", tolerant, "")) == [
         ("apps/0-multi.yaml", 12, "Application multi: value file '$values/env/prod.yaml' does "
                                   "not exist"),
-        ("apps/0-multi.yaml", 12, "Application multi: value file '$other/x.yaml' names no "
-                                  "source with ref 'other'"),
+        ("apps/0-multi.yaml", 12, "Application multi: source referenced '$other', which is "
+                                  "not one of the available sources ($values)"),
         ("apps/0-multi.yaml", 12, "Application multi: value file 'missing.yaml' does not "
                                   "exist"),
     ]

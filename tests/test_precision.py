@@ -59,15 +59,16 @@ def test_exactly_the_expected_findings(first: tuple[Path, Report]) -> None:
     # Chart.yaml nothing deploys (not even YAML): not read, so no error
     assert [(e.target, e.file, e.line) for e in report.errors] == [
         ("prod/gone", f"{APPS}/gone-prod.yaml", 11),
-        ("prod/needs-dep", f"{APPS}/needs-dep-prod.yaml", 1),
+        ("prod/needs-dep", "helm/needs-dep/Chart.yaml", 5),
     ]
     gone, needs_dep = report.errors
     # the missing source path is one finding, with argocd-application's fix
     assert gone.message == "source path 'helm/gone' does not exist"
     assert gone.remediation.startswith("Point source.path at a chart directory")
-    # the missing dependency is the render's error; helm lint's warning about it is not
-    # repeated as chart-metadata or chart-lint-warning
-    assert needs_dep.message.startswith("helm template failed:")
+    # the missing dependency is one error at its line, before any render; helm lint's
+    # warning about it is not repeated as chart-metadata or chart-lint-warning
+    assert needs_dep.message == ("chart dependency 'common' (file://../common) has no "
+                                 "Chart.yaml")
     assert report.exit_code == 2
 
 

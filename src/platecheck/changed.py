@@ -158,6 +158,8 @@ def _chart_dirs(target: RenderTarget, root: Path) -> list[str]:
 def _inputs(target: RenderTarget, root: Path) -> tuple[list[str], set[str]]:
     """(directories, files) whose change can change what ``target`` renders."""
     files = {vf.rel for vf in target.value_files}
+    files |= {a.path.relative_to(root).as_posix() for a in target.set_arguments
+              if a.path is not None and a.path.is_relative_to(root)}  # --set-file
     if target.application is not None:
         files.add(target.application.file)
     return _chart_dirs(target, root), files

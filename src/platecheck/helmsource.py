@@ -9,10 +9,10 @@ file parameters (``--set``, ``--set-string``, ``--set-file``) and the file holdi
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import Any
 
 from platecheck.argocd_env import envsubst
+from platecheck.discover import raw_at
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import (
     HELM_VERSIONS,
@@ -99,16 +99,7 @@ def _set_arguments(app: Application, helm_key: KeyPath, helm: HelmSourceSpec,
 def _extra_values(app: Application, helm_key: KeyPath) -> str | None:
     """What Argo CD writes to its values file: ``valuesObject`` (when set it replaces
     ``values``) as JSON, which helm reads as YAML, else ``values`` exactly as written."""
-    spec: Any = app.raw
-    for part in helm_key:
-        if isinstance(spec, dict):
-            spec = spec.get(part)
-        elif isinstance(spec, list) and isinstance(part, int) and part < len(spec):
-            spec = spec[part]
-        else:
-            spec = None
-    if not isinstance(spec, Mapping):
-        return None
+    spec = raw_at(app.raw, helm_key)
     values_object = spec.get("valuesObject")
     if values_object is not None:
         return json.dumps(values_object, ensure_ascii=False, default=str)

@@ -39,6 +39,7 @@ from platecheck.model import (
     ValuesFile,
     YamlFile,
 )
+from platecheck.overrides import apply_overrides
 from platecheck.sourcetype import explicit_type, source_type
 from platecheck.valuefiles import Resolver
 from platecheck.yamlio import load_document, load_values
@@ -127,6 +128,10 @@ class Planner:
             return RenderTarget(chart=None, value_files=(), remote=source,
                                 source_type=kind or SourceType.HELM, **common)
         directory = self._source_dir(app, source, key)
+        app, overridden = apply_overrides(app, key, directory, self.root)
+        if overridden:  # .argocd-source*.yaml: Argo CD applies them before anything else
+            source, raw_source = app.sources[index], raw_at(app.raw, key)
+            helm = source.helm
         kind = source_type(raw_source, directory, app.file, line)
         if kind is not SourceType.HELM:  # a directory of manifests or a Kustomize source
             return RenderTarget(chart=None, value_files=(), source_type=kind,

@@ -25,6 +25,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
+from platecheck.dependencies import build as build_dependencies
+from platecheck.dependencies import sources as dependency_sources
+from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import template_argv
 from platecheck.helmbin import helm_version, isolated_environment
@@ -86,21 +89,29 @@ class Helm:
         assert target.chart is not None
         _check_name(target.release_name, _RELEASE, 53, "release name", target)
         _check_name(target.namespace, _NAMESPACE, 63, "namespace", target)
+        # file:// dependencies helm dependency build needs (a remote one is an error here)
+        dependencies = tuple(d for _, d in dependency_sources(target.chart.path, self.root))
         value_paths = [values.path for values in target.value_files]
         extra = self._inline_file(target) if target.extra_values is not None else None
         argv = template_argv(target, str(self.private_chart(target.chart)),
                              [str(p) for p in value_paths], str(extra) if extra else None)
         read = [*value_paths, *([extra] if extra else []),
                 *(a.path for a in target.set_arguments if a.path and a.path.is_file())]
-        return self._call("template", target.chart, argv, read, f"helm template {target.id}")
+        return self._call("template", target.chart, argv, read, f"helm template {target.id}",
+                          dependencies)
 
     def lint_call(self, chart: Chart, value_files: Sequence[Path],
                   kube_version: str | None) -> HelmCall:
+        try:
+            dependencies = tuple(d for _, d in dependency_sources(chart.path, self.root))
+        except PlatecheckError:  # the template call reports it; lint sees what helm sees
+            dependencies = ()
         argv = ["lint", "--strict", str(self.private_chart(chart)), "--skip-schema-validation"]
         if kube_version:
             argv.append(f"--kube-version={kube_version}")
         argv.extend(f"--values={path}" for path in value_files)
-        return self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}")
+        return self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}",
+                          dependencies)
 
     def _inline_file(self, target: RenderTarget) -> Path:
         """The file holding ``helm.values`` (exactly as written) or ``valuesObject``."""
@@ -113,11 +124,12 @@ class Helm:
         return path
 
     def _call(self, kind: str, chart: Chart, argv: list[str], files: Sequence[Path],
-              label: str) -> HelmCall:
+              label: str, dependencies: Sequence[Path] = ()) -> HelmCall:
         digest = Digest(kind)
         digest.add(self.version)
         digest.extend(self._relative(arg) for arg in argv)
-        digest.add(self._chart_digest(chart.path))
+        for directory in (chart.path, *dependencies):
+            digest.add(self._chart_digest(directory))
         for path in files:
             if ".git" in Path(os.path.realpath(path)).parts:
                 raise PlatecheckError("value file resolves into a .git directory; platecheck "
@@ -137,13 +149,27 @@ class Helm:
         with self._copy_lock:
             if chart not in self._copies:
                 try:
-                    private_copy(chart, copy)
+                    self._copy_once(chart, copy)
+                    # file:// dependencies: copied beside it, laid out as in the repository,
+                    # so their relative paths resolve there, then built by helm
+                    needed = dependency_sources(chart, self.root)
+                    for _, directory in needed:
+                        self._copy_once(directory,
+                                        self.workdir / "src" / rel_path(directory, self.root))
+                    if needed:
+                        build_dependencies(copy, self.workdir / "src",
+                                           lambda argv: self._run(argv, self.timeout))
                     self._copies[chart] = None
                 except PlatecheckError as exc:
                     self._copies[chart] = exc
             problem = self._copies[chart]
         if problem is not None:
             raise problem
+
+    @staticmethod
+    def _copy_once(directory: Path, copy: Path) -> None:
+        if not copy.exists():  # a chart may be a dependency of another one too
+            private_copy(directory, copy)
 
     def _relative(self, arg: str) -> str:
         for base, name in ((self.workdir, "$TMP"), (self.root, "$ROOT")):

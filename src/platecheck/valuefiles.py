@@ -44,14 +44,14 @@ class Resolver:
         """The value files helm reads, in order (each once); errors name ``file`` and the
         line of the entry."""
         resolved = [self._try(entry) for entry in entries]
-        explicit = {path for path in resolved if path is not None and not _is_glob(str(path))}
+        explicit = {path for path in resolved if path is not None and not is_glob(str(path))}
         result: list[Path] = []
         for entry, line in zip(entries, lines, strict=True):
             try:
                 path = self.path(entry)
             except PlatecheckError as exc:
                 raise PlatecheckError(exc.message, file, line) from None
-            if _is_glob(str(path)):
+            if is_glob(str(path)):
                 matches = self._glob(entry, path, file, line)
                 if not matches and not ignore_missing:
                     raise PlatecheckError(f"values file glob {entry!r} matched no files",
@@ -119,7 +119,7 @@ class Resolver:
     def _local(self, path: str, entry: str, base: Path, *, to_root_ok: bool) -> Path:
         joined = self.root / path.lstrip("/") if path.startswith("/") else base / path
         candidate = Path(os.path.normpath(joined))
-        if not _is_glob(path):
+        if not is_glob(path):
             candidate = _delinked(candidate)
         if candidate == self.root and not to_root_ok:
             raise PlatecheckError(f"value file {entry!r} resolved to the repository root, "
@@ -140,7 +140,8 @@ class Resolver:
         return matches
 
 
-def _is_glob(path: str) -> bool:
+def is_glob(path: str) -> bool:
+    """Argo CD's ``isGlobPath``: ``*``, ``?`` or ``[`` in the path."""
     return any(char in _GLOB for char in path)
 
 

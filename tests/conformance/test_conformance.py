@@ -9,7 +9,9 @@ Kubernetes version and API versions). It expects either:
   ``$ROOT`` the repository, ``$VALUES`` the file holding helm.values/valuesObject), and what
   helm then rendered: ``values`` (the chart's ``.Values``), ``rendered`` (other fields of the
   ConfigMap) and ``kinds`` (the kinds of the rendered objects, in order); or
-- ``error``: platecheck's one-line message for what Argo CD refuses.
+- ``error``: platecheck's one-line message for what Argo CD refuses (a YAML parser's own
+  words shown as ``invalid YAML: <parser>``), or ``error_starts``: its start, where helm's
+  own words follow.
 
 ``mirrors`` names the Argo CD test or source function the case follows. Every case runs
 with Helm 3 and Helm 4.
@@ -26,12 +28,14 @@ from typing import Any
 import pytest
 import yaml
 
+from parser_words import hide_parser_words
 from platecheck.config import load_config
 from platecheck.discover import discover
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import parameter_layer
 from platecheck.helmbin import install_helm
 from platecheck.model import RenderTarget
+from platecheck.overrides import merge_patch
 from platecheck.plan import Planner
 from platecheck.render import Helm
 
@@ -49,7 +53,7 @@ DEFAULT_APP: dict[str, Any] = {
     },
 }
 CASE_KEYS = {"id", "mirrors", "argocd", "application", "files", "argv", "values", "rendered",
-             "kinds", "error", "error_line", "helm_fails"}
+             "kinds", "error", "error_starts", "error_file", "error_line", "helm_fails"}
 
 
 def _cases() -> Iterator[Any]:
@@ -58,25 +62,12 @@ def _cases() -> Iterator[Any]:
             unknown = set(case) - CASE_KEYS
             assert not unknown, f"{path.name}: {case.get('id')}: unknown keys {unknown}"
             assert case.get("mirrors"), f"{path.name}: {case['id']} names no Argo CD test"
-            assert ("argv" in case) != ("error" in case), case["id"]
+            assert ("argv" in case) != ("error" in case or "error_starts" in case), case["id"]
             for major in (3, 4):
                 yield pytest.param(case, major, id=f"{path.stem}/{case['id']}/helm{major}")
 
 
 CASES = list(_cases())
-
-
-def merge_patch(target: Any, patch: Any) -> Any:
-    """RFC 7386."""
-    if not isinstance(patch, dict):
-        return patch
-    result = dict(target) if isinstance(target, dict) else {}
-    for key, value in patch.items():
-        if value is None:
-            result.pop(key, None)
-        else:
-            result[key] = merge_patch(result.get(key), value)
-    return result
 
 
 def make_repo(tmp: Path, case: Mapping[str, Any]) -> Path:
@@ -134,27 +125,39 @@ def _shown(arg: str, repo: Path, target: RenderTarget, extra: Path | None, helm:
     return arg.replace(str(target.chart.path), "$CHART").replace(str(repo), "$ROOT")
 
 
+def _snapshot(repo: Path) -> dict[str, bytes]:
+    return {p.relative_to(repo).as_posix(): p.read_bytes()
+            for p in sorted(repo.rglob("*")) if p.is_file()}
+
+
 @pytest.mark.parametrize(("case", "major"), CASES)
 def test_case(case: Mapping[str, Any], major: int, helms: dict[int, Path],
               tmp_path: Path) -> None:
     repo = make_repo(tmp_path, case)
-    if "error" in case:
+    before = _snapshot(repo)
+    helm = Helm(binary=helms[major], workdir=tmp_path / "work", root=repo)
+    if "error" in case or "error_starts" in case:
         with pytest.raises(PlatecheckError) as raised:
-            plan(repo)
-        assert raised.value.message == case["error"]
-        assert raised.value.file == "apps/app.yaml"
+            result = helm.run_all([helm.template_call(plan(repo))])[0]
+            if isinstance(result, PlatecheckError):
+                raise result
+        assert _snapshot(repo) == before
+        if "error" in case:
+            assert hide_parser_words(raised.value.message) == case["error"]
+        else:  # platecheck's words, then helm's, which are not compared
+            assert raised.value.message.startswith(case["error_starts"])
+        assert raised.value.file == case.get("error_file", "apps/app.yaml")
         if "error_line" in case:
             assert raised.value.line == case["error_line"]
         return
     target = plan(repo)
     assert target.rendered_here
-    helm = Helm(binary=helms[major], workdir=tmp_path / "work", root=repo)
-    (tmp_path / "work").mkdir(exist_ok=True)
     call = helm.template_call(target)
     extra = next((Path(a.split("=", 1)[1]) for a in call.argv
-                  if a.startswith(f"--values={helm.workdir}")), None)
+                  if a.startswith(f"--values={helm.workdir}/values")), None)
     assert [_shown(a, repo, target, extra, helm) for a in call.argv] == case["argv"]
     result = helm.run_all([call])[0]
+    assert _snapshot(repo) == before  # the checked repository is never written
     assert not isinstance(result, PlatecheckError), result.message
     if case.get("helm_fails"):
         assert result.exit_code != 0  # helm's own parser refuses it, as in Argo CD

@@ -6,8 +6,10 @@ What:
 
     - it matches the Application JSON schema (``policies/schemas/`` or the one shipped);
     - each source ``path`` of this repository exists and stays inside it (no ``..`` escape,
-      no symlink out), and so does each ``helm.valueFiles`` entry (relative to the source path,
-      or ``$ref/...`` to another source) unless ``ignoreMissingValueFiles`` is set;
+      no symlink out), and so does each ``helm.valueFiles`` entry, resolved as Argo CD
+      resolves it (relative to the source path, ``/`` the repository root, ``$ref/...``
+      another source, ``$ARGOCD_APP_*`` substituted; what a glob matches is checked when the
+      Application is planned) unless ``ignoreMissingValueFiles`` is set;
     - names are unique (per Application namespace): two parents generating the same
       Application, or one generated and also written in the repository, manage one
       Application twice;
@@ -70,9 +72,11 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from platecheck import schemas
+from platecheck.argocd_env import app_environment
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
 from platecheck.policies import PolicyOptions
+from platecheck.valuefiles import Resolver, is_glob
 
 ID = "argocd-application"
 SUMMARY = "Applications are valid, stay inside the repository, are reachable and pinned"
@@ -202,35 +206,30 @@ class _Checker:
         helm = source.helm
         if helm is None:
             return
+        remedy = ("Name a values file inside this repository, relative to the source path (or "
+                  "$ref/... for another source).")
+        many = len(app.sources) > 1
+        # resolved as the planner resolves them (the commit is not needed to say where)
+        resolver = Resolver(self.root.resolve(), (self.root / (source.path or "")).resolve(),
+                            refs if many else None, app_environment(app, source, ""))
         for index, entry in enumerate(helm.value_files):
             path: KeyPath = (*prefix, "helm", "valueFiles", index)
-            if "://" in entry:
-                yield self.finding(app, path, f"value file {entry!r} is a URL and cannot be "
-                                   "checked offline",
-                                   "Keep value files in this repository.")
+            ref = refs.get(entry[1:].partition("/")[0]) if many and entry[:1] == "$" else None
+            if ref is not None and not self._is_local(ref):
                 continue
-            if entry.startswith("$"):
-                name, _, rest = entry[1:].partition("/")
-                ref = refs.get(name)
-                if ref is None:
-                    yield self.finding(app, path, f"value file {entry!r} names no source with "
-                                       f"ref {name!r}", "Add `ref: " + name + "` to the source "
-                                       "that holds the value files.")
-                    continue
-                if not self._is_local(ref):
-                    continue
-                base, relative = self.root, rest
-            elif entry.startswith("/"):
-                base, relative = self.root, entry.lstrip("/")
-            else:
-                base, relative = self.root / (source.path or ""), entry
-            problem = self._inside(relative, base, want_dir=False)
-            if problem == "does not exist" and helm.ignore_missing_value_files:
+            try:
+                resolved = resolver.path(entry)
+            except PlatecheckError as exc:
+                yield self.finding(app, path, exc.message, remedy)
                 continue
-            if problem:
-                yield self.finding(app, path, f"value file {entry!r} {problem}",
-                                   "Name a values file inside this repository, relative to "
-                                   "the source path (or $ref/... for another source).")
+            if is_glob(str(resolved)):
+                continue  # what a glob matches is checked when the Application is planned
+            if not resolved.exists():
+                if not helm.ignore_missing_value_files:
+                    yield self.finding(app, path, f"value file {entry!r} does not exist",
+                                       remedy)
+            elif not resolved.is_file():
+                yield self.finding(app, path, f"value file {entry!r} is not a file", remedy)
 
     def _inside(self, relative: str, base: Path, *, want_dir: bool) -> str | None:
         """Why ``base/relative`` is not a usable path inside the repository, or None."""

@@ -1,0 +1,120 @@
+"""Chart dependencies that are not vendored in ``charts/``, built offline as Argo CD would.
+
+Argo CD runs ``helm dependency build`` when ``helm template`` fails with "missing in charts/
+directory" (reposerver/repository/repository.go ``helmTemplate``, ``runHelmBuild``), then
+renders again. For a ``file://`` dependency that needs no network, so platecheck does the
+same offline: the chart's private copy (``platecheck.sandbox``) sits in a tree laid out as
+the repository is, its ``file://`` dependencies are copied into that tree too (so relative
+``file://`` paths lead where they lead in the repository), and helm's own ``helm dependency
+build`` runs on the copy, which checks versions and
+``Chart.lock`` as it does for Argo CD. The checked repository is never written.
+A dependency from a chart repository or registry would need the network: it is one
+could-not-check error naming the dependency and the fix.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from platecheck.cache import HelmResult
+from platecheck.discover import rel_path
+from platecheck.errors import PlatecheckError
+from platecheck.yamlio import load_document, read_text
+
+_FILE = "file://"
+
+
+@dataclass(frozen=True)
+class Dependency:
+    name: str
+    repository: str
+    file: str  # the repository-relative Chart.yaml (or requirements.yaml) declaring it
+    line: int | None
+
+
+def declared(chart: Path, root: Path) -> list[Dependency]:
+    """The dependencies ``chart`` declares (Chart.yaml, or requirements.yaml of apiVersion v1
+    charts)."""
+    result = []
+    for name in ("Chart.yaml", "requirements.yaml"):
+        path = chart / name
+        if not path.is_file():
+            continue
+        rel = rel_path(path, root)
+        document = load_document(read_text(path, rel)[1], rel)
+        data: Any = document.data
+        items = data.get("dependencies") if isinstance(data, dict) else None
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                result.append(Dependency(item["name"], str(item.get("repository") or ""), rel,
+                                         document.lines.get(("dependencies", index))))
+    return result
+
+
+def missing(chart: Path, root: Path) -> list[Dependency]:
+    """The declared dependencies with nothing of that name in ``charts/``."""
+    return [dep for dep in declared(chart, root) if not _vendored(chart / "charts", dep.name)]
+
+
+def _vendored(charts: Path, name: str) -> bool:
+    """Whether ``charts/`` holds a chart called ``name``: a directory whose Chart.yaml has that
+    name (helm goes by the name, not the directory) or an archive ``name-<version>.tgz``."""
+    if not charts.is_dir():
+        return False
+    for entry in charts.iterdir():
+        if entry.name.startswith(f"{name}-") and entry.name.endswith(".tgz"):
+            return True
+        if (entry / "Chart.yaml").is_file() and _chart_name(entry / "Chart.yaml") == name:
+            return True
+    return False
+
+
+def _chart_name(path: Path) -> str | None:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return None
+    name = data.get("name") if isinstance(data, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def sources(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
+    """The ``file://`` dependencies ``helm dependency build`` needs for ``chart``, with their
+    directories; a dependency that cannot be built offline is a PlatecheckError."""
+    result = []
+    for dep in missing(chart, root):
+        if not dep.repository.startswith(_FILE):
+            where = f" from {dep.repository}" if dep.repository else ""
+            raise PlatecheckError(
+                f"chart dependency {dep.name!r}{where} is not in charts/: platecheck renders "
+                "offline and does not download it; run `helm dependency build "
+                f"{rel_path(chart, root)}` and commit charts/", dep.file, dep.line)
+        directory = (chart / dep.repository[len(_FILE):]).resolve()
+        if not directory.is_relative_to(root):
+            raise PlatecheckError(f"chart dependency {dep.name!r} ({dep.repository}) resolves "
+                                  "to outside the repository", dep.file, dep.line)
+        if not (directory / "Chart.yaml").is_file():
+            raise PlatecheckError(f"chart dependency {dep.name!r} ({dep.repository}) has no "
+                                  "Chart.yaml", dep.file, dep.line)
+        result.append((dep, directory))
+    return result
+
+
+def build(copy: Path, tree: Path, run: Callable[[Sequence[str]], HelmResult]) -> None:
+    """``helm dependency build`` (through ``run``) on a chart's private ``copy``; ``tree`` is
+    the directory of private copies, laid out as the repository, that holds the copies of
+    its ``file://`` dependencies too."""
+    result = run(["dependency", "build", str(copy)])
+    if result.exit_code != 0:
+        raise PlatecheckError(f"helm dependency build failed: {_first_line(result.stderr, tree)}")
+
+
+def _first_line(stderr: str, tree: Path) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [line for line in lines if line.startswith("Error:")] or lines or ["no message"]
+    return errors[0].removeprefix("Error:").strip().replace(f"{tree}/", "")
