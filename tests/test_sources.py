@@ -392,3 +392,25 @@ def test_jsonnet_that_never_ends_is_stopped(tmp_path: Path) -> None:
     assert report_.exit_code == 2
     [error] = report_.errors
     assert error.file == "manifests/web/main.jsonnet"
+
+
+def test_a_chart_of_applications_in_chart_mode_generates_each_child_once(tmp_path: Path) -> None:
+    # Chart mode renders the parent chart once per environment; the same Application from
+    # the same template line is one Application, not a name used twice.
+    repo = tmp_path / "repo"
+    (repo / "policies").mkdir(parents=True)
+    (repo / "apps" / "templates").mkdir(parents=True)
+    (repo / "apps" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: apps\ndescription: apps\nversion: 0.1.0\n")
+    (repo / "apps" / "values.yaml").write_text("{}\n")
+    (repo / "apps" / "templates" / "child.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: child\n"
+        "  namespace: argocd\nspec:\n  project: default\n  destination:\n"
+        "    server: https://kubernetes.default.svc\n    namespace: tools\n  source:\n"
+        "    repoURL: https://example.com/repo.git\n    path: manifests\n")
+    (repo / "manifests").mkdir()
+    (repo / "manifests" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f for f in report.findings if "also used" in f.message] == []
+    assert sorted(t.id for t in report.targets if t.id.endswith("child")) == ["default/child"]

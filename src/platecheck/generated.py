@@ -9,6 +9,7 @@ repository, is reported by argocd-application as a name used twice.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -37,7 +38,10 @@ class Generated:
 
 
 def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | PlatecheckError]:
-    """Every Argo CD Application and ApplicationSet in the rendered output, in order."""
+    """Every Argo CD Application and ApplicationSet in the rendered output, in order. A chart
+    linted on its own (chart mode, no parent Application) is rendered once per environment;
+    the same document from the same template line in several of them is one Application."""
+    seen: set[tuple[str, int, str]] = set()
     for item in rendered:
         parent = item.target.application
         for resource in item.resources:
@@ -45,6 +49,11 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
                     "Application", "ApplicationSet"):
                 continue
             file, line = _where(item, resource, parent)
+            if parent is None:
+                same = (file, line, json.dumps(resource.doc, sort_keys=True, default=str))
+                if same in seen:
+                    continue
+                seen.add(same)
             document = Document(dict(resource.doc), {}, line)
             try:
                 if resource.kind == "Application":
