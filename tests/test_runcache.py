@@ -69,6 +69,20 @@ def test_changed_values_file_is_seen_even_with_its_old_modification_time(
     assert changed.renders > 0
 
 
+def test_a_cache_marker_in_the_repository_hides_no_change(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    # The checked repository writes its own CACHEDIR.TAG files: a chart directory marked as a
+    # cache is still part of the key, so a changed values file there is seen.
+    root, files = synthetic
+    prod = next(f for f in files if f.name == "values-prod.yaml")
+    (prod.parent / "CACHEDIR.TAG").write_text("Signature: 8a477f597d28d172789f06886806bc55\n")
+    _run(root, tmp_path / "cache")
+    text = prod.read_text(encoding="utf-8")
+    prod.write_text(text.replace('tag: "1.', 'tag: "latest" # 1.', 1), encoding="utf-8")
+    changed = _run(root, tmp_path / "cache")
+    assert any(f.policy == "image-tag-pinned" for f in changed.findings)
+
+
 def test_findings_identical_cold_warm_and_after_one_values_file_changed(
         synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
     """The CLI as a user runs it: the JSON findings of the three runs agree."""

@@ -4,8 +4,9 @@ A run's key is a sha256 over everything its report depends on: platecheck's own 
 the directories it imports packages from (installing or upgrading a package changes them),
 the helm binary, the run's options and ``PLATECHECK_*`` environment variables, today's date
 (waivers expire) and every file under the repository root and the configuration directory,
-by path and content (symbolic links by where they point), except in ``.git``, ``__pycache__``
-and directories a tool marked as its cache with a ``CACHEDIR.TAG`` file. A report with
+by path and content (symbolic links by where they point), except in ``.git`` and
+``__pycache__``. Directories marked with a ``CACHEDIR.TAG`` file are keyed too: the checked
+repository decides what such a marker hides, so it could hide a changed chart. A report with
 could-not-check errors is never kept: a timeout may not happen again.
 
 File contents are known from a stat index: a file whose size, modification time, change time
@@ -43,7 +44,6 @@ KEEP = 32  # run entries kept; older ones are removed
 _RACY_NS = 2_000_000_000
 # git's own data and Python's bytecode are never inputs of a render
 _SKIPPED_DIRS = frozenset({".git", "__pycache__"})
-_CACHE_TAG = "CACHEDIR.TAG"  # https://bford.info/cachedir/: a tool's cache, not content
 
 
 class RunCache:
@@ -170,8 +170,7 @@ def _walk(root: Path, skip: Sequence[Path]) -> Iterator[Path]:
         return
     for current, dirs, names in os.walk(root):
         here = Path(current)
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and here / d not in skip
-                         and not (here / d / _CACHE_TAG).is_file())
+        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and here / d not in skip)
         for name in sorted(names):
             if here / name not in skip:
                 yield here / name
