@@ -189,18 +189,23 @@ class RenderCache:
         payload = json.dumps({"key": key, "exit_code": result.exit_code,
                               "stdout": result.stdout, "stderr": result.stderr,
                               "sha256": _entry_digest(key, result)})
+        write_atomic(path, payload)
+
+
+def write_atomic(path: Path, payload: str) -> None:
+    """Write a cache file whole or not at all (a reader never sees half an entry)."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-            try:
-                with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                    stream.write(payload)
-                os.replace(temp, path)
-            except BaseException:
-                Path(temp).unlink(missing_ok=True)
-                raise
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                stream.write(payload)
+            os.replace(temp, path)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+    except OSError:
+        pass  # a cache that cannot be written only costs time
 
 
 MAX_ENTRY = 80 << 20  # bytes: two streams of helm output at their bound, JSON-escaped

@@ -26,14 +26,13 @@ import json
 import os
 import stat
 import sys
-import tempfile
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import platecheck
-from platecheck.cache import Digest, read_regular
+from platecheck.cache import Digest, read_regular, write_atomic
 from platecheck.errors import PlatecheckError
 from platecheck.model import Report
 from platecheck.modeljson import decode_report, encode_report
@@ -103,7 +102,7 @@ class RunCache:
                                   "sha256": _report_digest(key, encoded)})
         except (TypeError, ValueError):
             return  # something in the model JSON cannot carry: the next run is done in full
-        _write(self.directory / f"{key}.json", payload)
+        write_atomic(self.directory / f"{key}.json", payload)
         self._prune()
 
     # -- the stat index ---------------------------------------------------------------------
@@ -140,7 +139,7 @@ class RunCache:
 
     def _save_index(self) -> None:
         if self._index_changed:
-            _write(self._index_path, json.dumps(self._index))
+            write_atomic(self._index_path, json.dumps(self._index))
             self._index_changed = False
 
     def _prune(self) -> None:
@@ -174,21 +173,6 @@ def _walk(root: Path, skip: Sequence[Path]) -> Iterator[Path]:
         for name in sorted(names):
             if here / name not in skip:
                 yield here / name
-
-
-def _write(path: Path, payload: str) -> None:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(payload)
-            os.replace(temp, path)
-        except BaseException:
-            Path(temp).unlink(missing_ok=True)
-            raise
-    except OSError:
-        pass  # a cache that cannot be written only costs time
 
 
 def cached_lint(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path | None,
