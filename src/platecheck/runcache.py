@@ -117,7 +117,8 @@ class RunCache:
         if not stat.S_ISREG(info.st_mode):
             return f"special:{stat.S_IFMT(info.st_mode)}"
         signature = [info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino]
-        name = str(file)
+        # by a digest of its location: the index holds no path of any checkout
+        name = hashlib.sha256(os.fsencode(file)).hexdigest()
         known = self._index.get(name)
         if isinstance(known, list) and known[:4] == signature:
             return str(known[4])
