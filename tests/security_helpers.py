@@ -7,7 +7,8 @@ from pathlib import Path
 
 BROKEN = Path(__file__).parent / "fixtures" / "repos" / "broken"
 
-APP = """\
+# One Application; ``extra`` holds the source's type-specific keys, indented under source.
+APP_TEMPLATE = """\
 apiVersion: argoproj.io/v1alpha1
 kind: Application
 metadata:
@@ -17,12 +18,11 @@ spec:
   source:
     repoURL: https://git.example.com/platform.git
     path: {path}
-    helm:
-      valueFiles: [values-prod.yaml]
-  destination:
+{extra}  destination:
     server: https://kubernetes.default.svc
     namespace: web-prod
 """
+APP = APP_TEMPLATE.replace("{extra}", "    helm:\n      valueFiles: [values-prod.yaml]\n")
 CHART = "apiVersion: v2\nname: web\nversion: 0.1.0\n"
 CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n"
 TOKEN = "ghp_platecheckSecretToken0123456789"

@@ -10,6 +10,7 @@ from platecheck.engine import lint
 from platecheck.errors import PlatecheckError
 from platecheck.model import SourceType
 from platecheck.sourcetype import detected_type, explicit_type, source_type
+from security_helpers import APP_TEMPLATE as APP
 
 
 @pytest.mark.parametrize(("source", "expected"), [
@@ -58,22 +59,6 @@ def test_explicit_type_wins_over_the_files(tmp_path: Path) -> None:
                        None) is SourceType.HELM
     assert source_type({"repoURL": "oci://registry.example.com/charts/redis"},
                        None) is SourceType.HELM
-
-
-APP = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: web-prod
-spec:
-  project: default
-  source:
-    repoURL: https://git.example.com/platform.git
-    path: {path}
-{extra}  destination:
-    server: https://kubernetes.default.svc
-    namespace: web-prod
-"""
 
 
 def _repo(tmp_path: Path, path: str, extra: str) -> Path:
