@@ -50,6 +50,7 @@ from platecheck.policies import registry
 from platecheck.progress import Progress
 from platecheck.provenance import at, target_origin
 from platecheck.render import Helm, HelmCall, first_error_line
+from platecheck.sandbox import resume
 from platecheck.values import merge_values, target_layers
 from platecheck.values_schema import check_values
 from platecheck.waivers import apply_waivers
@@ -152,6 +153,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
           use_cache: bool, root: str | os.PathLike[str] | None,
           changed_since: str | None = None
           ) -> tuple[RepoModel, Config, Selection | None]:
+    resume()  # an earlier run in this process may have been interrupted
     paths = _paths(path)
     repo_root = find_root(paths[0], Path(root) if root is not None else None)
     for item in paths:

@@ -45,6 +45,9 @@ _CHUNK = 1 << 16
 
 _running: set[subprocess.Popen[bytes]] = set()
 _running_lock = threading.Lock()
+# Set by ``kill_all`` while platecheck is being stopped: a worker thread that was about to start
+# a process must not start one that nothing would stop.
+_stopping = threading.Event()
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,8 @@ def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
     """Run ``argv`` confined and bounded. Raises ``PlatecheckError`` on timeout or when an
     output stream passes ``MAX_OUTPUT``; the whole process group is killed either way."""
     command = [*network_isolation(), *_deadline_prefix(timeout), *argv]
+    if _stopping.is_set():
+        raise PlatecheckError("platecheck is stopping")
     try:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -175,6 +180,8 @@ def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
         raise PlatecheckError(f"cannot run {argv[0]}: {exc.strerror}") from None
     with _running_lock:
         _running.add(process)
+        if _stopping.is_set():
+            _signal_group(process)
     try:
         out, err = _collect(process, time.monotonic() + timeout, timeout)
         code = process.wait()
@@ -238,8 +245,15 @@ def _signal_group(process: subprocess.Popen[bytes]) -> None:
 
 def kill_all() -> None:
     """Kill every helm process group still running (platecheck is being stopped); the
-    threads that run them see their output end and clean up."""
+    threads that run them see their output end and clean up. No process starts after this
+    until ``resume`` is called."""
     with _running_lock:
+        _stopping.set()
         running = list(_running)
     for process in running:
         _signal_group(process)
+
+
+def resume() -> None:
+    """Allow processes to start again (a library caller goes on after an interrupted run)."""
+    _stopping.clear()
