@@ -65,14 +65,18 @@ def helm_bin() -> Path:
 
 @pytest.fixture(scope="session")
 def kubectl_bin() -> Path:
-    """kubectl for Kustomize sources, found as platecheck finds it (``platecheck setup``)."""
+    """kubectl for Kustomize sources, found as platecheck finds it (``platecheck setup``) and
+    exported as ``PLATECHECK_KUBECTL``, so a run with its own cache directory uses it too
+    rather than whatever kubectl is on PATH."""
     from platecheck.errors import PlatecheckError
-    from platecheck.helmbin.kubectl import find_kubectl
+    from platecheck.helmbin.kubectl import ENV_KUBECTL, find_kubectl
 
     try:
-        return find_kubectl(None)
+        kubectl = find_kubectl(None)
     except PlatecheckError as exc:
         pytest.fail(f"no kubectl for the tests: {exc}", pytrace=False)
+    os.environ[ENV_KUBECTL] = str(kubectl)
+    return kubectl
 
 
 @pytest.fixture(scope="session")

@@ -414,3 +414,50 @@ def test_a_chart_of_applications_in_chart_mode_generates_each_child_once(tmp_pat
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [f for f in report.findings if "also used" in f.message] == []
     assert sorted(t.id for t in report.targets if t.id.endswith("child")) == ["default/child"]
+
+
+KLOG_STDERR = (
+    'E1202 16:06:59.630879   27901 run.go:72] "command failed" err=<\n'
+    "\tError: unknown shorthand flag: 'c' in -c\n"
+    "\t: unable to run: 'helm version -c --short' (is 'helm' installed?): exit status 1\n"
+    " >\n")
+
+
+@pytest.mark.parametrize("stderr", [
+    KLOG_STDERR,
+    "error: Error: unknown shorthand flag: 'c' in -c\n"
+    ": unable to run: 'helm version -c --short' (is 'helm' installed?): exit status 1\n",
+])
+def test_kubectl_error_is_the_cause_not_the_log_line(stderr: str) -> None:
+    from platecheck.kustomize import kubectl_error
+
+    assert kubectl_error(stderr) == (
+        "unknown shorthand flag: 'c' in -c: unable to run: 'helm version -c --short' "
+        "(is 'helm' installed?): exit status 1")
+
+
+def _helm_release(version: str) -> Path:
+    from platecheck.helmbin import install_helm
+
+    return install_helm(version)  # from the cache `platecheck setup` filled
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_kustomize_inflates_charts_with_helm_3_when_platecheck_runs_helm_4(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    helm4, helm3 = _helm_release("4.1.4"), _helm_release("3.17.3")
+    monkeypatch.setenv("PLATECHECK_CACHE_DIR", str(tmp_path / "user-cache"))  # no Helm 3
+    app = SOURCES / "kustomize" / "apps" / "inflate.yaml"
+    report_ = lint(app, helm=helm4, cache_dir=tmp_path / "empty")
+    assert report_.exit_code == 2
+    assert [(e.location, e.target, e.message) for e in report_.errors] == [
+        ("inflate/kustomization.yaml", "prod/inflate",
+         "kustomize's helmCharts need Helm 3 (kustomize runs `helm version -c`, which "
+         "Helm 4 removed; Argo CD inflates them with Helm 3), and none was found: run "
+         "`platecheck setup --helm-version 3`")]
+    cache = tmp_path / "cache"
+    (cache / "helm" / "3.17.3").mkdir(parents=True)
+    (cache / "helm" / "3.17.3" / "helm").symlink_to(helm3)
+    report_ = lint(app, helm=helm4, cache_dir=cache)
+    assert (report_.exit_code, report_.errors) == (0, ())
+    assert [t.id for t in report_.targets] == ["prod/inflate"]

@@ -328,7 +328,7 @@ def _render_local(targets: Sequence[RenderTarget], root: Path, problems: _Proble
                     if isinstance(kubectl, PlatecheckError):
                         raise PlatecheckError(kubectl.message, **at(target_origin(target)))
                     runner = Kustomize(kubectl, root, Path(workdir), timeout,
-                                       _helm_or_none(helm, cache_dir))
+                                       _helm_or_none(helm, cache_dir), cache_dir)
                     rendered.append(runner.render(target))
                 else:
                     rendered.append(render_directory(target, root, timeout))

@@ -24,7 +24,9 @@ findings point at (an image tag set in an overlay points at that overlay's ``new
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Mapping
@@ -34,7 +36,8 @@ from typing import Any
 import yaml
 
 from platecheck.errors import PlatecheckError
-from platecheck.helmbin import isolated_environment
+from platecheck.helmbin import helm_major, isolated_environment
+from platecheck.helmbin.install import cached_helm
 from platecheck.manifests import rel_path
 from platecheck.model import RenderedTarget, RenderTarget, Resource
 from platecheck.parse import expand_list, make_resource
@@ -53,9 +56,10 @@ class Kustomize:
     """``kubectl kustomize`` run on private copies of one repository."""
 
     def __init__(self, kubectl: Path, root: Path, workdir: Path, timeout: float,
-                 helm: Path | None = None) -> None:
+                 helm: Path | None = None, cache_dir: Path | None = None) -> None:
         self.kubectl = kubectl
         self.helm = helm  # for helmCharts of vendored charts (--enable-helm)
+        self.cache_dir = cache_dir  # where `platecheck setup` put a Helm 3, if it did
         self.root = root
         self.workdir = workdir
         self.timeout = timeout
@@ -131,10 +135,23 @@ class Kustomize:
                     f"helmCharts {name!r} is not vendored under {home}/ next to the "
                     "kustomization; kustomize would download it, and platecheck renders "
                     "offline", kustomization)
-        if self.helm is None:
-            raise PlatecheckError("helmCharts need helm, which was not found (run "
-                                  "`platecheck setup`)", kustomization)
-        return ["--enable-helm", f"--helm-command={self.helm}"]
+        return ["--enable-helm", f"--helm-command={self._inflation_helm(kustomization)}"]
+
+    def _inflation_helm(self, kustomization: str) -> Path:
+        """Helm 3, which Argo CD ships for kustomize's chart inflation: kustomize (5.4, 5.5)
+        first runs ``helm version -c --short``, and Helm 4 no longer has ``-c``. The helm
+        platecheck renders with when it is Helm 3, else the Helm 3 ``platecheck setup``
+        installed (in the given cache, then the per-user one)."""
+        if self.helm is not None and helm_major(self.helm) == 3:
+            return self.helm
+        for cache in dict.fromkeys((self.cache_dir, None)):
+            found = cached_helm(3, cache)
+            if found is not None:
+                return found
+        raise PlatecheckError(
+            "kustomize's helmCharts need Helm 3 (kustomize runs `helm version -c`, which "
+            "Helm 4 removed; Argo CD inflates them with Helm 3), and none was found: run "
+            "`platecheck setup --helm-version 3`", kustomization)
 
     def _run(self, directory: Path, kustomization: str, options: list[str]) -> str:
         try:
@@ -143,10 +160,13 @@ class Kustomize:
         except PlatecheckError as exc:
             raise PlatecheckError(f"kubectl kustomize: {exc.message}", kustomization) from None
         if completed.exit_code != 0:
-            from platecheck.render import first_error_line
-
             stderr = completed.stderr.decode("utf-8", "replace")
-            message = first_error_line(stderr).replace(str(directory.parent), "")
+            message = kubectl_error(stderr).replace(str(directory.parent), "")
+            for option in options:
+                name, _, value = option.partition("=")
+                if name == "--helm-command":
+                    message = message.replace(value, "helm")
+            message = _HELM_ENV.sub("", message)
             raise PlatecheckError(f"kubectl kustomize failed: {message}", kustomization)
         return completed.stdout.decode("utf-8", "replace")
 
@@ -165,6 +185,43 @@ class Kustomize:
                     templates[rel] = read_text(path, rel)[1] if path.is_file() else ""
                 resources.append(make_resource(doc, rel, rel, len(resources)))
         return resources, templates
+
+
+_KLOG = re.compile(r'^[IWEF]\d{4} [\d:.]+\s+\d+ [^\]]*\] "[^"]*" err=(?P<err>.*)$')
+_HELM_ENV = re.compile(r" with env=\[[^\]]*\]")  # kustomize's temporary helm directories
+
+
+def kubectl_error(stderr: str) -> str:
+    """What made ``kubectl kustomize`` fail, as one line. kubectl prints ``error: <cause>``,
+    the cause running on over the following lines; kubectl builds that log through klog
+    print ``E1202 12:00:00.000000 123 run.go:72] "command failed" err=<``, the cause on the
+    following tab-indented lines up to `` >`` (or quoted on the same line)."""
+    lines = stderr.splitlines()
+    for index, line in enumerate(lines):
+        match = _KLOG.match(line)
+        if match is None:
+            continue
+        err = match.group("err")
+        if err != "<":
+            try:
+                return _one_line([str(json.loads(err))])
+            except ValueError:
+                return _one_line([err])
+        block = []
+        for follow in lines[index + 1:]:
+            if follow.strip() == ">":
+                break
+            block.append(follow)
+        return _one_line(block)
+    for index, line in enumerate(lines):
+        if line.startswith("error:"):
+            return _one_line([line[len("error:"):], *lines[index + 1:]])
+    return _one_line(lines) or "kubectl failed without a message"
+
+
+def _one_line(lines: list[str]) -> str:
+    text = " ".join(line.strip() for line in lines if line.strip())
+    return re.sub(r"\s+:", ":", text).removeprefix("Error: ").removeprefix("error: ")
 
 
 def _edited(data: dict[str, Any], target: RenderTarget) -> dict[str, Any]:

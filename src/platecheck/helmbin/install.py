@@ -214,6 +214,23 @@ def _installed_digest(target: Path) -> str | None:
         return None
 
 
+def cached_helm(major: int, cache_dir: Path | None = None,
+                platform: str | None = None) -> Path | None:
+    """A pinned Helm of ``major`` as ``platecheck setup`` installed it in the cache, when the
+    binary there still has the pinned sha256 (else None)."""
+    plat = platform or current_platform()
+    for version, pins in SUPPORTED.items():
+        if int(version.split(".", 1)[0]) != major:
+            continue
+        target = cached_helm_path(version, cache_dir if cache_dir is not None
+                                  else default_cache_dir())
+        expected = pins.binary_sha256.get(plat) or _recorded_digest(target)
+        if target.is_file() and os.access(target, os.X_OK) and expected is not None \
+                and _installed_digest(target) == expected:
+            return target
+    return None
+
+
 def _recorded_digest(target: Path) -> str | None:
     try:
         return target.with_name("helm.sha256").read_text(encoding="ascii").split()[0]
