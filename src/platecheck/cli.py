@@ -16,9 +16,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platecheck import __version__
 from platecheck.errors import PlatecheckError
 from platecheck.report.destinations import OrderedOption, ReportRequest, parse_report, requests
+from platecheck.version import __version__
 
 if TYPE_CHECKING:
     from platecheck.model import RenderTarget, Report
@@ -375,8 +375,7 @@ def _not_rendered(target: RenderTarget) -> str:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
-    from platecheck.engine import _load
-    from platecheck.policies import PolicyOptions, env_consistency
+    from platecheck.engine import drift
 
     if args.base is not None:
         return _cmd_diff_base(args)
@@ -387,15 +386,11 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         raise PlatecheckError("diff needs two environments (platecheck diff stg prod) or "
                               "--base REF")
     args.left, args.right, args.paths = args.paths[0], args.paths[1], args.paths[2:] or ["."]
-    pair = [args.left, args.right]
-    args.environments = pair
+    args.environments = [args.left, args.right]
     _check_output(args, args.output)
     # the model and the configuration it was loaded with: the files are read once
-    repo, config, _ = _load(args.paths, root=None, **_engine_kwargs(args))
+    repo, findings = drift(args.paths, args.left, args.right, **_engine_kwargs(args))
     _check_output_against(args, repo.root, repo.targets, args.output)
-    options = config.policy_options(env_consistency.ID)
-    findings = list(env_consistency.check(repo, PolicyOptions({**options.default,
-                                                                "pairs": [pair]})))
     lines = [f"{f.location}: {f.message}" for f in findings]
     for error in repo.errors:
         lines.append(f"{error.location}: could not check: {error.message}")

@@ -8,7 +8,7 @@ from pathlib import Path
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import DirectoryOptions, manifest_files, read_manifests, rel_path
 from platecheck.model import MergedValues, RenderedTarget, RenderTarget, Resource
-from platecheck.parse import expand_list, make_resource
+from platecheck.resources import expand_list, make_resource
 
 ARGO_KINDS = ("Application", "ApplicationSet")
 

@@ -46,7 +46,7 @@ from platecheck.model import (
 from platecheck.ownership import settle
 from platecheck.parse import parse_manifest
 from platecheck.plan import Planner
-from platecheck.policies import registry
+from platecheck.policies import PolicyOptions, registry
 from platecheck.progress import Progress
 from platecheck.provenance import at, target_origin
 from platecheck.render import Helm, HelmCall, first_error_line
@@ -113,6 +113,28 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
     )
 
 
+def load_and_check(path: PathArg, **options: Any) -> tuple[RepoModel, Report]:
+    """``load`` and ``check`` in one: the model and its Report (``platecheck diff --base``
+    compares two of them). ``options`` are ``load``'s."""
+    model, config, _ = _load(path, **options)
+    return model, check(model, config)
+
+
+DRIFT_POLICY = "env-consistency"
+
+
+def drift(path: PathArg, left: str, right: str, **options: Any
+          ) -> tuple[RepoModel, list[Finding]]:
+    """The differences between environments ``left`` and ``right`` that env-consistency
+    reports, whatever pairs the configuration names (``platecheck diff LEFT RIGHT``); the
+    model's errors are what could not be checked. ``options`` are ``load``'s."""
+    model, config, _ = _load(path, **{**options, "environments": [left, right]})
+    module = registry()[DRIFT_POLICY]
+    configured = config.policy_options(DRIFT_POLICY)
+    pair = PolicyOptions({**configured.default, "pairs": [[left, right]]})
+    return model, list(module.check(model, pair))
+
+
 # -- loading --------------------------------------------------------------------------------
 
 
@@ -147,11 +169,11 @@ def _paths(path: PathArg) -> list[Path]:
     return result
 
 
-def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None,
-          environments: Iterable[str] | None, jobs: int | None,
-          helm: str | os.PathLike[str] | None, cache_dir: str | os.PathLike[str] | None,
-          use_cache: bool, root: str | os.PathLike[str] | None,
-          changed_since: str | None = None
+def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
+          environments: Iterable[str] | None = None, jobs: int | None = None,
+          helm: str | os.PathLike[str] | None = None,
+          cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
+          root: str | os.PathLike[str] | None = None, changed_since: str | None = None
           ) -> tuple[RepoModel, Config, Selection | None]:
     resume()  # an earlier run in this process may have been interrupted
     paths = _paths(path)

@@ -40,8 +40,8 @@ from platecheck.helmbin import helm_major, isolated_environment
 from platecheck.helmbin.install import cached_helm
 from platecheck.manifests import rel_path
 from platecheck.model import RenderedTarget, RenderTarget, Resource
-from platecheck.parse import expand_list, make_resource
 from platecheck.provenance import at, target_origin
+from platecheck.resources import expand_list, make_resource
 from platecheck.sandbox import run_bounded
 from platecheck.sourcetype import kustomization_file
 from platecheck.values import Layer, merge_values

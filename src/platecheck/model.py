@@ -342,3 +342,40 @@ class RepoModel:
     # Applications found in rendered output (a Helm-templated app-of-apps), each as written
     # by its parent's template; a child two parents generate is here twice
     generated: tuple[Application, ...] = ()
+
+
+# -- platecheck diff --base ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResourceChange:
+    resource: str  # "Deployment/web" (with " -n <namespace>" when it has one)
+    status: str  # added | removed | changed
+    diff: str  # unified diff of the YAML, redacted; empty for added/removed
+
+
+@dataclass(frozen=True)
+class TargetChange:
+    target: str  # target id, e.g. "prod/web"
+    status: str  # added | removed | changed
+    application: str | None  # file:line of the Application, when there is one
+    resources: tuple[ResourceChange, ...]
+
+
+@dataclass(frozen=True)
+class RenderedDiff:
+    ref: str
+    commit: str
+    targets: tuple[TargetChange, ...]
+    appeared: tuple[Finding, ...]  # findings of the working tree that REF does not have
+    disappeared: tuple[Finding, ...]  # findings of REF that the working tree no longer has
+    errors: tuple[Finding, ...]  # could-not-check problems, on either side
+    renders: int
+    cache_hits: int
+
+    @property
+    def exit_code(self) -> int:
+        if self.errors:
+            return 2
+        new = (f for f in self.appeared if f.waived is None)
+        return 1 if any(f.level is Level.ERROR for f in new) else 0

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.model import Chart, Resource
+from platecheck.resources import expand_list, make_resource
 from platecheck.yamlio import MAX_NESTING, load_all_data
 
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
@@ -52,33 +51,6 @@ def _rendered_error(exc: YamlError, chunk: str, match: re.Match[str] | None,
     error = type(exc)(text, *where)
     error.problem = exc.problem
     return error
-
-
-def expand_list(document: Any) -> list[Mapping[str, Any]]:
-    if not isinstance(document, dict):
-        return []  # empty documents and comments
-    kind = document.get("kind")
-    if isinstance(kind, str) and kind.endswith("List") and isinstance(document.get("items"),
-                                                                      list):
-        return [item for item in document["items"] if isinstance(item, dict)]
-    return [document]
-
-
-def make_resource(doc: Mapping[str, Any], template: str | None, template_file: str | None,
-              index: int) -> Resource:
-    metadata = doc.get("metadata")
-    metadata = metadata if isinstance(metadata, dict) else {}
-    namespace = metadata.get("namespace")
-    return Resource(
-        api_version=str(doc.get("apiVersion", "")),
-        kind=str(doc.get("kind", "")),
-        name=str(metadata.get("name", "")),
-        namespace=str(namespace) if namespace is not None else None,
-        doc=doc,
-        template=template,
-        template_file=template_file,
-        index=index,
-    )
 
 
 def _template_file(template: str | None, chart: Chart, root: Path,

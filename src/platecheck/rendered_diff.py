@@ -17,7 +17,6 @@ import difflib
 import os
 import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,45 +25,18 @@ import yaml
 from platecheck import basetree, engine
 from platecheck.discover import find_root
 from platecheck.errors import PlatecheckError
-from platecheck.model import Finding, Level, RenderedTarget, Resource
+from platecheck.model import (
+    Finding,
+    RenderedDiff,
+    RenderedTarget,
+    Resource,
+    ResourceChange,
+    TargetChange,
+)
 
 _SECRET_FIELDS = ("data", "stringData")
 _REDACTED = "<redacted>"
 _REDACTED_CHANGED = "<redacted, changed>"
-
-
-@dataclass(frozen=True)
-class ResourceChange:
-    resource: str  # "Deployment/web" (with " -n <namespace>" when it has one)
-    status: str  # added | removed | changed
-    diff: str  # unified diff of the YAML, redacted; empty for added/removed
-
-
-@dataclass(frozen=True)
-class TargetChange:
-    target: str  # target id, e.g. "prod/web"
-    status: str  # added | removed | changed
-    application: str | None  # file:line of the Application, when there is one
-    resources: tuple[ResourceChange, ...]
-
-
-@dataclass(frozen=True)
-class RenderedDiff:
-    ref: str
-    commit: str
-    targets: tuple[TargetChange, ...]
-    appeared: tuple[Finding, ...]  # findings of the working tree that REF does not have
-    disappeared: tuple[Finding, ...]  # findings of REF that the working tree no longer has
-    errors: tuple[Finding, ...]  # could-not-check problems, on either side
-    renders: int
-    cache_hits: int
-
-    @property
-    def exit_code(self) -> int:
-        if self.errors:
-            return 2
-        new = (f for f in self.appeared if f.waived is None)
-        return 1 if any(f.level is Level.ERROR for f in new) else 0
 
 
 def compute(paths: Sequence[str], ref: str, **options: Any) -> RenderedDiff:
@@ -74,8 +46,7 @@ def compute(paths: Sequence[str], ref: str, **options: Any) -> RenderedDiff:
         if not path.exists():
             raise PlatecheckError("path not found", str(path))
     root = find_root(given[0])
-    head_model, head_config, _ = engine._load([str(p) for p in given], root=None, **options)
-    head = engine.check(head_model, head_config)
+    head_model, head = engine.load_and_check([str(p) for p in given], **options)
     with tempfile.TemporaryDirectory(prefix="platecheck-base-") as scratch:
         base_root = Path(scratch) / "repo"
         base_root.mkdir()
@@ -89,10 +60,9 @@ def compute(paths: Sequence[str], ref: str, **options: Any) -> RenderedDiff:
             base_config_dir = None
             if config_dir is not None and Path(os.path.realpath(config_dir)).is_relative_to(root):
                 base_config_dir = base_root / Path(os.path.realpath(config_dir)).relative_to(root)
-            base_model, base_config, _ = engine._load(
+            base_model, base = engine.load_and_check(
                 [str(p) for p in base_paths], root=base_root, config_dir=base_config_dir,
                 **options)
-            base = engine.check(base_model, base_config)
     base_rendered = base_model.rendered if base_model is not None else ()
     changes = _targets(base_rendered, head_model.rendered,
                        base.targets if base else (), head.targets)

@@ -31,7 +31,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import platecheck
 from platecheck.cache import Digest, read_regular, write_atomic
 from platecheck.errors import PlatecheckError
 from platecheck.model import Report
@@ -63,7 +62,7 @@ class RunCache:
         digest.add(json.dumps(sorted((k, v) for k, v in os.environ.items()
                                      if k.startswith("PLATECHECK_"))))
         digest.add(_identity(helm))
-        package = Path(platecheck.__file__).parent
+        package = Path(__file__).parent  # the platecheck package
         for entry in sys.path[1:]:  # [0] is the script's directory or the working one
             digest.add(_identity(Path(entry or ".")))
         for file in _walk(package, ()):

@@ -23,7 +23,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from platecheck import __version__
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin.locate import ENV_HELM, cached_helm_path, default_cache_dir
 from platecheck.helmbin.releases import (
@@ -35,6 +34,7 @@ from platecheck.helmbin.releases import (
     current_platform,
     resolve_version,
 )
+from platecheck.version import __version__
 
 Opener = Callable[[str], bytes]
 """Fetch a URL and return its body; raise ``OSError`` (``urllib.error.URLError``) on failure."""

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import platecheck
 from platecheck.model import Finding, RenderTarget, Report
 from platecheck.report.common import count, finding_order, level_of, shown
+from platecheck.version import __version__
 
 FORMAT_VERSION = 2
 
@@ -66,7 +66,7 @@ def document(report: Report) -> dict[str, Any]:
     counts = count(report)
     return {
         "version": FORMAT_VERSION,
-        "tool": {"name": "platecheck", "version": platecheck.__version__},
+        "tool": {"name": "platecheck", "version": __version__},
         "exitCode": report.exit_code,
         "summary": {
             "errors": counts.errors,

@@ -6,8 +6,7 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from platecheck.model import Finding
-from platecheck.rendered_diff import RenderedDiff, TargetChange
+from platecheck.model import Finding, RenderedDiff, TargetChange
 from platecheck.report.common import printable
 
 # GitHub refuses comments over 65536 characters; leave room for the note and the summary.

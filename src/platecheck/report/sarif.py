@@ -18,10 +18,10 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-import platecheck
 from platecheck.model import Finding, Level, Report
 from platecheck.report.common import annotation_text, finding_order, level_of, shown
 from platecheck.report.rules import Rule, rules_for
+from platecheck.version import __version__
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SRCROOT = "%SRCROOT%"
@@ -123,8 +123,8 @@ def document(report: Report) -> dict[str, Any]:
         "tool": {
             "driver": {
                 "name": "platecheck",
-                "version": platecheck.__version__,
-                "semanticVersion": platecheck.__version__,
+                "version": __version__,
+                "semanticVersion": __version__,
                 "rules": [rule_dict(rule) for rule in rules],
             }
         },
