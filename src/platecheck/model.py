@@ -7,7 +7,7 @@ Every stage takes and returns these frozen objects; nothing here does I/O.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -286,10 +286,7 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        if self.errors:
-            return 2
-        active = (f for f in self.findings if f.waived is None)
-        return 1 if any(f.level is Level.ERROR for f in active) else 0
+        return exit_code(self.errors, self.findings)
 
 
 @dataclass(frozen=True)
@@ -375,7 +372,12 @@ class RenderedDiff:
 
     @property
     def exit_code(self) -> int:
-        if self.errors:
-            return 2
-        new = (f for f in self.appeared if f.waived is None)
-        return 1 if any(f.level is Level.ERROR for f in new) else 0
+        return exit_code(self.errors, self.appeared)
+
+
+def exit_code(errors: Sequence[Finding], findings: Iterable[Finding]) -> int:
+    """2 when something could not be checked, else 1 when an unwaived finding is an error,
+    else 0."""
+    if errors:
+        return 2
+    return 1 if any(f.level is Level.ERROR and f.waived is None for f in findings) else 0

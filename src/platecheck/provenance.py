@@ -14,27 +14,33 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
-from platecheck.model import KeyPath, Origin, RenderedTarget, RenderTarget, Resource
+from platecheck.model import Finding, KeyPath, Origin, RenderedTarget, RenderTarget, Resource
 
 _MISSING = object()
+
+
+class ValueHints(TypedDict, total=False):
+    """How to recognise a rendered value among the values (``locate``'s docstring)."""
+
+    exact: Sequence[object]
+    keys: Sequence[str]
+    parents: Sequence[str]
+    context: Sequence[str]
+    require_key: bool
 
 
 def locate(
     rendered: RenderedTarget,
     values: Sequence[object] = (),
     *,
-    exact: Sequence[object] = (),
-    keys: Sequence[str] = (),
-    parents: Sequence[str] = (),
-    context: Sequence[str] = (),
-    require_key: bool = False,
     path: KeyPath | None = None,
     resource: Resource | None = None,
     fields: Sequence[str] = (),
     anchor: str | None = None,
     anchor_in: tuple[str, int] | None = None,
+    **hints: Unpack[ValueHints],
 ) -> Origin | None:
     """The origin to report for a rendered value.
 
@@ -55,15 +61,7 @@ def locate(
         origin = _path_origin(rendered, path)
         if origin is not None:
             return origin
-    origin = find_value(
-        rendered,
-        values,
-        exact=exact,
-        keys=keys,
-        parents=parents,
-        context=context,
-        require_key=require_key,
-    )
+    origin = find_value(rendered, values, **hints)
     if origin is not None:
         return origin
     if resource is not None and resource.template_file:
@@ -85,6 +83,13 @@ def target_origin(target: RenderTarget) -> Origin | None:
 def at(origin: Origin | None) -> dict[str, Any]:
     """``Finding`` keyword arguments for an origin: ``Finding(..., **at(origin))``."""
     return {"file": origin.file, "line": origin.line} if origin is not None else {}
+
+
+def resource_finding(policy: str, rendered: RenderedTarget, resource: str, message: str,
+                     origin: Origin | None) -> Finding:
+    """A finding about ``resource`` (``Kind/name``) of one rendered target, at ``origin``."""
+    return Finding(policy=policy, message=message, resource=resource,
+                   environment=rendered.environment, target=rendered.id, **at(origin))
 
 
 def template_line(
@@ -258,23 +263,16 @@ def _path_origin(rendered: RenderedTarget, path: KeyPath) -> Origin | None:
     return None
 
 
-def find_value(
-    rendered: RenderedTarget,
-    values: Sequence[object] = (),
-    *,
-    exact: Sequence[object] = (),
-    keys: Sequence[str] = (),
-    parents: Sequence[str] = (),
-    context: Sequence[str] = (),
-    require_key: bool = False,
-) -> Origin | None:
+def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
+               **hints: Unpack[ValueHints]) -> Origin | None:
     """``locate``'s search of the values alone: the origin of the best value, or None."""
     wanted = {_text(value): index for index, value in reversed(list(enumerate(values)))}
     wanted.pop(None, None)
-    whole = {text for text in map(_text, exact) if text}
-    key_names = {k.lower() for k in keys}
-    parent_names = {p.lower() for p in parents}
-    context_words = {c.lower() for c in context if c}
+    whole = {text for text in map(_text, hints.get("exact", ())) if text}
+    key_names = {k.lower() for k in hints.get("keys", ())}
+    parent_names = {p.lower() for p in hints.get("parents", ())}
+    context_words = {c.lower() for c in hints.get("context", ()) if c}
+    require_key = hints.get("require_key", False)
     rank = _ranker(rendered)
     best: tuple[tuple[int, ...], Origin] | None = None
     for path, leaf, siblings in _leaves(rendered.values.data):

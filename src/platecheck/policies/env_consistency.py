@@ -280,12 +280,8 @@ def _chart_finding(left: RenderedTarget, right: RenderedTarget) -> Finding:
     return _finding(right, message, origin, None, "point both Applications at the same chart")
 
 
-def _single_environment(
-    repo: RepoModel,
-    by_app: Mapping[str, Mapping[str, RenderTarget]],
-    declared: Mapping[str, Mapping[str, Any]],
-    pairs: Sequence[tuple[str, str]],
-) -> Iterator[Finding]:
+def _without_reason(repo: RepoModel, declared: Mapping[str, Mapping[str, Any]]
+                    ) -> Iterator[Finding]:
     for app, declaration in sorted(declared.items()):
         if not str(declaration.get("reason") or "").strip():
             yield Finding(
@@ -294,6 +290,15 @@ def _single_environment(
                 remediation='give the declaration a reason: {environments: [...], reason: "..."}',
                 **at(_declaration_origin(repo, app)),
             )
+
+
+def _single_environment(
+    repo: RepoModel,
+    by_app: Mapping[str, Mapping[str, RenderTarget]],
+    declared: Mapping[str, Mapping[str, Any]],
+    pairs: Sequence[tuple[str, str]],
+) -> Iterator[Finding]:
+    yield from _without_reason(repo, declared)
     # Only environments that are compared can be missing an app; with one of them loaded
     # (e.g. ``--env prod``) nothing can be said.
     paired = {env for pair in pairs for env in pair}

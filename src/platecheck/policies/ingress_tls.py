@@ -45,12 +45,12 @@ Fails:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from platecheck.hosts import covered
 from platecheck.model import Finding, Origin, RenderedTarget, Resource
-from platecheck.provenance import at, find_value, locate
+from platecheck.provenance import find_value, locate, resource_finding
 
 ID = "ingress-tls"
 SUMMARY = "every Ingress has TLS for all its hosts, a secretName and a cert-manager issuer"
@@ -82,26 +82,16 @@ def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Findin
         if resource.kind != "Ingress" or not resource.api_version.startswith(_GROUPS):
             continue
         for message, origin in _problems(target, resource, options, production):
-            yield Finding(
-                policy=ID,
-                message=f"{resource.ref} {message}",
-                resource=resource.ref,
-                environment=target.environment,
-                target=target.id,
-                **at(origin),
-            )
+            yield resource_finding(ID, target, resource.ref, f"{resource.ref} {message}",
+                                   origin)
+
+
+_Where = Callable[..., Origin | None]  # locate() for one Ingress of one target
 
 
 def _problems(
     target: RenderedTarget, ingress: Resource, options: Mapping[str, Any], production: bool
 ) -> Iterator[tuple[str, Origin | None]]:
-    spec = _mapping(ingress.doc.get("spec"))
-    metadata = _mapping(ingress.doc.get("metadata"))
-    annotations = {str(k): v for k, v in _mapping(metadata.get("annotations")).items()}
-    tls = [_mapping(entry) for entry in _list(spec.get("tls"))]
-    rules = [_mapping(rule) for rule in _list(spec.get("rules"))]
-    tls_hosts = [str(host) for entry in tls for host in _list(entry.get("hosts"))]
-
     def where(
         values: tuple[object, ...],
         keys: tuple[str, ...],
@@ -110,6 +100,17 @@ def _problems(
     ) -> Origin | None:
         return locate(target, values, keys=keys, parents=parents, resource=ingress, fields=fields)
 
+    yield from _tls_problems(target, ingress, where)
+    yield from _issuer_problems(ingress, options, production, where)
+
+
+def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
+                  ) -> Iterator[tuple[str, Origin | None]]:
+    """Hosts no tls entry covers, tls entries without a secret."""
+    spec = _mapping(ingress.doc.get("spec"))
+    tls = [_mapping(entry) for entry in _list(spec.get("tls"))]
+    rules = [_mapping(rule) for rule in _list(spec.get("rules"))]
+    tls_hosts = [str(host) for entry in tls for host in _list(entry.get("hosts"))]
     if not tls and not any(rule.get("host") for rule in rules):
         yield "has no tls entries", where((), (), "spec", "kind")
     for number, rule in enumerate(rules, 1):
@@ -136,6 +137,12 @@ def _problems(
             ) or where(tuple(hosts[:1]), ("hosts", "host"), "tls", "hosts", parents=("tls",))
             yield f"tls entry #{number}{named} has no secretName", origin
 
+
+def _issuer_problems(ingress: Resource, options: Mapping[str, Any], production: bool,
+                     where: _Where) -> Iterator[tuple[str, Origin | None]]:
+    """cert-manager issuer annotations, and the HTTPS redirect in production."""
+    metadata = _mapping(ingress.doc.get("metadata"))
+    annotations = {str(k): v for k, v in _mapping(metadata.get("annotations")).items()}
     issuers = [(key, annotations[key]) for key in ISSUER_ANNOTATIONS if key in annotations]
     allowed = list(options["issuers"])
     if production and options["productionIssuers"]:
