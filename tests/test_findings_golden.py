@@ -41,6 +41,7 @@ REPOSITORIES = [
     "tests/fixtures/sources/appset",
     "tests/fixtures/sources/directory",
     "tests/fixtures/sources/helm-parent",
+    "tests/fixtures/sources/helm-parent-values",
     "tests/fixtures/sources/kustomize",
     "tests/fixtures/sources/shared-resource",
     "tests/fixtures/sources/two-parents",

@@ -199,17 +199,34 @@ def test_helm_chart_of_applications_checks_every_child(tmp_path: Path) -> None:
         ("charts/web/values-prod.yaml:2", "image-tag-pinned", "prod/web",
          'container "web" in Deployment/web uses floating tag "latest"'),
     ]
+    # the path a value of the parent chart set: at that values line
     assert [(e.location, e.target, e.message) for e in report_.errors] == [
-        ("charts/apps/templates/applications.yaml:4", "prod/worker",
+        ("charts/apps/values.yaml:10", "prod/worker",
          "source path 'charts/worker' does not exist")]
     assert report_.exit_code == 2
+
+
+def test_child_fields_set_by_the_parents_environment_values_point_at_those_lines(
+        tmp_path: Path) -> None:
+    report_ = lint(SOURCES / "helm-parent-values", cache_dir=tmp_path)
+    assert report_.exit_code == 2
+    assert [(e.location, e.target, e.message) for e in report_.errors] == [
+        ("charts/apps/values-prod.yaml:6", "prod/worker",
+         "source path 'charts/worker' does not exist"),
+        ("charts/apps/values-prod.yaml:10", "prod/api",
+         "value file 'values-api-prod.yaml' not found (charts/web/values-api-prod.yaml)")]
+    assert _findings(report_) == [
+        ("charts/apps/values-prod.yaml:14", "argocd-application", "prod/cache",
+         "Application cache-prod: destination namespace 'tools' does not match environment "
+         "prod (*-prod, *-production, prod, production)")]
+    assert sorted(t.id for t in report_.targets) == ["default/root", "prod/cache", "prod/web"]
 
 
 def test_two_parents_claiming_one_child(tmp_path: Path) -> None:
     report_ = lint(SOURCES / "two-parents", cache_dir=tmp_path)
     assert report_.errors == ()
     assert _findings(report_) == [
-        ("charts/parent-b/templates/web.yaml:2", "argocd-application", None,
+        ("charts/parent-b/templates/web.yaml:4", "argocd-application", None,
          "Application web-prod: name is also used by charts/parent-a/templates/web.yaml:2"),
     ]
     assert sorted(t.id for t in report_.targets) == [
@@ -278,8 +295,8 @@ def test_nothing_is_skipped_silently(case: str, tmp_path: Path) -> None:
                 if r.target.application is not None}
     told = [(f.location, f.message) for f in (*report_.findings, *report_.errors)]
     for app in (*model.applications, *model.generated):
-        named = any(app.name in message or location == f"{app.file}:{app.line}"
-                    for location, message in told)
+        places = {f"{o.file}:{o.line}" for o in (app.origin(()), *app.places.values())}
+        named = any(app.name in message or location in places for location, message in told)
         parents = {a.name for a in model.app_of_apps}
         assert app.name in rendered or named or app.name in parents, (case, app.name)
 

@@ -9,14 +9,17 @@ repository, is reported by argocd-application as a name used twice.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set
 from platecheck.errors import PlatecheckError
-from platecheck.model import Application, RenderedTarget, Resource
+from platecheck.model import Application, KeyPath, Origin, RenderedTarget, Resource
+from platecheck.provenance import find_value, without_template_comments
 from platecheck.yamlio import Document
 
 MAX_DEPTH = 10  # Applications generating Applications, levels below what the repository holds
@@ -54,10 +57,15 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
                 if same in seen:
                     continue
                 seen.add(same)
-            document = Document(dict(resource.doc), {}, line)
+            written = _written(item.templates.get(file), line) if file == \
+                resource.template_file else {}
+            lines = {path: number for path, (number, _) in written.items()}
+            document = Document(dict(resource.doc), lines, line)
             try:
                 if resource.kind == "Application":
-                    yield Generated(parse_application(document, file), parent, False)
+                    app = parse_application(document, file)
+                    yield Generated(dataclasses.replace(app, places=_places(item, app, written)),
+                                    parent, False)
                 else:
                     yield Generated(parse_application_set(document, file), parent, True)
             except PlatecheckError as exc:
@@ -79,6 +87,89 @@ def _where(item: RenderedTarget, resource: Resource,
     if parent is not None:
         return parent.file, parent.line
     return template or "<rendered>", 1
+
+
+_KEY = re.compile(r"""^(?:"([^"]+)"|'([^']+)'|([^\s"'{#-][^:#]*?))\s*:(?:\s+(.*))?$""")
+
+
+def _written(text: str | None, kind_line: int) -> dict[KeyPath, tuple[int, str]]:
+    """The line of each key (and list item) of the YAML document around ``kind_line`` in a
+    template, with the text written there: the place of a generated Application's fields.
+    Keys written with template actions are not known (they have no place)."""
+    if text is None:
+        return {}
+    lines = without_template_comments(text).splitlines()
+    start = max((i + 1 for i in range(min(kind_line, len(lines))) if lines[i].startswith("---")),
+                default=0)
+    end = next((i for i in range(kind_line, len(lines)) if lines[i].startswith("---")),
+               len(lines))
+    result: dict[KeyPath, tuple[int, str]] = {}
+    stack: list[tuple[int, KeyPath, bool]] = []  # (indent, path, is a list item)
+    items: dict[KeyPath, int] = {}
+    for index in range(start, end):
+        raw = lines[index]
+        stripped = raw.strip()
+        if not stripped or stripped.startswith(("#", "{{")):
+            continue
+        indent = len(raw) - len(raw.lstrip())
+        if stripped == "-" or stripped.startswith("- "):
+            while stack and (stack[-1][0] > indent or stack[-1][0] == indent and stack[-1][2]):
+                stack.pop()
+            parent = stack[-1][1] if stack else ()
+            items[parent] = items.get(parent, -1) + 1
+            path: KeyPath = (*parent, items[parent])
+            stack.append((indent, path, True))
+            result[path] = (index + 1, stripped)
+            stripped = stripped[1:].lstrip()
+            indent = len(raw) - len(stripped)
+            if not stripped:
+                continue
+        match = _KEY.match(stripped)
+        if match is None:
+            continue
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        key = next(group for group in match.groups()[:3] if group is not None).strip()
+        path = (*(stack[-1][1] if stack else ()), key)
+        result[path] = (index + 1, match.group(4) or "")
+        items.pop(path, None)
+        stack.append((indent, path, False))
+    return result
+
+
+_ACTION = re.compile(r"\{\{(.*?)\}\}")
+_CHAIN = re.compile(r"(?<![\w)$])(\$\w*)?((?:\.[A-Za-z_]\w*)+)")
+_BUILTIN = {"Release", "Chart", "Capabilities", "Template", "Files"}
+
+
+def _places(item: RenderedTarget, app: Application,
+            written: Mapping[KeyPath, tuple[int, str]]) -> dict[KeyPath, Origin]:
+    """The fields of a generated Application that a template action wrote from the parent's
+    values: each at the values line that set it (``path: {{ .path }}`` in a ``range`` over
+    ``.Values.apps`` at the ``path:`` of that Application's entry)."""
+    places: dict[KeyPath, Origin] = {}
+    for path, value in _scalars(app.raw):
+        actions = _ACTION.findall(written.get(path, (0, ""))[1])
+        names = [chain.split(".")[-1] for action in actions
+                 for variable, chain in _CHAIN.findall(action)
+                 if variable or chain.split(".")[1] not in _BUILTIN]
+        if not names:
+            continue
+        origin = find_value(item, [value], keys=names, context=[app.name], require_key=True)
+        if origin is not None and origin.file != app.file:
+            places[path] = origin
+    return places
+
+
+def _scalars(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _scalars(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _scalars(value, (*path, index))
+    elif node is not None:
+        yield path, node
 
 
 def ancestors(app: Application | None, parents: Mapping[AppKey, Application | None]

@@ -52,14 +52,14 @@ def command_fields(app: Application, key: KeyPath, helm: HelmSourceSpec | None,
     try:
         kube = kube_version(wanted_kube or "")
     except PlatecheckError as exc:
-        line = app.lines.get((*helm_key, "kubeVersion")) if helm and helm.kube_version \
-            else None
-        raise PlatecheckError(exc.message, app.file, line or app.line) from None
+        where = app.origin((*helm_key, "kubeVersion"), nearest=False) \
+            if helm and helm.kube_version else app.origin(())
+        raise PlatecheckError(exc.message, where.file, where.line) from None
     version = helm.version if helm else ""
     if version not in HELM_VERSIONS:
+        where = app.origin((*helm_key, "version"), nearest=False)
         raise PlatecheckError(f"helm version {version!r} is not supported (helm.version: Argo "
-                              "CD accepts v3, v4 or nothing)", app.file,
-                              app.lines.get((*helm_key, "version"), app.line))
+                              "CD accepts v3, v4 or nothing)", where.file, where.line)
     return {
         "release_name": release_name(app, helm),
         "namespace": namespace or "default",  # what helm uses without --namespace

@@ -164,6 +164,22 @@ class Application:
     ignore_differences: tuple[Mapping[str, Any], ...]
     raw: Mapping[str, Any]
     lines: Mapping[KeyPath, int] = field(default_factory=dict)
+    # keys whose value was written in another file: a generated Application's field that
+    # the parent's values set points at that values line
+    places: Mapping[KeyPath, Origin] = field(default_factory=dict)
+
+    def origin(self, path: KeyPath, *, nearest: bool = True) -> Origin:
+        """Where the value at ``path`` was written (with ``nearest``, else at its nearest
+        written ancestor); the document's first line when nothing closer is known."""
+        while path:
+            if path in self.places:
+                return self.places[path]
+            if path in self.lines:
+                return Origin(self.file, self.lines[path])
+            if not nearest:
+                break
+            path = path[:-1]
+        return Origin(self.file, self.line)
 
 
 @dataclass(frozen=True)

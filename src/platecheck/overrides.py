@@ -61,7 +61,8 @@ def apply_overrides(app: Application, key: KeyPath, directory: Path,
         names = ", ".join(rel_path(p, root) for p in files)
         raise PlatecheckError(f"{exc.message} (after applying {names})", exc.file,
                               exc.line) from None
-    return dataclasses.replace(patched, raw=raw), tuple(rel_path(p, root) for p in files)
+    return (dataclasses.replace(patched, raw=raw, places=app.places),
+            tuple(rel_path(p, root) for p in files))
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

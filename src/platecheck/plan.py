@@ -154,23 +154,24 @@ class Planner:
 
     def _source_dir(self, app: Application, source: Source, key: KeyPath) -> Path:
         path = (source.path or "").strip()
-        line = app.lines.get((*key, "path"), app.line)
+        where = app.origin((*key, "path"), nearest=False)
         directory = (self.root / path.lstrip("/")).resolve() if path not in ("", ".") \
             else self.root
         lexical = _normalised(self.root / path.lstrip("/"))
         if not lexical.is_relative_to(self.root) or not inside(directory, self.root):
-            raise PlatecheckError(f"source path {path!r} leaves the repository", app.file, line)
+            raise PlatecheckError(f"source path {path!r} leaves the repository", where.file,
+                                  where.line)
         if not directory.is_dir():
-            raise PlatecheckError(f"source path {path!r} does not exist", app.file, line)
+            raise PlatecheckError(f"source path {path!r} does not exist", where.file, where.line)
         return directory
 
     def _value_files(self, app: Application, key: KeyPath, helm: HelmSourceSpec,
                      resolver: Resolver) -> tuple[ValuesFile, ...]:
-        lines = [app.lines.get((*key, "helm", "valueFiles", index), app.line)
-                 for index in range(len(helm.value_files))]
+        places = [app.origin((*key, "helm", "valueFiles", index), nearest=False)
+                  for index in range(len(helm.value_files))]
         result = []
-        for path in resolver.value_files(helm.value_files, lines,
-                                         helm.ignore_missing_value_files, app.file):
+        for path in resolver.value_files(helm.value_files, places,
+                                         helm.ignore_missing_value_files):
             try:
                 result.append(self.values_file(path))
             except PlatecheckError as exc:

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
-from platecheck.model import Source
+from platecheck.model import Origin, Source
 
 _GLOB = frozenset("*?[")
 
@@ -39,14 +39,15 @@ class Resolver:
     refs: Mapping[str, Source] | None  # ``ref`` sources; None for a single-source Application
     env: Mapping[str, str]  # the ARGOCD_APP_* variables
 
-    def value_files(self, entries: Sequence[str], lines: Sequence[int | None],
-                    ignore_missing: bool, file: str) -> list[Path]:
-        """The value files helm reads, in order (each once); errors name ``file`` and the
-        line of the entry."""
+    def value_files(self, entries: Sequence[str], places: Sequence[Origin],
+                    ignore_missing: bool) -> list[Path]:
+        """The value files helm reads, in order (each once); errors name where each entry
+        was written (``places``, in the same order)."""
         resolved = [self._try(entry) for entry in entries]
         explicit = {path for path in resolved if path is not None and not is_glob(str(path))}
         result: list[Path] = []
-        for entry, line in zip(entries, lines, strict=True):
+        for entry, place in zip(entries, places, strict=True):
+            file, line = place.file, place.line
             try:
                 path = self.path(entry)
             except PlatecheckError as exc:

@@ -129,15 +129,6 @@ def _unique_apps(repo: RepoModel) -> list[Application]:
     return sorted(seen.values(), key=lambda a: (a.file, a.line))
 
 
-def line_of(app: Application, path: KeyPath) -> int:
-    """The line of ``path`` in the Application file, or of its nearest written ancestor."""
-    while path:
-        if path in app.lines:
-            return app.lines[path]
-        path = path[:-1]
-    return app.line
-
-
 class _Checker:
     def __init__(self, repo: RepoModel, options: PolicyOptions,
                  targets: Mapping[tuple[str, str], tuple[str, str]]) -> None:
@@ -152,8 +143,9 @@ class _Checker:
     def finding(self, app: Application, path: KeyPath, message: str,
                 remediation: str = REMEDIATION, env: str | None = None) -> Finding:
         environment, target = self.targets.get((app.file, app.name), (env, None))
-        return Finding(policy=ID, message=f"Application {app.name}: {message}", file=app.file,
-                       line=line_of(app, path), environment=environment, target=target,
+        origin = app.origin(path)
+        return Finding(policy=ID, message=f"Application {app.name}: {message}",
+                       file=origin.file, line=origin.line, environment=environment, target=target,
                        resource=f"Application/{app.name}", remediation=remediation)
 
     # -- schema -----------------------------------------------------------------------------
@@ -199,6 +191,7 @@ class _Checker:
                                        f"source path {source.path!r} {problem}",
                                        "Point source.path at a chart directory inside this "
                                        "repository (relative to the repository root).")
+                    continue  # its value files, relative to it, say the same again
             yield from self._value_files(app, source, prefix, refs)
 
     def _value_files(self, app: Application, source: Source, prefix: KeyPath,

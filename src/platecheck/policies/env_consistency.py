@@ -274,8 +274,7 @@ def _chart_finding(left: RenderedTarget, right: RenderedTarget) -> Finding:
     application = right.target.application
     origin = locate(right)
     if application is not None:
-        line = application.lines.get(("spec", "source", "path"), application.line)
-        origin = Origin(application.file, line)
+        origin = application.origin(("spec", "source", "path"), nearest=False)
     message = f"{right.id} renders chart {_chart(right)} but {left.id} renders chart {_chart(left)}"
     return _finding(right, message, origin, None, "point both Applications at the same chart")
 
