@@ -11,11 +11,13 @@ from platecheck.model import (
     Chart,
     Finding,
     Level,
+    PolicyInfo,
     RenderTarget,
     Report,
     Source,
     ValuesFile,
 )
+from platecheck.policies import describe, registry
 
 ROOT = Path("/srv/gitops")
 WEB_CHART = Chart(
@@ -83,7 +85,9 @@ PROD_WEB = target("prod", "plate-web")
 PROD_API = target("prod", "plate-api")
 STG_WEB = target("stg", "plate-web")
 PROD_REDIS = target("prod", "plate-cache", remote=True)
-POLICIES = ("image-tag-pinned", "pull-policy")
+# Every registered policy as a report describes it, at its built-in level.
+REGISTERED = tuple(describe(module) for module in registry().values())
+POLICIES = tuple(p for p in REGISTERED if p.id in ("image-tag-pinned", "pull-policy"))
 
 TAG = Finding(
     policy="image-tag-pinned",
@@ -146,7 +150,7 @@ def report(
     findings: tuple[Finding, ...] = (),
     *,
     targets: tuple[RenderTarget, ...] = (PROD_WEB, PROD_API, STG_WEB),
-    policies: tuple[str, ...] = POLICIES,
+    policies: tuple[PolicyInfo, ...] = POLICIES,
     errors: tuple[Finding, ...] = (),
     renders: int = 0,
     cache_hits: int = 0,
@@ -276,7 +280,7 @@ An app-of-apps that lists every file.
 A file the app-of-apps does not reach.
 """
 
-FAKE_REGISTRY = {
+FAKE_MODULES = {
     "image-tag-pinned": fake_policy(
         "image-tag-pinned",
         TAG_DOC,
@@ -300,3 +304,6 @@ def schema_path(name: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"{name} not found in {path.parent}")
     return path
+
+# Stand-in policies as a report carries them.
+FAKE_POLICIES = tuple(describe(module) for module in FAKE_MODULES.values())

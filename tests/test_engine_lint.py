@@ -48,7 +48,7 @@ def test_remote_source_yields_exactly_one_not_rendered_finding(cold: Report) -> 
     assert cold.findings == (REMOTE_FINDING,)
     assert cold.errors == ()
     assert cold.exit_code == 1  # not rendered is not a pass unless configured so
-    assert cold.policies[0] == "not-rendered"
+    assert cold.policy_ids[0] == "not-rendered"
 
 
 def test_second_run_renders_nothing(cold: Report, cache_dir: Path) -> None:

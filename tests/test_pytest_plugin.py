@@ -443,10 +443,9 @@ def content_ids(root: Path) -> list[str]:
     from platecheck.engine import lint
 
     report = lint(root / "environments")
-    policies = registry()
-    return ([f"{t.id}::{p}" for t in report.targets if t.rendered_here
-             for p in report.policies if policies[p].SCOPE == "target"]
-            + [f"repository::{p}" for p in report.policies if policies[p].SCOPE != "target"])
+    return ([f"{t.id}::{p.id}" for t in report.targets if t.rendered_here
+             for p in report.policies if p.scope == "target"]
+            + [f"repository::{p.id}" for p in report.policies if p.scope != "target"])
 
 
 def junit_cases(xml: Path) -> dict[str, ET.Element]:

@@ -12,16 +12,17 @@ import pytest
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import Level, Report
-from platecheck.policies import registry
+from platecheck.policies import doc_sections, registry
 from platecheck.report import FORMATS, render, rules
 from platecheck.report.common import count, finding_lines, summary_line
 from report_samples import (
     DUPLICATE,
-    FAKE_REGISTRY,
+    FAKE_POLICIES,
     NO_FILE,
     OFF,
     PROD_WEB,
     PULL,
+    REGISTERED,
     RENDER_FAILED,
     SAMPLES,
     STG_TAG,
@@ -121,18 +122,17 @@ DOC_STYLES = {
 
 @pytest.mark.parametrize("style", DOC_STYLES)
 def test_doc_sections_reads_the_usual_heading_styles(style: str) -> None:
-    sections = rules.doc_sections(DOC_STYLES[style])
+    sections = doc_sections(DOC_STYLES[style])
     assert sections["What"].split() == ["pins", "images", "in", "prod"]
     assert sections["Why"] == "safety"
 
 
 def test_doc_sections_does_not_take_prose_for_a_heading() -> None:
-    assert rules.doc_sections("What it does is explained below.\nWhy not.") == {}
+    assert doc_sections("What it does is explained below.\nWhy not.") == {}
 
 
-def test_rules_follow_the_registry_then_the_report(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rules, "registry", lambda: dict(FAKE_REGISTRY))
-    found = rules.rules_for(SAMPLES["mixed"])
+def test_rules_are_the_policies_that_ran_then_other_ids() -> None:
+    found = rules.rules_for(replace(SAMPLES["mixed"], policies=FAKE_POLICIES))
     assert [r.id for r in found] == [
         "image-tag-pinned",
         "pull-policy",
@@ -155,7 +155,7 @@ def test_rules_follow_the_registry_then_the_report(monkeypatch: pytest.MonkeyPat
 
 def test_rules_from_the_real_registry() -> None:
     modules = registry()
-    found = {r.id: r for r in rules.rules_for(SAMPLES["empty"])}
+    found = {r.id: r for r in rules.rules_for(replace(SAMPLES["empty"], policies=REGISTERED))}
     assert list(found) == list(modules)
     for policy_id, module in modules.items():
         assert found[policy_id].summary == module.SUMMARY
@@ -191,7 +191,7 @@ def test_one_finding_formatter_for_every_plain_text_output() -> None:
         "  add it to spec.tls",
         "  fix: add spec.tls",
     ]
-    sample = report((MULTILINE,), policies=("ingress-tls",))
+    sample = report((MULTILINE,), policies=tuple(p for p in REGISTERED if p.id == "ingress-tls"))
     lines = finding_lines(MULTILINE, label="error", policy=True)
     assert "\n".join(lines) in render(sample, "text")
     junit_body = "\n".join(finding_lines(MULTILINE))

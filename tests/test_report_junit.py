@@ -8,13 +8,14 @@ from dataclasses import replace
 import pytest
 import xmlschema
 
-from platecheck.model import Finding, Level
-from platecheck.report import junit, rules
+from platecheck.model import Finding, Level, PolicyInfo
+from platecheck.report import junit
 from report_samples import (
-    FAKE_REGISTRY,
+    FAKE_POLICIES,
     PROD_REDIS,
     PROD_VALUES,
     PROD_WEB,
+    REGISTERED,
     RENDER_FAILED,
     SAMPLES,
     STG_TAG,
@@ -30,11 +31,10 @@ def schema() -> xmlschema.XMLSchema:
     return xmlschema.XMLSchema(str(schema_path("junit-10.xsd")))
 
 
-@pytest.fixture(params=["registry", "fake-registry"])
-def registry_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "fake-registry":
-        monkeypatch.setattr(rules, "registry", lambda: dict(FAKE_REGISTRY))
-    return str(request.param)
+@pytest.fixture(params=["registered", "stand-ins"])
+def policies(request: pytest.FixtureRequest) -> tuple[PolicyInfo, ...]:
+    """The policies a sample report ran: every registered one, or stand-ins."""
+    return REGISTERED if request.param == "registered" else FAKE_POLICIES
 
 
 def parse(out: str) -> ET.Element:
@@ -54,9 +54,9 @@ def outcome(case: ET.Element) -> str:
 
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_valid_against_the_xsd_with_consistent_counts(
-    sample: str, schema: xmlschema.XMLSchema, registry_kind: str
+    sample: str, schema: xmlschema.XMLSchema, policies: tuple[PolicyInfo, ...]
 ) -> None:
-    out = junit.render(SAMPLES[sample])
+    out = junit.render(replace(SAMPLES[sample], policies=policies))
     schema.validate(out)
     root = parse(out)
     assert root.tag == "testsuites"
@@ -201,7 +201,8 @@ STALE = Finding(
     target="stg/plate-web",
     remediation="remove the waiver",
 )
-REAL_POLICIES = ("image-tag-pinned", "env-consistency", "not-rendered", "waiver-stale")
+REAL_POLICIES = tuple(p for p in REGISTERED if p.id in (
+    "image-tag-pinned", "env-consistency", "not-rendered", "waiver-stale"))
 
 
 def test_cases_are_target_policies_on_rendered_targets_then_repository_policies() -> None:
@@ -259,9 +260,8 @@ def test_errors_of_targets_not_rendered_here_are_a_repository_case() -> None:
     }
 
 
-def test_fake_repository_scope_policy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rules, "registry", lambda: dict(FAKE_REGISTRY))
-    sample = report(policies=("image-tag-pinned", "argocd-application"))
+def test_fake_repository_scope_policy() -> None:
+    sample = report(policies=tuple(p for p in FAKE_POLICIES if p.id != "pull-policy"))
     found = cases(parse(junit.render(sample)))
     assert outcome(found["repository|argocd-application"]) == "passed"
     assert "prod|prod/plate-web::argocd-application" not in found
@@ -277,3 +277,16 @@ def test_characters_xml_cannot_hold_are_shown_not_dropped() -> None:
         " #x1B[31mred#x1B[0m #x00 ✓"
     )
     assert "&lt;spec.tls&gt; &amp;" in out
+
+
+def test_a_policy_configured_off_is_a_skipped_case_with_the_reason() -> None:
+    tag, pull = report().policies
+    sample = report(policies=(replace(tag, env_levels={"prod": Level.OFF}), pull))
+    found = cases(parse(junit.render(sample)))
+    for name in ("prod|prod/plate-web::image-tag-pinned", "prod|prod/plate-api::image-tag-pinned"):
+        skipped = found[name].find("skipped")
+        assert skipped is not None
+        assert (skipped.get("type"), skipped.get("message")) == (
+            "off", "image-tag-pinned is off for prod in the configuration")
+    assert outcome(found["stg|stg/plate-web::image-tag-pinned"]) == "passed"
+    assert parse(junit.render(sample)).findall("testsuite")[0].get("skipped") == "2"

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 import xmlschema
 
-from platecheck.config import load_config
 from platecheck.engine import lint
 from platecheck.model import Level, Report
 from platecheck.pytest_plugin import REPOSITORY, plan_items
@@ -32,7 +31,7 @@ def test_junit_has_the_cases_of_the_pytest_plugin(real: Report, repo_root: Path)
     }
     environment = {t.id: t.environment for t in real.targets}
     expected = set()
-    for collector, specs in plan_items(real, load_config(repo_root).level).items():
+    for collector, specs in plan_items(real).items():
         for spec in specs:
             if collector == REPOSITORY:
                 expected.add((REPOSITORY, spec.policy))
@@ -48,9 +47,9 @@ def test_junit_has_the_cases_of_the_pytest_plugin(real: Report, repo_root: Path)
                     "k8s-schema", "unknown-kind"}
     assert {name.split("::")[1] for suite, name in got if suite != REPOSITORY} == target_scope
     assert {name for suite, name in got if suite == REPOSITORY} == (
-        set(real.policies) - target_scope
+        set(real.policy_ids) - target_scope
     )
-    assert len(got) == rendered * len(target_scope) + len(set(real.policies) - target_scope)
+    assert len(got) == rendered * len(target_scope) + len(set(real.policy_ids) - target_scope)
 
 
 def test_junit_repository_cases_hold_every_finding_of_their_policy(real: Report) -> None:

@@ -12,9 +12,18 @@ import pytest
 
 import platecheck
 from platecheck.config import load_config
+from platecheck.model import Level, PolicyInfo
 from platecheck.policies import registry
-from platecheck.report import rules, sarif
-from report_samples import FAKE_REGISTRY, PROD_VALUES, SAMPLES, TAG, report, schema_path
+from platecheck.report import sarif
+from report_samples import (
+    FAKE_POLICIES,
+    PROD_VALUES,
+    REGISTERED,
+    SAMPLES,
+    TAG,
+    report,
+    schema_path,
+)
 
 
 @pytest.fixture(scope="module")
@@ -26,11 +35,10 @@ def validator() -> jsonschema.Draft4Validator:
     )
 
 
-@pytest.fixture(params=["registry", "fake-registry"])
-def registry_kind(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    if request.param == "fake-registry":
-        monkeypatch.setattr(rules, "registry", lambda: dict(FAKE_REGISTRY))
-    return str(request.param)
+@pytest.fixture(params=["registered", "stand-ins"])
+def policies(request: pytest.FixtureRequest) -> tuple[PolicyInfo, ...]:
+    """The policies a sample report ran: every registered one, or stand-ins."""
+    return REGISTERED if request.param == "registered" else FAKE_POLICIES
 
 
 def run_of(out: str) -> dict[str, Any]:
@@ -42,9 +50,9 @@ def run_of(out: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_valid_sarif_2_1_0(
-    sample: str, validator: jsonschema.Draft4Validator, registry_kind: str
+    sample: str, validator: jsonschema.Draft4Validator, policies: tuple[PolicyInfo, ...]
 ) -> None:
-    out = sarif.render(SAMPLES[sample])
+    out = sarif.render(replace(SAMPLES[sample], policies=policies))
     log = json.loads(out)
     errors = sorted(validator.iter_errors(log), key=lambda e: list(e.absolute_path))
     assert not errors, "\n".join(f"{list(e.absolute_path)}: {e.message}" for e in errors)
@@ -59,9 +67,9 @@ def test_valid_sarif_2_1_0(
         assert ids[result["ruleIndex"]] == result["ruleId"]
 
 
-def test_rules_come_from_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(rules, "registry", lambda: dict(FAKE_REGISTRY))
-    driver = run_of(sarif.render(SAMPLES["one-error"]))["tool"]["driver"]
+def test_rules_come_from_the_report() -> None:
+    sample = replace(SAMPLES["one-error"], policies=FAKE_POLICIES)
+    driver = run_of(sarif.render(sample))["tool"]["driver"]
     assert [r["id"] for r in driver["rules"]] == [
         "image-tag-pinned",
         "pull-policy",
@@ -80,10 +88,7 @@ def test_rules_come_from_the_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     assert tag["properties"] == {"remediation": "pin the image to a release tag or a digest"}
 
 
-def test_rules_without_registry_entries_come_from_the_report(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(rules, "registry", dict)
+def test_ids_of_no_policy_that_ran_get_a_bare_rule() -> None:
     driver = run_of(sarif.render(SAMPLES["mixed"]))["tool"]["driver"]
     assert [r["id"] for r in driver["rules"]] == [
         "image-tag-pinned",
@@ -195,9 +200,10 @@ def test_fingerprints_ignore_the_line() -> None:
     assert run_of(sarif.render(moved))["results"][0]["partialFingerprints"] == first
 
 
-def test_default_levels_come_from_the_built_in_configuration() -> None:
+def test_default_levels_are_the_policies_built_in_levels() -> None:
     config = load_config(Path(__file__).parent / "fixtures" / "no-such-repository")
-    driver = run_of(sarif.render(SAMPLES["mixed"]))["tool"]["driver"]
+    driver = run_of(sarif.render(replace(SAMPLES["mixed"], policies=REGISTERED)))["tool"][
+        "driver"]
     levels = {rule["id"]: rule["defaultConfiguration"]["level"] for rule in driver["rules"]}
     assert levels["waiver-stale"] == "warning"
     assert levels["image-tag-pinned"] == "error"
@@ -207,3 +213,23 @@ def test_default_levels_come_from_the_built_in_configuration() -> None:
         ]
     # ids no configuration lists (a could-not-check error's) fail closed
     assert levels["render"] == "error"
+
+
+def test_a_policy_configured_off_is_a_rule_configuration_override(
+    validator: jsonschema.Draft4Validator,
+) -> None:
+    tag, pull = report().policies
+    some = report(policies=(replace(tag, env_levels={"prod": Level.OFF}), pull))
+    validator.validate(json.loads(sarif.render(some)))
+    [invocation] = run_of(sarif.render(some))["invocations"]
+    assert invocation["ruleConfigurationOverrides"] == [{
+        "descriptor": {"id": "image-tag-pinned", "index": 0},
+        "configuration": {"enabled": True,
+                          "properties": {"offIn": ["prod/plate-web", "prod/plate-api"]}},
+    }]
+    everywhere = report(policies=(tag, replace(pull, level=Level.OFF)))
+    [invocation] = run_of(sarif.render(everywhere))["invocations"]
+    assert invocation["ruleConfigurationOverrides"] == [{
+        "descriptor": {"id": "pull-policy", "index": 1}, "configuration": {"enabled": False}}]
+    [invocation] = run_of(sarif.render(report()))["invocations"]
+    assert "ruleConfigurationOverrides" not in invocation

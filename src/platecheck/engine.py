@@ -46,7 +46,7 @@ from platecheck.model import (
 from platecheck.ownership import settle
 from platecheck.parse import parse_manifest
 from platecheck.plan import Planner
-from platecheck.policies import PolicyOptions, registry
+from platecheck.policies import PolicyOptions, describe, registry
 from platecheck.progress import Progress
 from platecheck.provenance import at, target_origin
 from platecheck.render import Helm, HelmCall, first_error_line
@@ -105,7 +105,8 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
         root=model.root,
         findings=tuple(sorted(findings, key=_order)),
         targets=model.targets,
-        policies=tuple(policies),
+        policies=tuple(describe(module, config.level, config.environment_names)
+                       for module in policies.values()),
         errors=tuple(sorted([*load_errors, *errors], key=_error_order)),
         renders=model.renders,
         cache_hits=model.cache_hits,

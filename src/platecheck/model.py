@@ -288,13 +288,34 @@ class RenderedTarget:
 
 
 @dataclass(frozen=True)
+class PolicyInfo:
+    """A policy as a report describes it: its documentation and the levels configuration gave
+    it, so that every output format is a function of the Report alone."""
+
+    id: str
+    summary: str = ""  # one line
+    scope: str = "target"  # "target" (once per rendered target), "repo" or "waivers"
+    remediation: str = ""
+    description: str = ""  # the What section of its documentation
+    help: str = ""  # its whole documentation (What / Why / Options / Passes / Fails)
+    default_level: Level = Level.ERROR  # the policy's built-in level
+    level: Level = Level.ERROR  # the level configured for the repository
+    env_levels: Mapping[str, Level] = field(default_factory=dict)  # configured per environment
+
+    def level_in(self, environment: str | None) -> Level:
+        if environment is not None and environment in self.env_levels:
+            return self.env_levels[environment]
+        return self.level
+
+
+@dataclass(frozen=True)
 class Report:
     """The result of a lint run."""
 
     root: Path
     findings: tuple[Finding, ...]
     targets: tuple[RenderTarget, ...]
-    policies: tuple[str, ...]  # ids of the policies that ran, in registry order
+    policies: tuple[PolicyInfo, ...]  # the policies that ran, in registry order
     errors: tuple[Finding, ...] = ()  # could-not-check problems (exit 2)
     renders: int = 0  # helm processes run (renders and lints)
     cache_hits: int = 0  # helm results taken from the cache
@@ -303,6 +324,10 @@ class Report:
     @property
     def exit_code(self) -> int:
         return exit_code(self.errors, self.findings)
+
+    @property
+    def policy_ids(self) -> tuple[str, ...]:
+        return tuple(policy.id for policy in self.policies)
 
 
 @dataclass(frozen=True)

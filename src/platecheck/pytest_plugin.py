@@ -6,9 +6,11 @@ Shaped like pytest's own example for tests that are not Python
 
 - ``pytest --platecheck [PATH]`` (or ``platecheck = true`` in the ini file) adds the items:
   ``prod/plate-web::image-tag-pinned``, and ``repository::<policy>`` for repository-wide
-  policies. Findings at error level fail an item, waived ones skip it with the reason,
-  warnings are reported as ``PlatecheckWarning``; a target that could not be checked fails
-  every item of that target.
+  policies: the test cases of ``platecheck.report.cases``, which the JUnit and SARIF reports
+  count the same way. Findings at error level fail an item; an item whose findings are all
+  waived, or whose policy is configured off there, is skipped with the reason; warnings are
+  reported as ``PlatecheckWarning``; a target that could not be checked fails every item of
+  that target.
 - Fixtures for policies written as ordinary tests: ``platecheck_repo`` (the RepoModel),
   ``rendered`` (the RenderedTargets; parametrize it indirectly with an environment name) and
   ``platecheck_targets(env=None, app=None, path=None)``.
@@ -29,13 +31,12 @@ import pytest
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, Level, RenderedTarget, RepoModel, Report
-from platecheck.report.common import finding_lines
+from platecheck.report.cases import Outcome, TestCase, test_cases
+from platecheck.report.common import REPOSITORY, finding_lines
 
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
 
-REPOSITORY = "repository"  # the collector of repository-wide policies
-NOT_CHECKED = "could-not-check"  # the item for errors that belong to no target
 
 
 class PlatecheckWarning(UserWarning):
@@ -113,7 +114,6 @@ class RepositoryCache:
     settings: Settings
     models: dict[tuple[Path, ...], RepoModel] = field(default_factory=dict)
     report: Report | None = None
-    level: Callable[[str, str | None], Level] = lambda policy, environment: Level.ERROR
     config_file: Path | None = None  # the platecheck.yaml in use, if any
 
     def model(self, paths: Sequence[Path] | None = None) -> RepoModel:
@@ -135,7 +135,6 @@ class RepositoryCache:
             model = self.model()
             config = load_config(model.root, self.settings.config_dir)
             self.report = engine.check(model, config, environments=self.settings.environments)
-            self.level = config.level
             self.config_file = config.file
         return self.report
 
@@ -180,91 +179,34 @@ class PlatecheckRun(pytest.Collector):
             report = cache.checked()
         except PlatecheckError as exc:
             raise self.CollectError(f"platecheck: error: {exc}") from None
-        for name, specs in plan_items(report, cache.level).items():
-            yield TargetCollector.from_parent(self, name=name, nodeid=name, specs=specs,
+        for name, cases in plan_items(report).items():
+            yield TargetCollector.from_parent(self, name=name, nodeid=name, cases=cases,
                                               root=report.root)
 
 
-@dataclass(frozen=True)
-class ItemSpec:
-    """What one item checks and what it found."""
-
-    policy: str
-    findings: tuple[Finding, ...] = ()
-    errors: tuple[Finding, ...] = ()
-    location: tuple[str | None, int | None] = (None, None)  # for reportinfo
-    off: str | None = None  # why the policy did not run: configured off
-
-
-def plan_items(report: Report, level: Callable[[str, str | None], Level]
-               ) -> dict[str, list[ItemSpec]]:
-    """Collector name (target id or ``repository``) -> its items, in report order.
+def plan_items(report: Report) -> dict[str, list[TestCase]]:
+    """Collector name (target id or ``repository``) -> its items: the test cases of
+    ``platecheck.report.cases``, which the JUnit and SARIF reports count too.
 
     The items depend only on the targets and the policies that ran (never on findings), so
-    every xdist worker collects the same ones; findings and errors are then sorted in.
-    ``level(policy, environment)`` is the configured level: a policy configured ``off`` is
-    a skipped item, not a passed one."""
-    from platecheck.policies import registry
-
-    policies = registry()
-    target_scope = [p for p in report.policies if policies[p].SCOPE == "target"]
-    repo_scope = [p for p in report.policies if policies[p].SCOPE != "target"]
-    checked = [t for t in report.targets if t.rendered_here]
-    where: dict[str, tuple[str | None, int | None]] = {}
-    for t in checked:
-        if t.application is not None:
-            where[t.id] = (t.application.file, t.application.line)
-        elif t.chart is not None:
-            where[t.id] = (f"{t.chart.rel}/Chart.yaml", None)
-    findings: dict[tuple[str, str], list[Finding]] = {}
-    for finding in report.findings:
-        if finding.level is Level.OFF:
-            continue
-        scope = finding.target if finding.policy in target_scope else REPOSITORY
-        findings.setdefault((scope or REPOSITORY, finding.policy), []).append(finding)
-    errors: dict[str, list[Finding]] = {}
-    for error in report.errors:
-        owner = error.target if error.target in where else REPOSITORY
-        errors.setdefault(owner or REPOSITORY, []).append(error)
-
-    plan: dict[str, list[ItemSpec]] = {}
-    for t in checked:
-        plan[t.id] = [ItemSpec(p, tuple(findings.pop((t.id, p), ())), tuple(errors.get(t.id, ())),
-                               where[t.id], _off(level, p, t.environment))
-                      for p in target_scope]
-    repo_items = [ItemSpec(p, tuple(findings.pop((REPOSITORY, p), ())), off=_off(level, p, None))
-                  for p in repo_scope]
-    # findings no item above owns (a target-scope finding naming no checked target)
-    orphans: dict[str, list[Finding]] = {}
-    for (_, policy), found in findings.items():
-        orphans.setdefault(policy, []).extend(found)
-    repo_items += [ItemSpec(policy, tuple(found)) for policy, found in orphans.items()]
-    if REPOSITORY in errors:
-        repo_items.append(ItemSpec(NOT_CHECKED, errors=tuple(errors[REPOSITORY])))
-    if repo_items:
-        plan[REPOSITORY] = repo_items
+    every xdist worker collects the same ones; findings and errors are then sorted in."""
+    plan: dict[str, list[TestCase]] = {}
+    for case in test_cases(report):
+        plan.setdefault(case.collector, []).append(case)
     return plan
-
-
-def _off(level: Callable[[str, str | None], Level], policy: str, environment: str | None
-         ) -> str | None:
-    if level(policy, environment) is not Level.OFF:
-        return None
-    return f"{policy} is off" + (f" for {environment}" if environment else "") + \
-        " in the configuration"
 
 
 class TargetCollector(pytest.Collector):
     """One target (or ``repository``): one item per policy."""
 
-    def __init__(self, *, specs: Sequence[ItemSpec], root: Path, **kwargs: Any) -> None:
+    def __init__(self, *, cases: Sequence[TestCase], root: Path, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.specs = specs
+        self.cases = cases
         self.root = root
 
     def collect(self) -> Iterable[pytest.Item | pytest.Collector]:
-        for spec in self.specs:
-            yield PolicyItem.from_parent(self, name=spec.policy, spec=spec, root=self.root)
+        for case in self.cases:
+            yield PolicyItem.from_parent(self, name=case.policy, case=case, root=self.root)
 
 
 class PolicyFailed(Exception):
@@ -288,42 +230,40 @@ class PolicyFailed(Exception):
 class PolicyItem(pytest.Item):
     """One policy on one target: fails on findings at error level, with ``file:line``."""
 
-    def __init__(self, *, spec: ItemSpec, root: Path, **kwargs: Any) -> None:
+    def __init__(self, *, case: TestCase, root: Path, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.spec = spec
+        self.case = case
         self.root = root
         # where a skip points: the waived finding, or the configuration that turned it off
         self.skipped_at: tuple[Path, int] | None = None
         self.add_marker("platecheck")
 
     def runtest(self) -> None:
-        spec = self.spec
-        if spec.errors:
+        case = self.case
+        outcome = case.outcome
+        if outcome is Outcome.ERROR:
             raise PolicyFailed(f"could not check {self.parent_name}: nothing here was checked",
-                               spec.errors)
-        if spec.off and not spec.findings:
+                               case.errors)
+        if outcome is Outcome.OFF:
             config_file = self.config.stash[_CACHE].config_file
             if config_file is not None:
-                self.skipped_at = (config_file, _line_of_key(config_file, spec.policy))
-            pytest.skip(spec.off)
-        active = [f for f in spec.findings if f.waived is None]
-        for finding in active:
-            if finding.level is Level.WARNING:
+                self.skipped_at = (config_file, _line_of_key(config_file, case.policy))
+            pytest.skip(case.reason)
+        for finding in case.findings:
+            if finding.waived is None and finding.level is Level.WARNING:
                 warnings.warn_explicit(
                     PlatecheckWarning(f"{finding.target or self.parent_name}: {finding.message}"),
                     PlatecheckWarning,
                     filename=finding.file or "<repository>", lineno=finding.line or 0)
-        failing = [f for f in active if f.level is Level.ERROR]
-        waived = [f for f in spec.findings if f.waived is not None]
-        if failing:
+        failing, waived = case.failed, case.waived
+        if outcome is Outcome.FAIL:
             count = f"{len(failing)} finding{'s' if len(failing) > 1 else ''}"
             raise PolicyFailed(f"{self.name}: {count}", failing, waived=len(waived))
-        if waived:
-            reasons = dict.fromkeys(str(f.waived) for f in waived)
+        if outcome is Outcome.SKIP:
             first = waived[0]
             self.skipped_at = (self.root / first.file if first.file else self.root,
                                first.line or 1)
-            pytest.skip(f"waived: {'; '.join(reasons)}")
+            pytest.skip(case.reason)
 
     @property
     def parent_name(self) -> str:
@@ -336,7 +276,7 @@ class PolicyItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        file, line = self.spec.location
+        file, line = self.case.location
         path = self.root / file if file else self.root
         return path, (line - 1 if line else None), self.nodeid
 

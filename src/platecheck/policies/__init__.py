@@ -25,12 +25,20 @@ waivers and fills the remediation when a finding carries none.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import inspect
+import re
+import textwrap
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
 
-from platecheck.model import Finding
+from platecheck.model import Finding, Level, PolicyInfo
+
+SECTIONS = ("What", "Why", "Options", "Passes", "Fails")
+# "What:", "What: text", "What", "## What", "**What**" on a line of its own.
+_HEADING = re.compile(r"^\s*(?:#+\s*)?\**(" + "|".join(SECTIONS) + r")\**(?:\s*:\s*(.*)|\s*)$")
+_UNDERLINE = re.compile(r"^\s*[-=~^]{3,}\s*$")
 
 
 @dataclass(frozen=True)
@@ -74,4 +82,49 @@ def registry() -> dict[str, ModuleType]:
     return {module.ID: module for module in modules}
 
 
-__all__ = ["Finding", "Iterator", "PolicyOptions", "registry"]
+def doc_sections(doc: str | None) -> dict[str, str]:
+    """The What / Why / Options / Passes / Fails sections of a policy docstring."""
+    sections: dict[str, str] = {}
+    current: str | None = None
+    body: list[str] = []
+    for line in inspect.cleandoc(doc or "").splitlines():
+        heading = _HEADING.match(line)
+        if heading:
+            if current is not None:
+                sections[current] = textwrap.dedent("\n".join(body)).strip()
+            current = heading.group(1)
+            body = [heading.group(2)] if heading.group(2) else []
+        elif current is not None and not body and _UNDERLINE.match(line):
+            continue
+        elif current is not None:
+            body.append(line)
+    if current is not None:
+        sections[current] = textwrap.dedent("\n".join(body)).strip()
+    return sections
+
+
+def describe(module: ModuleType, level: Callable[[str, str | None], Level] | None = None,
+             environments: Iterable[str] = ()) -> PolicyInfo:
+    """What a report says about a policy module: its documentation and, with ``level``
+    (policy id, environment -> configured level), the levels configuration gives it."""
+    doc = inspect.cleandoc(module.__doc__ or "")
+    pid = str(module.ID)
+    summary = str(getattr(module, "SUMMARY", "") or pid)
+    builtin = Level(getattr(module, "LEVEL", Level.ERROR))
+    configured = level(pid, None) if level is not None else builtin
+    return PolicyInfo(
+        id=pid,
+        summary=summary,
+        scope=str(getattr(module, "SCOPE", "target")),
+        remediation=str(getattr(module, "REMEDIATION", "") or ""),
+        description=doc_sections(doc).get("What") or doc.split("\n\n", 1)[0].strip()
+        or summary,
+        help=doc or summary,
+        default_level=Level.ERROR if builtin is Level.OFF else builtin,
+        level=configured,
+        env_levels={env: level(pid, env) for env in environments} if level is not None
+        else {},
+    )
+
+
+__all__ = ["Finding", "Iterator", "PolicyOptions", "describe", "doc_sections", "registry"]

@@ -74,13 +74,14 @@ from typing import Any
 from platecheck import schemas
 from platecheck.argocd_env import app_environment
 from platecheck.errors import PlatecheckError
-from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
+from platecheck.model import Application, Finding, KeyPath, Level, RepoModel, Source
 from platecheck.policies import PolicyOptions
 from platecheck.valuefiles import Resolver, is_glob
 
 ID = "argocd-application"
 SUMMARY = "Applications are valid, stay inside the repository, are reachable and pinned"
 SCOPE = "repo"
+LEVEL = Level.ERROR  # the built-in level; configuration may change it
 DEFAULTS: Mapping[str, Any] = {
     "namespaces": {},
     "appOfApps": [],

@@ -28,13 +28,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from platecheck.model import Finding, RepoModel
+from platecheck.model import Finding, Level, RepoModel
 from platecheck.policies import PolicyOptions
 from platecheck.policies.chart_metadata import lint_findings
 
 ID = "chart-lint-warning"
 SUMMARY = "helm lint --strict prints no warning for a deployed chart"
 SCOPE = "repo"
+LEVEL = Level.WARNING  # the built-in level; configuration may change it
 DEFAULTS: Mapping[str, Any] = {"includeInfo": False}
 REMEDIATION = "Fix what helm lint warns about."
 

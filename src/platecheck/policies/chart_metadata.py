@@ -51,12 +51,13 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from platecheck.model import Chart, Finding, HelmLint, RepoModel
+from platecheck.model import Chart, Finding, HelmLint, Level, RepoModel
 from platecheck.policies import PolicyOptions
 
 ID = "chart-metadata"
 SUMMARY = "deployed charts have metadata Helm loads, and helm lint --strict reports no error"
 SCOPE = "repo"
+LEVEL = Level.ERROR  # the built-in level; configuration may change it
 DEFAULTS: Mapping[str, Any] = {}
 REMEDIATION = "Fix Chart.yaml or the template helm lint points at."
 

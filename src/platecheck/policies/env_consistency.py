@@ -56,6 +56,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.model import (
     Finding,
     KeyPath,
+    Level,
     Origin,
     RenderedTarget,
     RenderTarget,
@@ -68,6 +69,7 @@ from platecheck.provenance import at, locate, target_origin
 ID = "env-consistency"
 SUMMARY = "apps in staging and production share chart, resources and values structure"
 SCOPE = "repo"
+LEVEL = Level.ERROR  # the built-in level; configuration may change it
 DEFAULTS: dict[str, Any] = {
     "pairs": [],
     "allowedDifferences": [],

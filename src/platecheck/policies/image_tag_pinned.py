@@ -49,11 +49,12 @@ from platecheck.imageref import (
     is_floating,
     parse_image,
 )
-from platecheck.model import Finding, RenderedTarget
+from platecheck.model import Finding, Level, RenderedTarget
 
 ID = "image-tag-pinned"
 SUMMARY = "production images have an explicit, non-floating tag or a digest"
 SCOPE = "target"
+LEVEL = Level.ERROR  # the built-in level; configuration may change it
 DEFAULTS: dict[str, Any] = {
     "productionOnly": True,
     "floatingTags": list(FLOATING_TAGS),

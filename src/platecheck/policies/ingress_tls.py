@@ -49,12 +49,13 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from platecheck.hosts import covered
-from platecheck.model import Finding, Origin, RenderedTarget, Resource
+from platecheck.model import Finding, Level, Origin, RenderedTarget, Resource
 from platecheck.provenance import find_value, locate, resource_finding
 
 ID = "ingress-tls"
 SUMMARY = "every Ingress has TLS for all its hosts, a secretName and a cert-manager issuer"
 SCOPE = "target"
+LEVEL = Level.ERROR  # the built-in level; configuration may change it
 ISSUER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
 DEFAULTS: dict[str, Any] = {
     "issuers": [],

@@ -50,11 +50,12 @@ from typing import Any
 
 from platecheck import schemas
 from platecheck.manifest_lines import locate
-from platecheck.model import Finding, RenderedTarget, Resource
+from platecheck.model import Finding, Level, RenderedTarget, Resource
 
 ID = "k8s-schema"
 SUMMARY = "rendered resources are valid against the Kubernetes (or CRD) schema"
 SCOPE = "target"
+LEVEL = Level.ERROR  # the built-in level; configuration may change it
 DEFAULTS: Mapping[str, Any] = dict(schemas.SCHEMA_DEFAULTS)
 OPTION_PARSERS = {"schemaDirs": schemas.local_directories}
 REMEDIATION = ("Make the manifest match the API schema: fix the field's spelling, type or "

@@ -37,12 +37,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from fnmatch import fnmatchcase
 
-from platecheck.model import Finding, RenderTarget, RepoModel, Source, SourceType
+from platecheck.model import Finding, Level, RenderTarget, RepoModel, Source, SourceType
 from platecheck.policies import PolicyOptions
 
 ID = "not-rendered"
 SUMMARY = "sources platecheck cannot render (remote charts, plugins, ApplicationSets)"
 SCOPE = "repo"
+LEVEL = Level.ERROR  # the built-in level; configuration may change it
 DEFAULTS: dict[str, object] = {"ignoreRepoURLs": []}
 ENVIRONMENT_OPTIONS = frozenset({"ignoreRepoURLs"})  # read for each target's environment
 REMEDIATION = (

@@ -55,12 +55,13 @@ from platecheck.imageref import (
     is_floating,
     parse_image,
 )
-from platecheck.model import Finding, Origin, RenderedTarget
+from platecheck.model import Finding, Level, Origin, RenderedTarget
 from platecheck.provenance import locate
 
 ID = "pull-policy"
 SUMMARY = "production uses imagePullPolicy IfNotPresent; floating tags are not cached elsewhere"
 SCOPE = "target"
+LEVEL = Level.ERROR  # the built-in level; configuration may change it
 DEFAULTS: dict[str, Any] = {
     "productionPullPolicy": "IfNotPresent",
     "checkNonProduction": True,

@@ -42,13 +42,14 @@ from typing import Any
 
 from platecheck.containers import Container, container_findings, containers, in_template
 from platecheck.errors import PlatecheckError
-from platecheck.model import Finding, RenderedTarget
+from platecheck.model import Finding, Level, RenderedTarget
 from platecheck.provenance import locate
 from platecheck.quantity import QuantityError, parse_quantity
 
 ID = "resource-ranges"
 SUMMARY = "containers set cpu/memory requests and limits, valid, ordered and within ranges"
 SCOPE = "target"
+LEVEL = Level.ERROR  # the built-in level; configuration may change it
 _BOUNDS = ("requestMin", "requestMax", "limitMin", "limitMax")
 DEFAULTS: dict[str, Any] = {
     "cpu": dict.fromkeys(_BOUNDS),

@@ -39,12 +39,13 @@ from typing import Any
 
 from platecheck import schemas
 from platecheck.manifest_lines import locate
-from platecheck.model import Finding, RenderedTarget
+from platecheck.model import Finding, Level, RenderedTarget
 from platecheck.policies.k8s_schema import resource_label, target_schemas
 
 ID = "unknown-kind"
 SUMMARY = "every rendered kind has a Kubernetes or repository-supplied schema"
 SCOPE = "target"
+LEVEL = Level.ERROR  # the built-in level; configuration may change it
 DEFAULTS: Mapping[str, Any] = {**schemas.SCHEMA_DEFAULTS, "allowKinds": []}
 OPTION_PARSERS = {"schemaDirs": schemas.local_directories}
 REMEDIATION = ("Add the kind's CustomResourceDefinition to the repository (a chart's crds/), "

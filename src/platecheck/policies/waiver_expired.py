@@ -27,7 +27,7 @@ import datetime
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from platecheck.model import Finding
+from platecheck.model import Finding, Level
 
 if TYPE_CHECKING:
     from platecheck.waivers import Waiver
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 ID = "waiver-expired"
 SUMMARY = "waivers past their expiry date"
 SCOPE = "waivers"
+LEVEL = Level.ERROR  # the built-in level; configuration may change it
 DEFAULTS: Mapping[str, Any] = {}
 REMEDIATION = ("Fix the findings the waiver covered and delete it, or renew it with a new "
                "expiry date and an updated reason.")

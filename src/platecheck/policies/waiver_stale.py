@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from platecheck.model import Finding
+from platecheck.model import Finding, Level
 
 if TYPE_CHECKING:
     from platecheck.waivers import Waiver
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 ID = "waiver-stale"
 SUMMARY = "waivers that match no finding"
 SCOPE = "waivers"
+LEVEL = Level.WARNING  # the built-in level; configuration may change it
 DEFAULTS: Mapping[str, Any] = {}
 REMEDIATION = "Delete the waiver, or correct its policy and selectors."
 

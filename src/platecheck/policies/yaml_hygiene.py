@@ -50,13 +50,14 @@ from typing import Any
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from platecheck.errors import YamlError, YamlTooDeep
-from platecheck.model import Finding, RepoModel
+from platecheck.model import Finding, Level, RepoModel
 from platecheck.policies import PolicyOptions
 from platecheck.yamlio import MAX_NESTING, compose_all
 
 ID = "yaml-hygiene"
 SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
 SCOPE = "repo"
+LEVEL = Level.ERROR  # the built-in level; configuration may change it
 DEFAULTS: Mapping[str, Any] = {"ignoreFiles": []}
 REMEDIATION = "Quote the value, remove the duplicate, or re-save the file as UTF-8 with spaces."
 

@@ -18,7 +18,7 @@ _MODULES = {"text": "text", "json": "jsonout", "junit": "junit", "sarif": "sarif
 
 class _Formats(Mapping[str, Callable[[Report], str]]):
     """Format name -> reporter, importing a reporter's module only when it is asked for: a
-    run writes one format, and the JUnit and SARIF writers load the whole policy registry."""
+    run writes one format."""
 
     def __getitem__(self, name: str) -> Callable[[Report], str]:
         module = importlib.import_module(f"platecheck.report.{_MODULES[name]}")

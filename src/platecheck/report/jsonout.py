@@ -79,7 +79,7 @@ def document(report: Report) -> dict[str, Any]:
             "helmCached": counts.helm_cached,
             "unclassified": counts.unclassified,
         },
-        "policies": list(report.policies),
+        "policies": list(report.policy_ids),
         "targets": [target_dict(t) for t in report.targets],
         "findings": [finding_dict(f) for f in sorted(shown(report.findings), key=finding_order)],
         "errors": [finding_dict(f) for f in sorted(shown(report.errors), key=finding_order)],

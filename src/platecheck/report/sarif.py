@@ -2,12 +2,14 @@
 
 https://docs.oasis-open.org/sarif/sarif/v2.1.0/sarif-v2.1.0.html
 
-One run; ``tool.driver.rules`` lists every registered policy (and any other id the report
+One run; ``tool.driver.rules`` lists every policy that ran (and any other id the report
 names), results point at repository-relative files under ``%SRCROOT%``. Waived findings are
 results with an external suppression (the waiver's reason as justification). Could-not-check
 errors are error results (``<target>: could not check: <message>``) and also tool execution
 notifications, and make the invocation unsuccessful. A finding's ``detail`` (helm's whole
-output for a failed render) is the result property ``detail``.
+output for a failed render) is the result property ``detail``. A policy the configuration
+turns off is a rule configuration override of the invocation: disabled when it ran in no
+test case (``platecheck.report.cases``), else naming the targets where it was off.
 """
 
 from __future__ import annotations
@@ -18,9 +20,10 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from platecheck.model import Finding, Level, Report
+from platecheck.model import Finding, Level, PolicyInfo, Report
+from platecheck.report.cases import Outcome, test_cases
 from platecheck.report.common import annotation_text, finding_order, level_of, shown
-from platecheck.report.rules import Rule, rules_for
+from platecheck.report.rules import rules_for
 from platecheck.version import __version__
 
 SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -33,14 +36,14 @@ def rule_name(rule_id: str) -> str:
     return "".join(part[:1].upper() + part[1:] for part in re.split(r"[^0-9A-Za-z]+", rule_id))
 
 
-def rule_dict(rule: Rule) -> dict[str, Any]:
+def rule_dict(rule: PolicyInfo) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "id": rule.id,
         "name": rule_name(rule.id),
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": rule.description},
         "help": {"text": rule.help},
-        "defaultConfiguration": {"level": _LEVELS[rule.level]},
+        "defaultConfiguration": {"level": _LEVELS[rule.default_level]},
     }
     if rule.remediation:
         entry["properties"] = {"remediation": rule.remediation}
@@ -112,6 +115,27 @@ def _notification(error: Finding) -> dict[str, Any]:
     return notification
 
 
+def _overrides(report: Report, index: dict[str, int]) -> list[dict[str, Any]]:
+    """The test cases (``platecheck.report.cases``) a policy did not run in because the
+    configuration turns it off: the rule disabled when it ran nowhere, else the cases it
+    skipped named in the override's ``offIn`` property."""
+    off: dict[str, list[str]] = {}
+    ran: set[str] = set()
+    for case in test_cases(report):
+        if case.outcome is Outcome.OFF:
+            off.setdefault(case.policy, []).append(case.collector)
+        else:
+            ran.add(case.policy)
+    overrides = []
+    for policy, where in off.items():
+        configuration: dict[str, Any] = {"enabled": policy in ran}
+        if policy in ran:
+            configuration["properties"] = {"offIn": where}
+        overrides.append({"descriptor": {"id": policy, "index": index[policy]},
+                          "configuration": configuration})
+    return overrides
+
+
 def document(report: Report) -> dict[str, Any]:
     rules = rules_for(report)
     index = {rule.id: i for i, rule in enumerate(rules)}
@@ -136,6 +160,9 @@ def document(report: Report) -> dict[str, Any]:
             }
         ],
     }
+    overrides = _overrides(report, index)
+    if overrides:
+        run["invocations"][0]["ruleConfigurationOverrides"] = overrides
     # No originalUriBaseIds: %SRCROOT% is wherever the consumer checked the repository out
     # (GitHub code scanning resolves it so); the report never names this machine's checkout.
     run["columnKind"] = "unicodeCodePoints"
