@@ -43,6 +43,7 @@ REPOSITORIES = [
     "tests/fixtures/sources/helm-parent",
     "tests/fixtures/sources/helm-parent-values",
     "tests/fixtures/sources/kustomize",
+    "tests/fixtures/sources/same-chart-name",
     "tests/fixtures/sources/shared-resource",
     "tests/fixtures/sources/two-parents",
     "tests/fixtures/sources/unclassified",

@@ -478,3 +478,41 @@ def test_kustomize_inflates_charts_with_helm_3_when_platecheck_runs_helm_4(
     report_ = lint(app, helm=helm4, cache_dir=cache)
     assert (report_.exit_code, report_.errors) == (0, ())
     assert [t.id for t in report_.targets] == ["prod/inflate"]
+
+
+def test_two_charts_of_one_name_in_chart_mode_are_known_by_their_directories(
+        tmp_path: Path) -> None:
+    # argoproj/argocd-example-apps: blue-green/ and helm-guestbook/ both name helm-guestbook
+    report_ = lint(SOURCES / "same-chart-name", cache_dir=tmp_path)
+    assert [(t.id, t.app, t.chart.rel if t.chart else None) for t in report_.targets] == [
+        ("prod/blue-green", "blue-green", "blue-green"),
+        ("prod/helm-guestbook", "helm-guestbook", "helm-guestbook")]
+    assert {(f.location, f.target) for f in report_.findings} == {
+        ("blue-green/values-prod.yaml:2", "prod/blue-green")}
+    assert report_.exit_code == 1
+
+
+def test_applications_of_one_name_in_two_namespaces_are_two_targets(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "two-parents", repo)
+    child = (repo / "charts" / "parent-a" / "templates" / "web.yaml").read_text()
+    shutil.rmtree(repo / "charts" / "parent-a")
+    shutil.rmtree(repo / "charts" / "parent-b")
+    for name in ("team-a.yaml", "team-b.yaml"):
+        (repo / "apps" / name).unlink()
+    (repo / "apps" / "web.yaml").write_text(child)
+    (repo / "apps" / "web-b.yaml").write_text(child.replace("namespace: argocd",
+                                                            "namespace: team-b"))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [t.id for t in report_.targets] == ["prod/web", "prod/web@apps/web.yaml:1"]
+
+
+def test_a_target_id_planned_twice_is_an_internal_error(tmp_path: Path) -> None:
+    from platecheck.engine import _unique_ids, load
+
+    model = load(SOURCES / "same-chart-name", cache_dir=tmp_path)
+    first, second = model.targets
+    import dataclasses
+
+    with pytest.raises(RuntimeError, match="prod/blue-green"):
+        _unique_ids([first, dataclasses.replace(second, id=first.id)])

@@ -13,6 +13,7 @@ import dataclasses
 import datetime
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -197,7 +198,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     for error in found.errors:
         problems.add(error)
     planner = Planner(config, found)
-    targets = _plan(planner, found, problems, paths)
+    targets = _unique_ids(_plan(planner, found, problems, paths))
     if wanted is not None:
         targets = [t for t in targets if t.environment in wanted]
     if not targets and not problems.findings:
@@ -261,7 +262,9 @@ def _generated(batch: _Batch, found: Discovery, targets: list[RenderTarget],
         more = _plan_generated(planner, children, problems)
         if wanted is not None:
             more = [t for t in more if t.environment in wanted]
+        more = _distinct(more, {t.id for t in targets})
         targets.extend(more)
+        _unique_ids(targets)
         fresh = batch.render(more)
         rendered.extend(fresh)
     return generated
@@ -488,9 +491,11 @@ def _plan(planner: Planner, found: Discovery, problems: _Problems,
     if not chart_dirs and not found.applications and not found.application_sets:
         # chart mode: a repository of charts without Applications lints each top-level chart
         chart_dirs = top_level_charts(paths, planner.root)
+    names = Counter(_chart_name(planner, directory) for directory in chart_dirs)
     for directory in chart_dirs:
         try:
-            targets.extend(planner.chart_dir(directory))
+            shared = names[_chart_name(planner, directory)] > 1
+            targets.extend(planner.chart_dir(directory, by_directory=shared))
         except PlatecheckError as exc:
             problems.add(exc)
     for app in found.applications:
@@ -503,7 +508,46 @@ def _plan(planner: Planner, found: Discovery, problems: _Problems,
             problems.add(exc, where=where)
     for app_set in found.application_sets:
         targets.append(planner.application_set(app_set))
+    return _distinct(targets, set())
+
+
+def _chart_name(planner: Planner, directory: Path) -> str | None:
+    try:
+        return planner.chart(directory).name
+    except PlatecheckError:
+        return None  # reported when the chart is planned
+
+
+def _distinct(targets: Sequence[RenderTarget], taken: set[str]) -> list[RenderTarget]:
+    """``targets`` with an id none of ``taken`` (nor another of them) has: an Application
+    whose name another one already has (in another namespace, or twice, which
+    argocd-application reports) is known as ``<id>@<file>:<line>``."""
+    result = []
+    for target in targets:
+        app = target.application
+        if target.id in taken and app is not None:
+            target = dataclasses.replace(target, id=f"{target.id}@{app.file}:{app.line}")
+        taken.add(target.id)
+        result.append(target)
+    return result
+
+
+def _unique_ids(targets: list[RenderTarget]) -> list[RenderTarget]:
+    """``targets``, whose ids must each name one target: findings, waivers, ``--env`` and
+    the reports know a target by its id alone. Two alike is a planning bug."""
+    seen: dict[str, RenderTarget] = {}
+    for target in targets:
+        other = seen.setdefault(target.id, target)
+        if other is not target:
+            raise RuntimeError(f"target id {target.id!r} was planned twice "
+                               f"({_planned_from(other)} and {_planned_from(target)})")
     return targets
+
+
+def _planned_from(target: RenderTarget) -> str:
+    if target.application is not None:
+        return f"{target.application.file}:{target.application.line}"
+    return target.chart.rel if target.chart is not None else target.id
 
 
 def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],

@@ -247,10 +247,13 @@ class Planner:
 
     # -- chart directories ------------------------------------------------------------------
 
-    def chart_dir(self, directory: Path) -> list[RenderTarget]:
+    def chart_dir(self, directory: Path, by_directory: bool = False) -> list[RenderTarget]:
         """A chart linted directly: one target per environment with ``values-<env>.yaml``;
-        with none of those files, every environment renders the chart's own values."""
+        with none of those files, every environment renders the chart's own values. The
+        target is known by the chart's name, or with ``by_directory`` (another chart
+        linted has the same name) by its directory: ``prod/blue-green``."""
         chart = self.chart(directory)
+        app = chart.rel if by_directory else chart.name
         targets = []
         with_file = [env for env in self.config.environments
                      if (chart.path / f"values-{env.name}.yaml").is_file()]
@@ -258,7 +261,7 @@ class Planner:
             files = ((self.values_file(chart.path / f"values-{env.name}.yaml"),)
                      if with_file else ())
             targets.append(RenderTarget(
-                id=f"{env.name}/{chart.name}", environment=env.name, app=chart.name,
+                id=f"{env.name}/{app}", environment=env.name, app=app,
                 application=None, chart=chart, release_name=chart.name, namespace="default",
                 value_files=files, production=env.production,
                 api_versions=self.config.api_versions,
