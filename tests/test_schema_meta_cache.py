@@ -1,4 +1,6 @@
-"""CRD schemas are checked against their meta-schema once per content, not once per run."""
+"""Schemas (a CRD's, a chart's values.schema.json) are checked against their meta-schema once
+per content, not once per run; the markers, like helm's remembered version, live in the cache
+root the run was given."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import jsonschema  # type: ignore[import-untyped]
 import pytest
 
 from platecheck import schemas
+from platecheck.cache import check_schema_once
+from platecheck.engine import lint
 
 
 class Counting:
@@ -31,10 +35,10 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_valid_schema_is_checked_once_per_content(cache: Path) -> None:
     schema = {"type": "object", "properties": {"spec": {"type": "object"}}}
-    schemas._check_once(Counting, schema)
-    schemas._check_once(Counting, dict(schema))
+    check_schema_once(Counting, schema)
+    check_schema_once(Counting, dict(schema))
     assert Counting.checks == 1
-    schemas._check_once(Counting, {**schema, "required": ["spec"]})
+    check_schema_once(Counting, {**schema, "required": ["spec"]})
     assert Counting.checks == 2
     assert len(list((cache / "schemas-checked").iterdir())) == 2
 
@@ -43,7 +47,7 @@ def test_invalid_schema_fails_every_time(cache: Path) -> None:
     bad = {"type": "object", "properties": {"spec": {"type": 12}}}
     for _ in range(2):
         with pytest.raises(jsonschema.SchemaError):
-            schemas._check_once(Counting, bad)
+            check_schema_once(Counting, bad)
     assert Counting.checks == 2
     assert not (cache / "schemas-checked").exists()
 
@@ -56,3 +60,42 @@ def test_invalid_schema_file_is_still_a_one_line_error(tmp_path: Path) -> None:
         schemas._load_custom(path)
     assert caught.value.file == str(path)
     assert "invalid JSON schema" in caught.value.message
+
+
+CHART_YAML = "apiVersion: v2\nname: schemed\nversion: 0.1.0\n"
+VALUES_SCHEMA = '{"type": "object", "properties": {"replicas": {"type": "integer"}}}'
+TEMPLATE = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: schemed\n"
+
+
+def _chart(root: Path, schema: str) -> Path:
+    (root / "templates").mkdir(parents=True)
+    (root / "Chart.yaml").write_text(CHART_YAML, encoding="utf-8")
+    (root / "values.yaml").write_text("replicas: 1\n", encoding="utf-8")
+    (root / "values.schema.json").write_text(schema, encoding="utf-8")
+    (root / "templates" / "configmap.yaml").write_text(TEMPLATE, encoding="utf-8")
+    return root
+
+
+def test_values_schema_and_helm_version_are_remembered_in_the_given_cache(
+        tmp_path: Path, helm_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from platecheck.helmbin import locate
+
+    monkeypatch.setattr(locate, "_versions", {})  # as in a new process
+    chart = _chart(tmp_path / "chart", VALUES_SCHEMA)
+    given = tmp_path / "given"
+    report = lint(chart, helm=helm_bin, cache_dir=given)
+    assert report.errors == ()
+    assert len(list((given / "schemas-checked").iterdir())) == 1
+    assert (given / "helm-versions.json").is_file()
+    # nothing under the per-user cache (PLATECHECK_CACHE_DIR, set by the fixture above)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_invalid_values_schema_is_an_error_on_every_run(tmp_path: Path, helm_bin: Path) -> None:
+    chart = _chart(tmp_path / "chart", '{"type": "object", "properties": {"replicas": '
+                                       '{"type": 12}}}')
+    for _ in range(2):
+        report = lint(chart, helm=helm_bin, cache_dir=tmp_path / "given", use_cache=False)
+        assert report.errors
+        assert {(e.file, e.policy) for e in report.errors} == {
+            ("values.schema.json", "could-not-check")}

@@ -28,8 +28,8 @@ RENDERS = "renders"  # the cache's directory under the per-user platecheck cache
 _GIT = ".git"
 MAX_CHART_FILES = 10_000  # files helm may read of one chart, links included
 
-__all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "chart_tree", "default_cache_dir",
-           "directory_digest"]
+__all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "chart_tree", "check_schema_once",
+           "default_cache_dir", "directory_digest"]
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,26 @@ class Digest:
 
     def hexdigest(self) -> str:
         return self._hash.hexdigest()
+
+
+def check_schema_once(cls: Any, schema: Any) -> None:
+    """``cls.check_schema(schema)``, remembered on disk per content: checking a schema (a
+    CRD's, a chart's ``values.schema.json``) against its meta-schema costs more than
+    everything else a warm run does, and a schema that passed once passes again (same
+    content, same meta-schema, same jsonschema)."""
+    from importlib.metadata import version
+
+    digest = Digest("meta-schema")
+    digest.extend([cls.__name__, version("jsonschema"), json.dumps(schema, sort_keys=True)])
+    marker = default_cache_dir() / "schemas-checked" / digest.hexdigest()
+    if marker.is_file():
+        return
+    cls.check_schema(schema)
+    try:
+        marker.parent.mkdir(parents=True, exist_ok=True)
+        marker.touch()
+    except OSError:
+        pass  # a marker that cannot be written only costs time
 
 
 @dataclass(frozen=True)

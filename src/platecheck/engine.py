@@ -29,7 +29,7 @@ from platecheck.discover import Discovery, discover, find_root, rel_path, top_le
 from platecheck.errors import PlatecheckError
 from platecheck.generated import MAX_DEPTH, AppKey, Generated, ancestors, app_key
 from platecheck.generated import generated as generate
-from platecheck.helmbin import find_helm, helm_version
+from platecheck.helmbin import chosen_cache_dir, find_helm, helm_version
 from platecheck.helmbin.kubectl import find_kubectl
 from platecheck.kustomize import Kustomize
 from platecheck.model import (
@@ -68,8 +68,10 @@ def load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
          cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
          root: str | os.PathLike[str] | None = None) -> RepoModel:
     """Discover, plan, render and parse everything under ``path`` (no policies)."""
-    model, _, _ = _load(path, config_dir=config_dir, environments=environments, jobs=jobs,
-                        helm=helm, cache_dir=cache_dir, use_cache=use_cache, root=root)
+    with chosen_cache_dir(cache_dir):
+        model, _, _ = _load(path, config_dir=config_dir, environments=environments,
+                            jobs=jobs, helm=helm, cache_dir=cache_dir, use_cache=use_cache,
+                            root=root)
     return model
 
 
@@ -83,10 +85,11 @@ def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
 
     ``changed_since``: a git revision; only the targets a change since then affects are
     rendered and checked (see ``platecheck.changed``)."""
-    model, config, selection = _load(
-        path, config_dir=config_dir, environments=environments, jobs=jobs, helm=helm,
-        cache_dir=cache_dir, use_cache=use_cache, root=root, changed_since=changed_since)
-    return check(model, config, environments=environments, selection=selection)
+    with chosen_cache_dir(cache_dir):
+        model, config, selection = _load(
+            path, config_dir=config_dir, environments=environments, jobs=jobs, helm=helm,
+            cache_dir=cache_dir, use_cache=use_cache, root=root, changed_since=changed_since)
+        return check(model, config, environments=environments, selection=selection)
 
 
 def check(model: RepoModel, config: Config, *, environments: Iterable[str] | None = None,

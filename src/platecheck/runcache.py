@@ -179,6 +179,14 @@ def cached_lint(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path | N
                 skip: Sequence[Path], **options: Any) -> Report:
     """``platecheck.engine.lint`` with whole-run caching, for the command line: the engine
     (and everything it imports) is loaded only when the repository changed."""
+    from platecheck.helmbin.locate import chosen_cache_dir
+
+    with chosen_cache_dir(cache_root):
+        return _cached_lint(paths, cache_root=cache_root, skip=skip, **options)
+
+
+def _cached_lint(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path | None,
+                 skip: Sequence[Path], **options: Any) -> Report:
     from platecheck.discover import find_root
     from platecheck.helmbin.locate import default_cache_dir, find_helm
 

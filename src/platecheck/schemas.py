@@ -31,6 +31,7 @@ import referencing
 import referencing.jsonschema
 from packaging.version import InvalidVersion, Version
 
+from platecheck.cache import check_schema_once
 from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema
 from platecheck.quantity import is_quantity
@@ -237,27 +238,6 @@ def _schema_index(directory: Path) -> Mapping[str, Path]:
             if p.is_file() and p.suffix.lower() == ".json"}
 
 
-def _check_once(cls: Any, schema: Mapping[str, Any]) -> None:
-    """``cls.check_schema(schema)``, remembered on disk per content: checking a CRD schema
-    against its meta-schema costs more than everything else a warm run does, and a schema
-    that passed once passes again (same content, same meta-schema, same jsonschema)."""
-    from importlib.metadata import version
-
-    from platecheck.cache import Digest, default_cache_dir
-
-    digest = Digest("meta-schema")
-    digest.extend([cls.__name__, version("jsonschema"), json.dumps(schema, sort_keys=True)])
-    marker = default_cache_dir() / "schemas-checked" / digest.hexdigest()
-    if marker.is_file():
-        return
-    cls.check_schema(schema)
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError:
-        pass  # a marker that cannot be written only costs time
-
-
 @functools.cache
 def _load_custom(path: Path) -> CustomSchema:
     try:
@@ -268,7 +248,7 @@ def _load_custom(path: Path) -> CustomSchema:
         raise PlatecheckError("a JSON schema must be an object", str(path))
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
-        _check_once(cls, schema)
+        check_schema_once(cls, schema)
     except jsonschema.SchemaError as exc:
         where = ".".join(str(p) for p in exc.path) or "<root>"
         raise PlatecheckError(f"invalid JSON schema at {where}: {exc.message}",

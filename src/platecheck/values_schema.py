@@ -23,6 +23,7 @@ from jsonschema import validators
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
+from platecheck.cache import check_schema_once
 from platecheck.errors import PlatecheckError
 from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget
 from platecheck.regexcheck import nested_quantifier
@@ -52,7 +53,7 @@ def check_values(target: RenderTarget, values: MergedValues) -> None:
         retrieve=_retriever(chart.path, refused))  # type: ignore[call-arg]
     try:
         cls = validators.validator_for(schema, default=validators.Draft7Validator)
-        cls.check_schema(schema)
+        check_schema_once(cls, schema)
         validator = cls(schema, registry=registry)
         error = schema_errors.best_match(validator.iter_errors(values.data))
     except schema_errors.SchemaError as exc:

@@ -8,6 +8,8 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from platecheck.errors import PlatecheckError
@@ -16,11 +18,30 @@ from platecheck.helmbin.releases import DEFAULT_HELM_VERSION, SUPPORTED
 ENV_HELM = "PLATECHECK_HELM"
 ENV_CACHE_DIR = "PLATECHECK_CACHE_DIR"
 VERSION_TIMEOUT = 30.0
+_chosen: list[Path] = []  # cache roots chosen by the runs under way (--cache-dir), innermost last
+
+
+@contextmanager
+def chosen_cache_dir(cache_dir: str | os.PathLike[str] | None) -> Iterator[None]:
+    """Within the block, ``default_cache_dir()`` is ``cache_dir`` when one is given: what a
+    run remembers beside its renders (helm's version, schemas already checked) goes where
+    ``--cache-dir`` says too."""
+    if cache_dir is None:
+        yield
+        return
+    _chosen.append(Path(cache_dir))
+    try:
+        yield
+    finally:
+        _chosen.pop()
 
 
 def default_cache_dir() -> Path:
-    """The per-user cache: ``$PLATECHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/platecheck``,
-    else ``~/.cache/platecheck``."""
+    """The cache root a run chose (``chosen_cache_dir``), else the per-user cache:
+    ``$PLATECHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/platecheck``, else
+    ``~/.cache/platecheck``."""
+    if _chosen:
+        return _chosen[-1]
     explicit = os.environ.get(ENV_CACHE_DIR)
     if explicit:
         return Path(explicit).expanduser()
