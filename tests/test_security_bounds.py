@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from platecheck.cache import MAX_CHART_FILES
-from platecheck.config import MAX_JOBS, MAX_RENDER_TIMEOUT
+from platecheck.config import MAX_RENDER_TIMEOUT
 from platecheck.engine import _jobs, load
 from platecheck.errors import PlatecheckError, YamlTooComplex
+from platecheck.sandbox import MAX_JOBS
 from platecheck.values import Layer, merge_values
 from platecheck.yamlio import check_count
 from security_helpers import make_repo

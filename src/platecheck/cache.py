@@ -10,6 +10,7 @@ The cache is never inside the checked repository (``engine``), see docs/security
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -59,19 +60,28 @@ class Digest:
         return self._hash.hexdigest()
 
 
+_checked_schemas: set[Path] = set()  # marks known in this process
+
+
+@functools.cache
+def _jsonschema_version() -> str:
+    from importlib.metadata import version
+
+    return version("jsonschema")
+
+
 def check_schema_once(cls: Any, schema: Any) -> None:
     """``cls.check_schema(schema)``, remembered on disk per content: checking a schema (a
     CRD's, a chart's ``values.schema.json``) against its meta-schema costs more than
     everything else a warm run does, and a schema that passed once passes again (same
     content, same meta-schema, same jsonschema)."""
-    from importlib.metadata import version
-
     digest = Digest("meta-schema")
-    digest.extend([cls.__name__, version("jsonschema"), json.dumps(schema, sort_keys=True)])
+    digest.extend([cls.__name__, _jsonschema_version(), json.dumps(schema, sort_keys=True)])
     marker = default_cache_dir() / "schemas-checked" / digest.hexdigest()
-    if marker.is_file():
+    if marker in _checked_schemas or marker.is_file():
         return
     cls.check_schema(schema)
+    _checked_schemas.add(marker)
     try:
         marker.parent.mkdir(parents=True, exist_ok=True)
         marker.touch()

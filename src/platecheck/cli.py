@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from platecheck.errors import PlatecheckError
 from platecheck.report.destinations import OrderedOption, ReportRequest, parse_report, requests
+from platecheck.sandbox import MAX_JOBS
 from platecheck.version import __version__
 
 if TYPE_CHECKING:
@@ -81,8 +82,6 @@ def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
 
 
 def _positive_int(text: str) -> int:
-    from platecheck.config import MAX_JOBS
-
     try:
         value = int(text)
     except ValueError:

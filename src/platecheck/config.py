@@ -21,6 +21,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.model import Environment, KeyPath, Level
 from platecheck.policies import PolicyOptions, registry
 from platecheck.regexcheck import nested_quantifier
+from platecheck.sandbox import MAX_JOBS
 from platecheck.waivers import Waiver, load_waivers
 from platecheck.yamlio import Document, load_document, read_text, type_name
 
@@ -41,7 +42,6 @@ _REGEX_SUFFIXES = ("Regex", "Regexes", "Pattern", "Patterns")
 # Upper bounds on what a checked repository may ask for (see docs/security.md); the number of
 # helm processes is further capped by the machine's CPU count where it is used.
 MAX_RENDER_TIMEOUT = 600
-MAX_JOBS = 64
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from typing import Any
 from platecheck import changed, crds
 from platecheck.cache import RENDERS, HelmResult, RenderCache, chart_tree, default_cache_dir
 from platecheck.changed import Selection
-from platecheck.config import MAX_JOBS, Config, load_config
+from platecheck.config import Config, load_config
 from platecheck.directory import render_directory
 from platecheck.discover import Discovery, discover, find_root, rel_path, top_level_charts
 from platecheck.errors import PlatecheckError
@@ -51,7 +51,7 @@ from platecheck.policies import PolicyOptions, describe, registry
 from platecheck.progress import Progress
 from platecheck.provenance import at, target_origin
 from platecheck.render import Helm, HelmCall, first_error_line
-from platecheck.sandbox import resume
+from platecheck.sandbox import MAX_JOBS, resume
 from platecheck.values import merge_values, target_layers
 from platecheck.values_schema import check_values
 from platecheck.waivers import apply_waivers
