@@ -190,49 +190,91 @@ class Helm:
     def run_all(self, calls: Sequence[HelmCall],
                 finished: Callable[[HelmCall], None] | None = None
                 ) -> list[HelmResult | PlatecheckError]:
-        """Run every call (cached results first), at most ``jobs`` at once, in order. Calls
-        with the same key (e.g. helm lint of one chart with the same value files for two
-        environments) run once. ``finished`` is told of each call as it ends."""
-        def one(call: HelmCall) -> HelmResult | PlatecheckError:
-            result = attempt(call)
+        """Run every call (cached results first), at most ``jobs`` processes at once, in
+        order. Calls with the same key (e.g. helm lint of one chart with the same value files
+        for two environments) run once; lints without value files share processes
+        (``lint_batches``). ``finished`` is told of each call as it ends."""
+        unique = list({call.key: call for call in calls}.values())
+        by_key: dict[str, HelmResult | PlatecheckError] = {}
+        missing = []
+        for call in unique:
+            hit = self.cache.get(call.key) if self.cache is not None else None
+            if hit is None:
+                missing.append(call)
+                continue
+            self.stats.cache_hits += 1
+            by_key[call.key] = hit
             if finished is not None:
                 finished(call)
-            return result
 
-        def attempt(call: HelmCall) -> HelmResult | PlatecheckError:
-            if self.cache is not None:
-                hit = self.cache.get(call.key)
-                if hit is not None:
-                    self.stats.cache_hits += 1
-                    return hit
-            self.stats.renders += 1
-            try:
-                self._materialize(call.chart, call.copy)
-                result = self.portable(self._run(call.argv, self.timeout))
-            except PlatecheckError as exc:
-                return PlatecheckError(f"{call.label}: {exc.message}")
-            if self.cache is not None:
-                # a failed render is a result like any other: same key, same answer
-                self.cache.put(call.key, result)
-            return result
+        def one(job: list[HelmCall]) -> list[HelmResult | PlatecheckError]:
+            results = self._answer(job)
+            for call in job:
+                if finished is not None:
+                    finished(call)
+            return results
 
-        unique = list({call.key: call for call in calls}.values())
+        jobs = lint_batches(missing)
         try:
-            if self.jobs <= 1 or len(unique) <= 1:
-                results = [one(call) for call in unique]
+            if self.jobs <= 1 or len(jobs) <= 1:
+                answers = [one(job) for job in jobs]
             else:
-                results = self._parallel(one, unique)
+                answers = self._parallel(one, jobs)
         except BaseException:
             kill_all()  # interrupted (SIGINT, SIGTERM): no helm outlives platecheck
             raise
-        by_key = {call.key: result for call, result in zip(unique, results, strict=True)}
+        for job, results in zip(jobs, answers, strict=True):
+            by_key.update(zip((call.key for call in job), results, strict=True))
         return [by_key[call.key] for call in calls]
 
-    def _parallel(self, one: Callable[[HelmCall], HelmResult | PlatecheckError],
-                  calls: Sequence[HelmCall]) -> list[HelmResult | PlatecheckError]:
+    def _answer(self, job: list[HelmCall]) -> list[HelmResult | PlatecheckError]:
+        """helm's results for one call, or for lints one process answers together (each
+        alone when that process's output does not divide exactly)."""
+        if len(job) > 1:
+            together = self._run_together(job)
+            if together is not None:
+                return together
+        return [self._run_one(call) for call in job]
+
+    def _run_one(self, call: HelmCall) -> HelmResult | PlatecheckError:
+        try:
+            self._materialize(call.chart, call.copy)
+            result = self.portable(self._run(call.argv, self.timeout))
+        except PlatecheckError as exc:
+            return PlatecheckError(f"{call.label}: {exc.message}")
+        self._keep(call, result)
+        return result
+
+    def _run_together(self, job: list[HelmCall]) -> list[HelmResult | PlatecheckError] | None:
+        paths = [str(call.copy) for call in job]
+        try:
+            for call in job:
+                self._materialize(call.chart, call.copy)
+            flags = [arg for arg in job[0].argv if arg != paths[0]]
+            ran = self._run([*flags, *paths], self.timeout * len(job))
+        except PlatecheckError:
+            return None  # each alone, each with its own error
+        split = split_lint(ran, paths)
+        if split is None:
+            return None
+        results: list[HelmResult | PlatecheckError] = []
+        for call, alone in zip(job, split, strict=True):
+            result = self.portable(alone)
+            self._keep(call, result)
+            results.append(result)
+        return results
+
+    def _keep(self, call: HelmCall, result: HelmResult) -> None:
+        self.stats.renders += 1
+        if self.cache is not None:
+            # a failed render is a result like any other: same key, same answer
+            self.cache.put(call.key, result)
+
+    def _parallel(self, one: Callable[[list[HelmCall]], list[HelmResult | PlatecheckError]],
+                  jobs: Sequence[list[HelmCall]]) -> list[list[HelmResult | PlatecheckError]]:
         pool = ThreadPoolExecutor(max_workers=self.jobs)
         try:
-            return list(pool.map(one, calls))
+            return list(pool.map(one, jobs))
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             kill_all()  # before waiting for the threads that wait for helm
@@ -265,6 +307,69 @@ class Helm:
         return HelmResult(completed.exit_code,
                           completed.stdout.decode("utf-8", "replace"),
                           completed.stderr.decode("utf-8", "replace"))
+
+
+# -- several charts in one helm lint --------------------------------------------------------
+
+# helm lint lints each path it is given on its own, one after the other, with the same values
+# (cmd/helm/lint.go: one action.Lint run per path, each printed under "==> Linting PATH"). With
+# no value files nothing is shared between them (with value files, lint coalesces the chart's
+# values.yaml into the one map all paths share, so one chart's defaults would reach the next),
+# so lints without value files and with the same flags run in one process and are split back
+# into what each would have printed alone.
+MAX_LINT_BATCH = 32  # charts in one helm lint process, at most
+
+
+def _batchable(call: HelmCall) -> bool:
+    return call.argv[:1] == ("lint",) and not any(a.startswith("--values=") for a in call.argv)
+
+
+def lint_batches(calls: Sequence[HelmCall]) -> list[list[HelmCall]]:
+    """``calls`` as the processes that answer them: each lint without value files grouped
+    with those of the same flags (at most ``MAX_LINT_BATCH``), every other call alone."""
+    groups: dict[tuple[str, ...], list[HelmCall]] = {}
+    jobs: list[list[HelmCall]] = []
+    for call in calls:
+        if _batchable(call):
+            flags = tuple(a for a in call.argv if a != str(call.copy))
+            group = groups.setdefault(flags, [])
+            if not group:
+                jobs.append(group)
+            group.append(call)
+            if len(group) == MAX_LINT_BATCH:
+                del groups[flags]
+        else:
+            jobs.append([call])
+    return jobs
+
+
+def split_lint(result: HelmResult, paths: Sequence[str]) -> list[HelmResult] | None:
+    """What ``helm lint`` prints for each of ``paths`` alone, from one run over all of them;
+    None when that run's output does not divide exactly (then each is run alone)."""
+    stdout, count = result.stdout, len(paths)
+    starts: list[int] = []
+    for path in paths:
+        at = stdout.find(f"==> Linting {path}\n", starts[-1] + 1 if starts else 0)
+        if at < 0 or (not starts and at != 0) or (at and stdout[at - 1] != "\n"):
+            return None
+        starts.append(at)
+    ends = [*starts[1:], len(stdout)]
+    sections = [stdout[start:end] for start, end in zip(starts, ends, strict=True)]
+    failed = [any(line.startswith(("[WARNING] ", "[ERROR] ", "Error "))
+                  for line in section.splitlines()[1:]) for section in sections]
+    summary = f"{count} chart(s) linted, {sum(failed)} chart(s) failed\n"
+    if any(failed):
+        if result.exit_code != 1 or result.stderr != f"Error: {summary}":
+            return None
+    else:
+        if result.exit_code != 0 or result.stderr or not sections[-1].endswith(summary):
+            return None
+        sections[-1] = sections[-1][:-len(summary)]
+    if not all(section.endswith("\n\n") for section in sections):
+        return None
+    return [HelmResult(1, section, "Error: 1 chart(s) linted, 1 chart(s) failed\n") if bad
+            else HelmResult(0, f"{section}1 chart(s) linted, 0 chart(s) failed\n", "")
+            for section, bad in zip(sections, failed, strict=True)]
 
 
 def _check_name(value: str, pattern: re.Pattern[str], limit: int, what: str,

@@ -1,0 +1,134 @@
+"""Charts linted without value files share one ``helm lint`` process, and each gets exactly
+what ``helm lint`` prints for it alone, with Helm 3 and Helm 4 alike."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platecheck.cache import HelmResult
+from platecheck.engine import load
+from platecheck.helmbin import helm_major, install_helm
+from platecheck.render import MAX_LINT_BATCH, Helm, HelmCall, lint_batches, split_lint
+
+CHART_YAML = "apiVersion: v2\nname: {name}\nversion: 0.1.0\nicon: https://example.com/i.png\n"
+CONFIGMAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+# chart -> (Chart.yaml, templates/cm.yaml); None: no such file
+CHARTS: dict[str, tuple[str | None, str]] = {
+    "clean": (CHART_YAML, CONFIGMAP.format(name="{{ .Release.Name }}-cm")),
+    "warned": (CHART_YAML, CONFIGMAP.format(name="Bad_Name")),  # a [WARNING]
+    "broken": (CHART_YAML, CONFIGMAP.format(name="{{ .Values.x.y }}")),  # an [ERROR]
+    "no-icon": ("apiVersion: v2\nname: no-icon\nversion: 0.1.0\n",  # an [INFO] only
+                CONFIGMAP.format(name="plain")),
+    "multi": (CHART_YAML, CONFIGMAP.format(name="{{ fail \"first\\nsecond\" }}")),
+    "no-chart-yaml": (None, CONFIGMAP.format(name="plain")),  # helm's own "Error ..." line
+}
+
+
+def _charts(root: Path) -> list[Path]:
+    made = []
+    for name, (chart_yaml, template) in CHARTS.items():
+        chart = root / name
+        (chart / "templates").mkdir(parents=True)
+        if chart_yaml is not None:
+            (chart / "Chart.yaml").write_text(chart_yaml.format(name=name), encoding="utf-8")
+        (chart / "values.yaml").write_text("replicas: 1\n", encoding="utf-8")
+        (chart / "templates" / "cm.yaml").write_text(template, encoding="utf-8")
+        made.append(chart)
+    return made
+
+
+@pytest.fixture(scope="module", params=[3, 4], ids=["helm3", "helm4"])
+def helm(request: pytest.FixtureRequest) -> Path:
+    path = install_helm(str(request.param))
+    assert helm_major(path) == request.param
+    return path
+
+
+def test_split_output_is_each_charts_own(helm: Path, tmp_path: Path) -> None:
+    charts = {c.name: str(c) for c in _charts(tmp_path / "charts")}
+    (tmp_path / "work").mkdir()
+    runner = Helm(binary=helm, workdir=tmp_path / "work", root=tmp_path)
+    flags = ["lint", "--strict", "--skip-schema-validation", "--kube-version=1.31.0"]
+    alone = {name: runner._run([*flags, chart], 60) for name, chart in charts.items()}
+    assert {name: r.exit_code for name, r in alone.items()} == {
+        "clean": 0, "warned": 1, "broken": 1, "no-icon": 0, "multi": 1, "no-chart-yaml": 1}
+    quiet = [name for name in charts if name != "multi"]
+    together = runner._run([*flags, *(charts[name] for name in quiet)], 60)
+    assert split_lint(together, [charts[name] for name in quiet]) == [
+        alone[name] for name in quiet]
+    # clean charts only: the success summary is split off the last one too
+    clean = ["clean", "no-icon"]
+    together = runner._run([*flags, *(charts[name] for name in clean)], 60)
+    assert split_lint(together, [charts[name] for name in clean]) == [
+        alone[name] for name in clean]
+    # `fail` logs its message on stderr, which no section of the output carries: refused
+    assert alone["multi"].stderr.strip()
+    together = runner._run([*flags, charts["clean"], charts["multi"]], 60)
+    assert split_lint(together, [charts["clean"], charts["multi"]]) is None
+
+
+@pytest.mark.parametrize("changed", [
+    HelmResult(1, "==> Linting a\n[ERROR] x: y\n\n==> Linting b\n\n",
+               "walk.go:74: found symbolic link in path\n"
+               "Error: 2 chart(s) linted, 1 chart(s) failed\n"),  # a log line: whose?
+    HelmResult(1, "==> Linting a\n[INFO] x: y\n\n==> Linting b\n\n",
+               "Error: 2 chart(s) linted, 1 chart(s) failed\n"),  # which one failed?
+    HelmResult(0, "==> Linting b\n\n==> Linting a\n\n2 chart(s) linted, 0 chart(s) failed\n",
+               ""),  # another order
+    HelmResult(0, "==> Linting a\n\n2 chart(s) linted, 0 chart(s) failed\n", ""),  # one missing
+    HelmResult(2, "", "Error: unknown flag\n"),
+], ids=["stderr-log", "count", "order", "missing", "usage"])
+def test_output_that_does_not_divide_exactly_is_refused(changed: HelmResult) -> None:
+    assert split_lint(changed, ["a", "b"]) is None
+
+
+def _call(argv: list[str], copy: str, key: str) -> HelmCall:
+    return HelmCall(tuple(argv), key, key, Path(copy), Path(copy))
+
+
+def test_only_lints_without_value_files_and_the_same_flags_share_a_process() -> None:
+    plain = [_call(["lint", "--strict", f"/c{i}"], f"/c{i}", f"p{i}") for i in range(3)]
+    kube = _call(["lint", "--strict", "/c9", "--kube-version=1.30.0"], "/c9", "k")
+    valued = _call(["lint", "--strict", "/c1", "--values=/v.yaml"], "/c1", "v")
+    template = _call(["template", "r", "/c1"], "/c1", "t")
+    jobs = lint_batches([plain[0], template, kube, plain[1], valued, plain[2]])
+    assert [[c.key for c in job] for job in jobs] == [["p0", "p1", "p2"], ["t"], ["k"], ["v"]]
+    many = [_call(["lint", f"/c{i}"], f"/c{i}", f"m{i}") for i in range(MAX_LINT_BATCH + 1)]
+    assert [len(job) for job in lint_batches(many)] == [MAX_LINT_BATCH, 1]
+
+
+@pytest.mark.parametrize(("names", "processes"), [
+    (("broken", "clean", "no-icon", "warned"), 1),
+    (("broken", "clean", "multi", "no-icon", "warned"), 1 + 5),  # refused: each alone again
+], ids=["together", "alone-again"])
+def test_engine_lints_charts_without_value_files_in_one_process(
+        names: tuple[str, ...], processes: int, helm_bin: Path, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = tmp_path / "repo"
+    _charts(repo)
+    (repo / "policies").mkdir()
+    started: list[tuple[str, ...]] = []
+    real_run = Helm._run
+
+    def counting(self: Helm, argv: list[str], timeout: float) -> HelmResult:
+        started.append(tuple(argv))
+        return real_run(self, argv, timeout)
+
+    monkeypatch.setattr(Helm, "_run", counting)
+    model = load([repo / name for name in names], helm=helm_bin, use_cache=False, jobs=2)
+    assert len([argv for argv in started if argv[0] == "lint"]) == processes
+    # what each chart got is what helm lint prints for it alone
+    monkeypatch.setattr(Helm, "_run", real_run)
+    (tmp_path / "work").mkdir()
+    runner = Helm(binary=helm_bin, workdir=tmp_path / "work", root=repo)
+    assert sorted({lint.chart.name for lint in model.helm_lint}) == list(names)
+    kube = {t.chart.rel: t.kube_version for t in model.targets if t.chart is not None}
+    for lint in model.helm_lint:
+        alone = runner._run_one(runner.lint_call(lint.chart, [], kube[lint.chart.rel]))
+        assert isinstance(alone, HelmResult)
+        assert (lint.exit_code, lint.output) == (alone.exit_code,
+                                                 (alone.stdout + alone.stderr).strip())
+    assert {lint.chart.name: lint.exit_code for lint in model.helm_lint} == {
+        name: int(name in ("broken", "multi", "warned")) for name in names}
