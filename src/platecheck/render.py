@@ -1,5 +1,6 @@
 """Where helm is called: ``helm template`` per target and ``helm lint --strict`` per chart and
-environment, several processes at once, each with a timeout, results cached on disk.
+environment, several processes at once, each with a timeout, results cached on disk. Charts
+linted without value files share one ``helm lint`` process (``lint_batches``, ``split_lint``).
 
 The ``helm template`` command line is Argo CD's (``platecheck.helmargs`` builds it, with
 parameters as ``--set`` for Helm's own parser and ``helm.values`` in a file exactly as
