@@ -35,7 +35,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "helmbin.releases", "helmbin.kubectl", "resources", "containers",
               "manifest_lines", "schemas", "outputs")),
     ("config", ("config", "waivers")),
-    ("discover", ("discover", "manifests", "appset", "sourcetype")),
+    ("discover", ("discover", "reporoot", "manifests", "appset", "sourcetype")),
     ("plan", ("plan", "helmargs", "helmsource", "valuefiles", "overrides", "changed",
               "sourcecheck", "children")),
     ("render", ("render", "dependencies", "directory", "jsonnet", "kustomize", "values")),

@@ -253,7 +253,7 @@ def _write(text: str, path: Path | None) -> None:
 def _check_output(args: argparse.Namespace, path: Path | None) -> None:
     """Refuse an ``--output`` that cannot be written or would land in what is being checked,
     before anything renders."""
-    from platecheck.discover import find_root
+    from platecheck.runcache import repository_root
 
     if path is None:
         return
@@ -269,7 +269,7 @@ def _check_output(args: argparse.Namespace, path: Path | None) -> None:
     given = [Path(os.path.realpath(path)) for path in args.paths if Path(path).exists()]
     if not given:
         return  # the engine reports the missing path
-    root = find_root(given[0])
+    root = repository_root(given[0])
     for path in given:
         if output == path or (path.is_dir() and path != root and output.is_relative_to(path)):
             _refuse_output(where, path, root)

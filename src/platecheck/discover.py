@@ -30,6 +30,7 @@ from platecheck.model import (
     SourceType,
     YamlFile,
 )
+from platecheck.reporoot import marked_root
 from platecheck.sourcetype import source_type
 from platecheck.yamlio import Document, load_document, load_documents, read_text, type_name
 
@@ -56,17 +57,11 @@ def find_root(path: Path, explicit: Path | None = None) -> Path:
     ``.git`` or ``policies/``, else the nearest one the Applications under ``path`` point
     into (their ``source.path`` directories exist below it), else the working directory when
     ``path`` is inside it, else ``path`` itself (its directory for a file)."""
-    if explicit is not None:
-        if not explicit.is_dir():
-            raise PlatecheckError("repository root is not a directory", str(explicit))
-        return explicit.resolve()
+    marked = marked_root(path, explicit)
+    if marked is not None:
+        return marked
     start = path.resolve()
-    if not start.exists():
-        raise PlatecheckError("path not found", str(path))
     directory = start if start.is_dir() else start.parent
-    for candidate in (directory, *directory.parents):
-        if (candidate / ".git").exists() or (candidate / "policies").is_dir():
-            return candidate
     return _root_of_sources(start, directory) or _cwd_above(directory) or directory
 
 

@@ -187,7 +187,6 @@ def cached_lint(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path | N
 
 def _cached_lint(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path | None,
                  skip: Sequence[Path], **options: Any) -> Report:
-    from platecheck.discover import find_root
     from platecheck.helmbin.locate import default_cache_dir, find_helm
 
     cache: RunCache | None = None
@@ -201,7 +200,8 @@ def _cached_lint(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path | 
         try:
             resolved = [Path(p).resolve(strict=True) for p in paths]
             explicit_root = options.get("root")
-            root = find_root(resolved[0], Path(explicit_root) if explicit_root else None)
+            root = repository_root(resolved[0],
+                                   Path(explicit_root) if explicit_root else None)
             helm = find_helm(options.get("helm"), cache_dir=cache_root).resolve()
             config = options.get("config_dir")
             roots = [root]
@@ -224,6 +224,19 @@ def _cached_lint(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path | 
     if cache is not None and run_key() == key:
         cache.put(key, report)
     return report
+
+
+def repository_root(path: Path, explicit: Path | None = None) -> Path:
+    """``platecheck.discover.find_root``, without loading discovery (and the YAML parser)
+    when the root is given or marked."""
+    from platecheck.reporoot import marked_root
+
+    root = marked_root(path, explicit)
+    if root is None:
+        from platecheck.discover import find_root
+
+        root = find_root(path, explicit)
+    return root
 
 
 def _report_digest(key: str, encoded: Any) -> str:
