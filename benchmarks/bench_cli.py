@@ -12,8 +12,8 @@ For each repository and round, one after the other:
 
 Each platecheck run's peak memory (maximum resident set of the platecheck process) is
 recorded, and the findings of cold, warm and changed runs of a round must agree, else the
-benchmark fails. Prints a Markdown table of the
-medians and their ratios to the floor.
+benchmark fails. Prints a Markdown table of the medians, their ratios to the floor and the
+range of the machine's 1-minute load average after each round.
 
     python benchmarks/bench_cli.py [--repo PATH]... [--synthetic N]... [--rounds 5] [--jobs 2]
 
@@ -63,6 +63,7 @@ class Subject:
     targets: int = 0
     times: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
     memory: list[int] = field(default_factory=list)  # bytes, per platecheck run
+    load: list[float] = field(default_factory=list)  # 1-minute load average after each round
 
 
 def floor_calls(subject: Subject, binary: Path, workdir: Path) -> tuple[Helm, list[list[str]]]:
@@ -149,8 +150,10 @@ def measure(subject: Subject, binary: Path, rounds: int, jobs: int, tmp: Path) -
                                  "changed runs")
             subject.changed.write_bytes(original)
             shutil.rmtree(cache, ignore_errors=True)
+            subject.load.append(os.getloadavg()[0])
             print(f"  {subject.name} round {round_ + 1}: " + ", ".join(
-                f"{k} {subject.times[k][-1]:.2f}s" for k in KINDS), file=sys.stderr)
+                f"{k} {subject.times[k][-1]:.2f}s" for k in KINDS)
+                + f", load average {subject.load[-1]:.1f}", file=sys.stderr)
     finally:
         subject.changed.write_bytes(original)
 
@@ -162,8 +165,8 @@ def table(subjects: Sequence[Subject], jobs: int, rounds: int, helm: str) -> str
         f"median of {rounds} rounds",
         "",
         "| repository | targets | floor | cold | warm | one values file changed | "
-        "cold(N)/cold(prev) | peak memory |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "cold(N)/cold(prev) | peak memory | load average |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     previous: Subject | None = None
     for subject in subjects:
@@ -175,7 +178,8 @@ def table(subjects: Sequence[Subject], jobs: int, rounds: int, helm: str) -> str
             f"{medians['cold'] / statistics.median(previous.times['cold']):.2f}"
         lines.append(f"| {subject.name} | {subject.targets} | {floor:.2f} s | "
                      f"{' | '.join(cells)} | {growth} | "
-                     f"{max(subject.memory) / 2**20:.0f} MiB |")
+                     f"{max(subject.memory) / 2**20:.0f} MiB | "
+                     f"{min(subject.load):.1f}-{max(subject.load):.1f} |")
         previous = subject if subject.name.startswith("synthetic") else None
     return "\n".join(lines)
 
