@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -83,27 +84,43 @@ def test_a_cache_marker_in_the_repository_hides_no_change(
     assert any(f.policy == "image-tag-pinned" for f in changed.findings)
 
 
+def _cli_findings(path: Path, cache: Path, out: Path) -> tuple[int, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "platecheck", "lint", str(path), f"--cache-dir={cache}",
+         "--format=json", f"--output={out}"], capture_output=True, text=True, check=False)
+    data = json.loads(out.read_text(encoding="utf-8"))
+    return done.returncode, (data["findings"], data["errors"], data["targets"])
+
+
 def test_findings_identical_cold_warm_and_after_one_values_file_changed(
         synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
     """The CLI as a user runs it: the JSON findings of the three runs agree."""
     root, files = synthetic
-    cache = tmp_path / "cache"
-
-    def findings() -> tuple[int, Any]:
-        out = tmp_path / "report.json"
-        done = subprocess.run(
-            [sys.executable, "-m", "platecheck", "lint", str(root / "environments"),
-             f"--cache-dir={cache}", "--format=json", f"--output={out}"],
-            capture_output=True, text=True, check=False)
-        data = json.loads(out.read_text(encoding="utf-8"))
-        return done.returncode, (data["findings"], data["errors"], data["targets"])
-
-    cold = findings()
-    warm = findings()
+    cache, out = tmp_path / "cache", tmp_path / "report.json"
+    cold = _cli_findings(root / "environments", cache, out)
+    warm = _cli_findings(root / "environments", cache, out)
     files[0].write_text(files[0].read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
-    changed = findings()
+    changed = _cli_findings(root / "environments", cache, out)
     assert cold == warm == changed
     assert cold[0] == 0
+
+
+def test_findings_identical_cold_warm_and_changed_with_findings(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """The same on a repository with findings, helm lint's among them (a chart linted with
+    no value files, one with two), one values file changed between warm and changed."""
+    root = tmp_path / "basic"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "repos" / "basic", root)
+    cache, out = tmp_path / "cache", tmp_path / "report.json"
+    cold = _cli_findings(root / "apps", cache, out)
+    warm = _cli_findings(root / "apps", cache, out)
+    values = root / "values" / "api-prod.yaml"
+    values.write_text(values.read_text(encoding="utf-8") + "# edited\n", encoding="utf-8")
+    changed = _cli_findings(root / "apps", cache, out)
+    assert cold == warm == changed
+    exit_code, (findings, errors, _) = cold
+    assert exit_code == 1 and not errors
+    assert {"chart-lint-warning", "env-consistency"} <= {f["policy"] for f in findings}
 
 
 def test_report_with_could_not_check_errors_is_not_kept(
