@@ -99,3 +99,14 @@ def test_invalid_values_schema_is_an_error_on_every_run(tmp_path: Path, helm_bin
         assert report.errors
         assert {(e.file, e.policy) for e in report.errors} == {
             ("values.schema.json", "could-not-check")}
+
+
+def test_a_given_cache_holds_the_marks_and_the_per_user_cache_stays_the_fallback(
+        tmp_path: Path, cache: Path) -> None:
+    from platecheck.helmbin import chosen_cache_dir, default_cache_dir, memo_dir
+
+    with chosen_cache_dir(tmp_path / "given"):
+        assert memo_dir() == tmp_path / "given"
+        # e.g. the Helm 3 that `platecheck setup` installed for kustomize, looked for there
+        assert default_cache_dir() == cache
+    assert memo_dir() == cache

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from platecheck.errors import PlatecheckError
-from platecheck.helmbin import default_cache_dir
+from platecheck.helmbin import default_cache_dir, memo_dir
 
 FORMAT = 3  # 2: repository-relative paths, failed renders kept; 3: entries carry a sha256
 RENDERS = "renders"  # the cache's directory under the per-user platecheck cache
@@ -77,7 +77,7 @@ def check_schema_once(cls: Any, schema: Any) -> None:
     content, same meta-schema, same jsonschema)."""
     digest = Digest("meta-schema")
     digest.extend([cls.__name__, _jsonschema_version(), json.dumps(schema, sort_keys=True)])
-    marker = default_cache_dir() / "schemas-checked" / digest.hexdigest()
+    marker = memo_dir() / "schemas-checked" / digest.hexdigest()
     if marker in _checked_schemas or marker.is_file():
         return
     cls.check_schema(schema)

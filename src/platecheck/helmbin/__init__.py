@@ -23,6 +23,7 @@ from platecheck.helmbin.locate import (
     helm_major,
     helm_version,
     isolated_environment,
+    memo_dir,
 )
 from platecheck.helmbin.releases import (
     DEFAULT_HELM_VERSION,
@@ -54,6 +55,7 @@ __all__ = [
     "helm_version",
     "install_helm",
     "isolated_environment",
+    "memo_dir",
     "npm_registry",
     "resolve_version",
     "supported_versions",

@@ -23,8 +23,8 @@ _chosen: list[Path] = []  # cache roots chosen by the runs under way (--cache-di
 
 @contextmanager
 def chosen_cache_dir(cache_dir: str | os.PathLike[str] | None) -> Iterator[None]:
-    """Within the block, ``default_cache_dir()`` is ``cache_dir`` when one is given: what a
-    run remembers beside its renders (helm's version, schemas already checked) goes where
+    """Within the block, ``memo_dir()`` is ``cache_dir`` when one is given: what a run
+    remembers beside its renders (helm's version, schemas already checked) goes where
     ``--cache-dir`` says too."""
     if cache_dir is None:
         yield
@@ -36,12 +36,16 @@ def chosen_cache_dir(cache_dir: str | os.PathLike[str] | None) -> Iterator[None]
         _chosen.pop()
 
 
+def memo_dir() -> Path:
+    """Where a run keeps what it remembers beside its renders (helm's version, schemas
+    already checked): the cache root it was given (``chosen_cache_dir``), else the per-user
+    cache."""
+    return _chosen[-1] if _chosen else default_cache_dir()
+
+
 def default_cache_dir() -> Path:
-    """The cache root a run chose (``chosen_cache_dir``), else the per-user cache:
-    ``$PLATECHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/platecheck``, else
-    ``~/.cache/platecheck``."""
-    if _chosen:
-        return _chosen[-1]
+    """The per-user cache: ``$PLATECHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/platecheck``,
+    else ``~/.cache/platecheck``."""
     explicit = os.environ.get(ENV_CACHE_DIR)
     if explicit:
         return Path(explicit).expanduser()
@@ -188,7 +192,7 @@ def helm_version(helm: Path) -> str:
 
 def _known_versions() -> dict[str, str]:
     try:
-        data = json.loads((default_cache_dir() / _VERSIONS_FILE).read_text(encoding="utf-8"))
+        data = json.loads((memo_dir() / _VERSIONS_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
     if not isinstance(data, dict):
@@ -197,7 +201,7 @@ def _known_versions() -> dict[str, str]:
 
 
 def _remember_version(key: str, version: str) -> None:
-    path = default_cache_dir() / _VERSIONS_FILE
+    path = memo_dir() / _VERSIONS_FILE
     known = _known_versions()
     known[key] = version
     try:
