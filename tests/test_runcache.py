@@ -147,15 +147,43 @@ def test_unreadable_entry_is_ignored(synthetic: tuple[Path, list[Path]],
 def test_report_round_trips_through_json(synthetic: tuple[Path, list[Path]]) -> None:
     root, _ = synthetic
     report = lint(root / "environments", use_cache=False)
-    assert decode_report(json.loads(json.dumps(encode_report(report)))) == report
+    assert decode_report(json.loads(json.dumps(encode_report(report))), root) == report
 
 
 @pytest.mark.parametrize("bad", [
-    {"format": 1, "report": ["object", "Popen", {"args": "true"}]},
-    {"format": 1, "report": ["nope", 1]},
+    {"format": 2, "report": ["object", "Popen", {"args": "true"}]},
+    {"format": 2, "report": ["nope", 1]},
     {"format": 99, "report": None},
-    {"format": 1, "report": ["tuple", [["object", "Finding", {}]]]},
+    {"format": 2, "report": ["tuple", [["object", "Finding", {}]]]},
 ])
-def test_decoding_refuses_anything_but_a_report(bad: dict[str, Any]) -> None:
+def test_decoding_refuses_anything_but_a_report(bad: dict[str, Any], tmp_path: Path) -> None:
     with pytest.raises((ValueError, TypeError)):
-        decode_report(bad)
+        decode_report(bad, tmp_path)
+
+
+def _files_holding(directory: Path, text: str) -> list[str]:
+    return sorted(str(path.relative_to(directory)) for path in directory.rglob("*")
+                  if path.is_file() and os.fsencode(text) in path.read_bytes())
+
+
+def test_no_cache_file_holds_the_checkout_path_and_a_copy_elsewhere_reads_it(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import shutil
+
+    root, _ = synthetic
+    cache = tmp_path / "cache"
+    cold = _run(root, cache)
+    warm = _run(root, cache)
+    assert cold.renders > 0 and warm.renders == 0 and not cold.errors
+    assert _files_holding(cache, str(root)) == []
+    assert _files_holding(cache, str(tmp_path)) == []
+    copy = tmp_path / "elsewhere" / "checkout"
+    shutil.copytree(root, copy, symlinks=True)
+    full = lint(copy / "environments", use_cache=False)  # what the copy reports, uncached
+    assert all(t.chart.path.is_relative_to(copy) for t in full.targets if t.chart)
+    _no_engine(monkeypatch)  # the copy's run is answered by the cache entry
+    moved = _run(copy, cache)
+    assert moved.root == copy
+    assert _outcome(moved) == _outcome(full)
+    assert _files_holding(cache, str(copy)) == []

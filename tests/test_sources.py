@@ -347,7 +347,7 @@ def test_reports_of_every_source_type_survive_the_run_cache(tmp_path: Path) -> N
     from platecheck.modeljson import decode_report, encode_report
 
     report_ = lint(SOURCES / "directory", cache_dir=tmp_path)
-    decoded = decode_report(json.loads(json.dumps(encode_report(report_))))
+    decoded = decode_report(json.loads(json.dumps(encode_report(report_))), report_.root)
     assert decoded == report_
     assert {str(type(t.source_type).__name__) for t in decoded.targets} == {"SourceType"}
 

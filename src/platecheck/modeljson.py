@@ -3,8 +3,9 @@
 Every value is written with its type, so a report decodes to equal objects: model dataclasses
 by class name (only the classes of ``platecheck.model``; anything else in an entry is refused,
 so reading a cache entry never builds an object of any other type), tuples, mappings with
-keys of any type, paths, dates, bytes and ``Level``. JSON's own strings, numbers, booleans
-and null stand for themselves.
+keys of any type, paths (those inside the repository relative to its root, anchored again
+on reading), dates, bytes and ``Level``. JSON's own strings, numbers, booleans and null
+stand for themselves.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any
 from platecheck import model
 from platecheck.model import Level, Report, SourceType
 
-FORMAT = 1
+FORMAT = 2  # 2: paths inside the repository stored relative to its root
 _CLASSES: dict[str, type[Any]] = {
     cls.__name__: cls for cls in vars(model).values()
     if isinstance(cls, type) and dataclasses.is_dataclass(cls) and cls.__module__ == model.__name__
@@ -27,20 +28,23 @@ _CLASSES: dict[str, type[Any]] = {
 
 
 def encode_report(report: Report) -> dict[str, Any]:
-    return {"format": FORMAT, "report": _encode(report)}
+    """``report`` as JSON, every path inside its repository relative to the repository root:
+    the entry holds no location of the checkout, and reads the same from another copy."""
+    return {"format": FORMAT, "report": _encode(report, report.root)}
 
 
-def decode_report(data: Any) -> Report:
-    """The report ``data`` holds; ``ValueError`` when it is not one this version wrote."""
+def decode_report(data: Any, root: Path) -> Report:
+    """The report ``data`` holds, its repository paths anchored at ``root``; ``ValueError``
+    when it is not one this version wrote."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ValueError("not a report of this format")
-    report = _decode(data.get("report"))
+    report = _decode(data.get("report"), root)
     if not isinstance(report, Report):
         raise ValueError("not a report")
     return report
 
 
-def _encode(value: Any) -> Any:
+def _encode(value: Any, root: Path) -> Any:
     if value is None or isinstance(value, (bool, str, int, float)) and not isinstance(
             value, (Level, SourceType)):
         return value
@@ -52,15 +56,18 @@ def _encode(value: Any) -> Any:
         name = type(value).__name__
         if _CLASSES.get(name) is not type(value):
             raise TypeError(f"cannot encode {name}")
-        fields = {f.name: _encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        fields = {f.name: _encode(getattr(value, f.name), root)
+                  for f in dataclasses.fields(value)}
         return ["object", name, fields]
     if isinstance(value, tuple):
-        return ["tuple", [_encode(item) for item in value]]
+        return ["tuple", [_encode(item, root) for item in value]]
     if isinstance(value, list):
-        return ["list", [_encode(item) for item in value]]
+        return ["list", [_encode(item, root) for item in value]]
     if isinstance(value, Mapping):
-        return ["map", [[_encode(k), _encode(v)] for k, v in value.items()]]
+        return ["map", [[_encode(k, root), _encode(v, root)] for k, v in value.items()]]
     if isinstance(value, Path):
+        if value.is_absolute() and value.is_relative_to(root):
+            return ["repopath", value.relative_to(root).as_posix()]
         return ["path", str(value)]
     if isinstance(value, datetime.datetime):
         return ["datetime", value.isoformat()]
@@ -71,7 +78,7 @@ def _encode(value: Any) -> Any:
     raise TypeError(f"cannot encode {type(value).__name__}")
 
 
-def _decode(value: Any) -> Any:
+def _decode(value: Any, root: Path) -> Any:
     if not isinstance(value, list):
         if value is None or isinstance(value, (bool, str, int, float)):
             return value
@@ -82,7 +89,7 @@ def _decode(value: Any) -> Any:
         cls = _CLASSES.get(name)
         if cls is None or not isinstance(fields, dict):
             raise ValueError(f"unknown class {name!r}")
-        return cls(**{key: _decode(item) for key, item in fields.items()})
+        return cls(**{key: _decode(item, root) for key, item in fields.items()})
     (payload,) = rest
     decoded: Any
     if tag == "level":
@@ -90,13 +97,15 @@ def _decode(value: Any) -> Any:
     elif tag == "sourcetype":
         decoded = SourceType(payload)
     elif tag == "tuple":
-        decoded = tuple(_decode(item) for item in payload)
+        decoded = tuple(_decode(item, root) for item in payload)
     elif tag == "list":
-        decoded = [_decode(item) for item in payload]
+        decoded = [_decode(item, root) for item in payload]
     elif tag == "map":
-        decoded = {_decode(k): _decode(v) for k, v in payload}
+        decoded = {_decode(k, root): _decode(v, root) for k, v in payload}
     elif tag == "path":
         decoded = Path(payload)
+    elif tag == "repopath":
+        decoded = root / payload if payload != "." else root
     elif tag == "datetime":
         decoded = datetime.datetime.fromisoformat(payload)
     elif tag == "date":

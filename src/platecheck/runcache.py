@@ -4,15 +4,17 @@ A run's key is a sha256 over everything its report depends on: platecheck's own 
 the directories it imports packages from (installing or upgrading a package changes them),
 the helm binary, the run's options and ``PLATECHECK_*`` environment variables, today's date
 (waivers expire) and every file under the repository root and the configuration directory,
-by path and content (symbolic links by where they point), except in ``.git`` and
-``__pycache__``. Directories marked with a ``CACHEDIR.TAG`` file are keyed too: the checked
-repository decides what such a marker hides, so it could hide a changed chart. A report with
+by path (relative to the root: a copy of the repository elsewhere has the same key) and
+content (symbolic links by where they point), except in ``.git`` and ``__pycache__``.
+Directories marked with a ``CACHEDIR.TAG`` file are keyed too: the checked repository
+decides what such a marker hides, so it could hide a changed chart. A report with
 could-not-check errors is never kept: a timeout may not happen again.
 
 File contents are known from a stat index: a file whose size, modification time, change time
 and inode are as recorded is not read again. A file changed within the last two seconds is
 not recorded (its modification time could still be the same after another write), so it is
-read again on the next run. Entries are JSON, written atomically, with a sha256 of their
+read again on the next run. Entries are JSON holding no path of the checkout (``modeljson``
+stores repository paths relative to the root), written atomically, with a sha256 of their
 report; one that is not a regular file, cannot be read, does not decode or does not verify is
 ignored and the run is done in full.
 """
@@ -67,15 +69,16 @@ class RunCache:
             digest.add(_identity(Path(entry or ".")))
         for file in _walk(package, ()):
             digest.add(_identity(file))
-        for root in roots:
-            digest.add(str(root))
+        for root in roots:  # the repository by its content, not by where it is
+            digest.add(os.path.relpath(root, roots[0]))
             for file in _walk(root, skip):
                 digest.add(file.relative_to(root).as_posix())
                 digest.add(self._content(file))
         self._save_index()
         return digest.hexdigest()
 
-    def get(self, key: str) -> Report | None:
+    def get(self, key: str, root: Path) -> Report | None:
+        """The report of run ``key``, its paths anchored at the repository ``root``."""
         raw = read_regular(self.directory / f"{key}.json", MAX_RUN_ENTRY)
         if raw is None:
             return None
@@ -85,7 +88,7 @@ class RunCache:
                 return None
             if data.get("sha256") != _report_digest(key, data["report"]):
                 return None  # truncated or altered
-            report = decode_report(data["report"])
+            report = decode_report(data["report"], root)
         except (OSError, ValueError, KeyError, TypeError):
             return None
         # what this run did: no helm process, every result from the cache
@@ -208,13 +211,15 @@ def _cached_lint(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path | 
             if config is not None and not Path(config).resolve().is_relative_to(root):
                 roots.append(Path(config).resolve())
             cache = RunCache((cache_root or default_cache_dir()) / RUNS)
-            shown = {**options, "paths": [str(p) for p in resolved], "root": str(root),
-                     "helm": str(helm), "jobs": None}
+            shown = {**options, "paths": [os.path.relpath(p, root) for p in resolved],
+                     "root": None, "helm": str(helm), "jobs": None,
+                     "config_dir": os.path.relpath(Path(config).resolve(), root)
+                     if config is not None else None}
             key = run_key()
         except (PlatecheckError, OSError):
             cache = None  # the full run reports the problem properly
     if cache is not None:
-        report = cache.get(key)
+        report = cache.get(key, root)
         if report is not None:
             return report
     from platecheck.engine import lint
