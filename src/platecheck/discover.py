@@ -21,6 +21,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.manifests import SKIP_MARKER, DirectoryOptions, manifest_files
 from platecheck.manifests import rel_path as rel_path
 from platecheck.model import (
+    AppChild,
     Application,
     Chart,
     HelmParameter,
@@ -50,6 +51,7 @@ class Discovery:
     errors: list[PlatecheckError] = field(default_factory=list)
     parsed: dict[Path, list[Application]] = field(default_factory=dict)  # file -> its Applications
     excluded: set[str] = field(default_factory=set)  # files an app-of-apps include/exclude skips
+    children: list[AppChild] = field(default_factory=list)  # app-of-apps source -> Application
 
 
 def find_root(path: Path, explicit: Path | None = None) -> Path:
@@ -112,7 +114,10 @@ def discover(root: Path, paths: Sequence[Path]) -> Discovery:
             continue
         known.add((app.file, app.line))
         found.applications.append(app)
-        children = list(_children(found, app))
+        links = list(_children(found, app))
+        children = [child for _, child in links]
+        found.children.extend(AppChild((app.file, app.line), index, (child.file, child.line))
+                              for index, child in links)
         if children:
             found.app_of_apps.append(app)
             queue.extend(children)
@@ -126,7 +131,8 @@ def discover(root: Path, paths: Sequence[Path]) -> Discovery:
     return found
 
 
-def _children(found: Discovery, app: Application) -> Iterator[Application]:
+def _children(found: Discovery, app: Application) -> Iterator[tuple[int, Application]]:
+    """The Applications in the directory of each directory source (source index, child)."""
     root = found.root
     for index, source in enumerate(app.sources):
         if source.chart or source.path is None:
@@ -151,7 +157,8 @@ def _children(found: Discovery, app: Application) -> Iterator[Application]:
             if file not in selected:
                 found.excluded.add(rel_path(file, root))
         for file in selected:
-            yield from _applications_in(found, file, strict=True, lenient=True)
+            for child in _applications_in(found, file, strict=True, lenient=True):
+                yield index, child
 
 
 def _yaml_files(directory: Path, root: Path, *, recurse: bool,

@@ -201,6 +201,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     for error in found.errors:
         problems.add(error)
     planner = Planner(config, found)
+    _check_sources(planner, found)
     targets = _unique_ids(_plan(planner, found, problems, paths))
     if wanted is not None:
         targets = [t for t in targets if t.environment in wanted]
@@ -230,6 +231,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         applications=tuple(found.applications),
         generated=tuple(g.app for g in generated if not g.application_set),
         app_of_apps=tuple(found.app_of_apps),
+        app_children=tuple(found.children),
         charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
         targets=tuple(targets),
         rendered=tuple(rendered),
@@ -252,7 +254,7 @@ def _generated(batch: _Batch, found: Discovery, targets: list[RenderTarget],
     parents: dict[AppKey, Application | None] = {app_key(a): None for a in found.applications}
     fresh = list(rendered)
     for depth in range(MAX_DEPTH + 1):
-        children = _children(fresh, parents, generated, problems)
+        children = _children(fresh, parents, generated, problems, planner)
         if not children:
             break
         if depth == MAX_DEPTH:
@@ -316,7 +318,8 @@ class _Batch:
 
 
 def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Application | None],
-              generated: list[Generated], problems: _Problems) -> list[Generated]:
+              generated: list[Generated], problems: _Problems, planner: Planner
+              ) -> list[Generated]:
     """The Applications ``rendered`` generates that are new: each known key is planned once
     (a second parent is reported by argocd-application); one its own ancestors generate is a
     cycle, followed once."""
@@ -325,6 +328,8 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         if isinstance(item, PlatecheckError):
             problems.add(item)
             continue
+        if not item.application_set:
+            item = dataclasses.replace(item, app=planner.checked(item.app))
         key = app_key(item.app)
         if key in set(ancestors(item.parent, parents)):
             continue  # an app-of-apps that manages itself
@@ -334,6 +339,15 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         parents[key] = item.parent
         new.append(item)
     return new
+
+
+def _check_sources(planner: Planner, found: Discovery) -> None:
+    """Every Application found, with the problems of its sources recorded (the app-of-apps
+    are among the Applications: each stays one object)."""
+    checked = {id(app): planner.checked(app) for app in [*found.applications,
+                                                          *found.app_of_apps]}
+    found.applications = [checked[id(app)] for app in found.applications]
+    found.app_of_apps = [checked[id(app)] for app in found.app_of_apps]
 
 
 def _plan_generated(planner: Planner, children: Sequence[Generated],

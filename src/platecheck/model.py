@@ -147,6 +147,27 @@ class Source:
 
 
 @dataclass(frozen=True)
+class SourceProblem:
+    """Why one source path or value file of an Application is not usable, found when the
+    Application was planned (``platecheck.sourcecheck``); argocd-application reports it."""
+
+    source: int  # index in Application.sources
+    key: KeyPath  # where in the Application: the source's path or one valueFiles entry
+    kind: str  # "path" or "value-file"
+    message: str  # e.g. "source path 'charts/x' does not exist"
+    ref: str | None = None  # a $ref/ value file: the ref of the source it goes through
+
+
+@dataclass(frozen=True)
+class AppChild:
+    """An Application in the directory of an app-of-apps source, as discovery found it."""
+
+    parent: tuple[str, int]  # the app-of-apps's file and line
+    source: int  # index in the parent's sources
+    child: tuple[str, int]  # the child's file and line
+
+
+@dataclass(frozen=True)
 class Application:
     """An Argo CD Application manifest as written in the repository."""
 
@@ -164,6 +185,8 @@ class Application:
     ignore_differences: tuple[Mapping[str, Any], ...]
     raw: Mapping[str, Any]
     lines: Mapping[KeyPath, int] = field(default_factory=dict)
+    # what planning found wrong with its source paths and value files (sourcecheck.py)
+    source_problems: tuple[SourceProblem, ...] = ()
     # keys whose value was written in another file: a generated Application's field that
     # the parent's values set points at that values line
     places: Mapping[KeyPath, Origin] = field(default_factory=dict)
@@ -380,6 +403,8 @@ class RepoModel:
     # Applications found in rendered output (a Helm-templated app-of-apps), each as written
     # by its parent's template; a child two parents generate is here twice
     generated: tuple[Application, ...] = ()
+    # the Applications each app-of-apps source deploys, as discovery found them
+    app_children: tuple[AppChild, ...] = ()
 
 
 # -- platecheck diff --base ------------------------------------------------------------------

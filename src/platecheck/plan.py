@@ -16,13 +16,14 @@ https://argo-cd.readthedocs.io/en/stable/user-guide/multiple_sources/
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from platecheck.argocd_env import app_environment, repository_revision
 from platecheck.config import UNCLASSIFIED, Config, EnvironmentConfig
-from platecheck.discover import Discovery, inside, load_chart, raw_at, rel_path, source_key
+from platecheck.discover import Discovery, load_chart, raw_at, rel_path, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import parameter_layer
 from platecheck.helmsource import command_fields
@@ -40,6 +41,7 @@ from platecheck.model import (
     YamlFile,
 )
 from platecheck.overrides import apply_overrides
+from platecheck.sourcecheck import path_problem, source_problems
 from platecheck.sourcetype import explicit_type, source_type
 from platecheck.valuefiles import Resolver
 from platecheck.yamlio import load_document, load_values
@@ -76,6 +78,11 @@ class Planner:
         return self.charts[directory]
 
     # -- Applications -----------------------------------------------------------------------
+
+    def checked(self, app: Application) -> Application:
+        """``app`` with what is wrong with its source paths and value files recorded, for
+        argocd-application (every Application is checked so, planned or not)."""
+        return dataclasses.replace(app, source_problems=source_problems(app, self.root))
 
     def application(self, app: Application) -> list[RenderTarget]:
         """The targets of one Application: one per source that renders (an app-of-apps's
@@ -153,17 +160,13 @@ class Planner:
                             inline_lines=inline_lines, **common)
 
     def _source_dir(self, app: Application, source: Source, key: KeyPath) -> Path:
+        """The source's directory; Argo CD reads a leading ``/`` as the repository root."""
         path = (source.path or "").strip()
-        where = app.origin((*key, "path"), nearest=False)
-        directory = (self.root / path.lstrip("/")).resolve() if path not in ("", ".") \
-            else self.root
-        lexical = _normalised(self.root / path.lstrip("/"))
-        if not lexical.is_relative_to(self.root) or not inside(directory, self.root):
-            raise PlatecheckError(f"source path {path!r} leaves the repository", where.file,
-                                  where.line)
-        if not directory.is_dir():
-            raise PlatecheckError(f"source path {path!r} does not exist", where.file, where.line)
-        return directory
+        problem = path_problem(self.root, path.lstrip("/"), want_dir=True)
+        if problem is not None:
+            where = app.origin((*key, "path"), nearest=False)
+            raise PlatecheckError(f"source path {path!r} {problem}", where.file, where.line)
+        return (self.root / path.lstrip("/")).resolve() if path not in ("", ".") else self.root
 
     def _value_files(self, app: Application, key: KeyPath, helm: HelmSourceSpec,
                      resolver: Resolver) -> tuple[ValuesFile, ...]:
@@ -271,19 +274,6 @@ class Planner:
 
 def _is_oci(url: str) -> bool:
     return url.startswith("oci://")
-
-
-def _normalised(path: Path) -> Path:
-    parts: list[str] = []
-    for part in path.parts:
-        if part == "..":
-            if len(parts) > 1:
-                parts.pop()
-        elif part != ".":
-            parts.append(part)
-    return Path(*parts)
-
-
 
 
 __all__ = ["Planner", "rel_path"]

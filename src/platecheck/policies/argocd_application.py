@@ -64,19 +64,16 @@ Fails:
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from fnmatch import fnmatchcase
-from pathlib import Path, PurePosixPath
 from typing import Any
 
 from platecheck import schemas
-from platecheck.argocd_env import app_environment
+from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application, Finding, KeyPath, Level, RepoModel, Source
 from platecheck.policies import PolicyOptions
-from platecheck.valuefiles import Resolver, is_glob
 
 ID = "argocd-application"
 SUMMARY = "Applications are valid, stay inside the repository, are reachable and pinned"
@@ -96,6 +93,10 @@ REMEDIATION = "Fix the Application manifest at this line."
 ENVIRONMENT_OPTIONS = frozenset({"namespaces", "requireAutomated", "retryLimit", "backoff"})
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+_PATH_REMEDY = ("Point source.path at a chart directory inside this repository (relative to "
+                "the repository root).")
+_VALUE_FILE_REMEDY = ("Name a values file inside this repository, relative to the source path "
+                      "(or $ref/... for another source).")
 _EXACT_VERSION = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 
 
@@ -164,12 +165,6 @@ class _Checker:
 
     # -- sources and value files ------------------------------------------------------------
 
-    def _source_prefix(self, app: Application, index: int) -> KeyPath:
-        spec = app.raw.get("spec")
-        if isinstance(spec, Mapping) and "sources" in spec:
-            return ("spec", "sources", index)
-        return ("spec", "source")
-
     def _is_local(self, source: Source) -> bool:
         if source.chart or not source.path and not source.ref:
             return False
@@ -177,72 +172,19 @@ class _Checker:
                                          for g in self.repo_urls)
 
     def sources(self, app: Application) -> Iterator[Finding]:
-        refs = {s.ref: s for s in app.sources if s.ref}
+        """Remote charts pinned; the problems planning found with the paths and value files
+        of this repository's sources (``Application.source_problems``)."""
         for index, source in enumerate(app.sources):
-            prefix = self._source_prefix(app, index)
             if source.chart:
-                yield from self._pinned(app, source, prefix)
+                yield from self._pinned(app, source, source_key(app, index))
+        refs = {s.ref: s for s in app.sources if s.ref}
+        for problem in app.source_problems:
+            if not self._is_local(app.sources[problem.source]):
                 continue
-            if not self._is_local(source):
+            if problem.ref is not None and not self._is_local(refs[problem.ref]):
                 continue
-            if source.path is not None:
-                problem = self._inside(source.path, self.root, want_dir=True)
-                if problem:
-                    yield self.finding(app, (*prefix, "path"),
-                                       f"source path {source.path!r} {problem}",
-                                       "Point source.path at a chart directory inside this "
-                                       "repository (relative to the repository root).")
-                    continue  # its value files, relative to it, say the same again
-            yield from self._value_files(app, source, prefix, refs)
-
-    def _value_files(self, app: Application, source: Source, prefix: KeyPath,
-                     refs: Mapping[str, Source]) -> Iterator[Finding]:
-        helm = source.helm
-        if helm is None:
-            return
-        remedy = ("Name a values file inside this repository, relative to the source path (or "
-                  "$ref/... for another source).")
-        many = len(app.sources) > 1
-        # resolved as the planner resolves them (the commit is not needed to say where)
-        resolver = Resolver(self.root.resolve(), (self.root / (source.path or "")).resolve(),
-                            refs if many else None, app_environment(app, source, ""))
-        for index, entry in enumerate(helm.value_files):
-            path: KeyPath = (*prefix, "helm", "valueFiles", index)
-            ref = refs.get(entry[1:].partition("/")[0]) if many and entry[:1] == "$" else None
-            if ref is not None and not self._is_local(ref):
-                continue
-            try:
-                resolved = resolver.path(entry)
-            except PlatecheckError as exc:
-                yield self.finding(app, path, exc.message, remedy)
-                continue
-            if is_glob(str(resolved)):
-                continue  # what a glob matches is checked when the Application is planned
-            if not resolved.exists():
-                if not helm.ignore_missing_value_files:
-                    yield self.finding(app, path, f"value file {entry!r} does not exist",
-                                       remedy)
-            elif not resolved.is_file():
-                yield self.finding(app, path, f"value file {entry!r} is not a file", remedy)
-
-    def _inside(self, relative: str, base: Path, *, want_dir: bool) -> str | None:
-        """Why ``base/relative`` is not a usable path inside the repository, or None."""
-        if PurePosixPath(relative).is_absolute():
-            return "is absolute; Argo CD paths are relative to the repository"
-        joined = os.path.normpath(os.path.join(str(base), relative))
-        root = os.path.normpath(str(self.root))
-        if joined != root and not joined.startswith(root + os.sep):
-            return "leaves the repository"
-        real = Path(joined).resolve()
-        if not real.is_relative_to(Path(root).resolve()):
-            return "resolves outside the repository (symlink)"
-        if not real.exists():
-            return "does not exist"
-        if want_dir and not real.is_dir():
-            return "is not a directory"
-        if not want_dir and not real.is_file():
-            return "is not a file"
-        return None
+            yield self.finding(app, problem.key, problem.message,
+                               _PATH_REMEDY if problem.kind == "path" else _VALUE_FILE_REMEDY)
 
     def _pinned(self, app: Application, source: Source, prefix: KeyPath) -> Iterator[Finding]:
         revision = (source.target_revision or "").strip()
@@ -338,21 +280,16 @@ class _Checker:
                 first[key] = app
 
     def _children(self, parent: Application, apps: Sequence[Application]) -> list[Application]:
+        """The Applications of ``apps`` that discovery found in the directory of one of the
+        parent's sources of this repository."""
+        by_key = {(app.file, app.line): app for app in apps}
         found = []
-        for source in parent.sources:
-            if not self._is_local(source) or source.path is None:
+        for link in self.repo.app_children:
+            if link.parent != (parent.file, parent.line) or link.child == link.parent:
                 continue
-            folder = PurePosixPath(os.path.normpath(source.path)).as_posix().strip("/")
-            directory = source.directory or {}
-            recurse = bool(directory.get("recurse"))
-            for app in apps:
-                if app is parent:
-                    continue
-                rel = _relative_to(app.file, folder)
-                if rel is None or ("/" in rel and not recurse):
-                    continue
-                if _directory_selects(directory, rel):
-                    found.append(app)
+            child = by_key.get(link.child)
+            if child is not None and self._is_local(parent.sources[link.source]):
+                found.append(child)
         return found
 
     def reachability(self, apps: Sequence[Application]) -> Iterator[Finding]:
@@ -448,35 +385,6 @@ def _limit_range(value: Any) -> tuple[int, int | None] | None:
             return int(low), (int(high) if high is not None else None)
     raise PlatecheckError(f"option retryLimit of policy {ID!r} must be an integer or "
                           f"{{min: N, max: M}}, found {value!r}")
-
-
-def _relative_to(file: str, folder: str) -> str | None:
-    if not folder or folder == ".":
-        return file
-    prefix = folder + "/"
-    return file[len(prefix):] if file.startswith(prefix) else None
-
-
-def _expand_braces(pattern: str) -> list[str]:
-    match = re.search(r"\{([^{}]*)\}", pattern)
-    if match is None:
-        return [pattern]
-    head, tail = pattern[:match.start()], pattern[match.end():]
-    return [p for option in match.group(1).split(",")
-            for p in _expand_braces(head + option + tail)]
-
-
-def _directory_selects(directory: Mapping[str, Any], rel: str) -> bool:
-    """Argo CD ``directory.include``/``exclude`` globs (with ``{a,b}``) against a file path
-    relative to the source path."""
-    def matches(pattern: Any) -> bool:
-        return any(fnmatchcase(rel, p) or fnmatchcase(PurePosixPath(rel).name, p)
-                   for p in _expand_braces(str(pattern)))
-
-    include, exclude = directory.get("include"), directory.get("exclude")
-    if include and not matches(include):
-        return False
-    return not (exclude and matches(exclude))
 
 
 def _shown(value: Any) -> str:

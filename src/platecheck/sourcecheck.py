@@ -1,0 +1,93 @@
+"""What is wrong with an Application's sources, found once when it is planned and recorded in
+the model (``Application.source_problems``) for ``argocd-application`` to report.
+
+- a source ``path`` of this repository must stay inside it (no ``..`` escape, no symbolic
+  link out), exist and be a directory; Argo CD paths are relative to the repository root,
+  so an absolute one is a problem too;
+- each ``helm.valueFiles`` entry, resolved as Argo CD resolves it (``valuefiles.py``: relative
+  to the source path, ``/`` the repository root, ``$ref/...`` another source, ``$ARGOCD_APP_*``
+  substituted), must exist and be a file unless ``ignoreMissingValueFiles`` is set; what a
+  glob matches is checked when the Application is planned.
+
+A chart from a Helm repository (``chart:``) and a source with neither a path nor a ref have
+nothing here to check. Which repoURLs mean this repository is a policy option, so each
+problem names its source (and the ``$ref`` source it went through) for the policy to judge.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path, PurePosixPath
+
+from platecheck.argocd_env import app_environment
+from platecheck.discover import source_key
+from platecheck.errors import PlatecheckError
+from platecheck.model import Application, KeyPath, Source, SourceProblem
+from platecheck.valuefiles import Resolver, is_glob
+
+
+def source_problems(app: Application, root: Path) -> tuple[SourceProblem, ...]:
+    refs = {s.ref: s for s in app.sources if s.ref}
+    problems: list[SourceProblem] = []
+    for index, source in enumerate(app.sources):
+        if source.chart or not source.path and not source.ref:
+            continue
+        prefix = source_key(app, index)
+        if source.path is not None:
+            problem = path_problem(root, source.path, want_dir=True)
+            if problem:
+                problems.append(SourceProblem(index, (*prefix, "path"), "path",
+                                              f"source path {source.path!r} {problem}"))
+                continue  # its value files, relative to it, would say the same again
+        problems.extend(_value_files(app, index, source, prefix, refs, root))
+    return tuple(problems)
+
+
+def path_problem(root: Path, relative: str, *, want_dir: bool) -> str | None:
+    """Why ``root/relative`` is not a usable path inside the repository, or None."""
+    if PurePosixPath(relative).is_absolute():
+        return "is absolute; Argo CD paths are relative to the repository"
+    joined = os.path.normpath(os.path.join(str(root), relative))
+    top = os.path.normpath(str(root))
+    if joined != top and not joined.startswith(top + os.sep):
+        return "leaves the repository"
+    real = Path(joined).resolve()
+    if not real.is_relative_to(Path(top).resolve()):
+        return "resolves outside the repository (symlink)"
+    if not real.exists():
+        return "does not exist"
+    if want_dir and not real.is_dir():
+        return "is not a directory"
+    if not want_dir and not real.is_file():
+        return "is not a file"
+    return None
+
+
+def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
+                 refs: Mapping[str, Source], root: Path) -> Iterator[SourceProblem]:
+    helm = source.helm
+    if helm is None:
+        return
+    many = len(app.sources) > 1
+    # resolved as the planner resolves them (the commit is not needed to say where)
+    resolver = Resolver(root.resolve(), (root / (source.path or "")).resolve(),
+                        refs if many else None, app_environment(app, source, ""))
+    for number, entry in enumerate(helm.value_files):
+        key: KeyPath = (*prefix, "helm", "valueFiles", number)
+        name = entry[1:].partition("/")[0] if many and entry[:1] == "$" else None
+        ref = name if name is not None and name in refs else None
+        try:
+            resolved = resolver.path(entry)
+        except PlatecheckError as exc:
+            yield SourceProblem(index, key, "value-file", exc.message, ref)
+            continue
+        if is_glob(str(resolved)):
+            continue  # what a glob matches is checked when the Application is planned
+        if not resolved.exists():
+            if not helm.ignore_missing_value_files:
+                yield SourceProblem(index, key, "value-file",
+                                    f"value file {entry!r} does not exist", ref)
+        elif not resolved.is_file():
+            yield SourceProblem(index, key, "value-file", f"value file {entry!r} is not a file",
+                                ref)
