@@ -630,7 +630,7 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
     try:
         resources, templates = parse_manifest(result.stdout, target.chart, planner.root,
                                               (file or target.chart.rel, line))
-        values = merge_values(planner.chart_values(target.chart), target_layers(target))
+        values = merge_values(target.chart_values, target_layers(target))
         check_values(target, values)
     except PlatecheckError as exc:
         problems.add(exc, target)

@@ -253,6 +253,7 @@ class RenderTarget:
     source_dir: Path | None = None
     source_spec: Mapping[str, Any] = field(default_factory=dict)
     build_env: Mapping[str, str] = field(default_factory=dict)  # ARGOCD_APP_* for its tools
+    chart_values: ValuesFile | None = None  # the chart's own values.yaml, read when planned
 
     @property
     def rendered_here(self) -> bool:

@@ -156,7 +156,8 @@ class Planner:
         value_files = self._value_files(app, key, helm, resolver) if helm else ()
         inline, inline_lines = self._inline(app, key, common["set_arguments"]) if helm \
             else ((), ())
-        return RenderTarget(chart=chart, value_files=value_files, inline_values=inline,
+        return RenderTarget(chart=chart, chart_values=self.chart_values(chart),
+                            value_files=value_files, inline_values=inline,
                             inline_lines=inline_lines, **common)
 
     def _source_dir(self, app: Application, source: Source, key: KeyPath) -> Path:
@@ -265,7 +266,8 @@ class Planner:
                      if with_file else ())
             targets.append(RenderTarget(
                 id=f"{env.name}/{app}", environment=env.name, app=app,
-                application=None, chart=chart, release_name=chart.name, namespace="default",
+                application=None, chart=chart, chart_values=self.chart_values(chart),
+                release_name=chart.name, namespace="default",
                 value_files=files, production=env.production,
                 api_versions=self.config.api_versions,
                 kube_version=self.config.kubernetes_version))
