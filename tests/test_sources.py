@@ -124,9 +124,9 @@ def test_unreadable_manifest_is_could_not_check(tmp_path: Path, name: str, text:
     ("app.yaml", "sub/app.yaml", False),  # the whole relative path, not the file name
 ])
 def test_argo_cd_globs(pattern: str, path: str, expected: bool) -> None:
-    from platecheck.manifests import glob_match
+    from platecheck.globs import argocd_match
 
-    assert glob_match(pattern, path) is expected
+    assert argocd_match(pattern, path) is expected
 
 
 @pytest.mark.usefixtures("kubectl_bin")

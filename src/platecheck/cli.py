@@ -141,6 +141,8 @@ def _add_render(commands: _Commands) -> None:
 
 
 def _add_diff(commands: _Commands) -> None:
+    from platecheck.report.rendered_diff import FORMATS as DIFF_FORMATS
+
     diff = commands.add_parser(
         "diff", help="drift between two environments, or what a change does (--base REF)",
         usage="platecheck diff ENV ENV [PATH ...] [options]\n"
@@ -164,7 +166,7 @@ def _add_diff(commands: _Commands) -> None:
     diff.add_argument("--base", metavar="REF",
                       help="compare the working tree with this git revision")
     diff.add_argument("--format", "-f", dest="diff_format", default="text",
-                      choices=("text", "markdown", "json"),
+                      choices=tuple(DIFF_FORMATS),
                       help="with --base: text (default), markdown (a pull-request comment, "
                            "collapsed per target, size-capped) or json")
     diff.set_defaults(func=_cmd_diff, environments=None)

@@ -23,7 +23,7 @@ from platecheck.policies import PolicyOptions, registry
 from platecheck.regexcheck import nested_quantifier
 from platecheck.sandbox import MAX_JOBS
 from platecheck.waivers import Waiver, load_waivers
-from platecheck.yamlio import Document, load_document, read_text, type_name
+from platecheck.yamlio import Document, line_of, load_document, read_text, type_name
 
 CONFIG_FILE = "platecheck.yaml"
 WAIVERS_FILE = "waivers.yaml"
@@ -239,11 +239,7 @@ class _Parser:
         self.raw = b""
 
     def fail(self, message: str, path: KeyPath) -> PlatecheckError:
-        line = None
-        while path and line is None:
-            line = self.lines.get(path)
-            path = path[:-1]
-        return PlatecheckError(message, self.rel, line or 1)
+        return PlatecheckError(message, self.rel, line_of(self.lines, path, 1))
 
     def parse(self, base: _Parsed | None) -> _Parsed:
         self.raw, text = read_text(self.path, self.rel)

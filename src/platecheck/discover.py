@@ -33,7 +33,14 @@ from platecheck.model import (
 )
 from platecheck.reporoot import marked_root
 from platecheck.sourcetype import source_type
-from platecheck.yamlio import Document, load_document, load_documents, read_text, type_name
+from platecheck.yamlio import (
+    Document,
+    line_of,
+    load_document,
+    load_documents,
+    read_text,
+    type_name,
+)
 
 ARGO_GROUP = "argoproj.io"
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
@@ -262,11 +269,7 @@ class _Reader:
         self.line = document.line
 
     def at(self, path: KeyPath) -> int:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return self.line
+        return line_of(self.lines, path, self.line)
 
     def fail(self, message: str, path: KeyPath) -> PlatecheckError:
         return PlatecheckError(message, self.rel, self.at(path))

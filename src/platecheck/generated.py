@@ -18,6 +18,7 @@ from typing import Any
 
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set
 from platecheck.errors import PlatecheckError
+from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, KeyPath, Origin, RenderedTarget, Resource
 from platecheck.provenance import find_value, without_template_comments
 from platecheck.yamlio import Document
@@ -79,7 +80,7 @@ def _where(item: RenderedTarget, resource: Resource,
     template = resource.template_file
     text = item.templates.get(template) if template else None
     if template and text is not None:
-        pattern = re.compile(rf"^\s*kind:\s*[\"']?{resource.kind}[\"']?\s*$")
+        pattern = kind_pattern(resource.kind)
         for number, line in enumerate(text.splitlines(), start=1):
             if pattern.match(line):
                 return template, number

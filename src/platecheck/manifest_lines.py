@@ -11,21 +11,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from platecheck.model import RenderedTarget, Resource
+from platecheck.model import Origin, RenderedTarget, Resource
 from platecheck.provenance import without_template_comments
-
-
-@dataclass(frozen=True)
-class Location:
-    file: str | None
-    line: int | None
 
 
 def _key_pattern(key: str) -> re.Pattern[str]:
     return re.compile(rf"^\s*(?:-\s+)?(?:{re.escape(key)}|\"{re.escape(key)}\"|"
                       rf"'{re.escape(key)}')\s*:(?:\s|$)")
+
+
+def kind_pattern(kind: str) -> re.Pattern[str]:
+    """A line that starts a resource of ``kind`` in a manifest or template: a top-level
+    ``kind:`` key with that value (quoted or not, a comment after it)."""
+    return re.compile(rf"^kind:\s*[\"']?{re.escape(kind)}[\"']?\s*(?:#.*)?$")
 
 
 def template_walk(text: str, kind: str, path: Sequence[str | int]) -> tuple[int | None, bool]:
@@ -34,7 +33,7 @@ def template_walk(text: str, kind: str, path: Sequence[str | int]) -> tuple[int 
     lines = without_template_comments(text).splitlines()
     start = 0
     found: int | None = None  # the kind line, when nothing deeper is found
-    kind_line = re.compile(rf"^kind:\s*[\"']?{re.escape(kind)}[\"']?\s*(?:#.*)?$")
+    kind_line = kind_pattern(kind)
     for number, line in enumerate(lines):
         if kind_line.match(line):
             start = found = number
@@ -52,13 +51,13 @@ def template_walk(text: str, kind: str, path: Sequence[str | int]) -> tuple[int 
     return (found + 1 if found is not None else None), last_found
 
 
-def values_origin(rendered: RenderedTarget, path: Sequence[str | int]) -> Location | None:
+def values_origin(rendered: RenderedTarget, path: Sequence[str | int]) -> Origin | None:
     """A values key path whose trailing keys equal the trailing keys of ``path`` (at least the
     last one), preferring the longest match; its origin is where the value was written."""
     keys = [part for part in path if isinstance(part, str)]
     if not keys:
         return None
-    best: tuple[int, Location] | None = None
+    best: tuple[int, Origin] | None = None
     for key_path, origin in rendered.values.origins.items():
         names = [part for part in key_path if isinstance(part, str)]
         common = 0
@@ -66,27 +65,27 @@ def values_origin(rendered: RenderedTarget, path: Sequence[str | int]) -> Locati
                and names[len(names) - 1 - common] == keys[len(keys) - 1 - common]):
             common += 1
         if common and (best is None or common > best[0]):
-            best = (common, Location(origin.file, origin.line))
+            best = (common, origin)
     return best[1] if best else None
 
 
-def locate(rendered: RenderedTarget, resource: Resource,
-           path: Sequence[str | int]) -> Location:
+def field_origin(rendered: RenderedTarget, resource: Resource,
+                 path: Sequence[str | int]) -> Origin | None:
     """The file and line to edit for the field at ``path`` of ``resource``."""
     template_file = resource.template_file
     text = rendered.templates.get(template_file) if template_file else None
     line: int | None = None
-    if text is not None:
+    if template_file and text is not None:
         line, exact = template_walk(text, resource.kind, path)
         if exact or not path:
-            return Location(template_file, line)
+            return Origin(template_file, line)
     # The key itself is not in the template: it came in through values (``toYaml``).
     origin = values_origin(rendered, path)
     if origin is not None:
         return origin
     if template_file is not None:
-        return Location(template_file, line)
+        return Origin(template_file, line)
     application = rendered.target.application
     if application is not None:
-        return Location(application.file, application.line)
-    return Location(None, None)
+        return Origin(application.file, application.line)
+    return None

@@ -20,16 +20,15 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from platecheck.errors import PlatecheckError
+from platecheck.globs import argocd_match
 from platecheck.yamlio import Document, load_document, load_documents, read_text
 
 MANIFEST_FILE = re.compile(r"^.*\.(yaml|yml|json|jsonnet)$")
 SKIP_MARKER = "+argocd:skip-file-rendering"
-_BRACES = re.compile(r"\{([^{}]*)\}")
 
 
 @dataclass(frozen=True)
@@ -56,20 +55,6 @@ class ManifestDocument:
     document: Document
 
 
-def glob_match(pattern: str, relative: str) -> bool:
-    """Argo CD's glob: ``*`` and ``**`` cross ``/``, ``?``, ``[...]``, ``{a,b}`` alternatives."""
-    return any(fnmatchcase(relative, alternative) for alternative in _alternatives(pattern))
-
-
-def _alternatives(pattern: str) -> list[str]:
-    match = _BRACES.search(pattern)
-    if match is None:
-        return [pattern]
-    head, tail = pattern[:match.start()], pattern[match.end():]
-    return [expanded for part in match.group(1).split(",")
-            for expanded in _alternatives(head + part + tail)]
-
-
 def manifest_files(directory: Path, root: Path, options: DirectoryOptions) -> Iterator[Path]:
     """The files Argo CD reads from a directory source, in its order."""
     for current, dirs, files in os.walk(directory):
@@ -85,9 +70,9 @@ def manifest_files(directory: Path, root: Path, options: DirectoryOptions) -> It
                                       "Argo CD refuses it", rel_path(path, root))
             if not path.is_file():
                 continue
-            if options.exclude and glob_match(options.exclude, relative):
+            if options.exclude and argocd_match(options.exclude, relative):
                 continue
-            if options.include and not glob_match(options.include, relative):
+            if options.include and not argocd_match(options.include, relative):
                 continue
             yield path
 

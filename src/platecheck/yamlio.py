@@ -65,6 +65,20 @@ class Document:
     lines: Mapping[KeyPath, int]
     line: int  # 1-based line of the document's first node
 
+    def line_of(self, path: KeyPath) -> int:
+        """The line of ``path``, or of its nearest written ancestor, or of the document."""
+        return line_of(self.lines, path, self.line)
+
+
+def line_of(lines: Mapping[KeyPath, int], path: KeyPath, default: int) -> int:
+    """The line of ``path``, or of its nearest ancestor that is written (``default`` when
+    none is: the document's first line)."""
+    while path:
+        if path in lines:
+            return lines[path]
+        path = path[:-1]
+    return default
+
 
 def decode(raw: bytes, rel: str) -> str:
     """Bytes of a YAML file as text; a UTF-8 byte order mark is dropped, other encodings fail

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin.releases import DEFAULT_HELM_VERSION, SUPPORTED
+from platecheck.semver import EXACT_VERSION
 
 ENV_HELM = "PLATECHECK_HELM"
 ENV_CACHE_DIR = "PLATECHECK_CACHE_DIR"
@@ -109,7 +109,6 @@ def find_helm(
     )
 
 
-_VERSION_RE = re.compile(r"v?(\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?)")
 _versions: dict[tuple[str, int, int, int, int], str] = {}
 _VERSIONS_FILE = "helm-versions.json"  # in the cache root: binary identity -> version
 
@@ -174,14 +173,14 @@ def helm_version(helm: Path) -> str:
         raise PlatecheckError(f"{helm}: {error.strerror or error}") from None
     key = (str(helm.resolve()), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
     cached = _versions.get(key) or _known_versions().get(json.dumps(key))
-    if cached is not None and _VERSION_RE.fullmatch(cached):
+    if cached is not None and EXACT_VERSION.fullmatch(cached):
         _versions[key] = cached
         return cached
     output = ""
     for args in (("--template", "{{.Version}}"), ("--short",)):
         done = _run_version(helm, *args)
         output = done.stdout.strip() or done.stderr.strip()
-        match = _VERSION_RE.match(done.stdout.strip()) if done.returncode == 0 else None
+        match = EXACT_VERSION.match(done.stdout.strip()) if done.returncode == 0 else None
         if match:
             _versions[key] = match.group(1)
             _remember_version(json.dumps(key), match.group(1))

@@ -66,14 +66,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from fnmatch import fnmatchcase
 from typing import Any
 
 from platecheck import schemas
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
+from platecheck.globs import matches_any
+from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, Finding, KeyPath, Level, RepoModel, Source
 from platecheck.policies import PolicyOptions
+from platecheck.semver import EXACT_VERSION
 
 ID = "argocd-application"
 SUMMARY = "Applications are valid, stay inside the repository, are reachable and pinned"
@@ -97,7 +99,6 @@ _PATH_REMEDY = ("Point source.path at a chart directory inside this repository (
                 "the repository root).")
 _VALUE_FILE_REMEDY = ("Name a values file inside this repository, relative to the source path "
                       "(or $ref/... for another source).")
-_EXACT_VERSION = re.compile(r"v?\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?")
 
 
 def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
@@ -147,8 +148,9 @@ class _Checker:
         environment, target = self.targets.get((app.file, app.name), (env, None))
         origin = app.origin(path)
         return Finding(policy=ID, message=f"Application {app.name}: {message}",
-                       file=origin.file, line=origin.line, environment=environment, target=target,
-                       resource=f"Application/{app.name}", remediation=remediation)
+                       file=origin.file, line=origin.line, environment=environment,
+                       target=target, resource=f"Application/{app.name}",
+                       remediation=remediation)
 
     # -- schema -----------------------------------------------------------------------------
 
@@ -168,8 +170,7 @@ class _Checker:
     def _is_local(self, source: Source) -> bool:
         if source.chart or not source.path and not source.ref:
             return False
-        return not self.repo_urls or any(fnmatchcase(source.repo_url, g)
-                                         for g in self.repo_urls)
+        return not self.repo_urls or matches_any(source.repo_url, self.repo_urls)
 
     def sources(self, app: Application) -> Iterator[Finding]:
         """Remote charts pinned; the problems planning found with the paths and value files
@@ -194,7 +195,7 @@ class _Checker:
         if not revision:
             yield self.finding(app, prefix, f"remote chart {source.chart!r} has no "
                                "targetRevision, so Argo CD installs whatever is newest", remedy)
-        elif not _EXACT_VERSION.fullmatch(revision):
+        elif not EXACT_VERSION.fullmatch(revision):
             yield self.finding(app, path, f"remote chart {source.chart!r} targetRevision "
                                f"{revision!r} is not a pinned version", remedy)
 
@@ -213,7 +214,7 @@ class _Checker:
             yield self.finding(app, ("spec", "destination"), f"has no destination namespace "
                                f"(environment {env} expects {', '.join(globs)})",
                                "Set spec.destination.namespace.", env)
-        elif not any(fnmatchcase(namespace, g) for g in globs):
+        elif not matches_any(namespace, globs):
             yield self.finding(app, path, f"destination namespace {namespace!r} does not match "
                                f"environment {env} ({', '.join(globs)})",
                                "Deploy to the environment's namespace, or fix the Application's "
@@ -306,8 +307,8 @@ class _Checker:
         reached_by_other = {id(c) for p in parents for c in children[id(p)]}
         wanted = [str(g) for g in self.options.default.get("appOfApps") or []]
         if wanted:
-            roots = [p for p in parents if any(fnmatchcase(p.name, g) or fnmatchcase(p.file, g)
-                                               for g in wanted)]
+            roots = [p for p in parents
+                     if matches_any(p.name, wanted) or matches_any(p.file, wanted)]
         else:
             roots = [p for p in parents if id(p) not in reached_by_other]
         reached = {id(r) for r in roots}
@@ -337,7 +338,7 @@ class _Checker:
             ranked = []
             for app in children[id(parent)]:
                 rank = next((i for i, globs in enumerate(order)
-                             if any(fnmatchcase(app.name, g) for g in globs)), None)
+                             if matches_any(app.name, globs)), None)
                 wave = app.annotations.get(SYNC_WAVE, "0")
                 try:
                     number = int(str(wave).strip())
@@ -443,7 +444,7 @@ def _name_line(text: str | None, resource: Any) -> int | None:
     its ``kind:`` line."""
     if text is None:
         return None
-    kind = re.compile(rf"^kind:\s*[\"']?{re.escape(resource.kind)}[\"']?\s*$")
+    kind = kind_pattern(resource.kind)
     name = re.compile(r"^\s+name:")
     after_kind = False
     first: int | None = None

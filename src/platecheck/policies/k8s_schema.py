@@ -49,8 +49,9 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from platecheck import schemas
-from platecheck.manifest_lines import locate
+from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, Level, RenderedTarget, Resource
+from platecheck.provenance import at
 
 ID = "k8s-schema"
 SUMMARY = "rendered resources are valid against the Kubernetes (or CRD) schema"
@@ -81,9 +82,9 @@ def check(rendered: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Find
 
 def _finding(rendered: RenderedTarget, resource: Resource, path: tuple[str | int, ...],
              message: str, remediation: str = REMEDIATION) -> Finding:
-    where = locate(rendered, resource, path)
-    return Finding(policy=ID, message=f"{resource_label(resource)}: {message}", file=where.file,
-                   line=where.line, environment=rendered.environment, target=rendered.id,
+    where = field_origin(rendered, resource, path)
+    return Finding(policy=ID, message=f"{resource_label(resource)}: {message}", **at(where),
+                   environment=rendered.environment, target=rendered.id,
                    resource=resource_label(resource), remediation=remediation)
 
 

@@ -38,9 +38,10 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from platecheck import schemas
-from platecheck.manifest_lines import locate
+from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, Level, RenderedTarget
 from platecheck.policies.k8s_schema import resource_label, target_schemas
+from platecheck.provenance import at
 
 ID = "unknown-kind"
 SUMMARY = "every rendered kind has a Kubernetes or repository-supplied schema"
@@ -64,12 +65,12 @@ def check(rendered: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Find
             continue
         if schema_set.validator(resource.api_version, resource.kind) is not None:
             continue
-        where = locate(rendered, resource, ())
+        where = field_origin(rendered, resource, ())
         expected = schemas.schema_file_name(resource.kind, resource.api_version)
         yield Finding(
             policy=ID,
             message=(f"{resource_label(resource)}: kind {resource.kind} "
                      f"({resource.api_version}) is not schema-validated: no Kubernetes "
                      f"{schema_set.kubernetes_version} schema and no {expected}"),
-            file=where.file, line=where.line, environment=rendered.environment,
+            **at(where), environment=rendered.environment,
             target=rendered.id, resource=resource_label(resource), remediation=REMEDIATION)
