@@ -1,9 +1,12 @@
-"""The plate platform's GitOps content: Applications, charts and values.
+"""The plate platform's GitOps content: Applications, charts and values, checked with
+platecheck itself.
 
-Walks every Argo CD Application under environments/argocd/, checks what it points at, renders
-every chart of this repository with the Application's value files through the real helm binary
-(``PLATECHECK_HELM`` first, see conftest.helm_bin), and lints each chart with ``--strict``.
-Each chart is rendered and linted once per session.
+platecheck's discovery and planner read every Argo CD Application under environments/ (at
+collection, without rendering); its engine renders every chart of this repository with the
+Application's value files through the real helm binary (``PLATECHECK_HELM`` first, see
+conftest.helm_bin) and lints each with ``--strict`` (``platecheck_model``, once per session);
+the plugin's ``platecheck_targets`` fixture gives the rendered production targets. Quantities,
+image references and YAML hygiene are read by platecheck's own modules.
 """
 
 from __future__ import annotations
@@ -13,41 +16,49 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from content_helpers import (
-    APP_OF_APPS,
-    APPS_DIR,
-    COMMON_VALUES,
-    REPO_ROOT,
-    REPO_URL,
-    RenderTarget,
-    is_local,
-    load_applications,
-    parse_quantity,
-    render_targets,
-    resolve_value_file,
-    yaml_problems,
-)
+from platecheck.config import load_config
+from platecheck.containers import containers
+from platecheck.discover import discover
+from platecheck.engine import load
+from platecheck.imageref import parse_image
+from platecheck.model import Application, KeyPath, RenderedTarget, RenderTarget, RepoModel
+from platecheck.plan import Planner
+from platecheck.policies.yaml_hygiene import check_bytes
+from platecheck.quantity import parse_quantity
+from platecheck.yamlio import load_values
 
-APPS = load_applications()
+REPO_ROOT = Path(__file__).resolve().parents[1]
+ENVIRONMENTS = REPO_ROOT / "environments"
+APPS_DIR = "environments/argocd/apps"
+APP_OF_APPS = "environments/argocd/app-of-apps.yaml"
+COMMON_VALUES = ENVIRONMENTS / "shared" / "common-values.yaml"
+# The one Git URL of this repository, as the platform documents name it.
+REPO_URL = "https://github.com/kimjoongwon/prj-devops.git"
+ENV_OF_LABEL = {"staging": "stg", "production": "prod"}
+SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+
+FOUND = discover(REPO_ROOT, [ENVIRONMENTS])
+APPS = FOUND.applications
 APPS_BY_NAME = {app.name: app for app in APPS}
-TARGETS = render_targets(APPS)
-TARGETS_BY_ID = {t.app: t for t in TARGETS}
-ENV_TARGETS = [t.app for t in TARGETS if t.env]
-PROD_TARGETS = [t.app for t in TARGETS if t.env == "prod"]
+_PLANNER = Planner(load_config(REPO_ROOT), FOUND)
+# One target per Application source that is a chart of this repository.
+TARGETS: list[RenderTarget] = [
+    target for app in APPS for target in _PLANNER.application(_PLANNER.checked(app))
+    if target.chart is not None and target.remote is None]
+TARGETS_BY_ID = {t.application.name: t for t in TARGETS if t.application is not None}
+ENV_TARGETS = [name for name, t in TARGETS_BY_ID.items() if t.environment in ("stg", "prod")]
 APPLICATION_CHARTS = sorted(
     p.parent for p in (REPO_ROOT / "helm" / "applications").glob("*/Chart.yaml")
 )
 # Charts deployed to both environments (plate-llm runs in staging only).
 ENV_CHARTS = sorted(
-    {t.chart for t in TARGETS if t.env == "stg"} & {t.chart for t in TARGETS if t.env == "prod"}
+    {t.chart.path for t in TARGETS if t.chart and t.environment == "stg"}
+    & {t.chart.path for t in TARGETS if t.chart and t.environment == "prod"}
 )
 
 # The seeds' dependency order; cluster services and development tools come before all of it.
@@ -55,15 +66,16 @@ WAVE_ORDER = ["plate-cache", "plate-api", "plate-llm", "plate-web", "ingress"]
 RETRY_LIMIT = {"stg": 5, "prod": 3}
 BACKOFF = {"duration": "5s", "factor": 2, "maxDuration": "3m"}
 FLOATING_TAGS = {"", "latest"}
-POD_SPEC_PATHS = {
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-    "Pod": ("spec",),
-}
 HELM_TIMEOUT = 120
+
+
+def _env(app: Application) -> str | None:
+    """``stg``/``prod`` from the environment label, None for platform Applications."""
+    return ENV_OF_LABEL.get(app.labels.get("environment", ""))
+
+
+def _wave(app: Application) -> int:
+    return int(app.annotations.get(SYNC_WAVE, "0"))
 
 
 def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
@@ -73,15 +85,11 @@ def _run(args: list[str]) -> subprocess.CompletedProcess[str]:
 
 
 def _template(helm: str, target: RenderTarget, *extra: Path) -> subprocess.CompletedProcess[str]:
-    args = [helm, "template", target.release, str(target.chart), "--namespace", target.namespace]
-    for values in (*target.value_files, *extra):
-        args += ["-f", str(values)]
-    return _run(args)
-
-
-def _lint(helm: str, target: RenderTarget) -> subprocess.CompletedProcess[str]:
-    args = [helm, "lint", "--strict", str(target.chart), "--namespace", target.namespace]
-    for values in target.value_files:
+    """``helm template`` of a planned target with more value files after its own."""
+    assert target.chart is not None
+    args = [helm, "template", target.release_name, str(target.chart.path),
+            "--namespace", target.namespace]
+    for values in (*(v.path for v in target.value_files), *extra):
         args += ["-f", str(values)]
     return _run(args)
 
@@ -93,62 +101,28 @@ def helm(helm_bin: Path) -> str:
 
 
 @pytest.fixture(scope="session")
-def renders(helm: str) -> dict[str, subprocess.CompletedProcess[str]]:
-    """Every target rendered once, two at a time: Application name -> helm's result."""
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = pool.map(lambda t: _template(helm, t), TARGETS)
-        return dict(zip(TARGETS_BY_ID, results, strict=True))
+def platecheck_model(helm: str) -> RepoModel:
+    """environments/ loaded by platecheck: every target rendered, every chart linted."""
+    return load(ENVIRONMENTS, helm=helm)
 
 
 @pytest.fixture(scope="session")
-def rendered(
-    renders: dict[str, subprocess.CompletedProcess[str]],
-) -> dict[str, list[dict[str, Any]]]:
-    """Parsed documents of every target that rendered; failures are reported per target."""
-    return {
-        name: [doc for doc in yaml.safe_load_all(result.stdout) if doc]
-        for name, result in renders.items()
-        if result.returncode == 0
-    }
+def rendered(platecheck_model: RepoModel) -> dict[str, RenderedTarget]:
+    """Application name -> its rendered target."""
+    return {r.target.application.name: r for r in platecheck_model.rendered
+            if r.target.application is not None}
 
 
 @pytest.fixture(scope="session")
-def linted(helm: str) -> dict[str, subprocess.CompletedProcess[str]]:
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(TARGETS_BY_ID, pool.map(lambda t: _lint(helm, t), TARGETS), strict=True))
+def cluster_issuers(rendered: dict[str, RenderedTarget]) -> set[str]:
+    return {resource.name for target in rendered.values() for resource in target.resources
+            if resource.kind == "ClusterIssuer"}
 
 
-@pytest.fixture(scope="session")
-def cluster_issuers(rendered: dict[str, list[dict[str, Any]]]) -> set[str]:
-    return {
-        doc["metadata"]["name"]
-        for docs in rendered.values()
-        for doc in docs
-        if doc.get("kind") == "ClusterIssuer"
-    }
-
-
-def _docs(rendered: dict[str, list[dict[str, Any]]], name: str) -> list[dict[str, Any]]:
+def _target(rendered: dict[str, RenderedTarget], name: str) -> RenderedTarget:
     if name not in rendered:
         pytest.fail(f"{name} did not render (see test_chart_renders_to_kubernetes_objects)")
     return rendered[name]
-
-
-def _dig(doc: dict[str, Any], path: tuple[str, ...]) -> Any:
-    for key in path:
-        doc = (doc or {}).get(key)
-    return doc
-
-
-def _containers(docs: list[dict[str, Any]]) -> Iterator[tuple[str, dict[str, Any]]]:
-    for doc in docs:
-        path = POD_SPEC_PATHS.get(doc.get("kind", ""))
-        if path is None:
-            continue
-        spec = _dig(doc, path) or {}
-        for field in ("initContainers", "containers"):
-            for container in spec.get(field) or []:
-                yield f"{doc['kind']}/{doc['metadata']['name']}[{container['name']}]", container
 
 
 # --- Applications -----------------------------------------------------------------------------
@@ -165,66 +139,63 @@ def test_applications_are_found() -> None:
 
 @pytest.mark.parametrize("name", sorted(APPS_BY_NAME))
 def test_application_sources_and_value_files_exist(name: str) -> None:
-    app = APPS_BY_NAME[name]
+    app = _PLANNER.checked(APPS_BY_NAME[name])
+    # every source path and value file exists, is of its kind and stays in the repository
+    assert app.source_problems == ()
     for source in app.sources:
-        if is_local(source):
-            assert source["targetRevision"] == "main"
-            if "path" in source:
-                path = (REPO_ROOT / source["path"]).resolve()
-                assert path.is_dir(), f"{name}: source.path {source['path']} does not exist"
-                assert path.is_relative_to(REPO_ROOT)
+        if source.repo_url == REPO_URL:
+            assert source.target_revision == "main"
         else:
-            assert source.get("chart"), f"{name}: a remote source must name a Helm chart"
-            assert re.fullmatch(r"v?\d+\.\d+\.\d+", source["targetRevision"]), (
-                f"{name}: chart {source['chart']} must be pinned to an exact version"
+            assert source.chart, f"{name}: a remote source must name a Helm chart"
+            assert re.fullmatch(r"v?\d+\.\d+\.\d+", source.target_revision or ""), (
+                f"{name}: chart {source.chart} must be pinned to an exact version"
             )
-        for value_file in (source.get("helm") or {}).get("valueFiles", []):
-            path = resolve_value_file(app, source, value_file)
-            assert path.is_relative_to(REPO_ROOT), f"{name}: {value_file} leaves the repository"
-            assert path.is_file(), f"{name}: value file {value_file} does not exist"
+    for target in (t for t in TARGETS if t.application is not None
+                   and t.application.name == name):
+        for values in target.value_files:
+            assert values.path.is_relative_to(REPO_ROOT) and values.path.is_file()
 
 
 @pytest.mark.parametrize("name", sorted(APPS_BY_NAME))
 def test_application_metadata_and_sync_policy(name: str) -> None:
     app = APPS_BY_NAME[name]
-    assert app.doc["metadata"]["namespace"] == "argocd"
+    env = _env(app)
+    assert app.namespace == "argocd"
     assert app.labels.get("environment") in {"staging", "production", "platform"}
-    if app.env:
-        assert name.endswith(f"-{app.env}")
-        assert app.namespace == f"plate-{app.env}"
+    if env:
+        assert name.endswith(f"-{env}")
+        assert app.destination_namespace == f"plate-{env}"
     else:
         assert not re.search(r"-(stg|prod)$", name)
-        assert not app.namespace.startswith("plate-")
-    sync = app.doc["spec"]["syncPolicy"]
+        assert not (app.destination_namespace or "").startswith("plate-")
+    sync = app.sync_policy or {}
     assert sync["automated"] == {"prune": True, "selfHeal": True}
     assert "CreateNamespace=true" in sync["syncOptions"]
     retry = sync["retry"]
-    assert retry["limit"] == RETRY_LIMIT.get(app.env or "", 5)
+    assert retry["limit"] == RETRY_LIMIT.get(env or "", 5)
     assert retry["backoff"] == BACKOFF
 
 
 def test_app_of_apps_reaches_every_application() -> None:
     root = APPS_BY_NAME["cocdev-platform-apps"]
     assert root.file == APP_OF_APPS
+    assert [(a.file, a.line) for a in FOUND.app_of_apps] == [(root.file, root.line)]
     assert root.labels["environment"] == "platform"
     (source,) = root.sources
-    assert is_local(source) and source["repoURL"] == REPO_URL
-    assert source["path"] == "environments/argocd/apps"
-    recurse = (source.get("directory") or {}).get("recurse", False)
-    reachable = (APPS_DIR.rglob if recurse else APPS_DIR.glob)("*.yaml")
-    reachable_files = {p.resolve() for p in reachable}
+    assert source.repo_url == REPO_URL
+    assert source.path == APPS_DIR
+    children = {link.child for link in FOUND.children if link.parent == (root.file, root.line)}
     for app in APPS:
         if app is not root:
-            assert app.file.resolve() in reachable_files, f"{app.name} ({app.file}) is unreachable"
+            assert (app.file, app.line) in children, f"{app.name} ({app.file}) is unreachable"
 
 
 def test_sync_waves_follow_the_dependency_order() -> None:
-    platform_waves = [
-        app.wave for app in APPS if not app.env and app.name != "cocdev-platform-apps"
-    ]
+    platform_waves = [_wave(app) for app in APPS
+                      if not _env(app) and app.name != "cocdev-platform-apps"]
     for env in ("stg", "prod"):
         waves = [
-            APPS_BY_NAME[f"{app}-{env}"].wave
+            _wave(APPS_BY_NAME[f"{app}-{env}"])
             for app in WAVE_ORDER
             if f"{app}-{env}" in APPS_BY_NAME
         ]
@@ -234,7 +205,7 @@ def test_sync_waves_follow_the_dependency_order() -> None:
 
 
 def test_production_ingress_ignores_annotation_differences() -> None:
-    ignored = APPS_BY_NAME["ingress-prod"].doc["spec"]["ignoreDifferences"]
+    ignored = APPS_BY_NAME["ingress-prod"].ignore_differences
     assert {
         "group": "networking.k8s.io",
         "kind": "Ingress",
@@ -245,67 +216,70 @@ def test_production_ingress_ignores_annotation_differences() -> None:
 @pytest.mark.parametrize("name", ENV_TARGETS)
 def test_environment_applications_use_common_then_environment_values(name: str) -> None:
     target = TARGETS_BY_ID[name]
-    assert target.value_files == (
+    assert target.chart is not None
+    assert tuple(v.path for v in target.value_files) == (
         COMMON_VALUES.resolve(),
-        (target.chart / f"values-{target.env}.yaml").resolve(),
+        (target.chart.path / f"values-{target.environment}.yaml").resolve(),
     )
 
 
 # --- Rendering --------------------------------------------------------------------------------
 
 
+def test_everything_could_be_checked(platecheck_model: RepoModel) -> None:
+    assert [(e.location, e.message) for e in platecheck_model.errors] == []
+
+
 @pytest.mark.parametrize("name", sorted(TARGETS_BY_ID))
-def test_chart_renders_to_kubernetes_objects(
-    name: str,
-    renders: dict[str, subprocess.CompletedProcess[str]],
-    rendered: dict[str, list[dict[str, Any]]],
-) -> None:
-    result = renders[name]
-    assert result.returncode == 0, f"helm template {name} failed:\n{result.stderr}"
-    docs = rendered[name]
-    assert docs, f"{name} renders nothing"
-    for doc in docs:
-        assert doc.get("apiVersion") and doc.get("kind") and doc["metadata"].get("name")
+def test_chart_renders_to_kubernetes_objects(name: str,
+                                             rendered: dict[str, RenderedTarget]) -> None:
+    resources = _target(rendered, name).resources
+    assert resources, f"{name} renders nothing"
+    for resource in resources:
+        assert resource.api_version and resource.kind and resource.name
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS_BY_ID))
 def test_every_container_sets_requests_within_limits(
-    name: str, rendered: dict[str, list[dict[str, Any]]]
+    name: str, rendered: dict[str, RenderedTarget]
 ) -> None:
-    for where, container in _containers(_docs(rendered, name)):
-        resources = container.get("resources") or {}
+    for container in containers(_target(rendered, name), ("initContainers", "containers")):
+        resources = container.spec.get("resources") or {}
         for kind in ("cpu", "memory"):
             request = (resources.get("requests") or {}).get(kind)
             limit = (resources.get("limits") or {}).get(kind)
-            assert request is not None and limit is not None, f"{name} {where}: {kind} unset"
+            where = f"{name} {container.ref}"
+            assert request is not None and limit is not None, f"{where}: {kind} unset"
             assert parse_quantity(request) <= parse_quantity(limit), (
-                f"{name} {where}: {kind} request {request} exceeds limit {limit}"
+                f"{where}: {kind} request {request} exceeds limit {limit}"
             )
 
 
-@pytest.mark.parametrize("name", PROD_TARGETS)
 def test_production_pins_images_and_pulls_if_not_present(
-    name: str, rendered: dict[str, list[dict[str, Any]]]
+    platecheck_targets: Any,
 ) -> None:
-    containers = list(_containers(_docs(rendered, name)))
-    for where, container in containers:
-        image = container["image"]
-        name_part, _, tag = image.rpartition(":")
-        assert "@" in image or ("/" not in tag and name_part and tag not in FLOATING_TAGS), (
-            f"{name} {where}: image {image} has a floating or missing tag"
-        )
-        assert container.get("imagePullPolicy") == "IfNotPresent", f"{name} {where}"
+    production = platecheck_targets(env="prod", path=ENVIRONMENTS)
+    assert sorted(t.target.application.name for t in production if t.target.application) == (
+        sorted(name for name, t in TARGETS_BY_ID.items() if t.environment == "prod"))
+    for target in production:
+        for container in containers(target, ("initContainers", "containers")):
+            where = f"{target.id} {container.ref}"
+            image = parse_image(str(container.image))
+            assert image.pinned_by_digest or (image.tag or "") not in FLOATING_TAGS, (
+                f"{where}: image {container.image} has a floating or missing tag")
+            assert container.spec.get("imagePullPolicy") == "IfNotPresent", where
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS_BY_ID))
 def test_every_ingress_has_tls_for_its_hosts(
-    name: str, rendered: dict[str, list[dict[str, Any]]], cluster_issuers: set[str]
+    name: str, rendered: dict[str, RenderedTarget], cluster_issuers: set[str]
 ) -> None:
     target = TARGETS_BY_ID[name]
-    for doc in _docs(rendered, name):
-        if doc.get("kind") != "Ingress":
+    for resource in _target(rendered, name).resources:
+        if resource.kind != "Ingress":
             continue
-        where = f"{name} Ingress/{doc['metadata']['name']}"
+        doc = resource.doc
+        where = f"{name} {resource.ref}"
         tls = doc["spec"].get("tls") or []
         assert all(entry.get("secretName") for entry in tls), f"{where}: tls without secretName"
         covered = {host for entry in tls for host in entry.get("hosts") or []}
@@ -314,7 +288,7 @@ def test_every_ingress_has_tls_for_its_hosts(
         annotations = doc["metadata"].get("annotations") or {}
         issuer = annotations.get("cert-manager.io/cluster-issuer")
         assert issuer in cluster_issuers, f"{where}: issuer {issuer!r} is not defined here"
-        if target.env == "prod":
+        if target.environment == "prod":
             assert issuer == "letsencrypt-prod"
             for key in (
                 "nginx.ingress.kubernetes.io/ssl-redirect",
@@ -328,45 +302,43 @@ def test_the_repository_defines_both_letsencrypt_issuers(cluster_issuers: set[st
 
 
 @pytest.mark.parametrize("name", sorted(TARGETS_BY_ID))
-def test_chart_passes_strict_lint(
-    name: str, linted: dict[str, subprocess.CompletedProcess[str]]
-) -> None:
-    result = linted[name]
-    assert result.returncode == 0, f"helm lint --strict {name}:\n{result.stdout}{result.stderr}"
+def test_chart_passes_strict_lint(name: str, platecheck_model: RepoModel) -> None:
+    target = TARGETS_BY_ID[name]
+    assert target.chart is not None
+    files = tuple(v.rel for v in target.value_files)
+    (lint,) = [entry for entry in platecheck_model.helm_lint
+               if entry.chart.path == target.chart.path
+               and entry.environment == target.environment and entry.value_files == files]
+    assert lint.exit_code == 0, f"helm lint --strict {name}:\n{lint.output}"
 
 
 # --- Values -----------------------------------------------------------------------------------
 
 
-def _key_paths(data: Any, prefix: str = "") -> set[str]:
-    """Key paths of a values tree; list items collapse to ``[]`` so lengths may differ."""
-    if isinstance(data, dict):
-        paths = {f"{prefix}{key}" for key in data}
-        for key, value in data.items():
-            paths |= _key_paths(value, f"{prefix}{key}.")
-        return paths
-    if isinstance(data, list):
-        return set().union(*(_key_paths(item, f"{prefix}[].") for item in data))
-    return set()
+def _key_paths(chart: Path, name: str) -> set[KeyPath]:
+    """Key paths of a values file as platecheck reads it; list items collapse to ``[]`` so
+    lengths may differ."""
+    path = chart / name
+    values, _ = load_values(path, path.relative_to(REPO_ROOT).as_posix())
+    return {tuple("[]" if isinstance(key, int) else key for key in key_path)
+            for key_path in values.lines if key_path}
 
 
 @pytest.mark.parametrize("chart", ENV_CHARTS, ids=lambda p: p.name)
 def test_staging_and_production_values_have_the_same_keys(chart: Path) -> None:
-    stg = yaml.safe_load((chart / "values-stg.yaml").read_text())
-    prod = yaml.safe_load((chart / "values-prod.yaml").read_text())
-    assert _key_paths(stg) == _key_paths(prod)
+    assert _key_paths(chart, "values-stg.yaml") == _key_paths(chart, "values-prod.yaml")
 
 
 def test_plate_llm_is_staging_only() -> None:
     chart = REPO_ROOT / "helm" / "applications" / "plate-llm"
     assert (chart / "values-stg.yaml").is_file()
     assert not (chart / "values-prod.yaml").exists()
+    assert "plate-llm-stg" in TARGETS_BY_ID and "plate-llm-prod" not in TARGETS_BY_ID
 
 
 @pytest.mark.parametrize("chart", APPLICATION_CHARTS, ids=lambda p: p.name)
 def test_application_chart_has_a_values_schema(chart: Path) -> None:
-    chart_yaml = yaml.safe_load((chart / "Chart.yaml").read_text())
-    assert chart_yaml["apiVersion"] == "v2"
+    assert _PLANNER.chart(chart).api_version == "v2"
     schema = json.loads((chart / "values.schema.json").read_text())
     assert schema["type"] == "object" and schema["additionalProperties"] is False
 
@@ -420,7 +392,9 @@ JSON_FILES = sorted(
 
 @pytest.mark.parametrize("rel", YAML_FILES)
 def test_yaml_files_are_unambiguous(rel: str) -> None:
-    assert yaml_problems((REPO_ROOT / rel).read_text()) == []
+    """What platecheck's yaml-hygiene policy finds in a file: nothing."""
+    problems = check_bytes(rel, (REPO_ROOT / rel).read_bytes())
+    assert [f"{f.location}: {f.message}" for f in problems] == []
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -433,18 +407,6 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
 @pytest.mark.parametrize("rel", JSON_FILES)
 def test_json_files_have_no_duplicate_keys(rel: str) -> None:
     json.loads((REPO_ROOT / rel).read_text(), object_pairs_hook=_no_duplicates)
-
-
-def test_yaml_hygiene_check_catches_ambiguous_scalars() -> None:
-    text = 'a: on\nb: 0755\nc: 22:22\nd: 2024-01-01\ne: 1.25\nf: x\nf: y\ng: "on"\nh: 10\n'
-    assert yaml_problems(text) == [
-        "line 1: 'on' is a YAML 1.1 boolean; quote it",
-        "line 2: '0755' is a YAML 1.1 octal, hex or base-60 number; quote it",
-        "line 3: '22:22' is a YAML 1.1 octal, hex or base-60 number; quote it",
-        "line 4: '2024-01-01' is read as a date; quote it",
-        "line 5: '1.25' is read as a number (a version or a base-60 value?); quote it",
-        "line 7: duplicate key 'f' (first on line 6)",
-    ]
 
 
 # --- Scripts ----------------------------------------------------------------------------------
