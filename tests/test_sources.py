@@ -3,6 +3,7 @@ the exact findings each case expects."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -516,3 +517,49 @@ def test_a_target_id_planned_twice_is_an_internal_error(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError, match="prod/blue-green"):
         _unique_ids([first, dataclasses.replace(second, id=first.id)])
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_kustomize_builds_are_cached_failed_ones_too_and_a_changed_base_rebuilds(
+        tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    (repo / "overlays" / "broken").mkdir()
+    (repo / "overlays" / "broken" / "kustomization.yaml").write_text(
+        "resources:\n  - ../../missing\n")
+    (repo / "apps" / "broken.yaml").write_text(
+        (repo / "apps" / "web.yaml").read_text().replace("name: web", "name: broken")
+        .replace("overlays/prod", "overlays/broken"))
+    cache = tmp_path / "cache"
+
+    def outcome(report_: Report) -> list[tuple[str, str | None, str]]:
+        return [(f.location, f.target, f.policy)
+                for f in (*report_.findings, *report_.errors)]
+
+    cold = lint(repo, cache_dir=cache, jobs=2)
+    from platecheck.model import SourceType
+
+    builds = len([t for t in cold.targets if t.source_type is SourceType.KUSTOMIZE])
+    assert builds == 4 and (cold.renders, cold.cache_hits) == (4, 0)
+    assert ("overlays/broken/kustomization.yaml", "prod/broken", "could-not-check") in \
+        outcome(cold)
+    warm = lint(repo, cache_dir=cache)
+    assert (warm.renders, warm.cache_hits) == (0, 4)  # no kubectl process started
+    assert outcome(warm) == outcome(cold)
+    base = repo / "base" / "deployment.yaml"
+    base.write_text(base.read_text().replace("replicas: 1", "replicas: 2"))
+    changed = lint(repo, cache_dir=cache)
+    # the overlays over the base build again, and the broken one, whose missing base could
+    # be anywhere in the repository; the chart inflation reads nothing of the base
+    assert (changed.renders, changed.cache_hits) == (3, 1)
+    [web] = [r for r in load_model(repo, cache) if r.target.id == "prod/web"]
+    assert web.resources[0].doc["spec"]["replicas"] == 2
+    held = [p for p in cache.rglob("*") if p.is_file() and os.fsencode(str(tmp_path))
+            in p.read_bytes()]
+    assert held == []  # no cache entry holds a path of the checkout
+
+
+def load_model(repo: Path, cache: Path) -> tuple[object, ...]:
+    from platecheck.engine import load
+
+    return load(repo, cache_dir=cache).rendered

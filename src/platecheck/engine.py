@@ -50,7 +50,7 @@ from platecheck.plan import Planner
 from platecheck.policies import PolicyOptions, describe, registry
 from platecheck.progress import Progress
 from platecheck.provenance import at, target_origin
-from platecheck.render import Helm, HelmCall, first_error_line
+from platecheck.render import Helm, HelmCall, HelmStats, first_error_line
 from platecheck.sandbox import MAX_JOBS, resume
 from platecheck.values import merge_values, target_layers
 from platecheck.values_schema import check_values
@@ -297,10 +297,7 @@ class _Batch:
         to_render = _links_inside(to_render, root, self.problems)
         rendered: list[RenderedTarget] = []
         if to_render:
-            # one cache root: renders in <root>/renders, `setup`'s helm in <root>/helm
-            cache = None
-            if self.use_cache:
-                cache = RenderCache((self.cache_dir or default_cache_dir()) / RENDERS)
+            cache = self._cache()
             binary = find_helm(self.helm, cache_dir=self.cache_dir)
             helm_version(binary)  # an unusable helm is one error, not one per target
             jobs = _jobs(self.jobs, self.config.jobs)
@@ -312,9 +309,19 @@ class _Batch:
                 self.renders += runner.stats.renders
                 self.cache_hits += runner.stats.cache_hits
         local = [t for t in targets if t.rendered_here and t.chart is None]
-        rendered.extend(_render_local(local, root, self.problems, self.config.render_timeout,
-                                      self.cache_dir, self.helm))
+        built, stats = _render_local(local, root, self.problems, self.config.render_timeout,
+                                     self.cache_dir, self.helm, cache=self._cache(),
+                                     jobs=_jobs(self.jobs, self.config.jobs))
+        rendered.extend(built)
+        self.renders += stats.renders
+        self.cache_hits += stats.cache_hits
         return rendered
+
+    def _cache(self) -> RenderCache | None:
+        """One cache root: renders in <root>/renders, `setup`'s helm in <root>/helm."""
+        if not self.use_cache:
+            return None
+        return RenderCache((self.cache_dir or default_cache_dir()) / RENDERS)
 
 
 def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Application | None],
@@ -369,30 +376,42 @@ def _plan_generated(planner: Planner, children: Sequence[Generated],
 
 def _render_local(targets: Sequence[RenderTarget], root: Path, problems: _Problems,
                   timeout: float, cache_dir: Path | None,
-                  helm: str | os.PathLike[str] | None = None) -> list[RenderedTarget]:
-    """Directory sources (read here) and Kustomize sources (``kubectl kustomize``)."""
-    rendered = []
-    kubectl: Path | PlatecheckError | None = None
-    with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
-        for target in targets:
+                  helm: str | os.PathLike[str] | None = None, *,
+                  cache: RenderCache | None = None, jobs: int = 1
+                  ) -> tuple[list[RenderedTarget], HelmStats]:
+    """Directory sources (read here) and Kustomize sources (``kubectl kustomize``, through
+    the render cache, ``jobs`` at once), in the order of ``targets``."""
+    results: dict[str, RenderedTarget | PlatecheckError] = {}
+    builds = [t for t in targets if t.source_type is SourceType.KUSTOMIZE]
+    for target in targets:
+        if target.source_type is not SourceType.KUSTOMIZE:
             try:
-                if target.source_type is SourceType.KUSTOMIZE:
-                    if kubectl is None:
-                        try:
-                            kubectl = find_kubectl(None, cache_dir=cache_dir)
-                        except PlatecheckError as exc:
-                            kubectl = exc
-                    if isinstance(kubectl, PlatecheckError):
-                        raise PlatecheckError(kubectl.message, **at(target_origin(target)))
-                    runner = Kustomize(kubectl, root, Path(workdir), timeout,
-                                       _helm_or_none(helm, cache_dir), cache_dir)
-                    rendered.append(runner.render(target))
-                else:
-                    rendered.append(render_directory(target, root, timeout))
+                results[target.id] = render_directory(target, root, timeout)
             except PlatecheckError as exc:
-                problems.add(exc, target)
-    return rendered
-
+                results[target.id] = exc
+    stats = HelmStats()
+    if builds:
+        try:
+            kubectl = find_kubectl(None, cache_dir=cache_dir)
+        except PlatecheckError as exc:
+            results.update((t.id, PlatecheckError(exc.message, **at(target_origin(t))))
+                           for t in builds)
+        else:
+            with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
+                runner = Kustomize(kubectl, root, Path(workdir), timeout,
+                                   _helm_or_none(helm, cache_dir), cache_dir, cache=cache,
+                                   jobs=jobs)
+                results.update(zip((t.id for t in builds), runner.render_all(builds),
+                                   strict=True))
+            stats = runner.stats
+    rendered = []
+    for target in targets:
+        result = results[target.id]
+        if isinstance(result, PlatecheckError):
+            problems.add(result, target)
+        else:
+            rendered.append(result)
+    return rendered, stats
 
 
 def _helm_or_none(helm: str | os.PathLike[str] | None, cache_dir: Path | None) -> Path | None:

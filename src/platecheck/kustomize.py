@@ -20,29 +20,38 @@ Each resource remembers the file it came from (kustomize's ``originAnnotations``
 from the output afterwards; a chart that ``helmCharts`` inflates, at the kustomization); the
 kustomization files and the Application's ``kustomize`` fields are the values whose lines
 findings point at (an image tag set in an overlay points at that overlay's ``newTag``).
+
+Builds run through the render cache and at most ``jobs`` at once, as helm renders do; a
+build's key covers the kubectl binary, the edited kustomization, the build options and every
+file under the nearest directory the kustomization and its local resources, bases and
+components share (``reachable_root``).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.errors import PlatecheckError
-from platecheck.helmbin import helm_major, isolated_environment
+from platecheck.helmbin import helm_major, helm_version, isolated_environment
 from platecheck.helmbin.install import cached_helm
 from platecheck.manifests import rel_path
 from platecheck.model import RenderedTarget, RenderTarget, Resource
 from platecheck.provenance import at, target_origin
+from platecheck.render import HelmStats
 from platecheck.resources import expand_list, make_resource
-from platecheck.sandbox import run_bounded
+from platecheck.sandbox import bounded_map, run_bounded
 from platecheck.sourcetype import kustomization_file
 from platecheck.values import Layer, merge_values
 from platecheck.yamlio import load_document, load_documents, read_text
@@ -52,23 +61,79 @@ _SET = ("namePrefix", "nameSuffix", "namespace")
 _ADD = (("commonLabels", "labels"), ("commonAnnotations", "annotations"))
 
 
+@dataclass(frozen=True)
+class KustomizeCall:
+    """One ``kubectl kustomize`` build: the kustomization as the Application edits it, the
+    build options, and the cache key over everything the output depends on."""
+
+    target: RenderTarget
+    found: Path  # the kustomization file in the repository
+    kustomization: str  # its repository path
+    data: dict[str, Any]  # the kustomization after the Application's kustomize fields
+    options: tuple[str, ...]
+    key: str
+
+
 class Kustomize:
-    """``kubectl kustomize`` run on private copies of one repository."""
+    """``kubectl kustomize`` run on private copies of one repository, several at once, each
+    result kept in the render cache (failed builds too) under a key over the kubectl binary,
+    the build options and every file the kustomization can read."""
 
     def __init__(self, kubectl: Path, root: Path, workdir: Path, timeout: float,
-                 helm: Path | None = None, cache_dir: Path | None = None) -> None:
+                 helm: Path | None = None, cache_dir: Path | None = None, *,
+                 cache: RenderCache | None = None, jobs: int = 1) -> None:
         self.kubectl = kubectl
         self.helm = helm  # for helmCharts of vendored charts (--enable-helm)
         self.cache_dir = cache_dir  # where `platecheck setup` put a Helm 3, if it did
         self.root = root
         self.workdir = workdir
         self.timeout = timeout
+        self.cache = cache
+        self.jobs = jobs
+        self.stats = HelmStats()
         # offline as helm is (sandbox.py); git, which kustomize runs for a remote base, may
         # use no transport at all
         self.env = {**isolated_environment(workdir / "home"), "GIT_ALLOW_PROTOCOL": "none",
                     "GIT_TERMINAL_PROMPT": "0"}
 
     def render(self, target: RenderTarget) -> RenderedTarget:
+        [result] = self.render_all([target])
+        if isinstance(result, PlatecheckError):
+            raise result
+        return result
+
+    def render_all(self, targets: Sequence[RenderTarget]
+                   ) -> list[RenderedTarget | PlatecheckError]:
+        """Each target rendered (or why not), in order; cached results first, the others at
+        most ``jobs`` at once."""
+        calls: list[KustomizeCall | PlatecheckError] = []
+        for target in targets:
+            try:
+                calls.append(self.call(target))
+            except PlatecheckError as exc:
+                calls.append(exc)
+        unique = {c.key: c for c in calls if isinstance(c, KustomizeCall)}
+        answers: dict[str, HelmResult | PlatecheckError] = {}
+        for key in unique:
+            hit = self.cache.get(key) if self.cache is not None else None
+            if hit is not None:
+                self.stats.cache_hits += 1
+                answers[key] = hit
+        missing = [call for key, call in unique.items() if key not in answers]
+        answers.update(zip((c.key for c in missing),
+                           bounded_map(self._build, missing, self.jobs), strict=True))
+        results: list[RenderedTarget | PlatecheckError] = []
+        for call in calls:
+            if isinstance(call, PlatecheckError):
+                results.append(call)
+                continue
+            try:
+                results.append(self._rendered(call, answers[call.key]))
+            except PlatecheckError as exc:
+                results.append(exc)
+        return results
+
+    def call(self, target: RenderTarget) -> KustomizeCall:
         assert target.source_dir is not None
         source = target.source_dir
         found = kustomization_file(source)
@@ -77,18 +142,66 @@ class Kustomize:
                                   "the source is a Kustomize source (kustomize:)",
                                   **at(target_origin(target)))
         kustomization = rel_path(found, self.root)
-        with tempfile.TemporaryDirectory(dir=self.workdir, prefix="kustomize-") as scratch:
-            copy = Path(scratch) / "repo"
-            self._copy(copy)
-            inner = copy / source.relative_to(self.root)
-            edited = inner / found.name
-            data = _edited(_mapping(edited, kustomization), target)
-            edited.unlink()
-            edited.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-            output = self._run(inner, kustomization, self._helm_options(data, inner,
-                                                                        kustomization))
-        resources, templates = self._resources(output, source, kustomization)
-        layers = [_file_layer(found, kustomization)]
+        data = _edited(_mapping(found, kustomization), target)
+        options = self._helm_options(data, source, kustomization)
+        digest = Digest("kustomize")
+        digest.add(_binary_digest(self.kubectl))
+        digest.add(json.dumps(data, sort_keys=True, default=str))
+        digest.extend(f"helm {helm_version(Path(o.partition('=')[2]))}"
+                      if o.startswith("--helm-command=") else o for o in options)
+        reach = reachable_root(source, self.root)
+        digest.extend((rel_path(source, self.root), rel_path(reach, self.root)))
+        digest.add(directory_digest(reach, within=self.root))
+        return KustomizeCall(target, found, kustomization, data, tuple(options),
+                             digest.hexdigest())
+
+    def _build(self, call: KustomizeCall) -> HelmResult | PlatecheckError:
+        """``kubectl kustomize`` on a private copy, its output made portable (no path of the
+        copy or of the helm it ran) and kept in the cache whatever its exit code."""
+        assert call.target.source_dir is not None
+        try:
+            with tempfile.TemporaryDirectory(dir=self.workdir, prefix="kustomize-") as scratch:
+                copy = Path(scratch) / "repo"
+                self._copy(copy)
+                inner = copy / call.target.source_dir.relative_to(self.root)
+                edited = inner / call.found.name
+                edited.unlink()
+                edited.write_text(yaml.safe_dump(call.data, sort_keys=False), encoding="utf-8")
+                completed = run_bounded([str(self.kubectl), "kustomize", *call.options,
+                                         str(inner)],
+                                        env=self.env, cwd=self.workdir, timeout=self.timeout)
+                result = HelmResult(completed.exit_code, *(
+                    self._portable(stream.decode("utf-8", "replace"), copy, call.options)
+                    for stream in (completed.stdout, completed.stderr)))
+        except PlatecheckError as exc:
+            return PlatecheckError(f"kubectl kustomize: {exc.message}", exc.file
+                                   or call.kustomization, exc.line)
+        self.stats.renders += 1
+        if self.cache is not None:
+            self.cache.put(call.key, result)
+        return result
+
+    def _portable(self, text: str, copy: Path, options: Sequence[str]) -> str:
+        text = text.replace(f"{copy}{os.sep}", "").replace(str(copy), ".")
+        for option in options:
+            name, _, value = option.partition("=")
+            if name == "--helm-command":
+                text = text.replace(value, "helm")
+        return _HELM_ENV.sub("", text).replace(str(self.workdir),
+                                               "<platecheck temporary directory>")
+
+    def _rendered(self, call: KustomizeCall, result: HelmResult | PlatecheckError
+                  ) -> RenderedTarget:
+        if isinstance(result, PlatecheckError):
+            raise result
+        if result.exit_code != 0:
+            raise PlatecheckError(f"kubectl kustomize failed: {kubectl_error(result.stderr)}",
+                                  call.kustomization)
+        target = call.target
+        assert target.source_dir is not None
+        resources, templates = self._resources(result.stdout, target.source_dir,
+                                               call.kustomization)
+        layers = [_file_layer(call.found, call.kustomization)]
         spec = target.source_spec.get("kustomize")
         if isinstance(spec, dict) and target.application is not None:
             app = target.application
@@ -153,23 +266,6 @@ class Kustomize:
             "Helm 4 removed; Argo CD inflates them with Helm 3), and none was found: run "
             "`platecheck setup --helm-version 3`", kustomization)
 
-    def _run(self, directory: Path, kustomization: str, options: list[str]) -> str:
-        try:
-            completed = run_bounded([str(self.kubectl), "kustomize", *options, str(directory)],
-                                    env=self.env, cwd=self.workdir, timeout=self.timeout)
-        except PlatecheckError as exc:
-            raise PlatecheckError(f"kubectl kustomize: {exc.message}", kustomization) from None
-        if completed.exit_code != 0:
-            stderr = completed.stderr.decode("utf-8", "replace")
-            message = kubectl_error(stderr).replace(str(directory.parent), "")
-            for option in options:
-                name, _, value = option.partition("=")
-                if name == "--helm-command":
-                    message = message.replace(value, "helm")
-            message = _HELM_ENV.sub("", message)
-            raise PlatecheckError(f"kubectl kustomize failed: {message}", kustomization)
-        return completed.stdout.decode("utf-8", "replace")
-
     def _resources(self, output: str, source: Path, kustomization: str
                    ) -> tuple[list[Resource], dict[str, str]]:
         resources: list[Resource] = []
@@ -222,6 +318,55 @@ def kubectl_error(stderr: str) -> str:
 def _one_line(lines: list[str]) -> str:
     text = " ".join(line.strip() for line in lines if line.strip())
     return re.sub(r"\s+:", ":", text).removeprefix("Error: ").removeprefix("error: ")
+
+
+_digests: dict[tuple[str, int, int, int], str] = {}
+
+
+def _binary_digest(binary: Path) -> str:
+    """sha256 of an executable, remembered per location, size, times and inode."""
+    info = binary.stat()
+    identity = (str(binary.resolve()), info.st_size, info.st_mtime_ns, info.st_ino)
+    if identity not in _digests:
+        digest = hashlib.sha256()
+        with binary.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _digests[identity] = digest.hexdigest()
+    return _digests[identity]
+
+
+def reachable_root(source: Path, root: Path) -> Path:
+    """The nearest directory holding the kustomization at ``source`` and every local
+    ``resources``, ``bases`` and ``components`` entry, followed through the kustomizations
+    they name: all a build can read (kustomize loads other files only below a
+    kustomization). Entries leaving the repository or naming a URL are left to the build,
+    which fails on them."""
+    reached = {source}
+    todo = [source]
+    while todo:
+        directory = todo.pop()
+        found = kustomization_file(directory)
+        try:
+            data = yaml.safe_load(found.read_text(encoding="utf-8")) if found else None
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            data = None
+        if not isinstance(data, dict):
+            continue
+        for key in ("resources", "bases", "components"):
+            entries = data.get(key)
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, str) or "://" in entry or entry.startswith("git@"):
+                    continue
+                path = Path(os.path.normpath(directory / entry))
+                if not path.is_relative_to(root) or path in reached:
+                    continue
+                if path.is_dir():
+                    reached.add(path)
+                    todo.append(path)
+                else:
+                    reached.add(path.parent)
+    return Path(os.path.commonpath(reached))
 
 
 def _edited(data: dict[str, Any], target: RenderTarget) -> dict[str, Any]:

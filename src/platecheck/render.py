@@ -21,7 +21,6 @@ import os
 import re
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +32,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.helmargs import template_argv
 from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.model import Chart, RenderTarget
-from platecheck.sandbox import kill_all, private_copy, run_bounded
+from platecheck.sandbox import bounded_map, private_copy, run_bounded
 
 _RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -216,14 +215,7 @@ class Helm:
             return results
 
         jobs = lint_batches(missing)
-        try:
-            if self.jobs <= 1 or len(jobs) <= 1:
-                answers = [one(job) for job in jobs]
-            else:
-                answers = self._parallel(one, jobs)
-        except BaseException:
-            kill_all()  # interrupted (SIGINT, SIGTERM): no helm outlives platecheck
-            raise
+        answers = bounded_map(one, jobs, self.jobs)
         for job, results in zip(jobs, answers, strict=True):
             by_key.update(zip((call.key for call in job), results, strict=True))
         return [by_key[call.key] for call in calls]
@@ -270,18 +262,6 @@ class Helm:
         if self.cache is not None:
             # a failed render is a result like any other: same key, same answer
             self.cache.put(call.key, result)
-
-    def _parallel(self, one: Callable[[list[HelmCall]], list[HelmResult | PlatecheckError]],
-                  jobs: Sequence[list[HelmCall]]) -> list[list[HelmResult | PlatecheckError]]:
-        pool = ThreadPoolExecutor(max_workers=self.jobs)
-        try:
-            return list(pool.map(one, jobs))
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            kill_all()  # before waiting for the threads that wait for helm
-            raise
-        finally:
-            pool.shutdown(wait=True)
 
     def portable(self, result: HelmResult) -> HelmResult:
         """helm's output with the paths it was given made relative: repository files to the

@@ -29,13 +29,18 @@ import tarfile
 import threading
 import time
 import zlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 from platecheck.cache import chart_tree
 from platecheck.errors import PlatecheckError
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 SCHEMA_FILE = "values.schema.json"
 
@@ -242,6 +247,26 @@ def _signal_group(process: subprocess.Popen[bytes]) -> None:
             os.killpg(process.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):
             pass
+
+
+def bounded_map(run: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
+    """``run`` over ``items`` in order, at most ``jobs`` at once (threads that each wait for
+    a confined process). Interrupted (SIGINT, SIGTERM), no process it started outlives it."""
+    if jobs <= 1 or len(items) <= 1:
+        try:
+            return [run(item) for item in items]
+        except BaseException:
+            kill_all()
+            raise
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
+        return list(pool.map(run, items))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        kill_all()  # before waiting for the threads that wait for their processes
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
 
 def kill_all() -> None:
