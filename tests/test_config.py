@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from parser_words import PARSER, hide_parser_words
-from platecheck.config import load_config
 from platecheck.errors import PlatecheckError
 from platecheck.model import Level
-from platecheck.policies import registry
+from platecheck.policies import configuration, image_tag_pinned, not_rendered, registry
 
 
 def write(root: Path, text: str) -> Path:
@@ -23,19 +23,19 @@ def write(root: Path, text: str) -> Path:
 def error(root: Path, text: str) -> str:
     write(root, text)
     with pytest.raises(PlatecheckError) as caught:
-        load_config(root, None)
+        configuration(root, None)
     return hide_parser_words(str(caught.value))
 
 
 def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
-    config = load_config(tmp_path, None)
+    config = configuration(tmp_path, None)
     assert [(e.name, e.production) for e in config.environments] == [("prod", True),
                                                                      ("stg", False)]
     assert config.file is None and config.waivers_file is None
     assert config.kubernetes_version is None and config.render_timeout == 120.0
     assert config.level("not-rendered", "prod") is Level.ERROR  # fails closed by default
     assert config.level("no-such-policy", None) is Level.ERROR  # fails closed
-    assert config.policy_options("not-rendered").for_env("prod") == {"ignoreRepoURLs": []}
+    assert config.policy_options("not-rendered").for_env("prod") == not_rendered.Options()
 
 
 @pytest.mark.parametrize(("name", "labels", "namespace", "env", "app"), [
@@ -49,7 +49,7 @@ def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
 ])
 def test_environment_matching(tmp_path: Path, name: str, labels: dict[str, str],
                               namespace: str | None, env: str | None, app: str | None) -> None:
-    config = load_config(tmp_path, None)
+    config = configuration(tmp_path, None)
     matched = config.match_environment(name, labels, namespace)
     assert (matched.name if matched else None) == env
     if matched:
@@ -58,7 +58,7 @@ def test_environment_matching(tmp_path: Path, name: str, labels: dict[str, str],
 
 def test_require_environment_leaves_unmatched_applications_without_one(tmp_path: Path) -> None:
     write(tmp_path, "requireEnvironment: true\n")
-    config = load_config(tmp_path, None)
+    config = configuration(tmp_path, None)
     assert config.match_environment("web", {}, "web") is None
     assert config.environment_names == ("prod", "stg")
     assert error(tmp_path, "requireEnvironment: 1\n") == (
@@ -70,7 +70,7 @@ def test_a_configured_default_environment_takes_unclassified_applications(
         tmp_path: Path) -> None:
     write(tmp_path, "environments:\n  live: {production: true, match: {names: ['*-live']}}\n"
                     "  default: {}\n")
-    config = load_config(tmp_path, None)
+    config = configuration(tmp_path, None)
     matched = config.match_environment("cache", {}, "tools")
     assert matched is not None and matched.name == "default"
     assert config.environment_names == ("live", "default")
@@ -96,7 +96,7 @@ policies:
       test: {level: off, options: {ignoreRepoURLs: []}}
 """)
     (tmp_path / "policies" / "waivers.yaml").write_text("waivers: []\n")
-    config = load_config(tmp_path, None)
+    config = configuration(tmp_path, None)
     assert [e.name for e in config.environments] == ["live", "test"]
     assert config.environment("live") and config.environment("live").app_name("live-web") == "web"
     assert (config.kubernetes_version, config.api_versions, config.render_timeout,
@@ -105,8 +105,8 @@ policies:
     assert config.level("not-rendered", "test") is Level.OFF
     assert config.level("not-rendered", None) is Level.ERROR
     options = config.policy_options("not-rendered")
-    assert options.for_env("live") == {"ignoreRepoURLs": ["https://charts.example.com/*"]}
-    assert options.for_env("test") == {"ignoreRepoURLs": []}
+    assert options.for_env("live").ignore_repo_urls == ("https://charts.example.com/*",)
+    assert options.for_env("test").ignore_repo_urls == ()
     assert config.waivers_file == tmp_path / "policies" / "waivers.yaml"
 
 
@@ -114,9 +114,9 @@ def test_config_dir_elsewhere(tmp_path: Path) -> None:
     other = tmp_path / "conf"
     other.mkdir()
     (other / "platecheck.yaml").write_text("renderTimeout: 5\n")
-    assert load_config(tmp_path, other).render_timeout == 5.0
+    assert configuration(tmp_path, other).render_timeout == 5.0
     with pytest.raises(PlatecheckError, match="configuration directory not found"):
-        load_config(tmp_path, tmp_path / "missing")
+        configuration(tmp_path, tmp_path / "missing")
 
 
 @pytest.mark.parametrize(("text", "message"), [
@@ -132,7 +132,7 @@ def test_config_dir_elsewhere(tmp_path: Path) -> None:
      "(known: ignoreRepoURLs)"),
     ("policies:\n  not-rendered:\n    options: {ignoreRepoURLs: yes}\n",
      "policies/platecheck.yaml:3: option 'ignoreRepoURLs' of policy 'not-rendered' must be a "
-     "list, found a boolean"),
+     "list of strings, found a boolean"),
     ("policies:\n  not-rendered:\n    level: fatal\n",
      "policies/platecheck.yaml:3: invalid level 'fatal' (expected one of: error, warning, "
      "info, off)"),
@@ -182,8 +182,41 @@ def test_invalid_configuration_names_file_and_line(tmp_path: Path, text: str,
 def test_bom_is_accepted_and_other_encodings_are_errors(tmp_path: Path) -> None:
     path = write(tmp_path, "")
     path.write_bytes(b"\xef\xbb\xbfrenderTimeout: 7\n")
-    assert load_config(tmp_path, None).render_timeout == 7.0
+    assert configuration(tmp_path, None).render_timeout == 7.0
     path.write_bytes(b"renderTimeout: 7\n# caf\xe9\n")
     with pytest.raises(PlatecheckError) as caught:
-        load_config(tmp_path, None)
+        configuration(tmp_path, None)
     assert str(caught.value) == "policies/platecheck.yaml:2: not valid UTF-8 (byte 0xe9)"
+
+
+def test_options_are_parsed_once_into_the_policy_dataclass(tmp_path: Path) -> None:
+    write(tmp_path, """\
+policies:
+  image-tag-pinned:
+    options: {floatingTagPattern: "^v?[0-9]+$", floatingTags: [edge]}
+    environments:
+      stg: {options: {productionOnly: false}}
+""")
+    options = configuration(tmp_path).policy_options("image-tag-pinned")
+    assert options.default == image_tag_pinned.Options(
+        floating_tags=("edge",), floating_tag_pattern=re.compile("^v?[0-9]+$"))
+    # per environment: layered over the repository's options, compiled pattern included
+    assert options.for_env("stg").production_only is False
+    assert options.for_env("stg").floating_tag_pattern is options.default.floating_tag_pattern
+
+
+@pytest.mark.parametrize(("text", "line", "starts"), [
+    ("    options: {floatingTagPattern: \"(\"}\n", 3,
+     "invalid regular expression '('"),
+    ("    options:\n      requireDigest: \"yes\"\n", 4,
+     "option 'requireDigest' of policy 'image-tag-pinned' must be true or false"),
+    ("    options:\n      floatingTags: [1, 2]\n", 4,
+     "option 'floatingTags' of policy 'image-tag-pinned' must be a string"),
+])
+def test_a_bad_option_value_fails_at_its_line(tmp_path: Path, text: str, line: int,
+                                              starts: str) -> None:
+    write(tmp_path, "policies:\n  image-tag-pinned:\n" + text)
+    with pytest.raises(PlatecheckError) as caught:
+        configuration(tmp_path)
+    assert (caught.value.file, caught.value.line) == ("policies/platecheck.yaml", line)
+    assert caught.value.message.startswith(starts)

@@ -21,13 +21,13 @@ from typing import Any
 
 import pytest
 
-from platecheck.config import load_config
 from platecheck.containers import containers
 from platecheck.discover import discover
 from platecheck.engine import load
 from platecheck.imageref import parse_image
 from platecheck.model import Application, KeyPath, RenderedTarget, RenderTarget, RepoModel
 from platecheck.plan import Planner
+from platecheck.policies import configuration
 from platecheck.policies.yaml_hygiene import check_bytes
 from platecheck.quantity import parse_quantity
 from platecheck.yamlio import load_values
@@ -45,7 +45,7 @@ SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 FOUND = discover(REPO_ROOT, [ENVIRONMENTS])
 APPS = FOUND.applications
 APPS_BY_NAME = {app.name: app for app in APPS}
-_PLANNER = Planner(load_config(REPO_ROOT), FOUND)
+_PLANNER = Planner(configuration(REPO_ROOT), FOUND)
 # One target per Application source that is a chart of this repository.
 TARGETS: list[RenderTarget] = [
     target for app in APPS for target in _PLANNER.application(_PLANNER.checked(app))

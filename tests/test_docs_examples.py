@@ -9,9 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from platecheck.config import load_config
 from platecheck.model import Application, RenderTarget, RepoModel, Source, SourceType
-from platecheck.policies import PolicyOptions, not_rendered, registry
+from platecheck.policies import PolicyOptions, configuration, not_rendered, registry
 
 REPO = Path(__file__).resolve().parent.parent
 DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
@@ -46,7 +45,7 @@ def test_the_docs_have_configuration_examples() -> None:
 def test_configuration_example_loads(name: str, text: str, tmp_path: Path) -> None:
     (tmp_path / "policies").mkdir()
     (tmp_path / "policies" / "platecheck.yaml").write_text(text, encoding="utf-8")
-    config = load_config(tmp_path)  # raises, naming the file and line, on any mistake
+    config = configuration(tmp_path)  # raises, naming the file and line, on any mistake
     assert config.environments
 
 
@@ -75,7 +74,7 @@ def _target(kind: str, source_type: SourceType | None, **source: str) -> RenderT
     (_target("ApplicationSet", SourceType.HELM, path="helm/web"), False),
 ], ids=["remote-chart", "oci-chart", "kustomize", "directory", "plugin", "applicationset"])
 def test_not_rendered_fix_fits_the_source(target: RenderTarget, vendoring: bool) -> None:
-    [finding] = not_rendered.check(_repo(target), PolicyOptions(default=not_rendered.DEFAULTS))
+    [finding] = not_rendered.check(_repo(target), PolicyOptions(default=not_rendered.Options()))
     # only a chart from another repository can be vendored into this one
     assert ("Vendor the chart" in finding.remediation) is vendoring
 

@@ -31,6 +31,7 @@ from platecheck.model import (
     Report,
     Resource,
 )
+from platecheck.options import NoOptions, parse_options
 from platecheck.policies import (
     PolicyOptions,
     chart_lint_warning,
@@ -89,7 +90,7 @@ def expected_rows(expect: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 def test_schema_case(case: Path) -> None:
     spec = yaml.safe_load(case.read_text())
     module = registry()[spec["policy"]]
-    options = {**module.DEFAULTS, **(spec.get("options") or {})}
+    options = parse_options(module.Options, spec.get("options") or {})
     rendered = rendered_target(spec.get("manifest") or spec["template"], spec["template"],
                                spec.get("values"))
     findings = list(module.check(rendered, options))
@@ -103,7 +104,7 @@ def test_schema_case(case: Path) -> None:
 def test_unknown_field_remediation_names_kubectl_explain() -> None:
     case = yaml.safe_load((FIXTURES / "schema-cases" / "misspelled-field.yaml").read_text())
     [finding] = k8s_schema.check(rendered_target(case["template"], case["template"]),
-                                 k8s_schema.DEFAULTS)
+                                 k8s_schema.Options())
     assert finding.remediation == (
         "Remove the field or fix its spelling; the fields spec.template.spec.containers[0] "
         "accepts are listed by: kubectl explain deployment.spec.template.spec.containers")
@@ -114,13 +115,12 @@ def test_kubernetes_version_comes_from_the_target_then_the_option() -> None:
            "  name: f\nspec:\n  priorityLevelConfiguration: {name: p}\n")
     # flowcontrol v1 exists from Kubernetes 1.29 on
     old = rendered_target(doc, doc, kube_version="1.28.4")
-    assert [f.message for f in unknown_kind.check(old, unknown_kind.DEFAULTS)] == [
+    assert [f.message for f in unknown_kind.check(old, unknown_kind.Options())] == [
         "FlowSchema/f: kind FlowSchema (flowcontrol.apiserver.k8s.io/v1) is not "
         "schema-validated: no Kubernetes 1.28.0 schema and no "
         "flowschema-flowcontrol.apiserver.k8s.io-v1.json"]
-    assert list(unknown_kind.check(old, {**unknown_kind.DEFAULTS,
-                                         "kubernetesVersion": "v1.30.2"})) == []
-    assert list(unknown_kind.check(rendered_target(doc, doc), unknown_kind.DEFAULTS)) == []
+    assert list(unknown_kind.check(old, unknown_kind.Options(kubernetes_version="v1.30.2"))) == []
+    assert list(unknown_kind.check(rendered_target(doc, doc), unknown_kind.Options())) == []
 
 
 @pytest.mark.parametrize("requested, message", [
@@ -132,7 +132,7 @@ def test_unsupported_kubernetes_version_is_a_clear_error(requested: str, message
     doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
     with pytest.raises(PlatecheckError, match=message):
         list(k8s_schema.check(rendered_target(doc, doc),
-                              {**k8s_schema.DEFAULTS, "kubernetesVersion": requested}))
+                              k8s_schema.Options(kubernetes_version=requested)))
 
 
 def test_nearest_older_minor_is_used() -> None:
@@ -145,7 +145,7 @@ def test_validators_are_built_once_per_version_and_kind() -> None:
     schemas.kubernetes_validator.cache_clear()
     doc = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"
     manifest = "\n---\n".join([doc] * 20)
-    list(k8s_schema.check(rendered_target(manifest, doc), k8s_schema.DEFAULTS))
+    list(k8s_schema.check(rendered_target(manifest, doc), k8s_schema.Options()))
     info = schemas.kubernetes_validator.cache_info()
     assert (info.misses, info.hits) == (1, 19)
 
@@ -153,12 +153,12 @@ def test_validators_are_built_once_per_version_and_kind() -> None:
 def test_timestamps_and_numeric_keys_are_validated_as_kubectl_sends_them() -> None:
     doc = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
            "  annotations: {released: 2024-01-01}\ndata:\n  1: one\n")
-    assert list(k8s_schema.check(rendered_target(doc, doc), k8s_schema.DEFAULTS)) == []
+    assert list(k8s_schema.check(rendered_target(doc, doc), k8s_schema.Options())) == []
 
 
 def test_document_without_kind_is_a_finding() -> None:
     doc = "apiVersion: v1\nmetadata: {name: c}\n"
-    [finding] = k8s_schema.check(rendered_target(doc, doc), k8s_schema.DEFAULTS)
+    [finding] = k8s_schema.check(rendered_target(doc, doc), k8s_schema.Options())
     assert (finding.file, finding.line, finding.message) == (
         TEMPLATE, None, "<no kind>/c: kind is missing")
 
@@ -196,13 +196,13 @@ def lint_repo(*lints: HelmLint, charts: Sequence[Chart] = ()) -> RepoModel:
 
 def metadata_findings(repo: RepoModel, **options: Any) -> list[tuple[str | None, int | None,
                                                                       str]]:
-    opts = PolicyOptions(default={**chart_metadata.DEFAULTS, **options})
+    opts = PolicyOptions(default=parse_options(NoOptions, options))
     return [(f.file, f.line, f.message) for f in chart_metadata.check(repo, opts)]
 
 
 def warning_findings(repo: RepoModel, **options: Any) -> list[tuple[str | None, int | None,
                                                                      str]]:
-    opts = PolicyOptions(default={**chart_lint_warning.DEFAULTS, **options})
+    opts = PolicyOptions(default=parse_options(chart_lint_warning.Options, options))
     return [(f.file, f.line, f.message) for f in chart_lint_warning.check(repo, opts)]
 
 
@@ -236,7 +236,7 @@ def test_lint_message_of_one_environment_names_it() -> None:
     bad = HelmLint(chart=chart(), environment="prod", value_files=(VALUES,), exit_code=1,
                    output=HELM3_OUTPUT)
     findings = list(chart_metadata.check(lint_repo(ok, bad),
-                                         PolicyOptions(default=chart_metadata.DEFAULTS)))
+                                         PolicyOptions(default=NoOptions())))
     assert [(f.environment, f.message[:40]) for f in findings] == [
         ("prod", "helm lint error (with prod values): temp")]
     assert findings[0].remediation == ("Fix what helm lint reports; reproduce with: helm lint "
@@ -446,7 +446,7 @@ def application_findings(tmp_path: Path, *apps: tuple[str, str, str],
                       targets=(), rendered=(), yaml_files=())
     from platecheck.policies import argocd_application
 
-    opts = PolicyOptions(default={**argocd_application.DEFAULTS, **options})
+    opts = PolicyOptions(default=parse_options(argocd_application.Options, options))
     return [(f.file, f.line, f.message) for f in argocd_application.check(model, opts)]
 
 

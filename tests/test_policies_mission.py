@@ -1,4 +1,5 @@
-"""The mission policies, data-driven: each case under ``tests/fixtures/policies/<policy-id>/``
+"""Every policy, data-driven: each case under ``tests/fixtures/policies/<policy-id>/`` (listed
+in the policy module's ``CASES``)
 edits a copy of the small repository in ``tests/fixtures/policies/_base`` (a chart deployed
 to stg and prod by Argo CD Applications, with a ``policies/platecheck.yaml``), lints it with
 the real pipeline and helm, and compares every finding of the report with the case's list:
@@ -12,7 +13,7 @@ A case file holds:
            [{file, after, text}]    # or insert text after line N (0: at the top)
     delete: [path]                  # files removed from the copy
     config: {policy-id: {...}}      # merged into ``policies:`` of policies/platecheck.yaml
-    findings: [{policy, level, target, file, line, message}]   # the whole expected report
+    findings: [{policy, level, target, file, line, message[, waived]}]   # the whole report
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from __future__ import annotations
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -60,20 +60,7 @@ BASE = FIXTURES / "_base"
 POLICY_DIR = Path(policies_package.__file__).parent
 SECTIONS = ("What", "Why", "Options", "Passes", "Fails")
 CASE_KEYS = {"description", "files", "edits", "delete", "config", "findings"}
-FINDING_KEYS = ("policy", "level", "target", "file", "line", "message")
-# The policies whose cases live here and whose documentation is docs/policies.md (the schema,
-# Application, chart, YAML and waiver policies have theirs in test_policies_beyond.py and
-# docs/checks.md).
-MISSION = [
-    "image-tag-pinned",
-    "pull-policy",
-    "resource-ranges",
-    "ingress-tls",
-    "env-consistency",
-    "not-rendered",
-]
-
-
+FINDING_KEYS = ("policy", "level", "target", "file", "line", "message", "waived")
 def _case_files() -> list[Path]:
     return sorted(p for p in FIXTURES.glob("*/*.yaml") if p.parent != BASE)
 
@@ -125,6 +112,7 @@ def _row(finding: Finding) -> dict[str, Any]:
         "file": finding.file,
         "line": finding.line,
         "message": finding.message,
+        "waived": finding.waived,
     }
 
 
@@ -163,19 +151,17 @@ def test_base_repository_is_clean(tmp_path: Path, helm_bin: Path, render_cache: 
 # -- meta-tests: the house rules for every registered policy -------------------------------
 
 
-def _policies() -> dict[str, ModuleType]:
-    return registry()
-
-
-def test_mission_policies_are_registered() -> None:
-    assert set(MISSION) <= set(registry())
-
-
-@pytest.mark.parametrize("pid", MISSION)
+@pytest.mark.parametrize("pid", list(registry()))
 def test_policy_has_passing_and_failing_cases(pid: str) -> None:
+    """Every registered policy lists its cases (``CASES``), each a file of its directory and
+    every file of its directory listed, with at least one case where it finds nothing and
+    one where it finds something, on the rendered fixture chart."""
+    module = registry()[pid]
+    on_disk = sorted(p.stem for p in (FIXTURES / pid).glob("*.yaml"))
+    assert sorted(module.CASES) == on_disk, f"{pid}: CASES must list {FIXTURES / pid}/*.yaml"
     outcomes = {"pass": 0, "fail": 0}
-    for path in (FIXTURES / pid).glob("*.yaml"):
-        case = _load_case(path)
+    for name in module.CASES:
+        case = _load_case(FIXTURES / pid / f"{name}.yaml")
         fails = any(row.get("policy") == pid for row in case.get("findings") or [])
         outcomes["fail" if fails else "pass"] += 1
     assert outcomes["pass"] >= 1 and outcomes["fail"] >= 1, (
@@ -264,7 +250,7 @@ def test_ephemeral_and_init_containers_are_checked() -> None:
         'init container "init" in Pod/p',
         'ephemeral container "debug" in Pod/p',
     ]
-    messages = [f.message for f in image_tag_pinned.check(rendered, image_tag_pinned.DEFAULTS)]
+    messages = [f.message for f in image_tag_pinned.check(rendered, image_tag_pinned.Options())]
     assert messages == [
         'init container "init" in Pod/p uses image "busybox" without a tag '
         '(Kubernetes pulls "latest")',
@@ -441,7 +427,7 @@ def _ingress(annotations: dict[str, Any]) -> dict[str, Any]:
 def test_ssl_redirect_false_is_what_go_parses_as_false(value: object, disabled: bool) -> None:
     annotation = "nginx.ingress.kubernetes.io/ssl-redirect"
     doc = _ingress({"cert-manager.io/cluster-issuer": "prod", annotation: value})
-    findings = list(ingress_tls.check(_rendered(doc), ingress_tls.DEFAULTS))
+    findings = list(ingress_tls.check(_rendered(doc), ingress_tls.Options()))
     shown = "false" if value is False else str(value)
     expected = [f'Ingress/web disables the HTTPS redirect in production ({annotation}: "{shown}")']
     assert [f.message for f in findings] == (expected if disabled else [])
@@ -449,13 +435,13 @@ def test_ssl_redirect_false_is_what_go_parses_as_false(value: object, disabled: 
 
 def test_both_issuer_annotations_are_reported_and_both_checked() -> None:
     doc = _ingress({"cert-manager.io/cluster-issuer": "ca", "cert-manager.io/issuer": "ca"})
-    options = {**ingress_tls.DEFAULTS, "issuers": ["ca"]}
+    options = ingress_tls.Options(issuers=("ca",))
     findings = list(ingress_tls.check(_rendered(doc, production=False), options))
     assert [f.message for f in findings] == [
         "Ingress/web sets both cert-manager.io/cluster-issuer and cert-manager.io/issuer; "
         "cert-manager issues no certificate when both are set",
     ]
-    options = {**ingress_tls.DEFAULTS, "issuers": ["other"]}
+    options = ingress_tls.Options(issuers=("other",))
     findings = list(ingress_tls.check(_rendered(doc, production=False), options))
     assert [f.message for f in findings][1:] == [
         'Ingress/web uses issuer "ca" (cert-manager.io/cluster-issuer); this environment '
@@ -465,7 +451,7 @@ def test_both_issuer_annotations_are_reported_and_both_checked() -> None:
 
 
 def test_name_normalization_and_allowed_paths() -> None:
-    words = env_consistency.DEFAULTS["nameNormalization"]
+    words = env_consistency.Options().name_normalization
     assert env_consistency._normalize("Service/plate-web-prod", words, "prod") == (
         "Service/plate-web"
     )
@@ -521,7 +507,7 @@ def test_different_charts_are_one_finding_at_the_application_source() -> None:
         yaml_files=(),
         environments=(Environment("prod", True), Environment("stg", False)),
     )
-    options = policies_package.PolicyOptions(default=env_consistency.DEFAULTS)
+    options = policies_package.PolicyOptions(default=env_consistency.Options())
     findings = list(env_consistency.check(repo, options))
     assert [(f.target, f.file, f.line, f.message) for f in findings] == [
         (
@@ -582,7 +568,7 @@ def test_a_finding_without_a_known_line_says_so() -> None:
         templates={"chart/templates/pod.yaml": EPHEMERAL},
         template_file="chart/templates/pod.yaml",
     )
-    options = {**resource_ranges.DEFAULTS}
+    options = resource_ranges.Options()
     [finding] = resource_ranges.check(rendered, options)
     assert (finding.file, finding.line) == ("chart/templates/pod.yaml", None)
     assert finding.message.endswith("(line unknown: the template does not write this "

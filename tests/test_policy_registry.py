@@ -1,11 +1,11 @@
-"""House rules for every registered policy: one registry matching the modules on disk, the
-module shape STYLE.md asks for, user documentation, and an entry in the built-in
-configuration."""
+"""House rules for every registered policy: the registry is the modules on disk, the module
+shape STYLE.md asks for (options as a typed, frozen dataclass), user documentation, and a
+built-in level."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
@@ -13,7 +13,9 @@ import yaml
 
 from platecheck import policies
 from platecheck.config import BUILTIN
-from platecheck.policies import registry
+from platecheck.model import Level
+from platecheck.options import NoOptions
+from platecheck.policies import declarations, registry
 
 REPO = Path(__file__).resolve().parent.parent
 SECTIONS = ["What", "Why", "Options", "Passes", "Fails"]
@@ -21,10 +23,14 @@ DOCS = [REPO / "docs" / "policies.md", REPO / "docs" / "checks.md"]
 IDS = list(registry())
 
 
-def test_registry_matches_the_modules_on_disk() -> None:
+def option_names(pid: str) -> list[str]:
+    return list(declarations()[pid].specs)
+
+
+def test_registry_is_the_modules_on_disk() -> None:
     on_disk = {p.stem for p in Path(policies.__file__).parent.glob("*.py")} - {"__init__"}
-    assert set(policies._MODULES) == on_disk
-    assert len(policies._MODULES) == len(set(policies._MODULES)) == len(IDS)
+    assert {module.__name__.rsplit(".", 1)[1] for module in registry().values()} == on_disk
+    assert len(IDS) == len(on_disk)
 
 
 @pytest.mark.parametrize("pid", IDS)
@@ -35,8 +41,12 @@ def test_module_shape(pid: str) -> None:
     assert isinstance(module.SUMMARY, str) and module.SUMMARY and "\n" not in module.SUMMARY
     assert module.SCOPE in ("target", "repo", "waivers")
     assert isinstance(module.REMEDIATION, str) and module.REMEDIATION
-    assert isinstance(module.DEFAULTS, Mapping)
-    for key in module.DEFAULTS:
+    assert isinstance(module.LEVEL, Level) and module.LEVEL is not Level.OFF
+    options = getattr(module, "Options", NoOptions)
+    assert dataclasses.is_dataclass(options) and options.__dataclass_params__.frozen
+    options()  # every option has a default
+    assert not hasattr(module, "DEFAULTS") and not hasattr(module, "OPTION_PARSERS")
+    for key in option_names(pid):
         assert re.fullmatch(r"[a-z][a-zA-Z0-9]*", key), f"{pid}: option {key!r} is not camelCase"
     if module.SCOPE != "waivers":  # waiver findings come from platecheck.waivers
         assert callable(module.check)
@@ -47,7 +57,7 @@ def test_docstring_has_the_sections_explain_prints(pid: str) -> None:
     doc = registry()[pid].__doc__ or ""
     assert re.findall(r"^(\w+):\s*$", doc, re.MULTILINE) == SECTIONS
     options = doc.split("\nOptions:", 1)[1].split("\nPasses:", 1)[0]
-    for key in registry()[pid].DEFAULTS:
+    for key in option_names(pid):
         assert re.search(rf"\b{key}\b", options), f"{pid}: option {key} undocumented"
 
 
@@ -59,12 +69,12 @@ def test_documented_for_users(pid: str) -> None:
         assert "waiver-expired" in text and "waiver-stale" in text
         return
     assert pid in sections, f"no '## {pid}' section in docs/policies.md or docs/checks.md"
-    for key in registry()[pid].DEFAULTS:
+    for key in option_names(pid):
         assert f"`{key}`" in sections[pid], f"{pid}: option {key} not in its documentation"
 
 
-def test_builtin_configuration_lists_every_policy_with_its_level() -> None:
-    builtin = yaml.safe_load(BUILTIN.read_text(encoding="utf-8"))["policies"]
-    assert list(builtin) == IDS
-    assert all(settings.get("level") in ("error", "warning", "info", "off")
-               for settings in builtin.values())
+def test_levels_come_from_the_modules_not_the_built_in_configuration() -> None:
+    assert "policies" not in yaml.safe_load(BUILTIN.read_text(encoding="utf-8"))
+    built_in = {pid: d.level for pid, d in declarations().items()}
+    assert built_in["chart-lint-warning"] is Level.WARNING
+    assert built_in["image-tag-pinned"] is Level.ERROR

@@ -62,14 +62,14 @@ NAME = "platecheck.policies.sample_replicas"
 def pytest_configure(config):
     spec = importlib.util.spec_from_file_location(NAME, {str(FIXTURES / "sample_policy.py")!r})
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
     sys.modules[NAME] = module
-    config._platecheck_saved = policies._MODULES
-    policies._MODULES = (*policies._MODULES, "sample_replicas")
+    spec.loader.exec_module(module)
+    config._platecheck_saved = policies._entry_point_modules
+    policies._entry_point_modules = lambda: [module]
 
 
 def pytest_unconfigure(config):
-    policies._MODULES = config._platecheck_saved
+    policies._entry_point_modules = config._platecheck_saved
     sys.modules.pop(NAME, None)
 """
 
@@ -105,7 +105,9 @@ def shop(pytester: pytest.Pytester, helm_bin: Path, render_cache: Path,
 
 def expected_ids(targets: tuple[str, ...], extra_policies: tuple[str, ...] = ()) -> list[str]:
     policies = registry()
-    target_scope = [p for p, m in policies.items() if m.SCOPE == "target"] + list(extra_policies)
+    # the registry orders policies by id within a scope, extra (entry point) ones included
+    target_scope = sorted([p for p, m in policies.items() if m.SCOPE == "target"]
+                          + list(extra_policies))
     repo_scope = [p for p, m in policies.items() if m.SCOPE != "target"]
     return ([f"{t}::{p}" for t in targets for p in target_scope]
             + [f"repository::{p}" for p in repo_scope])

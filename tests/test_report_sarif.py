@@ -11,9 +11,8 @@ import jsonschema
 import pytest
 
 import platecheck
-from platecheck.config import load_config
 from platecheck.model import Level, PolicyInfo
-from platecheck.policies import registry
+from platecheck.policies import configuration, registry
 from platecheck.report import sarif
 from report_samples import (
     FAKE_POLICIES,
@@ -201,7 +200,7 @@ def test_fingerprints_ignore_the_line() -> None:
 
 
 def test_default_levels_are_the_policies_built_in_levels() -> None:
-    config = load_config(Path(__file__).parent / "fixtures" / "no-such-repository")
+    config = configuration(Path(__file__).parent / "fixtures" / "no-such-repository")
     driver = run_of(sarif.render(replace(SAMPLES["mixed"], policies=REGISTERED)))["tool"][
         "driver"]
     levels = {rule["id"]: rule["defaultConfiguration"]["level"] for rule in driver["rules"]}

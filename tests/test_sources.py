@@ -287,11 +287,11 @@ def test_generations_deeper_than_the_limit_are_could_not_check(tmp_path: Path) -
 def test_nothing_is_skipped_silently(case: str, tmp_path: Path) -> None:
     """Every Application, written or generated, became a rendered target or a finding or
     error that names it."""
-    from platecheck.config import load_config
     from platecheck.engine import check, load
+    from platecheck.policies import configuration
 
     model = load(SOURCES / case, cache_dir=tmp_path)
-    report_ = check(model, load_config(model.root))
+    report_ = check(model, configuration(model.root))
     rendered = {r.target.application.name for r in model.rendered
                 if r.target.application is not None}
     told = [(f.location, f.message) for f in (*report_.findings, *report_.errors)]

@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding
-from platecheck.policies import registry
-from platecheck.waivers import Waiver, apply_waivers, load_waivers, split_resource
+from platecheck.policies import configuration, registry, waiver_expired, waiver_stale
+from platecheck.waivers import Waiver, load_waivers, split_resource
+from platecheck.waivers import apply_waivers as apply
+
+
+def apply_waivers(findings: list[Finding], waivers: list[Waiver], today: datetime.date,
+                  **targets: Any) -> tuple[Finding, ...]:
+    """The findings with the waivers applied, then those of waiver-expired and waiver-stale
+    (as the engine reports them, before it stamps their levels)."""
+    waived = apply(findings, waivers, today, **targets)
+    return (*waived.findings, *waiver_expired.check(waived.expired, today),
+            *waiver_stale.check(waived.stale))
 
 REL = "policies/waivers.yaml"
 TODAY = datetime.date(2025, 6, 1)
@@ -118,14 +129,16 @@ def test_impossible_unquoted_date_is_an_error_not_a_crash(tmp_path: Path) -> Non
     assert str(caught.value).startswith(REL)
 
 
-def test_default_known_policies_come_from_the_registry(tmp_path: Path) -> None:
+def test_configuration_knows_every_registered_policy_but_the_waiver_ones(tmp_path: Path
+                                                                         ) -> None:
     some = next(pid for pid, m in registry().items() if m.SCOPE != "waivers")
-    path = write(tmp_path, f"waivers:\n  - {{policy: {some}, reason: r, expires: 2030-01-01}}\n")
-    assert load_waivers(path, REL)[0].policy == some
-    path = write(tmp_path, "waivers:\n  - {policy: waiver-stale, reason: r, "
-                           "expires: 2030-01-01}\n")
+    (tmp_path / "policies").mkdir()
+    path = tmp_path / "policies" / "waivers.yaml"
+    path.write_text(f"waivers:\n  - {{policy: {some}, reason: r, expires: 2030-01-01}}\n")
+    assert configuration(tmp_path).waivers[0].policy == some
+    path.write_text("waivers:\n  - {policy: waiver-stale, reason: r, expires: 2030-01-01}\n")
     with pytest.raises(PlatecheckError, match="unknown policy 'waiver-stale'"):
-        load_waivers(path, REL)
+        configuration(tmp_path)
 
 
 def waiver(line: int, expires: datetime.date = datetime.date(2025, 12, 31),

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from platecheck.model import RepoModel, YamlFile
+from platecheck.options import parse_options
 from platecheck.policies import PolicyOptions, yaml_hygiene
 from platecheck.policies.yaml_hygiene import check_bytes
 from platecheck.yamlio import MAX_NESTING
@@ -97,7 +98,7 @@ def repo(*files: tuple[str, bytes]) -> RepoModel:
 
 
 def run(model: RepoModel, **options: object) -> list[tuple[str | None, int | None, str]]:
-    opts = PolicyOptions(default={**yaml_hygiene.DEFAULTS, **options})
+    opts = PolicyOptions(default=parse_options(yaml_hygiene.Options, options))
     return [(f.file, f.line, f.message) for f in yaml_hygiene.check(model, opts)]
 
 

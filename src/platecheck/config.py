@@ -1,26 +1,34 @@
 """The repository's platecheck configuration: ``policies/platecheck.yaml``.
 
 Validated once, at load, against the built-in configuration (``data/platecheck.yaml``) and
-the registry of policies: an unknown key, policy, option, environment or level, a wrong type
-or a regex that does not compile fails here, before anything is rendered, as one line naming
-the file and line. See docs/configuration.md.
+the declarations of the policies the caller passes (``platecheck.policies.configuration``
+passes every registered one): an unknown key, policy, option, environment or level, or an
+option value its policy's options dataclass refuses (a wrong type, a regex that does not
+compile, a structured option its parser rejects) fails here, before anything is rendered, as
+one line naming the file and line. Each policy's options are parsed once, here, into that
+dataclass. See docs/configuration.md.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import Environment, KeyPath, Level
-from platecheck.policies import PolicyOptions, registry
-from platecheck.regexcheck import nested_quantifier
+from platecheck.options import (
+    OptionSpec,
+    OptionValueError,
+    PolicyDeclaration,
+    PolicyOptions,
+    parse_value,
+)
 from platecheck.sandbox import MAX_JOBS
 from platecheck.waivers import Waiver, load_waivers
 from platecheck.yamlio import Document, line_of, load_document, read_text, type_name
@@ -37,8 +45,6 @@ _ENV_KEYS = ("production", "match")
 _MATCH_KEYS = ("labels", "namespaces", "names")
 _POLICY_KEYS = ("level", "options", "environments")
 _POLICY_ENV_KEYS = ("level", "options")
-# Options whose names end like this hold regular expressions and are compiled at load.
-_REGEX_SUFFIXES = ("Regex", "Regexes", "Pattern", "Patterns")
 # Upper bounds on what a checked repository may ask for (see docs/security.md); the number of
 # helm processes is further capped by the machine's CPU count where it is used.
 MAX_RENDER_TIMEOUT = 600
@@ -91,7 +97,7 @@ class EnvironmentConfig:
 class PolicySettings:
     level: Level | None = None
     env_levels: Mapping[str, Level] = field(default_factory=dict)
-    options: Mapping[str, Any] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)  # field -> parsed value
     env_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
@@ -108,7 +114,7 @@ class Config:
     jobs: int | None
     waivers_file: Path | None
     policies: Mapping[str, PolicySettings]
-    defaults: Mapping[str, Mapping[str, Any]]  # policy id -> its module's DEFAULTS
+    declarations: Mapping[str, PolicyDeclaration]  # policy id -> level, scope, options
     waivers: tuple[Waiver, ...] = ()  # from waivers_file, validated at load
     file_raw: bytes | None = None  # the bytes of ``file`` as parsed, for YAML hygiene
     # every Application must match a configured environment (else could-not-check)
@@ -142,28 +148,34 @@ class Config:
             return names
         return (*names, UNCLASSIFIED)
 
-    def policy_options(self, policy_id: str) -> PolicyOptions:
+    def policy_options(self, policy_id: str) -> PolicyOptions[Any]:
+        """The policy's options dataclass: its defaults with the repository's settings, and
+        one per environment that sets any."""
         settings = self.policies.get(policy_id, PolicySettings())
-        default = {**self.defaults.get(policy_id, {}), **settings.options}
-        per_env = {env: dict(opts) for env, opts in settings.env_options.items()}
+        default = dataclasses.replace(self.declarations[policy_id].options(), **settings.options)
+        per_env = {env: dataclasses.replace(default, **opts)
+                   for env, opts in settings.env_options.items()}
         return PolicyOptions(default=default, per_environment=per_env)
 
     def level(self, policy_id: str, environment: str | None) -> Level:
         settings = self.policies.get(policy_id, PolicySettings())
         if environment is not None and environment in settings.env_levels:
             return settings.env_levels[environment]
-        # A policy the configuration does not mention fails closed.
-        return settings.level or Level.ERROR
+        if settings.level is not None:
+            return settings.level
+        declared = self.declarations.get(policy_id)
+        # A policy nothing declares fails closed.
+        return declared.level if declared is not None else Level.ERROR
 
 
-def load_config(root: Path, config_dir: Path | None = None) -> Config:
+def load_config(root: Path, config_dir: Path | None = None,
+                policies: Mapping[str, PolicyDeclaration] | None = None) -> Config:
     """The configuration of the repository at ``root``: ``config_dir/platecheck.yaml``
-    (default ``<root>/policies``) over the built-in configuration; built-in only when absent."""
-    policies = registry()
-    defaults = {pid: dict(getattr(module, "DEFAULTS", {})) for pid, module in policies.items()}
-    parsers = {pid: getattr(module, "OPTION_PARSERS", {}) for pid, module in policies.items()}
-    per_env = {pid: _environment_options(module) for pid, module in policies.items()}
-    builtin = _Parser(BUILTIN, "platecheck/data/platecheck.yaml", defaults).parse(None)
+    (default ``<root>/policies``) over the built-in configuration; built-in only when absent.
+    ``policies``: what the policies declare (id -> level, scope, options); none by default,
+    so ``platecheck.policies.configuration`` is what callers use."""
+    declared = dict(policies or {})
+    builtin = _Parser(BUILTIN, "platecheck/data/platecheck.yaml", declared).parse(None)
     directory = config_dir if config_dir is not None else root / "policies"
     if config_dir is not None and not config_dir.is_dir():
         raise PlatecheckError("configuration directory not found", str(config_dir))
@@ -172,11 +184,12 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
     merged = builtin
     raw = None
     if path.is_file():
-        parser = _Parser(path, rel, defaults, builtin, parsers, per_env)
+        parser = _Parser(path, rel, declared, builtin)
         merged = parser.parse(builtin)
         raw = parser.raw
     waivers = directory / WAIVERS_FILE
-    loaded = load_waivers(waivers, _rel(waivers, root)) if waivers.is_file() else ()
+    waivable = [pid for pid, decl in declared.items() if decl.scope != "waivers"]
+    loaded = load_waivers(waivers, _rel(waivers, root), waivable) if waivers.is_file() else ()
     return Config(
         root=root,
         file=path if path.is_file() else None,
@@ -187,19 +200,11 @@ def load_config(root: Path, config_dir: Path | None = None) -> Config:
         jobs=merged.jobs,
         waivers_file=waivers if waivers.is_file() else None,
         policies=merged.policies,
-        defaults=defaults,
+        declarations=declared,
         waivers=loaded,
         file_raw=raw,
         require_environment=merged.require_environment,
     )
-
-
-def _environment_options(module: ModuleType) -> frozenset[str]:
-    """The options a policy reads per environment: all of a per-target policy's; only those a
-    repository-wide policy declares in ``ENVIRONMENT_OPTIONS``."""
-    if module.SCOPE == "target":
-        return frozenset(getattr(module, "DEFAULTS", {}))
-    return frozenset(getattr(module, "ENVIRONMENT_OPTIONS", ()))
 
 
 def _rel(path: Path, root: Path) -> str:
@@ -225,15 +230,12 @@ class _Parsed:
 
 
 class _Parser:
-    def __init__(self, path: Path, rel: str, defaults: Mapping[str, Mapping[str, Any]],
-                 base: _Parsed | None = None,
-                 parsers: Mapping[str, Mapping[str, Callable[[Any], object]]] | None = None,
-                 per_env: Mapping[str, frozenset[str]] | None = None) -> None:
+    def __init__(self, path: Path, rel: str, declared: Mapping[str, PolicyDeclaration],
+                 base: _Parsed | None = None) -> None:
         self.path = path
-        self.parsers = parsers or {}
-        self.per_env = per_env
         self.rel = rel
-        self.defaults = defaults
+        self.specs: dict[str, dict[str, OptionSpec]] = {
+            pid: decl.specs for pid, decl in declared.items()}
         self.lines: Mapping[KeyPath, int] = {}
         self.base = base
         self.raw = b""
@@ -372,10 +374,10 @@ class _Parser:
         result = dict(base)
         for pid, spec in policies.items():
             path: KeyPath = ("policies", pid)
-            if pid not in self.defaults and self.base is None:
+            if pid not in self.specs and self.base is None:
                 continue  # the built-in file may name policies this installation lacks
-            if pid not in self.defaults:
-                known = ", ".join(self.defaults) or "none"
+            if pid not in self.specs:
+                known = ", ".join(self.specs) or "none"
                 raise self.fail(f"unknown policy {pid!r} (known: {known})", path)
             spec = self.mapping(spec if spec is not None else {}, path, f"policy {pid!r}")
             self.keys(spec, path, _POLICY_KEYS, f"key of policy {pid!r}")
@@ -412,12 +414,13 @@ class _Parser:
     def honoured_per_env(self, pid: str, options: Any, path: KeyPath) -> None:
         """An option the policy does not read per environment would be accepted and then
         silently ignored: refuse it."""
-        if self.per_env is None or not isinstance(options, dict):
+        if self.base is None or not isinstance(options, dict):
             return
-        allowed = self.per_env.get(pid, frozenset())
+        specs = self.specs.get(pid, {})
+        allowed = sorted(name for name, spec in specs.items() if spec.per_environment)
         for key in options:
-            if key in self.defaults.get(pid, {}) and key not in allowed:
-                where = (f"only {', '.join(sorted(allowed))} can be" if allowed
+            if key in specs and not specs[key].per_environment:
+                where = (f"only {', '.join(allowed)} can be" if allowed
                          else "no option can be")
                 raise self.fail(f"option {key!r} of policy {pid!r} cannot be set per "
                                 f"environment ({where}); set it under policies.{pid}.options",
@@ -429,57 +432,20 @@ class _Parser:
                             f"{', '.join(env_names)})", path)
 
     def options(self, pid: str, value: Any, path: KeyPath) -> dict[str, Any]:
+        """The policy's options as written under ``path``, parsed: field name -> value."""
         options = self.mapping(value if value is not None else {}, path, "options")
-        defaults = self.defaults[pid]
+        specs = self.specs[pid]
+        parsed = {}
         for key, option in options.items():
-            if key not in defaults:
-                known = ", ".join(defaults) or "none"
+            if key not in specs:
+                known = ", ".join(specs) or "none"
                 raise self.fail(f"unknown option {key!r} for policy {pid!r} (known: {known})",
                                 (*path, key))
-            self.check_type(pid, key, option, defaults[key], (*path, key))
-            if key.endswith(_REGEX_SUFFIXES):
-                self.check_regex(option, (*path, key))
-            parse = self.parsers.get(pid, {}).get(key)
-            if parse is not None:
-                try:
-                    parse(option)
-                except PlatecheckError as exc:
-                    raise self.fail(exc.message, (*path, key)) from None
-        return dict(options)
-
-    def check_type(self, pid: str, key: str, value: Any, default: Any, path: KeyPath) -> None:
-        if default is None:
-            return
-        if isinstance(default, bool):
-            ok = isinstance(value, bool)
-        elif isinstance(default, int):
-            ok = isinstance(value, int) and not isinstance(value, bool)
-        elif isinstance(default, float):
-            ok = isinstance(value, (int, float)) and not isinstance(value, bool) \
-                and math.isfinite(value)
-        elif isinstance(default, (list, tuple)):
-            ok = isinstance(value, list)
-            if ok and default and all(isinstance(item, str) for item in default):
-                ok = all(isinstance(item, str) for item in value)
-        elif isinstance(default, Mapping):
-            ok = isinstance(value, dict)
-        else:
-            ok = isinstance(value, type(default))
-        if not ok:
-            want = type_name(default)
-            raise self.fail(f"option {key!r} of policy {pid!r} must be {want}, found "
-                            f"{type_name(value)}", path)
-
-    def check_regex(self, value: Any, path: KeyPath) -> None:
-        for pattern in value if isinstance(value, list) else [value]:
-            if not isinstance(pattern, str):
-                continue
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise self.fail(f"invalid regular expression {pattern!r}: {exc}",
-                                path) from None
-            if nested_quantifier(pattern):
-                raise self.fail(f"regular expression {pattern!r} repeats a group that itself "
-                                "repeats, which can take exponential time; use a possessive "
-                                "quantifier (a++) or an atomic group (?>...) inside", path)
+                parsed[specs[key].field] = parse_value(specs[key], option)
+            except OptionValueError as exc:
+                raise self.fail(f"option {key!r} of policy {pid!r} {exc.message}",
+                                (*path, key)) from None
+            except PlatecheckError as exc:
+                raise self.fail(exc.message, (*path, key)) from None
+        return parsed

@@ -23,7 +23,7 @@ from typing import Any
 from platecheck import changed, crds
 from platecheck.cache import RENDERS, HelmResult, RenderCache, chart_tree, default_cache_dir
 from platecheck.changed import Selection
-from platecheck.config import Config, load_config
+from platecheck.config import Config
 from platecheck.directory import render_directory
 from platecheck.discover import Discovery, discover, find_root, rel_path, top_level_charts
 from platecheck.errors import PlatecheckError
@@ -47,7 +47,14 @@ from platecheck.model import (
 from platecheck.ownership import settle
 from platecheck.parse import parse_manifest
 from platecheck.plan import Planner
-from platecheck.policies import PolicyOptions, describe, registry
+from platecheck.policies import (
+    PolicyOptions,
+    configuration,
+    describe,
+    registry,
+    waiver_expired,
+    waiver_stale,
+)
 from platecheck.progress import Progress
 from platecheck.provenance import at, target_origin
 from platecheck.render import Helm, HelmCall, HelmStats, first_error_line
@@ -136,7 +143,7 @@ def drift(path: PathArg, left: str, right: str, **options: Any
     model, config, _ = _load(path, **{**options, "environments": [left, right]})
     module = registry()[DRIFT_POLICY]
     configured = config.policy_options(DRIFT_POLICY)
-    pair = PolicyOptions({**configured.default, "pairs": [[left, right]]})
+    pair = PolicyOptions(dataclasses.replace(configured.default, pairs=((left, right),)))
     return model, list(module.check(model, pair))
 
 
@@ -193,7 +200,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     paths = _paths(path)
     repo_root = _repository_root(paths, root)
     _cache_outside(cache_dir, repo_root)
-    config = load_config(repo_root, Path(config_dir) if config_dir is not None else None)
+    config = configuration(repo_root, Path(config_dir) if config_dir is not None else None)
     wanted = _environments(config, environments)
     problems = _Problems()
     found = discover(repo_root, paths)
@@ -715,15 +722,14 @@ def _apply_waivers(findings: list[Finding], config: Config, model: RepoModel
                    ) -> list[Finding]:
     if config.waivers_file is None:
         return findings
-    about_waivers = {pid for pid, module in registry().items() if module.SCOPE == "waivers"}
-    result: list[Finding] = []
-    for finding in apply_waivers(findings, config.waivers, datetime.date.today(),
-                                 [t.id for t in model.targets],
-                                 lambda: _repository_targets(model.root, config)):
-        if finding.policy in about_waivers:  # stamped here, as _run_policies stamps the rest
-            result.extend(_stamp([finding], finding.policy, config, finding.remediation, None))
-        else:
-            result.append(finding)
+    today = datetime.date.today()
+    waived = apply_waivers(findings, config.waivers, today, [t.id for t in model.targets],
+                           lambda: _repository_targets(model.root, config))
+    result = list(waived.findings)
+    # stamped here, as _run_policies stamps the rest
+    for module, produced in ((waiver_expired, waiver_expired.check(waived.expired, today)),
+                             (waiver_stale, waiver_stale.check(waived.stale))):
+        result.extend(_stamp(produced, module.ID, config, module.REMEDIATION, None))
     return result
 
 

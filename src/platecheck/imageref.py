@@ -15,8 +15,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from platecheck.errors import PlatecheckError
-
 _DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
 _DOMAIN_NAME = rf"{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*"
 _IPV6 = r"\[[a-fA-F0-9:]+\]"
@@ -115,22 +113,6 @@ def parse_image(reference: str) -> ImageRef:
     return ImageRef(registry=registry, path=name, tag=tag, digest=digest if at else None)
 
 
-def floating_pattern(pattern: object, policy: str) -> re.Pattern[str] | None:
-    """The compiled ``floatingTagPattern`` option of ``policy`` ("" means none)."""
-    if isinstance(pattern, re.Pattern):
-        return pattern
-    if not pattern:
-        return None
-    if not isinstance(pattern, str):
-        raise PlatecheckError(f"{policy}: option floatingTagPattern must be a string")
-    try:
-        return re.compile(pattern)
-    except re.error as error:
-        raise PlatecheckError(
-            f"{policy}: option floatingTagPattern {pattern!r} is not a valid regex: {error}"
-        ) from None
-
-
 def is_floating(
     tag: str | None, floating_tags: tuple[str, ...] | list[str], pattern: re.Pattern[str] | None
 ) -> bool:
@@ -147,7 +129,6 @@ __all__ = [
     "FLOATING_TAGS",
     "ImageRef",
     "ImageRefError",
-    "floating_pattern",
     "is_floating",
     "parse_image",
 ]

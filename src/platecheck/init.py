@@ -24,11 +24,11 @@ from platecheck.config import (
     Config,
     EnvironmentConfig,
     MatchRules,
-    load_config,
 )
 from platecheck.discover import discover, find_root
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application
+from platecheck.policies import configuration
 
 # word in names, labels and namespaces -> (environment name, production)
 _WORDS: dict[str, tuple[str, bool]] = {
@@ -276,7 +276,7 @@ def propose(path: Path) -> InitResult:
     text = render_config(proposals)
     with tempfile.TemporaryDirectory(prefix="platecheck-init-") as scratch:
         (Path(scratch) / CONFIG_FILE).write_text(text, encoding="utf-8")
-        config = load_config(root, Path(scratch))
+        config = configuration(root, Path(scratch))
     return InitResult(root, text, tuple(_classify(config, app) for app in apps))
 
 

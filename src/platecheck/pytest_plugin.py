@@ -129,11 +129,11 @@ class RepositoryCache:
 
     def checked(self) -> Report:
         from platecheck import engine
-        from platecheck.config import load_config
+        from platecheck.policies import configuration
 
         if self.report is None:
             model = self.model()
-            config = load_config(model.root, self.settings.config_dir)
+            config = configuration(model.root, self.settings.config_dir)
             self.report = engine.check(model, config, environments=self.settings.environments)
             self.config_file = config.file
         return self.report

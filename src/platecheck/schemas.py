@@ -34,7 +34,9 @@ from packaging.version import InvalidVersion, Version
 from platecheck.cache import check_schema_once
 from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema
+from platecheck.options import OptionValueError, option
 from platecheck.quantity import is_quantity
+from platecheck.yamlio import type_name
 
 _K8S_SCHEMA_ROOT = "kubernetes-json-schema"
 _DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
@@ -412,12 +414,6 @@ def problems(validator: Validator, document: Mapping[str, Any]) -> list[SchemaPr
 # --- the schema set of one target ---------------------------------------------------------------
 
 # Options shared by k8s-schema and unknown-kind (both must agree on where schemas come from).
-SCHEMA_DEFAULTS: Mapping[str, Any] = {
-    "kubernetesVersion": None,  # None: the target's kubeVersion, else the default version
-    "schemaDirs": ["policies/schemas"],
-    "repositoryCrds": True,
-    "bundledSchemas": True,
-}
 # The cluster version assumed when none is configured (see default_kubernetes_version).
 PREFERRED_KUBERNETES_VERSION = "1.31.0"
 
@@ -469,29 +465,36 @@ def repo_root(chart_path: Path, chart_rel: str) -> Path:
     return root
 
 
-def schema_set(options: Mapping[str, Any], kube_version: str | None,
-               root: Path | None,
-               crds: Mapping[tuple[str, str, str], CrdSchema] | None = None) -> SchemaSet:
-    requested = (options.get("kubernetesVersion") or kube_version
-                 or default_kubernetes_version())
-    if not isinstance(requested, str):
-        raise PlatecheckError(f"kubernetesVersion must be a string like \"1.31.0\" (quote it), "
-                              f"found {requested!r}")
-    dirs = options.get("schemaDirs") or []
-    if isinstance(dirs, str):
-        dirs = [dirs]
-    configured = [d for d in dirs if root is not None or Path(d).is_absolute()]
-    return SchemaSet(resolve_version(requested),
-                     schema_directories(root or Path("/"), configured, False),
-                     crds if crds is not None and options.get("repositoryCrds", True) else {},
-                     bool(options.get("bundledSchemas", True)), root)
-
-
-def local_directories(value: Any) -> None:
+def local_directories(value: Any) -> tuple[str, ...]:
     """``schemaDirs`` names local directories: platecheck reaches no network while linting."""
-    for item in [value] if isinstance(value, str) else value or []:
-        if isinstance(item, str) and "://" in item:
+    items = [value] if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise OptionValueError(f"must be a list of strings, found {type_name(value)}")
+    for item in items:
+        if "://" in item:
             raise PlatecheckError(f"schemaDirs entry {item!r} is a URL; platecheck reads "
                                   "schemas from local directories only (download the catalog "
                                   "into the repository or a directory next to it)")
+    return tuple(items)
+
+
+@dataclass(frozen=True)
+class SchemaOptions:
+    """The options of the schema policies (k8s-schema, unknown-kind)."""
+
+    kubernetes_version: str | None = None  # None: the target's kubeVersion, else the default
+    schema_dirs: tuple[str, ...] = option(("policies/schemas",), parse=local_directories)
+    repository_crds: bool = True
+    bundled_schemas: bool = True
+
+
+def schema_set(options: SchemaOptions, kube_version: str | None,
+               root: Path | None,
+               crds: Mapping[tuple[str, str, str], CrdSchema] | None = None) -> SchemaSet:
+    requested = options.kubernetes_version or kube_version or default_kubernetes_version()
+    configured = [d for d in options.schema_dirs if root is not None or Path(d).is_absolute()]
+    return SchemaSet(resolve_version(requested),
+                     schema_directories(root or Path("/"), configured, False),
+                     crds if crds is not None and options.repository_crds else {},
+                     options.bundled_schemas, root)
 

@@ -85,22 +85,15 @@ def split_resource(resource: str | None) -> tuple[str | None, str | None]:
     return match.group("resource"), match.group("container")
 
 
-def _known_policies() -> set[str]:
-    from platecheck.policies import registry
-
-    return {pid for pid, module in registry().items() if module.SCOPE != "waivers"}
-
-
-def load_waivers(path: Path, rel: str, policies: Collection[str] | None = None
-                 ) -> tuple[Waiver, ...]:
+def load_waivers(path: Path, rel: str, policies: Collection[str]) -> tuple[Waiver, ...]:
     """The waivers of ``path`` (``rel`` is its repository-relative name), validated.
 
-    ``policies`` are the ids a waiver may name (default: every registered policy that is not
-    about waivers themselves).
+    ``policies`` are the ids a waiver may name (configuration passes every policy that is
+    not about waivers themselves).
     """
     from platecheck.yamlio import load_document, read_text
 
-    known = set(policies) if policies is not None else _known_policies()
+    known = set(policies)
     _, text = read_text(path, rel)
     try:
         document = load_document(text, rel)
@@ -185,14 +178,23 @@ def _date(value: Any) -> datetime.date | None:
     return None
 
 
+@dataclass(frozen=True)
+class Waived:
+    """What applying the waivers gives: the findings, each matched by an unexpired waiver
+    marked ``waived``; the waivers past their date; the unexpired ones that matched nothing
+    (the ``waiver-expired`` and ``waiver-stale`` policies report these two)."""
+
+    findings: tuple[Finding, ...]
+    expired: tuple[Waiver, ...]
+    stale: tuple[Waiver, ...]
+
+
 def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
                   today: datetime.date, checked_targets: Collection[str] | None = None,
                   repository_targets: Callable[[], Collection[str] | None] | None = None
-                  ) -> tuple[Finding, ...]:
+                  ) -> Waived:
     """``findings`` with matching unexpired waivers applied (``waived`` set to the reason of
-    the first), followed by a ``waiver-expired`` finding per expired waiver and a
-    ``waiver-stale`` finding per unexpired waiver that matched nothing. The engine stamps
-    their levels.
+    the first), with the expired waivers and the unexpired waivers that matched nothing.
 
     ``checked_targets``: the target ids this run checked (``None``: judge every waiver).
     ``repository_targets``: called only when a waiver matched nothing, gives every target id
@@ -202,8 +204,6 @@ def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
     stale only when every target its ``target`` glob selects (every target, without one)
     was checked.
     """
-    from platecheck.policies import waiver_expired, waiver_stale
-
     active = list(waivers)
     used: set[int] = set()
     result: list[Finding] = []
@@ -214,15 +214,14 @@ def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
                 if finding.waived is None and not waiver.expired(today):
                     finding = dataclasses.replace(finding, waived=waiver.reason)
         result.append(finding)
-    result.extend(waiver_expired.check(active, today))
+    expired = tuple(w for w in active if w.expired(today))
     unused = [w for i, w in enumerate(active) if i not in used and not w.expired(today)]
     if unused and checked_targets is not None:
         checked = set(checked_targets)
         everything = repository_targets() if repository_targets is not None else checked
         unused = [] if everything is None else [
             w for w in unused if _selected(w, set(everything) | checked) <= checked]
-    result.extend(waiver_stale.check(unused))
-    return tuple(result)
+    return Waived(tuple(result), expired, tuple(unused))
 
 
 def _selected(waiver: Waiver, targets: Collection[str]) -> set[str]:

@@ -29,7 +29,6 @@ import pytest
 import yaml
 
 from parser_words import hide_parser_words
-from platecheck.config import load_config
 from platecheck.discover import discover
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import parameter_layer
@@ -37,6 +36,7 @@ from platecheck.helmbin import install_helm
 from platecheck.model import RenderTarget
 from platecheck.overrides import merge_patch
 from platecheck.plan import Planner
+from platecheck.policies import configuration
 from platecheck.render import Helm
 
 HERE = Path(__file__).parent
@@ -89,7 +89,7 @@ def plan(repo: Path) -> RenderTarget:
     found = discover(repo, [repo / "apps" / "app.yaml"])
     if found.errors:
         raise found.errors[0]
-    planner = Planner(load_config(repo, None), found)
+    planner = Planner(configuration(repo, None), found)
     targets = planner.application(found.applications[0])
     assert len(targets) == 1
     return targets[0]

@@ -1,23 +1,23 @@
-"""The registry of policies: the one place that lists them.
+"""The registry of policies: every module of this package is one.
 
-A policy is a module in this package exposing:
+A policy is a module in this package (the registry finds it; nothing else lists it) exposing:
 
 - ``ID``: stable kebab-case id, e.g. ``"image-tag-pinned"``;
 - ``SUMMARY``: one line;
-- ``SCOPE``: ``"target"`` (checked once per rendered target) or ``"repo"`` (checked once,
-  sees every target: cross-environment and repository-integrity rules);
-- ``DEFAULTS``: option name -> default value; configuration is validated against these keys;
+- ``SCOPE``: ``"target"`` (checked once per rendered target), ``"repo"`` (checked once,
+  sees every target: cross-environment and repository-integrity rules) or ``"waivers"``;
+- ``LEVEL``: its built-in level (configuration may set another, per environment too);
+- ``Options``: a frozen dataclass of its options (``platecheck.options``), parsed once when
+  the configuration is loaded; a policy without options has none;
 - ``REMEDIATION``: the default remediation line for its findings;
-- ``check``: ``check(target: RenderedTarget, options: Mapping[str, Any])`` for target scope,
-  ``check(repo: RepoModel, options: PolicyOptions)`` for repo scope; yields ``Finding``s;
+- ``check``: ``check(target: RenderedTarget, options: Options)`` for target scope (the
+  options of the target's environment), ``check(repo: RepoModel, options:
+  PolicyOptions[Options])`` for repo scope; yields ``Finding``s;
 - a module docstring with the sections What / Why / Options / Passes / Fails, which
-  ``platecheck explain ID`` prints;
-- for repository-wide policies, optionally ``ENVIRONMENT_OPTIONS``: the options it reads per
-  environment (``PolicyOptions.for_env``); configuration refuses any other option under
-  ``environments:``, since it would be silently ignored (per-target policies read all theirs);
-- optionally ``OPTION_PARSERS``: option name -> a function that parses (and so validates) a
-  structured option, raising ``PlatecheckError``; configuration calls it at load, so a bad
-  nested option fails before anything renders, at its file and line.
+  ``platecheck explain ID`` prints and ``python -m platecheck.docs`` renders into
+  docs/policies.md;
+- ``CASES``: the directory names of its passing and failing fixture cases under
+  ``tests/fixtures/policies/<id>/`` (the meta-test holds every policy to at least one of each).
 
 Policies only find problems: the engine stamps the level (from configuration), applies
 waivers and fills the remediation when a finding carries none.
@@ -25,15 +25,19 @@ waivers and fills the remediation when a finding carries none.
 
 from __future__ import annotations
 
+import importlib
+import importlib.metadata
 import inspect
+import pkgutil
 import re
 import textwrap
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 from types import ModuleType
-from typing import Any
 
+from platecheck.config import Config, load_config
 from platecheck.model import Finding, Level, PolicyInfo
+from platecheck.options import NoOptions, PolicyDeclaration, PolicyOptions
 
 SECTIONS = ("What", "Why", "Options", "Passes", "Fails")
 # "What:", "What: text", "What", "## What", "**What**" on a line of its own.
@@ -41,45 +45,42 @@ _HEADING = re.compile(r"^\s*(?:#+\s*)?\**(" + "|".join(SECTIONS) + r")\**(?:\s*:
 _UNDERLINE = re.compile(r"^\s*[-=~^]{3,}\s*$")
 
 
-@dataclass(frozen=True)
-class PolicyOptions:
-    """A policy's options after configuration: defaults overridden by the repository's
-    ``policies/`` settings, then by per-environment settings."""
-
-    default: Mapping[str, Any]
-    per_environment: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-    def for_env(self, environment: str | None) -> Mapping[str, Any]:
-        if environment is None or environment not in self.per_environment:
-            return self.default
-        return {**self.default, **self.per_environment[environment]}
+# The order policies run and are listed in: per target, then repository-wide, then waivers.
+_SCOPES = ("target", "repo", "waivers")
 
 
-# Policy modules, in the order they run and are listed. Imported lazily below.
-_MODULES: tuple[str, ...] = (
-    "image_tag_pinned",
-    "pull_policy",
-    "resource_ranges",
-    "ingress_tls",
-    "env_consistency",
-    "not_rendered",
-    "k8s_schema",
-    "unknown_kind",
-    "argocd_application",
-    "chart_metadata",
-    "chart_lint_warning",
-    "yaml_hygiene",
-    "waiver_expired",
-    "waiver_stale",
-)
+def _module_names() -> list[str]:
+    return sorted(info.name for info in pkgutil.iter_modules(__path__)
+                  if not info.name.startswith("_"))
+
+
+def _entry_point_modules() -> list[ModuleType]:
+    """Policies an installed package adds, as modules named by entry points of the
+    ``platecheck.policies`` group."""
+    return [ep.load() for ep in importlib.metadata.entry_points(group="platecheck.policies")]
 
 
 def registry() -> dict[str, ModuleType]:
-    """Policy id -> module, in registry order."""
-    import importlib
-
-    modules = (importlib.import_module(f"{__name__}.{name}") for name in _MODULES)
+    """Policy id -> module: every module of this package (and of the ``platecheck.policies``
+    entry points), per-target policies first, then repository-wide ones, then the waiver
+    policies, each group by id."""
+    modules = [importlib.import_module(f"{__name__}.{name}") for name in _module_names()]
+    modules += _entry_point_modules()
+    modules.sort(key=lambda m: (_SCOPES.index(m.SCOPE), m.ID))
     return {module.ID: module for module in modules}
+
+
+def declarations() -> dict[str, PolicyDeclaration]:
+    """What configuration needs to know of every registered policy."""
+    return {pid: PolicyDeclaration(pid, Level(module.LEVEL), module.SCOPE,
+                                   getattr(module, "Options", NoOptions))
+            for pid, module in registry().items()}
+
+
+def configuration(root: Path, config_dir: Path | None = None) -> Config:
+    """The configuration of the repository at ``root``, validated against every registered
+    policy: what the engine, the pytest plugin and ``platecheck init`` load."""
+    return load_config(root, config_dir, declarations())
 
 
 def doc_sections(doc: str | None) -> dict[str, str]:
@@ -127,4 +128,5 @@ def describe(module: ModuleType, level: Callable[[str, str | None], Level] | Non
     )
 
 
-__all__ = ["Finding", "Iterator", "PolicyOptions", "describe", "doc_sections", "registry"]
+__all__ = ["Finding", "Iterator", "PolicyOptions", "configuration", "declarations", "describe",
+           "doc_sections", "registry"]

@@ -65,7 +65,8 @@ Fails:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from platecheck import schemas
@@ -74,25 +75,20 @@ from platecheck.errors import PlatecheckError
 from platecheck.globs import matches_any
 from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, Finding, KeyPath, Level, RepoModel, Source
-from platecheck.policies import PolicyOptions
+from platecheck.options import OptionValueError, PolicyOptions, option
 from platecheck.semver import EXACT_VERSION
+from platecheck.yamlio import type_name
 
 ID = "argocd-application"
 SUMMARY = "Applications are valid, stay inside the repository, are reachable and pinned"
 SCOPE = "repo"
 LEVEL = Level.ERROR  # the built-in level; configuration may change it
-DEFAULTS: Mapping[str, Any] = {
-    "namespaces": {},
-    "appOfApps": [],
-    "repoUrls": [],
-    "requireAutomated": False,
-    "retryLimit": None,
-    "backoff": {},
-    "syncWaveOrder": [],
-}
+# Its passing and failing cases: tests/fixtures/policies/argocd-application/<case>.yaml
+CASES = (
+    "automated-sync-present",
+    "automated-sync-required",
+)
 REMEDIATION = "Fix the Application manifest at this line."
-# read for the Application's environment; the others apply to the repository as a whole
-ENVIRONMENT_OPTIONS = frozenset({"namespaces", "requireAutomated", "retryLimit", "backoff"})
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 _PATH_REMEDY = ("Point source.path at a chart directory inside this repository (relative to "
@@ -101,7 +97,7 @@ _VALUE_FILE_REMEDY = ("Name a values file inside this repository, relative to th
                       "(or $ref/... for another source).")
 
 
-def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
+def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
     apps = _unique_apps(repo)
     targets: dict[tuple[str, str], tuple[str, str]] = {}
     for target in repo.targets:
@@ -133,13 +129,13 @@ def _unique_apps(repo: RepoModel) -> list[Application]:
 
 
 class _Checker:
-    def __init__(self, repo: RepoModel, options: PolicyOptions,
+    def __init__(self, repo: RepoModel, options: PolicyOptions[Options],
                  targets: Mapping[tuple[str, str], tuple[str, str]]) -> None:
         self.repo = repo
         self.root = repo.root
         self.options = options
         self.targets = targets  # (file, name) -> (environment, target id)
-        self.repo_urls = [str(g) for g in options.default.get("repoUrls") or []]
+        self.repo_urls = options.default.repo_urls
         # the environment's own match rules say which namespaces belong to it
         self.env_namespaces = {e.name: list(e.namespaces) for e in repo.environments}
 
@@ -202,12 +198,11 @@ class _Checker:
     # -- environment ------------------------------------------------------------------------
 
     def namespace(self, app: Application, env: str | None,
-                  opts: Mapping[str, Any]) -> Iterator[Finding]:
+                  opts: Options) -> Iterator[Finding]:
         if env is None:
             return
-        configured = opts.get("namespaces") or {}
-        globs = [str(g) for g in configured.get(env) or self.env_namespaces.get(env)
-                 or [f"*-{env}", env]]
+        globs = list(opts.namespaces.get(env) or self.env_namespaces.get(env)
+                     or [f"*-{env}", env])
         namespace = app.destination_namespace
         path: KeyPath = ("spec", "destination", "namespace")
         if not namespace:
@@ -221,16 +216,16 @@ class _Checker:
                                "environment label/name.", env)
 
     def sync_policy(self, app: Application, env: str | None,
-                    opts: Mapping[str, Any]) -> Iterator[Finding]:
+                    opts: Options) -> Iterator[Finding]:
         policy = app.sync_policy if isinstance(app.sync_policy, Mapping) else {}
         base: KeyPath = ("spec", "syncPolicy")
         automated = policy.get("automated")
-        if opts.get("requireAutomated") and (not isinstance(automated, Mapping)
-                                             or automated.get("enabled") is False):
+        if opts.require_automated and (not isinstance(automated, Mapping)
+                                       or automated.get("enabled") is False):
             yield self.finding(app, base, "sync policy is not automated",
                                "Add spec.syncPolicy.automated (prune/selfHeal as needed).", env)
-        limits = _limit_range(opts.get("retryLimit"))
-        backoff_wanted = opts.get("backoff") or {}
+        limits = opts.retry_limit
+        backoff_wanted = opts.backoff
         if limits is None and not backoff_wanted:
             return
         retry = policy.get("retry")
@@ -305,7 +300,7 @@ class _Checker:
                                    "Point the app-of-apps at the directory of Application "
                                    "manifests.")
         reached_by_other = {id(c) for p in parents for c in children[id(p)]}
-        wanted = [str(g) for g in self.options.default.get("appOfApps") or []]
+        wanted = self.options.default.app_of_apps
         if wanted:
             roots = [p for p in parents
                      if matches_any(p.name, wanted) or matches_any(p.file, wanted)]
@@ -331,7 +326,7 @@ class _Checker:
 
     def sync_waves(self, parents: Sequence[Application],
                    children: Mapping[int, list[Application]]) -> Iterator[Finding]:
-        order = _wave_order(self.options.default.get("syncWaveOrder") or [])
+        order = self.options.default.sync_wave_order
         if not order:
             return
         for parent in parents:
@@ -363,16 +358,18 @@ class _Checker:
                         "syncWaveOrder in policies/platecheck.yaml.")
 
 
-def _wave_order(value: Any) -> list[list[str]]:
+def _wave_order(value: Any) -> tuple[tuple[str, ...], ...]:
     """syncWaveOrder: each item a glob, or a list of globs that share one place."""
+    if not isinstance(value, list):
+        raise OptionValueError(f"must be a list, found {type_name(value)}")
     order = []
     for item in value:
         globs = item if isinstance(item, list) else [item]
         if not globs or not all(isinstance(g, str) for g in globs):
             raise PlatecheckError(f"option syncWaveOrder of policy {ID!r} must list globs or "
                                   f"lists of globs, found {item!r}")
-        order.append(list(globs))
-    return order
+        order.append(tuple(globs))
+    return tuple(order)
 
 
 def _limit_range(value: Any) -> tuple[int, int | None] | None:
@@ -392,10 +389,34 @@ def _shown(value: Any) -> str:
     return "missing" if value is None else repr(value)
 
 
-OPTION_PARSERS: Mapping[str, Callable[[Any], object]] = {
-    "syncWaveOrder": _wave_order,
-    "retryLimit": _limit_range,
-}
+def _namespaces(value: Any) -> Mapping[str, tuple[str, ...]]:
+    """namespaces: environment -> destination namespace globs."""
+    if not isinstance(value, Mapping) or not all(
+            isinstance(globs, list) and all(isinstance(g, str) for g in globs)
+            for globs in value.values()):
+        raise OptionValueError("must map environments to lists of namespace globs, found "
+                               f"{type_name(value)}")
+    return {str(env): tuple(globs) for env, globs in value.items()}
+
+
+def _backoff(value: Any) -> Mapping[str, Any]:
+    if not isinstance(value, Mapping):
+        raise OptionValueError(f"must be a mapping, found {type_name(value)}")
+    return dict(value)
+
+
+@dataclass(frozen=True)
+class Options:
+    # read for the Application's environment; the others apply to the repository as a whole
+    namespaces: Mapping[str, tuple[str, ...]] = option(parse=_namespaces, factory=dict,
+                                                       per_environment=True)
+    app_of_apps: tuple[str, ...] = ()
+    repo_urls: tuple[str, ...] = ()
+    require_automated: bool = option(False, per_environment=True)
+    retry_limit: tuple[int, int | None] | None = option(None, parse=_limit_range,
+                                                        per_environment=True)
+    backoff: Mapping[str, Any] = option(parse=_backoff, factory=dict, per_environment=True)
+    sync_wave_order: tuple[tuple[str, ...], ...] = option((), parse=_wave_order)
 
 
 # Kinds without a namespace: a resource of these is one object whatever the destination.

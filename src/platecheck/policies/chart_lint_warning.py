@@ -25,21 +25,30 @@ Fails:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from platecheck.model import Finding, Level, RepoModel
-from platecheck.policies import PolicyOptions
+from platecheck.options import PolicyOptions
 from platecheck.policies.chart_metadata import lint_findings
 
 ID = "chart-lint-warning"
 SUMMARY = "helm lint --strict prints no warning for a deployed chart"
 SCOPE = "repo"
 LEVEL = Level.WARNING  # the built-in level; configuration may change it
-DEFAULTS: Mapping[str, Any] = {"includeInfo": False}
+# Its passing and failing cases: tests/fixtures/policies/chart-lint-warning/<case>.yaml
+CASES = (
+    "clean-lint",
+    "object-name-not-a-dns-name",
+)
 REMEDIATION = "Fix what helm lint warns about."
 
 
-def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
-    severities = {"WARNING", "INFO"} if options.default.get("includeInfo") else {"WARNING"}
+@dataclass(frozen=True)
+class Options:
+    include_info: bool = False
+
+
+def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
+    severities = {"WARNING", "INFO"} if options.default.include_info else {"WARNING"}
     yield from lint_findings(ID, repo.helm_lint, severities, failed_lint=False)

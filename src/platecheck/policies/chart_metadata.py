@@ -46,19 +46,22 @@ Fails:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from typing import Any
 
 from platecheck.model import Chart, Finding, HelmLint, Level, RepoModel
-from platecheck.policies import PolicyOptions
+from platecheck.options import NoOptions, PolicyOptions
 
 ID = "chart-metadata"
 SUMMARY = "deployed charts have metadata Helm loads, and helm lint --strict reports no error"
 SCOPE = "repo"
 LEVEL = Level.ERROR  # the built-in level; configuration may change it
-DEFAULTS: Mapping[str, Any] = {}
+# Its passing and failing cases: tests/fixtures/policies/chart-metadata/<case>.yaml
+CASES = (
+    "version-helm-parses",
+    "version-is-a-number",
+)
 REMEDIATION = "Fix Chart.yaml or the template helm lint points at."
 
 # The versions Helm's semver library parses (Masterminds/semver v3 NewVersion, with its
@@ -73,7 +76,7 @@ _TEMPLATE_AT = re.compile(r"(?:template: )?[^\s/:]+/((?:templates|charts)/[^\s:]
 _YAML_LINE = re.compile(r"\byaml: line (\d+):")
 
 
-def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
+def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Finding]:
     chart_files = {f.rel: f.raw for f in repo.yaml_files if f.role == "chart"}
     flagged: set[str] = set()
     for chart in deployed_charts(repo):

@@ -46,7 +46,7 @@ Fails:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,20 +63,25 @@ from platecheck.model import (
     RepoModel,
     Resource,
 )
-from platecheck.policies import PolicyOptions
+from platecheck.options import PolicyOptions, option
 from platecheck.provenance import at, locate, target_origin
 
 ID = "env-consistency"
 SUMMARY = "apps in staging and production share chart, resources and values structure"
 SCOPE = "repo"
 LEVEL = Level.ERROR  # the built-in level; configuration may change it
-DEFAULTS: dict[str, Any] = {
-    "pairs": [],
-    "allowedDifferences": [],
-    "allowedResourceDifferences": [],
-    "nameNormalization": ["{env}", "staging", "production"],
-    "singleEnvironment": {},
-}
+# Its passing and failing cases: tests/fixtures/policies/env-consistency/<case>.yaml
+CASES = (
+    "allowed-differences",
+    "declaration-without-reason",
+    "declared-but-deployed-everywhere",
+    "key-only-in-staging",
+    "mapping-versus-scalar",
+    "rename-is-one-finding",
+    "resource-only-in-production",
+    "single-environment",
+    "single-environment-declared",
+)
 REMEDIATION = (
     "make both environments' values set the same keys (or allow the path in env-consistency "
     "allowedDifferences), and deploy the app to both environments (or declare it in "
@@ -94,13 +99,12 @@ CONFIG_FILE_NAME = "platecheck.yaml"
 CONFIG_FILE = f"policies/{CONFIG_FILE_NAME}"  # where the declarations are when we cannot tell
 
 
-def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
+def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
     opts = options.default
-    production = _production_flags(repo)
-    pairs = _pairs(opts["pairs"], production)
-    allowed = _globs(opts["allowedDifferences"])
-    allowed_resources = _globs(opts["allowedResourceDifferences"])
-    declared = _declarations(opts["singleEnvironment"])
+    pairs = list(opts.pairs) or _default_pairs(_production_flags(repo))
+    allowed = opts.allowed_differences
+    allowed_resources = opts.allowed_resource_differences
+    declared = opts.single_environment
     rendered = {r.id: r for r in repo.rendered}
     by_app: dict[str, dict[str, RenderTarget]] = {}
     for target in repo.targets:
@@ -119,7 +123,7 @@ def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
                 yield _chart_finding(left, right)
                 continue
             renames = _renames(left, right)
-            only = _only_one_side(left, right, opts["nameNormalization"], allowed_resources)
+            only = _only_one_side(left, right, opts.name_normalization, allowed_resources)
             if renames:
                 # one rename, one finding: the resources it renames are not reported again
                 only, renamed = _pair_renamed(only)
@@ -481,13 +485,16 @@ def _production_flags(repo: RepoModel) -> dict[str, bool]:
     return flags
 
 
-def _pairs(option: Any, production: Mapping[str, bool]) -> list[tuple[str, str]]:
+def _default_pairs(production: Mapping[str, bool]) -> list[tuple[str, str]]:
+    """Every non-production environment with every production one."""
+    staging = [env for env, prod in production.items() if not prod]
+    live = [env for env, prod in production.items() if prod]
+    return [(s, p) for s in staging for p in live]
+
+
+def _pairs(option: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(option, list):
         raise PlatecheckError(f"{ID}: option pairs must be a list of [environment, environment]")
-    if not option:
-        staging = [env for env, prod in production.items() if not prod]
-        live = [env for env, prod in production.items() if prod]
-        return [(s, p) for s in staging for p in live]
     pairs = []
     for pair in option:
         if not (
@@ -495,7 +502,7 @@ def _pairs(option: Any, production: Mapping[str, bool]) -> list[tuple[str, str]]
         ):
             raise PlatecheckError(f"{ID}: option pairs: {pair!r} is not [environment, environment]")
         pairs.append((pair[0], pair[1]))
-    return pairs
+    return tuple(pairs)
 
 
 def _declarations(option: Any) -> dict[str, Mapping[str, Any]]:
@@ -511,9 +518,14 @@ def _declarations(option: Any) -> dict[str, Mapping[str, Any]]:
     return {str(app): (value or {}) for app, value in option.items()}
 
 
-OPTION_PARSERS: Mapping[str, Callable[[Any], object]] = {
-    "pairs": lambda option: _pairs(option, {}),
-    "allowedDifferences": _globs,
-    "allowedResourceDifferences": _globs,
-    "singleEnvironment": _declarations,
-}
+
+@dataclass(frozen=True)
+class Options:
+    # [staging, production] environment pairs; none: every non-production environment with
+    # every production one
+    pairs: tuple[tuple[str, str], ...] = option((), parse=_pairs)
+    allowed_differences: re.Pattern[str] | None = option(None, parse=_globs)  # from globs
+    allowed_resource_differences: re.Pattern[str] | None = option(None, parse=_globs)
+    name_normalization: tuple[str, ...] = ("{env}", "staging", "production")
+    single_environment: Mapping[str, Mapping[str, Any]] = option(parse=_declarations,
+                                                                 factory=dict)

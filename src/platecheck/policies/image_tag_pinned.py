@@ -38,40 +38,52 @@ Fails:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from platecheck.containers import container_findings, containers, image_origin
-from platecheck.imageref import (
-    FLOATING_TAGS,
-    ImageRefError,
-    floating_pattern,
-    is_floating,
-    parse_image,
-)
+from platecheck.imageref import FLOATING_TAGS, ImageRefError, is_floating, parse_image
 from platecheck.model import Finding, Level, RenderedTarget
 
 ID = "image-tag-pinned"
 SUMMARY = "production images have an explicit, non-floating tag or a digest"
 SCOPE = "target"
 LEVEL = Level.ERROR  # the built-in level; configuration may change it
-DEFAULTS: dict[str, Any] = {
-    "productionOnly": True,
-    "floatingTags": list(FLOATING_TAGS),
-    "floatingTagPattern": "",
-    "requireDigest": False,
-}
+# Its passing and failing cases: tests/fixtures/policies/image-tag-pinned/<case>.yaml
+CASES = (
+    "cronjob-without-tag",
+    "empty-tag",
+    "empty-tag-dropped-by-helper",
+    "every-environment",
+    "floating-list-and-pattern",
+    "init-image-without-hints",
+    "latest-in-any-case",
+    "pinned-by-digest",
+    "production-latest",
+    "shared-values-one-finding",
+    "staging-may-float",
+    "whole-image-beats-tag-key",
+    "whole-image-in-values",
+)
 REMEDIATION = "set the image tag to an exact version (e.g. 1.4.2) or pin it with @sha256:<digest>"
 
 
-def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
-    if options["productionOnly"] and not target.target.production:
+@dataclass(frozen=True)
+class Options:
+    production_only: bool = True
+    floating_tags: tuple[str, ...] = FLOATING_TAGS
+    floating_tag_pattern: re.Pattern[str] | None = None
+    require_digest: bool = False
+
+
+def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
+    if options.production_only and not target.target.production:
         return
-    pattern = floating_pattern(options["floatingTagPattern"], ID)
-    floating = tuple(options["floatingTags"])
     problems = []
     for container in containers(target):
-        problem = image_problem(container.image, floating, pattern, options["requireDigest"])
+        problem = image_problem(container.image, options.floating_tags,
+                                options.floating_tag_pattern, options.require_digest)
         if problem is not None:
             problems.append((container, problem, image_origin(target, container)))
     yield from container_findings(ID, target, problems)

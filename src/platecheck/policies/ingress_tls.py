@@ -46,6 +46,7 @@ Fails:
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from platecheck.hosts import covered
@@ -56,18 +57,37 @@ ID = "ingress-tls"
 SUMMARY = "every Ingress has TLS for all its hosts, a secretName and a cert-manager issuer"
 SCOPE = "target"
 LEVEL = Level.ERROR  # the built-in level; configuration may change it
+# Its passing and failing cases: tests/fixtures/policies/ingress-tls/<case>.yaml
+CASES = (
+    "any-issuer-when-unlisted",
+    "both-issuer-annotations",
+    "empty-secret-name",
+    "host-without-tls",
+    "no-issuer-annotation",
+    "no-secret-name",
+    "ssl-redirect-disabled",
+    "ssl-redirect-go-false",
+    "staging-issuer-in-production",
+    "staging-may-skip-redirect",
+    "wildcard-certificate",
+    "wildcard-covers-one-label",
+)
 ISSUER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
-DEFAULTS: dict[str, Any] = {
-    "issuers": [],
-    "productionIssuers": [],
-    "requireIssuer": True,
-    "sslRedirectAnnotations": [
+
+
+@dataclass(frozen=True)
+class Options:
+    issuers: tuple[str, ...] = ()
+    production_issuers: tuple[str, ...] = ()
+    require_issuer: bool = True
+    ssl_redirect_annotations: tuple[str, ...] = (
         "nginx.ingress.kubernetes.io/ssl-redirect",
         "nginx.ingress.kubernetes.io/force-ssl-redirect",
         "ingress.kubernetes.io/ssl-redirect",
         "ingress.kubernetes.io/force-ssl-redirect",
-    ],
-}
+    )
+
+
 REMEDIATION = (
     "list every rule host under spec.tls[].hosts with a secretName, and annotate the Ingress "
     "with cert-manager.io/cluster-issuer: <an allowed issuer>"
@@ -77,7 +97,7 @@ _GROUPS = ("networking.k8s.io/", "extensions/")
 _FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 
 
-def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
+def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
     production = target.target.production
     for resource in target.resources:
         if resource.kind != "Ingress" or not resource.api_version.startswith(_GROUPS):
@@ -91,7 +111,7 @@ _Where = Callable[..., Origin | None]  # locate() for one Ingress of one target
 
 
 def _problems(
-    target: RenderedTarget, ingress: Resource, options: Mapping[str, Any], production: bool
+    target: RenderedTarget, ingress: Resource, options: Options, production: bool
 ) -> Iterator[tuple[str, Origin | None]]:
     def where(
         values: tuple[object, ...],
@@ -139,16 +159,16 @@ def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
             yield f"tls entry #{number}{named} has no secretName", origin
 
 
-def _issuer_problems(ingress: Resource, options: Mapping[str, Any], production: bool,
+def _issuer_problems(ingress: Resource, options: Options, production: bool,
                      where: _Where) -> Iterator[tuple[str, Origin | None]]:
     """cert-manager issuer annotations, and the HTTPS redirect in production."""
     metadata = _mapping(ingress.doc.get("metadata"))
     annotations = {str(k): v for k, v in _mapping(metadata.get("annotations")).items()}
     issuers = [(key, annotations[key]) for key in ISSUER_ANNOTATIONS if key in annotations]
-    allowed = list(options["issuers"])
-    if production and options["productionIssuers"]:
-        allowed = list(options["productionIssuers"])
-    if not issuers and options["requireIssuer"]:
+    allowed = list(options.issuers)
+    if production and options.production_issuers:
+        allowed = list(options.production_issuers)
+    if not issuers and options.require_issuer:
         yield (
             f"has no cert-manager issuer annotation ({' or '.join(ISSUER_ANNOTATIONS)})",
             where((), (), "annotations", "metadata"),
@@ -171,7 +191,7 @@ def _issuer_problems(ingress: Resource, options: Mapping[str, Any], production: 
                 where((issuer,), (key,), key, "annotations"),
             )
     if production:
-        for name in options["sslRedirectAnnotations"]:
+        for name in options.ssl_redirect_annotations:
             value = annotations.get(name)
             shown = "false" if value is False else str(value)
             if value is not None and shown in _FALSE:

@@ -46,7 +46,6 @@ Fails:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from platecheck import schemas
 from platecheck.manifest_lines import field_origin
@@ -57,13 +56,18 @@ ID = "k8s-schema"
 SUMMARY = "rendered resources are valid against the Kubernetes (or CRD) schema"
 SCOPE = "target"
 LEVEL = Level.ERROR  # the built-in level; configuration may change it
-DEFAULTS: Mapping[str, Any] = dict(schemas.SCHEMA_DEFAULTS)
-OPTION_PARSERS = {"schemaDirs": schemas.local_directories}
+# Its passing and failing cases, under tests/fixtures/policies/k8s-schema/ (run with the real helm).
+CASES = (
+    "misspelled-field",
+    "valid-config-map",
+)
 REMEDIATION = ("Make the manifest match the API schema: fix the field's spelling, type or "
                "value (kubectl explain <kind>.<field> shows the API).")
+Options = schemas.SchemaOptions
 
 
-def target_schemas(rendered: RenderedTarget, options: Mapping[str, Any]) -> schemas.SchemaSet:
+def target_schemas(rendered: RenderedTarget, options: schemas.SchemaOptions
+                   ) -> schemas.SchemaSet:
     """The schema set for a target (shared with the unknown-kind policy)."""
     chart = rendered.target.chart
     root = schemas.repo_root(chart.path, chart.rel) if chart is not None else None
@@ -74,7 +78,7 @@ def resource_label(resource: Resource) -> str:
     return f"{resource.kind or '<no kind>'}/{resource.name or '<unnamed>'}"
 
 
-def check(rendered: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
+def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
     schema_set = target_schemas(rendered, options)
     for resource in rendered.resources:
         yield from _check_resource(rendered, resource, schema_set)

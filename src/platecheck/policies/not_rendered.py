@@ -35,29 +35,38 @@ Fails:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from platecheck.model import Finding, Level, RenderTarget, RepoModel, Source, SourceType
-from platecheck.policies import PolicyOptions
+from platecheck.options import PolicyOptions, option
 
 ID = "not-rendered"
 SUMMARY = "sources platecheck cannot render (remote charts, plugins, ApplicationSets)"
 SCOPE = "repo"
 LEVEL = Level.ERROR  # the built-in level; configuration may change it
-DEFAULTS: dict[str, object] = {"ignoreRepoURLs": []}
-ENVIRONMENT_OPTIONS = frozenset({"ignoreRepoURLs"})  # read for each target's environment
+# Its passing and failing cases: tests/fixtures/policies/not-rendered/<case>.yaml
+CASES = (
+    "ignored-repository",
+    "remote-chart",
+)
 REMEDIATION = (
     "Vendor the chart into this repository (or accept it with ignoreRepoURLs in "
     "policies/platecheck.yaml, or waive it with a reason)."
 )
 
 
-def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
+@dataclass(frozen=True)
+class Options:
+    # read for each target's environment
+    ignore_repo_urls: tuple[str, ...] = option((), name="ignoreRepoURLs", per_environment=True)
+
+
+def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
     for target in repo.targets:
         if target.remote is None or target.application is None:
             continue
-        settings = options.for_env(target.environment)
-        ignored = [str(glob) for glob in settings.get("ignoreRepoURLs") or []]
+        ignored = options.for_env(target.environment).ignore_repo_urls
         if any(fnmatchcase(target.remote.repo_url, glob) for glob in ignored):
             continue
         yield Finding(

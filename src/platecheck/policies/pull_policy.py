@@ -38,7 +38,9 @@ Fails:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 from platecheck.containers import (
@@ -48,13 +50,7 @@ from platecheck.containers import (
     image_origin,
     in_template,
 )
-from platecheck.imageref import (
-    FLOATING_TAGS,
-    ImageRefError,
-    floating_pattern,
-    is_floating,
-    parse_image,
-)
+from platecheck.imageref import FLOATING_TAGS, ImageRefError, is_floating, parse_image
 from platecheck.model import Finding, Level, Origin, RenderedTarget
 from platecheck.provenance import locate
 
@@ -62,24 +58,36 @@ ID = "pull-policy"
 SUMMARY = "production uses imagePullPolicy IfNotPresent; floating tags are not cached elsewhere"
 SCOPE = "target"
 LEVEL = Level.ERROR  # the built-in level; configuration may change it
-DEFAULTS: dict[str, Any] = {
-    "productionPullPolicy": "IfNotPresent",
-    "checkNonProduction": True,
-    "floatingTags": list(FLOATING_TAGS),
-    "floatingTagPattern": "",
-}
+# Its passing and failing cases: tests/fixtures/policies/pull-policy/<case>.yaml
+CASES = (
+    "absent-defaults-to-always",
+    "absent-defaults-to-if-not-present",
+    "production-always",
+    "staging-empty-tag",
+    "staging-floating-if-not-present",
+)
+
+
+@dataclass(frozen=True)
+class Options:
+    production_pull_policy: str = "IfNotPresent"
+    check_non_production: bool = True
+    floating_tags: tuple[str, ...] = FLOATING_TAGS
+    floating_tag_pattern: re.Pattern[str] | None = None
+
+
 REMEDIATION = (
     "production: pin the image tag and set imagePullPolicy: IfNotPresent; "
     "other environments: use imagePullPolicy: Always with a floating tag, or pin the tag"
 )
 
 
-def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
-    pattern = floating_pattern(options["floatingTagPattern"], ID)
-    floating = tuple(options["floatingTags"])
-    required = str(options["productionPullPolicy"])
+def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
+    pattern = options.floating_tag_pattern
+    floating = options.floating_tags
+    required = options.production_pull_policy
     production = target.target.production
-    if not production and not options["checkNonProduction"]:
+    if not production and not options.check_non_production:
         return
     problems: list[tuple[Container, str, Origin | None]] = []
     for container in containers(target):

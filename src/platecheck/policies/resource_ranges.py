@@ -36,13 +36,15 @@ Fails:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 from platecheck.containers import Container, container_findings, containers, in_template
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, Level, RenderedTarget
+from platecheck.options import option
 from platecheck.provenance import locate
 from platecheck.quantity import QuantityError, parse_quantity
 
@@ -50,34 +52,46 @@ ID = "resource-ranges"
 SUMMARY = "containers set cpu/memory requests and limits, valid, ordered and within ranges"
 SCOPE = "target"
 LEVEL = Level.ERROR  # the built-in level; configuration may change it
+# Its passing and failing cases: tests/fixtures/policies/resource-ranges/<case>.yaml
+CASES = (
+    "init-container-without-resources",
+    "limit-below-request",
+    "memory-2GB",
+    "missing-limits",
+    "outside-production-range",
+    "quantity-forms",
+    "templated-container-name",
+)
 _BOUNDS = ("requestMin", "requestMax", "limitMin", "limitMax")
-DEFAULTS: dict[str, Any] = {
-    "cpu": dict.fromkeys(_BOUNDS),
-    "memory": dict.fromkeys(_BOUNDS),
-    "requireRequests": True,
-    "requireLimits": True,
-    "initContainers": True,
-}
 REMEDIATION = (
     "set resources.requests and resources.limits for cpu and memory with valid quantities "
     "(e.g. cpu: 250m, memory: 512Mi), requests <= limits, inside this environment's range"
 )
 _RESOURCES = ("cpu", "memory")
 Bound = tuple[Fraction, str]  # exact value, as written in the option
+Bounds = Mapping[str, Bound | None]  # requestMin, requestMax, limitMin, limitMax
 _KINDS = {"requests": "request", "limits": "limit"}
 
 
-def check(target: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
-    bounds = {name: parse_bounds(name, options[name]) for name in _RESOURCES}
-    sections = ("containers", "initContainers") if options["initContainers"] else ("containers",)
-    required = [
-        k
-        for k, on in (
-            ("requests", options["requireRequests"]),
-            ("limits", options["requireLimits"]),
-        )
-        if on
-    ]
+def _bounds_option(name: str) -> Any:
+    return option(parse=lambda value: parse_bounds(name, value),
+                  factory=lambda: dict.fromkeys(_BOUNDS))
+
+
+@dataclass(frozen=True)
+class Options:
+    cpu: Bounds = _bounds_option("cpu")
+    memory: Bounds = _bounds_option("memory")
+    require_requests: bool = True
+    require_limits: bool = True
+    init_containers: bool = True
+
+
+def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
+    bounds = {"cpu": options.cpu, "memory": options.memory}
+    sections = ("containers", "initContainers") if options.init_containers else ("containers",)
+    required = [k for k, on in (("requests", options.require_requests),
+                                ("limits", options.require_limits)) if on]
     problems = [
         (
             container,
@@ -163,10 +177,6 @@ def _at_value(container: Container, kind: str, name: str, raw: Any) -> dict[str,
     }
 
 
-def _bounds_parser(name: str) -> Callable[[Any], object]:
-    return lambda option: parse_bounds(name, option)
-
-
 def parse_bounds(name: str, option: Any) -> dict[str, Bound | None]:
     """The ``cpu``/``memory`` option as exact bounds; a bad option stops the check."""
     if option is None:
@@ -193,6 +203,3 @@ def parse_bounds(name: str, option: Any) -> dict[str, Bound | None]:
 def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
-
-OPTION_PARSERS: Mapping[str, Callable[[Any], object]] = {
-    name: _bounds_parser(name) for name in _RESOURCES}

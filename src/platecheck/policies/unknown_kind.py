@@ -33,9 +33,9 @@ Fails:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from typing import Any
 
 from platecheck import schemas
 from platecheck.manifest_lines import field_origin
@@ -47,16 +47,24 @@ ID = "unknown-kind"
 SUMMARY = "every rendered kind has a Kubernetes or repository-supplied schema"
 SCOPE = "target"
 LEVEL = Level.ERROR  # the built-in level; configuration may change it
-DEFAULTS: Mapping[str, Any] = {**schemas.SCHEMA_DEFAULTS, "allowKinds": []}
-OPTION_PARSERS = {"schemaDirs": schemas.local_directories}
+# Its passing and failing cases: tests/fixtures/policies/unknown-kind/<case>.yaml
+CASES = (
+    "allowed-kind",
+    "kind-without-schema",
+)
 REMEDIATION = ("Add the kind's CustomResourceDefinition to the repository (a chart's crds/), "
                "or its JSON schema to policies/schemas/ as <kind>-<group>-<version>.json, or "
                "fix the apiVersion/kind.")
 
 
-def check(rendered: RenderedTarget, options: Mapping[str, Any]) -> Iterator[Finding]:
+@dataclass(frozen=True)
+class Options(schemas.SchemaOptions):
+    allow_kinds: tuple[str, ...] = ()  # apiVersion/kind globs accepted without a schema
+
+
+def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
     schema_set = target_schemas(rendered, options)
-    allowed = [str(glob) for glob in options.get("allowKinds") or []]
+    allowed = options.allow_kinds
     for resource in rendered.resources:
         if not resource.kind or not resource.api_version:
             continue  # k8s-schema reports it

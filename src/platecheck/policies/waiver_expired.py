@@ -24,8 +24,8 @@ Fails:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from platecheck.model import Finding, Level
 
@@ -36,7 +36,11 @@ ID = "waiver-expired"
 SUMMARY = "waivers past their expiry date"
 SCOPE = "waivers"
 LEVEL = Level.ERROR  # the built-in level; configuration may change it
-DEFAULTS: Mapping[str, Any] = {}
+# Its passing and failing cases: tests/fixtures/policies/waiver-expired/<case>.yaml
+CASES = (
+    "expired-waiver",
+    "waiver-in-date",
+)
 REMEDIATION = ("Fix the findings the waiver covered and delete it, or renew it with a new "
                "expiry date and an updated reason.")
 

@@ -24,8 +24,8 @@ Fails:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from platecheck.model import Finding, Level
 
@@ -36,7 +36,11 @@ ID = "waiver-stale"
 SUMMARY = "waivers that match no finding"
 SCOPE = "waivers"
 LEVEL = Level.WARNING  # the built-in level; configuration may change it
-DEFAULTS: Mapping[str, Any] = {}
+# Its passing and failing cases: tests/fixtures/policies/waiver-stale/<case>.yaml
+CASES = (
+    "waiver-in-use",
+    "waiver-matches-nothing",
+)
 REMEDIATION = "Delete the waiver, or correct its policy and selectors."
 
 

@@ -42,24 +42,33 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
+from dataclasses import dataclass
 from decimal import Decimal
 from fnmatch import fnmatchcase
-from typing import Any
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.model import Finding, Level, RepoModel
-from platecheck.policies import PolicyOptions
+from platecheck.options import PolicyOptions
 from platecheck.yamlio import MAX_NESTING, compose_all
 
 ID = "yaml-hygiene"
 SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
 SCOPE = "repo"
 LEVEL = Level.ERROR  # the built-in level; configuration may change it
-DEFAULTS: Mapping[str, Any] = {"ignoreFiles": []}
+# Its passing and failing cases: tests/fixtures/policies/yaml-hygiene/<case>.yaml
+CASES = (
+    "duplicate-key",
+    "quoted-words",
+)
 REMEDIATION = "Quote the value, remove the duplicate, or re-save the file as UTF-8 with spaces."
+
+
+@dataclass(frozen=True)
+class Options:
+    ignore_files: tuple[str, ...] = ()  # repository-relative globs
 
 _BOOLEANS = {word: True for word in ("y", "Y", "yes", "Yes", "YES", "on", "On", "ON")}
 _BOOLEANS.update({word: False for word in ("n", "N", "no", "No", "NO", "off", "Off", "OFF")})
@@ -75,8 +84,8 @@ _FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
 _INT = re.compile(r"[-+]?[0-9]+")
 
 
-def check(repo: RepoModel, options: PolicyOptions) -> Iterator[Finding]:
-    ignored = [str(glob) for glob in options.default.get("ignoreFiles") or []]
+def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
+    ignored = options.default.ignore_files
     seen: set[str] = set()
     for yaml_file in repo.yaml_files:
         if yaml_file.rel in seen or any(fnmatchcase(yaml_file.rel, g) for g in ignored):
