@@ -234,13 +234,13 @@ def fake_policy(
     remediation: str = "",
     scope: str = "target",
 ) -> ModuleType:
-    """A stand-in policy module with the registry's contract (ID, SUMMARY, SCOPE, DEFAULTS,
+    """A stand-in policy module with the registry's contract (ID, SUMMARY, SCOPE, LEVEL,
     REMEDIATION, docstring)."""
     module = ModuleType(f"platecheck.policies.{policy_id.replace('-', '_')}", doc)
     module.ID = policy_id  # type: ignore[attr-defined]
     module.SUMMARY = summary  # type: ignore[attr-defined]
     module.SCOPE = scope  # type: ignore[attr-defined]
-    module.DEFAULTS = {}  # type: ignore[attr-defined]
+    module.LEVEL = Level.ERROR  # type: ignore[attr-defined]
     module.REMEDIATION = remediation  # type: ignore[attr-defined]
     return module
 
