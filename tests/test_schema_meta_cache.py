@@ -110,3 +110,16 @@ def test_a_given_cache_holds_the_marks_and_the_per_user_cache_stays_the_fallback
         # e.g. the Helm 3 that `platecheck setup` installed for kustomize, looked for there
         assert default_cache_dir() == cache
     assert memo_dir() == cache
+
+
+@pytest.mark.parametrize("path", sorted(schemas.packaged_schema_dir().glob("*.json")),
+                         ids=lambda p: p.name)
+def test_packaged_schema_meets_its_meta_schema_and_costs_no_check_at_run_time(
+        path: Path, cache: Path) -> None:
+    import json
+
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    cls.check_schema(schema)  # what a run no longer does for it
+    assert schemas._load_custom(path).path == path
+    assert not (cache / "schemas-checked").exists()
