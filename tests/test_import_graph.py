@@ -43,7 +43,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("policies", ("policies", "policies.*", "ownership")),
     ("report", ("report", "report.*")),
     ("run", ("engine", "runcache", "rendered_diff", "basetree")),
-    ("front", ("cli", "pytest_plugin", "init", "", "__main__")),
+    ("front", ("cli", "pytest_plugin", "init", "docs", "", "__main__")),
 )
 
 
