@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from platecheck.cache import HelmResult
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
@@ -76,8 +74,8 @@ def _vendored(charts: Path, name: str) -> bool:
 
 def _chart_name(path: Path) -> str | None:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        data = load_document(read_text(path, path.name)[1], path.name).data
+    except PlatecheckError:
         return None
     name = data.get("name") if isinstance(data, dict) else None
     return name if isinstance(name, str) else None

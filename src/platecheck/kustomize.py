@@ -450,8 +450,8 @@ def _pop_origin(doc: Mapping[str, Any]) -> str | None:
     if not annotations:
         del metadata["annotations"]
     try:
-        parsed = yaml.safe_load(str(origin))
-    except yaml.YAMLError:
+        parsed = load_document(str(origin), ORIGIN).data
+    except PlatecheckError:
         return None
     if not isinstance(parsed, dict):
         return None
