@@ -57,6 +57,11 @@ class Discovery:
     yaml_files: dict[str, YamlFile] = field(default_factory=dict)
     errors: list[PlatecheckError] = field(default_factory=list)
     parsed: dict[Path, list[Application]] = field(default_factory=dict)  # file -> its Applications
+    set_cache: dict[Path, list[Application]] = field(default_factory=dict)  # its ApplicationSets
+    visited: set[Path] = field(default_factory=set)  # the files this discovery has taken
+    # the whole repository's discovery when this one was given only part of it (for waivers:
+    # whether one is stale depends on the targets a run left out); files are read once
+    repository: Discovery | None = None
     excluded: set[str] = field(default_factory=set)  # files an app-of-apps include/exclude skips
     children: list[AppChild] = field(default_factory=list)  # app-of-apps source -> Application
 
@@ -100,8 +105,21 @@ def inside(path: Path, root: Path) -> bool:
     return path.resolve().is_relative_to(root.resolve())
 
 
-def discover(root: Path, paths: Sequence[Path]) -> Discovery:
+def discover(root: Path, paths: Sequence[Path], *, whole_repository: bool = False
+             ) -> Discovery:
+    """What ``paths`` hold; with ``whole_repository``, also what the whole repository holds
+    (``Discovery.repository``) when ``paths`` are less than the root."""
     found = Discovery(root)
+    _walk(found, paths)
+    found.charts = _charts(found)
+    if whole_repository and root.resolve() not in {path.resolve() for path in paths}:
+        found.repository = Discovery(root, parsed=found.parsed, set_cache=found.set_cache)
+        _walk(found.repository, [root])
+    return found
+
+
+def _walk(found: Discovery, paths: Sequence[Path]) -> None:
+    root = found.root
     queue: list[Application] = []
     for path in paths:
         path = path.resolve()
@@ -134,8 +152,6 @@ def discover(root: Path, paths: Sequence[Path]) -> Discovery:
                           or (a.file, a.line) in children_seen]
     found.applications.sort(key=lambda a: (a.file, a.line))
     found.app_of_apps.sort(key=lambda a: (a.file, a.line))
-    found.charts = _charts(found)
-    return found
 
 
 def _children(found: Discovery, app: Application) -> Iterator[tuple[int, Application]]:
@@ -218,9 +234,13 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
     ``lenient``: a file that cannot be read is left to the directory source's render, which
     reports it as Argo CD would (or ignores it)."""
     if file in found.parsed:
+        if file not in found.visited:  # read by the discovery this one shares files with
+            found.visited.add(file)
+            found.application_sets.extend(found.set_cache.get(file, ()))
         return found.parsed[file]
     apps: list[Application] = []
     found.parsed[file] = apps
+    found.visited.add(file)
     rel = rel_path(file, found.root)
     try:
         raw, text = read_text(file, rel)
@@ -251,7 +271,9 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
                 apps.extend(parse_application(expand(document, index, element), rel)
                             for index, element in enumerate(elements))
             else:
-                found.application_sets.append(parse_application_set(document, rel))
+                app_set = parse_application_set(document, rel)
+                found.application_sets.append(app_set)
+                found.set_cache.setdefault(file, []).append(app_set)
         except PlatecheckError as exc:
             found.errors.append(exc)
     return apps

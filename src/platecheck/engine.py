@@ -203,7 +203,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     config = configuration(repo_root, Path(config_dir) if config_dir is not None else None)
     wanted = _environments(config, environments)
     problems = _Problems()
-    found = discover(repo_root, paths)
+    found = discover(repo_root, paths, whole_repository=config.waivers_file is not None)
     _add_policy_files(found, config)
     for error in found.errors:
         problems.add(error)
@@ -239,6 +239,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         generated=tuple(g.app for g in generated if not g.application_set),
         app_of_apps=tuple(found.app_of_apps),
         app_children=tuple(found.children),
+        repository_targets=planner.target_ids(found.repository or found),
         charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
         targets=tuple(targets),
         rendered=tuple(rendered),
@@ -724,33 +725,13 @@ def _apply_waivers(findings: list[Finding], config: Config, model: RepoModel
         return findings
     today = datetime.date.today()
     waived = apply_waivers(findings, config.waivers, today, [t.id for t in model.targets],
-                           lambda: _repository_targets(model.root, config))
+                           lambda: model.repository_targets)
     result = list(waived.findings)
     # stamped here, as _run_policies stamps the rest
     for module, produced in ((waiver_expired, waiver_expired.check(waived.expired, today)),
                              (waiver_stale, waiver_stale.check(waived.stale))):
         result.extend(_stamp(produced, module.ID, config, module.REMEDIATION, None))
     return result
-
-
-def _repository_targets(root: Path, config: Config) -> set[str] | None:
-    """The id of every target the repository's Applications make, whatever this run was
-    given to check: whether a waiver is stale depends on the targets a run left out."""
-    try:
-        found = discover(root, [root])
-    except PlatecheckError:
-        return None
-    parents = {(app.file, app.line) for app in found.app_of_apps}
-    ids = set()
-    for app in found.applications:
-        env = config.match_environment(app.name, app.labels, app.destination_namespace)
-        if env is not None and (app.file, app.line) not in parents:
-            ids.add(f"{env.name}/{env.app_name(app.name)}")
-    for app_set in found.application_sets:  # as Planner.application_set names them
-        env = config.match_environment(app_set.name, app_set.labels,
-                                       app_set.destination_namespace)
-        ids.add(f"{env.name if env else '*'}/{app_set.name}")
-    return ids
 
 
 def _order(finding: Finding) -> tuple[Any, ...]:

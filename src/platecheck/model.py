@@ -406,6 +406,9 @@ class RepoModel:
     generated: tuple[Application, ...] = ()
     # the Applications each app-of-apps source deploys, as discovery found them
     app_children: tuple[AppChild, ...] = ()
+    # the id of every target the whole repository's Applications make, also those this run
+    # was not given (waivers: one is stale only where every target it selects was checked)
+    repository_targets: tuple[str, ...] = ()
 
 
 # -- platecheck diff --base ------------------------------------------------------------------

@@ -249,6 +249,22 @@ class Planner:
                 env and env.name == UNCLASSIFIED
                 and not env.matches(app.name, app.labels, app.destination_namespace)))
 
+    def target_ids(self, found: Discovery) -> tuple[str, ...]:
+        """The id of every target ``found``'s Applications make, as far as it can be told
+        without planning them: an app-of-apps is not one (its children are), an ApplicationSet
+        is one (as ``application_set`` names it)."""
+        parents = {(app.file, app.line) for app in found.app_of_apps}
+        ids = set()
+        for app in found.applications:
+            env = self.config.match_environment(app.name, app.labels, app.destination_namespace)
+            if env is not None and (app.file, app.line) not in parents:
+                ids.add(f"{env.name}/{env.app_name(app.name)}")
+        for app_set in found.application_sets:
+            env = self.config.match_environment(app_set.name, app_set.labels,
+                                                app_set.destination_namespace)
+            ids.add(f"{env.name if env else '*'}/{app_set.name}")
+        return tuple(sorted(ids))
+
     # -- chart directories ------------------------------------------------------------------
 
     def chart_dir(self, directory: Path, by_directory: bool = False) -> list[RenderTarget]:
