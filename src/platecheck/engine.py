@@ -208,7 +208,6 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     for error in found.errors:
         problems.add(error)
     planner = Planner(config, found)
-    _check_sources(planner, found)
     targets = _unique_ids(_plan(planner, found, problems, paths))
     if wanted is not None:
         targets = [t for t in targets if t.environment in wanted]
@@ -228,7 +227,6 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     rendered = batch.render(targets)
     generated = _generated(batch, found, targets, rendered, wanted)
     targets, rendered = _without_bare_parents(targets, rendered, found)
-    lints, renders, cache_hits = batch.lints, batch.renders, batch.cache_hits
     if rendered:
         rendered, crd_errors = crds.with_repository_crds(repo_root, found.charts, rendered)
         for error in crd_errors:
@@ -245,10 +243,10 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         rendered=tuple(rendered),
         yaml_files=tuple(found.yaml_files[rel] for rel in sorted(found.yaml_files)),
         environments=tuple(env.environment for env in config.environments),
-        helm_lint=tuple(lints),
+        helm_lint=tuple(batch.lints),
         errors=tuple(sorted(problems.findings, key=_error_order)),
-        renders=renders,
-        cache_hits=cache_hits,
+        renders=batch.renders,
+        cache_hits=batch.cache_hits,
     )
     return model, config, selection
 
@@ -530,6 +528,7 @@ def _environments(config: Config, environments: Iterable[str] | None) -> set[str
 
 def _plan(planner: Planner, found: Discovery, problems: _Problems,
           paths: Sequence[Path] = ()) -> list[RenderTarget]:
+    _check_sources(planner, found)  # every Application, planned or not
     targets: list[RenderTarget] = []
     chart_dirs = found.chart_dirs
     if not chart_dirs and not found.applications and not found.application_sets:
