@@ -234,13 +234,12 @@ def fake_policy(
     remediation: str = "",
     scope: str = "target",
 ) -> ModuleType:
-    """A stand-in policy module with the registry's contract (ID, SUMMARY, SCOPE, LEVEL,
-    REMEDIATION, docstring)."""
+    """A stand-in policy module with the registry's contract (ID, SUMMARY, SCOPE,
+    REMEDIATION, docstring; its built-in level is error)."""
     module = ModuleType(f"platecheck.policies.{policy_id.replace('-', '_')}", doc)
     module.ID = policy_id  # type: ignore[attr-defined]
     module.SUMMARY = summary  # type: ignore[attr-defined]
     module.SCOPE = scope  # type: ignore[attr-defined]
-    module.LEVEL = Level.ERROR  # type: ignore[attr-defined]
     module.REMEDIATION = remediation  # type: ignore[attr-defined]
     return module
 

@@ -6,7 +6,8 @@ A policy is a module in this package (the registry finds it; nothing else lists 
 - ``SUMMARY``: one line;
 - ``SCOPE``: ``"target"`` (checked once per rendered target), ``"repo"`` (checked once,
   sees every target: cross-environment and repository-integrity rules) or ``"waivers"``;
-- ``LEVEL``: its built-in level (configuration may set another, per environment too);
+- ``LEVEL``: its built-in level when that is not ``error`` (configuration may set another,
+  per environment too);
 - ``Options``: a frozen dataclass of its options (``platecheck.options``), parsed once when
   the configuration is loaded; a policy without options has none;
 - ``REMEDIATION``: the default remediation line for its findings;
@@ -70,9 +71,14 @@ def registry() -> dict[str, ModuleType]:
     return {module.ID: module for module in modules}
 
 
+def builtin_level(module: ModuleType) -> Level:
+    """A policy's built-in level: its ``LEVEL``, else ``error``."""
+    return Level(getattr(module, "LEVEL", Level.ERROR))
+
+
 def declarations() -> dict[str, PolicyDeclaration]:
     """What configuration needs to know of every registered policy."""
-    return {pid: PolicyDeclaration(pid, Level(module.LEVEL), module.SCOPE,
+    return {pid: PolicyDeclaration(pid, builtin_level(module), module.SCOPE,
                                    getattr(module, "Options", NoOptions))
             for pid, module in registry().items()}
 
@@ -111,7 +117,7 @@ def describe(module: ModuleType, level: Callable[[str, str | None], Level] | Non
     doc = inspect.cleandoc(module.__doc__ or "")
     pid = str(module.ID)
     summary = str(getattr(module, "SUMMARY", "") or pid)
-    builtin = Level(getattr(module, "LEVEL", Level.ERROR))
+    builtin = builtin_level(module)
     configured = level(pid, None) if level is not None else builtin
     return PolicyInfo(
         id=pid,
@@ -128,5 +134,5 @@ def describe(module: ModuleType, level: Callable[[str, str | None], Level] | Non
     )
 
 
-__all__ = ["Finding", "Iterator", "PolicyOptions", "configuration", "declarations", "describe",
-           "doc_sections", "registry"]
+__all__ = ["Finding", "Iterator", "PolicyOptions", "builtin_level", "configuration",
+           "declarations", "describe", "doc_sections", "registry"]

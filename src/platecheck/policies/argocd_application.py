@@ -74,7 +74,7 @@ from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches_any
 from platecheck.manifest_lines import kind_pattern
-from platecheck.model import Application, Finding, KeyPath, Level, RepoModel, Source
+from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
 from platecheck.options import OptionValueError, PolicyOptions, option
 from platecheck.semver import EXACT_VERSION
 from platecheck.yamlio import type_name
@@ -82,12 +82,6 @@ from platecheck.yamlio import type_name
 ID = "argocd-application"
 SUMMARY = "Applications are valid, stay inside the repository, are reachable and pinned"
 SCOPE = "repo"
-LEVEL = Level.ERROR  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/argocd-application/<case>.yaml
-CASES = (
-    "automated-sync-present",
-    "automated-sync-required",
-)
 REMEDIATION = "Fix the Application manifest at this line."
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
@@ -478,3 +472,7 @@ def _name_line(text: str | None, resource: Any) -> int | None:
             first = first or number
             after_kind = False
     return first
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("automated-sync-present", "automated-sync-required")

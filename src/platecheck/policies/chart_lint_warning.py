@@ -36,11 +36,6 @@ ID = "chart-lint-warning"
 SUMMARY = "helm lint --strict prints no warning for a deployed chart"
 SCOPE = "repo"
 LEVEL = Level.WARNING  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/chart-lint-warning/<case>.yaml
-CASES = (
-    "clean-lint",
-    "object-name-not-a-dns-name",
-)
 REMEDIATION = "Fix what helm lint warns about."
 
 
@@ -52,3 +47,7 @@ class Options:
 def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
     severities = {"WARNING", "INFO"} if options.default.include_info else {"WARNING"}
     yield from lint_findings(ID, repo.helm_lint, severities, failed_lint=False)
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("clean-lint", "object-name-not-a-dns-name")

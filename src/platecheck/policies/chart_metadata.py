@@ -50,18 +50,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from platecheck.model import Chart, Finding, HelmLint, Level, RepoModel
+from platecheck.model import Chart, Finding, HelmLint, RepoModel
 from platecheck.options import NoOptions, PolicyOptions
 
 ID = "chart-metadata"
 SUMMARY = "deployed charts have metadata Helm loads, and helm lint --strict reports no error"
 SCOPE = "repo"
-LEVEL = Level.ERROR  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/chart-metadata/<case>.yaml
-CASES = (
-    "version-helm-parses",
-    "version-is-a-number",
-)
 REMEDIATION = "Fix Chart.yaml or the template helm lint points at."
 
 # The versions Helm's semver library parses (Masterminds/semver v3 NewVersion, with its
@@ -223,3 +217,7 @@ def _repo_path(chart_rel: str, file: str) -> str:
     if chart != "." and file.startswith(f"{chart}/"):
         return file
     return (PurePosixPath(chart) / file).as_posix()
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("version-helm-parses", "version-is-a-number")

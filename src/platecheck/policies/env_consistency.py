@@ -56,7 +56,6 @@ from platecheck.errors import PlatecheckError
 from platecheck.model import (
     Finding,
     KeyPath,
-    Level,
     Origin,
     RenderedTarget,
     RenderTarget,
@@ -69,19 +68,6 @@ from platecheck.provenance import at, locate, target_origin
 ID = "env-consistency"
 SUMMARY = "apps in staging and production share chart, resources and values structure"
 SCOPE = "repo"
-LEVEL = Level.ERROR  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/env-consistency/<case>.yaml
-CASES = (
-    "allowed-differences",
-    "declaration-without-reason",
-    "declared-but-deployed-everywhere",
-    "key-only-in-staging",
-    "mapping-versus-scalar",
-    "rename-is-one-finding",
-    "resource-only-in-production",
-    "single-environment",
-    "single-environment-declared",
-)
 REMEDIATION = (
     "make both environments' values set the same keys (or allow the path in env-consistency "
     "allowedDifferences), and deploy the app to both environments (or declare it in "
@@ -529,3 +515,9 @@ class Options:
     name_normalization: tuple[str, ...] = ("{env}", "staging", "production")
     single_environment: Mapping[str, Mapping[str, Any]] = option(parse=_declarations,
                                                                  factory=dict)
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("allowed-differences", "declaration-without-reason", "declared-but-deployed-everywhere",
+         "key-only-in-staging", "mapping-versus-scalar", "rename-is-one-finding",
+         "resource-only-in-production", "single-environment", "single-environment-declared")

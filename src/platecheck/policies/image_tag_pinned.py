@@ -44,28 +44,11 @@ from typing import Any
 
 from platecheck.containers import container_findings, containers, image_origin
 from platecheck.imageref import FLOATING_TAGS, ImageRefError, is_floating, parse_image
-from platecheck.model import Finding, Level, RenderedTarget
+from platecheck.model import Finding, RenderedTarget
 
 ID = "image-tag-pinned"
 SUMMARY = "production images have an explicit, non-floating tag or a digest"
 SCOPE = "target"
-LEVEL = Level.ERROR  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/image-tag-pinned/<case>.yaml
-CASES = (
-    "cronjob-without-tag",
-    "empty-tag",
-    "empty-tag-dropped-by-helper",
-    "every-environment",
-    "floating-list-and-pattern",
-    "init-image-without-hints",
-    "latest-in-any-case",
-    "pinned-by-digest",
-    "production-latest",
-    "shared-values-one-finding",
-    "staging-may-float",
-    "whole-image-beats-tag-key",
-    "whole-image-in-values",
-)
 REMEDIATION = "set the image tag to an exact version (e.g. 1.4.2) or pin it with @sha256:<digest>"
 
 
@@ -112,3 +95,10 @@ def image_problem(
     if is_floating(ref.tag, floating, pattern):
         return f'uses floating tag "{ref.tag}"'
     return None
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("cronjob-without-tag", "empty-tag", "empty-tag-dropped-by-helper", "every-environment",
+         "floating-list-and-pattern", "init-image-without-hints", "latest-in-any-case",
+         "pinned-by-digest", "production-latest", "shared-values-one-finding", "staging-may-float",
+         "whole-image-beats-tag-key", "whole-image-in-values")

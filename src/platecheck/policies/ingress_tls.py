@@ -50,28 +50,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from platecheck.hosts import covered
-from platecheck.model import Finding, Level, Origin, RenderedTarget, Resource
+from platecheck.model import Finding, Origin, RenderedTarget, Resource
 from platecheck.provenance import find_value, locate, resource_finding
 
 ID = "ingress-tls"
 SUMMARY = "every Ingress has TLS for all its hosts, a secretName and a cert-manager issuer"
 SCOPE = "target"
-LEVEL = Level.ERROR  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/ingress-tls/<case>.yaml
-CASES = (
-    "any-issuer-when-unlisted",
-    "both-issuer-annotations",
-    "empty-secret-name",
-    "host-without-tls",
-    "no-issuer-annotation",
-    "no-secret-name",
-    "ssl-redirect-disabled",
-    "ssl-redirect-go-false",
-    "staging-issuer-in-production",
-    "staging-may-skip-redirect",
-    "wildcard-certificate",
-    "wildcard-covers-one-label",
-)
 ISSUER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
 
 
@@ -207,3 +191,10 @@ def _mapping(value: Any) -> Mapping[str, Any]:
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("any-issuer-when-unlisted", "both-issuer-annotations", "empty-secret-name",
+         "host-without-tls", "no-issuer-annotation", "no-secret-name", "ssl-redirect-disabled",
+         "ssl-redirect-go-false", "staging-issuer-in-production", "staging-may-skip-redirect",
+         "wildcard-certificate", "wildcard-covers-one-label")

@@ -49,18 +49,12 @@ from collections.abc import Iterator, Mapping
 
 from platecheck import schemas
 from platecheck.manifest_lines import field_origin
-from platecheck.model import Finding, Level, RenderedTarget, Resource
+from platecheck.model import Finding, RenderedTarget, Resource
 from platecheck.provenance import at
 
 ID = "k8s-schema"
 SUMMARY = "rendered resources are valid against the Kubernetes (or CRD) schema"
 SCOPE = "target"
-LEVEL = Level.ERROR  # the built-in level; configuration may change it
-# Its passing and failing cases, under tests/fixtures/policies/k8s-schema/ (run with the real helm).
-CASES = (
-    "misspelled-field",
-    "valid-config-map",
-)
 REMEDIATION = ("Make the manifest match the API schema: fix the field's spelling, type or "
                "value (kubectl explain <kind>.<field> shows the API).")
 Options = schemas.SchemaOptions
@@ -128,3 +122,7 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
 
 def _explain_path(kind: str, path: tuple[str | int, ...]) -> str:
     return ".".join([kind.lower(), *(part for part in path if isinstance(part, str))])
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("misspelled-field", "valid-config-map")

@@ -38,18 +38,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from platecheck.model import Finding, Level, RenderTarget, RepoModel, Source, SourceType
+from platecheck.model import Finding, RenderTarget, RepoModel, Source, SourceType
 from platecheck.options import PolicyOptions, option
 
 ID = "not-rendered"
 SUMMARY = "sources platecheck cannot render (remote charts, plugins, ApplicationSets)"
 SCOPE = "repo"
-LEVEL = Level.ERROR  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/not-rendered/<case>.yaml
-CASES = (
-    "ignored-repository",
-    "remote-chart",
-)
 REMEDIATION = (
     "Vendor the chart into this repository (or accept it with ignoreRepoURLs in "
     "policies/platecheck.yaml, or waive it with a reason)."
@@ -112,3 +106,7 @@ def remediation(target: RenderTarget) -> str:
                 "a waiver giving the reason, or render it to plain manifests in this "
                 "repository.")
     return REMEDIATION
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("ignored-repository", "remote-chart")

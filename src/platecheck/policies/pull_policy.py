@@ -51,21 +51,12 @@ from platecheck.containers import (
     in_template,
 )
 from platecheck.imageref import FLOATING_TAGS, ImageRefError, is_floating, parse_image
-from platecheck.model import Finding, Level, Origin, RenderedTarget
+from platecheck.model import Finding, Origin, RenderedTarget
 from platecheck.provenance import locate
 
 ID = "pull-policy"
 SUMMARY = "production uses imagePullPolicy IfNotPresent; floating tags are not cached elsewhere"
 SCOPE = "target"
-LEVEL = Level.ERROR  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/pull-policy/<case>.yaml
-CASES = (
-    "absent-defaults-to-always",
-    "absent-defaults-to-if-not-present",
-    "production-always",
-    "staging-empty-tag",
-    "staging-floating-if-not-present",
-)
 
 
 @dataclass(frozen=True)
@@ -152,3 +143,8 @@ def _origin(target: RenderedTarget, container: Container, explicit: Any) -> Orig
         fields=("imagePullPolicy",),
         **in_template(container),
     )
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("absent-defaults-to-always", "absent-defaults-to-if-not-present", "production-always",
+         "staging-empty-tag", "staging-floating-if-not-present")

@@ -43,7 +43,7 @@ from typing import Any
 
 from platecheck.containers import Container, container_findings, containers, in_template
 from platecheck.errors import PlatecheckError
-from platecheck.model import Finding, Level, RenderedTarget
+from platecheck.model import Finding, RenderedTarget
 from platecheck.options import option
 from platecheck.provenance import locate
 from platecheck.quantity import QuantityError, parse_quantity
@@ -51,17 +51,6 @@ from platecheck.quantity import QuantityError, parse_quantity
 ID = "resource-ranges"
 SUMMARY = "containers set cpu/memory requests and limits, valid, ordered and within ranges"
 SCOPE = "target"
-LEVEL = Level.ERROR  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/resource-ranges/<case>.yaml
-CASES = (
-    "init-container-without-resources",
-    "limit-below-request",
-    "memory-2GB",
-    "missing-limits",
-    "outside-production-range",
-    "quantity-forms",
-    "templated-container-name",
-)
 _BOUNDS = ("requestMin", "requestMax", "limitMin", "limitMax")
 REMEDIATION = (
     "set resources.requests and resources.limits for cpu and memory with valid quantities "
@@ -203,3 +192,7 @@ def parse_bounds(name: str, option: Any) -> dict[str, Bound | None]:
 def _join(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
 
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("init-container-without-resources", "limit-below-request", "memory-2GB", "missing-limits",
+         "outside-production-range", "quantity-forms", "templated-container-name")

@@ -39,19 +39,13 @@ from fnmatch import fnmatchcase
 
 from platecheck import schemas
 from platecheck.manifest_lines import field_origin
-from platecheck.model import Finding, Level, RenderedTarget
+from platecheck.model import Finding, RenderedTarget
 from platecheck.policies.k8s_schema import resource_label, target_schemas
 from platecheck.provenance import at
 
 ID = "unknown-kind"
 SUMMARY = "every rendered kind has a Kubernetes or repository-supplied schema"
 SCOPE = "target"
-LEVEL = Level.ERROR  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/unknown-kind/<case>.yaml
-CASES = (
-    "allowed-kind",
-    "kind-without-schema",
-)
 REMEDIATION = ("Add the kind's CustomResourceDefinition to the repository (a chart's crds/), "
                "or its JSON schema to policies/schemas/ as <kind>-<group>-<version>.json, or "
                "fix the apiVersion/kind.")
@@ -82,3 +76,7 @@ def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
                      f"{schema_set.kubernetes_version} schema and no {expected}"),
             **at(where), environment=rendered.environment,
             target=rendered.id, resource=resource_label(resource), remediation=REMEDIATION)
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("allowed-kind", "kind-without-schema")

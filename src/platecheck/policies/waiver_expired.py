@@ -27,7 +27,7 @@ import datetime
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
-from platecheck.model import Finding, Level
+from platecheck.model import Finding
 
 if TYPE_CHECKING:
     from platecheck.waivers import Waiver
@@ -35,12 +35,6 @@ if TYPE_CHECKING:
 ID = "waiver-expired"
 SUMMARY = "waivers past their expiry date"
 SCOPE = "waivers"
-LEVEL = Level.ERROR  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/waiver-expired/<case>.yaml
-CASES = (
-    "expired-waiver",
-    "waiver-in-date",
-)
 REMEDIATION = ("Fix the findings the waiver covered and delete it, or renew it with a new "
                "expiry date and an updated reason.")
 
@@ -52,3 +46,7 @@ def check(waivers: Iterable[Waiver], today: datetime.date) -> Iterator[Finding]:
                           message=(f"waiver for {waiver.describe} expired on "
                                    f"{waiver.expires.isoformat()}: {waiver.reason}"),
                           remediation=REMEDIATION)
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("expired-waiver", "waiver-in-date")

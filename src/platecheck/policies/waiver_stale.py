@@ -36,11 +36,6 @@ ID = "waiver-stale"
 SUMMARY = "waivers that match no finding"
 SCOPE = "waivers"
 LEVEL = Level.WARNING  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/waiver-stale/<case>.yaml
-CASES = (
-    "waiver-in-use",
-    "waiver-matches-nothing",
-)
 REMEDIATION = "Delete the waiver, or correct its policy and selectors."
 
 
@@ -50,3 +45,7 @@ def check(unused: Iterable[Waiver]) -> Iterator[Finding]:
         yield Finding(policy=ID, file=waiver.file, line=waiver.line,
                       message=f"waiver for {waiver.describe} matched no finding",
                       remediation=REMEDIATION)
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("waiver-in-use", "waiver-matches-nothing")

@@ -50,19 +50,13 @@ from fnmatch import fnmatchcase
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from platecheck.errors import YamlError, YamlTooDeep
-from platecheck.model import Finding, Level, RepoModel
+from platecheck.model import Finding, RepoModel
 from platecheck.options import PolicyOptions
 from platecheck.yamlio import MAX_NESTING, compose_all
 
 ID = "yaml-hygiene"
 SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
 SCOPE = "repo"
-LEVEL = Level.ERROR  # the built-in level; configuration may change it
-# Its passing and failing cases: tests/fixtures/policies/yaml-hygiene/<case>.yaml
-CASES = (
-    "duplicate-key",
-    "quoted-words",
-)
 REMEDIATION = "Quote the value, remove the duplicate, or re-save the file as UTF-8 with spaces."
 
 
@@ -252,3 +246,7 @@ def _base60(value: str) -> int | float:
         result = result * 60 + float(part)
     number = sign * result
     return int(number) if number == int(number) and "." not in value else number
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("duplicate-key", "quoted-words")
