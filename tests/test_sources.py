@@ -563,3 +563,16 @@ def load_model(repo: Path, cache: Path) -> tuple[object, ...]:
     from platecheck.engine import load
 
     return load(repo, cache_dir=cache).rendered
+
+
+def test_unclassified_applications_of_one_template_line_are_counted_each(
+        tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "helm-parent-values", repo)
+    (repo / "charts" / "apps" / "values-prod.yaml").write_text(
+        "apps:\n  - name: cache\n    path: charts/web\n    valueFile: values.yaml\n"
+        "  - name: queue\n    path: charts/web\n    valueFile: values.yaml\n")
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in report_.targets if t.unclassified) == [
+        "default/cache", "default/queue", "default/root"]
+    assert count(report_).unclassified == 3

@@ -84,7 +84,10 @@ def count(report: Report) -> Counts:
         targets=len(report.targets),
         helm_runs=report.renders,
         helm_cached=report.cache_hits,
-        unclassified=len({(t.application.file, t.application.line) for t in report.targets
+        # an Application by where it is written and what it is called: one template line
+        # of a chart of Applications writes many
+        unclassified=len({(t.application.file, t.application.line, t.application.namespace,
+                           t.application.name) for t in report.targets
                           if t.unclassified and t.application is not None}),
     )
 
