@@ -576,3 +576,46 @@ def test_unclassified_applications_of_one_template_line_are_counted_each(
     assert sorted(t.id for t in report_.targets if t.unclassified) == [
         "default/cache", "default/queue", "default/root"]
     assert count(report_).unclassified == 3
+
+
+def test_resources_named_by_the_api_server_are_not_shared(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "shared-resource", repo)
+    for app in ("cache", "queue"):  # the same Job in both: each sync creates a new one
+        (repo / "manifests" / app / "migrate.yaml").write_text(
+            "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n"
+            "  namespace: tools\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n"
+            "      containers:\n        - name: migrate\n"
+            "          image: registry.example.com/migrate:1.0.0\n"
+            "          resources:\n            requests: {cpu: 100m, memory: 64Mi}\n"
+            "            limits: {cpu: 100m, memory: 64Mi}\n")
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.policy) for f in report_.findings] == [
+        ("manifests/queue/settings.yaml:4", "argocd-application")]
+
+
+def test_chart_mode_checks_a_chart_an_application_deploys_as_that_application(
+        tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / "policies").mkdir(parents=True)
+    (repo / "policies" / "platecheck.yaml").write_text('kubernetesVersion: "1.31.0"\n')
+    _chart(repo / "web", "web", {})
+    (repo / "apps" / "templates").mkdir(parents=True)
+    (repo / "apps" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: apps\ndescription: apps\nversion: 0.1.0\n")
+    (repo / "apps" / "templates" / "web.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
+        "  namespace: argocd\nspec:\n  source:\n    repoURL: https://git.example.com/x.git\n"
+        "    path: web\n  destination:\n    namespace: tools\n")
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    # argocd-example-apps: apps/ generates Applications of blue-green/, helm-guestbook/...;
+    # each of those charts is checked as its Application deploys it, not also on its own
+    assert sorted(t.id for t in report_.targets) == ["default/web", "prod/apps", "stg/apps"]
+    assert {f.target for f in report_.findings} <= {"default/web", "prod/apps", "stg/apps"}
+    assert {h.chart.rel for h in load_model_lints(repo, tmp_path / "cache")} == {"apps", "web"}
+
+
+def load_model_lints(repo: Path, cache: Path) -> tuple[object, ...]:
+    from platecheck.engine import load
+
+    return load(repo, cache_dir=cache).helm_lint

@@ -226,7 +226,8 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
                    use_cache=use_cache)
     rendered = batch.render(targets)
     generated = _generated(batch, found, targets, rendered, wanted)
-    targets, rendered = _without_bare_parents(targets, rendered, found)
+    targets, rendered, lints = _without_charts_applications_deploy(
+        *_without_bare_parents(targets, rendered, found), batch.lints, problems, repo_root)
     if rendered:
         rendered, crd_errors = crds.with_repository_crds(repo_root, found.charts, rendered)
         for error in crd_errors:
@@ -243,7 +244,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         rendered=tuple(rendered),
         yaml_files=tuple(found.yaml_files[rel] for rel in sorted(found.yaml_files)),
         environments=tuple(env.environment for env in config.environments),
-        helm_lint=tuple(batch.lints),
+        helm_lint=tuple(lints),
         errors=tuple(sorted(problems.findings, key=_error_order)),
         renders=batch.renders,
         cache_hits=batch.cache_hits,
@@ -439,6 +440,30 @@ def _without_bare_parents(targets: list[RenderTarget], rendered: list[RenderedTa
             and (item.target.application.file, item.target.application.line) in parents}
     return ([t for t in targets if t.id not in bare],
             [r for r in rendered if r.target.id not in bare])
+
+
+def _without_charts_applications_deploy(
+        targets: list[RenderTarget], rendered: list[RenderedTarget], lints: list[HelmLint],
+        problems: _Problems, root: Path
+        ) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
+    """Chart mode: a chart that an Application deploys (one a chart of Applications
+    generates) is checked as that Application deploys it, with its release name, values and
+    source type; not once more per environment on its own, with findings and errors of its
+    own for the same lines."""
+    deployed = {Path(os.path.normpath(root / source.path.lstrip("/"))) for t in targets
+                if t.application is not None for source in t.application.sources
+                if source.path is not None and not source.chart}
+    dropped = {t.id for t in targets if t.application is None and t.chart is not None
+               and t.chart.path in deployed}
+    if not dropped:
+        return targets, rendered, lints
+    kept = [t for t in targets if t.id not in dropped]
+    linted = {(t.chart.path, t.environment) for t in kept if t.chart is not None}
+    gone = {(t.chart.path, t.environment) for t in targets if t.id in dropped and t.chart}
+    problems.findings[:] = [f for f in problems.findings if f.target not in dropped]
+    return (kept, [r for r in rendered if r.target.id not in dropped],
+            [lint for lint in lints if (lint.chart.path, lint.environment) in linted
+             or (lint.chart.path, lint.environment) not in gone])
 
 
 def _cache_outside(cache_dir: str | os.PathLike[str] | None, root: Path) -> None:

@@ -434,6 +434,8 @@ def shared_resources(repo: RepoModel) -> Iterator[Finding]:
             group = resource.api_version.rpartition("/")[0]
             if group == "argoproj.io" and resource.kind == "Application":
                 continue  # a child Application managed twice: reported by unique_names
+            if not resource.name:
+                continue  # metadata.generateName: the API server names each one anew
             namespace = "" if resource.kind in _CLUSTER_SCOPED else (
                 resource.namespace or rendered.target.namespace)
             key = (group, resource.kind, namespace, resource.name)
