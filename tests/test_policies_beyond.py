@@ -8,7 +8,6 @@ with the real helm on ``fixtures/beyond/repo``.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -429,19 +428,20 @@ GIT_SOURCE = """\
 
 def application_findings(tmp_path: Path, *apps: tuple[str, str, str],
                          **options: Any) -> list[tuple[str, int | None, str]]:
-    from platecheck.discover import parse_application
-    from platecheck.sourcecheck import source_problems
+    from platecheck.config import load_config
+    from platecheck.discover import Discovery, parse_application
+    from platecheck.plan import Planner
     from platecheck.yamlio import load_document
 
     (tmp_path / "charts" / "web").mkdir(parents=True, exist_ok=True)
     (tmp_path / "charts" / "web" / "values.yaml").write_text("a: 1\n")
+    planner = Planner(load_config(tmp_path), Discovery(tmp_path))
     parsed = []
     for index, (name, source, extra) in enumerate(apps):
         rel = f"apps/{index}-{name}.yaml"
         text = APP.format(name=name, source=source, extra=extra)
-        app = parse_application(load_document(text, rel), rel)
         # as planning records them: the policy reports what the model holds
-        parsed.append(dataclasses.replace(app, source_problems=source_problems(app, tmp_path)))
+        parsed.append(planner.checked(parse_application(load_document(text, rel), rel)))
     model = RepoModel(root=tmp_path, applications=tuple(parsed), app_of_apps=(), charts=(),
                       targets=(), rendered=(), yaml_files=())
     from platecheck.policies import argocd_application

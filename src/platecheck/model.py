@@ -187,6 +187,8 @@ class Application:
     lines: Mapping[KeyPath, int] = field(default_factory=dict)
     # what planning found wrong with its source paths and value files (sourcecheck.py)
     source_problems: tuple[SourceProblem, ...] = ()
+    # where the Application schema rejects it: (key path, "field: what is wrong")
+    schema_problems: tuple[tuple[KeyPath, str], ...] = ()
     # keys whose value was written in another file: a generated Application's field that
     # the parent's values set points at that values line
     places: Mapping[KeyPath, Origin] = field(default_factory=dict)

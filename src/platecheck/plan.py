@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platecheck.argocd_env import app_environment, repository_revision
 from platecheck.config import UNCLASSIFIED, Config, EnvironmentConfig
@@ -46,6 +46,9 @@ from platecheck.sourcetype import explicit_type, source_type
 from platecheck.valuefiles import Resolver
 from platecheck.yamlio import load_document, load_values
 
+if TYPE_CHECKING:
+    from platecheck.schemas import CustomSchema
+
 
 class Planner:
     def __init__(self, config: Config, found: Discovery) -> None:
@@ -55,6 +58,7 @@ class Planner:
         self.charts: dict[Path, Chart] = {chart.path: chart for chart in found.charts}
         self._values: dict[Path, ValuesFile] = {}
         self.revision = repository_revision(self.root)  # ARGOCD_APP_REVISION
+        self._application_schema: tuple[CustomSchema | None] | None = None  # once looked up
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -80,9 +84,25 @@ class Planner:
     # -- Applications -----------------------------------------------------------------------
 
     def checked(self, app: Application) -> Application:
-        """``app`` with what is wrong with its source paths and value files recorded, for
-        argocd-application (every Application is checked so, planned or not)."""
-        return dataclasses.replace(app, source_problems=source_problems(app, self.root))
+        """``app`` with what is wrong with its source paths and value files, and where the
+        Application schema rejects it, recorded for argocd-application (every Application is
+        checked so, planned or not)."""
+        return dataclasses.replace(app, source_problems=source_problems(app, self.root),
+                                   schema_problems=self._schema_problems(app))
+
+    def _schema_problems(self, app: Application) -> tuple[tuple[KeyPath, str], ...]:
+        """Against ``policies/schemas/``'s Application schema, else the one shipped."""
+        from platecheck import schemas  # its validators load only when an Application is seen
+
+        if self._application_schema is None:
+            self._application_schema = (schemas.find_custom_schema(
+                "Application", "argoproj.io/v1alpha1",
+                schemas.schema_directories(self.root, ["policies/schemas"], bundled=True)),)
+        custom = self._application_schema[0]
+        if custom is None:
+            return ()
+        return tuple((problem.path, problem.text)
+                     for problem in schemas.problems(custom.validator, app.raw))
 
     def application(self, app: Application) -> list[RenderTarget]:
         """The targets of one Application: one per source that renders (an app-of-apps's

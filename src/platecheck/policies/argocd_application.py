@@ -69,7 +69,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from platecheck import schemas
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches_any
@@ -145,13 +144,9 @@ class _Checker:
     # -- schema -----------------------------------------------------------------------------
 
     def schema(self, app: Application) -> Iterator[Finding]:
-        custom = schemas.find_custom_schema(
-            "Application", "argoproj.io/v1alpha1",
-            schemas.schema_directories(self.root, ["policies/schemas"], bundled=True))
-        if custom is None:
-            return
-        for problem in schemas.problems(custom.validator, app.raw):
-            yield self.finding(app, problem.path, problem.text,
+        """Where planning found the Application schema rejects it."""
+        for path, text in app.schema_problems:
+            yield self.finding(app, path, text,
                                "Fix the field: see https://argo-cd.readthedocs.io/en/stable/"
                                "user-guide/application-specification/")
 
