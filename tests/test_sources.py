@@ -619,3 +619,16 @@ def load_model_lints(repo: Path, cache: Path) -> tuple[object, ...]:
     from platecheck.engine import load
 
     return load(repo, cache_dir=cache).helm_lint
+
+
+def test_a_resource_named_by_generate_name_is_shown_by_it(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "shared-resource", repo)
+    (repo / "manifests" / "queue" / "migrate.yaml").write_text(
+        "apiVersion: batch/v1\nkind: Job\nmetadata:\n  generateName: migrate-\n"
+        "  namespace: tools\nspec:\n  template:\n    spec:\n      restartPolicy: Never\n"
+        "      containers:\n        - name: migrate\n"
+        "          image: registry.example.com/migrate:1.0.0\n")
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.resource) for f in report_.findings if f.policy == "resource-ranges"
+            ] == [("manifests/queue/migrate.yaml:11", "Job/migrate-<generated>[migrate]")]
