@@ -506,6 +506,14 @@ def test_applications_of_one_name_in_two_namespaces_are_two_targets(tmp_path: Pa
                                                             "namespace: team-b"))
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [t.id for t in report_.targets] == ["prod/web", "prod/web@apps/web.yaml:1"]
+    from platecheck.config import load_config
+    from platecheck.discover import discover
+    from platecheck.plan import Planner
+
+    found = discover(repo, [repo])
+    # what waivers are judged against (a waiver of either target is not stale)
+    assert Planner(load_config(repo), found).target_ids(found) == (
+        "prod/web", "prod/web@apps/web.yaml:1")
 
 
 def test_a_target_id_planned_twice_is_an_internal_error(tmp_path: Path) -> None:
