@@ -428,14 +428,14 @@ GIT_SOURCE = """\
 
 def application_findings(tmp_path: Path, *apps: tuple[str, str, str],
                          **options: Any) -> list[tuple[str, int | None, str]]:
-    from platecheck.config import load_config
     from platecheck.discover import Discovery, parse_application
     from platecheck.plan import Planner
+    from platecheck.policies import configuration
     from platecheck.yamlio import load_document
 
     (tmp_path / "charts" / "web").mkdir(parents=True, exist_ok=True)
     (tmp_path / "charts" / "web" / "values.yaml").write_text("a: 1\n")
-    planner = Planner(load_config(tmp_path), Discovery(tmp_path))
+    planner = Planner(configuration(tmp_path), Discovery(tmp_path))
     parsed = []
     for index, (name, source, extra) in enumerate(apps):
         rel = f"apps/{index}-{name}.yaml"
@@ -478,6 +478,21 @@ def test_application_schema_and_unique_names(tmp_path: Path) -> None:
                                 "unknown field"),
         ("apps/1-web.yaml", 4, "Application web: name is also used by apps/0-web.yaml:1"),
     ]
+
+
+def test_application_schema_from_configured_schema_dirs(tmp_path: Path) -> None:
+    """argocd-application validates against the Application schema in k8s-schema's
+    ``schemaDirs``, not a fixed directory."""
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "platecheck.yaml").write_text(
+        "policies:\n  k8s-schema:\n    options:\n      schemaDirs: [own-schemas]\n")
+    (tmp_path / "own-schemas").mkdir()
+    (tmp_path / "own-schemas" / "application-argoproj.io-v1alpha1.json").write_text(
+        '{"type": "object", "properties": {"spec": {"type": "object", "properties": '
+        '{"project": {"enum": ["platform"]}}}}}')
+    [(file, line, message)] = application_findings(tmp_path, ("web", GIT_SOURCE, ""))
+    assert (file, line) == ("apps/0-web.yaml", 7)  # the project line
+    assert message.startswith("Application web: spec.project: ")
 
 
 def test_value_files_missing_ref_and_ignore_missing(tmp_path: Path) -> None:

@@ -91,13 +91,17 @@ class Planner:
                                    schema_problems=self._schema_problems(app))
 
     def _schema_problems(self, app: Application) -> tuple[tuple[KeyPath, str], ...]:
-        """Against ``policies/schemas/``'s Application schema, else the one shipped."""
+        """Against the Application schema of k8s-schema's ``schemaDirs``, else the one
+        shipped (unless its ``bundledSchemas`` is false)."""
         from platecheck import schemas  # its validators load only when an Application is seen
 
         if self._application_schema is None:
+            options: schemas.SchemaOptions = (
+                self.config.policy_options("k8s-schema").default
+                if "k8s-schema" in self.config.declarations else schemas.SchemaOptions())
             self._application_schema = (schemas.find_custom_schema(
-                "Application", "argoproj.io/v1alpha1",
-                schemas.schema_directories(self.root, ["policies/schemas"], bundled=True)),)
+                "Application", "argoproj.io/v1alpha1", schemas.schema_directories(
+                    self.root, options.schema_dirs, bundled=options.bundled_schemas)),)
         custom = self._application_schema[0]
         if custom is None:
             return ()

@@ -4,7 +4,8 @@ What:
     For every Application (the app-of-apps included, and every Application a rendered
     source generates, e.g. a Helm chart of Applications, at the template that writes it):
 
-    - it matches the Application JSON schema (``policies/schemas/`` or the one shipped);
+    - it matches the Application JSON schema (from k8s-schema's ``schemaDirs``,
+      default ``policies/schemas/``, or the one shipped);
     - each source ``path`` of this repository exists and stays inside it (no ``..`` escape,
       no symlink out), and so does each ``helm.valueFiles`` entry, resolved as Argo CD
       resolves it (relative to the source path, ``/`` the repository root, ``$ref/...``
