@@ -110,6 +110,31 @@ policies:
     assert config.waivers_file == tmp_path / "policies" / "waivers.yaml"
 
 
+def test_the_line_of_each_level_setting_is_recorded(tmp_path: Path) -> None:
+    write(tmp_path, """\
+environments:
+  live: {match: {names: ["live-*"]}}
+  test: {match: {names: ["test-*"]}}
+policies:
+  not-rendered:
+    options: {ignoreRepoURLs: []}
+    level:
+      live: "off"
+    environments:
+      test:
+        level: "off"
+  image-tag-pinned:
+    level: "off"
+""")
+    config = configuration(tmp_path, None)
+    assert config.level_line("not-rendered", "live") == 8
+    assert config.level_line("not-rendered", "test") == 11
+    assert config.level_line("image-tag-pinned", "live") == 13
+    assert config.level_line("image-tag-pinned", None) == 13
+    # set by the built-in configuration only: no line of this file
+    assert config.level_line("not-rendered", None) is None
+
+
 def test_config_dir_elsewhere(tmp_path: Path) -> None:
     other = tmp_path / "conf"
     other.mkdir()

@@ -144,7 +144,7 @@ def test_environment_and_configuration_options(pytester: pytest.Pytester, shop: 
     result = pytester.runpytest(*PLUGIN, "--platecheck", "shop", "--platecheck-config",
                                 "team-policies", "-rs")
     result.stdout.fnmatch_lines([
-        "SKIPPED [2] team-policies/platecheck.yaml:3: replicas-minimum is off for prod in the "
+        "SKIPPED [2] team-policies/platecheck.yaml:4: replicas-minimum is off for prod in the "
         "configuration"])
 
 
@@ -211,7 +211,7 @@ def test_a_policy_configured_off_is_skipped_not_passed(pytester: pytest.Pytester
         SAMPLE_CONFIG.replace("stg: warning", "stg: \"off\""))
     result = pytester.runpytest(*PLUGIN, "--platecheck", "shop", "-rs")
     result.stdout.fnmatch_lines([
-        "SKIPPED [2] shop/policies/platecheck.yaml:3: replicas-minimum is off for stg in the "
+        "SKIPPED [2] shop/policies/platecheck.yaml:4: replicas-minimum is off for stg in the "
         "configuration"])
     assert result.parseoutcomes()["skipped"] == 2
     assert result.ret == 0

@@ -99,6 +99,8 @@ class PolicySettings:
     env_levels: Mapping[str, Level] = field(default_factory=dict)
     options: Mapping[str, Any] = field(default_factory=dict)  # field -> parsed value
     env_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # the line of the repository file's level setting: environment (None: all) -> line
+    level_lines: Mapping[str | None, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,13 @@ class Config:
         declared = self.declarations.get(policy_id)
         # A policy nothing declares fails closed.
         return declared.level if declared is not None else Level.ERROR
+
+    def level_line(self, policy_id: str, environment: str | None) -> int | None:
+        """The line of ``file`` that sets the level ``level`` returns (None: not set there)."""
+        settings = self.policies.get(policy_id, PolicySettings())
+        if environment is not None and environment in settings.env_levels:
+            return settings.level_lines.get(environment)
+        return settings.level_lines.get(None) if settings.level is not None else None
 
 
 def load_config(root: Path, config_dir: Path | None = None,
@@ -383,14 +392,17 @@ class _Parser:
             self.keys(spec, path, _POLICY_KEYS, f"key of policy {pid!r}")
             previous = base.get(pid, PolicySettings())
             level, env_levels = previous.level, dict(previous.env_levels)
+            lines = dict(previous.level_lines)
             if "level" in spec:
                 raw = spec["level"]
                 if isinstance(raw, dict):
                     for env, env_level in raw.items():
                         self.known_env(env, env_names, (*path, "level", env))
                         env_levels[env] = self.level_value(env_level, (*path, "level", env))
+                        lines[env] = self.level_line((*path, "level", env))
                 else:
                     level = self.level_value(raw, (*path, "level"))
+                    lines[None] = self.level_line((*path, "level"))
             options = {**previous.options,
                        **self.options(pid, spec.get("options", {}), (*path, "options"))}
             env_options = {env: dict(opts) for env, opts in previous.env_options.items()}
@@ -403,13 +415,20 @@ class _Parser:
                 self.keys(env_spec, env_path, _POLICY_ENV_KEYS, f"key of environment {env!r}")
                 if "level" in env_spec:
                     env_levels[env] = self.level_value(env_spec["level"], (*env_path, "level"))
+                    lines[env] = self.level_line((*env_path, "level"))
                 self.honoured_per_env(pid, env_spec.get("options") or {}, (*env_path, "options"))
                 env_options[env] = {
                     **env_options.get(env, {}),
                     **self.options(pid, env_spec.get("options", {}), (*env_path, "options")),
                 }
-            result[pid] = PolicySettings(level, env_levels, options, env_options)
+            result[pid] = PolicySettings(level, env_levels, options, env_options,
+                                         {k: v for k, v in lines.items() if v})
         return result
+
+    def level_line(self, path: KeyPath) -> int:
+        """The line of a level setting in the repository's file (0 in the built-in one, whose
+        lines no report points at)."""
+        return line_of(self.lines, path, 1) if self.base is not None else 0
 
     def honoured_per_env(self, pid: str, options: Any, path: KeyPath) -> None:
         """An option the policy does not read per environment would be accepted and then

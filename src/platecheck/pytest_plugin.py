@@ -37,6 +37,8 @@ from platecheck.report.common import REPOSITORY, finding_lines
 if TYPE_CHECKING:
     from _pytest._code.code import TerminalRepr, TracebackStyle
 
+    from platecheck.config import Config
+
 
 
 class PlatecheckWarning(UserWarning):
@@ -114,7 +116,7 @@ class RepositoryCache:
     settings: Settings
     models: dict[tuple[Path, ...], RepoModel] = field(default_factory=dict)
     report: Report | None = None
-    config_file: Path | None = None  # the platecheck.yaml in use, if any
+    config: Config | None = None  # the configuration the report was checked with
 
     def model(self, paths: Sequence[Path] | None = None) -> RepoModel:
         from platecheck import engine
@@ -135,7 +137,7 @@ class RepositoryCache:
             model = self.model()
             config = configuration(model.root, self.settings.config_dir)
             self.report = engine.check(model, config, environments=self.settings.environments)
-            self.config_file = config.file
+            self.config = config
         return self.report
 
 
@@ -245,9 +247,10 @@ class PolicyItem(pytest.Item):
             raise PolicyFailed(f"could not check {self.parent_name}: nothing here was checked",
                                case.errors)
         if outcome is Outcome.OFF:
-            config_file = self.config.stash[_CACHE].config_file
-            if config_file is not None:
-                self.skipped_at = (config_file, _line_of_key(config_file, case.policy))
+            config = self.config.stash[_CACHE].config
+            line = config.level_line(case.policy, case.suite) if config is not None else None
+            if config is not None and config.file is not None:
+                self.skipped_at = (config.file, line or 1)
             pytest.skip(case.reason)
         for finding in case.findings:
             if finding.waived is None and finding.level is Level.WARNING:
@@ -291,15 +294,6 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
         path, line = item.skipped_at
         report.longrepr = (str(path), line, report.longrepr[2])
     return report
-
-
-def _line_of_key(path: Path, key: str) -> int:
-    """The first line of ``path`` that sets ``key`` (1 when none does)."""
-    try:
-        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-    except OSError:
-        return 1
-    return next((n for n, text in enumerate(lines, 1) if text.strip().startswith(f"{key}:")), 1)
 
 
 # -- fixtures -----------------------------------------------------------------------------------
