@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from platecheck.docs import BEGIN, END, main, reference, replace_region
+from platecheck.options import NoOptions, parse_value, specs, written_default
 from platecheck.policies import builtin_level, declarations, registry
 
 POLICIES_MD = Path(__file__).resolve().parent.parent / "docs" / "policies.md"
@@ -48,3 +49,29 @@ def test_write_replaces_the_region_and_nothing_else(tmp_path: Path) -> None:
 def test_without_write_it_prints_the_reference(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 0
     assert capsys.readouterr().out == reference()
+
+
+def _as_yaml(value: object) -> object:
+    """A value as YAML loads it: tuples are lists."""
+    if isinstance(value, (tuple, list)):
+        return [_as_yaml(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _as_yaml(item) for key, item in value.items()}
+    return value
+
+
+@pytest.mark.parametrize("pid", list(registry()))
+def test_each_shown_default_is_configuration_that_means_the_default(pid: str) -> None:
+    """The reference shows an option's default as configuration writes it (``[]``, not the
+    ``null`` a list of globs is parsed into): written back, it parses to the default."""
+    options = getattr(registry()[pid], "Options", NoOptions)
+    defaults = options()
+    for spec in specs(options, per_target=True).values():
+        written = _as_yaml(written_default(options, spec))
+        assert parse_value(spec, written) == getattr(defaults, spec.field), spec.name
+
+
+def test_a_list_of_globs_defaults_to_an_empty_list() -> None:
+    rows = re.findall(r"^\| `allowed(?:Resource)?Differences` \| see below \| `(.*?)` \|",
+                      reference(), re.M)
+    assert rows == ["[]", "[]"]

@@ -9,7 +9,10 @@ gives another. The field's type says how a value is checked and converted:
 - ``re.Pattern[str] | None``: a regular expression, compiled (``""`` is None);
 - ``tuple[re.Pattern[str], ...]``: a list of them;
 - anything else: ``option(parse=...)``, a function from the YAML value to the field's value
-  that raises ``PlatecheckError`` (or ``ValueError``) with a message.
+  that raises ``PlatecheckError`` (or ``ValueError``) with a message. When the parsed
+  default reads differently from what configuration would write (``None`` for ``[]``),
+  ``option(parse=..., written=[])`` gives it as written: the default is its parse, and the
+  policy reference shows it as written.
 
 A repository-wide policy's option is read per environment only when declared
 ``option(per_environment=True)``; every option of a per-target policy is. Configuration
@@ -37,10 +40,18 @@ T = TypeVar("T")
 Parse = Callable[[Any], Any]
 
 
+_UNWRITTEN = object()
+
+
 def option(default: Any = None, *, name: str | None = None, parse: Parse | None = None,
-           per_environment: bool = False, factory: Callable[[], Any] | None = None) -> Any:
-    """A field of an options dataclass, with what configuration needs to read it."""
+           per_environment: bool = False, factory: Callable[[], Any] | None = None,
+           written: Any = _UNWRITTEN) -> Any:
+    """A field of an options dataclass, with what configuration needs to read it;
+    ``written``: the default as configuration writes it (the default is ``parse(written)``)."""
     metadata = {"name": name, "parse": parse, "per_environment": per_environment}
+    if written is not _UNWRITTEN and parse is not None:
+        metadata["written"] = written
+        default = parse(written)
     if factory is not None:
         return field(default_factory=factory, metadata=metadata)
     return field(default=default, metadata=metadata)
@@ -125,6 +136,14 @@ def specs(options: type[Any], per_target: bool) -> dict[str, OptionSpec]:
         result[name] = OptionSpec(item.name, name, parse,
                                   per_target or bool(meta.get("per_environment")))
     return result
+
+
+def written_default(options: type[Any], spec: OptionSpec) -> Any:
+    """An option's default as configuration writes it."""
+    item = next(f for f in dataclasses.fields(options) if f.name == spec.field)
+    if "written" in item.metadata:
+        return item.metadata["written"]
+    return getattr(options(), spec.field)
 
 
 def parse_value(spec: OptionSpec, value: Any) -> Any:

@@ -510,8 +510,8 @@ class Options:
     # [staging, production] environment pairs; none: every non-production environment with
     # every production one
     pairs: tuple[tuple[str, str], ...] = option((), parse=_pairs)
-    allowed_differences: re.Pattern[str] | None = option(None, parse=_globs)  # from globs
-    allowed_resource_differences: re.Pattern[str] | None = option(None, parse=_globs)
+    allowed_differences: re.Pattern[str] | None = option(parse=_globs, written=[])
+    allowed_resource_differences: re.Pattern[str] | None = option(parse=_globs, written=[])
     name_normalization: tuple[str, ...] = ("{env}", "staging", "production")
     single_environment: Mapping[str, Mapping[str, Any]] = option(parse=_declarations,
                                                                  factory=dict)
