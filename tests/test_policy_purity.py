@@ -1,6 +1,6 @@
 """Policies are functions of the model and their parsed options: no policy module touches the
-filesystem or starts a process itself (what a policy needs from the repository is put in the
-model by an earlier stage)."""
+filesystem or starts a process itself, nor calls platecheck's schema loading (what a policy
+needs from the repository, schemas included, is put in the model by an earlier stage)."""
 
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ _PATHLIB = {"Path", "PosixPath", "WindowsPath"}
 _METHODS = {"read_text", "read_bytes", "write_text", "write_bytes", "open", "iterdir", "glob",
             "rglob", "exists", "is_file", "is_dir", "is_symlink", "stat", "lstat", "resolve",
             "readlink", "walk", "scandir", "listdir", "mkdir", "unlink"}
+# platecheck's functions that read schema files or keep process-wide caches of them: the
+# engine calls them (``schemas.prepare``) and policies read the result from the model
+_LOADERS = {"prepare", "schema_set", "SchemaSet", "find_custom_schema", "schema_directories",
+            "kubernetes_validator", "crd_validator", "packaged_schema_dir", "read_text"}
 
 
 def _violations(tree: ast.AST) -> list[tuple[int, str]]:
@@ -38,7 +42,9 @@ def _violations(tree: ast.AST) -> list[tuple[int, str]]:
             func = node.func
             if isinstance(func, ast.Name) and func.id == "open":
                 found.append((node.lineno, "open()"))
-            elif isinstance(func, ast.Attribute) and func.attr in _METHODS:
+            elif isinstance(func, ast.Name) and func.id in _LOADERS:
+                found.append((node.lineno, f"{func.id}()"))
+            elif isinstance(func, ast.Attribute) and func.attr in _METHODS | _LOADERS:
                 found.append((node.lineno, f".{func.attr}()"))
     return found
 
@@ -56,6 +62,9 @@ def test_a_policy_module_touches_no_file(module: str) -> None:
     ("x = open('f')\n", [(1, "open()")]),
     ("def f(p):\n    return p.read_text()\n", [(2, ".read_text()")]),
     ("from pathlib import PurePosixPath\nPurePosixPath('a') / 'b'\n", []),
+    ("def f(o):\n    return schemas.schema_set(o, None, None)\n", [(2, ".schema_set()")]),
+    ("def f(k, d):\n    return find_custom_schema(k, 'v1', d)\n", [(2, "find_custom_schema()")]),
+    ("def f(r, o):\n    return schemas.prepared(r, o)\n", []),
 ])
 def test_the_check_sees_filesystem_access(source: str, expected: list[tuple[int, str]]) -> None:
     assert _violations(ast.parse(source)) == expected

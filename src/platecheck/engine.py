@@ -20,7 +20,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from platecheck import changed, crds
+from platecheck import changed, crds, schemas
 from platecheck.cache import RENDERS, HelmResult, RenderCache, chart_tree, default_cache_dir
 from platecheck.changed import Selection
 from platecheck.config import Config
@@ -104,6 +104,7 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
     """Run every registered policy on a loaded model and apply the waivers: what ``lint``
     does after ``load`` (the pytest plugin calls it on the model its fixtures share)."""
     policies = registry()
+    model = _with_schemas(model, config, policies)
     findings, errors = _run_policies(model, config, policies)
     findings, load_errors = settle(findings, model.errors, model)
     wanted = set(environments) if environments else None
@@ -714,6 +715,22 @@ def _run_policies(model: RepoModel, config: Config, policies: Mapping[str, Modul
             produced = _guarded(pid, module.check, (model, options_all), errors, None)
             findings.extend(_stamp(produced, pid, config, remediation, None))
     return findings, errors.findings
+
+
+def _with_schemas(model: RepoModel, config: Config, policies: Mapping[str, ModuleType]
+                  ) -> RepoModel:
+    """The model with every target's schemas looked up for each schema policy that runs on
+    it: schema files are read here, so that policies read only the model."""
+    wanting = [pid for pid, module in policies.items() if module.SCOPE == "target"
+               and issubclass(getattr(module, "Options", object), schemas.SchemaOptions)]
+    rendered = []
+    for target in model.rendered:
+        for pid in wanting:
+            if config.level(pid, target.environment) is not Level.OFF:
+                options = config.policy_options(pid).for_env(target.environment)
+                target = schemas.prepare(target, options)
+        rendered.append(target)
+    return dataclasses.replace(model, rendered=tuple(rendered))
 
 
 def _guarded(pid: str, check: Callable[..., Iterable[Finding]], args: tuple[Any, ...],

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from platecheck.errors import PlatecheckError
+
 # A path into a YAML tree: mapping keys and sequence indexes, e.g. ("image", "tag").
 KeyPath = tuple[str | int, ...]
 
@@ -300,6 +302,33 @@ class CrdSchema:
 
 
 @dataclass(frozen=True)
+class FoundSchema:
+    """A validator (a jsonschema validator object) and where its schema came from (None:
+    Kubernetes' own, bundled)."""
+
+    validator: Any
+    source: str | None
+
+
+@dataclass(frozen=True)
+class TargetSchemas:
+    """The schema of each (apiVersion, kind) a target renders: None when there is none, the
+    error when its schema could not be read (raised when that kind is looked up, so a broken
+    schema fails only the checks that need it)."""
+
+    kubernetes_version: str
+    found: Mapping[tuple[str, str], FoundSchema | PlatecheckError | None]
+
+    def lookup(self, api_version: str, kind: str) -> FoundSchema | None:
+        if (api_version, kind) not in self.found:
+            raise PlatecheckError(f"no schema was looked up for {kind} ({api_version})")
+        found = self.found[(api_version, kind)]
+        if isinstance(found, PlatecheckError):
+            raise found
+        return found
+
+
+@dataclass(frozen=True)
 class RenderedTarget:
     target: RenderTarget
     resources: tuple[Resource, ...]
@@ -310,6 +339,9 @@ class RenderedTarget:
     templates: Mapping[str, str] = field(default_factory=dict)
     # (group, version, kind) -> schema, from every CRD in the repository and its renders
     crd_schemas: Mapping[tuple[str, str, str], CrdSchema] = field(default_factory=dict)
+    # the schema options of a policy -> the schema of each kind this target renders, looked up
+    # by the engine before the policies run (``platecheck.schemas.prepare``)
+    schemas: Mapping[Any, TargetSchemas] = field(default_factory=dict)
 
     @property
     def id(self) -> str:

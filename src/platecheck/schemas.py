@@ -33,7 +33,7 @@ from packaging.version import InvalidVersion, Version
 
 from platecheck.cache import check_schema_once
 from platecheck.errors import PlatecheckError
-from platecheck.model import CrdSchema
+from platecheck.model import CrdSchema, FoundSchema, RenderedTarget, TargetSchemas
 from platecheck.options import OptionValueError, option
 from platecheck.quantity import is_quantity
 from platecheck.yamlio import type_name
@@ -222,14 +222,6 @@ class CustomSchema:
 
     path: Path
     validator: Validator
-
-
-@dataclass(frozen=True)
-class FoundSchema:
-    """A validator and where its schema came from (None: Kubernetes' own, bundled)."""
-
-    validator: Validator
-    source: str | None
 
 
 @functools.cache
@@ -430,10 +422,6 @@ class SchemaSet:
     bundled: bool = True  # then the schemas shipped with platecheck
     root: Path | None = None  # to show sources relative to the repository
 
-    def validator(self, api_version: str, kind: str) -> Validator | None:
-        found = self.lookup(api_version, kind)
-        return found.validator if found is not None else None
-
     def lookup(self, api_version: str, kind: str) -> FoundSchema | None:
         found = kubernetes_validator(self.kubernetes_version, api_version, kind)
         if found is not None:
@@ -500,3 +488,40 @@ def schema_set(options: SchemaOptions, kube_version: str | None,
                      crds if crds is not None and options.repository_crds else {},
                      options.bundled_schemas, root)
 
+
+
+def schema_key(options: SchemaOptions) -> SchemaOptions:
+    """The schema options alone (a policy's Options may add its own fields): targets look
+    their schemas up once per distinct key."""
+    return SchemaOptions(options.kubernetes_version, options.schema_dirs,
+                         options.repository_crds, options.bundled_schemas)
+
+
+def prepare(rendered: RenderedTarget, options: SchemaOptions) -> RenderedTarget:
+    """``rendered`` with the schema of each kind it renders looked up under ``options``: the
+    schema files are read here, before the policies run, and the policies read only this."""
+    key = schema_key(options)
+    if key in rendered.schemas:
+        return rendered
+    chart = rendered.target.chart
+    root = repo_root(chart.path, chart.rel) if chart is not None else None
+    found_set = schema_set(key, rendered.target.kube_version, root, rendered.crd_schemas)
+    kinds = sorted({(r.api_version, r.kind) for r in rendered.resources
+                    if r.api_version and r.kind})
+    found: dict[tuple[str, str], FoundSchema | PlatecheckError | None] = {}
+    for api_version, kind in kinds:
+        try:
+            found[(api_version, kind)] = found_set.lookup(api_version, kind)
+        except PlatecheckError as exc:
+            found[(api_version, kind)] = exc
+    resolved = TargetSchemas(found_set.kubernetes_version, found)
+    return dataclasses.replace(rendered, schemas={**rendered.schemas, key: resolved})
+
+
+def prepared(rendered: RenderedTarget, options: SchemaOptions) -> TargetSchemas:
+    """The schemas ``prepare`` looked up for ``rendered`` under ``options``."""
+    resolved = rendered.schemas.get(schema_key(options))
+    if resolved is None:
+        raise PlatecheckError(f"{rendered.id}: its schemas were not looked up before the "
+                              "policies ran")
+    return resolved

@@ -49,7 +49,7 @@ from collections.abc import Iterator, Mapping
 
 from platecheck import schemas
 from platecheck.manifest_lines import field_origin
-from platecheck.model import Finding, RenderedTarget, Resource
+from platecheck.model import Finding, RenderedTarget, Resource, TargetSchemas
 from platecheck.provenance import at
 
 ID = "k8s-schema"
@@ -60,22 +60,14 @@ REMEDIATION = ("Make the manifest match the API schema: fix the field's spelling
 Options = schemas.SchemaOptions
 
 
-def target_schemas(rendered: RenderedTarget, options: schemas.SchemaOptions
-                   ) -> schemas.SchemaSet:
-    """The schema set for a target (shared with the unknown-kind policy)."""
-    chart = rendered.target.chart
-    root = schemas.repo_root(chart.path, chart.rel) if chart is not None else None
-    return schemas.schema_set(options, rendered.target.kube_version, root, rendered.crd_schemas)
-
-
 def resource_label(resource: Resource) -> str:
     return f"{resource.kind or '<no kind>'}/{resource.name or '<unnamed>'}"
 
 
 def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
-    schema_set = target_schemas(rendered, options)
+    found = schemas.prepared(rendered, options)
     for resource in rendered.resources:
-        yield from _check_resource(rendered, resource, schema_set)
+        yield from _check_resource(rendered, resource, found)
 
 
 def _finding(rendered: RenderedTarget, resource: Resource, path: tuple[str | int, ...],
@@ -87,7 +79,7 @@ def _finding(rendered: RenderedTarget, resource: Resource, path: tuple[str | int
 
 
 def _check_resource(rendered: RenderedTarget, resource: Resource,
-                    schema_set: schemas.SchemaSet) -> Iterator[Finding]:
+                    target_schemas: TargetSchemas) -> Iterator[Finding]:
     doc = resource.doc
     if not resource.kind or not resource.api_version:
         missing = "kind" if not resource.kind else "apiVersion"
@@ -101,7 +93,7 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
         yield _finding(rendered, resource, ("metadata",), "metadata.name is missing",
                        "Give the resource a metadata.name (usually from the chart's "
                        "fullname helper).")
-    schema = schema_set.lookup(resource.api_version, resource.kind)
+    schema = target_schemas.lookup(resource.api_version, resource.kind)
     if schema is None:
         return  # reported by unknown-kind
     found = []

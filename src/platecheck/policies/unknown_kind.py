@@ -35,12 +35,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
 from platecheck import schemas
+from platecheck.globs import matches_any
 from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, RenderedTarget
-from platecheck.policies.k8s_schema import resource_label, target_schemas
+from platecheck.policies.k8s_schema import resource_label
 from platecheck.provenance import at
 
 ID = "unknown-kind"
@@ -57,15 +57,15 @@ class Options(schemas.SchemaOptions):
 
 
 def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
-    schema_set = target_schemas(rendered, options)
+    found = schemas.prepared(rendered, options)
     allowed = options.allow_kinds
     for resource in rendered.resources:
         if not resource.kind or not resource.api_version:
             continue  # k8s-schema reports it
         gvk = f"{resource.api_version}/{resource.kind}"
-        if any(fnmatchcase(gvk, glob) for glob in allowed):
+        if matches_any(gvk, allowed):
             continue
-        if schema_set.validator(resource.api_version, resource.kind) is not None:
+        if found.lookup(resource.api_version, resource.kind) is not None:
             continue
         where = field_origin(rendered, resource, ())
         expected = schemas.schema_file_name(resource.kind, resource.api_version)
@@ -73,7 +73,7 @@ def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
             policy=ID,
             message=(f"{resource_label(resource)}: kind {resource.kind} "
                      f"({resource.api_version}) is not schema-validated: no Kubernetes "
-                     f"{schema_set.kubernetes_version} schema and no {expected}"),
+                     f"{found.kubernetes_version} schema and no {expected}"),
             **at(where), environment=rendered.environment,
             target=rendered.id, resource=resource_label(resource), remediation=REMEDIATION)
 
