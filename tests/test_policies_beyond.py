@@ -489,7 +489,7 @@ def test_application_schema_and_unique_names(tmp_path: Path) -> None:
     assert findings == [
         ("apps/1-web.yaml", 17, "Application web: spec.syncPolicy.automated.selfheal: "
                                 "unknown field"),
-        ("apps/1-web.yaml", 4, "Application web: name is also used by apps/0-web.yaml:1"),
+        ("apps/1-web.yaml", 4, "Application web: name is also used by apps/0-web.yaml:4"),
     ]
 
 

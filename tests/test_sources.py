@@ -228,7 +228,7 @@ def test_two_parents_claiming_one_child(tmp_path: Path) -> None:
     assert report_.errors == ()
     assert _findings(report_) == [
         ("charts/parent-b/templates/web.yaml:4", "argocd-application", None,
-         "Application web-prod: name is also used by charts/parent-a/templates/web.yaml:2"),
+         "Application web-prod: name is also used by charts/parent-a/templates/web.yaml:4"),
     ]
     assert sorted(t.id for t in report_.targets) == [
         "default/team-a", "default/team-b", "prod/web"]  # the child is rendered once

@@ -258,7 +258,7 @@ class _Checker:
         for app in apps:
             key = (app.namespace or "", app.name)
             if key in first:
-                other = first[key]
+                other = first[key].origin(("metadata", "name"))
                 yield self.finding(app, ("metadata", "name"),
                                    f"name is also used by {other.file}:{other.line}",
                                    "Give every Application a unique name.")
