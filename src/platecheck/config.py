@@ -16,11 +16,11 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from platecheck.errors import PlatecheckError
+from platecheck.globs import matches, matches_any
 from platecheck.model import Environment, KeyPath, Level
 from platecheck.options import (
     OptionSpec,
@@ -73,14 +73,14 @@ class EnvironmentConfig:
         for key, values in self.match.labels.items():
             if labels.get(key) in values:
                 return True
-        if namespace and any(fnmatchcase(namespace, glob) for glob in self.match.namespaces):
+        if namespace and matches_any(namespace, self.match.namespaces):
             return True
-        return any(fnmatchcase(name, glob) for glob in self.match.names)
+        return matches_any(name, self.match.names)
 
     def app_name(self, name: str) -> str:
         """The Application name without this environment's affix (``web-prod`` -> ``web``)."""
         for glob in self.match.names:
-            if not fnmatchcase(name, glob):
+            if not matches(name, glob):
                 continue
             if glob.startswith("*") and not _has_wildcard(glob[1:]):
                 stripped = name[: len(name) - len(glob) + 1]

@@ -17,8 +17,13 @@ from fnmatch import fnmatchcase
 _BRACES = re.compile(r"\{([^{}]*)\}")
 
 
+def matches(value: str, pattern: str) -> bool:
+    """``value`` matches the shell-style glob ``pattern``."""
+    return fnmatchcase(value, pattern)
+
+
 def matches_any(value: str, patterns: Iterable[str]) -> bool:
-    return any(fnmatchcase(value, pattern) for pattern in patterns)
+    return any(matches(value, pattern) for pattern in patterns)
 
 
 def argocd_match(pattern: str, relative: str) -> bool:

@@ -15,7 +15,6 @@ import tempfile
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatchcase
 from pathlib import Path
 
 from platecheck.config import (
@@ -27,6 +26,7 @@ from platecheck.config import (
 )
 from platecheck.discover import discover, find_root
 from platecheck.errors import PlatecheckError
+from platecheck.globs import matches, matches_any
 from platecheck.model import Application
 from platecheck.policies import configuration
 
@@ -169,12 +169,12 @@ def _settle(proposals: dict[str, _Proposal], apps: Sequence[Application],
                 continue
             wrong = proposals[match.name]
             namespace = app.destination_namespace or ""
-            hits = [g for g in wrong.namespaces if fnmatchcase(namespace, g)]
+            hits = [g for g in wrong.namespaces if matches(namespace, g)]
             if hits:
                 wrong.namespaces.difference_update(hits)
-            elif any(fnmatchcase(app.name, g) for g in wrong.names):
+            elif matches_any(app.name, wrong.names):
                 wrong.names.difference_update(g for g in list(wrong.names)
-                                              if fnmatchcase(app.name, g))
+                                              if matches(app.name, g))
             else:
                 for values in wrong.labels.values():
                     values.difference_update(set(app.labels.values()))

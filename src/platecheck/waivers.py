@@ -28,11 +28,11 @@ import datetime
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from platecheck.errors import PlatecheckError
+from platecheck.globs import matches
 from platecheck.model import Finding
 
 REQUIRED_KEYS = ("policy", "reason", "expires")
@@ -64,7 +64,7 @@ class Waiver:
         resource, container = split_resource(finding.resource)
         selectors = ((self.target, finding.target), (self.resource, resource),
                      (self.container, container), (self.path, finding.file))
-        return all(glob is None or (value is not None and fnmatchcase(value, glob))
+        return all(glob is None or (value is not None and matches(value, glob))
                    for glob, value in selectors)
 
     @property
@@ -227,4 +227,4 @@ def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
 def _selected(waiver: Waiver, targets: Collection[str]) -> set[str]:
     """The targets a waiver's ``target`` glob selects (all of them without one)."""
     glob = waiver.target
-    return {t for t in targets if glob is None or fnmatchcase(t, glob)}
+    return {t for t in targets if glob is None or matches(t, glob)}

@@ -36,8 +36,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from fnmatch import fnmatchcase
 
+from platecheck.globs import matches_any
 from platecheck.model import Finding, RenderTarget, RepoModel, Source, SourceType
 from platecheck.options import PolicyOptions, option
 
@@ -61,7 +61,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         if target.remote is None or target.application is None:
             continue
         ignored = options.for_env(target.environment).ignore_repo_urls
-        if any(fnmatchcase(target.remote.repo_url, glob) for glob in ignored):
+        if matches_any(target.remote.repo_url, ignored):
             continue
         yield Finding(
             policy=ID,

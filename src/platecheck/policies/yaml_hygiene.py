@@ -45,11 +45,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
-from fnmatch import fnmatchcase
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from platecheck.errors import YamlError, YamlTooDeep
+from platecheck.globs import matches_any
 from platecheck.model import Finding, RepoModel
 from platecheck.options import PolicyOptions
 from platecheck.yamlio import MAX_NESTING, compose_all
@@ -82,7 +82,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     ignored = options.default.ignore_files
     seen: set[str] = set()
     for yaml_file in repo.yaml_files:
-        if yaml_file.rel in seen or any(fnmatchcase(yaml_file.rel, g) for g in ignored):
+        if yaml_file.rel in seen or matches_any(yaml_file.rel, ignored):
             continue
         seen.add(yaml_file.rel)
         # Only platecheck reads its own policy files, with one YAML 1.1 reader, and validates
