@@ -4,7 +4,10 @@ Every figure is a whole process (interpreter start and imports included), timed 
 For each repository and round, one after the other:
 
 - floor: the ``helm template`` calls of every rendered target, run directly with platecheck's
-  arguments and ``--jobs`` at once, nothing else (no parsing, no lint, no policies);
+  arguments and ``--jobs`` at once, nothing else (no parsing, no lint, no policies), with Go's
+  default garbage collector, as a user running helm by hand has it;
+- tuned floor: the same calls with the Go collector settings platecheck gives helm
+  (``GO_RUNTIME``), for reference;
 - cold: ``platecheck lint`` with an empty cache directory;
 - warm: ``platecheck lint`` again, nothing changed;
 - changed: one values file changed (a comment added, so the targets it feeds render anew),
@@ -47,11 +50,12 @@ import generate  # noqa: E402 - the generator next to this script
 from platecheck import __version__  # noqa: E402
 from platecheck.engine import load  # noqa: E402
 from platecheck.helmbin import find_helm, helm_version  # noqa: E402
+from platecheck.helmbin.locate import GO_RUNTIME  # noqa: E402
 from platecheck.model import RepoModel  # noqa: E402
 from platecheck.render import Helm  # noqa: E402
 from platecheck.sandbox import private_copy  # noqa: E402
 
-KINDS = ("floor", "cold", "warm", "changed")
+KINDS = ("floor", "tuned floor", "cold", "warm", "changed")
 
 
 @dataclass
@@ -89,9 +93,13 @@ def _own_values(model: RepoModel) -> Path:
     return next(path for path, count in sorted(users.items()) if count == 1)
 
 
-def run_floor(runner: Helm, calls: Sequence[list[str]], jobs: int) -> float:
+def run_floor(runner: Helm, calls: Sequence[list[str]], jobs: int, *, tuned: bool) -> float:
+    """Seconds for every call, ``jobs`` at once: with platecheck's Go collector settings when
+    ``tuned``, else with Go's defaults."""
+    env = runner.env if tuned else {k: v for k, v in runner.env.items() if k not in GO_RUNTIME}
+
     def one(argv: list[str]) -> None:
-        subprocess.run(argv, env=runner.env, cwd=runner.workdir, stdin=subprocess.DEVNULL,
+        subprocess.run(argv, env=env, cwd=runner.workdir, stdin=subprocess.DEVNULL,
                        capture_output=True, check=False)
 
     start = time.perf_counter()
@@ -114,10 +122,17 @@ def compile_platecheck() -> None:
     compileall.compile_dir(Path(platecheck.__file__).parent, quiet=1)
 
 
+def platecheck_command() -> list[str]:
+    """The ``platecheck`` script installed beside this interpreter, as a user runs it, else
+    ``python -m platecheck``."""
+    script = Path(sys.executable).with_name("platecheck")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "platecheck"]
+
+
 def run_lint(subject: Subject, binary: Path, cache: Path, jobs: int,
              report: Path) -> tuple[float, int, str]:
     """Seconds, peak resident bytes of the platecheck process, and its findings as JSON."""
-    argv = [sys.executable, "-m", "platecheck", "lint", str(subject.path), f"--helm={binary}",
+    argv = [*platecheck_command(), "lint", str(subject.path), f"--helm={binary}",
             f"--cache-dir={cache}", f"--jobs={jobs}", "--format=json", f"--output={report}"]
     start = time.perf_counter()
     process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -149,7 +164,8 @@ def measure(subject: Subject, binary: Path, rounds: int, jobs: int, tmp: Path) -
     original = subject.changed.read_bytes()
     try:
         for round_ in range(rounds):
-            subject.times["floor"].append(run_floor(runner, calls, jobs))
+            subject.times["floor"].append(run_floor(runner, calls, jobs, tuned=False))
+            subject.times["tuned floor"].append(run_floor(runner, calls, jobs, tuned=True))
             cache = tmp / f"cache-{subject.name}-{round_}"
             seen = {}
             for kind in ("cold", "warm", "changed"):
@@ -179,16 +195,16 @@ def table(subjects: Sequence[Subject], jobs: int, rounds: int, helm: str) -> str
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, --jobs {jobs}, "
         f"median of {rounds} rounds",
         "",
-        "| repository | targets | floor | cold | warm | one values file changed | "
+        "| repository | targets | floor | tuned floor | cold | warm | one values file changed | "
         "cold(N)/cold(prev) | peak memory | load average |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     previous: Subject | None = None
     for subject in subjects:
         medians = {k: statistics.median(v) for k, v in subject.times.items()}
         floor = medians["floor"]
         cells = [f"{medians[k]:.2f} s ({medians[k] / floor:.2f}x)"
-                 for k in ("cold", "warm", "changed")]
+                 for k in ("tuned floor", "cold", "warm", "changed")]
         growth = "" if previous is None or not previous.name.startswith("synthetic") else \
             f"{medians['cold'] / statistics.median(previous.times['cold']):.2f}"
         lines.append(f"| {subject.name} | {subject.targets} | {floor:.2f} s | "

@@ -22,6 +22,7 @@ def test_helm_version_sees_only_an_empty_home(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(locate, "_versions", {})
     monkeypatch.setenv("PLATECHECK_SECRET", "hunter2")
+    monkeypatch.setenv("GOGC", "off")  # the user's Go settings give way to platecheck's
     seen = tmp_path / "env.txt"
     helm = tmp_path / "helm"
     helm.write_text(f'#!/bin/sh\nenv > "{seen}"\nls -A "$HELM_CONFIG_HOME" >> "{seen}"\n'
@@ -32,4 +33,5 @@ def test_helm_version_sees_only_an_empty_home(tmp_path: Path,
     assert "PLATECHECK_SECRET" not in env
     assert env["HELM_CONFIG_HOME"] == f"{env['HOME']}/config"
     assert env["HTTPS_PROXY"] == "http://127.0.0.1:9"
+    assert (env["GOGC"], env["GOMEMLIMIT"]) == ("400", "1GiB")
     assert not Path(env["HOME"]).exists()  # a temporary home, removed afterwards

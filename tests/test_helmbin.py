@@ -8,7 +8,6 @@ paths pack the real Helm binaries, so the binary digest checked is the pinned on
 from __future__ import annotations
 
 import base64
-import dataclasses
 import hashlib
 import io
 import os
@@ -124,15 +123,15 @@ def release_archive(helm: bytes, platform: str = "linux-amd64") -> bytes:
 def with_npm_integrity(version: str, integrity: str) -> HelmRelease:
     """The pinned release with only the npm tarball integrity replaced."""
     pinned = SUPPORTED[version]
-    return dataclasses.replace(pinned, npm=dataclasses.replace(pinned.npm, integrity=integrity))
+    return pinned._replace(npm=pinned.npm._replace(integrity=integrity))
 
 
 def with_archive_sha256(version: str, platform: str, digest: str) -> HelmRelease:
     """The pinned release with only one official archive digest replaced."""
     pinned = SUPPORTED[version]
     archives = dict(pinned.archives)
-    archives[platform] = dataclasses.replace(archives[platform], sha256=digest)
-    return dataclasses.replace(pinned, archives=archives)
+    archives[platform] = archives[platform]._replace(sha256=digest)
+    return pinned._replace(archives=archives)
 
 
 def real_helm(version: str) -> Path | None:
@@ -219,7 +218,7 @@ def test_pinned_releases() -> None:
 def test_pins_cannot_be_changed_at_runtime() -> None:
     with pytest.raises(TypeError):
         SUPPORTED["3.17.3"].binary_sha256["linux-amd64"] = "0" * 64  # type: ignore[index]
-    with pytest.raises(dataclasses.FrozenInstanceError):
+    with pytest.raises(AttributeError):
         SUPPORTED["3.17.3"].version = "9.9.9"  # type: ignore[misc]
 
 

@@ -29,9 +29,9 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = "platecheck"
 
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("errors", "model", "version", "yamlio", "globs", "semver", "quantity", "hosts",
-              "regexcheck", "progress", "imageref", "provenance", "modeljson", "argocd_env",
-              "sandbox", "cache", "helmbin", "helmbin.install", "helmbin.locate",
+    ("base", ("errors", "limits", "model", "version", "yamlio", "globs", "semver", "quantity",
+              "hosts", "regexcheck", "progress", "imageref", "provenance", "modeljson",
+              "argocd_env", "sandbox", "cache", "helmbin", "helmbin.install", "helmbin.locate",
               "helmbin.releases", "helmbin.kubectl", "resources", "containers",
               "manifest_lines", "options", "schemas")),
     ("config", ("config", "waivers")),

@@ -16,7 +16,7 @@ from platecheck.cache import MAX_CHART_FILES
 from platecheck.config import MAX_RENDER_TIMEOUT
 from platecheck.engine import _jobs, load
 from platecheck.errors import PlatecheckError, YamlTooComplex
-from platecheck.sandbox import MAX_JOBS
+from platecheck.limits import MAX_JOBS
 from platecheck.values import Layer, merge_values
 from platecheck.yamlio import check_count
 from security_helpers import make_repo

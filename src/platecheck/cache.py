@@ -17,9 +17,8 @@ import os
 import stat
 import tempfile
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import default_cache_dir, memo_dir
@@ -33,8 +32,7 @@ __all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "chart_tree", "ch
            "default_cache_dir", "directory_digest"]
 
 
-@dataclass(frozen=True)
-class HelmResult:
+class HelmResult(NamedTuple):
     exit_code: int
     stdout: str
     stderr: str
@@ -89,8 +87,7 @@ def check_schema_once(cls: Any, schema: Any) -> None:
         pass  # a marker that cannot be written only costs time
 
 
-@dataclass(frozen=True)
-class ChartTree:
+class ChartTree(NamedTuple):
     """What helm may read of a chart directory: its files, reached through symbolic links
     that stay inside it, and the links that lead out of it or into a ``.git`` directory
     (which are not followed). ``.git`` itself is never part of a chart."""

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 from platecheck.errors import PlatecheckError
+from platecheck.limits import MAX_JOBS
 from platecheck.report.destinations import OrderedOption, ReportRequest, parse_report, requests
-from platecheck.sandbox import MAX_JOBS
 from platecheck.version import __version__
 
 if TYPE_CHECKING:

@@ -21,6 +21,7 @@ from typing import Any
 
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches, matches_any
+from platecheck.limits import MAX_JOBS
 from platecheck.model import Environment, KeyPath, Level
 from platecheck.options import (
     OptionSpec,
@@ -29,7 +30,6 @@ from platecheck.options import (
     PolicyOptions,
     parse_value,
 )
-from platecheck.sandbox import MAX_JOBS
 from platecheck.waivers import Waiver, load_waivers
 from platecheck.yamlio import Document, line_of, load_document, read_text, type_name
 

@@ -32,6 +32,7 @@ from platecheck.generated import generated as generate
 from platecheck.helmbin import chosen_cache_dir, find_helm, helm_version
 from platecheck.helmbin.kubectl import find_kubectl
 from platecheck.kustomize import Kustomize
+from platecheck.limits import MAX_JOBS
 from platecheck.model import (
     Application,
     Finding,
@@ -58,7 +59,7 @@ from platecheck.policies import (
 from platecheck.progress import Progress
 from platecheck.provenance import at, target_origin
 from platecheck.render import Helm, HelmCall, HelmStats, first_error_line
-from platecheck.sandbox import MAX_JOBS, resume
+from platecheck.sandbox import resume
 from platecheck.values import merge_values, target_layers
 from platecheck.values_schema import check_values
 from platecheck.waivers import apply_waivers

@@ -44,7 +44,6 @@ R = TypeVar("R")
 
 SCHEMA_FILE = "values.schema.json"
 
-MAX_JOBS = 64  # helm processes at once, at most (--jobs, `jobs:` in the configuration)
 MAX_OUTPUT = 32 << 20  # bytes of helm's stdout (and, separately, stderr) read at most
 _GRACE = 5  # seconds ``timeout`` waits beyond platecheck's own deadline
 _CHUNK = 1 << 16

@@ -12,7 +12,9 @@ See docs/helm.md for the user-facing description.
 
 from __future__ import annotations
 
-from platecheck.helmbin.install import SOURCES, Opener, install_helm, npm_registry, urllib_opener
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from platecheck.helmbin.locate import (
     ENV_CACHE_DIR,
     ENV_HELM,
@@ -35,6 +37,25 @@ from platecheck.helmbin.releases import (
     resolve_version,
     supported_versions,
 )
+
+if TYPE_CHECKING:
+    from platecheck.helmbin.install import (
+        SOURCES,
+        Opener,
+        install_helm,
+        npm_registry,
+        urllib_opener,
+    )
+
+# Installing needs the network modules; a lint only finds helm. They load on first use.
+_INSTALL = frozenset({"SOURCES", "Opener", "install_helm", "npm_registry", "urllib_opener"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _INSTALL:
+        return getattr(importlib.import_module("platecheck.helmbin.install"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "DEFAULT_HELM_VERSION",

@@ -115,11 +115,17 @@ _VERSIONS_FILE = "helm-versions.json"  # in the cache root: binary identity -> v
 
 _UNREACHABLE_PROXY = "http://127.0.0.1:9"
 
+# Go's garbage collector for the short-lived helm and kubectl processes: collect when the heap
+# has grown fourfold rather than doubled, under a soft ceiling of 1 GiB. A render spends a
+# quarter less CPU with the same output; a large chart still collects once it nears the ceiling.
+GO_RUNTIME = {"GOGC": "400", "GOMEMLIMIT": "1GiB"}
+
 
 def isolated_environment(home: Path) -> dict[str, str]:
     """The environment helm runs in: only PATH from the user's, an empty ``home`` for every
     Helm directory (no plugin, repository, registry credential or kubeconfig of the user),
-    and proxies that make any network access fail at once. Creates the directories."""
+    and proxies that make any network access fail at once; Go's collector tuned for a short
+    process (``GO_RUNTIME``). Creates the directories."""
     for sub in ("cache", "config", "data", "plugins", "repository", "content"):
         (home / sub).mkdir(parents=True, exist_ok=True)
     return {
@@ -138,6 +144,7 @@ def isolated_environment(home: Path) -> dict[str, str]:
         "HTTPS_PROXY": _UNREACHABLE_PROXY,
         "ALL_PROXY": _UNREACHABLE_PROXY,
         "NO_PROXY": "",
+        **GO_RUNTIME,
     }
 
 

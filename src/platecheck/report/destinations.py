@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from platecheck.errors import PlatecheckError
 
@@ -21,8 +20,7 @@ STDOUT = "-"
 _SHARE_STDOUT = frozenset({"text", "github"})
 
 
-@dataclass(frozen=True)
-class ReportRequest:
+class ReportRequest(NamedTuple):
     """One report to write: a format and a file, or standard output when ``path`` is None."""
 
     format: str
