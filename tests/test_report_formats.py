@@ -13,7 +13,8 @@ import pytest
 from platecheck.errors import PlatecheckError
 from platecheck.model import Level, Report
 from platecheck.policies import doc_sections, registry
-from platecheck.report import FORMATS, render, rules
+from platecheck.report import DIFF_FORMATS, FORMATS, render, rules
+from platecheck.report import rendered_diff as diff_reporters
 from platecheck.report.common import count, finding_lines, summary_line
 from report_samples import (
     DUPLICATE,
@@ -39,6 +40,12 @@ OPTIONS: list[tuple[str, dict[str, bool]]] = [(name, {}) for name in FORMATS] + 
 
 def test_formats_are_the_documented_ones() -> None:
     assert list(FORMATS) == ["text", "json", "junit", "sarif", "github"]
+
+
+def test_diff_formats_named_for_the_command_line_are_the_diff_reporters() -> None:
+    # the command line names them without importing the reporters (and the model)
+    assert sorted(DIFF_FORMATS) == sorted(diff_reporters.FORMATS)
+    assert DIFF_FORMATS[0] == "text"  # the default of `platecheck diff --format`
 
 
 @pytest.mark.parametrize("sample", SAMPLES, ids=str)

@@ -187,3 +187,72 @@ def test_no_cache_file_holds_the_checkout_path_and_a_copy_elsewhere_reads_it(
     assert moved.root == copy
     assert _outcome(moved) == _outcome(full)
     assert _files_holding(cache, str(copy)) == []
+
+
+def _cli(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    from platecheck.cli import main
+
+    code = main(argv)
+    return code, capsys.readouterr().out
+
+
+def test_a_warm_command_line_run_prints_the_kept_answer_as_a_warm_report_would(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from platecheck.runcache import RunCache
+
+    root, _ = synthetic
+    junit = tmp_path / "report.xml"
+    argv = ["lint", str(root / "environments"), f"--cache-dir={tmp_path / 'cache'}",
+            f"--report=junit={junit}"]
+    cold = _cli(argv, capsys)
+    assert "helm runs, 0 cached)" in cold[1] and "(0 helm runs" not in cold[1]
+    assert len(list((tmp_path / "cache" / RUNS).glob("*.answer"))) == 1
+    # a warm run from the kept report, the answer not consulted
+    with monkeypatch.context() as patch:
+        patch.setattr(RunCache, "answer", lambda *args: None)
+        from_report = _cli(argv, capsys), junit.read_bytes()
+    junit.unlink()
+    _no_engine(monkeypatch)
+    monkeypatch.setattr(RunCache, "get", lambda *args: pytest.fail("the report was decoded"))
+    from_answer = _cli(argv, capsys), junit.read_bytes()
+    assert from_answer == from_report
+    assert from_answer[0][0] == cold[0] == 0
+    assert "(0 helm runs, " in from_answer[0][1]
+    assert _files_holding(tmp_path / "cache", str(tmp_path).lstrip("/")) == []
+
+
+def test_a_kept_answer_still_refuses_an_output_among_the_checked_files(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from platecheck.runcache import RunCache
+
+    root, _ = synthetic
+    apps = root / "environments" / "apps"  # the Applications' own directory
+    common = [f"--cache-dir={tmp_path / 'cache'}", "--format=json"]
+    assert _cli(["lint", str(root), *common, f"--output={tmp_path / 'r.json'}"], capsys)[0] == 0
+    assert list((tmp_path / "cache" / RUNS).glob("*.answer"))
+    _no_engine(monkeypatch)
+    monkeypatch.setattr(RunCache, "get", lambda *args: pytest.fail("the report was decoded"))
+    code, out = _cli(["lint", str(root), *common, f"--output={apps / 'r.json'}"], capsys)
+    assert code == 2 and out == ""
+    assert not (apps / "r.json").exists()
+    chart = next((root / "helm" / "apps").iterdir())
+    values = chart / "values-prod.yaml"
+    before = values.read_bytes()
+    assert _cli(["lint", str(root), *common, f"--output={values}"], capsys)[0] == 2
+    assert values.read_bytes() == before
+
+
+def test_a_tampered_answer_is_ignored(synthetic: tuple[Path, list[Path]], tmp_path: Path,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    root, _ = synthetic
+    argv = ["lint", str(root / "environments"), f"--cache-dir={tmp_path / 'cache'}"]
+    _cli(argv, capsys)
+    warm = _cli(argv, capsys)
+    for kept in (tmp_path / "cache" / RUNS).glob("*.answer"):
+        data = json.loads(kept.read_text(encoding="utf-8"))
+        data["answer"]["exit_code"] = 0 if warm[0] else 1
+        data["answer"]["texts"] = ["all clean\n"]
+        kept.write_text(json.dumps(data), encoding="utf-8")
+    assert _cli(argv, capsys) == warm

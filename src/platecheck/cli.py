@@ -23,6 +23,7 @@ from platecheck.version import __version__
 
 if TYPE_CHECKING:
     from platecheck.model import RenderTarget, Report
+    from platecheck.runcache import Answer
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -141,7 +142,7 @@ def _add_render(commands: _Commands) -> None:
 
 
 def _add_diff(commands: _Commands) -> None:
-    from platecheck.report.rendered_diff import FORMATS as DIFF_FORMATS
+    from platecheck.report import DIFF_FORMATS
 
     diff = commands.add_parser(
         "diff", help="drift between two environments, or what a change does (--base REF)",
@@ -286,23 +287,41 @@ def _check_output(args: argparse.Namespace, path: Path | None) -> None:
                 _refuse_output(where, directory, root)
 
 
-def _check_output_against(args: argparse.Namespace, root: Path,
-                          targets: Sequence[RenderTarget], path: Path | None) -> None:
-    """The same, once the checked files are known: an Application, values file or chart."""
+Guard: TypeAlias = tuple[str, str]  # (what, path relative to the repository root)
+
+
+def output_guards(root: Path, targets: Sequence[RenderTarget]) -> tuple[Guard, ...]:
+    """The checked files an ``--output`` must not overwrite or land in: each values file
+    (``file``), chart directory (``tree``) and Application file (``app``), in a form a cached
+    answer keeps."""
+    guards: list[Guard] = []
+    for target in targets:
+        guards.extend(("file", os.path.relpath(os.path.realpath(values.path), root))
+                      for values in target.value_files)
+        if target.chart is not None:
+            guards.append(("tree", os.path.relpath(target.chart.path, root)))
+        if target.application is not None:
+            app = os.path.realpath(root / target.application.file)
+            guards.append(("app", os.path.relpath(app, root)))
+    return tuple(dict.fromkeys(guards))
+
+
+def _check_guards(root: Path, guards: Sequence[Guard], path: Path | None) -> None:
+    """``_check_output`` once the checked files are known: refuse an ``--output`` that is a
+    values file or an Application file, or lies in a chart or an Application's directory."""
     if path is None:
         return
     output = Path(os.path.realpath(path))
     where = str(path)
-    for target in targets:
-        for values in target.value_files:
-            if output == Path(os.path.realpath(values.path)):
-                _refuse_output(where, output, root)
-        if target.chart is not None and output.is_relative_to(target.chart.path):
-            _refuse_output(where, target.chart.path, root)
-        if target.application is not None:
-            app = Path(os.path.realpath(root / target.application.file))
-            if output == app or (app.parent != root and output.parent == app.parent):
-                _refuse_output(where, output if output == app else app.parent, root)
+    for kind, relative in guards:
+        checked = Path(os.path.normpath(root / relative))
+        if kind == "file" and output == checked:
+            _refuse_output(where, output, root)
+        elif kind == "tree" and output.is_relative_to(checked):
+            _refuse_output(where, checked, root)
+        elif kind == "app" and (output == checked or (checked.parent != root
+                                                      and output.parent == checked.parent)):
+            _refuse_output(where, output if output == checked else checked.parent, root)
 
 
 def _refuse_output(where: str, checked: Path, root: Path) -> None:
@@ -314,7 +333,7 @@ def _refuse_output(where: str, checked: Path, root: Path) -> None:
 
 def _cmd_lint(args: argparse.Namespace) -> int:
     from platecheck.report import FORMATS
-    from platecheck.runcache import cached_lint
+    from platecheck.runcache import Answer, cached_answer
 
     wanted = requests(args.report_items, args.extra_reports, list(FORMATS))
     for request in wanted:
@@ -323,25 +342,40 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     cache_root = options.pop("cache_dir")
     # the reports written into the repository and the cache itself are not what is checked
     skip = [path for path in (*(r.path for r in wanted), cache_root) if path is not None]
-    report = cached_lint(args.paths, cache_root=cache_root, skip=skip,
-                         changed_since=args.changed_since, **options)
+    styles = [_style(args, request) for request in wanted]
+
+    def present(report: Report) -> Answer:
+        return Answer(tuple(_report_text(report, style) for style in styles), report.exit_code,
+                      str(report.root), output_guards(report.root, report.targets),
+                      report.changed_since)
+
+    answer = cached_answer(args.paths, cache_root=cache_root, skip=skip, styles=styles,
+                           present=present, changed_since=args.changed_since, **options)
     for request in wanted:
-        _check_output_against(args, report.root, report.targets, request.path)
-    if report.changed_since is not None:
-        print(f"platecheck: {report.changed_since}", file=sys.stderr)
-    for request in wanted:
-        _write(_report_text(args, report, request), request.path)
-    return report.exit_code
+        _check_guards(Path(answer.root), answer.guards, request.path)
+    if answer.changed_since is not None:
+        print(f"platecheck: {answer.changed_since}", file=sys.stderr)
+    for request, text in zip(wanted, answer.texts, strict=True):
+        _write(text, request.path)
+    return answer.exit_code
 
 
-def _report_text(args: argparse.Namespace, report: Report, request: ReportRequest) -> str:
+def _style(args: argparse.Namespace, request: ReportRequest) -> tuple[str, bool, bool]:
+    """How a report is written: its format, and for text whether waived findings are shown
+    and whether it is colored (on a terminal, unless ``NO_COLOR`` is set)."""
+    if request.format != "text":
+        return request.format, False, False
+    color = request.path is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    return request.format, bool(args.show_waived), color
+
+
+def _report_text(report: Report, style: tuple[str, bool, bool]) -> str:
     from platecheck.report import FORMATS
 
-    reporter: Callable[..., str] = FORMATS[request.format]
-    if request.format != "text":
-        return reporter(report)
-    color = request.path is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
-    return reporter(report, show_waived=args.show_waived, color=color)
+    fmt, show_waived, color = style
+    if fmt != "text":
+        return FORMATS[fmt](report)
+    return FORMATS[fmt](report, show_waived=show_waived, color=color)
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
@@ -349,7 +383,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
 
     _check_output(args, args.output)
     repo = load(args.paths, **_engine_kwargs(args))
-    _check_output_against(args, repo.root, repo.targets, args.output)
+    _check_guards(repo.root, output_guards(repo.root, repo.targets), args.output)
     chunks = []
     for rendered in repo.rendered:
         chunks.append(f"# platecheck target: {rendered.id}\n# source: "
@@ -411,7 +445,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     _check_output(args, args.output)
     # the model and the configuration it was loaded with: the files are read once
     repo, findings = drift(args.paths, args.left, args.right, **_engine_kwargs(args))
-    _check_output_against(args, repo.root, repo.targets, args.output)
+    _check_guards(repo.root, output_guards(repo.root, repo.targets), args.output)
     lines = [f"{f.location}: {f.message}" for f in findings]
     for error in repo.errors:
         lines.append(f"{error.location}: could not check: {error.message}")
@@ -461,11 +495,11 @@ def _cmd_init(args: argparse.Namespace) -> int:
 
 def _cmd_diff_base(args: argparse.Namespace) -> int:
     from platecheck import rendered_diff
-    from platecheck.report.rendered_diff import FORMATS as DIFF_FORMATS
+    from platecheck.report.rendered_diff import FORMATS as DIFF_REPORTERS
 
     _check_output(args, args.output)
     result = rendered_diff.compute(args.paths, args.base, **_engine_kwargs(args))
-    _write(DIFF_FORMATS[args.diff_format](result), args.output)
+    _write(DIFF_REPORTERS[args.diff_format](result), args.output)
     return result.exit_code
 
 

@@ -17,11 +17,16 @@ read again on the next run. Entries are JSON holding no path of the checkout (``
 stores repository paths relative to the root), written atomically, with a sha256 of their
 report; one that is not a regular file, cannot be read, does not decode or does not verify is
 ignored and the run is done in full.
+
+Beside a run's report, the command line keeps its answer: the texts of the reports it wrote,
+its exit code and the checked files an ``--output`` must not overwrite, per variant (the
+formats and styles asked for, the repository root and the working directory, by digest). A
+warm run with an answer prints it without loading the model, the engine or a reporter. An
+answer whose text holds the checkout's path is not kept, so no entry holds one.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
 import hashlib
 import json
@@ -29,18 +34,19 @@ import os
 import stat
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from platecheck.cache import Digest, read_regular, write_atomic
 from platecheck.errors import PlatecheckError
-from platecheck.model import Report
-from platecheck.modeljson import decode_report, encode_report
+
+if TYPE_CHECKING:
+    from platecheck.model import Report
 
 RUNS = "runs"  # the directory under platecheck's cache root
 MAX_RUN_ENTRY = 256 << 20  # bytes of one entry read at most
-KEEP = 32  # run entries kept; older ones are removed
+KEEP = 32  # run entries kept; older ones are removed (and answers beyond four per entry)
 _RACY_NS = 2_000_000_000
 # git's own data and Python's bytecode are never inputs of a render
 _SKIPPED_DIRS = frozenset({".git", "__pycache__"})
@@ -68,17 +74,21 @@ class RunCache:
         for entry in sys.path[1:]:  # [0] is the script's directory or the working one
             digest.add(_identity(Path(entry or ".")))
         for file in _walk(package, ()):
-            digest.add(_identity(file))
+            digest.add(_identity(Path(file)))
         for root in roots:  # the repository by its content, not by where it is
             digest.add(os.path.relpath(root, roots[0]))
+            top = str(root)  # _walk's paths all start with it and a separator
+            cut = len(top) + (not top.endswith(os.sep))
             for file in _walk(root, skip):
-                digest.add(file.relative_to(root).as_posix())
+                digest.add(file[cut:].replace(os.sep, "/") or ".")
                 digest.add(self._content(file))
         self._save_index()
         return digest.hexdigest()
 
     def get(self, key: str, root: Path) -> Report | None:
         """The report of run ``key``, its paths anchored at the repository ``root``."""
+        from platecheck.modeljson import decode_report
+
         raw = read_regular(self.directory / f"{key}.json", MAX_RUN_ENTRY)
         if raw is None:
             return None
@@ -91,11 +101,11 @@ class RunCache:
             report = decode_report(data["report"], root)
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        # what this run did: no helm process, every result from the cache
-        return dataclasses.replace(report, renders=0,
-                                   cache_hits=report.renders + report.cache_hits)
+        return as_kept(report)
 
     def put(self, key: str, report: Report) -> None:
+        from platecheck.modeljson import encode_report
+
         if report.errors:
             return
         try:
@@ -105,11 +115,35 @@ class RunCache:
         except (TypeError, ValueError):
             return  # something in the model JSON cannot carry: the next run is done in full
         write_atomic(self.directory / f"{key}.json", payload)
-        self._prune()
+        self._prune("*.json", KEEP)
+
+    def answer(self, key: str, name: str, root: Path) -> Answer | None:
+        """The answer kept for run ``key`` in variant ``name``, if it reads and verifies."""
+        raw = read_regular(self.directory / f"{key}.{name}.answer", MAX_RUN_ENTRY)
+        if raw is None:
+            return None
+        try:
+            data = json.loads(raw.decode("utf-8"))
+            if data.get("key") != key or data.get("sha256") != _report_digest(key, data["answer"]):
+                return None
+            return Answer.decode(data["answer"], root)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
+
+    def keep_answer(self, key: str, name: str, answer: Answer) -> None:
+        """Keep ``answer`` for the next run of ``key`` in variant ``name``, when the run's
+        report is kept and no text holds the checkout's path."""
+        if not (self.directory / f"{key}.json").is_file() or \
+                any(answer.root in text for text in answer.texts):
+            return
+        encoded = answer.encode()
+        write_atomic(self.directory / f"{key}.{name}.answer", json.dumps(
+            {"key": key, "answer": encoded, "sha256": _report_digest(key, encoded)}))
+        self._prune("*.answer", 4 * KEEP)
 
     # -- the stat index ---------------------------------------------------------------------
 
-    def _content(self, file: Path) -> str:
+    def _content(self, file: str) -> str:
         try:
             info = os.lstat(file)
         except OSError as exc:
@@ -125,7 +159,8 @@ class RunCache:
         if isinstance(known, list) and known[:4] == signature:
             return str(known[4])
         try:
-            content = hashlib.sha256(file.read_bytes()).hexdigest()
+            with open(file, "rb") as handle:
+                content = hashlib.sha256(handle.read()).hexdigest()
         except OSError as exc:
             return f"unreadable:{exc.errno}"
         if time.time_ns() - max(info.st_mtime_ns, info.st_ctime_ns) > _RACY_NS:
@@ -145,11 +180,11 @@ class RunCache:
             write_atomic(self._index_path, json.dumps(self._index))
             self._index_changed = False
 
-    def _prune(self) -> None:
+    def _prune(self, pattern: str, keep: int) -> None:
         try:
-            entries = sorted((p for p in self.directory.glob("*.json")
+            entries = sorted((p for p in self.directory.glob(pattern)
                               if p != self._index_path), key=lambda p: p.stat().st_mtime_ns)
-            for old in entries[:-KEEP]:
+            for old in entries[:-keep]:
                 old.unlink(missing_ok=True)
         except OSError:
             pass
@@ -165,69 +200,157 @@ def _identity(path: Path) -> str:
     return f"{path}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
 
 
-def _walk(root: Path, skip: Sequence[Path]) -> Iterator[Path]:
-    """Every file under ``root`` in a stable order; symbolic links are listed, not followed."""
+def _walk(root: Path, skip: Sequence[Path]) -> Iterator[str]:
+    """Every file under ``root`` in a stable order, as a path string; symbolic links are
+    listed, not followed."""
     if root.is_file():
-        yield root
+        yield str(root)
         return
+    skipped = {str(path) for path in skip}
+    join = os.path.join
     for current, dirs, names in os.walk(root):
-        here = Path(current)
-        dirs[:] = sorted(d for d in dirs if d not in _SKIPPED_DIRS and here / d not in skip)
+        dirs[:] = sorted(d for d in dirs
+                         if d not in _SKIPPED_DIRS and join(current, d) not in skipped)
         for name in sorted(names):
-            if here / name not in skip:
-                yield here / name
+            file = join(current, name)
+            if file not in skipped:
+                yield file
+
+
+class Answer(NamedTuple):
+    """What the command line prints for a run: a text per report asked for, the exit code,
+    the checked files no ``--output`` may overwrite, as (kind, path relative to ``root``),
+    and the note on a ``--changed-since`` run."""
+
+    texts: tuple[str, ...]
+    exit_code: int
+    root: str
+    guards: tuple[tuple[str, str], ...]
+    changed_since: str | None = None
+
+    def encode(self) -> dict[str, Any]:
+        """JSON without the root: no entry holds a path of the checkout."""
+        return {"texts": list(self.texts), "exit_code": self.exit_code,
+                "guards": [list(guard) for guard in self.guards]}
+
+    @classmethod
+    def decode(cls, data: dict[str, Any], root: Path) -> Answer:
+        texts, code, guards = data["texts"], data["exit_code"], data["guards"]
+        if not (isinstance(texts, list) and all(isinstance(t, str) for t in texts)
+                and type(code) is int and isinstance(guards, list)
+                and all(isinstance(g, list) and len(g) == 2
+                        and all(isinstance(part, str) for part in g) for g in guards)):
+            raise TypeError("not an answer")
+        return cls(tuple(texts), code, str(root), tuple((g[0], g[1]) for g in guards))
+
+
+def as_kept(report: Report) -> Report:
+    """``report`` as a warm run tells it: no helm process, every result from the cache."""
+    import dataclasses
+
+    return dataclasses.replace(report, renders=0, cache_hits=report.renders + report.cache_hits)
+
+
+def variant(styles: Sequence[Any], root: Path) -> str:
+    """The name of an answer's variant: the reports and styles asked for (``styles``, JSON
+    values), the repository root and the working directory (report paths are relative to
+    it), by digest."""
+    digest = Digest("answer")
+    digest.extend((json.dumps(list(styles)), str(root), os.getcwd()))
+    return digest.hexdigest()[:32]
+
+
+class _Run(NamedTuple):
+    """A run the cache can answer: its key and what the key was computed from."""
+
+    cache: RunCache
+    key: str
+    root: Path
+    roots: list[Path]
+    skip: list[Path]
+    shown: dict[str, Any]
+    helm: Path
+
+    def rekey(self) -> str:
+        """The key again: another key means something changed while the run read it."""
+        return self.cache.key(self.roots, self.skip, self.shown, self.helm)
 
 
 def cached_lint(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path | None,
                 skip: Sequence[Path], **options: Any) -> Report:
-    """``platecheck.engine.lint`` with whole-run caching, for the command line: the engine
-    (and everything it imports) is loaded only when the repository changed."""
+    """``platecheck.engine.lint`` with whole-run caching: the engine (and everything it
+    imports) is loaded only when the repository changed."""
     from platecheck.helmbin.locate import chosen_cache_dir
 
     with chosen_cache_dir(cache_root):
-        return _cached_lint(paths, cache_root=cache_root, skip=skip, **options)
+        return _full(paths, cache_root, _keyed(paths, cache_root, skip, options), options)
 
 
-def _cached_lint(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path | None,
-                 skip: Sequence[Path], **options: Any) -> Report:
+def cached_answer(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path | None,
+                  skip: Sequence[Path], styles: Sequence[Any],
+                  present: Callable[[Report], Answer], **options: Any) -> Answer:
+    """What the command line prints for a lint: the answer kept for this run and variant
+    (``styles``), else ``present`` of the (cached or full) report, kept for the next run as a
+    warm run would tell it."""
+    from platecheck.helmbin.locate import chosen_cache_dir
+
+    with chosen_cache_dir(cache_root):
+        run = _keyed(paths, cache_root, skip, options)
+        if run is None:
+            return present(_full(paths, cache_root, None, options))
+        name = variant(styles, run.root)
+        kept = run.cache.answer(run.key, name, run.root)
+        if kept is not None:
+            return kept
+        report = _full(paths, cache_root, run, options)
+        answer = present(report)
+        run.cache.keep_answer(run.key, name,
+                              present(as_kept(report)) if report.renders else answer)
+        return answer
+
+
+def _keyed(paths: Sequence[str | os.PathLike[str]], cache_root: Path | None,
+           skip: Sequence[Path], options: dict[str, Any]) -> _Run | None:
+    """The cache and key of this run, or None when it is not cached (``--no-cache``,
+    ``--changed-since``) or its inputs cannot be keyed (the full run reports why)."""
     from platecheck.helmbin.locate import default_cache_dir, find_helm
 
-    cache: RunCache | None = None
-    key = ""
+    if not options.get("use_cache", True) or options.get("changed_since") is not None:
+        return None
+    try:
+        resolved = [Path(p).resolve(strict=True) for p in paths]
+        explicit_root = options.get("root")
+        root = repository_root(resolved[0], Path(explicit_root) if explicit_root else None)
+        helm = find_helm(options.get("helm"), cache_dir=cache_root).resolve()
+        config = options.get("config_dir")
+        roots = [root]
+        if config is not None and not Path(config).resolve().is_relative_to(root):
+            roots.append(Path(config).resolve())
+        shown = {**options, "paths": [os.path.relpath(p, root) for p in resolved],
+                 "root": None, "helm": str(helm), "jobs": None,
+                 "config_dir": os.path.relpath(Path(config).resolve(), root)
+                 if config is not None else None}
+        cache = RunCache((cache_root or default_cache_dir()) / RUNS)
+        skipped = [p.resolve() for p in skip]
+        return _Run(cache, cache.key(roots, skipped, shown, helm), root, roots, skipped,
+                    shown, helm)
+    except (PlatecheckError, OSError):
+        return None
 
-    def run_key() -> str:
-        assert cache is not None
-        return cache.key(roots, [p.resolve() for p in skip], shown, helm)
 
-    if options.get("use_cache", True) and options.get("changed_since") is None:
-        try:
-            resolved = [Path(p).resolve(strict=True) for p in paths]
-            explicit_root = options.get("root")
-            root = repository_root(resolved[0],
-                                   Path(explicit_root) if explicit_root else None)
-            helm = find_helm(options.get("helm"), cache_dir=cache_root).resolve()
-            config = options.get("config_dir")
-            roots = [root]
-            if config is not None and not Path(config).resolve().is_relative_to(root):
-                roots.append(Path(config).resolve())
-            cache = RunCache((cache_root or default_cache_dir()) / RUNS)
-            shown = {**options, "paths": [os.path.relpath(p, root) for p in resolved],
-                     "root": None, "helm": str(helm), "jobs": None,
-                     "config_dir": os.path.relpath(Path(config).resolve(), root)
-                     if config is not None else None}
-            key = run_key()
-        except (PlatecheckError, OSError):
-            cache = None  # the full run reports the problem properly
-    if cache is not None:
-        report = cache.get(key, root)
+def _full(paths: Sequence[str | os.PathLike[str]], cache_root: Path | None, run: _Run | None,
+          options: dict[str, Any]) -> Report:
+    """The report of ``run`` from the cache, else from the engine (kept when nothing changed
+    while the engine read the files)."""
+    if run is not None:
+        report = run.cache.get(run.key, run.root)
         if report is not None:
             return report
     from platecheck.engine import lint
 
     report = lint(list(paths), cache_dir=cache_root, **options)
-    # kept only when nothing changed while the run read the files
-    if cache is not None and run_key() == key:
-        cache.put(key, report)
+    if run is not None and run.rekey() == run.key:
+        run.cache.put(run.key, report)
     return report
 
 

@@ -8,21 +8,24 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 from platecheck.errors import PlatecheckError
-from platecheck.model import Report
+
+if TYPE_CHECKING:
+    from platecheck.model import Report
 
 _MODULES = {"text": "text", "json": "jsonout", "junit": "junit", "sarif": "sarif",
             "github": "github"}
 
 
-class _Formats(Mapping[str, Callable[[Report], str]]):
-    """Format name -> reporter, importing a reporter's module only when it is asked for: a
-    run writes one format."""
+class _Formats(Mapping[str, Callable[..., str]]):
+    """Format name -> reporter, importing a reporter's module (and the model) only when it is
+    asked for: a run writes one format, and a run answered from the cache none."""
 
-    def __getitem__(self, name: str) -> Callable[[Report], str]:
+    def __getitem__(self, name: str) -> Callable[..., str]:
         module = importlib.import_module(f"platecheck.report.{_MODULES[name]}")
-        reporter: Callable[[Report], str] = module.render
+        reporter: Callable[..., str] = module.render
         return reporter
 
     def __iter__(self) -> Iterator[str]:
@@ -32,7 +35,9 @@ class _Formats(Mapping[str, Callable[[Report], str]]):
         return len(_MODULES)
 
 
-FORMATS: Mapping[str, Callable[[Report], str]] = _Formats()
+FORMATS: Mapping[str, Callable[..., str]] = _Formats()
+# The formats of ``platecheck diff --base``: the rendered drift as text, Markdown or JSON.
+DIFF_FORMATS = ("text", "markdown", "json")
 
 
 def render(report: Report, fmt: str, *, show_waived: bool = False, color: bool = False) -> str:
@@ -45,7 +50,8 @@ def render(report: Report, fmt: str, *, show_waived: bool = False, color: bool =
         from platecheck.report import text
 
         return text.render(report, show_waived=show_waived, color=color)
-    return FORMATS[fmt](report)
+    rendered: str = FORMATS[fmt](report)
+    return rendered
 
 
-__all__ = ["FORMATS", "render"]
+__all__ = ["DIFF_FORMATS", "FORMATS", "render"]
