@@ -15,7 +15,6 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -221,6 +220,8 @@ class RenderCache:
 
 def write_atomic(path: Path, payload: str) -> None:
     """Write a cache file whole or not at all (a reader never sees half an entry)."""
+    import tempfile  # only a run that writes loads it
+
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")

@@ -27,7 +27,6 @@ answer whose text holds the checkout's path is not kept, so no entry holds one.
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 import os
@@ -66,7 +65,7 @@ class RunCache:
         """The key of a run over ``roots`` (files under ``skip`` left out)."""
         digest = Digest("run")
         digest.add(json.dumps(options, sort_keys=True, default=str))
-        digest.add(datetime.date.today().isoformat())
+        digest.add(time.strftime("%Y-%m-%d"))  # today, in local time
         digest.add(json.dumps(sorted((k, v) for k, v in os.environ.items()
                                      if k.startswith("PLATECHECK_"))))
         digest.add(_identity(helm))

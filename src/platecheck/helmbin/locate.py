@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin.releases import DEFAULT_HELM_VERSION, SUPPORTED
 from platecheck.semver import EXACT_VERSION
+
+if TYPE_CHECKING:
+    import subprocess
 
 ENV_HELM = "PLATECHECK_HELM"
 ENV_CACHE_DIR = "PLATECHECK_CACHE_DIR"
@@ -149,6 +151,11 @@ def isolated_environment(home: Path) -> dict[str, str]:
 
 
 def _run_version(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    # process and temporary-directory modules load only when helm is asked: a warm run
+    # knows the version and starts no process
+    import subprocess
+    import tempfile
+
     try:
         with tempfile.TemporaryDirectory(prefix="platecheck-helm-") as home:
             return subprocess.run(
@@ -207,6 +214,8 @@ def _known_versions() -> dict[str, str]:
 
 
 def _remember_version(key: str, version: str) -> None:
+    import tempfile
+
     path = memo_dir() / _VERSIONS_FILE
     known = _known_versions()
     known[key] = version

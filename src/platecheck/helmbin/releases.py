@@ -15,7 +15,6 @@ The pins are data, in ``platecheck/data/helm-releases.json``. Where they come fr
 from __future__ import annotations
 
 import json
-import platform as _platform
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -139,6 +138,8 @@ _ARCH = {"x86_64": "amd64", "amd64": "amd64", "aarch64": "arm64", "arm64": "arm6
 
 def current_platform() -> str:
     """This machine as Helm names its release platforms, e.g. ``linux-amd64``."""
+    import platform as _platform  # for installs only: finding helm needs no platform
+
     system = _platform.system().lower()
     machine = _platform.machine().lower()
     os_name = _OS.get(system, re.sub(r"[^a-z0-9]+", "", system) or "unknown")
