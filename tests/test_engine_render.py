@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import tempfile
-import threading
 from pathlib import Path
 
 import pytest
 
-from platecheck.cache import HelmResult, RenderCache
-from platecheck.errors import PlatecheckError
+from platecheck.cache import RenderCache
 from platecheck.model import Chart, Origin, RenderTarget, SetArgument
-from platecheck.render import Helm, HelmCall, first_error_line
+from platecheck.render import Helm, first_error_line
 
 # helm comes from the session fixture (PLATECHECK_HELM, PATH or the setup cache)
 pytestmark = pytest.mark.usefixtures("helm_bin")
@@ -104,26 +102,3 @@ def test_first_error_line_joins_helm3_continuations() -> None:
         "nil pointer evaluating interface {}.x")
     assert first_error_line("WARNING: x\nboom\n") == "boom"
     assert first_error_line("") == "helm failed without a message"
-
-
-
-def test_each_answer_reaches_the_caller_in_order_in_its_own_thread(
-        helm_bin: Path, tmp_path: Path) -> None:
-    """run_all hands each result to ``answered`` in the calling thread, in the order of the
-    calls, before the run ends: the engine parses renders while later ones still run."""
-    runner = Helm(binary=helm_bin, workdir=tmp_path, root=ORACLE, jobs=2)
-    calls = [runner.template_call(target(namespace=f"ns-{n}", extra_values=None))
-             for n in range(4)]
-    calls.append(runner.lint_call(CHART, (), None))
-    seen: list[tuple[str, str, HelmResult | PlatecheckError]] = []
-
-    def answered(call: HelmCall, result: HelmResult | PlatecheckError) -> None:
-        seen.append((call.key, threading.current_thread().name, result))
-
-    results = runner.run_all(calls, answered=answered)
-    assert [key for key, _, _ in seen] == [call.key for call in calls]
-    assert {thread for _, thread, _ in seen} == {threading.current_thread().name}
-    assert [result for _, _, result in seen] == results
-    assert len({call.key for call in calls}) == len(calls)  # five runs, none merged
-    done = [r for r in results if isinstance(r, HelmResult) and r.exit_code == 0]
-    assert len(done) == 5 and all("kind: ConfigMap" in r.stdout for r in done[:4])

@@ -644,14 +644,13 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
         if call.key in renders:
             progress.advance()
 
-    parsed = _Parsed(planner, calls, owners)
     try:
-        results = runner.run_all([*calls, *lint_calls], finished, parsed.answered)
+        results = runner.run_all([*calls, *lint_calls], finished)
     finally:
         progress.close()
     rendered = []
-    for index, result in enumerate(results[:len(calls)]):
-        item = parsed.take(index, result, problems)
+    for target, result in zip(owners, results[:len(calls)], strict=True):
+        item = _rendered(planner, target, result, problems)
         if item is not None:
             rendered.append(item)
     lints = []
@@ -667,36 +666,6 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
                               exit_code=result.exit_code,
                               output=(result.stdout + result.stderr).strip()))
     return rendered, lints
-
-
-class _Parsed:
-    """Renders parsed as soon as helm answers them (in the thread that waits for helm, while
-    the later renders and lints run), each with the problems it met."""
-
-    def __init__(self, planner: Planner, calls: Sequence[HelmCall],
-                 owners: Sequence[RenderTarget]) -> None:
-        self.planner, self.owners = planner, owners
-        self.owned: dict[str, list[int]] = {}
-        for index, call in enumerate(calls):
-            self.owned.setdefault(call.key, []).append(index)
-        self.done: dict[int, tuple[RenderedTarget | None, _Problems]] = {}
-
-    def answered(self, call: HelmCall, result: HelmResult | PlatecheckError) -> None:
-        for index in self.owned.get(call.key, ()):
-            self._parse(index, result)
-
-    def take(self, index: int, result: HelmResult | PlatecheckError,
-             problems: _Problems) -> RenderedTarget | None:
-        """Target ``index`` parsed, its problems added to ``problems`` in target order."""
-        if index not in self.done:
-            self._parse(index, result)
-        item, found = self.done.pop(index)
-        problems.findings.extend(found.findings)
-        return item
-
-    def _parse(self, index: int, result: HelmResult | PlatecheckError) -> None:
-        found = _Problems()
-        self.done[index] = (_rendered(self.planner, self.owners[index], result, found), found)
 
 
 def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | PlatecheckError,

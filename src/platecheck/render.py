@@ -21,7 +21,6 @@ import os
 import re
 import threading
 from collections.abc import Callable, Sequence
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,7 +32,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.helmargs import template_argv
 from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.model import Chart, RenderTarget
-from platecheck.sandbox import bounded_imap, private_copy, run_bounded
+from platecheck.sandbox import bounded_map, private_copy, run_bounded
 
 _RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -189,15 +188,12 @@ class Helm:
     # -- running ----------------------------------------------------------------------------
 
     def run_all(self, calls: Sequence[HelmCall],
-                finished: Callable[[HelmCall], None] | None = None,
-                answered: Callable[[HelmCall, HelmResult | PlatecheckError], None] | None = None
+                finished: Callable[[HelmCall], None] | None = None
                 ) -> list[HelmResult | PlatecheckError]:
         """Run every call (cached results first), at most ``jobs`` processes at once, in
         order. Calls with the same key (e.g. helm lint of one chart with the same value files
         for two environments) run once; lints without value files share processes
-        (``lint_batches``). ``finished`` is told of each call as it ends (in the thread that
-        ran it); ``answered`` is given each call and its result in this thread, in order, as
-        soon as it is known, so that the caller's work on it overlaps the calls after it."""
+        (``lint_batches``). ``finished`` is told of each call as it ends."""
         unique = list({call.key: call for call in calls}.values())
         by_key: dict[str, HelmResult | PlatecheckError] = {}
         missing = []
@@ -210,8 +206,6 @@ class Helm:
             by_key[call.key] = hit
             if finished is not None:
                 finished(call)
-            if answered is not None:
-                answered(call, hit)
 
         def one(job: list[HelmCall]) -> list[HelmResult | PlatecheckError]:
             results = self._answer(job)
@@ -221,12 +215,9 @@ class Helm:
             return results
 
         jobs = lint_batches(missing)
-        with closing(bounded_imap(one, jobs, self.jobs)) as answers:
-            for job, results in zip(jobs, answers, strict=True):
-                for call, result in zip(job, results, strict=True):
-                    by_key[call.key] = result
-                    if answered is not None:
-                        answered(call, result)
+        answers = bounded_map(one, jobs, self.jobs)
+        for job, results in zip(jobs, answers, strict=True):
+            by_key.update(zip((call.key for call in job), results, strict=True))
         return [by_key[call.key] for call in calls]
 
     def _answer(self, job: list[HelmCall]) -> list[HelmResult | PlatecheckError]:

@@ -29,7 +29,7 @@ import tarfile
 import threading
 import time
 import zlib
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
@@ -251,24 +251,15 @@ def _signal_group(process: subprocess.Popen[bytes]) -> None:
 def bounded_map(run: Callable[[T], R], items: Sequence[T], jobs: int) -> list[R]:
     """``run`` over ``items`` in order, at most ``jobs`` at once (threads that each wait for
     a confined process). Interrupted (SIGINT, SIGTERM), no process it started outlives it."""
-    return list(bounded_imap(run, items, jobs))
-
-
-def bounded_imap(run: Callable[[T], R], items: Sequence[T], jobs: int) -> Generator[R, None, None]:
-    """``bounded_map``, yielding each result in order as soon as it is done, so that the
-    caller works on it while later items still run. Closing the iterator early (the caller
-    failed or was interrupted) kills the processes still running."""
     if jobs <= 1 or len(items) <= 1:
         try:
-            for item in items:
-                yield run(item)
+            return [run(item) for item in items]
         except BaseException:
             kill_all()
             raise
-        return
     pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        yield from pool.map(run, items)
+        return list(pool.map(run, items))
     except BaseException:
         pool.shutdown(wait=False, cancel_futures=True)
         kill_all()  # before waiting for the threads that wait for their processes
