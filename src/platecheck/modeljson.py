@@ -27,6 +27,13 @@ _CLASSES: dict[str, type[Any]] = {
 }
 
 
+# the exact types encoded without looking further: JSON's own, and the model's dataclasses by
+# their fields in declaration order (what ``dataclasses.fields`` gives)
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_FIELDS: dict[type[Any], tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in _CLASSES.values()}
+
+
 def encode_report(report: Report) -> dict[str, Any]:
     """``report`` as JSON, every path inside its repository relative to the repository root:
     the entry holds no location of the checkout, and reads the same from another copy."""
@@ -45,6 +52,28 @@ def decode_report(data: Any, root: Path) -> Report:
 
 
 def _encode(value: Any, root: Path) -> Any:
+    kind = type(value)
+    if kind in _PLAIN:
+        return value
+    plain = _PLAIN  # plain items are taken as they are, without a call
+    names = _FIELDS.get(kind)
+    if names is not None:
+        fields = {name: getattr(value, name) for name in names}
+        return ["object", kind.__name__, {name: item if type(item) in plain
+                                          else _encode(item, root)
+                                          for name, item in fields.items()}]
+    if kind is tuple:
+        return ["tuple", [item if type(item) in plain else _encode(item, root)
+                          for item in value]]
+    if kind is dict:  # parsed YAML mostly
+        return ["map", [[k if type(k) in plain else _encode(k, root),
+                         v if type(v) in plain else _encode(v, root)]
+                        for k, v in value.items()]]
+    return _encode_other(value, root)
+
+
+def _encode_other(value: Any, root: Path) -> Any:
+    """Everything but the exact types ``_encode`` handles at once."""
     if value is None or isinstance(value, (bool, str, int, float)) and not isinstance(
             value, (Level, SourceType)):
         return value
