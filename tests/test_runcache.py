@@ -256,3 +256,16 @@ def test_a_tampered_answer_is_ignored(synthetic: tuple[Path, list[Path]], tmp_pa
         data["answer"]["texts"] = ["all clean\n"]
         kept.write_text(json.dumps(data), encoding="utf-8")
     assert _cli(argv, capsys) == warm
+
+
+def test_a_removed_working_directory_does_not_stop_a_cached_run(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    root, _ = synthetic
+    gone = tmp_path / "gone"
+    argv = [sys.executable, "-m", "platecheck", "lint", str(root / "environments"),
+            f"--cache-dir={tmp_path / 'cache'}"]
+    script = 'mkdir "$1" && cd "$1" && rmdir "$1" && shift && exec "$@"'
+    runs = [subprocess.run(["sh", "-c", script, "sh", str(gone), *argv], capture_output=True,
+                           text=True, check=False) for _ in range(3)]
+    assert [run.returncode for run in runs] == [0, 0, 0], runs[-1].stderr
+    assert "(0 helm runs, " in runs[2].stdout

@@ -254,8 +254,12 @@ def variant(styles: Sequence[Any], root: Path) -> str:
     """The name of an answer's variant: the reports and styles asked for (``styles``, JSON
     values), the repository root and the working directory (report paths are relative to
     it), by digest."""
+    try:
+        here = os.getcwd()
+    except OSError:  # the working directory was removed: absolute paths still work
+        here = ""
     digest = Digest("answer")
-    digest.extend((json.dumps(list(styles)), str(root), os.getcwd()))
+    digest.extend((json.dumps(list(styles)), str(root), here))
     return digest.hexdigest()[:32]
 
 
