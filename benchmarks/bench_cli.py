@@ -215,21 +215,28 @@ def table(subjects: Sequence[Subject], jobs: int, rounds: int, helm: str) -> str
     return "\n".join(lines)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def options(description: str, argv: Sequence[str] | None, rounds: int, sizes: list[int]
+            ) -> tuple[argparse.Namespace, list[Path], list[int], Path]:
+    """The options of a benchmark of whole runs: its arguments, the repositories and synthetic
+    sizes to measure (``environments/`` and ``sizes`` when none is given) and the helm
+    binary. Fills platecheck's bytecode cache, as installing it does."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--repo", action="append", type=Path, default=[],
                         help="a path to lint (a values file of one target is the one changed)")
     parser.add_argument("--synthetic", action="append", type=int, default=[],
                         metavar="TARGETS", help="a generated repository of this many targets")
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=rounds)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--helm", help="helm binary (default: as platecheck finds it)")
     args = parser.parse_args(argv)
-    repos, sizes = args.repo, args.synthetic
-    if not repos and not sizes:
-        repos, sizes = [Path("environments")], [20, 100, 500]
-    binary = find_helm(args.helm)
+    if not args.repo and not args.synthetic:
+        args.repo, args.synthetic = [Path("environments")], sizes
     compile_platecheck()
+    return args, args.repo, args.synthetic, find_helm(args.helm)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args, repos, sizes, binary = options(__doc__.splitlines()[0], argv, 5, [20, 100, 500])
     with tempfile.TemporaryDirectory(prefix="platecheck-bench-") as name:
         tmp = Path(name)
         subjects = []

@@ -18,7 +18,6 @@ repository and round, one after the other:
 
 from __future__ import annotations
 
-import argparse
 import json
 import resource
 import statistics
@@ -34,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import bench_cli  # noqa: E402 - the benchmark next to this script
 import generate  # noqa: E402
 
-from platecheck.helmbin import find_helm, helm_version  # noqa: E402
+from platecheck.helmbin import helm_version  # noqa: E402
 
 # Runs platecheck's command line in this child and prints the CPU split as JSON on stderr's
 # last line (platecheck's own stdout is the report).
@@ -78,18 +77,7 @@ def cold_cpu(subject: bench_cli.Subject, binary: Path, jobs: int, tmp: Path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repo", action="append", type=Path, default=[])
-    parser.add_argument("--synthetic", action="append", type=int, default=[], metavar="TARGETS")
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--helm", help="helm binary (default: as platecheck finds it)")
-    args = parser.parse_args(argv)
-    repos, sizes = args.repo, args.synthetic
-    if not repos and not sizes:
-        repos, sizes = [Path("environments")], [100, 500]
-    binary = find_helm(args.helm)
-    bench_cli.compile_platecheck()
+    args, repos, sizes, binary = bench_cli.options(__doc__.splitlines()[0], argv, 3, [100, 500])
     rows = []
     with tempfile.TemporaryDirectory(prefix="platecheck-bench-") as name:
         tmp = Path(name)
