@@ -218,16 +218,20 @@ def test_stopping_platecheck_stops_helm(tmp_path: Path, signum: int) -> None:
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 30
-        while not _helm_processes(str(tmp_path / "tmp")) and time.monotonic() < deadline:
+        while not _helm_processes(str(tmp_path / "tmp")) and time.monotonic() < deadline \
+                and process.poll() is None:
             time.sleep(0.1)
-        assert _helm_processes(str(tmp_path / "tmp")), "helm never started"
+        assert _helm_processes(str(tmp_path / "tmp")), \
+            f"helm never started (platecheck: {process.poll()})"
         process.send_signal(signum)
         code = process.wait(timeout=30)
     finally:
         process.kill()
-        process.wait()
-    assert code in (130, 128 + signum)
-    time.sleep(0.5)
+        _, stderr = process.communicate()
+    assert code in (130, 128 + signum), stderr
+    deadline = time.monotonic() + 5  # killed processes leave /proc once the kernel is done
+    while _helm_processes(str(tmp_path / "tmp")) and time.monotonic() < deadline:
+        time.sleep(0.1)
     assert _helm_processes(str(tmp_path / "tmp")) == []
     assert list((tmp_path / "tmp").iterdir()) == []  # the private copies are gone
 
