@@ -123,3 +123,31 @@ def test_packaged_schema_meets_its_meta_schema_and_costs_no_check_at_run_time(
     cls.check_schema(schema)  # what a run no longer does for it
     assert schemas._load_custom(path).path == path
     assert not (cache / "schemas-checked").exists()
+
+
+def test_a_crd_schema_is_checked_once_per_content(
+        cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from platecheck import cache as cache_module
+    from platecheck import metaschema
+    from platecheck.errors import PlatecheckError
+    from platecheck.model import CrdSchema
+
+    checked: list[Any] = []
+    real = metaschema.check_schema
+
+    def counting(cls: Any, schema: Any) -> None:
+        checked.append(schema)
+        real(cls, schema)
+
+    monkeypatch.setattr(metaschema, "check_schema", counting)
+    schema = {"type": "object", "properties": {"spec": {"type": "object"}}}
+    for run in range(2):  # two runs: nothing of the first is left in memory
+        monkeypatch.setattr(schemas, "_CRD_VALIDATORS", {})
+        monkeypatch.setattr(cache_module, "_checked_schemas", set())
+        crd = CrdSchema("example.com", "v1", f"Widget{run}", schema, "crds/widget.yaml:1")
+        assert schemas.crd_validator(crd).is_valid({"spec": {}})
+    assert checked == [schema]
+    broken = CrdSchema("example.com", "v1", "Broken", {"type": 12}, "crds/broken.yaml:1")
+    with pytest.raises(PlatecheckError) as caught:
+        schemas.crd_validator(broken)
+    assert "in crds/broken.yaml:1 is not a valid schema at type: " in caught.value.message

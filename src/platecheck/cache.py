@@ -77,7 +77,9 @@ def check_schema_once(cls: Any, schema: Any) -> None:
     marker = memo_dir() / "schemas-checked" / digest.hexdigest()
     if marker in _checked_schemas or marker.is_file():
         return
-    cls.check_schema(schema)
+    from platecheck.metaschema import check_schema  # loads jsonschema: only a run that checks
+
+    check_schema(cls, schema)
     _checked_schemas.add(marker)
     try:
         marker.parent.mkdir(parents=True, exist_ok=True)

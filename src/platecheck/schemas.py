@@ -277,7 +277,7 @@ def crd_validator(crd: CrdSchema) -> Validator:
         return cached[1]
     cls = jsonschema.Draft202012Validator
     try:
-        cls.check_schema(crd.schema)
+        check_schema_once(cls, crd.schema)
     except jsonschema.SchemaError as exc:
         where = ".".join(str(p) for p in exc.path) or "<root>"
         raise PlatecheckError(f"the openAPIV3Schema of {crd.kind} ({crd.group}/{crd.version}) "
