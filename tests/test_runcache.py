@@ -269,3 +269,22 @@ def test_a_removed_working_directory_does_not_stop_a_cached_run(
                            text=True, check=False) for _ in range(3)]
     assert [run.returncode for run in runs] == [0, 0, 0], runs[-1].stderr
     assert "(0 helm runs, " in runs[2].stdout
+
+
+def test_an_answer_naming_the_checkout_is_not_kept(tmp_path: Path) -> None:
+    from platecheck.runcache import Answer, RunCache
+
+    (tmp_path / "runs").mkdir()
+    (tmp_path / "runs" / "k.json").write_text("{}", encoding="utf-8")  # its report is kept
+    cache, root = RunCache(tmp_path / "runs"), tmp_path / "repo"
+    for text in (f"{root}/apps/x.yaml:3: bad\n", f"../..{root}/apps/x.yaml:3: bad\n"):
+        cache.keep_answer("k", "v", Answer((text,), 1, str(root), ()))
+        assert cache.answer("k", "v", root) is None
+    cache.keep_answer("k", "v", Answer(("apps/x.yaml:3: bad\n",), 1, str(root),
+                                       (("app", "apps/x.yaml"),)))
+    kept = cache.answer("k", "v", root)
+    assert kept is not None
+    assert (kept.texts, kept.exit_code, kept.root, kept.guards) == (
+        ("apps/x.yaml:3: bad\n",), 1, str(root), (("app", "apps/x.yaml"),))
+    moved = cache.answer("k", "v", tmp_path / "elsewhere")  # the same repository elsewhere
+    assert moved is not None and moved.root == str(tmp_path / "elsewhere")

@@ -131,9 +131,11 @@ class RunCache:
 
     def keep_answer(self, key: str, name: str, answer: Answer) -> None:
         """Keep ``answer`` for the next run of ``key`` in variant ``name``, when the run's
-        report is kept and no text holds the checkout's path."""
+        report is kept and no text holds the checkout's path (absolute, or relative from
+        somewhere else: without its leading separator)."""
+        checkout = answer.root.lstrip(os.sep)
         if not (self.directory / f"{key}.json").is_file() or \
-                any(answer.root in text for text in answer.texts):
+                any(checkout in text for text in answer.texts):
             return
         encoded = answer.encode()
         write_atomic(self.directory / f"{key}.{name}.answer", json.dumps(
