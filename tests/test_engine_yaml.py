@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from platecheck.engine import lint
 from platecheck.errors import (
     FileTooLarge,
     NotRegularFile,
@@ -24,12 +25,14 @@ from platecheck.yamlio import (
     MAX_NESTING,
     decode,
     is_regular_file,
+    load_all_data,
     load_document,
     load_documents,
     load_values,
     read_text,
     too_deep,
 )
+from security_helpers import make_repo
 
 TEXT = """\
 # comment
@@ -196,3 +199,57 @@ def test_ordinary_nesting_is_not_refused(yaml_loader: str) -> None:
     assert too_deep("[" * MAX_NESTING + "]" * MAX_NESTING) is None
     assert too_deep("[" * DEEP + "]" * DEEP) == 1
     assert too_deep("a: [" + "]" * 2000) is None  # malformed: composing reports it
+
+
+def test_a_plain_equals_sign_is_text_as_go_reads_it(yaml_loader: str) -> None:
+    # YAML 1.1's "value" type: PyYAML alone refuses it, helm and kubectl read the text "="
+    text = "op: =\noperators: [=, '!=', =~]\nnested:\n  - =\n"
+    expected = {"op": "=", "operators": ["=", "!=", "=~"], "nested": ["="]}
+    assert load_document(text, "ops.yaml").data == expected
+    assert load_all_data(text, "ops.yaml") == [expected]
+
+
+def test_a_crd_with_an_equals_sign_in_an_enum_is_read_and_applied(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """prometheus-operator's CRDs list matcher operators as plain ``- =``: the CRD is read,
+    and its schema checks the custom resources of the chart."""
+    chart = make_repo(tmp_path, data='  op: "="\n')
+    (chart / "crds").mkdir()
+    (chart / "crds" / "matchers.yaml").write_text(CRD, encoding="utf-8")
+    (chart / "templates" / "matchers.yaml").write_text(
+        "apiVersion: example.com/v1\nkind: Matcher\nmetadata:\n  name: good\nspec:\n"
+        "  matchType: =\n---\napiVersion: example.com/v1\nkind: Matcher\nmetadata:\n"
+        "  name: bad\nspec:\n  matchType: '~'\n", encoding="utf-8")
+    report = lint(tmp_path, helm=helm_bin, use_cache=False)
+    assert report.errors == ()
+    schema = [f for f in report.findings if f.policy == "k8s-schema"]
+    assert [f.resource for f in schema] == ["Matcher/bad"]
+    assert schema[0].message.endswith('spec.matchType: "~" is not one of "=", "!="')
+
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: matchers.example.com
+spec:
+  group: example.com
+  names: {kind: Matcher, plural: matchers}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              matchType:
+                type: string
+                enum:
+                - =
+                - '!='
+"""

@@ -42,6 +42,7 @@ from typing import Any
 
 import yaml
 
+from platecheck import yamlio
 from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import helm_major, helm_version, isolated_environment
@@ -347,8 +348,9 @@ def reachable_root(source: Path, root: Path) -> Path:
     while todo:
         directory = todo.pop()
         found = kustomization_file(directory)
-        try:
-            data = yaml.safe_load(found.read_text(encoding="utf-8")) if found else None
+        try:  # read as every YAML platecheck reads (a plain "=" is text, as in Go)
+            data = yaml.load(found.read_text(encoding="utf-8"),
+                             Loader=yamlio.LOADER) if found else None
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             data = None
         if not isinstance(data, dict):

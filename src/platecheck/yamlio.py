@@ -34,18 +34,47 @@ from platecheck.errors import (
 )
 from platecheck.model import KeyPath, ValuesFile
 
+# YAML 1.1 reads a plain ``=`` as its "value" type, which PyYAML has no constructor for; Go's
+# YAML, which helm, kubectl and Argo CD read with, takes it as the text "=" (an operator in
+# prometheus-operator's CRDs, for one). platecheck's loaders read it as Go does.
+_VALUE_TAG = "tag:yaml.org,2002:value"
+
+
+def _as_text(constructor: Any, node: Node) -> str:
+    return str(constructor.construct_scalar(node))
+
+
+class _Constructor(SafeConstructor):
+    """The safe constructor, ``=`` read as text (see ``_VALUE_TAG``)."""
+
+
+class PureLoader(yaml.SafeLoader):
+    """PyYAML's pure-Python safe loader, ``=`` read as text."""
+
+
+_Constructor.add_constructor(_VALUE_TAG, _as_text)
+PureLoader.add_constructor(_VALUE_TAG, _as_text)
+PURE_LOADER: type[Any] = PureLoader
+C_LOADER: type[Any] | None = None
+if hasattr(yaml, "CSafeLoader"):
+    class _CLoader(yaml.CSafeLoader):
+        """libyaml's safe loader, ``=`` read as text."""
+
+    _CLoader.add_constructor(_VALUE_TAG, _as_text)
+    C_LOADER = _CLoader
+
 
 def _default_loader() -> type[Any]:
     """libyaml's loader when PyYAML was built with it, unless ``PLATECHECK_PURE_YAML=1`` asks
     for the pure-Python one (the test suite runs its YAML cases with both)."""
-    if os.environ.get("PLATECHECK_PURE_YAML") != "1" and hasattr(yaml, "CSafeLoader"):
-        return yaml.CSafeLoader
-    return yaml.SafeLoader
+    if os.environ.get("PLATECHECK_PURE_YAML") != "1" and C_LOADER is not None:
+        return C_LOADER
+    return PURE_LOADER
 
 
 # The loader every YAML read in platecheck goes through; tests swap it to compare loaders.
 LOADER: type[Any] = _default_loader()
-_PURE_LOADER = yaml.SafeLoader
+_PURE_LOADER = PURE_LOADER
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_FILE_SIZE = 32 << 20  # bytes; larger YAML is refused, not read into memory
 _MAX_NODES = 250_000  # aliases are expanded; a document that explodes is refused
@@ -304,7 +333,7 @@ class _Builder:
         self.lines = lines
         self.unique_keys = unique_keys
         self.open: set[int] = set()  # nodes being built: meeting one again is a recursive alias
-        self.scalars = SafeConstructor()
+        self.scalars = _Constructor()
         self.count = 0
 
     def build(self, node: Node, path: KeyPath, depth: int) -> Any:
