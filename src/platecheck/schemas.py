@@ -31,6 +31,7 @@ import referencing
 import referencing.jsonschema
 from packaging.version import InvalidVersion, Version
 
+from platecheck import goregex
 from platecheck.cache import check_schema_once
 from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema, FoundSchema, RenderedTarget, TargetSchemas
@@ -240,6 +241,7 @@ def _load_custom(path: Path) -> CustomSchema:
         raise PlatecheckError(f"cannot read JSON schema: {exc}", str(path)) from None
     if not isinstance(schema, dict):
         raise PlatecheckError("a JSON schema must be an object", str(path))
+    schema = goregex.schema_in_python(schema)  # a CRD's, whose patterns are Go's
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
         # platecheck's own schemas are checked by its tests, like its code
@@ -276,14 +278,15 @@ def crd_validator(crd: CrdSchema) -> Validator:
     if cached is not None and cached[0] is crd:
         return cached[1]
     cls = jsonschema.Draft202012Validator
+    schema = goregex.schema_in_python(crd.schema)  # the API server reads Go's patterns
     try:
-        check_schema_once(cls, crd.schema)
+        check_schema_once(cls, schema)
     except jsonschema.SchemaError as exc:
         where = ".".join(str(p) for p in exc.path) or "<root>"
         raise PlatecheckError(f"the openAPIV3Schema of {crd.kind} ({crd.group}/{crd.version}) "
                               f"in {crd.source} is not a valid schema at {where}: "
                               f"{exc.message}") from None
-    validator = cls(crd.schema, format_checker=QUANTITY_CHECKER)
+    validator = cls(schema, format_checker=QUANTITY_CHECKER)
     _CRD_VALIDATORS[id(crd)] = (crd, validator)
     return validator
 
@@ -366,6 +369,11 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
     if error.validator == "format" and error.validator_value == QUANTITY_FORMAT:
         yield SchemaProblem(path, f"{_short(error.instance)} is not a Kubernetes quantity "
                                   "(e.g. 500m, 2, 512Mi, 50Gi, 50G)")
+        return
+    if error.validator == "pattern" and isinstance(error.validator_value, str):
+        # as jsonschema says it, with the pattern as the schema wrote it (goregex)
+        written = goregex.as_written(error.validator_value)
+        yield SchemaProblem(path, f"{error.instance!r} does not match {written!r}")
         return
     if error.validator in ("oneOf", "anyOf") and error.context:
         best = jsonschema.exceptions.best_match(error.context)

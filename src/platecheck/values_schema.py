@@ -25,6 +25,7 @@ from referencing.jsonschema import DRAFT7
 
 from platecheck.cache import check_schema_once
 from platecheck.errors import PlatecheckError
+from platecheck.goregex import schema_in_python
 from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget
 from platecheck.regexcheck import nested_quantifier
 from platecheck.sandbox import SCHEMA_FILE
@@ -45,7 +46,7 @@ def check_values(target: RenderTarget, values: MergedValues) -> None:
     if not path.exists() and not path.is_symlink():
         return
     rel = f"{chart.rel}/{SCHEMA_FILE}" if chart.rel != "." else SCHEMA_FILE
-    schema = _load_json(path, rel)
+    schema = schema_in_python(_load_json(path, rel))  # helm matches with Go's regexp
     _check_patterns(schema, rel)
     refused: list[str] = []
     # attrs builds Registry's constructor; mypy does not see its ``retrieve`` argument
@@ -96,7 +97,7 @@ def _retriever(chart: Path, refused: list[str]) -> Any:
             raise _Refused(uri)
         rel = real.relative_to(real_chart).as_posix()
         try:
-            contents = _load_json(real, rel)
+            contents = schema_in_python(_load_json(real, rel))
             _check_patterns(contents, rel)
         except PlatecheckError as exc:
             refused.append(f"$ref {uri}: {exc.message}")

@@ -14,7 +14,9 @@ What:
     schemas shipped with platecheck (Argo CD Application, cert-manager
     Certificate/ClusterIssuer, MetalLB IPAddressPool/L2Advertisement). The fix line of a
     finding names the schema's source. A kind with no schema at all is the ``unknown-kind``
-    policy's finding, not a pass.
+    policy's finding, not a pass. A ``pattern`` in a CRD's schema or a ``schemaDirs`` file
+    means what Go's ``regexp`` makes of it, as on the API server: a flag group after the
+    start (``^(?i)(abort|warn)?$``) and ``\\z`` are read as Go reads them.
 
 Why:
     The API server rejects an invalid manifest only when Argo CD syncs it, after merge; an

@@ -1,0 +1,154 @@
+"""Go's regular expressions (RE2 syntax) in schemas, as Python's ``re`` reads them the same way.
+
+The API server checks a CRD's ``pattern`` with Go's ``regexp``, and helm a chart's
+``values.schema.json`` likewise; platecheck checks both with Python's ``re``, which refuses
+two things Go accepts that real schemas use:
+
+- a flag group such as ``(?i)`` after the start of the expression (``^(?i)(abort|warn)?$`` in
+  prometheus-operator's PrometheusRule). In Go it sets the flags for the rest of the enclosing
+  group, each later alternative included; here it becomes a scoped group ``(?i:...)`` around
+  the rest of its alternative and around each later alternative of the group;
+- ``\\z``, the end of the text, which Python spells ``\\Z``.
+
+Everything else is left as written: a pattern Python still cannot read is reported as before.
+``schema_in_python`` applies this to every ``pattern`` and ``patternProperties`` key of a
+schema, walking only the keywords that hold schemas (data such as ``enum`` or ``default`` is
+never rewritten).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+_FLAGS = re.compile(r"\(\?([imsU]*(?:-[imsU]*)?)\)")
+# keywords whose value is a schema, a list of schemas, or a map of names to schemas
+_ONE = ("additionalProperties", "items", "additionalItems", "contains", "propertyNames",
+        "not", "if", "then", "else", "unevaluatedItems", "unevaluatedProperties")
+_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+_MAP = ("properties", "$defs", "definitions", "dependentSchemas")
+
+
+_WRITTEN: dict[str, str] = {}  # a converted pattern -> the pattern as written
+
+
+def python_pattern(pattern: str) -> str:
+    """``pattern`` (Go syntax) as a Python pattern that matches the same texts."""
+    if "(?" not in pattern and "\\z" not in pattern:
+        return pattern
+    text, _ = _group(pattern, 0, top=True)
+    if text != pattern:
+        _WRITTEN[text] = pattern
+    return text
+
+
+def as_written(pattern: str) -> str:
+    """The pattern as the schema wrote it, for a pattern ``python_pattern`` converted."""
+    return _WRITTEN.get(pattern, pattern)
+
+
+def _group(pattern: str, start: int, *, top: bool) -> tuple[str, int]:
+    """The converted body of a group from ``start`` to its closing parenthesis (excluded),
+    and the index of that parenthesis (the end of the pattern at the top)."""
+    alternatives: list[str] = []
+    current: list[str] = []
+    flags = ""  # what flag groups so far in this group changed
+    scoped_from = -1  # where, in the current alternative, the last flag group took effect
+    i = start
+    while i < len(pattern) and pattern[i] != ")":
+        found = _FLAGS.match(pattern, i) if pattern[i] == "(" else None
+        if pattern[i] == "|":
+            alternatives.append("".join(_sealed(current, scoped_from, flags)))
+            current, scoped_from = [], (0 if flags else -1)
+            i += 1
+        elif found is not None and not (top and i == 0 and "-" not in found.group(1)):
+            current = _sealed(current, scoped_from, flags)
+            flags = _merge(flags, found.group(1))
+            scoped_from = len(current)
+            i = found.end()
+        else:
+            piece, i = _atom(pattern, i)
+            current.append(piece)
+    alternatives.append("".join(_sealed(current, scoped_from, flags)))
+    return "|".join(alternatives), i
+
+
+def _sealed(pieces: list[str], scoped_from: int, flags: str) -> list[str]:
+    """``pieces`` with those from ``scoped_from`` on in one group scoped to ``flags``."""
+    rest = "".join(pieces[scoped_from:]) if scoped_from >= 0 else ""
+    if not rest or not flags:
+        return pieces
+    return [*pieces[:scoped_from], f"(?{flags}:{rest})"]
+
+
+def _merge(flags: str, change: str) -> str:
+    """The flags in effect after ``(?change)`` where ``flags`` were."""
+    on, _, off = flags.partition("-")
+    add, _, remove = change.partition("-")
+    set_on = [f for f in dict.fromkeys(on + add) if f not in remove]
+    set_off = [f for f in dict.fromkeys(off + remove) if f not in add]
+    return "".join(set_on) + ("-" + "".join(set_off) if set_off else "")
+
+
+def _atom(pattern: str, i: int) -> tuple[str, int]:
+    """One piece of the pattern at ``i``: an escape, a class, a group or a character."""
+    char = pattern[i]
+    if char == "\\" and i + 1 < len(pattern):
+        escape = pattern[i:i + 2]
+        return ("\\Z" if escape == "\\z" else escape), i + 2
+    if char == "[":
+        return _class(pattern, i)
+    if char == "(":
+        head = re.match(r"\((\?(?:P?<\w+>|[:=!]|<[=!]|[imsU-]*:)?)?", pattern[i:])
+        written = head.group(0) if head else "("
+        body, end = _group(pattern, i + len(written), top=False)
+        closing = ")" if end < len(pattern) else ""
+        # Go's (?<name>...) is Python's (?P<name>...)
+        opening = "(?P" + written[2:] if re.match(r"\(\?<\w", written) else written
+        return opening + body + closing, end + len(closing)
+    return char, i + 1
+
+
+def _class(pattern: str, i: int) -> tuple[str, int]:
+    """A character class ``[...]`` as written (``]`` first is a member; ``[:alpha:]`` and
+    escapes inside do not end it)."""
+    j = i + 1
+    if j < len(pattern) and pattern[j] == "^":
+        j += 1
+    if j < len(pattern) and pattern[j] == "]":
+        j += 1
+    while j < len(pattern) and pattern[j] != "]":
+        if pattern[j] == "\\":
+            j += 2
+        elif pattern.startswith("[:", j) and ":]" in pattern[j + 2:]:
+            j = pattern.index(":]", j + 2) + 2
+        else:
+            j += 1
+    return pattern[i:j + 1], j + 1
+
+
+def schema_in_python(schema: Any) -> Any:
+    """``schema`` with its patterns (``pattern`` values, ``patternProperties`` keys) as Python
+    reads them; the same object when there is nothing to change."""
+    if isinstance(schema, list):
+        return [schema_in_python(item) for item in schema]
+    if not isinstance(schema, Mapping):
+        return schema
+    result = dict(schema)
+    if isinstance(result.get("pattern"), str):
+        result["pattern"] = python_pattern(result["pattern"])
+    patterned = result.get("patternProperties")
+    if isinstance(patterned, Mapping):
+        result["patternProperties"] = {python_pattern(k) if isinstance(k, str) else k:
+                                       schema_in_python(v) for k, v in patterned.items()}
+    for key in _ONE:
+        if key in result:
+            result[key] = schema_in_python(result[key])
+    for key in _LIST:
+        if isinstance(result.get(key), list):
+            result[key] = [schema_in_python(item) for item in result[key]]
+    for key in _MAP:
+        if isinstance(result.get(key), Mapping):
+            result[key] = {name: schema_in_python(sub) for name, sub in result[key].items()}
+    return result

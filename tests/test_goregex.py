@@ -1,0 +1,132 @@
+"""Go's regular expressions in schemas (CRD patterns, values.schema.json) read by Python's re
+with Go's meaning: flag groups after the start and ``\\z``."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from platecheck.engine import lint, load
+from platecheck.goregex import python_pattern, schema_in_python
+from security_helpers import make_repo
+
+# (pattern as Go reads it, text, whether Go's regexp finds a match): RE2's "(?flags)" sets the
+# flags for the rest of the current group, later alternatives included
+CASES = [
+    ("^(?i)(abort|warn)?$", "WARN", True),
+    ("^(?i)(abort|warn)?$", "", True),
+    ("^(?i)(abort|warn)?$", "aborted", False),
+    ("^((?i)sun|mon)day$", "SUNday", True),
+    ("^((?i)sun|mon)day$", "MONday", True),  # the flag reaches the later alternative
+    ("^((?i)sun|mon)day$", "sunDAY", False),  # and ends with its group
+    ("^a(?i)b(?-i)c$", "aBc", True),
+    ("^a(?i)b(?-i)c$", "aBC", False),
+    ("^a(?i)b(?-i)c$", "Abc", False),
+    ("^(a|b(?i)c|d)$", "bC", True),
+    ("^(a|b(?i)c|d)$", "D", True),
+    ("^(a|b(?i)c|d)$", "A", False),
+    ("^(a|b(?i)c|d)$", "Bc", False),
+    ("^x\\z", "x", True),
+    ("^x\\z", "x\n", False),  # \z is the very end; Python's $ would accept a final newline
+    ("^x\\\\z$", "x\\z", True),  # an escaped backslash, then a plain z
+    ("^[(?i)]+$", "(?i)", True),  # inside a class nothing is a group
+    ("^[(?i)]+$", "I", False),
+    ("^(?<word>[a-z]+)-(?P=word)$", "ab-ab", True),
+    ("(?i)^abc$", "ABC", True),  # at the start Python reads it as Go does
+]
+
+
+@pytest.mark.parametrize(("pattern", "text", "matches"), CASES)
+def test_a_go_pattern_matches_what_go_matches(pattern: str, text: str, matches: bool) -> None:
+    assert bool(re.search(python_pattern(pattern), text)) is matches
+
+
+@pytest.mark.parametrize("pattern", ["^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "(?i)^abc$", "a{2,3}",
+                                     "^(?:x|y)+$", "\\d+\\.\\d+"])
+def test_a_pattern_python_reads_alike_is_left_as_written(pattern: str) -> None:
+    assert python_pattern(pattern) == pattern
+
+
+def test_only_patterns_in_schema_positions_are_converted() -> None:
+    go = "^(?i)on$"
+    schema: dict[str, Any] = {
+        "type": "object",
+        "properties": {"mode": {"type": "string", "pattern": go},
+                       "pattern": {"type": "string", "enum": [go], "default": go}},
+        "patternProperties": {"^(?i)x-": {"items": {"pattern": go}}},
+        "allOf": [{"not": {"pattern": go}}],
+        "$defs": {"d": {"additionalProperties": {"pattern": go}}},
+        "example": {"pattern": go},
+    }
+    converted = schema_in_python(schema)
+    py = python_pattern(go)
+    assert py != go
+    assert converted["properties"]["mode"]["pattern"] == py
+    assert converted["properties"]["pattern"]["enum"] == [go]  # data stays as written
+    assert converted["properties"]["pattern"]["default"] == go
+    assert list(converted["patternProperties"]) == [python_pattern("^(?i)x-")]
+    assert converted["patternProperties"][python_pattern("^(?i)x-")]["items"]["pattern"] == py
+    assert converted["allOf"][0]["not"]["pattern"] == py
+    assert converted["$defs"]["d"]["additionalProperties"]["pattern"] == py
+    assert converted["example"] == {"pattern": go}
+    assert schema["properties"]["mode"]["pattern"] == go  # the original is not changed
+
+
+CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: rules.example.com
+spec:
+  group: example.com
+  names: {kind: Rule, plural: rules}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              strategy:
+                type: string
+                pattern: '^(?i)(abort|warn)?$'
+"""
+
+
+def test_a_crd_pattern_in_go_syntax_checks_its_resources(tmp_path: Path, helm_bin: Path) -> None:
+    """prometheus-operator's PrometheusRule writes ``^(?i)(abort|warn)?$``: the CRD is a valid
+    schema, and its resources are checked by it as the API server would."""
+    chart = make_repo(tmp_path)
+    (chart / "crds").mkdir()
+    (chart / "crds" / "rules.yaml").write_text(CRD, encoding="utf-8")
+    (chart / "templates" / "rules.yaml").write_text("".join(
+        f"---\napiVersion: example.com/v1\nkind: Rule\nmetadata:\n  name: {name}\nspec:\n"
+        f"  strategy: {value}\n" for name, value in (("loud", "WARN"), ("odd", "nope"))),
+        encoding="utf-8")
+    report = lint(tmp_path, helm=helm_bin, use_cache=False)
+    assert report.errors == ()
+    [finding] = [f for f in report.findings if f.policy == "k8s-schema"]
+    assert finding.resource == "Rule/odd"
+    assert finding.message.endswith("'nope' does not match '^(?i)(abort|warn)?$'")
+
+
+def test_a_values_schema_pattern_in_go_syntax_is_applied(tmp_path: Path, helm_bin: Path) -> None:
+    """helm validates values against values.schema.json with Go's regexp too."""
+    chart = make_repo(tmp_path, values="a: 1\nmode: FAST\n")
+    schema = {"type": "object", "properties": {"mode": {"type": "string",
+                                                         "pattern": "^(?i)(fast|slow)$"}}}
+    (chart / "values.schema.json").write_text(json.dumps(schema), encoding="utf-8")
+    assert load(tmp_path, use_cache=False).errors == ()
+    (chart / "values-prod.yaml").write_text("a: 1\nmode: maybe\n", encoding="utf-8")
+    [error] = load(tmp_path, use_cache=False).errors
+    assert (error.file, error.line) == ("charts/web/values-prod.yaml", 2)
+    assert error.message.startswith("values do not meet the chart's values.schema.json at mode")
