@@ -48,3 +48,42 @@ def make_repo(root: Path, *, chart_path: str = "charts/web", data: str = "  a: b
     (root / "apps").mkdir()
     (root / "apps" / "web.yaml").write_text(APP.format(path=chart_path))
     return chart
+
+
+CRD_TEMPLATE = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: {plural}.example.com
+spec:
+  group: example.com
+  names: {{kind: {kind}, plural: {plural}}}
+  scope: Namespaced
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              {field}:
+                type: string
+{constraint}"""
+
+
+def add_crd(chart: Path, kind: str, field: str, constraint: str,
+            resources: list[tuple[str, str]]) -> None:
+    """A CustomResourceDefinition of ``example.com/v1`` ``kind`` in the chart's ``crds/``: one
+    string field ``spec.<field>``, constrained by ``constraint`` (its YAML lines, written as
+    they stand under the field), and a template rendering one resource per (name, value)."""
+    plural = f"{kind.lower()}s"
+    (chart / "crds").mkdir()
+    (chart / "crds" / f"{plural}.yaml").write_text(CRD_TEMPLATE.format(
+        kind=kind, plural=plural, field=field, constraint=constraint), encoding="utf-8")
+    (chart / "templates" / f"{plural}.yaml").write_text("".join(
+        f"---\napiVersion: example.com/v1\nkind: {kind}\nmetadata:\n  name: {name}\nspec:\n"
+        f"  {field}: {value}\n" for name, value in resources), encoding="utf-8")

@@ -32,7 +32,7 @@ from platecheck.yamlio import (
     read_text,
     too_deep,
 )
-from security_helpers import make_repo
+from security_helpers import add_crd, make_repo
 
 TEXT = """\
 # comment
@@ -214,42 +214,11 @@ def test_a_crd_with_an_equals_sign_in_an_enum_is_read_and_applied(
     """prometheus-operator's CRDs list matcher operators as plain ``- =``: the CRD is read,
     and its schema checks the custom resources of the chart."""
     chart = make_repo(tmp_path, data='  op: "="\n')
-    (chart / "crds").mkdir()
-    (chart / "crds" / "matchers.yaml").write_text(CRD, encoding="utf-8")
-    (chart / "templates" / "matchers.yaml").write_text(
-        "apiVersion: example.com/v1\nkind: Matcher\nmetadata:\n  name: good\nspec:\n"
-        "  matchType: =\n---\napiVersion: example.com/v1\nkind: Matcher\nmetadata:\n"
-        "  name: bad\nspec:\n  matchType: '~'\n", encoding="utf-8")
+    add_crd(chart, "Matcher", "matchType", "                enum:\n                - =\n"
+            "                - '!='\n", [("good", "="), ("bad", "'~'")])
     report = lint(tmp_path, helm=helm_bin, use_cache=False)
     assert report.errors == ()
     schema = [f for f in report.findings if f.policy == "k8s-schema"]
     assert [f.resource for f in schema] == ["Matcher/bad"]
     assert schema[0].message.endswith('spec.matchType: "~" is not one of "=", "!="')
 
-
-CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: matchers.example.com
-spec:
-  group: example.com
-  names: {kind: Matcher, plural: matchers}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              matchType:
-                type: string
-                enum:
-                - =
-                - '!='
-"""

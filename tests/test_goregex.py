@@ -12,7 +12,7 @@ import pytest
 
 from platecheck.engine import lint, load
 from platecheck.goregex import python_pattern, schema_in_python
-from security_helpers import make_repo
+from security_helpers import add_crd, make_repo
 
 # (pattern as Go reads it, text, whether Go's regexp finds a match): RE2's "(?flags)" sets the
 # flags for the rest of the current group, later alternatives included
@@ -76,42 +76,12 @@ def test_only_patterns_in_schema_positions_are_converted() -> None:
     assert schema["properties"]["mode"]["pattern"] == go  # the original is not changed
 
 
-CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: rules.example.com
-spec:
-  group: example.com
-  names: {kind: Rule, plural: rules}
-  scope: Namespaced
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              strategy:
-                type: string
-                pattern: '^(?i)(abort|warn)?$'
-"""
-
-
 def test_a_crd_pattern_in_go_syntax_checks_its_resources(tmp_path: Path, helm_bin: Path) -> None:
     """prometheus-operator's PrometheusRule writes ``^(?i)(abort|warn)?$``: the CRD is a valid
     schema, and its resources are checked by it as the API server would."""
     chart = make_repo(tmp_path)
-    (chart / "crds").mkdir()
-    (chart / "crds" / "rules.yaml").write_text(CRD, encoding="utf-8")
-    (chart / "templates" / "rules.yaml").write_text("".join(
-        f"---\napiVersion: example.com/v1\nkind: Rule\nmetadata:\n  name: {name}\nspec:\n"
-        f"  strategy: {value}\n" for name, value in (("loud", "WARN"), ("odd", "nope"))),
-        encoding="utf-8")
+    add_crd(chart, "Rule", "strategy", "                pattern: '^(?i)(abort|warn)?$'\n",
+            [("loud", "WARN"), ("odd", "nope")])
     report = lint(tmp_path, helm=helm_bin, use_cache=False)
     assert report.errors == ()
     [finding] = [f for f in report.findings if f.policy == "k8s-schema"]

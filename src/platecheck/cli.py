@@ -332,7 +332,7 @@ def _refuse_output(where: str, checked: Path, root: Path) -> None:
 
 
 def _cmd_lint(args: argparse.Namespace) -> int:
-    from platecheck.report import FORMATS
+    from platecheck.report import FORMATS, render
     from platecheck.runcache import Answer, cached_answer
 
     wanted = requests(args.report_items, args.extra_reports, list(FORMATS))
@@ -345,9 +345,10 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     styles = [_style(args, request) for request in wanted]
 
     def present(report: Report) -> Answer:
-        return Answer(tuple(_report_text(report, style) for style in styles), report.exit_code,
-                      str(report.root), output_guards(report.root, report.targets),
-                      report.changed_since)
+        texts = tuple(render(report, fmt, show_waived=waived, color=color)
+                      for fmt, waived, color in styles)
+        return Answer(texts, report.exit_code, str(report.root),
+                      output_guards(report.root, report.targets), report.changed_since)
 
     answer = cached_answer(args.paths, cache_root=cache_root, skip=skip, styles=styles,
                            present=present, changed_since=args.changed_since, **options)
@@ -367,15 +368,6 @@ def _style(args: argparse.Namespace, request: ReportRequest) -> tuple[str, bool,
         return request.format, False, False
     color = request.path is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     return request.format, bool(args.show_waived), color
-
-
-def _report_text(report: Report, style: tuple[str, bool, bool]) -> str:
-    from platecheck.report import FORMATS
-
-    fmt, show_waived, color = style
-    if fmt != "text":
-        return FORMATS[fmt](report)
-    return FORMATS[fmt](report, show_waived=show_waived, color=color)
 
 
 def _cmd_render(args: argparse.Namespace) -> int:
