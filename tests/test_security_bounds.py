@@ -14,12 +14,12 @@ import pytest
 
 from platecheck.cache import MAX_CHART_FILES
 from platecheck.config import MAX_RENDER_TIMEOUT
-from platecheck.engine import _jobs, load
+from platecheck.engine import _jobs, lint, load
 from platecheck.errors import PlatecheckError, YamlTooComplex
 from platecheck.limits import MAX_JOBS
 from platecheck.values import Layer, merge_values
 from platecheck.yamlio import check_count
-from security_helpers import make_repo
+from security_helpers import add_crd, make_repo
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
 
@@ -101,7 +101,7 @@ def test_a_chart_with_too_many_files_is_not_rendered(tmp_path: Path) -> None:
 POLICY = "policies:\n  image-tag-pinned:\n    options:\n      floatingTagPattern: {}\n"
 
 
-@pytest.mark.parametrize("pattern", ["^(a+)+$", r"^v(\.\d+)*$", "(x*)*y"])
+@pytest.mark.parametrize("pattern", ["^(a+)+$", r"^v(\.[0-9.]+)*$", "(x*)*y"])
 def test_a_regex_that_can_backtrack_exponentially_is_refused(tmp_path: Path,
                                                              pattern: str) -> None:
     make_repo(tmp_path, config=POLICY.format(json.dumps(pattern)))
@@ -112,7 +112,7 @@ def test_a_regex_that_can_backtrack_exponentially_is_refused(tmp_path: Path,
 
 
 @pytest.mark.parametrize("pattern", ["^(?>a+)+$", r"^v(?>\.\d+)*$", r"^\d+(\.\d+)?-rc$",
-                                     "^(latest|stable|dev-.*)$"])
+                                     "^(latest|stable|dev-.*)$", r"^v(\.\d+)*$"])
 def test_a_linear_regex_is_accepted(tmp_path: Path, pattern: str) -> None:
     make_repo(tmp_path, config=POLICY.format(json.dumps(pattern)))
     assert load(tmp_path, use_cache=False).errors == ()
@@ -127,6 +127,55 @@ def test_a_schema_pattern_that_can_backtrack_is_not_matched(tmp_path: Path) -> N
     assert time.monotonic() - started < 30
     assert error.file == "charts/web/values.schema.json"
     assert error.message.startswith("pattern '^(a+)+$' repeats a group")
+
+
+DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
+
+
+def test_a_schema_pattern_whose_repeats_are_delimited_is_matched(tmp_path: Path) -> None:
+    """Kubernetes' DNS-subdomain pattern repeats inside a repeat, but every pass starts with a
+    dot nothing else in it matches: it is linear, and it is applied, not refused."""
+    chart = make_repo(tmp_path, values="host: web.example.com\n")
+    (chart / "values.schema.json").write_text(json.dumps(
+        {"properties": {"host": {"type": "string", "pattern": DNS_SUBDOMAIN}}}))
+    assert load(tmp_path, use_cache=False).errors == ()
+    (chart / "values-prod.yaml").write_text("host: Web..example\n")
+    [error] = load(tmp_path, use_cache=False).errors
+    assert (error.file, error.line) == ("charts/web/values-prod.yaml", 1)
+    assert error.message.startswith("values do not meet the chart's values.schema.json at host")
+
+
+def test_a_crd_pattern_that_can_backtrack_is_not_matched(tmp_path: Path, helm_bin: Path) -> None:
+    """A CustomResourceDefinition is the checked repository's too: its resources are not
+    matched against such a pattern (they are a could-not-check error), quickly."""
+    repo = tmp_path / "repo"
+    chart = make_repo(repo)
+    add_crd(chart, "Slow", "name", "                pattern: '^(a+)+$'\n",
+            [("evil", "a" * 40 + "b")])
+    for _ in range(2):  # the refusal is not remembered as a schema that passed its checks
+        started = time.monotonic()
+        report = lint(repo, helm=helm_bin, cache_dir=tmp_path / "cache")
+        assert time.monotonic() - started < 60
+        assert [f.policy for f in report.findings if f.resource == "Slow/evil"] == []
+        [message] = {e.message for e in report.errors if e.target == "prod/web"}
+        assert message.startswith("the openAPIV3Schema of Slow (example.com/v1) in "
+                                  "charts/web/crds/slows.yaml:1 has the pattern '^(a+)+$': "
+                                  "it repeats a group")
+
+
+def test_a_schema_file_pattern_that_can_backtrack_is_not_matched(tmp_path: Path,
+                                                                 helm_bin: Path) -> None:
+    chart = make_repo(tmp_path, config="policies:\n  k8s-schema:\n    options:\n"
+                                       "      schemaDirs: [schemas]\n")
+    add_crd(chart, "Slow", "name", "                type: string\n", [("evil", "a" * 40 + "b")])
+    (tmp_path / "schemas").mkdir()
+    (tmp_path / "schemas" / "slow-example.com-v1.json").write_text(json.dumps(
+        {"type": "object", "properties": {"spec": {"properties": {
+            "name": {"type": "string", "pattern": "^(a|aa)*(b+)+$"}}}}}))
+    report = lint(tmp_path, helm=helm_bin, use_cache=False)
+    [error] = {(e.file, e.message) for e in report.errors if "(b+)+" in e.message}
+    assert error[0] == "schemas/slow-example.com-v1.json"
+    assert "has the pattern '^(a|aa)*(b+)+$': it repeats a group" in error[1]
 
 
 @pytest.mark.parametrize("name", ["a[99999999]", "a[99999999999999999999]"])

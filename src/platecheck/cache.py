@@ -15,7 +15,7 @@ import hashlib
 import json
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -67,12 +67,14 @@ def _jsonschema_version() -> str:
     return version("jsonschema")
 
 
-def check_schema_once(cls: Any, schema: Any) -> None:
+def check_schema_once(cls: Any, schema: Any, also: Callable[[], None] | None = None) -> None:
     """``cls.check_schema(schema)``, remembered on disk per content: checking a schema (a
     CRD's, a chart's ``values.schema.json``) against its meta-schema costs more than
     everything else a warm run does, and a schema that passed once passes again (same
-    content, same meta-schema, same jsonschema)."""
-    digest = Digest("meta-schema")
+    content, same meta-schema, same jsonschema). ``also``, a further check of the same
+    content that raises when it fails, is remembered with it."""
+    # a marker stands for the checks made: ``also`` (refusing risky patterns) names its own
+    digest = Digest("meta-schema" if also is None else "meta-schema-and-patterns")
     digest.extend([cls.__name__, _jsonschema_version(), json.dumps(schema, sort_keys=True)])
     marker = memo_dir() / "schemas-checked" / digest.hexdigest()
     if marker in _checked_schemas or marker.is_file():
@@ -80,6 +82,8 @@ def check_schema_once(cls: Any, schema: Any) -> None:
     from platecheck.metaschema import check_schema  # loads jsonschema: only a run that checks
 
     check_schema(cls, schema)
+    if also is not None:
+        also()
     _checked_schemas.add(marker)
     try:
         marker.parent.mkdir(parents=True, exist_ok=True)

@@ -37,6 +37,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema, FoundSchema, RenderedTarget, TargetSchemas
 from platecheck.options import OptionValueError, option
 from platecheck.quantity import is_quantity
+from platecheck.regexcheck import RISKY, risky_schema_pattern
 from platecheck.yamlio import type_name
 
 _K8S_SCHEMA_ROOT = "kubernetes-json-schema"
@@ -246,7 +247,8 @@ def _load_custom(path: Path) -> CustomSchema:
     try:
         # platecheck's own schemas are checked by its tests, like its code
         if path.parent.resolve() != packaged_schema_dir().resolve():
-            check_schema_once(cls, schema)
+            check_schema_once(cls, schema,
+                              also=lambda: _refuse_risky_patterns(schema, str(path)))
     except jsonschema.SchemaError as exc:
         where = ".".join(str(p) for p in exc.path) or "<root>"
         raise PlatecheckError(f"invalid JSON schema at {where}: {exc.message}",
@@ -279,16 +281,27 @@ def crd_validator(crd: CrdSchema) -> Validator:
         return cached[1]
     cls = jsonschema.Draft202012Validator
     schema = goregex.schema_in_python(crd.schema)  # the API server reads Go's patterns
+    described = f"the openAPIV3Schema of {crd.kind} ({crd.group}/{crd.version}) in {crd.source}"
     try:
-        check_schema_once(cls, schema)
+        check_schema_once(cls, schema,
+                          also=lambda: _refuse_risky_patterns(schema, None, described))
     except jsonschema.SchemaError as exc:
         where = ".".join(str(p) for p in exc.path) or "<root>"
-        raise PlatecheckError(f"the openAPIV3Schema of {crd.kind} ({crd.group}/{crd.version}) "
-                              f"in {crd.source} is not a valid schema at {where}: "
+        raise PlatecheckError(f"{described} is not a valid schema at {where}: "
                               f"{exc.message}") from None
     validator = cls(schema, format_checker=QUANTITY_CHECKER)
     _CRD_VALIDATORS[id(crd)] = (crd, validator)
     return validator
+
+
+def _refuse_risky_patterns(schema: Any, file: str | None, described: str = "the schema"
+                           ) -> None:
+    """A repository's schema whose pattern could backtrack for exponential time is refused,
+    as a chart's ``values.schema.json`` is (``platecheck.regexcheck``)."""
+    pattern = risky_schema_pattern(schema)
+    if pattern is not None:
+        raise PlatecheckError(f"{described} has the pattern {goregex.as_written(pattern)!r}: it "
+                              f"{RISKY}", file)
 
 
 def schema_directories(root: Path, configured: Iterable[str], bundled: bool) -> tuple[Path, ...]:
@@ -434,7 +447,11 @@ class SchemaSet:
         found = kubernetes_validator(self.kubernetes_version, api_version, kind)
         if found is not None:
             return FoundSchema(found, None)
-        custom = find_custom_schema(kind, api_version, self.directories)
+        try:
+            custom = find_custom_schema(kind, api_version, self.directories)
+        except PlatecheckError as exc:  # a schema file the repository holds: named from its root
+            raise PlatecheckError(exc.message, exc.file and self._shown(Path(exc.file)),
+                                  exc.line) from None
         if custom is not None:
             return FoundSchema(custom.validator, self._shown(custom.path))
         crd = self.crds.get((*split_api_version(api_version), kind))

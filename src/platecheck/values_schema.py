@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -25,9 +24,9 @@ from referencing.jsonschema import DRAFT7
 
 from platecheck.cache import check_schema_once
 from platecheck.errors import PlatecheckError
-from platecheck.goregex import schema_in_python
+from platecheck.goregex import as_written, schema_in_python
 from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget
-from platecheck.regexcheck import nested_quantifier
+from platecheck.regexcheck import RISKY, risky_schema_pattern
 from platecheck.sandbox import SCHEMA_FILE
 from platecheck.yamlio import read_text
 
@@ -108,30 +107,11 @@ def _retriever(chart: Path, refused: list[str]) -> Any:
 
 
 def _check_patterns(schema: Any, rel: str) -> None:
-    """Refuse a ``pattern`` or ``patternProperties`` key that could backtrack for exponential
-    time (the schema is the checked repository's; jsonschema matches with ``re``)."""
-    stack = [schema]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, list):
-            stack.extend(node)
-            continue
-        if not isinstance(node, dict):
-            continue
-        patterns = list(node.get("patternProperties") or {}) \
-            if isinstance(node.get("patternProperties"), dict) else []
-        if isinstance(node.get("pattern"), str):
-            patterns.append(node["pattern"])
-        for pattern in patterns:
-            try:
-                risky = nested_quantifier(pattern)
-            except re.error:
-                continue  # jsonschema reports a pattern that does not compile
-            if risky:
-                raise PlatecheckError(f"pattern {pattern!r} repeats a group that itself "
-                                      "repeats, which can take exponential time; platecheck "
-                                      "does not match it", rel)
-        stack.extend(node.values())
+    """Refuse a pattern that could backtrack for exponential time (the schema is the checked
+    repository's; jsonschema matches with ``re``)."""
+    pattern = risky_schema_pattern(schema)
+    if pattern is not None:
+        raise PlatecheckError(f"pattern {as_written(pattern)!r} {RISKY}", rel)
 
 
 def _origin(origins: Mapping[KeyPath, Origin], path: tuple[Any, ...]) -> Origin | None:
