@@ -27,8 +27,8 @@ RENDERS = "renders"  # the cache's directory under the per-user platecheck cache
 _GIT = ".git"
 MAX_CHART_FILES = 10_000  # files helm may read of one chart, links included
 
-__all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "chart_tree", "check_schema_once",
-           "default_cache_dir", "directory_digest"]
+__all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "ResultMemo", "chart_tree",
+           "check_schema_once", "default_cache_dir", "directory_digest"]
 
 
 class HelmResult(NamedTuple):
@@ -67,15 +67,18 @@ def _jsonschema_version() -> str:
     return version("jsonschema")
 
 
-def check_schema_once(cls: Any, schema: Any, also: Callable[[], None] | None = None) -> None:
+def check_schema_once(cls: Any, schema: Any, also: Callable[[], None] | None = None,
+                      content: str | None = None) -> None:
     """``cls.check_schema(schema)``, remembered on disk per content: checking a schema (a
     CRD's, a chart's ``values.schema.json``) against its meta-schema costs more than
     everything else a warm run does, and a schema that passed once passes again (same
     content, same meta-schema, same jsonschema). ``also``, a further check of the same
-    content that raises when it fails, is remembered with it."""
+    content that raises when it fails, is remembered with it. ``content``: the schema as
+    ``json.dumps(schema, sort_keys=True)``, when the caller has it already."""
     # a marker stands for the checks made: ``also`` (refusing risky patterns) names its own
     digest = Digest("meta-schema" if also is None else "meta-schema-and-patterns")
-    digest.extend([cls.__name__, _jsonschema_version(), json.dumps(schema, sort_keys=True)])
+    digest.extend([cls.__name__, _jsonschema_version(),
+                   json.dumps(schema, sort_keys=True) if content is None else content])
     marker = memo_dir() / "schemas-checked" / digest.hexdigest()
     if marker in _checked_schemas or marker.is_file():
         return
@@ -243,6 +246,71 @@ def write_atomic(path: Path, payload: str) -> None:
 
 
 MAX_ENTRY = 80 << 20  # bytes: two streams of helm output at their bound, JSON-escaped
+MAX_MEMO = 16 << 20  # bytes of one group of remembered results
+
+
+class ResultMemo:
+    """Results of a pure computation kept on disk under ``directory``, one file per group of
+    keys (what validating documents against one schema found, per document). A group's file
+    is read whole the first time the group is asked for, and carries a sha256 of its content
+    (the first line), checked on read: a file that does not verify is ignored. ``save``
+    writes back the groups given new results, atomically, with at most ``limit`` results
+    each: the ones this run used last, so results nobody asks for again leave first."""
+
+    def __init__(self, directory: Path, limit: int = 4096) -> None:
+        self.directory = directory
+        self.limit = limit
+        self._groups: dict[str, dict[str, Any]] = {}
+        self._used: dict[str, dict[str, None]] = {}  # in the order used
+        self._changed: set[str] = set()
+
+    def _path(self, group: str) -> Path:
+        return self.directory / group[:2] / f"{group}.json"
+
+    def load(self, group: str) -> dict[str, Any]:
+        """The results of ``group``, read from disk the first time."""
+        entries = self._groups.get(group)
+        if entries is None:
+            entries = self._groups[group] = self._read(group)
+        return entries
+
+    def get(self, group: str, key: str) -> Any | None:
+        found = self.load(group).get(key)
+        if found is not None:
+            self._used.setdefault(group, {})[key] = None
+        return found
+
+    def put(self, group: str, key: str, value: Any) -> None:
+        self.load(group)[key] = value
+        self._used.setdefault(group, {})[key] = None
+        self._changed.add(group)
+
+    def _read(self, group: str) -> dict[str, Any]:
+        raw = read_regular(self._path(group), MAX_MEMO)
+        if raw is None:
+            return {}
+        digest, _, body = raw.partition(b"\n")
+        if hashlib.sha256(body).hexdigest().encode() != digest:
+            return {}
+        try:
+            data = json.loads(body.decode("utf-8"))
+        except (ValueError, UnicodeDecodeError):
+            return {}
+        if not isinstance(data, dict) or data.get("group") != group or \
+                not isinstance(data.get("results"), dict):
+            return {}
+        return dict(data["results"])
+
+    def save(self) -> None:
+        for group in sorted(self._changed):
+            entries = self._groups[group]
+            used = self._used.get(group, {})
+            order = [key for key in entries if key not in used] + list(used)
+            kept = {key: entries[key] for key in order[-self.limit:]}
+            body = json.dumps({"group": group, "results": kept}, separators=(",", ":"))
+            write_atomic(self._path(group),
+                         hashlib.sha256(body.encode()).hexdigest() + "\n" + body)
+        self._changed.clear()
 
 
 def _entry_digest(key: str, result: HelmResult) -> str:

@@ -9,6 +9,7 @@ problems with the invocation itself (bad path, bad configuration, no helm) raise
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import os
@@ -29,13 +30,14 @@ from platecheck.discover import Discovery, discover, find_root, rel_path, top_le
 from platecheck.errors import PlatecheckError
 from platecheck.generated import MAX_DEPTH, AppKey, Generated, ancestors, app_key
 from platecheck.generated import generated as generate
-from platecheck.helmbin import chosen_cache_dir, find_helm, helm_version
+from platecheck.helmbin import chosen_cache_dir, find_helm, helm_version, memo_dir
 from platecheck.helmbin.kubectl import find_kubectl
 from platecheck.kustomize import Kustomize
 from platecheck.limits import MAX_JOBS
 from platecheck.model import (
     Application,
     Finding,
+    FoundSchema,
     HelmLint,
     Level,
     RenderedTarget,
@@ -76,7 +78,7 @@ def load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
          cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
          root: str | os.PathLike[str] | None = None) -> RepoModel:
     """Discover, plan, render and parse everything under ``path`` (no policies)."""
-    with chosen_cache_dir(cache_dir):
+    with chosen_cache_dir(cache_dir), _remembering(use_cache):
         model, _, _ = _load(path, config_dir=config_dir, environments=environments,
                             jobs=jobs, helm=helm, cache_dir=cache_dir, use_cache=use_cache,
                             root=root)
@@ -93,11 +95,20 @@ def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
 
     ``changed_since``: a git revision; only the targets a change since then affects are
     rendered and checked (see ``platecheck.changed``)."""
-    with chosen_cache_dir(cache_dir):
+    with chosen_cache_dir(cache_dir), _remembering(use_cache):
         model, config, selection = _load(
             path, config_dir=config_dir, environments=environments, jobs=jobs, helm=helm,
             cache_dir=cache_dir, use_cache=use_cache, root=root, changed_since=changed_since)
         return check(model, config, environments=environments, selection=selection)
+
+
+PROBLEMS = "problems"  # where schema problems are remembered, under the cache directory
+
+
+def _remembering(use_cache: bool) -> contextlib.AbstractContextManager[None]:
+    """Schema problems remembered in the cache (``schemas.remembering``) unless the run uses
+    no cache."""
+    return schemas.remembering(memo_dir() / PROBLEMS if use_cache else None)
 
 
 def check(model: RepoModel, config: Config, *, environments: Iterable[str] | None = None,
@@ -106,6 +117,10 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
     does after ``load`` (the pytest plugin calls it on the model its fixtures share)."""
     policies = registry()
     model = _with_schemas(model, config, policies)
+    schemas.recall(found.identity for rendered in model.rendered
+                   for target_schemas in rendered.schemas.values()
+                   for found in target_schemas.found.values()
+                   if isinstance(found, FoundSchema))
     findings, errors = _run_policies(model, config, policies)
     findings, load_errors = settle(findings, model.errors, model)
     wanted = set(environments) if environments else None

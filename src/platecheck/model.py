@@ -304,10 +304,13 @@ class CrdSchema:
 @dataclass(frozen=True)
 class FoundSchema:
     """A validator (a jsonschema validator object) and where its schema came from (None:
-    Kubernetes' own, bundled)."""
+    Kubernetes' own, bundled); ``identity`` stands for everything that decides what the
+    validator finds (``platecheck.schemas.problems`` remembers results by it), None when
+    that is not known."""
 
     validator: Any
     source: str | None
+    identity: str | None = None
 
 
 @dataclass(frozen=True)

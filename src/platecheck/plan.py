@@ -106,7 +106,8 @@ class Planner:
         if custom is None:
             return ()
         return tuple((problem.path, problem.text)
-                     for problem in schemas.problems(custom.validator, app.raw))
+                     for problem in schemas.problems(custom.validator, app.raw,
+                                                      custom.identity))
 
     def application(self, app: Application) -> list[RenderTarget]:
         """The targets of one Application: one per source that renders (an app-of-apps's

@@ -14,17 +14,19 @@ platecheck.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
 import datetime
 import functools
+import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, NamedTuple
 
 import jsonschema  # type: ignore[import-untyped]
 import referencing
@@ -32,7 +34,7 @@ import referencing.jsonschema
 from packaging.version import InvalidVersion, Version
 
 from platecheck import goregex
-from platecheck.cache import check_schema_once
+from platecheck.cache import Digest, ResultMemo, check_schema_once
 from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema, FoundSchema, RenderedTarget, TargetSchemas
 from platecheck.options import OptionValueError, option
@@ -224,6 +226,7 @@ class CustomSchema:
 
     path: Path
     validator: Validator
+    identity: str | None = None  # see FoundSchema
 
 
 @functools.cache
@@ -244,16 +247,18 @@ def _load_custom(path: Path) -> CustomSchema:
         raise PlatecheckError("a JSON schema must be an object", str(path))
     schema = goregex.schema_in_python(schema)  # a CRD's, whose patterns are Go's
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
+    content = json.dumps(schema, sort_keys=True)
     try:
         # platecheck's own schemas are checked by its tests, like its code
         if path.parent.resolve() != packaged_schema_dir().resolve():
             check_schema_once(cls, schema,
-                              also=lambda: _refuse_risky_patterns(schema, str(path)))
+                              also=lambda: _refuse_risky_patterns(schema, str(path)),
+                              content=content)
     except jsonschema.SchemaError as exc:
         where = ".".join(str(p) for p in exc.path) or "<root>"
         raise PlatecheckError(f"invalid JSON schema at {where}: {exc.message}",
                               str(path)) from None
-    return CustomSchema(path, cls(copy.deepcopy(schema)))
+    return CustomSchema(path, cls(copy.deepcopy(schema)), _identity("file", content))
 
 
 def find_custom_schema(kind: str, api_version: str,
@@ -271,27 +276,35 @@ def find_custom_schema(kind: str, api_version: str,
     return None
 
 
-_CRD_VALIDATORS: dict[int, tuple[CrdSchema, Validator]] = {}
+_CRD_VALIDATORS: dict[int, tuple[CrdSchema, Validator, str | None]] = {}
 
 
 def crd_validator(crd: CrdSchema) -> Validator:
     """A validator for a CRD's schema, built once per schema object."""
+    return _crd_schema(crd)[0]
+
+
+def _crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
+    """A CRD's validator and its identity (see FoundSchema)."""
     cached = _CRD_VALIDATORS.get(id(crd))
     if cached is not None and cached[0] is crd:
-        return cached[1]
+        return cached[1], cached[2]
     cls = jsonschema.Draft202012Validator
     schema = goregex.schema_in_python(crd.schema)  # the API server reads Go's patterns
     described = f"the openAPIV3Schema of {crd.kind} ({crd.group}/{crd.version}) in {crd.source}"
+    content = json.dumps(schema, sort_keys=True)
     try:
         check_schema_once(cls, schema,
-                          also=lambda: _refuse_risky_patterns(schema, None, described))
+                          also=lambda: _refuse_risky_patterns(schema, None, described),
+                          content=content)
     except jsonschema.SchemaError as exc:
         where = ".".join(str(p) for p in exc.path) or "<root>"
         raise PlatecheckError(f"{described} is not a valid schema at {where}: "
                               f"{exc.message}") from None
     validator = cls(schema, format_checker=QUANTITY_CHECKER)
-    _CRD_VALIDATORS[id(crd)] = (crd, validator)
-    return validator
+    identity = _identity("crd", content)
+    _CRD_VALIDATORS[id(crd)] = (crd, validator, identity)
+    return validator, identity
 
 
 def _refuse_risky_patterns(schema: Any, file: str | None, described: str = "the schema"
@@ -419,11 +432,111 @@ def _sort_key(problem: SchemaProblem) -> tuple[Any, ...]:
             problem.message)
 
 
-def problems(validator: Validator, document: Mapping[str, Any]) -> list[SchemaProblem]:
-    """Every schema violation in ``document``, sorted by path then message."""
-    found = [p for error in validator.iter_errors(as_json(document)) for p in _describe(error)]
-    unique = {(p.path, p.message): p for p in found}
-    return sorted(unique.values(), key=_sort_key)
+def problems(validator: Validator, document: Mapping[str, Any],
+             identity: str | None = None) -> list[SchemaProblem]:
+    """Every schema violation in ``document``, sorted by path then message. With the
+    validator's ``identity`` (see FoundSchema) inside ``remembering``, what was found for the
+    same document content is not looked for again."""
+    data = as_json(document)
+    slot = _slot(identity, data)
+    if slot is not None:
+        known = _as_problems(slot.memo.get(slot.group, slot.key))
+        if known is not None:
+            return known
+    found = [p for error in validator.iter_errors(data) for p in _describe(error)]
+    unique = sorted({(p.path, p.message): p for p in found}.values(), key=_sort_key)
+    if slot is not None:
+        slot.memo.put(slot.group, slot.key, [[list(p.path), p.message] for p in unique])
+    return unique
+
+
+# --- remembered problems -------------------------------------------------------------------------
+
+_memos: list[ResultMemo] = []  # the memo of the run in progress, see ``remembering``
+# what decides the problems found besides the schema: platecheck's code that builds the
+# validators (quantities, Go patterns) and describes their errors
+_CODE = ("schemas.py", "quantity.py", "goregex.py")
+
+
+@contextlib.contextmanager
+def remembering(directory: Path | None) -> Iterator[None]:
+    """Within the block, ``problems`` remembers what it finds under ``directory`` (None:
+    nothing is remembered), per schema identity and document content, and answers from
+    there: a changed run validates only what changed."""
+    if directory is None or _code_version() is None:
+        yield
+        return
+    memo = ResultMemo(directory)
+    _memos.append(memo)
+    try:
+        yield
+    finally:
+        _memos.remove(memo)
+        memo.save()
+
+
+def recall(identities: Iterable[str | None]) -> None:
+    """Read what is remembered for ``identities`` now, so that policies read no file."""
+    if _memos:
+        for identity in sorted({i for i in identities if i is not None}):
+            _memos[-1].load(identity)
+
+
+class _Slot(NamedTuple):
+    memo: ResultMemo
+    group: str
+    key: str
+
+
+def _slot(identity: str | None, data: Any) -> _Slot | None:
+    """Where the problems of ``data`` under a validator of ``identity`` are remembered."""
+    if not _memos or identity is None:
+        return None
+    key = _document_key(data)
+    return _Slot(_memos[-1], identity, key) if key is not None else None
+
+
+@functools.cache
+def _code_version() -> str | None:
+    from importlib.metadata import version
+
+    here = Path(__file__).parent
+    digest = Digest("schema-code")
+    try:
+        digest.extend([version("jsonschema"), version("kubernetes-validate"),
+                       *((here / name).read_bytes() for name in _CODE)])
+    except (OSError, ImportError, ValueError):
+        return None  # unknown: nothing is remembered
+    return digest.hexdigest()
+
+
+def _identity(*parts: str) -> str | None:
+    code = _code_version()
+    if code is None:
+        return None
+    digest = Digest("schema-problems")
+    digest.extend([code, *parts])
+    return digest.hexdigest()
+
+
+def _document_key(data: Any) -> str | None:
+    try:
+        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
+    except (TypeError, ValueError):
+        return None  # not plain JSON (a key of mixed types cannot be sorted): not remembered
+
+
+def _as_problems(known: Any) -> list[SchemaProblem] | None:
+    if not isinstance(known, list):
+        return None
+    result = []
+    for item in known:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], list)
+                and isinstance(item[1], str)):
+            return None
+        result.append(SchemaProblem(tuple(item[0]), item[1]))
+    return result
 
 
 # --- the schema set of one target ---------------------------------------------------------------
@@ -446,23 +559,26 @@ class SchemaSet:
     def lookup(self, api_version: str, kind: str) -> FoundSchema | None:
         found = kubernetes_validator(self.kubernetes_version, api_version, kind)
         if found is not None:
-            return FoundSchema(found, None)
+            return FoundSchema(found, None, _identity("kubernetes", self.kubernetes_version,
+                                                      api_version, kind))
         try:
             custom = find_custom_schema(kind, api_version, self.directories)
         except PlatecheckError as exc:  # a schema file the repository holds: named from its root
             raise PlatecheckError(exc.message, exc.file and self._shown(Path(exc.file)),
                                   exc.line) from None
         if custom is not None:
-            return FoundSchema(custom.validator, self._shown(custom.path))
+            return FoundSchema(custom.validator, self._shown(custom.path), custom.identity)
         crd = self.crds.get((*split_api_version(api_version), kind))
         if crd is not None:
-            return FoundSchema(crd_validator(crd), f"the CustomResourceDefinition in "
-                                                   f"{crd.source}")
+            validator, identity = _crd_schema(crd)
+            return FoundSchema(validator, f"the CustomResourceDefinition in {crd.source}",
+                               identity)
         if self.bundled:
             custom = find_custom_schema(kind, api_version, (packaged_schema_dir(),))
             if custom is not None:
                 return FoundSchema(custom.validator,
-                                   f"the schema shipped with platecheck ({custom.path.name})")
+                                   f"the schema shipped with platecheck ({custom.path.name})",
+                                   custom.identity)
         return None
 
     def _shown(self, path: Path) -> str:

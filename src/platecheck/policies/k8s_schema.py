@@ -99,7 +99,7 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
     if schema is None:
         return  # reported by unknown-kind
     found = []
-    for problem in schemas.problems(schema.validator, doc):
+    for problem in schemas.problems(schema.validator, doc, schema.identity):
         remediation = REMEDIATION if schema.source is None else (
             f"Make the manifest match the schema from {schema.source}: fix the field's "
             "spelling, type or value.")
