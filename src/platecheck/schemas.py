@@ -22,6 +22,7 @@ import functools
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -453,8 +454,9 @@ def problems(validator: Validator, document: Mapping[str, Any],
 # --- remembered problems -------------------------------------------------------------------------
 
 _memos: list[ResultMemo] = []  # the memo of the run in progress, see ``remembering``
-# what decides the problems found besides the schema: platecheck's code that builds the
-# validators (quantities, Go patterns) and describes their errors
+# what decides the problems found besides the schema: Python (its ``re``), jsonschema,
+# kubernetes-validate and platecheck's code that builds the validators (quantities, Go
+# patterns) and describes their errors
 _CODE = ("schemas.py", "quantity.py", "goregex.py")
 
 
@@ -503,7 +505,7 @@ def _code_version() -> str | None:
     here = Path(__file__).parent
     digest = Digest("schema-code")
     try:
-        digest.extend([version("jsonschema"), version("kubernetes-validate"),
+        digest.extend([sys.version, version("jsonschema"), version("kubernetes-validate"),
                        *((here / name).read_bytes() for name in _CODE)])
     except (OSError, ImportError, ValueError):
         return None  # unknown: nothing is remembered
