@@ -20,7 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +36,10 @@ _COMBINATORS = ("allOf", "anyOf", "oneOf")
 GVK = tuple[str, str, str]
 
 
-def from_document(doc: Mapping[str, Any], source: str) -> Iterator[CrdSchema]:
-    """The schema of each served version a CRD document defines (none when it has none)."""
+def from_document(doc: Mapping[str, Any], source: str,
+                  known: Container[GVK] = ()) -> Iterator[CrdSchema]:
+    """The schema of each served version a CRD document defines (none when it has none),
+    but for those whose group, version and kind are ``known`` (not converted)."""
     if doc.get("kind") != CRD_KIND or not str(doc.get("apiVersion", "")).startswith(
             f"{_CRD_GROUP}/"):
         return
@@ -56,9 +58,11 @@ def from_document(doc: Mapping[str, Any], source: str) -> Iterator[CrdSchema]:
             if not isinstance(entry, Mapping) or entry.get("served") is False:
                 continue  # the API server refuses resources of a version it does not serve
             schema = _schema_of(entry.get("schema")) or shared
-            if isinstance(entry.get("name"), str) and schema is not None:
+            if isinstance(entry.get("name"), str) and schema is not None and \
+                    (group, entry["name"], kind) not in known:
                 yield CrdSchema(group, entry["name"], kind, to_json_schema(schema), source)
-    elif isinstance(spec.get("version"), str) and shared is not None:
+    elif isinstance(spec.get("version"), str) and shared is not None and \
+            (group, spec["version"], kind) not in known:
         yield CrdSchema(group, spec["version"], kind, to_json_schema(shared), source)
 
 
@@ -167,14 +171,21 @@ def from_files(root: Path, files: Sequence[Path]
     return found, errors
 
 
-def from_rendered(rendered: Iterable[RenderedTarget]) -> list[CrdSchema]:
-    """The CRDs that targets render (a chart's ``crds/`` or templates)."""
+def from_rendered(rendered: Iterable[RenderedTarget], known: Iterable[GVK] = ()
+                  ) -> list[CrdSchema]:
+    """The CRDs that targets render (a chart's ``crds/`` or templates), each group, version
+    and kind once (the first), none of those ``known``: a chart's CRDs rendered in every
+    environment are converted once."""
     found: list[CrdSchema] = []
+    taken = set(known)
     for target in rendered:
         for resource in target.resources:
             if resource.kind == CRD_KIND:
                 where = resource.template_file or resource.template or "its output"
-                found.extend(from_document(resource.doc, f"{where} (rendered by {target.id})"))
+                for schema in from_document(resource.doc, f"{where} (rendered by {target.id})",
+                                            taken):
+                    taken.add((schema.group, schema.version, schema.kind))
+                    found.append(schema)
     return found
 
 
@@ -195,5 +206,6 @@ def with_repository_crds(root: Path, charts: Iterable[Chart],
     if not rendered:
         return list(rendered), []
     from_charts, errors = from_files(root, chart_crd_files(root))
-    found = index([*from_charts, *from_rendered(rendered)])
+    found = index(from_charts)
+    found.update(index(from_rendered(rendered, found)))
     return [dataclasses.replace(target, crd_schemas=found) for target in rendered], errors

@@ -664,8 +664,9 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
     finally:
         progress.close()
     rendered = []
+    parsed: dict[str, list[Any]] = {}  # long template outputs, parsed once (parse_manifest)
     for target, result in zip(owners, results[:len(calls)], strict=True):
-        item = _rendered(planner, target, result, problems)
+        item = _rendered(planner, target, result, problems, parsed)
         if item is not None:
             rendered.append(item)
     lints = []
@@ -684,7 +685,7 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
 
 
 def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | PlatecheckError,
-              problems: _Problems) -> RenderedTarget | None:
+              problems: _Problems, parsed: dict[str, list[Any]]) -> RenderedTarget | None:
     assert target.chart is not None
     origin = target_origin(target)
     file, line = (origin.file, origin.line) if origin else (None, None)
@@ -697,7 +698,7 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         return None
     try:
         resources, templates = parse_manifest(result.stdout, target.chart, planner.root,
-                                              (file or target.chart.rel, line))
+                                              (file or target.chart.rel, line), parsed)
         values = merge_values(target.chart_values, target_layers(target))
         check_values(target, values)
     except PlatecheckError as exc:

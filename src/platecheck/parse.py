@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.model import Chart, Resource
@@ -14,21 +15,33 @@ _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 _SOURCE = re.compile(r"^# Source: (.+?)\s*$", re.MULTILINE)
 
 
-def parse_manifest(manifest: str, chart: Chart, root: Path,
-                   where: tuple[str, int | None]) -> tuple[tuple[Resource, ...], dict[str, str]]:
+# A template's output at least this long is parsed once per run however many targets render
+# it alike (a chart's CRDs, rendered in every environment).
+SHARED_CHUNK = 2048
+
+
+def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, int | None],
+                   parsed: dict[str, list[Any]] | None = None
+                   ) -> tuple[tuple[Resource, ...], dict[str, str]]:
     """Resources of a rendered stream and the text of the templates that produced them.
 
-    ``where`` (file, line) is named when the output is not valid YAML.
+    ``where`` (file, line) is named when the output is not valid YAML. ``parsed`` keeps the
+    documents of long template outputs across the calls of one run: targets that render the
+    same text share its documents (which nothing changes).
     """
     resources: list[Resource] = []
     templates: dict[str, str] = {}
     for chunk in _SEPARATOR.split(manifest):
         match = _SOURCE.search(chunk)
         template = match.group(1) if match else None
+        documents = parsed.get(chunk) if parsed is not None else None
         try:
-            documents = load_all_data(chunk, template or "a template")
+            if documents is None:
+                documents = load_all_data(chunk, template or "a template")
         except YamlError as exc:
             raise _rendered_error(exc, chunk, match, template, where) from None
+        if parsed is not None and len(chunk) >= SHARED_CHUNK:
+            parsed[chunk] = documents
         template_file = _template_file(template, chart, root, templates)
         for document in documents:
             for doc in expand_list(document):

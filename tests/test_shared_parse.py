@@ -1,0 +1,106 @@
+"""Targets that render the same long text share its parsed documents (a chart's CRDs in
+every environment are parsed once per run), and the CRDs they render are converted to schemas
+once: same resources, same findings, and nothing changes a shared document."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from platecheck import crds
+from platecheck.engine import check, lint, load
+from platecheck.errors import YamlError
+from platecheck.model import Chart, RenderedTarget
+from platecheck.parse import SHARED_CHUNK, parse_manifest
+from platecheck.policies import configuration
+from security_helpers import APP, add_crd, make_repo
+
+LONG = "x" * SHARED_CHUNK
+
+
+def _stream(*bodies: str) -> str:
+    return "".join(f"---\n# Source: web/templates/{i}.yaml\n{body}" for i, body in
+                   enumerate(bodies))
+
+
+def test_a_long_template_output_is_parsed_once(tmp_path: Path) -> None:
+    chart = Chart(path=tmp_path / "web", rel="web", name="web", version="0.1.0",
+                  api_version="v2", metadata={})
+    long_doc = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: {LONG}\n"
+    short_doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
+    parsed: dict[str, list[object]] = {}
+    first, _ = parse_manifest(_stream(long_doc, short_doc), chart, tmp_path, ("a", 1), parsed)
+    second, _ = parse_manifest(_stream(long_doc, short_doc), chart, tmp_path, ("a", 1), parsed)
+    assert first == second
+    assert first[0].doc is second[0].doc  # shared
+    assert first[1].doc is not second[1].doc  # too short to keep
+    assert len(parsed) == 1
+
+
+def test_invalid_output_is_an_error_every_time(tmp_path: Path) -> None:
+    chart = Chart(path=tmp_path / "web", rel="web", name="web", version="0.1.0",
+                  api_version="v2", metadata={})
+    broken = _stream(f"data: [{LONG}\n")
+    parsed: dict[str, list[object]] = {}
+    for _ in range(2):
+        with pytest.raises(YamlError) as raised:
+            parse_manifest(broken, chart, tmp_path, ("apps/web.yaml", 3), parsed)
+        assert (raised.value.file, raised.value.line) == ("apps/web.yaml", 3)
+    assert parsed == {}
+
+
+def _two_environments(tmp_path: Path) -> Path:
+    """One chart with a long CRD in crds/, deployed by a prod and a stg Application."""
+    chart = make_repo(tmp_path)
+    add_crd(chart, "Widget", "size", f"                description: {LONG}\n"
+            "                enum: [small, large]\n", [("w", "huge")])
+    (chart / "values-stg.yaml").write_text("a: 2\n")
+    (tmp_path / "apps" / "web-stg.yaml").write_text(
+        APP.format(path="charts/web").replace("web-prod", "web-stg")
+        .replace("values-prod.yaml", "values-stg.yaml"))
+    return chart
+
+
+def test_environments_share_their_crds_and_find_the_same(tmp_path: Path, helm_bin: Path) -> None:
+    _two_environments(tmp_path)
+    model = load(tmp_path, use_cache=False)
+    stg, prod = sorted(model.rendered, key=lambda r: r.environment != "stg")
+    [stg_crd] = [r.doc for r in stg.resources if r.kind == crds.CRD_KIND]
+    [prod_crd] = [r.doc for r in prod.resources if r.kind == crds.CRD_KIND]
+    assert stg_crd is prod_crd
+    fresh = yaml.safe_load((tmp_path / "charts/web/crds/widgets.yaml").read_text())
+    report = check(model, configuration(tmp_path))
+    assert stg_crd == fresh  # no policy changed the shared document
+    widget = sorted((f.environment, f.message) for f in report.findings
+                    if f.resource == "Widget/w")
+    assert widget == [(env, 'Widget/w: spec.size: "huge" is not one of "small", "large"')
+                      for env in ("prod", "stg")]
+    assert report == lint(tmp_path, use_cache=False)
+
+
+def test_a_rendered_crd_already_known_is_not_converted_again(tmp_path: Path, helm_bin: Path,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    _two_environments(tmp_path)
+    model = load(tmp_path, use_cache=False)
+    converted: list[object] = []
+    original = crds.to_json_schema
+
+    def counting(openapi: object) -> object:
+        converted.append(openapi)
+        return original(openapi)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(crds, "to_json_schema", counting)
+    rendered: list[RenderedTarget] = list(model.rendered)
+    [schema] = crds.from_rendered(rendered)  # the same CRD rendered twice: once
+    assert len(converted) == 1
+    assert crds.from_rendered(rendered, [("example.com", "v1", "Widget")]) == []
+    assert len(converted) == 1
+    with_files, errors = crds.with_repository_crds(tmp_path, model.charts, rendered)
+    assert errors == []
+    assert len(converted) == 2  # the crds/ file; its renders are known by then
+    assert with_files[0].crd_schemas[("example.com", "v1", "Widget")].source == \
+        "charts/web/crds/widgets.yaml:1"
+    assert schema.source == f"charts/web/crds/widgets.yaml (rendered by {rendered[0].id})"
