@@ -28,7 +28,7 @@ _GIT = ".git"
 MAX_CHART_FILES = 10_000  # files helm may read of one chart, links included
 
 __all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "ResultMemo", "chart_tree",
-           "check_schema_once", "default_cache_dir", "directory_digest"]
+           "check_schema_once", "code_digest", "default_cache_dir", "directory_digest"]
 
 
 class HelmResult(NamedTuple):
@@ -247,6 +247,25 @@ def write_atomic(path: Path, payload: str) -> None:
 
 MAX_ENTRY = 80 << 20  # bytes: two streams of helm output at their bound, JSON-escaped
 MAX_MEMO = 16 << 20  # bytes of one group of remembered results
+
+
+@functools.cache
+def code_digest(files: tuple[str, ...], libraries: tuple[str, ...]) -> str | None:
+    """What decides the results a ``ResultMemo`` keeps besides their inputs: Python, the
+    versions of ``libraries`` and the bytes of platecheck's own source ``files`` (relative to
+    the package), so a changed rule never answers from an old result. None when one of them
+    cannot be read (nothing is then remembered)."""
+    import sys
+    from importlib.metadata import version
+
+    here = Path(__file__).parent
+    digest = Digest("code")
+    try:
+        digest.extend([sys.version, *(version(name) for name in libraries),
+                       *((here / name).read_bytes() for name in files)])
+    except (OSError, ImportError, ValueError):
+        return None
+    return digest.hexdigest()
 
 
 class ResultMemo:

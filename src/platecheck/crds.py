@@ -19,11 +19,13 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import os
 from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from platecheck.cache import Digest, ResultMemo, code_digest
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.model import Chart, CrdSchema, RenderedTarget
@@ -152,23 +154,52 @@ def chart_crd_files(root: Path) -> list[Path]:
     return sorted(files)
 
 
-def from_files(root: Path, files: Sequence[Path]
+def from_files(root: Path, files: Sequence[Path], memo: ResultMemo | None = None
                ) -> tuple[list[CrdSchema], list[PlatecheckError]]:
-    """The CRD schemas in ``files``; a file that cannot be read is an error, not a skip."""
+    """The CRD schemas in ``files``; a file that cannot be read is an error, not a skip.
+    With ``memo``, the schemas of a file are remembered per content: vendored CRDs run to
+    megabytes of YAML, read on every run."""
     found: list[CrdSchema] = []
     errors: list[PlatecheckError] = []
     for path in files:
         rel = rel_path(path, root)
         try:
             _, text = read_text(path, rel)
-            documents = load_documents(text, rel)
+            found.extend(_file_schemas(text, rel, memo))
         except PlatecheckError as exc:
             errors.append(exc)
-            continue
-        for document in documents:
-            if isinstance(document.data, Mapping):
-                found.extend(from_document(document.data, f"{rel}:{document.line}"))
     return found, errors
+
+
+# what decides the schemas of a CRD file besides its content: the YAML reader and the
+# conversion
+_CODE = ("crds.py", "yamlio.py")
+MEMO_GROUP = "crd-files"
+
+
+def _file_schemas(text: str, rel: str, memo: ResultMemo | None) -> list[CrdSchema]:
+    code = code_digest(_CODE, ("PyYAML",)) if memo is not None else None
+    key = None
+    if memo is not None and code is not None:
+        digest = Digest("crd-file")
+        digest.extend([code, rel, text])
+        key = digest.hexdigest()
+        known = memo.get(MEMO_GROUP, key)
+        if isinstance(known, list) and all(isinstance(item, list) and len(item) == 5
+                                           for item in known):
+            return [CrdSchema(*item) for item in known]
+    schemas = [schema for document in load_documents(text, rel)
+               if isinstance(document.data, Mapping)
+               for schema in from_document(document.data, f"{rel}:{document.line}")]
+    if memo is not None and key is not None:
+        plain = [[s.group, s.version, s.kind, s.schema, s.source] for s in schemas]
+        try:
+            exact = json.loads(json.dumps(plain)) == plain  # a date or a number key is not
+        except (TypeError, ValueError):
+            exact = False
+        if exact:
+            memo.put(MEMO_GROUP, key, plain)
+    return schemas
 
 
 def from_rendered(rendered: Iterable[RenderedTarget], known: Iterable[GVK] = ()
@@ -199,13 +230,13 @@ def index(schemas: Iterable[CrdSchema]) -> dict[GVK, CrdSchema]:
 
 
 def with_repository_crds(root: Path, charts: Iterable[Chart],
-                         rendered: Sequence[RenderedTarget]
+                         rendered: Sequence[RenderedTarget], memo: ResultMemo | None = None
                          ) -> tuple[list[RenderedTarget], list[PlatecheckError]]:
     """``rendered``, each carrying the schemas of every CRD in the repository: the charts'
-    ``crds/`` files first, then what the targets rendered."""
+    ``crds/`` files first (remembered in ``memo``), then what the targets rendered."""
     if not rendered:
         return list(rendered), []
-    from_charts, errors = from_files(root, chart_crd_files(root))
+    from_charts, errors = from_files(root, chart_crd_files(root), memo)
     found = index(from_charts)
     found.update(index(from_rendered(rendered, found)))
     return [dataclasses.replace(target, crd_schemas=found) for target in rendered], errors

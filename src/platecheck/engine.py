@@ -22,7 +22,14 @@ from types import ModuleType
 from typing import Any
 
 from platecheck import changed, crds, schemas
-from platecheck.cache import RENDERS, HelmResult, RenderCache, chart_tree, default_cache_dir
+from platecheck.cache import (
+    RENDERS,
+    HelmResult,
+    RenderCache,
+    ResultMemo,
+    chart_tree,
+    default_cache_dir,
+)
 from platecheck.changed import Selection
 from platecheck.config import Config
 from platecheck.directory import render_directory
@@ -103,6 +110,7 @@ def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
 
 
 PROBLEMS = "problems"  # where schema problems are remembered, under the cache directory
+CRD_SCHEMAS = "crd-schemas"  # and the schemas of CRD files
 
 
 def _remembering(use_cache: bool) -> contextlib.AbstractContextManager[None]:
@@ -165,6 +173,19 @@ def drift(path: PathArg, left: str, right: str, **options: Any
 
 
 # -- loading --------------------------------------------------------------------------------
+
+
+def _with_crds(root: Path, found: Discovery, rendered: list[RenderedTarget],
+               problems: _Problems, use_cache: bool) -> list[RenderedTarget]:
+    """``rendered`` carrying the schemas of every CRD of the repository (those of CRD files
+    remembered in the cache, unless the run uses none)."""
+    memo = ResultMemo(memo_dir() / CRD_SCHEMAS) if use_cache else None
+    rendered, errors = crds.with_repository_crds(root, found.charts, rendered, memo)
+    if memo is not None:
+        memo.save()
+    for error in errors:
+        problems.add(error)
+    return rendered
 
 
 @dataclass
@@ -246,9 +267,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     targets, rendered, lints = _without_charts_applications_deploy(
         *_without_bare_parents(targets, rendered, found), batch.lints, problems, repo_root)
     if rendered:
-        rendered, crd_errors = crds.with_repository_crds(repo_root, found.charts, rendered)
-        for error in crd_errors:
-            problems.add(error)
+        rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
     model = RepoModel(
         root=repo_root,
         applications=tuple(found.applications),

@@ -22,7 +22,6 @@ import functools
 import hashlib
 import json
 import re
-import sys
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -35,7 +34,7 @@ import referencing.jsonschema
 from packaging.version import InvalidVersion, Version
 
 from platecheck import goregex
-from platecheck.cache import Digest, ResultMemo, check_schema_once
+from platecheck.cache import Digest, ResultMemo, check_schema_once, code_digest
 from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema, FoundSchema, RenderedTarget, TargetSchemas
 from platecheck.options import OptionValueError, option
@@ -498,18 +497,8 @@ def _slot(identity: str | None, data: Any) -> _Slot | None:
     return _Slot(_memos[-1], identity, key) if key is not None else None
 
 
-@functools.cache
 def _code_version() -> str | None:
-    from importlib.metadata import version
-
-    here = Path(__file__).parent
-    digest = Digest("schema-code")
-    try:
-        digest.extend([sys.version, version("jsonschema"), version("kubernetes-validate"),
-                       *((here / name).read_bytes() for name in _CODE)])
-    except (OSError, ImportError, ValueError):
-        return None  # unknown: nothing is remembered
-    return digest.hexdigest()
+    return code_digest(_CODE, ("jsonschema", "kubernetes-validate"))
 
 
 def _identity(*parts: str) -> str | None:
