@@ -151,6 +151,25 @@ def test_structural_schema_rules() -> None:
         "spec.portt: unknown field"]
 
 
+def test_a_null_the_api_server_prunes_is_no_error() -> None:
+    """A null where the schema has no nullable is pruned before validation (or replaced by
+    the default), so it is an error only for a required field without a default."""
+    schema = {"type": "object", "properties": {"spec": {
+        "type": "object", "required": ["size", "mode"], "properties": {
+            "size": {"type": "string"}, "mode": {"type": "string", "default": "a"},
+            "opt": {"type": "object"}, "note": {"type": "string", "nullable": True},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            "list": {"type": "array", "items": {"type": "string"}}}}}}
+    assert _validate(schema, {**BASE, "spec": {"size": "s", "mode": None, "opt": None,
+                                               "note": None, "labels": {"a": None}}}) == []
+    assert _validate(schema, {**BASE, "spec": {"size": None, "labels": {"a": None, "b": 1},
+                                               "list": ["a", None]}}) == [
+        "spec: required field 'mode' is missing",
+        "spec: required field 'size' is missing",
+        "spec.labels.b: expected string, got integer 1",
+        "spec.list[1]: expected string, got null"]
+
+
 def test_metadata_properties_in_a_crd_do_not_make_labels_unknown() -> None:
     schema = {"type": "object", "properties": {
         "metadata": {"type": "object", "properties": {"name": {"type": "string",

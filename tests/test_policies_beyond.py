@@ -493,6 +493,24 @@ def test_application_schema_and_unique_names(tmp_path: Path) -> None:
     ]
 
 
+def test_what_argo_cd_accepts_of_an_application(tmp_path: Path) -> None:
+    """``sources: []`` beside ``source`` is a single-source Application (the CRD sets no
+    minItems), and ``automated: null`` is pruned by the API server: no findings. A null
+    project is pruned too, which leaves the required field missing."""
+    accepted = "  sources: []\n  syncPolicy:\n    automated: null\n"
+    assert application_findings(tmp_path, ("web", GIT_SOURCE, accepted)) == []
+    from platecheck import schemas
+    from platecheck.yamlio import load_document
+
+    found = schemas.find_custom_schema("Application", "argoproj.io/v1alpha1",
+                                       (schemas.packaged_schema_dir(),))
+    assert found is not None
+    text = APP.format(name="web", source=GIT_SOURCE, extra=accepted)
+    app = load_document(text.replace("project: default", "project: null"), "a.yaml").data
+    assert [p.text for p in schemas.problems(found.validator, app)] == [
+        "spec: required field 'project' is missing"]
+
+
 def test_application_schema_from_configured_schema_dirs(tmp_path: Path) -> None:
     """argocd-application validates against the Application schema in k8s-schema's
     ``schemaDirs``, not a fixed directory."""

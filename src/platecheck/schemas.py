@@ -212,6 +212,61 @@ def kubernetes_validator(version: str, api_version: str, kind: str) -> Validator
     return cls(schema, registry=_k8s_registry(version), format_checker=QUANTITY_CHECKER)
 
 
+# --- custom resources: nulls the API server prunes ---------------------------------------------
+
+
+@functools.cache
+def custom_resource_class(cls: Any) -> Any:
+    """``cls`` validating a custom resource as the API server does: a ``null`` where the
+    schema does not allow one (a property, or a value of a map) is pruned, or replaced by the
+    field's default, before the resource is validated, so it is no error unless the field is
+    required and has no default (Argo CD's ``syncPolicy: {automated: null}``).
+    https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#defaulting-and-nullable"""
+    keywords = cls.VALIDATORS
+    return jsonschema.validators.extend(cls, {
+        "properties": _pruning(keywords["properties"], named=True),
+        "additionalProperties": _pruning(keywords["additionalProperties"], named=False)})
+
+
+def _pruning(keyword: Any, *, named: bool) -> Any:
+    """The ``properties`` (``named``) or ``additionalProperties`` keyword of ``keyword``,
+    applied to the object without the nulls the API server prunes."""
+
+    def check(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        if not isinstance(instance, dict) or None not in instance.values():
+            yield from keyword(validator, value, instance, schema)
+            return
+        pruned = {key for key, item in instance.items() if item is None
+                  and _prunes_null(validator, _subschema(value, schema, key, named))}
+        required = schema.get("required") if named else None
+        kept = {key: item for key, item in instance.items() if key not in pruned}
+        for key in sorted(pruned & set(required or ()), key=str):
+            sub = _subschema(value, schema, key, named)
+            if not (isinstance(sub, dict) and "default" in sub):
+                yield jsonschema.ValidationError(
+                    f"{key!r} is a required property", validator="required",
+                    validator_value=[key], instance=kept, schema=schema)
+        yield from keyword(validator, value, kept, schema)
+
+    return check
+
+
+def _subschema(value: Any, schema: Any, key: str, named: bool) -> Any:
+    """The schema a property ``key`` is validated against by this keyword (None: none)."""
+    if named:
+        return value.get(key) if isinstance(value, dict) else None
+    properties = schema.get("properties")
+    if isinstance(properties, dict) and key in properties:
+        return None  # a named property: the properties keyword's
+    return value if isinstance(value, dict) else None
+
+
+def _prunes_null(validator: Any, subschema: Any) -> bool:
+    """Whether the API server drops a ``null`` validated against ``subschema``: it has a
+    schema there that does not accept null."""
+    return subschema is not None and next(validator.descend(None, subschema), None) is not None
+
+
 # --- repository-supplied schemas ---------------------------------------------------------------
 
 
@@ -258,7 +313,8 @@ def _load_custom(path: Path) -> CustomSchema:
         where = ".".join(str(p) for p in exc.path) or "<root>"
         raise PlatecheckError(f"invalid JSON schema at {where}: {exc.message}",
                               str(path)) from None
-    return CustomSchema(path, cls(copy.deepcopy(schema)), _identity("file", content))
+    return CustomSchema(path, custom_resource_class(cls)(copy.deepcopy(schema)),
+                        _identity("file", content))
 
 
 def find_custom_schema(kind: str, api_version: str,
@@ -301,7 +357,7 @@ def _crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
         where = ".".join(str(p) for p in exc.path) or "<root>"
         raise PlatecheckError(f"{described} is not a valid schema at {where}: "
                               f"{exc.message}") from None
-    validator = cls(schema, format_checker=QUANTITY_CHECKER)
+    validator = custom_resource_class(cls)(schema, format_checker=QUANTITY_CHECKER)
     identity = _identity("crd", content)
     _CRD_VALIDATORS[id(crd)] = (crd, validator, identity)
     return validator, identity
@@ -386,7 +442,8 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         wanted_text = " or ".join(t for t in ([wanted] if isinstance(wanted, str) else wanted)
                                   if t != "null")
         got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
-        yield SchemaProblem(path, f"expected {wanted_text}, got {got} {_short(error.instance)}")
+        shown = "" if error.instance is None else f" {_short(error.instance)}"
+        yield SchemaProblem(path, f"expected {wanted_text}, got {got}{shown}")
         return
     if error.validator == "enum":
         allowed = ", ".join(_short(v) for v in error.validator_value if v is not None)
