@@ -34,15 +34,19 @@ from platecheck.model import (
 from platecheck.reporoot import marked_root
 from platecheck.sourcetype import source_type
 from platecheck.yamlio import (
+    UTF16_MARKS,
     Document,
+    decode,
     line_of,
     load_document,
     load_documents,
+    read_bytes,
     read_text,
     type_name,
 )
 
 ARGO_GROUP = "argoproj.io"
+_ARGO_BYTES = ARGO_GROUP.encode()
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
 
 
@@ -243,9 +247,10 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
     found.visited.add(file)
     rel = rel_path(file, found.root)
     try:
-        raw, text = read_text(file, rel)
-        if ARGO_GROUP not in text and not strict:
-            return []
+        raw = read_bytes(file, rel)
+        if not strict and _ARGO_BYTES not in raw and not raw.startswith(UTF16_MARKS):
+            return []  # nothing an Application could be written in (binary, encrypted...)
+        text = decode(raw, rel)
         documents = load_documents(text, rel)
     except PlatecheckError as exc:
         if not lenient:

@@ -114,7 +114,7 @@ def decode(raw: bytes, rel: str) -> str:
     with the line of the first undecodable byte."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if raw.startswith(UTF16_MARKS):
         raise YamlEncodingError("file is UTF-16 encoded; YAML files must be UTF-8", rel, 1)
     try:
         return raw.decode("utf-8")
@@ -135,6 +135,15 @@ def is_regular_file(path: Path) -> bool:
 
 def read_text(path: Path, rel: str) -> tuple[bytes, str]:
     """A YAML file's bytes and text. Only regular files up to ``MAX_FILE_SIZE`` are read."""
+    raw = read_bytes(path, rel)
+    return raw, decode(raw, rel)
+
+
+UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
+
+
+def read_bytes(path: Path, rel: str) -> bytes:
+    """A file's bytes. Only regular files up to ``MAX_FILE_SIZE`` are read."""
     try:
         # O_NONBLOCK: opening a FIFO must not wait for a writer; regular files ignore it.
         handle = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
@@ -154,7 +163,7 @@ def read_text(path: Path, rel: str) -> tuple[bytes, str]:
     if len(raw) > MAX_FILE_SIZE:
         raise FileTooLarge(f"file is larger than {MAX_FILE_SIZE >> 20} MiB; platecheck does "
                            "not read files this large", rel)
-    return raw, decode(raw, rel)
+    return raw
 
 
 def _file_kind(mode: int) -> str:
