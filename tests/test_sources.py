@@ -117,6 +117,28 @@ def test_unreadable_manifest_is_could_not_check(tmp_path: Path, name: str, text:
     assert [(e.location, e.target) for e in report_.errors] == [(location, "prod/plain")]
 
 
+def test_yaml_that_decodes_to_no_object_is_ignored_as_argo_cd_does(tmp_path: Path) -> None:
+    """Argo CD decodes a file's objects until one fails; when the first fails (no kind: a
+    config file, a JSON dashboard saved as .yaml) and the file does not read as a manifest
+    (apiVersion:, kind: and metadata:), the file is ignored (reposerver
+    getObjsFromYAMLOrJSON, its test "irrelevant YAML gets skipped")."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    plain = repo / "manifests" / "plain"
+    (plain / "irrelevant.yaml").write_text("some: [irrelevant, yaml]\n")
+    (plain / "board.yaml").write_text('{"title": "dashboard", "panels": []}\n')
+    clean = lint(repo / "apps" / "plain.yaml", cache_dir=tmp_path / "cache")
+    assert clean.errors == ()
+    assert [f.policy for f in clean.findings] == ["image-tag-pinned"]
+    # an object without a kind after one that has it: Argo CD fails the file
+    (plain / "multi.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: multi\ndata:\n  a: b\n"
+        "---\nfoo: bar\n")
+    report = lint(repo / "apps" / "plain.yaml", cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings if f.policy == "k8s-schema"] == [
+        ("manifests/plain/multi.yaml:8", "<no kind>/<unnamed>: kind is missing")]
+
+
 @pytest.mark.parametrize(("pattern", "path", "expected"), [
     ("*.yaml", "a/b/c.yaml", True),  # * crosses /
     ("{*.yaml,*.json}", "x.json", True),

@@ -23,7 +23,8 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
     templates: dict[str, str] = {}
     chunks: list[str] = []
     for path in manifest_files(target.source_dir, root, options):
-        if path.name.endswith(".jsonnet"):
+        written = not path.name.endswith(".jsonnet")  # its documents are the file's text
+        if not written:
             from platecheck.jsonnet import evaluate
 
             documents, text, output = evaluate(path, root, target, timeout)
@@ -39,7 +40,8 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
             for doc in expand_list(document.document.data):
                 if _is_argo(doc):
                     continue
-                resources.append(make_resource(doc, rel, rel, len(resources)))
+                resources.append(make_resource(doc, rel, rel, len(resources),
+                                               document.document.line if written else None))
         if documents and not all(isinstance(d.document.data, dict) for d in documents):
             line = next(d.document.line for d in documents if not isinstance(d.document.data,
                                                                               dict))

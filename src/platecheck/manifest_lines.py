@@ -27,15 +27,19 @@ def kind_pattern(kind: str) -> re.Pattern[str]:
     return re.compile(rf"^kind:\s*[\"']?{re.escape(kind)}[\"']?\s*(?:#.*)?$")
 
 
-def template_walk(text: str, kind: str, path: Sequence[str | int]) -> tuple[int | None, bool]:
+def template_walk(text: str, kind: str, path: Sequence[str | int],
+                  document: int | None = None) -> tuple[int | None, bool]:
     """The 1-based line of the deepest key of ``path`` found in order in ``text``, and whether
-    that was the last key of the path."""
+    that was the last key of the path; ``document``: the line where the resource's document
+    starts, when known (else its ``kind:`` line is looked for)."""
     lines = without_template_comments(text).splitlines()
     start = 0
-    found: int | None = None  # the kind line, when nothing deeper is found
+    found: int | None = None  # the kind line (the document's start), when nothing deeper is
     kind_line = kind_pattern(kind)
     for number, line in enumerate(lines):
-        if kind_line.match(line):
+        if document is not None and number + 1 < document:
+            continue
+        if document is not None or kind_line.match(line):
             start = found = number
             break
     keys = [part for part in path if isinstance(part, str)]
@@ -76,7 +80,7 @@ def field_origin(rendered: RenderedTarget, resource: Resource,
     text = rendered.templates.get(template_file) if template_file else None
     line: int | None = None
     if template_file and text is not None:
-        line, exact = template_walk(text, resource.kind, path)
+        line, exact = template_walk(text, resource.kind, path, resource.line)
         if exact or not path:
             return Origin(template_file, line)
     # The key itself is not in the template: it came in through values (``toYaml``).

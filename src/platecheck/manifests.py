@@ -93,13 +93,23 @@ def read_manifests(path: Path, root: Path) -> tuple[list[ManifestDocument], str]
                                       "refuses more)", rel, exc.lineno) from None
             raise PlatecheckError(f"invalid JSON: {exc.msg}", rel, exc.lineno) from None
         return [ManifestDocument(rel, load_document(text, rel))], text
+    looks_like_one = all(word in text for word in ("apiVersion:", "kind:", "metadata:"))
     try:
-        documents = load_documents(text, rel)
+        documents = [doc for doc in load_documents(text, rel) if doc.data is not None]
     except PlatecheckError:
-        if all(word in text for word in ("apiVersion:", "kind:", "metadata:")):
+        if looks_like_one:
             raise
         return [], ""  # not a manifest: Argo CD ignores YAML it cannot read
-    return [ManifestDocument(rel, doc) for doc in documents if doc.data is not None], text
+    if documents and not _has_kind(documents[0].data) and not looks_like_one:
+        # Argo CD decodes objects until one fails; failing on the first (no kind: a JSON
+        # dashboard, a config file), it ignores the file (reposerver getObjsFromYAMLOrJSON)
+        return [], ""
+    return [ManifestDocument(rel, doc) for doc in documents], text
+
+
+def _has_kind(data: Any) -> bool:
+    """Whether Kubernetes' decoder reads ``data`` as an object: a mapping with a kind."""
+    return isinstance(data, dict) and isinstance(data.get("kind"), str) and bool(data["kind"])
 
 
 def _text(value: Any) -> str:

@@ -276,6 +276,7 @@ class Resource:
     template: str | None  # the ``# Source:`` path, e.g. "plate-web/templates/deployment.yaml"
     template_file: str | None  # that template as a repository-relative path, when it exists
     index: int  # position in the rendered stream
+    line: int | None = None  # where its document starts in template_file, when that is known
 
     @property
     def ref(self) -> str:

@@ -20,7 +20,7 @@ def expand_list(document: Any) -> list[Mapping[str, Any]]:
 
 
 def make_resource(doc: Mapping[str, Any], template: str | None, template_file: str | None,
-              index: int) -> Resource:
+              index: int, line: int | None = None) -> Resource:
     metadata = doc.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
     namespace = metadata.get("namespace")
@@ -33,4 +33,5 @@ def make_resource(doc: Mapping[str, Any], template: str | None, template_file: s
         template=template,
         template_file=template_file,
         index=index,
+        line=line,
     )
