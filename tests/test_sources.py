@@ -388,6 +388,8 @@ def test_application_set_with_a_plain_list_is_expanded(tmp_path: Path) -> None:
          'container "web" in Pod/web uses floating tag "latest" (line unknown: the template '
          "does not write this container's entry where platecheck can find it)"),
     ]
+    assert [f.resource for f in report_.findings if f.policy == "not-rendered"] == [
+        "ApplicationSet/clusters"]
 
 
 def test_changed_since_knows_the_inputs_of_directory_and_kustomize_sources(
@@ -662,3 +664,44 @@ def test_a_resource_named_by_generate_name_is_shown_by_it(tmp_path: Path) -> Non
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [(f.location, f.resource) for f in report_.findings if f.policy == "resource-ranges"
             ] == [("manifests/queue/migrate.yaml:11", "Job/migrate-<generated>[migrate]")]
+
+
+DIRECTORY_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://git.example.com/repo.git
+    path: {path}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: {name}-prod
+"""
+
+
+def test_applications_beside_the_root_in_its_file_are_deployed_with_it(tmp_path: Path) -> None:
+    """``kubectl apply -f bootstrap.yaml`` creates every Application of the file, the root
+    app-of-apps and the one beside it; an Application in no such file nor under an
+    app-of-apps is still an orphan."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "children").mkdir()
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n")
+    (tmp_path / "bootstrap.yaml").write_text(
+        DIRECTORY_APP.format(name="projects", path="manifests") + "---\n"
+        + DIRECTORY_APP.format(name="root", path="children"))
+    (tmp_path / "children" / "web.yaml").write_text(
+        DIRECTORY_APP.format(name="web", path="other"))
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: b\n")
+    (tmp_path / "lost.yaml").write_text(DIRECTORY_APP.format(name="lost", path="other"))
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    orphans = [f.message for f in report.findings if "not reachable" in f.message]
+    assert orphans == ["Application lost: is not reachable from an app-of-apps (roots: "
+                       "bootstrap.yaml); Argo CD never deploys it"]

@@ -17,8 +17,9 @@ What:
     - no two Applications deploy the same resource (API group, kind, namespace, name):
       Argo CD's shared-resource conflict, where each sync undoes the other;
     - the destination namespace matches the Application's environment;
-    - every Application is reachable from an app-of-apps (no orphans), and every app-of-apps
-      directory holds at least one Application;
+    - every Application is reachable from an app-of-apps (no orphans; the Applications in a
+      root app-of-apps' own file are applied with it), and every app-of-apps directory holds
+      at least one Application;
     - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
       version, not empty, ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``;
     - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
@@ -296,20 +297,23 @@ class _Checker:
                      if matches_any(p.name, wanted) or matches_any(p.file, wanted)]
         else:
             roots = [p for p in parents if id(p) not in reached_by_other]
-        reached = {id(r) for r in roots}
-        queue = list(roots)
+        # whoever applies a root applies its whole file: the Applications beside it too
+        root_files = {r.file for r in roots}
+        applied = [a for a in apps if a.file in root_files and all(a is not r for r in roots)]
+        reached = {id(a) for a in [*roots, *applied]}
+        queue = [*roots, *applied]
         while queue:
             current = queue.pop()
             for child in children.get(id(current), []):
                 if id(child) not in reached:
                     reached.add(id(child))
                     queue.append(child)
-        root_files = ", ".join(sorted({r.file for r in roots})) or "none"
+        shown = ", ".join(sorted(root_files)) or "none"
         for app in apps:
             if id(app) not in reached:
                 yield self.finding(app, ("metadata", "name"),
                                    f"is not reachable from an app-of-apps (roots: "
-                                   f"{root_files}); Argo CD never deploys it",
+                                   f"{shown}); Argo CD never deploys it",
                                    "Move the file under the app-of-apps directory, or delete "
                                    "it.")
         yield from self.sync_waves(parents, children)

@@ -71,7 +71,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
             line=target.remote.line or target.application.line,
             environment=target.environment,
             target=target.id,
-            resource=f"Application/{target.application.name}",
+            resource=f"{target.application.raw.get('kind') or 'Application'}/"
+                     f"{target.application.name}",
             remediation=remediation(target),
         )
 
