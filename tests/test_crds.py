@@ -151,6 +151,19 @@ def test_structural_schema_rules() -> None:
         "spec.portt: unknown field"]
 
 
+def test_exclusive_bounds_are_openapi_booleans() -> None:
+    """apiextensions.k8s.io/v1 writes exclusiveMaximum/exclusiveMinimum as booleans beside
+    maximum/minimum (kubebuilder generates them): a valid CRD, its bounds exclusive."""
+    schema = {"type": "object", "properties": {"spec": {"type": "object", "properties": {
+        "status": {"type": "integer", "minimum": 100, "maximum": 600,
+                   "exclusiveMaximum": True, "exclusiveMinimum": False}}}}}
+    assert _validate(schema, {**BASE, "spec": {"status": 100}}) == []
+    assert _validate(schema, {**BASE, "spec": {"status": 599}}) == []
+    [problem] = _validate(schema, {**BASE, "spec": {"status": 600}})
+    assert problem.startswith("spec.status: ")
+    assert len(_validate(schema, {**BASE, "spec": {"status": 99}})) == 1
+
+
 def test_a_null_the_api_server_prunes_is_no_error() -> None:
     """A null where the schema has no nullable is pruned before validation (or replaced by
     the default), so it is an error only for a required field without a default."""

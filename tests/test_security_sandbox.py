@@ -307,3 +307,36 @@ def test_a_subchart_schema_with_a_ref_is_not_given_to_helm(tmp_path: Path, helm:
     for error in model.errors:
         assert error.target == "prod/web"
         assert "values.schema.json with a $ref: helm would fetch it" in error.message
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["directory", "archive"])
+def test_a_subchart_schema_referring_into_itself_is_given_to_helm(tmp_path: Path, helm: Path,
+                                                                  packed: bool) -> None:
+    """``#/$defs/...`` resolves inside the schema, whatever the root's ``$id`` (cert-manager's
+    and other published charts write that): helm validates it offline."""
+    chart = make_repo(tmp_path, values="sub:\n  size: big\n")
+    _subchart(chart, {"$schema": "http://json-schema.org/draft-07/schema#",
+                      "$id": "https://charts.example.com/sub/values.schema.json",
+                      "$defs": {"size": {"type": "integer"}},
+                      "properties": {"size": {"$ref": "#/$defs/size"}}}, packed=packed)
+    [error] = load(tmp_path, helm=helm, use_cache=False).errors
+    assert error.message.startswith("helm template failed: ")  # helm applied the schema
+    (chart / "values-prod.yaml").write_text("sub:\n  size: 3\n")
+    model = load(tmp_path, helm=helm, use_cache=False)
+    assert model.errors == () and len(model.rendered) == 1
+
+
+@pytest.mark.parametrize("schema", [
+    {"$defs": {"a": {"$id": "https://elsewhere.example.com/a.json"}},
+     "properties": {"a": {"$ref": "#/$defs/a"}}},
+    {"properties": {"a": {"$ref": "other.json#/a"}}},
+    {"properties": {"a": {"$dynamicRef": "#meta"}}},
+])
+def test_a_subchart_schema_that_could_mean_another_document_is_refused(
+        tmp_path: Path, helm: Path, schema: dict[str, object]) -> None:
+    chart = make_repo(tmp_path)
+    _subchart(chart, schema)
+    model = load(tmp_path, helm=helm, use_cache=False)
+    assert model.rendered == ()
+    assert all("values.schema.json with a $ref" in e.message for e in model.errors)
+    assert model.errors

@@ -705,3 +705,32 @@ def test_applications_beside_the_root_in_its_file_are_deployed_with_it(tmp_path:
     orphans = [f.message for f in report.findings if "not reachable" in f.message]
     assert orphans == ["Application lost: is not reachable from an app-of-apps (roots: "
                        "bootstrap.yaml); Argo CD never deploys it"]
+
+
+def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Path) -> None:
+    """With argocd-application's ``repoUrls`` naming this repository, a Git source of another
+    one is not rendered (Argo CD fetches it): a not-rendered finding, which
+    ``ignoreRepoURLs`` silences, never the local directory of the same path."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "policies").mkdir()
+    config = tmp_path / "policies" / "platecheck.yaml"
+    config.write_text("policies:\n  argocd-application:\n    options:\n"
+                      "      repoUrls: ['https://git.example.com/repo*']\n")
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "state.yaml").write_text(
+        DIRECTORY_APP.format(name="state", path="clusters/prod").replace(
+            "https://git.example.com/repo.git", "https://git.example.com/other-state.git"))
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report.errors == ()
+    assert [(f.policy, f.location, f.message) for f in report.findings] == [
+        ("not-rendered", "apps/state.yaml:8", "Directory source clusters/prod from "
+         "https://git.example.com/other-state.git is not rendered: its resources are not "
+         "checked")]
+    (tmp_path / "clusters" / "prod").mkdir(parents=True)  # a local path of the same name
+    (tmp_path / "clusters" / "prod" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: state\n")
+    assert [t.rendered_here for t in lint(tmp_path, cache_dir=tmp_path.parent / "cache").targets
+            ] == [False]
+    config.write_text(config.read_text() + "  not-rendered:\n    options:\n"
+                      "      ignoreRepoURLs: ['https://git.example.com/other-*']\n")
+    assert lint(tmp_path, cache_dir=tmp_path.parent / "cache").findings == ()

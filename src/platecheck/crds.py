@@ -8,6 +8,8 @@ the Kubernetes schemas (an unknown field is a finding, as the API server prunes 
 - ``x-kubernetes-preserve-unknown-fields: true``: any field is allowed there;
 - ``x-kubernetes-int-or-string: true``: an integer or a string;
 - ``nullable: true``: null is allowed too;
+- ``exclusiveMaximum: true`` / ``exclusiveMinimum: true`` (booleans in OpenAPI v3.0): the
+  bound is exclusive;
 - ``x-kubernetes-embedded-resource: true``: apiVersion, kind and metadata are allowed;
 - ``metadata`` at the top is Kubernetes' ObjectMeta: only what the CRD says about it is
   checked, never "unknown field".
@@ -98,6 +100,14 @@ def _convert(node: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
     if node.get("nullable") is True and "type" in result:
         types = result["type"] if isinstance(result["type"], list) else [result["type"]]
         result["type"] = [*types, "null"]
+    for bound, exclusive in (("maximum", "exclusiveMaximum"), ("minimum", "exclusiveMinimum")):
+        # OpenAPI v3.0 (a CRD's) marks a bound exclusive with a boolean; JSON Schema 2020-12
+        # gives the exclusive bound itself
+        flag = result.get(exclusive)
+        if isinstance(flag, bool):
+            del result[exclusive]
+            if flag and bound in result:
+                result[exclusive] = result.pop(bound)
     properties = node.get("properties")
     if isinstance(properties, Mapping):
         result["properties"] = {str(k): _convert(v, strict=strict)

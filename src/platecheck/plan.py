@@ -25,6 +25,7 @@ from platecheck.argocd_env import app_environment, repository_revision
 from platecheck.config import UNCLASSIFIED, Config, EnvironmentConfig
 from platecheck.discover import Discovery, load_chart, raw_at, rel_path, source_key
 from platecheck.errors import PlatecheckError
+from platecheck.globs import this_repository
 from platecheck.helmargs import parameter_layer
 from platecheck.helmsource import command_fields
 from platecheck.model import (
@@ -159,6 +160,9 @@ class Planner:
         if source.chart or _is_oci(source.repo_url) or kind is SourceType.PLUGIN:
             return RenderTarget(chart=None, value_files=(), remote=source,
                                 source_type=kind or SourceType.HELM, **common)
+        if not this_repository(source.repo_url, self._repo_urls()):  # another Git repository
+            return RenderTarget(chart=None, value_files=(), remote=source, source_type=kind,
+                                **common)
         directory = self._source_dir(app, source, key)
         app, overridden = apply_overrides(app, key, directory, self.root)
         if overridden:  # .argocd-source*.yaml: Argo CD applies them before anything else
@@ -184,6 +188,13 @@ class Planner:
         return RenderTarget(chart=chart, chart_values=self.chart_values(chart),
                             value_files=value_files, inline_values=inline,
                             inline_lines=inline_lines, **common)
+
+    def _repo_urls(self) -> tuple[str, ...]:
+        """argocd-application's ``repoUrls``: the Git repositories that are this one."""
+        if "argocd-application" not in self.config.declarations:
+            return ()
+        return tuple(getattr(self.config.policy_options("argocd-application").default,
+                             "repo_urls", ()))
 
     def _source_dir(self, app: Application, source: Source, key: KeyPath) -> Path:
         """The source's directory; Argo CD reads a leading ``/`` as the repository root."""

@@ -18,6 +18,7 @@ See docs/security.md.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import selectors
@@ -34,7 +35,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from platecheck.cache import chart_tree
 from platecheck.errors import PlatecheckError
@@ -119,13 +120,36 @@ def _check_subchart_schemas(file: Path, chart: Path) -> None:
 
 def _schema_problem(raw: bytes) -> str | None:
     text = raw.decode("utf-8", "replace")
-    if any(reference in text for reference in _REFERENCES):
+    if any(reference in text for reference in _REFERENCES) and not _only_local_refs(text):
         return ("a subchart's values.schema.json with a $ref: helm would fetch it, so "
                 "platecheck does not render this chart")
     if '"$schema"' in text and not _KNOWN_META.search(text):
         return ("a subchart's values.schema.json names a meta-schema helm would fetch, so "
                 "platecheck does not render this chart")
     return None
+
+
+def _only_local_refs(text: str) -> bool:
+    """Whether every reference of a JSON schema points into the schema itself (``#...``,
+    resolved by helm without fetching, whatever the root's ``$id``), with no ``$id`` below
+    the root that could make a fragment mean another document."""
+    try:
+        schema = json.loads(text)
+    except ValueError:
+        return False
+    stack: list[Any] = [(schema, True)]
+    while stack:
+        node, top = stack.pop()
+        if isinstance(node, list):
+            stack.extend((item, False) for item in node)
+        elif isinstance(node, dict):
+            if "$dynamicRef" in node or "$recursiveRef" in node or ("$id" in node and not top):
+                return False
+            reference = node.get("$ref", "#")
+            if not (isinstance(reference, str) and reference.startswith("#")):
+                return False
+            stack.extend((value, False) for value in node.values())
+    return True
 
 
 def _copy_regular(source: Path, target: Path, chart: Path) -> None:

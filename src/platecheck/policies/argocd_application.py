@@ -39,7 +39,8 @@ Options:
     appOfApps: globs (Application name or repository-relative file) of the root
         app-of-apps; default [] = every app-of-apps no other app-of-apps reaches.
     repoUrls: globs of the repoURLs that mean this repository (default [] = every Git
-        source with a path).
+        source with a path); a Git source of another repository is then not rendered but
+        reported by not-rendered, as Argo CD would fetch it.
     requireAutomated: the sync policy must be automated (default false; usually set per
         environment).
     retryLimit: minimum syncPolicy.retry.limit, or {min: N, max: M} (default null = no retry
@@ -73,7 +74,7 @@ from typing import Any
 
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
-from platecheck.globs import matches_any
+from platecheck.globs import matches_any, this_repository
 from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
 from platecheck.options import OptionValueError, PolicyOptions, option
@@ -157,7 +158,7 @@ class _Checker:
     def _is_local(self, source: Source) -> bool:
         if source.chart or not source.path and not source.ref:
             return False
-        return not self.repo_urls or matches_any(source.repo_url, self.repo_urls)
+        return this_repository(source.repo_url, self.repo_urls)
 
     def sources(self, app: Application) -> Iterator[Finding]:
         """Remote charts pinned; the problems planning found with the paths and value files
