@@ -734,3 +734,27 @@ def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Pa
     config.write_text(config.read_text() + "  not-rendered:\n    options:\n"
                       "      ignoreRepoURLs: ['https://git.example.com/other-*']\n")
     assert lint(tmp_path, cache_dir=tmp_path.parent / "cache").findings == ()
+
+
+def test_an_app_of_apps_whose_directory_holds_an_application_set_holds_something(
+        tmp_path: Path) -> None:
+    """The root's own directory holds itself and an ApplicationSet platecheck does not expand
+    (goTemplate): Argo CD deploys the set, so the path is no empty app-of-apps."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "root.yaml").write_text(DIRECTORY_APP.format(name="root", path="apps"))
+    appset = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\n"
+        "spec:\n  goTemplate: true\n  generators:\n    - list:\n        elements:\n"
+        "          - name: web\n  template:\n    metadata:\n      name: '{{.name}}'\n"
+        "    spec:\n      project: default\n      source:\n"
+        "        repoURL: https://git.example.com/repo.git\n        path: 'charts/{{.name}}'\n"
+        "      destination:\n        server: https://kubernetes.default.svc\n"
+        "        namespace: web\n")
+    (tmp_path / "apps" / "appset.yaml").write_text(appset)
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert [f.policy for f in report.findings] == ["not-rendered"]
+    (tmp_path / "apps" / "appset.yaml").unlink()
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert [f.message for f in report.findings] == [
+        "Application root: app-of-apps path holds no Application"]

@@ -186,6 +186,9 @@ def _children(found: Discovery, app: Application) -> Iterator[tuple[int, Applica
         for file in selected:
             for child in _applications_in(found, file, strict=True, lenient=True):
                 yield index, child
+            # an ApplicationSet there is deployed too (its Applications are Argo CD's to make)
+            found.children.extend(AppChild((app.file, app.line), index, (s.file, s.line))
+                                  for s in found.set_cache.get(file, ()))
 
 
 def _yaml_files(directory: Path, root: Path, *, recurse: bool,

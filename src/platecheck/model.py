@@ -162,7 +162,8 @@ class SourceProblem:
 
 @dataclass(frozen=True)
 class AppChild:
-    """An Application in the directory of an app-of-apps source, as discovery found it."""
+    """An Application (or an ApplicationSet) in the directory of an app-of-apps source, as
+    discovery found it."""
 
     parent: tuple[str, int]  # the app-of-apps's file and line
     source: int  # index in the parent's sources

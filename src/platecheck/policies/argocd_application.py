@@ -280,13 +280,23 @@ class _Checker:
                 found.append(child)
         return found
 
+    def _holds_sets(self, parent: Application) -> bool:
+        """Whether a directory of the parent's sources in this repository holds an
+        ApplicationSet (discovery links those too; they are no Application of the model)."""
+        sets = {(t.application.file, t.application.line) for t in self.repo.targets
+                if t.application is not None and t.application.raw.get("kind") ==
+                "ApplicationSet"}
+        return any(link.parent == (parent.file, parent.line) and link.child in sets
+                   and self._is_local(parent.sources[link.source])
+                   for link in self.repo.app_children)
+
     def reachability(self, apps: Sequence[Application]) -> Iterator[Finding]:
         parents = [a for a in apps if any(a is p for p in self.repo.app_of_apps)]
         if not parents:
             return
         children = {id(p): self._children(p, apps) for p in parents}
         for parent in parents:
-            if not children[id(parent)]:
+            if not children[id(parent)] and not self._holds_sets(parent):
                 yield self.finding(parent, ("spec", "source", "path"),
                                    "app-of-apps path holds no Application",
                                    "Point the app-of-apps at the directory of Application "
