@@ -57,12 +57,16 @@ def test_a_repeat_inside_an_ambiguous_repeat_is_refused(pattern: str) -> None:
 
 def test_the_backtracking_a_refused_pattern_can_do_is_real() -> None:
     """The delimiter matters: the same shape with the dot allowed inside a pass blows up."""
-    text = "." + "a." * 18 + "!"
+    text = "." + "a." * 20 + "!"
     times = {}
     for pattern in (r"^(\.[a-z]+)*$", r"^(\.[a-z.]+)*$"):
-        started = time.monotonic()
-        assert re.fullmatch(pattern, text) is None
-        times[pattern] = time.monotonic() - started
+        compiled = re.compile(pattern)
+        runs = []
+        for _ in range(3):  # the fastest of three: a loaded machine only slows some
+            started = time.perf_counter()
+            assert compiled.fullmatch(text) is None
+            runs.append(time.perf_counter() - started)
+        times[pattern] = min(runs)
     assert times[r"^(\.[a-z.]+)*$"] > 20 * times[r"^(\.[a-z]+)*$"]
 
 

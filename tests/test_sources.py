@@ -758,3 +758,47 @@ def test_an_app_of_apps_whose_directory_holds_an_application_set_holds_something
     report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
     assert [f.message for f in report.findings] == [
         "Application root: app-of-apps path holds no Application"]
+
+
+@pytest.mark.parametrize("beside_chart", [False, True], ids=["own-directory", "beside-chart"])
+def test_an_application_a_kustomize_tree_deploys_is_one_application(
+        tmp_path: Path, kubectl_bin: Path, beside_chart: bool) -> None:
+    """The root app-of-apps deploys a Kustomize source whose tree lists an Application file
+    (next to its chart's Chart.yaml, or in a directory of its own). The repository walk finds
+    that file too: it is one Application, reached through the Kustomize source, named once."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "root.yaml").write_text(DIRECTORY_APP.format(name="root", path="apps"))
+    (tmp_path / "apps" / "platform.yaml").write_text(
+        DIRECTORY_APP.format(name="platform", path="platform"))
+    chart = tmp_path / "platform" / "x"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n")
+    where = "x" if beside_chart else "x-app"
+    (tmp_path / "platform" / where).mkdir(exist_ok=True)
+    (tmp_path / "platform" / where / "application.yaml").write_text(
+        DIRECTORY_APP.format(name="x", path="platform/x"))
+    (tmp_path / "platform" / "kustomization.yaml").write_text(
+        f"resources:\n  - {where}/application.yaml\n")
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report.errors == ()
+    assert [f.message for f in report.findings] == []
+    assert sorted(t.id for t in report.targets) == ["prod/platform", "prod/x"]
+
+
+def test_an_application_beside_a_chart_is_discovered(tmp_path: Path) -> None:
+    """A chart's templates hold templates, but a manifest beside its Chart.yaml is one."""
+    (tmp_path / ".git").mkdir()
+    chart = tmp_path / "charts" / "x"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n")
+    (chart / "templates" / "app.yaml").write_text(
+        DIRECTORY_APP.format(name="{{ .Release.Name }}", path="charts/x"))
+    (chart / "application.yaml").write_text(DIRECTORY_APP.format(name="x", path="charts/x"))
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert [(t.id, t.application.file if t.application else None) for t in report.targets] == [
+        ("prod/x", "charts/x/application.yaml")]

@@ -48,6 +48,7 @@ from platecheck.yamlio import (
 ARGO_GROUP = "argoproj.io"
 _ARGO_BYTES = ARGO_GROUP.encode()
 MANIFEST_SUFFIXES = (".yaml", ".yml", ".json")
+_CHART_PARTS = ("templates", "charts")
 
 
 @dataclass
@@ -231,7 +232,10 @@ def _skipped(directory: Path, root: Path, skip_charts: bool) -> bool:
         return True
     if (directory / ".git").exists() or (directory / "policies" / "platecheck.yaml").is_file():
         return True  # another repository (e.g. test fixtures) is checked on its own
-    return skip_charts and (directory / "Chart.yaml").is_file()
+    # a chart's templates and subcharts hold templates, not manifests; an Application beside
+    # its Chart.yaml is one (deployed by a Kustomize tree, say)
+    return skip_charts and directory.name in _CHART_PARTS and \
+        (directory.parent / "Chart.yaml").is_file()
 
 
 def _applications_in(found: Discovery, file: Path, strict: bool,

@@ -272,6 +272,8 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         root=repo_root,
         applications=tuple(found.applications),
         generated=tuple(g.app for g in generated if not g.application_set),
+        generated_links=tuple(((g.parent.file, g.parent.line), (g.app.file, g.app.line))
+                              for g in generated if g.parent is not None),
         app_of_apps=tuple(found.app_of_apps),
         app_children=tuple(found.children),
         repository_targets=planner.target_ids(found.repository or found),

@@ -450,6 +450,9 @@ class RepoModel:
     # Applications found in rendered output (a Helm-templated app-of-apps), each as written
     # by its parent's template; a child two parents generate is here twice
     generated: tuple[Application, ...] = ()
+    # (the parent's file and line, the child's file and line) of each Application a render
+    # generated: who deploys it
+    generated_links: tuple[tuple[tuple[str, int], tuple[str, int]], ...] = ()
     # the Applications each app-of-apps source deploys, as discovery found them
     app_children: tuple[AppChild, ...] = ()
     # the id of every target the whole repository's Applications make, also those this run

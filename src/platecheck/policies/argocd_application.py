@@ -104,7 +104,10 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     unclassified = {(t.application.file, t.application.name) for t in repo.targets
                     if t.unclassified and t.application is not None}
     checker = _Checker(repo, options, targets)
-    for app in (*apps, *repo.generated):
+    # a Kustomize app-of-apps renders an Application file discovery found too: one manifest
+    found = {_manifest(app) for app in apps}
+    generated = [app for app in repo.generated if _manifest(app) not in found]
+    for app in (*apps, *generated):
         env = targets.get((app.file, app.name), (None, None))[0]
         opts = options.for_env(env)
         yield from checker.schema(app)
@@ -112,9 +115,14 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         if (app.file, app.name) not in unclassified:
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
-    yield from checker.unique_names([*apps, *repo.generated])
+    yield from checker.unique_names([*apps, *generated])
     yield from shared_resources(repo)
     yield from checker.reachability(apps)
+
+
+def _manifest(app: Application) -> tuple[str, str, str]:
+    """An Application as a file defines it: the same one, discovered or rendered from it."""
+    return app.file, app.namespace or "", app.name
 
 
 def _unique_apps(repo: RepoModel) -> list[Application]:
@@ -290,18 +298,36 @@ class _Checker:
                    and self._is_local(parent.sources[link.source])
                    for link in self.repo.app_children)
 
+    def _edges(self, children: Mapping[int, list[Application]], apps: Sequence[Application]
+               ) -> dict[int, list[Application]]:
+        """Who deploys whom: an app-of-apps its directory's Applications, and an Application
+        whose render generates another (a Kustomize or Helm app-of-apps) that one, when
+        discovery found its file too."""
+        edges = {key: list(found) for key, found in children.items()}
+        by_line = {(app.file, app.line): app for app in apps}
+        by_manifest = {_manifest(app): app for app in apps}
+        rendered = {(app.file, app.line): app for app in self.repo.generated}
+        for parent_key, child_key in self.repo.generated_links:
+            parent = by_line.get(parent_key)
+            child_app = rendered.get(child_key)
+            child = by_manifest.get(_manifest(child_app)) if child_app is not None else None
+            if parent is not None and child is not None and child is not parent:
+                edges.setdefault(id(parent), []).append(child)
+        return edges
+
     def reachability(self, apps: Sequence[Application]) -> Iterator[Finding]:
         parents = [a for a in apps if any(a is p for p in self.repo.app_of_apps)]
         if not parents:
             return
         children = {id(p): self._children(p, apps) for p in parents}
+        edges = self._edges(children, apps)
         for parent in parents:
             if not children[id(parent)] and not self._holds_sets(parent):
                 yield self.finding(parent, ("spec", "source", "path"),
                                    "app-of-apps path holds no Application",
                                    "Point the app-of-apps at the directory of Application "
                                    "manifests.")
-        reached_by_other = {id(c) for p in parents for c in children[id(p)]}
+        reached_by_other = {id(c) for found in edges.values() for c in found}
         wanted = self.options.default.app_of_apps
         if wanted:
             roots = [p for p in parents
@@ -315,7 +341,7 @@ class _Checker:
         queue = [*roots, *applied]
         while queue:
             current = queue.pop()
-            for child in children.get(id(current), []):
+            for child in edges.get(id(current), []):
                 if id(child) not in reached:
                     reached.add(id(child))
                     queue.append(child)
