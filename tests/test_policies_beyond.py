@@ -403,7 +403,8 @@ def test_shipped_crd_schemas_are_the_repository_copies_and_valid() -> None:
     shipped = sorted(schemas.packaged_schema_dir().glob("*.json"))
     repo_copy = Path(__file__).parent.parent / "policies" / "schemas"
     assert [p.name for p in shipped] == [
-        "application-argoproj.io-v1alpha1.json", "certificate-cert-manager.io-v1.json",
+        "application-argoproj.io-v1alpha1.json", "applicationset-argoproj.io-v1alpha1.json",
+        "appproject-argoproj.io-v1alpha1.json", "certificate-cert-manager.io-v1.json",
         "clusterissuer-cert-manager.io-v1.json", "ipaddresspool-metallb.io-v1beta1.json",
         "l2advertisement-metallb.io-v1beta1.json"]
     for path in shipped:

@@ -802,3 +802,40 @@ def test_an_application_beside_a_chart_is_discovered(tmp_path: Path) -> None:
     report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
     assert [(t.id, t.application.file if t.application else None) for t in report.targets] == [
         ("prod/x", "charts/x/application.yaml")]
+
+
+PROJECT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata:
+  name: platform
+  namespace: argocd
+spec:
+  sourceRepos: {repos}
+  destinations:
+    - server: https://kubernetes.default.svc
+      namespace: '*'
+  clusterResourceWhitelist:
+    - group: '*'
+      kind: '*'
+  aFieldOfALaterArgoCd: true
+"""
+
+
+def test_argo_cd_projects_have_a_schema(tmp_path: Path) -> None:
+    """An AppProject an app-of-apps deploys is validated with the shipped schema (no
+    unknown-kind), typed but open to fields later Argo CD releases add."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "root.yaml").write_text(DIRECTORY_APP.format(name="root", path="apps"))
+    (tmp_path / "apps" / "project.yaml").write_text(PROJECT.format(repos="['*']"))
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    schema = ("k8s-schema", "unknown-kind")
+    assert report.errors == ()
+    assert [f for f in report.findings if f.policy in schema] == []
+    (tmp_path / "apps" / "project.yaml").write_text(PROJECT.format(repos="'*'"))
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert [(f.policy, f.location, f.message) for f in report.findings
+            if f.policy in schema] == [
+        ("k8s-schema", "apps/project.yaml:7",
+         'AppProject/platform: spec.sourceRepos: expected array, got string "*"')]
