@@ -839,3 +839,68 @@ def test_argo_cd_projects_have_a_schema(tmp_path: Path) -> None:
             if f.policy in schema] == [
         ("k8s-schema", "apps/project.yaml:7",
          'AppProject/platform: spec.sourceRepos: expected array, got string "*"')]
+
+
+LIST_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: listset
+  namespace: argocd
+spec:
+  generators:
+    - list:
+        elements:
+          - name: child
+  template:
+    metadata:
+      name: '{{`{{name}}`}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: '{{`{{name}}`}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{`{{name}}`}}-prod'
+"""
+
+
+def test_a_plain_list_application_set_a_chart_renders_is_expanded(tmp_path: Path) -> None:
+    """A Helm-templated app-of-apps rendering a single plain list ApplicationSet makes its
+    Applications, as the same set written in the repository does."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "parent.yaml").write_text(
+        DIRECTORY_APP.format(name="parent", path="parent"))
+    (tmp_path / "parent" / "templates").mkdir(parents=True)
+    (tmp_path / "parent" / "Chart.yaml").write_text("apiVersion: v2\nname: parent\n"
+                                                    "version: 0.1.0\n")
+    (tmp_path / "parent" / "templates" / "appset.yaml").write_text(LIST_SET)
+    (tmp_path / "child").mkdir()
+    (tmp_path / "child" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: child\ndata:\n  a: b\n")
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report.errors == ()
+    assert [f.policy for f in report.findings] == []
+    assert sorted(t.id for t in report.targets) == ["prod/child", "prod/parent"]
+
+
+def test_an_application_set_a_kustomization_renders_is_one_set(tmp_path: Path,
+                                                               kubectl_bin: Path) -> None:
+    """The repository walk finds the set's file, and the Kustomize source the root deploys
+    renders it again: one set, one not-rendered finding."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "parent.yaml").write_text(DIRECTORY_APP.format(name="parent",
+                                                                        path="ext"))
+    (tmp_path / "ext").mkdir()
+    (tmp_path / "ext" / "kustomization.yaml").write_text("resources:\n  - appset.yaml\n")
+    (tmp_path / "ext" / "appset.yaml").write_text(
+        LIST_SET.replace("generators:\n    - list:\n        elements:\n          - name: child\n",
+                         "generators:\n    - git:\n        repoURL: https://git.example.com/"
+                         "repo.git\n        directories:\n          - path: ext/*\n"))
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report.errors == ()
+    assert [(f.policy, f.location) for f in report.findings] == [
+        ("not-rendered", "ext/appset.yaml:17")]

@@ -296,7 +296,9 @@ def _generated(batch: _Batch, found: Discovery, targets: list[RenderTarget],
     planned and rendered, level by level, into ``targets`` and ``rendered``."""
     problems, planner = batch.problems, batch.planner
     generated: list[Generated] = []
-    parents: dict[AppKey, Application | None] = {app_key(a): None for a in found.applications}
+    parents: dict[AppKey, Application | None] = {
+        **{app_key(a): None for a in found.applications},
+        **{_set_key(a): None for a in found.application_sets}}
     fresh = list(rendered)
     for depth in range(MAX_DEPTH + 1):
         children = _children(fresh, parents, generated, problems, planner)
@@ -382,7 +384,7 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
             continue
         if not item.application_set:
             item = dataclasses.replace(item, app=planner.checked(item.app))
-        key = app_key(item.app)
+        key = _set_key(item.app) if item.application_set else app_key(item.app)
         if key in set(ancestors(item.parent, parents)):
             continue  # an app-of-apps that manages itself
         generated.append(item)
@@ -391,6 +393,12 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         parents[key] = item.parent
         new.append(item)
     return new
+
+
+def _set_key(app_set: Application) -> AppKey:
+    """An ApplicationSet as Argo CD knows it, never equal to an Application's key."""
+    namespace, name = app_key(app_set)
+    return f"{namespace}/ApplicationSet", name
 
 
 def _check_sources(planner: Planner, found: Discovery) -> None:

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from platecheck.appset import expand, list_elements
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set
 from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
@@ -63,10 +64,16 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
             lines = {path: number for path, (number, _) in written.items()}
             document = Document(dict(resource.doc), lines, line)
             try:
+                elements = list_elements(document.data) if resource.kind == "ApplicationSet" \
+                    else None
                 if resource.kind == "Application":
                     app = parse_application(document, file)
                     yield Generated(dataclasses.replace(app, places=_places(item, app, written)),
                                     parent, False)
+                elif elements is not None:  # a plain list, expanded as discovery does
+                    for index, element in enumerate(elements):
+                        yield Generated(parse_application(expand(document, index, element),
+                                                          file), parent, False)
                 else:
                     yield Generated(parse_application_set(document, file), parent, True)
             except PlatecheckError as exc:
