@@ -423,6 +423,31 @@ def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
          "kustomize would download it, and platecheck renders offline")]
 
 
+def test_kustomize_helm_charts_of_a_nested_kustomization_are_inflated(tmp_path: Path) -> None:
+    """The build option is the build's: a chart that a kustomization the source lists
+    inflates is rendered (and must be vendored) as one the source's own kustomization
+    inflates."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    (repo / "outer").mkdir()
+    (repo / "outer" / "kustomization.yaml").write_text("resources:\n  - ../inflate\n")
+    (repo / "apps" / "inflate.yaml").write_text(
+        (repo / "apps" / "inflate.yaml").read_text().replace("path: inflate", "path: outer"))
+    from platecheck.engine import load
+
+    model = load(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    [rendered] = model.rendered
+    [pod] = rendered.resources
+    assert pod.doc["spec"]["containers"][0]["image"] == "registry.example.com/hello:2.0.0"
+    shutil.rmtree(repo / "inflate" / "charts")
+    report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report_.errors] == [
+        ("inflate/kustomization.yaml",
+         "helmCharts 'hello' is not vendored under charts/ next to the kustomization; "
+         "kustomize would download it, and platecheck renders offline")]
+
+
 def test_jsonnet_that_never_ends_is_stopped(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(SOURCES / "directory", repo)

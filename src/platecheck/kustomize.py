@@ -12,9 +12,11 @@ refused), so the checked repository is never written:
 - ``commonLabels``, ``commonAnnotations``: added over what the file says;
 - ``patches``, ``components``: appended.
 
-A kustomization with ``helmCharts`` is built with ``--enable-helm`` and the helm platecheck
-uses, when every chart is vendored under its chart home (``charts/`` by default); one that
-is not would be downloaded, which an offline render cannot do: a could-not-check error.
+A build that reads a kustomization with ``helmCharts`` (the source's own, or one it lists
+under ``resources``, ``bases`` or ``components``) is built with ``--enable-helm`` and the
+helm platecheck uses, when every chart is vendored under its chart home (``charts/`` by
+default, next to the kustomization that names it); one that is not would be downloaded,
+which an offline render cannot do: a could-not-check error.
 
 Each resource remembers the file it came from (kustomize's ``originAnnotations``, removed
 from the output afterwards; a chart that ``helmCharts`` inflates, at the kustomization); the
@@ -144,7 +146,9 @@ class Kustomize:
                                   **at(target_origin(target)))
         kustomization = rel_path(found, self.root)
         data = _edited(_mapping(found, kustomization), target)
-        options = self._helm_options(data, source, kustomization)
+        nested = [(tree_data, directory, rel_path(file, self.root))
+                  for directory, file, tree_data in _tree(source, self.root)[1][1:]]
+        options = self._helm_options([(data, source, kustomization), *nested])
         digest = Digest("kustomize")
         digest.add(_binary_digest(self.kubectl))
         digest.add(json.dumps(data, sort_keys=True, default=str))
@@ -229,27 +233,34 @@ class Kustomize:
                                           "the repository; Argo CD refuses it",
                                           path.relative_to(copy).as_posix())
 
-    def _helm_options(self, data: Mapping[str, Any], directory: Path,
-                      kustomization: str) -> list[str]:
-        """``--enable-helm`` when the kustomization inflates charts, each of which must be
-        vendored under its chart home: kustomize would otherwise download it."""
-        charts = data.get("helmCharts")
-        if not isinstance(charts, list) or not charts:
+    def _helm_options(self, kustomizations: Sequence[tuple[Mapping[str, Any], Path, str]]
+                      ) -> list[str]:
+        """``--enable-helm`` when a kustomization the build reads (data, directory, file)
+        inflates charts, each of which must be vendored under its chart home: kustomize
+        would otherwise download it."""
+        inflating = None
+        for data, directory, kustomization in kustomizations:
+            charts = data.get("helmCharts")
+            if not isinstance(charts, list) or not charts:
+                continue
+            inflating = inflating or kustomization
+            globals_ = data.get("helmGlobals")
+            home = str((globals_ if isinstance(globals_, dict) else {}).get("chartHome")
+                       or "charts")
+            for chart in charts:
+                chart = chart if isinstance(chart, dict) else {}
+                name, version = str(chart.get("name", "")), chart.get("version")
+                places = [directory / home / name]
+                if version:
+                    places.append(directory / home / f"{name}-{version}" / name)
+                if not any((place / "Chart.yaml").is_file() for place in places):
+                    raise PlatecheckError(
+                        f"helmCharts {name!r} is not vendored under {home}/ next to the "
+                        "kustomization; kustomize would download it, and platecheck renders "
+                        "offline", kustomization)
+        if inflating is None:
             return []
-        globals_ = data.get("helmGlobals")
-        home = str((globals_ if isinstance(globals_, dict) else {}).get("chartHome") or "charts")
-        for chart in charts:
-            chart = chart if isinstance(chart, dict) else {}
-            name, version = str(chart.get("name", "")), chart.get("version")
-            places = [directory / home / name]
-            if version:
-                places.append(directory / home / f"{name}-{version}" / name)
-            if not any((place / "Chart.yaml").is_file() for place in places):
-                raise PlatecheckError(
-                    f"helmCharts {name!r} is not vendored under {home}/ next to the "
-                    "kustomization; kustomize would download it, and platecheck renders "
-                    "offline", kustomization)
-        return ["--enable-helm", f"--helm-command={self._inflation_helm(kustomization)}"]
+        return ["--enable-helm", f"--helm-command={self._inflation_helm(inflating)}"]
 
     def _inflation_helm(self, kustomization: str) -> Path:
         """Helm 3, which Argo CD ships for kustomize's chart inflation: kustomize (5.4, 5.5)
@@ -343,18 +354,27 @@ def reachable_root(source: Path, root: Path) -> Path:
     they name: all a build can read (kustomize loads other files only below a
     kustomization). Entries leaving the repository or naming a URL are left to the build,
     which fails on them."""
+    reached, _ = _tree(source, root)
+    return Path(os.path.commonpath(reached))
+
+
+def _tree(source: Path, root: Path) -> tuple[set[Path], list[tuple[Path, Path, dict[str, Any]]]]:
+    """The directories a build of ``source`` reaches, and each kustomization it reads
+    (directory, file, content), ``source``'s first."""
     reached = {source}
     todo = [source]
+    read: list[tuple[Path, Path, dict[str, Any]]] = []
     while todo:
-        directory = todo.pop()
+        directory = todo.pop(0)
         found = kustomization_file(directory)
         try:  # read as every YAML platecheck reads (a plain "=" is text, as in Go)
             data = yaml.load(found.read_text(encoding="utf-8"),
                              Loader=yamlio.LOADER) if found else None
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             data = None
-        if not isinstance(data, dict):
+        if not isinstance(data, dict) or found is None:
             continue
+        read.append((directory, found, data))
         for key in ("resources", "bases", "components"):
             entries = data.get(key)
             for entry in entries if isinstance(entries, list) else []:
@@ -368,7 +388,7 @@ def reachable_root(source: Path, root: Path) -> Path:
                     todo.append(path)
                 else:
                     reached.add(path.parent)
-    return Path(os.path.commonpath(reached))
+    return reached, read
 
 
 def _edited(data: dict[str, Any], target: RenderTarget) -> dict[str, Any]:
