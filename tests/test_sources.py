@@ -929,3 +929,28 @@ def test_an_application_set_a_kustomization_renders_is_one_set(tmp_path: Path,
     assert report.errors == ()
     assert [(f.policy, f.location) for f in report.findings] == [
         ("not-rendered", "ext/appset.yaml:17")]
+
+
+def test_findings_in_a_template_of_several_documents_point_at_their_own(tmp_path: Path) -> None:
+    """A template writing several resources of one kind: each finding is at its own
+    document's lines, not the first of that kind; a template whose loop makes more documents
+    than it writes keeps pointing at the first."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "web.yaml").write_text(DIRECTORY_APP.format(name="web", path="web"))
+    chart = tmp_path / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    config = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+              "data:\n  a: {value}\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "# two of them\n" + config.format(name="one", value='"1"') + "---\n"
+        + config.format(name="two", value="5"))
+    (chart / "templates" / "loop.yaml").write_text(
+        "{{- range list 1 2 }}\n---\n" + config.format(name="loop-{{ . }}", value="{{ . }}")
+        + "{{- end }}\n")
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert [(f.location, f.resource) for f in report.findings if f.policy == "k8s-schema"] == [
+        ("web/templates/cm.yaml:14", "ConfigMap/two"),
+        ("web/templates/loop.yaml:8", "ConfigMap/loop-1"),
+        ("web/templates/loop.yaml:8", "ConfigMap/loop-2")]

@@ -3,7 +3,9 @@
 A rendered document has no line numbers of its own: it came from a Helm template, and its
 values-driven parts from values files. Given a path into the document
 (``spec.template.spec.containers[0].image``), look for it in the template text first (keys in
-order, starting at the template's ``kind:`` line), then in the values that fed the render
+order, starting at the template's ``kind:`` line; in a template of several documents, at
+the resource's own document when the template's documents map one to one onto what it
+rendered, see ``platecheck.parse``), then in the values that fed the render
 (a values key path ending with the same keys), and fall back to the nearest key found.
 """
 
@@ -27,21 +29,26 @@ def kind_pattern(kind: str) -> re.Pattern[str]:
     return re.compile(rf"^kind:\s*[\"']?{re.escape(kind)}[\"']?\s*(?:#.*)?$")
 
 
+_DOCUMENT_END = re.compile(r"^---(?:[ \t].*)?$")
+
+
 def template_walk(text: str, kind: str, path: Sequence[str | int],
                   document: int | None = None) -> tuple[int | None, bool]:
     """The 1-based line of the deepest key of ``path`` found in order in ``text``, and whether
     that was the last key of the path; ``document``: the line where the resource's document
     starts, when known (else its ``kind:`` line is looked for)."""
     lines = without_template_comments(text).splitlines()
-    start = 0
-    found: int | None = None  # the kind line (the document's start), when nothing deeper is
+    start = 0 if document is None else document - 1
+    found: int | None = None  # the kind line (else the document's start): nothing deeper
     kind_line = kind_pattern(kind)
-    for number, line in enumerate(lines):
-        if document is not None and number + 1 < document:
-            continue
-        if document is not None or kind_line.match(line):
+    for number in range(start, len(lines)):
+        if document is not None and number > start and _DOCUMENT_END.match(lines[number]):
+            break  # the document has no kind line
+        if kind_line.match(lines[number]):
             start = found = number
             break
+    if found is None and document is not None:
+        found = start
     keys = [part for part in path if isinstance(part, str)]
     last_found = False
     position = start

@@ -29,8 +29,8 @@ def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, in
     documents of long template outputs across the calls of one run: targets that render the
     same text share its documents (which nothing changes).
     """
-    resources: list[Resource] = []
     templates: dict[str, str] = {}
+    outputs: list[tuple[list[Any], str | None, str | None]] = []  # documents, template, file
     for chunk in _SEPARATOR.split(manifest):
         match = _SOURCE.search(chunk)
         template = match.group(1) if match else None
@@ -42,11 +42,77 @@ def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, in
             raise _rendered_error(exc, chunk, match, template, where) from None
         if parsed is not None and len(chunk) >= SHARED_CHUNK:
             parsed[chunk] = documents
-        template_file = _template_file(template, chart, root, templates)
+        if any(document is not None for document in documents):
+            outputs.append((documents, template, _template_file(template, chart, root,
+                                                                templates)))
+    starts = _document_starts(outputs, templates)
+    resources: list[Resource] = []
+    for number, (documents, template, template_file) in enumerate(outputs):
         for document in documents:
             for doc in expand_list(document):
-                resources.append(make_resource(doc, template, template_file, len(resources)))
+                resources.append(make_resource(doc, template, template_file, len(resources),
+                                               starts.get(number)))
     return tuple(resources), templates
+
+
+_TEMPLATE_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$")
+_LITERAL_KIND = re.compile(r"""^kind:\s*["']?([A-Za-z0-9]+)["']?\s*(?:#.*)?$""")
+
+
+def _document_starts(outputs: list[tuple[list[Any], str | None, str | None]],
+                     templates: dict[str, str]) -> dict[int, int]:
+    """The template line where the document of each output (by its position) starts, for
+    the templates whose documents map one to one onto what they rendered: as many
+    ``---``-separated documents as outputs, each written ``kind:`` equal to the rendered
+    kind. A template whose conditions or loops make more or fewer documents maps none."""
+    by_template: dict[str, list[int]] = {}
+    for number, (_, _, template_file) in enumerate(outputs):
+        if template_file is not None:
+            by_template.setdefault(template_file, []).append(number)
+    starts: dict[int, int] = {}
+    for template_file, numbers in by_template.items():
+        written = _template_documents(templates[template_file])
+        if len(written) != len(numbers):
+            continue
+        kinds = [_kind(outputs[number][0]) for number in numbers]
+        if all(kind is None or kind == rendered for (_, kind), rendered in zip(written, kinds,
+                                                                              strict=True)):
+            starts.update(zip(numbers, (line for line, _ in written), strict=True))
+    return starts
+
+
+def _template_documents(text: str) -> list[tuple[int, str | None]]:
+    """The documents of a template: (first line with content, the kind written there when
+    it is a literal), leaving out those holding only comments, blank lines and actions."""
+    documents: list[tuple[int, str | None]] = []
+    first: int | None = None
+    kinds: list[str] = []
+
+    def close() -> None:
+        if first is not None:
+            documents.append((first, kinds[0] if len(kinds) == 1 else None))
+
+    for number, line in enumerate(text.splitlines(), start=1):
+        if _TEMPLATE_SEPARATOR.match(line):
+            close()
+            first, kinds = None, []
+            continue
+        stripped = _ACTIONS.sub("", line).strip()
+        if stripped and not stripped.startswith("#") and first is None:
+            first = number
+        literal = _LITERAL_KIND.match(line)
+        if literal:
+            kinds.append(literal.group(1))
+    close()
+    return documents
+
+
+_ACTIONS = re.compile(r"\{\{.*?\}\}")
+
+
+def _kind(documents: list[Any]) -> str | None:
+    kinds = [d.get("kind") for d in documents if isinstance(d, dict)]
+    return str(kinds[0]) if len(kinds) == 1 else None
 
 
 def _rendered_error(exc: YamlError, chunk: str, match: re.Match[str] | None,
