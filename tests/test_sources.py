@@ -954,3 +954,49 @@ def test_findings_in_a_template_of_several_documents_point_at_their_own(tmp_path
         ("web/templates/cm.yaml:14", "ConfigMap/two"),
         ("web/templates/loop.yaml:8", "ConfigMap/loop-1"),
         ("web/templates/loop.yaml:8", "ConfigMap/loop-2")]
+
+
+def test_a_chart_only_a_plugin_source_deploys_is_checked_in_chart_mode(tmp_path: Path) -> None:
+    """Chart mode leaves a chart to the Application that deploys it only when platecheck
+    renders that source; a config management plugin's chart is checked on its own."""
+    from platecheck.engine import load
+
+    repo = tmp_path / "repo"
+    (repo / "policies").mkdir(parents=True)
+    _chart(repo / "charts" / "web", "web", {"prod": "1.0.0"})
+    _chart(repo / "charts" / "apps", "apps", {"prod": "1.0.0"})
+    source = ("    repoURL: https://git.example.com/repo.git\n    path: charts/web\n"
+              "{plugin}")
+    app = DIRECTORY_APP.replace(
+        "    repoURL: https://git.example.com/repo.git\n    path: {path}\n", source)
+    template = repo / "charts" / "apps" / "templates" / "app.yaml"
+    template.write_text(app.format(name="web", plugin="    plugin:\n      name: vault\n"))
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in model.targets if t.rendered_here) == [
+        "prod/apps", "prod/web"]
+    template.write_text(app.format(name="web", plugin=""))  # rendered as the Application does
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert sorted((t.id.partition("@")[0], t.application is not None)
+                  for t in model.targets) == [("prod/apps", False), ("prod/web", True)]
+
+
+def test_a_finding_of_a_rule_points_into_its_own_document(tmp_path: Path) -> None:
+    """ingress-tls looks for a key in the template: in the Ingress's own document, not in
+    the Namespace or Role written above it in the same file."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "web.yaml").write_text(DIRECTORY_APP.format(name="web", path="web"))
+    chart = tmp_path / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "templates" / "all.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n---\n"
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: r\n"
+        "rules:\n  - apiGroups: [apps]\n    resources: [deployments]\n    verbs: [get]\n---\n"
+        "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
+        "spec:\n  rules:\n    - http:\n        paths:\n          - path: /\n"
+        "            pathType: Prefix\n            backend:\n              service:\n"
+        "                name: web\n                port:\n                  number: 80\n")
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    lines = sorted(f.line or 0 for f in report.findings if f.policy == "ingress-tls")
+    assert lines and all(line >= 15 for line in lines), lines

@@ -265,7 +265,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     rendered = batch.render(targets)
     generated = _generated(batch, found, targets, rendered, wanted)
     targets, rendered, lints = _without_charts_applications_deploy(
-        *_without_bare_parents(targets, rendered, found), batch.lints, problems, repo_root)
+        *_without_bare_parents(targets, rendered, found), batch.lints, problems)
     if rendered:
         rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
     model = RepoModel(
@@ -490,15 +490,14 @@ def _without_bare_parents(targets: list[RenderTarget], rendered: list[RenderedTa
 
 def _without_charts_applications_deploy(
         targets: list[RenderTarget], rendered: list[RenderedTarget], lints: list[HelmLint],
-        problems: _Problems, root: Path
-        ) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
+        problems: _Problems) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
     """Chart mode: a chart that an Application deploys (one a chart of Applications
-    generates) is checked as that Application deploys it, with its release name, values and
-    source type; not once more per environment on its own, with findings and errors of its
-    own for the same lines."""
-    deployed = {Path(os.path.normpath(root / source.path.lstrip("/"))) for t in targets
-                if t.application is not None for source in t.application.sources
-                if source.path is not None and not source.chart}
+    generates) and platecheck renders is checked as that Application deploys it, with its
+    release name, values and source type; not once more per environment on its own, with
+    findings and errors of its own for the same lines. A chart only a source platecheck does
+    not render deploys (a plugin, an ApplicationSet) stays checked on its own."""
+    deployed = {t.chart.path for t in targets
+                if t.application is not None and t.rendered_here and t.chart is not None}
     dropped = {t.id for t in targets if t.application is None and t.chart is not None
                and t.chart.path in deployed}
     if not dropped:

@@ -15,7 +15,7 @@ import re
 from collections.abc import Sequence
 
 from platecheck.model import Origin, RenderedTarget, Resource
-from platecheck.provenance import without_template_comments
+from platecheck.provenance import DOCUMENT_END, without_template_comments
 
 
 def _key_pattern(key: str) -> re.Pattern[str]:
@@ -29,9 +29,6 @@ def kind_pattern(kind: str) -> re.Pattern[str]:
     return re.compile(rf"^kind:\s*[\"']?{re.escape(kind)}[\"']?\s*(?:#.*)?$")
 
 
-_DOCUMENT_END = re.compile(r"^---(?:[ \t].*)?$")
-
-
 def template_walk(text: str, kind: str, path: Sequence[str | int],
                   document: int | None = None) -> tuple[int | None, bool]:
     """The 1-based line of the deepest key of ``path`` found in order in ``text``, and whether
@@ -42,7 +39,7 @@ def template_walk(text: str, kind: str, path: Sequence[str | int],
     found: int | None = None  # the kind line (else the document's start): nothing deeper
     kind_line = kind_pattern(kind)
     for number in range(start, len(lines)):
-        if document is not None and number > start and _DOCUMENT_END.match(lines[number]):
+        if document is not None and number > start and DOCUMENT_END.match(lines[number]):
             break  # the document has no kind line
         if kind_line.match(lines[number]):
             start = found = number

@@ -55,7 +55,6 @@ def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, in
     return tuple(resources), templates
 
 
-_TEMPLATE_SEPARATOR = re.compile(r"^---[ \t]*(?:#.*)?$")
 _LITERAL_KIND = re.compile(r"""^kind:\s*["']?([A-Za-z0-9]+)["']?\s*(?:#.*)?$""")
 
 
@@ -93,7 +92,7 @@ def _template_documents(text: str) -> list[tuple[int, str | None]]:
             documents.append((first, kinds[0] if len(kinds) == 1 else None))
 
     for number, line in enumerate(text.splitlines(), start=1):
-        if _TEMPLATE_SEPARATOR.match(line):
+        if _SEPARATOR.match(line):
             close()
             first, kinds = None, []
             continue

@@ -65,7 +65,8 @@ def locate(
     if origin is not None:
         return origin
     if resource is not None and resource.template_file:
-        line = template_line(rendered, resource.template_file, fields, anchor, anchor_in)
+        line = template_line(rendered, resource.template_file, fields, anchor, anchor_in,
+                             resource.line)
         return Origin(resource.template_file, line)
     return target_origin(rendered.target)
 
@@ -98,15 +99,32 @@ def template_line(
     fields: Sequence[str],
     anchor: str | None = None,
     anchor_in: tuple[str, int] | None = None,
+    document: int | None = None,
 ) -> int | None:
     """The 1-based line of the first of ``fields`` written as a key in a template, never in a
     template comment. With ``anchor`` (see ``locate``) only inside that list entry, and the
     entry's own first line when it writes none of them; None when the entry cannot be found
-    (another entry's line would be a guess)."""
+    (another entry's line would be a guess). ``document``: the line where the resource's
+    document starts in the template, when known: only that document is searched."""
     text = rendered.templates.get(template_file)
     if text is None or not fields:
         return None
     lines = without_template_comments(text).splitlines()
+    offset = 0
+    if document is not None:
+        offset = document - 1
+        end = next((i for i in range(offset + 1, len(lines)) if DOCUMENT_END.match(lines[i])),
+                   len(lines))
+        lines = lines[offset:end]
+    found = _template_line(lines, fields, anchor, anchor_in)
+    return found + offset if found is not None else None
+
+
+DOCUMENT_END = re.compile(r"^---(?:[ \t].*)?$")  # a line that ends a YAML document
+
+
+def _template_line(lines: list[str], fields: Sequence[str], anchor: str | None,
+                   anchor_in: tuple[str, int] | None) -> int | None:
     start, end = 0, len(lines)
     if anchor:
         found = _anchor_line(lines, anchor, anchor_in)
