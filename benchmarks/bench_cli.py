@@ -18,9 +18,11 @@ recorded, and the findings of cold, warm and changed runs of a round must agree,
 benchmark fails. Prints a Markdown table of the medians, their ratios to the floor and the
 range of the machine's 1-minute load average after each round.
 
-    python benchmarks/bench_cli.py [--repo PATH]... [--synthetic N]... [--rounds 5] [--jobs 2]
+    python benchmarks/bench_cli.py [--repo PATH]... [--synthetic N]... [--crds K]
+                                   [--rounds 5] [--jobs 2]
 
-``--synthetic N`` generates a repository of N targets (``benchmarks/generate.py``); without
+``--synthetic N`` generates a repository of N targets (``benchmarks/generate.py``, with
+``--crds K`` large CRDs vendored in its first chart, rendered in both environments); without
 any ``--repo`` or ``--synthetic`` it measures ``environments/`` of this repository and synthetic
 repositories of 20, 100 and 500 targets.
 """
@@ -228,6 +230,8 @@ def options(description: str, argv: Sequence[str] | None, rounds: int, sizes: li
     parser.add_argument("--rounds", type=int, default=rounds)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--helm", help="helm binary (default: as platecheck finds it)")
+    parser.add_argument("--crds", type=int, default=0,
+                        help="large CRDs vendored in each synthetic repository's first chart")
     args = parser.parse_args(argv)
     if not args.repo and not args.synthetic:
         args.repo, args.synthetic = [Path("environments")], sizes
@@ -245,8 +249,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             subjects.append(Subject(str(repo), repo.resolve(), _own_values(model)))
         for size in sizes:
             root = tmp / f"synthetic-{size}"
-            files = generate.generate(root, max(1, size // 2))
-            subjects.append(Subject(f"synthetic {size}", root / "environments", files[0]))
+            files = generate.generate(root, max(1, size // 2), args.crds)
+            shown = f" with {args.crds} CRDs" if args.crds else ""
+            subjects.append(Subject(f"synthetic {size}{shown}", root / "environments",
+                                    files[0]))
         for subject in subjects:
             measure(subject, binary, args.rounds, args.jobs, tmp)
         print(table(subjects, args.jobs, args.rounds, helm_version(binary)))

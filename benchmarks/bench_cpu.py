@@ -85,7 +85,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         subjects = [bench_cli.Subject(str(repo), repo.resolve(), repo) for repo in repos]
         for size in sizes:
             root = tmp / f"synthetic-{size}"
-            generate.generate(root, max(1, size // 2))
+            generate.generate(root, max(1, size // 2), args.crds)
             subjects.append(bench_cli.Subject(f"synthetic {size}", root / "environments", root))
         for subject in subjects:
             seen: dict[str, list[float]] = {k: [] for k in ("fw", "fc", "cw", "own", "helm")}

@@ -10,12 +10,20 @@ repository is clean under platecheck's policies, so a benchmark measures the wor
 reporting of findings.
 
     python benchmarks/generate.py DIR --apps 50
+
+``--crds K`` vendors K large CustomResourceDefinitions (about 300 KB of YAML each, an
+operator's worth at 10) in the first app's ``crds/``, which helm renders into both of its
+targets (each environment's own cluster), and one resource of the first kind in its
+templates: the cost of a vendored operator chart.
 """
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 ENVIRONMENTS = ("stg", "prod")
 CONFIG = """\
@@ -221,7 +229,7 @@ spec:
         - ../../../environments/shared/common-values.yaml
         - values-{env}.yaml
   destination:
-    server: https://kubernetes.default.svc
+    server: {server}
     namespace: {app}-{env}
   syncPolicy:
     automated:
@@ -317,8 +325,57 @@ def is_large(index: int) -> bool:
     return index % 5 == 0
 
 
-def generate(root: Path, apps: int) -> list[Path]:
-    """Write the repository under ``root``; returns the value files, in app order."""
+def crd(index: int, width: int = 10, depth: int = 3) -> str:
+    """A CustomResourceDefinition of ``example.com/v1`` ``Widget<index>`` whose spec nests
+    ``width`` described fields ``depth`` levels deep."""
+    def level(remaining: int, path: str) -> dict[str, Any]:
+        kinds = ("string", "integer", "boolean")
+        properties: dict[str, Any] = {}
+        for number in range(width):
+            name = f"field{number:02d}"
+            text = (f"{name} of {path or 'spec'}: what the operator does with it, written "
+                    "out at the length real CRDs describe their fields in.")
+            properties[name] = ({"type": "object", "description": text,
+                                 "properties": level(remaining - 1, f"{path}.{name}")}
+                                if remaining > 1 else
+                                {"type": kinds[number % 3], "description": text})
+        return properties
+
+    kind = f"Widget{index:02d}"
+    plural = f"{kind.lower()}s"
+    document = {
+        "apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
+        "metadata": {"name": f"{plural}.example.com"},
+        "spec": {"group": "example.com", "scope": "Namespaced",
+                 "names": {"kind": kind, "plural": plural},
+                 "versions": [{"name": "v1", "served": True, "storage": True, "schema": {
+                     "openAPIV3Schema": {"type": "object", "properties": {"spec": {
+                         "type": "object", "properties": level(depth, "")}}}}}]}}
+    return yaml.safe_dump(document, sort_keys=False)
+
+
+CUSTOM_RESOURCE = """apiVersion: example.com/v1
+kind: Widget00
+metadata:
+  name: {{ include "app.fullname" . }}
+spec:
+  field00:
+    field00:
+      field00: configured
+"""
+
+
+IN_CLUSTER = "https://kubernetes.default.svc"
+
+
+def _server(env: str) -> str:
+    """Each environment's own cluster: an operator's CRDs are installed once per cluster."""
+    return f"https://{env}.clusters.example.com"
+
+
+def generate(root: Path, apps: int, crds: int = 0) -> list[Path]:
+    """Write the repository under ``root`` (with ``crds`` vendored CRDs, see the module
+    documentation); returns the value files, in app order."""
     write(root / "policies" / "platecheck.yaml", CONFIG)
     write(root / "environments" / "shared" / "common-values.yaml", COMMON)
     write(root / "environments" / "app-of-apps.yaml", APP_OF_APPS)
@@ -336,11 +393,16 @@ def generate(root: Path, apps: int) -> list[Path]:
         if large:
             for name, text in LARGE.items():
                 write(chart / "templates" / name, text)
+        if index == 0 and crds:
+            for number in range(crds):
+                write(chart / "crds" / f"widget{number:02d}.yaml", crd(number))
+            write(chart / "templates" / "widget.yaml", CUSTOM_RESOURCE)
         for env in ENVIRONMENTS:
             write(chart / f"values-{env}.yaml", values(app, env, large))
             value_files.append(chart / f"values-{env}.yaml")
             write(root / "environments" / "apps" / f"{app}-{env}.yaml",
-                  APPLICATION.format(app=app, env=env, wave=index % 3))
+                  APPLICATION.format(app=app, env=env, wave=index % 3,
+                                     server=_server(env) if index == 0 and crds else IN_CLUSTER))
     return value_files
 
 
@@ -348,8 +410,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("directory", type=Path)
     parser.add_argument("--apps", type=int, default=50, help="apps (targets: twice this)")
+    parser.add_argument("--crds", type=int, default=0,
+                        help="large CRDs vendored in the first app's chart")
     args = parser.parse_args()
-    generate(args.directory, args.apps)
+    generate(args.directory, args.apps, args.crds)
     print(f"{args.directory}: {args.apps} apps, {2 * args.apps} targets")
     return 0
 

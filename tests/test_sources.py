@@ -266,6 +266,26 @@ def test_two_applications_deploying_one_configmap(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(("destination", "shared"), [
+    ("server: https://other.clusters.example.com", False),
+    ("name: other-cluster", False),
+    ("name: in-cluster", True),  # Argo CD's own cluster, by name
+])
+def test_one_resource_on_two_clusters_is_no_conflict(tmp_path: Path, destination: str,
+                                                      shared: bool) -> None:
+    """Argo CD tracks a resource per cluster: the same ConfigMap deployed to two clusters
+    (each environment's own) is two resources."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "shared-resource", repo)
+    queue = repo / "apps" / "queue.yaml"
+    text = queue.read_text()
+    assert "server: https://kubernetes.default.svc" in text
+    queue.write_text(text.replace("server: https://kubernetes.default.svc", destination))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.policy for f in report_.findings] == (["argocd-application"] if shared else [])
+
+
 def test_an_application_that_generates_itself_is_followed_once(tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(SOURCES / "helm-parent", repo)

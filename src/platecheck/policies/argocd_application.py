@@ -12,10 +12,12 @@ What:
       another source, ``$ARGOCD_APP_*`` substituted; what a glob matches is checked when the
       Application is planned) unless ``ignoreMissingValueFiles`` is set;
     - names are unique (per Application namespace): two parents generating the same
-      Application, or one generated and also written in the repository, manage one
-      Application twice;
-    - no two Applications deploy the same resource (API group, kind, namespace, name):
-      Argo CD's shared-resource conflict, where each sync undoes the other;
+      Application, or one generated and also written in another file of the repository,
+      manage one Application twice (a file a Kustomize parent renders is that file's
+      Application, not a second one);
+    - no two Applications deploy the same resource (API group, kind, namespace, name) to
+      the same cluster (destination server, or cluster name): Argo CD's shared-resource
+      conflict, where each sync undoes the other;
     - the destination namespace matches the Application's environment;
     - every Application is reachable from an app-of-apps (no orphans; the Applications in a
       root app-of-apps' own file are applied with it), and every app-of-apps directory holds
@@ -460,9 +462,9 @@ _CLUSTER_SCOPED = frozenset({
 
 
 def shared_resources(repo: RepoModel) -> Iterator[Finding]:
-    """A resource two Applications deploy (https://argo-cd.readthedocs.io/en/stable/
-    user-guide/resource_tracking/): reported at the second one, naming the first."""
-    owners: dict[tuple[str, str, str, str], tuple[Application, str]] = {}
+    """A resource two Applications deploy to one cluster (https://argo-cd.readthedocs.io/
+    en/stable/user-guide/resource_tracking/): reported at the second one, naming the first."""
+    owners: dict[tuple[str, str, str, str, str], tuple[Application, str]] = {}
     for rendered in sorted(repo.rendered, key=lambda r: r.id):
         app = rendered.target.application
         if app is None:
@@ -475,7 +477,7 @@ def shared_resources(repo: RepoModel) -> Iterator[Finding]:
                 continue  # metadata.generateName: the API server names each one anew
             namespace = "" if resource.kind in _CLUSTER_SCOPED else (
                 resource.namespace or rendered.target.namespace)
-            key = (group, resource.kind, namespace, resource.name)
+            key = (_cluster(app), group, resource.kind, namespace, resource.name)
             first = owners.setdefault(key, (app, rendered.id))
             if first[0] is app or (first[0].file, first[0].name) == (app.file, app.name):
                 continue
@@ -491,6 +493,23 @@ def shared_resources(repo: RepoModel) -> Iterator[Finding]:
                 resource=f"{resource.kind}/{resource.name}",
                 remediation="Deploy the resource from one Application only, or give each "
                             "Application its own name for it.")
+
+
+IN_CLUSTER = "https://kubernetes.default.svc"
+
+
+def _cluster(app: Application) -> str:
+    """The cluster an Application deploys to: its destination server, else its cluster
+    name (``in-cluster`` is the server Argo CD runs in). Two Applications share a resource
+    only on one cluster."""
+    if app.destination_server:
+        return app.destination_server.rstrip("/")
+    spec = app.raw.get("spec")
+    destination = spec.get("destination") if isinstance(spec, dict) else None
+    name = destination.get("name") if isinstance(destination, dict) else None
+    if name == "in-cluster":
+        return IN_CLUSTER
+    return f"cluster {name}" if isinstance(name, str) and name else ""
 
 
 def _name_line(text: str | None, resource: Any) -> int | None:
