@@ -98,8 +98,11 @@ class Resolver:
             raise PlatecheckError(f"value file {entry!r} is a URL; platecheck renders offline "
                                   "and does not fetch it, so this Application is not rendered")
         if scheme:
-            raise PlatecheckError(f"value file {entry!r}: the URL scheme {scheme!r} is not "
-                                  "allowed")
+            raise PlatecheckError(
+                f"value file {entry!r}: the URL scheme {scheme!r} is not allowed (Argo CD "
+                "accepts http and https unless argocd-cm's helm.valuesFileSchemes names more, "
+                "as for helm-secrets); platecheck renders offline, so this Application is not "
+                "rendered")
         return self._local(substituted, entry, self.chart, to_root_ok=False)
 
     def _hint(self, entry: str) -> str:
