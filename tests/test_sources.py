@@ -951,16 +951,23 @@ def test_an_application_set_a_kustomization_renders_is_one_set(tmp_path: Path,
         ("not-rendered", "ext/appset.yaml:17")]
 
 
+def _repository_with_chart(root: Path) -> Path:
+    """A repository whose Application web deploys the chart ``web/`` (returned, with an
+    empty ``templates/``)."""
+    (root / ".git").mkdir()
+    (root / "apps").mkdir()
+    (root / "apps" / "web.yaml").write_text(DIRECTORY_APP.format(name="web", path="web"))
+    chart = root / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    return chart
+
+
 def test_findings_in_a_template_of_several_documents_point_at_their_own(tmp_path: Path) -> None:
     """A template writing several resources of one kind: each finding is at its own
     document's lines, not the first of that kind; a template whose loop makes more documents
     than it writes keeps pointing at the first."""
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "apps").mkdir()
-    (tmp_path / "apps" / "web.yaml").write_text(DIRECTORY_APP.format(name="web", path="web"))
-    chart = tmp_path / "web"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    chart = _repository_with_chart(tmp_path)
     config = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
               "data:\n  a: {value}\n")
     (chart / "templates" / "cm.yaml").write_text(
@@ -1003,12 +1010,7 @@ def test_a_chart_only_a_plugin_source_deploys_is_checked_in_chart_mode(tmp_path:
 def test_a_finding_of_a_rule_points_into_its_own_document(tmp_path: Path) -> None:
     """ingress-tls looks for a key in the template: in the Ingress's own document, not in
     the Namespace or Role written above it in the same file."""
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "apps").mkdir()
-    (tmp_path / "apps" / "web.yaml").write_text(DIRECTORY_APP.format(name="web", path="web"))
-    chart = tmp_path / "web"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    chart = _repository_with_chart(tmp_path)
     (chart / "templates" / "all.yaml").write_text(
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n---\n"
         "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata:\n  name: r\n"
