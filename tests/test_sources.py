@@ -585,6 +585,27 @@ def test_applications_of_one_name_in_two_namespaces_are_two_targets(tmp_path: Pa
         "prod/web", "prod/web@apps/web.yaml:1")
 
 
+def test_an_application_that_fails_planning_keeps_an_id_of_its_own(tmp_path: Path) -> None:
+    """Two Applications of one name, the first of which cannot be planned: its error and the
+    other one's target are known by two ids (the error was reported against the other)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "two-parents", repo)
+    child = (repo / "charts" / "parent-a" / "templates" / "web.yaml").read_text()
+    shutil.rmtree(repo / "charts" / "parent-a")
+    shutil.rmtree(repo / "charts" / "parent-b")
+    for name in ("team-a.yaml", "team-b.yaml"):
+        (repo / "apps" / name).unlink()
+    (repo / "apps" / "web.yaml").write_text(child)
+    (repo / "apps" / "web-b.yaml").write_text(child.replace(
+        "namespace: argocd", "namespace: team-b").replace(
+        "    path: charts/web\n", "    path: charts/web\n    helm:\n"
+        "      valueFiles: [missing.yaml]\n"))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [t.id for t in report_.targets] == ["prod/web@apps/web.yaml:1"]
+    assert [(e.location, e.target) for e in report_.errors] == [
+        ("apps/web-b.yaml:12", "prod/web")]
+
+
 def test_a_target_id_planned_twice_is_an_internal_error(tmp_path: Path) -> None:
     from platecheck.engine import _unique_ids, load
 
@@ -1022,3 +1043,52 @@ def test_a_finding_of_a_rule_points_into_its_own_document(tmp_path: Path) -> Non
     report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
     lines = sorted(f.line or 0 for f in report.findings if f.policy == "ingress-tls")
     assert lines and all(line >= 15 for line in lines), lines
+
+
+def test_a_directory_not_recursed_into_leaves_its_subdirectories_to_others(
+        tmp_path: Path) -> None:
+    """An app-of-apps of path ``.`` without ``recurse`` deploys the Applications at the top
+    only; one in a subdirectory is no part of it (not excluded on purpose): it is still
+    discovered, checked, and an orphan when nothing deploys it."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "root.yaml").write_text(DIRECTORY_APP.format(name="root", path="."))
+    (tmp_path / "web.yaml").write_text(DIRECTORY_APP.format(name="web", path="manifests"))
+    (tmp_path / "later").mkdir()
+    (tmp_path / "later" / "api.yaml").write_text(DIRECTORY_APP.format(name="api",
+                                                                    path="manifests"))
+    (tmp_path / "manifests").mkdir()
+    (tmp_path / "manifests" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n")
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report.errors == ()
+    assert sorted(t.app for t in report.targets) == ["api", "web"]
+    assert [f.message for f in report.findings if "not reachable" in f.message] == [
+        "Application api: is not reachable from an app-of-apps (roots: root.yaml); Argo CD "
+        "never deploys it"]
+
+
+def test_an_application_managing_itself_is_no_app_of_apps(tmp_path: Path) -> None:
+    """An Application whose directory holds its own manifest (and the resources it deploys)
+    manages itself: it is a target, not an app-of-apps that holds no Application, and it
+    does not make the other Applications unreachable."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "deploy").mkdir()
+    (tmp_path / "deploy" / "app.yaml").write_text(DIRECTORY_APP.format(name="web",
+                                                                       path="deploy"))
+    (tmp_path / "deploy" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n")
+    (tmp_path / "api.yaml").write_text(DIRECTORY_APP.format(name="api", path="other"))
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\ndata:\n  a: b\n")
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report.errors == ()
+    assert sorted(t.app for t in report.targets) == ["api", "web"]
+    from platecheck.engine import load
+
+    web = next(r for r in load(tmp_path, cache_dir=tmp_path.parent / "cache").rendered
+               if r.target.app == "web")
+    assert [f"{r.kind}/{r.name}" for r in web.resources if r.kind == "ConfigMap"] == [
+        "ConfigMap/settings"]
+    assert [f.message for f in report.findings
+            if "not reachable" in f.message or "holds no Application" in f.message] == []

@@ -145,7 +145,9 @@ def _walk(found: Discovery, paths: Sequence[Path]) -> None:
         known.add((app.file, app.line))
         found.applications.append(app)
         links = list(_children(found, app))
-        children = [child for _, child in links]
+        # an Application in its own directory manages itself; that alone makes no app-of-apps
+        children = [child for _, child in links
+                    if (child.file, child.line) != (app.file, app.line)]
         found.children.extend(AppChild((app.file, app.line), index, (child.file, child.line))
                               for index, child in links)
         if children:
@@ -175,13 +177,15 @@ def _children(found: Discovery, app: Application) -> Iterator[tuple[int, Applica
             continue  # planning reports it with the Application's line
         if kind is not SourceType.DIRECTORY:
             continue
-        spec = raw_at(app.raw, source_key(app, index))
+        options = DirectoryOptions.of(raw_at(app.raw, source_key(app, index)))
         try:
-            selected = [file for file in manifest_files(directory, root, DirectoryOptions.of(spec))
+            selected = [file for file in manifest_files(directory, root, options)
                         if not file.name.endswith(".jsonnet")]
         except PlatecheckError:
             continue  # rendering the directory reports it at the file
-        for file in _yaml_files(directory, root, recurse=True, skip_charts=False):
+        # only include/exclude leave a file out on purpose: one below a directory that is not
+        # recursed into is no part of this source, and may be deployed by another Application
+        for file in _yaml_files(directory, root, recurse=options.recurse, skip_charts=False):
             if file not in selected:
                 found.excluded.add(rel_path(file, root))
         for file in selected:

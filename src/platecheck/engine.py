@@ -605,23 +605,29 @@ def _plan(planner: Planner, found: Discovery, problems: _Problems,
         # chart mode: a repository of charts without Applications lints each top-level chart
         chart_dirs = top_level_charts(paths, planner.root)
     names = Counter(_chart_name(planner, directory) for directory in chart_dirs)
+    taken: set[str] = set()  # ids so far, of the Applications that failed planning too
     for directory in chart_dirs:
         try:
             shared = names[_chart_name(planner, directory)] > 1
-            targets.extend(planner.chart_dir(directory, by_directory=shared))
+            targets.extend(_distinct(planner.chart_dir(directory, by_directory=shared), taken))
         except PlatecheckError as exc:
             problems.add(exc)
     for app in found.applications:
         try:
-            targets.extend(planner.application(app))
+            targets.extend(_distinct(planner.application(app), taken))
         except PlatecheckError as exc:
             env = planner.config.match_environment(app.name, app.labels,
                                                    app.destination_namespace)
-            where = (env.name, f"{env.name}/{env.app_name(app.name)}") if env else None
+            where = None
+            if env is not None:
+                known = f"{env.name}/{env.app_name(app.name)}"
+                # known by its place when the id is taken, as _distinct knows a target
+                where = (env.name, f"{known}@{app.file}:{app.line}" if known in taken else known)
+                taken.add(where[1])
             problems.add(exc, where=where)
     for app_set in found.application_sets:
-        targets.append(planner.application_set(app_set))
-    return _distinct(targets, set())
+        targets.extend(_distinct([planner.application_set(app_set)], taken))
+    return targets
 
 
 def _chart_name(planner: Planner, directory: Path) -> str | None:
