@@ -573,3 +573,22 @@ def test_a_finding_without_a_known_line_says_so() -> None:
     assert (finding.file, finding.line) == ("chart/templates/pod.yaml", None)
     assert finding.message.endswith("(line unknown: the template does not write this "
                                     "container's entry where platecheck can find it)")
+
+
+@pytest.mark.parametrize(("left", "right", "expected"), [
+    ({"a": 1}, {"a": 2}, []),
+    ({"a": {"x": 1, "y": 1, "z": 1}}, {"a": {"y": 1, "w": 1, "v": 1}},
+     [(("a", "x"), "removed"), (("a", "z"), "removed"), (("a", "w"), "added"),
+      (("a", "v"), "added")]),
+    ({"a": [1, {"b": 1}]}, {"a": [1, {"b": [1]}, 3]},
+     [(("a", 1, "b"), "a scalar/a list")]),
+    ({"a": ["x", "y"]}, {"a": ["y"]}, []),
+    ({"a": None}, {"a": {"b": 1}}, [(("a",), "a scalar/a mapping")]),
+    ({"a": 1, "b": True}, {"a": "1", "b": 1.0}, []),
+    ({1: {"k": 1}}, {1: {}}, [((1, "k"), "removed")]),
+])
+def test_structural_differences(left: Any, right: Any,
+                                expected: list[tuple[tuple[Any, ...], str]]) -> None:
+    from platecheck.policies.env_consistency import structural_differences
+
+    assert list(structural_differences(left, right)) == expected

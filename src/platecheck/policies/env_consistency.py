@@ -50,8 +50,6 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from platecheck.errors import PlatecheckError
 from platecheck.model import (
     Finding,
@@ -122,17 +120,14 @@ def _values_findings(
     left: RenderedTarget, right: RenderedTarget, allowed: re.Pattern[str] | None,
     skip: set[KeyPath],
 ) -> Iterator[Finding]:
-    diff = DeepDiff(dict(left.values.data), dict(right.values.data), view="tree")
     differences: list[tuple[KeyPath, str, RenderedTarget]] = []
-    for level in diff.get("dictionary_item_removed", ()):
-        differences.append((tuple(level.path(output_format="list")), "removed", left))
-    for level in diff.get("dictionary_item_added", ()):
-        differences.append((tuple(level.path(output_format="list")), "added", right))
-    for level in diff.get("type_changes", ()):
-        if _shape(level.t1) != _shape(level.t2):
-            path = tuple(level.path(output_format="list"))
-            side = _owner(left, right, path)
-            differences.append((path, f"{_shape(level.t1)}/{_shape(level.t2)}", side))
+    for path, change in structural_differences(left.values.data, right.values.data):
+        if change == "removed":
+            differences.append((path, change, left))
+        elif change == "added":
+            differences.append((path, change, right))
+        else:
+            differences.append((path, change, _owner(left, right, path)))
     for path, change, side in sorted(differences, key=lambda d: (dotted(d[0]), d[1])):
         name = dotted(path)
         if path in skip or (allowed is not None and _allowed(allowed, path)):
@@ -172,9 +167,8 @@ def _only_one_side(
     names = [
         {_normalize(r.ref, words, t.environment): r for r in t.resources} for t in (left, right)
     ]
-    diff = DeepDiff(set(names[0]), set(names[1]), view="tree")
-    only = [(level.t1, 0) for level in diff.get("set_item_removed", ())]
-    only += [(level.t2, 1) for level in diff.get("set_item_added", ())]
+    only = [(key, 0) for key in names[0].keys() - names[1].keys()]
+    only += [(key, 1) for key in names[1].keys() - names[0].keys()]
     sides = (left, right)
     return [_Only(key, sides[index], sides[1 - index], names[index][key])
             for key, index in sorted(only) if allowed is None or not allowed.fullmatch(key)]
@@ -417,6 +411,26 @@ def _values_line(rendered: RenderedTarget, path: KeyPath) -> Origin | None:
     return None
 
 
+def structural_differences(left: Any, right: Any, path: KeyPath = ()
+                           ) -> Iterator[tuple[KeyPath, str]]:
+    """Where two values differ in structure: a mapping key only one side has ("removed" from
+    the left, "added" on the right) and a value whose shape (mapping, list, scalar) differs
+    ("<left shape>/<right shape>"). Lists are compared item by item at the indices both
+    have; scalars that differ only in value or type are no structural difference. Every
+    mapping is compared key by key however few keys the sides share."""
+    if isinstance(left, Mapping) and isinstance(right, Mapping):
+        yield from ((path + (key,), "removed") for key in left if key not in right)
+        yield from ((path + (key,), "added") for key in right if key not in left)
+        for key in left:
+            if key in right:
+                yield from structural_differences(left[key], right[key], path + (key,))
+    elif isinstance(left, list) and isinstance(right, list):
+        for index, (one, other) in enumerate(zip(left, right, strict=False)):
+            yield from structural_differences(one, other, path + (index,))
+    elif _shape(left) != _shape(right):
+        yield path, f"{_shape(left)}/{_shape(right)}"
+
+
 def _shape(value: Any) -> str:
     if isinstance(value, Mapping):
         return "a mapping"
@@ -519,5 +533,6 @@ class Options:
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
 CASES = ("allowed-differences", "declaration-without-reason", "declared-but-deployed-everywhere",
-         "key-only-in-staging", "mapping-versus-scalar", "rename-is-one-finding",
+         "key-only-in-staging", "mapping-versus-scalar", "mappings-sharing-few-keys",
+         "rename-is-one-finding",
          "resource-only-in-production", "single-environment", "single-environment-declared")
