@@ -13,13 +13,18 @@ For each repository and round, one after the other:
 - changed: one values file changed (a comment added, so the targets it feeds render anew),
   then ``platecheck lint``.
 
+With ``--baseline PLATECHECK`` (another installed ``platecheck`` script, e.g. an earlier
+version in a second virtualenv), each round also runs that command's cold, warm and changed
+lints right after this one's, on the same repository and floor: the table gains a row for it,
+so two versions compare side by side in one run.
+
 Each platecheck run's peak memory (maximum resident set of the platecheck process) is
 recorded, and the findings of cold, warm and changed runs of a round must agree, else the
 benchmark fails. Prints a Markdown table of the medians, their ratios to the floor and the
 range of the machine's 1-minute load average after each round.
 
     python benchmarks/bench_cli.py [--repo PATH]... [--synthetic N]... [--crds K]
-                                   [--rounds 5] [--jobs 2]
+                                   [--rounds 5] [--jobs 2] [--baseline PLATECHECK]
 
 ``--synthetic N`` generates a repository of N targets (``benchmarks/generate.py``, with
 ``--crds K`` large CRDs vendored in its first chart, rendered in both environments); without
@@ -58,6 +63,8 @@ from platecheck.render import Helm  # noqa: E402
 from platecheck.sandbox import private_copy  # noqa: E402
 
 KINDS = ("floor", "tuned floor", "cold", "warm", "changed")
+RUNS = ("cold", "warm", "changed")
+BASELINE = "baseline "  # the prefix of the baseline's kinds
 
 
 @dataclass
@@ -68,8 +75,9 @@ class Subject:
     path: Path
     changed: Path
     targets: int = 0
-    times: dict[str, list[float]] = field(default_factory=lambda: {k: [] for k in KINDS})
-    memory: list[int] = field(default_factory=list)  # bytes, per platecheck run
+    times: dict[str, list[float]] = field(default_factory=lambda: {
+        k: [] for k in (*KINDS, *(BASELINE + run for run in RUNS))})
+    memory: dict[str, list[int]] = field(default_factory=lambda: {"": [], BASELINE: []})
     load: list[float] = field(default_factory=list)  # 1-minute load average after each round
 
 
@@ -131,10 +139,19 @@ def platecheck_command() -> list[str]:
     return [str(script)] if script.is_file() else [sys.executable, "-m", "platecheck"]
 
 
+def compile_baseline(script: Path) -> None:
+    """Fill the bytecode cache of the platecheck that ``script`` runs (the interpreter beside
+    it), as for this one."""
+    subprocess.run([str(script.with_name("python")), "-c",
+                    "import compileall, pathlib, platecheck; compileall.compile_dir("
+                    "pathlib.Path(platecheck.__file__).parent, quiet=1)"],
+                   check=True, env=user_environment())
+
+
 def run_lint(subject: Subject, binary: Path, cache: Path, jobs: int,
-             report: Path) -> tuple[float, int, str]:
+             report: Path, command: Sequence[str]) -> tuple[float, int, str]:
     """Seconds, peak resident bytes of the platecheck process, and its findings as JSON."""
-    argv = [*platecheck_command(), "lint", str(subject.path), f"--helm={binary}",
+    argv = [*command, "lint", str(subject.path), f"--helm={binary}",
             f"--cache-dir={cache}", f"--jobs={jobs}", "--format=json", f"--output={report}"]
     start = time.perf_counter()
     process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
@@ -161,34 +178,47 @@ def change(path: Path, original: bytes, round_: int) -> None:
     path.write_bytes(original + f"\n# benchmark round {round_}\n".encode())
 
 
-def measure(subject: Subject, binary: Path, rounds: int, jobs: int, tmp: Path) -> None:
+def measure(subject: Subject, binary: Path, rounds: int, jobs: int, tmp: Path,
+            baseline: Path | None = None) -> None:
     runner, calls = floor_calls(subject, binary, tmp)
     original = subject.changed.read_bytes()
+    commands = {"": platecheck_command()}
+    if baseline is not None:
+        commands[BASELINE] = [str(baseline)]
     try:
         for round_ in range(rounds):
             subject.times["floor"].append(run_floor(runner, calls, jobs, tuned=False))
             subject.times["tuned floor"].append(run_floor(runner, calls, jobs, tuned=True))
-            cache = tmp / f"cache-{subject.name}-{round_}"
-            seen = {}
-            for kind in ("cold", "warm", "changed"):
-                if kind == "changed":
-                    change(subject.changed, original, round_)
-                seconds, rss, findings = run_lint(subject, binary, cache, jobs,
-                                                  tmp / "report.json")
-                subject.times[kind].append(seconds)
-                subject.memory.append(rss)
-                seen[kind] = findings
-            if len(set(seen.values())) != 1:
-                raise SystemExit(f"{subject.name}: findings differ between cold, warm and "
-                                 "changed runs")
-            subject.changed.write_bytes(original)
-            shutil.rmtree(cache, ignore_errors=True)
+            for prefix, command in commands.items():
+                lint_runs(subject, prefix, command, (binary, jobs, tmp, round_), original)
             subject.load.append(os.getloadavg()[0])
             print(f"  {subject.name} round {round_ + 1}: " + ", ".join(
-                f"{k} {subject.times[k][-1]:.2f}s" for k in KINDS)
+                f"{k} {v[-1]:.2f}s" for k, v in subject.times.items() if v)
                 + f", load average {subject.load[-1]:.1f}", file=sys.stderr)
     finally:
         subject.changed.write_bytes(original)
+
+
+def lint_runs(subject: Subject, prefix: str, command: Sequence[str],
+              setting: tuple[Path, int, Path, int], original: bytes) -> None:
+    """One round's cold, warm and changed lints of one platecheck command, whose findings
+    must agree."""
+    binary, jobs, tmp, round_ = setting
+    cache = tmp / f"cache-{subject.name}-{round_}-{prefix.strip()}"
+    seen = {}
+    for kind in RUNS:
+        if kind == "changed":
+            change(subject.changed, original, round_)
+        seconds, rss, findings = run_lint(subject, binary, cache, jobs, tmp / "report.json",
+                                          command)
+        subject.times[prefix + kind].append(seconds)
+        subject.memory[prefix].append(rss)
+        seen[kind] = findings
+    if len(set(seen.values())) != 1:
+        raise SystemExit(f"{subject.name}: findings of {prefix or 'this '}platecheck differ "
+                         "between cold, warm and changed runs")
+    subject.changed.write_bytes(original)
+    shutil.rmtree(cache, ignore_errors=True)
 
 
 def table(subjects: Sequence[Subject], jobs: int, rounds: int, helm: str) -> str:
@@ -203,22 +233,23 @@ def table(subjects: Sequence[Subject], jobs: int, rounds: int, helm: str) -> str
     ]
     previous: Subject | None = None
     for subject in subjects:
-        medians = {k: statistics.median(v) for k, v in subject.times.items()}
+        medians = {k: statistics.median(v) for k, v in subject.times.items() if v}
         floor = medians["floor"]
-        cells = [f"{medians[k]:.2f} s ({medians[k] / floor:.2f}x)"
-                 for k in ("tuned floor", "cold", "warm", "changed")]
-        growth = "" if previous is None or not previous.name.startswith("synthetic") else \
-            f"{medians['cold'] / statistics.median(previous.times['cold']):.2f}"
-        lines.append(f"| {subject.name} | {subject.targets} | {floor:.2f} s | "
-                     f"{' | '.join(cells)} | {growth} | "
-                     f"{max(subject.memory) / 2**20:.0f} MiB | "
-                     f"{min(subject.load):.1f}-{max(subject.load):.1f} |")
+        for prefix in ("", BASELINE) if BASELINE + "cold" in medians else ("",):
+            cells = [f"{medians[k]:.2f} s ({medians[k] / floor:.2f}x)"
+                     for k in ("tuned floor", *(prefix + run for run in RUNS))]
+            growth = "" if prefix or previous is None else \
+                f"{medians['cold'] / statistics.median(previous.times['cold']):.2f}"
+            lines.append(f"| {subject.name}{', ' + prefix.strip() if prefix else ''} | "
+                         f"{subject.targets} | {floor:.2f} s | {' | '.join(cells)} | {growth} | "
+                         f"{max(subject.memory[prefix]) / 2**20:.0f} MiB | "
+                         f"{min(subject.load):.1f}-{max(subject.load):.1f} |")
         previous = subject if subject.name.startswith("synthetic") else None
     return "\n".join(lines)
 
 
-def options(description: str, argv: Sequence[str] | None, rounds: int, sizes: list[int]
-            ) -> tuple[argparse.Namespace, list[Path], list[int], Path]:
+def options(description: str, argv: Sequence[str] | None, rounds: int, sizes: list[int],
+            *, baseline: bool = False) -> tuple[argparse.Namespace, list[Path], list[int], Path]:
     """The options of a benchmark of whole runs: its arguments, the repositories and synthetic
     sizes to measure (``environments/`` and ``sizes`` when none is given) and the helm
     binary. Fills platecheck's bytecode cache, as installing it does."""
@@ -232,6 +263,9 @@ def options(description: str, argv: Sequence[str] | None, rounds: int, sizes: li
     parser.add_argument("--helm", help="helm binary (default: as platecheck finds it)")
     parser.add_argument("--crds", type=int, default=0,
                         help="large CRDs vendored in each synthetic repository's first chart")
+    if baseline:
+        parser.add_argument("--baseline", type=Path, metavar="PLATECHECK",
+                            help="another platecheck script to time in the same rounds")
     args = parser.parse_args(argv)
     if not args.repo and not args.synthetic:
         args.repo, args.synthetic = [Path("environments")], sizes
@@ -240,7 +274,8 @@ def options(description: str, argv: Sequence[str] | None, rounds: int, sizes: li
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args, repos, sizes, binary = options(__doc__.splitlines()[0], argv, 5, [20, 100, 500])
+    args, repos, sizes, binary = options(__doc__.splitlines()[0], argv, 5, [20, 100, 500],
+                                         baseline=True)
     with tempfile.TemporaryDirectory(prefix="platecheck-bench-") as name:
         tmp = Path(name)
         subjects = []
@@ -253,8 +288,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             shown = f" with {args.crds} CRDs" if args.crds else ""
             subjects.append(Subject(f"synthetic {size}{shown}", root / "environments",
                                     files[0]))
+        if args.baseline is not None:
+            compile_baseline(args.baseline)
         for subject in subjects:
-            measure(subject, binary, args.rounds, args.jobs, tmp)
+            measure(subject, binary, args.rounds, args.jobs, tmp, args.baseline)
         print(table(subjects, args.jobs, args.rounds, helm_version(binary)))
     return 0
 
