@@ -138,16 +138,20 @@ def _walk(found: Discovery, paths: Sequence[Path]) -> None:
     # Follow directory sources (app-of-apps); each Application is visited once, so cycles end.
     known: set[tuple[str, int]] = set()
     children_seen: set[tuple[str, int]] = set()
+    deploys_more: set[tuple[str, int]] = set()  # Applications whose directory holds more
     while queue:
         app = queue.pop(0)
         if (app.file, app.line) in known:
             continue
         known.add((app.file, app.line))
         found.applications.append(app)
-        links = list(_children(found, app))
-        # an Application in its own directory manages itself; that alone makes no app-of-apps
+        links = list(_children(found, app, deploys_more))
+        # an Application in its own directory manages itself: beside other manifests it is
+        # no app-of-apps; alone there it is one that holds no other Application
         children = [child for _, child in links
                     if (child.file, child.line) != (app.file, app.line)]
+        if links and not children and (app.file, app.line) not in deploys_more:
+            found.app_of_apps.append(app)
         found.children.extend(AppChild((app.file, app.line), index, (child.file, child.line))
                               for index, child in links)
         if children:
@@ -161,8 +165,10 @@ def _walk(found: Discovery, paths: Sequence[Path]) -> None:
     found.app_of_apps.sort(key=lambda a: (a.file, a.line))
 
 
-def _children(found: Discovery, app: Application) -> Iterator[tuple[int, Application]]:
-    """The Applications in the directory of each directory source (source index, child)."""
+def _children(found: Discovery, app: Application, deploys_more: set[tuple[str, int]]
+              ) -> Iterator[tuple[int, Application]]:
+    """The Applications in the directory of each directory source (source index, child);
+    the Application's key goes into ``deploys_more`` when a file there holds none."""
     root = found.root
     for index, source in enumerate(app.sources):
         if source.chart or source.path is None:
@@ -189,7 +195,10 @@ def _children(found: Discovery, app: Application) -> Iterator[tuple[int, Applica
             if file not in selected:
                 found.excluded.add(rel_path(file, root))
         for file in selected:
-            for child in _applications_in(found, file, strict=True, lenient=True):
+            held = _applications_in(found, file, strict=True, lenient=True)
+            if not held and not found.set_cache.get(file):
+                deploys_more.add((app.file, app.line))
+            for child in held:
                 yield index, child
             # an ApplicationSet there is deployed too (its Applications are Argo CD's to make)
             found.children.extend(AppChild((app.file, app.line), index, (s.file, s.line))
