@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -562,8 +563,10 @@ def test_two_charts_of_one_name_in_chart_mode_are_known_by_their_directories(
     assert report_.exit_code == 1
 
 
-def test_applications_of_one_name_in_two_namespaces_are_two_targets(tmp_path: Path) -> None:
-    repo = tmp_path / "repo"
+def _two_webs(directory: Path, second: Callable[[str], str] = lambda text: text) -> Path:
+    """A repository of two Applications named web (apps/web.yaml, and apps/web-b.yaml in
+    namespace team-b, ``second`` applied to its text), both deploying charts/web."""
+    repo = directory / "repo"
     shutil.copytree(SOURCES / "two-parents", repo)
     child = (repo / "charts" / "parent-a" / "templates" / "web.yaml").read_text()
     shutil.rmtree(repo / "charts" / "parent-a")
@@ -571,8 +574,13 @@ def test_applications_of_one_name_in_two_namespaces_are_two_targets(tmp_path: Pa
     for name in ("team-a.yaml", "team-b.yaml"):
         (repo / "apps" / name).unlink()
     (repo / "apps" / "web.yaml").write_text(child)
-    (repo / "apps" / "web-b.yaml").write_text(child.replace("namespace: argocd",
-                                                            "namespace: team-b"))
+    (repo / "apps" / "web-b.yaml").write_text(
+        second(child.replace("namespace: argocd", "namespace: team-b")))
+    return repo
+
+
+def test_applications_of_one_name_in_two_namespaces_are_two_targets(tmp_path: Path) -> None:
+    repo = _two_webs(tmp_path)
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [t.id for t in report_.targets] == ["prod/web", "prod/web@apps/web.yaml:1"]
     from platecheck.config import load_config
@@ -588,16 +596,7 @@ def test_applications_of_one_name_in_two_namespaces_are_two_targets(tmp_path: Pa
 def test_an_application_that_fails_planning_keeps_an_id_of_its_own(tmp_path: Path) -> None:
     """Two Applications of one name, the first of which cannot be planned: its error and the
     other one's target are known by two ids (the error was reported against the other)."""
-    repo = tmp_path / "repo"
-    shutil.copytree(SOURCES / "two-parents", repo)
-    child = (repo / "charts" / "parent-a" / "templates" / "web.yaml").read_text()
-    shutil.rmtree(repo / "charts" / "parent-a")
-    shutil.rmtree(repo / "charts" / "parent-b")
-    for name in ("team-a.yaml", "team-b.yaml"):
-        (repo / "apps" / name).unlink()
-    (repo / "apps" / "web.yaml").write_text(child)
-    (repo / "apps" / "web-b.yaml").write_text(child.replace(
-        "namespace: argocd", "namespace: team-b").replace(
+    repo = _two_webs(tmp_path, lambda text: text.replace(
         "    path: charts/web\n", "    path: charts/web\n    helm:\n"
         "      valueFiles: [missing.yaml]\n"))
     report_ = lint(repo, cache_dir=tmp_path / "cache")
@@ -1045,6 +1044,13 @@ def test_a_finding_of_a_rule_points_into_its_own_document(tmp_path: Path) -> Non
     assert lines and all(line >= 15 for line in lines), lines
 
 
+def _config_map(path: Path, name: str) -> None:
+    """A ConfigMap manifest at ``path`` (its directory made)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+                    "data:\n  a: b\n")
+
+
 def test_a_directory_not_recursed_into_leaves_its_subdirectories_to_others(
         tmp_path: Path) -> None:
     """An app-of-apps of path ``.`` without ``recurse`` deploys the Applications at the top
@@ -1056,9 +1062,7 @@ def test_a_directory_not_recursed_into_leaves_its_subdirectories_to_others(
     (tmp_path / "later").mkdir()
     (tmp_path / "later" / "api.yaml").write_text(DIRECTORY_APP.format(name="api",
                                                                     path="manifests"))
-    (tmp_path / "manifests").mkdir()
-    (tmp_path / "manifests" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n")
+    _config_map(tmp_path / "manifests" / "cm.yaml", "settings")
     report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
     assert report.errors == ()
     assert sorted(t.app for t in report.targets) == ["api", "web"]
@@ -1072,15 +1076,11 @@ def test_an_application_managing_itself_is_no_app_of_apps(tmp_path: Path) -> Non
     manages itself: it is a target, not an app-of-apps that holds no Application, and it
     does not make the other Applications unreachable."""
     (tmp_path / ".git").mkdir()
-    (tmp_path / "deploy").mkdir()
+    _config_map(tmp_path / "deploy" / "cm.yaml", "settings")
     (tmp_path / "deploy" / "app.yaml").write_text(DIRECTORY_APP.format(name="web",
                                                                        path="deploy"))
-    (tmp_path / "deploy" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\ndata:\n  a: b\n")
     (tmp_path / "api.yaml").write_text(DIRECTORY_APP.format(name="api", path="other"))
-    (tmp_path / "other").mkdir()
-    (tmp_path / "other" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\ndata:\n  a: b\n")
+    _config_map(tmp_path / "other" / "cm.yaml", "api")
     report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
     assert report.errors == ()
     assert sorted(t.app for t in report.targets) == ["api", "web"]
