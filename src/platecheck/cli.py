@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from platecheck.errors import PlatecheckError
 from platecheck.limits import MAX_JOBS
+from platecheck.realpaths import realpath, remembered
 from platecheck.report.destinations import OrderedOption, ReportRequest, parse_report, requests
 from platecheck.version import __version__
 
@@ -290,18 +291,19 @@ def _check_output(args: argparse.Namespace, path: Path | None) -> None:
 Guard: TypeAlias = tuple[str, str]  # (what, path relative to the repository root)
 
 
+@remembered()
 def output_guards(root: Path, targets: Sequence[RenderTarget]) -> tuple[Guard, ...]:
     """The checked files an ``--output`` must not overwrite or land in: each values file
     (``file``), chart directory (``tree``) and Application file (``app``), in a form a cached
     answer keeps."""
     guards: list[Guard] = []
     for target in targets:
-        guards.extend(("file", os.path.relpath(os.path.realpath(values.path), root))
+        guards.extend(("file", os.path.relpath(realpath(values.path), root))
                       for values in target.value_files)
         if target.chart is not None:
             guards.append(("tree", os.path.relpath(target.chart.path, root)))
         if target.application is not None:
-            app = os.path.realpath(root / target.application.file)
+            app = realpath(root / target.application.file)
             guards.append(("app", os.path.relpath(app, root)))
     return tuple(dict.fromkeys(guards))
 

@@ -31,6 +31,7 @@ from platecheck.cache import Digest, ResultMemo, code_digest
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.model import Chart, CrdSchema, RenderedTarget
+from platecheck.realpaths import resolve
 from platecheck.yamlio import is_regular_file, load_documents, read_text
 
 CRD_KIND = "CustomResourceDefinition"
@@ -159,7 +160,7 @@ def chart_crd_files(root: Path) -> list[Path]:
             continue
         for path in directory.rglob("*"):
             if (path.suffix.lower() in _SUFFIXES and is_regular_file(path)
-                    and path.resolve().is_relative_to(root)):
+                    and resolve(path).is_relative_to(root)):
                 files.add(path)
     return sorted(files)
 

@@ -31,6 +31,7 @@ from platecheck.model import (
     SourceType,
     YamlFile,
 )
+from platecheck.realpaths import resolve
 from platecheck.reporoot import marked_root
 from platecheck.sourcetype import source_type
 from platecheck.yamlio import (
@@ -107,7 +108,7 @@ def _cwd_above(directory: Path) -> Path | None:
 
 def inside(path: Path, root: Path) -> bool:
     """Whether ``path`` stays in ``root``, also once symlinks are followed."""
-    return path.resolve().is_relative_to(root.resolve())
+    return resolve(path).is_relative_to(resolve(root))
 
 
 def discover(root: Path, paths: Sequence[Path], *, whole_repository: bool = False
@@ -173,7 +174,7 @@ def _children(found: Discovery, app: Application, deploys_more: set[tuple[str, i
     for index, source in enumerate(app.sources):
         if source.chart or source.path is None:
             continue
-        directory = (root / source.path.strip("/")).resolve() if source.path not in ("", ".") \
+        directory = resolve(root / source.path.strip("/")) if source.path not in ("", ".") \
             else root
         if not inside(directory, root) or not directory.is_dir():
             continue  # planning reports it with the Application's line

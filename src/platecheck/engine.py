@@ -67,6 +67,7 @@ from platecheck.policies import (
 )
 from platecheck.progress import Progress
 from platecheck.provenance import at, target_origin
+from platecheck.realpaths import remembered
 from platecheck.render import Helm, HelmCall, HelmStats, first_error_line
 from platecheck.sandbox import resume
 from platecheck.values import merge_values, target_layers
@@ -85,7 +86,7 @@ def load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
          cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
          root: str | os.PathLike[str] | None = None) -> RepoModel:
     """Discover, plan, render and parse everything under ``path`` (no policies)."""
-    with chosen_cache_dir(cache_dir), _remembering(use_cache):
+    with chosen_cache_dir(cache_dir), _remembering(use_cache), remembered():
         model, _, _ = _load(path, config_dir=config_dir, environments=environments,
                             jobs=jobs, helm=helm, cache_dir=cache_dir, use_cache=use_cache,
                             root=root)
@@ -102,7 +103,7 @@ def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
 
     ``changed_since``: a git revision; only the targets a change since then affects are
     rendered and checked (see ``platecheck.changed``)."""
-    with chosen_cache_dir(cache_dir), _remembering(use_cache):
+    with chosen_cache_dir(cache_dir), _remembering(use_cache), remembered():
         model, config, selection = _load(
             path, config_dir=config_dir, environments=environments, jobs=jobs, helm=helm,
             cache_dir=cache_dir, use_cache=use_cache, root=root, changed_since=changed_since)
@@ -228,6 +229,7 @@ def _repository_root(paths: Sequence[Path], root: str | os.PathLike[str] | None)
     return repo_root
 
 
+@remembered()  # also when called on its own (load_and_check, drift)
 def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
           environments: Iterable[str] | None = None, jobs: int | None = None,
           helm: str | os.PathLike[str] | None = None,

@@ -25,6 +25,7 @@ from typing import Any
 
 from platecheck.errors import PlatecheckError
 from platecheck.globs import argocd_match
+from platecheck.realpaths import resolve
 from platecheck.yamlio import Document, load_document, load_documents, read_text
 
 MANIFEST_FILE = re.compile(r"^.*\.(yaml|yml|json|jsonnet)$")
@@ -65,7 +66,7 @@ def manifest_files(directory: Path, root: Path, options: DirectoryOptions) -> It
                 continue
             path = here / name
             relative = path.relative_to(directory).as_posix()
-            if path.is_symlink() and not path.resolve().is_relative_to(root.resolve()):
+            if path.is_symlink() and not resolve(path).is_relative_to(resolve(root)):
                 raise PlatecheckError(f"symbolic link {relative} leads out of the repository; "
                                       "Argo CD refuses it", rel_path(path, root))
             if not path.is_file():

@@ -8,6 +8,7 @@ from typing import Any
 
 from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.model import Chart, Resource
+from platecheck.realpaths import resolve
 from platecheck.resources import expand_list, make_resource
 from platecheck.yamlio import MAX_NESTING, load_all_data
 
@@ -142,7 +143,7 @@ def _template_file(template: str | None, chart: Chart, root: Path,
     if rel in templates:
         return rel
     try:
-        if not path.is_file() or not path.resolve().is_relative_to(root):
+        if not path.is_file() or not resolve(path).is_relative_to(root):
             return None
         templates[rel] = path.read_text(encoding="utf-8", errors="replace")
     except OSError:

@@ -42,6 +42,7 @@ from platecheck.model import (
     YamlFile,
 )
 from platecheck.overrides import apply_overrides
+from platecheck.realpaths import resolve
 from platecheck.sourcecheck import path_problem, source_problems
 from platecheck.sourcetype import explicit_type, source_type
 from platecheck.valuefiles import Resolver
@@ -64,7 +65,7 @@ class Planner:
     # -- loading ----------------------------------------------------------------------------
 
     def values_file(self, path: Path) -> ValuesFile:
-        path = path.resolve()
+        path = resolve(path)
         if path not in self._values:
             rel = rel_path(path, self.root)
             values, raw = load_values(path, rel)
@@ -77,7 +78,7 @@ class Planner:
         return self.values_file(path) if path.is_file() else None
 
     def chart(self, directory: Path) -> Chart:
-        directory = directory.resolve()
+        directory = resolve(directory)
         if directory not in self.charts:
             self.charts[directory] = load_chart(directory, self.found)
         return self.charts[directory]
@@ -203,7 +204,7 @@ class Planner:
         if problem is not None:
             where = app.origin((*key, "path"), nearest=False)
             raise PlatecheckError(f"source path {path!r} {problem}", where.file, where.line)
-        return (self.root / path.lstrip("/")).resolve() if path not in ("", ".") else self.root
+        return resolve(self.root / path.lstrip("/")) if path not in ("", ".") else self.root
 
     def _value_files(self, app: Application, key: KeyPath, helm: HelmSourceSpec,
                      resolver: Resolver) -> tuple[ValuesFile, ...]:

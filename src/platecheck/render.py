@@ -32,6 +32,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.helmargs import template_argv
 from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.model import Chart, RenderTarget
+from platecheck.realpaths import resolve
 from platecheck.sandbox import bounded_map, private_copy, run_bounded
 
 _RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -131,7 +132,7 @@ class Helm:
         for directory in (chart.path, *dependencies):
             digest.add(self._chart_digest(directory))
         for path in files:
-            if ".git" in Path(os.path.realpath(path)).parts:
+            if ".git" in resolve(path).parts:
                 raise PlatecheckError("value file resolves into a .git directory; platecheck "
                                       "does not give helm anything from .git",
                                       self._relative(str(path)).replace("$ROOT/", ""))

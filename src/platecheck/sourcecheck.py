@@ -24,6 +24,7 @@ from platecheck.argocd_env import app_environment
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application, KeyPath, Source, SourceProblem
+from platecheck.realpaths import resolve
 from platecheck.valuefiles import Resolver, is_glob
 
 
@@ -52,8 +53,8 @@ def path_problem(root: Path, relative: str, *, want_dir: bool) -> str | None:
     top = os.path.normpath(str(root))
     if joined != top and not joined.startswith(top + os.sep):
         return "leaves the repository"
-    real = Path(joined).resolve()
-    if not real.is_relative_to(Path(top).resolve()):
+    real = resolve(joined)
+    if not real.is_relative_to(resolve(top)):
         return "resolves outside the repository (symlink)"
     if not real.exists():
         return "does not exist"
@@ -71,7 +72,7 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
         return
     many = len(app.sources) > 1
     # resolved as the planner resolves them (the commit is not needed to say where)
-    resolver = Resolver(root.resolve(), (root / (source.path or "")).resolve(),
+    resolver = Resolver(resolve(root), resolve(root / (source.path or "")),
                         refs if many else None, app_environment(app, source, ""))
     for number, entry in enumerate(helm.value_files):
         key: KeyPath = (*prefix, "helm", "valueFiles", number)

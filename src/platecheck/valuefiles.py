@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
 from platecheck.model import Origin, Source
+from platecheck.realpaths import resolve
 
 _GLOB = frozenset("*?[")
 
@@ -129,7 +130,7 @@ class Resolver:
             raise PlatecheckError(f"value file {entry!r} resolved to the repository root, "
                                   "which is not allowed")
         if not candidate.is_relative_to(self.root) or (
-                candidate.exists() and not candidate.resolve().is_relative_to(self.root)):
+                candidate.exists() and not resolve(candidate).is_relative_to(self.root)):
             raise PlatecheckError(f"value file {entry!r} resolved to outside the repository "
                                   "root")
         return candidate
@@ -138,7 +139,7 @@ class Resolver:
         found = glob.glob(str(pattern), recursive=True, include_hidden=True)
         matches = [Path(m) for m in sorted(found) if os.path.isfile(m)]
         for match in matches:
-            if not match.resolve().is_relative_to(self.root):
+            if not resolve(match).is_relative_to(self.root):
                 raise PlatecheckError(f"glob pattern {entry!r}: {_shown(match, self.root)} "
                                       "resolved to outside repository root", file, line)
         return matches
