@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from platecheck import crds
+from platecheck import crds, parse
+from platecheck.cache import ResultMemo
 from platecheck.engine import check, lint, load
 from platecheck.errors import YamlError
 from platecheck.model import Chart, RenderedTarget
-from platecheck.parse import SHARED_CHUNK, parse_manifest
+from platecheck.parse import SHARED_CHUNK, ParsedChunks, parse_manifest
 from platecheck.policies import configuration
 from security_helpers import APP, add_crd, make_repo
 
@@ -30,25 +31,92 @@ def test_a_long_template_output_is_parsed_once(tmp_path: Path) -> None:
                   api_version="v2", metadata={})
     long_doc = f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  x: {LONG}\n"
     short_doc = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: b\n"
-    parsed: dict[str, list[object]] = {}
+    parsed = ParsedChunks()
     first, _ = parse_manifest(_stream(long_doc, short_doc), chart, tmp_path, ("a", 1), parsed)
     second, _ = parse_manifest(_stream(long_doc, short_doc), chart, tmp_path, ("a", 1), parsed)
     assert first == second
     assert first[0].doc is second[0].doc  # shared
     assert first[1].doc is not second[1].doc  # too short to keep
-    assert len(parsed) == 1
 
 
 def test_invalid_output_is_an_error_every_time(tmp_path: Path) -> None:
     chart = Chart(path=tmp_path / "web", rel="web", name="web", version="0.1.0",
                   api_version="v2", metadata={})
     broken = _stream(f"data: [{LONG}\n")
-    parsed: dict[str, list[object]] = {}
-    for _ in range(2):
-        with pytest.raises(YamlError) as raised:
-            parse_manifest(broken, chart, tmp_path, ("apps/web.yaml", 3), parsed)
-        assert (raised.value.file, raised.value.line) == ("apps/web.yaml", 3)
-    assert parsed == {}
+    for _ in range(2):  # the second time as another run, with what the first remembered
+        memo = ResultMemo(tmp_path / "parsed")
+        parsed = ParsedChunks(memo)
+        for _ in range(2):
+            with pytest.raises(YamlError) as raised:
+                parse_manifest(broken, chart, tmp_path, ("apps/web.yaml", 3), parsed)
+            assert (raised.value.file, raised.value.line) == ("apps/web.yaml", 3)
+        memo.save()
+
+
+def _chart(tmp_path: Path) -> Chart:
+    return Chart(path=tmp_path / "web", rel="web", name="web", version="0.1.0",
+                 api_version="v2", metadata={})
+
+
+def _counting_yaml(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The template outputs parse.py reads as YAML from now on."""
+    read: list[str] = []
+    original = parse.load_all_data
+
+    def counting(text: str, rel: str) -> list[object]:
+        read.append(text)
+        return original(text, rel)
+
+    monkeypatch.setattr(parse, "load_all_data", counting)
+    return read
+
+
+def test_documents_are_remembered_for_the_next_run(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = _stream("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n"
+                     "  n: 1\n  f: 1.0\n  b: true\n  s: '1'\n  empty: null\n",
+                     "apiVersion: v1\nkind: List\nitems: [{kind: Secret, metadata: {name: s}}]\n")
+    first, templates = parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1),
+                                      ParsedChunks(memo := ResultMemo(tmp_path / "parsed")))
+    memo.save()
+    read = _counting_yaml(monkeypatch)
+    again, templates_again = parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1),
+                                            ParsedChunks(ResultMemo(tmp_path / "parsed")))
+    assert read == []  # no YAML read again
+    assert again == first and templates_again == templates
+    data = again[0].doc["data"]
+    assert [type(data[k]) for k in ("n", "f", "b", "s")] == [int, float, bool, str]
+    assert [r.kind for r in again] == ["ConfigMap", "Secret"]
+
+
+@pytest.mark.parametrize("value", ["2024-01-01", "!!binary aGk=", ".nan", ".inf",
+                                   "{1: one}", "{true: yes}", "!!set {a}"])
+def test_documents_json_cannot_give_back_are_parsed_every_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
+    stream = _stream(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nx: {value}\n")
+    first, _ = parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1),
+                              ParsedChunks(memo := ResultMemo(tmp_path / "parsed")))
+    memo.save()
+    read = _counting_yaml(monkeypatch)
+    again, _ = parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1),
+                              ParsedChunks(ResultMemo(tmp_path / "parsed")))
+    assert len(read) == 1 and "x: " in read[0]  # the document, read again
+    assert repr(again[0].doc) == repr(first[0].doc)
+
+
+def test_a_lint_remembers_parsed_documents_in_its_cache(tmp_path: Path, helm_bin: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    repo, cache = tmp_path / "repo", tmp_path / "cache"
+    repo.mkdir()
+    make_repo(repo)
+    cold = lint(repo, cache_dir=cache)
+    assert any((cache / "parsed").rglob("*.json"))
+    read = _counting_yaml(monkeypatch)
+    (repo / "apps" / "web.yaml").write_text(  # a new run: the Application file changed
+        (repo / "apps" / "web.yaml").read_text() + "\n# changed\n")
+    again = lint(repo, cache_dir=cache)
+    assert [text for text in read if text.strip()] == []
+    assert again.findings == cold.findings and again.errors == cold.errors
 
 
 def _two_environments(tmp_path: Path) -> Path:

@@ -55,7 +55,7 @@ from platecheck.model import (
     YamlFile,
 )
 from platecheck.ownership import settle
-from platecheck.parse import parse_manifest
+from platecheck.parse import ParsedChunks, parse_manifest
 from platecheck.plan import Planner
 from platecheck.policies import (
     PolicyOptions,
@@ -112,6 +112,7 @@ def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
 
 PROBLEMS = "problems"  # where schema problems are remembered, under the cache directory
 CRD_SCHEMAS = "crd-schemas"  # and the schemas of CRD files
+PARSED = "parsed"  # and the documents of template outputs
 
 
 def _remembering(use_cache: bool) -> contextlib.AbstractContextManager[None]:
@@ -266,6 +267,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
                    use_cache=use_cache)
     rendered = batch.render(targets)
     generated = _generated(batch, found, targets, rendered, wanted)
+    batch.save()
     targets, rendered, lints = _without_charts_applications_deploy(
         *_without_bare_parents(targets, rendered, found), batch.lints, problems)
     if rendered:
@@ -339,6 +341,16 @@ class _Batch:
     lints: list[HelmLint] = field(default_factory=list)
     renders: int = 0
     cache_hits: int = 0
+    parsed: ParsedChunks = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._memo = ResultMemo(memo_dir() / PARSED) if self.use_cache else None
+        self.parsed = ParsedChunks(self._memo)
+
+    def save(self) -> None:
+        """Keep the documents of the template outputs parsed for the first time."""
+        if self._memo is not None:
+            self._memo.save()
 
     def render(self, targets: Sequence[RenderTarget]) -> list[RenderedTarget]:
         root = self.planner.root
@@ -353,7 +365,8 @@ class _Batch:
             with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
                 runner = Helm(binary=binary, workdir=Path(workdir), root=root,
                               timeout=self.config.render_timeout, jobs=jobs, cache=cache)
-                rendered, lints = _render(runner, self.planner, to_render, self.problems)
+                rendered, lints = _render(runner, self.planner, to_render, self.problems,
+                                          self.parsed)
                 self.lints.extend(lints)
                 self.renders += runner.stats.renders
                 self.cache_hits += runner.stats.cache_hits
@@ -672,7 +685,8 @@ def _planned_from(target: RenderTarget) -> str:
 
 
 def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
-            problems: _Problems) -> tuple[list[RenderedTarget], list[HelmLint]]:
+            problems: _Problems, parsed: ParsedChunks
+            ) -> tuple[list[RenderedTarget], list[HelmLint]]:
     calls: list[HelmCall] = []
     owners: list[RenderTarget] = []
     for target in targets:
@@ -700,7 +714,6 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
     finally:
         progress.close()
     rendered = []
-    parsed: dict[str, list[Any]] = {}  # long template outputs, parsed once (parse_manifest)
     for target, result in zip(owners, results[:len(calls)], strict=True):
         item = _rendered(planner, target, result, problems, parsed)
         if item is not None:
@@ -721,7 +734,7 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
 
 
 def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | PlatecheckError,
-              problems: _Problems, parsed: dict[str, list[Any]]) -> RenderedTarget | None:
+              problems: _Problems, parsed: ParsedChunks) -> RenderedTarget | None:
     assert target.chart is not None
     origin = target_origin(target)
     file, line = (origin.file, origin.line) if origin else (None, None)
