@@ -33,7 +33,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "hosts", "regexcheck", "progress", "imageref", "provenance", "modeljson",
               "argocd_env", "sandbox", "cache", "helmbin", "helmbin.install", "helmbin.locate",
               "helmbin.releases", "helmbin.kubectl", "resources", "containers",
-              "manifest_lines", "options", "metaschema", "goregex", "schemas")),
+              "manifest_lines", "options", "metaschema", "goregex", "schemas", "realpaths")),
     ("config", ("config", "waivers")),
     ("discover", ("discover", "reporoot", "manifests", "appset", "sourcetype")),
     ("plan", ("plan", "helmargs", "helmsource", "valuefiles", "overrides", "changed",

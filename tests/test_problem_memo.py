@@ -3,7 +3,10 @@ a changed run validates only documents it has not seen, and finds the same."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -100,3 +103,89 @@ def test_problems_outside_a_run_are_not_remembered() -> None:
     [problem] = schemas.problems(validator, {"apiVersion": "v1", "kind": "ConfigMap",
                                              "metadata": {"name": "x"}, "datax": {}}, "id")
     assert problem.message == "unknown field"
+
+
+VALUES_SCHEMA = ('{"type": "object", "properties": {"a": {"type": "integer"}, '
+                 '"b": {"$ref": "REF"}}}')
+
+
+def _values_schema_repo(tmp_path: Path, values: str, ref: str = "#/$defs/b") -> Path:
+    repo = tmp_path / "repo"
+    chart = make_repo(repo, values=values)
+    schema = VALUES_SCHEMA.replace("REF", ref).replace("}}}", '}}, "$defs": {"b": {}}}')
+    (chart / "values.schema.json").write_text(schema)
+    (chart / "b.json").write_text('{"type": "string"}')
+    return repo
+
+
+def _counting_values_checks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The values a chart's values.schema.json is checked against from now on."""
+    import jsonschema
+
+    checked: list[object] = []
+    original = jsonschema.validators.validator_for
+
+    def counting(schema: Any, default: Any = None) -> Any:
+        cls = original(schema, default=default)
+        if sys._getframe(1).f_globals["__name__"] != "platecheck.values_schema":
+            return cls  # another schema, or jsonschema's own call while validating
+
+        def validator(_: type, *args: Any, **kwargs: Any) -> Any:
+            real = cls(*args, **kwargs)
+
+            def iter_errors(instance: Any) -> Any:
+                checked.append(instance)
+                return real.iter_errors(instance)
+            return SimpleNamespace(iter_errors=iter_errors)
+
+        # the class by its name, as check_schema_once keys it, making counting validators
+        return type(cls.__name__, (), {"__new__": validator,
+                                       "check_schema": staticmethod(cls.check_schema)})
+
+    monkeypatch.setattr(jsonschema.validators, "validator_for", counting)
+    return checked
+
+
+def test_values_that_met_their_schema_are_not_checked_again(
+        tmp_path: Path, helm_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _values_schema_repo(tmp_path, "a: 1\n")
+    checked = _counting_values_checks(monkeypatch)
+    first = lint(repo, helm=helm_bin, cache_dir=tmp_path / "cache")
+    assert checked == [{"a": 1}]
+    second = lint(repo, helm=helm_bin, cache_dir=tmp_path / "cache")
+    assert checked == [{"a": 1}]
+    assert (second.findings, second.errors) == (first.findings, first.errors)
+    (repo / "charts" / "web" / "values-prod.yaml").write_text("a: 2\n")
+    lint(repo, helm=helm_bin, cache_dir=tmp_path / "cache")
+    assert checked == [{"a": 1}, {"a": 2}]  # other values: checked
+
+
+def test_values_that_fail_their_schema_fail_every_run(tmp_path: Path, helm_bin: Path) -> None:
+    repo = _values_schema_repo(tmp_path, "a: one\n")
+    for _ in range(2):
+        [error] = lint(repo, helm=helm_bin, cache_dir=tmp_path / "cache").errors
+        assert (error.file, error.line) == ("charts/web/values-prod.yaml", 1)
+        assert "values.schema.json at a" in error.message
+
+
+def test_values_checked_against_other_files_of_the_chart_are_checked_every_run(
+        tmp_path: Path, helm_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _values_schema_repo(tmp_path, "a: 1\nb: x\n", ref="b.json")
+    checked = _counting_values_checks(monkeypatch)
+    for _ in range(2):
+        assert lint(repo, helm=helm_bin, cache_dir=tmp_path / "cache").errors == ()
+    assert len(checked) == 2  # b.json could change: what it decided is not remembered
+
+
+def test_a_run_whose_problems_are_all_remembered_imports_no_jsonschema(
+        tmp_path: Path, helm_bin: Path) -> None:
+    repo = _values_schema_repo(tmp_path, "a: 1\n")
+    (repo / "charts" / "web" / "templates" / "svc.yaml").write_text(SERVICE.format(field="portz"))
+    script = ("import sys; from platecheck.engine import lint; "
+              f"report = lint({str(repo)!r}, helm={str(helm_bin)!r}, "
+              f"cache_dir={str(tmp_path / 'cache')!r}); "
+              "print(len(report.findings), len(report.errors), 'jsonschema' in sys.modules)")
+    runs = [subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True).stdout.split() for _ in range(2)]
+    assert runs[0][2] == "True" and runs[1][2] == "False"
+    assert runs[0][:2] == runs[1][:2] and int(runs[0][0]) > 0

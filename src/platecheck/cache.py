@@ -28,7 +28,8 @@ _GIT = ".git"
 MAX_CHART_FILES = 10_000  # files helm may read of one chart, links included
 
 __all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "ResultMemo", "chart_tree",
-           "check_schema_once", "code_digest", "default_cache_dir", "directory_digest"]
+           "check_schema_once", "code_digest", "default_cache_dir", "directory_digest",
+           "json_copy", "schema_checked"]
 
 
 class HelmResult(NamedTuple):
@@ -75,11 +76,7 @@ def check_schema_once(cls: Any, schema: Any, also: Callable[[], None] | None = N
     content, same meta-schema, same jsonschema). ``also``, a further check of the same
     content that raises when it fails, is remembered with it. ``content``: the schema as
     ``json.dumps(schema, sort_keys=True)``, when the caller has it already."""
-    # a marker stands for the checks made: ``also`` (refusing risky patterns) names its own
-    digest = Digest("meta-schema" if also is None else "meta-schema-and-patterns")
-    digest.extend([cls.__name__, _jsonschema_version(),
-                   json.dumps(schema, sort_keys=True) if content is None else content])
-    marker = memo_dir() / "schemas-checked" / digest.hexdigest()
+    marker = _schema_marker(cls.__name__, schema, also is not None, content)
     if marker in _checked_schemas or marker.is_file():
         return
     from platecheck.metaschema import check_schema  # loads jsonschema: only a run that checks
@@ -93,6 +90,22 @@ def check_schema_once(cls: Any, schema: Any, also: Callable[[], None] | None = N
         marker.touch()
     except OSError:
         pass  # a marker that cannot be written only costs time
+
+
+def schema_checked(cls_name: str, schema: Any, *, also: bool, content: str | None = None
+                   ) -> bool:
+    """Whether ``check_schema_once`` passed ``schema`` with the validator class named
+    ``cls_name`` (and a further check when ``also``), without importing jsonschema."""
+    marker = _schema_marker(cls_name, schema, also, content)
+    return marker in _checked_schemas or marker.is_file()
+
+
+def _schema_marker(cls_name: str, schema: Any, also: bool, content: str | None) -> Path:
+    # a marker stands for the checks made: ``also`` (refusing risky patterns) names its own
+    digest = Digest("meta-schema-and-patterns" if also else "meta-schema")
+    digest.extend([cls_name, _jsonschema_version(),
+                   json.dumps(schema, sort_keys=True) if content is None else content])
+    return memo_dir() / "schemas-checked" / digest.hexdigest()
 
 
 class ChartTree(NamedTuple):
@@ -266,6 +279,31 @@ def code_digest(files: tuple[str, ...], libraries: tuple[str, ...]) -> str | Non
     except (OSError, ImportError, ValueError):
         return None
     return digest.hexdigest()
+
+
+def json_copy(value: Any) -> tuple[str, Any] | None:
+    """``value`` as JSON text and the copy JSON gives back, when that copy is exactly
+    ``value``: plain mappings with string keys, lists, strings, integers, floats, booleans and
+    nulls, each of the same type again. None for anything else (a timestamp, binary data, a
+    set, NaN or infinity, a key that is not a string)."""
+    try:
+        text = json.dumps(value, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
+    copy = json.loads(text)
+    return (text, copy) if _same(copy, value) else None
+
+
+def _same(left: Any, right: Any) -> bool:
+    """Equal, and of the same types throughout (``1 == 1.0 == True`` for Python)."""
+    if type(left) is not type(right):
+        return False
+    if isinstance(left, dict):
+        return list(left) == list(right) and \
+            all(_same(value, right[key]) for key, value in left.items())
+    if isinstance(left, list):
+        return len(left) == len(right) and all(map(_same, left, right))
+    return bool(left == right)
 
 
 class ResultMemo:

@@ -252,11 +252,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     targets = _unique_ids(_plan(planner, found, problems, paths))
     if wanted is not None:
         targets = [t for t in targets if t.environment in wanted]
-    if not targets and not problems.findings:
-        # fail closed: a path with nothing platecheck recognises is not a clean repository
-        scope = f" for environment {', '.join(sorted(wanted))}" if wanted else ""
-        raise PlatecheckError("nothing to check: no Argo CD Application or Helm chart found"
-                              f"{scope}", ", ".join(_shown(path)))
+    _something_to_check(targets, problems, wanted, path)
     selection = None
     if changed_since is not None:
         selection = changed.changed_since(repo_root, changed_since, targets,
@@ -292,6 +288,15 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         cache_hits=batch.cache_hits,
     )
     return model, config, selection
+
+
+def _something_to_check(targets: Sequence[RenderTarget], problems: _Problems,
+                        wanted: set[str] | None, path: PathArg) -> None:
+    """Fail closed: a path with nothing platecheck recognises is not a clean repository."""
+    if not targets and not problems.findings:
+        scope = f" for environment {', '.join(sorted(wanted))}" if wanted else ""
+        raise PlatecheckError("nothing to check: no Argo CD Application or Helm chart found"
+                              f"{scope}", ", ".join(_shown(path)))
 
 
 def _generated(batch: _Batch, found: Discovery, targets: list[RenderTarget],

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import Any
 
 from platecheck import yamlio
-from platecheck.cache import Digest, ResultMemo, code_digest
+from platecheck.cache import Digest, ResultMemo, code_digest, json_copy
 from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.model import Chart, Resource
 from platecheck.realpaths import resolve
@@ -71,24 +70,9 @@ class ParsedChunks:
 
 def _remember(memo: ResultMemo, slot: tuple[str, str], documents: list[Any]) -> None:
     """Keep a copy of ``documents`` that JSON gives back exactly, else nothing."""
-    try:
-        copy = json.loads(json.dumps(documents, allow_nan=False))
-    except (TypeError, ValueError):
-        return  # a timestamp, binary data, a set, NaN: not JSON
-    if _same(copy, documents):
-        memo.put(*slot, copy)
-
-
-def _same(left: Any, right: Any) -> bool:
-    """Equal, and of the same types throughout (``1 == 1.0 == True`` for Python)."""
-    if type(left) is not type(right):
-        return False
-    if isinstance(left, dict):
-        return left.keys() == right.keys() and list(left) == list(right) and \
-            all(_same(value, right[key]) for key, value in left.items())
-    if isinstance(left, list):
-        return len(left) == len(right) and all(map(_same, left, right))
-    return bool(left == right)
+    exact = json_copy(documents)
+    if exact is not None:
+        memo.put(*slot, exact[1])
 
 
 def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, int | None],

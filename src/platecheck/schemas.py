@@ -22,25 +22,35 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-import jsonschema  # type: ignore[import-untyped]
-import referencing
-import referencing.jsonschema
 from packaging.version import InvalidVersion, Version
 
 from platecheck import goregex
-from platecheck.cache import Digest, ResultMemo, check_schema_once, code_digest
+from platecheck.cache import (
+    Digest,
+    ResultMemo,
+    check_schema_once,
+    code_digest,
+    schema_checked,
+)
 from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema, FoundSchema, RenderedTarget, TargetSchemas
 from platecheck.options import OptionValueError, option
 from platecheck.quantity import is_quantity
 from platecheck.regexcheck import RISKY, risky_schema_pattern
 from platecheck.yamlio import type_name
+
+if TYPE_CHECKING:
+    import jsonschema  # type: ignore[import-untyped]
+    import referencing
+
+# jsonschema and referencing (about 50 ms to import) are imported where a validator is built
+# or an error described: a run whose documents' problems are all remembered needs neither.
 
 _K8S_SCHEMA_ROOT = "kubernetes-json-schema"
 _DEFINITIONS_ID = "https://kubernetes.io/api/_definitions.json"
@@ -78,26 +88,42 @@ def catalog_file_name(kind: str, api_version: str) -> str:
 # --- Kubernetes versions -----------------------------------------------------------------------
 
 
-def _bundled(path: str) -> Any:
-    """A schema kubernetes-validate bundles (``v<version>-local-strict/<file>``), read through
-    its own ``schema_contents``; None when it bundles no such file."""
-    from kubernetes_validate import utils  # type: ignore[import-untyped]
+@functools.cache
+def _bundle_root() -> Path | None:
+    """kubernetes-validate's directory of schemas, found without importing the package (its
+    import loads jsonschema, which a run whose problems are all remembered does without)."""
+    import importlib.util
 
-    try:
-        return utils.schema_contents(f"{_K8S_SCHEMA_ROOT}/{path}", path.split("/", 1)[0])
-    except (FileNotFoundError, utils.VersionNotSupportedError):
+    spec = importlib.util.find_spec("kubernetes_validate")
+    places = list(spec.submodule_search_locations or ()) if spec is not None else []
+    return Path(places[0]) / _K8S_SCHEMA_ROOT if places else None
+
+
+def _bundled(path: str) -> Any:
+    """A schema kubernetes-validate bundles (``v<version>-local-strict/<file>``); None when
+    it bundles no such file."""
+    root = _bundle_root()
+    if root is None:
         return None
+    try:
+        return json.loads((root / path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+_BUNDLED_VERSION = re.compile(r"^v([^-]*)")  # v1.31.0-local-strict: 1.31.0
 
 
 @functools.cache
 def bundled_versions() -> tuple[Version, ...]:
     """Kubernetes versions kubernetes-validate bundles schemas for, oldest first."""
-    from kubernetes_validate import utils
-
+    root = _bundle_root()
     found = set()
-    for name in utils.all_versions():
+    for entry in sorted(root.iterdir()) if root is not None and root.is_dir() else ():
+        match = _BUNDLED_VERSION.match(entry.name)
         try:
-            found.add(Version(name))
+            if match:
+                found.add(Version(match.group(1)))
         except InvalidVersion:
             continue
     return tuple(sorted(found))
@@ -152,6 +178,8 @@ def _k8s_registry(version: str) -> referencing.Registry[Any]:
     defs[_INT_OR_STRING] = {"type": ["string", "integer", "null"]}
     defs[_QUANTITY] = {"type": ["string", "number", "null"], "format": QUANTITY_FORMAT}
     _leave_container_quantities(defs)
+    import referencing.jsonschema
+
     resource = referencing.jsonschema.DRAFT202012.create_resource(definitions)
     registry: referencing.Registry[Any] = referencing.Registry().with_resource(
         _DEFINITIONS_ID, resource)
@@ -184,10 +212,15 @@ def _quantity_format(value: object) -> bool:
     return not isinstance(value, str) or is_quantity(value)
 
 
-# Only the quantity format: the bundled schemas name others (int32, byte, date-time) that
-# the API server does not enforce the way jsonschema would.
-QUANTITY_CHECKER = jsonschema.FormatChecker(formats=())
-QUANTITY_CHECKER.checks(QUANTITY_FORMAT)(_quantity_format)
+@functools.cache
+def quantity_checker() -> Any:
+    """Only the quantity format: the bundled schemas name others (int32, byte, date-time)
+    that the API server does not enforce the way jsonschema would."""
+    import jsonschema
+
+    checker = jsonschema.FormatChecker(formats=())
+    checker.checks(QUANTITY_FORMAT)(_quantity_format)
+    return checker
 
 
 @functools.cache
@@ -208,8 +241,15 @@ def kubernetes_validator(version: str, api_version: str, kind: str) -> Validator
     if not any(g.get("group", "") == group and g.get("version") == gv_version
                and g.get("kind") == kind for g in gvks):
         return None
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
-    return cls(schema, registry=_k8s_registry(version), format_checker=QUANTITY_CHECKER)
+
+    def build() -> Validator:
+        import jsonschema
+
+        cls = jsonschema.validators.validator_for(schema,
+                                                  default=jsonschema.Draft202012Validator)
+        return cls(schema, registry=_k8s_registry(version), format_checker=quantity_checker())
+
+    return LazyValidator(build)
 
 
 # --- custom resources: nulls the API server prunes ---------------------------------------------
@@ -222,6 +262,8 @@ def custom_resource_class(cls: Any) -> Any:
     field's default, before the resource is validated, so it is no error unless the field is
     required and has no default (Argo CD's ``syncPolicy: {automated: null}``).
     https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#defaulting-and-nullable"""
+    import jsonschema
+
     keywords = cls.VALIDATORS
     return jsonschema.validators.extend(cls, {
         "properties": _pruning(keywords["properties"], named=True),
@@ -243,6 +285,8 @@ def _pruning(keyword: Any, *, named: bool) -> Any:
         for key in sorted(pruned & set(required or ()), key=str):
             sub = _subschema(value, schema, key, named)
             if not (isinstance(sub, dict) and "default" in sub):
+                import jsonschema
+
                 yield jsonschema.ValidationError(
                     f"{key!r} is a required property", validator="required",
                     validator_value=[key], instance=kept, schema=schema)
@@ -292,6 +336,10 @@ def _schema_index(directory: Path) -> Mapping[str, Path]:
             if p.is_file() and p.suffix.lower() == ".json"}
 
 
+# the meta-schema jsonschema's validator_for maps to Draft202012Validator, the default here
+_DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
+
+
 @functools.cache
 def _load_custom(path: Path) -> CustomSchema:
     try:
@@ -301,20 +349,47 @@ def _load_custom(path: Path) -> CustomSchema:
     if not isinstance(schema, dict):
         raise PlatecheckError("a JSON schema must be an object", str(path))
     schema = goregex.schema_in_python(schema)  # a CRD's, whose patterns are Go's
-    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     content = json.dumps(schema, sort_keys=True)
+
+    def build() -> Validator:
+        import jsonschema
+
+        cls = jsonschema.validators.validator_for(schema,
+                                                  default=jsonschema.Draft202012Validator)
+        return custom_resource_class(cls)(copy.deepcopy(schema))
+
+    # platecheck's own schemas are checked by its tests, like its code, and a draft 2020-12
+    # schema may be checked already: their validators are built when first used (a run whose
+    # problems are all remembered imports no jsonschema)
+    if path.parent.resolve() == packaged_schema_dir().resolve() or (
+            str(schema.get("$schema", _DRAFT_2020_12)).removesuffix("#") == _DRAFT_2020_12
+            and schema_checked("Draft202012Validator", schema, also=True, content=content)):
+        return CustomSchema(path, LazyValidator(build), _identity("file", content))
+    import jsonschema
+
+    cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
-        # platecheck's own schemas are checked by its tests, like its code
-        if path.parent.resolve() != packaged_schema_dir().resolve():
-            check_schema_once(cls, schema,
-                              also=lambda: _refuse_risky_patterns(schema, str(path)),
-                              content=content)
+        check_schema_once(cls, schema, also=lambda: _refuse_risky_patterns(schema, str(path)),
+                          content=content)
     except jsonschema.SchemaError as exc:
         where = ".".join(str(p) for p in exc.path) or "<root>"
         raise PlatecheckError(f"invalid JSON schema at {where}: {exc.message}",
                               str(path)) from None
-    return CustomSchema(path, custom_resource_class(cls)(copy.deepcopy(schema)),
-                        _identity("file", content))
+    return CustomSchema(path, build(), _identity("file", content))
+
+
+class LazyValidator:
+    """A validator of a schema already known to be valid, built when first used (its
+    attributes are the built validator's)."""
+
+    def __init__(self, build: Callable[[], Validator]) -> None:
+        self._build = build
+        self._built: Validator | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._built is None:
+            self._built = self._build()
+        return getattr(self._built, name)
 
 
 def find_custom_schema(kind: str, api_version: str,
@@ -345,19 +420,29 @@ def _crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
     cached = _CRD_VALIDATORS.get(id(crd))
     if cached is not None and cached[0] is crd:
         return cached[1], cached[2]
-    cls = jsonschema.Draft202012Validator
     schema = goregex.schema_in_python(crd.schema)  # the API server reads Go's patterns
     described = f"the openAPIV3Schema of {crd.kind} ({crd.group}/{crd.version}) in {crd.source}"
     content = json.dumps(schema, sort_keys=True)
-    try:
-        check_schema_once(cls, schema,
-                          also=lambda: _refuse_risky_patterns(schema, None, described),
-                          content=content)
-    except jsonschema.SchemaError as exc:
-        where = ".".join(str(p) for p in exc.path) or "<root>"
-        raise PlatecheckError(f"{described} is not a valid schema at {where}: "
-                              f"{exc.message}") from None
-    validator = custom_resource_class(cls)(schema, format_checker=QUANTITY_CHECKER)
+
+    def build() -> Validator:
+        import jsonschema
+
+        cls = jsonschema.Draft202012Validator
+        return custom_resource_class(cls)(schema, format_checker=quantity_checker())
+
+    validator: Validator = LazyValidator(build)  # checked already: built when first used
+    if not schema_checked("Draft202012Validator", schema, also=True, content=content):
+        import jsonschema
+
+        try:
+            check_schema_once(jsonschema.Draft202012Validator, schema,
+                              also=lambda: _refuse_risky_patterns(schema, None, described),
+                              content=content)
+        except jsonschema.SchemaError as exc:
+            where = ".".join(str(p) for p in exc.path) or "<root>"
+            raise PlatecheckError(f"{described} is not a valid schema at {where}: "
+                                  f"{exc.message}") from None
+        validator = build()
     identity = _identity("crd", content)
     _CRD_VALIDATORS[id(crd)] = (crd, validator, identity)
     return validator, identity
@@ -459,6 +544,8 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         yield SchemaProblem(path, f"{error.instance!r} does not match {written!r}")
         return
     if error.validator in ("oneOf", "anyOf") and error.context:
+        import jsonschema
+
         best = jsonschema.exceptions.best_match(error.context)
         if best is not None:
             yield from _describe(best)
@@ -531,6 +618,11 @@ def remembering(directory: Path | None) -> Iterator[None]:
     finally:
         _memos.remove(memo)
         memo.save()
+
+
+def active_memo() -> ResultMemo | None:
+    """The memo of the innermost ``remembering`` block, if any."""
+    return _memos[-1] if _memos else None
 
 
 def recall(identities: Iterable[str | None]) -> None:

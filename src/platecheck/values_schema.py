@@ -14,21 +14,20 @@ import json
 import os
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote, urlsplit
 
-from jsonschema import exceptions as schema_errors  # type: ignore[import-untyped]
-from jsonschema import validators
-from referencing import Registry, Resource
-from referencing.jsonschema import DRAFT7
-
-from platecheck.cache import check_schema_once
+from platecheck.cache import Digest, ResultMemo, check_schema_once, code_digest, json_copy
 from platecheck.errors import PlatecheckError
 from platecheck.goregex import as_written, schema_in_python
 from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget
 from platecheck.regexcheck import RISKY, risky_schema_pattern
 from platecheck.sandbox import SCHEMA_FILE
+from platecheck.schemas import active_memo
 from platecheck.yamlio import read_text
+
+if TYPE_CHECKING:
+    from referencing import Registry, Resource
 
 
 class _Refused(Exception):
@@ -47,10 +46,18 @@ def check_values(target: RenderTarget, values: MergedValues) -> None:
     rel = f"{chart.rel}/{SCHEMA_FILE}" if chart.rel != "." else SCHEMA_FILE
     schema = schema_in_python(_load_json(path, rel))  # helm matches with Go's regexp
     _check_patterns(schema, rel)
+    slot = _passed_slot(schema, values.data)
+    if slot is not None and slot.memo.get(slot.group, slot.key) == _PASSED:
+        return
+    from jsonschema import exceptions as schema_errors  # type: ignore[import-untyped]
+    from jsonschema import validators
+    from referencing import Registry
+
     refused: list[str] = []
+    read: list[str] = []
     # attrs builds Registry's constructor; mypy does not see its ``retrieve`` argument
     registry: Registry[Any] = Registry(
-        retrieve=_retriever(chart.path, refused))  # type: ignore[call-arg]
+        retrieve=_retriever(chart.path, refused, read))  # type: ignore[call-arg]
     try:
         cls = validators.validator_for(schema, default=validators.Draft7Validator)
         check_schema_once(cls, schema)
@@ -63,6 +70,8 @@ def check_values(target: RenderTarget, values: MergedValues) -> None:
         reason = refused[0] if refused else f"a $ref cannot be resolved ({type(exc).__name__})"
         raise PlatecheckError(reason, rel) from None
     if error is None:
+        if slot is not None and not read:  # a schema of other files: not remembered
+            slot.memo.put(slot.group, slot.key, _PASSED)
         return
     where = tuple(error.absolute_path)
     origin = _origin(values.origins, where) or Origin(rel, None)
@@ -80,7 +89,36 @@ def _load_json(path: Path, rel: str) -> Any:
         raise PlatecheckError("not valid JSON", rel, line) from None
 
 
-def _retriever(chart: Path, refused: list[str]) -> Any:
+# Values that met a schema are remembered (inside ``schemas.remembering``) by the schema's
+# content and the values' JSON, with the code that decides: a changed run checks again only
+# the values or schemas that changed, and imports no jsonschema when none did.
+_CODE = ("values_schema.py", "goregex.py", "regexcheck.py")
+_PASSED = "passed"
+
+
+class _Slot(NamedTuple):
+    memo: ResultMemo
+    group: str
+    key: str
+
+
+def _passed_slot(schema: Any, data: Any) -> _Slot | None:
+    """Where passing ``data`` against ``schema`` is remembered; None when nothing is (no
+    cache, or values JSON does not give back exactly)."""
+    memo = active_memo()
+    code = code_digest(_CODE, ("jsonschema", "referencing")) if memo is not None else None
+    exact = json_copy(data) if code is not None else None
+    if memo is None or exact is None:
+        return None
+    group = Digest("values-schema")
+    group.extend((str(code), json.dumps(schema, sort_keys=True)))
+    key = Digest("values")
+    key.add(exact[0])
+    return _Slot(memo, group.hexdigest(), key.hexdigest())
+
+
+def _retriever(chart: Path, refused: list[str], read: list[str]) -> Any:
+    """Reads the chart's own files a ``$ref`` names (into ``read``); refuses the rest."""
     real_chart = Path(os.path.realpath(chart))
 
     def retrieve(uri: str) -> Resource[Any]:
@@ -95,12 +133,16 @@ def _retriever(chart: Path, refused: list[str]) -> Any:
             refused.append(f"$ref {uri} leads out of the chart; platecheck does not read it")
             raise _Refused(uri)
         rel = real.relative_to(real_chart).as_posix()
+        read.append(rel)
         try:
             contents = schema_in_python(_load_json(real, rel))
             _check_patterns(contents, rel)
         except PlatecheckError as exc:
             refused.append(f"$ref {uri}: {exc.message}")
             raise _Refused(uri) from None
+        from referencing import Resource
+        from referencing.jsonschema import DRAFT7
+
         return Resource.from_contents(contents, default_specification=DRAFT7)
 
     return retrieve
