@@ -18,8 +18,9 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 
 from platecheck.errors import PlatecheckError
 from platecheck.limits import MAX_JOBS
-from platecheck.realpaths import realpath, remembered
+from platecheck.realpaths import realpath
 from platecheck.report.destinations import OrderedOption, ReportRequest, parse_report, requests
+from platecheck.runmemo import remembered
 from platecheck.version import __version__
 
 if TYPE_CHECKING:

@@ -22,6 +22,7 @@ from typing import Any
 from platecheck.cache import HelmResult
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
+from platecheck.runmemo import recall
 from platecheck.yamlio import load_document, read_text
 
 _FILE = "file://"
@@ -35,9 +36,13 @@ class Dependency:
     line: int | None
 
 
-def declared(chart: Path, root: Path) -> list[Dependency]:
+def declared(chart: Path, root: Path) -> tuple[Dependency, ...]:
     """The dependencies ``chart`` declares (Chart.yaml, or requirements.yaml of apiVersion v1
-    charts)."""
+    charts), read once per run."""
+    return recall("declared", (chart, root), lambda: tuple(_declared(chart, root)))
+
+
+def _declared(chart: Path, root: Path) -> list[Dependency]:
     result = []
     for name in ("Chart.yaml", "requirements.yaml"):
         path = chart / name

@@ -67,8 +67,8 @@ from platecheck.policies import (
 )
 from platecheck.progress import Progress
 from platecheck.provenance import at, target_origin
-from platecheck.realpaths import remembered
 from platecheck.render import Helm, HelmCall, HelmStats, first_error_line
+from platecheck.runmemo import remembered
 from platecheck.sandbox import resume
 from platecheck.values import merge_values, target_layers
 from platecheck.values_schema import check_values

@@ -1,11 +1,12 @@
-"""Where paths lead, remembered for the length of a run."""
+"""Answers kept for the length of a run: where paths lead, what a chart declares."""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
-from platecheck.realpaths import realpath, remembered, resolve
+from platecheck.realpaths import realpath, resolve
+from platecheck.runmemo import remembered
 
 
 def _link(tmp_path: Path, target: str) -> Path:
@@ -45,3 +46,17 @@ def test_a_symbolic_link_loop_leads_nowhere_without_an_exception(tmp_path: Path)
         found = resolve(tmp_path / "one" / "values.yaml")
     assert not found.exists()
     assert found.is_relative_to(tmp_path.resolve())
+
+
+def test_a_run_reads_what_a_chart_declares_once(tmp_path: Path) -> None:
+    from platecheck.dependencies import declared
+
+    chart = tmp_path / "web"
+    chart.mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n"
+                                      "dependencies:\n  - name: redis\n    repository: x\n")
+    with remembered():
+        [first] = declared(chart, tmp_path)
+        (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+        assert declared(chart, tmp_path) == (first,)  # within the run: read once
+    assert first.name == "redis" and declared(chart, tmp_path) == ()
