@@ -33,6 +33,7 @@ from platecheck.errors import (
     YamlUnsupportedTag,
 )
 from platecheck.model import KeyPath, ValuesFile
+from platecheck.runmemo import recall
 
 # YAML 1.1 reads a plain ``=`` as its "value" type, which PyYAML has no constructor for; Go's
 # YAML, which helm, kubectl and Argo CD read with, takes it as the text "=" (an operator in
@@ -263,7 +264,14 @@ def load_all_data(text: str, rel: str) -> list[Any]:
 
 def load_documents(text: str, rel: str, *, unique_keys: bool = False) -> list[Document]:
     """Every document of a YAML stream (empty documents included as ``None`` data). With
-    ``unique_keys`` a key repeated in one mapping is an error (platecheck's own files)."""
+    ``unique_keys`` a key repeated in one mapping is an error (platecheck's own files).
+    Within a run (``platecheck.runmemo``) a text is read once: discovery and a directory
+    source's render share the documents of an Application file (nothing changes them)."""
+    return list(recall("documents", (text, rel, unique_keys),
+                       lambda: _load_documents(text, rel, unique_keys)))
+
+
+def _load_documents(text: str, rel: str, unique_keys: bool) -> tuple[Document, ...]:
     documents = []
     for node in compose_all(text, rel):
         if node is None:
@@ -271,7 +279,7 @@ def load_documents(text: str, rel: str, *, unique_keys: bool = False) -> list[Do
         lines: dict[KeyPath, int] = {}
         data = _Builder(rel, lines, unique_keys).build(node, (), 0)
         documents.append(Document(data, lines, node.start_mark.line + 1))
-    return documents
+    return tuple(documents)
 
 
 def load_document(text: str, rel: str, *, unique_keys: bool = False) -> Document:
