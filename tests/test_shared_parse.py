@@ -13,7 +13,7 @@ from platecheck import crds, parse
 from platecheck.cache import ResultMemo
 from platecheck.engine import check, lint, load
 from platecheck.errors import YamlError
-from platecheck.model import Chart, RenderedTarget
+from platecheck.model import Chart, RenderedTarget, Resource
 from platecheck.parse import SHARED_CHUNK, ParsedChunks, parse_manifest
 from platecheck.policies import configuration
 from security_helpers import APP, add_crd, make_repo
@@ -71,17 +71,29 @@ def _counting_yaml(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return read
 
 
+Parsed = tuple[tuple[Resource, ...], dict[str, str]]
+
+
+def _two_runs(stream: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+              ) -> tuple[Parsed, Parsed, list[str]]:
+    """``stream`` parsed in a run that remembers, then in another one, and the texts the
+    second read as YAML."""
+    memo = ResultMemo(tmp_path / "parsed")
+    first = parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1), ParsedChunks(memo))
+    memo.save()
+    read = _counting_yaml(monkeypatch)
+    again = parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1),
+                           ParsedChunks(ResultMemo(tmp_path / "parsed")))
+    return first, again, read
+
+
 def test_documents_are_remembered_for_the_next_run(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     stream = _stream("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n"
                      "  n: 1\n  f: 1.0\n  b: true\n  s: '1'\n  empty: null\n",
                      "apiVersion: v1\nkind: List\nitems: [{kind: Secret, metadata: {name: s}}]\n")
-    first, templates = parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1),
-                                      ParsedChunks(memo := ResultMemo(tmp_path / "parsed")))
-    memo.save()
-    read = _counting_yaml(monkeypatch)
-    again, templates_again = parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1),
-                                            ParsedChunks(ResultMemo(tmp_path / "parsed")))
+    (first, templates), (again, templates_again), read = _two_runs(stream, tmp_path,
+                                                                   monkeypatch)
     assert read == []  # no YAML read again
     assert again == first and templates_again == templates
     data = again[0].doc["data"]
@@ -94,12 +106,7 @@ def test_documents_are_remembered_for_the_next_run(tmp_path: Path,
 def test_documents_json_cannot_give_back_are_parsed_every_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     stream = _stream(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nx: {value}\n")
-    first, _ = parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1),
-                              ParsedChunks(memo := ResultMemo(tmp_path / "parsed")))
-    memo.save()
-    read = _counting_yaml(monkeypatch)
-    again, _ = parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1),
-                              ParsedChunks(ResultMemo(tmp_path / "parsed")))
+    (first, _), (again, _), read = _two_runs(stream, tmp_path, monkeypatch)
     assert len(read) == 1 and "x: " in read[0]  # the document, read again
     assert repr(again[0].doc) == repr(first[0].doc)
 
