@@ -72,3 +72,28 @@ def test_without_the_cache_no_crd_is_remembered(tmp_path: Path, helm_bin: Path) 
     repo = _repo(tmp_path)
     lint(repo, helm=helm_bin, cache_dir=tmp_path / "cache", use_cache=False)
     assert not (tmp_path / "cache" / CRD_SCHEMAS).exists()
+
+
+def test_a_run_reads_the_schemas_of_the_crd_files_it_has_not_older_ones(
+        tmp_path: Path, helm_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _repo(tmp_path)
+    cache = tmp_path / "cache"
+    crd = repo / "charts" / "web" / "crds" / "widgets.yaml"
+    text = crd.read_text()
+    for enum in ("[small, huge]", "[small, tiny]", "[small, large]"):  # three versions
+        crd.write_text(text.replace("[small, large]", enum))
+        lint(repo, helm=helm_bin, cache_dir=cache)
+    assert len(list((cache / CRD_SCHEMAS).glob("*/*.json"))) == 3
+    read: list[str] = []
+    original = ResultMemo._read
+
+    def recording(memo: ResultMemo, group: str) -> dict[str, Any]:
+        found = original(memo, group)
+        if memo.directory.name == CRD_SCHEMAS and found:
+            read.append(group)
+        return found
+
+    monkeypatch.setattr(ResultMemo, "_read", recording)
+    monkeypatch.setattr(crds, "load_documents", _boom)
+    lint(repo, helm=helm_bin, cache_dir=cache)
+    assert len(read) == 1  # the schemas of the file as it is now

@@ -179,3 +179,45 @@ def test_a_rendered_crd_already_known_is_not_converted_again(tmp_path: Path, hel
     assert with_files[0].crd_schemas[("example.com", "v1", "Widget")].source == \
         "charts/web/crds/widgets.yaml:1"
     assert schema.source == f"charts/web/crds/widgets.yaml (rendered by {rendered[0].id})"
+
+
+class _Recording(ResultMemo):
+    """A memo that records the groups it reads from disk."""
+
+    def __init__(self, directory: Path) -> None:
+        super().__init__(directory)
+        self.read: list[str] = []
+
+    def _read(self, group: str) -> dict[str, object]:
+        found = super()._read(group)
+        if found:
+            self.read.append(group)
+        return found
+
+
+def test_a_run_reads_the_remembered_outputs_of_what_it_renders_and_holds_none(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    streams = [_stream(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c{i}\n")
+               for i in range(20)]
+    for stream in streams:  # twenty renders of earlier runs, remembered
+        memo = ResultMemo(tmp_path / "parsed")
+        parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1), ParsedChunks(memo))
+        memo.save()
+    read = _counting_yaml(monkeypatch)
+    memo = _Recording(tmp_path / "parsed")
+    parsed = ParsedChunks(memo)
+    resources, _ = parse_manifest(streams[3], _chart(tmp_path), tmp_path, ("a", 1), parsed)
+    assert [r.name for r in resources] == ["c3"] and read == []
+    assert memo.read == [parsed.group(streams[3])]  # its own render's group, nothing older
+    assert memo._groups == {}  # released once parsed
+
+
+def test_a_new_render_is_remembered_when_parsed(tmp_path: Path,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    stream = _stream("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n")
+    parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1),
+                   ParsedChunks(ResultMemo(tmp_path / "parsed")))  # no save()
+    read = _counting_yaml(monkeypatch)
+    parse_manifest(stream, _chart(tmp_path), tmp_path, ("a", 1),
+                   ParsedChunks(ResultMemo(tmp_path / "parsed")))
+    assert read == []

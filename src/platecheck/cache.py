@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from platecheck.boundedread import read_at_most
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import default_cache_dir, memo_dir
 
@@ -308,11 +309,13 @@ def _same(left: Any, right: Any) -> bool:
 
 class ResultMemo:
     """Results of a pure computation kept on disk under ``directory``, one file per group of
-    keys (what validating documents against one schema found, per document). A group's file
-    is read whole the first time the group is asked for, and carries a sha256 of its content
-    (the first line), checked on read: a file that does not verify is ignored. ``save``
-    writes back the groups given new results, atomically, with at most ``limit`` results
-    each: the ones this run used last, so results nobody asks for again leave first."""
+    keys (what validating documents against one schema found, per document; the documents
+    of one render's template outputs). A group's file is read whole the first time the group
+    is asked for, and carries a sha256 of its content (the first line), checked on read: a
+    file that does not verify is ignored. ``save`` writes back the groups given new results,
+    atomically, with at most ``limit`` results each: the ones this run used last, so results
+    nobody asks for again leave first; ``release`` does so for one group and forgets it, so
+    that a run holds only the groups it still needs."""
 
     def __init__(self, directory: Path, limit: int = 4096) -> None:
         self.directory = directory
@@ -360,14 +363,25 @@ class ResultMemo:
 
     def save(self) -> None:
         for group in sorted(self._changed):
-            entries = self._groups[group]
-            used = self._used.get(group, {})
-            order = [key for key in entries if key not in used] + list(used)
-            kept = {key: entries[key] for key in order[-self.limit:]}
-            body = json.dumps({"group": group, "results": kept}, separators=(",", ":"))
-            write_atomic(self._path(group),
-                         hashlib.sha256(body.encode()).hexdigest() + "\n" + body)
+            self._write(group)
         self._changed.clear()
+
+    def release(self, group: str) -> None:
+        """Done with ``group`` for this run: written now if it was given new results, and
+        no longer held in memory."""
+        if group in self._changed:
+            self._write(group)
+            self._changed.discard(group)
+        self._groups.pop(group, None)
+        self._used.pop(group, None)
+
+    def _write(self, group: str) -> None:
+        entries = self._groups[group]
+        used = self._used.get(group, {})
+        order = [key for key in entries if key not in used] + list(used)
+        kept = {key: entries[key] for key in order[-self.limit:]}
+        body = json.dumps({"group": group, "results": kept}, separators=(",", ":"))
+        write_atomic(self._path(group), hashlib.sha256(body.encode()).hexdigest() + "\n" + body)
 
 
 def _entry_digest(key: str, result: HelmResult) -> str:
@@ -391,7 +405,7 @@ def read_regular(path: Path, limit: int) -> bytes | None:
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             return None
         with os.fdopen(handle, "rb", closefd=False) as stream:
-            raw = stream.read(limit + 1)
+            raw = read_at_most(stream, info.st_size, limit)
     except OSError:
         return None
     finally:

@@ -185,7 +185,6 @@ def from_files(root: Path, files: Sequence[Path], memo: ResultMemo | None = None
 # what decides the schemas of a CRD file besides its content: the YAML reader and the
 # conversion
 _CODE = ("crds.py", "yamlio.py")
-MEMO_GROUP = "crd-files"
 
 
 def _file_schemas(text: str, rel: str, memo: ResultMemo | None) -> list[CrdSchema]:
@@ -195,7 +194,7 @@ def _file_schemas(text: str, rel: str, memo: ResultMemo | None) -> list[CrdSchem
         digest = Digest("crd-file")
         digest.extend([code, rel, text])
         key = digest.hexdigest()
-        known = memo.get(MEMO_GROUP, key)
+        known = memo.get(key, key)  # a group per file content: a run reads what it has
         if isinstance(known, list) and all(isinstance(item, list) and len(item) == 5
                                            for item in known):
             return [CrdSchema(*item) for item in known]
@@ -209,7 +208,7 @@ def _file_schemas(text: str, rel: str, memo: ResultMemo | None) -> list[CrdSchem
         except (TypeError, ValueError):
             exact = False
         if exact:
-            memo.put(MEMO_GROUP, key, plain)
+            memo.put(key, key, plain)
     return schemas
 
 

@@ -34,7 +34,9 @@ class ParsedChunks:
     parser's code, as JSON, when JSON gives back exactly the documents parsed (plain
     mappings, lists, strings, numbers, booleans and nulls; a timestamp, binary data or a key
     that is not a string is not remembered): a later run parses only outputs it has not
-    seen, about 15 times faster than reading their YAML again."""
+    seen, about 15 times faster than reading their YAML again. The outputs of one render
+    are kept together (a group per rendered stream): a run reads what it renders and
+    nothing older, and holds one render's group in memory at a time."""
 
     def __init__(self, memo: ResultMemo | None = None) -> None:
         self._shared: dict[str, list[Any]] = {}
@@ -42,30 +44,41 @@ class ParsedChunks:
         code = code_digest(_CODE, ("PyYAML",)) if memo is not None else None
         self._code = f"{code}:{yamlio.LOADER.__name__}" if code is not None else None
 
-    def documents(self, chunk: str, rel: str) -> list[Any]:
-        """The documents of ``chunk``; a ``YamlError`` (named ``rel``) when it is not YAML."""
+    def group(self, manifest: str) -> str | None:
+        """Where the outputs of the rendered stream ``manifest`` are remembered (None: not
+        remembered); ``release`` it when they are parsed."""
+        if self._code is None:
+            return None
+        digest = Digest("parsed-render")
+        digest.extend((self._code, manifest))
+        return digest.hexdigest()
+
+    def release(self, group: str | None) -> None:
+        if group is not None and self._memo is not None:
+            self._memo.release(group)
+
+    def documents(self, chunk: str, rel: str, group: str | None = None) -> list[Any]:
+        """The documents of ``chunk``, an output of the stream remembered in ``group``; a
+        ``YamlError`` (named ``rel``) when it is not YAML."""
         documents = self._shared.get(chunk)
         if documents is not None:
             return documents
-        slot = self._slot(chunk)
-        if slot is not None:
-            kept = self._memo.get(*slot) if self._memo is not None else None
+        key = self._key(chunk) if group is not None else None
+        if key is not None and self._memo is not None and group is not None:
+            kept = self._memo.get(group, key)
             documents = kept if isinstance(kept, list) else None
         if documents is None:
             documents = load_all_data(chunk, rel)
-            if slot is not None and self._memo is not None:
-                _remember(self._memo, slot, documents)
+            if key is not None and self._memo is not None and group is not None:
+                _remember(self._memo, (group, key), documents)
         if len(chunk) >= SHARED_CHUNK:
             self._shared[chunk] = documents
         return documents
 
-    def _slot(self, chunk: str) -> tuple[str, str] | None:
-        if self._code is None:
-            return None
+    def _key(self, chunk: str) -> str:
         digest = Digest("parsed")
-        digest.extend((self._code, chunk))
-        key = digest.hexdigest()
-        return key[:2], key
+        digest.extend((str(self._code), chunk))
+        return digest.hexdigest()
 
 
 def _remember(memo: ResultMemo, slot: tuple[str, str], documents: list[Any]) -> None:
@@ -86,16 +99,20 @@ def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, in
     templates: dict[str, str] = {}
     outputs: list[tuple[list[Any], str | None, str | None]] = []  # documents, template, file
     chunks = parsed if parsed is not None else ParsedChunks()
-    for chunk in _SEPARATOR.split(manifest):
-        match = _SOURCE.search(chunk)
-        template = match.group(1) if match else None
-        try:
-            documents = chunks.documents(chunk, template or "a template")
-        except YamlError as exc:
-            raise _rendered_error(exc, chunk, match, template, where) from None
-        if any(document is not None for document in documents):
-            outputs.append((documents, template, _template_file(template, chart, root,
-                                                                templates)))
+    group = chunks.group(manifest)
+    try:
+        for chunk in _SEPARATOR.split(manifest):
+            match = _SOURCE.search(chunk)
+            template = match.group(1) if match else None
+            try:
+                documents = chunks.documents(chunk, template or "a template", group)
+            except YamlError as exc:
+                raise _rendered_error(exc, chunk, match, template, where) from None
+            if any(document is not None for document in documents):
+                outputs.append((documents, template, _template_file(template, chart, root,
+                                                                    templates)))
+    finally:
+        chunks.release(group)
     starts = _document_starts(outputs, templates)
     resources: list[Resource] = []
     for number, (documents, template, template_file) in enumerate(outputs):

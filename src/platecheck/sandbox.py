@@ -37,6 +37,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+from platecheck.boundedread import read_at_most
 from platecheck.cache import chart_tree
 from platecheck.errors import PlatecheckError
 
@@ -99,7 +100,8 @@ def _check_subchart_schemas(file: Path, chart: Path) -> None:
     rel = file.relative_to(chart).as_posix()
     if file.name == SCHEMA_FILE:
         with open(file, "rb") as stream:
-            problem = _schema_problem(stream.read(MAX_OUTPUT))
+            problem = _schema_problem(read_at_most(stream, os.fstat(stream.fileno()).st_size,
+                                                   MAX_OUTPUT - 1))
         if problem:
             raise PlatecheckError(f"{rel}: {problem}")
         return

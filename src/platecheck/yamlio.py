@@ -19,6 +19,7 @@ import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from platecheck.boundedread import read_at_most
 from platecheck.errors import (
     FileTooLarge,
     NotRegularFile,
@@ -151,12 +152,12 @@ def read_bytes(path: Path, rel: str) -> bytes:
     except OSError as exc:
         raise UnreadableFile(f"cannot read file: {exc.strerror}", rel) from None
     try:
-        mode = os.fstat(handle).st_mode
-        if not stat.S_ISREG(mode):
-            raise NotRegularFile(f"not a regular file ({_file_kind(mode)}); platecheck reads "
-                                 "only regular files", rel)
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode):
+            raise NotRegularFile(f"not a regular file ({_file_kind(info.st_mode)}); platecheck "
+                                 "reads only regular files", rel)
         with os.fdopen(handle, "rb", closefd=False) as stream:
-            raw = stream.read(MAX_FILE_SIZE + 1)
+            raw = read_at_most(stream, info.st_size, MAX_FILE_SIZE)
     except OSError as exc:
         raise UnreadableFile(f"cannot read file: {exc.strerror}", rel) from None
     finally:
