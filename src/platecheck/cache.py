@@ -317,7 +317,8 @@ class ResultMemo:
     nobody asks for again leave first; ``release`` does so for one group and forgets it, so
     that a run holds only the groups it still needs."""
 
-    def __init__(self, directory: Path, limit: int = 4096) -> None:
+    def __init__(self, directory: Path, limit: int | None = 4096) -> None:
+        # None: a group keeps what this run used and as many results again
         self.directory = directory
         self.limit = limit
         self._groups: dict[str, dict[str, Any]] = {}
@@ -379,7 +380,8 @@ class ResultMemo:
         entries = self._groups[group]
         used = self._used.get(group, {})
         order = [key for key in entries if key not in used] + list(used)
-        kept = {key: entries[key] for key in order[-self.limit:]}
+        limit = self.limit if self.limit is not None else 2 * len(used)
+        kept = {key: entries[key] for key in order[-limit:]} if limit else {}
         body = json.dumps({"group": group, "results": kept}, separators=(",", ":"))
         write_atomic(self._path(group), hashlib.sha256(body.encode()).hexdigest() + "\n" + body)
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from platecheck import changed, crds, schemas
+from platecheck import changed, crds, schemas, yamlio
 from platecheck.cache import (
     RENDERS,
     HelmResult,
@@ -113,12 +113,16 @@ def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
 PROBLEMS = "problems"  # where schema problems are remembered, under the cache directory
 CRD_SCHEMAS = "crd-schemas"  # and the schemas of CRD files
 PARSED = "parsed"  # and the documents of template outputs
+DOCUMENTS = "documents"  # and of YAML files
 
 
-def _remembering(use_cache: bool) -> contextlib.AbstractContextManager[None]:
-    """Schema problems remembered in the cache (``schemas.remembering``) unless the run uses
-    no cache."""
-    return schemas.remembering(memo_dir() / PROBLEMS if use_cache else None)
+@contextlib.contextmanager
+def _remembering(use_cache: bool) -> Iterator[None]:
+    """Schema problems (``schemas.remembering``) and the documents of YAML files
+    (``yamlio.remembering``) remembered in the cache, unless the run uses no cache."""
+    with schemas.remembering(memo_dir() / PROBLEMS if use_cache else None), \
+            yamlio.remembering(memo_dir() / DOCUMENTS if use_cache else None):
+        yield
 
 
 def check(model: RepoModel, config: Config, *, environments: Iterable[str] | None = None,
@@ -127,6 +131,7 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
     does after ``load`` (the pytest plugin calls it on the model its fixtures share)."""
     policies = registry()
     model = _with_schemas(model, config, policies)
+    yamlio.read_remembered()
     schemas.recall(found.identity for rendered in model.rendered
                    for target_schemas in rendered.schemas.values()
                    for found in target_schemas.found.values()

@@ -7,10 +7,13 @@ strings, as they do when Helm turns values into JSON.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import json
 import os
 import stat
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +23,7 @@ from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from platecheck.boundedread import read_at_most
+from platecheck.cache import Digest, ResultMemo, code_digest, json_copy
 from platecheck.errors import (
     FileTooLarge,
     NotRegularFile,
@@ -273,6 +277,18 @@ def load_documents(text: str, rel: str, *, unique_keys: bool = False) -> list[Do
 
 
 def _load_documents(text: str, rel: str, unique_keys: bool) -> tuple[Document, ...]:
+    key = _documents_key(text, unique_keys)
+    if key is not None:
+        kept = _recalled(key)
+        if kept is not None:
+            return kept
+    documents = _read_documents(text, rel, unique_keys)
+    if key is not None:
+        _keep(key, documents)
+    return documents
+
+
+def _read_documents(text: str, rel: str, unique_keys: bool) -> tuple[Document, ...]:
     documents = []
     for node in compose_all(text, rel):
         if node is None:
@@ -281,6 +297,111 @@ def _load_documents(text: str, rel: str, unique_keys: bool) -> tuple[Document, .
         data = _Builder(rel, lines, unique_keys).build(node, (), 0)
         documents.append(Document(data, lines, node.start_mark.line + 1))
     return tuple(documents)
+
+
+# --- documents remembered from run to run ------------------------------------------------
+
+# the memo of the run in progress and the name its files start with, see ``remembering``
+_memos: list[tuple[ResultMemo, str]] = []
+_memo_lock = threading.Lock()  # renders in threads read YAML too
+# what decides the documents of a text besides the text: the reader's code and PyYAML
+_CODE = ("yamlio.py",)
+_SHARDS = "0123456789abcdef"  # one file per first hex digit of the key
+
+
+@contextlib.contextmanager
+def remembering(directory: Path | None) -> Iterator[None]:
+    """Within the block, the documents of every YAML text read are remembered under
+    ``directory`` (None: nothing is), by a digest of the text, as JSON when JSON gives them
+    back exactly (plain data, string keys, key paths of strings and integers): a later run
+    reads the JSON of a text it has read before instead of its YAML. Sixteen files hold
+    them, each read once per run; each keeps what the run read and as many older entries
+    again. What fails to parse is read, and reported, every time."""
+    code = code_digest(_CODE, ("PyYAML",))
+    if directory is None or code is None:
+        yield
+        return
+    digest = Digest("documents")
+    digest.extend((code, LOADER.__name__))
+    entry = (ResultMemo(directory, limit=None), digest.hexdigest())
+    _memos.append(entry)
+    try:
+        yield
+    finally:
+        _memos.remove(entry)
+        entry[0].save()
+
+
+def _get(key: str) -> Any:
+    with _memo_lock:
+        if not _memos:
+            return None
+        memo, name = _memos[-1]
+        return memo.get(f"{name}-{key[0]}", key)
+
+
+def _put(key: str, value: Any) -> None:
+    """Keep ``value`` as its JSON text, when JSON gives it back exactly: each run then gets
+    objects of its own."""
+    exact = json_copy(value)
+    if exact is None:
+        return
+    with _memo_lock:
+        if _memos:
+            memo, name = _memos[-1]
+            memo.put(f"{name}-{key[0]}", key, exact[0])
+
+
+def _documents_key(text: str, unique_keys: bool) -> str | None:
+    if not _memos:
+        return None
+    digest = Digest("documents")
+    digest.extend((str(unique_keys), text))
+    return digest.hexdigest()
+
+
+def _recalled(key: str) -> tuple[Document, ...] | None:
+    kept = _get(key)
+    if not isinstance(kept, str):
+        return None
+    try:
+        return tuple(Document(data, {tuple(path): line for path, line in lines}, line)
+                     for data, lines, line in json.loads(kept))
+    except (TypeError, ValueError):
+        return None  # not what this code writes: read the YAML
+
+
+def _keep(key: str, documents: tuple[Document, ...]) -> None:
+    _put(key, [[d.data, [[list(path), line] for path, line in d.lines.items()], d.line]
+               for d in documents])
+
+
+def remembered_result(parts: Sequence[str | bytes], compute: Callable[[], Any]) -> Any:
+    """``compute()``, a JSON value computed from a YAML file (``parts``: what decides it, the
+    file's bytes and the computing code among them), remembered from run to run beside the
+    documents when JSON gives it back exactly: a check of every YAML file of a repository
+    reads only the files that changed."""
+    if not _memos:
+        return compute()
+    digest = Digest("result")
+    digest.extend(parts)
+    key = digest.hexdigest()
+    kept = _get(key)
+    if isinstance(kept, str):
+        return json.loads(kept)
+    value = compute()
+    _put(key, value)
+    return value
+
+
+def read_remembered() -> None:
+    """Read the remembered documents and results now (the engine does, before the policies
+    run: policies read no file)."""
+    with _memo_lock:
+        if _memos:
+            memo, name = _memos[-1]
+            for shard in _SHARDS:
+                memo.load(f"{name}-{shard}")
 
 
 def load_document(text: str, rel: str, *, unique_keys: bool = False) -> Document:

@@ -48,11 +48,12 @@ from decimal import Decimal
 
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
+from platecheck.cache import code_digest
 from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.globs import matches_any
 from platecheck.model import Finding, RepoModel
 from platecheck.options import PolicyOptions
-from platecheck.yamlio import MAX_NESTING, compose_all
+from platecheck.yamlio import MAX_NESTING, compose_all, remembered_result
 
 ID = "yaml-hygiene"
 SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
@@ -88,8 +89,24 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         # Only platecheck reads its own policy files, with one YAML 1.1 reader, and validates
         # every value's type at load: ``level: off`` and a waiver's ``expires: 2027-01-31``
         # mean what docs/configuration.md says, whatever YAML 1.2 tools make of them.
-        found = check_bytes(yaml_file.rel, yaml_file.raw, yaml11=yaml_file.role != "policy")
+        found = _remembered(yaml_file.rel, yaml_file.raw, yaml11=yaml_file.role != "policy")
         yield from sorted(found, key=lambda f: (f.line or 0, f.message))
+
+
+# what decides the findings of a file besides its bytes: this code, the reader and PyYAML
+_CODE = ("policies/yaml_hygiene.py", "yamlio.py")
+
+
+def _remembered(rel: str, raw: bytes, *, yaml11: bool) -> list[Finding]:
+    """``check_bytes``, remembered from run to run per file content (``yamlio``)."""
+    code = code_digest(_CODE, ("PyYAML",))
+    if code is None:
+        return list(check_bytes(rel, raw, yaml11=yaml11))
+    plain = remembered_result(
+        (ID, code, rel, str(yaml11), raw),
+        lambda: [[f.line, f.message, f.remediation]
+                 for f in check_bytes(rel, raw, yaml11=yaml11)])
+    return [_finding(rel, line, message, remediation) for line, message, remediation in plain]
 
 
 def _finding(rel: str, line: int | None, message: str, remediation: str) -> Finding:
