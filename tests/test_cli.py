@@ -199,7 +199,8 @@ def test_cache_dir_is_one_cache_for_setup_and_lint(helm_bin: Path, tmp_path: Pat
     # helm's remembered version goes there too, not to ~/.cache (the repository has no schema
     # of its own: platecheck's packaged ones are not checked at run time)
     assert sorted(p.name for p in cache.iterdir()) == [
-        "documents", "helm", "helm-versions.json", "parsed", "problems", "renders", "runs"]
+        ".pruned", "documents", "helm", "helm-versions.json", "parsed", "problems", "renders",
+        "runs"]
     assert len(list((cache / "renders").rglob("*.json"))) == 2  # the template and the lint
     result = subprocess.run([sys.executable, "-m", "platecheck", "--version"],
                             env={**env, "PLATECHECK_CACHE_DIR": str(cache)},

@@ -78,7 +78,7 @@ def check_schema_once(cls: Any, schema: Any, also: Callable[[], None] | None = N
     content that raises when it fails, is remembered with it. ``content``: the schema as
     ``json.dumps(schema, sort_keys=True)``, when the caller has it already."""
     marker = _schema_marker(cls.__name__, schema, also is not None, content)
-    if marker in _checked_schemas or marker.is_file():
+    if _marked(marker):
         return
     from platecheck.metaschema import check_schema  # loads jsonschema: only a run that checks
 
@@ -98,7 +98,13 @@ def schema_checked(cls_name: str, schema: Any, *, also: bool, content: str | Non
     """Whether ``check_schema_once`` passed ``schema`` with the validator class named
     ``cls_name`` (and a further check when ``also``), without importing jsonschema."""
     marker = _schema_marker(cls_name, schema, also, content)
-    return marker in _checked_schemas or marker.is_file()
+    return _marked(marker)
+
+
+def _marked(marker: Path) -> bool:
+    """Whether ``marker`` was made, in this process or on disk (as a regular file, which
+    reading marks used, see ``prune_unused``)."""
+    return marker in _checked_schemas or read_regular(marker, 1 << 10) is not None
 
 
 def _schema_marker(cls_name: str, schema: Any, also: bool, content: str | None) -> Path:
@@ -406,6 +412,7 @@ def read_regular(path: Path, limit: int) -> bytes | None:
         info = os.fstat(handle)
         if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
             return None
+        _mark_used(handle, info.st_mtime)
         with os.fdopen(handle, "rb", closefd=False) as stream:
             raw = read_at_most(stream, info.st_size, limit)
     except OSError:
@@ -413,3 +420,59 @@ def read_regular(path: Path, limit: int) -> bytes | None:
     finally:
         os.close(handle)
     return raw if len(raw) <= limit else None
+
+
+# -- removing what no run uses ------------------------------------------------------------
+
+UNUSED_DAYS = 30  # an entry no run has read for this many days is removed
+_DAY = 24 * 60 * 60
+# the directories of the cache root whose entries are removed when unused (not helm, which
+# ``platecheck setup`` installs, nor runs, which keep a number of the latest)
+PRUNED = ("renders", "parsed", "problems", "crd-schemas", "documents", "schemas-checked")
+_PRUNE_STAMP = ".pruned"
+
+
+def _mark_used(handle: int, mtime: float) -> None:
+    """An entry read is one a run uses: a modification time older than a day is set to now
+    (at most one write a day per entry), so that ``prune_unused`` keeps it."""
+    import time
+
+    if time.time() - mtime > _DAY:
+        try:
+            os.utime(handle)
+        except (OSError, NotImplementedError):
+            pass  # a cache that cannot be written only costs time
+
+
+def prune_unused(root: Path, days: int = UNUSED_DAYS) -> int:
+    """Remove the entries under ``root``'s ``PRUNED`` directories that no run has read or
+    written for ``days`` days; done at most once a day per cache root (a stamp file records
+    when). The number of files removed."""
+    import time
+
+    now = time.time()
+    stamp = root / _PRUNE_STAMP
+    try:
+        if now - stamp.stat().st_mtime < _DAY:
+            return 0
+    except OSError:
+        pass  # never pruned, or no stamp: prune now
+    removed = 0
+    for name in PRUNED:
+        for current, _, files in os.walk(root / name):
+            for file in files:
+                path = os.path.join(current, file)
+                try:
+                    info = os.lstat(path)
+                    if now - info.st_mtime > days * _DAY:
+                        os.unlink(path)
+                        removed += 1
+                except OSError:
+                    continue
+    try:
+        stamp.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stamp.touch()
+        os.utime(stamp)
+    except OSError:
+        pass
+    return removed

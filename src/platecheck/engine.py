@@ -29,6 +29,7 @@ from platecheck.cache import (
     ResultMemo,
     chart_tree,
     default_cache_dir,
+    prune_unused,
 )
 from platecheck.changed import Selection
 from platecheck.config import Config
@@ -119,10 +120,13 @@ DOCUMENTS = "documents"  # and of YAML files
 @contextlib.contextmanager
 def _remembering(use_cache: bool) -> Iterator[None]:
     """Schema problems (``schemas.remembering``) and the documents of YAML files
-    (``yamlio.remembering``) remembered in the cache, unless the run uses no cache."""
+    (``yamlio.remembering``) remembered in the cache, unless the run uses no cache; at the
+    end, what no run has used for a month leaves the cache (``cache.prune_unused``)."""
     with schemas.remembering(memo_dir() / PROBLEMS if use_cache else None), \
             yamlio.remembering(memo_dir() / DOCUMENTS if use_cache else None):
         yield
+    if use_cache:
+        prune_unused(memo_dir())
 
 
 def check(model: RepoModel, config: Config, *, environments: Iterable[str] | None = None,
