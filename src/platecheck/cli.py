@@ -347,11 +347,16 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     skip = [path for path in (*(r.path for r in wanted), cache_root) if path is not None]
     styles = [_style(args, request) for request in wanted]
 
+    guarded: list[tuple[tuple[RenderTarget, ...], tuple[Guard, ...]]] = []
+
     def present(report: Report) -> Answer:
         texts = tuple(render(report, fmt, show_waived=waived, color=color)
                       for fmt, waived, color in styles)
-        return Answer(texts, report.exit_code, str(report.root),
-                      output_guards(report.root, report.targets), report.changed_since)
+        # the report as a warm run tells it has the same targets: their guards are known
+        if not guarded or guarded[0][0] is not report.targets:
+            guarded[:] = [(report.targets, output_guards(report.root, report.targets))]
+        return Answer(texts, report.exit_code, str(report.root), guarded[0][1],
+                      report.changed_since)
 
     answer = cached_answer(args.paths, cache_root=cache_root, skip=skip, styles=styles,
                            present=present, changed_since=args.changed_since, **options)

@@ -12,6 +12,7 @@ from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.model import Chart, Resource
 from platecheck.realpaths import resolve
 from platecheck.resources import expand_list, make_resource
+from platecheck.runmemo import recall
 from platecheck.yamlio import MAX_NESTING, load_all_data
 
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
@@ -209,10 +210,19 @@ def _template_file(template: str | None, chart: Chart, root: Path,
     rel = f"{chart.rel}/{inner}" if chart.rel not in ("", ".") else inner
     if rel in templates:
         return rel
+    text = recall("template text", (path, root), lambda: _template_text(path, root))
+    if text is None:
+        return None
+    templates[rel] = text
+    return rel
+
+
+def _template_text(path: Path, root: Path) -> str | None:
+    """The text of a chart's template inside the repository, read once per run however many
+    targets render the chart (``platecheck.runmemo``)."""
     try:
         if not path.is_file() or not resolve(path).is_relative_to(root):
             return None
-        templates[rel] = path.read_text(encoding="utf-8", errors="replace")
+        return path.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return None
-    return rel
