@@ -106,3 +106,17 @@ def test_the_files_keep_what_a_run_read_and_not_every_older_entry(
         for name in range(20):
             yamlio.load_documents(f"f{name}: 9\n", f"{name}.yaml")
     assert read == []
+
+
+def test_a_memo_that_does_not_hold_what_it_hands_out_writes_it_back(tmp_path: Path) -> None:
+    memo = ResultMemo(tmp_path / "memo", limit=None, hold=False)
+    memo.put("g", "a", "A")
+    memo.put("g", "b", "B")
+    memo.save()
+    again = ResultMemo(tmp_path / "memo", limit=None, hold=False)
+    assert again.get("g", "a") == "A"
+    assert "a" not in again.load("g")  # handed out, no longer held
+    again.put("g", "c", "C")
+    again.save()
+    # the group written again keeps what was handed out (read back from its file)
+    assert ResultMemo(tmp_path / "memo").load("g") == {"a": "A", "b": "B", "c": "C"}

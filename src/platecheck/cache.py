@@ -323,10 +323,14 @@ class ResultMemo:
     nobody asks for again leave first; ``release`` does so for one group and forgets it, so
     that a run holds only the groups it still needs."""
 
-    def __init__(self, directory: Path, limit: int | None = 4096) -> None:
-        # None: a group keeps what this run used and as many results again
+    def __init__(self, directory: Path, limit: int | None = 4096, *,
+                 hold: bool = True) -> None:
+        # limit None: a group keeps what this run used and as many results again; hold
+        # False: a result handed out is not held in memory (a group written again reads it
+        # back from its file), for results each asked for once per run
         self.directory = directory
         self.limit = limit
+        self.hold = hold
         self._groups: dict[str, dict[str, Any]] = {}
         self._used: dict[str, dict[str, None]] = {}  # in the order used
         self._changed: set[str] = set()
@@ -342,7 +346,8 @@ class ResultMemo:
         return entries
 
     def get(self, group: str, key: str) -> Any | None:
-        found = self.load(group).get(key)
+        entries = self.load(group)
+        found = entries.get(key) if self.hold else entries.pop(key, None)
         if found is not None:
             self._used.setdefault(group, {})[key] = None
         return found
@@ -384,7 +389,9 @@ class ResultMemo:
 
     def _write(self, group: str) -> None:
         entries = self._groups[group]
-        used = self._used.get(group, {})
+        if not self.hold:  # what was handed out is in the file still
+            entries = {**self._read(group), **entries}
+        used = {key: None for key in self._used.get(group, {}) if key in entries}
         order = [key for key in entries if key not in used] + list(used)
         limit = self.limit if self.limit is not None else 2 * len(used)
         kept = {key: entries[key] for key in order[-limit:]} if limit else {}

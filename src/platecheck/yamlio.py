@@ -323,7 +323,7 @@ def remembering(directory: Path | None) -> Iterator[None]:
         return
     digest = Digest("documents")
     digest.extend((code, LOADER.__name__))
-    entry = (ResultMemo(directory, limit=None), digest.hexdigest())
+    entry = (ResultMemo(directory, limit=None, hold=False), digest.hexdigest())
     _memos.append(entry)
     try:
         yield
