@@ -13,6 +13,7 @@ from platecheck.cache import ResultMemo
 from platecheck.engine import DOCUMENTS, lint
 from platecheck.errors import YamlError
 from platecheck.policies import yaml_hygiene
+from platecheck.runmemo import remembered
 from security_helpers import make_repo
 
 
@@ -120,3 +121,17 @@ def test_a_memo_that_does_not_hold_what_it_hands_out_writes_it_back(tmp_path: Pa
     again.save()
     # the group written again keeps what was handed out (read back from its file)
     assert ResultMemo(tmp_path / "memo").load("g") == {"a": "A", "b": "B", "c": "C"}
+
+
+def test_files_of_the_same_text_are_read_once_and_errors_name_each(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    read = _reads(monkeypatch)
+    with remembered():
+        first = yamlio.load_documents("a: 1\n", "one/values.yaml")
+        second = yamlio.load_documents("a: 1\n", "two/values.yaml")
+        for rel in ("one/broken.yaml", "two/broken.yaml"):
+            with pytest.raises(YamlError) as raised:
+                yamlio.load_documents("a: [\n", rel)
+            assert raised.value.file == rel
+    assert first == second
+    assert read == ["one/values.yaml", "one/broken.yaml", "two/broken.yaml"]

@@ -271,8 +271,9 @@ def load_documents(text: str, rel: str, *, unique_keys: bool = False) -> list[Do
     """Every document of a YAML stream (empty documents included as ``None`` data). With
     ``unique_keys`` a key repeated in one mapping is an error (platecheck's own files).
     Within a run (``platecheck.runmemo``) a text is read once: discovery and a directory
-    source's render share the documents of an Application file (nothing changes them)."""
-    return list(recall("documents", (text, rel, unique_keys),
+    source's render share the documents of an Application file, and files of the same text
+    share theirs (nothing changes them; ``rel`` names only errors, which are not kept)."""
+    return list(recall("documents", (text, unique_keys),
                        lambda: _load_documents(text, rel, unique_keys)))
 
 
