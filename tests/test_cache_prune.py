@@ -75,3 +75,18 @@ def test_a_lint_keeps_what_it_uses_and_removes_what_no_run_used(
     assert len(render_files) == 2  # the template and the lint of the values as they are
     assert not render_files & first  # those of the values before are gone
     assert all(time.time() - p.stat().st_mtime < 60 for p in left)
+
+
+def test_a_cache_that_cannot_be_written_is_not_walked(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    cache = tmp_path / "cache"
+    old = cache / "renders" / "ab" / "ab1.json"
+    old.parent.mkdir(parents=True)
+    old.write_text("x")
+    _age(old, UNUSED_DAYS + 5)
+
+    def refuse(*_: object, **__: object) -> None:
+        raise PermissionError("read-only")
+
+    monkeypatch.setattr(Path, "touch", refuse)
+    assert prune_unused(cache) == 0 and old.exists()

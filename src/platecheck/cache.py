@@ -444,10 +444,10 @@ def _mark_used(handle: int, mtime: float) -> None:
     (at most one write a day per entry), so that ``prune_unused`` keeps it."""
     import time
 
-    if time.time() - mtime > _DAY:
+    if time.time() - mtime > _DAY and os.utime in os.supports_fd:
         try:
             os.utime(handle)
-        except (OSError, NotImplementedError):
+        except OSError:
             pass  # a cache that cannot be written only costs time
 
 
@@ -464,6 +464,12 @@ def prune_unused(root: Path, days: int = UNUSED_DAYS) -> int:
             return 0
     except OSError:
         pass  # never pruned, or no stamp: prune now
+    try:  # stamped first: a cache that cannot be written is not walked on every run
+        stamp.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        stamp.touch()
+        os.utime(stamp)
+    except OSError:
+        return 0
     removed = 0
     for name in PRUNED:
         for current, _, files in os.walk(root / name):
@@ -476,10 +482,4 @@ def prune_unused(root: Path, days: int = UNUSED_DAYS) -> int:
                         removed += 1
                 except OSError:
                     continue
-    try:
-        stamp.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        stamp.touch()
-        os.utime(stamp)
-    except OSError:
-        pass
     return removed
