@@ -289,3 +289,18 @@ def test_an_answer_naming_the_checkout_is_not_kept(tmp_path: Path) -> None:
         ("apps/x.yaml:3: bad\n",), 1, str(root), (("app", "apps/x.yaml"),))
     moved = cache.answer("k", "v", tmp_path / "elsewhere")  # the same repository elsewhere
     assert moved is not None and moved.root == str(tmp_path / "elsewhere")
+
+
+def test_a_kept_report_reads_back_and_an_altered_one_does_not(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    from platecheck.runcache import RunCache, as_kept
+
+    root, _ = synthetic
+    report = _run(root, tmp_path / "cache")
+    cache = RunCache(tmp_path / "runs")
+    cache.put("k", report)
+    assert cache.get("k", report.root) == as_kept(report)
+    entry = tmp_path / "runs" / "k.json"
+    text = entry.read_text(encoding="utf-8")
+    entry.write_text(text.replace('"prod"', '"qa"', 1), encoding="utf-8")
+    assert cache.get("k", report.root) is None

@@ -107,10 +107,10 @@ class RunCache:
 
         if report.errors:
             return
-        try:
-            encoded = encode_report(report)
-            payload = json.dumps({"key": key, "report": encoded,
-                                  "sha256": _report_digest(key, encoded)})
+        try:  # the report is written as the text its digest is taken of: one dump, not two
+            text = json.dumps(encode_report(report), sort_keys=True)
+            payload = (f'{{"key": {json.dumps(key)}, "sha256": '
+                       f'{json.dumps(_text_digest(key, text))}, "report": {text}}}')
         except (TypeError, ValueError):
             return  # something in the model JSON cannot carry: the next run is done in full
         write_atomic(self.directory / f"{key}.json", payload)
@@ -374,6 +374,11 @@ def repository_root(path: Path, explicit: Path | None = None) -> Path:
 
 def _report_digest(key: str, encoded: Any) -> str:
     """sha256 of an entry's report, so a truncated or altered entry does not verify."""
+    return _text_digest(key, json.dumps(encoded, sort_keys=True))
+
+
+def _text_digest(key: str, text: str) -> str:
+    """``_report_digest`` of the report whose sorted JSON is ``text``."""
     digest = Digest("run-entry")
-    digest.extend((key, json.dumps(encoded, sort_keys=True)))
+    digest.extend((key, text))
     return digest.hexdigest()
