@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from pathlib import Path
 from typing import Any
@@ -139,7 +140,10 @@ def _document_starts(outputs: list[tuple[list[Any], str | None, str | None]],
             by_template.setdefault(template_file, []).append(number)
     starts: dict[int, int] = {}
     for template_file, numbers in by_template.items():
-        written = _template_documents(templates[template_file])
+        # a template's documents are found once per run, however many targets render it
+        text = templates[template_file]
+        written = recall("template documents", text,
+                         functools.partial(_template_documents, text))
         if len(written) != len(numbers):
             continue
         kinds = [_kind(outputs[number][0]) for number in numbers]
