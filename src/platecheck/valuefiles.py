@@ -44,15 +44,14 @@ class Resolver:
                     ignore_missing: bool) -> list[Path]:
         """The value files helm reads, in order (each once); errors name where each entry
         was written (``places``, in the same order)."""
-        resolved = [self._try(entry) for entry in entries]
-        explicit = {path for path in resolved if path is not None and not is_glob(str(path))}
+        resolved = [self._attempt(entry) for entry in entries]  # each entry once
+        explicit = {path for path in resolved
+                    if isinstance(path, Path) and not is_glob(str(path))}
         result: list[Path] = []
-        for entry, place in zip(entries, places, strict=True):
+        for entry, place, path in zip(entries, places, resolved, strict=True):
             file, line = place.file, place.line
-            try:
-                path = self.path(entry)
-            except PlatecheckError as exc:
-                raise PlatecheckError(exc.message, file, line) from None
+            if isinstance(path, PlatecheckError):
+                raise PlatecheckError(path.message, file, line) from None
             if is_glob(str(path)):
                 matches = self._glob(entry, path, file, line)
                 if not matches and not ignore_missing:
@@ -115,11 +114,11 @@ class Resolver:
             hint += " ($ref/ paths need spec.sources with a ref source)"
         return hint
 
-    def _try(self, entry: str) -> Path | None:
+    def _attempt(self, entry: str) -> Path | PlatecheckError:
         try:
             return self.path(entry)
-        except PlatecheckError:
-            return None
+        except PlatecheckError as exc:
+            return exc
 
     def _local(self, path: str, entry: str, base: Path, *, to_root_ok: bool) -> Path:
         joined = self.root / path.lstrip("/") if path.startswith("/") else base / path
