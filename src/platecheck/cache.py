@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import stat
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -442,8 +443,6 @@ _PRUNE_STAMP = ".pruned"
 def _mark_used(handle: int, mtime: float) -> None:
     """An entry read is one a run uses: a modification time older than a day is set to now
     (at most one write a day per entry), so that ``prune_unused`` keeps it."""
-    import time
-
     if time.time() - mtime > _DAY and os.utime in os.supports_fd:
         try:
             os.utime(handle)
@@ -455,8 +454,6 @@ def prune_unused(root: Path, days: int = UNUSED_DAYS) -> int:
     """Remove the entries under ``root``'s ``PRUNED`` directories that no run has read or
     written for ``days`` days; done at most once a day per cache root (a stamp file records
     when). The number of files removed."""
-    import time
-
     now = time.time()
     stamp = root / _PRUNE_STAMP
     try:
@@ -466,8 +463,7 @@ def prune_unused(root: Path, days: int = UNUSED_DAYS) -> int:
         pass  # never pruned, or no stamp: prune now
     try:  # stamped first: a cache that cannot be written is not walked on every run
         stamp.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        stamp.touch()
-        os.utime(stamp)
+        stamp.touch()  # sets the time of one that is there too
     except OSError:
         return 0
     removed = 0

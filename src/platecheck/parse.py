@@ -65,14 +65,15 @@ class ParsedChunks:
         documents = self._shared.get(chunk)
         if documents is not None:
             return documents
-        key = self._key(chunk) if group is not None else None
-        if key is not None and self._memo is not None and group is not None:
-            kept = self._memo.get(group, key)
+        memo, slot = self._memo, None
+        if memo is not None and group is not None:
+            slot = (group, self._key(chunk))
+            kept = memo.get(*slot)
             documents = kept if isinstance(kept, list) else None
         if documents is None:
             documents = load_all_data(chunk, rel)
-            if key is not None and self._memo is not None and group is not None:
-                _remember(self._memo, (group, key), documents)
+            if memo is not None and slot is not None:
+                _remember(memo, slot, documents)
         if len(chunk) >= SHARED_CHUNK:
             self._shared[chunk] = documents
         return documents
