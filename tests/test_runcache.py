@@ -150,11 +150,31 @@ def test_report_round_trips_through_json(synthetic: tuple[Path, list[Path]]) -> 
     assert decode_report(json.loads(json.dumps(encode_report(report))), root) == report
 
 
+def test_an_object_held_in_many_places_is_written_once_and_read_back_as_one(
+        synthetic: tuple[Path, list[Path]]) -> None:
+    root, _ = synthetic
+    report = lint(root / "environments", use_cache=False)
+    shared = [t.value_files[0] for t in report.targets if t.value_files]
+    assert len(shared) == 6 and len({id(v) for v in shared}) == 1  # the shared values file
+    encoded = encode_report(report)
+    text = json.dumps(encoded)
+    assert text.count(f'"rel": {json.dumps(shared[0].rel)}') == 1
+    # the order of an object's keys in the JSON does not matter (a kept entry is sorted)
+    back = decode_report(json.loads(json.dumps(encoded, sort_keys=True)), root)
+    assert back == report
+    assert len({id(t.value_files[0]) for t in back.targets if t.value_files}) == 1
+
+
 @pytest.mark.parametrize("bad", [
-    {"format": 2, "report": ["object", "Popen", {"args": "true"}]},
-    {"format": 2, "report": ["nope", 1]},
+    {"format": 3, "report": ["object", "Popen", {"args": "true"}]},
+    {"format": 3, "report": ["nope", 1]},
     {"format": 99, "report": None},
-    {"format": 2, "report": ["tuple", [["object", "Finding", {}]]]},
+    {"format": 2, "report": ["object", "Report", {}]},  # an entry of an earlier version
+    {"format": 3, "report": ["tuple", [["object", "Finding", {}]]]},
+    {"format": 3, "report": ["ref", 0]},
+    {"format": 3, "report": ["tuple", [["tuple", []], ["ref", 1]]]},  # itself, not yet written
+    {"format": 3, "report": ["tuple", [["tuple", []], ["ref", "0"]]]},
+    {"format": 3, "report": ["object", "Finding", {"nope": 1}]},
 ])
 def test_decoding_refuses_anything_but_a_report(bad: dict[str, Any], tmp_path: Path) -> None:
     with pytest.raises((ValueError, TypeError)):
