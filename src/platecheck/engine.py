@@ -38,7 +38,7 @@ from platecheck.discover import Discovery, discover, find_root, rel_path, top_le
 from platecheck.errors import PlatecheckError
 from platecheck.generated import MAX_DEPTH, AppKey, Generated, ancestors, app_key
 from platecheck.generated import generated as generate
-from platecheck.helmbin import chosen_cache_dir, find_helm, helm_version, memo_dir
+from platecheck.helmbin import chosen_cache_dir, find_helm, helm_version, memo_dir, version_asked
 from platecheck.helmbin.kubectl import find_kubectl
 from platecheck.kustomize import Kustomize
 from platecheck.limits import MAX_JOBS
@@ -257,46 +257,48 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     _add_policy_files(found, config)
     for error in found.errors:
         problems.add(error)
-    planner = Planner(config, found)
-    targets = _unique_ids(_plan(planner, found, problems, paths))
-    if wanted is not None:
-        targets = [t for t in targets if t.environment in wanted]
-    _something_to_check(targets, problems, wanted, path)
-    selection = None
-    if changed_since is not None:
-        selection = changed.changed_since(repo_root, changed_since, targets,
-                                          Path(config_dir) if config_dir is not None else None)
-        targets = [t for t in targets if t.id in selection.ids]
-    batch = _Batch(planner, problems, config, helm=helm, jobs=jobs,
-                   cache_dir=Path(cache_dir) if cache_dir is not None else None,
-                   use_cache=use_cache)
-    rendered = batch.render(targets)
-    generated = _generated(batch, found, targets, rendered, wanted)
-    batch.save()
-    targets, rendered, lints = _without_charts_applications_deploy(
-        *_without_bare_parents(targets, rendered, found), batch.lints, problems)
-    if rendered:
-        rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
-    model = RepoModel(
-        root=repo_root,
-        applications=tuple(found.applications),
-        generated=tuple(g.app for g in generated if not g.application_set),
-        generated_links=tuple(((g.parent.file, g.parent.line), (g.app.file, g.app.line))
-                              for g in generated if g.parent is not None),
-        app_of_apps=tuple(found.app_of_apps),
-        app_children=tuple(found.children),
-        repository_targets=planner.target_ids(found.repository or found),
-        charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
-        targets=tuple(targets),
-        rendered=tuple(rendered),
-        yaml_files=tuple(found.yaml_files[rel] for rel in sorted(found.yaml_files)),
-        environments=tuple(env.environment for env in config.environments),
-        helm_lint=tuple(lints),
-        errors=tuple(sorted(problems.findings, key=_error_order)),
-        renders=batch.renders,
-        cache_hits=batch.cache_hits,
-    )
-    return model, config, selection
+    # a cold run asks helm its version while it plans (the answer is remembered)
+    with version_asked(helm, cache_dir=Path(cache_dir) if cache_dir is not None else None):
+        planner = Planner(config, found)
+        targets = _unique_ids(_plan(planner, found, problems, paths))
+        if wanted is not None:
+            targets = [t for t in targets if t.environment in wanted]
+        _something_to_check(targets, problems, wanted, path)
+        selection = None
+        if changed_since is not None:
+            selection = changed.changed_since(repo_root, changed_since, targets,
+                                              Path(config_dir) if config_dir is not None else None)
+            targets = [t for t in targets if t.id in selection.ids]
+        batch = _Batch(planner, problems, config, helm=helm, jobs=jobs,
+                       cache_dir=Path(cache_dir) if cache_dir is not None else None,
+                       use_cache=use_cache)
+        rendered = batch.render(targets)
+        generated = _generated(batch, found, targets, rendered, wanted)
+        batch.save()
+        targets, rendered, lints = _without_charts_applications_deploy(
+            *_without_bare_parents(targets, rendered, found), batch.lints, problems)
+        if rendered:
+            rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
+        model = RepoModel(
+            root=repo_root,
+            applications=tuple(found.applications),
+            generated=tuple(g.app for g in generated if not g.application_set),
+            generated_links=tuple(((g.parent.file, g.parent.line), (g.app.file, g.app.line))
+                                  for g in generated if g.parent is not None),
+            app_of_apps=tuple(found.app_of_apps),
+            app_children=tuple(found.children),
+            repository_targets=planner.target_ids(found.repository or found),
+            charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
+            targets=tuple(targets),
+            rendered=tuple(rendered),
+            yaml_files=tuple(found.yaml_files[rel] for rel in sorted(found.yaml_files)),
+            environments=tuple(env.environment for env in config.environments),
+            helm_lint=tuple(lints),
+            errors=tuple(sorted(problems.findings, key=_error_order)),
+            renders=batch.renders,
+            cache_hits=batch.cache_hits,
+        )
+        return model, config, selection
 
 
 def _something_to_check(targets: Sequence[RenderTarget], problems: _Problems,

@@ -26,6 +26,7 @@ from platecheck.helmbin.locate import (
     helm_version,
     isolated_environment,
     memo_dir,
+    version_asked,
 )
 from platecheck.helmbin.releases import (
     DEFAULT_HELM_VERSION,
@@ -81,4 +82,5 @@ __all__ = [
     "resolve_version",
     "supported_versions",
     "urllib_opener",
+    "version_asked",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,6 +113,8 @@ def find_helm(
 
 
 _versions: dict[tuple[str, int, int, int, int], str] = {}
+_asking: dict[str, threading.Thread] = {}  # helm -> the thread asking its version
+_asking_lock = threading.Lock()
 _VERSIONS_FILE = "helm-versions.json"  # in the cache root: binary identity -> version
 
 
@@ -176,19 +179,74 @@ def _run_version(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
         raise PlatecheckError(f"{helm}: cannot run it: {error.strerror or error}") from None
 
 
-def helm_version(helm: Path) -> str:
-    """The version of ``helm`` without the leading "v" (e.g. "3.17.3"), cached per path,
-    modification and change time, size and inode: in memory, and on disk in the cache root
-    so that a run whose renders all come from the cache starts no helm process."""
-    helm = Path(helm)
+@contextmanager
+def version_asked(helm: str | os.PathLike[str] | None, *,
+                  cache_dir: Path | None = None) -> Iterator[None]:
+    """Within the block, the helm ``find_helm`` finds is asked its version in the
+    background while the caller goes on (planning a cold run, while `helm version` starts);
+    ``helm_version`` waits for that answer instead of asking again. The block ends only
+    once the question has ended. Nothing happens when no helm is found (whoever needs
+    one reports that) or its version is already known."""
+    try:
+        binary = find_helm(helm, cache_dir=cache_dir)
+        known = _known(_identity(binary))
+    except PlatecheckError:
+        known = ""
+    if known is not None:
+        yield
+        return
+    asking = threading.Thread(target=_ask_quietly, args=(binary,), daemon=True)
+    with _asking_lock:
+        _asking[str(binary)] = asking
+    asking.start()
+    try:
+        yield
+    finally:
+        asking.join()
+        with _asking_lock:
+            if _asking.get(str(binary)) is asking:
+                del _asking[str(binary)]
+
+
+def _ask_quietly(helm: Path) -> None:
+    try:
+        helm_version(helm, wait=False)
+    except PlatecheckError:
+        pass  # asked again, and reported, by the caller that needs it
+
+
+def _identity(helm: Path) -> tuple[str, int, int, int, int]:
+    """What a remembered version is known by: the binary's path, times, size and inode."""
     try:
         stat = helm.stat()
     except OSError as error:
         raise PlatecheckError(f"{helm}: {error.strerror or error}") from None
-    key = (str(helm.resolve()), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino)
+    return str(helm.resolve()), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
+
+
+def _known(key: tuple[str, int, int, int, int]) -> str | None:
+    """The version remembered for the binary ``key`` identifies, if any."""
     cached = _versions.get(key) or _known_versions().get(json.dumps(key))
     if cached is not None and EXACT_VERSION.fullmatch(cached):
         _versions[key] = cached
+        return cached
+    return None
+
+
+def helm_version(helm: Path, *, wait: bool = True) -> str:
+    """The version of ``helm`` without the leading "v" (e.g. "3.17.3"), cached per path,
+    modification and change time, size and inode: in memory, and on disk in the cache root
+    so that a run whose renders all come from the cache starts no helm process. ``wait``:
+    first wait for the answer ``version_asked`` is getting in the background."""
+    helm = Path(helm)
+    if wait:
+        with _asking_lock:
+            asking = _asking.get(str(helm))
+        if asking is not None:
+            asking.join()
+    key = _identity(helm)
+    cached = _known(key)
+    if cached is not None:
         return cached
     output = ""
     for args in (("--template", "{{.Version}}"), ("--short",)):
