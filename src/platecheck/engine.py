@@ -250,7 +250,8 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     paths = _paths(path)
     repo_root = _repository_root(paths, root)
     _cache_outside(cache_dir, repo_root)
-    config = configuration(repo_root, Path(config_dir) if config_dir is not None else None)
+    config_path, cache_path = (Path(d) if d is not None else None for d in (config_dir, cache_dir))
+    config = configuration(repo_root, config_path)
     wanted = _environments(config, environments)
     problems = _Problems()
     found = discover(repo_root, paths, whole_repository=config.waivers_file is not None)
@@ -258,7 +259,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     for error in found.errors:
         problems.add(error)
     # a cold run asks helm its version while it plans (the answer is remembered)
-    with version_asked(helm, cache_dir=Path(cache_dir) if cache_dir is not None else None):
+    with version_asked(helm, cache_dir=cache_path):
         planner = Planner(config, found)
         targets = _unique_ids(_plan(planner, found, problems, paths))
         if wanted is not None:
@@ -266,13 +267,11 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         _something_to_check(targets, problems, wanted, path)
         selection = None
         if changed_since is not None:
-            selection = changed.changed_since(repo_root, changed_since, targets,
-                                              Path(config_dir) if config_dir is not None else None)
+            selection = changed.changed_since(repo_root, changed_since, targets, config_path)
             targets = [t for t in targets if t.id in selection.ids]
-        batch = _Batch(planner, problems, config, helm=helm, jobs=jobs,
-                       cache_dir=Path(cache_dir) if cache_dir is not None else None,
+        batch = _Batch(planner, problems, config, helm=helm, jobs=jobs, cache_dir=cache_path,
                        use_cache=use_cache)
-        rendered = batch.render(targets)
+        targets, rendered = _render_checked(batch, found, targets)
         generated = _generated(batch, found, targets, rendered, wanted)
         batch.save()
         targets, rendered, lints = _without_charts_applications_deploy(
@@ -368,12 +367,17 @@ class _Batch:
         if self._memo is not None:
             self._memo.save()
 
-    def render(self, targets: Sequence[RenderTarget]) -> list[RenderedTarget]:
+    def render(self, targets: Sequence[RenderTarget],
+               meanwhile: Callable[[], None] = lambda: None) -> list[RenderedTarget]:
+        """``targets`` rendered; ``meanwhile`` is done while helm renders (at once when
+        nothing is rendered with helm)."""
         root = self.planner.root
         to_render = [t for t in targets if t.rendered_here and t.chart is not None]
         to_render = _links_inside(to_render, root, self.problems)
         rendered: list[RenderedTarget] = []
-        if to_render:
+        if not to_render:
+            meanwhile()
+        else:
             cache = self._cache()
             binary = find_helm(self.helm, cache_dir=self.cache_dir)
             helm_version(binary)  # an unusable helm is one error, not one per target
@@ -382,7 +386,7 @@ class _Batch:
                 runner = Helm(binary=binary, workdir=Path(workdir), root=root,
                               timeout=self.config.render_timeout, jobs=jobs, cache=cache)
                 rendered, lints = _render(runner, self.planner, to_render, self.problems,
-                                          self.parsed)
+                                          self.parsed, meanwhile)
                 self.lints.extend(lints)
                 self.renders += runner.stats.renders
                 self.cache_hits += runner.stats.cache_hits
@@ -432,13 +436,42 @@ def _set_key(app_set: Application) -> AppKey:
     return f"{namespace}/ApplicationSet", name
 
 
-def _check_sources(planner: Planner, found: Discovery) -> None:
+def _check_sources(planner: Planner, found: Discovery) -> dict[int, Application]:
     """Every Application found, with the problems of its sources recorded (the app-of-apps
-    are among the Applications: each stays one object)."""
+    are among the Applications: each stays one object); returns each one's checked copy by
+    the id of the Application it replaced."""
     checked = {id(app): planner.checked(app) for app in [*found.applications,
                                                           *found.app_of_apps]}
     found.applications = [checked[id(app)] for app in found.applications]
     found.app_of_apps = [checked[id(app)] for app in found.app_of_apps]
+    return checked
+
+
+def _render_checked(batch: _Batch, found: Discovery, targets: Sequence[RenderTarget]
+                    ) -> tuple[list[RenderTarget], list[RenderedTarget]]:
+    """``targets`` and their renders, each holding its Application's checked copy: every
+    Application found, planned or not, is checked while helm renders."""
+    checked: dict[int, Application] = {}
+    rendered = batch.render(
+        targets, meanwhile=lambda: checked.update(_check_sources(batch.planner, found)))
+    return _with_checked(targets, rendered, checked)
+
+
+def _with_checked(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget],
+                  checked: Mapping[int, Application]
+                  ) -> tuple[list[RenderTarget], list[RenderedTarget]]:
+    """``targets`` and ``rendered``, planned before their Applications were checked, each
+    holding its Application's checked copy."""
+    def one(target: RenderTarget) -> RenderTarget:
+        app = target.application
+        if app is None or id(app) not in checked:
+            return target
+        return dataclasses.replace(target, application=checked[id(app)])
+
+    new = {id(t): one(t) for t in targets}  # a target rendered is the one planned
+    return ([new[id(t)] for t in targets],
+            [dataclasses.replace(r, target=new.get(id(r.target)) or one(r.target))
+             for r in rendered])
 
 
 def _plan_generated(planner: Planner, children: Sequence[Generated],
@@ -629,7 +662,6 @@ def _environments(config: Config, environments: Iterable[str] | None) -> set[str
 
 def _plan(planner: Planner, found: Discovery, problems: _Problems,
           paths: Sequence[Path] = ()) -> list[RenderTarget]:
-    _check_sources(planner, found)  # every Application, planned or not
     targets: list[RenderTarget] = []
     chart_dirs = found.chart_dirs
     if not chart_dirs and not found.applications and not found.application_sets:
@@ -701,8 +733,11 @@ def _planned_from(target: RenderTarget) -> str:
 
 
 def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
-            problems: _Problems, parsed: ParsedChunks
+            problems: _Problems, parsed: ParsedChunks, meanwhile: Callable[[], None]
             ) -> tuple[list[RenderedTarget], list[HelmLint]]:
+    """The rendered targets and helm lint's results. While helm's processes run, the
+    calling thread does ``meanwhile``, then builds the targets whose renders came from the
+    cache."""
     calls: list[HelmCall] = []
     owners: list[RenderTarget] = []
     for target in targets:
@@ -725,18 +760,39 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
         if call.key in renders:
             progress.advance()
 
+    built: dict[int, tuple[RenderedTarget | None, _Problems]] = {}
+
+    def build(index: int, result: HelmResult | PlatecheckError) -> None:
+        own = _Problems()  # added in the targets' order, whichever is built first
+        built[index] = (_rendered(planner, owners[index], result, own, parsed), own)
+
+    def while_rendering(known: Mapping[str, HelmResult | PlatecheckError]) -> None:
+        meanwhile()
+        for index, call in enumerate(calls):
+            if call.key in known:
+                build(index, known[call.key])
+
     try:
-        results = runner.run_all([*calls, *lint_calls], finished)
+        results = runner.run_all([*calls, *lint_calls], finished, while_rendering)
     finally:
         progress.close()
     rendered = []
-    for target, result in zip(owners, results[:len(calls)], strict=True):
-        item = _rendered(planner, target, result, problems, parsed)
+    for index, result in enumerate(results[:len(calls)]):
+        if index not in built:
+            build(index, result)
+        item, own = built.pop(index)
+        problems.findings.extend(own.findings)
         if item is not None:
             rendered.append(item)
+    return rendered, _lints(planner, lint_groups, results[len(calls):], problems)
+
+
+def _lints(planner: Planner, groups: Mapping[tuple[Path, str, tuple[Path, ...]], RenderTarget],
+           results: Sequence[HelmResult | PlatecheckError], problems: _Problems
+           ) -> list[HelmLint]:
+    """What helm lint said of each chart, environment and value files."""
     lints = []
-    for (_, env, files), target, result in zip(lint_groups, lint_groups.values(),
-                                               results[len(calls):], strict=True):
+    for (_, env, files), target, result in zip(groups, groups.values(), results, strict=True):
         assert target.chart is not None
         if isinstance(result, PlatecheckError):
             problems.add(PlatecheckError(result.message, f"{target.chart.rel}/Chart.yaml"),
@@ -746,7 +802,7 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
                               value_files=tuple(rel_path(p, planner.root) for p in files),
                               exit_code=result.exit_code,
                               output=(result.stdout + result.stderr).strip()))
-    return rendered, lints
+    return lints
 
 
 def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | PlatecheckError,

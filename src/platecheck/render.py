@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -189,12 +189,14 @@ class Helm:
     # -- running ----------------------------------------------------------------------------
 
     def run_all(self, calls: Sequence[HelmCall],
-                finished: Callable[[HelmCall], None] | None = None
-                ) -> list[HelmResult | PlatecheckError]:
+                finished: Callable[[HelmCall], None] | None = None,
+                meanwhile: Callable[[Mapping[str, HelmResult | PlatecheckError]], None]
+                | None = None) -> list[HelmResult | PlatecheckError]:
         """Run every call (cached results first), at most ``jobs`` processes at once, in
         order. Calls with the same key (e.g. helm lint of one chart with the same value files
         for two environments) run once; lints without value files share processes
-        (``lint_batches``). ``finished`` is told of each call as it ends."""
+        (``lint_batches``). ``finished`` is told of each call as it ends; ``meanwhile`` is
+        given the cached results, by key, while the processes run (``bounded_map``)."""
         unique = list({call.key: call for call in calls}.values())
         by_key: dict[str, HelmResult | PlatecheckError] = {}
         missing = []
@@ -216,7 +218,9 @@ class Helm:
             return results
 
         jobs = lint_batches(missing)
-        answers = bounded_map(one, jobs, self.jobs)
+        known = dict(by_key)
+        answers = bounded_map(one, jobs, self.jobs,
+                              None if meanwhile is None else lambda: meanwhile(known))
         for job, results in zip(jobs, answers, strict=True):
             by_key.update(zip((call.key for call in job), results, strict=True))
         return [by_key[call.key] for call in calls]

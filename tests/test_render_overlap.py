@@ -1,0 +1,102 @@
+"""While helm's processes run, the engine does the work that does not wait for them: checking
+every Application's sources and building the targets whose renders came from the cache."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import _load, lint
+from platecheck.sandbox import bounded_map
+from synthetic import generate
+
+
+def test_meanwhile_runs_in_the_calling_thread_while_the_items_run() -> None:
+    started = threading.Event()
+    seen: list[str] = []
+    before = sys.getswitchinterval()
+
+    def item(number: int) -> int:
+        started.set()
+        assert released.wait(10), "the items waited for meanwhile to end"
+        return number * 2
+
+    released = threading.Event()
+
+    def meanwhile() -> None:
+        assert started.wait(10), "meanwhile ran before any item started"
+        seen.append(threading.current_thread().name)
+        assert sys.getswitchinterval() < before  # prompt switches meanwhile
+        released.set()
+
+    assert bounded_map(item, [1, 2, 3], 2, meanwhile) == [2, 4, 6]
+    assert seen == [threading.main_thread().name]
+    assert sys.getswitchinterval() == before
+
+
+@pytest.mark.parametrize(("jobs", "items"), [(1, [1, 2]), (2, []), (2, [1])])
+def test_meanwhile_runs_once_however_the_items_run(jobs: int, items: list[int]) -> None:
+    calls: list[int] = []
+    assert bounded_map(lambda n: n + 1, items, jobs, lambda: calls.append(1)) == \
+        [n + 1 for n in items]
+    assert calls == [1]
+
+
+def test_a_failure_meanwhile_stops_the_items_and_is_raised() -> None:
+    ran: list[int] = []
+
+    def item(number: int) -> int:
+        ran.append(number)
+        time.sleep(0.02)
+        return number
+
+    def meanwhile() -> None:
+        raise KeyError("meanwhile")
+
+    with pytest.raises(KeyError):
+        bounded_map(item, list(range(50)), 2, meanwhile)
+    assert len(ran) < 50  # the items not started are not run
+
+
+@pytest.fixture
+def synthetic(tmp_path: Path, helm_bin: Path) -> Path:
+    root = tmp_path / "repo"
+    generate(root, 2)
+    return root
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_targets_hold_the_checked_applications(synthetic: Path, tmp_path: Path,
+                                               cached: bool) -> None:
+    cache = tmp_path / "cache"
+    if cached:
+        lint(synthetic / "environments", cache_dir=cache)
+    model, _, _ = _load(synthetic / "environments", cache_dir=cache)
+    assert model.rendered and not model.errors
+    assert (model.renders == 0) is cached
+    checked = {id(app) for app in model.applications}
+    for target in model.targets:
+        assert target.application is not None and id(target.application) in checked
+    for rendered in model.rendered:
+        assert any(rendered.target is t for t in model.targets)
+
+
+@pytest.mark.parametrize("cached", [False, True])
+def test_schema_problems_are_found_while_rendering(synthetic: Path, tmp_path: Path,
+                                                   cached: bool) -> None:
+    cache = tmp_path / "cache"
+    if cached:
+        lint(synthetic / "environments", cache_dir=cache)  # the renders are cached
+    app = synthetic / "environments" / "apps" / "app0000-stg.yaml"
+    text = app.read_text(encoding="utf-8")
+    app.write_text(text.replace("  project: default\n",
+                                "  project: default\n  revisionHistoryLimit: many\n"),
+                   encoding="utf-8")
+    report = lint(synthetic / "environments", cache_dir=cache)
+    assert [(f.policy, f.file, f.line, f.target) for f in report.findings] == [
+        ("argocd-application", "environments/apps/app0000-stg.yaml", 10, "stg/app0000")]
+    assert (report.cache_hits > 0) is cached
