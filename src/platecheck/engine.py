@@ -251,15 +251,15 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     repo_root = _repository_root(paths, root)
     _cache_outside(cache_dir, repo_root)
     config_path, cache_path = (Path(d) if d is not None else None for d in (config_dir, cache_dir))
-    config = configuration(repo_root, config_path)
-    wanted = _environments(config, environments)
-    problems = _Problems()
-    found = discover(repo_root, paths, whole_repository=config.waivers_file is not None)
-    _add_policy_files(found, config)
-    for error in found.errors:
-        problems.add(error)
     # a cold run asks helm its version while it plans (the answer is remembered)
     with version_asked(helm, cache_dir=cache_path):
+        config = configuration(repo_root, config_path)
+        wanted = _environments(config, environments)
+        problems = _Problems()
+        found = discover(repo_root, paths, whole_repository=config.waivers_file is not None)
+        _add_policy_files(found, config)
+        for error in found.errors:
+            problems.add(error)
         planner = Planner(config, found)
         targets = _unique_ids(_plan(planner, found, problems, paths))
         if wanted is not None:
