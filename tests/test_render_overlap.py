@@ -1,11 +1,13 @@
 """While helm's processes run, the engine does the work that does not wait for them: checking
-every Application's sources and building the targets whose renders came from the cache."""
+every Application's sources, building the targets whose renders came from the cache, then the
+others as their renders arrive (while the lints still run)."""
 
 from __future__ import annotations
 
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ from synthetic import generate
 
 def test_meanwhile_runs_in_the_calling_thread_while_the_items_run() -> None:
     started = threading.Event()
+    released = threading.Event()
     seen: list[str] = []
     before = sys.getswitchinterval()
 
@@ -25,9 +28,7 @@ def test_meanwhile_runs_in_the_calling_thread_while_the_items_run() -> None:
         assert released.wait(10), "the items waited for meanwhile to end"
         return number * 2
 
-    released = threading.Event()
-
-    def meanwhile() -> None:
+    def meanwhile(arriving: Iterator[int]) -> None:
         assert started.wait(10), "meanwhile ran before any item started"
         seen.append(threading.current_thread().name)
         assert sys.getswitchinterval() < before  # prompt switches meanwhile
@@ -38,12 +39,32 @@ def test_meanwhile_runs_in_the_calling_thread_while_the_items_run() -> None:
     assert sys.getswitchinterval() == before
 
 
-@pytest.mark.parametrize(("jobs", "items"), [(1, [1, 2]), (2, []), (2, [1])])
+def test_meanwhile_takes_the_results_in_order_as_they_come() -> None:
+    first_taken = threading.Event()
+
+    def item(number: int) -> int:
+        if number > 0:  # the later items wait until meanwhile has the first result
+            assert first_taken.wait(10), "meanwhile got no result before every item ended"
+        return number
+
+    taken: list[int] = []
+
+    def meanwhile(arriving: Iterator[int]) -> None:
+        taken.append(next(arriving))
+        first_taken.set()
+        taken.append(next(arriving))  # then stops taking: the rest are still returned
+
+    assert bounded_map(item, list(range(6)), 2, meanwhile) == list(range(6))
+    assert taken == [0, 1]
+
+
+@pytest.mark.parametrize(("jobs", "items"), [(1, [1, 2]), (2, []), (2, [1]), (2, [1, 2])])
 def test_meanwhile_runs_once_however_the_items_run(jobs: int, items: list[int]) -> None:
-    calls: list[int] = []
-    assert bounded_map(lambda n: n + 1, items, jobs, lambda: calls.append(1)) == \
-        [n + 1 for n in items]
-    assert calls == [1]
+    calls: list[list[int]] = []
+    result = bounded_map(lambda n: n + 1, items, jobs, lambda arriving: calls.append(
+        list(arriving)))
+    assert result == [n + 1 for n in items]
+    assert calls == [[n + 1 for n in items]]
 
 
 def test_a_failure_meanwhile_stops_the_items_and_is_raised() -> None:
@@ -54,7 +75,7 @@ def test_a_failure_meanwhile_stops_the_items_and_is_raised() -> None:
         time.sleep(0.02)
         return number
 
-    def meanwhile() -> None:
+    def meanwhile(arriving: Iterator[int]) -> None:
         raise KeyError("meanwhile")
 
     with pytest.raises(KeyError):

@@ -737,7 +737,7 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
             ) -> tuple[list[RenderedTarget], list[HelmLint]]:
     """The rendered targets and helm lint's results. While helm's processes run, the
     calling thread does ``meanwhile``, then builds the targets whose renders came from the
-    cache."""
+    cache, then the others as their renders arrive (the lints run last)."""
     calls: list[HelmCall] = []
     owners: list[RenderTarget] = []
     for target in targets:
@@ -746,11 +746,7 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
             owners.append(target)
         except PlatecheckError as exc:
             problems.add(exc, target)
-    lint_groups: dict[tuple[Path, str, tuple[Path, ...]], RenderTarget] = {}
-    for target in owners:
-        assert target.chart is not None
-        files = tuple(values.path for values in target.value_files)
-        lint_groups.setdefault((target.chart.path, target.environment, files), target)
+    lint_groups = _lint_groups(owners)
     lint_calls = [runner.lint_call(t.chart, key[2], t.kube_version)
                   for key, t in lint_groups.items() if t.chart is not None]
     renders = {call.key for call in calls}
@@ -766,11 +762,20 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
         own = _Problems()  # added in the targets' order, whichever is built first
         built[index] = (_rendered(planner, owners[index], result, own, parsed), own)
 
-    def while_rendering(known: Mapping[str, HelmResult | PlatecheckError]) -> None:
+    def while_rendering(known: Mapping[str, HelmResult | PlatecheckError],
+                        arriving: Iterator[tuple[str, HelmResult | PlatecheckError]]) -> None:
         meanwhile()
+        waiting: dict[str, list[int]] = {}
         for index, call in enumerate(calls):
             if call.key in known:
                 build(index, known[call.key])
+            else:
+                waiting.setdefault(call.key, []).append(index)
+        for key, result in arriving:  # renders come first: built while the lints run
+            for index in waiting.pop(key, ()):
+                build(index, result)
+            if not waiting:
+                break
 
     try:
         results = runner.run_all([*calls, *lint_calls], finished, while_rendering)
@@ -785,6 +790,18 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
         if item is not None:
             rendered.append(item)
     return rendered, _lints(planner, lint_groups, results[len(calls):], problems)
+
+
+def _lint_groups(owners: Sequence[RenderTarget]
+                 ) -> dict[tuple[Path, str, tuple[Path, ...]], RenderTarget]:
+    """The first target of each chart, environment and value files: helm lint runs once
+    for each."""
+    groups: dict[tuple[Path, str, tuple[Path, ...]], RenderTarget] = {}
+    for target in owners:
+        assert target.chart is not None
+        files = tuple(values.path for values in target.value_files)
+        groups.setdefault((target.chart.path, target.environment, files), target)
+    return groups
 
 
 def _lints(planner: Planner, groups: Mapping[tuple[Path, str, tuple[Path, ...]], RenderTarget],

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -190,13 +190,16 @@ class Helm:
 
     def run_all(self, calls: Sequence[HelmCall],
                 finished: Callable[[HelmCall], None] | None = None,
-                meanwhile: Callable[[Mapping[str, HelmResult | PlatecheckError]], None]
-                | None = None) -> list[HelmResult | PlatecheckError]:
+                meanwhile: Callable[[Mapping[str, HelmResult | PlatecheckError],
+                                     Iterator[tuple[str, HelmResult | PlatecheckError]]],
+                                    None] | None = None
+                ) -> list[HelmResult | PlatecheckError]:
         """Run every call (cached results first), at most ``jobs`` processes at once, in
         order. Calls with the same key (e.g. helm lint of one chart with the same value files
         for two environments) run once; lints without value files share processes
         (``lint_batches``). ``finished`` is told of each call as it ends; ``meanwhile`` is
-        given the cached results, by key, while the processes run (``bounded_map``)."""
+        given the cached results, by key, and the others as they come, while the processes
+        run (``bounded_map``)."""
         unique = list({call.key: call for call in calls}.values())
         by_key: dict[str, HelmResult | PlatecheckError] = {}
         missing = []
@@ -219,8 +222,14 @@ class Helm:
 
         jobs = lint_batches(missing)
         known = dict(by_key)
-        answers = bounded_map(one, jobs, self.jobs,
-                              None if meanwhile is None else lambda: meanwhile(known))
+
+        def arriving(answers: Iterator[list[HelmResult | PlatecheckError]]
+                     ) -> Iterator[tuple[str, HelmResult | PlatecheckError]]:
+            for job, results in zip(jobs, answers, strict=True):
+                yield from zip((call.key for call in job), results, strict=True)
+
+        answers = bounded_map(one, jobs, self.jobs, None if meanwhile is None else
+                              lambda answers: meanwhile(known, arriving(answers)))
         for job, results in zip(jobs, answers, strict=True):
             by_key.update(zip((call.key for call in job), results, strict=True))
         return [by_key[call.key] for call in calls]

@@ -277,33 +277,38 @@ def _signal_group(process: subprocess.Popen[bytes]) -> None:
 
 
 def bounded_map(run: Callable[[T], R], items: Sequence[T], jobs: int,
-                meanwhile: Callable[[], None] | None = None) -> list[R]:
+                meanwhile: Callable[[Iterator[R]], None] | None = None) -> list[R]:
     """``run`` over ``items`` in order, at most ``jobs`` at once (threads that each wait for
     a confined process). ``meanwhile`` runs in the calling thread once they have started,
-    with prompt thread switches, so that a thread whose process ended starts the next one
-    without waiting out the interpreter's switch interval. Interrupted (SIGINT, SIGTERM), no
-    process it started outlives it."""
-    if jobs <= 1 or not items or (len(items) == 1 and meanwhile is None):
-        try:
-            if meanwhile is not None:
-                meanwhile()
-            return [run(item) for item in items]
-        except BaseException:
-            kill_all()
-            raise
-    pool = ThreadPoolExecutor(max_workers=jobs)
+    given the results as they come, in order (it may take as many as it likes), with prompt
+    thread switches, so that a thread whose process ended starts the next one without
+    waiting out the interpreter's switch interval. Interrupted (SIGINT, SIGTERM), no process
+    it started outlives it."""
+    pool = None
+    if jobs > 1 and (len(items) > 1 or (items and meanwhile is not None)):
+        pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        results = pool.map(run, items)  # every item submitted, in order
+        results = iter(pool.map(run, items) if pool is not None else map(run, items))
+        done: list[R] = []
+
+        def taken() -> Iterator[R]:
+            for result in results:
+                done.append(result)
+                yield result
+
         if meanwhile is not None:
             with _prompt_switches():
-                meanwhile()
-        return list(results)
+                meanwhile(taken())
+        done.extend(results)
+        return done
     except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
         kill_all()  # before waiting for the threads that wait for their processes
         raise
     finally:
-        pool.shutdown(wait=True)
+        if pool is not None:
+            pool.shutdown(wait=True)
 
 
 @contextlib.contextmanager
