@@ -62,6 +62,7 @@ from platecheck.policies import (
     PolicyOptions,
     configuration,
     describe,
+    lint_wanted,
     registry,
     waiver_expired,
     waiver_stale,
@@ -357,10 +358,12 @@ class _Batch:
     renders: int = 0
     cache_hits: int = 0
     parsed: ParsedChunks = field(init=False)
+    wants_lint: Callable[[str], bool] = field(init=False)  # helm lint for an environment
 
     def __post_init__(self) -> None:
         self._memo = ResultMemo(memo_dir() / PARSED) if self.use_cache else None
         self.parsed = ParsedChunks(self._memo)
+        self.wants_lint = lint_wanted(self.config)
 
     def save(self) -> None:
         """Keep the documents of the template outputs parsed for the first time."""
@@ -386,7 +389,7 @@ class _Batch:
                 runner = Helm(binary=binary, workdir=Path(workdir), root=root,
                               timeout=self.config.render_timeout, jobs=jobs, cache=cache)
                 rendered, lints = _render(runner, self.planner, to_render, self.problems,
-                                          self.parsed, meanwhile)
+                                          self.parsed, meanwhile, self.wants_lint)
                 self.lints.extend(lints)
                 self.renders += runner.stats.renders
                 self.cache_hits += runner.stats.cache_hits
@@ -733,11 +736,12 @@ def _planned_from(target: RenderTarget) -> str:
 
 
 def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
-            problems: _Problems, parsed: ParsedChunks, meanwhile: Callable[[], None]
-            ) -> tuple[list[RenderedTarget], list[HelmLint]]:
+            problems: _Problems, parsed: ParsedChunks, meanwhile: Callable[[], None],
+            wants_lint: Callable[[str], bool]) -> tuple[list[RenderedTarget], list[HelmLint]]:
     """The rendered targets and helm lint's results. While helm's processes run, the
     calling thread does ``meanwhile``, then builds the targets whose renders came from the
-    cache, then the others as their renders arrive (the lints run last)."""
+    cache, then the others as their renders arrive (the lints run last). helm lint runs
+    for the environments ``wants_lint`` names."""
     calls: list[HelmCall] = []
     owners: list[RenderTarget] = []
     for target in targets:
@@ -746,7 +750,7 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
             owners.append(target)
         except PlatecheckError as exc:
             problems.add(exc, target)
-    lint_groups = _lint_groups(owners)
+    lint_groups = _lint_groups(owners, wants_lint)
     lint_calls = [runner.lint_call(t.chart, key[2], t.kube_version)
                   for key, t in lint_groups.items() if t.chart is not None]
     renders = {call.key for call in calls}
@@ -792,13 +796,15 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
     return rendered, _lints(planner, lint_groups, results[len(calls):], problems)
 
 
-def _lint_groups(owners: Sequence[RenderTarget]
+def _lint_groups(owners: Sequence[RenderTarget], wants_lint: Callable[[str], bool]
                  ) -> dict[tuple[Path, str, tuple[Path, ...]], RenderTarget]:
     """The first target of each chart, environment and value files: helm lint runs once
-    for each."""
+    for each (in the environments where some policy reads what it prints)."""
     groups: dict[tuple[Path, str, tuple[Path, ...]], RenderTarget] = {}
     for target in owners:
         assert target.chart is not None
+        if not wants_lint(target.environment):
+            continue
         files = tuple(values.path for values in target.value_files)
         groups.setdefault((target.chart.path, target.environment, files), target)
     return groups

@@ -18,7 +18,11 @@ A policy is a module in this package (the registry finds it; nothing else lists 
   ``platecheck explain ID`` prints and ``python -m platecheck.docs`` renders into
   docs/policies.md;
 - ``CASES``: the directory names of its passing and failing fixture cases under
-  ``tests/fixtures/policies/<id>/`` (the meta-test holds every policy to at least one of each).
+  ``tests/fixtures/policies/<id>/`` (the meta-test holds every policy to at least one of each);
+- ``HELM_LINT``: whether it reads ``RepoModel.helm_lint`` (what ``helm lint`` printed). The
+  engine runs ``helm lint`` only for the environments where such a policy is not off. Left
+  out, it is false for the policies of this package and for target-scope ones (they see no
+  model), true for a repository-wide policy of another package.
 
 Policies only find problems: the engine stamps the level (from configuration), applies
 waivers and fills the remediation when a finding carries none.
@@ -69,6 +73,27 @@ def registry() -> dict[str, ModuleType]:
     modules += _entry_point_modules()
     modules.sort(key=lambda m: (_SCOPES.index(m.SCOPE), m.ID))
     return {module.ID: module for module in modules}
+
+
+def reads_helm_lint(module: ModuleType) -> bool:
+    """Whether the policy ``module`` reads what ``helm lint`` printed (``HELM_LINT``)."""
+    builtin = module.__name__.startswith(f"{__name__}.")
+    return bool(getattr(module, "HELM_LINT", module.SCOPE == "repo" and not builtin))
+
+
+def lint_wanted(config: Config) -> Callable[[str], bool]:
+    """Whether ``helm lint`` is to run for an environment: some policy that reads its output
+    is not off there."""
+    readers = [pid for pid, module in registry().items() if reads_helm_lint(module)]
+    wanted: dict[str, bool] = {}
+
+    def for_environment(environment: str) -> bool:
+        if environment not in wanted:
+            wanted[environment] = any(config.level(pid, environment) is not Level.OFF
+                                      for pid in readers)
+        return wanted[environment]
+
+    return for_environment
 
 
 def builtin_level(module: ModuleType) -> Level:

@@ -35,6 +35,7 @@ from platecheck.policies.chart_metadata import lint_findings
 ID = "chart-lint-warning"
 SUMMARY = "helm lint --strict prints no warning for a deployed chart"
 SCOPE = "repo"
+HELM_LINT = True  # helm lint runs for an environment where this policy is on
 LEVEL = Level.WARNING  # the built-in level; configuration may change it
 REMEDIATION = "Fix what helm lint warns about."
 

@@ -56,6 +56,7 @@ from platecheck.options import NoOptions, PolicyOptions
 ID = "chart-metadata"
 SUMMARY = "deployed charts have metadata Helm loads, and helm lint --strict reports no error"
 SCOPE = "repo"
+HELM_LINT = True  # helm lint runs for an environment where this policy is on
 REMEDIATION = "Fix Chart.yaml or the template helm lint points at."
 
 # The versions Helm's semver library parses (Masterminds/semver v3 NewVersion, with its
