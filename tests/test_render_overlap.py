@@ -121,3 +121,17 @@ def test_schema_problems_are_found_while_rendering(synthetic: Path, tmp_path: Pa
     assert [(f.policy, f.file, f.line, f.target) for f in report.findings] == [
         ("argocd-application", "environments/apps/app0000-stg.yaml", 10, "stg/app0000")]
     assert (report.cache_hits > 0) is cached
+
+
+def test_overlapping_runs_restore_the_switch_interval() -> None:
+    from platecheck.sandbox import _prompt_switches
+
+    before = sys.getswitchinterval()
+    first = _prompt_switches()
+    second = _prompt_switches()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first ends while the second is still open
+    assert sys.getswitchinterval() < before
+    second.__exit__(None, None, None)
+    assert sys.getswitchinterval() == before

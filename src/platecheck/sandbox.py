@@ -311,15 +311,26 @@ def bounded_map(run: Callable[[T], R], items: Sequence[T], jobs: int,
             pool.shutdown(wait=True)
 
 
+_switching_lock = threading.Lock()
+_switching: list[float] = []  # the interval before the first block, one entry per block open
+
+
 @contextlib.contextmanager
 def _prompt_switches() -> Iterator[None]:
-    """A switch interval of half a millisecond (instead of five) within the block."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(min(before, 0.0005))
+    """A switch interval of half a millisecond (instead of five) within the block; the
+    interval before the first of several blocks open at once (runs in threads of one
+    process) is restored when the last one ends."""
+    with _switching_lock:
+        before = _switching[0] if _switching else sys.getswitchinterval()
+        _switching.append(before)
+        sys.setswitchinterval(min(before, 0.0005))
     try:
         yield
     finally:
-        sys.setswitchinterval(before)
+        with _switching_lock:
+            _switching.pop()
+            if not _switching:
+                sys.setswitchinterval(before)
 
 
 def kill_all() -> None:
