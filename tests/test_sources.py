@@ -853,6 +853,41 @@ def test_an_application_a_kustomize_tree_deploys_is_one_application(
     assert sorted(t.id for t in report.targets) == ["prod/platform", "prod/x"]
 
 
+@pytest.mark.parametrize(("written", "kustomized"), [
+    ("", "argocd"),  # the file names no namespace, the kustomization gives it one
+    ("argocd", "apps"),  # the kustomization moves it
+])
+def test_an_application_a_kustomization_puts_in_a_namespace_is_still_one(
+        tmp_path: Path, kubectl_bin: Path, written: str, kustomized: str) -> None:
+    """The Application file the walk finds and the one the Kustomize source renders from it
+    (in the kustomization's namespace) are one Application: planned, rendered and reported
+    once."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "root.yaml").write_text(DIRECTORY_APP.format(name="root", path="apps"))
+    (tmp_path / "apps" / "platform.yaml").write_text(
+        DIRECTORY_APP.format(name="platform", path="platform"))
+    chart = tmp_path / "platform" / "x"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n")
+    child = DIRECTORY_APP.format(name="x", path="platform/x").replace(
+        "  namespace: argocd\n", f"  namespace: {written}\n" if written else "")
+    child = child.replace("  project: default\n",  # a finding to count
+                          "  project: default\n  revisionHistoryLimit: many\n")
+    (tmp_path / "platform" / "application.yaml").write_text(child)
+    (tmp_path / "platform" / "kustomization.yaml").write_text(
+        f"namespace: {kustomized}\nresources:\n  - application.yaml\n")
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets) == ["prod/platform", "prod/x"]
+    found = [(f.policy, f.message) for f in report.findings]
+    assert len(found) == len(set(found))
+    assert [m for p, m in found if p == "argocd-application"] == [
+        'Application x: spec.revisionHistoryLimit: expected integer, got string "many"']
+
+
 def test_an_application_beside_a_chart_is_discovered(tmp_path: Path) -> None:
     """A chart's templates hold templates, but a manifest beside its Chart.yaml is one."""
     (tmp_path / ".git").mkdir()

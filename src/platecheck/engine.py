@@ -319,9 +319,10 @@ def _generated(batch: _Batch, found: Discovery, targets: list[RenderTarget],
     parents: dict[AppKey, Application | None] = {
         **{app_key(a): None for a in found.applications},
         **{_set_key(a): None for a in found.application_sets}}
+    written = {(a.file, a.name) for a in found.applications}
     fresh = list(rendered)
     for depth in range(MAX_DEPTH + 1):
-        children = _children(fresh, parents, generated, problems, planner)
+        children = _children(fresh, parents, generated, problems, planner, written)
         if not children:
             break
         if depth == MAX_DEPTH:
@@ -410,11 +411,13 @@ class _Batch:
 
 
 def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Application | None],
-              generated: list[Generated], problems: _Problems, planner: Planner
-              ) -> list[Generated]:
+              generated: list[Generated], problems: _Problems, planner: Planner,
+              written: set[tuple[str, str]]) -> list[Generated]:
     """The Applications ``rendered`` generates that are new: each known key is planned once
     (a second parent is reported by argocd-application); one its own ancestors generate is a
-    cycle, followed once."""
+    cycle, followed once. One rendered from an Application file discovery found (``written``:
+    file and name; a Kustomize source renders it, in the kustomization's namespace) is that
+    Application, planned already."""
     new = []
     for item in generate(rendered):
         if isinstance(item, PlatecheckError):
@@ -426,7 +429,8 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         if key in set(ancestors(item.parent, parents)):
             continue  # an app-of-apps that manages itself
         generated.append(item)
-        if key in parents:
+        if key in parents or (not item.application_set
+                              and (item.app.file, item.app.name) in written):
             continue
         parents[key] = item.parent
         new.append(item)

@@ -122,9 +122,10 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     yield from checker.reachability(apps)
 
 
-def _manifest(app: Application) -> tuple[str, str, str]:
-    """An Application as a file defines it: the same one, discovered or rendered from it."""
-    return app.file, app.namespace or "", app.name
+def _manifest(app: Application) -> tuple[str, str]:
+    """An Application as a file defines it: the same one, discovered or rendered from it
+    (a Kustomize source may put it in the kustomization's namespace)."""
+    return app.file, app.name
 
 
 def _unique_apps(repo: RepoModel) -> list[Application]:
