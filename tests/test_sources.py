@@ -853,15 +853,29 @@ def test_an_application_a_kustomize_tree_deploys_is_one_application(
     assert sorted(t.id for t in report.targets) == ["prod/platform", "prod/x"]
 
 
-@pytest.mark.parametrize(("written", "kustomized"), [
-    ("", "argocd"),  # the file names no namespace, the kustomization gives it one
-    ("argocd", "apps"),  # the kustomization moves it
+PATCHED = """\
+patches:
+  - target: {kind: Application, name: x}
+    patch: |-
+      - op: add
+        path: /metadata/labels
+        value: {tier: platform}
+"""
+
+
+@pytest.mark.parametrize(("written", "kustomized", "more", "targets"), [
+    # the file names no namespace, the kustomization gives it one: one Application
+    ("", "argocd", "", ["prod/platform", "prod/x"]),
+    ("argocd", "apps", "", ["prod/platform", "prod/x"]),  # the kustomization moves it
+    # a patched one is another Application than the file writes (both are checked)
+    ("", "argocd", PATCHED, ["prod/platform", "prod/x", "prod/x@platform/application.yaml:2"]),
 ])
 def test_an_application_a_kustomization_puts_in_a_namespace_is_still_one(
-        tmp_path: Path, kubectl_bin: Path, written: str, kustomized: str) -> None:
-    """The Application file the walk finds and the one the Kustomize source renders from it
-    (in the kustomization's namespace) are one Application: planned, rendered and reported
-    once."""
+        tmp_path: Path, kubectl_bin: Path, written: str, kustomized: str, more: str,
+        targets: list[str]) -> None:
+    """The Application file the walk finds and the one the Kustomize source renders from it,
+    unchanged but for the kustomization's namespace, are one Application: planned, rendered
+    and reported once."""
     (tmp_path / ".git").mkdir()
     (tmp_path / "apps").mkdir()
     (tmp_path / "apps" / "root.yaml").write_text(DIRECTORY_APP.format(name="root", path="apps"))
@@ -878,14 +892,13 @@ def test_an_application_a_kustomization_puts_in_a_namespace_is_still_one(
                           "  project: default\n  revisionHistoryLimit: many\n")
     (tmp_path / "platform" / "application.yaml").write_text(child)
     (tmp_path / "platform" / "kustomization.yaml").write_text(
-        f"namespace: {kustomized}\nresources:\n  - application.yaml\n")
+        f"namespace: {kustomized}\nresources:\n  - application.yaml\n{more}")
     report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
     assert report.errors == ()
-    assert sorted(t.id for t in report.targets) == ["prod/platform", "prod/x"]
-    found = [(f.policy, f.message) for f in report.findings]
-    assert len(found) == len(set(found))
-    assert [m for p, m in found if p == "argocd-application"] == [
-        'Application x: spec.revisionHistoryLimit: expected integer, got string "many"']
+    assert sorted(t.id for t in report.targets) == targets
+    schema = [f.target for f in report.findings if f.policy == "argocd-application"
+              and "revisionHistoryLimit" in f.message]
+    assert len(schema) == len(targets) - 1  # once per Application x
 
 
 def test_an_application_beside_a_chart_is_discovered(tmp_path: Path) -> None:

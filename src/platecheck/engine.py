@@ -36,7 +36,7 @@ from platecheck.config import Config
 from platecheck.directory import render_directory
 from platecheck.discover import Discovery, discover, find_root, rel_path, top_level_charts
 from platecheck.errors import PlatecheckError
-from platecheck.generated import MAX_DEPTH, AppKey, Generated, ancestors, app_key
+from platecheck.generated import MAX_DEPTH, AppKey, Generated, ancestors, app_key, as_written
 from platecheck.generated import generated as generate
 from platecheck.helmbin import chosen_cache_dir, find_helm, helm_version, memo_dir, version_asked
 from platecheck.helmbin.kubectl import find_kubectl
@@ -319,7 +319,7 @@ def _generated(batch: _Batch, found: Discovery, targets: list[RenderTarget],
     parents: dict[AppKey, Application | None] = {
         **{app_key(a): None for a in found.applications},
         **{_set_key(a): None for a in found.application_sets}}
-    written = {(a.file, a.name) for a in found.applications}
+    written = {as_written(a) for a in found.applications}
     fresh = list(rendered)
     for depth in range(MAX_DEPTH + 1):
         children = _children(fresh, parents, generated, problems, planner, written)
@@ -412,12 +412,12 @@ class _Batch:
 
 def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Application | None],
               generated: list[Generated], problems: _Problems, planner: Planner,
-              written: set[tuple[str, str]]) -> list[Generated]:
+              written: set[tuple[str, str, str]]) -> list[Generated]:
     """The Applications ``rendered`` generates that are new: each known key is planned once
     (a second parent is reported by argocd-application); one its own ancestors generate is a
-    cycle, followed once. One rendered from an Application file discovery found (``written``:
-    file and name; a Kustomize source renders it, in the kustomization's namespace) is that
-    Application, planned already."""
+    cycle, followed once. One a Kustomize source renders from an Application file discovery
+    found, unchanged but for the kustomization's namespace (``written``, see ``as_written``),
+    is that Application, planned already."""
     new = []
     for item in generate(rendered):
         if isinstance(item, PlatecheckError):
@@ -429,8 +429,7 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         if key in set(ancestors(item.parent, parents)):
             continue  # an app-of-apps that manages itself
         generated.append(item)
-        if key in parents or (not item.application_set
-                              and (item.app.file, item.app.name) in written):
+        if key in parents or (not item.application_set and as_written(item.app) in written):
             continue
         parents[key] = item.parent
         new.append(item)

@@ -33,6 +33,18 @@ def app_key(app: Application) -> AppKey:
     return (app.namespace or "", app.name)
 
 
+def as_written(app: Application) -> tuple[str, str, str]:
+    """An Application as its file writes it: the file, its name and its document but for
+    ``metadata.namespace``, which a Kustomize source sets (``namespace:``). The Application
+    the repository walk found and the one a Kustomize source renders from that file,
+    otherwise unchanged, are equal so: one Application."""
+    document = dict(app.raw)
+    metadata = document.get("metadata")
+    if isinstance(metadata, Mapping):
+        document["metadata"] = {k: v for k, v in metadata.items() if k != "namespace"}
+    return app.file, app.name, json.dumps(document, sort_keys=True, default=str)
+
+
 @dataclass(frozen=True)
 class Generated:
     """An Application or ApplicationSet found in a target's rendered output."""

@@ -76,6 +76,7 @@ from typing import Any
 
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
+from platecheck.generated import as_written
 from platecheck.globs import matches_any, this_repository
 from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
@@ -122,10 +123,10 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     yield from checker.reachability(apps)
 
 
-def _manifest(app: Application) -> tuple[str, str]:
+def _manifest(app: Application) -> tuple[str, str, str]:
     """An Application as a file defines it: the same one, discovered or rendered from it
     (a Kustomize source may put it in the kustomization's namespace)."""
-    return app.file, app.name
+    return as_written(app)
 
 
 def _unique_apps(repo: RepoModel) -> list[Application]:
