@@ -825,12 +825,9 @@ def test_an_app_of_apps_whose_directory_holds_an_application_set_holds_something
         "Application root: app-of-apps path holds no Application"]
 
 
-@pytest.mark.parametrize("beside_chart", [False, True], ids=["own-directory", "beside-chart"])
-def test_an_application_a_kustomize_tree_deploys_is_one_application(
-        tmp_path: Path, kubectl_bin: Path, beside_chart: bool) -> None:
-    """The root app-of-apps deploys a Kustomize source whose tree lists an Application file
-    (next to its chart's Chart.yaml, or in a directory of its own). The repository walk finds
-    that file too: it is one Application, reached through the Kustomize source, named once."""
+def _platform_tree(tmp_path: Path) -> None:
+    """A root app-of-apps (directory ``apps``) deploying Application ``platform``, whose
+    Kustomize source ``platform`` holds chart ``platform/x``."""
     (tmp_path / ".git").mkdir()
     (tmp_path / "apps").mkdir()
     (tmp_path / "apps" / "root.yaml").write_text(DIRECTORY_APP.format(name="root", path="apps"))
@@ -841,6 +838,15 @@ def test_an_application_a_kustomize_tree_deploys_is_one_application(
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
     (chart / "templates" / "cm.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n")
+
+
+@pytest.mark.parametrize("beside_chart", [False, True], ids=["own-directory", "beside-chart"])
+def test_an_application_a_kustomize_tree_deploys_is_one_application(
+        tmp_path: Path, kubectl_bin: Path, beside_chart: bool) -> None:
+    """The root app-of-apps deploys a Kustomize source whose tree lists an Application file
+    (next to its chart's Chart.yaml, or in a directory of its own). The repository walk finds
+    that file too: it is one Application, reached through the Kustomize source, named once."""
+    _platform_tree(tmp_path)
     where = "x" if beside_chart else "x-app"
     (tmp_path / "platform" / where).mkdir(exist_ok=True)
     (tmp_path / "platform" / where / "application.yaml").write_text(
@@ -876,16 +882,7 @@ def test_an_application_a_kustomization_puts_in_a_namespace_is_still_one(
     """The Application file the walk finds and the one the Kustomize source renders from it,
     unchanged but for the kustomization's namespace, are one Application: planned, rendered
     and reported once."""
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "apps").mkdir()
-    (tmp_path / "apps" / "root.yaml").write_text(DIRECTORY_APP.format(name="root", path="apps"))
-    (tmp_path / "apps" / "platform.yaml").write_text(
-        DIRECTORY_APP.format(name="platform", path="platform"))
-    chart = tmp_path / "platform" / "x"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: x\nversion: 0.1.0\n")
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n")
+    _platform_tree(tmp_path)
     child = DIRECTORY_APP.format(name="x", path="platform/x").replace(
         "  namespace: argocd\n", f"  namespace: {written}\n" if written else "")
     child = child.replace("  project: default\n",  # a finding to count
