@@ -54,5 +54,34 @@ def test_lint_reports_progress_of_its_renders(tmp_path: Path, helm_bin: Path,
     report = lint(tmp_path / "repo" / "environments", use_cache=False, jobs=2)
     assert not report.errors
     text = stream.getvalue()
-    assert "platecheck: 4/4 targets rendered" in text
+    assert "platecheck: 4/4 targets rendered and linted" in text
     assert text.endswith("\r\033[K")
+
+
+def test_a_target_is_done_once_its_render_and_its_lint_have_ended(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from platecheck.engine import _Progress
+    from platecheck.model import Chart, RenderTarget
+    from platecheck.render import HelmCall
+
+    monkeypatch.setattr("platecheck.progress.DELAY", 0.0)
+    chart = Chart(path=Path("/r/c"), rel="c", name="c", version="1", api_version="v2",
+                  metadata={})
+    stg, prod = (RenderTarget(id=f"{env}/c", environment=env, app="c", application=None,
+                              chart=chart, release_name="c", namespace=env, value_files=())
+                 for env in ("stg", "prod"))
+
+    def call(key: str) -> HelmCall:
+        return HelmCall(argv=(), key=key, label=key, chart=chart.path, copy=chart.path)
+
+    renders = [call("render-stg"), call("render-prod")]
+    shared = (chart.path, "stg", ())
+    progress = _Progress(renders, [stg, prod], {shared: "lint-stg"})
+    stream = Terminal()
+    progress.line = Progress(2, stream, delay=0, what=progress.line.what)
+    progress.finished(renders[0])
+    progress.finished(renders[1])  # prod runs no lint: done
+    assert stream.getvalue() == "\rplatecheck: 1/2 targets rendered and linted"
+    progress.finished(call("lint-stg"))
+    assert stream.getvalue().endswith("\rplatecheck: 2/2 targets rendered and linted")
+    assert _Progress(renders, [stg, prod], {}).line.what == "targets rendered"  # no lint

@@ -1,6 +1,6 @@
 """While helm's processes run, the engine does the work that does not wait for them: checking
 every Application's sources, building the targets whose renders came from the cache, then the
-others as their renders arrive (while the lints still run)."""
+others as their renders arrive (while later renders and lints run)."""
 
 from __future__ import annotations
 

@@ -14,6 +14,7 @@ import dataclasses
 import datetime
 import os
 import tempfile
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -743,8 +744,8 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
             wants_lint: Callable[[str], bool]) -> tuple[list[RenderedTarget], list[HelmLint]]:
     """The rendered targets and helm lint's results. While helm's processes run, the
     calling thread does ``meanwhile``, then builds the targets whose renders came from the
-    cache, then the others as their renders arrive (the lints run last). helm lint runs
-    for the environments ``wants_lint`` names."""
+    cache, then the others as their renders arrive (each lint runs after the render of the
+    first target it lints). helm lint runs for the environments ``wants_lint`` names."""
     calls: list[HelmCall] = []
     owners: list[RenderTarget] = []
     for target in targets:
@@ -756,12 +757,8 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
     lint_groups = _lint_groups(owners, wants_lint)
     lint_calls = [runner.lint_call(t.chart, key[2], t.kube_version)
                   for key, t in lint_groups.items() if t.chart is not None]
-    renders = {call.key for call in calls}
-    progress = Progress(len(renders))
-
-    def finished(call: HelmCall) -> None:
-        if call.key in renders:
-            progress.advance()
+    progress = _Progress(calls, owners, dict(zip(lint_groups, (c.key for c in lint_calls),
+                                                 strict=True)))
 
     built: dict[int, tuple[RenderedTarget | None, _Problems]] = {}
 
@@ -778,39 +775,91 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
                 build(index, known[call.key])
             else:
                 waiting.setdefault(call.key, []).append(index)
-        for key, result in arriving:  # renders come first: built while the lints run
+        for key, result in arriving:  # built while later renders and lints run
             for index in waiting.pop(key, ()):
                 build(index, result)
             if not waiting:
                 break
 
     try:
-        results = runner.run_all([*calls, *lint_calls], finished, while_rendering)
+        order = _each_lint_after_its_render(calls, owners, lint_groups, lint_calls)
+        results = dict(zip((c.key for c in order), runner.run_all(
+            order, progress.finished, while_rendering), strict=True))
     finally:
-        progress.close()
+        progress.line.close()
     rendered = []
-    for index, result in enumerate(results[:len(calls)]):
+    for index, result in enumerate(results[c.key] for c in calls):
         if index not in built:
             build(index, result)
         item, own = built.pop(index)
         problems.findings.extend(own.findings)
         if item is not None:
             rendered.append(item)
-    return rendered, _lints(planner, lint_groups, results[len(calls):], problems)
+    return rendered, _lints(planner, lint_groups, [results[c.key] for c in lint_calls], problems)
+
+
+def _each_lint_after_its_render(calls: Sequence[HelmCall], owners: Sequence[RenderTarget],
+                                groups: Mapping[_LintGroup, RenderTarget],
+                                lints: Sequence[HelmCall]) -> list[HelmCall]:
+    """The renders in order, each followed by the lint its target is the first of, so that
+    targets are done (render and lint, for the progress line) all along the run."""
+    first = {id(target): lint for target, lint in zip(groups.values(), lints, strict=True)}
+    order: list[HelmCall] = []
+    for call, target in zip(calls, owners, strict=True):
+        order.append(call)
+        if id(target) in first:
+            order.append(first.pop(id(target)))
+    return order
+
+
+_LintGroup = tuple[Path, str, tuple[Path, ...]]  # chart, environment, value files
+
+
+def _lint_group(target: RenderTarget) -> _LintGroup:
+    assert target.chart is not None
+    return target.chart.path, target.environment, tuple(v.path for v in target.value_files)
 
 
 def _lint_groups(owners: Sequence[RenderTarget], wants_lint: Callable[[str], bool]
-                 ) -> dict[tuple[Path, str, tuple[Path, ...]], RenderTarget]:
+                 ) -> dict[_LintGroup, RenderTarget]:
     """The first target of each chart, environment and value files: helm lint runs once
     for each (in the environments where some policy reads what it prints)."""
-    groups: dict[tuple[Path, str, tuple[Path, ...]], RenderTarget] = {}
+    groups: dict[_LintGroup, RenderTarget] = {}
     for target in owners:
-        assert target.chart is not None
-        if not wants_lint(target.environment):
-            continue
-        files = tuple(values.path for values in target.value_files)
-        groups.setdefault((target.chart.path, target.environment, files), target)
+        if wants_lint(target.environment):
+            groups.setdefault(_lint_group(target), target)
     return groups
+
+
+class _Progress:
+    """Targets through helm, for the progress line: a target is done once its render and
+    its helm lint (when one runs for it) have ended. Told of each call as it ends, from the
+    threads that run them."""
+
+    def __init__(self, calls: Sequence[HelmCall], owners: Sequence[RenderTarget],
+                 lints: Mapping[_LintGroup, str]) -> None:
+        self._pending: dict[str, set[str]] = {}  # a render's key -> the calls it waits for
+        for call, target in zip(calls, owners, strict=True):
+            pending = self._pending.setdefault(call.key, {call.key})
+            lint = lints.get(_lint_group(target))
+            if lint is not None:
+                pending.add(lint)
+        self._waiting: dict[str, list[str]] = {}  # a call's key -> the renders waiting
+        for render, keys in self._pending.items():
+            for key in keys:
+                self._waiting.setdefault(key, []).append(render)
+        self._lock = threading.Lock()
+        self.line = Progress(len(self._pending), what="targets rendered and linted"
+                             if lints else "targets rendered")
+
+    def finished(self, call: HelmCall) -> None:
+        with self._lock:
+            done = 0
+            for render in self._waiting.pop(call.key, ()):
+                self._pending[render].discard(call.key)
+                done += not self._pending[render]
+        for _ in range(done):
+            self.line.advance()
 
 
 def _lints(planner: Planner, groups: Mapping[tuple[Path, str, tuple[Path, ...]], RenderTarget],

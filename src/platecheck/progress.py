@@ -1,4 +1,5 @@
-"""A progress line on standard error while helm runs: ``platecheck: 12/40 targets rendered``.
+"""A progress line on standard error while helm runs: ``platecheck: 12/40 targets rendered``
+(``rendered and linted`` when helm lint runs too).
 
 Shown only when the stream is a terminal and the run has lasted more than a second, so that
 short runs, pipes, CI logs and reports stay exactly as they were; the line is rewritten in
@@ -19,8 +20,9 @@ class Progress:
     """Counts finished targets out of ``total``; safe to call from worker threads."""
 
     def __init__(self, total: int, stream: TextIO | None = None,
-                 delay: float | None = None) -> None:
+                 delay: float | None = None, what: str = "targets rendered") -> None:
         self.total = total
+        self.what = what
         self.done = 0
         self._stream = stream if stream is not None else sys.stderr
         self._start = time.monotonic()
@@ -36,7 +38,7 @@ class Progress:
         with self._lock:
             self.done += 1
             if self._enabled and time.monotonic() - self._start >= self._delay:
-                self._write(f"\rplatecheck: {self.done}/{self.total} targets rendered")
+                self._write(f"\rplatecheck: {self.done}/{self.total} {self.what}")
                 self._shown = True
 
     def close(self) -> None:
