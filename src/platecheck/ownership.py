@@ -8,6 +8,9 @@ decides which report keeps it, and the others stay silent for it.
 - A target whose render failed owns what ``chart-metadata`` and ``chart-lint-warning`` say
   about its chart for that environment: ``helm lint`` re-reports the failure ``helm template``
   already gave (a missing dependency, a chart Helm refuses to load).
+- ``argocd-application`` owns what ``k8s-schema`` says of the same Application at the same
+  file and line: an Application a source renders (a Kustomize or Helm app-of-apps) is a
+  resource of its parent's render too, validated against the same Application schema.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from platecheck.model import Finding, RepoModel
 OWNED_AT_ERROR_LINE = frozenset({"argocd-application"})
 # policies about a chart whose findings a failed render of that chart replaces
 OWNED_BY_FAILED_RENDER = frozenset({"chart-metadata", "chart-lint-warning"})
+# a policy that validates every rendered resource, and the one that validates Applications
+RESOURCE_SCHEMA, APPLICATION = "k8s-schema", "argocd-application"
 
 
 def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoModel
@@ -31,6 +36,7 @@ def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoMo
         (e.file, e.line): index for index, e in enumerate(errors) if e.file and e.line}
     remedies: dict[int, str] = {}
     failed = _failed_charts(errors, model)
+    applications = {_problem(f) for f in findings if f.policy == APPLICATION}
     kept = []
     for finding in findings:
         owner = at_line.get((finding.file, finding.line))
@@ -38,6 +44,8 @@ def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoMo
             remedies.setdefault(owner, finding.remediation)
             continue
         if finding.policy in OWNED_BY_FAILED_RENDER and _about_failed(finding, failed):
+            continue
+        if finding.policy == RESOURCE_SCHEMA and _problem(finding) in applications:
             continue
         kept.append(finding)
     settled = [dataclasses.replace(error, remediation=remedies[index]) if index in remedies
@@ -62,3 +70,14 @@ def _about_failed(finding: Finding, failed: dict[str, set[str]]) -> bool:
         if inside and (finding.environment is None or finding.environment in environments):
             return True
     return False
+
+
+def _problem(finding: Finding) -> tuple[str | None, int | None, str | None, str]:
+    """Where a finding is, about which resource, and what it says past the resource's name
+    (``Application x: ...`` for argocd-application, ``Application/x: ...`` for k8s-schema)."""
+    name = (finding.resource or "").partition("/")[2]
+    text = finding.message
+    for prefix in (f"{finding.resource}: ", f"Application {name}: "):
+        text = text.removeprefix(prefix)
+    return finding.file, finding.line, finding.resource, text
+
