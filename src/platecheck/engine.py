@@ -754,11 +754,10 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
             owners.append(target)
         except PlatecheckError as exc:
             problems.add(exc, target)
-    lint_groups = _lint_groups(owners, wants_lint)
-    lint_calls = [runner.lint_call(t.chart, key[2], t.kube_version)
-                  for key, t in lint_groups.items() if t.chart is not None]
-    progress = _Progress(calls, owners, dict(zip(lint_groups, (c.key for c in lint_calls),
-                                                 strict=True)))
+    lints = {group: (target, runner.lint_call(target.chart, group[2], target.kube_version))
+             for group, target in _lint_groups(owners, wants_lint).items()
+             if target.chart is not None}
+    progress = _Progress(calls, owners, {group: call.key for group, (_, call) in lints.items()})
 
     built: dict[int, tuple[RenderedTarget | None, _Problems]] = {}
 
@@ -782,7 +781,7 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
                 break
 
     try:
-        order = _each_lint_after_its_render(calls, owners, lint_groups, lint_calls)
+        order = _each_lint_after_its_render(calls, owners, lints)
         results = dict(zip((c.key for c in order), runner.run_all(
             order, progress.finished, while_rendering), strict=True))
     finally:
@@ -795,24 +794,24 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
         problems.findings.extend(own.findings)
         if item is not None:
             rendered.append(item)
-    return rendered, _lints(planner, lint_groups, [results[c.key] for c in lint_calls], problems)
-
-
-def _each_lint_after_its_render(calls: Sequence[HelmCall], owners: Sequence[RenderTarget],
-                                groups: Mapping[_LintGroup, RenderTarget],
-                                lints: Sequence[HelmCall]) -> list[HelmCall]:
-    """The renders in order, each followed by the lint its target is the first of, so that
-    targets are done (render and lint, for the progress line) all along the run."""
-    first = {id(target): lint for target, lint in zip(groups.values(), lints, strict=True)}
-    order: list[HelmCall] = []
-    for call, target in zip(calls, owners, strict=True):
-        order.append(call)
-        if id(target) in first:
-            order.append(first.pop(id(target)))
-    return order
+    return rendered, _lints(planner, lints, results, problems)
 
 
 _LintGroup = tuple[Path, str, tuple[Path, ...]]  # chart, environment, value files
+_Lints = Mapping[_LintGroup, tuple[RenderTarget, HelmCall]]  # its first target, its lint
+
+
+def _each_lint_after_its_render(calls: Sequence[HelmCall], owners: Sequence[RenderTarget],
+                                lints: _Lints) -> list[HelmCall]:
+    """The renders in order, each followed by the lint its target is the first of, so that
+    targets are done (render and lint, for the progress line) all along the run."""
+    order: list[HelmCall] = []
+    for call, target in zip(calls, owners, strict=True):
+        order.append(call)
+        first, lint = lints.get(_lint_group(target), (None, None))
+        if first is target and lint is not None:
+            order.append(lint)
+    return order
 
 
 def _lint_group(target: RenderTarget) -> _LintGroup:
@@ -862,13 +861,14 @@ class _Progress:
             self.line.advance()
 
 
-def _lints(planner: Planner, groups: Mapping[tuple[Path, str, tuple[Path, ...]], RenderTarget],
-           results: Sequence[HelmResult | PlatecheckError], problems: _Problems
+def _lints(planner: Planner, groups: _Lints,
+           results: Mapping[str, HelmResult | PlatecheckError], problems: _Problems
            ) -> list[HelmLint]:
     """What helm lint said of each chart, environment and value files."""
     lints = []
-    for (_, env, files), target, result in zip(groups, groups.values(), results, strict=True):
+    for (_, env, files), (target, call) in groups.items():
         assert target.chart is not None
+        result = results[call.key]
         if isinstance(result, PlatecheckError):
             problems.add(PlatecheckError(result.message, f"{target.chart.rel}/Chart.yaml"),
                          target)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -221,17 +221,16 @@ class Helm:
             return results
 
         jobs = lint_batches(missing)
-        known = dict(by_key)
 
-        def arriving(answers: Iterator[list[HelmResult | PlatecheckError]]
-                     ) -> Iterator[tuple[str, HelmResult | PlatecheckError]]:
+        def keyed(answers: Iterable[list[HelmResult | PlatecheckError]]
+                  ) -> Iterator[tuple[str, HelmResult | PlatecheckError]]:
             for job, results in zip(jobs, answers, strict=True):
                 yield from zip((call.key for call in job), results, strict=True)
 
+        # the cached results are all in by_key while the processes run; theirs come after
         answers = bounded_map(one, jobs, self.jobs, None if meanwhile is None else
-                              lambda answers: meanwhile(known, arriving(answers)))
-        for job, results in zip(jobs, answers, strict=True):
-            by_key.update(zip((call.key for call in job), results, strict=True))
+                              lambda answers: meanwhile(by_key, keyed(answers)))
+        by_key.update(keyed(answers))
         return [by_key[call.key] for call in calls]
 
     def _answer(self, job: list[HelmCall]) -> list[HelmResult | PlatecheckError]:

@@ -278,15 +278,20 @@ def load_documents(text: str, rel: str, *, unique_keys: bool = False) -> list[Do
 
 
 def _load_documents(text: str, rel: str, unique_keys: bool) -> tuple[Document, ...]:
-    key = _documents_key(text, unique_keys)
-    if key is not None:
-        kept = _recalled(key)
-        if kept is not None:
-            return kept
-    documents = _read_documents(text, rel, unique_keys)
-    if key is not None:
-        _keep(key, documents)
+    documents: tuple[Document, ...] = _remembered(
+        ("documents", str(unique_keys), text), lambda: _read_documents(text, rel, unique_keys),
+        encode=_plain_documents, decode=_documents_of)
     return documents
+
+
+def _plain_documents(documents: tuple[Document, ...]) -> list[Any]:
+    return [[d.data, [[list(path), line] for path, line in d.lines.items()], d.line]
+            for d in documents]
+
+
+def _documents_of(plain: Any) -> tuple[Document, ...]:
+    return tuple(Document(data, {tuple(path): line for path, line in lines}, line)
+                 for data, lines, line in plain)
 
 
 def _read_documents(text: str, rel: str, unique_keys: bool) -> tuple[Document, ...]:
@@ -353,45 +358,31 @@ def _put(key: str, value: Any) -> None:
             memo.put(f"{name}-{key[0]}", key, exact[0])
 
 
-def _documents_key(text: str, unique_keys: bool) -> str | None:
-    if not _memos:
-        return None
-    digest = Digest("documents")
-    digest.extend((str(unique_keys), text))
-    return digest.hexdigest()
-
-
-def _recalled(key: str) -> tuple[Document, ...] | None:
-    kept = _get(key)
-    if not isinstance(kept, str):
-        return None
-    try:
-        return tuple(Document(data, {tuple(path): line for path, line in lines}, line)
-                     for data, lines, line in json.loads(kept))
-    except (TypeError, ValueError):
-        return None  # not what this code writes: read the YAML
-
-
-def _keep(key: str, documents: tuple[Document, ...]) -> None:
-    _put(key, [[d.data, [[list(path), line] for path, line in d.lines.items()], d.line]
-               for d in documents])
-
-
 def remembered_result(parts: Sequence[str | bytes], compute: Callable[[], Any]) -> Any:
     """``compute()``, a JSON value computed from a YAML file (``parts``: what decides it, the
     file's bytes and the computing code among them), remembered from run to run beside the
     documents when JSON gives it back exactly: a check of every YAML file of a repository
     reads only the files that changed."""
+    return _remembered(parts, compute, encode=lambda value: value, decode=lambda value: value)
+
+
+def _remembered(parts: Sequence[str | bytes], compute: Callable[[], Any], *,
+                encode: Callable[[Any], Any], decode: Callable[[Any], Any]) -> Any:
+    """``compute()``, kept by a digest of ``parts`` as the JSON of ``encode(value)`` and
+    given back as ``decode`` of it; what this code did not write is computed again."""
     if not _memos:
         return compute()
-    digest = Digest("result")
+    digest = Digest("remembered")
     digest.extend(parts)
     key = digest.hexdigest()
     kept = _get(key)
     if isinstance(kept, str):
-        return json.loads(kept)
+        try:
+            return decode(json.loads(kept))
+        except (TypeError, ValueError):
+            pass  # not what this code writes: computed again
     value = compute()
-    _put(key, value)
+    _put(key, encode(value))
     return value
 
 

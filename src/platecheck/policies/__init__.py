@@ -30,6 +30,7 @@ waivers and fills the remediation when a finding carries none.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import importlib.metadata
 import inspect
@@ -85,13 +86,10 @@ def lint_wanted(config: Config) -> Callable[[str], bool]:
     """Whether ``helm lint`` is to run for an environment: some policy that reads its output
     is not off there."""
     readers = [pid for pid, module in registry().items() if reads_helm_lint(module)]
-    wanted: dict[str, bool] = {}
 
+    @functools.cache
     def for_environment(environment: str) -> bool:
-        if environment not in wanted:
-            wanted[environment] = any(config.level(pid, environment) is not Level.OFF
-                                      for pid in readers)
-        return wanted[environment]
+        return any(config.level(pid, environment) is not Level.OFF for pid in readers)
 
     return for_environment
 
