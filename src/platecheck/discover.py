@@ -192,8 +192,9 @@ def _children(found: Discovery, app: Application, deploys_more: set[tuple[str, i
             continue  # rendering the directory reports it at the file
         # only include/exclude leave a file out on purpose: one below a directory that is not
         # recursed into is no part of this source, and may be deployed by another Application
+        chosen = set(selected)
         for file in _yaml_files(directory, root, recurse=options.recurse, skip_charts=False):
-            if file not in selected:
+            if file not in chosen:
                 found.excluded.add(rel_path(file, root))
         for file in selected:
             held = _applications_in(found, file, strict=True, lenient=True)

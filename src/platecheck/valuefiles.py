@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.model import Origin, Source
 from platecheck.realpaths import resolve
 
-_GLOB = frozenset("*?[")
+_GLOB = re.compile(r"[*?\[]")
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class Resolver:
 
 def is_glob(path: str) -> bool:
     """Argo CD's ``isGlobPath``: ``*``, ``?`` or ``[`` in the path."""
-    return any(char in _GLOB for char in path)
+    return _GLOB.search(path) is not None
 
 
 def _delinked(path: Path) -> Path:
