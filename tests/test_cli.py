@@ -386,3 +386,19 @@ def test_lint_never_writes_inside_the_checked_repository(run: Run, tmp_path: Pat
     assert run("lint", repo / "environments").returncode == 0
     assert run("render", repo / "environments").returncode == 0
     assert snapshot() == before
+
+
+def test_full_collections_are_rarer_during_a_command_and_restored_after(monkeypatch):
+    import gc
+
+    from platecheck import cli
+
+    seen = []
+    monkeypatch.setattr(cli, "_print_version", lambda: seen.append(gc.get_threshold()) or 0)
+    before = gc.get_threshold()
+    assert cli.main(["--version"]) == 0
+    assert seen == [(before[0], before[1], cli.FULL_COLLECTION_EVERY)]
+    assert gc.get_threshold() == before
+    monkeypatch.setattr(cli, "_print_version", lambda: 1 / 0)  # an internal error: exit 2
+    assert cli.main(["--version"]) == 2
+    assert gc.get_threshold() == before

@@ -7,6 +7,7 @@ checked (render failure, bad YAML, missing file).
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import signal
 import sys
@@ -602,7 +603,23 @@ def _terminate(signum: int, _frame: object) -> None:
     raise SystemExit(128 + signum)
 
 
+# gen1 collections between two full ones (Python's default is 10). A full collection walks
+# every object the run holds, every target's parsed resources among them: at 1,000 targets a
+# run after one values file changed spent about a tenth of its time in them, while the young
+# collections, which stay as they are, reclaim the cycles a run makes.
+FULL_COLLECTION_EVERY = 1000
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], FULL_COLLECTION_EVERY)
+    try:
+        return _main(argv)
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if threading.current_thread() is threading.main_thread():
