@@ -75,9 +75,10 @@ def test_nothing_to_check_is_not_a_pass(run: Run, tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(("app", "expected"), [
-    # Helm 3 and 4 word the template error differently; both name the template line.
-    ("failing.yaml", "apps/failing.yaml:1: error [could-not-check] prod/failing: helm template "
-                     "failed: "),
+    # Helm 3 and 4 word the template error differently; both name the template line, which
+    # is where the error points
+    ("failing.yaml", "charts/failing/templates/cm.yaml:6: error [could-not-check] prod/failing: "
+                     "helm template failed: "),
     ("missing.yaml", "apps/missing.yaml:13: error [could-not-check] prod/missing: value file "
                      "'values-nope.yaml' not found (charts/ok/values-nope.yaml)"),
     ("malformed.yaml", f"apps/malformed.yaml:6: error [could-not-check] {PARSER}"),
@@ -319,8 +320,8 @@ def test_render_reports_every_problem_and_exits_2(run: Run) -> None:
         "platecheck: prod/tenants: not rendered: ApplicationSet (Argo CD generates its "
         "Applications)"]
     [failed] = lines[1:]
-    assert failed.startswith("platecheck: apps/failing.yaml:1: could not check prod/failing: "
-                             "helm template failed: ")
+    assert failed.startswith("platecheck: charts/failing/templates/cm.yaml:6: could not check "
+                             "prod/failing: helm template failed: ")
     assert "nil pointer" in failed
 
 

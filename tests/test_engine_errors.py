@@ -62,7 +62,7 @@ def test_every_problem_is_reported_once_with_its_location(report: Report) -> Non
 
 def test_render_failure_carries_helm_stderr(report: Report) -> None:
     [failure] = [e for e in report.errors if e.target == "prod/failing"]
-    assert failure.location == "apps/failing.yaml:1"
+    assert failure.location == "charts/failing/templates/cm.yaml:6"  # the line helm names
     assert failure.message.startswith("helm template failed: ")
     assert "failing/templates/cm.yaml:6:56" in failure.message
     assert "\n" not in failure.message

@@ -243,7 +243,7 @@ def test_a_target_that_could_not_be_checked_fails_all_its_items(
         if i.startswith(("stg/api::", "prod/api::")))
     result.stdout.fnmatch_lines([
         "could not check prod/api: nothing here was checked",
-        "apps/api-prod.yaml:1: helm template failed: *nil pointer*",
+        "charts/api/templates/broken.yaml:1: helm template failed: *nil pointer*",
     ])
     assert result.ret == 1
 
@@ -372,7 +372,7 @@ def test_fixtures_fail_closed_when_a_target_could_not_be_rendered(
     result.assert_outcomes(passed=1, errors=1)  # a fixture that fails is an error of the test
     result.stdout.fnmatch_lines([
         "platecheck: could not check:",
-        "apps/api-prod.yaml:1: prod/api: helm template failed: *nil pointer*",
+        "charts/api/templates/broken.yaml:1: prod/api: helm template failed: *nil pointer*",
     ])
 
 

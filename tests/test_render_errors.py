@@ -13,7 +13,8 @@ import pytest
 
 from platecheck.engine import lint
 from platecheck.helmbin import helm_major, install_helm
-from platecheck.model import Report
+from platecheck.model import Chart, Report
+from platecheck.parse import error_location
 from platecheck.render import first_error_line
 from platecheck.report import jsonout, junit, sarif
 
@@ -128,7 +129,66 @@ def test_reports_carry_helms_whole_output(failing: Report) -> None:
             "parse error:",
             id="colon-at-the-end-of-stderr",
         ),
+        pytest.param(
+            "Error: a/templates/cm.yaml:3:8\n  executing \"a/templates/cm.yaml\" at <include>:\n"
+            "    error calling include:\na/templates/_h.tpl:2:10\n  executing \"h\" at <.x>:\n"
+            "    nil pointer\n\nUse --debug flag to render out invalid YAML\n",
+            "a/templates/cm.yaml:3:8 executing \"a/templates/cm.yaml\" at <include>: error calling"
+            " include: a/templates/_h.tpl:2:10 executing \"h\" at <.x>: nil pointer",
+            id="helm4-include-chain-goes-on-after-a-colon",
+        ),
     ],
 )
 def test_first_error_line(stderr: str, expected: str) -> None:
     assert first_error_line(stderr) == expected
+
+
+# A failing chart: (files under the chart, where the could-not-check error must point).
+HELPERS = '{{- define "failing.name" -}}\n{{ .Values.missing.deeper }}\n{{- end -}}\n'
+FAILURES = {
+    "fail": ({"templates/cm.yaml": TEMPLATE + '  x: {{ fail "stop" }}\n'},
+             ("templates/cm.yaml", 5)),
+    "include": ({"templates/_helpers.tpl": HELPERS,
+                 "templates/cm.yaml": TEMPLATE + 'data:\n  x: {{ include "failing.name" . }}\n'},
+                ("templates/_helpers.tpl", 2)),
+    "unclosed-action": ({"templates/cm.yaml": TEMPLATE + "data:\n  x: {{ .Values.x\n\n"},
+                        ("templates/cm.yaml", 6)),
+    "subchart": ({"charts/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+                  "charts/sub/templates/s.yaml": 'x: {{ required "x is needed" .Values.x }}\n',
+                  "templates/cm.yaml": TEMPLATE},
+                 ("charts/sub/templates/s.yaml", 1)),
+    "output-not-yaml": ({"templates/cm.yaml": TEMPLATE + "data: [1\n"},
+                        ("templates/cm.yaml", None)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(FAILURES))
+def test_a_failed_render_points_at_the_template_helm_names(
+        case: str, helm: Path, tmp_path: Path) -> None:
+    files, expected = FAILURES[case]
+    root = tmp_path / "failing"
+    for name, text in {"Chart.yaml": CHART_YAML.replace("schemed", "failing"),
+                       "values.yaml": "x: 1\n", **files}.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+    report = lint(root, helm=helm, cache_dir=tmp_path / "cache")
+    failed = [e for e in report.errors if e.message.startswith("helm template failed: ")]
+    assert failed and {(e.file, e.line) for e in failed} == {expected}
+
+
+def test_a_template_of_no_file_here_keeps_the_applications_place(tmp_path: Path) -> None:
+    root = tmp_path / "repo"
+    (root / "charts/web/templates").mkdir(parents=True)
+    (root / "charts/web/templates/cm.yaml").write_text("x: 1\n", encoding="utf-8")
+    chart = Chart(root / "charts/web", "charts/web", "web", "0.1.0", "v2", {})
+    assert error_location("template: web/templates/cm.yaml:3:1: boom", chart, root) == (
+        "charts/web/templates/cm.yaml", 3)
+    # another chart's template, one that is not in the repository (an archive's), none at all
+    for message in ("template: other/templates/cm.yaml:3:1: boom",
+                    "execution error at (web/charts/dep/templates/x.yaml:2:3): boom",
+                    "INSTALLATION FAILED: boom"):
+        assert error_location(message, chart, root) is None
+    outside = tmp_path / "outside.yaml"
+    outside.write_text("x: 1\n", encoding="utf-8")
+    (root / "charts/web/templates/linked.yaml").symlink_to(outside)
+    assert error_location("template: web/templates/linked.yaml:1:1: boom", chart, root) is None

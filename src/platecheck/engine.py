@@ -57,7 +57,7 @@ from platecheck.model import (
     YamlFile,
 )
 from platecheck.ownership import settle
-from platecheck.parse import ParsedChunks, parse_manifest
+from platecheck.parse import ParsedChunks, error_location, parse_manifest
 from platecheck.plan import Planner
 from platecheck.policies import (
     PolicyOptions,
@@ -889,8 +889,10 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         problems.add(PlatecheckError(result.message, file, line), target)
         return None
     if result.exit_code != 0:
-        message = f"helm template failed: {first_error_line(result.stderr)}"
-        problems.add(PlatecheckError(message, file, line), target, detail=result.stderr)
+        reason = first_error_line(result.stderr)
+        file, line = error_location(reason, target.chart, planner.root) or (file, line)
+        problems.add(PlatecheckError(f"helm template failed: {reason}", file, line), target,
+                     detail=result.stderr)
         return None
     try:
         resources, templates = parse_manifest(result.stdout, target.chart, planner.root,

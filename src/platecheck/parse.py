@@ -211,15 +211,53 @@ def _template_file(template: str | None, chart: Chart, root: Path,
     if not template or "/" not in template:
         return None
     inner = template.split("/", 1)[1]
-    path = chart.path / inner
-    rel = f"{chart.rel}/{inner}" if chart.rel not in ("", ".") else inner
+    rel = _in_repository(chart, inner)
     if rel in templates:
         return rel
-    text = recall("template text", (path, root), lambda: _template_text(path, root))
+    text = _read_template(chart.path / inner, root)
     if text is None:
         return None
     templates[rel] = text
     return rel
+
+
+# a template helm names with a line: "a/templates/x.yaml:3:8", "(a/templates/x.yaml:4)"
+_NAMED_LINE = re.compile(r'([^\s:()"<>]+/templates/[^\s:()"<>]+):(\d+)')
+# helm's own parse of a template's output: its line counts the output, not the template
+_OUTPUT_YAML = re.compile(r'YAML parse error on ([^\s:()"<>]+/templates/[^\s:()"<>]+):')
+
+
+def error_location(message: str, chart: Chart, root: Path) -> tuple[str, int | None] | None:
+    """The repository file, and line, of the template a helm error ``message`` names: the
+    last one named with a line (an ``include``d template that failed comes after the one
+    including it; an unclosed action's start after where parsing stopped), else the template
+    whose output was not YAML, without a line. None when it is no file of ``chart``'s
+    directory in the repository (e.g. a chart archive's)."""
+    for match in reversed(list(_NAMED_LINE.finditer(message))):
+        rel = _chart_file(match.group(1), chart, root)
+        if rel is not None:
+            return rel, int(match.group(2))
+    output = _OUTPUT_YAML.search(message)
+    rel = _chart_file(output.group(1), chart, root) if output else None
+    return (rel, None) if rel is not None else None
+
+
+def _chart_file(template: str, chart: Chart, root: Path) -> str | None:
+    """``<chart name>/templates/x.yaml`` (or ``<chart name>/charts/sub/...``) as a
+    repository-relative path, when it is a file of ``chart``'s directory."""
+    name, _, inner = template.partition("/")
+    if name != chart.name or _read_template(chart.path / inner, root) is None:
+        return None
+    return _in_repository(chart, inner)
+
+
+def _in_repository(chart: Chart, inner: str) -> str:
+    """The repository-relative path of the file ``inner`` of ``chart``'s directory."""
+    return f"{chart.rel}/{inner}" if chart.rel not in ("", ".") else inner
+
+
+def _read_template(path: Path, root: Path) -> str | None:
+    return recall("template text", (path, root), lambda: _template_text(path, root))
 
 
 def _template_text(path: Path, root: Path) -> str | None:

@@ -381,14 +381,16 @@ def first_error_line(stderr: str) -> str:
     """What went wrong, as one line: helm's ``Error:`` line with its continuation. Helm 3
     splits template errors over indented lines; an ``Error:`` line ending in ``:`` (a chart's
     ``values.schema.json`` failure) is followed by the reasons, not indented, up to a blank
-    line."""
+    line. Helm 4 writes each template of an ``include`` chain on a line of its own, not
+    indented, after a line ending in ``:`` (``error calling include:``)."""
     raw = stderr.splitlines()
     for index, line in enumerate(raw):
         if line.startswith("Error:"):
             parts = [line[len("Error:"):].strip()]
             introduces = line.rstrip().endswith(":")
             for follow in raw[index + 1:]:
-                if not follow.strip() or not (introduces or follow[:1].isspace()):
+                if not follow.strip() or not (introduces or follow[:1].isspace()
+                                              or parts[-1].endswith(":")):
                     break
                 parts.append(follow.strip())
             return " ".join(part for part in parts if part)
