@@ -203,17 +203,30 @@ def test_kustomize_fields_of_the_application_apply_as_kustomize_edit_would(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
-def test_kustomize_failure_is_could_not_check_at_the_kustomization(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("kustomization", "line"), [
+    pytest.param("resources:\n  - ../../missing\n", 2, id="a-resource-that-is-not-there"),
+    pytest.param("resources:\n  - ../../base\npatches:\n  - path: nope.yaml\n", 4,
+                 id="a-patch-file-that-is-not-there"),
+    # the base's own entry is broken: the overlay's line that leads there
+    pytest.param("resources:\n  - ../../base\n  - ../../broken-base\n", 3,
+                 id="an-error-in-a-base"),
+    pytest.param("resources:\n  - ../../base\nreplicas:\n  - name: web\n    count: many\n",
+                 None, id="an-error-that-names-no-entry"),
+])
+def test_kustomize_failure_is_could_not_check_at_the_kustomization_entry(
+        tmp_path: Path, kustomization: str, line: int | None) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(SOURCES / "kustomize", repo)
-    (repo / "overlays" / "prod" / "kustomization.yaml").write_text(
-        "resources:\n  - ../../missing\n")
+    (repo / "broken-base").mkdir()
+    (repo / "broken-base" / "kustomization.yaml").write_text("resources:\n  - gone.yaml\n")
+    (repo / "overlays" / "prod" / "kustomization.yaml").write_text(kustomization)
     report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
     assert report_.exit_code == 2
-    assert [(e.location, e.target) for e in report_.errors] == [
-        ("overlays/prod/kustomization.yaml", "prod/web")]
+    assert [(e.file, e.line, e.target) for e in report_.errors] == [
+        ("overlays/prod/kustomization.yaml", line, "prod/web")]
+    assert report_.errors[0].message.startswith("kubectl kustomize failed: ")
     assert (repo / "overlays" / "prod" / "kustomization.yaml").read_text() == (
-        "resources:\n  - ../../missing\n")  # the checked repository is never written
+        kustomization)  # the checked repository is never written
 
 
 def test_helm_chart_of_applications_checks_every_child(tmp_path: Path) -> None:
@@ -638,7 +651,7 @@ def test_kustomize_builds_are_cached_failed_ones_too_and_a_changed_base_rebuilds
 
     builds = len([t for t in cold.targets if t.source_type is SourceType.KUSTOMIZE])
     assert builds == 4 and (cold.renders, cold.cache_hits) == (4, 0)
-    assert ("overlays/broken/kustomization.yaml", "prod/broken", "could-not-check") in \
+    assert ("overlays/broken/kustomization.yaml:2", "prod/broken", "could-not-check") in \
         outcome(cold)
     warm = lint(repo, cache_dir=cache)
     assert (warm.renders, warm.cache_hits) == (0, 4)  # no kubectl process started

@@ -37,7 +37,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -50,7 +50,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.helmbin import helm_major, helm_version, isolated_environment
 from platecheck.helmbin.install import cached_helm
 from platecheck.manifests import rel_path
-from platecheck.model import RenderedTarget, RenderTarget, Resource
+from platecheck.model import KeyPath, RenderedTarget, RenderTarget, Resource
 from platecheck.provenance import at, target_origin
 from platecheck.render import HelmStats
 from platecheck.resources import expand_list, make_resource
@@ -200,8 +200,10 @@ class Kustomize:
         if isinstance(result, PlatecheckError):
             raise result
         if result.exit_code != 0:
-            raise PlatecheckError(f"kubectl kustomize failed: {kubectl_error(result.stderr)}",
-                                  call.kustomization)
+            reason = kubectl_error(result.stderr)
+            raise PlatecheckError(f"kubectl kustomize failed: {reason}", call.kustomization,
+                                  _entry_line(_file_layer(call.found, call.kustomization),
+                                              reason))
         target = call.target
         assert target.source_dir is not None
         resources, templates = self._resources(result.stdout, target.source_dir,
@@ -453,6 +455,36 @@ def _mapping(path: Path, rel: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise PlatecheckError("a kustomization must be a mapping", rel)
     return data
+
+
+# what kubectl quotes of a kustomization in its errors: 'missing.yaml', path(patch.yaml)
+_QUOTED = re.compile(r"'([^'\s]+)'|\(([^()\s]+)\)")
+
+
+def _entry_line(kustomization: Layer, reason: str) -> int | None:
+    """The line of the kustomization's entry the error ``reason`` names first (a resource, a
+    patch file, a component it could not read); None when it names none of them (an entry
+    the Application adds, an error of another file)."""
+    written: dict[str, KeyPath] = {}
+    for path, value in _strings(kustomization.data, ()):
+        written.setdefault(value, path)
+    for match in _QUOTED.finditer(reason):
+        entry = written.get(match.group(1) or match.group(2))
+        if entry is not None and entry in kustomization.lines:
+            return kustomization.lines[entry]
+    return None
+
+
+def _strings(data: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    """Every string of a parsed YAML tree with its key path, in document order."""
+    if isinstance(data, str):
+        yield path, data
+    elif isinstance(data, Mapping):
+        for key, value in data.items():
+            yield from _strings(value, (*path, key))
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            yield from _strings(value, (*path, index))
 
 
 def _file_layer(path: Path, rel: str) -> Layer:
