@@ -15,8 +15,8 @@ For each repository and round, one after the other:
 
 With ``--baseline PLATECHECK`` (another installed ``platecheck`` script, e.g. an earlier
 version in a second virtualenv), each round also runs that command's cold, warm and changed
-lints right after this one's, on the same repository and floor: the table gains a row for it,
-so two versions compare side by side in one run.
+lints, on the same repository and floor, the two versions taking turns going first: the table
+gains a row for it, so two versions compare side by side in one run.
 
 Each platecheck run's peak memory (maximum resident set of the platecheck process) is
 recorded, and the findings of cold, warm and changed runs of a round must agree, else the
@@ -189,7 +189,10 @@ def measure(subject: Subject, binary: Path, rounds: int, jobs: int, tmp: Path,
         for round_ in range(rounds):
             subject.times["floor"].append(run_floor(runner, calls, jobs, tuned=False))
             subject.times["tuned floor"].append(run_floor(runner, calls, jobs, tuned=True))
-            for prefix, command in commands.items():
+            # with a baseline, the two versions take turns going first: neither always runs
+            # on a machine the other has just warmed (or heated)
+            order = list(commands.items())
+            for prefix, command in order[round_ % 2:] + order[:round_ % 2]:
                 lint_runs(subject, prefix, command, (binary, jobs, tmp, round_), original)
             subject.load.append(os.getloadavg()[0])
             print(f"  {subject.name} round {round_ + 1}: " + ", ".join(
