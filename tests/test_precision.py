@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from platecheck.engine import lint
+from platecheck.engine import lint, load
 from platecheck.model import Report
 from platecheck.report import FORMATS
 
@@ -108,3 +108,37 @@ def test_same_input_same_bytes_whatever_the_jobs(helm_bin: Path, tmp_path: Path)
                for jobs in (1, 3)]
     for fmt, render in sorted(FORMATS.items()):
         assert render(reports[0]) == render(reports[1]), fmt
+
+
+def test_a_subchart_from_a_file_dependency_points_at_its_own_templates(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """``helm dependency build`` packs a ``file://`` dependency into ``charts/``; what its
+    templates render is reported at the dependency's templates in the repository, under its
+    name or its alias."""
+    base = tmp_path / "repo" / "charts" / "base"
+    (base / "templates").mkdir(parents=True)
+    (base / "Chart.yaml").write_text("apiVersion: v2\nname: base\nversion: 0.1.0\n")
+    (base / "templates" / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Chart.Name }}\nspec:\n"
+        "  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n"
+        "      labels: {app: x}\n    spec:\n      containers:\n        - name: app\n"
+        "          image: registry.example.com/app:1.0.0\n")
+    app = tmp_path / "repo" / "charts" / "app"
+    app.mkdir()
+    (app / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+        "  - name: base\n    version: 0.1.0\n    repository: file://../base\n"
+        "  - name: base\n    alias: second\n    version: 0.1.0\n    repository: file://../base\n")
+    (app / "values-prod.yaml").write_text("{}\n")
+    model = load(app, cache_dir=tmp_path / "cache", helm=helm_bin, root=tmp_path / "repo")
+    assert [(r.ref, r.template, r.template_file) for t in model.rendered for r in t.resources] \
+        == [("Deployment/base", "app/charts/base/templates/deploy.yaml",
+             "charts/base/templates/deploy.yaml"),
+            ("Deployment/second", "app/charts/second/templates/deploy.yaml",
+             "charts/base/templates/deploy.yaml")]
+    report = lint(app, cache_dir=tmp_path / "cache", helm=helm_bin, root=tmp_path / "repo")
+    assert report.errors == ()
+    # one template line, one finding (docs/policies.md)
+    assert [(f.policy, f.location) for f in report.findings if f.policy == "resource-ranges"] \
+        == [("resource-ranges", "charts/base/templates/deploy.yaml:13")]
+    assert not (app / "charts").exists()  # the checked repository is never written

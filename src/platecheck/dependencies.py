@@ -34,6 +34,7 @@ class Dependency:
     repository: str
     file: str  # the repository-relative Chart.yaml (or requirements.yaml) declaring it
     line: int | None
+    alias: str | None = None  # the name the parent renders it under, when not its own
 
 
 def declared(chart: Path, root: Path) -> tuple[Dependency, ...]:
@@ -54,8 +55,10 @@ def _declared(chart: Path, root: Path) -> list[Dependency]:
         items = data.get("dependencies") if isinstance(data, dict) else None
         for index, item in enumerate(items if isinstance(items, list) else []):
             if isinstance(item, dict) and isinstance(item.get("name"), str):
+                alias = item.get("alias")
                 result.append(Dependency(item["name"], str(item.get("repository") or ""), rel,
-                                         document.lines.get(("dependencies", index))))
+                                         document.lines.get(("dependencies", index)),
+                                         alias if isinstance(alias, str) and alias else None))
     return result
 
 

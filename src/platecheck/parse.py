@@ -9,7 +9,9 @@ from typing import Any
 
 from platecheck import yamlio
 from platecheck.cache import Digest, ResultMemo, code_digest, json_copy
-from platecheck.errors import YamlError, YamlTooDeep
+from platecheck.dependencies import sources as dependency_sources
+from platecheck.errors import PlatecheckError, YamlError, YamlTooDeep
+from platecheck.manifests import rel_path
 from platecheck.model import Chart, Resource
 from platecheck.realpaths import resolve
 from platecheck.resources import expand_list, make_resource
@@ -211,13 +213,13 @@ def _template_file(template: str | None, chart: Chart, root: Path,
     if not template or "/" not in template:
         return None
     inner = template.split("/", 1)[1]
-    rel = _in_repository(chart, inner)
-    if rel in templates:
-        return rel
-    text = _read_template(chart.path / inner, root)
-    if text is None:
+    if _in_repository(chart, inner) in templates:
+        return _in_repository(chart, inner)
+    found = _repository_template(chart, inner, root)
+    if found is None:
         return None
-    templates[rel] = text
+    rel, text = found
+    templates.setdefault(rel, text)
     return rel
 
 
@@ -246,9 +248,31 @@ def _chart_file(template: str, chart: Chart, root: Path) -> str | None:
     """``<chart name>/templates/x.yaml`` (or ``<chart name>/charts/sub/...``) as a
     repository-relative path, when it is a file of ``chart``'s directory."""
     name, _, inner = template.partition("/")
-    if name != chart.name or _read_template(chart.path / inner, root) is None:
+    found = _repository_template(chart, inner, root) if name == chart.name else None
+    return found[0] if found is not None else None
+
+
+def _repository_template(chart: Chart, inner: str, root: Path) -> tuple[str, str] | None:
+    """The repository-relative path and text of the file ``inner`` of ``chart`` as helm
+    renders it: in the chart's directory or, for a subchart that a ``file://`` dependency
+    supplies (``helm dependency build`` packs it into ``charts/``), in that dependency's
+    directory. None for a file of a chart archive, or one outside the repository."""
+    text = _read_template(chart.path / inner, root)
+    if text is not None:
+        return _in_repository(chart, inner), text
+    head, _, rest = inner.partition("/")
+    subchart, _, rest = rest.partition("/")
+    if head != "charts" or not rest:
         return None
-    return _in_repository(chart, inner)
+    try:
+        built = dependency_sources(chart.path, root)
+    except PlatecheckError:
+        return None
+    for dependency, directory in built:
+        if (dependency.alias or dependency.name) == subchart:
+            text = _read_template(directory / rest, root)
+            return (rel_path(directory / rest, root), text) if text is not None else None
+    return None
 
 
 def _in_repository(chart: Chart, inner: str) -> str:
