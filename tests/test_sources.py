@@ -452,7 +452,7 @@ def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
     shutil.rmtree(repo / "inflate" / "charts")
     report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
     assert [(e.location, e.target, e.message) for e in report_.errors] == [
-        ("inflate/kustomization.yaml", "prod/inflate",
+        ("inflate/kustomization.yaml:2", "prod/inflate",  # the helmCharts entry
          "helmCharts 'hello' is not vendored under charts/ next to the kustomization; "
          "kustomize would download it, and platecheck renders offline")]
 
@@ -477,7 +477,7 @@ def test_kustomize_helm_charts_of_a_nested_kustomization_are_inflated(tmp_path: 
     shutil.rmtree(repo / "inflate" / "charts")
     report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
     assert [(e.location, e.message) for e in report_.errors] == [
-        ("inflate/kustomization.yaml",
+        ("inflate/kustomization.yaml:2",  # in the nested kustomization, at the entry
          "helmCharts 'hello' is not vendored under charts/ next to the kustomization; "
          "kustomize would download it, and platecheck renders offline")]
 

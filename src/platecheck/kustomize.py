@@ -249,17 +249,18 @@ class Kustomize:
             globals_ = data.get("helmGlobals")
             home = str((globals_ if isinstance(globals_, dict) else {}).get("chartHome")
                        or "charts")
-            for chart in charts:
+            for index, chart in enumerate(charts):
                 chart = chart if isinstance(chart, dict) else {}
                 name, version = str(chart.get("name", "")), chart.get("version")
                 places = [directory / home / name]
                 if version:
                     places.append(directory / home / f"{name}-{version}" / name)
                 if not any((place / "Chart.yaml").is_file() for place in places):
+                    written = _file_layer(self.root / kustomization, kustomization)
                     raise PlatecheckError(
                         f"helmCharts {name!r} is not vendored under {home}/ next to the "
                         "kustomization; kustomize would download it, and platecheck renders "
-                        "offline", kustomization)
+                        "offline", kustomization, written.lines.get(("helmCharts", index)))
         if inflating is None:
             return []
         return ["--enable-helm", f"--helm-command={self._inflation_helm(inflating)}"]
