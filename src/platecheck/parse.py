@@ -9,6 +9,7 @@ from typing import Any
 
 from platecheck import yamlio
 from platecheck.cache import Digest, ResultMemo, code_digest, json_copy
+from platecheck.dependencies import Dependency
 from platecheck.dependencies import sources as dependency_sources
 from platecheck.errors import PlatecheckError, YamlError, YamlTooDeep
 from platecheck.manifests import rel_path
@@ -264,15 +265,21 @@ def _repository_template(chart: Chart, inner: str, root: Path) -> tuple[str, str
     subchart, _, rest = rest.partition("/")
     if head != "charts" or not rest:
         return None
-    try:
-        built = dependency_sources(chart.path, root)
-    except PlatecheckError:
-        return None
-    for dependency, directory in built:
+    for dependency, directory in recall("file dependencies", (chart.path, root),
+                                        lambda: _file_dependencies(chart.path, root)):
         if (dependency.alias or dependency.name) == subchart:
             text = _read_template(directory / rest, root)
             return (rel_path(directory / rest, root), text) if text is not None else None
     return None
+
+
+def _file_dependencies(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
+    """The ``file://`` dependencies built into ``chart``'s private copy (none when one could
+    not be: that render failed already)."""
+    try:
+        return dependency_sources(chart, root)
+    except PlatecheckError:
+        return []
 
 
 def _in_repository(chart: Chart, inner: str) -> str:
