@@ -234,8 +234,8 @@ def error_location(message: str, chart: Chart, root: Path) -> tuple[str, int | N
     """The repository file, and line, of the template a helm error ``message`` names: the
     last one named with a line (an ``include``d template that failed comes after the one
     including it; an unclosed action's start after where parsing stopped), else the template
-    whose output was not YAML, without a line. None when it is no file of ``chart``'s
-    directory in the repository (e.g. a chart archive's)."""
+    whose output was not YAML, without a line. None when it is no file of the repository
+    (e.g. a chart archive's; see ``_repository_template``)."""
     for match in reversed(list(_NAMED_LINE.finditer(message))):
         rel = _chart_file(match.group(1), chart, root)
         if rel is not None:
@@ -247,7 +247,7 @@ def error_location(message: str, chart: Chart, root: Path) -> tuple[str, int | N
 
 def _chart_file(template: str, chart: Chart, root: Path) -> str | None:
     """``<chart name>/templates/x.yaml`` (or ``<chart name>/charts/sub/...``) as a
-    repository-relative path, when it is a file of ``chart``'s directory."""
+    repository-relative path, when it is a file of the repository."""
     name, _, inner = template.partition("/")
     found = _repository_template(chart, inner, root) if name == chart.name else None
     return found[0] if found is not None else None
