@@ -14,7 +14,6 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from platecheck.appset import expand, list_elements
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set
@@ -22,7 +21,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, KeyPath, Origin, RenderedTarget, Resource
 from platecheck.provenance import find_value, without_template_comments
-from platecheck.yamlio import Document
+from platecheck.yamlio import Document, scalars
 
 MAX_DEPTH = 10  # Applications generating Applications, levels below what the repository holds
 
@@ -168,7 +167,7 @@ def _places(item: RenderedTarget, app: Application,
     values: each at the values line that set it (``path: {{ .path }}`` in a ``range`` over
     ``.Values.apps`` at the ``path:`` of that Application's entry)."""
     places: dict[KeyPath, Origin] = {}
-    for path, value in _scalars(app.raw):
+    for path, value in scalars(app.raw):
         actions = _ACTION.findall(written.get(path, (0, ""))[1])
         names = [chain.split(".")[-1] for action in actions
                  for variable, chain in _CHAIN.findall(action)
@@ -179,17 +178,6 @@ def _places(item: RenderedTarget, app: Application,
         if origin is not None and origin.file != app.file:
             places[path] = origin
     return places
-
-
-def _scalars(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            yield from _scalars(value, (*path, str(key)))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from _scalars(value, (*path, index))
-    elif node is not None:
-        yield path, node
 
 
 def ancestors(app: Application | None, parents: Mapping[AppKey, Application | None]

@@ -37,7 +37,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,7 +57,7 @@ from platecheck.resources import expand_list, make_resource
 from platecheck.sandbox import bounded_map, run_bounded
 from platecheck.sourcetype import kustomization_file
 from platecheck.values import Layer, merge_values
-from platecheck.yamlio import load_document, load_documents, read_text
+from platecheck.yamlio import load_document, load_documents, read_text, scalars
 
 ORIGIN = "config.kubernetes.io/origin"
 _SET = ("namePrefix", "nameSuffix", "namespace")
@@ -467,25 +467,14 @@ def _entry_line(kustomization: Layer, reason: str) -> int | None:
     patch file, a component it could not read); None when it names none of them (an entry
     the Application adds, an error of another file)."""
     written: dict[str, KeyPath] = {}
-    for path, value in _strings(kustomization.data, ()):
-        written.setdefault(value, path)
+    for path, value in scalars(kustomization.data):
+        if isinstance(value, str):
+            written.setdefault(value, path)
     for match in _QUOTED.finditer(reason):
         entry = written.get(match.group(1) or match.group(2))
         if entry is not None and entry in kustomization.lines:
             return kustomization.lines[entry]
     return None
-
-
-def _strings(data: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
-    """Every string of a parsed YAML tree with its key path, in document order."""
-    if isinstance(data, str):
-        yield path, data
-    elif isinstance(data, Mapping):
-        for key, value in data.items():
-            yield from _strings(value, (*path, key))
-    elif isinstance(data, list):
-        for index, value in enumerate(data):
-            yield from _strings(value, (*path, index))
 
 
 def _file_layer(path: Path, rel: str) -> Layer:

@@ -214,8 +214,9 @@ def _template_file(template: str | None, chart: Chart, root: Path,
     if not template or "/" not in template:
         return None
     inner = template.split("/", 1)[1]
-    if _in_repository(chart, inner) in templates:
-        return _in_repository(chart, inner)
+    direct = _in_repository(chart, inner)
+    if direct in templates:
+        return direct
     found = _repository_template(chart, inner, root)
     if found is None:
         return None

@@ -115,6 +115,19 @@ def line_of(lines: Mapping[KeyPath, int], path: KeyPath, default: int) -> int:
     return default
 
 
+def scalars(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
+    """Every value of a parsed YAML tree that is neither a mapping, a list nor null, with its
+    key path (mapping keys as strings), in document order."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from scalars(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from scalars(value, (*path, index))
+    elif node is not None:
+        yield path, node
+
+
 def decode(raw: bytes, rel: str) -> str:
     """Bytes of a YAML file as text; a UTF-8 byte order mark is dropped, other encodings fail
     with the line of the first undecodable byte."""
