@@ -5,9 +5,9 @@ For each repository and round, one after the other:
 
 - floor: the ``helm template`` calls of every rendered target, run directly with platecheck's
   arguments and ``--jobs`` at once, nothing else (no parsing, no lint, no policies), with Go's
-  default garbage collector, as a user running helm by hand has it;
-- tuned floor: the same calls with the Go collector settings platecheck gives helm
-  (``GO_RUNTIME``), for reference;
+  default garbage collector and message catalogue, as a user running helm by hand has it;
+- tuned floor: the same calls with the start-up settings platecheck gives helm
+  (``START_UP``: Go's collector and kubectl's message catalogue), for reference;
 - cold: ``platecheck lint`` with an empty cache directory;
 - warm: ``platecheck lint`` again, nothing changed;
 - changed: one values file changed (a comment added, so the targets it feeds render anew),
@@ -57,7 +57,7 @@ import generate  # noqa: E402 - the generator next to this script
 from platecheck import __version__  # noqa: E402
 from platecheck.engine import load  # noqa: E402
 from platecheck.helmbin import find_helm, helm_version  # noqa: E402
-from platecheck.helmbin.locate import GO_RUNTIME  # noqa: E402
+from platecheck.helmbin.locate import START_UP  # noqa: E402
 from platecheck.model import RepoModel  # noqa: E402
 from platecheck.render import Helm  # noqa: E402
 from platecheck.sandbox import private_copy  # noqa: E402
@@ -106,7 +106,7 @@ def _own_values(model: RepoModel) -> Path:
 def run_floor(runner: Helm, calls: Sequence[list[str]], jobs: int, *, tuned: bool) -> float:
     """Seconds for every call, ``jobs`` at once: with platecheck's Go collector settings when
     ``tuned``, else with Go's defaults."""
-    env = runner.env if tuned else {k: v for k, v in runner.env.items() if k not in GO_RUNTIME}
+    env = runner.env if tuned else {k: v for k, v in runner.env.items() if k not in START_UP}
 
     def one(argv: list[str]) -> None:
         subprocess.run(argv, env=env, cwd=runner.workdir, stdin=subprocess.DEVNULL,
