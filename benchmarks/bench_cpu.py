@@ -7,7 +7,7 @@ CPU busy, so a cold run cannot take less than the CPU it needs divided by the CP
 repository and round, one after the other:
 
 - floor: the ``helm template`` calls of every rendered target, as ``bench_cli.py`` runs them
-  (with platecheck's Go collector settings, as platecheck runs helm), and the CPU time those
+  (with the start-up settings platecheck gives helm, as platecheck runs it), and the CPU time those
   processes used;
 - cold: ``platecheck lint`` with an empty cache directory, in a process that reports its own
   CPU time (the interpreter, imports, planning, parsing, schemas, policies, reports) and the
