@@ -6,6 +6,7 @@ Helm 3 and Helm 4, successes and failures alike."""
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -62,7 +63,21 @@ def test_the_settings_reach_every_process(tmp_path: Path) -> None:
     assert {key: env[key] for key in START_UP} == START_UP
 
 
-def test_helm_prints_the_same_with_the_settings(helm: Path, tmp_path: Path) -> None:
+def _bash_wrapper(helm: Path, tmp_path: Path) -> Path:
+    """helm behind a bash script, as a version manager's shim or a Nix wrapper puts it."""
+    wrapper = tmp_path / "helm-wrapper"
+    wrapper.write_text(f'#!/usr/bin/env bash\nexec "{helm}" "$@"\n')
+    wrapper.chmod(0o755)
+    return wrapper
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["binary", "bash-wrapper"])
+def test_helm_prints_the_same_with_the_settings(helm: Path, tmp_path: Path,
+                                                wrapped: bool) -> None:
+    if wrapped:
+        if shutil.which("bash") is None:
+            pytest.skip("no bash on PATH")
+        helm = _bash_wrapper(helm, tmp_path)
     chart = _write(tmp_path / "demo", CHART)
     broken = _write(tmp_path / "broken", BROKEN)
     values = tmp_path / "values-prod.yaml"
@@ -77,6 +92,7 @@ def test_helm_prints_the_same_with_the_settings(helm: Path, tmp_path: Path) -> N
     ]
     env = isolated_environment(tmp_path / "home")
     failed = 0
+    assert "LC_ALL" not in env  # bash warns on stderr about an LC_ALL it cannot load
     for args in calls:
         tuned = _outputs([str(helm), *args], env, tmp_path)
         assert tuned == _outputs([str(helm), *args], _without_start_up(env), tmp_path), args

@@ -126,11 +126,13 @@ _UNREACHABLE_PROXY = "http://127.0.0.1:9"
 GO_RUNTIME = {"GOGC": "400", "GOMEMLIMIT": "1GiB"}
 
 # kubectl's message catalogue, linked into helm and kubectl, is parsed as the process starts, in
-# the language LC_ALL names (then LC_MESSAGES, then LANG). The default, English, holds 337
+# the language LC_ALL names, else LC_MESSAGES, else LANG. The default, English, holds 337
 # messages and costs a helm process about a third of its start-up CPU; the French one holds 8,
 # short descriptions of kubectl commands that neither prints when it templates, lints or builds.
-# The codeset names no installed locale, so a C program they start (git) stays untranslated.
-MESSAGE_CATALOGUE = {"LC_ALL": "fr_FR.none"}
+# The codeset names no installed locale, so a C program they start (git) stays untranslated;
+# LC_MESSAGES rather than LC_ALL, because bash (a wrapper script given as helm) warns on stderr
+# about an LC_ALL it cannot load and keeps quiet about LC_MESSAGES.
+MESSAGE_CATALOGUE = {"LC_MESSAGES": "fr_FR.none"}
 
 # what makes platecheck's helm and kubectl processes cheaper; their output is the same without
 START_UP = {**GO_RUNTIME, **MESSAGE_CATALOGUE}
