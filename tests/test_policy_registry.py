@@ -79,3 +79,26 @@ def test_levels_come_from_the_modules_not_the_built_in_configuration() -> None:
     built_in = {pid: d.level for pid, d in declarations().items()}
     assert built_in["chart-lint-warning"] is Level.WARNING
     assert built_in["image-tag-pinned"] is Level.ERROR
+
+
+def test_installed_policies_are_looked_up_once_per_process(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # finding entry points reads every installed distribution's metadata; a run asks for the
+    # registry several times (helm lint's readers, the engine, the report)
+    import importlib.metadata
+
+    looked_up: list[str] = []
+    real = importlib.metadata.entry_points
+
+    def counting(**selection: str) -> importlib.metadata.EntryPoints:
+        looked_up.append(selection["group"])
+        return real(**selection)
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", counting)
+    policies._entry_point_modules.cache_clear()
+    try:
+        first, second = registry(), registry()
+    finally:
+        policies._entry_point_modules.cache_clear()
+    assert looked_up == ["platecheck.policies"]
+    assert list(first) == list(second) == IDS

@@ -64,10 +64,12 @@ _checked_schemas: set[Path] = set()  # marks known in this process
 
 
 @functools.cache
-def _jsonschema_version() -> str:
+def _library_version(name: str) -> str:
+    """The installed version of the distribution ``name``, looked up once per process (each
+    lookup searches every directory of ``sys.path``); raises ``PackageNotFoundError``."""
     from importlib.metadata import version
 
-    return version("jsonschema")
+    return version(name)
 
 
 def check_schema_once(cls: Any, schema: Any, also: Callable[[], None] | None = None,
@@ -111,7 +113,7 @@ def _marked(marker: Path) -> bool:
 def _schema_marker(cls_name: str, schema: Any, also: bool, content: str | None) -> Path:
     # a marker stands for the checks made: ``also`` (refusing risky patterns) names its own
     digest = Digest("meta-schema-and-patterns" if also else "meta-schema")
-    digest.extend([cls_name, _jsonschema_version(),
+    digest.extend([cls_name, _library_version("jsonschema"),
                    json.dumps(schema, sort_keys=True) if content is None else content])
     return memo_dir() / "schemas-checked" / digest.hexdigest()
 
@@ -277,12 +279,11 @@ def code_digest(files: tuple[str, ...], libraries: tuple[str, ...]) -> str | Non
     the package), so a changed rule never answers from an old result. None when one of them
     cannot be read (nothing is then remembered)."""
     import sys
-    from importlib.metadata import version
 
     here = Path(__file__).parent
     digest = Digest("code")
     try:
-        digest.extend([sys.version, *(version(name) for name in libraries),
+        digest.extend([sys.version, *(_library_version(name) for name in libraries),
                        *((here / name).read_bytes() for name in files)])
     except (OSError, ImportError, ValueError):
         return None

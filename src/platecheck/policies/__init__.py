@@ -60,10 +60,14 @@ def _module_names() -> list[str]:
                   if not info.name.startswith("_"))
 
 
-def _entry_point_modules() -> list[ModuleType]:
+@functools.cache
+def _entry_point_modules() -> tuple[ModuleType, ...]:
     """Policies an installed package adds, as modules named by entry points of the
-    ``platecheck.policies`` group."""
-    return [ep.load() for ep in importlib.metadata.entry_points(group="platecheck.policies")]
+    ``platecheck.policies`` group. Looked up once per process: finding them reads the
+    metadata of every installed distribution, and a run asks for the registry several
+    times."""
+    return tuple(ep.load()
+                 for ep in importlib.metadata.entry_points(group="platecheck.policies"))
 
 
 def registry() -> dict[str, ModuleType]:
