@@ -160,6 +160,28 @@ def test_values_that_met_their_schema_are_not_checked_again(
     assert checked == [{"a": 1}, {"a": 2}]  # other values: checked
 
 
+def test_a_charts_values_schema_is_read_once_per_run(
+        tmp_path: Path, helm_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from platecheck import values_schema
+
+    repo = _values_schema_repo(tmp_path, "a: 1\n")
+    chart = repo / "charts" / "web"
+    (chart / "values-stg.yaml").write_text("a: 2\n")
+    read: list[str] = []
+    original = values_schema._load_json
+
+    def counting(path: Path, rel: str) -> Any:
+        read.append(rel)
+        return original(path, rel)
+
+    monkeypatch.setattr(values_schema, "_load_json", counting)
+    checked = _counting_values_checks(monkeypatch)
+    report = lint(chart, helm=helm_bin, use_cache=False)  # both environments of the chart
+    assert (report.errors, len(report.targets)) == ((), 2)
+    assert sorted(checked, key=str) == [{"a": 1}, {"a": 2}]
+    assert read == ["charts/web/values.schema.json"]
+
+
 def test_values_that_fail_their_schema_fail_every_run(tmp_path: Path, helm_bin: Path) -> None:
     repo = _values_schema_repo(tmp_path, "a: one\n")
     for _ in range(2):

@@ -22,6 +22,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.goregex import as_written, schema_in_python
 from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget
 from platecheck.regexcheck import RISKY, risky_schema_pattern
+from platecheck.runmemo import recall
 from platecheck.sandbox import SCHEMA_FILE
 from platecheck.schemas import active_memo
 from platecheck.yamlio import read_text
@@ -44,9 +45,8 @@ def check_values(target: RenderTarget, values: MergedValues) -> None:
     if not path.exists() and not path.is_symlink():
         return
     rel = f"{chart.rel}/{SCHEMA_FILE}" if chart.rel != "." else SCHEMA_FILE
-    schema = schema_in_python(_load_json(path, rel))  # helm matches with Go's regexp
-    _check_patterns(schema, rel)
-    slot = _passed_slot(schema, values.data)
+    schema, canonical = recall("values schema", (path, rel), lambda: _chart_schema(path, rel))
+    slot = _passed_slot(canonical, values.data)
     if slot is not None and slot.memo.get(slot.group, slot.key) == _PASSED:
         return
     from jsonschema import exceptions as schema_errors  # type: ignore[import-untyped]
@@ -80,6 +80,15 @@ def check_values(target: RenderTarget, values: MergedValues) -> None:
                           f"{_oneline(error.message)}", origin.file, origin.line)
 
 
+def _chart_schema(path: Path, rel: str) -> tuple[Any, str]:
+    """A chart's values schema with Go's regular expressions in Python's terms (helm matches
+    with Go's regexp), its patterns checked, and its canonical JSON text. Read once per run
+    (``runmemo``): the environments of a chart share it."""
+    schema = schema_in_python(_load_json(path, rel))
+    _check_patterns(schema, rel)
+    return schema, json.dumps(schema, sort_keys=True)
+
+
 def _load_json(path: Path, rel: str) -> Any:
     _, text = read_text(path, rel)
     try:
@@ -102,16 +111,16 @@ class _Slot(NamedTuple):
     key: str
 
 
-def _passed_slot(schema: Any, data: Any) -> _Slot | None:
-    """Where passing ``data`` against ``schema`` is remembered; None when nothing is (no
-    cache, or values JSON does not give back exactly)."""
+def _passed_slot(schema: str, data: Any) -> _Slot | None:
+    """Where passing ``data`` against ``schema`` (its canonical JSON text) is remembered; None
+    when nothing is (no cache, or values JSON does not give back exactly)."""
     memo = active_memo()
     code = code_digest(_CODE, ("jsonschema", "referencing")) if memo is not None else None
     exact = json_copy(data) if code is not None else None
     if memo is None or exact is None:
         return None
     group = Digest("values-schema")
-    group.extend((str(code), json.dumps(schema, sort_keys=True)))
+    group.extend((str(code), schema))
     key = Digest("values")
     key.add(exact[0])
     return _Slot(memo, group.hexdigest(), key.hexdigest())
