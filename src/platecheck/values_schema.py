@@ -60,7 +60,7 @@ def check_values(target: RenderTarget, values: MergedValues) -> None:
         retrieve=_retriever(chart.path, refused, read))  # type: ignore[call-arg]
     try:
         cls = validators.validator_for(schema, default=validators.Draft7Validator)
-        check_schema_once(cls, schema)
+        check_schema_once(cls, schema, content=canonical)
         validator = cls(schema, registry=registry)
         error = schema_errors.best_match(validator.iter_errors(values.data))
     except schema_errors.SchemaError as exc:
