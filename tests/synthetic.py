@@ -1,5 +1,5 @@
-"""The benchmarks' repository generator (benchmarks/generate.py), for tests that need a clean
-generated GitOps repository."""
+"""Writing test repositories: the benchmarks' generator (benchmarks/generate.py), for tests
+that need a clean generated GitOps repository, and small trees given file by file."""
 
 from __future__ import annotations
 
@@ -17,3 +17,12 @@ def generate(root: Path, apps: int) -> list[Path]:
     spec.loader.exec_module(module)
     files: list[Path] = module.generate(root, apps)
     return files
+
+
+def write_files(root: Path, files: dict[str, str]) -> Path:
+    """Write each ``relative path -> text`` of ``files`` under ``root``, making directories as
+    needed; returns ``root``."""
+    for rel, text in files.items():
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_text(text)
+    return root

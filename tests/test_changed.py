@@ -13,6 +13,7 @@ import pytest
 from platecheck.changed import COUNTERPART, changed_files, config_dir_in, select
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application, Chart, RenderTarget, ValuesFile
+from synthetic import write_files
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -27,9 +28,7 @@ def git(cwd: Path, *args: str) -> str:
 
 
 def make_repo(root: Path, files: dict[str, str]) -> Path:
-    for rel, text in files.items():
-        (root / rel).parent.mkdir(parents=True, exist_ok=True)
-        (root / rel).write_text(text)
+    write_files(root, files)
     git(root, "init", "-q", "-b", "main")
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "base")

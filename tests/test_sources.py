@@ -13,6 +13,7 @@ import pytest
 from platecheck.engine import lint
 from platecheck.model import Report
 from platecheck.report.common import count, summary_line
+from synthetic import write_files
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
 
@@ -96,8 +97,7 @@ def test_jsonnet_failures_are_could_not_check_at_the_file(tmp_path: Path, files:
                                                           location: str) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(SOURCES / "directory", repo)
-    for name, text in files.items():
-        (repo / "manifests" / "web" / name).write_text(text)
+    write_files(repo / "manifests" / "web", files)
     report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
     assert report_.exit_code == 2
     assert [(e.location, e.target) for e in report_.errors] == [(location, "prod/web")]

@@ -14,6 +14,7 @@ import pytest
 
 from platecheck.helmbin import install_helm, isolated_environment
 from platecheck.helmbin.locate import MESSAGE_CATALOGUE, START_UP
+from synthetic import write_files
 
 CHART = {
     "Chart.yaml": "apiVersion: v2\nname: demo\nversion: 0.1.0\n",
@@ -34,13 +35,6 @@ BROKEN = {
     "templates/cm.yaml": "kind: ConfigMap\n{{ fail \"no config\" }}\n",
     "templates/bad.yaml": "{{ if .Values.x }}\n",
 }
-
-
-def _write(root: Path, files: dict[str, str]) -> Path:
-    for name, text in files.items():
-        (root / name).parent.mkdir(parents=True, exist_ok=True)
-        (root / name).write_text(text)
-    return root
 
 
 def _without_start_up(env: dict[str, str]) -> dict[str, str]:
@@ -78,8 +72,8 @@ def test_helm_prints_the_same_with_the_settings(helm: Path, tmp_path: Path,
         if shutil.which("bash") is None:
             pytest.skip("no bash on PATH")
         helm = _bash_wrapper(helm, tmp_path)
-    chart = _write(tmp_path / "demo", CHART)
-    broken = _write(tmp_path / "broken", BROKEN)
+    chart = write_files(tmp_path / "demo", CHART)
+    broken = write_files(tmp_path / "broken", BROKEN)
     values = tmp_path / "values-prod.yaml"
     values.write_text("replicas: 3\n")
     calls = [
@@ -101,11 +95,12 @@ def test_helm_prints_the_same_with_the_settings(helm: Path, tmp_path: Path,
 
 
 def test_kubectl_prints_the_same_with_the_settings(kubectl_bin: Path, tmp_path: Path) -> None:
-    good = _write(tmp_path / "good", {
+    good = write_files(tmp_path / "good", {
         "kustomization.yaml": "namePrefix: x-\nresources:\n  - cm.yaml\n",
         "cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"})
-    missing = _write(tmp_path / "missing", {"kustomization.yaml": "resources:\n  - gone.yaml\n"})
-    remote = _write(tmp_path / "remote", {
+    missing = write_files(tmp_path / "missing",
+                          {"kustomization.yaml": "resources:\n  - gone.yaml\n"})
+    remote = write_files(tmp_path / "remote", {
         "kustomization.yaml": "resources:\n  - https://example.invalid/org/repo//base?ref=v1\n"})
     env = {**isolated_environment(tmp_path / "home"), "GIT_ALLOW_PROTOCOL": "none"}
     results = []

@@ -20,12 +20,12 @@ from collections.abc import Sequence
 
 from platecheck.model import Finding, RepoModel
 
-# policies whose findings a could-not-check error at the same file and line replaces
-OWNED_AT_ERROR_LINE = frozenset({"argocd-application"})
-# policies about a chart whose findings a failed render of that chart replaces
-OWNED_BY_FAILED_RENDER = frozenset({"chart-metadata", "chart-lint-warning"})
 # a policy that validates every rendered resource, and the one that validates Applications
 RESOURCE_SCHEMA, APPLICATION = "k8s-schema", "argocd-application"
+# policies whose findings a could-not-check error at the same file and line replaces
+OWNED_AT_ERROR_LINE = frozenset({APPLICATION})
+# policies about a chart whose findings a failed render of that chart replaces
+OWNED_BY_FAILED_RENDER = frozenset({"chart-metadata", "chart-lint-warning"})
 
 
 def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoModel
@@ -80,4 +80,3 @@ def _problem(finding: Finding) -> tuple[str | None, int | None, str | None, str]
     for prefix in (f"{finding.resource}: ", f"Application {name}: "):
         text = text.removeprefix(prefix)
     return finding.file, finding.line, finding.resource, text
-
