@@ -8,6 +8,7 @@ import pytest
 
 from platecheck.engine import load
 from platecheck.model import Origin, RenderedTarget, RepoModel
+from synthetic import write_files
 
 # helm comes from the session fixture (PLATECHECK_HELM, PATH or the setup cache)
 pytestmark = pytest.mark.usefixtures("helm_bin")
@@ -41,6 +42,48 @@ def test_files_an_app_of_apps_excludes_are_not_applications(tmp_path: Path) -> N
     model = load(BASIC, cache_dir=tmp_path, environments=["stg"])
     assert "draft-prod" not in [a.name for a in model.applications]
     assert model.errors == ()
+
+
+def _application(name: str, path: str, directory: str = "") -> str:
+    return (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n"
+            f"spec:\n  project: default\n  source:\n    repoURL: https://example.com/r.git\n"
+            f"    path: {path}\n{directory}  destination:\n    namespace: {name}\n"
+            f"    server: https://kubernetes.default.svc\n")
+
+
+_CONFIG_MAP = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\ndata: {{}}\n"
+# a directory Application over the whole repository that leaves out the directory holding its
+# own file: the Applications there are applied by hand, as it is
+_BOOTSTRAP = {
+    "argocd/infra.yaml": _application(
+        "infra", ".", '    directory:\n      recurse: true\n      exclude: "argocd/**"\n'),
+    "argocd/web.yaml": _application("web", "web"),
+    "web/cm.yaml": _CONFIG_MAP.format("web"),
+    "infra/cm.yaml": _CONFIG_MAP.format("infra"),
+}
+
+
+def test_applications_an_app_of_apps_leaves_out_with_its_own_file_are_applied_by_hand(
+        tmp_path: Path) -> None:
+    repo = write_files(tmp_path / "repo", _BOOTSTRAP)
+    (repo / ".git").mkdir()
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert sorted(a.name for a in model.applications) == ["infra", "web"]
+    assert sorted(t.app for t in model.targets) == ["infra", "web"]
+    assert model.errors == ()
+
+
+def test_a_file_an_app_of_apps_excludes_is_checked_when_named(tmp_path: Path) -> None:
+    files = {**_BOOTSTRAP, "argocd/infra.yaml": _application(
+        "infra", ".", '    directory:\n      recurse: true\n      exclude: "argocd/web.yaml"\n')}
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    # linted as a whole, the file left out on purpose is not deployed
+    assert [a.name for a in load(repo, cache_dir=tmp_path / "cache").applications] == ["infra"]
+    # named, it is what the user asked to check
+    named = load([repo / "argocd" / "infra.yaml", repo / "argocd" / "web.yaml"],
+                 cache_dir=tmp_path / "cache")
+    assert sorted(t.app for t in named.targets) == ["infra", "web"]
 
 
 def test_targets_ids_environments_and_remote(basic: RepoModel) -> None:

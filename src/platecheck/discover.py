@@ -69,6 +69,9 @@ class Discovery:
     # whether one is stale depends on the targets a run left out); files are read once
     repository: Discovery | None = None
     excluded: set[str] = field(default_factory=set)  # files an app-of-apps include/exclude skips
+    # files an app-of-apps leaves out together with its own file: applied by hand, like it
+    hand_applied: set[str] = field(default_factory=set)
+    named: set[str] = field(default_factory=set)  # Application files given as paths
     children: list[AppChild] = field(default_factory=list)  # app-of-apps source -> Application
 
 
@@ -132,6 +135,7 @@ def _walk(found: Discovery, paths: Sequence[Path]) -> None:
         if path.is_dir() and (path / "Chart.yaml").is_file():
             found.chart_dirs.append(path)
         elif path.is_file():
+            found.named.add(rel_path(path, root))
             queue.extend(_applications_in(found, path, strict=True))
         else:
             for file in _yaml_files(path, root, recurse=True):
@@ -159,8 +163,11 @@ def _walk(found: Discovery, paths: Sequence[Path]) -> None:
             found.app_of_apps.append(app)
             queue.extend(children)
             children_seen.update((child.file, child.line) for child in children)
-    # A file that an app-of-apps leaves out on purpose (include/exclude) is not deployed.
-    found.applications = [a for a in found.applications if a.file not in found.excluded
+    # A file that an app-of-apps leaves out on purpose (include/exclude) is not deployed,
+    # unless it was named, or the app-of-apps leaves its own file out too: that one is
+    # applied by hand, and so are the files it leaves out with it (a bootstrap directory).
+    found.applications = [a for a in found.applications
+                          if a.file not in found.excluded - found.hand_applied - found.named
                           or (a.file, a.line) in children_seen]
     found.applications.sort(key=lambda a: (a.file, a.line))
     found.app_of_apps.sort(key=lambda a: (a.file, a.line))
@@ -193,9 +200,11 @@ def _children(found: Discovery, app: Application, deploys_more: set[tuple[str, i
         # only include/exclude leave a file out on purpose: one below a directory that is not
         # recursed into is no part of this source, and may be deployed by another Application
         chosen = set(selected)
-        for file in _yaml_files(directory, root, recurse=options.recurse, skip_charts=False):
-            if file not in chosen:
-                found.excluded.add(rel_path(file, root))
+        left_out = {rel_path(file, root) for file in _yaml_files(
+            directory, root, recurse=options.recurse, skip_charts=False) if file not in chosen}
+        found.excluded |= left_out
+        if app.file in left_out:
+            found.hand_applied |= left_out
         for file in selected:
             held = _applications_in(found, file, strict=True, lenient=True)
             if not held and not found.set_cache.get(file):
