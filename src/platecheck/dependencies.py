@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from platecheck.cache import HelmResult
+from platecheck.chartfile import DEPENDENCY_FIELDS, as_helm_reads, written_key
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.runmemo import recall
@@ -52,12 +53,16 @@ def _declared(chart: Path, root: Path) -> list[Dependency]:
         rel = rel_path(path, root)
         document = load_document(read_text(path, rel)[1], rel)
         data: Any = document.data
-        items = data.get("dependencies") if isinstance(data, dict) else None
+        key = written_key(data, "dependencies", False) if isinstance(data, dict) else None
+        if key is None:
+            continue
+        items = data[key]
         for index, item in enumerate(items if isinstance(items, list) else []):
-            if isinstance(item, dict) and isinstance(item.get("name"), str):
+            item = as_helm_reads(item, DEPENDENCY_FIELDS) if isinstance(item, dict) else None
+            if item is not None and isinstance(item.get("name"), str):
                 alias = item.get("alias")
                 result.append(Dependency(item["name"], str(item.get("repository") or ""), rel,
-                                         document.lines.get(("dependencies", index)),
+                                         document.lines.get((key, index)),
                                          alias if isinstance(alias, str) and alias else None))
     return result
 
@@ -85,7 +90,7 @@ def _chart_name(path: Path) -> str | None:
         data = load_document(read_text(path, path.name)[1], path.name).data
     except PlatecheckError:
         return None
-    name = data.get("name") if isinstance(data, dict) else None
+    name = as_helm_reads(data).get("name") if isinstance(data, dict) else None
     return name if isinstance(name, str) else None
 
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from platecheck.appset import expand, list_elements
+from platecheck.chartfile import as_helm_reads
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import SKIP_MARKER, DirectoryOptions, manifest_files
 from platecheck.manifests import rel_path as rel_path
@@ -526,9 +527,9 @@ def load_chart(directory: Path, found: Discovery) -> Chart:
     raw, text = read_text(file, rel)
     found.yaml_files[rel] = YamlFile(file, rel, "chart", raw)
     document = load_document(text, rel)
-    data = document.data
-    if not isinstance(data, dict):
+    if not isinstance(document.data, dict):
         raise PlatecheckError("Chart.yaml must be a mapping", rel, document.line)
+    data = as_helm_reads(document.data)  # its keys, whatever their case, as Helm reads them
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise PlatecheckError("Chart.yaml has no name", rel, document.line)

@@ -21,7 +21,9 @@ What:
       ``chart-lint-warning``'s.
 
     Helm accepts charts whose ``name`` differs from their directory, ``apiVersion: v1`` charts
-    and ``v``-prefixed versions, and so does this policy.
+    and ``v``-prefixed versions, and so does this policy. Helm reads Chart.yaml's keys
+    whatever their case (``apiversion: v2`` is ``apiVersion: v2``; of two spellings of one
+    key, the last in sorted order), and so does platecheck (``platecheck.chartfile``).
 
 Why:
     A chart Helm refuses to load never renders, so Argo CD cannot sync the Application; what
@@ -50,6 +52,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
+from platecheck.chartfile import written_key
 from platecheck.model import Chart, Finding, HelmLint, RepoModel
 from platecheck.options import NoOptions, PolicyOptions
 
@@ -96,11 +99,18 @@ def chart_yaml(chart: Chart) -> str:
 
 
 def _key_line(raw: bytes | None, key: str) -> int | None:
+    """The line of the top-level key Helm reads ``key`` from (whatever its case, see
+    ``platecheck.chartfile``)."""
     if raw is None:
         return None
-    pattern = re.compile(rf"^{re.escape(key)}\s*:")
-    text = raw.decode("utf-8", errors="replace")
-    return next((n for n, line in enumerate(text.splitlines(), 1) if pattern.match(line)), None)
+    pattern = re.compile(r"^([^\s#:][^:]*?)\s*:")
+    lines: dict[str, int] = {}
+    for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
+        match = pattern.match(line)
+        if match is not None:
+            lines.setdefault(match.group(1), number)
+    written = written_key(lines, key, scalar=False)
+    return lines[written] if written is not None else None
 
 
 def _metadata(chart: Chart, raw: bytes | None) -> Iterator[Finding]:

@@ -1,0 +1,66 @@
+"""Chart.yaml (and requirements.yaml) as Helm reads it.
+
+Helm decodes these files through JSON (``sigs.k8s.io/yaml``) into its ``Metadata`` and
+``Dependency`` structs, so a key names a field whatever its case: ``apiversion: v2`` is
+``apiVersion: v2`` to Helm, and ``helm lint`` accepts it. The YAML mapping becomes a JSON
+object with its keys sorted, and each key is decoded in turn into the field it matches, exactly
+or else ignoring case; so when several keys match one field, the last of them in sorted order
+wins, except that a null leaves a string or boolean field as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+# each field of Helm's structs -> whether it is a string or a boolean (a null leaves it alone)
+CHART_FIELDS = {
+    "apiVersion": True, "name": True, "home": True, "sources": False, "version": True,
+    "description": True, "keywords": False, "maintainers": False, "icon": True,
+    "appVersion": True, "deprecated": True, "annotations": False, "kubeVersion": True,
+    "dependencies": False, "type": True,
+}
+DEPENDENCY_FIELDS = {
+    "name": True, "version": True, "repository": True, "condition": True, "tags": False,
+    "enabled": True, "import-values": False, "alias": True,
+}
+_MAINTAINER_FIELDS = {"name": True, "email": True, "url": True}
+_NESTED = {"dependencies": DEPENDENCY_FIELDS, "maintainers": _MAINTAINER_FIELDS}
+
+
+def _fold(key: str) -> str:
+    # Go's case-insensitive match of ASCII field names: the long s and the Kelvin sign fold
+    # to s and k there too
+    return key.lower().replace("\u017f", "s")
+
+
+def written_key(data: Mapping[Any, Any], field: str, scalar: bool = True) -> str | None:
+    """The key of ``data`` whose value Helm reads into ``field`` (``scalar``: a string or
+    boolean field, which a null leaves as it was); None when no key gives it a value."""
+    folded = _fold(field)
+    chosen = None
+    for key in sorted(k for k in data if isinstance(k, str) and _fold(k) == folded):
+        if not (scalar and data[key] is None):
+            chosen = key
+    return chosen
+
+
+def as_helm_reads(data: Mapping[Any, Any], fields: Mapping[str, bool] = CHART_FIELDS
+                  ) -> dict[Any, Any]:
+    """``data`` with each of ``fields`` under its own name, holding the value Helm reads
+    into it (the dependencies and maintainers of a Chart.yaml likewise); keys that match no
+    field stay as written."""
+    folded = {_fold(name) for name in fields}
+    result: dict[Any, Any] = {k: v for k, v in data.items()
+                              if not (isinstance(k, str) and _fold(k) in folded)}
+    for name, scalar in fields.items():
+        key = written_key(data, name, scalar)
+        if key is None:
+            continue
+        value = data[key]
+        nested = _NESTED.get(name) if fields is CHART_FIELDS else None
+        if nested is not None and isinstance(value, list):
+            value = [as_helm_reads(item, nested) if isinstance(item, Mapping) else item
+                     for item in value]
+        result[name] = value
+    return result
