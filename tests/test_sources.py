@@ -184,6 +184,25 @@ def test_kustomize_output_equals_kubectl_kustomize_by_hand(kubectl_bin: Path,
     assert [r.template_file for r in rendered.resources] == ["base/deployment.yaml"]
 
 
+@pytest.mark.usefixtures("kubectl_bin")
+def test_every_application_of_one_kustomization_points_at_its_files(tmp_path: Path) -> None:
+    """Two Applications build the same overlay (one build, its documents shared): the
+    resources of each still come from the base file."""
+    from platecheck.engine import load
+
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    web = (repo / "apps" / "web.yaml").read_text()
+    (repo / "apps" / "web-b.yaml").write_text(
+        web.replace("name: web-prod", "name: web-b-prod").replace(
+            "https://kubernetes.default.svc", "https://other.example.com"))
+    model = load([repo / "apps" / "web.yaml", repo / "apps" / "web-b.yaml"],
+                 cache_dir=tmp_path / "cache")
+    assert model.errors == () and model.renders == 1
+    assert sorted((r.id, [res.template_file for res in r.resources]) for r in model.rendered) == [
+        ("prod/web", ["base/deployment.yaml"]), ("prod/web-b", ["base/deployment.yaml"])]
+
+
 def test_kustomize_fields_of_the_application_apply_as_kustomize_edit_would(
         kubectl_bin: Path, tmp_path: Path) -> None:
     from platecheck.engine import load

@@ -286,8 +286,8 @@ class Kustomize:
         resources: list[Resource] = []
         templates: dict[str, str] = {}
         for document in load_documents(output, kustomization):
-            for doc in expand_list(document.data):
-                origin = _pop_origin(doc)
+            for listed in expand_list(document.data):
+                doc, origin = _without_origin(listed)
                 file = (source / origin).resolve() if origin else None
                 rel = rel_path(file, self.root) if file and file.is_relative_to(self.root) \
                     else kustomization
@@ -483,23 +483,28 @@ def _file_layer(path: Path, rel: str) -> Layer:
     return Layer(data, rel, document.lines, document.line)
 
 
-def _pop_origin(doc: Mapping[str, Any]) -> str | None:
+def _without_origin(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:
+    """``doc`` without the origin annotation kustomize added, and the file it names. The
+    document is not changed: the documents of one output are shared by every target that
+    renders it (``load_documents``), and each must find the annotation."""
     metadata = doc.get("metadata")
     if not isinstance(metadata, dict):
-        return None
+        return doc, None
     annotations = metadata.get("annotations")
     if not isinstance(annotations, dict) or ORIGIN not in annotations:
-        return None
-    origin = annotations.pop(ORIGIN)
-    if not annotations:
-        del metadata["annotations"]
+        return doc, None
+    rest = {k: v for k, v in annotations.items() if k != ORIGIN}
+    stripped = {k: v for k, v in metadata.items() if k != "annotations"}
+    if rest:
+        stripped["annotations"] = rest
+    doc = {**doc, "metadata": stripped}
     try:
-        parsed = load_document(str(origin), ORIGIN).data
+        parsed = load_document(str(annotations[ORIGIN]), ORIGIN).data
     except PlatecheckError:
-        return None
+        return doc, None
     if not isinstance(parsed, dict):
-        return None
+        return doc, None
     # a generated resource (a helmCharts chart) names the kustomization that configured it
     path = parsed.get("path") or parsed.get("configuredIn")
-    return path if isinstance(path, str) and "://" not in path else None
+    return doc, (path if isinstance(path, str) and "://" not in path else None)
 
