@@ -289,6 +289,40 @@ def test_two_parents_claiming_one_child(tmp_path: Path) -> None:
         "default/team-a", "default/team-b", "prod/web"]  # the child is rendered once
 
 
+def _generating_chart(name: str, child: str, namespace: str) -> dict[str, str]:
+    return {f"{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n",
+            f"{name}/templates/{child}.yaml":
+                f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+                f"  name: {child}\n  namespace: argocd\nspec:\n  project: default\n"
+                f"  source:\n    repoURL: https://example.com/r.git\n    path: {child}\n"
+                f"  destination:\n    server: https://kubernetes.default.svc\n"
+                f"    namespace: {namespace}\n"}
+
+
+def test_an_application_two_renders_make_alike_is_one_application(tmp_path: Path) -> None:
+    """Chart mode renders the app-of-apps charts once per environment: the Applications they
+    make alike are one each; made different, one name is used twice, at one template line."""
+    leaf = {"leaf/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leaf\n"}
+    alike = write_files(tmp_path / "alike", {**_generating_chart("root", "mid", "mid"),
+                                             **_generating_chart("mid", "leaf", "leaf"), **leaf})
+    (alike / ".git").mkdir()
+    report_ = lint(alike, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f for f in report_.findings if f.policy == "argocd-application"] == []
+    apart = write_files(tmp_path / "apart", {
+        **_generating_chart("root", "mid", "mid"),
+        **_generating_chart("mid", "leaf", "{{ .Values.namespace }}"),
+        "mid/values.yaml": "namespace: leaf\n", "mid/values-prod.yaml": "namespace: other\n",
+        **leaf})
+    (apart / ".git").mkdir()
+    report_ = lint(apart, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert {(f.location, f.message) for f in report_.findings
+            if f.policy == "argocd-application"} == {
+        ("mid/templates/leaf.yaml:4", "Application leaf: name is also used by a different "
+         "Application rendered from the same place, mid/templates/leaf.yaml:4")}
+
+
 def test_two_applications_deploying_one_configmap(tmp_path: Path) -> None:
     report_ = lint(SOURCES / "shared-resource", cache_dir=tmp_path)
     assert report_.errors == ()

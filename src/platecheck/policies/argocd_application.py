@@ -268,16 +268,25 @@ class _Checker:
     # -- names, reachability and waves --------------------------------------------------------
 
     def unique_names(self, apps: Sequence[Application]) -> Iterator[Finding]:
+        """One finding per Application that reuses a name; the same Application rendered
+        twice alike (two renders of one app-of-apps chart) is one Application."""
         first: dict[tuple[str, str], Application] = {}
+        seen: set[tuple[str, str, str]] = set()
         for app in apps:
             key = (app.namespace or "", app.name)
-            if key in first:
-                other = first[key].origin(("metadata", "name"))
-                yield self.finding(app, ("metadata", "name"),
-                                   f"name is also used by {other.file}:{other.line}",
-                                   "Give every Application a unique name.")
-            else:
+            if _manifest(app) in seen:
+                continue
+            seen.add(_manifest(app))
+            if key not in first:
                 first[key] = app
+                continue
+            other = first[key].origin(("metadata", "name"))
+            here = app.origin(("metadata", "name"))
+            where = (f"a different Application rendered from the same place, {other.file}:"
+                     f"{other.line}" if (here.file, here.line) == (other.file, other.line)
+                     else f"{other.file}:{other.line}")
+            yield self.finding(app, ("metadata", "name"), f"name is also used by {where}",
+                               "Give every Application a unique name.")
 
     def _children(self, parent: Application, apps: Sequence[Application]) -> list[Application]:
         """The Applications of ``apps`` that discovery found in the directory of one of the
