@@ -64,7 +64,7 @@ def test_exactly_the_expected_findings(first: tuple[Path, Report]) -> None:
     gone, needs_dep = report.errors
     # the missing source path is one finding, with argocd-application's fix
     assert gone.message == "source path 'helm/gone' does not exist"
-    assert gone.remediation.startswith("Point source.path at a chart directory")
+    assert gone.remediation.startswith("Point source.path at a directory of this repository")
     # the missing dependency is one error at its line, before any render; helm lint's
     # warning about it is not repeated as chart-metadata or chart-lint-warning
     assert needs_dep.message == ("chart dependency 'common' (file://../common) has no "

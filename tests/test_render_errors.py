@@ -192,3 +192,18 @@ def test_a_template_of_no_file_here_keeps_the_applications_place(tmp_path: Path)
     outside.write_text("x: 1\n", encoding="utf-8")
     (root / "charts/web/templates/linked.yaml").symlink_to(outside)
     assert error_location("template: web/templates/linked.yaml:1:1: boom", chart, root) is None
+
+
+def test_a_kube_version_the_chart_refuses_points_at_its_kube_version(
+        helm: Path, tmp_path: Path) -> None:
+    from platecheck.engine import KUBE_VERSION_REMEDY
+
+    root = tmp_path / "refusing"
+    (root / "templates").mkdir(parents=True)
+    (root / "Chart.yaml").write_text(CHART_YAML.replace("schemed", "refusing") +
+                                     "kubeVersion: '>=1.99.0-0'\n", encoding="utf-8")
+    (root / "templates" / "configmap.yaml").write_text(TEMPLATE, encoding="utf-8")
+    report = lint(root, helm=helm, cache_dir=tmp_path / "cache")
+    failed = [e for e in report.errors if "chart requires kubeVersion" in e.message]
+    assert failed and {(e.file, e.line, e.remediation) for e in failed} == {
+        ("Chart.yaml", 4, KUBE_VERSION_REMEDY)}

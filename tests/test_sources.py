@@ -323,6 +323,29 @@ def test_an_application_two_renders_make_alike_is_one_application(tmp_path: Path
          "Application rendered from the same place, mid/templates/leaf.yaml:4")}
 
 
+def test_a_missing_source_path_names_repo_urls_while_every_repo_url_is_this_repository(
+        tmp_path: Path) -> None:
+    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: ext\n"
+           "spec:\n  project: default\n  source:\n"
+           "    repoURL: https://git.example.com/other.git\n    path: k8s\n"
+           "  destination:\n    namespace: ext\n    server: https://kubernetes.default.svc\n")
+    repo = write_files(tmp_path / "repo", {"apps/ext.yaml": app})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report_.errors] == [
+        ("apps/ext.yaml:9", "source path 'k8s' does not exist")]
+    assert "https://git.example.com/other.git is another repository" in \
+        report_.errors[0].remediation
+    assert "repoUrls" in report_.errors[0].remediation
+    # once repoUrls says which repositories are this one, that source is another's
+    write_files(repo, {"policies/platecheck.yaml": (
+        "policies:\n  argocd-application:\n    options:\n"
+        "      repoUrls: [https://git.example.com/this.git]\n")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.policy for f in report_.findings] == ["not-rendered"]
+
+
 def test_two_applications_deploying_one_configmap(tmp_path: Path) -> None:
     report_ = lint(SOURCES / "shared-resource", cache_dir=tmp_path)
     assert report_.errors == ()

@@ -10,8 +10,12 @@ wins, except that a null leaves a string or boolean field as it was.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from pathlib import PurePosixPath
 from typing import Any
+
+from platecheck.model import Chart
 
 # each field of Helm's structs -> whether it is a string or a boolean (a null leaves it alone)
 CHART_FIELDS = {
@@ -64,3 +68,24 @@ def as_helm_reads(data: Mapping[Any, Any], fields: Mapping[str, bool] = CHART_FI
                      for item in value]
         result[name] = value
     return result
+
+
+_TOP_KEY = re.compile(r"^([^\s#:][^:]*?)\s*:")
+
+
+def key_line(raw: bytes | None, field: str) -> int | None:
+    """The line of the top-level key of a Chart.yaml's bytes that Helm reads ``field`` from."""
+    if raw is None:
+        return None
+    lines: dict[str, int] = {}
+    for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
+        match = _TOP_KEY.match(line)
+        if match is not None:
+            lines.setdefault(match.group(1), number)
+    written = written_key(lines, field, scalar=False)
+    return lines[written] if written is not None else None
+
+
+def chart_yaml(chart: Chart) -> str:
+    """A chart's Chart.yaml, repository-relative ("Chart.yaml" for a chart at the root)."""
+    return (PurePosixPath(chart.rel) / "Chart.yaml").as_posix()

@@ -31,8 +31,10 @@ from platecheck.cache import (
     chart_tree,
     default_cache_dir,
     prune_unused,
+    read_regular,
 )
 from platecheck.changed import Selection
+from platecheck.chartfile import chart_yaml, key_line
 from platecheck.config import Config
 from platecheck.directory import render_directory
 from platecheck.discover import Discovery, discover, find_root, rel_path, top_level_charts
@@ -76,11 +78,16 @@ from platecheck.sandbox import resume
 from platecheck.values import merge_values, target_layers
 from platecheck.values_schema import check_values
 from platecheck.waivers import apply_waivers
-from platecheck.yamlio import read_text
+from platecheck.yamlio import MAX_FILE_SIZE, read_text
 
 PathArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 ERROR_ID = "could-not-check"
 ERROR_REMEDIATION = "Fix this so platecheck can render and check it; nothing here was checked."
+_KUBE_VERSION_REFUSED = "chart requires kubeVersion"
+KUBE_VERSION_REMEDY = (
+    "Render for the cluster's Kubernetes version, as Argo CD does: set kubernetesVersion in "
+    "policies/platecheck.yaml (or the Application's helm.kubeVersion); without either, helm "
+    "renders for its own built-in default version.")
 
 
 def load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
@@ -215,7 +222,7 @@ class _Problems:
         self.findings.append(Finding(
             policy=ERROR_ID, message=error.message, file=error.file, line=error.line,
             level=Level.ERROR, environment=where[0] if where else None,
-            target=where[1] if where else None, remediation=ERROR_REMEDIATION,
+            target=where[1] if where else None, remediation=error.remedy or ERROR_REMEDIATION,
             detail=detail))
 
 
@@ -620,7 +627,7 @@ def _links_inside(targets: Sequence[RenderTarget], root: Path,
             try:
                 outside[chart] = chart_tree(chart, chart).outside
             except PlatecheckError as exc:
-                problems.add(PlatecheckError(exc.message, f"{target.chart.rel}/Chart.yaml"),
+                problems.add(PlatecheckError(exc.message, chart_yaml(target.chart)),
                              target)
                 continue
         for link in outside[chart]:
@@ -870,7 +877,7 @@ def _lints(planner: Planner, groups: _Lints,
         assert target.chart is not None
         result = results[call.key]
         if isinstance(result, PlatecheckError):
-            problems.add(PlatecheckError(result.message, f"{target.chart.rel}/Chart.yaml"),
+            problems.add(PlatecheckError(result.message, chart_yaml(target.chart)),
                          target)
             continue
         lints.append(HelmLint(chart=target.chart, environment=env,
@@ -891,8 +898,13 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
     if result.exit_code != 0:
         reason = first_error_line(result.stderr)
         file, line = error_location(reason, target.chart, planner.root) or (file, line)
-        problems.add(PlatecheckError(f"helm template failed: {reason}", file, line), target,
-                     detail=result.stderr)
+        error = PlatecheckError(f"helm template failed: {reason}", file, line)
+        if _KUBE_VERSION_REFUSED in reason:  # the chart's kubeVersion, Chart.yaml's line
+            error.file = chart_yaml(target.chart)
+            error.line = key_line(
+                read_regular(target.chart.path / "Chart.yaml", MAX_FILE_SIZE), "kubeVersion")
+            error.remedy = KUBE_VERSION_REMEDY
+        problems.add(error, target, detail=result.stderr)
         return None
     try:
         resources, templates = parse_manifest(result.stdout, target.chart, planner.root,

@@ -11,11 +11,13 @@ from __future__ import annotations
 class PlatecheckError(Exception):
     """A usage or could-not-check error: printed as one line, exit code 2."""
 
-    def __init__(self, message: str, file: str | None = None, line: int | None = None) -> None:
+    def __init__(self, message: str, file: str | None = None, line: int | None = None,
+                 remedy: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.file = file
         self.line = line
+        self.remedy = remedy  # what to do about it, when more is known than "fix this"
 
     def __str__(self) -> str:
         where = ""

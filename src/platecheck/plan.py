@@ -43,7 +43,7 @@ from platecheck.model import (
 )
 from platecheck.overrides import apply_overrides
 from platecheck.realpaths import resolve
-from platecheck.sourcecheck import path_problem, source_problems
+from platecheck.sourcecheck import path_problem, path_remedy, source_problems
 from platecheck.sourcetype import explicit_type, source_type
 from platecheck.valuefiles import Resolver
 from platecheck.yamlio import load_document, load_values
@@ -203,7 +203,8 @@ class Planner:
         problem = path_problem(self.root, path.lstrip("/"), want_dir=True)
         if problem is not None:
             where = app.origin((*key, "path"), nearest=False)
-            raise PlatecheckError(f"source path {path!r} {problem}", where.file, where.line)
+            raise PlatecheckError(f"source path {path!r} {problem}", where.file, where.line,
+                                  path_remedy(problem, source.repo_url, self._repo_urls()))
         return resolve(self.root / path.lstrip("/")) if path not in ("", ".") else self.root
 
     def _value_files(self, app: Application, key: KeyPath, helm: HelmSourceSpec,

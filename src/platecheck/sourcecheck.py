@@ -17,7 +17,7 @@ problem names its source (and the ``$ref`` source it went through) for the polic
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from platecheck.argocd_env import app_environment
@@ -43,6 +43,21 @@ def source_problems(app: Application, root: Path) -> tuple[SourceProblem, ...]:
                 continue  # its value files, relative to it, would say the same again
         problems.extend(_value_files(app, index, source, prefix, refs, root))
     return tuple(problems)
+
+
+PATH_REMEDY = ("Point source.path at a chart directory inside this repository (relative to "
+               "the repository root).")
+
+
+def path_remedy(problem: str, repo_url: str | None, repo_urls: Sequence[str]) -> str:
+    """What to do about a source path's ``problem``. A path that does not exist may be one of
+    another repository, when argocd-application's ``repoUrls`` does not say which Git
+    repositories are this one (every repoURL is then this repository)."""
+    if problem.endswith("does not exist") and repo_url and not repo_urls:
+        return (f"Point source.path at a directory of this repository; or, if {repo_url} is "
+                "another repository, list this repository's URLs in argocd-application's "
+                "repoUrls (a source of another repository is then reported as not rendered).")
+    return PATH_REMEDY
 
 
 def path_problem(root: Path, relative: str, *, want_dir: bool) -> str | None:

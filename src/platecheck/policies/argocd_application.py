@@ -82,6 +82,7 @@ from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
 from platecheck.options import OptionValueError, PolicyOptions, option
 from platecheck.semver import EXACT_VERSION
+from platecheck.sourcecheck import path_remedy
 from platecheck.yamlio import type_name
 
 ID = "argocd-application"
@@ -90,8 +91,6 @@ SCOPE = "repo"
 REMEDIATION = "Fix the Application manifest at this line."
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
-_PATH_REMEDY = ("Point source.path at a chart directory inside this repository (relative to "
-                "the repository root).")
 _VALUE_FILE_REMEDY = ("Name a values file inside this repository, relative to the source path "
                       "(or $ref/... for another source).")
 
@@ -184,8 +183,9 @@ class _Checker:
                 continue
             if problem.ref is not None and not self._is_local(refs[problem.ref]):
                 continue
-            yield self.finding(app, problem.key, problem.message,
-                               _PATH_REMEDY if problem.kind == "path" else _VALUE_FILE_REMEDY)
+            yield self.finding(app, problem.key, problem.message, path_remedy(
+                problem.message, app.sources[problem.source].repo_url, self.repo_urls)
+                if problem.kind == "path" else _VALUE_FILE_REMEDY)
 
     def _pinned(self, app: Application, source: Source, prefix: KeyPath) -> Iterator[Finding]:
         revision = (source.target_revision or "").strip()

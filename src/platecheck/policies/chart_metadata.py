@@ -52,7 +52,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
-from platecheck.chartfile import written_key
+from platecheck.chartfile import chart_yaml, key_line
 from platecheck.model import Chart, Finding, HelmLint, RepoModel
 from platecheck.options import NoOptions, PolicyOptions
 
@@ -94,31 +94,12 @@ def deployed_charts(repo: RepoModel) -> list[Chart]:
     return [charts[rel] for rel in sorted(charts)]
 
 
-def chart_yaml(chart: Chart) -> str:
-    return (PurePosixPath(chart.rel) / "Chart.yaml").as_posix()
-
-
-def _key_line(raw: bytes | None, key: str) -> int | None:
-    """The line of the top-level key Helm reads ``key`` from (whatever its case, see
-    ``platecheck.chartfile``)."""
-    if raw is None:
-        return None
-    pattern = re.compile(r"^([^\s#:][^:]*?)\s*:")
-    lines: dict[str, int] = {}
-    for number, line in enumerate(raw.decode("utf-8", errors="replace").splitlines(), 1):
-        match = pattern.match(line)
-        if match is not None:
-            lines.setdefault(match.group(1), number)
-    written = written_key(lines, key, scalar=False)
-    return lines[written] if written is not None else None
-
-
 def _metadata(chart: Chart, raw: bytes | None) -> Iterator[Finding]:
     file = chart_yaml(chart)
 
     def finding(key: str, message: str, remediation: str) -> Finding:
         return Finding(policy=ID, message=f"chart {chart.name}: {message}", file=file,
-                       line=_key_line(raw, key) or 1, resource=f"Chart/{chart.name}",
+                       line=key_line(raw, key) or 1, resource=f"Chart/{chart.name}",
                        remediation=remediation)
 
     if chart.api_version not in _API_VERSIONS:
