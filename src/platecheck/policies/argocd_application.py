@@ -14,7 +14,8 @@ What:
     - names are unique (per Application namespace): two parents generating the same
       Application, or one generated and also written in another file of the repository,
       manage one Application twice (a file a Kustomize parent renders is that file's
-      Application, not a second one);
+      Application, not a second one, and so is an Application two renders of one chart
+      write alike, as chart mode's renders of an app-of-apps chart per environment do);
     - no two Applications deploy the same resource (API group, kind, namespace, name) to
       the same cluster (destination server, or cluster name): Argo CD's shared-resource
       conflict, where each sync undoes the other;
