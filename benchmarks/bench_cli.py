@@ -18,10 +18,13 @@ version in a second virtualenv), each round also runs that command's cold, warm 
 lints, on the same repository and floor, the two versions taking turns going first: the table
 gains a row for it, so two versions compare side by side in one run.
 
-Each platecheck run's peak memory (maximum resident set of the platecheck process) is
-recorded, and the findings of cold, warm and changed runs of a round must agree, else the
-benchmark fails. Prints a Markdown table of the medians, their ratios to the floor and the
-range of the machine's 1-minute load average after each round.
+Each run's CPU time (user and system, of the process and every helm or kubectl process it
+ran) is recorded too, and printed as a second table of ratios to the floor's CPU: on a busy
+machine they move much less than the times. Each platecheck run's peak memory (maximum
+resident set of the platecheck process) is recorded, and the findings of cold, warm and
+changed runs of a round must agree, else the benchmark fails. Prints a Markdown table of the
+medians, their ratios to the floor and the range of the machine's 1-minute load average
+after each round.
 
     python benchmarks/bench_cli.py [--repo PATH]... [--synthetic N]... [--crds K]
                                    [--rounds 5] [--jobs 2] [--baseline PLATECHECK]
@@ -39,6 +42,7 @@ import compileall
 import json
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -77,6 +81,9 @@ class Subject:
     targets: int = 0
     times: dict[str, list[float]] = field(default_factory=lambda: {
         k: [] for k in (*KINDS, *(BASELINE + run for run in RUNS))})
+    # CPU seconds of each kind's runs, helm's included
+    cpu: dict[str, list[float]] = field(default_factory=lambda: {
+        k: [] for k in (*KINDS, *(BASELINE + run for run in RUNS))})
     memory: dict[str, list[int]] = field(default_factory=lambda: {"": [], BASELINE: []})
     load: list[float] = field(default_factory=list)  # 1-minute load average after each round
 
@@ -103,19 +110,27 @@ def _own_values(model: RepoModel) -> Path:
     return next(path for path, count in sorted(users.items()) if count == 1)
 
 
-def run_floor(runner: Helm, calls: Sequence[list[str]], jobs: int, *, tuned: bool) -> float:
-    """Seconds for every call, ``jobs`` at once: with platecheck's Go collector settings when
-    ``tuned``, else with Go's defaults."""
+def run_floor(runner: Helm, calls: Sequence[list[str]], jobs: int, *, tuned: bool
+              ) -> tuple[float, float]:
+    """Seconds and CPU seconds for every call, ``jobs`` at once: with platecheck's start-up
+    settings when ``tuned``, else with Go's defaults."""
     env = runner.env if tuned else {k: v for k, v in runner.env.items() if k not in START_UP}
 
     def one(argv: list[str]) -> None:
         subprocess.run(argv, env=env, cwd=runner.workdir, stdin=subprocess.DEVNULL,
                        capture_output=True, check=False)
 
+    before = _children_cpu()
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(one, calls))
-    return time.perf_counter() - start
+    return time.perf_counter() - start, _children_cpu() - before
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every process this one has waited for (and theirs), so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def user_environment() -> dict[str, str]:
@@ -149,8 +164,9 @@ def compile_baseline(script: Path) -> None:
 
 
 def run_lint(subject: Subject, binary: Path, cache: Path, jobs: int,
-             report: Path, command: Sequence[str]) -> tuple[float, int, str]:
-    """Seconds, peak resident bytes of the platecheck process, and its findings as JSON."""
+             report: Path, command: Sequence[str]) -> tuple[float, float, int, str]:
+    """Seconds, CPU seconds (helm's included), peak resident bytes of the platecheck process,
+    and its findings as JSON."""
     argv = [*command, "lint", str(subject.path), f"--helm={binary}",
             f"--cache-dir={cache}", f"--jobs={jobs}", "--format=json", f"--output={report}"]
     start = time.perf_counter()
@@ -163,7 +179,8 @@ def run_lint(subject: Subject, binary: Path, cache: Path, jobs: int,
     if process.returncode not in (0, 1):
         raise SystemExit(f"{subject.name}: platecheck lint exited {process.returncode}: "
                          f"{stderr.strip()}")
-    return seconds, usage.ru_maxrss * 1024, _findings(report)
+    # wait4's usage of a process holds that of the processes it waited for: its helm
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024, _findings(report)
 
 
 def _findings(report: Path) -> str:
@@ -187,8 +204,10 @@ def measure(subject: Subject, binary: Path, rounds: int, jobs: int, tmp: Path,
         commands[BASELINE] = [str(baseline)]
     try:
         for round_ in range(rounds):
-            subject.times["floor"].append(run_floor(runner, calls, jobs, tuned=False))
-            subject.times["tuned floor"].append(run_floor(runner, calls, jobs, tuned=True))
+            for kind, tuned in (("floor", False), ("tuned floor", True)):
+                seconds, cpu = run_floor(runner, calls, jobs, tuned=tuned)
+                subject.times[kind].append(seconds)
+                subject.cpu[kind].append(cpu)
             # with a baseline, the two versions take turns going first: neither always runs
             # on a machine the other has just warmed (or heated)
             order = list(commands.items())
@@ -212,9 +231,10 @@ def lint_runs(subject: Subject, prefix: str, command: Sequence[str],
     for kind in RUNS:
         if kind == "changed":
             change(subject.changed, original, round_)
-        seconds, rss, findings = run_lint(subject, binary, cache, jobs, tmp / "report.json",
-                                          command)
+        seconds, cpu, rss, findings = run_lint(subject, binary, cache, jobs,
+                                               tmp / "report.json", command)
         subject.times[prefix + kind].append(seconds)
+        subject.cpu[prefix + kind].append(cpu)
         subject.memory[prefix].append(rss)
         seen[kind] = findings
     if len(set(seen.values())) != 1:
@@ -248,6 +268,22 @@ def table(subjects: Sequence[Subject], jobs: int, rounds: int, helm: str) -> str
                          f"{max(subject.memory[prefix]) / 2**20:.0f} MiB | "
                          f"{min(subject.load):.1f}-{max(subject.load):.1f} |")
         previous = subject if subject.name.startswith("synthetic") else None
+    return "\n".join(lines)
+
+
+def cpu_table(subjects: Sequence[Subject]) -> str:
+    """The medians of the CPU each run used, helm's included, and their ratios to the
+    floor's."""
+    lines = ["| repository | floor CPU | tuned floor | cold | warm | one values file changed |",
+             "| --- | ---: | ---: | ---: | ---: | ---: |"]
+    for subject in subjects:
+        medians = {k: statistics.median(v) for k, v in subject.cpu.items() if v}
+        floor = medians["floor"]
+        for prefix in ("", BASELINE) if BASELINE + "cold" in medians else ("",):
+            cells = [f"{medians[k]:.2f} s ({medians[k] / floor:.2f}x)"
+                     for k in ("tuned floor", *(prefix + run for run in RUNS))]
+            lines.append(f"| {subject.name}{', ' + prefix.strip() if prefix else ''} | "
+                         f"{floor:.2f} s | {' | '.join(cells)} |")
     return "\n".join(lines)
 
 
@@ -296,6 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for subject in subjects:
             measure(subject, binary, args.rounds, args.jobs, tmp, args.baseline)
         print(table(subjects, args.jobs, args.rounds, helm_version(binary)))
+        print("\nCPU time, user and system, of each run and the processes it started:\n")
+        print(cpu_table(subjects))
     return 0
 
 

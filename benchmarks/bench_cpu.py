@@ -19,7 +19,6 @@ repository and round, one after the other:
 from __future__ import annotations
 
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -52,10 +51,7 @@ def floor_cpu(subject: bench_cli.Subject, binary: Path, jobs: int, tmp: Path
               ) -> tuple[float, float]:
     """Wall seconds and CPU seconds of the floor's helm processes."""
     runner, calls = bench_cli.floor_calls(subject, binary, tmp)
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    wall = bench_cli.run_floor(runner, calls, jobs, tuned=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return bench_cli.run_floor(runner, calls, jobs, tuned=True)
 
 
 def cold_cpu(subject: bench_cli.Subject, binary: Path, jobs: int, tmp: Path
