@@ -49,7 +49,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -256,15 +256,11 @@ def table(subjects: Sequence[Subject], jobs: int, rounds: int, helm: str) -> str
     ]
     previous: Subject | None = None
     for subject in subjects:
-        medians = {k: statistics.median(v) for k, v in subject.times.items() if v}
-        floor = medians["floor"]
-        for prefix in ("", BASELINE) if BASELINE + "cold" in medians else ("",):
-            cells = [f"{medians[k]:.2f} s ({medians[k] / floor:.2f}x)"
-                     for k in ("tuned floor", *(prefix + run for run in RUNS))]
+        for name, prefix, medians, cells in _rows(subject, subject.times):
             growth = "" if prefix or previous is None else \
                 f"{medians['cold'] / statistics.median(previous.times['cold']):.2f}"
-            lines.append(f"| {subject.name}{', ' + prefix.strip() if prefix else ''} | "
-                         f"{subject.targets} | {floor:.2f} s | {' | '.join(cells)} | {growth} | "
+            lines.append(f"| {name} | {subject.targets} | {medians['floor']:.2f} s | "
+                         f"{' | '.join(cells)} | {growth} | "
                          f"{max(subject.memory[prefix]) / 2**20:.0f} MiB | "
                          f"{min(subject.load):.1f}-{max(subject.load):.1f} |")
         previous = subject if subject.name.startswith("synthetic") else None
@@ -277,14 +273,21 @@ def cpu_table(subjects: Sequence[Subject]) -> str:
     lines = ["| repository | floor CPU | tuned floor | cold | warm | one values file changed |",
              "| --- | ---: | ---: | ---: | ---: | ---: |"]
     for subject in subjects:
-        medians = {k: statistics.median(v) for k, v in subject.cpu.items() if v}
-        floor = medians["floor"]
-        for prefix in ("", BASELINE) if BASELINE + "cold" in medians else ("",):
-            cells = [f"{medians[k]:.2f} s ({medians[k] / floor:.2f}x)"
-                     for k in ("tuned floor", *(prefix + run for run in RUNS))]
-            lines.append(f"| {subject.name}{', ' + prefix.strip() if prefix else ''} | "
-                         f"{floor:.2f} s | {' | '.join(cells)} |")
+        for name, _, medians, cells in _rows(subject, subject.cpu):
+            lines.append(f"| {name} | {medians['floor']:.2f} s | {' | '.join(cells)} |")
     return "\n".join(lines)
+
+
+def _rows(subject: Subject, figures: dict[str, list[float]]
+          ) -> Iterator[tuple[str, str, dict[str, float], list[str]]]:
+    """Per version measured (this one, the baseline): the row's name, the kinds' prefix, the
+    medians of ``figures`` and the cells of the tuned floor and the runs, with their ratios
+    to the floor."""
+    medians = {k: statistics.median(v) for k, v in figures.items() if v}
+    for prefix in ("", BASELINE) if BASELINE + "cold" in medians else ("",):
+        cells = [f"{medians[k]:.2f} s ({medians[k] / medians['floor']:.2f}x)"
+                 for k in ("tuned floor", *(prefix + run for run in RUNS))]
+        yield f"{subject.name}{', ' + prefix.strip() if prefix else ''}", prefix, medians, cells
 
 
 def options(description: str, argv: Sequence[str] | None, rounds: int, sizes: list[int],
