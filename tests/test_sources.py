@@ -299,6 +299,20 @@ def _generating_chart(name: str, child: str, namespace: str) -> dict[str, str]:
                 f"    namespace: {namespace}\n"}
 
 
+def test_a_resource_two_applications_of_one_name_deploy_names_their_files(
+        tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "shared-resource", repo)
+    queue = repo / "apps" / "queue.yaml"
+    queue.write_text(queue.read_text().replace("name: queue", "name: cache", 1))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.message for f in report_.findings if "deployed by both" in f.message] == [
+        "ConfigMap/settings in namespace tools is deployed by both Application cache of "
+        "apps/cache.yaml:1 (default/cache) and Application cache of apps/queue.yaml:1; Argo "
+        "CD's syncs of the two undo each other"]
+
+
 def test_an_application_two_renders_make_alike_is_one_application(tmp_path: Path) -> None:
     """Chart mode renders the app-of-apps charts once per environment: the Applications they
     make alike are one each; made different, one name is used twice, at one template line."""
