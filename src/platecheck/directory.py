@@ -8,7 +8,7 @@ from pathlib import Path
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import DirectoryOptions, manifest_files, read_manifests, rel_path
 from platecheck.model import MergedValues, RenderedTarget, RenderTarget, Resource
-from platecheck.resources import expand_list, make_resource
+from platecheck.resources import applied_objects, make_resource
 
 ARGO_KINDS = ("Application", "ApplicationSet")
 
@@ -37,7 +37,7 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
         templates[rel] = text
         chunks.append(f"---\n# Source: {rel}\n{output.rstrip()}\n")
         for document in documents:
-            for doc in expand_list(document.document.data):
+            for doc in applied_objects(document.document.data):
                 if _is_argo(doc):
                     continue
                 resources.append(make_resource(doc, rel, rel, len(resources),

@@ -53,7 +53,7 @@ from platecheck.manifests import rel_path
 from platecheck.model import KeyPath, RenderedTarget, RenderTarget, Resource
 from platecheck.provenance import at, target_origin
 from platecheck.render import HelmStats
-from platecheck.resources import expand_list, make_resource
+from platecheck.resources import applied_objects, make_resource
 from platecheck.sandbox import bounded_map, run_bounded
 from platecheck.sourcetype import kustomization_file
 from platecheck.values import Layer, merge_values
@@ -286,7 +286,7 @@ class Kustomize:
         resources: list[Resource] = []
         templates: dict[str, str] = {}
         for document in load_documents(output, kustomization):
-            for listed in expand_list(document.data):
+            for listed in applied_objects(document.data):
                 doc, origin = _without_origin(listed)
                 file = (source / origin).resolve() if origin else None
                 rel = rel_path(file, self.root) if file and file.is_relative_to(self.root) \

@@ -15,7 +15,7 @@ from platecheck.errors import PlatecheckError, YamlError, YamlTooDeep
 from platecheck.manifests import rel_path
 from platecheck.model import Chart, Resource
 from platecheck.realpaths import resolve
-from platecheck.resources import expand_list, make_resource
+from platecheck.resources import applied_objects, make_resource
 from platecheck.runmemo import recall
 from platecheck.yamlio import MAX_NESTING, load_all_data
 
@@ -123,7 +123,7 @@ def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, in
     resources: list[Resource] = []
     for number, (documents, template, template_file) in enumerate(outputs):
         for document in documents:
-            for doc in expand_list(document):
+            for doc in applied_objects(document):
                 resources.append(make_resource(doc, template, template_file, len(resources),
                                                starts.get(number)))
     return tuple(resources), templates

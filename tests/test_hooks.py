@@ -1,0 +1,73 @@
+"""The hooks Argo CD never applies are not checked: Helm's test and rollback hooks, and
+``argocd.argoproj.io/hook: Skip`` (gitops-engine's ``syncPhases``; deletion hooks run when the
+Application is deleted, so they are checked)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import lint
+from platecheck.resources import never_applied
+from synthetic import write_files
+
+
+def _annotated(annotations: dict[str, str]) -> dict[str, object]:
+    return {"apiVersion": "v1", "kind": "Pod",
+            "metadata": {"name": "p", "annotations": annotations}}
+
+
+@pytest.mark.parametrize("annotations, never", [
+    ({}, False),
+    ({"helm.sh/hook": "test"}, True),
+    ({"helm.sh/hook": "test-success"}, True),
+    ({"helm.sh/hook": "test-failure"}, True),
+    ({"helm.sh/hook": "pre-rollback,post-rollback"}, True),
+    ({"helm.sh/hook": "pre-install"}, False),
+    ({"helm.sh/hook": "test, post-upgrade"}, False),
+    ({"helm.sh/hook": "pre-delete"}, False),  # run when the Application is deleted
+    ({"helm.sh/hook": "crd-install"}, False),  # no hook: a resource like any other
+    ({"argocd.argoproj.io/hook": "Skip"}, True),
+    ({"argocd.argoproj.io/hook": "Skip,PreSync"}, False),
+    ({"argocd.argoproj.io/hook": "PostSync", "helm.sh/hook": "test"}, False),
+    # an Argo CD hook wins over Helm's, and one of no sync phase is never applied
+    ({"argocd.argoproj.io/hook": "Skip", "helm.sh/hook": "pre-install"}, True),
+    ({"argocd.argoproj.io/hook": "Unknown"}, True),
+    ({"argocd.argoproj.io/hook": "PreDelete"}, False),
+    ({"argocd.argoproj.io/hook": "Unknown", "helm.sh/hook": "post-install"}, False),
+])
+def test_what_argo_cd_never_applies(annotations: dict[str, str], never: bool) -> None:
+    assert never_applied(_annotated(annotations)) is never
+
+
+_POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: {name}
+  annotations:
+    helm.sh/hook: {hook}
+spec:
+  containers:
+    - name: wget
+      image: busybox
+"""
+
+
+@pytest.mark.usefixtures("helm_bin")
+def test_a_helm_test_hook_is_not_checked_and_an_install_hook_is(tmp_path: Path) -> None:
+    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
+           "spec:\n  project: default\n  source:\n    repoURL: https://example.com/r.git\n"
+           "    path: web\n  destination:\n    namespace: web\n"
+           "    server: https://kubernetes.default.svc\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": app,
+        "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "web/templates/tests/test-connection.yaml": _POD.format(name="web-test",
+                                                                hook="test-success"),
+        "web/templates/migrate.yaml": _POD.format(name="web-migrate", hook="pre-install")})
+    (repo / ".git").mkdir()
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert {f.resource for f in report.findings if f.policy == "resource-ranges"} == {
+        "Pod/web-migrate[wget]"}
