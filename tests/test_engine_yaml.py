@@ -209,6 +209,31 @@ def test_a_plain_equals_sign_is_text_as_go_reads_it(yaml_loader: str) -> None:
     assert load_all_data(text, "ops.yaml") == [expected]
 
 
+def test_an_anchor_defined_again_is_read_as_helm_reads_it(
+        yaml_loader: str, tmp_path: Path, helm_bin: Path) -> None:
+    """Go's YAML lets a later anchor of one name replace the earlier one for the aliases after
+    it (values of bjw-s app-template charts do it); PyYAML alone refuses the document."""
+    import subprocess
+
+    text = "first:\n  host: &host a.example.com\nsecond:\n  host: &host b.example.com\n" \
+           "  alias: *host\nthird: *host\n"
+    expected = {"first": {"host": "a.example.com"},
+                "second": {"host": "b.example.com", "alias": "b.example.com"},
+                "third": "b.example.com"}
+    assert load_document(text, "values.yaml").data == expected
+    assert load_all_data(text, "values.yaml") == [expected]
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: chart\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(text)
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n"
+        "  alias: {{ .Values.second.alias }}\n  third: {{ .Values.third }}\n")
+    rendered = subprocess.run([str(helm_bin), "template", str(chart)], capture_output=True,
+                              text=True, check=True).stdout
+    assert "alias: b.example.com" in rendered and "third: b.example.com" in rendered
+
+
 def test_a_crd_with_an_equals_sign_in_an_enum_is_read_and_applied(
         tmp_path: Path, helm_bin: Path) -> None:
     """prometheus-operator's CRDs list matcher operators as plain ``- =``: the CRD is read,

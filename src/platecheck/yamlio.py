@@ -55,7 +55,17 @@ class _Constructor(SafeConstructor):
 
 
 class PureLoader(yaml.SafeLoader):
-    """PyYAML's pure-Python safe loader, ``=`` read as text."""
+    """PyYAML's pure-Python safe loader, ``=`` read as text, an anchor defined again as Go's
+    YAML reads it (helm, kubectl and Argo CD): the later definition replaces the earlier one
+    for the aliases after it, where PyYAML refuses the document."""
+
+    def compose_node(self, parent: Node | None, index: Any) -> Node | None:
+        if not self.check_event(yaml.AliasEvent):
+            anchor = self.peek_event().anchor  # type: ignore[no-untyped-call]
+            if anchor is not None:
+                self.anchors.pop(anchor, None)
+        node: Node | None = super().compose_node(parent, index)
+        return node
 
 
 _Constructor.add_constructor(_VALUE_TAG, _as_text)
@@ -266,7 +276,7 @@ def compose_all(text: str, rel: str) -> list[Node]:
     checked first; any loader error is a typed :class:`YamlError`."""
     check_nesting(text, rel)
     try:
-        return list(yaml.compose_all(text, Loader=LOADER))
+        return _read(lambda loader: list(yaml.compose_all(text, Loader=loader)))
     except (yaml.YAMLError, RecursionError) as exc:
         raise yaml_error(exc, rel) from None
 
@@ -275,9 +285,21 @@ def load_all_data(text: str, rel: str) -> list[Any]:
     """Every document of a stream as plain data (YAML 1.1, as Helm's output is read)."""
     check_nesting(text, rel)
     try:
-        return list(yaml.load_all(text, Loader=LOADER))
+        return _read(lambda loader: list(yaml.load_all(text, Loader=loader)))
     except (yaml.YAMLError, RecursionError) as exc:
         raise yaml_error(exc, rel) from None
+
+
+def _read(read: Callable[[type[Any]], list[Any]]) -> list[Any]:
+    """``read`` with the loader of the run; a document libyaml's composer refuses (an anchor
+    defined twice, which Go's YAML accepts) is read again with the pure-Python loader, which
+    reads it as Go does, and whose own error stands when it refuses it too."""
+    try:
+        return read(LOADER)
+    except yaml.composer.ComposerError:
+        if LOADER is _PURE_LOADER:
+            raise
+        return read(_PURE_LOADER)
 
 
 def load_documents(text: str, rel: str, *, unique_keys: bool = False) -> list[Document]:
