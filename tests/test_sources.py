@@ -299,6 +299,32 @@ def _generating_chart(name: str, child: str, namespace: str) -> dict[str, str]:
                 f"    namespace: {namespace}\n"}
 
 
+def test_the_applications_a_jsonnet_app_of_apps_generates_are_checked(tmp_path: Path) -> None:
+    """Argo CD applies the Applications a Jsonnet file of a directory source evaluates to,
+    as those a Helm chart renders: each is planned and checked."""
+    root = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n"
+            "spec:\n  project: default\n  source:\n    repoURL: https://example.com/r.git\n"
+            "    path: apps\n    directory:\n      jsonnet: {}\n  destination:\n"
+            "    namespace: argocd\n    server: https://kubernetes.default.svc\n")
+    apps = ("[{apiVersion: 'argoproj.io/v1alpha1', kind: 'Application',\n"
+            "  metadata: {name: 'web', namespace: 'argocd'},\n"
+            "  spec: {project: 'default', source: {repoURL: 'https://example.com/r.git', "
+            "path: 'web'},\n"
+            "         destination: {server: 'https://kubernetes.default.svc', "
+            "namespace: 'web'}}}]\n")
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+                  "  template:\n    spec:\n      containers:\n        - name: web\n"
+                  "          image: nginx:1.27.0\n")
+    repo = write_files(tmp_path / "repo", {"root/root.yaml": root, "apps/apps.jsonnet": apps,
+                                           "web/deploy.yaml": deployment})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert sorted(t.id for t in report_.targets) == ["default/root", "default/web"]
+    assert [(f.location, f.target) for f in report_.findings if f.policy == "resource-ranges"
+            ] == [("web/deploy.yaml:9", "default/web")]
+
+
 def test_a_resource_two_applications_of_one_name_deploy_names_their_files(
         tmp_path: Path) -> None:
     repo = tmp_path / "repo"

@@ -15,8 +15,10 @@ ARGO_KINDS = ("Application", "ApplicationSet")
 
 def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
                      ) -> RenderedTarget:
-    """The resources of a directory source. Argo CD Applications in it are left out: discovery
-    follows them as children (an app-of-apps), and argocd-application checks them."""
+    """The resources of a directory source. Argo CD Applications its files hold are left out:
+    discovery follows them as children (an app-of-apps), and argocd-application checks them.
+    Those a Jsonnet file evaluates to stay, as the Applications a rendered source generates
+    (discovery reads no Jsonnet)."""
     assert target.source_dir is not None
     options = DirectoryOptions.of(target.source_spec)
     resources: list[Resource] = []
@@ -38,7 +40,7 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
         chunks.append(f"---\n# Source: {rel}\n{output.rstrip()}\n")
         for document in documents:
             for doc in applied_objects(document.document.data):
-                if _is_argo(doc):
+                if written and _is_argo(doc):
                     continue
                 resources.append(make_resource(doc, rel, rel, len(resources),
                                                document.document.line if written else None))
