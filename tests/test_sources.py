@@ -299,6 +299,33 @@ def _generating_chart(name: str, child: str, namespace: str) -> dict[str, str]:
                 f"    namespace: {namespace}\n"}
 
 
+def test_a_remote_charts_value_file_of_this_repository_must_exist(tmp_path: Path) -> None:
+    """A remote chart with ``$values/...`` from a source of this repository: Argo CD reads that
+    file from this repository, and fails to generate the manifests when it is missing."""
+    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: nginx\n"
+           "spec:\n  project: default\n  sources:\n    - chart: nginx\n"
+           "      repoURL: https://charts.example.com\n      targetRevision: 1.0.0\n"
+           "      helm:\n        valueFiles:\n          - $values/vals/{name}.yaml\n"
+           "          - values-extra.yaml\n"
+           "    - repoURL: https://example.com/r.git\n      ref: values\n"
+           "  destination:\n    namespace: nginx\n    server: https://kubernetes.default.svc\n")
+    repo = write_files(tmp_path / "repo", {"apps/nginx.yaml": app.format(name="ngnix"),
+                                           "vals/nginx.yaml": "replicas: 2\n"})
+    (repo / ".git").mkdir()
+
+    def messages() -> list[tuple[str, str]]:
+        report_ = lint(repo, cache_dir=tmp_path / "cache")
+        assert report_.errors == ()
+        return [(f.location, f.message) for f in report_.findings
+                if f.policy == "argocd-application"]
+
+    # (values-extra.yaml is the remote chart's own file: not this repository's to check)
+    assert messages() == [("apps/nginx.yaml:13", "Application nginx: value file "
+                                                 "'$values/vals/ngnix.yaml' does not exist")]
+    (repo / "apps" / "nginx.yaml").write_text(app.format(name="nginx"))
+    assert messages() == []
+
+
 def test_the_applications_a_jsonnet_app_of_apps_generates_are_checked(tmp_path: Path) -> None:
     """Argo CD applies the Applications a Jsonnet file of a directory source evaluates to,
     as those a Helm chart renders: each is planned and checked."""

@@ -32,9 +32,13 @@ def source_problems(app: Application, root: Path) -> tuple[SourceProblem, ...]:
     refs = {s.ref: s for s in app.sources if s.ref}
     problems: list[SourceProblem] = []
     for index, source in enumerate(app.sources):
-        if source.chart or not source.path and not source.ref:
-            continue
         prefix = source_key(app, index)
+        if source.chart:  # a remote chart: its value files of another source ($ref/...) are here
+            problems.extend(_value_files(app, index, source, prefix, refs, root,
+                                         refs_only=True))
+            continue
+        if not source.path and not source.ref:
+            continue
         if source.path is not None:
             problem = path_problem(root, source.path, want_dir=True)
             if problem:
@@ -81,7 +85,10 @@ def path_problem(root: Path, relative: str, *, want_dir: bool) -> str | None:
 
 
 def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
-                 refs: Mapping[str, Source], root: Path) -> Iterator[SourceProblem]:
+                 refs: Mapping[str, Source], root: Path, refs_only: bool = False
+                 ) -> Iterator[SourceProblem]:
+    """What is wrong with the source's value files (``refs_only``: only those of another
+    source, ``$ref/...``, the others being a remote chart's own files)."""
     helm = source.helm
     if helm is None:
         return
@@ -93,6 +100,8 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
         key: KeyPath = (*prefix, "helm", "valueFiles", number)
         name = entry[1:].partition("/")[0] if many and entry[:1] == "$" else None
         ref = name if name is not None and name in refs else None
+        if refs_only and ref is None:
+            continue
         try:
             resolved = resolver.path(entry)
         except PlatecheckError as exc:

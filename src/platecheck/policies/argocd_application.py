@@ -10,7 +10,8 @@ What:
       no symlink out), and so does each ``helm.valueFiles`` entry, resolved as Argo CD
       resolves it (relative to the source path, ``/`` the repository root, ``$ref/...``
       another source, ``$ARGOCD_APP_*`` substituted; what a glob matches is checked when the
-      Application is planned) unless ``ignoreMissingValueFiles`` is set;
+      Application is planned) unless ``ignoreMissingValueFiles`` is set; a remote chart's
+      value files of another source of this repository (``$ref/...``) too;
     - names are unique (per Application namespace): two parents generating the same
       Application, or one generated and also written in another file of the repository,
       manage one Application twice (a file a Kustomize parent renders is that file's
@@ -180,9 +181,10 @@ class _Checker:
                 yield from self._pinned(app, source, source_key(app, index))
         refs = {s.ref: s for s in app.sources if s.ref}
         for problem in app.source_problems:
-            if not self._is_local(app.sources[problem.source]):
-                continue
-            if problem.ref is not None and not self._is_local(refs[problem.ref]):
+            # a value file of another source ($ref/...) is as local as that source (a remote
+            # chart's may be a file of this repository)
+            if not self._is_local(app.sources[problem.source] if problem.ref is None
+                                  else refs[problem.ref]):
                 continue
             yield self.finding(app, problem.key, problem.message, path_remedy(
                 problem.message, app.sources[problem.source].repo_url, self.repo_urls)
