@@ -352,6 +352,27 @@ def test_the_applications_a_jsonnet_app_of_apps_generates_are_checked(tmp_path: 
             ] == [("web/deploy.yaml:9", "default/web")]
 
 
+def test_an_application_no_app_of_apps_deploys_shares_no_resource(tmp_path: Path) -> None:
+    """An orphan is reported as never deployed, and not as undoing the syncs of the
+    Application that does deploy the same resources."""
+    def app(name: str, path: str) -> str:
+        return (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+                f"  name: {name}\nspec:\n  project: default\n  source:\n"
+                f"    repoURL: https://example.com/r.git\n    path: {path}\n"
+                f"  destination:\n    namespace: web\n"
+                f"    server: https://kubernetes.default.svc\n")
+    repo = write_files(tmp_path / "repo", {
+        "root/root.yaml": app("root", "apps"), "apps/web.yaml": app("web", "web"),
+        "other/web-copy.yaml": app("web-copy", "web"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.message) for f in report_.findings] == [
+        ("other/web-copy.yaml:4", "Application web-copy: is not reachable from an app-of-apps "
+         "(roots: root/root.yaml); Argo CD never deploys it")]
+
+
 def test_a_resource_two_applications_of_one_name_deploy_names_their_files(
         tmp_path: Path) -> None:
     repo = tmp_path / "repo"

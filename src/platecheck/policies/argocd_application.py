@@ -19,7 +19,8 @@ What:
       write alike, as chart mode's renders of an app-of-apps chart per environment do);
     - no two Applications deploy the same resource (API group, kind, namespace, name) to
       the same cluster (destination server, or cluster name): Argo CD's shared-resource
-      conflict, where each sync undoes the other;
+      conflict, where each sync undoes the other (an Application no app-of-apps reaches,
+      reported below, deploys nothing);
     - the destination namespace matches the Application's environment;
     - every Application is reachable from an app-of-apps (no orphans; the Applications in a
       root app-of-apps' own file are applied with it), and every app-of-apps directory holds
@@ -120,8 +121,10 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
     yield from checker.unique_names([*apps, *generated])
-    yield from shared_resources(repo)
-    yield from checker.reachability(apps)
+    unreachable = list(checker.reachability(apps))
+    # an Application Argo CD never deploys shares no resource with another
+    yield from shared_resources(repo, checker.undeployed)
+    yield from unreachable
 
 
 def _manifest(app: Application) -> tuple[str, str, str]:
@@ -147,6 +150,8 @@ class _Checker:
         self.repo_urls = options.default.repo_urls
         # the environment's own match rules say which namespaces belong to it
         self.env_namespaces = {e.name: list(e.namespaces) for e in repo.environments}
+        # the Applications reachability finds no app-of-apps deploys: file and line
+        self.undeployed: set[tuple[str, int]] = set()
 
     def finding(self, app: Application, path: KeyPath, message: str,
                 remediation: str = REMEDIATION, env: str | None = None) -> Finding:
@@ -364,6 +369,7 @@ class _Checker:
         shown = ", ".join(sorted(root_files)) or "none"
         for app in apps:
             if id(app) not in reached:
+                self.undeployed.add((app.file, app.line))
                 yield self.finding(app, ("metadata", "name"),
                                    f"is not reachable from an app-of-apps (roots: "
                                    f"{shown}); Argo CD never deploys it",
@@ -475,13 +481,17 @@ _CLUSTER_SCOPED = frozenset({
 })
 
 
-def shared_resources(repo: RepoModel) -> Iterator[Finding]:
+def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]]
+                     ) -> Iterator[Finding]:
     """A resource two Applications deploy to one cluster (https://argo-cd.readthedocs.io/
-    en/stable/user-guide/resource_tracking/): reported at the second one, naming the first."""
+    en/stable/user-guide/resource_tracking/): reported at the second one, naming the first.
+    The Applications at ``undeployed`` (file and line) are left out."""
     owners: dict[tuple[str, str, str, str, str], tuple[Application, str]] = {}
     for rendered in sorted(repo.rendered, key=lambda r: r.id):
         app = rendered.target.application
         if app is None:
+            continue
+        if (app.file, app.line) in undeployed:
             continue
         for resource in rendered.resources:
             group = resource.api_version.rpartition("/")[0]
