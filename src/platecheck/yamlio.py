@@ -68,8 +68,20 @@ class PureLoader(yaml.SafeLoader):
         return node
 
 
+def _as_untagged(constructor: Any, _suffix: str, node: Node) -> Any:
+    """A node of a local tag (``!unsafe``, ``!foo``), which Go's YAML reads as if untagged:
+    a scalar its text, a collection its items."""
+    if isinstance(node, MappingNode):
+        return constructor.construct_mapping(node, deep=True)
+    if isinstance(node, SequenceNode):
+        return constructor.construct_sequence(node, deep=True)
+    return str(constructor.construct_scalar(node))
+
+
 _Constructor.add_constructor(_VALUE_TAG, _as_text)
 PureLoader.add_constructor(_VALUE_TAG, _as_text)
+_Constructor.add_multi_constructor("!", _as_untagged)
+PureLoader.add_multi_constructor("!", _as_untagged)
 PURE_LOADER: type[Any] = PureLoader
 C_LOADER: type[Any] | None = None
 if hasattr(yaml, "CSafeLoader"):
@@ -77,6 +89,7 @@ if hasattr(yaml, "CSafeLoader"):
         """libyaml's safe loader, ``=`` read as text."""
 
     _CLoader.add_constructor(_VALUE_TAG, _as_text)
+    _CLoader.add_multi_constructor("!", _as_untagged)
     C_LOADER = _CLoader
 
 
