@@ -208,28 +208,34 @@ def test_a_plain_equals_sign_is_text_as_go_reads_it(yaml_loader: str) -> None:
     assert load_all_data(text, "ops.yaml") == [expected]
 
 
+def _helm_reads(helm: Path, values: str, data: str, tmp_path: Path) -> str:
+    """What ``helm template`` renders of a ConfigMap whose ``data`` is the template ``data``,
+    with ``values`` as the chart's values.yaml."""
+    import subprocess
+
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: chart\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(values)
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n" + data)
+    return subprocess.run([str(helm), "template", str(chart)], capture_output=True,
+                          text=True, check=True).stdout
+
+
 def test_a_local_tag_is_read_as_helm_reads_it(yaml_loader: str, tmp_path: Path,
                                               helm_bin: Path) -> None:
     """Go's YAML reads a node of a local tag (Ansible's ``!unsafe``, any ``!foo``) as if it
     had none, a scalar as its text; PyYAML alone refuses the document."""
-    import subprocess
-
     text = ("s: !foo bar\nq: !foo '5'\nt: !foo true\nnum: !num 5\nz: !foo\n"
             "seq: !foo [1, 2]\nmap: !bar {d: 1}\n")
     expected = {"s": "bar", "q": "5", "t": "true", "num": "5", "z": "",
                 "seq": [1, 2], "map": {"d": 1}}
     assert load_document(text, "values.yaml").data == expected
     assert load_all_data(text, "values.yaml") == [expected]
-    chart = tmp_path / "chart"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: chart\nversion: 0.1.0\n")
-    (chart / "values.yaml").write_text(text)
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n"
-        "{{- range $k, $v := .Values }}\n  {{ $k }}: {{ printf \"%T %v\" $v $v | quote }}\n"
-        "{{- end }}\n")
-    rendered = subprocess.run([str(helm_bin), "template", str(chart)], capture_output=True,
-                              text=True, check=True).stdout
+    rendered = _helm_reads(helm_bin, text, "{{- range $k, $v := .Values }}\n"
+                           "  {{ $k }}: {{ printf \"%T %v\" $v $v | quote }}\n{{- end }}\n",
+                           tmp_path)
     for key in ("s", "q", "t", "num", "z"):
         assert f'{key}: "string {expected[key]}"' in rendered
     assert 'seq: "[]interface {} [1 2]"' in rendered and 'map: "map[string]interface {} ' \
@@ -240,8 +246,6 @@ def test_an_anchor_defined_again_is_read_as_helm_reads_it(
         yaml_loader: str, tmp_path: Path, helm_bin: Path) -> None:
     """Go's YAML lets a later anchor of one name replace the earlier one for the aliases after
     it (values of bjw-s app-template charts do it); PyYAML alone refuses the document."""
-    import subprocess
-
     text = "first:\n  host: &host a.example.com\nsecond:\n  host: &host b.example.com\n" \
            "  alias: *host\nthird: *host\n"
     expected = {"first": {"host": "a.example.com"},
@@ -249,15 +253,8 @@ def test_an_anchor_defined_again_is_read_as_helm_reads_it(
                 "third": "b.example.com"}
     assert load_document(text, "values.yaml").data == expected
     assert load_all_data(text, "values.yaml") == [expected]
-    chart = tmp_path / "chart"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: chart\nversion: 0.1.0\n")
-    (chart / "values.yaml").write_text(text)
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\ndata:\n"
-        "  alias: {{ .Values.second.alias }}\n  third: {{ .Values.third }}\n")
-    rendered = subprocess.run([str(helm_bin), "template", str(chart)], capture_output=True,
-                              text=True, check=True).stdout
+    rendered = _helm_reads(helm_bin, text, "  alias: {{ .Values.second.alias }}\n"
+                                           "  third: {{ .Values.third }}\n", tmp_path)
     assert "alias: b.example.com" in rendered and "third: b.example.com" in rendered
 
 
