@@ -281,10 +281,10 @@ class _Checker:
         first: dict[tuple[str, str], Application] = {}
         seen: set[tuple[str, str, str]] = set()
         for app in apps:
-            key = (app.namespace or "", app.name)
-            if _manifest(app) in seen:
+            key, manifest = (app.namespace or "", app.name), _manifest(app)
+            if manifest in seen:
                 continue
-            seen.add(_manifest(app))
+            seen.add(manifest)
             if key not in first:
                 first[key] = app
                 continue
