@@ -248,6 +248,25 @@ def test_kustomize_failure_is_could_not_check_at_the_kustomization_entry(
         kustomization)  # the checked repository is never written
 
 
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_file_outside_the_kustomization_says_why_it_is_refused(tmp_path: Path) -> None:
+    """kustomize's default load restrictor (Argo CD's too, unless argocd-cm's
+    kustomize.buildOptions lifts it) refuses a file outside the kustomization's directory:
+    the could-not-check error says so and what to do; other failures do not."""
+    from platecheck.kustomize import LOAD_RESTRICTOR_REMEDY
+
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    overlay = repo / "overlays" / "prod" / "kustomization.yaml"
+    overlay.write_text("resources:\n  - ../../base/deployment.yaml\n")
+    report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
+    assert [(e.location, e.remediation) for e in report_.errors] == [
+        ("overlays/prod/kustomization.yaml:2", LOAD_RESTRICTOR_REMEDY)]
+    overlay.write_text("resources:\n  - ../../missing\n")
+    [error] = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache").errors
+    assert error.remediation != LOAD_RESTRICTOR_REMEDY
+
+
 def test_helm_chart_of_applications_checks_every_child(tmp_path: Path) -> None:
     report_ = lint(SOURCES / "helm-parent", cache_dir=tmp_path)
     assert sorted(t.id for t in report_.targets) == ["default/root", "prod/api", "prod/web"]
@@ -965,8 +984,8 @@ def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Pa
     report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
     assert report.errors == ()
     assert [(f.policy, f.location, f.message) for f in report.findings] == [
-        ("not-rendered", "apps/state.yaml:8", "Directory source clusters/prod from "
-         "https://git.example.com/other-state.git is not rendered: its resources are not "
+        ("not-rendered", "apps/state.yaml:8", "source clusters/prod of another repository, "
+         "https://git.example.com/other-state.git, is not rendered: its resources are not "
          "checked")]
     (tmp_path / "clusters" / "prod").mkdir(parents=True)  # a local path of the same name
     (tmp_path / "clusters" / "prod" / "cm.yaml").write_text(

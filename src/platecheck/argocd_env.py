@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from platecheck.model import Application, Source
+from platecheck.repourl import git_dirs
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
@@ -83,20 +84,15 @@ def _special(char: str) -> bool:
 def repository_revision(root: Path) -> str:
     """The commit checked out at ``root`` (``ARGOCD_APP_REVISION``), read from ``.git``
     without running git; "" when ``root`` is not a Git checkout with a commit."""
-    git = root / ".git"
+    dirs = git_dirs(root)
+    if dirs is None:
+        return ""
+    git, common = dirs
     try:
-        if git.is_file():
-            pointer = git.read_text("utf-8").strip()
-            if not pointer.startswith("gitdir:"):
-                return ""
-            git = (root / pointer[len("gitdir:"):].strip()).resolve()
         head = (git / "HEAD").read_text("utf-8").strip()
         if not head.startswith("ref:"):
             return head if _SHA.match(head) else ""
         ref = head[len("ref:"):].strip()
-        common = git
-        if (git / "commondir").is_file():
-            common = (git / (git / "commondir").read_text("utf-8").strip()).resolve()
         for base in (git, common):
             loose = base / ref
             if loose.is_file():

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from platecheck.changed import git_out, resolve_commit
 from platecheck.errors import PlatecheckError
+from platecheck.repourl import remote_urls
 
 OPTION = "--base"
 _GIT_TIMEOUT = 120
@@ -48,7 +49,20 @@ def export(root: Path, ref: str, dest: Path) -> str:
         path.write_bytes(data)
         if mode == _EXECUTABLE:
             path.chmod(0o755)
+    _as_checkout(root, base, sha)
     return sha
+
+
+def _as_checkout(root: Path, dest: Path, sha: str) -> None:
+    """A ``.git`` in ``dest`` holding only its commit (``ARGOCD_APP_REVISION``) and the
+    checkout's remote URLs (which repoURLs are this repository), so that the tree at the
+    revision is read as the checkout is."""
+    git = dest / ".git"
+    git.mkdir()
+    (git / "HEAD").write_text(f"{sha}\n", "utf-8")
+    remotes = "".join(f'[remote "r{index}"]\n\turl = {url}\n'
+                      for index, url in enumerate(remote_urls(root)))
+    (git / "config").write_text(remotes, "utf-8")
 
 
 def _blobs(root: Path, oids: list[str]) -> list[bytes]:

@@ -413,6 +413,7 @@ def _source_label(target: RenderTarget, root: Path) -> str:
 def _not_rendered(target: RenderTarget) -> str:
     """Why platecheck does not render ``target``, from its source and source type."""
     from platecheck.model import SourceType
+    from platecheck.repourl import other_repository
 
     app, source = target.application, target.remote
     if app is not None and app.raw.get("kind") == "ApplicationSet":
@@ -425,6 +426,8 @@ def _not_rendered(target: RenderTarget) -> str:
     if source.repo_url.startswith("oci://"):
         return f"remote OCI chart {source.repo_url}"
     path = source.path or "."
+    if other_repository(target):
+        return f"source {path} of another repository, {source.repo_url}"
     if target.source_type is SourceType.PLUGIN:
         return f"config management plugin source {path}"
     return f"{target.source_type or 'unknown'} source {path}"

@@ -26,13 +26,6 @@ def matches_any(value: str, patterns: Iterable[str]) -> bool:
     return any(matches(value, pattern) for pattern in patterns)
 
 
-def this_repository(repo_url: str, repo_urls: Iterable[str]) -> bool:
-    """Whether a Git source's ``repoURL`` is the checked repository: any, when argocd-application's
-    ``repoUrls`` names none, else one of those globs."""
-    patterns = tuple(repo_urls)
-    return not patterns or matches_any(repo_url, patterns)
-
-
 def argocd_match(pattern: str, relative: str) -> bool:
     """Argo CD's glob: ``*`` and ``**`` cross ``/``, ``?``, ``[...]``, ``{a,b}`` alternatives."""
     return matches_any(relative, _alternatives(pattern))

@@ -64,6 +64,16 @@ _SET = ("namePrefix", "nameSuffix", "namespace")
 _ADD = (("commonLabels", "labels"), ("commonAnnotations", "annotations"))
 
 
+# kustomize's load restrictor refusing a file outside the kustomization's directory
+_RESTRICTED = "is not in or below"
+LOAD_RESTRICTOR_REMEDY = (
+    "platecheck builds every kustomization with kustomize's default load restrictor, so that "
+    "a build reads no file outside its kustomization's directory; Argo CD does too unless "
+    "argocd-cm's kustomize.buildOptions says --load-restrictor LoadRestrictionsNone. Move "
+    "the file into the kustomization's directory, or list the directory holding it as a "
+    "resource or component (a kustomization of its own).")
+
+
 @dataclass(frozen=True)
 class KustomizeCall:
     """One ``kubectl kustomize`` build: the kustomization as the Application edits it, the
@@ -203,7 +213,8 @@ class Kustomize:
             reason = kubectl_error(result.stderr)
             raise PlatecheckError(f"kubectl kustomize failed: {reason}", call.kustomization,
                                   _entry_line(_file_layer(call.found, call.kustomization),
-                                              reason))
+                                              reason),
+                                  LOAD_RESTRICTOR_REMEDY if _RESTRICTED in reason else None)
         target = call.target
         assert target.source_dir is not None
         resources, templates = self._resources(result.stdout, target.source_dir,

@@ -458,6 +458,9 @@ class RepoModel:
     # the id of every target the whole repository's Applications make, also those this run
     # was not given (waivers: one is stale only where every target it selects was checked)
     repository_targets: tuple[str, ...] = ()
+    # the normalized repoURLs that are this checkout, from its Git remotes (repourl.identity);
+    # () when they say nothing: every Git source is then this repository
+    own_repo_urls: tuple[str, ...] = ()
 
 
 # -- platecheck diff --base ------------------------------------------------------------------

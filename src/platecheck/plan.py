@@ -25,7 +25,6 @@ from platecheck.argocd_env import app_environment, repository_revision
 from platecheck.config import UNCLASSIFIED, Config, EnvironmentConfig
 from platecheck.discover import Discovery, load_chart, raw_at, rel_path, source_key
 from platecheck.errors import PlatecheckError
-from platecheck.globs import this_repository
 from platecheck.helmargs import parameter_layer
 from platecheck.helmsource import command_fields
 from platecheck.model import (
@@ -43,6 +42,7 @@ from platecheck.model import (
 )
 from platecheck.overrides import apply_overrides
 from platecheck.realpaths import resolve
+from platecheck.repourl import identity, remote_urls, this_repository
 from platecheck.sourcecheck import path_problem, path_remedy, source_problems
 from platecheck.sourcetype import explicit_type, source_type
 from platecheck.valuefiles import Resolver
@@ -50,6 +50,15 @@ from platecheck.yamlio import load_document, load_values
 
 if TYPE_CHECKING:
     from platecheck.schemas import CustomSchema
+
+
+def git_repo_urls(found: Discovery) -> set[str]:
+    """The ``repoURL`` of every Git source (no chart, not OCI) that an Application or
+    ApplicationSet file of the repository names."""
+    apps = [app for parsed in (found.parsed, found.set_cache) for file_apps in parsed.values()
+            for app in file_apps]
+    return {source.repo_url for app in (*apps, *found.applications) for source in app.sources
+            if source.repo_url and not source.chart and not _is_oci(source.repo_url)}
 
 
 class Planner:
@@ -60,6 +69,8 @@ class Planner:
         self.charts: dict[Path, Chart] = {chart.path: chart for chart in found.charts}
         self._values: dict[Path, ValuesFile] = {}
         self.revision = repository_revision(self.root)  # ARGOCD_APP_REVISION
+        # the repoURLs that are this checkout, from its Git remotes (platecheck.repourl)
+        self.own = identity(remote_urls(self.root), git_repo_urls(found.repository or found))
         self._application_schema: tuple[CustomSchema | None] | None = None  # once looked up
 
     # -- loading ----------------------------------------------------------------------------
@@ -161,7 +172,7 @@ class Planner:
         if source.chart or _is_oci(source.repo_url) or kind is SourceType.PLUGIN:
             return RenderTarget(chart=None, value_files=(), remote=source,
                                 source_type=kind or SourceType.HELM, **common)
-        if not this_repository(source.repo_url, self._repo_urls()):  # another Git repository
+        if not this_repository(source.repo_url, self._repo_urls(), self.own):  # another one
             return RenderTarget(chart=None, value_files=(), remote=source, source_type=kind,
                                 **common)
         directory = self._source_dir(app, source, key)
@@ -204,7 +215,8 @@ class Planner:
         if problem is not None:
             where = app.origin((*key, "path"), nearest=False)
             raise PlatecheckError(f"source path {path!r} {problem}", where.file, where.line,
-                                  path_remedy(problem, source.repo_url, self._repo_urls()))
+                                  path_remedy(problem, source.repo_url, self._repo_urls(),
+                                              self.own))
         return resolve(self.root / path.lstrip("/")) if path not in ("", ".") else self.root
 
     def _value_files(self, app: Application, key: KeyPath, helm: HelmSourceSpec,

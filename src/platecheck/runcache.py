@@ -2,7 +2,8 @@
 
 A run's key is a sha256 over everything its report depends on: platecheck's own files and
 the directories it imports packages from (installing or upgrading a package changes them),
-the helm binary, the run's options and ``PLATECHECK_*`` environment variables, today's date
+the helm binary, the run's options and ``PLATECHECK_*`` environment variables, the checkout's
+Git remotes (which repoURLs are this repository: ``platecheck.repourl``), today's date
 (waivers expire) and every file under the repository root and the configuration directory,
 by path (relative to the root: a copy of the repository elsewhere has the same key) and
 content (symbolic links by where they point), except in ``.git`` and ``__pycache__``.
@@ -319,6 +320,7 @@ def _keyed(paths: Sequence[str | os.PathLike[str]], cache_root: Path | None,
     """The cache and key of this run, or None when it is not cached (``--no-cache``,
     ``--changed-since``) or its inputs cannot be keyed (the full run reports why)."""
     from platecheck.helmbin.locate import default_cache_dir, find_helm
+    from platecheck.repourl import normalized, remote_urls
 
     if not options.get("use_cache", True) or options.get("changed_since") is not None:
         return None
@@ -333,6 +335,8 @@ def _keyed(paths: Sequence[str | os.PathLike[str]], cache_root: Path | None,
             roots.append(Path(config).resolve())
         shown = {**options, "paths": [os.path.relpath(p, root) for p in resolved],
                  "root": None, "helm": str(helm), "jobs": None,
+                 # the checkout's Git remotes say which repoURLs are this repository
+                 "remotes": sorted({normalized(url) for url in remote_urls(root)}),
                  "config_dir": os.path.relpath(Path(config).resolve(), root)
                  if config is not None else None}
         cache = RunCache((cache_root or default_cache_dir()) / RUNS)

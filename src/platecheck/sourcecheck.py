@@ -53,11 +53,13 @@ PATH_REMEDY = ("Point source.path at a chart directory inside this repository (r
                "the repository root).")
 
 
-def path_remedy(problem: str, repo_url: str | None, repo_urls: Sequence[str]) -> str:
+def path_remedy(problem: str, repo_url: str | None, repo_urls: Sequence[str],
+                own: Sequence[str] = ()) -> str:
     """What to do about a source path's ``problem``. A path that does not exist may be one of
-    another repository, when argocd-application's ``repoUrls`` does not say which Git
-    repositories are this one (every repoURL is then this repository)."""
-    if problem.endswith("does not exist") and repo_url and not repo_urls:
+    another repository, when neither argocd-application's ``repoUrls`` nor the checkout's Git
+    remotes (``own``) say which Git repositories are this one (every repoURL is then this
+    repository)."""
+    if problem.endswith("does not exist") and repo_url and not repo_urls and not own:
         return (f"Point source.path at a directory of this repository; or, if {repo_url} is "
                 "another repository, list this repository's URLs in argocd-application's "
                 "repoUrls (a source of another repository is then reported as not rendered).")

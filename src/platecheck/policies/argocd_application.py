@@ -43,9 +43,10 @@ Options:
         backoff; the other options apply to the whole repository.
     appOfApps: globs (Application name or repository-relative file) of the root
         app-of-apps; default [] = every app-of-apps no other app-of-apps reaches.
-    repoUrls: globs of the repoURLs that mean this repository (default [] = every Git
-        source with a path); a Git source of another repository is then not rendered but
-        reported by not-rendered, as Argo CD would fetch it.
+    repoUrls: globs of the repoURLs that mean this repository (default [] = the repoURLs
+        that name one of this checkout's Git remotes, else, when none does, every Git
+        source); a Git source of another repository is not rendered but reported by
+        not-rendered, as Argo CD would fetch it.
     requireAutomated: the sync policy must be automated (default false; usually set per
         environment).
     retryLimit: minimum syncPolicy.retry.limit, or {min: N, max: M} (default null = no retry
@@ -80,10 +81,11 @@ from typing import Any
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
-from platecheck.globs import matches_any, this_repository
+from platecheck.globs import matches_any
 from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
 from platecheck.options import OptionValueError, PolicyOptions, option
+from platecheck.repourl import normalized, this_repository
 from platecheck.semver import EXACT_VERSION
 from platecheck.sourcecheck import path_remedy
 from platecheck.yamlio import type_name
@@ -123,7 +125,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     yield from checker.unique_names([*apps, *generated])
     unreachable = list(checker.reachability(apps))
     # an Application Argo CD never deploys shares no resource with another
-    yield from shared_resources(repo, checker.undeployed)
+    yield from shared_resources(repo, checker.undeployed,
+                                identified=bool(checker.repo_urls or checker.own))
     yield from unreachable
 
 
@@ -148,6 +151,7 @@ class _Checker:
         self.options = options
         self.targets = targets  # (file, name) -> (environment, target id)
         self.repo_urls = options.default.repo_urls
+        self.own = repo.own_repo_urls
         # the environment's own match rules say which namespaces belong to it
         self.env_namespaces = {e.name: list(e.namespaces) for e in repo.environments}
         # the Applications reachability finds no app-of-apps deploys: file and line
@@ -176,7 +180,7 @@ class _Checker:
     def _is_local(self, source: Source) -> bool:
         if source.chart or not source.path and not source.ref:
             return False
-        return this_repository(source.repo_url, self.repo_urls)
+        return this_repository(source.repo_url, self.repo_urls, self.own)
 
     def sources(self, app: Application) -> Iterator[Finding]:
         """Remote charts pinned; the problems planning found with the paths and value files
@@ -192,7 +196,7 @@ class _Checker:
                                   else refs[problem.ref]):
                 continue
             yield self.finding(app, problem.key, problem.message, path_remedy(
-                problem.message, app.sources[problem.source].repo_url, self.repo_urls)
+                problem.message, app.sources[problem.source].repo_url, self.repo_urls, self.own)
                 if problem.kind == "path" else _VALUE_FILE_REMEDY)
 
     def _pinned(self, app: Application, source: Source, prefix: KeyPath) -> Iterator[Finding]:
@@ -481,11 +485,13 @@ _CLUSTER_SCOPED = frozenset({
 })
 
 
-def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]]
-                     ) -> Iterator[Finding]:
+def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
+                     identified: bool = True) -> Iterator[Finding]:
     """A resource two Applications deploy to one cluster (https://argo-cd.readthedocs.io/
     en/stable/user-guide/resource_tracking/): reported at the second one, naming the first.
-    The Applications at ``undeployed`` (file and line) are left out."""
+    The Applications at ``undeployed`` (file and line) are left out. Unless this repository's
+    repoURLs are ``identified`` (repoUrls, the checkout's remotes), two Applications of two
+    different Git repositories are both read from this checkout: the remedy says so."""
     owners: dict[tuple[str, str, str, str, str], tuple[Application, str]] = {}
     for rendered in sorted(repo.rendered, key=lambda r: r.id):
         app = rendered.target.application
@@ -518,8 +524,27 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]]
                         f"{app.name}{this}; Argo CD's syncs of the two undo each other",
                 target=rendered.id, environment=rendered.environment,
                 resource=f"{resource.kind}/{resource.name}",
-                remediation="Deploy the resource from one Application only, or give each "
-                            "Application its own name for it.")
+                remediation=SHARED_REMEDY + ("" if identified else
+                                             _other_repository(first[0], app)))
+
+
+SHARED_REMEDY = ("Deploy the resource from one Application only, or give each Application its "
+                 "own name for it.")
+
+
+def _other_repository(first: Application, second: Application) -> str:
+    """A hint when the two Applications' Git sources name different repositories."""
+    mine, theirs = _git_repositories(first), _git_repositories(second)
+    if not mine or not theirs or mine & theirs:
+        return ""
+    return (" Their sources name different repositories, both read from this checkout: if "
+            "one is another repository, list this repository's URLs in argocd-application's "
+            "repoUrls (its Applications are then reported as not rendered).")
+
+
+def _git_repositories(app: Application) -> set[str]:
+    return {normalized(s.repo_url) for s in app.sources
+            if s.repo_url and not s.chart and not s.repo_url.startswith("oci://")}
 
 
 IN_CLUSTER = "https://kubernetes.default.svc"

@@ -7,6 +7,10 @@ What:
     ``list`` generator (such a one is expanded into its Applications, each checked). One
     finding per target, at the line of the source in the Application file.
 
+    A Git source of another repository is not rendered either: argocd-application's
+    ``repoUrls`` say which repoURLs are this repository, else this checkout's Git remotes
+    do when an Application names one, else every Git source is this repository.
+
     Every source of this repository is rendered, by the type Argo CD gives it (an explicit
     ``helm``, ``kustomize``, ``directory`` or ``plugin`` key, else ``Chart.yaml`` or a
     kustomization in the path, else a directory): a Helm chart with ``helm template``, a
@@ -40,6 +44,7 @@ from dataclasses import dataclass
 from platecheck.globs import matches_any
 from platecheck.model import Finding, RenderTarget, RepoModel, Source, SourceType
 from platecheck.options import PolicyOptions, option
+from platecheck.repourl import other_repository
 
 ID = "not-rendered"
 SUMMARY = "sources platecheck cannot render (remote charts, plugins, ApplicationSets)"
@@ -86,6 +91,8 @@ def _describe(target: RenderTarget, source: Source) -> str:
         return f"chart {source.chart}{version} from {source.repo_url}"
     if source.repo_url.startswith("oci://"):
         return f"OCI chart {source.repo_url}"
+    if other_repository(target):
+        return f"source {source.path or '.'} of another repository, {source.repo_url},"
     kind = target.source_type or SourceType.DIRECTORY
     if kind is SourceType.PLUGIN:
         return f"config management plugin source {source.path or '.'} from {source.repo_url}"
@@ -99,6 +106,12 @@ def remediation(target: RenderTarget) -> str:
         return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
                 "expands only a single plain list generator (no goTemplate): write it so, "
                 "waive it with a reason, or list its repoURL in ignoreRepoURLs.")
+    if other_repository(target):
+        return ("This source is another Git repository's, not this checkout's (argocd-"
+                "application's repoUrls, else this checkout's Git remotes, say which repoURLs "
+                "are this repository): check it in that repository, list its repoURL in "
+                "ignoreRepoURLs, or, if it is this repository, list this repository's URLs in "
+                "repoUrls.")
     if target.source_type in (SourceType.KUSTOMIZE, SourceType.DIRECTORY):
         return ("platecheck renders this source itself (docs/sources.md): make it renderable "
                 "here (`platecheck setup` installs kubectl), or waive it with a reason.")

@@ -1,0 +1,130 @@
+"""Which Git ``repoURL`` is the checked repository.
+
+A Git source of this repository is rendered from the checkout; one of another repository is
+reported as not rendered (``not-rendered``), never read from here. What says which is which:
+
+1. argocd-application's ``repoUrls`` globs, when set;
+2. else the checkout's own Git remotes (``remote.<name>.url`` in ``.git/config``), when the
+   Applications name one of them: a repoURL that is one of those remotes, compared as Argo CD
+   compares repository URLs (``git.NormalizeGitURL``: case, scheme, user, port and a
+   trailing ``.git`` aside, an SSH ``host:path`` as ``host/path``), is this repository and
+   every other is another one. When none names a remote in full but some name a repository of
+   the same name as a remote (a fork, a mirror), the name decides;
+3. else (no remote, or one the Applications never name: a checkout from a mirror of another
+   name) every Git source is this repository.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from platecheck.globs import matches_any
+
+if TYPE_CHECKING:
+    from platecheck.model import RenderTarget
+
+_SCP = re.compile(r"^(?:[^@/:]+@)?(?P<host>[^/:]+):(?!//)(?P<path>.*)$")
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/]*@)?(?P<host>[^/:]*)(?::\d*)?(?P<path>/.*)?$")
+_SECTION = re.compile(r'^\s*\[\s*remote\s+"(?P<name>(?:[^"\\]|\\.)*)"\s*\]\s*$', re.IGNORECASE)
+_URL_LINE = re.compile(r"^\s*url\s*=\s*(?P<value>.*?)\s*$", re.IGNORECASE)
+
+
+def normalized(url: str) -> str:
+    """``url`` as ``host/path`` (lowercase, no scheme, user, port, trailing ``/`` or
+    ``.git``); a local path as itself, without its trailing ``/`` and ``.git``."""
+    text = url.strip().lower()
+    match = _URL.match(text)
+    if match is not None:
+        text = match.group("host") + (match.group("path") or "")
+    elif "://" not in text and not text.startswith(("/", ".")):
+        scp = _SCP.match(text)
+        if scp is not None:
+            text = f"{scp.group('host')}/{scp.group('path').lstrip('/')}"
+    text = text.rstrip("/")
+    return text.removesuffix(".git").rstrip("/")
+
+
+def _name(key: str) -> str:
+    return key.rpartition("/")[2]
+
+
+def identity(remotes: Iterable[str], repo_urls: Iterable[str]) -> tuple[str, ...]:
+    """The normalized repoURLs that mean this repository, from its ``remotes`` and every Git
+    ``repoURL`` its Applications name: the remotes one names in full, else the repoURLs of a
+    remote's repository name; ``()`` when the Applications name none (every Git source is
+    then this repository)."""
+    own = {normalized(remote) for remote in remotes} - {""}
+    named = {normalized(url) for url in repo_urls} - {""}
+    if own & named:
+        return tuple(sorted(own & named))
+    names = {_name(key) for key in own}
+    return tuple(sorted(key for key in named if _name(key) in names))
+
+
+def this_repository(repo_url: str, repo_urls: Iterable[str], own: Iterable[str] = ()) -> bool:
+    """Whether a Git source's ``repoURL`` is the checked repository: one of argocd-application's
+    ``repoUrls`` globs when it names any, else one of ``own`` (``identity``) when known, else
+    any."""
+    patterns = tuple(repo_urls)
+    if patterns:
+        return matches_any(repo_url, patterns)
+    known = tuple(own)
+    return not known or normalized(repo_url) in known
+
+
+def remote_urls(root: Path) -> tuple[str, ...]:
+    """The ``url`` of every ``[remote "..."]`` section of the ``config`` of the checkout at
+    ``root``; ``()`` when there is none or it cannot be read. Nothing else of the file is kept."""
+    dirs = git_dirs(root)
+    if dirs is None:
+        return ()
+    try:
+        text = (dirs[1] / "config").read_text("utf-8", errors="replace")
+    except OSError:
+        return ()
+    urls: list[str] = []
+    in_remote = False
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_remote = _SECTION.match(stripped) is not None
+            continue
+        match = _URL_LINE.match(line) if in_remote else None
+        if match is not None:
+            value = match.group("value")
+            if len(value) >= 2 and value[0] == value[-1] == '"':
+                value = value[1:-1]
+            urls.append(value)
+    return tuple(urls)
+
+
+def git_dirs(root: Path) -> tuple[Path, Path] | None:
+    """The Git directory of the checkout at ``root`` and its common directory (the same, but
+    in a linked worktree: where refs and ``config`` live), read without running git; None when
+    ``root`` holds no ``.git``."""
+    git = root / ".git"
+    try:
+        if git.is_file():
+            pointer = git.read_text("utf-8").strip()
+            if not pointer.startswith("gitdir:"):
+                return None
+            git = (root / pointer[len("gitdir:"):].strip()).resolve()
+        if not git.is_dir():
+            return None
+        common = git
+        if (git / "commondir").is_file():
+            common = (git / (git / "commondir").read_text("utf-8").strip()).resolve()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return git, common
+
+
+def other_repository(target: RenderTarget) -> bool:
+    """A Git source (no chart, not OCI, no plugin) that planning found is not this
+    repository's."""
+    remote = target.remote
+    return remote is not None and not remote.chart and not remote.repo_url.startswith(
+        "oci://") and target.source_type != "Plugin"

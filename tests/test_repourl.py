@@ -1,0 +1,183 @@
+"""Which Git repoURLs are this repository: argocd-application's repoUrls, else the checkout's
+Git remotes when the Applications name one, else every Git source (platecheck.repourl)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from platecheck.cli import main
+from platecheck.engine import lint
+from platecheck.repourl import identity, normalized, remote_urls, this_repository
+
+APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: {url}
+    path: k8s/namespaces
+  destination:
+    server: https://kubernetes.default.svc
+"""
+PUBLIC = "https://github.com/acme/infra"
+PRIVATE = "https://github.com/acme/infra-private"
+
+
+@pytest.mark.parametrize("url", [
+    "https://github.com/acme/infra", "https://github.com/Acme/Infra.git",
+    "https://github.com/acme/infra/", "http://github.com/acme/infra.git",
+    "https://user:token@github.com/acme/infra", "git@github.com:acme/infra.git",
+    "ssh://git@github.com/acme/infra", "ssh://git@github.com:22/acme/infra.git",
+    "git://github.com/acme/infra", "  https://GITHUB.com/acme/infra.git  ",
+])
+def test_urls_of_one_repository_compare_equal(url: str) -> None:
+    assert normalized(url) == "github.com/acme/infra"
+
+
+@pytest.mark.parametrize("url", [
+    "https://github.com/acme/infra-private", "https://github.com/other/infra",
+    "https://gitlab.com/acme/infra", "git@github.com:acme/infra/sub.git",
+])
+def test_urls_of_other_repositories_do_not(url: str) -> None:
+    assert normalized(url) != "github.com/acme/infra"
+
+
+def test_identity_prefers_a_remote_named_in_full_then_a_repository_of_its_name() -> None:
+    named = {PUBLIC, PRIVATE, "https://github.com/fork-owner/infra.git"}
+    assert identity(["git@github.com:acme/infra.git"], named) == ("github.com/acme/infra",)
+    # a fork's checkout: the Applications name the upstream repository of the same name
+    assert identity(["https://github.com/alice/infra"], {PUBLIC, PRIVATE}) == (
+        "github.com/acme/infra",)
+    # a mirror of another name, or no remote: nothing said, every Git source is this one
+    assert identity(["https://git.corp/mirror/gitops"], {PUBLIC, PRIVATE}) == ()
+    assert identity([], {PUBLIC}) == ()
+    own = identity(["git@github.com:acme/infra.git"], {PUBLIC, PRIVATE})
+    assert this_repository("https://github.com/acme/infra.git", (), own)
+    assert not this_repository(PRIVATE, (), own)
+    assert this_repository(PRIVATE, (), ())
+    # repoUrls, when set, decides alone
+    assert this_repository(PRIVATE, ["https://github.com/acme/infra-*"], own)
+    assert not this_repository(PUBLIC, ["https://github.com/acme/infra-*"], own)
+
+
+def _git(root: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(root), *args], check=True, capture_output=True)
+
+
+def test_remote_urls_are_read_from_the_checkout_and_a_linked_worktree(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    assert remote_urls(repo) == ()
+    _git(repo, "remote", "add", "origin", "git@github.com:acme/infra.git")
+    _git(repo, "remote", "add", "upstream", "https://github.com/acme/upstream")
+    _git(repo, "config", "user.name", "t")  # a key of another section is not a remote's
+    assert remote_urls(repo) == ("git@github.com:acme/infra.git",
+                                 "https://github.com/acme/upstream")
+    (repo / "f").write_text("x")
+    _git(repo, "add", "f")
+    _git(repo, "-c", "user.email=t@t", "commit", "-q", "-m", "x")
+    _git(repo, "worktree", "add", "-q", str(tmp_path / "linked"))
+    assert remote_urls(tmp_path / "linked") == remote_urls(repo)
+    assert remote_urls(tmp_path) == ()  # no .git
+
+
+@pytest.fixture
+def two_repositories(tmp_path: Path) -> Path:
+    """Two Applications of one path, one of this repository and one of another; the
+    checkout has no remote yet."""
+    root = tmp_path / "infra"
+    (root / "argocd").mkdir(parents=True)
+    (root / "k8s" / "namespaces").mkdir(parents=True)
+    (root / "k8s" / "namespaces" / "ns.yaml").write_text(
+        "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n")
+    (root / "argocd" / "public.yaml").write_text(APP.format(name="namespaces", url=PUBLIC))
+    (root / "argocd" / "private.yaml").write_text(
+        APP.format(name="namespaces-private", url=PRIVATE))
+    _git(root, "init", "-q")
+    return root
+
+
+def _found(root: Path) -> list[tuple[str, str, str]]:
+    report = lint(root, cache_dir=root.parent / "cache")
+    assert report.errors == ()
+    return [(f.policy, f.location, f.target or "") for f in report.findings]
+
+
+def test_without_a_remote_every_git_source_is_this_one_and_the_remedy_says_so(
+        two_repositories: Path) -> None:
+    report = lint(two_repositories, cache_dir=two_repositories.parent / "cache")
+    [finding] = report.findings
+    assert (finding.policy, finding.location) == ("argocd-application",
+                                                  "k8s/namespaces/ns.yaml:4")
+    assert "repoUrls" in (finding.remediation or "")
+
+
+@pytest.mark.parametrize("remote", ["git@github.com:acme/infra.git",  # the repository itself
+                                    "https://github.com/alice/infra"])  # a fork of it
+def test_a_remote_the_applications_name_says_which_sources_are_another_repository(
+        two_repositories: Path, remote: str) -> None:
+    _git(two_repositories, "remote", "add", "origin", remote)
+    report = lint(two_repositories, cache_dir=two_repositories.parent / "cache")
+    assert report.errors == ()
+    assert [(f.policy, f.location, f.target, f.message) for f in report.findings] == [
+        ("not-rendered", "argocd/private.yaml:8", "default/namespaces-private",
+         f"source k8s/namespaces of another repository, {PRIVATE}, is not rendered: its "
+         "resources are not checked")]
+    assert {t.id: t.rendered_here for t in report.targets} == {
+        "default/namespaces": True, "default/namespaces-private": False}
+
+
+def test_a_remote_no_application_names_says_nothing(two_repositories: Path) -> None:
+    _git(two_repositories, "remote", "add", "origin", "https://git.corp/mirror/gitops.git")
+    assert [f[0] for f in _found(two_repositories)] == ["argocd-application"]
+
+
+def test_repo_urls_wins_over_the_remotes(two_repositories: Path) -> None:
+    _git(two_repositories, "remote", "add", "origin", PUBLIC)
+    (two_repositories / "policies").mkdir()
+    (two_repositories / "policies" / "platecheck.yaml").write_text(
+        "policies:\n  argocd-application:\n    options:\n      repoUrls: ['*/infra-private']\n")
+    assert _found(two_repositories) == [
+        ("not-rendered", "argocd/public.yaml:8", "default/namespaces")]
+
+
+def test_a_warm_run_sees_a_changed_remote(two_repositories: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    argv = ["lint", str(two_repositories), "--cache-dir", str(two_repositories.parent / "c"),
+            "--format", "json"]
+    assert main(argv) == 1
+    before = capsys.readouterr().out
+    assert main(argv) == 1 and capsys.readouterr().out == before  # answered from the cache
+    _git(two_repositories, "remote", "add", "origin", PUBLIC)
+    assert main(argv) == 1
+    after = capsys.readouterr().out
+    assert _policies(before) == ["argocd-application"]
+    assert _policies(after) == ["not-rendered"]
+
+
+def _policies(out: str) -> list[str]:
+    return [finding["policy"] for finding in json.loads(out)["findings"]]
+
+
+def test_diff_base_reads_the_revision_with_the_checkout_remotes(
+        two_repositories: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The tree at the base revision is one checkout of the same repository: an Application
+    of another repository is not rendered there either, so nothing differs."""
+    _git(two_repositories, "remote", "add", "origin", PUBLIC)
+    _git(two_repositories, "add", ".")
+    _git(two_repositories, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q",
+         "-m", "apps")
+    code = main(["diff", "--base", "HEAD", str(two_repositories), "--cache-dir",
+                 str(two_repositories.parent / "c"), "--format", "json"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert '"changed"' not in out and '"added"' not in out and '"removed"' not in out
