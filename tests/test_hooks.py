@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from platecheck.cli import main
 from platecheck.engine import lint
+from platecheck.parse import applied_stream
 from platecheck.resources import never_applied
 from synthetic import write_files
 
@@ -54,8 +56,7 @@ spec:
 """
 
 
-@pytest.mark.usefixtures("helm_bin")
-def test_a_helm_test_hook_is_not_checked_and_an_install_hook_is(tmp_path: Path) -> None:
+def _hooked_chart(tmp_path: Path) -> Path:
     app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
            "spec:\n  project: default\n  source:\n    repoURL: https://example.com/r.git\n"
            "    path: web\n  destination:\n    namespace: web\n"
@@ -67,7 +68,33 @@ def test_a_helm_test_hook_is_not_checked_and_an_install_hook_is(tmp_path: Path) 
                                                                 hook="test-success"),
         "web/templates/migrate.yaml": _POD.format(name="web-migrate", hook="pre-install")})
     (repo / ".git").mkdir()
+    return repo
+
+
+@pytest.mark.usefixtures("helm_bin")
+def test_a_helm_test_hook_is_not_checked_and_an_install_hook_is(tmp_path: Path) -> None:
+    repo = _hooked_chart(tmp_path)
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert report.errors == ()
     assert {f.resource for f in report.findings if f.policy == "resource-ranges"} == {
         "Pod/web-migrate[wget]"}
+
+
+@pytest.mark.usefixtures("helm_bin")
+def test_render_prints_what_argo_cd_applies(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """The rendered stream without the test hook, the install hook as helm wrote it."""
+    repo = _hooked_chart(tmp_path)
+    assert main(["render", str(repo), "--cache-dir", str(tmp_path / "cache")]) == 0
+    out = capsys.readouterr().out
+    assert "name: web-migrate" in out and "# Source: web/templates/migrate.yaml" in out
+    assert "web-test" not in out and "test-success" not in out
+
+
+def test_the_applied_stream_keeps_all_but_never_applied_documents() -> None:
+    hook, plain = _POD.format(name="t", hook="test"), _POD.format(name="m", hook="pre-install")
+    listed = ("apiVersion: v1\nkind: List\nitems:\n  - " +
+              _POD.format(name="in-list", hook="test").replace("\n", "\n    ").rstrip())
+    stream = f"---\n# Source: a\n{hook}---\n# Source: b\n{plain}---\n{listed}\n---\n: [\n"
+    assert applied_stream(stream) == f"---\n# Source: b\n{plain}---\n: [\n"
+    assert applied_stream(plain) == plain and applied_stream("") == ""

@@ -381,6 +381,7 @@ def _style(args: argparse.Namespace, request: ReportRequest) -> tuple[str, bool,
 
 def _cmd_render(args: argparse.Namespace) -> int:
     from platecheck.engine import load
+    from platecheck.parse import applied_stream
 
     _check_output(args, args.output)
     repo = load(args.paths, **_engine_kwargs(args))
@@ -388,7 +389,8 @@ def _cmd_render(args: argparse.Namespace) -> int:
     chunks = []
     for rendered in repo.rendered:
         chunks.append(f"# platecheck target: {rendered.id}\n# source: "
-                      f"{_source_label(rendered.target, repo.root)}\n{rendered.manifest}")
+                      f"{_source_label(rendered.target, repo.root)}\n"
+                      f"{applied_stream(rendered.manifest)}")
     _write("".join(chunks), args.output)
     for target in repo.targets:
         if not target.rendered_here:

@@ -129,6 +129,27 @@ def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, in
     return tuple(resources), templates
 
 
+def applied_stream(manifest: str) -> str:
+    """``manifest`` without the documents that hold only objects Argo CD never creates
+    (``resources.never_applied``: Helm's test hooks...), the rest as it was written: what
+    ``platecheck render`` prints. A document that does not parse is kept (lint reports it)."""
+    kept: list[str] = []
+    chunks = ParsedChunks()
+    start = 0
+    for separator in (*_SEPARATOR.finditer(manifest), None):
+        end = separator.start() if separator is not None else len(manifest)
+        piece = manifest[start:end]
+        try:
+            documents = chunks.documents(_SEPARATOR.sub("", piece, count=1), "a template")
+        except YamlError:
+            documents = []
+        objects = [document for document in documents if isinstance(document, dict)]
+        if not objects or any(applied_objects(document) for document in objects):
+            kept.append(piece)
+        start = end
+    return "".join(kept)
+
+
 _LITERAL_KIND = re.compile(r"""^kind:\s*["']?([A-Za-z0-9]+)["']?\s*(?:#.*)?$""")
 
 
