@@ -424,10 +424,17 @@ def test_an_application_two_renders_make_alike_is_one_application(tmp_path: Path
     (apart / ".git").mkdir()
     report_ = lint(apart, cache_dir=tmp_path / "cache")
     assert report_.errors == ()
-    assert {(f.location, f.message) for f in report_.findings
-            if f.policy == "argocd-application"} == {
-        ("mid/templates/leaf.yaml:4", "Application leaf: name is also used by a different "
-         "Application rendered from the same place, mid/templates/leaf.yaml:4")}
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "argocd-application"] == [
+        ("mid/templates/leaf.yaml:4", "Application leaf: 2 different Applications of this "
+         "name are rendered from mid/templates/leaf.yaml:4 (its renders for different "
+         "environments or parents write them differently)")]
+    (apart / "mid" / "values-stg.yaml").write_text("namespace: third\n")  # one finding still
+    assert [f.message for f in lint(apart, cache_dir=tmp_path / "cache").findings
+            if f.policy == "argocd-application"] == [
+        "Application leaf: 3 different Applications of this name are rendered from "
+        "mid/templates/leaf.yaml:4 (its renders for different environments or parents write "
+        "them differently)"]
 
 
 def test_a_missing_source_path_names_repo_urls_while_every_repo_url_is_this_repository(

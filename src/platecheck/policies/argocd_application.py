@@ -281,9 +281,11 @@ class _Checker:
 
     def unique_names(self, apps: Sequence[Application]) -> Iterator[Finding]:
         """One finding per Application that reuses a name; the same Application rendered
-        twice alike (two renders of one app-of-apps chart) is one Application."""
+        twice alike (two renders of one app-of-apps chart) is one Application, and the
+        different ones one template line renders are one finding there."""
         first: dict[tuple[str, str], Application] = {}
         seen: set[tuple[str, str, str]] = set()
+        same_place: dict[tuple[str, str], tuple[Application, int]] = {}
         for app in apps:
             key, manifest = (app.namespace or "", app.name), _manifest(app)
             if manifest in seen:
@@ -294,11 +296,17 @@ class _Checker:
                 continue
             other = first[key].origin(("metadata", "name"))
             here = app.origin(("metadata", "name"))
-            where = (f"a different Application rendered from the same place, {other.file}:"
-                     f"{other.line}" if (here.file, here.line) == (other.file, other.line)
-                     else f"{other.file}:{other.line}")
-            yield self.finding(app, ("metadata", "name"), f"name is also used by {where}",
-                               "Give every Application a unique name.")
+            if (here.file, here.line) == (other.file, other.line):
+                same_place[key] = (first[key], same_place.get(key, (app, 0))[1] + 1)
+                continue
+            yield self.finding(app, ("metadata", "name"),
+                               f"name is also used by {other.file}:{other.line}", NAME_REMEDY)
+        for app, count in same_place.values():
+            where = app.origin(("metadata", "name"))
+            yield self.finding(app, ("metadata", "name"), (
+                f"{count + 1} different Applications of this name are rendered from "
+                f"{where.file}:{where.line} (its renders for different environments or "
+                "parents write them differently)"), NAME_REMEDY)
 
     def _children(self, parent: Application, apps: Sequence[Application]) -> list[Application]:
         """The Applications of ``apps`` that discovery found in the directory of one of the
@@ -528,6 +536,7 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
                                              _other_repository(first[0], app)))
 
 
+NAME_REMEDY = "Give every Application a unique name."
 SHARED_REMEDY = ("Deploy the resource from one Application only, or give each Application its "
                  "own name for it.")
 
