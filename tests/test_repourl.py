@@ -12,21 +12,8 @@ import pytest
 from platecheck.cli import main
 from platecheck.engine import lint
 from platecheck.repourl import identity, normalized, remote_urls, this_repository
+from test_sources import DIRECTORY_APP
 
-APP = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: {name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: {url}
-    path: k8s/namespaces
-  destination:
-    server: https://kubernetes.default.svc
-"""
 PUBLIC = "https://github.com/acme/infra"
 PRIVATE = "https://github.com/acme/infra-private"
 
@@ -99,9 +86,10 @@ def two_repositories(tmp_path: Path) -> Path:
     (root / "k8s" / "namespaces").mkdir(parents=True)
     (root / "k8s" / "namespaces" / "ns.yaml").write_text(
         "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n")
-    (root / "argocd" / "public.yaml").write_text(APP.format(name="namespaces", url=PUBLIC))
-    (root / "argocd" / "private.yaml").write_text(
-        APP.format(name="namespaces-private", url=PRIVATE))
+    for file, name, url in (("public", "namespaces", PUBLIC),
+                            ("private", "namespaces-private", PRIVATE)):
+        (root / "argocd" / f"{file}.yaml").write_text(DIRECTORY_APP.format(
+            name=name, path="k8s/namespaces").replace("https://git.example.com/repo.git", url))
     _git(root, "init", "-q")
     return root
 
@@ -129,11 +117,11 @@ def test_a_remote_the_applications_name_says_which_sources_are_another_repositor
     report = lint(two_repositories, cache_dir=two_repositories.parent / "cache")
     assert report.errors == ()
     assert [(f.policy, f.location, f.target, f.message) for f in report.findings] == [
-        ("not-rendered", "argocd/private.yaml:8", "default/namespaces-private",
+        ("not-rendered", "argocd/private.yaml:8", "prod/namespaces-private",
          f"source k8s/namespaces of another repository, {PRIVATE}, is not rendered: its "
          "resources are not checked")]
     assert {t.id: t.rendered_here for t in report.targets} == {
-        "default/namespaces": True, "default/namespaces-private": False}
+        "prod/namespaces": True, "prod/namespaces-private": False}
 
 
 def test_a_remote_no_application_names_says_nothing(two_repositories: Path) -> None:
@@ -147,7 +135,7 @@ def test_repo_urls_wins_over_the_remotes(two_repositories: Path) -> None:
     (two_repositories / "policies" / "platecheck.yaml").write_text(
         "policies:\n  argocd-application:\n    options:\n      repoUrls: ['*/infra-private']\n")
     assert _found(two_repositories) == [
-        ("not-rendered", "argocd/public.yaml:8", "default/namespaces")]
+        ("not-rendered", "argocd/public.yaml:8", "prod/namespaces")]
 
 
 def test_a_warm_run_sees_a_changed_remote(two_repositories: Path,
