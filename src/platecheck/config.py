@@ -38,7 +38,10 @@ WAIVERS_FILE = "waivers.yaml"
 BUILTIN = Path(__file__).parent / "data" / CONFIG_FILE
 
 _TOP_KEYS = ("kubernetesVersion", "apiVersions", "environments", "policies", "renderTimeout",
-             "jobs", "requireEnvironment")
+             "jobs", "requireEnvironment", "kustomizeBuildOptions")
+# The values of kustomize's --load-restrictor; LoadRestrictionsNone is Argo CD's common
+# ``kustomize.buildOptions`` (platecheck then builds in a root of the repository's copy alone)
+LOAD_RESTRICTORS = ("LoadRestrictionsRootOnly", "LoadRestrictionsNone")
 # The environment of Applications that match no configured one (unless requireEnvironment).
 UNCLASSIFIED = "default"
 _ENV_KEYS = ("production", "match")
@@ -121,6 +124,8 @@ class Config:
     file_raw: bytes | None = None  # the bytes of ``file`` as parsed, for YAML hygiene
     # every Application must match a configured environment (else could-not-check)
     require_environment: bool = False
+    # argocd-cm's kustomize.buildOptions that platecheck follows, as kubectl options
+    kustomize_build_options: tuple[str, ...] = ()
 
     def environment(self, name: str) -> EnvironmentConfig | None:
         return next((env for env in self.environments if env.name == name), None)
@@ -213,6 +218,7 @@ def load_config(root: Path, config_dir: Path | None = None,
         waivers=loaded,
         file_raw=raw,
         require_environment=merged.require_environment,
+        kustomize_build_options=merged.kustomize_build_options,
     )
 
 
@@ -236,6 +242,7 @@ class _Parsed:
     jobs: int | None
     policies: Mapping[str, PolicySettings]
     require_environment: bool = False
+    kustomize_build_options: tuple[str, ...] = ()
 
 
 class _Parser:
@@ -278,7 +285,44 @@ class _Parser:
                                    base.policies if base else {}),
             require_environment=self.boolean(data, "requireEnvironment",
                                              base.require_environment if base else False),
+            kustomize_build_options=self.build_options(data) if "kustomizeBuildOptions" in data
+            else (base.kustomize_build_options if base else ()),
         )
+
+    def build_options(self, data: Mapping[str, Any]) -> tuple[str, ...]:
+        """``kustomizeBuildOptions``, argocd-cm's ``kustomize.buildOptions`` as written there:
+        ``--load-restrictor`` is followed, ``--enable-helm`` is what platecheck decides
+        anyway (vendored charts only); any other option would run code (plugins, exec
+        functions) or reach outside the repository (network, mounts), so it is refused."""
+        key = "kustomizeBuildOptions"
+        value = data[key]
+        if not isinstance(value, str):
+            raise self.fail(f"{key} must be a string (argocd-cm's kustomize.buildOptions), "
+                            f"found {type_name(value)}", (key,))
+        words = value.split()
+        followed: list[str] = []
+        index = 0
+        while index < len(words):
+            word = words[index]
+            name, equals, given = word.partition("=")
+            if name == "--enable-helm" and not equals:
+                index += 1
+                continue
+            if name != "--load-restrictor":
+                raise self.fail(f"{key}: {word!r} is not followed: platecheck follows only "
+                                "--load-restrictor (and builds vendored helmCharts as with "
+                                "--enable-helm); plugins, exec functions, the network and "
+                                "mounts are never used", (key,))
+            if not equals:
+                index += 1
+                given = words[index] if index < len(words) else ""
+            if given not in LOAD_RESTRICTORS:
+                raise self.fail(f"{key}: --load-restrictor must be one of "
+                                f"{', '.join(LOAD_RESTRICTORS)}, found {given!r}", (key,))
+            followed = [o for o in followed if not o.startswith("--load-restrictor=")]
+            followed.append(f"--load-restrictor={given}")
+            index += 1
+        return tuple(followed)
 
     # -- shapes ---------------------------------------------------------------------------
 

@@ -406,7 +406,8 @@ class _Batch:
         local = [t for t in targets if t.rendered_here and t.chart is None]
         built, stats = _render_local(local, root, self.problems, self.config.render_timeout,
                                      self.cache_dir, self.helm, cache=self._cache(),
-                                     jobs=_jobs(self.jobs, self.config.jobs))
+                                     jobs=_jobs(self.jobs, self.config.jobs),
+                                     build_options=self.config.kustomize_build_options)
         rendered.extend(built)
         self.renders += stats.renders
         self.cache_hits += stats.cache_hits
@@ -509,10 +510,12 @@ def _plan_generated(planner: Planner, children: Sequence[Generated],
 def _render_local(targets: Sequence[RenderTarget], root: Path, problems: _Problems,
                   timeout: float, cache_dir: Path | None,
                   helm: str | os.PathLike[str] | None = None, *,
-                  cache: RenderCache | None = None, jobs: int = 1
+                  cache: RenderCache | None = None, jobs: int = 1,
+                  build_options: Sequence[str] = ()
                   ) -> tuple[list[RenderedTarget], HelmStats]:
-    """Directory sources (read here) and Kustomize sources (``kubectl kustomize``, through
-    the render cache, ``jobs`` at once), in the order of ``targets``."""
+    """Directory sources (read here) and Kustomize sources (``kubectl kustomize`` with
+    ``build_options``, through the render cache, ``jobs`` at once), in the order of
+    ``targets``."""
     results: dict[str, RenderedTarget | PlatecheckError] = {}
     builds = [t for t in targets if t.source_type is SourceType.KUSTOMIZE]
     for target in targets:
@@ -532,7 +535,7 @@ def _render_local(targets: Sequence[RenderTarget], root: Path, problems: _Proble
             with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
                 runner = Kustomize(kubectl, root, Path(workdir), timeout,
                                    _helm_or_none(helm, cache_dir), cache_dir, cache=cache,
-                                   jobs=jobs)
+                                   jobs=jobs, build_options=build_options)
                 results.update(zip((t.id for t in builds), runner.render_all(builds),
                                    strict=True))
             stats = runner.stats

@@ -27,6 +27,12 @@ Builds run through the render cache and at most ``jobs`` at once, as helm render
 build's key covers the kubectl binary, the edited kustomization, the build options and every
 file under the nearest directory the kustomization and its local resources, bases and
 components share (``reachable_root``).
+
+argocd-cm's ``kustomize.buildOptions`` that platecheck follows (configuration key
+``kustomizeBuildOptions``) is ``--load-restrictor LoadRestrictionsNone``: a build may then
+read any file, so it runs in a root directory holding the repository's copy, kubectl and
+helm alone (``sandbox.confined_root``), where a path out of the repository (``../..``, an
+absolute one) leads nowhere, and its key covers the whole repository.
 """
 
 from __future__ import annotations
@@ -37,6 +43,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -64,14 +71,17 @@ _SET = ("namePrefix", "nameSuffix", "namespace")
 _ADD = (("commonLabels", "labels"), ("commonAnnotations", "annotations"))
 
 
+UNRESTRICTED = "--load-restrictor=LoadRestrictionsNone"
+_CONFINED_COPY = "platecheck-repository"  # the copy's directory in a confined build's root
 # kustomize's load restrictor refusing a file outside the kustomization's directory
 _RESTRICTED = "is not in or below"
 LOAD_RESTRICTOR_REMEDY = (
-    "platecheck builds every kustomization with kustomize's default load restrictor, so that "
-    "a build reads no file outside its kustomization's directory; Argo CD does too unless "
-    "argocd-cm's kustomize.buildOptions says --load-restrictor LoadRestrictionsNone. Move "
-    "the file into the kustomization's directory, or list the directory holding it as a "
-    "resource or component (a kustomization of its own).")
+    "kustomize's default load restrictor refuses a file outside the kustomization's "
+    "directory, and so does Argo CD unless argocd-cm's kustomize.buildOptions says "
+    "--load-restrictor LoadRestrictionsNone: if it does, set kustomizeBuildOptions to the "
+    "same value in policies/platecheck.yaml; else move the file into the kustomization's "
+    "directory, or list the directory holding it as a resource or component (a "
+    "kustomization of its own).")
 
 
 @dataclass(frozen=True)
@@ -94,8 +104,13 @@ class Kustomize:
 
     def __init__(self, kubectl: Path, root: Path, workdir: Path, timeout: float,
                  helm: Path | None = None, cache_dir: Path | None = None, *,
-                 cache: RenderCache | None = None, jobs: int = 1) -> None:
+                 cache: RenderCache | None = None, jobs: int = 1,
+                 build_options: Sequence[str] = ()) -> None:
         self.kubectl = kubectl
+        self.build_options = tuple(build_options)  # kustomizeBuildOptions, as kubectl options
+        self.unrestricted = UNRESTRICTED in self.build_options
+        self._binaries: dict[Path, Path] = {}  # a binary -> its link in the confined builds'
+        self._binaries_lock = threading.Lock()
         self.helm = helm  # for helmCharts of vendored charts (--enable-helm)
         self.cache_dir = cache_dir  # where `platecheck setup` put a Helm 3, if it did
         self.root = root
@@ -158,13 +173,14 @@ class Kustomize:
         data = _edited(_mapping(found, kustomization), target)
         nested = [(tree_data, directory, rel_path(file, self.root))
                   for directory, file, tree_data in _tree(source, self.root)[1][1:]]
-        options = self._helm_options([(data, source, kustomization), *nested])
+        options = [*self.build_options,
+                   *self._helm_options([(data, source, kustomization), *nested])]
         digest = Digest("kustomize")
         digest.add(_binary_digest(self.kubectl))
         digest.add(json.dumps(data, sort_keys=True, default=str))
         digest.extend(f"helm {helm_version(Path(o.partition('=')[2]))}"
                       if o.startswith("--helm-command=") else o for o in options)
-        reach = reachable_root(source, self.root)
+        reach = self.root if self.unrestricted else reachable_root(source, self.root)
         digest.extend((rel_path(source, self.root), rel_path(reach, self.root)))
         digest.add(directory_digest(reach, within=self.root))
         return KustomizeCall(target, found, kustomization, data, tuple(options),
@@ -176,17 +192,23 @@ class Kustomize:
         assert call.target.source_dir is not None
         try:
             with tempfile.TemporaryDirectory(dir=self.workdir, prefix="kustomize-") as scratch:
-                copy = Path(scratch) / "repo"
+                confined = Path(scratch) if self.unrestricted else None
+                copy = Path(scratch) / (_CONFINED_COPY if confined else "repo")
                 self._copy(copy)
                 inner = copy / call.target.source_dir.relative_to(self.root)
                 edited = inner / call.found.name
                 edited.unlink()
                 edited.write_text(yaml.safe_dump(call.data, sort_keys=False), encoding="utf-8")
-                completed = run_bounded([str(self.kubectl), "kustomize", *call.options,
-                                         str(inner)],
-                                        env=self.env, cwd=self.workdir, timeout=self.timeout)
+                if confined is None:
+                    argv, env, seen = [str(self.kubectl), "kustomize", *call.options,
+                                       str(inner)], self.env, copy
+                else:
+                    argv, env = self._confined(confined, call.options, inner)
+                    seen = Path("/", _CONFINED_COPY)
+                completed = run_bounded(argv, env=env, cwd=self.workdir, timeout=self.timeout,
+                                        root=confined)
                 result = HelmResult(completed.exit_code, *(
-                    self._portable(stream.decode("utf-8", "replace"), copy, call.options)
+                    self._portable(stream.decode("utf-8", "replace"), seen, call.options)
                     for stream in (completed.stdout, completed.stderr)))
         except PlatecheckError as exc:
             return PlatecheckError(f"kubectl kustomize: {exc.message}", exc.file
@@ -195,6 +217,44 @@ class Kustomize:
         if self.cache is not None:
             self.cache.put(call.key, result)
         return result
+
+    def _confined(self, root: Path, options: Sequence[str], inner: Path
+                  ) -> tuple[list[str], dict[str, str]]:
+        """The command and environment of a build in ``root`` alone: kubectl and helm linked
+        into its ``bin/``, an empty home, ``tmp/`` and a ``dev/null`` (a regular file: Go
+        starts helm with it as standard input)."""
+        for sub in ("bin", "tmp", "dev"):
+            (root / sub).mkdir()
+        (root / "dev" / "null").touch()
+        outside = isolated_environment(root / "home")
+        env = {name: ("/" + str(Path(value).relative_to(root))
+                      if Path(value).is_absolute() and Path(value).is_relative_to(root)
+                      else value) for name, value in outside.items()}
+        env.update(PATH="/bin", TMPDIR="/tmp")
+        os.link(self._binary(self.kubectl), root / "bin" / "kubectl")
+        inside = []
+        for option in options:
+            name, _, value = option.partition("=")
+            if name == "--helm-command":
+                os.link(self._binary(Path(value)), root / "bin" / "helm")
+                option = "--helm-command=/bin/helm"
+            inside.append(option)
+        return (["/bin/kubectl", "kustomize", *inside,
+                 "/" + str(inner.relative_to(root))], env)
+
+    def _binary(self, path: Path) -> Path:
+        """``path`` linked (else copied) once into this run's directory, whence every
+        confined build links it (same file system, so a link always works)."""
+        with self._binaries_lock:
+            if path not in self._binaries:
+                linked = self.workdir / "confined-bin" / str(len(self._binaries))
+                linked.parent.mkdir(exist_ok=True)
+                try:
+                    os.link(path.resolve(), linked)
+                except OSError:
+                    shutil.copy2(path.resolve(), linked)
+                self._binaries[path] = linked
+            return self._binaries[path]
 
     def _portable(self, text: str, copy: Path, options: Sequence[str]) -> str:
         text = text.replace(f"{copy}{os.sep}", "").replace(str(copy), ".")

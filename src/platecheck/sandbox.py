@@ -172,8 +172,17 @@ def _copy_regular(source: Path, target: Path, chart: Path) -> None:
         os.close(handle)
 
 
-@cache
+_probe_lock = threading.Lock()
+
+
 def network_isolation() -> tuple[str, ...]:
+    """``_network_isolation``, probed once even when the first processes start together."""
+    with _probe_lock:
+        return _network_isolation()
+
+
+@cache
+def _network_isolation() -> tuple[str, ...]:
     """The command prefix that runs helm without a network, or ``()`` when this machine
     allows no network namespace (then ``values.schema.json`` is validated by platecheck and
     helm told to skip it, which leaves helm nothing that fetches; see docs/security.md)."""
@@ -198,11 +207,24 @@ def _deadline_prefix(timeout: float) -> tuple[str, ...]:
     return (found, "--signal=KILL", f"{timeout + _GRACE:g}")
 
 
+def confined_root(root: Path) -> tuple[str, ...]:
+    """The command prefix that runs a program with ``root`` as its root directory (a
+    ``chroot`` in a user namespace) and no network; the program and every file it needs must
+    be inside ``root``. Raises ``PlatecheckError`` when this machine allows no namespace."""
+    prefix = network_isolation()
+    if not prefix:
+        raise PlatecheckError("this machine allows no user or network namespace (unshare), "
+                              "in which platecheck confines a build to the repository")
+    return (*prefix, f"--root={root}", "--wd=/")
+
+
 def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
-                timeout: float) -> Completed:
-    """Run ``argv`` confined and bounded. Raises ``PlatecheckError`` on timeout or when an
-    output stream passes ``MAX_OUTPUT``; the whole process group is killed either way."""
-    command = [*network_isolation(), *_deadline_prefix(timeout), *argv]
+                timeout: float, root: Path | None = None) -> Completed:
+    """Run ``argv`` confined and bounded (with ``root``, in that root directory alone, see
+    ``confined_root``). Raises ``PlatecheckError`` on timeout or when an output stream passes
+    ``MAX_OUTPUT``; the whole process group is killed either way."""
+    command = ([*_deadline_prefix(timeout), *confined_root(root), *argv] if root is not None
+               else [*network_isolation(), *_deadline_prefix(timeout), *argv])
     if _stopping.is_set():
         raise PlatecheckError("platecheck is stopping")
     try:

@@ -1,0 +1,131 @@
+"""kustomizeBuildOptions: argocd-cm's kustomize.buildOptions that platecheck follows
+(``--load-restrictor``), and the confined build that ``LoadRestrictionsNone`` runs in."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from platecheck.cli import main
+from platecheck.config import load_config
+from platecheck.engine import lint, load
+from platecheck.errors import PlatecheckError
+from platecheck.kustomize import LOAD_RESTRICTOR_REMEDY
+from platecheck.sandbox import network_isolation
+from test_sources import SOURCES
+
+UNRESTRICTED = "--enable-helm --load-restrictor LoadRestrictionsNone"
+
+
+def _configured(root: Path, text: str) -> Path:
+    (root / "policies").mkdir(parents=True, exist_ok=True)
+    (root / "policies" / "platecheck.yaml").write_text(text)
+    return root
+
+
+@pytest.mark.parametrize(("written", "followed"), [
+    ("--load-restrictor LoadRestrictionsNone", ("--load-restrictor=LoadRestrictionsNone",)),
+    ("--enable-helm --load-restrictor=LoadRestrictionsNone",
+     ("--load-restrictor=LoadRestrictionsNone",)),
+    ("--load-restrictor LoadRestrictionsNone --load-restrictor LoadRestrictionsRootOnly",
+     ("--load-restrictor=LoadRestrictionsRootOnly",)),
+    ("--enable-helm", ()),
+    ("", ()),
+])
+def test_the_options_followed(tmp_path: Path, written: str, followed: tuple[str, ...]) -> None:
+    root = _configured(tmp_path, f"kubernetesVersion: '1.31.0'\nkustomizeBuildOptions: "
+                                 f"{json.dumps(written)}\n")
+    assert load_config(root).kustomize_build_options == followed
+
+
+@pytest.mark.parametrize("written", [
+    "--enable-alpha-plugins", "--enable-exec", "--network", "--mount type=bind,src=/,dst=/x",
+    "--load-restrictor", "--load-restrictor LoadRestrictionsAll", "[--enable-helm]", "true",
+])
+def test_any_other_option_is_refused_at_its_line(tmp_path: Path, written: str) -> None:
+    value = written if written in ("true", "[--enable-helm]") else json.dumps(written)
+    root = _configured(tmp_path, f"kubernetesVersion: '1.31.0'\nkustomizeBuildOptions: {value}\n")
+    with pytest.raises(PlatecheckError) as caught:
+        load_config(root)
+    assert (caught.value.file, caught.value.line) == ("policies/platecheck.yaml", 2)
+
+
+@pytest.fixture
+def outside_files(tmp_path: Path) -> Path:
+    """A repository whose overlay lists a file of a sibling directory, as Argo CD builds it
+    with --load-restrictor LoadRestrictionsNone."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    (repo / "shared").mkdir()
+    (repo / "shared" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shared\ndata:\n  a: '1'\n")
+    (repo / "overlays" / "prod" / "kustomization.yaml").write_text(
+        "resources:\n  - ../../base\n  - ../../shared/cm.yaml\n")
+    return repo
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_file_outside_the_kustomization_is_built_when_argo_cd_would(
+        outside_files: Path, tmp_path: Path) -> None:
+    app = outside_files / "apps" / "web.yaml"
+    [error] = lint(app, cache_dir=tmp_path / "cache").errors
+    assert (error.location, error.remediation) == ("overlays/prod/kustomization.yaml:3",
+                                                   LOAD_RESTRICTOR_REMEDY)
+    _configured(outside_files, f"kubernetesVersion: '1.31.0'\nkustomizeBuildOptions: "
+                               f"{UNRESTRICTED}\n")
+    model = load(app, cache_dir=tmp_path / "cache")
+    if not network_isolation():
+        [error] = model.errors
+        assert "namespace" in error.message  # no confinement here: refused, never unconfined
+        return
+    assert model.errors == ()
+    [rendered] = model.rendered
+    assert sorted((r.kind, r.name, r.template_file) for r in rendered.resources) == [
+        ("ConfigMap", "shared", "shared/cm.yaml"), ("Deployment", "web", "base/deployment.yaml")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("escape", ["absolute", "relative", "checkout"])
+def test_an_unrestricted_build_reads_nothing_outside_the_repository(
+        outside_files: Path, tmp_path: Path, escape: str,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A generator naming a file of the machine (by an absolute path, by enough ``..``, or
+    the checkout's own ``.git/config``) finds nothing: the build's root holds the copy of the
+    repository, kubectl and helm alone. The secret appears in no output."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOKEN-8d1f\n")
+    (outside_files / ".git").mkdir()
+    (outside_files / ".git" / "config").write_text("[remote \"origin\"]\n\turl = TOKEN-8d1f\n")
+    path = {"absolute": str(secret),
+            "relative": "../" * len(outside_files.parts) + str(secret).lstrip("/"),
+            "checkout": str(outside_files / ".git" / "config")}[escape]
+    (outside_files / "overlays" / "prod" / "kustomization.yaml").write_text(
+        f"resources:\n  - ../../base\nconfigMapGenerator:\n  - name: leak\n    files:\n"
+        f"      - {path}\n")
+    _configured(outside_files, f"kubernetesVersion: '1.31.0'\nkustomizeBuildOptions: "
+                               f"{UNRESTRICTED}\n")
+    code = main(["render", str(outside_files / "apps" / "web.yaml"), "--cache-dir",
+                 str(tmp_path / "cache")])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert "TOKEN-8d1f" not in captured.out + captured.err
+    assert "could not check prod/web" in captured.err
+
+
+@pytest.mark.usefixtures("kubectl_bin", "helm_bin")
+def test_helm_charts_inflate_alike_in_a_confined_build(tmp_path: Path) -> None:
+    if not network_isolation():
+        pytest.skip("this machine allows no namespace: an unrestricted build is refused")
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    app = repo / "apps" / "inflate.yaml"
+    plain = load(app, cache_dir=tmp_path / "cache")
+    _configured(repo, f"kubernetesVersion: '1.31.0'\nkustomizeBuildOptions: {UNRESTRICTED}\n")
+    confined = load(app, cache_dir=tmp_path / "cache")
+    assert plain.errors == confined.errors == ()
+    assert [dict(r.doc) for r in confined.rendered[0].resources] == [
+        dict(r.doc) for r in plain.rendered[0].resources]
+    assert confined.renders == 1  # the build options key the cached build
