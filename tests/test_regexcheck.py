@@ -23,6 +23,11 @@ LINEAR = [
     r"(\.(:x+)*)*",  # delimited inside delimited
     r"^(?>a+)+$",  # atomic: never backtracks into the group
     r"^\d+(\.\d+)?-rc$",  # nothing repeats inside a repeat
+    # bounded passes of bounded repeats: at most 5 ** 4 splits (Gateway API's duration)
+    r"^([0-9]{1,5}(h|m|s|ms)){1,4}$",
+    r"^(\d{1,3}\.){3}\d{1,3}$",
+    r"^(a{1,2}){1,16}$",  # 2 ** 16 splits, the most accepted
+    r"^((a|b){1,3}){1,3}$",
 ]
 
 RISKY = [
@@ -37,6 +42,10 @@ RISKY = [
     r"(x)(\.\1+)*",  # a back reference can match anything
     r"(\.(?i:x)+)*",  # a group with its own flags is not looked into
     r"(\.x+|)*",  # a pass need not start with the dot
+    r"^(a{1,3})+$",  # bounded inside, but the passes are not
+    r"^(a+){1,10}$",  # bounded passes of an unbounded repeat
+    r"^(a{1,2}){1,17}$",  # 2 ** 17 splits
+    r"^(a{1,5}){1,100}$",
 ]
 
 

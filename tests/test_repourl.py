@@ -12,6 +12,7 @@ import pytest
 from platecheck.cli import main
 from platecheck.engine import lint
 from platecheck.repourl import identity, normalized, remote_urls, this_repository
+from synthetic import write_files
 from test_sources import DIRECTORY_APP
 
 PUBLIC = "https://github.com/acme/infra"
@@ -169,3 +170,34 @@ def test_diff_base_reads_the_revision_with_the_checkout_remotes(
     out = capsys.readouterr().out
     assert code == 0, out
     assert '"changed"' not in out and '"added"' not in out and '"removed"' not in out
+
+
+def test_a_remote_that_is_a_local_path_is_no_identity(two_repositories: Path) -> None:
+    """A clone of a clone (or of a CI runner's cache) has a path as its remote: its last
+    part names no repository, not even one called ``infra``."""
+    _git(two_repositories, "remote", "add", "origin", "/srv/mirrors/acme/infra")
+    assert identity(remote_urls(two_repositories), {PUBLIC, PRIVATE}) == ()
+    assert [f[0] for f in _found(two_repositories)] == ["argocd-application"]
+
+
+@pytest.mark.usefixtures("helm_bin")
+def test_applications_a_chart_generates_say_which_repository_this_is(tmp_path: Path) -> None:
+    """Chart mode: no Application file names a remote, the Applications the chart renders
+    do; the one of another repository is not rendered, not a missing path."""
+    root = tmp_path / "shop"
+    child = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n"
+             "spec:\n  project: default\n  source:\n    repoURL: {url}\n    path: {path}\n"
+             "  destination: {{server: https://kubernetes.default.svc, namespace: {name}}}\n")
+    write_files(root, {
+        "parent/Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\n",
+        "parent/templates/apps.yaml": child.format(
+            name="child", url="https://github.com/acme/shop.git", path="child") + "---\n"
+        + child.format(name="external", url=PRIVATE, path="chart-1"),
+        "child/Chart.yaml": "apiVersion: v2\nname: child\nversion: 0.1.0\n",
+        "child/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"})
+    _git(root, "init", "-q")
+    _git(root, "remote", "add", "origin", "git@github.com:acme/shop.git")
+    report = lint(root / "parent", root=root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.policy, f.target) for f in report.findings] == [
+        ("not-rendered", "default/external")]

@@ -427,14 +427,16 @@ def test_an_application_two_renders_make_alike_is_one_application(tmp_path: Path
     assert [(f.location, f.message) for f in report_.findings
             if f.policy == "argocd-application"] == [
         ("mid/templates/leaf.yaml:4", "Application leaf: 2 different Applications of this "
-         "name are rendered from mid/templates/leaf.yaml:4 (its renders for different "
-         "environments or parents write them differently)")]
+         "name are rendered from mid/templates/leaf.yaml:4 (its renders write them "
+         "differently: for different environments or parents, or through a function whose "
+         "output changes from one render to the next, such as randAlpha or now)")]
     (apart / "mid" / "values-stg.yaml").write_text("namespace: third\n")  # one finding still
     assert [f.message for f in lint(apart, cache_dir=tmp_path / "cache").findings
             if f.policy == "argocd-application"] == [
         "Application leaf: 3 different Applications of this name are rendered from "
-        "mid/templates/leaf.yaml:4 (its renders for different environments or parents write "
-        "them differently)"]
+        "mid/templates/leaf.yaml:4 (its renders write them differently: for different "
+        "environments or parents, or through a function whose output changes from one render "
+        "to the next, such as randAlpha or now)"]
 
 
 def test_a_missing_source_path_names_repo_urls_while_every_repo_url_is_this_repository(
@@ -1342,3 +1344,58 @@ def test_an_application_managing_itself_is_no_app_of_apps(tmp_path: Path) -> Non
         "ConfigMap/settings"]
     assert [f.message for f in report.findings
             if "not reachable" in f.message or "holds no Application" in f.message] == []
+
+
+def test_application_sets_of_two_environments_are_one_app_to_env_consistency(
+        tmp_path: Path) -> None:
+    """``web-production`` and ``web-staging`` (ApplicationSets Argo CD generates) are the app
+    ``web`` in prod and stg, as two Applications of those names are: a pair, not two apps
+    deployed to one environment each."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps").mkdir()
+    for env in ("production", "staging"):
+        (tmp_path / "apps" / f"web-{env}.yaml").write_text(
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
+            f"  name: web-{env}\nspec:\n  goTemplate: true\n  generators:\n    - list:\n"
+            "        elements:\n          - cluster: one\n  template:\n    metadata:\n"
+            f"      name: web-{env}\n    spec:\n      project: default\n      source:\n"
+            "        repoURL: https://git.example.com/repo.git\n        path: web\n"
+            "      destination:\n        server: https://kubernetes.default.svc\n"
+            f"        namespace: web-{env}\n")
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert sorted((t.id, t.app) for t in report.targets) == [
+        ("prod/web-production", "web"), ("stg/web-staging", "web")]
+    assert [f.policy for f in report.findings] == ["not-rendered", "not-rendered"]
+    staging = tmp_path / "apps" / "web-staging.yaml"  # another app in stg: web is in prod only
+    staging.write_text(staging.read_text().replace("web-staging", "api-staging"))
+    assert sorted(f.message for f in lint(tmp_path, cache_dir=tmp_path.parent / "cache").findings
+                  if f.policy == "env-consistency") == [
+        "api is deployed to stg but not to prod, and singleEnvironment does not declare it",
+        "web is deployed to prod but not to stg, and singleEnvironment does not declare it"]
+
+
+_DEPLOYMENT = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n"
+               "  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n"
+               "    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers:\n"
+               "        - name: c\n          image: nginx:{tag}\n")
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("kustomization", ["resources: [deploy.yaml]\n",
+                                           "resources: [deploy.yaml]\nnamePrefix: edge-\n"])
+def test_a_finding_in_a_later_document_of_a_kustomize_file_is_at_that_document(
+        tmp_path: Path, kustomization: str) -> None:
+    """kustomize's origin names the file only: the document is found by its kind and name
+    (a prefix kustomize adds aside), as a directory source knows it."""
+    repo = write_files(tmp_path / "repo", {
+        "app/kustomization.yaml": kustomization,
+        "app/deploy.yaml": _DEPLOYMENT.format(name="first", tag="1.27.0") + "---\n"
+        + _DEPLOYMENT.format(name="second", tag="latest"),
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="app")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert {(f.location, f.resource) for f in report_.findings
+            if f.policy == "image-tag-pinned"} == {
+        ("app/deploy.yaml:25", "Deployment/" + ("edge-" if "edge" in kustomization else "")
+         + "second[c]")}

@@ -219,11 +219,13 @@ class _Problems:
         """``where`` is (environment, target id) when known without a RenderTarget."""
         if target is not None:
             where = (target.environment, target.id)
-        self.findings.append(Finding(
+        finding = Finding(
             policy=ERROR_ID, message=error.message, file=error.file, line=error.line,
             level=Level.ERROR, environment=where[0] if where else None,
             target=where[1] if where else None, remediation=error.remedy or ERROR_REMEDIATION,
-            detail=detail))
+            detail=detail)
+        if finding not in self.findings:  # two policies meeting one problem: said once
+            self.findings.append(finding)
 
 
 def _paths(path: PathArg) -> list[Path]:
@@ -493,6 +495,7 @@ def _with_checked(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTa
 def _plan_generated(planner: Planner, children: Sequence[Generated],
                     problems: _Problems) -> list[RenderTarget]:
     targets: list[RenderTarget] = []
+    planner.learn(child.app for child in children)
     for child in children:
         try:
             if child.application_set:

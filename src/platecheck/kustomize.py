@@ -356,6 +356,7 @@ class Kustomize:
                    ) -> tuple[list[Resource], dict[str, str]]:
         resources: list[Resource] = []
         templates: dict[str, str] = {}
+        written: dict[str, list[tuple[str, str, int]]] = {}  # file -> (kind, name, line)
         for document in load_documents(output, kustomization):
             for listed in applied_objects(document.data):
                 doc, origin = _without_origin(listed)
@@ -365,7 +366,9 @@ class Kustomize:
                 if rel not in templates:
                     path = self.root / rel
                     templates[rel] = read_text(path, rel)[1] if path.is_file() else ""
-                resources.append(make_resource(doc, rel, rel, len(resources)))
+                start = _document_line(doc, rel, templates[rel], written) \
+                    if origin and rel != kustomization else None
+                resources.append(make_resource(doc, rel, rel, len(resources), start))
         return resources, templates
 
 
@@ -552,6 +555,37 @@ def _file_layer(path: Path, rel: str) -> Layer:
     document = load_document(read_text(path, rel)[1], rel)
     data = document.data if isinstance(document.data, dict) else {}
     return Layer(data, rel, document.lines, document.line)
+
+
+def _document_line(doc: Mapping[str, Any], rel: str, text: str,
+                   written: dict[str, list[tuple[str, str, int]]]) -> int | None:
+    """The line where the document ``doc`` came from starts in the file ``rel`` (``text``),
+    kustomize's origin naming only the file: the file's one document of that kind, else the
+    one of its name, else the one whose name ``doc``'s holds (a ``namePrefix``, a
+    ``nameSuffix``), the longest; None when none or several fit."""
+    if rel not in written:
+        try:
+            written[rel] = [(*_kind_name(d.data), d.line) for d in load_documents(text, rel)
+                            if isinstance(d.data, dict)]
+        except PlatecheckError:
+            written[rel] = []
+    kind, name = _kind_name(doc)
+    same_kind = [(n, line) for k, n, line in written[rel] if k == kind]
+    if len(same_kind) == 1:
+        return same_kind[0][1]
+    exact = [line for n, line in same_kind if n == name]
+    if len(exact) == 1:
+        return exact[0]
+    held = sorted(((len(n), line) for n, line in same_kind if n and n in name), reverse=True)
+    if held and (len(held) == 1 or held[0][0] > held[1][0]):
+        return held[0][1]
+    return None
+
+
+def _kind_name(doc: Mapping[str, Any]) -> tuple[str, str]:
+    metadata = doc.get("metadata")
+    return (str(doc.get("kind", "")),
+            str(metadata.get("name", "")) if isinstance(metadata, dict) else "")
 
 
 def _without_origin(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:

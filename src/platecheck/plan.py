@@ -17,7 +17,7 @@ https://argo-cd.readthedocs.io/en/stable/user-guide/multiple_sources/
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -70,7 +70,9 @@ class Planner:
         self._values: dict[Path, ValuesFile] = {}
         self.revision = repository_revision(self.root)  # ARGOCD_APP_REVISION
         # the repoURLs that are this checkout, from its Git remotes (platecheck.repourl)
-        self.own = identity(remote_urls(self.root), git_repo_urls(found.repository or found))
+        self._remotes = remote_urls(self.root)
+        self._named = git_repo_urls(found.repository or found)
+        self.own = identity(self._remotes, self._named)
         self._application_schema: tuple[CustomSchema | None] | None = None  # once looked up
 
     # -- loading ----------------------------------------------------------------------------
@@ -201,6 +203,16 @@ class Planner:
                             value_files=value_files, inline_values=inline,
                             inline_lines=inline_lines, **common)
 
+    def learn(self, apps: Iterable[Application]) -> None:
+        """The repoURLs of Applications a render generated name this repository too (chart
+        mode renders an app-of-apps chart that no Application file names): when the files
+        named none of the checkout's remotes, these may. What is known is never changed."""
+        if self.own or not self._remotes:
+            return
+        self._named |= {source.repo_url for app in apps for source in app.sources
+                        if source.repo_url and not source.chart and not _is_oci(source.repo_url)}
+        self.own = identity(self._remotes, self._named)
+
     def _repo_urls(self) -> tuple[str, ...]:
         """argocd-application's ``repoUrls``: the Git repositories that are this one."""
         if "argocd-application" not in self.config.declarations:
@@ -291,8 +303,11 @@ class Planner:
             repo_url="", target_revision=None, path=None, chart=None, ref=None, helm=None,
             directory=None, line=app.line)
         name = env.name if env else "*"
+        # known by its name; the app it makes in each environment, as an Application's
+        # (env-consistency pairs web-production with web-staging)
         return RenderTarget(
-            id=f"{name}/{app.name}", environment=name, app=app.name, application=app,
+            id=f"{name}/{app.name}", environment=name,
+            app=env.app_name(app.name) if env else app.name, application=app,
             chart=None, release_name=app.name, namespace=app.destination_namespace or "default",
             value_files=(), remote=source, production=bool(env and env.production),
             source_type=None, unclassified=bool(

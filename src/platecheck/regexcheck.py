@@ -7,6 +7,11 @@ applied to something that is itself quantified (``(a+)+``, ``(x*)*``) is refused
 the way out: a possessive quantifier (``a++``) or an atomic group (``(?>...)``), which never
 backtrack into what they matched. https://docs.python.org/3/library/re.html#regular-expression-syntax
 
+A repetition bounded on both levels, as in Gateway API's duration pattern
+``^([0-9]{1,5}(h|m|s|ms)){1,4}$``, is not refused either: with at most ``n`` passes, each
+choosing among at most ``w`` ways to repeat what it holds, the matcher tries at most
+``w ** n`` splits (here 5 ** 4), which ``_BOUNDED_SPLITS`` bounds.
+
 A repetition whose every pass starts with a character nothing else in it can match, as in
 Kubernetes' DNS-subdomain pattern ``(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*``, is not refused for
 what it repeats inside: each ``.`` starts a new pass, so the text splits into passes one way
@@ -25,6 +30,7 @@ _REPEATS = (sre.MAX_REPEAT, sre.MIN_REPEAT)
 _ONE_CHARACTER = (sre.LITERAL, sre.NOT_LITERAL, sre.IN, sre.ANY)
 _NO_CHARACTER = (sre.AT, sre.GROUPREF_EXISTS)  # the condition only; its branches are walked
 _MAX_DELIMITERS = 64  # a character class larger than this is not taken as a delimiter
+_BOUNDED_SPLITS = 1 << 16  # the splits a bounded repetition of bounded repetitions may try
 RISKY = ("repeats a group that itself repeats, which can take exponential time; platecheck "
          "does not match it")
 
@@ -68,6 +74,8 @@ def _nested(parsed: Iterable[Any], *, inside: bool, flags: int) -> bool:
             repeats = high > 1
             if repeats and inside:
                 return True
+            if repeats and high != sre.MAXREPEAT and _bounded_splits(sub, high):
+                continue  # what it repeats is bounded too, and the splits are few
             if _nested(sub, inside=inside or (repeats and not _delimited(sub, flags)),
                        flags=flags):
                 return True
@@ -82,6 +90,49 @@ def _nested(parsed: Iterable[Any], *, inside: bool, flags: int) -> bool:
                 return True
         # an atomic group or a possessive repeat never backtracks into what it matched
     return False
+
+
+def _bounded_splits(body: Iterable[Any], passes: int) -> bool:
+    """Whether ``passes`` passes over ``body`` try at most ``_BOUNDED_SPLITS`` splits: every
+    repetition in ``body`` bounded, the product of their bounds ``w`` with ``w ** passes``
+    within the limit."""
+    ways = _ways(body)
+    if ways is None:
+        return False
+    splits = 1
+    for _ in range(passes if ways > 1 else 0):
+        splits *= ways
+        if splits > _BOUNDED_SPLITS:
+            return False
+    return True
+
+
+def _ways(parsed: Iterable[Any]) -> int | None:
+    """The product of the upper bounds of the repetitions in ``parsed`` (a branch: its
+    largest), None when one is unbounded or cannot be looked into."""
+    ways = 1
+    for op, av in parsed:
+        inner: int | None = 1
+        if op in _REPEATS or op is sre.POSSESSIVE_REPEAT:
+            sub = _ways(av[2])
+            inner = None if av[1] == sre.MAXREPEAT or sub is None else av[1] * sub
+        elif op is sre.SUBPATTERN:
+            inner = _ways(av[3])
+        elif op is sre.BRANCH:
+            found = [_ways(branch) for branch in av[1]]
+            inner = None if None in found else max(w for w in found if w is not None)
+        elif op in (sre.ASSERT, sre.ASSERT_NOT):
+            inner = _ways(av[1])
+        elif op is sre.ATOMIC_GROUP:
+            inner = _ways(av)
+        elif op not in _ONE_CHARACTER and op not in _NO_CHARACTER:
+            inner = None  # a back reference, a conditional group: not looked into
+        if inner is None:
+            return None
+        ways *= inner
+        if ways > _BOUNDED_SPLITS:
+            return None
+    return ways
 
 
 def _delimited(body: Iterable[Any], flags: int) -> bool:

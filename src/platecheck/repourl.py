@@ -4,12 +4,13 @@ A Git source of this repository is rendered from the checkout; one of another re
 reported as not rendered (``not-rendered``), never read from here. What says which is which:
 
 1. argocd-application's ``repoUrls`` globs, when set;
-2. else the checkout's own Git remotes (``remote.<name>.url`` in ``.git/config``), when the
-   Applications name one of them: a repoURL that is one of those remotes, compared as Argo CD
-   compares repository URLs (``git.NormalizeGitURL``: case, scheme, user, port and a
-   trailing ``.git`` aside, an SSH ``host:path`` as ``host/path``), is this repository and
-   every other is another one. When none names a remote in full but some name a repository of
-   the same name as a remote (a fork, a mirror), the name decides;
+2. else the checkout's own Git remotes of a host (``remote.<name>.url`` in ``.git/config``;
+   a local path is no identity), when the Applications (those of the repository's files, else
+   also those a render generates) name one of them: a repoURL that is one of those remotes,
+   compared as Argo CD compares repository URLs (``git.NormalizeGitURL``: case, scheme,
+   user, port and a trailing ``.git`` aside, an SSH ``host:path`` as ``host/path``), is this
+   repository and every other is another one. When none names a remote in full but some
+   name a repository of the same name as a remote (a fork, a mirror), the name decides;
 3. else (no remote, or one the Applications never name: a checkout from a mirror of another
    name) every Git source is this repository.
 """
@@ -47,6 +48,12 @@ def normalized(url: str) -> str:
     return text.removesuffix(".git").rstrip("/")
 
 
+def _hosted(key: str) -> bool:
+    """A remote of a host (``host/path``): a local path's last part (a clone of a clone, a
+    CI runner's cache) names no repository the Applications could."""
+    return "/" in key and not key.startswith(("/", "."))
+
+
 def _name(key: str) -> str:
     return key.rpartition("/")[2]
 
@@ -56,7 +63,7 @@ def identity(remotes: Iterable[str], repo_urls: Iterable[str]) -> tuple[str, ...
     ``repoURL`` its Applications name: the remotes one names in full, else the repoURLs of a
     remote's repository name; ``()`` when the Applications name none (every Git source is
     then this repository)."""
-    own = {normalized(remote) for remote in remotes} - {""}
+    own = {key for key in map(normalized, remotes) if _hosted(key)}
     named = {normalized(url) for url in repo_urls} - {""}
     if own & named:
         return tuple(sorted(own & named))

@@ -436,26 +436,38 @@ def _crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
 
         try:
             check_schema_once(jsonschema.Draft202012Validator, schema,
-                              also=lambda: _refuse_risky_patterns(schema, None, described),
+                              also=lambda: _refuse_risky_patterns(schema, described=described,
+                                                                  at=crd.source),
                               content=content)
         except jsonschema.SchemaError as exc:
             where = ".".join(str(p) for p in exc.path) or "<root>"
             raise PlatecheckError(f"{described} is not a valid schema at {where}: "
-                                  f"{exc.message}") from None
+                                  f"{exc.message}", *_source_location(crd.source)) from None
         validator = build()
     identity = _identity("crd", content)
     _CRD_VALIDATORS[id(crd)] = (crd, validator, identity)
     return validator, identity
 
 
-def _refuse_risky_patterns(schema: Any, file: str | None, described: str = "the schema"
-                           ) -> None:
+def _refuse_risky_patterns(schema: Any, file: str | None = None,
+                           described: str = "the schema", at: str | None = None) -> None:
     """A repository's schema whose pattern could backtrack for exponential time is refused,
-    as a chart's ``values.schema.json`` is (``platecheck.regexcheck``)."""
+    as a chart's ``values.schema.json`` is (``platecheck.regexcheck``); at ``file``, or at
+    the CRD source ``at`` names."""
     pattern = risky_schema_pattern(schema)
     if pattern is not None:
         raise PlatecheckError(f"{described} has the pattern {goregex.as_written(pattern)!r}: it "
-                              f"{RISKY}", file)
+                              f"{RISKY}", *(_source_location(at) if at else (file, None)))
+
+
+def _source_location(source: str) -> tuple[str | None, int | None]:
+    """The file and line of a CRD's ``source`` ("charts/x/crds/a.yaml:3", "templates/crd.yaml
+    (rendered by prod/x)"); (None, None) for a render's output without a template."""
+    where = source.split(" (rendered by ", 1)[0]
+    if where == "its output":
+        return None, None
+    file, colon, line = where.rpartition(":")
+    return (file, int(line)) if colon and line.isdigit() else (where, None)
 
 
 def schema_directories(root: Path, configured: Iterable[str], bundled: bool) -> tuple[Path, ...]:

@@ -305,8 +305,10 @@ class _Checker:
             where = app.origin(("metadata", "name"))
             yield self.finding(app, ("metadata", "name"), (
                 f"{count + 1} different Applications of this name are rendered from "
-                f"{where.file}:{where.line} (its renders for different environments or "
-                "parents write them differently)"), NAME_REMEDY)
+                f"{where.file}:{where.line} (its renders write them differently: for "
+                "different environments or parents, or through a function whose output "
+                "changes from one render to the next, such as randAlpha or now)"),
+                NAME_REMEDY)
 
     def _children(self, parent: Application, apps: Sequence[Application]) -> list[Application]:
         """The Applications of ``apps`` that discovery found in the directory of one of the
