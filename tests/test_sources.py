@@ -1399,3 +1399,26 @@ def test_a_finding_in_a_later_document_of_a_kustomize_file_is_at_that_document(
             if f.policy == "image-tag-pinned"} == {
         ("app/deploy.yaml:25", "Deployment/" + ("edge-" if "edge" in kustomization else "")
          + "second[c]")}
+
+
+def test_the_targets_of_several_sources_are_numbered_by_their_place(tmp_path: Path) -> None:
+    """A ``ref`` source renders nothing: the two charts after it are ``[1]`` and ``[2]``,
+    their places in ``spec.sources``."""
+    chart = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+    config_map = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+    repo = write_files(tmp_path / "repo", {
+        "charts/web/Chart.yaml": chart.format(name="web"),
+        "charts/web/templates/cm.yaml": config_map.format(name="web"),
+        "charts/api/Chart.yaml": chart.format(name="api"),
+        "charts/api/templates/cm.yaml": config_map.format(name="api"),
+        "apps/shop.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: shop\n"
+            "spec:\n  project: default\n  sources:\n"
+            "    - {repoURL: 'https://git.example.com/repo.git', ref: values}\n"
+            "    - {repoURL: 'https://git.example.com/repo.git', path: charts/web}\n"
+            "    - {repoURL: 'https://git.example.com/repo.git', path: charts/api}\n"
+            "  destination: {server: 'https://kubernetes.default.svc', namespace: shop-prod}\n")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert sorted(t.id for t in report_.targets) == ["prod/shop[1]", "prod/shop[2]"]

@@ -139,8 +139,8 @@ class Planner:
                 "policies/platecheck.yaml", app.file, app.line)
         refs = {s.ref: s for s in app.sources if s.ref}
         targets = []
-        for number, (index, source) in enumerate(rendering):
-            suffix = f"[{number}]" if len(rendering) > 1 else ""
+        for index, source in rendering:  # numbered by their place in spec.sources
+            suffix = f"[{index}]" if len(rendering) > 1 else ""
             targets.append(self._source_target(app, env, index, source, refs, suffix))
         return targets
 
