@@ -72,6 +72,11 @@ def test_nothing_to_check_is_not_a_pass(run: Run, tmp_path: Path) -> None:
     line = _one_line_error(run("lint", "helm/applications/plate-llm", "--env", "prod"))
     assert line == ("platecheck: error: helm/applications/plate-llm: nothing to check: no Argo "
                     "CD Application or Helm chart found for environment prod")
+    (tmp_path / "docs" / "apps.jsonnet").write_text("[]\n")  # an app-of-apps in Jsonnet
+    line = _one_line_error(run("lint", tmp_path / "docs"))
+    assert line.endswith("docs: nothing to check: no Argo CD Application or Helm chart found; "
+                         "the Applications a .jsonnet file makes are found through the "
+                         "Application (a YAML file) whose source evaluates it")
 
 
 @pytest.mark.parametrize(("app", "expected"), [

@@ -331,7 +331,8 @@ E2E_EXPECTED = [
      "Application redis-prod: sync policy has no retry", None),
     ("argocd-application", "error", "stg", "stg/lost", "environments/orphans/lost-stg.yaml", 4,
      "Application lost-stg: is not reachable from an app-of-apps (roots: "
-     "environments/argocd/root.yaml); Argo CD never deploys it", None),
+     "environments/argocd/root.yaml); unless something else applies it, Argo CD never "
+     "deploys it", None),
     ("argocd-application", "error", "stg", "stg/lost", "environments/orphans/lost-stg.yaml", 14,
      "Application lost-stg: destination namespace 'lost-prod' does not match environment stg "
      "(*-stg, stg)", None),

@@ -389,7 +389,8 @@ def test_an_application_no_app_of_apps_deploys_shares_no_resource(tmp_path: Path
     assert report_.errors == ()
     assert [(f.location, f.message) for f in report_.findings] == [
         ("other/web-copy.yaml:4", "Application web-copy: is not reachable from an app-of-apps "
-         "(roots: root/root.yaml); Argo CD never deploys it")]
+         "(roots: root/root.yaml); unless something else applies it, Argo CD never deploys "
+         "it")]
 
 
 def test_a_resource_two_applications_of_one_name_deploy_names_their_files(
@@ -974,7 +975,8 @@ def test_applications_beside_the_root_in_its_file_are_deployed_with_it(tmp_path:
     report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
     orphans = [f.message for f in report.findings if "not reachable" in f.message]
     assert orphans == ["Application lost: is not reachable from an app-of-apps (roots: "
-                       "bootstrap.yaml); Argo CD never deploys it"]
+                       "bootstrap.yaml); unless something else applies it, Argo CD "
+                       "never deploys it"]
 
 
 def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Path) -> None:
@@ -1319,8 +1321,8 @@ def test_a_directory_not_recursed_into_leaves_its_subdirectories_to_others(
     assert report.errors == ()
     assert sorted(t.app for t in report.targets) == ["api", "web"]
     assert [f.message for f in report.findings if "not reachable" in f.message] == [
-        "Application api: is not reachable from an app-of-apps (roots: root.yaml); Argo CD "
-        "never deploys it"]
+        "Application api: is not reachable from an app-of-apps (roots: root.yaml); unless "
+        "something else applies it, Argo CD never deploys it"]
 
 
 def test_an_application_managing_itself_is_no_app_of_apps(tmp_path: Path) -> None:

@@ -317,8 +317,12 @@ def _something_to_check(targets: Sequence[RenderTarget], problems: _Problems,
     """Fail closed: a path with nothing platecheck recognises is not a clean repository."""
     if not targets and not problems.findings:
         scope = f" for environment {', '.join(sorted(wanted))}" if wanted else ""
+        jsonnet = any(next(p.rglob("*.jsonnet"), None) is not None
+                      for p in _paths(path) if p.is_dir())
+        hint = ("; the Applications a .jsonnet file makes are found through the Application "
+                "(a YAML file) whose source evaluates it" if jsonnet else "")
         raise PlatecheckError("nothing to check: no Argo CD Application or Helm chart found"
-                              f"{scope}", ", ".join(_shown(path)))
+                              f"{scope}{hint}", ", ".join(_shown(path)))
 
 
 def _generated(batch: _Batch, found: Discovery, targets: list[RenderTarget],

@@ -386,9 +386,11 @@ class _Checker:
                 self.undeployed.add((app.file, app.line))
                 yield self.finding(app, ("metadata", "name"),
                                    f"is not reachable from an app-of-apps (roots: "
-                                   f"{shown}); Argo CD never deploys it",
+                                   f"{shown}); unless something else applies it, Argo CD "
+                                   "never deploys it",
                                    "Move the file under the app-of-apps directory, or delete "
-                                   "it.")
+                                   "it; if it is applied another way (by hand, by Terraform), "
+                                   "waive this finding saying so.")
         yield from self.sync_waves(parents, children)
 
     def sync_waves(self, parents: Sequence[Application],
