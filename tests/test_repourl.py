@@ -201,3 +201,40 @@ def test_applications_a_chart_generates_say_which_repository_this_is(tmp_path: P
     assert report.errors == ()
     assert [(f.policy, f.target) for f in report.findings] == [
         ("not-rendered", "default/external")]
+
+
+def test_the_checked_commit_is_read_from_git_as_git_reads_it(tmp_path: Path) -> None:
+    """ARGOCD_APP_REVISION: a branch's loose ref, then packed, a detached HEAD, a linked
+    worktree; no checkout, no commit."""
+    from platecheck.argocd_env import repository_revision
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    assert repository_revision(repo) == ""
+    _git(repo, "init", "-q")
+    assert repository_revision(repo) == ""  # no commit yet
+    (repo / "f").write_text("x")
+    _git(repo, "add", "f")
+    _git(repo, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "x")
+    head = subprocess.run(["git", "-C", str(repo), "rev-parse", "HEAD"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    assert repository_revision(repo) == head
+    _git(repo, "pack-refs", "--all")
+    assert repository_revision(repo) == head
+    _git(repo, "worktree", "add", "-q", "--detach", str(tmp_path / "linked"))
+    assert repository_revision(tmp_path / "linked") == head
+    _git(repo, "checkout", "-q", "--detach")
+    assert repository_revision(repo) == head
+
+
+def test_a_git_config_that_is_no_regular_file_is_not_read(tmp_path: Path) -> None:
+    """A pipe would block a reader: it is left alone, as a file too large is."""
+    import os
+
+    (tmp_path / ".git").mkdir()
+    os.mkfifo(tmp_path / ".git" / "config")
+    assert remote_urls(tmp_path) == ()
+    (tmp_path / ".git" / "config").unlink()
+    (tmp_path / ".git" / "config").write_text(
+        '[remote "origin"]\n\turl = https://github.com/acme/infra\n' + "#" * (2 << 20))
+    assert remote_urls(tmp_path) == ()

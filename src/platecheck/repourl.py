@@ -17,11 +17,14 @@ reported as not rendered (``not-rendered``), never read from here. What says whi
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from platecheck.boundedread import read_at_most
 from platecheck.globs import matches_any
 
 if TYPE_CHECKING:
@@ -86,11 +89,8 @@ def remote_urls(root: Path) -> tuple[str, ...]:
     """The ``url`` of every ``[remote "..."]`` section of the ``config`` of the checkout at
     ``root``; ``()`` when there is none or it cannot be read. Nothing else of the file is kept."""
     dirs = git_dirs(root)
-    if dirs is None:
-        return ()
-    try:
-        text = (dirs[1] / "config").read_text("utf-8", errors="replace")
-    except OSError:
+    text = _small_text(dirs[1] / "config") if dirs is not None else None
+    if text is None:
         return ()
     urls: list[str] = []
     in_remote = False
@@ -108,6 +108,31 @@ def remote_urls(root: Path) -> tuple[str, ...]:
     return tuple(urls)
 
 
+_GIT_FILE_LIMIT = 1 << 20  # bytes of a file of .git read at most
+
+
+def _small_text(path: Path) -> str | None:
+    """The text of the regular file ``path`` (never a pipe or a device, which could block),
+    None when it is not one, is larger than ``_GIT_FILE_LIMIT`` or cannot be read. Nothing
+    about it is changed, not even its times."""
+    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.open(path, flags)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(handle)
+        if not stat.S_ISREG(info.st_mode) or info.st_size > _GIT_FILE_LIMIT:
+            return None
+        with os.fdopen(handle, "rb", closefd=False) as stream:
+            raw = read_at_most(stream, info.st_size, _GIT_FILE_LIMIT)
+    except OSError:
+        return None
+    finally:
+        os.close(handle)
+    return raw.decode("utf-8", "replace") if len(raw) <= _GIT_FILE_LIMIT else None
+
+
 def git_dirs(root: Path) -> tuple[Path, Path] | None:
     """The Git directory of the checkout at ``root`` and its common directory (the same, but
     in a linked worktree: where refs and ``config`` live), read without running git; None when
@@ -115,7 +140,7 @@ def git_dirs(root: Path) -> tuple[Path, Path] | None:
     git = root / ".git"
     try:
         if git.is_file():
-            pointer = git.read_text("utf-8").strip()
+            pointer = (_small_text(git) or "").strip()
             if not pointer.startswith("gitdir:"):
                 return None
             git = (root / pointer[len("gitdir:"):].strip()).resolve()
@@ -123,8 +148,8 @@ def git_dirs(root: Path) -> tuple[Path, Path] | None:
             return None
         common = git
         if (git / "commondir").is_file():
-            common = (git / (git / "commondir").read_text("utf-8").strip()).resolve()
-    except (OSError, UnicodeDecodeError):
+            common = (git / (_small_text(git / "commondir") or ".").strip()).resolve()
+    except OSError:
         return None
     return git, common
 
