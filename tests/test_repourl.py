@@ -238,3 +238,22 @@ def test_a_git_config_that_is_no_regular_file_is_not_read(tmp_path: Path) -> Non
     (tmp_path / ".git" / "config").write_text(
         '[remote "origin"]\n\turl = https://github.com/acme/infra\n' + "#" * (2 << 20))
     assert remote_urls(tmp_path) == ()
+
+
+def test_an_app_of_apps_of_another_repository_is_no_app_of_apps_here(tmp_path: Path) -> None:
+    """Its path here holds Applications, but what it deploys is the other repository's
+    directory: no "holds no Application", and the Applications here are not its children
+    (none is "not reachable")."""
+    root = tmp_path / "this"
+    files = {"root/root.yaml": DIRECTORY_APP.format(name="root", path="apps").replace(
+                 "https://git.example.com/repo.git", "https://github.com/acme/other.git"),
+             "apps/web.yaml": DIRECTORY_APP.format(name="web", path="web").replace(
+                 "https://git.example.com/repo.git", "https://github.com/acme/this.git"),
+             "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
+    write_files(root, files)
+    _git(root, "init", "-q")
+    _git(root, "remote", "add", "origin", "https://github.com/acme/this.git")
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.policy, f.location) for f in report.findings] == [
+        ("not-rendered", "root/root.yaml:8")]

@@ -1424,3 +1424,19 @@ def test_the_targets_of_several_sources_are_numbered_by_their_place(tmp_path: Pa
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert report_.errors == ()
     assert sorted(t.id for t in report_.targets) == ["prod/shop[1]", "prod/shop[2]"]
+
+
+def test_a_resource_whose_name_is_empty_is_unnamed(tmp_path: Path) -> None:
+    """``name:`` with no value (a template whose value was empty) is no name: the finding
+    says so, not ``None``."""
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="manifests"),
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name:\n"})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.policy, f.location, f.message) for f in report_.findings] == [
+        ("k8s-schema", "manifests/cm.yaml:3", "ConfigMap/<unnamed>: metadata.name is missing")]
+    from platecheck.engine import load
+
+    [rendered] = load(repo, cache_dir=tmp_path / "cache").rendered
+    assert [(r.name, r.ref) for r in rendered.resources] == [("", "ConfigMap/<unnamed>")]

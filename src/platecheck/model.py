@@ -282,12 +282,13 @@ class Resource:
     @property
     def ref(self) -> str:
         """``Kind/name``; a resource the API server names from ``metadata.generateName`` is
-        ``Kind/<generateName><generated>``."""
+        ``Kind/<generateName><generated>``, one with no name ``Kind/<unnamed>``."""
         if not self.name:
             metadata = self.doc.get("metadata")
             generate = metadata.get("generateName") if isinstance(metadata, Mapping) else None
             if isinstance(generate, str) and generate:
                 return f"{self.kind}/{generate}<generated>"
+            return f"{self.kind}/<unnamed>"
         return f"{self.kind}/{self.name}"
 
 

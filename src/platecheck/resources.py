@@ -66,11 +66,11 @@ def make_resource(doc: Mapping[str, Any], template: str | None, template_file: s
               index: int, line: int | None = None) -> Resource:
     metadata = doc.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
-    namespace = metadata.get("namespace")
+    namespace, name = metadata.get("namespace"), metadata.get("name")
     return Resource(
         api_version=str(doc.get("apiVersion", "")),
         kind=str(doc.get("kind", "")),
-        name=str(metadata.get("name", "")),
+        name=str(name) if name is not None else "",  # ``name:`` with no value is none
         namespace=str(namespace) if namespace is not None else None,
         doc=doc,
         template=template,

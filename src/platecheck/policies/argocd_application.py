@@ -351,7 +351,10 @@ class _Checker:
         return edges
 
     def reachability(self, apps: Sequence[Application]) -> Iterator[Finding]:
-        parents = [a for a in apps if any(a is p for p in self.repo.app_of_apps)]
+        # an app-of-apps of another repository deploys what that repository holds, which is
+        # not known here (a directory of the same path here is not it)
+        parents = [a for a in apps if any(a is p for p in self.repo.app_of_apps)
+                   and any(self._is_local(source) for source in a.sources)]
         if not parents:
             return
         children = {id(p): self._children(p, apps) for p in parents}

@@ -28,7 +28,8 @@ Options:
     allowedResourceDifferences (list of globs, default []): ``Kind/name`` (normalized) of
         resources that may exist on one side only, e.g. ``HorizontalPodAutoscaler/*``.
     nameNormalization (list of strings, default ["{env}", "staging", "production"]): words
-        removed from resource names before comparing; names are split at ``-`` and ``.``,
+        removed from the names of the resources that are not on both sides alike before
+        pairing them (``web-prod`` with ``web-stg``); names are split at ``-`` and ``.``,
         words compare case-insensitively, ``{env}`` stands for the target's environment name.
     singleEnvironment (mapping, default {}): app -> ``{environments: [...], reason: "..."}``
         for apps deliberately deployed to fewer environments; the reason is required.
@@ -164,14 +165,24 @@ def _only_one_side(
     words: Sequence[str],
     allowed: re.Pattern[str] | None,
 ) -> list[_Only]:
-    names = [
-        {_normalize(r.ref, words, t.environment): r for r in t.resources} for t in (left, right)
-    ]
-    only = [(key, 0) for key in names[0].keys() - names[1].keys()]
-    only += [(key, 1) for key in names[1].keys() - names[0].keys()]
+    """The resources one side renders and the other does not: a resource of the same
+    ``Kind/name`` on both sides is one; of the rest, those whose names are the same once each
+    side's environment words are dropped (``web-prod`` and ``web-stg``) pair up."""
     sides = (left, right)
-    return [_Only(key, sides[index], sides[1 - index], names[index][key])
-            for key, index in sorted(only) if allowed is None or not allowed.fullmatch(key)]
+    refs = [{r.ref: r for r in t.resources} for t in sides]
+    common = refs[0].keys() & refs[1].keys()
+    rest: list[dict[str, list[str]]] = [{}, {}]
+    for index, side in enumerate(sides):
+        for ref in sorted(refs[index].keys() - common):
+            rest[index].setdefault(_normalize(ref, words, side.environment), []).append(ref)
+    only = []
+    for index in (0, 1):
+        for key, names in rest[index].items():
+            unpaired = names[len(rest[1 - index].get(key, ())):]
+            only.extend((key, index, ref) for ref in unpaired)
+    return [_Only(key, sides[index], sides[1 - index], refs[index][ref])
+            for key, index, ref in sorted(only)
+            if allowed is None or not allowed.fullmatch(key)]
 
 
 def _resource_findings(only: Sequence[_Only]) -> Iterator[Finding]:
@@ -534,5 +545,6 @@ class Options:
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
 CASES = ("allowed-differences", "declaration-without-reason", "declared-but-deployed-everywhere",
          "key-only-in-staging", "mapping-versus-scalar", "mappings-sharing-few-keys",
-         "rename-is-one-finding",
+         "name-with-an-environment-word-in-one-environment",
+         "names-with-environment-words-alike", "rename-is-one-finding",
          "resource-only-in-production", "single-environment", "single-environment-declared")
