@@ -175,7 +175,7 @@ def _only_one_side(
     for index, side in enumerate(sides):
         for ref in sorted(refs[index].keys() - common):
             rest[index].setdefault(_normalize(ref, words, side.environment), []).append(ref)
-    only = []
+    only: list[tuple[str, int, str]] = []
     for index in (0, 1):
         for key, names in rest[index].items():
             unpaired = names[len(rest[1 - index].get(key, ())):]
