@@ -100,3 +100,28 @@ def test_a_values_schema_pattern_in_go_syntax_is_applied(tmp_path: Path, helm_bi
     [error] = load(tmp_path, use_cache=False).errors
     assert (error.file, error.line) == ("charts/web/values-prod.yaml", 2)
     assert error.message.startswith("values do not meet the chart's values.schema.json at mode")
+
+
+def test_a_pattern_re_could_backtrack_over_is_matched_in_linear_time() -> None:
+    """Traefik's duration, as the API server matches it (Go's regexp, RE2): the same answers
+    as Python's ``re`` gives where ``re`` answers quickly, and a quick one where it would not."""
+    import time
+
+    import jsonschema
+
+    from platecheck.goregex import go_patterns
+
+    duration = "^([0-9]+(ns|us|µs|ms|s|m|h)?)+$"
+    cls = go_patterns(jsonschema.Draft202012Validator)
+    validator = cls({"type": "object", "properties": {"d": {"type": "string",
+                                                            "pattern": duration}},
+                     "patternProperties": {"^(x+)+$": {"type": "integer"}}})
+    for text in ("10ms", "1h30m", "5µs", "", "1x", "ms"):
+        assert validator.is_valid({"d": text}) == bool(re.search(duration, text)), text
+    started = time.monotonic()
+    assert not validator.is_valid({"d": "1" * 5000 + "x"})
+    assert validator.is_valid({"xxxx": 1}) and not validator.is_valid({"xxxx": "one"})
+    assert validator.is_valid({"x" * 5000 + "y": "not checked: no key pattern matches"})
+    assert time.monotonic() - started < 5
+    [error] = validator.iter_errors({"d": "1x"})
+    assert error.message == f"'1x' does not match {duration!r}"

@@ -120,29 +120,24 @@ def _values_schema_repo(tmp_path: Path, values: str, ref: str = "#/$defs/b") -> 
 
 def _counting_values_checks(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     """The values a chart's values.schema.json is checked against from now on."""
-    import jsonschema
+    from platecheck import values_schema
 
     checked: list[object] = []
-    original = jsonschema.validators.validator_for
+    original = values_schema.go_patterns
 
-    def counting(schema: Any, default: Any = None) -> Any:
-        cls = original(schema, default=default)
-        if sys._getframe(1).f_globals["__name__"] != "platecheck.values_schema":
-            return cls  # another schema, or jsonschema's own call while validating
+    def counting(cls: Any) -> Any:
+        real_cls = original(cls)
 
-        def validator(_: type, *args: Any, **kwargs: Any) -> Any:
-            real = cls(*args, **kwargs)
+        def validator(*args: Any, **kwargs: Any) -> Any:
+            real = real_cls(*args, **kwargs)
 
             def iter_errors(instance: Any) -> Any:
                 checked.append(instance)
                 return real.iter_errors(instance)
             return SimpleNamespace(iter_errors=iter_errors)
+        return validator
 
-        # the class by its name, as check_schema_once keys it, making counting validators
-        return type(cls.__name__, (), {"__new__": validator,
-                                       "check_schema": staticmethod(cls.check_schema)})
-
-    monkeypatch.setattr(jsonschema.validators, "validator_for", counting)
+    monkeypatch.setattr(values_schema, "go_patterns", counting)
     return checked
 
 

@@ -14,13 +14,22 @@ Everything else is left as written: a pattern Python still cannot read is report
 ``schema_in_python`` applies this to every ``pattern`` and ``patternProperties`` key of a
 schema, walking only the keywords that hold schemas (data such as ``enum`` or ``default`` is
 never rewritten).
+
+A pattern that Python's backtracking could take exponential time over (a repetition of a
+repetition, ``platecheck.regexcheck``), such as Traefik's duration
+``^([0-9]+(ns|us|µs|ms|s|m|h)?)+$``, is matched as written with RE2 instead (the library
+whose syntax and linear-time matching Go's ``regexp`` shares): ``go_patterns`` gives a
+validator class those ``pattern`` and ``patternProperties`` keywords.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from functools import cache
 from typing import Any
+
+from platecheck.regexcheck import nested_quantifier
 
 _FLAGS = re.compile(r"\(\?([imsU]*(?:-[imsU]*)?)\)")
 # keywords whose value is a schema, a list of schemas, or a map of names to schemas
@@ -152,3 +161,55 @@ def schema_in_python(schema: Any) -> Any:
         if isinstance(result.get(key), Mapping):
             result[key] = {name: schema_in_python(sub) for name, sub in result[key].items()}
     return result
+
+
+@cache
+def _risky(pattern: str) -> bool:
+    """Whether Python's ``re`` could backtrack for exponential time over ``pattern``."""
+    try:
+        return nested_quantifier(pattern)
+    except re.error:
+        return False  # left to ``re``, which reports it as every unreadable pattern
+
+
+@cache
+def _go_compiled(pattern: str) -> Any:
+    import re2  # loaded only for such a pattern
+
+    return re2.compile(as_written(pattern))
+
+
+def _go_search(pattern: str, text: str) -> bool:
+    return _go_compiled(pattern).search(text) is not None
+
+
+def go_patterns(cls: Any) -> Any:
+    """``cls`` matching the ``pattern`` and ``patternProperties`` that ``re`` could take
+    exponential time over with RE2, as written, in linear time (the others with ``re``, as
+    ``cls`` does)."""
+    import jsonschema  # type: ignore[import-untyped]
+
+    plain_pattern = cls.VALIDATORS["pattern"]
+    plain_properties = cls.VALIDATORS["patternProperties"]
+
+    def pattern(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        if not isinstance(value, str) or not _risky(value):
+            yield from plain_pattern(validator, value, instance, schema)
+        elif validator.is_type(instance, "string") and not _go_search(value, instance):
+            yield jsonschema.ValidationError(f"{instance!r} does not match {value!r}")
+
+    def pattern_properties(validator: Any, value: Any, instance: Any,
+                           schema: Any) -> Iterator[Any]:
+        if not isinstance(value, dict) or not any(_risky(p) for p in value):
+            yield from plain_properties(validator, value, instance, schema)
+            return
+        if not validator.is_type(instance, "object"):
+            return
+        for written, subschema in value.items():
+            for key, item in instance.items():
+                if _go_search(written, key) if _risky(written) else re.search(written, key):
+                    yield from validator.descend(item, subschema, path=key,
+                                                 schema_path=written)
+
+    return jsonschema.validators.extend(cls, {"pattern": pattern,
+                                              "patternProperties": pattern_properties})

@@ -42,7 +42,6 @@ from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema, FoundSchema, RenderedTarget, TargetSchemas
 from platecheck.options import OptionValueError, option
 from platecheck.quantity import is_quantity
-from platecheck.regexcheck import RISKY, risky_schema_pattern
 from platecheck.yamlio import type_name
 
 if TYPE_CHECKING:
@@ -265,9 +264,9 @@ def custom_resource_class(cls: Any) -> Any:
     import jsonschema
 
     keywords = cls.VALIDATORS
-    return jsonschema.validators.extend(cls, {
+    return goregex.go_patterns(jsonschema.validators.extend(cls, {
         "properties": _pruning(keywords["properties"], named=True),
-        "additionalProperties": _pruning(keywords["additionalProperties"], named=False)})
+        "additionalProperties": _pruning(keywords["additionalProperties"], named=False)}))
 
 
 def _pruning(keyword: Any, *, named: bool) -> Any:
@@ -369,8 +368,7 @@ def _load_custom(path: Path) -> CustomSchema:
 
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
     try:
-        check_schema_once(cls, schema, also=lambda: _refuse_risky_patterns(schema, str(path)),
-                          content=content)
+        check_schema_once(cls, schema, content=content)
     except jsonschema.SchemaError as exc:
         where = ".".join(str(p) for p in exc.path) or "<root>"
         raise PlatecheckError(f"invalid JSON schema at {where}: {exc.message}",
@@ -435,10 +433,7 @@ def _crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
         import jsonschema
 
         try:
-            check_schema_once(jsonschema.Draft202012Validator, schema,
-                              also=lambda: _refuse_risky_patterns(schema, described=described,
-                                                                  at=crd.source),
-                              content=content)
+            check_schema_once(jsonschema.Draft202012Validator, schema, content=content)
         except jsonschema.SchemaError as exc:
             where = ".".join(str(p) for p in exc.path) or "<root>"
             raise PlatecheckError(f"{described} is not a valid schema at {where}: "
@@ -447,17 +442,6 @@ def _crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
     identity = _identity("crd", content)
     _CRD_VALIDATORS[id(crd)] = (crd, validator, identity)
     return validator, identity
-
-
-def _refuse_risky_patterns(schema: Any, file: str | None = None,
-                           described: str = "the schema", at: str | None = None) -> None:
-    """A repository's schema whose pattern could backtrack for exponential time is refused,
-    as a chart's ``values.schema.json`` is (``platecheck.regexcheck``); at ``file``, or at
-    the CRD source ``at`` names."""
-    pattern = risky_schema_pattern(schema)
-    if pattern is not None:
-        raise PlatecheckError(f"{described} has the pattern {goregex.as_written(pattern)!r}: it "
-                              f"{RISKY}", *(_source_location(at) if at else (file, None)))
 
 
 def _source_location(source: str) -> tuple[str | None, int | None]:

@@ -19,9 +19,8 @@ from urllib.parse import unquote, urlsplit
 
 from platecheck.cache import Digest, ResultMemo, check_schema_once, code_digest, json_copy
 from platecheck.errors import PlatecheckError
-from platecheck.goregex import as_written, schema_in_python
+from platecheck.goregex import go_patterns, schema_in_python
 from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget
-from platecheck.regexcheck import RISKY, risky_schema_pattern
 from platecheck.runmemo import recall
 from platecheck.sandbox import SCHEMA_FILE
 from platecheck.schemas import active_memo
@@ -61,7 +60,7 @@ def check_values(target: RenderTarget, values: MergedValues) -> None:
     try:
         cls = validators.validator_for(schema, default=validators.Draft7Validator)
         check_schema_once(cls, schema, content=canonical)
-        validator = cls(schema, registry=registry)
+        validator = go_patterns(cls)(schema, registry=registry)
         error = schema_errors.best_match(validator.iter_errors(values.data))
     except schema_errors.SchemaError as exc:
         raise PlatecheckError(f"not a valid JSON schema at {_pointer(exc.path)}; helm refuses "
@@ -85,7 +84,6 @@ def _chart_schema(path: Path, rel: str) -> tuple[Any, str]:
     with Go's regexp), its patterns checked, and its canonical JSON text. Read once per run
     (``runmemo``): the environments of a chart share it."""
     schema = schema_in_python(_load_json(path, rel))
-    _check_patterns(schema, rel)
     return schema, json.dumps(schema, sort_keys=True)
 
 
@@ -145,7 +143,6 @@ def _retriever(chart: Path, refused: list[str], read: list[str]) -> Any:
         read.append(rel)
         try:
             contents = schema_in_python(_load_json(real, rel))
-            _check_patterns(contents, rel)
         except PlatecheckError as exc:
             refused.append(f"$ref {uri}: {exc.message}")
             raise _Refused(uri) from None
@@ -155,14 +152,6 @@ def _retriever(chart: Path, refused: list[str], read: list[str]) -> Any:
         return Resource.from_contents(contents, default_specification=DRAFT7)
 
     return retrieve
-
-
-def _check_patterns(schema: Any, rel: str) -> None:
-    """Refuse a pattern that could backtrack for exponential time (the schema is the checked
-    repository's; jsonschema matches with ``re``)."""
-    pattern = risky_schema_pattern(schema)
-    if pattern is not None:
-        raise PlatecheckError(f"pattern {as_written(pattern)!r} {RISKY}", rel)
 
 
 def _origin(origins: Mapping[KeyPath, Origin], path: tuple[Any, ...]) -> Origin | None:
