@@ -108,7 +108,7 @@ def test_render_timeout(tmp_path: Path) -> None:
     (repo / "policies" / "platecheck.yaml").write_text("renderTimeout: 0.001\n")
     model = load(repo / "apps" / "ok.yaml", use_cache=False)
     assert [(e.location, e.message) for e in model.errors] == [
-        ("apps/ok.yaml:1", "helm template prod/ok: timed out after 0.001 s"),
+        ("apps/ok.yaml:1", "helm template charts/ok: timed out after 0.001 s"),
         ("charts/ok/Chart.yaml", "helm lint charts/ok: timed out after 0.001 s")]
 
 

@@ -144,3 +144,35 @@ def test_a_subchart_from_a_file_dependency_points_at_its_own_templates(
     assert [(f.policy, f.location) for f in report.findings if f.policy == "resource-ranges"] \
         == [("resource-ranges", "charts/base/templates/deploy.yaml:13")]
     assert not (app / "charts").exists()  # the checked repository is never written
+
+
+@pytest.mark.parametrize("also_render_the_library", [False, True])
+def test_a_chart_inside_its_file_dependency_renders(helm_bin: Path, tmp_path: Path,
+                                                    also_render_the_library: bool) -> None:
+    """A test chart inside the library chart it depends on (``file://..``): the library's
+    copy keeps the chart already copied below it, as helm's ``dependency build`` reads the
+    repository; the chart's own ``values.schema.json`` stays platecheck's to check."""
+    lib = tmp_path / "repo" / "lib"
+    (lib / "templates").mkdir(parents=True)
+    (lib / "Chart.yaml").write_text("apiVersion: v2\nname: lib\nversion: 1.0.0\ntype: library\n")
+    (lib / "templates" / "_cm.tpl").write_text(
+        '{{- define "lib.cm" -}}\napiVersion: v1\nkind: ConfigMap\nmetadata:\n'
+        "  name: {{ .Release.Name }}\n{{- end -}}\n")
+    (lib / "app" / "templates").mkdir(parents=True)
+    (lib / "app" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n"
+        "  - name: lib\n    version: 1.0.0\n    repository: file://../\n")
+    (lib / "app" / "templates" / "cm.yaml").write_text('{{ include "lib.cm" . }}\n')
+    (lib / "app" / "values.schema.json").write_text('{"required": ["name"]}')
+    (lib / "app" / "values.yaml").write_text("name: x\n")
+    paths = [lib, lib / "app"] if also_render_the_library else [lib / "app"]
+    model = load(paths, cache_dir=tmp_path / "cache", helm=helm_bin, root=tmp_path / "repo")
+    # a library chart is not installable: helm refuses to render it, the chart above is copied
+    assert {e.file for e in model.errors} <= {"lib/Chart.yaml"}
+    assert sorted({(t.target.chart.rel if t.target.chart else "", r.ref)
+                   for t in model.rendered for r in t.resources}) == [
+        ("lib/app", "ConfigMap/app")]
+    (lib / "app" / "values.yaml").write_text("other: x\n")  # the schema is checked
+    [error, _] = load(lib / "app", cache_dir=tmp_path / "cache", helm=helm_bin,
+                      root=tmp_path / "repo").errors
+    assert error.message.startswith("values do not meet the chart's values.schema.json")

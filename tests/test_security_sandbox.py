@@ -175,7 +175,7 @@ def test_helm_output_is_bounded(tmp_path: Path) -> None:
     model = load(tmp_path, use_cache=False)
     [error] = model.errors
     assert error.file == "apps/web.yaml"
-    assert error.message == ("helm template prod/web: helm's output is larger than 32 MiB; "
+    assert error.message == ("helm template charts/web: helm's output is larger than 32 MiB; "
                              "platecheck stopped it")
 
 
@@ -203,7 +203,7 @@ def test_a_render_that_times_out_leaves_no_helm_running(tmp_path: Path) -> None:
     model = load(tmp_path, use_cache=False, jobs=1)
     assert time.monotonic() - started < 30
     messages = {error.message for error in model.errors}
-    assert "helm template prod/web: timed out after 1 s" in messages
+    assert "helm template charts/web: timed out after 1 s" in messages
     time.sleep(0.5)
     assert _helm_processes(str(tmp_path)) == []
 

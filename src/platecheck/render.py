@@ -33,7 +33,7 @@ from platecheck.helmargs import template_argv
 from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.model import Chart, RenderTarget
 from platecheck.realpaths import resolve
-from platecheck.sandbox import bounded_map, private_copy, run_bounded
+from platecheck.sandbox import SCHEMA_FILE, bounded_map, private_copy, run_bounded
 
 _RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -45,7 +45,7 @@ class HelmCall:
 
     argv: tuple[str, ...]
     key: str
-    label: str  # for messages, e.g. "helm template prod/web"
+    label: str  # for messages, e.g. "helm template charts/web" (targets alike share a call)
     chart: Path  # the chart in the repository
     copy: Path  # the private copy of it that helm reads
 
@@ -70,6 +70,7 @@ class Helm:
     _version: str | None = None
     _chart_digests: dict[Path, str] = field(default_factory=dict)
     _copies: dict[Path, PlatecheckError | None] = field(default_factory=dict)
+    _copied: set[Path] = field(default_factory=set)  # the directories copied, in full
     _copy_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -98,8 +99,8 @@ class Helm:
                              [str(p) for p in value_paths], str(extra) if extra else None)
         read = [*value_paths, *([extra] if extra else []),
                 *(a.path for a in target.set_arguments if a.path and a.path.is_file())]
-        return self._call("template", target.chart, argv, read, f"helm template {target.id}",
-                          dependencies)
+        return self._call("template", target.chart, argv, read,
+                          f"helm template {target.chart.rel}", dependencies)
 
     def lint_call(self, chart: Chart, value_files: Sequence[Path],
                   kube_version: str | None) -> HelmCall:
@@ -151,6 +152,9 @@ class Helm:
             if chart not in self._copies:
                 try:
                     self._copy_once(chart, copy)
+                    # the chart's own schema is platecheck's to check (it may be there as a
+                    # file of a dependency above it, copied first)
+                    (copy / SCHEMA_FILE).unlink(missing_ok=True)
                     # file:// dependencies: copied beside it, laid out as in the repository,
                     # so their relative paths resolve there, then built by helm
                     needed = dependency_sources(chart, self.root)
@@ -167,10 +171,15 @@ class Helm:
         if problem is not None:
             raise problem
 
-    @staticmethod
-    def _copy_once(directory: Path, copy: Path) -> None:
-        if not copy.exists():  # a chart may be a dependency of another one too
-            private_copy(directory, copy)
+    def _copy_once(self, directory: Path, copy: Path) -> None:
+        """``directory`` copied to ``copy`` once: a chart may be a dependency of another one
+        too, and a dependency may be the directory above a chart copied before it
+        (``file://..``: a library chart holding its test chart), whose files stay."""
+        if any(directory.is_relative_to(done) for done in self._copied):
+            return
+        inside = [done for done in self._copied if done.is_relative_to(directory)]
+        private_copy(directory, copy, skip=inside)
+        self._copied.add(directory)
 
     def _relative(self, arg: str) -> str:
         for base, name in ((self.workdir, "$TMP"), (self.root, "$ROOT")):

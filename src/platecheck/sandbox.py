@@ -66,17 +66,20 @@ class Completed:
     stderr: bytes
 
 
-def private_copy(chart: Path, dest: Path) -> None:
-    """Copy what helm may read of ``chart`` into ``dest`` (which must not exist). Links out
-    of the chart or into ``.git`` are refused by ``chart_tree`` before this runs; a file that
-    is not regular here is a could-not-check error, never opened for reading."""
+def private_copy(chart: Path, dest: Path, skip: Sequence[Path] = ()) -> None:
+    """Copy what helm may read of ``chart`` into ``dest`` (which must not exist, unless the
+    directories ``skip`` of ``chart``, copied before, are there). Links out of the chart or
+    into ``.git`` are refused by ``chart_tree`` before this runs; a file that is not regular
+    here is a could-not-check error, never opened for reading."""
     tree = chart_tree(chart, chart)
     if tree.outside:
         link = tree.outside[0]
         raise PlatecheckError(f"symbolic link {link.relative_to(chart).as_posix()} leads "
                               "out of the chart; platecheck does not follow it")
-    dest.mkdir(parents=True)
+    dest.mkdir(parents=True, exist_ok=bool(skip))
     for file in tree.files:
+        if any(file.is_relative_to(done) for done in skip):
+            continue
         if file.name == SCHEMA_FILE and file.parent == chart:
             # checked by platecheck (values_schema); `helm lint` fetches its $refs even when
             # told to skip schema validation (Helm 3.17), so helm never sees the file
