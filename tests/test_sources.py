@@ -1440,3 +1440,54 @@ def test_a_resource_whose_name_is_empty_is_unnamed(tmp_path: Path) -> None:
 
     [rendered] = load(repo, cache_dir=tmp_path / "cache").rendered
     assert [(r.name, r.ref) for r in rendered.resources] == [("", "ConfigMap/<unnamed>")]
+
+
+INSTANCES = ("policies:\n  argocd-application:\n    options:\n      instances:\n"
+             "        home: ['clusters/home/**']\n        lab: ['clusters/lab/**']\n")
+
+
+def test_two_argo_cd_instances_may_share_names_and_resources(tmp_path: Path) -> None:
+    """One directory per cluster, each cluster's own Argo CD, every destination in-cluster:
+    one Argo CD would see one name twice and one Namespace deployed twice; two do not."""
+    files = {"namespaces/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n"}
+    for cluster in ("home", "lab"):
+        files[f"clusters/{cluster}/namespaces.yaml"] = DIRECTORY_APP.format(
+            name="namespaces", path="namespaces")
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    assert sorted(f.message.split(":")[0] for f in lint(
+        repo, cache_dir=tmp_path / "cache").findings if f.policy == "argocd-application") == [
+        "Application namespaces", "Namespace/web is deployed by both Application namespaces of "
+        "clusters/home/namespaces.yaml"]
+    write_files(repo, {"policies/platecheck.yaml": INSTANCES})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f for f in report_.findings if f.policy == "argocd-application"] == []
+
+
+def test_the_applications_a_render_generates_belong_to_their_parents_instance(
+        tmp_path: Path) -> None:
+    """A chart of Applications that each cluster's root renders with its own values: the
+    children of one template line differ per cluster, and are each cluster's own."""
+    files = {
+        "charts/apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "charts/apps/templates/web.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
+            "spec:\n  project: default\n  source:\n"
+            "    repoURL: https://git.example.com/repo.git\n    path: web\n"
+            "  destination:\n    server: https://kubernetes.default.svc\n"
+            "    namespace: {{ .Values.namespace }}\n"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
+    for cluster in ("home", "lab"):
+        files[f"clusters/{cluster}/root.yaml"] = DIRECTORY_APP.format(
+            name="root", path="charts/apps").replace(
+            "    path: charts/apps\n",
+            f"    path: charts/apps\n    helm:\n      valuesObject: {{namespace: web-{cluster}}}\n")
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    assert any("different Applications of this name" in f.message for f in lint(
+        repo, cache_dir=tmp_path / "cache").findings)
+    write_files(repo, {"policies/platecheck.yaml": INSTANCES})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.message for f in report_.findings if f.policy == "argocd-application"] == []

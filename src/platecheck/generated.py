@@ -60,6 +60,8 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
     seen: set[tuple[str, int, str]] = set()
     for item in rendered:
         parent = item.target.application
+        top = (parent.deployed_by or parent.file) if parent is not None else (
+            item.target.chart.rel if item.target.chart is not None else None)
         for resource in item.resources:
             if not resource.api_version.startswith(ARGO_GROUP + "/") or resource.kind not in (
                     "Application", "ApplicationSet"):
@@ -79,14 +81,16 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
                     else None
                 if resource.kind == "Application":
                     app = parse_application(document, file)
-                    yield Generated(dataclasses.replace(app, places=_places(item, app, written)),
-                                    parent, False)
+                    yield Generated(dataclasses.replace(app, places=_places(item, app, written),
+                                                        deployed_by=top), parent, False)
                 elif elements is not None:  # a plain list, expanded as discovery does
                     for index, element in enumerate(elements):
-                        yield Generated(parse_application(expand(document, index, element),
-                                                          file), parent, False)
+                        yield Generated(dataclasses.replace(parse_application(
+                            expand(document, index, element), file), deployed_by=top),
+                            parent, False)
                 else:
-                    yield Generated(parse_application_set(document, file), parent, True)
+                    yield Generated(dataclasses.replace(parse_application_set(document, file),
+                                                        deployed_by=top), parent, True)
             except PlatecheckError as exc:
                 yield exc
 

@@ -195,6 +195,10 @@ class Application:
     # keys whose value was written in another file: a generated Application's field that
     # the parent's values set points at that values line
     places: Mapping[KeyPath, Origin] = field(default_factory=dict)
+    # an Application a render generated: the repository file of what rendered the first of
+    # its parents (an Application file, or a chart linted directly); None for one written in
+    # a file of the repository (its ``file``)
+    deployed_by: str | None = None
 
     def origin(self, path: KeyPath, *, nearest: bool = True) -> Origin:
         """Where the value at ``path`` was written (with ``nearest``, else at its nearest

@@ -58,6 +58,12 @@ Options:
         [[cert-manager, metallb], "plate-cache-*", "plate-api-*", "plate-web-*"]. Among the
         children of one app-of-apps, an Application matching a later item needs a higher sync
         wave than every one matching an earlier item (default [] = no order).
+    instances: Argo CD instance -> globs of the repository-relative files of the
+        Applications it applies, for a repository that serves several Argo CDs (each cluster
+        its own), e.g. {home: ["clusters/home/**"], lab: ["clusters/lab/**"]}; an Application
+        a render generates belongs where the file of its first parent does. Applications of
+        two instances may share names and deploy the same resources (two clusters); default
+        {} = one Argo CD.
 
 Passes:
     ``path: helm/applications/plate-web`` with ``valueFiles: [values-prod.yaml]`` both
@@ -74,7 +80,7 @@ Fails:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,7 +132,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     unreachable = list(checker.reachability(apps))
     # an Application Argo CD never deploys shares no resource with another
     yield from shared_resources(repo, checker.undeployed,
-                                identified=bool(checker.repo_urls or checker.own))
+                                identified=bool(checker.repo_urls or checker.own),
+                                instance=checker.instance)
     yield from unreachable
 
 
@@ -152,6 +159,7 @@ class _Checker:
         self.targets = targets  # (file, name) -> (environment, target id)
         self.repo_urls = options.default.repo_urls
         self.own = repo.own_repo_urls
+        self.instances = options.default.instances
         # the environment's own match rules say which namespaces belong to it
         self.env_namespaces = {e.name: list(e.namespaces) for e in repo.environments}
         # the Applications reachability finds no app-of-apps deploys: file and line
@@ -165,6 +173,13 @@ class _Checker:
                        file=origin.file, line=origin.line, environment=environment,
                        target=target, resource=f"Application/{app.name}",
                        remediation=remediation)
+
+    def instance(self, app: Application) -> str | None:
+        """The Argo CD instance that applies ``app`` (``instances``: the first whose globs
+        match its file, or the file of what rendered its first parent); None: the one."""
+        file = app.deployed_by or app.file
+        return next((name for name, globs in self.instances.items()
+                     if matches_any(file, globs)), None)
 
     # -- schema -----------------------------------------------------------------------------
 
@@ -283,11 +298,13 @@ class _Checker:
         """One finding per Application that reuses a name; the same Application rendered
         twice alike (two renders of one app-of-apps chart) is one Application, and the
         different ones one template line renders are one finding there."""
-        first: dict[tuple[str, str], Application] = {}
+        first: dict[tuple[str, str, str], Application] = {}
         seen: set[tuple[str, str, str]] = set()
-        same_place: dict[tuple[str, str], tuple[Application, int]] = {}
+        same_place: dict[tuple[str, str, str], tuple[Application, int]] = {}
         for app in apps:
-            key, manifest = (app.namespace or "", app.name), _manifest(app)
+            # two Argo CD instances (two clusters' own) each have their Applications
+            key = (self.instance(app) or "", app.namespace or "", app.name)
+            manifest = _manifest(app)
             if manifest in seen:
                 continue
             seen.add(manifest)
@@ -471,6 +488,16 @@ def _namespaces(value: Any) -> Mapping[str, tuple[str, ...]]:
     return {str(env): tuple(globs) for env, globs in value.items()}
 
 
+def _instances(value: Any) -> Mapping[str, tuple[str, ...]]:
+    """instances: Argo CD instance -> globs of the Application files it applies."""
+    if not isinstance(value, Mapping) or not all(
+            isinstance(globs, list) and all(isinstance(g, str) for g in globs)
+            for globs in value.values()):
+        raise OptionValueError("must map Argo CD instances to lists of file globs, found "
+                               f"{type_name(value)}")
+    return {str(name): tuple(globs) for name, globs in value.items()}
+
+
 def _backoff(value: Any) -> Mapping[str, Any]:
     if not isinstance(value, Mapping):
         raise OptionValueError(f"must be a mapping, found {type_name(value)}")
@@ -489,6 +516,7 @@ class Options:
                                                         per_environment=True)
     backoff: Mapping[str, Any] = option(parse=_backoff, factory=dict, per_environment=True)
     sync_wave_order: tuple[tuple[str, ...], ...] = option((), parse=_wave_order)
+    instances: Mapping[str, tuple[str, ...]] = option(parse=_instances, factory=dict)
 
 
 # Kinds without a namespace: a resource of these is one object whatever the destination.
@@ -501,13 +529,16 @@ _CLUSTER_SCOPED = frozenset({
 
 
 def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
-                     identified: bool = True) -> Iterator[Finding]:
+                     identified: bool = True,
+                     instance: Callable[[Application], str | None] = lambda app: None
+                     ) -> Iterator[Finding]:
     """A resource two Applications deploy to one cluster (https://argo-cd.readthedocs.io/
     en/stable/user-guide/resource_tracking/): reported at the second one, naming the first.
     The Applications at ``undeployed`` (file and line) are left out. Unless this repository's
     repoURLs are ``identified`` (repoUrls, the checkout's remotes), two Applications of two
-    different Git repositories are both read from this checkout: the remedy says so."""
-    owners: dict[tuple[str, str, str, str, str], tuple[Application, str]] = {}
+    different Git repositories are both read from this checkout: the remedy says so. The
+    Applications of two Argo CD instances (``instance``) deploy to two clusters."""
+    owners: dict[tuple[str, str, str, str, str, str], tuple[Application, str]] = {}
     for rendered in sorted(repo.rendered, key=lambda r: r.id):
         app = rendered.target.application
         if app is None:
@@ -522,7 +553,8 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
                 continue  # metadata.generateName: the API server names each one anew
             namespace = "" if resource.kind in _CLUSTER_SCOPED else (
                 resource.namespace or rendered.target.namespace)
-            key = (_cluster(app), group, resource.kind, namespace, resource.name)
+            key = (instance(app) or "", _cluster(app), group, resource.kind, namespace,
+                   resource.name)
             first = owners.setdefault(key, (app, rendered.id))
             if first[0] is app or (first[0].file, first[0].name) == (app.file, app.name):
                 continue
