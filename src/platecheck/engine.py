@@ -213,6 +213,7 @@ class _Problems:
     """Could-not-check problems, collected so that one target cannot hide the others."""
 
     findings: list[Finding] = field(default_factory=list)
+    _said: set[Finding] = field(default_factory=set)
 
     def add(self, error: PlatecheckError, target: RenderTarget | None = None,
             detail: str | None = None, where: tuple[str, str] | None = None) -> None:
@@ -224,7 +225,8 @@ class _Problems:
             level=Level.ERROR, environment=where[0] if where else None,
             target=where[1] if where else None, remediation=error.remedy or ERROR_REMEDIATION,
             detail=detail)
-        if finding not in self.findings:  # two policies meeting one problem: said once
+        if finding not in self._said:  # two policies meeting one problem: said once
+            self._said.add(finding)
             self.findings.append(finding)
 
 
