@@ -123,7 +123,7 @@ def test_skip_schema_validation_turns_the_check_off(tmp_path: Path) -> None:
     _schema(chart, {"a": {"$ref": "http://127.0.0.1:9/a.json"}})
     [target] = load(tmp_path, use_cache=False).targets
     check_values(dataclasses.replace(target, skip_schema_validation=True),
-                 MergedValues(data={"a": 1}, origins={}))
+                 lambda: MergedValues(data={"a": 1}, origins={}))
 
 
 def test_a_chart_at_the_repository_root_gives_helm_no_git(tmp_path: Path) -> None:

@@ -922,8 +922,9 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
     try:
         resources, templates = parse_manifest(result.stdout, target.chart, planner.root,
                                               (file or target.chart.rel, line), parsed)
-        values = merge_values(target.chart_values, target_layers(target))
-        check_values(target, values)
+        layers = target_layers(target)
+        values = merge_values(target.chart_values, layers)
+        check_values(target, lambda: merge_values(target.chart_values, layers, keep_nulls=True))
     except PlatecheckError as exc:
         problems.add(exc, target)
         return None

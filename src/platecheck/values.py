@@ -5,6 +5,12 @@ deeply, anything else replaces; ``null`` is kept), then coalesces them with the 
 ``values.yaml``, where a user ``null`` deletes the chart's key.
 https://helm.sh/docs/chart_template_guide/values_files/#deleting-a-default-key
 
+What templates read has no ``null`` left (``merge_values``); what helm validates against the
+chart's ``values.schema.json`` has the others: a chart's own ``key:`` with no value, and a
+user ``null`` for a key the chart does not have (``keep_nulls``; Helm's ``coalesceValues``
+and ``coalesceTablesFullKey`` copy a chart value whatever it is, and delete only a key the
+user set to ``null``).
+
 Argo CD passes value files, then ``values``/``valuesObject``, then ``parameters`` (as
 ``--set``), so its precedence is parameters > valuesObject > values > valueFiles > chart.
 Parameters reach helm as ``--set`` arguments; here they are layers only when
@@ -53,14 +59,17 @@ def target_layers(target: RenderTarget) -> list[Layer]:
     return layers
 
 
-def merge_values(chart_values: ValuesFile | None, user: Sequence[Layer]) -> MergedValues:
+def merge_values(chart_values: ValuesFile | None, user: Sequence[Layer], *,
+                 keep_nulls: bool = False) -> MergedValues:
+    """The values of a render; with ``keep_nulls``, as helm validates them (see above)."""
     origins: dict[KeyPath, Origin] = {}
     merged: dict[str, Any] = {}
     for layer in user:
         _merge(merged, layer.data, (), layer, origins)
     if chart_values is not None:
-        _coalesce(merged, chart_values.data, (), Layer.of(chart_values), origins)
-    _drop_nulls(merged, (), origins)
+        _coalesce(merged, chart_values.data, (), Layer.of(chart_values), origins, keep_nulls)
+    if not keep_nulls:
+        _drop_nulls(merged, (), origins)
     return MergedValues(data=merged, origins=origins)
 
 
@@ -78,18 +87,18 @@ def _merge(dst: dict[str, Any], src: Mapping[str, Any], path: KeyPath, layer: La
 
 
 def _coalesce(dst: dict[str, Any], chart: Mapping[str, Any], path: KeyPath, layer: Layer,
-              origins: dict[KeyPath, Origin]) -> None:
+              origins: dict[KeyPath, Origin], keep_nulls: bool = False) -> None:
     for key, value in chart.items():
         child = (*path, key)
         if key not in dst:
-            if value is not None:
+            if value is not None or keep_nulls:
                 dst[key] = copy.deepcopy(value)
                 _record(value, child, layer, origins)
         elif dst[key] is None:
             del dst[key]  # a user null deletes the chart's default
             _forget(origins, child, None)
         elif isinstance(dst[key], dict) and isinstance(value, Mapping):
-            _coalesce(dst[key], value, child, layer, origins)
+            _coalesce(dst[key], value, child, layer, origins, keep_nulls)
 
 
 def _drop_nulls(data: dict[str, Any], path: KeyPath, origins: dict[KeyPath, Origin]) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote, urlsplit
@@ -34,15 +34,17 @@ class _Refused(Exception):
     """A reference platecheck does not follow; the message says why."""
 
 
-def check_values(target: RenderTarget, values: MergedValues) -> None:
-    """Raise ``PlatecheckError`` when ``values`` do not meet the chart's schema (at the line
-    that set the first failing value) or when the schema cannot be used safely."""
+def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues]) -> None:
+    """Raise ``PlatecheckError`` when the values as helm validates them (``helm_values``:
+    ``platecheck.values.merge_values`` keeping nulls) do not meet the chart's schema (at the
+    line that set the first failing value) or when the schema cannot be used safely."""
     chart = target.chart
     if chart is None or target.skip_schema_validation:
         return
     path = chart.path / SCHEMA_FILE
     if not path.exists() and not path.is_symlink():
         return
+    values = helm_values()
     rel = f"{chart.rel}/{SCHEMA_FILE}" if chart.rel != "." else SCHEMA_FILE
     schema, canonical = recall("values schema", (path, rel), lambda: _chart_schema(path, rel))
     slot = _passed_slot(canonical, values.data)
@@ -76,7 +78,7 @@ def check_values(target: RenderTarget, values: MergedValues) -> None:
     origin = _origin(values.origins, where) or Origin(rel, None)
     keys = ".".join(str(key) for key in where) or "(top level)"
     raise PlatecheckError(f"values do not meet the chart's {SCHEMA_FILE} at {keys}: "
-                          f"{_oneline(error.message)}", origin.file, origin.line)
+                          f"{_oneline(_as_yaml(error))}", origin.file, origin.line)
 
 
 def _chart_schema(path: Path, rel: str) -> tuple[Any, str]:
@@ -152,6 +154,14 @@ def _retriever(chart: Path, refused: list[str], read: list[str]) -> Any:
         return Resource.from_contents(contents, default_specification=DRAFT7)
 
     return retrieve
+
+
+def _as_yaml(error: Any) -> str:
+    """jsonschema's message, a ``null`` value named as YAML names it (not ``None``)."""
+    message = str(error.message)
+    if error.instance is None and message.startswith("None "):
+        return "null " + message[len("None "):]
+    return message
 
 
 def _origin(origins: Mapping[KeyPath, Origin], path: tuple[Any, ...]) -> Origin | None:
