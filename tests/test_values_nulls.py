@@ -27,12 +27,14 @@ CASES = [
     ("a user null deletes the chart's key", "policy: x\n", "policy: null\n",
      {"properties": {"policy": STRING}}, None),
     ("a user null deletes the chart's required key", "policy: x\n", "policy: null\n",
-     {"required": ["policy"]}, ("c/values.schema.json", None)),
+     {"required": ["policy"]}, ("c/values-prod.yaml", 1)),
     ("a nested chart null meets required", "nested:\n  inner:\n", "{}\n",
      {"properties": {"nested": {"required": ["inner"]}}}, None),
     ("a nested user null deletes the chart's key", "nested:\n  inner: x\n",
      "nested:\n  inner: null\n", {"properties": {"nested": {"required": ["inner"]}}},
-     ("c/values-prod.yaml", 1)),
+     ("c/values-prod.yaml", 2)),
+    ("a required key nobody writes", "a: 1\n", "{}\n", {"required": ["policy"]},
+     ("c/values.schema.json", None)),
 ]
 
 

@@ -75,7 +75,8 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues]) 
             slot.memo.put(slot.group, slot.key, _PASSED)
         return
     where = tuple(error.absolute_path)
-    origin = _origin(values.origins, where) or Origin(rel, None)
+    origin = _deleted(target, where, error) or _origin(values.origins, where) \
+        or Origin(rel, None)
     keys = ".".join(str(key) for key in where) or "(top level)"
     raise PlatecheckError(f"values do not meet the chart's {SCHEMA_FILE} at {keys}: "
                           f"{_oneline(_as_yaml(error))}", origin.file, origin.line)
@@ -154,6 +155,22 @@ def _retriever(chart: Path, refused: list[str], read: list[str]) -> Any:
         return Resource.from_contents(contents, default_specification=DRAFT7)
 
     return retrieve
+
+
+def _deleted(target: RenderTarget, where: KeyPath, error: Any) -> Origin | None:
+    """A required key a user ``null`` deleted (``key: null`` over the chart's default): that
+    line, the last layer's that writes it."""
+    if error.validator != "required" or not isinstance(error.instance, Mapping):
+        return None
+    from platecheck.values import target_layers
+
+    missing = [key for key in error.validator_value if key not in error.instance]
+    for layer in reversed(target_layers(target)):
+        for key in missing:
+            line = layer.lines.get((*where, key))
+            if line is not None:
+                return Origin(layer.file, line)
+    return None
 
 
 def _as_yaml(error: Any) -> str:
