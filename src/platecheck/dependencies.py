@@ -98,13 +98,18 @@ def sources(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
     """The ``file://`` dependencies ``helm dependency build`` needs for ``chart``, with their
     directories; a dependency that cannot be built offline is a PlatecheckError."""
     result = []
-    for dep in missing(chart, root):
-        if not dep.repository.startswith(_FILE):
-            where = f" from {dep.repository}" if dep.repository else ""
-            raise PlatecheckError(
-                f"chart dependency {dep.name!r}{where} is not in charts/: platecheck renders "
-                "offline and does not download it; run `helm dependency build "
-                f"{rel_path(chart, root)}` and commit charts/", dep.file, dep.line)
+    needed = missing(chart, root)
+    remote = [dep for dep in needed if not dep.repository.startswith(_FILE)]
+    if remote:  # every one named, at the first's line
+        named = ", ".join(repr(dep.name) + (f" from {dep.repository}" if dep.repository else "")
+                          for dep in remote)
+        verb = "is" if len(remote) == 1 else "are"
+        raise PlatecheckError(
+            f"chart dependenc{'y' if len(remote) == 1 else 'ies'} {named} {verb} not in "
+            "charts/: platecheck renders offline and does not download "
+            f"{'it' if len(remote) == 1 else 'them'}; run `helm dependency build "
+            f"{rel_path(chart, root)}` and commit charts/", remote[0].file, remote[0].line)
+    for dep in needed:
         directory = (chart / dep.repository[len(_FILE):]).resolve()
         if not directory.is_relative_to(root):
             raise PlatecheckError(f"chart dependency {dep.name!r} ({dep.repository}) resolves "
