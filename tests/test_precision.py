@@ -176,3 +176,23 @@ def test_a_chart_inside_its_file_dependency_renders(helm_bin: Path, tmp_path: Pa
     [error, _] = load(lib / "app", cache_dir=tmp_path / "cache", helm=helm_bin,
                       root=tmp_path / "repo").errors
     assert error.message.startswith("values do not meet the chart's values.schema.json")
+
+
+def test_a_dependency_that_does_not_build_is_one_error_per_target(helm_bin: Path,
+                                                                  tmp_path: Path) -> None:
+    """The chart's template and its lint meet the same failed ``helm dependency build``:
+    said once for each target."""
+    app = tmp_path / "repo" / "app"
+    (app / "templates").mkdir(parents=True)
+    (app / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+        '  - {name: common, version: "^3.0.0", repository: "file://../common"}\n')
+    (app / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    (tmp_path / "repo" / "common").mkdir()
+    (tmp_path / "repo" / "common" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: common\nversion: 0.2.0\n")
+    report = lint(app, cache_dir=tmp_path / "cache", helm=helm_bin, root=tmp_path / "repo")
+    assert sorted((e.target, e.file) for e in report.errors) == [
+        ("prod/app", "app/Chart.yaml"), ("stg/app", "app/Chart.yaml")]
+    assert all(e.message.startswith("helm dependency build failed: ") for e in report.errors)

@@ -225,8 +225,15 @@ class _Problems:
             level=Level.ERROR, environment=where[0] if where else None,
             target=where[1] if where else None, remediation=error.remedy or ERROR_REMEDIATION,
             detail=detail)
-        if finding not in self._said:  # two policies meeting one problem: said once
-            self._said.add(finding)
+        self._say(finding)
+
+    def merge(self, other: _Problems) -> None:
+        for finding in other.findings:
+            self._say(finding)
+
+    def _say(self, finding: Finding) -> None:
+        if finding not in self._said:  # one problem met twice (two policies, a template and
+            self._said.add(finding)    # a lint of one chart): said once
             self.findings.append(finding)
 
 
@@ -811,7 +818,7 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
         if index not in built:
             build(index, result)
         item, own = built.pop(index)
-        problems.findings.extend(own.findings)
+        problems.merge(own)
         if item is not None:
             rendered.append(item)
     return rendered, _lints(planner, lints, results, problems)

@@ -252,8 +252,11 @@ class Helm:
         return [self._run_one(call) for call in job]
 
     def _run_one(self, call: HelmCall) -> HelmResult | PlatecheckError:
-        try:
+        try:  # the chart's copy and dependencies: one problem for its template and lint alike
             self._materialize(call.chart, call.copy)
+        except PlatecheckError as exc:
+            return exc
+        try:
             result = self.portable(self._run(call.argv, self.timeout))
         except PlatecheckError as exc:
             return PlatecheckError(f"{call.label}: {exc.message}")
