@@ -69,3 +69,49 @@ def test_nulls_are_validated_as_helm_validates_them(
     assert found == ([where] if where else [])
     assert all(e.message.startswith("values do not meet the chart's values.schema.json")
                and " None " not in e.message for e in report.errors)
+
+
+# (format, value): each held against both helms, with no $schema, draft-07 and 2020-12
+FORMATS = [
+    ("email", "not-an-email"), ("email", "a@b"), ("ipv4", "1.2.3.4"), ("ipv4", "01.2.3.4"),
+    ("ipv4", "::ffff:1.2.3.4"), ("ipv4", "1.2.3"), ("ipv6", "::1"), ("ipv6", "fe80::1%eth0"),
+    ("ipv6", "1.2.3.4"), ("date", "2024-02-29"), ("date", "2024-02-30"), ("date", "2024-2-01"),
+    ("uuid", "12345678-1234-1234-1234-123456789abc"), ("uuid", "123456781234123412341234567890ab"),
+    ("hostname", "not a host"),
+]
+# refused by a helm, accepted by platecheck, which never refuses what helm accepts: hostname
+# is not asserted; Helm 4 (draft-07) refuses an IPv4-mapped IPv6 address as ipv4, Helm 3 not
+WEAKER = {("hostname", "not a host"), ("ipv4", "::ffff:1.2.3.4")}
+DRAFTS = {"none": None, "draft-07": "http://json-schema.org/draft-07/schema#",
+          "2020-12": "https://json-schema.org/draft/2020-12/schema"}
+
+
+@pytest.mark.parametrize("draft", list(DRAFTS))
+def test_formats_are_asserted_where_helm_asserts_them(helm: Path, tmp_path: Path,
+                                                      draft: str) -> None:
+    """Helm 3 refuses a value of the wrong ``format`` whatever the draft, Helm 4 only when
+    the schema names draft-04, -06 or -07. platecheck refuses it where helm does, for the
+    formats it can tell apart (``WEAKER`` aside), and never where helm accepts it."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    chart = root / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+    schema: dict[str, object] = {"type": "object", "properties": {
+        f"x{index}": {"type": "string", "format": fmt} for index, (fmt, _) in enumerate(FORMATS)}}
+    if DRAFTS[draft]:
+        schema["$schema"] = DRAFTS[draft]
+    (chart / "values.schema.json").write_text(json.dumps(schema))
+    disagreements = []
+    for index, (fmt, value) in enumerate(FORMATS):
+        (chart / "values.yaml").write_text(f"x{index}: {json.dumps(value)}\n")
+        (chart / "values-prod.yaml").write_text("{}\n")
+        refused = subprocess.run([str(helm), "template", str(chart)], capture_output=True,
+                                 check=False).returncode != 0
+        report = lint(chart, helm=helm, environments=["prod"], cache_dir=tmp_path / "cache")
+        ours = bool(report.errors)
+        if ours and not refused or ours != refused and (fmt, value) not in WEAKER:
+            disagreements.append((fmt, value, refused, ours))
+    assert disagreements == []

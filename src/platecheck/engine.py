@@ -785,12 +785,13 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
              for group, target in _lint_groups(owners, wants_lint).items()
              if target.chart is not None}
     progress = _Progress(calls, owners, {group: call.key for group, (_, call) in lints.items()})
+    major = int(runner.version.lstrip("v").split(".", 1)[0]) if calls else 3
 
     built: dict[int, tuple[RenderedTarget | None, _Problems]] = {}
 
     def build(index: int, result: HelmResult | PlatecheckError) -> None:
         own = _Problems()  # added in the targets' order, whichever is built first
-        built[index] = (_rendered(planner, owners[index], result, own, parsed), own)
+        built[index] = (_rendered(planner, owners[index], result, own, parsed, major), own)
 
     def while_rendering(known: Mapping[str, HelmResult | PlatecheckError],
                         arriving: Iterator[tuple[str, HelmResult | PlatecheckError]]) -> None:
@@ -908,7 +909,8 @@ def _lints(planner: Planner, groups: _Lints,
 
 
 def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | PlatecheckError,
-              problems: _Problems, parsed: ParsedChunks) -> RenderedTarget | None:
+              problems: _Problems, parsed: ParsedChunks, major: int = 3
+              ) -> RenderedTarget | None:
     assert target.chart is not None
     origin = target_origin(target)
     file, line = (origin.file, origin.line) if origin else (None, None)
@@ -931,7 +933,8 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
                                               (file or target.chart.rel, line), parsed)
         layers = target_layers(target)
         values = merge_values(target.chart_values, layers)
-        check_values(target, lambda: merge_values(target.chart_values, layers, keep_nulls=True))
+        check_values(target, lambda: merge_values(target.chart_values, layers, keep_nulls=True),
+                     major)
     except PlatecheckError as exc:
         problems.add(exc, target)
         return None

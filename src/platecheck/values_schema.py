@@ -34,10 +34,12 @@ class _Refused(Exception):
     """A reference platecheck does not follow; the message says why."""
 
 
-def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues]) -> None:
+def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues],
+                 major: int = 3) -> None:
     """Raise ``PlatecheckError`` when the values as helm validates them (``helm_values``:
     ``platecheck.values.merge_values`` keeping nulls) do not meet the chart's schema (at the
-    line that set the first failing value) or when the schema cannot be used safely."""
+    line that set the first failing value) or when the schema cannot be used safely.
+    ``major``: helm's, which decides whether ``format`` asserts (``_formats``)."""
     chart = target.chart
     if chart is None or target.skip_schema_validation:
         return
@@ -47,7 +49,7 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues]) 
     values = helm_values()
     rel = f"{chart.rel}/{SCHEMA_FILE}" if chart.rel != "." else SCHEMA_FILE
     schema, canonical = recall("values schema", (path, rel), lambda: _chart_schema(path, rel))
-    slot = _passed_slot(canonical, values.data)
+    slot = _passed_slot(canonical, values.data, major)
     if slot is not None and slot.memo.get(slot.group, slot.key) == _PASSED:
         return
     from jsonschema import exceptions as schema_errors  # type: ignore[import-untyped]
@@ -62,7 +64,8 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues]) 
     try:
         cls = validators.validator_for(schema, default=validators.Draft7Validator)
         check_schema_once(cls, schema, content=canonical)
-        validator = go_patterns(cls)(schema, registry=registry)
+        validator = go_patterns(cls)(schema, registry=registry,
+                                     format_checker=_formats(schema, major))
         error = schema_errors.best_match(validator.iter_errors(values.data))
     except schema_errors.SchemaError as exc:
         raise PlatecheckError(f"not a valid JSON schema at {_pointer(exc.path)}; helm refuses "
@@ -112,16 +115,17 @@ class _Slot(NamedTuple):
     key: str
 
 
-def _passed_slot(schema: str, data: Any) -> _Slot | None:
-    """Where passing ``data`` against ``schema`` (its canonical JSON text) is remembered; None
-    when nothing is (no cache, or values JSON does not give back exactly)."""
+def _passed_slot(schema: str, data: Any, major: int = 3) -> _Slot | None:
+    """Where passing ``data`` against ``schema`` (its canonical JSON text) with helm ``major``
+    is remembered; None when nothing is (no cache, or values JSON does not give back
+    exactly)."""
     memo = active_memo()
     code = code_digest(_CODE, ("jsonschema", "referencing")) if memo is not None else None
     exact = json_copy(data) if code is not None else None
     if memo is None or exact is None:
         return None
     group = Digest("values-schema")
-    group.extend((str(code), schema))
+    group.extend((str(code), schema, str(major)))
     key = Digest("values")
     key.add(exact[0])
     return _Slot(memo, group.hexdigest(), key.hexdigest())
@@ -155,6 +159,40 @@ def _retriever(chart: Path, refused: list[str], read: list[str]) -> Any:
         return Resource.from_contents(contents, default_specification=DRAFT7)
 
     return retrieve
+
+
+# The drafts whose ``format`` Helm 4's validator asserts (santhosh-tekuri/jsonschema: only
+# when the schema names one of them); Helm 3's (gojsonschema) asserts it whatever the draft.
+_ASSERTING_DRAFTS = ("draft-04", "draft-06", "draft-07")
+
+
+def _formats(schema: Any, major: int) -> Any:
+    """The formats helm refuses a value for, as far as platecheck can tell them apart without
+    refusing what helm accepts (it may accept some that helm refuses: an ``email`` is only
+    required to hold an ``@``); None when helm asserts none."""
+    declared = str(schema.get("$schema", "")) if isinstance(schema, Mapping) else ""
+    if major >= 4 and not any(draft in declared for draft in _ASSERTING_DRAFTS):
+        return None
+    import ipaddress
+
+    from jsonschema import FormatChecker
+
+    checker = FormatChecker(formats=("email", "idn-email", "date", "uuid"))
+
+    def address(marker: str) -> Callable[[object], bool]:
+        def check(value: object) -> bool:  # Go: net.ParseIP and a "." (ipv4) or ":" (ipv6)
+            if not isinstance(value, str):
+                return True
+            try:
+                ipaddress.ip_address(value)
+            except ValueError:
+                return False
+            return marker in value and "%" not in value
+        return check
+
+    checker.checks("ipv4")(address("."))
+    checker.checks("ipv6")(address(":"))
+    return checker
 
 
 def _deleted(target: RenderTarget, where: KeyPath, error: Any) -> Origin | None:
