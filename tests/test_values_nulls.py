@@ -115,3 +115,31 @@ def test_formats_are_asserted_where_helm_asserts_them(helm: Path, tmp_path: Path
         if ours and not refused or ours != refused and (fmt, value) not in WEAKER:
             disagreements.append((fmt, value, refused, ours))
     assert disagreements == []
+
+
+@pytest.mark.parametrize(("values", "keyword"), [
+    ("port: 80\n", {"dependentRequired": {"port": ["extra"]}}),
+    ("list: [1, x]\n", {"properties": {"list": {"prefixItems": [{"type": "integer"},
+                                                               {"type": "integer"}]}}}),
+])
+def test_later_draft_keywords_are_checked_as_each_helm_checks_them(
+        helm: Path, tmp_path: Path, values: str, keyword: dict[str, object]) -> None:
+    """A schema naming draft 2020-12: Helm 4 applies its keywords, Helm 3 (which knows
+    drafts up to 7) ignores them; platecheck does as the helm it runs does."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    chart = root / "c"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+    (chart / "values.yaml").write_text(values)
+    (chart / "values-prod.yaml").write_text("{}\n")
+    (chart / "values.schema.json").write_text(json.dumps(
+        {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
+         **keyword}))
+    refused = subprocess.run([str(helm), "template", str(chart)], capture_output=True,
+                             check=False).returncode != 0
+    assert refused == (helm_major(helm) >= 4)
+    report = lint(chart, helm=helm, environments=["prod"], cache_dir=tmp_path / "cache")
+    assert bool(report.errors) == refused

@@ -64,8 +64,10 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues],
     try:
         cls = validators.validator_for(schema, default=validators.Draft7Validator)
         check_schema_once(cls, schema, content=canonical)
-        validator = go_patterns(cls)(schema, registry=registry,
-                                     format_checker=_formats(schema, major))
+        validating = cls if major >= 4 or cls.__name__ not in _LATER_DRAFTS \
+            else validators.Draft7Validator  # Helm 3 knows no later draft: their keywords
+        validator = go_patterns(validating)(schema, registry=registry,  # are ignored
+                                            format_checker=_formats(schema, major))
         error = schema_errors.best_match(validator.iter_errors(values.data))
     except schema_errors.SchemaError as exc:
         raise PlatecheckError(f"not a valid JSON schema at {_pointer(exc.path)}; helm refuses "
@@ -161,6 +163,9 @@ def _retriever(chart: Path, refused: list[str], read: list[str]) -> Any:
     return retrieve
 
 
+# Drafts after 7: Helm 3's validator (gojsonschema) knows drafts 4, 6 and 7 only, and checks a
+# schema naming a later one as draft 7, without the later keywords (dependentRequired...)
+_LATER_DRAFTS = ("Draft201909Validator", "Draft202012Validator")
 # The drafts whose ``format`` Helm 4's validator asserts (santhosh-tekuri/jsonschema: only
 # when the schema names one of them); Helm 3's (gojsonschema) asserts it whatever the draft.
 _ASSERTING_DRAFTS = ("draft-04", "draft-06", "draft-07")
