@@ -196,3 +196,31 @@ def test_a_dependency_that_does_not_build_is_one_error_per_target(helm_bin: Path
     assert sorted((e.target, e.file) for e in report.errors) == [
         ("prod/app", "app/Chart.yaml"), ("stg/app", "app/Chart.yaml")]
     assert all(e.message.startswith("helm dependency build failed: ") for e in report.errors)
+
+
+def test_a_chart_with_some_file_dependencies_vendored_renders(helm_bin: Path,
+                                                             tmp_path: Path) -> None:
+    """``helm dependency build`` makes ``charts/`` anew from every dependency, the one
+    already vendored too: the copy holds them all, as the repository does."""
+    import subprocess
+
+    root = tmp_path / "repo"
+    for name in ("a", "b"):
+        lib = root / "libs" / name
+        (lib / "templates").mkdir(parents=True)
+        (lib / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n")
+        (lib / "templates" / "cm.yaml").write_text(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n")
+    env = root / "env"
+    (env / "charts").mkdir(parents=True)
+    (env / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: env\nversion: 0.1.0\ndependencies:\n"
+        "  - {name: a, version: 0.1.0, repository: 'file://../libs/a'}\n"
+        "  - {name: b, version: 0.1.0, repository: 'file://../libs/b'}\n")
+    subprocess.run([str(helm_bin), "package", str(root / "libs" / "a"), "-d",
+                    str(env / "charts")], check=True, capture_output=True)  # a vendored
+    model = load(env, cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert model.errors == ()
+    assert sorted({r.ref for t in model.rendered for r in t.resources}) == [
+        "ConfigMap/a", "ConfigMap/b"]
+    assert sorted(p.name for p in (env / "charts").iterdir()) == ["a-0.1.0.tgz"]  # unwritten

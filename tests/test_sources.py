@@ -1491,3 +1491,24 @@ def test_the_applications_a_render_generates_belong_to_their_parents_instance(
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert report_.errors == ()
     assert [f.message for f in report_.findings if f.policy == "argocd-application"] == []
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_kustomization_directive_is_never_the_line_of_a_resource_field(
+        tmp_path: Path) -> None:
+    """``replicas:`` of a kustomization names other Deployments' counts: a patched
+    ``spec.replicas`` of another is not found there (not at its entry either)."""
+    repo = write_files(tmp_path / "repo", {
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.27.0") + "---\n"
+        + _DEPLOYMENT.format(name="other", tag="1.27.0"),
+        "prod/kustomization.yaml": ("resources: [../base]\nreplicas:\n  - name: other\n"
+                                    "    count: 3\npatches:\n  - path: patch.yaml\n"),
+        "prod/patch.yaml": ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+                            "spec:\n  replicas: '2'\n"),
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="prod")})
+    (repo / ".git").mkdir()
+    [finding] = [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
+                 if f.policy == "k8s-schema"]
+    assert finding.message.startswith("Deployment/web: spec.replicas: expected integer")
+    assert finding.file == "base/deploy.yaml"

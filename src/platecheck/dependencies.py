@@ -96,7 +96,9 @@ def _chart_name(path: Path) -> str | None:
 
 def sources(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
     """The ``file://`` dependencies ``helm dependency build`` needs for ``chart``, with their
-    directories; a dependency that cannot be built offline is a PlatecheckError."""
+    directories: none when every dependency is vendored, else every ``file://`` one (the
+    build makes ``charts/`` anew from all of them, the vendored ones too); a dependency that
+    cannot be built offline is a PlatecheckError."""
     result = []
     needed = missing(chart, root)
     remote = [dep for dep in needed if not dep.repository.startswith(_FILE)]
@@ -109,7 +111,11 @@ def sources(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
             "charts/: platecheck renders offline and does not download "
             f"{'it' if len(remote) == 1 else 'them'}; run `helm dependency build "
             f"{rel_path(chart, root)}` and commit charts/", remote[0].file, remote[0].line)
-    for dep in needed:
+    if not needed:
+        return []
+    for dep in declared(chart, root):
+        if not dep.repository.startswith(_FILE):
+            continue
         directory = (chart / dep.repository[len(_FILE):]).resolve()
         if not directory.is_relative_to(root):
             raise PlatecheckError(f"chart dependency {dep.name!r} ({dep.repository}) resolves "

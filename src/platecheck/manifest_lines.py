@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from platecheck.model import Origin, RenderedTarget, Resource
+from platecheck.model import Origin, RenderedTarget, Resource, SourceType
 from platecheck.provenance import DOCUMENT_END, without_template_comments
 
 
@@ -65,9 +65,14 @@ def values_origin(rendered: RenderedTarget, path: Sequence[str | int]) -> Origin
     keys = [part for part in path if isinstance(part, str)]
     if not keys:
         return None
+    # a Kustomize source's values are its kustomizations: a key of their top level (and its
+    # list entries) is a directive (``replicas:``, ``images:``), never a resource's field
+    directives = rendered.target.source_type is SourceType.KUSTOMIZE
     best: tuple[int, Origin] | None = None
     for key_path, origin in rendered.values.origins.items():
         names = [part for part in key_path if isinstance(part, str)]
+        if directives and len(names) == 1:
+            continue
         common = 0
         while (common < min(len(names), len(keys))
                and names[len(names) - 1 - common] == keys[len(keys) - 1 - common]):
