@@ -34,7 +34,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "argocd_env", "sandbox", "cache", "helmbin", "helmbin.install", "helmbin.locate",
               "helmbin.releases", "helmbin.kubectl", "resources", "containers",
               "manifest_lines", "options", "metaschema", "goregex", "schemas", "runmemo",
-              "boundedread", "realpaths", "chartfile", "repourl")),
+              "boundedread", "realpaths", "chartfile", "repourl", "kustomize_patches")),
     ("config", ("config", "waivers")),
     ("discover", ("discover", "reporoot", "manifests", "appset", "sourcetype")),
     ("plan", ("plan", "helmargs", "helmsource", "valuefiles", "overrides", "changed",

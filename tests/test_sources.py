@@ -1497,7 +1497,8 @@ def test_the_applications_a_render_generates_belong_to_their_parents_instance(
 def test_a_kustomization_directive_is_never_the_line_of_a_resource_field(
         tmp_path: Path) -> None:
     """``replicas:`` of a kustomization names other Deployments' counts: a patched
-    ``spec.replicas`` of another is not found there (not at its entry either)."""
+    ``spec.replicas`` of another is not found there (not at its entry either), but in the
+    patch that wrote it."""
     repo = write_files(tmp_path / "repo", {
         "base/kustomization.yaml": "resources: [deploy.yaml]\n",
         "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.27.0") + "---\n"
@@ -1511,4 +1512,39 @@ def test_a_kustomization_directive_is_never_the_line_of_a_resource_field(
     [finding] = [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
                  if f.policy == "k8s-schema"]
     assert finding.message.startswith("Deployment/web: spec.replicas: expected integer")
-    assert finding.file == "base/deploy.yaml"
+    assert finding.location == "prod/patch.yaml:6"
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_field_an_overlay_patch_sets_points_at_the_patch(tmp_path: Path) -> None:
+    """kustomize's origin names the base file; a value an overlay's strategic-merge patch
+    set (an image, a pull policy, a quantity, a host) is found at the patch's line, the
+    container by its name, the rest at the base."""
+    repo = write_files(tmp_path / "repo", {
+        "base/kustomization.yaml": "resources: [deploy.yaml, ingress.yaml]\n",
+        "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.27.0").replace(
+            "        - name: c\n", "        - name: side\n          image: busybox:1.36\n"
+            "        - name: c\n"),
+        "base/ingress.yaml": (
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
+            "spec:\n  tls:\n    - hosts: [web.local]\n  rules:\n    - host: web.local\n"),
+        "prod/kustomization.yaml": ("resources: [../base]\nnamePrefix: p-\npatches:\n"
+                                    "  - path: deploy.yaml\n  - path: ingress.yaml\n"),
+        "prod/deploy.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+            "  template:\n    spec:\n      containers:\n        - name: c\n"
+            "          image: nginx:latest\n          resources:\n"
+            "            requests: {memory: 2GB}\n"),
+        "prod/ingress.yaml": ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n"
+                              "  name: web\nspec:\n  rules:\n    - host: web.example.com\n"),
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="prod")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    found = {(f.policy, f.location) for f in report_.findings}
+    assert {("image-tag-pinned", "prod/deploy.yaml:10"), ("pull-policy", "prod/deploy.yaml:10"),
+            ("resource-ranges", "prod/deploy.yaml:12"),
+            ("ingress-tls", "prod/ingress.yaml:7")} <= found
+    # the side container the patch does not touch is at the base
+    assert {f.location for f in report_.findings
+            if f.policy == "resource-ranges" and "side" in f.message} == {"base/deploy.yaml:11"}

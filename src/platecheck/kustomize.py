@@ -56,6 +56,7 @@ from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import helm_major, helm_version, isolated_environment
 from platecheck.helmbin.install import cached_helm
+from platecheck.kustomize_patches import patch_layers
 from platecheck.manifests import rel_path
 from platecheck.model import KeyPath, RenderedTarget, RenderTarget, Resource
 from platecheck.provenance import at, target_origin
@@ -289,9 +290,11 @@ class Kustomize:
                      if key and path[:size] == key and len(path) > size}
             layers.append(Layer(spec, app.file, lines, app.line))
         manifest = yaml.safe_dump_all([r.doc for r in resources], sort_keys=False)
+        built = [(target.source_dir, call.data), *((directory, data) for directory, _, data
+                                                   in _tree(target.source_dir, self.root)[1][1:])]
         return RenderedTarget(target=target, resources=tuple(resources),
                               values=merge_values(None, layers), manifest=manifest,
-                              templates=templates)
+                              templates=templates, patches=patch_layers(built, self.root))
 
     def _copy(self, copy: Path) -> None:
         def ignore(directory: str, names: list[str]) -> list[str]:

@@ -84,7 +84,14 @@ def values_origin(rendered: RenderedTarget, path: Sequence[str | int]) -> Origin
 
 def field_origin(rendered: RenderedTarget, resource: Resource,
                  path: Sequence[str | int]) -> Origin | None:
-    """The file and line to edit for the field at ``path`` of ``resource``."""
+    """The file and line to edit for the field at ``path`` of ``resource``: a patch that set
+    it (Kustomize), else its template or file, else the values that fed it."""
+    if rendered.patches and path:
+        from platecheck.kustomize_patches import patch_origin
+
+        patched = patch_origin(rendered.patches, resource, path)
+        if patched is not None:
+            return patched
     template_file = resource.template_file
     text = rendered.templates.get(template_file) if template_file else None
     line: int | None = None

@@ -339,6 +339,19 @@ class TargetSchemas:
 
 
 @dataclass(frozen=True)
+class FieldLayer:
+    """A document that set fields of a built resource after its source file (a Kustomize
+    patch, see ``platecheck.kustomize_patches``): the resource it applies to, by kind and
+    name, and the line of every key path."""
+
+    file: str  # repository-relative
+    kind: str
+    name: str
+    data: Mapping[str, Any]
+    lines: Mapping[KeyPath, int]
+
+
+@dataclass(frozen=True)
 class RenderedTarget:
     target: RenderTarget
     resources: tuple[Resource, ...]
@@ -347,6 +360,9 @@ class RenderedTarget:
     # repository-relative template path -> its text, so policies can point at a template line
     # without reading files themselves
     templates: Mapping[str, str] = field(default_factory=dict)
+    # the patches that set fields of the resources after their files (Kustomize), highest
+    # precedence first: where such a field was written
+    patches: tuple[FieldLayer, ...] = ()
     # (group, version, kind) -> schema, from every CRD in the repository and its renders
     crd_schemas: Mapping[tuple[str, str, str], CrdSchema] = field(default_factory=dict)
     # the schema options of a policy -> the schema of each kind this target renders, looked up

@@ -64,6 +64,14 @@ def locate(
     origin = find_value(rendered, values, **hints)
     if origin is not None:
         return origin
+    if resource is not None and rendered.patches and fields:  # a Kustomize patch set it
+        from platecheck.kustomize_patches import patch_value_origin
+
+        exact = hints.get("exact") or ()
+        origin = patch_value_origin(rendered.patches, resource, fields, anchor,
+                                    [*exact, *values])
+        if origin is not None:
+            return origin
     if resource is not None and resource.template_file:
         line = template_line(rendered, resource.template_file, fields, anchor, anchor_in,
                              resource.line)
