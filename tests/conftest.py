@@ -63,6 +63,17 @@ def helm_bin() -> Path:
     return helm
 
 
+@pytest.fixture(scope="module", params=[3, 4], ids=["helm3", "helm4"])
+def each_helm(request: pytest.FixtureRequest) -> Path:
+    """Helm 3 and Helm 4 in turn (the pinned releases ``platecheck setup`` installs), for
+    tests that hold platecheck against what both majors do."""
+    from platecheck.helmbin import helm_major, install_helm
+
+    path = install_helm(str(request.param))
+    assert helm_major(path) == request.param
+    return path
+
+
 @pytest.fixture(scope="session")
 def kubectl_bin() -> Path:
     """kubectl for Kustomize sources, found as platecheck finds it (``platecheck setup``) and

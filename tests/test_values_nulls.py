@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from platecheck.engine import lint
-from platecheck.helmbin import helm_major, install_helm
+from platecheck.helmbin import helm_major
 
 STRING = {"type": "string"}
 
@@ -38,11 +38,25 @@ CASES = [
 ]
 
 
-@pytest.fixture(scope="module", params=[3, 4], ids=["helm3", "helm4"])
-def helm(request: pytest.FixtureRequest) -> Path:
-    path = install_helm(str(request.param))
-    assert helm_major(path) == request.param
-    return path
+def _chart(tmp_path: Path, values: str, schema: dict[str, object],
+           prod_values: str = "{}\n") -> Path:
+    """A chart ``c`` in a repository, its values, prod values and values.schema.json."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True, exist_ok=True)
+    chart = root / "c"
+    (chart / "templates").mkdir(parents=True, exist_ok=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+    (chart / "values.yaml").write_text(values)
+    (chart / "values-prod.yaml").write_text(prod_values)
+    (chart / "values.schema.json").write_text(json.dumps(schema))
+    return chart
+
+
+@pytest.fixture
+def helm(each_helm: Path) -> Path:
+    return each_helm
 
 
 @pytest.mark.parametrize(("name", "chart_values", "prod_values", "schema", "where"), CASES,
@@ -50,16 +64,7 @@ def helm(request: pytest.FixtureRequest) -> Path:
 def test_nulls_are_validated_as_helm_validates_them(
         helm: Path, tmp_path: Path, name: str, chart_values: str, prod_values: str,
         schema: dict[str, object], where: tuple[str, int | None] | None) -> None:
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    chart = root / "c"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
-    (chart / "values.yaml").write_text(chart_values)
-    (chart / "values-prod.yaml").write_text(prod_values)
-    (chart / "values.schema.json").write_text(json.dumps({"type": "object", **schema}))
+    chart = _chart(tmp_path, chart_values, {"type": "object", **schema}, prod_values)
     by_helm = subprocess.run([str(helm), "template", str(chart), "-f",
                               str(chart / "values-prod.yaml")], capture_output=True, text=True,
                              check=False)
@@ -92,18 +97,11 @@ def test_formats_are_asserted_where_helm_asserts_them(helm: Path, tmp_path: Path
     """Helm 3 refuses a value of the wrong ``format`` whatever the draft, Helm 4 only when
     the schema names draft-04, -06 or -07. platecheck refuses it where helm does, for the
     formats it can tell apart (``WEAKER`` aside), and never where helm accepts it."""
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    chart = root / "c"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
     schema: dict[str, object] = {"type": "object", "properties": {
         f"x{index}": {"type": "string", "format": fmt} for index, (fmt, _) in enumerate(FORMATS)}}
     if DRAFTS[draft]:
         schema["$schema"] = DRAFTS[draft]
-    (chart / "values.schema.json").write_text(json.dumps(schema))
+    chart = _chart(tmp_path, "{}\n", schema)
     disagreements = []
     for index, (fmt, value) in enumerate(FORMATS):
         (chart / "values.yaml").write_text(f"x{index}: {json.dumps(value)}\n")
@@ -126,18 +124,8 @@ def test_later_draft_keywords_are_checked_as_each_helm_checks_them(
         helm: Path, tmp_path: Path, values: str, keyword: dict[str, object]) -> None:
     """A schema naming draft 2020-12: Helm 4 applies its keywords, Helm 3 (which knows
     drafts up to 7) ignores them; platecheck does as the helm it runs does."""
-    root = tmp_path / "repo"
-    (root / ".git").mkdir(parents=True)
-    chart = root / "c"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
-    (chart / "values.yaml").write_text(values)
-    (chart / "values-prod.yaml").write_text("{}\n")
-    (chart / "values.schema.json").write_text(json.dumps(
-        {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
-         **keyword}))
+    chart = _chart(tmp_path, values, {"$schema": "https://json-schema.org/draft/2020-12/schema",
+                                      "type": "object", **keyword})
     refused = subprocess.run([str(helm), "template", str(chart)], capture_output=True,
                              check=False).returncode != 0
     assert refused == (helm_major(helm) >= 4)

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from platecheck.boundedread import read_at_most
+from platecheck.boundedread import read_regular_file
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import default_cache_dir, memo_dir
 
@@ -410,25 +410,9 @@ def _entry_digest(key: str, result: HelmResult) -> str:
 
 def read_regular(path: Path, limit: int) -> bytes | None:
     """The bytes of ``path`` if it is a regular file (never a link, pipe or device) of at
-    most ``limit`` bytes."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0) | \
-        getattr(os, "O_CLOEXEC", 0)
-    try:
-        handle = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-            return None
-        _mark_used(handle, info.st_mtime)
-        with os.fdopen(handle, "rb", closefd=False) as stream:
-            raw = read_at_most(stream, info.st_size, limit)
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
-    return raw if len(raw) <= limit else None
+    most ``limit`` bytes, marked used (see ``prune_unused``)."""
+    return read_regular_file(path, limit, lambda handle, info: _mark_used(handle,
+                                                                          info.st_mtime))
 
 
 # -- removing what no run uses ------------------------------------------------------------

@@ -17,14 +17,12 @@ reported as not rendered (``not-rendered``), never read from here. What says whi
 
 from __future__ import annotations
 
-import os
 import re
-import stat
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from platecheck.boundedread import read_at_most
+from platecheck.boundedread import read_regular_file
 from platecheck.globs import matches_any
 
 if TYPE_CHECKING:
@@ -115,22 +113,8 @@ def _small_text(path: Path) -> str | None:
     """The text of the regular file ``path`` (never a pipe or a device, which could block),
     None when it is not one, is larger than ``_GIT_FILE_LIMIT`` or cannot be read. Nothing
     about it is changed, not even its times."""
-    flags = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
-    try:
-        handle = os.open(path, flags)
-    except OSError:
-        return None
-    try:
-        info = os.fstat(handle)
-        if not stat.S_ISREG(info.st_mode) or info.st_size > _GIT_FILE_LIMIT:
-            return None
-        with os.fdopen(handle, "rb", closefd=False) as stream:
-            raw = read_at_most(stream, info.st_size, _GIT_FILE_LIMIT)
-    except OSError:
-        return None
-    finally:
-        os.close(handle)
-    return raw.decode("utf-8", "replace") if len(raw) <= _GIT_FILE_LIMIT else None
+    raw = read_regular_file(path, _GIT_FILE_LIMIT)
+    return raw.decode("utf-8", "replace") if raw is not None else None
 
 
 def git_dirs(root: Path) -> tuple[Path, Path] | None:

@@ -478,24 +478,22 @@ def _shown(value: Any) -> str:
     return "missing" if value is None else repr(value)
 
 
-def _namespaces(value: Any) -> Mapping[str, tuple[str, ...]]:
-    """namespaces: environment -> destination namespace globs."""
+def _glob_lists(value: Any, what: str) -> Mapping[str, tuple[str, ...]]:
     if not isinstance(value, Mapping) or not all(
             isinstance(globs, list) and all(isinstance(g, str) for g in globs)
             for globs in value.values()):
-        raise OptionValueError("must map environments to lists of namespace globs, found "
-                               f"{type_name(value)}")
-    return {str(env): tuple(globs) for env, globs in value.items()}
+        raise OptionValueError(f"must map {what}, found {type_name(value)}")
+    return {str(name): tuple(globs) for name, globs in value.items()}
+
+
+def _namespaces(value: Any) -> Mapping[str, tuple[str, ...]]:
+    """namespaces: environment -> destination namespace globs."""
+    return _glob_lists(value, "environments to lists of namespace globs")
 
 
 def _instances(value: Any) -> Mapping[str, tuple[str, ...]]:
     """instances: Argo CD instance -> globs of the Application files it applies."""
-    if not isinstance(value, Mapping) or not all(
-            isinstance(globs, list) and all(isinstance(g, str) for g in globs)
-            for globs in value.values()):
-        raise OptionValueError("must map Argo CD instances to lists of file globs, found "
-                               f"{type_name(value)}")
-    return {str(name): tuple(globs) for name, globs in value.items()}
+    return _glob_lists(value, "Argo CD instances to lists of file globs")
 
 
 def _backoff(value: Any) -> Mapping[str, Any]:
