@@ -393,18 +393,19 @@ def test_an_application_no_app_of_apps_deploys_shares_no_resource(tmp_path: Path
          "it")]
 
 
-def test_a_resource_two_applications_of_one_name_deploy_names_their_files(
+def test_two_manifests_of_one_application_are_one_name_finding_not_shared_resources(
         tmp_path: Path) -> None:
+    """Two files writing Application ``cache``: one object in Argo CD, whichever was applied
+    last. The name used twice is the finding; the resources both would deploy are not (in a
+    repository with four copies of an Application, every resource was reported)."""
     repo = tmp_path / "repo"
     shutil.copytree(SOURCES / "shared-resource", repo)
     queue = repo / "apps" / "queue.yaml"
     queue.write_text(queue.read_text().replace("name: queue", "name: cache", 1))
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert report_.errors == ()
-    assert [f.message for f in report_.findings if "deployed by both" in f.message] == [
-        "ConfigMap/settings in namespace tools is deployed by both Application cache of "
-        "apps/cache.yaml:1 (default/cache) and Application cache of apps/queue.yaml:1; Argo "
-        "CD's syncs of the two undo each other"]
+    assert [f.message for f in report_.findings if f.policy == "argocd-application"] == [
+        "Application cache: name is also used by apps/cache.yaml:4"]
 
 
 def test_an_application_two_renders_make_alike_is_one_application(tmp_path: Path) -> None:
@@ -1448,17 +1449,22 @@ INSTANCES = ("policies:\n  argocd-application:\n    options:\n      instances:\n
 
 def test_two_argo_cd_instances_may_share_names_and_resources(tmp_path: Path) -> None:
     """One directory per cluster, each cluster's own Argo CD, every destination in-cluster:
-    one Argo CD would see one name twice and one Namespace deployed twice; two do not."""
-    files = {"namespaces/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n"}
+    one Argo CD would see the name ``web`` twice and one Namespace deployed by two
+    Applications; two Argo CDs do not."""
+    files = {"namespaces/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n",
+             "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
     for cluster in ("home", "lab"):
         files[f"clusters/{cluster}/namespaces.yaml"] = DIRECTORY_APP.format(
-            name="namespaces", path="namespaces")
+            name=f"namespaces-{cluster}", path="namespaces")
+        files[f"clusters/{cluster}/web.yaml"] = DIRECTORY_APP.format(name="web", path="web")
     repo = write_files(tmp_path / "repo", files)
     (repo / ".git").mkdir()
-    assert sorted(f.message.split(":")[0] for f in lint(
-        repo, cache_dir=tmp_path / "cache").findings if f.policy == "argocd-application") == [
-        "Application namespaces", "Namespace/web is deployed by both Application namespaces of "
-        "clusters/home/namespaces.yaml"]
+    assert sorted(f.message for f in lint(repo, cache_dir=tmp_path / "cache").findings
+                  if f.policy == "argocd-application") == [
+        "Application web: name is also used by clusters/home/web.yaml:4",
+        "Namespace/web is deployed by both Application namespaces-home "
+        "(prod/namespaces-home) and Application namespaces-lab; Argo CD's syncs of the two "
+        "undo each other"]
     write_files(repo, {"policies/platecheck.yaml": INSTANCES})
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert report_.errors == ()

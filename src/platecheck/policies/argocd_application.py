@@ -554,19 +554,20 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
             key = (instance(app) or "", _cluster(app), group, resource.kind, namespace,
                    resource.name)
             first = owners.setdefault(key, (app, rendered.id))
-            if first[0] is app or (first[0].file, first[0].name) == (app.file, app.name):
+            # two manifests of one Application (one name in one namespace) are one object in
+            # Argo CD, whichever was applied last: unique_names reports them, not their
+            # resources
+            if first[0] is app or (first[0].namespace or "", first[0].name) == (
+                    app.namespace or "", app.name):
                 continue
             where = f" in namespace {namespace}" if namespace else ""
-            # two Applications of one name (unique_names reports that) are told by their files
-            other, this = ((f" of {first[0].file}:{first[0].line}", f" of {app.file}:{app.line}")
-                           if first[0].name == app.name else ("", ""))
             yield Finding(
                 policy=ID, file=resource.template_file or app.file,
                 line=_name_line(rendered.templates.get(resource.template_file or ""), resource)
                 if resource.template_file else app.line,
                 message=f"{resource.kind}/{resource.name}{where} is deployed by both "
-                        f"Application {first[0].name}{other} ({first[1]}) and Application "
-                        f"{app.name}{this}; Argo CD's syncs of the two undo each other",
+                        f"Application {first[0].name} ({first[1]}) and Application "
+                        f"{app.name}; Argo CD's syncs of the two undo each other",
                 target=rendered.id, environment=rendered.environment,
                 resource=f"{resource.kind}/{resource.name}",
                 remediation=SHARED_REMEDY + ("" if identified else
