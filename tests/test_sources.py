@@ -1554,3 +1554,30 @@ def test_a_field_an_overlay_patch_sets_points_at_the_patch(tmp_path: Path) -> No
     # the side container the patch does not touch is at the base
     assert {f.location for f in report_.findings
             if f.policy == "resource-ranges" and "side" in f.message} == {"base/deploy.yaml:11"}
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("listed", ["resources: [../mid]",
+                                    "resources: [../base]\ncomponents: [../mid]"])
+def test_an_image_tag_a_base_or_component_sets_points_at_its_new_tag(
+        tmp_path: Path, listed: str) -> None:
+    """The source's kustomization sets another image's tag; the one a kustomization it lists
+    sets (an intermediate overlay, a component) is found at that ``newTag``."""
+    mid_kind = "Component" if "components" in listed else "Kustomization"
+    mid_api = ("kustomize.config.k8s.io/v1alpha1" if mid_kind == "Component"
+               else "kustomize.config.k8s.io/v1beta1")
+    repo = write_files(tmp_path / "repo", {
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.27.0"),
+        "mid/kustomization.yaml": (f"apiVersion: {mid_api}\nkind: {mid_kind}\n"
+                                   + ("resources: [../base]\n" if mid_kind != "Component" else "")
+                                   + "images:\n  - name: nginx\n    newTag: latest\n"),
+        "prod/kustomization.yaml": (f"{listed}\nimages:\n  - name: busybox\n"
+                                    "    newTag: '1.36'\n"),
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="prod")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    line = 5 if mid_kind == "Component" else 6
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+        f"mid/kustomization.yaml:{line}"]

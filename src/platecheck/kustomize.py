@@ -280,7 +280,12 @@ class Kustomize:
         assert target.source_dir is not None
         resources, templates = self._resources(result.stdout, target.source_dir,
                                                call.kustomization)
-        layers = [_file_layer(call.found, call.kustomization)]
+        nested = _tree(target.source_dir, self.root)[1][1:]
+        # the kustomizations it lists, deepest first: a base's or component's ``images`` say
+        # where a tag was set when the source's own do not (lists replace: the source's win)
+        layers = [_entries_by_name(layer) for layer in (
+            *(_file_layer(file, rel_path(file, self.root)) for _, file, _ in reversed(nested)),
+            _file_layer(call.found, call.kustomization))]
         spec = target.source_spec.get("kustomize")
         if isinstance(spec, dict) and target.application is not None:
             app = target.application
@@ -290,8 +295,8 @@ class Kustomize:
                      if key and path[:size] == key and len(path) > size}
             layers.append(Layer(spec, app.file, lines, app.line))
         manifest = yaml.safe_dump_all([r.doc for r in resources], sort_keys=False)
-        built = [(target.source_dir, call.data), *((directory, data) for directory, _, data
-                                                   in _tree(target.source_dir, self.root)[1][1:])]
+        built = [(target.source_dir, call.data), *((directory, data)
+                                                   for directory, _, data in nested)]
         return RenderedTarget(target=target, resources=tuple(resources),
                               values=merge_values(None, layers), manifest=manifest,
                               templates=templates, patches=patch_layers(built, self.root))
@@ -558,6 +563,31 @@ def _file_layer(path: Path, rel: str) -> Layer:
     document = load_document(read_text(path, rel)[1], rel)
     data = document.data if isinstance(document.data, dict) else {}
     return Layer(data, rel, document.lines, document.line)
+
+
+_NAMED = ("images", "replicas")  # kustomization lists whose entries apply by name
+
+
+def _entries_by_name(layer: Layer) -> Layer:
+    """``layer`` with its ``images`` and ``replicas`` entries keyed by their ``name``, so that
+    the values of several kustomizations merge per image as kustomize applies them (an
+    overlay's entry over its base's for one image, each kept for different ones)."""
+    data, lines = dict(layer.data), dict(layer.lines)
+    for key in _NAMED:
+        entries = data.get(key)
+        if not isinstance(entries, list):
+            continue
+        named: dict[str, Any] = {}
+        for index, entry in enumerate(entries):
+            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+                continue
+            named[entry["name"]] = entry
+            prefix = (key, index)
+            for path, line in layer.lines.items():
+                if path[:2] == prefix:
+                    lines[(key, entry["name"], *path[2:])] = line
+        data[key] = named
+    return Layer(data, layer.file, lines, layer.line)
 
 
 def _document_line(doc: Mapping[str, Any], rel: str, text: str,
