@@ -41,7 +41,14 @@ from platecheck.discover import Discovery, discover, find_root, rel_path, top_le
 from platecheck.errors import PlatecheckError
 from platecheck.generated import MAX_DEPTH, AppKey, Generated, ancestors, app_key, as_written
 from platecheck.generated import generated as generate
-from platecheck.helmbin import chosen_cache_dir, find_helm, helm_version, memo_dir, version_asked
+from platecheck.helmbin import (
+    chosen_cache_dir,
+    find_helm,
+    helm_major,
+    helm_version,
+    memo_dir,
+    version_asked,
+)
 from platecheck.helmbin.kubectl import find_kubectl
 from platecheck.kustomize import Kustomize
 from platecheck.limits import MAX_JOBS
@@ -785,7 +792,7 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
              for group, target in _lint_groups(owners, wants_lint).items()
              if target.chart is not None}
     progress = _Progress(calls, owners, {group: call.key for group, (_, call) in lints.items()})
-    major = int(runner.version.lstrip("v").split(".", 1)[0]) if calls else 3
+    major = helm_major(runner.binary) if calls else 3
 
     built: dict[int, tuple[RenderedTarget | None, _Problems]] = {}
 

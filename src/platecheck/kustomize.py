@@ -56,7 +56,7 @@ from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import helm_major, helm_version, isolated_environment
 from platecheck.helmbin.install import cached_helm
-from platecheck.kustomize_patches import patch_layers
+from platecheck.kustomize_patches import kind_name, patch_layers
 from platecheck.manifests import rel_path
 from platecheck.model import KeyPath, RenderedTarget, RenderTarget, Resource
 from platecheck.provenance import at, target_origin
@@ -96,6 +96,8 @@ class KustomizeCall:
     data: dict[str, Any]  # the kustomization after the Application's kustomize fields
     options: tuple[str, ...]
     key: str
+    # the kustomizations the build reads besides it: (directory, file, content)
+    nested: tuple[tuple[Path, Path, dict[str, Any]], ...] = ()
 
 
 class Kustomize:
@@ -172,8 +174,9 @@ class Kustomize:
                                   **at(target_origin(target)))
         kustomization = rel_path(found, self.root)
         data = _edited(_mapping(found, kustomization), target)
+        read = tuple(_tree(source, self.root)[1][1:])
         nested = [(tree_data, directory, rel_path(file, self.root))
-                  for directory, file, tree_data in _tree(source, self.root)[1][1:]]
+                  for directory, file, tree_data in read]
         options = [*self.build_options,
                    *self._helm_options([(data, source, kustomization), *nested])]
         digest = Digest("kustomize")
@@ -185,7 +188,7 @@ class Kustomize:
         digest.extend((rel_path(source, self.root), rel_path(reach, self.root)))
         digest.add(directory_digest(reach, within=self.root))
         return KustomizeCall(target, found, kustomization, data, tuple(options),
-                             digest.hexdigest())
+                             digest.hexdigest(), read)
 
     def _build(self, call: KustomizeCall) -> HelmResult | PlatecheckError:
         """``kubectl kustomize`` on a private copy, its output made portable (no path of the
@@ -280,11 +283,11 @@ class Kustomize:
         assert target.source_dir is not None
         resources, templates = self._resources(result.stdout, target.source_dir,
                                                call.kustomization)
-        nested = _tree(target.source_dir, self.root)[1][1:]
         # the kustomizations it lists, deepest first: a base's or component's ``images`` say
         # where a tag was set when the source's own do not (lists replace: the source's win)
         layers = [_entries_by_name(layer) for layer in (
-            *(_file_layer(file, rel_path(file, self.root)) for _, file, _ in reversed(nested)),
+            *(_file_layer(file, rel_path(file, self.root))
+              for _, file, _ in reversed(call.nested)),
             _file_layer(call.found, call.kustomization))]
         spec = target.source_spec.get("kustomize")
         if isinstance(spec, dict) and target.application is not None:
@@ -296,7 +299,7 @@ class Kustomize:
             layers.append(Layer(spec, app.file, lines, app.line))
         manifest = yaml.safe_dump_all([r.doc for r in resources], sort_keys=False)
         built = [(target.source_dir, call.data), *((directory, data)
-                                                   for directory, _, data in nested)]
+                                                   for directory, _, data in call.nested)]
         return RenderedTarget(target=target, resources=tuple(resources),
                               values=merge_values(None, layers), manifest=manifest,
                               templates=templates, patches=patch_layers(built, self.root))
@@ -598,11 +601,11 @@ def _document_line(doc: Mapping[str, Any], rel: str, text: str,
     ``nameSuffix``), the longest; None when none or several fit."""
     if rel not in written:
         try:
-            written[rel] = [(*_kind_name(d.data), d.line) for d in load_documents(text, rel)
+            written[rel] = [(*kind_name(d.data), d.line) for d in load_documents(text, rel)
                             if isinstance(d.data, dict)]
         except PlatecheckError:
             written[rel] = []
-    kind, name = _kind_name(doc)
+    kind, name = kind_name(doc)
     same_kind = [(n, line) for k, n, line in written[rel] if k == kind]
     if len(same_kind) == 1:
         return same_kind[0][1]
@@ -613,12 +616,6 @@ def _document_line(doc: Mapping[str, Any], rel: str, text: str,
     if held and (len(held) == 1 or held[0][0] > held[1][0]):
         return held[0][1]
     return None
-
-
-def _kind_name(doc: Mapping[str, Any]) -> tuple[str, str]:
-    metadata = doc.get("metadata")
-    return (str(doc.get("kind", "")),
-            str(metadata.get("name", "")) if isinstance(metadata, dict) else "")
 
 
 def _without_origin(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:

@@ -47,26 +47,36 @@ def patch_layers(kustomizations: Iterable[tuple[Path, Mapping[str, Any]]],
             except PlatecheckError:
                 continue  # the build reports a patch it cannot read
             for document in reversed(documents):
-                data_ = document.data
-                metadata = data_.get("metadata") if isinstance(data_, dict) else None
-                if isinstance(metadata, dict) and isinstance(data_.get("kind"), str):
-                    layers.append(FieldLayer(rel, str(data_["kind"]),
-                                             str(metadata.get("name") or ""), data_,
+                if isinstance(document.data, dict) and isinstance(document.data.get("kind"),
+                                                                  str):
+                    layers.append(FieldLayer(rel, *kind_name(document.data), document.data,
                                              document.lines))
     return tuple(layers)
+
+
+def kind_name(doc: Mapping[str, Any]) -> tuple[str, str]:
+    """A manifest document's kind and ``metadata.name`` ("" for what it lacks)."""
+    metadata = doc.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return str(doc.get("kind", "")), str(name) if name is not None else ""
 
 
 def patch_origin(layers: Sequence[FieldLayer], resource: Resource,
                  path: Sequence[str | int]) -> Origin | None:
     """The patch line that wrote ``path`` of ``resource``, the highest precedence one."""
-    for layer in layers:
-        if layer.kind != resource.kind or not layer.name or layer.name not in resource.name:
-            continue
+    for layer in _applying(layers, resource):
         written = _written_path(resource.doc, layer.data, path)
         line = layer.lines.get(written) if written is not None else None
         if line is not None:
             return Origin(layer.file, line)
     return None
+
+
+def _applying(layers: Sequence[FieldLayer], resource: Resource) -> Iterable[FieldLayer]:
+    """The patches of ``resource``: of its kind, named as it is before kustomize's prefix
+    and suffix."""
+    return (layer for layer in layers if layer.kind == resource.kind and layer.name
+            and layer.name in resource.name)
 
 
 def _written_path(built: Any, patch: Any, path: Sequence[str | int]) -> KeyPath | None:
@@ -104,9 +114,7 @@ def patch_value_origin(layers: Sequence[FieldLayer], resource: Resource,
     ``anchor`` (a container), holding one of ``values`` (when any is given): what a policy
     that knows a field by its name and value, not by its path, reports."""
     wanted = {str(value) for value in values if value is not None}
-    for layer in layers:
-        if layer.kind != resource.kind or not layer.name or layer.name not in resource.name:
-            continue
+    for layer in _applying(layers, resource):
         scopes = [(path, node) for path, node in _mappings(layer.data, ())
                   if anchor is None or node.get("name") == anchor]
         for name in fields:

@@ -42,7 +42,7 @@ from platecheck.model import (
 )
 from platecheck.overrides import apply_overrides
 from platecheck.realpaths import resolve
-from platecheck.repourl import identity, remote_urls, this_repository
+from platecheck.repourl import git_repo_urls, identity, remote_urls, this_repository
 from platecheck.sourcecheck import path_problem, path_remedy, source_problems
 from platecheck.sourcetype import explicit_type, source_type
 from platecheck.valuefiles import Resolver
@@ -52,13 +52,11 @@ if TYPE_CHECKING:
     from platecheck.schemas import CustomSchema
 
 
-def git_repo_urls(found: Discovery) -> set[str]:
-    """The ``repoURL`` of every Git source (no chart, not OCI) that an Application or
-    ApplicationSet file of the repository names."""
+def _named_urls(found: Discovery) -> set[str]:
+    """The Git ``repoURL``s the Application and ApplicationSet files of the repository name."""
     apps = [app for parsed in (found.parsed, found.set_cache) for file_apps in parsed.values()
             for app in file_apps]
-    return {source.repo_url for app in (*apps, *found.applications) for source in app.sources
-            if source.repo_url and not source.chart and not _is_oci(source.repo_url)}
+    return git_repo_urls((*apps, *found.applications))
 
 
 class Planner:
@@ -71,7 +69,7 @@ class Planner:
         self.revision = repository_revision(self.root)  # ARGOCD_APP_REVISION
         # the repoURLs that are this checkout, from its Git remotes (platecheck.repourl)
         self._remotes = remote_urls(self.root)
-        self._named = git_repo_urls(found.repository or found)
+        self._named = _named_urls(found.repository or found)
         self.own = identity(self._remotes, self._named)
         self._application_schema: tuple[CustomSchema | None] | None = None  # once looked up
 
@@ -209,8 +207,7 @@ class Planner:
         named none of the checkout's remotes, these may. What is known is never changed."""
         if self.own or not self._remotes:
             return
-        self._named |= {source.repo_url for app in apps for source in app.sources
-                        if source.repo_url and not source.chart and not _is_oci(source.repo_url)}
+        self._named |= git_repo_urls(apps)
         self.own = identity(self._remotes, self._named)
 
     def _repo_urls(self) -> tuple[str, ...]:

@@ -26,7 +26,7 @@ from platecheck.boundedread import read_regular_file
 from platecheck.globs import matches_any
 
 if TYPE_CHECKING:
-    from platecheck.model import RenderTarget
+    from platecheck.model import Application, RenderTarget, Source
 
 _SCP = re.compile(r"^(?:[^@/:]+@)?(?P<host>[^/:]+):(?!//)(?P<path>.*)$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/]*@)?(?P<host>[^/:]*)(?::\d*)?(?P<path>/.*)?$")
@@ -138,9 +138,18 @@ def git_dirs(root: Path) -> tuple[Path, Path] | None:
     return git, common
 
 
+def git_source(source: Source) -> bool:
+    """A source of a Git repository: a ``repoURL`` with no chart, not an OCI registry."""
+    return bool(source.repo_url) and not source.chart and not source.repo_url.startswith(
+        "oci://")
+
+
+def git_repo_urls(apps: Iterable[Application]) -> set[str]:
+    """The ``repoURL`` of every Git source of ``apps``."""
+    return {source.repo_url for app in apps for source in app.sources if git_source(source)}
+
+
 def other_repository(target: RenderTarget) -> bool:
-    """A Git source (no chart, not OCI, no plugin) that planning found is not this
-    repository's."""
+    """A Git source (no plugin) that planning found is not this repository's."""
     remote = target.remote
-    return remote is not None and not remote.chart and not remote.repo_url.startswith(
-        "oci://") and target.source_type != "Plugin"
+    return remote is not None and git_source(remote) and target.source_type != "Plugin"

@@ -10,6 +10,7 @@ as it turns off helm's. https://helm.sh/docs/topics/charts/#schema-files
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -178,6 +179,12 @@ def _formats(schema: Any, major: int) -> Any:
     declared = str(schema.get("$schema", "")) if isinstance(schema, Mapping) else ""
     if major >= 4 and not any(draft in declared for draft in _ASSERTING_DRAFTS):
         return None
+    return _format_checker()
+
+
+@functools.cache
+def _format_checker() -> Any:
+    """One checker of the formats ``_formats`` asserts, built once per process."""
     import ipaddress
 
     from jsonschema import FormatChecker

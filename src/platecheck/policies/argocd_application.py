@@ -91,7 +91,7 @@ from platecheck.globs import matches_any
 from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
 from platecheck.options import OptionValueError, PolicyOptions, option
-from platecheck.repourl import normalized, this_repository
+from platecheck.repourl import git_repo_urls, normalized, this_repository
 from platecheck.semver import EXACT_VERSION
 from platecheck.sourcecheck import path_remedy
 from platecheck.yamlio import type_name
@@ -590,8 +590,7 @@ def _other_repository(first: Application, second: Application) -> str:
 
 
 def _git_repositories(app: Application) -> set[str]:
-    return {normalized(s.repo_url) for s in app.sources
-            if s.repo_url and not s.chart and not s.repo_url.startswith("oci://")}
+    return {normalized(url) for url in git_repo_urls((app,))}
 
 
 IN_CLUSTER = "https://kubernetes.default.svc"
