@@ -128,4 +128,4 @@ def test_helm_charts_inflate_alike_in_a_confined_build(tmp_path: Path) -> None:
     assert plain.errors == confined.errors == ()
     assert [dict(r.doc) for r in confined.rendered[0].resources] == [
         dict(r.doc) for r in plain.rendered[0].resources]
-    assert confined.renders == 1  # the build options key the cached build
+    assert confined.builds == 1  # the build options key the cached build

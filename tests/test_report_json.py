@@ -50,6 +50,7 @@ def test_mixed_report() -> None:
         "targets": 3,
         "helmRuns": 0,
         "helmCached": 0,
+        "kustomizeBuilds": 0,
         "unclassified": 0,
     }
     assert doc["policies"] == ["image-tag-pinned", "pull-policy"]

@@ -198,7 +198,7 @@ def test_every_application_of_one_kustomization_points_at_its_files(tmp_path: Pa
             "https://kubernetes.default.svc", "https://other.example.com"))
     model = load([repo / "apps" / "web.yaml", repo / "apps" / "web-b.yaml"],
                  cache_dir=tmp_path / "cache")
-    assert model.errors == () and model.renders == 1
+    assert model.errors == () and model.builds == 1
     assert sorted((r.id, [res.template_file for res in r.resources]) for r in model.rendered) == [
         ("prod/web", ["base/deployment.yaml"]), ("prod/web-b", ["base/deployment.yaml"])]
 
@@ -844,18 +844,20 @@ def test_kustomize_builds_are_cached_failed_ones_too_and_a_changed_base_rebuilds
     from platecheck.model import SourceType
 
     builds = len([t for t in cold.targets if t.source_type is SourceType.KUSTOMIZE])
-    assert builds == 4 and (cold.renders, cold.cache_hits) == (4, 0)
+    assert builds == 4 and (cold.renders, cold.builds, cold.cache_hits) == (0, 4, 0)
+    assert summary_line(count(cold)).endswith("(0 helm runs, 4 kustomize builds, 0 cached)")
     assert ("overlays/broken/kustomization.yaml:2", "prod/broken", "could-not-check") in \
         outcome(cold)
     warm = lint(repo, cache_dir=cache)
-    assert (warm.renders, warm.cache_hits) == (0, 4)  # no kubectl process started
+    assert (warm.renders, warm.builds, warm.cache_hits) == (0, 0, 4)  # no kubectl process
+    assert summary_line(count(warm)).endswith("(0 helm runs, 4 cached)")
     assert outcome(warm) == outcome(cold)
     base = repo / "base" / "deployment.yaml"
     base.write_text(base.read_text().replace("replicas: 1", "replicas: 2"))
     changed = lint(repo, cache_dir=cache)
     # the overlays over the base build again, and the broken one, whose missing base could
     # be anywhere in the repository; the chart inflation reads nothing of the base
-    assert (changed.renders, changed.cache_hits) == (3, 1)
+    assert (changed.builds, changed.cache_hits) == (3, 1)
     [web] = [r for r in load_model(repo, cache) if r.target.id == "prod/web"]
     assert web.resources[0].doc["spec"]["replicas"] == 2
     held = [p for p in cache.rglob("*") if p.is_file() and os.fsencode(str(tmp_path))

@@ -173,6 +173,7 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
         errors=tuple(sorted([*load_errors, *errors], key=_error_order)),
         renders=model.renders,
         cache_hits=model.cache_hits,
+        builds=model.builds,
         changed_since=selection.describe() if selection is not None else None,
     )
 
@@ -322,8 +323,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             environments=tuple(env.environment for env in config.environments),
             helm_lint=tuple(lints),
             errors=tuple(sorted(problems.findings, key=_error_order)),
-            renders=batch.renders,
-            cache_hits=batch.cache_hits,
+            renders=batch.renders, cache_hits=batch.cache_hits, builds=batch.builds,
         )
         return model, config, selection
 
@@ -387,8 +387,9 @@ class _Batch:
     cache_dir: Path | None
     use_cache: bool
     lints: list[HelmLint] = field(default_factory=list)
-    renders: int = 0
+    renders: int = 0  # helm processes
     cache_hits: int = 0
+    builds: int = 0  # kubectl kustomize processes
     parsed: ParsedChunks = field(init=False)
     wants_lint: Callable[[str], bool] = field(init=False)  # helm lint for an environment
 
@@ -431,7 +432,7 @@ class _Batch:
                                      jobs=_jobs(self.jobs, self.config.jobs),
                                      build_options=self.config.kustomize_build_options)
         rendered.extend(built)
-        self.renders += stats.renders
+        self.builds += stats.renders
         self.cache_hits += stats.cache_hits
         return rendered
 

@@ -409,7 +409,8 @@ class Report:
     policies: tuple[PolicyInfo, ...]  # the policies that ran, in registry order
     errors: tuple[Finding, ...] = ()  # could-not-check problems (exit 2)
     renders: int = 0  # helm processes run (renders and lints)
-    cache_hits: int = 0  # helm results taken from the cache
+    cache_hits: int = 0  # helm and kubectl results taken from the cache
+    builds: int = 0  # kubectl kustomize processes run
     changed_since: str | None = None  # --changed-since: the targets chosen and why, one line
 
     @property
@@ -466,8 +467,9 @@ class RepoModel:
     environments: tuple[Environment, ...] = ()
     helm_lint: tuple[HelmLint, ...] = ()
     errors: tuple[Finding, ...] = ()  # could-not-check problems met while loading
-    renders: int = 0
+    renders: int = 0  # helm processes run
     cache_hits: int = 0
+    builds: int = 0  # kubectl kustomize processes run
     # Applications found in rendered output (a Helm-templated app-of-apps), each as written
     # by its parent's template; a child two parents generate is here twice
     generated: tuple[Application, ...] = ()
@@ -512,6 +514,7 @@ class RenderedDiff:
     errors: tuple[Finding, ...]  # could-not-check problems, on either side
     renders: int
     cache_hits: int
+    builds: int = 0
 
     @property
     def exit_code(self) -> int:

@@ -71,7 +71,8 @@ def compute(paths: Sequence[str], ref: str, **options: Any) -> RenderedDiff:
     return RenderedDiff(ref=ref, commit=commit, targets=tuple(changes), appeared=appeared,
                         disappeared=disappeared, errors=tuple(errors),
                         renders=head.renders + (base.renders if base else 0),
-                        cache_hits=head.cache_hits + (base.cache_hits if base else 0))
+                        cache_hits=head.cache_hits + (base.cache_hits if base else 0),
+                        builds=head.builds + (base.builds if base else 0))
 
 
 def _labelled(errors: Iterable[Finding], ref: str) -> list[Finding]:

@@ -247,10 +247,12 @@ class Answer(NamedTuple):
 
 
 def as_kept(report: Report) -> Report:
-    """``report`` as a warm run tells it: no helm process, every result from the cache."""
+    """``report`` as a warm run tells it: no helm or kubectl process, every result from the
+    cache."""
     import dataclasses
 
-    return dataclasses.replace(report, renders=0, cache_hits=report.renders + report.cache_hits)
+    return dataclasses.replace(report, renders=0, builds=0,
+                               cache_hits=report.renders + report.builds + report.cache_hits)
 
 
 def variant(styles: Sequence[Any], root: Path) -> str:
@@ -310,8 +312,8 @@ def cached_answer(paths: Sequence[str | os.PathLike[str]], *, cache_root: Path |
             return kept
         report = _full(paths, cache_root, run, options)
         answer = present(report)
-        run.cache.keep_answer(run.key, name,
-                              present(as_kept(report)) if report.renders else answer)
+        ran = report.renders or report.builds
+        run.cache.keep_answer(run.key, name, present(as_kept(report)) if ran else answer)
         return answer
 
 

@@ -64,7 +64,8 @@ class Counts:
     not_checked: int  # could-not-check errors
     targets: int
     helm_runs: int  # helm processes run: helm template and helm lint alike
-    helm_cached: int  # helm results taken from the cache instead
+    helm_cached: int  # helm and kubectl results taken from the cache instead
+    kustomize_builds: int = 0  # kubectl kustomize processes run
     unclassified: int = 0  # Applications that match no configured environment
 
     @property
@@ -84,6 +85,7 @@ def count(report: Report) -> Counts:
         targets=len(report.targets),
         helm_runs=report.renders,
         helm_cached=report.cache_hits,
+        kustomize_builds=report.builds,
         # an Application by where it is written and what it is called: one template line
         # of a chart of Applications writes many
         unclassified=len({(t.application.file, t.application.line, t.application.namespace,
@@ -97,9 +99,10 @@ def plural(n: int, word: str) -> str:
 
 
 def summary_line(counts: Counts) -> str:
-    """``3 errors, 1 warning, 2 waived in 8 targets (14 helm runs, 2 cached)``; info findings
-    and could-not-check errors are named only when there are some. Helm runs count every
-    helm process (``helm template`` per target and ``helm lint`` per chart and environment)."""
+    """``3 errors, 1 warning, 2 waived in 8 targets (14 helm runs, 2 cached)``; info findings,
+    could-not-check errors and Kustomize builds are named only when there are some. Helm runs
+    count every helm process (``helm template`` per target and ``helm lint`` per chart and
+    environment), Kustomize builds every ``kubectl kustomize``."""
     parts = [plural(counts.errors, "error"), plural(counts.warnings, "warning")]
     if counts.info:
         parts.append(f"{counts.info} info")
@@ -110,8 +113,14 @@ def summary_line(counts: Counts) -> str:
                     if counts.unclassified else "")
     return (
         f"{', '.join(parts)} in {plural(counts.targets, 'target')}{unclassified}"
-        f" ({plural(counts.helm_runs, 'helm run')}, {counts.helm_cached} cached)"
+        f" ({runs(counts.helm_runs, counts.kustomize_builds)}, {counts.helm_cached} cached)"
     )
+
+
+def runs(helm_runs: int, kustomize_builds: int) -> str:
+    """``14 helm runs``, with ``, 3 kustomize builds`` when kubectl built any."""
+    text = plural(helm_runs, "helm run")
+    return f"{text}, {plural(kustomize_builds, 'kustomize build')}" if kustomize_builds else text
 
 
 def _same(text: str) -> str:

@@ -77,6 +77,7 @@ def document(report: Report) -> dict[str, Any]:
             "targets": counts.targets,
             "helmRuns": counts.helm_runs,
             "helmCached": counts.helm_cached,
+            "kustomizeBuilds": counts.kustomize_builds,
             "unclassified": counts.unclassified,
         },
         "policies": list(report.policy_ids),

@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from platecheck.model import Finding, RenderedDiff, TargetChange
-from platecheck.report.common import printable
+from platecheck.report.common import printable, runs
 
 # GitHub refuses comments over 65536 characters; leave room for the note and the summary.
 MARKDOWN_LIMIT = 60000
@@ -32,7 +32,7 @@ def _summary(diff: RenderedDiff) -> str:
     return (f"{n} target{'s' if n != 1 else ''} changed since {diff.ref} "
             f"({diff.commit[:12]}); {len(diff.appeared)} finding"
             f"{'s' if len(diff.appeared) != 1 else ''} appeared, {len(diff.disappeared)} "
-            f"disappeared ({diff.renders} helm runs, {diff.cache_hits} cached)")
+            f"disappeared ({runs(diff.renders, diff.builds)}, {diff.cache_hits} cached)")
 
 
 def text(diff: RenderedDiff) -> str:
@@ -129,6 +129,7 @@ def as_json(diff: RenderedDiff) -> str:
         "errors": [finding(f) for f in diff.errors],
         "renders": diff.renders,
         "cacheHits": diff.cache_hits,
+        "kustomizeBuilds": diff.builds,
         "exitCode": diff.exit_code,
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
