@@ -30,6 +30,7 @@ PACKAGE = "platecheck"
 
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("errors", "limits", "model", "version", "yamlio", "globs", "semver", "quantity",
+              "formats",
               "hosts", "regexcheck", "progress", "imageref", "provenance", "modeljson",
               "argocd_env", "sandbox", "cache", "helmbin", "helmbin.install", "helmbin.locate",
               "helmbin.releases", "helmbin.kubectl", "resources", "containers",

@@ -112,7 +112,8 @@ def _marked(marker: Path) -> bool:
 
 def _schema_marker(cls_name: str, schema: Any, also: bool, content: str | None) -> Path:
     # a marker stands for the checks made: ``also`` (refusing risky patterns) names its own
-    digest = Digest("meta-schema-and-patterns" if also else "meta-schema")
+    # (patterns read as Go reads them: markers of Python's reading are not taken)
+    digest = Digest("meta-schema-go-and-patterns" if also else "meta-schema-go")
     digest.extend([cls_name, _library_version("jsonschema"),
                    json.dumps(schema, sort_keys=True) if content is None else content])
     return memo_dir() / "schemas-checked" / digest.hexdigest()

@@ -10,16 +10,18 @@ two things Go accepts that real schemas use:
   the rest of its alternative and around each later alternative of the group;
 - ``\\z``, the end of the text, which Python spells ``\\Z``.
 
-Everything else is left as written: a pattern Python still cannot read is reported as before.
-``schema_in_python`` applies this to every ``pattern`` and ``patternProperties`` key of a
-schema, walking only the keywords that hold schemas (data such as ``enum`` or ``default`` is
-never rewritten).
+Everything else is left as written. ``schema_in_python`` applies this to every ``pattern``
+and ``patternProperties`` key of a schema, walking only the keywords that hold schemas (data
+such as ``enum`` or ``default`` is never rewritten).
 
 A pattern that Python's backtracking could take exponential time over (a repetition of a
 repetition, ``platecheck.regexcheck``), such as Traefik's duration
-``^([0-9]+(ns|us|µs|ms|s|m|h)?)+$``, is matched as written with RE2 instead (the library
-whose syntax and linear-time matching Go's ``regexp`` shares): ``go_patterns`` gives a
-validator class those ``pattern`` and ``patternProperties`` keywords.
+``^([0-9]+(ns|us|µs|ms|s|m|h)?)+$``, or that Python still cannot read (``\\p{L}``), is
+matched as written with RE2 instead (the library whose syntax and linear-time matching Go's
+``regexp`` shares): ``go_patterns`` gives a validator class those ``pattern`` and
+``patternProperties`` keywords. A schema reaches them only once its meta-schema check has
+read every pattern as Go reads it (``metaschema.go_formats``): a pattern Go refuses (a
+lookahead) makes the schema invalid, as it does for helm and the API server.
 """
 
 from __future__ import annotations
@@ -165,18 +167,32 @@ def schema_in_python(schema: Any) -> Any:
 
 @cache
 def _risky(pattern: str) -> bool:
-    """Whether Python's ``re`` could backtrack for exponential time over ``pattern``."""
+    """Whether ``pattern`` is for RE2: Python's ``re`` could backtrack for exponential time
+    over it, or cannot read it (Go's syntax, which the meta-schema check held it to)."""
     try:
         return nested_quantifier(pattern)
     except re.error:
-        return False  # left to ``re``, which reports it as every unreadable pattern
+        return True
 
 
 @cache
 def _go_compiled(pattern: str) -> Any:
     import re2  # loaded only for such a pattern
 
-    return re2.compile(as_written(pattern))
+    options = re2.Options()
+    options.log_errors = False  # RE2 would write its refusals to standard error
+    return re2.compile(as_written(pattern), options)
+
+
+def go_compiles(pattern: str) -> bool:
+    """Whether Go's regexp (RE2's syntax) reads ``pattern``."""
+    import re2
+
+    try:
+        _go_compiled(pattern)
+    except re2.error:
+        return False
+    return True
 
 
 def _go_search(pattern: str, text: str) -> bool:
@@ -185,18 +201,20 @@ def _go_search(pattern: str, text: str) -> bool:
 
 def go_patterns(cls: Any) -> Any:
     """``cls`` matching the ``pattern`` and ``patternProperties`` that ``re`` could take
-    exponential time over with RE2, as written, in linear time (the others with ``re``, as
-    ``cls`` does)."""
+    exponential time over or cannot read with RE2, as written, in linear time (the others
+    with ``re``, as ``cls`` does); a mismatch names the pattern as the schema wrote it."""
     import jsonschema  # type: ignore[import-untyped]
 
     plain_pattern = cls.VALIDATORS["pattern"]
     plain_properties = cls.VALIDATORS["patternProperties"]
 
     def pattern(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
-        if not isinstance(value, str) or not _risky(value):
+        if not isinstance(value, str):
             yield from plain_pattern(validator, value, instance, schema)
-        elif validator.is_type(instance, "string") and not _go_search(value, instance):
-            yield jsonschema.ValidationError(f"{instance!r} does not match {value!r}")
+        elif validator.is_type(instance, "string") and not (
+                _go_search(value, instance) if _risky(value) else re.search(value, instance)):
+            yield jsonschema.ValidationError(
+                f"{instance!r} does not match {as_written(value)!r}")
 
     def pattern_properties(validator: Any, value: Any, instance: Any,
                            schema: Any) -> Iterator[Any]:

@@ -29,7 +29,7 @@ def check_schema(cls: Any, schema: Any) -> None:
     """``cls.check_schema(schema)``: ``jsonschema.SchemaError`` when ``schema`` is not valid
     under ``cls``'s meta-schema, through the merged meta-schema for draft 2020-12."""
     if cls is not jsonschema.Draft202012Validator:
-        cls.check_schema(schema)
+        cls.check_schema(schema, format_checker=go_formats(cls))
         return
     error = next(_merged_validator().iter_errors(schema), None)
     if error is not None:
@@ -37,9 +37,22 @@ def check_schema(cls: Any, schema: Any) -> None:
 
 
 @functools.cache
+def go_formats(cls: Any) -> Any:
+    """``cls``'s meta-schema formats, a ``pattern`` read as Go reads it (RE2's syntax), not
+    as Python does: helm and the Kubernetes API server refuse a schema whose pattern Go
+    cannot compile (a lookahead), and accept one Python cannot (``\\p{L}``, ``\\z``)."""
+    from platecheck.goregex import go_compiles
+
+    checker = jsonschema.FormatChecker(())
+    checker.checkers = {**cls.FORMAT_CHECKER.checkers, "regex": (
+        lambda value: not isinstance(value, str) or go_compiles(value), ())}
+    return checker
+
+
+@functools.cache
 def _merged_validator() -> Any:
     cls = jsonschema.Draft202012Validator
-    return cls(merged_meta_schema(), format_checker=cls.FORMAT_CHECKER)
+    return cls(merged_meta_schema(), format_checker=go_formats(cls))
 
 
 def merged_meta_schema() -> dict[str, Any]:

@@ -10,7 +10,6 @@ as it turns off helm's. https://helm.sh/docs/topics/charts/#schema-files
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 from collections.abc import Callable, Mapping
@@ -179,32 +178,9 @@ def _formats(schema: Any, major: int) -> Any:
     declared = str(schema.get("$schema", "")) if isinstance(schema, Mapping) else ""
     if major >= 4 and not any(draft in declared for draft in _ASSERTING_DRAFTS):
         return None
-    return _format_checker()
+    from platecheck.formats import format_checker
 
-
-@functools.cache
-def _format_checker() -> Any:
-    """One checker of the formats ``_formats`` asserts, built once per process."""
-    import ipaddress
-
-    from jsonschema import FormatChecker
-
-    checker = FormatChecker(formats=("email", "idn-email", "date", "uuid"))
-
-    def address(marker: str) -> Callable[[object], bool]:
-        def check(value: object) -> bool:  # Go: net.ParseIP and a "." (ipv4) or ":" (ipv6)
-            if not isinstance(value, str):
-                return True
-            try:
-                ipaddress.ip_address(value)
-            except ValueError:
-                return False
-            return marker in value and "%" not in value
-        return check
-
-    checker.checks("ipv4")(address("."))
-    checker.checks("ipv6")(address(":"))
-    return checker
+    return format_checker()
 
 
 def _deleted(target: RenderTarget, where: KeyPath, error: Any) -> Origin | None:
