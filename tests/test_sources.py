@@ -1583,3 +1583,43 @@ def test_an_image_tag_a_base_or_component_sets_points_at_its_new_tag(
     line = 5 if mid_kind == "Component" else 6
     assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
         f"mid/kustomization.yaml:{line}"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_inline_and_json_patches_point_at_the_line_that_wrote_the_field(
+        tmp_path: Path) -> None:
+    """An inline strategic-merge patch (a literal block in the kustomization), a JSON 6902
+    patch inline and one from a file (its target's name a regular expression): each field
+    is found at the line that wrote it, not at the base."""
+    repo = write_files(tmp_path / "repo", {
+        "base/kustomization.yaml": "resources: [deploy.yaml, ingress.yaml]\n",
+        "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.27.0").replace(
+            "        - name: c\n", "        - name: side\n          image: busybox:1.36\n"
+            "        - name: c\n"),
+        "base/ingress.yaml": (
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
+            "spec:\n  tls:\n    - hosts: [web.local]\n  rules:\n    - host: web.local\n"),
+        "prod/kustomization.yaml": (
+            "resources: [../base]\nnamePrefix: p-\npatches:\n"
+            "  - patch: |-\n"                                             # 4
+            "      apiVersion: apps/v1\n      kind: Deployment\n"
+            "      metadata:\n        name: web\n      spec:\n"
+            "        replicas: '2'\n"                                     # 10
+            "  - target: {kind: Deployment, name: web}\n    patch: |\n"
+            "      - op: replace\n        path: /spec/template/spec/containers/1/image\n"
+            "        value: nginx:latest\n"                               # 15
+            "  - path: ingress.yaml\n    target:\n      kind: Ingress\n      name: w.b\n"),
+        "prod/ingress.yaml": ("- op: add\n  path: /spec/rules/0/host\n  value: web.example.com\n"
+                              "- op: remove\n  path: /spec/tls\n"),
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="prod")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    found = {(f.policy, f.location) for f in report_.findings}
+    assert {("k8s-schema", "prod/kustomization.yaml:10"),
+            ("image-tag-pinned", "prod/kustomization.yaml:15"),
+            ("pull-policy", "prod/kustomization.yaml:15"),
+            ("ingress-tls", "prod/ingress.yaml:3")} <= found
+    # the side container no patch touches is at the base
+    assert {f.location for f in report_.findings
+            if f.policy == "resource-ranges" and "side" in f.message} == {"base/deploy.yaml:11"}

@@ -298,8 +298,8 @@ class Kustomize:
                      if key and path[:size] == key and len(path) > size}
             layers.append(Layer(spec, app.file, lines, app.line))
         manifest = yaml.safe_dump_all([r.doc for r in resources], sort_keys=False)
-        built = [(target.source_dir, call.data), *((directory, data)
-                                                   for directory, _, data in call.nested)]
+        built = [(target.source_dir, call.found), *((directory, file)
+                                                    for directory, file, _ in call.nested)]
         return RenderedTarget(target=target, resources=tuple(resources),
                               values=merge_values(None, layers), manifest=manifest,
                               templates=templates, patches=patch_layers(built, self.root))

@@ -9,49 +9,164 @@ entry before an earlier one, as kustomize applies them the other way round), say
 value was written: a document of the resource's kind whose name is the resource's (or the
 part of it before kustomize's prefix and suffix) holding the field's key path, list items
 matched by their ``name`` as a strategic merge matches containers, ports and volumes.
-JSON 6902 patches and inline ``patch:`` texts are not looked into.
+
+A patch written inline (``patch: |``, a literal block) is read at its lines in the
+kustomization; a JSON 6902 patch (operations, from a file or inline) says where each ``add``
+and ``replace`` put its ``value``, list items by the index its pointer names. A patch with a
+``target`` applies to what the target selects (its kind, its name as a regular expression).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import FieldLayer, KeyPath, Origin, Resource
-from platecheck.yamlio import load_documents, read_text
+from platecheck.yamlio import Document, load_document, load_documents, read_text
+
+_LITERAL = re.compile(r":\s*\|[-+0-9]*\s*(?:#.*)?$")  # a key whose value is a literal block
 
 
-def patch_layers(kustomizations: Iterable[tuple[Path, Mapping[str, Any]]],
+def patch_layers(kustomizations: Iterable[tuple[Path, Path]],
                  root: Path) -> tuple[FieldLayer, ...]:
-    """The documents of the strategic-merge patch files of ``kustomizations`` (directory,
-    content; the source's first), highest precedence first."""
+    """The patches of ``kustomizations`` (directory, kustomization file; the source's
+    first), highest precedence first: each strategic-merge document and each JSON 6902
+    patch, from a file or written inline."""
     layers: list[FieldLayer] = []
-    for directory, data in kustomizations:
-        files: list[str] = []
-        merge = data.get("patchesStrategicMerge")
-        files.extend(item for item in (merge if isinstance(merge, list) else [])
-                     if isinstance(item, str) and "\n" not in item)
-        patches = data.get("patches")
-        files.extend(item["path"] for item in (patches if isinstance(patches, list) else [])
-                     if isinstance(item, dict) and isinstance(item.get("path"), str))
-        for name in reversed(files):
-            path = Path(os.path.normpath(directory / name))
-            if not path.is_relative_to(root) or not path.is_file():
-                continue
-            rel = path.relative_to(root).as_posix()
-            try:
-                documents = load_documents(read_text(path, rel)[1], rel)
-            except PlatecheckError:
-                continue  # the build reports a patch it cannot read
-            for document in reversed(documents):
-                if isinstance(document.data, dict) and isinstance(document.data.get("kind"),
-                                                                  str):
-                    layers.append(FieldLayer(rel, *kind_name(document.data), document.data,
-                                             document.lines))
+    for directory, file in kustomizations:
+        rel = file.relative_to(root).as_posix() if file.is_relative_to(root) else ""
+        try:
+            text = read_text(file, rel)[1]
+            kustomization = load_document(text, rel)
+        except PlatecheckError:
+            continue  # the build reports a kustomization it cannot read
+        if isinstance(kustomization.data, dict):
+            for entry in reversed(_entries(kustomization, text.splitlines())):
+                layers.extend(reversed(_entry_layers(entry, directory, rel, root)))
     return tuple(layers)
+
+
+class _Entry(NamedTuple):
+    """One patch of a kustomization: its file, or its inline text and the line before the
+    text's first (None when the text is not a literal block, whose lines are unknown)."""
+
+    path: str | None
+    text: str | None
+    offset: int | None
+    target: Mapping[str, Any] | None
+
+
+def _entries(kustomization: Document, raw: Sequence[str]) -> list[_Entry]:
+    """The patch entries in the order kustomize applies them."""
+    entries: list[_Entry] = []
+    for key in ("patchesStrategicMerge", "patchesJson6902", "patches"):
+        items = kustomization.data.get(key)
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            where: KeyPath = (key, index)
+            target = None
+            if isinstance(item, dict):
+                field = "path" if "path" in item else "patch"
+                target = item.get("target") if isinstance(item.get("target"), dict) else None
+                item, where = item.get(field), (key, index, field)
+            if not isinstance(item, str):
+                continue
+            if where[-1] == "path" or key == "patchesStrategicMerge" and "\n" not in item:
+                entries.append(_Entry(item, None, None, target))
+                continue
+            line = kustomization.lines.get(where)
+            block = line is not None and _LITERAL.search(raw[line - 1]) is not None
+            entries.append(_Entry(None, item, line if block else None, target))
+    return entries
+
+
+def _entry_layers(entry: _Entry, directory: Path, rel: str, root: Path) -> list[FieldLayer]:
+    """One entry's layers, in the order kustomize applies them."""
+    if entry.path is not None:
+        path = Path(os.path.normpath(directory / entry.path))
+        if not path.is_relative_to(root) or not path.is_file():
+            return []
+        file, offset = path.relative_to(root).as_posix(), 0
+        try:
+            text = read_text(path, file)[1]
+        except PlatecheckError:
+            return []
+    elif entry.offset is not None and entry.text is not None:
+        file, offset, text = rel, entry.offset, entry.text
+    else:
+        return []
+    try:
+        documents = load_documents(text, file)
+    except PlatecheckError:
+        return []  # the build reports a patch it cannot read
+    layers = []
+    for document in documents:
+        lines = {path: line + offset for path, line in document.lines.items()}
+        if isinstance(document.data, list):
+            layers.extend(_json_patch(document.data, lines, file, entry.target))
+        elif isinstance(document.data, dict):
+            kind, name = kind_name(document.data)
+            if entry.target is not None:  # the target selects, not the patch's own name
+                kind = str(entry.target.get("kind", kind))
+                name = _target_name(entry.target)
+            if kind:
+                layers.append(FieldLayer(file, kind, name, document.data, lines))
+    return layers
+
+
+def _target_name(target: Mapping[str, Any]) -> str:
+    """A target's name as ``_selects`` reads it: a regular expression (``re:``) where it is
+    one (kustomize reads it so), none selecting every name."""
+    name = target.get("name")
+    if not isinstance(name, str):
+        return "re:"
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else f"re:{name}"
+
+
+def _json_patch(operations: list[Any], lines: Mapping[KeyPath, int], file: str,
+                target: Mapping[str, Any] | None) -> list[FieldLayer]:
+    """A JSON 6902 patch as one layer: the fields its ``add`` and ``replace`` operations
+    write, by their JSON pointers (list items by index), each at its ``value`` line."""
+    if target is None or not isinstance(target.get("kind"), str):
+        return []
+    data: dict[Any, Any] = {}
+    written: dict[KeyPath, int] = {}
+    for index, operation in enumerate(operations):
+        if not isinstance(operation, dict) or operation.get("op") not in ("add", "replace"):
+            continue
+        pointer = _pointer(operation.get("path"))
+        if not pointer or "value" not in operation:
+            continue
+        node = data
+        for part in pointer[:-1]:
+            child = node.get(part)
+            node[part] = node = child if isinstance(child, dict) else {}
+        node[pointer[-1]] = operation["value"]
+        written = {path: line for path, line in written.items()
+                   if path[:len(pointer)] != pointer}  # a later operation replaces it
+        size = len((index, "value"))
+        written.update({(*pointer, *path[size:]): line for path, line in lines.items()
+                        if path[:size] == (index, "value")})
+    if not written:
+        return []
+    return [FieldLayer(file, target["kind"], _target_name(target), data, written)]
+
+
+def _pointer(path: Any) -> KeyPath:
+    """A JSON pointer's key path, list indexes as numbers; () when it names no place
+    (``-``, the end of a list, is a place only once the operation ran)."""
+    if not isinstance(path, str) or not path.startswith("/"):
+        return ()
+    parts: list[str | int] = []
+    for token in path[1:].split("/"):
+        token = token.replace("~1", "/").replace("~0", "~")
+        if token == "-":
+            return ()
+        parts.append(int(token) if token.isdigit() else token)
+    return tuple(parts)
 
 
 def kind_name(doc: Mapping[str, Any]) -> tuple[str, str]:
@@ -74,9 +189,18 @@ def patch_origin(layers: Sequence[FieldLayer], resource: Resource,
 
 def _applying(layers: Sequence[FieldLayer], resource: Resource) -> Iterable[FieldLayer]:
     """The patches of ``resource``: of its kind, named as it is before kustomize's prefix
-    and suffix."""
+    and suffix, or selected by their target's name."""
     return (layer for layer in layers if layer.kind == resource.kind and layer.name
-            and layer.name in resource.name)
+            and _selects(layer.name, resource.name))
+
+
+def _selects(name: str, resource: str) -> bool:
+    if not name.startswith("re:"):
+        return name in resource
+    try:
+        return re.search(name[3:], resource) is not None
+    except re.error:
+        return False
 
 
 def _written_path(built: Any, patch: Any, path: Sequence[str | int]) -> KeyPath | None:
@@ -88,6 +212,11 @@ def _written_path(built: Any, patch: Any, path: Sequence[str | int]) -> KeyPath 
             if not isinstance(patch, dict) or part not in patch:
                 return None
             built = built.get(part) if isinstance(built, dict) else None
+            patch = patch[part]
+            written.append(part)
+            continue
+        if isinstance(patch, dict) and part in patch:  # a JSON patch's list index
+            built = built[part] if isinstance(built, list) and part < len(built) else None
             patch = patch[part]
             written.append(part)
             continue
@@ -116,7 +245,7 @@ def patch_value_origin(layers: Sequence[FieldLayer], resource: Resource,
     wanted = {str(value) for value in values if value is not None}
     for layer in _applying(layers, resource):
         scopes = [(path, node) for path, node in _mappings(layer.data, ())
-                  if anchor is None or node.get("name") == anchor]
+                  if anchor is None or anchor in (node.get("name"), _name_at(resource.doc, path))]
         for name in fields:
             for scope_path, scope in scopes:
                 for key_path, node in _mappings(scope, scope_path):
@@ -125,6 +254,20 @@ def patch_value_origin(layers: Sequence[FieldLayer], resource: Resource,
                         if line is not None:
                             return Origin(layer.file, line)
     return None
+
+
+def _name_at(doc: Any, path: KeyPath) -> Any:
+    """The ``name`` of the built resource's list item a JSON patch names by ``path``."""
+    if not path or not isinstance(path[-1], int):
+        return None
+    for part in path:
+        if isinstance(part, int) and isinstance(doc, list) and part < len(doc):
+            doc = doc[part]
+        elif isinstance(part, str) and isinstance(doc, dict):
+            doc = doc.get(part)
+        else:
+            return None
+    return doc.get("name") if isinstance(doc, dict) else None
 
 
 def _mappings(node: Any, path: KeyPath) -> Iterable[tuple[KeyPath, Mapping[str, Any]]]:
