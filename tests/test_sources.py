@@ -1623,3 +1623,29 @@ def test_inline_and_json_patches_point_at_the_line_that_wrote_the_field(
     # the side container no patch touches is at the base
     assert {f.location for f in report_.findings
             if f.policy == "resource-ranges" and "side" in f.message} == {"base/deploy.yaml:11"}
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_an_application_image_override_keeps_the_tags_its_kustomizations_set(
+        tmp_path: Path) -> None:
+    """The Application's ``kustomize.images`` sets one image; another's tag, set by an
+    overlay the source lists, is still found at that overlay's ``newTag``."""
+    app = DIRECTORY_APP.format(name="web", path="prod").replace(
+        "    path: prod\n", "    path: prod\n    kustomize:\n      images:\n"
+        "        - busybox:latest\n")
+    repo = write_files(tmp_path / "repo", {
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.27.0").replace(
+            "        - name: c\n", "        - name: side\n          image: busybox:1.36\n"
+            "        - name: c\n"),
+        "mid/kustomization.yaml": "resources: [../base]\nimages:\n  - name: nginx\n"
+                                  "    newTag: latest\n",
+        "prod/kustomization.yaml": "resources: [../mid]\n",
+        "apps/web.yaml": app})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert sorted((f.resource, f.location) for f in report_.findings
+                  if f.policy == "image-tag-pinned") == [
+        ("Deployment/web[c]", "mid/kustomization.yaml:4"),
+        ("Deployment/web[side]", "apps/web.yaml:13")]

@@ -296,7 +296,8 @@ class Kustomize:
             size = len(key) if key else 0
             lines = {path[size:]: line for path, line in app.lines.items()
                      if key and path[:size] == key and len(path) > size}
-            layers.append(Layer(spec, app.file, lines, app.line))
+            layers.append(_entries_by_name(_application_images(
+                Layer(spec, app.file, lines, app.line))))
         manifest = yaml.safe_dump_all([r.doc for r in resources], sort_keys=False)
         built = [(target.source_dir, call.found), *((directory, file)
                                                     for directory, file, _ in call.nested)]
@@ -521,6 +522,24 @@ def _image(text: str) -> dict[str, str]:
     if name and name != new:
         result["newName"] = new
     return {"name": name or new, **result}
+
+
+def _application_images(layer: Layer) -> Layer:
+    """An Application's ``kustomize.images`` (``kustomize edit set image`` strings) as the
+    entries of a kustomization's ``images``, each field at the string's line: merged by
+    name with the kustomizations', which keep the images it does not set."""
+    images = layer.data.get("images")
+    if not isinstance(images, list):
+        return layer
+    lines = dict(layer.lines)
+    entries = []
+    for index, text in enumerate(images):
+        entry = _image(str(text))
+        entries.append(entry)
+        line = layer.lines.get(("images", index))
+        if line is not None:
+            lines.update({("images", index, field): line for field in entry})
+    return Layer({**layer.data, "images": entries}, layer.file, lines, layer.line)
 
 
 def _by_name(existing: Any, updates: list[dict[str, Any]]) -> list[Any]:
