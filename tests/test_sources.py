@@ -1649,3 +1649,29 @@ def test_an_application_image_override_keeps_the_tags_its_kustomizations_set(
                   if f.policy == "image-tag-pinned") == [
         ("Deployment/web[c]", "mid/kustomization.yaml:4"),
         ("Deployment/web[side]", "apps/web.yaml:13")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_field_an_application_patch_sets_points_at_the_application(
+        tmp_path: Path) -> None:
+    """An Application's ``kustomize.patches`` are applied after the kustomization's own: a
+    field one writes is found at its line in the Application file."""
+    app = DIRECTORY_APP.format(name="web", path="prod").replace(
+        "    path: prod\n", "    path: prod\n    kustomize:\n      patches:\n"
+        "        - target: {kind: Deployment, name: web}\n          patch: |-\n"
+        "            - op: replace\n              path: /spec/template/spec/containers/0/image\n"
+        "              value: nginx:latest\n")
+    repo = write_files(tmp_path / "repo", {
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.27.0"),
+        "prod/kustomization.yaml": "resources: [../base]\npatches:\n  - patch: |-\n"
+                                   "      - op: replace\n"
+                                   "        path: /spec/template/spec/containers/0/image\n"
+                                   "        value: nginx:1.26\n        # overridden\n"
+                                   "    target: {kind: Deployment}\n",
+        "apps/web.yaml": app})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+        "apps/web.yaml:17"]

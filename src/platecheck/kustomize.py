@@ -56,16 +56,16 @@ from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import helm_major, helm_version, isolated_environment
 from platecheck.helmbin.install import cached_helm
-from platecheck.kustomize_patches import kind_name, patch_layers
+from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers
 from platecheck.manifests import rel_path
-from platecheck.model import KeyPath, RenderedTarget, RenderTarget, Resource
+from platecheck.model import Application, KeyPath, RenderedTarget, RenderTarget, Resource
 from platecheck.provenance import at, target_origin
 from platecheck.render import HelmStats
 from platecheck.resources import applied_objects, make_resource
 from platecheck.sandbox import bounded_map, run_bounded
 from platecheck.sourcetype import kustomization_file
 from platecheck.values import Layer, merge_values
-from platecheck.yamlio import load_document, load_documents, read_text, scalars
+from platecheck.yamlio import Document, load_document, load_documents, read_text, scalars
 
 ORIGIN = "config.kubernetes.io/origin"
 _SET = ("namePrefix", "nameSuffix", "namespace")
@@ -290,6 +290,7 @@ class Kustomize:
               for _, file, _ in reversed(call.nested)),
             _file_layer(call.found, call.kustomization))]
         spec = target.source_spec.get("kustomize")
+        application = None
         if isinstance(spec, dict) and target.application is not None:
             app = target.application
             key = next((path for path in app.lines if path[-1:] == ("kustomize",)), None)
@@ -298,12 +299,26 @@ class Kustomize:
                      if key and path[:size] == key and len(path) > size}
             layers.append(_entries_by_name(_application_images(
                 Layer(spec, app.file, lines, app.line))))
+            application = self._application_patches(app, spec, lines, target.source_dir)
         manifest = yaml.safe_dump_all([r.doc for r in resources], sort_keys=False)
         built = [(target.source_dir, call.found), *((directory, file)
                                                     for directory, file, _ in call.nested)]
         return RenderedTarget(target=target, resources=tuple(resources),
                               values=merge_values(None, layers), manifest=manifest,
-                              templates=templates, patches=patch_layers(built, self.root))
+                              templates=templates,
+                              patches=patch_layers(built, self.root, application))
+
+    def _application_patches(self, app: Application, spec: Mapping[str, Any],
+                             lines: Mapping[KeyPath, int], source: Path) -> PatchSource | None:
+        """The Application's own ``kustomize.patches``, where its file writes them (not one
+        a render generated: its lines are the rendered text's)."""
+        if not spec.get("patches") or app.deployed_by is not None:
+            return None
+        try:
+            raw = read_text(self.root / app.file, app.file)[1].splitlines()
+        except PlatecheckError:
+            return None
+        return PatchSource(source, app.file, Document(spec, lines, app.line), raw)
 
     def _copy(self, copy: Path) -> None:
         def ignore(directory: str, names: list[str]) -> list[str]:

@@ -31,22 +31,36 @@ from platecheck.yamlio import Document, load_document, load_documents, read_text
 _LITERAL = re.compile(r":\s*\|[-+0-9]*\s*(?:#.*)?$")  # a key whose value is a literal block
 
 
-def patch_layers(kustomizations: Iterable[tuple[Path, Path]],
-                 root: Path) -> tuple[FieldLayer, ...]:
-    """The patches of ``kustomizations`` (directory, kustomization file; the source's
-    first), highest precedence first: each strategic-merge document and each JSON 6902
-    patch, from a file or written inline."""
-    layers: list[FieldLayer] = []
+class PatchSource(NamedTuple):
+    """Where patches are listed: a kustomization, or an Application's ``kustomize`` field
+    (its ``patches`` are added to the source's kustomization, after its own)."""
+
+    directory: Path  # what a patch's ``path`` is relative to
+    file: str  # repository-relative
+    document: Document  # the kustomization (or the ``kustomize`` field) and its lines
+    raw: Sequence[str]  # the lines of ``file``
+
+
+def patch_layers(kustomizations: Iterable[tuple[Path, Path]], root: Path,
+                 application: PatchSource | None = None) -> tuple[FieldLayer, ...]:
+    """The patches of ``application`` and of ``kustomizations`` (directory, kustomization
+    file; the source's first), highest precedence first: each strategic-merge document and
+    each JSON 6902 patch, from a file or written inline."""
+    sources = [application] if application is not None else []
     for directory, file in kustomizations:
         rel = file.relative_to(root).as_posix() if file.is_relative_to(root) else ""
         try:
             text = read_text(file, rel)[1]
-            kustomization = load_document(text, rel)
+            sources.append(PatchSource(directory, rel, load_document(text, rel),
+                                       text.splitlines()))
         except PlatecheckError:
             continue  # the build reports a kustomization it cannot read
-        if isinstance(kustomization.data, dict):
-            for entry in reversed(_entries(kustomization, text.splitlines())):
-                layers.extend(reversed(_entry_layers(entry, directory, rel, root)))
+    layers: list[FieldLayer] = []
+    for source in sources:
+        if isinstance(source.document.data, dict):
+            for entry in reversed(_entries(source.document, source.raw)):
+                layers.extend(reversed(_entry_layers(entry, source.directory, source.file,
+                                                     root)))
     return tuple(layers)
 
 
@@ -78,7 +92,8 @@ def _entries(kustomization: Document, raw: Sequence[str]) -> list[_Entry]:
                 entries.append(_Entry(item, None, None, target))
                 continue
             line = kustomization.lines.get(where)
-            block = line is not None and _LITERAL.search(raw[line - 1]) is not None
+            block = line is not None and 0 < line <= len(raw) and _LITERAL.search(
+                raw[line - 1]) is not None
             entries.append(_Entry(None, item, line if block else None, target))
     return entries
 
