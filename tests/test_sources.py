@@ -1523,12 +1523,9 @@ def test_a_kustomization_directive_is_never_the_line_of_a_resource_field(
     assert finding.location == "prod/patch.yaml:6"
 
 
-@pytest.mark.usefixtures("kubectl_bin")
-def test_a_field_an_overlay_patch_sets_points_at_the_patch(tmp_path: Path) -> None:
-    """kustomize's origin names the base file; a value an overlay's strategic-merge patch
-    set (an image, a pull policy, a quantity, a host) is found at the patch's line, the
-    container by its name, the rest at the base."""
-    repo = write_files(tmp_path / "repo", {
+# a base of a Deployment with two containers ("side" and "c") and an Ingress, for overlays
+# that patch them
+_PATCHED_BASE = {
         "base/kustomization.yaml": "resources: [deploy.yaml, ingress.yaml]\n",
         "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.27.0").replace(
             "        - name: c\n", "        - name: side\n          image: busybox:1.36\n"
@@ -1536,6 +1533,26 @@ def test_a_field_an_overlay_patch_sets_points_at_the_patch(tmp_path: Path) -> No
         "base/ingress.yaml": (
             "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
             "spec:\n  tls:\n    - hosts: [web.local]\n  rules:\n    - host: web.local\n"),
+}
+
+
+def _patched(tmp_path: Path, overlay: dict[str, str]) -> Report:
+    """The lint of ``_PATCHED_BASE`` and an overlay of it in ``prod``, which an Application
+    deploys; it must find nothing it cannot check."""
+    repo = write_files(tmp_path / "repo", {
+        **_PATCHED_BASE, **overlay, "apps/web.yaml": DIRECTORY_APP.format(name="web", path="prod")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    return report_
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_field_an_overlay_patch_sets_points_at_the_patch(tmp_path: Path) -> None:
+    """kustomize's origin names the base file; a value an overlay's strategic-merge patch
+    set (an image, a pull policy, a quantity, a host) is found at the patch's line, the
+    container by its name, the rest at the base."""
+    report_ = _patched(tmp_path, {
         "prod/kustomization.yaml": ("resources: [../base]\nnamePrefix: p-\npatches:\n"
                                     "  - path: deploy.yaml\n  - path: ingress.yaml\n"),
         "prod/deploy.yaml": (
@@ -1545,10 +1562,7 @@ def test_a_field_an_overlay_patch_sets_points_at_the_patch(tmp_path: Path) -> No
             "            requests: {memory: 2GB}\n"),
         "prod/ingress.yaml": ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n"
                               "  name: web\nspec:\n  rules:\n    - host: web.example.com\n"),
-        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="prod")})
-    (repo / ".git").mkdir()
-    report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert report_.errors == ()
+    })
     found = {(f.policy, f.location) for f in report_.findings}
     assert {("image-tag-pinned", "prod/deploy.yaml:10"), ("pull-policy", "prod/deploy.yaml:10"),
             ("resource-ranges", "prod/deploy.yaml:12"),
@@ -1591,14 +1605,7 @@ def test_inline_and_json_patches_point_at_the_line_that_wrote_the_field(
     """An inline strategic-merge patch (a literal block in the kustomization), a JSON 6902
     patch inline and one from a file (its target's name a regular expression): each field
     is found at the line that wrote it, not at the base."""
-    repo = write_files(tmp_path / "repo", {
-        "base/kustomization.yaml": "resources: [deploy.yaml, ingress.yaml]\n",
-        "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.27.0").replace(
-            "        - name: c\n", "        - name: side\n          image: busybox:1.36\n"
-            "        - name: c\n"),
-        "base/ingress.yaml": (
-            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
-            "spec:\n  tls:\n    - hosts: [web.local]\n  rules:\n    - host: web.local\n"),
+    report_ = _patched(tmp_path, {
         "prod/kustomization.yaml": (
             "resources: [../base]\nnamePrefix: p-\npatches:\n"
             "  - patch: |-\n"                                             # 4
@@ -1611,10 +1618,7 @@ def test_inline_and_json_patches_point_at_the_line_that_wrote_the_field(
             "  - path: ingress.yaml\n    target:\n      kind: Ingress\n      name: w.b\n"),
         "prod/ingress.yaml": ("- op: add\n  path: /spec/rules/0/host\n  value: web.example.com\n"
                               "- op: remove\n  path: /spec/tls\n"),
-        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="prod")})
-    (repo / ".git").mkdir()
-    report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert report_.errors == ()
+    })
     found = {(f.policy, f.location) for f in report_.findings}
     assert {("k8s-schema", "prod/kustomization.yaml:10"),
             ("image-tag-pinned", "prod/kustomization.yaml:15"),
