@@ -1083,8 +1083,8 @@ patches:
     # the file names no namespace, the kustomization gives it one: one Application
     ("", "argocd", "", ["prod/platform", "prod/x"]),
     ("argocd", "apps", "", ["prod/platform", "prod/x"]),  # the kustomization moves it
-    # a patched one is another Application than the file writes (both are checked)
-    ("", "argocd", PATCHED, ["prod/platform", "prod/x", "prod/x@platform/application.yaml:2"]),
+    # a patched one replaces the one the file writes: Argo CD creates what the build outputs
+    ("", "argocd", PATCHED, ["prod/platform", "prod/x"]),
 ])
 def test_an_application_a_kustomization_puts_in_a_namespace_is_still_one(
         tmp_path: Path, kubectl_bin: Path, written: str, kustomized: str, more: str,
@@ -1105,9 +1105,36 @@ def test_an_application_a_kustomization_puts_in_a_namespace_is_still_one(
     assert sorted(t.id for t in report.targets) == targets
     schema = [f.target for f in report.findings if f.policy == "argocd-application"
               and "revisionHistoryLimit" in f.message]
-    assert len(schema) == len(targets) - 1  # once per Application x
+    assert len(schema) == 1  # once: one Application x
     # the parent's render holds the Application too: argocd-application's report owns it
     assert [f for f in report.findings if f.policy == "k8s-schema"] == []
+
+
+@pytest.mark.parametrize("clusters", [["a"], ["a", "b"]])
+def test_an_application_a_kustomization_renames_is_deployed_as_renamed_only(
+        tmp_path: Path, kubectl_bin: Path, clusters: list[str]) -> None:
+    """Overlays of an app-of-apps give the Application file a ``nameSuffix`` per cluster:
+    Argo CD creates ``x-a`` (and ``x-b``), never ``x`` as the file writes it, so no
+    resource is deployed by both ``x`` and ``x-a``."""
+    _platform_tree(tmp_path)
+    (tmp_path / "apps" / "platform.yaml").unlink()
+    (tmp_path / "platform" / "apps").mkdir()
+    (tmp_path / "platform" / "apps" / "application.yaml").write_text(
+        DIRECTORY_APP.format(name="x", path="platform/x"))
+    (tmp_path / "platform" / "apps" / "kustomization.yaml").write_text(
+        "resources: [application.yaml]\n")
+    for cluster in clusters:
+        (tmp_path / "clusters" / cluster).mkdir(parents=True)
+        (tmp_path / "clusters" / cluster / "kustomization.yaml").write_text(
+            f"nameSuffix: -{cluster}\nresources:\n  - ../../platform/apps\n")
+        (tmp_path / "apps" / f"{cluster}.yaml").write_text(
+            DIRECTORY_APP.format(name=f"cluster-{cluster}", path=f"clusters/{cluster}"))
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets if "cluster" not in t.id) == [
+        *(f"prod/x-{cluster}" for cluster in clusters)]
+    assert [f.message for f in report.findings if f.policy == "argocd-application"
+            and "deployed by both" in f.message and " x " in f"{f.message} "] == []
 
 
 def test_an_application_beside_a_chart_is_discovered(tmp_path: Path) -> None:

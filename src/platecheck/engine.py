@@ -300,10 +300,11 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         batch = _Batch(planner, problems, config, helm=helm, jobs=jobs, cache_dir=cache_path,
                        use_cache=use_cache)
         targets, rendered = _render_checked(batch, found, targets)
-        generated = _generated(batch, found, targets, rendered, wanted)
+        generated, places = _generated(batch, found, targets, rendered, wanted)
         batch.save()
-        targets, rendered, lints = _without_charts_applications_deploy(
-            *_without_bare_parents(targets, rendered, found), batch.lints, problems)
+        targets, rendered, lints = _without_superseded(*_without_charts_applications_deploy(
+            *_without_bare_parents(targets, rendered, found), batch.lints, problems),
+            found, places, problems)
         if rendered:
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
         model = RepoModel(
@@ -342,18 +343,25 @@ def _something_to_check(targets: Sequence[RenderTarget], problems: _Problems,
 
 
 def _generated(batch: _Batch, found: Discovery, targets: list[RenderTarget],
-               rendered: list[RenderedTarget], wanted: set[str] | None) -> list[Generated]:
+               rendered: list[RenderedTarget], wanted: set[str] | None
+               ) -> tuple[list[Generated], _WrittenPlaces]:
     """Applications in rendered output are targets in turn (a Helm-templated app-of-apps):
-    planned and rendered, level by level, into ``targets`` and ``rendered``."""
+    planned and rendered, level by level, into ``targets`` and ``rendered``; the written
+    Applications rendered ones replaced, with their targets, are told apart."""
     problems, planner = batch.problems, batch.planner
     generated: list[Generated] = []
     parents: dict[AppKey, Application | None] = {
         **{app_key(a): None for a in found.applications},
         **{_set_key(a): None for a in found.application_sets}}
     written = {as_written(a) for a in found.applications}
+    places = _WrittenPlaces(found.applications)
     fresh = list(rendered)
     for depth in range(MAX_DEPTH + 1):
-        children = _children(fresh, parents, generated, problems, planner, written)
+        children = _children(fresh, parents, generated, problems, planner, written, places)
+        if places.superseded:  # the written Applications that rendered ones replace go
+            places.dropped.extend(t for t in targets if places.replaced(t))
+            targets[:] = [t for t in targets if not places.replaced(t)]
+            rendered[:] = [r for r in rendered if not places.replaced(r.target)]
         if not children:
             break
         if depth == MAX_DEPTH:
@@ -371,7 +379,7 @@ def _generated(batch: _Batch, found: Discovery, targets: list[RenderTarget],
         _unique_ids(targets)
         fresh = batch.render(more)
         rendered.extend(fresh)
-    return generated
+    return generated, places
 
 
 @dataclass
@@ -443,14 +451,42 @@ class _Batch:
         return RenderCache((self.cache_dir or default_cache_dir()) / RENDERS)
 
 
+class _WrittenPlaces:
+    """The Application documents discovery found, by file and first line: an Application a
+    Kustomize source renders from one of them, changed (a ``nameSuffix``, labels, a patch),
+    replaces it. Argo CD creates what the build outputs, never the file as written."""
+
+    def __init__(self, applications: Sequence[Application]) -> None:
+        self.keys: dict[tuple[str, int], AppKey] = {(a.file, a.line): app_key(a)
+                                                     for a in applications}
+        self.starts: dict[str, list[int]] = {}
+        for file, line in self.keys:
+            self.starts.setdefault(file, []).append(line)
+        self.superseded: set[tuple[str, int]] = set()
+        self.dropped: list[RenderTarget] = []  # the targets of those replaced
+
+    def origin(self, item: Generated) -> tuple[str, int] | None:
+        """The written document a rendered Application lies in (its line is one of the
+        document's, not always the first)."""
+        if item.application_set or item.parent is None:
+            return None
+        before = [line for line in self.starts.get(item.app.file, ()) if line <= item.app.line]
+        return (item.app.file, max(before)) if before else None
+
+    def replaced(self, target: RenderTarget) -> bool:
+        app = target.application
+        return app is not None and app.deployed_by is None and (
+            app.file, app.line) in self.superseded
+
+
 def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Application | None],
               generated: list[Generated], problems: _Problems, planner: Planner,
-              written: set[tuple[str, str, str]]) -> list[Generated]:
+              written: set[tuple[str, str, str]], places: _WrittenPlaces) -> list[Generated]:
     """The Applications ``rendered`` generates that are new: each known key is planned once
     (a second parent is reported by argocd-application); one its own ancestors generate is a
     cycle, followed once. One a Kustomize source renders from an Application file discovery
     found, unchanged but for the kustomization's namespace (``written``, see ``as_written``),
-    is that Application, planned already."""
+    is that Application, planned already; changed, it replaces it (``places``)."""
     new = []
     for item in generate(rendered):
         if isinstance(item, PlatecheckError):
@@ -462,7 +498,13 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         if key in set(ancestors(item.parent, parents)):
             continue  # an app-of-apps that manages itself
         generated.append(item)
-        if key in parents or (not item.application_set and as_written(item.app) in written):
+        if not item.application_set and as_written(item.app) in written:
+            continue
+        origin = places.origin(item)
+        if origin is not None:
+            places.superseded.add(origin)
+        if key in parents and not (parents[key] is None and origin is not None
+                                   and places.keys[origin] == key):
             continue
         parents[key] = item.parent
         new.append(item)
@@ -606,15 +648,37 @@ def _without_charts_applications_deploy(
                 if t.application is not None and t.rendered_here and t.chart is not None}
     dropped = {t.id for t in targets if t.application is None and t.chart is not None
                and t.chart.path in deployed}
+    return _without([t for t in targets if t.id not in dropped],
+                    [t for t in targets if t.id in dropped], rendered, lints, problems)
+
+
+def _without(kept: list[RenderTarget], dropped: Sequence[RenderTarget],
+             rendered: list[RenderedTarget], lints: list[HelmLint], problems: _Problems
+             ) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
+    """``kept``, the targets but ``dropped``, with their renders and problems (those of an
+    id no kept target has) and the helm lints no kept target shares."""
     if not dropped:
-        return targets, rendered, lints
-    kept = [t for t in targets if t.id not in dropped]
+        return kept, rendered, lints
+    gone_ids = {t.id for t in dropped} - {t.id for t in kept}
     linted = {(t.chart.path, t.environment) for t in kept if t.chart is not None}
-    gone = {(t.chart.path, t.environment) for t in targets if t.id in dropped and t.chart}
-    problems.findings[:] = [f for f in problems.findings if f.target not in dropped]
-    return (kept, [r for r in rendered if r.target.id not in dropped],
+    gone = {(t.chart.path, t.environment) for t in dropped if t.chart is not None}
+    problems.findings[:] = [f for f in problems.findings if f.target not in gone_ids]
+    return (kept, [r for r in rendered if r.target.id not in gone_ids],
             [lint for lint in lints if (lint.chart.path, lint.environment) in linted
              or (lint.chart.path, lint.environment) not in gone])
+
+
+def _without_superseded(targets: list[RenderTarget], rendered: list[RenderedTarget],
+                        lints: list[HelmLint], found: Discovery, places: _WrittenPlaces,
+                        problems: _Problems
+                        ) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
+    """The written Applications rendered ones replaced are no Applications: their targets
+    (gone already), problems and the helm lints no kept target shares go too."""
+    if not places.superseded:
+        return targets, rendered, lints
+    found.applications = [a for a in found.applications
+                          if (a.file, a.line) not in places.superseded]
+    return _without(targets, places.dropped, rendered, lints, problems)
 
 
 def _cache_outside(cache_dir: str | os.PathLike[str] | None, root: Path) -> None:
