@@ -1706,3 +1706,29 @@ def test_a_field_an_application_patch_sets_points_at_the_application(
     assert report_.errors == ()
     assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
         "apps/web.yaml:17"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_transformer_directory_a_build_lists_keys_its_cached_build(tmp_path: Path) -> None:
+    """A ``transformers`` entry naming a kustomization outside the source's directory is
+    read by the build: changing it builds again (the cached build is not taken)."""
+    repo = write_files(tmp_path / "repo", {
+        "app/kustomization.yaml": "resources: [deploy.yaml]\n"
+                                  "transformers: [../common/transformers]\n",
+        "app/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.26.0"),
+        "common/transformers/kustomization.yaml": "resources: [image.yaml]\n",
+        "common/transformers/image.yaml": (
+            "apiVersion: builtin\nkind: ImageTagTransformer\nmetadata:\n  name: pin\n"
+            "imageTag:\n  name: nginx\n  newTag: latest\n"),
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="app")})
+    (repo / ".git").mkdir()
+
+    def tags() -> list[str]:
+        report_ = lint(repo, cache_dir=tmp_path / "cache")
+        assert report_.errors == ()
+        return [f.message for f in report_.findings if f.policy == "image-tag-pinned"]
+
+    assert tags() == ['container "c" in Deployment/web uses floating tag "latest"']
+    image = repo / "common" / "transformers" / "image.yaml"
+    image.write_text(image.read_text().replace("latest", "1.27.0"))
+    assert tags() == []

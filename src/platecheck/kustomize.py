@@ -452,24 +452,31 @@ def _binary_digest(binary: Path) -> str:
     return _digests[identity]
 
 
+# the entries of a kustomization that name a file or a kustomization's directory, which
+# kustomize reads wherever it is (other paths must lie in or below the kustomization)
+_LISTED = ("resources", "bases", "components", "transformers", "generators", "validators")
+
+
 def reachable_root(source: Path, root: Path) -> Path:
     """The nearest directory holding the kustomization at ``source`` and every local
-    ``resources``, ``bases`` and ``components`` entry, followed through the kustomizations
-    they name: all a build can read (kustomize loads other files only below a
-    kustomization). Entries leaving the repository or naming a URL are left to the build,
-    which fails on them."""
+    ``resources``, ``bases``, ``components``, ``transformers``, ``generators`` and
+    ``validators`` entry, followed through the kustomizations they name: all a build can
+    read (kustomize loads other files only below a kustomization). Entries leaving the
+    repository or naming a URL are left to the build, which fails on them."""
     reached, _ = _tree(source, root)
     return Path(os.path.commonpath(reached))
 
 
 def _tree(source: Path, root: Path) -> tuple[set[Path], list[tuple[Path, Path, dict[str, Any]]]]:
     """The directories a build of ``source`` reaches, and each kustomization it reads
-    (directory, file, content), ``source``'s first."""
+    (directory, file, content), ``source``'s first, but for the kustomizations that only
+    make its transformers, generators and validators (their images and patches change those
+    plugins' configurations, not the resources)."""
     reached = {source}
-    todo = [source]
+    todo = [(source, True)]
     read: list[tuple[Path, Path, dict[str, Any]]] = []
     while todo:
-        directory = todo.pop(0)
+        directory, layered = todo.pop(0)
         found = kustomization_file(directory)
         try:  # read as every YAML platecheck reads (a plain "=" is text, as in Go)
             data = yaml.load(found.read_text(encoding="utf-8"),
@@ -478,8 +485,9 @@ def _tree(source: Path, root: Path) -> tuple[set[Path], list[tuple[Path, Path, d
             data = None
         if not isinstance(data, dict) or found is None:
             continue
-        read.append((directory, found, data))
-        for key in ("resources", "bases", "components"):
+        if layered:
+            read.append((directory, found, data))
+        for key in _LISTED:
             entries = data.get(key)
             for entry in entries if isinstance(entries, list) else []:
                 if not isinstance(entry, str) or "://" in entry or entry.startswith("git@"):
@@ -489,7 +497,7 @@ def _tree(source: Path, root: Path) -> tuple[set[Path], list[tuple[Path, Path, d
                     continue
                 if path.is_dir():
                     reached.add(path)
-                    todo.append(path)
+                    todo.append((path, layered and key in _LISTED[:3]))
                 else:
                     reached.add(path.parent)
     return reached, read
