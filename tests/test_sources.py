@@ -1732,3 +1732,29 @@ def test_a_transformer_directory_a_build_lists_keys_its_cached_build(tmp_path: P
     image = repo / "common" / "transformers" / "image.yaml"
     image.write_text(image.read_text().replace("latest", "1.27.0"))
     assert tags() == []
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("count", "replicas"), [("3", 3), ("'4'", 4), ("two", None),
+                                                 ("1.5", None), ("[1]", None)])
+def test_an_application_replica_count_is_a_whole_number_or_not_checked(
+        tmp_path: Path, count: str, replicas: int | None) -> None:
+    """``kustomize.replicas`` counts are Argo CD's IntOrString: a number or a string of one;
+    anything else fails the source, a could-not-check error at its line, never a crash."""
+    app = DIRECTORY_APP.format(name="web", path="app").replace(
+        "    path: app\n", "    path: app\n    kustomize:\n      replicas:\n"
+        f"        - name: web\n          count: {count}\n")
+    repo = write_files(tmp_path / "repo", {
+        "app/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "app/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.27.0"),
+        "apps/web.yaml": app})
+    (repo / ".git").mkdir()
+    from platecheck.engine import load
+
+    model = load(repo, cache_dir=tmp_path / "cache")
+    if replicas is None:
+        assert [(e.location, e.policy) for e in model.errors] == [
+            ("apps/web.yaml:14", "could-not-check")]
+    else:
+        assert model.errors == ()
+        assert model.rendered[0].resources[0].doc["spec"]["replicas"] == replicas

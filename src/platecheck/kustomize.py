@@ -58,7 +58,7 @@ from platecheck.helmbin import helm_major, helm_version, isolated_environment
 from platecheck.helmbin.install import cached_helm
 from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers
 from platecheck.manifests import rel_path
-from platecheck.model import Application, KeyPath, RenderedTarget, RenderTarget, Resource
+from platecheck.model import Application, KeyPath, Origin, RenderedTarget, RenderTarget, Resource
 from platecheck.provenance import at, target_origin
 from platecheck.render import HelmStats
 from platecheck.resources import applied_objects, make_resource
@@ -518,8 +518,8 @@ def _edited(data: dict[str, Any], target: RenderTarget) -> dict[str, Any]:
     if isinstance(spec.get("images"), list):
         data["images"] = _by_name(data.get("images"), [_image(str(i)) for i in spec["images"]])
     if isinstance(spec.get("replicas"), list):
-        replicas = [{"name": r.get("name"), "count": int(r.get("count", 0))}
-                    for r in spec["replicas"] if isinstance(r, dict)]
+        replicas = [{"name": r.get("name"), "count": _count(r.get("count", 0), index, target)}
+                    for index, r in enumerate(spec["replicas"]) if isinstance(r, dict)]
         data["replicas"] = _by_name(data.get("replicas"), replicas)
     for key in ("patches", "components"):
         if isinstance(spec.get(key), list) and spec[key]:
@@ -528,6 +528,26 @@ def _edited(data: dict[str, Any], target: RenderTarget) -> dict[str, Any]:
     data["buildMetadata"] = [*metadata, *(["originAnnotations"]
                                          if "originAnnotations" not in metadata else [])]
     return data
+
+
+def _count(count: Any, index: int, target: RenderTarget) -> int:
+    """A ``kustomize.replicas`` count: a number, or a string of one (Argo CD's IntOrString);
+    anything else fails the source in Argo CD, and is a could-not-check error at its line."""
+    try:
+        if isinstance(count, str):
+            return int(count.strip())
+        if isinstance(count, int | float) and not isinstance(count, bool) and count % 1 == 0:
+            return int(count)
+    except ValueError:
+        pass
+    app = target.application
+    where = None
+    if app is not None:
+        path = next((p for p in app.lines if p[-4:] == ("kustomize", "replicas", index, "count")),
+                    None)
+        where = app.origin(path) if path is not None else Origin(app.file, app.line)
+    raise PlatecheckError(f"kustomize.replicas count {count!r} is not a whole number; Argo CD "
+                          "cannot build this source", **at(where))
 
 
 def _image(text: str) -> dict[str, str]:
