@@ -1758,3 +1758,47 @@ def test_an_application_replica_count_is_a_whole_number_or_not_checked(
     else:
         assert model.errors == ()
         assert model.rendered[0].resources[0].doc["spec"]["replicas"] == replicas
+
+
+_WEB_CHART = {
+    "app/charts/web/Chart.yaml": ("apiVersion: v2\nname: web\nversion: 0.1.0\n"
+                                  "kubeVersion: '>=1.25.0-0 <1.31.0-0'\n"),
+    "app/charts/web/templates/cm.yaml": (
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+        "data:\n  kube: {{ .Capabilities.KubeVersion.Version | quote }}\n"
+        "  policy: {{ .Capabilities.APIVersions.Has \"policy.example.com/v1\" | quote }}\n"),
+    "app/charts/web/values.yaml": "{}\n",
+}
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("inflate", ["helmCharts", "generators"])
+@pytest.mark.parametrize("versions", ["", "kubeVersion: v1.30.4+k3s\n"
+                                      "      apiVersions: [policy.example.com/v1]\n"])
+def test_inflated_charts_see_the_kubernetes_version_argo_cd_passes(
+        tmp_path: Path, inflate: str, versions: str) -> None:
+    """A chart a kustomization inflates (``helmCharts``, or a HelmChartInflationGenerator
+    among its ``generators``) sees the Application's ``kustomize.kubeVersion`` and
+    ``apiVersions``, as Argo CD passes them with ``--enable-helm``; without them, helm's own
+    default, which this chart refuses."""
+    app = DIRECTORY_APP.format(name="web", path="app")
+    if versions:
+        app = app.replace("    path: app\n", f"    path: app\n    kustomize:\n      {versions}")
+    generator = ("apiVersion: builtin\nkind: HelmChartInflationGenerator\nmetadata:\n"
+                 "  name: web\nname: web\nreleaseName: web\n")
+    repo = write_files(tmp_path / "repo", {
+        **_WEB_CHART,
+        "app/kustomization.yaml": ("helmCharts:\n  - name: web\n    releaseName: web\n"
+                                   if inflate == "helmCharts" else "generators: [gen.yaml]\n"),
+        "app/gen.yaml": generator,
+        "apps/web.yaml": app})
+    (repo / ".git").mkdir()
+    from platecheck.engine import load
+
+    model = load(repo, cache_dir=tmp_path / "cache")
+    if not versions:
+        assert [(e.file, e.policy) for e in model.errors] == [
+            ("app/kustomization.yaml", "could-not-check")]
+        return
+    assert model.errors == ()
+    assert model.rendered[0].resources[0].doc["data"] == {"kube": "v1.30.4", "policy": "true"}

@@ -9,9 +9,11 @@ file parameters (``--set``, ``--set-string``, ``--set-file``) and the file holdi
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from platecheck.argocd_env import envsubst
+from platecheck.config import Config
 from platecheck.discover import raw_at
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import (
@@ -41,6 +43,34 @@ def release_name(app: Application, helm: HelmSourceSpec | None) -> str:
     return app.name.split("_", 1)[1] if "_" in app.name else app.name
 
 
+def _kube_version(app: Application, path: KeyPath, written: str | None,
+                  cluster: str | None) -> str:
+    """The Kubernetes version a source's charts see, as Argo CD passes it: the one the
+    source writes (at ``path``), else the cluster's; an unreadable one is an error there."""
+    try:
+        return kube_version(written or cluster or "")
+    except PlatecheckError as exc:
+        where = app.origin(path, nearest=False) if written else app.origin(())
+        raise PlatecheckError(exc.message, where.file, where.line) from None
+
+
+def kustomize_versions(app: Application, key: KeyPath, spec: Mapping[str, Any] | None,
+                       cluster: Config) -> dict[str, Any]:
+    """The Kubernetes and API versions the charts a Kustomize source inflates see: its
+    ``kustomize.kubeVersion`` and ``apiVersions``, else the cluster's (Argo CD's
+    ``GetKubeVersionOrDefault``; ``kubernetesVersion`` and ``apiVersions`` configured)."""
+    kustomize = spec.get("kustomize") if isinstance(spec, Mapping) else None
+    kustomize = kustomize if isinstance(kustomize, Mapping) else {}
+    written = kustomize.get("kubeVersion")
+    kube = _kube_version(app, (*key, "kustomize", "kubeVersion"),
+                         written if isinstance(written, str) else None,
+                         cluster.kubernetes_version)
+    apis = kustomize.get("apiVersions")
+    return {"kube_version": kube or None,
+            "api_versions": tuple(str(api) for api in apis) if isinstance(apis, list) and apis
+            else cluster.api_versions}
+
+
 def command_fields(app: Application, key: KeyPath, helm: HelmSourceSpec | None,
                    resolver: Resolver, cluster_kube_version: str | None,
                    cluster_api_versions: tuple[str, ...]) -> dict[str, Any]:
@@ -48,13 +78,8 @@ def command_fields(app: Application, key: KeyPath, helm: HelmSourceSpec | None,
     helm_key = (*key, "helm")
     namespace = (helm.namespace if helm and helm.namespace else None) \
         or app.destination_namespace or ""
-    wanted_kube = helm.kube_version if helm and helm.kube_version else cluster_kube_version
-    try:
-        kube = kube_version(wanted_kube or "")
-    except PlatecheckError as exc:
-        where = app.origin((*helm_key, "kubeVersion"), nearest=False) \
-            if helm and helm.kube_version else app.origin(())
-        raise PlatecheckError(exc.message, where.file, where.line) from None
+    kube = _kube_version(app, (*helm_key, "kubeVersion"), helm.kube_version if helm else None,
+                         cluster_kube_version)
     version = helm.version if helm else ""
     if version not in HELM_VERSIONS:
         where = app.origin((*helm_key, "version"), nearest=False)

@@ -44,10 +44,10 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -178,7 +178,7 @@ class Kustomize:
         nested = [(tree_data, directory, rel_path(file, self.root))
                   for directory, file, tree_data in read]
         options = [*self.build_options,
-                   *self._helm_options([(data, source, kustomization), *nested])]
+                   *self._helm_options([(data, source, kustomization), *nested], target)]
         digest = Digest("kustomize")
         digest.add(_binary_digest(self.kubectl))
         digest.add(json.dumps(data, sort_keys=True, default=str))
@@ -333,35 +333,34 @@ class Kustomize:
                                           "the repository; Argo CD refuses it",
                                           path.relative_to(copy).as_posix())
 
-    def _helm_options(self, kustomizations: Sequence[tuple[Mapping[str, Any], Path, str]]
-                      ) -> list[str]:
+    def _helm_options(self, kustomizations: Sequence[tuple[Mapping[str, Any], Path, str]],
+                      target: RenderTarget) -> list[str]:
         """``--enable-helm`` when a kustomization the build reads (data, directory, file)
-        inflates charts, each of which must be vendored under its chart home: kustomize
-        would otherwise download it."""
+        inflates charts (``helmCharts``, or a ``HelmChartInflationGenerator`` among its
+        ``generators``), each of which must be vendored under its chart home: kustomize
+        would otherwise download it. With it, as Argo CD passes them, the Kubernetes version
+        and API versions the charts see (the Application's ``kustomize.kubeVersion`` and
+        ``apiVersions``, else the configured ones)."""
         inflating = None
         for data, directory, kustomization in kustomizations:
-            charts = data.get("helmCharts")
-            if not isinstance(charts, list) or not charts:
-                continue
-            inflating = inflating or kustomization
-            globals_ = data.get("helmGlobals")
-            home = str((globals_ if isinstance(globals_, dict) else {}).get("chartHome")
-                       or "charts")
-            for index, chart in enumerate(charts):
-                chart = chart if isinstance(chart, dict) else {}
-                name, version = str(chart.get("name", "")), chart.get("version")
+            for inflated in _inflated(data, directory, kustomization, self.root):
+                inflating = inflating or kustomization
+                home = inflated.home
+                name, version = str(inflated.chart.get("name", "")), inflated.chart.get("version")
                 places = [directory / home / name]
                 if version:
                     places.append(directory / home / f"{name}-{version}" / name)
                 if not any((place / "Chart.yaml").is_file() for place in places):
-                    written = _file_layer(self.root / kustomization, kustomization)
                     raise PlatecheckError(
                         f"helmCharts {name!r} is not vendored under {home}/ next to the "
                         "kustomization; kustomize would download it, and platecheck renders "
-                        "offline", kustomization, written.lines.get(("helmCharts", index)))
+                        "offline", *inflated.where(self.root))
         if inflating is None:
             return []
-        return ["--enable-helm", f"--helm-command={self._inflation_helm(inflating)}"]
+        return ["--enable-helm", f"--helm-command={self._inflation_helm(inflating)}",
+                *([f"--helm-kube-version={target.kube_version}"] if target.kube_version
+                  else []),
+                *(f"--helm-api-versions={api}" for api in target.api_versions)]
 
     def _inflation_helm(self, kustomization: str) -> Path:
         """Helm 3, which Argo CD ships for kustomize's chart inflation: kustomize (5.4, 5.5)
@@ -622,6 +621,52 @@ def _entry_line(kustomization: Layer, reason: str) -> int | None:
         if entry is not None and entry in kustomization.lines:
             return kustomization.lines[entry]
     return None
+
+
+class _Inflated(NamedTuple):
+    """A chart a kustomization inflates, and where it is written: a ``helmCharts`` entry
+    (its index) or a generator's document (its line)."""
+
+    chart: Mapping[str, Any]
+    home: str  # the chart home, relative to the kustomization
+    file: str
+    entry: int | None = None
+    line: int | None = None
+
+    def where(self, root: Path) -> tuple[str, int | None]:
+        if self.entry is None:
+            return self.file, self.line
+        return self.file, _file_layer(root / self.file, self.file).lines.get(
+            ("helmCharts", self.entry))
+
+
+def _inflated(data: Mapping[str, Any], directory: Path, kustomization: str, root: Path
+              ) -> Iterator[_Inflated]:
+    """The charts a kustomization inflates: each ``helmCharts`` entry and each
+    ``HelmChartInflationGenerator`` of a ``generators`` file."""
+    charts = data.get("helmCharts")
+    if isinstance(charts, list) and charts:
+        globals_ = data.get("helmGlobals")
+        home = str((globals_ if isinstance(globals_, dict) else {}).get("chartHome")
+                   or "charts")
+        for index, chart in enumerate(charts):
+            yield _Inflated(chart if isinstance(chart, dict) else {}, home, kustomization,
+                            entry=index)
+    generators = data.get("generators")
+    for entry in generators if isinstance(generators, list) else []:
+        path = Path(os.path.normpath(directory / str(entry)))
+        if not path.is_file() or not path.is_relative_to(root):
+            continue  # a kustomization of generators, or one the build reports
+        rel = rel_path(path, root)
+        try:
+            documents = load_documents(read_text(path, rel)[1], rel)
+        except PlatecheckError:
+            continue
+        for document in documents:
+            doc = document.data
+            if isinstance(doc, dict) and doc.get("kind") == "HelmChartInflationGenerator":
+                yield _Inflated(doc, str(doc.get("chartHome") or "charts"), rel,
+                                line=document.line)
 
 
 def _file_layer(path: Path, rel: str) -> Layer:

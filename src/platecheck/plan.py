@@ -26,7 +26,7 @@ from platecheck.config import UNCLASSIFIED, Config, EnvironmentConfig
 from platecheck.discover import Discovery, load_chart, raw_at, rel_path, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import parameter_layer
-from platecheck.helmsource import command_fields
+from platecheck.helmsource import command_fields, kustomize_versions
 from platecheck.model import (
     Application,
     Chart,
@@ -181,6 +181,8 @@ class Planner:
             source, raw_source = app.sources[index], raw_at(app.raw, key)
             helm = source.helm
         kind = source_type(raw_source, directory, app.file, line)
+        if kind is SourceType.KUSTOMIZE:
+            common.update(kustomize_versions(app, key, raw_source, self.config))
         if kind is not SourceType.HELM:  # a directory of manifests or a Kustomize source
             return RenderTarget(chart=None, value_files=(), source_type=kind,
                                 source_dir=directory, source_spec=raw_source,
