@@ -1802,3 +1802,62 @@ def test_inflated_charts_see_the_kubernetes_version_argo_cd_passes(
         return
     assert model.errors == ()
     assert model.rendered[0].resources[0].doc["data"] == {"kube": "v1.30.4", "policy": "true"}
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("annotations_envsubst", [False, True])
+def test_application_kustomize_fields_are_substituted_as_argo_cd_does(
+        tmp_path: Path, annotations_envsubst: bool) -> None:
+    """``$ARGOCD_APP_*`` in the Application's ``kustomize.images`` and ``commonLabels`` is
+    substituted; in ``commonAnnotations`` only with ``commonAnnotationsEnvsubst``."""
+    app = DIRECTORY_APP.format(name="web", path="app").replace(
+        "    path: app\n", "    path: app\n    kustomize:\n"
+        "      images: ['nginx=registry.example.com/${ARGOCD_APP_NAME}:1.27.0']\n"
+        "      commonLabels: {owner: $ARGOCD_APP_NAMESPACE}\n"
+        "      commonAnnotations: {by: $ARGOCD_APP_NAME}\n"
+        f"      commonAnnotationsEnvsubst: {str(annotations_envsubst).lower()}\n")
+    repo = write_files(tmp_path / "repo", {
+        "app/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "app/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.26.0"),
+        "apps/web.yaml": app})
+    (repo / ".git").mkdir()
+    from platecheck.engine import load
+
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    doc = model.rendered[0].resources[0].doc
+    assert doc["spec"]["template"]["spec"]["containers"][0]["image"] == \
+        "registry.example.com/web:1.27.0"
+    assert doc["metadata"]["labels"] == {"owner": "web-prod"}
+    assert doc["metadata"]["annotations"] == {
+        "by": "web" if annotations_envsubst else "$ARGOCD_APP_NAME"}
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("ignore", [False, True])
+def test_missing_application_components_are_left_out_when_argo_cd_ignores_them(
+        tmp_path: Path, ignore: bool) -> None:
+    """``kustomize.ignoreMissingComponents`` leaves out the Application's components that do
+    not exist, and adds those that do; without it a missing one fails the build."""
+    app = DIRECTORY_APP.format(name="web", path="app").replace(
+        "    path: app\n", "    path: app\n    kustomize:\n"
+        "      components: [../comp, ../missing]\n"
+        f"      ignoreMissingComponents: {str(ignore).lower()}\n")
+    repo = write_files(tmp_path / "repo", {
+        "app/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "app/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.26.0"),
+        "comp/kustomization.yaml": ("apiVersion: kustomize.config.k8s.io/v1alpha1\n"
+                                    "kind: Component\nimages:\n  - name: nginx\n"
+                                    "    newTag: 1.27.0\n"),
+        "apps/web.yaml": app})
+    (repo / ".git").mkdir()
+    from platecheck.engine import load
+
+    model = load(repo, cache_dir=tmp_path / "cache")
+    if not ignore:
+        assert [(e.file, e.policy) for e in model.errors] == [
+            ("app/kustomization.yaml", "could-not-check")]
+        return
+    assert model.errors == ()
+    assert model.rendered[0].resources[0].doc["spec"]["template"]["spec"]["containers"][0][
+        "image"] == "nginx:1.27.0"

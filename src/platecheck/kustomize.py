@@ -52,6 +52,7 @@ from typing import Any, NamedTuple
 import yaml
 
 from platecheck import yamlio
+from platecheck.argocd_env import envsubst
 from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import helm_major, helm_version, isolated_environment
@@ -173,7 +174,7 @@ class Kustomize:
                                   "the source is a Kustomize source (kustomize:)",
                                   **at(target_origin(target)))
         kustomization = rel_path(found, self.root)
-        data = _edited(_mapping(found, kustomization), target)
+        data = _edited(_mapping(found, kustomization), target, self.root)
         read = tuple(_tree(source, self.root)[1][1:])
         nested = [(tree_data, directory, rel_path(file, self.root))
                   for directory, file, tree_data in read]
@@ -502,7 +503,7 @@ def _tree(source: Path, root: Path) -> tuple[set[Path], list[tuple[Path, Path, d
     return reached, read
 
 
-def _edited(data: dict[str, Any], target: RenderTarget) -> dict[str, Any]:
+def _edited(data: dict[str, Any], target: RenderTarget, root: Path) -> dict[str, Any]:
     """The kustomization after the Application's ``kustomize`` fields, as ``kustomize edit``
     would leave it, asking for origin annotations."""
     spec = target.source_spec.get("kustomize")
@@ -510,23 +511,38 @@ def _edited(data: dict[str, Any], target: RenderTarget) -> dict[str, Any]:
     for key in _SET:
         if isinstance(spec.get(key), str) and spec[key]:
             data[key] = spec[key]
+    env = target.build_env
     for key, _ in _ADD:
+        # Argo CD substitutes $ARGOCD_APP_* in labels, and in annotations when asked
+        substituted = key == "commonLabels" or spec.get("commonAnnotationsEnvsubst") is True
         if isinstance(spec.get(key), dict) and spec[key]:
-            data[key] = {**(data.get(key) or {}), **{str(k): str(v)
-                                                      for k, v in spec[key].items()}}
+            data[key] = {**(data.get(key) or {}), **{
+                str(k): envsubst(str(v), env) if substituted else str(v)
+                for k, v in spec[key].items()}}
     if isinstance(spec.get("images"), list):
-        data["images"] = _by_name(data.get("images"), [_image(str(i)) for i in spec["images"]])
+        data["images"] = _by_name(data.get("images"), [_image(envsubst(str(i), env))
+                                                       for i in spec["images"]])
     if isinstance(spec.get("replicas"), list):
         replicas = [{"name": r.get("name"), "count": _count(r.get("count", 0), index, target)}
                     for index, r in enumerate(spec["replicas"]) if isinstance(r, dict)]
         data["replicas"] = _by_name(data.get("replicas"), replicas)
     for key in ("patches", "components"):
         if isinstance(spec.get(key), list) and spec[key]:
-            data[key] = [*(data.get(key) or []), *spec[key]]
+            data[key] = [*(data.get(key) or []), *(
+                _present(spec[key], target.source_dir, root)
+                if key == "components" and spec.get("ignoreMissingComponents") is True
+                else spec[key])]
     metadata = data.get("buildMetadata") or []
     data["buildMetadata"] = [*metadata, *(["originAnnotations"]
                                          if "originAnnotations" not in metadata else [])]
     return data
+
+
+def _present(components: list[Any], source: Path | None, root: Path) -> list[Any]:
+    """``ignoreMissingComponents``: the components that exist in the repository (Argo CD
+    adds no other)."""
+    return [c for c in components if source is not None and isinstance(c, str) and (
+        path := Path(os.path.normpath(source / c))).is_relative_to(root) and path.exists()]
 
 
 def _count(count: Any, index: int, target: RenderTarget) -> int:
