@@ -1861,3 +1861,65 @@ def test_missing_application_components_are_left_out_when_argo_cd_ignores_them(
     assert model.errors == ()
     assert model.rendered[0].resources[0].doc["spec"]["template"]["spec"]["containers"][0][
         "image"] == "nginx:1.27.0"
+
+
+_TWO = {"base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.27.0") + "---\n"
+        + _DEPLOYMENT.format(name="web-worker", tag="1.27.0")}
+_LIMITS = ("    patch: |-\n      - op: add\n        path: /spec/template/spec/containers/0/"
+           "resources\n        value: {limits: {cpu: 100m, memory: 64Mi}}\n")
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("files", "resource", "policy", "location"), [
+    pytest.param({**_TWO, "prod/kustomization.yaml": (
+        "resources: [../base]\npatches:\n  - target: {kind: Deployment, name: web}\n"
+        + _LIMITS)}, "Deployment/web-worker[c]", "resource-ranges", "base/deploy.yaml:24",
+        id="a-target-name-is-anchored"),
+    pytest.param({**_TWO, "prod/kustomization.yaml": (
+        "resources: [../base]\npatches:\n  - target: {kind: Deployment, labelSelector: "
+        "app=web}\n" + _LIMITS)}, "Deployment/web-worker[c]", "resource-ranges",
+        "base/deploy.yaml:24", id="a-label-selector-selects"),
+    pytest.param({**_TWO, "comp/kustomization.yaml": (
+        "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n"
+        "  - path: replicas.yaml\n"),
+        "comp/replicas.yaml": ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+                               "  name: web\nspec:\n  replicas: 'two'\n"),
+        "mid/kustomization.yaml": ("resources: [../base]\npatches:\n  - patch: |-\n"
+                                   "      - op: add\n        path: /spec/replicas\n"
+                                   "        value: 'one'\n"
+                                   "    target: {kind: Deployment, name: web}\n"),
+        "prod/kustomization.yaml": "resources: [../mid]\ncomponents: [../comp]\n"},
+        "Deployment/web", "k8s-schema", "comp/replicas.yaml:6",
+        id="a-component-is-applied-over-the-bases"),
+    pytest.param({**_TWO, "prod/kustomization.yaml": (
+        "resources: [../base]\npatchesJson6902:\n  - path: json.yaml\n"
+        "    target: {group: apps, version: v1, kind: Deployment, name: web}\n"
+        "patches:\n  - path: smp.yaml\n"),
+        "prod/json.yaml": "- op: replace\n  path: /spec/replicas\n  value: 'two'\n",
+        "prod/smp.yaml": ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+                          "spec:\n  replicas: 'one'\n")},
+        "Deployment/web", "k8s-schema", "prod/json.yaml:3",
+        id="json-6902-patches-come-after-patches"),
+    pytest.param({**_TWO, "base/kustomization.yaml": (
+        "resources: [deploy.yaml]\nimages:\n  - name: nginx\n    newName: reg.example.com/nginx\n"
+        "    newTag: latest\n"),
+        "prod/kustomization.yaml": "resources: [../base]\nimages:\n  - name: nginx\n"
+                                   "    newTag: 1.27.0\n"},
+        "Deployment/web[c]", "image-tag-pinned", "base/kustomization.yaml:5",
+        id="an-image-renamed-below-is-not-the-old-name-above"),
+])
+def test_a_patched_field_is_found_where_kustomize_applied_it_last(
+        tmp_path: Path, files: dict[str, str], resource: str, policy: str,
+        location: str) -> None:
+    """Which patch, component or image entry wrote a field, as kustomize applies them: a
+    target's name anchored and its selectors; components after the bases they are applied
+    over; JSON 6902 patches after the others; an image entry of a name an earlier
+    kustomization renamed no longer applies."""
+    repo = write_files(tmp_path / "repo", {
+        **files, "apps/web.yaml": DIRECTORY_APP.format(name="web", path="prod")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert location in {f.location for f in report_.findings
+                        if f.policy == policy and f.resource == resource}

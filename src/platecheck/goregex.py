@@ -184,6 +184,17 @@ def _go_compiled(pattern: str) -> Any:
     return re2.compile(as_written(pattern), options)
 
 
+def go_fullmatch(pattern: str, text: str) -> bool:
+    """Whether Go's regexp ``pattern`` matches the whole of ``text`` (False when Go cannot
+    read it), in linear time."""
+    import re2
+
+    try:
+        return _go_compiled(pattern).fullmatch(text) is not None
+    except re2.error:
+        return False
+
+
 def go_compiles(pattern: str) -> bool:
     """Whether Go's regexp (RE2's syntax) reads ``pattern``."""
     import re2

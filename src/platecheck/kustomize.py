@@ -453,8 +453,9 @@ def _binary_digest(binary: Path) -> str:
 
 
 # the entries of a kustomization that name a file or a kustomization's directory, which
-# kustomize reads wherever it is (other paths must lie in or below the kustomization)
-_LISTED = ("resources", "bases", "components", "transformers", "generators", "validators")
+# kustomize reads wherever it is (other paths must lie in or below the kustomization); the
+# first three make the resources, components applied after the others
+_LISTED = ("components", "resources", "bases", "transformers", "generators", "validators")
 
 
 def reachable_root(source: Path, root: Path) -> Path:
@@ -469,7 +470,9 @@ def reachable_root(source: Path, root: Path) -> Path:
 
 def _tree(source: Path, root: Path) -> tuple[set[Path], list[tuple[Path, Path, dict[str, Any]]]]:
     """The directories a build of ``source`` reaches, and each kustomization it reads
-    (directory, file, content), ``source``'s first, but for the kustomizations that only
+    (directory, file, content), ``source``'s first, then in precedence order (components
+    before the bases they are applied over, the later component first), but for the
+    kustomizations that only
     make its transformers, generators and validators (their images and patches change those
     plugins' configurations, not the resources)."""
     reached = {source}
@@ -489,7 +492,9 @@ def _tree(source: Path, root: Path) -> tuple[set[Path], list[tuple[Path, Path, d
             read.append((directory, found, data))
         for key in _LISTED:
             entries = data.get(key)
-            for entry in entries if isinstance(entries, list) else []:
+            entries = entries if isinstance(entries, list) else []
+            # highest precedence first: the component applied last
+            for entry in reversed(entries) if key == "components" else entries:
                 if not isinstance(entry, str) or "://" in entry or entry.startswith("git@"):
                     continue
                 path = Path(os.path.normpath(directory / entry))
@@ -707,11 +712,15 @@ def _entries_by_name(layer: Layer) -> Layer:
         for index, entry in enumerate(entries):
             if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
                 continue
-            named[entry["name"]] = entry
+            # an image a kustomization renames is known by its new name above it: an
+            # overlay's entry of the old name no longer applies to it
+            name = str(entry.get("newName") or entry["name"]) if key == "images" \
+                else entry["name"]
+            named[name] = entry
             prefix = (key, index)
             for path, line in layer.lines.items():
                 if path[:2] == prefix:
-                    lines[(key, entry["name"], *path[2:])] = line
+                    lines[(key, name, *path[2:])] = line
         data[key] = named
     return Layer(data, layer.file, lines, layer.line)
 

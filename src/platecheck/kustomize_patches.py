@@ -1,19 +1,24 @@
-"""Where a Kustomize strategic-merge patch wrote a field of a built resource.
+"""Where a Kustomize patch wrote a field of a built resource.
 
 kustomize's origin annotation names the file a resource came from, not the patches that
 changed it afterwards: a field an overlay patches (``replicas``, an image, a host) would be
-reported at the base file's line, which holds the old value or no such key. The patch files
-of a build (``patches`` entries with a ``path``, and ``patchesStrategicMerge``), read here
-highest precedence first (the source's kustomization before the bases it lists, a later
-entry before an earlier one, as kustomize applies them the other way round), say where the
-value was written: a document of the resource's kind whose name is the resource's (or the
-part of it before kustomize's prefix and suffix) holding the field's key path, list items
-matched by their ``name`` as a strategic merge matches containers, ports and volumes.
+reported at the base file's line, which holds the old value or no such key. The patches of
+a build, read here highest precedence first (the Application's ``kustomize.patches``, the
+source's kustomization, its components, the later one first, then its bases; in one
+kustomization ``patchesJson6902`` after ``patches`` after ``patchesStrategicMerge``, a later
+entry before an earlier one: kustomize applies them the other way round), say where the value
+was written:
 
-A patch written inline (``patch: |``, a literal block) is read at its lines in the
-kustomization; a JSON 6902 patch (operations, from a file or inline) says where each ``add``
-and ``replace`` put its ``value``, list items by the index its pointer names. A patch with a
-``target`` applies to what the target selects (its kind, its name as a regular expression).
+- a strategic-merge patch (a file, or a literal block ``patch: |`` read at its lines in the
+  kustomization): a document of the resource's kind holding the field's key path, list
+  items matched by their ``name`` as a strategic merge matches containers, ports, volumes;
+- a JSON 6902 patch (operations, from a file or inline): the ``value`` of the ``add`` or
+  ``replace`` that wrote it, list items by the index its pointer names.
+
+A patch applies to the resources it names, before or after the build's prefixes and
+suffixes; with a ``target``, to those of its kind whose whole name its name (a regular
+expression, matched as Go matches it) matches, carrying the labels and annotations its
+selectors require.
 """
 
 from __future__ import annotations
@@ -55,13 +60,48 @@ def patch_layers(kustomizations: Iterable[tuple[Path, Path]], root: Path,
                                        text.splitlines()))
         except PlatecheckError:
             continue  # the build reports a kustomization it cannot read
+    names = _Names([s.document.data for s in sources if isinstance(s.document.data, dict)])
     layers: list[FieldLayer] = []
     for source in sources:
         if isinstance(source.document.data, dict):
             for entry in reversed(_entries(source.document, source.raw)):
                 layers.extend(reversed(_entry_layers(entry, source.directory, source.file,
-                                                     root)))
+                                                     root, names)))
     return tuple(layers)
+
+
+class _Names:
+    """How a patch names the resources it applies to, as a pattern of their built names:
+    kustomize matches a patch against a resource's names before and after each
+    ``namePrefix`` and ``nameSuffix`` of the build, a target's name as an anchored regular
+    expression."""
+
+    def __init__(self, kustomizations: Sequence[Mapping[str, Any]]) -> None:
+        def either(key: str) -> str:
+            found = sorted({str(k[key]) for k in kustomizations if k.get(key)})
+            return f"(?:{'|'.join(re.escape(f) for f in found)})*" if found else ""
+
+        self.prefix, self.suffix = either("namePrefix"), either("nameSuffix")
+
+    def written(self, name: str) -> str:
+        return f"{self.prefix}{re.escape(name)}{self.suffix}"
+
+    def target(self, target: Mapping[str, Any]) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+        """A target's name pattern (none selects every name) and selectors; a selector
+        that is not a list of ``key=value`` requirements selects nothing here."""
+        name = target.get("name")
+        pattern = f"{self.prefix}(?:{name}){self.suffix}" if isinstance(name, str) and name \
+            else ".*"
+        selector: list[tuple[str, str, str]] = []
+        for key, where in (("labelSelector", "labels"), ("annotationSelector", "annotations")):
+            written = target.get(key)
+            for requirement in str(written).split(",") if written else ():
+                label, equals, value = requirement.replace("==", "=").partition("=")
+                if not equals or not re.fullmatch(r"[\w./-]+", label.strip()) or any(
+                        c in value for c in "!()"):
+                    return "(?!)", ()
+                selector.append((where, label.strip(), value.strip()))
+        return pattern, tuple(selector)
 
 
 class _Entry(NamedTuple):
@@ -77,7 +117,7 @@ class _Entry(NamedTuple):
 def _entries(kustomization: Document, raw: Sequence[str]) -> list[_Entry]:
     """The patch entries in the order kustomize applies them."""
     entries: list[_Entry] = []
-    for key in ("patchesStrategicMerge", "patchesJson6902", "patches"):
+    for key in ("patchesStrategicMerge", "patches", "patchesJson6902"):
         items = kustomization.data.get(key)
         for index, item in enumerate(items if isinstance(items, list) else []):
             where: KeyPath = (key, index)
@@ -98,7 +138,8 @@ def _entries(kustomization: Document, raw: Sequence[str]) -> list[_Entry]:
     return entries
 
 
-def _entry_layers(entry: _Entry, directory: Path, rel: str, root: Path) -> list[FieldLayer]:
+def _entry_layers(entry: _Entry, directory: Path, rel: str, root: Path,
+                  names: _Names) -> list[FieldLayer]:
     """One entry's layers, in the order kustomize applies them."""
     if entry.path is not None:
         path = Path(os.path.normpath(directory / entry.path))
@@ -121,28 +162,21 @@ def _entry_layers(entry: _Entry, directory: Path, rel: str, root: Path) -> list[
     for document in documents:
         lines = {path: line + offset for path, line in document.lines.items()}
         if isinstance(document.data, list):
-            layers.extend(_json_patch(document.data, lines, file, entry.target))
+            layers.extend(_json_patch(document.data, lines, file, entry.target, names))
         elif isinstance(document.data, dict):
             kind, name = kind_name(document.data)
+            pattern = names.written(name) if name else "(?!)"
+            selector: tuple[tuple[str, str, str], ...] = ()
             if entry.target is not None:  # the target selects, not the patch's own name
                 kind = str(entry.target.get("kind", kind))
-                name = _target_name(entry.target)
+                pattern, selector = names.target(entry.target)
             if kind:
-                layers.append(FieldLayer(file, kind, name, document.data, lines))
+                layers.append(FieldLayer(file, kind, pattern, document.data, lines, selector))
     return layers
 
 
-def _target_name(target: Mapping[str, Any]) -> str:
-    """A target's name as ``_selects`` reads it: a regular expression (``re:``) where it is
-    one (kustomize reads it so), none selecting every name."""
-    name = target.get("name")
-    if not isinstance(name, str):
-        return "re:"
-    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else f"re:{name}"
-
-
 def _json_patch(operations: list[Any], lines: Mapping[KeyPath, int], file: str,
-                target: Mapping[str, Any] | None) -> list[FieldLayer]:
+                target: Mapping[str, Any] | None, names: _Names) -> list[FieldLayer]:
     """A JSON 6902 patch as one layer: the fields its ``add`` and ``replace`` operations
     write, by their JSON pointers (list items by index), each at its ``value`` line."""
     if target is None or not isinstance(target.get("kind"), str):
@@ -167,7 +201,8 @@ def _json_patch(operations: list[Any], lines: Mapping[KeyPath, int], file: str,
                         if path[:size] == (index, "value")})
     if not written:
         return []
-    return [FieldLayer(file, target["kind"], _target_name(target), data, written)]
+    pattern, selector = names.target(target)
+    return [FieldLayer(file, target["kind"], pattern, data, written, selector)]
 
 
 def _pointer(path: Any) -> KeyPath:
@@ -203,19 +238,16 @@ def patch_origin(layers: Sequence[FieldLayer], resource: Resource,
 
 
 def _applying(layers: Sequence[FieldLayer], resource: Resource) -> Iterable[FieldLayer]:
-    """The patches of ``resource``: of its kind, named as it is before kustomize's prefix
-    and suffix, or selected by their target's name."""
-    return (layer for layer in layers if layer.kind == resource.kind and layer.name
-            and _selects(layer.name, resource.name))
+    """The patches of ``resource``: of its kind, its name matching theirs, carrying the
+    labels and annotations their targets select."""
+    from platecheck.goregex import go_fullmatch
 
-
-def _selects(name: str, resource: str) -> bool:
-    if not name.startswith("re:"):
-        return name in resource
-    try:
-        return re.search(name[3:], resource) is not None
-    except re.error:
-        return False
+    metadata = resource.doc.get("metadata")
+    metadata = metadata if isinstance(metadata, dict) else {}
+    return (layer for layer in layers if layer.kind == resource.kind
+            and go_fullmatch(layer.name, resource.name)
+            and all(isinstance(metadata.get(where), dict) and str(
+                metadata[where].get(key)) == value for where, key, value in layer.selector))
 
 
 def _written_path(built: Any, patch: Any, path: Sequence[str | int]) -> KeyPath | None:

@@ -346,9 +346,12 @@ class FieldLayer:
 
     file: str  # repository-relative
     kind: str
-    name: str
+    name: str  # a regular expression (Go's syntax) the built resource's whole name matches
     data: Mapping[str, Any]
     lines: Mapping[KeyPath, int]
+    # (``labels`` or ``annotations``, key, value) the resource must carry: its target's
+    # selectors
+    selector: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
