@@ -1923,3 +1923,23 @@ def test_a_patched_field_is_found_where_kustomize_applied_it_last(
     assert report_.errors == ()
     assert location in {f.location for f in report_.findings
                         if f.policy == policy and f.resource == resource}
+
+
+def test_applications_in_a_list_document_are_applications(tmp_path: Path) -> None:
+    """A ``kind: List`` whose items are Applications (``kubectl get -o yaml`` writes them so):
+    Argo CD applies each item, so each is found, planned and checked, at its item's line."""
+    child = DIRECTORY_APP.format(name="web", path="manifests")
+    items = "".join(f"  - {line}\n" if i == 0 else f"    {line}\n"
+                    for i, line in enumerate(child.splitlines()))
+    repo = write_files(tmp_path / "repo", {
+        "apps/root.yaml": DIRECTORY_APP.format(name="root", path="children"),
+        "children/list.yaml": f"apiVersion: v1\nkind: List\nitems:\n{items}",
+        "manifests/deploy.yaml": _DEPLOYMENT.format(name="web", tag="latest")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    [target] = [t for t in report_.targets if t.app == "web"]
+    assert target.application is not None
+    assert (target.application.file, target.application.line) == ("children/list.yaml", 4)
+    assert "manifests/deploy.yaml:12" in {f.location for f in report_.findings
+                                          if f.policy == "image-tag-pinned"}

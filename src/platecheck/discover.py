@@ -290,7 +290,7 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
         return apps
     if SKIP_MARKER in text:
         return apps
-    for document in documents:
+    for document in (item for top in documents for item in list_items(top)):
         data = document.data
         if not isinstance(data, dict):
             continue
@@ -314,6 +314,20 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
         except PlatecheckError as exc:
             found.errors.append(exc)
     return apps
+
+
+def list_items(document: Document) -> list[Document]:
+    """A ``...List`` document's items, each a document with its own lines (Argo CD applies
+    the items, as ``kubectl apply`` does); any other document as it is."""
+    data = document.data
+    kind = data.get("kind") if isinstance(data, dict) else None
+    if not (isinstance(kind, str) and kind.endswith("List")
+            and isinstance(data.get("items"), list)):
+        return [document]
+    return [Document(item, {path[2:]: line for path, line in document.lines.items()
+                            if path[:2] == ("items", index) and len(path) > 2},
+                     document.lines.get(("items", index), document.line))
+            for index, item in enumerate(data["items"])]
 
 
 # -- Application manifests ------------------------------------------------------------------
