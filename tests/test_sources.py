@@ -1943,3 +1943,34 @@ def test_applications_in_a_list_document_are_applications(tmp_path: Path) -> Non
     assert (target.application.file, target.application.line) == ("children/list.yaml", 4)
     assert "manifests/deploy.yaml:12" in {f.location for f in report_.findings
                                           if f.policy == "image-tag-pinned"}
+
+
+def test_a_value_a_parent_chart_writes_into_a_child_is_found_in_the_parent_values(
+        tmp_path: Path) -> None:
+    """A chart of Applications writes ``helm.valuesObject`` of a child from its own values
+    (``tag: {{ $a.tag }}``): the child's floating tag is found at the parent's values line
+    that set it, not at the template line."""
+    apps = ("{{- range $name, $a := .Values.apps }}\n---\n"
+            + DIRECTORY_APP.format(name="{{ $name }}", path="{{ $a.path }}").replace(
+                "  name: {{ $name }}\n", "  name: {{ $name }}-prod\n")
+            .replace("    path: {{ $a.path }}\n", "    path: {{ $a.path }}\n    helm:\n"
+                     "      valuesObject:\n        image:\n          tag: {{ $a.tag }}\n")
+            + "{{- end }}\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/root.yaml": DIRECTORY_APP.format(name="root", path="parent").replace(
+            "    path: parent\n", "    path: parent\n    helm:\n"
+            "      valueFiles: [values-prod.yaml]\n"),
+        "parent/Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\n",
+        "parent/templates/apps.yaml": apps,
+        "parent/values.yaml": "apps: {}\n",
+        "parent/values-prod.yaml": "apps:\n  web:\n    path: chart\n    tag: latest\n",
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "image:\n  tag: 1.27.0\n",
+        "chart/templates/deploy.yaml": _DEPLOYMENT.format(name="web",
+                                                          tag="{{ .Values.image.tag }}"),
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+        "parent/values-prod.yaml:4"]

@@ -247,6 +247,9 @@ class RenderTarget:
     production: bool = False  # the environment is configured as production
     # line of every key path inside each inline_values entry (same order), for provenance
     inline_lines: tuple[Mapping[KeyPath, int], ...] = ()
+    # the key paths of each inline_values entry written elsewhere: a generated Application's
+    # values a template action wrote from its parent's values (Application.places)
+    inline_places: tuple[Mapping[KeyPath, Origin], ...] = ()
     # The rest of Argo CD's command line (platecheck.helmargs builds it):
     namespace_flag: bool = True  # False when neither helm.namespace nor the destination has one
     set_arguments: tuple[SetArgument, ...] = ()  # --set, --set-string, --set-file

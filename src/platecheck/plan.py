@@ -197,11 +197,11 @@ class Planner:
         common.update(command_fields(app, key, helm, resolver, self.config.kubernetes_version,
                                      self.config.api_versions))
         value_files = self._value_files(app, key, helm, resolver) if helm else ()
-        inline, inline_lines = self._inline(app, key, common["set_arguments"]) if helm \
-            else ((), ())
+        inline, inline_lines, inline_places = self._inline(
+            app, key, common["set_arguments"]) if helm else ((), (), ())
         return RenderTarget(chart=chart, chart_values=self.chart_values(chart),
                             value_files=value_files, inline_values=inline,
-                            inline_lines=inline_lines, **common)
+                            inline_lines=inline_lines, inline_places=inline_places, **common)
 
     def learn(self, apps: Iterable[Application]) -> None:
         """The repoURLs of Applications a render generated name this repository too (chart
@@ -246,27 +246,35 @@ class Planner:
 
     def _inline(self, app: Application, key: KeyPath, arguments: Sequence[SetArgument]
                 ) -> tuple[tuple[tuple[Mapping[str, Any], Origin], ...],
-                           tuple[Mapping[KeyPath, int], ...]]:
+                           tuple[Mapping[KeyPath, int], ...], tuple[Mapping[KeyPath, Origin], ...]]:
+        """The Application's ``values``/``valuesObject`` and parameters as values layers, the
+        line of each key path in the Application file and, for a generated Application, the
+        parent's values lines its template wrote them from."""
         helm_key = (*key, "helm")
         spec = raw_at(app.raw, helm_key)
         values: list[tuple[Mapping[str, Any], Origin]] = []
         lines: list[Mapping[KeyPath, int]] = []
+        places: list[Mapping[KeyPath, Origin]] = []
         if isinstance(spec.get("valuesObject"), dict):
             object_key = (*helm_key, "valuesObject")
             size = len(object_key)
             values.append((spec["valuesObject"], Origin(app.file, app.lines.get(object_key))))
             lines.append({path[size:]: line for path, line in app.lines.items()
                           if path[:size] == object_key and len(path) > size})
+            places.append({path[size:]: origin for path, origin in app.places.items()
+                           if path[:size] == object_key and len(path) > size})
         elif isinstance(spec.get("values"), str) and spec["values"].strip():
             parsed, offsets = self._values_string(app, (*helm_key, "values"), spec["values"])
             values.append((parsed, Origin(app.file, app.lines.get((*helm_key, "values")))))
             lines.append(offsets)
+            places.append({})
         for argument in arguments:
             data = parameter_layer(argument)
             if data is not None:
                 values.append((data, argument.origin))
                 lines.append({})
-        return tuple(values), tuple(lines)
+                places.append({})
+        return tuple(values), tuple(lines), tuple(places)
 
     def _values_string(self, app: Application, key: KeyPath, text: str
                        ) -> tuple[dict[str, Any], dict[KeyPath, int]]:

@@ -35,10 +35,13 @@ class Layer:
     file: str
     lines: Mapping[KeyPath, int] = field(default_factory=dict)
     line: int | None = None  # used for key paths without a line of their own
+    places: Mapping[KeyPath, Origin] = field(default_factory=dict)  # those written elsewhere
 
     def origin(self, path: KeyPath) -> Origin:
         probe = path
         while probe:
+            if probe in self.places:
+                return self.places[probe]
             if probe in self.lines:
                 return Origin(self.file, self.lines[probe])
             probe = probe[:-1]
@@ -52,10 +55,11 @@ class Layer:
 def target_layers(target: RenderTarget) -> list[Layer]:
     """The user-supplied layers of a target, in override order."""
     layers = [Layer.of(values) for values in target.value_files]
-    inline_lines = target.inline_lines
+    inline_lines, inline_places = target.inline_lines, target.inline_places
     for index, (data, origin) in enumerate(target.inline_values):
         lines = inline_lines[index] if index < len(inline_lines) else {}
-        layers.append(Layer(data, origin.file, lines, origin.line))
+        places = inline_places[index] if index < len(inline_places) else {}
+        layers.append(Layer(data, origin.file, lines, origin.line, places))
     return layers
 
 
