@@ -1880,6 +1880,10 @@ _LIMITS = ("    patch: |-\n      - op: add\n        path: /spec/template/spec/co
         "resources: [../base]\npatches:\n  - target: {kind: Deployment, labelSelector: "
         "app=web}\n" + _LIMITS)}, "Deployment/web-worker[c]", "resource-ranges",
         "base/deploy.yaml:24", id="a-label-selector-selects"),
+    pytest.param({**_TWO, "prod/kustomization.yaml": (
+        "resources: [../base]\npatches:\n  - target: {kind: Deployment, labelSelector: "
+        "'app in (web, api),!skip'}\n" + _LIMITS)}, "Deployment/web-worker[c]",
+        "resource-ranges", "base/deploy.yaml:24", id="a-set-based-selector-selects"),
     pytest.param({**_TWO, "comp/kustomization.yaml": (
         "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n"
         "  - path: replicas.yaml\n"),
@@ -1974,3 +1978,25 @@ def test_a_value_a_parent_chart_writes_into_a_child_is_found_in_the_parent_value
     assert report_.errors == ()
     assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
         "parent/values-prod.yaml:4"]
+
+
+@pytest.mark.parametrize(("selector", "labels", "meets"), [
+    ("app=web", {"app": "web"}, True), ("app==web", {"app": "api"}, False),
+    ("app!=web", {}, True), ("app!=web", {"app": "web"}, False),
+    ("app in (web, api)", {"app": "api"}, True), ("app notin (web)", {}, True),
+    ("app notin (web)", {"app": "web"}, False), ("tier", {"tier": "x"}, True),
+    ("!tier", {"tier": "x"}, False), ("app=web,!tier", {"app": "web"}, True),
+])
+def test_kubernetes_selectors_select_as_kubernetes_does(
+        selector: str, labels: dict[str, str], meets: bool) -> None:
+    from platecheck.kustomize_patches import _meets, _Names
+
+    _, requirements = _Names([]).target({"kind": "Deployment", "labelSelector": selector})
+    assert requirements
+    assert all(_meets({"labels": labels}, r) for r in requirements) is meets
+
+
+def test_an_unreadable_selector_selects_nothing() -> None:
+    from platecheck.kustomize_patches import _Names
+
+    assert _Names([]).target({"labelSelector": "app in web"}) == ("(?!)", ())

@@ -86,22 +86,54 @@ class _Names:
     def written(self, name: str) -> str:
         return f"{self.prefix}{re.escape(name)}{self.suffix}"
 
-    def target(self, target: Mapping[str, Any]) -> tuple[str, tuple[tuple[str, str, str], ...]]:
+    def target(self, target: Mapping[str, Any]) -> tuple[str, tuple[Requirement, ...]]:
         """A target's name pattern (none selects every name) and selectors; a selector
-        that is not a list of ``key=value`` requirements selects nothing here."""
+        that cannot be read selects nothing here."""
         name = target.get("name")
         pattern = f"{self.prefix}(?:{name}){self.suffix}" if isinstance(name, str) and name \
             else ".*"
-        selector: list[tuple[str, str, str]] = []
+        selector: list[Requirement] = []
         for key, where in (("labelSelector", "labels"), ("annotationSelector", "annotations")):
             written = target.get(key)
-            for requirement in str(written).split(",") if written else ():
-                label, equals, value = requirement.replace("==", "=").partition("=")
-                if not equals or not re.fullmatch(r"[\w./-]+", label.strip()) or any(
-                        c in value for c in "!()"):
+            for text in re.split(r",(?![^()]*\))", str(written)) if written else ():
+                requirement = _requirement(where, text)
+                if requirement is None:
                     return "(?!)", ()
-                selector.append((where, label.strip(), value.strip()))
+                selector.append(requirement)
         return pattern, tuple(selector)
+
+
+# (labels or annotations, key, operator, values): one requirement of a Kubernetes selector
+Requirement = tuple[str, str, str, tuple[str, ...]]
+_KEY = r"[\w./-]+"
+_EXISTS = re.compile(rf"\s*(!?)\s*({_KEY})\s*")
+_EQUALS = re.compile(rf"\s*({_KEY})\s*(==|=|!=)\s*([\w./-]*)\s*")
+_SET = re.compile(rf"\s*({_KEY})\s+(in|notin)\s+\(([^()]*)\)\s*")
+
+
+def _requirement(where: str, text: str) -> Requirement | None:
+    """``key``, ``!key``, ``key=value`` (``==``, ``!=``), ``key in (a,b)``, ``key notin
+    (a,b)``; None for anything else."""
+    if found := _EXISTS.fullmatch(text):
+        return where, found[2], "!" if found[1] else "exists", ()
+    if found := _EQUALS.fullmatch(text):
+        return where, found[1], "!=" if found[2] == "!=" else "=", (found[3],)
+    if found := _SET.fullmatch(text):
+        return where, found[1], found[2], tuple(v.strip() for v in found[3].split(","))
+    return None
+
+
+def _meets(metadata: Mapping[str, Any], requirement: Requirement) -> bool:
+    """Whether a resource's metadata meets one requirement, as Kubernetes decides it (a key
+    it lacks meets ``!=`` and ``notin``)."""
+    where, key, operator, values = requirement
+    found = metadata.get(where)
+    value = found.get(key) if isinstance(found, dict) else None
+    present = value is not None
+    if operator in ("exists", "!"):
+        return present == (operator == "exists")
+    inside = present and str(value) in values
+    return inside if operator in ("=", "in") else not inside
 
 
 class _Entry(NamedTuple):
@@ -166,7 +198,7 @@ def _entry_layers(entry: _Entry, directory: Path, rel: str, root: Path,
         elif isinstance(document.data, dict):
             kind, name = kind_name(document.data)
             pattern = names.written(name) if name else "(?!)"
-            selector: tuple[tuple[str, str, str], ...] = ()
+            selector: tuple[Requirement, ...] = ()
             if entry.target is not None:  # the target selects, not the patch's own name
                 kind = str(entry.target.get("kind", kind))
                 pattern, selector = names.target(entry.target)
@@ -246,8 +278,7 @@ def _applying(layers: Sequence[FieldLayer], resource: Resource) -> Iterable[Fiel
     metadata = metadata if isinstance(metadata, dict) else {}
     return (layer for layer in layers if layer.kind == resource.kind
             and go_fullmatch(layer.name, resource.name)
-            and all(isinstance(metadata.get(where), dict) and str(
-                metadata[where].get(key)) == value for where, key, value in layer.selector))
+            and all(_meets(metadata, requirement) for requirement in layer.selector))
 
 
 def _written_path(built: Any, patch: Any, path: Sequence[str | int]) -> KeyPath | None:

@@ -352,9 +352,9 @@ class FieldLayer:
     name: str  # a regular expression (Go's syntax) the built resource's whole name matches
     data: Mapping[str, Any]
     lines: Mapping[KeyPath, int]
-    # (``labels`` or ``annotations``, key, value) the resource must carry: its target's
-    # selectors
-    selector: tuple[tuple[str, str, str], ...] = ()
+    # what the resource's labels and annotations must meet, its target's selectors:
+    # (``labels`` or ``annotations``, key, operator, values), kustomize_patches.Requirement
+    selector: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
