@@ -2000,3 +2000,33 @@ def test_an_unreadable_selector_selects_nothing() -> None:
     from platecheck.kustomize_patches import _Names
 
     assert _Names([]).target({"labelSelector": "app in web"}) == ("(?!)", ())
+
+
+@pytest.mark.parametrize(("element", "line"), [("replicas: 3", 10), ("values: {count: 3}", 10),
+                                               ("on: true", 10)])
+def test_a_list_element_value_argo_cd_cannot_read_generates_nothing(
+        tmp_path: Path, element: str, line: int) -> None:
+    """Argo CD's list generator takes strings only (and a ``values`` map of strings): any
+    other value fails the ApplicationSet, which creates no Application. platecheck says so
+    at the value, and plans none of its Applications."""
+    app_set = ("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
+               "  name: web\n  namespace: argocd\nspec:\n  generators:\n    - list:\n"
+               f"        elements:\n          - {{env: prod, {element}}}\n"
+               "  template:\n    metadata:\n      name: 'web-{{env}}'\n    spec:\n"
+               "      project: default\n      source:\n"
+               "        repoURL: https://git.example.com/repo.git\n        path: manifests\n"
+               "      destination:\n        server: https://kubernetes.default.svc\n"
+               "        namespace: web\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/set.yaml": app_set,
+        "manifests/deploy.yaml": _DEPLOYMENT.format(name="web", tag="latest")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy) for e in report_.errors] == [
+        (f"apps/set.yaml:{line}", "could-not-check")]
+    assert [t.id for t in report_.targets] == []
+    quoted = write_files(tmp_path / "quoted", {
+        "apps/set.yaml": app_set.replace(": 3", ": '3'").replace("on: true", "on: 'true'"),
+        "manifests/deploy.yaml": _DEPLOYMENT.format(name="web", tag="latest")})
+    (quoted / ".git").mkdir()
+    assert [t.id for t in lint(quoted, cache_dir=tmp_path / "cache").targets] == ["prod/web"]

@@ -10,10 +10,12 @@ generator are left to Argo CD: the ApplicationSet is reported as not expanded.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from platecheck.errors import PlatecheckError
 from platecheck.yamlio import Document
 
 _TAG = re.compile(r"\{\{(.*?)\}\}")
@@ -37,6 +39,26 @@ def list_elements(data: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
         return None
     return elements
+
+
+def check_elements(document: Document, elements: Sequence[Mapping[str, Any]], rel: str) -> None:
+    """Argo CD's list generator (without ``goTemplate``) takes string values only, and a
+    ``values`` map of strings: any other value fails the whole ApplicationSet, which then
+    generates no Application. A could-not-check error at the first such value."""
+    for index, element in enumerate(elements):
+        for key, value in element.items():
+            inner = value.items() if key == "values" and isinstance(value, dict) \
+                else [(None, value)]
+            for name, item in inner:
+                if isinstance(item, str):
+                    continue
+                path = ("spec", "generators", 0, "list", "elements", index, key,
+                        *([name] if name is not None else []))
+                raise PlatecheckError(
+                    f"ApplicationSet list element value {'.'.join(map(str, path[6:]))!r} is "
+                    f"not a string ({json.dumps(item, default=str)}); Argo CD's list "
+                    "generator fails and creates no Application: quote it, or set "
+                    "goTemplate: true", rel, document.line_of(path))
 
 
 def expand(document: Document, index: int, element: Mapping[str, Any]) -> Document:

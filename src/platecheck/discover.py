@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from platecheck.appset import expand, list_elements
+from platecheck.appset import check_elements, expand, list_elements
 from platecheck.chartfile import as_helm_reads
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import SKIP_MARKER, DirectoryOptions, manifest_files
@@ -305,6 +305,7 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
             if kind == "Application":
                 apps.append(parse_application(document, rel))
             elif elements is not None:  # a plain list: the Applications it makes
+                check_elements(document, elements, rel)
                 apps.extend(parse_application(expand(document, index, element), rel)
                             for index, element in enumerate(elements))
             else:

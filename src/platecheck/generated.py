@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from platecheck.appset import expand, list_elements
+from platecheck.appset import check_elements, expand, list_elements
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set
 from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
@@ -84,6 +84,7 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
                     yield Generated(dataclasses.replace(app, places=_places(item, app, written),
                                                         deployed_by=top), parent, False)
                 elif elements is not None:  # a plain list, expanded as discovery does
+                    check_elements(document, elements, file)
                     for index, element in enumerate(elements):
                         yield Generated(dataclasses.replace(parse_application(
                             expand(document, index, element), file), deployed_by=top),
