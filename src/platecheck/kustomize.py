@@ -57,7 +57,7 @@ from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import helm_major, helm_version, isolated_environment
 from platecheck.helmbin.install import cached_helm
-from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers
+from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers, read_source
 from platecheck.manifests import rel_path
 from platecheck.model import Application, KeyPath, Origin, RenderedTarget, RenderTarget, Resource
 from platecheck.provenance import at, target_origin
@@ -284,12 +284,15 @@ class Kustomize:
         assert target.source_dir is not None
         resources, templates = self._resources(result.stdout, target.source_dir,
                                                call.kustomization)
-        # the kustomizations it lists, deepest first: a base's or component's ``images`` say
-        # where a tag was set when the source's own do not (lists replace: the source's win)
-        layers = [_entries_by_name(layer) for layer in (
-            *(_file_layer(file, rel_path(file, self.root))
-              for _, file, _ in reversed(call.nested)),
-            _file_layer(call.found, call.kustomization))]
+        # the kustomization and those it lists, each read once, highest precedence first
+        read = [read_source(directory, file, self.root) for directory, file in (
+            (target.source_dir, call.found), *((d, f) for d, f, _ in call.nested))]
+        # deepest first: a base's or component's ``images`` say where a tag was set when the
+        # source's own do not (lists replace: the source's win)
+        layers = [_entries_by_name(Layer(
+            source.document.data if isinstance(source.document.data, dict) else {},
+            source.file, source.document.lines, source.document.line))
+            for source in reversed(read)]
         spec = target.source_spec.get("kustomize")
         application = None
         if isinstance(spec, dict) and target.application is not None:
@@ -301,13 +304,12 @@ class Kustomize:
             layers.append(_entries_by_name(_application_images(
                 Layer(spec, app.file, lines, app.line))))
             application = self._application_patches(app, spec, lines, target.source_dir)
+            if application is not None:
+                read.insert(0, application)  # applied after the kustomization's own
         manifest = yaml.safe_dump_all([r.doc for r in resources], sort_keys=False)
-        built = [(target.source_dir, call.found), *((directory, file)
-                                                    for directory, file, _ in call.nested)]
         return RenderedTarget(target=target, resources=tuple(resources),
                               values=merge_values(None, layers), manifest=manifest,
-                              templates=templates,
-                              patches=patch_layers(built, self.root, application))
+                              templates=templates, patches=patch_layers(read, self.root))
 
     def _application_patches(self, app: Application, spec: Mapping[str, Any],
                              lines: Mapping[KeyPath, int], source: Path) -> PatchSource | None:
@@ -453,9 +455,10 @@ def _binary_digest(binary: Path) -> str:
 
 
 # the entries of a kustomization that name a file or a kustomization's directory, which
-# kustomize reads wherever it is (other paths must lie in or below the kustomization); the
-# first three make the resources, components applied after the others
-_LISTED = ("components", "resources", "bases", "transformers", "generators", "validators")
+# kustomize reads wherever it is (other paths must lie in or below the kustomization): those
+# that make the resources (components applied after the others), then the plugins
+_BUILDING = ("components", "resources", "bases")
+_LISTED = (*_BUILDING, "transformers", "generators", "validators")
 
 
 def reachable_root(source: Path, root: Path) -> Path:
@@ -472,9 +475,8 @@ def _tree(source: Path, root: Path) -> tuple[set[Path], list[tuple[Path, Path, d
     """The directories a build of ``source`` reaches, and each kustomization it reads
     (directory, file, content), ``source``'s first, then in precedence order (components
     before the bases they are applied over, the later component first), but for the
-    kustomizations that only
-    make its transformers, generators and validators (their images and patches change those
-    plugins' configurations, not the resources)."""
+    kustomizations that only make its transformers, generators and validators (their
+    images and patches change those plugins' configurations, not the resources)."""
     reached = {source}
     todo = [(source, True)]
     read: list[tuple[Path, Path, dict[str, Any]]] = []
@@ -502,7 +504,7 @@ def _tree(source: Path, root: Path) -> tuple[set[Path], list[tuple[Path, Path, d
                     continue
                 if path.is_dir():
                     reached.add(path)
-                    todo.append((path, layered and key in _LISTED[:3]))
+                    todo.append((path, layered and key in _BUILDING))
                 else:
                     reached.add(path.parent)
     return reached, read

@@ -46,20 +46,18 @@ class PatchSource(NamedTuple):
     raw: Sequence[str]  # the lines of ``file``
 
 
-def patch_layers(kustomizations: Iterable[tuple[Path, Path]], root: Path,
-                 application: PatchSource | None = None) -> tuple[FieldLayer, ...]:
-    """The patches of ``application`` and of ``kustomizations`` (directory, kustomization
-    file; the source's first), highest precedence first: each strategic-merge document and
-    each JSON 6902 patch, from a file or written inline."""
-    sources = [application] if application is not None else []
-    for directory, file in kustomizations:
-        rel = file.relative_to(root).as_posix() if file.is_relative_to(root) else ""
-        try:
-            text = read_text(file, rel)[1]
-            sources.append(PatchSource(directory, rel, load_document(text, rel),
-                                       text.splitlines()))
-        except PlatecheckError:
-            continue  # the build reports a kustomization it cannot read
+def read_source(directory: Path, file: Path, root: Path) -> PatchSource:
+    """A kustomization as a place patches are listed, read once."""
+    rel = file.relative_to(root).as_posix() if file.is_relative_to(root) else ""
+    text = read_text(file, rel)[1]
+    return PatchSource(directory, rel, load_document(text, rel), text.splitlines())
+
+
+def patch_layers(sources: Sequence[PatchSource], root: Path) -> tuple[FieldLayer, ...]:
+    """The patches the kustomizations of a build and the Application list (``sources``,
+    highest precedence first: the Application's, the source's, then the kustomizations it
+    lists), highest precedence first: each strategic-merge document and each JSON 6902
+    patch, from a file or written inline."""
     names = _Names([s.document.data for s in sources if isinstance(s.document.data, dict)])
     layers: list[FieldLayer] = []
     for source in sources:
