@@ -11,7 +11,8 @@ repository and round, one after the other:
   processes used;
 - cold: ``platecheck lint`` with an empty cache directory, in a process that reports its own
   CPU time (the interpreter, imports, planning, parsing, schemas, policies, reports) and the
-  CPU time of the helm processes it waited for (renders and lints), separately.
+  CPU time of the helm processes it waited for (renders and lints, and the supervisor that
+  starts them), separately.
 
     python benchmarks/bench_cpu.py [--repo PATH]... [--synthetic N]... [--rounds 3] [--jobs 2]
 """
@@ -39,7 +40,9 @@ from platecheck.helmbin import helm_version  # noqa: E402
 _CHILD = """
 import json, resource, sys
 from platecheck.cli import main
+from platecheck.sandbox import release
 code = main(sys.argv[1:])
+release()  # the supervisor ends: the helm processes it reaped count as this one's children
 own = resource.getrusage(resource.RUSAGE_SELF)
 helm = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"code": code, "own": own.ru_utime + own.ru_stime,

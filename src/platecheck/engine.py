@@ -81,7 +81,7 @@ from platecheck.progress import Progress
 from platecheck.provenance import at, target_origin
 from platecheck.render import Helm, HelmCall, HelmStats, first_error_line
 from platecheck.runmemo import remembered
-from platecheck.sandbox import resume
+from platecheck.sandbox import prepare, resume
 from platecheck.values import merge_values, target_layers
 from platecheck.values_schema import check_values
 from platecheck.waivers import apply_waivers
@@ -279,7 +279,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     repo_root = _repository_root(paths, root)
     _cache_outside(cache_dir, repo_root)
     config_path, cache_path = (Path(d) if d is not None else None for d in (config_dir, cache_dir))
-    # a cold run asks helm its version while it plans (the answer is remembered)
+    prepare()  # a cold run starts helm's supervisor and asks its version while it plans
     with version_asked(helm, cache_dir=cache_path):
         config = configuration(repo_root, config_path)
         wanted = _environments(config, environments)

@@ -9,22 +9,28 @@
   validates subcharts against theirs, which must reference nothing helm would fetch.
 - ``run_bounded``: one helm process in its own process group, in a network namespace when the
   machine allows one (``unshare --net``), killed as a group on timeout, on SIGTERM/SIGINT of
-  platecheck and when its output passes ``MAX_OUTPUT`` bytes; coreutils ``timeout`` wraps it
-  when present, so even a platecheck killed with SIGKILL leaves no helm running past its
-  time.
+  platecheck and when its output passes ``MAX_OUTPUT`` bytes. The supervisor
+  (``platecheck.supervisor``), started once inside the namespace, starts each process and
+  kills what is left when platecheck ends, even killed with SIGKILL; where it cannot run,
+  each process runs under ``unshare --net`` and coreutils ``timeout`` of its own, so no helm
+  runs past its time either way.
 
 See docs/security.md.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import functools
+import itertools
 import json
 import os
 import re
 import selectors
 import shutil
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -52,7 +58,7 @@ MAX_OUTPUT = 32 << 20  # bytes of helm's stdout (and, separately, stderr) read a
 _GRACE = 5  # seconds ``timeout`` waits beyond platecheck's own deadline
 _CHUNK = 1 << 16
 
-_running: set[subprocess.Popen[bytes]] = set()
+_running: set[Callable[[], None]] = set()  # how to stop each process that runs
 _running_lock = threading.Lock()
 # Set by ``kill_all`` while platecheck is being stopped: a worker thread that was about to start
 # a process must not start one that nothing would stop.
@@ -226,34 +232,62 @@ def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
     """Run ``argv`` confined and bounded (with ``root``, in that root directory alone, see
     ``confined_root``). Raises ``PlatecheckError`` on timeout or when an output stream passes
     ``MAX_OUTPUT``; the whole process group is killed either way."""
-    command = ([*_deadline_prefix(timeout), *confined_root(root), *argv] if root is not None
-               else [*network_isolation(), *_deadline_prefix(timeout), *argv])
     if _stopping.is_set():
         raise PlatecheckError("platecheck is stopping")
+    if root is None:
+        supervisor = _supervisor()
+        if supervisor is not None:
+            request = supervisor.request(argv, env, cwd, timeout + _GRACE)
+            done = supervisor.run(request, argv[0], timeout) if request is not None else None
+            if done is not None:
+                return done
+    command = ([*_deadline_prefix(timeout), *confined_root(root), *argv] if root is not None
+               else [*network_isolation(), *_deadline_prefix(timeout), *argv])
     try:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    start_new_session=True)
     except OSError as exc:
         raise PlatecheckError(f"cannot run {argv[0]}: {exc.strerror}") from None
-    with _running_lock:
-        _running.add(process)
-        if _stopping.is_set():
-            _signal_group(process)
+    stop = _GroupKiller(process)
+    _started(stop)
     try:
-        out, err = _collect(process, time.monotonic() + timeout, timeout)
+        assert process.stdout is not None and process.stderr is not None
+        out, err = _collect(process.stdout.fileno(), process.stderr.fileno(),
+                            time.monotonic() + timeout, timeout)
         code = process.wait()
     finally:
         _kill(process)
-        with _running_lock:
-            _running.discard(process)
+        _ended(stop)
     return Completed(code, out, err)
 
 
-def _collect(process: subprocess.Popen[bytes], deadline: float,
+def _started(stop: Callable[[], None]) -> None:
+    """Remember how to stop a process that has started (``kill_all``); stop it at once when
+    platecheck is being stopped."""
+    with _running_lock:
+        _running.add(stop)
+        if _stopping.is_set():
+            stop()
+
+
+def _ended(stop: Callable[[], None]) -> None:
+    with _running_lock:
+        _running.discard(stop)
+
+
+class _GroupKiller:
+    """Kills the process group of a process platecheck started itself, until it is reaped."""
+
+    def __init__(self, process: subprocess.Popen[bytes]) -> None:
+        self.process = process
+
+    def __call__(self) -> None:
+        _signal_group(self.process)
+
+
+def _collect(out_fd: int, err_fd: int, deadline: float,
              timeout: float) -> tuple[bytes, bytes]:
-    assert process.stdout is not None and process.stderr is not None
-    out_fd, err_fd = process.stdout.fileno(), process.stderr.fileno()
     streams = {out_fd: bytearray(), err_fd: bytearray()}
     names = {out_fd: "output", err_fd: "error output"}
     with selectors.DefaultSelector() as selector:
@@ -278,6 +312,199 @@ def _collect(process: subprocess.Popen[bytes], deadline: float,
                     raise PlatecheckError(f"helm's {names[fd]} is larger than "
                                           f"{MAX_OUTPUT >> 20} MiB; platecheck stopped it")
     return bytes(streams[out_fd]), bytes(streams[err_fd])
+
+
+# -- the supervisor ---------------------------------------------------------------------------
+
+# The processes ``run_bounded`` starts outside a confined root are started by one supervisor
+# process (``platecheck.supervisor``) that platecheck starts once, in the network namespace
+# (``unshare --net``): none of them needs an ``unshare`` or a ``timeout`` process of its own,
+# and none outlives platecheck, even one killed with SIGKILL (the supervisor kills them when
+# platecheck's end of its socket closes). Where it cannot start (no ``pidfd_open``: Linux
+# before 5.3, or another system), each process runs with its own prefixes, as below.
+SUPERVISOR = Path(__file__).with_name("supervisor.py")
+_MAX_REQUEST = 100_000  # bytes of one request; a larger one (a huge command line) runs alone
+_READY_TIMEOUT = 10.0  # seconds the supervisor may take to start
+
+_supervisor_lock = threading.Lock()
+_supervising: dict[int, Supervisor | None] = {}  # platecheck's pid -> its supervisor, if any
+
+
+def prepare() -> None:
+    """Start the supervisor now, in the background, rather than with the first process: a
+    cold run plans while it starts."""
+    threading.Thread(target=_supervisor, daemon=True).start()
+
+
+def release() -> None:
+    """Let this process's supervisor go and wait for it to end (it ends by itself when
+    platecheck does; this makes the CPU time of the processes it ran count as platecheck's
+    children's, for a benchmark)."""
+    with _supervisor_lock:
+        supervisor = _supervising.pop(os.getpid(), None)
+    if supervisor is not None:
+        supervisor.close()
+
+
+def _supervisor() -> Supervisor | None:
+    """This process's supervisor (a forked child starts its own), started when needed; None
+    where none can start."""
+    with _supervisor_lock:
+        pid = os.getpid()
+        if pid not in _supervising or not _usable(_supervising[pid]):
+            stale = _supervising.pop(pid, None)
+            if stale is not None:
+                stale.close()
+            _supervising.clear()  # a parent's, inherited through fork, is not this one's
+            _supervising[pid] = Supervisor.start()
+            _release_at_exit()
+        return _supervising[pid]
+
+
+@cache
+def _release_at_exit() -> None:
+    """Reap the supervisor when platecheck ends (once registered, also for a forked child)."""
+    atexit.register(release)
+
+
+def _usable(supervisor: Supervisor | None) -> bool:
+    return supervisor is None or supervisor.alive()
+
+
+class Supervisor:
+    """A ``platecheck.supervisor`` process and platecheck's end of its socket."""
+
+    def __init__(self, process: subprocess.Popen[bytes], channel: socket.socket) -> None:
+        self.process = process
+        self.channel = channel
+        self._sending = threading.Lock()
+        self._ids = itertools.count(1)
+
+    @classmethod
+    def start(cls) -> Supervisor | None:
+        if not all(hasattr(module, name) for module, name in (
+                (os, "pidfd_open"), (socket, "send_fds"))):
+            return None
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        try:
+            process = subprocess.Popen(
+                [*network_isolation(), sys.executable, "-I", "-S", "-B", str(SUPERVISOR),
+                 str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+                env={"PATH": os.environ.get("PATH", os.defpath)})
+        except OSError:
+            ours.close()
+            return None
+        finally:
+            theirs.close()
+        ours.settimeout(_READY_TIMEOUT)
+        try:
+            ready = ours.recv(16)
+        except OSError:
+            ready = b""
+        supervisor = cls(process, ours)
+        if ready != b"ready":
+            supervisor.close()
+            return None
+        ours.settimeout(None)
+        return supervisor
+
+    def alive(self) -> bool:
+        return self.channel.fileno() >= 0 and self.process.poll() is None
+
+    def close(self) -> None:
+        """Let it go: it kills what still runs and ends."""
+        self.channel.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+    def request(self, argv: Sequence[str], env: dict[str, str], cwd: Path,
+                limit: float) -> tuple[int, bytes] | None:
+        """The message that runs ``argv`` (killed after ``limit`` seconds), or None when the
+        supervisor cannot take it: a command without an absolute path, or too large."""
+        if not os.path.isabs(argv[0]):
+            return None
+        ident = next(self._ids)
+        message = json.dumps({"op": "run", "id": ident, "argv": list(argv), "env": env,
+                              "cwd": os.path.abspath(cwd), "limit": limit}).encode()
+        return (ident, message) if len(message) <= _MAX_REQUEST else None
+
+    def run(self, request: tuple[int, bytes], name: str, timeout: float) -> Completed | None:
+        """Run ``request``; None when the supervisor has gone (the caller runs it alone)."""
+        ident, message = request
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        status_r, status_w = os.pipe()
+        status = _Lines(status_r)
+        try:
+            try:
+                with self._sending:
+                    socket.send_fds(self.channel, [message], [out_w, err_w, status_w])
+            except OSError:
+                return None
+            finally:
+                for fd in (out_w, err_w, status_w):
+                    os.close(fd)
+            return self._follow(ident, name, (out_r, err_r), status, timeout)
+        finally:
+            for fd in (out_r, err_r):
+                os.close(fd)
+            status.close()
+
+    def _follow(self, ident: int, name: str, outputs: tuple[int, int], status: _Lines,
+                timeout: float) -> Completed:
+        word, _, number = status.line().partition(" ")
+        if word == "fail":
+            raise PlatecheckError(f"cannot run {name}: {os.strerror(int(number))}")
+        if word != "pid":
+            raise PlatecheckError(f"cannot run {name}: the process that starts it has ended")
+        stop = functools.partial(self.kill, ident)
+        _started(stop)
+        try:
+            out, err = _collect(*outputs, time.monotonic() + timeout, timeout)
+        except BaseException:
+            stop()
+            raise
+        finally:
+            word, _, number = status.line().partition(" ")  # it has ended, or was killed
+            _ended(stop)
+        if word != "exit":
+            raise PlatecheckError(f"{name}: the process that ran it has ended")
+        return Completed(int(number), out, err)
+
+    def kill(self, ident: int) -> None:
+        """Kill the process group of request ``ident``, if it still runs."""
+        message = json.dumps({"op": "kill", "id": ident}).encode()
+        try:
+            with self._sending:
+                self.channel.send(message)
+        except OSError:
+            pass  # the supervisor has gone, and killed what it ran
+
+
+class _Lines:
+    """The lines the supervisor writes to a status pipe, read as they come."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.pending = b""
+
+    def line(self) -> str:
+        """The next line without its newline; "" once the pipe has closed."""
+        while b"\n" not in self.pending:
+            block = os.read(self.fd, 256)
+            if not block:
+                return ""
+            self.pending += block
+        line, _, self.pending = self.pending.partition(b"\n")
+        return line.decode("ascii", "replace")
+
+    def close(self) -> None:
+        os.close(self.fd)
 
 
 def _kill(process: subprocess.Popen[bytes]) -> None:
@@ -365,8 +592,8 @@ def kill_all() -> None:
     with _running_lock:
         _stopping.set()
         running = list(_running)
-    for process in running:
-        _signal_group(process)
+    for stop in running:
+        stop()
 
 
 def resume() -> None:

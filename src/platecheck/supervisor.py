@@ -1,0 +1,169 @@
+"""The process that starts platecheck's helm and kubectl processes (``platecheck.sandbox``).
+
+platecheck starts it once, inside the network namespace helm is to run in (``unshare --net``),
+as ``python -I -S supervisor.py FD``: FD is one end of a ``SOCK_SEQPACKET`` socket pair whose
+other end platecheck keeps. Every process it starts then is in that namespace, with no
+``unshare`` and no ``timeout`` process of its own. It reads only the standard library.
+
+It says ``ready`` once, then takes messages, JSON:
+
+- ``{"op": "run", "id": N, "argv": [...], "env": {...}, "cwd": DIR, "limit": SECONDS}`` with
+  three file descriptors: the program's standard output, its standard error, and a status
+  pipe. It starts ``argv`` (an absolute path) in a session of its own, standard input
+  ``/dev/null``, in ``cwd`` with exactly ``env``, and writes ``pid PID`` to the status pipe (or
+  ``fail ERRNO`` when it cannot start it), then ``exit CODE`` once the program has ended (a
+  negative code: the signal that ended it), and closes it. After ``limit`` seconds it kills
+  the program's process group.
+- ``{"op": "kill", "id": N}``: kill that program's process group, if it has not ended.
+
+When platecheck's end of the socket closes (platecheck ended, was killed, or let it go) or
+the supervisor is told to stop (SIGTERM, SIGHUP, SIGINT), it kills every program still
+running and ends. So no program outlives platecheck, even one killed with SIGKILL.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+TYPE_CHECKING = False  # typing itself is not imported: the supervisor starts with less
+if TYPE_CHECKING:
+    from typing import Any
+
+MAX_MESSAGE = 1 << 20  # bytes of a request, at most (platecheck sends much smaller ones)
+
+
+class _Child:
+    __slots__ = ("deadline", "id", "pidfd", "process", "status")
+
+    def __init__(self, ident: int, process: subprocess.Popen[bytes], pidfd: int, status: int,
+                 deadline: float) -> None:
+        self.id, self.process, self.pidfd, self.status, self.deadline = (
+            ident, process, pidfd, status, deadline)
+
+
+def _write(fd: int, text: str) -> None:
+    try:
+        os.write(fd, text.encode("ascii"))
+    except OSError:
+        pass  # platecheck stopped reading: it no longer waits for this program
+
+
+def _kill(child: _Child) -> None:
+    if child.process.returncode is None:  # not reaped: the group is still this program's
+        try:
+            os.killpg(child.process.pid, signal.SIGKILL)
+        except OSError:
+            pass
+    child.deadline = math.inf
+
+
+def _start(request: dict[str, Any], fds: list[int]) -> subprocess.Popen[bytes] | int:
+    """Start the program of ``request`` as platecheck would start it itself (a new session,
+    every other descriptor closed, the signals Python ignores restored), or the errno it
+    could not be started with."""
+    out, err, _ = fds
+    try:
+        return subprocess.Popen(request["argv"], env=request["env"], cwd=request["cwd"],
+                                stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                start_new_session=True)
+    except OSError as exc:
+        return exc.errno or 1
+    except (KeyError, IndexError, TypeError, ValueError, subprocess.SubprocessError):
+        return 22  # EINVAL: not a request platecheck sends
+
+
+def _serve(sock: socket.socket, poller: select.poll, children: dict[int, _Child]) -> bool:
+    """Take one message; False when platecheck's end has closed."""
+    try:
+        message, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
+    except ConnectionError:
+        return False
+    for fd in fds:  # (recv_fds takes no MSG_CMSG_CLOEXEC before Python 3.12)
+        os.set_inheritable(fd, False)  # a program gets them only as its streams
+    if not message:
+        return False
+    try:
+        request = json.loads(message)
+    except ValueError:
+        request = {}
+    run = len(fds) == 3 and request.get("op") == "run"
+    try:
+        if request.get("op") == "kill":
+            for child in children.values():
+                if child.id == request["id"]:
+                    _kill(child)
+        elif run:
+            _run(request, fds, poller, children)
+    finally:
+        for fd in fds[:2] if run else fds:
+            os.close(fd)  # the program has its own copies; the status pipe is the child's
+    return True
+
+
+def _run(request: dict[str, Any], fds: list[int], poller: select.poll,
+         children: dict[int, _Child]) -> None:
+    status = fds[2]
+    started = _start(request, fds)
+    if isinstance(started, int):
+        _write(status, f"fail {started}\n")
+        os.close(status)
+        return
+    pidfd = os.pidfd_open(started.pid)  # a zombie until reaped: it cannot be another's
+    _write(status, f"pid {started.pid}\n")
+    children[pidfd] = _Child(request["id"], started, pidfd, status,
+                             time.monotonic() + float(request["limit"]))
+    poller.register(pidfd, select.POLLIN)
+
+
+def _reap(child: _Child, poller: select.poll) -> None:
+    poller.unregister(child.pidfd)
+    code = child.process.wait()
+    _write(child.status, f"exit {code}\n")
+    os.close(child.status)
+    os.close(child.pidfd)
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
+def main(fd: int) -> None:
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+        signal.signal(signum, _stop)
+    sock = socket.socket(fileno=fd)
+    sock.set_inheritable(False)
+    poller = select.poll()
+    poller.register(sock.fileno(), select.POLLIN)
+    children: dict[int, _Child] = {}
+    try:
+        sock.send(b"ready")
+        while True:
+            nearest = min((child.deadline for child in children.values()), default=math.inf)
+            wait = None if nearest == math.inf else max(0.0, nearest - time.monotonic()) * 1000
+            for ready, _ in poller.poll(wait):
+                if ready == sock.fileno():
+                    if not _serve(sock, poller, children):
+                        return
+                else:
+                    _reap(children.pop(ready), poller)
+            now = time.monotonic()
+            for child in children.values():
+                if child.deadline <= now:
+                    _kill(child)
+    finally:
+        for child in children.values():
+            _kill(child)
+        for child in list(children.values()):
+            _reap(child, poller)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]))

@@ -1,0 +1,194 @@
+"""The supervisor that starts platecheck's helm and kubectl processes: each starts as it
+would on its own (no network, its own session, nothing inherited but its three streams,
+default signal dispositions), is killed on time, and none outlives platecheck."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from platecheck import sandbox
+from platecheck.errors import PlatecheckError
+from platecheck.sandbox import run_bounded
+
+pytestmark = pytest.mark.skipif(sandbox._supervisor() is None,
+                                reason="no supervisor on this machine (pidfd_open)")
+
+SH = "/bin/sh"
+
+
+def _run(script: str, tmp_path: Path, timeout: float = 30) -> sandbox.Completed:
+    return run_bounded([SH, "-c", script], env={"PATH": "/usr/bin:/bin"}, cwd=tmp_path,
+                       timeout=timeout)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_a_process_gets_its_streams_exit_code_and_working_directory(tmp_path: Path) -> None:
+    done = _run("pwd; echo problem >&2; exit 3", tmp_path)
+    assert (done.exit_code, done.stdout, done.stderr) == (
+        3, f"{tmp_path}\n".encode(), b"problem\n")
+    assert sandbox._supervisor() is not None
+
+
+def test_a_process_inherits_only_its_three_streams_and_the_default_signals(
+        tmp_path: Path) -> None:
+    done = _run("ls /proc/self/fd; grep -E '^Sig(Ign|Blk):' /proc/self/status; "
+                "echo env; env", tmp_path)
+    lines = done.stdout.decode().splitlines()
+    fds = lines[:lines.index("env")]
+    # ls's own directory handle is the one descriptor beyond the three streams
+    assert len([fd for fd in fds if fd.isdigit()]) == 4, fds
+    assert "SigIgn:\t0000000000000000" in fds and "SigBlk:\t0000000000000000" in fds, fds
+    names = {line.split("=")[0] for line in lines[lines.index("env") + 1:]}
+    assert "PATH" in names and names <= {"PATH", "PWD", "SHLVL", "_", "OLDPWD"}, names
+
+
+def test_a_process_runs_in_its_own_session(tmp_path: Path) -> None:
+    done = _run("cut -d' ' -f6 /proc/self/stat; echo $$", tmp_path)
+    session, pid = done.stdout.decode().split()
+    assert session == pid  # sh is its session's leader
+
+
+def test_a_process_reaches_no_network(tmp_path: Path) -> None:
+    if not sandbox.network_isolation():
+        pytest.skip("this machine allows no network namespace")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1)
+    port = listener.getsockname()[1]
+    try:
+        done = run_bounded(
+            [sys.executable, "-c",
+             f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=2)"],
+            env={}, cwd=tmp_path, timeout=30)
+        listener.settimeout(0.5)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    finally:
+        listener.close()
+    assert done.exit_code == 1
+    assert b"ConnectionRefusedError" in done.stderr or b"OSError" in done.stderr
+
+
+def test_a_program_that_does_not_exist_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(PlatecheckError) as raised:
+        run_bounded([str(tmp_path / "missing")], env={}, cwd=tmp_path, timeout=5)
+    assert str(tmp_path / "missing") in raised.value.message
+
+
+def test_a_process_past_its_time_is_killed_with_its_group(tmp_path: Path) -> None:
+    pids = tmp_path / "pids"
+    started = time.monotonic()
+    with pytest.raises(PlatecheckError, match="timed out after 1 s"):
+        _run(f"sleep 60 & echo $! > {pids}; echo $$ >> {pids}; wait", tmp_path, timeout=1)
+    assert time.monotonic() - started < 10
+    time.sleep(0.2)
+    assert [pid for pid in map(int, pids.read_text().split()) if _alive(pid)] == []
+
+
+def test_output_past_the_bound_stops_the_process(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sandbox, "MAX_OUTPUT", 1 << 16)
+    with pytest.raises(PlatecheckError, match="output is larger than"):
+        _run("yes", tmp_path)
+
+
+def test_a_command_the_supervisor_cannot_take_runs_on_its_own(tmp_path: Path) -> None:
+    big = "x" * (sandbox._MAX_REQUEST + 1)
+    done = run_bounded([SH, "-c", 'echo "${#BIG}"'], env={"BIG": big}, cwd=tmp_path,
+                       timeout=30)
+    assert done.stdout == f"{len(big)}\n".encode()
+    done = run_bounded(["sh", "-c", "echo relative"], env={"PATH": "/usr/bin:/bin"},
+                       cwd=tmp_path, timeout=30)
+    assert done.stdout == b"relative\n"
+
+
+def test_the_supervisor_kills_on_time_without_platecheck(tmp_path: Path) -> None:
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    process = subprocess.Popen([sys.executable, "-I", "-S", str(sandbox.SUPERVISOR),
+                                str(theirs.fileno())], pass_fds=(theirs.fileno(),))
+    theirs.close()
+    try:
+        assert ours.recv(16) == b"ready"
+        status_r, status_w = os.pipe()
+        request = {"op": "run", "id": 1, "argv": ["/bin/sleep", "60"], "env": {},
+                   "cwd": str(tmp_path), "limit": 1}
+        null = os.open(os.devnull, os.O_WRONLY)
+        socket.send_fds(ours, [json.dumps(request).encode()], [null, null, status_w])
+        os.close(status_w)
+        os.close(null)
+        started = time.monotonic()
+        with os.fdopen(status_r, "rb") as status:
+            lines = status.read().decode().splitlines()
+        assert 0.9 < time.monotonic() - started < 10
+        assert lines[0].startswith("pid ") and lines[1] == f"exit {-signal.SIGKILL}"
+    finally:
+        ours.close()
+        assert process.wait(timeout=10) == 0
+
+
+_KILLED_PARENT = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from platecheck.sandbox import run_bounded
+    print("started", flush=True)
+    run_bounded(["/bin/sh", "-c", "echo $$ > " + sys.argv[1] + "; exec sleep 60"], env={},
+                cwd=Path(sys.argv[2]), timeout=600)
+""")
+
+
+def test_a_killed_platecheck_leaves_no_process_running(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    parent = subprocess.Popen([sys.executable, "-c", _KILLED_PARENT, str(pid_file),
+                               str(tmp_path)], stdout=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not (pid_file.exists() and pid_file.read_text().strip()) \
+                and time.monotonic() < deadline:
+            time.sleep(0.05)
+        child = int(pid_file.read_text())
+        assert _alive(child)
+        parent.kill()  # SIGKILL: platecheck cleans nothing up
+        parent.wait()
+        deadline = time.monotonic() + 5  # far less than the 600 s the process was given
+        while _alive(child) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(child)
+    finally:
+        parent.kill()
+        parent.wait()
+
+
+def test_a_forked_process_starts_its_own_supervisor(tmp_path: Path) -> None:
+    ours = sandbox._supervisor()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: run one process, report its supervisor's pid
+        try:
+            done = _run("echo forked", tmp_path)
+            mine = sandbox._supervisor()
+            os.write(write, f"{done.stdout.decode().strip()} {mine.process.pid}".encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read, "rb") as answer:
+        said, supervisor = answer.read().decode().split()
+    os.waitpid(pid, 0)
+    assert said == "forked"
+    assert ours is not None and int(supervisor) != ours.process.pid
