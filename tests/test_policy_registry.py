@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -81,10 +83,22 @@ def test_levels_come_from_the_modules_not_the_built_in_configuration() -> None:
     assert built_in["image-tag-pinned"] is Level.ERROR
 
 
-def test_installed_policies_are_looked_up_once_per_process(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    # finding entry points reads every installed distribution's metadata; a run asks for the
-    # registry several times (helm lint's readers, the engine, the report)
+def _site(tmp_path: Path, declares: str = "platecheck.policies") -> Path:
+    """A directory of installed packages: one distribution whose entry points of
+    ``declares`` name a module ``extra_policy`` with one repository-wide policy."""
+    site = tmp_path / "site"
+    info = site / "extra_policies-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: extra-policies\n"
+                                   "Version: 1.0\n")
+    (info / "entry_points.txt").write_text(f"[{declares}]\nextra = extra_policy\n")
+    (site / "extra_policy.py").write_text(
+        'ID = "extra-policy"\nSCOPE = "repo"\nSUMMARY = "an installed policy"\n'
+        "def check(repo, options):\n    return iter(())\n")
+    return site
+
+
+def _counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     import importlib.metadata
 
     looked_up: list[str] = []
@@ -95,10 +109,53 @@ def test_installed_policies_are_looked_up_once_per_process(
         return real(**selection)
 
     monkeypatch.setattr(importlib.metadata, "entry_points", counting)
+    return looked_up
+
+
+def test_installed_policies_are_looked_up_once_per_process(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # finding entry points reads every installed distribution's metadata; a run asks for the
+    # registry several times (helm lint's readers, the engine, the report)
+    monkeypatch.syspath_prepend(str(_site(tmp_path)))
+    looked_up = _counting(monkeypatch)
     policies._entry_point_modules.cache_clear()
     try:
         first, second = registry(), registry()
     finally:
         policies._entry_point_modules.cache_clear()
+        sys.modules.pop("extra_policy", None)
     assert looked_up == ["platecheck.policies"]
-    assert list(first) == list(second) == IDS
+    assert list(first) == list(second)
+    assert sorted(first) == sorted([*IDS, "extra-policy"])
+
+
+def test_no_metadata_is_read_when_no_installed_package_declares_policies(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a distribution with entry points of other groups only
+    monkeypatch.syspath_prepend(str(_site(tmp_path, declares="console_scripts")))
+    looked_up = _counting(monkeypatch)
+    policies._entry_point_modules.cache_clear()
+    try:
+        assert list(registry()) == IDS
+    finally:
+        policies._entry_point_modules.cache_clear()
+    assert looked_up == []
+
+
+@pytest.mark.parametrize("where", ["archive", "egg"])
+def test_packages_in_an_archive_or_an_egg_are_looked_up(tmp_path: Path, where: str) -> None:
+    if where == "archive":
+        entry = tmp_path / "packages.zip"
+        with zipfile.ZipFile(entry, "w") as archive:
+            archive.writestr("x-1.0.dist-info/entry_points.txt", "[other]\n")
+    else:
+        entry = tmp_path / "x-1.0.egg"
+        (entry / "EGG-INFO").mkdir(parents=True)
+        (entry / "EGG-INFO" / "entry_points.txt").write_text("[platecheck.policies]\nx = x\n")
+    saved = list(sys.path)
+    sys.path.insert(0, str(entry))
+    try:
+        assert policies._may_declare("platecheck.policies")
+    finally:
+        sys.path[:] = saved
+    assert not policies._may_declare("platecheck.policies")
