@@ -3,6 +3,7 @@ a changed run validates only documents it has not seen, and finds the same."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from platecheck import schemas
 from platecheck.cache import ResultMemo
 from platecheck.engine import PROBLEMS, lint
 from platecheck.model import Finding
-from security_helpers import make_repo
+from security_helpers import add_crd, make_repo
 
 SERVICE = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  {field}: []\n"
 
@@ -194,10 +195,17 @@ def test_values_checked_against_other_files_of_the_chart_are_checked_every_run(
     assert len(checked) == 2  # b.json could change: what it decided is not remembered
 
 
+@pytest.mark.parametrize("schemas_of", ["platecheck", "the repository"])
 def test_a_run_whose_problems_are_all_remembered_imports_no_jsonschema(
-        tmp_path: Path, helm_bin: Path) -> None:
+        tmp_path: Path, helm_bin: Path, schemas_of: str) -> None:
     repo = _values_schema_repo(tmp_path, "a: 1\n")
     (repo / "charts" / "web" / "templates" / "svc.yaml").write_text(SERVICE.format(field="portz"))
+    if schemas_of == "the repository":  # a schemaDirs file and a chart's CRD, checked once
+        (repo / "policies" / "schemas").mkdir()
+        shutil.copy(schemas.packaged_schema_dir() / "application-argoproj.io-v1alpha1.json",
+                    repo / "policies" / "schemas")
+        add_crd(repo / "charts" / "web", "Widget", "size", "                maxLength: 3\n",
+                [("small", "abc"), ("big", "abcd")])
     script = ("import sys; from platecheck.engine import lint; "
               f"report = lint({str(repo)!r}, helm={str(helm_bin)!r}, "
               f"cache_dir={str(tmp_path / 'cache')!r}); "

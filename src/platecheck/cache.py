@@ -16,7 +16,7 @@ import json
 import os
 import stat
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -72,22 +72,18 @@ def _library_version(name: str) -> str:
     return version(name)
 
 
-def check_schema_once(cls: Any, schema: Any, also: Callable[[], None] | None = None,
-                      content: str | None = None) -> None:
+def check_schema_once(cls: Any, schema: Any, content: str | None = None) -> None:
     """``cls.check_schema(schema)``, remembered on disk per content: checking a schema (a
     CRD's, a chart's ``values.schema.json``) against its meta-schema costs more than
     everything else a warm run does, and a schema that passed once passes again (same
-    content, same meta-schema, same jsonschema). ``also``, a further check of the same
-    content that raises when it fails, is remembered with it. ``content``: the schema as
+    content, same meta-schema, same jsonschema). ``content``: the schema as
     ``json.dumps(schema, sort_keys=True)``, when the caller has it already."""
-    marker = _schema_marker(cls.__name__, schema, also is not None, content)
+    marker = _schema_marker(cls.__name__, schema, content)
     if _marked(marker):
         return
     from platecheck.metaschema import check_schema  # loads jsonschema: only a run that checks
 
     check_schema(cls, schema)
-    if also is not None:
-        also()
     _checked_schemas.add(marker)
     try:
         marker.parent.mkdir(parents=True, exist_ok=True)
@@ -96,12 +92,10 @@ def check_schema_once(cls: Any, schema: Any, also: Callable[[], None] | None = N
         pass  # a marker that cannot be written only costs time
 
 
-def schema_checked(cls_name: str, schema: Any, *, also: bool, content: str | None = None
-                   ) -> bool:
+def schema_checked(cls_name: str, schema: Any, content: str | None = None) -> bool:
     """Whether ``check_schema_once`` passed ``schema`` with the validator class named
-    ``cls_name`` (and a further check when ``also``), without importing jsonschema."""
-    marker = _schema_marker(cls_name, schema, also, content)
-    return _marked(marker)
+    ``cls_name``, without importing jsonschema."""
+    return _marked(_schema_marker(cls_name, schema, content))
 
 
 def _marked(marker: Path) -> bool:
@@ -110,10 +104,9 @@ def _marked(marker: Path) -> bool:
     return marker in _checked_schemas or read_regular(marker, 1 << 10) is not None
 
 
-def _schema_marker(cls_name: str, schema: Any, also: bool, content: str | None) -> Path:
-    # a marker stands for the checks made: ``also`` (refusing risky patterns) names its own
+def _schema_marker(cls_name: str, schema: Any, content: str | None) -> Path:
     # (patterns read as Go reads them: markers of Python's reading are not taken)
-    digest = Digest("meta-schema-go-and-patterns" if also else "meta-schema-go")
+    digest = Digest("meta-schema-go")
     digest.extend([cls_name, _library_version("jsonschema"),
                    json.dumps(schema, sort_keys=True) if content is None else content])
     return memo_dir() / "schemas-checked" / digest.hexdigest()

@@ -362,7 +362,7 @@ def _load_custom(path: Path) -> CustomSchema:
     # problems are all remembered imports no jsonschema)
     if path.parent.resolve() == packaged_schema_dir().resolve() or (
             str(schema.get("$schema", _DRAFT_2020_12)).removesuffix("#") == _DRAFT_2020_12
-            and schema_checked("Draft202012Validator", schema, also=True, content=content)):
+            and schema_checked("Draft202012Validator", schema, content=content)):
         return CustomSchema(path, LazyValidator(build), _identity("file", content))
     import jsonschema
 
@@ -429,7 +429,7 @@ def _crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
         return custom_resource_class(cls)(schema, format_checker=quantity_checker())
 
     validator: Validator = LazyValidator(build)  # checked already: built when first used
-    if not schema_checked("Draft202012Validator", schema, also=True, content=content):
+    if not schema_checked("Draft202012Validator", schema, content=content):
         import jsonschema
 
         try:
