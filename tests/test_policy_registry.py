@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from platecheck import policies
+from platecheck import distributions, policies
 from platecheck.config import BUILTIN
 from platecheck.model import Level
 from platecheck.options import NoOptions
@@ -155,7 +155,7 @@ def test_packages_in_an_archive_or_an_egg_are_looked_up(tmp_path: Path, where: s
     saved = list(sys.path)
     sys.path.insert(0, str(entry))
     try:
-        assert policies._may_declare("platecheck.policies")
+        assert distributions.declares("platecheck.policies")
     finally:
         sys.path[:] = saved
-    assert not policies._may_declare("platecheck.policies")
+    assert not distributions.declares("platecheck.policies")

@@ -67,7 +67,7 @@ _checked_schemas: set[Path] = set()  # marks known in this process
 def _library_version(name: str) -> str:
     """The installed version of the distribution ``name``, looked up once per process (each
     lookup searches every directory of ``sys.path``); raises ``PackageNotFoundError``."""
-    from importlib.metadata import version
+    from platecheck.distributions import version
 
     return version(name)
 

@@ -32,18 +32,16 @@ from __future__ import annotations
 
 import functools
 import importlib
-import importlib.machinery
 import inspect
-import os
 import pkgutil
 import re
-import sys
 import textwrap
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from types import ModuleType
 
 from platecheck.config import Config, load_config
+from platecheck.distributions import declares
 from platecheck.model import Finding, Level, PolicyInfo
 from platecheck.options import NoOptions, PolicyDeclaration, PolicyOptions
 
@@ -71,46 +69,11 @@ def _entry_point_modules() -> tuple[ModuleType, ...]:
     ``platecheck.policies`` group. Looked up once per process: finding them reads the
     metadata of every installed distribution, and a run asks for the registry several
     times."""
-    if not _may_declare(ENTRY_POINTS):
+    if not declares(ENTRY_POINTS):
         return ()
     import importlib.metadata  # (with the e-mail parser it imports: only when needed)
 
     return tuple(ep.load() for ep in importlib.metadata.entry_points(group=ENTRY_POINTS))
-
-
-def _may_declare(group: str) -> bool:
-    """Whether an installed distribution may declare entry points of ``group``: False only
-    when ``importlib.metadata`` could find none either, because it looks only on
-    ``sys.path`` (no other finder provides distributions), every entry of which is a
-    directory or missing, and no ``entry_points.txt`` of the distributions there (or of an
-    ``.egg`` directory's ``EGG-INFO``) names the group."""
-    if any(getattr(finder, "find_distributions", None) is not None
-           and finder is not importlib.machinery.PathFinder for finder in sys.meta_path):
-        return True
-    for entry in sys.path:
-        try:
-            names = os.listdir(entry or ".")
-        except NotADirectoryError:
-            return True  # an archive: importlib.metadata reads it
-        except OSError:
-            continue
-        found = [os.path.join(name, "entry_points.txt") for name in names
-                 if name.lower().endswith((".dist-info", ".egg-info"))]
-        if entry.lower().endswith(".egg") and "EGG-INFO" in names:
-            found.append(os.path.join("EGG-INFO", "entry_points.txt"))
-        if any(_names_group(os.path.join(entry or ".", file), group) for file in found):
-            return True
-    return False
-
-
-def _names_group(path: str, group: str) -> bool:
-    try:
-        with open(path, "rb") as stream:
-            return group.encode() in stream.read()
-    except (FileNotFoundError, NotADirectoryError):
-        return False  # no entry points (an .egg-info may be a file)
-    except OSError:
-        return True  # unreadable here: importlib.metadata decides
 
 
 def registry() -> dict[str, ModuleType]:
