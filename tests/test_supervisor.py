@@ -192,3 +192,37 @@ def test_a_forked_process_starts_its_own_supervisor(tmp_path: Path) -> None:
     os.waitpid(pid, 0)
     assert said == "forked"
     assert ours is not None and int(supervisor) != ours.process.pid
+
+
+_DIES_AT_ONCE = """
+import socket, sys
+channel = socket.socket(fileno=int(sys.argv[1]))
+channel.send(b"ready")
+channel.recv(1 << 20)  # the first request: the supervisor ends without starting it
+"""
+
+
+def test_a_supervisor_that_ends_is_replaced_and_nothing_fails(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dying = tmp_path / "dying.py"
+    dying.write_text(_DIES_AT_ONCE)
+    monkeypatch.setattr(sandbox, "SUPERVISOR", dying)
+    monkeypatch.setattr(sandbox, "_supervising", {})
+    first = sandbox._supervisor()
+    assert first is not None
+    assert _run("echo alone", tmp_path).stdout == b"alone\n"  # run on its own instead
+    assert not first.alive()
+    second = sandbox._supervisor()
+    assert second is not None and second is not first
+    assert _run("echo again", tmp_path).stdout == b"again\n"
+
+
+def test_where_no_supervisor_starts_processes_run_on_their_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    silent = tmp_path / "silent.py"
+    silent.write_text("import sys\nsys.exit(3)\n")  # never says ready
+    monkeypatch.setattr(sandbox, "SUPERVISOR", silent)
+    monkeypatch.setattr(sandbox, "_supervising", {})
+    assert sandbox._supervisor() is None
+    done = _run("echo $$; cat /proc/$PPID/cmdline | tr '\\0' ' '", tmp_path)
+    assert b"timeout" in done.stdout  # the old way: under coreutils timeout

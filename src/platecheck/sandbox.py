@@ -352,9 +352,8 @@ def _supervisor() -> Supervisor | None:
     with _supervisor_lock:
         pid = os.getpid()
         if pid not in _supervising or not _usable(_supervising[pid]):
-            stale = _supervising.pop(pid, None)
-            if stale is not None:
-                stale.close()
+            # a supervisor that has gone is not closed here: a thread may still be sending to
+            # it; its socket closes when the last thread lets it go
             _supervising.clear()  # a parent's, inherited through fork, is not this one's
             _supervising[pid] = Supervisor.start()
             _release_at_exit()
@@ -379,6 +378,7 @@ class Supervisor:
         self.channel = channel
         self._sending = threading.Lock()
         self._ids = itertools.count(1)
+        self.gone = False
 
     @classmethod
     def start(cls) -> Supervisor | None:
@@ -411,7 +411,7 @@ class Supervisor:
         return supervisor
 
     def alive(self) -> bool:
-        return self.channel.fileno() >= 0 and self.process.poll() is None
+        return not self.gone and self.process.poll() is None
 
     def close(self) -> None:
         """Let it go: it kills what still runs and ends."""
@@ -434,7 +434,8 @@ class Supervisor:
         return (ident, message) if len(message) <= _MAX_REQUEST else None
 
     def run(self, request: tuple[int, bytes], name: str, timeout: float) -> Completed | None:
-        """Run ``request``; None when the supervisor has gone (the caller runs it alone)."""
+        """Run ``request``; None when the supervisor has gone before starting it (the caller
+        runs it alone)."""
         ident, message = request
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -445,10 +446,17 @@ class Supervisor:
                 with self._sending:
                     socket.send_fds(self.channel, [message], [out_w, err_w, status_w])
             except OSError:
+                self.gone = True
                 return None
             finally:
                 for fd in (out_w, err_w, status_w):
                     os.close(fd)
+            word, _, number = status.line().partition(" ")
+            if word == "fail":
+                raise PlatecheckError(f"cannot run {name}: {os.strerror(int(number))}")
+            if word != "pid":
+                self.gone = True  # the next process starts another supervisor
+                return None
             return self._follow(ident, name, (out_r, err_r), status, timeout)
         finally:
             for fd in (out_r, err_r):
@@ -457,11 +465,7 @@ class Supervisor:
 
     def _follow(self, ident: int, name: str, outputs: tuple[int, int], status: _Lines,
                 timeout: float) -> Completed:
-        word, _, number = status.line().partition(" ")
-        if word == "fail":
-            raise PlatecheckError(f"cannot run {name}: {os.strerror(int(number))}")
-        if word != "pid":
-            raise PlatecheckError(f"cannot run {name}: the process that starts it has ended")
+        """The outputs and exit code of the started request ``ident``."""
         stop = functools.partial(self.kill, ident)
         _started(stop)
         try:

@@ -116,7 +116,14 @@ def _run(request: dict[str, Any], fds: list[int], poller: select.poll,
         _write(status, f"fail {started}\n")
         os.close(status)
         return
-    pidfd = os.pidfd_open(started.pid)  # a zombie until reaped: it cannot be another's
+    try:
+        pidfd = os.pidfd_open(started.pid)  # a zombie until reaped: it cannot be another's
+    except OSError as exc:  # (checked at start: it works here)
+        os.killpg(started.pid, signal.SIGKILL)
+        started.wait()
+        _write(status, f"fail {exc.errno or 1}\n")
+        os.close(status)
+        return
     _write(status, f"pid {started.pid}\n")
     children[pidfd] = _Child(request["id"], started, pidfd, status,
                              time.monotonic() + float(request["limit"]))
@@ -143,6 +150,7 @@ def main(fd: int) -> None:
     poller = select.poll()
     poller.register(sock.fileno(), select.POLLIN)
     children: dict[int, _Child] = {}
+    os.close(os.pidfd_open(os.getpid()))  # where the system refuses it, no "ready"
     try:
         sock.send(b"ready")
         while True:
