@@ -1949,16 +1949,24 @@ def test_applications_in_a_list_document_are_applications(tmp_path: Path) -> Non
                                           if f.policy == "image-tag-pinned"}
 
 
+_CHILD_HELM = {
+    "valuesObject": "      valuesObject:\n        image:\n          tag: {{ $a.tag }}\n",
+    "values": "      values: |\n        image:\n          tag: {{ $a.tag }}\n",
+    "parameters": "      parameters:\n        - name: image.tag\n          value: {{ $a.tag }}\n",
+}
+
+
+@pytest.mark.parametrize("given", list(_CHILD_HELM))
 def test_a_value_a_parent_chart_writes_into_a_child_is_found_in_the_parent_values(
-        tmp_path: Path) -> None:
-    """A chart of Applications writes ``helm.valuesObject`` of a child from its own values
-    (``tag: {{ $a.tag }}``): the child's floating tag is found at the parent's values line
-    that set it, not at the template line."""
+        tmp_path: Path, given: str) -> None:
+    """A chart of Applications writes a child's ``helm.valuesObject``, ``helm.values`` or
+    ``helm.parameters`` from its own values (``tag: {{ $a.tag }}``): the child's floating
+    tag is found at the parent's values line that set it, not at the template line."""
     apps = ("{{- range $name, $a := .Values.apps }}\n---\n"
             + DIRECTORY_APP.format(name="{{ $name }}", path="{{ $a.path }}").replace(
                 "  name: {{ $name }}\n", "  name: {{ $name }}-prod\n")
             .replace("    path: {{ $a.path }}\n", "    path: {{ $a.path }}\n    helm:\n"
-                     "      valuesObject:\n        image:\n          tag: {{ $a.tag }}\n")
+                     + _CHILD_HELM[given])
             + "{{- end }}\n")
     repo = write_files(tmp_path / "repo", {
         "apps/root.yaml": DIRECTORY_APP.format(name="root", path="parent").replace(

@@ -14,6 +14,7 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from platecheck.appset import check_elements, expand, list_elements
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set
@@ -21,7 +22,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, KeyPath, Origin, RenderedTarget, Resource
 from platecheck.provenance import find_value, without_template_comments
-from platecheck.yamlio import Document, scalars
+from platecheck.yamlio import Document, load_document, scalars
 
 MAX_DEPTH = 10  # Applications generating Applications, levels below what the repository holds
 
@@ -172,7 +173,7 @@ def _places(item: RenderedTarget, app: Application,
     values: each at the values line that set it (``path: {{ .path }}`` in a ``range`` over
     ``.Values.apps`` at the ``path:`` of that Application's entry)."""
     places: dict[KeyPath, Origin] = {}
-    for path, value in scalars(app.raw):
+    for path, value in _with_values_strings(app):
         actions = _ACTION.findall(written.get(path, (0, ""))[1])
         names = [chain.split(".")[-1] for action in actions
                  for variable, chain in _CHAIN.findall(action)
@@ -183,6 +184,20 @@ def _places(item: RenderedTarget, app: Application,
         if origin is not None and origin.file != app.file:
             places[path] = origin
     return places
+
+
+def _with_values_strings(app: Application) -> Iterator[tuple[KeyPath, Any]]:
+    """The scalars of ``app``, and those of each ``helm.values`` string (``values: |``) as
+    if written under its key: a template writes that YAML text as it writes the rest."""
+    for path, value in scalars(app.raw):
+        yield path, value
+        if path[-2:] == ("helm", "values") and isinstance(value, str):
+            try:
+                parsed = load_document(value, app.file).data
+            except PlatecheckError:
+                continue  # reported where the child is planned
+            for inner, scalar in scalars(parsed):
+                yield (*path, *inner), scalar
 
 
 def ancestors(app: Application | None, parents: Mapping[AppKey, Application | None]

@@ -105,7 +105,10 @@ def _set_arguments(app: Application, helm_key: KeyPath, helm: HelmSourceSpec,
                    resolver: Resolver) -> tuple[SetArgument, ...]:
     arguments = []
     for index, parameter in enumerate(helm.parameters):
-        origin = Origin(app.file, app.lines.get((*helm_key, "parameters", index), app.line))
+        # a generated Application's parameter its parent's template wrote from the parent's
+        # values: there, else at the parameter
+        origin = app.places.get((*helm_key, "parameters", index, "value")) or Origin(
+            app.file, app.lines.get((*helm_key, "parameters", index), app.line))
         flag = SET_STRING if parameter.force_string else SET
         value = escape_commas(envsubst(parameter.value, resolver.env))
         arguments.append(SetArgument(flag, parameter.name, value, origin))

@@ -255,19 +255,23 @@ class Planner:
         values: list[tuple[Mapping[str, Any], Origin]] = []
         lines: list[Mapping[KeyPath, int]] = []
         places: list[Mapping[KeyPath, Origin]] = []
+
+        def under(key: KeyPath) -> dict[KeyPath, Origin]:
+            return {path[len(key):]: origin for path, origin in app.places.items()
+                    if path[:len(key)] == key and len(path) > len(key)}
+
         if isinstance(spec.get("valuesObject"), dict):
             object_key = (*helm_key, "valuesObject")
             size = len(object_key)
             values.append((spec["valuesObject"], Origin(app.file, app.lines.get(object_key))))
             lines.append({path[size:]: line for path, line in app.lines.items()
                           if path[:size] == object_key and len(path) > size})
-            places.append({path[size:]: origin for path, origin in app.places.items()
-                           if path[:size] == object_key and len(path) > size})
+            places.append(under(object_key))
         elif isinstance(spec.get("values"), str) and spec["values"].strip():
             parsed, offsets = self._values_string(app, (*helm_key, "values"), spec["values"])
             values.append((parsed, Origin(app.file, app.lines.get((*helm_key, "values")))))
             lines.append(offsets)
-            places.append({})
+            places.append(under((*helm_key, "values")))
         for argument in arguments:
             data = parameter_layer(argument)
             if data is not None:
