@@ -103,6 +103,47 @@ def test_jsonnet_failures_are_could_not_check_at_the_file(tmp_path: Path, files:
     assert [(e.location, e.target) for e in report_.errors] == [(location, "prod/web")]
 
 
+_JSONNET_CM = "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: %s}}"
+
+
+@pytest.mark.parametrize(("files", "names"), [
+    pytest.param({"main.jsonnet": "// +argocd:skip-file-rendering\nerror 'never evaluated'\n"},
+                 [], id="a-file-marked-to-skip-is-not-evaluated"),
+    pytest.param({"main.jsonnet": "[" + _JSONNET_CM % "'cm'" + ", null]\n"}, ["ConfigMap/cm"],
+                 id="a-null-in-the-list-is-no-object"),
+    pytest.param({"main.jsonnet": "null\n"}, [], id="null-is-no-objects"),
+    pytest.param({"main.jsonnet": "(import 'name.libsonnet')\n",
+                  "name.libsonnet": _JSONNET_CM % "'here'"}, ["ConfigMap/here"],
+                 id="next-to-the-importing-file-first"),
+    pytest.param({"main.jsonnet": "(import 'sub/one.libsonnet')\n",
+                  "sub/one.libsonnet": "import 'name.libsonnet'\n",
+                  "name.libsonnet": _JSONNET_CM % "'source'"}, ["ConfigMap/lib2"],
+                 id="then-the-last-library-before-the-source-directory"),
+])
+def test_jsonnet_files_and_imports_as_argo_cd_reads_them(
+        tmp_path: Path, files: dict[str, str], names: list[str]) -> None:
+    """A ``.jsonnet`` file with Argo CD's skip marker is not evaluated; a ``null`` it yields
+    is no object; an import is looked for next to the importing file, then in the libraries
+    from the last to the first, then in the source directory (go-jsonnet's FileImporter over
+    Argo CD's search paths: the source directory, then ``libs``)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "manifests" / "web" / "main.jsonnet").unlink()
+    write_files(repo / "manifests" / "web", files)
+    write_files(repo, {"lib/name.libsonnet": _JSONNET_CM % "'lib1'",
+                       "lib2/name.libsonnet": _JSONNET_CM % "'lib2'"})
+    app = repo / "apps" / "web.yaml"
+    app.write_text(app.read_text()
+                   .replace("          - lib\n", "          - lib\n          - lib2\n")
+                   .replace("        tlas:\n          - name: tag\n            value: latest\n",
+                            "        tlas: []\n"))
+    from platecheck.engine import load
+
+    assert lint(app, cache_dir=tmp_path / "cache").errors == ()
+    [rendered] = load(app, cache_dir=tmp_path / "cache2").rendered
+    assert [r.ref for r in rendered.resources] == names
+
+
 @pytest.mark.parametrize(("name", "text", "location"), [
     ("bad.json", '{"kind": "ConfigMap"}\n{"kind": "Secret"}\n', "manifests/plain/bad.json:2"),
     ("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n",
@@ -2011,12 +2052,12 @@ def test_an_unreadable_selector_selects_nothing() -> None:
 
 
 @pytest.mark.parametrize(("element", "line"), [("replicas: 3", 10), ("values: {count: 3}", 10),
-                                               ("on: true", 10)])
+                                               ("on: true", 10), ("values: staging", 10)])
 def test_a_list_element_value_argo_cd_cannot_read_generates_nothing(
         tmp_path: Path, element: str, line: int) -> None:
     """Argo CD's list generator takes strings only (and a ``values`` map of strings): any
-    other value fails the ApplicationSet, which creates no Application. platecheck says so
-    at the value, and plans none of its Applications."""
+    other value, or a ``values`` that is not a map, fails the ApplicationSet, which creates no
+    Application. platecheck says so at the value, and plans none of its Applications."""
     app_set = ("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
                "  name: web\n  namespace: argocd\nspec:\n  generators:\n    - list:\n"
                f"        elements:\n          - {{env: prod, {element}}}\n"
@@ -2034,7 +2075,8 @@ def test_a_list_element_value_argo_cd_cannot_read_generates_nothing(
         (f"apps/set.yaml:{line}", "could-not-check")]
     assert [t.id for t in report_.targets] == []
     quoted = write_files(tmp_path / "quoted", {
-        "apps/set.yaml": app_set.replace(": 3", ": '3'").replace("on: true", "on: 'true'"),
+        "apps/set.yaml": app_set.replace(": 3", ": '3'").replace("on: true", "on: 'true'")
+        .replace("values: staging", "values: {stage: staging}"),
         "manifests/deploy.yaml": _DEPLOYMENT.format(name="web", tag="latest")})
     (quoted / ".git").mkdir()
     assert [t.id for t in lint(quoted, cache_dir=tmp_path / "cache").targets] == ["prod/web"]

@@ -47,13 +47,18 @@ def check_elements(document: Document, elements: Sequence[Mapping[str, Any]], re
     generates no Application. A could-not-check error at the first such value."""
     for index, element in enumerate(elements):
         for key, value in element.items():
-            inner = value.items() if key == "values" and isinstance(value, dict) \
-                else [(None, value)]
+            at = ("spec", "generators", 0, "list", "elements", index, key)
+            if key == "values" and not isinstance(value, dict):
+                raise PlatecheckError(
+                    f"ApplicationSet list element 'values' is not a map "
+                    f"({json.dumps(value, default=str)}); Argo CD's list generator fails and "
+                    "creates no Application: write values as a map of strings, or set "
+                    "goTemplate: true", rel, document.line_of(at))
+            inner = value.items() if key == "values" else [(None, value)]
             for name, item in inner:
                 if isinstance(item, str):
                     continue
-                path = ("spec", "generators", 0, "list", "elements", index, key,
-                        *([name] if name is not None else []))
+                path = (*at, *([name] if name is not None else []))
                 raise PlatecheckError(
                     f"ApplicationSet list element value {'.'.join(map(str, path[6:]))!r} is "
                     f"not a string ({json.dumps(item, default=str)}); Argo CD's list "

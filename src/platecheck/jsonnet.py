@@ -3,9 +3,12 @@ as Argo CD evaluates them (argo-cd ``reposerver/repository/repository.go``, ``ma
 
 - ``directory.jsonnet.tlas`` and ``extVars`` (``code: true`` for Jsonnet code), their values
   substituted with the build environment (argocd_env.py);
-- imports searched next to the importing file, then in the source directory, then in each
-  of ``directory.jsonnet.libs`` (relative to the repository root);
-- the result is one object or a list of objects.
+- imports searched next to the importing file, then in ``directory.jsonnet.libs`` (relative
+  to the repository root) from the last to the first, then in the source directory (go-jsonnet
+  ``FileImporter`` over Argo CD's search paths ``[source, libs...]``, tried backwards);
+- a file holding ``+argocd:skip-file-rendering`` is not evaluated;
+- the result is one object or a list of objects; a ``null`` (alone or in the list) is no
+  object, as Argo CD skips it.
 
 Each file is evaluated in a child process confined and bounded as helm is (sandbox.py: no
 network where the machine allows it, stopped at the render timeout, output bounded).
@@ -26,7 +29,7 @@ from typing import Any
 
 from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
-from platecheck.manifests import ManifestDocument, rel_path
+from platecheck.manifests import SKIP_MARKER, ManifestDocument, rel_path
 from platecheck.model import RenderTarget
 from platecheck.sandbox import run_bounded
 from platecheck.yamlio import Document, read_text
@@ -42,6 +45,8 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
     ends or eats memory stops there, not platecheck."""
     rel = rel_path(path, root)
     _, text = read_text(path, rel)
+    if SKIP_MARKER in text:  # Argo CD reads it, finds the marker, leaves it out
+        return [], "", ""
     options = _options(target.source_spec)
     source_dir = target.source_dir or path.parent
     search = [source_dir, *(_library(root, lib, target) for lib in options["libs"])]
@@ -78,7 +83,9 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
         raise PlatecheckError(f"Jsonnet evaluation failed: {reason}", file, line)
     output = str(answer["output"])
     data = json.loads(output)
-    objects = data if isinstance(data, list) else [data]
+    # a null, alone or in the list, is no object: Argo CD reads it as a nil one and skips it
+    objects = [] if data is None else [item for item in data if item is not None] \
+        if isinstance(data, list) else [data]
     for item in objects:
         if not isinstance(item, dict):
             raise PlatecheckError("Jsonnet must evaluate to an object or a list of objects",
@@ -99,7 +106,9 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
     def importer(directory: str, name: str) -> tuple[str, bytes]:
         # An exception raised here reaches the binding's error text garbled: a refused
         # import is a Jsonnet ``error`` instead, and the reason is kept here.
-        for base in (Path(directory), *search):
+        # go-jsonnet's FileImporter: the importing file's directory, then its search paths
+        # from the last to the first (the libraries, the last one first, then the source)
+        for base in (Path(directory), *reversed(search)):
             candidate = (base / name).resolve()
             if candidate.is_file():
                 if candidate.is_relative_to(root):
