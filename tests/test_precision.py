@@ -224,3 +224,36 @@ def test_a_chart_with_some_file_dependencies_vendored_renders(helm_bin: Path,
     assert sorted({r.ref for t in model.rendered for r in t.resources}) == [
         "ConfigMap/a", "ConfigMap/b"]
     assert sorted(p.name for p in (env / "charts").iterdir()) == ["a-0.1.0.tgz"]  # unwritten
+
+
+@pytest.mark.parametrize(("archive", "chart", "renders"), [
+    ("sub.tgz", "sub", True), ("vendored-sub-1.2.3.tgz", "sub", True),
+    ("sub-1.2.3.tgz", "other", False), ("_sub-1.2.3.tgz", "sub", False),
+])
+def test_a_vendored_archive_counts_by_the_name_of_its_chart(
+        helm_bin: Path, tmp_path: Path, archive: str, chart: str, renders: bool) -> None:
+    """helm loads every ``.tgz`` in ``charts/`` (but those starting with ``_`` or ``.``) and
+    matches dependencies by the chart's name, whatever the archive is called: such a chart
+    renders; one whose archive holds another chart is missing its dependency."""
+    import subprocess
+
+    root = tmp_path / "repo"
+    sub = tmp_path / "build" / chart
+    (sub / "templates").mkdir(parents=True)
+    (sub / "Chart.yaml").write_text(f"apiVersion: v2\nname: {chart}\nversion: 1.2.3\n")
+    (sub / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-sub\n")
+    umbrella = root / "umb"
+    (umbrella / "charts").mkdir(parents=True)
+    (umbrella / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: umb\nversion: 0.1.0\ndependencies:\n"
+        "  - {name: sub, version: 1.2.3, repository: 'https://charts.example.com'}\n")
+    subprocess.run([str(helm_bin), "package", str(sub), "-d", str(tmp_path / "build")],
+                   check=True, capture_output=True)
+    (tmp_path / "build" / f"{chart}-1.2.3.tgz").rename(umbrella / "charts" / archive)
+    model = load(umbrella, cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    if renders:
+        assert model.errors == ()
+        assert {r.ref for t in model.rendered for r in t.resources} == {"ConfigMap/umb-sub"}
+    else:
+        assert model.errors and all(e.file == "umb/Chart.yaml" for e in model.errors)

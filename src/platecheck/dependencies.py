@@ -14,6 +14,8 @@ could-not-check error naming the dependency and the fix.
 
 from __future__ import annotations
 
+import tarfile
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,23 +75,53 @@ def missing(chart: Path, root: Path) -> list[Dependency]:
 
 
 def _vendored(charts: Path, name: str) -> bool:
-    """Whether ``charts/`` holds a chart called ``name``: a directory whose Chart.yaml has that
-    name (helm goes by the name, not the directory) or an archive ``name-<version>.tgz``."""
+    """Whether ``charts/`` holds a chart called ``name``, as helm's loader sees it: a
+    directory or a ``.tgz`` archive (whatever either is called, but not one starting with
+    ``_`` or ``.``) whose Chart.yaml has that name; helm goes by the name."""
     if not charts.is_dir():
         return False
-    for entry in charts.iterdir():
-        if entry.name.startswith(f"{name}-") and entry.name.endswith(".tgz"):
-            return True
-        if (entry / "Chart.yaml").is_file() and _chart_name(entry / "Chart.yaml") == name:
+    entries = sorted((e for e in charts.iterdir() if not e.name.startswith(("_", "."))),
+                     key=lambda e: not e.name.startswith(f"{name}-"))  # the likely one first
+    for entry in entries:
+        if entry.name.endswith(".tgz") and entry.is_file():
+            if _archive_chart_name(entry) == name:
+                return True
+        elif (entry / "Chart.yaml").is_file() and _chart_name(entry / "Chart.yaml") == name:
             return True
     return False
 
 
 def _chart_name(path: Path) -> str | None:
     try:
-        data = load_document(read_text(path, path.name)[1], path.name).data
+        return _name_in(read_text(path, path.name)[1], path.name)
     except PlatecheckError:
         return None
+
+
+_MAX_MEMBERS = 10_000  # files of a chart archive looked through for its Chart.yaml
+_MAX_CHART_FILE = 1 << 20  # bytes of an archived Chart.yaml read
+
+
+def _archive_chart_name(archive: Path) -> str | None:
+    """The name in the Chart.yaml at the top of a chart archive (helm loads the archive's
+    files without their first directory); None when it has none that reads."""
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for count, member in enumerate(tar):
+                if count > _MAX_MEMBERS:
+                    return None
+                parts = member.name.split("/")
+                if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
+                    stream = tar.extractfile(member)
+                    raw = stream.read(_MAX_CHART_FILE) if stream is not None else b""
+                    return _name_in(raw.decode("utf-8", "replace"), archive.name)
+    except (tarfile.TarError, OSError, EOFError, zlib.error, PlatecheckError):
+        return None
+    return None
+
+
+def _name_in(text: str, rel: str) -> str | None:
+    data = load_document(text, rel).data
     name = as_helm_reads(data).get("name") if isinstance(data, dict) else None
     return name if isinstance(name, str) else None
 
