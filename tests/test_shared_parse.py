@@ -90,19 +90,31 @@ def _two_runs(stream: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 def test_documents_are_remembered_for_the_next_run(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     stream = _stream("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n"
-                     "  n: 1\n  f: 1.0\n  b: true\n  s: '1'\n  empty: null\n",
+                     "  num: 1\n  f: 1.0\n  b: true\n  s: '1'\n  empty: null\n",
                      "apiVersion: v1\nkind: List\nitems: [{kind: Secret, metadata: {name: s}}]\n")
     (first, templates), (again, templates_again), read = _two_runs(stream, tmp_path,
                                                                    monkeypatch)
     assert read == []  # no YAML read again
     assert again == first and templates_again == templates
     data = again[0].doc["data"]
-    assert [type(data[k]) for k in ("n", "f", "b", "s")] == [int, float, bool, str]
+    assert [type(data[k]) for k in ("num", "f", "b", "s")] == [int, float, bool, str]
     assert [r.kind for r in again] == ["ConfigMap", "Secret"]
 
 
-@pytest.mark.parametrize("value", ["2024-01-01", "!!binary aGk=", ".nan", ".inf",
-                                   "{1: one}", "{true: yes}", "!!set {a}"])
+@pytest.mark.parametrize(("value", "read"), [
+    ("2024-01-01", "2024-01-01"), ("{1: one}", {"1": "one"}), ("{true: y}", {"true": True}),
+    ("{0o17: 1e3}", {"15": 1000.0}), ("12:30", "12:30")])
+def test_documents_are_remembered_as_go_reads_them(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str, read: object) -> None:
+    """Go's YAML reads a date and a base-60 number as text and makes every key a string:
+    such documents are plain JSON, remembered like any other."""
+    stream = _stream(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nx: {value}\n")
+    (first, _), (again, _), parsed = _two_runs(stream, tmp_path, monkeypatch)
+    assert parsed == []
+    assert again[0].doc["x"] == first[0].doc["x"] == read
+
+
+@pytest.mark.parametrize("value", ["!!binary aGk=", ".nan", ".inf", "!!set {a}"])
 def test_documents_json_cannot_give_back_are_parsed_every_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, value: str) -> None:
     stream = _stream(f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\nx: {value}\n")

@@ -556,11 +556,11 @@ def test_generations_deeper_than_the_limit_are_could_not_check(tmp_path: Path) -
     (chart / "Chart.yaml").write_text("apiVersion: v2\nname: level\nversion: 0.1.0\n")
     (chart / "templates" / "next.yaml").write_text(
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
-        "  name: level-{{ add1 .Values.n }}\n  namespace: argocd\nspec:\n  source:\n"
+        "  name: level-{{ add1 .Values.depth }}\n  namespace: argocd\nspec:\n  source:\n"
         "    repoURL: https://git.example.com/x.git\n    path: charts/level\n    helm:\n"
-        "      parameters:\n        - name: n\n          value: \"{{ add1 .Values.n }}\"\n"
+        "      parameters:\n        - name: depth\n          value: \"{{ add1 .Values.depth }}\"\n"
         "  destination:\n    namespace: tools\n")
-    (chart / "values.yaml").write_text("n: 0\n")
+    (chart / "values.yaml").write_text("depth: 0\n")
     (repo / "apps" / "level.yaml").write_text(
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: level-0\n"
         "  namespace: argocd\nspec:\n  source:\n    repoURL: https://git.example.com/x.git\n"

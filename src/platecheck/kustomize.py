@@ -203,7 +203,8 @@ class Kustomize:
                 inner = copy / call.target.source_dir.relative_to(self.root)
                 edited = inner / call.found.name
                 edited.unlink()
-                edited.write_text(yaml.safe_dump(call.data, sort_keys=False), encoding="utf-8")
+                edited.write_text(yaml.dump(call.data, Dumper=yamlio.GoDumper, sort_keys=False),
+                                  encoding="utf-8")
                 if confined is None:
                     argv, env, seen = [str(self.kubectl), "kustomize", *call.options,
                                        str(inner)], self.env, copy
@@ -306,7 +307,8 @@ class Kustomize:
             application = self._application_patches(app, spec, lines, target.source_dir)
             if application is not None:
                 read.insert(0, application)  # applied after the kustomization's own
-        manifest = yaml.safe_dump_all([r.doc for r in resources], sort_keys=False)
+        manifest = yaml.dump_all([r.doc for r in resources], Dumper=yamlio.GoDumper,
+                                 sort_keys=False)
         return RenderedTarget(target=target, resources=tuple(resources),
                               values=merge_values(None, layers), manifest=manifest,
                               templates=templates, patches=patch_layers(read, self.root))

@@ -10,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
+import math
 import os
+import re
 import stat
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -50,11 +52,147 @@ def _as_text(constructor: Any, node: Node) -> str:
     return str(constructor.construct_scalar(node))
 
 
-class _Constructor(SafeConstructor):
-    """The safe constructor, ``=`` read as text (see ``_VALUE_TAG``)."""
+# --- plain scalars as Go's YAML reads them ----------------------------------------------------
+# helm (values), kubectl and Argo CD read YAML with sigs.k8s.io/yaml, whose reader (go-yaml v2,
+# resolve.go) types a plain scalar otherwise than PyYAML's YAML 1.1 resolver: ``y``/``n``
+# are booleans, ``0o17`` and ``0b101`` integers, ``09`` and ``1e3`` floats, ``12:30`` (base 60
+# to YAML 1.1) and ``2024-01-01`` text; an integer past 64 bits a float, a float past the
+# largest double text. platecheck's loaders resolve plain scalars so (``_go_tag``), and build
+# their numbers as Go parses them.
+_STR, _INT, _FLOAT, _BOOL, _NULL = (f"tag:yaml.org,2002:{name}"
+                                    for name in ("str", "int", "float", "bool", "null"))
+_GO_WORDS = {
+    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
+                     "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off",
+                     "OFF"), _BOOL),
+    **dict.fromkeys(("", "~", "null", "Null", "NULL"), _NULL),
+    **dict.fromkeys((".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
+                     "-.inf", "-.Inf", "-.INF"), _FLOAT),
+    "<<": "tag:yaml.org,2002:merge",
+}
+_GO_TRUE = frozenset(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"))
+# strconv.ParseInt(s, 0, 64): a sign, then a 0b/0o/0x prefix, a leading 0 (octal) or decimal
+_GO_INT = re.compile(r"[-+]?(?:0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
+_GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
+_BASES = {"b": 2, "o": 8, "x": 16}
 
 
-class PureLoader(yaml.SafeLoader):
+def _go_int(text: str) -> int | None:
+    """A plain scalar as go-yaml v2 reads an integer (underscores dropped, then
+    ``strconv.ParseInt`` with base 0, else ``ParseUint``), None when it is none."""
+    plain = text.replace("_", "")
+    if not _GO_INT.fullmatch(plain):
+        return None
+    body = plain.lstrip("+-")
+    base = _BASES.get(body[1:2].lower()) if len(body) > 1 and body[0] == "0" else None
+    if base is not None:
+        value = int(body[2:], base)
+    else:
+        value = int(body[1:], 8) if len(body) > 1 and body[0] == "0" else int(body)
+    value = -value if plain[0] == "-" else value
+    if -(1 << 63) <= value < (1 << 63) or (plain[0] != "+" and 0 <= value < (1 << 64)):
+        return value
+    return None
+
+
+def _go_float(text: str) -> float | None:
+    """A plain scalar as go-yaml v2 reads a float (underscores dropped, its float syntax, and
+    a value ``strconv.ParseFloat`` does not refuse as out of range), None when it is none."""
+    plain = text.replace("_", "")
+    if not _GO_FLOAT.fullmatch(plain):
+        return None
+    value = float(plain)
+    return value if math.isfinite(value) else None
+
+
+def _go_tag(text: str) -> str:
+    """The tag go-yaml v2 resolves a plain scalar to (a timestamp is text to Helm, kubectl
+    and Argo CD: they read YAML into JSON-like data)."""
+    word = _GO_WORDS.get(text)
+    if word is not None:
+        return word
+    if text[:1] not in ("+", "-", ".") and not text[:1].isdigit():
+        return _STR
+    if text[:1] != "." and _go_int(text) is not None:
+        return _INT
+    return _FLOAT if _go_float(text) is not None else _STR
+
+
+class _GoResolver:
+    """Plain scalars resolved as go-yaml v2 resolves them (``_go_tag``); the rest as PyYAML's
+    resolver does (quoted scalars are text, collections maps and sequences)."""
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is ScalarNode and implicit[0]:
+            return _go_tag(value)
+        return super().resolve(kind, value, implicit)  # type: ignore[misc]
+
+
+def _construct_go_int(constructor: Any, node: Node) -> Any:
+    text = str(constructor.construct_scalar(node))
+    value = _go_int(text)
+    if value is None:  # an explicit !!int Go cannot read: its float, else its text
+        return _construct_go_float(constructor, node)
+    return value
+
+
+def _construct_go_float(constructor: Any, node: Node) -> Any:
+    text = str(constructor.construct_scalar(node))
+    if _GO_WORDS.get(text) == _FLOAT:
+        lowered = text.lower()
+        return math.nan if lowered == ".nan" else -math.inf if lowered[0] == "-" else math.inf
+    value = _go_float(text)
+    return text if value is None else value
+
+
+def _construct_go_bool(constructor: Any, node: Node) -> Any:
+    text = str(constructor.construct_scalar(node))
+    return text in _GO_TRUE if _GO_WORDS.get(text) == _BOOL else text
+
+
+_GO_CONSTRUCTORS = {_INT: _construct_go_int, _FLOAT: _construct_go_float,
+                    _BOOL: _construct_go_bool, "tag:yaml.org,2002:merge": _as_text}
+
+
+def go_key(value: Any) -> Any:
+    """A mapping key as Go's YAML-to-JSON conversion writes it: ``true``, ``false``, ``null``,
+    an integer in decimal (``0o17`` is ``"15"``), a float as ``%g`` does (``1e3`` is
+    ``"1000"``); anything else as it is."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float) and math.isfinite(value):
+        return format(value, "g")
+    return value
+
+
+class _GoKeys:
+    """Mappings whose keys are as Go's YAML-to-JSON conversion makes them (``go_key``)."""
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        mapping = super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+        return {go_key(key): value for key, value in mapping.items()}
+
+
+class GoDumper(_GoResolver, yaml.SafeDumper):
+    """PyYAML's safe dumper quoting every string Go's YAML would read as something else
+    (``"y"``, ``"0o17"``, ``"1e3"``), so that what it writes reads back the same in helm,
+    kubectl, Argo CD and platecheck."""
+
+
+class _Constructor(_GoKeys, SafeConstructor):
+    """The safe constructor, ``=`` read as text (see ``_VALUE_TAG``), numbers and booleans
+    as Go reads them."""
+
+
+for _tag, _build in _GO_CONSTRUCTORS.items():
+    _Constructor.add_constructor(_tag, _build)
+
+
+class PureLoader(_GoResolver, _GoKeys, yaml.SafeLoader):
     """PyYAML's pure-Python safe loader, ``=`` read as text, an anchor defined again as Go's
     YAML reads it (helm, kubectl and Argo CD): the later definition replaces the earlier one
     for the aliases after it, where PyYAML refuses the document."""
@@ -82,14 +220,18 @@ _Constructor.add_constructor(_VALUE_TAG, _as_text)
 PureLoader.add_constructor(_VALUE_TAG, _as_text)
 _Constructor.add_multi_constructor("!", _as_untagged)
 PureLoader.add_multi_constructor("!", _as_untagged)
+for _tag, _build in _GO_CONSTRUCTORS.items():
+    PureLoader.add_constructor(_tag, _build)
 PURE_LOADER: type[Any] = PureLoader
 C_LOADER: type[Any] | None = None
 if hasattr(yaml, "CSafeLoader"):
-    class _CLoader(yaml.CSafeLoader):
-        """libyaml's safe loader, ``=`` read as text."""
+    class _CLoader(_GoResolver, _GoKeys, yaml.CSafeLoader):
+        """libyaml's safe loader, ``=`` read as text, scalars as Go reads them."""
 
     _CLoader.add_constructor(_VALUE_TAG, _as_text)
     _CLoader.add_multi_constructor("!", _as_untagged)
+    for _tag, _build in _GO_CONSTRUCTORS.items():
+        _CLoader.add_constructor(_tag, _build)
     C_LOADER = _CLoader
 
 
@@ -295,7 +437,8 @@ def compose_all(text: str, rel: str) -> list[Node]:
 
 
 def load_all_data(text: str, rel: str) -> list[Any]:
-    """Every document of a stream as plain data (YAML 1.1, as Helm's output is read)."""
+    """Every document of a stream as plain data, read as Go reads it (kubectl and Argo CD
+    read helm's output so), keys as strings."""
     check_nesting(text, rel)
     try:
         return _read(lambda loader: list(yaml.load_all(text, Loader=loader)))
@@ -584,11 +727,7 @@ class _Builder:
         return iter(own)
 
     def _key(self, node: ScalarNode) -> str:
-        value = self._scalar(node)
-        if isinstance(value, bool):
-            return "true" if value else "false"
-        if value is None:
-            return "null"
+        value = go_key(self._scalar(node))
         return value if isinstance(value, str) else str(node.value)
 
     def _scalar(self, node: Node) -> Any:

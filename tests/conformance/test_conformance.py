@@ -38,6 +38,7 @@ from platecheck.overrides import merge_patch
 from platecheck.plan import Planner
 from platecheck.policies import configuration
 from platecheck.render import Helm
+from platecheck.yamlio import GoDumper
 
 HERE = Path(__file__).parent
 BASE = HERE / "base"
@@ -80,8 +81,9 @@ def make_repo(tmp: Path, case: Mapping[str, Any]) -> Path:
         path.write_text(text, encoding="utf-8")
     application = merge_patch(DEFAULT_APP, case.get("application") or {})
     (repo / "apps").mkdir(exist_ok=True)
-    (repo / "apps" / "app.yaml").write_text(yaml.safe_dump(application, sort_keys=False),
-                                            encoding="utf-8")
+    # written so that Go's YAML reads it back as written ("y" stays a string)
+    (repo / "apps" / "app.yaml").write_text(
+        yaml.dump(application, Dumper=GoDumper, sort_keys=False), encoding="utf-8")
     return repo
 
 

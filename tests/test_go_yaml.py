@@ -1,0 +1,126 @@
+"""Plain scalars and mapping keys read as helm, kubectl and Argo CD read them: Go's YAML
+(go-yaml v2 through sigs.k8s.io/yaml), not YAML 1.1. Each case is held against the real helm,
+whose ``toJson .Values`` shows what it made of a values file."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from platecheck.engine import lint, load
+from platecheck.yamlio import GoDumper, load_all_data, load_document
+
+# value text -> what Go reads (asserted against helm below)
+SCALARS = [
+    "12:30", "190:20:30", "y", "Y", "n", "N", "yes", "No", "on", "OFF", "true", "False",
+    "0o17", "0O17", "0b101", "-0b11", "0x1F", "-0x1F", "0755", "09", "00", "-012", "+12",
+    "1_000", "1e3", "1.5e3", "1.", ".5", "+.5", "1e400", "1e-400", "99999999999999999999",
+    "0xFFFFFFFFFFFFFFFFFF", "2024-01-01", "2001-12-14t21:59:43.10-05:00", "=", "1e", "_1",
+    "<<", ".Nan", "1.10", "~", "null", "",
+]
+KEYS = ["y", "n", "on", "off", "0o17", "1e3", "12:30", ".5", "true", "010", "yes"]
+
+
+def _values_text() -> str:
+    lines = [f"v{index}: {text}" for index, text in enumerate(SCALARS)]
+    lines.append("keys:")
+    lines += [f"  {key}: {index}" for index, key in enumerate(KEYS)]
+    return "\n".join(lines) + "\n"
+
+
+def _numbers_as_helm(value: Any) -> Any:
+    """Helm decodes values through JSON into float64: every number is a float there."""
+    if isinstance(value, dict):
+        return {k: _numbers_as_helm(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers_as_helm(v) for v in value]
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def test_values_are_read_as_helm_reads_them(tmp_path: Path, each_helm: Path) -> None:
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(_values_text())
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n"
+        "  values: {{ toJson .Values | quote }}\n")
+    done = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
+                          text=True, check=True)
+    helm = json.loads(yaml.safe_load(done.stdout)["data"]["values"])
+    ours = load_document(_values_text(), "values.yaml").data
+    assert _numbers_as_helm(helm) == _numbers_as_helm(ours)
+
+
+def test_rendered_manifests_are_read_as_kubernetes_reads_them() -> None:
+    """A key ``y`` is ``"true"`` to kubectl (and a later ``on`` replaces it), ``12:30`` text."""
+    [doc] = load_all_data("kind: ConfigMap\ndata:\n  y: 12:30\n  n: 0o17\n  x: 12:30\n"
+                          "  on: '1e3'\n", "x")
+    assert doc["data"] == {"true": "1e3", "false": 15, "x": "12:30"}
+
+
+def test_what_platecheck_writes_reads_back_the_same() -> None:
+    data = {"text": [*SCALARS], "y": True, "n": 15, "f": 0.5}
+    assert load_document(yaml.dump(data, Dumper=GoDumper), "x").data == data
+
+
+_SCHEMA = ('{"type": "object", "properties": {"startTime": {"type": "string"}, '
+           '"compress": {"type": "string"}}}')
+
+
+@pytest.mark.parametrize(("values", "refused"), [
+    ("startTime: 12:30\n", False), ("compress: n\n", True), ("compress: 'n'\n", False),
+    ("startTime: 1e3\n", True), ("startTime: 2024-01-01\n", False),
+])
+def test_values_are_checked_against_their_schema_as_helm_reads_them(
+        tmp_path: Path, helm_bin: Path, values: str, refused: bool) -> None:
+    """``12:30`` and a date are text to helm; ``n`` is false and ``1e3`` a number: the values
+    schema refuses what helm would refuse, and nothing else."""
+    chart = tmp_path / "repo" / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(values)
+    (chart / "values.schema.json").write_text(_SCHEMA)
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")
+    report = lint(chart, cache_dir=tmp_path / "cache", helm=helm_bin, root=tmp_path / "repo")
+    assert bool(report.errors) is refused
+    assert all(e.file == "chart/values.yaml" and e.line == 1 for e in report.errors)
+
+
+def test_an_applications_values_and_parameters_reach_helm_as_argo_cd_reads_them(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """``valuesObject: {at: 12:30, on: y}`` and a parameter ``value: 1:30``: Argo CD reads the
+    Application as Go does, so helm gets the text 12:30, true and the text 1:30."""
+    repo = tmp_path / "repo"
+    chart = repo / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n"
+        "  values: {{ toJson .Values | quote }}\n")
+    (repo / "apps").mkdir()
+    (repo / "apps" / "web.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\n"
+        "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+        "    repoURL: https://git.example.com/repo.git\n    path: chart\n    helm:\n"
+        "      valuesObject: {at: 12:30, metrics: y}\n"
+        "      parameters:\n        - name: schedule\n          value: 1:30\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n")
+    (repo / ".git").mkdir()
+    model = load(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert model.errors == ()
+    [rendered] = model.rendered
+    [configmap] = rendered.resources
+    assert json.loads(configmap.doc["data"]["values"]) == {
+        "at": "12:30", "metrics": True, "schedule": "1:30"}
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [f.message for f in report.findings if "parameters" in f.message
+            or "helm" in f.message] == []  # (a parameter read as a number was one)
