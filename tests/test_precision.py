@@ -229,12 +229,15 @@ def test_a_chart_with_some_file_dependencies_vendored_renders(helm_bin: Path,
 @pytest.mark.parametrize(("archive", "chart", "renders"), [
     ("sub.tgz", "sub", True), ("vendored-sub-1.2.3.tgz", "sub", True),
     ("sub-1.2.3.tgz", "other", False), ("_sub-1.2.3.tgz", "sub", False),
+    ("lfs-pointer.tgz", "sub", None),
 ])
 def test_a_vendored_archive_counts_by_the_name_of_its_chart(
-        helm_bin: Path, tmp_path: Path, archive: str, chart: str, renders: bool) -> None:
+        helm_bin: Path, tmp_path: Path, archive: str, chart: str, renders: bool | None
+) -> None:
     """helm loads every ``.tgz`` in ``charts/`` (but those starting with ``_`` or ``.``) and
     matches dependencies by the chart's name, whatever the archive is called: such a chart
-    renders; one whose archive holds another chart is missing its dependency."""
+    renders; one whose archive holds another chart is missing its dependency; one helm cannot
+    read (a Git LFS pointer) fails the render in helm's words, not as a missing dependency."""
     import subprocess
 
     root = tmp_path / "repo"
@@ -251,8 +254,14 @@ def test_a_vendored_archive_counts_by_the_name_of_its_chart(
     subprocess.run([str(helm_bin), "package", str(sub), "-d", str(tmp_path / "build")],
                    check=True, capture_output=True)
     (tmp_path / "build" / f"{chart}-1.2.3.tgz").rename(umbrella / "charts" / archive)
+    if renders is None:
+        (umbrella / "charts" / archive).write_text(
+            "version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n")
     model = load(umbrella, cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
-    if renders:
+    if renders is None:
+        assert model.errors and all(e.message.startswith("helm template failed: ")
+                                    for e in model.errors)  # helm's own words follow
+    elif renders:
         assert model.errors == ()
         assert {r.ref for t in model.rendered for r in t.resources} == {"ConfigMap/umb-sub"}
     else:

@@ -84,8 +84,9 @@ def _vendored(charts: Path, name: str) -> bool:
                      key=lambda e: not e.name.startswith(f"{name}-"))  # the likely one first
     for entry in entries:
         if entry.name.endswith(".tgz") and entry.is_file():
-            if _archive_chart_name(entry) == name:
-                return True
+            found = _archive_chart_name(entry)
+            if found is None or found == name:  # (one helm cannot read fails helm's render
+                return True  # with helm's own words: a Git LFS pointer, a broken archive)
         elif (entry / "Chart.yaml").is_file() and _chart_name(entry / "Chart.yaml") == name:
             return True
     return False
@@ -104,7 +105,8 @@ _MAX_CHART_FILE = 1 << 20  # bytes of an archived Chart.yaml read
 
 def _archive_chart_name(archive: Path) -> str | None:
     """The name in the Chart.yaml at the top of a chart archive (helm loads the archive's
-    files without their first directory); None when it has none that reads."""
+    files without their first directory); None when that cannot be told (the archive or its
+    Chart.yaml does not read, or it has none)."""
     try:
         with tarfile.open(archive, "r:gz") as tar:
             for count, member in enumerate(tar):
