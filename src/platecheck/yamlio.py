@@ -105,13 +105,16 @@ def _go_float(text: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+_NUMERIC_START = frozenset("+-.0123456789")
+
+
 def _go_tag(text: str) -> str:
     """The tag go-yaml v2 resolves a plain scalar to (a timestamp is text to Helm, kubectl
     and Argo CD: they read YAML into JSON-like data)."""
     word = _GO_WORDS.get(text)
     if word is not None:
         return word
-    if text[:1] not in ("+", "-", ".") and not text[:1].isdigit():
+    if text[:1] not in _NUMERIC_START:
         return _STR
     if text[:1] != "." and _go_int(text) is not None:
         return _INT
@@ -174,6 +177,8 @@ class _GoKeys:
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
         mapping = super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+        if all(type(key) is str for key in mapping):
+            return mapping
         return {go_key(key): value for key, value in mapping.items()}
 
 
