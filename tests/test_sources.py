@@ -146,6 +146,11 @@ def test_jsonnet_files_and_imports_as_argo_cd_reads_them(
 
 @pytest.mark.parametrize(("name", "text", "location"), [
     ("bad.json", '{"kind": "ConfigMap"}\n{"kind": "Secret"}\n', "manifests/plain/bad.json:2"),
+    pytest.param("later.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"
+                 "apiVersion: v1\nmetadata: {name: b}\n", "manifests/plain/later.yaml:5",
+                 id="a-later-document-without-a-kind"),
+    pytest.param("first.yaml", "apiVersion: v1\nmetadata: {name: b}\ndata: {kind: x}\n",
+                 "manifests/plain/first.yaml:1", id="a-manifest-without-a-kind"),
     ("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n",
      "manifests/plain/bad.yaml:4"),
 ])
@@ -177,8 +182,9 @@ def test_yaml_that_decodes_to_no_object_is_ignored_as_argo_cd_does(tmp_path: Pat
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: multi\ndata:\n  a: b\n"
         "---\nfoo: bar\n")
     report = lint(repo / "apps" / "plain.yaml", cache_dir=tmp_path / "cache")
-    assert [(f.location, f.message) for f in report.findings if f.policy == "k8s-schema"] == [
-        ("manifests/plain/multi.yaml:8", "<no kind>/<unnamed>: kind is missing")]
+    assert report.exit_code == 2  # nothing of the source is rendered, as in Argo CD
+    assert [(e.location, e.policy) for e in report.errors] == [
+        ("manifests/plain/multi.yaml:8", "could-not-check")]
 
 
 @pytest.mark.parametrize(("pattern", "path", "expected"), [

@@ -105,6 +105,11 @@ def read_manifests(path: Path, root: Path) -> tuple[list[ManifestDocument], str]
         # Argo CD decodes objects until one fails; failing on the first (no kind: a JSON
         # dashboard, a config file), it ignores the file (reposerver getObjsFromYAMLOrJSON)
         return [], ""
+    for document in documents:  # failing on a later one, or on a file that looks like a
+        if isinstance(document.data, dict) and not _has_kind(document.data):  # manifest,
+            raise PlatecheckError(  # the whole source fails to render
+                "a document without a kind: Kubernetes cannot decode it, so Argo CD fails "
+                "this file and renders nothing of the source", rel, document.line)
     return [ManifestDocument(rel, doc) for doc in documents], text
 
 
