@@ -104,10 +104,14 @@ _KNOWN_META = re.compile(r'"\$schema"\s*:\s*"https?://json-schema\.org/[^"]*"')
 _MAX_MEMBERS = 10_000
 
 
+_LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
+
+
 def _check_subchart_schemas(file: Path, chart: Path) -> None:
     """A subchart's ``values.schema.json`` (a directory in ``charts/`` or inside a ``.tgz``)
     is validated by helm, which fetches what it references: one that references anything
-    is a could-not-check error, never given to helm."""
+    is a could-not-check error, never given to helm. So is an archive that is a Git LFS
+    pointer (the archive itself was not fetched), in words that say so."""
     rel = file.relative_to(chart).as_posix()
     if file.name == SCHEMA_FILE:
         with open(file, "rb") as stream:
@@ -116,6 +120,15 @@ def _check_subchart_schemas(file: Path, chart: Path) -> None:
         if problem:
             raise PlatecheckError(f"{rel}: {problem}")
         return
+    try:
+        with open(file, "rb") as stream:
+            pointer = stream.read(len(_LFS_POINTER)) == _LFS_POINTER
+    except OSError:
+        pointer = False  # copying it reports why it cannot be read
+    if pointer:
+        raise PlatecheckError(f"{rel} is a Git LFS pointer, not the chart archive: fetch it "
+                              "(git lfs pull) before linting, as Argo CD does for a "
+                              "repository with LFS enabled")
     try:
         with tarfile.open(file, "r:gz") as archive:
             for count, member in enumerate(archive):
