@@ -192,6 +192,9 @@ def test_a_forked_process_starts_its_own_supervisor(tmp_path: Path) -> None:
     os.waitpid(pid, 0)
     assert said == "forked"
     assert ours is not None and int(supervisor) != ours.process.pid
+    # the child let its copy of this process's socket go; this process's is untouched
+    assert sandbox._supervisor() is ours
+    assert _run("echo parent", tmp_path).stdout == b"parent\n"
 
 
 _DIES_AT_ONCE = """

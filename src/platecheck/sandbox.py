@@ -367,7 +367,10 @@ def _supervisor() -> Supervisor | None:
         if pid not in _supervising or not _usable(_supervising[pid]):
             # a supervisor that has gone is not closed here: a thread may still be sending to
             # it; its socket closes when the last thread lets it go
-            _supervising.clear()  # a parent's, inherited through fork, is not this one's
+            for parent, inherited in list(_supervising.items()):
+                if parent != pid and inherited is not None:  # a parent's, through fork: this
+                    inherited.channel.close()  # process's copy of its socket is let go, so
+            _supervising.clear()  # that it ends with the parent; only this thread runs here
             _supervising[pid] = Supervisor.start()
             _release_at_exit()
         return _supervising[pid]
