@@ -37,6 +37,8 @@ absolute one) leads nowhere, and its key covers the whole repository.
 
 from __future__ import annotations
 
+import copy
+import glob
 import hashlib
 import json
 import os
@@ -175,17 +177,18 @@ class Kustomize:
                                   **at(target_origin(target)))
         kustomization = rel_path(found, self.root)
         data = _edited(_mapping(found, kustomization), target, self.root)
-        read = tuple(_tree(source, self.root)[1][1:])
+        read = tuple(_tree(source, self.root, data)[1][1:])  # the Application's components too
         nested = [(tree_data, directory, rel_path(file, self.root))
                   for directory, file, tree_data in read]
         options = [*self.build_options,
                    *self._helm_options([(data, source, kustomization), *nested], target)]
-        digest = Digest("kustomize")
+        digest = Digest("kustomize-edited-apart")  # (before: one Application's edits could
+        # reach another's build of the same kustomization, and be kept under its key)
         digest.add(_binary_digest(self.kubectl))
         digest.add(json.dumps(data, sort_keys=True, default=str))
         digest.extend(f"helm {helm_version(Path(o.partition('=')[2]))}"
                       if o.startswith("--helm-command=") else o for o in options)
-        reach = self.root if self.unrestricted else reachable_root(source, self.root)
+        reach = self.root if self.unrestricted else reachable_root(source, self.root, data)
         digest.extend((rel_path(source, self.root), rel_path(reach, self.root)))
         digest.add(directory_digest(reach, within=self.root))
         return KustomizeCall(target, found, kustomization, data, tuple(options),
@@ -283,8 +286,11 @@ class Kustomize:
                                   LOAD_RESTRICTOR_REMEDY if _RESTRICTED in reason else None)
         target = call.target
         assert target.source_dir is not None
-        resources, templates = self._resources(result.stdout, target.source_dir,
-                                               call.kustomization)
+        written = _mapping(call.found, call.kustomization)
+        asked = written.get("buildMetadata")  # the origin annotation stays where it is asked
+        resources, templates = self._resources(
+            result.stdout, target.source_dir, call.kustomization,
+            isinstance(asked, list) and "originAnnotations" in asked)
         # the kustomization and those it lists, each read once, highest precedence first
         read = [read_source(directory, file, self.root) for directory, file in (
             (target.source_dir, call.found), *((d, f) for d, f, _ in call.nested))]
@@ -383,7 +389,7 @@ class Kustomize:
             "Helm 4 removed; Argo CD inflates them with Helm 3), and none was found: run "
             "`platecheck setup --helm-version 3`", kustomization)
 
-    def _resources(self, output: str, source: Path, kustomization: str
+    def _resources(self, output: str, source: Path, kustomization: str, keep_origin: bool
                    ) -> tuple[list[Resource], dict[str, str]]:
         resources: list[Resource] = []
         templates: dict[str, str] = {}
@@ -391,6 +397,7 @@ class Kustomize:
         for document in load_documents(output, kustomization):
             for listed in applied_objects(document.data):
                 doc, origin = _without_origin(listed)
+                doc = listed if keep_origin else doc
                 file = (source / origin).resolve() if origin else None
                 rel = rel_path(file, self.root) if file and file.is_relative_to(self.root) \
                     else kustomization
@@ -463,22 +470,25 @@ _BUILDING = ("components", "resources", "bases")
 _LISTED = (*_BUILDING, "transformers", "generators", "validators")
 
 
-def reachable_root(source: Path, root: Path) -> Path:
+def reachable_root(source: Path, root: Path, edited: dict[str, Any] | None = None) -> Path:
     """The nearest directory holding the kustomization at ``source`` and every local
     ``resources``, ``bases``, ``components``, ``transformers``, ``generators`` and
     ``validators`` entry, followed through the kustomizations they name: all a build can
     read (kustomize loads other files only below a kustomization). Entries leaving the
-    repository or naming a URL are left to the build, which fails on them."""
-    reached, _ = _tree(source, root)
+    repository or naming a URL are left to the build, which fails on them. ``edited``: the
+    source's kustomization as the Application's options left it (its components too)."""
+    reached, _ = _tree(source, root, edited)
     return Path(os.path.commonpath(reached))
 
 
-def _tree(source: Path, root: Path) -> tuple[set[Path], list[tuple[Path, Path, dict[str, Any]]]]:
+def _tree(source: Path, root: Path, edited: dict[str, Any] | None = None
+          ) -> tuple[set[Path], list[tuple[Path, Path, dict[str, Any]]]]:
     """The directories a build of ``source`` reaches, and each kustomization it reads
-    (directory, file, content), ``source``'s first, then in precedence order (components
-    before the bases they are applied over, the later component first), but for the
-    kustomizations that only make its transformers, generators and validators (their
-    images and patches change those plugins' configurations, not the resources)."""
+    (directory, file, content), ``source``'s first (``edited`` when given), then in
+    precedence order (components before the bases they are applied over, the later
+    component first), but for the kustomizations that only make its transformers,
+    generators and validators (their images and patches change those plugins'
+    configurations, not the resources)."""
     reached = {source}
     todo = [(source, True)]
     read: list[tuple[Path, Path, dict[str, Any]]] = []
@@ -486,8 +496,8 @@ def _tree(source: Path, root: Path) -> tuple[set[Path], list[tuple[Path, Path, d
         directory, layered = todo.pop(0)
         found = kustomization_file(directory)
         try:  # read as every YAML platecheck reads (a plain "=" is text, as in Go)
-            data = yaml.load(found.read_text(encoding="utf-8"),
-                             Loader=yamlio.LOADER) if found else None
+            data = edited if directory == source and edited is not None else yaml.load(
+                found.read_text(encoding="utf-8"), Loader=yamlio.LOADER) if found else None
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             data = None
         if not isinstance(data, dict) or found is None:
@@ -512,9 +522,11 @@ def _tree(source: Path, root: Path) -> tuple[set[Path], list[tuple[Path, Path, d
     return reached, read
 
 
-def _edited(data: dict[str, Any], target: RenderTarget, root: Path) -> dict[str, Any]:
+def _edited(written: dict[str, Any], target: RenderTarget, root: Path) -> dict[str, Any]:
     """The kustomization after the Application's ``kustomize`` fields, as ``kustomize edit``
-    would leave it, asking for origin annotations."""
+    would leave it, asking for origin annotations. ``written`` is left as it is: the same
+    file read once in a run is shared by every Application that builds it."""
+    data = copy.deepcopy(written)
     spec = target.source_spec.get("kustomize")
     spec = spec if isinstance(spec, dict) else {}
     for key in _SET:
@@ -525,26 +537,88 @@ def _edited(data: dict[str, Any], target: RenderTarget, root: Path) -> dict[str,
         # Argo CD substitutes $ARGOCD_APP_* in labels, and in annotations when asked
         substituted = key == "commonLabels" or spec.get("commonAnnotationsEnvsubst") is True
         if isinstance(spec.get(key), dict) and spec[key]:
-            data[key] = {**(data.get(key) or {}), **{
-                str(k): envsubst(str(v), env) if substituted else str(v)
-                for k, v in spec[key].items()}}
+            added = {str(k): envsubst(str(v), env) if substituted else str(v)
+                     for k, v in spec[key].items()}
+            force = spec.get("forceCommonLabels" if key == "commonLabels"
+                             else "forceCommonAnnotations") is True
+            if key == "commonLabels" and spec.get("labelWithoutSelector") is True:
+                data["labels"] = _labels_added(data.get("labels"), added, force, target, (
+                    spec.get("labelIncludeTemplates") is True))
+            else:
+                data[key] = _added(data.get(key), added, force, key, target)
     if isinstance(spec.get("images"), list):
-        data["images"] = _by_name(data.get("images"), [_image(envsubst(str(i), env))
-                                                       for i in spec["images"]])
+        arguments = [(_image(envsubst(str(image), env)), image) for image in spec["images"]]
+        refused = next((image for entry, image in arguments if entry is None), None)
+        if refused is not None:
+            raise PlatecheckError(f"kustomize.images entry {refused!r} is not an image with a "
+                                  "new name, tag or digest; kustomize edit set image refuses "
+                                  "it, so Argo CD cannot build this source",
+                                  **at(target_origin(target)))
+        data["images"] = _set_images(data.get("images"),
+                                     [entry for entry, _ in arguments if entry is not None])
     if isinstance(spec.get("replicas"), list):
         replicas = [{"name": r.get("name"), "count": _count(r.get("count", 0), index, target)}
                     for index, r in enumerate(spec["replicas"]) if isinstance(r, dict)]
         data["replicas"] = _by_name(data.get("replicas"), replicas)
-    for key in ("patches", "components"):
-        if isinstance(spec.get(key), list) and spec[key]:
-            data[key] = [*(data.get(key) or []), *(
-                _present(spec[key], target.source_dir, root)
-                if key == "components" and spec.get("ignoreMissingComponents") is True
-                else spec[key])]
+    if isinstance(spec.get("patches"), list) and spec["patches"]:
+        data["patches"] = [*(data.get("patches") or []), *spec["patches"]]
+    if isinstance(spec.get("components"), list) and spec["components"]:
+        data["components"] = _components_added(
+            data.get("components"),
+            _present(spec["components"], target.source_dir, root)
+            if spec.get("ignoreMissingComponents") is True else spec["components"],
+            target.source_dir)
     metadata = data.get("buildMetadata") or []
     data["buildMetadata"] = [*metadata, *(["originAnnotations"]
                                          if "originAnnotations" not in metadata else [])]
     return data
+
+
+def _added(existing: Any, added: dict[str, str], force: bool, key: str,
+           target: RenderTarget) -> dict[str, Any]:
+    """``kustomize edit add label|annotation`` (``writeToMapEntry``): a key the kustomization
+    sets already fails the edit, and so Argo CD's build, unless forced."""
+    current = dict(existing) if isinstance(existing, dict) else {}
+    taken = sorted(k for k in added if k in current)
+    if taken and not force:
+        kind = "label" if key == "commonLabels" else "annotation"
+        raise PlatecheckError(
+            f"kustomize.{key}: {kind} {taken[0]!r} is in the kustomization already, so "
+            f"`kustomize edit add {kind}` fails and Argo CD cannot build this source (set "
+            f"force{key[0].upper()}{key[1:]}: true to override it)", **at(target_origin(target)))
+    return {**current, **added}
+
+
+def _labels_added(existing: Any, added: dict[str, str], force: bool, target: RenderTarget,
+                  templates: bool) -> list[Any]:
+    """``kustomize edit add label --without-selector`` (``writeToLabels``): the pairs go into
+    the first ``labels`` entry that includes no selectors (and templates as asked), else a
+    new one."""
+    labels = [dict(item) for item in existing] if isinstance(existing, list) else []
+    for item in labels:
+        if isinstance(item, dict) and not item.get("includeSelectors") and \
+                bool(item.get("includeTemplates")) is templates and not item.get("fields"):
+            item["pairs"] = _added(item.get("pairs"), added, force, "commonLabels", target)
+            return labels
+    entry: dict[str, Any] = {"pairs": dict(added), "includeSelectors": False}
+    if templates:
+        entry["includeTemplates"] = True
+    return [*labels, entry]
+
+
+def _components_added(existing: Any, components: list[Any], source: Path | None
+                      ) -> list[Any]:
+    """``kustomize edit add component`` (``RunAddComponent``): each entry a glob of paths
+    relative to the kustomization (its matches in order, or the entry itself when it matches
+    nothing, which the build then fails on), one already listed left out."""
+    listed = list(existing) if isinstance(existing, list) else []
+    for pattern in components:
+        if not isinstance(pattern, str):
+            continue
+        matches = sorted(glob.glob(pattern, root_dir=source, include_hidden=True)) \
+            if source is not None and glob.has_magic(pattern) else []
+        listed += [c for c in dict.fromkeys(matches or [pattern]) if c not in listed]
+    return listed
 
 
 def _present(components: list[Any], source: Path | None, root: Path) -> list[Any]:
@@ -574,21 +648,60 @@ def _count(count: Any, index: int, target: RenderTarget) -> int:
                           "cannot build this source", **at(where))
 
 
-def _image(text: str) -> dict[str, str]:
-    """``kustomize edit set image`` syntax: ``[name=]newName[:newTag|@digest]``."""
-    name, _, new = text.rpartition("=")
-    result: dict[str, str] = {}
-    if "@" in new:
-        new, _, digest = new.partition("@")
-        result["digest"] = digest
-    else:
-        slash = new.rfind("/")
-        colon = new.rfind(":")
-        if colon > slash:
-            new, result["newTag"] = new[:colon], new[colon + 1:]
-    if name and name != new:
-        result["newName"] = new
-    return {"name": name or new, **result}
+def _image(text: str) -> dict[str, str] | None:
+    """``kustomize edit set image`` syntax, ``[name=]newName[:newTag][@digest]``, as kustomize
+    parses it (``setimage.go`` ``parse``): the entry, None when kustomize refuses it (an
+    image without ``=``, a tag or a digest)."""
+    key, separator, value = text.partition("=")
+    if not separator:
+        key, value = "", text
+    name, tag, digest = _split_image(value)
+    if name == text:
+        return None
+    entry = {"name": key or name, "newName": name if key else "", "newTag": tag,
+             "digest": digest}
+    return {field: entry[field] for field in ("name", "newName", "newTag", "digest")
+            if entry[field]}
+
+
+def _split_image(text: str) -> tuple[str, str, str]:
+    """An image reference as kustomize splits it (``image.Split``): the name, the tag after
+    the first ``:`` and the digest after the first ``@`` that follow its first ``/``."""
+    slash = text.find("/")
+    start = slash if slash > 0 else 0
+    colon, at = text.find(":", start), text.find("@", start)
+    if colon < 0 and at < 0:
+        return text, "", ""
+    if at >= 0 and (colon < 0 or at < colon):
+        return text[:at], "", text[at + 1:]
+    if at >= 0:
+        return text[:colon], text[colon + 1:at], text[at + 1:]
+    return text[:colon], text[colon + 1:], ""
+
+
+_PRESERVE = "*"  # ``kustomize edit set image a=*:1.2``: keep the entry's newName
+
+
+def _set_images(existing: Any, arguments: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The kustomization's ``images`` after ``kustomize edit set image`` (``RunSetImage``):
+    an argument replaces the whole entry of its name (a field given as ``*`` keeps the
+    entry's), the other entries stay, sorted by name."""
+    given = {argument["name"]: argument for argument in arguments}
+    images = {}
+    for item in existing or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        argument = given.pop(item["name"], None)
+        if argument is None:
+            images[item["name"]] = item
+            continue
+        images[item["name"]] = {**argument, **{
+            field: item.get(field) for field in ("newName", "newTag", "digest")
+            if argument.get(field) == _PRESERVE}}
+    images.update(given)
+    return [{field: value for field, value in image.items()
+             if value and not (value == _PRESERVE and field != "name")}
+            for _, image in sorted(images.items())]
 
 
 def _application_images(layer: Layer) -> Layer:
@@ -601,7 +714,7 @@ def _application_images(layer: Layer) -> Layer:
     lines = dict(layer.lines)
     entries = []
     for index, text in enumerate(images):
-        entry = _image(str(text))
+        entry = _image(str(text)) or {"name": str(text)}
         entries.append(entry)
         line = layer.lines.get(("images", index))
         if line is not None:

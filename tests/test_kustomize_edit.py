@@ -1,0 +1,203 @@
+"""An Application's ``kustomize`` options applied as Argo CD applies them: ``kustomize edit``
+commands on the kustomization, then a build. Each case holds platecheck's render against the
+real ``kubectl kustomize`` of the kustomization as those commands leave it (written here by
+hand from kustomize's edit commands: set image, add label/annotation, add component)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from platecheck.engine import lint, load
+
+pytestmark = pytest.mark.usefixtures("kubectl_bin")
+
+DEPLOY = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+        - {name: a, image: registry.example.com/a:1.0.0}
+        - {name: b, image: registry.example.com/b:1.0.0}
+        - {name: c, image: registry.example.com/c:1.0.0}
+"""
+
+APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://git.example.com/platform.git
+    path: {path}
+    kustomize: {kustomize}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: web
+"""
+
+COMPONENT = ("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+             "resources: [cm.yaml]\n")
+
+
+def _repo(tmp_path: Path, kustomization: dict[str, Any], kustomize: dict[str, Any],
+          files: dict[str, str] | None = None, name: str = "web-prod") -> Path:
+    repo = tmp_path / "repo"
+    for rel, text in {"k/deploy.yaml": DEPLOY, **(files or {}),
+                      "k/kustomization.yaml": yaml.safe_dump(kustomization),
+                      f"apps/{name}.yaml": APP.format(name=name, path="k",
+                                                      kustomize=json.dumps(kustomize))}.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    (repo / ".git").mkdir(exist_ok=True)
+    return repo
+
+
+def _component(name: str) -> dict[str, str]:
+    return {f"comps/{name}/kustomization.yaml": COMPONENT,
+            f"comps/{name}/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                     f"  name: {name}\n"}
+
+
+def _kubectl(kubectl: Path, repo: Path, edited: dict[str, Any]) -> list[str]:
+    """``kubectl kustomize`` of ``k`` with the kustomization Argo CD's edits leave."""
+    (repo / "k" / "kustomization.yaml").write_text(yaml.safe_dump(edited))
+    done = subprocess.run([str(kubectl), "kustomize", str(repo / "k")], capture_output=True,
+                          text=True, check=True)
+    return sorted(json.dumps(d, sort_keys=True) for d in yaml.safe_load_all(done.stdout) if d)
+
+
+def _platecheck(repo: Path, tmp_path: Path) -> list[str]:
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    [rendered] = model.rendered
+    return sorted(json.dumps(r.doc, sort_keys=True) for r in rendered.resources)
+
+
+CASES = [
+    pytest.param(  # an image replaces the whole entry of its name; name:tag@digest is split
+        {"resources": ["deploy.yaml"], "images": [
+            {"name": "registry.example.com/a", "newName": "mirror.example.com/a",
+             "newTag": "1.5.0"},
+            {"name": "registry.example.com/b", "newTag": "1.5.0"}]},
+        {"images": ["registry.example.com/a:2.0.0", "registry.example.com/b@sha256:" + "0" * 64,
+                    "registry.example.com/c:3.0.0@sha256:" + "1" * 64]},
+        {"resources": ["deploy.yaml"], "images": [
+            {"name": "registry.example.com/a", "newTag": "2.0.0"},
+            {"name": "registry.example.com/b", "digest": "sha256:" + "0" * 64},
+            {"name": "registry.example.com/c", "newTag": "3.0.0", "digest": "sha256:" + "1" * 64}]},
+        {}, id="images-replace-entries"),
+    pytest.param(  # a * keeps the entry's field
+        {"resources": ["deploy.yaml"], "images": [
+            {"name": "registry.example.com/a", "newName": "mirror.example.com/a",
+             "newTag": "1.5.0"}]},
+        {"images": ["registry.example.com/a=*:2.0.0"]},
+        {"resources": ["deploy.yaml"], "images": [
+            {"name": "registry.example.com/a", "newName": "mirror.example.com/a",
+             "newTag": "2.0.0"}]},
+        {}, id="images-star-keeps-the-new-name"),
+    pytest.param(  # --without-selector: a labels entry that touches no selector
+        {"resources": ["deploy.yaml"]},
+        {"commonLabels": {"team": "blue"}, "labelWithoutSelector": True},
+        {"resources": ["deploy.yaml"],
+         "labels": [{"pairs": {"team": "blue"}, "includeSelectors": False}]},
+        {}, id="labels-without-selector"),
+    pytest.param(
+        {"resources": ["deploy.yaml"]},
+        {"commonLabels": {"team": "blue"}, "labelWithoutSelector": True,
+         "labelIncludeTemplates": True},
+        {"resources": ["deploy.yaml"], "labels": [
+            {"pairs": {"team": "blue"}, "includeSelectors": False, "includeTemplates": True}]},
+        {}, id="labels-without-selector-in-templates"),
+    pytest.param(  # forced: the Application's value wins
+        {"resources": ["deploy.yaml"], "commonLabels": {"team": "red"}},
+        {"commonLabels": {"team": "blue"}, "forceCommonLabels": True},
+        {"resources": ["deploy.yaml"], "commonLabels": {"team": "blue"}},
+        {}, id="labels-forced"),
+    pytest.param(  # a component listed already is not added again; a glob is expanded
+        {"resources": ["deploy.yaml"], "components": ["../comps/c1"]},
+        {"components": ["../comps/c1", "../comps/*"]},
+        {"resources": ["deploy.yaml"], "components": ["../comps/c1", "../comps/c2"]},
+        {**_component("c1"), **_component("c2")}, id="components-added-once-globs-expanded"),
+]
+
+
+@pytest.mark.parametrize(("kustomization", "kustomize", "edited", "files"), CASES)
+def test_the_application_edits_the_kustomization_as_kustomize_edit_does(
+        tmp_path: Path, kubectl_bin: Path, kustomization: dict[str, Any],
+        kustomize: dict[str, Any], edited: dict[str, Any], files: dict[str, str]) -> None:
+    repo = _repo(tmp_path, kustomization, kustomize, files)
+    ours = _platecheck(repo, tmp_path)
+    assert ours == _kubectl(kubectl_bin, repo, edited)
+
+
+@pytest.mark.parametrize("key", ["commonLabels", "commonAnnotations"])
+def test_a_label_the_kustomization_sets_is_not_overridden_unless_forced(
+        tmp_path: Path, key: str) -> None:
+    """``kustomize edit add label team:blue`` fails on a kustomization that sets ``team``
+    already (without ``--force``): Argo CD cannot build the source."""
+    repo = _repo(tmp_path, {"resources": ["deploy.yaml"], key: {"team": "red"}},
+                 {key: {"team": "blue"}})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.policy, e.file) for e in report.errors] == [
+        ("could-not-check", "apps/web-prod.yaml")]
+    assert "team" in report.errors[0].message
+
+
+def test_origin_annotations_the_kustomization_asks_for_stay(tmp_path: Path,
+                                                            kubectl_bin: Path) -> None:
+    written = {"resources": ["deploy.yaml"], "buildMetadata": ["originAnnotations"]}
+    repo = _repo(tmp_path, written, {"namePrefix": "x-"})
+    ours = _platecheck(repo, tmp_path)
+    assert ours == _kubectl(kubectl_bin, repo, {**written, "namePrefix": "x-"})
+    assert all("config.kubernetes.io/origin" in json.loads(d)["metadata"]["annotations"]
+               for d in ours)
+
+
+def test_two_applications_of_one_kustomization_each_build_their_own(tmp_path: Path) -> None:
+    """The kustomization is read once in a run; each Application's edits apply to its own
+    copy (one Application's images reached the other's build, and its cache entry)."""
+    repo = _repo(tmp_path, {"resources": ["deploy.yaml"]},
+                 {"images": ["registry.example.com/a:latest"]})
+    _repo(tmp_path, {"resources": ["deploy.yaml"]}, {"images": ["registry.example.com/a:1.2.3"]},
+          name="web-stg")
+    for _ in range(2):  # and again, from the cache
+        model = load(repo, cache_dir=tmp_path / "cache")
+        images = {r.id: r.resources[0].doc["spec"]["template"]["spec"]["containers"][0]
+                  ["image"] for r in model.rendered}
+        assert images == {"prod/web": "registry.example.com/a:latest",
+                          "stg/web": "registry.example.com/a:1.2.3"}
+
+
+def test_a_component_the_application_adds_is_part_of_the_build(tmp_path: Path) -> None:
+    """A change in a component only the Application adds renders anew (it was left out of
+    the cache key), and its patch is where a value it sets is found."""
+    patch = ("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\npatches:\n"
+             "  - patch: |\n      apiVersion: apps/v1\n      kind: Deployment\n"
+             "      metadata: {name: web}\n      spec:\n        template:\n          spec:\n"
+             "            containers:\n              - name: a\n"
+             "                image: registry.example.com/a:latest\n")
+    repo = _repo(tmp_path, {"resources": ["deploy.yaml"]}, {"components": ["../comp"]},
+                 {"comp/kustomization.yaml": patch})
+    first = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in first.findings if f.policy == "image-tag-pinned"] == [
+        "comp/kustomization.yaml:13"]
+    (repo / "comp" / "kustomization.yaml").write_text(patch.replace(":latest", ":1.2.3"))
+    again = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f for f in again.findings if f.policy == "image-tag-pinned"] == []
