@@ -694,8 +694,34 @@ def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
     report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
     assert [(e.location, e.target, e.message) for e in report_.errors] == [
         ("inflate/kustomization.yaml:2", "prod/inflate",  # the helmCharts entry
-         "helmCharts 'hello' is not vendored under charts/ next to the kustomization; "
-         "kustomize would download it, and platecheck renders offline")]
+         "helmCharts 'hello' is not vendored at charts/hello/ next to the kustomization (where "
+         "kustomize looks for it); kustomize would download it, and platecheck renders "
+         "offline")]
+
+
+@pytest.mark.parametrize(("vendored", "found"), [
+    ("charts/hello-0.1.0/hello", True), ("charts/hello", False)])
+def test_a_chart_of_a_repository_at_a_version_is_looked_for_where_kustomize_looks(
+        tmp_path: Path, vendored: str, found: bool) -> None:
+    """With ``repo`` and ``version``, kustomize's chart home is ``charts/<name>-<version>/``
+    (``absChartHome``): a chart vendored elsewhere would be downloaded."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    inflate = repo / "inflate"
+    (inflate / "charts" / "hello").rename(tmp_path / "hello")
+    (inflate / vendored).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / "hello").rename(inflate / vendored)
+    kustomization = inflate / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace(
+        "  - name: hello\n", "  - name: hello\n    repo: https://charts.example.com\n"
+        "    version: 0.1.0\n"))
+    report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
+    if found:
+        assert report_.errors == ()
+    else:
+        assert [(e.location, e.message.split(";")[0]) for e in report_.errors] == [
+            ("inflate/kustomization.yaml:2", "helmCharts 'hello' is not vendored at "
+             "charts/hello-0.1.0/hello/ next to the kustomization (where kustomize looks for it)")]
 
 
 def test_kustomize_helm_charts_of_a_nested_kustomization_are_inflated(tmp_path: Path) -> None:
@@ -719,8 +745,9 @@ def test_kustomize_helm_charts_of_a_nested_kustomization_are_inflated(tmp_path: 
     report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
     assert [(e.location, e.message) for e in report_.errors] == [
         ("inflate/kustomization.yaml:2",  # in the nested kustomization, at the entry
-         "helmCharts 'hello' is not vendored under charts/ next to the kustomization; "
-         "kustomize would download it, and platecheck renders offline")]
+         "helmCharts 'hello' is not vendored at charts/hello/ next to the kustomization (where "
+         "kustomize looks for it); kustomize would download it, and platecheck renders "
+         "offline")]
 
 
 def test_jsonnet_that_never_ends_is_stopped(tmp_path: Path) -> None:

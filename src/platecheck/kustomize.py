@@ -358,14 +358,16 @@ class Kustomize:
                 inflating = inflating or kustomization
                 home = inflated.home
                 name, version = str(inflated.chart.get("name", "")), inflated.chart.get("version")
-                places = [directory / home / name]
-                if version:
-                    places.append(directory / home / f"{name}-{version}" / name)
-                if not any((place / "Chart.yaml").is_file() for place in places):
+                # where kustomize looks (absChartHome): a chart of a repository at a version
+                # in <home>/<name>-<version>/, any other in <home>/
+                if version and inflated.chart.get("repo"):
+                    home = f"{home}/{name}-{version}"
+                if not (directory / home / name / "Chart.yaml").is_file():
                     raise PlatecheckError(
-                        f"helmCharts {name!r} is not vendored under {home}/ next to the "
-                        "kustomization; kustomize would download it, and platecheck renders "
-                        "offline", *inflated.where(self.root))
+                        f"helmCharts {name!r} is not vendored at {home}/{name}/ next to the "
+                        "kustomization (where kustomize looks for it); kustomize would "
+                        "download it, and platecheck renders offline",
+                        *inflated.where(self.root))
         if inflating is None:
             return []
         return ["--enable-helm", f"--helm-command={self._inflation_helm(inflating)}",
