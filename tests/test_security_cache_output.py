@@ -56,8 +56,17 @@ def _with_finding(root: Path, values_name: str = "values-prod.yaml") -> Path:
 # -- the cache ------------------------------------------------------------------------------
 
 
+def _aged(root: Path) -> None:
+    """Wait until the repository's files are over two seconds old (modified and changed):
+    younger ones are not recorded in the whole-run cache's index, so only older ones show
+    whether a run writes there."""
+    newest = max(max(p.lstat().st_mtime, p.lstat().st_ctime) for p in root.rglob("*"))
+    time.sleep(max(0.0, newest + 2.2 - time.time()))
+
+
 def test_a_cache_dir_inside_the_repository_is_a_usage_error(tmp_path: Path) -> None:
     make_repo(tmp_path)
+    _aged(tmp_path)
     with pytest.raises(PlatecheckError) as raised:
         load(tmp_path, cache_dir=tmp_path / "charts" / "cache")
     assert raised.value.file == str(tmp_path / "charts" / "cache")
@@ -68,12 +77,20 @@ def test_a_cache_dir_inside_the_repository_is_a_usage_error(tmp_path: Path) -> N
     assert not (tmp_path / ".cache").exists()
 
 
-def test_the_cache_variable_inside_the_repository_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("variable", "cache", "named"), [
+    ("PLATECHECK_CACHE_DIR", "c", "$PLATECHECK_CACHE_DIR"),
+    ("XDG_CACHE_HOME", "xdg", "$XDG_CACHE_HOME"),
+    ("HOME", "home", "$HOME being in the repository")])
+def test_the_cache_variable_inside_the_repository_is_refused(
+        tmp_path: Path, variable: str, cache: str, named: str) -> None:
+    """Refused before anything is written there (the whole-run cache's index was)."""
     make_repo(tmp_path)
-    result = _platecheck("lint", tmp_path, env={"PLATECHECK_CACHE_DIR": str(tmp_path / "c")})
+    _aged(tmp_path)
+    env = {"PLATECHECK_CACHE_DIR": "", "XDG_CACHE_HOME": "", variable: str(tmp_path / cache)}
+    result = _platecheck("lint", tmp_path, env=env)
     assert result.returncode == 2
-    assert "the platecheck cache ($PLATECHECK_CACHE_DIR or $XDG_CACHE_HOME) is inside the " \
-           "checked repository" in result.stderr
+    assert named in result.stderr and "is inside the checked repository" in result.stderr
+    assert not (tmp_path / cache).exists()
 
 
 def _entries(cache: Path) -> list[Path]:
@@ -164,3 +181,41 @@ def test_a_control_character_in_an_error_reaches_stderr_escaped(tmp_path: Path) 
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "\x1b" not in result.stderr
     assert "no\\x0asuch\\x1b[2K" in result.stderr
+
+
+# -- unreadable directories -----------------------------------------------------------------
+
+
+def test_a_directory_that_cannot_be_searched_is_an_error_naming_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not an internal error, and not a directory silently passed over (an unreadable
+    directory needs another user than root to make, so its error is raised here)."""
+    make_repo(tmp_path)
+    locked = tmp_path / "locked"
+    (locked / "inner").mkdir(parents=True)
+    real = Path.exists
+
+    def exists(self: Path, *args: object, **kwargs: object) -> bool:
+        if self.parent == locked:
+            raise PermissionError(13, "Permission denied", str(self))
+        return real(self)
+
+    monkeypatch.setattr(Path, "exists", exists)
+    with pytest.raises(PlatecheckError) as raised:
+        load(tmp_path, use_cache=False)
+    assert (raised.value.file, raised.value.message) == (
+        "locked", "cannot read directory: Permission denied")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every directory")
+def test_a_directory_without_permissions_is_an_error_naming_it(tmp_path: Path) -> None:
+    make_repo(tmp_path)
+    (tmp_path / "locked").mkdir()
+    (tmp_path / "locked").chmod(0)
+    try:
+        result = _platecheck("lint", tmp_path, "--no-cache")
+    finally:
+        (tmp_path / "locked").chmod(0o755)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "platecheck: error: locked: cannot read directory: Permission denied"]

@@ -14,7 +14,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from platecheck.appset import check_elements, expand, list_elements
 from platecheck.chartfile import as_helm_reads
@@ -217,11 +217,24 @@ def _children(found: Discovery, app: Application, deploys_more: set[tuple[str, i
                                   for s in found.set_cache.get(file, ()))
 
 
+def _unreadable(error: OSError, directory: Path, root: Path) -> NoReturn:
+    raise PlatecheckError(f"cannot read directory: {error.strerror or error}",
+                          rel_path(directory, root)) from None
+
+
+def _listed(directory: Path, root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
+    """``os.walk``, a directory it cannot list being an error naming it, not passed over."""
+    def failed(error: OSError) -> None:
+        _unreadable(error, Path(error.filename or directory), root)
+
+    return os.walk(directory, onerror=failed)
+
+
 def _yaml_files(directory: Path, root: Path, *, recurse: bool,
                 skip_charts: bool = True) -> Iterator[Path]:
     """YAML/JSON files under ``directory``, sorted, skipping hidden directories, nested
     repositories and (when scanning for Applications) chart directories."""
-    for current, dirs, files in os.walk(directory):
+    for current, dirs, files in _listed(directory, root):
         here = Path(current)
         dirs[:] = sorted(
             d for d in dirs
@@ -241,7 +254,7 @@ def top_level_charts(paths: Sequence[Path], root: Path) -> list[Path]:
     for path in paths:
         if not path.is_dir():
             continue
-        for current, dirs, files in os.walk(path):
+        for current, dirs, files in _listed(path, root):
             here = Path(current)
             if "Chart.yaml" in files:
                 found.append(here)
@@ -255,7 +268,12 @@ def top_level_charts(paths: Sequence[Path], root: Path) -> list[Path]:
 def _skipped(directory: Path, root: Path, skip_charts: bool) -> bool:
     if directory.is_symlink():
         return True
-    if (directory / ".git").exists() or (directory / "policies" / "platecheck.yaml").is_file():
+    try:
+        nested = (directory / ".git").exists() or \
+            (directory / "policies" / "platecheck.yaml").is_file()
+    except OSError as exc:  # a directory that cannot be searched is not silently passed over
+        _unreadable(exc, directory, root)
+    if nested:
         return True  # another repository (e.g. test fixtures) is checked on its own
     # a chart's templates and subcharts hold templates, not manifests; an Application beside
     # its Chart.yaml is one (deployed by a Kustomize tree, say)

@@ -50,6 +50,7 @@ from platecheck.helmbin import (
     version_asked,
 )
 from platecheck.helmbin.kubectl import find_kubectl
+from platecheck.helmbin.locate import cache_outside
 from platecheck.kustomize import Kustomize
 from platecheck.limits import MAX_JOBS
 from platecheck.model import (
@@ -277,7 +278,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     resume()  # an earlier run in this process may have been interrupted
     paths = _paths(path)
     repo_root = _repository_root(paths, root)
-    _cache_outside(cache_dir, repo_root)
+    cache_outside(cache_dir, repo_root)
     config_path, cache_path = (Path(d) if d is not None else None for d in (config_dir, cache_dir))
     prepare()  # a cold run starts helm's supervisor and asks its version while it plans
     with version_asked(helm, cache_dir=cache_path):
@@ -679,19 +680,6 @@ def _without_superseded(targets: list[RenderTarget], rendered: list[RenderedTarg
     found.applications = [a for a in found.applications
                           if (a.file, a.line) not in places.superseded]
     return _without(targets, places.dropped, rendered, lints, problems)
-
-
-def _cache_outside(cache_dir: str | os.PathLike[str] | None, root: Path) -> None:
-    """The cache (render results, and where a helm installed by ``platecheck setup`` is
-    looked up) is never inside the checked repository: a pull request could plant a forged
-    render or a helm binary there."""
-    where = Path(cache_dir) if cache_dir is not None else default_cache_dir()
-    if not Path(os.path.realpath(where)).is_relative_to(os.path.realpath(root)):
-        return
-    origin = "--cache-dir" if cache_dir is not None else \
-        "the platecheck cache ($PLATECHECK_CACHE_DIR or $XDG_CACHE_HOME)"
-    raise PlatecheckError(f"{origin} is inside the checked repository; platecheck keeps its "
-                          "cache outside what it checks", str(where))
 
 
 def _jobs(given: int | None, configured: int | None) -> int:

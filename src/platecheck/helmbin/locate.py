@@ -59,6 +59,27 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "platecheck"
 
 
+def cache_outside(cache_dir: str | os.PathLike[str] | None, root: Path) -> None:
+    """The cache (render results, and where a helm installed by ``platecheck setup`` is
+    looked up) is never inside the checked repository: a pull request could plant a forged
+    render or a helm binary there, and platecheck writes nothing inside what it checks.
+    Raises ``PlatecheckError`` naming where the cache directory came from."""
+    where = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    if not Path(os.path.realpath(where)).is_relative_to(os.path.realpath(root)):
+        return
+    if cache_dir is not None:
+        origin = "--cache-dir"
+    elif os.environ.get(ENV_CACHE_DIR):
+        origin = f"the platecheck cache (${ENV_CACHE_DIR})"
+    elif os.environ.get("XDG_CACHE_HOME", "").startswith("/"):
+        origin = "the platecheck cache ($XDG_CACHE_HOME)"
+    else:
+        origin = "the platecheck cache (~/.cache/platecheck, $HOME being in the repository)"
+    raise PlatecheckError(f"{origin} is inside the checked repository; platecheck keeps its "
+                          "cache outside what it checks (give a --cache-dir outside it)",
+                          str(where))
+
+
 def cached_helm_path(version: str, cache_dir: Path | None = None) -> Path:
     """Where ``platecheck setup`` installs Helm ``version``: ``<cache>/helm/<version>/helm``."""
     return (cache_dir if cache_dir is not None else default_cache_dir()) / "helm" / version / "helm"
