@@ -257,14 +257,18 @@ def test_a_production_values_commit_lints_that_app_in_both_environments(
     assert code == 0
 
 
-def test_changed_since_renders_only_the_chosen_targets(content_history: Path, helm_bin: Path,
-                                                       tmp_path: Path) -> None:
+def test_changed_since_checks_the_chosen_targets_rendering_the_rest_from_the_cache(
+        content_history: Path, helm_bin: Path, tmp_path: Path) -> None:
+    """Every target is rendered (a parent chart can generate a changed child), from the
+    cache when unchanged; only the chosen ones are checked and reported."""
     from platecheck.engine import lint
 
-    report = lint(content_history / "environments", changed_since="HEAD~1", use_cache=False)
+    cache = tmp_path / "cache"
+    full = lint(content_history / "environments", cache_dir=cache)
+    report = lint(content_history / "environments", changed_since="HEAD~1", cache_dir=cache)
     assert [t.id for t in report.targets] == ["prod/plate-web", "stg/plate-web"]
-    # one template and one lint per target, nothing else
-    assert (report.renders, report.cache_hits) == (4, 0)
+    assert report.renders == 0 and report.cache_hits == full.renders + full.cache_hits
+    assert {f.target for f in report.findings} <= {"prod/plate-web", "stg/plate-web", None}
 
 
 def test_a_bad_ref_exits_2_with_one_line(content_history: Path, helm_bin: Path,
@@ -275,3 +279,55 @@ def test_a_bad_ref_exits_2_with_one_line(content_history: Path, helm_bin: Path,
     assert capsys.readouterr().err == (
         "platecheck: error: --changed-since: not a git revision: '--help'\n")
     assert code == 2
+
+
+_APPLICATION = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: https://git.example.com/repo.git
+    path: {path}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: {namespace}
+"""
+_UNBOUNDED = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+              "  selector: {matchLabels: {app: web}}\n  template:\n"
+              "    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"
+              "        - {name: web, image: registry.example.com/web:1.0.0}\n")
+
+
+def test_a_change_to_an_application_a_chart_of_applications_generates_is_checked(
+        tmp_path: Path) -> None:
+    """The parent chart did not change, its child's chart did: the child is generated (every
+    target is rendered, from the cache when unchanged) and checked, as a full lint checks it;
+    the run never passes what a full lint fails."""
+    from platecheck.engine import lint
+
+    repo = make_repo(tmp_path / "repo", {
+        "root.yaml": _APPLICATION.format(name="root", path="apps", namespace="argocd"),
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/templates/web.yaml": _APPLICATION.format(name="web", path="charts/web",
+                                                       namespace="web"),
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: web\n"})
+    write_files(repo, {"charts/web/templates/deploy.yaml": _UNBOUNDED})
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "a Deployment without resources")
+    full = lint(repo, use_cache=False)
+    changed = lint(repo, changed_since="HEAD~1", use_cache=False)
+    assert full.exit_code == changed.exit_code == 1
+    assert [(f.target, f.policy) for f in changed.findings] == [
+        (f.target, f.policy) for f in full.findings if f.target == "default/web"]
+    assert [t.id for t in changed.targets] == ["default/web"]
+    (repo / "apps" / "templates" / "web.yaml").write_text(
+        _APPLICATION.format(name="web", path="charts/web", namespace="web2"))
+    edited = lint(repo, changed_since="HEAD", use_cache=False)  # the parent's template
+    assert sorted(t.id for t in edited.targets) == ["default/root", "default/web"]
+    assert {f.target for f in edited.findings} >= {"default/web"}

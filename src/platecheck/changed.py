@@ -10,7 +10,8 @@ A target is chosen when one of its inputs changed:
 - anything under the policy configuration directory (every target).
 
 Every other environment of a chosen app is added as its counterpart, so the
-staging/production consistency check still sees both sides.
+staging/production consistency check still sees both sides. The engine chooses among every
+target, the Applications rendered ones generate included (``engine._chosen``).
 """
 
 from __future__ import annotations

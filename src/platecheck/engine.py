@@ -294,10 +294,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         if wanted is not None:
             targets = [t for t in targets if t.environment in wanted]
         _something_to_check(targets, problems, wanted, path)
-        selection = None
-        if changed_since is not None:
-            selection = changed.changed_since(repo_root, changed_since, targets, config_path)
-            targets = [t for t in targets if t.id in selection.ids]
+        files = changed.changed_files(repo_root, changed_since) if changed_since else None
         batch = _Batch(planner, problems, config, helm=helm, jobs=jobs, cache_dir=cache_path,
                        use_cache=use_cache)
         targets, rendered = _render_checked(batch, found, targets)
@@ -306,6 +303,8 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         targets, rendered, lints = _without_superseded(*_without_charts_applications_deploy(
             *_without_bare_parents(targets, rendered, found), batch.lints, problems),
             found, places, problems)
+        selection, (targets, rendered, lints) = _chosen(
+            files, changed_since, repo_root, config_path, targets, rendered, lints)
         if rendered:
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
         model = RepoModel(
@@ -328,6 +327,25 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             renders=batch.renders, cache_hits=batch.cache_hits, builds=batch.builds,
         )
         return model, config, selection
+
+
+def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,
+            config_dir: Path | None, targets: list[RenderTarget],
+            rendered: list[RenderedTarget], lints: list[HelmLint]
+            ) -> tuple[Selection | None, tuple[list[RenderTarget], list[RenderedTarget],
+                                               list[HelmLint]]]:
+    """``--changed-since``: the targets the changed ``files`` can affect, chosen among all of
+    them, the Applications rendered ones generate too (every target is rendered, most from
+    the cache: a parent chart that did not change can generate a child whose chart did), and
+    what is checked of them."""
+    if files is None or ref is None:
+        return None, (targets, rendered, lints)
+    selection = changed.select(targets, files, ref=ref, root=root.resolve(),
+                               config_dir=changed.config_dir_in(root, config_dir))
+    kept = [t for t in targets if t.id in selection.ids]
+    charts = {(t.chart.rel, t.environment) for t in kept if t.chart is not None}
+    return selection, (kept, [r for r in rendered if r.id in selection.ids],
+                       [lint for lint in lints if (lint.chart.rel, lint.environment) in charts])
 
 
 def _something_to_check(targets: Sequence[RenderTarget], problems: _Problems,
