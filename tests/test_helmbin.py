@@ -743,11 +743,24 @@ def test_not_a_helm(tmp_path: Path) -> None:
 
 
 def test_version_timeout(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(locate_module, "VERSION_TIMEOUT", 0.2)
-    helm, _ = fake_helm(tmp_path, "exec sleep 5", "exec sleep 5")
+    """A helm that does not answer is stopped with what it started, and not asked again in
+    the same run (a run that asked in the background waited twice the timeout)."""
+    monkeypatch.setattr(locate_module, "VERSION_TIMEOUT", 0.5)
+    marker = tmp_path / "started"
+    helm, _ = fake_helm(tmp_path, f"sleep 30 & echo $! >> {marker}; wait",
+                        f"sleep 30 & echo $! >> {marker}; wait")
+    started = time.monotonic()
     assert message_of(lambda: helm_version(helm)) == (
-        f"{helm}: `helm version` did not answer within 0.2s"
+        f"{helm}: `helm version` did not answer within 0.5s"
     )
+    assert message_of(lambda: helm_version(helm)) == (
+        f"{helm}: `helm version` did not answer within 0.5s"
+    )
+    assert time.monotonic() - started < 5
+    time.sleep(0.2)
+    [child] = [int(pid) for pid in marker.read_text().split()]  # asked once
+    assert not Path(f"/proc/{child}").exists() or \
+        Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
 
 
 @pytest.mark.parametrize(("version", "major"), [("3.17.3", 3), ("4.1.4", 4)])

@@ -134,6 +134,7 @@ def find_helm(
 
 
 _versions: dict[tuple[str, int, int, int, int], str] = {}
+_unusable: dict[tuple[str, int, int, int, int], PlatecheckError] = {}  # helm -> why, this run
 _asking: dict[str, threading.Thread] = {}  # helm -> the thread asking its version
 _asking_lock = threading.Lock()
 _VERSIONS_FILE = "helm-versions.json"  # in the cache root: binary identity -> version
@@ -189,25 +190,23 @@ def isolated_environment(home: Path) -> dict[str, str]:
 def _run_version(helm: Path, *args: str) -> subprocess.CompletedProcess[str]:
     # process and temporary-directory modules load only when helm is asked: a warm run
     # knows the version and starts no process
+    import signal
     import subprocess
     import tempfile
 
     try:
-        with tempfile.TemporaryDirectory(prefix="platecheck-helm-") as home:
-            return subprocess.run(
-                [str(helm), "version", *args],
-                env=isolated_environment(Path(home)),
-                cwd=home,
-                stdin=subprocess.DEVNULL,
-                capture_output=True,
-                text=True,
-                timeout=VERSION_TIMEOUT,
-                check=False,
-            )
-    except subprocess.TimeoutExpired:
-        raise PlatecheckError(
-            f"{helm}: `helm version` did not answer within {VERSION_TIMEOUT:g}s"
-        ) from None
+        with tempfile.TemporaryDirectory(prefix="platecheck-helm-") as home, subprocess.Popen(
+                [str(helm), "version", *args], env=isolated_environment(Path(home)), cwd=home,
+                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                text=True, start_new_session=True) as process:
+            try:
+                out, err = process.communicate(timeout=VERSION_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # with whatever it started
+                process.communicate()
+                raise PlatecheckError(f"{helm}: `helm version` did not answer within "
+                                      f"{VERSION_TIMEOUT:g}s") from None
+            return subprocess.CompletedProcess(process.args, process.returncode, out, err)
     except OSError as error:
         raise PlatecheckError(f"{helm}: cannot run it: {error.strerror or error}") from None
 
@@ -220,6 +219,7 @@ def version_asked(helm: str | os.PathLike[str] | None, *,
     ``helm_version`` waits for that answer instead of asking again. The block ends only
     once the question has ended. Nothing happens when no helm is found (whoever needs
     one reports that) or its version is already known."""
+    _unusable.clear()  # a helm that did not answer in an earlier run is asked again
     try:
         binary = find_helm(helm, cache_dir=cache_dir)
         known = _known(_identity(binary))
@@ -281,6 +281,16 @@ def helm_version(helm: Path, *, wait: bool = True) -> str:
     cached = _known(key)
     if cached is not None:
         return cached
+    if key in _unusable:  # asked already in this process (in the background, say): not again
+        raise _unusable[key]
+    try:
+        return _asked(helm, key)
+    except PlatecheckError as error:
+        _unusable[key] = error
+        raise
+
+
+def _asked(helm: Path, key: tuple[str, int, int, int, int]) -> str:
     output = ""
     for args in (("--template", "{{.Version}}"), ("--short",)):
         done = _run_version(helm, *args)
