@@ -111,6 +111,26 @@ def test_an_application_no_environment_claims_is_exit_1(tmp_path: Path,
     assert (repo / "policies" / "platecheck.yaml").is_file()
 
 
+def test_applications_that_name_no_environment_get_the_usual_two_to_edit(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """No label, name or namespace says an environment: the file proposes production and
+    staging as the built-in configuration has them (it loads, and lint runs with it), and
+    init says which Applications match neither (exit 1); it was an error about a temporary
+    file, and nothing was written."""
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "init/suffixes", repo)
+    (repo / "policies" / "platecheck.yaml").unlink()
+    for app in (repo / "apps").glob("*.yaml"):
+        app.write_text(re.sub(r"-(production|prod|staging|stg)\b", "", app.read_text()))
+    assert main(["init", str(repo)]) == 1
+    captured = capsys.readouterr()
+    assert "not classified: no environment matches" in captured.out
+    written = yaml.safe_load((repo / "policies" / "platecheck.yaml").read_text())
+    assert list(written["environments"]) == ["prod", "stg"]
+    assert written["environments"]["prod"]["production"] is True
+    engine.load(repo / "apps", root=repo)  # the configuration loads
+
+
 def test_nothing_to_propose_from_is_a_one_line_error(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "README.md").write_text("no applications here\n")

@@ -227,8 +227,6 @@ policies:
 def render_config(proposals: dict[str, _Proposal]) -> str:
     order = _ordered(proposals)
     lines = [_HEADER.rstrip("\n")]
-    if not order:
-        lines.append("  {}  # no environment could be read from the Applications: add them here")
     for proposal in order:
         lines.append(f"  {proposal.name}:")
         if proposal.production:
@@ -273,11 +271,24 @@ def propose(path: Path) -> InitResult:
                               "from", str(path))
     proposals, intended = _propose(apps)
     _settle(proposals, apps, intended)
+    if not proposals:  # nothing to read environments from: the usual two, to edit
+        proposals = _usual()
     text = render_config(proposals)
     with tempfile.TemporaryDirectory(prefix="platecheck-init-") as scratch:
         (Path(scratch) / CONFIG_FILE).write_text(text, encoding="utf-8")
         config = configuration(root, Path(scratch))
     return InitResult(root, text, tuple(_classify(config, app) for app in apps))
+
+
+def _usual() -> dict[str, _Proposal]:
+    """Production and staging matched as the built-in configuration matches them (an
+    ``environment`` label, a name or namespace suffix), for a repository whose Applications
+    name no environment: a configuration that loads, whose Applications are then reported
+    as matching none until it is edited."""
+    return {"prod": _Proposal("prod", True, {"environment": {"production", "prod"}},
+                              {"*-prod", "*-production"}, {"*-prod", "*-production"}),
+            "stg": _Proposal("stg", False, {"environment": {"staging", "stg"}},
+                             {"*-stg", "*-staging"}, {"*-stg", "*-staging"})}
 
 
 def _classify(config: Config, app: Application) -> Classified:
