@@ -364,6 +364,10 @@ def test_policies_and_explain(run: Run) -> None:
         assert section in text
     line = _one_line_error(run("explain", "no-such-policy"))
     assert line.startswith("platecheck: error: unknown policy 'no-such-policy'")
+    # the id every report gives what could not be checked is explained too
+    explained = run("explain", "could-not-check")
+    assert explained.returncode == 0 and explained.stdout.startswith("could-not-check: ")
+    assert "Remediation: " in explained.stdout
 
 
 def test_usage_errors_exit_2(run: Run) -> None:

@@ -520,13 +520,33 @@ def _cmd_policies(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+_COULD_NOT_CHECK = """\
+could-not-check: what platecheck could not render or read, so nothing there was checked
+
+What:
+    Not a policy: the error for what platecheck could not check. A chart helm cannot render,
+    a Kustomize build or a Jsonnet evaluation that fails, a file that does not read, a chart
+    dependency that is not vendored, values that fail the chart's values.schema.json, an
+    Application or ApplicationSet Argo CD could not build. Each names the file, and the line
+    where it is known.
+
+Why:
+    Something platecheck could not check is a failure, not a pass: a run with such an error
+    exits 2, whatever else it found.
+
+Remediation: Fix this so platecheck can render and check it; nothing here was checked."""
+
+
 def _cmd_explain(args: argparse.Namespace) -> int:
     from platecheck.policies import registry
 
     policies = registry()
     module = policies.get(args.policy_id)
+    if module is None and args.policy_id == "could-not-check":
+        print(_COULD_NOT_CHECK)
+        return EXIT_OK
     if module is None:
-        known = ", ".join(policies)
+        known = ", ".join([*policies, "could-not-check"])
         raise PlatecheckError(f"unknown policy {args.policy_id!r}; known: {known}")
     doc = textwrap.dedent(module.__doc__ or "").strip()
     print(f"{module.ID}: {module.SUMMARY}\n\n{doc}\n\nRemediation: {module.REMEDIATION}")
