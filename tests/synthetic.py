@@ -26,3 +26,16 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
         (root / rel).parent.mkdir(parents=True, exist_ok=True)
         (root / rel).write_text(text)
     return root
+
+
+
+def application(name: str, path: str, namespace: str, *, source_extra: str = "",
+                repo: str = "https://git.example.com/repo.git") -> str:
+    """An Argo CD Application of one Git source at ``path``, deployed to ``namespace``;
+    ``source_extra``: more lines of the source (a ``helm:`` or ``kustomize:`` block),
+    indented under it."""
+    return (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+            f"  name: {name}\n  namespace: argocd\nspec:\n  project: default\n"
+            f"  source:\n    repoURL: {repo}\n    path: {path}\n{source_extra}"
+            f"  destination:\n    server: https://kubernetes.default.svc\n"
+            f"    namespace: {namespace}\n")

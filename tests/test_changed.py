@@ -13,7 +13,7 @@ import pytest
 from platecheck.changed import COUNTERPART, changed_files, config_dir_in, select
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application, Chart, RenderTarget, ValuesFile
-from synthetic import write_files
+from synthetic import application, write_files
 
 
 def git(cwd: Path, *args: str) -> str:
@@ -281,21 +281,6 @@ def test_a_bad_ref_exits_2_with_one_line(content_history: Path, helm_bin: Path,
     assert code == 2
 
 
-_APPLICATION = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: {name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: https://git.example.com/repo.git
-    path: {path}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: {namespace}
-"""
 _UNBOUNDED = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
               "  selector: {matchLabels: {app: web}}\n  template:\n"
               "    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"
@@ -310,10 +295,9 @@ def test_a_change_to_an_application_a_chart_of_applications_generates_is_checked
     from platecheck.engine import lint
 
     repo = make_repo(tmp_path / "repo", {
-        "root.yaml": _APPLICATION.format(name="root", path="apps", namespace="argocd"),
+        "root.yaml": application("root", "apps", "argocd"),
         "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
-        "apps/templates/web.yaml": _APPLICATION.format(name="web", path="charts/web",
-                                                       namespace="web"),
+        "apps/templates/web.yaml": application("web", "charts/web", "web"),
         "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
         "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
                                         "  name: web\n"})
@@ -327,7 +311,7 @@ def test_a_change_to_an_application_a_chart_of_applications_generates_is_checked
         (f.target, f.policy) for f in full.findings if f.target == "default/web"]
     assert [t.id for t in changed.targets] == ["default/web"]
     (repo / "apps" / "templates" / "web.yaml").write_text(
-        _APPLICATION.format(name="web", path="charts/web", namespace="web2"))
+        application("web", "charts/web", "web2"))
     edited = lint(repo, changed_since="HEAD", use_cache=False)  # the parent's template
     assert sorted(t.id for t in edited.targets) == ["default/root", "default/web"]
     assert {f.target for f in edited.findings} >= {"default/web"}

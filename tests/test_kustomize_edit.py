@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from platecheck.engine import lint, load
+from synthetic import application
 
 pytestmark = pytest.mark.usefixtures("kubectl_bin")
 
@@ -35,23 +36,6 @@ spec:
         - {name: c, image: registry.example.com/c:1.0.0}
 """
 
-APP = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: {name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: https://git.example.com/platform.git
-    path: {path}
-    kustomize: {kustomize}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: web
-"""
-
 COMPONENT = ("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
              "resources: [cm.yaml]\n")
 
@@ -61,8 +45,9 @@ def _repo(tmp_path: Path, kustomization: dict[str, Any], kustomize: dict[str, An
     repo = tmp_path / "repo"
     for rel, text in {"k/deploy.yaml": DEPLOY, **(files or {}),
                       "k/kustomization.yaml": yaml.safe_dump(kustomization),
-                      f"apps/{name}.yaml": APP.format(name=name, path="k",
-                                                      kustomize=json.dumps(kustomize))}.items():
+                      f"apps/{name}.yaml": application(
+                          name, "k", "web", repo="https://git.example.com/platform.git",
+                          source_extra=f"    kustomize: {json.dumps(kustomize)}\n")}.items():
         (repo / rel).parent.mkdir(parents=True, exist_ok=True)
         (repo / rel).write_text(text)
     (repo / ".git").mkdir(exist_ok=True)

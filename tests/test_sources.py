@@ -13,7 +13,7 @@ import pytest
 from platecheck.engine import lint
 from platecheck.model import Report
 from platecheck.report.common import count, summary_line
-from synthetic import write_files
+from synthetic import application, write_files
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
 
@@ -1014,21 +1014,7 @@ def test_a_resource_named_by_generate_name_is_shown_by_it(tmp_path: Path) -> Non
             ] == [("manifests/queue/migrate.yaml:11", "Job/migrate-<generated>[migrate]")]
 
 
-DIRECTORY_APP = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata:
-  name: {name}
-  namespace: argocd
-spec:
-  project: default
-  source:
-    repoURL: https://git.example.com/repo.git
-    path: {path}
-  destination:
-    server: https://kubernetes.default.svc
-    namespace: {name}-prod
-"""
+DIRECTORY_APP = application("{name}", "{path}", "{name}-prod")  # a format string
 
 
 def test_applications_beside_the_root_in_its_file_are_deployed_with_it(tmp_path: Path) -> None:
