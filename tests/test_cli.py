@@ -370,6 +370,15 @@ def test_policies_and_explain(run: Run) -> None:
     assert "Remediation: " in explained.stdout
 
 
+def test_a_configuration_directory_without_configuration_is_a_usage_error(
+        run: Run, tmp_path: Path) -> None:
+    """``--config DIR`` names the configuration: a directory holding none of it (a typo, an
+    empty checkout) is an error, not the built-in configuration in silence."""
+    line = _one_line_error(run("lint", "environments/", "--config", str(tmp_path)))
+    assert line.startswith(f"platecheck: error: {tmp_path}: the configuration directory holds "
+                           "neither platecheck.yaml nor waivers.yaml")
+
+
 def test_usage_errors_exit_2(run: Run) -> None:
     assert run().returncode == 2
     assert run("lint").returncode == 2

@@ -194,6 +194,10 @@ def load_config(root: Path, config_dir: Path | None = None,
     if config_dir is not None and not config_dir.is_dir():
         raise PlatecheckError("configuration directory not found", str(config_dir))
     path = directory / CONFIG_FILE
+    if config_dir is not None and not path.is_file() and not (directory / WAIVERS_FILE).is_file():
+        raise PlatecheckError(f"the configuration directory holds neither {CONFIG_FILE} nor "
+                              f"{WAIVERS_FILE}; the built-in configuration would apply as if "
+                              "it had not been given", str(config_dir))
     rel = _rel(path, root)
     merged = builtin
     raw = None
