@@ -281,6 +281,23 @@ def test_a_bad_ref_exits_2_with_one_line(content_history: Path, helm_bin: Path,
     assert code == 2
 
 
+def test_a_ref_a_shallow_clone_lacks_says_the_clone_is_shallow(tmp_path: Path) -> None:
+    """CI checkouts are shallow by default: "not a commit" then says why it may be."""
+    from platecheck.changed import resolve_commit
+
+    origin = make_repo(tmp_path / "origin", {"a.txt": "1\n"})
+    write_files(origin, {"a.txt": "2\n"})
+    git(origin, "commit", "-qam", "two")
+    git(tmp_path, "clone", "-q", "--depth", "1", f"file://{origin}", "shallow")
+    with pytest.raises(PlatecheckError) as raised:
+        resolve_commit(tmp_path / "shallow", "HEAD~1")
+    assert raised.value.message.startswith("--changed-since: 'HEAD~1' is not a commit in this "
+                                           "repository; this clone is shallow")
+    with pytest.raises(PlatecheckError) as deep:
+        resolve_commit(origin, "HEAD~5")
+    assert deep.value.message == "--changed-since: 'HEAD~5' is not a commit in this repository"
+
+
 _UNBOUNDED = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
               "  selector: {matchLabels: {app: web}}\n  template:\n"
               "    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"

@@ -104,7 +104,11 @@ def resolve_commit(root: Path, ref: str, option: str = "--changed-since") -> tup
         raise PlatecheckError(f"{option} needs a git work tree", str(root))
     commit = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", option=option)
     if commit.returncode != 0:
-        raise PlatecheckError(f"{option}: {ref!r} is not a commit in this repository",
+        shallow = _git(root, "rev-parse", "--is-shallow-repository", option=option)
+        hint = ("; this clone is shallow, so it may lack that history: fetch it (git fetch "
+                "--unshallow, or actions/checkout with fetch-depth: 0)"
+                if shallow.returncode == 0 and shallow.stdout.strip() == b"true" else "")
+        raise PlatecheckError(f"{option}: {ref!r} is not a commit in this repository{hint}",
                               str(root))
     prefix = git_out(root, "rev-parse", "--show-prefix", option=option)
     return (commit.stdout.decode("ascii").strip(),
