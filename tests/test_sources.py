@@ -2099,3 +2099,19 @@ def test_a_list_element_value_argo_cd_cannot_read_generates_nothing(
         "manifests/deploy.yaml": _DEPLOYMENT.format(name="web", tag="latest")})
     (quoted / ".git").mkdir()
     assert [t.id for t in lint(quoted, cache_dir=tmp_path / "cache").targets] == ["prod/web"]
+
+
+def test_two_applications_of_one_name_in_one_file_each_get_their_findings(
+        tmp_path: Path) -> None:
+    """Two targets (the second known by its file and line): a finding about the second
+    Application is the second's, not the first's."""
+    app = application("dup", "manifests", "dup").replace("  destination:\n", "  x-destination:\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps.yaml": f"---\n{app}---\n{app}",
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    found = sorted((f.line, f.target) for f in report_.findings
+                   if f.policy == "argocd-application" and "'destination'" in f.message)
+    second = next(t.id for t in report_.targets if t.id != "default/dup")
+    assert [target for _, target in found] == ["default/dup", second]

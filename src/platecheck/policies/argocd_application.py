@@ -108,24 +108,24 @@ _VALUE_FILE_REMEDY = ("Name a values file inside this repository, relative to th
 
 def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
     apps = _unique_apps(repo)
-    targets: dict[tuple[str, str], tuple[str, str]] = {}
+    targets: dict[tuple[str, int, str], tuple[str, str]] = {}
     for target in repo.targets:
         if target.application is not None:
-            key = (target.application.file, target.application.name)
+            key = _where(target.application)
             targets.setdefault(key, (target.environment, target.id))
     # an Application in no configured environment has no environment namespace to match
-    unclassified = {(t.application.file, t.application.name) for t in repo.targets
+    unclassified = {_where(t.application) for t in repo.targets
                     if t.unclassified and t.application is not None}
     checker = _Checker(repo, options, targets)
     # a Kustomize app-of-apps renders an Application file discovery found too: one manifest
     found = {_manifest(app) for app in apps}
     generated = [app for app in repo.generated if _manifest(app) not in found]
     for app in (*apps, *generated):
-        env = targets.get((app.file, app.name), (None, None))[0]
+        env = targets.get(_where(app), (None, None))[0]
         opts = options.for_env(env)
         yield from checker.schema(app)
         yield from checker.sources(app)
-        if (app.file, app.name) not in unclassified:
+        if _where(app) not in unclassified:
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
     yield from checker.unique_names([*apps, *generated])
@@ -135,6 +135,12 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
                                 identified=bool(checker.repo_urls or checker.own),
                                 instance=checker.instance)
     yield from unreachable
+
+
+def _where(app: Application) -> tuple[str, int, str]:
+    """An Application by where it is written and its name: two of one name in one file are
+    two (each its own target)."""
+    return app.file, app.line, app.name
 
 
 def _manifest(app: Application) -> tuple[str, str, str]:
@@ -152,11 +158,11 @@ def _unique_apps(repo: RepoModel) -> list[Application]:
 
 class _Checker:
     def __init__(self, repo: RepoModel, options: PolicyOptions[Options],
-                 targets: Mapping[tuple[str, str], tuple[str, str]]) -> None:
+                 targets: Mapping[tuple[str, int, str], tuple[str, str]]) -> None:
         self.repo = repo
         self.root = repo.root
         self.options = options
-        self.targets = targets  # (file, name) -> (environment, target id)
+        self.targets = targets  # (file, line, name) -> (environment, target id)
         self.repo_urls = options.default.repo_urls
         self.own = repo.own_repo_urls
         self.instances = options.default.instances
@@ -167,7 +173,7 @@ class _Checker:
 
     def finding(self, app: Application, path: KeyPath, message: str,
                 remediation: str = REMEDIATION, env: str | None = None) -> Finding:
-        environment, target = self.targets.get((app.file, app.name), (env, None))
+        environment, target = self.targets.get(_where(app), (env, None))
         origin = app.origin(path)
         return Finding(policy=ID, message=f"Application {app.name}: {message}",
                        file=origin.file, line=origin.line, environment=environment,
