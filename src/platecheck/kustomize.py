@@ -68,7 +68,7 @@ from platecheck.resources import applied_objects, make_resource
 from platecheck.sandbox import bounded_map, run_bounded
 from platecheck.sourcetype import kustomization_file
 from platecheck.values import Layer, merge_values
-from platecheck.yamlio import Document, load_document, load_documents, read_text, scalars
+from platecheck.yamlio import Document, below, load_document, load_documents, read_text, scalars
 
 ORIGIN = "config.kubernetes.io/origin"
 _SET = ("namePrefix", "nameSuffix", "namespace")
@@ -177,7 +177,8 @@ class Kustomize:
                                   **at(target_origin(target)))
         kustomization = rel_path(found, self.root)
         data = _edited(_mapping(found, kustomization), target, self.root)
-        read = tuple(_tree(source, self.root, data)[1][1:])  # the Application's components too
+        reached, tree = _tree(source, self.root, data)  # the Application's components too
+        read = tuple(tree[1:])
         nested = [(tree_data, directory, rel_path(file, self.root))
                   for directory, file, tree_data in read]
         options = [*self.build_options,
@@ -188,7 +189,7 @@ class Kustomize:
         digest.add(json.dumps(data, sort_keys=True, default=str))
         digest.extend(f"helm {helm_version(Path(o.partition('=')[2]))}"
                       if o.startswith("--helm-command=") else o for o in options)
-        reach = self.root if self.unrestricted else reachable_root(source, self.root, data)
+        reach = self.root if self.unrestricted else reachable_root(reached)
         digest.extend((rel_path(source, self.root), rel_path(reach, self.root)))
         digest.add(directory_digest(reach, within=self.root))
         return KustomizeCall(target, found, kustomization, data, tuple(options),
@@ -286,14 +287,14 @@ class Kustomize:
                                   LOAD_RESTRICTOR_REMEDY if _RESTRICTED in reason else None)
         target = call.target
         assert target.source_dir is not None
-        written = _mapping(call.found, call.kustomization)
-        asked = written.get("buildMetadata")  # the origin annotation stays where it is asked
-        resources, templates = self._resources(
-            result.stdout, target.source_dir, call.kustomization,
-            isinstance(asked, list) and "originAnnotations" in asked)
         # the kustomization and those it lists, each read once, highest precedence first
         read = [read_source(directory, file, self.root) for directory, file in (
             (target.source_dir, call.found), *((d, f) for d, f, _ in call.nested))]
+        written = read[0].document.data
+        asked = written.get("buildMetadata") if isinstance(written, dict) else None
+        resources, templates = self._resources(  # the origin annotation stays where asked
+            result.stdout, target.source_dir, call.kustomization,
+            isinstance(asked, list) and "originAnnotations" in asked)
         # deepest first: a base's or component's ``images`` say where a tag was set when the
         # source's own do not (lists replace: the source's win)
         layers = [_entries_by_name(Layer(
@@ -305,9 +306,7 @@ class Kustomize:
         if isinstance(spec, dict) and target.application is not None:
             app = target.application
             key = next((path for path in app.lines if path[-1:] == ("kustomize",)), None)
-            size = len(key) if key else 0
-            lines = {path[size:]: line for path, line in app.lines.items()
-                     if key and path[:size] == key and len(path) > size}
+            lines = below(app.lines, key) if key else {}
             layers.append(_entries_by_name(_application_images(
                 Layer(spec, app.file, lines, app.line))))
             application = self._application_patches(app, spec, lines, target.source_dir)
@@ -472,14 +471,13 @@ _BUILDING = ("components", "resources", "bases")
 _LISTED = (*_BUILDING, "transformers", "generators", "validators")
 
 
-def reachable_root(source: Path, root: Path, edited: dict[str, Any] | None = None) -> Path:
-    """The nearest directory holding the kustomization at ``source`` and every local
-    ``resources``, ``bases``, ``components``, ``transformers``, ``generators`` and
-    ``validators`` entry, followed through the kustomizations they name: all a build can
-    read (kustomize loads other files only below a kustomization). Entries leaving the
-    repository or naming a URL are left to the build, which fails on them. ``edited``: the
-    source's kustomization as the Application's options left it (its components too)."""
-    reached, _ = _tree(source, root, edited)
+def reachable_root(reached: set[Path]) -> Path:
+    """The nearest directory holding every directory a build reaches (``_tree``): the
+    kustomization and every local ``resources``, ``bases``, ``components``,
+    ``transformers``, ``generators`` and ``validators`` entry, followed through the
+    kustomizations they name, all a build can read (kustomize loads other files only below a
+    kustomization). Entries leaving the repository or naming a URL are left to the build,
+    which fails on them."""
     return Path(os.path.commonpath(reached))
 
 

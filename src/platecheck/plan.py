@@ -46,7 +46,7 @@ from platecheck.repourl import git_repo_urls, identity, remote_urls, this_reposi
 from platecheck.sourcecheck import path_problem, path_remedy, source_problems
 from platecheck.sourcetype import explicit_type, source_type
 from platecheck.valuefiles import Resolver
-from platecheck.yamlio import load_document, load_values
+from platecheck.yamlio import below, load_document, load_values
 
 if TYPE_CHECKING:
     from platecheck.schemas import CustomSchema
@@ -255,23 +255,16 @@ class Planner:
         values: list[tuple[Mapping[str, Any], Origin]] = []
         lines: list[Mapping[KeyPath, int]] = []
         places: list[Mapping[KeyPath, Origin]] = []
-
-        def under(key: KeyPath) -> dict[KeyPath, Origin]:
-            return {path[len(key):]: origin for path, origin in app.places.items()
-                    if path[:len(key)] == key and len(path) > len(key)}
-
         if isinstance(spec.get("valuesObject"), dict):
             object_key = (*helm_key, "valuesObject")
-            size = len(object_key)
             values.append((spec["valuesObject"], Origin(app.file, app.lines.get(object_key))))
-            lines.append({path[size:]: line for path, line in app.lines.items()
-                          if path[:size] == object_key and len(path) > size})
-            places.append(under(object_key))
+            lines.append(below(app.lines, object_key))
+            places.append(below(app.places, object_key))
         elif isinstance(spec.get("values"), str) and spec["values"].strip():
             parsed, offsets = self._values_string(app, (*helm_key, "values"), spec["values"])
             values.append((parsed, Origin(app.file, app.lines.get((*helm_key, "values")))))
             lines.append(offsets)
-            places.append(under((*helm_key, "values")))
+            places.append(below(app.places, (*helm_key, "values")))
         for argument in arguments:
             data = parameter_layer(argument)
             if data is not None:

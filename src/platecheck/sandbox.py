@@ -262,7 +262,7 @@ def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
                                    start_new_session=True)
     except OSError as exc:
         raise PlatecheckError(f"cannot run {argv[0]}: {exc.strerror}") from None
-    stop = _GroupKiller(process)
+    stop = functools.partial(_signal_group, process)
     _started(stop)
     try:
         assert process.stdout is not None and process.stderr is not None
@@ -287,16 +287,6 @@ def _started(stop: Callable[[], None]) -> None:
 def _ended(stop: Callable[[], None]) -> None:
     with _running_lock:
         _running.discard(stop)
-
-
-class _GroupKiller:
-    """Kills the process group of a process platecheck started itself, until it is reaped."""
-
-    def __init__(self, process: subprocess.Popen[bytes]) -> None:
-        self.process = process
-
-    def __call__(self) -> None:
-        _signal_group(self.process)
 
 
 def _collect(out_fd: int, err_fd: int, deadline: float,

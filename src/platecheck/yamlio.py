@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from yaml.constructor import ConstructorError, SafeConstructor
@@ -42,6 +42,8 @@ from platecheck.errors import (
 from platecheck.model import KeyPath, ValuesFile
 from platecheck.runmemo import recall
 
+T = TypeVar("T")
+
 # YAML 1.1 reads a plain ``=`` as its "value" type, which PyYAML has no constructor for; Go's
 # YAML, which helm, kubectl and Argo CD read with, takes it as the text "=" (an operator in
 # prometheus-operator's CRDs, for one). platecheck's loaders read it as Go does.
@@ -61,16 +63,17 @@ def _as_text(constructor: Any, node: Node) -> str:
 # their numbers as Go parses them.
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"tag:yaml.org,2002:{name}"
                                     for name in ("str", "int", "float", "bool", "null"))
+GO_TRUE = frozenset(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"))
+GO_FALSE = frozenset(("n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off",
+                      "OFF"))
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _GO_WORDS = {
-    **dict.fromkeys(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON",
-                     "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off",
-                     "OFF"), _BOOL),
+    **dict.fromkeys(GO_TRUE | GO_FALSE, _BOOL),
     **dict.fromkeys(("", "~", "null", "Null", "NULL"), _NULL),
     **dict.fromkeys((".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF",
                      "-.inf", "-.Inf", "-.INF"), _FLOAT),
-    "<<": "tag:yaml.org,2002:merge",
+    "<<": _MERGE_TAG,
 }
-_GO_TRUE = frozenset(("y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"))
 # strconv.ParseInt(s, 0, 64): a sign, then a 0b/0o/0x prefix, a leading 0 (octal) or decimal
 _GO_INT = re.compile(r"[-+]?(?:0[bB][01]+|0[oO][0-7]+|0[xX][0-9a-fA-F]+|0[0-7]*|[1-9][0-9]*)")
 _GO_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?")
@@ -150,11 +153,11 @@ def _construct_go_float(constructor: Any, node: Node) -> Any:
 
 def _construct_go_bool(constructor: Any, node: Node) -> Any:
     text = str(constructor.construct_scalar(node))
-    return text in _GO_TRUE if _GO_WORDS.get(text) == _BOOL else text
+    return text in GO_TRUE if _GO_WORDS.get(text) == _BOOL else text
 
 
 _GO_CONSTRUCTORS = {_INT: _construct_go_int, _FLOAT: _construct_go_float,
-                    _BOOL: _construct_go_bool, "tag:yaml.org,2002:merge": _as_text}
+                    _BOOL: _construct_go_bool, _MERGE_TAG: _as_text}
 
 
 def go_key(value: Any) -> Any:
@@ -251,7 +254,6 @@ def _default_loader() -> type[Any]:
 # The loader every YAML read in platecheck goes through; tests swap it to compare loaders.
 LOADER: type[Any] = _default_loader()
 _PURE_LOADER = PURE_LOADER
-_MERGE_TAG = "tag:yaml.org,2002:merge"
 MAX_FILE_SIZE = 32 << 20  # bytes; larger YAML is refused, not read into memory
 _MAX_NODES = 250_000  # aliases are expanded; a document that explodes is refused
 # Collections inside collections. Checked on the parser's events before composing: libyaml
@@ -283,6 +285,14 @@ def line_of(lines: Mapping[KeyPath, int], path: KeyPath, default: int) -> int:
             return lines[path]
         path = path[:-1]
     return default
+
+
+def below(found: Mapping[KeyPath, T], key: KeyPath) -> dict[KeyPath, T]:
+    """The entries of ``found`` (lines, origins) under the key path ``key``, by their paths
+    from it (``key`` itself left out)."""
+    size = len(key)
+    return {path[size:]: value for path, value in found.items()
+            if len(path) > size and path[:size] == key}
 
 
 def scalars(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:

@@ -53,7 +53,7 @@ from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.globs import matches_any
 from platecheck.model import Finding, RepoModel
 from platecheck.options import PolicyOptions
-from platecheck.yamlio import MAX_NESTING, compose_all, remembered_result
+from platecheck.yamlio import GO_FALSE, GO_TRUE, MAX_NESTING, compose_all, remembered_result
 
 ID = "yaml-hygiene"
 SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
@@ -65,8 +65,9 @@ REMEDIATION = "Quote the value, remove the duplicate, or re-save the file as UTF
 class Options:
     ignore_files: tuple[str, ...] = ()  # repository-relative globs
 
-_BOOLEANS = {word: True for word in ("y", "Y", "yes", "Yes", "YES", "on", "On", "ON")}
-_BOOLEANS.update({word: False for word in ("n", "N", "no", "No", "NO", "off", "Off", "OFF")})
+# the plain words Go's YAML (and so Helm) reads as booleans where YAML 1.2 reads text
+_BOOLEANS = {word: word in GO_TRUE for word in GO_TRUE | GO_FALSE
+             if word.lower() not in ("true", "false")}
 _SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
