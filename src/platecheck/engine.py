@@ -53,6 +53,7 @@ from platecheck.helmbin.kubectl import find_kubectl
 from platecheck.helmbin.locate import cache_outside
 from platecheck.kustomize import Kustomize
 from platecheck.limits import MAX_JOBS
+from platecheck.lintvalues import lint_values
 from platecheck.model import (
     Application,
     Finding,
@@ -859,7 +860,9 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
             owners.append(target)
         except PlatecheckError as exc:
             problems.add(exc, target)
-    lints = {group: (target, runner.lint_call(target.chart, group[2], target.kube_version))
+    lints = {group: (target, runner.lint_call(
+                 target.chart, group[2], target.kube_version,
+                 lint_values(target.chart, target.chart_values, target.value_files)))
              for group, target in _lint_groups(owners, wants_lint).items()
              if target.chart is not None}
     progress = _Progress(calls, owners, {group: call.key for group, (_, call) in lints.items()})

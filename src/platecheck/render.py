@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -48,6 +49,10 @@ class HelmCall:
     label: str  # for messages, e.g. "helm template charts/web" (targets alike share a call)
     chart: Path  # the chart in the repository
     copy: Path  # the private copy of it that helm reads
+    # a lint whose copy holds its values (``platecheck.lintvalues``): that values.yaml, and
+    # the same lint with its value files, run instead when helm warns about the values
+    values: str | None = None
+    unbaked: HelmCall | None = None
 
 
 @dataclass
@@ -103,17 +108,28 @@ class Helm:
                           f"helm template {target.chart.rel}", dependencies)
 
     def lint_call(self, chart: Chart, value_files: Sequence[Path],
-                  kube_version: str | None) -> HelmCall:
+                  kube_version: str | None, values: str | None = None) -> HelmCall:
+        """helm lint of ``chart`` with ``value_files``; with ``values`` (what they and the
+        chart's values.yaml come to, ``platecheck.lintvalues``), of a copy of the chart
+        holding them as its values.yaml, with no value file, so it can share a process."""
         try:
             dependencies = tuple(d for _, d in dependency_sources(chart.path, self.root))
         except PlatecheckError:  # the template call reports it; lint sees what helm sees
             dependencies = ()
-        argv = ["lint", "--strict", str(self.private_chart(chart)), "--skip-schema-validation"]
+        flags = ["--skip-schema-validation"]
         if kube_version:
-            argv.append(f"--kube-version={kube_version}")
-        argv.extend(f"--values={path}" for path in value_files)
-        return self._call("lint", chart, argv, list(value_files), f"helm lint {chart.rel}",
-                          dependencies)
+            flags.append(f"--kube-version={kube_version}")
+        label = f"helm lint {chart.rel}"
+        argv = ["lint", "--strict", str(self.private_chart(chart)), *flags,
+                *(f"--values={path}" for path in value_files)]
+        call = self._call("lint", chart, argv, list(value_files), label, dependencies)
+        if values is None or not value_files:
+            return call
+        digest = Digest("lint-values")
+        digest.extend((call.key, values))
+        copy = self.workdir / "lint" / digest.hexdigest()[:32] / chart.rel
+        return HelmCall(("lint", "--strict", str(copy), *flags), digest.hexdigest(), label,
+                        chart.path, copy, values, call)
 
     def _inline_file(self, target: RenderTarget) -> Path:
         """The file holding ``helm.values`` (exactly as written) or ``valuesObject``."""
@@ -251,13 +267,28 @@ class Helm:
                 return together
         return [self._run_one(call) for call in job]
 
-    def _run_one(self, call: HelmCall) -> HelmResult | PlatecheckError:
-        try:  # the chart's copy and dependencies: one problem for its template and lint alike
+    def _prepare(self, call: HelmCall) -> None:
+        """The chart's private copy, and a lint's own copy of that when it holds its values.
+        The chart's copy and dependencies: one problem for its template and lint alike."""
+        if call.unbaked is None:
             self._materialize(call.chart, call.copy)
+            return
+        self._materialize(call.chart, call.unbaked.copy)
+        assert call.values is not None
+        if not call.copy.exists():
+            linked_copy(call.unbaked.copy, call.copy, call.values)
+
+    def _run_one(self, call: HelmCall) -> HelmResult | PlatecheckError:
+        try:
+            self._prepare(call)
         except PlatecheckError as exc:
             return exc
         try:
             result = self.portable(self._run(call.argv, self.timeout))
+            if call.unbaked is not None and result.stderr not in _LINT_STDERR:
+                # helm said more than lint's verdict, perhaps about how values coalesce:
+                # what it says of the lint as asked, with its value files
+                result = self.portable(self._run(call.unbaked.argv, self.timeout))
         except PlatecheckError as exc:
             return PlatecheckError(f"{call.label}: {exc.message}")
         self._keep(call, result)
@@ -267,7 +298,7 @@ class Helm:
         paths = [str(call.copy) for call in job]
         try:
             for call in job:
-                self._materialize(call.chart, call.copy)
+                self._prepare(call)
             flags = [arg for arg in job[0].argv if arg != paths[0]]
             ran = self._run([*flags, *paths], self.timeout * len(job))
         except PlatecheckError:
@@ -298,9 +329,11 @@ class Helm:
         root = re.compile(rf"{re.escape(str(self.root))}(?:/|(?![^\s:'\"]))")
 
         copies = f"{self.workdir}{os.sep}src{os.sep}"
+        linted = re.compile(rf"{workdir}/lint/[0-9a-f]+/")
 
         def relative(text: str) -> str:
             text = inline.sub("<inline values>", text)
+            text = linted.sub("", text)  # a lint's copy holding its values, as the chart's
             text = text.replace(copies, "")  # the private copy of a chart: its repository path
             text = text.replace(str(self.workdir), "<platecheck temporary directory>")
             return root.sub(lambda m: "" if m.group(0).endswith("/") else ".", text)
@@ -316,6 +349,26 @@ class Helm:
 
 
 # -- several charts in one helm lint --------------------------------------------------------
+
+# what helm lint prints on stderr of its own: nothing, or that the chart failed
+_LINT_STDERR = ("", "Error: 1 chart(s) linted, 1 chart(s) failed\n")
+
+
+def linked_copy(source: Path, dest: Path, values: str) -> None:
+    """``source`` (a private copy of a chart) at ``dest``, its files linked, not copied,
+    with ``values`` as its values.yaml."""
+    for current, _, names in os.walk(source):
+        here = dest / Path(current).relative_to(source)
+        here.mkdir(parents=True, exist_ok=True)
+        for name in names:
+            if here == dest and name == "values.yaml":
+                continue
+            try:
+                os.link(Path(current, name), here / name)
+            except OSError:
+                shutil.copyfile(Path(current, name), here / name)
+    (dest / "values.yaml").write_text(values, encoding="utf-8")
+
 
 # helm lint lints each path it is given on its own, one after the other, with the same values
 # (cmd/helm/lint.go: one action.Lint run per path, each printed under "==> Linting PATH"). With

@@ -7,6 +7,8 @@ strings, as they do when Helm turns values into JSON.
 
 from __future__ import annotations
 
+import binascii
+import codecs
 import contextlib
 import datetime
 import json
@@ -156,8 +158,28 @@ def _construct_go_bool(constructor: Any, node: Node) -> Any:
     return text in GO_TRUE if _GO_WORDS.get(text) == _BOOL else text
 
 
+def _construct_go_binary(constructor: Any, node: Node) -> str:
+    """``!!binary`` as go-yaml v2 reads it: standard base64 (line breaks skipped, padding
+    required) decoded into a string; JSON then writes each byte that is not UTF-8 as U+FFFD."""
+    text = str(constructor.construct_scalar(node)).replace("\r", "").replace("\n", "")
+    try:
+        data = binascii.a2b_base64(text, strict_mode=True) if text else b""
+    except (binascii.Error, ValueError):
+        raise ConstructorError(None, None, "!!binary value contains invalid base64 data",
+                               node.start_mark) from None
+    return data.decode("utf-8", errors="platecheck-go-json")
+
+
+def _each_byte_replaced(error: UnicodeError) -> tuple[str, int]:
+    assert isinstance(error, UnicodeDecodeError)
+    return "\ufffd" * (error.end - error.start), error.end
+
+
+codecs.register_error("platecheck-go-json", _each_byte_replaced)
+
 _GO_CONSTRUCTORS = {_INT: _construct_go_int, _FLOAT: _construct_go_float,
-                    _BOOL: _construct_go_bool, _MERGE_TAG: _as_text}
+                    _BOOL: _construct_go_bool, _MERGE_TAG: _as_text,
+                    "tag:yaml.org,2002:binary": _construct_go_binary}
 
 
 def go_key(value: Any) -> Any:

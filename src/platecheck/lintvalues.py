@@ -1,0 +1,128 @@
+"""The values ``helm lint`` renders a chart with, written into the chart, where that is exact.
+
+helm lints several charts in one process only when no value files are given (``render``:
+with value files, lint coalesces each chart's ``values.yaml`` into the one map every path
+shares). A lint with value files can still share a process when its copy of the chart holds,
+as its ``values.yaml``, the values the lint would have rendered with: the value files merged
+(``-f`` in order, maps deeply, later wins), then the chart's ``values.yaml`` under them.
+
+That gives helm the same values only where Helm's coalescing is a plain deep merge
+(Helm 3.17 ``pkg/chartutil/coalesce.go``, Helm 4.1 ``pkg/chart/common/util/coalesce.go``;
+the lint rules ``ValuesWithOverrides`` and ``Templates``), so the values are written only when:
+
+- the chart has a ``values.yaml`` (without one lint says so; with one it would not) and no
+  ``.helmignore`` line that could leave it out;
+- no ``null`` anywhere in the value files' merge or the chart's values: lint deletes a
+  chart's ``null`` under a table the user set and keeps it elsewhere, and a user ``null``
+  deletes the chart's key;
+- no key is a table on one side and something else on the other (helm warns and keeps one);
+- the chart imports no values from its dependencies (``import-values`` reads the
+  dependencies' values under the chart's defaults, never the user's) and has no
+  ``requirements.yaml``;
+- every key is a string and every value a string, boolean, integer, finite float or a list
+  of them, each written as JSON that helm reads back the same (it reads every number as a
+  float64, as it reads value files; no character YAML refuses unescaped).
+
+A dependency's defaults still come from the dependency, in the same order as without this
+(the user's values, then the chart's, then the dependency's). What could differ from there
+on, a table against a dependency's non-table, makes helm warn on stderr; such a lint is run
+again with its value files (``render``).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from platecheck.model import Chart, ValuesFile
+
+# characters json.dumps leaves as they are that YAML refuses unescaped or reads as a line
+# break (YAML 1.1: NEL, LS, PS)
+_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
+
+
+def lint_values(chart: Chart, chart_values: ValuesFile | None,
+                value_files: Sequence[ValuesFile]) -> str | None:
+    """The text of a ``values.yaml`` that makes ``helm lint`` of ``chart`` without value
+    files render with what it renders with ``value_files``; None where that is not exact."""
+    if chart_values is None or not _plain_chart(chart):
+        return None
+    user: dict[str, Any] = {}
+    for values in value_files:
+        user = _merge_maps(user, values.data)
+    if not (_plain(user) and _plain(chart_values.data)):
+        return None
+    merged = _coalesce(user, chart_values.data)
+    if merged is None:
+        return None
+    return json.dumps(merged, ensure_ascii=False, allow_nan=False, sort_keys=True)
+
+
+def _plain_chart(chart: Chart) -> bool:
+    if (chart.path / "requirements.yaml").exists():
+        return False
+    dependencies = chart.metadata.get("dependencies")
+    if isinstance(dependencies, list) and any(
+            isinstance(d, Mapping) and d.get("import-values") for d in dependencies):
+        return False
+    try:
+        ignore = (chart.path / ".helmignore").read_text(encoding="utf-8", errors="replace")
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    for line in ignore.splitlines():
+        pattern = line.strip().lstrip("!").strip("/")
+        if pattern and not line.lstrip().startswith("#") and (
+                "**" in pattern or fnmatch.fnmatchcase("values.yaml", pattern)):
+            return False
+    return True
+
+
+def _merge_maps(into: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str, Any]:
+    """Helm's ``mergeMaps`` of two value files (pkg/cli/values/options.go)."""
+    out = dict(into)
+    for key, value in values.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge_maps(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _plain(value: Any) -> bool:
+    """No null, only string keys, and scalars JSON carries to helm unchanged."""
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and not _UNSAFE.search(k) and _plain(v)
+                   for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(item) for item in value)
+    if isinstance(value, str):
+        return not _UNSAFE.search(value)
+    if isinstance(value, float):
+        return math.isfinite(value)
+    return isinstance(value, (bool, int))
+
+
+def _coalesce(user: Mapping[str, Any], chart: Mapping[str, Any]) -> dict[str, Any] | None:
+    """``user`` over ``chart``, maps merged deeply; None where a key is a map on one side
+    only (helm would warn and keep one)."""
+    out = dict(chart)
+    for key, value in user.items():
+        default = chart.get(key)
+        if key not in chart:
+            out[key] = value
+        elif isinstance(value, Mapping) and isinstance(default, Mapping):
+            below = _coalesce(value, default)
+            if below is None:
+                return None
+            out[key] = below
+        elif isinstance(value, Mapping) or isinstance(default, Mapping):
+            return None
+        else:
+            out[key] = value
+    return out

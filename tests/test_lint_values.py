@@ -1,0 +1,184 @@
+"""A lint with value files runs on a copy of the chart holding what those values come to, so
+it can share a process (``platecheck.lintvalues``): helm prints exactly what it prints for the
+lint with its value files, with Helm 3 and Helm 4 alike, and the values are written only where
+that holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from platecheck.cache import HelmResult
+from platecheck.helmbin import helm_major, install_helm
+from platecheck.lintvalues import lint_values
+from platecheck.model import Chart, ValuesFile
+from platecheck.render import Helm, HelmCall, lint_batches
+from platecheck.yamlio import load_values
+
+# A name helm lint refuses, made of a hash of every value the template sees: the lint's
+# message carries it, so equal messages mean equal values (the subchart's under its key, the
+# globals and the dependencies' defaults included). helm lint checks the chart's own
+# templates only.
+NAMED = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+         "  name: {{{{ toJson .Values | sha256sum | trunc 12 }}}}_{suffix}\n")
+FILES = {
+    "Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\nicon: https://example.com/i.png\n"
+                  "dependencies:\n- name: sub\n  version: 0.1.0\n  condition: sub.enabled\n",
+    "values.yaml": "replicas: 1\nimage: {repository: nginx, tag: '1.0'}\nlabels: {team: a}\n"
+                   "list: [1, 2]\nratio: 0.5\nglobal: {env: dev}\nsub: {level: warn}\n"
+                   "deep: {a: {b: {c: 1}}}\n",
+    "templates/cm.yaml": NAMED.format(suffix="app"),
+    "templates/deploy.yaml": (
+        "{{- if .Values.oldApi }}\napiVersion: policy/v1beta1\nkind: PodDisruptionBudget\n"
+        "metadata: {name: pdb}\nspec: {minAvailable: 1}\n{{- end }}\n"),
+    "templates/broken.yaml": "{{- if .Values.breakIt }}{{ .Values.nothing.here }}{{ end }}\n",
+    "charts/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n"
+                             "icon: https://example.com/i.png\n",
+    "charts/sub/values.yaml": "enabled: true\nlevel: info\nextra: null\n"
+                              "nested: {a: 1, b: null, t: {x: 1}}\n",
+    "charts/sub/templates/cm.yaml": NAMED.format(suffix="sub"),
+}
+# value files -> the lints that use them (file names under the chart's directory)
+VALUES = {
+    "one.yaml": "replicas: 3\nimage: {tag: '2.0'}\nlabels: {tier: web}\n"
+                "sub: {level: debug, nested: {a: 2, t: {y: 2}}}\nglobal: {region: eu}\n",
+    "common.yaml": "list: [3]\ndeep: {a: {b: {d: 2}}}\nextra: {k: v}\n",
+    "env.yaml": "list: [4, 5]\ndeep: {a: {b: {c: 9}}}\nextra: {k: w}\noldApi: true\n",
+    "numbers.yaml": "ratio: 1e6\ncount: 0x1F\nhuge: 99999999999999999999\n"
+                    "big: 12345678901234567\nneg: -0.0\nsmall: 1.0e-7\n"
+                    "text: \"\\u00fcn\\u00ef \\u2603 \\U0001F600 \\t\\\"q\\\"\"\n"
+                    "flag: n\n'y': 1\n1: one\nwhen: 2024-01-01\nclock: 12:30\n"
+                    "bin: !!binary aGk=\n",
+    "off.yaml": "sub: {enabled: false}\nbreakIt: true\n",
+    "conflict.yaml": "sub: {nested: {t: 5}}\n",  # a table of the subchart's, as a number
+}
+LINTS = {
+    "one": ["one.yaml"],
+    "two": ["common.yaml", "env.yaml"],
+    "numbers": ["numbers.yaml"],
+    "off": ["off.yaml", "one.yaml"],
+    "conflict": ["conflict.yaml"],
+}
+
+
+@pytest.fixture(scope="module", params=[3, 4], ids=["helm3", "helm4"])
+def helm(request: pytest.FixtureRequest) -> Path:
+    path = install_helm(str(request.param))
+    assert helm_major(path) == request.param
+    return path
+
+
+def _write(root: Path, files: dict[str, str]) -> None:
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, encoding="utf-8")
+
+
+def _chart(path: Path, metadata: dict[str, Any] | None = None) -> Chart:
+    return Chart(path=path, rel=path.name, name=path.name, version="0.1.0", api_version="v2",
+                 metadata=metadata or {})
+
+
+def _values(path: Path) -> ValuesFile:
+    return load_values(path, path.name)[0]
+
+
+def _calls(tmp_path: Path, helm: Path) -> tuple[Helm, dict[str, HelmCall]]:
+    chart_dir = tmp_path / "repo" / "app"
+    _write(chart_dir, FILES)
+    _write(tmp_path / "repo", VALUES)
+    (tmp_path / "work").mkdir()
+    runner = Helm(binary=helm, workdir=tmp_path / "work", root=tmp_path / "repo")
+    chart = _chart(chart_dir, {"dependencies": [{"name": "sub", "condition": "sub.enabled"}]})
+    calls = {}
+    for name, files in LINTS.items():
+        paths = [tmp_path / "repo" / file for file in files]
+        values = lint_values(chart, _values(chart_dir / "values.yaml"),
+                             [_values(p) for p in paths])
+        assert values is not None, name
+        calls[name] = runner.lint_call(chart, paths, "1.31.0", values)
+        assert calls[name].unbaked is not None
+        assert not any(a.startswith("--values=") for a in calls[name].argv)
+    return runner, calls
+
+
+def test_same_output_as_the_lint_with_value_files(helm: Path, tmp_path: Path) -> None:
+    runner, calls = _calls(tmp_path, helm)
+    asked = {name: runner._run_one(call.unbaked) for name, call in calls.items()
+             if call.unbaked is not None}
+    assert all(isinstance(r, HelmResult) for r in asked.values())
+    # the values reach the templates: each lint names other values, and fails where they say
+    names = {name: r.stdout for name, r in asked.items() if isinstance(r, HelmResult)}
+    assert len(set(names.values())) == len(names)
+    assert all("_app" in stdout for name, stdout in names.items() if name != "off")
+    assert "nothing" in names["off"] and "PodDisruptionBudget" in names["two"]
+    for name, call in calls.items():
+        if name == "conflict":
+            continue
+        assert runner._run_one(call) == asked[name], name
+        # helm itself, on the copy holding the values, says what it says with value files
+        assert runner.portable(runner._run(call.argv, 60)) == asked[name], name
+
+
+def test_lints_holding_their_values_share_a_process(helm: Path, tmp_path: Path) -> None:
+    runner, calls = _calls(tmp_path, helm)
+    quiet = [calls[name] for name in ("one", "two", "numbers")]
+    assert lint_batches(quiet) == [quiet]
+    assert runner._run_together(quiet) == [runner._run_one(call.unbaked) for call in quiet
+                                           if call.unbaked is not None]
+
+
+def test_a_warning_about_values_runs_the_lint_with_its_value_files(helm: Path,
+                                                                  tmp_path: Path) -> None:
+    runner, calls = _calls(tmp_path, helm)
+    call = calls["conflict"]
+    assert call.unbaked is not None
+    assert runner._run_one(call) == runner._run_one(call.unbaked)
+    held = runner.portable(runner._run(call.argv, 60))
+    assert held.stderr.strip()  # helm warned of the table set to a number
+
+
+def _lint_values(tmp_path: Path, chart_values: str | None, *files: str,
+                 extra: dict[str, str] | None = None,
+                 metadata: dict[str, Any] | None = None) -> str | None:
+    chart_dir = tmp_path / "chart"
+    _write(chart_dir, {**({"values.yaml": chart_values} if chart_values is not None else {}),
+                       **(extra or {})})
+    paths = []
+    for index, text in enumerate(files):
+        paths.append(tmp_path / f"v{index}.yaml")
+        paths[-1].write_text(text, encoding="utf-8")
+    return lint_values(_chart(chart_dir, metadata),
+                       _values(chart_dir / "values.yaml") if chart_values is not None else None,
+                       [_values(p) for p in paths])
+
+
+def test_values_written_as_helm_merges_them(tmp_path: Path) -> None:
+    assert _lint_values(tmp_path, "a: {b: 1, c: [1]}\nd: x\n", "a: {c: [2]}\ne: 1\n",
+                        "a: {b: 3}\n") == '{"a": {"b": 3, "c": [2]}, "d": "x", "e": 1}'
+
+
+@pytest.mark.parametrize(("chart_values", "files", "extra", "metadata"), [
+    (None, ["a: 1\n"], None, None),  # no values.yaml: lint says so
+    ("a: 1\n", ["a: null\n"], None, None),  # a user null deletes the chart's key
+    ("a: {b: null}\n", ["a: {c: 1}\n"], None, None),  # lint deletes this chart null
+    ("a: [null]\n", ["b: {c: ~}\n"], None, None),
+    ("a: {b: 1}\n", ["a: 1\n"], None, None),  # a table against a number
+    ("a: 1\n", ["a: {b: 1}\n"], None, None),
+    ("a: 1\n", ["b: \"\\x85\"\n"], None, None),  # a line break to YAML 1.1
+    ("a: 1\n", ["b: 1\n"], {".helmignore": "# defaults\nvalues.y*\n"}, None),
+    ("a: 1\n", ["b: 1\n"], {".helmignore": "**/*.yaml\n"}, None),
+    ("a: 1\n", ["b: 1\n"], {"requirements.yaml": "dependencies: []\n"}, None),
+    ("a: 1\n", ["b: 1\n"], None,
+     {"dependencies": [{"name": "sub", "import-values": ["data"]}]}),
+], ids=["no-values-yaml", "user-null", "chart-null", "null-below", "table-number",
+        "number-table", "next-line", "helmignore", "helmignore-glob",
+        "requirements", "import-values"])
+def test_values_not_written_where_not_exact(tmp_path: Path, chart_values: str | None,
+                                            files: list[str], extra: dict[str, str] | None,
+                                            metadata: dict[str, Any] | None) -> None:
+    assert _lint_values(tmp_path, chart_values, *files, extra=extra, metadata=metadata) is None
+    # and with the difference taken away, they are
+    assert _lint_values(tmp_path / "plain", "a: 1\n", "b: 1\n") == '{"a": 1, "b": 1}'
