@@ -152,3 +152,25 @@ def test_a_crd_schema_is_checked_once_per_content(
     with pytest.raises(PlatecheckError) as caught:
         schemas.crd_validator(broken)
     assert "in crds/broken.yaml:1 is not a valid schema at type: " in caught.value.message
+
+
+def test_a_repository_copy_of_a_packaged_schema_costs_no_check(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repository's schema directory often holds platecheck's own Application schema as it
+    is: checked by platecheck's tests, not at run time. Changed by a byte, it is checked."""
+    import platecheck.metaschema
+
+    checked: list[Any] = []
+    real = platecheck.metaschema.check_schema
+    monkeypatch.setattr(platecheck.metaschema, "check_schema",
+                        lambda cls, schema: checked.append(schema) or real(cls, schema))
+    name = "application-argoproj.io-v1alpha1.json"
+    text = (schemas.packaged_schema_dir() / name).read_text(encoding="utf-8")
+    (tmp_path / "same").mkdir()
+    (tmp_path / "same" / name).write_text(text, encoding="utf-8")
+    schemas._load_custom(tmp_path / "same" / name)
+    assert checked == []
+    (tmp_path / "changed").mkdir()
+    (tmp_path / "changed" / name).write_text(text.replace("{", "{ ", 1), encoding="utf-8")
+    schemas._load_custom(tmp_path / "changed" / name)
+    assert len(checked) == 1

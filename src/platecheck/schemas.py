@@ -342,7 +342,8 @@ _DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 @functools.cache
 def _load_custom(path: Path) -> CustomSchema:
     try:
-        schema = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        schema = json.loads(text)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise PlatecheckError(f"cannot read JSON schema: {exc}", str(path)) from None
     if not isinstance(schema, dict):
@@ -357,10 +358,10 @@ def _load_custom(path: Path) -> CustomSchema:
                                                   default=jsonschema.Draft202012Validator)
         return custom_resource_class(cls)(copy.deepcopy(schema))
 
-    # platecheck's own schemas are checked by its tests, like its code, and a draft 2020-12
-    # schema may be checked already: their validators are built when first used (a run whose
-    # problems are all remembered imports no jsonschema)
-    if path.parent.resolve() == packaged_schema_dir().resolve() or (
+    # platecheck's own schemas (and a repository's copy of one) are checked by its tests,
+    # like its code, and a draft 2020-12 schema may be checked already: their validators are
+    # built when first used (a run whose problems are all remembered imports no jsonschema)
+    if _packaged(path, text) or (
             str(schema.get("$schema", _DRAFT_2020_12)).removesuffix("#") == _DRAFT_2020_12
             and schema_checked("Draft202012Validator", schema, content=content)):
         return CustomSchema(path, LazyValidator(build), _identity("file", content))
@@ -374,6 +375,18 @@ def _load_custom(path: Path) -> CustomSchema:
         raise PlatecheckError(f"invalid JSON schema at {where}: {exc.message}",
                               str(path)) from None
     return CustomSchema(path, build(), _identity("file", content))
+
+
+def _packaged(path: Path, text: str) -> bool:
+    """Whether ``path`` is one of platecheck's own schemas, or a file of the same name and
+    the same text."""
+    packaged = packaged_schema_dir().resolve()
+    if path.parent.resolve() == packaged:
+        return True
+    try:
+        return (packaged / path.name).read_text(encoding="utf-8") == text
+    except (OSError, UnicodeDecodeError):
+        return False
 
 
 class LazyValidator:
