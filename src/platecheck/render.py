@@ -1,6 +1,7 @@
 """Where helm is called: ``helm template`` per target and ``helm lint --strict`` per chart and
 environment, several processes at once, each with a timeout, results cached on disk. Charts
-linted without value files share one ``helm lint`` process (``lint_batches``, ``split_lint``).
+linted without value files, or on a copy holding their values, share one ``helm lint``
+process (``lint_batches``, ``split_lint``).
 
 The ``helm template`` command line is Argo CD's (``platecheck.helmargs`` builds it, with
 parameters as ``--set`` for Helm's own parser and ``helm.values`` in a file exactly as
@@ -375,7 +376,8 @@ def linked_copy(source: Path, dest: Path, values: str) -> None:
 # no value files nothing is shared between them (with value files, lint coalesces the chart's
 # values.yaml into the one map all paths share, so one chart's defaults would reach the next),
 # so lints without value files and with the same flags run in one process and are split back
-# into what each would have printed alone.
+# into what each would have printed alone. A lint with value files joins them when its copy of
+# the chart holds its values (``platecheck.lintvalues``).
 MAX_LINT_BATCH = 32  # charts in one helm lint process, at most
 
 
