@@ -16,6 +16,7 @@ import math
 import os
 import re
 import stat
+import struct
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -184,8 +185,8 @@ _GO_CONSTRUCTORS = {_INT: _construct_go_int, _FLOAT: _construct_go_float,
 
 def go_key(value: Any) -> Any:
     """A mapping key as Go's YAML-to-JSON conversion writes it: ``true``, ``false``, ``null``,
-    an integer in decimal (``0o17`` is ``"15"``), a float as ``%g`` does (``1e3`` is
-    ``"1000"``); anything else as it is."""
+    an integer in decimal (``0o17`` is ``"15"``), a float as Go writes a float32 at its
+    shortest (``1e3`` is ``"1000"``, ``123456.7`` stays); anything else as it is."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
@@ -193,8 +194,33 @@ def go_key(value: Any) -> Any:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float) and math.isfinite(value):
-        return format(value, "g")
+        return _float32_g(value)
     return value
+
+
+def _float32_g(value: float) -> str:
+    """Go's ``strconv.FormatFloat(value, 'g', -1, 32)``: the shortest digits that read back
+    as the same float32, as ``%e`` when the exponent is below -4 or at least 6."""
+    single = struct.unpack("f", struct.pack("f", value))[0]
+    if single == 0:
+        return "-0" if math.copysign(1, single) < 0 else "0"
+    for precision in range(1, 10):
+        text = f"{single:.{precision - 1}e}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == single:
+            break
+    mantissa, exponent_text = text.split("e")
+    sign = "-" if mantissa.startswith("-") else ""
+    digits = mantissa.lstrip("-").replace(".", "").rstrip("0") or "0"
+    exponent = int(exponent_text)
+    if exponent < -4 or exponent >= 6:
+        fraction = f".{digits[1:]}" if len(digits) > 1 else ""
+        return f"{sign}{digits[0]}{fraction}e{'-' if exponent < 0 else '+'}{abs(exponent):02d}"
+    point = exponent + 1
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return f"{sign}{digits}{'0' * (point - len(digits))}"
+    return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
 class _GoKeys:
