@@ -3,6 +3,7 @@ what ``helm lint`` prints for it alone, with Helm 3 and Helm 4 alike."""
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from platecheck.cache import HelmResult
 from platecheck.engine import load
 from platecheck.helmbin import helm_major, install_helm
+from platecheck.model import Chart
 from platecheck.render import MAX_LINT_BATCH, Helm, HelmCall, lint_batches, split_lint
 
 CHART_YAML = "apiVersion: v2\nname: {name}\nversion: 0.1.0\nicon: https://example.com/i.png\n"
@@ -132,3 +134,41 @@ def test_engine_lints_charts_without_value_files_in_one_process(
                                                  (alone.stdout + alone.stderr).strip())
     assert {lint.chart.name: lint.exit_code for lint in model.helm_lint} == {
         name: int(name in ("broken", "multi", "warned")) for name in names}
+
+
+def test_a_chart_that_logs_costs_a_few_processes_not_one_per_chart(
+        helm_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A process whose output does not divide exactly is tried again in halves: the chart
+    that logs on stderr ends alone, the others stay together, and each gets what it gets
+    alone."""
+    made = _charts(tmp_path / "charts")
+    clean = next(c for c in made if c.name == "clean")
+    charts = []
+    for index in range(15):
+        copy = tmp_path / "many" / f"c{index:02d}"
+        shutil.copytree(clean, copy)
+        charts.append(copy)
+    charts.insert(11, next(c for c in made if c.name == "multi"))
+    (tmp_path / "work").mkdir()
+    runner = Helm(binary=helm_bin, workdir=tmp_path / "work", root=tmp_path)
+    calls = [runner.lint_call(_chart(c), [], None) for c in charts]
+    assert lint_batches(calls) == [calls]
+    started: list[int] = []
+    real_run = Helm._run
+
+    def counting(self: Helm, argv: list[str], timeout: float) -> HelmResult:
+        started.append(len(argv))
+        return real_run(self, argv, timeout)
+
+    monkeypatch.setattr(Helm, "_run", counting)
+    answers = runner._answer(calls)
+    assert len(started) <= 12  # 16 + 8 + 8 + 4 + 4 + 2 + 2 + 1 + 1: 9 processes, not 17
+    monkeypatch.setattr(Helm, "_run", real_run)
+    assert answers == [runner._run_one(call) for call in calls]
+    assert [a.exit_code for a in answers if isinstance(a, HelmResult)] == [
+        int(c.name == "multi") for c in charts]
+
+
+def _chart(path: Path) -> Chart:
+    return Chart(path=path, rel=path.relative_to(path.parent.parent).as_posix(), name=path.name,
+                 version="0.1.0", api_version="v2", metadata={})

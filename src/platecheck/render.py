@@ -260,12 +260,17 @@ class Helm:
         return [by_key[call.key] for call in calls]
 
     def _answer(self, job: list[HelmCall]) -> list[HelmResult | PlatecheckError]:
-        """helm's results for one call, or for lints one process answers together (each
-        alone when that process's output does not divide exactly)."""
+        """helm's results for one call, or for lints one process answers together. When
+        that process's output does not divide exactly (one chart's lint logged on stderr),
+        each half of them is answered so in turn, down to fewer than ``_HALVED``, then each
+        alone: one such chart among 32 costs a dozen processes, not 33."""
         if len(job) > 1:
             together = self._run_together(job)
             if together is not None:
                 return together
+            if len(job) >= _HALVED:
+                middle = len(job) // 2
+                return self._answer(job[:middle]) + self._answer(job[middle:])
         return [self._run_one(call) for call in job]
 
     def _prepare(self, call: HelmCall) -> None:
@@ -379,6 +384,7 @@ def linked_copy(source: Path, dest: Path, values: str) -> None:
 # into what each would have printed alone. A lint with value files joins them when its copy of
 # the chart holds its values (``platecheck.lintvalues``).
 MAX_LINT_BATCH = 32  # charts in one helm lint process, at most
+_HALVED = 4  # lints a process that did not divide exactly is tried again for, in halves
 
 
 def _batchable(call: HelmCall) -> bool:
