@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from platecheck import render
 from platecheck.cache import HelmResult
 from platecheck.engine import load
 from platecheck.helmbin import helm_major, install_helm
@@ -69,6 +70,20 @@ def test_split_output_is_each_charts_own(helm: Path, tmp_path: Path) -> None:
     assert alone["multi"].stderr.strip()
     together = runner._run([*flags, charts["clean"], charts["multi"]], 60)
     assert split_lint(together, [charts["clean"], charts["multi"]]) is None
+    # with the marker chart before, between and after them, what each logged is its own
+    marker = runner._marker()
+    order = list(charts)
+    argv = [*flags, str(marker.path)]
+    for name in order:
+        argv.extend((charts[name], str(marker.path)))
+    assert split_lint(runner._run(argv, 60), [charts[name] for name in order], marker) == [
+        alone[name] for name in order]
+    # a mark missing, or a line logged before the first chart: refused
+    ran = runner._run(argv, 60)
+    first = ran.stderr.index("\n") + 1
+    for changed in (ran.stderr[first:], f"before\n{ran.stderr}"):
+        assert split_lint(ran._replace(stderr=changed), [charts[n] for n in order],
+                          marker) is None
 
 
 @pytest.mark.parametrize("changed", [
@@ -103,8 +118,8 @@ def test_only_lints_without_value_files_and_the_same_flags_share_a_process() -> 
 
 @pytest.mark.parametrize(("names", "processes"), [
     (("broken", "clean", "no-icon", "warned"), 1),
-    (("broken", "clean", "multi", "no-icon", "warned"), 1 + 5),  # refused: each alone again
-], ids=["together", "alone-again"])
+    (("broken", "clean", "multi", "no-icon", "warned"), 1),  # what `fail` logs, told apart
+], ids=["together", "one-logs"])
 def test_engine_lints_charts_without_value_files_in_one_process(
         names: tuple[str, ...], processes: int, helm_bin: Path, tmp_path: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:
@@ -136,19 +151,21 @@ def test_engine_lints_charts_without_value_files_in_one_process(
         name: int(name in ("broken", "multi", "warned")) for name in names}
 
 
-def test_a_chart_that_logs_costs_a_few_processes_not_one_per_chart(
+def test_output_that_does_not_divide_costs_a_few_processes_not_one_per_chart(
         helm_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A process whose output does not divide exactly is tried again in halves: the chart
-    that logs on stderr ends alone, the others stay together, and each gets what it gets
-    alone."""
+    """A process whose output does not divide exactly (here: any with the chart ``odd``)
+    is tried again in halves: that chart ends alone, the others stay together, and each
+    gets what it gets alone."""
     made = _charts(tmp_path / "charts")
     clean = next(c for c in made if c.name == "clean")
     charts = []
-    for index in range(15):
-        copy = tmp_path / "many" / f"c{index:02d}"
+    for index in range(16):
+        copy = tmp_path / "many" / (f"c{index:02d}" if index != 11 else "odd")
         shutil.copytree(clean, copy)
         charts.append(copy)
-    charts.insert(11, next(c for c in made if c.name == "multi"))
+    real_split = render.split_lint
+    monkeypatch.setattr(render, "split_lint", lambda ran, paths, marker=None: None if any(
+        p.endswith("/odd") for p in paths) else real_split(ran, paths, marker))
     (tmp_path / "work").mkdir()
     runner = Helm(binary=helm_bin, workdir=tmp_path / "work", root=tmp_path)
     calls = [runner.lint_call(_chart(c), [], None) for c in charts]
@@ -165,8 +182,7 @@ def test_a_chart_that_logs_costs_a_few_processes_not_one_per_chart(
     assert len(started) <= 12  # 16 + 8 + 8 + 4 + 4 + 2 + 2 + 1 + 1: 9 processes, not 17
     monkeypatch.setattr(Helm, "_run", real_run)
     assert answers == [runner._run_one(call) for call in calls]
-    assert [a.exit_code for a in answers if isinstance(a, HelmResult)] == [
-        int(c.name == "multi") for c in charts]
+    assert [a.exit_code for a in answers if isinstance(a, HelmResult)] == [0] * 16
 
 
 def _chart(path: Path) -> Chart:

@@ -12,7 +12,7 @@ import pytest
 
 from platecheck.cache import HelmResult
 from platecheck.helmbin import helm_major, install_helm
-from platecheck.lintvalues import lint_values
+from platecheck.lintvalues import HeldValues, lint_values
 from platecheck.model import Chart, ValuesFile
 from platecheck.render import Helm, HelmCall, lint_batches
 from platecheck.yamlio import load_values
@@ -130,6 +130,41 @@ def test_lints_holding_their_values_share_a_process(helm: Path, tmp_path: Path) 
                                            if call.unbaked is not None]
 
 
+def test_what_a_chart_logs_whatever_its_values_is_taken_from_its_copy(
+        helm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The chart's own values set a table of its dependency's to a number: helm warns with
+    any value files. Value files that set no key of a dependency give the same warnings on
+    the copy holding them, which is not linted again."""
+    files = {**FILES, "values.yaml": FILES["values.yaml"] + "sub2: {nested: {t: 5}}\n"}
+    files.update({name.replace("charts/sub/", "charts/sub2/"):
+                  text.replace("name: sub", "name: sub2")
+                  for name, text in FILES.items() if name.startswith("charts/sub/")})
+    chart_dir = tmp_path / "repo" / "app"
+    _write(chart_dir, files)
+    _write(tmp_path / "repo", {"mine.yaml": "replicas: 4\nlabels: {tier: db}\n"})
+    (tmp_path / "work").mkdir()
+    runner = Helm(binary=helm, workdir=tmp_path / "work", root=tmp_path / "repo")
+    chart = _chart(chart_dir, {"dependencies": [{"name": "sub"}, {"name": "sub2"}]})
+    paths = [tmp_path / "repo" / "mine.yaml"]
+    held = lint_values(chart, _values(chart_dir / "values.yaml"), [_values(p) for p in paths])
+    assert held is not None and held.logs_alike
+    call = runner.lint_call(chart, paths, "1.31.0", held)
+    assert call.unbaked is not None
+    asked = runner._run_one(call.unbaked)
+    started: list[tuple[str, ...]] = []
+    real_run = Helm._run
+
+    def counting(self: Helm, argv: list[str], timeout: float) -> HelmResult:
+        started.append(tuple(argv))
+        return real_run(self, argv, timeout)
+
+    monkeypatch.setattr(Helm, "_run", counting)
+    assert runner._run_one(call) == asked
+    assert started == [call.argv]
+    if helm_major(helm) == 3:  # Helm 4 does not log this coalescing warning
+        assert isinstance(asked, HelmResult) and "sub2.nested.t" in asked.stderr
+
+
 def test_a_warning_about_values_runs_the_lint_with_its_value_files(helm: Path,
                                                                   tmp_path: Path) -> None:
     runner, calls = _calls(tmp_path, helm)
@@ -142,7 +177,7 @@ def test_a_warning_about_values_runs_the_lint_with_its_value_files(helm: Path,
 
 def _lint_values(tmp_path: Path, chart_values: str | None, *files: str,
                  extra: dict[str, str] | None = None,
-                 metadata: dict[str, Any] | None = None) -> str | None:
+                 metadata: dict[str, Any] | None = None) -> HeldValues | None:
     chart_dir = tmp_path / "chart"
     _write(chart_dir, {**({"values.yaml": chart_values} if chart_values is not None else {}),
                        **(extra or {})})
@@ -157,7 +192,23 @@ def _lint_values(tmp_path: Path, chart_values: str | None, *files: str,
 
 def test_values_written_as_helm_merges_them(tmp_path: Path) -> None:
     assert _lint_values(tmp_path, "a: {b: 1, c: [1]}\nd: x\n", "a: {c: [2]}\ne: 1\n",
-                        "a: {b: 3}\n") == '{"a": {"b": 3, "c": [2]}, "d": "x", "e": 1}'
+                        "a: {b: 3}\n") == HeldValues(
+        '{"a": {"b": 3, "c": [2]}, "d": "x", "e": 1}', logs_alike=True)
+
+
+@pytest.mark.parametrize(("files", "metadata", "alike"), [
+    (["a: 2\n"], None, True),
+    (["global: {x: 1}\n"], None, False),
+    (["sub: {x: 1}\n"], {"dependencies": [{"name": "sub"}]}, False),
+    (["db: {x: 1}\n"], {"dependencies": [{"name": "sub", "alias": "db"}]}, False),
+    (["vendored: {x: 1}\n"], None, False),  # in charts/ only, by its Chart.yaml's name
+    (["dir: {x: 1}\n"], None, True),  # the name of its directory is not its name
+], ids=["own", "global", "dependency", "alias", "vendored", "directory-name"])
+def test_logs_alike_unless_the_values_reach_a_dependency(
+        tmp_path: Path, files: list[str], metadata: dict[str, Any] | None, alike: bool) -> None:
+    vendored = {"charts/dir/Chart.yaml": "apiVersion: v2\nname: vendored\nversion: 1.0.0\n"}
+    held = _lint_values(tmp_path, "a: 1\n", *files, extra=vendored, metadata=metadata)
+    assert held is not None and held.logs_alike is alike
 
 
 @pytest.mark.parametrize(("chart_values", "files", "extra", "metadata"), [
@@ -181,4 +232,5 @@ def test_values_not_written_where_not_exact(tmp_path: Path, chart_values: str | 
                                             metadata: dict[str, Any] | None) -> None:
     assert _lint_values(tmp_path, chart_values, *files, extra=extra, metadata=metadata) is None
     # and with the difference taken away, they are
-    assert _lint_values(tmp_path / "plain", "a: 1\n", "b: 1\n") == '{"a": 1, "b": 1}'
+    held = _lint_values(tmp_path / "plain", "a: 1\n", "b: 1\n")
+    assert held is not None and held.text == '{"a": 1, "b": 1}'

@@ -92,6 +92,27 @@ def _vendored(charts: Path, name: str) -> bool:
     return False
 
 
+def vendored_names(charts: Path) -> set[str] | None:
+    """The names of the charts in ``charts/`` as helm's loader sees them (see ``_vendored``);
+    None when one of them cannot be told."""
+    if not charts.is_dir():
+        return set()
+    names: set[str] = set()
+    for entry in charts.iterdir():
+        if entry.name.startswith(("_", ".")):
+            continue
+        if entry.name.endswith(".tgz") and entry.is_file():
+            name = _archive_chart_name(entry)
+        elif (entry / "Chart.yaml").is_file():
+            name = _chart_name(entry / "Chart.yaml")
+        else:
+            continue
+        if name is None:
+            return None
+        names.add(name)
+    return names
+
+
 def _chart_name(path: Path) -> str | None:
     try:
         return _name_in(read_text(path, path.name)[1], path.name)

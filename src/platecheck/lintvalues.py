@@ -25,8 +25,10 @@ the lint rules ``ValuesWithOverrides`` and ``Templates``), so the values are wri
 
 A dependency's defaults still come from the dependency, in the same order as without this
 (the user's values, then the chart's, then the dependency's). What could differ from there
-on, a table against a dependency's non-table, makes helm warn on stderr; such a lint is run
-again with its value files (``render``).
+on, a table against a dependency's non-table, makes helm warn on stderr. When the value
+files set no key of a dependency and no ``global``, helm coalesces every dependency's
+defaults with the same values either way and warns alike; otherwise a lint that logs
+anything is run again with its value files (``render``).
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ import json
 import math
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
+from platecheck.dependencies import vendored_names
 from platecheck.model import Chart, ValuesFile
 
 # characters json.dumps leaves as they are that YAML refuses unescaped or reads as a line
@@ -45,10 +48,20 @@ from platecheck.model import Chart, ValuesFile
 _UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]")
 
 
+class HeldValues(NamedTuple):
+    """A ``values.yaml`` for a lint's copy of the chart (``lint_values``)."""
+
+    text: str
+    # whether what helm logs on stderr is what it logs for the lint with value files: the
+    # value files set no key of a dependency and no ``global``, so every dependency's
+    # defaults are coalesced with the same values either way
+    logs_alike: bool
+
+
 def lint_values(chart: Chart, chart_values: ValuesFile | None,
-                value_files: Sequence[ValuesFile]) -> str | None:
-    """The text of a ``values.yaml`` that makes ``helm lint`` of ``chart`` without value
-    files render with what it renders with ``value_files``; None where that is not exact."""
+                value_files: Sequence[ValuesFile]) -> HeldValues | None:
+    """The ``values.yaml`` that makes ``helm lint`` of ``chart`` without value files render
+    with what it renders with ``value_files``; None where that is not exact."""
     if chart_values is None or not _plain_chart(chart):
         return None
     user: dict[str, Any] = {}
@@ -59,7 +72,23 @@ def lint_values(chart: Chart, chart_values: ValuesFile | None,
     merged = _coalesce(user, chart_values.data)
     if merged is None:
         return None
-    return json.dumps(merged, ensure_ascii=False, allow_nan=False, sort_keys=True)
+    text = json.dumps(merged, ensure_ascii=False, allow_nan=False, sort_keys=True)
+    return HeldValues(text, not _reaches_dependencies(chart, set(user)))
+
+
+def _reaches_dependencies(chart: Chart, keys: set[str]) -> bool:
+    """Whether ``keys`` (of the user's values) hold ``global`` or the name of a dependency
+    (named or aliased in Chart.yaml, or in ``charts/``)."""
+    if not keys:
+        return False
+    names = {"global"}
+    dependencies = chart.metadata.get("dependencies")
+    for dependency in dependencies if isinstance(dependencies, list) else ():
+        if isinstance(dependency, Mapping):
+            names.update(v for v in (dependency.get("name"), dependency.get("alias"))
+                         if isinstance(v, str))
+    vendored = vendored_names(chart.path / "charts")
+    return vendored is None or bool(keys & (names | vendored))
 
 
 def _plain_chart(chart: Chart) -> bool:

@@ -18,13 +18,16 @@ and helm validates them, when they reference nothing helm would fetch.
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import secrets
 import shutil
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.dependencies import build as build_dependencies
@@ -33,6 +36,7 @@ from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import template_argv
 from platecheck.helmbin import helm_version, isolated_environment
+from platecheck.lintvalues import HeldValues
 from platecheck.model import Chart, RenderTarget
 from platecheck.realpaths import resolve
 from platecheck.sandbox import SCHEMA_FILE, bounded_map, private_copy, run_bounded
@@ -50,10 +54,12 @@ class HelmCall:
     label: str  # for messages, e.g. "helm template charts/web" (targets alike share a call)
     chart: Path  # the chart in the repository
     copy: Path  # the private copy of it that helm reads
-    # a lint whose copy holds its values (``platecheck.lintvalues``): that values.yaml, and
-    # the same lint with its value files, run instead when helm warns about the values
+    # a lint whose copy holds its values (``platecheck.lintvalues``): that values.yaml, the
+    # same lint with its value files, and whether what helm logs is what that one logs (if
+    # not, it is run instead when helm logs anything)
     values: str | None = None
     unbaked: HelmCall | None = None
+    logs_alike: bool = False
 
 
 @dataclass
@@ -78,6 +84,7 @@ class Helm:
     _copies: dict[Path, PlatecheckError | None] = field(default_factory=dict)
     _copied: set[Path] = field(default_factory=set)  # the directories copied, in full
     _copy_lock: threading.Lock = field(default_factory=threading.Lock)
+    _lint_marker: LintMarker | None = None
 
     def __post_init__(self) -> None:
         self.env = isolated_environment(self.workdir / "home")
@@ -109,7 +116,7 @@ class Helm:
                           f"helm template {target.chart.rel}", dependencies)
 
     def lint_call(self, chart: Chart, value_files: Sequence[Path],
-                  kube_version: str | None, values: str | None = None) -> HelmCall:
+                  kube_version: str | None, values: HeldValues | None = None) -> HelmCall:
         """helm lint of ``chart`` with ``value_files``; with ``values`` (what they and the
         chart's values.yaml come to, ``platecheck.lintvalues``), of a copy of the chart
         holding them as its values.yaml, with no value file, so it can share a process."""
@@ -127,10 +134,10 @@ class Helm:
         if values is None or not value_files:
             return call
         digest = Digest("lint-values")
-        digest.extend((call.key, values))
+        digest.extend((call.key, values.text))
         copy = self.workdir / "lint" / digest.hexdigest()[:32] / chart.rel
         return HelmCall(("lint", "--strict", str(copy), *flags), digest.hexdigest(), label,
-                        chart.path, copy, values, call)
+                        chart.path, copy, values.text, call, values.logs_alike)
 
     def _inline_file(self, target: RenderTarget) -> Path:
         """The file holding ``helm.values`` (exactly as written) or ``valuesObject``."""
@@ -291,33 +298,59 @@ class Helm:
             return exc
         try:
             result = self.portable(self._run(call.argv, self.timeout))
-            if call.unbaked is not None and result.stderr not in _LINT_STDERR:
-                # helm said more than lint's verdict, perhaps about how values coalesce:
-                # what it says of the lint as asked, with its value files
-                result = self.portable(self._run(call.unbaked.argv, self.timeout))
         except PlatecheckError as exc:
             return PlatecheckError(f"{call.label}: {exc.message}")
+        return self._settled(call, result)
+
+    def _settled(self, call: HelmCall, result: HelmResult) -> HelmResult | PlatecheckError:
+        """``result``, kept as ``call``'s; for a lint on a copy holding its values that
+        logged what the lint with value files may not have, that lint's result instead."""
+        if (call.unbaked is not None and not call.logs_alike
+                and result.stderr not in _LINT_STDERR):
+            try:
+                result = self.portable(self._run(call.unbaked.argv, self.timeout))
+            except PlatecheckError as exc:
+                return PlatecheckError(f"{call.label}: {exc.message}")
         self._keep(call, result)
         return result
 
     def _run_together(self, job: list[HelmCall]) -> list[HelmResult | PlatecheckError] | None:
+        """One helm lint of every chart of ``job``, with the marker chart before, between
+        and after them (``split_lint``); None when its output does not divide exactly."""
         paths = [str(call.copy) for call in job]
         try:
             for call in job:
                 self._prepare(call)
-            flags = [arg for arg in job[0].argv if arg != paths[0]]
-            ran = self._run([*flags, *paths], self.timeout * len(job))
+            marker = self._marker()
+            argv = [arg for arg in job[0].argv if arg != paths[0]]
+            argv.append(str(marker.path))
+            for path in paths:
+                argv.extend((path, str(marker.path)))
+            ran = self._run(argv, self.timeout * len(job))
         except PlatecheckError:
             return None  # each alone, each with its own error
-        split = split_lint(ran, paths)
+        split = split_lint(ran, paths, marker)
         if split is None:
             return None
-        results: list[HelmResult | PlatecheckError] = []
-        for call, alone in zip(job, split, strict=True):
-            result = self.portable(alone)
-            self._keep(call, result)
-            results.append(result)
-        return results
+        return [self._settled(call, self.portable(alone))
+                for call, alone in zip(job, split, strict=True)]
+
+    def _marker(self) -> LintMarker:
+        """A chart whose lint logs only a line of its own on stderr, made once."""
+        with self._copy_lock:
+            if self._lint_marker is None:
+                token = f"platecheck-lint-marker-{secrets.token_hex(8)}"
+                path = self.workdir / "marker" / "marker"
+                (path / "templates").mkdir(parents=True)
+                (path / "Chart.yaml").write_text(
+                    "apiVersion: v2\nname: marker\nversion: 0.1.0\n"
+                    "icon: https://example.com/icon.png\n", encoding="utf-8")
+                (path / "values.yaml").write_text("", encoding="utf-8")
+                (path / "templates" / "marker.yaml").write_text(
+                    f"{{{{ required {json.dumps(token)} .Values.marker }}}}\n",
+                    encoding="utf-8")
+                self._lint_marker = LintMarker(path, token)
+            return self._lint_marker
 
     def _keep(self, call: HelmCall, result: HelmResult) -> None:
         self.stats.renders += 1
@@ -410,33 +443,85 @@ def lint_batches(calls: Sequence[HelmCall]) -> list[list[HelmCall]]:
     return jobs
 
 
-def split_lint(result: HelmResult, paths: Sequence[str]) -> list[HelmResult] | None:
-    """What ``helm lint`` prints for each of ``paths`` alone, from one run over all of them;
-    None when that run's output does not divide exactly (then each is run alone)."""
-    stdout, count = result.stdout, len(paths)
+class LintMarker(NamedTuple):
+    """A chart linted before, between and after the charts of one helm lint process: its
+    lint logs one line holding ``token`` on stderr (a ``required`` value it lacks) and
+    nothing else, so the lines between two of its marks are the chart's between them."""
+
+    path: Path
+    token: str
+
+
+def split_lint(result: HelmResult, paths: Sequence[str], marker: LintMarker | None = None
+               ) -> list[HelmResult] | None:
+    """What ``helm lint`` prints for each of ``paths`` alone, from one run over all of them
+    (with ``marker``, linted before, between and after them); None when that run's output
+    does not divide exactly (then each is run again)."""
+    order = list(paths)
+    if marker is not None:
+        order = [str(marker.path)]
+        for path in paths:
+            order.extend((path, str(marker.path)))
+    sections = _sections(result.stdout, order)
+    if sections is None:
+        return None
+    failed = [any(line.startswith(("[WARNING] ", "[ERROR] ", "Error "))
+                  for line in section.splitlines()[1:]) for section in sections]
+    summary = f"{len(order)} chart(s) linted, {sum(failed)} chart(s) failed\n"
+    logged = result.stderr
+    if any(failed):
+        if result.exit_code != 1 or not logged.endswith(f"Error: {summary}"):
+            return None
+        logged = logged[:-len(f"Error: {summary}")]
+    else:
+        if result.exit_code != 0 or not sections[-1].endswith(summary):
+            return None
+        sections[-1] = sections[-1][:-len(summary)]
+    if not all(section.endswith("\n\n") for section in sections):
+        return None
+    logs = [""] * len(paths) if not logged else None
+    if marker is not None:
+        mark = f"==> Linting {marker.path}\n\n"
+        if any(sections[index] != mark for index in range(0, len(sections), 2)):
+            return None
+        sections, failed = sections[1::2], failed[1::2]
+        logs = _logged_between(logged, marker.token, len(paths))
+    if logs is None:
+        return None
+    return [HelmResult(1, section, f"{log}Error: 1 chart(s) linted, 1 chart(s) failed\n")
+            if bad else HelmResult(0, f"{section}1 chart(s) linted, 0 chart(s) failed\n", log)
+            for section, bad, log in zip(sections, failed, logs, strict=True)]
+
+
+def _sections(stdout: str, order: Sequence[str]) -> list[str] | None:
+    """``stdout`` cut at the ``==> Linting PATH`` line of each of ``order``, in order."""
     starts: list[int] = []
-    for path in paths:
+    for path in order:
         at = stdout.find(f"==> Linting {path}\n", starts[-1] + 1 if starts else 0)
         if at < 0 or (not starts and at != 0) or (at and stdout[at - 1] != "\n"):
             return None
         starts.append(at)
     ends = [*starts[1:], len(stdout)]
-    sections = [stdout[start:end] for start, end in zip(starts, ends, strict=True)]
-    failed = [any(line.startswith(("[WARNING] ", "[ERROR] ", "Error "))
-                  for line in section.splitlines()[1:]) for section in sections]
-    summary = f"{count} chart(s) linted, {sum(failed)} chart(s) failed\n"
-    if any(failed):
-        if result.exit_code != 1 or result.stderr != f"Error: {summary}":
-            return None
-    else:
-        if result.exit_code != 0 or result.stderr or not sections[-1].endswith(summary):
-            return None
-        sections[-1] = sections[-1][:-len(summary)]
-    if not all(section.endswith("\n\n") for section in sections):
-        return None
-    return [HelmResult(1, section, "Error: 1 chart(s) linted, 1 chart(s) failed\n") if bad
-            else HelmResult(0, f"{section}1 chart(s) linted, 0 chart(s) failed\n", "")
-            for section, bad in zip(sections, failed, strict=True)]
+    return [stdout[start:end] for start, end in zip(starts, ends, strict=True)]
+
+
+def _logged_between(logged: str, token: str, count: int) -> list[str] | None:
+    """The text between ``count + 1`` lines holding ``token``, which must start and end
+    ``logged``; None otherwise."""
+    chunks: list[str] = []
+    current: list[str] = []
+    marks = 0
+    for line in logged.splitlines(keepends=True):
+        if token not in line:
+            current.append(line)
+            continue
+        if marks == 0 and current:
+            return None  # logged before the first chart: no chart's own
+        if marks:
+            chunks.append("".join(current))
+        current = []
+        marks += 1
+    return chunks if marks == count + 1 and not current else None
 
 
 def _check_name(value: str, pattern: re.Pattern[str], limit: int, what: str,
