@@ -978,9 +978,9 @@ def _lints(planner: Planner, groups: _Lints,
     for (_, env, files), (target, call) in groups.items():
         assert target.chart is not None
         result = results[call.key]
-        if isinstance(result, PlatecheckError):
-            problems.add(PlatecheckError(result.message, chart_yaml(target.chart)),
-                         target)
+        if isinstance(result, PlatecheckError):  # a failed copy of the chart says where
+            problems.add(PlatecheckError(result.message, result.file or chart_yaml(target.chart),
+                                         result.line), target)
             continue
         lints.append(HelmLint(chart=target.chart, environment=env,
                               value_files=tuple(rel_path(p, planner.root) for p in files),
@@ -995,8 +995,9 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
     assert target.chart is not None
     origin = target_origin(target)
     file, line = (origin.file, origin.line) if origin else (None, None)
-    if isinstance(result, PlatecheckError):
-        problems.add(PlatecheckError(result.message, file, line), target)
+    if isinstance(result, PlatecheckError):  # a failed copy of the chart says where
+        problems.add(result if result.file else PlatecheckError(result.message, file, line),
+                     target)
         return None
     if result.exit_code != 0:
         reason = first_error_line(result.stderr)
