@@ -3,6 +3,7 @@ target does not hide the others."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -13,6 +14,8 @@ from parser_words import PARSER, hide_parser_words
 from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError
 from platecheck.model import Report
+from platecheck.report import render
+from platecheck.report.common import count
 
 # helm comes from the session fixture (PLATECHECK_HELM, PATH or the setup cache)
 pytestmark = pytest.mark.usefixtures("helm_bin")
@@ -119,3 +122,37 @@ def test_usage_errors_raise(tmp_path: Path) -> None:
         load([BROKEN / "apps", FIXTURES / "basic"])
     with pytest.raises(PlatecheckError, match="no such file"):
         load(BROKEN / "apps" / "ok.yaml", helm=str(tmp_path / "helm"))
+
+
+def test_a_target_whose_value_file_does_not_read_is_counted(report: Report,
+                                                            tmp_path: Path) -> None:
+    """An Application whose value file does not read is no RenderTarget (it could not be
+    planned), but it is a target the summary counts, with the error that names it."""
+    from synthetic import application, write_files
+
+    def app(env: str) -> str:
+        return application(f"app-{env}", "charts/app", f"app-{env}", source_extra=(
+            f"    helm:\n      valueFiles: [values-{env}.yaml]\n"))
+
+    root = write_files(tmp_path / "repo", {
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "charts/app/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: app\n",
+        "charts/app/values-prod.yaml": "replicas: [1\n",
+        "charts/app/values-stg.yaml": "replicas: 1\n",
+        "apps/app-prod.yaml": app("prod"), "apps/app-stg.yaml": app("stg"),
+    })
+    for _ in ("cold", "warm"):
+        small = lint(root, cache_dir=tmp_path / "cache")
+        assert [(e.target, e.file) for e in small.errors] == [
+            ("prod/app", "charts/app/values-prod.yaml")]
+        assert [t.id for t in small.targets] == ["stg/app"]
+        assert (count(small).not_checked, count(small).targets) == (1, 2)
+        assert json.loads(render(small, "json"))["summary"]["targets"] == 2
+        assert " could not be checked in 2 targets (" in render(small, "text")
+        assert small.exit_code == 2
+    # the broken repository's Applications that could not be planned count too
+    unplanned = {e.target for e in report.errors} - {t.id for t in report.targets} - {None}
+    assert sorted(unplanned) == ["prod/badref", "prod/badvalues", "prod/escape", "prod/latin1",
+                                 "prod/missing", "prod/path-escape", "prod/url"]
+    assert count(report).targets == len(report.targets) + 7 == 14

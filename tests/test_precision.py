@@ -5,8 +5,10 @@ path of the checkout, and the same input gives the same bytes."""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -266,3 +268,68 @@ def test_a_vendored_archive_counts_by_the_name_of_its_chart(
         assert {r.ref for t in model.rendered for r in t.resources} == {"ConfigMap/umb-sub"}
     else:
         assert model.errors and all(e.file == "umb/Chart.yaml" for e in model.errors)
+
+
+_REF_SCHEMA = '{"properties": {"a": {"$ref": "https://schemas.example.com/a.json"}}}\n'
+_LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n"
+_COMMON = "apiVersion: v2\nname: common\nversion: 0.2.0\n"
+_NEEDS_COMMON = ("apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+                 '  - {{name: common, version: "{}", repository: "file://../common"}}\n')
+# files that stop the private copy of charts/app, and the Chart.yaml each failure is at
+COPY_FAILURES = {
+    "subchart-schema-ref": ({
+        "charts/app/charts/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+        "charts/app/charts/sub/values.schema.json": _REF_SCHEMA,
+    }, "charts/app/Chart.yaml"),
+    "lfs-pointer": ({
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+                                 "  - {name: sub, version: 1.0.0, "
+                                 "repository: 'https://charts.example.com'}\n",
+        "charts/app/charts/sub-1.0.0.tgz": _LFS_POINTER,
+    }, "charts/app/Chart.yaml"),
+    "dependency-build": ({
+        "charts/app/Chart.yaml": _NEEDS_COMMON.format("^3.0.0"),
+        "charts/common/Chart.yaml": _COMMON,
+    }, "charts/app/Chart.yaml"),
+    # the message's path is the dependency's (charts/sub/values.schema.json of common)
+    "file-dependency-schema-ref": ({
+        "charts/app/Chart.yaml": _NEEDS_COMMON.format("0.2.0"),
+        "charts/common/Chart.yaml": _COMMON,
+        "charts/common/charts/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+        "charts/common/charts/sub/values.schema.json": _REF_SCHEMA,
+    }, "charts/common/Chart.yaml"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(COPY_FAILURES))
+def test_a_chart_whose_copy_fails_is_one_error_per_target_at_its_chart_yaml(
+        helm_bin: Path, tmp_path: Path, case: str) -> None:
+    """helm template and helm lint of a target meet the same failure of the chart's private
+    copy (a subchart schema with a $ref, a Git LFS pointer for an archive, a dependency that
+    does not build): one could-not-check error per target, at the Chart.yaml of the chart
+    whose files it names, the same in every format and from the cache."""
+    from synthetic import application, write_files
+
+    files, chart_yaml = COPY_FAILURES[case]
+    root = write_files(tmp_path / "repo", {
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "charts/app/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: app\n",
+        **files,
+        "apps/app-prod.yaml": application("app-prod", "charts/app", "app-prod"),
+        "apps/app-stg.yaml": application("app-stg", "charts/app", "app-stg"),
+    })
+    cold, warm = (lint(root, cache_dir=tmp_path / "cache", helm=helm_bin) for _ in range(2))
+    for report in (cold, warm):
+        assert [(e.policy, e.target, e.file, e.line) for e in report.errors] == [
+            ("could-not-check", "prod/app", chart_yaml, None),
+            ("could-not-check", "stg/app", chart_yaml, None)]
+        assert report.exit_code == 2
+    for fmt, render in sorted(FORMATS.items()):
+        assert render(cold) == render(warm), fmt
+    summary = json.loads(FORMATS["json"](cold))["summary"]
+    assert (summary["couldNotCheck"], summary["targets"]) == (2, 2)
+    assert len(json.loads(FORMATS["sarif"](cold))["runs"][0]["results"]) == 2
+    cases = [c for c in ET.fromstring(FORMATS["junit"](cold)).iter("testcase")
+             if c.get("classname") in ("prod", "stg")]  # the two targets' cases
+    assert cases and {len(c.findall("error")) for c in cases} == {1}

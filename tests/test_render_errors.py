@@ -207,3 +207,39 @@ def test_a_kube_version_the_chart_refuses_points_at_its_kube_version(
     failed = [e for e in report.errors if "chart requires kubeVersion" in e.message]
     assert failed and {(e.file, e.line, e.remediation) for e in failed} == {
         ("Chart.yaml", 4, KUBE_VERSION_REMEDY)}
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"Chart.yaml": "apiVersion: v2\nname: app\n# released as\nversion: abc\n"},
+     ("charts/app/Chart.yaml", 4)),
+    ({"Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\ntype: plugin\n"},
+     ("charts/app/Chart.yaml", 4)),
+    ({"Chart.yaml": "apiVersion: v2\nname: app\n"}, ("charts/app/Chart.yaml", None)),
+    # a subchart's Chart.yaml helm refuses is not the chart's: the Application's place
+    ({"charts/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: abc\n"},
+     ("apps/app-prod.yaml", 1)),
+], ids=["version-invalid", "type-invalid", "version-missing", "subchart-version"])
+def test_chart_metadata_helm_refuses_points_at_its_line_in_chart_yaml(
+        helm: Path, tmp_path: Path, files: dict[str, str],
+        expected: tuple[str, int | None]) -> None:
+    from synthetic import application, write_files
+
+    root = write_files(tmp_path / "repo", {
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "charts/app/templates/cm.yaml": TEMPLATE,
+        **{f"charts/app/{name}": text for name, text in files.items()},
+        "apps/app-prod.yaml": application("app-prod", "charts/app", "app-prod"),
+    })
+    cold, warm = (lint(root, helm=helm, cache_dir=tmp_path / "cache") for _ in range(2))
+    for report in (cold, warm):  # the second from the render cache
+        assert [(e.policy, e.target, e.file, e.line) for e in report.errors] == [
+            ("could-not-check", "prod/app", *expected)]
+        assert report.errors[0].message.startswith("helm template failed: ")
+        assert report.exit_code == 2
+    assert warm.cache_hits and not warm.renders
+    assert sarif.render(cold) == sarif.render(warm)
+    assert junit.render(cold) == junit.render(warm)
+    documents = [json.loads(jsonout.render(report)) for report in (cold, warm)]
+    for document in documents:  # what differs: helm's processes run and cached
+        del document["summary"]["helmRuns"], document["summary"]["helmCached"]
+    assert documents[0] == documents[1]

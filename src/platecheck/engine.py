@@ -13,6 +13,7 @@ import contextlib
 import dataclasses
 import datetime
 import os
+import re
 import tempfile
 import threading
 from collections import Counter
@@ -56,6 +57,7 @@ from platecheck.limits import MAX_JOBS
 from platecheck.lintvalues import lint_values
 from platecheck.model import (
     Application,
+    Chart,
     Finding,
     FoundSchema,
     HelmLint,
@@ -97,6 +99,10 @@ KUBE_VERSION_REMEDY = (
     "Render for the cluster's Kubernetes version, as Argo CD does: set kubernetesVersion in "
     "policies/platecheck.yaml (or the Application's helm.kubeVersion); without either, helm "
     "renders for its own built-in default version.")
+# helm refuses to load a chart whose Chart.yaml fails the metadata's validation
+# (pkg/chart/metadata.go, Metadata.Validate): `validation: chart.metadata.version "abc" is
+# invalid`, the field named; a subchart's refusal starts `error unpacking subchart`
+_METADATA_REFUSED = re.compile(r"validation: chart\.metadata\.([A-Za-z]+)\b")
 
 
 def load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
@@ -978,9 +984,9 @@ def _lints(planner: Planner, groups: _Lints,
     for (_, env, files), (target, call) in groups.items():
         assert target.chart is not None
         result = results[call.key]
-        if isinstance(result, PlatecheckError):
-            problems.add(PlatecheckError(result.message, chart_yaml(target.chart)),
-                         target)
+        if isinstance(result, PlatecheckError):  # a failed copy of the chart says where
+            problems.add(PlatecheckError(result.message, result.file or chart_yaml(target.chart),
+                                         result.line), target)
             continue
         lints.append(HelmLint(chart=target.chart, environment=env,
                               value_files=tuple(rel_path(p, planner.root) for p in files),
@@ -995,18 +1001,13 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
     assert target.chart is not None
     origin = target_origin(target)
     file, line = (origin.file, origin.line) if origin else (None, None)
-    if isinstance(result, PlatecheckError):
-        problems.add(PlatecheckError(result.message, file, line), target)
+    if isinstance(result, PlatecheckError):  # a failed copy of the chart says where
+        problems.add(result if result.file else PlatecheckError(result.message, file, line),
+                     target)
         return None
     if result.exit_code != 0:
-        reason = first_error_line(result.stderr)
-        file, line = error_location(reason, target.chart, planner.root) or (file, line)
-        error = PlatecheckError(f"helm template failed: {reason}", file, line)
-        if _KUBE_VERSION_REFUSED in reason:  # the chart's kubeVersion, Chart.yaml's line
-            error.file = chart_yaml(target.chart)
-            error.line = key_line(
-                read_regular(target.chart.path / "Chart.yaml", MAX_FILE_SIZE), "kubeVersion")
-            error.remedy = KUBE_VERSION_REMEDY
+        error = _template_failure(target.chart, first_error_line(result.stderr), planner.root,
+                                  (file, line))
         problems.add(error, target, detail=result.stderr)
         return None
     try:
@@ -1021,6 +1022,23 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         return None
     return RenderedTarget(target=target, resources=resources, values=values,
                           manifest=result.stdout, templates=templates)
+
+
+def _template_failure(chart: Chart, reason: str, root: Path,
+                      origin: tuple[str | None, int | None]) -> PlatecheckError:
+    """helm template's failure with ``reason``, at the line to edit: the line of Chart.yaml
+    that helm refuses the chart for (its kubeVersion, or a field of its metadata), else the
+    template helm names, else ``origin`` (where the target is declared)."""
+    refused = _METADATA_REFUSED.match(reason)
+    field = "kubeVersion" if _KUBE_VERSION_REFUSED in reason else (
+        refused.group(1) if refused else None)
+    if field is None:
+        return PlatecheckError(f"helm template failed: {reason}",
+                               *(error_location(reason, chart, root) or origin))
+    return PlatecheckError(
+        f"helm template failed: {reason}", chart_yaml(chart),
+        key_line(read_regular(chart.path / "Chart.yaml", MAX_FILE_SIZE), field),
+        KUBE_VERSION_REMEDY if field == "kubeVersion" else None)
 
 
 # -- policies -------------------------------------------------------------------------------

@@ -174,26 +174,37 @@ class Helm:
     def _materialize(self, chart: Path, copy: Path) -> None:
         with self._copy_lock:
             if chart not in self._copies:
-                try:
-                    self._copy_once(chart, copy)
-                    # the chart's own schema is platecheck's to check (it may be there as a
-                    # file of a dependency above it, copied first)
-                    (copy / SCHEMA_FILE).unlink(missing_ok=True)
-                    # file:// dependencies: copied beside it, laid out as in the repository,
-                    # so their relative paths resolve there, then built by helm
-                    needed = dependency_sources(chart, self.root)
-                    for _, directory in needed:
-                        self._copy_once(directory,
-                                        self.workdir / "src" / rel_path(directory, self.root))
-                    if needed:
-                        build_dependencies(copy, self.workdir / "src",
-                                           lambda argv: self._run(argv, self.timeout))
-                    self._copies[chart] = None
-                except PlatecheckError as exc:
-                    self._copies[chart] = exc
+                self._copies[chart] = self._made(chart, copy)
             problem = self._copies[chart]
         if problem is not None:
             raise problem
+
+    def _made(self, chart: Path, copy: Path) -> PlatecheckError | None:
+        """The chart's private copy made, with its ``file://`` dependencies built: None, or
+        what stopped it. That is a problem of the chart, whichever Application renders it and
+        whether helm template or helm lint meets it first: it is located at the Chart.yaml of
+        the chart whose files it names (paths in it are relative to that chart), so the
+        template and the lint of a target report it once."""
+        where = chart
+        try:
+            self._copy_once(chart, copy)
+            # the chart's own schema is platecheck's to check (it may be there as a file of
+            # a dependency above it, copied first)
+            (copy / SCHEMA_FILE).unlink(missing_ok=True)
+            # file:// dependencies: copied beside it, laid out as in the repository, so
+            # their relative paths resolve there, then built by helm
+            needed = dependency_sources(chart, self.root)
+            for _, where in needed:
+                self._copy_once(where, self.workdir / "src" / rel_path(where, self.root))
+            where = chart
+            if needed:
+                build_dependencies(copy, self.workdir / "src",
+                                   lambda argv: self._run(argv, self.timeout))
+        except PlatecheckError as exc:
+            if exc.file is None:
+                exc.file = rel_path(where / "Chart.yaml", self.root)
+            return exc
+        return None
 
     def _copy_once(self, directory: Path, copy: Path) -> None:
         """``directory`` copied to ``copy`` once: a chart may be a dependency of another one

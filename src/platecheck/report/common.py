@@ -82,7 +82,10 @@ def count(report: Report) -> Counts:
         info=sum(level_of(f) is Level.INFO for f in active),
         waived=len(findings) - len(active),
         not_checked=len(shown(report.errors)),
-        targets=len(report.targets),
+        # an Application that could not be planned (a value file that does not read) is a
+        # target too: its error names it, though it has no RenderTarget
+        targets=len({t.id for t in report.targets}
+                    | {e.target for e in report.errors if e.target is not None}),
         helm_runs=report.renders,
         helm_cached=report.cache_hits,
         kustomize_builds=report.builds,
