@@ -140,3 +140,40 @@ def test_nothing_to_propose_from_is_a_one_line_error(tmp_path: Path,
                    "propose environments from\n")
     assert main(["init", str(tmp_path / "missing")]) == 2
     assert capsys.readouterr().err == f"platecheck: error: {tmp_path / 'missing'}: path not found\n"
+
+
+def _chart_of_applications(repo: Path) -> None:
+    chart = repo / "apps"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: apps\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text("envs: [prod, staging]\n")
+    (chart / "templates" / "apps.yaml").write_text(
+        "{{- range .Values.envs }}\n---\napiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        "metadata:\n  name: web-{{ . }}\n  namespace: argocd\nspec:\n  project: default\n"
+        "  source:\n    repoURL: https://example.com/repo.git\n    path: web\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: web-{{ . }}\n"
+        "{{- end }}\n")
+
+
+def test_applications_a_chart_generates_are_proposed_for(
+        tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A repository whose only Applications are rendered by a chart of Applications."""
+    _chart_of_applications(tmp_path)
+    (tmp_path / "policies").mkdir()
+    monkeypatch.setenv("PLATECHECK_HELM", str(helm_bin))
+    assert main(["init", "--dry-run", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    written = yaml.safe_load(captured.out)
+    assert sorted(written["environments"]) == ["prod", "stg"]
+    assert sorted(line.split()[-1] for line in captured.err.splitlines() if " -> " in line) == [
+        "prod/web", "stg/web"]
+    assert "apps/templates/apps.yaml:" in captured.err
+    # without helm, the sources are not rendered, and init says so
+    monkeypatch.setenv("PLATECHECK_HELM", str(tmp_path / "no-helm"))
+    assert main(["init", "--dry-run", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"platecheck: error: {tmp_path}: no Argo CD Application found; "
+                          "nothing to propose environments from (the sources were not "
+                          "rendered: ")
+    assert len(err.splitlines()) == 1

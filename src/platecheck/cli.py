@@ -179,7 +179,10 @@ def _add_diff(commands: _Commands) -> None:
 def _add_init(commands: _Commands) -> None:
     init = commands.add_parser(
         "init", help="propose policies/platecheck.yaml from the repository's Applications",
-        description="Discover the Argo CD Applications, propose environments from their "
+        description="Discover the Argo CD Applications (rendering the repository's sources "
+                    "as lint does, for those a chart of Applications generates; a source "
+                    "that cannot be rendered is left out, with a note), propose "
+                    "environments from their "
                     "labels, name suffixes and destination namespaces, show what each "
                     "Application would be classified as, and write a commented "
                     "policies/platecheck.yaml. Exit 1 when an Application matches no "
@@ -479,6 +482,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
         raise PlatecheckError(f"{shown} exists; platecheck init does not overwrite it without "
                               "--force (or print the proposal with --dry-run)", str(shown))
     lines = summary(result)
+    if result.unrendered:
+        print(f"platecheck: the sources were not rendered ({result.unrendered}): the "
+              "Applications they generate are not listed", file=sys.stderr)
     if args.dry_run:
         sys.stdout.write(result.text)
         print("\n".join(lines), file=sys.stderr)

@@ -1,11 +1,12 @@
 """``platecheck init``: a starting ``policies/platecheck.yaml`` from what the repository holds.
 
-The Applications are discovered as ``lint`` discovers them; each one's environment is read
-from, in this order, an environment-like label (``environment``, ``env``, ``stage``...), its
-name's suffix or prefix (``web-production``, ``prod-web``) and its destination namespace,
-against a vocabulary of environment words. The proposed configuration is then loaded the way
-``lint`` loads it, and every Application is classified with it, so what ``init`` shows is
-what ``lint`` will do.
+The Applications are discovered as ``lint`` discovers them, and those the repository's
+sources generate (a chart of Applications) rendered as ``lint`` renders them; each one's
+environment is read from, in this order, an environment-like label (``environment``, ``env``,
+``stage``...), its name's suffix or prefix (``web-production``, ``prod-web``) and its
+destination namespace, against a vocabulary of environment words. The proposed
+configuration is then loaded the way ``lint`` loads it, and every Application is classified
+with it, so what ``init`` shows is what ``lint`` will do.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from platecheck.config import (
     EnvironmentConfig,
     MatchRules,
 )
-from platecheck.discover import discover, find_root
+from platecheck.discover import discover, find_root, top_level_charts
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches, matches_any
 from platecheck.model import Application
@@ -71,6 +72,7 @@ class InitResult:
     root: Path
     text: str  # the proposed platecheck.yaml
     classified: tuple[Classified, ...]
+    unrendered: str | None = None  # why the sources were not rendered, when they were not
 
 
 def _word(text: str) -> tuple[str, bool] | None:
@@ -266,9 +268,14 @@ def propose(path: Path) -> InitResult:
     parents = {(a.file, a.line) for a in found.app_of_apps}
     apps = [a for a in [*found.applications, *found.application_sets]
             if (a.file, a.line) not in parents]
+    rendered, unrendered = _generated(path) if (
+        found.applications or found.application_sets
+        or top_level_charts([path.resolve()], root)) else ([], None)
+    apps += rendered
     if not apps:
+        because = f" (the sources were not rendered: {unrendered})" if unrendered else ""
         raise PlatecheckError("no Argo CD Application found; nothing to propose environments "
-                              "from", str(path))
+                              f"from{because}", str(path))
     proposals, intended = _propose(apps)
     _settle(proposals, apps, intended)
     if not proposals:  # nothing to read environments from: the usual two, to edit
@@ -277,7 +284,21 @@ def propose(path: Path) -> InitResult:
     with tempfile.TemporaryDirectory(prefix="platecheck-init-") as scratch:
         (Path(scratch) / CONFIG_FILE).write_text(text, encoding="utf-8")
         config = configuration(root, Path(scratch))
-    return InitResult(root, text, tuple(_classify(config, app) for app in apps))
+    return InitResult(root, text, tuple(_classify(config, app) for app in apps), unrendered)
+
+
+def _generated(path: Path) -> tuple[list[Application], str | None]:
+    """The Applications the repository's sources generate (a chart of Applications), as
+    lint renders them, but those that generate others in turn; none and why, when the
+    sources cannot be rendered (no helm, say)."""
+    from platecheck.engine import load  # only init's rendering needs the engine
+
+    try:
+        model = load(path)
+    except PlatecheckError as exc:
+        return [], exc.message
+    parents = {parent for parent, _ in model.generated_links}
+    return [a for a in model.generated if (a.file, a.line) not in parents], None
 
 
 def _usual() -> dict[str, _Proposal]:
