@@ -11,6 +11,7 @@ import pytest
 from platecheck import render
 from platecheck.cache import HelmResult
 from platecheck.engine import load
+from platecheck.errors import PlatecheckError
 from platecheck.helmbin import helm_major, install_helm
 from platecheck.model import Chart
 from platecheck.render import MAX_LINT_BATCH, Helm, HelmCall, lint_batches, split_lint
@@ -188,3 +189,34 @@ def test_output_that_does_not_divide_costs_a_few_processes_not_one_per_chart(
 def _chart(path: Path) -> Chart:
     return Chart(path=path, rel=path.relative_to(path.parent.parent).as_posix(), name=path.name,
                  version="0.1.0", api_version="v2", metadata={})
+
+
+def test_a_shared_process_that_runs_out_of_time_lints_each_alone(
+        helm_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A shared lint process has the time of one helm process; when it runs out, each chart
+    is linted alone in its own time (no halves: the slow one would run out in each)."""
+    made = _charts(tmp_path / "charts")
+    clean = next(c for c in made if c.name == "clean")
+    slow = tmp_path / "many" / "slow"
+    shutil.copytree(clean, slow)
+    (slow / "templates" / "loop.yaml").write_text(
+        "{{- range until 8000 }}{{ range until 8000 }}{{ end }}{{ end }}\n")
+    charts = [slow]
+    for index in range(3):
+        charts.append(tmp_path / "many" / f"c{index}")
+        shutil.copytree(clean, charts[-1])
+    (tmp_path / "work").mkdir()
+    runner = Helm(binary=helm_bin, workdir=tmp_path / "work", root=tmp_path, timeout=0.5)
+    calls = [runner.lint_call(_chart(c), [], None) for c in charts]
+    started: list[int] = []
+    real_run = Helm._run
+
+    def counting(self: Helm, argv: list[str], timeout: float) -> HelmResult:
+        started.append(len(argv))
+        return real_run(self, argv, timeout)
+
+    monkeypatch.setattr(Helm, "_run", counting)
+    answers = runner._answer(calls)
+    assert len(started) == 1 + 4
+    assert isinstance(answers[0], PlatecheckError)
+    assert [a.exit_code for a in answers[1:] if isinstance(a, HelmResult)] == [0, 0, 0]

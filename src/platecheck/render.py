@@ -279,14 +279,14 @@ class Helm:
 
     def _answer(self, job: list[HelmCall]) -> list[HelmResult | PlatecheckError]:
         """helm's results for one call, or for lints one process answers together. When
-        that process's output does not divide exactly (one chart's lint logged on stderr),
-        each half of them is answered so in turn, down to fewer than ``_HALVED``, then each
-        alone: one such chart among 32 costs a dozen processes, not 33."""
+        that process's output does not divide exactly, each half of them is answered so in
+        turn, down to fewer than ``_HALVED``, then each alone: one such chart among 32 costs
+        a dozen processes, not 33. When it fails (its time ran out, say), each alone."""
         if len(job) > 1:
             together = self._run_together(job)
-            if together is not None:
+            if not isinstance(together, str):
                 return together
-            if len(job) >= _HALVED:
+            if together == _HALVES and len(job) >= _HALVED:
                 middle = len(job) // 2
                 return self._answer(job[:middle]) + self._answer(job[middle:])
         return [self._run_one(call) for call in job]
@@ -325,9 +325,10 @@ class Helm:
         self._keep(call, result)
         return result
 
-    def _run_together(self, job: list[HelmCall]) -> list[HelmResult | PlatecheckError] | None:
+    def _run_together(self, job: list[HelmCall]) -> list[HelmResult | PlatecheckError] | str:
         """One helm lint of every chart of ``job``, with the marker chart before, between
-        and after them (``split_lint``); None when its output does not divide exactly."""
+        and after them (``split_lint``), in the time of one helm process; ``_HALVES`` when
+        its output does not divide exactly, ``_ALONE`` when it fails."""
         paths = [str(call.copy) for call in job]
         try:
             for call in job:
@@ -337,12 +338,12 @@ class Helm:
             argv.append(str(marker.path))
             for path in paths:
                 argv.extend((path, str(marker.path)))
-            ran = self._run(argv, self.timeout * len(job))
+            ran = self._run(argv, self.timeout)
         except PlatecheckError:
-            return None  # each alone, each with its own error
+            return _ALONE  # each with its own error, in its own time
         split = split_lint(ran, paths, marker)
         if split is None:
-            return None
+            return _HALVES
         return [self._settled(call, self.portable(alone))
                 for call, alone in zip(job, split, strict=True)]
 
@@ -429,6 +430,7 @@ def linked_copy(source: Path, dest: Path, values: str) -> None:
 # the chart holds its values (``platecheck.lintvalues``).
 MAX_LINT_BATCH = 32  # charts in one helm lint process, at most
 _HALVED = 4  # lints a process that did not divide exactly is tried again for, in halves
+_HALVES, _ALONE = "halves", "alone"  # what to do when lints shared a process in vain
 
 
 def _batchable(call: HelmCall) -> bool:
