@@ -2115,3 +2115,77 @@ def test_two_applications_of_one_name_in_one_file_each_get_their_findings(
                    if f.policy == "argocd-application" and "'destination'" in f.message)
     second = next(t.id for t in report_.targets if t.id != "default/dup")
     assert [target for _, target in found] == ["default/dup", second]
+
+
+WEB_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: {set}
+  namespace: {namespace}
+spec:
+  generators:
+    - list:
+        elements:
+          - env: {env}
+  template:
+    metadata:
+      name: web
+      namespace: {template_namespace}
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: chart
+        helm:
+          valuesObject:
+            tag: null
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{{{env}}}}'
+"""
+
+WEB_CHART = {
+    "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    "chart/values.yaml": "tag: 1.2.3\n",
+    "chart/templates/pod.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n"
+        "    - name: web\n      image: \"nginx:{{ .Values.tag }}\"\n"
+        "      imagePullPolicy: IfNotPresent\n"
+        "      resources:\n        requests: {cpu: 100m, memory: 128Mi}\n"
+        "        limits: {cpu: 200m, memory: 256Mi}\n"),
+}
+
+
+def test_an_application_set_makes_its_applications_in_its_own_namespace(
+        tmp_path: Path) -> None:
+    """The ApplicationSet controller creates each Application in the set's namespace, whatever
+    the template's metadata.namespace says: two sets in two namespaces make two Applications
+    of one name, no conflict; a null of the template's valuesObject is dropped, so the chart's
+    default tag stays."""
+    write_files(tmp_path, {
+        ".git/HEAD": "", **WEB_CHART,
+        "apps/team-a.yaml": WEB_SET.format(set="web-a", namespace="team-a", env="prod",
+                                           template_namespace="argocd"),
+        "apps/team-b.yaml": WEB_SET.format(set="web-b", namespace="team-b", env="b-prod",
+                                           template_namespace="argocd")})
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report.errors == ()
+    assert _findings(report) == []
+    assert report.exit_code == 0
+    assert sorted(t.application.namespace for t in report.targets if t.application) == [
+        "team-a", "team-b"]
+
+
+def test_an_application_set_s_application_and_a_file_of_one_name_in_its_namespace_clash(
+        tmp_path: Path) -> None:
+    write_files(tmp_path, {
+        ".git/HEAD": "", **WEB_CHART,
+        "apps/set.yaml": WEB_SET.format(set="web", namespace="argocd", env="prod",
+                                        template_namespace="elsewhere"),
+        "apps/web.yaml": application("web", "chart", "prod")})
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report.errors == ()
+    assert [(f.location, f.policy) for f in report.findings
+            if "name is also used" in f.message] == [("apps/web.yaml:4", "argocd-application")]
+    assert report.exit_code == 1

@@ -3,7 +3,10 @@ Applications as the ApplicationSet controller expands them, so each is checked.
 
 https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-List/ :
 each element's keys (nested mappings flattened with ``.``) replace ``{{key}}`` (spaces
-inside the braces allowed) in every string of the template; an unknown key stays as written.
+inside the braces allowed) in every string of the template; an unknown key stays as written;
+a null value of a mapping is dropped (argo-cd ``applicationset/utils`` ``deeplyReplace``). The
+Application is created in the ApplicationSet's namespace, whatever the template's
+``metadata.namespace`` says (``applicationset/controllers/template`` ``GenerateApplications``).
 Go templates (``goTemplate: true``), ``elementsYaml``, template patches and every other
 generator are left to Argo CD: the ApplicationSet is reported as not expanded.
 """
@@ -76,6 +79,18 @@ def expand(document: Document, index: int, element: Mapping[str, Any]) -> Docume
            **{key: _substitute(value, params) for key, value in template.items()}}
     lines = {path[2:]: line for path, line in document.lines.items()
              if path[:2] == ("spec", "template") and len(path) > 2}
+    # the set's own namespace, never the template's: the appsets-in-any-namespace boundary
+    metadata = app.get("metadata")
+    metadata = {k: v for k, v in metadata.items() if k != "namespace"} \
+        if isinstance(metadata, dict) else {}
+    own = data.get("metadata")
+    namespace = own.get("namespace") if isinstance(own, dict) else None
+    lines.pop(("metadata", "namespace"), None)
+    if namespace is not None:
+        metadata["namespace"] = namespace
+        if ("metadata", "namespace") in document.lines:
+            lines[("metadata", "namespace")] = document.lines[("metadata", "namespace")]
+    app["metadata"] = metadata
     start = document.lines.get(("spec", "generators", 0, "list", "elements", index),
                                document.line)
     return Document(app, lines, start)
@@ -97,7 +112,8 @@ def _substitute(value: Any, params: Mapping[str, str]) -> Any:
     if isinstance(value, str):
         return _TAG.sub(lambda m: params.get(m.group(1).strip(), m.group(0)), value)
     if isinstance(value, dict):
-        return {_substitute(k, params): _substitute(v, params) for k, v in value.items()}
+        return {_substitute(k, params): _substitute(v, params) for k, v in value.items()
+                if v is not None}
     if isinstance(value, list):
         return [_substitute(item, params) for item in value]
     return value
