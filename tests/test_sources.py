@@ -2189,3 +2189,22 @@ def test_an_application_set_s_application_and_a_file_of_one_name_in_its_namespac
     assert [(f.location, f.policy) for f in report.findings
             if "name is also used" in f.message] == [("apps/web.yaml:4", "argocd-application")]
     assert report.exit_code == 1
+
+
+@pytest.mark.parametrize("element", ["prod", "[prod]", "3"])
+def test_a_list_element_that_is_not_a_map_generates_nothing(tmp_path: Path,
+                                                            element: str) -> None:
+    """Go's JSON decoder cannot read a string, a list or a number as the element's map: Argo
+    CD's list generator fails and the set creates no Application. A could-not-check error at
+    the element, not an ApplicationSet left unexpanded."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", **WEB_CHART,
+        "apps/set.yaml": WEB_SET.format(set="web", namespace="argocd", env="prod",
+                                        template_namespace="argocd").replace(
+            "          - env: prod\n", f"          - {element}\n")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy) for e in report.errors] == [
+        ("apps/set.yaml:10", "could-not-check")]
+    assert [t.id for t in report.targets if t.application is not None] == []
+    assert [f.policy for f in report.findings] == []
+    assert report.exit_code == 2

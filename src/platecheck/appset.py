@@ -24,7 +24,7 @@ from platecheck.yamlio import Document
 _TAG = re.compile(r"\{\{(.*?)\}\}")
 
 
-def list_elements(data: Mapping[str, Any]) -> list[dict[str, Any]] | None:
+def list_elements(data: Mapping[str, Any]) -> list[Any] | None:
     """The elements of an ApplicationSet platecheck expands, else None."""
     spec = data.get("spec")
     if not isinstance(spec, dict) or spec.get("goTemplate") or spec.get("templatePatch"):
@@ -39,16 +39,24 @@ def list_elements(data: Mapping[str, Any]) -> list[dict[str, Any]] | None:
     if not isinstance(options, dict) or set(options) - {"elements"}:
         return None
     elements = options.get("elements")
-    if not isinstance(elements, list) or not all(isinstance(e, dict) for e in elements):
+    if not isinstance(elements, list):
         return None
-    return elements
+    # a null element is an empty one to Go's JSON decoder; any other non-map fails the set
+    return [{} if e is None else e for e in elements]
 
 
-def check_elements(document: Document, elements: Sequence[Mapping[str, Any]], rel: str) -> None:
+def check_elements(document: Document, elements: Sequence[Any], rel: str) -> None:
     """Argo CD's list generator (without ``goTemplate``) takes string values only, and a
     ``values`` map of strings: any other value fails the whole ApplicationSet, which then
-    generates no Application. A could-not-check error at the first such value."""
+    generates no Application; so does an element that is not a map. A could-not-check error
+    at the first such value."""
     for index, element in enumerate(elements):
+        if not isinstance(element, dict):
+            raise PlatecheckError(
+                f"ApplicationSet list element {index} is not a map "
+                f"({json.dumps(element, default=str)}); Argo CD's list generator fails and "
+                "creates no Application: write each element as a map of strings",
+                rel, document.line_of(("spec", "generators", 0, "list", "elements", index)))
         for key, value in element.items():
             at = ("spec", "generators", 0, "list", "elements", index, key)
             if key == "values" and not isinstance(value, dict):
