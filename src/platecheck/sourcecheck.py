@@ -49,8 +49,8 @@ def source_problems(app: Application, root: Path) -> tuple[SourceProblem, ...]:
     return tuple(problems)
 
 
-PATH_REMEDY = ("Point source.path at a chart directory inside this repository (relative to "
-               "the repository root).")
+PATH_REMEDY = ("Point source.path at a directory inside this repository (relative to the "
+               "repository root): a chart, a kustomization, Jsonnet or manifests.")
 
 
 def path_remedy(problem: str, repo_url: str | None, repo_urls: Sequence[str],
