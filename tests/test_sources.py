@@ -2208,3 +2208,27 @@ def test_a_list_element_that_is_not_a_map_generates_nothing(tmp_path: Path,
     assert [t.id for t in report.targets if t.application is not None] == []
     assert [f.policy for f in report.findings] == []
     assert report.exit_code == 2
+
+
+@pytest.mark.parametrize(("name", "refused"), [
+    ("web-{{env}} {{ tail", True),  # a tag, then a '{{' with no '}}': fasttemplate refuses
+    ("web {{ tail", False),  # no tag at all: not a template, kept as written
+    ("web-{{ env }}-{{ nope }}", False),  # an unknown tag stays as written
+], ids=["unterminated", "no-tag", "unknown"])
+def test_a_list_set_template_argo_cd_cannot_parse_generates_nothing(
+        tmp_path: Path, name: str, refused: bool) -> None:
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", **WEB_CHART,
+        "apps/set.yaml": WEB_SET.format(set="web", namespace="argocd", env="prod",
+                                        template_namespace="argocd").replace(
+            "      name: web\n", f"      name: web\n      annotations:\n        note: '{name}'\n")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    if refused:
+        assert [(e.location, e.policy) for e in report.errors] == [
+            ("apps/set.yaml:15", "could-not-check")]
+        assert [t.id for t in report.targets if t.application is not None] == []
+        assert report.exit_code == 2
+    else:
+        assert report.errors == ()
+        [app] = [t.application for t in report.targets if t.application is not None]
+        assert app.annotations["note"] == name.replace("{{ env }}", "prod")

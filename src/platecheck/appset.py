@@ -21,7 +21,16 @@ from typing import Any
 from platecheck.errors import PlatecheckError
 from platecheck.yamlio import Document
 
-_TAG = re.compile(r"\{\{(.*?)\}\}")
+# Argo CD's isTemplatedRegex (".*{{.*}}.*"): a string with a tag on one line is a template
+_TEMPLATED = re.compile(r"\{\{.*\}\}")
+
+
+class _Unterminated(Exception):
+    """A ``{{`` with no ``}}`` after it in a template string: the key path of that string."""
+
+    def __init__(self, path: tuple[Any, ...]) -> None:
+        super().__init__(path)
+        self.path = path
 
 
 def list_elements(data: Mapping[str, Any]) -> list[Any] | None:
@@ -77,14 +86,21 @@ def check_elements(document: Document, elements: Sequence[Any], rel: str) -> Non
                     "goTemplate: true", rel, document.line_of(path))
 
 
-def expand(document: Document, index: int, element: Mapping[str, Any]) -> Document:
+def expand(document: Document, index: int, element: Mapping[str, Any], rel: str) -> Document:
     """The Application element ``index`` makes of the ApplicationSet ``document``, with the
-    template's key lines; it starts at the element's line (one Application per line)."""
+    template's key lines; it starts at the element's line (one Application per line). A
+    template Argo CD cannot fill is a could-not-check error: the set generates nothing."""
     data = document.data
     template = data["spec"].get("template") or {}
     params = _flatten(element)
-    app = {"apiVersion": data.get("apiVersion"), "kind": "Application",
-           **{key: _substitute(value, params) for key, value in template.items()}}
+    try:
+        filled = {key: _substitute(value, params, (key,)) for key, value in template.items()}
+    except _Unterminated as exc:
+        raise PlatecheckError(
+            "ApplicationSet template has a '{{' with no '}}' after it; Argo CD cannot parse "
+            "the template and the set creates no Application", rel,
+            document.line_of(("spec", "template", *exc.path))) from None
+    app = {"apiVersion": data.get("apiVersion"), "kind": "Application", **filled}
     lines = {path[2:]: line for path, line in document.lines.items()
              if path[:2] == ("spec", "template") and len(path) > 2}
     # the set's own namespace, never the template's: the appsets-in-any-namespace boundary
@@ -116,12 +132,33 @@ def _flatten(element: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def _substitute(value: Any, params: Mapping[str, str]) -> Any:
+def _substitute(value: Any, params: Mapping[str, str], path: tuple[Any, ...]) -> Any:
     if isinstance(value, str):
-        return _TAG.sub(lambda m: params.get(m.group(1).strip(), m.group(0)), value)
+        return _fill(value, params, path)
     if isinstance(value, dict):
-        return {_substitute(k, params): _substitute(v, params) for k, v in value.items()
-                if v is not None}
+        return {_substitute(k, params, (*path, k)): _substitute(v, params, (*path, k))
+                for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_substitute(item, params) for item in value]
+        return [_substitute(item, params, (*path, i)) for i, item in enumerate(value)]
     return value
+
+
+def _fill(text: str, params: Mapping[str, str], path: tuple[Any, ...]) -> str:
+    """``text`` with its tags replaced as fasttemplate (``{{``, ``}}``) replaces them for
+    Argo CD: a tag runs to the next ``}}``, an unknown or empty one stays as written, and a
+    ``{{`` with no ``}}`` after it fails the template (``_Unterminated``)."""
+    if not _TEMPLATED.search(text):
+        return text
+    out: list[str] = []
+    position = 0
+    while (start := text.find("{{", position)) >= 0:
+        end = text.find("}}", start + 2)
+        if end < 0:
+            raise _Unterminated(path)
+        tag = text[start + 2:end]
+        key = tag.strip()
+        out.extend((text[position:start], params[key] if key in params and key else
+                    f"{{{{{tag}}}}}"))
+        position = end + 2
+    out.append(text[position:])
+    return "".join(out)

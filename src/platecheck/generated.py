@@ -86,10 +86,11 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
                                                         deployed_by=top), parent, False)
                 elif elements is not None:  # a plain list, expanded as discovery does
                     check_elements(document, elements, file)
-                    for index, element in enumerate(elements):
-                        yield Generated(dataclasses.replace(parse_application(
-                            expand(document, index, element), file), deployed_by=top),
-                            parent, False)
+                    made = [parse_application(expand(document, index, element, file), file)
+                            for index, element in enumerate(elements)]  # all, or none
+                    for app in made:
+                        yield Generated(dataclasses.replace(app, deployed_by=top), parent,
+                                        False)
                 else:
                     yield Generated(dataclasses.replace(parse_application_set(document, file),
                                                         deployed_by=top), parent, True)
