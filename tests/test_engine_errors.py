@@ -151,6 +151,13 @@ def test_a_target_whose_value_file_does_not_read_is_counted(report: Report,
         assert json.loads(render(small, "json"))["summary"]["targets"] == 2
         assert " could not be checked in 2 targets (" in render(small, "text")
         assert small.exit_code == 2
+    # an environment not asked for: what could not be checked of it is left out too
+    for _ in ("cold", "warm"):
+        stg = lint(root, cache_dir=tmp_path / "cache", environments=["stg"])
+        assert (stg.errors, [t.id for t in stg.targets], stg.exit_code) == ((), ["stg/app"], 0)
+        assert (count(stg).not_checked, count(stg).targets) == (0, 1)
+        prod = lint(root, cache_dir=tmp_path / "cache", environments=["prod"])
+        assert [(e.target, prod.exit_code) for e in prod.errors] == [("prod/app", 2)]
     # the broken repository's Applications that could not be planned count too
     unplanned = {e.target for e in report.errors} - {t.id for t in report.targets} - {None}
     assert sorted(unplanned) == ["prod/badref", "prod/badvalues", "prod/escape", "prod/latin1",

@@ -168,8 +168,10 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
     findings, load_errors = settle(findings, model.errors, model)
     wanted = set(environments) if environments else None
     findings = _apply_waivers(findings, config, model)
-    if wanted is not None:
+    if wanted is not None:  # what could not be checked of another environment too
         findings = [f for f in findings if f.environment is None or f.environment in wanted]
+        load_errors = [e for e in load_errors if e.environment is None or e.environment in wanted]
+        errors = [e for e in errors if e.environment is None or e.environment in wanted]
     if selection is not None:
         findings = [f for f in findings if selection.keeps(f)]
     return Report(
