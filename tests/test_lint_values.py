@@ -5,6 +5,8 @@ that holds."""
 
 from __future__ import annotations
 
+import shutil
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +54,7 @@ VALUES = {
                     "flag: n\n'y': 1\n1: one\nwhen: 2024-01-01\nclock: 12:30\n"
                     "bin: !!binary aGk=\n",
     "off.yaml": "sub: {enabled: false}\nbreakIt: true\n",
-    "conflict.yaml": "sub: {nested: {t: 5}}\n",  # a table of the subchart's, as a number
+    "conflict.yaml": "sub: {nested: {a: {b: 5}}}\n",  # a number of the subchart's, as a table
 }
 LINTS = {
     "one": ["one.yaml"],
@@ -173,6 +175,50 @@ def test_a_warning_about_values_runs_the_lint_with_its_value_files(helm: Path,
     assert runner._run_one(call) == runner._run_one(call.unbaked)
     held = runner.portable(runner._run(call.argv, 60))
     assert held.stderr.strip()  # helm warned of the table set to a number
+
+
+def _vendor_archived(chart_dir: Path) -> None:
+    """charts/sub as the archive ``helm package`` makes of it."""
+    with tarfile.open(chart_dir / "charts" / "sub-0.1.0.tgz", "w:gz") as tar:
+        tar.add(chart_dir / "charts" / "sub", arcname="sub")
+    shutil.rmtree(chart_dir / "charts" / "sub")
+
+
+@pytest.mark.parametrize("archived", [False, True], ids=["directory", "archive"])
+def test_a_dependency_table_replaced_unseen_is_linted_with_its_value_files(
+        helm: Path, tmp_path: Path, archived: bool) -> None:
+    """A number where the subchart's defaults hold a table and the chart's own values set
+    nothing: with value files helm lint writes the subchart's defaults under the chart's
+    values first and warns of the number; a copy holding the values would say nothing, so
+    they are not written. Where the chart's own values set the key, or the subchart's
+    default is not a table, they are, and helm says the same of the copy."""
+    chart_dir = tmp_path / "repo" / "app"
+    _write(chart_dir, {**FILES, "values.yaml": FILES["values.yaml"].replace(
+        "sub: {level: warn}", "sub: {level: warn, own: {t: 1}}")})
+    _write(chart_dir / "charts" / "sub", {"values.yaml": "own: {t: {x: 1}}\n"
+                                          + FILES["charts/sub/values.yaml"]})
+    if archived:
+        _vendor_archived(chart_dir)
+    _write(tmp_path / "repo", {"hidden.yaml": "sub: {nested: {t: 5}}\n",
+                               "listed.yaml": "sub: {nested: {t: [5]}}\n",
+                               "own.yaml": "sub: {own: {t: 5}}\n",
+                               "scalar.yaml": "sub: {nested: {a: 5, new: 1}}\n"})
+    (tmp_path / "work").mkdir()
+    runner = Helm(binary=helm, workdir=tmp_path / "work", root=tmp_path / "repo")
+    chart = _chart(chart_dir, {"dependencies": [{"name": "sub", "condition": "sub.enabled"}]})
+    for name in ("hidden", "listed", "own", "scalar"):
+        path = tmp_path / "repo" / f"{name}.yaml"
+        held = lint_values(chart, _values(chart_dir / "values.yaml"), [_values(path)])
+        real = runner._run_one(runner.lint_call(chart, [path], "1.31.0"))
+        assert isinstance(real, HelmResult)
+        if name in ("hidden", "listed"):
+            assert held is None, name
+            assert "sub.nested.t" in real.stderr, name
+            continue
+        assert held is not None, name
+        call = runner.lint_call(chart, [path], "1.31.0", held)
+        runner._prepare(call)
+        assert runner.portable(runner._run(call.argv, 60)) == real, name
 
 
 def _lint_values(tmp_path: Path, chart_values: str | None, *files: str,
