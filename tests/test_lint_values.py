@@ -221,6 +221,31 @@ def test_a_dependency_table_replaced_unseen_is_linted_with_its_value_files(
         assert runner.portable(runner._run(call.argv, 60)) == real, name
 
 
+SUB = {"charts/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+       "charts/sub/values.yaml": "t: {x: 1}\nn: 1\n"}
+INNER = {"charts/sub/charts/inner/Chart.yaml": "apiVersion: v2\nname: inner\nversion: 0.1.0\n"}
+
+
+@pytest.mark.parametrize(("chart_values", "file", "extra", "held"), [
+    ("a: 1\n", "sub: {t: 5}\n", SUB, False),  # a number for the subchart's table
+    ("a: 1\n", "sub: {t: [5]}\n", SUB, False),
+    ("a: 1\n", "sub: 5\n", SUB, False),
+    ("sub: {t: 1}\n", "sub: {t: 5}\n", SUB, True),  # the chart's own number is replaced
+    ("a: 1\n", "sub: {n: 5, u: 5, t: {y: 5}}\n", SUB, True),
+    ("a: 1\n", "sub: {u: 5}\n", {**SUB, **INNER}, False),  # u may be a chart sub vendors
+    ("a: 1\n", "sub: {t: {x: 5}}\n", {**SUB, **INNER}, True),
+    ("a: 1\n", "sub: {t: 5}\n", {"charts/sub-0.1.0.tgz": "not an archive"}, False),
+    ("a: 1\n", "sub: {t: 5}\n", None, True),  # not in charts/: helm loads no defaults
+], ids=["number", "list", "number-for-all", "own-number", "not-tables", "vendoring",
+        "vendoring-table", "unreadable", "not-vendored"])
+def test_values_not_written_over_a_dependency_table_unseen(
+        tmp_path: Path, chart_values: str, file: str, extra: dict[str, str] | None,
+        held: bool) -> None:
+    found = _lint_values(tmp_path, chart_values, file, extra=extra,
+                         metadata={"dependencies": [{"name": "sub"}]})
+    assert (found is not None) is held
+
+
 def _lint_values(tmp_path: Path, chart_values: str | None, *files: str,
                  extra: dict[str, str] | None = None,
                  metadata: dict[str, Any] | None = None) -> HeldValues | None:

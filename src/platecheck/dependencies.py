@@ -113,11 +113,11 @@ def vendored_names(charts: Path) -> set[str] | None:
     return names
 
 
-def vendored_defaults(charts: Path, name: str) -> tuple[dict[str, Any], bool] | None:
-    """The values.yaml (``{}`` without one) of the one chart in ``charts/`` called ``name``,
-    and whether that chart vendors charts of its own: ``({}, False)`` when no chart there is
-    called so (helm loads none); None when several are or one cannot be read."""
-    found: list[tuple[dict[str, Any], bool]] = []
+def vendored_defaults(charts: Path) -> dict[str, tuple[dict[str, Any], bool] | None] | None:
+    """Each chart in ``charts/`` by name: its values.yaml (``{}`` without one) and whether it
+    vendors charts of its own; a name several charts have maps to None. None when one of
+    them cannot be read."""
+    found: dict[str, tuple[dict[str, Any], bool] | None] = {}
     for entry in charts.iterdir() if charts.is_dir() else ():
         if entry.name.startswith(("_", ".")):
             continue
@@ -125,16 +125,17 @@ def vendored_defaults(charts: Path, name: str) -> tuple[dict[str, Any], bool] | 
             archived = _archive_defaults(entry)
             if archived is None:
                 return None
-            if archived[0] == name:
-                found.append(archived[1:])
+            name, defaults = archived[0], archived[1:]
         elif (entry / "Chart.yaml").is_file():
-            if _chart_name(entry / "Chart.yaml") != name:
-                continue
             values = _values_in(entry / "values.yaml")
-            if values is None:
+            named = _chart_name(entry / "Chart.yaml")
+            if values is None or named is None:
                 return None
-            found.append((values, (entry / "charts").is_dir()))
-    return found[0] if len(found) == 1 else None if found else ({}, False)
+            name, defaults = named, (values, (entry / "charts").is_dir())
+        else:
+            continue
+        found[name] = None if name in found else defaults
+    return found
 
 
 def _values_in(path: Path) -> dict[str, Any] | None:

@@ -107,23 +107,25 @@ def _hides_dependency_tables(chart: Chart, user: Mapping[str, Any],
     aliases = {d.get("alias") or d.get("name"): d.get("name")
                for d in (dependencies if isinstance(dependencies, list) else ())
                if isinstance(d, Mapping)}
-    vendored = vendored_names(chart.path / "charts")
+    vendored = vendored_defaults(chart.path / "charts")
     for key, value in user.items():
         if key == "global" or (vendored is not None and key not in aliases
                                and key not in vendored):
             continue
         name = aliases.get(key, key)
-        found = vendored_defaults(chart.path / "charts", name) if isinstance(name, str) \
-            else None
+        # a dependency not in charts/ is not loaded: it has no defaults
+        found = None if vendored is None or not isinstance(name, str) else vendored.get(
+            name, ({}, False))
         mine = own.get(key, _ABSENT)
-        if found is None or not isinstance(value, Mapping) or not isinstance(mine, Mapping):
-            if _shadows(value, mine, _UNKNOWN if found is None else found[0]):
+        if found is not None and isinstance(value, Mapping) and (
+                mine is _ABSENT or isinstance(mine, Mapping)):
+            defaults, vendors = found
+            # a key the dependency's values lack may be a chart it vendors
+            if any(_shadows(below, mine.get(k, _ABSENT) if isinstance(mine, Mapping)
+                            else _ABSENT, defaults.get(k, _UNKNOWN if vendors else _ABSENT))
+                   for k, below in value.items()):
                 return True
-            continue
-        defaults, vendors = found
-        # a key the dependency's values lack may be a chart it vendors
-        if any(_shadows(below, mine.get(k, _ABSENT), defaults.get(
-                k, _UNKNOWN if vendors else _ABSENT)) for k, below in value.items()):
+        elif _shadows(value, mine, _UNKNOWN if found is None else found[0]):
             return True
     return False
 
