@@ -5,6 +5,8 @@ that holds."""
 
 from __future__ import annotations
 
+import shutil
+import tarfile
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +54,7 @@ VALUES = {
                     "flag: n\n'y': 1\n1: one\nwhen: 2024-01-01\nclock: 12:30\n"
                     "bin: !!binary aGk=\n",
     "off.yaml": "sub: {enabled: false}\nbreakIt: true\n",
-    "conflict.yaml": "sub: {nested: {t: 5}}\n",  # a table of the subchart's, as a number
+    "conflict.yaml": "sub: {nested: {a: {b: 5}}}\n",  # a number of the subchart's, as a table
 }
 LINTS = {
     "one": ["one.yaml"],
@@ -173,6 +175,75 @@ def test_a_warning_about_values_runs_the_lint_with_its_value_files(helm: Path,
     assert runner._run_one(call) == runner._run_one(call.unbaked)
     held = runner.portable(runner._run(call.argv, 60))
     assert held.stderr.strip()  # helm warned of the table set to a number
+
+
+def _vendor_archived(chart_dir: Path) -> None:
+    """charts/sub as the archive ``helm package`` makes of it."""
+    with tarfile.open(chart_dir / "charts" / "sub-0.1.0.tgz", "w:gz") as tar:
+        tar.add(chart_dir / "charts" / "sub", arcname="sub")
+    shutil.rmtree(chart_dir / "charts" / "sub")
+
+
+@pytest.mark.parametrize("archived", [False, True], ids=["directory", "archive"])
+def test_a_dependency_table_replaced_unseen_is_linted_with_its_value_files(
+        helm: Path, tmp_path: Path, archived: bool) -> None:
+    """A number where the subchart's defaults hold a table and the chart's own values set
+    nothing: with value files helm lint writes the subchart's defaults under the chart's
+    values first and warns of the number; a copy holding the values would say nothing, so
+    they are not written. Where the chart's own values set the key, or the subchart's
+    default is not a table, they are, and helm says the same of the copy."""
+    chart_dir = tmp_path / "repo" / "app"
+    _write(chart_dir, {**FILES, "values.yaml": FILES["values.yaml"].replace(
+        "sub: {level: warn}", "sub: {level: warn, own: {t: 1}}")})
+    _write(chart_dir / "charts" / "sub", {"values.yaml": "own: {t: {x: 1}}\n"
+                                          + FILES["charts/sub/values.yaml"]})
+    if archived:
+        _vendor_archived(chart_dir)
+    _write(tmp_path / "repo", {"hidden.yaml": "sub: {nested: {t: 5}}\n",
+                               "listed.yaml": "sub: {nested: {t: [5]}}\n",
+                               "own.yaml": "sub: {own: {t: 5}}\n",
+                               "scalar.yaml": "sub: {nested: {a: 5, new: 1}}\n"})
+    (tmp_path / "work").mkdir()
+    runner = Helm(binary=helm, workdir=tmp_path / "work", root=tmp_path / "repo")
+    chart = _chart(chart_dir, {"dependencies": [{"name": "sub", "condition": "sub.enabled"}]})
+    for name in ("hidden", "listed", "own", "scalar"):
+        path = tmp_path / "repo" / f"{name}.yaml"
+        held = lint_values(chart, _values(chart_dir / "values.yaml"), [_values(path)])
+        real = runner._run_one(runner.lint_call(chart, [path], "1.31.0"))
+        assert isinstance(real, HelmResult)
+        if name in ("hidden", "listed"):
+            assert held is None, name
+            assert "sub.nested.t" in real.stderr, name
+            continue
+        assert held is not None, name
+        call = runner.lint_call(chart, [path], "1.31.0", held)
+        runner._prepare(call)
+        assert runner.portable(runner._run(call.argv, 60)) == real, name
+
+
+SUB = {"charts/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+       "charts/sub/values.yaml": "t: {x: 1}\nn: 1\n"}
+INNER = {"charts/sub/charts/inner/Chart.yaml": "apiVersion: v2\nname: inner\nversion: 0.1.0\n"}
+
+
+@pytest.mark.parametrize(("chart_values", "file", "extra", "held"), [
+    ("a: 1\n", "sub: {t: 5}\n", SUB, False),  # a number for the subchart's table
+    ("a: 1\n", "sub: {t: [5]}\n", SUB, False),
+    ("a: 1\n", "sub: 5\n", SUB, False),
+    ("sub: {t: 1}\n", "sub: {t: 5}\n", SUB, True),  # the chart's own number is replaced
+    ("a: 1\n", "sub: {n: 5, u: 5, t: {y: 5}}\n", SUB, True),
+    ("a: 1\n", "sub: {u: 5}\n", {**SUB, **INNER}, False),  # u may be a chart sub vendors
+    ("a: 1\n", "sub: {t: {x: 5}}\n", {**SUB, **INNER}, True),
+    ("a: 1\n", "sub: {t: 5}\n", {"charts/sub-0.1.0.tgz": "not an archive"}, False),
+    ("a: 1\n", "sub: {t: 5}\n", None, True),  # not in charts/: helm loads no defaults
+], ids=["number", "list", "number-for-all", "own-number", "not-tables", "vendoring",
+        "vendoring-table", "unreadable", "not-vendored"])
+def test_values_not_written_over_a_dependency_table_unseen(
+        tmp_path: Path, chart_values: str, file: str, extra: dict[str, str] | None,
+        held: bool) -> None:
+    found = _lint_values(tmp_path, chart_values, file, extra=extra,
+                         metadata={"dependencies": [{"name": "sub"}]})
+    assert (found is not None) is held
 
 
 def _lint_values(tmp_path: Path, chart_values: str | None, *files: str,

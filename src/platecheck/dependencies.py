@@ -113,6 +113,67 @@ def vendored_names(charts: Path) -> set[str] | None:
     return names
 
 
+def vendored_defaults(charts: Path) -> dict[str, tuple[dict[str, Any], bool] | None] | None:
+    """Each chart in ``charts/`` by name: its values.yaml (``{}`` without one) and whether it
+    vendors charts of its own; a name several charts have maps to None. None when one of
+    them cannot be read."""
+    found: dict[str, tuple[dict[str, Any], bool] | None] = {}
+    for entry in charts.iterdir() if charts.is_dir() else ():
+        if entry.name.startswith(("_", ".")):
+            continue
+        if entry.name.endswith(".tgz") and entry.is_file():
+            archived = _archive_defaults(entry)
+            if archived is None:
+                return None
+            name, defaults = archived[0], archived[1:]
+        elif (entry / "Chart.yaml").is_file():
+            values = _values_in(entry / "values.yaml")
+            named = _chart_name(entry / "Chart.yaml")
+            if values is None or named is None:
+                return None
+            name, defaults = named, (values, (entry / "charts").is_dir())
+        else:
+            continue
+        found[name] = None if name in found else defaults
+    return found
+
+
+def _values_in(path: Path) -> dict[str, Any] | None:
+    if not path.exists():
+        return {}
+    try:
+        data = load_document(read_text(path, path.name)[1], path.name).data
+    except PlatecheckError:
+        return None
+    return data if isinstance(data, dict) else {} if data is None else None
+
+
+def _archive_defaults(archive: Path) -> tuple[str, dict[str, Any], bool] | None:
+    """A chart archive's name, values.yaml and whether it vendors charts; None when that
+    cannot be told."""
+    texts: dict[str, str] = {}
+    vendors = False
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for count, member in enumerate(tar):
+                if count > _MAX_MEMBERS:
+                    return None
+                parts = member.name.split("/")
+                vendors = vendors or (len(parts) > 2 and parts[1] == "charts")
+                if len(parts) == 2 and parts[1] in ("Chart.yaml", "values.yaml") \
+                        and member.isfile():
+                    stream = tar.extractfile(member)
+                    raw = stream.read(_MAX_CHART_FILE) if stream is not None else b""
+                    texts[parts[1]] = raw.decode("utf-8", "replace")
+        name = _name_in(texts.get("Chart.yaml", ""), archive.name)
+        data = load_document(texts.get("values.yaml", ""), archive.name).data
+    except (tarfile.TarError, OSError, EOFError, zlib.error, PlatecheckError):
+        return None
+    if name is None or not isinstance(data, (dict, type(None))):
+        return None
+    return name, data or {}, vendors
+
+
 def _chart_name(path: Path) -> str | None:
     try:
         return _name_in(read_text(path, path.name)[1], path.name)

@@ -16,6 +16,10 @@ the lint rules ``ValuesWithOverrides`` and ``Templates``), so the values are wri
   chart's ``null`` under a table the user set and keeps it elsewhere, and a user ``null``
   deletes the chart's key;
 - no key is a table on one side and something else on the other (helm warns and keeps one);
+- no value that is not a table replaces a table of a dependency's defaults where the chart's
+  own values set nothing: with value files helm warns of it (the lint first writes the
+  dependencies' defaults under the chart's values, ``processImportValues``), on the copy it
+  does not;
 - the chart imports no values from its dependencies (``import-values`` reads the
   dependencies' values under the chart's defaults, never the user's) and has no
   ``requirements.yaml``;
@@ -40,7 +44,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from platecheck.dependencies import vendored_names
+from platecheck.dependencies import vendored_defaults, vendored_names
 from platecheck.model import Chart, ValuesFile
 
 # characters json.dumps leaves as they are that YAML refuses unescaped or reads as a line
@@ -70,7 +74,7 @@ def lint_values(chart: Chart, chart_values: ValuesFile | None,
     if not (_plain(user) and _plain(chart_values.data)):
         return None
     merged = _coalesce(user, chart_values.data)
-    if merged is None:
+    if merged is None or _hides_dependency_tables(chart, user, chart_values.data):
         return None
     text = json.dumps(merged, ensure_ascii=False, allow_nan=False, sort_keys=True)
     return HeldValues(text, not _reaches_dependencies(chart, set(user)))
@@ -89,6 +93,57 @@ def _reaches_dependencies(chart: Chart, keys: set[str]) -> bool:
                          if isinstance(v, str))
     vendored = vendored_names(chart.path / "charts")
     return vendored is None or bool(keys & (names | vendored))
+
+
+_ABSENT, _UNKNOWN = object(), object()  # nothing set there; a dependency's defaults not read
+
+
+def _hides_dependency_tables(chart: Chart, user: Mapping[str, Any],
+                             own: Mapping[str, Any]) -> bool:
+    """Whether ``user`` sets, under a dependency's key, a value that is not a table where
+    the chart's own values (``own``) set nothing and the dependency's defaults may hold a
+    table."""
+    dependencies = chart.metadata.get("dependencies")
+    aliases = {d.get("alias") or d.get("name"): d.get("name")
+               for d in (dependencies if isinstance(dependencies, list) else ())
+               if isinstance(d, Mapping)}
+    vendored = vendored_defaults(chart.path / "charts")
+    for key, value in user.items():
+        if key == "global" or (vendored is not None and key not in aliases
+                               and key not in vendored):
+            continue
+        name = aliases.get(key, key)
+        # a dependency not in charts/ is not loaded: it has no defaults
+        found = None if vendored is None or not isinstance(name, str) else vendored.get(
+            name, ({}, False))
+        mine = own.get(key, _ABSENT)
+        if found is not None and isinstance(value, Mapping) and (
+                mine is _ABSENT or isinstance(mine, Mapping)):
+            defaults, vendors = found
+            # a key the dependency's values lack may be a chart it vendors
+            if any(_shadows(below, mine.get(k, _ABSENT) if isinstance(mine, Mapping)
+                            else _ABSENT, defaults.get(k, _UNKNOWN if vendors else _ABSENT))
+                   for k, below in value.items()):
+                return True
+        elif _shadows(value, mine, _UNKNOWN if found is None else found[0]):
+            return True
+    return False
+
+
+def _shadows(user: Any, own: Any, default: Any) -> bool:
+    """Whether ``user`` (or a value below it) is not a table where ``own`` sets nothing
+    and ``default`` holds, or may hold, a table."""
+    if own is not _ABSENT and not isinstance(own, Mapping):
+        return False  # the chart's own value is replaced, silently either way
+    table = default is _UNKNOWN or isinstance(default, Mapping)
+    if not isinstance(user, Mapping):
+        return own is _ABSENT and table
+    if not table:
+        return False  # a table over a dependency's non-table: helm warns on the copy too
+    return any(_shadows(value,
+                        own.get(key, _ABSENT) if isinstance(own, Mapping) else _ABSENT,
+                        default.get(key, _ABSENT) if isinstance(default, Mapping) else _UNKNOWN)
+               for key, value in user.items())
 
 
 def _plain_chart(chart: Chart) -> bool:
