@@ -127,3 +127,24 @@ def test_an_applications_values_and_parameters_reach_helm_as_argo_cd_reads_them(
     report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert [f.message for f in report.findings if "parameters" in f.message
             or "helm" in f.message] == []  # (a parameter read as a number was one)
+
+
+@pytest.mark.parametrize("key", ["~", "null", "Null", "? "])
+def test_a_null_mapping_key_is_refused_at_its_line(tmp_path: Path, each_helm: Path,
+                                                   key: str) -> None:
+    """Go's YAML-to-JSON conversion has no text for a null key: helm refuses the values file
+    (so do kubectl and Argo CD a manifest); platecheck says so at the key's line."""
+    from platecheck.errors import PlatecheckError
+
+    text = f"a: 1\nk:\n  {key}: 1\n" if key != "? " else "a: 1\nk:\n  ?\n  : 1\n"
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(text)
+    done = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode != 0
+    with pytest.raises(PlatecheckError) as caught:
+        load_document(text, "values.yaml")
+    assert (caught.value.file, caught.value.line) == ("values.yaml", 3)
+    assert load_document("k:\n  'null': 1\n", "values.yaml").data == {"k": {"null": 1}}

@@ -184,8 +184,8 @@ _GO_CONSTRUCTORS = {_INT: _construct_go_int, _FLOAT: _construct_go_float,
 
 
 def go_key(value: Any) -> Any:
-    """A mapping key as Go's YAML-to-JSON conversion writes it: ``true``, ``false``, ``null``,
-    an integer in decimal (``0o17`` is ``"15"``), a float as Go writes a float32 at its
+    """A mapping key as Go's YAML-to-JSON conversion writes it: ``true``, ``false``, an
+    integer in decimal (``0o17`` is ``"15"``), a float as Go writes a float32 at its
     shortest (``1e3`` is ``"1000"``, ``123456.7`` stays); anything else as it is."""
     if isinstance(value, bool):
         return "true" if value else "false"
@@ -223,6 +223,10 @@ def _float32_g(value: float) -> str:
     return f"{sign}{digits[:point]}.{digits[point:]}"
 
 
+NULL_KEY = ("a mapping key is null (~, null or nothing); helm, kubectl and Argo CD refuse it: "
+            "quote it as text")
+
+
 class _GoKeys:
     """Mappings whose keys are as Go's YAML-to-JSON conversion makes them (``go_key``)."""
 
@@ -230,6 +234,11 @@ class _GoKeys:
         mapping = super().construct_mapping(node, deep=deep)  # type: ignore[misc]
         if all(type(key) is str for key in mapping):
             return mapping
+        if None in mapping:  # sigs.k8s.io/yaml: "unsupported map key of type: <nil>"
+            key = next((k for k, _ in node.value if isinstance(k, ScalarNode)
+                        and self.construct_object(k) is None),  # type: ignore[attr-defined]
+                       node)
+            raise ConstructorError(None, None, NULL_KEY, key.start_mark)
         return {go_key(key): value for key, value in mapping.items()}
 
 
@@ -790,7 +799,10 @@ class _Builder:
         return iter(own)
 
     def _key(self, node: ScalarNode) -> str:
-        value = go_key(self._scalar(node))
+        key = self._scalar(node)
+        if key is None:  # sigs.k8s.io/yaml: "unsupported map key of type: <nil>"
+            raise YamlError(NULL_KEY, self.rel, node.start_mark.line + 1)
+        value = go_key(key)
         return value if isinstance(value, str) else str(node.value)
 
     def _scalar(self, node: Node) -> Any:
