@@ -333,3 +333,41 @@ def test_a_chart_whose_copy_fails_is_one_error_per_target_at_its_chart_yaml(
     cases = [c for c in ET.fromstring(FORMATS["junit"](cold)).iter("testcase")
              if c.get("classname") in ("prod", "stg")]  # the two targets' cases
     assert cases and {len(c.findall("error")) for c in cases} == {1}
+
+
+MULTI_SOURCE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web-prod
+  namespace: argocd
+spec:
+  project: default
+  sources:
+    - repoURL: https://example.com/r.git
+      path: one
+    - repoURL: https://example.com/r.git
+      path: two
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: web-prod
+"""
+
+
+def test_every_missing_path_of_a_multi_source_application_is_could_not_check(
+        tmp_path: Path) -> None:
+    """The first missing path stops the Application from being planned (a could-not-check
+    error); the second is one too, not an argocd-application finding beside it."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "apps").mkdir()
+    (repo / "apps" / "a.yaml").write_text(MULTI_SOURCE, encoding="utf-8")
+    (repo / "apps" / "b.yaml").write_text(MULTI_SOURCE.replace("web-prod", "api-prod")
+                                          .replace("path: one", "path: apps"), encoding="utf-8")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy, e.message) for e in report.errors] == [
+        ("apps/a.yaml:10", "could-not-check", "source path 'one' does not exist"),
+        ("apps/a.yaml:12", "could-not-check", "source path 'two' does not exist"),
+        ("apps/b.yaml:12", "could-not-check", "source path 'two' does not exist")]
+    assert [f for f in report.findings if "source path" in f.message] == []
+    assert report.exit_code == 2

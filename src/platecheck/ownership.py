@@ -11,6 +11,9 @@ decides which report keeps it, and the others stay silent for it.
 - ``argocd-application`` owns what ``k8s-schema`` says of the same Application at the same
   file and line: an Application a source renders (a Kustomize or Helm app-of-apps) is a
   resource of its parent's render too, validated against the same Application schema.
+- An Application that could not be planned for a source path owns ``argocd-application``'s
+  findings about its other source paths (a multi-source Application with two missing):
+  each is a could-not-check error of that Application too, as the first is.
 """
 
 from __future__ import annotations
@@ -50,7 +53,40 @@ def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoMo
         kept.append(finding)
     settled = [dataclasses.replace(error, remediation=remedies[index]) if index in remedies
                else error for index, error in enumerate(errors)]
-    return kept, settled
+    return _source_paths_unplanned(kept, settled, model)
+
+
+_SOURCE_PATH = "source path "
+
+
+def _source_paths_unplanned(findings: list[Finding], errors: list[Finding], model: RepoModel
+                            ) -> tuple[list[Finding], list[Finding]]:
+    """``findings`` without argocd-application's source-path findings of an Application a
+    source path kept from being planned, each added to ``errors`` as one of its own."""
+    stopped = {_application_at(model, e.file, e.line): e for e in errors
+               if e.message.startswith(_SOURCE_PATH) and e.file and e.line}
+    if not stopped:
+        return findings, errors
+    kept = []
+    for finding in findings:
+        text = _problem(finding)[3]
+        error = stopped.get(_application_at(model, finding.file, finding.line)) \
+            if finding.policy == APPLICATION and text.startswith(_SOURCE_PATH) else None
+        if error is None:
+            kept.append(finding)
+        else:
+            errors.append(dataclasses.replace(error, message=text, line=finding.line,
+                                              remediation=finding.remediation))
+    return kept, errors
+
+
+def _application_at(model: RepoModel, file: str | None, line: int | None
+                    ) -> tuple[str, int] | None:
+    """The Application of the repository's files whose document holds ``file:line``: the
+    last one of that file starting at or before it."""
+    starts = [a.line for a in model.applications if a.file == file and line is not None
+              and a.line <= line]
+    return (file, max(starts)) if file is not None and starts else None
 
 
 def _failed_charts(errors: Sequence[Finding], model: RepoModel) -> dict[str, set[str]]:
