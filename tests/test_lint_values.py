@@ -30,7 +30,9 @@ FILES = {
                   "dependencies:\n- name: sub\n  version: 0.1.0\n  condition: sub.enabled\n",
     "values.yaml": "replicas: 1\nimage: {repository: nginx, tag: '1.0'}\nlabels: {team: a}\n"
                    "list: [1, 2]\nratio: 0.5\nglobal: {env: dev}\nsub: {level: warn}\n"
-                   "deep: {a: {b: {c: 1}}}\n",
+                   "deep: {a: {b: {c: 1}}}\n"
+                   # nulls under keys no value file sets: kept whole either way
+                   "untouched: {x: null, y: {z: ~}, l: [1, null]}\nempty:\n",
     "templates/cm.yaml": NAMED.format(suffix="app"),
     "templates/deploy.yaml": (
         "{{- if .Values.oldApi }}\napiVersion: policy/v1beta1\nkind: PodDisruptionBudget\n"
@@ -286,6 +288,8 @@ def test_logs_alike_unless_the_values_reach_a_dependency(
     (None, ["a: 1\n"], None, None),  # no values.yaml: lint says so
     ("a: 1\n", ["a: null\n"], None, None),  # a user null deletes the chart's key
     ("a: {b: null}\n", ["a: {c: 1}\n"], None, None),  # lint deletes this chart null
+    ("a: {b: {c: ~}}\n", ["a: {d: 1}\n"], None, None),  # and this one, further down
+    ("a: null\n", ["a: {c: 1}\n"], None, None),  # a table over the chart's null
     ("a: [null]\n", ["b: {c: ~}\n"], None, None),
     ("a: {b: 1}\n", ["a: 1\n"], None, None),  # a table against a number
     ("a: 1\n", ["a: {b: 1}\n"], None, None),
@@ -295,7 +299,8 @@ def test_logs_alike_unless_the_values_reach_a_dependency(
     ("a: 1\n", ["b: 1\n"], {"requirements.yaml": "dependencies: []\n"}, None),
     ("a: 1\n", ["b: 1\n"], None,
      {"dependencies": [{"name": "sub", "import-values": ["data"]}]}),
-], ids=["no-values-yaml", "user-null", "chart-null", "null-below", "table-number",
+], ids=["no-values-yaml", "user-null", "chart-null", "chart-null-deeper",
+        "table-over-null", "null-below", "table-number",
         "number-table", "next-line", "helmignore", "helmignore-glob",
         "requirements", "import-values"])
 def test_values_not_written_where_not_exact(tmp_path: Path, chart_values: str | None,

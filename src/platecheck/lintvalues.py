@@ -12,9 +12,10 @@ the lint rules ``ValuesWithOverrides`` and ``Templates``), so the values are wri
 
 - the chart has a ``values.yaml`` (without one lint says so; with one it would not) and no
   ``.helmignore`` line that could leave it out;
-- no ``null`` anywhere in the value files' merge or the chart's values: lint deletes a
-  chart's ``null`` under a table the user set and keeps it elsewhere, and a user ``null``
-  deletes the chart's key;
+- no ``null`` in the value files' merge (a user ``null`` deletes the chart's key), nor in
+  the chart's values under a key the value files set; a chart's ``null`` elsewhere is copied
+  whole, then deleted, alike either way (lint coalesces the values twice, in its
+  ``Templates`` rule and in ``ToRenderValues``, and the second deletes them);
 - no key is a table on one side and something else on the other (helm warns and keeps one);
 - no value that is not a table replaces a table of a dependency's defaults where the chart's
   own values set nothing: with value files helm warns of it (the lint first writes the
@@ -71,10 +72,14 @@ def lint_values(chart: Chart, chart_values: ValuesFile | None,
     user: dict[str, Any] = {}
     for values in value_files:
         user = _merge_maps(user, values.data)
-    if not (_plain(user) and _plain(chart_values.data)):
+    own = chart_values.data
+    # a chart's null outside what the value files set goes the same way either way: copied
+    # with the key the user does not set, then deleted by lint's second coalescing
+    if not (_plain(user) and all(_plain(value, nulls=key not in user)
+                                 for key, value in own.items())):
         return None
-    merged = _coalesce(user, chart_values.data)
-    if merged is None or _hides_dependency_tables(chart, user, chart_values.data):
+    merged = _coalesce(user, own)
+    if merged is None or _hides_dependency_tables(chart, user, own):
         return None
     text = json.dumps(merged, ensure_ascii=False, allow_nan=False, sort_keys=True)
     return HeldValues(text, not _reaches_dependencies(chart, set(user)))
@@ -178,13 +183,16 @@ def _merge_maps(into: Mapping[str, Any], values: Mapping[str, Any]) -> dict[str,
     return out
 
 
-def _plain(value: Any) -> bool:
-    """No null, only string keys, and scalars JSON carries to helm unchanged."""
+def _plain(value: Any, nulls: bool = False) -> bool:
+    """Only string keys, scalars JSON carries to helm unchanged, and no null (with
+    ``nulls``: nulls too)."""
+    if value is None:
+        return nulls
     if isinstance(value, Mapping):
-        return all(isinstance(k, str) and not _UNSAFE.search(k) and _plain(v)
+        return all(isinstance(k, str) and not _UNSAFE.search(k) and _plain(v, nulls)
                    for k, v in value.items())
     if isinstance(value, list):
-        return all(_plain(item) for item in value)
+        return all(_plain(item, nulls) for item in value)
     if isinstance(value, str):
         return not _UNSAFE.search(value)
     if isinstance(value, float):
