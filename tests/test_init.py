@@ -177,3 +177,20 @@ def test_applications_a_chart_generates_are_proposed_for(
                           "nothing to propose environments from (the sources were not "
                           "rendered: ")
     assert len(err.splitlines()) == 1
+
+
+def test_sources_not_rendered_are_noted_and_the_files_applications_proposed(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    _chart_of_applications(tmp_path)
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "web-prod.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\n"
+        "spec:\n  source:\n    repoURL: https://example.com/repo.git\n    path: apps\n"
+        "  destination:\n    namespace: web-prod\n")
+    monkeypatch.setenv("PLATECHECK_HELM", str(tmp_path / "no-helm"))
+    assert main(["init", "--dry-run", str(tmp_path)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("platecheck: the sources were not rendered (")
+    assert err[0].endswith("): the Applications they generate are not listed")
+    assert [line.split()[-1] for line in err if " -> " in line] == ["prod/web"]
