@@ -9,8 +9,9 @@ the one it found as ``PLATECHECK_HELM`` so subprocess-based tests use the same b
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -72,6 +73,26 @@ def each_helm(request: pytest.FixtureRequest) -> Path:
     path = install_helm(str(request.param))
     assert helm_major(path) == request.param
     return path
+
+
+@pytest.fixture
+def count_helm_runs(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[tuple[str, ...]]]:
+    """Called, starts counting: the arguments of every helm process ``platecheck.render.Helm``
+    runs from then on, in a list it returns (the processes still run)."""
+    from platecheck.render import Helm
+
+    def start() -> list[tuple[str, ...]]:
+        started: list[tuple[str, ...]] = []
+        real_run = Helm._run
+
+        def counting(self: Helm, argv: Sequence[str], timeout: float) -> Any:
+            started.append(tuple(argv))
+            return real_run(self, argv, timeout)
+
+        monkeypatch.setattr(Helm, "_run", counting)
+        return started
+
+    return start
 
 
 @pytest.fixture(scope="session")

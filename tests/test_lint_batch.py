@@ -4,6 +4,7 @@ what ``helm lint`` prints for it alone, with Helm 3 and Helm 4 alike."""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,6 @@ from platecheck import render
 from platecheck.cache import HelmResult
 from platecheck.engine import load
 from platecheck.errors import PlatecheckError
-from platecheck.helmbin import helm_major, install_helm
 from platecheck.model import Chart
 from platecheck.render import MAX_LINT_BATCH, Helm, HelmCall, lint_batches, split_lint
 
@@ -43,14 +43,8 @@ def _charts(root: Path) -> list[Path]:
     return made
 
 
-@pytest.fixture(scope="module", params=[3, 4], ids=["helm3", "helm4"])
-def helm(request: pytest.FixtureRequest) -> Path:
-    path = install_helm(str(request.param))
-    assert helm_major(path) == request.param
-    return path
-
-
-def test_split_output_is_each_charts_own(helm: Path, tmp_path: Path) -> None:
+def test_split_output_is_each_charts_own(each_helm: Path, tmp_path: Path) -> None:
+    helm = each_helm
     charts = {c.name: str(c) for c in _charts(tmp_path / "charts")}
     (tmp_path / "work").mkdir()
     runner = Helm(binary=helm, workdir=tmp_path / "work", root=tmp_path)
@@ -123,22 +117,14 @@ def test_only_lints_without_value_files_and_the_same_flags_share_a_process() -> 
 ], ids=["together", "one-logs"])
 def test_engine_lints_charts_without_value_files_in_one_process(
         names: tuple[str, ...], processes: int, helm_bin: Path, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        count_helm_runs: Callable[[], list[tuple[str, ...]]]) -> None:
     repo = tmp_path / "repo"
     _charts(repo)
     (repo / "policies").mkdir()
-    started: list[tuple[str, ...]] = []
-    real_run = Helm._run
-
-    def counting(self: Helm, argv: list[str], timeout: float) -> HelmResult:
-        started.append(tuple(argv))
-        return real_run(self, argv, timeout)
-
-    monkeypatch.setattr(Helm, "_run", counting)
+    started = count_helm_runs()
     model = load([repo / name for name in names], helm=helm_bin, use_cache=False, jobs=2)
     assert len([argv for argv in started if argv[0] == "lint"]) == processes
     # what each chart got is what helm lint prints for it alone
-    monkeypatch.setattr(Helm, "_run", real_run)
     (tmp_path / "work").mkdir()
     runner = Helm(binary=helm_bin, workdir=tmp_path / "work", root=repo)
     assert sorted({lint.chart.name for lint in model.helm_lint}) == list(names)
@@ -153,7 +139,8 @@ def test_engine_lints_charts_without_value_files_in_one_process(
 
 
 def test_output_that_does_not_divide_costs_a_few_processes_not_one_per_chart(
-        helm_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        helm_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        count_helm_runs: Callable[[], list[tuple[str, ...]]]) -> None:
     """A process whose output does not divide exactly (here: any with the chart ``odd``)
     is tried again in halves: that chart ends alone, the others stay together, and each
     gets what it gets alone."""
@@ -171,17 +158,9 @@ def test_output_that_does_not_divide_costs_a_few_processes_not_one_per_chart(
     runner = Helm(binary=helm_bin, workdir=tmp_path / "work", root=tmp_path)
     calls = [runner.lint_call(_chart(c), [], None) for c in charts]
     assert lint_batches(calls) == [calls]
-    started: list[int] = []
-    real_run = Helm._run
-
-    def counting(self: Helm, argv: list[str], timeout: float) -> HelmResult:
-        started.append(len(argv))
-        return real_run(self, argv, timeout)
-
-    monkeypatch.setattr(Helm, "_run", counting)
+    started = count_helm_runs()
     answers = runner._answer(calls)
     assert len(started) <= 12  # 16 + 8 + 8 + 4 + 4 + 2 + 2 + 1 + 1: 9 processes, not 17
-    monkeypatch.setattr(Helm, "_run", real_run)
     assert answers == [runner._run_one(call) for call in calls]
     assert [a.exit_code for a in answers if isinstance(a, HelmResult)] == [0] * 16
 
@@ -192,7 +171,8 @@ def _chart(path: Path) -> Chart:
 
 
 def test_a_shared_process_that_runs_out_of_time_lints_each_alone(
-        helm_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        helm_bin: Path, tmp_path: Path,
+        count_helm_runs: Callable[[], list[tuple[str, ...]]]) -> None:
     """A shared lint process has the time of one helm process; when it runs out, each chart
     is linted alone in its own time (no halves: the slow one would run out in each)."""
     made = _charts(tmp_path / "charts")
@@ -208,14 +188,7 @@ def test_a_shared_process_that_runs_out_of_time_lints_each_alone(
     (tmp_path / "work").mkdir()
     runner = Helm(binary=helm_bin, workdir=tmp_path / "work", root=tmp_path, timeout=0.5)
     calls = [runner.lint_call(_chart(c), [], None) for c in charts]
-    started: list[int] = []
-    real_run = Helm._run
-
-    def counting(self: Helm, argv: list[str], timeout: float) -> HelmResult:
-        started.append(len(argv))
-        return real_run(self, argv, timeout)
-
-    monkeypatch.setattr(Helm, "_run", counting)
+    started = count_helm_runs()
     answers = runner._answer(calls)
     assert len(started) == 1 + 4
     assert isinstance(answers[0], PlatecheckError)

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import shutil
 import tarfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from platecheck.cache import HelmResult
-from platecheck.helmbin import helm_major, install_helm
+from platecheck.helmbin import helm_major
 from platecheck.lintvalues import HeldValues, lint_values
 from platecheck.model import Chart, ValuesFile
 from platecheck.render import Helm, HelmCall, lint_batches
@@ -67,11 +68,9 @@ LINTS = {
 }
 
 
-@pytest.fixture(scope="module", params=[3, 4], ids=["helm3", "helm4"])
-def helm(request: pytest.FixtureRequest) -> Path:
-    path = install_helm(str(request.param))
-    assert helm_major(path) == request.param
-    return path
+@pytest.fixture
+def helm(each_helm: Path) -> Path:
+    return each_helm
 
 
 def _write(root: Path, files: dict[str, str]) -> None:
@@ -135,7 +134,8 @@ def test_lints_holding_their_values_share_a_process(helm: Path, tmp_path: Path) 
 
 
 def test_what_a_chart_logs_whatever_its_values_is_taken_from_its_copy(
-        helm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        helm: Path, tmp_path: Path,
+        count_helm_runs: Callable[[], list[tuple[str, ...]]]) -> None:
     """The chart's own values set a table of its dependency's to a number: helm warns with
     any value files. Value files that set no key of a dependency give the same warnings on
     the copy holding them, which is not linted again."""
@@ -155,14 +155,7 @@ def test_what_a_chart_logs_whatever_its_values_is_taken_from_its_copy(
     call = runner.lint_call(chart, paths, "1.31.0", held)
     assert call.unbaked is not None
     asked = runner._run_one(call.unbaked)
-    started: list[tuple[str, ...]] = []
-    real_run = Helm._run
-
-    def counting(self: Helm, argv: list[str], timeout: float) -> HelmResult:
-        started.append(tuple(argv))
-        return real_run(self, argv, timeout)
-
-    monkeypatch.setattr(Helm, "_run", counting)
+    started = count_helm_runs()
     assert runner._run_one(call) == asked
     assert started == [call.argv]
     if helm_major(helm) == 3:  # Helm 4 does not log this coalescing warning

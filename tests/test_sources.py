@@ -2191,17 +2191,22 @@ def test_an_application_set_s_application_and_a_file_of_one_name_in_its_namespac
     assert report.exit_code == 1
 
 
+def _one_set(repo: Path, old: str, new: str) -> Path:
+    """A repository of the web chart and one ApplicationSet of it, ``old`` in the set made
+    ``new``."""
+    return write_files(repo, {
+        ".git/HEAD": "", **WEB_CHART,
+        "apps/set.yaml": WEB_SET.format(set="web", namespace="argocd", env="prod",
+                                        template_namespace="argocd").replace(old, new)})
+
+
 @pytest.mark.parametrize("element", ["prod", "[prod]", "3"])
 def test_a_list_element_that_is_not_a_map_generates_nothing(tmp_path: Path,
                                                             element: str) -> None:
     """Go's JSON decoder cannot read a string, a list or a number as the element's map: Argo
     CD's list generator fails and the set creates no Application. A could-not-check error at
     the element, not an ApplicationSet left unexpanded."""
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", **WEB_CHART,
-        "apps/set.yaml": WEB_SET.format(set="web", namespace="argocd", env="prod",
-                                        template_namespace="argocd").replace(
-            "          - env: prod\n", f"          - {element}\n")})
+    repo = _one_set(tmp_path / "repo", "          - env: prod\n", f"          - {element}\n")
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [(e.location, e.policy) for e in report.errors] == [
         ("apps/set.yaml:10", "could-not-check")]
@@ -2217,11 +2222,8 @@ def test_a_list_element_that_is_not_a_map_generates_nothing(tmp_path: Path,
 ], ids=["unterminated", "no-tag", "unknown"])
 def test_a_list_set_template_argo_cd_cannot_parse_generates_nothing(
         tmp_path: Path, name: str, refused: bool) -> None:
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", **WEB_CHART,
-        "apps/set.yaml": WEB_SET.format(set="web", namespace="argocd", env="prod",
-                                        template_namespace="argocd").replace(
-            "      name: web\n", f"      name: web\n      annotations:\n        note: '{name}'\n")})
+    repo = _one_set(tmp_path / "repo", "      name: web\n",
+                    f"      name: web\n      annotations:\n        note: '{name}'\n")
     report = lint(repo, cache_dir=tmp_path / "cache")
     if refused:
         assert [(e.location, e.policy) for e in report.errors] == [

@@ -92,27 +92,6 @@ def _vendored(charts: Path, name: str) -> bool:
     return False
 
 
-def vendored_names(charts: Path) -> set[str] | None:
-    """The names of the charts in ``charts/`` as helm's loader sees them (see ``_vendored``);
-    None when one of them cannot be told."""
-    if not charts.is_dir():
-        return set()
-    names: set[str] = set()
-    for entry in charts.iterdir():
-        if entry.name.startswith(("_", ".")):
-            continue
-        if entry.name.endswith(".tgz") and entry.is_file():
-            name = _archive_chart_name(entry)
-        elif (entry / "Chart.yaml").is_file():
-            name = _chart_name(entry / "Chart.yaml")
-        else:
-            continue
-        if name is None:
-            return None
-        names.add(name)
-    return names
-
-
 def vendored_defaults(charts: Path) -> dict[str, tuple[dict[str, Any], bool] | None] | None:
     """Each chart in ``charts/`` by name: its values.yaml (``{}`` without one) and whether it
     vendors charts of its own; a name several charts have maps to None. None when one of
@@ -151,23 +130,14 @@ def _values_in(path: Path) -> dict[str, Any] | None:
 def _archive_defaults(archive: Path) -> tuple[str, dict[str, Any], bool] | None:
     """A chart archive's name, values.yaml and whether it vendors charts; None when that
     cannot be told."""
-    texts: dict[str, str] = {}
-    vendors = False
+    top = _archive_top(archive, ("Chart.yaml", "values.yaml"), whole=True)
+    if top is None:
+        return None
+    texts, vendors = top
     try:
-        with tarfile.open(archive, "r:gz") as tar:
-            for count, member in enumerate(tar):
-                if count > _MAX_MEMBERS:
-                    return None
-                parts = member.name.split("/")
-                vendors = vendors or (len(parts) > 2 and parts[1] == "charts")
-                if len(parts) == 2 and parts[1] in ("Chart.yaml", "values.yaml") \
-                        and member.isfile():
-                    stream = tar.extractfile(member)
-                    raw = stream.read(_MAX_CHART_FILE) if stream is not None else b""
-                    texts[parts[1]] = raw.decode("utf-8", "replace")
         name = _name_in(texts.get("Chart.yaml", ""), archive.name)
         data = load_document(texts.get("values.yaml", ""), archive.name).data
-    except (tarfile.TarError, OSError, EOFError, zlib.error, PlatecheckError):
+    except PlatecheckError:
         return None
     if name is None or not isinstance(data, (dict, type(None))):
         return None
@@ -189,19 +159,39 @@ def _archive_chart_name(archive: Path) -> str | None:
     """The name in the Chart.yaml at the top of a chart archive (helm loads the archive's
     files without their first directory); None when that cannot be told (the archive or its
     Chart.yaml does not read, or it has none)."""
+    top = _archive_top(archive, ("Chart.yaml",))
+    if top is None or "Chart.yaml" not in top[0]:
+        return None
+    try:
+        return _name_in(top[0]["Chart.yaml"], archive.name)
+    except PlatecheckError:
+        return None
+
+
+def _archive_top(archive: Path, wanted: tuple[str, ...], whole: bool = False
+                 ) -> tuple[dict[str, str], bool] | None:
+    """The text of each of the ``wanted`` files at the top of a chart archive (the first of
+    a name), and whether it vendors charts (told only when read ``whole``: else the reading
+    stops once every wanted file is read); None when the archive does not read."""
+    texts: dict[str, str] = {}
+    vendors = False
     try:
         with tarfile.open(archive, "r:gz") as tar:
             for count, member in enumerate(tar):
                 if count > _MAX_MEMBERS:
                     return None
                 parts = member.name.split("/")
-                if len(parts) == 2 and parts[1] == "Chart.yaml" and member.isfile():
+                vendors = vendors or (len(parts) > 2 and parts[1] == "charts")
+                if len(parts) == 2 and parts[1] in wanted and parts[1] not in texts \
+                        and member.isfile():
                     stream = tar.extractfile(member)
                     raw = stream.read(_MAX_CHART_FILE) if stream is not None else b""
-                    return _name_in(raw.decode("utf-8", "replace"), archive.name)
-    except (tarfile.TarError, OSError, EOFError, zlib.error, PlatecheckError):
+                    texts[parts[1]] = raw.decode("utf-8", "replace")
+                    if not whole and len(texts) == len(wanted):
+                        break
+    except (tarfile.TarError, OSError, EOFError, zlib.error):
         return None
-    return None
+    return texts, vendors
 
 
 def _name_in(text: str, rel: str) -> str | None:

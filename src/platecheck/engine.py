@@ -169,9 +169,9 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
     wanted = set(environments) if environments else None
     findings = _apply_waivers(findings, config, model)
     if wanted is not None:  # what could not be checked of another environment too
-        findings = [f for f in findings if f.environment is None or f.environment in wanted]
-        load_errors = [e for e in load_errors if e.environment is None or e.environment in wanted]
-        errors = [e for e in errors if e.environment is None or e.environment in wanted]
+        findings, load_errors, errors = ([f for f in found if f.environment is None
+                                          or f.environment in wanted]
+                                         for found in (findings, load_errors, errors))
     if selection is not None:
         findings = [f for f in findings if selection.keeps(f)]
     return Report(

@@ -45,7 +45,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from platecheck.dependencies import vendored_defaults, vendored_names
+from platecheck.dependencies import vendored_defaults
 from platecheck.model import Chart, ValuesFile
 
 # characters json.dumps leaves as they are that YAML refuses unescaped or reads as a line
@@ -79,40 +79,51 @@ def lint_values(chart: Chart, chart_values: ValuesFile | None,
                                  for key, value in own.items())):
         return None
     merged = _coalesce(user, own)
-    if merged is None or _hides_dependency_tables(chart, user, own):
+    if merged is None:
+        return None
+    dependencies = _Dependencies(_declared(chart), vendored_defaults(chart.path / "charts"))
+    if _hides_dependency_tables(dependencies, user, own):
         return None
     text = json.dumps(merged, ensure_ascii=False, allow_nan=False, sort_keys=True)
-    return HeldValues(text, not _reaches_dependencies(chart, set(user)))
+    return HeldValues(text, not _reaches_dependencies(dependencies, set(user)))
 
 
-def _reaches_dependencies(chart: Chart, keys: set[str]) -> bool:
+class _Dependencies(NamedTuple):
+    """A chart's dependencies: the key each declared one's values go under (its alias, else
+    its name) -> its name; and what ``charts/`` holds (``vendored_defaults``)."""
+
+    declared: Mapping[Any, Any]
+    vendored: Mapping[str, tuple[dict[str, Any], bool] | None] | None
+
+
+def _declared(chart: Chart) -> dict[Any, Any]:
+    dependencies = chart.metadata.get("dependencies")
+    return {d.get("alias") or d.get("name"): d.get("name")
+            for d in (dependencies if isinstance(dependencies, list) else ())
+            if isinstance(d, Mapping)}
+
+
+def _reaches_dependencies(dependencies: _Dependencies, keys: set[str]) -> bool:
     """Whether ``keys`` (of the user's values) hold ``global`` or the name of a dependency
     (named or aliased in Chart.yaml, or in ``charts/``)."""
     if not keys:
         return False
-    names = {"global"}
-    dependencies = chart.metadata.get("dependencies")
-    for dependency in dependencies if isinstance(dependencies, list) else ():
-        if isinstance(dependency, Mapping):
-            names.update(v for v in (dependency.get("name"), dependency.get("alias"))
-                         if isinstance(v, str))
-    vendored = vendored_names(chart.path / "charts")
-    return vendored is None or bool(keys & (names | vendored))
+    if dependencies.vendored is None:
+        return True
+    names = {"global", *dependencies.vendored, *(
+        name for pair in dependencies.declared.items() for name in pair if isinstance(name, str))}
+    return bool(keys & names)
 
 
 _ABSENT, _UNKNOWN = object(), object()  # nothing set there; a dependency's defaults not read
 
 
-def _hides_dependency_tables(chart: Chart, user: Mapping[str, Any],
+def _hides_dependency_tables(dependencies: _Dependencies, user: Mapping[str, Any],
                              own: Mapping[str, Any]) -> bool:
     """Whether ``user`` sets, under a dependency's key, a value that is not a table where
     the chart's own values (``own``) set nothing and the dependency's defaults may hold a
     table."""
-    dependencies = chart.metadata.get("dependencies")
-    aliases = {d.get("alias") or d.get("name"): d.get("name")
-               for d in (dependencies if isinstance(dependencies, list) else ())
-               if isinstance(d, Mapping)}
-    vendored = vendored_defaults(chart.path / "charts")
+    aliases, vendored = dependencies
     for key, value in user.items():
         if key == "global" or (vendored is not None and key not in aliases
                                and key not in vendored):

@@ -307,21 +307,25 @@ class Helm:
             self._prepare(call)
         except PlatecheckError as exc:
             return exc
+        result = self._helm(call, call.argv)
+        return result if isinstance(result, PlatecheckError) else self._settled(call, result)
+
+    def _helm(self, call: HelmCall, argv: Sequence[str]) -> HelmResult | PlatecheckError:
+        """helm run with ``argv`` for ``call``: its output made portable, or what stopped it."""
         try:
-            result = self.portable(self._run(call.argv, self.timeout))
+            return self.portable(self._run(argv, self.timeout))
         except PlatecheckError as exc:
             return PlatecheckError(f"{call.label}: {exc.message}")
-        return self._settled(call, result)
 
     def _settled(self, call: HelmCall, result: HelmResult) -> HelmResult | PlatecheckError:
         """``result``, kept as ``call``'s; for a lint on a copy holding its values that
         logged what the lint with value files may not have, that lint's result instead."""
         if (call.unbaked is not None and not call.logs_alike
                 and result.stderr not in _LINT_STDERR):
-            try:
-                result = self.portable(self._run(call.unbaked.argv, self.timeout))
-            except PlatecheckError as exc:
-                return PlatecheckError(f"{call.label}: {exc.message}")
+            asked = self._helm(call, call.unbaked.argv)
+            if isinstance(asked, PlatecheckError):
+                return asked
+            result = asked
         self._keep(call, result)
         return result
 
