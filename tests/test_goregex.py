@@ -113,6 +113,8 @@ def test_a_pattern_re_could_backtrack_over_is_matched_in_linear_time() -> None:
 
     duration = "^([0-9]+(ns|us|µs|ms|s|m|h)?)+$"
     cls = go_patterns(jsonschema.Draft202012Validator)
+    assert go_patterns(jsonschema.Draft202012Validator) is cls  # made once per draft
+    assert go_patterns(jsonschema.Draft7Validator) is not cls
     validator = cls({"type": "object", "properties": {"d": {"type": "string",
                                                             "pattern": duration}},
                      "patternProperties": {"^(x+)+$": {"type": "integer"}}})

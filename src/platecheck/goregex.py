@@ -210,10 +210,12 @@ def _go_search(pattern: str, text: str) -> bool:
     return _go_compiled(pattern).search(text) is not None
 
 
+@cache
 def go_patterns(cls: Any) -> Any:
     """``cls`` matching the ``pattern`` and ``patternProperties`` that ``re`` could take
     exponential time over or cannot read with RE2, as written, in linear time (the others
-    with ``re``, as ``cls`` does); a mismatch names the pattern as the schema wrote it."""
+    with ``re``, as ``cls`` does); a mismatch names the pattern as the schema wrote it. One
+    class per ``cls``: making one costs more than most validations with it."""
     import jsonschema  # type: ignore[import-untyped]
 
     plain_pattern = cls.VALIDATORS["pattern"]
