@@ -421,3 +421,31 @@ def test_full_collections_are_rarer_during_a_command_and_restored_after(monkeypa
     monkeypatch.setattr(cli, "_print_version", lambda: 1 / 0)  # an internal error: exit 2
     assert cli.main(["--version"]) == 2
     assert gc.get_threshold() == before
+
+
+def test_the_command_ends_with_its_output_whole_and_its_exit_handlers_run() -> None:
+    """``platecheck`` (``cli.run``) ends the process without the interpreter's teardown:
+    what ``main`` wrote is all flushed, its exit code kept, the exit handlers and the threads
+    still running done first."""
+    script = """
+import atexit, sys, threading, time
+from platecheck import cli
+
+def main():
+    atexit.register(lambda: sys.stderr.write("handler ran\\n"))
+    threading.Thread(target=lambda: (time.sleep(0.2), sys.stderr.write("thread done\\n"))
+                     ).start()
+    sys.stdout.write("x" * 300_000)  # more than any buffer holds, no newline
+    sys.stderr.write("partial line")
+    return 3
+
+cli.main = main
+cli.run()
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            timeout=60, check=False,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] /
+                                                                 "src")})
+    assert result.returncode == 3
+    assert result.stdout == "x" * 300_000
+    assert result.stderr == "partial linethread done\nhandler ran\n"

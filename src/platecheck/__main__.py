@@ -1,3 +1,3 @@
-from platecheck.cli import main
+from platecheck.cli import run
 
-raise SystemExit(main())
+run()

@@ -7,6 +7,7 @@ checked (render failure, bad YAML, missing file).
 from __future__ import annotations
 
 import argparse
+import atexit
 import gc
 import os
 import signal
@@ -15,7 +16,7 @@ import textwrap
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias
 
 from platecheck.errors import PlatecheckError
 from platecheck.limits import MAX_JOBS
@@ -642,6 +643,24 @@ def _terminate(signum: int, _frame: object) -> None:
 FULL_COLLECTION_EVERY = 1000
 
 
+def run() -> NoReturn:
+    """The ``platecheck`` command: ``main``, then the process ends without the interpreter's
+    teardown, which frees every module and object of the run one by one (about 30 ms of a
+    cold run here, a tenth of a warm one) with nothing left to do: the reports are written
+    and closed, the cache's files written whole, the work directories removed. As at a
+    normal exit, the threads still running are waited for, the exit handlers run (the helm
+    supervisor is let go), then standard output and error are flushed."""
+    code = main()
+    threading._shutdown()  # type: ignore[attr-defined]  # as the interpreter's exit does,
+    atexit._run_exitfuncs()  # in its order: threads, exit handlers, then the streams
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass  # a reader gone, or a stream closed: a normal exit could say no more
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     thresholds = gc.get_threshold()
     gc.set_threshold(thresholds[0], thresholds[1], FULL_COLLECTION_EVERY)
@@ -685,4 +704,4 @@ def _main(argv: Sequence[str] | None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()
