@@ -1717,6 +1717,52 @@ def test_inline_and_json_patches_point_at_the_line_that_wrote_the_field(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+def test_a_field_a_replacement_writes_points_at_its_field_path(tmp_path: Path) -> None:
+    """kustomize's ``replacements`` copy a value from one resource into fields of others,
+    after the kustomization's patches: a field one writes is found at the line of its field
+    path, in the kustomization or in the replacement file its ``path`` names; a container by
+    its name, a list item by its index, a target selected by a name before the prefix."""
+    report_ = _patched(tmp_path, {
+        "prod/kustomization.yaml": (
+            "resources: [../base, source.yaml]\nnamePrefix: p-\nreplacements:\n"
+            "  - source: {kind: ConfigMap, name: settings, fieldPath: data.image}\n"
+            "    targets:\n      - select: {kind: Deployment, name: web}\n"
+            "        fieldPaths:\n"
+            "          - spec.template.spec.containers.[name=c].image\n"   # 8
+            "  - path: host.yaml\n"),
+        "prod/source.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n"
+                             "data:\n  image: nginx:latest\n  host: web.example.com\n"),
+        "prod/host.yaml": ("source:\n  kind: ConfigMap\n  name: settings\n"
+                           "  fieldPath: data.host\ntargets:\n  - select:\n"
+                           "      kind: Ingress\n    fieldPaths:\n"
+                           "      - spec.rules.0.host\n"),                          # 9
+    })
+    found = {(f.policy, f.location) for f in report_.findings}
+    assert {("image-tag-pinned", "prod/kustomization.yaml:8"),
+            ("pull-policy", "prod/kustomization.yaml:8"),
+            ("ingress-tls", "prod/host.yaml:9")} <= found
+    # the side container no replacement touches is at the base
+    assert {f.location for f in report_.findings
+            if f.policy == "resource-ranges" and "side" in f.message} == {"base/deploy.yaml:11"}
+
+
+@pytest.mark.parametrize(("written", "parts"), [
+    ("spec.rules.0.host", ["spec", "rules", 0, "host"]),
+    ("spec.containers.[name=web].image", ["spec", "containers", ("name", "web"), "image"]),
+    ("metadata.annotations.[example.com/a.b]", ["metadata", "annotations", "example.com/a.b"]),
+    ("data.config\\.json", ["data", "config.json"]),
+    (".metadata.name", ["metadata", "name"]),
+    ("spec.*.image", None),
+    ("spec.ports.[port=80].name", None),
+])
+def test_a_replacement_field_path_is_split_as_kustomize_splits_it(
+        written: str, parts: list[object] | None) -> None:
+    from platecheck.kustomize_patches import _field_path
+
+    assert _field_path(written) == parts
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_an_application_image_override_keeps_the_tags_its_kustomizations_set(
         tmp_path: Path) -> None:
     """The Application's ``kustomize.images`` sets one image; another's tag, set by an

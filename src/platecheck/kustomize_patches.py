@@ -15,6 +15,9 @@ was written:
 - a JSON 6902 patch (operations, from a file or inline): the ``value`` of the ``add`` or
   ``replace`` that wrote it, list items by the index its pointer names.
 
+- a replacement (``replacements``, applied after the kustomization's patches): the line of
+  the target's field path that names the field, inline or in the file its ``path`` names.
+
 A patch applies to the resources it names, before or after the build's prefixes and
 suffixes; with a ``target``, to those of its kind whose whole name its name (a regular
 expression, matched as Go matches it) matches, carrying the labels and annotations its
@@ -62,6 +65,7 @@ def patch_layers(sources: Sequence[PatchSource], root: Path) -> tuple[FieldLayer
     layers: list[FieldLayer] = []
     for source in sources:
         if isinstance(source.document.data, dict):
+            layers.extend(reversed(_replacement_layers(source, root, names)))
             for entry in reversed(_entries(source.document, source.raw)):
                 layers.extend(reversed(_entry_layers(entry, source.directory, source.file,
                                                      root, names)))
@@ -235,6 +239,147 @@ def _json_patch(operations: list[Any], lines: Mapping[KeyPath, int], file: str,
     return [FieldLayer(file, target["kind"], pattern, data, written, selector)]
 
 
+# --- replacements -------------------------------------------------------------------------
+
+class _Replaced:
+    """The value a replacement writes: its source's, which the built resource holds."""
+
+    def __repr__(self) -> str:
+        return "<replaced>"
+
+
+REPLACED = _Replaced()
+_PLAIN_KIND = re.compile(r"[A-Za-z][A-Za-z0-9]*")  # a kind, not a pattern of kinds
+
+
+def _replacement_layers(source: PatchSource, root: Path, names: _Names) -> list[FieldLayer]:
+    """The fields a kustomization's ``replacements`` write, in the order kustomize applies
+    them (after the kustomization's patches and other transformers): one layer per target
+    field path, at the line of that path in the kustomization or in the replacement file.
+    A target that rejects resources, or selects its kind by a pattern, is left out, and so
+    is a field path through a wildcard or a list item named by another key than ``name``:
+    those fields are found where they were before."""
+    items = source.document.data.get("replacements")
+    layers: list[FieldLayer] = []
+    for index, item in enumerate(items if isinstance(items, list) else []):
+        for replacement, lines, file in _replacements(item, ("replacements", index), source,
+                                                      root):
+            targets = replacement.get("targets")
+            for number, target in enumerate(targets if isinstance(targets, list) else []):
+                layers.extend(_target_layers(target, ("targets", number), lines, file, names))
+    return layers
+
+
+def _replacements(item: Any, where: KeyPath, source: PatchSource, root: Path
+                  ) -> list[tuple[Mapping[str, Any], dict[KeyPath, int], str]]:
+    """One entry of ``replacements``: the replacement written inline, or those of the file
+    its ``path`` names (one, or a list), each with its lines and file."""
+    if not isinstance(item, dict):
+        return []
+    if not isinstance(item.get("path"), str):
+        size = len(where)
+        return [(item, {path[size:]: line for path, line in source.document.lines.items()
+                        if path[:size] == where}, source.file)]
+    path = Path(os.path.normpath(source.directory / item["path"]))
+    if not path.is_relative_to(root) or not path.is_file():
+        return []  # the build says what it cannot load
+    file = path.relative_to(root).as_posix()
+    try:
+        document = load_document(read_text(path, file)[1], file)
+    except PlatecheckError:
+        return []
+    if isinstance(document.data, dict):
+        return [(document.data, dict(document.lines), file)]
+    return [(entry, {path[1:]: line for path, line in document.lines.items()
+                     if path[:1] == (number,)}, file)
+            for number, entry in enumerate(document.data if isinstance(document.data, list)
+                                           else []) if isinstance(entry, dict)]
+
+
+def _target_layers(target: Any, where: KeyPath, lines: Mapping[KeyPath, int], file: str,
+                   names: _Names) -> list[FieldLayer]:
+    """A replacement target's field paths as layers (``metadata.name`` when it names none)."""
+    if not isinstance(target, dict) or target.get("reject"):
+        return []
+    select = target.get("select")
+    if not isinstance(select, dict) or not _PLAIN_KIND.fullmatch(str(select.get("kind", ""))):
+        return []
+    pattern, selector = names.target(select)
+    paths = target.get("fieldPaths") or ["metadata.name"]
+    layers = []
+    for number, field_path in enumerate(paths if isinstance(paths, list) else []):
+        line = lines.get((*where, "fieldPaths", number)) or lines.get(where)
+        parts = _field_path(field_path)
+        if parts is None or line is None:
+            continue
+        data: dict[Any, Any] = {}
+        written = _write(data, parts)
+        if written is None:
+            continue
+        layers.append(FieldLayer(file, str(select["kind"]), pattern, data, {written: line},
+                                 selector))
+    return layers
+
+
+def _field_path(text: Any) -> list[str | int | tuple[str, str]] | None:
+    """A kustomize field path (``spec.rules.0.host``, ``containers.[name=web].image``,
+    ``metadata.annotations.[example.com/key]``, a dot escaped with a backslash) as keys,
+    list indexes and ``("name", value)`` list items, as kustomize splits it; None for what no
+    layer holds (a wildcard, an item named by another key)."""
+    if not isinstance(text, str) or not text:
+        return None
+    pieces: list[str] = []
+    for piece in text.split("."):  # a backslash before a dot keeps the two pieces one
+        if pieces and pieces[-1].endswith("\\"):
+            pieces[-1] = f"{pieces[-1][:-1]}.{piece}"
+        else:
+            pieces.append(piece)
+    if len(pieces) > 1 and pieces[0] == "":
+        pieces = pieces[1:]  # a leading "/" or "." names the same path
+    parts: list[str | int | tuple[str, str]] = []
+    index = 0
+    while index < len(pieces):
+        piece = pieces[index]
+        if piece.startswith("[") and not piece.endswith("]"):  # "[a.b.c]": one piece
+            end = next((i for i in range(index + 1, len(pieces)) if pieces[i].endswith("]")),
+                       len(pieces) - 1)
+            piece, index = ".".join(pieces[index:end + 1]), end
+        index += 1
+        if piece.startswith("[") and piece.endswith("]") and "=" not in piece:
+            parts.append(piece[1:-1])
+        elif piece.startswith("[name=") and piece.endswith("]"):
+            parts.append(("name", piece[len("[name="):-1]))
+        elif piece.startswith("[") or piece in ("", "*"):
+            return None
+        else:
+            parts.append(int(piece) if piece.isdigit() else piece)
+    return parts
+
+
+def _write(data: dict[Any, Any], parts: Sequence[str | int | tuple[str, str]]
+           ) -> KeyPath | None:
+    """``REPLACED`` written into ``data`` at ``parts`` as patches hold fields: keys and list
+    indexes as mappings, a list item named by its ``name`` as a list holding it; the key
+    path it is written at, or None when ``parts`` end at a list item or go from one list
+    item straight into another."""
+    node: Any = data
+    written: list[str | int] = []
+    for position, part in enumerate(parts):
+        following = parts[position + 1] if position + 1 < len(parts) else None
+        if isinstance(part, tuple):
+            if following is None or isinstance(following, tuple):
+                return None
+            node.append({"name": part[1]})
+            written.append(len(node) - 1)
+            node = node[-1]
+            continue
+        node[part] = REPLACED if following is None else (
+            [] if isinstance(following, tuple) else {})
+        node = node[part]
+        written.append(part)
+    return tuple(written)
+
+
 def _pointer(path: Any) -> KeyPath:
     """A JSON pointer's key path, list indexes as numbers; () when it names no place
     (``-``, the end of a list, is a place only once the operation ran)."""
@@ -325,7 +470,8 @@ def patch_value_origin(layers: Sequence[FieldLayer], resource: Resource,
         for name in fields:
             for scope_path, scope in scopes:
                 for key_path, node in _mappings(scope, scope_path):
-                    if name in node and (not wanted or str(node[name]) in wanted):
+                    if name in node and (not wanted or node[name] is REPLACED
+                                         or str(node[name]) in wanted):
                         line = layer.lines.get((*key_path, name))
                         if line is not None:
                             return Origin(layer.file, line)
