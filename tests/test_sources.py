@@ -296,6 +296,31 @@ def test_kustomize_failure_is_could_not_check_at_the_kustomization_entry(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("remote", [
+    "https://example.com/manifests/install.yaml",
+    "github.com/example/manifests//deploy?ref=v1.0.0",
+    "git@github.com:example/manifests.git//deploy",
+])
+def test_a_remote_resource_is_could_not_check_where_it_is_listed(
+        tmp_path: Path, remote: str) -> None:
+    """kustomize fetches a URL or a Git repository a kustomization lists, which platecheck
+    does not: the error names it at its line in the kustomization that lists it (a base of
+    the overlay the Application deploys), not at the overlay's line of that base."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    base = (repo / "base" / "kustomization.yaml").read_text()
+    (repo / "base" / "kustomization.yaml").write_text(
+        base.replace("resources:\n", f"resources:\n  - {remote}\n", 1))
+    line = base.splitlines().index("resources:") + 2
+    report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
+    assert report_.exit_code == 2
+    assert [(e.file, e.line, e.target) for e in report_.errors] == [
+        ("base/kustomization.yaml", line, "prod/web")]
+    assert repr(remote) in report_.errors[0].message
+    assert "Vendor" in report_.errors[0].remediation
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_a_file_outside_the_kustomization_says_why_it_is_refused(tmp_path: Path) -> None:
     """kustomize's default load restrictor (Argo CD's too, unless argocd-cm's
     kustomize.buildOptions lifts it) refuses a file outside the kustomization's directory:

@@ -281,6 +281,12 @@ class Kustomize:
             raise result
         if result.exit_code != 0:
             reason = kubectl_error(result.stderr)
+            remote = _remote_entry(call, reason, self.root)
+            if remote is not None:
+                entry, file, line = remote
+                raise PlatecheckError(f"kubectl kustomize failed: {entry!r} is remote: kustomize "
+                                      "fetches it over the network, which platecheck does not "
+                                      "use", file, line, REMOTE_REMEDY)
             raise PlatecheckError(f"kubectl kustomize failed: {reason}", call.kustomization,
                                   _entry_line(_file_layer(call.found, call.kustomization),
                                               reason),
@@ -744,6 +750,34 @@ def _mapping(path: Path, rel: str) -> dict[str, Any]:
 
 # what kubectl quotes of a kustomization in its errors: 'missing.yaml', path(patch.yaml)
 _QUOTED = re.compile(r"'([^'\s]+)'|\(([^()\s]+)\)")
+
+
+# a resource, base or component kustomize fetches: a URL, a Git repository (git@host:...,
+# github.com/owner/repo), not a path of the repository
+_REMOTE = re.compile(r"[a-z][a-z0-9+.-]*://|git@|git::|[a-z0-9-]+(\.[a-z0-9-]+)+(:[0-9]+)?/",
+                     re.IGNORECASE)
+REMOTE_REMEDY = (
+    "Vendor what it names into the repository and list the local copy instead: Argo CD's "
+    "repo-server fetches it when it builds, but what it fetches is not in the repository "
+    "and cannot be checked from it.")
+
+
+def _remote_entry(call: KustomizeCall, reason: str, root: Path
+                  ) -> tuple[str, str, int | None] | None:
+    """The remote resource, base or component that kubectl's ``reason`` quotes (a build
+    that failed fetching it), the kustomization that lists it and the entry's line."""
+    quoted = {match.group(1) or match.group(2) for match in _QUOTED.finditer(reason)}
+    assert call.target.source_dir is not None
+    for directory, file, data in ((call.target.source_dir, call.found, call.data),
+                                  *call.nested):
+        for key in ("resources", "bases", "components"):
+            entries = data.get(key)
+            for index, entry in enumerate(entries if isinstance(entries, list) else []):
+                if (isinstance(entry, str) and entry in quoted and _REMOTE.match(entry)
+                        and not (directory / entry).exists()):
+                    rel = rel_path(file, root)
+                    return entry, rel, _file_layer(file, rel).lines.get((key, index))
+    return None
 
 
 def _entry_line(kustomization: Layer, reason: str) -> int | None:
