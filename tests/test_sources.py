@@ -1573,12 +1573,21 @@ def test_two_argo_cd_instances_may_share_names_and_resources(tmp_path: Path) -> 
         files[f"clusters/{cluster}/web.yaml"] = DIRECTORY_APP.format(name="web", path="web")
     repo = write_files(tmp_path / "repo", files)
     (repo / ".git").mkdir()
-    assert sorted(f.message for f in lint(repo, cache_dir=tmp_path / "cache").findings
-                  if f.policy == "argocd-application") == [
+    found = [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
+             if f.policy == "argocd-application"]
+    assert sorted(f.message for f in found) == [
         "Application web: name is also used by clusters/home/web.yaml:4",
         "Namespace/web is deployed by both Application namespaces-home "
         "(prod/namespaces-home) and Application namespaces-lab; Argo CD's syncs of the two "
         "undo each other"]
+    # while no instances are set, the name's remedy says how to set them
+    [named] = [f for f in found if "name is also used" in f.message]
+    assert "instances" in named.remediation
+    write_files(repo, {"policies/platecheck.yaml": INSTANCES.replace(
+        "        lab: ['clusters/lab/**']\n", "").replace("clusters/home/**", "clusters/**")})
+    [named] = [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
+               if "name is also used" in f.message]  # one instance: a name once
+    assert named.remediation == "Give every Application a unique name."
     write_files(repo, {"policies/platecheck.yaml": INSTANCES})
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert report_.errors == ()

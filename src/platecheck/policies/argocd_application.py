@@ -180,6 +180,11 @@ class _Checker:
                        target=target, resource=f"Application/{app.name}",
                        remediation=remediation)
 
+    def name_remedy(self) -> str:
+        """What to do about a name two Applications use; while no ``instances`` are set,
+        how a repository of several Argo CDs says which applies which."""
+        return NAME_REMEDY if self.instances else NAME_REMEDY + INSTANCES_HINT
+
     def instance(self, app: Application) -> str | None:
         """The Argo CD instance that applies ``app`` (``instances``: the first whose globs
         match its file, or the file of what rendered its first parent); None: the one."""
@@ -323,7 +328,8 @@ class _Checker:
                 same_place[key] = (first[key], same_place.get(key, (app, 0))[1] + 1)
                 continue
             yield self.finding(app, ("metadata", "name"),
-                               f"name is also used by {other.file}:{other.line}", NAME_REMEDY)
+                               f"name is also used by {other.file}:{other.line}",
+                               self.name_remedy())
         for app, count in same_place.values():
             where = app.origin(("metadata", "name"))
             yield self.finding(app, ("metadata", "name"), (
@@ -331,7 +337,7 @@ class _Checker:
                 f"{where.file}:{where.line} (its renders write them differently: for "
                 "different environments or parents, or through a function whose output "
                 "changes from one render to the next, such as randAlpha or now)"),
-                NAME_REMEDY)
+                self.name_remedy())
 
     def _children(self, parent: Application, apps: Sequence[Application]) -> list[Application]:
         """The Applications of ``apps`` that discovery found in the directory of one of the
@@ -581,6 +587,9 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
 
 
 NAME_REMEDY = "Give every Application a unique name."
+INSTANCES_HINT = (" If the two are applied by different Argo CD instances (a cluster each), "
+                  "set argocd-application's instances in policies/platecheck.yaml to the "
+                  "files of each instance's Applications: names may repeat across instances.")
 SHARED_REMEDY = ("Deploy the resource from one Application only, or give each Application its "
                  "own name for it.")
 
