@@ -4,6 +4,7 @@ others as their renders arrive (while later renders and lints run)."""
 
 from __future__ import annotations
 
+import shutil
 import sys
 import threading
 import time
@@ -37,6 +38,35 @@ def test_meanwhile_runs_in_the_calling_thread_while_the_items_run() -> None:
     assert bounded_map(item, [1, 2, 3], 2, meanwhile) == [2, 4, 6]
     assert seen == [threading.main_thread().name]
     assert sys.getswitchinterval() == before
+
+
+def test_meanwhile_waits_until_the_first_items_have_started_their_processes(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Preparing the first processes (copying a chart, in the engine) does not share the
+    interpreter with the calling thread's own work: that starts once each of the first
+    ``jobs`` items has started its process; an item that ends without one counts too."""
+    from platecheck import sandbox
+
+    monkeypatch.setattr(sandbox, "_FIRST_WAVE_WAIT", 30.0)
+    events: list[str] = []
+    true = shutil.which("true")
+    assert true is not None
+
+    def item(number: int) -> int:
+        time.sleep(0.05)  # preparing its process
+        events.append(f"start {number}")
+        if number % 2 == 0:
+            sandbox.run_bounded([true], env={}, cwd=Path("/"), timeout=30)
+        return number
+
+    def meanwhile(arriving: Iterator[int]) -> None:
+        events.append("meanwhile")
+        assert list(arriving) == [0, 1, 2, 3]
+
+    started = time.monotonic()
+    assert bounded_map(item, [0, 1, 2, 3], 2, meanwhile) == [0, 1, 2, 3]
+    assert time.monotonic() - started < 20  # item 1 ended without a process: not waited out
+    assert events.index("meanwhile") > max(events.index("start 0"), events.index("start 1"))
 
 
 def test_meanwhile_takes_the_results_in_order_as_they_come() -> None:

@@ -247,6 +247,7 @@ def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
     ``MAX_OUTPUT``; the whole process group is killed either way."""
     if _stopping.is_set():
         raise PlatecheckError("platecheck is stopping")
+    _starting()
     if root is None:
         supervisor = _supervisor()
         if supervisor is not None:
@@ -538,19 +539,71 @@ def _signal_group(process: subprocess.Popen[bytes]) -> None:
             pass
 
 
+_announce = threading.local()  # a worker's ``_FirstWave``, told when its process starts
+
+
+def _starting() -> None:
+    """A process is about to start in this thread: its ``bounded_map`` may go on."""
+    wave = getattr(_announce, "wave", None)
+    if wave is not None:
+        _announce.wave = None  # the item's next process is not its first
+        wave.arrived()
+
+
+class _FirstWave:
+    """The first ``size`` items of a ``bounded_map``: the calling thread waits until each
+    has started its process, or ended without one, before it does its own work, so that
+    preparing them (copying a chart, building a command) does not share the interpreter
+    with it while the processes could already run."""
+
+    def __init__(self, size: int) -> None:
+        self._left = size
+        self._all = threading.Event()
+        self._lock = threading.Lock()
+        if size <= 0:
+            self._all.set()
+
+    def arrived(self) -> None:
+        with self._lock:
+            self._left -= 1
+            if self._left <= 0:
+                self._all.set()
+
+    def running(self, run: Callable[[T], R]) -> Callable[[T], R]:
+        """``run``, telling this wave once per item: when its first process starts, or
+        when it ends without one."""
+        def one(item: T) -> R:
+            _announce.wave = self
+            try:
+                return run(item)
+            finally:
+                if getattr(_announce, "wave", None) is self:
+                    self.arrived()
+                _announce.wave = None
+        return one
+
+    def wait(self) -> None:
+        self._all.wait(_FIRST_WAVE_WAIT)
+
+
+_FIRST_WAVE_WAIT = 0.25  # seconds, at most: the calling thread's work is held no longer
+
+
 def bounded_map(run: Callable[[T], R], items: Sequence[T], jobs: int,
                 meanwhile: Callable[[Iterator[R]], None] | None = None) -> list[R]:
     """``run`` over ``items`` in order, at most ``jobs`` at once (threads that each wait for
-    a confined process). ``meanwhile`` runs in the calling thread once they have started,
-    given the results as they come, in order (it may take as many as it likes), with prompt
-    thread switches, so that a thread whose process ended starts the next one without
-    waiting out the interpreter's switch interval. Interrupted (SIGINT, SIGTERM), no process
-    it started outlives it."""
+    a confined process). ``meanwhile`` runs in the calling thread once the first ``jobs``
+    items have started their processes (``_FirstWave``), given the results as they come, in
+    order (it may take as many as it likes), with prompt thread switches, so that a thread
+    whose process ended starts the next one without waiting out the interpreter's switch
+    interval. Interrupted (SIGINT, SIGTERM), no process it started outlives it."""
     pool = None
     if jobs > 1 and (len(items) > 1 or (items and meanwhile is not None)):
         pool = ThreadPoolExecutor(max_workers=jobs)
     try:
-        results = iter(pool.map(run, items) if pool is not None else map(run, items))
+        wave = _FirstWave(min(jobs, len(items)) if pool is not None else 0)
+        results = iter(pool.map(wave.running(run), items) if pool is not None
+                       else map(run, items))
         done: list[R] = []
 
         def taken() -> Iterator[R]:
@@ -560,6 +613,7 @@ def bounded_map(run: Callable[[T], R], items: Sequence[T], jobs: int,
 
         if meanwhile is not None:
             with _prompt_switches():
+                wave.wait()
                 meanwhile(taken())
         done.extend(results)
         return done
