@@ -163,3 +163,27 @@ def test_a_target_whose_value_file_does_not_read_is_counted(report: Report,
     assert sorted(unplanned) == ["prod/badref", "prod/badvalues", "prod/escape", "prod/latin1",
                                  "prod/missing", "prod/path-escape", "prod/url"]
     assert count(report).targets == len(report.targets) + 7 == 14
+
+
+def test_a_chart_linted_directly_renders_under_a_release_name_helm_accepts(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """No Application names the release of a chart linted directly: it is the chart's name,
+    made a name helm accepts where it is not one (``cluster_issuer``), not a could-not-check
+    error about a name platecheck chose."""
+    from synthetic import write_files
+
+    root = write_files(tmp_path / "repo", {
+        "modules/cluster_issuer/Chart.yaml": (
+            "apiVersion: v2\nname: cluster_issuer\nversion: 0.1.0\n"),
+        "modules/cluster_issuer/templates/cm.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"),
+    })
+    report_ = lint(root / "modules" / "cluster_issuer", cache_dir=tmp_path / "cache",
+                   helm=helm_bin)
+    assert report_.errors == ()
+    model = load(root / "modules" / "cluster_issuer", cache_dir=tmp_path / "cache",
+                 helm=helm_bin)
+    assert {(t.id, t.release_name) for t in model.targets} == {
+        ("prod/cluster_issuer", "cluster-issuer"), ("stg/cluster_issuer", "cluster-issuer")}
+    assert {r.ref for rendered in model.rendered for r in rendered.resources} == {
+        "ConfigMap/cluster-issuer"}

@@ -29,6 +29,19 @@ SET, SET_STRING, SET_FILE = "--set", "--set-string", "--set-file"
 _GENERIC_VERSION = re.compile(r"^\s*v?([0-9]+(?:\.[0-9]+)*)(.*)$", re.DOTALL)
 _MAX_SET_FILE = 1 << 20  # bytes of a --set-file read for provenance
 _SIMPLE_NAME = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$")
+# what helm accepts as a release name, at most ``MAX_RELEASE`` characters (DNS-1123)
+RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+MAX_RELEASE = 53
+
+
+def chart_release(name: str) -> str:
+    """The release name of a chart rendered with no Application (none chose one): the
+    chart's name, made one helm accepts where it is not (``cluster_issuer`` renders as
+    ``cluster-issuer``)."""
+    if len(name) <= MAX_RELEASE and RELEASE_NAME.match(name):
+        return name
+    release = re.sub(r"[^a-z0-9]+", "-", name.lower())[:MAX_RELEASE].strip("-")
+    return release or "release"
 
 
 def kube_version(value: str) -> str:

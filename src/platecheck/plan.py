@@ -25,7 +25,7 @@ from platecheck.argocd_env import app_environment, repository_revision
 from platecheck.config import UNCLASSIFIED, Config, EnvironmentConfig
 from platecheck.discover import Discovery, load_chart, raw_at, rel_path, source_key
 from platecheck.errors import PlatecheckError
-from platecheck.helmargs import parameter_layer
+from platecheck.helmargs import chart_release, parameter_layer
 from platecheck.helmsource import command_fields, kustomize_versions
 from platecheck.model import (
     Application,
@@ -354,7 +354,7 @@ class Planner:
             targets.append(RenderTarget(
                 id=f"{env.name}/{app}", environment=env.name, app=app,
                 application=None, chart=chart, chart_values=self.chart_values(chart),
-                release_name=chart.name, namespace="default",
+                release_name=chart_release(chart.name), namespace="default",
                 value_files=files, production=env.production,
                 api_versions=self.config.api_versions,
                 kube_version=self.config.kubernetes_version))

@@ -34,14 +34,13 @@ from platecheck.dependencies import build as build_dependencies
 from platecheck.dependencies import sources as dependency_sources
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
-from platecheck.helmargs import template_argv
+from platecheck.helmargs import MAX_RELEASE, RELEASE_NAME, template_argv
 from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.lintvalues import HeldValues
 from platecheck.model import Chart, RenderTarget
 from platecheck.realpaths import resolve
 from platecheck.sandbox import SCHEMA_FILE, bounded_map, private_copy, run_bounded
 
-_RELEASE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
@@ -102,7 +101,7 @@ class Helm:
 
     def template_call(self, target: RenderTarget) -> HelmCall:
         assert target.chart is not None
-        _check_name(target.release_name, _RELEASE, 53, "release name", target)
+        _check_name(target.release_name, RELEASE_NAME, MAX_RELEASE, "release name", target)
         _check_name(target.namespace, _NAMESPACE, 63, "namespace", target)
         # file:// dependencies helm dependency build needs (a remote one is an error here)
         dependencies = tuple(d for _, d in dependency_sources(target.chart.path, self.root))
