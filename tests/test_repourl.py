@@ -44,9 +44,13 @@ def test_identity_prefers_a_remote_named_in_full_then_a_repository_of_its_name()
     # a fork's checkout: the Applications name the upstream repository of the same name
     assert identity(["https://github.com/alice/infra"], {PUBLIC, PRIVATE}) == (
         "github.com/acme/infra",)
-    # a mirror of another name, or no remote: nothing said, every Git source is this one
+    # a mirror on another server, or no remote: nothing said, every Git source is this one
     assert identity(["https://git.corp/mirror/gitops"], {PUBLIC, PRIVATE}) == ()
     assert identity([], {PUBLIC}) == ()
+    # a repository of Applications whose sources are all other repositories of its host
+    own = identity(["https://github.com/acme/deploy-config"], {PUBLIC, PRIVATE})
+    assert own == ("github.com/acme/deploy-config",)
+    assert not this_repository(PUBLIC, (), own) and not this_repository(PRIVATE, (), own)
     own = identity(["git@github.com:acme/infra.git"], {PUBLIC, PRIVATE})
     assert this_repository("https://github.com/acme/infra.git", (), own)
     assert not this_repository(PRIVATE, (), own)
@@ -108,6 +112,20 @@ def test_without_a_remote_every_git_source_is_this_one_and_the_remedy_says_so(
     assert (finding.policy, finding.location) == ("argocd-application",
                                                   "k8s/namespaces/ns.yaml:4")
     assert "repoUrls" in (finding.remediation or "")
+
+
+def test_a_remote_of_the_host_no_application_names_makes_every_source_another_repository(
+        two_repositories: Path) -> None:
+    """A repository of Applications whose sources are all elsewhere (its remote
+    ``acme/deploy-config``, its sources ``acme/infra`` and ``acme/infra-private``): no
+    source is read from this checkout, each is reported not rendered."""
+    _git(two_repositories, "remote", "add", "origin", "https://github.com/acme/deploy-config")
+    report = lint(two_repositories, cache_dir=two_repositories.parent / "cache")
+    assert report.errors == ()
+    assert sorted((f.policy, f.target) for f in report.findings) == [
+        ("not-rendered", "prod/namespaces"), ("not-rendered", "prod/namespaces-private")]
+    assert {t.id: t.rendered_here for t in report.targets} == {
+        "prod/namespaces": False, "prod/namespaces-private": False}
 
 
 @pytest.mark.parametrize("remote", ["git@github.com:acme/infra.git",  # the repository itself

@@ -11,8 +11,10 @@ reported as not rendered (``not-rendered``), never read from here. What says whi
    user, port and a trailing ``.git`` aside, an SSH ``host:path`` as ``host/path``), is this
    repository and every other is another one. When none names a remote in full but some
    name a repository of the same name as a remote (a fork, a mirror), the name decides;
-3. else (no remote, or one the Applications never name: a checkout from a mirror of another
-   name) every Git source is this repository.
+   when none does either but some name a repository of a remote's host, those are other
+   repositories (a repository of Applications whose sources are all elsewhere);
+3. else (no remote, or one of a host no Application names: a checkout from a mirror on
+   another server) every Git source is this repository.
 """
 
 from __future__ import annotations
@@ -62,14 +64,26 @@ def _name(key: str) -> str:
 def identity(remotes: Iterable[str], repo_urls: Iterable[str]) -> tuple[str, ...]:
     """The normalized repoURLs that mean this repository, from its ``remotes`` and every Git
     ``repoURL`` its Applications name: the remotes one names in full, else the repoURLs of a
-    remote's repository name; ``()`` when the Applications name none (every Git source is
-    then this repository)."""
+    remote's repository name, else, when some name a repository of a remote's host (none of
+    its name), the remotes themselves: those are other repositories; ``()`` when the
+    Applications name no repository of a remote's host, or there is no remote of a host
+    (every Git source is then this repository)."""
     own = {key for key in map(normalized, remotes) if _hosted(key)}
     named = {normalized(url) for url in repo_urls} - {""}
     if own & named:
         return tuple(sorted(own & named))
     names = {_name(key) for key in own}
-    return tuple(sorted(key for key in named if _name(key) in names))
+    of_its_name = tuple(sorted(key for key in named if _name(key) in names))
+    if of_its_name:
+        return of_its_name
+    hosts = {_host(key) for key in own}
+    if any(_host(key) in hosts for key in named):
+        return tuple(sorted(own))  # they name other repositories of the remote's host
+    return ()
+
+
+def _host(key: str) -> str:
+    return key.partition("/")[0]
 
 
 def this_repository(repo_url: str, repo_urls: Iterable[str], own: Iterable[str] = ()) -> bool:

@@ -9,7 +9,9 @@ What:
 
     A Git source of another repository is not rendered either: argocd-application's
     ``repoUrls`` say which repoURLs are this repository, else this checkout's Git remotes
-    do when an Application names one, else every Git source is this repository.
+    do when an Application names one (or a repository of its name, or only other
+    repositories of its host: then every source is another repository's), else every Git
+    source is this repository.
 
     Every source of this repository is rendered, by the type Argo CD gives it (an explicit
     ``helm``, ``kustomize``, ``directory`` or ``plugin`` key, else ``Chart.yaml`` or a
