@@ -92,6 +92,12 @@ def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
     ({"main.jsonnet": "local x = import 'other.libsonnet';\nx\n",
       "other.libsonnet": "{\n  a: error 'broken',\n}\n"}, "manifests/web/other.libsonnet:2"),
     ({"main.jsonnet": "function(tag) [1]\n"}, "manifests/web/main.jsonnet"),
+    # an object without a kind: Argo CD cannot decode the output, nothing of it renders
+    ({"main.jsonnet": "function(tag) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: "
+                      "{name: 'a'}}, {apiVersion: 'v1', metadata: {name: 'b'}}]\n"},
+     "manifests/web/main.jsonnet"),
+    ({"main.jsonnet": "function(tag) {apiVersion: 'v1', kind: '', metadata: {name: 'a'}}\n"},
+     "manifests/web/main.jsonnet"),
 ])
 def test_jsonnet_failures_are_could_not_check_at_the_file(tmp_path: Path, files: dict[str, str],
                                                           location: str) -> None:

@@ -29,7 +29,7 @@ from typing import Any
 
 from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
-from platecheck.manifests import SKIP_MARKER, ManifestDocument, rel_path
+from platecheck.manifests import SKIP_MARKER, ManifestDocument, has_kind, rel_path
 from platecheck.model import RenderTarget
 from platecheck.sandbox import run_bounded
 from platecheck.yamlio import Document, read_text
@@ -86,10 +86,14 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
     # a null, alone or in the list, is no object: Argo CD reads it as a nil one and skips it
     objects = [] if data is None else [item for item in data if item is not None] \
         if isinstance(data, list) else [data]
-    for item in objects:
+    for number, item in enumerate(objects, 1):
         if not isinstance(item, dict):
             raise PlatecheckError("Jsonnet must evaluate to an object or a list of objects",
                                   rel)
+        if not has_kind(item):  # Argo CD's unmarshalling into Kubernetes objects fails
+            raise PlatecheckError(
+                f"object {number} of the Jsonnet output has no kind: Kubernetes cannot decode "
+                "it, so Argo CD fails this file and renders nothing of the source", rel)
     return [ManifestDocument(rel, Document(item, {}, 1)) for item in objects], text, output
 
 

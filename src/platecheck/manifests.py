@@ -101,19 +101,19 @@ def read_manifests(path: Path, root: Path) -> tuple[list[ManifestDocument], str]
         if looks_like_one:
             raise
         return [], ""  # not a manifest: Argo CD ignores YAML it cannot read
-    if documents and not _has_kind(documents[0].data) and not looks_like_one:
+    if documents and not has_kind(documents[0].data) and not looks_like_one:
         # Argo CD decodes objects until one fails; failing on the first (no kind: a JSON
         # dashboard, a config file), it ignores the file (reposerver getObjsFromYAMLOrJSON)
         return [], ""
     for document in documents:  # failing on a later one, or on a file that looks like a
-        if isinstance(document.data, dict) and not _has_kind(document.data):  # manifest,
+        if isinstance(document.data, dict) and not has_kind(document.data):  # manifest,
             raise PlatecheckError(  # the whole source fails to render
                 "a document without a kind: Kubernetes cannot decode it, so Argo CD fails "
                 "this file and renders nothing of the source", rel, document.line)
     return [ManifestDocument(rel, doc) for doc in documents], text
 
 
-def _has_kind(data: Any) -> bool:
+def has_kind(data: Any) -> bool:
     """Whether Kubernetes' decoder reads ``data`` as an object: a mapping with a kind."""
     return isinstance(data, dict) and isinstance(data.get("kind"), str) and bool(data["kind"])
 
