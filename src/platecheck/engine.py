@@ -86,6 +86,7 @@ from platecheck.provenance import at, target_origin
 from platecheck.render import Helm, HelmCall, HelmStats, first_error_line
 from platecheck.runmemo import remembered
 from platecheck.sandbox import prepare, resume
+from platecheck.sourcecheck import out_of_bounds_link
 from platecheck.values import merge_values, target_layers
 from platecheck.values_schema import check_values
 from platecheck.waivers import apply_waivers
@@ -811,7 +812,26 @@ def _plan(planner: Planner, found: Discovery, problems: _Problems,
             problems.add(exc, where=where)
     for app_set in found.application_sets:
         targets.extend(_distinct([planner.application_set(app_set)], taken))
+    _refused_links(planner.root, targets, problems)
     return targets
+
+
+def _refused_links(root: Path, targets: Sequence[RenderTarget], problems: _Problems) -> None:
+    """Argo CD renders no source of a repository holding a symbolic link that leads out of
+    it (``sourcecheck.out_of_bounds_link``): one could-not-check error at that link, when an
+    Application deploys a source of this repository."""
+    if not any(t.application is not None and t.rendered_here for t in targets):
+        return
+    link = out_of_bounds_link(root)
+    if link is not None:
+        problems.add(PlatecheckError(
+            "a symbolic link that leads out of the repository (to an absolute path, or "
+            "through a directory outside it): Argo CD's repo-server refuses to render any "
+            "source of a repository holding one (\"repository contains out-of-bounds "
+            "symlinks\")", link, None,
+            "Replace the link with the file it leads to, or with a relative link that stays "
+            "inside the repository all the way (Argo CD follows such links only when its "
+            "repo-server runs with --allow-oob-symlinks, not recommended)."))
 
 
 def _chart_name(planner: Planner, directory: Path) -> str | None:

@@ -118,3 +118,43 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
         elif not resolved.is_file():
             yield SourceProblem(index, key, "value-file", f"value file {entry!r} is not a file",
                                 ref)
+
+
+def out_of_bounds_link(root: Path) -> str | None:
+    """The first symbolic link of the repository (its ``.git`` aside, in the order of a walk
+    of sorted names) that Argo CD's repo-server refuses before it renders any source of the
+    repository (``CheckOutOfBoundsSymlinks``: "repository contains out-of-bounds symlinks"):
+    one to an absolute path, or one whose target, followed a part at a time from the link's
+    directory, passes outside the repository, even to come back in; its repository-relative
+    path, or None."""
+    base = os.path.abspath(root)
+    walking = [_sorted_entries(base)]  # visited as Go's filepath.Walk does: sorted names,
+    while walking:  # each directory's tree before its next sibling
+        entry = next(walking[-1], None)
+        if entry is None:
+            walking.pop()
+        elif entry.is_symlink():
+            if _leaves(base, os.path.dirname(entry.path), os.readlink(entry.path)):
+                return os.path.relpath(entry.path, base).replace(os.sep, "/")
+        elif entry.is_dir(follow_symlinks=False) and entry.path != os.path.join(base, ".git"):
+            walking.append(_sorted_entries(entry.path))
+    return None
+
+
+def _sorted_entries(directory: str) -> Iterator[os.DirEntry[str]]:
+    try:
+        return iter(sorted(os.scandir(directory), key=lambda entry: entry.name))
+    except OSError:
+        return iter(())  # unreadable: what the render reads of it says so
+
+
+def _leaves(base: str, directory: str, target: str) -> bool:
+    if os.path.isabs(target):
+        return True
+    current = directory
+    for part in target.split(os.sep):
+        current = os.path.normpath(os.path.join(current, part))
+        relative = os.path.relpath(current, base)
+        if relative == os.pardir or relative.startswith(os.pardir + os.sep):
+            return True
+    return False
