@@ -275,18 +275,19 @@ def test_kustomize_fields_of_the_application_apply_as_kustomize_edit_would(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
-@pytest.mark.parametrize(("kustomization", "line"), [
-    pytest.param("resources:\n  - ../../missing\n", 2, id="a-resource-that-is-not-there"),
-    pytest.param("resources:\n  - ../../base\npatches:\n  - path: nope.yaml\n", 4,
-                 id="a-patch-file-that-is-not-there"),
-    # the base's own entry is broken: the overlay's line that leads there
-    pytest.param("resources:\n  - ../../base\n  - ../../broken-base\n", 3,
-                 id="an-error-in-a-base"),
+@pytest.mark.parametrize(("kustomization", "where"), [
+    pytest.param("resources:\n  - ../../missing\n", ("overlays/prod/kustomization.yaml", 2),
+                 id="a-resource-that-is-not-there"),
+    pytest.param("resources:\n  - ../../base\npatches:\n  - path: nope.yaml\n",
+                 ("overlays/prod/kustomization.yaml", 4), id="a-patch-file-that-is-not-there"),
+    # the base's own entry is broken: at that entry, in the base
+    pytest.param("resources:\n  - ../../base\n  - ../../broken-base\n",
+                 ("broken-base/kustomization.yaml", 2), id="an-error-in-a-base"),
     pytest.param("resources:\n  - ../../base\nreplicas:\n  - name: web\n    count: many\n",
-                 None, id="an-error-that-names-no-entry"),
+                 ("overlays/prod/kustomization.yaml", None), id="an-error-that-names-no-entry"),
 ])
 def test_kustomize_failure_is_could_not_check_at_the_kustomization_entry(
-        tmp_path: Path, kustomization: str, line: int | None) -> None:
+        tmp_path: Path, kustomization: str, where: tuple[str, int | None]) -> None:
     repo = tmp_path / "repo"
     shutil.copytree(SOURCES / "kustomize", repo)
     (repo / "broken-base").mkdir()
@@ -294,8 +295,7 @@ def test_kustomize_failure_is_could_not_check_at_the_kustomization_entry(
     (repo / "overlays" / "prod" / "kustomization.yaml").write_text(kustomization)
     report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
     assert report_.exit_code == 2
-    assert [(e.file, e.line, e.target) for e in report_.errors] == [
-        ("overlays/prod/kustomization.yaml", line, "prod/web")]
+    assert [(e.file, e.line, e.target) for e in report_.errors] == [(*where, "prod/web")]
     assert report_.errors[0].message.startswith("kubectl kustomize failed: ")
     assert (repo / "overlays" / "prod" / "kustomization.yaml").read_text() == (
         kustomization)  # the checked repository is never written

@@ -287,9 +287,8 @@ class Kustomize:
                 raise PlatecheckError(f"kubectl kustomize failed: {entry!r} is remote: kustomize "
                                       "fetches it over the network, which platecheck does not "
                                       "use", file, line, REMOTE_REMEDY)
-            raise PlatecheckError(f"kubectl kustomize failed: {reason}", call.kustomization,
-                                  _entry_line(_file_layer(call.found, call.kustomization),
-                                              reason),
+            file, line = _failing_entry(call, reason, self.root)
+            raise PlatecheckError(f"kubectl kustomize failed: {reason}", file, line,
                                   LOAD_RESTRICTOR_REMEDY if _RESTRICTED in reason else None)
         target = call.target
         assert target.source_dir is not None
@@ -778,6 +777,26 @@ def _remote_entry(call: KustomizeCall, reason: str, root: Path
                     rel = rel_path(file, root)
                     return entry, rel, _file_layer(file, rel).lines.get((key, index))
     return None
+
+
+# kubectl's error once it has gone into a base: what follows is that base's
+_RECURSED = re.compile(r"recursed accumulation of path '([^']+)'")
+
+
+def _failing_entry(call: KustomizeCall, reason: str, root: Path) -> tuple[str, int | None]:
+    """The kustomization and line of the entry kubectl's ``reason`` names: in the deepest
+    base the build went into that lists it, else in the build's own kustomization (the line
+    that leads to that base)."""
+    deepest = list(_RECURSED.finditer(reason))[-1:]
+    for match in deepest:
+        for directory, file, _ in call.nested:
+            if rel_path(directory, root) == match.group(1):
+                rel = rel_path(file, root)
+                line = _entry_line(_file_layer(file, rel), reason[match.end():])
+                if line is not None:
+                    return rel, line
+    return call.kustomization, _entry_line(_file_layer(call.found, call.kustomization),
+                                           reason)
 
 
 def _entry_line(kustomization: Layer, reason: str) -> int | None:
