@@ -275,3 +275,27 @@ def test_an_app_of_apps_of_another_repository_is_no_app_of_apps_here(tmp_path: P
     assert report.errors == ()
     assert [(f.policy, f.location) for f in report.findings] == [
         ("not-rendered", "root/root.yaml:8")]
+
+
+@pytest.mark.parametrize("version", ["2", "3", "4"])
+def test_the_links_git_tracks_are_read_from_its_index(tmp_path: Path, version: str) -> None:
+    """Every entry of mode 120000 of the index, as ``git ls-files`` lists it, in each index
+    version (3 with an entry of extended flags, 4 with its paths' shared prefixes)."""
+    from platecheck.repourl import tracked_links
+
+    repo = tmp_path / "repo"
+    (repo / "apps" / "web").mkdir(parents=True)
+    (repo / "apps" / "web" / "file.yaml").write_text("a: 1\n")
+    (repo / "apps" / "web" / "abs").symlink_to("/etc/hosts")
+    (repo / "apps" / "web-link").symlink_to("web")
+    (repo / "later").symlink_to("apps")
+    _git(repo, "init", "-q")
+    _git(repo, "add", "apps")
+    _git(repo, "add", "-N", "later")  # intent to add: an extended flag
+    _git(repo, "update-index", "--index-version", version)
+    listed = subprocess.run(["git", "-C", str(repo), "ls-files", "-s"], check=True,
+                            capture_output=True, text=True).stdout.splitlines()
+    expected = tuple(line.split("\t")[1] for line in listed if line.startswith("120000"))
+    assert expected == ("apps/web-link", "apps/web/abs", "later")
+    assert tracked_links(repo) == expected
+    assert tracked_links(tmp_path) is None  # no checkout

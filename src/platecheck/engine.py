@@ -84,6 +84,7 @@ from platecheck.policies import (
 from platecheck.progress import Progress
 from platecheck.provenance import at, target_origin
 from platecheck.render import Helm, HelmCall, HelmStats, first_error_line
+from platecheck.repourl import tracked_links
 from platecheck.runmemo import remembered
 from platecheck.sandbox import prepare, resume
 from platecheck.sourcecheck import out_of_bounds_link
@@ -819,10 +820,11 @@ def _plan(planner: Planner, found: Discovery, problems: _Problems,
 def _refused_links(root: Path, targets: Sequence[RenderTarget], problems: _Problems) -> None:
     """Argo CD renders no source of a repository holding a symbolic link that leads out of
     it (``sourcecheck.out_of_bounds_link``): one could-not-check error at that link, when an
-    Application deploys a source of this repository."""
+    Application deploys a source of this repository. Only the links Git tracks count: an
+    untracked one (a virtualenv's) is in no clone Argo CD makes."""
     if not any(t.application is not None and t.rendered_here for t in targets):
         return
-    link = out_of_bounds_link(root)
+    link = out_of_bounds_link(root, tracked_links(root) or ())
     if link is not None:
         problems.add(PlatecheckError(
             "a symbolic link that leads out of the repository (to an absolute path, or "

@@ -20,6 +20,7 @@ reported as not rendered (``not-rendered``), never read from here. What says whi
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -150,6 +151,63 @@ def git_dirs(root: Path) -> tuple[Path, Path] | None:
     except OSError:
         return None
     return git, common
+
+
+_INDEX_LIMIT = 1 << 28  # bytes of .git/index read at most
+_LINK_MODE = 0o120000
+
+
+def tracked_links(root: Path) -> tuple[str, ...] | None:
+    """The symbolic links the Git index of the checkout at ``root`` tracks (what a clone,
+    Argo CD's, holds as links; an untracked link, a virtualenv's, is in no clone), as
+    repository-relative paths in the index's order, read without running git; None when
+    there is no index or it is not one this reads (versions 2 to 4)."""
+    dirs = git_dirs(root)
+    data = read_regular_file(dirs[0] / "index", _INDEX_LIMIT) if dirs is not None else None
+    if data is None or data[:4] != b"DIRC":
+        return None
+    try:
+        return _index_links(data)
+    except (IndexError, ValueError, struct.error, UnicodeDecodeError):
+        return None
+
+
+def _index_links(data: bytes) -> tuple[str, ...] | None:
+    """The paths of the entries of mode 120000 in an index file (git's
+    Documentation/gitformat-index.txt)."""
+    version, count = struct.unpack_from(">II", data, 4)
+    if version not in (2, 3, 4):
+        return None
+    position, previous, links = 12, b"", []
+    for _ in range(count):
+        start = position
+        mode = struct.unpack_from(">I", data, position + 24)[0]
+        flags = struct.unpack_from(">H", data, position + 60)[0]
+        position += 62 + (2 if version >= 3 and flags & 0x4000 else 0)
+        if version == 4:  # the path: a number of bytes dropped from the previous one, then
+            strip, position = _offset(data, position)  # the rest up to a NUL
+            end = data.index(b"\0", position)
+            path = previous[:len(previous) - strip] + data[position:end]
+            position = end + 1
+        else:  # the path up to a NUL, the entry padded with NULs to a multiple of 8
+            end = data.index(b"\0", position)
+            path = data[position:end]
+            position = start + ((end - start + 8) & ~7)
+        previous = path
+        if mode & 0o170000 == _LINK_MODE:
+            links.append(path.decode("utf-8"))
+    return tuple(links)
+
+
+def _offset(data: bytes, position: int) -> tuple[int, int]:
+    """git's variable-length offset encoding (varint.c), and the position after it."""
+    byte = data[position]
+    value = byte & 0x7F
+    while byte & 0x80:
+        position += 1
+        byte = data[position]
+        value = ((value + 1) << 7) | (byte & 0x7F)
+    return value, position + 1
 
 
 def git_source(source: Source) -> bool:

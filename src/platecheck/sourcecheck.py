@@ -17,7 +17,7 @@ problem names its source (and the ``$ref`` source it went through) for the polic
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
 from platecheck.argocd_env import app_environment
@@ -120,32 +120,24 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
                                 ref)
 
 
-def out_of_bounds_link(root: Path) -> str | None:
-    """The first symbolic link of the repository (its ``.git`` aside, in the order of a walk
-    of sorted names) that Argo CD's repo-server refuses before it renders any source of the
-    repository (``CheckOutOfBoundsSymlinks``: "repository contains out-of-bounds symlinks"):
-    one to an absolute path, or one whose target, followed a part at a time from the link's
-    directory, passes outside the repository, even to come back in; its repository-relative
-    path, or None."""
+def out_of_bounds_link(root: Path, links: Iterable[str]) -> str | None:
+    """The first of ``links`` (repository-relative paths of the symbolic links a clone
+    holds, ``repourl.tracked_links``), in the order of Go's walk of the repository, that
+    Argo CD's repo-server refuses before it renders any source of the repository
+    (``CheckOutOfBoundsSymlinks``: "repository contains out-of-bounds symlinks"): one to an
+    absolute path, or one whose target, followed a part at a time from the link's
+    directory, passes outside the repository, even to come back in; None when there is
+    none."""
     base = os.path.abspath(root)
-    walking = [_sorted_entries(base)]  # visited as Go's filepath.Walk does: sorted names,
-    while walking:  # each directory's tree before its next sibling
-        entry = next(walking[-1], None)
-        if entry is None:
-            walking.pop()
-        elif entry.is_symlink():
-            if _leaves(base, os.path.dirname(entry.path), os.readlink(entry.path)):
-                return os.path.relpath(entry.path, base).replace(os.sep, "/")
-        elif entry.is_dir(follow_symlinks=False) and entry.path != os.path.join(base, ".git"):
-            walking.append(_sorted_entries(entry.path))
+    for link in sorted(links, key=lambda path: path.split("/")):
+        path = os.path.join(base, *link.split("/"))
+        try:
+            target = os.readlink(path)
+        except OSError:
+            continue  # not a link in this checkout (changed, or not checked out)
+        if _leaves(base, os.path.dirname(path), target):
+            return link
     return None
-
-
-def _sorted_entries(directory: str) -> Iterator[os.DirEntry[str]]:
-    try:
-        return iter(sorted(os.scandir(directory), key=lambda entry: entry.name))
-    except OSError:
-        return iter(())  # unreadable: what the render reads of it says so
 
 
 def _leaves(base: str, directory: str, target: str) -> bool:
