@@ -110,3 +110,24 @@ def test_color_wraps_levels_and_headings_only_when_asked() -> None:
         .replace("\x1b[0m", "")
         == plain
     )
+
+
+def test_one_cause_of_several_targets_is_one_line_naming_them() -> None:
+    """A chart that cannot be rendered, deployed by several Applications: one line, its
+    targets named (five, then counted); another cause at the same place stays its own; the
+    summary still counts every target that could not be checked."""
+    from report_samples import RENDER_FAILED
+
+    names = [f"prod/app-{n}" for n in range(7)]
+    same = tuple(replace(RENDER_FAILED, target=name) for name in names)
+    other = replace(RENDER_FAILED, message="something else", target="prod/app-0")
+    out = text.render(report(errors=(*same, other)))
+    lines = [line for line in out.splitlines() if "[render]" in line]
+    assert lines == [
+        "environments/argocd/apps/plate-api-prod.yaml:1: error [render] prod/app-0, prod/app-1, "
+        "prod/app-2, prod/app-3, prod/app-4 and 2 more: helm template failed:",
+        "environments/argocd/apps/plate-api-prod.yaml:1: error [render] prod/app-0: something "
+        "else"]
+    assert "8 could not be checked" in out.splitlines()[-1]
+    two = text.render(report(errors=same[:2]))
+    assert "error [render] prod/app-0, prod/app-1: helm template failed:" in two

@@ -5,13 +5,15 @@
     helm/applications/plate-web/values-prod.yaml:12: error [image-tag-pinned] container ...
       fix: pin the image to a release tag or a digest
 
-Could-not-check errors come first, under their own heading; repository-level findings (no
+Could-not-check errors come first, under their own heading, one line per cause (the targets
+it stopped named together); repository-level findings (no
 environment) come last, under ``== repository ==``; a summary line ends the report.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from platecheck.model import Finding, Level, Report
 from platecheck.report.common import (
@@ -54,6 +56,31 @@ def _finding_lines(finding: Finding, paint: _Paint, *, with_target: bool = False
     )
 
 
+_NAMED_TARGETS = 5  # of one cause's targets, named on its line; the others counted
+
+
+def _one_per_cause(errors: list[Finding]) -> list[Finding]:
+    """``errors`` with those of one cause (place, message, remedy) for several targets as
+    one, its targets named together (a chart that cannot be rendered, deployed by 19
+    Applications, is one line, not 19), in the place of the first."""
+    causes: dict[tuple[object, ...], list[Finding]] = {}
+    for error in errors:
+        cause = (error.file, error.line, error.message, error.remediation, error.detail,
+                 error.level, error.waived)
+        causes.setdefault(cause, []).append(error)
+    merged = []
+    for same in causes.values():
+        targets = list(dict.fromkeys(e.target for e in same if e.target))
+        if len(targets) < 2:
+            merged.extend(same)
+            continue
+        named = ", ".join(targets[:_NAMED_TARGETS])
+        more = len(targets) - _NAMED_TARGETS
+        merged.append(replace(same[0], target=f"{named} and {more} more" if more > 0
+                              else named))
+    return merged
+
+
 def render(report: Report, *, show_waived: bool = False, color: bool = False) -> str:
     """The report as text. ``show_waived`` lists waived findings too (marked ``waived``);
     ``color`` adds ANSI colours."""
@@ -61,7 +88,7 @@ def render(report: Report, *, show_waived: bool = False, color: bool = False) ->
     targets = {t.id: t for t in report.targets}
     lines: list[str] = []
 
-    errors = sorted(shown(report.errors), key=finding_order)
+    errors = _one_per_cause(sorted(shown(report.errors), key=finding_order))
     if errors:
         lines.append(paint("alarm", "== could not check =="))
         for error in errors:
