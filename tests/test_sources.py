@@ -1757,6 +1757,20 @@ def test_inline_and_json_patches_point_at_the_line_that_wrote_the_field(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+def test_a_patch_written_as_a_quoted_string_points_at_its_entry(tmp_path: Path) -> None:
+    """An inline patch written as a quoted string, not a literal block: its own lines are
+    not the file's, so a field it writes is found at the line of its ``patch`` key."""
+    report_ = _patched(tmp_path, {
+        "prod/kustomization.yaml": (
+            "resources: [../base]\npatches:\n"
+            '  - patch: "apiVersion: apps/v1\\nkind: Deployment\\nmetadata:\\n  name: web\\n'
+            "spec:\\n  replicas: '2'\\n\"\n"),                         # 3
+    })
+    found = {(f.policy, f.location) for f in report_.findings}
+    assert ("k8s-schema", "prod/kustomization.yaml:3") in found
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_a_field_a_replacement_writes_points_at_its_field_path(tmp_path: Path) -> None:
     """kustomize's ``replacements`` copy a value from one resource into fields of others,
     after the kustomization's patches: a field one writes is found at the line of its field

@@ -10,7 +10,7 @@ entry before an earlier one: kustomize applies them the other way round), say wh
 was written:
 
 - a strategic-merge patch (a file, or a literal block ``patch: |`` read at its lines in the
-  kustomization): a document of the resource's kind holding the field's key path, list
+  kustomization; a quoted string at the line of its key): a document of the resource's kind holding the field's key path, list
   items matched by their ``name`` as a strategic merge matches containers, ports, volumes;
 - a JSON 6902 patch (operations, from a file or inline): the ``value`` of the ``add`` or
   ``replace`` that wrote it, list items by the index its pointer names.
@@ -140,12 +140,14 @@ def _meets(metadata: Mapping[str, Any], requirement: Requirement) -> bool:
 
 class _Entry(NamedTuple):
     """One patch of a kustomization: its file, or its inline text and the line before the
-    text's first (None when the text is not a literal block, whose lines are unknown)."""
+    text's first (None when the text is not a literal block, whose lines are unknown: then
+    ``at``, the line of its key, is where every field it writes is)."""
 
     path: str | None
     text: str | None
     offset: int | None
     target: Mapping[str, Any] | None
+    at: int | None = None
 
 
 def _entries(kustomization: Document, raw: Sequence[str]) -> list[_Entry]:
@@ -168,7 +170,8 @@ def _entries(kustomization: Document, raw: Sequence[str]) -> list[_Entry]:
             line = kustomization.lines.get(where)
             block = line is not None and 0 < line <= len(raw) and _LITERAL.search(
                 raw[line - 1]) is not None
-            entries.append(_Entry(None, item, line if block else None, target))
+            entries.append(_Entry(None, item, line if block else None, target,
+                                  None if block else line))
     return entries
 
 
@@ -184,8 +187,8 @@ def _entry_layers(entry: _Entry, directory: Path, rel: str, root: Path,
             text = read_text(path, file)[1]
         except PlatecheckError:
             return []
-    elif entry.offset is not None and entry.text is not None:
-        file, offset, text = rel, entry.offset, entry.text
+    elif entry.text is not None and (entry.offset is not None or entry.at is not None):
+        file, offset, text = rel, entry.offset or 0, entry.text
     else:
         return []
     try:
@@ -194,7 +197,8 @@ def _entry_layers(entry: _Entry, directory: Path, rel: str, root: Path,
         return []  # the build reports a patch it cannot read
     layers = []
     for document in documents:
-        lines = {path: line + offset for path, line in document.lines.items()}
+        lines = {path: line + offset if entry.at is None else entry.at
+                 for path, line in document.lines.items()}
         if isinstance(document.data, list):
             layers.extend(_json_patch(document.data, lines, file, entry.target, names))
         elif isinstance(document.data, dict):
