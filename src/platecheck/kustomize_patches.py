@@ -10,8 +10,9 @@ entry before an earlier one: kustomize applies them the other way round), say wh
 was written:
 
 - a strategic-merge patch (a file, or a literal block ``patch: |`` read at its lines in the
-  kustomization; a quoted string at the line of its key): a document of the resource's kind holding the field's key path, list
-  items matched by their ``name`` as a strategic merge matches containers, ports, volumes;
+  kustomization; a quoted string at the line of its key): a document of the resource's kind
+  holding the field's key path, list items matched by their ``name`` as a strategic merge
+  matches containers, ports, volumes;
 - a JSON 6902 patch (operations, from a file or inline): the ``value`` of the ``add`` or
   ``replace`` that wrote it, list items by the index its pointer names.
 
