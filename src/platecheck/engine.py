@@ -86,7 +86,7 @@ from platecheck.provenance import at, target_origin
 from platecheck.render import Helm, HelmCall, HelmStats, first_error_line
 from platecheck.repourl import tracked_links
 from platecheck.runmemo import remembered
-from platecheck.sandbox import prepare, resume
+from platecheck.sandbox import TIMED_OUT, prepare, resume
 from platecheck.sourcecheck import out_of_bounds_link
 from platecheck.values import merge_values, target_layers
 from platecheck.values_schema import check_values
@@ -933,7 +933,7 @@ def _render(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
         problems.merge(own)
         if item is not None:
             rendered.append(item)
-    return rendered, _lints(planner, lints, results, problems)
+    return rendered, _lints(planner, lints, results, problems, zip(owners, calls, strict=True))
 
 
 _LintGroup = tuple[Path, str, tuple[Path, ...]]  # chart, environment, value files
@@ -1000,14 +1000,23 @@ class _Progress:
             self.line.advance()
 
 
+def _timed_out(result: HelmResult | PlatecheckError) -> bool:
+    return isinstance(result, PlatecheckError) and TIMED_OUT in result.message
+
+
 def _lints(planner: Planner, groups: _Lints,
-           results: Mapping[str, HelmResult | PlatecheckError], problems: _Problems
-           ) -> list[HelmLint]:
-    """What helm lint said of each chart, environment and value files."""
+           results: Mapping[str, HelmResult | PlatecheckError], problems: _Problems,
+           renders: Iterable[tuple[RenderTarget, HelmCall]]) -> list[HelmLint]:
+    """What helm lint said of each chart, environment and value files. A lint that ran out
+    of time where its target's render (``renders``: each target's call) did too says
+    nothing more."""
+    timed_out = {id(target) for target, call in renders if _timed_out(results[call.key])}
     lints = []
     for (_, env, files), (target, call) in groups.items():
         assert target.chart is not None
         result = results[call.key]
+        if id(target) in timed_out and _timed_out(result):
+            continue  # one cause: the render's error says it
         if isinstance(result, PlatecheckError):  # a failed copy of the chart says where
             problems.add(PlatecheckError(result.message, result.file or chart_yaml(target.chart),
                                          result.line), target)

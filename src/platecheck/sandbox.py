@@ -107,6 +107,9 @@ _MAX_MEMBERS = 10_000
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 
 
+TIMED_OUT = "timed out after"  # how a process that ran out of time is reported
+
+
 def _check_subchart_schemas(file: Path, chart: Path) -> None:
     """A subchart's ``values.schema.json`` (a directory in ``charts/`` or inside a ``.tgz``)
     is validated by helm, which fetches what it references: one that references anything
@@ -301,7 +304,7 @@ def _collect(out_fd: int, err_fd: int, deadline: float,
         while selector.get_map():
             left = deadline - time.monotonic()
             if left <= 0:
-                raise PlatecheckError(f"timed out after {timeout:g} s")
+                raise PlatecheckError(f"{TIMED_OUT} {timeout:g} s")
             for key, _ in selector.select(left):
                 fd = int(key.fd)
                 try:
