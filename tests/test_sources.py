@@ -2334,3 +2334,33 @@ def test_a_list_set_template_argo_cd_cannot_parse_generates_nothing(
         assert report.errors == ()
         [app] = [t.application for t in report.targets if t.application is not None]
         assert app.annotations["note"] == name.replace("{{ env }}", "prod")
+
+
+_OVERRIDDEN_CHART = {
+    "apps/web-prod.yaml": DIRECTORY_APP.format(name="web-prod", path="chart"),
+    "chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+    "chart/values.yaml": "image:\n  repository: nginx\n  tag: '1.25.0'\n",
+    "chart/templates/deploy.yaml": (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+        "  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n"
+        "      labels: {app: x}\n    spec:\n      containers:\n        - name: main\n"
+        "          image: \"{{ .Values.image.repository }}:{{ .Values.image.tag }}\"\n"
+        "          imagePullPolicy: IfNotPresent\n"),
+}
+
+
+@pytest.mark.parametrize("override", [
+    "helm:\n  parameters:\n    - name: image.tag\n      value: latest\n",
+    "helm:\n  valuesObject:\n    image:\n      tag: latest\n",
+])
+def test_a_value_an_override_file_sets_points_at_its_line(tmp_path: Path, override: str
+                                                          ) -> None:
+    """``.argocd-source-<app>.yaml`` sets the tag (a parameter, or valuesObject): the
+    finding is at that file's line, not at the Application's first line."""
+    repo = write_files(tmp_path / "repo", {
+        **_OVERRIDDEN_CHART, "chart/.argocd-source-web-prod.yaml": override})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+        "chart/.argocd-source-web-prod.yaml:4"]

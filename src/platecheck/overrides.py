@@ -18,7 +18,7 @@ from typing import Any
 
 from platecheck.discover import parse_application, raw_at, rel_path
 from platecheck.errors import PlatecheckError
-from platecheck.model import Application, KeyPath
+from platecheck.model import Application, KeyPath, Origin
 from platecheck.yamlio import Document, load_document, read_text, type_name
 
 RESTORED = ("chart", "path", "repoURL", "targetRevision")
@@ -42,9 +42,15 @@ def apply_overrides(app: Application, key: KeyPath, directory: Path,
         return app, ()
     source = raw_at(app.raw, key)
     merged: Any = dict(source)
+    places = dict(app.places)  # what an override file writes is found at its line there
     for path in files:
         rel = rel_path(path, root)
-        patch = load_document(read_text(path, rel)[1], rel).data
+        document = load_document(read_text(path, rel)[1], rel)
+        patch = document.data
+        places.update({(*key, *written): Origin(rel, line)
+                       for written, line in document.lines.items()
+                       if written and written[0] in SOURCE_FIELDS
+                       and written[0] not in RESTORED})
         merged = merge_patch(merged, patch)
         if merged is not None and not isinstance(merged, dict):
             raise PlatecheckError(f"an override file must hold a mapping of source fields, "
@@ -61,7 +67,7 @@ def apply_overrides(app: Application, key: KeyPath, directory: Path,
         names = ", ".join(rel_path(p, root) for p in files)
         raise PlatecheckError(f"{exc.message} (after applying {names})", exc.file,
                               exc.line) from None
-    return (dataclasses.replace(patched, raw=raw, places=app.places),
+    return (dataclasses.replace(patched, raw=raw, places=places),
             tuple(rel_path(p, root) for p in files))
 
 
