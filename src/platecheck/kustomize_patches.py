@@ -35,7 +35,7 @@ from typing import Any, NamedTuple
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import FieldLayer, KeyPath, Origin, Resource
-from platecheck.yamlio import Document, load_document, load_documents, read_text
+from platecheck.yamlio import Document, below, load_document, load_documents, read_text
 
 _LITERAL = re.compile(r":\s*\|[-+0-9]*\s*(?:#.*)?$")  # a key whose value is a literal block
 
@@ -282,9 +282,7 @@ def _replacements(item: Any, where: KeyPath, source: PatchSource, root: Path
     if not isinstance(item, dict):
         return []
     if not isinstance(item.get("path"), str):
-        size = len(where)
-        return [(item, {path[size:]: line for path, line in source.document.lines.items()
-                        if path[:size] == where}, source.file)]
+        return [(item, below(source.document.lines, where), source.file)]
     path = Path(os.path.normpath(source.directory / item["path"]))
     if not path.is_relative_to(root) or not path.is_file():
         return []  # the build says what it cannot load
@@ -295,8 +293,7 @@ def _replacements(item: Any, where: KeyPath, source: PatchSource, root: Path
         return []
     if isinstance(document.data, dict):
         return [(document.data, dict(document.lines), file)]
-    return [(entry, {path[1:]: line for path, line in document.lines.items()
-                     if path[:1] == (number,)}, file)
+    return [(entry, below(document.lines, (number,)), file)
             for number, entry in enumerate(document.data if isinstance(document.data, list)
                                            else []) if isinstance(entry, dict)]
 
