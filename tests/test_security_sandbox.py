@@ -236,6 +236,49 @@ def test_stopping_platecheck_stops_helm(tmp_path: Path, signum: int) -> None:
     assert list((tmp_path / "tmp").iterdir()) == []  # the private copies are gone
 
 
+def test_an_interruption_python_drops_still_stops_the_run(tmp_path: Path) -> None:
+    """Python drops an exception a signal handler raises while the main thread runs a weak
+    reference's callback (an import's module lock): the processes are killed by the handler
+    all the same, and the run stops with that exception instead of waiting for them."""
+    from platecheck import sandbox
+
+    marker = tmp_path / "sleep-marker"
+
+    def slow(_: int) -> sandbox.Completed:
+        return sandbox.run_bounded(["/bin/sh", "-c", f"sleep 60; : {marker}"],
+                                   env={"PATH": "/usr/bin:/bin"}, cwd=tmp_path, timeout=120)
+
+    def meanwhile(_: Iterator[sandbox.Completed]) -> None:
+        deadline = time.monotonic() + 20
+        while len(_sleepers(str(marker))) < 2 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        try:
+            sandbox.interrupt(KeyboardInterrupt())
+        except KeyboardInterrupt:
+            pass  # as Python drops it in a callback
+
+    started = time.monotonic()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            sandbox.bounded_map(slow, [1, 2], 2, meanwhile)
+    finally:
+        sandbox.resume()
+    assert time.monotonic() - started < 30
+    assert _sleepers(str(marker)) == []
+
+
+def _sleepers(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes() if entry.name.isdigit() else b""
+        except OSError:
+            continue
+        if marker.encode() in command and b"sleep" in command:
+            found.append(int(entry.name))
+    return found
+
+
 def test_helm_outlives_a_killed_platecheck_by_its_timeout_at_most(tmp_path: Path) -> None:
     make_repo(tmp_path, data=SLOW, config="renderTimeout: 2\n")
     process = subprocess.Popen(

@@ -631,9 +631,21 @@ def _say(text: str) -> None:
     print(f"platecheck: {one_line(text)}", file=sys.stderr)
 
 
-def _terminate(signum: int, _frame: object) -> None:
-    # unwinds like Ctrl-C: running helm process groups are killed, temporary files removed
-    raise SystemExit(128 + signum)
+_stopped: list[BaseException] = []  # what a signal raised (``_stop``)
+
+
+def _stop(signum: int, _frame: object) -> None:
+    """SIGINT and SIGTERM: helm's process groups are killed at once, then the run unwinds
+    (temporary files removed) with exit 130 or 128 + the signal. The exception is raised
+    again where the main thread goes on, for Python drops one raised while that thread runs
+    a weak reference's callback (see ``sandbox.interrupt``)."""
+    stop: BaseException = KeyboardInterrupt() if signum == signal.SIGINT \
+        else SystemExit(128 + signum)
+    _stopped[:] = [stop]
+    sandbox = sys.modules.get("platecheck.sandbox")  # no import here: the main thread may
+    if sandbox is not None:  # hold the import lock
+        sandbox.interrupt(stop)
+    raise stop
 
 
 # gen1 collections between two full ones (Python's default is 10). A full collection walks
@@ -664,17 +676,22 @@ def run() -> NoReturn:
 def main(argv: Sequence[str] | None = None) -> int:
     thresholds = gc.get_threshold()
     gc.set_threshold(thresholds[0], thresholds[1], FULL_COLLECTION_EVERY)
+    handlers = {}
+    if threading.current_thread() is threading.main_thread():
+        _stopped.clear()
+        handlers = {signum: signal.signal(signum, _stop)
+                    for signum in (signal.SIGINT, signal.SIGTERM)}
     try:
         return _main(argv)
     finally:
         gc.set_threshold(*thresholds)
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
 
 
 def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _terminate)
     _escaped_streams()
     try:
         if args.version:
@@ -683,6 +700,8 @@ def _main(argv: Sequence[str] | None) -> int:
             parser.print_help()
             return EXIT_ERROR
         result: int = args.func(args)
+        if _stopped:
+            raise _stopped[0]
         return result
     except PlatecheckError as exc:
         _say(f"error: {exc}")

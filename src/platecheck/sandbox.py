@@ -43,7 +43,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from platecheck.boundedread import read_at_most
 from platecheck.cache import chart_tree
@@ -59,10 +59,12 @@ _GRACE = 5  # seconds ``timeout`` waits beyond platecheck's own deadline
 _CHUNK = 1 << 16
 
 _running: set[Callable[[], None]] = set()  # how to stop each process that runs
-_running_lock = threading.Lock()
+# reentrant: ``interrupt`` takes it in a signal handler, which may run in the thread holding it
+_running_lock = threading.RLock()
 # Set by ``kill_all`` while platecheck is being stopped: a worker thread that was about to start
 # a process must not start one that nothing would stop.
 _stopping = threading.Event()
+_interrupted: list[BaseException] = []  # what stopped platecheck (``interrupt``)
 
 
 @dataclass(frozen=True)
@@ -386,7 +388,7 @@ class Supervisor:
     def __init__(self, process: subprocess.Popen[bytes], channel: socket.socket) -> None:
         self.process = process
         self.channel = channel
-        self._sending = threading.Lock()
+        self._sending = threading.RLock()  # ``kill`` may run in a signal handler
         self._ids = itertools.count(1)
         self.gone = False
 
@@ -619,6 +621,8 @@ def bounded_map(run: Callable[[T], R], items: Sequence[T], jobs: int,
                 wave.wait()
                 meanwhile(taken())
         done.extend(results)
+        if _interrupted:  # its exception was lost; the processes were killed all the same
+            raise _interrupted[0]
         return done
     except BaseException:
         if pool is not None:
@@ -663,6 +667,18 @@ def kill_all() -> None:
         stop()
 
 
+def interrupt(stop: BaseException) -> NoReturn:
+    """Stop platecheck from a signal handler: kill every process now, then raise ``stop``.
+    Python drops an exception raised while the main thread runs a weak reference's callback
+    or a finalizer (an import releasing its module lock, a garbage collection): the
+    processes are killed all the same, and ``bounded_map`` raises ``stop`` again once its
+    threads are done, so an interrupted run neither waits for helm nor goes on."""
+    _interrupted[:] = [stop]
+    kill_all()
+    raise stop
+
+
 def resume() -> None:
     """Allow processes to start again (a library caller goes on after an interrupted run)."""
+    _interrupted.clear()
     _stopping.clear()
