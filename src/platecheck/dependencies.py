@@ -87,7 +87,7 @@ def _vendored(charts: Path, name: str) -> bool:
             found = _archive_chart_name(entry)
             if found is None or found == name:  # (one helm cannot read fails helm's render
                 return True  # with helm's own words: a Git LFS pointer, a broken archive)
-        elif (entry / "Chart.yaml").is_file() and _chart_name(entry / "Chart.yaml") == name:
+        elif (entry / "Chart.yaml").is_file() and chart_name(entry / "Chart.yaml") == name:
             return True
     return False
 
@@ -107,7 +107,7 @@ def vendored_defaults(charts: Path) -> dict[str, tuple[dict[str, Any], bool] | N
             name, defaults = archived[0], archived[1:]
         elif (entry / "Chart.yaml").is_file():
             values = _values_in(entry / "values.yaml")
-            named = _chart_name(entry / "Chart.yaml")
+            named = chart_name(entry / "Chart.yaml")
             if values is None or named is None:
                 return None
             name, defaults = named, (values, (entry / "charts").is_dir())
@@ -144,7 +144,7 @@ def _archive_defaults(archive: Path) -> tuple[str, dict[str, Any], bool] | None:
     return name, data or {}, vendors
 
 
-def _chart_name(path: Path) -> str | None:
+def chart_name(path: Path) -> str | None:
     try:
         return _name_in(read_text(path, path.name)[1], path.name)
     except PlatecheckError:

@@ -62,6 +62,7 @@ from platecheck.model import (
     FoundSchema,
     HelmLint,
     Level,
+    MergedValues,
     RenderedTarget,
     RenderTarget,
     RepoModel,
@@ -83,13 +84,13 @@ from platecheck.policies import (
 )
 from platecheck.progress import Progress
 from platecheck.provenance import at, target_origin
-from platecheck.render import Helm, HelmCall, HelmStats, first_error_line
+from platecheck.render import Helm, HelmCall, HelmStats, first_error_line, split_values
 from platecheck.repourl import tracked_links
 from platecheck.runmemo import remembered
 from platecheck.sandbox import TIMED_OUT, prepare, resume
 from platecheck.sourcecheck import out_of_bounds_link
-from platecheck.values import merge_values, target_layers
-from platecheck.values_schema import check_values
+from platecheck.values import Layer, merge_values, target_layers
+from platecheck.values_schema import check_values, refused_at
 from platecheck.waivers import apply_waivers
 from platecheck.yamlio import MAX_FILE_SIZE, read_text
 
@@ -1039,22 +1040,33 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
                      target)
         return None
     if result.exit_code != 0:
+        refused = refused_at(target, result.stderr)
         error = _template_failure(target.chart, first_error_line(result.stderr), planner.root,
-                                  (file, line))
+                                  (refused.file, refused.line) if refused else (file, line))
         problems.add(error, target, detail=result.stderr)
         return None
     try:
-        resources, templates = parse_manifest(result.stdout, target.chart, planner.root,
+        manifest, validated = split_values(result.stdout)
+        resources, templates = parse_manifest(manifest, target.chart, planner.root,
                                               (file or target.chart.rel, line), parsed)
         layers = target_layers(target)
         values = merge_values(target.chart_values, layers)
-        check_values(target, lambda: merge_values(target.chart_values, layers, keep_nulls=True),
-                     major)
+        check_values(target, lambda: _validated(target, layers, validated), major)
     except PlatecheckError as exc:
         problems.add(exc, target)
         return None
     return RenderedTarget(target=target, resources=resources, values=values,
-                          manifest=result.stdout, templates=templates)
+                          manifest=manifest, templates=templates)
+
+
+def _validated(target: RenderTarget, layers: Sequence[Layer], reported: Any) -> MergedValues:
+    """The values helm validates, as its render reported them (``render.split_values``),
+    with the origins of those the user or the chart's values.yaml set; without a report,
+    those alone."""
+    merged = merge_values(target.chart_values, layers, keep_nulls=True)
+    if not isinstance(reported, dict):
+        return merged
+    return MergedValues(data=reported, origins=merged.origins)
 
 
 def _template_failure(chart: Chart, reason: str, root: Path,

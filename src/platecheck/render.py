@@ -12,8 +12,9 @@ repository is used. Every path argument is absolute and every other value is pas
 
 helm reads a private copy of the chart and runs confined and bounded (``platecheck.sandbox``);
 the chart's own ``values.schema.json`` is left out of it: platecheck validates the values
-against it without fetching anything (``platecheck.values_schema``); subcharts' schemas stay,
-and helm validates them, when they reference nothing helm would fetch.
+against it without fetching anything (``platecheck.values_schema``), the values helm would
+validate, which the render reports (``VALUES_TEMPLATE``); subcharts' schemas stay, and helm
+validates them, when they reference nothing helm would fetch.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.dependencies import build as build_dependencies
@@ -152,6 +153,8 @@ class Helm:
               label: str, dependencies: Sequence[Path] = ()) -> HelmCall:
         digest = Digest(kind)
         digest.add(self.version)
+        if reports_values(chart.path):
+            digest.add(VALUES_TEMPLATE)
         digest.extend(self._relative(arg) for arg in argv)
         for directory in (chart.path, *dependencies):
             digest.add(self._chart_digest(directory))
@@ -199,6 +202,8 @@ class Helm:
             if needed:
                 build_dependencies(copy, self.workdir / "src",
                                    lambda argv: self._run(argv, self.timeout))
+            if reports_values(chart):
+                with_values_template(copy)
         except PlatecheckError as exc:
             if exc.file is None:
                 exc.file = rel_path(where / "Chart.yaml", self.root)
@@ -422,6 +427,72 @@ def linked_copy(source: Path, dest: Path, values: str) -> None:
             except OSError:
                 shutil.copyfile(Path(current, name), here / name)
     (dest / "values.yaml").write_text(values, encoding="utf-8")
+
+
+# -- the values helm validates -----------------------------------------------------------
+
+# helm validates the chart's values.schema.json against the values it renders with (Helm's
+# ToRenderValues: CoalesceValues after ProcessDependencies): the user's values coalesced with
+# the chart's values.yaml and with every enabled subchart's defaults under its key, globals
+# copied into each, import-values imported. platecheck leaves the schema out of helm's copy
+# (``platecheck.values_schema`` checks it), so the copy of a chart that has one holds one more
+# template, which prints those values: ``.Values`` of the top chart is the very map helm
+# validated. Templates render deepest path first (the engine's sortTemplates), so this one,
+# deeper than any other of the chart or its subcharts, renders before a template could change
+# ``.Values``; its document is taken out of the output (``split_values``). ``helm lint``
+# renders it too, and prints nothing of it.
+_VALUES_NAME = "platecheck-values.yaml"
+VALUES_TEMPLATE = "# platecheck-values: {{ toJson .Values }}\n"
+_VALUES_DOCUMENT = re.compile(
+    r"^---\n# Source: [^\n]*/templates/(?:v/)*" + re.escape(_VALUES_NAME)
+    + r"\n# platecheck-values: (.*)\n", re.MULTILINE)
+
+
+def reports_values(chart: Path) -> bool:
+    """Whether renders of ``chart`` report their values: it has a values schema to check
+    them against."""
+    return os.path.lexists(chart / SCHEMA_FILE)
+
+
+def with_values_template(copy: Path) -> None:
+    """The values template added to a chart's private copy, one directory deeper than the
+    deepest file of the chart and of the chart archives in it."""
+    depth = 0
+    for current, _, names in os.walk(copy):
+        here = Path(current).relative_to(copy).parts
+        depth = max(depth, len(here) + 1 if names else 0)
+        for name in names:
+            if name.endswith(".tgz"):
+                depth = max(depth, len(here) + _archive_depth(Path(current, name)))
+    path = copy.joinpath("templates", *("v" * depth), _VALUES_NAME)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(VALUES_TEMPLATE, encoding="utf-8")
+
+
+def _archive_depth(archive: Path) -> int:
+    """The most parts a file's path in a chart archive has (its first directory is the
+    chart's name, as in helm's name of the file); a generous number when it cannot be read
+    (helm refuses the archive then)."""
+    import tarfile
+
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            return max((len(name.split("/")) for name in tar.getnames()), default=0)
+    except (OSError, tarfile.TarError, EOFError):
+        return 32
+
+
+def split_values(stdout: str) -> tuple[str, Any]:
+    """helm template's output without the values document, and the values it holds (None
+    when there is none: a render that did not report them)."""
+    found = _VALUES_DOCUMENT.search(stdout)
+    if found is None:
+        return stdout, None
+    try:
+        values = json.loads(found.group(1))
+    except ValueError:
+        return stdout, None
+    return stdout[:found.start()] + stdout[found.end():], values
 
 
 # helm lint lints each path it is given on its own, one after the other, with the same values

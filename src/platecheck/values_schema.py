@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -20,11 +21,11 @@ from urllib.parse import unquote, urlsplit
 from platecheck.cache import Digest, ResultMemo, check_schema_once, code_digest, json_copy
 from platecheck.errors import PlatecheckError
 from platecheck.goregex import go_patterns, schema_in_python
-from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget
+from platecheck.model import Chart, KeyPath, MergedValues, Origin, RenderTarget, ValuesFile
 from platecheck.runmemo import recall
 from platecheck.sandbox import SCHEMA_FILE
 from platecheck.schemas import active_memo
-from platecheck.yamlio import read_text
+from platecheck.yamlio import load_values, read_text
 
 if TYPE_CHECKING:
     from referencing import Registry, Resource
@@ -80,7 +81,7 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues],
             slot.memo.put(slot.group, slot.key, _PASSED)
         return
     where = tuple(error.absolute_path)
-    origin = _deleted(target, where, error) or _origin(values.origins, where) \
+    origin = _deleted(target, where, error) or _origin(target, values.origins, where) \
         or Origin(rel, None)
     keys = ".".join(str(key) for key in where) or "(top level)"
     raise PlatecheckError(f"values do not meet the chart's {SCHEMA_FILE} at {keys}: "
@@ -207,12 +208,83 @@ def _as_yaml(error: Any) -> str:
     return message
 
 
-def _origin(origins: Mapping[KeyPath, Origin], path: tuple[Any, ...]) -> Origin | None:
+def _origin(target: RenderTarget, origins: Mapping[KeyPath, Origin], path: tuple[Any, ...]
+            ) -> Origin | None:
+    """Where the value at ``path`` (or the nearest table above it) was set: by the user or
+    the chart's values.yaml (``origins``), else by the defaults of the subchart whose key
+    ``path`` starts with."""
     probe: KeyPath = tuple(path)
+    subchart = _subchart_values(target.chart, probe[0]) \
+        if target.chart is not None and probe and isinstance(probe[0], str) else None
     while probe:
         if probe in origins:
             return origins[probe]
+        if probe[1:2] == ("global",) and ("global", *probe[2:]) in origins:
+            return origins[("global", *probe[2:])]  # the parent's, copied into the subchart
+        if subchart is not None and probe[1:] in subchart.lines:
+            return Origin(subchart.rel, subchart.lines[probe[1:]])
         probe = probe[:-1]
+    return None
+
+
+# How helm names the first value a subchart's schema refuses (it validates those itself):
+# "values don't meet the specifications of the schema(s) in the following chart(s):", then
+# "<chart>:" and "- <field>: <reason>" (Helm 3: a dotted path, "(root)" for the top) or
+# "- at '<JSON pointer>': <reason>" (Helm 4)
+_REFUSAL = re.compile(r"in the following chart\(s\):\n([^\n:]+):\n- (?:at '([^']*)'|([^:\s]+)):")
+
+
+def refused_at(target: RenderTarget, stderr: str) -> Origin | None:
+    """Where the value a subchart's schema refused was set, from helm's message; None when
+    it names none platecheck can place."""
+    found = _REFUSAL.search(stderr)
+    chart = target.chart
+    if found is None or chart is None:
+        return None
+    name, pointer, dotted = found.groups()
+    if pointer is not None:
+        field = [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
+    else:
+        field = [] if dotted == "(root)" else dotted.split(".")
+    root = _repository(chart)
+    from platecheck.dependencies import declared
+    from platecheck.values import merge_values, target_layers
+
+    keys = [dep.alias or dep.name for dep in declared(chart.path, root) if dep.name == name]
+    if not keys or name == chart.name:
+        return None
+    path = (keys[0], *(int(part) if part.isdigit() else part for part in field))
+    return _origin(target, merge_values(target.chart_values, target_layers(target)).origins,
+                   path)
+
+
+def _repository(chart: Chart) -> Path:
+    depth = len(Path(chart.rel).parts) if chart.rel not in ("", ".") else 0
+    return Path(*chart.path.parts[:-depth]) if depth else chart.path
+
+
+def _subchart_values(chart: Chart, key: str) -> ValuesFile | None:
+    """The values.yaml of the subchart of ``chart`` whose values go under ``key`` (its alias
+    or name), when it is a directory of the repository: vendored in ``charts/``, or the
+    directory of a ``file://`` dependency."""
+    from platecheck.dependencies import chart_name, declared
+
+    root = _repository(chart)
+    names = {dep.alias or dep.name: dep for dep in declared(chart.path, root)}
+    dependency = names.get(key)
+    name = dependency.name if dependency is not None else key
+    places = [entry for entry in sorted((chart.path / "charts").glob("*/Chart.yaml"))
+              if chart_name(entry) == name]
+    if dependency is not None and dependency.repository.startswith("file://"):
+        places.append(chart.path / dependency.repository[len("file://"):] / "Chart.yaml")
+    for place in places:
+        values = Path(os.path.realpath(place.parent / "values.yaml"))
+        if values.is_file() and values.is_relative_to(root) \
+                and ".git" not in values.relative_to(root).parts:
+            try:
+                return load_values(values, values.relative_to(root).as_posix())[0]
+            except PlatecheckError:
+                return None
     return None
 
 

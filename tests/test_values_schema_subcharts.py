@@ -1,0 +1,150 @@
+"""A chart's values.schema.json is validated against the values helm validates: the user's
+values coalesced with the chart's values.yaml and with every enabled subchart's defaults
+under its key, globals copied into each, import-values imported (Helm's ToRenderValues). Each
+case is held against the real ``helm template``, Helm 3 and Helm 4: platecheck refuses the
+values exactly when helm does, at the line that set the failing value."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import lint, load
+from platecheck.render import split_values
+
+CHILD_VALUES = "image:\n  repository: nginx\n  tag: \"1.25.0\"\nexported:\n  color: blue\n"
+STRING = {"type": "string"}
+
+# (name, dependency fields, parent values.yaml, prod values, child values.yaml, schema,
+#  where platecheck reports it or None)
+CASES = [
+    ("a subchart's defaults meet required", "", "{}\n", "child:\n  replicas: 2\n",
+     CHILD_VALUES, {"properties": {"child": {"required": ["image"]}}}, None),
+    ("a subchart's default of the wrong type", "", "{}\n", "child:\n  replicas: 2\n",
+     "image:\n  repository: nginx\n  tag: 1.25\n",
+     {"properties": {"child": {"properties": {"image": {"properties": {"tag": STRING}}}}}},
+     ("c/charts/child/values.yaml", 3)),
+    ("the subchart's key is not allowed", "", "{}\n", "{}\n", CHILD_VALUES,
+     {"additionalProperties": False, "properties": {"x": STRING}},
+     ("c/values.schema.json", None)),
+    ("import-values meet required", "    import-values:\n      - child: exported\n"
+     "        parent: fromchild\n", "{}\n", "{}\n", CHILD_VALUES,
+     {"required": ["fromchild"]}, None),
+    ("a parent's global reaches the subchart", "", "global:\n  region: 1\n", "{}\n",
+     CHILD_VALUES, {"properties": {"child": {"properties": {"global": {"properties": {
+         "region": STRING}}}}}}, ("c/values.yaml", 2)),
+    ("a disabled subchart adds no defaults", "    condition: child.enabled\n",
+     "child:\n  enabled: false\n", "{}\n", CHILD_VALUES,
+     {"properties": {"child": {"additionalProperties": False,
+                               "properties": {"enabled": {"type": "boolean"}}}}}, None),
+    ("an enabled subchart adds its defaults", "    condition: child.enabled\n",
+     "child:\n  enabled: true\n", "{}\n", CHILD_VALUES,
+     {"properties": {"child": {"additionalProperties": False,
+                               "properties": {"enabled": {"type": "boolean"}}}}},
+     ("c/values.yaml", 1)),
+    ("an alias holds the subchart's defaults", "    alias: web\n", "{}\n", "{}\n",
+     "image:\n  tag: 7\n", {"properties": {"web": {"properties": {"image": {
+         "properties": {"tag": STRING}}}}}}, ("c/charts/child/values.yaml", 2)),
+]
+
+
+def _charts(tmp_path: Path, dependency: str, values: str, prod: str, child_values: str,
+            schema: dict[str, object]) -> Path:
+    """A chart ``c`` vendoring the subchart ``child`` in a repository."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True, exist_ok=True)
+    chart = root / "c"
+    child = chart / "charts" / "child"
+    for directory in (chart, child):
+        (directory / "templates").mkdir(parents=True, exist_ok=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n"
+                                      "dependencies:\n  - name: child\n    version: 1.0.0\n"
+                                      + dependency)
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+    (chart / "values.yaml").write_text(values)
+    (chart / "values-prod.yaml").write_text(prod)
+    (chart / "values.schema.json").write_text(json.dumps({"type": "object", **schema}))
+    (child / "Chart.yaml").write_text("apiVersion: v2\nname: child\nversion: 1.0.0\n")
+    (child / "values.yaml").write_text(child_values)
+    return chart
+
+
+@pytest.mark.parametrize(("name", "dependency", "values", "prod", "child_values", "schema",
+                          "where"), CASES, ids=[case[0] for case in CASES])
+def test_the_schema_sees_what_helm_validates(
+        each_helm: Path, tmp_path: Path, name: str, dependency: str, values: str, prod: str,
+        child_values: str, schema: dict[str, object], where: tuple[str, int | None] | None
+) -> None:
+    chart = _charts(tmp_path, dependency, values, prod, child_values, schema)
+    by_helm = subprocess.run([str(each_helm), "template", str(chart), "-f",
+                              str(chart / "values-prod.yaml")], capture_output=True, text=True,
+                             check=False)
+    report = lint(chart, helm=each_helm, environments=["prod"], cache_dir=tmp_path / "cache")
+    found = [(e.file, e.line) for e in report.errors]
+    assert (by_helm.returncode != 0) == bool(found), (by_helm.stderr, report.errors)
+    assert found == ([where] if where else [])
+    assert all(e.message.startswith("values do not meet the chart's values.schema.json")
+               for e in report.errors)
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["directory", "archive"])
+def test_a_template_that_changes_the_values_does_not_change_what_is_validated(
+        each_helm: Path, tmp_path: Path, packed: bool) -> None:
+    """helm validates before any template runs; a template that sets a value does so after:
+    the values platecheck validates are taken before every template of the chart and its
+    subcharts (which render first, deepest first, and share their values with it), a
+    subchart in a chart archive too."""
+    chart = _charts(tmp_path, "", "{}\n", "{}\n", CHILD_VALUES,
+                    {"properties": {"late": {"type": "string"}, "child": {
+                        "properties": {"late": {"type": "string"}}}}})
+    (chart / "templates" / "set.yaml").write_text('{{- $_ := set .Values "late" 1 }}\n')
+    child = chart / "charts" / "child"
+    (child / "templates" / "a" / "b" / "c").mkdir(parents=True)
+    (child / "templates" / "a" / "b" / "c" / "set.yaml").write_text(
+        '{{- $_ := set .Values "late" 2 }}\n')
+    if packed:
+        with tarfile.open(chart / "charts" / "child-1.0.0.tgz", "w:gz") as archive:
+            archive.add(child, arcname="child")
+        shutil.rmtree(child)
+    by_helm = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
+                             check=False)
+    assert by_helm.returncode == 0
+    model = load(chart, helm=each_helm, environments=["prod"], cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert model.rendered and all("platecheck-values" not in rendered.manifest
+                                  for rendered in model.rendered)
+
+
+def test_the_values_document_is_taken_out_of_the_output() -> None:
+    output = ("---\n# Source: c/templates/cm.yaml\nkind: ConfigMap\n"
+              "---\n# Source: c/templates/v/v/platecheck-values.yaml\n"
+              '# platecheck-values: {"a":[1,null]}\n'
+              "---\n# Source: c/templates/hook.yaml\nkind: Job\n")
+    manifest, values = split_values(output)
+    assert values == {"a": [1, None]}
+    assert manifest == ("---\n# Source: c/templates/cm.yaml\nkind: ConfigMap\n"
+                        "---\n# Source: c/templates/hook.yaml\nkind: Job\n")
+    assert split_values("---\nkind: ConfigMap\n") == ("---\nkind: ConfigMap\n", None)
+
+
+@pytest.mark.parametrize(("prod", "child_values", "where"), [
+    ("child:\n  image:\n    tag: 7\n", CHILD_VALUES, ("c/values-prod.yaml", 3)),
+    ("{}\n", "image:\n  tag: 7\n", ("c/charts/child/values.yaml", 2)),
+])
+def test_a_subcharts_schema_refusal_is_at_the_value_it_refuses(
+        each_helm: Path, tmp_path: Path, prod: str, child_values: str,
+        where: tuple[str, int]) -> None:
+    """helm validates a subchart against its own schema and names the value it refuses:
+    that is where the error is, the user's line or the subchart's default."""
+    chart = _charts(tmp_path, "", "{}\n", prod, child_values, {})
+    (chart / "charts" / "child" / "values.schema.json").write_text(json.dumps(
+        {"properties": {"image": {"properties": {"tag": STRING}}}}))
+    report = lint(chart, helm=each_helm, environments=["prod"], cache_dir=tmp_path / "cache")
+    assert [(e.file, e.line) for e in report.errors] == [where]
+    assert "helm template failed" in report.errors[0].message
