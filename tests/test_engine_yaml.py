@@ -75,6 +75,8 @@ ALIAS_BOMB = ("a: &a [x, x, x, x, x, x, x, x, x, x]\n"
               + "".join(f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n"
                         for i in range(6)))
 
+SEVERAL = ("a values file of several YAML documents is read differently by Helm 3 (the first "
+           "only) and Helm 4 (all merged); platecheck does not check it: keep one document")
 # (text, error type, line, platecheck's own message or None where the parser's words follow)
 ERRORS = [
     ("a: [1\n", YamlSyntaxError, 2, None),
@@ -87,7 +89,8 @@ ERRORS = [
     ("a: 1\nb: " + "[" * (MAX_NESTING + 1) + "]" * (MAX_NESTING + 1) + "\n", YamlTooDeep, 2,
      f"YAML nested more than {MAX_NESTING} levels deep; platecheck does not read it"),
     ("- 1\n", PlatecheckError, 1, "values must be a mapping, found a list"),
-    ("a: 1\n---\nb: 2\n", PlatecheckError, 3, "expected one YAML document, found several"),
+    ("a: 1\n---\nb: 2\n", PlatecheckError, 3, SEVERAL),
+    ("a: 1\n---\n---\n{}\n---\nb: 2\n", PlatecheckError, 6, SEVERAL),
     ("{a: 1}: b\n", YamlSyntaxError, 1, "mapping keys must be scalars"),
     ("a: {<<: 1}\n", YamlSyntaxError, 1, "merge key '<<' needs a mapping"),
 ]
@@ -109,6 +112,14 @@ def test_errors_name_file_and_line(tmp_path: Path, yaml_loader: str, text: str,
     else:  # platecheck's words, then whatever the parser said about it
         assert isinstance(error, YamlError) and error.problem
         assert error.message == f"invalid YAML: {error.problem}"
+
+
+@pytest.mark.parametrize("text", ["a: 1\n---\n", "a: 1\n---\n# end\n", "a: 1\n---\n{}\n---\n"])
+def test_empty_documents_after_the_values_are_what_both_helms_ignore(
+        tmp_path: Path, text: str) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text(text)
+    assert load_values(path, "x.yaml")[0].data == {"a": 1}
 
 
 def test_duplicate_keys_are_refused_where_asked() -> None:

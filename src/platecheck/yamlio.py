@@ -671,7 +671,15 @@ def load_values(path: Path, rel: str) -> tuple[ValuesFile, bytes]:
     """A Helm values file (a mapping, or empty) with its raw bytes."""
     raw, text = read_text(path, rel)
     check_count(text, rel)
-    document = load_document(text, rel)
+    documents = load_documents(text, rel)
+    # Helm 3 reads the first document, Helm 4 merges them all: the same values when the
+    # others are empty (a trailing ``---``)
+    extra = [later for later in documents[1:] if later.data not in (None, {})]
+    if extra:
+        raise PlatecheckError("a values file of several YAML documents is read differently by "
+                              "Helm 3 (the first only) and Helm 4 (all merged); platecheck "
+                              "does not check it: keep one document", rel, extra[0].line)
+    document = documents[0] if documents else Document(None, {}, 1)
     return values_from_document(document, path, rel), raw
 
 
