@@ -131,6 +131,10 @@ def test_the_values_document_is_taken_out_of_the_output() -> None:
     assert manifest == ("---\n# Source: c/templates/cm.yaml\nkind: ConfigMap\n"
                         "---\n# Source: c/templates/hook.yaml\nkind: Job\n")
     assert split_values("---\nkind: ConfigMap\n") == ("---\nkind: ConfigMap\n", None)
+    subchart = ("---\n# Source: c/charts/lib/templates/v/platecheck-values.yaml\n"
+                '# platecheck-values: {"b":2}\n')
+    assert split_values(subchart + output) == split_values(output)
+    assert split_values(output + subchart) == split_values(output)
 
 
 @pytest.mark.parametrize(("prod", "child_values", "where"), [
@@ -148,3 +152,29 @@ def test_a_subcharts_schema_refusal_is_at_the_value_it_refuses(
     report = lint(chart, helm=each_helm, environments=["prod"], cache_dir=tmp_path / "cache")
     assert [(e.file, e.line) for e in report.errors] == [where]
     assert "helm template failed" in report.errors[0].message
+
+
+def test_a_chart_that_is_also_another_ones_dependency_reports_only_its_own_values(
+        each_helm: Path, tmp_path: Path) -> None:
+    """A chart checked on its own and as a ``file://`` dependency of another: the second is
+    validated against its own values, not the dependency's, whichever renders first."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    for name, values, schema, extra in (
+            ("a", "color: blue\n", {"required": ["color"]}, ""),
+            ("b", "size: 3\n", {"required": ["size"], "properties": {"size": {
+                "type": "integer"}}},
+             "dependencies:\n  - name: a\n    version: 0.1.0\n    repository: file://../a\n")):
+        chart = root / name
+        (chart / "templates").mkdir(parents=True)
+        (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+                                          + extra)
+        (chart / "templates" / "cm.yaml").write_text(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n")
+        (chart / "values.yaml").write_text(values)
+        (chart / "values-prod.yaml").write_text("{}\n")
+        (chart / "values.schema.json").write_text(json.dumps({"type": "object", **schema}))
+    model = load(root, helm=each_helm, environments=["prod"], jobs=1,
+                 cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert sorted(rendered.target.id for rendered in model.rendered) == ["prod/a", "prod/b"]

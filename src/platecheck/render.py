@@ -443,9 +443,11 @@ def linked_copy(source: Path, dest: Path, values: str) -> None:
 # renders it too, and prints nothing of it.
 _VALUES_NAME = "platecheck-values.yaml"
 VALUES_TEMPLATE = "# platecheck-values: {{ toJson .Values }}\n"
+# the top chart's ("<chart>/templates/..."), or a subchart's: a chart checked on its own may
+# also be a ``file://`` dependency of another, its copy (with the template) packed into that one
 _VALUES_DOCUMENT = re.compile(
-    r"^---\n# Source: [^\n]*/templates/(?:v/)*" + re.escape(_VALUES_NAME)
-    + r"\n# platecheck-values: (.*)\n", re.MULTILINE)
+    r"^---\n# Source: [^\n/]+/((?:charts/)?)[^\n]*?templates/(?:v/)*"
+    + re.escape(_VALUES_NAME) + r"\n# platecheck-values: (.*)\n", re.MULTILINE)
 
 
 def reports_values(chart: Path) -> bool:
@@ -485,14 +487,18 @@ def _archive_depth(archive: Path) -> int:
 def split_values(stdout: str) -> tuple[str, Any]:
     """helm template's output without the values document, and the values it holds (None
     when there is none: a render that did not report them)."""
-    found = _VALUES_DOCUMENT.search(stdout)
-    if found is None:
+    values, kept, end = None, [], 0
+    for found in _VALUES_DOCUMENT.finditer(stdout):
+        kept.append(stdout[end:found.start()])
+        end = found.end()
+        if not found.group(1):
+            try:
+                values = json.loads(found.group(2))
+            except ValueError:
+                values = None
+    if not kept:
         return stdout, None
-    try:
-        values = json.loads(found.group(1))
-    except ValueError:
-        return stdout, None
-    return stdout[:found.start()] + stdout[found.end():], values
+    return "".join(kept) + stdout[end:], values
 
 
 # helm lint lints each path it is given on its own, one after the other, with the same values
