@@ -301,7 +301,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         _add_policy_files(found, config)
         for error in found.errors:
             problems.add(error)
-        planner = Planner(config, found)
+        planner = Planner(config, found, lambda: helm_major(find_helm(helm, cache_dir=cache_path)))
         targets = _unique_ids(_plan(planner, found, problems, paths))
         if wanted is not None:
             targets = [t for t in targets if t.environment in wanted]

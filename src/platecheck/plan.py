@@ -17,7 +17,7 @@ https://argo-cd.readthedocs.io/en/stable/user-guide/multiple_sources/
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,8 +60,12 @@ def _named_urls(found: Discovery) -> set[str]:
 
 
 class Planner:
-    def __init__(self, config: Config, found: Discovery) -> None:
+    def __init__(self, config: Config, found: Discovery,
+                 helm_major: Callable[[], int] | None = None) -> None:
         self.config = config
+        # the major of the helm that renders, asked only for a values file of several
+        # documents (``yamlio.load_values``); without it such a file is refused
+        self.helm_major = helm_major
         self.found = found
         self.root = found.root
         self.charts: dict[Path, Chart] = {chart.path: chart for chart in found.charts}
@@ -79,7 +83,7 @@ class Planner:
         path = resolve(path)
         if path not in self._values:
             rel = rel_path(path, self.root)
-            values, raw = load_values(path, rel)
+            values, raw = load_values(path, rel, self.helm_major)
             self.found.yaml_files.setdefault(rel, YamlFile(path, rel, "values", raw))
             self._values[path] = values
         return self._values[path]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import binascii
 import codecs
 import contextlib
+import copy
 import datetime
 import json
 import math
@@ -667,20 +668,48 @@ def load_document(text: str, rel: str, *, unique_keys: bool = False) -> Document
     return documents[0] if documents else Document(None, {}, 1)
 
 
-def load_values(path: Path, rel: str) -> tuple[ValuesFile, bytes]:
-    """A Helm values file (a mapping, or empty) with its raw bytes."""
+def load_values(path: Path, rel: str, helm_major: Callable[[], int] | None = None
+                ) -> tuple[ValuesFile, bytes]:
+    """A Helm values file (a mapping, or empty) with its raw bytes. A file of several
+    documents is read as the helm that renders it reads it (``helm_major``, asked only
+    then): Helm 3 reads the first document (``yaml.Unmarshal``), Helm 4 merges them all in
+    order (``loader.LoadValues``, maps merged, anything else replaced). Without
+    ``helm_major``, such a file is refused; the others mean the same to both."""
     raw, text = read_text(path, rel)
     check_count(text, rel)
     documents = load_documents(text, rel)
-    # Helm 3 reads the first document, Helm 4 merges them all: the same values when the
-    # others are empty (a trailing ``---``)
     extra = [later for later in documents[1:] if later.data not in (None, {})]
-    if extra:
+    if extra and helm_major is None:
         raise PlatecheckError("a values file of several YAML documents is read differently by "
                               "Helm 3 (the first only) and Helm 4 (all merged); platecheck "
                               "does not check it: keep one document", rel, extra[0].line)
+    if extra and helm_major is not None and helm_major() >= 4:
+        return values_from_document(_merged(documents, rel), path, rel), raw
     document = documents[0] if documents else Document(None, {}, 1)
     return values_from_document(document, path, rel), raw
+
+
+def _merged(documents: Sequence[Document], rel: str) -> Document:
+    """Helm 4's values of several documents: each merged over the ones before it (a map
+    into a map key by key, any other value replacing), each key at the line of the last
+    document that wrote it (a line left from a replaced value names a key that is gone)."""
+    data: dict[str, Any] = {}
+    lines: dict[KeyPath, int] = {}
+    for document in documents:
+        if document.data is None:
+            continue
+        values_from_document(document, Path(rel), rel)  # each must be a mapping
+        _merge_maps(data, document.data)
+        lines.update(document.lines)
+    return Document(data, lines, documents[0].line)
+
+
+def _merge_maps(into: dict[str, Any], other: Mapping[str, Any]) -> None:
+    for key, value in other.items():
+        if isinstance(value, dict) and isinstance(into.get(key), dict):
+            _merge_maps(into[key], value)
+        else:
+            into[key] = copy.deepcopy(value)
 
 
 def check_count(text: str, rel: str) -> None:
