@@ -46,7 +46,7 @@ from platecheck.repourl import git_repo_urls, identity, remote_urls, this_reposi
 from platecheck.sourcecheck import path_problem, path_remedy, source_problems
 from platecheck.sourcetype import explicit_type, source_type
 from platecheck.valuefiles import Resolver
-from platecheck.yamlio import below, load_document, load_values
+from platecheck.yamlio import below, load_values, values_document
 
 if TYPE_CHECKING:
     from platecheck.schemas import CustomSchema
@@ -290,7 +290,7 @@ class Planner:
                 after = lines[key_line - 1].split(":", 1)[-1].strip()
                 block = after[:1] in ("|", ">")
         try:
-            document = load_document(text, app.file)
+            document = values_document(text, app.file, self.helm_major)
         except PlatecheckError as exc:
             inner = (key_line + (exc.line or 1)) if block and exc.line else key_line
             raise PlatecheckError(f"helm.values: {exc.message}", app.file, inner) from None

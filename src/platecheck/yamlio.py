@@ -677,6 +677,12 @@ def load_values(path: Path, rel: str, helm_major: Callable[[], int] | None = Non
     ``helm_major``, such a file is refused; the others mean the same to both."""
     raw, text = read_text(path, rel)
     check_count(text, rel)
+    return values_from_document(values_document(text, rel, helm_major), path, rel), raw
+
+
+def values_document(text: str, rel: str, helm_major: Callable[[], int] | None = None
+                    ) -> Document:
+    """The one document helm reads values from (see ``load_values``)."""
     documents = load_documents(text, rel)
     extra = [later for later in documents[1:] if later.data not in (None, {})]
     if extra and helm_major is None:
@@ -684,9 +690,8 @@ def load_values(path: Path, rel: str, helm_major: Callable[[], int] | None = Non
                               "Helm 3 (the first only) and Helm 4 (all merged); platecheck "
                               "does not check it: keep one document", rel, extra[0].line)
     if extra and helm_major is not None and helm_major() >= 4:
-        return values_from_document(_merged(documents, rel), path, rel), raw
-    document = documents[0] if documents else Document(None, {}, 1)
-    return values_from_document(document, path, rel), raw
+        return _merged(documents, rel)
+    return documents[0] if documents else Document(None, {}, 1)
 
 
 def _merged(documents: Sequence[Document], rel: str) -> Document:
