@@ -92,6 +92,10 @@ def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
     ({"main.jsonnet": "local x = import 'other.libsonnet';\nx\n",
       "other.libsonnet": "{\n  a: error 'broken',\n}\n"}, "manifests/web/other.libsonnet:2"),
     ({"main.jsonnet": "function(tag) [1]\n"}, "manifests/web/main.jsonnet"),
+    # a refused importstr or importbin is no content: the evaluation fails
+    ({"main.jsonnet": "{a: importstr '/etc/hostname'}\n"}, "manifests/web/main.jsonnet"),
+    ({"main.jsonnet": "{a: importbin '/dev/zero'}\n"}, "manifests/web/main.jsonnet"),
+    ({"main.jsonnet": "{a: importstr '../../.git/config'}\n"}, "manifests/web/main.jsonnet"),
     # an object without a kind: Argo CD cannot decode the output, nothing of it renders
     ({"main.jsonnet": "function(tag) [{apiVersion: 'v1', kind: 'ConfigMap', metadata: "
                       "{name: 'a'}}, {apiVersion: 'v1', metadata: {name: 'b'}}]\n"},
@@ -104,6 +108,7 @@ def test_jsonnet_failures_are_could_not_check_at_the_file(tmp_path: Path, files:
     repo = tmp_path / "repo"
     shutil.copytree(SOURCES / "directory", repo)
     write_files(repo / "manifests" / "web", files)
+    write_files(repo, {".git/config": "[http]\n\textraheader = AUTHORIZATION: basic secret\n"})
     report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
     assert report_.exit_code == 2
     assert [(e.location, e.target) for e in report_.errors] == [(location, "prod/web")]

@@ -115,9 +115,12 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
         for base in (Path(directory), *reversed(search)):
             candidate = (base / name).resolve()
             if candidate.is_file():
-                if candidate.is_relative_to(root):
+                if not candidate.is_relative_to(root):
+                    refused.append(f"import {name!r} leaves the repository")
+                elif ".git" in candidate.relative_to(root).parts:
+                    refused.append(f"import {name!r} reads the repository's .git")
+                else:
                     return str(candidate), candidate.read_bytes()
-                refused.append(f"import {name!r} leaves the repository")
                 break
         else:
             refused.append(f"import {name!r} not found")
@@ -129,6 +132,8 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
     except (RuntimeError, UnicodeDecodeError) as exc:
         return {"error": str(exc) if isinstance(exc, RuntimeError) else "",
                 "refused": refused}
+    if refused:  # an importstr or importbin took the refusal's text as the file's content
+        return {"error": "", "refused": refused}
     return {"output": output}
 
 
