@@ -332,6 +332,33 @@ def test_a_remote_resource_is_could_not_check_where_it_is_listed(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("entry", ["outside", "back"])
+def test_a_base_that_leaves_the_repository_is_never_built(tmp_path: Path, entry: str) -> None:
+    """A relative base that passes out of the repository leads, on the build's copy, to the
+    machine's own directories (even one that names the repository's own path on the way
+    back, whose .git holds credentials): could-not-check at its line, nothing built."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    write_files(tmp_path, {"outside/kustomization.yaml": "resources: [cm.yaml]\n",
+                           "outside/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                              "  name: outside\n"})
+    write_files(repo, {".git/config": "[http]\n\textraheader = AUTHORIZATION: basic s\n",
+                       "kustomization.yaml": "configMapGenerator:\n- name: leaked\n"
+                                             "  files: [config=.git/config]\n"})
+    up = "../" * (len(repo.parts) + 2)
+    listed = f"{up}{tmp_path.relative_to('/')}/outside" if entry == "outside" else \
+        f"{up}{repo.relative_to('/')}"
+    base = (repo / "base" / "kustomization.yaml").read_text()
+    (repo / "base" / "kustomization.yaml").write_text(
+        base.replace("resources:\n", f"resources:\n  - {listed}\n", 1))
+    report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
+    assert report_.exit_code == 2
+    assert [(e.file, e.line, e.target) for e in report_.errors] == [
+        ("base/kustomization.yaml", base.splitlines().index("resources:") + 2, "prod/web")]
+    assert "leads out of the repository" in report_.errors[0].message
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_a_file_outside_the_kustomization_says_why_it_is_refused(tmp_path: Path) -> None:
     """kustomize's default load restrictor (Argo CD's too, unless argocd-cm's
     kustomize.buildOptions lifts it) refuses a file outside the kustomization's directory:

@@ -49,7 +49,7 @@ import threading
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 import yaml
 
@@ -481,8 +481,8 @@ def reachable_root(reached: set[Path]) -> Path:
     kustomization and every local ``resources``, ``bases``, ``components``,
     ``transformers``, ``generators`` and ``validators`` entry, followed through the
     kustomizations they name, all a build can read (kustomize loads other files only below a
-    kustomization). Entries leaving the repository or naming a URL are left to the build,
-    which fails on them."""
+    kustomization). An entry leaving the repository is a could-not-check error
+    (``_tree``); one naming a URL is left to the build, which fails on it offline."""
     return Path(os.path.commonpath(reached))
 
 
@@ -517,7 +517,9 @@ def _tree(source: Path, root: Path, edited: dict[str, Any] | None = None
                 if not isinstance(entry, str) or "://" in entry or entry.startswith("git@"):
                     continue
                 path = Path(os.path.normpath(directory / entry))
-                if not path.is_relative_to(root) or path in reached:
+                if _leaves(directory, entry, root):
+                    _left_repository(entry, key, found, root)
+                if path in reached:
                     continue
                 if path.is_dir():
                     reached.add(path)
@@ -525,6 +527,30 @@ def _tree(source: Path, root: Path, edited: dict[str, Any] | None = None
                 else:
                     reached.add(path.parent)
     return reached, read
+
+
+def _leaves(directory: Path, entry: str, root: Path) -> bool:
+    """Whether ``entry``, read from ``directory``, passes out of ``root`` on its way, even if
+    it comes back (``../../<the repository's own path>``): on a copy of the repository it
+    leads to the machine's files."""
+    if not directory.is_relative_to(root) or os.path.isabs(entry):
+        return True
+    depth = len(directory.relative_to(root).parts)
+    for part in entry.split("/"):
+        depth += -1 if part == ".." else 0 if part in ("", ".") else 1
+        if depth < 0:
+            return True
+    return False
+
+
+def _left_repository(entry: str, key: str, found: Path, root: Path) -> NoReturn:
+    """A ``resources`` (``bases``, ``components``...) entry leading out of the repository:
+    kustomize would read that directory of the machine, which is no part of what Argo CD
+    checks out; platecheck builds nothing of it."""
+    lines = found.read_text(encoding="utf-8", errors="replace").splitlines()
+    line = next((number for number, text in enumerate(lines, 1) if entry in text), None)
+    raise PlatecheckError(f"kustomization {key} entry {entry!r} leads out of the repository; "
+                          "platecheck does not build it", rel_path(found, root), line)
 
 
 def _edited(written: dict[str, Any], target: RenderTarget, root: Path) -> dict[str, Any]:
