@@ -383,3 +383,67 @@ def test_a_subchart_schema_that_could_mean_another_document_is_refused(
     assert model.rendered == ()
     assert all("values.schema.json with a $ref" in e.message for e in model.errors)
     assert model.errors
+
+
+def _tar_bytes(members: dict[str, bytes]) -> bytes:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.GNU_FORMAT) as archive:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)  # a regular file whatever its name ends with
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _chart_members(name: str, schema_name: str, schema: bytes) -> dict[str, bytes]:
+    return {f"{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n".encode(),
+            f"{name}/values.yaml": b"size: 1\n", schema_name: schema}
+
+
+@pytest.mark.parametrize("layout", ["backslash", "trailing-slash", "nested"])
+def test_a_subchart_schema_helm_reads_under_another_name_is_checked(
+        tmp_path: Path, helm: Path, listener: Listener, layout: str) -> None:
+    """helm's loader reads ``sub\\values.schema.json`` and ``sub/values.schema.json/`` as the
+    subchart's schema, and the schema of a chart archive inside a chart archive: each with a
+    ``$ref`` is refused like any other, and nothing is fetched."""
+    chart = make_repo(tmp_path)
+    schema = json.dumps({"properties": {"size": {
+        "$ref": f"http://127.0.0.1:{listener.port}/size.json"}}}).encode()
+    if layout == "nested":
+        inner = _tar_bytes(_chart_members("inner", "inner/values.schema.json", schema))
+        members = {**_chart_members("sub", "sub/charts/inner-0.1.0.tgz", inner)}
+    else:
+        name = "sub\\values.schema.json" if layout == "backslash" else \
+            "sub/values.schema.json/"
+        members = _chart_members("sub", name, schema)
+    (chart / "charts").mkdir(exist_ok=True)
+    (chart / "charts" / "sub-0.1.0.tgz").write_bytes(_tar_bytes(members))
+    model = load(tmp_path, helm=helm, use_cache=False)
+    time.sleep(0.3)
+    assert listener.accepted == 0
+    assert model.rendered == () and model.errors
+    for error in model.errors:
+        assert error.target == "prod/web"
+        assert "values.schema.json with a $ref: helm would fetch it" in error.message
+
+
+@pytest.mark.parametrize("pipe", [".helmignore", "charts/sub-0.1.0.tgz",
+                                  "charts/sub/values.schema.json"])
+def test_a_named_pipe_where_a_schema_or_archive_is_read_is_not_opened(
+        tmp_path: Path, pipe: str) -> None:
+    chart = make_repo(tmp_path)
+    (chart / pipe).parent.mkdir(parents=True, exist_ok=True)
+    if pipe.endswith(".json"):
+        (chart / "charts" / "sub" / "Chart.yaml").write_text(
+            "apiVersion: v2\nname: sub\nversion: 0.1.0\n")
+    os.mkfifo(chart / pipe)
+    started = time.monotonic()
+    model = load(tmp_path, use_cache=False)
+    assert time.monotonic() - started < 30
+    assert model.rendered == () and model.errors
+    for error in model.errors:
+        assert error.target == "prod/web"
+        assert f"{pipe} is not a regular file" in error.message

@@ -47,6 +47,7 @@ from typing import Any, NamedTuple
 
 from platecheck.dependencies import vendored_defaults
 from platecheck.model import Chart, ValuesFile
+from platecheck.yamlio import is_regular_file
 
 # characters json.dumps leaves as they are that YAML refuses unescaped or reads as a line
 # break (YAML 1.1: NEL, LS, PS)
@@ -169,10 +170,13 @@ def _plain_chart(chart: Chart) -> bool:
     if isinstance(dependencies, list) and any(
             isinstance(d, Mapping) and d.get("import-values") for d in dependencies):
         return False
-    try:
-        ignore = (chart.path / ".helmignore").read_text(encoding="utf-8", errors="replace")
-    except FileNotFoundError:
+    helmignore = chart.path / ".helmignore"
+    if not helmignore.exists():
         return True
+    if not is_regular_file(helmignore):  # a named pipe is never read; the copy refuses it
+        return False
+    try:
+        ignore = helmignore.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
     for line in ignore.splitlines():

@@ -24,8 +24,10 @@ import atexit
 import contextlib
 import functools
 import itertools
+import io
 import json
 import os
+import posixpath
 import re
 import selectors
 import shutil
@@ -92,8 +94,8 @@ def private_copy(chart: Path, dest: Path, skip: Sequence[Path] = ()) -> None:
             # checked by platecheck (values_schema); `helm lint` fetches its $refs even when
             # told to skip schema validation (Helm 3.17), so helm never sees the file
             continue
-        if file.name == SCHEMA_FILE or file.name.endswith(".tgz"):
-            _check_subchart_schemas(file, chart)
+        if (file.name == SCHEMA_FILE or file.name.endswith(".tgz")) and _regular(file):
+            _check_subchart_schemas(file, chart)  # (what is not is refused when copied)
         target = dest / file.relative_to(chart)
         target.parent.mkdir(parents=True, exist_ok=True)
         _copy_regular(file, target, chart)
@@ -110,6 +112,13 @@ _LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 
 
 TIMED_OUT = "timed out after"  # how a process that ran out of time is reported
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False
 
 
 def _check_subchart_schemas(file: Path, chart: Path) -> None:
@@ -136,17 +145,48 @@ def _check_subchart_schemas(file: Path, chart: Path) -> None:
                               "repository with LFS enabled")
     try:
         with tarfile.open(file, "r:gz") as archive:
-            for count, member in enumerate(archive):
-                if count > _MAX_MEMBERS:
-                    raise PlatecheckError(f"{rel}: more than {_MAX_MEMBERS} files")
-                if not (member.isfile() and member.name.endswith(f"/{SCHEMA_FILE}")):
-                    continue
-                extracted = archive.extractfile(member)
-                problem = _schema_problem(extracted.read(MAX_OUTPUT) if extracted else b"")
-                if problem:
-                    raise PlatecheckError(f"{rel} ({member.name}): {problem}")
+            _check_archive(archive, rel, 0)
     except (tarfile.TarError, OSError, EOFError, zlib.error):
         return  # not a chart archive helm can read either; helm reports it
+
+
+_MAX_NESTING = 8  # chart archives inside chart archives
+
+
+def _check_archive(archive: tarfile.TarFile, rel: str, depth: int) -> None:
+    """The subchart schemas of a chart archive, and of the chart archives inside it, as
+    helm's loader names its members (``\\`` read as ``/``, the name cleaned: a trailing
+    ``/`` dropped)."""
+    for count, member in enumerate(archive):
+        if count > _MAX_MEMBERS:
+            raise PlatecheckError(f"{rel}: more than {_MAX_MEMBERS} files")
+        name = posixpath.normpath(member.name.replace("\\", "/"))
+        schema = posixpath.basename(name) == SCHEMA_FILE
+        if not (schema or name.endswith(".tgz")) or member.issym() or member.islnk():
+            continue
+        raw = _member_bytes(archive, member)
+        if schema:
+            problem = _schema_problem(raw)
+            if problem:
+                raise PlatecheckError(f"{rel} ({member.name}): {problem}")
+        elif depth >= _MAX_NESTING:
+            raise PlatecheckError(f"{rel}: chart archives nested more than {_MAX_NESTING} deep")
+        else:
+            try:
+                with tarfile.open(fileobj=io.BytesIO(raw), mode="r:gz") as inner:
+                    _check_archive(inner, f"{rel} ({member.name})", depth + 1)
+            except (tarfile.TarError, EOFError, zlib.error):
+                continue  # not an archive helm can read either
+
+
+def _member_bytes(archive: tarfile.TarFile, member: tarfile.TarInfo) -> bytes:
+    """A member's data as helm reads it, whatever tarfile makes of its type (a regular
+    file whose name ends in ``/`` is a directory to tarfile, a file to helm)."""
+    if member.size > MAX_OUTPUT:
+        raise PlatecheckError(f"{member.name}: larger than {MAX_OUTPUT} bytes")
+    assert archive.fileobj is not None
+    archive.fileobj.seek(member.offset_data)
+    return bytes(archive.fileobj.read(member.size))
 
 
 def _schema_problem(raw: bytes) -> str | None:
