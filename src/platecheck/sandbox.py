@@ -23,8 +23,8 @@ from __future__ import annotations
 import atexit
 import contextlib
 import functools
-import itertools
 import io
+import itertools
 import json
 import os
 import posixpath
