@@ -243,3 +243,24 @@ def test_chart_metadata_helm_refuses_points_at_its_line_in_chart_yaml(
     for document in documents:  # what differs: helm's processes run and cached
         del document["summary"]["helmRuns"], document["summary"]["helmCached"]
     assert documents[0] == documents[1]
+
+
+@pytest.mark.parametrize(("message", "expected"), [
+    ("\\n\\nmode must be set: choose git\\nor oci", "mode must be set: choose git or oci"),
+    ("boom\\nfake line", "boom fake line"),
+    ("one line", "one line"),
+])
+def test_a_fail_message_of_several_lines_is_kept_whole(helm: Path, tmp_path: Path,
+                                                      message: str, expected: str) -> None:
+    """A template's ``fail`` message may start with blank lines or span several: helm prints
+    it whole after the ``Error:`` line, and so does the could-not-check message."""
+    chart = tmp_path / "failing"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: failing\nversion: 0.1.0\n")
+    (chart / "templates" / "fail.yaml").write_text(f'{{{{- fail "{message}" }}}}\n')
+    failed = subprocess.run([str(helm), "template", "failing", str(chart)],
+                            capture_output=True, text=True, check=False,
+                            env={**os.environ, "HOME": str(tmp_path)})
+    assert failed.returncode != 0
+    assert first_error_line(failed.stderr) == (
+        f"execution error at (failing/templates/fail.yaml:1:4): {expected}")

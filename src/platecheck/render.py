@@ -628,6 +628,10 @@ def _check_name(value: str, pattern: re.Pattern[str], limit: int, what: str,
                           f"(lowercase letters, digits and '-', at most {limit})", file, line)
 
 
+_FAILED_AT = "execution error at ("
+_DEBUG_HINT = "Use --debug flag to render out invalid YAML"
+
+
 def first_error_line(stderr: str) -> str:
     """What went wrong, as one line: helm's ``Error:`` line with its continuation. Helm 3
     splits template errors over indented lines; an ``Error:`` line ending in ``:`` (a chart's
@@ -636,6 +640,11 @@ def first_error_line(stderr: str) -> str:
     indented, after a line ending in ``:`` (``error calling include:``)."""
     raw = stderr.splitlines()
     for index, line in enumerate(raw):
+        if line.startswith("Error:") and _FAILED_AT in line:  # a template's ``fail``: its
+            # message whole, blank lines and all, up to helm's closing hint
+            rest = [follow.strip() for follow in raw[index + 1:]]
+            rest = rest[:rest.index(_DEBUG_HINT)] if _DEBUG_HINT in rest else rest
+            return " ".join(part for part in [line[len("Error:"):].strip(), *rest] if part)
         if line.startswith("Error:"):
             parts = [line[len("Error:"):].strip()]
             introduces = line.rstrip().endswith(":")
