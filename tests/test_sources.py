@@ -65,6 +65,41 @@ def test_directory_source_as_argo_cd_applies_it(tmp_path: Path) -> None:
     assert report_.renders == 0  # nothing for helm to do
 
 
+def test_a_source_hydrator_application_is_its_dry_source(tmp_path: Path) -> None:
+    """Argo CD's hydrator renders ``sourceHydrator.drySource`` and the Application syncs what
+    it committed: the dry source is rendered and checked, findings at its lines."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "apps" / "plain.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: plain-prod\n"
+        "  namespace: argocd\nspec:\n  project: default\n  sourceHydrator:\n"
+        "    drySource:\n      repoURL: https://git.example.com/platform.git\n"
+        "      targetRevision: HEAD\n      path: manifests/plain\n"
+        "    syncSource:\n      targetBranch: env/prod\n      path: prod\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n"
+        "    namespace: plain-prod\n")
+    (repo / "apps" / "web.yaml").unlink()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert _findings(report_) == [
+        ("manifests/plain/deployment.yaml:17", "image-tag-pinned", "prod/plain",
+         'container "web" in Deployment/plain uses floating tag "latest"')]
+
+
+def test_a_nul_character_in_an_application_is_could_not_check_at_its_line(
+        tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    plain = repo / "apps" / "plain.yaml"
+    plain.write_text(plain.read_text().replace("path: manifests/plain",
+                                               'path: "manifests/plain\\0"'))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.exit_code == 2
+    assert [(e.location, e.message) for e in report_.errors] == [
+        ("apps/plain.yaml:10", "spec.source.path holds a NUL character, which no path or "
+         "argument can hold")]
+
+
 def test_directory_recurse_include_exclude_and_skip_marker(tmp_path: Path) -> None:
     from platecheck.engine import load
 

@@ -380,6 +380,7 @@ class _Reader:
 
 
 def parse_application(document: Document, rel: str) -> Application:
+    document = _hydrated(document)
     reader = _Reader(document, rel)
     data: dict[str, Any] = document.data
     metadata = reader.get(data, (), "metadata", dict, {})
@@ -387,6 +388,7 @@ def parse_application(document: Document, rel: str) -> Application:
     if not name:
         raise reader.fail("Application has no metadata.name", ("metadata",))
     spec = reader.get(data, (), "spec", dict, {})
+    _no_nul(reader, spec, ("spec",))
     destination = reader.get(spec, ("spec",), "destination", dict, {})
     sources = _sources(reader, spec)
     return Application(
@@ -405,6 +407,36 @@ def parse_application(document: Document, rel: str) -> Application:
         raw=data,
         lines=document.lines,
     )
+
+
+_DRY = ("spec", "sourceHydrator", "drySource")
+
+
+def _hydrated(document: Document) -> Document:
+    """An Application with ``spec.sourceHydrator`` and no source of its own, read with its
+    ``drySource`` as ``spec.source`` (at the dry source's lines): what Argo CD's hydrator
+    renders and commits for the Application to sync is the dry source's render."""
+    spec = document.data.get("spec")
+    hydrator = spec.get("sourceHydrator") if isinstance(spec, dict) else None
+    dry = hydrator.get("drySource") if isinstance(hydrator, dict) else None
+    if not isinstance(dry, dict) or "source" in spec or "sources" in spec:
+        return document
+    lines = {**document.lines, **{("spec", "source", *path[3:]): line
+                                  for path, line in document.lines.items()
+                                  if path[:3] == _DRY}}
+    return Document({**document.data, "spec": {**spec, "source": dry}}, lines, document.line)
+
+
+def _no_nul(reader: _Reader, node: Any, path: KeyPath) -> None:
+    """No text of the spec holds a NUL character: no file name or program argument can,
+    and Argo CD fails on it."""
+    items = node.items() if isinstance(node, dict) else enumerate(node) \
+        if isinstance(node, list) else ()
+    for key, value in items:
+        if isinstance(value, str) and "\0" in value:
+            raise reader.fail(f"{'.'.join(map(str, (*path, key)))} holds a NUL character, "
+                              "which no path or argument can hold", (*path, key))
+        _no_nul(reader, value, (*path, key))
 
 
 def parse_application_set(document: Document, rel: str) -> Application:
