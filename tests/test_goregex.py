@@ -140,3 +140,42 @@ def test_a_crd_pattern_go_cannot_read_makes_the_crd_invalid(tmp_path: Path,
     assert {(e.file, e.policy) for e in report.errors} == {
         ("charts/web/crds/rules.yaml", "could-not-check")}
     assert all("pattern" in e.message for e in report.errors)
+
+
+@pytest.fixture(scope="module", params=[3, 4], ids=["helm3", "helm4"])
+def either_helm(request: pytest.FixtureRequest) -> Path:
+    from platecheck.helmbin import install_helm
+
+    return install_helm(str(request.param))
+
+
+@pytest.mark.parametrize(("keyword", "value", "accepted"), [
+    ({"pattern": "^[a-z]+$"}, "abc\n", False),  # Go's $ is the very end of the text
+    ({"pattern": "^[a-z]+$"}, "abc", True),
+    ({"pattern": "^[\\w.-]+$"}, "café.example", False),  # Go's \w is ASCII
+    ({"pattern": "^\\d+$"}, "\u0661\u0662\u0663", False),  # Go's \d is ASCII
+    ({"pattern": "^\\s?x$"}, "\x0bx", False),  # no vertical tab in Go's \s
+    ({"multipleOf": 0.01}, 0.07, True),  # 7/100 over 1/100, not float division
+    ({"multipleOf": 0.1}, 0.3, True),
+    ({"multipleOf": 0.01}, 0.075, False),
+    ({"multipleOf": 3}, 10, False),
+])
+def test_values_schema_keywords_decide_as_helm_does(
+        tmp_path: Path, either_helm: Path, keyword: dict[str, Any], value: object,
+        accepted: bool) -> None:
+    """The value the chart's schema is given, accepted or refused by platecheck exactly when
+    the real helm (which validates with Go) accepts or refuses it."""
+    import subprocess
+
+    chart = make_repo(tmp_path, values="a: 1\n")
+    (chart / "values-prod.yaml").write_text(f"a: 1\nv: {json.dumps(value)}\n", encoding="utf-8")
+    (chart / "values.schema.json").write_text(
+        json.dumps({"type": "object", "properties": {"v": keyword}}), encoding="utf-8")
+    helm = subprocess.run([str(either_helm), "template", "web", str(chart), "--values",
+                           str(chart / "values-prod.yaml")], capture_output=True,
+                          check=False, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert (helm.returncode == 0) is accepted
+    errors = load(tmp_path, helm=either_helm, use_cache=False).errors
+    assert (errors == ()) is accepted
+    if not accepted:
+        assert [(e.file, e.line) for e in errors] == [("charts/web/values-prod.yaml", 2)]

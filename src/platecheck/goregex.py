@@ -21,11 +21,15 @@ matched as written with RE2 instead (the library whose syntax and linear-time ma
 ``regexp`` shares): ``go_patterns`` gives a validator class those ``pattern`` and
 ``patternProperties`` keywords. A schema reaches them only once its meta-schema check has
 read every pattern as Go reads it (``metaschema.go_formats``): a pattern Go refuses (a
-lookahead) makes the schema invalid, as it does for helm and the API server.
+lookahead) makes the schema invalid, as it does for helm and the API server. So is a text
+``re`` reads otherwise than Go: one ending in a line break (Python's ``$`` matches before it,
+Go's only at the end), one beyond ASCII (Go's ``\\d``, ``\\w``, ``\\s`` and ``\\b`` are
+ASCII only) or holding a vertical tab (no ``\\s`` in Go).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from functools import cache
@@ -210,9 +214,20 @@ def _go_search(pattern: str, text: str) -> bool:
     return _go_compiled(pattern).search(text) is not None
 
 
+def _matches(pattern: str, text: str) -> bool:
+    """Whether ``pattern`` matches somewhere in ``text`` as Go's regexp finds it: with RE2
+    where ``re`` could backtrack over the pattern or reads the text otherwise than Go does
+    (``$`` before a last line break; ``\\d``, ``\\w``, ``\\s`` and ``\\b`` beyond ASCII,
+    ``\\s`` at a vertical tab), else with ``re``, faster to load."""
+    if _risky(pattern) or not text.isascii() or text.endswith("\n") or "\x0b" in text:
+        return _go_search(pattern, text)
+    return re.search(pattern, text) is not None
+
+
 @cache
 def go_patterns(cls: Any) -> Any:
-    """``cls`` matching the ``pattern`` and ``patternProperties`` that ``re`` could take
+    """``cls`` checking ``multipleOf`` exactly (``_exact_multiple``) and matching the
+    ``pattern`` and ``patternProperties`` that ``re`` could take
     exponential time over or cannot read with RE2, as written, in linear time (the others
     with ``re``, as ``cls`` does); a mismatch names the pattern as the schema wrote it. One
     class per ``cls``: making one costs more than most validations with it."""
@@ -224,8 +239,7 @@ def go_patterns(cls: Any) -> Any:
     def pattern(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
         if not isinstance(value, str):
             yield from plain_pattern(validator, value, instance, schema)
-        elif validator.is_type(instance, "string") and not (
-                _go_search(value, instance) if _risky(value) else re.search(value, instance)):
+        elif validator.is_type(instance, "string") and not _matches(value, instance):
             yield jsonschema.ValidationError(
                 f"{instance!r} does not match {as_written(value)!r}")
 
@@ -238,9 +252,29 @@ def go_patterns(cls: Any) -> Any:
             return
         for written, subschema in value.items():
             for key, item in instance.items():
-                if _go_search(written, key) if _risky(written) else re.search(written, key):
+                if _matches(written, key):
                     yield from validator.descend(item, subschema, path=key,
                                                  schema_path=written)
 
+    def multiple_of(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        if validator.is_type(instance, "number") and validator.is_type(value, "number") \
+                and value and not _exact_multiple(instance, value):
+            yield jsonschema.ValidationError(f"{instance!r} is not a multiple of {value!r}")
+
     return jsonschema.validators.extend(cls, {"pattern": pattern,
-                                              "patternProperties": pattern_properties})
+                                              "patternProperties": pattern_properties,
+                                              "multipleOf": multiple_of})
+
+
+def _exact_multiple(number: float, step: float) -> bool:
+    """Whether ``number`` is a multiple of ``step`` as helm's validators and the API server
+    find it: the numbers as JSON writes them (0.07 is 7/100, not the float nearest it), so
+    0.07 is a multiple of 0.01, where float division says 7.000000000000001."""
+    from fractions import Fraction
+
+    def exact(value: float) -> Fraction:
+        return Fraction(repr(value)) if isinstance(value, float) else Fraction(value)
+
+    if isinstance(number, float) and not math.isfinite(number):
+        return False
+    return (exact(number) / exact(step)).denominator == 1
