@@ -100,6 +100,28 @@ def test_a_nul_character_in_an_application_is_could_not_check_at_its_line(
          "argument can hold")]
 
 
+@pytest.mark.parametrize(("kind", "meant"), [("Aplication", "Application"),
+                                          ("ApplicationSett", "ApplicationSet"),
+                                          ("Rollout", None), ("Applesauce", None)])
+def test_a_misspelt_application_kind_is_no_silent_pass(tmp_path: Path, kind: str,
+                                                      meant: str | None) -> None:
+    """An argoproj.io document whose kind is a misspelling of Application: Argo CD cannot
+    apply it, so its Application would otherwise go unchecked without a word."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    plain = repo / "apps" / "plain.yaml"
+    plain.write_text(plain.read_text().replace("kind: Application", f"kind: {kind}"))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    misspelt = [e for e in report_.errors if e.location == "apps/plain.yaml:1"]
+    if meant is None:
+        assert misspelt == []
+    else:
+        [error] = misspelt
+        assert report_.exit_code == 2
+        assert error.message.startswith(
+            f"argoproj.io/v1alpha1 has no kind {kind!r}: did you mean {meant}?")
+
+
 def test_directory_recurse_include_exclude_and_skip_marker(tmp_path: Path) -> None:
     from platecheck.engine import load
 

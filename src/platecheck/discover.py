@@ -314,8 +314,15 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
             continue
         api_version = str(data.get("apiVersion", ""))
         kind = data.get("kind")
-        if not api_version.startswith(ARGO_GROUP + "/") or kind not in ("Application",
-                                                                       "ApplicationSet"):
+        if not api_version.startswith(ARGO_GROUP + "/"):
+            continue
+        if kind not in ("Application", "ApplicationSet"):
+            meant = _misspelt(kind)
+            if meant and not lenient:
+                found.errors.append(PlatecheckError(
+                    f"{api_version} has no kind {kind!r}: did you mean {meant}? Argo CD "
+                    "cannot apply this document, and nothing it declares is checked",
+                    rel, document.line))
             continue
         found.yaml_files[rel] = YamlFile(file, rel, "application", raw)
         try:
@@ -333,6 +340,25 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
         except PlatecheckError as exc:
             found.errors.append(exc)
     return apps
+
+
+def _misspelt(kind: object) -> str | None:
+    """The Argo CD kind ``kind`` is a misspelling of (``Aplication``), if it is one."""
+    import difflib
+
+    if not isinstance(kind, str) or kind in _OTHER_ARGO_KINDS:
+        return None
+    close = difflib.get_close_matches(kind, ("Application", "ApplicationSet"), 1, 0.85)
+    return close[0] if close else None
+
+
+# argoproj.io kinds of Argo CD, Rollouts, Workflows and Events that are no Application
+_OTHER_ARGO_KINDS = frozenset((
+    "AppProject", "ArgoCD", "ArgoCDExport", "NotificationsConfiguration", "ApplicationList",
+    "Rollout", "AnalysisTemplate", "ClusterAnalysisTemplate", "AnalysisRun", "Experiment",
+    "Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow",
+    "WorkflowEventBinding", "WorkflowTaskSet", "WorkflowTaskResult", "WorkflowArtifactGCTask",
+    "EventBus", "EventSource", "Sensor"))
 
 
 def list_items(document: Document) -> list[Document]:
