@@ -157,6 +157,29 @@ def test_a_link_into_git_or_out_of_the_chart_is_refused(tmp_path: Path, link: st
                              "follow it, so this chart is not rendered")
 
 
+@pytest.mark.parametrize(("link", "points_to"), [("templates/self", "."), ("sub/up", "..")])
+@pytest.mark.parametrize("ignored", [False, True], ids=["walked", "helmignored"])
+def test_a_link_back_to_a_directory_above_it_loops_as_in_helm(
+        tmp_path: Path, helm: Path, link: str, points_to: str, ignored: bool) -> None:
+    """helm follows a link to one of its own ancestors until the system refuses ("too many
+    levels of symbolic links"), unless .helmignore leaves it out: the chart's copy holds the
+    link, so helm decides as it does on the chart."""
+    chart = make_repo(tmp_path)
+    (chart / link).parent.mkdir(parents=True, exist_ok=True)
+    (chart / link).symlink_to(points_to)
+    if ignored:
+        (chart / ".helmignore").write_text(f"{link}\n")
+    plain = subprocess.run([str(helm), "template", "web", str(chart)], capture_output=True,
+                           check=False, env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert (plain.returncode == 0) is ignored
+    model = load(tmp_path, helm=helm, use_cache=False)
+    if ignored:
+        assert model.errors == () and len(model.rendered) == 1
+    else:
+        assert model.rendered == () and model.errors
+        assert all("too many levels of symbolic links" in e.message for e in model.errors)
+
+
 def test_a_named_pipe_in_a_chart_is_not_opened(tmp_path: Path) -> None:
     chart = make_repo(tmp_path)
     os.mkfifo(chart / "templates" / "pipe.yaml")

@@ -119,17 +119,21 @@ class ChartTree(NamedTuple):
 
     files: tuple[Path, ...]  # as reached from the top, through links; sorted
     outside: tuple[Path, ...]  # links resolving outside ``within`` or into .git; sorted
+    # links back to a directory above them (helm follows them until the system refuses:
+    # "too many levels of symbolic links", unless .helmignore leaves them out); sorted
+    loops: tuple[Path, ...] = ()
 
 
 def chart_tree(directory: Path, within: Path) -> ChartTree:
     """Walk ``directory`` following symbolic links that stay within ``within``, as helm
     does: a directory reached by two paths is there twice, a link back to one of its own
-    ancestors is not entered (it would loop). More than ``MAX_CHART_FILES`` files is an
-    error (links can multiply a small tree)."""
+    ancestors is not entered (it would loop) but listed in ``loops``. More than
+    ``MAX_CHART_FILES`` files is an error (links can multiply a small tree)."""
     within = Path(os.path.realpath(within))
     files: list[Path] = []
     outside: list[Path] = []
     ancestors: dict[Path, frozenset[tuple[int, int]]] = {}
+    loops: list[Path] = []
     for current, dirs, names in os.walk(directory, followlinks=True):
         here = Path(current)
         try:
@@ -140,6 +144,8 @@ def chart_tree(directory: Path, within: Path) -> ChartTree:
         above = ancestors.get(here.parent, frozenset())
         if (info.st_dev, info.st_ino) in above:
             dirs[:] = []
+            if here.is_symlink():
+                loops.append(here)
             continue
         ancestors[here] = above | {(info.st_dev, info.st_ino)}
         if len(files) + len(names) > MAX_CHART_FILES:
@@ -161,7 +167,7 @@ def chart_tree(directory: Path, within: Path) -> ChartTree:
                 outside.append(here / name)
             else:
                 files.append(here / name)
-    return ChartTree(tuple(sorted(files)), tuple(sorted(outside)))
+    return ChartTree(tuple(sorted(files)), tuple(sorted(outside)), tuple(sorted(loops)))
 
 
 def _leaves(path: Path, within: Path) -> bool:
@@ -180,7 +186,7 @@ def directory_digest(directory: Path, within: Path | None = None) -> str:
     for file in tree.files:
         digest.add(file.relative_to(directory).as_posix())
         digest.add(_file_digest(file))
-    for link in tree.outside:
+    for link in (*tree.outside, *tree.loops):
         digest.add(link.relative_to(directory).as_posix())
         digest.add(f"link:{os.readlink(link)}")
     return digest.hexdigest()

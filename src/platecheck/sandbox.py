@@ -99,6 +99,11 @@ def private_copy(chart: Path, dest: Path, skip: Sequence[Path] = ()) -> None:
         target = dest / file.relative_to(chart)
         target.parent.mkdir(parents=True, exist_ok=True)
         _copy_regular(file, target, chart)
+    for link in tree.loops:  # helm meets the loop in the copy as in the chart
+        target = dest / link.relative_to(chart)
+        above = dest / Path(os.path.realpath(link)).relative_to(os.path.realpath(chart))
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(os.path.relpath(above, target.parent))
 
 
 # What a JSON schema may hold for helm to validate a subchart with it offline: no reference
