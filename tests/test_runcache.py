@@ -324,3 +324,27 @@ def test_a_kept_report_reads_back_and_an_altered_one_does_not(
     text = entry.read_text(encoding="utf-8")
     entry.write_text(text.replace('"prod"', '"qa"', 1), encoding="utf-8")
     assert cache.get("k", report.root) is None
+
+
+@pytest.mark.parametrize("entry", ["runs/stat-index.json", "helm-versions.json"])
+@pytest.mark.parametrize("kind", ["pipe", "device-link"])
+def test_a_cache_entry_that_is_no_regular_file_is_never_read(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path, helm_bin: Path, entry: str,
+        kind: str) -> None:
+    """A named pipe (which would block) or a link to /dev/zero (which never ends) where the
+    cache keeps its stat index or helm's versions: ignored, the run ends with the report."""
+    root, files = synthetic
+    cache = tmp_path / "cache"
+    first, _ = _cli_findings(root / "environments", cache, tmp_path / "first.json")
+    (files[0]).write_text(files[0].read_text(encoding="utf-8") + "# changed\n")
+    (cache / entry).unlink(missing_ok=True)
+    if kind == "pipe":
+        os.mkfifo(cache / entry)
+    else:
+        (cache / entry).symlink_to("/dev/zero")
+    done = subprocess.run(
+        [sys.executable, "-m", "platecheck", "lint", str(root / "environments"),
+         f"--cache-dir={cache}", f"--helm={helm_bin}"], capture_output=True, text=True,
+        check=False, timeout=120)
+    assert done.returncode == first
+    assert "internal error" not in done.stderr

@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from platecheck.boundedread import read_regular_file
 from platecheck.cache import Digest, read_regular, write_atomic
 from platecheck.errors import PlatecheckError
 
@@ -50,6 +51,9 @@ KEEP = 32  # run entries kept; older ones are removed (and answers beyond four p
 _RACY_NS = 2_000_000_000
 # git's own data and Python's bytecode are never inputs of a render
 _SKIPPED_DIRS = frozenset({".git", "__pycache__"})
+
+
+_MAX_INDEX = 1 << 30  # bytes of the stat index read at most
 
 
 class RunCache:
@@ -171,9 +175,10 @@ class RunCache:
         return content
 
     def _read_index(self) -> dict[str, Any]:
+        raw = read_regular_file(self._index_path, _MAX_INDEX)  # no pipe, link or device
         try:
-            data = json.loads(self._index_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            data = json.loads(raw) if raw is not None else {}
+        except ValueError:
             return {}
         return data if isinstance(data, dict) else {}
 

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from platecheck.boundedread import read_regular_file
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin.releases import DEFAULT_HELM_VERSION, SUPPORTED
 from platecheck.semver import EXACT_VERSION
@@ -305,9 +306,10 @@ def _asked(helm: Path, key: tuple[str, int, int, int, int]) -> str:
 
 
 def _known_versions() -> dict[str, str]:
+    raw = read_regular_file(memo_dir() / _VERSIONS_FILE, 1 << 20)  # no pipe, link, device
     try:
-        data = json.loads((memo_dir() / _VERSIONS_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(raw) if raw is not None else {}
+    except ValueError:
         return {}
     if not isinstance(data, dict):
         return {}
