@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from platecheck.boundedread import is_regular_file
 from platecheck.engine import lint
 from platecheck.errors import (
     FileTooLarge,
@@ -24,7 +25,6 @@ from platecheck.yamlio import (
     MAX_FILE_SIZE,
     MAX_NESTING,
     decode,
-    is_regular_file,
     load_all_data,
     load_document,
     load_documents,

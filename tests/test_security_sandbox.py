@@ -359,6 +359,18 @@ def test_helm_still_checks_a_subcharts_schema(tmp_path: Path) -> None:
     assert error.message.startswith("helm template failed: ")
 
 
+def _refused_without_fetching(root: Path, helm: Path, listener: Listener) -> None:
+    """The repository at ``root`` is not rendered, for a subchart schema's ``$ref``, and
+    nothing reached ``listener``."""
+    model = load(root, helm=helm, use_cache=False)
+    time.sleep(0.3)
+    assert listener.accepted == 0
+    assert model.rendered == () and model.errors
+    for error in model.errors:
+        assert error.target == "prod/web"
+        assert "values.schema.json with a $ref: helm would fetch it" in error.message
+
+
 @pytest.mark.parametrize("packed", [False, True], ids=["directory", "archive"])
 def test_a_subchart_schema_with_a_ref_is_not_given_to_helm(tmp_path: Path, helm: Path,
                                                            listener: Listener,
@@ -366,13 +378,7 @@ def test_a_subchart_schema_with_a_ref_is_not_given_to_helm(tmp_path: Path, helm:
     chart = make_repo(tmp_path)
     _subchart(chart, {"properties": {
         "size": {"$ref": f"http://127.0.0.1:{listener.port}/size.json"}}}, packed=packed)
-    model = load(tmp_path, helm=helm, use_cache=False)
-    time.sleep(0.3)
-    assert listener.accepted == 0
-    assert model.rendered == () and model.errors
-    for error in model.errors:
-        assert error.target == "prod/web"
-        assert "values.schema.json with a $ref: helm would fetch it" in error.message
+    _refused_without_fetching(tmp_path, helm, listener)
 
 
 @pytest.mark.parametrize("packed", [False, True], ids=["directory", "archive"])
@@ -444,13 +450,7 @@ def test_a_subchart_schema_helm_reads_under_another_name_is_checked(
         members = _chart_members("sub", name, schema)
     (chart / "charts").mkdir(exist_ok=True)
     (chart / "charts" / "sub-0.1.0.tgz").write_bytes(_tar_bytes(members))
-    model = load(tmp_path, helm=helm, use_cache=False)
-    time.sleep(0.3)
-    assert listener.accepted == 0
-    assert model.rendered == () and model.errors
-    for error in model.errors:
-        assert error.target == "prod/web"
-        assert "values.schema.json with a $ref: helm would fetch it" in error.message
+    _refused_without_fetching(tmp_path, helm, listener)
 
 
 @pytest.mark.parametrize("pipe", [".helmignore", "charts/sub-0.1.0.tgz",

@@ -51,3 +51,12 @@ def read_regular_file(path: Path, limit: int,
     finally:
         os.close(handle)
     return raw if len(raw) <= limit else None
+
+
+def is_regular_file(path: Path) -> bool:
+    """Whether ``path`` is (or links to) a regular file: FIFOs, devices and sockets are never
+    read, so a named pipe in a scanned directory cannot hang discovery."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except (OSError, ValueError):
+        return False

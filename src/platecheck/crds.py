@@ -27,12 +27,13 @@ from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from platecheck.boundedread import is_regular_file
 from platecheck.cache import Digest, ResultMemo, code_digest
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.model import Chart, CrdSchema, RenderedTarget
 from platecheck.realpaths import resolve
-from platecheck.yamlio import is_regular_file, load_documents, read_text
+from platecheck.yamlio import load_documents, read_text
 
 CRD_KIND = "CustomResourceDefinition"
 _CRD_GROUP = "apiextensions.k8s.io"

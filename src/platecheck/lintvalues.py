@@ -45,9 +45,9 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+from platecheck.boundedread import is_regular_file
 from platecheck.dependencies import vendored_defaults
 from platecheck.model import Chart, ValuesFile
-from platecheck.yamlio import is_regular_file
 
 # characters json.dumps leaves as they are that YAML refuses unescaped or reads as a line
 # break (YAML 1.1: NEL, LS, PS)

@@ -47,7 +47,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
-from platecheck.boundedread import read_at_most
+from platecheck.boundedread import is_regular_file, read_at_most
 from platecheck.cache import chart_tree
 from platecheck.errors import PlatecheckError
 
@@ -94,7 +94,7 @@ def private_copy(chart: Path, dest: Path, skip: Sequence[Path] = ()) -> None:
             # checked by platecheck (values_schema); `helm lint` fetches its $refs even when
             # told to skip schema validation (Helm 3.17), so helm never sees the file
             continue
-        if (file.name == SCHEMA_FILE or file.name.endswith(".tgz")) and _regular(file):
+        if (file.name == SCHEMA_FILE or file.name.endswith(".tgz")) and is_regular_file(file):
             _check_subchart_schemas(file, chart)  # (what is not is refused when copied)
         target = dest / file.relative_to(chart)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -117,13 +117,6 @@ _LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 
 
 TIMED_OUT = "timed out after"  # how a process that ran out of time is reported
-
-
-def _regular(path: Path) -> bool:
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
 
 
 def _check_subchart_schemas(file: Path, chart: Path) -> None:

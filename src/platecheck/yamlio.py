@@ -381,15 +381,6 @@ def decode(raw: bytes, rel: str) -> str:
                                 line) from None
 
 
-def is_regular_file(path: Path) -> bool:
-    """Whether ``path`` is (or links to) a regular file: FIFOs, devices and sockets are never
-    read, so a named pipe in a scanned directory cannot hang discovery."""
-    try:
-        return stat.S_ISREG(os.stat(path).st_mode)
-    except (OSError, ValueError):
-        return False
-
-
 def read_text(path: Path, rel: str) -> tuple[bytes, str]:
     """A YAML file's bytes and text. Only regular files up to ``MAX_FILE_SIZE`` are read."""
     raw = read_bytes(path, rel)
