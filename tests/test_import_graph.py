@@ -40,7 +40,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("config", ("config", "waivers")),
     ("discover", ("discover", "reporoot", "manifests", "appset", "sourcetype")),
     ("plan", ("plan", "helmargs", "helmsource", "valuefiles", "overrides", "changed",
-              "sourcecheck")),
+              "sourcecheck", "undeployed")),
     ("render", ("render", "dependencies", "directory", "jsonnet", "kustomize", "values",
                 "lintvalues")),
     ("parse", ("parse", "generated", "crds", "values_schema")),

@@ -89,6 +89,7 @@ from platecheck.repourl import tracked_links
 from platecheck.runmemo import remembered
 from platecheck.sandbox import TIMED_OUT, prepare, resume
 from platecheck.sourcecheck import out_of_bounds_link
+from platecheck.undeployed import undeployed_charts
 from platecheck.values import Layer, merge_values, target_layers
 from platecheck.values_schema import check_values, refused_at
 from platecheck.waivers import apply_waivers
@@ -329,6 +330,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             app_children=tuple(found.children),
             repository_targets=planner.target_ids(found.repository or found),
             own_repo_urls=planner.own,
+            undeployed_charts=_undeployed(paths, found, generated, problems, wanted),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
             targets=tuple(targets),
             rendered=tuple(rendered),
@@ -339,6 +341,22 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             renders=batch.renders, cache_hits=batch.cache_hits, builds=batch.builds,
         )
         return model, config, selection
+
+
+def _undeployed(paths: Sequence[Path], found: Discovery, generated: Sequence[Generated],
+                problems: _Problems, wanted: set[str] | None) -> tuple[str, ...]:
+    """The charts under ``paths`` no Application deploys: none in chart mode (every top-level
+    chart is linted), none for some environments only (others' generated Applications were
+    not rendered)."""
+    if wanted is not None or not (found.applications or found.application_sets or generated):
+        return ()
+    try:
+        return undeployed_charts(
+            paths, found.root, [*found.applications, *found.application_sets,
+                                *(g.app for g in generated)], found.chart_dirs)
+    except PlatecheckError as exc:  # a directory that cannot be listed
+        problems.add(exc)
+        return ()
 
 
 def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,

@@ -490,6 +490,9 @@ class RepoModel:
     # the normalized repoURLs that are this checkout, from its Git remotes (repourl.identity);
     # () when they say nothing: every Git source is then this repository
     own_repo_urls: tuple[str, ...] = ()
+    # the Chart.yaml files of the charts under the linted paths that no Application deploys
+    # (undeployed.py); () in chart mode and for a run of some environments only
+    undeployed_charts: tuple[str, ...] = ()
 
 
 # -- platecheck diff --base ------------------------------------------------------------------

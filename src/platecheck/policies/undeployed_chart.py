@@ -1,0 +1,66 @@
+"""Charts no Application deploys are named, not passed over in silence.
+
+What:
+    In a repository with Applications, platecheck checks what they deploy, as Argo CD
+    deploys it. A chart under the linted paths that no Application's source points at (or
+    into: a Kustomize, plain or plugin directory holding it; an ApplicationSet's path with
+    its template actions as wildcards) renders nowhere, so no other policy judged it: one
+    finding at its ``Chart.yaml``. Not named: a chart inside another chart (it renders with
+    its parent), a ``file://`` dependency of a deployed chart (and theirs in turn), a
+    library chart (``type: library``), a chart given as a path of its own, and every chart
+    in chart mode (a repository without Applications, where each top-level chart is linted).
+    A run of some environments only (``--env``) names none: the Applications other
+    environments' charts generate were not rendered.
+
+Why:
+    A bootstrap chart installed by hand (``helm install`` of an app-of-apps), an example or a
+    chart kept for later is still code a reviewer merges; a clean report that never mentions
+    it claims more than was proven. The built-in level is ``info``: such a chart is not
+    wrong, only unchecked.
+
+Options:
+    none.
+
+Passes:
+    ``helm/applications/plate-web`` with an Application whose ``source.path`` is
+    ``helm/applications/plate-web``; ``bootstrap/`` linted on its own
+    (``platecheck lint bootstrap/``, chart mode).
+
+Fails:
+    ``bootstrap/Chart.yaml`` beside ``apps/`` Applications none of which points at
+    ``bootstrap`` -> "chart bootstrap: no Application deploys it, so it is not checked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from platecheck.model import Finding, Level, RepoModel
+from platecheck.options import NoOptions, PolicyOptions
+
+ID = "undeployed-chart"
+SUMMARY = "charts under the linted paths that no Application deploys (not checked)"
+SCOPE = "repo"
+LEVEL = Level.INFO  # the built-in level; configuration may change it
+REMEDIATION = (
+    "Lint the chart on its own (`platecheck lint <chart directory>`, with its "
+    "values-<env>.yaml files), point an Application at it, or turn this policy off for a "
+    "repository that keeps such charts on purpose."
+)
+
+
+def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Finding]:
+    for chart_file in repo.undeployed_charts:
+        directory = PurePosixPath(chart_file).parent
+        name = directory.name if str(directory) != "." else "at the repository root"
+        yield Finding(
+            policy=ID,
+            message=f"chart {name}: no Application deploys it, so it is not checked",
+            file=chart_file,
+            line=1,
+        )
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("library-chart", "bootstrap-chart")

@@ -1,0 +1,112 @@
+"""The charts under the linted paths that no Application deploys, for ``undeployed-chart``.
+
+A repository with Applications is checked as Argo CD deploys it: a chart no Application
+points at (a bootstrap chart installed by hand, an example, a chart kept for later) renders
+nowhere, so nothing judged it. Naming such charts keeps that from passing unsaid.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from platecheck.chartfile import as_helm_reads
+from platecheck.discover import rel_path, top_level_charts
+from platecheck.errors import PlatecheckError
+from platecheck.model import Application
+from platecheck.realpaths import resolve
+from platecheck.sourcetype import kustomization_file
+from platecheck.yamlio import load_document, read_text
+
+# A template action in an ApplicationSet's path ("{{path}}", "{{ .path.path }}"): any name.
+_ACTION = re.compile(r"\{\{.*?\}\}")
+
+
+def undeployed_charts(paths: Sequence[Path], root: Path,
+                      applications: Iterable[Application],
+                      given: Sequence[Path] = ()) -> tuple[str, ...]:
+    """The ``Chart.yaml`` files (repository-relative) of the top-level charts under ``paths``
+    that no source of ``applications`` points at or into, that are no ``file://``
+    dependency of one that is, and that are not library charts (Helm renders those only
+    as a dependency). ``given``: chart directories named as paths (linted on their own)."""
+    charts = {resolve(d): rel_path(d, root) for d in top_level_charts(paths, root)}
+    if not charts:
+        return ()
+    patterns = _source_patterns(applications)
+    deployed = {d for d, rel in charts.items() if any(_covers(p, rel) for p in patterns)}
+    deployed |= {resolve(d) for d in given}
+    metadata = {d: _metadata(d, root) for d in charts}
+    deployed |= _dependencies(deployed, metadata)
+    return tuple(sorted(
+        f"{rel}/Chart.yaml" if rel != "." else "Chart.yaml"
+        for d, rel in charts.items()
+        if d not in deployed and (metadata[d] or {}).get("type") != "library"
+        and not _inflated(d)))
+
+
+def _source_patterns(applications: Iterable[Application]) -> set[str]:
+    """The source paths of ``applications`` (those of this repository and others alike: a
+    notice is no place to guess which is which), an ApplicationSet's template actions as
+    ``*``."""
+    patterns = set()
+    for app in applications:
+        for source in app.sources:
+            if source.chart or source.path is None:
+                continue
+            path = _ACTION.sub("*", source.path).strip("/")
+            patterns.add(str(PurePosixPath(path)) if path else ".")
+    return patterns
+
+
+def _covers(pattern: str, rel: str) -> bool:
+    """Whether a source at ``pattern`` deploys the chart at ``rel``: it is the chart, or a
+    directory (Kustomize, plain, plugin) holding it."""
+    if pattern == ".":
+        return True
+    return fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, f"{pattern}/*")
+
+
+def _inflated(directory: Path) -> bool:
+    """A chart vendored where kustomize's ``helmCharts`` look by default (``charts/<name>``
+    beside a kustomization): it renders through every build of that kustomization, an
+    overlay's too, which a source path does not show."""
+    return directory.parent.name == "charts" and \
+        kustomization_file(directory.parent.parent) is not None
+
+
+def _metadata(directory: Path, root: Path) -> Mapping[str, Any] | None:
+    """``Chart.yaml`` as Helm reads it, or None where it cannot be read (the chart is still
+    named: nothing checked it either way)."""
+    rel = rel_path(directory / "Chart.yaml", root)
+    try:
+        data = load_document(read_text(directory / "Chart.yaml", rel)[1], rel).data
+    except PlatecheckError:
+        return None
+    return as_helm_reads(data) if isinstance(data, dict) else None
+
+
+def _dependencies(deployed: set[Path],
+                  metadata: Mapping[Path, Mapping[str, Any] | None]) -> set[Path]:
+    """The charts that deployed ones name as ``file://`` dependencies, and theirs in turn."""
+    found: set[Path] = set()
+    todo = list(deployed)
+    while todo:
+        directory = todo.pop()
+        for dependency in _local_dependencies(directory, metadata.get(directory)):
+            if dependency in metadata and dependency not in deployed | found:
+                found.add(dependency)
+                todo.append(dependency)
+    return found
+
+
+def _local_dependencies(directory: Path, data: Mapping[str, Any] | None) -> list[Path]:
+    entries = (data or {}).get("dependencies")
+    result = []
+    for entry in entries if isinstance(entries, list) else ():
+        repository = entry.get("repository") if isinstance(entry, dict) else None
+        if isinstance(repository, str) and repository.startswith("file://"):
+            result.append(resolve(directory / repository.removeprefix("file://")))
+    return result

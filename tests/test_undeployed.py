@@ -1,0 +1,131 @@
+"""undeployed-chart: which charts of a repository with Applications no Application deploys,
+through the whole pipeline and the real helm."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import lint
+from platecheck.model import Level, Report
+
+pytestmark = pytest.mark.usefixtures("helm_bin")
+
+
+def _application(name: str, path: str) -> str:
+    return textwrap.dedent(f"""\
+        apiVersion: argoproj.io/v1alpha1
+        kind: Application
+        metadata:
+          name: {name}
+          namespace: argocd
+        spec:
+          project: default
+          source:
+            repoURL: https://git.example.com/repo.git
+            path: {path}
+          destination:
+            server: https://kubernetes.default.svc
+            namespace: web-prod
+        """)
+
+
+# an ApplicationSet Argo CD expands: its path is a pattern of the directories it deploys
+TOOLS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: tools
+  namespace: argocd
+spec:
+  generators:
+    - git:
+        repoURL: https://git.example.com/repo.git
+        revision: HEAD
+        directories: [{path: tools/*}]
+  template:
+    metadata:
+      name: '{{path.basename}}-prod'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: 'tools/{{path.basename}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: tools-prod
+"""
+
+
+def _chart(repo: Path, rel: str, extra: str = "") -> None:
+    directory = repo / rel
+    (directory / "templates").mkdir(parents=True)
+    (directory / "Chart.yaml").write_text(
+        f"apiVersion: v2\nname: {directory.name}\nversion: 0.1.0\n{extra}", "utf-8")
+    (directory / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n", "utf-8")
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    repo = tmp_path_factory.mktemp("undeployed")
+    (repo / ".git").mkdir()
+    (repo / "apps").mkdir()
+    (repo / "apps" / "web-prod.yaml").write_text(_application("web-prod", "charts/web"), "utf-8")
+    (repo / "apps" / "tools.yaml").write_text(TOOLS, "utf-8")
+    _chart(repo, "charts/web", "dependencies:\n  - name: shared\n    version: 0.1.0\n"
+                               "    repository: file://../shared\n")
+    _chart(repo, "charts/shared", "dependencies:\n  - name: base\n    version: 0.1.0\n"
+                                  "    repository: file://../base\n")
+    _chart(repo, "charts/base")  # a dependency's dependency
+    _chart(repo, "charts/lib", "type: library\n")
+    _chart(repo, "tools/api")  # the ApplicationSet's directories
+    (repo / "kustomize" / "base").mkdir(parents=True)
+    (repo / "kustomize" / "base" / "kustomization.yaml").write_text("resources: []\n", "utf-8")
+    _chart(repo, "kustomize/base/charts/pg")  # kustomize's helmCharts home
+    _chart(repo, "bootstrap")
+    _chart(repo, "bootstrap/charts/sub")  # renders with its parent
+    _chart(repo, "examples/demo")
+    return repo
+
+
+def _undeployed(report: Report) -> list[tuple[str | None, int | None, Level, str]]:
+    return [(f.file, f.line, f.level, f.message) for f in report.findings
+            if f.policy == "undeployed-chart"]
+
+
+def test_charts_no_application_deploys_are_named_once_each(repo: Path, tmp_path: Path) -> None:
+    report = lint(repo, cache_dir=tmp_path)
+    assert _undeployed(report) == [
+        ("bootstrap/Chart.yaml", 1, Level.INFO,
+         "chart bootstrap: no Application deploys it, so it is not checked"),
+        ("examples/demo/Chart.yaml", 1, Level.INFO,
+         "chart demo: no Application deploys it, so it is not checked"),
+    ]
+
+
+def test_only_the_charts_under_the_linted_paths_are_named(repo: Path, tmp_path: Path) -> None:
+    report = lint([repo / "apps", repo / "examples"], cache_dir=tmp_path)
+    assert [row[0] for row in _undeployed(report)] == ["examples/demo/Chart.yaml"]
+
+
+def test_a_chart_given_as_a_path_is_linted_not_named(repo: Path, tmp_path: Path) -> None:
+    report = lint([repo / "apps", repo / "bootstrap"], cache_dir=tmp_path)
+    assert _undeployed(report) == []
+    assert "prod/bootstrap" in {t.id for t in report.targets}
+
+
+def test_a_run_of_some_environments_names_none(repo: Path, tmp_path: Path) -> None:
+    assert _undeployed(lint(repo, cache_dir=tmp_path, environments=["prod"])) == []
+
+
+def test_chart_mode_names_none(tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "charts/one")
+    _chart(repo, "charts/two")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert _undeployed(report) == []
+    assert {t.app for t in report.targets} == {"one", "two"}
