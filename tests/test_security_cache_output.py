@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -219,3 +220,31 @@ def test_a_directory_without_permissions_is_an_error_naming_it(tmp_path: Path) -
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "platecheck: error: locked: cannot read directory: Permission denied"]
+
+
+def test_a_cache_inside_the_path_given_is_refused_before_the_root_is_looked_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """An unmarked directory's root is found by reading every YAML file under it (minutes
+    for a large one): a cache inside the path itself is known to be inside the root first."""
+    make_repo(tmp_path)
+    shutil.rmtree(tmp_path / ".git")
+    shutil.rmtree(tmp_path / "policies")  # unmarked: no .git, no policies/
+
+    def walked(*args: object, **kwargs: object) -> Path:
+        raise AssertionError("the repository root was looked for")
+
+    import platecheck.discover
+    import platecheck.engine
+    from platecheck.cli import main
+
+    monkeypatch.setattr(platecheck.engine, "find_root", walked)
+    monkeypatch.setattr(platecheck.discover, "find_root", walked)
+    with pytest.raises(PlatecheckError) as raised:
+        load(tmp_path, cache_dir=tmp_path / "cache")
+    assert raised.value.message.startswith("--cache-dir is inside the checked repository")
+    monkeypatch.setenv("PLATECHECK_CACHE_DIR", str(tmp_path / "home-cache"))
+    assert main(["lint", str(tmp_path)]) == 2
+    assert "($PLATECHECK_CACHE_DIR) is inside the checked repository" in capsys.readouterr().err
+    assert main(["lint", str(tmp_path), "--changed-since", "HEAD"]) == 2
+    assert "($PLATECHECK_CACHE_DIR) is inside the checked repository" in capsys.readouterr().err

@@ -272,12 +272,18 @@ def _paths(path: PathArg) -> list[Path]:
     return result
 
 
-def _repository_root(paths: Sequence[Path], root: str | os.PathLike[str] | None) -> Path:
-    """The repository of ``paths`` (``root`` when given), which holds all of them."""
+def _repository_root(paths: Sequence[Path], root: str | os.PathLike[str] | None,
+                     cache_dir: str | os.PathLike[str] | None) -> Path:
+    """The repository of ``paths`` (``root`` when given), which holds all of them and not the
+    cache. A cache inside a path given is refused before the root is looked for (a walk of
+    every YAML file under an unmarked directory)."""
+    for item in paths:
+        cache_outside(cache_dir, item if item.is_dir() else item.parent)
     repo_root = find_root(paths[0], Path(root) if root is not None else None)
     for item in paths:
         if not item.is_relative_to(repo_root):
             raise PlatecheckError(f"not inside the repository {repo_root}", str(item))
+    cache_outside(cache_dir, repo_root)
     return repo_root
 
 
@@ -290,8 +296,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
           ) -> tuple[RepoModel, Config, Selection | None]:
     resume()  # an earlier run in this process may have been interrupted
     paths = _paths(path)
-    repo_root = _repository_root(paths, root)
-    cache_outside(cache_dir, repo_root)
+    repo_root = _repository_root(paths, root, cache_dir)
     config_path, cache_path = (Path(d) if d is not None else None for d in (config_dir, cache_dir))
     prepare()  # a cold run starts helm's supervisor and asks its version while it plans
     with version_asked(helm, cache_dir=cache_path):

@@ -333,6 +333,8 @@ def _keyed(paths: Sequence[str | os.PathLike[str]], cache_root: Path | None,
         return None
     try:
         resolved = [Path(p).resolve(strict=True) for p in paths]
+        for path in resolved:  # (before the root is looked for: see engine._repository_root)
+            cache_outside(cache_root, path if path.is_dir() else path.parent)
         explicit_root = options.get("root")
         root = repository_root(resolved[0], Path(explicit_root) if explicit_root else None)
         cache_outside(cache_root, root)  # (else the engine says so, and nothing is written)
@@ -365,6 +367,8 @@ def _full(paths: Sequence[str | os.PathLike[str]], cache_root: Path | None, run:
             return report
     from platecheck.engine import lint
 
+    if run is not None and options.get("root") is None:
+        options = {**options, "root": run.root}  # found once: an unmarked root is a walk
     report = lint(list(paths), cache_dir=cache_root, **options)
     if run is not None and run.rekey() == run.key:
         run.cache.put(run.key, report)
