@@ -264,3 +264,30 @@ def test_a_fail_message_of_several_lines_is_kept_whole(helm: Path, tmp_path: Pat
     assert failed.returncode != 0
     assert first_error_line(failed.stderr) == (
         f"execution error at (failing/templates/fail.yaml:1:4): {expected}")
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    ({"values.yaml": "x: 1\nnested:\n  ok: 2\n  ratio: .nan\n"}, ("charts/app/values.yaml", 4)),
+    ({"values.yaml": "list:\n  - 1\n  - .Inf\n"}, ("charts/app/values.yaml", 3)),
+    ({"values-prod.yaml": "a: 1\nb: -.inf\n"}, ("charts/app/values-prod.yaml", 2)),
+], ids=["nan-in-values", "inf-in-a-list", "minus-inf-in-a-value-file"])
+def test_a_number_json_cannot_write_points_at_its_values_line(
+        helm: Path, tmp_path: Path, files: dict[str, str],
+        expected: tuple[str, int]) -> None:
+    """helm converts each values file to JSON as it loads it and fails on ``.nan`` or
+    ``.inf``, naming no line: the error is at the line of that number, not the
+    Application's."""
+    from synthetic import application, write_files
+
+    root = write_files(tmp_path / "repo", {
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "charts/app/templates/cm.yaml": TEMPLATE,
+        "charts/app/values-prod.yaml": "a: 1\n",
+        **{f"charts/app/{name}": text for name, text in files.items()},
+        "apps/app-prod.yaml": application("app-prod", "charts/app", "app-prod", source_extra=(
+            "    helm:\n      valueFiles: [values-prod.yaml]\n")),
+    })
+    report = lint(root, helm=helm, cache_dir=tmp_path / "cache")
+    assert [(e.policy, e.target, e.file, e.line) for e in report.errors] == [
+        ("could-not-check", "prod/app", *expected)]
+    assert report.errors[0].message.startswith("helm template failed: ")

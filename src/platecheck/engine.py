@@ -90,7 +90,7 @@ from platecheck.runmemo import remembered
 from platecheck.sandbox import TIMED_OUT, prepare, resume
 from platecheck.sourcecheck import out_of_bounds_link
 from platecheck.undeployed import undeployed_charts
-from platecheck.values import Layer, merge_values, target_layers
+from platecheck.values import Layer, merge_values, non_json_number, target_layers
 from platecheck.values_schema import check_values, refused_at
 from platecheck.waivers import apply_waivers
 from platecheck.yamlio import MAX_FILE_SIZE, read_text
@@ -1063,9 +1063,10 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
                      target)
         return None
     if result.exit_code != 0:
+        reason = first_error_line(result.stderr)
         refused = refused_at(target, result.stderr)
-        error = _template_failure(target.chart, first_error_line(result.stderr), planner.root,
-                                  (refused.file, refused.line) if refused else (file, line))
+        error = _template_failure(target.chart, reason, planner.root, _unsupported_number(
+            target, reason) or ((refused.file, refused.line) if refused else (file, line)))
         problems.add(error, target, detail=result.stderr)
         return None
     try:
@@ -1090,6 +1091,28 @@ def _validated(target: RenderTarget, layers: Sequence[Layer], reported: Any) -> 
     if not isinstance(reported, dict):
         return merged
     return MergedValues(data=reported, origins=merged.origins)
+
+
+# helm loading a values file whose number JSON cannot write (``.nan``, ``.inf``)
+_NON_JSON_NUMBER = re.compile(
+    r"(?:cannot load (values\.yaml)|failed to parse (\S+)): .*?\bjson: unsupported value: "
+    r"(NaN|[+-]Inf)\b")
+
+
+def _unsupported_number(target: RenderTarget, reason: str) -> tuple[str, int] | None:
+    """The values line of such a number, when helm's failure is one: the chart's own
+    values.yaml, or the value file helm names."""
+    match = _NON_JSON_NUMBER.search(reason)
+    if match is None:
+        return None
+    files = [target.chart_values] if match.group(1) else [
+        f for f in target.value_files
+        if f.rel == match.group(2) or os.fspath(f.path) == match.group(2)]
+    for values in files:
+        line = non_json_number(values, match.group(3)) if values is not None else None
+        if values is not None and line is not None:
+            return values.rel, line
+    return None
 
 
 def _template_failure(chart: Chart, reason: str, root: Path,

@@ -135,3 +135,29 @@ def _forget(origins: dict[KeyPath, Origin], path: KeyPath, old: Any) -> None:
     elif isinstance(old, list):
         for index, item in enumerate(old):
             _forget(origins, (*path, index), item)
+
+
+def non_json_number(values: ValuesFile, name: str) -> int | None:
+    """The first line of ``values`` holding a number JSON cannot write, ``name`` being what
+    Go's encoder calls it (``NaN``, ``+Inf``, ``-Inf``): Helm converts a values file to JSON
+    as it loads it and fails there, naming neither key nor line."""
+    found = []
+    for path, line in values.lines.items():
+        value: Any = values.data
+        for key in path:
+            try:
+                value = value[key]
+            except (KeyError, IndexError, TypeError):
+                break
+        else:
+            if isinstance(value, float) and _json_name(value) == name:
+                found.append(line)
+    return min(found, default=None)
+
+
+def _json_name(number: float) -> str | None:
+    if number != number:
+        return "NaN"
+    if number in (float("inf"), float("-inf")):
+        return "+Inf" if number > 0 else "-Inf"
+    return None
