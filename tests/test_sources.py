@@ -389,6 +389,26 @@ def test_a_remote_resource_is_could_not_check_where_it_is_listed(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("where", ["base", "overlays/prod"])
+def test_a_remote_openapi_schema_is_could_not_check_at_its_path(
+        tmp_path: Path, where: str) -> None:
+    """``openapi.path`` may be a URL kubectl fetches: the error is at that line of the
+    kustomization that sets it, with the vendoring advice, not kubectl's network error at
+    the overlay's line of its base."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    kustomization = repo / where / "kustomization.yaml"
+    text = kustomization.read_text().rstrip("\n") + "\n"
+    kustomization.write_text(text + "openapi:\n  path: https://example.com/schema.json\n")
+    report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
+    assert report_.exit_code == 2
+    assert [(e.file, e.line, e.target) for e in report_.errors] == [
+        (f"{where}/kustomization.yaml", len(text.splitlines()) + 2, "prod/web")]
+    assert "'https://example.com/schema.json' is remote" in report_.errors[0].message
+    assert "Vendor" in report_.errors[0].remediation
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize("entry", ["outside", "back"])
 def test_a_base_that_leaves_the_repository_is_never_built(tmp_path: Path, entry: str) -> None:
     """A relative base that passes out of the repository leads, on the build's copy, to the

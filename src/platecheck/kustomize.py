@@ -781,6 +781,7 @@ _QUOTED = re.compile(r"'([^'\s]+)'|\(([^()\s]+)\)")
 # github.com/owner/repo), not a path of the repository
 _REMOTE = re.compile(r"[a-z][a-z0-9+.-]*://|git@|git::|[a-z0-9-]+(\.[a-z0-9-]+)+(:[0-9]+)?/",
                      re.IGNORECASE)
+_URL = re.compile(r"https?://", re.IGNORECASE)
 REMOTE_REMEDY = (
     "Vendor what it names into the repository and list the local copy instead: Argo CD's "
     "repo-server fetches it when it builds, but what it fetches is not in the repository "
@@ -795,6 +796,12 @@ def _remote_entry(call: KustomizeCall, reason: str, root: Path
     assert call.target.source_dir is not None
     for directory, file, data in ((call.target.source_dir, call.found, call.data),
                                   *call.nested):
+        schema = data.get("openapi")
+        schema = schema.get("path") if isinstance(schema, dict) else None
+        # kubectl fetches an openapi.path URL, and quotes it in Go's way ("...") when it fails
+        if isinstance(schema, str) and _URL.match(schema) and f'"{schema}"' in reason:
+            rel = rel_path(file, root)
+            return schema, rel, _file_layer(file, rel).lines.get(("openapi", "path"))
         for key in ("resources", "bases", "components"):
             entries = data.get(key)
             for index, entry in enumerate(entries if isinstance(entries, list) else []):
