@@ -129,3 +129,17 @@ def test_chart_mode_names_none(tmp_path: Path) -> None:
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert _undeployed(report) == []
     assert {t.app for t in report.targets} == {"one", "two"}
+
+
+def test_chart_mode_names_none_also_when_a_chart_generates_applications(tmp_path: Path) -> None:
+    """argocd-example-apps' apps/ linted in chart mode generates the Applications of the
+    other charts: every top-level chart is linted, none named."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "apps")
+    (repo / "apps" / "templates" / "web.yaml").write_text(
+        _application("web-prod", "charts/web"), "utf-8")
+    _chart(repo, "charts/web")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert _undeployed(report) == []
+    assert {t.app for t in report.targets} == {"apps", "web"}

@@ -353,7 +353,7 @@ def _undeployed(paths: Sequence[Path], found: Discovery, generated: Sequence[Gen
     """The charts under ``paths`` no Application deploys: none in chart mode (every top-level
     chart is linted), none for some environments only (others' generated Applications were
     not rendered)."""
-    if wanted is not None or not (found.applications or found.application_sets or generated):
+    if wanted is not None or not (found.applications or found.application_sets):
         return ()
     try:
         return undeployed_charts(
