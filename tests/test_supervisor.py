@@ -122,7 +122,7 @@ def test_a_command_the_supervisor_cannot_take_runs_on_its_own(tmp_path: Path) ->
 def test_the_supervisor_kills_on_time_without_platecheck(tmp_path: Path) -> None:
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     process = subprocess.Popen([sys.executable, "-I", "-S", str(sandbox.SUPERVISOR),
-                                str(theirs.fileno())], pass_fds=(theirs.fileno(),))
+                                str(theirs.fileno()), str(1 << 30)], pass_fds=(theirs.fileno(),))
     theirs.close()
     try:
         assert ours.recv(16) == b"ready"
@@ -229,3 +229,40 @@ def test_where_no_supervisor_starts_processes_run_on_their_own(
     assert sandbox._supervisor() is None
     done = _run("echo $$; cat /proc/$PPID/cmdline | tr '\\0' ' '", tmp_path)
     assert b"timeout" in done.stdout  # the old way: under coreutils timeout
+
+
+def _data_limit(done: sandbox.Completed) -> int:
+    [line] = [x for x in done.stdout.decode().splitlines() if x.startswith("Max data size")]
+    return int(line.split()[3])
+
+
+def test_a_process_maps_at_most_the_data_bound(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """Through the supervisor and without it alike."""
+    from platecheck.limits import MAX_PROCESS_DATA
+
+    assert _data_limit(_run("cat /proc/self/limits", tmp_path)) == MAX_PROCESS_DATA
+    monkeypatch.setattr(sandbox, "_supervisor", lambda: None)
+    assert _data_limit(_run("cat /proc/self/limits", tmp_path)) == MAX_PROCESS_DATA
+
+
+def test_a_template_that_recurses_without_end_stops_at_the_bound(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, helm_bin: Path) -> None:
+    """tpl of a value that calls tpl grows by gigabytes until helm runs out of memory: at the
+    bound (here 256 MiB, so the test is quick), a could-not-check error, not the timeout."""
+    from platecheck.engine import lint
+
+    monkeypatch.setattr(sandbox, "_supervisor", lambda: None)
+    monkeypatch.setattr(sandbox, "MAX_PROCESS_DATA", 256 << 20)
+    chart = tmp_path / "loop"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: loop\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text('x: "{{ tpl .Values.x . }}"\n')
+    (chart / "templates" / "cm.yaml").write_text("a: {{ tpl .Values.x . }}\n")
+    started = time.monotonic()
+    report = lint(chart, cache_dir=tmp_path / "cache", environments=["prod"])
+    assert time.monotonic() - started < 60
+    [error] = [e for e in report.errors if e.message.startswith("helm template failed: ")]
+    assert error.message.startswith("helm template failed: fatal error: runtime: out of memory")
+    assert "recurses without end" in error.message
+    assert report.exit_code == 2

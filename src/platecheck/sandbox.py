@@ -29,6 +29,7 @@ import json
 import os
 import posixpath
 import re
+import resource
 import selectors
 import shutil
 import signal
@@ -50,6 +51,7 @@ from typing import Any, NoReturn, TypeVar
 from platecheck.boundedread import is_regular_file, read_at_most
 from platecheck.cache import chart_tree
 from platecheck.errors import PlatecheckError
+from platecheck.limits import MAX_PROCESS_DATA
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -303,7 +305,7 @@ def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
     try:
         process = subprocess.Popen(command, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                   start_new_session=True)
+                                   start_new_session=True, preexec_fn=_bounded_data)
     except OSError as exc:
         raise PlatecheckError(f"cannot run {argv[0]}: {exc.strerror}") from None
     stop = functools.partial(_signal_group, process)
@@ -317,6 +319,12 @@ def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
         _kill(process)
         _ended(stop)
     return Completed(code, out, err)
+
+
+def _bounded_data() -> None:
+    """In the child, before it runs the program: the data bound the supervisor's programs
+    inherit from it (``platecheck.limits.MAX_PROCESS_DATA``)."""
+    resource.setrlimit(resource.RLIMIT_DATA, (MAX_PROCESS_DATA, MAX_PROCESS_DATA))
 
 
 def _started(stop: Callable[[], None]) -> None:
@@ -439,7 +447,7 @@ class Supervisor:
         try:
             process = subprocess.Popen(
                 [*network_isolation(), sys.executable, "-I", "-S", "-B", str(SUPERVISOR),
-                 str(theirs.fileno())],
+                 str(theirs.fileno()), str(MAX_PROCESS_DATA)],
                 pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
                 env={"PATH": os.environ.get("PATH", os.defpath)})

@@ -1,9 +1,11 @@
 """The process that starts platecheck's helm and kubectl processes (``platecheck.sandbox``).
 
 platecheck starts it once, inside the network namespace helm is to run in (``unshare --net``),
-as ``python -I -S supervisor.py FD``: FD is one end of a ``SOCK_SEQPACKET`` socket pair whose
-other end platecheck keeps. Every process it starts then is in that namespace, with no
-``unshare`` and no ``timeout`` process of its own. It reads only the standard library.
+as ``python -I -S supervisor.py FD BYTES``: FD is one end of a ``SOCK_SEQPACKET`` socket
+pair whose other end platecheck keeps. Every process it starts then is in that namespace,
+with no ``unshare`` and no ``timeout`` process of its own, and may map at most BYTES of data
+(``RLIMIT_DATA``, set on the supervisor and so inherited). It reads only the standard
+library.
 
 It says ``ready`` once, then takes messages, JSON:
 
@@ -26,6 +28,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import resource
 import select
 import signal
 import socket
@@ -142,7 +145,9 @@ def _stop(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
-def main(fd: int) -> None:
+def main(fd: int, data_limit: int) -> None:
+    # every program it starts inherits the bound (platecheck.limits.MAX_PROCESS_DATA)
+    resource.setrlimit(resource.RLIMIT_DATA, (data_limit, data_limit))
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(signum, _stop)
     sock = socket.socket(fileno=fd)
@@ -174,4 +179,4 @@ def main(fd: int) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]))
+    main(int(sys.argv[1]), int(sys.argv[2]))
