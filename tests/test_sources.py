@@ -171,6 +171,25 @@ def test_jsonnet_failures_are_could_not_check_at_the_file(tmp_path: Path, files:
     assert [(e.location, e.target) for e in report_.errors] == [(location, "prod/web")]
 
 
+def test_a_jsonnet_program_that_outgrows_the_data_bound_says_so(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The evaluator dies of Go's "out of memory" at the bound (here 256 MiB, so the test is
+    quick): the error says that, not the last line of Go's stack dump."""
+    from platecheck import sandbox
+
+    monkeypatch.setattr(sandbox, "_supervisor", lambda: None)
+    monkeypatch.setattr(sandbox, "MAX_PROCESS_DATA", 256 << 20)
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    write_files(repo / "manifests" / "web", {"main.jsonnet": 'std.repeat("a", 100000000)\n'})
+    report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target) for e in report_.errors] == [
+        ("manifests/web/main.jsonnet", "prod/web")]
+    # Go says "out of memory" or "cannot allocate memory", by where the bound stops it
+    assert report_.errors[0].message.startswith("Jsonnet evaluation failed: fatal error: ")
+    assert "memory (it reached the 4 GiB of memory platecheck" in report_.errors[0].message
+
+
 _JSONNET_CM = "{apiVersion: 'v1', kind: 'ConfigMap', metadata: {name: %s}}"
 
 

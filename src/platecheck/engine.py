@@ -53,7 +53,7 @@ from platecheck.helmbin import (
 from platecheck.helmbin.kubectl import find_kubectl
 from platecheck.helmbin.locate import cache_outside
 from platecheck.kustomize import Kustomize
-from platecheck.limits import MAX_JOBS, MAX_PROCESS_DATA
+from platecheck.limits import MAX_JOBS, go_crash
 from platecheck.lintvalues import lint_values
 from platecheck.model import (
     Application,
@@ -1093,7 +1093,6 @@ def _validated(target: RenderTarget, layers: Sequence[Layer], reported: Any) -> 
     return MergedValues(data=reported, origins=merged.origins)
 
 
-_OUT_OF_MEMORY = "fatal error: runtime: out of memory"  # Go's, at the RLIMIT_DATA bound
 # helm loading a values file whose number JSON cannot write (``.nan``, ``.inf``)
 _NON_JSON_NUMBER = re.compile(
     r"(?:cannot load (values\.yaml)|failed to parse (\S+)): .*?\bjson: unsupported value: "
@@ -1121,10 +1120,7 @@ def _template_failure(chart: Chart, reason: str, root: Path,
     """helm template's failure with ``reason``, at the line to edit: the line of Chart.yaml
     that helm refuses the chart for (its kubeVersion, or a field of its metadata), else the
     template helm names, else ``origin`` (where the target is declared)."""
-    if reason.startswith(_OUT_OF_MEMORY):
-        reason += (f" (helm reached the {MAX_PROCESS_DATA >> 30} GiB of memory platecheck lets "
-                   "it use: a template that recurses without end, such as tpl of a value that "
-                   "calls tpl again, grows until then)")
+    reason = go_crash([reason]) or reason
     refused = _METADATA_REFUSED.match(reason)
     field = "kubeVersion" if _KUBE_VERSION_REFUSED in reason else (
         refused.group(1) if refused else None)

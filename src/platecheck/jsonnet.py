@@ -29,6 +29,7 @@ from typing import Any
 
 from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
+from platecheck.limits import go_crash
 from platecheck.manifests import SKIP_MARKER, ManifestDocument, has_kind, rel_path
 from platecheck.model import RenderTarget
 from platecheck.sandbox import run_bounded
@@ -73,7 +74,8 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
         answer = json.loads(completed.stdout.decode("utf-8", "replace"))
     except json.JSONDecodeError:
         lines = completed.stderr.decode("utf-8", "replace").strip().splitlines()
-        answer = {"error": (lines or ["it stopped"])[-1]}
+        # the evaluator crashed: Go's own fatal error, not the last line of its stack dump
+        answer = {"error": go_crash(lines) or (lines or ["it stopped"])[-1]}
     if "output" not in answer:
         message = str(answer.get("error", ""))
         file, line = _where(message, root, rel)
