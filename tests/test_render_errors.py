@@ -291,3 +291,31 @@ def test_a_number_json_cannot_write_points_at_its_values_line(
     assert [(e.policy, e.target, e.file, e.line) for e in report.errors] == [
         ("could-not-check", "prod/app", *expected)]
     assert report.errors[0].message.startswith("helm template failed: ")
+
+
+def test_values_the_schema_refuses_come_before_a_template_that_fails(
+        helm: Path, tmp_path: Path) -> None:
+    """helm checks the values against values.schema.json before it renders: with both wrong,
+    it reports the values, and so does platecheck (at the value's line)."""
+    from synthetic import application, write_files
+
+    root = write_files(tmp_path / "repo", {
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "charts/app/values.schema.json": '{"properties": {"replicas": {"type": "integer"}}}',
+        "charts/app/templates/cm.yaml": TEMPLATE,
+        "charts/app/templates/fail.yaml": '{{ fail "boom" }}\n',
+        "charts/app/values-prod.yaml": "a: 1\nreplicas: two\n",
+        "apps/app-prod.yaml": application("app-prod", "charts/app", "app-prod", source_extra=(
+            "    helm:\n      valueFiles: [values-prod.yaml]\n")),
+    })
+    by_hand = subprocess.run([str(helm), "template", str(root / "charts/app"), "-f",
+                              str(root / "charts/app/values-prod.yaml")],
+                             capture_output=True, text=True, check=False)
+    assert by_hand.returncode != 0 and "boom" not in by_hand.stderr  # the schema's failure
+    report = lint(root, helm=helm, cache_dir=tmp_path / "cache")
+    assert [(e.file, e.line) for e in report.errors] == [("charts/app/values-prod.yaml", 2)]
+    assert report.errors[0].message.startswith("values do not meet the chart's")
+    # the template's failure alone is reported as before
+    (root / "charts/app/values-prod.yaml").write_text("a: 1\nreplicas: 2\n")
+    report = lint(root, helm=helm, cache_dir=tmp_path / "cache")
+    assert [(e.file, e.line) for e in report.errors] == [("charts/app/templates/fail.yaml", 1)]

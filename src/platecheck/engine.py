@@ -1064,6 +1064,13 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         return None
     if result.exit_code != 0:
         reason = first_error_line(result.stderr)
+        if _RENDERING.search(reason):  # helm checks the values against the schema first
+            try:
+                check_values(target, lambda: _validated(target, target_layers(target), None),
+                             major)
+            except PlatecheckError as exc:
+                problems.add(exc, target)
+                return None
         refused = refused_at(target, result.stderr)
         error = _template_failure(target.chart, reason, planner.root, _unsupported_number(
             target, reason) or ((refused.file, refused.line) if refused else (file, line)))
@@ -1081,6 +1088,12 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         return None
     return RenderedTarget(target=target, resources=resources, values=values,
                           manifest=manifest, templates=templates)
+
+
+# a failure while helm renders the templates, which it does once the values have met the
+# chart's schema (helm's chart loading and dependency checks come before both)
+_RENDERING = re.compile(r"execution error at \(|\btemplate: |parse error at \(|"
+                        r"YAML parse error on |error calling ")
 
 
 def _validated(target: RenderTarget, layers: Sequence[Layer], reported: Any) -> MergedValues:
