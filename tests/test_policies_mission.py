@@ -558,6 +558,50 @@ def test_template_line_stays_inside_the_container_entry(
     assert origin == Origin("chart/templates/pod.yaml", line)
 
 
+JSONNET_POD = """\
+{
+  kind: 'Pod',
+  metadata: { name: 'app' },
+  spec: {
+    containers: [
+      {
+        name: 'app',
+        image: 'x:1',
+      },
+      {
+        name: "side",
+        image: std.extVar('image'),
+        resources: {},
+      },
+      { name: 'inline', image: 'y:1' },
+    ],
+  },
+}
+"""
+
+
+@pytest.mark.parametrize("anchor, fields, line", [
+    ("app", ("image",), 8),  # not metadata's name: the entry after the list's key
+    ("side", ("resources",), 13),
+    ("side", ("livenessProbe",), 11),  # a field it does not write: the entry's first line
+    ("inline", ("image",), 15),  # the whole entry on one line
+    ("gone", ("image",), None),
+])
+def test_template_line_finds_an_entry_written_as_an_object(
+    anchor: str, fields: tuple[str, ...], line: int | None
+) -> None:
+    """Jsonnet (and YAML's flow style) write a list entry as an object, ``{ name: 'app',
+    ... }``, with no ``- name:`` line: the entry is found by its name and its fields."""
+    rendered = _rendered(
+        {"kind": "Pod", "spec": POD},
+        templates={"manifests/pod.jsonnet": JSONNET_POD},
+        template_file="manifests/pod.jsonnet",
+    )
+    origin = locate(rendered, resource=rendered.resources[0], fields=fields,
+                    anchor=anchor, anchor_in=("containers", 0))
+    assert origin == Origin("manifests/pod.jsonnet", line)
+
+
 def test_a_finding_without_a_known_line_says_so() -> None:
     rendered = _rendered(
         {"kind": "Pod", "metadata": {"name": "p"},

@@ -58,9 +58,9 @@ def test_directory_source_as_argo_cd_applies_it(tmp_path: Path) -> None:
     assert _findings(report_) == [
         ("manifests/plain/deployment.yaml:17", "image-tag-pinned", "prod/plain",
          'container "web" in Deployment/plain uses floating tag "latest"'),
-        ("manifests/web/main.jsonnet", "image-tag-pinned", "prod/web",
-         'container "web" in Deployment/web uses floating tag "latest" (line unknown: the '
-         "template does not write this container's entry where platecheck can find it)"),
+        # the container's entry as Jsonnet writes it, an object: its image line
+        ("manifests/web/main.jsonnet:16", "image-tag-pinned", "prod/web",
+         'container "web" in Deployment/web uses floating tag "latest"'),
     ]
     assert report_.renders == 0  # nothing for helm to do
 
@@ -818,9 +818,8 @@ def test_application_set_with_a_plain_list_is_expanded(tmp_path: Path) -> None:
     assert _findings(report_) == [
         ("apps/clusters.yaml:14", "not-rendered", "default/clusters",
          "ApplicationSet clusters is not rendered: its resources are not checked"),
-        ("manifests/web/main.jsonnet", "image-tag-pinned", "prod/web",
-         'container "web" in Pod/web uses floating tag "latest" (line unknown: the template '
-         "does not write this container's entry where platecheck can find it)"),
+        ("manifests/web/main.jsonnet:8", "image-tag-pinned", "prod/web",
+         'container "web" in Pod/web uses floating tag "latest"'),
     ]
     assert [f.resource for f in report_.findings if f.policy == "not-rendered"] == [
         "ApplicationSet/clusters"]

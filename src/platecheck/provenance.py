@@ -136,9 +136,13 @@ def _template_line(lines: list[str], fields: Sequence[str], anchor: str | None,
     start, end = 0, len(lines)
     if anchor:
         found = _anchor_line(lines, anchor, anchor_in)
-        if found is None:
-            return None
-        start, end = _entry_bounds(lines, found)
+        if found is not None:
+            start, end = _entry_bounds(lines, found)
+        else:  # an entry written as an object: Jsonnet, or YAML's flow style
+            found = _object_anchor_line(lines, anchor, anchor_in)
+            if found is None:
+                return None
+            start, end = _indented_bounds(lines, found)
     for field in fields:
         key = re.compile(rf"^\s*(?:-\s+)?[\"']?{re.escape(field)}[\"']?\s*:")
         for index in range(start, end):
@@ -187,6 +191,43 @@ def _anchor_line(lines: list[str], anchor: str,
         if match and _unquote(match.group(1)) == anchor:
             return index
     return None
+
+
+def _object_anchor_line(lines: list[str], anchor: str,
+                        anchor_in: tuple[str, int] | None) -> int | None:
+    """The 0-based line of an entry written as an object that names ``anchor`` (``{ name:
+    'web', ... }``, ``name: 'web',`` in Jsonnet), the first after the ``anchor_in`` list's
+    key when there is one, else the first; None when no line names it so."""
+    named = re.compile(rf"(?:^|[\s{{,])[\"']?name[\"']?\s*:+\s*([\"']?){re.escape(anchor)}\1"
+                       r"\s*(?:[,}]|$)")
+    after = 0
+    if anchor_in is not None:
+        key = re.compile(rf"(?:^|[\s{{,])[\"']?{re.escape(anchor_in[0])}[\"']?\s*:")
+        after = next((i for i, line in enumerate(lines) if key.search(line)), 0)
+    order = [*range(after, len(lines)), *range(after)]
+    return next((index for index in order if named.search(lines[index])), None)
+
+
+def _indented_bounds(lines: list[str], index: int) -> tuple[int, int]:
+    """The 0-based [first, end) lines around line ``index`` indented at least as deep as it:
+    the fields of the object it belongs to, as a formatter writes them one per line."""
+    def indent(text: str) -> int:
+        return len(text) - len(text.lstrip())
+
+    def inside(text: str) -> bool:  # a field of the same object (a brace starts another)
+        return not text.strip() or indent(text) > column or (
+            indent(text) == column and not text.lstrip().startswith(("{", "}", "[", "]")))
+
+    column = indent(lines[index])
+    if lines[index].lstrip().startswith("{"):
+        return index, index + 1  # the whole object on its line
+    start = index
+    while start > 0 and inside(lines[start - 1]):
+        start -= 1
+    end = index + 1
+    while end < len(lines) and inside(lines[end]):
+        end += 1
+    return start, end
 
 
 def _entry_bounds(lines: list[str], index: int) -> tuple[int, int]:
