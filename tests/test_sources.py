@@ -86,6 +86,36 @@ def test_a_source_hydrator_application_is_its_dry_source(tmp_path: Path) -> None
          'container "web" in Deployment/plain uses floating tag "latest"')]
 
 
+@pytest.mark.parametrize(("directory", "unknown"), [
+    ("{recurse: true, disableExtensionFilter: false}", []),
+    ("{recurze: true}", [14]),  # still closed where Argo CD's schema is
+])
+def test_the_fields_of_newer_argo_cd_sources_are_known(
+        tmp_path: Path, directory: str, unknown: list[int]) -> None:
+    """A dry source takes a source's ``directory``, ``helm``, ``kustomize`` and ``plugin``; a
+    sync source its ``repoURL``; a source a ``tagPrefix`` (Argo CD's CRD): none is an unknown
+    field of the Application schema."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "apps" / "plain.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: plain-prod\n"
+        "  namespace: argocd\nspec:\n  project: default\n  sourceHydrator:\n"
+        "    drySource:\n      repoURL: https://git.example.com/platform.git\n"
+        "      targetRevision: HEAD\n      path: manifests/plain\n"
+        "      # the directory options\n"
+        f"      directory: {directory}\n"
+        "    syncSource:\n      targetBranch: env/prod\n      path: prod\n"
+        "      repoURL: https://git.example.com/hydrated.git\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n"
+        "    namespace: plain-prod\n")
+    web = repo / "apps" / "web.yaml"
+    web.write_text(web.read_text().replace("    path: manifests/web\n",
+                                           "    path: manifests/web\n    tagPrefix: web/\n"))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.file, f.line) for f in report_.findings
+            if f.policy == "argocd-application"] == [("apps/plain.yaml", n) for n in unknown]
+
+
 def test_a_nul_character_in_an_application_is_could_not_check_at_its_line(
         tmp_path: Path) -> None:
     repo = tmp_path / "repo"
@@ -131,6 +161,31 @@ def test_directory_recurse_include_exclude_and_skip_marker(tmp_path: Path) -> No
         ("Deployment/plain", "manifests/plain/deployment.yaml"),
         ("ConfigMap/plain-settings", "manifests/plain/sub/config.json"),
     ]
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    ("", ["Deployment/plain", "ConfigMap/plain-settings"]),
+    ("      disableExtensionFilter: true\n",
+     ["ConfigMap/sealed", "Deployment/plain", "ConfigMap/plain-settings"]),
+])
+def test_any_extension_is_a_manifest_with_the_extension_filter_off(
+        tmp_path: Path, options: str, expected: list[str]) -> None:
+    """Argo CD's ``directory.disableExtensionFilter``: a file of any name is a manifest (read
+    as YAML), include and exclude alone choose; by default only .yaml, .yml, .json and
+    .jsonnet are."""
+    from platecheck.engine import load
+
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    plain = repo / "apps" / "plain.yaml"
+    plain.write_text(plain.read_text().replace(
+        '      include: "{*.yaml,*.json}"\n', f'      include: "{{*.yaml,*.json,*.sealed}}"\n'
+                                           f"{options}"))
+    (repo / "manifests" / "plain" / "cm.yaml.sealed").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sealed\ndata:\n  a: b\n")
+    model = load(plain, cache_dir=tmp_path / "cache")
+    [rendered] = model.rendered
+    assert [r.ref for r in rendered.resources] == expected
 
 
 def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:

@@ -39,13 +39,17 @@ class DirectoryOptions:
     recurse: bool = False
     include: str = ""
     exclude: str = ""
+    # every file is a manifest, whatever its name (.json read as JSON, others as YAML), left
+    # to include/exclude to choose (Argo CD's disableExtensionFilter)
+    any_extension: bool = False
 
     @classmethod
     def of(cls, source: Mapping[str, Any]) -> DirectoryOptions:
         options = source.get("directory")
         options = options if isinstance(options, dict) else {}
         return cls(recurse=options.get("recurse") is True,
-                   include=_text(options.get("include")), exclude=_text(options.get("exclude")))
+                   include=_text(options.get("include")), exclude=_text(options.get("exclude")),
+                   any_extension=options.get("disableExtensionFilter") is True)
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,7 @@ def manifest_files(directory: Path, root: Path, options: DirectoryOptions) -> It
         dirs[:] = sorted(dirs) if options.recurse else []
         here = Path(current)
         for name in sorted(files):
-            if not MANIFEST_FILE.match(name):
+            if not options.any_extension and not MANIFEST_FILE.match(name):
                 continue
             path = here / name
             relative = path.relative_to(directory).as_posix()

@@ -123,7 +123,7 @@ class Planner:
         if custom is None:
             return ()
         return tuple((problem.path, problem.text)
-                     for problem in schemas.problems(custom.validator, app.raw,
+                     for problem in schemas.problems(custom.validator, _as_written(app.raw),
                                                       custom.identity))
 
     def application(self, app: Application) -> list[RenderTarget]:
@@ -370,3 +370,16 @@ def _is_oci(url: str) -> bool:
 
 
 __all__ = ["Planner", "rel_path"]
+
+
+def _as_written(raw: Mapping[str, Any]) -> Mapping[str, Any]:
+    """An Application as its file writes it: without the ``spec.source`` that discovery reads
+    a source hydrator's ``drySource`` as (the same object), which the file does not have."""
+    spec = raw.get("spec")
+    if not isinstance(spec, dict):
+        return raw
+    hydrator = spec.get("sourceHydrator")
+    dry = hydrator.get("drySource") if isinstance(hydrator, dict) else None
+    if dry is None or spec.get("source") is not dry:
+        return raw
+    return {**raw, "spec": {key: value for key, value in spec.items() if key != "source"}}
