@@ -23,6 +23,9 @@ SCALARS = [
     "0xFFFFFFFFFFFFFFFFFF", "2024-01-01", "2001-12-14t21:59:43.10-05:00", "=", "1e", "_1",
     "<<", ".Nan", "1.10", "~", "null", "",
     "!!binary aGk=", "!!binary aMOp", "!!binary 4oKsw/+A", "!!binary ''",
+    # global tags Go does not know: as if untagged, a scalar its text
+    "!!foo 12", "!!foo true", "!!foo", "!!python/object:x y", "!<tag:example.com,2000:x> 1.5",
+    "!!foo [1, yes]", "!!foo {a: 1}", "!!set {a, b}", "!!null ~",
 ]
 KEYS = ["y", "n", "on", "off", "0o17", "1e3", "12:30", ".5", "true", "010", "yes",
         "1234567.5", "123456.7", "3.14159265358979", "1e-5", "0.0001", "1e21", "100000.0",
@@ -148,3 +151,15 @@ def test_a_null_mapping_key_is_refused_at_its_line(tmp_path: Path, each_helm: Pa
         load_document(text, "values.yaml")
     assert (caught.value.file, caught.value.line) == ("values.yaml", 3)
     assert load_document("k:\n  'null': 1\n", "values.yaml").data == {"k": {"null": 1}}
+
+
+def test_a_null_tag_on_anything_but_a_null_is_refused_as_go_refuses_it(
+        yaml_loader: str) -> None:
+    """go-yaml: "cannot decode !!str `x` as a !!null" (helm fails to load such values)."""
+    from platecheck.errors import PlatecheckError
+
+    assert load_document("a: 1\nb: !!null ~\nc: !!null\n", "v.yaml").data == {
+        "a": 1, "b": None, "c": None}
+    with pytest.raises(PlatecheckError) as raised:
+        load_document("a: 1\nb: !!null x\n", "v.yaml")
+    assert (raised.value.file, raised.value.line) == ("v.yaml", 2)

@@ -55,7 +55,8 @@ class YamlSyntaxError(YamlError):
 
 
 class YamlUnsupportedTag(YamlError):
-    """A tag (``!Ref``, ``!!python/...``) no safe reader constructs."""
+    """A tagged value Go's YAML cannot construct (``!!null x``, a ``!!binary`` that is not
+    base64)."""
 
 
 class YamlTooDeep(YamlError):

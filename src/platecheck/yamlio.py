@@ -179,9 +179,9 @@ def _each_byte_replaced(error: UnicodeError) -> tuple[str, int]:
 
 codecs.register_error("platecheck-go-json", _each_byte_replaced)
 
-_GO_CONSTRUCTORS = {_INT: _construct_go_int, _FLOAT: _construct_go_float,
-                    _BOOL: _construct_go_bool, _MERGE_TAG: _as_text,
-                    "tag:yaml.org,2002:binary": _construct_go_binary}
+_GO_CONSTRUCTORS: dict[str | None, Callable[[Any, Node], Any]] = {
+    _INT: _construct_go_int, _FLOAT: _construct_go_float, _BOOL: _construct_go_bool,
+    _MERGE_TAG: _as_text, "tag:yaml.org,2002:binary": _construct_go_binary}
 
 
 def go_key(value: Any) -> Any:
@@ -282,10 +282,29 @@ def _as_untagged(constructor: Any, _suffix: str, node: Node) -> Any:
     return str(constructor.construct_scalar(node))
 
 
+def _as_unknown(constructor: Any, node: Node) -> Any:
+    """A node of a global tag Go's YAML does not know (``!!foo``, ``!!python/object:x``,
+    ``!<tag:example.com,2000:x>``): read as if untagged too, a scalar as its text whatever it
+    looks like (``!!foo 12`` is ``"12"``), never as an object of the tag."""
+    return _as_untagged(constructor, "", node)
+
+
+def _construct_go_null(constructor: Any, node: Node) -> None:
+    """``!!null`` holds nothing but a null: go-yaml refuses ``!!null x`` ("cannot decode")."""
+    text = constructor.construct_scalar(node)
+    if text not in ("", "~", "null", "Null", "NULL"):
+        raise ConstructorError(None, None, f"cannot decode {text!r} as a !!null",
+                               node.start_mark)
+
+
+_GO_CONSTRUCTORS[_NULL] = _construct_go_null
+_GO_CONSTRUCTORS[None] = _as_unknown  # (PyYAML's fallback for a tag it has no constructor of)
 _Constructor.add_constructor(_VALUE_TAG, _as_text)
 PureLoader.add_constructor(_VALUE_TAG, _as_text)
 _Constructor.add_multi_constructor("!", _as_untagged)
 PureLoader.add_multi_constructor("!", _as_untagged)
+for _tag, _build in _GO_CONSTRUCTORS.items():
+    _Constructor.add_constructor(_tag, _build)
 for _tag, _build in _GO_CONSTRUCTORS.items():
     PureLoader.add_constructor(_tag, _build)
 PURE_LOADER: type[Any] = PureLoader
