@@ -204,6 +204,31 @@ def test_invalid_configuration_names_file_and_line(tmp_path: Path, text: str,
     assert error(tmp_path, text) == message
 
 
+@pytest.mark.parametrize(("text", "line"), [
+    ("apiVersions: []\nkubernetesVersion: '1.20.0'\n", 2),
+    ("policies:\n  k8s-schema:\n    options:\n      kubernetesVersion: '1.19.4'\n", 4),
+    ("policies:\n  unknown-kind:\n    environments:\n      prod:\n        options:\n"
+     "          kubernetesVersion: '1.2'\n", 6),
+])
+def test_a_kubernetes_version_no_bundled_schemas_cover_fails_at_its_line(
+        tmp_path: Path, text: str, line: int) -> None:
+    """Before anything renders, not when the first resource is validated (with no file)."""
+    write(tmp_path, text)
+    with pytest.raises(PlatecheckError) as caught:
+        configuration(tmp_path)
+    assert (caught.value.file, caught.value.line) == ("policies/platecheck.yaml", line)
+    assert caught.value.message.startswith("kubernetesVersion ")
+    assert "has no bundled Kubernetes schemas" in caught.value.message
+
+
+def test_a_kubernetes_version_only_helm_reads_is_accepted(tmp_path: Path) -> None:
+    """With the schema policies off (or each given a version of its own), the configured
+    version is only helm's --kube-version: any version helm takes is fine."""
+    write(tmp_path, "kubernetesVersion: '1.20.0'\npolicies:\n  k8s-schema: {level: off}\n"
+                    "  unknown-kind:\n    options: {kubernetesVersion: '1.31.0'}\n")
+    assert configuration(tmp_path).kubernetes_version == "1.20.0"
+
+
 def test_bom_is_accepted_and_other_encodings_are_errors(tmp_path: Path) -> None:
     path = write(tmp_path, "")
     path.write_bytes(b"\xef\xbb\xbfrenderTimeout: 7\n")

@@ -319,3 +319,23 @@ def test_values_the_schema_refuses_come_before_a_template_that_fails(
     (root / "charts/app/values-prod.yaml").write_text("a: 1\nreplicas: 2\n")
     report = lint(root, helm=helm, cache_dir=tmp_path / "cache")
     assert [(e.file, e.line) for e in report.errors] == [("charts/app/templates/fail.yaml", 1)]
+
+
+def test_an_application_kube_version_no_bundled_schemas_cover_is_its_targets_error(
+        helm: Path, tmp_path: Path) -> None:
+    """helm renders for it; the schemas cannot check what it renders: a could-not-check
+    error of that target at its kubeVersion line, the other targets checked."""
+    from synthetic import application, write_files
+
+    root = write_files(tmp_path / "repo", {
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "charts/app/templates/cm.yaml": TEMPLATE,
+        "apps/app-prod.yaml": application("app-prod", "charts/app", "app-prod", source_extra=(
+            "    helm:\n      kubeVersion: '1.20.0'\n")),
+        "apps/app-stg.yaml": application("app-stg", "charts/app", "app-stg"),
+    })
+    report = lint(root, helm=helm, cache_dir=tmp_path / "cache")
+    assert [(e.file, e.line, e.target) for e in report.errors] == [
+        ("apps/app-prod.yaml", 12, "prod/app")]
+    assert "has no bundled Kubernetes schemas" in report.errors[0].message
+    assert report.exit_code == 2

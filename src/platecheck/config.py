@@ -201,6 +201,7 @@ def load_config(root: Path, config_dir: Path | None = None,
     rel = _rel(path, root)
     merged = builtin
     raw = None
+    parser = None
     if path.is_file():
         parser = _Parser(path, rel, declared, builtin)
         merged = parser.parse(builtin)
@@ -208,7 +209,7 @@ def load_config(root: Path, config_dir: Path | None = None,
     waivers = directory / WAIVERS_FILE
     waivable = [pid for pid, decl in declared.items() if decl.scope != "waivers"]
     loaded = load_waivers(waivers, _rel(waivers, root), waivable) if waivers.is_file() else ()
-    return Config(
+    config = Config(
         root=root,
         file=path if path.is_file() else None,
         environments=merged.environments,
@@ -224,6 +225,30 @@ def load_config(root: Path, config_dir: Path | None = None,
         require_environment=merged.require_environment,
         kustomize_build_options=merged.kustomize_build_options,
     )
+    if parser is not None and ("kubernetesVersion",) in parser.lines:
+        _schemas_cover(config, parser)
+    return config
+
+
+def _schemas_cover(config: Config, parser: _Parser) -> None:
+    """A ``kubernetesVersion`` written in the file names a version the bundled Kubernetes
+    schemas cover, where a schema policy (k8s-schema, unknown-kind) runs and takes it (has no
+    ``kubernetesVersion`` option of its own): refused at its line before anything renders."""
+    from platecheck.schemas import SchemaOptions, resolve_version
+
+    version = config.kubernetes_version
+    for pid, declaration in config.declarations.items():
+        if version is None or not issubclass(declaration.options, SchemaOptions):
+            continue
+        levels = {config.level(pid, env) for env in (None, *config.environment_names)}
+        options = config.policy_options(pid)
+        own = {options.for_env(env).kubernetes_version for env in config.environment_names}
+        if levels != {Level.OFF} and None in own:
+            try:
+                resolve_version(version)
+            except PlatecheckError as exc:
+                raise parser.fail(exc.message, ("kubernetesVersion",)) from None
+            return
 
 
 def _rel(path: Path, root: Path) -> str:

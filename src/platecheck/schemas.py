@@ -39,7 +39,13 @@ from platecheck.cache import (
     schema_checked,
 )
 from platecheck.errors import PlatecheckError
-from platecheck.model import CrdSchema, FoundSchema, RenderedTarget, TargetSchemas
+from platecheck.model import (
+    CrdSchema,
+    FoundSchema,
+    RenderedTarget,
+    RenderTarget,
+    TargetSchemas,
+)
 from platecheck.options import OptionValueError, option
 from platecheck.quantity import is_quantity
 from platecheck.yamlio import type_name
@@ -745,6 +751,29 @@ def repo_root(chart_path: Path, chart_rel: str) -> Path:
     return root
 
 
+def _kube_version_origin(target: RenderTarget) -> tuple[str | None, int | None]:
+    """Where the Application of ``target`` writes its ``kubeVersion`` (helm's or
+    kustomize's), else the Application itself."""
+    app = target.application
+    if app is None:
+        return None, None
+    for path in app.lines:
+        if path and path[-1] == "kubeVersion":
+            origin = app.origin(path)
+            return origin.file, origin.line
+    return app.file, app.line
+
+
+def _covered(value: Any) -> str | None:
+    """A ``kubernetesVersion`` option the bundled Kubernetes schemas cover, as written."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise OptionValueError(f"must be a string (quote it), found {type_name(value)}")
+    resolve_version(value)
+    return value
+
+
 def local_directories(value: Any) -> tuple[str, ...]:
     """``schemaDirs`` names local directories: platecheck reaches no network while linting."""
     items = [value] if isinstance(value, str) else value
@@ -762,7 +791,8 @@ def local_directories(value: Any) -> tuple[str, ...]:
 class SchemaOptions:
     """The options of the schema policies (k8s-schema, unknown-kind)."""
 
-    kubernetes_version: str | None = None  # None: the target's kubeVersion, else the default
+    # None: the target's kubeVersion, else the default
+    kubernetes_version: str | None = option(None, parse=_covered)
     schema_dirs: tuple[str, ...] = option(("policies/schemas",), parse=local_directories)
     repository_crds: bool = True
     bundled_schemas: bool = True
@@ -795,10 +825,15 @@ def prepare(rendered: RenderedTarget, options: SchemaOptions) -> RenderedTarget:
         return rendered
     chart = rendered.target.chart
     root = repo_root(chart.path, chart.rel) if chart is not None else None
-    found_set = schema_set(key, rendered.target.kube_version, root, rendered.crd_schemas)
     kinds = sorted({(r.api_version, r.kind) for r in rendered.resources
                     if r.api_version and r.kind})
     found: dict[tuple[str, str], FoundSchema | PlatecheckError | None] = {}
+    try:
+        found_set = schema_set(key, rendered.target.kube_version, root, rendered.crd_schemas)
+    except PlatecheckError as exc:  # the Application's kubeVersion: an error of this target
+        error = PlatecheckError(exc.message, *_kube_version_origin(rendered.target))
+        unchecked = TargetSchemas("", dict.fromkeys(kinds, error))
+        return dataclasses.replace(rendered, schemas={**rendered.schemas, key: unchecked})
     for api_version, kind in kinds:
         try:
             found[(api_version, kind)] = found_set.lookup(api_version, kind)
