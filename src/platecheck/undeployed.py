@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -33,18 +33,15 @@ def undeployed_charts(paths: Sequence[Path], root: Path,
     dependency of one that is, and that are not library charts (Helm renders those only
     as a dependency). ``given``: chart directories named as paths (linted on their own)."""
     charts = {resolve(d): rel_path(d, root) for d in top_level_charts(paths, root)}
-    if not charts:
-        return ()
-    patterns = _source_patterns(applications)
-    deployed = {d for d, rel in charts.items() if any(_covers(p, rel) for p in patterns)}
-    deployed |= {resolve(d) for d in given}
-    metadata = {d: _metadata(d, root) for d in charts}
-    deployed |= _dependencies(deployed, metadata)
+    covers = _coverage(_source_patterns(applications))
+    deployed = {d for d, rel in charts.items() if covers(rel)} | {resolve(d) for d in given}
+    candidates = [d for d in charts if d not in deployed and not _inflated(d)]
+    if not candidates:
+        return ()  # (the usual case: no Chart.yaml is read)
+    deployed |= _dependencies(deployed, root, set(charts))
     return tuple(sorted(
-        f"{rel}/Chart.yaml" if rel != "." else "Chart.yaml"
-        for d, rel in charts.items()
-        if d not in deployed and (metadata[d] or {}).get("type") != "library"
-        and not _inflated(d)))
+        f"{charts[d]}/Chart.yaml" if charts[d] != "." else "Chart.yaml" for d in candidates
+        if d not in deployed and (_metadata(d, root) or {}).get("type") != "library"))
 
 
 def _source_patterns(applications: Iterable[Application]) -> set[str]:
@@ -61,12 +58,24 @@ def _source_patterns(applications: Iterable[Application]) -> set[str]:
     return patterns
 
 
-def _covers(pattern: str, rel: str) -> bool:
-    """Whether a source at ``pattern`` deploys the chart at ``rel``: it is the chart, or a
-    directory (Kustomize, plain, plugin) holding it."""
-    if pattern == ".":
-        return True
-    return fnmatch.fnmatchcase(rel, pattern) or fnmatch.fnmatchcase(rel, f"{pattern}/*")
+def _coverage(patterns: set[str]) -> Callable[[str], bool]:
+    """Whether a source at one of ``patterns`` deploys the chart at a relative path: it is
+    the chart, or a directory (Kustomize, plain, plugin) holding it. A path without
+    wildcards is looked up among the chart's directory and its parents."""
+    literal = {p for p in patterns if not _WILDCARD.search(p)}
+    matched = [re.compile(fnmatch.translate(p) + "|" + fnmatch.translate(f"{p}/*"))
+               for p in patterns - literal]
+
+    def covers(rel: str) -> bool:
+        if "." in literal or any(str(d) in literal for d in (PurePosixPath(rel),
+                                                             *PurePosixPath(rel).parents)):
+            return True
+        return any(pattern.match(rel) for pattern in matched)
+
+    return covers
+
+
+_WILDCARD = re.compile(r"[*?\[]")
 
 
 def _inflated(directory: Path) -> bool:
@@ -88,22 +97,28 @@ def _metadata(directory: Path, root: Path) -> Mapping[str, Any] | None:
     return as_helm_reads(data) if isinstance(data, dict) else None
 
 
-def _dependencies(deployed: set[Path],
-                  metadata: Mapping[Path, Mapping[str, Any] | None]) -> set[Path]:
-    """The charts that deployed ones name as ``file://`` dependencies, and theirs in turn."""
+def _dependencies(deployed: set[Path], root: Path, charts: set[Path]) -> set[Path]:
+    """The charts (of ``charts``) that deployed ones name as ``file://`` dependencies, and
+    theirs in turn. Only a Chart.yaml that mentions ``file://`` is parsed."""
     found: set[Path] = set()
     todo = list(deployed)
     while todo:
         directory = todo.pop()
-        for dependency in _local_dependencies(directory, metadata.get(directory)):
-            if dependency in metadata and dependency not in deployed | found:
+        for dependency in _local_dependencies(directory, root):
+            if dependency in charts and dependency not in deployed | found:
                 found.add(dependency)
                 todo.append(dependency)
     return found
 
 
-def _local_dependencies(directory: Path, data: Mapping[str, Any] | None) -> list[Path]:
-    entries = (data or {}).get("dependencies")
+def _local_dependencies(directory: Path, root: Path) -> list[Path]:
+    rel = rel_path(directory / "Chart.yaml", root)
+    try:
+        if "file://" not in read_text(directory / "Chart.yaml", rel)[1]:
+            return []
+    except PlatecheckError:
+        return []
+    entries = (_metadata(directory, root) or {}).get("dependencies")
     result = []
     for entry in entries if isinstance(entries, list) else ():
         repository = entry.get("repository") if isinstance(entry, dict) else None
