@@ -116,6 +116,31 @@ def test_the_fields_of_newer_argo_cd_sources_are_known(
             if f.policy == "argocd-application"] == [("apps/plain.yaml", n) for n in unknown]
 
 
+_TEMPLATED = ("apiVersion: argoproj.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: default\n"
+              "  annotations:\n<#if mail>\n    a: b\n</#if>\nspec: {{}}\n")
+
+
+@pytest.mark.parametrize(("kind", "named", "reported"), [
+    ("AppProject", False, False),  # another tool's template of no Application
+    ("Application", False, True),  # an Application that does not parse
+    ("ApplicationSet", False, True),
+    ("AppProject", True, True),  # a file given by name is read whatever it holds
+])
+def test_a_file_that_is_no_yaml_is_reported_where_it_may_be_an_application(
+        tmp_path: Path, kind: str, named: bool, reported: bool) -> None:
+    """A file the walk finds that mentions argoproj.io but does not parse (a FreeMarker
+    template, say) is a could-not-check error when it declares an Application kind: it may
+    be one that Argo CD cannot read; else it is some other tool's file."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    template = repo / "apps" / "project.ftl.yaml"
+    template.write_text(_TEMPLATED.format(kind=kind))
+    report_ = lint([template, repo / "apps"] if named else repo / "apps",
+                   cache_dir=tmp_path / "cache")
+    errors = [(e.file, e.line) for e in report_.errors]
+    assert errors == ([("apps/project.ftl.yaml", 7)] if reported else [])
+
+
 def test_a_nul_character_in_an_application_is_could_not_check_at_its_line(
         tmp_path: Path) -> None:
     repo = tmp_path / "repo"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -296,6 +297,7 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
     found.parsed[file] = apps
     found.visited.add(file)
     rel = rel_path(file, found.root)
+    raw = b""
     try:
         raw = read_bytes(file, rel)
         if not strict and _ARGO_BYTES not in raw and not raw.startswith(UTF16_MARKS):
@@ -303,7 +305,10 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
         text = decode(raw, rel)
         documents = load_documents(text, rel)
     except PlatecheckError as exc:
-        if not lenient:
+        # a file only the walk found that is no YAML and declares no Application kind is
+        # another tool's template (an AppProject in FreeMarker, say), not an Application
+        if not lenient and (strict or not raw or raw.startswith(UTF16_MARKS)
+                            or _APPLICATION_KIND.search(raw)):
             found.errors.append(exc)
         return apps
     if SKIP_MARKER in text:
@@ -340,6 +345,9 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
         except PlatecheckError as exc:
             found.errors.append(exc)
     return apps
+
+
+_APPLICATION_KIND = re.compile(rb"\bkind[\"']?\s*:\s*[\"']?Application(?:Set)?\b")
 
 
 def _misspelt(kind: object) -> str | None:
