@@ -288,15 +288,19 @@ def test_a_crd_with_an_equals_sign_in_an_enum_is_read_and_applied(
 def test_a_binary_file_no_application_uses_is_not_read_as_one(tmp_path: Path,
                                                               helm_bin: Path) -> None:
     """An encrypted secret (git-crypt) or any binary file that cannot hold an Application is
-    not an error of the repository walk; one that mentions argoproj.io is, and so is a
-    binary file where an Application is expected."""
+    not an error of the repository walk; one that mentions argoproj.io and an Application
+    kind is, and so is a binary file where an Application is expected."""
     make_repo(tmp_path)
     (tmp_path / "config").mkdir()
     (tmp_path / "config" / "secret.json").write_bytes(b"\x00GITCRYPT\x00\xf9\x8c\x11")
     assert lint(tmp_path, helm=helm_bin, use_cache=False).errors == ()
-    (tmp_path / "config" / "app.yaml").write_bytes(b"apiVersion: argoproj.io/v1alpha1\n\xff\n")
+    (tmp_path / "config" / "app.yaml").write_bytes(
+        b"apiVersion: argoproj.io/v1alpha1\n\xff\nkind: Application\n")
     [error] = lint(tmp_path, helm=helm_bin, use_cache=False).errors
     assert (error.file, error.line) == ("config/app.yaml", 2)
+    # without an Application kind it is no Application: some other file of the group's
+    (tmp_path / "config" / "app.yaml").write_bytes(b"apiVersion: argoproj.io/v1alpha1\n\xff\n")
+    assert lint(tmp_path, helm=helm_bin, use_cache=False).errors == ()
     (tmp_path / "config" / "app.yaml").unlink()
     [error] = lint(tmp_path / "config" / "secret.json", root=tmp_path, helm=helm_bin,
                    use_cache=False).errors
