@@ -135,7 +135,7 @@ def test_a_file_that_is_no_yaml_is_reported_where_it_may_be_an_application(
     shutil.copytree(SOURCES / "directory", repo)
     template = repo / "apps" / "project.ftl.yaml"
     template.write_text(_TEMPLATED.format(kind=kind))
-    report_ = lint([template, repo / "apps"] if named else repo / "apps",
+    report_ = lint([repo / "apps", template] if named else repo / "apps",
                    cache_dir=tmp_path / "cache")
     errors = [(e.file, e.line) for e in report_.errors]
     assert errors == ([("apps/project.ftl.yaml", 7)] if reported else [])

@@ -66,6 +66,9 @@ class Discovery:
     errors: list[PlatecheckError] = field(default_factory=list)
     parsed: dict[Path, list[Application]] = field(default_factory=dict)  # file -> its Applications
     set_cache: dict[Path, list[Application]] = field(default_factory=dict)  # its ApplicationSets
+    # files read without ``strict`` and passed over (no argoproj.io, or no YAML and no
+    # Application kind): read again when named or pointed at
+    loose: set[Path] = field(default_factory=set)
     visited: set[Path] = field(default_factory=set)  # the files this discovery has taken
     # the whole repository's discovery when this one was given only part of it (for waivers:
     # whether one is stale depends on the targets a run left out); files are read once
@@ -124,7 +127,8 @@ def discover(root: Path, paths: Sequence[Path], *, whole_repository: bool = Fals
     _walk(found, paths)
     found.charts = _charts(found)
     if whole_repository and root.resolve() not in {path.resolve() for path in paths}:
-        found.repository = Discovery(root, parsed=found.parsed, set_cache=found.set_cache)
+        found.repository = Discovery(root, parsed=found.parsed, set_cache=found.set_cache,
+                                     loose=found.loose)
         _walk(found.repository, [root])
     return found
 
@@ -288,6 +292,9 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
     argoproj.io is only parsed when ``strict`` (it was named, or an app-of-apps points at it).
     ``lenient``: a file that cannot be read is left to the directory source's render, which
     reports it as Argo CD would (or ignores it)."""
+    if strict and file in found.loose:
+        found.loose.discard(file)
+        del found.parsed[file]
     if file in found.parsed:
         if file not in found.visited:  # read by the discovery this one shares files with
             found.visited.add(file)
@@ -301,6 +308,7 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
     try:
         raw = read_bytes(file, rel)
         if not strict and _ARGO_BYTES not in raw and not raw.startswith(UTF16_MARKS):
+            found.loose.add(file)
             return []  # nothing an Application could be written in (binary, encrypted...)
         text = decode(raw, rel)
         documents = load_documents(text, rel)
@@ -310,6 +318,8 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
         if not lenient and (strict or not raw or raw.startswith(UTF16_MARKS)
                             or _APPLICATION_KIND.search(raw)):
             found.errors.append(exc)
+        elif not strict:
+            found.loose.add(file)
         return apps
     if SKIP_MARKER in text:
         return apps
