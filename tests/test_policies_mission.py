@@ -580,6 +580,42 @@ JSONNET_POD = """\
 """
 
 
+JSON_POD = """\
+{
+  "kind": "Pod",
+  "spec": {
+    "containers": [
+      {
+        "args": ["--port=1"],
+        "livenessProbe": {
+          "periodSeconds": 10
+        },
+        "name": "speaker",
+        "resources": {}
+      }
+    ]
+  }
+}
+"""
+
+
+@pytest.mark.parametrize("fields, line", [
+    (("resources",), 11),  # after the name, past a nested object's closing brace
+    (("livenessProbe",), 7),  # before the name
+    (("image",), 6),  # not written: the entry's first line
+])
+def test_template_line_finds_a_field_of_a_json_entry(fields: tuple[str, ...],
+                                                      line: int) -> None:
+    rendered = _rendered(
+        {"kind": "Pod", "spec": POD},
+        templates={"manifests/pod.json": JSON_POD},
+        template_file="manifests/pod.json",
+    )
+    origin = locate(rendered, resource=rendered.resources[0], fields=fields,
+                    anchor="speaker", anchor_in=("containers", 0))
+    assert origin == Origin("manifests/pod.json", line)
+
+
 @pytest.mark.parametrize("anchor, fields, line", [
     ("app", ("image",), 8),  # not metadata's name: the entry after the list's key
     ("side", ("resources",), 13),

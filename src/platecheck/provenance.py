@@ -214,9 +214,8 @@ def _indented_bounds(lines: list[str], index: int) -> tuple[int, int]:
     def indent(text: str) -> int:
         return len(text) - len(text.lstrip())
 
-    def inside(text: str) -> bool:  # a field of the same object (a brace starts another)
-        return not text.strip() or indent(text) > column or (
-            indent(text) == column and not text.lstrip().startswith(("{", "}", "[", "]")))
+    def inside(text: str) -> bool:  # a field of the object, or a line of a field's value
+        return not text.strip() or indent(text) >= column
 
     column = indent(lines[index])
     if lines[index].lstrip().startswith("{"):
