@@ -183,6 +183,29 @@ def test_a_null_the_api_server_prunes_is_no_error() -> None:
         "spec.list[1]: expected string, got null"]
 
 
+@pytest.mark.parametrize(("field", "value", "valid"), [
+    ({"type": "number", "multipleOf": 0.1}, 0.7000000001, True),  # within a relative 1e-9
+    ({"type": "number", "multipleOf": 0.1}, 0.71, False),
+    ({"type": "number", "multipleOf": 0.01}, 0.07, True),
+    ({"type": "number", "multipleOf": 2.5}, 7.5, True),
+    ({"type": "number", "multipleOf": 2.5}, 5, False),  # an int64 against int64(2.5) = 2
+    ({"type": "number", "multipleOf": 0.5}, 3, False),  # int64(0.5) = 0: never a multiple
+    ({"type": "integer", "multipleOf": 2.5}, 5, True),  # no int64 step: as floats
+    ({"type": "integer", "multipleOf": 3}, 9, True),
+    ({"type": "integer", "multipleOf": 3}, 10, False),
+])
+def test_multiple_of_is_decided_as_the_api_server_decides_it(
+        field: dict[str, object], value: float, valid: bool) -> None:
+    """kube-openapi's numberValidator: integers as int64 against the step cut to an int64
+    where the field's type holds it, else floats with go-openapi's 1e-9 tolerance."""
+    schema = {"type": "object", "properties": {"spec": {
+        "type": "object", "properties": {"n": field}}}}
+    problems = _validate(schema, {**BASE, "spec": {"n": value}})
+    assert (problems == []) is valid
+    if not valid:
+        assert [p.split(":")[0] for p in problems] == ["spec.n"]
+
+
 def test_metadata_properties_in_a_crd_do_not_make_labels_unknown() -> None:
     schema = {"type": "object", "properties": {
         "metadata": {"type": "object", "properties": {"name": {"type": "string",

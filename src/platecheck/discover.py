@@ -304,23 +304,10 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
     found.parsed[file] = apps
     found.visited.add(file)
     rel = rel_path(file, found.root)
-    raw = b""
-    try:
-        raw = read_bytes(file, rel)
-        if not strict and _ARGO_BYTES not in raw and not raw.startswith(UTF16_MARKS):
-            found.loose.add(file)
-            return []  # nothing an Application could be written in (binary, encrypted...)
-        text = decode(raw, rel)
-        documents = load_documents(text, rel)
-    except PlatecheckError as exc:
-        # a file only the walk found that is no YAML and declares no Application kind is
-        # another tool's template (an AppProject in FreeMarker, say), not an Application
-        if not lenient and (strict or not raw or raw.startswith(UTF16_MARKS)
-                            or _APPLICATION_KIND.search(raw)):
-            found.errors.append(exc)
-        elif not strict:
-            found.loose.add(file)
+    read = _documents(found, file, rel, strict, lenient)
+    if read is None:
         return apps
+    raw, text, documents = read
     if SKIP_MARKER in text:
         return apps
     for document in (item for top in documents for item in list_items(top)):
@@ -355,6 +342,30 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
         except PlatecheckError as exc:
             found.errors.append(exc)
     return apps
+
+
+def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bool
+               ) -> tuple[bytes, str, list[Document]] | None:
+    """The bytes, text and YAML documents of a manifest file; None when it is passed over
+    (marked ``loose`` when only the walk found it) or cannot be read (an error unless
+    ``lenient``)."""
+    raw = b""
+    try:
+        raw = read_bytes(file, rel)
+        if not strict and _ARGO_BYTES not in raw and not raw.startswith(UTF16_MARKS):
+            found.loose.add(file)
+            return None  # nothing an Application could be written in (binary, encrypted...)
+        text = decode(raw, rel)
+        return raw, text, load_documents(text, rel)
+    except PlatecheckError as exc:
+        # a file only the walk found that is no YAML and declares no Application kind is
+        # another tool's template (an AppProject in FreeMarker, say), not an Application
+        if not lenient and (strict or not raw or raw.startswith(UTF16_MARKS)
+                            or _APPLICATION_KIND.search(raw)):
+            found.errors.append(exc)
+        elif not strict:
+            found.loose.add(file)
+        return None
 
 
 _APPLICATION_KIND = re.compile(rb"\bkind[\"']?\s*:\s*[\"']?Application(?:Set)?\b")

@@ -21,6 +21,7 @@ import datetime
 import functools
 import hashlib
 import json
+import math
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -270,9 +271,40 @@ def custom_resource_class(cls: Any) -> Any:
     import jsonschema
 
     keywords = cls.VALIDATORS
-    return goregex.go_patterns(jsonschema.validators.extend(cls, {
+    patterned = goregex.go_patterns(jsonschema.validators.extend(cls, {
         "properties": _pruning(keywords["properties"], named=True),
         "additionalProperties": _pruning(keywords["additionalProperties"], named=False)}))
+    return jsonschema.validators.extend(patterned, {"multipleOf": _api_server_multiple})
+
+
+def _api_server_multiple(validator: Any, value: Any, instance: Any,
+                         schema: Any) -> Iterator[Any]:
+    if validator.is_type(instance, "number") and validator.is_type(value, "number") \
+            and not api_server_multiple(instance, value, schema):
+        import jsonschema
+
+        yield jsonschema.ValidationError(f"{instance!r} is not a multiple of {value!r}")
+
+
+def api_server_multiple(number: float, step: float, schema: Mapping[str, Any]) -> bool:
+    """Whether the API server finds ``number`` a multiple of ``step`` (kube-openapi's
+    ``numberValidator``): an integer, decoded as an int64, against a ``step`` its type can
+    hold, as integers, ``step`` cut to an int64 (``multipleOf: 2.5`` checks 2, and 0.5 checks
+    0, which no number passes); else as floats, the quotient an integer to within a relative
+    1e-9 (go-openapi/swag ``IsFloat64AJSONInteger``)."""
+    if step <= 0:
+        return False
+    fits = schema.get("type") != "integer" or float(step).is_integer()
+    if isinstance(number, int) and fits:
+        whole = int(step)  # Go's int64(): toward zero
+        return whole > 0 and number % whole == 0
+    quotient = 1 / step * number if step < 1 else number / step
+    if not math.isfinite(quotient) or abs(quotient) > 2 ** 53 - 1:
+        return False
+    rounded = math.copysign(math.floor(abs(quotient) + 0.5), quotient)  # Go's math.Round
+    if quotient == rounded:
+        return True
+    return rounded != 0 and abs(quotient - rounded) < 1e-9 * abs(rounded)
 
 
 def _pruning(keyword: Any, *, named: bool) -> Any:
