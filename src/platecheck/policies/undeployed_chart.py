@@ -7,7 +7,9 @@ What:
     its template actions as wildcards) renders nowhere, so no other policy judged it: one
     finding at its ``Chart.yaml``. Not named: a chart inside another chart (it renders with
     its parent), a ``file://`` dependency of a deployed chart (and theirs in turn), a
-    library chart (``type: library``), a chart given as a path of its own, and every chart
+    library chart (``type: library``), a chart vendored for kustomize's ``helmCharts``
+    (``charts/<name>`` beside a kustomization: every build of it, an overlay's too, renders
+    it), a chart given as a path of its own, and every chart
     in chart mode (a repository without Applications, where each top-level chart is linted).
     A run of some environments only (``--env``) names none: the Applications other
     environments' charts generate were not rendered.
