@@ -4,6 +4,7 @@ whose ``toJson .Values`` shows what it made of a values file."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 from pathlib import Path
@@ -12,8 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
+from platecheck import yamlio
 from platecheck.engine import lint, load
+from platecheck.errors import YamlBadValue
 from platecheck.yamlio import GoDumper, load_all_data, load_document
+from security_helpers import make_repo
 
 # value text -> what Go reads (asserted against helm below)
 SCALARS = [
@@ -163,3 +167,115 @@ def test_a_null_tag_on_anything_but_a_null_is_refused_as_go_refuses_it(
     with pytest.raises(PlatecheckError) as raised:
         load_document("a: 1\nb: !!null x\n", "v.yaml")
     assert (raised.value.file, raised.value.line) == ("v.yaml", 2)
+
+
+# tagged value text -> what Go reads (asserted against helm below): a mapping or a sequence
+# whatever its tag; a scalar of a tag Go does not resolve (local, global, !!map...) its text;
+# one tagged !!str, !!int, !!float, !!bool, !!null or !!timestamp read as that type
+TAGGED = [
+    "!!python/object:x y", "!!foo bar", "!<tag:yaml.org,2002:foo> bar", "!mytag bar",
+    "!<tag:example.com,2000:foo> bar", "!<!mytag> bar", "!!foo 5", "!!foo true", "!!foo ~",
+    "!!foo", "!!foo ''", "!!foo 1.5", "! 5", "! true", "! '5'", "!<!> 5",
+    "!!python/name:os.system ''", "!!map bar", "!!seq bar", "!!merge foo", "!!value =",
+    "!!yaml bar", "!!foo [a, 1]", "!!foo {a: 1}", "!mytag [a, 1]", "!mytag {a: 1}",
+    "!!python/object:x {a: 1}", "!!python/tuple [1, 2]", "!!set {a, b}", "!!omap [a: 1, b: 2]",
+    "!!pairs [a: 1]", "!!str [a]", "!!int [a]", "!!null {a: 1}", "!!binary [a]",
+    "!!str 5", "!!str ~", "!!str", "!!int '5'", "!!int 0x_10", "!!int -0b11", "!!float 5",
+    "!!float 0755", "!!float '1_000.5'", "!!bool yes", "!!null ~", "!!null",
+    "!!timestamp 2024-01-01", "!!timestamp 2024-1-2", "!!timestamp 2024-01-01T10:00:00Z",
+    "!!timestamp 2024-01-01t10:00:00.123+05:00", "!!timestamp 2024-01-01   10:00:00,5",
+    "!!timestamp 0000-02-29", "!!timestamp 2000-02-29", "!!timestamp 2024-01-01T10:00:00+05:60",
+    "[!!foo a, !bar 1, ! 2]", "{!!foo 5: a, !!int 6: b, !!float 7: c, ! 8: d, !!merge m: e}",
+    "{a: 1, <<: !!foo {b: 2}}", "{! <<: {c: 3}}", "{!!foo <<: {d: 4}}", "{!!str <<: x}",
+    "{!!merge <<: {e: 5}}", "{a: &x !!foo {b: 1}, c: *x}",
+]
+
+
+def _tagged_text() -> str:
+    return "".join(f"t{index}: {text}\n" for index, text in enumerate(TAGGED))
+
+
+@pytest.mark.parametrize("where", ["values.yaml", "--values"])
+def test_tagged_values_are_read_as_helm_reads_them(tmp_path: Path, each_helm: Path,
+                                                   monkeypatch: pytest.MonkeyPatch,
+                                                   where: str) -> None:
+    """A tag in the chart's values.yaml or in a value file given to helm: helm reads the
+    values as go-yaml v2 does, and so does platecheck, with either loader (an unknown global
+    tag on a scalar was a could-not-check error)."""
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n"
+        "  values: {{ toJson .Values | quote }}\n")
+    files = tmp_path / "values.yaml" if where == "--values" else chart / "values.yaml"
+    files.write_text(_tagged_text())
+    extra = ["--values", str(files)] if where == "--values" else []
+    done = subprocess.run([str(each_helm), "template", str(chart), *extra],
+                          capture_output=True, text=True, check=True)
+    helm = json.loads(yaml.safe_load(done.stdout)["data"]["values"])
+    assert helm["t0"] == "y" and helm["t12"] == "5" and helm["t28"] == {"a": None, "b": None}
+    for loader in (yamlio.C_LOADER, yamlio.PURE_LOADER):
+        if loader is not None:
+            monkeypatch.setattr(yamlio, "LOADER", loader)
+            ours = load_document(_tagged_text(), "values.yaml").data
+            assert _numbers_as_helm(ours) == _numbers_as_helm(helm), loader
+            assert load_all_data(_tagged_text(), "values.yaml") == [ours]
+
+
+# a value its tag does not fit: helm refuses the values file in go-yaml's words
+REFUSED = [
+    "!!int 1.5", "!!int 1e3", "!!int abc", "!!int", "!!int 99999999999999999999", "!!int <<",
+    "!!float abc", "!!float 1e400", "!!float ''", "!!bool abc", "!!bool ''", "!!bool 1",
+    "!!null abc", "!!null 0", "!!timestamp abc", "!!timestamp 5", "!!timestamp 2024-02-30",
+    "!!timestamp 1900-02-29", "!!timestamp 2024-01-01T10:00:00",
+    "!!timestamp 2024-01-01T24:00:00Z", "!!timestamp 2024-01-01 10:00:60",
+    "!!timestamp 2024-01-01T10:00:00z", "!!timestamp 2024-01-01T10:00:00+05:61",
+    "!!timestamp 2024-01-01 10:00:00Z", "{!!int x: 1}",
+]
+
+
+@pytest.mark.parametrize("text", REFUSED)
+def test_a_value_its_tag_does_not_fit_is_refused_as_helm_refuses_it(
+        tmp_path: Path, each_helm: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    """``!!int 1.5``: helm refuses the values file ("cannot decode !!float `1.5` as a
+    !!int"); platecheck says the same at the value's line, with either loader."""
+    values = f"a: 1\nkey: {text}\n"
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "values.yaml").write_text(values)
+    done = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode != 0
+    for loader, read in itertools.product(
+            (yamlio.C_LOADER, yamlio.PURE_LOADER), (load_document, load_all_data)):
+        if loader is not None:
+            monkeypatch.setattr(yamlio, "LOADER", loader)
+            with pytest.raises(YamlBadValue) as caught:
+                read(values, "values.yaml")
+            assert (caught.value.file, caught.value.line) == ("values.yaml", 2)
+            assert f"yaml: {caught.value.problem}\n" in done.stderr
+
+
+def test_a_tagged_value_is_checked_where_it_was_could_not_check(tmp_path: Path,
+                                                                 helm_bin: Path) -> None:
+    """An Application's value file with ``key: !!python/object:x y`` and a chart whose
+    values.yaml has ``!!foo`` and ``!mytag`` values render and are checked; a value its tag
+    does not fit is a could-not-check error at its file and line."""
+    chart = make_repo(tmp_path / "repo", data=(
+        "  key: {{ .Values.key | toJson | quote }}\n  kind: {{ kindOf .Values.key | quote }}\n"
+        "  other: {{ .Values.other | toJson | quote }}\n"
+        "  count: {{ .Values.count | toJson | quote }}\n"), values="key: !!python/object:x y\n")
+    (chart / "values.yaml").write_text("key: !!foo bar\nother: !mytag {a: !!set {b}}\n"
+                                       "count: ! 5\n")
+    model = load(tmp_path / "repo", cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert model.errors == ()
+    [rendered] = model.rendered
+    [configmap] = rendered.resources
+    assert configmap.doc["data"] == {"key": '"y"', "kind": "string",
+                                     "other": '{"a":{"b":null}}', "count": '"5"'}
+    (chart / "values-prod.yaml").write_text("a: 1\nkey: !!int 1.5\n")
+    [error] = lint(tmp_path / "repo", cache_dir=tmp_path / "cache", helm=helm_bin).errors
+    assert (error.file, error.line) == ("charts/web/values-prod.yaml", 2)
+    assert error.message.startswith("invalid YAML: cannot decode !!float `1.5` as a !!int")

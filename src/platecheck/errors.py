@@ -54,9 +54,10 @@ class YamlSyntaxError(YamlError):
     """Text the YAML parser rejects; the line is the parser's."""
 
 
-class YamlUnsupportedTag(YamlError):
-    """A tagged value Go's YAML cannot construct (``!!null x``, a ``!!binary`` that is not
-    base64)."""
+class YamlBadValue(YamlError):
+    """A scalar Go's YAML parses but will not read, so helm, kubectl and Argo CD refuse the
+    document: one its explicit tag does not fit (``!!int abc``), ``!!binary`` that is not
+    base64, a null mapping key."""
 
 
 class YamlTooDeep(YamlError):

@@ -37,8 +37,8 @@ class ParsedChunks:
     it, and they share its documents (which nothing changes). With a ``memo``, every output's
     documents are also remembered on disk by a digest of its text, the YAML loader and the
     parser's code, as JSON, when JSON gives back exactly the documents parsed (plain
-    mappings, lists, strings, numbers, booleans and nulls; a timestamp, binary data or a key
-    that is not a string is not remembered): a later run parses only outputs it has not
+    mappings, lists, strings, numbers, booleans and nulls; a ``.nan`` or an ``.inf``, a value
+    or a key, is not remembered): a later run parses only outputs it has not
     seen, about 15 times faster than reading their YAML again. The outputs of one render
     are kept together (a group per rendered stream): a run reads what it renders and
     nothing older, and holds one render's group in memory at a time."""

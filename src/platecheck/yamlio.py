@@ -11,7 +11,6 @@ import binascii
 import codecs
 import contextlib
 import copy
-import datetime
 import json
 import math
 import os
@@ -35,28 +34,18 @@ from platecheck.errors import (
     NotRegularFile,
     PlatecheckError,
     UnreadableFile,
+    YamlBadValue,
     YamlDuplicateKey,
     YamlEncodingError,
     YamlError,
     YamlSyntaxError,
     YamlTooComplex,
     YamlTooDeep,
-    YamlUnsupportedTag,
 )
 from platecheck.model import KeyPath, ValuesFile
 from platecheck.runmemo import recall
 
 T = TypeVar("T")
-
-# YAML 1.1 reads a plain ``=`` as its "value" type, which PyYAML has no constructor for; Go's
-# YAML, which helm, kubectl and Argo CD read with, takes it as the text "=" (an operator in
-# prometheus-operator's CRDs, for one). platecheck's loaders read it as Go does.
-_VALUE_TAG = "tag:yaml.org,2002:value"
-
-
-def _as_text(constructor: Any, node: Node) -> str:
-    return str(constructor.construct_scalar(node))
-
 
 # --- plain scalars as Go's YAML reads them ----------------------------------------------------
 # helm (values), kubectl and Argo CD read YAML with sigs.k8s.io/yaml, whose reader (go-yaml v2,
@@ -138,32 +127,79 @@ class _GoResolver:
         return super().resolve(kind, value, implicit)  # type: ignore[misc]
 
 
-def _construct_go_int(constructor: Any, node: Node) -> Any:
-    text = str(constructor.construct_scalar(node))
-    value = _go_int(text)
-    if value is None:  # an explicit !!int Go cannot read: its float, else its text
-        return _construct_go_float(constructor, node)
-    return value
+# --- tags as Go's YAML reads them -----------------------------------------------------------
+# go-yaml v2 (decode.go) builds a mapping or a sequence whatever its tag (``!!set``, ``!!omap``,
+# ``!!python/tuple``, ``!foo``). A scalar whose tag it does not resolve (resolve.go,
+# ``resolvableTag``: any tag but these six, ``!!binary`` aside) is its text: ``!!foo 5``,
+# ``!!python/object:x y``, ``!mytag``, ``!!map bar``. One of these six must read as that type
+# (``!!float`` takes an integer too), or the whole document is refused: ``!!int 1.5`` is
+# "cannot decode !!float `1.5` as a !!int".
+_TIMESTAMP, _BINARY = "tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary"
+_RESOLVED = frozenset((_STR, _INT, _FLOAT, _BOOL, _NULL, _TIMESTAMP))
 
 
-def _construct_go_float(constructor: Any, node: Node) -> Any:
-    text = str(constructor.construct_scalar(node))
-    if _GO_WORDS.get(text) == _FLOAT:
+def _go_scalar(node: Node) -> Any:
+    """A scalar node (its tag resolved, or explicit) as go-yaml v2 reads it into JSON-like
+    data; ``ConstructorError`` at the node where Go refuses it."""
+    tag, text = node.tag, str(node.value)
+    if tag == _BINARY:
+        return _go_binary(text, node)
+    if tag == _STR or tag not in _RESOLVED or (tag == _TIMESTAMP and _go_timestamp(text)):
+        return text  # a timestamp too: Go reads one into interface{} as its text
+    found = _go_tag(text)
+    if found == tag or (found == _INT and tag == _FLOAT):
+        value = _plain_value(found, text)
+        return float(value) if tag == _FLOAT else value
+    shown = _STR if found == _MERGE_TAG else found  # Go resolves a "<<" value as text
+    raise ConstructorError(None, None, f"cannot decode {_short(shown)} `{text}` as a "
+                           f"{_short(tag)}", node.start_mark)
+
+
+def _plain_value(tag: str, text: str) -> Any:
+    """The value of ``text``, which ``_go_tag`` resolves to ``tag`` (an integer, a float, a
+    boolean or null)."""
+    if tag == _INT:
+        return _go_int(text)
+    if tag == _FLOAT:
+        if _GO_WORDS.get(text) != _FLOAT:
+            return _go_float(text)
         lowered = text.lower()
         return math.nan if lowered == ".nan" else -math.inf if lowered[0] == "-" else math.inf
-    value = _go_float(text)
-    return text if value is None else value
+    return text in GO_TRUE if tag == _BOOL else None
 
 
-def _construct_go_bool(constructor: Any, node: Node) -> Any:
-    text = str(constructor.construct_scalar(node))
-    return text in GO_TRUE if _GO_WORDS.get(text) == _BOOL else text
+def _short(tag: str) -> str:
+    return tag.replace("tag:yaml.org,2002:", "!!", 1)
 
 
-def _construct_go_binary(constructor: Any, node: Node) -> str:
+# go-yaml v2's parseTimestamp: time.Parse with the layouts 2006-1-2T15:4:5.999999999Z07:00
+# (a "t" too), 2006-1-2 15:4:5.999999999 and 2006-1-2. time.Parse takes a field of one or
+# two digits, a run of spaces for the layout's one, any digits of a fraction after "." or
+# ",", and checks each field's range (a day against its month).
+_GO_TIMESTAMP = re.compile(r"(\d{4})-(\d\d?)-(\d\d?)(?:([Tt]| +)(\d\d?):(\d\d?):(\d\d?)"
+                           r"(?:[.,]\d+)?(Z|[+-](\d\d):(\d\d))?)?", re.ASCII)
+
+
+def _go_timestamp(text: str) -> bool:
+    """Whether go-yaml v2 reads ``text`` as a timestamp (``parseTimestamp``)."""
+    match = _GO_TIMESTAMP.fullmatch(text)
+    if match is None or (match[4] is not None and (match[4] in ("T", "t")) != bool(match[8])):
+        return False  # a zone after a "T" only, and always
+    year, month, day, hour, minute, second, zone_hour, zone_minute = (
+        int(match[group] or 0) for group in (1, 2, 3, 5, 6, 7, 9, 10))
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = 29 if month == 2 and leap else _DAYS[month - 1] if 1 <= month <= 12 else 0
+    return (1 <= day <= days and hour < 24 and minute < 60 and second < 60
+            and zone_hour <= 24 and zone_minute <= 60)
+
+
+_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _go_binary(text: str, node: Node) -> str:
     """``!!binary`` as go-yaml v2 reads it: standard base64 (line breaks skipped, padding
     required) decoded into a string; JSON then writes each byte that is not UTF-8 as U+FFFD."""
-    text = str(constructor.construct_scalar(node)).replace("\r", "").replace("\n", "")
+    text = text.replace("\r", "").replace("\n", "")
     try:
         data = binascii.a2b_base64(text, strict_mode=True) if text else b""
     except (binascii.Error, ValueError):
@@ -178,11 +214,6 @@ def _each_byte_replaced(error: UnicodeError) -> tuple[str, int]:
 
 
 codecs.register_error("platecheck-go-json", _each_byte_replaced)
-
-_GO_CONSTRUCTORS: dict[str | None, Callable[[Any, Node], Any]] = {
-    _INT: _construct_go_int, _FLOAT: _construct_go_float, _BOOL: _construct_go_bool,
-    _MERGE_TAG: _as_text, "tag:yaml.org,2002:binary": _construct_go_binary}
-
 
 def go_key(value: Any) -> Any:
     """A mapping key as Go's YAML-to-JSON conversion writes it: ``true``, ``false``, an
@@ -242,6 +273,12 @@ class _GoKeys:
             raise ConstructorError(None, None, NULL_KEY, key.start_mark)
         return {go_key(key): value for key, value in mapping.items()}
 
+    def flatten_mapping(self, node: Any) -> None:
+        for key_node, _ in node.value:  # Go merges at "<<" only: "!!merge a" is the key "a"
+            if key_node.tag == _MERGE_TAG and key_node.value != "<<":
+                key_node.tag = _STR
+        super().flatten_mapping(node)  # type: ignore[misc]
+
 
 class GoDumper(_GoResolver, yaml.SafeDumper):
     """PyYAML's safe dumper quoting every string Go's YAML would read as something else
@@ -249,19 +286,21 @@ class GoDumper(_GoResolver, yaml.SafeDumper):
     kubectl, Argo CD and platecheck."""
 
 
-class _Constructor(_GoKeys, SafeConstructor):
-    """The safe constructor, ``=`` read as text (see ``_VALUE_TAG``), numbers and booleans
-    as Go reads them."""
-
-
-for _tag, _build in _GO_CONSTRUCTORS.items():
-    _Constructor.add_constructor(_tag, _build)
+def _construct_go(constructor: Any, node: Node) -> Any:
+    """A node of any tag as Go's YAML builds it: a mapping or a sequence whatever its tag, a
+    scalar as ``_go_scalar`` reads it."""
+    if isinstance(node, MappingNode):
+        return SafeConstructor.construct_yaml_map(constructor, node)
+    if isinstance(node, SequenceNode):
+        return SafeConstructor.construct_yaml_seq(constructor, node)
+    return _go_scalar(node)
 
 
 class PureLoader(_GoResolver, _GoKeys, yaml.SafeLoader):
-    """PyYAML's pure-Python safe loader, ``=`` read as text, an anchor defined again as Go's
-    YAML reads it (helm, kubectl and Argo CD): the later definition replaces the earlier one
-    for the aliases after it, where PyYAML refuses the document."""
+    """PyYAML's pure-Python safe loader, reading as Go's YAML reads (helm, kubectl and Argo
+    CD) where PyYAML differs: an anchor defined again replaces the earlier one for the
+    aliases after it (PyYAML refuses the document), and a scalar of the non-specific tag
+    ``!`` is its text (``! 5`` is "5"; PyYAML resolves it as if it had no tag)."""
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if not self.check_event(yaml.AliasEvent):
@@ -271,52 +310,26 @@ class PureLoader(_GoResolver, _GoKeys, yaml.SafeLoader):
         node: Node | None = super().compose_node(parent, index)
         return node
 
-
-def _as_untagged(constructor: Any, _suffix: str, node: Node) -> Any:
-    """A node of a local tag (``!unsafe``, ``!foo``), which Go's YAML reads as if untagged:
-    a scalar its text, a collection its items."""
-    if isinstance(node, MappingNode):
-        return constructor.construct_mapping(node, deep=True)
-    if isinstance(node, SequenceNode):
-        return constructor.construct_sequence(node, deep=True)
-    return str(constructor.construct_scalar(node))
+    def compose_scalar_node(self, anchor: Any) -> ScalarNode:
+        bare = self.peek_event().tag == "!"  # type: ignore[no-untyped-call]
+        node: ScalarNode = super().compose_scalar_node(anchor)
+        if bare and node.value != "<<":  # "! <<" is a merge key to Go too (implicit)
+            node.tag = "!"
+        return node
 
 
-def _as_unknown(constructor: Any, node: Node) -> Any:
-    """A node of a global tag Go's YAML does not know (``!!foo``, ``!!python/object:x``,
-    ``!<tag:example.com,2000:x>``): read as if untagged too, a scalar as its text whatever it
-    looks like (``!!foo 12`` is ``"12"``), never as an object of the tag."""
-    return _as_untagged(constructor, "", node)
-
-
-def _construct_go_null(constructor: Any, node: Node) -> None:
-    """``!!null`` holds nothing but a null: go-yaml refuses ``!!null x`` ("cannot decode")."""
-    text = constructor.construct_scalar(node)
-    if text not in ("", "~", "null", "Null", "NULL"):
-        raise ConstructorError(None, None, f"cannot decode {text!r} as a !!null",
-                               node.start_mark)
-
-
-_GO_CONSTRUCTORS[_NULL] = _construct_go_null
-_GO_CONSTRUCTORS[None] = _as_unknown  # (PyYAML's fallback for a tag it has no constructor of)
-_Constructor.add_constructor(_VALUE_TAG, _as_text)
-PureLoader.add_constructor(_VALUE_TAG, _as_text)
-_Constructor.add_multi_constructor("!", _as_untagged)
-PureLoader.add_multi_constructor("!", _as_untagged)
-for _tag, _build in _GO_CONSTRUCTORS.items():
-    _Constructor.add_constructor(_tag, _build)
-for _tag, _build in _GO_CONSTRUCTORS.items():
-    PureLoader.add_constructor(_tag, _build)
+# Every tag PyYAML's safe loader knows, and None: any other tag.
+for _tag in SafeConstructor.yaml_constructors:
+    PureLoader.add_constructor(_tag, _construct_go)
 PURE_LOADER: type[Any] = PureLoader
 C_LOADER: type[Any] | None = None
 if hasattr(yaml, "CSafeLoader"):
     class _CLoader(_GoResolver, _GoKeys, yaml.CSafeLoader):
-        """libyaml's safe loader, ``=`` read as text, scalars as Go reads them."""
+        """libyaml's safe loader, nodes built as Go builds them (a text with a scalar of the
+        tag ``!`` is read with ``PureLoader``, see ``_loader_for``)."""
 
-    _CLoader.add_constructor(_VALUE_TAG, _as_text)
-    _CLoader.add_multi_constructor("!", _as_untagged)
-    for _tag, _build in _GO_CONSTRUCTORS.items():
-        _CLoader.add_constructor(_tag, _build)
+    for _tag in SafeConstructor.yaml_constructors:
+        _CLoader.add_constructor(_tag, _construct_go)
     C_LOADER = _CLoader
 
 
@@ -500,7 +513,7 @@ def yaml_error(exc: BaseException, rel: str) -> YamlError:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = exc.problem or exc.context or "malformed"
-        kind: type[YamlError] = (YamlUnsupportedTag if isinstance(exc, ConstructorError)
+        kind: type[YamlError] = (YamlBadValue if isinstance(exc, ConstructorError)
                                  else YamlSyntaxError)
         error = kind(f"invalid YAML: {problem}", rel, line)
     else:
@@ -514,7 +527,7 @@ def compose_all(text: str, rel: str) -> list[Node]:
     checked first; any loader error is a typed :class:`YamlError`."""
     check_nesting(text, rel)
     try:
-        return _read(lambda loader: list(yaml.compose_all(text, Loader=loader)))
+        return _read(text, lambda loader: list(yaml.compose_all(text, Loader=loader)))
     except (yaml.YAMLError, RecursionError) as exc:
         raise yaml_error(exc, rel) from None
 
@@ -524,21 +537,43 @@ def load_all_data(text: str, rel: str) -> list[Any]:
     read helm's output so), keys as strings."""
     check_nesting(text, rel)
     try:
-        return _read(lambda loader: list(yaml.load_all(text, Loader=loader)))
+        return _read(text, lambda loader: list(yaml.load_all(text, Loader=loader)))
     except (yaml.YAMLError, RecursionError) as exc:
         raise yaml_error(exc, rel) from None
 
 
-def _read(read: Callable[[type[Any]], list[Any]]) -> list[Any]:
-    """``read`` with the loader of the run; a document libyaml's composer refuses (an anchor
-    defined twice, which Go's YAML accepts) is read again with the pure-Python loader, which
-    reads it as Go does, and whose own error stands when it refuses it too."""
+def _read(text: str, read: Callable[[type[Any]], list[Any]]) -> list[Any]:
+    """``read`` with the loader for ``text`` (``_loader_for``); a document libyaml's composer
+    refuses (an anchor defined twice, which Go's YAML accepts) is read again with the
+    pure-Python loader, which reads it as Go does, and whose own error stands when it
+    refuses it too."""
+    loader = _loader_for(text)
     try:
-        return read(LOADER)
+        return read(loader)
     except yaml.composer.ComposerError:
-        if LOADER is _PURE_LOADER:
+        if loader is _PURE_LOADER:
             raise
         return read(_PURE_LOADER)
+
+
+# A tag "!" alone (or "!<!>") where a token can start, before a space, a line break, a comma
+# or the end: what may be YAML's non-specific tag.
+_BARE_TAG = re.compile(r"(?<![^\s\[{,])!(?:<!>)?(?=[\s,]|\Z)")
+
+
+def _loader_for(text: str) -> type[Any]:
+    """The loader of the run, but the pure-Python one for a text with a scalar of the tag
+    ``!``, which libyaml's composer resolves as if it had none (``PureLoader``). The text is
+    parsed for it only when it has such a tag's characters (``if ! test``, in a script, has)."""
+    if LOADER is _PURE_LOADER or _BARE_TAG.search(text) is None:
+        return LOADER
+    try:
+        if any(isinstance(event, yaml.ScalarEvent) and event.tag == "!"
+               for event in yaml.parse(text, Loader=LOADER)):
+            return _PURE_LOADER
+    except yaml.YAMLError:
+        pass  # the loader of the run reports it
+    return LOADER
 
 
 def load_documents(text: str, rel: str, *, unique_keys: bool = False) -> list[Document]:
@@ -779,7 +814,6 @@ class _Builder:
         self.lines = lines
         self.unique_keys = unique_keys
         self.open: set[int] = set()  # nodes being built: meeting one again is a recursive alias
-        self.scalars = _Constructor()
         self.count = 0
 
     def build(self, node: Node, path: KeyPath, depth: int) -> Any:
@@ -825,7 +859,7 @@ class _Builder:
         own: list[tuple[str, Node, int]] = []
         merged: list[tuple[str, Node, int]] = []
         for key_node, value_node in node.value:
-            if key_node.tag == _MERGE_TAG:
+            if key_node.tag == _MERGE_TAG and key_node.value == "<<":
                 sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
                 for source in sources:
                     if not isinstance(source, MappingNode):
@@ -859,15 +893,8 @@ class _Builder:
 
     def _scalar(self, node: Node) -> Any:
         try:
-            value = self.scalars.construct_object(node, deep=True)
+            return _go_scalar(node)
         except ConstructorError as exc:
             error = yaml_error(exc, self.rel)
             error.line = error.line or node.start_mark.line + 1
             raise error from None
-        except ValueError:
-            # A timestamp-shaped scalar that is no real date (2025-02-30): Helm keeps the text.
-            return str(node.value)
-        if isinstance(value, (datetime.date, datetime.datetime, bytes)):
-            # Helm reads values as JSON-compatible data: dates stay the text written.
-            return str(node.value)
-        return value
