@@ -87,6 +87,11 @@ CASES = [
      [(3, 'unquoted "yes" ' + BOOL.format(b="true", v="yes")),
       (4, 'duplicate key "a" (first at line 3): Helm keeps only the last value')]),
     ("empty", b"", []),
+    # a tag that makes the scalar text to Helm (go-yaml v2): no YAML 1.1 surprise
+    ("tagged-text", b"enabled: !!str yes\nmode: !foo 0755\nat: ! 22:22\nimage:\n"
+                    b"  tag: !!str 1.10\n  version: !unsafe 1e3\nz: ! on\n", []),
+    ("tagged-number", b"image:\n  tag: !!float 1.10\n",
+     [(2, 'unquoted tag "1.10" is a number to Helm and is rendered as "1.1"')]),
 ]
 
 

@@ -52,7 +52,7 @@ T = TypeVar("T")
 # resolve.go) types a plain scalar otherwise than PyYAML's YAML 1.1 resolver: ``y``/``n``
 # are booleans, ``0o17`` and ``0b101`` integers, ``09`` and ``1e3`` floats, ``12:30`` (base 60
 # to YAML 1.1) and ``2024-01-01`` text; an integer past 64 bits a float, a float past the
-# largest double text. platecheck's loaders resolve plain scalars so (``_go_tag``), and build
+# largest double text. platecheck's loaders resolve plain scalars so (``go_tag``), and build
 # their numbers as Go parses them.
 _STR, _INT, _FLOAT, _BOOL, _NULL = (f"tag:yaml.org,2002:{name}"
                                     for name in ("str", "int", "float", "bool", "null"))
@@ -104,7 +104,7 @@ def _go_float(text: str) -> float | None:
 _NUMERIC_START = frozenset("+-.0123456789")
 
 
-def _go_tag(text: str) -> str:
+def go_tag(text: str) -> str:
     """The tag go-yaml v2 resolves a plain scalar to (a timestamp is text to Helm, kubectl
     and Argo CD: they read YAML into JSON-like data)."""
     word = _GO_WORDS.get(text)
@@ -118,12 +118,12 @@ def _go_tag(text: str) -> str:
 
 
 class _GoResolver:
-    """Plain scalars resolved as go-yaml v2 resolves them (``_go_tag``); the rest as PyYAML's
+    """Plain scalars resolved as go-yaml v2 resolves them (``go_tag``); the rest as PyYAML's
     resolver does (quoted scalars are text, collections maps and sequences)."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is ScalarNode and implicit[0]:
-            return _go_tag(value)
+            return go_tag(value)
         return super().resolve(kind, value, implicit)  # type: ignore[misc]
 
 
@@ -146,7 +146,7 @@ def _go_scalar(node: Node) -> Any:
         return _go_binary(text, node)
     if tag == _STR or tag not in _RESOLVED or (tag == _TIMESTAMP and _go_timestamp(text)):
         return text  # a timestamp too: Go reads one into interface{} as its text
-    found = _go_tag(text)
+    found = go_tag(text)
     if found == tag or (found == _INT and tag == _FLOAT):
         value = _plain_value(found, text)
         return float(value) if tag == _FLOAT else value
@@ -156,7 +156,7 @@ def _go_scalar(node: Node) -> Any:
 
 
 def _plain_value(tag: str, text: str) -> Any:
-    """The value of ``text``, which ``_go_tag`` resolves to ``tag`` (an integer, a float, a
+    """The value of ``text``, which ``go_tag`` resolves to ``tag`` (an integer, a float, a
     boolean or null)."""
     if tag == _INT:
         return _go_int(text)

@@ -13,7 +13,8 @@ What:
       ``1000``;
     - plain (unquoted) scalars that YAML 1.1 and YAML 1.2 readers disagree on: the words
       ``y``/``n``/``yes``/``no``/``on``/``off`` (booleans to Helm), base-60 numbers like
-      ``22:22``, leading-zero octals like ``0755``, and dates like ``2024-01-01``;
+      ``22:22``, leading-zero octals like ``0755``, and dates like ``2024-01-01`` (one whose
+      tag makes it text to Helm, ``!!str yes`` or ``!foo 0755``, is none);
     - tabs in indentation, a byte order mark, bytes that are not UTF-8;
     - a file that does not parse at all (at the parser's line).
 
@@ -28,8 +29,8 @@ Options:
 
 Passes:
     ``enabled: true``, ``country: "no"``, ``mode: "0755"``, ``schedule: "22:22"``,
-    ``date: "2024-01-01"``, ``tag: "1.10"``, ``tag: 1.2.3``; each key once per mapping;
-    space indentation; UTF-8 without BOM.
+    ``date: "2024-01-01"``, ``tag: "1.10"``, ``tag: 1.2.3``, ``enabled: !!str yes``; each
+    key once per mapping; space indentation; UTF-8 without BOM.
 
 Fails:
     ``enabled: yes`` -> ``unquoted "yes" is the boolean true to Helm (YAML 1.1) but the
@@ -53,7 +54,14 @@ from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.globs import matches_any
 from platecheck.model import Finding, RepoModel
 from platecheck.options import PolicyOptions
-from platecheck.yamlio import GO_FALSE, GO_TRUE, MAX_NESTING, compose_all, remembered_result
+from platecheck.yamlio import (
+    GO_FALSE,
+    GO_TRUE,
+    MAX_NESTING,
+    compose_all,
+    go_tag,
+    remembered_result,
+)
 
 ID = "yaml-hygiene"
 SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
@@ -174,7 +182,7 @@ def _walk(rel: str, root: Node, yaml11: bool) -> Iterator[Finding]:
                 yield from _numeric_versions(rel, node)
         elif isinstance(node, SequenceNode):
             stack.extend(reversed(node.value))
-        elif yaml11 and isinstance(node, ScalarNode) and not node.style:  # plain (C: "")
+        elif yaml11 and _untagged_plain(node):
             surprise = yaml11_surprise(node.value)
             if surprise is not None:
                 advice = ("; write true or false if it is a boolean."
@@ -183,13 +191,20 @@ def _walk(rel: str, root: Node, yaml11: bool) -> Iterator[Finding]:
                                f'Quote it ("{node.value}") if it is text{advice}')
 
 
+def _untagged_plain(node: Node) -> bool:
+    """A plain scalar (style ``None``, or ``""`` from libyaml) whose tag is the one its text
+    resolves to: a tag such as ``!!str`` or ``!foo`` makes ``!!str yes`` or ``!foo 1.10``
+    text to Helm, no surprise."""
+    return isinstance(node, ScalarNode) and not node.style and node.tag == go_tag(node.value)
+
+
 def _numeric_versions(rel: str, node: MappingNode) -> Iterator[Finding]:
     """An image tag or a version written as a plain number that Helm reads as a float and
     prints differently: ``tag: 1.10`` deploys ``image:1.1``, ``tag: 1e3`` deploys
     ``image:1000``."""
     for key, value in node.value:
         if not (isinstance(key, ScalarNode) and _VERSION_KEY.search(key.value)
-                and isinstance(value, ScalarNode) and not value.style):
+                and _untagged_plain(value)):
             continue
         printed = helm_number_text(value.value)
         if printed is not None and printed != value.value:
