@@ -251,6 +251,15 @@ def _schemas_cover(config: Config, parser: _Parser) -> None:
             return
 
 
+def _texts(value: Any) -> list[str]:
+    """The texts in an option's parsed value, in nested tuples and lists too."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, (tuple, list)):
+        return [text for item in value for text in _texts(item)]
+    return []
+
+
 def _rel(path: Path, root: Path) -> str:
     try:
         return path.resolve().relative_to(root.resolve()).as_posix()
@@ -283,6 +292,7 @@ class _Parser:
             pid: decl.specs for pid, decl in declared.items()}
         self.lines: Mapping[KeyPath, int] = {}
         self.base = base
+        self.env_names: tuple[str, ...] = ()
         self.raw = b""
 
     def fail(self, message: str, path: KeyPath) -> PlatecheckError:
@@ -452,6 +462,7 @@ class _Parser:
 
     def policies(self, value: Any, env_names: tuple[str, ...],
                  base: Mapping[str, PolicySettings]) -> dict[str, PolicySettings]:
+        self.env_names = env_names
         policies = self.mapping(value if value is not None else {}, ("policies",), "policies")
         result = dict(base)
         for pid, spec in policies.items():
@@ -540,4 +551,7 @@ class _Parser:
                                 (*path, key)) from None
             except PlatecheckError as exc:
                 raise self.fail(exc.message, (*path, key)) from None
+            if specs[key].environments:  # a name no environment has would match nothing
+                for env in _texts(parsed[specs[key].field]):
+                    self.known_env(env, self.env_names, (*path, key))
         return parsed

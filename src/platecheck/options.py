@@ -45,10 +45,12 @@ _UNWRITTEN = object()
 
 def option(default: Any = None, *, name: str | None = None, parse: Parse | None = None,
            per_environment: bool = False, factory: Callable[[], Any] | None = None,
-           written: Any = _UNWRITTEN) -> Any:
+           written: Any = _UNWRITTEN, environments: bool = False) -> Any:
     """A field of an options dataclass, with what configuration needs to read it;
-    ``written``: the default as configuration writes it (the default is ``parse(written)``)."""
-    metadata = {"name": name, "parse": parse, "per_environment": per_environment}
+    ``written``: the default as configuration writes it (the default is ``parse(written)``);
+    ``environments``: every text in the value names a configured environment."""
+    metadata = {"name": name, "parse": parse, "per_environment": per_environment,
+                "environments": environments}
     if written is not _UNWRITTEN and parse is not None:
         metadata["written"] = written
         default = parse(written)
@@ -83,6 +85,7 @@ class OptionSpec:
     name: str  # the key in the configuration
     parse: Parse  # YAML value -> field value; raises PlatecheckError or ValueError
     per_environment: bool
+    environments: bool = False  # its texts name configured environments
 
 
 @dataclass(frozen=True)
@@ -134,7 +137,8 @@ def specs(options: type[Any], per_target: bool) -> dict[str, OptionSpec]:
         name = meta.get("name") or camel(item.name)
         parse = meta.get("parse") or _parser(hints[item.name])
         result[name] = OptionSpec(item.name, name, parse,
-                                  per_target or bool(meta.get("per_environment")))
+                                  per_target or bool(meta.get("per_environment")),
+                                  bool(meta.get("environments")))
     return result
 
 

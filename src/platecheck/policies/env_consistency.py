@@ -534,7 +534,7 @@ def _declarations(option: Any) -> dict[str, Mapping[str, Any]]:
 class Options:
     # [staging, production] environment pairs; none: every non-production environment with
     # every production one
-    pairs: tuple[tuple[str, str], ...] = option((), parse=_pairs)
+    pairs: tuple[tuple[str, str], ...] = option((), parse=_pairs, environments=True)
     allowed_differences: re.Pattern[str] | None = option(parse=_globs, written=[])
     allowed_resource_differences: re.Pattern[str] | None = option(parse=_globs, written=[])
     name_normalization: tuple[str, ...] = ("{env}", "staging", "production")
