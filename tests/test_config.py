@@ -224,6 +224,25 @@ def test_a_kubernetes_version_no_bundled_schemas_cover_fails_at_its_line(
     assert "has no bundled Kubernetes schemas" in caught.value.message
 
 
+@pytest.mark.parametrize(("text", "line"), [
+    ("policies:\n  k8s-schema:\n    options:\n      schemaDirs: [policies/schemaz]\n", 4),
+    ("policies:\n  unknown-kind:\n    environments:\n      prod:\n        options:\n"
+     "          schemaDirs: [/nonexistent/schemas]\n", 6),
+])
+def test_a_schema_directory_that_is_not_one_fails_at_its_line(tmp_path: Path, text: str,
+                                                              line: int) -> None:
+    """A misspelt schemaDirs entry would leave its schemas unread, silently."""
+    write(tmp_path, text)
+    with pytest.raises(PlatecheckError) as caught:
+        configuration(tmp_path)
+    assert (caught.value.file, caught.value.line) == ("policies/platecheck.yaml", line)
+    assert caught.value.message.startswith("schemaDirs entry ")
+    (tmp_path / "policies" / "schemaz").mkdir()
+    if line == 4:
+        assert configuration(tmp_path).policy_options("k8s-schema").default.schema_dirs == (
+            "policies/schemaz",)
+
+
 def test_a_kubernetes_version_only_helm_reads_is_accepted(tmp_path: Path) -> None:
     """With the schema policies off (or each given a version of its own), the configured
     version is only helm's --kube-version: any version helm takes is fine."""

@@ -227,7 +227,26 @@ def load_config(root: Path, config_dir: Path | None = None,
     )
     if parser is not None and ("kubernetesVersion",) in parser.lines:
         _schemas_cover(config, parser)
+    if parser is not None:
+        _schema_dirs_exist(config, parser, root)
     return config
+
+
+def _schema_dirs_exist(config: Config, parser: _Parser, root: Path) -> None:
+    """Each ``schemaDirs`` entry the file writes is a directory: a misspelt one would leave
+    its schemas unread, every kind of theirs an unknown-kind finding at best."""
+    for pid in config.declarations:
+        options = config.policy_options(pid)
+        for env in (None, *config.environment_names):
+            path: KeyPath = ("policies", pid, "options", "schemaDirs") if env is None else (
+                "policies", pid, "environments", env, "options", "schemaDirs")
+            if path not in parser.lines:
+                continue
+            for entry in getattr(options.for_env(env), "schema_dirs", ()):
+                directory = Path(entry) if Path(entry).is_absolute() else root / entry
+                if not directory.is_dir():
+                    raise parser.fail(f"schemaDirs entry {entry!r} is not a directory "
+                                      f"(relative to the repository root, {root})", path)
 
 
 def _schemas_cover(config: Config, parser: _Parser) -> None:
