@@ -218,15 +218,20 @@ codecs.register_error("platecheck-go-json", _each_byte_replaced)
 def go_key(value: Any) -> Any:
     """A mapping key as Go's YAML-to-JSON conversion writes it: ``true``, ``false``, an
     integer in decimal (``0o17`` is ``"15"``), a float as Go writes a float32 at its
-    shortest (``1e3`` is ``"1000"``, ``123456.7`` stays); anything else as it is."""
+    shortest (``1e3`` is ``"1000"``, ``123456.7`` stays) and an infinity or NaN as YAML
+    writes it (``.inf``, ``-.inf``, ``.nan``: sigs.k8s.io/yaml's ``convertToJSONableObject``);
+    anything else as it is."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if value is None:
         return "null"
     if isinstance(value, int):
         return str(value)
-    if isinstance(value, float) and math.isfinite(value):
-        return _float32_g(value)
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        return _float32_g(value) if math.isfinite(value) else (
+            ".inf" if value > 0 else "-.inf")
     return value
 
 
