@@ -67,11 +67,9 @@ def test_values_are_read_as_helm_reads_them(tmp_path: Path, each_helm: Path) -> 
     helm = json.loads(yaml.safe_load(done.stdout)["data"]["values"])
     ours = load_document(_values_text(), "values.yaml").data
     assert _numbers_as_helm(helm) == _numbers_as_helm(ours)
-    # rendered output is read by the other path: infinities and NaN as keys as Go writes them
-    rendered = load_all_data("".join(f"{key}: {index}\n" for index, key in enumerate(KEYS)
-                                     if "inf" in key.lower() or "nan" in key.lower()), "x")[0]
-    assert rendered == {key: value for key, value in helm["keys"].items()
-                        if key in (".inf", "-.inf", ".nan")}
+    # rendered output is read by the other path: its keys as Go writes them too (where
+    # Python's -0.0 == False merged "-0" into "false")
+    assert load_all_data(_values_text(), "values.yaml")[0]["keys"] == helm["keys"]
 
 
 def test_rendered_manifests_are_read_as_kubernetes_reads_them() -> None:

@@ -18,7 +18,7 @@ import re
 import stat
 import struct
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
@@ -268,15 +268,22 @@ class _GoKeys:
     """Mappings whose keys are as Go's YAML-to-JSON conversion makes them (``go_key``)."""
 
     def construct_mapping(self, node: Any, deep: bool = False) -> Any:
-        mapping = super().construct_mapping(node, deep=deep)  # type: ignore[misc]
-        if all(type(key) is str for key in mapping):
-            return mapping
-        if None in mapping:  # sigs.k8s.io/yaml: "unsupported map key of type: <nil>"
-            key = next((k for k, _ in node.value if isinstance(k, ScalarNode)
-                        and self.construct_object(k) is None),  # type: ignore[attr-defined]
-                       node)
-            raise ConstructorError(None, None, NULL_KEY, key.start_mark)
-        return {go_key(key): value for key, value in mapping.items()}
+        """Each key made Go's before it is stored: Python's ``1 == True == 1.0`` and
+        ``-0.0 == False`` would otherwise merge keys Go keeps apart (``"1"``, ``"true"``)."""
+        if not isinstance(node, MappingNode):
+            return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+        self.flatten_mapping(node)
+        mapping: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)  # type: ignore[attr-defined]
+            if key is None:  # sigs.k8s.io/yaml: "unsupported map key of type: <nil>"
+                raise ConstructorError(None, None, NULL_KEY, key_node.start_mark)
+            if not isinstance(key, Hashable):
+                raise ConstructorError("while constructing a mapping", node.start_mark,
+                                       "found unhashable key", key_node.start_mark)
+            mapping[go_key(key)] = self.construct_object(  # type: ignore[attr-defined]
+                value_node, deep=deep)
+        return mapping
 
     def flatten_mapping(self, node: Any) -> None:
         for key_node, _ in node.value:  # Go merges at "<<" only: "!!merge a" is the key "a"
