@@ -281,8 +281,8 @@ class _GoKeys:
             if not isinstance(key, Hashable):
                 raise ConstructorError("while constructing a mapping", node.start_mark,
                                        "found unhashable key", key_node.start_mark)
-            mapping[go_key(key)] = self.construct_object(  # type: ignore[attr-defined]
-                value_node, deep=deep)
+            value = self.construct_object(value_node, deep=deep)  # type: ignore[attr-defined]
+            mapping[key if type(key) is str else go_key(key)] = value
         return mapping
 
     def flatten_mapping(self, node: Any) -> None:
