@@ -16,7 +16,8 @@ import yaml
 from platecheck import yamlio
 from platecheck.engine import lint, load
 from platecheck.errors import YamlBadValue
-from platecheck.yamlio import GoDumper, load_all_data, load_document
+from platecheck.goyaml import GoDumper
+from platecheck.yamlio import load_all_data, load_document
 from security_helpers import make_repo
 
 # value text -> what Go reads (asserted against helm below)

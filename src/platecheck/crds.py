@@ -185,7 +185,7 @@ def from_files(root: Path, files: Sequence[Path], memo: ResultMemo | None = None
 
 # what decides the schemas of a CRD file besides its content: the YAML reader and the
 # conversion
-_CODE = ("crds.py", "yamlio.py")
+_CODE = ("crds.py", "yamlio.py", "goyaml.py")
 
 
 def _file_schemas(text: str, rel: str, memo: ResultMemo | None) -> list[CrdSchema]:

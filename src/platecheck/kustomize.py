@@ -57,6 +57,7 @@ from platecheck import yamlio
 from platecheck.argocd_env import envsubst
 from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
 from platecheck.errors import PlatecheckError
+from platecheck.goyaml import GoDumper
 from platecheck.helmbin import helm_major, helm_version, isolated_environment
 from platecheck.helmbin.install import cached_helm
 from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers, read_source
@@ -207,7 +208,7 @@ class Kustomize:
                 inner = copy / call.target.source_dir.relative_to(self.root)
                 edited = inner / call.found.name
                 edited.unlink()
-                edited.write_text(yaml.dump(call.data, Dumper=yamlio.GoDumper, sort_keys=False),
+                edited.write_text(yaml.dump(call.data, Dumper=GoDumper, sort_keys=False),
                                   encoding="utf-8")
                 if confined is None:
                     argv, env, seen = [str(self.kubectl), "kustomize", *call.options,
@@ -317,7 +318,7 @@ class Kustomize:
             application = self._application_patches(app, spec, lines, target.source_dir)
             if application is not None:
                 read.insert(0, application)  # applied after the kustomization's own
-        manifest = yaml.dump_all([r.doc for r in resources], Dumper=yamlio.GoDumper,
+        manifest = yaml.dump_all([r.doc for r in resources], Dumper=GoDumper,
                                  sort_keys=False)
         return RenderedTarget(target=target, resources=tuple(resources),
                               values=merge_values(None, layers), manifest=manifest,

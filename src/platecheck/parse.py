@@ -27,7 +27,7 @@ _SOURCE = re.compile(r"^# Source: (.+?)\s*$", re.MULTILINE)
 # it alike (a chart's CRDs, rendered in every environment).
 SHARED_CHUNK = 2048
 # What decides the documents a template's output parses to, besides its text.
-_CODE = ("yamlio.py", "parse.py")
+_CODE = ("yamlio.py", "goyaml.py", "parse.py")
 
 
 class ParsedChunks:

@@ -31,6 +31,7 @@ import yaml
 from parser_words import hide_parser_words
 from platecheck.discover import discover
 from platecheck.errors import PlatecheckError
+from platecheck.goyaml import GoDumper
 from platecheck.helmargs import parameter_layer
 from platecheck.helmbin import install_helm
 from platecheck.model import RenderTarget
@@ -38,7 +39,6 @@ from platecheck.overrides import merge_patch
 from platecheck.plan import Planner
 from platecheck.policies import configuration
 from platecheck.render import Helm
-from platecheck.yamlio import GoDumper
 
 HERE = Path(__file__).parent
 BASE = HERE / "base"

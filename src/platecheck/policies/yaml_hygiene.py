@@ -52,16 +52,10 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from platecheck.cache import code_digest
 from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.globs import matches_any
+from platecheck.goyaml import GO_FALSE, GO_TRUE, go_tag
 from platecheck.model import Finding, RepoModel
 from platecheck.options import PolicyOptions
-from platecheck.yamlio import (
-    GO_FALSE,
-    GO_TRUE,
-    MAX_NESTING,
-    compose_all,
-    go_tag,
-    remembered_result,
-)
+from platecheck.yamlio import MAX_NESTING, compose_all, remembered_result
 
 ID = "yaml-hygiene"
 SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
@@ -103,7 +97,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
 
 
 # what decides the findings of a file besides its bytes: this code, the reader and PyYAML
-_CODE = ("policies/yaml_hygiene.py", "yamlio.py")
+_CODE = ("policies/yaml_hygiene.py", "yamlio.py", "goyaml.py")
 
 
 def _remembered(rel: str, raw: bytes, *, yaml11: bool) -> list[Finding]:
