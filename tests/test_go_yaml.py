@@ -37,6 +37,22 @@ KEYS = ["y", "n", "on", "off", "0o17", "1e3", "12:30", ".5", "true", "010", "yes
         "-0.0", "-2.5e-7", ".inf", "1e6", "-.Inf", "+.inf", ".NaN"]
 
 
+_VALUES_JSON = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n"
+                "  values: {{ toJson .Values | quote }}\n")
+
+
+def _helm_chart(tmp_path: Path, values: str | None, template: str | None = None) -> Path:
+    """A chart with ``values`` as its values.yaml (none: no file) and one ``template``."""
+    chart = tmp_path / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    if values is not None:
+        (chart / "values.yaml").write_text(values)
+    if template is not None:
+        (chart / "templates" / "cm.yaml").write_text(template)
+    return chart
+
+
 def _values_text() -> str:
     lines = [f"v{index}: {text}" for index, text in enumerate(SCALARS)]
     lines.append("keys:")
@@ -56,13 +72,7 @@ def _numbers_as_helm(value: Any) -> Any:
 
 
 def test_values_are_read_as_helm_reads_them(tmp_path: Path, each_helm: Path) -> None:
-    chart = tmp_path / "chart"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "values.yaml").write_text(_values_text())
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n"
-        "  values: {{ toJson .Values | quote }}\n")
+    chart = _helm_chart(tmp_path, _values_text(), _VALUES_JSON)
     done = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
                           text=True, check=True)
     helm = json.loads(yaml.safe_load(done.stdout)["data"]["values"])
@@ -148,10 +158,7 @@ def test_a_null_mapping_key_is_refused_at_its_line(tmp_path: Path, each_helm: Pa
     from platecheck.errors import PlatecheckError
 
     text = f"a: 1\nk:\n  {key}: 1\n" if key != "? " else "a: 1\nk:\n  ?\n  : 1\n"
-    chart = tmp_path / "chart"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "values.yaml").write_text(text)
+    chart = _helm_chart(tmp_path, text)
     done = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
                           text=True, check=False)
     assert done.returncode != 0
@@ -206,12 +213,7 @@ def test_tagged_values_are_read_as_helm_reads_them(tmp_path: Path, each_helm: Pa
     """A tag in the chart's values.yaml or in a value file given to helm: helm reads the
     values as go-yaml v2 does, and so does platecheck, with either loader (an unknown global
     tag on a scalar was a could-not-check error)."""
-    chart = tmp_path / "chart"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n"
-        "  values: {{ toJson .Values | quote }}\n")
+    chart = _helm_chart(tmp_path, None, _VALUES_JSON)
     files = tmp_path / "values.yaml" if where == "--values" else chart / "values.yaml"
     files.write_text(_tagged_text())
     extra = ["--values", str(files)] if where == "--values" else []
@@ -245,10 +247,7 @@ def test_a_value_its_tag_does_not_fit_is_refused_as_helm_refuses_it(
     """``!!int 1.5``: helm refuses the values file ("cannot decode !!float `1.5` as a
     !!int"); platecheck says the same at the value's line, with either loader."""
     values = f"a: 1\nkey: {text}\n"
-    chart = tmp_path / "chart"
-    (chart / "templates").mkdir(parents=True)
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "values.yaml").write_text(values)
+    chart = _helm_chart(tmp_path, values)
     done = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
                           text=True, check=False)
     assert done.returncode != 0

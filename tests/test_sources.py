@@ -65,19 +65,25 @@ def test_directory_source_as_argo_cd_applies_it(tmp_path: Path) -> None:
     assert report_.renders == 0  # nothing for helm to do
 
 
+def _hydrated_plain(dry: str = "", sync: str = "") -> str:
+    """The plain-prod Application as a source hydrator's, ``dry`` and ``sync`` more lines of
+    its dry and sync sources."""
+    return ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+            "  name: plain-prod\n  namespace: argocd\nspec:\n  project: default\n"
+            "  sourceHydrator:\n    drySource:\n"
+            "      repoURL: https://git.example.com/platform.git\n"
+            f"      targetRevision: HEAD\n      path: manifests/plain\n{dry}"
+            f"    syncSource:\n      targetBranch: env/prod\n      path: prod\n{sync}"
+            "  destination:\n    server: https://kubernetes.default.svc\n"
+            "    namespace: plain-prod\n")
+
+
 def test_a_source_hydrator_application_is_its_dry_source(tmp_path: Path) -> None:
     """Argo CD's hydrator renders ``sourceHydrator.drySource`` and the Application syncs what
     it committed: the dry source is rendered and checked, findings at its lines."""
     repo = tmp_path / "repo"
     shutil.copytree(SOURCES / "directory", repo)
-    (repo / "apps" / "plain.yaml").write_text(
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: plain-prod\n"
-        "  namespace: argocd\nspec:\n  project: default\n  sourceHydrator:\n"
-        "    drySource:\n      repoURL: https://git.example.com/platform.git\n"
-        "      targetRevision: HEAD\n      path: manifests/plain\n"
-        "    syncSource:\n      targetBranch: env/prod\n      path: prod\n"
-        "  destination:\n    server: https://kubernetes.default.svc\n"
-        "    namespace: plain-prod\n")
+    (repo / "apps" / "plain.yaml").write_text(_hydrated_plain())
     (repo / "apps" / "web.yaml").unlink()
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert report_.errors == ()
@@ -97,17 +103,9 @@ def test_the_fields_of_newer_argo_cd_sources_are_known(
     field of the Application schema."""
     repo = tmp_path / "repo"
     shutil.copytree(SOURCES / "directory", repo)
-    (repo / "apps" / "plain.yaml").write_text(
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: plain-prod\n"
-        "  namespace: argocd\nspec:\n  project: default\n  sourceHydrator:\n"
-        "    drySource:\n      repoURL: https://git.example.com/platform.git\n"
-        "      targetRevision: HEAD\n      path: manifests/plain\n"
-        "      # the directory options\n"
-        f"      directory: {directory}\n"
-        "    syncSource:\n      targetBranch: env/prod\n      path: prod\n"
-        "      repoURL: https://git.example.com/hydrated.git\n"
-        "  destination:\n    server: https://kubernetes.default.svc\n"
-        "    namespace: plain-prod\n")
+    (repo / "apps" / "plain.yaml").write_text(_hydrated_plain(
+        f"      # the directory options\n      directory: {directory}\n",
+        "      repoURL: https://git.example.com/hydrated.git\n"))
     web = repo / "apps" / "web.yaml"
     web.write_text(web.read_text().replace("    path: manifests/web\n",
                                            "    path: manifests/web\n    tagPrefix: web/\n"))

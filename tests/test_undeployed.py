@@ -3,33 +3,15 @@ through the whole pipeline and the real helm."""
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from platecheck.engine import lint
 from platecheck.model import Level, Report
+from synthetic import application
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
-
-
-def _application(name: str, path: str) -> str:
-    return textwrap.dedent(f"""\
-        apiVersion: argoproj.io/v1alpha1
-        kind: Application
-        metadata:
-          name: {name}
-          namespace: argocd
-        spec:
-          project: default
-          source:
-            repoURL: https://git.example.com/repo.git
-            path: {path}
-          destination:
-            server: https://kubernetes.default.svc
-            namespace: web-prod
-        """)
 
 
 # an ApplicationSet Argo CD expands: its path is a pattern of the directories it deploys
@@ -73,7 +55,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     repo = tmp_path_factory.mktemp("undeployed")
     (repo / ".git").mkdir()
     (repo / "apps").mkdir()
-    (repo / "apps" / "web-prod.yaml").write_text(_application("web-prod", "charts/web"), "utf-8")
+    (repo / "apps" / "web-prod.yaml").write_text(
+        application("web-prod", "charts/web", "web-prod"), "utf-8")
     (repo / "apps" / "tools.yaml").write_text(TOOLS, "utf-8")
     _chart(repo, "charts/web", "dependencies:\n  - name: shared\n    version: 0.1.0\n"
                                "    repository: file://../shared\n")
@@ -138,7 +121,7 @@ def test_chart_mode_names_none_also_when_a_chart_generates_applications(tmp_path
     (repo / ".git").mkdir(parents=True)
     _chart(repo, "apps")
     (repo / "apps" / "templates" / "web.yaml").write_text(
-        _application("web-prod", "charts/web"), "utf-8")
+        application("web-prod", "charts/web", "web-prod"), "utf-8")
     _chart(repo, "charts/web")
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert _undeployed(report) == []
