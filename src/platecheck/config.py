@@ -256,8 +256,10 @@ def _schemas_cover(config: Config, parser: _Parser) -> None:
     from platecheck.schemas import SchemaOptions, resolve_version
 
     version = config.kubernetes_version
+    if version is None:
+        return
     for pid, declaration in config.declarations.items():
-        if version is None or not issubclass(declaration.options, SchemaOptions):
+        if not issubclass(declaration.options, SchemaOptions):
             continue
         levels = {config.level(pid, env) for env in (None, *config.environment_names)}
         options = config.policy_options(pid)

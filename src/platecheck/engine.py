@@ -51,7 +51,7 @@ from platecheck.helmbin import (
     version_asked,
 )
 from platecheck.helmbin.kubectl import find_kubectl
-from platecheck.helmbin.locate import cache_outside
+from platecheck.helmbin.locate import cache_outside, cache_outside_paths
 from platecheck.kustomize import Kustomize
 from platecheck.limits import MAX_JOBS, go_crash
 from platecheck.lintvalues import lint_values
@@ -277,8 +277,7 @@ def _repository_root(paths: Sequence[Path], root: str | os.PathLike[str] | None,
     """The repository of ``paths`` (``root`` when given), which holds all of them and not the
     cache. A cache inside a path given is refused before the root is looked for (a walk of
     every YAML file under an unmarked directory)."""
-    for item in paths:
-        cache_outside(cache_dir, item if item.is_dir() else item.parent)
+    cache_outside_paths(cache_dir, paths)
     repo_root = find_root(paths[0], Path(root) if root is not None else None)
     for item in paths:
         if not item.is_relative_to(repo_root):
@@ -1121,9 +1120,9 @@ def _unsupported_number(target: RenderTarget, reason: str) -> tuple[str, int] | 
     files = [target.chart_values] if match.group(1) else [
         f for f in target.value_files
         if f.rel == match.group(2) or os.fspath(f.path) == match.group(2)]
-    for values in files:
-        line = non_json_number(values, match.group(3)) if values is not None else None
-        if values is not None and line is not None:
+    for values in (f for f in files if f is not None):
+        line = non_json_number(values, match.group(3))
+        if line is not None:
             return values.rel, line
     return None
 

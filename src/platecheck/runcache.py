@@ -326,15 +326,19 @@ def _keyed(paths: Sequence[str | os.PathLike[str]], cache_root: Path | None,
            skip: Sequence[Path], options: dict[str, Any]) -> _Run | None:
     """The cache and key of this run, or None when it is not cached (``--no-cache``,
     ``--changed-since``) or its inputs cannot be keyed (the full run reports why)."""
-    from platecheck.helmbin.locate import cache_outside, default_cache_dir, find_helm
+    from platecheck.helmbin.locate import (
+        cache_outside,
+        cache_outside_paths,
+        default_cache_dir,
+        find_helm,
+    )
     from platecheck.repourl import normalized, remote_urls
 
     if not options.get("use_cache", True) or options.get("changed_since") is not None:
         return None
     try:
         resolved = [Path(p).resolve(strict=True) for p in paths]
-        for path in resolved:  # (before the root is looked for: see engine._repository_root)
-            cache_outside(cache_root, path if path.is_dir() else path.parent)
+        cache_outside_paths(cache_root, resolved)
         explicit_root = options.get("root")
         root = repository_root(resolved[0], Path(explicit_root) if explicit_root else None)
         cache_outside(cache_root, root)  # (else the engine says so, and nothing is written)

@@ -86,12 +86,14 @@ def _inflated(directory: Path) -> bool:
         kustomization_file(directory.parent.parent) is not None
 
 
-def _metadata(directory: Path, root: Path) -> Mapping[str, Any] | None:
-    """``Chart.yaml`` as Helm reads it, or None where it cannot be read (the chart is still
-    named: nothing checked it either way)."""
+def _metadata(directory: Path, root: Path, text: str | None = None) -> Mapping[str, Any] | None:
+    """``Chart.yaml`` (``text`` when already read) as Helm reads it, or None where it cannot
+    be read (the chart is still named: nothing checked it either way)."""
     rel = rel_path(directory / "Chart.yaml", root)
     try:
-        data = load_document(read_text(directory / "Chart.yaml", rel)[1], rel).data
+        if text is None:
+            text = read_text(directory / "Chart.yaml", rel)[1]
+        data = load_document(text, rel).data
     except PlatecheckError:
         return None
     return as_helm_reads(data) if isinstance(data, dict) else None
@@ -114,11 +116,12 @@ def _dependencies(deployed: set[Path], root: Path, charts: set[Path]) -> set[Pat
 def _local_dependencies(directory: Path, root: Path) -> list[Path]:
     rel = rel_path(directory / "Chart.yaml", root)
     try:
-        if "file://" not in read_text(directory / "Chart.yaml", rel)[1]:
-            return []
+        text = read_text(directory / "Chart.yaml", rel)[1]
     except PlatecheckError:
         return []
-    entries = (_metadata(directory, root) or {}).get("dependencies")
+    if "file://" not in text:
+        return []
+    entries = (_metadata(directory, root, text) or {}).get("dependencies")
     result = []
     for entry in entries if isinstance(entries, list) else ():
         repository = entry.get("repository") if isinstance(entry, dict) else None

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget, ValuesFile
+from platecheck.yamlio import scalars
 
 
 @dataclass(frozen=True)
@@ -141,18 +142,9 @@ def non_json_number(values: ValuesFile, name: str) -> int | None:
     """The first line of ``values`` holding a number JSON cannot write, ``name`` being what
     Go's encoder calls it (``NaN``, ``+Inf``, ``-Inf``): Helm converts a values file to JSON
     as it loads it and fails there, naming neither key nor line."""
-    found = []
-    for path, line in values.lines.items():
-        value: Any = values.data
-        for key in path:
-            try:
-                value = value[key]
-            except (KeyError, IndexError, TypeError):
-                break
-        else:
-            if isinstance(value, float) and _json_name(value) == name:
-                found.append(line)
-    return min(found, default=None)
+    return min((values.lines[path] for path, value in scalars(values.data)
+                if isinstance(value, float) and _json_name(value) == name
+                and path in values.lines), default=None)
 
 
 def _json_name(number: float) -> str | None:

@@ -6,7 +6,7 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -79,6 +79,15 @@ def cache_outside(cache_dir: str | os.PathLike[str] | None, root: Path) -> None:
     raise PlatecheckError(f"{origin} is inside the checked repository; platecheck keeps its "
                           "cache outside what it checks (give a --cache-dir outside it)",
                           str(where))
+
+
+def cache_outside_paths(cache_dir: str | os.PathLike[str] | None,
+                        paths: Iterable[Path]) -> None:
+    """``cache_outside`` for each resolved path given (a file: its directory), checked before
+    the repository root is looked for: the root holds every path, so a cache inside one is
+    inside the root, and an unmarked root costs a walk of every YAML file under it."""
+    for path in paths:
+        cache_outside(cache_dir, path if path.is_dir() else path.parent)
 
 
 def cached_helm_path(version: str, cache_dir: Path | None = None) -> Path:
