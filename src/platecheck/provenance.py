@@ -208,16 +208,17 @@ def _object_anchor_line(lines: list[str], anchor: str,
     return next((index for index in order if named.search(lines[index])), None)
 
 
+def _indent(text: str) -> int:
+    return len(text) - len(text.lstrip())
+
+
 def _indented_bounds(lines: list[str], index: int) -> tuple[int, int]:
     """The 0-based [first, end) lines around line ``index`` indented at least as deep as it:
     the fields of the object it belongs to, as a formatter writes them one per line."""
-    def indent(text: str) -> int:
-        return len(text) - len(text.lstrip())
-
     def inside(text: str) -> bool:  # a field of the object, or a line of a field's value
-        return not text.strip() or indent(text) >= column
+        return not text.strip() or _indent(text) >= column
 
-    column = indent(lines[index])
+    column = _indent(lines[index])
     if lines[index].lstrip().startswith("{"):
         return index, index + 1  # the whole object on its line
     start = index
@@ -232,27 +233,24 @@ def _indented_bounds(lines: list[str], index: int) -> tuple[int, int]:
 def _entry_bounds(lines: list[str], index: int) -> tuple[int, int]:
     """The 0-based [first, end) lines of the list entry that line ``index`` belongs to: from
     its ``-`` line to the next line indented no deeper than that dash."""
-    def indent(text: str) -> int:
-        return len(text) - len(text.lstrip())
-
     def skipped(text: str) -> bool:
         stripped = text.strip()
         return not stripped or stripped.startswith(("{{", "#"))
 
     start = index
     if not lines[index].lstrip().startswith("-"):
-        column = indent(lines[index])
+        column = _indent(lines[index])
         for back in range(index - 1, -1, -1):
             if skipped(lines[back]):
                 continue
-            if indent(lines[back]) < column:
+            if _indent(lines[back]) < column:
                 if lines[back].lstrip().startswith("-"):
                     start = back
                 break
-    dash = indent(lines[start]) if lines[start].lstrip().startswith("-") else \
-        indent(lines[start]) - 1
+    dash = _indent(lines[start]) if lines[start].lstrip().startswith("-") else \
+        _indent(lines[start]) - 1
     for end in range(start + 1, len(lines)):
-        if not skipped(lines[end]) and indent(lines[end]) <= dash:
+        if not skipped(lines[end]) and _indent(lines[end]) <= dash:
             return start, end
     return start, len(lines)
 
@@ -275,7 +273,7 @@ def _list_entries(lines: list[str], key: str) -> list[list[tuple[int, str | None
             stripped = text.strip()
             if not stripped or stripped.startswith(("{{", "#")):
                 continue
-            indent = len(text) - len(text.lstrip())
+            indent = _indent(text)
             if indent < base or (indent == base and not stripped.startswith("-")):
                 break
             if stripped.startswith("-") and dash in (-1, indent):
