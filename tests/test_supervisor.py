@@ -231,6 +231,38 @@ def test_where_no_supervisor_starts_processes_run_on_their_own(
     assert b"timeout" in done.stdout  # the old way: under coreutils timeout
 
 
+_IGNORED_SCRIPT = """
+import signal, sys, threading
+from platecheck import sandbox
+if sys.argv[1] == "alone":
+    sandbox._supervisor = lambda: None
+done = []
+def run():
+    done.append(sandbox.run_bounded(["/bin/sh", "-c", "grep ^SigIgn: /proc/self/status"],
+                                    env={"PATH": "/usr/bin:/bin"}, cwd=".", timeout=30))
+worker = threading.Thread(target=run)  # as helm runs: from a worker thread
+worker.start()
+worker.join()
+sys.stdout.write(done[0].stdout.decode())
+"""
+
+
+@pytest.mark.parametrize("path", ["supervisor", "alone"])
+def test_signals_platecheck_inherited_ignored_are_not_passed_on(tmp_path: Path,
+                                                                 path: str) -> None:
+    """Run as a background job (SIGINT and SIGQUIT ignored) or under nohup (SIGHUP),
+    platecheck still starts each program with every signal at its default action, through
+    the supervisor and without it."""
+    def ignoring() -> None:
+        for signum in (signal.SIGQUIT, signal.SIGHUP, signal.SIGINT, signal.SIGUSR1):
+            signal.signal(signum, signal.SIG_IGN)
+
+    done = subprocess.run([sys.executable, "-c", _IGNORED_SCRIPT, path], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=60, preexec_fn=ignoring,
+                          check=True)
+    assert done.stdout.strip() == "SigIgn:\t0000000000000000", done.stdout + done.stderr
+
+
 def _data_limit(done: sandbox.Completed) -> int:
     [line] = [x for x in done.stdout.decode().splitlines() if x.startswith("Max data size")]
     return int(line.split()[3])

@@ -52,6 +52,7 @@ from platecheck.boundedread import is_regular_file, read_at_most
 from platecheck.cache import chart_tree
 from platecheck.errors import PlatecheckError
 from platecheck.limits import MAX_PROCESS_DATA
+from platecheck.supervisor import default_signals
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -322,9 +323,11 @@ def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
 
 
 def _bounded_data() -> None:
-    """In the child, before it runs the program: the data bound the supervisor's programs
-    inherit from it (``platecheck.limits.MAX_PROCESS_DATA``)."""
+    """In the child, before it runs the program: the data bound and default signals the
+    supervisor's programs inherit from it (``platecheck.limits.MAX_PROCESS_DATA``,
+    ``supervisor.default_signals``)."""
     resource.setrlimit(resource.RLIMIT_DATA, (MAX_PROCESS_DATA, MAX_PROCESS_DATA))
+    default_signals()
 
 
 def _started(stop: Callable[[], None]) -> None:

@@ -145,9 +145,22 @@ def _stop(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
+def default_signals() -> None:
+    """Every signal this process inherited ignored (a background job's SIGINT and SIGQUIT,
+    nohup's SIGHUP) back to its default action: a program inherits the signals ignored, so
+    each one platecheck starts meets signals as it would run by hand."""
+    for signum in signal.valid_signals():
+        try:
+            if signal.getsignal(signum) is signal.SIG_IGN:
+                signal.signal(signum, signal.SIG_DFL)
+        except (OSError, ValueError):  # one that cannot be caught, or a number no system has
+            continue
+
+
 def main(fd: int, data_limit: int) -> None:
     # every program it starts inherits the bound (platecheck.limits.MAX_PROCESS_DATA)
     resource.setrlimit(resource.RLIMIT_DATA, (data_limit, data_limit))
+    default_signals()
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(signum, _stop)
     sock = socket.socket(fileno=fd)
