@@ -41,12 +41,14 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("discover", ("discover", "reporoot", "manifests", "appset", "sourcetype")),
     ("plan", ("plan", "helmargs", "helmsource", "valuefiles", "overrides", "changed",
               "sourcecheck", "undeployed")),
-    ("render", ("render", "dependencies", "directory", "jsonnet", "kustomize", "values",
+    ("render", ("render", "dependencies", "directory", "jsonnet", "kustomize_tree",
+                "kustomize_errors", "kustomize_edit", "kustomize", "values",
                 "lintvalues")),
     ("parse", ("parse", "generated", "crds", "values_schema")),
     ("policies", ("policies", "policies.*", "ownership")),
     ("report", ("report", "report.*")),
-    ("run", ("engine", "runcache", "rendered_diff", "basetree")),
+    ("run", ("problems", "rendering", "batch", "planning", "generation", "policyrun", "engine",
+             "runcache", "rendered_diff", "basetree")),
     ("front", ("cli", "pytest_plugin", "init", "docs", "", "__main__")),
 )
 

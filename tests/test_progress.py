@@ -60,9 +60,9 @@ def test_lint_reports_progress_of_its_renders(tmp_path: Path, helm_bin: Path,
 
 def test_a_target_is_done_once_its_render_and_its_lint_have_ended(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from platecheck.engine import _Progress
     from platecheck.model import Chart, RenderTarget
     from platecheck.render import HelmCall
+    from platecheck.rendering import _Progress
 
     monkeypatch.setattr("platecheck.progress.DELAY", 0.0)
     chart = Chart(path=Path("/r/c"), rel="c", name="c", version="1", api_version="v2",

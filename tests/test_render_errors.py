@@ -196,7 +196,7 @@ def test_a_template_of_no_file_here_keeps_the_applications_place(tmp_path: Path)
 
 def test_a_kube_version_the_chart_refuses_points_at_its_kube_version(
         helm: Path, tmp_path: Path) -> None:
-    from platecheck.engine import KUBE_VERSION_REMEDY
+    from platecheck.rendering import KUBE_VERSION_REMEDY
 
     root = tmp_path / "refusing"
     (root / "templates").mkdir(parents=True)

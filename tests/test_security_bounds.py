@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from platecheck.batch import jobs_for
 from platecheck.cache import MAX_CHART_FILES
 from platecheck.config import MAX_RENDER_TIMEOUT
-from platecheck.engine import _jobs, lint, load
+from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError, YamlTooComplex
 from platecheck.limits import MAX_JOBS
 from platecheck.values import Layer, merge_values
@@ -71,10 +72,10 @@ def test_configuration_numbers_are_bounded(tmp_path: Path, line: str, message: s
 
 def test_the_configuration_cannot_ask_for_more_helm_processes_than_cpus() -> None:
     cpus = os.cpu_count() or 1
-    assert _jobs(None, MAX_JOBS) == cpus
-    assert _jobs(None, None) == cpus
-    assert _jobs(3, MAX_JOBS) == 3  # the command line decides
-    assert _jobs(MAX_JOBS + 10, None) == MAX_JOBS
+    assert jobs_for(None, MAX_JOBS) == cpus
+    assert jobs_for(None, None) == cpus
+    assert jobs_for(3, MAX_JOBS) == 3  # the command line decides
+    assert jobs_for(MAX_JOBS + 10, None) == MAX_JOBS
 
 
 def test_the_command_line_caps_jobs(tmp_path: Path) -> None:

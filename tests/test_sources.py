@@ -1034,7 +1034,7 @@ KLOG_STDERR = (
     ": unable to run: 'helm version -c --short' (is 'helm' installed?): exit status 1\n",
 ])
 def test_kubectl_error_is_the_cause_not_the_log_line(stderr: str) -> None:
-    from platecheck.kustomize import kubectl_error
+    from platecheck.kustomize_errors import kubectl_error
 
     assert kubectl_error(stderr) == (
         "unknown shorthand flag: 'c' in -c: unable to run: 'helm version -c --short' "
@@ -1123,14 +1123,15 @@ def test_an_application_that_fails_planning_keeps_an_id_of_its_own(tmp_path: Pat
 
 
 def test_a_target_id_planned_twice_is_an_internal_error(tmp_path: Path) -> None:
-    from platecheck.engine import _unique_ids, load
+    from platecheck.engine import load
+    from platecheck.planning import unique_ids
 
     model = load(SOURCES / "same-chart-name", cache_dir=tmp_path)
     first, second = model.targets
     import dataclasses
 
     with pytest.raises(RuntimeError, match="prod/blue-green"):
-        _unique_ids([first, dataclasses.replace(second, id=first.id)])
+        unique_ids([first, dataclasses.replace(second, id=first.id)])
 
 
 @pytest.mark.usefixtures("kubectl_bin")

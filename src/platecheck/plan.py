@@ -332,7 +332,7 @@ class Planner:
             env = self.config.match_environment(app.name, app.labels, app.destination_namespace)
             if env is not None and (app.file, app.line) not in parents:
                 known = f"{env.name}/{env.app_name(app.name)}"
-                # a second Application of one id is known by its place (engine._distinct)
+                # a second Application of one id is known by its place (planning.distinct)
                 ids.add(f"{known}@{app.file}:{app.line}" if known in ids else known)
         for app_set in found.application_sets:
             env = self.config.match_environment(app_set.name, app_set.labels,

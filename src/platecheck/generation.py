@@ -1,0 +1,142 @@
+"""Applications in rendered output are targets in turn (a Helm-templated app-of-apps):
+planned and rendered, level by level; an Application a Kustomize source renders from a
+written one, changed, replaces it."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from platecheck.batch import Batch
+from platecheck.discover import Discovery
+from platecheck.errors import PlatecheckError
+from platecheck.generated import MAX_DEPTH, AppKey, Generated, ancestors, app_key, as_written
+from platecheck.generated import generated as generate
+from platecheck.model import Application, RenderedTarget, RenderTarget
+from platecheck.plan import Planner
+from platecheck.planning import distinct, unique_ids
+from platecheck.problems import Problems
+
+
+def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget],
+               rendered: list[RenderedTarget], wanted: set[str] | None
+               ) -> tuple[list[Generated], WrittenPlaces]:
+    """Applications in rendered output are targets in turn (a Helm-templated app-of-apps):
+    planned and rendered, level by level, into ``targets`` and ``rendered``; the written
+    Applications rendered ones replaced, with their targets, are told apart."""
+    problems, planner = batch.problems, batch.planner
+    generated: list[Generated] = []
+    parents: dict[AppKey, Application | None] = {
+        **{app_key(a): None for a in found.applications},
+        **{_set_key(a): None for a in found.application_sets}}
+    written = {as_written(a) for a in found.applications}
+    places = WrittenPlaces(found.applications)
+    fresh = list(rendered)
+    for depth in range(MAX_DEPTH + 1):
+        children = _children(fresh, parents, generated, problems, planner, written, places)
+        if places.superseded:  # the written Applications that rendered ones replace go
+            places.dropped.extend(t for t in targets if places.replaced(t))
+            targets[:] = [t for t in targets if not places.replaced(t)]
+            rendered[:] = [r for r in rendered if not places.replaced(r.target)]
+        if not children:
+            break
+        if depth == MAX_DEPTH:
+            first = children[0].app
+            problems.add(PlatecheckError(
+                f"Applications generate Applications more than {MAX_DEPTH} levels deep; "
+                f"{first.name!r} and what it generates are not checked", first.file,
+                first.line))
+            break
+        more = _plan_generated(planner, children, problems)
+        if wanted is not None:
+            more = [t for t in more if t.environment in wanted]
+        more = distinct(more, {t.id for t in targets})
+        targets.extend(more)
+        unique_ids(targets)
+        fresh = batch.render(more)
+        rendered.extend(fresh)
+    return generated, places
+
+
+class WrittenPlaces:
+    """The Application documents discovery found, by file and first line: an Application a
+    Kustomize source renders from one of them, changed (a ``nameSuffix``, labels, a patch),
+    replaces it. Argo CD creates what the build outputs, never the file as written."""
+
+    def __init__(self, applications: Sequence[Application]) -> None:
+        self.keys: dict[tuple[str, int], AppKey] = {(a.file, a.line): app_key(a)
+                                                     for a in applications}
+        self.starts: dict[str, list[int]] = {}
+        for file, line in self.keys:
+            self.starts.setdefault(file, []).append(line)
+        self.superseded: set[tuple[str, int]] = set()
+        self.dropped: list[RenderTarget] = []  # the targets of those replaced
+
+    def origin(self, item: Generated) -> tuple[str, int] | None:
+        """The written document a rendered Application lies in (its line is one of the
+        document's, not always the first)."""
+        if item.application_set or item.parent is None:
+            return None
+        before = [line for line in self.starts.get(item.app.file, ()) if line <= item.app.line]
+        return (item.app.file, max(before)) if before else None
+
+    def replaced(self, target: RenderTarget) -> bool:
+        app = target.application
+        return app is not None and app.deployed_by is None and (
+            app.file, app.line) in self.superseded
+
+
+def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Application | None],
+              generated: list[Generated], problems: Problems, planner: Planner,
+              written: set[tuple[str, str, str]], places: WrittenPlaces) -> list[Generated]:
+    """The Applications ``rendered`` generates that are new: each known key is planned once
+    (a second parent is reported by argocd-application); one its own ancestors generate is a
+    cycle, followed once. One a Kustomize source renders from an Application file discovery
+    found, unchanged but for the kustomization's namespace (``written``, see ``as_written``),
+    is that Application, planned already; changed, it replaces it (``places``)."""
+    new = []
+    for item in generate(rendered):
+        if isinstance(item, PlatecheckError):
+            problems.add(item)
+            continue
+        if not item.application_set:
+            item = dataclasses.replace(item, app=planner.checked(item.app))
+        key = _set_key(item.app) if item.application_set else app_key(item.app)
+        if key in set(ancestors(item.parent, parents)):
+            continue  # an app-of-apps that manages itself
+        generated.append(item)
+        if not item.application_set and as_written(item.app) in written:
+            continue
+        origin = places.origin(item)
+        if origin is not None:
+            places.superseded.add(origin)
+        if key in parents and not (parents[key] is None and origin is not None
+                                   and places.keys[origin] == key):
+            continue
+        parents[key] = item.parent
+        new.append(item)
+    return new
+
+
+def _set_key(app_set: Application) -> AppKey:
+    """An ApplicationSet as Argo CD knows it, never equal to an Application's key."""
+    namespace, name = app_key(app_set)
+    return f"{namespace}/ApplicationSet", name
+
+
+def _plan_generated(planner: Planner, children: Sequence[Generated],
+                    problems: Problems) -> list[RenderTarget]:
+    targets: list[RenderTarget] = []
+    planner.learn(child.app for child in children)
+    for child in children:
+        try:
+            if child.application_set:
+                targets.append(planner.application_set(child.app))
+            else:
+                targets.extend(planner.application(child.app))
+        except PlatecheckError as exc:
+            env = planner.config.match_environment(child.app.name, child.app.labels,
+                                                   child.app.destination_namespace)
+            where = (env.name, f"{env.name}/{env.app_name(child.app.name)}") if env else None
+            problems.add(exc, where=where)
+    return targets

@@ -1,0 +1,233 @@
+"""The Application's ``kustomize`` fields applied to a kustomization as ``kustomize edit``
+applies them (Argo CD, ``util/kustomize/kustomize.go``): ``namePrefix``, ``nameSuffix``,
+``namespace`` set; ``images`` and ``replicas`` set by name; ``commonLabels`` and
+``commonAnnotations`` added; ``patches`` and ``components`` appended."""
+
+
+from __future__ import annotations
+
+import copy
+import glob
+import os
+from pathlib import Path
+from typing import Any
+
+from platecheck.argocd_env import envsubst
+from platecheck.errors import PlatecheckError
+from platecheck.model import Origin, RenderTarget
+from platecheck.provenance import at, target_origin
+from platecheck.values import Layer
+
+_SET = ("namePrefix", "nameSuffix", "namespace")
+_ADD = (("commonLabels", "labels"), ("commonAnnotations", "annotations"))
+
+
+def edited(written: dict[str, Any], target: RenderTarget, root: Path) -> dict[str, Any]:
+    """The kustomization after the Application's ``kustomize`` fields, as ``kustomize edit``
+    would leave it, asking for origin annotations. ``written`` is left as it is: the same
+    file read once in a run is shared by every Application that builds it."""
+    data = copy.deepcopy(written)
+    spec = target.source_spec.get("kustomize")
+    spec = spec if isinstance(spec, dict) else {}
+    for key in _SET:
+        if isinstance(spec.get(key), str) and spec[key]:
+            data[key] = spec[key]
+    env = target.build_env
+    for key, _ in _ADD:
+        # Argo CD substitutes $ARGOCD_APP_* in labels, and in annotations when asked
+        substituted = key == "commonLabels" or spec.get("commonAnnotationsEnvsubst") is True
+        if isinstance(spec.get(key), dict) and spec[key]:
+            added = {str(k): envsubst(str(v), env) if substituted else str(v)
+                     for k, v in spec[key].items()}
+            force = spec.get("forceCommonLabels" if key == "commonLabels"
+                             else "forceCommonAnnotations") is True
+            if key == "commonLabels" and spec.get("labelWithoutSelector") is True:
+                data["labels"] = _labels_added(data.get("labels"), added, force, target, (
+                    spec.get("labelIncludeTemplates") is True))
+            else:
+                data[key] = _added(data.get(key), added, force, key, target)
+    if isinstance(spec.get("images"), list):
+        arguments = [(_image(envsubst(str(image), env)), image) for image in spec["images"]]
+        refused = next((image for entry, image in arguments if entry is None), None)
+        if refused is not None:
+            raise PlatecheckError(f"kustomize.images entry {refused!r} is not an image with a "
+                                  "new name, tag or digest; kustomize edit set image refuses "
+                                  "it, so Argo CD cannot build this source",
+                                  **at(target_origin(target)))
+        data["images"] = _set_images(data.get("images"),
+                                     [entry for entry, _ in arguments if entry is not None])
+    if isinstance(spec.get("replicas"), list):
+        replicas = [{"name": r.get("name"), "count": _count(r.get("count", 0), index, target)}
+                    for index, r in enumerate(spec["replicas"]) if isinstance(r, dict)]
+        data["replicas"] = _by_name(data.get("replicas"), replicas)
+    if isinstance(spec.get("patches"), list) and spec["patches"]:
+        data["patches"] = [*(data.get("patches") or []), *spec["patches"]]
+    if isinstance(spec.get("components"), list) and spec["components"]:
+        data["components"] = _components_added(
+            data.get("components"),
+            _present(spec["components"], target.source_dir, root)
+            if spec.get("ignoreMissingComponents") is True else spec["components"],
+            target.source_dir)
+    metadata = data.get("buildMetadata") or []
+    data["buildMetadata"] = [*metadata, *(["originAnnotations"]
+                                         if "originAnnotations" not in metadata else [])]
+    return data
+
+
+def _added(existing: Any, added: dict[str, str], force: bool, key: str,
+           target: RenderTarget) -> dict[str, Any]:
+    """``kustomize edit add label|annotation`` (``writeToMapEntry``): a key the kustomization
+    sets already fails the edit, and so Argo CD's build, unless forced."""
+    current = dict(existing) if isinstance(existing, dict) else {}
+    taken = sorted(k for k in added if k in current)
+    if taken and not force:
+        kind = "label" if key == "commonLabels" else "annotation"
+        raise PlatecheckError(
+            f"kustomize.{key}: {kind} {taken[0]!r} is in the kustomization already, so "
+            f"`kustomize edit add {kind}` fails and Argo CD cannot build this source (set "
+            f"force{key[0].upper()}{key[1:]}: true to override it)", **at(target_origin(target)))
+    return {**current, **added}
+
+
+def _labels_added(existing: Any, added: dict[str, str], force: bool, target: RenderTarget,
+                  templates: bool) -> list[Any]:
+    """``kustomize edit add label --without-selector`` (``writeToLabels``): the pairs go into
+    the first ``labels`` entry that includes no selectors (and templates as asked), else a
+    new one."""
+    labels = [dict(item) for item in existing] if isinstance(existing, list) else []
+    for item in labels:
+        if isinstance(item, dict) and not item.get("includeSelectors") and \
+                bool(item.get("includeTemplates")) is templates and not item.get("fields"):
+            item["pairs"] = _added(item.get("pairs"), added, force, "commonLabels", target)
+            return labels
+    entry: dict[str, Any] = {"pairs": dict(added), "includeSelectors": False}
+    if templates:
+        entry["includeTemplates"] = True
+    return [*labels, entry]
+
+
+def _components_added(existing: Any, components: list[Any], source: Path | None
+                      ) -> list[Any]:
+    """``kustomize edit add component`` (``RunAddComponent``): each entry a glob of paths
+    relative to the kustomization (its matches in order, or the entry itself when it matches
+    nothing, which the build then fails on), one already listed left out."""
+    listed = list(existing) if isinstance(existing, list) else []
+    for pattern in components:
+        if not isinstance(pattern, str):
+            continue
+        matches = sorted(glob.glob(pattern, root_dir=source, include_hidden=True)) \
+            if source is not None and glob.has_magic(pattern) else []
+        listed += [c for c in dict.fromkeys(matches or [pattern]) if c not in listed]
+    return listed
+
+
+def _present(components: list[Any], source: Path | None, root: Path) -> list[Any]:
+    """``ignoreMissingComponents``: the components that exist in the repository (Argo CD
+    adds no other)."""
+    return [c for c in components if source is not None and isinstance(c, str) and (
+        path := Path(os.path.normpath(source / c))).is_relative_to(root) and path.exists()]
+
+
+def _count(count: Any, index: int, target: RenderTarget) -> int:
+    """A ``kustomize.replicas`` count: a number, or a string of one (Argo CD's IntOrString);
+    anything else fails the source in Argo CD, and is a could-not-check error at its line."""
+    try:
+        if isinstance(count, str):
+            return int(count.strip())
+        if isinstance(count, int | float) and not isinstance(count, bool) and count % 1 == 0:
+            return int(count)
+    except ValueError:
+        pass
+    app = target.application
+    where = None
+    if app is not None:
+        path = next((p for p in app.lines if p[-4:] == ("kustomize", "replicas", index, "count")),
+                    None)
+        where = app.origin(path) if path is not None else Origin(app.file, app.line)
+    raise PlatecheckError(f"kustomize.replicas count {count!r} is not a whole number; Argo CD "
+                          "cannot build this source", **at(where))
+
+
+def _image(text: str) -> dict[str, str] | None:
+    """``kustomize edit set image`` syntax, ``[name=]newName[:newTag][@digest]``, as kustomize
+    parses it (``setimage.go`` ``parse``): the entry, None when kustomize refuses it (an
+    image without ``=``, a tag or a digest)."""
+    key, separator, value = text.partition("=")
+    if not separator:
+        key, value = "", text
+    name, tag, digest = _split_image(value)
+    if name == text:
+        return None
+    entry = {"name": key or name, "newName": name if key else "", "newTag": tag,
+             "digest": digest}
+    return {field: entry[field] for field in ("name", "newName", "newTag", "digest")
+            if entry[field]}
+
+
+def _split_image(text: str) -> tuple[str, str, str]:
+    """An image reference as kustomize splits it (``image.Split``): the name, the tag after
+    the first ``:`` and the digest after the first ``@`` that follow its first ``/``."""
+    slash = text.find("/")
+    start = slash if slash > 0 else 0
+    colon, at = text.find(":", start), text.find("@", start)
+    if colon < 0 and at < 0:
+        return text, "", ""
+    if at >= 0 and (colon < 0 or at < colon):
+        return text[:at], "", text[at + 1:]
+    if at >= 0:
+        return text[:colon], text[colon + 1:at], text[at + 1:]
+    return text[:colon], text[colon + 1:], ""
+
+
+_PRESERVE = "*"  # ``kustomize edit set image a=*:1.2``: keep the entry's newName
+
+
+def _set_images(existing: Any, arguments: list[dict[str, str]]) -> list[dict[str, Any]]:
+    """The kustomization's ``images`` after ``kustomize edit set image`` (``RunSetImage``):
+    an argument replaces the whole entry of its name (a field given as ``*`` keeps the
+    entry's), the other entries stay, sorted by name."""
+    given = {argument["name"]: argument for argument in arguments}
+    images = {}
+    for item in existing or []:
+        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
+            continue
+        argument = given.pop(item["name"], None)
+        if argument is None:
+            images[item["name"]] = item
+            continue
+        images[item["name"]] = {**argument, **{
+            field: item.get(field) for field in ("newName", "newTag", "digest")
+            if argument.get(field) == _PRESERVE}}
+    images.update(given)
+    return [{field: value for field, value in image.items()
+             if value and not (value == _PRESERVE and field != "name")}
+            for _, image in sorted(images.items())]
+
+
+def application_images(layer: Layer) -> Layer:
+    """An Application's ``kustomize.images`` (``kustomize edit set image`` strings) as the
+    entries of a kustomization's ``images``, each field at the string's line: merged by
+    name with the kustomizations', which keep the images it does not set."""
+    images = layer.data.get("images")
+    if not isinstance(images, list):
+        return layer
+    lines = dict(layer.lines)
+    entries = []
+    for index, text in enumerate(images):
+        entry = _image(str(text)) or {"name": str(text)}
+        entries.append(entry)
+        line = layer.lines.get(("images", index))
+        if line is not None:
+            lines.update({("images", index, field): line for field in entry})
+    return Layer({**layer.data, "images": entries}, layer.file, lines, layer.line)
+
+
+def _by_name(existing: Any, updates: list[dict[str, Any]]) -> list[Any]:
+    items = [dict(item) for item in existing or [] if isinstance(item, dict)]
+    for update in updates:
+        match = next((item for item in items if item.get("name") == update.get("name")), None)
+        if match is None:
+            items.append(update)
+        else:
+            match.update(update)
+    return items

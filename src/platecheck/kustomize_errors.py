@@ -1,0 +1,126 @@
+"""kubectl kustomize's errors, told in one line and placed at the kustomization entry they
+name: a remote resource, base or component (or ``openapi.path``) an offline build cannot
+fetch, or the entry of the deepest base the build went into."""
+
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from platecheck.kustomize_tree import KustomizeCall, file_layer
+from platecheck.manifests import rel_path
+from platecheck.model import KeyPath
+from platecheck.values import Layer
+from platecheck.yamlio import scalars
+
+_KLOG = re.compile(r'^[IWEF]\d{4} [\d:.]+\s+\d+ [^\]]*\] "[^"]*" err=(?P<err>.*)$')
+HELM_ENV = re.compile(r" with env=\[[^\]]*\]")  # kustomize's temporary helm directories
+
+
+def kubectl_error(stderr: str) -> str:
+    """What made ``kubectl kustomize`` fail, as one line. kubectl prints ``error: <cause>``,
+    the cause running on over the following lines; kubectl builds that log through klog
+    print ``E1202 12:00:00.000000 123 run.go:72] "command failed" err=<``, the cause on the
+    following tab-indented lines up to `` >`` (or quoted on the same line)."""
+    lines = stderr.splitlines()
+    for index, line in enumerate(lines):
+        match = _KLOG.match(line)
+        if match is None:
+            continue
+        err = match.group("err")
+        if err != "<":
+            try:
+                return _one_line([str(json.loads(err))])
+            except ValueError:
+                return _one_line([err])
+        block = []
+        for follow in lines[index + 1:]:
+            if follow.strip() == ">":
+                break
+            block.append(follow)
+        return _one_line(block)
+    for index, line in enumerate(lines):
+        if line.startswith("error:"):
+            return _one_line([line[len("error:"):], *lines[index + 1:]])
+    return _one_line(lines) or "kubectl failed without a message"
+
+
+def _one_line(lines: list[str]) -> str:
+    text = " ".join(line.strip() for line in lines if line.strip())
+    return re.sub(r"\s+:", ":", text).removeprefix("Error: ").removeprefix("error: ")
+
+
+# what kubectl quotes of a kustomization in its errors: 'missing.yaml', path(patch.yaml)
+_QUOTED = re.compile(r"'([^'\s]+)'|\(([^()\s]+)\)")
+
+
+# a resource, base or component kustomize fetches: a URL, a Git repository (git@host:...,
+# github.com/owner/repo), not a path of the repository
+_REMOTE = re.compile(r"[a-z][a-z0-9+.-]*://|git@|git::|[a-z0-9-]+(\.[a-z0-9-]+)+(:[0-9]+)?/",
+                     re.IGNORECASE)
+_URL = re.compile(r"https?://", re.IGNORECASE)
+REMOTE_REMEDY = (
+    "Vendor what it names into the repository and list the local copy instead: Argo CD's "
+    "repo-server fetches it when it builds, but what it fetches is not in the repository "
+    "and cannot be checked from it.")
+
+
+def remote_entry(call: KustomizeCall, reason: str, root: Path
+                  ) -> tuple[str, str, int | None] | None:
+    """The remote resource, base or component that kubectl's ``reason`` quotes (a build
+    that failed fetching it), the kustomization that lists it and the entry's line."""
+    quoted = {match.group(1) or match.group(2) for match in _QUOTED.finditer(reason)}
+    assert call.target.source_dir is not None
+    for directory, file, data in ((call.target.source_dir, call.found, call.data),
+                                  *call.nested):
+        schema = data.get("openapi")
+        schema = schema.get("path") if isinstance(schema, dict) else None
+        # kubectl fetches an openapi.path URL, and quotes it in Go's way ("...") when it fails
+        if isinstance(schema, str) and _URL.match(schema) and f'"{schema}"' in reason:
+            rel = rel_path(file, root)
+            return schema, rel, file_layer(file, rel).lines.get(("openapi", "path"))
+        for key in ("resources", "bases", "components"):
+            entries = data.get(key)
+            for index, entry in enumerate(entries if isinstance(entries, list) else []):
+                if (isinstance(entry, str) and entry in quoted and _REMOTE.match(entry)
+                        and not (directory / entry).exists()):
+                    rel = rel_path(file, root)
+                    return entry, rel, file_layer(file, rel).lines.get((key, index))
+    return None
+
+
+# kubectl's error once it has gone into a base: what follows is that base's
+_RECURSED = re.compile(r"recursed accumulation of path '([^']+)'")
+
+
+def failing_entry(call: KustomizeCall, reason: str, root: Path) -> tuple[str, int | None]:
+    """The kustomization and line of the entry kubectl's ``reason`` names: in the deepest
+    base the build went into that lists it, else in the build's own kustomization (the line
+    that leads to that base)."""
+    deepest = list(_RECURSED.finditer(reason))[-1:]
+    for match in deepest:
+        for directory, file, _ in call.nested:
+            if rel_path(directory, root) == match.group(1):
+                rel = rel_path(file, root)
+                line = _entry_line(file_layer(file, rel), reason[match.end():])
+                if line is not None:
+                    return rel, line
+    return call.kustomization, _entry_line(file_layer(call.found, call.kustomization),
+                                           reason)
+
+
+def _entry_line(kustomization: Layer, reason: str) -> int | None:
+    """The line of the kustomization's entry the error ``reason`` names first (a resource, a
+    patch file, a component it could not read); None when it names none of them (an entry
+    the Application adds, an error of another file)."""
+    written: dict[str, KeyPath] = {}
+    for path, value in scalars(kustomization.data):
+        if isinstance(value, str):
+            written.setdefault(value, path)
+    for match in _QUOTED.finditer(reason):
+        entry = written.get(match.group(1) or match.group(2))
+        if entry is not None and entry in kustomization.lines:
+            return kustomization.lines[entry]
+    return None

@@ -1,0 +1,126 @@
+"""What a ``kubectl kustomize`` build reads: the kustomizations and directories it reaches
+through local ``resources``, ``bases``, ``components`` and plugin entries, none of them out
+of the repository, and the build's call."""
+
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, NoReturn
+
+import yaml
+
+from platecheck import yamlio
+from platecheck.errors import PlatecheckError
+from platecheck.manifests import rel_path
+from platecheck.model import RenderTarget
+from platecheck.sourcetype import kustomization_file
+from platecheck.values import Layer
+from platecheck.yamlio import load_document, read_text
+
+
+@dataclass(frozen=True)
+class KustomizeCall:
+    """One ``kubectl kustomize`` build: the kustomization as the Application edits it, the
+    build options, and the cache key over everything the output depends on."""
+
+    target: RenderTarget
+    found: Path  # the kustomization file in the repository
+    kustomization: str  # its repository path
+    data: dict[str, Any]  # the kustomization after the Application's kustomize fields
+    options: tuple[str, ...]
+    key: str
+    # the kustomizations the build reads besides it: (directory, file, content)
+    nested: tuple[tuple[Path, Path, dict[str, Any]], ...] = ()
+
+
+# the entries of a kustomization that name a file or a kustomization's directory, which
+# kustomize reads wherever it is (other paths must lie in or below the kustomization): those
+# that make the resources (components applied after the others), then the plugins
+_BUILDING = ("components", "resources", "bases")
+_LISTED = (*_BUILDING, "transformers", "generators", "validators")
+
+
+def reachable_root(reached: set[Path]) -> Path:
+    """The nearest directory holding every directory a build reaches (``build_tree``): the
+    kustomization and every local ``resources``, ``bases``, ``components``,
+    ``transformers``, ``generators`` and ``validators`` entry, followed through the
+    kustomizations they name, all a build can read (kustomize loads other files only below a
+    kustomization). An entry leaving the repository is a could-not-check error
+    (``build_tree``); one naming a URL is left to the build, which fails on it offline."""
+    return Path(os.path.commonpath(reached))
+
+
+def build_tree(source: Path, root: Path, edited: dict[str, Any] | None = None
+          ) -> tuple[set[Path], list[tuple[Path, Path, dict[str, Any]]]]:
+    """The directories a build of ``source`` reaches, and each kustomization it reads
+    (directory, file, content), ``source``'s first (``edited`` when given), then in
+    precedence order (components before the bases they are applied over, the later
+    component first), but for the kustomizations that only make its transformers,
+    generators and validators (their images and patches change those plugins'
+    configurations, not the resources)."""
+    reached = {source}
+    todo = [(source, True)]
+    read: list[tuple[Path, Path, dict[str, Any]]] = []
+    while todo:
+        directory, layered = todo.pop(0)
+        found = kustomization_file(directory)
+        try:  # read as every YAML platecheck reads (a plain "=" is text, as in Go)
+            data = edited if directory == source and edited is not None else yaml.load(
+                found.read_text(encoding="utf-8"), Loader=yamlio.LOADER) if found else None
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            data = None
+        if not isinstance(data, dict) or found is None:
+            continue
+        if layered:
+            read.append((directory, found, data))
+        for key in _LISTED:
+            entries = data.get(key)
+            entries = entries if isinstance(entries, list) else []
+            # highest precedence first: the component applied last
+            for entry in reversed(entries) if key == "components" else entries:
+                if not isinstance(entry, str) or "://" in entry or entry.startswith("git@"):
+                    continue
+                path = Path(os.path.normpath(directory / entry))
+                if _leaves(directory, entry, root):
+                    _left_repository(entry, key, found, root)
+                if path in reached:
+                    continue
+                if path.is_dir():
+                    reached.add(path)
+                    todo.append((path, layered and key in _BUILDING))
+                else:
+                    reached.add(path.parent)
+    return reached, read
+
+
+def _leaves(directory: Path, entry: str, root: Path) -> bool:
+    """Whether ``entry``, read from ``directory``, passes out of ``root`` on its way, even if
+    it comes back (``../../<the repository's own path>``): on a copy of the repository it
+    leads to the machine's files."""
+    if not directory.is_relative_to(root) or os.path.isabs(entry):
+        return True
+    depth = len(directory.relative_to(root).parts)
+    for part in entry.split("/"):
+        depth += -1 if part == ".." else 0 if part in ("", ".") else 1
+        if depth < 0:
+            return True
+    return False
+
+
+def _left_repository(entry: str, key: str, found: Path, root: Path) -> NoReturn:
+    """A ``resources`` (``bases``, ``components``...) entry leading out of the repository:
+    kustomize would read that directory of the machine, which is no part of what Argo CD
+    checks out; platecheck builds nothing of it."""
+    lines = found.read_text(encoding="utf-8", errors="replace").splitlines()
+    line = next((number for number, text in enumerate(lines, 1) if entry in text), None)
+    raise PlatecheckError(f"kustomization {key} entry {entry!r} leads out of the repository; "
+                          "platecheck does not build it", rel_path(found, root), line)
+
+
+def file_layer(path: Path, rel: str) -> Layer:
+    document = load_document(read_text(path, rel)[1], rel)
+    data = document.data if isinstance(document.data, dict) else {}
+    return Layer(data, rel, document.lines, document.line)

@@ -1,0 +1,109 @@
+"""Every Application, ApplicationSet and chart directory found, planned into render targets
+whose ids each name one target."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
+
+from platecheck.discover import Discovery, top_level_charts
+from platecheck.errors import PlatecheckError
+from platecheck.model import RenderTarget
+from platecheck.plan import Planner
+from platecheck.problems import Problems
+from platecheck.repourl import tracked_links
+from platecheck.sourcecheck import out_of_bounds_link
+
+
+def plan_all(planner: Planner, found: Discovery, problems: Problems,
+          paths: Sequence[Path] = ()) -> list[RenderTarget]:
+    targets: list[RenderTarget] = []
+    chart_dirs = found.chart_dirs
+    if not chart_dirs and not found.applications and not found.application_sets:
+        # chart mode: a repository of charts without Applications lints each top-level chart
+        chart_dirs = top_level_charts(paths, planner.root)
+    names = Counter(_chart_name(planner, directory) for directory in chart_dirs)
+    taken: set[str] = set()  # ids so far, of the Applications that failed planning too
+    for directory in chart_dirs:
+        try:
+            shared = names[_chart_name(planner, directory)] > 1
+            targets.extend(distinct(planner.chart_dir(directory, by_directory=shared), taken))
+        except PlatecheckError as exc:
+            problems.add(exc)
+    for app in found.applications:
+        try:
+            targets.extend(distinct(planner.application(app), taken))
+        except PlatecheckError as exc:
+            env = planner.config.match_environment(app.name, app.labels,
+                                                   app.destination_namespace)
+            where = None
+            if env is not None:
+                known = f"{env.name}/{env.app_name(app.name)}"
+                # known by its place when the id is taken, as distinct knows a target
+                where = (env.name, f"{known}@{app.file}:{app.line}" if known in taken else known)
+                taken.add(where[1])
+            problems.add(exc, where=where)
+    for app_set in found.application_sets:
+        targets.extend(distinct([planner.application_set(app_set)], taken))
+    _refused_links(planner.root, targets, problems)
+    return targets
+
+
+def _refused_links(root: Path, targets: Sequence[RenderTarget], problems: Problems) -> None:
+    """Argo CD renders no source of a repository holding a symbolic link that leads out of
+    it (``sourcecheck.out_of_bounds_link``): one could-not-check error at that link, when an
+    Application deploys a source of this repository. Only the links Git tracks count: an
+    untracked one (a virtualenv's) is in no clone Argo CD makes."""
+    if not any(t.application is not None and t.rendered_here for t in targets):
+        return
+    link = out_of_bounds_link(root, tracked_links(root) or ())
+    if link is not None:
+        problems.add(PlatecheckError(
+            "a symbolic link that leads out of the repository (to an absolute path, or "
+            "through a directory outside it): Argo CD's repo-server refuses to render any "
+            "source of a repository holding one (\"repository contains out-of-bounds "
+            "symlinks\")", link, None,
+            "Replace the link with the file it leads to, or with a relative link that stays "
+            "inside the repository all the way (Argo CD follows such links only when its "
+            "repo-server runs with --allow-oob-symlinks, not recommended)."))
+
+
+def _chart_name(planner: Planner, directory: Path) -> str | None:
+    try:
+        return planner.chart(directory).name
+    except PlatecheckError:
+        return None  # reported when the chart is planned
+
+
+def distinct(targets: Sequence[RenderTarget], taken: set[str]) -> list[RenderTarget]:
+    """``targets`` with an id none of ``taken`` (nor another of them) has: an Application
+    whose name another one already has (in another namespace, or twice, which
+    argocd-application reports) is known as ``<id>@<file>:<line>``."""
+    result = []
+    for target in targets:
+        app = target.application
+        if target.id in taken and app is not None:
+            target = dataclasses.replace(target, id=f"{target.id}@{app.file}:{app.line}")
+        taken.add(target.id)
+        result.append(target)
+    return result
+
+
+def unique_ids(targets: list[RenderTarget]) -> list[RenderTarget]:
+    """``targets``, whose ids must each name one target: findings, waivers, ``--env`` and
+    the reports know a target by its id alone. Two alike is a planning bug."""
+    seen: dict[str, RenderTarget] = {}
+    for target in targets:
+        other = seen.setdefault(target.id, target)
+        if other is not target:
+            raise RuntimeError(f"target id {target.id!r} was planned twice "
+                               f"({_planned_from(other)} and {_planned_from(target)})")
+    return targets
+
+
+def _planned_from(target: RenderTarget) -> str:
+    if target.application is not None:
+        return f"{target.application.file}:{target.application.line}"
+    return target.chart.rel if target.chart is not None else target.id

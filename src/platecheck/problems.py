@@ -1,0 +1,46 @@
+"""Could-not-check problems, collected so that one target cannot hide the others: each is
+an error finding (exit 2) of the target it stops, said once."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from platecheck.errors import PlatecheckError
+from platecheck.model import Finding, Level, RenderTarget
+
+ERROR_ID = "could-not-check"
+ERROR_REMEDIATION = "Fix this so platecheck can render and check it; nothing here was checked."
+
+
+@dataclass
+class Problems:
+    """Could-not-check problems, collected so that one target cannot hide the others."""
+
+    findings: list[Finding] = field(default_factory=list)
+    _said: set[Finding] = field(default_factory=set)
+
+    def add(self, error: PlatecheckError, target: RenderTarget | None = None,
+            detail: str | None = None, where: tuple[str, str] | None = None) -> None:
+        """``where`` is (environment, target id) when known without a RenderTarget."""
+        if target is not None:
+            where = (target.environment, target.id)
+        finding = Finding(
+            policy=ERROR_ID, message=error.message, file=error.file, line=error.line,
+            level=Level.ERROR, environment=where[0] if where else None,
+            target=where[1] if where else None, remediation=error.remedy or ERROR_REMEDIATION,
+            detail=detail)
+        self._say(finding)
+
+    def merge(self, other: Problems) -> None:
+        for finding in other.findings:
+            self._say(finding)
+
+    def _say(self, finding: Finding) -> None:
+        if finding not in self._said:  # one problem met twice (two policies, a template and
+            self._said.add(finding)    # a lint of one chart): said once
+            self.findings.append(finding)
+
+
+def error_order(finding: Finding) -> tuple[Any, ...]:
+    return (finding.file or "", finding.line or 0, finding.message)
