@@ -19,7 +19,7 @@ from typing import Any
 
 import kubernetes_validate  # type: ignore[import-untyped]
 
-from platecheck import schemas
+from platecheck import schema_problems, schemas
 
 VERSION = "1.31.0"
 
@@ -89,7 +89,7 @@ def cached(docs: list[Mapping[str, Any]], cold: bool) -> float:
     for doc in docs:
         validator = schemas.kubernetes_validator(version, doc["apiVersion"], doc["kind"])
         assert validator is not None
-        schemas.problems(validator, doc)
+        schema_problems.problems(validator, doc)
     return time.perf_counter() - start
 
 

@@ -11,9 +11,10 @@ from typing import Any
 import pytest
 import yaml
 
-from platecheck import crds, engine, schemas
+from platecheck import crds, engine, schema_problems
 from platecheck.cli import main
 from platecheck.model import Finding
+from platecheck.schema_validators import crd_validator
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "crds"
 VENDORED = FIXTURES / "vendored"
@@ -122,7 +123,7 @@ def test_repository_crds_can_be_turned_off(repo: Path) -> None:
 
 def _validate(schema: dict[str, Any], doc: dict[str, Any]) -> list[str]:
     crd = crds.CrdSchema("example.com", "v1", "Widget", crds.to_json_schema(schema), "x")
-    return [p.text for p in schemas.problems(schemas.crd_validator(crd), doc)]
+    return [p.text for p in schema_problems.problems(crd_validator(crd), doc)]
 
 
 SPEC = {"type": "object", "properties": {"spec": {"type": "object", "properties": {

@@ -501,7 +501,7 @@ def test_what_argo_cd_accepts_of_an_application(tmp_path: Path) -> None:
     project is pruned too, which leaves the required field missing."""
     accepted = "  sources: []\n  syncPolicy:\n    automated: null\n"
     assert application_findings(tmp_path, ("web", GIT_SOURCE, accepted)) == []
-    from platecheck import schemas
+    from platecheck import schema_problems, schemas
     from platecheck.yamlio import load_document
 
     found = schemas.find_custom_schema("Application", "argoproj.io/v1alpha1",
@@ -509,7 +509,7 @@ def test_what_argo_cd_accepts_of_an_application(tmp_path: Path) -> None:
     assert found is not None
     text = APP.format(name="web", source=GIT_SOURCE, extra=accepted)
     app = load_document(text.replace("project: default", "project: null"), "a.yaml").data
-    assert [p.text for p in schemas.problems(found.validator, app)] == [
+    assert [p.text for p in schema_problems.problems(found.validator, app)] == [
         "spec: required field 'project' is missing"]
 
 

@@ -1,4 +1,4 @@
-"""Schema problems are remembered per schema and document content (``schemas.remembering``):
+"""Schema problems are remembered per schema and document content (``schema_problems.remembering``):
 a changed run validates only documents it has not seen, and finds the same."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from platecheck import schemas
+from platecheck import schema_problems, schemas
 from platecheck.cache import ResultMemo
 from platecheck.engine import PROBLEMS, lint
 from platecheck.model import Finding
@@ -45,7 +45,7 @@ def test_a_second_run_answers_from_what_it_remembered(tmp_path: Path, helm_bin: 
     assert [message for _, _, _, message, _ in found] == [
         "Service/web: spec.portz: unknown field"]
     assert list((tmp_path / "cache" / PROBLEMS).glob("*/*.json"))
-    monkeypatch.setattr(schemas, "_describe", _boom)  # describes what a validation found
+    monkeypatch.setattr(schema_problems, "_describe", _boom)  # describes what a validation found
     second = lint(repo, helm=helm_bin, cache_dir=tmp_path / "cache")
     assert _schema_findings(second.findings) == found
     assert second.errors == first.errors == ()
@@ -100,8 +100,8 @@ def test_the_memory_keeps_what_runs_use(tmp_path: Path) -> None:
 
 def test_problems_outside_a_run_are_not_remembered() -> None:
     validator = schemas.kubernetes_validator("1.31.0", "v1", "ConfigMap")
-    assert not schemas._memos
-    [problem] = schemas.problems(validator, {"apiVersion": "v1", "kind": "ConfigMap",
+    assert not schema_problems._memos
+    [problem] = schema_problems.problems(validator, {"apiVersion": "v1", "kind": "ConfigMap",
                                              "metadata": {"name": "x"}, "datax": {}}, "id")
     assert problem.message == "unknown field"
 

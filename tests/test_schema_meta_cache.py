@@ -10,7 +10,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped]
 import pytest
 
-from platecheck import schemas
+from platecheck import schema_validators, schemas
 from platecheck.cache import check_schema_once
 from platecheck.engine import lint
 
@@ -143,14 +143,14 @@ def test_a_crd_schema_is_checked_once_per_content(
     monkeypatch.setattr(metaschema, "check_schema", counting)
     schema = {"type": "object", "properties": {"spec": {"type": "object"}}}
     for run in range(2):  # two runs: nothing of the first is left in memory
-        monkeypatch.setattr(schemas, "_CRD_VALIDATORS", {})
+        monkeypatch.setattr(schema_validators, "_CRD_VALIDATORS", {})
         monkeypatch.setattr(cache_module, "_checked_schemas", set())
         crd = CrdSchema("example.com", "v1", f"Widget{run}", schema, "crds/widget.yaml:1")
-        assert schemas.crd_validator(crd).is_valid({"spec": {}})
+        assert schema_validators.crd_validator(crd).is_valid({"spec": {}})
     assert checked == [schema]
     broken = CrdSchema("example.com", "v1", "Broken", {"type": 12}, "crds/broken.yaml:1")
     with pytest.raises(PlatecheckError) as caught:
-        schemas.crd_validator(broken)
+        schema_validators.crd_validator(broken)
     assert "in crds/broken.yaml:1 is not a valid schema at type: " in caught.value.message
 
 

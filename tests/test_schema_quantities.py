@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from platecheck import schemas
+from platecheck import schema_problems, schemas
 from platecheck.engine import lint
 from platecheck.model import Level
 
@@ -66,7 +66,7 @@ def deployment(memory: Any, *, size_limit: Any = "1Gi", init: bool = False) -> d
 def texts(doc: dict[str, Any], version: str = "1.31.0") -> list[str]:
     validator = schemas.kubernetes_validator(version, doc["apiVersion"], doc["kind"])
     assert validator is not None
-    return [p.text for p in schemas.problems(validator, doc)]
+    return [p.text for p in schema_problems.problems(validator, doc)]
 
 
 @pytest.mark.parametrize(

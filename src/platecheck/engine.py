@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from platecheck import changed, crds, schemas, yamlio
+from platecheck import changed, crds, schema_problems, yamlio
 from platecheck.batch import Batch
 from platecheck.cache import ResultMemo, prune_unused
 from platecheck.changed import Selection
@@ -89,10 +89,10 @@ DOCUMENTS = "documents"  # and of YAML files
 
 @contextlib.contextmanager
 def _remembering(use_cache: bool) -> Iterator[None]:
-    """Schema problems (``schemas.remembering``) and the documents of YAML files
+    """Schema problems (``schema_problems.remembering``) and the documents of YAML files
     (``yamlio.remembering``) remembered in the cache, unless the run uses no cache; at the
     end, what no run has used for a month leaves the cache (``cache.prune_unused``)."""
-    with schemas.remembering(memo_dir() / PROBLEMS if use_cache else None), \
+    with schema_problems.remembering(memo_dir() / PROBLEMS if use_cache else None), \
             yamlio.remembering(memo_dir() / DOCUMENTS if use_cache else None):
         yield
     if use_cache:
@@ -106,7 +106,7 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
     policies = registry()
     model = with_schemas(model, config, policies)
     yamlio.read_remembered()
-    schemas.recall(found.identity for rendered in model.rendered
+    schema_problems.recall(found.identity for rendered in model.rendered
                    for target_schemas in rendered.schemas.values()
                    for found in target_schemas.found.values()
                    if isinstance(found, FoundSchema))

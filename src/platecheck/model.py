@@ -315,7 +315,7 @@ class CrdSchema:
 class FoundSchema:
     """A validator (a jsonschema validator object) and where its schema came from (None:
     Kubernetes' own, bundled); ``identity`` stands for everything that decides what the
-    validator finds (``platecheck.schemas.problems`` remembers results by it), None when
+    validator finds (``platecheck.schema_problems.problems`` remembers results by it), None when
     that is not known."""
 
     validator: Any

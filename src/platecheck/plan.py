@@ -110,7 +110,8 @@ class Planner:
     def _schema_problems(self, app: Application) -> tuple[tuple[KeyPath, str], ...]:
         """Against the Application schema of k8s-schema's ``schemaDirs``, else the one
         shipped (unless its ``bundledSchemas`` is false)."""
-        from platecheck import schemas  # its validators load only when an Application is seen
+        # its validators load only when an Application is seen
+        from platecheck import schema_problems, schemas
 
         if self._application_schema is None:
             options: schemas.SchemaOptions = (
@@ -123,8 +124,8 @@ class Planner:
         if custom is None:
             return ()
         return tuple((problem.path, problem.text)
-                     for problem in schemas.problems(custom.validator, _as_written(app.raw),
-                                                      custom.identity))
+                     for problem in schema_problems.problems(
+                         custom.validator, _as_written(app.raw), custom.identity))
 
     def application(self, app: Application) -> list[RenderTarget]:
         """The targets of one Application: one per source that renders (an app-of-apps's

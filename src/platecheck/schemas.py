@@ -14,45 +14,34 @@ platecheck.
 
 from __future__ import annotations
 
-import contextlib
 import copy
 import dataclasses
-import datetime
 import functools
-import hashlib
 import json
-import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from packaging.version import InvalidVersion, Version
 
 from platecheck import goregex
-from platecheck.cache import (
-    Digest,
-    ResultMemo,
-    check_schema_once,
-    code_digest,
-    schema_checked,
-)
+from platecheck.cache import check_schema_once, schema_checked
 from platecheck.errors import PlatecheckError
-from platecheck.model import (
-    CrdSchema,
-    FoundSchema,
-    RenderedTarget,
-    RenderTarget,
-    TargetSchemas,
-)
+from platecheck.model import CrdSchema, FoundSchema, RenderedTarget, RenderTarget, TargetSchemas
 from platecheck.options import OptionValueError, option
-from platecheck.quantity import is_quantity
+from platecheck.schema_problems import QUANTITY_FORMAT, Validator, schema_identity
+from platecheck.schema_validators import (
+    LazyValidator,
+    crd_schema,
+    custom_resource_class,
+    quantity_checker,
+)
 from platecheck.yamlio import type_name
 
 if TYPE_CHECKING:
-    import jsonschema  # type: ignore[import-untyped]
     import referencing
 
 # jsonschema and referencing (about 50 ms to import) are imported where a validator is built
@@ -67,9 +56,6 @@ _REQUIREMENTS = "io.k8s.api.core.v1.ResourceRequirements"
 # Container resources as the schema sees them: quantities not checked (see _k8s_registry).
 _CONTAINER_REQUIREMENTS = "platecheck.ContainerResourceRequirements"
 _UNCHECKED_QUANTITY = "platecheck.ContainerQuantity"
-QUANTITY_FORMAT = "kubernetes-quantity"
-
-Validator = Any  # a jsonschema validator instance (the protocol is not exported as a type)
 
 
 def split_api_version(api_version: str) -> tuple[str, str]:
@@ -213,22 +199,6 @@ def _leave_container_quantities(defs: dict[str, Any]) -> None:
     container["$ref"] = f"#/$defs/{_CONTAINER_REQUIREMENTS}"
 
 
-def _quantity_format(value: object) -> bool:
-    # numbers and null are typed by the schema; only strings have a grammar to follow
-    return not isinstance(value, str) or is_quantity(value)
-
-
-@functools.cache
-def quantity_checker() -> Any:
-    """Only the quantity format: the bundled schemas name others (int32, byte, date-time)
-    that the API server does not enforce the way jsonschema would."""
-    import jsonschema
-
-    checker = jsonschema.FormatChecker(formats=())
-    checker.checks(QUANTITY_FORMAT)(_quantity_format)
-    return checker
-
-
 @functools.cache
 def kubernetes_validator(version: str, api_version: str, kind: str) -> Validator | None:
     """A cached validator for a Kubernetes kind, or None when the version has no schema for it.
@@ -249,103 +219,13 @@ def kubernetes_validator(version: str, api_version: str, kind: str) -> Validator
         return None
 
     def build() -> Validator:
-        import jsonschema
+        import jsonschema  # type: ignore[import-untyped]
 
         cls = jsonschema.validators.validator_for(schema,
                                                   default=jsonschema.Draft202012Validator)
         return cls(schema, registry=_k8s_registry(version), format_checker=quantity_checker())
 
     return LazyValidator(build)
-
-
-# --- custom resources: nulls the API server prunes ---------------------------------------------
-
-
-@functools.cache
-def custom_resource_class(cls: Any) -> Any:
-    """``cls`` validating a custom resource as the API server does: a ``null`` where the
-    schema does not allow one (a property, or a value of a map) is pruned, or replaced by the
-    field's default, before the resource is validated, so it is no error unless the field is
-    required and has no default (Argo CD's ``syncPolicy: {automated: null}``).
-    https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#defaulting-and-nullable"""
-    import jsonschema
-
-    keywords = cls.VALIDATORS
-    patterned = goregex.go_patterns(jsonschema.validators.extend(cls, {
-        "properties": _pruning(keywords["properties"], named=True),
-        "additionalProperties": _pruning(keywords["additionalProperties"], named=False)}))
-    return jsonschema.validators.extend(patterned, {"multipleOf": _api_server_multiple})
-
-
-def _api_server_multiple(validator: Any, value: Any, instance: Any,
-                         schema: Any) -> Iterator[Any]:
-    if validator.is_type(instance, "number") and validator.is_type(value, "number") \
-            and not api_server_multiple(instance, value, schema):
-        import jsonschema
-
-        yield jsonschema.ValidationError(f"{instance!r} is not a multiple of {value!r}")
-
-
-def api_server_multiple(number: float, step: float, schema: Mapping[str, Any]) -> bool:
-    """Whether the API server finds ``number`` a multiple of ``step`` (kube-openapi's
-    ``numberValidator``): an integer, decoded as an int64, against a ``step`` its type can
-    hold, as integers, ``step`` cut to an int64 (``multipleOf: 2.5`` checks 2, and 0.5 checks
-    0, which no number passes); else as floats, the quotient an integer to within a relative
-    1e-9 (go-openapi/swag ``IsFloat64AJSONInteger``)."""
-    if step <= 0:
-        return False
-    fits = schema.get("type") != "integer" or float(step).is_integer()
-    if isinstance(number, int) and fits:
-        whole = int(step)  # Go's int64(): toward zero
-        return whole > 0 and number % whole == 0
-    quotient = 1 / step * number if step < 1 else number / step
-    if not math.isfinite(quotient) or abs(quotient) > 2 ** 53 - 1:
-        return False
-    rounded = math.copysign(math.floor(abs(quotient) + 0.5), quotient)  # Go's math.Round
-    if quotient == rounded:
-        return True
-    return rounded != 0 and abs(quotient - rounded) < 1e-9 * abs(rounded)
-
-
-def _pruning(keyword: Any, *, named: bool) -> Any:
-    """The ``properties`` (``named``) or ``additionalProperties`` keyword of ``keyword``,
-    applied to the object without the nulls the API server prunes."""
-
-    def check(validator: Any, value: Any, instance: Any, schema: Any) -> Iterator[Any]:
-        if not isinstance(instance, dict) or None not in instance.values():
-            yield from keyword(validator, value, instance, schema)
-            return
-        pruned = {key for key, item in instance.items() if item is None
-                  and _prunes_null(validator, _subschema(value, schema, key, named))}
-        required = schema.get("required") if named else None
-        kept = {key: item for key, item in instance.items() if key not in pruned}
-        for key in sorted(pruned & set(required or ()), key=str):
-            sub = _subschema(value, schema, key, named)
-            if not (isinstance(sub, dict) and "default" in sub):
-                import jsonschema
-
-                yield jsonschema.ValidationError(
-                    f"{key!r} is a required property", validator="required",
-                    validator_value=[key], instance=kept, schema=schema)
-        yield from keyword(validator, value, kept, schema)
-
-    return check
-
-
-def _subschema(value: Any, schema: Any, key: str, named: bool) -> Any:
-    """The schema a property ``key`` is validated against by this keyword (None: none)."""
-    if named:
-        return value.get(key) if isinstance(value, dict) else None
-    properties = schema.get("properties")
-    if isinstance(properties, dict) and key in properties:
-        return None  # a named property: the properties keyword's
-    return value if isinstance(value, dict) else None
-
-
-def _prunes_null(validator: Any, subschema: Any) -> bool:
-    """Whether the API server drops a ``null`` validated against ``subschema``: it has a
-    schema there that does not accept null."""
-    return subschema is not None and next(validator.descend(None, subschema), None) is not None
 
 
 # --- repository-supplied schemas ---------------------------------------------------------------
@@ -402,7 +282,7 @@ def _load_custom(path: Path) -> CustomSchema:
     if _packaged(path, text) or (
             str(schema.get("$schema", _DRAFT_2020_12)).removesuffix("#") == _DRAFT_2020_12
             and schema_checked("Draft202012Validator", schema, content=content)):
-        return CustomSchema(path, LazyValidator(build), _identity("file", content))
+        return CustomSchema(path, LazyValidator(build), schema_identity("file", content))
     import jsonschema
 
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft202012Validator)
@@ -412,7 +292,7 @@ def _load_custom(path: Path) -> CustomSchema:
         where = ".".join(str(p) for p in exc.path) or "<root>"
         raise PlatecheckError(f"invalid JSON schema at {where}: {exc.message}",
                               str(path)) from None
-    return CustomSchema(path, build(), _identity("file", content))
+    return CustomSchema(path, build(), schema_identity("file", content))
 
 
 def _packaged(path: Path, text: str) -> bool:
@@ -425,20 +305,6 @@ def _packaged(path: Path, text: str) -> bool:
         return (packaged / path.name).read_text(encoding="utf-8") == text
     except (OSError, UnicodeDecodeError):
         return False
-
-
-class LazyValidator:
-    """A validator of a schema already known to be valid, built when first used (its
-    attributes are the built validator's)."""
-
-    def __init__(self, build: Callable[[], Validator]) -> None:
-        self._build = build
-        self._built: Validator | None = None
-
-    def __getattr__(self, name: str) -> Any:
-        if self._built is None:
-            self._built = self._build()
-        return getattr(self._built, name)
 
 
 def find_custom_schema(kind: str, api_version: str,
@@ -456,55 +322,6 @@ def find_custom_schema(kind: str, api_version: str,
     return None
 
 
-_CRD_VALIDATORS: dict[int, tuple[CrdSchema, Validator, str | None]] = {}
-
-
-def crd_validator(crd: CrdSchema) -> Validator:
-    """A validator for a CRD's schema, built once per schema object."""
-    return _crd_schema(crd)[0]
-
-
-def _crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
-    """A CRD's validator and its identity (see FoundSchema)."""
-    cached = _CRD_VALIDATORS.get(id(crd))
-    if cached is not None and cached[0] is crd:
-        return cached[1], cached[2]
-    schema = goregex.schema_in_python(crd.schema)  # the API server reads Go's patterns
-    described = f"the openAPIV3Schema of {crd.kind} ({crd.group}/{crd.version}) in {crd.source}"
-    content = json.dumps(schema, sort_keys=True)
-
-    def build() -> Validator:
-        import jsonschema
-
-        cls = jsonschema.Draft202012Validator
-        return custom_resource_class(cls)(schema, format_checker=quantity_checker())
-
-    validator: Validator = LazyValidator(build)  # checked already: built when first used
-    if not schema_checked("Draft202012Validator", schema, content=content):
-        import jsonschema
-
-        try:
-            check_schema_once(jsonschema.Draft202012Validator, schema, content=content)
-        except jsonschema.SchemaError as exc:
-            where = ".".join(str(p) for p in exc.path) or "<root>"
-            raise PlatecheckError(f"{described} is not a valid schema at {where}: "
-                                  f"{exc.message}", *_source_location(crd.source)) from None
-        validator = build()
-    identity = _identity("crd", content)
-    _CRD_VALIDATORS[id(crd)] = (crd, validator, identity)
-    return validator, identity
-
-
-def _source_location(source: str) -> tuple[str | None, int | None]:
-    """The file and line of a CRD's ``source`` ("charts/x/crds/a.yaml:3", "templates/crd.yaml
-    (rendered by prod/x)"); (None, None) for a render's output without a template."""
-    where = source.split(" (rendered by ", 1)[0]
-    if where == "its output":
-        return None, None
-    file, colon, line = where.rpartition(":")
-    return (file, int(line)) if colon and line.isdigit() else (where, None)
-
-
 def schema_directories(root: Path, configured: Iterable[str], bundled: bool) -> tuple[Path, ...]:
     """Configured directories (relative to the repository root unless absolute), then the
     packaged ones when ``bundled``."""
@@ -512,218 +329,6 @@ def schema_directories(root: Path, configured: Iterable[str], bundled: bool) -> 
     if bundled:
         dirs.append(packaged_schema_dir())
     return tuple(dirs)
-
-
-# --- errors as "path: problem" -----------------------------------------------------------------
-
-_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
-
-
-def format_path(path: Iterable[str | int]) -> str:
-    """``("spec", "containers", 0, "image")`` -> ``spec.containers[0].image``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif _PLAIN_KEY.fullmatch(part):
-            out += f".{part}" if out else part
-        else:
-            out += f"[{json.dumps(part)}]"
-    return out
-
-
-@dataclass(frozen=True)
-class SchemaProblem:
-    """One schema violation: where (as a path into the document) and what."""
-
-    path: tuple[str | int, ...]
-    message: str
-
-    @property
-    def text(self) -> str:
-        where = format_path(self.path)
-        return f"{where}: {self.message}" if where else self.message
-
-
-def _short(value: Any) -> str:
-    text = json.dumps(value, default=str)
-    return text if len(text) <= 60 else text[:57] + "..."
-
-
-_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer",
-               float: "number", type(None): "null"}
-
-
-def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
-    path = tuple(error.absolute_path)
-    schema = error.schema if isinstance(error.schema, dict) else {}
-    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        known = set(schema.get("properties", {}))
-        patterns = [re.compile(p) for p in schema.get("patternProperties", {})]
-        for key in sorted(error.instance):
-            if key not in known and not any(p.search(key) for p in patterns):
-                yield SchemaProblem((*path, key), "unknown field")
-        return
-    if error.validator == "required" and isinstance(error.instance, dict):
-        for missing in error.validator_value:
-            if missing not in error.instance:
-                yield SchemaProblem(path, f"required field {missing!r} is missing")
-        return
-    if error.validator == "type":
-        wanted = error.validator_value
-        wanted_text = " or ".join(t for t in ([wanted] if isinstance(wanted, str) else wanted)
-                                  if t != "null")
-        got = _JSON_TYPES.get(type(error.instance), type(error.instance).__name__)
-        shown = "" if error.instance is None else f" {_short(error.instance)}"
-        yield SchemaProblem(path, f"expected {wanted_text}, got {got}{shown}")
-        return
-    if error.validator == "enum":
-        allowed = ", ".join(_short(v) for v in error.validator_value if v is not None)
-        yield SchemaProblem(path, f"{_short(error.instance)} is not one of {allowed}")
-        return
-    if error.validator == "format" and error.validator_value == QUANTITY_FORMAT:
-        yield SchemaProblem(path, f"{_short(error.instance)} is not a Kubernetes quantity "
-                                  "(e.g. 500m, 2, 512Mi, 50Gi, 50G)")
-        return
-    if error.validator == "pattern" and isinstance(error.validator_value, str):
-        # as jsonschema says it, with the pattern as the schema wrote it (goregex)
-        written = goregex.as_written(error.validator_value)
-        yield SchemaProblem(path, f"{error.instance!r} does not match {written!r}")
-        return
-    if error.validator in ("oneOf", "anyOf") and error.context:
-        import jsonschema
-
-        best = jsonschema.exceptions.best_match(error.context)
-        if best is not None:
-            yield from _describe(best)
-            return
-    yield SchemaProblem(path, str(error.message))
-
-
-def as_json(value: Any) -> Any:
-    """A parsed YAML value as the JSON kubectl and Argo CD send: mapping keys are strings and
-    timestamps stay the text they were (Go's YAML reader keeps them as strings)."""
-    if isinstance(value, Mapping):
-        return {_json_key(k): as_json(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [as_json(v) for v in value]
-    if isinstance(value, (datetime.date, datetime.datetime)):
-        return value.isoformat()
-    return value
-
-
-def _json_key(key: Any) -> str:
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return "null" if key is None else str(key)
-
-
-def _sort_key(problem: SchemaProblem) -> tuple[Any, ...]:
-    return (tuple((0, p, "") if isinstance(p, int) else (1, 0, p) for p in problem.path),
-            problem.message)
-
-
-def problems(validator: Validator, document: Mapping[str, Any],
-             identity: str | None = None) -> list[SchemaProblem]:
-    """Every schema violation in ``document``, sorted by path then message. With the
-    validator's ``identity`` (see FoundSchema) inside ``remembering``, what was found for the
-    same document content is not looked for again."""
-    data = as_json(document)
-    slot = _slot(identity, data)
-    if slot is not None:
-        known = _as_problems(slot.memo.get(slot.group, slot.key))
-        if known is not None:
-            return known
-    found = [p for error in validator.iter_errors(data) for p in _describe(error)]
-    unique = sorted({(p.path, p.message): p for p in found}.values(), key=_sort_key)
-    if slot is not None:
-        slot.memo.put(slot.group, slot.key, [[list(p.path), p.message] for p in unique])
-    return unique
-
-
-# --- remembered problems -------------------------------------------------------------------------
-
-_memos: list[ResultMemo] = []  # the memo of the run in progress, see ``remembering``
-# what decides the problems found besides the schema: Python (its ``re``), jsonschema,
-# kubernetes-validate and platecheck's code that builds the validators (quantities, Go
-# patterns) and describes their errors
-_CODE = ("schemas.py", "quantity.py", "goregex.py")
-
-
-@contextlib.contextmanager
-def remembering(directory: Path | None) -> Iterator[None]:
-    """Within the block, ``problems`` remembers what it finds under ``directory`` (None:
-    nothing is remembered), per schema identity and document content, and answers from
-    there: a changed run validates only what changed."""
-    if directory is None or _code_version() is None:
-        yield
-        return
-    memo = ResultMemo(directory)
-    _memos.append(memo)
-    try:
-        yield
-    finally:
-        _memos.remove(memo)
-        memo.save()
-
-
-def active_memo() -> ResultMemo | None:
-    """The memo of the innermost ``remembering`` block, if any."""
-    return _memos[-1] if _memos else None
-
-
-def recall(identities: Iterable[str | None]) -> None:
-    """Read what is remembered for ``identities`` now, so that policies read no file."""
-    if _memos:
-        for identity in sorted({i for i in identities if i is not None}):
-            _memos[-1].load(identity)
-
-
-class _Slot(NamedTuple):
-    memo: ResultMemo
-    group: str
-    key: str
-
-
-def _slot(identity: str | None, data: Any) -> _Slot | None:
-    """Where the problems of ``data`` under a validator of ``identity`` are remembered."""
-    if not _memos or identity is None:
-        return None
-    key = _document_key(data)
-    return _Slot(_memos[-1], identity, key) if key is not None else None
-
-
-def _code_version() -> str | None:
-    return code_digest(_CODE, ("jsonschema", "kubernetes-validate"))
-
-
-def _identity(*parts: str) -> str | None:
-    code = _code_version()
-    if code is None:
-        return None
-    digest = Digest("schema-problems")
-    digest.extend([code, *parts])
-    return digest.hexdigest()
-
-
-def _document_key(data: Any) -> str | None:
-    try:
-        text = json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        return hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
-    except (TypeError, ValueError):
-        return None  # not plain JSON (a key of mixed types cannot be sorted): not remembered
-
-
-def _as_problems(known: Any) -> list[SchemaProblem] | None:
-    if not isinstance(known, list):
-        return None
-    result = []
-    for item in known:
-        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], list)
-                and isinstance(item[1], str)):
-            return None
-        result.append(SchemaProblem(tuple(item[0]), item[1]))
-    return result
 
 
 # --- the schema set of one target ---------------------------------------------------------------
@@ -746,7 +351,7 @@ class SchemaSet:
     def lookup(self, api_version: str, kind: str) -> FoundSchema | None:
         found = kubernetes_validator(self.kubernetes_version, api_version, kind)
         if found is not None:
-            return FoundSchema(found, None, _identity("kubernetes", self.kubernetes_version,
+            return FoundSchema(found, None, schema_identity("kubernetes", self.kubernetes_version,
                                                       api_version, kind))
         try:
             custom = find_custom_schema(kind, api_version, self.directories)
@@ -757,7 +362,7 @@ class SchemaSet:
             return FoundSchema(custom.validator, self._shown(custom.path), custom.identity)
         crd = self.crds.get((*split_api_version(api_version), kind))
         if crd is not None:
-            validator, identity = _crd_schema(crd)
+            validator, identity = crd_schema(crd)
             return FoundSchema(validator, f"the CustomResourceDefinition in {crd.source}",
                                identity)
         if self.bundled:
@@ -839,7 +444,6 @@ def schema_set(options: SchemaOptions, kube_version: str | None,
                      schema_directories(root or Path("/"), configured, False),
                      crds if crds is not None and options.repository_crds else {},
                      options.bundled_schemas, root)
-
 
 
 def schema_key(options: SchemaOptions) -> SchemaOptions:

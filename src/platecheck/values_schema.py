@@ -24,7 +24,7 @@ from platecheck.goregex import go_patterns, schema_in_python
 from platecheck.model import Chart, KeyPath, MergedValues, Origin, RenderTarget, ValuesFile
 from platecheck.runmemo import recall
 from platecheck.sandbox import SCHEMA_FILE
-from platecheck.schemas import active_memo
+from platecheck.schema_problems import active_memo
 from platecheck.yamlio import load_values, read_text
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def _load_json(path: Path, rel: str) -> Any:
         raise PlatecheckError("not valid JSON", rel, line) from None
 
 
-# Values that met a schema are remembered (inside ``schemas.remembering``) by the schema's
+# Values that met a schema are remembered (inside ``schema_problems.remembering``) by the schema's
 # content and the values' JSON, with the code that decides: a changed run checks again only
 # the values or schemas that changed, and imports no jsonschema when none did.
 _CODE = ("values_schema.py", "goregex.py", "regexcheck.py")

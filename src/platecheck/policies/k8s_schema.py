@@ -51,7 +51,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 
-from platecheck import schemas
+from platecheck import schema_problems, schemas
 from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, RenderedTarget, Resource, TargetSchemas
 from platecheck.provenance import at
@@ -101,12 +101,12 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
     if schema is None:
         return  # reported by unknown-kind
     found = []
-    for problem in schemas.problems(schema.validator, doc, schema.identity):
+    for problem in schema_problems.problems(schema.validator, doc, schema.identity):
         remediation = REMEDIATION if schema.source is None else (
             f"Make the manifest match the schema from {schema.source}: fix the field's "
             "spelling, type or value.")
         if problem.message == "unknown field":
-            parent = schemas.format_path(problem.path[:-1]) or "<top level>"
+            parent = schema_problems.format_path(problem.path[:-1]) or "<top level>"
             remediation = (f"Remove the field or fix its spelling; the fields {parent} accepts "
                            f"are listed by: kubectl explain "
                            f"{_explain_path(resource.kind, problem.path[:-1])}")
