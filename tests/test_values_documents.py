@@ -6,7 +6,10 @@ each key at the line of the document that wrote it."""
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from platecheck.engine import load
 from platecheck.helmbin import helm_major
@@ -65,3 +68,51 @@ def test_inline_values_of_several_documents_are_read_so_too(each_helm: Path,
     seen = json.loads(config_map.doc["data"]["values"])
     assert rendered.values.data == seen
     assert seen == ({"a": 1, "b": 2} if helm_major(each_helm) >= 4 else {"a": 1})
+
+
+# (values file, the line platecheck refuses it at with Helm 3, with Helm 4; None: read)
+MARKED = [
+    ("a: 1\n--- # a comment\nb: 2\n", None, None),
+    ("a: 1\n---\nb: [\n", None, 3),  # Helm 3 never reads past the first document
+    ("a: 1\n---\n- x\n", None, 3),  # each part Helm 4 reads must be a mapping
+    ("a: 1\n...\n---\nb: 2\n", None, None),
+    ("a: 1\n--- b: 2\n", None, 2),  # Helm 4: only a comment may follow ---
+    ("a: 1\n----\nb: 2\n", 3, 2),
+    ("a: 1\n---\n%YAML 1.1\n---\nb: 2\n", None, 3),  # a directive alone in its part
+    ("%YAML 1.1\n---\na: 1\n", None, 1),
+    ("a: &x 1\n---\nb: *x\n", None, 3),  # an anchor stays in its part
+    ("a: 1\n...\nb: 2\n", None, None),  # one part: its first document
+    ("a: 1\n---\n# a comment\n---\nnull\n---\nb: 2\n", None, None),
+    ("a: |\n  x\n---\t# a tab\r\nb: 2\r\n", None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "helm3", "helm4"), MARKED)
+def test_document_markers_are_read_as_each_helm_reads_them(
+        each_helm: Path, tmp_path: Path, text: str, helm3: int | None, helm4: int | None
+        ) -> None:
+    """Helm 3 reads the first document of the stream and nothing after it; Helm 4 splits
+    the text at each line that starts with ``---`` (apimachinery's YAMLReader) and merges
+    the first document of each part. What helm reads, platecheck reads; what helm refuses,
+    platecheck refuses at the line to edit. The real helm says which."""
+    root = tmp_path / "repo"
+    chart = root / "c"
+    (chart / "templates").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "values-prod.yaml").write_bytes(text.encode())
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+        "data:\n  values: {{ toJson .Values | quote }}\n")
+    model = load(root, helm=each_helm, environments=["prod"], cache_dir=tmp_path / "cache")
+    by_hand = subprocess.run([str(each_helm), "template", str(chart), "-f",
+                              str(chart / "values-prod.yaml")], capture_output=True, check=False)
+    refused_at = helm4 if helm_major(each_helm) >= 4 else helm3
+    assert (by_hand.returncode != 0) == (refused_at is not None)
+    if refused_at is not None:
+        assert [(e.file, e.line) for e in model.errors] == [("c/values-prod.yaml", refused_at)]
+        return
+    assert model.errors == ()
+    (rendered,) = model.rendered
+    (config_map,) = rendered.resources
+    assert rendered.values.data == json.loads(config_map.doc["data"]["values"])

@@ -244,6 +244,25 @@ def compose_all(text: str, rel: str) -> list[Node]:
         raise yaml_error(exc, rel) from None
 
 
+def compose_first(text: str, rel: str) -> Node | None:
+    """The node tree of a stream's first document (``None`` for an empty stream), read as
+    go-yaml's ``Unmarshal`` reads it: what follows that document is not read, so an error
+    there is none."""
+    check_nesting(text, rel)
+
+    def first(loader_class: type[Any]) -> list[Any]:
+        loader = loader_class(text)
+        try:
+            return [loader.get_node() if loader.check_node() else None]
+        finally:
+            loader.dispose()
+
+    try:
+        return _read(text, first)[0]  # type: ignore[no-any-return]
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise yaml_error(exc, rel) from None
+
+
 def load_all_data(text: str, rel: str) -> list[Any]:
     """Every document of a stream as plain data, read as Go reads it (kubectl and Argo CD
     read helm's output so), keys as strings."""
@@ -437,18 +456,84 @@ def load_values(path: Path, rel: str, helm_major: Callable[[], int] | None = Non
     return values_from_document(values_document(text, rel, helm_major), path, rel), raw
 
 
+# a line that may end one document or start another: a marker or a directive
+_MARKER = re.compile(r"^(?:---|\.\.\.|%)", re.MULTILINE)
+
+
 def values_document(text: str, rel: str, helm_major: Callable[[], int] | None = None
                     ) -> Document:
-    """The one document helm reads values from (see ``load_values``)."""
-    documents = load_documents(text, rel)
-    extra = [later for later in documents[1:] if later.data not in (None, {})]
-    if extra and helm_major is None:
-        raise PlatecheckError("a values file of several YAML documents is read differently by "
-                              "Helm 3 (the first only) and Helm 4 (all merged); platecheck "
-                              "does not check it: keep one document", rel, extra[0].line)
-    if extra and helm_major is not None and helm_major() >= 4:
-        return _merged(documents, rel)
-    return documents[0] if documents else Document(None, {}, 1)
+    """The one document helm reads values from (see ``load_values``). Helm 3 reads the
+    first document of the stream (go-yaml's ``Unmarshal``: what follows is not read);
+    Helm 4 splits the text at lines that start with ``---`` (apimachinery's ``YAMLReader``),
+    reads the first document of each part and merges them."""
+    if _MARKER.search(text) is None:  # one document at most: read alike by every helm
+        documents = load_documents(text, rel)
+        return documents[0] if documents else Document(None, {}, 1)
+    if helm_major is None:
+        documents = load_documents(text, rel)
+        extra = [later for later in documents[1:] if later.data not in (None, {})]
+        if extra:
+            raise PlatecheckError("a values file of several YAML documents is read differently "
+                                  "by Helm 3 (the first only) and Helm 4 (all merged); "
+                                  "platecheck does not check it: keep one document", rel,
+                                  extra[0].line)
+        return documents[0] if documents else Document(None, {}, 1)
+    if helm_major() >= 4:
+        return _merged([_part_document(start, part, rel)
+                        for start, part in separated(text, rel)], rel)
+    return _first_document(text, rel)
+
+
+def _part_document(start: int, part: str, rel: str) -> Document:
+    """The first document of one part of a values file Helm 4 splits (``separated``), read
+    at its own lines; an error in it says which lines helm reads as one document."""
+    try:
+        return _first_document("\n" * (start - 1) + part, rel)
+    except YamlError as exc:
+        end = start + part.count("\n") - 1
+        lines = f"line {start}" if end == start else f"lines {start}-{end}"
+        error = type(exc)(f"{exc.message} (helm 4 reads {lines} as one document: it splits "
+                          "values at each line that starts with ---)", exc.file,
+                          min(exc.line, end) if exc.line is not None else None, exc.remedy)
+        error.problem = exc.problem
+        raise error from None
+
+
+def separated(text: str, rel: str) -> list[tuple[int, str]]:
+    """The parts of ``text`` as apimachinery's ``YAMLReader`` splits a stream, each with the
+    line it starts at: a line that starts with ``---`` ends a part (and is in none), only
+    spaces or a comment may follow it there, a part is any line but such one, and a line
+    ends at ``\n`` (a ``\r`` before it dropped)."""
+    parts: list[tuple[int, str]] = []
+    start, lines = 0, list[str]()
+    for number, line in enumerate(text.split("\n")[:-1] if text.endswith("\n")
+                                  else text.split("\n"), 1):
+        line = line.removesuffix("\r")
+        if line.startswith("---"):
+            rest = line[3:].strip()
+            if rest and not rest.startswith("#"):
+                raise PlatecheckError(f"invalid YAML document separator: {rest!r} follows ---; "
+                                      "helm 4 splits values at lines that start with ---, and "
+                                      "only a comment may follow it there", rel, number)
+            if lines:
+                parts.append((start, "".join(lines)))
+                lines = []
+            continue
+        if not lines:
+            start = number
+        lines.append(line + "\n")
+    if lines:
+        parts.append((start, "".join(lines)))
+    return parts
+
+
+def _first_document(text: str, rel: str) -> Document:
+    """The first document of ``text`` (see ``compose_first``)."""
+    node = compose_first(text, rel)
+    if node is None:
+        return Document(None, {}, 1)
+    lines: dict[KeyPath, int] = {}
+    return Document(_Builder(rel, lines).build(node, (), 0), lines, node.start_mark.line + 1)
 
 
 def _merged(documents: Sequence[Document], rel: str) -> Document:
