@@ -25,9 +25,9 @@ from platecheck.yamlio import (
     MAX_FILE_SIZE,
     MAX_NESTING,
     decode,
-    load_all_data,
     load_document,
     load_documents,
+    load_first_data,
     load_values,
     read_text,
     too_deep,
@@ -218,7 +218,7 @@ def test_a_plain_equals_sign_is_text_as_go_reads_it(yaml_loader: str) -> None:
     text = "op: =\noperators: [=, '!=', =~]\nnested:\n  - =\n"
     expected = {"op": "=", "operators": ["=", "!=", "=~"], "nested": ["="]}
     assert load_document(text, "ops.yaml").data == expected
-    assert load_all_data(text, "ops.yaml") == [expected]
+    assert load_first_data(text, "ops.yaml") == [expected]
 
 
 def _helm_reads(helm: Path, values: str, data: str, tmp_path: Path) -> str:
@@ -245,7 +245,7 @@ def test_a_local_tag_is_read_as_helm_reads_it(yaml_loader: str, tmp_path: Path,
     expected = {"s": "bar", "q": "5", "t": "true", "num": "5", "z": "",
                 "seq": [1, 2], "map": {"d": 1}}
     assert load_document(text, "values.yaml").data == expected
-    assert load_all_data(text, "values.yaml") == [expected]
+    assert load_first_data(text, "values.yaml") == [expected]
     rendered = _helm_reads(helm_bin, text, "{{- range $k, $v := .Values }}\n"
                            "  {{ $k }}: {{ printf \"%T %v\" $v $v | quote }}\n{{- end }}\n",
                            tmp_path)
@@ -265,7 +265,7 @@ def test_an_anchor_defined_again_is_read_as_helm_reads_it(
                 "second": {"host": "b.example.com", "alias": "b.example.com"},
                 "third": "b.example.com"}
     assert load_document(text, "values.yaml").data == expected
-    assert load_all_data(text, "values.yaml") == [expected]
+    assert load_first_data(text, "values.yaml") == [expected]
     rendered = _helm_reads(helm_bin, text, "  alias: {{ .Values.second.alias }}\n"
                                            "  third: {{ .Values.third }}\n", tmp_path)
     assert "alias: b.example.com" in rendered and "third: b.example.com" in rendered

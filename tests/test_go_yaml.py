@@ -17,7 +17,7 @@ from platecheck import yamlio
 from platecheck.engine import lint, load
 from platecheck.errors import YamlBadValue
 from platecheck.goyaml import GoDumper
-from platecheck.yamlio import load_all_data, load_document
+from platecheck.yamlio import load_document, load_first_data
 from security_helpers import make_repo
 
 # value text -> what Go reads (asserted against helm below)
@@ -80,12 +80,12 @@ def test_values_are_read_as_helm_reads_them(tmp_path: Path, each_helm: Path) -> 
     assert _numbers_as_helm(helm) == _numbers_as_helm(ours)
     # rendered output is read by the other path: its keys as Go writes them too (where
     # Python's -0.0 == False merged "-0" into "false")
-    assert load_all_data(_values_text(), "values.yaml")[0]["keys"] == helm["keys"]
+    assert load_first_data(_values_text(), "values.yaml")[0]["keys"] == helm["keys"]
 
 
 def test_rendered_manifests_are_read_as_kubernetes_reads_them() -> None:
     """A key ``y`` is ``"true"`` to kubectl (and a later ``on`` replaces it), ``12:30`` text."""
-    [doc] = load_all_data("kind: ConfigMap\ndata:\n  y: 12:30\n  n: 0o17\n  x: 12:30\n"
+    [doc] = load_first_data("kind: ConfigMap\ndata:\n  y: 12:30\n  n: 0o17\n  x: 12:30\n"
                           "  on: '1e3'\n", "x")
     assert doc["data"] == {"true": "1e3", "false": 15, "x": "12:30"}
 
@@ -226,7 +226,7 @@ def test_tagged_values_are_read_as_helm_reads_them(tmp_path: Path, each_helm: Pa
             monkeypatch.setattr(yamlio, "LOADER", loader)
             ours = load_document(_tagged_text(), "values.yaml").data
             assert _numbers_as_helm(ours) == _numbers_as_helm(helm), loader
-            assert load_all_data(_tagged_text(), "values.yaml") == [ours]
+            assert load_first_data(_tagged_text(), "values.yaml") == [ours]
 
 
 # a value its tag does not fit: helm refuses the values file in go-yaml's words
@@ -252,7 +252,7 @@ def test_a_value_its_tag_does_not_fit_is_refused_as_helm_refuses_it(
                           text=True, check=False)
     assert done.returncode != 0
     for loader, read in itertools.product(
-            (yamlio.C_LOADER, yamlio.PURE_LOADER), (load_document, load_all_data)):
+            (yamlio.C_LOADER, yamlio.PURE_LOADER), (load_document, load_first_data)):
         if loader is not None:
             monkeypatch.setattr(yamlio, "LOADER", loader)
             with pytest.raises(YamlBadValue) as caught:

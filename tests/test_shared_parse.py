@@ -61,13 +61,13 @@ def _chart(tmp_path: Path) -> Chart:
 def _counting_yaml(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The template outputs parse.py reads as YAML from now on."""
     read: list[str] = []
-    original = parse.load_all_data
+    original = parse.load_first_data
 
     def counting(text: str, rel: str) -> list[object]:
         read.append(text)
         return original(text, rel)
 
-    monkeypatch.setattr(parse, "load_all_data", counting)
+    monkeypatch.setattr(parse, "load_first_data", counting)
     return read
 
 

@@ -26,7 +26,7 @@ from typing import Any
 from platecheck.errors import PlatecheckError
 from platecheck.globs import argocd_match
 from platecheck.realpaths import resolve
-from platecheck.yamlio import Document, load_document, load_documents, read_text
+from platecheck.yamlio import Document, kube_documents, load_document, read_text
 
 MANIFEST_FILE = re.compile(r"^.*\.(yaml|yml|json|jsonnet)$")
 SKIP_MARKER = "+argocd:skip-file-rendering"
@@ -99,11 +99,12 @@ def read_manifests(path: Path, root: Path) -> tuple[list[ManifestDocument], str]
             raise PlatecheckError(f"invalid JSON: {exc.msg}", rel, exc.lineno) from None
         return [ManifestDocument(rel, load_document(text, rel))], text
     looks_like_one = all(word in text for word in ("apiVersion:", "kind:", "metadata:"))
-    try:
-        documents = [doc for doc in load_documents(text, rel) if doc.data is not None]
+    documents: list[Document] = []
+    try:  # read as Kubernetes' decoder reads it, one part of the stream at a time
+        documents.extend(doc for doc in kube_documents(text, rel) if doc.data is not None)
     except PlatecheckError:
-        if looks_like_one:
-            raise
+        if looks_like_one or any(has_kind(doc.data) for doc in documents):
+            raise  # objects before the error, or a file that looks like a manifest
         return [], ""  # not a manifest: Argo CD ignores YAML it cannot read
     if documents and not has_kind(documents[0].data) and not looks_like_one:
         # Argo CD decodes objects until one fails; failing on the first (no kind: a JSON

@@ -17,7 +17,7 @@ from platecheck.model import Chart, Resource
 from platecheck.realpaths import resolve
 from platecheck.resources import applied_objects, make_resource
 from platecheck.runmemo import recall
-from platecheck.yamlio import MAX_NESTING, load_all_data
+from platecheck.yamlio import MAX_NESTING, load_first_data
 
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
 _SOURCE = re.compile(r"^# Source: (.+?)\s*$", re.MULTILINE)
@@ -63,8 +63,10 @@ class ParsedChunks:
             self._memo.release(group)
 
     def documents(self, chunk: str, rel: str, group: str | None = None) -> list[Any]:
-        """The documents of ``chunk``, an output of the stream remembered in ``group``; a
-        ``YamlError`` (named ``rel``) when it is not YAML."""
+        """The document of ``chunk``, an output of the stream remembered in ``group`` (none
+        for an empty one); a ``YamlError`` (named ``rel``) when it is not YAML. Argo CD reads
+        the first document of each part of helm's output (``kube.SplitYAML``: a part after
+        a ``...`` line is not deployed)."""
         documents = self._shared.get(chunk)
         if documents is not None:
             return documents
@@ -74,7 +76,7 @@ class ParsedChunks:
             kept = memo.get(*slot)
             documents = kept if isinstance(kept, list) else None
         if documents is None:
-            documents = load_all_data(chunk, rel)
+            documents = load_first_data(chunk, rel)
             if memo is not None and slot is not None:
                 _remember(memo, slot, documents)
         if len(chunk) >= SHARED_CHUNK:

@@ -244,6 +244,25 @@ def compose_all(text: str, rel: str) -> list[Node]:
         raise yaml_error(exc, rel) from None
 
 
+def load_first_data(text: str, rel: str) -> list[Any]:
+    """The first document of a stream as plain data, read as Go reads it (``[]`` for an
+    empty stream): what ``sigs.k8s.io/yaml`` gives Argo CD of each part of helm's output;
+    what follows that document is not read."""
+    check_nesting(text, rel)
+
+    def first(loader_class: type[Any]) -> list[Any]:
+        loader = loader_class(text)
+        try:
+            return [loader.get_data()] if loader.check_data() else []
+        finally:
+            loader.dispose()
+
+    try:
+        return _read(text, first)
+    except (yaml.YAMLError, RecursionError) as exc:
+        raise yaml_error(exc, rel) from None
+
+
 def compose_first(text: str, rel: str) -> Node | None:
     """The node tree of a stream's first document (``None`` for an empty stream), read as
     go-yaml's ``Unmarshal`` reads it: what follows that document is not read, so an error
@@ -259,16 +278,6 @@ def compose_first(text: str, rel: str) -> Node | None:
 
     try:
         return _read(text, first)[0]  # type: ignore[no-any-return]
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise yaml_error(exc, rel) from None
-
-
-def load_all_data(text: str, rel: str) -> list[Any]:
-    """Every document of a stream as plain data, read as Go reads it (kubectl and Argo CD
-    read helm's output so), keys as strings."""
-    check_nesting(text, rel)
-    try:
-        return _read(text, lambda loader: list(yaml.load_all(text, Loader=loader)))
     except (yaml.YAMLError, RecursionError) as exc:
         raise yaml_error(exc, rel) from None
 
@@ -499,12 +508,12 @@ def _part_document(start: int, part: str, rel: str) -> Document:
         raise error from None
 
 
-def separated(text: str, rel: str) -> list[tuple[int, str]]:
-    """The parts of ``text`` as apimachinery's ``YAMLReader`` splits a stream, each with the
-    line it starts at: a line that starts with ``---`` ends a part (and is in none), only
-    spaces or a comment may follow it there, a part is any line but such one, and a line
-    ends at ``\n`` (a ``\r`` before it dropped)."""
-    parts: list[tuple[int, str]] = []
+def separated(text: str, rel: str) -> Iterator[tuple[int, str]]:
+    """The parts of ``text`` as apimachinery's ``YAMLReader`` splits a stream (Helm 4 its
+    values, Argo CD and kubectl their manifests), each with the line it starts at: a line
+    that starts with ``---`` ends a part (and is in none), only spaces or a comment may
+    follow it there, a part is any line but such one, and a line ends at ``\n`` (a ``\r``
+    before it dropped). Parts come one at a time, as the reader gives them."""
     start, lines = 0, list[str]()
     for number, line in enumerate(text.split("\n")[:-1] if text.endswith("\n")
                                   else text.split("\n"), 1):
@@ -513,18 +522,27 @@ def separated(text: str, rel: str) -> list[tuple[int, str]]:
             rest = line[3:].strip()
             if rest and not rest.startswith("#"):
                 raise PlatecheckError(f"invalid YAML document separator: {rest!r} follows ---; "
-                                      "helm 4 splits values at lines that start with ---, and "
-                                      "only a comment may follow it there", rel, number)
+                                      "a line that starts with --- ends a document (as helm 4 "
+                                      "and Argo CD split YAML), and only a comment may follow "
+                                      "it there", rel, number)
             if lines:
-                parts.append((start, "".join(lines)))
+                yield start, "".join(lines)
                 lines = []
             continue
         if not lines:
             start = number
         lines.append(line + "\n")
     if lines:
-        parts.append((start, "".join(lines)))
-    return parts
+        yield start, "".join(lines)
+
+
+def kube_documents(text: str, rel: str) -> Iterator[Document]:
+    """The documents of a manifest stream as Kubernetes' YAML decoder reads it (Argo CD a
+    directory source's files, kubectl what it applies): the first document of each part
+    ``separated`` gives, at its own lines; one at a time, so what comes before an error is
+    read."""
+    for start, part in separated(text, rel):
+        yield _first_document("\n" * (start - 1) + part, rel)
 
 
 def _first_document(text: str, rel: str) -> Document:

@@ -1,0 +1,91 @@
+"""Manifests are split into documents as Kubernetes' YAML decoder splits them (apimachinery's
+YAMLReader, which Argo CD reads helm's output and a directory source's files with): at each
+line that starts with ``---``, where only a comment may follow the ``---``, and only the first
+document of each part is read (what follows a ``...`` line in the same part is not
+deployed)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import load
+
+SOURCES = Path(__file__).parent / "fixtures" / "sources"
+
+
+def _config_map(name: str) -> str:
+    return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+
+
+def test_a_part_of_helm_output_is_its_first_document(each_helm: Path, tmp_path: Path) -> None:
+    """helm prints a template's ``...`` and what follows as they are; Argo CD deploys the
+    first document of that part, so platecheck checks it alone and reports nothing."""
+    root = tmp_path / "repo"
+    chart = root / "c"
+    (chart / "templates").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        _config_map("first") + "...\n" + _config_map("second"))
+    (chart / "templates" / "other.yaml").write_text(_config_map("other"))
+    by_hand = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
+                             text=True, check=True)
+    assert "name: second" in by_hand.stdout  # helm prints it, Argo CD does not deploy it
+    model = load(root, helm=each_helm, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert model.rendered
+    for rendered in model.rendered:  # one target per environment
+        assert sorted(r.name for r in rendered.resources) == ["first", "other"]
+
+
+def _plain(tmp_path: Path, text: str) -> Path:
+    """The directory fixture with one more manifest file in the plain source."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "manifests" / "plain" / "more.yaml").write_text(text)
+    return repo
+
+
+def _names(repo: Path, tmp_path: Path) -> list[str]:
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    (plain,) = [r for r in model.rendered if r.id == "prod/plain"]
+    return sorted(r.name for r in plain.resources
+                  if r.kind == "ConfigMap" and r.name != "plain-settings")  # the fixture's
+
+
+@pytest.mark.parametrize(("text", "names"), [
+    (_config_map("a") + "--- # a comment\n" + _config_map("b"), ["a", "b"]),
+    (_config_map("a") + "...\n" + _config_map("b"), ["a"]),
+    (_config_map("a") + "...\n---\n" + _config_map("b"), ["a", "b"]),
+    ("---\t\n" + _config_map("a") + "---\n\n---\n", ["a"]),
+])
+def test_a_directory_file_is_read_part_by_part(tmp_path: Path, text: str,
+                                               names: list[str]) -> None:
+    assert _names(_plain(tmp_path, text), tmp_path) == names
+
+
+@pytest.mark.parametrize(("text", "line"), [
+    ("--- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n", 1),
+    (_config_map("a") + "----\n" + _config_map("b"), 5),
+    (_config_map("a") + "--- b\n", 5),
+])
+def test_a_separator_followed_by_more_than_a_comment_fails_the_source(
+        tmp_path: Path, text: str, line: int) -> None:
+    """Kubernetes' decoder refuses such a line, so Argo CD renders nothing of the source:
+    a could-not-check error at that line."""
+    model = load(_plain(tmp_path, text), cache_dir=tmp_path / "cache")
+    assert [(e.file, e.line, e.target) for e in model.errors] == [
+        ("manifests/plain/more.yaml", line, "prod/plain")]
+    assert "document separator" in model.errors[0].message
+
+
+def test_a_file_that_is_no_manifest_is_still_ignored(tmp_path: Path) -> None:
+    """Argo CD ignores a YAML file it cannot read that does not look like a manifest and
+    gave no object before the error (a configuration file)."""
+    repo = _plain(tmp_path, "settings: 1\n--- not a separator\n")
+    assert _names(repo, tmp_path) == []
