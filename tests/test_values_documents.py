@@ -84,6 +84,8 @@ MARKED = [
     ("a: 1\n...\nb: 2\n", None, None),  # one part: its first document
     ("a: 1\n---\n# a comment\n---\nnull\n---\nb: 2\n", None, None),
     ("a: |\n  x\n---\t# a tab\r\nb: 2\r\n", None, None),
+    ("%YAML 1.2\n---\na: 1\n", 1, 1),  # Go's YAML reads version 1.1 alone
+    ("a: 1\n...\n%YAML 1.2\n---\nb: 2\n", None, None),  # the directive of a document unread
 ]
 
 
@@ -116,3 +118,22 @@ def test_document_markers_are_read_as_each_helm_reads_them(
     (rendered,) = model.rendered
     (config_map,) = rendered.resources
     assert rendered.values.data == json.loads(config_map.doc["data"]["values"])
+
+
+def test_a_values_file_helm_refuses_stops_its_environment_alone(helm_bin: Path,
+                                                               tmp_path: Path) -> None:
+    """A chart linted on its own: the environment whose values file cannot be read is a
+    could-not-check error of its target; the others are rendered and checked."""
+    root = tmp_path / "repo"
+    chart = root / "c"
+    (chart / "templates").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "values-prod.yaml").write_text("%YAML 1.2\n---\na: 1\n")
+    (chart / "values-stg.yaml").write_text("a: 2\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+    model = load(root, helm=helm_bin, cache_dir=tmp_path / "cache")
+    assert [(e.file, e.line, e.target) for e in model.errors] == [
+        ("c/values-prod.yaml", 1, "prod/c")]
+    assert [r.id for r in model.rendered] == ["stg/c"]

@@ -343,19 +343,26 @@ class Planner:
 
     # -- chart directories ------------------------------------------------------------------
 
-    def chart_dir(self, directory: Path, by_directory: bool = False) -> list[RenderTarget]:
+    def chart_dir(self, directory: Path, by_directory: bool = False
+                  ) -> tuple[list[RenderTarget], list[tuple[PlatecheckError, tuple[str, str]]]]:
         """A chart linted directly: one target per environment with ``values-<env>.yaml``;
         with none of those files, every environment renders the chart's own values. The
         target is known by the chart's name, or with ``by_directory`` (another chart
-        linted has the same name) by its directory: ``prod/blue-green``."""
+        linted has the same name) by its directory: ``prod/blue-green``. A values file that
+        cannot be read fails its environment's target alone: the errors come with the
+        (environment, target id) they stop."""
         chart = self.chart(directory)
         app = chart.rel if by_directory else chart.name
-        targets = []
+        targets, failed = [], []
         with_file = [env for env in self.config.environments
                      if (chart.path / f"values-{env.name}.yaml").is_file()]
         for env in with_file or list(self.config.environments):
-            files = ((self.values_file(chart.path / f"values-{env.name}.yaml"),)
-                     if with_file else ())
+            try:
+                files = ((self.values_file(chart.path / f"values-{env.name}.yaml"),)
+                         if with_file else ())
+            except PlatecheckError as exc:
+                failed.append((exc, (env.name, f"{env.name}/{app}")))
+                continue
             targets.append(RenderTarget(
                 id=f"{env.name}/{app}", environment=env.name, app=app,
                 application=None, chart=chart, chart_values=self.chart_values(chart),
@@ -363,7 +370,7 @@ class Planner:
                 value_files=files, production=env.production,
                 api_versions=self.config.api_versions,
                 kube_version=self.config.kubernetes_version))
-        return targets
+        return targets, failed
 
 
 def _is_oci(url: str) -> bool:

@@ -29,9 +29,13 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
     for directory in chart_dirs:
         try:
             shared = names[_chart_name(planner, directory)] > 1
-            targets.extend(distinct(planner.chart_dir(directory, by_directory=shared), taken))
+            planned, failed = planner.chart_dir(directory, by_directory=shared)
         except PlatecheckError as exc:
             problems.add(exc)
+            continue
+        targets.extend(distinct(planned, taken))
+        for error, stopped in failed:
+            problems.add(error, where=stopped)
     for app in found.applications:
         try:
             targets.extend(distinct(planner.application(app), taken))

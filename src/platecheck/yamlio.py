@@ -206,7 +206,23 @@ def _first_too_deep(events: Iterator[yaml.Event]) -> int | None:
     return None
 
 
-def check_nesting(text: str, rel: str) -> None:
+# a %YAML directive: go-yaml's parser reads documents of version 1.1 alone
+_YAML_DIRECTIVE = re.compile(r"^%YAML[ \t]+([0-9]+)\.([0-9]+)", re.MULTILINE)
+# the lines before a stream's first document: blank, comments and directives
+_PROLOGUE = re.compile(r"(?:[ \t]*(?:#[^\n]*)?\n|%[^\n]*\n)*")
+
+
+def _check_readable(text: str, rel: str, *, first_only: bool = False) -> None:
+    """What stops a stream before it is read: a ``%YAML`` directive of another version than
+    1.1 (go-yaml: "found incompatible YAML document"; PyYAML reads 1.2), of the first
+    document alone when only that one is read; nesting deeper than platecheck reads."""
+    end = _PROLOGUE.match(text).end() if first_only else len(text)  # type: ignore[union-attr]
+    for match in _YAML_DIRECTIVE.finditer(text, 0, end):
+        if (int(match.group(1)), int(match.group(2))) != (1, 1):
+            raise YamlSyntaxError(
+                f"invalid YAML: found incompatible YAML document (%YAML {match.group(1)}."
+                f"{match.group(2)}: Go's YAML, which helm, kubectl and Argo CD read with, reads "
+                "version 1.1 only)", rel, text.count("\n", 0, match.start()) + 1)
     line = too_deep(text)
     if line is not None:
         raise YamlTooDeep(f"YAML nested more than {MAX_NESTING} levels deep; platecheck "
@@ -237,7 +253,7 @@ def yaml_error(exc: BaseException, rel: str) -> YamlError:
 def compose_all(text: str, rel: str) -> list[Node]:
     """The node trees of every document of a stream (``None`` for empty ones), nesting
     checked first; any loader error is a typed :class:`YamlError`."""
-    check_nesting(text, rel)
+    _check_readable(text, rel)
     try:
         return _read(text, lambda loader: list(yaml.compose_all(text, Loader=loader)))
     except (yaml.YAMLError, RecursionError) as exc:
@@ -248,7 +264,7 @@ def load_first_data(text: str, rel: str) -> list[Any]:
     """The first document of a stream as plain data, read as Go reads it (``[]`` for an
     empty stream): what ``sigs.k8s.io/yaml`` gives Argo CD of each part of helm's output;
     what follows that document is not read."""
-    check_nesting(text, rel)
+    _check_readable(text, rel, first_only=True)
 
     def first(loader_class: type[Any]) -> list[Any]:
         loader = loader_class(text)
@@ -267,7 +283,7 @@ def compose_first(text: str, rel: str) -> Node | None:
     """The node tree of a stream's first document (``None`` for an empty stream), read as
     go-yaml's ``Unmarshal`` reads it: what follows that document is not read, so an error
     there is none."""
-    check_nesting(text, rel)
+    _check_readable(text, rel, first_only=True)
 
     def first(loader_class: type[Any]) -> list[Any]:
         loader = loader_class(text)
