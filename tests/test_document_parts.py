@@ -90,3 +90,21 @@ def test_a_file_that_is_no_manifest_is_still_ignored(tmp_path: Path) -> None:
     gave no object before the error (a configuration file)."""
     repo = _plain(tmp_path, "settings: 1\n--- not a separator\n")
     assert _names(repo, tmp_path) == []
+
+
+def test_a_chart_yaml_is_its_first_document(each_helm: Path, tmp_path: Path) -> None:
+    """helm reads Chart.yaml with Go's ``yaml.Unmarshal``: the first document; what follows
+    is not read, so it stops nothing."""
+    root = tmp_path / "repo"
+    chart = root / "c"
+    (chart / "templates").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (chart / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n---\nname: other\nversion: [\n")
+    (chart / "templates" / "cm.yaml").write_text(_config_map("{{ .Chart.Name }}"))
+    by_hand = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
+                             text=True, check=True)
+    assert "name: c\n" in by_hand.stdout
+    model = load(root, helm=each_helm, environments=["prod"], cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert [[r.name for r in rendered.resources] for rendered in model.rendered] == [["c"]]

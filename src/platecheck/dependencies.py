@@ -26,7 +26,7 @@ from platecheck.chartfile import DEPENDENCY_FIELDS, as_helm_reads, written_key
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.runmemo import recall
-from platecheck.yamlio import load_document, read_text
+from platecheck.yamlio import first_document, load_document, read_text
 
 _FILE = "file://"
 
@@ -53,7 +53,7 @@ def _declared(chart: Path, root: Path) -> list[Dependency]:
         if not path.is_file():
             continue
         rel = rel_path(path, root)
-        document = load_document(read_text(path, rel)[1], rel)
+        document = first_document(read_text(path, rel)[1], rel)
         data: Any = document.data
         key = written_key(data, "dependencies", False) if isinstance(data, dict) else None
         if key is None:
@@ -195,7 +195,7 @@ def _archive_top(archive: Path, wanted: tuple[str, ...], whole: bool = False
 
 
 def _name_in(text: str, rel: str) -> str | None:
-    data = load_document(text, rel).data
+    data = first_document(text, rel).data
     name = as_helm_reads(data).get("name") if isinstance(data, dict) else None
     return name if isinstance(name, str) else None
 

@@ -40,8 +40,8 @@ from platecheck.yamlio import (
     UTF16_MARKS,
     Document,
     decode,
+    first_document,
     line_of,
-    load_document,
     load_documents,
     read_bytes,
     read_text,
@@ -646,7 +646,7 @@ def load_chart(directory: Path, found: Discovery) -> Chart:
     rel = rel_path(file, found.root)
     raw, text = read_text(file, rel)
     found.yaml_files[rel] = YamlFile(file, rel, "chart", raw)
-    document = load_document(text, rel)
+    document = first_document(text, rel)
     if not isinstance(document.data, dict):
         raise PlatecheckError("Chart.yaml must be a mapping", rel, document.line)
     data = as_helm_reads(document.data)  # its keys, whatever their case, as Helm reads them

@@ -19,7 +19,7 @@ from typing import Any
 from platecheck.discover import parse_application, raw_at, rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application, KeyPath, Origin
-from platecheck.yamlio import Document, load_document, read_text, type_name
+from platecheck.yamlio import Document, first_document, read_text, type_name
 
 RESTORED = ("chart", "path", "repoURL", "targetRevision")
 # ApplicationSource's fields (pkg/apis/application/v1alpha1/types.go)
@@ -45,7 +45,7 @@ def apply_overrides(app: Application, key: KeyPath, directory: Path,
     places = dict(app.places)  # what an override file writes is found at its line there
     for path in files:
         rel = rel_path(path, root)
-        document = load_document(read_text(path, rel)[1], rel)
+        document = first_document(read_text(path, rel)[1], rel)
         patch = document.data
         places.update({(*key, *written): Origin(rel, line)
                        for written, line in document.lines.items()

@@ -19,7 +19,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.model import Application
 from platecheck.realpaths import resolve
 from platecheck.sourcetype import kustomization_file
-from platecheck.yamlio import load_document, read_text
+from platecheck.yamlio import first_document, read_text
 
 # A template action in an ApplicationSet's path ("{{path}}", "{{ .path.path }}"): any name.
 _ACTION = re.compile(r"\{\{.*?\}\}")
@@ -93,7 +93,7 @@ def _metadata(directory: Path, root: Path, text: str | None = None) -> Mapping[s
     try:
         if text is None:
             text = read_text(directory / "Chart.yaml", rel)[1]
-        data = load_document(text, rel).data
+        data = first_document(text, rel).data
     except PlatecheckError:
         return None
     return as_helm_reads(data) if isinstance(data, dict) else None

@@ -506,14 +506,14 @@ def values_document(text: str, rel: str, helm_major: Callable[[], int] | None = 
     if helm_major() >= 4:
         return _merged([_part_document(start, part, rel)
                         for start, part in separated(text, rel)], rel)
-    return _first_document(text, rel)
+    return first_document(text, rel)
 
 
 def _part_document(start: int, part: str, rel: str) -> Document:
     """The first document of one part of a values file Helm 4 splits (``separated``), read
     at its own lines; an error in it says which lines helm reads as one document."""
     try:
-        return _first_document("\n" * (start - 1) + part, rel)
+        return first_document("\n" * (start - 1) + part, rel)
     except YamlError as exc:
         end = start + part.count("\n") - 1
         lines = f"line {start}" if end == start else f"lines {start}-{end}"
@@ -558,11 +558,12 @@ def kube_documents(text: str, rel: str) -> Iterator[Document]:
     ``separated`` gives, at its own lines; one at a time, so what comes before an error is
     read."""
     for start, part in separated(text, rel):
-        yield _first_document("\n" * (start - 1) + part, rel)
+        yield first_document("\n" * (start - 1) + part, rel)
 
 
-def _first_document(text: str, rel: str) -> Document:
-    """The first document of ``text`` (see ``compose_first``)."""
+def first_document(text: str, rel: str) -> Document:
+    """The first document of ``text``, as Go's ``yaml.Unmarshal`` reads a file (helm its
+    Chart.yaml, Argo CD an override file): what follows it is not read (``compose_first``)."""
     node = compose_first(text, rel)
     if node is None:
         return Document(None, {}, 1)
