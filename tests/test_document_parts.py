@@ -108,3 +108,25 @@ def test_a_chart_yaml_is_its_first_document(each_helm: Path, tmp_path: Path) -> 
     model = load(root, helm=each_helm, environments=["prod"], cache_dir=tmp_path / "cache")
     assert model.errors == ()
     assert [[r.name for r in rendered.resources] for rendered in model.rendered] == [["c"]]
+
+
+def test_each_part_is_read_at_the_lines_of_the_stream() -> None:
+    from platecheck.yamlio import kube_documents
+
+    text = _config_map("a") + "---\n# b\n" + _config_map("b") + "...\nkind: unread\n---\n---\n"
+    documents = list(kube_documents(text, "m.yaml"))
+    assert [(d.data["metadata"]["name"], d.line, d.lines[("kind",)]) for d in documents] == [
+        ("a", 1, 2), ("b", 7, 8)]
+
+
+def test_a_stream_of_too_many_documents_is_refused_at_its_line(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every part is read on its own: their number is bounded, as the keys of a values file
+    are."""
+    from platecheck import yamlio
+    from platecheck.errors import YamlTooComplex
+
+    monkeypatch.setattr(yamlio, "_MAX_NODES", 3)
+    with pytest.raises(YamlTooComplex) as refused:
+        list(yamlio.kube_documents("a: 1\n---\n" * 5, "m.yaml"))
+    assert (refused.value.file, refused.value.line) == ("m.yaml", 8)

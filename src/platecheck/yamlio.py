@@ -510,10 +510,10 @@ def values_document(text: str, rel: str, helm_major: Callable[[], int] | None = 
 
 
 def _part_document(start: int, part: str, rel: str) -> Document:
-    """The first document of one part of a values file Helm 4 splits (``separated``), read
-    at its own lines; an error in it says which lines helm reads as one document."""
+    """The first document of one part of a values file Helm 4 splits (``separated``); an
+    error in it says which lines helm reads as one document."""
     try:
-        return first_document("\n" * (start - 1) + part, rel)
+        return _document_at(start, part, rel)
     except YamlError as exc:
         end = start + part.count("\n") - 1
         lines = f"line {start}" if end == start else f"lines {start}-{end}"
@@ -524,13 +524,27 @@ def _part_document(start: int, part: str, rel: str) -> Document:
         raise error from None
 
 
+def _document_at(start: int, part: str, rel: str) -> Document:
+    """The first document of ``part``, a part of a stream that starts at line ``start``,
+    with the lines of the stream (an error's too)."""
+    offset = start - 1
+    try:
+        document = first_document(part, rel)
+    except YamlError as exc:
+        if exc.line is not None:
+            exc.line += offset
+        raise
+    return Document(document.data, {path: line + offset for path, line in
+                                    document.lines.items()}, document.line + offset)
+
+
 def separated(text: str, rel: str) -> Iterator[tuple[int, str]]:
     """The parts of ``text`` as apimachinery's ``YAMLReader`` splits a stream (Helm 4 its
     values, Argo CD and kubectl their manifests), each with the line it starts at: a line
     that starts with ``---`` ends a part (and is in none), only spaces or a comment may
     follow it there, a part is any line but such one, and a line ends at ``\n`` (a ``\r``
     before it dropped). Parts come one at a time, as the reader gives them."""
-    start, lines = 0, list[str]()
+    start, lines, parts = 0, list[str](), 0
     for number, line in enumerate(text.split("\n")[:-1] if text.endswith("\n")
                                   else text.split("\n"), 1):
         line = line.removesuffix("\r")
@@ -542,6 +556,10 @@ def separated(text: str, rel: str) -> Iterator[tuple[int, str]]:
                                       "and Argo CD split YAML), and only a comment may follow "
                                       "it there", rel, number)
             if lines:
+                parts += 1
+                if parts > _MAX_NODES:
+                    raise YamlTooComplex(f"more than {_MAX_NODES} YAML documents; platecheck "
+                                         "does not read a stream this long", rel, number)
                 yield start, "".join(lines)
                 lines = []
             continue
@@ -558,7 +576,7 @@ def kube_documents(text: str, rel: str) -> Iterator[Document]:
     ``separated`` gives, at its own lines; one at a time, so what comes before an error is
     read."""
     for start, part in separated(text, rel):
-        yield first_document("\n" * (start - 1) + part, rel)
+        yield _document_at(start, part, rel)
 
 
 def first_document(text: str, rel: str) -> Document:
