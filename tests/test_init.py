@@ -142,6 +142,32 @@ def test_nothing_to_propose_from_is_a_one_line_error(tmp_path: Path,
     assert capsys.readouterr().err == f"platecheck: error: {tmp_path / 'missing'}: path not found\n"
 
 
+def test_a_file_that_cannot_be_read_is_left_out_with_a_note(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An Application file that does not parse (a template of another tool) stops nothing:
+    the proposal is made from the others and written, the file named with its line, exit
+    2; with nothing else to read, its error is the answer."""
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "init/suffixes", repo)
+    (repo / "policies" / "platecheck.yaml").unlink()
+    (repo / "apps" / "broken.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: <#if x>\n"
+        "  bad: [\n")
+    assert main(["init", str(repo)]) == 2
+    captured = capsys.readouterr()
+    assert re.search(r"^apps/web-production.yaml:1 +web-production -> prod/web$", captured.out,
+                     re.MULTILINE)
+    assert re.fullmatch(r"platecheck: left out, could not be read: apps/broken.yaml:\d+: .*\n",
+                        captured.err)
+    assert (repo / "policies" / "platecheck.yaml").is_file()
+    for app in (repo / "apps").glob("*.yaml"):
+        if app.name != "broken.yaml":
+            app.unlink()
+    (repo / "policies" / "platecheck.yaml").unlink()
+    assert main(["init", str(repo), "--dry-run"]) == 2
+    assert re.fullmatch(r"platecheck: error: apps/broken.yaml:\d+: .*\n", capsys.readouterr().err)
+
+
 def _chart_of_applications(repo: Path) -> None:
     chart = repo / "apps"
     (chart / "templates").mkdir(parents=True)

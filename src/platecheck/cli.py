@@ -187,8 +187,10 @@ def _add_init(commands: _Commands) -> None:
                     "environments from their "
                     "labels, name suffixes and destination namespaces, show what each "
                     "Application would be classified as, and write a commented "
-                    "policies/platecheck.yaml. Exit 1 when an Application matches no "
-                    "environment (the file is written all the same), 2 on errors.",
+                    "policies/platecheck.yaml. A file that cannot be read is left out, "
+                    "with a note. Exit 1 when an Application matches no environment, 2 when "
+                    "a file could not be read (either way the file is written, from what "
+                    "was read), 2 on errors.",
         epilog="examples:\n  platecheck init               write policies/platecheck.yaml\n"
                "  platecheck init --dry-run     print it instead",
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -487,6 +489,8 @@ def _cmd_init(args: argparse.Namespace) -> int:
     if result.unrendered:
         print(f"platecheck: the sources were not rendered ({result.unrendered}): the "
               "Applications they generate are not listed", file=sys.stderr)
+    for error in result.unread:
+        print(f"platecheck: left out, could not be read: {error}", file=sys.stderr)
     if args.dry_run:
         sys.stdout.write(result.text)
         print("\n".join(lines), file=sys.stderr)
@@ -503,8 +507,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
         print(f"platecheck: {missing} Application{'s match' if many else ' matches'} no "
               f"environment: add a rule for {'them' if many else 'it'} to {shown}",
               file=sys.stderr)
-        return EXIT_FINDINGS
-    return EXIT_OK
+    return EXIT_ERROR if result.unread else EXIT_FINDINGS if missing else EXIT_OK
 
 
 def _cmd_diff_base(args: argparse.Namespace) -> int:

@@ -73,6 +73,7 @@ class InitResult:
     text: str  # the proposed platecheck.yaml
     classified: tuple[Classified, ...]
     unrendered: str | None = None  # why the sources were not rendered, when they were not
+    unread: tuple[PlatecheckError, ...] = ()  # files left out: they could not be read
 
 
 def _word(text: str) -> tuple[str, bool] | None:
@@ -263,8 +264,6 @@ def propose(path: Path) -> InitResult:
     each Application (the configuration is loaded as lint loads it)."""
     root = find_root(path)
     found = discover(root, [path.resolve()])
-    if found.errors:
-        raise found.errors[0]
     parents = {(a.file, a.line) for a in found.app_of_apps}
     apps = [a for a in [*found.applications, *found.application_sets]
             if (a.file, a.line) not in parents]
@@ -272,6 +271,8 @@ def propose(path: Path) -> InitResult:
         found.applications or found.application_sets
         or top_level_charts([path.resolve()], root)) else ([], None)
     apps += rendered
+    if not apps and found.errors:
+        raise found.errors[0]  # nothing read: what stopped it is the answer
     if not apps:
         because = f" (the sources were not rendered: {unrendered})" if unrendered else ""
         raise PlatecheckError("no Argo CD Application found; nothing to propose environments "
@@ -284,7 +285,8 @@ def propose(path: Path) -> InitResult:
     with tempfile.TemporaryDirectory(prefix="platecheck-init-") as scratch:
         (Path(scratch) / CONFIG_FILE).write_text(text, encoding="utf-8")
         config = configuration(root, Path(scratch))
-    return InitResult(root, text, tuple(_classify(config, app) for app in apps), unrendered)
+    return InitResult(root, text, tuple(_classify(config, app) for app in apps), unrendered,
+                      tuple(found.errors))
 
 
 def _generated(path: Path) -> tuple[list[Application], str | None]:

@@ -264,36 +264,32 @@ def load_first_data(text: str, rel: str) -> list[Any]:
     """The first document of a stream as plain data, read as Go reads it (``[]`` for an
     empty stream): what ``sigs.k8s.io/yaml`` gives Argo CD of each part of helm's output;
     what follows that document is not read."""
-    _check_readable(text, rel, first_only=True)
-
-    def first(loader_class: type[Any]) -> list[Any]:
-        loader = loader_class(text)
-        try:
-            return [loader.get_data()] if loader.check_data() else []
-        finally:
-            loader.dispose()
-
-    try:
-        return _read(text, first)
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise yaml_error(exc, rel) from None
+    return _first_of(text, rel, lambda loader: [loader.get_data()] if loader.check_data()
+                     else [])
 
 
 def compose_first(text: str, rel: str) -> Node | None:
     """The node tree of a stream's first document (``None`` for an empty stream), read as
     go-yaml's ``Unmarshal`` reads it: what follows that document is not read, so an error
     there is none."""
+    node: Node | None = _first_of(text, rel, lambda loader: [
+        loader.get_node() if loader.check_node() else None])[0]
+    return node
+
+
+def _first_of(text: str, rel: str, take: Callable[[Any], list[Any]]) -> list[Any]:
+    """What ``take`` reads with a loader of ``text``, the stream's first document alone."""
     _check_readable(text, rel, first_only=True)
 
     def first(loader_class: type[Any]) -> list[Any]:
         loader = loader_class(text)
         try:
-            return [loader.get_node() if loader.check_node() else None]
+            return take(loader)
         finally:
             loader.dispose()
 
     try:
-        return _read(text, first)[0]  # type: ignore[no-any-return]
+        return _read(text, first)
     except (yaml.YAMLError, RecursionError) as exc:
         raise yaml_error(exc, rel) from None
 
