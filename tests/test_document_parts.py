@@ -114,7 +114,8 @@ def test_each_part_is_read_at_the_lines_of_the_stream() -> None:
     from platecheck.yamlio import kube_documents
 
     text = _config_map("a") + "---\n# b\n" + _config_map("b") + "...\nkind: unread\n---\n---\n"
-    documents = list(kube_documents(text, "m.yaml"))
+    documents, error = kube_documents(text, "m.yaml")
+    assert error is None
     assert [(d.data["metadata"]["name"], d.line, d.lines[("kind",)]) for d in documents] == [
         ("a", 1, 2), ("b", 7, 8)]
 
@@ -127,6 +128,32 @@ def test_a_stream_of_too_many_documents_is_refused_at_its_line(
     from platecheck.errors import YamlTooComplex
 
     monkeypatch.setattr(yamlio, "_MAX_NODES", 3)
-    with pytest.raises(YamlTooComplex) as refused:
-        list(yamlio.kube_documents("a: 1\n---\n" * 5, "m.yaml"))
-    assert (refused.value.file, refused.value.line) == ("m.yaml", 8)
+    read, error = yamlio.kube_documents("a: 1\n---\n" * 5, "m.yaml")
+    assert isinstance(error, YamlTooComplex)
+    assert (error.file, error.line, len(read)) == ("m.yaml", 8, 3)  # what came before, read
+
+
+def test_written_applications_are_found_as_kubectl_reads_their_file(helm_bin: Path,
+                                                                    tmp_path: Path) -> None:
+    """An Application file applied by hand is read as kubectl reads it: what follows a
+    ``...`` line in the same part is no Application; a ``---`` line that more than a
+    comment follows is an error at that line."""
+    from synthetic import application
+
+    root = tmp_path / "repo"
+    chart = root / "c"
+    (chart / "templates").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / "apps").mkdir()
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(_config_map("c"))
+    (root / "apps" / "apps.yaml").write_text(
+        application("web-prod", "c", "web") + "...\n" + application("web-stg", "c", "web")
+        + "--- # the next one\n" + application("api-prod", "c", "api"))
+    model = load(root, helm=helm_bin, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert sorted(t.id for t in model.targets) == ["prod/api", "prod/web"]
+    (root / "apps" / "apps.yaml").write_text(
+        application("web-prod", "c", "web") + "--- " + application("api-prod", "c", "api"))
+    model = load(root, helm=helm_bin, cache_dir=tmp_path / "cache")
+    assert [(e.file, e.line) for e in model.errors] == [("apps/apps.yaml", 14)]

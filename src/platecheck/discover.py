@@ -41,8 +41,8 @@ from platecheck.yamlio import (
     Document,
     decode,
     first_document,
+    kube_documents,
     line_of,
-    load_documents,
     read_bytes,
     read_text,
     type_name,
@@ -356,7 +356,10 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
             found.loose.add(file)
             return None  # nothing an Application could be written in (binary, encrypted...)
         text = decode(raw, rel)
-        return raw, text, load_documents(text, rel)
+        documents, error = kube_documents(text, rel)  # as kubectl and Argo CD read it
+        if error is not None:
+            raise error
+        return raw, text, documents
     except PlatecheckError as exc:
         # a file only the walk found that is no YAML and declares no Application kind is
         # another tool's template (an AppProject in FreeMarker, say), not an Application

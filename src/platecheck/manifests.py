@@ -99,12 +99,11 @@ def read_manifests(path: Path, root: Path) -> tuple[list[ManifestDocument], str]
             raise PlatecheckError(f"invalid JSON: {exc.msg}", rel, exc.lineno) from None
         return [ManifestDocument(rel, load_document(text, rel))], text
     looks_like_one = all(word in text for word in ("apiVersion:", "kind:", "metadata:"))
-    documents: list[Document] = []
-    try:  # read as Kubernetes' decoder reads it, one part of the stream at a time
-        documents.extend(doc for doc in kube_documents(text, rel) if doc.data is not None)
-    except PlatecheckError:
+    read, error = kube_documents(text, rel)  # as Kubernetes' decoder reads it
+    documents = [doc for doc in read if doc.data is not None]
+    if error is not None:
         if looks_like_one or any(has_kind(doc.data) for doc in documents):
-            raise  # objects before the error, or a file that looks like a manifest
+            raise error  # objects before the error, or a file that looks like a manifest
         return [], ""  # not a manifest: Argo CD ignores YAML it cannot read
     if documents and not has_kind(documents[0].data) and not looks_like_one:
         # Argo CD decodes objects until one fails; failing on the first (no kind: a JSON

@@ -566,11 +566,29 @@ def separated(text: str, rel: str) -> Iterator[tuple[int, str]]:
         yield start, "".join(lines)
 
 
-def kube_documents(text: str, rel: str) -> Iterator[Document]:
+def kube_documents(text: str, rel: str) -> tuple[list[Document], PlatecheckError | None]:
     """The documents of a manifest stream as Kubernetes' YAML decoder reads it (Argo CD a
     directory source's files, kubectl what it applies): the first document of each part
-    ``separated`` gives, at its own lines; one at a time, so what comes before an error is
-    read."""
+    ``separated`` gives, at its own lines; and the error that stopped the reading (None
+    when the whole stream was read), what came before it read. A stream read whole is read
+    once per run and remembered from run to run, as ``load_documents`` remembers."""
+    if _MARKER.search(text) is None:  # one part, one document at most: any reader's
+        try:
+            return load_documents(text, rel), None
+        except PlatecheckError as exc:
+            return [], exc
+    try:
+        return list(recall("kube documents", text, lambda: _remembered(
+            ("kube-documents", text), lambda: tuple(_kube_parts(text, rel)),
+            encode=_plain_documents, decode=_documents_of))), None
+    except PlatecheckError as exc:
+        read: list[Document] = []
+        with contextlib.suppress(PlatecheckError):
+            read.extend(_kube_parts(text, rel))
+        return read, exc
+
+
+def _kube_parts(text: str, rel: str) -> Iterator[Document]:
     for start, part in separated(text, rel):
         yield _document_at(start, part, rel)
 
