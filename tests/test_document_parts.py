@@ -111,13 +111,16 @@ def test_a_chart_yaml_is_its_first_document(each_helm: Path, tmp_path: Path) -> 
 
 
 def test_each_part_is_read_at_the_lines_of_the_stream() -> None:
-    from platecheck.yamlio import kube_documents
+    from platecheck.yamlio import Document, kube_documents
 
     text = _config_map("a") + "---\n# b\n" + _config_map("b") + "...\nkind: unread\n---\n---\n"
     documents, error = kube_documents(text, "m.yaml")
     assert error is None
     assert [(d.data["metadata"]["name"], d.line, d.lines[("kind",)]) for d in documents] == [
         ("a", 1, 2), ("b", 7, 8)]
+    # a lone \r breaks YAML's lines, not the reader's: one part, its first document
+    assert kube_documents("kind: A\r---\rkind: B\r", "m.yaml") == (
+        [Document({"kind": "A"}, {("kind",): 1}, 1)], None)
 
 
 def test_a_stream_of_too_many_documents_is_refused_at_its_line(

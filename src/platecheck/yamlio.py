@@ -572,9 +572,9 @@ def kube_documents(text: str, rel: str) -> tuple[list[Document], PlatecheckError
     ``separated`` gives, at its own lines; and the error that stopped the reading (None
     when the whole stream was read), what came before it read. A stream read whole is read
     once per run and remembered from run to run, as ``load_documents`` remembers."""
-    if _MARKER.search(text) is None:  # one part, one document at most: any reader's
-        try:
-            return load_documents(text, rel), None
+    if _MARKER.search(text) is None:  # one part: its first document (one, but where
+        try:                            # a lone \r breaks lines, which no part splits at)
+            return load_documents(text, rel)[:1], None
         except PlatecheckError as exc:
             return [], exc
     try:
