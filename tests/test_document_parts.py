@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from platecheck.cli import main
 from platecheck.engine import load
 
 SOURCES = Path(__file__).parent / "fixtures" / "sources"
@@ -21,9 +22,11 @@ def _config_map(name: str) -> str:
     return f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
 
 
-def test_a_part_of_helm_output_is_its_first_document(each_helm: Path, tmp_path: Path) -> None:
+def test_a_part_of_helm_output_is_its_first_document(
+        each_helm: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """helm prints a template's ``...`` and what follows as they are; Argo CD deploys the
-    first document of that part, so platecheck checks it alone and reports nothing."""
+    first document of that part, so platecheck checks it alone, reports nothing, and
+    ``platecheck render`` prints what is deployed."""
     root = tmp_path / "repo"
     chart = root / "c"
     (chart / "templates").mkdir(parents=True)
@@ -40,6 +43,11 @@ def test_a_part_of_helm_output_is_its_first_document(each_helm: Path, tmp_path: 
     assert model.rendered
     for rendered in model.rendered:  # one target per environment
         assert sorted(r.name for r in rendered.resources) == ["first", "other"]
+    assert main(["render", str(chart), "--env", "prod", f"--helm={each_helm}",
+                 f"--cache-dir={tmp_path / 'cache'}"]) == 0
+    printed = capsys.readouterr().out
+    assert "name: first" in printed and "name: other" in printed
+    assert "second" not in printed
 
 
 def _plain(tmp_path: Path, text: str) -> Path:

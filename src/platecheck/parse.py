@@ -147,9 +147,20 @@ def applied_stream(manifest: str) -> str:
             documents = []
         objects = [document for document in documents if isinstance(document, dict)]
         if not objects or any(applied_objects(document) for document in objects):
-            kept.append(piece)
+            kept.append(_first_document_text(piece))
         start = end
     return "".join(kept)
+
+
+# a line that ends a document: what follows it in the same part is not deployed
+_DOCUMENT_END = re.compile(r"^\.\.\.[ \t]*(?:#.*)?$\n?", re.MULTILINE)
+
+
+def _first_document_text(piece: str) -> str:
+    """``piece`` (one part of helm's output) up to the end of its first document: the part
+    Argo CD deploys (``ParsedChunks.documents``)."""
+    end = _DOCUMENT_END.search(piece)
+    return piece if end is None else piece[:end.start()]
 
 
 _LITERAL_KIND = re.compile(r"""^kind:\s*["']?([A-Za-z0-9]+)["']?\s*(?:#.*)?$""")
