@@ -17,8 +17,6 @@ from platecheck.directory import render_directory
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import find_helm, helm_version, memo_dir
-from platecheck.helmbin.kubectl import find_kubectl
-from platecheck.kustomize import Kustomize
 from platecheck.limits import MAX_JOBS
 from platecheck.model import HelmLint, RenderedTarget, RenderTarget, SourceType
 from platecheck.parse import ParsedChunks
@@ -121,19 +119,8 @@ def render_local(targets: Sequence[RenderTarget], root: Path, problems: Problems
                 results[target.id] = exc
     stats = HelmStats()
     if builds:
-        try:
-            kubectl = find_kubectl(None, cache_dir=cache_dir)
-        except PlatecheckError as exc:
-            results.update((t.id, PlatecheckError(exc.message, **at(target_origin(t))))
-                           for t in builds)
-        else:
-            with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
-                runner = Kustomize(kubectl, root, Path(workdir), timeout,
-                                   _helm_or_none(helm, cache_dir), cache_dir, cache=cache,
-                                   jobs=jobs, build_options=build_options)
-                results.update(zip((t.id for t in builds), runner.render_all(builds),
-                                   strict=True))
-            stats = runner.stats
+        stats = _build(builds, results, root, timeout, cache_dir, helm, cache=cache,
+                       jobs=jobs, build_options=build_options)
     rendered = []
     for target in targets:
         result = results[target.id]
@@ -142,6 +129,28 @@ def render_local(targets: Sequence[RenderTarget], root: Path, problems: Problems
         else:
             rendered.append(result)
     return rendered, stats
+
+
+def _build(builds: Sequence[RenderTarget], results: dict[str, RenderedTarget | PlatecheckError],
+           root: Path, timeout: float, cache_dir: Path | None,
+           helm: str | os.PathLike[str] | None, *, cache: RenderCache | None, jobs: int,
+           build_options: Sequence[str]) -> HelmStats:
+    """The Kustomize sources ``builds`` built into ``results``; kubectl and the Kustomize
+    renderer are imported only by a run that has such sources."""
+    from platecheck.helmbin.kubectl import find_kubectl
+    from platecheck.kustomize import Kustomize
+
+    try:
+        kubectl = find_kubectl(None, cache_dir=cache_dir)
+    except PlatecheckError as exc:
+        results.update((t.id, PlatecheckError(exc.message, **at(target_origin(t))))
+                       for t in builds)
+        return HelmStats()
+    with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
+        runner = Kustomize(kubectl, root, Path(workdir), timeout, _helm_or_none(helm, cache_dir),
+                           cache_dir, cache=cache, jobs=jobs, build_options=build_options)
+        results.update(zip((t.id for t in builds), runner.render_all(builds), strict=True))
+    return runner.stats
 
 
 def _helm_or_none(helm: str | os.PathLike[str] | None, cache_dir: Path | None) -> Path | None:
