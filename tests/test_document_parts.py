@@ -168,3 +168,24 @@ def test_written_applications_are_found_as_kubectl_reads_their_file(helm_bin: Pa
         application("web-prod", "c", "web") + "--- " + application("api-prod", "c", "api"))
     model = load(root, helm=helm_bin, cache_dir=tmp_path / "cache")
     assert [(e.file, e.line) for e in model.errors] == [("apps/apps.yaml", 14)]
+
+
+def test_a_kustomization_is_its_first_document(kubectl_bin: Path, tmp_path: Path) -> None:
+    """kustomize reads a kustomization with Go's ``yaml.Unmarshal``: its first document; a
+    second one is not read (its ``namePrefix`` changes nothing)."""
+    from synthetic import application
+
+    root = tmp_path / "repo"
+    (root / "k").mkdir(parents=True)
+    (root / ".git").mkdir()
+    (root / "apps").mkdir()
+    (root / "k" / "cm.yaml").write_text(_config_map("a"))
+    (root / "k" / "kustomization.yaml").write_text(
+        "resources:\n- cm.yaml\n---\nnamePrefix: x-\n")
+    (root / "apps" / "k.yaml").write_text(application("k-prod", "k", "k-prod"))
+    by_hand = subprocess.run([str(kubectl_bin), "kustomize", str(root / "k")],
+                             capture_output=True, text=True, check=True)
+    assert "name: a\n" in by_hand.stdout
+    model = load(root, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert [[r.name for r in rendered.resources] for rendered in model.rendered] == [["a"]]

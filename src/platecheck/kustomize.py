@@ -72,7 +72,14 @@ from platecheck.resources import applied_objects, make_resource
 from platecheck.sandbox import bounded_map, run_bounded
 from platecheck.sourcetype import kustomization_file
 from platecheck.values import Layer, merge_values
-from platecheck.yamlio import Document, below, load_document, load_documents, read_text
+from platecheck.yamlio import (
+    Document,
+    below,
+    first_document,
+    load_document,
+    load_documents,
+    read_text,
+)
 
 ORIGIN = "config.kubernetes.io/origin"
 
@@ -420,7 +427,8 @@ def _binary_digest(binary: Path) -> str:
 
 
 def _mapping(path: Path, rel: str) -> dict[str, Any]:
-    data = load_document(read_text(path, rel)[1], rel).data
+    """A kustomization as kustomize reads it (``yaml.Unmarshal``: its first document)."""
+    data = first_document(read_text(path, rel)[1], rel).data
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -35,7 +35,14 @@ from typing import Any, NamedTuple
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import FieldLayer, KeyPath, Origin, Resource
-from platecheck.yamlio import Document, below, load_document, load_documents, read_text
+from platecheck.yamlio import (
+    Document,
+    below,
+    first_document,
+    load_document,
+    load_documents,
+    read_text,
+)
 
 _LITERAL = re.compile(r":\s*\|[-+0-9]*\s*(?:#.*)?$")  # a key whose value is a literal block
 
@@ -51,10 +58,11 @@ class PatchSource(NamedTuple):
 
 
 def read_source(directory: Path, file: Path, root: Path) -> PatchSource:
-    """A kustomization as a place patches are listed, read once."""
+    """A kustomization as a place patches are listed, read once, as kustomize reads it (its
+    first document)."""
     rel = file.relative_to(root).as_posix() if file.is_relative_to(root) else ""
     text = read_text(file, rel)[1]
-    return PatchSource(directory, rel, load_document(text, rel), text.splitlines())
+    return PatchSource(directory, rel, first_document(text, rel), text.splitlines())
 
 
 def patch_layers(sources: Sequence[PatchSource], root: Path) -> tuple[FieldLayer, ...]:

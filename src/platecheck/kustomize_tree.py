@@ -10,15 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
-from platecheck import yamlio
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import rel_path
 from platecheck.model import RenderTarget
 from platecheck.sourcetype import kustomization_file
 from platecheck.values import Layer
-from platecheck.yamlio import load_document, read_text
+from platecheck.yamlio import first_document, read_text
 
 
 @dataclass(frozen=True)
@@ -67,10 +64,10 @@ def build_tree(source: Path, root: Path, edited: dict[str, Any] | None = None
     while todo:
         directory, layered = todo.pop(0)
         found = kustomization_file(directory)
-        try:  # read as every YAML platecheck reads (a plain "=" is text, as in Go)
-            data = edited if directory == source and edited is not None else yaml.load(
-                found.read_text(encoding="utf-8"), Loader=yamlio.LOADER) if found else None
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        try:  # read as kustomize reads it: the first document, with Go's scalars
+            data = edited if directory == source and edited is not None else first_document(
+                found.read_text(encoding="utf-8"), found.name).data if found else None
+        except (OSError, UnicodeDecodeError, PlatecheckError):
             data = None
         if not isinstance(data, dict) or found is None:
             continue
@@ -121,6 +118,7 @@ def _left_repository(entry: str, key: str, found: Path, root: Path) -> NoReturn:
 
 
 def file_layer(path: Path, rel: str) -> Layer:
-    document = load_document(read_text(path, rel)[1], rel)
+    """A kustomization (or a file it names) as kustomize reads it: its first document."""
+    document = first_document(read_text(path, rel)[1], rel)
     data = document.data if isinstance(document.data, dict) else {}
     return Layer(data, rel, document.lines, document.line)
