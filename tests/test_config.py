@@ -148,7 +148,7 @@ def test_config_dir_elsewhere(tmp_path: Path) -> None:
     ("kubernetesVersion: '1.31'\nrenderTimout: 3\n",
      "policies/platecheck.yaml:2: unknown configuration key 'renderTimout' (expected one of: "
      "kubernetesVersion, apiVersions, environments, policies, renderTimeout, jobs, "
-     "requireEnvironment, kustomizeBuildOptions)"),
+     "requireEnvironment, kustomizeBuildOptions, exclude)"),
     ("policies:\n  no-such: {level: error}\n",
      "policies/platecheck.yaml:2: unknown policy 'no-such' (known: "
      + ", ".join(registry()) + ")"),

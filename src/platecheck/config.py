@@ -38,7 +38,7 @@ WAIVERS_FILE = "waivers.yaml"
 BUILTIN = Path(__file__).parent / "data" / CONFIG_FILE
 
 _TOP_KEYS = ("kubernetesVersion", "apiVersions", "environments", "policies", "renderTimeout",
-             "jobs", "requireEnvironment", "kustomizeBuildOptions")
+             "jobs", "requireEnvironment", "kustomizeBuildOptions", "exclude")
 # The values of kustomize's --load-restrictor; LoadRestrictionsNone is Argo CD's common
 # ``kustomize.buildOptions`` (platecheck then builds in a root of the repository's copy alone)
 LOAD_RESTRICTORS = ("LoadRestrictionsRootOnly", "LoadRestrictionsNone")
@@ -126,6 +126,8 @@ class Config:
     require_environment: bool = False
     # argocd-cm's kustomize.buildOptions that platecheck follows, as kubectl options
     kustomize_build_options: tuple[str, ...] = ()
+    # globs of repository paths the walk for Applications leaves out (another tool's files)
+    exclude: tuple[str, ...] = ()
 
     def environment(self, name: str) -> EnvironmentConfig | None:
         return next((env for env in self.environments if env.name == name), None)
@@ -224,6 +226,7 @@ def load_config(root: Path, config_dir: Path | None = None,
         file_raw=raw,
         require_environment=merged.require_environment,
         kustomize_build_options=merged.kustomize_build_options,
+        exclude=merged.exclude,
     )
     if parser is not None and ("kubernetesVersion",) in parser.lines:
         _schemas_cover(config, parser)
@@ -302,6 +305,7 @@ class _Parsed:
     policies: Mapping[str, PolicySettings]
     require_environment: bool = False
     kustomize_build_options: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
 
 
 class _Parser:
@@ -347,7 +351,20 @@ class _Parser:
                                              base.require_environment if base else False),
             kustomize_build_options=self.build_options(data) if "kustomizeBuildOptions" in data
             else (base.kustomize_build_options if base else ()),
+            exclude=self.excluded(data["exclude"]) if "exclude" in data
+            else (base.exclude if base else ()),
         )
+
+    def excluded(self, value: Any) -> tuple[str, ...]:
+        """``exclude``: globs of repository-relative paths (``*`` crossing ``/``) that the
+        walk for Applications does not read: another tool's templates that declare an
+        Application kind, say. A path given on the command line is read all the same."""
+        patterns = self.str_list(value, ("exclude",))
+        for index, pattern in enumerate(patterns):
+            if not pattern.strip() or pattern.startswith("/"):
+                raise self.fail("exclude: a glob of paths relative to the repository root, "
+                                f"found {pattern!r}", ("exclude", index))
+        return patterns
 
     def build_options(self, data: Mapping[str, Any]) -> tuple[str, ...]:
         """``kustomizeBuildOptions``, argocd-cm's ``kustomize.buildOptions`` as written there:

@@ -20,6 +20,7 @@ from typing import Any, NoReturn
 from platecheck.appset import check_elements, expand, list_elements
 from platecheck.chartfile import as_helm_reads
 from platecheck.errors import PlatecheckError
+from platecheck.globs import matches_any
 from platecheck.manifests import SKIP_MARKER, DirectoryOptions, manifest_files
 from platecheck.manifests import rel_path as rel_path
 from platecheck.model import (
@@ -119,21 +120,22 @@ def inside(path: Path, root: Path) -> bool:
     return resolve(path).is_relative_to(resolve(root))
 
 
-def discover(root: Path, paths: Sequence[Path], *, whole_repository: bool = False
-             ) -> Discovery:
+def discover(root: Path, paths: Sequence[Path], *, whole_repository: bool = False,
+             exclude: Sequence[str] = ()) -> Discovery:
     """What ``paths`` hold; with ``whole_repository``, also what the whole repository holds
-    (``Discovery.repository``) when ``paths`` are less than the root."""
+    (``Discovery.repository``) when ``paths`` are less than the root. The walk leaves out
+    the files whose repository path matches a glob of ``exclude``."""
     found = Discovery(root)
-    _walk(found, paths)
+    _walk(found, paths, exclude)
     found.charts = _charts(found)
     if whole_repository and root.resolve() not in {path.resolve() for path in paths}:
         found.repository = Discovery(root, parsed=found.parsed, set_cache=found.set_cache,
                                      loose=found.loose)
-        _walk(found.repository, [root])
+        _walk(found.repository, [root], exclude)
     return found
 
 
-def _walk(found: Discovery, paths: Sequence[Path]) -> None:
+def _walk(found: Discovery, paths: Sequence[Path], exclude: Sequence[str] = ()) -> None:
     root = found.root
     queue: list[Application] = []
     for path in paths:
@@ -145,7 +147,8 @@ def _walk(found: Discovery, paths: Sequence[Path]) -> None:
             queue.extend(_applications_in(found, path, strict=True))
         else:
             for file in _yaml_files(path, root, recurse=True):
-                queue.extend(_applications_in(found, file, strict=False))
+                if not (exclude and matches_any(rel_path(file, root), exclude)):
+                    queue.extend(_applications_in(found, file, strict=False))
     # Follow directory sources (app-of-apps); each Application is visited once, so cycles end.
     known: set[tuple[str, int]] = set()
     children_seen: set[tuple[str, int]] = set()

@@ -215,7 +215,8 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         config = configuration(repo_root, config_path)
         wanted = _environments(config, environments)
         problems = Problems()
-        found = discover(repo_root, paths, whole_repository=config.waivers_file is not None)
+        found = discover(repo_root, paths, whole_repository=config.waivers_file is not None,
+                         exclude=config.exclude)
         _add_policy_files(found, config)
         for error in found.errors:
             problems.add(error)
