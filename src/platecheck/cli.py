@@ -491,6 +491,10 @@ def _cmd_init(args: argparse.Namespace) -> int:
               "Applications they generate are not listed", file=sys.stderr)
     for error in result.unread:
         print(f"platecheck: left out, could not be read: {error}", file=sys.stderr)
+    if result.unread:
+        print("platecheck: fix them, or, if they are another tool's templates, name them under "
+              f"exclude in {CONFIG_FILE} so that lint's walk leaves them out too",
+              file=sys.stderr)
     if args.dry_run:
         sys.stdout.write(result.text)
         print("\n".join(lines), file=sys.stderr)
