@@ -29,6 +29,16 @@ def write_files(root: Path, files: dict[str, str]) -> Path:
 
 
 
+CHART_C = "apiVersion: v2\nname: c\nversion: 0.1.0\n"  # a chart named c
+
+
+def repository(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A repository at ``tmp_path / "repo"``, marked by ``.git``, holding ``files``."""
+    root = tmp_path / "repo"
+    (root / ".git").mkdir(parents=True)
+    return write_files(root, files)
+
+
 def application(name: str, path: str, namespace: str, *, source_extra: str = "",
                 repo: str = "https://git.example.com/repo.git") -> str:
     """An Argo CD Application of one Git source at ``path``, deployed to ``namespace``;

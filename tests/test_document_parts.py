@@ -14,6 +14,7 @@ import pytest
 
 from platecheck.cli import main
 from platecheck.engine import load
+from synthetic import CHART_C, application, repository
 
 SOURCES = Path(__file__).parent / "fixtures" / "sources"
 
@@ -27,14 +28,11 @@ def test_a_part_of_helm_output_is_its_first_document(
     """helm prints a template's ``...`` and what follows as they are; Argo CD deploys the
     first document of that part, so platecheck checks it alone, reports nothing, and
     ``platecheck render`` prints what is deployed."""
-    root = tmp_path / "repo"
+    root = repository(tmp_path, {
+        "c/Chart.yaml": CHART_C,
+        "c/templates/cm.yaml": _config_map("first") + "...\n" + _config_map("second"),
+        "c/templates/other.yaml": _config_map("other")})
     chart = root / "c"
-    (chart / "templates").mkdir(parents=True)
-    (root / ".git").mkdir()
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "templates" / "cm.yaml").write_text(
-        _config_map("first") + "...\n" + _config_map("second"))
-    (chart / "templates" / "other.yaml").write_text(_config_map("other"))
     by_hand = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
                              text=True, check=True)
     assert "name: second" in by_hand.stdout  # helm prints it, Argo CD does not deploy it
@@ -103,13 +101,10 @@ def test_a_file_that_is_no_manifest_is_still_ignored(tmp_path: Path) -> None:
 def test_a_chart_yaml_is_its_first_document(each_helm: Path, tmp_path: Path) -> None:
     """helm reads Chart.yaml with Go's ``yaml.Unmarshal``: the first document; what follows
     is not read, so it stops nothing."""
-    root = tmp_path / "repo"
+    root = repository(tmp_path, {
+        "c/Chart.yaml": CHART_C + "---\nname: other\nversion: [\n",
+        "c/templates/cm.yaml": _config_map("{{ .Chart.Name }}")})
     chart = root / "c"
-    (chart / "templates").mkdir(parents=True)
-    (root / ".git").mkdir()
-    (chart / "Chart.yaml").write_text(
-        "apiVersion: v2\nname: c\nversion: 0.1.0\n---\nname: other\nversion: [\n")
-    (chart / "templates" / "cm.yaml").write_text(_config_map("{{ .Chart.Name }}"))
     by_hand = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
                              text=True, check=True)
     assert "name: c\n" in by_hand.stdout
@@ -149,18 +144,11 @@ def test_written_applications_are_found_as_kubectl_reads_their_file(helm_bin: Pa
     """An Application file applied by hand is read as kubectl reads it: what follows a
     ``...`` line in the same part is no Application; a ``---`` line that more than a
     comment follows is an error at that line."""
-    from synthetic import application
-
-    root = tmp_path / "repo"
-    chart = root / "c"
-    (chart / "templates").mkdir(parents=True)
-    (root / ".git").mkdir()
-    (root / "apps").mkdir()
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "templates" / "cm.yaml").write_text(_config_map("c"))
-    (root / "apps" / "apps.yaml").write_text(
-        application("web-prod", "c", "web") + "...\n" + application("web-stg", "c", "web")
-        + "--- # the next one\n" + application("api-prod", "c", "api"))
+    root = repository(tmp_path, {
+        "c/Chart.yaml": CHART_C, "c/templates/cm.yaml": _config_map("c"),
+        "apps/apps.yaml": application("web-prod", "c", "web") + "...\n"
+        + application("web-stg", "c", "web") + "--- # the next one\n"
+        + application("api-prod", "c", "api")})
     model = load(root, helm=helm_bin, cache_dir=tmp_path / "cache")
     assert model.errors == ()
     assert sorted(t.id for t in model.targets) == ["prod/api", "prod/web"]
@@ -173,16 +161,10 @@ def test_written_applications_are_found_as_kubectl_reads_their_file(helm_bin: Pa
 def test_a_kustomization_is_its_first_document(kubectl_bin: Path, tmp_path: Path) -> None:
     """kustomize reads a kustomization with Go's ``yaml.Unmarshal``: its first document; a
     second one is not read (its ``namePrefix`` changes nothing)."""
-    from synthetic import application
-
-    root = tmp_path / "repo"
-    (root / "k").mkdir(parents=True)
-    (root / ".git").mkdir()
-    (root / "apps").mkdir()
-    (root / "k" / "cm.yaml").write_text(_config_map("a"))
-    (root / "k" / "kustomization.yaml").write_text(
-        "resources:\n- cm.yaml\n---\nnamePrefix: x-\n")
-    (root / "apps" / "k.yaml").write_text(application("k-prod", "k", "k-prod"))
+    root = repository(tmp_path, {
+        "k/cm.yaml": _config_map("a"),
+        "k/kustomization.yaml": "resources:\n- cm.yaml\n---\nnamePrefix: x-\n",
+        "apps/k.yaml": application("k-prod", "k", "k-prod")})
     by_hand = subprocess.run([str(kubectl_bin), "kustomize", str(root / "k")],
                              capture_output=True, text=True, check=True)
     assert "name: a\n" in by_hand.stdout

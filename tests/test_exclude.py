@@ -10,26 +10,18 @@ import pytest
 
 from platecheck.engine import load
 from platecheck.errors import PlatecheckError
-from synthetic import application
+from synthetic import application, repository
 
 BROKEN = "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: <#if x>\n  a: [\n"
 
 
 def _repo(tmp_path: Path, config: str | None) -> Path:
-    root = tmp_path / "repo"
-    (root / "web" / "templates").mkdir(parents=True)
-    (root / ".git").mkdir()
-    (root / "apps").mkdir()
-    (root / "templates").mkdir()
-    (root / "web" / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
-    (root / "web" / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n")
-    (root / "apps" / "web.yaml").write_text(application("web-prod", "web", "web-prod"))
-    (root / "templates" / "app.ftl.yaml").write_text(BROKEN)
-    if config is not None:
-        (root / "policies").mkdir()
-        (root / "policies" / "platecheck.yaml").write_text(config)
-    return root
+    return repository(tmp_path, {
+        "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "apps/web.yaml": application("web-prod", "web", "web-prod"),
+        "templates/app.ftl.yaml": BROKEN,
+        **({"policies/platecheck.yaml": config} if config is not None else {})})
 
 
 def test_the_walk_leaves_out_what_exclude_names(helm_bin: Path, tmp_path: Path) -> None:

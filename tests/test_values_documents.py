@@ -13,22 +13,25 @@ import pytest
 
 from platecheck.engine import load
 from platecheck.helmbin import helm_major
+from synthetic import CHART_C, repository
+
+# a template that shows the values it renders with
+SHOW_VALUES = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+               "data:\n  values: {{ toJson .Values | quote }}\n")
+
+
+def _chart(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A repository of chart ``c``, whose ConfigMap shows its values, and ``files``."""
+    return repository(tmp_path, {"c/Chart.yaml": CHART_C, "c/templates/cm.yaml": SHOW_VALUES,
+                                 **files})
+
 
 PROD = "a: one\nc:\n  x: 1\n  z: [1, 2]\n---\nb: two\nc:\n  w: 2\n  z: [3]\n---\n"
 
 
 def test_several_documents_are_read_as_each_helm_reads_them(each_helm: Path,
                                                            tmp_path: Path) -> None:
-    root = tmp_path / "repo"
-    chart = root / "c"
-    (chart / "templates").mkdir(parents=True)
-    (root / ".git").mkdir()
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "values.yaml").write_text("d: 4\n")
-    (chart / "values-prod.yaml").write_text(PROD)
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
-        "data:\n  values: {{ toJson .Values | quote }}\n")
+    root = _chart(tmp_path, {"c/values.yaml": "d: 4\n", "c/values-prod.yaml": PROD})
     model = load(root, helm=each_helm, environments=["prod"], cache_dir=tmp_path / "cache")
     assert model.errors == ()
     (rendered,) = model.rendered
@@ -47,20 +50,12 @@ def test_several_documents_are_read_as_each_helm_reads_them(each_helm: Path,
 def test_inline_values_of_several_documents_are_read_so_too(each_helm: Path,
                                                             tmp_path: Path) -> None:
     """``helm.values`` reaches helm as a values file (Argo CD writes it to one)."""
-    root = tmp_path / "repo"
-    chart = root / "c"
-    (chart / "templates").mkdir(parents=True)
-    (root / ".git").mkdir()
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
-        "data:\n  values: {{ toJson .Values | quote }}\n")
-    (root / "app.yaml").write_text(
+    root = _chart(tmp_path, {"app.yaml":
         "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: c\n"
         "spec:\n  project: default\n  source:\n    repoURL: https://example.com/r.git\n"
         "    path: c\n    helm:\n      values: |\n        a: 1\n        ---\n"
         "        b: 2\n  destination:\n    server: https://kubernetes.default.svc\n"
-        "    namespace: c\n")
+        "    namespace: c\n"})
     model = load(root, helm=each_helm, cache_dir=tmp_path / "cache")
     assert model.errors == ()
     (rendered,) = model.rendered
@@ -97,15 +92,8 @@ def test_document_markers_are_read_as_each_helm_reads_them(
     the text at each line that starts with ``---`` (apimachinery's YAMLReader) and merges
     the first document of each part. What helm reads, platecheck reads; what helm refuses,
     platecheck refuses at the line to edit. The real helm says which."""
-    root = tmp_path / "repo"
+    root = _chart(tmp_path, {"c/values-prod.yaml": text})
     chart = root / "c"
-    (chart / "templates").mkdir(parents=True)
-    (root / ".git").mkdir()
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "values-prod.yaml").write_bytes(text.encode())
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
-        "data:\n  values: {{ toJson .Values | quote }}\n")
     model = load(root, helm=each_helm, environments=["prod"], cache_dir=tmp_path / "cache")
     by_hand = subprocess.run([str(each_helm), "template", str(chart), "-f",
                               str(chart / "values-prod.yaml")], capture_output=True, check=False)
@@ -124,15 +112,8 @@ def test_a_values_file_helm_refuses_stops_its_environment_alone(helm_bin: Path,
                                                                tmp_path: Path) -> None:
     """A chart linted on its own: the environment whose values file cannot be read is a
     could-not-check error of its target; the others are rendered and checked."""
-    root = tmp_path / "repo"
-    chart = root / "c"
-    (chart / "templates").mkdir(parents=True)
-    (root / ".git").mkdir()
-    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: c\nversion: 0.1.0\n")
-    (chart / "values-prod.yaml").write_text("%YAML 1.2\n---\na: 1\n")
-    (chart / "values-stg.yaml").write_text("a: 2\n")
-    (chart / "templates" / "cm.yaml").write_text(
-        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n")
+    root = _chart(tmp_path, {"c/values-prod.yaml": "%YAML 1.2\n---\na: 1\n",
+                             "c/values-stg.yaml": "a: 2\n"})
     model = load(root, helm=helm_bin, cache_dir=tmp_path / "cache")
     assert [(e.file, e.line, e.target) for e in model.errors] == [
         ("c/values-prod.yaml", 1, "prod/c")]

@@ -189,8 +189,8 @@ def _add_init(commands: _Commands) -> None:
                     "Application would be classified as, and write a commented "
                     "policies/platecheck.yaml. A file that cannot be read is left out, "
                     "with a note. Exit 1 when an Application matches no environment, 2 when "
-                    "a file could not be read (either way the file is written, from what "
-                    "was read), 2 on errors.",
+                    "a file could not be read or on errors (but for errors, the file is "
+                    "written either way, from what was read).",
         epilog="examples:\n  platecheck init               write policies/platecheck.yaml\n"
                "  platecheck init --dry-run     print it instead",
         formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -487,13 +487,11 @@ def values_document(text: str, rel: str, helm_major: Callable[[], int] | None = 
     first document of the stream (go-yaml's ``Unmarshal``: what follows is not read);
     Helm 4 splits the text at lines that start with ``---`` (apimachinery's ``YAMLReader``),
     reads the first document of each part and merges them."""
-    if _MARKER.search(text) is None:  # one document at most: read alike by every helm
-        documents = load_documents(text, rel)
-        return documents[0] if documents else Document(None, {}, 1)
-    if helm_major is None:
+    marked = _MARKER.search(text) is not None  # else one document: alike to every helm
+    if not marked or helm_major is None:
         documents = load_documents(text, rel)
         extra = [later for later in documents[1:] if later.data not in (None, {})]
-        if extra:
+        if marked and extra:
             raise PlatecheckError("a values file of several YAML documents is read differently "
                                   "by Helm 3 (the first only) and Helm 4 (all merged); "
                                   "platecheck does not check it: keep one document", rel,
