@@ -28,3 +28,21 @@ def test_argocd_application_owns_the_same_problem_k8s_schema_finds_in_a_render()
     assert kept == [owner, other_line, other_text] and errors == []
     kept, _ = settle([same], [], _model())  # argocd-application off: k8s-schema reports it
     assert kept == [same]
+
+
+def test_an_error_owns_the_finding_at_its_line_only_of_its_own_target() -> None:
+    """One template line where two generated Applications went wrong: the could-not-check
+    error of one owns that one's finding there, not the other's."""
+    text = "source path 'apps/x' does not exist"
+
+    def at(policy: str, target: str | None, message: str) -> Finding:
+        return Finding(policy=policy, message=message, file="apps/templates/a.yaml", line=9,
+                       level=Level.ERROR, target=target)
+
+    error = at("could-not-check", "prod/a", text)
+    own, other = (at("argocd-application", target, f"Application {name}: {text}")
+                  for target, name in (("prod/a", "a"), ("prod/b", "b")))
+    kept, errors = settle([own, other], [error], _model())
+    assert kept == [other] and [e.target for e in errors] == ["prod/a"]
+    untargeted = at("argocd-application", None, f"Application c: {text}")
+    assert settle([untargeted], [error], _model())[0] == []  # no target: whatever is there

@@ -565,6 +565,33 @@ def test_helm_chart_of_applications_checks_every_child(tmp_path: Path) -> None:
     assert report_.exit_code == 2
 
 
+def test_each_generated_applications_missing_path_is_its_own(tmp_path: Path) -> None:
+    """Applications one template line generates, their paths from one values file: a missing
+    path is could-not-check for an Application it stops from being planned, and an
+    argocd-application finding of a plugin source (not rendered anyway), each of its own
+    Application, as when each is written in a file of its own."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "helm-parent", repo)
+    template = repo / "charts" / "apps" / "templates" / "applications.yaml"
+    template.write_text(template.read_text().replace("    helm:\n", (
+        "    {{- if .plugin }}\n    plugin: {name: {{ .plugin }}}\n    {{- else }}\n"
+        "    helm:\n")).replace("  destination:", "    {{- end }}\n  destination:"))
+    (repo / "charts" / "apps" / "values.yaml").write_text(
+        "repoURL: https://git.example.com/platform.git\napps:\n"
+        "  - name: web-prod\n    path: charts/web\n    valueFile: values-prod.yaml\n"
+        "  - name: second-prod\n    path: missing/second\n    valueFile: values.yaml\n"
+        "    plugin: kasane\n"
+        "  - name: worker-prod\n    path: charts/worker\n    valueFile: values-prod.yaml\n")
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target, e.message) for e in report_.errors] == [
+        ("charts/apps/values.yaml:11", "prod/worker",
+         "source path 'charts/worker' does not exist")]
+    assert [f for f in _findings(report_) if f[1] == "argocd-application"] == [
+        ("charts/apps/values.yaml:7", "argocd-application", "prod/second",
+         "Application second-prod: source path 'missing/second' does not exist")]
+    assert report_.exit_code == 2
+
+
 def test_child_fields_set_by_the_parents_environment_values_point_at_those_lines(
         tmp_path: Path) -> None:
     report_ = lint(SOURCES / "helm-parent-values", cache_dir=tmp_path)

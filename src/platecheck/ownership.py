@@ -2,8 +2,8 @@
 decides which report keeps it, and the others stay silent for it.
 
 - A could-not-check error of loading or rendering owns what ``argocd-application`` says at
-  the same file and line (a source path or value file that does not exist, or leaves the
-  repository): the error stays, because nothing it stopped was checked (exit 2), and it takes
+  the same file and line about the same target (a source path or value file that does not
+  exist, or leaves the repository): the error stays, because nothing it stopped was checked (exit 2), and it takes
   the policy's remediation, which names the fix.
 - A target whose render failed owns what ``chart-metadata`` and ``chart-lint-warning`` say
   about its chart for that environment: ``helm lint`` re-reports the failure ``helm template``
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Any
 
 from platecheck.model import Finding, RepoModel
 
@@ -35,14 +36,14 @@ def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoMo
            ) -> tuple[list[Finding], list[Finding]]:
     """``findings`` without those an error owns, and ``errors`` with the remediation of the
     findings they replaced."""
-    at_line: dict[tuple[str | None, int | None], int] = {
-        (e.file, e.line): index for index, e in enumerate(errors) if e.file and e.line}
+    at_line: dict[tuple[str | None, int | None, str | None], int] = {
+        (e.file, e.line, e.target): index for index, e in enumerate(errors) if e.file and e.line}
     remedies: dict[int, str] = {}
     failed = _failed_charts(errors, model)
     applications = {_problem(f) for f in findings if f.policy == APPLICATION}
     kept = []
     for finding in findings:
-        owner = at_line.get((finding.file, finding.line))
+        owner = _owner(at_line, finding)
         if finding.policy in OWNED_AT_ERROR_LINE and owner is not None:
             remedies.setdefault(owner, finding.remediation)
             continue
@@ -59,18 +60,34 @@ def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoMo
 _SOURCE_PATH = "source path "
 
 
+def _owner(at_line: dict[tuple[str | None, int | None, str | None], int], finding: Finding
+           ) -> int | None:
+    """The error at ``finding``'s file and line about its own target: one line of a template
+    or of a values file many Applications share may be where several went wrong. An error
+    or a finding of no target is about whatever is at that line."""
+    where = (finding.file, finding.line)
+    owner = at_line.get((*where, finding.target))
+    if owner is None:
+        owner = at_line.get((*where, None))
+    if owner is None and finding.target is None:
+        owner = next((index for (*at, _), index in at_line.items() if tuple(at) == where),
+                     None)
+    return owner
+
+
 def _source_paths_unplanned(findings: list[Finding], errors: list[Finding], model: RepoModel
                             ) -> tuple[list[Finding], list[Finding]]:
     """``findings`` without argocd-application's source-path findings of an Application a
     source path kept from being planned, each added to ``errors`` as one of its own."""
-    stopped = {_application_at(model, e.file, e.line): e for e in errors
-               if e.message.startswith(_SOURCE_PATH) and e.file and e.line}
+    stopped = {key: e for e in errors if e.message.startswith(_SOURCE_PATH) and e.file
+               and e.line for key in _application_keys(model, e)}
     if not stopped:
         return findings, errors
     kept = []
     for finding in findings:
         text = _problem(finding)[3]
-        error = stopped.get(_application_at(model, finding.file, finding.line)) \
+        error = next((stopped[key] for key in _application_keys(model, finding)
+                      if key in stopped), None) \
             if finding.policy == APPLICATION and text.startswith(_SOURCE_PATH) else None
         if error is None:
             kept.append(finding)
@@ -80,13 +97,19 @@ def _source_paths_unplanned(findings: list[Finding], errors: list[Finding], mode
     return kept, errors
 
 
-def _application_at(model: RepoModel, file: str | None, line: int | None
-                    ) -> tuple[str, int] | None:
-    """The Application of the repository's files whose document holds ``file:line``: the
-    last one of that file starting at or before it."""
+def _application_keys(model: RepoModel, finding: Finding) -> list[tuple[str, Any]]:
+    """The Application ``finding`` is about, known by its target and, for one of the
+    repository's files, by the document that holds the finding's line (the last Application
+    of that file starting at or before it). An Application a render generated is known by
+    its target alone: it is written in no document of its own, and its paths may come from
+    a values file that many others share."""
+    keys: list[tuple[str, Any]] = [("target", finding.target)] if finding.target else []
+    file, line = finding.file, finding.line
     starts = [a.line for a in model.applications if a.file == file and line is not None
               and a.line <= line]
-    return (file, max(starts)) if file is not None and starts else None
+    if file is not None and starts:
+        keys.append(("file", (file, max(starts))))
+    return keys
 
 
 def _failed_charts(errors: Sequence[Finding], model: RepoModel) -> dict[str, set[str]]:
