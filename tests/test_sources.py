@@ -1461,6 +1461,60 @@ def test_an_application_a_kustomization_renames_is_deployed_as_renamed_only(
             and "deployed by both" in f.message and " x " in f"{f.message} "] == []
 
 
+LIST_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: x
+  namespace: argocd
+spec:
+  generators:
+    - list:
+        elements:
+          - patch-me
+  template:
+    metadata:
+      name: '{{name}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: platform/x
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{name}}-prod'
+"""
+
+
+@pytest.mark.parametrize(("written", "patch"), [
+    (DIRECTORY_APP.format(name="x", path="patch-me"),
+     "kind: Application\n      name: x\n    patch: |-\n      - op: replace\n"
+     "        path: /spec/source/path\n        value: platform/x\n"),
+    (LIST_SET,
+     "kind: ApplicationSet\n      name: x\n    patch: |-\n      - op: replace\n"
+     "        path: /spec/generators/0/list/elements\n        value: [{name: x}]\n"),
+], ids=["application", "list-application-set"])
+def test_a_base_an_overlay_patches_is_checked_as_patched_only(
+        tmp_path: Path, kubectl_bin: Path, written: str, patch: str) -> None:
+    """A base holds a placeholder (a source path, a list element) that every overlay
+    patches; an Application deploys the overlay. Argo CD applies what the overlay builds,
+    never the base's file as written: no could-not-check error of the placeholder."""
+    _platform_tree(tmp_path)
+    (tmp_path / "apps" / "platform.yaml").write_text(
+        DIRECTORY_APP.format(name="platform", path="overlay"))
+    write_files(tmp_path, {
+        "base/x.yaml": written, "base/kustomization.yaml": "resources: [x.yaml]\n",
+        "overlay/kustomization.yaml": "resources:\n  - ../base\npatches:\n  - target:\n"
+                                      f"      group: argoproj.io\n      {patch}"})
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets) == ["prod/platform", "prod/x"]
+    broken = tmp_path / "overlay" / "kustomization.yaml"  # the overlay patches nothing
+    broken.write_text("resources:\n  - ../base\n")
+    assert [e.location for e in lint(tmp_path, cache_dir=tmp_path.parent / "cache").errors] \
+        == ["base/x.yaml:10"]  # the placeholder's line
+
+
 def test_an_application_beside_a_chart_is_discovered(tmp_path: Path) -> None:
     """A chart's templates hold templates, but a manifest beside its Chart.yaml is one."""
     (tmp_path / ".git").mkdir()

@@ -77,6 +77,8 @@ class Discovery:
     excluded: set[str] = field(default_factory=set)  # files an app-of-apps include/exclude skips
     # files an app-of-apps leaves out together with its own file: applied by hand, like it
     hand_applied: set[str] = field(default_factory=set)
+    # the Application and ApplicationSet documents that could not be read, by file and line
+    failed: dict[tuple[str, int], PlatecheckError] = field(default_factory=dict)
     named: set[str] = field(default_factory=set)  # Application files given as paths
     children: list[AppChild] = field(default_factory=list)  # app-of-apps source -> Application
 
@@ -344,6 +346,7 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
                 found.set_cache.setdefault(file, []).append(app_set)
         except PlatecheckError as exc:
             found.errors.append(exc)
+            found.failed[(rel, document.line)] = exc
     return apps
 
 

@@ -218,8 +218,11 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         found = discover(repo_root, paths, whole_repository=config.waivers_file is not None,
                          exclude=config.exclude)
         _add_policy_files(found, config)
+        failed = {id(error): key for key, error in found.failed.items()}
         for error in found.errors:
-            problems.add(error)
+            said = problems.add(error)
+            if id(error) in failed:  # a render may replace that document (a patched base)
+                problems.unplanned[failed[id(error)]] = said
         planner = Planner(config, found, lambda: helm_major(find_helm(helm, cache_dir=cache_path)))
         targets = unique_ids(plan_all(planner, found, problems, paths))
         if wanted is not None:

@@ -5,7 +5,7 @@ written one, changed, replaces it."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from platecheck.batch import Batch
 from platecheck.discover import Discovery
@@ -30,11 +30,12 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         **{app_key(a): None for a in found.applications},
         **{_set_key(a): None for a in found.application_sets}}
     written = {as_written(a) for a in found.applications}
-    places = WrittenPlaces(found.applications)
+    places = WrittenPlaces(found.applications, found.failed)
     fresh = list(rendered)
     for depth in range(MAX_DEPTH + 1):
         children = _children(fresh, parents, generated, problems, planner, written, places)
         if places.superseded:  # the written Applications that rendered ones replace go
+            problems.forget_unplanned(places.superseded)
             places.dropped.extend(t for t in targets if places.replaced(t))
             targets[:] = [t for t in targets if not places.replaced(t)]
             rendered[:] = [r for r in rendered if not places.replaced(r.target)]
@@ -63,11 +64,12 @@ class WrittenPlaces:
     Kustomize source renders from one of them, changed (a ``nameSuffix``, labels, a patch),
     replaces it. Argo CD creates what the build outputs, never the file as written."""
 
-    def __init__(self, applications: Sequence[Application]) -> None:
+    def __init__(self, applications: Sequence[Application],
+                 unread: Iterable[tuple[str, int]] = ()) -> None:
         self.keys: dict[tuple[str, int], AppKey] = {(a.file, a.line): app_key(a)
                                                      for a in applications}
         self.starts: dict[str, list[int]] = {}
-        for file, line in self.keys:
+        for file, line in [*self.keys, *unread]:  # a document that could not be read too
             self.starts.setdefault(file, []).append(line)
         self.superseded: set[tuple[str, int]] = set()
         self.dropped: list[RenderTarget] = []  # the targets of those replaced
@@ -111,7 +113,7 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         if origin is not None:
             places.superseded.add(origin)
         if key in parents and not (parents[key] is None and origin is not None
-                                   and places.keys[origin] == key):
+                                   and places.keys.get(origin) == key):
             continue
         parents[key] = item.parent
         new.append(item)

@@ -3,8 +3,8 @@ decides which report keeps it, and the others stay silent for it.
 
 - A could-not-check error of loading or rendering owns what ``argocd-application`` says at
   the same file and line about the same target (a source path or value file that does not
-  exist, or leaves the repository): the error stays, because nothing it stopped was checked (exit 2), and it takes
-  the policy's remediation, which names the fix.
+  exist, or leaves the repository): the error stays, because nothing it stopped was
+  checked (exit 2), and it takes the policy's remediation, which names the fix.
 - A target whose render failed owns what ``chart-metadata`` and ``chart-lint-warning`` say
   about its chart for that environment: ``helm lint`` re-reports the failure ``helm template``
   already gave (a missing dependency, a chart Helm refuses to load).

@@ -48,7 +48,7 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
                 # known by its place when the id is taken, as distinct knows a target
                 where = (env.name, f"{known}@{app.file}:{app.line}" if known in taken else known)
                 taken.add(where[1])
-            problems.add(exc, where=where)
+            problems.unplanned[(app.file, app.line)] = problems.add(exc, where=where)
     for app_set in found.application_sets:
         targets.extend(distinct([planner.application_set(app_set)], taken))
     _refused_links(planner.root, targets, problems)

@@ -3,6 +3,7 @@ an error finding (exit 2) of the target it stops, said once."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +20,11 @@ class Problems:
 
     findings: list[Finding] = field(default_factory=list)
     _said: set[Finding] = field(default_factory=set)
+    # the error of each written Application that could not be planned, by (file, line)
+    unplanned: dict[tuple[str, int], Finding] = field(default_factory=dict)
 
     def add(self, error: PlatecheckError, target: RenderTarget | None = None,
-            detail: str | None = None, where: tuple[str, str] | None = None) -> None:
+            detail: str | None = None, where: tuple[str, str] | None = None) -> Finding:
         """``where`` is (environment, target id) when known without a RenderTarget."""
         if target is not None:
             where = (target.environment, target.id)
@@ -31,6 +34,16 @@ class Problems:
             target=where[1] if where else None, remediation=error.remedy or ERROR_REMEDIATION,
             detail=detail)
         self._say(finding)
+        return finding
+
+    def forget_unplanned(self, applications: Iterable[tuple[str, int]]) -> None:
+        """Unsay the errors of the written ``applications`` (by file and line) that could not
+        be planned: a render replaced them (a Kustomize overlay patching its base), and what
+        replaces them is planned, and reported, anew."""
+        gone = {self.unplanned.pop(key) for key in applications if key in self.unplanned}
+        if gone:
+            self.findings[:] = [f for f in self.findings if f not in gone]
+            self._said -= gone
 
     def merge(self, other: Problems) -> None:
         for finding in other.findings:
