@@ -218,11 +218,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         found = discover(repo_root, paths, whole_repository=config.waivers_file is not None,
                          exclude=config.exclude)
         _add_policy_files(found, config)
-        failed = {id(error): key for key, error in found.failed.items()}
-        for error in found.errors:
-            said = problems.add(error)
-            if id(error) in failed:  # a render may replace that document (a patched base)
-                problems.unplanned[failed[id(error)]] = said
+        _add_discovery_errors(found, problems)
         planner = Planner(config, found, lambda: helm_major(find_helm(helm, cache_dir=cache_path)))
         targets = unique_ids(plan_all(planner, found, problems, paths))
         if wanted is not None:
@@ -405,6 +401,16 @@ def _without_superseded(targets: list[RenderTarget], rendered: list[RenderedTarg
     found.applications = [a for a in found.applications
                           if (a.file, a.line) not in places.superseded]
     return _without(targets, places.dropped, rendered, lints, problems)
+
+
+def _add_discovery_errors(found: Discovery, problems: Problems) -> None:
+    """What discovery could not read, each error known by its document when it is an
+    Application's: a render may replace that document (an overlay patching its base)."""
+    failed = {id(error): key for key, error in found.failed.items()}
+    for error in found.errors:
+        said = problems.add(error)
+        if id(error) in failed:
+            problems.unplanned[failed[id(error)]] = said
 
 
 def _shown(path: PathArg) -> list[str]:
