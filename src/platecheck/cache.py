@@ -29,9 +29,9 @@ RENDERS = "renders"  # the cache's directory under the per-user platecheck cache
 _GIT = ".git"
 MAX_CHART_FILES = 10_000  # files helm may read of one chart, links included
 
-__all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "ResultMemo", "chart_tree",
-           "check_schema_once", "code_digest", "default_cache_dir", "directory_digest",
-           "json_copy", "schema_checked"]
+__all__ = ["ChartTree", "Digest", "HelmResult", "RenderCache", "ResultMemo", "chart_digest",
+           "chart_tree", "check_schema_once", "code_digest", "default_cache_dir",
+           "directory_digest", "json_copy", "schema_checked"]
 
 
 class HelmResult(NamedTuple):
@@ -185,30 +185,86 @@ def directory_digest(directory: Path, within: Path | None = None) -> str:
     tree = chart_tree(directory, within if within is not None else directory)
     for file in tree.files:
         digest.add(file.relative_to(directory).as_posix())
-        digest.add(_file_digest(file))
+        digest.add(_file_digest(file)[0])
     for link in (*tree.outside, *tree.loops):
         digest.add(link.relative_to(directory).as_posix())
         digest.add(f"link:{os.readlink(link)}")
     return digest.hexdigest()
 
 
-def _file_digest(file: Path) -> str:
-    """sha256 of a regular file's bytes, read in blocks; other kinds of file (a dangling
-    link, a named pipe) count by their kind, never read."""
+# What helm's chart loader reads as the chart (``loader.LoadFiles``): every other file is
+# only data a template may read through ``.Files``
+CHART_FILES = frozenset({"Chart.yaml", "Chart.lock", "values.yaml", "values.schema.json",
+                         "requirements.yaml", "requirements.lock", ".helmignore"})
+CHART_DIRECTORIES = ("templates/", "charts/", "crds/")
+MAX_CHART_FILE = 5 * 1024 * 1024  # the loader refuses a bigger file (MaxDecompressedFileSize)
+FILES_WORD = b"Files"  # how a template reaches the chart's other files: .Files, $.Files
+
+
+def chart_digest(directory: Path) -> tuple[str, bool]:
+    """A digest of what a render of the chart in ``directory`` reads, and whether that may
+    be more: whether a template or values.yaml names ``Files`` (``.Files.Get``, ``tpl`` of
+    such a value) or a subchart is an archive, whose templates are not looked into. The
+    files helm loads as the chart (``CHART_FILES``, ``templates/``, ``charts/``, ``crds/``)
+    count by their bytes, every other file by its path and whether helm's loader can take
+    it (a regular file of at most 5 MiB), not by its bytes: a values file of another
+    environment, a README. When the answer is True, only ``directory_digest`` (every byte)
+    keys a render."""
+    digest = Digest("chart")
+    reads_files = False
+    tree = chart_tree(directory, directory)
+    for file in tree.files:
+        rel = file.relative_to(directory).as_posix()
+        digest.add(rel)
+        if rel in CHART_FILES or rel.startswith(CHART_DIRECTORIES):
+            content, named = _file_digest(file, FILES_WORD)
+            digest.add(content)
+            if rel.startswith(("templates/", "charts/")) or rel == "values.yaml":
+                reads_files = reads_files or named or rel.endswith(".tgz")
+        else:
+            digest.add(_loadable(file))
+    for link in (*tree.outside, *tree.loops):
+        digest.add(link.relative_to(directory).as_posix())
+        digest.add(f"link:{os.readlink(link)}")
+    return digest.hexdigest(), reads_files
+
+
+def _loadable(file: Path) -> str:
+    """What helm's loader makes of a file it keeps as data: a regular file of at most
+    ``MAX_CHART_FILE`` bytes it reads; another kind or size, or one it cannot open, fails
+    the load."""
+    try:
+        info = os.stat(file)
+    except OSError as exc:
+        return f"unreadable:{exc.errno}"
+    if not stat.S_ISREG(info.st_mode):
+        return f"special:{stat.S_IFMT(info.st_mode)}"
+    if info.st_size > MAX_CHART_FILE:
+        return "too-large"
+    return "readable" if os.access(file, os.R_OK) else "unreadable"
+
+
+def _file_digest(file: Path, word: bytes = b"") -> tuple[str, bool]:
+    """sha256 of a regular file's bytes, read in blocks, and whether they hold ``word``;
+    other kinds of file (a dangling link, a named pipe) count by their kind, never read."""
     try:
         handle = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        return f"unreadable:{exc.errno}"
+        return f"unreadable:{exc.errno}", False
     try:
         mode = os.fstat(handle).st_mode
         if not stat.S_ISREG(mode):
-            return f"special:{stat.S_IFMT(mode)}"
+            return f"special:{stat.S_IFMT(mode)}", False
         content = hashlib.sha256()
+        found, tail = False, b""
         while block := os.read(handle, 1 << 20):
             content.update(block)
-        return content.hexdigest()
+            if word and not found:
+                found = word in tail + block  # across the edge of two blocks too
+                tail = block[-len(word):]
+        return content.hexdigest(), found
     except OSError as exc:
-        return f"unreadable:{exc.errno}"
+        return f"unreadable:{exc.errno}", False
     finally:
         os.close(handle)
 

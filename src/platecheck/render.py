@@ -30,7 +30,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
+from platecheck.cache import (
+    FILES_WORD,
+    Digest,
+    HelmResult,
+    RenderCache,
+    chart_digest,
+    directory_digest,
+)
 from platecheck.dependencies import build as build_dependencies
 from platecheck.dependencies import sources as dependency_sources
 from platecheck.discover import rel_path
@@ -81,6 +88,7 @@ class Helm:
     stats: HelmStats = field(default_factory=HelmStats)
     _version: str | None = None
     _chart_digests: dict[Path, str] = field(default_factory=dict)
+    _loaded_digests: dict[Path, tuple[str, bool]] = field(default_factory=dict)
     _copies: dict[Path, PlatecheckError | None] = field(default_factory=dict)
     _copied: set[Path] = field(default_factory=set)  # the directories copied, in full
     _copy_lock: threading.Lock = field(default_factory=threading.Lock)
@@ -156,15 +164,21 @@ class Helm:
         if reports_values(chart.path):
             digest.add(VALUES_TEMPLATE)
         digest.extend(self._relative(arg) for arg in argv)
-        for directory in (chart.path, *dependencies):
-            digest.add(self._chart_digest(directory))
+        texts = []
         for path in files:
             if ".git" in resolve(path).parts:
                 raise PlatecheckError("value file resolves into a .git directory; platecheck "
                                       "does not give helm anything from .git",
                                       self._relative(str(path)).replace("$ROOT/", ""))
+            texts.append(path.read_bytes())
             digest.add(self._relative(str(path)))
-            digest.add(path.read_bytes())
+            digest.add(texts[-1])
+        charts = [self._chart_digest(directory) for directory in (chart.path, *dependencies)]
+        # a chart's other files count only when a template may read them (.Files)
+        whole = any(reads for _, reads in charts) or any(FILES_WORD in text for text in texts) \
+            or any(FILES_WORD.decode() in arg for arg in argv)
+        for directory, (loaded, _) in zip((chart.path, *dependencies), charts, strict=True):
+            digest.add(self._whole_digest(directory) if whole else loaded)
         return HelmCall(tuple(argv), digest.hexdigest(), label, chart.path,
                         self.private_chart(chart))
 
@@ -229,7 +243,14 @@ class Helm:
                 arg = name
         return arg
 
-    def _chart_digest(self, directory: Path) -> str:
+    def _chart_digest(self, directory: Path) -> tuple[str, bool]:
+        """``cache.chart_digest`` of ``directory``, once a run."""
+        if directory not in self._loaded_digests:
+            self._loaded_digests[directory] = chart_digest(directory)
+        return self._loaded_digests[directory]
+
+    def _whole_digest(self, directory: Path) -> str:
+        """``cache.directory_digest`` of ``directory`` (every byte), once a run."""
         if directory not in self._chart_digests:
             self._chart_digests[directory] = directory_digest(directory)
         return self._chart_digests[directory]
