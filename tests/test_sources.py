@@ -1137,6 +1137,25 @@ def test_applications_of_one_name_in_two_namespaces_are_two_targets(tmp_path: Pa
         "prod/web", "prod/web@apps/web.yaml:1")
 
 
+def test_three_renders_of_one_template_line_make_three_targets(tmp_path: Path) -> None:
+    """Three Applications deploy one chart whose template writes Application ``leaf`` in the
+    release's namespace: three Applications of one name in three namespaces, as Argo CD
+    allows, each a target of its own id."""
+    write_files(tmp_path, {
+        ".git/HEAD": "", "charts/c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+        "charts/c/templates/leaf.yaml": DIRECTORY_APP.format(name="leaf", path="manifests")
+        .replace("namespace: argocd", "namespace: {{ .Release.Namespace }}"),
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"})
+    for team in ("a", "b", "c"):
+        write_files(tmp_path, {f"apps/boot-{team}.yaml": application(
+            f"boot-{team}", "charts/c", f"team-{team}")})
+    report_ = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report_.errors == ()
+    leaves = sorted(t.id for t in report_.targets if "leaf" in t.id)
+    assert leaves == ["prod/leaf", "prod/leaf@charts/c/templates/leaf.yaml:2",
+                      "prod/leaf@charts/c/templates/leaf.yaml:2#2"]  # kind: line
+
+
 def test_an_application_that_fails_planning_keeps_an_id_of_its_own(tmp_path: Path) -> None:
     """Two Applications of one name, the first of which cannot be planned: its error and the
     other one's target are known by two ids (the error was reported against the other)."""

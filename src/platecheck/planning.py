@@ -84,12 +84,18 @@ def _chart_name(planner: Planner, directory: Path) -> str | None:
 def distinct(targets: Sequence[RenderTarget], taken: set[str]) -> list[RenderTarget]:
     """``targets`` with an id none of ``taken`` (nor another of them) has: an Application
     whose name another one already has (in another namespace, or twice, which
-    argocd-application reports) is known as ``<id>@<file>:<line>``."""
+    argocd-application reports) is known as ``<id>@<file>:<line>``, and as
+    ``<id>@<file>:<line>#<n>`` when that is taken too (renders of one template line, by
+    several parents, making Applications of one name in several namespaces)."""
     result = []
     for target in targets:
         app = target.application
         if target.id in taken and app is not None:
-            target = dataclasses.replace(target, id=f"{target.id}@{app.file}:{app.line}")
+            placed = f"{target.id}@{app.file}:{app.line}"
+            number = 1
+            while (unique := placed if number == 1 else f"{placed}#{number}") in taken:
+                number += 1
+            target = dataclasses.replace(target, id=unique)
         taken.add(target.id)
         result.append(target)
     return result
