@@ -237,6 +237,9 @@ def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
      "manifests/web/main.jsonnet"),
     ({"main.jsonnet": "function(tag) {apiVersion: 'v1', kind: '', metadata: {name: 'a'}}\n"},
      "manifests/web/main.jsonnet"),
+    # a library that does not lex (encrypted): the message names it by its repository path
+    ({"main.jsonnet": "local x = import 'secret.libsonnet';\nx\n",
+      "secret.libsonnet": "\x00GITCRYPT\n"}, "manifests/web/main.jsonnet:1"),
 ])
 def test_jsonnet_failures_are_could_not_check_at_the_file(tmp_path: Path, files: dict[str, str],
                                                           location: str) -> None:
@@ -247,6 +250,7 @@ def test_jsonnet_failures_are_could_not_check_at_the_file(tmp_path: Path, files:
     report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
     assert report_.exit_code == 2
     assert [(e.location, e.target) for e in report_.errors] == [(location, "prod/web")]
+    assert str(tmp_path) not in report_.errors[0].message
 
 
 def test_a_jsonnet_program_that_outgrows_the_data_bound_says_so(

@@ -81,7 +81,7 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
         file, line = _where(message, root, rel)
         first = message.strip().splitlines()[0] if message.strip() else "evaluation failed"
         refused = answer.get("refused") or []
-        reason = refused[-1] if refused else first
+        reason = _relative(refused[-1] if refused else first, root)
         raise PlatecheckError(f"Jsonnet evaluation failed: {reason}", file, line)
     output = str(answer["output"])
     data = json.loads(output)
@@ -158,6 +158,14 @@ def _library(root: Path, lib: Any, target: RenderTarget) -> Path:
         raise PlatecheckError(f"jsonnet lib {lib!r} leaves the repository",
                               app.file if app else None, app.line if app else None)
     return path
+
+
+def _relative(message: str, root: Path) -> str:
+    """``message`` with the repository's files named by their paths in it, as findings name
+    them: go-jsonnet names a file by the path it was imported by, absolute here."""
+    for base in dict.fromkeys((str(root.resolve()), str(root))):
+        message = message.replace(base + os.sep, "")
+    return message
 
 
 def _where(message: str, root: Path, rel: str) -> tuple[str, int | None]:
