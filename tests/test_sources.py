@@ -7,6 +7,7 @@ import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -398,6 +399,46 @@ def test_kustomize_output_equals_kubectl_kustomize_by_hand(kubectl_bin: Path,
     by_hand = _kustomize_by_hand(kubectl_bin, SOURCES / "kustomize" / "overlays" / "prod")
     assert [dict(r.doc) for r in rendered.resources] == by_hand
     assert [r.template_file for r in rendered.resources] == ["base/deployment.yaml"]
+
+
+@pytest.mark.parametrize("linked", [False, True], ids=["tree", "linked-base"])
+def test_a_build_copies_what_it_reads_not_the_repository(
+        kubectl_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linked: bool) -> None:
+    """A build copies the overlay and its bases (their nearest common directory), not the
+    repository's other files; with a link there leading out of it (a base reached through a
+    symbolic link), the whole repository, so the link still leads to its base. Either way
+    the output is what kubectl builds by hand."""
+    import shutil as copying
+
+    from platecheck.engine import load
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "bulk/notes.txt": "unrelated\n",
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="platform/overlays/prod"),
+        "platform/base/kustomization.yaml": "resources: [cm.yaml]\n",
+        "platform/base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "platform/overlays/prod/kustomization.yaml": "resources: [../../base]\n"
+                                                     "namePrefix: prod-\n",
+        "shared/extra/kustomization.yaml": "resources: [cm.yaml]\n",
+        "shared/extra/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: extra\n"})
+    if linked:
+        (repo / "platform" / "overlays" / "prod" / "extra").symlink_to(
+            Path("..", "..", "..", "shared", "extra"))
+        write_files(repo, {"platform/overlays/prod/kustomization.yaml":
+                           "resources: [../../base, extra]\nnamePrefix: prod-\n"})
+    copytree, copied = copying.copytree, []
+
+    def recording(source: Path, *args: Any, **kwargs: Any) -> Any:
+        if not any(Path(source).is_relative_to(done) for done in copied):
+            copied.append(Path(source))  # the tree copied, not each directory in it
+        return copytree(source, *args, **kwargs)
+
+    monkeypatch.setattr("platecheck.kustomize.shutil.copytree", recording)
+    [rendered] = load(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache").rendered
+    by_hand = _kustomize_by_hand(kubectl_bin, repo / "platform" / "overlays" / "prod")
+    assert [dict(r.doc) for r in rendered.resources] == by_hand
+    assert len(by_hand) == (2 if linked else 1)
+    assert copied == [repo if linked else repo / "platform"]
 
 
 @pytest.mark.usefixtures("kubectl_bin")

@@ -183,11 +183,13 @@ class Kustomize:
         digest.add(json.dumps(data, sort_keys=True, default=str))
         digest.extend(f"helm {helm_version(Path(o.partition('=')[2]))}"
                       if o.startswith("--helm-command=") else o for o in options)
-        reach = self.root if self.unrestricted else reachable_root(reached)
+        # the chart homes of inflated charts are read too, wherever they are
+        homes = self._chart_homes([(data, source, kustomization), *nested])
+        reach = self.root if self.unrestricted else reachable_root({*reached, *homes})
         digest.extend((rel_path(source, self.root), rel_path(reach, self.root)))
         digest.add(directory_digest(reach, within=self.root))
         return KustomizeCall(target, found, kustomization, data, tuple(options),
-                             digest.hexdigest(), read)
+                             digest.hexdigest(), read, reach)
 
     def _build(self, call: KustomizeCall) -> HelmResult | PlatecheckError:
         """``kubectl kustomize`` on a private copy, its output made portable (no path of the
@@ -197,7 +199,7 @@ class Kustomize:
             with tempfile.TemporaryDirectory(dir=self.workdir, prefix="kustomize-") as scratch:
                 confined = Path(scratch) if self.unrestricted else None
                 copy = Path(scratch) / (_CONFINED_COPY if confined else "repo")
-                self._copy(copy)
+                self._copy(copy, call.reach)
                 inner = copy / call.target.source_dir.relative_to(self.root)
                 edited = inner / call.found.name
                 edited.unlink()
@@ -329,11 +331,16 @@ class Kustomize:
             return None
         return PatchSource(source, app.file, Document(spec, lines, app.line), raw)
 
-    def _copy(self, copy: Path) -> None:
+    def _copy(self, copy: Path, reach: Path | None) -> None:
+        """The repository copied to ``copy`` (its ``.git`` left out), or, when a build reads
+        only below ``reach`` and no link there leads out of it, ``reach`` alone, at its place
+        under ``copy``: a build of one overlay in a large repository copies that overlay and
+        its bases, not every file."""
         def ignore(directory: str, names: list[str]) -> list[str]:
             return [name for name in names if name == ".git"]
 
-        shutil.copytree(self.root, copy, symlinks=True, ignore=ignore)
+        part = reach if reach is not None and not _links_out(reach) else self.root
+        shutil.copytree(part, copy / part.relative_to(self.root), symlinks=True, ignore=ignore)
         for current, dirs, files in os.walk(copy):
             for name in [*dirs, *files]:
                 path = Path(current) / name
@@ -341,6 +348,15 @@ class Kustomize:
                     raise PlatecheckError(f"symbolic link to {os.readlink(path)} leads out of "
                                           "the repository; Argo CD refuses it",
                                           path.relative_to(copy).as_posix())
+
+    def _chart_homes(self, kustomizations: Sequence[tuple[Mapping[str, Any], Path, str]]
+                     ) -> list[Path]:
+        """The chart homes the kustomizations (data, directory, file) inflate charts from,
+        those inside the repository."""
+        homes = (Path(os.path.normpath(directory / inflated.home))
+                 for data, directory, kustomization in kustomizations
+                 for inflated in _inflated(data, directory, kustomization, self.root))
+        return [home for home in homes if home.is_relative_to(self.root)]
 
     def _helm_options(self, kustomizations: Sequence[tuple[Mapping[str, Any], Path, str]],
                       target: RenderTarget) -> list[str]:
@@ -411,6 +427,17 @@ class Kustomize:
 
 
 _digests: dict[tuple[str, int, int, int], str] = {}
+
+
+def _links_out(directory: Path) -> bool:
+    """Whether a symbolic link below ``directory`` leads out of it."""
+    top = directory.resolve()
+    for current, dirs, files in os.walk(directory):
+        for name in (*dirs, *files):
+            path = Path(current) / name
+            if path.is_symlink() and not path.resolve().is_relative_to(top):
+                return True
+    return False
 
 
 def _binary_digest(binary: Path) -> str:

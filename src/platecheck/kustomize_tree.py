@@ -31,6 +31,7 @@ class KustomizeCall:
     key: str
     # the kustomizations the build reads besides it: (directory, file, content)
     nested: tuple[tuple[Path, Path, dict[str, Any]], ...] = ()
+    reach: Path | None = None  # the directory holding all it reads (None: the repository)
 
 
 # the entries of a kustomization that name a file or a kustomization's directory, which
