@@ -62,7 +62,7 @@ def test_a_target_is_done_once_its_render_and_its_lint_have_ended(
         monkeypatch: pytest.MonkeyPatch) -> None:
     from platecheck.model import Chart, RenderTarget
     from platecheck.render import HelmCall
-    from platecheck.rendering import _Progress
+    from platecheck.rendering import _lint_group, _Progress
 
     monkeypatch.setattr("platecheck.progress.DELAY", 0.0)
     chart = Chart(path=Path("/r/c"), rel="c", name="c", version="1", api_version="v2",
@@ -75,8 +75,7 @@ def test_a_target_is_done_once_its_render_and_its_lint_have_ended(
         return HelmCall(argv=(), key=key, label=key, chart=chart.path, copy=chart.path)
 
     renders = [call("render-stg"), call("render-prod")]
-    shared = (chart.path, "stg", ())
-    progress = _Progress(renders, [stg, prod], {shared: "lint-stg"})
+    progress = _Progress(renders, [stg, prod], {_lint_group(stg): "lint-stg"})
     stream = Terminal()
     progress.line = Progress(2, stream, delay=0, what=progress.line.what)
     progress.finished(renders[0])

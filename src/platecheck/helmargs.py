@@ -85,6 +85,13 @@ def unique_last(arguments: Iterable[SetArgument]) -> tuple[SetArgument, ...]:
     return tuple(kept.values())
 
 
+def set_argv(target: RenderTarget) -> list[str]:
+    """The ``--set``, ``--set-string`` and ``--set-file`` arguments of ``target``'s
+    parameters, in that order, as Argo CD passes them."""
+    return [f"{flag}={a.name}={a.value}" for flag in (SET, SET_STRING, SET_FILE)
+            for a in target.set_arguments if a.flag == flag]
+
+
 def template_argv(target: RenderTarget, chart: str, value_files: Sequence[str],
                   extra_values: str | None) -> list[str]:
     """The arguments after ``helm``: ``chart`` and ``value_files`` as given (absolute paths),
@@ -94,8 +101,7 @@ def template_argv(target: RenderTarget, chart: str, value_files: Sequence[str],
         argv.append(f"--namespace={target.namespace}")
     if target.kube_version:
         argv.append(f"--kube-version={target.kube_version}")
-    for flag in (SET, SET_STRING, SET_FILE):
-        argv.extend(f"{flag}={a.name}={a.value}" for a in target.set_arguments if a.flag == flag)
+    argv.extend(set_argv(target))
     argv.extend(f"--values={path}" for path in value_files)
     if extra_values is not None:
         argv.append(f"--values={extra_values}")

@@ -42,7 +42,7 @@ from platecheck.dependencies import build as build_dependencies
 from platecheck.dependencies import sources as dependency_sources
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
-from platecheck.helmargs import MAX_RELEASE, RELEASE_NAME, template_argv
+from platecheck.helmargs import MAX_RELEASE, RELEASE_NAME, set_argv, template_argv
 from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.lintvalues import HeldValues
 from platecheck.model import Chart, RenderTarget
@@ -124,10 +124,14 @@ class Helm:
                           f"helm template {target.chart.rel}", dependencies)
 
     def lint_call(self, chart: Chart, value_files: Sequence[Path],
-                  kube_version: str | None, values: HeldValues | None = None) -> HelmCall:
-        """helm lint of ``chart`` with ``value_files``; with ``values`` (what they and the
-        chart's values.yaml come to, ``platecheck.lintvalues``), of a copy of the chart
-        holding them as its values.yaml, with no value file, so it can share a process."""
+                  kube_version: str | None, values: HeldValues | None = None,
+                  given: RenderTarget | None = None) -> HelmCall:
+        """helm lint of ``chart`` with ``value_files`` and what the Application ``given``
+        passes besides them (``helm.values`` or ``valuesObject``, and ``parameters``), as
+        its render has them; with ``values`` (what the value files and the chart's
+        values.yaml come to, ``platecheck.lintvalues``) and nothing besides, of a copy of
+        the chart holding them as its values.yaml, with no value file, so it can share a
+        process."""
         try:
             dependencies = tuple(d for _, d in dependency_sources(chart.path, self.root))
         except PlatecheckError:  # the template call reports it; lint sees what helm sees
@@ -136,16 +140,30 @@ class Helm:
         if kube_version:
             flags.append(f"--kube-version={kube_version}")
         label = f"helm lint {chart.rel}"
+        besides, read = self._given_values(given)
         argv = ["lint", "--strict", str(self.private_chart(chart)), *flags,
-                *(f"--values={path}" for path in value_files)]
-        call = self._call("lint", chart, argv, list(value_files), label, dependencies)
-        if values is None or not value_files:
+                *(f"--values={path}" for path in value_files), *besides]
+        call = self._call("lint", chart, argv, [*value_files, *read], label, dependencies)
+        if values is None or not value_files or besides:
             return call
         digest = Digest("lint-values")
         digest.extend((call.key, values.text))
         copy = self.workdir / "lint" / digest.hexdigest()[:32] / chart.rel
         return HelmCall(("lint", "--strict", str(copy), *flags), digest.hexdigest(), label,
                         chart.path, copy, values.text, call, values.logs_alike)
+
+    def _given_values(self, target: RenderTarget | None) -> tuple[list[str], list[Path]]:
+        """The arguments of ``target``'s values besides its value files (``--set``,
+        ``--set-string``, ``--set-file``, then the file of ``helm.values`` or
+        ``valuesObject``), as its render passes them, and the files they read."""
+        if target is None:
+            return [], []
+        argv = set_argv(target)
+        read = [a.path for a in target.set_arguments if a.path and a.path.is_file()]
+        if target.extra_values is not None:
+            read.append(self._inline_file(target))
+            argv.append(f"--values={read[-1]}")
+        return argv, read
 
     def _inline_file(self, target: RenderTarget) -> Path:
         """The file holding ``helm.values`` (exactly as written) or ``valuesObject``."""
@@ -534,8 +552,11 @@ _HALVED = 4  # lints a process that did not divide exactly is tried again for, i
 _HALVES, _ALONE = "halves", "alone"  # what to do when lints shared a process in vain
 
 
+_VALUE_FLAGS = ("--values=", "--set=", "--set-string=", "--set-file=")  # values lint shares
+
+
 def _batchable(call: HelmCall) -> bool:
-    return call.argv[:1] == ("lint",) and not any(a.startswith("--values=") for a in call.argv)
+    return call.argv[:1] == ("lint",) and not any(a.startswith(_VALUE_FLAGS) for a in call.argv)
 
 
 def lint_batches(calls: Sequence[HelmCall]) -> list[list[HelmCall]]:

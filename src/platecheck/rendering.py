@@ -15,6 +15,7 @@ from platecheck.cache import HelmResult, read_regular
 from platecheck.chartfile import chart_yaml, key_line
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
+from platecheck.helmargs import set_argv
 from platecheck.helmbin import helm_major
 from platecheck.limits import go_crash
 from platecheck.lintvalues import lint_values
@@ -58,7 +59,7 @@ def render_helm(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
             problems.add(exc, target)
     lints = {group: (target, runner.lint_call(
                  target.chart, group[2], target.kube_version,
-                 lint_values(target.chart, target.chart_values, target.value_files)))
+                 lint_values(target.chart, target.chart_values, target.value_files), target))
              for group, target in _lint_groups(owners, wants_lint).items()
              if target.chart is not None}
     progress = _Progress(calls, owners, {group: call.key for group, (_, call) in lints.items()})
@@ -102,7 +103,9 @@ def render_helm(runner: Helm, planner: Planner, targets: Sequence[RenderTarget],
     return rendered, _lints(planner, lints, results, problems, zip(owners, calls, strict=True))
 
 
-_LintGroup = tuple[Path, str, tuple[Path, ...]]  # chart, environment, value files
+# chart, environment, value files, and the values besides them (helm.values or valuesObject,
+# and parameters)
+_LintGroup = tuple[Path, str, tuple[Path, ...], tuple[Any, ...]]
 _Lints = Mapping[_LintGroup, tuple[RenderTarget, HelmCall]]  # its first target, its lint
 
 
@@ -121,7 +124,8 @@ def _each_lint_after_its_render(calls: Sequence[HelmCall], owners: Sequence[Rend
 
 def _lint_group(target: RenderTarget) -> _LintGroup:
     assert target.chart is not None
-    return target.chart.path, target.environment, tuple(v.path for v in target.value_files)
+    return (target.chart.path, target.environment, tuple(v.path for v in target.value_files),
+            (target.extra_values, tuple(set_argv(target))))
 
 
 def _lint_groups(owners: Sequence[RenderTarget], wants_lint: Callable[[str], bool]
@@ -178,7 +182,7 @@ def _lints(planner: Planner, groups: _Lints,
     nothing more."""
     timed_out = {id(target) for target, call in renders if _timed_out(results[call.key])}
     lints = []
-    for (_, env, files), (target, call) in groups.items():
+    for (_, env, files, _), (target, call) in groups.items():
         assert target.chart is not None
         result = results[call.key]
         if id(target) in timed_out and _timed_out(result):
