@@ -637,6 +637,38 @@ def test_each_generated_applications_missing_path_is_its_own(tmp_path: Path) -> 
     assert report_.exit_code == 2
 
 
+def test_an_application_an_included_helper_writes_is_at_the_helpers_lines(
+        tmp_path: Path) -> None:
+    """The chart's template includes a helper (``_app.tpl``) that writes the Application: its
+    fields are at the helper's lines, as when the template writes them itself; a field the
+    parent's values set, at that values line."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "helm-parent", repo)
+    templates = repo / "charts" / "apps" / "templates"
+    body = (templates / "applications.yaml").read_text()
+    body = body.replace("{{- range .Values.apps }}\n---\n", "").replace("{{- end }}\n", "")
+    body = body.replace("$.Values.repoURL", "$.repoURL").replace("{{ .", "{{ .app.")
+    (templates / "_app.tpl").write_text('{{- define "app" -}}\n' + body.replace(
+        "    path: {{ .app.path }}", "    path: {{ .app.path }}\n    targetRevision: HEAD")
+        + "{{- end }}\n")
+    (templates / "applications.yaml").write_text(
+        "{{- range .Values.apps }}\n---\n"
+        '{{ include "app" (dict "app" . "repoURL" $.Values.repoURL) }}\n{{- end }}\n')
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target, e.message) for e in report_.errors] == [
+        ("charts/apps/values.yaml:10", "prod/worker",
+         "source path 'charts/worker' does not exist")]
+    (repo / "charts" / "apps" / "values.yaml").write_text(
+        (repo / "charts" / "apps" / "values.yaml").read_text().replace(
+            "charts/worker", "charts/web"))
+    (templates / "_app.tpl").write_text((templates / "_app.tpl").read_text().replace(
+        "targetRevision: HEAD", "targetRevision: HEAD\n    chart: x"))
+    generated = lint(repo, cache_dir=tmp_path / "cache").findings
+    # a chart at a floating version: at the helper's targetRevision line, not its includer's
+    assert {f.location for f in generated if f.policy == "argocd-application"} == {
+        "charts/apps/templates/_app.tpl:12"}
+
+
 def test_child_fields_set_by_the_parents_environment_values_point_at_those_lines(
         tmp_path: Path) -> None:
     report_ = lint(SOURCES / "helm-parent-values", cache_dir=tmp_path)

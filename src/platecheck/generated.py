@@ -14,15 +14,17 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from platecheck.appset import check_elements, expand, list_elements
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set
 from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
-from platecheck.model import Application, KeyPath, Origin, RenderedTarget, Resource
+from platecheck.model import Application, Chart, KeyPath, Origin, RenderedTarget, Resource
 from platecheck.provenance import find_value, without_template_comments
-from platecheck.yamlio import Document, load_document, scalars
+from platecheck.runmemo import recall
+from platecheck.yamlio import Document, load_document, read_text, scalars
 
 MAX_DEPTH = 10  # Applications generating Applications, levels below what the repository holds
 
@@ -67,14 +69,13 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
             if not resource.api_version.startswith(ARGO_GROUP + "/") or resource.kind not in (
                     "Application", "ApplicationSet"):
                 continue
-            file, line = _where(item, resource, parent)
+            file, line, text = _where(item, resource, parent)
             if parent is None:
                 same = (file, line, json.dumps(resource.doc, sort_keys=True, default=str))
                 if same in seen:
                     continue
                 seen.add(same)
-            written = _written(item.templates.get(file), line) if file == \
-                resource.template_file else {}
+            written = _written(text, line)
             lines = {path: number for path, (number, _) in written.items()}
             document = Document(dict(resource.doc), lines, line)
             try:
@@ -98,21 +99,55 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
                 yield exc
 
 
-def _where(item: RenderedTarget, resource: Resource,
-           parent: Application | None) -> tuple[str, int]:
-    """The template that wrote the Application, at its ``kind:`` line (the parent's file
-    when the template is unknown)."""
+def _where(item: RenderedTarget, resource: Resource, parent: Application | None
+           ) -> tuple[str, int, str | None]:
+    """The template that wrote the Application, at its ``kind:`` line, with its text: the
+    file of its ``# Source:``, else the one helper template (a ``_*`` file of the chart's
+    ``templates/``) that writes such a kind, which the source included (``include``,
+    ``template``); the source's first line when neither is known to, the parent's file when
+    the template is unknown."""
     template = resource.template_file
     text = item.templates.get(template) if template else None
     if template and text is not None:
-        pattern = kind_pattern(resource.kind)
-        for number, line in enumerate(text.splitlines(), start=1):
-            if pattern.match(line):
-                return template, number
-        return template, 1
+        line = _kind_line(text, resource.kind)
+        if line is not None:
+            return template, line, text
+        return _helper(item, resource.kind) or (template, 1, None)
     if parent is not None:
-        return parent.file, parent.line
-    return template or "<rendered>", 1
+        return parent.file, parent.line, None
+    return template or "<rendered>", 1, None
+
+
+def _kind_line(text: str, kind: str) -> int | None:
+    pattern = kind_pattern(kind)
+    return next((number for number, line in enumerate(text.splitlines(), start=1)
+                 if pattern.match(line)), None)
+
+
+def _helper(item: RenderedTarget, kind: str) -> tuple[str, int, str] | None:
+    """The one helper template of the chart (a file of ``templates/`` whose name starts with
+    ``_``, which helm renders only where it is included) that writes ``kind``, at that
+    line; None when none or several do."""
+    chart = item.target.chart
+    if chart is None:
+        return None
+    found = [(rel, line, text) for rel, text in recall("helper templates", chart.path,
+                                                        lambda: _helpers(chart))
+             if (line := _kind_line(text, kind)) is not None]
+    return found[0] if len(found) == 1 else None
+
+
+def _helpers(chart: Chart) -> list[tuple[str, str]]:
+    """The helper templates of ``chart``: (repository path, text), those that read."""
+    helpers = []
+    for path in sorted((chart.path / "templates").rglob("_*")):
+        rel = (Path(chart.rel) / path.relative_to(chart.path)).as_posix()
+        try:
+            if path.is_file():
+                helpers.append((rel, read_text(path, rel)[1]))
+        except PlatecheckError:
+            continue
+    return helpers
 
 
 _KEY = re.compile(r"""^(?:"([^"]+)"|'([^']+)'|([^\s"'{#-][^:#]*?))\s*:(?:\s+(.*))?$""")
