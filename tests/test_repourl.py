@@ -11,7 +11,7 @@ import pytest
 
 from platecheck.cli import main
 from platecheck.engine import lint
-from platecheck.repourl import identity, normalized, remote_urls, this_repository
+from platecheck.repourl import grown, identity, normalized, remote_urls, this_repository
 from synthetic import write_files
 from test_sources import DIRECTORY_APP
 
@@ -219,6 +219,36 @@ def test_applications_a_chart_generates_say_which_repository_this_is(tmp_path: P
     assert report.errors == ()
     assert [(f.policy, f.target) for f in report.findings] == [
         ("not-rendered", "default/external")]
+
+
+def test_another_remote_a_generated_application_names_is_this_repository(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """The root Application names the checkout's origin; the chart it renders generates one
+    naming its upstream, the same repository, and one naming a third repository: the first
+    is rendered from the checkout, the second is another repository's."""
+    root = tmp_path / "shop"
+    child = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n"
+             "spec:\n  project: default\n  source:\n    repoURL: {url}\n    path: {path}\n"
+             "  destination: {{server: https://kubernetes.default.svc, namespace: {name}}}\n")
+    write_files(root, {
+        "root.yaml": child.format(name="root", url="https://github.com/acme/shop.git",
+                                  path="parent"),
+        "parent/Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\n",
+        "parent/templates/apps.yaml": child.format(
+            name="child", url="https://github.com/upstream/shop-template.git", path="child")
+        + "---\n" + child.format(name="external", url=PRIVATE, path="chart-1"),
+        "child/Chart.yaml": "apiVersion: v2\nname: child\nversion: 0.1.0\n",
+        "child/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"})
+    _git(root, "init", "-q")
+    _git(root, "remote", "add", "origin", "git@github.com:acme/shop.git")
+    _git(root, "remote", "add", "upstream", "https://github.com/upstream/shop-template")
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.policy, f.target) for f in report.findings] == [
+        ("not-rendered", "default/external")]
+    assert {t.id: t.rendered_here for t in report.targets}["default/child"]
+    assert grown(("github.com/acme/shop",), ["https://github.com/upstream/shop-template"],
+                 {PUBLIC}) == ("github.com/acme/shop",)  # names no other remote
 
 
 def test_the_checked_commit_is_read_from_git_as_git_reads_it(tmp_path: Path) -> None:

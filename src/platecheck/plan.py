@@ -42,7 +42,7 @@ from platecheck.model import (
 )
 from platecheck.overrides import apply_overrides
 from platecheck.realpaths import resolve
-from platecheck.repourl import git_repo_urls, identity, remote_urls, this_repository
+from platecheck.repourl import git_repo_urls, grown, identity, remote_urls, this_repository
 from platecheck.sourcecheck import path_problem, path_remedy, source_problems
 from platecheck.sourcetype import explicit_type, source_type
 from platecheck.valuefiles import Resolver
@@ -211,10 +211,15 @@ class Planner:
     def learn(self, apps: Iterable[Application]) -> None:
         """The repoURLs of Applications a render generated name this repository too (chart
         mode renders an app-of-apps chart that no Application file names): when the files
-        named none of the checkout's remotes, these may. What is known is never changed."""
-        if self.own or not self._remotes:
+        named none of the checkout's remotes, these may; when they named some in full, these
+        may name another (``repourl.grown``). What is known is never taken away."""
+        if not self._remotes:
             return
-        self._named |= git_repo_urls(apps)
+        named = git_repo_urls(apps)
+        if self.own:
+            self.own = grown(self.own, self._remotes, named)
+            return
+        self._named |= named
         self.own = identity(self._remotes, self._named)
 
     def _repo_urls(self) -> tuple[str, ...]:

@@ -12,7 +12,9 @@ reported as not rendered (``not-rendered``), never read from here. What says whi
    repository and every other is another one. When none names a remote in full but some
    name a repository of the same name as a remote (a fork, a mirror), the name decides;
    when none does either but some name a repository of a remote's host, those are other
-   repositories (a repository of Applications whose sources are all elsewhere);
+   repositories (a repository of Applications whose sources are all elsewhere). Another
+   remote that an Application a render generates names in full is this repository too
+   (``grown``);
 3. else (no remote, or one of a host no Application names: a checkout from a mirror on
    another server) every Git source is this repository.
 """
@@ -81,6 +83,19 @@ def identity(remotes: Iterable[str], repo_urls: Iterable[str]) -> tuple[str, ...
     if any(_host(key) in hosts for key in named):
         return tuple(sorted(own))  # they name other repositories of the remote's host
     return ()
+
+
+def grown(own: tuple[str, ...], remotes: Iterable[str], repo_urls: Iterable[str]
+          ) -> tuple[str, ...]:
+    """``own`` (``identity``) with each other remote of the checkout that ``repo_urls`` (of
+    Applications a render generated) name in full, when ``own`` are remotes named in full:
+    an app-of-apps of the checkout's ``origin`` may generate Applications of its
+    ``upstream``, the same repository. Nothing is taken away, so what was planned as this
+    repository stays this repository."""
+    hosted = {key for key in map(normalized, remotes) if _hosted(key)}
+    if not own or not set(own) <= hosted:
+        return own
+    return tuple(sorted({*own, *(hosted & {normalized(url) for url in repo_urls})}))
 
 
 def _host(key: str) -> str:
