@@ -147,6 +147,26 @@ def test_unsupported_kubernetes_version_is_a_clear_error(requested: str, message
                      k8s_schema.Options(kubernetes_version=requested))
 
 
+def test_kubernetes_validate_missing_is_named_as_the_cause(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Run in a Python environment without kubernetes-validate (platecheck installed without
+    its dependencies): the error says that, not that the version has no schemas."""
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *rest: None
+                        if name == "kubernetes_validate" else find_spec(name, *rest))
+    cached = (schemas._bundle_root, schemas.bundled_versions, schemas.resolve_version)
+    for function in cached:
+        function.cache_clear()
+    try:
+        with pytest.raises(PlatecheckError, match="kubernetes-validate.* is not installed"):
+            schemas.resolve_version("1.31.0")
+    finally:
+        for function in cached:
+            function.cache_clear()
+
+
 def test_nearest_older_minor_is_used() -> None:
     newest = schemas.bundled_versions()[-1]
     assert schemas.resolve_version("1.31.7") == "1.31.0"

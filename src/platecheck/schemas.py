@@ -146,7 +146,10 @@ def resolve_version(requested: str) -> str:
     available = bundled_versions()
     shown = ", ".join(f"{v.major}.{v.minor}" for v in available)
     if not available:
-        raise PlatecheckError("kubernetes-validate ships no schemas")
+        raise PlatecheckError(
+            "kubernetes-validate ships no schemas" if _bundle_root() is not None else
+            "kubernetes-validate, which holds the Kubernetes schemas, is not installed in "
+            "this Python environment: install platecheck with its dependencies")
     candidates = [v for v in available if (v.major, v.minor) <= (wanted.major, wanted.minor)]
     newest = available[-1]
     if not candidates or (wanted.major, wanted.minor) > (newest.major, newest.minor):
