@@ -238,9 +238,9 @@ def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
      "manifests/web/main.jsonnet"),
     ({"main.jsonnet": "function(tag) {apiVersion: 'v1', kind: '', metadata: {name: 'a'}}\n"},
      "manifests/web/main.jsonnet"),
-    # a library that does not lex (encrypted): the message names it by its repository path
+    # a library that does not lex (encrypted): at it, named by its repository path
     ({"main.jsonnet": "local x = import 'secret.libsonnet';\nx\n",
-      "secret.libsonnet": "\x00GITCRYPT\n"}, "manifests/web/main.jsonnet:1"),
+      "secret.libsonnet": "\x00GITCRYPT\n"}, "manifests/web/secret.libsonnet:1"),
 ])
 def test_jsonnet_failures_are_could_not_check_at_the_file(tmp_path: Path, files: dict[str, str],
                                                           location: str) -> None:

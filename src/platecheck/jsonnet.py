@@ -36,6 +36,7 @@ from platecheck.sandbox import run_bounded
 from platecheck.yamlio import Document, read_text
 
 _TRACE = re.compile(r"^\s*(?P<file>[^\s:]+):(?P<line>\d+):\d+")
+_ERROR_AT = re.compile(r"^[A-Z ]*ERROR: (?P<at>[^\s:]+:\d+:\d+)")
 
 
 def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.0
@@ -169,8 +170,12 @@ def _relative(message: str, root: Path) -> str:
 
 
 def _where(message: str, root: Path, rel: str) -> tuple[str, int | None]:
-    """The first file of this repository in Jsonnet's stack trace."""
-    for line in message.splitlines()[1:]:
+    """Where the error is (``RUNTIME ERROR: <file>:<line>:<column> ...``: a file that does
+    not lex, an ``error`` expression), else the first file of this repository in Jsonnet's
+    stack trace."""
+    lines = message.splitlines()
+    first = _ERROR_AT.match(lines[0]) if lines else None
+    for line in ([first.group("at")] if first else []) + lines[1:]:
         match = _TRACE.match(line)
         if match is None:
             continue
