@@ -140,6 +140,23 @@ def test_a_file_that_is_no_yaml_is_reported_where_it_may_be_an_application(
     assert errors == ([("apps/project.ftl.yaml", 7)] if reported else [])
 
 
+@pytest.mark.parametrize(("text", "reported"), [
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: saved\n", False),
+    ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: x\n", True),
+], ids=["saved-output", "application"])
+def test_a_utf16_file_the_walk_finds_is_refused_only_where_it_names_argo_cd(
+        tmp_path: Path, text: str, reported: bool) -> None:
+    """A UTF-16 file beside the Applications (a saved ``helm template`` output) is no
+    Application and no error; one that names argoproj.io may be an Application Argo CD
+    cannot read: a could-not-check error at it, as before."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "apps" / "notes.yml").write_bytes(text.encode("utf-16"))
+    report_ = lint(repo / "apps", cache_dir=tmp_path / "cache")
+    assert [(e.file, e.line) for e in report_.errors] == (
+        [("apps/notes.yml", 1)] if reported else [])
+
+
 def test_a_nul_character_in_an_application_is_could_not_check_at_its_line(
         tmp_path: Path) -> None:
     repo = tmp_path / "repo"

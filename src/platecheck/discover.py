@@ -358,7 +358,7 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
     raw = b""
     try:
         raw = read_bytes(file, rel)
-        if not strict and _ARGO_BYTES not in raw and not raw.startswith(UTF16_MARKS):
+        if not strict and not _may_hold_application(raw):
             found.loose.add(file)
             return None  # nothing an Application could be written in (binary, encrypted...)
         text = decode(raw, rel)
@@ -378,6 +378,18 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
 
 
 _APPLICATION_KIND = re.compile(rb"\bkind[\"']?\s*:\s*[\"']?Application(?:Set)?\b")
+
+
+def _may_hold_application(raw: bytes) -> bool:
+    """Whether a file the walk found names ``argoproj.io``, read as UTF-16 when it is marked
+    so (then refused as a manifest: YAML files are UTF-8); a UTF-16 file that does not name
+    it, a saved report, is no Application."""
+    if raw.startswith(UTF16_MARKS):
+        try:
+            return ARGO_GROUP in raw.decode("utf-16")
+        except UnicodeDecodeError:
+            return True  # not even UTF-16: reading it says why
+    return _ARGO_BYTES in raw
 
 
 def _misspelt(kind: object) -> str | None:
