@@ -1574,6 +1574,35 @@ def test_an_application_a_kustomization_renames_is_deployed_as_renamed_only(
             and "deployed by both" in f.message and " x " in f"{f.message} "] == []
 
 
+@pytest.mark.parametrize("field", ["patches", "patchesStrategicMerge", "patchesJson6902"])
+def test_a_patch_file_of_an_application_is_no_application(
+        tmp_path: Path, kubectl_bin: Path, field: str) -> None:
+    """A kustomization patches its base's Application with a file holding part of one (no
+    source, no destination): kustomize applies it to the base, Argo CD never applies it
+    alone, so it is no Application of the repository, and no could-not-check error."""
+    _platform_tree(tmp_path)
+    (tmp_path / "apps" / "platform.yaml").write_text(
+        DIRECTORY_APP.format(name="platform", path="overlay"))
+    entry = {"patches": "  - path: x-patch.yaml\n",
+             "patchesStrategicMerge": "  - x-patch.yaml\n",
+             "patchesJson6902": "  - path: x-patch.yaml\n    target: {group: argoproj.io, "
+                                "version: v1alpha1, kind: Application, name: x, "
+                                "namespace: argocd}\n"}[field]
+    patch = ("- op: add\n  path: /metadata/labels\n  value: {team: web}\n"
+             if field == "patchesJson6902" else
+             "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: x\n"
+             "  namespace: argocd\n  labels: {team: web}\n")
+    write_files(tmp_path, {
+        "base/x.yaml": DIRECTORY_APP.format(name="x", path="platform/x"),
+        "base/kustomization.yaml": "resources: [x.yaml]\n",
+        "overlay/kustomization.yaml": f"resources:\n  - ../base\n{field}:\n{entry}",
+        "overlay/x-patch.yaml": patch})
+    report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets) == ["prod/platform", "prod/x"]
+    assert [f.location for f in report.findings if f.file == "overlay/x-patch.yaml"] == []
+
+
 LIST_SET = """\
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet

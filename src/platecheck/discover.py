@@ -36,7 +36,7 @@ from platecheck.model import (
 )
 from platecheck.realpaths import resolve
 from platecheck.reporoot import marked_root
-from platecheck.sourcetype import source_type
+from platecheck.sourcetype import kustomization_file, source_type
 from platecheck.yamlio import (
     UTF16_MARKS,
     Document,
@@ -148,8 +148,11 @@ def _walk(found: Discovery, paths: Sequence[Path], exclude: Sequence[str] = ()) 
             found.named.add(rel_path(path, root))
             queue.extend(_applications_in(found, path, strict=True))
         else:
-            for file in _yaml_files(path, root, recurse=True):
-                if not (exclude and matches_any(rel_path(file, root), exclude)):
+            files = list(_yaml_files(path, root, recurse=True))
+            patches = _patch_files(files, root)
+            for file in files:
+                if not (exclude and matches_any(rel_path(file, root), exclude)) \
+                        and file not in patches:
                     queue.extend(_applications_in(found, file, strict=False))
     # Follow directory sources (app-of-apps); each Application is visited once, so cycles end.
     known: set[tuple[str, int]] = set()
@@ -238,6 +241,38 @@ def _listed(directory: Path, root: Path) -> Iterator[tuple[str, list[str], list[
         _unreadable(error, Path(error.filename or directory), root)
 
     return os.walk(directory, onerror=failed)
+
+
+_PATCH_FIELDS = ("patchesStrategicMerge", "patches", "patchesJson6902")
+_RESOURCE_FIELDS = ("resources", "bases", "components")
+
+
+def _patch_files(files: Sequence[Path], root: Path) -> set[Path]:
+    """The files that the kustomizations in the directories of ``files`` name as patches
+    (``patches``, ``patchesStrategicMerge``, ``patchesJson6902``) and none names as a
+    resource: kustomize applies such a file to the resources it builds, and Argo CD never
+    applies it alone, so an Application written in it (a patch of one) is none. A
+    kustomization that does not read names nothing (its build reports it)."""
+    named: dict[str, set[Path]] = {"patch": set(), "resource": set()}
+    for directory in sorted({file.parent for file in files}):
+        found = kustomization_file(directory)
+        if found is None:
+            continue
+        try:
+            data = first_document(read_text(found, rel_path(found, root))[1],
+                                  rel_path(found, root)).data
+        except PlatecheckError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        for kind, fields in (("patch", _PATCH_FIELDS), ("resource", _RESOURCE_FIELDS)):
+            for field_name in fields:
+                entries = data.get(field_name)
+                for entry in entries if isinstance(entries, list) else ():
+                    path = entry.get("path") if isinstance(entry, dict) else entry
+                    if isinstance(path, str) and "\n" not in path:  # not an inline patch
+                        named[kind].add(Path(os.path.normpath(directory / path)))
+    return named["patch"] - named["resource"]
 
 
 def _yaml_files(directory: Path, root: Path, *, recurse: bool,
