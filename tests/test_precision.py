@@ -371,3 +371,47 @@ def test_every_missing_path_of_a_multi_source_application_is_could_not_check(
         ("apps/b.yaml:12", "could-not-check", "source path 'two' does not exist")]
     assert [f for f in report.findings if "source path" in f.message] == []
     assert report.exit_code == 2
+
+
+INCLUDED_INIT = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      initContainers:
+{{- include "web.sidecar" "reload-init" | nindent 8 }}
+        - name: init
+          image: busybox:1.36
+          resources:
+{{ toYaml .Values.resources | indent 12 }}
+      containers:
+        - name: web
+          image: nginx:1.27.0
+          resources:
+{{ toYaml .Values.resources | indent 12 }}
+"""
+
+
+def test_a_container_an_include_writes_is_not_put_at_another_containers_line(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """An init container an ``include`` writes comes first in the rendered list; the entry
+    the template writes at that position names another container (``init``, which sets
+    its resources): the finding of the included one has no line rather than that one's."""
+    from synthetic import write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "resources:\n  requests: {cpu: 100m, memory: 64Mi}\n"
+                             "  limits: {cpu: 200m, memory: 128Mi}\n",
+        "chart/templates/_helpers.tpl": '{{- define "web.sidecar" -}}\n- name: {{ . }}\n'
+                                        "  image: busybox:1.36\n{{- end }}\n",
+        "chart/templates/deploy.yaml": INCLUDED_INIT})
+    report = lint(repo / "chart", cache_dir=tmp_path / "cache")
+    ranges = [f for f in report.findings if f.policy == "resource-ranges"]
+    assert {(f.file, f.line) for f in ranges} == {("chart/templates/deploy.yaml", None)}
+    assert all('"reload-init"' in f.message for f in ranges)

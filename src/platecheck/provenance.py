@@ -170,7 +170,8 @@ def _anchor_line(lines: list[str], anchor: str,
 
     Among the entries of the ``anchor_in`` list: the one whose name is ``anchor`` as written,
     else one whose templated name (``{{ .Chart.Name }}-backend``) can render as ``anchor``,
-    preferring the one at the anchor's position, else the entry at that position. Without
+    preferring the one at the anchor's position, else the entry at that position unless it
+    writes another name (an entry an ``include`` wrote came before it, and moved it). Without
     such a list in the template: the first line naming ``anchor``.
     """
     if anchor_in is not None:
@@ -180,11 +181,12 @@ def _anchor_line(lines: list[str], anchor: str,
         literal = [line for line, name in entries if name is not None and name == anchor]
         if literal:
             return literal[0]
-        here = blocks[0][position][0] if len(blocks) == 1 and position < len(blocks[0]) else None
+        at = blocks[0][position] if len(blocks) == 1 and position < len(blocks[0]) else None
+        here = at[0] if at is not None else None
         templated = [line for line, name in entries if name and _renders_as(name, anchor)]
         if templated:
             return here if here in templated else templated[0]
-        if here is not None:
+        if at is not None and (at[1] is None or _ACTION.search(at[1])):
             return here
     for index, line in enumerate(lines):
         match = _NAME.match(line)
