@@ -22,6 +22,7 @@ metadata:
   name: web
 data:
   greeting: {{ .Values.greeting | quote }}
+  setting: readOnlyRootFilesystem  # a word holding the word, not it
 """
 
 

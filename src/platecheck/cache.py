@@ -14,6 +14,7 @@ import functools
 import hashlib
 import json
 import os
+import re
 import stat
 import time
 from collections.abc import Iterable
@@ -198,7 +199,9 @@ CHART_FILES = frozenset({"Chart.yaml", "Chart.lock", "values.yaml", "values.sche
                          "requirements.yaml", "requirements.lock", ".helmignore"})
 CHART_DIRECTORIES = ("templates/", "charts/", "crds/")
 MAX_CHART_FILE = 5 * 1024 * 1024  # the loader refuses a bigger file (MaxDecompressedFileSize)
-FILES_WORD = b"Files"  # how a template reaches the chart's other files: .Files, $.Files
+# how a template reaches the chart's other files (.Files, $.Files, index . "Files"): the
+# word, not a part of one (readOnlyRootFilesystem)
+FILES_WORD = re.compile(rb"(?<![A-Za-z0-9_])Files(?![A-Za-z0-9_])")
 
 
 def chart_digest(directory: Path) -> tuple[str, bool]:
@@ -244,8 +247,8 @@ def _loadable(file: Path) -> str:
     return "readable" if os.access(file, os.R_OK) else "unreadable"
 
 
-def _file_digest(file: Path, word: bytes = b"") -> tuple[str, bool]:
-    """sha256 of a regular file's bytes, read in blocks, and whether they hold ``word``;
+def _file_digest(file: Path, word: re.Pattern[bytes] | None = None) -> tuple[str, bool]:
+    """sha256 of a regular file's bytes, read in blocks, and whether ``word`` matches them;
     other kinds of file (a dangling link, a named pipe) count by their kind, never read."""
     try:
         handle = os.open(file, os.O_RDONLY | os.O_NONBLOCK)
@@ -259,9 +262,9 @@ def _file_digest(file: Path, word: bytes = b"") -> tuple[str, bool]:
         found, tail = False, b""
         while block := os.read(handle, 1 << 20):
             content.update(block)
-            if word and not found:
-                found = word in tail + block  # across the edge of two blocks too
-                tail = block[-len(word):]
+            if word is not None and not found:
+                found = word.search(tail + block) is not None  # across two blocks' edge too
+                tail = block[-64:]
         return content.hexdigest(), found
     except OSError as exc:
         return f"unreadable:{exc.errno}", False

@@ -193,8 +193,8 @@ class Helm:
             digest.add(texts[-1])
         charts = [self._chart_digest(directory) for directory in (chart.path, *dependencies)]
         # a chart's other files count only when a template may read them (.Files)
-        whole = any(reads for _, reads in charts) or any(FILES_WORD in text for text in texts) \
-            or any(FILES_WORD.decode() in arg for arg in argv)
+        whole = any(reads for _, reads in charts) \
+            or any(FILES_WORD.search(text) for text in [*texts, *map(os.fsencode, argv)])
         for directory, (loaded, _) in zip((chart.path, *dependencies), charts, strict=True):
             digest.add(self._whole_digest(directory) if whole else loaded)
         return HelmCall(tuple(argv), digest.hexdigest(), label, chart.path,
