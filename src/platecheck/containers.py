@@ -99,11 +99,13 @@ def container_findings(
 ) -> Iterator[Finding]:
     """One finding per problem and location: containers whose problem comes from the same
     values line (an init container reusing the app's image values, say) share one finding,
-    since one edit fixes them all."""
-    grouped: dict[tuple[str, Origin | None], list[Container]] = {}
+    since one edit fixes them all. A location without a line says nothing of that: each
+    container there has a finding of its own."""
+    grouped: dict[tuple[str, Origin | None, str | None], list[Container]] = {}
     for container, problem, origin in problems:
-        grouped.setdefault((problem, origin), []).append(container)
-    for (problem, origin), group in grouped.items():
+        alone = container.ref if origin is None or origin.line is None else None
+        grouped.setdefault((problem, origin, alone), []).append(container)
+    for (problem, origin, _), group in grouped.items():
         first, others = group[0], group[1:]
         also = f" (also {', '.join(c.label for c in others)})" if others else ""
         # a template whose entry for the container cannot be found: say so, never guess
