@@ -420,3 +420,41 @@ def test_a_container_an_include_writes_is_not_put_at_another_containers_line(
     assert sorted(f.resource for f in ranges) == sorted(
         ["Deployment/web[reload-init]", "Deployment/web[reload]"] * len(targets))
     assert not any("also" in f.message for f in ranges)
+
+
+FLUSH_ENV = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: operator
+spec:
+  selector: {matchLabels: {name: operator}}
+  template:
+    metadata: {labels: {name: operator}}
+    spec:
+      containers:
+      - command:
+        - operator
+        env:
+        - name: WATCH_NAMESPACE
+          value: ""
+        image: quay.io/example/operator:v1.0.4
+        name: operator
+"""
+
+
+def test_a_container_whose_name_comes_after_a_flush_list_is_found(helm_bin: Path,
+                                                                   tmp_path: Path) -> None:
+    """A container entry that writes ``env:`` items flush with its own keys and its
+    ``name:`` last (as kubectl and operator-sdk write manifests): the items' ``- name:``
+    are not the container's name, so its finding is at its entry, not at the
+    Deployment's ``metadata.name`` of the same text."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "manifests/deployment.yaml": FLUSH_ENV,
+        "apps/operator.yaml": application("operator-prod", "manifests", "operator-prod")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.resource) for f in report.findings
+            if f.policy == "resource-ranges"] == [
+        ("manifests/deployment.yaml:11", "Deployment/operator[operator]")]

@@ -286,7 +286,9 @@ def _list_entries(lines: list[str], key: str) -> list[list[tuple[int, str | None
                 indent = column
             elif dash == -1:
                 break  # not a list written entry by entry
-            named = _NAME.match(text)
+            # the entry's own key, not an item of a list under it at the same column
+            # (``env:`` written flush with its entry's keys: ``- name: WATCH_NAMESPACE``)
+            named = _NAME.match(text) if not text.lstrip().startswith("-") else None
             if named and indent == column and entries[-1][1] is None:
                 entries[-1] = (entries[-1][0], _unquote(named.group(1)))
         if entries:
