@@ -458,3 +458,24 @@ def test_a_container_whose_name_comes_after_a_flush_list_is_found(helm_bin: Path
     assert [(f.location, f.resource) for f in report.findings
             if f.policy == "resource-ranges"] == [
         ("manifests/deployment.yaml:11", "Deployment/operator[operator]")]
+
+
+def test_a_host_no_tls_entry_covers_is_at_its_own_rule(helm_bin: Path, tmp_path: Path) -> None:
+    """Each uncovered host of an Ingress written in the manifest is at the line that writes
+    it, not at the first rule's host."""
+    from synthetic import application, write_files
+
+    rules = "".join(f"    - host: {name}.example.com\n      http:\n        paths:\n"
+                    "          - {path: /, pathType: Prefix, backend: {service: "
+                    "{name: web, port: {number: 80}}}}\n" for name in ("a", "b", "c"))
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "manifests", "web-prod"),
+        "manifests/ingress.yaml": "apiVersion: networking.k8s.io/v1\nkind: Ingress\n"
+        "metadata:\n  name: web\nspec:\n  rules:\n" + rules
+        + "  tls:\n    - hosts: [a.example.com]\n      secretName: web-tls\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings if "not covered" in f.message] == [
+        ("manifests/ingress.yaml:11", 'Ingress/web host "b.example.com" is not covered by any '
+                                      "tls entry"),
+        ("manifests/ingress.yaml:15", 'Ingress/web host "c.example.com" is not covered by any '
+                                      "tls entry")]

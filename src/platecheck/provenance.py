@@ -40,6 +40,7 @@ def locate(
     fields: Sequence[str] = (),
     anchor: str | None = None,
     anchor_in: tuple[str, int] | None = None,
+    written: str | None = None,
     **hints: Unpack[ValueHints],
 ) -> Origin | None:
     """The origin to report for a rendered value.
@@ -55,7 +56,8 @@ def locate(
     fallback, the line of the first of ``fields`` in the resource's template, searched from
     the list entry named ``anchor``; ``anchor_in`` (list key and position, e.g.
     ``("containers", 1)``) finds that entry when the template writes its name with template
-    actions.
+    actions. ``written``: a field the template may write the value into as it is (``host:
+    b.example.com``): the line that does, in the resource's document, comes first.
     """
     if path is not None:
         origin = _path_origin(rendered, path)
@@ -73,10 +75,29 @@ def locate(
         if origin is not None:
             return origin
     if resource is not None and resource.template_file:
-        line = template_line(rendered, resource.template_file, fields, anchor, anchor_in,
-                             resource.line)
+        line = _written_line(rendered, resource, written, values[:1]) if written else None
+        if line is None:
+            line = template_line(rendered, resource.template_file, fields, anchor, anchor_in,
+                                 resource.line)
         return Origin(resource.template_file, line)
     return target_origin(rendered.target)
+
+
+def _written_line(rendered: RenderedTarget, resource: Resource, field: str,
+                  values: Sequence[object]) -> int | None:
+    """The one line of ``resource``'s document in its template that writes ``field`` with
+    the value as it is (quoted or not), or None."""
+    text = rendered.templates.get(resource.template_file or "")
+    if text is None or not values:
+        return None
+    value = re.escape(str(values[0]))
+    pattern = re.compile(rf"^\s*(?:-\s+)?{re.escape(field)}:\s*([\"']?){value}\1\s*(?:#.*)?$")
+    lines = without_template_comments(text).splitlines()
+    start = (resource.line or 1) - 1
+    end = next((i for i in range(start + 1, len(lines)) if DOCUMENT_END.match(lines[i])),
+               len(lines))
+    found = [index + 1 for index in range(start, end) if pattern.match(lines[index])]
+    return found[0] if len(found) == 1 else None
 
 
 def target_origin(target: RenderTarget) -> Origin | None:

@@ -102,8 +102,10 @@ def _problems(
         keys: tuple[str, ...],
         *fields: str,
         parents: tuple[str, ...] = (),
+        written: str | None = None,
     ) -> Origin | None:
-        return locate(target, values, keys=keys, parents=parents, resource=ingress, fields=fields)
+        return locate(target, values, keys=keys, parents=parents, resource=ingress,
+                      fields=fields, written=written)
 
     yield from _tls_problems(target, ingress, where)
     yield from _issuer_problems(ingress, options, production, where)
@@ -130,7 +132,8 @@ def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
         if not covered(str(host), tls_hosts):
             yield (
                 f'host "{host}" is not covered by any tls entry',
-                where((host,), ("host", "hosts", "hostname", "domain"), "host", "rules"),
+                where((host,), ("host", "hosts", "hostname", "domain"), "host", "rules",
+                      written="host"),
             )
     for number, entry in enumerate(tls, 1):
         if not entry.get("secretName"):
