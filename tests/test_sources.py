@@ -1250,6 +1250,54 @@ def test_three_renders_of_one_template_line_make_three_targets(tmp_path: Path) -
                       "prod/leaf@charts/c/templates/leaf.yaml:2#2"]  # kind: line
 
 
+MATRIX_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: child
+  namespace: argocd
+spec:
+  generators:
+    - matrix:
+        generators:
+          - list: {{elements: [{{name: {element}}}]}}
+          - clusters: {{}}
+  template:
+    metadata:
+      name: '{{{{name}}}}'
+    spec:
+      project: default
+      source: {{repoURL: https://git.example.com/repo.git, path: {path}}}
+      destination: {{server: https://kubernetes.default.svc, namespace: web}}
+"""
+
+
+@pytest.mark.parametrize("generated", [False, True], ids=["written", "generated"])
+def test_two_application_sets_of_one_name_are_both_reported(tmp_path: Path,
+                                                             generated: bool) -> None:
+    """Two ApplicationSets of one namespace and name, written in two files or rendered by
+    two charts (chart mode): Argo CD keeps one; each is reported as not rendered, and the
+    second as using the first one's name."""
+    files = {".git/HEAD": "", "apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\n"
+             "metadata:\n  name: a\n"}
+    for team in ("a", "b"):
+        text = MATRIX_SET.format(element=f"x{team}", path=f"apps/{team}")
+        if generated:
+            files[f"roles/{team}/Chart.yaml"] = f"apiVersion: v2\nname: {team}\nversion: 1.0.0\n"
+            files[f"roles/{team}/templates/set.yaml"] = text.replace(
+                "'{{name}}'", '\'{{ "{{" }}name{{ "}}" }}\'')
+        else:
+            files[f"argocd/{team}.yaml"] = text
+    report_ = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
+    place = "roles/{}/templates/set.yaml" if generated else "argocd/{}.yaml"
+    assert sorted(f.file for f in report_.findings if f.policy == "not-rendered") == [
+        place.format("a"), place.format("b")]
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "argocd-application"] == [
+        (f"{place.format('b')}:4",
+         f"ApplicationSet child: name is also used by {place.format('a')}:4")]
+
+
 def test_an_application_that_fails_planning_keeps_an_id_of_its_own(tmp_path: Path) -> None:
     """Two Applications of one name, the first of which cannot be planned: its error and the
     other one's target are known by two ids (the error was reported against the other)."""

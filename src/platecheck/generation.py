@@ -5,6 +5,7 @@ written one, changed, replaces it."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Iterable, Sequence
 
 from platecheck.batch import Batch
@@ -31,6 +32,8 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         **{_set_key(a): None for a in found.application_sets}}
     written = {as_written(a) for a in found.applications}
     places = WrittenPlaces(found.applications, found.failed)
+    for app_set in found.application_sets:  # ApplicationSets by key: their documents
+        places.sets.setdefault(_set_key(app_set), set()).add(_document(app_set))
     fresh = list(rendered)
     for depth in range(MAX_DEPTH + 1):
         children = _children(fresh, parents, generated, problems, planner, written, places)
@@ -73,6 +76,9 @@ class WrittenPlaces:
             self.starts.setdefault(file, []).append(line)
         self.superseded: set[tuple[str, int]] = set()
         self.dropped: list[RenderTarget] = []  # the targets of those replaced
+        # the documents of the ApplicationSets of each key planned: another of one key is
+        # planned too (its not-rendered finding says it; argocd-application, the name)
+        self.sets: dict[AppKey, set[str]] = {}
 
     def origin(self, item: Generated) -> tuple[str, int] | None:
         """The written document a rendered Application lies in (its line is one of the
@@ -107,7 +113,14 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         if key in set(ancestors(item.parent, parents)):
             continue  # an app-of-apps that manages itself
         generated.append(item)
-        if not item.application_set and as_written(item.app) in written:
+        if item.application_set:
+            documents = places.sets.setdefault(key, set())
+            if _document(item.app) not in documents:  # not one planned already
+                documents.add(_document(item.app))
+                parents.setdefault(key, item.parent)
+                new.append(item)
+            continue
+        if as_written(item.app) in written:
             continue
         origin = places.origin(item)
         if origin is not None:
@@ -118,6 +131,10 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         parents[key] = item.parent
         new.append(item)
     return new
+
+
+def _document(app: Application) -> str:
+    return json.dumps(app.raw, sort_keys=True, default=str)
 
 
 def _set_key(app_set: Application) -> AppKey:

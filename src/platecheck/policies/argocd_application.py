@@ -17,6 +17,7 @@ What:
       manage one Application twice (a file a Kustomize parent renders is that file's
       Application, not a second one, and so is an Application two renders of one chart
       write alike, as chart mode's renders of an app-of-apps chart per environment do);
+      so are ApplicationSets' (written, or rendered by two parents differently);
     - no two Applications deploy the same resource (API group, kind, namespace, name) to
       the same cluster (destination server, or cluster name): Argo CD's shared-resource
       conflict, where each sync undoes the other (an Application no app-of-apps reaches,
@@ -128,7 +129,10 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         if _where(app) not in unclassified:
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
-    yield from checker.unique_names([*apps, *generated])
+    # the ApplicationSets, written and generated, that are targets (not-rendered)
+    sets = [t.application for t in repo.targets
+            if t.application is not None and _kind(t.application) == "ApplicationSet"]
+    yield from checker.unique_names([*apps, *generated, *sets])
     unreachable = list(checker.reachability(apps))
     # an Application Argo CD never deploys shares no resource with another
     yield from shared_resources(repo, checker.undeployed,
@@ -147,6 +151,11 @@ def _manifest(app: Application) -> tuple[str, str, str]:
     """An Application as a file defines it: the same one, discovered or rendered from it
     (a Kustomize source may put it in the kustomization's namespace)."""
     return as_written(app)
+
+
+def _kind(app: Application) -> str:
+    """``ApplicationSet`` for one (its document is its ``raw``), else ``Application``."""
+    return "ApplicationSet" if app.raw.get("kind") == "ApplicationSet" else "Application"
 
 
 def _unique_apps(repo: RepoModel) -> list[Application]:
@@ -175,9 +184,10 @@ class _Checker:
                 remediation: str = REMEDIATION, env: str | None = None) -> Finding:
         environment, target = self.targets.get(_where(app), (env, None))
         origin = app.origin(path)
-        return Finding(policy=ID, message=f"Application {app.name}: {message}",
+        kind = _kind(app)
+        return Finding(policy=ID, message=f"{kind} {app.name}: {message}",
                        file=origin.file, line=origin.line, environment=environment,
-                       target=target, resource=f"Application/{app.name}",
+                       target=target, resource=f"{kind}/{app.name}",
                        remediation=remediation)
 
     def name_remedy(self) -> str:
@@ -313,8 +323,9 @@ class _Checker:
         seen: set[tuple[str, str, str]] = set()
         same_place: dict[tuple[str, str, str], tuple[Application, int]] = {}
         for app in apps:
-            # two Argo CD instances (two clusters' own) each have their Applications
-            key = (self.instance(app) or "", app.namespace or "", app.name)
+            # two Argo CD instances (two clusters' own) each have their Applications; an
+            # ApplicationSet and an Application of one name are two resources
+            key = (self.instance(app) or "", app.namespace or "", f"{_kind(app)}/{app.name}")
             manifest = _manifest(app)
             if manifest in seen:
                 continue
@@ -333,7 +344,7 @@ class _Checker:
         for app, count in same_place.values():
             where = app.origin(("metadata", "name"))
             yield self.finding(app, ("metadata", "name"), (
-                f"{count + 1} different Applications of this name are rendered from "
+                f"{count + 1} different {_kind(app)}s of this name are rendered from "
                 f"{where.file}:{where.line} (its renders write them differently: for "
                 "different environments or parents, or through a function whose output "
                 "changes from one render to the next, such as randAlpha or now)"),
