@@ -1467,6 +1467,26 @@ def test_applications_beside_the_root_in_its_file_are_deployed_with_it(tmp_path:
                        "never deploys it"]
 
 
+def test_an_application_of_another_repository_beside_a_root_is_a_root(tmp_path: Path) -> None:
+    """``bootstrap/`` holds this repository's app-of-apps and one of another repository's
+    directory (its app-of-apps, what it holds unknown here): applied alike, both roots. The
+    same Application elsewhere, beside no root, is still not reachable."""
+    remote = DIRECTORY_APP.format(name="{name}", path="apps").replace(
+        "https://git.example.com/repo.git", "https://git.example.com/team-b.git")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/team-a.yaml": DIRECTORY_APP.format(name="team-a", path="team-a/apps"),
+        "bootstrap/team-b.yaml": remote.format(name="team-b"),
+        "team-a/apps/web.yaml": DIRECTORY_APP.format(name="web", path="team-a/web"),
+        "team-a/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "misc/team-c.yaml": remote.format(name="team-c")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.message for f in report.findings if "not reachable" in f.message] == [
+        "Application team-c: is not reachable from an app-of-apps (roots: "
+        "bootstrap/team-a.yaml, bootstrap/team-b.yaml); unless something else applies it, "
+        "Argo CD never deploys it"]
+
+
 def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Path) -> None:
     """With argocd-application's ``repoUrls`` naming this repository, a Git source of another
     one is not rendered (Argo CD fetches it): a not-rendered finding, which

@@ -24,8 +24,10 @@ What:
       reported below, deploys nothing);
     - the destination namespace matches the Application's environment;
     - every Application is reachable from an app-of-apps (no orphans; the Applications in a
-      root app-of-apps' own file are applied with it), and every app-of-apps directory holds
-      at least one Application;
+      root app-of-apps' own file are applied with it, and one in its directory whose every
+      source is a directory of another repository is a root too: that repository's
+      app-of-apps, applied alike), and every app-of-apps directory holds at least one
+      Application;
     - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
       version, not empty, ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``;
     - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
@@ -83,6 +85,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from typing import Any
 
 from platecheck.discover import source_key
@@ -390,6 +393,17 @@ class _Checker:
                 edges.setdefault(id(parent), []).append(child)
         return edges
 
+    def _remote_roots(self, apps: Sequence[Application], roots: Sequence[Application],
+                      reached_by_other: set[int]) -> list[Application]:
+        """The Applications beside a root, in a file of its directory, that no parent reaches
+        and whose every source is a directory of another repository: each may be the
+        app-of-apps of that repository (what it holds is not known here), applied as the
+        root beside it is, so it is a root too, not an orphan."""
+        places = {PurePosixPath(r.file).parent for r in roots}
+        return [a for a in apps if id(a) not in reached_by_other and a.sources
+                and all(r is not a for r in roots) and PurePosixPath(a.file).parent in places
+                and all(not s.chart and s.path and not self._is_local(s) for s in a.sources)]
+
     def reachability(self, apps: Sequence[Application]) -> Iterator[Finding]:
         # an app-of-apps of another repository deploys what that repository holds, which is
         # not known here (a directory of the same path here is not it)
@@ -412,6 +426,7 @@ class _Checker:
                      if matches_any(p.name, wanted) or matches_any(p.file, wanted)]
         else:
             roots = [p for p in parents if id(p) not in reached_by_other]
+            roots += self._remote_roots(apps, roots, reached_by_other)
         # whoever applies a root applies its whole file: the Applications beside it too
         root_files = {r.file for r in roots}
         applied = [a for a in apps if a.file in root_files and all(a is not r for r in roots)]
