@@ -1298,6 +1298,20 @@ def test_two_application_sets_of_one_name_are_both_reported(tmp_path: Path,
          f"ApplicationSet child: name is also used by {place.format('a')}:4")]
 
 
+def test_an_application_set_a_kustomization_builds_from_its_file_is_that_one(
+        tmp_path: Path, kubectl_bin: Path) -> None:
+    """A Kustomize source builds the ApplicationSet file the walk found too, with labels of
+    its own: one ApplicationSet, reported once as not rendered, no name used twice."""
+    text = MATRIX_SET.format(element="xa", path="apps/a")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "sets/set.yaml": text,
+        "sets/kustomization.yaml": "resources: [set.yaml]\nlabels:\n  - pairs: {team: a}\n",
+        "apps/root.yaml": DIRECTORY_APP.format(name="root", path="sets")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.file for f in report_.findings if f.policy == "not-rendered"] == ["sets/set.yaml"]
+    assert [f for f in report_.findings if "also used" in f.message] == []
+
+
 def test_an_application_that_fails_planning_keeps_an_id_of_its_own(tmp_path: Path) -> None:
     """Two Applications of one name, the first of which cannot be planned: its error and the
     other one's target are known by two ids (the error was reported against the other)."""

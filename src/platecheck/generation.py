@@ -32,8 +32,7 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         **{_set_key(a): None for a in found.application_sets}}
     written = {as_written(a) for a in found.applications}
     places = WrittenPlaces(found.applications, found.failed)
-    for app_set in found.application_sets:  # ApplicationSets by key: their documents
-        places.sets.setdefault(_set_key(app_set), set()).add(_document(app_set))
+    places.written_sets = {_set_key(app_set) for app_set in found.application_sets}
     fresh = list(rendered)
     for depth in range(MAX_DEPTH + 1):
         children = _children(fresh, parents, generated, problems, planner, written, places)
@@ -76,9 +75,11 @@ class WrittenPlaces:
             self.starts.setdefault(file, []).append(line)
         self.superseded: set[tuple[str, int]] = set()
         self.dropped: list[RenderTarget] = []  # the targets of those replaced
-        # the documents of the ApplicationSets of each key planned: another of one key is
-        # planned too (its not-rendered finding says it; argocd-application, the name)
+        # the documents of the generated ApplicationSets of each key planned: another of one
+        # key is planned too (its not-rendered finding says it; argocd-application, the
+        # name); one of a written one's key is not
         self.sets: dict[AppKey, set[str]] = {}
+        self.written_sets: set[AppKey] = set()
 
     def origin(self, item: Generated) -> tuple[str, int] | None:
         """The written document a rendered Application lies in (its line is one of the
@@ -114,8 +115,11 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
             continue  # an app-of-apps that manages itself
         generated.append(item)
         if item.application_set:
+            # one of a written one's key is that file rendered (a Kustomize source building
+            # it, its namespace or labels set): planned once, as written
             documents = places.sets.setdefault(key, set())
-            if _document(item.app) not in documents:  # not one planned already
+            if key not in places.written_sets \
+                    and _document(item.app) not in documents:  # not one planned already
                 documents.add(_document(item.app))
                 parents.setdefault(key, item.parent)
                 new.append(item)
