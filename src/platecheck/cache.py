@@ -187,9 +187,7 @@ def directory_digest(directory: Path, within: Path | None = None) -> str:
     for file in tree.files:
         digest.add(file.relative_to(directory).as_posix())
         digest.add(_file_digest(file)[0])
-    for link in (*tree.outside, *tree.loops):
-        digest.add(link.relative_to(directory).as_posix())
-        digest.add(f"link:{os.readlink(link)}")
+    _add_links(digest, tree, directory)
     return digest.hexdigest()
 
 
@@ -226,10 +224,16 @@ def chart_digest(directory: Path) -> tuple[str, bool]:
                 reads_files = reads_files or named or rel.endswith(".tgz")
         else:
             digest.add(_loadable(file))
+    _add_links(digest, tree, directory)
+    return digest.hexdigest(), reads_files
+
+
+def _add_links(digest: Digest, tree: ChartTree, directory: Path) -> None:
+    """The links of ``tree`` that are not followed (out of it, or looping), by where they
+    point."""
     for link in (*tree.outside, *tree.loops):
         digest.add(link.relative_to(directory).as_posix())
         digest.add(f"link:{os.readlink(link)}")
-    return digest.hexdigest(), reads_files
 
 
 def _loadable(file: Path) -> str:

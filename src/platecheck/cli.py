@@ -425,7 +425,7 @@ def _not_rendered(target: RenderTarget) -> str:
     from platecheck.repourl import other_repository
 
     app, source = target.application, target.remote
-    if app is not None and app.raw.get("kind") == "ApplicationSet":
+    if app is not None and app.kind == "ApplicationSet":
         return "ApplicationSet (Argo CD generates its Applications)"
     if source is None:
         return "no chart to render"

@@ -200,6 +200,11 @@ class Application:
     # a file of the repository (its ``file``)
     deployed_by: str | None = None
 
+    @property
+    def kind(self) -> str:
+        """``ApplicationSet`` for one (its ``raw`` is its document), else ``Application``."""
+        return "ApplicationSet" if self.raw.get("kind") == "ApplicationSet" else "Application"
+
     def origin(self, path: KeyPath, *, nearest: bool = True) -> Origin:
         """Where the value at ``path`` was written (with ``nearest``, else at its nearest
         written ancestor); the document's first line when nothing closer is known."""

@@ -92,11 +92,8 @@ def _written_line(rendered: RenderedTarget, resource: Resource, field: str,
         return None
     value = re.escape(str(values[0]))
     pattern = re.compile(rf"^\s*(?:-\s+)?{re.escape(field)}:\s*([\"']?){value}\1\s*(?:#.*)?$")
-    lines = without_template_comments(text).splitlines()
-    start = (resource.line or 1) - 1
-    end = next((i for i in range(start + 1, len(lines)) if DOCUMENT_END.match(lines[i])),
-               len(lines))
-    found = [index + 1 for index in range(start, end) if pattern.match(lines[index])]
+    lines, offset = _document_lines(text, resource.line)
+    found = [offset + index + 1 for index, line in enumerate(lines) if pattern.match(line)]
     return found[0] if len(found) == 1 else None
 
 
@@ -138,18 +135,25 @@ def template_line(
     text = rendered.templates.get(template_file)
     if text is None or not fields:
         return None
-    lines = without_template_comments(text).splitlines()
-    offset = 0
-    if document is not None:
-        offset = document - 1
-        end = next((i for i in range(offset + 1, len(lines)) if DOCUMENT_END.match(lines[i])),
-                   len(lines))
-        lines = lines[offset:end]
+    lines, offset = _document_lines(text, document)
     found = _template_line(lines, fields, anchor, anchor_in)
     return found + offset if found is not None else None
 
 
 DOCUMENT_END = re.compile(r"^---(?:[ \t].*)?$")  # a line that ends a YAML document
+
+
+def _document_lines(text: str, document: int | None) -> tuple[list[str], int]:
+    """The lines of a template, comments blanked, from ``document`` (the line its document
+    starts at) to the document's end, and how many lines come before them; every line
+    when the document is not known."""
+    lines = without_template_comments(text).splitlines()
+    if document is None:
+        return lines, 0
+    offset = document - 1
+    end = next((i for i in range(offset + 1, len(lines)) if DOCUMENT_END.match(lines[i])),
+               len(lines))
+    return lines[offset:end], offset
 
 
 def _template_line(lines: list[str], fields: Sequence[str], anchor: str | None,

@@ -118,8 +118,7 @@ class Helm:
         extra = self._inline_file(target) if target.extra_values is not None else None
         argv = template_argv(target, str(self.private_chart(target.chart)),
                              [str(p) for p in value_paths], str(extra) if extra else None)
-        read = [*value_paths, *([extra] if extra else []),
-                *(a.path for a in target.set_arguments if a.path and a.path.is_file())]
+        read = [*value_paths, *self._given_values(target)[1]]
         return self._call("template", target.chart, argv, read,
                           f"helm template {target.chart.rel}", dependencies)
 
@@ -155,14 +154,15 @@ class Helm:
     def _given_values(self, target: RenderTarget | None) -> tuple[list[str], list[Path]]:
         """The arguments of ``target``'s values besides its value files (``--set``,
         ``--set-string``, ``--set-file``, then the file of ``helm.values`` or
-        ``valuesObject``), as its render passes them, and the files they read."""
+        ``valuesObject``), as its render passes them, and the files they read (that file
+        first)."""
         if target is None:
             return [], []
         argv = set_argv(target)
         read = [a.path for a in target.set_arguments if a.path and a.path.is_file()]
         if target.extra_values is not None:
-            read.append(self._inline_file(target))
-            argv.append(f"--values={read[-1]}")
+            read.insert(0, self._inline_file(target))
+            argv.append(f"--values={read[0]}")
         return argv, read
 
     def _inline_file(self, target: RenderTarget) -> Path:

@@ -132,10 +132,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         if _where(app) not in unclassified:
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
-    # the ApplicationSets, written and generated, that are targets (not-rendered)
-    sets = [t.application for t in repo.targets
-            if t.application is not None and _kind(t.application) == "ApplicationSet"]
-    yield from checker.unique_names([*apps, *generated, *sets])
+    yield from checker.unique_names([*apps, *generated, *_application_sets(repo)])
     unreachable = list(checker.reachability(apps))
     # an Application Argo CD never deploys shares no resource with another
     yield from shared_resources(repo, checker.undeployed,
@@ -156,9 +153,10 @@ def _manifest(app: Application) -> tuple[str, str, str]:
     return as_written(app)
 
 
-def _kind(app: Application) -> str:
-    """``ApplicationSet`` for one (its document is its ``raw``), else ``Application``."""
-    return "ApplicationSet" if app.raw.get("kind") == "ApplicationSet" else "Application"
+def _application_sets(repo: RepoModel) -> list[Application]:
+    """The ApplicationSets, written and generated, that are targets (not rendered)."""
+    return [t.application for t in repo.targets
+            if t.application is not None and t.application.kind == "ApplicationSet"]
 
 
 def _unique_apps(repo: RepoModel) -> list[Application]:
@@ -187,7 +185,7 @@ class _Checker:
                 remediation: str = REMEDIATION, env: str | None = None) -> Finding:
         environment, target = self.targets.get(_where(app), (env, None))
         origin = app.origin(path)
-        kind = _kind(app)
+        kind = app.kind
         return Finding(policy=ID, message=f"{kind} {app.name}: {message}",
                        file=origin.file, line=origin.line, environment=environment,
                        target=target, resource=f"{kind}/{app.name}",
@@ -328,7 +326,7 @@ class _Checker:
         for app in apps:
             # two Argo CD instances (two clusters' own) each have their Applications; an
             # ApplicationSet and an Application of one name are two resources
-            key = (self.instance(app) or "", app.namespace or "", f"{_kind(app)}/{app.name}")
+            key = (self.instance(app) or "", app.namespace or "", f"{app.kind}/{app.name}")
             manifest = _manifest(app)
             if manifest in seen:
                 continue
@@ -347,7 +345,7 @@ class _Checker:
         for app, count in same_place.values():
             where = app.origin(("metadata", "name"))
             yield self.finding(app, ("metadata", "name"), (
-                f"{count + 1} different {_kind(app)}s of this name are rendered from "
+                f"{count + 1} different {app.kind}s of this name are rendered from "
                 f"{where.file}:{where.line} (its renders write them differently: for "
                 "different environments or parents, or through a function whose output "
                 "changes from one render to the next, such as randAlpha or now)"),
@@ -369,9 +367,7 @@ class _Checker:
     def _holds_sets(self, parent: Application) -> bool:
         """Whether a directory of the parent's sources in this repository holds an
         ApplicationSet (discovery links those too; they are no Application of the model)."""
-        sets = {(t.application.file, t.application.line) for t in self.repo.targets
-                if t.application is not None and t.application.raw.get("kind") ==
-                "ApplicationSet"}
+        sets = {(app.file, app.line) for app in _application_sets(self.repo)}
         return any(link.parent == (parent.file, parent.line) and link.child in sets
                    and self._is_local(parent.sources[link.source])
                    for link in self.repo.app_children)

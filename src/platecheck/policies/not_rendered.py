@@ -86,7 +86,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
 
 def _describe(target: RenderTarget, source: Source) -> str:
     assert target.application is not None
-    if target.application.raw.get("kind") == "ApplicationSet":
+    if target.application.kind == "ApplicationSet":
         return f"ApplicationSet {target.application.name}"
     if source.chart:
         version = f" {source.target_revision}" if source.target_revision else ""
