@@ -443,6 +443,62 @@ spec:
 """
 
 
+POD_HELPER = """\
+{{- define "web.pod" -}}
+initContainers:
+  - name: {{ .Chart.Name }}-init
+    image: busybox:1.36
+containers:
+  - name: {{ .Chart.Name }}-sidecar
+    image: busybox:1.36
+  {{- if .Values.extra }}
+  - name: extra
+    image: busybox:1.36
+  {{- end }}
+  - name: {{ .Chart.Name }}
+    image: nginx:1.27.0
+    resources:
+{{ toYaml .Values.resources | indent 6 }}
+{{- end }}
+"""
+
+POD_USER = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      {{- include "web.pod" . | nindent 6 }}
+"""
+
+
+def test_a_container_a_helper_template_writes_is_at_its_entry_there(helm_bin: Path,
+                                                                     tmp_path: Path) -> None:
+    """The pod spec written in a helper template (``_pod.tpl``, included by the
+    Deployment's template): each container's finding is at its entry there, the templated
+    name that fits best (``{{ .Chart.Name }}-sidecar`` for ``web-sidecar``, not
+    ``{{ .Chart.Name }}``), at the field when the entry writes it."""
+    from synthetic import write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "extra: true\nresources:\n  requests: {cpu: 100m}\n",
+        "chart/templates/_helpers.tpl": '{{- define "web.name" -}}web{{- end }}\n',
+        "chart/templates/_pod.tpl": POD_HELPER,
+        "chart/templates/deployment.yaml": POD_USER})
+    report = lint(repo / "chart", cache_dir=tmp_path / "cache")
+    assert {(f.resource, f.location) for f in report.findings
+            if f.policy == "resource-ranges"} == {
+        ("Deployment/web[extra]", "chart/templates/_pod.tpl:9"),
+        ("Deployment/web[web-init]", "chart/templates/_pod.tpl:3"),
+        ("Deployment/web[web-sidecar]", "chart/templates/_pod.tpl:6"),
+        ("Deployment/web[web]", "chart/templates/_pod.tpl:14")}
+
+
 def test_a_container_whose_name_comes_after_a_flush_list_is_found(helm_bin: Path,
                                                                    tmp_path: Path) -> None:
     """A container entry that writes ``env:`` items flush with its own keys and its

@@ -14,17 +14,15 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from platecheck.appset import check_elements, expand, list_elements
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set
 from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
-from platecheck.model import Application, Chart, KeyPath, Origin, RenderedTarget, Resource
-from platecheck.provenance import find_value, without_template_comments
-from platecheck.runmemo import recall
-from platecheck.yamlio import Document, load_document, read_text, scalars
+from platecheck.model import Application, KeyPath, Origin, RenderedTarget, Resource
+from platecheck.provenance import find_value, helper_home, is_helper, without_template_comments
+from platecheck.yamlio import Document, load_document, scalars
 
 MAX_DEPTH = 10  # Applications generating Applications, levels below what the repository holds
 
@@ -131,23 +129,12 @@ def _helper(item: RenderedTarget, kind: str) -> tuple[str, int, str] | None:
     chart = item.target.chart
     if chart is None:
         return None
-    found = [(rel, line, text) for rel, text in recall("helper templates", chart.path,
-                                                        lambda: _helpers(chart))
-             if (line := _kind_line(text, kind)) is not None]
+    home = helper_home(f"{chart.rel}/templates/x" if chart.rel not in ("", ".") else
+                       "templates/x")
+    found = [(rel, line, text) for rel, text in sorted(item.templates.items())
+             if is_helper(rel) and helper_home(rel) == home
+             and (line := _kind_line(text, kind)) is not None]
     return found[0] if len(found) == 1 else None
-
-
-def _helpers(chart: Chart) -> list[tuple[str, str]]:
-    """The helper templates of ``chart``: (repository path, text), those that read."""
-    helpers = []
-    for path in sorted((chart.path / "templates").rglob("_*")):
-        rel = (Path(chart.rel) / path.relative_to(chart.path)).as_posix()
-        try:
-            if path.is_file():
-                helpers.append((rel, read_text(path, rel)[1]))
-        except PlatecheckError:
-            continue
-    return helpers
 
 
 _KEY = re.compile(r"""^(?:"([^"]+)"|'([^']+)'|([^\s"'{#-][^:#]*?))\s*:(?:\s+(.*))?$""")

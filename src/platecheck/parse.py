@@ -14,6 +14,7 @@ from platecheck.dependencies import sources as dependency_sources
 from platecheck.errors import PlatecheckError, YamlError, YamlTooDeep
 from platecheck.manifests import rel_path
 from platecheck.model import Chart, Resource
+from platecheck.provenance import helper_home, is_helper
 from platecheck.realpaths import resolve
 from platecheck.resources import applied_objects, make_resource
 from platecheck.runmemo import recall
@@ -122,6 +123,7 @@ def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, in
     finally:
         chunks.release(group)
     starts = _document_starts(outputs, templates)
+    _add_helpers(templates, root)
     resources: list[Resource] = []
     for number, (documents, template, template_file) in enumerate(outputs):
         for document in documents:
@@ -315,6 +317,28 @@ def _file_dependencies(chart: Path, root: Path) -> list[tuple[Dependency, Path]]
         return dependency_sources(chart, root)
     except PlatecheckError:
         return []
+
+
+def _add_helpers(templates: dict[str, str], root: Path) -> None:
+    """Add to ``templates`` the helper templates (files of ``templates/`` whose name starts
+    with ``_``, which helm renders only where another template includes them) of each chart
+    directory whose templates are there: what an ``include`` wrote has its place in one."""
+    homes = {home for rel in templates if (home := helper_home(rel)) is not None}
+    for home in sorted(homes):
+        for rel, text in recall("helper templates", (home, root),
+                                functools.partial(_helpers, home, root)):
+            templates.setdefault(rel, text)
+
+
+def _helpers(home: str, root: Path) -> list[tuple[str, str]]:
+    """The helper templates under ``home`` that read: (repository path, text)."""
+    found = []
+    for path in sorted((root / home).rglob("_*")):
+        rel = path.relative_to(root).as_posix()
+        text = _read_template(path, root) if is_helper(rel) else None
+        if text is not None:
+            found.append((rel, text))
+    return found
 
 
 def _in_repository(chart: Chart, inner: str) -> str:

@@ -79,7 +79,10 @@ def locate(
         if line is None:
             line = template_line(rendered, resource.template_file, fields, anchor, anchor_in,
                                  resource.line)
-        return Origin(resource.template_file, line)
+        helper = (_helper_origin(rendered, resource.template_file, fields, anchor, anchor_in[0])
+                  if anchor and anchor_in and (line is None or not _writes_list(
+                      rendered, resource, anchor_in[0])) else None)
+        return helper or Origin(resource.template_file, line)
     return target_origin(rendered.target)
 
 
@@ -140,6 +143,20 @@ def template_line(
     return found + offset if found is not None else None
 
 
+def helper_home(rel: str) -> str | None:
+    """The ``templates/`` directory (repository path) a template file ``rel`` is in, or
+    None when it is in none."""
+    parts = rel.split("/")[:-1]
+    if "templates" not in parts:
+        return None
+    return "/".join(parts[:len(parts) - parts[::-1].index("templates")])
+
+
+def is_helper(rel: str) -> bool:
+    """Whether template file ``rel`` is a helper template (its name starts with ``_``)."""
+    return rel.rsplit("/", 1)[-1].startswith("_")
+
+
 DOCUMENT_END = re.compile(r"^---(?:[ \t].*)?$")  # a line that ends a YAML document
 
 
@@ -168,12 +185,52 @@ def _template_line(lines: list[str], fields: Sequence[str], anchor: str | None,
             if found is None:
                 return None
             start, end = _indented_bounds(lines, found)
+    line = _field_line(lines, (start, end), fields)
+    return line if line is not None or not anchor else start + 1
+
+
+def _field_line(lines: list[str], bounds: tuple[int, int], fields: Sequence[str]
+                ) -> int | None:
+    """The 1-based line of the first of ``fields`` written as a key within ``bounds``
+    (0-based [first, end) lines), or None."""
     for field in fields:
         key = re.compile(rf"^\s*(?:-\s+)?[\"']?{re.escape(field)}[\"']?\s*:")
-        for index in range(start, end):
+        for index in range(*bounds):
             if key.match(lines[index]):
                 return index + 1
-    return start + 1 if anchor else None
+    return None
+
+
+def _writes_list(rendered: RenderedTarget, resource: Resource, key: str) -> bool:
+    """Whether the document of ``resource`` in its template writes a ``key`` list itself."""
+    text = rendered.templates.get(resource.template_file or "")
+    return text is not None and bool(_list_entries(_document_lines(text, resource.line)[0], key))
+
+
+def _helper_origin(rendered: RenderedTarget, template_file: str, fields: Sequence[str],
+                   anchor: str, section: str) -> Origin | None:
+    """Where a helper template of ``template_file``'s chart writes the entry named
+    ``anchor`` of a ``section`` list (an ``include`` wrote it into the resource): the line
+    of the first of ``fields`` in that entry, else the entry's first line. Of the entries
+    whose name can render as ``anchor``, the one with the most characters written as they
+    are: ``web`` before ``{{ .Chart.Name }}-web`` before ``{{ .Chart.Name }}``. None when
+    no helper writes such an entry, or two fit as well (a guess)."""
+    home = helper_home(template_file)
+    ranked: list[tuple[int, str, list[str], int]] = []  # written characters, file, lines, entry
+    for rel, text in rendered.templates.items():
+        if not is_helper(rel) or helper_home(rel) != home:
+            continue
+        lines = without_template_comments(text).splitlines()
+        ranked += [(len(_ACTION.sub("", name)), rel, lines, index)
+                   for block in _list_entries(lines, section) for index, name in block
+                   if name is not None and (name == anchor or _renders_as(name, anchor))]
+    best = [entry for entry in ranked if entry[0] == max(e[0] for e in ranked)]
+    if len(best) != 1:
+        return None
+    _, rel, lines, index = best[0]
+    bounds = _entry_bounds(lines, index)
+    line = _field_line(lines, bounds, fields)
+    return Origin(rel, line if line is not None else bounds[0] + 1)
 
 
 _COMMENT = re.compile(r"\{\{-?\s*/\*.*?\*/\s*-?\}\}", re.DOTALL)
