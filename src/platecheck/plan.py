@@ -174,6 +174,9 @@ class Planner:
         raw_source = raw_at(app.raw, key)
         line = source.line or app.line
         kind = explicit_type(raw_source, app.file, line)
+        if kind is SourceType.PLUGIN and not source.chart and this_repository(
+                source.repo_url, self._repo_urls(), self.own):
+            self._source_dir(app, source, key)  # Argo CD fails a bad path before the plugin
         if source.chart or _is_oci(source.repo_url) or kind is SourceType.PLUGIN:
             return RenderTarget(chart=None, value_files=(), remote=source,
                                 source_type=kind or SourceType.HELM, **common)
