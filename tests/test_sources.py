@@ -331,6 +331,45 @@ def test_jsonnet_files_and_imports_as_argo_cd_reads_them(
     assert [r.ref for r in rendered.resources] == names
 
 
+JSONNET_POD_LIBRARY = """\
+{
+  pod(tag):: {
+    local exporter = {
+      name: 'exporter',
+      image: 'registry.example.com/exporter:' + tag,
+    },
+    containers: [
+      {
+        name: 'web',
+        image: 'registry.example.com/web:' + tag,
+        resources: { requests: { cpu: '100m' } },
+      },
+      exporter,
+    ],
+  },
+}
+"""
+
+
+def test_a_container_a_jsonnet_import_writes_is_at_its_object_there(tmp_path: Path) -> None:
+    """A Jsonnet file whose pod spec comes from an imported library: each container's
+    finding is at the object naming it in that library (its field when written), not
+    without a line at the file that imported it."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    write_files(repo, {"lib/pod.libsonnet": JSONNET_POD_LIBRARY, "manifests/web/main.jsonnet": (
+        "local pod = import 'pod.libsonnet';\n\nfunction(tag) [{\n"
+        "  apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },\n"
+        "  spec: { selector: { matchLabels: { app: 'web' } }, template: {\n"
+        "    metadata: { labels: { app: 'web' } }, spec: pod.pod(tag) } },\n}]\n")})
+    report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert sorted((f.resource, f.location) for f in report_.findings
+                  if f.policy == "resource-ranges") == [
+        ("Deployment/web[exporter]", "lib/pod.libsonnet:4"),
+        ("Deployment/web[web]", "lib/pod.libsonnet:11")]
+
+
 @pytest.mark.parametrize(("name", "text", "location"), [
     ("bad.json", '{"kind": "ConfigMap"}\n{"kind": "Secret"}\n', "manifests/plain/bad.json:2"),
     pytest.param("later.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\n---\n"

@@ -23,13 +23,17 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
     options = DirectoryOptions.of(target.source_spec)
     resources: list[Resource] = []
     templates: dict[str, str] = {}
+    includes: dict[str, tuple[str, ...]] = {}
     chunks: list[str] = []
     for path in manifest_files(target.source_dir, root, options):
         written = not path.name.endswith(".jsonnet")  # its documents are the file's text
         if not written:
             from platecheck.jsonnet import evaluate
 
-            documents, text, output = evaluate(path, root, target, timeout)
+            documents, text, output, imports = evaluate(path, root, target, timeout)
+            includes[rel_path(path, root)] = tuple(rel for rel, _ in imports)
+            for rel, imported in imports:
+                templates.setdefault(rel, imported)
         else:
             documents, text = read_manifests(path, root)
             output = text
@@ -50,7 +54,7 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
             raise PlatecheckError("a manifest must be a mapping (an object)", rel, line)
     return RenderedTarget(target=target, resources=tuple(resources),
                           values=MergedValues({}, {}), manifest="".join(chunks),
-                          templates=templates)
+                          templates=templates, includes=includes)
 
 
 def _is_argo(doc: object) -> bool:

@@ -21,7 +21,8 @@ from platecheck.discover import ARGO_GROUP, parse_application, parse_application
 from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, KeyPath, Origin, RenderedTarget, Resource
-from platecheck.provenance import find_value, helper_home, is_helper, without_template_comments
+from platecheck.parse import helper_home, is_helper
+from platecheck.provenance import find_value, without_template_comments
 from platecheck.yamlio import Document, load_document, scalars
 
 MAX_DEPTH = 10  # Applications generating Applications, levels below what the repository holds

@@ -40,15 +40,16 @@ _ERROR_AT = re.compile(r"^[A-Z ]*ERROR: (?P<at>[^\s:]+:\d+:\d+)")
 
 
 def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.0
-             ) -> tuple[list[ManifestDocument], str, str]:
-    """The objects a ``.jsonnet`` file evaluates to, the file's text and the output.
+             ) -> tuple[list[ManifestDocument], str, str, list[tuple[str, str]]]:
+    """The objects a ``.jsonnet`` file evaluates to, the file's text, the output and the
+    files it imported (repository path, text; those of at most ``MAX_IMPORT_TEXT`` bytes).
 
     Jsonnet runs in a child process, stopped after ``timeout`` seconds: a program that never
     ends or eats memory stops there, not platecheck."""
     rel = rel_path(path, root)
     _, text = read_text(path, rel)
     if SKIP_MARKER in text:  # Argo CD reads it, finds the marker, leaves it out
-        return [], "", ""
+        return [], "", "", []
     options = _options(target.source_spec)
     source_dir = target.source_dir or path.parent
     search = [source_dir, *(_library(root, lib, target) for lib in options["libs"])]
@@ -85,6 +86,15 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
         reason = _relative(refused[-1] if refused else first, root)
         raise PlatecheckError(f"Jsonnet evaluation failed: {reason}", file, line)
     output = str(answer["output"])
+    base = root.resolve()
+    imports = [(Path(name).relative_to(base).as_posix(), str(imported))
+               for name, imported in answer.get("imports", [])]
+    return ([ManifestDocument(rel, Document(item, {}, 1)) for item in _objects(output, rel)],
+            text, output, imports)
+
+
+def _objects(output: str, rel: str) -> list[dict[str, Any]]:
+    """The objects of a Jsonnet file's output, as Argo CD takes them."""
     data = json.loads(output)
     # a null, alone or in the list, is no object: Argo CD reads it as a nil one and skips it
     objects = [] if data is None else [item for item in data if item is not None] \
@@ -97,7 +107,10 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
             raise PlatecheckError(
                 f"object {number} of the Jsonnet output has no kind: Kubernetes cannot decode "
                 "it, so Argo CD fails this file and renders nothing of the source", rel)
-    return [ManifestDocument(rel, Document(item, {}, 1)) for item in objects], text, output
+    return objects
+
+
+MAX_IMPORT_TEXT = 1 << 20  # an imported file's text kept to point at its lines, at most
 
 
 def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
@@ -109,6 +122,7 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
     root = Path(request["root"])
     search = [Path(p) for p in request["search"]]
     refused: list[str] = []
+    imports: dict[str, str] = {}  # path -> text, of the files read
 
     def importer(directory: str, name: str) -> tuple[str, bytes]:
         # An exception raised here reaches the binding's error text garbled: a refused
@@ -123,7 +137,10 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
                 elif ".git" in candidate.relative_to(root).parts:
                     refused.append(f"import {name!r} reads the repository's .git")
                 else:
-                    return str(candidate), candidate.read_bytes()
+                    data = candidate.read_bytes()
+                    if len(data) <= MAX_IMPORT_TEXT:
+                        imports[str(candidate)] = data.decode("utf-8", "replace")
+                    return str(candidate), data
                 break
         else:
             refused.append(f"import {name!r} not found")
@@ -137,7 +154,7 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
                 "refused": refused}
     if refused:  # an importstr or importbin took the refusal's text as the file's content
         return {"error": "", "refused": refused}
-    return {"output": output}
+    return {"output": output, "imports": sorted(imports.items())}
 
 
 def _options(source: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -371,6 +371,9 @@ class RenderedTarget:
     # repository-relative template path -> its text, so policies can point at a template line
     # without reading files themselves
     templates: Mapping[str, str] = field(default_factory=dict)
+    # template path -> the files whose text may land in its output (a chart's helper
+    # templates, a Jsonnet file's imports), their texts among ``templates``
+    includes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # the patches that set fields of the resources after their files (Kustomize), highest
     # precedence first: where such a field was written
     patches: tuple[FieldLayer, ...] = ()

@@ -14,7 +14,6 @@ from platecheck.dependencies import sources as dependency_sources
 from platecheck.errors import PlatecheckError, YamlError, YamlTooDeep
 from platecheck.manifests import rel_path
 from platecheck.model import Chart, Resource
-from platecheck.provenance import helper_home, is_helper
 from platecheck.realpaths import resolve
 from platecheck.resources import applied_objects, make_resource
 from platecheck.runmemo import recall
@@ -123,7 +122,6 @@ def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, in
     finally:
         chunks.release(group)
     starts = _document_starts(outputs, templates)
-    _add_helpers(templates, root)
     resources: list[Resource] = []
     for number, (documents, template, template_file) in enumerate(outputs):
         for document in documents:
@@ -319,15 +317,38 @@ def _file_dependencies(chart: Path, root: Path) -> list[tuple[Dependency, Path]]
         return []
 
 
-def _add_helpers(templates: dict[str, str], root: Path) -> None:
+def add_helpers(templates: dict[str, str], root: Path) -> dict[str, tuple[str, ...]]:
     """Add to ``templates`` the helper templates (files of ``templates/`` whose name starts
     with ``_``, which helm renders only where another template includes them) of each chart
-    directory whose templates are there: what an ``include`` wrote has its place in one."""
-    homes = {home for rel in templates if (home := helper_home(rel)) is not None}
-    for home in sorted(homes):
-        for rel, text in recall("helper templates", (home, root),
-                                functools.partial(_helpers, home, root)):
+    directory whose templates are there; answer each template's helpers: what an
+    ``include`` wrote has its place in one."""
+    homes: dict[str, list[str]] = {}
+    for rel in templates:
+        home = helper_home(rel)
+        if home is not None:
+            homes.setdefault(home, []).append(rel)
+    includes: dict[str, tuple[str, ...]] = {}
+    for home, users in homes.items():
+        helpers = recall("helper templates", (home, root),
+                         functools.partial(_helpers, home, root))
+        for rel, text in helpers:
             templates.setdefault(rel, text)
+        includes.update((user, tuple(rel for rel, _ in helpers)) for user in users)
+    return includes
+
+
+def helper_home(rel: str) -> str | None:
+    """The ``templates/`` directory (repository path) a template file ``rel`` is in, or
+    None when it is in none."""
+    parts = rel.split("/")[:-1]
+    if "templates" not in parts:
+        return None
+    return "/".join(parts[:len(parts) - parts[::-1].index("templates")])
+
+
+def is_helper(rel: str) -> bool:
+    """Whether template file ``rel`` is a helper template (its name starts with ``_``)."""
+    return rel.rsplit("/", 1)[-1].startswith("_")
 
 
 def _helpers(home: str, root: Path) -> list[tuple[str, str]]:

@@ -151,36 +151,16 @@ class Planner:
                        source: Source, refs: Mapping[str, Source], suffix: str) -> RenderTarget:
         key = source_key(app, index)
         helm = source.helm
-        app_name = env.app_name(app.name)
-        release = helm.release_name if helm and helm.release_name else app.name
-        namespace = (helm.namespace if helm and helm.namespace else None) \
-            or app.destination_namespace or "default"
-        common: dict[str, Any] = {
-            "id": f"{env.name}/{app_name}{suffix}",
-            "environment": env.name,
-            "app": app_name,
-            "application": app,
-            "release_name": release,
-            "namespace": namespace,
-            "production": env.production,
-            "unclassified": env.name == UNCLASSIFIED
-            and not env.matches(app.name, app.labels, app.destination_namespace),
-            "api_versions": (helm.api_versions if helm and helm.api_versions
-                             else self.config.api_versions),
-            "kube_version": (helm.kube_version if helm and helm.kube_version
-                             else self.config.kubernetes_version),
-            "skip_crds": bool(helm and helm.skip_crds),
-        }
+        common = self._common(app, env, source, suffix)
         raw_source = raw_at(app.raw, key)
         line = source.line or app.line
         kind = explicit_type(raw_source, app.file, line)
-        if kind is SourceType.PLUGIN and not source.chart and this_repository(
-                source.repo_url, self._repo_urls(), self.own):
+        if kind is SourceType.PLUGIN and not source.chart and self._is_here(source):
             self._source_dir(app, source, key)  # Argo CD fails a bad path before the plugin
         if source.chart or _is_oci(source.repo_url) or kind is SourceType.PLUGIN:
             return RenderTarget(chart=None, value_files=(), remote=source,
                                 source_type=kind or SourceType.HELM, **common)
-        if not this_repository(source.repo_url, self._repo_urls(), self.own):  # another one
+        if not self._is_here(source):  # another repository's
             return RenderTarget(chart=None, value_files=(), remote=source, source_type=kind,
                                 **common)
         directory = self._source_dir(app, source, key)
@@ -231,6 +211,33 @@ class Planner:
             return ()
         return tuple(getattr(self.config.policy_options("argocd-application").default,
                              "repo_urls", ()))
+
+    def _common(self, app: Application, env: EnvironmentConfig, source: Source,
+                suffix: str) -> dict[str, Any]:
+        """What every target of ``source`` has, whatever its type."""
+        helm = source.helm
+        app_name = env.app_name(app.name)
+        return {
+            "id": f"{env.name}/{app_name}{suffix}",
+            "environment": env.name,
+            "app": app_name,
+            "application": app,
+            "release_name": helm.release_name if helm and helm.release_name else app.name,
+            "namespace": (helm.namespace if helm and helm.namespace else None)
+            or app.destination_namespace or "default",
+            "production": env.production,
+            "unclassified": env.name == UNCLASSIFIED
+            and not env.matches(app.name, app.labels, app.destination_namespace),
+            "api_versions": (helm.api_versions if helm and helm.api_versions
+                             else self.config.api_versions),
+            "kube_version": (helm.kube_version if helm and helm.kube_version
+                             else self.config.kubernetes_version),
+            "skip_crds": bool(helm and helm.skip_crds),
+        }
+
+    def _is_here(self, source: Source) -> bool:
+        """Whether ``source`` is of this repository."""
+        return this_repository(source.repo_url, self._repo_urls(), self.own)
 
     def _source_dir(self, app: Application, source: Source, key: KeyPath) -> Path:
         """The source's directory; Argo CD reads a leading ``/`` as the repository root."""

@@ -80,8 +80,8 @@ def locate(
             line = template_line(rendered, resource.template_file, fields, anchor, anchor_in,
                                  resource.line)
         helper = (_helper_origin(rendered, resource.template_file, fields, anchor, anchor_in[0])
-                  if anchor and anchor_in and (line is None or not _writes_list(
-                      rendered, resource, anchor_in[0])) else None)
+                  if anchor and anchor_in and (line is None or not _in_section(
+                      rendered, resource, line, anchor_in[0])) else None)
         return helper or Origin(resource.template_file, line)
     return target_origin(rendered.target)
 
@@ -143,20 +143,6 @@ def template_line(
     return found + offset if found is not None else None
 
 
-def helper_home(rel: str) -> str | None:
-    """The ``templates/`` directory (repository path) a template file ``rel`` is in, or
-    None when it is in none."""
-    parts = rel.split("/")[:-1]
-    if "templates" not in parts:
-        return None
-    return "/".join(parts[:len(parts) - parts[::-1].index("templates")])
-
-
-def is_helper(rel: str) -> bool:
-    """Whether template file ``rel`` is a helper template (its name starts with ``_``)."""
-    return rel.rsplit("/", 1)[-1].startswith("_")
-
-
 DOCUMENT_END = re.compile(r"^---(?:[ \t].*)?$")  # a line that ends a YAML document
 
 
@@ -201,34 +187,39 @@ def _field_line(lines: list[str], bounds: tuple[int, int], fields: Sequence[str]
     return None
 
 
-def _writes_list(rendered: RenderedTarget, resource: Resource, key: str) -> bool:
-    """Whether the document of ``resource`` in its template writes a ``key`` list itself."""
-    text = rendered.templates.get(resource.template_file or "")
-    return text is not None and bool(_list_entries(_document_lines(text, resource.line)[0], key))
+def _in_section(rendered: RenderedTarget, resource: Resource, line: int, key: str) -> bool:
+    """Whether line ``line`` of ``resource``'s template comes after a ``key`` key in its
+    document: an entry of that list, not a ``name`` written elsewhere (its metadata's)."""
+    lines, offset = _document_lines(rendered.templates.get(resource.template_file or "", ""),
+                                    resource.line)
+    written = re.compile(rf"(?:^|[\s{{,])[\"']?{re.escape(key)}[\"']?\s*:")
+    return any(written.search(text) for text in lines[:max(line - 1 - offset, 0)])
 
 
 def _helper_origin(rendered: RenderedTarget, template_file: str, fields: Sequence[str],
                    anchor: str, section: str) -> Origin | None:
-    """Where a helper template of ``template_file``'s chart writes the entry named
-    ``anchor`` of a ``section`` list (an ``include`` wrote it into the resource): the line
-    of the first of ``fields`` in that entry, else the entry's first line. Of the entries
-    whose name can render as ``anchor``, the one with the most characters written as they
-    are: ``web`` before ``{{ .Chart.Name }}-web`` before ``{{ .Chart.Name }}``. None when
-    no helper writes such an entry, or two fit as well (a guess)."""
-    home = helper_home(template_file)
-    ranked: list[tuple[int, str, list[str], int]] = []  # written characters, file, lines, entry
-    for rel, text in rendered.templates.items():
-        if not is_helper(rel) or helper_home(rel) != home:
-            continue
-        lines = without_template_comments(text).splitlines()
-        ranked += [(len(_ACTION.sub("", name)), rel, lines, index)
-                   for block in _list_entries(lines, section) for index, name in block
+    """Where a file ``template_file`` includes (``RenderedTarget.includes``: a helper
+    template of its chart, a Jsonnet import) writes the entry named ``anchor`` of a
+    ``section`` list: the line of the first of ``fields`` in that entry, else the entry's
+    first line. Of the entries whose name can render as ``anchor``, the one with the most
+    characters written as they are: ``web`` before ``{{ .Chart.Name }}-web`` before
+    ``{{ .Chart.Name }}``; in a file that writes no such list entry by entry, an object
+    naming ``anchor`` (Jsonnet's ``{ name: 'web', ... }``). None when no file writes such
+    an entry, or two fit as well (a guess)."""
+    ranked: list[tuple[int, str, list[str], tuple[int, int]]] = []  # characters, file, entry
+    for rel in rendered.includes.get(template_file, ()):
+        lines = without_template_comments(rendered.templates.get(rel, "")).splitlines()
+        blocks = _list_entries(lines, section)
+        ranked += [(len(_ACTION.sub("", name)), rel, lines, _entry_bounds(lines, index))
+                   for block in blocks for index, name in block
                    if name is not None and (name == anchor or _renders_as(name, anchor))]
+        found = None if blocks else _object_anchor_line(lines, anchor, (section, 0))
+        if found is not None:
+            ranked.append((len(anchor), rel, lines, _indented_bounds(lines, found)))
     best = [entry for entry in ranked if entry[0] == max(e[0] for e in ranked)]
     if len(best) != 1:
         return None
-    _, rel, lines, index = best[0]
-    bounds = _entry_bounds(lines, index)
+    _, rel, lines, bounds = best[0]
     line = _field_line(lines, bounds, fields)
     return Origin(rel, line if line is not None else bounds[0] + 1)
 

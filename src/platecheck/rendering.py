@@ -20,7 +20,7 @@ from platecheck.helmbin import helm_major
 from platecheck.limits import go_crash
 from platecheck.lintvalues import lint_values
 from platecheck.model import Chart, HelmLint, MergedValues, RenderedTarget, RenderTarget
-from platecheck.parse import ParsedChunks, error_location, parse_manifest
+from platecheck.parse import ParsedChunks, add_helpers, error_location, parse_manifest
 from platecheck.plan import Planner
 from platecheck.problems import Problems
 from platecheck.progress import Progress
@@ -233,7 +233,8 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         problems.add(exc, target)
         return None
     return RenderedTarget(target=target, resources=resources, values=values,
-                          manifest=manifest, templates=templates)
+                          manifest=manifest, templates=templates,
+                          includes=add_helpers(templates, planner.root))
 
 
 # a failure while helm renders the templates, which it does once the values have met the
