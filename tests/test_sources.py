@@ -2914,3 +2914,69 @@ def test_a_value_an_override_file_sets_points_at_its_line(tmp_path: Path, overri
     assert report_.errors == ()
     assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
         "chart/.argocd-source-web-prod.yaml:4"]
+
+
+CHILD_TEMPLATE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: default
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: web-{{ .Values.env }}
+  source:
+    repoURL: https://git.example.com/repo.git
+    path: web
+    helm:
+      valueFiles:
+        - values-{{ .Values.env }}.yaml
+"""
+ENV_WEB_CHART = {
+    "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+    "web/values.yaml": "data: {}\n",
+    "web/values-stg.yaml": "data: {a: stg}\n",
+    "web/values-prod.yaml": "data: {a: prod}\n",
+    "web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+                             "data: {{ toYaml .Values.data | nindent 2 }}\n"}
+
+
+def test_each_render_of_an_app_of_apps_chart_plans_its_own_child(tmp_path: Path) -> None:
+    """A Helm app-of-apps chart linted on its own, once per environment: each render
+    writes the child ``web`` differently (its namespace and value file); each is planned,
+    in its own environment, not the first one for both (stg would go unchecked, be "not
+    deployed to stg" and have its namespace judged against prod)."""
+    repo = write_files(tmp_path / "repo", {
+        **ENV_WEB_CHART, "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/values-stg.yaml": "env: stg\n", "apps/values-prod.yaml": "env: prod\n",
+        "apps/templates/web.yaml": CHILD_TEMPLATE})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    children = {(t.environment, t.value_files[0].rel) for t in report_.targets
+                if t.application is not None}
+    assert children == {("prod", "web/values-prod.yaml"), ("stg", "web/values-stg.yaml")}
+    assert [f.policy for f in report_.findings if f.policy != "argocd-application"] == []
+    assert [f.message for f in report_.findings if "namespace" in f.message] == []
+
+
+def test_a_child_two_argo_cd_instances_generate_is_checked_in_each(tmp_path: Path) -> None:
+    """Two roots, one per cluster's Argo CD, render one app-of-apps chart with their own
+    values: each generates ``web`` with its own value file, and both are checked."""
+    root = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n"
+            "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+            "    repoURL: https://git.example.com/repo.git\n    path: apps\n"
+            "    helm: {{values: 'env: {env}'}}\n  destination:\n"
+            "    server: https://kubernetes.default.svc\n    namespace: argocd\n")
+    repo = write_files(tmp_path / "repo", {
+        **ENV_WEB_CHART, "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/templates/web.yaml": CHILD_TEMPLATE,
+        "clusters/home/root.yaml": root.format(env="stg"),
+        "clusters/lab/root.yaml": root.format(env="prod"),
+        "policies/platecheck.yaml": INSTANCES})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(t.value_files[0].rel for t in report_.targets if t.app == "web") == [
+        "web/values-prod.yaml", "web/values-stg.yaml"]
+    assert report_.errors == ()

@@ -70,15 +70,17 @@ class WrittenPlaces:
                  unread: Iterable[tuple[str, int]] = ()) -> None:
         self.keys: dict[tuple[str, int], AppKey] = {(a.file, a.line): app_key(a)
                                                      for a in applications}
+        self.written = set(self.keys.values())
         self.starts: dict[str, list[int]] = {}
         for file, line in [*self.keys, *unread]:  # a document that could not be read too
             self.starts.setdefault(file, []).append(line)
         self.superseded: set[tuple[str, int]] = set()
         self.dropped: list[RenderTarget] = []  # the targets of those replaced
-        # the documents of the generated ApplicationSets of each key planned: another of one
-        # key is planned too (its not-rendered finding says it; argocd-application, the
-        # name); one of a written one's key is not
-        self.sets: dict[AppKey, set[str]] = {}
+        # the documents of the generated Applications and ApplicationSets of each key
+        # planned: another of one key is planned too (argocd-application reports the name;
+        # two parents, or one chart rendered for two environments or Argo CD instances,
+        # may each deploy theirs); one of a written one's key is not
+        self.generated: dict[AppKey, set[str]] = {}
         self.written_sets: set[AppKey] = set()
 
     def origin(self, item: Generated) -> tuple[str, int] | None:
@@ -98,11 +100,12 @@ class WrittenPlaces:
 def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Application | None],
               generated: list[Generated], problems: Problems, planner: Planner,
               written: set[tuple[str, str, str]], places: WrittenPlaces) -> list[Generated]:
-    """The Applications ``rendered`` generates that are new: each known key is planned once
-    (a second parent is reported by argocd-application); one its own ancestors generate is a
-    cycle, followed once. One a Kustomize source renders from an Application file discovery
-    found, unchanged but for the kustomization's namespace (``written``, see ``as_written``),
-    is that Application, planned already; changed, it replaces it (``places``)."""
+    """The Applications ``rendered`` generates that are new: each distinct document of a key
+    is planned once (``WrittenPlaces.generated``), none of a key written in a file; one its
+    own ancestors generate is a cycle, followed once. One a Kustomize source renders from an
+    Application file discovery found, unchanged but for the kustomization's namespace
+    (``written``, see ``as_written``), is that Application, planned already; changed, it
+    replaces it (``places``)."""
     new = []
     for item in generate(rendered):
         if isinstance(item, PlatecheckError):
@@ -114,10 +117,10 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         if key in set(ancestors(item.parent, parents)):
             continue  # an app-of-apps that manages itself
         generated.append(item)
+        documents = places.generated.setdefault(key, set())
         if item.application_set:
             # one of a written one's key is that file rendered (a Kustomize source building
             # it, its namespace or labels set): planned once, as written
-            documents = places.sets.setdefault(key, set())
             if key not in places.written_sets \
                     and _document(item.app) not in documents:  # not one planned already
                 documents.add(_document(item.app))
@@ -129,10 +132,14 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         origin = places.origin(item)
         if origin is not None:
             places.superseded.add(origin)
-        if key in parents and not (parents[key] is None and origin is not None
-                                   and places.keys.get(origin) == key):
+        replaces = key in places.written and origin is not None \
+            and places.keys.get(origin) == key
+        if key in parents and not replaces and (
+                key in places.written or _document(item.app) in documents):
             continue
-        parents[key] = item.parent
+        documents.add(_document(item.app))
+        if key not in parents or replaces:
+            parents[key] = item.parent
         new.append(item)
     return new
 

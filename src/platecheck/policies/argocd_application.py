@@ -82,6 +82,7 @@ Fails:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -112,7 +113,7 @@ _VALUE_FILE_REMEDY = ("Name a values file inside this repository, relative to th
 
 def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
     apps = _unique_apps(repo)
-    targets: dict[tuple[str, int, str], tuple[str, str]] = {}
+    targets: dict[tuple[str, int, str, str], tuple[str, str]] = {}
     for target in repo.targets:
         if target.application is not None:
             key = _where(target.application)
@@ -141,10 +142,11 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     yield from unreachable
 
 
-def _where(app: Application) -> tuple[str, int, str]:
-    """An Application by where it is written and its name: two of one name in one file are
-    two (each its own target)."""
-    return app.file, app.line, app.name
+def _where(app: Application) -> tuple[str, int, str, str]:
+    """An Application by where it is written, its name and its document: two of one name in
+    one file are two (each its own target), as are two renders of one template line that
+    write it differently (a chart rendered for two environments)."""
+    return app.file, app.line, app.name, json.dumps(app.raw, sort_keys=True, default=str)
 
 
 def _manifest(app: Application) -> tuple[str, str, str]:
@@ -168,11 +170,11 @@ def _unique_apps(repo: RepoModel) -> list[Application]:
 
 class _Checker:
     def __init__(self, repo: RepoModel, options: PolicyOptions[Options],
-                 targets: Mapping[tuple[str, int, str], tuple[str, str]]) -> None:
+                 targets: Mapping[tuple[str, int, str, str], tuple[str, str]]) -> None:
         self.repo = repo
         self.root = repo.root
         self.options = options
-        self.targets = targets  # (file, line, name) -> (environment, target id)
+        self.targets = targets  # _where(app) -> (environment, target id)
         self.repo_urls = options.default.repo_urls
         self.own = repo.own_repo_urls
         self.instances = options.default.instances
