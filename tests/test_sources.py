@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from platecheck.engine import lint
-from platecheck.model import Report
+from platecheck.model import Origin, Report
 from platecheck.report.common import count, summary_line
 from synthetic import application, write_files
 
@@ -2980,3 +2980,41 @@ def test_a_child_two_argo_cd_instances_generate_is_checked_in_each(tmp_path: Pat
     assert sorted(t.value_files[0].rel for t in report_.targets if t.app == "web") == [
         "web/values-prod.yaml", "web/values-stg.yaml"]
     assert report_.errors == ()
+
+
+def test_an_applications_kustomize_patches_come_after_the_kustomizations(
+        tmp_path: Path) -> None:
+    """Argo CD appends an Application's ``kustomize.patches`` to the kustomization's own: to
+    env-consistency both overlays still write ``patches[0].path``, each at its own line, and
+    the Application's patch is the next entry, at its line in the Application."""
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+        "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n"
+        "      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n"
+        "          image: nginx:1.27.0\n          imagePullPolicy: IfNotPresent\n"
+        "          resources:\n            requests: {cpu: 100m, memory: 128Mi}\n"
+        "            limits: {cpu: 200m, memory: 256Mi}\n")
+    overlay = "resources:\n  - ../../base\npatches:\n  - path: replicas.yaml\n"
+    replicas = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+                "  replicas: 2\n")
+    patch = ("    kustomize:\n      patches:\n        - target: {kind: Deployment}\n"
+             "          patch: '[{\"op\": \"replace\", \"path\": \"/spec/replicas\", "
+             "\"value\": 3}]'\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "base/deployment.yaml": deployment,
+        "base/kustomization.yaml": "resources:\n  - deployment.yaml\n",
+        **{f"overlays/{env}/{name}": text for env in ("stg", "prod") for name, text in (
+            ("kustomization.yaml", overlay), ("replicas.yaml", replicas))},
+        "apps/web-stg.yaml": application("web-stg", "overlays/stg", "web-stg"),
+        "apps/web-prod.yaml": application("web-prod", "overlays/prod", "web-prod",
+                                          source_extra=patch)})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert (report_.errors, report_.findings) == ((), ())
+    from platecheck.engine import load
+
+    prod = next(r for r in load(repo, cache_dir=tmp_path / "cache").rendered
+                if r.environment == "prod")
+    assert [r.doc["spec"]["replicas"] for r in prod.resources] == [3]
+    assert (prod.values.origins[("patches", 0, "path")],
+            prod.values.origins[("patches", 1, "target", "kind")]) == (
+        Origin("overlays/prod/kustomization.yaml", 4), Origin("apps/web-prod.yaml", 13))

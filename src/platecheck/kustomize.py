@@ -65,7 +65,14 @@ from platecheck.kustomize_errors import (
 from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers, read_source
 from platecheck.kustomize_tree import KustomizeCall, build_tree, file_layer, reachable_root
 from platecheck.manifests import rel_path
-from platecheck.model import Application, KeyPath, RenderedTarget, RenderTarget, Resource
+from platecheck.model import (
+    Application,
+    KeyPath,
+    MergedValues,
+    RenderedTarget,
+    RenderTarget,
+    Resource,
+)
 from platecheck.provenance import at, target_origin
 from platecheck.render import HelmStats
 from platecheck.resources import applied_objects, make_resource
@@ -315,8 +322,11 @@ class Kustomize:
                 read.insert(0, application)  # applied after the kustomization's own
         manifest = yaml.dump_all([r.doc for r in resources], Dumper=GoDumper,
                                  sort_keys=False)
+        values = merge_values(None, layers)
+        if isinstance(spec, dict) and target.application is not None:
+            values = _appended(merge_values(None, layers[:-1]), values, spec)
         return RenderedTarget(target=target, resources=tuple(resources),
-                              values=merge_values(None, layers), manifest=manifest,
+                              values=values, manifest=manifest,
                               templates=templates, patches=patch_layers(read, self.root))
 
     def _application_patches(self, app: Application, spec: Mapping[str, Any],
@@ -510,6 +520,34 @@ def _inflated(data: Mapping[str, Any], directory: Path, kustomization: str, root
 
 
 _NAMED = ("images", "replicas")  # kustomization lists whose entries apply by name
+# kustomization lists an Application's ``kustomize`` adds its entries to, after the
+# kustomization's own (Argo CD's ``kustomize edit add``)
+_APPENDED = ("patches", "components")
+
+
+def _appended(own: MergedValues, merged: MergedValues, spec: Mapping[str, Any]
+              ) -> MergedValues:
+    """``merged`` (the kustomizations' values under the Application's ``kustomize``) with
+    the lists the Application appends to holding the kustomizations' entries (``own``) and
+    then its own, each entry's origin kept: not its own replacing them."""
+    data, origins = dict(merged.data), dict(merged.origins)
+    for key in _APPENDED:
+        before, added = own.data.get(key), spec.get(key)
+        if not isinstance(before, list) or not isinstance(added, list):
+            continue
+        data[key] = [*before, *merged.data[key]]
+        origins = {path: origin for path, origin in origins.items() if path[:1] != (key,)}
+        origins.update((path, origin) for path, origin in own.origins.items()
+                       if path[:1] == (key,))
+        for path, origin in merged.origins.items():
+            if path[:1] != (key,):
+                continue
+            index = path[1] if len(path) > 1 else None
+            if isinstance(index, int):
+                origins[(key, index + len(before), *path[2:])] = origin
+            elif index is None:
+                origins[path] = origin
+    return MergedValues(data=data, origins=origins)
 
 
 def _entries_by_name(layer: Layer) -> Layer:
