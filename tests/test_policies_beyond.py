@@ -294,10 +294,10 @@ def test_failed_lint_without_messages_is_still_a_finding() -> None:
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"api_version": "v3"}, "chart web: apiVersion is 'v3': Helm reads chart metadata v1 and "
-                            "v2 only (helm lint rejects any other)"),
-    ({"api_version": ""}, "chart web: apiVersion is missing: Helm reads chart metadata v1 and "
-                          "v2 only (helm lint rejects any other)"),
+    ({"api_version": "v3"}, "chart web: apiVersion is 'v3': helm lint accepts only v1 and v2 "
+                            "(helm template renders the chart all the same)"),
+    ({"api_version": ""}, "chart web: apiVersion is missing: helm lint accepts only v1 and v2 "
+                          "(helm template renders the chart all the same)"),
     ({"version": "1.2.3.4"}, "chart web: version is '1.2.3.4': Helm refuses to load a chart "
                              "whose version it cannot parse"),
     ({"version": ""}, "chart web: version is missing: Helm refuses to load a chart whose "

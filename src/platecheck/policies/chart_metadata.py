@@ -104,8 +104,8 @@ def _metadata(chart: Chart, raw: bytes | None) -> Iterator[Finding]:
 
     if chart.api_version not in _API_VERSIONS:
         shown = repr(chart.api_version) if chart.api_version else "missing"
-        yield finding("apiVersion", f"apiVersion is {shown}: Helm reads chart metadata "
-                      "v1 and v2 only (helm lint rejects any other)",
+        yield finding("apiVersion", f"apiVersion is {shown}: helm lint accepts only v1 and "
+                      "v2 (helm template renders the chart all the same)",
                       "Set apiVersion: v2 (v1 for a chart that keeps requirements.yaml).")
     version = chart.metadata.get("version", "")
     if not isinstance(version, str):
