@@ -3018,3 +3018,22 @@ def test_an_applications_kustomize_patches_come_after_the_kustomizations(
     assert (prod.values.origins[("patches", 0, "path")],
             prod.values.origins[("patches", 1, "target", "kind")]) == (
         Origin("overlays/prod/kustomization.yaml", 4), Origin("apps/web-prod.yaml", 13))
+
+
+def test_a_source_without_a_repo_url_says_so(tmp_path: Path) -> None:
+    """A source with no ``repoURL`` (``repoUrl:`` misspelt), in a checkout whose remote
+    another Application names: its not-rendered finding says it has no repoURL and how to
+    fix that, not "from  is not rendered" and advice to vendor a chart."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "apps/web.yaml": application("web-prod", "chart", "web-prod").replace(
+            "    repoURL: https://git.example.com/repo.git\n", ""),
+        "apps/api.yaml": application("api-prod", "chart", "api-prod")})
+    [finding] = [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
+                 if f.policy == "not-rendered"]
+    assert (finding.location, finding.message) == (
+        "apps/web.yaml:8", "source chart has no repoURL and is not rendered: its resources "
+        "are not checked")
+    assert "repoURL" in finding.remediation

@@ -88,6 +88,8 @@ def _describe(target: RenderTarget, source: Source) -> str:
     assert target.application is not None
     if target.application.kind == "ApplicationSet":
         return f"ApplicationSet {target.application.name}"
+    if not source.repo_url.strip():
+        return f"source {source.chart or source.path or '.'} has no repoURL and"
     if source.chart:
         version = f" {source.target_revision}" if source.target_revision else ""
         return f"chart {source.chart}{version} from {source.repo_url}"
@@ -108,6 +110,9 @@ def remediation(target: RenderTarget) -> str:
         return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
                 "expands only a single plain list generator (no goTemplate): write it so, "
                 "waive it with a reason, or list its repoURL in ignoreRepoURLs.")
+    if target.remote is not None and not target.remote.repo_url.strip():
+        return ("Set the source's repoURL (this repository's URL for a path in it): Argo CD "
+                "refuses a source without one.")
     if other_repository(target):
         return ("This source is another Git repository's, not this checkout's (argocd-"
                 "application's repoUrls, else this checkout's Git remotes, say which repoURLs "
