@@ -3037,3 +3037,24 @@ def test_a_source_without_a_repo_url_says_so(tmp_path: Path) -> None:
         "apps/web.yaml:8", "source chart has no repoURL and is not rendered: its resources "
         "are not checked")
     assert "repoURL" in finding.remediation
+
+
+def test_an_application_a_kustomize_app_of_apps_does_not_list_is_not_reachable(
+        tmp_path: Path) -> None:
+    """Argo CD applies what the app-of-apps' kustomization builds: an Application file
+    beside the ones it lists is never deployed, so it is not reachable (as one a directory
+    app-of-apps leaves out), and takes no name from the listed one of its name."""
+    web = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "web/cm.yaml": web,
+        "root.yaml": application("root", "apps", "argocd"),
+        "apps/kustomization.yaml": "resources:\n  - web.yaml\n",
+        "apps/web.yaml": application("web-prod", "web", "web-prod"),
+        "apps/web-old.yaml": application("web-prod", "web", "web-prod"),
+        "apps/api.yaml": application("api-prod", "web", "api-prod")})
+    found = [(f.location, f.message) for f in lint(repo, cache_dir=tmp_path / "cache").findings
+             if f.policy == "argocd-application"]
+    unreachable = ("is not reachable from an app-of-apps (roots: root.yaml); unless something "
+                   "else applies it, Argo CD never deploys it")
+    assert found == [("apps/api.yaml:4", f"Application api-prod: {unreachable}"),
+                     ("apps/web-old.yaml:4", f"Application web-prod: {unreachable}")]

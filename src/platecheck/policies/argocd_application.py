@@ -17,7 +17,8 @@ What:
       manage one Application twice (a file a Kustomize parent renders is that file's
       Application, not a second one, and so is an Application two renders of one chart
       write alike, as chart mode's renders of an app-of-apps chart per environment do);
-      so are ApplicationSets' (written, or rendered by two parents differently);
+      so are ApplicationSets' (written, or rendered by two parents differently); an
+      Application no app-of-apps reaches (below) takes no name;
     - no two Applications deploy the same resource (API group, kind, namespace, name) to
       the same cluster (destination server, or cluster name): Argo CD's shared-resource
       conflict, where each sync undoes the other (an Application no app-of-apps reaches,
@@ -27,7 +28,10 @@ What:
       root app-of-apps' own file are applied with it, and one in its directory whose every
       source is a directory of another repository is a root too: that repository's
       app-of-apps, applied alike), and every app-of-apps directory holds at least one
-      Application;
+      Application. An app-of-apps is a directory source holding Applications, or a source
+      whose render (a kustomization, a chart) outputs Applications: it reaches those of
+      the repository's files it outputs, not a file beside them its kustomization does
+      not list;
     - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
       version, not empty, ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``;
     - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
@@ -133,8 +137,10 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         if _where(app) not in unclassified:
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
-    yield from checker.unique_names([*apps, *generated, *_application_sets(repo)])
     unreachable = list(checker.reachability(apps))
+    # an Application Argo CD never deploys takes no name from another
+    yield from checker.unique_names([app for app in (*apps, *generated, *_application_sets(repo))
+                                     if (app.file, app.line) not in checker.undeployed])
     # an Application Argo CD never deploys shares no resource with another
     yield from shared_resources(repo, checker.undeployed,
                                 identified=bool(checker.repo_urls or checker.own),
@@ -405,14 +411,20 @@ class _Checker:
     def reachability(self, apps: Sequence[Application]) -> Iterator[Finding]:
         # an app-of-apps of another repository deploys what that repository holds, which is
         # not known here (a directory of the same path here is not it)
-        parents = [a for a in apps if any(a is p for p in self.repo.app_of_apps)
+        # an app-of-apps: one whose directory holds Applications, or one whose render (a
+        # Kustomize or Helm source) generates Applications
+        generating = {parent for parent, _ in self.repo.generated_links}
+        directories = [a for a in apps if any(a is p for p in self.repo.app_of_apps)]
+        parents = [a for a in apps if (any(a is p for p in directories)
+                                       or (a.file, a.line) in generating)
                    and any(self._is_local(source) for source in a.sources)]
         if not parents:
             return
         children = {id(p): self._children(p, apps) for p in parents}
         edges = self._edges(children, apps)
         for parent in parents:
-            if not children[id(parent)] and not self._holds_sets(parent):
+            if not children[id(parent)] and not self._holds_sets(parent) \
+                    and any(parent is p for p in directories):
                 yield self.finding(parent, ("spec", "source", "path"),
                                    "app-of-apps path holds no Application",
                                    "Point the app-of-apps at the directory of Application "
