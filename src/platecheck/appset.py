@@ -2,7 +2,7 @@
 Applications as the ApplicationSet controller expands them, so each is checked.
 
 https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-List/ :
-each element's keys (nested mappings flattened with ``.``) replace ``{{key}}`` (spaces
+each element's keys (its ``values`` map's as ``values.key``) replace ``{{key}}`` (spaces
 inside the braces allowed) in every string of the template; an unknown key stays as written;
 a null value of a mapping is dropped (argo-cd ``applicationset/utils`` ``deeplyReplace``). The
 Application is created in the ApplicationSet's namespace, whatever the template's
