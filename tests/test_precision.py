@@ -486,7 +486,7 @@ def test_a_container_a_helper_template_writes_is_at_its_entry_there(helm_bin: Pa
 
     repo = write_files(tmp_path / "repo", {
         ".git/HEAD": "", "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-        "chart/values.yaml": "extra: true\nresources:\n  requests: {cpu: 100m}\n",
+        "chart/values.yaml": "extra: true\nresources: {}\n",
         "chart/templates/_helpers.tpl": '{{- define "web.name" -}}web{{- end }}\n',
         "chart/templates/_pod.tpl": POD_HELPER,
         "chart/templates/deployment.yaml": POD_USER})

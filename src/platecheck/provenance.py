@@ -29,6 +29,7 @@ class ValueHints(TypedDict, total=False):
     parents: Sequence[str]
     context: Sequence[str]
     require_key: bool
+    up: int
 
 
 def locate(
@@ -51,7 +52,10 @@ def locate(
     key or context hint. ``keys``: names the values key is expected to have (``("tag",)``);
     ``parents``: names of its parent key (``("limits",)``); ``context``: words that should
     appear in its key path or among its sibling values (container name, image repository);
-    ``require_key``: only values whose key is one of ``keys`` count. ``path``: a known values
+    ``require_key``: only values whose key is one of ``keys`` count; ``up``: answer the
+    origin of the key that many levels above the best value (the ``resources`` map that
+    holds a quantity, where the last values file wrote it), none when it has no such key.
+    ``path``: a known values
     key path, used instead of searching by value. ``resource``/``fields``/``anchor``: the
     fallback, the line of the first of ``fields`` in the resource's template, searched from
     the list entry named ``anchor``; ``anchor_in`` (list key and position, e.g.
@@ -415,7 +419,7 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
     context_words = {c.lower() for c in hints.get("context", ()) if c}
     require_key = hints.get("require_key", False)
     rank = _ranker(rendered)
-    best: tuple[tuple[int, ...], Origin] | None = None
+    best: tuple[tuple[int, ...], Origin, KeyPath] | None = None
     for path, leaf, siblings in _leaves(rendered.values.data):
         text = _text(leaf)
         is_exact = text in whole
@@ -443,8 +447,12 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
             -wanted.get(text, 0),
         )
         if best is None or score > best[0]:
-            best = (score, origin)
-    return best[1] if best else None
+            best = (score, origin, path)
+    up = hints.get("up", 0)
+    if best is None or not up:
+        return best[1] if best else None
+    # a key that many levels up, or no answer: a value written elsewhere is no such key's
+    return _path_origin(rendered, best[2][:-up]) if up < len(best[2]) else None
 
 
 def _leaf_origin(rendered: RenderedTarget, path: KeyPath) -> Origin | None:

@@ -112,8 +112,7 @@ def _problems(
         if given[kind].get(name) is None
     ]
     if missing:
-        # at the container's resources, else at its own entry: what to add is missing there
-        yield f"sets no {_join(missing)}", {"fields": ("resources",)}
+        yield f"sets no {_join(missing)}", _at_resources(container, given)
 
     parsed: dict[tuple[str, str], Fraction] = {}
     for kind, values in given.items():
@@ -152,6 +151,17 @@ def _problems(
                 f'{name} {_KINDS[kind]} "{raw}" is above the maximum "{high[1]}"',
                 _at_value(container, kind, name, raw),
             )
+
+
+def _at_resources(container: Container, given: Mapping[str, Mapping[str, Any]]
+                  ) -> dict[str, Any]:
+    """Where to add what a container's resources lack: the ``resources`` key of the values
+    that set what it does set (the last values file writing it); else the container's
+    ``resources`` in the template, else its own entry."""
+    first = next(((kind, name, raw) for kind, values in given.items()
+                  for name, raw in values.items() if raw is not None), None)
+    where = {**_at_value(container, *first), "up": 2} if first is not None else {}
+    return {**where, "fields": ("resources",)}
 
 
 def _at_value(container: Container, kind: str, name: str, raw: Any) -> dict[str, Any]:
