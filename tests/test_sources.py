@@ -258,6 +258,10 @@ def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
     # a library that does not lex (encrypted): at it, named by its repository path
     ({"main.jsonnet": "local x = import 'secret.libsonnet';\nx\n",
       "secret.libsonnet": "\x00GITCRYPT\n"}, "manifests/web/secret.libsonnet:1"),
+    # the Application's tlas do not fit the top-level function: at the tla it does not
+    # take, or at the jsonnet key the missing one goes under
+    ({"main.jsonnet": "function() []\n"}, "apps/web.yaml:14"),
+    ({"main.jsonnet": "function(tag, size) []\n"}, "apps/web.yaml:12"),
 ])
 def test_jsonnet_failures_are_could_not_check_at_the_file(tmp_path: Path, files: dict[str, str],
                                                           location: str) -> None:

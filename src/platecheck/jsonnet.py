@@ -80,7 +80,7 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
         answer = {"error": go_crash(lines) or (lines or ["it stopped"])[-1]}
     if "output" not in answer:
         message = str(answer.get("error", ""))
-        file, line = _where(message, root, rel)
+        file, line = _top_level(message, target) or _where(message, root, rel)
         first = message.strip().splitlines()[0] if message.strip() else "evaluation failed"
         refused = answer.get("refused") or []
         reason = _relative(refused[-1] if refused else first, root)
@@ -176,6 +176,34 @@ def _library(root: Path, lib: Any, target: RenderTarget) -> Path:
         raise PlatecheckError(f"jsonnet lib {lib!r} leaves the repository",
                               app.file if app else None, app.line if app else None)
     return path
+
+
+# a top-level function's call failing on the Application's tlas: one it does not take, or
+# a parameter no tla gives
+_TOP_LEVEL = re.compile(r"function has no parameter (\S+)|Missing argument: (\S+)")
+
+
+def _top_level(message: str, target: RenderTarget) -> tuple[str, int | None] | None:
+    """The Application's line to fix when Jsonnet fails to call the file's top-level
+    function with its ``tlas``: the tla it does not take, else the ``jsonnet`` key the
+    missing one belongs under; None for any other failure."""
+    match = _TOP_LEVEL.search(message)
+    app = target.application
+    if match is None or "Top-level function call" not in message or app is None:
+        return None
+    tlas = _options(target.source_spec)["tlas"]
+    wanted = next((index for index, tla in enumerate(tlas)
+                   if isinstance(tla, dict) and tla.get("name") == match.group(1)), None)
+    from platecheck.discover import raw_at  # the evaluating child needs none of it
+
+    directory = target.source_spec.get("directory")
+    for path in app.lines:
+        key = path[:-3] if wanted is not None else path[:-1]
+        if (path[-3:] == ("jsonnet", "tlas", wanted) if wanted is not None
+                else path[-1:] == ("jsonnet",)) and raw_at(app.raw, key) == directory:
+            origin = app.origin(path)
+            return origin.file, origin.line
+    return app.file, app.line
 
 
 def _relative(message: str, root: Path) -> str:
