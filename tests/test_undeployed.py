@@ -126,3 +126,18 @@ def test_chart_mode_names_none_also_when_a_chart_generates_applications(tmp_path
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert _undeployed(report) == []
     assert {t.app for t in report.targets} == {"apps", "web"}
+
+
+def test_an_action_over_lines_in_a_set_path_is_a_wildcard(repo: Path, tmp_path: Path) -> None:
+    """A template action written over lines (a folded ``path: >-``) is one wildcard, as one
+    on a line is: the ApplicationSet's chart is deployed, not named."""
+    import shutil
+
+    copy = tmp_path / "repo"
+    shutil.copytree(repo, copy)
+    tools = copy / "apps" / "tools.yaml"
+    tools.write_text(tools.read_text("utf-8").replace(
+        "        path: 'tools/{{path.basename}}'\n",
+        "        path: >-\n          tools/{{\n            path.basename }}\n"), "utf-8")
+    assert [row[0] for row in _undeployed(lint(copy, cache_dir=tmp_path / "cache"))] == [
+        "bootstrap/Chart.yaml", "examples/demo/Chart.yaml"]

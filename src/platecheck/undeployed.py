@@ -22,7 +22,7 @@ from platecheck.sourcetype import kustomization_file
 from platecheck.yamlio import first_document, read_text
 
 # A template action in an ApplicationSet's path ("{{path}}", "{{ .path.path }}"): any name.
-_ACTION = re.compile(r"\{\{.*?\}\}")
+_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # a template action, over lines too
 
 
 def undeployed_charts(paths: Sequence[Path], root: Path,
