@@ -616,6 +616,26 @@ def test_template_line_finds_a_field_of_a_json_entry(fields: tuple[str, ...],
     assert origin == Origin("manifests/pod.json", line)
 
 
+TABBED_JSON_POD = (
+    '{\n\t"spec": {\n\t\t"containers": [\n'
+    '\t\t  {\n\t\t\t"image": "example/proxy:1.0.0",\n\t\t\t"name": "proxy"\n\t\t  },\n'
+    '\t\t  {\n\t\t\t"name": "op",\n\t\t\t"resources": {}\n\t\t  }\n\t\t]\n\t}\n}\n')
+
+
+def test_an_entry_indented_with_tabs_and_spaces_keeps_to_its_own_fields() -> None:
+    """A file indented with tabs and spaces mixed (``\\t\\t  {`` around ``\\t\\t\\t"name"``):
+    a tab reaches the next multiple of 8, so the braces are not deeper than the fields and
+    ``proxy``'s entry does not run into ``op``'s ``resources``."""
+    rendered = _rendered(
+        {"kind": "Pod", "spec": {"containers": [{"name": "proxy"}, {"name": "op"}]}},
+        templates={"manifests/pod.json": TABBED_JSON_POD},
+        template_file="manifests/pod.json",
+    )
+    origin = locate(rendered, resource=rendered.resources[0], fields=("resources",),
+                    anchor="proxy", anchor_in=("containers", 0))
+    assert origin == Origin("manifests/pod.json", 5)
+
+
 @pytest.mark.parametrize("anchor, fields, line", [
     ("app", ("image",), 8),  # not metadata's name: the entry after the list's key
     ("side", ("resources",), 13),

@@ -288,7 +288,10 @@ def _object_anchor_line(lines: list[str], anchor: str,
 
 
 def _indent(text: str) -> int:
-    return len(text) - len(text.lstrip())
+    """The column a line's text starts at, a tab reaching the next multiple of 8 (Jsonnet
+    and JSON written with tabs, or tabs and spaces as an editor mixes them)."""
+    expanded = text.expandtabs()
+    return len(expanded) - len(expanded.lstrip())
 
 
 def _indented_bounds(lines: list[str], index: int) -> tuple[int, int]:
