@@ -3062,3 +3062,28 @@ def test_an_application_a_kustomize_app_of_apps_does_not_list_is_not_reachable(
                    "else applies it, Argo CD never deploys it")
     assert found == [("apps/api.yaml:4", f"Application api-prod: {unreachable}"),
                      ("apps/web-old.yaml:4", f"Application web-prod: {unreachable}")]
+
+
+def test_a_child_that_names_no_namespace_is_in_its_parents_destination(
+        tmp_path: Path) -> None:
+    """Argo CD creates a rendered Application that names no namespace in its parent's
+    destination namespace: two parents deploying to two namespaces make two Applications
+    of one name, not one name used twice."""
+    root = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+            "  name: {org}-root\n  namespace: argocd\nspec:\n  project: default\n"
+            "  source:\n    repoURL: https://git.example.com/repo.git\n    path: charts/root\n"
+            "    helm: {{values: 'org: {org}'}}\n  destination:\n"
+            "    server: https://kubernetes.default.svc\n    namespace: {org}-argocd\n")
+    child = application("tenant-apps", "leaf/{{ .Values.org }}",
+                        "{{ .Values.org }}-apps").replace("  namespace: argocd\n", "")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "charts/root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 0.1.0\n",
+        "charts/root/templates/app.yaml": child,
+        **{f"leaf/{org}/cm.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {org}\n"
+           for org in ("org1", "org2")},
+        **{f"apps/{org}.yaml": root.format(org=org) for org in ("org1", "org2")}})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert (report_.errors, report_.findings) == ((), ())
+    assert sorted(t.application.namespace for t in report_.targets
+                  if t.application is not None and t.app == "tenant-apps") == [
+        "org1-argocd", "org2-argocd"]

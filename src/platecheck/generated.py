@@ -82,20 +82,35 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
                     else None
                 if resource.kind == "Application":
                     app = parse_application(document, file)
-                    yield Generated(dataclasses.replace(app, places=_places(item, app, written),
-                                                        deployed_by=top), parent, False)
+                    yield Generated(dataclasses.replace(
+                        app, places=_places(item, app, written), deployed_by=top,
+                        namespace=_namespace(app, item)), parent, False)
                 elif elements is not None:  # a plain list, expanded as discovery does
                     check_elements(document, elements, file)
                     made = [parse_application(expand(document, index, element, file), file)
                             for index, element in enumerate(elements)]  # all, or none
                     for app in made:
-                        yield Generated(dataclasses.replace(app, deployed_by=top), parent,
-                                        False)
+                        yield Generated(dataclasses.replace(
+                            app, deployed_by=top, namespace=_namespace(app, item)), parent,
+                            False)
                 else:
-                    yield Generated(dataclasses.replace(parse_application_set(document, file),
-                                                        deployed_by=top), parent, True)
+                    app_set = parse_application_set(document, file)
+                    yield Generated(dataclasses.replace(
+                        app_set, deployed_by=top, namespace=_namespace(app_set, item)),
+                        parent, True)
             except PlatecheckError as exc:
                 yield exc
+
+
+def _namespace(app: Application, item: RenderedTarget) -> str | None:
+    """The namespace Argo CD creates an Application (or ApplicationSet) a chart renders in:
+    its own, else its parent's destination namespace, where a namespaced object that names
+    none goes. One a Kustomize or directory source outputs keeps the namespace its file
+    writes: it is that file's Application (``as_written``)."""
+    parent = item.target.application
+    if app.namespace or parent is None or item.target.chart is None:
+        return app.namespace
+    return parent.destination_namespace or app.namespace
 
 
 def _where(item: RenderedTarget, resource: Resource, parent: Application | None
