@@ -858,7 +858,9 @@ def test_two_manifests_of_one_application_are_one_name_finding_not_shared_resour
 
 def test_an_application_two_renders_make_alike_is_one_application(tmp_path: Path) -> None:
     """Chart mode renders the app-of-apps charts once per environment: the Applications they
-    make alike are one each; made different, one name is used twice, at one template line."""
+    make alike are one each; made different, one name is used twice, at one template line.
+    A chart an Application deploys renders only as that Application gives it values: its
+    own renders per environment make nothing."""
     leaf = {"leaf/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leaf\n"}
     alike = write_files(tmp_path / "alike", {**_generating_chart("root", "mid", "mid"),
                                              **_generating_chart("mid", "leaf", "leaf"), **leaf})
@@ -866,27 +868,28 @@ def test_an_application_two_renders_make_alike_is_one_application(tmp_path: Path
     report_ = lint(alike, cache_dir=tmp_path / "cache")
     assert report_.errors == ()
     assert [f for f in report_.findings if f.policy == "argocd-application"] == []
+    root = _generating_chart("root", "mid", "mid")
+    root["root/templates/mid.yaml"] = root["root/templates/mid.yaml"].replace(
+        "    path: mid\n",
+        "    path: mid\n    helm:\n      valueFiles: ['values-{{ .Values.env }}.yaml']\n")
     apart = write_files(tmp_path / "apart", {
-        **_generating_chart("root", "mid", "mid"),
+        **root, "root/values-stg.yaml": "env: stg\n", "root/values-prod.yaml": "env: prod\n",
         **_generating_chart("mid", "leaf", "{{ .Values.namespace }}"),
-        "mid/values.yaml": "namespace: leaf\n", "mid/values-prod.yaml": "namespace: other\n",
-        **leaf})
+        "mid/values.yaml": "namespace: leaf\n", "mid/values-stg.yaml": "namespace: leaf\n",
+        "mid/values-prod.yaml": "namespace: other\n", **leaf})
     (apart / ".git").mkdir()
     report_ = lint(apart, cache_dir=tmp_path / "cache")
     assert report_.errors == ()
     assert [(f.location, f.message) for f in report_.findings
             if f.policy == "argocd-application"] == [
-        ("mid/templates/leaf.yaml:4", "Application leaf: 2 different Applications of this "
-         "name are rendered from mid/templates/leaf.yaml:4 (its renders write them "
-         "differently: for different environments or parents, or through a function whose "
-         "output changes from one render to the next, such as randAlpha or now)")]
-    (apart / "mid" / "values-stg.yaml").write_text("namespace: third\n")  # one finding still
+        (f"{name[0]}/templates/{name[1]}.yaml:4", f"Application {name[1]}: 2 different "
+         f"Applications of this name are rendered from {name[0]}/templates/{name[1]}.yaml:4 "
+         "(its renders write them differently: for different environments or parents, or "
+         "through a function whose output changes from one render to the next, such as "
+         "randAlpha or now)") for name in (("mid", "leaf"), ("root", "mid"))]
+    (apart / "root" / "values-stg.yaml").write_text("env: prod\n")  # one chain, one leaf
     assert [f.message for f in lint(apart, cache_dir=tmp_path / "cache").findings
-            if f.policy == "argocd-application"] == [
-        "Application leaf: 3 different Applications of this name are rendered from "
-        "mid/templates/leaf.yaml:4 (its renders write them differently: for different "
-        "environments or parents, or through a function whose output changes from one render "
-        "to the next, such as randAlpha or now)"]
+            if f.policy == "argocd-application"] == []
 
 
 def test_a_missing_source_path_names_repo_urls_while_every_repo_url_is_this_repository(
@@ -3087,3 +3090,35 @@ def test_a_child_that_names_no_namespace_is_in_its_parents_destination(
     assert sorted(t.application.namespace for t in report_.targets
                   if t.application is not None and t.app == "tenant-apps") == [
         "org1-argocd", "org2-argocd"]
+
+
+def test_chart_mode_drops_what_a_deployed_charts_own_render_generated(
+        tmp_path: Path) -> None:
+    """Chart mode, no Application files: ``root`` generates ``team`` (giving it a greeting),
+    whose chart generates ``child`` (passing the greeting on). The chart ``team`` is
+    deployed, so its render on its own goes, and so does the ``child`` that render made with
+    no greeting (a could-not-check error, and "two different Applications"), and its helm
+    lint with no greeting: Argo CD never renders it so. The ``child`` the chain makes is
+    checked."""
+    def app(name: str, path: str, values: str) -> str:
+        return application(name, path, "demo-prod", source_extra=(
+            f"    helm:\n      values: |\n        greeting: {values}\n"))
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        **{f"{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n"
+           for name in ("root", "team", "child")},
+        "root/templates/team.yaml": app("team", "team", "hello"),
+        "team/values.yaml": 'greeting: ""\n',
+        "team/templates/child.yaml": app("child", "child", "{{ .Values.greeting | quote }}"),
+        "team/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                  "  name: team-{{ .Values.greeting }}\n",
+        "child/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: child\n"
+                                   "data:\n  greeting: {{ required \"greeting is required\" "
+                                   ".Values.greeting | quote }}\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    # helm lint of team with its own values alone (a ConfigMap named "team-") goes too
+    assert (report_.errors, [f.policy for f in report_.findings
+                             if f.policy != "env-consistency"]) == ((), [])
+    [child] = [t for t in report_.targets if t.app == "child"]
+    assert child.application is not None and child.application.deployed_by == "root"

@@ -44,6 +44,7 @@ from platecheck.planning import plan_all, unique_ids
 from platecheck.policies import PolicyOptions, configuration, describe, registry
 from platecheck.policyrun import report_order, run_policies, waived_findings, with_schemas
 from platecheck.problems import Problems, error_order
+from platecheck.rendering import lint_identity
 from platecheck.runmemo import remembered
 from platecheck.sandbox import prepare, resume
 from platecheck.undeployed import undeployed_charts
@@ -231,7 +232,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         generated, places = generated_targets(batch, found, targets, rendered, wanted)
         batch.save()
         targets, rendered, lints = _without_superseded(*_without_charts_applications_deploy(
-            *_without_bare_parents(targets, rendered, found), batch.lints, problems),
+            *_without_bare_parents(targets, rendered, found), batch.lints, problems, generated),
             found, places, problems)
         selection, (targets, rendered, lints) = _chosen(
             files, changed_since, repo_root, config_path, targets, rendered, lints)
@@ -360,16 +361,24 @@ def _without_bare_parents(targets: list[RenderTarget], rendered: list[RenderedTa
 
 def _without_charts_applications_deploy(
         targets: list[RenderTarget], rendered: list[RenderedTarget], lints: list[HelmLint],
-        problems: Problems) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
+        problems: Problems, generated: list[Generated]
+) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
     """Chart mode: a chart that an Application deploys (one a chart of Applications
     generates) and platecheck renders is checked as that Application deploys it, with its
     release name, values and source type; not once more per environment on its own, with
-    findings and errors of its own for the same lines. A chart only a source platecheck does
-    not render deploys (a plugin, an ApplicationSet) stays checked on its own."""
+    findings and errors of its own for the same lines; nor are the Applications its own
+    renders generated, nor theirs (Argo CD renders it with the values that Application
+    gives, never with its own alone): ``generated`` loses them too. A chart only a source
+    platecheck does not render deploys (a plugin, an ApplicationSet) stays checked on its
+    own."""
     deployed = {t.chart.path for t in targets
                 if t.application is not None and t.rendered_here and t.chart is not None}
+    charts = {t.chart.rel for t in targets if t.application is None and t.chart is not None
+              and t.chart.path in deployed}
     dropped = {t.id for t in targets if t.application is None and t.chart is not None
-               and t.chart.path in deployed}
+               and t.chart.rel in charts or t.application is not None
+               and t.application.deployed_by in charts}
+    generated[:] = [g for g in generated if g.app.deployed_by not in charts]
     return _without([t for t in targets if t.id not in dropped],
                     [t for t in targets if t.id in dropped], rendered, lints, problems)
 
@@ -382,12 +391,11 @@ def _without(kept: list[RenderTarget], dropped: Sequence[RenderTarget],
     if not dropped:
         return kept, rendered, lints
     gone_ids = {t.id for t in dropped} - {t.id for t in kept}
-    linted = {(t.chart.path, t.environment) for t in kept if t.chart is not None}
-    gone = {(t.chart.path, t.environment) for t in dropped if t.chart is not None}
+    linted = {lint_identity(t) for t in kept if t.chart is not None}
+    gone = {lint_identity(t) for t in dropped if t.chart is not None}
     problems.findings[:] = [f for f in problems.findings if f.target not in gone_ids]
     return (kept, [r for r in rendered if r.target.id not in gone_ids],
-            [lint for lint in lints if (lint.chart.path, lint.environment) in linted
-             or (lint.chart.path, lint.environment) not in gone])
+            [lint for lint in lints if lint.identity in linted or lint.identity not in gone])
 
 
 def _without_superseded(targets: list[RenderTarget], rendered: list[RenderedTarget],

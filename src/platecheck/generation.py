@@ -33,6 +33,8 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
     written = {as_written(a) for a in found.applications}
     places = WrittenPlaces(found.applications, found.failed)
     places.written_sets = {_set_key(app_set) for app_set in found.application_sets}
+    places.chart_mode = {t.chart.rel for t in targets
+                         if t.application is None and t.chart is not None}
     fresh = list(rendered)
     for depth in range(MAX_DEPTH + 1):
         children = _children(fresh, parents, generated, problems, planner, written, places)
@@ -82,6 +84,16 @@ class WrittenPlaces:
         # may each deploy theirs); one of a written one's key is not
         self.generated: dict[AppKey, set[str]] = {}
         self.written_sets: set[AppKey] = set()
+        # the charts linted in chart mode: what their renders generate is provisional (the
+        # render goes when an Application deploys the chart, and so does what it made): it
+        # never keeps the same document from being planned through a parent
+        self.chart_mode: set[str] = set()
+        self.provisional: dict[AppKey, set[str]] = {}
+
+    def planned(self, item: Generated, key: AppKey) -> None:
+        """Remember the document of ``item``, planned (provisionally, for chart mode's)."""
+        kept = self.provisional if item.app.deployed_by in self.chart_mode else self.generated
+        kept.setdefault(key, set()).add(_document(item.app))
 
     def origin(self, item: Generated) -> tuple[str, int] | None:
         """The written document a rendered Application lies in (its line is one of the
@@ -118,12 +130,14 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
             continue  # an app-of-apps that manages itself
         generated.append(item)
         documents = places.generated.setdefault(key, set())
+        if item.app.deployed_by in places.chart_mode:  # also a document planned for real
+            documents = documents | places.provisional.setdefault(key, set())
         if item.application_set:
             # one of a written one's key is that file rendered (a Kustomize source building
             # it, its namespace or labels set): planned once, as written
             if key not in places.written_sets \
                     and _document(item.app) not in documents:  # not one planned already
-                documents.add(_document(item.app))
+                places.planned(item, key)
                 parents.setdefault(key, item.parent)
                 new.append(item)
             continue
@@ -137,7 +151,7 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         if key in parents and not replaces and (
                 key in places.written or _document(item.app) in documents):
             continue
-        documents.add(_document(item.app))
+        places.planned(item, key)
         if key not in parents or replaces:
             parents[key] = item.parent
         new.append(item)

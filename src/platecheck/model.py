@@ -456,6 +456,9 @@ class HelmLint:
     value_files: tuple[str, ...]  # repository-relative
     exit_code: int
     output: str
+    # which targets it lints: those of one chart, environment, value files and given values
+    # (``rendering.lint_identity``)
+    identity: str = ""
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ one could-not-check error at the line to edit."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import threading
@@ -128,6 +129,12 @@ def _lint_group(target: RenderTarget) -> _LintGroup:
             (target.extra_values, tuple(set_argv(target))))
 
 
+def lint_identity(target: RenderTarget) -> str:
+    """The lint of a chart's target (``HelmLint.identity``): one per chart, environment,
+    value files and values given besides them."""
+    return json.dumps(_lint_group(target), default=str)
+
+
 def _lint_groups(owners: Sequence[RenderTarget], wants_lint: Callable[[str], bool]
                  ) -> dict[_LintGroup, RenderTarget]:
     """The first target of each chart, environment and value files: helm lint runs once
@@ -194,7 +201,8 @@ def _lints(planner: Planner, groups: _Lints,
         lints.append(HelmLint(chart=target.chart, environment=env,
                               value_files=tuple(rel_path(p, planner.root) for p in files),
                               exit_code=result.exit_code,
-                              output=(result.stdout + result.stderr).strip()))
+                              output=(result.stdout + result.stderr).strip(),
+                              identity=lint_identity(target)))
     return lints
 
 
