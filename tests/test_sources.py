@@ -3122,3 +3122,24 @@ def test_chart_mode_drops_what_a_deployed_charts_own_render_generated(
                              if f.policy != "env-consistency"]) == ((), [])
     [child] = [t for t in report_.targets if t.app == "child"]
     assert child.application is not None and child.application.deployed_by == "root"
+
+
+def test_a_chart_mode_app_of_apps_that_manages_itself_is_checked_once(
+        tmp_path: Path) -> None:
+    """Chart mode: the chart ``apps`` generates the Application ``apps`` deploying itself,
+    and ``web``. Its own Applications are how it is deployed: they stay (its render on its
+    own goes), and ``web``, rendered twice alike, has each finding once."""
+    web = application("web", "web", "web").replace(
+        "  namespace: argocd\n", "  namespace: argocd\n  labels: {environment: production}\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        **{f"{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n"
+           for name in ("apps", "web")},
+        "apps/templates/apps.yaml": application("apps", "apps", "argocd"),
+        "apps/templates/web.yaml": web,
+        "web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(t.app for t in report_.targets) == ["apps", "web"]
+    assert [(f.location, f.message) for f in report_.findings] == [
+        ("apps/templates/web.yaml:14", "Application web: destination namespace 'web' does "
+         "not match environment prod (*-prod, *-production, prod, production)")]

@@ -371,16 +371,37 @@ def _without_charts_applications_deploy(
     gives, never with its own alone): ``generated`` loses them too. A chart only a source
     platecheck does not render deploys (a plugin, an ApplicationSet) stays checked on its
     own."""
-    deployed = {t.chart.path for t in targets
-                if t.application is not None and t.rendered_here and t.chart is not None}
-    charts = {t.chart.rel for t in targets if t.application is None and t.chart is not None
-              and t.chart.path in deployed}
+    deployers: dict[Path, list[str | None]] = {}  # chart -> the roots of its Applications
+    for t in targets:
+        if t.application is not None and t.rendered_here and t.chart is not None:
+            deployers.setdefault(t.chart.path, []).append(t.application.deployed_by)
+    linted = {t.chart.rel: t.chart.path for t in targets
+              if t.application is None and t.chart is not None and t.chart.path in deployers}
+    charts = _deployed_from_outside(linted, deployers)
     dropped = {t.id for t in targets if t.application is None and t.chart is not None
-               and t.chart.rel in charts or t.application is not None
+               and t.chart.rel in linted or t.application is not None
                and t.application.deployed_by in charts}
     generated[:] = [g for g in generated if g.app.deployed_by not in charts]
     return _without([t for t in targets if t.id not in dropped],
                     [t for t in targets if t.id in dropped], rendered, lints, problems)
+
+
+def _deployed_from_outside(linted: Mapping[str, Path], deployers: Mapping[Path, list[str | None]]
+                           ) -> set[str]:
+    """The charts linted in chart mode (``linted``: repository path -> directory) that an
+    Application deploys which their own renders did not generate, nor those of another such
+    chart (``deployers``: each chart's Applications by the chart mode render or file they
+    come from): what their renders generated goes. A chart only its own Applications deploy
+    (an app-of-apps chart managing itself) keeps them: they are how it is deployed."""
+    outside: set[str] = set()
+    grown = True
+    while grown:  # one at a time: of two charts deploying each other, one keeps its own
+        grown = False
+        for rel in sorted(set(linted) - outside):
+            if any(root != rel and root not in outside for root in deployers[linted[rel]]):
+                outside.add(rel)
+                grown = True
+    return outside
 
 
 def _without(kept: list[RenderTarget], dropped: Sequence[RenderTarget],

@@ -128,7 +128,12 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     checker = _Checker(repo, options, targets)
     # a Kustomize app-of-apps renders an Application file discovery found too: one manifest
     found = {_manifest(app) for app in apps}
-    generated = [app for app in repo.generated if _manifest(app) not in found]
+    # one rendered twice alike (a self-managing app-of-apps chart rendering itself) is one
+    unique: dict[tuple[str, int, str, str], Application] = {}
+    for app in repo.generated:
+        if _manifest(app) not in found:
+            unique.setdefault(_where(app), app)
+    generated = list(unique.values())
     for app in (*apps, *generated):
         env = targets.get(_where(app), (None, None))[0]
         opts = options.for_env(env)
