@@ -3143,3 +3143,26 @@ def test_a_chart_mode_app_of_apps_that_manages_itself_is_checked_once(
     assert [(f.location, f.message) for f in report_.findings] == [
         ("apps/templates/web.yaml:14", "Application web: destination namespace 'web' does "
          "not match environment prod (*-prod, *-production, prod, production)")]
+
+
+def test_a_kustomize_app_of_apps_that_does_not_build_still_reaches_what_it_lists(
+        tmp_path: Path) -> None:
+    """Two roots each deploy a kustomization of Applications; one lists a missing file, so
+    it does not build (its could-not-check error). The Application file it lists is still its
+    child, not an orphan, and the root is a root; a file it does not list is not reached."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+    files = {".git/HEAD": "", "manifests/cm.yaml": cm}
+    for cluster, listed in (("a", ""), ("b", "  - missing.yaml\n")):
+        files[f"clusters/{cluster}/root.yaml"] = application(
+            f"root-{cluster}", f"clusters/{cluster}/apps", "argocd",
+            source_extra="    kustomize: {}\n")
+        files[f"clusters/{cluster}/apps/kustomization.yaml"] = (
+            f"resources:\n  - cm-app.yaml\n{listed}")
+        files[f"clusters/{cluster}/apps/cm-app.yaml"] = application(
+            f"cm-{cluster}", "manifests", f"demo-{cluster}")
+    files["clusters/b/apps/old.yaml"] = application("old-b", "manifests", "demo-b")
+    report_ = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target) for e in report_.errors] == [
+        ("clusters/b/apps/kustomization.yaml:3", "default/root-b")]
+    assert [(f.location, f.message.split(":")[0]) for f in report_.findings] == [
+        ("clusters/b/apps/old.yaml:4", "Application old-b")]

@@ -27,7 +27,9 @@ from platecheck.generated import Generated
 from platecheck.generation import WrittenPlaces, generated_targets
 from platecheck.helmbin import chosen_cache_dir, find_helm, helm_major, memo_dir, version_asked
 from platecheck.helmbin.locate import cache_outside, cache_outside_paths
+from platecheck.kustomize_tree import listed_files
 from platecheck.model import (
+    AppChild,
     Application,
     Finding,
     FoundSchema,
@@ -36,6 +38,7 @@ from platecheck.model import (
     RenderTarget,
     RepoModel,
     Report,
+    SourceType,
     YamlFile,
 )
 from platecheck.ownership import settle
@@ -44,6 +47,7 @@ from platecheck.planning import plan_all, unique_ids
 from platecheck.policies import PolicyOptions, configuration, describe, registry
 from platecheck.policyrun import report_order, run_policies, waived_findings, with_schemas
 from platecheck.problems import Problems, error_order
+from platecheck.realpaths import resolve
 from platecheck.rendering import lint_identity
 from platecheck.runmemo import remembered
 from platecheck.sandbox import prepare, resume
@@ -230,6 +234,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
                        use_cache=use_cache)
         targets, rendered = _render_checked(batch, found, targets)
         generated, places = generated_targets(batch, found, targets, rendered, wanted)
+        found.children.extend(_failed_build_links(found, targets, rendered))
         batch.save()
         targets, rendered, lints = _without_superseded(*_without_charts_applications_deploy(
             *_without_bare_parents(targets, rendered, found), batch.lints, problems, generated),
@@ -259,6 +264,30 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             renders=batch.renders, cache_hits=batch.cache_hits, builds=batch.builds,
         )
         return model, config, selection
+
+
+def _failed_build_links(found: Discovery, targets: Sequence[RenderTarget],
+                        rendered: Sequence[RenderedTarget]) -> list[AppChild]:
+    """An Application file's Kustomize source that did not build (its error says so) still
+    deploys the Application files its kustomizations list: each such file's Applications
+    are its children, as a directory app-of-apps' are, not orphans."""
+    built = {r.target.id for r in rendered}
+    root = resolve(found.root)
+    by_file: dict[Path, list[Application]] = {}
+    for written in found.applications:
+        by_file.setdefault(root / written.file, []).append(written)
+    links = []
+    for target in targets:
+        app = target.application
+        if target.source_type is not SourceType.KUSTOMIZE or target.id in built \
+                or app is None or app.deployed_by is not None or target.source_dir is None:
+            continue
+        index = next((i for i, source in enumerate(app.sources) if source.path is not None
+                      and resolve(root / source.path.strip("/")) == target.source_dir), 0)
+        links += [AppChild((app.file, app.line), index, (child.file, child.line))
+                  for path in sorted(listed_files(target.source_dir, root))
+                  for child in by_file.get(path, ())]
+    return links
 
 
 def _undeployed(paths: Sequence[Path], found: Discovery, generated: Sequence[Generated],

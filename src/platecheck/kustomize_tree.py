@@ -94,6 +94,39 @@ def build_tree(source: Path, root: Path, edited: dict[str, Any] | None = None
     return reached, read
 
 
+def listed_files(source: Path, root: Path) -> set[Path]:
+    """The files of the repository a build of ``source`` takes as resources: every local
+    ``resources``, ``bases`` and ``components`` entry that is a file, through the
+    kustomizations the directory entries name; what a build that fails would have output,
+    as written (an app-of-apps' Applications)."""
+    files: set[Path] = set()
+    seen = {source}
+    todo = [source]
+    while todo:
+        directory = todo.pop(0)
+        found = kustomization_file(directory)
+        try:
+            data = first_document(found.read_text(encoding="utf-8"), found.name).data \
+                if found else None
+        except (OSError, UnicodeDecodeError, PlatecheckError):
+            data = None
+        if not isinstance(data, dict):
+            continue
+        for key in _BUILDING:
+            entries = data.get(key)
+            for entry in entries if isinstance(entries, list) else []:
+                if not isinstance(entry, str) or "://" in entry or entry.startswith("git@") \
+                        or _leaves(directory, entry, root):
+                    continue
+                path = Path(os.path.normpath(directory / entry))
+                if path.is_file():
+                    files.add(path)
+                elif path.is_dir() and path not in seen:
+                    seen.add(path)
+                    todo.append(path)
+    return files
+
+
 def _leaves(directory: Path, entry: str, root: Path) -> bool:
     """Whether ``entry``, read from ``directory``, passes out of ``root`` on its way, even if
     it comes back (``../../<the repository's own path>``): on a copy of the repository it

@@ -31,7 +31,7 @@ What:
       Application. An app-of-apps is a directory source holding Applications, or a source
       whose render (a kustomization, a chart) outputs Applications: it reaches those of
       the repository's files it outputs, not a file beside them its kustomization does
-      not list;
+      not list (a kustomization that does not build: the files it lists);
     - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
       version, not empty, ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``;
     - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
@@ -418,7 +418,9 @@ class _Checker:
         # not known here (a directory of the same path here is not it)
         # an app-of-apps: one whose directory holds Applications, or one whose render (a
         # Kustomize or Helm source) generates Applications
-        generating = {parent for parent, _ in self.repo.generated_links}
+        generating = {parent for parent, _ in self.repo.generated_links} | {
+            link.parent for link in self.repo.app_children  # a build that failed too
+            if link.child != link.parent}
         directories = [a for a in apps if any(a is p for p in self.repo.app_of_apps)]
         parents = [a for a in apps if (any(a is p for p in directories)
                                        or (a.file, a.line) in generating)
