@@ -3166,3 +3166,23 @@ def test_a_kustomize_app_of_apps_that_does_not_build_still_reaches_what_it_lists
         ("clusters/b/apps/kustomization.yaml:3", "default/root-b")]
     assert [(f.location, f.message.split(":")[0]) for f in report_.findings] == [
         ("clusters/b/apps/old.yaml:4", "Application old-b")]
+
+
+def test_a_finding_of_a_jsonnet_object_is_in_that_objects_lines(tmp_path: Path) -> None:
+    """A Jsonnet file writing a ConfigMap and then an Ingress, each with annotations: the
+    Ingress's missing issuer annotation is at the Ingress's ``annotations``, not the
+    ConfigMap's (the objects are told apart by their literal kinds, in order)."""
+    def obj(api: str, kind: str, name: str, rest: str) -> str:
+        return (f"  {{\n    apiVersion: '{api}',\n    kind: '{kind}',\n    metadata: {{\n"
+                f"      name: '{name}',\n      annotations: {{ 'example.com/owner': 'a' }},\n"
+                f"    }},\n{rest}  }},\n")
+
+    ingress = ("    spec: {\n      tls: [{ hosts: ['web.example.com'], secretName: 'w' }],\n"
+               "      rules: [{ host: 'web.example.com' }],\n    },\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": DIRECTORY_APP.format(name="web", path="web"),
+        "web/web.jsonnet": "[\n" + obj("v1", "ConfigMap", "web", "    data: { a: 'b' },\n")
+        + obj("networking.k8s.io/v1", "Ingress", "web", ingress) + "]\n"})
+    found = [f.location for f in lint(repo, cache_dir=tmp_path / "cache").findings
+             if f.policy == "ingress-tls"]
+    assert found == ["web/web.jsonnet:16"]

@@ -8,6 +8,7 @@ from pathlib import Path
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import DirectoryOptions, manifest_files, read_manifests, rel_path
 from platecheck.model import MergedValues, RenderedTarget, RenderTarget, Resource
+from platecheck.provenance import object_lines
 from platecheck.resources import applied_objects, make_resource
 
 ARGO_KINDS = ("Application", "ApplicationSet")
@@ -42,12 +43,13 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
         rel = documents[0].file if documents else rel_path(path, root)
         templates[rel] = text
         chunks.append(f"---\n# Source: {rel}\n{output.rstrip()}\n")
-        for document in documents:
+        starts = [d.document.line for d in documents] if written else object_lines(
+            text, [d.document.data for d in documents])
+        for document, start in zip(documents, starts, strict=True):
             for doc in applied_objects(document.document.data):
                 if written and _is_argo(doc):
                     continue
-                resources.append(make_resource(doc, rel, rel, len(resources),
-                                               document.document.line if written else None))
+                resources.append(make_resource(doc, rel, rel, len(resources), start))
         if documents and not all(isinstance(d.document.data, dict) for d in documents):
             line = next(d.document.line for d in documents if not isinstance(d.document.data,
                                                                               dict))

@@ -99,7 +99,7 @@ def _written_line(rendered: RenderedTarget, resource: Resource, field: str,
         return None
     value = re.escape(str(values[0]))
     pattern = re.compile(rf"^\s*(?:-\s+)?{re.escape(field)}:\s*([\"']?){value}\1\s*(?:#.*)?$")
-    lines, offset = _document_lines(text, resource.line)
+    lines, offset = _document_lines(text, resource.line, resource.template_file or "")
     found = [offset + index + 1 for index, line in enumerate(lines) if pattern.match(line)]
     return found[0] if len(found) == 1 else None
 
@@ -142,23 +142,43 @@ def template_line(
     text = rendered.templates.get(template_file)
     if text is None or not fields:
         return None
-    lines, offset = _document_lines(text, document)
+    lines, offset = _document_lines(text, document, template_file)
     found = _template_line(lines, fields, anchor, anchor_in)
     return found + offset if found is not None else None
 
 
 DOCUMENT_END = re.compile(r"^---(?:[ \t].*)?$")  # a line that ends a YAML document
+# a Jsonnet or JSON object's kind, written as it is: ``kind: 'Deployment',``
+_OBJECT_KIND = re.compile(r"""(?:^|[\s{,])["']?kind["']?\s*:\s*["']([A-Za-z0-9]+)["']""")
 
 
-def _document_lines(text: str, document: int | None) -> tuple[list[str], int]:
-    """The lines of a template, comments blanked, from ``document`` (the line its document
-    starts at) to the document's end, and how many lines come before them; every line
-    when the document is not known."""
+def object_lines(text: str, objects: Sequence[object]) -> list[int | None]:
+    """The line of each of ``objects`` (a Jsonnet file's output, in order) in the file's
+    ``text``: its ``kind`` line, when the file writes one literal kind per object, in the
+    same order, each beside its ``apiVersion`` (the two first, so the object's other fields
+    come after); else none is known."""
+    lines = text.splitlines()
+    written = [(number, match.group(1)) for number, line in enumerate(lines, 1)
+               if (match := _OBJECT_KIND.search(line))]
+    kinds = [o.get("kind") if isinstance(o, dict) else None for o in objects]
+    if [kind for _, kind in written] != kinds or not all(
+            "apiVersion" in " ".join(lines[max(number - 2, 0):number + 1])
+            for number, _ in written):
+        return [None] * len(objects)
+    return [number for number, _ in written]
+
+
+def _document_lines(text: str, document: int | None, rel: str = "") -> tuple[list[str], int]:
+    """The lines of a template (its repository path ``rel``), comments blanked, from
+    ``document`` (the line its document starts at) to the document's end (a ``---`` line;
+    in Jsonnet, where ``document`` is an object's kind line, the next object's), and how
+    many lines come before them; every line when the document is not known."""
     lines = without_template_comments(text).splitlines()
     if document is None:
         return lines, 0
     offset = document - 1
-    end = next((i for i in range(offset + 1, len(lines)) if DOCUMENT_END.match(lines[i])),
+    ends = _OBJECT_KIND if rel.endswith(".jsonnet") else DOCUMENT_END
+    end = next((i for i in range(offset + 1, len(lines)) if ends.search(lines[i])),
                len(lines))
     return lines[offset:end], offset
 
@@ -195,7 +215,7 @@ def _in_section(rendered: RenderedTarget, resource: Resource, line: int, key: st
     """Whether line ``line`` of ``resource``'s template comes after a ``key`` key in its
     document: an entry of that list, not a ``name`` written elsewhere (its metadata's)."""
     lines, offset = _document_lines(rendered.templates.get(resource.template_file or "", ""),
-                                    resource.line)
+                                    resource.line, resource.template_file or "")
     written = re.compile(rf"(?:^|[\s{{,])[\"']?{re.escape(key)}[\"']?\s*:")
     return any(written.search(text) for text in lines[:max(line - 1 - offset, 0)])
 
