@@ -3186,3 +3186,22 @@ def test_a_finding_of_a_jsonnet_object_is_in_that_objects_lines(tmp_path: Path) 
     found = [f.location for f in lint(repo, cache_dir=tmp_path / "cache").findings
              if f.policy == "ingress-tls"]
     assert found == ["web/web.jsonnet:16"]
+
+
+def test_chart_mode_keeps_the_children_a_deployed_chart_makes_alike_for_its_deployer(
+        tmp_path: Path) -> None:
+    """Chart mode: ``app`` generates ``root`` deploying the chart ``apps`` with no values,
+    and ``apps`` (a chart of its own in chart mode too) generates ``web``. The render of
+    ``apps`` on its own goes (``root`` deploys it) with what it made; ``root``'s render
+    makes the same ``web``, which is checked, under its plain id."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        **{f"{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n"
+           for name in ("app", "apps", "web")},
+        "app/templates/root.yaml": application("root", "apps", "argocd"),
+        "apps/templates/web.yaml": application("web", "web", "web"),
+        "web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert sorted(t.id for t in report_.targets if t.application is not None) == [
+        "default/root", "default/web"]

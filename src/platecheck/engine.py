@@ -236,9 +236,8 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         generated, places = generated_targets(batch, found, targets, rendered, wanted)
         found.children.extend(_failed_build_links(found, targets, rendered))
         batch.save()
-        targets, rendered, lints = _without_superseded(*_without_charts_applications_deploy(
-            *_without_bare_parents(targets, rendered, found), batch.lints, problems, generated),
-            found, places, problems)
+        targets, rendered, lints = _kept(targets, rendered, batch.lints, found, places,
+                                         generated, problems)
         selection, (targets, rendered, lints) = _chosen(
             files, changed_since, repo_root, config_path, targets, rendered, lints)
         if rendered:
@@ -431,6 +430,39 @@ def _deployed_from_outside(linted: Mapping[str, Path], deployers: Mapping[Path, 
                 outside.add(rel)
                 grown = True
     return outside
+
+
+def _kept(targets: list[RenderTarget], rendered: list[RenderedTarget], lints: list[HelmLint],
+          found: Discovery, places: WrittenPlaces, generated: list[Generated],
+          problems: Problems) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
+    """The targets, renders and lints that are checked: what other targets replace goes
+    (bare parents, charts in chart mode that Applications deploy, written Applications
+    rendered ones replace), and the targets left keep the plainest ids."""
+    targets, rendered, lints = _without_superseded(*_without_charts_applications_deploy(
+        *_without_bare_parents(targets, rendered, found), lints, problems, generated),
+        found, places, problems)
+    targets, rendered = _plain_ids(targets, rendered, problems)
+    return targets, rendered, lints
+
+
+def _plain_ids(targets: list[RenderTarget], rendered: list[RenderedTarget],
+               problems: Problems) -> tuple[list[RenderTarget], list[RenderedTarget]]:
+    """A target known as ``<id>@<file>:<line>`` because another had ``<id>`` when it was
+    planned, one that went since (a chart's render in chart mode, which the Application
+    deploying the chart replaces), is ``<id>`` again when it is the only one left of it."""
+    used = {t.id for t in targets} | {f.target for f in problems.findings if f.target}
+    placed: dict[str, list[str]] = {}
+    for target in targets:
+        if "@" in target.id:
+            placed.setdefault(target.id.split("@", 1)[0], []).append(target.id)
+    renamed = {ids[0]: base for base, ids in placed.items() if len(ids) == 1 and base not in used}
+    if not renamed:
+        return targets, rendered
+    problems.findings[:] = [dataclasses.replace(f, target=renamed[f.target])
+                            if f.target in renamed else f for f in problems.findings]
+    return ([dataclasses.replace(t, id=renamed.get(t.id, t.id)) for t in targets],
+            [dataclasses.replace(r, target=dataclasses.replace(r.target, id=renamed[r.id]))
+             if r.id in renamed else r for r in rendered])
 
 
 def _without(kept: list[RenderTarget], dropped: Sequence[RenderTarget],

@@ -86,14 +86,19 @@ class WrittenPlaces:
         self.written_sets: set[AppKey] = set()
         # the charts linted in chart mode: what their renders generate is provisional (the
         # render goes when an Application deploys the chart, and so does what it made): it
-        # never keeps the same document from being planned through a parent
+        # never keeps the same document from being planned through a parent, nor through
+        # another such chart's renders
         self.chart_mode: set[str] = set()
-        self.provisional: dict[AppKey, set[str]] = {}
+        self.provisional: dict[tuple[str | None, str, str], set[str]] = {}
 
     def planned(self, item: Generated, key: AppKey) -> None:
-        """Remember the document of ``item``, planned (provisionally, for chart mode's)."""
-        kept = self.provisional if item.app.deployed_by in self.chart_mode else self.generated
-        kept.setdefault(key, set()).add(_document(item.app))
+        """Remember the document of ``item``, planned (provisionally, by the chart linted in
+        chart mode whose renders it comes from)."""
+        top = item.app.deployed_by
+        if top in self.chart_mode:
+            self.provisional.setdefault((top, *key), set()).add(_document(item.app))
+        else:
+            self.generated.setdefault(key, set()).add(_document(item.app))
 
     def origin(self, item: Generated) -> tuple[str, int] | None:
         """The written document a rendered Application lies in (its line is one of the
@@ -130,8 +135,9 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
             continue  # an app-of-apps that manages itself
         generated.append(item)
         documents = places.generated.setdefault(key, set())
-        if item.app.deployed_by in places.chart_mode:  # also a document planned for real
-            documents = documents | places.provisional.setdefault(key, set())
+        if item.app.deployed_by in places.chart_mode:  # and one of its own chart's renders
+            documents = documents | places.provisional.setdefault(
+                (item.app.deployed_by, *key), set())
         if item.application_set:
             # one of a written one's key is that file rendered (a Kustomize source building
             # it, its namespace or labels set): planned once, as written
