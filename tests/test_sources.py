@@ -3205,3 +3205,20 @@ def test_chart_mode_keeps_the_children_a_deployed_chart_makes_alike_for_its_depl
     assert report_.errors == ()
     assert sorted(t.id for t in report_.targets if t.application is not None) == [
         "default/root", "default/web"]
+
+
+def test_a_plugin_app_of_apps_reaches_what_its_kustomization_lists(tmp_path: Path) -> None:
+    """An app-of-apps whose source is a config management plugin over a kustomization
+    (not rendered: its not-rendered finding) deploys the Application files the
+    kustomization lists, not one beside them it leaves out."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "manifests/cm.yaml": cm,
+        "root.yaml": application("root", "apps", "argocd",
+                                 source_extra="    plugin: {name: kustomize-build}\n"),
+        "apps/kustomization.yaml": "resources:\n  - listed.yaml\n",
+        "apps/listed.yaml": application("listed", "manifests", "listed"),
+        "apps/left-out.yaml": application("left-out", "manifests", "left-out")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted((f.policy, f.location) for f in report_.findings) == [
+        ("argocd-application", "apps/left-out.yaml:4"), ("not-rendered", "root.yaml:8")]

@@ -51,6 +51,7 @@ from platecheck.realpaths import resolve
 from platecheck.rendering import lint_identity
 from platecheck.runmemo import remembered
 from platecheck.sandbox import prepare, resume
+from platecheck.sourcetype import kustomization_file
 from platecheck.undeployed import undeployed_charts
 from platecheck.yamlio import read_text
 
@@ -234,7 +235,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
                        use_cache=use_cache)
         targets, rendered = _render_checked(batch, found, targets)
         generated, places = generated_targets(batch, found, targets, rendered, wanted)
-        found.children.extend(_failed_build_links(found, targets, rendered))
+        found.children.extend(_unrendered_links(found, planner, targets, rendered))
         batch.save()
         targets, rendered, lints = _kept(targets, rendered, batch.lints, found, places,
                                          generated, problems)
@@ -265,11 +266,14 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         return model, config, selection
 
 
-def _failed_build_links(found: Discovery, targets: Sequence[RenderTarget],
-                        rendered: Sequence[RenderedTarget]) -> list[AppChild]:
-    """An Application file's Kustomize source that did not build (its error says so) still
-    deploys the Application files its kustomizations list: each such file's Applications
-    are its children, as a directory app-of-apps' are, not orphans."""
+def _unrendered_links(found: Discovery, planner: Planner, targets: Sequence[RenderTarget],
+                      rendered: Sequence[RenderedTarget]) -> list[AppChild]:
+    """An Application file whose source of this repository platecheck could not render
+    still deploys the Application files there: those its kustomizations list, for a
+    Kustomize source that did not build (its error says so) or a config management
+    plugin's directory holding a kustomization (plugins commonly build one); every one
+    below a plugin's other directory. Each such file's Applications are its children, as a
+    directory app-of-apps' are, not orphans."""
     built = {r.target.id for r in rendered}
     root = resolve(found.root)
     by_file: dict[Path, list[Application]] = {}
@@ -277,16 +281,32 @@ def _failed_build_links(found: Discovery, targets: Sequence[RenderTarget],
         by_file.setdefault(root / written.file, []).append(written)
     links = []
     for target in targets:
-        app = target.application
-        if target.source_type is not SourceType.KUSTOMIZE or target.id in built \
-                or app is None or app.deployed_by is not None or target.source_dir is None:
+        app, directory = target.application, _unrendered_directory(target, planner, built)
+        if app is None or app.deployed_by is not None or directory is None:
             continue
         index = next((i for i, source in enumerate(app.sources) if source.path is not None
-                      and resolve(root / source.path.strip("/")) == target.source_dir), 0)
+                      and resolve(root / source.path.strip("/")) == directory), 0)
+        files = listed_files(directory, root) if target.source_type is SourceType.KUSTOMIZE \
+            or kustomization_file(directory) else {
+                path for path in by_file if path.is_relative_to(directory)}
         links += [AppChild((app.file, app.line), index, (child.file, child.line))
-                  for path in sorted(listed_files(target.source_dir, root))
-                  for child in by_file.get(path, ())]
+                  for path in sorted(files) for child in by_file.get(path, ())]
     return links
+
+
+def _unrendered_directory(target: RenderTarget, planner: Planner, built: set[str]
+                          ) -> Path | None:
+    """The directory of this repository a target's source renders, when platecheck did not
+    render it: a Kustomize build that failed, a config management plugin."""
+    if target.source_type is SourceType.KUSTOMIZE and target.id not in built:
+        return target.source_dir
+    source = target.remote
+    if target.source_type is not SourceType.PLUGIN or source is None or source.path is None \
+            or not planner.is_here(source):
+        return None
+    directory = resolve(planner.root / source.path.strip("/"))
+    return directory if directory.is_dir() and directory.is_relative_to(
+        resolve(planner.root)) else None
 
 
 def _undeployed(paths: Sequence[Path], found: Discovery, generated: Sequence[Generated],

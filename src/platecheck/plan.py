@@ -155,12 +155,12 @@ class Planner:
         raw_source = raw_at(app.raw, key)
         line = source.line or app.line
         kind = explicit_type(raw_source, app.file, line)
-        if kind is SourceType.PLUGIN and not source.chart and self._is_here(source):
+        if kind is SourceType.PLUGIN and not source.chart and self.is_here(source):
             self._source_dir(app, source, key)  # Argo CD fails a bad path before the plugin
         if source.chart or _is_oci(source.repo_url) or kind is SourceType.PLUGIN:
             return RenderTarget(chart=None, value_files=(), remote=source,
                                 source_type=kind or SourceType.HELM, **common)
-        if not self._is_here(source):  # another repository's
+        if not self.is_here(source):  # another repository's
             return RenderTarget(chart=None, value_files=(), remote=source, source_type=kind,
                                 **common)
         directory = self._source_dir(app, source, key)
@@ -235,7 +235,7 @@ class Planner:
             "skip_crds": bool(helm and helm.skip_crds),
         }
 
-    def _is_here(self, source: Source) -> bool:
+    def is_here(self, source: Source) -> bool:
         """Whether ``source`` is of this repository."""
         return this_repository(source.repo_url, self._repo_urls(), self.own)
 

@@ -31,7 +31,9 @@ What:
       Application. An app-of-apps is a directory source holding Applications, or a source
       whose render (a kustomization, a chart) outputs Applications: it reaches those of
       the repository's files it outputs, not a file beside them its kustomization does
-      not list (a kustomization that does not build: the files it lists);
+      not list (a kustomization that does not build, or a config management plugin's
+      directory holding one: the files it lists; a plugin's other directory: the files
+      below it);
     - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
       version, not empty, ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``;
     - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
