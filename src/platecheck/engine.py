@@ -27,7 +27,6 @@ from platecheck.generated import Generated
 from platecheck.generation import WrittenPlaces, generated_targets
 from platecheck.helmbin import chosen_cache_dir, find_helm, helm_major, memo_dir, version_asked
 from platecheck.helmbin.locate import cache_outside, cache_outside_paths
-from platecheck.kustomize_tree import listed_files
 from platecheck.model import (
     AppChild,
     Application,
@@ -274,6 +273,8 @@ def _unrendered_links(found: Discovery, planner: Planner, targets: Sequence[Rend
     plugin's directory holding a kustomization (plugins commonly build one); every one
     below a plugin's other directory. Each such file's Applications are its children, as a
     directory app-of-apps' are, not orphans."""
+    from platecheck.kustomize_tree import listed_files  # what a cached run never needs
+
     built = {r.target.id for r in rendered}
     root = resolve(found.root)
     by_file: dict[Path, list[Application]] = {}
