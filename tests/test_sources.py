@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from platecheck.engine import lint
-from platecheck.model import Origin, Report
+from platecheck.model import Level, Origin, Report
 from platecheck.report.common import count, summary_line
 from synthetic import application, write_files
 
@@ -3222,3 +3222,25 @@ def test_a_plugin_app_of_apps_reaches_what_its_kustomization_lists(tmp_path: Pat
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert sorted((f.policy, f.location) for f in report_.findings) == [
         ("argocd-application", "apps/left-out.yaml:4"), ("not-rendered", "root.yaml:8")]
+
+
+def test_an_application_file_in_a_hidden_directory_is_named_unless_reached(
+        tmp_path: Path) -> None:
+    """The walk passes over hidden directories: an Application file in ``.argo-apps/`` is
+    an info finding saying it is not checked. One an app-of-apps reaches there, or one under
+    a hidden directory given as a path, is checked and not named."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n"
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "manifests/cm.yaml": cm,
+        "apps/web.yaml": application("web", "manifests", "web"),
+        ".argo-apps/api.yaml": application("api", "manifests", "api"),
+        ".tools/ci.yaml": "steps:\n  - run: kubectl get applications.argoproj.io\n"})
+    named = [(f.location, f.level) for f in lint(repo, cache_dir=tmp_path / "cache").findings
+             if f.policy == "hidden-application"]
+    assert named == [(".argo-apps/api.yaml:1", Level.INFO)]
+    given = lint(repo / ".argo-apps", cache_dir=tmp_path / "cache")
+    assert [t.app for t in given.targets] == ["api"]
+    assert [f for f in given.findings if f.policy == "hidden-application"] == []
+    write_files(repo, {"apps/root.yaml": application("root", ".argo-apps", "argocd")})
+    assert [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
+            if f.policy == "hidden-application"] == []

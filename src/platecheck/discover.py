@@ -81,6 +81,9 @@ class Discovery:
     failed: dict[tuple[str, int], PlatecheckError] = field(default_factory=dict)
     named: set[str] = field(default_factory=set)  # Application files given as paths
     children: list[AppChild] = field(default_factory=list)  # app-of-apps source -> Application
+    # files of hidden directories under the walked ones that name an Argo CD Application or
+    # ApplicationSet: the walk passes over hidden directories
+    hidden: list[str] = field(default_factory=list)
 
 
 def find_root(path: Path, explicit: Path | None = None) -> Path:
@@ -148,6 +151,7 @@ def _walk(found: Discovery, paths: Sequence[Path], exclude: Sequence[str] = ()) 
             found.named.add(rel_path(path, root))
             queue.extend(_applications_in(found, path, strict=True))
         else:
+            found.hidden.extend(_hidden_applications(path, root))
             files = list(_yaml_files(path, root, recurse=True))
             patches = _patch_files(files, root)
             for file in files:
@@ -290,6 +294,41 @@ def _yaml_files(directory: Path, root: Path, *, recurse: bool,
                 file = here / name
                 if inside(file, root):
                     yield file
+
+
+# what a manifest naming an Argo CD Application or ApplicationSet holds
+_ARGO_KIND = re.compile(rb"\bkind:\s*[\"']?Application(?:Set)?[\"']?\s*$", re.MULTILINE)
+_HIDDEN_READ = 1 << 20  # the bytes of a hidden directory's file looked at, at most
+
+
+def _hidden_applications(directory: Path, root: Path) -> Iterator[str]:
+    """The repository paths of the manifests in hidden directories below ``directory``
+    (``.argocd/``, ``.bootstrap/``; not ``.git``) that name an Argo CD Application or
+    ApplicationSet, which the walk passes over: said, not skipped in silence."""
+    for current, dirs, _ in _listed(directory, root):
+        here = Path(current)
+        hidden = sorted(d for d in dirs if d.startswith(".") and d != ".git"
+                        and not _skipped(here / d, root, skip_charts=False))
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not _skipped(here / d, root, skip_charts=False))
+        for name in hidden:
+            for inner, subdirs, files in _listed(here / name, root):
+                subdirs[:] = sorted(d for d in subdirs if d != ".git"
+                                    and not _skipped(Path(inner) / d, root, skip_charts=False))
+                for file in sorted(files):
+                    path = Path(inner) / file
+                    if file.endswith(MANIFEST_SUFFIXES) and inside(path, root) \
+                            and _names_argo_kind(path):
+                        yield rel_path(path, root)
+
+
+def _names_argo_kind(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(_HIDDEN_READ)
+    except OSError:
+        return False
+    return b"argoproj.io/" in head and _ARGO_KIND.search(head) is not None
 
 
 def top_level_charts(paths: Sequence[Path], root: Path) -> list[Path]:

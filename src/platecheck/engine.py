@@ -253,6 +253,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             repository_targets=planner.target_ids(found.repository or found),
             own_repo_urls=planner.own,
             undeployed_charts=_undeployed(paths, found, generated, problems, wanted),
+            hidden_applications=_hidden(found),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
             targets=tuple(targets),
             rendered=tuple(rendered),
@@ -308,6 +309,13 @@ def _unrendered_directory(target: RenderTarget, planner: Planner, built: set[str
     directory = resolve(planner.root / source.path.strip("/"))
     return directory if directory.is_dir() and directory.is_relative_to(
         resolve(planner.root)) else None
+
+
+def _hidden(found: Discovery) -> tuple[str, ...]:
+    """The Application files of hidden directories the walk passed over that no app-of-apps
+    reached (``hidden-application``)."""
+    reached = {a.file for a in (*found.applications, *found.application_sets)}
+    return tuple(sorted(set(found.hidden) - reached))
 
 
 def _undeployed(paths: Sequence[Path], found: Discovery, generated: Sequence[Generated],
