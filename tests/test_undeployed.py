@@ -141,3 +141,19 @@ def test_an_action_over_lines_in_a_set_path_is_a_wildcard(repo: Path, tmp_path: 
         "        path: >-\n          tools/{{\n            path.basename }}\n"), "utf-8")
     assert [row[0] for row in _undeployed(lint(copy, cache_dir=tmp_path / "cache"))] == [
         "bootstrap/Chart.yaml", "examples/demo/Chart.yaml"]
+
+
+def test_chart_mode_names_a_values_file_of_no_configured_environment(tmp_path: Path) -> None:
+    """Chart mode renders a chart with ``values-<env>.yaml`` of each configured environment
+    (prod and stg by default): ``values-dev.yaml`` renders nowhere, and says so at the
+    file; ``values-prod.yaml`` is rendered and not named."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "charts/one")
+    for name in ("prod", "dev"):
+        (repo / "charts" / "one" / f"values-{name}.yaml").write_text("a: 1\n", "utf-8")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert _undeployed(report) == [
+        ("charts/one/values-dev.yaml", 1, Level.INFO, "values file values-dev.yaml: no "
+         "configured environment is named 'dev', so the chart is not checked with it")]
+    assert [t.id for t in report.targets] == ["prod/one"]

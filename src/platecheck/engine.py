@@ -253,7 +253,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             repository_targets=planner.target_ids(found.repository or found),
             own_repo_urls=planner.own,
             undeployed_charts=_undeployed(paths, found, generated, problems, wanted),
-            hidden_applications=_hidden(found),
+            hidden_applications=_hidden(found), unmatched_values=_unmatched(planner, targets),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
             targets=tuple(targets),
             rendered=tuple(rendered),
@@ -309,6 +309,14 @@ def _unrendered_directory(target: RenderTarget, planner: Planner, built: set[str
     directory = resolve(planner.root / source.path.strip("/"))
     return directory if directory.is_dir() and directory.is_relative_to(
         resolve(planner.root)) else None
+
+
+def _unmatched(planner: Planner, targets: Sequence[RenderTarget]) -> tuple[str, ...]:
+    """The values-<name>.yaml files of the charts still linted in chart mode whose name is
+    no configured environment's (``undeployed-chart``)."""
+    linted = {t.chart.rel for t in targets if t.application is None and t.chart is not None}
+    return tuple(sorted(rel for rel, chart in planner.unmatched_values.items()
+                        if chart in linted))
 
 
 def _hidden(found: Discovery) -> tuple[str, ...]:

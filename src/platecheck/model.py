@@ -507,6 +507,9 @@ class RepoModel:
     # the files of hidden directories under the linted paths that name an Argo CD
     # Application or ApplicationSet and that no app-of-apps reached: not walked, not checked
     hidden_applications: tuple[str, ...] = ()
+    # chart mode: the values-<name>.yaml files of the charts linted whose name is no
+    # configured environment's: no target renders the chart with them
+    unmatched_values: tuple[str, ...] = ()
 
 
 # -- platecheck diff --base ------------------------------------------------------------------

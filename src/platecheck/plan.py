@@ -69,6 +69,9 @@ class Planner:
         self.found = found
         self.root = found.root
         self.charts: dict[Path, Chart] = {chart.path: chart for chart in found.charts}
+        # chart mode: the values-<name>.yaml files beside a chart whose name is no configured
+        # environment's (repository path -> the chart's), which no target renders with
+        self.unmatched_values: dict[str, str] = {}
         self._values: dict[Path, ValuesFile] = {}
         self.revision = repository_revision(self.root)  # ARGOCD_APP_REVISION
         # the repoURLs that are this checkout, from its Git remotes (platecheck.repourl)
@@ -371,6 +374,11 @@ class Planner:
         targets, failed = [], []
         with_file = [env for env in self.config.environments
                      if (chart.path / f"values-{env.name}.yaml").is_file()]
+        names = {f"values-{env.name}.yaml" for env in self.config.environments}
+        self.unmatched_values.update(
+            (rel_path(path, self.root), chart.rel) for path in sorted(chart.path.glob("values-*"))
+            if path.name.endswith((".yaml", ".yml")) and path.name not in names
+            and path.is_file())
         for env in with_file or list(self.config.environments):
             try:
                 files = ((self.values_file(chart.path / f"values-{env.name}.yaml"),)

@@ -12,7 +12,10 @@ What:
     it), a chart given as a path of its own, and every chart
     in chart mode (a repository without Applications, where each top-level chart is linted).
     A run of some environments only (``--env``) names none: the Applications other
-    environments' charts generate were not rendered.
+    environments' charts generate were not rendered. In chart mode, a chart's
+    ``values-<name>.yaml`` whose name is no configured environment's
+    (``values-production.yaml`` with the environments ``prod`` and ``stg``) renders nowhere
+    either: one finding at that file.
 
 Why:
     A bootstrap chart installed by hand (``helm install`` of an app-of-apps), an example or a
@@ -61,6 +64,18 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
             message=f"chart {name}: no Application deploys it, so it is not checked",
             file=chart_file,
             line=1,
+        )
+    for values_file in repo.unmatched_values:
+        name = PurePosixPath(values_file).name
+        environment = name.removeprefix("values-").rsplit(".", 1)[0]
+        yield Finding(
+            policy=ID,
+            message=f"values file {name}: no configured environment is named {environment!r}, "
+                    "so the chart is not checked with it",
+            file=values_file,
+            line=1,
+            remediation="Name the environment in policies/platecheck.yaml (environments), or "
+                        "rename the file values-<environment>.yaml after one that is.",
         )
 
 
