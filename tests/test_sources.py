@@ -3244,3 +3244,23 @@ def test_an_application_file_in_a_hidden_directory_is_named_unless_reached(
     write_files(repo, {"apps/root.yaml": application("root", ".argo-apps", "argocd")})
     assert [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
             if f.policy == "hidden-application"] == []
+
+
+def test_chart_mode_drops_a_chart_whose_deploying_application_failed_planning(
+        tmp_path: Path) -> None:
+    """Chart mode: ``env`` generates an Application of the chart ``web`` whose value file
+    does not exist (a could-not-check error). ``web`` is still deployed by it, so it is not
+    linted once more on its own (nor judged deployed to prod alone)."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        **{f"{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 1.0.0\n"
+           for name in ("env", "web")},
+        "env/templates/web.yaml": application(
+            "web", "web", "web", source_extra="    helm:\n      valueFiles: [missing.yaml]\n"),
+        "web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [e.message for e in report_.errors] == [
+        "value file 'missing.yaml' not found (web/missing.yaml)"]
+    assert sorted(t.id for t in report_.targets) == ["prod/env", "stg/env"]
+    assert [f.message for f in report_.findings] == [
+        "Application web: value file 'missing.yaml' does not exist"]

@@ -21,7 +21,7 @@ from platecheck.batch import Batch
 from platecheck.cache import ResultMemo, prune_unused
 from platecheck.changed import Selection
 from platecheck.config import Config
-from platecheck.discover import Discovery, discover, find_root, rel_path
+from platecheck.discover import Discovery, discover, find_root, raw_at, rel_path, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import Generated
 from platecheck.generation import WrittenPlaces, generated_targets
@@ -440,6 +440,15 @@ def _without_charts_applications_deploy(
     for t in targets:
         if t.application is not None and t.rendered_here and t.chart is not None:
             deployers.setdefault(t.chart.path, []).append(t.application.deployed_by)
+    charts_by_rel = {t.chart.rel: t.chart.path for t in targets
+                     if t.application is None and t.chart is not None}
+    for g in generated:  # one that could not be planned (a missing value file) deploys it too
+        for index, source in enumerate(() if g.application_set else g.app.sources):
+            chart = charts_by_rel.get(os.path.normpath(source.path.strip("/"))) \
+                if source.path and not source.chart else None
+            if chart is not None and "plugin" not in raw_at(g.app.raw, source_key(g.app, index)) \
+                    and g.app.deployed_by not in deployers.get(chart, []):
+                deployers.setdefault(chart, []).append(g.app.deployed_by)
     linted = {t.chart.rel: t.chart.path for t in targets
               if t.application is None and t.chart is not None and t.chart.path in deployers}
     charts = _deployed_from_outside(linted, deployers)
