@@ -64,6 +64,7 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
         parent = item.target.application
         top = (parent.deployed_by or parent.file) if parent is not None else (
             item.target.chart.rel if item.target.chart is not None else None)
+        installed = parent.installed_in if parent is not None else item.target.environment
         for resource in item.resources:
             if not resource.api_version.startswith(ARGO_GROUP + "/") or resource.kind not in (
                     "Application", "ApplicationSet"):
@@ -84,20 +85,20 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
                     app = parse_application(document, file)
                     yield Generated(dataclasses.replace(
                         app, places=_places(item, app, written), deployed_by=top,
-                        namespace=_namespace(app, item)), parent, False)
+                        namespace=_namespace(app, item), installed_in=installed), parent, False)
                 elif elements is not None:  # a plain list, expanded as discovery does
                     check_elements(document, elements, file)
                     made = [parse_application(expand(document, index, element, file), file)
                             for index, element in enumerate(elements)]  # all, or none
                     for app in made:
                         yield Generated(dataclasses.replace(
-                            app, deployed_by=top, namespace=_namespace(app, item)), parent,
-                            False)
+                            app, deployed_by=top, namespace=_namespace(app, item),
+                            installed_in=installed), parent, False)
                 else:
                     app_set = parse_application_set(document, file)
                     yield Generated(dataclasses.replace(
-                        app_set, deployed_by=top, namespace=_namespace(app_set, item)),
-                        parent, True)
+                        app_set, deployed_by=top, namespace=_namespace(app_set, item),
+                        installed_in=installed), parent, True)
             except PlatecheckError as exc:
                 yield exc
 

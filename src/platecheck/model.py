@@ -199,6 +199,9 @@ class Application:
     # its parents (an Application file, or a chart linted directly); None for one written in
     # a file of the repository (its ``file``)
     deployed_by: str | None = None
+    # one a chart linted in chart mode generated (or what that generated): the environment
+    # of that render (each environment's install of the chart is one of its own)
+    installed_in: str | None = None
 
     @property
     def kind(self) -> str:

@@ -16,7 +16,8 @@ What:
       Application, or one generated and also written in another file of the repository,
       manage one Application twice (a file a Kustomize parent renders is that file's
       Application, not a second one, and so is an Application two renders of one chart
-      write alike, as chart mode's renders of an app-of-apps chart per environment do);
+      write alike, as chart mode's renders of an app-of-apps chart per environment do;
+      written differently, each is its environment's install's own);
       so are ApplicationSets' (written, or rendered by two parents differently); an
       Application no app-of-apps reaches (below) takes no name;
     - no two Applications deploy the same resource (API group, kind, namespace, name) to
@@ -339,9 +340,11 @@ class _Checker:
         seen: set[tuple[str, str, str]] = set()
         same_place: dict[tuple[str, str, str], tuple[Application, int]] = {}
         for app in apps:
-            # two Argo CD instances (two clusters' own) each have their Applications; an
+            # two Argo CD instances (two clusters' own) each have their Applications, and so
+            # has each environment's install of a chart linted in chart mode; an
             # ApplicationSet and an Application of one name are two resources
-            key = (self.instance(app) or "", app.namespace or "", f"{app.kind}/{app.name}")
+            key = (self.instance(app) or app.installed_in or "", app.namespace or "",
+                   f"{app.kind}/{app.name}")
             manifest = _manifest(app)
             if manifest in seen:
                 continue
