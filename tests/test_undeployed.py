@@ -157,3 +157,17 @@ def test_chart_mode_names_a_values_file_of_no_configured_environment(tmp_path: P
         ("charts/one/values-dev.yaml", 1, Level.INFO, "values file values-dev.yaml: no "
          "configured environment is named 'dev', so the chart is not checked with it")]
     assert [t.id for t in report.targets] == ["prod/one"]
+
+
+def test_chart_mode_names_each_unconfigured_environment_once(tmp_path: Path) -> None:
+    """Charts sharing an environment name no configuration has: one finding for that name,
+    at its first file, counting the others."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    for name in ("one", "two", "three"):
+        _chart(repo, f"charts/{name}")
+        (repo / "charts" / name / "values-dev.yaml").write_text("a: 1\n", "utf-8")
+    assert _undeployed(lint(repo, cache_dir=tmp_path / "cache")) == [
+        ("charts/one/values-dev.yaml", 1, Level.INFO, "values file values-dev.yaml (and 2 "
+         "other charts'): no configured environment is named 'dev', so the chart is not "
+         "checked with it")]

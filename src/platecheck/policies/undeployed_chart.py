@@ -15,7 +15,7 @@ What:
     environments' charts generate were not rendered. In chart mode, a chart's
     ``values-<name>.yaml`` whose name is no configured environment's
     (``values-production.yaml`` with the environments ``prod`` and ``stg``) renders nowhere
-    either: one finding at that file.
+    either: one finding per such name, at its first file, counting the charts' others.
 
 Why:
     A bootstrap chart installed by hand (``helm install`` of an app-of-apps), an example or a
@@ -65,14 +65,19 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
             file=chart_file,
             line=1,
         )
+    by_environment: dict[str, list[str]] = {}  # one finding per environment name
     for values_file in repo.unmatched_values:
         name = PurePosixPath(values_file).name
         environment = name.removeprefix("values-").rsplit(".", 1)[0]
+        by_environment.setdefault(environment, []).append(values_file)
+    for environment, files in sorted(by_environment.items(), key=lambda item: item[1][0]):
+        name = PurePosixPath(files[0]).name
+        more = f" (and {len(files) - 1} other charts')" if len(files) > 1 else ""
         yield Finding(
             policy=ID,
-            message=f"values file {name}: no configured environment is named {environment!r}, "
-                    "so the chart is not checked with it",
-            file=values_file,
+            message=f"values file {name}{more}: no configured environment is named "
+                    f"{environment!r}, so the chart is not checked with it",
+            file=files[0],
             line=1,
             remediation="Name the environment in policies/platecheck.yaml (environments), or "
                         "rename the file values-<environment>.yaml after one that is.",
