@@ -373,7 +373,8 @@ def test_every_missing_path_of_a_multi_source_application_is_could_not_check(
     assert report.exit_code == 2
 
 
-INCLUDED_INIT = """\
+# a Deployment of web up to its pod spec
+WEB_POD_SPEC = """\
 apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -383,6 +384,9 @@ spec:
   template:
     metadata: {labels: {app: web}}
     spec:
+"""
+
+INCLUDED_INIT = WEB_POD_SPEC + """\
       initContainers:
 {{- include "web.sidecar" "reload-init" | nindent 8 }}
         - name: init
@@ -462,16 +466,7 @@ containers:
 {{- end }}
 """
 
-POD_USER = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
+POD_USER = WEB_POD_SPEC + """\
       {{- include "web.pod" . | nindent 6 }}
 """
 

@@ -36,7 +36,7 @@ from platecheck.model import (
 )
 from platecheck.realpaths import resolve
 from platecheck.reporoot import marked_root
-from platecheck.sourcetype import kustomization_file, source_type
+from platecheck.sourcetype import BUILDING, kustomization_file, source_type
 from platecheck.yamlio import (
     UTF16_MARKS,
     Document,
@@ -248,7 +248,6 @@ def _listed(directory: Path, root: Path) -> Iterator[tuple[str, list[str], list[
 
 
 _PATCH_FIELDS = ("patchesStrategicMerge", "patches", "patchesJson6902")
-_RESOURCE_FIELDS = ("resources", "bases", "components")
 
 
 def _patch_files(files: Sequence[Path], root: Path) -> set[Path]:
@@ -269,7 +268,7 @@ def _patch_files(files: Sequence[Path], root: Path) -> set[Path]:
             continue
         if not isinstance(data, dict):
             continue
-        for kind, fields in (("patch", _PATCH_FIELDS), ("resource", _RESOURCE_FIELDS)):
+        for kind, fields in (("patch", _PATCH_FIELDS), ("resource", BUILDING)):
             for field_name in fields:
                 entries = data.get(field_name)
                 for entry in entries if isinstance(entries, list) else ():

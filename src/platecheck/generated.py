@@ -146,8 +146,7 @@ def _helper(item: RenderedTarget, kind: str) -> tuple[str, int, str] | None:
     chart = item.target.chart
     if chart is None:
         return None
-    home = helper_home(f"{chart.rel}/templates/x" if chart.rel not in ("", ".") else
-                       "templates/x")
+    home = f"{chart.rel}/templates" if chart.rel not in ("", ".") else "templates"
     found = [(rel, line, text) for rel, text in sorted(item.templates.items())
              if is_helper(rel) and helper_home(rel) == home
              and (line := _kind_line(text, kind)) is not None]

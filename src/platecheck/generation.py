@@ -5,7 +5,6 @@ written one, changed, replaces it."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Sequence
 
 from platecheck.batch import Batch
@@ -96,9 +95,9 @@ class WrittenPlaces:
         chart mode whose renders it comes from)."""
         top = item.app.deployed_by
         if top in self.chart_mode:
-            self.provisional.setdefault((top, *key), set()).add(_document(item.app))
+            self.provisional.setdefault((top, *key), set()).add(item.app.document)
         else:
-            self.generated.setdefault(key, set()).add(_document(item.app))
+            self.generated.setdefault(key, set()).add(item.app.document)
 
     def origin(self, item: Generated) -> tuple[str, int] | None:
         """The written document a rendered Application lies in (its line is one of the
@@ -142,7 +141,7 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
             # one of a written one's key is that file rendered (a Kustomize source building
             # it, its namespace or labels set): planned once, as written
             if key not in places.written_sets \
-                    and _document(item.app) not in documents:  # not one planned already
+                    and item.app.document not in documents:  # not one planned already
                 places.planned(item, key)
                 parents.setdefault(key, item.parent)
                 new.append(item)
@@ -155,7 +154,7 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         replaces = key in places.written and origin is not None \
             and places.keys.get(origin) == key
         if key in parents and not replaces and (
-                key in places.written or _document(item.app) in documents):
+                key in places.written or item.app.document in documents):
             continue
         places.planned(item, key)
         if key not in parents or replaces:
@@ -163,9 +162,6 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         new.append(item)
     return new
 
-
-def _document(app: Application) -> str:
-    return json.dumps(app.raw, sort_keys=True, default=str)
 
 
 def _set_key(app_set: Application) -> AppKey:

@@ -13,7 +13,7 @@ from typing import Any, NoReturn
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import rel_path
 from platecheck.model import RenderTarget
-from platecheck.sourcetype import kustomization_file
+from platecheck.sourcetype import BUILDING, kustomization_file
 from platecheck.values import Layer
 from platecheck.yamlio import first_document, read_text
 
@@ -37,8 +37,7 @@ class KustomizeCall:
 # the entries of a kustomization that name a file or a kustomization's directory, which
 # kustomize reads wherever it is (other paths must lie in or below the kustomization): those
 # that make the resources (components applied after the others), then the plugins
-_BUILDING = ("components", "resources", "bases")
-_LISTED = (*_BUILDING, "transformers", "generators", "validators")
+_LISTED = (*BUILDING, "transformers", "generators", "validators")
 
 
 def reachable_root(reached: set[Path]) -> Path:
@@ -64,23 +63,16 @@ def build_tree(source: Path, root: Path, edited: dict[str, Any] | None = None
     read: list[tuple[Path, Path, dict[str, Any]]] = []
     while todo:
         directory, layered = todo.pop(0)
-        found = kustomization_file(directory)
-        try:  # read as kustomize reads it: the first document, with Go's scalars
-            data = edited if directory == source and edited is not None else first_document(
-                found.read_text(encoding="utf-8"), found.name).data if found else None
-        except (OSError, UnicodeDecodeError, PlatecheckError):
-            data = None
-        if not isinstance(data, dict) or found is None:
+        found, data = (kustomization_file(directory), edited) \
+            if directory == source and edited is not None else _kustomization(directory)
+        if data is None or found is None:
             continue
         if layered:
             read.append((directory, found, data))
         for key in _LISTED:
-            entries = data.get(key)
-            entries = entries if isinstance(entries, list) else []
+            entries = _local(data, key)
             # highest precedence first: the component applied last
             for entry in reversed(entries) if key == "components" else entries:
-                if not isinstance(entry, str) or "://" in entry or entry.startswith("git@"):
-                    continue
                 path = Path(os.path.normpath(directory / entry))
                 if _leaves(directory, entry, root):
                     _left_repository(entry, key, found, root)
@@ -88,7 +80,7 @@ def build_tree(source: Path, root: Path, edited: dict[str, Any] | None = None
                     continue
                 if path.is_dir():
                     reached.add(path)
-                    todo.append((path, layered and key in _BUILDING))
+                    todo.append((path, layered and key in BUILDING))
                 else:
                     reached.add(path.parent)
     return reached, read
@@ -104,19 +96,12 @@ def listed_files(source: Path, root: Path) -> set[Path]:
     todo = [source]
     while todo:
         directory = todo.pop(0)
-        found = kustomization_file(directory)
-        try:
-            data = first_document(found.read_text(encoding="utf-8"), found.name).data \
-                if found else None
-        except (OSError, UnicodeDecodeError, PlatecheckError):
-            data = None
-        if not isinstance(data, dict):
+        data = _kustomization(directory)[1]
+        if data is None:
             continue
-        for key in _BUILDING:
-            entries = data.get(key)
-            for entry in entries if isinstance(entries, list) else []:
-                if not isinstance(entry, str) or "://" in entry or entry.startswith("git@") \
-                        or _leaves(directory, entry, root):
+        for key in BUILDING:
+            for entry in _local(data, key):
+                if _leaves(directory, entry, root):
                     continue
                 path = Path(os.path.normpath(directory / entry))
                 if path.is_file():
@@ -125,6 +110,26 @@ def listed_files(source: Path, root: Path) -> set[Path]:
                     seen.add(path)
                     todo.append(path)
     return files
+
+
+def _kustomization(directory: Path) -> tuple[Path | None, dict[str, Any] | None]:
+    """The kustomization file of ``directory`` and its content as kustomize reads it (the
+    first document, with Go's scalars); no content when there is none or it does not read
+    as a mapping."""
+    found = kustomization_file(directory)
+    try:
+        data = first_document(found.read_text(encoding="utf-8"), found.name).data \
+            if found else None
+    except (OSError, UnicodeDecodeError, PlatecheckError):
+        data = None
+    return found, data if isinstance(data, dict) else None
+
+
+def _local(data: dict[str, Any], key: str) -> list[str]:
+    """The entries of a kustomization's ``key`` list that name a path (not a URL)."""
+    entries = data.get(key)
+    return [entry for entry in entries if isinstance(entry, str) and "://" not in entry
+            and not entry.startswith("git@")] if isinstance(entries, list) else []
 
 
 def _leaves(directory: Path, entry: str, root: Path) -> bool:

@@ -7,6 +7,8 @@ Every stage takes and returns these frozen objects; nothing here does I/O.
 from __future__ import annotations
 
 import enum
+import functools
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -202,6 +204,11 @@ class Application:
     # one a chart linted in chart mode generated (or what that generated): the environment
     # of that render (each environment's install of the chart is one of its own)
     installed_in: str | None = None
+
+    @functools.cached_property
+    def document(self) -> str:
+        """Its document as written, one string (sorted keys): two alike are one."""
+        return json.dumps(self.raw, sort_keys=True, default=str)
 
     @property
     def kind(self) -> str:

@@ -65,6 +65,10 @@ def source_type(source: Mapping[str, Any], directory: Path | None, file: str | N
     return detected_type(directory)
 
 
+# a kustomization's lists of what it builds the resources from (components applied last)
+BUILDING = ("components", "resources", "bases")
+
+
 def kustomization_file(directory: Path) -> Path | None:
     """The kustomization file kustomize reads in ``directory``, if any (its order)."""
     return next((directory / name for name in KUSTOMIZATIONS

@@ -89,7 +89,6 @@ Fails:
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -160,7 +159,7 @@ def _where(app: Application) -> tuple[str, int, str, str]:
     """An Application by where it is written, its name and its document: two of one name in
     one file are two (each its own target), as are two renders of one template line that
     write it differently (a chart rendered for two environments)."""
-    return app.file, app.line, app.name, json.dumps(app.raw, sort_keys=True, default=str)
+    return app.file, app.line, app.name, app.document
 
 
 def _manifest(app: Application) -> tuple[str, str, str]:
