@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from platecheck import sandbox
 from platecheck.engine import load
 from platecheck.helmbin import helm_major, install_helm
 from platecheck.sandbox import MAX_OUTPUT
@@ -303,21 +304,32 @@ def _sleepers(marker: str) -> list[int]:
 
 
 def test_helm_outlives_a_killed_platecheck_by_its_timeout_at_most(tmp_path: Path) -> None:
+    """Killed with SIGKILL, platecheck cleans nothing up: its supervisor kills helm (or, where
+    none runs, helm's own timeout does) and removes the private copies of the charts."""
     make_repo(tmp_path, data=SLOW, config="renderTimeout: 2\n")
+    private = tmp_path / "tmp"
+    private.mkdir()
     process = subprocess.Popen(
         [sys.executable, "-m", "platecheck", "lint", str(tmp_path), "--no-cache"],
+        env={**os.environ, "TMPDIR": str(private)},
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 30
         while not _helm_processes(str(tmp_path)) and time.monotonic() < deadline:
             time.sleep(0.1)
         assert _helm_processes(str(tmp_path)), "helm never started"
+        assert list(private.iterdir())  # the private copies
         process.kill()  # SIGKILL: platecheck cannot clean up
         process.wait()
         deadline = time.monotonic() + 2 + 5 + 5  # renderTimeout, the grace, some slack
         while _helm_processes(str(tmp_path)) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert _helm_processes(str(tmp_path)) == []
+        if sandbox._supervisor() is not None:
+            deadline = time.monotonic() + 5
+            while list(private.iterdir()) and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert list(private.iterdir()) == []
     finally:
         process.kill()
         process.wait()

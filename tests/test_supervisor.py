@@ -143,6 +143,31 @@ def test_the_supervisor_kills_on_time_without_platecheck(tmp_path: Path) -> None
         assert process.wait(timeout=10) == 0
 
 
+def test_the_supervisor_removes_the_private_directories_platecheck_left(tmp_path: Path) -> None:
+    """When platecheck's end closes, the directories it named and has not said it is done
+    with are removed; a directory not named as platecheck names its own is never touched."""
+    left, done, foreign = (tmp_path / name for name in (
+        "platecheck-left", "platecheck-done", "repository"))
+    for directory in (left, done, foreign):
+        (directory / "chart").mkdir(parents=True)
+        (directory / "chart" / "values.yaml").write_text("a: 1\n")
+    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    process = subprocess.Popen([sys.executable, "-I", "-S", str(sandbox.SUPERVISOR),
+                                str(theirs.fileno()), str(1 << 30)], pass_fds=(theirs.fileno(),))
+    theirs.close()
+    try:
+        assert ours.recv(16) == b"ready"
+        for op, path in (("scratch", left), ("scratch", done), ("done", done),
+                         ("scratch", foreign), ("scratch", "platecheck-relative")):
+            ours.send(json.dumps({"op": op, "path": str(path)}).encode())
+    finally:
+        ours.close()
+        assert process.wait(timeout=10) == 0
+    assert not left.exists()
+    assert (done / "chart" / "values.yaml").is_file()
+    assert (foreign / "chart" / "values.yaml").is_file()
+
+
 _KILLED_PARENT = textwrap.dedent("""
     import sys
     from pathlib import Path

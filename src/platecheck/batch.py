@@ -5,7 +5,6 @@ a chart with a symbolic link out of it or into ``.git`` is refused, not rendered
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from platecheck.problems import Problems
 from platecheck.provenance import at, target_origin
 from platecheck.render import Helm, HelmStats
 from platecheck.rendering import render_helm
+from platecheck.sandbox import scratch
 
 # where the documents of template outputs are remembered, under the cache directory
 PARSED = "parsed"
@@ -75,8 +75,8 @@ class Batch:
             binary = find_helm(self.helm, cache_dir=self.cache_dir)
             helm_version(binary)  # an unusable helm is one error, not one per target
             jobs = jobs_for(self.jobs, self.config.jobs)
-            with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
-                runner = Helm(binary=binary, workdir=Path(workdir), root=root,
+            with scratch() as workdir:
+                runner = Helm(binary=binary, workdir=workdir, root=root,
                               timeout=self.config.render_timeout, jobs=jobs, cache=cache)
                 rendered, lints = render_helm(runner, self.planner, to_render, self.problems,
                                           self.parsed, meanwhile, self.wants_lint)
@@ -146,8 +146,8 @@ def _build(builds: Sequence[RenderTarget], results: dict[str, RenderedTarget | P
         results.update((t.id, PlatecheckError(exc.message, **at(target_origin(t))))
                        for t in builds)
         return HelmStats()
-    with tempfile.TemporaryDirectory(prefix="platecheck-") as workdir:
-        runner = Kustomize(kubectl, root, Path(workdir), timeout, _helm_or_none(helm, cache_dir),
+    with scratch() as workdir:
+        runner = Kustomize(kubectl, root, workdir, timeout, _helm_or_none(helm, cache_dir),
                            cache_dir, cache=cache, jobs=jobs, build_options=build_options)
         results.update(zip((t.id for t in builds), runner.render_all(builds), strict=True))
     return runner.stats

@@ -22,7 +22,6 @@ import json
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -32,7 +31,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.limits import go_crash
 from platecheck.manifests import SKIP_MARKER, ManifestDocument, has_kind, rel_path
 from platecheck.model import RenderTarget
-from platecheck.sandbox import run_bounded
+from platecheck.sandbox import run_bounded, scratch
 from platecheck.yamlio import Document, read_text
 
 _TRACE = re.compile(r"^\s*(?P<file>[^\s:]+):(?P<line>\d+):\d+")
@@ -62,12 +61,12 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
                 str(item.get("value", "")), target.build_env)
     request = {"file": str(path), "root": str(root.resolve()),
                "search": [str(p) for p in search], "variables": variables}
-    with tempfile.TemporaryDirectory(prefix="platecheck-jsonnet-") as scratch:
-        asked = Path(scratch) / "request.json"
+    with scratch("jsonnet-") as workdir:
+        asked = workdir / "request.json"
         asked.write_text(json.dumps(request), encoding="utf-8")
         try:
             completed = run_bounded(
-                [sys.executable, "-m", "platecheck.jsonnet", str(asked)], cwd=Path(scratch),
+                [sys.executable, "-m", "platecheck.jsonnet", str(asked)], cwd=workdir,
                 timeout=timeout, env={"PATH": os.environ.get("PATH", os.defpath),
                                       "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)})
         except PlatecheckError as exc:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import difflib
 import os
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from platecheck.model import (
     ResourceChange,
     TargetChange,
 )
+from platecheck.sandbox import scratch
 
 _SECRET_FIELDS = ("data", "stringData")
 _REDACTED = "<redacted>"
@@ -47,8 +47,8 @@ def compute(paths: Sequence[str], ref: str, **options: Any) -> RenderedDiff:
             raise PlatecheckError("path not found", str(path))
     root = find_root(given[0])
     head_model, head = engine.load_and_check([str(p) for p in given], **options)
-    with tempfile.TemporaryDirectory(prefix="platecheck-base-") as scratch:
-        base_root = Path(scratch) / "repo"
+    with scratch("base-") as workdir:
+        base_root = workdir / "repo"
         base_root.mkdir()
         commit = basetree.export(root, ref, base_root)
         base_paths = [base_root / Path(os.path.realpath(p)).relative_to(root) for p in given]

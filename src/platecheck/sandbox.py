@@ -38,6 +38,7 @@ import stat
 import subprocess
 import sys
 import tarfile
+import tempfile
 import threading
 import time
 import zlib
@@ -52,7 +53,7 @@ from platecheck.boundedread import is_regular_file, read_at_most
 from platecheck.cache import chart_tree
 from platecheck.errors import PlatecheckError
 from platecheck.limits import MAX_PROCESS_DATA
-from platecheck.supervisor import default_signals
+from platecheck.supervisor import SCRATCH_PREFIX, default_signals
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -421,6 +422,22 @@ def _supervisor() -> Supervisor | None:
         return _supervising[pid]
 
 
+@contextlib.contextmanager
+def scratch(kind: str = "") -> Iterator[Path]:
+    """A private temporary directory (``platecheck-KIND...``) for the block, removed when it
+    ends; should platecheck be killed before (SIGKILL), the supervisor removes it: no copy of
+    the checked repository stays behind."""
+    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{kind}") as name:
+        supervisor = _supervisor()
+        if supervisor is not None:
+            supervisor.note("scratch", name)
+        try:
+            yield Path(name)
+        finally:
+            if supervisor is not None:
+                supervisor.note("done", name)
+
+
 @cache
 def _release_at_exit() -> None:
     """Reap the supervisor when platecheck ends (once registered, also for a forked child)."""
@@ -543,10 +560,17 @@ class Supervisor:
 
     def kill(self, ident: int) -> None:
         """Kill the process group of request ``ident``, if it still runs."""
-        message = json.dumps({"op": "kill", "id": ident}).encode()
+        self._send({"op": "kill", "id": ident})
+
+    def note(self, op: str, path: str) -> None:
+        """Tell it a private directory to remove should platecheck end before it does
+        (``scratch``), or that platecheck has removed it (``done``)."""
+        self._send({"op": op, "path": os.path.abspath(path)})
+
+    def _send(self, message: dict[str, Any]) -> None:
         try:
             with self._sending:
-                self.channel.send(message)
+                self.channel.send(json.dumps(message).encode())
         except OSError:
             pass  # the supervisor has gone, and killed what it ran
 

@@ -17,10 +17,15 @@ It says ``ready`` once, then takes messages, JSON:
   negative code: the signal that ended it), and closes it. After ``limit`` seconds it kills
   the program's process group.
 - ``{"op": "kill", "id": N}``: kill that program's process group, if it has not ended.
+- ``{"op": "scratch", "path": DIR}`` and ``{"op": "done", "path": DIR}``: DIR is one of
+  platecheck's private directories (an absolute path whose name starts with ``platecheck-``)
+  from the first message until the second.
 
 When platecheck's end of the socket closes (platecheck ended, was killed, or let it go) or
 the supervisor is told to stop (SIGTERM, SIGHUP, SIGINT), it kills every program still
-running and ends. So no program outlives platecheck, even one killed with SIGKILL.
+running, removes the private directories platecheck has not said it is done with, and ends.
+So no program outlives platecheck, and no copy of the checked repository stays behind, even
+when platecheck is killed with SIGKILL.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 MAX_MESSAGE = 1 << 20  # bytes of a request, at most (platecheck sends much smaller ones)
+SCRATCH_PREFIX = "platecheck-"  # the name of a directory the supervisor may remove starts so
 
 
 class _Child:
@@ -83,7 +89,8 @@ def _start(request: dict[str, Any], fds: list[int]) -> subprocess.Popen[bytes] |
         return 22  # EINVAL: not a request platecheck sends
 
 
-def _serve(sock: socket.socket, poller: select.poll, children: dict[int, _Child]) -> bool:
+def _serve(sock: socket.socket, poller: select.poll, children: dict[int, _Child],
+           scratch: set[str]) -> bool:
     """Take one message; False when platecheck's end has closed."""
     try:
         message, fds, _, _ = socket.recv_fds(sock, MAX_MESSAGE, 3)
@@ -105,6 +112,8 @@ def _serve(sock: socket.socket, poller: select.poll, children: dict[int, _Child]
                     _kill(child)
         elif run:
             _run(request, fds, poller, children)
+        elif request.get("op") in ("scratch", "done"):
+            _note_scratch(request, scratch)
     finally:
         for fd in fds[:2] if run else fds:
             os.close(fd)  # the program has its own copies; the status pipe is the child's
@@ -131,6 +140,26 @@ def _run(request: dict[str, Any], fds: list[int], poller: select.poll,
     children[pidfd] = _Child(request["id"], started, pidfd, status,
                              time.monotonic() + float(request["limit"]))
     poller.register(pidfd, select.POLLIN)
+
+
+def _note_scratch(request: dict[str, Any], scratch: set[str]) -> None:
+    path = request.get("path")
+    if not (isinstance(path, str) and os.path.isabs(path)
+            and os.path.basename(path).startswith(SCRATCH_PREFIX)):
+        return  # not a directory platecheck made
+    if request["op"] == "scratch":
+        scratch.add(path)
+    else:
+        scratch.discard(path)
+
+
+def _remove(scratch: set[str]) -> None:
+    """The private directories platecheck left (it was killed before it could remove them)."""
+    if scratch:
+        import shutil
+
+        for path in scratch:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _reap(child: _Child, poller: select.poll) -> None:
@@ -161,6 +190,10 @@ def main(fd: int, data_limit: int) -> None:
     # every program it starts inherits the bound (platecheck.limits.MAX_PROCESS_DATA)
     resource.setrlimit(resource.RLIMIT_DATA, (data_limit, data_limit))
     default_signals()
+    # a status pipe platecheck no longer reads (killed) is EPIPE, not the end of the
+    # supervisor before it has reaped and cleaned up; its programs get SIGPIPE's default back
+    # (``subprocess``' ``restore_signals``)
+    signal.signal(signal.SIGPIPE, signal.SIG_IGN)
     for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
         signal.signal(signum, _stop)
     sock = socket.socket(fileno=fd)
@@ -168,6 +201,7 @@ def main(fd: int, data_limit: int) -> None:
     poller = select.poll()
     poller.register(sock.fileno(), select.POLLIN)
     children: dict[int, _Child] = {}
+    scratch: set[str] = set()
     os.close(os.pidfd_open(os.getpid()))  # where the system refuses it, no "ready"
     try:
         sock.send(b"ready")
@@ -176,7 +210,7 @@ def main(fd: int, data_limit: int) -> None:
             wait = None if nearest == math.inf else max(0.0, nearest - time.monotonic()) * 1000
             for ready, _ in poller.poll(wait):
                 if ready == sock.fileno():
-                    if not _serve(sock, poller, children):
+                    if not _serve(sock, poller, children, scratch):
                         return
                 else:
                     _reap(children.pop(ready), poller)
@@ -189,6 +223,7 @@ def main(fd: int, data_limit: int) -> None:
             _kill(child)
         for child in list(children.values()):
             _reap(child, poller)
+        _remove(scratch)
 
 
 if __name__ == "__main__":
