@@ -171,3 +171,71 @@ def test_chart_mode_names_each_unconfigured_environment_once(tmp_path: Path) -> 
         ("charts/one/values-dev.yaml", 1, Level.INFO, "values file values-dev.yaml (and 2 "
          "other charts'): no configured environment is named 'dev', so the chart is not "
          "checked with it")]
+
+
+# -- undeployed-kustomization -----------------------------------------------------------------
+
+def _write(repo: Path, files: dict[str, str]) -> None:
+    for rel, text in files.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text, "utf-8")
+
+
+@pytest.fixture(scope="module")
+def overlays(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Each cluster's overlay of the base Applications, applied by a root outside the
+    repository (as cybozu-go/neco-apps does), beside Kustomize sources Applications and an
+    ApplicationSet deploy."""
+    repo = tmp_path_factory.mktemp("overlays")
+    (repo / ".git").mkdir()
+    _chart(repo, "charts/web")
+    config = "    kustomize:\n      namePrefix: x-\n"
+    _write(repo, {
+        "argocd-config/base/kustomization.yaml": "resources: [web.yaml, api.yaml]\n",
+        "argocd-config/base/web.yaml": application("web-prod", "charts/web", "web-prod"),
+        "argocd-config/base/api.yaml": application("api-prod", "charts/web", "api-prod"),
+        "argocd-config/overlays/gcp/kustomization.yaml":
+            "resources: [../../base]\nnamePrefix: gcp-\n",
+        "argocd-config/overlays/stage/kustomization.yaml": "resources: [../../base]\n",
+        # a cycle: each lists the other, nothing deploys either, nothing to name on top
+        "loop/a/kustomization.yaml": "resources: [../b]\n",
+        "loop/b/kustomization.yaml": "resources: [../a]\n",
+        # deployed: an Application's own source, one inside a plain directory source, the
+        # directories of an ApplicationSet's path pattern
+        "apps/settings.yaml": application("settings-prod", "settings", "settings-prod",
+                                          source_extra=config),
+        "settings/kustomization.yaml": "resources: [cm.yaml]\n",
+        "settings/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s\n",
+        "apps/plain.yaml": application("plain-prod", "plain", "plain-prod"),
+        "plain/inner/kustomization.yaml": "resources: []\n",
+        "apps/tools.yaml": TOOLS,
+        "tools/api/kustomization.yaml": "resources: [cm.yaml]\n",
+        "tools/api/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: t\n",
+    })
+    return repo
+
+
+def _kustomizations(report: Report) -> list[tuple[str | None, int | None, Level, str]]:
+    return [(f.file, f.line, f.level, f.message) for f in report.findings
+            if f.policy == "undeployed-kustomization"]
+
+
+def test_kustomizations_no_application_deploys_are_named_at_the_top(overlays: Path,
+                                                                     tmp_path: Path) -> None:
+    report = lint(overlays, cache_dir=tmp_path)
+    assert not report.errors, report.errors
+    checked_as_written = ("no Application deploys it, so it is not checked; the 2 Application "
+                          "files it lists were checked as written, not as it builds them")
+    assert _kustomizations(report) == [
+        ("argocd-config/overlays/gcp/kustomization.yaml", 1, Level.INFO,
+         f"kustomization argocd-config/overlays/gcp: {checked_as_written}"),
+        ("argocd-config/overlays/stage/kustomization.yaml", 1, Level.INFO,
+         f"kustomization argocd-config/overlays/stage: {checked_as_written}"),
+    ]
+
+
+def test_kustomizations_are_named_for_the_whole_run_only(overlays: Path,
+                                                         tmp_path: Path) -> None:
+    assert _kustomizations(lint(overlays, cache_dir=tmp_path, environments=["prod"])) == []
+    report = lint([overlays / "apps", overlays / "loop"], cache_dir=tmp_path)
+    assert _kustomizations(report) == []  # under the linted paths only

@@ -36,7 +36,7 @@ from platecheck.model import (
 )
 from platecheck.realpaths import resolve
 from platecheck.reporoot import marked_root
-from platecheck.sourcetype import BUILDING, kustomization_file, source_type
+from platecheck.sourcetype import BUILDING, KUSTOMIZATIONS, kustomization_file, source_type
 from platecheck.yamlio import (
     UTF16_MARKS,
     Document,
@@ -333,19 +333,28 @@ def _names_argo_kind(path: Path) -> bool:
 def top_level_charts(paths: Sequence[Path], root: Path) -> list[Path]:
     """Chart directories under ``paths`` that are not inside another chart (a vendored
     subchart renders with its parent), for chart mode."""
-    found: list[Path] = []
+    return source_directories(paths, root)[0]
+
+
+def source_directories(paths: Sequence[Path], root: Path) -> tuple[list[Path], list[Path]]:
+    """The top-level chart directories under ``paths`` (``top_level_charts``) and the
+    directories holding a kustomization outside charts, in one walk."""
+    charts: list[Path] = []
+    kustomizations: list[Path] = []
     for path in paths:
         if not path.is_dir():
             continue
         for current, dirs, files in _listed(path, root):
             here = Path(current)
             if "Chart.yaml" in files:
-                found.append(here)
+                charts.append(here)
                 dirs[:] = []
                 continue
+            if any(name in files for name in KUSTOMIZATIONS):
+                kustomizations.append(here)
             dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                              and not _skipped(here / d, root, skip_charts=False))
-    return sorted(found)
+    return sorted(charts), sorted(kustomizations)
 
 
 def _skipped(directory: Path, root: Path, skip_charts: bool) -> bool:

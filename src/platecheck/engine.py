@@ -51,7 +51,7 @@ from platecheck.rendering import lint_identity
 from platecheck.runmemo import remembered
 from platecheck.sandbox import prepare, resume
 from platecheck.sourcetype import kustomization_file
-from platecheck.undeployed import undeployed_charts
+from platecheck.undeployed import undeployed
 from platecheck.yamlio import read_text
 
 PathArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
@@ -242,6 +242,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             files, changed_since, repo_root, config_path, targets, rendered, lints)
         if rendered:
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
+        undeployed_charts, kustomizations = _undeployed(paths, found, generated, problems, wanted)
         model = RepoModel(
             root=repo_root,
             applications=tuple(found.applications),
@@ -252,11 +253,10 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             app_children=tuple(found.children),
             repository_targets=planner.target_ids(found.repository or found),
             own_repo_urls=planner.own,
-            undeployed_charts=_undeployed(paths, found, generated, problems, wanted),
+            undeployed_charts=undeployed_charts, undeployed_kustomizations=kustomizations,
             hidden_applications=_hidden(found), unmatched_values=_unmatched(planner, targets),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
-            targets=tuple(targets),
-            rendered=tuple(rendered),
+            targets=tuple(targets), rendered=tuple(rendered),
             yaml_files=tuple(found.yaml_files[rel] for rel in sorted(found.yaml_files)),
             environments=tuple(env.environment for env in config.environments),
             helm_lint=tuple(lints),
@@ -327,19 +327,21 @@ def _hidden(found: Discovery) -> tuple[str, ...]:
 
 
 def _undeployed(paths: Sequence[Path], found: Discovery, generated: Sequence[Generated],
-                problems: Problems, wanted: set[str] | None) -> tuple[str, ...]:
-    """The charts under ``paths`` no Application deploys: none in chart mode (every top-level
-    chart is linted), none for some environments only (others' generated Applications were
-    not rendered)."""
+                problems: Problems, wanted: set[str] | None
+                ) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """The charts and kustomizations under ``paths`` no Application deploys: none in chart
+    mode (every top-level chart is linted), none for some environments only (others'
+    generated Applications were not rendered)."""
     if wanted is not None or not (found.applications or found.application_sets):
-        return ()
+        return (), ()
     try:
-        return undeployed_charts(
+        return undeployed(
             paths, found.root, [*found.applications, *found.application_sets,
-                                *(g.app for g in generated)], found.chart_dirs)
+                                *(g.app for g in generated)], found.chart_dirs,
+            {a.file for a in found.applications})
     except PlatecheckError as exc:  # a directory that cannot be listed
         problems.add(exc)
-        return ()
+        return (), ()
 
 
 def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,

@@ -6,6 +6,7 @@ of the repository, and the build's call."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -64,7 +65,7 @@ def build_tree(source: Path, root: Path, edited: dict[str, Any] | None = None
     while todo:
         directory, layered = todo.pop(0)
         found, data = (kustomization_file(directory), edited) \
-            if directory == source and edited is not None else _kustomization(directory)
+            if directory == source and edited is not None else read_kustomization(directory)
         if data is None or found is None:
             continue
         if layered:
@@ -95,24 +96,32 @@ def listed_files(source: Path, root: Path) -> set[Path]:
     seen = {source}
     todo = [source]
     while todo:
-        directory = todo.pop(0)
-        data = _kustomization(directory)[1]
-        if data is None:
-            continue
-        for key in BUILDING:
-            for entry in _local(data, key):
-                if _leaves(directory, entry, root):
-                    continue
-                path = Path(os.path.normpath(directory / entry))
-                if path.is_file():
-                    files.add(path)
-                elif path.is_dir() and path not in seen:
-                    seen.add(path)
-                    todo.append(path)
+        for path in _listed(todo.pop(0), root):
+            if path.is_file():
+                files.add(path)
+            elif path.is_dir() and path not in seen:
+                seen.add(path)
+                todo.append(path)
     return files
 
 
-def _kustomization(directory: Path) -> tuple[Path | None, dict[str, Any] | None]:
+def listed_directories(directory: Path, root: Path) -> list[Path]:
+    """The directories the kustomization of ``directory`` lists (``resources``, ``bases``,
+    ``components``) inside ``root``."""
+    return [path for path in _listed(directory, root) if path.is_dir()]
+
+
+def _listed(directory: Path, root: Path) -> Iterator[Path]:
+    """The local paths the kustomization of ``directory`` lists, each entry that stays in
+    ``root``."""
+    data = read_kustomization(directory)[1] or {}
+    for key in BUILDING:
+        for entry in _local(data, key):
+            if not _leaves(directory, entry, root):
+                yield Path(os.path.normpath(directory / entry))
+
+
+def read_kustomization(directory: Path) -> tuple[Path | None, dict[str, Any] | None]:
     """The kustomization file of ``directory`` and its content as kustomize reads it (the
     first document, with Go's scalars); no content when there is none or it does not read
     as a mapping."""

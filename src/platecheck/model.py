@@ -514,6 +514,10 @@ class RepoModel:
     # the Chart.yaml files of the charts under the linted paths that no Application deploys
     # (undeployed.py); () in chart mode and for a run of some environments only
     undeployed_charts: tuple[str, ...] = ()
+    # the kustomization files under the linted paths that no Application deploys and no other
+    # kustomization lists, each with the number of Application files its build lists
+    # (undeployed.py); () as for undeployed_charts
+    undeployed_kustomizations: tuple[tuple[str, int], ...] = ()
     # the files of hidden directories under the linted paths that name an Argo CD
     # Application or ApplicationSet and that no app-of-apps reached: not walked, not checked
     hidden_applications: tuple[str, ...] = ()

@@ -1,8 +1,10 @@
-"""The charts under the linted paths that no Application deploys, for ``undeployed-chart``.
+"""The charts and kustomizations under the linted paths that no Application deploys, for
+``undeployed-chart`` and ``undeployed-kustomization``.
 
-A repository with Applications is checked as Argo CD deploys it: a chart no Application
-points at (a bootstrap chart installed by hand, an example, a chart kept for later) renders
-nowhere, so nothing judged it. Naming such charts keeps that from passing unsaid.
+A repository with Applications is checked as Argo CD deploys it: a chart or kustomization no
+Application points at (a bootstrap installed by hand, an example, an overlay kept for later,
+a kustomization of Applications applied by a root outside the repository) renders nowhere,
+so nothing judged it. Naming them keeps that from passing unsaid.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from platecheck.chartfile import as_helm_reads
-from platecheck.discover import rel_path, top_level_charts
+from platecheck.discover import rel_path, source_directories
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application
 from platecheck.realpaths import resolve
@@ -25,15 +27,51 @@ from platecheck.yamlio import first_document, read_text
 _ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # a template action, over lines too
 
 
-def undeployed_charts(paths: Sequence[Path], root: Path,
-                      applications: Iterable[Application],
+def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Application],
+               given: Sequence[Path] = (), application_files: Iterable[str] = ()
+               ) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+    """``undeployed_charts`` and ``undeployed_kustomizations`` of one walk of ``paths``."""
+    chart_dirs, kustomization_dirs = source_directories(paths, root)
+    covers = _coverage(_source_patterns(applications))
+    return (undeployed_charts(chart_dirs, root, covers, given),
+            undeployed_kustomizations(kustomization_dirs, root, covers, application_files))
+
+
+def undeployed_kustomizations(directories: Sequence[Path], root: Path,
+                              covers: Callable[[str], bool],
+                              application_files: Iterable[str]
+                              ) -> tuple[tuple[str, int], ...]:
+    """The kustomization files (repository-relative) of ``directories`` that no source
+    ``covers`` (points at or into) and that no other kustomization of ``directories`` lists
+    (a base or component renders with what lists it: the top one is named), with the number
+    of ``application_files`` (repository-relative) their builds list. A ``Component`` is no
+    build of its own."""
+    found = {resolve(d): rel_path(d, root) for d in directories}
+    candidates = [d for d, rel in found.items() if not covers(rel)]
+    if not candidates:
+        return ()  # (the usual case: no kustomization is read)
+    from platecheck.kustomize_tree import listed_directories, listed_files, read_kustomization
+
+    listed = {resolve(d) for directory in found for d in listed_directories(directory, root)}
+    applications = set(application_files)
+    named = []
+    for directory in candidates:
+        file, data = read_kustomization(directory)
+        if directory in listed or file is None or (data or {}).get("kind") == "Component":
+            continue
+        count = sum(rel_path(f, root) in applications for f in listed_files(directory, root))
+        named.append((rel_path(file, root), count))
+    return tuple(sorted(named))
+
+
+def undeployed_charts(directories: Sequence[Path], root: Path,
+                      covers: Callable[[str], bool],
                       given: Sequence[Path] = ()) -> tuple[str, ...]:
-    """The ``Chart.yaml`` files (repository-relative) of the top-level charts under ``paths``
-    that no source of ``applications`` points at or into, that are no ``file://``
+    """The ``Chart.yaml`` files (repository-relative) of the top-level charts
+    ``directories`` that no source ``covers`` (points at or into), that are no ``file://``
     dependency of one that is, and that are not library charts (Helm renders those only
     as a dependency). ``given``: chart directories named as paths (linted on their own)."""
-    charts = {resolve(d): rel_path(d, root) for d in top_level_charts(paths, root)}
-    covers = _coverage(_source_patterns(applications))
+    charts = {resolve(d): rel_path(d, root) for d in directories}
     deployed = {d for d, rel in charts.items() if covers(rel)} | {resolve(d) for d in given}
     candidates = [d for d in charts if d not in deployed and not _inflated(d)]
     if not candidates:

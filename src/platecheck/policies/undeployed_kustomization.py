@@ -1,0 +1,73 @@
+"""Kustomizations no Application deploys are named, not passed over in silence.
+
+What:
+    In a repository with Applications, platecheck builds the kustomizations they deploy, as
+    Argo CD builds them. A kustomization under the linted paths that no Application's source
+    points at (or into: a plain or plugin directory holding it; an ApplicationSet's path
+    with its template actions as wildcards), and that no other kustomization lists as a
+    resource, base or component, is built nowhere, so no other policy judged what it
+    outputs: one finding at its kustomization file. When its build lists Application files
+    (a kustomization of Applications that a root outside the repository, or
+    ``kubectl apply -k``, applies), the finding says how many: those files were checked as
+    written, not as the kustomization changes them (its patches, name prefixes, images).
+    Not named: a kustomization inside a chart, a ``kind: Component`` (it builds only where
+    one lists it), and every kustomization in chart mode or for a run of some environments
+    only (``--env``), as for ``undeployed-chart``.
+
+Why:
+    A bootstrap installed by hand (``kubectl apply -k bootstrap/``), an overlay of a cluster
+    that no Application deploys yet, or each cluster's overlay of Applications applied by a
+    root outside the repository is still what a reviewer merges; a clean report that never
+    mentions it claims more than was proven. The built-in level is ``info``: such a
+    kustomization is not wrong, only unchecked.
+
+Options:
+    none.
+
+Passes:
+    ``overlays/prod`` with an Application whose ``source.path`` is ``overlays/prod`` (its
+    base ``base/`` is listed by it); a ``kind: Component`` no kustomization lists.
+
+Fails:
+    ``overlays/dev/kustomization.yaml`` that no Application points at -> "kustomization
+    overlays/dev: no Application deploys it, so it is not checked".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import PurePosixPath
+
+from platecheck.model import Finding, Level, RepoModel
+from platecheck.options import NoOptions, PolicyOptions
+
+ID = "undeployed-kustomization"
+SUMMARY = "kustomizations under the linted paths that no Application deploys (not checked)"
+SCOPE = "repo"
+LEVEL = Level.INFO  # the built-in level; configuration may change it
+REMEDIATION = (
+    "Point an Application at it (an app-of-apps, for a kustomization of Applications), or "
+    "turn this policy off, or waive the finding, for a repository that applies such "
+    "kustomizations by hand on purpose."
+)
+
+
+def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Finding]:
+    for file, applications in repo.undeployed_kustomizations:
+        directory = PurePosixPath(file).parent
+        name = str(directory) if str(directory) != "." else "at the repository root"
+        listed = "" if not applications else (
+            "; the Application file it lists was checked as written, not as it builds it"
+            if applications == 1 else f"; the {applications} Application files it lists "
+            "were checked as written, not as it builds them")
+        yield Finding(
+            policy=ID,
+            message=f"kustomization {name}: no Application deploys it, so it is not "
+                    f"checked{listed}",
+            file=file,
+            line=1,
+        )
+
+
+# Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
+CASES = ("listed-base", "undeployed-overlays")
