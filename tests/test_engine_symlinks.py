@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from platecheck.cache import chart_tree, directory_digest
-from platecheck.engine import load
+from platecheck.engine import load, load_and_check
 
 BROKEN = Path(__file__).parent / "fixtures" / "repos" / "broken"
 
@@ -143,3 +143,28 @@ def test_a_chart_linted_without_an_application_is_not_held_to_it(repo: Path) -> 
     _git(repo, "add", "-A")
     model = load(repo / "charts" / "ok", use_cache=False)
     assert model.errors == () and len(model.rendered) > 0
+
+
+def test_an_application_file_reached_through_a_link_is_the_file_it_leads_to(
+        tmp_path: Path) -> None:
+    """An app-of-apps directory holding a link to an Application file elsewhere in the
+    repository (sa-mw-dach/manuela-gitops): Argo CD reads the file the link leads to, so that
+    file's Application is deployed, once, and found where it is written."""
+    from synthetic import application
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    for rel, text in {
+        "bootstrap/root.yaml": application("root", "apps", "argocd"),
+        "shared/web.yaml": application("web", "manifests", "web"),
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+    }.items():
+        (repo / rel).parent.mkdir(parents=True, exist_ok=True)
+        (repo / rel).write_text(text)
+    (repo / "apps").mkdir()
+    (repo / "apps" / "web.yaml").symlink_to("../shared/web.yaml")
+    model, report = load_and_check(repo, use_cache=False)
+    assert [(a.name, a.file) for a in model.applications] == [
+        ("root", "bootstrap/root.yaml"), ("web", "shared/web.yaml")]
+    assert [t.app for t in model.targets].count("web") == 1
+    assert [f for f in report.findings if f.policy == "argocd-application"] == []

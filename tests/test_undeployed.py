@@ -239,3 +239,33 @@ def test_kustomizations_are_named_for_the_whole_run_only(overlays: Path,
     assert _kustomizations(lint(overlays, cache_dir=tmp_path, environments=["prod"])) == []
     report = lint([overlays / "apps", overlays / "loop"], cache_dir=tmp_path)
     assert _kustomizations(report) == []  # under the linted paths only
+
+
+def test_charts_deployed_through_a_link_or_vendored_for_kustomize_are_not_named(
+        tmp_path: Path) -> None:
+    """A source path that is a link to the chart deploys it; so does a kustomization whose
+    ``helmCharts`` inflate a chart vendored as kustomize lays it out for an entry with a
+    version (``charts/<name>-<version>/<name>``) or under ``helmGlobals.chartHome``."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "charts/web")
+    (repo / "envs" / "prod").mkdir(parents=True)
+    (repo / "envs" / "prod" / "web").symlink_to("../../charts/web")
+    _chart(repo, "kust/charts/api-0.1.0/api")
+    _chart(repo, "kust2/vendor/db")
+    _chart(repo, "examples/demo")
+    _write(repo, {
+        "apps/web.yaml": application("web-prod", "envs/prod/web", "web-prod"),
+        "apps/api.yaml": application("api-prod", "kust", "api-prod"),
+        "apps/db.yaml": application("db-prod", "kust2", "db-prod"),
+        "kust/kustomization.yaml": "helmCharts:\n  - name: api\n    repo: "
+                                   "https://charts.example.com\n    version: 0.1.0\n",
+        "kust2/kustomization.yaml": "helmGlobals:\n  chartHome: vendor\n"
+                                    "helmCharts:\n  - name: db\n",
+        # kustomize reads a vendored chart's values.yaml
+        "kust/charts/api-0.1.0/api/values.yaml": "{}\n",
+        "kust2/vendor/db/values.yaml": "{}\n",
+    })
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert not report.errors, report.errors
+    assert [row[0] for row in _undeployed(report)] == ["examples/demo/Chart.yaml"]

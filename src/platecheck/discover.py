@@ -225,13 +225,13 @@ def _children(found: Discovery, app: Application, deploys_more: set[tuple[str, i
             found.hand_applied |= left_out
         for file in selected:
             held = _applications_in(found, file, strict=True, lenient=True)
-            if not held and not found.set_cache.get(file):
+            if not held and not found.set_cache.get(resolve(file)):
                 deploys_more.add((app.file, app.line))
             for child in held:
                 yield index, child
             # an ApplicationSet there is deployed too (its Applications are Argo CD's to make)
             found.children.extend(AppChild((app.file, app.line), index, (s.file, s.line))
-                                  for s in found.set_cache.get(file, ()))
+                                  for s in found.set_cache.get(resolve(file), ()))
 
 
 def _unreadable(error: OSError, directory: Path, root: Path) -> NoReturn:
@@ -378,7 +378,9 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
     """Applications in one manifest file. Files are read once; a file that does not mention
     argoproj.io is only parsed when ``strict`` (it was named, or an app-of-apps points at it).
     ``lenient``: a file that cannot be read is left to the directory source's render, which
-    reports it as Argo CD would (or ignores it)."""
+    reports it as Argo CD would (or ignores it). A symbolic link is read as the file it
+    leads to, as Argo CD reads it: one Application, wherever it is reached from."""
+    file = resolve(file)
     if strict and file in found.loose:
         found.loose.discard(file)
         del found.parsed[file]

@@ -32,8 +32,9 @@ def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Applica
                ) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
     """``undeployed_charts`` and ``undeployed_kustomizations`` of one walk of ``paths``."""
     chart_dirs, kustomization_dirs = source_directories(paths, root)
-    covers = _coverage(_source_patterns(applications))
-    return (undeployed_charts(chart_dirs, root, covers, given),
+    covers = _coverage(_source_patterns(applications, root))
+    return (undeployed_charts(chart_dirs, root, covers, given,
+                              lambda: _chart_homes(kustomization_dirs)),
             undeployed_kustomizations(kustomization_dirs, root, covers, application_files))
 
 
@@ -65,15 +66,20 @@ def undeployed_kustomizations(directories: Sequence[Path], root: Path,
 
 
 def undeployed_charts(directories: Sequence[Path], root: Path,
-                      covers: Callable[[str], bool],
-                      given: Sequence[Path] = ()) -> tuple[str, ...]:
+                      covers: Callable[[str], bool], given: Sequence[Path] = (),
+                      homes: Callable[[], set[Path]] = set) -> tuple[str, ...]:
     """The ``Chart.yaml`` files (repository-relative) of the top-level charts
     ``directories`` that no source ``covers`` (points at or into), that are no ``file://``
-    dependency of one that is, and that are not library charts (Helm renders those only
-    as a dependency). ``given``: chart directories named as paths (linted on their own)."""
+    dependency of one that is, that kustomize's ``helmCharts`` do not inflate (vendored in
+    one of the kustomizations' chart ``homes``), and that are not library charts (Helm
+    renders those only as a dependency). ``given``: chart directories named as paths
+    (linted on their own)."""
     charts = {resolve(d): rel_path(d, root) for d in directories}
     deployed = {d for d, rel in charts.items() if covers(rel)} | {resolve(d) for d in given}
-    candidates = [d for d in charts if d not in deployed and not _inflated(d)]
+    candidates = [d for d in charts if d not in deployed]
+    if candidates:
+        vendored = homes()  # (the usual case: no kustomization is read)
+        candidates = [d for d in candidates if not {d.parent, d.parent.parent} & vendored]
     if not candidates:
         return ()  # (the usual case: no Chart.yaml is read)
     deployed |= _dependencies(deployed, root, set(charts))
@@ -82,10 +88,10 @@ def undeployed_charts(directories: Sequence[Path], root: Path,
         if d not in deployed and (_metadata(d, root) or {}).get("type") != "library"))
 
 
-def _source_patterns(applications: Iterable[Application]) -> set[str]:
+def _source_patterns(applications: Iterable[Application], root: Path) -> set[str]:
     """The source paths of ``applications`` (those of this repository and others alike: a
     notice is no place to guess which is which), an ApplicationSet's template actions as
-    ``*``."""
+    ``*``; a path that is a symbolic link also as the directory it leads to in ``root``."""
     patterns = set()
     for app in applications:
         for source in app.sources:
@@ -93,7 +99,37 @@ def _source_patterns(applications: Iterable[Application]) -> set[str]:
                 continue
             path = _ACTION.sub("*", source.path).strip("/")
             patterns.add(str(PurePosixPath(path)) if path else ".")
+            if path and not _WILDCARD.search(path):
+                real = resolve(root / path)
+                if real.is_relative_to(resolve(root)):
+                    patterns.add(rel_path(real, resolve(root)))
     return patterns
+
+
+def _chart_homes(kustomizations: Sequence[Path]) -> set[Path]:
+    """Where kustomize's ``helmCharts`` of ``kustomizations`` look for vendored charts:
+    ``charts/`` beside each (``<name>/``, or ``<name>-<version>/<name>/`` for an entry with
+    a version), or its ``helmGlobals.chartHome``. Every build of a kustomization, an
+    overlay's too, inflates them, which a source path does not show."""
+    homes = set()
+    for directory in kustomizations:
+        home = "charts"
+        if "chartHome" in _text(directory):
+            from platecheck.kustomize_tree import read_kustomization
+
+            settings = (read_kustomization(directory)[1] or {}).get("helmGlobals")
+            given = settings.get("chartHome") if isinstance(settings, dict) else None
+            home = given if isinstance(given, str) and given else home
+        homes.add(resolve(directory / home))
+    return homes
+
+
+def _text(directory: Path) -> str:
+    found = kustomization_file(directory)
+    try:
+        return found.read_text(encoding="utf-8", errors="replace") if found else ""
+    except OSError:
+        return ""
 
 
 def _coverage(patterns: set[str]) -> Callable[[str], bool]:
@@ -114,14 +150,6 @@ def _coverage(patterns: set[str]) -> Callable[[str], bool]:
 
 
 _WILDCARD = re.compile(r"[*?\[]")
-
-
-def _inflated(directory: Path) -> bool:
-    """A chart vendored where kustomize's ``helmCharts`` look by default (``charts/<name>``
-    beside a kustomization): it renders through every build of that kustomization, an
-    overlay's too, which a source path does not show."""
-    return directory.parent.name == "charts" and \
-        kustomization_file(directory.parent.parent) is not None
 
 
 def _metadata(directory: Path, root: Path, text: str | None = None) -> Mapping[str, Any] | None:

@@ -5,11 +5,13 @@ What:
     deploys it. A chart under the linted paths that no Application's source points at (or
     into: a Kustomize, plain or plugin directory holding it; an ApplicationSet's path with
     its template actions as wildcards) renders nowhere, so no other policy judged it: one
-    finding at its ``Chart.yaml``. Not named: a chart inside another chart (it renders with
+    finding at its ``Chart.yaml``. A source path that is a symbolic link deploys the
+    directory it leads to. Not named: a chart inside another chart (it renders with
     its parent), a ``file://`` dependency of a deployed chart (and theirs in turn), a
     library chart (``type: library``), a chart vendored for kustomize's ``helmCharts``
-    (``charts/<name>`` beside a kustomization: every build of it, an overlay's too, renders
-    it), a chart given as a path of its own, and every chart
+    (``charts/<name>`` or, for an entry with a version, ``charts/<name>-<version>/<name>``
+    beside a kustomization, or under its ``helmGlobals.chartHome``: every build of it, an
+    overlay's too, renders it), a chart given as a path of its own, and every chart
     in chart mode (a repository without Applications, where each top-level chart is linted).
     A run of some environments only (``--env``) names none: the Applications other
     environments' charts generate were not rendered. In chart mode, a chart's
