@@ -168,3 +168,35 @@ def test_an_application_file_reached_through_a_link_is_the_file_it_leads_to(
         ("root", "bootstrap/root.yaml"), ("web", "shared/web.yaml")]
     assert [t.app for t in model.targets].count("web") == 1
     assert [f for f in report.findings if f.policy == "argocd-application"] == []
+
+
+def test_value_files_of_a_linked_source_path_are_read_beside_the_link(tmp_path: Path) -> None:
+    """``path: envs/prod/web``, a link to ``charts/web``: Argo CD joins ``../values.yaml`` to
+    the path as written (``envs/prod/values.yaml``) before it follows any link, and so do
+    ``fileParameters``; the chart's own directory holds neither file."""
+    from synthetic import application
+
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    chart = repo / "charts" / "web"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+        "data:\n  mode: {{ .Values.mode }}\n  motd: {{ .Values.motd | quote }}\n")
+    (repo / "envs" / "prod").mkdir(parents=True)
+    (repo / "envs" / "prod" / "web").symlink_to("../../charts/web")
+    (repo / "envs" / "prod" / "values.yaml").write_text("mode: linked\n")
+    (repo / "envs" / "prod" / "motd.txt").write_text("hello")
+    (repo / "apps").mkdir()
+    (repo / "apps" / "web.yaml").write_text(application(
+        "web-prod", "envs/prod/web", "web-prod",
+        source_extra="    helm:\n      valueFiles: [../values.yaml]\n      fileParameters:\n"
+                     "        - {name: motd, path: ../motd.txt}\n"))
+    model = load(repo, use_cache=False)
+    assert [e.message for e in model.errors] == []
+    [target] = model.targets
+    assert [v.rel for v in target.value_files] == ["envs/prod/values.yaml"]
+    [rendered] = model.rendered
+    [config_map] = rendered.resources
+    assert config_map.doc["data"] == {"mode": "linked", "motd": "hello"}

@@ -45,7 +45,7 @@ from platecheck.realpaths import resolve
 from platecheck.repourl import git_repo_urls, grown, identity, remote_urls, this_repository
 from platecheck.sourcecheck import path_problem, path_remedy, source_problems
 from platecheck.sourcetype import explicit_type, source_type
-from platecheck.valuefiles import Resolver
+from platecheck.valuefiles import Resolver, written_dir
 from platecheck.yamlio import below, load_values, values_document
 
 if TYPE_CHECKING:
@@ -183,7 +183,8 @@ class Planner:
                                   "the source is a Helm source (helm:); Argo CD cannot render "
                                   "it", app.file, line)
         chart = self.chart(directory)
-        resolver = Resolver(self.root, chart.path, refs if len(app.sources) > 1 else None,
+        resolver = Resolver(self.root, written_dir(self.root, source.path),
+                            refs if len(app.sources) > 1 else None,
                             app_environment(app, source, self.revision))
         common.update(command_fields(app, key, helm, resolver, self.config.kubernetes_version,
                                      self.config.api_versions))

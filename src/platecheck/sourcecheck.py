@@ -25,7 +25,7 @@ from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application, KeyPath, Source, SourceProblem
 from platecheck.realpaths import resolve
-from platecheck.valuefiles import Resolver, is_glob
+from platecheck.valuefiles import Resolver, is_glob, written_dir
 
 
 def source_problems(app: Application, root: Path) -> tuple[SourceProblem, ...]:
@@ -96,7 +96,7 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
         return
     many = len(app.sources) > 1
     # resolved as the planner resolves them (the commit is not needed to say where)
-    resolver = Resolver(resolve(root), resolve(root / (source.path or "")),
+    resolver = Resolver(resolve(root), written_dir(resolve(root), source.path),
                         refs if many else None, app_environment(app, source, ""))
     for number, entry in enumerate(helm.value_files):
         key: KeyPath = (*prefix, "helm", "valueFiles", number)

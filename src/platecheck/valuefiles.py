@@ -7,8 +7,10 @@ Argo CD's ``getResolvedValueFiles``, ``getResolvedRefValueFile`` and
 - ``$ref/path`` (multi-source Applications only) is read from the root of the source whose
   ``ref`` is ``ref``, then env-substituted; every Git source is this repository;
 - any other entry is env-substituted first; a URL is not read (platecheck is offline); a
-  relative path is joined to the chart directory, a leading ``/`` to the repository root;
-  symbolic links are followed; the result must stay inside the repository;
+  relative path is joined to the source's path as written (a link to the chart directory
+  is not followed first: ``filepath.Join`` of the application path), a leading ``/`` to
+  the repository root; symbolic links of the result are followed; it must stay inside the
+  repository;
 - a glob (``*``, ``?``, ``[``; ``**`` recursive) expands in lexical order, a file listed
   explicitly elsewhere keeping its explicit place, each file once (Argo CD 3.4+);
 - a missing file is dropped with ``ignoreMissingValueFiles``, else an error.
@@ -32,12 +34,20 @@ from platecheck.realpaths import resolve
 _GLOB = re.compile(r"[*?\[]")
 
 
+def written_dir(root: Path, path: str | None) -> Path:
+    """The directory of a source ``path`` under ``root`` as written: ``..`` taken away
+    lexically, links not followed (Argo CD's application path)."""
+    return Path(os.path.normpath(root / (path or "").strip().lstrip("/")))
+
+
 @dataclass(frozen=True)
 class Resolver:
     """Resolves the paths of one Helm source."""
 
     root: Path  # the repository root (resolved)
-    chart: Path  # the chart directory (resolved)
+    # the source's directory as the Application writes it, under ``root``: a relative entry
+    # is joined to it before any link is followed, as Argo CD joins it to the app path
+    base: Path
     refs: Mapping[str, Source] | None  # ``ref`` sources; None for a single-source Application
     env: Mapping[str, str]  # the ARGOCD_APP_* variables
 
@@ -104,7 +114,7 @@ class Resolver:
                 "accepts http and https unless argocd-cm's helm.valuesFileSchemes names more, "
                 "as for helm-secrets); platecheck renders offline, so this Application is not "
                 "rendered")
-        return self._local(substituted, entry, self.chart, to_root_ok=False)
+        return self._local(substituted, entry, self.base, to_root_ok=False)
 
     def _hint(self, entry: str) -> str:
         """Why a ``$`` entry led elsewhere: Argo CD substitutes unknown variables with ""."""
