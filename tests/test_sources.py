@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -790,6 +791,37 @@ def test_a_remote_charts_value_file_of_this_repository_must_exist(tmp_path: Path
     assert messages() == [("apps/nginx.yaml:13", "Application nginx: value file "
                                                  "'$values/vals/ngnix.yaml' does not exist")]
     (repo / "apps" / "nginx.yaml").write_text(app.format(name="nginx"))
+    assert messages() == []
+
+
+def test_a_value_file_of_this_repository_for_another_repositorys_path_must_exist(
+        tmp_path: Path) -> None:
+    """A Git source of another repository (a path there) with ``$values/...`` from a source
+    of this one (nazmang/argocd-apps): the path is not this repository's to check, the value
+    file is, as for a remote chart."""
+    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: op\n"
+           "spec:\n  project: default\n  sources:\n"
+           "    - repoURL: https://github.com/minio/operator.git\n      path: helm/operator\n"
+           "      targetRevision: v5.0.0\n"
+           "      helm:\n        valueFiles:\n          - $values/vals/{name}.yaml\n"
+           "          - values-extra.yaml\n"
+           "    - repoURL: https://example.com/r.git\n      ref: values\n"
+           "  destination:\n    namespace: op\n    server: https://kubernetes.default.svc\n")
+    repo = write_files(tmp_path / "repo", {"apps/op.yaml": app.format(name="mising"),
+                                           "vals/missing.yaml": "replicas: 2\n"})
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "remote", "add", "origin",
+                    "https://example.com/r.git"], check=True)
+
+    def messages() -> list[tuple[str, str]]:
+        report_ = lint(repo, cache_dir=tmp_path / "cache")
+        assert report_.errors == ()
+        return [(f.location, f.message) for f in report_.findings
+                if f.policy == "argocd-application"]
+
+    assert messages() == [("apps/op.yaml:13", "Application op: value file "
+                                              "'$values/vals/mising.yaml' does not exist")]
+    (repo / "apps" / "op.yaml").write_text(app.format(name="missing"))
     assert messages() == []
 
 

@@ -44,7 +44,12 @@ def source_problems(app: Application, root: Path) -> tuple[SourceProblem, ...]:
             if problem:
                 problems.append(SourceProblem(index, (*prefix, "path"), "path",
                                               f"source path {source.path!r} {problem}"))
-                continue  # its value files, relative to it, would say the same again
+                # its value files, relative to it, would say the same again; those of another
+                # source ($ref/...) are checked as they are for a remote chart (a path of
+                # another repository is no path here)
+                problems.extend(_value_files(app, index, source, prefix, refs, root,
+                                             refs_only=True))
+                continue
         problems.extend(_value_files(app, index, source, prefix, refs, root))
     return tuple(problems)
 
