@@ -63,6 +63,13 @@ def as_written(pattern: str) -> str:
     return _WRITTEN.get(pattern, pattern)
 
 
+def quoted(pattern: str) -> str:
+    """``pattern`` as the schema wrote it, in quotes, its backslashes single as the user
+    would copy it (``repr`` where it holds a quote)."""
+    written = as_written(pattern)
+    return f"'{written}'" if "'" not in written else repr(written)
+
+
 def _group(pattern: str, start: int, *, top: bool) -> tuple[str, int]:
     """The converted body of a group from ``start`` to its closing parenthesis (excluded),
     and the index of that parenthesis (the end of the pattern at the top)."""
@@ -241,7 +248,7 @@ def go_patterns(cls: Any) -> Any:
             yield from plain_pattern(validator, value, instance, schema)
         elif validator.is_type(instance, "string") and not _matches(value, instance):
             yield jsonschema.ValidationError(
-                f"{instance!r} does not match {as_written(value)!r}")
+                f"{instance!r} does not match {quoted(value)}")
 
     def pattern_properties(validator: Any, value: Any, instance: Any,
                            schema: Any) -> Iterator[Any]:

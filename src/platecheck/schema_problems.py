@@ -99,8 +99,8 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         return
     if error.validator == "pattern" and isinstance(error.validator_value, str):
         # as jsonschema says it, with the pattern as the schema wrote it (goregex)
-        written = goregex.as_written(error.validator_value)
-        yield SchemaProblem(path, f"{error.instance!r} does not match {written!r}")
+        yield SchemaProblem(path, f"{error.instance!r} does not match "
+                                  f"{goregex.quoted(error.validator_value)}")
         return
     if error.validator in ("oneOf", "anyOf") and error.context:
         import jsonschema
