@@ -284,6 +284,20 @@ def test_lint_naming_the_chart_directory_points_at_chart_yaml() -> None:
          "dependencies: x")]
 
 
+def test_missing_dependencies_are_named_in_one_order_whatever_helms_map_gives() -> None:
+    """helm joins the names in the order Go's map of the loaded subcharts gives them, which
+    changes from run to run (validateDependencyInMetadata): one finding, every run."""
+    found = []
+    for names in ("redis,pg,elastic", "elastic,redis,pg"):
+        lint = HelmLint(chart=chart(), environment="prod", value_files=(), exit_code=1,
+                        output=f"[ERROR] helm/web: chart metadata is missing these "
+                               f"dependencies: {names}")
+        found.append(metadata_findings(lint_repo(lint)))
+    assert found[0] == found[1] == [
+        ("helm/web/Chart.yaml", None, "helm lint error: chart metadata is missing these "
+         "dependencies: elastic,pg,redis")]
+
+
 def test_failed_lint_without_messages_is_still_a_finding() -> None:
     lint = HelmLint(chart=chart(), environment="prod", value_files=(), exit_code=1,
                     output="Error: unknown flag: --strictt")

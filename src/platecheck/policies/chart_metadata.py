@@ -72,6 +72,10 @@ _LINT_LINE = re.compile(r"^\[(ERROR|WARNING|INFO)\]\s+(.*?):\s(.*)$")
 # "template: plate-web/templates/x.yaml:12:20: ..." (Helm 3) or "plate-web/templates/x.yaml:12:20"
 _TEMPLATE_AT = re.compile(r"(?:template: )?[^\s/:]+/((?:templates|charts)/[^\s:]+):(\d+)")
 _YAML_LINE = re.compile(r"\byaml: line (\d+):")
+# helm lists these in the order Go's map of the loaded subcharts gives them, which changes from
+# run to run: sorted, the finding is the same every run
+_MISSING_DEPENDENCIES = re.compile(r"(chart (?:metadata|directory) is missing these "
+                                   r"dependencies: )([^\s,]+(?:,[^\s,]+)+)")
 
 
 def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Finding]:
@@ -146,6 +150,8 @@ def parse_lint_output(output: str) -> list[LintMessage]:
 
 def _message(parts: list[str]) -> LintMessage:
     severity, file, text = parts
+    text = _MISSING_DEPENDENCIES.sub(
+        lambda m: m.group(1) + ",".join(sorted(m.group(2).split(","))), text)
     line: int | None = None
     at = _TEMPLATE_AT.search(text)
     if at:
