@@ -2733,6 +2733,41 @@ def test_a_value_a_parent_chart_writes_into_a_child_is_found_in_the_parent_value
         "parent/values-prod.yaml:4"]
 
 
+@pytest.mark.parametrize("element", ["{{ . }}", "{{ $file }}", "{{ . | quote }}"])
+def test_a_value_file_a_parent_writes_from_a_list_it_ranges_over_is_at_that_list(
+        tmp_path: Path, element: str) -> None:
+    """A chart of Applications writes each child's extra value files as the elements of a
+    list of its values (``{{- range .extraValues }}`` / ``- {{ . }}``,
+    rogerrum/k8s-gitops): a child's URL or missing value file is at the values line that
+    lists it, not at the template's ``- {{ . }}`` shared by every child."""
+    ranged = "range $file := .extraValues" if "$file" in element else "range .extraValues"
+    apps = ("{{- range .Values.apps }}\n---\n"
+            + DIRECTORY_APP.format(name="{{ .name }}-prod", path="chart")
+            .replace("    path: chart\n", "    path: chart\n    helm:\n      valueFiles:\n"
+                     f"        - values.yaml\n        {{{{- {ranged} }}}}\n"
+                     f"        - {element}\n        {{{{- end }}}}\n")
+            + "{{- end }}\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/root.yaml": DIRECTORY_APP.format(name="root", path="parent"),
+        "parent/Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\n",
+        "parent/templates/apps.yaml": apps,
+        "parent/values.yaml": "apps:\n  - name: web\n    extraValues:\n"
+                              "      - https://example.com/web.yaml\n"
+                              "  - name: api\n    extraValues:\n      - values-api.yaml\n",
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "image:\n  tag: 1.27.0\n",
+        "chart/templates/deploy.yaml": _DEPLOYMENT.format(name="web",
+                                                          tag="{{ .Values.image.tag }}"),
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted((e.location, e.message.split(";")[0]) for e in report_.errors) == [
+        ("parent/values.yaml:4", "value file 'https://example.com/web.yaml' is a URL"),
+        ("parent/values.yaml:7", "value file 'values-api.yaml' not found "
+                                 "(chart/values-api.yaml)"),
+    ]
+
+
 @pytest.mark.parametrize(("selector", "labels", "meets"), [
     ("app=web", {"app": "web"}, True), ("app==web", {"app": "api"}, False),
     ("app!=web", {}, True), ("app!=web", {"app": "web"}, False),

@@ -156,6 +156,30 @@ def _helper(item: RenderedTarget, kind: str) -> tuple[str, int, str] | None:
 _KEY = re.compile(r"""^(?:"([^"]+)"|'([^']+)'|([^\s"'{#-][^:#]*?))\s*:(?:\s+(.*))?$""")
 
 
+_BLOCK = re.compile(r"\{\{-?\s*(range|if|with|define|block|end)\b([^}]*)\}\}")
+# an action that writes the dot or a variable alone: the element of the range around it
+_ELEMENT = re.compile(r"\{\{-?\s*(?:\.|\$\w*)\s*(?:\|[^}]*)?-?\}\}")
+
+
+def _blocks(line: str, blocks: list[str]) -> None:
+    """``blocks`` after the actions of ``line`` that open or end a block."""
+    for keyword, rest in _BLOCK.findall(line):
+        if keyword == "end":
+            if blocks:
+                blocks.pop()
+        else:
+            blocks.append(f"{keyword}{rest}")
+
+
+def _with_range(line: str, blocks: list[str]) -> str:
+    """``line``, and when it writes the element of a ``range`` alone (``- {{ . }}``), that
+    range's action after it: the list it ranges over is where the value was written."""
+    ranges = [b for b in blocks if b.startswith("range")]
+    if ranges and _ELEMENT.search(line):
+        return f"{line} {{{{ {ranges[-1]} }}}}"
+    return line
+
+
 def _written(text: str | None, kind_line: int) -> dict[KeyPath, tuple[int, str]]:
     """The line of each key (and list item) of the YAML document around ``kind_line`` in a
     template, with the text written there: the place of a generated Application's fields.
@@ -170,8 +194,13 @@ def _written(text: str | None, kind_line: int) -> dict[KeyPath, tuple[int, str]]
     result: dict[KeyPath, tuple[int, str]] = {}
     stack: list[tuple[int, KeyPath, bool]] = []  # (indent, path, is a list item)
     items: dict[KeyPath, int] = {}
-    for index in range(start, end):
+    blocks: list[str] = []  # the actions that open the blocks around a line, innermost last
+    for index in range(end):
         raw = lines[index]
+        if index < start or raw.lstrip().startswith("{{"):
+            _blocks(raw, blocks)
+            continue
+        raw = _with_range(raw, blocks)
         stripped = raw.strip()
         if not stripped or stripped.startswith(("#", "{{")):
             continue
