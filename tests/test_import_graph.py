@@ -43,7 +43,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("plan", ("plan", "helmargs", "helmsource", "valuefiles", "overrides", "changed",
               "sourcecheck")),
     ("render", ("render", "dependencies", "directory", "jsonnet", "kustomize_tree", "undeployed",
-                "kustomize_errors", "kustomize_edit", "kustomize", "values",
+                "kustomize_errors", "kustomize_edit", "values", "kustomize_values", "kustomize",
                 "lintvalues")),
     ("parse", ("parse", "generated", "crds", "values_schema")),
     ("policies", ("policies", "policies.*", "ownership")),

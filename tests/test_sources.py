@@ -1130,6 +1130,41 @@ def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
          "offline")]
 
 
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("prod_values", "found"), [
+    ("image:\n  tag: 1.25.3\n", []),
+    ("image:\n  tag: 1.25.3\nreplicas: 2\n",
+     [("prod/values-prod.yaml:3", 'values key "helmCharts[0].valuesInline.replicas" is set '
+                                  "for prod/web but not for stg/web")]),
+])
+def test_a_helm_charts_values_file_and_inline_values_compare_as_the_charts_values(
+        tmp_path: Path, prod_values: str, found: list[tuple[str, str]]) -> None:
+    """env-consistency compares what a kustomization gives its chart, not how: production's
+    ``valuesFile`` and staging's ``valuesInline`` setting the same keys are consistent; a key
+    only the file sets is at its line there."""
+    chart = {"Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+             "values.yaml": "image:\n  tag: 1.0.0\n",
+             "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+                                  "data:\n  tag: {{ .Values.image.tag | quote }}\n"}
+    files = {f"{env}/charts/web/{name}": text for env in ("stg", "prod")
+             for name, text in chart.items()}
+    repo = write_files(tmp_path / "repo", {
+        **files,
+        "prod/kustomization.yaml": "helmCharts:\n  - name: web\n    releaseName: web\n"
+                                   "    valuesFile: values-prod.yaml\n",
+        "prod/values-prod.yaml": prod_values,
+        "stg/kustomization.yaml": "helmCharts:\n  - name: web\n    releaseName: web\n"
+                                  "    valuesInline:\n      image:\n        tag: 1.25.3\n",
+        "apps/web-prod.yaml": application("web-prod", "prod", "web-prod"),
+        "apps/web-stg.yaml": application("web-stg", "stg", "web-stg"),
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "env-consistency"] == found
+
+
 @pytest.mark.parametrize(("vendored", "found"), [
     ("charts/hello-0.1.0/hello", True), ("charts/hello", False)])
 def test_a_chart_of_a_repository_at_a_version_is_looked_for_where_kustomize_looks(

@@ -64,11 +64,11 @@ from platecheck.kustomize_errors import (
 )
 from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers, read_source
 from platecheck.kustomize_tree import KustomizeCall, build_tree, file_layer, reachable_root
+from platecheck.kustomize_values import appended, chart_values_inlined, entries_by_name
 from platecheck.manifests import rel_path
 from platecheck.model import (
     Application,
     KeyPath,
-    MergedValues,
     RenderedTarget,
     RenderTarget,
     Resource,
@@ -305,7 +305,7 @@ class Kustomize:
             isinstance(asked, list) and "originAnnotations" in asked)
         # deepest first: a base's or component's ``images`` say where a tag was set when the
         # source's own do not (lists replace: the source's win)
-        layers = [_entries_by_name(Layer(
+        layers = [entries_by_name(Layer(
             source.document.data if isinstance(source.document.data, dict) else {},
             source.file, source.document.lines, source.document.line))
             for source in reversed(read)]
@@ -315,7 +315,7 @@ class Kustomize:
             app = target.application
             key = next((path for path in app.lines if path[-1:] == ("kustomize",)), None)
             lines = below(app.lines, key) if key else {}
-            layers.append(_entries_by_name(application_images(
+            layers.append(entries_by_name(application_images(
                 Layer(spec, app.file, lines, app.line))))
             application = self._application_patches(app, spec, lines, target.source_dir)
             if application is not None:
@@ -324,7 +324,8 @@ class Kustomize:
                                  sort_keys=False)
         values = merge_values(None, layers)
         if isinstance(spec, dict) and target.application is not None:
-            values = _appended(merge_values(None, layers[:-1]), values, spec)
+            values = appended(merge_values(None, layers[:-1]), values, spec)
+        values = chart_values_inlined(values, self.root)
         return RenderedTarget(target=target, resources=tuple(resources),
                               values=values, manifest=manifest,
                               templates=templates, patches=patch_layers(read, self.root))
@@ -517,63 +518,6 @@ def _inflated(data: Mapping[str, Any], directory: Path, kustomization: str, root
             if isinstance(doc, dict) and doc.get("kind") == "HelmChartInflationGenerator":
                 yield _Inflated(doc, str(doc.get("chartHome") or "charts"), rel,
                                 line=document.line)
-
-
-_NAMED = ("images", "replicas")  # kustomization lists whose entries apply by name
-# kustomization lists an Application's ``kustomize`` adds its entries to, after the
-# kustomization's own (Argo CD's ``kustomize edit add``)
-_APPENDED = ("patches", "components")
-
-
-def _appended(own: MergedValues, merged: MergedValues, spec: Mapping[str, Any]
-              ) -> MergedValues:
-    """``merged`` (the kustomizations' values under the Application's ``kustomize``) with
-    the lists the Application appends to holding the kustomizations' entries (``own``) and
-    then its own, each entry's origin kept: not its own replacing them."""
-    data, origins = dict(merged.data), dict(merged.origins)
-    for key in _APPENDED:
-        before, added = own.data.get(key), spec.get(key)
-        if not isinstance(before, list) or not isinstance(added, list):
-            continue
-        data[key] = [*before, *merged.data[key]]
-        origins = {path: origin for path, origin in origins.items() if path[:1] != (key,)}
-        origins.update((path, origin) for path, origin in own.origins.items()
-                       if path[:1] == (key,))
-        for path, origin in merged.origins.items():
-            if path[:1] != (key,):
-                continue
-            index = path[1] if len(path) > 1 else None
-            if isinstance(index, int):
-                origins[(key, index + len(before), *path[2:])] = origin
-            elif index is None:
-                origins[path] = origin
-    return MergedValues(data=data, origins=origins)
-
-
-def _entries_by_name(layer: Layer) -> Layer:
-    """``layer`` with its ``images`` and ``replicas`` entries keyed by their ``name``, so that
-    the values of several kustomizations merge per image as kustomize applies them (an
-    overlay's entry over its base's for one image, each kept for different ones)."""
-    data, lines = dict(layer.data), dict(layer.lines)
-    for key in _NAMED:
-        entries = data.get(key)
-        if not isinstance(entries, list):
-            continue
-        named: dict[str, Any] = {}
-        for index, entry in enumerate(entries):
-            if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
-                continue
-            # an image a kustomization renames is known by its new name above it: an
-            # overlay's entry of the old name no longer applies to it
-            name = str(entry.get("newName") or entry["name"]) if key == "images" \
-                else entry["name"]
-            named[name] = entry
-            prefix = (key, index)
-            for path, line in layer.lines.items():
-                if path[:2] == prefix:
-                    lines[(key, name, *path[2:])] = line
-        data[key] = named
-    return Layer(data, layer.file, lines, layer.line)
 
 
 def _document_line(doc: Mapping[str, Any], rel: str, text: str,
