@@ -1131,6 +1131,31 @@ def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+def test_each_application_of_a_file_a_kustomize_app_of_apps_lists_is_its_child(
+        tmp_path: Path) -> None:
+    """A kustomization of Applications listing a file of two (Mayne0213/lumie-infra):
+    ``kubectl kustomize`` outputs both, so both are deployed, each known by its own
+    document's line, not the file's first."""
+    pair = (application("first", "manifests", "first-prod") + "---\n"
+            + application("second", "manifests", "second-prod"))
+    repo = write_files(tmp_path / "repo", {
+        "bootstrap/root.yaml": application("root", "apps", "argocd"),
+        "apps/kustomization.yaml": "resources: [pair.yaml]\n",
+        "apps/pair.yaml": pair,
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
+    })
+    (repo / ".git").mkdir()
+    from platecheck.engine import load_and_check
+
+    model, report_ = load_and_check(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.message for f in report_.findings if f.policy == "argocd-application"] == []
+    second = pair.splitlines().index("kind: Application", 2) + 1
+    assert sorted((a.name, a.line) for a in model.generated) == [
+        ("first", 2), ("second", second)]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize(("prod_values", "found"), [
     ("image:\n  tag: 1.25.3\n", []),
     ("image:\n  tag: 1.25.3\nreplicas: 2\n",

@@ -124,7 +124,9 @@ def _where(item: RenderedTarget, resource: Resource, parent: Application | None
     template = resource.template_file
     text = item.templates.get(template) if template else None
     if template and text is not None:
-        line = _kind_line(text, resource.kind)
+        # a file of several documents (a Kustomize or plain app-of-apps): its own document's
+        line = _kind_line(text, resource.kind, resource.line or 1) or _kind_line(
+            text, resource.kind)
         if line is not None:
             return template, line, text
         return _helper(item, resource.kind) or (template, 1, None)
@@ -133,10 +135,11 @@ def _where(item: RenderedTarget, resource: Resource, parent: Application | None
     return template or "<rendered>", 1, None
 
 
-def _kind_line(text: str, kind: str) -> int | None:
+def _kind_line(text: str, kind: str, start: int = 1) -> int | None:
+    """The first line from ``start`` on that writes ``kind``."""
     pattern = kind_pattern(kind)
     return next((number for number, line in enumerate(text.splitlines(), start=1)
-                 if pattern.match(line)), None)
+                 if number >= start and pattern.match(line)), None)
 
 
 def _helper(item: RenderedTarget, kind: str) -> tuple[str, int, str] | None:

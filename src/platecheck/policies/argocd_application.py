@@ -397,13 +397,15 @@ class _Checker:
         edges = {key: list(found) for key, found in children.items()}
         by_line = {(app.file, app.line): app for app in apps}
         by_manifest = {_manifest(app): app for app in apps}
-        rendered = {(app.file, app.line): app for app in self.repo.generated}
+        rendered: dict[tuple[str, int], list[Application]] = {}
+        for app in self.repo.generated:  # a template line may write several (a range)
+            rendered.setdefault((app.file, app.line), []).append(app)
         for parent_key, child_key in self.repo.generated_links:
             parent = by_line.get(parent_key)
-            child_app = rendered.get(child_key)
-            child = by_manifest.get(_manifest(child_app)) if child_app is not None else None
-            if parent is not None and child is not None and child is not parent:
-                edges.setdefault(id(parent), []).append(child)
+            for child_app in rendered.get(child_key, ()):
+                child = by_manifest.get(_manifest(child_app))
+                if parent is not None and child is not None and child is not parent:
+                    edges.setdefault(id(parent), []).append(child)
         return edges
 
     def _remote_roots(self, apps: Sequence[Application], roots: Sequence[Application],
