@@ -269,3 +269,24 @@ def test_charts_deployed_through_a_link_or_vendored_for_kustomize_are_not_named(
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert not report.errors, report.errors
     assert [row[0] for row in _undeployed(report)] == ["examples/demo/Chart.yaml"]
+
+
+def test_a_chart_or_kustomization_in_a_deployed_charts_directory_is_named(
+        tmp_path: Path) -> None:
+    """helm renders a chart's ``templates/`` and the subcharts of its ``charts/``: a chart or
+    kustomization elsewhere in its directory is files to helm, rendered by nobody, unless a
+    ``file://`` dependency names it (Mayne0213/lumie-infra's ``app/extra``)."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "app", "dependencies:\n  - name: dep\n    version: 0.1.0\n"
+                        "    repository: file://deps/dep\n")
+    _chart(repo, "app/extra")
+    _chart(repo, "app/deps/dep")
+    _write(repo, {
+        "apps/app.yaml": application("app-prod", "app", "app-prod"),
+        "app/overlay/kustomization.yaml": "resources: [cm.yaml]\n",
+        "app/overlay/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: o\n",
+    })
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [row[0] for row in _undeployed(report)] == ["app/extra/Chart.yaml"]
+    assert [row[0] for row in _kustomizations(report)] == ["app/overlay/kustomization.yaml"]

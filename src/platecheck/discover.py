@@ -336,25 +336,31 @@ def top_level_charts(paths: Sequence[Path], root: Path) -> list[Path]:
     return source_directories(paths, root)[0]
 
 
-def source_directories(paths: Sequence[Path], root: Path) -> tuple[list[Path], list[Path]]:
-    """The top-level chart directories under ``paths`` (``top_level_charts``) and the
-    directories holding a kustomization outside charts, in one walk."""
+def source_directories(paths: Sequence[Path], root: Path
+                       ) -> tuple[list[Path], list[Path], list[Path]]:
+    """In one walk of ``paths``: the top-level chart directories (``top_level_charts``), the
+    directories holding a kustomization, and the chart directories inside another chart's
+    directory but outside its ``charts/`` and ``templates/`` (helm loads subcharts from
+    ``charts/`` only: to helm such a chart is files of its parent, rendered by nobody)."""
     charts: list[Path] = []
     kustomizations: list[Path] = []
+    nested: list[Path] = []
+    found: set[Path] = set()
     for path in paths:
         if not path.is_dir():
             continue
         for current, dirs, files in _listed(path, root):
             here = Path(current)
-            if "Chart.yaml" in files:
-                charts.append(here)
-                dirs[:] = []
-                continue
-            if any(name in files for name in KUSTOMIZATIONS):
-                kustomizations.append(here)
             dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                              and not _skipped(here / d, root, skip_charts=False))
-    return sorted(charts), sorted(kustomizations)
+            if "Chart.yaml" in files:
+                inside = any(parent in found for parent in here.parents)
+                (nested if inside else charts).append(here)
+                found.add(here)
+                dirs[:] = [d for d in dirs if d not in ("charts", "templates")]
+            elif any(name in files for name in KUSTOMIZATIONS):
+                kustomizations.append(here)
+    return sorted(charts), sorted(kustomizations), sorted(nested)
 
 
 def _skipped(directory: Path, root: Path, skip_charts: bool) -> bool:

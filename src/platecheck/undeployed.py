@@ -31,8 +31,10 @@ def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Applica
                given: Sequence[Path] = (), application_files: Iterable[str] = ()
                ) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
     """``undeployed_charts`` and ``undeployed_kustomizations`` of one walk of ``paths``."""
-    chart_dirs, kustomization_dirs = source_directories(paths, root)
-    covers = _coverage(_source_patterns(applications, root))
+    top, kustomization_dirs, nested = source_directories(paths, root)
+    chart_dirs = [*top, *nested]
+    covers = _coverage(_source_patterns(applications, root),
+                       {rel_path(d, root) for d in chart_dirs})
     return (undeployed_charts(chart_dirs, root, covers, given,
                               lambda: _chart_homes(kustomization_dirs)),
             undeployed_kustomizations(kustomization_dirs, root, covers, application_files))
@@ -68,8 +70,9 @@ def undeployed_kustomizations(directories: Sequence[Path], root: Path,
 def undeployed_charts(directories: Sequence[Path], root: Path,
                       covers: Callable[[str], bool], given: Sequence[Path] = (),
                       homes: Callable[[], set[Path]] = set) -> tuple[str, ...]:
-    """The ``Chart.yaml`` files (repository-relative) of the top-level charts
-    ``directories`` that no source ``covers`` (points at or into), that are no ``file://``
+    """The ``Chart.yaml`` files (repository-relative) of the charts ``directories`` (the
+    top-level ones and those inside another chart's directory outside its ``charts/``) that
+    no source ``covers`` (points at or into), that are no ``file://``
     dependency of one that is, that kustomize's ``helmCharts`` do not inflate (vendored in
     one of the kustomizations' chart ``homes``), and that are not library charts (Helm
     renders those only as a dependency). ``given``: chart directories named as paths
@@ -132,19 +135,22 @@ def _text(directory: Path) -> str:
         return ""
 
 
-def _coverage(patterns: set[str]) -> Callable[[str], bool]:
-    """Whether a source at one of ``patterns`` deploys the chart at a relative path: it is
-    the chart, or a directory (Kustomize, plain, plugin) holding it. A path without
-    wildcards is looked up among the chart's directory and its parents."""
+def _coverage(patterns: set[str], charts: set[str]) -> Callable[[str], bool]:
+    """Whether a source at one of ``patterns`` deploys the chart or kustomization at a
+    relative path: it is that directory, or a directory (Kustomize, plain, plugin) holding
+    it, up to the nearest of the ``charts`` holding it (helm renders a chart's
+    ``templates/`` and ``charts/``, not its other directories). A path without wildcards is
+    looked up among the directory and its parents."""
     literal = {p for p in patterns if not _WILDCARD.search(p)}
-    matched = [re.compile(fnmatch.translate(p) + "|" + fnmatch.translate(f"{p}/*"))
-               for p in patterns - literal]
+    matched = [re.compile(fnmatch.translate(p)) for p in patterns - literal]
 
     def covers(rel: str) -> bool:
-        if "." in literal or any(str(d) in literal for d in (PurePosixPath(rel),
-                                                             *PurePosixPath(rel).parents)):
-            return True
-        return any(pattern.match(rel) for pattern in matched)
+        for directory in map(str, (PurePosixPath(rel), *PurePosixPath(rel).parents)):
+            if directory != rel and directory in charts:
+                return False  # inside a chart, outside what helm renders of it
+            if directory in literal or any(pattern.match(directory) for pattern in matched):
+                return True
+        return False
 
     return covers
 

@@ -6,8 +6,10 @@ What:
     into: a Kustomize, plain or plugin directory holding it; an ApplicationSet's path with
     its template actions as wildcards) renders nowhere, so no other policy judged it: one
     finding at its ``Chart.yaml``. A source path that is a symbolic link deploys the
-    directory it leads to. Not named: a chart inside another chart (it renders with
-    its parent), a ``file://`` dependency of a deployed chart (and theirs in turn), a
+    directory it leads to. A chart elsewhere in a chart's directory (``app/extra/``) is
+    named too, even when ``app`` is deployed: helm renders a chart's ``templates/`` and
+    the subcharts of its ``charts/``, nothing else of it. Not named: a subchart in another
+    chart's ``charts/`` (it renders with its parent), a ``file://`` dependency of a deployed chart (and theirs in turn), a
     library chart (``type: library``), a chart vendored for kustomize's ``helmCharts``
     (``charts/<name>`` or, for an entry with a version, ``charts/<name>-<version>/<name>``
     beside a kustomization, or under its ``helmGlobals.chartHome``: every build of it, an

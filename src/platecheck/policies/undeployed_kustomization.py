@@ -10,7 +10,8 @@ What:
     (a kustomization of Applications that a root outside the repository, or
     ``kubectl apply -k``, applies), the finding says how many: those files were checked as
     written, not as the kustomization changes them (its patches, name prefixes, images).
-    Not named: a kustomization inside a chart, a ``kind: Component`` (it builds only where
+    A kustomization in a chart's directory is named even when the chart is deployed (helm
+    renders none of it). Not named: a ``kind: Component`` (it builds only where
     one lists it), and every kustomization in chart mode or for a run of some environments
     only (``--env``), as for ``undeployed-chart``.
 
