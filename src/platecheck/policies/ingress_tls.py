@@ -107,8 +107,21 @@ def _problems(
         return locate(target, values, keys=keys, parents=parents, resource=ingress,
                       fields=fields, written=written)
 
+    def at_metadata() -> Origin | None:
+        """The Ingress's metadata: its template's ``annotations`` (or ``metadata``) line,
+        else, for an Ingress a template writes whole from the values (``toYaml``), the
+        ``metadata:`` of the values entry that names it."""
+        origin = where((), (), "annotations", "metadata")
+        name = _mapping(ingress.doc.get("metadata")).get("name")
+        if (origin is None or origin.line is None) and isinstance(name, str) and name:
+            found = find_value(target, [name], keys=("name",), parents=("metadata",),
+                               require_key=True, up=1)
+            if found is not None and found.line is not None:
+                return found
+        return origin
+
     yield from _tls_problems(target, ingress, where)
-    yield from _issuer_problems(ingress, options, production, where)
+    yield from _issuer_problems(ingress, options, production, where, at_metadata)
 
 
 def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
@@ -147,7 +160,8 @@ def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
 
 
 def _issuer_problems(ingress: Resource, options: Options, production: bool,
-                     where: _Where) -> Iterator[tuple[str, Origin | None]]:
+                     where: _Where, at_metadata: Callable[[], Origin | None]
+                     ) -> Iterator[tuple[str, Origin | None]]:
     """cert-manager issuer annotations, and the HTTPS redirect in production."""
     metadata = _mapping(ingress.doc.get("metadata"))
     annotations = {str(k): v for k, v in _mapping(metadata.get("annotations")).items()}
@@ -158,7 +172,7 @@ def _issuer_problems(ingress: Resource, options: Options, production: bool,
     if not issuers and options.require_issuer:
         yield (
             f"has no cert-manager issuer annotation ({' or '.join(ISSUER_ANNOTATIONS)})",
-            where((), (), "annotations", "metadata"),
+            at_metadata(),
         )
     if len(issuers) > 1:
         # ingress-shim stops with "both ... may not be set" (issuerForIngressLike in
@@ -198,6 +212,7 @@ def _list(value: Any) -> list[Any]:
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
 CASES = ("any-issuer-when-unlisted", "both-issuer-annotations", "empty-secret-name",
-         "host-without-tls", "no-issuer-annotation", "no-secret-name", "ssl-redirect-disabled",
-         "ssl-redirect-go-false", "staging-issuer-in-production", "staging-may-skip-redirect",
-         "wildcard-certificate", "wildcard-covers-one-label")
+         "host-without-tls", "ingress-written-from-values", "no-issuer-annotation",
+         "no-secret-name", "ssl-redirect-disabled", "ssl-redirect-go-false",
+         "staging-issuer-in-production", "staging-may-skip-redirect", "wildcard-certificate",
+         "wildcard-covers-one-label")
