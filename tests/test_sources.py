@@ -1131,6 +1131,26 @@ def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+def test_a_kustomize_plugin_is_not_run_and_its_entry_says_so(tmp_path: Path) -> None:
+    """A generator that needs a plugin (ksops, chezmoidotsh/arcane): kubectl refuses it
+    without --enable-alpha-plugins, and platecheck runs none; the error is at the entry
+    naming it and says why."""
+    repo = write_files(tmp_path / "repo", {
+        "app/kustomization.yaml": "resources: [cm.yaml]\ngenerators:\n  - secrets.yaml\n",
+        "app/secrets.yaml": "apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n"
+                            "  name: secrets\nfiles: [secret.enc.yaml]\n",
+        "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
+        "apps/app.yaml": application("app-prod", "app", "app-prod"),
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    [error] = report_.errors
+    assert (error.location, error.policy) == ("app/kustomization.yaml:3", "could-not-check")
+    assert "'ksops'" in error.message
+    assert error.remediation is not None and "runs no kustomize plugin" in error.remediation
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_a_root_whose_build_fails_may_be_an_app_of_apps_not_an_orphan(tmp_path: Path) -> None:
     """Two clusters' roots applied by hand (onderson/openshift-cluster-config): one's
     kustomization leads out of the repository, so what it deploys is not known; it is a

@@ -57,9 +57,11 @@ from platecheck.helmbin.install import cached_helm
 from platecheck.kustomize_edit import application_images, edited
 from platecheck.kustomize_errors import (
     HELM_ENV,
+    PLUGIN_REMEDY,
     REMOTE_REMEDY,
     failing_entry,
     kubectl_error,
+    plugin_entry,
     remote_entry,
 )
 from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers, read_source
@@ -290,6 +292,10 @@ class Kustomize:
                 raise PlatecheckError(f"kubectl kustomize failed: {entry!r} is remote: kustomize "
                                       "fetches it over the network, which platecheck does not "
                                       "use", file, line, REMOTE_REMEDY)
+            plugin = plugin_entry(call, reason, self.root)
+            if plugin is not None:
+                raise PlatecheckError(f"kubectl kustomize failed: {reason}", *plugin,
+                                      PLUGIN_REMEDY)
             file, line = failing_entry(call, reason, self.root)
             raise PlatecheckError(f"kubectl kustomize failed: {reason}", file, line,
                                   LOAD_RESTRICTOR_REMEDY if _RESTRICTED in reason else None)

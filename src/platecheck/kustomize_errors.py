@@ -1,6 +1,7 @@
 """kubectl kustomize's errors, told in one line and placed at the kustomization entry they
 name: a remote resource, base or component (or ``openapi.path``) an offline build cannot
-fetch, or the entry of the deepest base the build went into."""
+fetch, the generator or transformer that names a plugin platecheck does not run, or the
+entry of the deepest base the build went into."""
 
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import re
 from pathlib import Path
 
+from platecheck.errors import PlatecheckError
 from platecheck.kustomize_tree import KustomizeCall, file_layer
 from platecheck.manifests import rel_path
 from platecheck.model import KeyPath
@@ -93,6 +95,49 @@ def remote_entry(call: KustomizeCall, reason: str, root: Path
 
 # kubectl's error once it has gone into a base: what follows is that base's
 _RECURSED = re.compile(r"recursed accumulation of path '([^']+)'")
+
+
+_PLUGIN = re.compile(r"unable to load external plugin '([^']+)'")
+_PLUGIN_FIELDS = ("generators", "transformers", "validators")
+PLUGIN_REMEDY = (
+    "platecheck runs no kustomize plugin or KRM function (ksops, exec and container "
+    "functions): they run programs the repository names. Argo CD runs them only where "
+    "argocd-cm's kustomize.buildOptions enable them (--enable-alpha-plugins, "
+    "--enable-exec); what such a build outputs cannot be checked here.")
+
+
+def plugin_entry(call: KustomizeCall, reason: str, root: Path
+                 ) -> tuple[str, int | None] | None:
+    """Where a build that needs a plugin names it: the ``generators``, ``transformers`` or
+    ``validators`` entry whose file's ``kind`` is the plugin kubectl could not load; the
+    kustomization alone when no entry says; None when ``reason`` is no plugin's."""
+    match = _PLUGIN.search(reason)
+    if match is None:
+        return None
+    for directory, file in ((call.target.source_dir, call.found),
+                            *((d, f) for d, f, _ in call.nested)):
+        if directory is None:
+            continue
+        layer = file_layer(file, rel_path(file, root))
+        for key in _PLUGIN_FIELDS:
+            entries = layer.data.get(key)
+            for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+                if _plugin_kind(entry, directory, root) == match.group(1):
+                    return layer.file, layer.lines.get((key, index))
+    return call.kustomization, None
+
+
+def _plugin_kind(entry: object, directory: Path, root: Path) -> object:
+    """The ``kind`` of the configuration a generator or transformer entry names (a file of
+    the repository)."""
+    if not isinstance(entry, str):
+        return None
+    path = directory / entry
+    try:
+        return file_layer(path, rel_path(path, root)).data.get("kind") \
+            if path.is_file() and path.resolve().is_relative_to(root.resolve()) else None
+    except (PlatecheckError, OSError, ValueError):
+        return None
 
 
 def failing_entry(call: KustomizeCall, reason: str, root: Path) -> tuple[str, int | None]:
