@@ -1151,27 +1151,6 @@ def test_a_kustomize_plugin_is_not_run_and_its_entry_says_so(tmp_path: Path) -> 
 
 
 @pytest.mark.usefixtures("kubectl_bin")
-def test_a_root_whose_build_fails_may_be_an_app_of_apps_not_an_orphan(tmp_path: Path) -> None:
-    """Two clusters' roots applied by hand (onderson/openshift-cluster-config): one's
-    kustomization leads out of the repository, so what it deploys is not known; it is a
-    root as its sibling is, with its could-not-check error, not an orphan besides."""
-    repo = write_files(tmp_path / "repo", {
-        "bootstrap/a/root.yaml": application("root-a", "clusters/a", "argocd"),
-        "bootstrap/b/root.yaml": application("root-b", "clusters/b", "argocd"),
-        "clusters/a/kustomization.yaml": "resources: [../../../../apps]\n",
-        "clusters/b/kustomization.yaml": "resources: [../../apps]\n",
-        "apps/kustomization.yaml": "resources: [web.yaml]\n",
-        "apps/web.yaml": application("web", "manifests", "web-prod"),
-        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
-    })
-    (repo / ".git").mkdir()
-    report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert [(e.location, e.policy) for e in report_.errors] == [
-        ("clusters/a/kustomization.yaml:1", "could-not-check")]
-    assert [f.message for f in report_.findings if f.policy == "argocd-application"] == []
-
-
-@pytest.mark.usefixtures("kubectl_bin")
 def test_each_application_of_a_file_a_kustomize_app_of_apps_lists_is_its_child(
         tmp_path: Path) -> None:
     """A kustomization of Applications listing a file of two (Mayne0213/lumie-infra):

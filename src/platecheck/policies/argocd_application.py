@@ -34,9 +34,7 @@ What:
       the repository's files it outputs, not a file beside them its kustomization does
       not list (a kustomization that does not build, or a config management plugin's
       directory holding one: the files it lists; a plugin's other directory: the files
-      below it). Where the repository has app-of-apps, an Application whose Kustomize,
-      Helm or plugin source could not be rendered may be one too (what it outputs is not
-      known): unreached, it is a root, with its could-not-check error, not an orphan;
+      below it);
     - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
       version, not empty, ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``;
     - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
@@ -102,7 +100,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
 from platecheck.globs import matches_any
 from platecheck.manifest_lines import kind_pattern
-from platecheck.model import Application, Finding, KeyPath, RepoModel, Source, SourceType
+from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
 from platecheck.options import OptionValueError, PolicyOptions, option
 from platecheck.repourl import git_repo_urls, normalized, this_repository
 from platecheck.semver import EXACT_VERSION
@@ -383,18 +381,6 @@ class _Checker:
                 found.append(child)
         return found
 
-    def _unrendered(self) -> set[tuple[str, int]]:
-        """The Applications of this repository's files whose Kustomize, Helm or plugin source
-        could not be rendered (a could-not-check error at its target): whether they deploy
-        Applications is not known, so each that nothing reaches may be a root applied by
-        hand, as one beside it is (one cluster's root whose kustomization leaves the
-        repository), not an orphan for that alone."""
-        failed = {error.target for error in self.repo.errors if error.target}
-        return {(t.application.file, t.application.line) for t in self.repo.targets
-                if t.id in failed and t.application is not None
-                and t.application.deployed_by is None
-                and t.source_type is not SourceType.DIRECTORY}
-
     def _holds_sets(self, parent: Application) -> bool:
         """Whether a directory of the parent's sources in this repository holds an
         ApplicationSet (discovery links those too; they are no Application of the model)."""
@@ -464,9 +450,6 @@ class _Checker:
         else:
             roots = [p for p in parents if id(p) not in reached_by_other]
             roots += self._remote_roots(apps, roots, reached_by_other)
-            unrendered = self._unrendered()
-            roots += [a for a in apps if (a.file, a.line) in unrendered
-                      and id(a) not in reached_by_other and all(a is not r for r in roots)]
         # whoever applies a root applies its whole file: the Applications beside it too
         root_files = {r.file for r in roots}
         applied = [a for a in apps if a.file in root_files and all(a is not r for r in roots)]
