@@ -282,11 +282,15 @@ def test_a_chart_or_kustomization_in_a_deployed_charts_directory_is_named(
                         "    repository: file://deps/dep\n")
     _chart(repo, "app/extra")
     _chart(repo, "app/deps/dep")
+    _chart(repo, "lonely", "dependencies:\n  - name: inner\n    version: 0.1.0\n"
+                           "    repository: file://./inner\n")
+    _chart(repo, "lonely/inner")  # renders with lonely, which is named
     _write(repo, {
         "apps/app.yaml": application("app-prod", "app", "app-prod"),
         "app/overlay/kustomization.yaml": "resources: [cm.yaml]\n",
         "app/overlay/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: o\n",
     })
     report = lint(repo, cache_dir=tmp_path / "cache")
-    assert [row[0] for row in _undeployed(report)] == ["app/extra/Chart.yaml"]
+    assert [row[0] for row in _undeployed(report)] == ["app/extra/Chart.yaml",
+                                                       "lonely/Chart.yaml"]
     assert [row[0] for row in _kustomizations(report)] == ["app/overlay/kustomization.yaml"]

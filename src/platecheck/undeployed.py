@@ -86,6 +86,9 @@ def undeployed_charts(directories: Sequence[Path], root: Path,
     if not candidates:
         return ()  # (the usual case: no Chart.yaml is read)
     deployed |= _dependencies(deployed, root, set(charts))
+    # one named renders its own file:// dependencies: it says they are unchecked too
+    deployed |= {dependency for d in candidates if d not in deployed
+                 for dependency in _local_dependencies(d, root)}
     return tuple(sorted(
         f"{charts[d]}/Chart.yaml" if charts[d] != "." else "Chart.yaml" for d in candidates
         if d not in deployed and (_metadata(d, root) or {}).get("type") != "library"))

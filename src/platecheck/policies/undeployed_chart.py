@@ -10,10 +10,11 @@ What:
     named too, even when ``app`` is deployed: helm renders a chart's ``templates/`` and
     the subcharts of its ``charts/``, nothing else of it. Not named: a subchart in another
     chart's ``charts/`` (it renders with its parent), a ``file://`` dependency of a
-    deployed chart (and theirs in turn), a library chart (``type: library``), a chart
-    vendored for kustomize's ``helmCharts`` (``charts/<name>`` or, for an entry with a
-    version, ``charts/<name>-<version>/<name>`` beside a kustomization, or under its
-    ``helmGlobals.chartHome``: every build of it, an overlay's too, renders it), a chart
+    deployed chart (and theirs in turn) or of a chart named (it renders with it), a
+    library chart (``type: library``), a chart vendored for kustomize's ``helmCharts``
+    (``charts/<name>`` or, for an entry with a version, ``charts/<name>-<version>/<name>``
+    beside a kustomization, or under its ``helmGlobals.chartHome``: every build of it, an
+    overlay's too, renders it), a chart
     given as a path of its own, and every chart
     in chart mode (a repository without Applications, where each top-level chart is linted).
     A run of some environments only (``--env``) names none: the Applications other
