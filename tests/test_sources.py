@@ -1131,6 +1131,25 @@ def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+def test_a_generator_kustomize_cannot_merge_is_at_its_entry(tmp_path: Path) -> None:
+    """``behavior: merge`` for a ConfigMap the base does not make (NimbusProTch's
+    infraforge): kubectl names the resource as Go prints its id (``Name:"settings"``); the
+    error is at the generator entry of that name."""
+    repo = write_files(tmp_path / "repo", {
+        "base/kustomization.yaml": "resources: [cm.yaml]\n",
+        "base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n",
+        "overlay/kustomization.yaml": "resources: [../base]\nconfigMapGenerator:\n"
+                                      "  - name: settings\n    behavior: merge\n"
+                                      "    literals: [A=1]\n",
+        "apps/app.yaml": application("app-prod", "overlay", "app-prod"),
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy) for e in report_.errors] == [
+        ("overlay/kustomization.yaml:3", "could-not-check")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_a_kustomize_plugin_is_not_run_and_its_entry_says_so(tmp_path: Path) -> None:
     """A generator that needs a plugin (ksops, chezmoidotsh/arcane): kubectl refuses it
     without --enable-alpha-plugins, and platecheck runs none; the error is at the entry

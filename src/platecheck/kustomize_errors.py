@@ -55,7 +55,8 @@ def _one_line(lines: list[str]) -> str:
 
 
 # what kubectl quotes of a kustomization in its errors: 'missing.yaml', path(patch.yaml)
-_QUOTED = re.compile(r"'([^'\s]+)'|\(([^()\s]+)\)")
+# a path or name kubectl quotes: 'x', (x), or a resource id's Name:"x" (resid.ResId)
+_QUOTED = re.compile(r"'([^'\s]+)'|\(([^()\s]+)\)|\bName:\"([^\"\s]+)\"")
 
 
 # a resource, base or component kustomize fetches: a URL, a Git repository (git@host:...,
@@ -73,7 +74,8 @@ def remote_entry(call: KustomizeCall, reason: str, root: Path
                   ) -> tuple[str, str, int | None] | None:
     """The remote resource, base or component that kubectl's ``reason`` quotes (a build
     that failed fetching it), the kustomization that lists it and the entry's line."""
-    quoted = {match.group(1) or match.group(2) for match in _QUOTED.finditer(reason)}
+    quoted = {next(group for group in match.groups() if group)
+              for match in _QUOTED.finditer(reason)}
     assert call.target.source_dir is not None
     for directory, file, data in ((call.target.source_dir, call.found, call.data),
                                   *call.nested):
@@ -165,7 +167,7 @@ def _entry_line(kustomization: Layer, reason: str) -> int | None:
         if isinstance(value, str):
             written.setdefault(value, path)
     for match in _QUOTED.finditer(reason):
-        entry = written.get(match.group(1) or match.group(2))
+        entry = written.get(next(group for group in match.groups() if group))
         if entry is not None and entry in kustomization.lines:
             return kustomization.lines[entry]
     return None
