@@ -1130,6 +1130,30 @@ def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
          "offline")]
 
 
+def test_a_self_managing_app_of_apps_chart_without_namespaces_is_one_install(
+        tmp_path: Path) -> None:
+    """A chart of Applications that names no ``metadata.namespace``, one of them deploying
+    the chart itself (BenLikeCode/argocd), linted in chart mode: Argo CD creates them where
+    that Application installs the chart, so its own render of the chart makes the same
+    Applications, not a second set deploying everything twice."""
+    def app(name: str, path: str, namespace: str) -> str:
+        return application(name, path, namespace).replace("  namespace: argocd\n", "", 1)
+
+    repo = write_files(tmp_path / "repo", {
+        "charts/root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 0.1.0\n",
+        "charts/root/templates/root.yaml": app("root", "charts/root", "argocd"),
+        "charts/root/templates/web.yaml": app("web", "charts/web", "web"),
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: web\n",
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert sorted(t.id for t in report_.targets) == ["default/root", "default/web"]
+    assert [f.message for f in report_.findings if f.policy == "argocd-application"] == []
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 def test_a_generator_kustomize_cannot_merge_is_at_its_entry(tmp_path: Path) -> None:
     """``behavior: merge`` for a ConfigMap the base does not make (NimbusProTch's

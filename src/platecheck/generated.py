@@ -109,9 +109,30 @@ def _namespace(app: Application, item: RenderedTarget) -> str | None:
     none goes. One a Kustomize or directory source outputs keeps the namespace its file
     writes: it is that file's Application (``as_written``)."""
     parent = item.target.application
-    if app.namespace or parent is None or item.target.chart is None:
+    if app.namespace or item.target.chart is None:
         return app.namespace
+    if parent is None:  # chart mode: installed by the Application of it the chart renders
+        return _self_namespace(item) or app.namespace
     return parent.destination_namespace or app.namespace
+
+
+def _self_namespace(item: RenderedTarget) -> str | None:
+    """The destination namespace of the Application a chart linted on its own renders to
+    deploy that chart itself (a self-managing app-of-apps): where it is installed, so where
+    the Applications it renders without a namespace are, as that Application's render of
+    it says again."""
+    chart = item.target.chart
+    for resource in item.resources:
+        spec = resource.doc.get("spec") if resource.kind == "Application" else None
+        if chart is None or not isinstance(spec, dict):
+            continue
+        sources = [spec.get("source"), *(spec.get("sources") or [])]
+        if any(isinstance(source, dict) and str(source.get("path", "")).strip("/")
+               == chart.rel for source in sources):
+            destination = spec.get("destination")
+            namespace = destination.get("namespace") if isinstance(destination, dict) else None
+            return namespace if isinstance(namespace, str) and namespace else None
+    return None
 
 
 def _where(item: RenderedTarget, resource: Resource, parent: Application | None
