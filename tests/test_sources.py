@@ -1130,6 +1130,23 @@ def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
          "offline")]
 
 
+def test_a_source_path_in_a_submodule_not_checked_out_says_so(tmp_path: Path) -> None:
+    """A chart in a Git submodule (helloyuanyuan/argocd-apps) of a clone made without its
+    submodules: Argo CD checks them out, so the path is not wrong, only missing here."""
+    repo = write_files(tmp_path / "repo", {
+        ".gitmodules": '[submodule "vendor/charts"]\n\tpath = vendor/charts\n'
+                       "\turl = https://github.com/example/helm-charts.git\n",
+        "apps/web.yaml": application("web-prod", "vendor/charts/charts/web", "web-prod"),
+    })
+    (repo / ".git").mkdir()
+    [error] = lint(repo, cache_dir=tmp_path / "cache").errors
+    assert (error.location, error.message) == (
+        "apps/web.yaml:10", "source path 'vendor/charts/charts/web' is in the Git submodule "
+        "vendor/charts (https://github.com/example/helm-charts.git), which this checkout has "
+        "not checked out")
+    assert error.remediation is not None and "git submodule update --init" in error.remediation
+
+
 def test_a_self_managing_app_of_apps_chart_without_namespaces_is_one_install(
         tmp_path: Path) -> None:
     """A chart of Applications that names no ``metadata.namespace``, one of them deploying

@@ -17,6 +17,7 @@ problem names its source (and the ``$ref`` source it went through) for the polic
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
@@ -64,11 +65,42 @@ def path_remedy(problem: str, repo_url: str | None, repo_urls: Sequence[str],
     another repository, when neither argocd-application's ``repoUrls`` nor the checkout's Git
     remotes (``own``) say which Git repositories are this one (every repoURL is then this
     repository)."""
+    if "Git submodule" in problem:
+        return SUBMODULE_REMEDY
     if problem.endswith("does not exist") and repo_url and not repo_urls and not own:
         return (f"Point source.path at a directory of this repository; or, if {repo_url} is "
                 "another repository, list this repository's URLs in argocd-application's "
                 "repoUrls (a source of another repository is then reported as not rendered).")
     return PATH_REMEDY
+
+
+_SECTION = re.compile(r'^\s*\[\s*submodule\s+"([^"]*)"\s*\]\s*$')
+_SETTING = re.compile(r"^\s*(path|url)\s*=\s*(.*?)\s*$")
+_GITMODULES_LIMIT = 1 << 20  # bytes of .gitmodules read at most
+SUBMODULE_REMEDY = ("Argo CD checks submodules out with the repository: check it out here "
+                    "too (git submodule update --init --recursive) and lint again.")
+
+
+def _submodule(root: Path, relative: str) -> tuple[str, str] | None:
+    """The path and URL of the Git submodule of ``.gitmodules`` that holds ``relative``, a
+    path this checkout does not have: a clone without its submodules, which Argo CD's
+    repo-server checks out (``git submodule update --init --recursive``)."""
+    try:
+        with open(root / ".gitmodules", "rb") as handle:
+            text = handle.read(_GITMODULES_LIMIT).decode("utf-8", "replace")
+    except OSError:
+        return None
+    modules: list[dict[str, str]] = []
+    for line in text.splitlines():
+        if _SECTION.match(line):
+            modules.append({})
+        elif modules and (setting := _SETTING.match(line)):
+            modules[-1][setting.group(1)] = setting.group(2)
+    for module in modules:
+        path = module.get("path", "").strip("/")
+        if path and (relative == path or relative.startswith(path + "/")):
+            return path, module.get("url", "?")
+    return None
 
 
 def path_problem(root: Path, relative: str, *, want_dir: bool) -> str | None:
@@ -83,6 +115,10 @@ def path_problem(root: Path, relative: str, *, want_dir: bool) -> str | None:
     if not real.is_relative_to(resolve(top)):
         return "resolves outside the repository (symlink)"
     if not real.exists():
+        module = _submodule(root, PurePosixPath(os.path.relpath(joined, top)).as_posix())
+        if module is not None:
+            return (f"is in the Git submodule {module[0]} ({module[1]}), which this checkout "
+                    "has not checked out")
         return "does not exist"
     if want_dir and not real.is_dir():
         return "is not a directory"
