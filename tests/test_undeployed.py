@@ -294,3 +294,21 @@ def test_a_chart_or_kustomization_in_a_deployed_charts_directory_is_named(
     assert [row[0] for row in _undeployed(report)] == ["app/extra/Chart.yaml",
                                                        "lonely/Chart.yaml"]
     assert [row[0] for row in _kustomizations(report)] == ["app/overlay/kustomization.yaml"]
+
+
+def test_a_repository_whose_root_is_a_chart_is_walked_for_its_applications(
+        tmp_path: Path) -> None:
+    """An umbrella Chart.yaml at the root of a repository of Applications
+    (VotingM7011E/gitops): Argo CD deploys the Applications, so they are what is checked,
+    not the root chart alone in chart mode; the root chart no Application deploys is
+    named."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "Chart.yaml").write_text("apiVersion: v2\nname: umbrella\nversion: 0.1.0\n")
+    _chart(repo, "web")
+    _write(repo, {"apps/web.yaml": application("web-prod", "web", "web-prod")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [t.id for t in report.targets] == ["prod/web"]
+    assert [row[0] for row in _undeployed(report)] == ["Chart.yaml"]
+    alone = lint(repo / "web", cache_dir=tmp_path / "cache")  # a chart without Applications
+    assert [t.id for t in alone.targets] == ["prod/web", "stg/web"]

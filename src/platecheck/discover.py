@@ -145,19 +145,19 @@ def _walk(found: Discovery, paths: Sequence[Path], exclude: Sequence[str] = ()) 
     queue: list[Application] = []
     for path in paths:
         path = path.resolve()
-        if path.is_dir() and (path / "Chart.yaml").is_file():
-            found.chart_dirs.append(path)
-        elif path.is_file():
+        if path.is_file():
             found.named.add(rel_path(path, root))
             queue.extend(_applications_in(found, path, strict=True))
+            continue
+        sets = len(found.application_sets)
+        held = _walked_applications(found, path, exclude)
+        # a chart given as a path is linted on its own, unless Applications lie in it (a
+        # repository whose root is an umbrella chart): those are what Argo CD deploys
+        if (path / "Chart.yaml").is_file() and not held and len(found.application_sets) == sets:
+            found.chart_dirs.append(path)
         else:
             found.hidden.extend(_hidden_applications(path, root))
-            files = list(_yaml_files(path, root, recurse=True))
-            patches = _patch_files(files, root)
-            for file in files:
-                if not (exclude and matches_any(rel_path(file, root), exclude)) \
-                        and file not in patches:
-                    queue.extend(_applications_in(found, file, strict=False))
+            queue.extend(held)
     # Follow directory sources (app-of-apps); each Application is visited once, so cycles end.
     known: set[tuple[str, int]] = set()
     children_seen: set[tuple[str, int]] = set()
@@ -189,6 +189,19 @@ def _walk(found: Discovery, paths: Sequence[Path], exclude: Sequence[str] = ()) 
                           or (a.file, a.line) in children_seen]
     found.applications.sort(key=lambda a: (a.file, a.line))
     found.app_of_apps.sort(key=lambda a: (a.file, a.line))
+
+
+def _walked_applications(found: Discovery, path: Path, exclude: Sequence[str]
+                         ) -> list[Application]:
+    """The Applications of the files under the directory ``path`` (not those an include,
+    exclude or patch file leaves out)."""
+    root = found.root
+    files = list(_yaml_files(path, root, recurse=True))
+    patches = _patch_files(files, root)
+    return [app for file in files
+            if not (exclude and matches_any(rel_path(file, root), exclude))
+            and file not in patches
+            for app in _applications_in(found, file, strict=False)]
 
 
 def _children(found: Discovery, app: Application, deploys_more: set[tuple[str, int]]
