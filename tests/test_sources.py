@@ -1768,6 +1768,26 @@ def test_an_app_of_apps_whose_directory_holds_an_application_set_holds_something
         "Application root: app-of-apps path holds no Application"]
 
 
+def test_an_app_of_apps_whose_applications_lie_in_subdirectories_says_recurse(
+        tmp_path: Path) -> None:
+    """The root's directory holds itself, its Applications one level down, and no
+    ``directory.recurse`` (YilingCAI's project1-gitops): Argo CD deploys none of them; the
+    finding says why, and each child is unreachable."""
+    files = {"apps/root.yaml": DIRECTORY_APP.format(name="root", path="apps"),
+             "apps/dev/web.yaml": application("web-dev", "web", "web-dev"),
+             "apps/prod/web.yaml": application("web-prod", "web", "web-prod"),
+             "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    messages = [f.message for f in report_.findings if f.policy == "argocd-application"]
+    assert messages[0] == (
+        "Application root: app-of-apps path holds no Application but itself; 2 Application "
+        "files lie in its subdirectories, which a directory source reads only with "
+        "directory.recurse: true")
+    assert sum("is not reachable" in m for m in messages) == 2
+
+
 def _platform_tree(tmp_path: Path) -> None:
     """A root app-of-apps (directory ``apps``) deploying Application ``platform``, whose
     Kustomize source ``platform`` holds chart ``platform/x``."""

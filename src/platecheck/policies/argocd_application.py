@@ -95,7 +95,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from platecheck.discover import source_key
+from platecheck.discover import raw_at, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
 from platecheck.globs import matches_any
@@ -381,6 +381,21 @@ class _Checker:
                 found.append(child)
         return found
 
+    @staticmethod
+    def _below(parent: Application, apps: Sequence[Application]) -> int:
+        """How many Application files lie in the subdirectories of the parent's directory
+        sources that do not recurse into them."""
+        files = set()
+        for index, source in enumerate(parent.sources):
+            raw = raw_at(parent.raw, source_key(parent, index))
+            directory = raw.get("directory") if isinstance(raw, dict) else None
+            if source.chart or source.path is None or (
+                    isinstance(directory, dict) and directory.get("recurse") is True):
+                continue
+            top = PurePosixPath(source.path.strip("/") or ".")
+            files |= {a.file for a in apps if top in PurePosixPath(a.file).parents[1:]}
+        return len(files)
+
     def _holds_sets(self, parent: Application) -> bool:
         """Whether a directory of the parent's sources in this repository holds an
         ApplicationSet (discovery links those too; they are no Application of the model)."""
@@ -438,10 +453,17 @@ class _Checker:
         for parent in parents:
             if not children[id(parent)] and not self._holds_sets(parent) \
                     and any(parent is p for p in directories):
-                yield self.finding(parent, ("spec", "source", "path"),
-                                   "app-of-apps path holds no Application",
-                                   "Point the app-of-apps at the directory of Application "
-                                   "manifests.")
+                below = self._below(parent, apps)
+                yield self.finding(
+                    parent, ("spec", "source", "path"),
+                    "app-of-apps path holds no Application" + (
+                        f" but itself; {below} Application "
+                        f"{'file lies' if below == 1 else 'files lie'} in its "
+                        "subdirectories, which a directory source reads only with "
+                        "directory.recurse: true" if below else ""),
+                    "Set directory.recurse: true on the source, or point the app-of-apps at "
+                    "the directory of Application manifests." if below else
+                    "Point the app-of-apps at the directory of Application manifests.")
         reached_by_other = {id(c) for found in edges.values() for c in found}
         wanted = self.options.default.app_of_apps
         if wanted:
