@@ -381,6 +381,20 @@ class _Checker:
                 found.append(child)
         return found
 
+    def _holds_none(self, parent: Application, apps: Sequence[Application]) -> Finding:
+        """An app-of-apps whose directory holds no Application: why, when its Applications
+        lie in subdirectories it does not recurse into."""
+        below = self._below(parent, apps)
+        return self.finding(
+            parent, ("spec", "source", "path"),
+            "app-of-apps path holds no Application" + (
+                f" but itself; {below} Application "
+                f"{'file lies' if below == 1 else 'files lie'} in its subdirectories, which a "
+                "directory source reads only with directory.recurse: true" if below else ""),
+            "Set directory.recurse: true on the source, or point the app-of-apps at the "
+            "directory of Application manifests." if below else
+            "Point the app-of-apps at the directory of Application manifests.")
+
     @staticmethod
     def _below(parent: Application, apps: Sequence[Application]) -> int:
         """How many Application files lie in the subdirectories of the parent's directory
@@ -453,17 +467,7 @@ class _Checker:
         for parent in parents:
             if not children[id(parent)] and not self._holds_sets(parent) \
                     and any(parent is p for p in directories):
-                below = self._below(parent, apps)
-                yield self.finding(
-                    parent, ("spec", "source", "path"),
-                    "app-of-apps path holds no Application" + (
-                        f" but itself; {below} Application "
-                        f"{'file lies' if below == 1 else 'files lie'} in its "
-                        "subdirectories, which a directory source reads only with "
-                        "directory.recurse: true" if below else ""),
-                    "Set directory.recurse: true on the source, or point the app-of-apps at "
-                    "the directory of Application manifests." if below else
-                    "Point the app-of-apps at the directory of Application manifests.")
+                yield self._holds_none(parent, apps)
         reached_by_other = {id(c) for found in edges.values() for c in found}
         wanted = self.options.default.app_of_apps
         if wanted:
