@@ -767,48 +767,26 @@ def _generating_chart(name: str, child: str, namespace: str) -> dict[str, str]:
                 f"    namespace: {namespace}\n"}
 
 
-def test_a_remote_charts_value_file_of_this_repository_must_exist(tmp_path: Path) -> None:
-    """A remote chart with ``$values/...`` from a source of this repository: Argo CD reads that
-    file from this repository, and fails to generate the manifests when it is missing."""
+@pytest.mark.parametrize("source", [
+    "    - chart: nginx\n      repoURL: https://charts.example.com\n      targetRevision: 1.0.0\n",
+    # a Git source of another repository (nazmang/argocd-apps): its path is not this
+    # repository's to check, the value file is
+    "    - repoURL: https://github.com/minio/operator.git\n      path: helm/operator\n"
+    "      targetRevision: v5.0.0\n",
+])
+def test_a_value_file_of_this_repository_for_another_source_must_exist(tmp_path: Path,
+                                                                       source: str) -> None:
+    """A remote chart, or a path of another Git repository, with ``$values/...`` from a
+    source of this repository: Argo CD reads that file from this repository, and fails to
+    generate the manifests when it is missing."""
     app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: nginx\n"
-           "spec:\n  project: default\n  sources:\n    - chart: nginx\n"
-           "      repoURL: https://charts.example.com\n      targetRevision: 1.0.0\n"
+           "spec:\n  project: default\n  sources:\n" + source +
            "      helm:\n        valueFiles:\n          - $values/vals/{name}.yaml\n"
            "          - values-extra.yaml\n"
            "    - repoURL: https://example.com/r.git\n      ref: values\n"
            "  destination:\n    namespace: nginx\n    server: https://kubernetes.default.svc\n")
     repo = write_files(tmp_path / "repo", {"apps/nginx.yaml": app.format(name="ngnix"),
                                            "vals/nginx.yaml": "replicas: 2\n"})
-    (repo / ".git").mkdir()
-
-    def messages() -> list[tuple[str, str]]:
-        report_ = lint(repo, cache_dir=tmp_path / "cache")
-        assert report_.errors == ()
-        return [(f.location, f.message) for f in report_.findings
-                if f.policy == "argocd-application"]
-
-    # (values-extra.yaml is the remote chart's own file: not this repository's to check)
-    assert messages() == [("apps/nginx.yaml:13", "Application nginx: value file "
-                                                 "'$values/vals/ngnix.yaml' does not exist")]
-    (repo / "apps" / "nginx.yaml").write_text(app.format(name="nginx"))
-    assert messages() == []
-
-
-def test_a_value_file_of_this_repository_for_another_repositorys_path_must_exist(
-        tmp_path: Path) -> None:
-    """A Git source of another repository (a path there) with ``$values/...`` from a source
-    of this one (nazmang/argocd-apps): the path is not this repository's to check, the value
-    file is, as for a remote chart."""
-    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: op\n"
-           "spec:\n  project: default\n  sources:\n"
-           "    - repoURL: https://github.com/minio/operator.git\n      path: helm/operator\n"
-           "      targetRevision: v5.0.0\n"
-           "      helm:\n        valueFiles:\n          - $values/vals/{name}.yaml\n"
-           "          - values-extra.yaml\n"
-           "    - repoURL: https://example.com/r.git\n      ref: values\n"
-           "  destination:\n    namespace: op\n    server: https://kubernetes.default.svc\n")
-    repo = write_files(tmp_path / "repo", {"apps/op.yaml": app.format(name="mising"),
-                                           "vals/missing.yaml": "replicas: 2\n"})
     subprocess.run(["git", "init", "-q", str(repo)], check=True)
     subprocess.run(["git", "-C", str(repo), "remote", "add", "origin",
                     "https://example.com/r.git"], check=True)
@@ -819,9 +797,10 @@ def test_a_value_file_of_this_repository_for_another_repositorys_path_must_exist
         return [(f.location, f.message) for f in report_.findings
                 if f.policy == "argocd-application"]
 
-    assert messages() == [("apps/op.yaml:13", "Application op: value file "
-                                              "'$values/vals/mising.yaml' does not exist")]
-    (repo / "apps" / "op.yaml").write_text(app.format(name="missing"))
+    # (values-extra.yaml is the other source's own file: not this repository's to check)
+    assert messages() == [("apps/nginx.yaml:13", "Application nginx: value file "
+                                                 "'$values/vals/ngnix.yaml' does not exist")]
+    (repo / "apps" / "nginx.yaml").write_text(app.format(name="nginx"))
     assert messages() == []
 
 

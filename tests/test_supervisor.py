@@ -4,6 +4,7 @@ default signal dispositions), is killed on time, and none outlives platecheck.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -119,13 +121,24 @@ def test_a_command_the_supervisor_cannot_take_runs_on_its_own(tmp_path: Path) ->
     assert done.stdout == b"relative\n"
 
 
-def test_the_supervisor_kills_on_time_without_platecheck(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def _supervisor_alone() -> Iterator[socket.socket]:
+    """A supervisor run without platecheck, and platecheck's end of its socket: closed
+    when the block ends, after which the supervisor ends by itself."""
     ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
     process = subprocess.Popen([sys.executable, "-I", "-S", str(sandbox.SUPERVISOR),
                                 str(theirs.fileno()), str(1 << 30)], pass_fds=(theirs.fileno(),))
     theirs.close()
     try:
         assert ours.recv(16) == b"ready"
+        yield ours
+    finally:
+        ours.close()
+        assert process.wait(timeout=10) == 0
+
+
+def test_the_supervisor_kills_on_time_without_platecheck(tmp_path: Path) -> None:
+    with _supervisor_alone() as ours:
         status_r, status_w = os.pipe()
         request = {"op": "run", "id": 1, "argv": ["/bin/sleep", "60"], "env": {},
                    "cwd": str(tmp_path), "limit": 1}
@@ -138,9 +151,6 @@ def test_the_supervisor_kills_on_time_without_platecheck(tmp_path: Path) -> None
             lines = status.read().decode().splitlines()
         assert 0.9 < time.monotonic() - started < 10
         assert lines[0].startswith("pid ") and lines[1] == f"exit {-signal.SIGKILL}"
-    finally:
-        ours.close()
-        assert process.wait(timeout=10) == 0
 
 
 def test_the_supervisor_removes_the_private_directories_platecheck_left(tmp_path: Path) -> None:
@@ -151,18 +161,10 @@ def test_the_supervisor_removes_the_private_directories_platecheck_left(tmp_path
     for directory in (left, done, foreign):
         (directory / "chart").mkdir(parents=True)
         (directory / "chart" / "values.yaml").write_text("a: 1\n")
-    ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
-    process = subprocess.Popen([sys.executable, "-I", "-S", str(sandbox.SUPERVISOR),
-                                str(theirs.fileno()), str(1 << 30)], pass_fds=(theirs.fileno(),))
-    theirs.close()
-    try:
-        assert ours.recv(16) == b"ready"
+    with _supervisor_alone() as ours:
         for op, path in (("scratch", left), ("scratch", done), ("done", done),
                          ("scratch", foreign), ("scratch", "platecheck-relative")):
             ours.send(json.dumps({"op": op, "path": str(path)}).encode())
-    finally:
-        ours.close()
-        assert process.wait(timeout=10) == 0
     assert not left.exists()
     assert (done / "chart" / "values.yaml").is_file()
     assert (foreign / "chart" / "values.yaml").is_file()

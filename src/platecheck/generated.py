@@ -65,6 +65,7 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
         top = (parent.deployed_by or parent.file) if parent is not None else (
             item.target.chart.rel if item.target.chart is not None else None)
         installed = parent.installed_in if parent is not None else item.target.environment
+        home = _home(item)
         for resource in item.resources:
             if not resource.api_version.startswith(ARGO_GROUP + "/") or resource.kind not in (
                     "Application", "ApplicationSet"):
@@ -85,35 +86,40 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
                     app = parse_application(document, file)
                     yield Generated(dataclasses.replace(
                         app, places=_places(item, app, written), deployed_by=top,
-                        namespace=_namespace(app, item), installed_in=installed), parent, False)
+                        namespace=_namespace(app, home), installed_in=installed), parent, False)
                 elif elements is not None:  # a plain list, expanded as discovery does
                     check_elements(document, elements, file)
                     made = [parse_application(expand(document, index, element, file), file)
                             for index, element in enumerate(elements)]  # all, or none
                     for app in made:
                         yield Generated(dataclasses.replace(
-                            app, deployed_by=top, namespace=_namespace(app, item),
+                            app, deployed_by=top, namespace=_namespace(app, home),
                             installed_in=installed), parent, False)
                 else:
                     app_set = parse_application_set(document, file)
                     yield Generated(dataclasses.replace(
-                        app_set, deployed_by=top, namespace=_namespace(app_set, item),
+                        app_set, deployed_by=top, namespace=_namespace(app_set, home),
                         installed_in=installed), parent, True)
             except PlatecheckError as exc:
                 yield exc
 
 
-def _namespace(app: Application, item: RenderedTarget) -> str | None:
-    """The namespace Argo CD creates an Application (or ApplicationSet) a chart renders in:
-    its own, else its parent's destination namespace, where a namespaced object that names
-    none goes. One a Kustomize or directory source outputs keeps the namespace its file
-    writes: it is that file's Application (``as_written``)."""
+def _namespace(app: Application, home: str | None) -> str | None:
+    """The namespace Argo CD creates an Application (or ApplicationSet) in: its own, else
+    ``home`` (``_home``)."""
+    return home if home and not app.namespace else app.namespace
+
+
+def _home(item: RenderedTarget) -> str | None:
+    """Where an Application (or ApplicationSet) a chart renders goes when it names no
+    namespace: its parent's destination namespace, where a namespaced object that names
+    none goes; in chart mode, where the chart's Application of itself installs it
+    (``_self_namespace``). One a Kustomize or directory source outputs keeps the namespace
+    its file writes: it is that file's Application (``as_written``)."""
     parent = item.target.application
-    if app.namespace or item.target.chart is None:
-        return app.namespace
-    if parent is None:  # chart mode: installed by the Application of it the chart renders
-        return _self_namespace(item) or app.namespace
-    return parent.destination_namespace or app.namespace
+    if item.target.chart is None:
+        return None
+    return parent.destination_namespace if parent is not None else _self_namespace(item)
 
 
 def _self_namespace(item: RenderedTarget) -> str | None:

@@ -10,8 +10,7 @@ import json
 import re
 from pathlib import Path
 
-from platecheck.errors import PlatecheckError
-from platecheck.kustomize_tree import KustomizeCall, file_layer
+from platecheck.kustomize_tree import KustomizeCall, file_layer, repository_layer
 from platecheck.manifests import rel_path
 from platecheck.model import KeyPath
 from platecheck.values import Layer
@@ -132,14 +131,8 @@ def plugin_entry(call: KustomizeCall, reason: str, root: Path
 def _plugin_kind(entry: object, directory: Path, root: Path) -> object:
     """The ``kind`` of the configuration a generator or transformer entry names (a file of
     the repository)."""
-    if not isinstance(entry, str):
-        return None
-    path = directory / entry
-    try:
-        return file_layer(path, rel_path(path, root)).data.get("kind") \
-            if path.is_file() and path.resolve().is_relative_to(root.resolve()) else None
-    except (PlatecheckError, OSError, ValueError):
-        return None
+    layer = repository_layer(directory / entry, root) if isinstance(entry, str) else None
+    return layer.data.get("kind") if layer is not None else None
 
 
 def failing_entry(call: KustomizeCall, reason: str, root: Path) -> tuple[str, int | None]:

@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import rel_path
 from platecheck.model import RenderTarget
+from platecheck.runmemo import recall
 from platecheck.sourcetype import BUILDING, kustomization_file
 from platecheck.values import Layer
 from platecheck.yamlio import first_document, read_text
@@ -124,7 +125,11 @@ def _listed(directory: Path, root: Path) -> Iterator[Path]:
 def read_kustomization(directory: Path) -> tuple[Path | None, dict[str, Any] | None]:
     """The kustomization file of ``directory`` and its content as kustomize reads it (the
     first document, with Go's scalars); no content when there is none or it does not read
-    as a mapping."""
+    as a mapping. Read once per run (``runmemo``): the content is shared, never changed."""
+    return recall("kustomization", directory, lambda: _read_kustomization(directory))
+
+
+def _read_kustomization(directory: Path) -> tuple[Path | None, dict[str, Any] | None]:
     found = kustomization_file(directory)
     try:
         data = first_document(found.read_text(encoding="utf-8"), found.name).data \
@@ -163,6 +168,17 @@ def _left_repository(entry: str, key: str, found: Path, root: Path) -> NoReturn:
     line = next((number for number, text in enumerate(lines, 1) if entry in text), None)
     raise PlatecheckError(f"kustomization {key} entry {entry!r} leads out of the repository; "
                           "platecheck does not build it", rel_path(found, root), line)
+
+
+def repository_layer(path: Path, root: Path) -> Layer | None:
+    """``file_layer`` of the file at ``path`` in the repository ``root``; None when it is
+    none (outside ``root``, missing, or not read as YAML): the build reports what kustomize
+    cannot read."""
+    try:
+        return file_layer(path, rel_path(path, root)) if path.is_file() \
+            and path.resolve().is_relative_to(root.resolve()) else None
+    except (PlatecheckError, OSError, ValueError):
+        return None
 
 
 def file_layer(path: Path, rel: str) -> Layer:

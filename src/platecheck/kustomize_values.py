@@ -15,9 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from platecheck.errors import PlatecheckError
-from platecheck.kustomize_tree import file_layer
-from platecheck.manifests import rel_path
+from platecheck.kustomize_tree import repository_layer
 from platecheck.model import KeyPath, MergedValues, Origin
 from platecheck.values import Layer, merge_values
 
@@ -120,10 +118,4 @@ def _values_file(entry: Mapping[str, Any], where: Origin | None, root: Path) -> 
     name = entry.get("valuesFile")
     if not isinstance(name, str) or where is None or urlsplit(name).scheme:
         return None
-    path = (root / where.file).parent / name
-    try:
-        rel = rel_path(path, root)
-        return file_layer(path, rel) if path.resolve().is_relative_to(root.resolve()) \
-            and path.is_file() else None
-    except (PlatecheckError, OSError, ValueError):
-        return None
+    return repository_layer((root / where.file).parent / name, root)

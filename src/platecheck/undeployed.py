@@ -20,7 +20,6 @@ from platecheck.discover import rel_path, source_directories
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application
 from platecheck.realpaths import resolve
-from platecheck.sourcetype import kustomization_file
 from platecheck.yamlio import first_document, read_text
 
 # A template action in an ApplicationSet's path ("{{path}}", "{{ .path.path }}"): any name.
@@ -99,6 +98,7 @@ def _source_patterns(applications: Iterable[Application], root: Path) -> set[str
     notice is no place to guess which is which), an ApplicationSet's template actions as
     ``*``; a path that is a symbolic link also as the directory it leads to in ``root``."""
     patterns = set()
+    top = resolve(root)
     for app in applications:
         for source in app.sources:
             if source.chart or source.path is None:
@@ -107,8 +107,8 @@ def _source_patterns(applications: Iterable[Application], root: Path) -> set[str
             patterns.add(str(PurePosixPath(path)) if path else ".")
             if path and not _WILDCARD.search(path):
                 real = resolve(root / path)
-                if real.is_relative_to(resolve(root)):
-                    patterns.add(rel_path(real, resolve(root)))
+                if real.is_relative_to(top):
+                    patterns.add(rel_path(real, top))
     return patterns
 
 
@@ -117,25 +117,15 @@ def _chart_homes(kustomizations: Sequence[Path]) -> set[Path]:
     ``charts/`` beside each (``<name>/``, or ``<name>-<version>/<name>/`` for an entry with
     a version), or its ``helmGlobals.chartHome``. Every build of a kustomization, an
     overlay's too, inflates them, which a source path does not show."""
+    from platecheck.kustomize_tree import read_kustomization
+
     homes = set()
     for directory in kustomizations:
-        home = "charts"
-        if "chartHome" in _text(directory):
-            from platecheck.kustomize_tree import read_kustomization
-
-            settings = (read_kustomization(directory)[1] or {}).get("helmGlobals")
-            given = settings.get("chartHome") if isinstance(settings, dict) else None
-            home = given if isinstance(given, str) and given else home
-        homes.add(resolve(directory / home))
+        settings = (read_kustomization(directory)[1] or {}).get("helmGlobals")
+        given = settings.get("chartHome") if isinstance(settings, dict) else None
+        homes.add(resolve(directory / (given if isinstance(given, str) and given
+                                       else "charts")))
     return homes
-
-
-def _text(directory: Path) -> str:
-    found = kustomization_file(directory)
-    try:
-        return found.read_text(encoding="utf-8", errors="replace") if found else ""
-    except OSError:
-        return ""
 
 
 def _coverage(patterns: set[str], charts: set[str]) -> Callable[[str], bool]:
