@@ -270,6 +270,61 @@ def test_a_vendored_archive_counts_by_the_name_of_its_chart(
         assert model.errors and all(e.file == "umb/Chart.yaml" for e in model.errors)
 
 
+def _chart_archive(directory: Path, name: str, version: str, destination: Path) -> None:
+    """A chart archive as ``helm package`` lays it out: the chart's files under its name."""
+    import io
+    import tarfile
+
+    with tarfile.open(destination, "w:gz") as tar:
+        for member, text in ((f"{name}/Chart.yaml", f"apiVersion: v2\nname: {name}\n"
+                              f"version: {version}\n"),
+                             (f"{name}/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\n"
+                              f"metadata:\n  name: {name}-{version}\n")):
+            data = text.encode()
+            info = tarfile.TarInfo(member)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+
+
+@pytest.mark.parametrize(("where", "expected"), [
+    ("top", [("umb/Chart.yaml", 6, "chart umb: 2 copies of the subchart sub are vendored "
+              "(umb/charts/sub/, umb/charts/sub-0.9.0.tgz)")]),
+    ("nested", [("umb/charts/sub/Chart.yaml", None, "chart umb: 2 copies of the subchart "
+                 "leaf are vendored (umb/charts/sub/charts/a.tgz, umb/charts/sub/charts/leaf/)")]),
+    ("once", []),
+])
+def test_a_subchart_vendored_twice_is_a_finding_at_its_dependency(
+        helm_bin: Path, tmp_path: Path, where: str,
+        expected: list[tuple[str, int | None, str]]) -> None:
+    """helm loads every chart in ``charts/`` (directory or archive) and keeps each copy of a
+    name as that subchart, in Go's map order: a subchart unpacked beside its archive renders
+    one copy's templates or a mix, and which can change from run to run."""
+    root = tmp_path / "repo"
+    umbrella = root / "umb"
+    sub = umbrella / "charts" / "sub"
+    (sub / "templates").mkdir(parents=True)
+    (umbrella / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: umb\nversion: 0.1.0\ndependencies:\n"
+        "  - {name: other, version: 1.0.0, repository: 'https://charts.example.com'}\n"
+        "  - {name: sub, version: 1.0.0, repository: 'https://charts.example.com'}\n")
+    (sub / "Chart.yaml").write_text("apiVersion: v2\nname: sub\nversion: 1.0.0\n")
+    (sub / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sub-1.0.0\n")
+    _chart_archive(tmp_path, "other", "1.0.0", umbrella / "charts" / "other-1.0.0.tgz")
+    if where == "top":
+        _chart_archive(tmp_path, "sub", "0.9.0", umbrella / "charts" / "sub-0.9.0.tgz")
+    elif where == "nested":  # a subchart directory of sub's, and an archive of the same name
+        (sub / "charts" / "leaf").mkdir(parents=True)
+        (sub / "charts" / "leaf" / "Chart.yaml").write_text(
+            "apiVersion: v2\nname: leaf\nversion: 1.0.0\n")
+        _chart_archive(tmp_path, "leaf", "1.0.0", sub / "charts" / "a.tgz")
+    report = lint(umbrella, cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    found = [(f.file, f.line, f.message.split(":", 2)[0] + ":" + f.message.split(":", 2)[1])
+             for f in report.findings if f.policy == "chart-metadata" and "copies" in f.message]
+    assert found == expected
+    assert all(f.level.value == "error" for f in report.findings if "copies" in f.message)
+
+
 _REF_SCHEMA = '{"properties": {"a": {"$ref": "https://schemas.example.com/a.json"}}}\n'
 _LFS_POINTER = "version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n"
 _COMMON = "apiVersion: v2\nname: common\nversion: 0.2.0\n"

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import tarfile
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,6 +90,47 @@ def _vendored(charts: Path, name: str) -> bool:
         elif (entry / "Chart.yaml").is_file() and chart_name(entry / "Chart.yaml") == name:
             return True
     return False
+
+
+def vendored_twice(charts: Sequence[Path], root: Path
+                   ) -> tuple[tuple[str, str, tuple[str, ...], str, int | None], ...]:
+    """Each chart name that a chart's ``charts/`` (or a subchart directory's, below it) holds
+    more than once: (the chart, the name, its copies, the file and line declaring that
+    dependency, else the Chart.yaml of the chart holding them). Helm's loader keeps every copy
+    as a subchart of that name, in the order of a Go map, which changes from run to run."""
+    found = []
+    for chart in charts:
+        for holder, name, copies in _copies(chart, root):
+            declaring = {dep.name: (dep.file, dep.line)
+                         for dep in reversed(declared(holder, root))}
+            file, line = declaring.get(name, (rel_path(holder / "Chart.yaml", root), None))
+            found.append((rel_path(chart, root), name, copies, file, line))
+    return tuple(found)
+
+
+def _copies(chart: Path, root: Path) -> Iterator[tuple[Path, str, tuple[str, ...]]]:
+    """(``chart``, a name its ``charts/`` holds more than once, the entries holding it), then
+    the same for each subchart directory in it."""
+    names: dict[str, list[str]] = {}
+    directories = []
+    charts = chart / "charts"
+    for entry in sorted(charts.iterdir()) if charts.is_dir() else ():
+        if entry.name.startswith(("_", ".")):
+            continue
+        if entry.name.endswith(".tgz") and entry.is_file():
+            name = _archive_chart_name(entry)
+        elif (entry / "Chart.yaml").is_file():
+            name = chart_name(entry / "Chart.yaml")
+            directories.append(entry)
+        else:
+            continue
+        if name is not None:  # (one helm cannot read fails its render in helm's words)
+            names.setdefault(name, []).append(rel_path(entry, root))
+    for name in sorted(names):
+        if len(names[name]) > 1:
+            yield chart, name, tuple(names[name])
+    for directory in directories:
+        yield from _copies(directory, root)
 
 
 def vendored_defaults(charts: Path) -> dict[str, tuple[dict[str, Any], bool] | None] | None:

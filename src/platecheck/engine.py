@@ -21,6 +21,7 @@ from platecheck.batch import Batch
 from platecheck.cache import ResultMemo, prune_unused
 from platecheck.changed import Selection
 from platecheck.config import Config
+from platecheck.dependencies import vendored_twice
 from platecheck.discover import Discovery, discover, find_root, raw_at, rel_path, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import Generated
@@ -249,12 +250,12 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             generated=tuple(g.app for g in generated if not g.application_set),
             generated_links=tuple(((g.parent.file, g.parent.line), (g.app.file, g.app.line))
                                   for g in generated if g.parent is not None),
-            app_of_apps=tuple(found.app_of_apps),
-            app_children=tuple(found.children),
+            app_of_apps=tuple(found.app_of_apps), app_children=tuple(found.children),
             repository_targets=planner.target_ids(found.repository or found),
             own_repo_urls=planner.own,
             undeployed_charts=undeployed_charts, undeployed_kustomizations=kustomizations,
             hidden_applications=_hidden(found), unmatched_values=_unmatched(planner, targets),
+            vendored_twice=_vendored_twice(targets, repo_root),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
             targets=tuple(targets), rendered=tuple(rendered),
             yaml_files=tuple(found.yaml_files[rel] for rel in sorted(found.yaml_files)),
@@ -264,6 +265,11 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             renders=batch.renders, cache_hits=batch.cache_hits, builds=batch.builds,
         )
         return model, config, selection
+
+
+def _vendored_twice(targets: Sequence[RenderTarget], root: Path
+                    ) -> tuple[tuple[str, str, tuple[str, ...], str, int | None], ...]:
+    return vendored_twice(sorted({t.chart.path for t in targets if t.chart}), root)
 
 
 def _unrendered_links(found: Discovery, planner: Planner, targets: Sequence[RenderTarget],

@@ -524,6 +524,9 @@ class RepoModel:
     # chart mode: the values-<name>.yaml files of the charts linted whose name is no
     # configured environment's: no target renders the chart with them
     unmatched_values: tuple[str, ...] = ()
+    # each chart name a deployed chart's charts/ (or a subchart directory's) holds more than
+    # once: (the chart, the name, its copies, the file and line declaring it) (dependencies.py)
+    vendored_twice: tuple[tuple[str, str, tuple[str, ...], str, int | None], ...] = ()
 
 
 # -- platecheck diff --base ------------------------------------------------------------------

@@ -5,7 +5,8 @@ What:
     Judges the charts that render targets deploy (every chart an Application points at, or the
     chart given in chart mode), never the other ``Chart.yaml`` files of the tree: a vendored
     dependency under a chart's ``charts/`` directory is judged by Helm alone, when it loads the
-    parent chart to render it (a chart it refuses is a could-not-check error of that render).
+    parent chart to render it (a chart it refuses is a could-not-check error of that render);
+    only that ``charts/`` holds it once is this policy's.
     For each deployed chart:
 
     - ``apiVersion`` is ``v1`` or ``v2``: ``helm lint`` rejects anything else
@@ -14,6 +15,13 @@ What:
       also takes ``v1.2.3`` and ``1.2``); Helm refuses to load the chart otherwise
       (``chart.metadata.version "..." is invalid``), and ``helm lint`` rejects a version YAML
       reads as a number (``version should be of type string``);
+    - ``charts/`` (and the ``charts/`` of each subchart directory in it) holds one chart of
+      each name: Helm loads every directory and ``.tgz`` there as a subchart of the name its
+      Chart.yaml gives, keeps every copy of a name, and takes them in the order of a Go map,
+      so a subchart unpacked beside its archive, or two versions of one, renders one copy's
+      templates or a mix of them, and which can change from one render to the next (the
+      finding is at the dependency's entry in Chart.yaml, else at the Chart.yaml holding
+      them);
     - ``helm lint --strict`` runs once per chart and environment with that environment's value
       files (the engine runs it); each ``[ERROR]`` line it prints is a finding at the file (and
       line, when helm names one) it points at, and a lint that failed without any message is
@@ -41,6 +49,7 @@ Passes:
 
 Fails:
     ``apiVersion: v3``; ``version: 1.2.3.4``; ``version: 1.0`` unquoted (a number);
+    ``charts/cert-manager/`` beside ``charts/cert-manager-v1.10.1.tgz``;
     ``[ERROR] templates/: template: plate-web/templates/deployment.yaml:12:20: ...`` ->
     a finding at ``helm/applications/plate-web/templates/deployment.yaml:12``.
 """
@@ -86,6 +95,7 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
         if found:
             flagged.add(chart.rel)
         yield from found
+    yield from _vendored_twice(repo)
     # Chart.yaml problems found above are at their line; helm lint's line-less report of the
     # same Chart.yaml would be the same problem twice.
     lints = [lint for lint in repo.helm_lint if lint.chart.rel not in flagged]
@@ -120,6 +130,19 @@ def _metadata(chart: Chart, raw: bytes | None) -> Iterator[Finding]:
         yield finding("version", f"version is {shown}: Helm refuses to load a chart whose "
                       "version it cannot parse", "Write the version as MAJOR.MINOR.PATCH, "
                       "e.g. 0.1.0.")
+
+
+def _vendored_twice(repo: RepoModel) -> Iterator[Finding]:
+    names = {t.chart.rel: t.chart.name for t in repo.targets if t.chart is not None}
+    for chart, name, copies, file, line in repo.vendored_twice:
+        shown = ", ".join(f"{copy}/" if not copy.endswith(".tgz") else copy for copy in copies)
+        yield Finding(policy=ID, file=file, line=line, resource=f"Chart/{names.get(chart, chart)}",
+                      message=f"chart {names.get(chart, chart)}: {len(copies)} copies of the "
+                      f"subchart {name} are vendored ({shown}): Helm loads every copy as {name} "
+                      "and renders one copy's templates or a mix of them, which can change "
+                      "from one render to the next (Argo CD's too)",
+                      remediation="Keep one copy in charts/ and remove the others (an archive "
+                      "left beside the directory it was unpacked to, or an older version's).")
 
 
 @dataclass(frozen=True)
