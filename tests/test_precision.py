@@ -16,6 +16,7 @@ import pytest
 from platecheck.engine import lint, load
 from platecheck.model import Report
 from platecheck.report import FORMATS
+from synthetic import write_files
 
 FIXTURE = Path(__file__).parent / "fixtures" / "precision" / "repo"
 APPS = "environments/apps"
@@ -178,6 +179,27 @@ def test_a_chart_inside_its_file_dependency_renders(helm_bin: Path, tmp_path: Pa
     [error, _] = load(lib / "app", cache_dir=tmp_path / "cache", helm=helm_bin,
                       root=tmp_path / "repo").errors
     assert error.message.startswith("values do not meet the chart's values.schema.json")
+
+
+@pytest.mark.parametrize(("given", "errors"), [
+    ((".",), []), (("lib",), [("lib/Chart.yaml", 3)]), (("lib", "app"), [])])
+def test_a_library_chart_is_linted_inside_the_chart_that_depends_on_it(
+        helm_bin: Path, tmp_path: Path, given: tuple[str, ...],
+        errors: list[tuple[str, int]]) -> None:
+    """Helm refuses to render a library chart on its own: chart mode lints the charts that
+    depend on it, and a library given alone is one could-not-check error at its type."""
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "lib/Chart.yaml": "apiVersion: v2\nname: lib\ntype: library\nversion: 1.0.0\n",
+        "lib/templates/_cm.tpl": '{{- define "lib.cm" -}}\napiVersion: v1\nkind: ConfigMap\n'
+                                 "metadata:\n  name: {{ .Release.Name }}\n{{- end -}}\n",
+        "app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 1.0.0\ndependencies:\n"
+                          "  - {name: lib, version: 1.0.0, repository: 'file://../lib'}\n",
+        "app/templates/cm.yaml": '{{ include "lib.cm" . }}\n'})
+    report = lint([root / path for path in given], cache_dir=tmp_path / "cache",
+                  helm=helm_bin, root=root)
+    assert [(e.file, e.line) for e in report.errors] == errors
+    assert sorted(t.id for t in report.targets) == ([] if errors else ["prod/app", "stg/app"])
 
 
 def test_a_dependency_that_does_not_build_is_one_error_per_target(helm_bin: Path,

@@ -1694,6 +1694,30 @@ def test_an_application_of_another_repository_beside_a_root_is_a_root(tmp_path: 
         "Argo CD never deploys it"]
 
 
+@pytest.mark.parametrize("entered", [False, True])
+def test_a_ring_of_app_of_apps_nothing_else_lists_is_a_root(tmp_path: Path,
+                                                            entered: bool) -> None:
+    """``bootstrap/root.yaml`` deploys ``apps/``, whose ``bootstrap.yaml`` deploys
+    ``bootstrap/`` back: one of the ring was applied by hand and the ring deploys the rest,
+    so nothing in it is an orphan (the roots are each of the ring). An Application nothing
+    lists is still not reachable; a ring that a root outside it enters gets no roots of its
+    own."""
+    files = {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/root.yaml": DIRECTORY_APP.format(name="root", path="apps"),
+        "apps/bootstrap.yaml": DIRECTORY_APP.format(name="bootstrap", path="bootstrap"),
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="web"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "misc/lost.yaml": DIRECTORY_APP.format(name="lost", path="web")}
+    if entered:
+        files["start.yaml"] = DIRECTORY_APP.format(name="start", path="bootstrap")
+    report = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
+    roots = "start.yaml" if entered else "apps/bootstrap.yaml, bootstrap/root.yaml"
+    assert [f.message for f in report.findings if "not reachable" in f.message] == [
+        f"Application lost: is not reachable from an app-of-apps (roots: {roots}); unless "
+        "something else applies it, Argo CD never deploys it"]
+
+
 def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Path) -> None:
     """With argocd-application's ``repoUrls`` naming this repository, a Git source of another
     one is not rendered (Argo CD fetches it): a not-rendered finding, which

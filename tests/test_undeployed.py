@@ -241,6 +241,25 @@ def test_kustomizations_are_named_for_the_whole_run_only(overlays: Path,
     assert _kustomizations(report) == []  # under the linted paths only
 
 
+@pytest.mark.parametrize("remote", [True, False])
+def test_a_path_of_another_repository_deploys_nothing_here(tmp_path: Path,
+                                                           remote: bool) -> None:
+    """``path: .`` of another repository (the checkout's remote says which is this one)
+    deploys that repository's files, not this one's: the kustomization here is named. With
+    no remote, every repoURL is this repository, and ``.`` deploys it all."""
+    repo = tmp_path / "repo"
+    _write(repo, {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n'
+                       if remote else "[core]\n",
+        "apps/profiles.yaml": application("profiles-prod", ".", "profiles-prod",
+                                          repo="https://git.example.com/profiles.git"),
+        "overlays/prod/kustomization.yaml": "resources: []\n"})
+    expected = [("overlays/prod/kustomization.yaml", 1, Level.INFO,
+                 "kustomization overlays/prod: no Application deploys it, so it is not "
+                 "checked")] if remote else []
+    assert _kustomizations(lint(repo, cache_dir=tmp_path / "cache")) == expected
+
+
 def test_charts_deployed_through_a_link_or_vendored_for_kustomize_are_not_named(
         tmp_path: Path) -> None:
     """A source path that is a link to the chart deploys it; so does a kustomization whose

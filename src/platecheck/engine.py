@@ -243,7 +243,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             files, changed_since, repo_root, config_path, targets, rendered, lints)
         if rendered:
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
-        undeployed_charts, kustomizations = _undeployed(paths, found, generated, problems, wanted)
+        undeployed_charts, kustomizations = _undeployed(paths, planner, generated, problems, wanted)
         model = RepoModel(
             root=repo_root,
             applications=tuple(found.applications),
@@ -332,19 +332,20 @@ def _hidden(found: Discovery) -> tuple[str, ...]:
     return tuple(sorted(set(found.hidden) - reached))
 
 
-def _undeployed(paths: Sequence[Path], found: Discovery, generated: Sequence[Generated],
+def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Generated],
                 problems: Problems, wanted: set[str] | None
                 ) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
     """The charts and kustomizations under ``paths`` no Application deploys: none in chart
     mode (every top-level chart is linted), none for some environments only (others'
     generated Applications were not rendered)."""
+    found = planner.found
     if wanted is not None or not (found.applications or found.application_sets):
         return (), ()
     try:
         return undeployed(
             paths, found.root, [*found.applications, *found.application_sets,
-                                *(g.app for g in generated)], found.chart_dirs,
-            {a.file for a in found.applications})
+                                *(g.app for g in generated)], planner.is_here,
+            found.chart_dirs, {a.file for a in found.applications})
     except PlatecheckError as exc:  # a directory that cannot be listed
         problems.add(exc)
         return (), ()

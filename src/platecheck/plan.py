@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from platecheck.argocd_env import app_environment, repository_revision
+from platecheck.chartfile import chart_yaml, key_line
 from platecheck.config import UNCLASSIFIED, Config, EnvironmentConfig
 from platecheck.discover import Discovery, load_chart, raw_at, rel_path, source_key
 from platecheck.errors import PlatecheckError
@@ -371,6 +372,14 @@ class Planner:
         cannot be read fails its environment's target alone: the errors come with the
         (environment, target id) they stop."""
         chart = self.chart(directory)
+        if chart.metadata.get("type") == "library":
+            file = chart_yaml(chart)
+            raise PlatecheckError(
+                "a library chart (type: library): Helm renders it only inside the charts "
+                "that depend on it (helm template refuses it on its own: \"library charts "
+                "are not installable\")", file, key_line(self.found.yaml_files[file].raw, "type"),
+                "Lint a chart that depends on it, or a directory holding both: the library's "
+                "templates are checked where that chart renders them.")
         app = chart.rel if by_directory else chart.name
         targets, failed = [], []
         with_file = [env for env in self.config.environments

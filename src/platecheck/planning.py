@@ -13,6 +13,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.model import RenderTarget
 from platecheck.plan import Planner
 from platecheck.problems import Problems
+from platecheck.realpaths import resolve
 from platecheck.repourl import tracked_links
 from platecheck.sourcecheck import out_of_bounds_link
 
@@ -23,7 +24,12 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
     chart_dirs = found.chart_dirs
     if not chart_dirs and not found.applications and not found.application_sets:
         # chart mode: a repository of charts without Applications lints each top-level chart
-        chart_dirs = top_level_charts(paths, planner.root)
+        # but a library chart, which Helm renders only inside the charts that depend on it
+        chart_dirs = [d for d in top_level_charts(paths, planner.root)
+                      if not _library(planner, d)]
+    else:  # a library chart given beside a chart that depends on it renders in that one
+        chart_dirs = [d for d in chart_dirs if not _library(planner, d)
+                      or not _depended_on(planner, d, chart_dirs)]
     names = Counter(_chart_name(planner, directory) for directory in chart_dirs)
     taken: set[str] = set()  # ids so far, of the Applications that failed planning too
     for directory in chart_dirs:
@@ -72,6 +78,28 @@ def _refused_links(root: Path, targets: Sequence[RenderTarget], problems: Proble
             "Replace the link with the file it leads to, or with a relative link that stays "
             "inside the repository all the way (Argo CD follows such links only when its "
             "repo-server runs with --allow-oob-symlinks, not recommended)."))
+
+
+def _library(planner: Planner, directory: Path) -> bool:
+    try:
+        return planner.chart(directory).metadata.get("type") == "library"
+    except PlatecheckError:
+        return False  # (its error is the chart's, met when it is planned)
+
+
+def _depended_on(planner: Planner, library: Path, chart_dirs: Sequence[Path]) -> bool:
+    """Whether a chart of ``chart_dirs`` declares ``library`` as a ``file://`` dependency."""
+    for directory in chart_dirs:
+        try:
+            declared = planner.chart(directory).metadata.get("dependencies")
+        except PlatecheckError:
+            continue
+        for dependency in declared if isinstance(declared, list) else ():
+            repository = dependency.get("repository") if isinstance(dependency, dict) else None
+            if isinstance(repository, str) and repository.startswith("file://") \
+                    and resolve(directory / repository[len("file://"):]) == resolve(library):
+                return True
+    return False
 
 
 def _chart_name(planner: Planner, directory: Path) -> str | None:

@@ -18,7 +18,7 @@ from typing import Any
 from platecheck.chartfile import as_helm_reads
 from platecheck.discover import rel_path, source_directories
 from platecheck.errors import PlatecheckError
-from platecheck.model import Application
+from platecheck.model import Application, Source
 from platecheck.realpaths import resolve
 from platecheck.yamlio import first_document, read_text
 
@@ -27,12 +27,14 @@ _ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # a template action, over lines
 
 
 def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Application],
-               given: Sequence[Path] = (), application_files: Iterable[str] = ()
+               here: Callable[[Source], bool], given: Sequence[Path] = (),
+               application_files: Iterable[str] = ()
                ) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
-    """``undeployed_charts`` and ``undeployed_kustomizations`` of one walk of ``paths``."""
+    """``undeployed_charts`` and ``undeployed_kustomizations`` of one walk of ``paths``;
+    ``here``: whether a source is of this repository."""
     top, kustomization_dirs, nested = source_directories(paths, root)
     chart_dirs = [*top, *nested]
-    covers = _coverage(_source_patterns(applications, root),
+    covers = _coverage(_source_patterns(applications, root, here),
                        {rel_path(d, root) for d in chart_dirs})
     return (undeployed_charts(chart_dirs, root, covers, given,
                               lambda: _chart_homes(kustomization_dirs)),
@@ -93,15 +95,18 @@ def undeployed_charts(directories: Sequence[Path], root: Path,
         if d not in deployed and (_metadata(d, root) or {}).get("type") != "library"))
 
 
-def _source_patterns(applications: Iterable[Application], root: Path) -> set[str]:
-    """The source paths of ``applications`` (those of this repository and others alike: a
-    notice is no place to guess which is which), an ApplicationSet's template actions as
-    ``*``; a path that is a symbolic link also as the directory it leads to in ``root``."""
+def _source_patterns(applications: Iterable[Application], root: Path,
+                     here: Callable[[Source], bool]) -> set[str]:
+    """The source paths of ``applications`` that are of this repository (as platecheck
+    renders them: of another when the checkout's remotes or ``repoUrls`` say so), an
+    ApplicationSet's template actions as ``*``; a path that is a symbolic link also as the
+    directory it leads to in ``root``."""
     patterns = set()
     top = resolve(root)
     for app in applications:
         for source in app.sources:
-            if source.chart or source.path is None:
+            if source.chart or source.path is None or not (
+                    here(source) or _ACTION.search(source.repo_url)):  # (a set's: any)
                 continue
             path = _ACTION.sub("*", source.path).strip("/")
             patterns.add(str(PurePosixPath(path)) if path else ".")

@@ -28,7 +28,9 @@ What:
     - every Application is reachable from an app-of-apps (no orphans; the Applications in a
       root app-of-apps' own file are applied with it, and one in its directory whose every
       source is a directory of another repository is a root too: that repository's
-      app-of-apps, applied alike), and every app-of-apps directory holds at least one
+      app-of-apps, applied alike; so is each of a ring of app-of-apps that deploy each
+      other, the last the first, when no other app-of-apps deploys one of them: one of
+      the ring was applied by hand), and every app-of-apps directory holds at least one
       Application. An app-of-apps is a directory source holding Applications, or a source
       whose render (a kustomization, a chart) outputs Applications: it reaches those of
       the repository's files it outputs, not a file beside them its kustomization does
@@ -180,6 +182,34 @@ def _unique_apps(repo: RepoModel) -> list[Application]:
         seen.setdefault((app.file, app.line), app)
     return sorted(seen.values(), key=lambda a: (a.file, a.line))
 
+
+
+def _closed_rings(unreached: Sequence[Application], edges: Mapping[int, list[Application]]
+                  ) -> list[Application]:
+    """The app-of-apps of ``unreached`` that lie on a ring of app-of-apps (each deploys the
+    next, the last the first) that no other of them deploys: one of the ring was applied by
+    hand and deploys the rest, which one is not known, so each is a root."""
+    within = {id(a) for a in unreached}
+
+    def reach(start: Application) -> set[int]:
+        seen: set[int] = set()
+        queue = [start]
+        while queue:
+            for child in edges.get(id(queue.pop()), []):
+                if id(child) in within and id(child) not in seen:
+                    seen.add(id(child))
+                    queue.append(child)
+        return seen
+
+    reaches = {id(a): reach(a) for a in unreached}
+    rings = []
+    for app in unreached:
+        ring = {i for i in reaches[id(app)] if id(app) in reaches[i]}
+        entered = any(id(app) in reaches[id(other)] for other in unreached
+                      if id(other) not in ring)
+        if id(app) in ring and not entered:
+            rings.append(app)
+    return rings
 
 class _Checker:
     def __init__(self, repo: RepoModel, options: PolicyOptions[Options],
@@ -448,6 +478,21 @@ class _Checker:
                 and all(r is not a for r in roots) and PurePosixPath(a.file).parent in places
                 and all(not s.chart and s.path and not self._is_local(s) for s in a.sources)]
 
+    @staticmethod
+    def _reached(apps: Sequence[Application], roots: Sequence[Application],
+                 edges: Mapping[int, list[Application]]) -> set[int]:
+        """What the roots deploy, and the Applications beside them in their files: whoever
+        applies a root applies its whole file."""
+        root_files = {r.file for r in roots}
+        queue = [*roots, *(a for a in apps if a.file in root_files)]
+        reached = {id(a) for a in queue}
+        while queue:
+            for child in edges.get(id(queue.pop()), []):
+                if id(child) not in reached:
+                    reached.add(id(child))
+                    queue.append(child)
+        return reached
+
     def reachability(self, apps: Sequence[Application]) -> Iterator[Finding]:
         # an app-of-apps of another repository deploys what that repository holds, which is
         # not known here (a directory of the same path here is not it)
@@ -477,16 +522,11 @@ class _Checker:
             roots = [p for p in parents if id(p) not in reached_by_other]
             roots += self._remote_roots(apps, roots, reached_by_other)
         # whoever applies a root applies its whole file: the Applications beside it too
+        reached = self._reached(apps, roots, edges)
+        if not wanted:  # a ring of app-of-apps nothing outside it lists: each was applied
+            roots += _closed_rings([p for p in parents if id(p) not in reached], edges)
+            reached = self._reached(apps, roots, edges)
         root_files = {r.file for r in roots}
-        applied = [a for a in apps if a.file in root_files and all(a is not r for r in roots)]
-        reached = {id(a) for a in [*roots, *applied]}
-        queue = [*roots, *applied]
-        while queue:
-            current = queue.pop()
-            for child in edges.get(id(current), []):
-                if id(child) not in reached:
-                    reached.add(id(child))
-                    queue.append(child)
         shown = ", ".join(sorted(root_files)) or "none"
         for app in apps:
             if id(app) not in reached:
