@@ -1718,6 +1718,59 @@ def test_a_ring_of_app_of_apps_nothing_else_lists_is_a_root(tmp_path: Path,
         "something else applies it, Argo CD never deploys it"]
 
 
+@pytest.mark.parametrize("expanded", [True, False])
+def test_an_application_set_nothing_applies_is_one_finding(tmp_path: Path,
+                                                           expanded: bool) -> None:
+    """An ApplicationSet file outside every app-of-apps directory: one finding, whether
+    platecheck expands its list (three Applications, one template) or not (a git
+    generator); the one in the root's directory is reached."""
+    generators = ("    - list:\n        elements:\n          - {env: a}\n          - {env: b}\n"
+                  "          - {env: c}\n"
+                  if expanded else "    - git:\n        repoURL: https://git.example.com/"
+                  "repo.git\n        revision: HEAD\n        directories: [{path: web}]\n")
+    appset = ("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
+              "  name: NAME\n  namespace: argocd\nspec:\n  generators:\n" + generators
+              + "  template:\n    metadata:\n      name: 'NAME-{{env}}'\n    spec:\n"
+              "      project: default\n      source:\n"
+              "        repoURL: https://git.example.com/repo.git\n        path: web\n"
+              "      destination:\n        server: https://kubernetes.default.svc\n"
+              "        namespace: 'NAME-{{env}}'\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "root.yaml": DIRECTORY_APP.format(name="root", path="apps"),
+        "apps/kept.yaml": appset.replace("NAME", "kept"),
+        "other/lost.yaml": appset.replace("NAME", "lost"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    tail = ("not reachable from an app-of-apps (roots: root.yaml); unless something else "
+            "applies {0}, Argo CD never deploys {0}")
+    assert [(f.location, f.message) for f in report.findings if "reachable" in f.message] \
+        == ([("other/lost.yaml:15", "Applications lost-a, lost-b, lost-c (one template "
+              "writes them): are " + tail.format("them"))] if expanded else
+            [("other/lost.yaml:4", "ApplicationSet lost: is " + tail.format("it"))])
+
+
+def test_list_elements_on_one_line_are_not_expanded(tmp_path: Path) -> None:
+    """An Application platecheck makes of a list element is known by its line: elements
+    written on one line (a flow sequence) would be one; the set is not expanded, and its
+    not-rendered finding says what it generates is not checked."""
+    repo = write_files(tmp_path / "repo", {
+        "apps/set.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
+                         "  name: s\n  namespace: argocd\nspec:\n  generators:\n    - list:\n"
+                         "        elements: [{env: a}, {env: b}]\n  template:\n    metadata:\n"
+                         "      name: 's-{{env}}'\n    spec:\n      project: default\n"
+                         "      source:\n        repoURL: https://git.example.com/repo.git\n"
+                         "        path: web\n      destination:\n"
+                         "        server: https://kubernetes.default.svc\n"
+                         "        namespace: 's-{{env}}'\n",
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.policy, f.location) for f in report.findings] == [
+        ("not-rendered", "apps/set.yaml:15")]
+    assert [t.id for t in report.targets] == ["default/s"]
+
+
 def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Path) -> None:
     """With argocd-application's ``repoUrls`` naming this repository, a Git source of another
     one is not rendered (Argo CD fetches it): a not-rendered finding, which
@@ -2029,7 +2082,7 @@ def test_argo_cd_projects_have_a_schema(tmp_path: Path) -> None:
          'AppProject/platform: spec.sourceRepos: expected array, got string "*"')]
 
 
-LIST_SET = """\
+CHART_LIST_SET = """\
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
 metadata:
@@ -2064,7 +2117,7 @@ def test_a_plain_list_application_set_a_chart_renders_is_expanded(tmp_path: Path
     (tmp_path / "parent" / "templates").mkdir(parents=True)
     (tmp_path / "parent" / "Chart.yaml").write_text("apiVersion: v2\nname: parent\n"
                                                     "version: 0.1.0\n")
-    (tmp_path / "parent" / "templates" / "appset.yaml").write_text(LIST_SET)
+    (tmp_path / "parent" / "templates" / "appset.yaml").write_text(CHART_LIST_SET)
     (tmp_path / "child").mkdir()
     (tmp_path / "child" / "cm.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: child\ndata:\n  a: b\n")
@@ -2085,9 +2138,10 @@ def test_an_application_set_a_kustomization_renders_is_one_set(tmp_path: Path,
     (tmp_path / "ext").mkdir()
     (tmp_path / "ext" / "kustomization.yaml").write_text("resources:\n  - appset.yaml\n")
     (tmp_path / "ext" / "appset.yaml").write_text(
-        LIST_SET.replace("generators:\n    - list:\n        elements:\n          - name: child\n",
-                         "generators:\n    - git:\n        repoURL: https://git.example.com/"
-                         "repo.git\n        directories:\n          - path: ext/*\n"))
+        CHART_LIST_SET.replace(
+            "generators:\n    - list:\n        elements:\n          - name: child\n",
+            "generators:\n    - git:\n        repoURL: https://git.example.com/"
+            "repo.git\n        directories:\n          - path: ext/*\n"))
     report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
     assert report.errors == ()
     assert [(f.policy, f.location) for f in report.findings] == [

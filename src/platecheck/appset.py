@@ -33,8 +33,13 @@ class _Unterminated(Exception):
         self.path = path
 
 
-def list_elements(data: Mapping[str, Any]) -> list[Any] | None:
+def list_elements(document: Document) -> list[Any] | None:
     """The elements of an ApplicationSet platecheck expands, else None."""
+    elements = _elements(document.data)
+    return elements if elements is None or _lines_apart(document, len(elements)) else None
+
+
+def _elements(data: Mapping[str, Any]) -> list[Any] | None:
     spec = data.get("spec")
     if not isinstance(spec, dict) or spec.get("goTemplate") or spec.get("templatePatch"):
         return None
@@ -52,6 +57,15 @@ def list_elements(data: Mapping[str, Any]) -> list[Any] | None:
         return None
     # a null element is an empty one to Go's JSON decoder; any other non-map fails the set
     return [{} if e is None else e for e in elements]
+
+
+def _lines_apart(document: Document, count: int) -> bool:
+    """Whether each of the list's ``count`` elements starts a line of its own: an
+    Application platecheck makes of one is known by its file and line (a flow sequence,
+    ``elements: [{env: a}, {env: b}]``, writes them on one)."""
+    lines = {document.lines.get(("spec", "generators", 0, "list", "elements", index))
+             for index in range(count)}
+    return None not in lines and len(lines) == count
 
 
 def check_elements(document: Document, elements: Sequence[Any], rel: str) -> None:

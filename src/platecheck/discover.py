@@ -436,7 +436,7 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
             continue
         found.yaml_files[rel] = YamlFile(file, rel, "application", raw)
         try:
-            elements = list_elements(data) if kind == "ApplicationSet" else None
+            elements = list_elements(document) if kind == "ApplicationSet" else None
             if kind == "Application":
                 apps.append(parse_application(document, rel))
             elif elements is not None:  # a plain list: the Applications it makes

@@ -80,7 +80,7 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
             lines = {path: number for path, (number, _) in written.items()}
             document = Document(dict(resource.doc), lines, line)
             try:
-                elements = list_elements(document.data) if resource.kind == "ApplicationSet" \
+                elements = list_elements(document) if resource.kind == "ApplicationSet" \
                     else None
                 if resource.kind == "Application":
                     app = parse_application(document, file)

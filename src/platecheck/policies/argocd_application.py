@@ -91,6 +91,7 @@ Fails:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -146,7 +147,9 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         if _where(app) not in unclassified:
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
-    unreachable = list(checker.reachability(apps))
+    # an ApplicationSet written in a file (not expanded) is applied as an Application is
+    unreachable = list(checker.reachability(
+        [*apps, *(s for s in _application_sets(repo) if s.deployed_by is None)]))
     # an Application Argo CD never deploys takes no name from another
     yield from checker.unique_names([app for app in (*apps, *generated, *_application_sets(repo))
                                      if (app.file, app.line) not in checker.undeployed])
@@ -182,6 +185,14 @@ def _unique_apps(repo: RepoModel) -> list[Application]:
         seen.setdefault((app.file, app.line), app)
     return sorted(seen.values(), key=lambda a: (a.file, a.line))
 
+
+
+def _holding(apps: Sequence[Application], place: tuple[str, int]) -> Application | None:
+    """The Application (or ApplicationSet) of ``apps`` whose document in its file holds the
+    line ``place``: the written file of an ApplicationSet a render generated."""
+    file, line = place
+    before = [a for a in apps if a.file == file and a.line <= line]
+    return max(before, key=lambda a: a.line) if before else None
 
 
 def _closed_rings(unreached: Sequence[Application], edges: Mapping[int, list[Application]]
@@ -461,8 +472,9 @@ class _Checker:
             rendered.setdefault((app.file, app.line), []).append(app)
         for parent_key, child_key in self.repo.generated_links:
             parent = by_line.get(parent_key)
-            for child_app in rendered.get(child_key, ()):
-                child = by_manifest.get(_manifest(child_app))
+            found = [by_manifest.get(_manifest(a)) for a in rendered.get(child_key, ())] \
+                if child_key in rendered else [_holding(apps, child_key)]  # a set's file
+            for child in found:
                 if parent is not None and child is not None and child is not parent:
                     edges.setdefault(id(parent), []).append(child)
         return edges
@@ -527,18 +539,35 @@ class _Checker:
             roots += _closed_rings([p for p in parents if id(p) not in reached], edges)
             reached = self._reached(apps, roots, edges)
         root_files = {r.file for r in roots}
-        shown = ", ".join(sorted(root_files)) or "none"
-        for app in apps:
-            if id(app) not in reached:
-                self.undeployed.add((app.file, app.line))
-                yield self.finding(app, ("metadata", "name"),
-                                   f"is not reachable from an app-of-apps (roots: "
-                                   f"{shown}); unless something else applies it, Argo CD "
-                                   "never deploys it",
-                                   "Move the file under the app-of-apps directory, or delete "
-                                   "it; if it is applied another way (by hand, by Terraform), "
-                                   "waive this finding saying so.")
+        yield from self._unreached([a for a in apps if id(a) not in reached],
+                                   ", ".join(sorted(root_files)) or "none")
         yield from self.sync_waves(parents, children)
+
+    def _unreached(self, apps: Sequence[Application], roots: str) -> Iterator[Finding]:
+        """One finding per template line: the Applications one ApplicationSet's list makes
+        (or one template of a render writes) are one file nothing applies."""
+        by_line: dict[tuple[str, int | None], list[Application]] = {}
+        for app in apps:
+            self.undeployed.add((app.file, app.line))
+            origin = app.origin(("metadata", "name"))
+            by_line.setdefault((origin.file, origin.line), []).append(app)
+        for group in by_line.values():
+            one = len(group) == 1
+            found = self.finding(group[0], ("metadata", "name"),
+                                 f"{'is' if one else 'are'} not reachable from an app-of-apps "
+                                 f"(roots: {roots}); unless something else applies "
+                                 f"{'it' if one else 'them'}, Argo CD never deploys "
+                                 f"{'it' if one else 'them'}",
+                                 "Move the file under the app-of-apps directory, or delete "
+                                 "it; if it is applied another way (by hand, by Terraform), "
+                                 "waive this finding saying so.")
+            if not one:
+                names = ", ".join(sorted(app.name for app in group))
+                found = dataclasses.replace(
+                    found, environment=None, target=None,
+                    message=f"Applications {names} (one template writes them): "
+                    + found.message.split(": ", 1)[1])
+            yield found
 
     def sync_waves(self, parents: Sequence[Application],
                    children: Mapping[int, list[Application]]) -> Iterator[Finding]:

@@ -108,8 +108,9 @@ def remediation(target: RenderTarget) -> str:
     if target.application is not None and target.application.raw.get("kind") == \
             "ApplicationSet":
         return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
-                "expands only a single plain list generator (no goTemplate): write it so, "
-                "waive it with a reason, or list its repoURL in ignoreRepoURLs.")
+                "expands only a single plain list generator (no goTemplate, each element "
+                "starting a line of its own): waive this finding with a reason, or list its "
+                "repoURL in ignoreRepoURLs; what it generates stays unchecked either way.")
     if target.remote is not None and not target.remote.repo_url.strip():
         return ("Set the source's repoURL (this repository's URL for a path in it): Argo CD "
                 "refuses a source without one.")
