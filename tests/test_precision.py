@@ -607,3 +607,24 @@ def test_a_host_no_tls_entry_covers_is_at_its_own_rule(helm_bin: Path, tmp_path:
                                       "tls entry"),
         ("manifests/ingress.yaml:15", 'Ingress/web host "c.example.com" is not covered by any '
                                       "tls entry")]
+
+
+def test_a_host_a_global_domain_also_holds_is_at_the_ingress_key(helm_bin: Path,
+                                                                  tmp_path: Path) -> None:
+    """``ingress.hostname | default .Values.domain`` with both set alike: the finding is at
+    the Ingress's own key, which is the one the template used, not at the global domain."""
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "apps/web.yaml": application("web-prod", "chart", "web-prod").replace(
+            "    path: chart\n", "    path: chart\n    helm:\n      valueFiles: [../env.yaml]\n"),
+        "env.yaml": "domain: web.example.com\ningress:\n  hostname: web.example.com\n",
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/ingress.yaml":
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n"
+            "  rules:\n    - host: {{ .Values.ingress.hostname | default .Values.domain }}\n"
+            "      http:\n        paths:\n          - {path: /, pathType: Prefix, backend: "
+            "{service: {name: web, port: {number: 80}}}}\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [f.location for f in report.findings if "not covered" in f.message] == ["env.yaml:3"]

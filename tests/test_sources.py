@@ -828,6 +828,11 @@ def test_the_applications_a_jsonnet_app_of_apps_generates_are_checked(tmp_path: 
     assert sorted(t.id for t in report_.targets) == ["default/root", "default/web"]
     assert [(f.location, f.target) for f in report_.findings if f.policy == "resource-ranges"
             ] == [("web/deploy.yaml:9", "default/web")]
+    # the Jsonnet file root evaluates is no Application file passed over
+    assert [f for f in report_.findings if f.policy == "hidden-application"] == []
+    (repo / "root" / "root.yaml").write_text(root.replace("path: apps", "path: web"))
+    assert [f.location for f in lint(repo, cache_dir=tmp_path / "cache").findings
+            if f.policy == "hidden-application"] == ["apps/apps.jsonnet:1"]
 
 
 def test_an_application_no_app_of_apps_deploys_shares_no_resource(tmp_path: Path) -> None:

@@ -84,6 +84,9 @@ class Discovery:
     # files of hidden directories under the walked ones that name an Argo CD Application or
     # ApplicationSet: the walk passes over hidden directories
     hidden: list[str] = field(default_factory=list)
+    # the .jsonnet files under the walked directories that name an Argo CD Application or
+    # ApplicationSet: discovery reads Applications from YAML and JSON files only
+    jsonnet: list[str] = field(default_factory=list)
 
 
 def find_root(path: Path, explicit: Path | None = None) -> Path:
@@ -196,7 +199,10 @@ def _walked_applications(found: Discovery, path: Path, exclude: Sequence[str]
     """The Applications of the files under the directory ``path`` (not those an include,
     exclude or patch file leaves out)."""
     root = found.root
-    files = list(_yaml_files(path, root, recurse=True))
+    jsonnet: list[Path] = []
+    files = list(_yaml_files(path, root, recurse=True, jsonnet=jsonnet))
+    found.jsonnet.extend(rel_path(file, root) for file in jsonnet
+                         if _names_argo_kind(file, _JSONNET_KIND))
     patches = _patch_files(files, root)
     return [app for file in files
             if not (exclude and matches_any(rel_path(file, root), exclude))
@@ -292,9 +298,10 @@ def _patch_files(files: Sequence[Path], root: Path) -> set[Path]:
 
 
 def _yaml_files(directory: Path, root: Path, *, recurse: bool,
-                skip_charts: bool = True) -> Iterator[Path]:
+                skip_charts: bool = True, jsonnet: list[Path] | None = None) -> Iterator[Path]:
     """YAML/JSON files under ``directory``, sorted, skipping hidden directories, nested
-    repositories and (when scanning for Applications) chart directories."""
+    repositories and (when scanning for Applications) chart directories; the ``.jsonnet``
+    files met on the way go into ``jsonnet`` when given."""
     for current, dirs, files in _listed(directory, root):
         here = Path(current)
         dirs[:] = sorted(
@@ -302,14 +309,16 @@ def _yaml_files(directory: Path, root: Path, *, recurse: bool,
             if not d.startswith(".") and (recurse and not _skipped(here / d, root, skip_charts))
         )
         for name in sorted(files):
-            if name.endswith(MANIFEST_SUFFIXES):
-                file = here / name
-                if inside(file, root):
-                    yield file
+            if name.endswith(MANIFEST_SUFFIXES) and inside(here / name, root):
+                yield here / name
+            elif jsonnet is not None and name.endswith(".jsonnet") and inside(here / name, root):
+                jsonnet.append(here / name)
 
 
 # what a manifest naming an Argo CD Application or ApplicationSet holds
 _ARGO_KIND = re.compile(rb"\bkind:\s*[\"']?Application(?:Set)?[\"']?\s*$", re.MULTILINE)
+# the same in Jsonnet: kind: 'Application', (any quotes, a comma after)
+_JSONNET_KIND = re.compile(rb"\bkind\s*:\s*[\"']Application(?:Set)?[\"']")
 _HIDDEN_READ = 1 << 20  # the bytes of a hidden directory's file looked at, at most
 
 
@@ -334,13 +343,13 @@ def _hidden_applications(directory: Path, root: Path) -> Iterator[str]:
                         yield rel_path(path, root)
 
 
-def _names_argo_kind(path: Path) -> bool:
+def _names_argo_kind(path: Path, kind: re.Pattern[bytes] = _ARGO_KIND) -> bool:
     try:
         with path.open("rb") as handle:
             head = handle.read(_HIDDEN_READ)
     except OSError:
         return False
-    return b"argoproj.io/" in head and _ARGO_KIND.search(head) is not None
+    return b"argoproj.io/" in head and kind.search(head) is not None
 
 
 def top_level_charts(paths: Sequence[Path], root: Path) -> list[Path]:

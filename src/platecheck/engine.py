@@ -252,9 +252,9 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
                                   for g in generated if g.parent is not None),
             app_of_apps=tuple(found.app_of_apps), app_children=tuple(found.children),
             repository_targets=planner.target_ids(found.repository or found),
-            own_repo_urls=planner.own,
+            own_repo_urls=planner.own, hidden_applications=_hidden(found, targets),
             undeployed_charts=undeployed_charts, undeployed_kustomizations=kustomizations,
-            hidden_applications=_hidden(found), unmatched_values=_unmatched(planner, targets),
+            unmatched_values=_unmatched(planner, targets),
             vendored_twice=_vendored_twice(targets, repo_root),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
             targets=tuple(targets), rendered=tuple(rendered),
@@ -325,11 +325,17 @@ def _unmatched(planner: Planner, targets: Sequence[RenderTarget]) -> tuple[str, 
                         if chart in linted))
 
 
-def _hidden(found: Discovery) -> tuple[str, ...]:
+def _hidden(found: Discovery, targets: Sequence[RenderTarget]) -> tuple[str, ...]:
     """The Application files of hidden directories the walk passed over that no app-of-apps
-    reached (``hidden-application``)."""
+    reached, and the Jsonnet files naming Applications that no directory source rendered
+    here evaluates (``hidden-application``)."""
     reached = {a.file for a in (*found.applications, *found.application_sets)}
-    return tuple(sorted(set(found.hidden) - reached))
+    evaluated = [t.source_dir for t in targets if t.source_type is SourceType.DIRECTORY
+                 and t.source_dir is not None and t.remote is None]
+    root = resolve(found.root)
+    unread = [rel for rel in found.jsonnet
+              if not any(resolve(root / rel).is_relative_to(resolve(d)) for d in evaluated)]
+    return tuple(sorted((set(found.hidden) - reached) | set(unread)))
 
 
 def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Generated],

@@ -6,7 +6,11 @@ What:
     no Kubernetes manifests. A file there that names an Argo CD Application or
     ApplicationSet (``kind: Application`` or ``ApplicationSet`` beside ``argoproj.io/``),
     and that no app-of-apps reaches (an app-of-apps' directory is followed wherever it is),
-    is not checked: one finding at the file. Not named: a file given as a path of its own
+    is not checked: one finding at the file. So is a ``.jsonnet`` file under the linted
+    paths that names one (``kind: 'Application'`` beside ``argoproj.io/``) outside every
+    directory source of this repository platecheck renders: discovery reads Applications
+    from YAML and JSON files, and only a render evaluates Jsonnet (its Applications are
+    then checked as generated ones). Not named: a file given as a path of its own
     (``platecheck lint .argocd/root.yaml``), or under a hidden directory given as a path
     (``platecheck lint .argocd``): those are walked.
 
@@ -26,7 +30,9 @@ Passes:
 Fails:
     ``.argo-apps/web.yaml`` (an Application) in a repository linted as
     ``platecheck lint .`` -> "Application file in a hidden directory: not walked, so it
-    is not checked".
+    is not checked"; ``kubernetes/applicationset.jsonnet`` that no Application deploys ->
+    "Application written in Jsonnet that no directory source platecheck renders
+    evaluates ...".
 """
 
 from __future__ import annotations
@@ -38,7 +44,8 @@ from platecheck.model import Finding, Level, RepoModel
 from platecheck.options import NoOptions, PolicyOptions
 
 ID = "hidden-application"
-SUMMARY = "Application files in hidden directories the walk passed over (not checked)"
+SUMMARY = ("Application files in hidden directories the walk passed over, and in Jsonnet "
+           "files nothing evaluates (not checked)")
 SCOPE = "repo"
 LEVEL = Level.INFO  # the built-in level; configuration may change it
 REMEDIATION = (
@@ -47,10 +54,23 @@ REMEDIATION = (
     "on purpose."
 )
 
+JSONNET_REMEDIATION = (
+    "Point an Application (an app-of-apps) at its directory, so that platecheck evaluates "
+    "it as Argo CD does and checks the Applications it outputs, or turn this policy off for "
+    "a repository that applies such files another way on purpose."
+)
+
 
 def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Finding]:
     for file in repo.hidden_applications:
-        hidden = next(part for part in PurePosixPath(file).parts if part.startswith("."))
+        hidden = next((part for part in PurePosixPath(file).parts[:-1]
+                       if part.startswith(".")), None)
+        if hidden is None:  # a .jsonnet file
+            yield Finding(policy=ID, file=file, line=1, remediation=JSONNET_REMEDIATION,
+                          message="Application written in Jsonnet that no directory source "
+                          "platecheck renders evaluates: platecheck reads Applications "
+                          "from YAML and JSON files, so it is not checked")
+            continue
         yield Finding(
             policy=ID,
             message=f"Application file in the hidden directory {hidden}/: not walked, so "
@@ -62,4 +82,4 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
-CASES = ("workflow-files", "hidden-applications")
+CASES = ("workflow-files", "hidden-applications", "jsonnet-applications")

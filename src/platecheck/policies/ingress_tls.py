@@ -146,7 +146,7 @@ def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
             yield (
                 f'host "{host}" is not covered by any tls entry',
                 where((host,), ("host", "hosts", "hostname", "domain"), "host", "rules",
-                      written="host"),
+                      written="host", parents=("ingress", "hosts")),  # a global domain last
             )
     for number, entry in enumerate(tls, 1):
         if not entry.get("secretName"):
