@@ -1724,13 +1724,12 @@ def test_a_ring_of_app_of_apps_nothing_else_lists_is_a_root(tmp_path: Path,
 
 
 @pytest.mark.parametrize("expanded", [True, False])
-def test_an_application_set_nothing_applies_is_one_finding(tmp_path: Path,
-                                                           expanded: bool) -> None:
-    """An ApplicationSet file outside every app-of-apps directory: one finding, whether
-    platecheck expands its list (three Applications, one template) or not (a git
-    generator); the one in the root's directory is reached."""
+def test_an_application_set_nothing_deploys_is_a_root(tmp_path: Path, expanded: bool) -> None:
+    """An ApplicationSet is an app-of-apps of its generator: one outside every app-of-apps
+    directory was applied by hand, as an app-of-apps nothing deploys was, so it is a root
+    (whether platecheck expands its list into Applications or not), not an orphan; a plain
+    Application nothing deploys still is one."""
     generators = ("    - list:\n        elements:\n          - {env: a}\n          - {env: b}\n"
-                  "          - {env: c}\n"
                   if expanded else "    - git:\n        repoURL: https://git.example.com/"
                   "repo.git\n        revision: HEAD\n        directories: [{path: web}]\n")
     appset = ("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
@@ -1744,15 +1743,14 @@ def test_an_application_set_nothing_applies_is_one_finding(tmp_path: Path,
         ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
         "root.yaml": DIRECTORY_APP.format(name="root", path="apps"),
         "apps/kept.yaml": appset.replace("NAME", "kept"),
-        "other/lost.yaml": appset.replace("NAME", "lost"),
+        "other/by-hand.yaml": appset.replace("NAME", "by-hand"),
+        "misc/lost.yaml": DIRECTORY_APP.format(name="lost", path="web"),
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
     report = lint(repo, cache_dir=tmp_path / "cache")
-    tail = ("not reachable from an app-of-apps (roots: root.yaml); unless something else "
-            "applies {0}, Argo CD never deploys {0}")
     assert [(f.location, f.message) for f in report.findings if "reachable" in f.message] \
-        == ([("other/lost.yaml:15", "Applications lost-a, lost-b, lost-c (one template "
-              "writes them): are " + tail.format("them"))] if expanded else
-            [("other/lost.yaml:4", "ApplicationSet lost: is " + tail.format("it"))])
+        == [("misc/lost.yaml:4", "Application lost: is not reachable from an app-of-apps "
+             "(roots: other/by-hand.yaml, root.yaml); unless something else applies it, "
+             "Argo CD never deploys it")]
 
 
 def test_list_elements_on_one_line_are_not_expanded(tmp_path: Path) -> None:

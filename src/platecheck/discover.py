@@ -450,8 +450,9 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
                 apps.append(parse_application(document, rel))
             elif elements is not None:  # a plain list: the Applications it makes
                 check_elements(document, elements, rel)
-                apps.extend([parse_application(expand(document, index, element, rel), rel)
-                             for index, element in enumerate(elements)])  # all, or none
+                apps.extend([dataclasses.replace(parse_application(
+                    expand(document, index, element, rel), rel), set_line=document.line)
+                    for index, element in enumerate(elements)])  # all, or none
             else:
                 app_set = parse_application_set(document, rel)
                 found.application_sets.append(app_set)

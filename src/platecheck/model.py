@@ -204,6 +204,8 @@ class Application:
     # one a chart linted in chart mode generated (or what that generated): the environment
     # of that render (each environment's install of the chart is one of its own)
     installed_in: str | None = None
+    # one the plain list of an ApplicationSet written in its file makes: that set's line
+    set_line: int | None = None
 
     @functools.cached_property
     def document(self) -> str:

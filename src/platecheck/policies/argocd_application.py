@@ -30,7 +30,9 @@ What:
       source is a directory of another repository is a root too: that repository's
       app-of-apps, applied alike; so is each of a ring of app-of-apps that deploy each
       other, the last the first, when no other app-of-apps deploys one of them: one of
-      the ring was applied by hand), and every app-of-apps directory holds at least one
+      the ring was applied by hand; and so is an ApplicationSet, the app-of-apps of its
+      generator, that no app-of-apps deploys, with the Applications its list makes), and
+      every app-of-apps directory holds at least one
       Application. An app-of-apps is a directory source holding Applications, or a source
       whose render (a kustomization, a chart) outputs Applications: it reaches those of
       the repository's files it outputs, not a file beside them its kustomization does
@@ -91,7 +93,6 @@ Fails:
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -535,8 +536,11 @@ class _Checker:
             roots += self._remote_roots(apps, roots, reached_by_other)
         # whoever applies a root applies its whole file: the Applications beside it too
         reached = self._reached(apps, roots, edges)
-        if not wanted:  # a ring of app-of-apps nothing outside it lists: each was applied
+        if not wanted:  # a ring of app-of-apps nothing outside it lists: each was applied;
+            # so was an ApplicationSet (an app-of-apps of its generators) nothing deploys
             roots += _closed_rings([p for p in parents if id(p) not in reached], edges)
+            roots += [a for a in apps if id(a) not in reached
+                      and (a.kind == "ApplicationSet" or a.set_line is not None)]
             reached = self._reached(apps, roots, edges)
         root_files = {r.file for r in roots}
         yield from self._unreached([a for a in apps if id(a) not in reached],
@@ -544,30 +548,14 @@ class _Checker:
         yield from self.sync_waves(parents, children)
 
     def _unreached(self, apps: Sequence[Application], roots: str) -> Iterator[Finding]:
-        """One finding per template line: the Applications one ApplicationSet's list makes
-        (or one template of a render writes) are one file nothing applies."""
-        by_line: dict[tuple[str, int | None], list[Application]] = {}
         for app in apps:
             self.undeployed.add((app.file, app.line))
-            origin = app.origin(("metadata", "name"))
-            by_line.setdefault((origin.file, origin.line), []).append(app)
-        for group in by_line.values():
-            one = len(group) == 1
-            found = self.finding(group[0], ("metadata", "name"),
-                                 f"{'is' if one else 'are'} not reachable from an app-of-apps "
-                                 f"(roots: {roots}); unless something else applies "
-                                 f"{'it' if one else 'them'}, Argo CD never deploys "
-                                 f"{'it' if one else 'them'}",
-                                 "Move the file under the app-of-apps directory, or delete "
-                                 "it; if it is applied another way (by hand, by Terraform), "
-                                 "waive this finding saying so.")
-            if not one:
-                names = ", ".join(sorted(app.name for app in group))
-                found = dataclasses.replace(
-                    found, environment=None, target=None,
-                    message=f"Applications {names} (one template writes them): "
-                    + found.message.split(": ", 1)[1])
-            yield found
+            yield self.finding(app, ("metadata", "name"),
+                               f"is not reachable from an app-of-apps (roots: {roots}); "
+                               "unless something else applies it, Argo CD never deploys it",
+                               "Move the file under the app-of-apps directory, or delete it; "
+                               "if it is applied another way (by hand, by Terraform), waive "
+                               "this finding saying so.")
 
     def sync_waves(self, parents: Sequence[Application],
                    children: Mapping[int, list[Application]]) -> Iterator[Finding]:
