@@ -628,3 +628,20 @@ def test_a_host_a_global_domain_also_holds_is_at_the_ingress_key(helm_bin: Path,
             "{service: {name: web, port: {number: 80}}}}\n"})
     report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert [f.location for f in report.findings if "not covered" in f.message] == ["env.yaml:3"]
+
+
+def test_a_document_separator_helm_lint_refuses_is_at_its_template_line(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """A ``---`` whose line break the ``{{- end }}`` after it removes joins the next
+    document's first line to it: helm lint refuses the separator and names the template
+    but no line; the finding is at the ``---``."""
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "web/values.yaml": "names: [a, b]\n",
+        "web/templates/cm.yaml": "{{- range .Values.names }}\n{{- $name := . -}}\n"
+                                 "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                 "  name: {{ $name }}\n---\n{{- end }}\n"})
+    report = lint(root / "web", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert sorted({f.location for f in report.findings if f.policy == "chart-metadata"
+                   and "separator" in f.message}) == ["web/templates/cm.yaml:7"]

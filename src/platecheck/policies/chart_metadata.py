@@ -24,7 +24,9 @@ What:
       them);
     - ``helm lint --strict`` runs once per chart and environment with that environment's value
       files (the engine runs it); each ``[ERROR]`` line it prints is a finding at the file (and
-      line, when helm names one) it points at, and a lint that failed without any message is
+      line, when helm names one, or for a document separator helm's YAML reader
+      refuses, the template's ``---`` that a ``{{-`` on the next line joins to what follows)
+      it points at, and a lint that failed without any message is
       a finding too. Its ``[WARNING]`` lines, which Helm renders through, are
       ``chart-lint-warning``'s.
 
@@ -57,7 +59,7 @@ Fails:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -81,6 +83,7 @@ _LINT_LINE = re.compile(r"^\[(ERROR|WARNING|INFO)\]\s+(.*?):\s(.*)$")
 # "template: plate-web/templates/x.yaml:12:20: ..." (Helm 3) or "plate-web/templates/x.yaml:12:20"
 _TEMPLATE_AT = re.compile(r"(?:template: )?[^\s/:]+/((?:templates|charts)/[^\s:]+):(\d+)")
 _YAML_LINE = re.compile(r"\byaml: line (\d+):")
+_SEPARATOR = "invalid Yaml document separator"
 # helm lists these in the order Go's map of the loaded subcharts gives them, which changes from
 # run to run: sorted, the finding is the same every run
 _MISSING_DEPENDENCIES = re.compile(r"(chart (?:metadata|directory) is missing these "
@@ -99,7 +102,9 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
     # Chart.yaml problems found above are at their line; helm lint's line-less report of the
     # same Chart.yaml would be the same problem twice.
     lints = [lint for lint in repo.helm_lint if lint.chart.rel not in flagged]
-    yield from lint_findings(ID, lints, {"ERROR"}, failed_lint=True)
+    yield from lint_findings(ID, lints, {"ERROR"}, failed_lint=True,
+                             templates={path: text for rendered in repo.rendered
+                                        for path, text in rendered.templates.items()})
 
 
 def deployed_charts(repo: RepoModel) -> list[Chart]:
@@ -187,10 +192,12 @@ def _message(parts: list[str]) -> LintMessage:
 
 
 def lint_findings(policy: str, lints: Iterable[HelmLint], severities: set[str], *,
-                  failed_lint: bool) -> Iterator[Finding]:
+                  failed_lint: bool, templates: Mapping[str, str] | None = None
+                  ) -> Iterator[Finding]:
     """One finding per distinct lint message of the given severities, per chart, naming the
     environments whose values produce it when not all do. ``failed_lint``: a lint that
-    failed without printing any message is a finding too."""
+    failed without printing any message is a finding too. ``templates``: the text of each
+    rendered template, where a message names no line that a template's text shows."""
     by_chart: dict[str, list[HelmLint]] = {}
     for lint in lints:
         by_chart.setdefault(lint.chart.rel, []).append(lint)
@@ -208,7 +215,11 @@ def lint_findings(policy: str, lints: Iterable[HelmLint], severities: set[str], 
                                             f"helm lint failed: {tail}"))
             for message in messages:
                 file = _repo_path(rel, message.file)
-                key = (file, message.line, message.severity, message.text)
+                line = message.line
+                if line is None and _SEPARATOR in message.text and templates and \
+                        file in templates:
+                    line = _separator_line(templates[file])
+                key = (file, line, message.severity, message.text)
                 seen.setdefault(key, []).append(run)
         for (file, line, severity, text), found_in in sorted(seen.items(), key=_seen_order):
             envs = sorted({run.environment for run in found_in})
@@ -220,6 +231,22 @@ def lint_findings(policy: str, lints: Iterable[HelmLint], severities: set[str], 
                           file=file, line=line, environment=env,
                           resource=f"Chart/{found_in[0].chart.name}",
                           remediation=f"Fix what helm lint reports; reproduce with: {command}")
+
+
+def _separator_line(text: str) -> int | None:
+    """The template line whose ``---`` helm's YAML reader refuses ("invalid Yaml document
+    separator"): one with more than a comment after it, or one whose line break a ``{{-``
+    on the next line removes, so that the next text joins it."""
+    lines = text.splitlines()
+    joined = [number for number, line in enumerate(lines, 1) if line.startswith("---") and (
+        line[3:].strip()[:1] not in ("", "#", "{") or (
+            not line[3:].strip() and number < len(lines)
+            and lines[number].lstrip().startswith("{{-")))]
+    # else one with an action after it, which may write text there
+    acting = [number for number, line in enumerate(lines, 1)
+              if line.startswith("---") and line[3:].strip().startswith("{{")]
+    found = joined or acting
+    return found[0] if found else None
 
 
 def _seen_order(item: tuple[tuple[str, int | None, str, str], list[HelmLint]]
