@@ -516,7 +516,31 @@ def test_remote_chart_must_be_pinned(tmp_path: Path, revision: str, pinned: bool
                              f"'redis' targetRevision {revision!r} is not a pinned version")]
     else:
         assert findings == [("apps/0-redis.yaml", 8, "Application redis: remote chart 'redis' "
-                             "has no targetRevision, so Argo CD installs whatever is newest")]
+                             "has no targetRevision: Argo CD refuses the Application, which "
+                             "requires one for a chart")]
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("  source:\n    repoURL: https://git.example.com/repo.git\n    targetRevision: HEAD",
+     (8, "neither a path nor a chart")),
+    ("  source:\n    repoURL: https://git.example.com/repo.git\n    path: ''",
+     (8, "neither a path nor a chart")),
+    ("  sources:\n    - repoURL: https://git.example.com/repo.git\n      path: charts/web\n"
+     "    - repoURL: https://git.example.com/other.git\n      targetRevision: HEAD",
+     (11, "no path, chart or ref")),
+    ("  sources:\n    - repoURL: https://git.example.com/repo.git\n      path: charts/web\n"
+     "    - repoURL: https://git.example.com/repo.git\n      ref: values", None),
+])
+def test_a_source_with_no_path_or_chart_is_refused(tmp_path: Path, source: str,
+                                                   expected: tuple[int, str] | None) -> None:
+    """Argo CD refuses an Application whose source has no path and no chart (an empty path
+    is none; in spec.sources a ref alone is a source for the others' value files): one
+    finding at that source."""
+    refused = [f for f in application_findings(tmp_path, ("web", source, ""))
+               if "Argo CD refuses" in f[2]]
+    assert refused == ([] if expected is None else [
+        ("apps/0-web.yaml", expected[0], f"Application web: source has {expected[1]}: Argo "
+         "CD refuses the Application and deploys nothing of it")])
 
 
 def test_application_schema_and_unique_names(tmp_path: Path) -> None:

@@ -1774,6 +1774,20 @@ def test_list_elements_on_one_line_are_not_expanded(tmp_path: Path) -> None:
     assert [t.id for t in report.targets] == ["default/s"]
 
 
+def test_an_application_argo_cd_refuses_is_something_to_check(tmp_path: Path) -> None:
+    """The repository's one Application has a source with no path: not "nothing to
+    check", but the finding that Argo CD refuses it; the chart it meant is named as
+    deployed by nothing."""
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="x").replace("    path: x\n", ""),
+        "Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n"})
+    (repo / ".git").mkdir()
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.exit_code == 1 and report.targets == ()
+    assert [(f.policy, f.location) for f in report.findings] == [
+        ("undeployed-chart", "Chart.yaml:1"), ("argocd-application", "apps/web.yaml:8")]
+
+
 def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Path) -> None:
     """With argocd-application's ``repoUrls`` naming this repository, a Git source of another
     one is not rendered (Argo CD fetches it): a not-rendered finding, which

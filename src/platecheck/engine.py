@@ -229,7 +229,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         targets = unique_ids(plan_all(planner, found, problems, paths))
         if wanted is not None:
             targets = [t for t in targets if t.environment in wanted]
-        _something_to_check(targets, problems, wanted, path)
+        _something_to_check(targets, problems, wanted, path, found)
         files = changed.changed_files(repo_root, changed_since) if changed_since else None
         batch = Batch(planner, problems, config, helm=helm, jobs=jobs, cache_dir=cache_path,
                        use_cache=use_cache)
@@ -377,9 +377,11 @@ def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,
 
 
 def _something_to_check(targets: Sequence[RenderTarget], problems: Problems,
-                        wanted: set[str] | None, path: PathArg) -> None:
-    """Fail closed: a path with nothing platecheck recognises is not a clean repository."""
-    if not targets and not problems.findings:
+                        wanted: set[str] | None, path: PathArg, found: Discovery) -> None:
+    """Fail closed: a path with nothing platecheck recognises is not a clean repository (an
+    Application none of whose sources renders is something: argocd-application judges it)."""
+    if not targets and not problems.findings and (wanted is not None
+                                                  or not found.applications):
         scope = f" for environment {', '.join(sorted(wanted))}" if wanted else ""
         jsonnet = any(next(p.rglob("*.jsonnet"), None) is not None
                       for p in _paths(path) if p.is_dir())

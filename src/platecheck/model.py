@@ -157,7 +157,7 @@ class SourceProblem:
 
     source: int  # index in Application.sources
     key: KeyPath  # where in the Application: the source's path or one valueFiles entry
-    kind: str  # "path" or "value-file"
+    kind: str  # "path", "value-file", or "source" (neither path nor chart)
     message: str  # e.g. "source path 'charts/x' does not exist"
     ref: str | None = None  # a $ref/ value file: the ref of the source it goes through
 

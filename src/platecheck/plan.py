@@ -134,7 +134,8 @@ class Planner:
     def application(self, app: Application) -> list[RenderTarget]:
         """The targets of one Application: one per source that renders (an app-of-apps's
         directory too: what it holds besides Applications is deployed as well)."""
-        rendering = [(i, s) for i, s in enumerate(app.sources) if s.chart or s.path is not None]
+        # (a source with neither, or an empty path, Argo CD refuses: sourcecheck says so)
+        rendering = [(i, s) for i, s in enumerate(app.sources) if s.chart or s.path]
         if not rendering:
             return []
         env = self.config.match_environment(app.name, app.labels, app.destination_namespace)

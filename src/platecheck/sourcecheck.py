@@ -9,8 +9,11 @@ the model (``Application.source_problems``) for ``argocd-application`` to report
   substituted), must exist and be a file unless ``ignoreMissingValueFiles`` is set; what a
   glob matches is checked when the Application is planned.
 
-A chart from a Helm repository (``chart:``) and a source with neither a path nor a ref have
-nothing here to check. Which repoURLs mean this repository is a policy option, so each
+A chart from a Helm repository (``chart:``) has nothing here to check, nor has a source of
+``spec.sources`` that is only a ``ref`` (for other sources' value files). A source with no
+path and no chart (of ``spec.sources``: and no ref), or an empty path, is a problem: Argo CD
+refuses such an Application ("spec.source.repoURL and either spec.source.path or
+spec.source.chart are required"). Which repoURLs mean this repository is a policy option, so each
 problem names its source (and the ``$ref`` source it went through) for the policy to judge.
 """
 
@@ -38,7 +41,15 @@ def source_problems(app: Application, root: Path) -> tuple[SourceProblem, ...]:
             problems.extend(_value_files(app, index, source, prefix, refs, root,
                                          refs_only=True))
             continue
-        if not source.path and not source.ref:
+        if not source.path and not (source.ref and len(app.sources) > 1):
+            # Argo CD refuses the Application (util/argo validateSourcePermissions): a path
+            # or a chart, or in spec.sources a ref, is required; an empty path is none
+            problems.append(SourceProblem(index, prefix, "source", (
+                "source has no path, chart or ref" if len(app.sources) > 1 else
+                "source has neither a path nor a chart") + ": Argo CD refuses the Application "
+                "and deploys nothing of it"))
+            continue
+        if not source.path:
             continue
         if source.path is not None:
             problem = path_problem(root, source.path, want_dir=True)

@@ -105,7 +105,7 @@ def _source_patterns(applications: Iterable[Application], root: Path,
     top = resolve(root)
     for app in applications:
         for source in app.sources:
-            if source.chart or source.path is None or not (
+            if source.chart or not source.path or not (
                     here(source) or _ACTION.search(source.repo_url)):  # (a set's: any)
                 continue
             path = _ACTION.sub("*", source.path).strip("/")

@@ -40,7 +40,11 @@ What:
       directory holding one: the files it lists; a plugin's other directory: the files
       below it);
     - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
-      version, not empty, ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``;
+      version, not ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``; Argo CD
+      refuses one without any;
+    - every source has a ``path`` (not empty) or a ``chart`` (in ``spec.sources``: or a
+      ``ref``): Argo CD refuses the Application otherwise ("spec.source.repoURL and either
+      spec.source.path or spec.source.chart are required");
     - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
       options demand;
     - ``argocd.argoproj.io/sync-wave`` annotations follow the declared order.
@@ -117,6 +121,8 @@ SCOPE = "repo"
 REMEDIATION = "Fix the Application manifest at this line."
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+SOURCE_REMEDY = ("Set the source's path (\".\" for the repository's root directory) or, for "
+                 "a chart of a Helm repository, its chart.")
 _VALUE_FILE_REMEDY = ("Name a values file inside this repository, relative to the source path "
                       "(or $ref/... for another source).")
 
@@ -284,6 +290,9 @@ class _Checker:
                 yield from self._pinned(app, source, source_key(app, index))
         refs = {s.ref: s for s in app.sources if s.ref}
         for problem in app.source_problems:
+            if problem.kind == "source":  # whatever repository it names
+                yield self.finding(app, problem.key, problem.message, SOURCE_REMEDY)
+                continue
             # a value file of another source ($ref/...) is as local as that source (a remote
             # chart's may be a file of this repository)
             if not self._is_local(app.sources[problem.source] if problem.ref is None
@@ -298,9 +307,10 @@ class _Checker:
         path: KeyPath = (*prefix, "targetRevision")
         remedy = ("Pin the chart to one exact version, e.g. targetRevision: 1.14.4, and "
                   "upgrade it with a commit.")
-        if not revision:
+        if not revision:  # (util/argo validateSourcePermissions)
             yield self.finding(app, prefix, f"remote chart {source.chart!r} has no "
-                               "targetRevision, so Argo CD installs whatever is newest", remedy)
+                               "targetRevision: Argo CD refuses the Application, which "
+                               "requires one for a chart", remedy)
         elif not EXACT_VERSION.fullmatch(revision):
             yield self.finding(app, path, f"remote chart {source.chart!r} targetRevision "
                                f"{revision!r} is not a pinned version", remedy)
