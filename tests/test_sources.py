@@ -1788,6 +1788,27 @@ def test_an_application_argo_cd_refuses_is_something_to_check(tmp_path: Path) ->
         ("undeployed-chart", "Chart.yaml:1"), ("argocd-application", "apps/web.yaml:8")]
 
 
+@pytest.mark.parametrize("kind", ["chart", "directory"])
+def test_an_app_of_apps_deploys_to_the_argo_cd_namespace(tmp_path: Path, kind: str) -> None:
+    """``apps-prod`` deploys Applications, which live in Argo CD's namespace: its
+    destination is no workload namespace of prod, whether a chart renders the children or
+    a directory holds them; the child is still held to prod's."""
+    child = application("web-prod", "web", "argocd")
+    files = {"root.yaml": application("apps-prod", "apps", "argocd"),
+             "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
+    if kind == "chart":
+        files.update({"apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+                      "apps/templates/web.yaml": child})
+    else:
+        files["apps/web.yaml"] = child
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.message for f in report.findings if "destination namespace" in f.message] == [
+        "Application web-prod: destination namespace 'argocd' does not match environment prod "
+        "(*-prod, *-production, prod, production)"]
+
+
 def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Path) -> None:
     """With argocd-application's ``repoUrls`` naming this repository, a Git source of another
     one is not rendered (Argo CD fetches it): a not-rendered finding, which

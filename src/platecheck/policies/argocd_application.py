@@ -24,7 +24,8 @@ What:
       the same cluster (destination server, or cluster name): Argo CD's shared-resource
       conflict, where each sync undoes the other (an Application no app-of-apps reaches,
       reported below, deploys nothing);
-    - the destination namespace matches the Application's environment;
+    - the destination namespace matches the Application's environment (not an
+      app-of-apps': the Applications it deploys live in Argo CD's namespace);
     - every Application is reachable from an app-of-apps (no orphans; the Applications in a
       root app-of-apps' own file are applied with it, and one in its directory whose every
       source is a directory of another repository is a root too: that repository's
@@ -138,6 +139,11 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     unclassified = {_where(t.application) for t in repo.targets
                     if t.unclassified and t.application is not None}
     checker = _Checker(repo, options, targets)
+    # an app-of-apps deploys Applications, which live where Argo CD reads them, whatever
+    # the environment of the workloads they deploy
+    app_of_apps = {(a.file, a.line) for a in repo.app_of_apps} | {
+        parent for parent, _ in repo.generated_links} | {
+        link.parent for link in repo.app_children if link.child != link.parent}
     # a Kustomize app-of-apps renders an Application file discovery found too: one manifest
     found = {_manifest(app) for app in apps}
     # one rendered twice alike (a self-managing app-of-apps chart rendering itself) is one
@@ -151,7 +157,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         opts = options.for_env(env)
         yield from checker.schema(app)
         yield from checker.sources(app)
-        if _where(app) not in unclassified:
+        if _where(app) not in unclassified and (app.file, app.line) not in app_of_apps:
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
     # an ApplicationSet written in a file (not expanded) is applied as an Application is
@@ -163,7 +169,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     # an Application Argo CD never deploys shares no resource with another
     yield from shared_resources(repo, checker.undeployed,
                                 identified=bool(checker.repo_urls or checker.own),
-                                instance=checker.instance)
+                                instance=checker.instance, hint=not checker.instances)
     yield from unreachable
 
 
@@ -257,7 +263,8 @@ class _Checker:
     def name_remedy(self) -> str:
         """What to do about a name two Applications use; while no ``instances`` are set,
         how a repository of several Argo CDs says which applies which."""
-        return NAME_REMEDY if self.instances else NAME_REMEDY + INSTANCES_HINT
+        return NAME_REMEDY if self.instances else NAME_REMEDY + INSTANCES_HINT.format(
+            what="names")
 
     def instance(self, app: Application) -> str | None:
         """The Argo CD instance that applies ``app`` (``instances``: the first whose globs
@@ -682,14 +689,15 @@ _CLUSTER_SCOPED = frozenset({
 
 def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
                      identified: bool = True,
-                     instance: Callable[[Application], str | None] = lambda app: None
-                     ) -> Iterator[Finding]:
+                     instance: Callable[[Application], str | None] = lambda app: None,
+                     hint: bool = False) -> Iterator[Finding]:
     """A resource two Applications deploy to one cluster (https://argo-cd.readthedocs.io/
     en/stable/user-guide/resource_tracking/): reported at the second one, naming the first.
     The Applications at ``undeployed`` (file and line) are left out. Unless this repository's
     repoURLs are ``identified`` (repoUrls, the checkout's remotes), two Applications of two
     different Git repositories are both read from this checkout: the remedy says so. The
-    Applications of two Argo CD instances (``instance``) deploy to two clusters."""
+    Applications of two Argo CD instances (``instance``) deploy to two clusters; with
+    ``hint`` (no instances are set), the remedy says how to set them."""
     owners: dict[tuple[str, str, str, str, str, str], tuple[Application, str]] = {}
     for rendered in sorted(repo.rendered, key=lambda r: r.id):
         app = rendered.target.application
@@ -725,13 +733,15 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
                 target=rendered.id, environment=rendered.environment,
                 resource=f"{resource.kind}/{resource.name}",
                 remediation=SHARED_REMEDY + ("" if identified else
-                                             _other_repository(first[0], app)))
+                                             _other_repository(first[0], app))
+                + (INSTANCES_HINT.format(what="resources") if hint else ""))
 
 
 NAME_REMEDY = "Give every Application a unique name."
 INSTANCES_HINT = (" If the two are applied by different Argo CD instances (a cluster each), "
                   "set argocd-application's instances in policies/platecheck.yaml to the "
-                  "files of each instance's Applications: names may repeat across instances.")
+                  "files of each instance's Applications: {what} may repeat across "
+                  "instances.")
 SHARED_REMEDY = ("Deploy the resource from one Application only, or give each Application its "
                  "own name for it.")
 
