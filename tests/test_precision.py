@@ -645,3 +645,26 @@ def test_a_document_separator_helm_lint_refuses_is_at_its_template_line(
     report = lint(root / "web", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
     assert sorted({f.location for f in report.findings if f.policy == "chart-metadata"
                    and "separator" in f.message}) == ["web/templates/cm.yaml:7"]
+
+
+def test_a_document_a_template_reads_whole_from_a_chart_file_is_at_that_file(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """``{{ $.Files.Get $path }}`` over ``.Files.Glob "extra/*"`` writes each file as it
+    is: a finding of its documents is at that file's line, not at the template; a document
+    that is not some file's as written stays at the template."""
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "fg/Chart.yaml": "apiVersion: v2\nname: fg\nversion: 0.1.0\n",
+        "fg/extra/cm.yaml": "# a comment\napiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                            "  name: fg\ndatta:\n  x: '1'\n---\napiVersion: v1\nkind: ConfigMap\n"
+                            "metadata:\n  name: second\nwrong: 1\n",
+        "fg/templates/extra.yaml": '{{- range $path, $_ := .Files.Glob "extra/*" }}\n'
+                                   "{{ $.Files.Get $path }}\n{{- end }}\n",
+        "fg/templates/own.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: own\n"
+                                 "  annotations:\n    note: {{ .Files.Get \"none.txt\" | quote }}"
+                                 "\ntypo: 1\n"})
+    report = lint(root / "fg", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert sorted({(f.location, f.message.split(":")[1].strip()) for f in report.findings
+                   if f.policy == "k8s-schema"}) == [
+        ("fg/extra/cm.yaml:13", "wrong"), ("fg/extra/cm.yaml:6", "datta"),
+        ("fg/templates/own.yaml:7", "typo")]

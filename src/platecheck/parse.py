@@ -117,8 +117,10 @@ def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, in
             except YamlError as exc:
                 raise _rendered_error(exc, chunk, match, template, where) from None
             if any(document is not None for document in documents):
-                outputs.append((documents, template, _template_file(template, chart, root,
-                                                                    templates)))
+                file = _template_file(template, chart, root, templates)
+                if file is not None and ".Files." in templates[file]:  # a chart file, whole
+                    file = _included_file(chunk, chart, root, templates) or file
+                outputs.append((documents, template, file))
     finally:
         chunks.release(group)
     starts = _document_starts(outputs, templates)
@@ -365,6 +367,45 @@ def _helpers(home: str, root: Path) -> list[tuple[str, str]]:
 def _in_repository(chart: Chart, inner: str) -> str:
     """The repository-relative path of the file ``inner`` of ``chart``'s directory."""
     return f"{chart.rel}/{inner}" if chart.rel not in ("", ".") else inner
+
+
+_MAX_CHART_FILES = 2000  # the files of a chart looked through for what .Files wrote
+
+
+def _included_file(chunk: str, chart: Chart, root: Path, templates: dict[str, str]
+                   ) -> str | None:
+    """The chart file (outside ``templates/`` and ``charts/``) that holds a template's output
+    document as written, when the template writes it with ``.Files.Get`` (or ``.Glob``):
+    what to fix is there. None when no one file, or several, hold it."""
+    body = _SOURCE.sub("", chunk, count=1).strip()
+    if "\n" not in body:
+        return None  # too little to tell one file from another
+    holding = [rel for rel, text in recall("chart files", (chart.path, root), functools.partial(
+        _chart_files, chart.path, root)) if body in text]
+    if len(holding) != 1:
+        return None
+    text = _read_template(root / holding[0], root)
+    if text is None:
+        return None
+    templates.setdefault(holding[0], text)
+    return holding[0]
+
+
+def _chart_files(chart: Path, root: Path) -> list[tuple[str, str]]:
+    """The repository-relative path and text of each file of a chart a template may read
+    whole with ``.Files`` (not its templates nor subcharts, not hidden), a bounded number."""
+    found: list[tuple[str, str]] = []
+    for file in sorted(chart.rglob("*")):
+        parts = file.relative_to(chart).parts
+        if parts[0] in ("templates", "charts") or any(p.startswith(".") for p in parts) \
+                or not file.name.endswith((".yaml", ".yml", ".json")):
+            continue
+        text = _read_template(file, root)
+        if text is not None:
+            found.append((rel_path(file, root), text))
+        if len(found) >= _MAX_CHART_FILES:
+            break
+    return found
 
 
 def _read_template(path: Path, root: Path) -> str | None:
