@@ -1809,6 +1809,25 @@ def test_an_app_of_apps_deploys_to_the_argo_cd_namespace(tmp_path: Path, kind: s
         "(*-prod, *-production, prod, production)"]
 
 
+@pytest.mark.parametrize("in_chart", [True, False])
+def test_a_templated_application_among_a_charts_files_is_no_manifest(tmp_path: Path,
+                                                                       in_chart: bool) -> None:
+    """An Application template kept outside a chart's ``templates/`` (``old/web.yaml``,
+    which helm never renders) is not YAML: one of the chart's files, not a broken
+    Application file; the same file elsewhere is a could-not-check error."""
+    templated = application("web", "web", "web-prod").replace(
+        "server: https://kubernetes.default.svc", "server: {{ .Values.server }}")
+    repo = write_files(tmp_path / "repo", {
+        "apps/root.yaml": application("root-prod", "charts/apps", "argocd"),
+        "charts/apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "charts/apps/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                         "  name: apps\n",
+        ("charts/apps/old/web.yaml" if in_chart else "old/web.yaml"): templated})
+    (repo / ".git").mkdir()
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [e.file for e in report.errors] == ([] if in_chart else ["old/web.yaml"])
+
+
 def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Path) -> None:
     """With argocd-application's ``repoUrls`` naming this repository, a Git source of another
     one is not rendered (Argo CD fetches it): a not-rendered finding, which

@@ -481,13 +481,22 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
         return raw, text, documents
     except PlatecheckError as exc:
         # a file only the walk found that is no YAML and declares no Application kind is
-        # another tool's template (an AppProject in FreeMarker, say), not an Application
-        if not lenient and (strict or not raw or raw.startswith(UTF16_MARKS)
-                            or _APPLICATION_KIND.search(raw)):
+        # another tool's template (an AppProject in FreeMarker, say), not an Application;
+        # nor is one with template actions among a chart's files (outside its templates/,
+        # which helm does not render: an old template kept there)
+        if not lenient and (strict or not raw or raw.startswith(UTF16_MARKS) or (
+                _APPLICATION_KIND.search(raw)
+                and not (b"{{" in raw and _in_chart(file, found.root)))):
             found.errors.append(exc)
         elif not strict:
             found.loose.add(file)
         return None
+
+
+def _in_chart(file: Path, root: Path) -> bool:
+    """Whether a directory of the repository holding ``file`` is a chart's (a Chart.yaml)."""
+    return any((parent / "Chart.yaml").is_file() for parent in file.parents
+               if parent.is_relative_to(root))
 
 
 _APPLICATION_KIND = re.compile(rb"\bkind[\"']?\s*:\s*[\"']?Application(?:Set)?\b")
