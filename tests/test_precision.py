@@ -292,20 +292,24 @@ def test_a_vendored_archive_counts_by_the_name_of_its_chart(
         assert model.errors and all(e.file == "umb/Chart.yaml" for e in model.errors)
 
 
-def _chart_archive(directory: Path, name: str, version: str, destination: Path) -> None:
-    """A chart archive as ``helm package`` lays it out: the chart's files under its name."""
+def _archive(files: dict[str, str], destination: Path) -> None:
+    """A chart archive as ``helm package`` lays it out: ``files`` under the chart's name."""
     import io
     import tarfile
 
     with tarfile.open(destination, "w:gz") as tar:
-        for member, text in ((f"{name}/Chart.yaml", f"apiVersion: v2\nname: {name}\n"
-                              f"version: {version}\n"),
-                             (f"{name}/templates/cm.yaml", "apiVersion: v1\nkind: ConfigMap\n"
-                              f"metadata:\n  name: {name}-{version}\n")):
+        for member, text in files.items():
             data = text.encode()
             info = tarfile.TarInfo(member)
             info.size = len(data)
             tar.addfile(info, io.BytesIO(data))
+
+
+def _chart_archive(name: str, version: str, destination: Path) -> None:
+    _archive({f"{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: {version}\n",
+              f"{name}/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\n"
+                                           f"metadata:\n  name: {name}-{version}\n"},
+             destination)
 
 
 @pytest.mark.parametrize(("where", "expected"), [
@@ -332,14 +336,14 @@ def test_a_subchart_vendored_twice_is_a_finding_at_its_dependency(
     (sub / "Chart.yaml").write_text("apiVersion: v2\nname: sub\nversion: 1.0.0\n")
     (sub / "templates" / "cm.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sub-1.0.0\n")
-    _chart_archive(tmp_path, "other", "1.0.0", umbrella / "charts" / "other-1.0.0.tgz")
+    _chart_archive("other", "1.0.0", umbrella / "charts" / "other-1.0.0.tgz")
     if where == "top":
-        _chart_archive(tmp_path, "sub", "0.9.0", umbrella / "charts" / "sub-0.9.0.tgz")
+        _chart_archive("sub", "0.9.0", umbrella / "charts" / "sub-0.9.0.tgz")
     elif where == "nested":  # a subchart directory of sub's, and an archive of the same name
         (sub / "charts" / "leaf").mkdir(parents=True)
         (sub / "charts" / "leaf" / "Chart.yaml").write_text(
             "apiVersion: v2\nname: leaf\nversion: 1.0.0\n")
-        _chart_archive(tmp_path, "leaf", "1.0.0", sub / "charts" / "a.tgz")
+        _chart_archive("leaf", "1.0.0", sub / "charts" / "a.tgz")
     report = lint(umbrella, cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
     found = [(f.file, f.line, f.message.split(":", 2)[0] + ":" + f.message.split(":", 2)[1])
              for f in report.findings if f.policy == "chart-metadata" and "copies" in f.message]
@@ -668,3 +672,27 @@ def test_a_document_a_template_reads_whole_from_a_chart_file_is_at_that_file(
                    if f.policy == "k8s-schema"}) == [
         ("fg/extra/cm.yaml:13", "wrong"), ("fg/extra/cm.yaml:6", "datta"),
         ("fg/templates/own.yaml:7", "typo")]
+
+
+def test_an_ingress_of_a_chart_archive_without_an_issuer_is_at_its_annotations_values(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """The Ingress's template is in a chart archive (no line of the repository): the
+    finding that it has no issuer annotation is at the values map its annotations come
+    from, where the annotation is to be added."""
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "umb/Chart.yaml": "apiVersion: v2\nname: umb\nversion: 0.1.0\ndependencies:\n"
+                          "  - {name: web, version: 1.0.0, repository: 'https://c.example.com'}\n",
+        "umb/values-prod.yaml": "web:\n  ingress:\n    annotations:\n"
+                                "      nginx.ingress.kubernetes.io/ssl-redirect: 'true'\n"})
+    files = {"web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+             "web/templates/ingress.yaml":
+                 "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
+                 "  annotations:\n    {{- toYaml .Values.ingress.annotations | nindent 4 }}\n"
+                 "spec:\n  tls:\n    - hosts: [web.example.com]\n      secretName: web-tls\n"
+                 "  rules:\n    - host: web.example.com\n"}
+    (root / "umb" / "charts").mkdir()
+    _archive(files, root / "umb" / "charts" / "web-1.0.0.tgz")
+    report = lint(root / "umb", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert [f.location for f in report.findings
+            if f.policy == "ingress-tls" and "issuer" in f.message] == ["umb/values-prod.yaml:3"]

@@ -112,9 +112,18 @@ def _problems(
         else, for an Ingress a template writes whole from the values (``toYaml``), the
         ``metadata:`` of the values entry that names it."""
         origin = where((), (), "annotations", "metadata")
-        name = _mapping(ingress.doc.get("metadata")).get("name")
-        if (origin is None or origin.line is None) and isinstance(name, str) and name:
+        if origin is not None and origin.line is not None and ingress.template_file:
+            return origin  # (else the Application's line: a chart archive's template)
+        metadata = _mapping(ingress.doc.get("metadata"))
+        name = metadata.get("name")
+        if isinstance(name, str) and name:
             found = find_value(target, [name], keys=("name",), parents=("metadata",),
+                               require_key=True, up=1)
+            if found is not None and found.line is not None:
+                return found
+        # a template of a chart archive: the values map its annotations came from
+        for key, value in _mapping(metadata.get("annotations")).items():
+            found = find_value(target, [value], keys=(key,), parents=("annotations",),
                                require_key=True, up=1)
             if found is not None and found.line is not None:
                 return found
