@@ -330,11 +330,15 @@ def _hidden(found: Discovery, targets: Sequence[RenderTarget]) -> tuple[str, ...
     reached, and the Jsonnet files naming Applications that no directory source rendered
     here evaluates (``hidden-application``)."""
     reached = {a.file for a in (*found.applications, *found.application_sets)}
-    evaluated = [t.source_dir for t in targets if t.source_type is SourceType.DIRECTORY
-                 and t.source_dir is not None and t.remote is None]
     root = resolve(found.root)
+    # the directories of the sources written (of any environment, rendered in this run or
+    # not) and of those rendered (a generated Application's too)
+    evaluated = {resolve(root / s.path.strip("/")) for a in found.applications
+                 for s in a.sources if s.path and not s.chart} | {
+        resolve(t.source_dir) for t in targets if t.source_type is SourceType.DIRECTORY
+        and t.source_dir is not None and t.remote is None}
     unread = [rel for rel in found.jsonnet
-              if not any(resolve(root / rel).is_relative_to(resolve(d)) for d in evaluated)]
+              if not any(resolve(root / rel).is_relative_to(d) for d in evaluated)]
     return tuple(sorted((set(found.hidden) - reached) | set(unread)))
 
 

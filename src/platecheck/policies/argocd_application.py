@@ -160,7 +160,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         if _where(app) not in unclassified and (app.file, app.line) not in app_of_apps:
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
-    # an ApplicationSet written in a file (not expanded) is applied as an Application is
+    # an ApplicationSet written in a file (not expanded) is reached or a root, as an
+    # app-of-apps is
     unreachable = list(checker.reachability(
         [*apps, *(s for s in _application_sets(repo) if s.deployed_by is None)]))
     # an Application Argo CD never deploys takes no name from another
@@ -199,7 +200,6 @@ def _unique_apps(repo: RepoModel) -> list[Application]:
     return sorted(seen.values(), key=lambda a: (a.file, a.line))
 
 
-
 def _holding(apps: Sequence[Application], place: tuple[str, int]) -> Application | None:
     """The Application (or ApplicationSet) of ``apps`` whose document in its file holds the
     line ``place``: the written file of an ApplicationSet a render generated."""
@@ -234,6 +234,7 @@ def _closed_rings(unreached: Sequence[Application], edges: Mapping[int, list[App
         if id(app) in ring and not entered:
             rings.append(app)
     return rings
+
 
 class _Checker:
     def __init__(self, repo: RepoModel, options: PolicyOptions[Options],
