@@ -1828,6 +1828,23 @@ def test_a_templated_application_among_a_charts_files_is_no_manifest(tmp_path: P
     assert [e.file for e in report.errors] == ([] if in_chart else ["old/web.yaml"])
 
 
+def test_an_application_set_whose_template_patch_writes_its_source_is_at_the_patch(
+        tmp_path: Path) -> None:
+    """The set's template holds no source (its templatePatch writes it): the not-rendered
+    finding is at ``templatePatch``, not at the document's first line."""
+    repo = write_files(tmp_path / "repo", {"apps/set.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: s\n"
+        "  namespace: argocd\nspec:\n  goTemplate: true\n  generators:\n    - list:\n"
+        "        elements: [{env: a}]\n  template:\n    metadata:\n      name: 's-{{.env}}'\n"
+        "    spec:\n      project: default\n      destination:\n"
+        "        server: https://kubernetes.default.svc\n        namespace: 's-{{.env}}'\n"
+        "  templatePatch: |\n    spec:\n      source:\n"
+        "        repoURL: https://git.example.com/repo.git\n        path: web\n")})
+    (repo / ".git").mkdir()
+    assert [(f.policy, f.location) for f in lint(repo, cache_dir=tmp_path / "cache").findings
+            ] == [("not-rendered", "apps/set.yaml:19")]
+
+
 def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Path) -> None:
     """With argocd-application's ``repoUrls`` naming this repository, a Git source of another
     one is not rendered (Argo CD fetches it): a not-rendered finding, which

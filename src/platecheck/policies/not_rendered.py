@@ -75,7 +75,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
             message=_describe(target, target.remote) + " is not rendered: its resources are "
                                                         "not checked",
             file=target.application.file,
-            line=target.remote.line or target.application.line,
+            line=_line(target, target.remote),
             environment=target.environment,
             target=target.id,
             resource=f"{target.application.raw.get('kind') or 'Application'}/"
@@ -101,6 +101,17 @@ def _describe(target: RenderTarget, source: Source) -> str:
     if kind is SourceType.PLUGIN:
         return f"config management plugin source {source.path or '.'} from {source.repo_url}"
     return f"{kind} source {source.path or '.'} from {source.repo_url}"
+
+
+def _line(target: RenderTarget, source: Source) -> int | None:
+    """The source's line; for an ApplicationSet whose template has none (its templatePatch
+    writes them), the templatePatch's."""
+    assert target.application is not None
+    if not (source.repo_url or source.path or source.chart):
+        patch = target.application.lines.get(("spec", "templatePatch"))
+        if target.application.kind == "ApplicationSet" and patch is not None:
+            return patch
+    return source.line or target.application.line
 
 
 def remediation(target: RenderTarget) -> str:
