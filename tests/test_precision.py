@@ -696,3 +696,23 @@ def test_an_ingress_of_a_chart_archive_without_an_issuer_is_at_its_annotations_v
     report = lint(root / "umb", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
     assert [f.location for f in report.findings
             if f.policy == "ingress-tls" and "issuer" in f.message] == ["umb/values-prod.yaml:3"]
+
+
+def test_documents_helm_sorts_by_kind_are_at_their_own_lines(helm_bin: Path,
+                                                              tmp_path: Path) -> None:
+    """helm sorts a template's documents by kind (a Service before the Deployments): the
+    second Deployment's finding is at its own document, not at the first one's."""
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n"
+                  "  replicas: {replicas}\n  selector:\n    matchLabels: {{app: {name}}}\n"
+                  "  template:\n    metadata:\n      labels: {{app: {name}}}\n    spec:\n"
+                  "      containers:\n        - name: app\n          image: nginx:1.27.0\n")
+    service = ("apiVersion: v1\nkind: Service\nmetadata:\n  name: api\nspec:\n"
+               "  ports:\n    - port: 80\n")
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "web/templates/apps.yaml": deployment.format(name="api", replicas=1) + "---\n"
+        + service + "---\n" + deployment.format(name="worker", replicas='"two"')})
+    report = lint(root / "web", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert sorted({f.location for f in report.findings if f.policy == "k8s-schema"}) == [
+        "web/templates/apps.yaml:30"]

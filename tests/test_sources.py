@@ -1845,6 +1845,26 @@ def test_an_application_set_whose_template_patch_writes_its_source_is_at_the_pat
             ] == [("not-rendered", "apps/set.yaml:19")]
 
 
+def test_a_chart_a_generated_application_of_another_repository_names_stays_linted(
+        tmp_path: Path) -> None:
+    """Chart mode: the chart of Applications ``apps/`` generates one whose source is
+    ``charts/web`` of another repository. That deploys the other repository's chart, not
+    this one's: ``charts/web`` is still linted on its own."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/templates/web.yaml": application(
+            "upstream-web", "charts/web", "web", repo="https://git.example.com/upstream.git"),
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: web\ndata:\n  bogus: {nested: true}\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted((f.target, f.location) for f in report.findings
+                  if f.policy == "k8s-schema") == [
+        ("prod/web", "charts/web/templates/cm.yaml:6"),
+        ("stg/web", "charts/web/templates/cm.yaml:6")]
+
+
 def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Path) -> None:
     """With argocd-application's ``repoUrls`` naming this repository, a Git source of another
     one is not rendered (Argo CD fetches it): a not-rendered finding, which

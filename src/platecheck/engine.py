@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +38,7 @@ from platecheck.model import (
     RenderTarget,
     RepoModel,
     Report,
+    Source,
     SourceType,
     YamlFile,
 )
@@ -237,7 +238,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         generated, places = generated_targets(batch, found, targets, rendered, wanted)
         found.children.extend(_unrendered_links(found, planner, targets, rendered))
         batch.save()
-        targets, rendered, lints = _kept(targets, rendered, batch.lints, found, places,
+        targets, rendered, lints = _kept(targets, rendered, batch.lints, planner, places,
                                          generated, problems)
         selection, (targets, rendered, lints) = _chosen(
             files, changed_since, repo_root, config_path, targets, rendered, lints)
@@ -447,7 +448,7 @@ def _without_bare_parents(targets: list[RenderTarget], rendered: list[RenderedTa
 
 def _without_charts_applications_deploy(
         targets: list[RenderTarget], rendered: list[RenderedTarget], lints: list[HelmLint],
-        problems: Problems, generated: list[Generated]
+        problems: Problems, generated: list[Generated], here: Callable[[Source], bool]
 ) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
     """Chart mode: a chart that an Application deploys (one a chart of Applications
     generates) and platecheck renders is checked as that Application deploys it, with its
@@ -456,7 +457,8 @@ def _without_charts_applications_deploy(
     renders generated, nor theirs (Argo CD renders it with the values that Application
     gives, never with its own alone): ``generated`` loses them too. A chart only a source
     platecheck does not render deploys (a plugin, an ApplicationSet) stays checked on its
-    own."""
+    own, and so does one whose path a source of another repository (``here``: whether a
+    source is of this one) names."""
     deployers: dict[Path, list[str | None]] = {}  # chart -> the roots of its Applications
     for t in targets:
         if t.application is not None and t.rendered_here and t.chart is not None:
@@ -466,7 +468,7 @@ def _without_charts_applications_deploy(
     for g in generated:  # one that could not be planned (a missing value file) deploys it too
         for index, source in enumerate(() if g.application_set else g.app.sources):
             chart = charts_by_rel.get(os.path.normpath(source.path.strip("/"))) \
-                if source.path and not source.chart else None
+                if source.path and not source.chart and here(source) else None
             if chart is not None and "plugin" not in raw_at(g.app.raw, source_key(g.app, index)) \
                     and g.app.deployed_by not in deployers.get(chart, []):
                 deployers.setdefault(chart, []).append(g.app.deployed_by)
@@ -500,14 +502,15 @@ def _deployed_from_outside(linted: Mapping[str, Path], deployers: Mapping[Path, 
 
 
 def _kept(targets: list[RenderTarget], rendered: list[RenderedTarget], lints: list[HelmLint],
-          found: Discovery, places: WrittenPlaces, generated: list[Generated],
+          planner: Planner, places: WrittenPlaces, generated: list[Generated],
           problems: Problems) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
     """The targets, renders and lints that are checked: what other targets replace goes
     (bare parents, charts in chart mode that Applications deploy, written Applications
     rendered ones replace), and the targets left keep the plainest ids."""
+    found = planner.found
     targets, rendered, lints = _without_superseded(*_without_charts_applications_deploy(
-        *_without_bare_parents(targets, rendered, found), lints, problems, generated),
-        found, places, problems)
+        *_without_bare_parents(targets, rendered, found), lints, problems, generated,
+        planner.is_here), found, places, problems)
     targets, rendered = _plain_ids(targets, rendered, problems)
     return targets, rendered, lints
 

@@ -173,7 +173,8 @@ def _document_starts(outputs: list[tuple[list[Any], str | None, str | None]],
     """The template line where the document of each output (by its position) starts, for
     the templates whose documents map one to one onto what they rendered: as many
     ``---``-separated documents as outputs, each written ``kind:`` equal to the rendered
-    kind. A template whose conditions or loops make more or fewer documents maps none."""
+    kind, or, every kind written as a literal, the same kinds in the order helm sorts them
+    in. A template whose conditions or loops make more or fewer documents maps none."""
     by_template: dict[str, list[int]] = {}
     for number, (_, _, template_file) in enumerate(outputs):
         if template_file is not None:
@@ -190,6 +191,15 @@ def _document_starts(outputs: list[tuple[list[Any], str | None, str | None]],
         if all(kind is None or kind == rendered for (_, kind), rendered in zip(written, kinds,
                                                                               strict=True)):
             starts.update(zip(numbers, (line for line, _ in written), strict=True))
+        elif sorted(map(str, kinds)) == sorted(str(kind) for _, kind in written) \
+                and None not in kinds:
+            # helm sorts its output by kind (install order; stable within a kind): the
+            # n-th document of a kind is the n-th written of that kind
+            lines: dict[str, list[int]] = {}
+            for line, kind in written:
+                lines.setdefault(str(kind), []).append(line)
+            for number, kind in zip(numbers, kinds, strict=True):
+                starts[number] = lines[str(kind)].pop(0)
     return starts
 
 
