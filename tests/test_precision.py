@@ -716,3 +716,19 @@ def test_documents_helm_sorts_by_kind_are_at_their_own_lines(helm_bin: Path,
     report = lint(root / "web", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
     assert sorted({f.location for f in report.findings if f.policy == "k8s-schema"}) == [
         "web/templates/apps.yaml:30"]
+
+
+def test_a_chart_file_error_helm_lint_gives_no_line_is_at_its_key(helm_bin: Path,
+                                                                 tmp_path: Path) -> None:
+    """helm lint names Chart.yaml but no line for a bad source URL or a maintainer without
+    a name: each finding is at the key helm read it from."""
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\nsources:\n  - xxx\n"
+                        "maintainers:\n  - email: a@example.com\n",
+        "c/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"})
+    report = lint(root / "c", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert sorted((f.location, f.message) for f in report.findings
+                  if f.policy == "chart-metadata") == [
+        ("c/Chart.yaml:4", "helm lint error: invalid source URL 'xxx'"),
+        ("c/Chart.yaml:6", "helm lint error: each maintainer requires a name")]

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from platecheck.engine import lint
+from platecheck.engine import lint, load
 from platecheck.model import Level, Origin, Report
 from platecheck.report.common import count, summary_line
 from synthetic import application, write_files
@@ -1863,6 +1863,34 @@ def test_a_chart_a_generated_application_of_another_repository_names_stays_linte
                   if f.policy == "k8s-schema") == [
         ("prod/web", "charts/web/templates/cm.yaml:6"),
         ("stg/web", "charts/web/templates/cm.yaml:6")]
+
+
+@pytest.mark.parametrize("config_repo", ["repo", "config"])
+def test_a_value_file_of_another_repositorys_ref_is_not_read_here(tmp_path: Path,
+                                                                  config_repo: str) -> None:
+    """``$cfg/values-prod.yaml`` with ``ref: cfg`` on another repository's source: Argo CD
+    reads it in that repository's checkout. A file of that path here is not it: the chart is
+    not rendered, one not-rendered finding at the entry; with the ref on this repository,
+    the file here is read and the chart rendered."""
+    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\n"
+           "  namespace: argocd\nspec:\n  project: default\n  sources:\n"
+           "    - repoURL: https://git.example.com/repo.git\n      path: chart\n"
+           "      helm:\n        valueFiles:\n          - $cfg/values-prod.yaml\n"
+           f"    - repoURL: https://git.example.com/{config_repo}.git\n      ref: cfg\n"
+           "  destination:\n    server: https://kubernetes.default.svc\n"
+           "    namespace: web-prod\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "apps/web.yaml": app, "values-prod.yaml": "name: here\n",
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                   "  name: {{ .Values.name }}\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.policy, f.location) for f in report.findings] == (
+        [] if config_repo == "repo" else [("not-rendered", "apps/web.yaml:13")])
+    assert [r.ref for t in load(repo, cache_dir=tmp_path / "cache").rendered
+            for r in t.resources] == (["ConfigMap/here"] if config_repo == "repo" else [])
 
 
 def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Path) -> None:

@@ -283,6 +283,9 @@ class RenderTarget:
     source_spec: Mapping[str, Any] = field(default_factory=dict)
     build_env: Mapping[str, str] = field(default_factory=dict)  # ARGOCD_APP_* for its tools
     chart_values: ValuesFile | None = None  # the chart's own values.yaml, read when planned
+    # a ``$ref/...`` value file whose ref source is another repository's: not rendered here
+    # (``remote`` is that source)
+    foreign_value_file: str | None = None
 
     @property
     def rendered_here(self) -> bool:

@@ -185,6 +185,11 @@ class Planner:
                                   "the source is a Helm source (helm:); Argo CD cannot render "
                                   "it", app.file, line)
         chart = self.chart(directory)
+        foreign = self._foreign_value_file(app, key, helm, refs)
+        if foreign is not None:  # read from another repository's checkout by Argo CD
+            entry, ref_source = foreign
+            return RenderTarget(chart=None, value_files=(), remote=ref_source,
+                                source_type=kind, foreign_value_file=entry, **common)
         resolver = Resolver(self.root, written_dir(self.root, source.path),
                             refs if len(app.sources) > 1 else None,
                             app_environment(app, source, self.revision))
@@ -196,6 +201,19 @@ class Planner:
         return RenderTarget(chart=chart, chart_values=self.chart_values(chart),
                             value_files=value_files, inline_values=inline,
                             inline_lines=inline_lines, inline_places=inline_places, **common)
+
+    def _foreign_value_file(self, app: Application, key: KeyPath,
+                            helm: HelmSourceSpec | None, refs: Mapping[str, Source]
+                            ) -> tuple[str, Source] | None:
+        """The first ``$ref/...`` value file whose ref source is another repository's, with
+        that source at the entry's line."""
+        for index, entry in enumerate(helm.value_files if helm and len(app.sources) > 1
+                                      else ()):
+            ref = entry[1:].split("/", 1)[0] if entry.startswith("$") else ""
+            if ref in refs and not self.is_here(refs[ref]):
+                line = app.origin((*key, "helm", "valueFiles", index)).line
+                return entry, dataclasses.replace(refs[ref], line=line)
+        return None
 
     def learn(self, apps: Iterable[Application]) -> None:
         """The repoURLs of Applications a render generated name this repository too (chart

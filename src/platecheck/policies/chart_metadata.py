@@ -25,7 +25,8 @@ What:
     - ``helm lint --strict`` runs once per chart and environment with that environment's value
       files (the engine runs it); each ``[ERROR]`` line it prints is a finding at the file (and
       line, when helm names one, or for a document separator helm's YAML reader
-      refuses, the template's ``---`` that a ``{{-`` on the next line joins to what follows)
+      refuses, the template's ``---`` that a ``{{-`` on the next line joins to what follows;
+      for a Chart.yaml field, such as an invalid source URL, the key it is written at)
       it points at, and a lint that failed without any message is
       a finding too. Its ``[WARNING]`` lines, which Helm renders through, are
       ``chart-lint-warning``'s.
@@ -58,6 +59,7 @@ Fails:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -102,9 +104,22 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
     # Chart.yaml problems found above are at their line; helm lint's line-less report of the
     # same Chart.yaml would be the same problem twice.
     lints = [lint for lint in repo.helm_lint if lint.chart.rel not in flagged]
-    yield from lint_findings(ID, lints, {"ERROR"}, failed_lint=True,
-                             templates={path: text for rendered in repo.rendered
-                                        for path, text in rendered.templates.items()})
+    for linted in lint_findings(ID, lints, {"ERROR"}, failed_lint=True,
+                                templates={path: text for rendered in repo.rendered
+                                           for path, text in rendered.templates.items()}):
+        field = next((key for words, key in _CHART_FIELDS if words in linted.message), None)
+        if linted.line is None and linted.file in chart_files and field is not None:
+            linted = dataclasses.replace(linted, line=key_line(chart_files[linted.file], field))
+        yield linted
+
+
+# the Chart.yaml key each of helm lint's chart file messages is about (pkg/lint/rules/
+# chartfile.go), for the line helm does not give
+_CHART_FIELDS = (("invalid source URL", "sources"), ("maintainer", "maintainers"),
+                 ("invalid icon URL", "icon"), ("chart type", "type"),
+                 ("is not a valid chart type", "type"), ("appVersion", "appVersion"),
+                 ("dependencies are not valid", "dependencies"), ("name is required", "name"),
+                 ("version is required", "version"), ("is not a valid SemVer", "version"))
 
 
 def deployed_charts(repo: RepoModel) -> list[Chart]:

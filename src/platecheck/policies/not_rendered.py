@@ -88,6 +88,9 @@ def _describe(target: RenderTarget, source: Source) -> str:
     assert target.application is not None
     if target.application.kind == "ApplicationSet":
         return f"ApplicationSet {target.application.name}"
+    if target.foreign_value_file:
+        return (f"Helm source whose value file {target.foreign_value_file} is in another "
+                f"repository, {source.repo_url},")
     if not source.repo_url.strip():
         return f"source {source.chart or source.path or '.'} has no repoURL and"
     if source.chart:
@@ -122,6 +125,11 @@ def remediation(target: RenderTarget) -> str:
                 "expands only a single plain list generator (no goTemplate, each element "
                 "starting a line of its own): waive this finding with a reason, or list its "
                 "repoURL in ignoreRepoURLs; what it generates stays unchecked either way.")
+    if target.foreign_value_file:
+        return ("Argo CD reads this value file from the checkout of that repository, which "
+                "platecheck does not fetch: check the chart with it there, list that "
+                "repoURL in ignoreRepoURLs, or, if it is this repository, list this "
+                "repository's URLs in argocd-application's repoUrls.")
     if target.remote is not None and not target.remote.repo_url.strip():
         return ("Set the source's repoURL (this repository's URL for a path in it): Argo CD "
                 "refuses a source without one.")
