@@ -1753,6 +1753,27 @@ def test_an_application_set_nothing_deploys_is_a_root(tmp_path: Path, expanded: 
              "Argo CD never deploys it")]
 
 
+def test_a_value_a_list_element_fills_in_is_at_the_elements_key(tmp_path: Path) -> None:
+    """``valueFiles: [values/{{file}}]`` with one element's ``file`` naming no file: the
+    error is at that element's ``file:``, where the name is written, not at the template
+    line every element shares."""
+    repo = write_files(tmp_path / "repo", {"apps/set.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: envs\n"
+        "  namespace: argocd\nspec:\n  generators:\n    - list:\n        elements:\n"
+        "          - env: prod\n            file: values-prod.yaml\n"
+        "          - env: stg\n            file: values-nope.yaml\n  template:\n"
+        "    metadata:\n      name: 'web-{{env}}'\n    spec:\n      project: default\n"
+        "      source:\n        repoURL: https://git.example.com/repo.git\n"
+        "        path: chart\n        helm:\n          valueFiles: ['{{file}}']\n"
+        "      destination:\n        server: https://kubernetes.default.svc\n"
+        "        namespace: 'web-{{env}}'\n"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values-prod.yaml": "{}\n"})
+    (repo / ".git").mkdir()
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.target, e.location) for e in report.errors] == [("stg/web", "apps/set.yaml:13")]
+
+
 def test_list_elements_on_one_line_are_not_expanded(tmp_path: Path) -> None:
     """An Application platecheck makes of a list element is known by its line: elements
     written on one line (a flow sequence) would be one; the set is not expanded, and its

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from platecheck.errors import PlatecheckError
@@ -129,9 +129,30 @@ def expand(document: Document, index: int, element: Mapping[str, Any], rel: str)
         if ("metadata", "namespace") in document.lines:
             lines[("metadata", "namespace")] = document.lines[("metadata", "namespace")]
     app["metadata"] = metadata
-    start = document.lines.get(("spec", "generators", 0, "list", "elements", index),
-                               document.line)
-    return Document(app, lines, start)
+    element_at = ("spec", "generators", 0, "list", "elements", index)
+    # a value the template fills from one of the element's keys is written at that key
+    for path, key in _one_tag(template, ()):
+        line = document.lines.get((*element_at, *key.split(".")))
+        if key in params and line is not None and path[:2] != ("metadata", "namespace"):
+            lines[path] = line
+    return Document(app, lines, document.lines.get(element_at, document.line))
+
+
+_TAG = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
+
+
+def _one_tag(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """The paths of the template's strings that hold tags of one key, with that key."""
+    if isinstance(value, str):
+        keys = set(_TAG.findall(value))
+        if len(keys) == 1:
+            yield path, keys.pop()
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _one_tag(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _one_tag(item, (*path, index))
 
 
 def _flatten(element: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
