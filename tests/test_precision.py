@@ -732,3 +732,47 @@ def test_a_chart_file_error_helm_lint_gives_no_line_is_at_its_key(helm_bin: Path
                   if f.policy == "chart-metadata") == [
         ("c/Chart.yaml:4", "helm lint error: invalid source URL 'xxx'"),
         ("c/Chart.yaml:6", "helm lint error: each maintainer requires a name")]
+
+
+def test_an_image_the_template_writes_as_it_is_is_at_the_template(helm_bin: Path,
+                                                                   tmp_path: Path) -> None:
+    """The Deployment's image is written in the template as it is; a values key elsewhere
+    holds the same string for another resource: the floating tag is at the template line,
+    the one line that gives the image."""
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+        "c/values.yaml": "mirror:\n  source: example.com/app:latest\n",
+        "c/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: mirror\n"
+                               "data:\n  source: {{ .Values.mirror.source | quote }}\n",
+        "c/templates/deploy.yaml": "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n"
+                                   "  name: app\nspec:\n  selector:\n    matchLabels: {app: app}\n"
+                                   "  template:\n    metadata:\n      labels: {app: app}\n"
+                                   "    spec:\n      containers:\n        - name: app\n"
+                                   "          image: example.com/app:latest\n"})
+    report = lint(root / "c", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert sorted({f.location for f in report.findings if f.policy == "image-tag-pinned"}) \
+        == ["c/templates/deploy.yaml:14"]
+
+
+@pytest.mark.parametrize("name", ["web", "."])
+def test_a_chart_named_dot_points_at_its_templates(helm_bin: Path, tmp_path: Path,
+                                                   name: str) -> None:
+    """helm takes a chart named "." and names its templates by their path alone
+    (``# Source: templates/cm.yaml``): findings are at the template's lines as for any
+    name, and its values are checked against its values.schema.json alike."""
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "c/Chart.yaml": f"apiVersion: v2\nname: '{name}'\nversion: 0.1.0\n",
+        "c/values.yaml": "replicas: 2\n",
+        "c/values.schema.json": '{"properties": {"replicas": {"type": "integer"}}}',
+        "c/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+                               "datta: {}\n"})
+    report = lint(root / "c", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert report.errors == ()
+    assert sorted({f.location for f in report.findings if f.policy == "k8s-schema"}) == [
+        "c/templates/cm.yaml:5"]
+    (root / "c" / "values.yaml").write_text("replicas: two\n")
+    report = lint(root / "c", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert {e.message.split(":")[0] for e in report.errors} == {
+        "values do not meet the chart's values.schema.json at replicas"}

@@ -145,6 +145,7 @@ def image_origin(rendered: RenderedTarget, container: Container) -> Origin | Non
         keys=("tag", "image", "imageTag", "version"),
         context=context,
         fields=("image",),
+        written="image",
         **in_template(container),
     )
 

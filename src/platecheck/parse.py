@@ -257,9 +257,11 @@ def _rendered_error(exc: YamlError, chunk: str, match: re.Match[str] | None,
 def _template_file(template: str | None, chart: Chart, root: Path,
                    templates: dict[str, str]) -> str | None:
     """``<chart name>/templates/x.yaml`` as a repository-relative path, with its text kept."""
-    if not template or "/" not in template:
+    if not template or ("/" not in template and chart.name != "."):
         return None
-    inner = template.split("/", 1)[1]
+    # helm names a template by the chart's name joined to its path, cleaned: a chart named
+    # "." (which helm takes) gives the path alone
+    inner = template if chart.name == "." else template.split("/", 1)[1]
     direct = _in_repository(chart, inner)
     if direct in templates:
         return direct

@@ -67,6 +67,12 @@ def locate(
         origin = _path_origin(rendered, path)
         if origin is not None:
             return origin
+    if written and resource is not None and resource.template_file:
+        # written as it is in the template: no value gave it, whatever value is alike
+        line = _written_line(rendered, resource, written,
+                             [*(hints.get("exact") or ()), *values][:1])
+        if line is not None:
+            return Origin(resource.template_file, line)
     origin = find_value(rendered, values, **hints)
     if origin is not None:
         return origin
@@ -79,10 +85,8 @@ def locate(
         if origin is not None:
             return origin
     if resource is not None and resource.template_file:
-        line = _written_line(rendered, resource, written, values[:1]) if written else None
-        if line is None:
-            line = template_line(rendered, resource.template_file, fields, anchor, anchor_in,
-                                 resource.line)
+        line = template_line(rendered, resource.template_file, fields, anchor, anchor_in,
+                             resource.line)
         helper = (_helper_origin(rendered, resource.template_file, fields, anchor, anchor_in[0])
                   if anchor and anchor_in and (line is None or not _in_section(
                       rendered, resource, line, anchor_in[0])) else None)

@@ -482,10 +482,11 @@ def linked_copy(source: Path, dest: Path, values: str) -> None:
 # renders it too, and prints nothing of it.
 _VALUES_NAME = "platecheck-values.yaml"
 VALUES_TEMPLATE = "# platecheck-values: {{ toJson .Values }}\n"
-# the top chart's ("<chart>/templates/..."), or a subchart's: a chart checked on its own may
-# also be a ``file://`` dependency of another, its copy (with the template) packed into that one
+# the top chart's ("<chart>/templates/...", "templates/..." for a chart named "."), or a
+# subchart's: a chart checked on its own may also be a ``file://`` dependency of another,
+# its copy (with the template) packed into that one
 _VALUES_DOCUMENT = re.compile(
-    r"^---\n# Source: [^\n/]+/((?:charts/)?)[^\n]*?templates/(?:v/)*"
+    r"^---\n# Source: (?:[^\n/]+/)?((?:charts/)?)[^\n]*?templates/(?:v/)*"
     + re.escape(_VALUES_NAME) + r"\n# platecheck-values: (.*)\n", re.MULTILINE)
 
 
