@@ -776,3 +776,29 @@ def test_a_chart_named_dot_points_at_its_templates(helm_bin: Path, tmp_path: Pat
     report = lint(root / "c", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
     assert {e.message.split(":")[0] for e in report.errors} == {
         "values do not meet the chart's values.schema.json at replicas"}
+
+
+@pytest.mark.parametrize("local", [False, True])
+def test_a_container_a_library_charts_helper_writes_is_at_its_entry_there(
+        helm_bin: Path, tmp_path: Path, local: bool) -> None:
+    """helm shares every ``define`` of the charts it renders together: a container the
+    ``file://`` library's helper writes is at its entry in the library; with the chart's
+    own helper of the same shape included instead, at that one (the helpers a template
+    includes, not every helper of the tree)."""
+    helper = ('{{{{- define "{name}" -}}}}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n'
+              "  name: {{{{ .Release.Name }}}}\nspec:\n  template:\n    spec:\n"
+              "      containers:\n        - name: main\n          image: nginx:1.27.0\n"
+              "{{{{- end -}}}}\n")
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "lib/Chart.yaml": "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
+        "lib/templates/_deployment.yaml": helper.format(name="lib.deployment"),
+        "app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+                          "  - {name: lib, version: 0.1.0, repository: 'file://../lib'}\n",
+        "app/templates/_local.tpl": helper.format(name="local.deployment"),
+        "app/templates/deployment.yaml":
+            f'{{{{ include "{"local" if local else "lib"}.deployment" . }}}}\n'})
+    report = lint(root / "app", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    where = "app/templates/_local.tpl" if local else "lib/templates/_deployment.yaml"
+    assert sorted({f.location for f in report.findings if f.policy == "resource-ranges"}) \
+        == [f"{where}:10"]

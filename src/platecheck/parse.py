@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -331,24 +332,69 @@ def _file_dependencies(chart: Path, root: Path) -> list[tuple[Dependency, Path]]
         return []
 
 
-def add_helpers(templates: dict[str, str], root: Path) -> dict[str, tuple[str, ...]]:
+def add_helpers(templates: dict[str, str], root: Path, chart: Chart | None = None
+                ) -> dict[str, tuple[str, ...]]:
     """Add to ``templates`` the helper templates (files of ``templates/`` whose name starts
     with ``_``, which helm renders only where another template includes them) of each chart
-    directory whose templates are there; answer each template's helpers: what an
-    ``include`` wrote has its place in one."""
+    directory whose templates are there, and of the charts ``chart`` renders with (its
+    subcharts and ``file://`` dependencies: a library chart's, which no template of its own
+    names): helm shares every ``define`` across them. Answer each template's helpers: what
+    an ``include`` wrote has its place in one, its own chart's first."""
     homes: dict[str, list[str]] = {}
     for rel in templates:
         home = helper_home(rel)
         if home is not None:
             homes.setdefault(home, []).append(rel)
+    shared = [helper for home in (_tree_homes(chart, root) if chart is not None else ())
+              for helper in recall("helper templates", (home, root),
+                                   functools.partial(_helpers, home, root))]
     includes: dict[str, tuple[str, ...]] = {}
     for home, users in homes.items():
         helpers = recall("helper templates", (home, root),
                          functools.partial(_helpers, home, root))
-        for rel, text in helpers:
+        for rel, text in (*helpers, *shared):
             templates.setdefault(rel, text)
-        includes.update((user, tuple(rel for rel, _ in helpers)) for user in users)
+        mine = [*helpers, *(helper for helper in shared if helper not in helpers)]
+        includes.update((user, _included(templates[user], mine)) for user in users)
     return includes
+
+
+_DEFINE = re.compile(r'\{\{-?\s*define\s+"([^"]+)"')
+_ACTION_TEXT = re.compile(r"\{\{.*?\}\}", re.DOTALL)
+_CALL = re.compile(r'\b(?:include|template)\s+(?:"([^"]*)"|(\S))')
+
+
+def _included(text: str, helpers: Sequence[tuple[str, str]]) -> tuple[str, ...]:
+    """The helper files whose ``define``s a template's text includes, and those they
+    include in turn; all of them when a name is not written as it is (built with
+    ``printf``, say)."""
+    wanted: set[str] = set()
+    queue = [text]
+    files: list[str] = []
+    while queue:
+        calls = (call for action in _ACTION_TEXT.findall(queue.pop())
+                 if not action.lstrip("{- ").startswith("/*")
+                 for call in _CALL.finditer(action))
+        for match in calls:
+            if match.group(1) is None:
+                return tuple(rel for rel, _ in helpers)
+            wanted.add(match.group(1))
+        for rel, helper in helpers:
+            if rel not in files and wanted & set(_DEFINE.findall(helper)):
+                files.append(rel)
+                queue.append(helper)
+    return tuple(rel for rel, _ in helpers if rel in files)
+
+
+def _tree_homes(chart: Chart, root: Path) -> list[str]:
+    """The repository directories holding the helper templates of the charts ``chart``
+    renders with: its vendored subcharts (``charts/``) and its ``file://`` dependencies."""
+    top = resolve(root)
+    directories = [chart.path / "charts", *(directory for _, directory in recall(
+        "file dependencies", (chart.path, root),
+        lambda: _file_dependencies(chart.path, root)))]
+    return [rel_path(d, root) for d in directories
+            if d.is_dir() and resolve(d).is_relative_to(top)]
 
 
 def helper_home(rel: str) -> str | None:

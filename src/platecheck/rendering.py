@@ -242,7 +242,7 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         return None
     return RenderedTarget(target=target, resources=resources, values=values,
                           manifest=manifest, templates=templates,
-                          includes=add_helpers(templates, planner.root))
+                          includes=add_helpers(templates, planner.root, target.chart))
 
 
 # a failure while helm renders the templates, which it does once the values have met the
