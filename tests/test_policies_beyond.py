@@ -653,3 +653,24 @@ def test_an_unbundled_version_names_the_bundled_ones() -> None:
         schemas.resolve_version("99.1.0")
     for version in schemas.bundled_versions():
         assert f"{version.major}.{version.minor}" in caught.value.message
+
+
+@pytest.mark.parametrize(("annotations", "expected"), [
+    ({}, (0, None)),
+    ({"argocd.argoproj.io/sync-wave": "5"}, (5, None)),
+    ({"argocd.argoproj.io/sync-wave": "-2"}, (-2, None)),
+    ({"argocd.argoproj.io/sync-wave": "+3"}, (3, None)),
+    # strconv.Atoi reads no spaces, underscores or other digits: the hook weight, else 0
+    ({"argocd.argoproj.io/sync-wave": " 5"}, (0, " 5")),
+    ({"argocd.argoproj.io/sync-wave": "1_0", "helm.sh/hook-weight": "4"}, (4, "1_0")),
+    ({"argocd.argoproj.io/sync-wave": "\u0663"}, (0, "\u0663")),
+    ({"helm.sh/hook-weight": "5"}, (5, None)),
+    ({"helm.sh/hook-weight": "five"}, (0, None)),
+])
+def test_the_sync_wave_is_read_as_argo_cd_reads_it(annotations: dict[str, str],
+                                                    expected: tuple[int, str | None]) -> None:
+    """gitops-engine's syncwaves.Wave: the sync-wave annotation through strconv.Atoi, else
+    helm.sh/hook-weight alike, else 0 (and the annotation that did not read)."""
+    from platecheck.policies.argocd_application import _wave
+
+    assert _wave(annotations) == expected

@@ -35,3 +35,22 @@ def test_a_file_name_with_a_colon_reads_as_a_scheme_as_in_go(tmp_path: Path) -> 
     assert "the URL scheme 'values-a' is not allowed" in raised.value.message
     assert Resolver(tmp_path, tmp_path, None, {}).path("./values-a:b.yaml") == \
         tmp_path / "values-a:b.yaml"
+
+
+@pytest.mark.parametrize("entry", ["https://example.com/values.yaml", "secrets://values.yaml",
+                                   "values-missing.yaml"])
+def test_the_remedy_of_a_url_value_file_says_it_is_fetched(tmp_path: Path,
+                                                            entry: str) -> None:
+    """The could-not-check error of a URL value file does not ask for a file of the
+    repository that the user meant to fetch; a missing file of the repository does."""
+    from platecheck.engine import lint
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "apps/web.yaml": application("web-prod", "chart", "web-prod", source_extra=(
+            f"    helm:\n      valueFiles: ['{entry}']\n")),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n"})
+    [error] = lint(repo, cache_dir=tmp_path / "cache").errors
+    fetched = error.remediation.startswith("Argo CD fetches this value file when it syncs")
+    assert fetched == (entry != "values-missing.yaml")

@@ -48,7 +48,9 @@ What:
       spec.source.path or spec.source.chart are required");
     - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
       options demand;
-    - ``argocd.argoproj.io/sync-wave`` annotations follow the declared order.
+    - ``argocd.argoproj.io/sync-wave`` annotations follow the declared order (read as Argo
+      CD reads them: an integer as Go's ``strconv.Atoi`` reads it, else the
+      ``helm.sh/hook-weight``, else 0; one that does not read is a finding too).
 
 Why:
     Argo CD reports a missing path or values file only when it syncs, after merge; an orphan
@@ -122,8 +124,13 @@ SCOPE = "repo"
 REMEDIATION = "Fix the Application manifest at this line."
 
 SYNC_WAVE = "argocd.argoproj.io/sync-wave"
+HOOK_WEIGHT = "helm.sh/hook-weight"  # the wave of a resource without a sync-wave
 SOURCE_REMEDY = ("Set the source's path (\".\" for the repository's root directory) or, for "
                  "a chart of a Helm repository, its chart.")
+_URL_REMEDY = ("Argo CD fetches this value file when it syncs (an http(s) URL, or a scheme "
+               "such as helm-secrets' that argocd-cm's helm.valuesFileSchemes allows); "
+               "platecheck renders offline and cannot read it, so the Application stays "
+               "unchecked: name a values file of this repository if that is what is meant.")
 _VALUE_FILE_REMEDY = ("Name a values file inside this repository, relative to the source path "
                       "(or $ref/... for another source).")
 
@@ -308,7 +315,8 @@ class _Checker:
                 continue
             yield self.finding(app, problem.key, problem.message, path_remedy(
                 problem.message, app.sources[problem.source].repo_url, self.repo_urls, self.own)
-                if problem.kind == "path" else _VALUE_FILE_REMEDY)
+                if problem.kind == "path" else _URL_REMEDY if " URL" in problem.message
+                else _VALUE_FILE_REMEDY)
 
     def _pinned(self, app: Application, source: Source, prefix: KeyPath) -> Iterator[Finding]:
         revision = (source.target_revision or "").strip()
@@ -585,14 +593,13 @@ class _Checker:
             for app in children[id(parent)]:
                 rank = next((i for i, globs in enumerate(order)
                              if matches_any(app.name, globs)), None)
-                wave = app.annotations.get(SYNC_WAVE, "0")
-                try:
-                    number = int(str(wave).strip())
-                except ValueError:
+                number, unread = _wave(app.annotations)
+                if unread is not None:
                     yield self.finding(app, ("metadata", "annotations", SYNC_WAVE),
-                                       f"sync wave {wave!r} is not an integer",
+                                       f"sync wave {unread!r} is not an integer as Argo CD "
+                                       "reads it (no spaces, no underscores): it syncs the "
+                                       f"Application in wave {number}",
                                        "Write the sync wave as an integer string, e.g. \"1\".")
-                    continue
                 if rank is not None:
                     ranked.append((rank, number, app))
             for rank, number, app in ranked:
@@ -607,6 +614,21 @@ class _Checker:
                         f"{top_app.name}, which syncWaveOrder puts earlier",
                         f"Set the {SYNC_WAVE} annotation above {top_wave}, or fix "
                         "syncWaveOrder in policies/platecheck.yaml.")
+
+
+_GO_INT = re.compile(r"[+-]?[0-9]+")  # what Go's strconv.Atoi reads
+
+
+def _wave(annotations: Mapping[str, Any]) -> tuple[int, str | None]:
+    """The wave Argo CD syncs a resource in (gitops-engine ``syncwaves.Wave``): its sync-wave
+    annotation as ``strconv.Atoi`` reads it, else its ``helm.sh/hook-weight`` read alike,
+    else 0; and the sync-wave annotation when it does not read."""
+    text = annotations.get(SYNC_WAVE)
+    if text is not None and _GO_INT.fullmatch(str(text)):
+        return int(str(text)), None
+    weight = annotations.get(HOOK_WEIGHT)
+    fallback = int(str(weight)) if weight is not None and _GO_INT.fullmatch(str(weight)) else 0
+    return fallback, None if text is None else str(text)
 
 
 def _wave_order(value: Any) -> tuple[tuple[str, ...], ...]:
