@@ -802,3 +802,18 @@ def test_a_container_a_library_charts_helper_writes_is_at_its_entry_there(
     where = "app/templates/_local.tpl" if local else "lib/templates/_deployment.yaml"
     assert sorted({f.location for f in report.findings if f.policy == "resource-ranges"}) \
         == [f"{where}:10"]
+
+
+def test_a_name_yaml_reads_as_a_boolean_is_one_finding(helm_bin: Path, tmp_path: Path) -> None:
+    """``name: no`` renders a boolean (YAML 1.1, as Argo CD reads it): one finding that says
+    so, on the resource shown as YAML writes it, not a second one saying the name is
+    missing."""
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+        "c/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: no\n"})
+    report = lint(root / "c", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert sorted({(f.location, f.message) for f in report.findings
+                   if f.policy == "k8s-schema"}) == [
+        ("c/templates/cm.yaml:4",
+         "ConfigMap/false: metadata.name: expected string, got boolean false")]

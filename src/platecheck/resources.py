@@ -67,6 +67,8 @@ def make_resource(doc: Mapping[str, Any], template: str | None, template_file: s
     metadata = doc.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
     namespace, name = metadata.get("namespace"), metadata.get("name")
+    if isinstance(name, bool):  # (``name: no``: shown as YAML and Go write it)
+        name = "true" if name else "false"
     return Resource(
         api_version=str(doc.get("apiVersion", "")),
         kind=str(doc.get("kind", "")),

@@ -91,8 +91,9 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
                        f"Set {missing} on every rendered document.")
         return
     metadata = doc.get("metadata")
-    named = isinstance(metadata, Mapping) and (metadata.get("name") or metadata.get(
-        "generateName"))
+    # a name of another type (``name: no``, a boolean) is there: the schema says what is wrong
+    named = isinstance(metadata, Mapping) and (metadata.get("name") not in (None, "") or bool(
+        metadata.get("generateName")))
     if not named:
         yield _finding(rendered, resource, ("metadata",), "metadata.name is missing",
                        "Give the resource a metadata.name (usually from the chart's "
