@@ -1774,6 +1774,28 @@ def test_a_value_a_list_element_fills_in_is_at_the_elements_key(tmp_path: Path) 
     assert [(e.target, e.location) for e in report.errors] == [("stg/web", "apps/set.yaml:13")]
 
 
+def test_a_name_and_a_path_one_element_key_fills_are_two_findings(tmp_path: Path) -> None:
+    """The element's ``cluster`` fills both the name (taken by another Application) and a
+    path that does not exist: the path's error is at the element, the name's finding at the
+    template's name line, and neither hides the other."""
+    repo = write_files(tmp_path / "repo", {
+        "apps/set.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: s\n"
+            "  namespace: argocd\nspec:\n  generators:\n    - list:\n        elements:\n"
+            "          - cluster: production\n  template:\n    metadata:\n"
+            "      name: 'web-{{cluster}}'\n    spec:\n      project: default\n"
+            "      source:\n        repoURL: https://git.example.com/repo.git\n"
+            "        path: 'clusters/{{cluster}}'\n      destination:\n"
+            "        server: https://kubernetes.default.svc\n        namespace: web-prod\n"),
+        "apps/a.yaml": application("web-production", "web", "web-prod"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [e.location for e in report.errors] == ["apps/set.yaml:10"]
+    assert [f.location for f in report.findings if "name is also used" in f.message] == [
+        "apps/set.yaml:13"]
+
+
 def test_list_elements_on_one_line_are_not_expanded(tmp_path: Path) -> None:
     """An Application platecheck makes of a list element is known by its line: elements
     written on one line (a flow sequence) would be one; the set is not expanded, and its

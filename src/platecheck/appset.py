@@ -130,10 +130,12 @@ def expand(document: Document, index: int, element: Mapping[str, Any], rel: str)
             lines[("metadata", "namespace")] = document.lines[("metadata", "namespace")]
     app["metadata"] = metadata
     element_at = ("spec", "generators", 0, "list", "elements", index)
-    # a value the template fills from one of the element's keys is written at that key
+    # a value the template fills from one of the element's keys is written at that key (the
+    # name stays at the template's line: a finding about the name and one about a path the
+    # same key fills are two)
     for path, key in _one_tag(template, ()):
         line = document.lines.get((*element_at, *key.split(".")))
-        if key in params and line is not None and path[:2] != ("metadata", "namespace"):
+        if key in params and line is not None and path[:1] != ("metadata",):
             lines[path] = line
     return Document(app, lines, document.lines.get(element_at, document.line))
 
