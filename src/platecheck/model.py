@@ -242,6 +242,12 @@ class Chart:
     api_version: str
     metadata: Mapping[str, Any]
 
+    @property
+    def library(self) -> bool:
+        """A library chart (``type: library``): Helm renders it only inside the charts that
+        depend on it."""
+        return self.metadata.get("type") == "library"
+
 
 @dataclass(frozen=True)
 class RenderTarget:

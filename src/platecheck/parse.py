@@ -315,8 +315,7 @@ def _repository_template(chart: Chart, inner: str, root: Path) -> tuple[str, str
     subchart, _, rest = rest.partition("/")
     if head != "charts" or not rest:
         return None
-    for dependency, directory in recall("file dependencies", (chart.path, root),
-                                        lambda: _file_dependencies(chart.path, root)):
+    for dependency, directory in _file_dependencies(chart.path, root):
         if (dependency.alias or dependency.name) == subchart:
             text = _read_template(directory / rest, root)
             return (rel_path(directory / rest, root), text) if text is not None else None
@@ -325,7 +324,12 @@ def _repository_template(chart: Chart, inner: str, root: Path) -> tuple[str, str
 
 def _file_dependencies(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
     """The ``file://`` dependencies built into ``chart``'s private copy (none when one could
-    not be: that render failed already)."""
+    not be: that render failed already), looked up once per run."""
+    return recall("file dependencies", (chart, root),
+                  functools.partial(_file_dependencies_of, chart, root))
+
+
+def _file_dependencies_of(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
     try:
         return dependency_sources(chart, root)
     except PlatecheckError:
@@ -390,9 +394,8 @@ def _tree_homes(chart: Chart, root: Path) -> list[str]:
     """The repository directories holding the helper templates of the charts ``chart``
     renders with: its vendored subcharts (``charts/``) and its ``file://`` dependencies."""
     top = resolve(root)
-    directories = [chart.path / "charts", *(directory for _, directory in recall(
-        "file dependencies", (chart.path, root),
-        lambda: _file_dependencies(chart.path, root)))]
+    directories = [chart.path / "charts",
+                   *(directory for _, directory in _file_dependencies(chart.path, root))]
     return [rel_path(d, root) for d in directories
             if d.is_dir() and resolve(d).is_relative_to(top)]
 

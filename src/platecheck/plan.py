@@ -391,7 +391,7 @@ class Planner:
         cannot be read fails its environment's target alone: the errors come with the
         (environment, target id) they stop."""
         chart = self.chart(directory)
-        if chart.metadata.get("type") == "library":
+        if chart.library:
             file = chart_yaml(chart)
             raise PlatecheckError(
                 "a library chart (type: library): Helm renders it only inside the charts "

@@ -82,7 +82,7 @@ def _refused_links(root: Path, targets: Sequence[RenderTarget], problems: Proble
 
 def _library(planner: Planner, directory: Path) -> bool:
     try:
-        return planner.chart(directory).metadata.get("type") == "library"
+        return planner.chart(directory).library
     except PlatecheckError:
         return False  # (its error is the chart's, met when it is planned)
 

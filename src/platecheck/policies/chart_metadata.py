@@ -59,7 +59,6 @@ Fails:
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -104,13 +103,9 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
     # Chart.yaml problems found above are at their line; helm lint's line-less report of the
     # same Chart.yaml would be the same problem twice.
     lints = [lint for lint in repo.helm_lint if lint.chart.rel not in flagged]
-    for linted in lint_findings(ID, lints, {"ERROR"}, failed_lint=True,
-                                templates={path: text for rendered in repo.rendered
-                                           for path, text in rendered.templates.items()}):
-        field = next((key for words, key in _CHART_FIELDS if words in linted.message), None)
-        if linted.line is None and linted.file in chart_files and field is not None:
-            linted = dataclasses.replace(linted, line=key_line(chart_files[linted.file], field))
-        yield linted
+    yield from lint_findings(ID, lints, {"ERROR"}, failed_lint=True, chart_files=chart_files,
+                             templates={path: text for rendered in repo.rendered
+                                        for path, text in rendered.templates.items()})
 
 
 # the Chart.yaml key each of helm lint's chart file messages is about (pkg/lint/rules/
@@ -207,12 +202,13 @@ def _message(parts: list[str]) -> LintMessage:
 
 
 def lint_findings(policy: str, lints: Iterable[HelmLint], severities: set[str], *,
-                  failed_lint: bool, templates: Mapping[str, str] | None = None
-                  ) -> Iterator[Finding]:
+                  failed_lint: bool, templates: Mapping[str, str] | None = None,
+                  chart_files: Mapping[str, bytes] | None = None) -> Iterator[Finding]:
     """One finding per distinct lint message of the given severities, per chart, naming the
     environments whose values produce it when not all do. ``failed_lint``: a lint that
-    failed without printing any message is a finding too. ``templates``: the text of each
-    rendered template, where a message names no line that a template's text shows."""
+    failed without printing any message is a finding too. ``templates`` (the text of each
+    rendered template) and ``chart_files`` (each Chart.yaml's bytes): where a message names
+    no line that they show (``_line_helm_omits``)."""
     by_chart: dict[str, list[HelmLint]] = {}
     for lint in lints:
         by_chart.setdefault(lint.chart.rel, []).append(lint)
@@ -230,10 +226,8 @@ def lint_findings(policy: str, lints: Iterable[HelmLint], severities: set[str], 
                                             f"helm lint failed: {tail}"))
             for message in messages:
                 file = _repo_path(rel, message.file)
-                line = message.line
-                if line is None and _SEPARATOR in message.text and templates and \
-                        file in templates:
-                    line = _separator_line(templates[file])
+                line = message.line if message.line is not None else _line_helm_omits(
+                    file, message.text, templates or {}, chart_files or {})
                 key = (file, line, message.severity, message.text)
                 seen.setdefault(key, []).append(run)
         for (file, line, severity, text), found_in in sorted(seen.items(), key=_seen_order):
@@ -246,6 +240,18 @@ def lint_findings(policy: str, lints: Iterable[HelmLint], severities: set[str], 
                           file=file, line=line, environment=env,
                           resource=f"Chart/{found_in[0].chart.name}",
                           remediation=f"Fix what helm lint reports; reproduce with: {command}")
+
+
+def _line_helm_omits(file: str, text: str, templates: Mapping[str, str],
+                     chart_files: Mapping[str, bytes]) -> int | None:
+    """The line of a message helm names none for: a refused document separator's in its
+    template, a Chart.yaml field's key."""
+    if _SEPARATOR in text and file in templates:
+        return _separator_line(templates[file])
+    field = next((key for words, key in _CHART_FIELDS if words in text), None)
+    if field is not None and file in chart_files:
+        return key_line(chart_files[file], field)
+    return None
 
 
 def _separator_line(text: str) -> int | None:
