@@ -56,6 +56,10 @@ _REQUIREMENTS = "io.k8s.api.core.v1.ResourceRequirements"
 # Container resources as the schema sees them: quantities not checked (see _k8s_registry).
 _CONTAINER_REQUIREMENTS = "platecheck.ContainerResourceRequirements"
 _UNCHECKED_QUANTITY = "platecheck.ContainerQuantity"
+# Fields the generated OpenAPI lists as required that the API server never required: no
+# validation of the kind asks for them, and Kubernetes 1.33 marked them optional
+# (kubernetes/kubernetes#130233 for a StatefulSet's serviceName).
+_NOT_REQUIRED = {"io.k8s.api.apps.v1.StatefulSetSpec": ("serviceName",)}
 
 
 def split_api_version(api_version: str) -> tuple[str, str]:
@@ -173,6 +177,10 @@ def _k8s_registry(version: str) -> referencing.Registry[Any]:
     defs[_INT_OR_STRING] = {"type": ["string", "integer", "null"]}
     defs[_QUANTITY] = {"type": ["string", "number", "null"], "format": QUANTITY_FORMAT}
     _leave_container_quantities(defs)
+    for name, fields in _NOT_REQUIRED.items():
+        required = defs.get(name, {}).get("required")
+        if isinstance(required, list):
+            required[:] = [field for field in required if field not in fields]
     import referencing.jsonschema
 
     resource = referencing.jsonschema.DRAFT202012.create_resource(definitions)

@@ -4,7 +4,9 @@ What:
     Validates each resource a target renders against the strict OpenAPI schemas of the
     configured Kubernetes version (bundled with kubernetes-validate): unknown fields
     (a misspelled ``imagePullPolicyy``), wrong types (``replicas: "2"``), missing required
-    fields and invalid enum values are findings. ``metadata.name`` must be set. Custom
+    fields and invalid enum values are findings; a field the schema lists as required that
+    the API server never required is not (a StatefulSet's ``serviceName``, optional since
+    Kubernetes 1.33). ``metadata.name`` must be set. Custom
     resources are validated against, in this order: the JSON schemas of ``schemaDirs``
     (``<kind>-<group>-<version>.json``, lowercase, e.g. ``application-argoproj.io-v1alpha1.json``
     in ``policies/schemas/``, or kubeconform's catalog layout ``<group>/<kind>_<version>.json``);
