@@ -872,6 +872,36 @@ def test_two_manifests_of_one_application_are_one_name_finding_not_shared_resour
         "Application cache: name is also used by apps/cache.yaml:4"]
 
 
+def test_two_documents_of_one_file_written_alike_are_a_name_used_twice(tmp_path: Path) -> None:
+    """A file holding the same Application (or ApplicationSet) twice: Argo CD warns that the
+    resource appears twice and applies one of them; a render of a written file is still that
+    one document, not a second."""
+    app = ("apiVersion: argoproj.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: web\n"
+           "  namespace: argocd\nspec:\n{spec}")
+    source = ("  project: default\n  source:\n    repoURL: https://example.com/r.git\n"
+              "    path: web\n  destination:\n    namespace: web\n"
+              "    server: https://kubernetes.default.svc\n")
+    generated = ("  generators:\n    - git:\n        repoURL: https://example.com/r.git\n"
+                 "        revision: HEAD\n        directories:\n          - path: '*'\n"
+                 "  template:\n    metadata:\n      name: '{{path.basename}}'\n    spec:\n"
+                 + source.replace("\n  ", "\n      ").replace("  project", "      project", 1))
+    application = app.format(kind="Application", spec=source)
+    application_set = app.format(kind="ApplicationSet", spec=generated)
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": f"{application}---\n{application}",
+        "sets/web.yaml": f"{application_set}---\n{application_set}",
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    # the second document's name: after the first document and its separator
+    app_name, set_name = (text.count("\n") + 5 for text in (application, application_set))
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "argocd-application"] == [
+        (f"apps/web.yaml:{app_name}", "Application web: name is also used by apps/web.yaml:4"),
+        (f"sets/web.yaml:{set_name}", "ApplicationSet web: name is also used by sets/web.yaml:4")]
+
+
 def test_an_application_two_renders_make_alike_is_one_application(tmp_path: Path) -> None:
     """Chart mode renders the app-of-apps charts once per environment: the Applications they
     make alike are one each; made different, each is its environment's install's own (not

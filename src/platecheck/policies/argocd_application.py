@@ -17,7 +17,8 @@ What:
       manage one Application twice (a file a Kustomize parent renders is that file's
       Application, not a second one, and so is an Application two renders of one chart
       write alike, as chart mode's renders of an app-of-apps chart per environment do;
-      written differently, each is its environment's install's own);
+      written differently, each is its environment's install's own; two documents of one
+      file written alike are two, which Argo CD warns of);
       so are ApplicationSets' (written, or rendered by two parents differently); an
       Application no app-of-apps reaches (below) takes no name;
     - no two Applications deploy the same resource (API group, kind, namespace, name) to
@@ -404,7 +405,9 @@ class _Checker:
         twice alike (two renders of one app-of-apps chart) is one Application, and the
         different ones one template line renders are one finding there."""
         first: dict[tuple[str, str, str], Application] = {}
-        seen: set[tuple[str, str, str]] = set()
+        # each manifest's written lines: a render of a written file is that file's document,
+        # but two documents of a file written alike are two (Argo CD warns of the repeat)
+        seen: dict[tuple[str, str, str], set[int]] = {}
         same_place: dict[tuple[str, str, str], tuple[Application, int]] = {}
         for app in apps:
             # two Argo CD instances (two clusters' own) each have their Applications, and so
@@ -413,9 +416,10 @@ class _Checker:
             key = (self.instance(app) or app.installed_in or "", app.namespace or "",
                    f"{app.kind}/{app.name}")
             manifest = _manifest(app)
-            if manifest in seen:
+            lines = seen.setdefault(manifest, set())
+            if lines and (app.deployed_by is not None or app.line in lines):
                 continue
-            seen.add(manifest)
+            lines.add(app.line)
             if key not in first:
                 first[key] = app
                 continue
