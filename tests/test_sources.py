@@ -1918,11 +1918,12 @@ def test_an_application_set_whose_template_patch_writes_its_source_is_at_the_pat
             ] == [("not-rendered", "apps/set.yaml:19")]
 
 
-def test_a_chart_a_generated_application_of_another_repository_names_stays_linted(
+def test_a_chart_a_generated_application_of_another_repository_names_is_undeployed(
         tmp_path: Path) -> None:
     """Chart mode: the chart of Applications ``apps/`` generates one whose source is
     ``charts/web`` of another repository. That deploys the other repository's chart, not
-    this one's: ``charts/web`` is still linted on its own."""
+    this one's: ``charts/web`` is one no Application deploys, as beside Application files;
+    of this repository, the Application deploys it."""
     repo = write_files(tmp_path / "repo", {
         ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
         "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
@@ -1932,10 +1933,54 @@ def test_a_chart_a_generated_application_of_another_repository_names_stays_linte
         "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
                                         "  name: web\ndata:\n  bogus: {nested: true}\n"})
     report = lint(repo, cache_dir=tmp_path / "cache")
-    assert sorted((f.target, f.location) for f in report.findings
-                  if f.policy == "k8s-schema") == [
-        ("prod/web", "charts/web/templates/cm.yaml:6"),
-        ("stg/web", "charts/web/templates/cm.yaml:6")]
+    assert [(f.policy, f.location) for f in report.findings
+            if f.policy in ("k8s-schema", "undeployed-chart")] == [
+        ("undeployed-chart", "charts/web/Chart.yaml:1")]
+    assert sorted(t.id for t in report.targets) == ["default/upstream-web", "prod/apps",
+                                                    "stg/apps"]
+    (repo / "apps" / "templates" / "web.yaml").write_text(
+        application("upstream-web", "charts/web", "web", repo="https://git.example.com/repo.git"))
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.target, f.policy, f.location) for f in report.findings
+            if f.policy in ("k8s-schema", "undeployed-chart")] == [
+        ("default/upstream-web", "k8s-schema", "charts/web/templates/cm.yaml:6")]
+
+
+def test_chart_mode_with_a_chart_of_applications_names_the_charts_none_deploys(
+        tmp_path: Path) -> None:
+    """Chart mode, once a chart's renders generate Applications: a chart none of them
+    deploys (its Application disabled, as a ``_`` template helm never renders) is one no
+    Application deploys, as beside Application files; not linted per environment with
+    findings of its own. One that fails to render and writes Argo CD's kinds may be a root:
+    it stays, an error."""
+    bad = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: {b: c}\n"
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/templates/web.yaml": application("web", "charts/web", "web"),
+        "apps/templates/_old": application("old", "charts/old", "old"),
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/templates/cm.yaml": bad,
+        "charts/old/Chart.yaml": "apiVersion: v2\nname: old\nversion: 0.1.0\n",
+        "charts/old/templates/cm.yaml": bad,
+        "charts/broken/Chart.yaml": "apiVersion: v2\nname: broken\nversion: 0.1.0\n",
+        "charts/broken/templates/cm.yaml": "{{ fail \"no\" }}\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted((f.policy, f.target, f.location) for f in report.findings
+                  if f.policy in ("k8s-schema", "undeployed-chart")) == [
+        ("k8s-schema", "default/web", "charts/web/templates/cm.yaml:6"),
+        ("undeployed-chart", None, "charts/broken/Chart.yaml:1"),
+        ("undeployed-chart", None, "charts/old/Chart.yaml:1")]
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets) == ["default/web", "prod/apps", "stg/apps"]
+    (repo / "charts" / "broken" / "templates" / "app.yaml").write_text(
+        application("other", "charts/web", "other"))
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted({(e.target, e.location) for e in report.errors}) == [
+        ("prod/broken", "charts/broken/templates/cm.yaml:1"),
+        ("stg/broken", "charts/broken/templates/cm.yaml:1")]
+    assert [f.location for f in report.findings if f.policy == "undeployed-chart"] == [
+        "charts/old/Chart.yaml:1"]
 
 
 @pytest.mark.parametrize("config_repo", ["repo", "config"])

@@ -53,7 +53,7 @@ from platecheck.rendering import lint_identity
 from platecheck.runmemo import remembered
 from platecheck.sandbox import prepare, resume
 from platecheck.sourcetype import kustomization_file
-from platecheck.undeployed import undeployed
+from platecheck.undeployed import covered, undeployed
 from platecheck.yamlio import read_text
 
 PathArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
@@ -240,11 +240,11 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         batch.save()
         targets, rendered, lints = _kept(targets, rendered, batch.lints, planner, places,
                                          generated, problems)
+        unused = _undeployed(paths, planner, generated, targets, problems, wanted)
         selection, (targets, rendered, lints) = _chosen(
             files, changed_since, repo_root, config_path, targets, rendered, lints)
         if rendered:
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
-        undeployed_charts, kustomizations = _undeployed(paths, planner, generated, problems, wanted)
         model = RepoModel(
             root=repo_root,
             applications=tuple(found.applications),
@@ -254,7 +254,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             app_of_apps=tuple(found.app_of_apps), app_children=tuple(found.children),
             repository_targets=planner.target_ids(found.repository or found),
             own_repo_urls=planner.own, hidden_applications=_hidden(found, targets),
-            undeployed_charts=undeployed_charts, undeployed_kustomizations=kustomizations,
+            undeployed_charts=unused[0], undeployed_kustomizations=unused[1],
             unmatched_values=_unmatched(planner, targets),
             vendored_twice=_vendored_twice(targets, repo_root),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
@@ -344,19 +344,21 @@ def _hidden(found: Discovery, targets: Sequence[RenderTarget]) -> tuple[str, ...
 
 
 def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Generated],
-                problems: Problems, wanted: set[str] | None
+                targets: Sequence[RenderTarget], problems: Problems, wanted: set[str] | None
                 ) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
     """The charts and kustomizations under ``paths`` no Application deploys: none in chart
-    mode (every top-level chart is linted), none for some environments only (others'
-    generated Applications were not rendered)."""
+    mode while no chart's render generates Applications (every top-level chart is linted),
+    none for some environments only (others' generated Applications were not rendered).
+    The charts still linted on their own (``targets``) count as named paths."""
     found = planner.found
-    if wanted is not None or not (found.applications or found.application_sets):
+    if wanted is not None or not (found.applications or found.application_sets or generated):
         return (), ()
     try:
         return undeployed(
             paths, found.root, [*found.applications, *found.application_sets,
                                 *(g.app for g in generated)], planner.is_here,
-            found.chart_dirs, {a.file for a in found.applications})
+            [*found.chart_dirs, *_linted_alone(targets).values()],
+            {a.file for a in found.applications})
     except PlatecheckError as exc:  # a directory that cannot be listed
         problems.add(exc)
         return (), ()
@@ -483,6 +485,51 @@ def _without_charts_applications_deploy(
                     [t for t in targets if t.id in dropped], rendered, lints, problems)
 
 
+def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTarget],
+                         lints: list[HelmLint], problems: Problems,
+                         generated: Sequence[Generated], planner: Planner
+                         ) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
+    """Chart mode, once the renders of a chart linted on its own generate Applications: the
+    repository is deployed by those, as by Application files, so a chart linted on its own
+    that generates none, that none of them points at (one a source platecheck does not
+    render deploys stays linted) and that no path named is one no Application deploys
+    (``undeployed-chart``), not a release of its own per environment. A chart that failed to
+    render and whose templates name Argo CD's kinds stays: it may be a root."""
+    found = planner.found
+    # (the charts linted in chart mode whose renders generated them, or what those did)
+    roots = {g.app.deployed_by for g in generated}
+    if found.applications or found.application_sets or not roots:
+        return targets, rendered, lints
+    alone = _linted_alone(targets)
+    kept = roots | covered(alone, found.root, (g.app for g in generated), planner.is_here)
+    named = {resolve(d) for d in found.chart_dirs}
+    built = {r.target.id for r in rendered}
+    idle = {rel for rel, path in alone.items() if rel not in kept and resolve(path) not in named
+            and (all(t.id in built for t in targets if t.application is None and t.chart
+                     is not None and t.chart.rel == rel) or not _names_argo_kinds(path))}
+    if not idle:
+        return targets, rendered, lints
+    dropped = [t for t in targets if t.application is None and t.chart is not None
+               and t.chart.rel in idle]
+    return _without([t for t in targets if all(t is not d for d in dropped)], dropped,
+                    rendered, lints, problems)
+
+
+def _linted_alone(targets: Sequence[RenderTarget]) -> dict[str, Path]:
+    """The charts linted in chart mode: repository path -> directory."""
+    return {t.chart.rel: t.chart.path for t in targets
+            if t.application is None and t.chart is not None}
+
+
+def _names_argo_kinds(chart: Path) -> bool:
+    """Whether a file of the chart's ``templates/`` names Argo CD's API group."""
+    for path in sorted((chart / "templates").rglob("*")):
+        with contextlib.suppress(OSError, PlatecheckError):
+            if path.is_file() and "argoproj.io" in read_text(path, path.name)[1]:
+                return True
+    return False
+
+
 def _deployed_from_outside(linted: Mapping[str, Path], deployers: Mapping[Path, list[str | None]]
                            ) -> set[str]:
     """The charts linted in chart mode (``linted``: repository path -> directory) that an
@@ -511,6 +558,8 @@ def _kept(targets: list[RenderTarget], rendered: list[RenderedTarget], lints: li
     targets, rendered, lints = _without_superseded(*_without_charts_applications_deploy(
         *_without_bare_parents(targets, rendered, found), lints, problems, generated,
         planner.is_here), found, places, problems)
+    targets, rendered, lints = _without_idle_charts(targets, rendered, lints, problems,
+                                                    generated, planner)
     targets, rendered = _plain_ids(targets, rendered, problems)
     return targets, rendered, lints
 

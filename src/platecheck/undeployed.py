@@ -41,6 +41,14 @@ def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Applica
             undeployed_kustomizations(kustomization_dirs, root, covers, application_files))
 
 
+def covered(charts: Mapping[str, Path], root: Path, applications: Iterable[Application],
+            here: Callable[[Source], bool]) -> set[str]:
+    """The charts of ``charts`` (repository path -> directory) that a source of
+    ``applications`` points at or into."""
+    covers = _coverage(_source_patterns(applications, root, here), set(charts))
+    return {rel for rel in charts if covers(rel)}
+
+
 def undeployed_kustomizations(directories: Sequence[Path], root: Path,
                               covers: Callable[[str], bool],
                               application_files: Iterable[str]

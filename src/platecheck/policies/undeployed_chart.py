@@ -17,7 +17,9 @@ What:
     beside a kustomization, or under its ``helmGlobals.chartHome``: every build of it, an
     overlay's too, renders it), a chart
     given as a path of its own, and every chart
-    in chart mode (a repository without Applications, where each top-level chart is linted).
+    in chart mode (a repository without Applications, where each top-level chart is linted)
+    until a chart's renders generate Applications: from then on, a chart linted in chart mode
+    that generates none and that none of them deploys is named, as beside Application files.
     A run of some environments only (``--env``) names none: the Applications other
     environments' charts generate were not rendered. In chart mode, a chart's
     ``values-<name>.yaml`` whose name is no configured environment's
