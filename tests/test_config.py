@@ -32,7 +32,8 @@ def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
     assert [(e.name, e.production) for e in config.environments] == [("prod", True),
                                                                      ("stg", False)]
     assert config.file is None and config.waivers_file is None
-    assert config.kubernetes_version is None and config.render_timeout == 120.0
+    # rendered for the version the schemas are of: one cluster version in a run
+    assert config.kubernetes_version == "1.31.0" and config.render_timeout == 120.0
     assert config.level("not-rendered", "prod") is Level.ERROR  # fails closed by default
     assert config.level("no-such-policy", None) is Level.ERROR  # fails closed
     assert config.policy_options("not-rendered").for_env("prod") == not_rendered.Options()

@@ -209,6 +209,30 @@ def test_a_kube_version_the_chart_refuses_points_at_its_kube_version(
         ("Chart.yaml", 4, KUBE_VERSION_REMEDY)}
 
 
+@pytest.mark.parametrize(("constraint", "renders"), [("<1.32.0-0", True),
+                                                    (">=1.32.0-0", False)])
+def test_without_a_configured_version_charts_render_for_the_version_validated_against(
+        helm: Path, tmp_path: Path, constraint: str, renders: bool) -> None:
+    """Unconfigured, helm renders for the Kubernetes version the schemas are of (1.31), not
+    for its own built-in default (1.32 for Helm 3.17): one cluster version in a run."""
+    from platecheck.engine import load
+
+    root = tmp_path / "versioned"
+    (root / "templates").mkdir(parents=True)
+    (root / "Chart.yaml").write_text(CHART_YAML.replace("schemed", "versioned") +
+                                     f"kubeVersion: '{constraint}'\n", encoding="utf-8")
+    (root / "templates" / "configmap.yaml").write_text(
+        TEMPLATE + "data:\n  kube: {{ .Capabilities.KubeVersion.Version }}\n",
+        encoding="utf-8")
+    report = lint(root, helm=helm, cache_dir=tmp_path / "cache")
+    refused = [e.message.rsplit(" ", 1)[-1] for e in report.errors
+               if "chart requires kubeVersion" in e.message]
+    assert refused == ([] if renders else ["v1.31.0", "v1.31.0"])
+    if renders:
+        model = load(root, helm=helm, cache_dir=tmp_path / "cache")
+        assert {r.resources[0].doc["data"]["kube"] for r in model.rendered} == {"v1.31.0"}
+
+
 @pytest.mark.parametrize(("files", "expected"), [
     ({"Chart.yaml": "apiVersion: v2\nname: app\n# released as\nversion: abc\n"},
      ("charts/app/Chart.yaml", 4)),

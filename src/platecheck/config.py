@@ -215,7 +215,7 @@ def load_config(root: Path, config_dir: Path | None = None,
         root=root,
         file=path if path.is_file() else None,
         environments=merged.environments,
-        kubernetes_version=merged.kubernetes_version,
+        kubernetes_version=merged.kubernetes_version or _default_kubernetes_version(),
         api_versions=merged.api_versions,
         render_timeout=merged.render_timeout,
         jobs=merged.jobs,
@@ -250,6 +250,14 @@ def _schema_dirs_exist(config: Config, parser: _Parser, root: Path) -> None:
                 if not directory.is_dir():
                     raise parser.fail(f"schemaDirs entry {entry!r} is not a directory "
                                       f"(relative to the repository root, {root})", path)
+
+
+def _default_kubernetes_version() -> str:
+    """The version rendered for when none is configured: the one the schemas are of, so that
+    one run assumes one cluster version (Argo CD always passes the cluster's)."""
+    from platecheck.schemas import default_kubernetes_version
+
+    return default_kubernetes_version()
 
 
 def _schemas_cover(config: Config, parser: _Parser) -> None:

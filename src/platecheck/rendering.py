@@ -35,8 +35,8 @@ from platecheck.yamlio import MAX_FILE_SIZE
 _KUBE_VERSION_REFUSED = "chart requires kubeVersion"
 KUBE_VERSION_REMEDY = (
     "Render for the cluster's Kubernetes version, as Argo CD does: set kubernetesVersion in "
-    "policies/platecheck.yaml (or the Application's helm.kubeVersion); without either, helm "
-    "renders for its own built-in default version.")
+    "policies/platecheck.yaml (or the Application's helm.kubeVersion); without either, "
+    "charts render for the version of the default schemas.")
 # helm refuses to load a chart whose Chart.yaml fails the metadata's validation
 # (pkg/chart/metadata.go, Metadata.Validate): `validation: chart.metadata.version "abc" is
 # invalid`, the field named; a subchart's refusal starts `error unpacking subchart`
