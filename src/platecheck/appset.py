@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from platecheck.errors import PlatecheckError
@@ -31,6 +31,45 @@ class _Unterminated(Exception):
     def __init__(self, path: tuple[Any, ...]) -> None:
         super().__init__(path)
         self.path = path
+
+
+# a git directories generator's path in a template: fasttemplate's {{path}}, Go's {{.path.path}}
+_PATH_ACTION = re.compile(r"\{\{-?\s*\.?path(?:\.path)?\s*-?\}\}")
+_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # any template action, over lines too
+
+
+def template_path_globs(app_set: Mapping[str, Any], path: str) -> list[str]:
+    """The directories an ApplicationSet's template source ``path`` may name, as globs
+    (``*``: any name): a git directories generator's path (``{{path}}``, ``{{.path.path}}``)
+    its directories' patterns that are not excluded, any other action any name."""
+    spec = app_set.get("spec")
+    directories = sorted(set(_git_directories(spec))) if isinstance(spec, Mapping) else []
+    paths = [path]
+    if directories and _PATH_ACTION.search(path):
+        # (a function as the replacement: a pattern's backslashes are no group references)
+        paths = [_PATH_ACTION.sub(_literally(d.strip("/")), path) for d in directories]
+    return [_ACTION.sub("*", p).strip("/") or "." for p in paths]
+
+
+def _literally(text: str) -> Callable[[re.Match[str]], str]:
+    return lambda _: text
+
+
+def _git_directories(value: Any) -> Iterator[str]:
+    """The ``directories`` paths of the git generators in ``value`` (matrix and merge
+    generators nest theirs), but those marked ``exclude``."""
+    if isinstance(value, Mapping):
+        git = value.get("git")
+        entries = git.get("directories") if isinstance(git, Mapping) else None
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, Mapping) and isinstance(entry.get("path"), str) \
+                    and entry.get("exclude") is not True and not _ACTION.search(entry["path"]):
+                yield entry["path"]
+        for item in value.values():
+            yield from _git_directories(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _git_directories(item)
 
 
 def list_elements(document: Document) -> list[Any] | None:

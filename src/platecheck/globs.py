@@ -6,6 +6,8 @@
 - ``argocd_match``: Argo CD's glob for a directory source's ``include``/``exclude``
   (argo-cd ``util/glob``, gobwas/glob without separators): the same, plus ``{a,b}``
   alternatives, matched on the path relative to the source.
+- ``path_match``: Go's ``path.Match``, ``*`` within one name: an ApplicationSet git
+  generator's ``directories``.
 """
 
 from __future__ import annotations
@@ -24,6 +26,12 @@ def matches(value: str, pattern: str) -> bool:
 
 def matches_any(value: str, patterns: Iterable[str]) -> bool:
     return any(matches(value, pattern) for pattern in patterns)
+
+
+def path_match(pattern: str, name: str) -> bool:
+    """Go's ``path.Match``: the shell-style glob name by name, ``*`` never crossing ``/``."""
+    parts, names = pattern.strip("/").split("/"), name.strip("/").split("/")
+    return len(parts) == len(names) and all(map(fnmatchcase, names, parts))
 
 
 def argocd_match(pattern: str, relative: str) -> bool:

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from platecheck.appset import template_path_globs
 from platecheck.chartfile import as_helm_reads
 from platecheck.discover import rel_path, source_directories
 from platecheck.errors import PlatecheckError
@@ -107,8 +108,9 @@ def _source_patterns(applications: Iterable[Application], root: Path,
                      here: Callable[[Source], bool]) -> set[str]:
     """The source paths of ``applications`` that are of this repository (as platecheck
     renders them: of another when the checkout's remotes or ``repoUrls`` say so), an
-    ApplicationSet's template actions as ``*``; a path that is a symbolic link also as the
-    directory it leads to in ``root``."""
+    ApplicationSet's template actions as ``*`` (a git generator's path as its directories'
+    patterns); a path that is a symbolic link also as the directory it leads to in
+    ``root``."""
     patterns = set()
     top = resolve(root)
     for app in applications:
@@ -116,12 +118,12 @@ def _source_patterns(applications: Iterable[Application], root: Path,
             if source.chart or not source.path or not (
                     here(source) or _ACTION.search(source.repo_url)):  # (a set's: any)
                 continue
-            path = _ACTION.sub("*", source.path).strip("/")
-            patterns.add(str(PurePosixPath(path)) if path else ".")
-            if path and not _WILDCARD.search(path):
-                real = resolve(root / path)
-                if real.is_relative_to(top):
-                    patterns.add(rel_path(real, top))
+            for path in template_path_globs(app.raw, source.path):
+                patterns.add(str(PurePosixPath(path)) if path else ".")
+                if path and not _WILDCARD.search(path):
+                    real = resolve(root / path)
+                    if real.is_relative_to(top):
+                        patterns.add(rel_path(real, top))
     return patterns
 
 

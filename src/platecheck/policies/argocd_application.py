@@ -33,7 +33,10 @@ What:
       app-of-apps, applied alike; so is each of a ring of app-of-apps that deploy each
       other, the last the first, when no other app-of-apps deploys one of them: one of
       the ring was applied by hand; and so is an ApplicationSet, the app-of-apps of its
-      generator, that no app-of-apps deploys, with the Applications its list makes), and
+      generator, that no app-of-apps deploys, with the Applications its list makes; one
+      platecheck does not expand reaches the Applications in the directories its
+      template's path may name: a template action any name, a git directories
+      generator's path its patterns, one level each as Go's ``path.Match``), and
       every app-of-apps directory holds at least one
       Application. An app-of-apps is a directory source holding Applications, or a source
       whose render (a kustomization, a chart) outputs Applications: it reaches those of
@@ -107,10 +110,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
+from platecheck.appset import template_path_globs
 from platecheck.discover import raw_at, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
-from platecheck.globs import matches_any
+from platecheck.globs import matches_any, path_match
 from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
 from platecheck.options import OptionValueError, PolicyOptions, option
@@ -508,7 +512,31 @@ class _Checker:
             for child in found:
                 if parent is not None and child is not None and child is not parent:
                     edges.setdefault(id(parent), []).append(child)
+        for app_set in apps:
+            if app_set.kind == "ApplicationSet":
+                edges.setdefault(id(app_set), []).extend(self._set_children(app_set, apps))
         return edges
+
+    def _set_children(self, app_set: Application, apps: Sequence[Application]
+                      ) -> list[Application]:
+        """The Applications of ``apps`` in a directory that a directory source of an
+        ApplicationSet platecheck did not expand may name (its template's path, a template
+        action any name, a git generator's path its directories' patterns): Argo CD deploys
+        them through the Applications it generates."""
+        found: list[Application] = []
+        for index, source in enumerate(app_set.sources):
+            if source.chart or not source.path or not (
+                    self._is_local(source) or "{{" in source.repo_url):
+                continue
+            raw = raw_at(app_set.raw, source_key(app_set, index))
+            directory = raw.get("directory") if isinstance(raw, dict) else None
+            recurse = isinstance(directory, dict) and directory.get("recurse") is True
+            globs = template_path_globs(app_set.raw, source.path)
+            found += [app for app in apps if app.kind == "Application" and any(
+                path_match(glob, str(place)) for glob in globs
+                for place in (PurePosixPath(app.file).parents if recurse
+                              else [PurePosixPath(app.file).parent]))]
+        return found
 
     def _remote_roots(self, apps: Sequence[Application], roots: Sequence[Application],
                       reached_by_other: set[int]) -> list[Application]:

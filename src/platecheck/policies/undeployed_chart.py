@@ -4,7 +4,8 @@ What:
     In a repository with Applications, platecheck checks what they deploy, as Argo CD
     deploys it. A chart under the linted paths that no Application's source of this
     repository points at (or into: a Kustomize, plain or plugin directory holding it; an
-    ApplicationSet's path with its template actions as wildcards; a source of another
+    ApplicationSet's path with its template actions as wildcards, a git directories
+    generator's path as its directories' patterns; a source of another
     repository deploys that one's files) renders nowhere, so no other policy judged it: one
     finding at its ``Chart.yaml``. A source path that is a symbolic link deploys the
     directory it leads to. A chart elsewhere in a chart's directory (``app/extra/``) is

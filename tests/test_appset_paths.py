@@ -1,0 +1,119 @@
+"""Which directories an ApplicationSet platecheck does not expand may deploy: its template's
+source path, a template action any name, a git directories generator's path its patterns;
+the Applications there are reached through it, and only the charts there count as deployed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from platecheck.appset import template_path_globs
+from platecheck.engine import lint
+from platecheck.globs import path_match
+from synthetic import application, write_files
+
+
+@pytest.mark.parametrize(("pattern", "name", "matched"), [
+    ("apps/*", "apps/web", True), ("apps/*", "apps/web/prod", False), ("apps/*", "apps", False),
+    ("*", "apps", True), ("*/overlays/prod", "web/overlays/prod", True),
+    ("apps/[a-c]*", "apps/db", False), ("/apps/web/", "apps/web", True),
+])
+def test_path_match_is_gos_path_match(pattern: str, name: str, matched: bool) -> None:
+    assert path_match(pattern, name) is matched
+
+
+def _set(path: str, generators: Any) -> dict[str, Any]:
+    return {"spec": {"generators": generators,
+                     "template": {"spec": {"source": {"path": path}}}}}
+
+
+@pytest.mark.parametrize(("path", "generators", "globs"), [
+    ("{{path}}", [{"git": {"directories": [{"path": "apps/*"}, {"path": "apps/old",
+                                                                "exclude": True}]}}],
+     ["apps/*"]),
+    ("{{.path.path}}/overlays/prod", [{"matrix": {"generators": [
+        {"git": {"directories": [{"path": "svc/*"}, {"path": "infra/*"}]}},
+        {"list": {"elements": [{"env": "prod"}]}}]}}], ["infra/*/overlays/prod",
+                                                         "svc/*/overlays/prod"]),
+    ("{{ path }}", [{"list": {"elements": [{"path": "a"}]}}], ["*"]),
+    ("apps/{{.env}}", [{"list": {"elements": [{"env": "prod"}]}}], ["apps/*"]),
+    ("envs/{{path.basename}}", [{"git": {"directories": [{"path": "apps/*"}]}}], ["envs/*"]),
+    ("", [], ["."]),
+])
+def test_template_path_globs(path: str, generators: Any, globs: list[str]) -> None:
+    assert template_path_globs(_set(path, generators), path) == globs
+
+
+SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: envs
+  namespace: argocd
+spec:
+  goTemplate: true
+  generators:
+    - list:
+        elements:
+          - env: prod
+          - env: stg
+  template:
+    metadata:
+      name: 'apps-{{.env}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        targetRevision: HEAD
+        path: 'apps/{{.env}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: argocd
+"""
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+
+
+def test_applications_a_set_not_expanded_deploys_are_reached(tmp_path: Path) -> None:
+    """A goTemplate set (not expanded) whose path is ``apps/{{.env}}`` deploys the
+    Applications of ``apps/prod`` and ``apps/stg``: reached, and so checked for resources
+    they share with another Application; one elsewhere is still not reachable."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/set.yaml": SET,
+        "bootstrap/platform.yaml": application("platform", "platform", "argocd"),
+        "platform/mon.yaml": application("mon", "shared", "web-prod"),
+        "apps/prod/web.yaml": application("web-prod", "shared", "web-prod"),
+        "old/web.yaml": application("web-old", "shared", "web-old"),
+        "shared/cm.yaml": CM.format(name="c")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted((f.location, f.message.split(";")[0].split(":")[0]) for f in report.findings
+                  if f.policy == "argocd-application") == [
+        ("old/web.yaml:4", "Application web-old"),
+        ("shared/cm.yaml:4", "ConfigMap/c in namespace web-prod is deployed by both "
+                             "Application mon (prod/mon) and Application web-prod")]
+
+
+def test_a_git_generators_directories_bound_the_charts_its_set_deploys(tmp_path: Path) -> None:
+    """``path: '{{path}}'`` of a git directories generator over ``apps/*``: Argo CD makes
+    Applications of ``apps/web`` only, so ``legacy/old`` is a chart no Application deploys
+    (before, the path counted as any directory and hid it)."""
+    app_set = SET.replace("  goTemplate: true\n", "").replace(
+        "    - list:\n        elements:\n          - env: prod\n          - env: stg\n",
+        "    - git:\n        repoURL: https://git.example.com/repo.git\n"
+        "        revision: HEAD\n        directories:\n          - path: apps/*\n").replace(
+        "'apps/{{.env}}'", "'{{path}}'").replace("'apps-{{.env}}'", "'{{path.basename}}'")
+    chart = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/set.yaml": app_set,
+        "apps/web/Chart.yaml": chart.format(name="web"),
+        "apps/web/templates/cm.yaml": CM.format(name="web"),
+        "legacy/old/Chart.yaml": chart.format(name="old"),
+        "legacy/old/templates/cm.yaml": CM.format(name="old")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [f.location for f in report.findings if f.policy == "undeployed-chart"] == [
+        "legacy/old/Chart.yaml:1"]
