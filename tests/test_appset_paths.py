@@ -14,6 +14,8 @@ from platecheck.engine import lint
 from platecheck.globs import path_match
 from synthetic import application, write_files
 
+pytestmark = pytest.mark.usefixtures("helm_bin")
+
 
 @pytest.mark.parametrize(("pattern", "name", "matched"), [
     ("apps/*", "apps/web", True), ("apps/*", "apps/web/prod", False), ("apps/*", "apps", False),
@@ -117,3 +119,58 @@ def test_a_git_generators_directories_bound_the_charts_its_set_deploys(tmp_path:
     assert report.errors == ()
     assert [f.location for f in report.findings if f.policy == "undeployed-chart"] == [
         "legacy/old/Chart.yaml:1"]
+
+
+UNSET_NAMESPACE = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: apps
+  namespace: argocd
+spec:
+  generators:
+    - list:
+        elements:
+          - app: web
+          - app: api
+            values:
+              ns: api
+  template:
+    metadata:
+      name: '{{app}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        targetRevision: HEAD
+        path: 'apps/{{app}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{values.ns}}'
+"""
+
+
+def test_a_destination_namespace_the_api_server_refuses(tmp_path: Path) -> None:
+    """An element that sets no ``values.ns`` leaves ``{{values.ns}}`` as the namespace
+    (fasttemplate writes an unknown tag back): Argo CD cannot apply a resource that names no
+    namespace there. A resource with its own namespace is applied all the same; a Helm
+    source's namespace is refused before helm renders, at the same key."""
+    chart = "apiVersion: v2\nname: chart\nversion: 0.1.0\n"
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "argocd/set.yaml": UNSET_NAMESPACE,
+        "apps/web/cm.yaml": CM.format(name="web"),
+        "apps/api/cm.yaml": CM.format(name="api"),
+        "argocd/own.yaml": application("own", "own", "Own_NS"),
+        "own/cm.yaml": CM.format(name="own") + "  namespace: own\n",
+        "argocd/chart.yaml": application("chart", "chart", "Chart_NS"),
+        "chart/Chart.yaml": chart, "chart/templates/cm.yaml": CM.format(name="chart")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "argocd-application"] == [
+        ("argocd/set.yaml:25", "Application web: destination namespace '{{values.ns}}' is not "
+         "a valid namespace name (a DNS-1123 label): Argo CD cannot apply ConfigMap/web, "
+         "which names no namespace of its own")]
+    assert [(e.location, e.message) for e in report.errors] == [
+        ("argocd/chart.yaml:13", "namespace 'Chart_NS' is not a valid DNS-1123 name "
+                                 "(lowercase letters, digits and '-', at most 63)")]

@@ -34,6 +34,14 @@ RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*
 MAX_RELEASE = 53
 
 
+def valid_namespace(name: str) -> bool:
+    """A namespace name the API server takes: a DNS-1123 label, at most 63 characters."""
+    return len(name) <= 63 and _NAMESPACE.match(name) is not None
+
+
+_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
 def chart_release(name: str) -> str:
     """The release name of a chart rendered with no Application (none chose one): the
     chart's name, made one helm accepts where it is not (``cluster_issuer`` renders as

@@ -28,7 +28,7 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, NoReturn
 
 from platecheck.cache import (
     FILES_WORD,
@@ -42,14 +42,18 @@ from platecheck.dependencies import build as build_dependencies
 from platecheck.dependencies import sources as dependency_sources
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
-from platecheck.helmargs import MAX_RELEASE, RELEASE_NAME, set_argv, template_argv
+from platecheck.helmargs import (
+    MAX_RELEASE,
+    RELEASE_NAME,
+    set_argv,
+    template_argv,
+    valid_namespace,
+)
 from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.lintvalues import HeldValues
 from platecheck.model import Chart, RenderTarget
 from platecheck.realpaths import resolve
 from platecheck.sandbox import SCHEMA_FILE, bounded_map, private_copy, run_bounded
-
-_NAMESPACE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
 
 @dataclass(frozen=True)
@@ -111,7 +115,7 @@ class Helm:
     def template_call(self, target: RenderTarget) -> HelmCall:
         assert target.chart is not None
         _check_name(target.release_name, RELEASE_NAME, MAX_RELEASE, "release name", target)
-        _check_name(target.namespace, _NAMESPACE, 63, "namespace", target)
+        _check_namespace(target)
         # file:// dependencies helm dependency build needs (a remote one is an error here)
         dependencies = tuple(d for _, d in dependency_sources(target.chart.path, self.root))
         value_paths = [values.path for values in target.value_files]
@@ -660,13 +664,27 @@ def _logged_between(logged: str, token: str, count: int) -> list[str] | None:
     return chunks if marks == count + 1 and not current else None
 
 
+def _check_namespace(target: RenderTarget) -> None:
+    """The namespace a target deploys to is a valid one (a DNS-1123 label): Argo CD applies
+    its resources there, and the API server refuses any other name (an ApplicationSet's
+    parameter no element sets stays ``{{values.ns}}``)."""
+    if not valid_namespace(target.namespace):
+        _refuse_name(target.namespace, 63, "namespace", target,
+                     ("spec", "destination", "namespace"))
+
+
 def _check_name(value: str, pattern: re.Pattern[str], limit: int, what: str,
                 target: RenderTarget) -> None:
-    if len(value) <= limit and pattern.match(value):
-        return
+    if len(value) > limit or not pattern.match(value):
+        _refuse_name(value, limit, what, target)
+
+
+def _refuse_name(value: str, limit: int, what: str, target: RenderTarget,
+                 key: tuple[str, ...] = ()) -> NoReturn:
     app = target.application
-    file, line = (app.file, app.line) if app else (target.chart.rel if target.chart else None,
-                                                   None)
+    written = app.origin(key) if app and key else None
+    file, line = (written.file, written.line) if written else (app.file, app.line) if app \
+        else (target.chart.rel if target.chart else None, None)
     raise PlatecheckError(f"{what} {value!r} is not a valid DNS-1123 name "
                           f"(lowercase letters, digits and '-', at most {limit})", file, line)
 

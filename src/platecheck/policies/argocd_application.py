@@ -26,7 +26,10 @@ What:
       conflict, where each sync undoes the other (an Application no app-of-apps reaches,
       reported below, deploys nothing);
     - the destination namespace matches the Application's environment (not an
-      app-of-apps': the Applications it deploys live in Argo CD's namespace);
+      app-of-apps': the Applications it deploys live in Argo CD's namespace), and is a
+      name the API server takes (a DNS-1123 label) where a resource rendered names no
+      namespace of its own (``{{values.ns}}`` left by a list element that sets no such
+      parameter; a Helm source's is refused before helm renders it);
     - every Application is reachable from an app-of-apps (no orphans; the Applications in a
       root app-of-apps' own file are applied with it, and one in its directory whose every
       source is a directory of another repository is a root too: that repository's
@@ -115,6 +118,7 @@ from platecheck.discover import raw_at, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
 from platecheck.globs import matches_any, path_match
+from platecheck.helmargs import valid_namespace
 from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
 from platecheck.options import OptionValueError, PolicyOptions, option
@@ -172,6 +176,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         if _where(app) not in unclassified and (app.file, app.line) not in app_of_apps:
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
+    yield from _refused_namespaces(repo, checker)
     # an ApplicationSet written in a file (not expanded) is reached or a root, as an
     # app-of-apps is
     unreachable = list(checker.reachability(
@@ -184,6 +189,28 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
                                 identified=bool(checker.repo_urls or checker.own),
                                 instance=checker.instance, hint=not checker.instances)
     yield from unreachable
+
+
+def _refused_namespaces(repo: RepoModel, checker: _Checker) -> Iterator[Finding]:
+    """A destination namespace the API server refuses (not a DNS-1123 label: an
+    ApplicationSet's parameter no element sets stays ``{{values.ns}}``) where a resource
+    rendered names no namespace of its own: Argo CD cannot apply it. (A Helm source's is
+    refused before helm renders it.)"""
+    for rendered in repo.rendered:
+        app = rendered.target.application
+        if app is None or valid_namespace(rendered.target.namespace):
+            continue
+        bare = [f"{r.kind}/{r.name}" for r in rendered.resources
+                if not r.namespace and r.kind not in _CLUSTER_SCOPED]
+        if bare:
+            which = (f"{bare[0]} and {len(bare) - 1} more, which name no namespace of their "
+                     "own" if len(bare) > 1 else f"{bare[0]}, which names no namespace of its own")
+            yield checker.finding(
+                app, ("spec", "destination", "namespace"),
+                f"destination namespace {rendered.target.namespace!r} is not a valid namespace "
+                f"name (a DNS-1123 label): Argo CD cannot apply {which}",
+                "Set spec.destination.namespace to a namespace name (lowercase letters, digits "
+                "and '-', at most 63 characters).")
 
 
 def _where(app: Application) -> tuple[str, int, str, str]:
