@@ -66,7 +66,12 @@ from platecheck.kustomize_errors import (
 )
 from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers, read_source
 from platecheck.kustomize_tree import KustomizeCall, build_tree, file_layer, reachable_root
-from platecheck.kustomize_values import appended, chart_values_inlined, entries_by_name
+from platecheck.kustomize_values import (
+    appended,
+    chart_values_inlined,
+    entries_by_name,
+    images_by_name,
+)
 from platecheck.manifests import rel_path
 from platecheck.model import (
     Application,
@@ -331,7 +336,7 @@ class Kustomize:
         values = merge_values(None, layers)
         if isinstance(spec, dict) and target.application is not None:
             values = appended(merge_values(None, layers[:-1]), values, spec)
-        values = chart_values_inlined(values, self.root)
+        values = images_by_name(chart_values_inlined(values, self.root))
         return RenderedTarget(target=target, resources=tuple(resources),
                               values=values, manifest=manifest,
                               templates=templates, patches=patch_layers(read, self.root))

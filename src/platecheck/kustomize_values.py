@@ -1,7 +1,8 @@
 """The values view of a Kustomize target: its kustomizations merged, highest precedence last,
 as env-consistency compares them and findings point into them.
 
-- ``images`` and ``replicas`` entries apply by name (``entries_by_name``);
+- ``images`` and ``replicas`` entries apply by name (``entries_by_name``); an image entry is
+  then known by the image it replaces (``images_by_name``);
 - an Application's ``kustomize.patches`` and ``components`` come after the kustomization's
   own (``appended``);
 - a ``helmCharts`` entry's ``valuesFile`` is read into its ``valuesInline`` as kustomize
@@ -74,6 +75,27 @@ def entries_by_name(layer: Layer) -> Layer:
                     lines[(key, name, *path[2:])] = line
         data[key] = named
     return Layer(data, layer.file, lines, layer.line)
+
+
+def images_by_name(values: MergedValues) -> MergedValues:
+    """``values`` with each ``images`` entry keyed by the image it replaces (its ``name``)
+    rather than by the name it was merged by (``entries_by_name``: its ``newName``, for the
+    kustomizations above it): two environments that pull one image from different
+    registries set the same key, the new name and tag being its values. When two entries
+    replace images of one name (an overlay's entry of a name its base renamed, which no
+    longer applies to the renamed image), the entries keep the keys they were merged by."""
+    images = values.data.get("images")
+    if not isinstance(images, dict):
+        return values
+    keys = {key: entry["name"] if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+            else key for key, entry in images.items()}
+    if len(set(keys.values())) < len(keys) or all(key == new for key, new in keys.items()):
+        return values
+    origins = {(path[0], keys.get(path[1], path[1]), *path[2:])
+               if path[:1] == ("images",) and len(path) > 1 else path: origin
+               for path, origin in values.origins.items()}
+    return MergedValues(data={**values.data, "images": {
+        keys[key]: entry for key, entry in images.items()}}, origins=origins)
 
 
 def chart_values_inlined(values: MergedValues, root: Path) -> MergedValues:

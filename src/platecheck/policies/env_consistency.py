@@ -14,6 +14,10 @@ What:
     app deployed to one environment only is a finding unless ``singleEnvironment`` declares
     it with a reason.
 
+    A Kustomize source's values are its kustomizations' fields, merged as kustomize applies
+    them: an ``images`` entry is known by the image it replaces (``images.web``), its
+    ``newName``, ``newTag`` and ``digest`` being its values.
+
 Why:
     Staging exists to rehearse production. A key that only staging sets, a resource only
     production renders or a different chart means the rehearsal tested something else, and

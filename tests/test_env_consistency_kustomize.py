@@ -1,0 +1,80 @@
+"""env-consistency on Kustomize overlays, built by the real kubectl: staging and production
+compare by what their kustomizations change (which image, which patch, which generated
+ConfigMap), not by how kustomize names the result or in which order the entries are listed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import lint
+from synthetic import application, repository
+
+pytestmark = pytest.mark.usefixtures("kubectl_bin")
+
+DEPLOYMENT = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+    "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n"
+    "      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n"
+    "          image: web:latest\n          imagePullPolicy: IfNotPresent\n"
+    "          resources:\n            requests: {cpu: 100m, memory: 128Mi}\n"
+    "            limits: {cpu: 200m, memory: 256Mi}\n")
+OVERLAY = "resources:\n  - ../../base\n"
+
+
+def env_findings(tmp_path: Path, prod: str, stg: str,
+                 files: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """The env-consistency findings (location, message) of a repository whose production and
+    staging overlays of one base are the kustomizations ``prod`` and ``stg``."""
+    repo = repository(tmp_path, {
+        "base/deploy.yaml": DEPLOYMENT,
+        "base/kustomization.yaml": "resources:\n  - deploy.yaml\n",
+        "overlays/prod/kustomization.yaml": prod,
+        "overlays/stg/kustomization.yaml": stg,
+        "apps/web-prod.yaml": application("web-prod", "overlays/prod", "web-prod"),
+        "apps/web-stg.yaml": application("web-stg", "overlays/stg", "web-stg"),
+        **(files or {})})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    return [(f.location, f.message) for f in report.findings if f.policy == "env-consistency"]
+
+
+def image(name: str, new_name: str | None, tag: str) -> str:
+    """An ``images`` list of one entry."""
+    renamed = f"    newName: {new_name}\n" if new_name else ""
+    return f"images:\n  - name: {name}\n{renamed}    newTag: \"{tag}\"\n"
+
+
+@pytest.mark.parametrize(("prod", "stg", "found"), [
+    pytest.param(OVERLAY + image("web", "registry.example.com/web", "1.0.0"),
+                 OVERLAY + image("web", "registry.example.com/team/web", "1.1.0"), [],
+                 id="one-image-from-two-registries"),
+    pytest.param(OVERLAY + image("web", "registry.example.com/web", "1.0.0"),
+                 OVERLAY + image("web", None, "1.1.0"),
+                 [("overlays/prod/kustomization.yaml:5", 'values key "images.web.newName" is '
+                   "set for prod/web but not for stg/web")],
+                 id="an-image-renamed-in-production-only"),
+    pytest.param(OVERLAY + image("web", "registry.example.com/web", "1.0.0"),
+                 OVERLAY + image("sidecar", "registry.example.com/web", "1.0.0"),
+                 [("overlays/prod/kustomization.yaml:4", 'values key "images.web" is set for '
+                   "prod/web but not for stg/web"),
+                  ("overlays/stg/kustomization.yaml:4", 'values key "images.sidecar" is set '
+                   "for stg/web but not for prod/web")],
+                 id="images-replaced-in-one-environment-only"),
+])
+def test_images_compare_by_the_image_they_replace(
+        tmp_path: Path, prod: str, stg: str, found: list[tuple[str, str]]) -> None:
+    """An ``images`` entry is the image it replaces (``name``); its new name, tag and digest
+    are values, which may differ between environments."""
+    assert env_findings(tmp_path, prod, stg) == found
+
+
+def test_an_image_a_base_renames_is_the_same_image_in_both_overlays(tmp_path: Path) -> None:
+    """Overlays that set the tag of the image their base renamed (an entry of the new name,
+    the one that applies to it) set the same key, whatever their tags."""
+    base = ("resources:\n  - deploy.yaml\nimages:\n  - name: web\n"
+            "    newName: registry.example.com/web\n")
+    prod, stg = (OVERLAY + image("registry.example.com/web", None, tag)
+                 for tag in ("1.0.0", "1.1.0"))
+    assert env_findings(tmp_path, prod, stg, {"base/kustomization.yaml": base}) == []
