@@ -78,3 +78,51 @@ def test_an_image_a_base_renames_is_the_same_image_in_both_overlays(tmp_path: Pa
     prod, stg = (OVERLAY + image("registry.example.com/web", None, tag)
                  for tag in ("1.0.0", "1.1.0"))
     assert env_findings(tmp_path, prod, stg, {"base/kustomization.yaml": base}) == []
+
+
+REPLICAS = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+            "  replicas: {count}\n")
+INLINE = ("  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n"
+          "        name: web\n        annotations:\n          level: {level}\n")
+PATCH_FILES = {f"overlays/{env}/{name}": text for env in ("prod", "stg") for name, text in (
+    ("replicas.yaml", REPLICAS.format(count=2)),
+    ("delay.yaml", REPLICAS.replace("replicas: {count}", "minReadySeconds: 10")),
+    (f"replicas-{env}.yaml", REPLICAS.format(count=3)))}
+TARGET = "    target: {kind: Deployment, name: web}\n"
+OPTIONS = "    options: {allowKindChange: false}\n"
+
+
+@pytest.mark.parametrize(("prod", "stg", "found"), [
+    pytest.param(OVERLAY + "patches:\n  - path: replicas.yaml\n  - path: delay.yaml\n"
+                 + INLINE.format(level="warn"),
+                 OVERLAY + "patches:\n  - path: replicas.yaml\n" + INLINE.format(level="debug"),
+                 [("overlays/prod/kustomization.yaml:5", 'values key "patches.delay.yaml" is '
+                   "set for prod/web but not for stg/web")],
+                 id="one-more-patch-in-production"),
+    pytest.param(OVERLAY + "patches:\n  - path: replicas.yaml\n" + OPTIONS
+                 + "  - path: delay.yaml\n",
+                 OVERLAY + "patches:\n  - path: delay.yaml\n  - path: replicas.yaml\n"
+                 + OPTIONS, [],
+                 id="patches-in-another-order"),
+    pytest.param(OVERLAY + "patches:\n  - path: delay.yaml\n  - path: replicas-prod.yaml\n"
+                 + TARGET,
+                 OVERLAY + "patches:\n  - path: replicas-stg.yaml\n" + TARGET
+                 + "    options: {allowNameChange: false}\n  - path: delay.yaml\n",
+                 [("overlays/stg/kustomization.yaml:6", 'values key '
+                   '"patches.Deployment/web.options" is set for stg/web but not for prod/web')],
+                 id="patches-of-one-target-from-files-of-other-names"),
+    pytest.param(OVERLAY + "patchesStrategicMerge:\n  - replicas.yaml\n  - delay.yaml\n",
+                 OVERLAY + "patchesStrategicMerge:\n  - delay.yaml\n  - replicas.yaml\n", [],
+                 id="strategic-merge-patches-in-another-order"),
+    pytest.param(OVERLAY + "configMapGenerator:\n  - name: alpha\n    literals: [A=1]\n"
+                 "  - name: beta\n    files: [replicas.yaml]\n",
+                 OVERLAY + "configMapGenerator:\n  - name: beta\n    files: [replicas.yaml]\n"
+                 "  - name: alpha\n    literals: [A=1]\n", [],
+                 id="generators-in-another-order"),
+])
+def test_patches_and_generators_compare_by_what_they_are(
+        tmp_path: Path, prod: str, stg: str, found: list[tuple[str, str]]) -> None:
+    """A patch is known by its file, else its target, else the object it names; a generator
+    by its name: one more patch in production, or the same ones in another order, leaves
+    the others paired with their own."""
+    assert env_findings(tmp_path, prod, stg, PATCH_FILES) == found

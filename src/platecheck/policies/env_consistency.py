@@ -16,7 +16,10 @@ What:
 
     A Kustomize source's values are its kustomizations' fields, merged as kustomize applies
     them: an ``images`` entry is known by the image it replaces (``images.web``), its
-    ``newName``, ``newTag`` and ``digest`` being its values.
+    ``newName``, ``newTag`` and ``digest`` being its values; a patch by its file, else its
+    target, else the object it names (``patches.replicas.yaml``, ``patches.Deployment/web``)
+    and a generator by its name (``configMapGenerator.web``), whatever their order: a patch
+    one side lists and the other does not is the finding, not the patches after it.
 
 Why:
     Staging exists to rehearse production. A key that only staging sets, a resource only
@@ -28,7 +31,8 @@ Options:
         compare; empty pairs every non-production environment with every production one.
     allowedDifferences (list of globs, default []): values key paths that may differ, e.g.
         ``ingress.annotations.*``; ``*`` matches any characters including dots, list items
-        are written ``hosts[0]``; a pattern also allows everything below the path it matches.
+        are written ``hosts[0]`` (Kustomize patches and generators as above); a pattern
+        also allows everything below the path it matches.
     allowedResourceDifferences (list of globs, default []): ``Kind/name`` (normalized) of
         resources that may exist on one side only, e.g. ``HorizontalPodAutoscaler/*``.
     nameNormalization (list of strings, default ["{env}", "staging", "production"]): words
@@ -52,10 +56,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from platecheck.errors import PlatecheckError
+from platecheck.kustomize_values import paired_entries
 from platecheck.model import (
     Finding,
     KeyPath,
@@ -64,6 +69,7 @@ from platecheck.model import (
     RenderTarget,
     RepoModel,
     Resource,
+    SourceType,
 )
 from platecheck.options import PolicyOptions, option
 from platecheck.provenance import at, locate, target_origin
@@ -111,6 +117,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
             if _chart(left) != _chart(right):
                 yield _chart_finding(left, right)
                 continue
+            left, right = _compared(left, right)
             renames = _renames(left, right)
             only = _only_one_side(left, right, opts.name_normalization, allowed_resources)
             if renames:
@@ -119,6 +126,18 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
                 yield from (_rename_finding(left, right, path, renamed) for path in renames)
             yield from _values_findings(left, right, allowed, skip=set(renames))
             yield from _resource_findings(only)
+
+
+def _compared(left: RenderedTarget, right: RenderedTarget
+              ) -> tuple[RenderedTarget, RenderedTarget]:
+    """Two targets with the values they compare by: two Kustomize sources' patches and
+    generators paired by what they are (``kustomize_values.paired_entries``), not by their
+    places in the lists."""
+    if left.target.source_type is not SourceType.KUSTOMIZE or \
+            right.target.source_type is not SourceType.KUSTOMIZE:
+        return left, right
+    values = paired_entries(left.values, right.values)
+    return replace(left, values=values[0]), replace(right, values=values[1])
 
 
 def _values_findings(
