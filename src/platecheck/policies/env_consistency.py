@@ -19,7 +19,10 @@ What:
     ``newName``, ``newTag`` and ``digest`` being its values; a patch by its file, else its
     target, else the object it names (``patches.replicas.yaml``, ``patches.Deployment/web``)
     and a generator by its name (``configMapGenerator.web``), whatever their order: a patch
-    one side lists and the other does not is the finding, not the patches after it.
+    one side lists and the other does not is the finding, not the patches after it. A
+    ConfigMap or Secret a generator makes is known by its name without the hash of its
+    content that kustomize appends (``alpha`` of ``alpha-89g4tffbfk``), and one that only
+    one side renders is at its generator's entry.
 
 Why:
     Staging exists to rehearse production. A key that only staging sets, a resource only
@@ -190,14 +193,16 @@ def _only_one_side(
 ) -> list[_Only]:
     """The resources one side renders and the other does not: a resource of the same
     ``Kind/name`` on both sides is one; of the rest, those whose names are the same once each
-    side's environment words are dropped (``web-prod`` and ``web-stg``) pair up."""
+    side's environment words are dropped (``web-prod`` and ``web-stg``) pair up, a
+    Kustomize generator's ConfigMap or Secret by its name without the hash of its content."""
     sides = (left, right)
     refs = [{r.ref: r for r in t.resources} for t in sides]
     common = refs[0].keys() & refs[1].keys()
     rest: list[dict[str, list[str]]] = [{}, {}]
     for index, side in enumerate(sides):
         for ref in sorted(refs[index].keys() - common):
-            rest[index].setdefault(_normalize(ref, words, side.environment), []).append(ref)
+            key = _normalize(_unhashed(refs[index][ref]), words, side.environment)
+            rest[index].setdefault(key, []).append(ref)
     only: list[tuple[str, int, str]] = []
     for index in (0, 1):
         for key, names in rest[index].items():
@@ -208,11 +213,23 @@ def _only_one_side(
             if allowed is None or not allowed.fullmatch(key)]
 
 
+def _unhashed(resource: Resource) -> str:
+    """``Kind/name`` of a resource, a generated one's name without the hash kustomize
+    appended to it (``Resource.generated_name``)."""
+    if resource.generated_name is None:
+        return resource.ref
+    return f"{resource.kind}/{resource.generated_name}"
+
+
 def _resource_findings(only: Sequence[_Only]) -> Iterator[Finding]:
     for item in only:
         message = (f"{item.resource.ref} is rendered for {item.side.id} but not for "
                    f"{item.other.id}")
-        origin = locate(item.side, resource=item.resource, fields=("kind",))
+        resource = item.resource
+        # a generator's ConfigMap or Secret: at the generator's entry in its kustomization
+        origin = Origin(resource.template_file, resource.line) \
+            if resource.generated_name is not None and resource.template_file \
+            else locate(item.side, resource=resource, fields=("kind",))
         yield _finding(item.side, message, origin, item.resource.ref, _RESOURCE_FIX)
 
 
