@@ -3513,7 +3513,8 @@ def test_an_applications_kustomize_patches_come_after_the_kustomizations(
         tmp_path: Path) -> None:
     """Argo CD appends an Application's ``kustomize.patches`` to the kustomization's own: to
     env-consistency both overlays still write ``patches[0].path``, each at its own line, and
-    the Application's patch is the next entry, at its line in the Application."""
+    the Application's patch is the next entry, at its line in the Application: a patch
+    staging does not list."""
     deployment = (
         "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
         "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n"
@@ -3536,7 +3537,10 @@ def test_an_applications_kustomize_patches_come_after_the_kustomizations(
         "apps/web-prod.yaml": application("web-prod", "overlays/prod", "web-prod",
                                           source_extra=patch)})
     report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert (report_.errors, report_.findings) == ((), ())
+    assert report_.errors == ()
+    assert [(f.location, f.message) for f in report_.findings] == [
+        ("apps/web-prod.yaml:13", 'values key "patches.Deployment/*" is set for prod/web but '
+                                  "not for stg/web")]
     from platecheck.engine import load
 
     prod = next(r for r in load(repo, cache_dir=tmp_path / "cache").rendered

@@ -19,9 +19,11 @@ default, next to the kustomization that names it); one that is not would be down
 which an offline render cannot do: a could-not-check error.
 
 Each resource remembers the file it came from (kustomize's ``originAnnotations``, removed
-from the output afterwards; a chart that ``helmCharts`` inflates, at the kustomization); the
-kustomization files and the Application's ``kustomize`` fields are the values whose lines
-findings point at (an image tag set in an overlay points at that overlay's ``newTag``).
+from the output afterwards; a chart that ``helmCharts`` inflates, at the kustomization; a
+generator's ConfigMap or Secret, at its entry there, known also by its name without the hash
+kustomize appends, ``kustomize_generators``); the kustomization files and the Application's
+``kustomize`` fields are the values whose lines findings point at (an image tag set in an
+overlay points at that overlay's ``newTag``).
 
 Builds run through the render cache and at most ``jobs`` at once, as helm renders do; a
 build's key covers the kubectl binary, the edited kustomization, the build options and every
@@ -64,9 +66,15 @@ from platecheck.kustomize_errors import (
     plugin_entry,
     remote_entry,
 )
+from platecheck.kustomize_generators import generated
 from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers, read_source
 from platecheck.kustomize_tree import KustomizeCall, build_tree, file_layer, reachable_root
-from platecheck.kustomize_values import appended, chart_values_inlined, entries_by_name
+from platecheck.kustomize_values import (
+    appended,
+    chart_values_inlined,
+    entries_by_name,
+    images_by_name,
+)
 from platecheck.manifests import rel_path
 from platecheck.model import (
     Application,
@@ -331,7 +339,7 @@ class Kustomize:
         values = merge_values(None, layers)
         if isinstance(spec, dict) and target.application is not None:
             values = appended(merge_values(None, layers[:-1]), values, spec)
-        values = chart_values_inlined(values, self.root)
+        values = images_by_name(chart_values_inlined(values, self.root))
         return RenderedTarget(target=target, resources=tuple(resources),
                               values=values, manifest=manifest,
                               templates=templates, patches=patch_layers(read, self.root))
@@ -429,17 +437,22 @@ class Kustomize:
         written: dict[str, list[tuple[str, str, int]]] = {}  # file -> (kind, name, line)
         for document in load_documents(output, kustomization):
             for listed in applied_objects(document.data):
-                doc, origin = _without_origin(listed)
+                doc, origin, generator = _without_origin(listed)
                 doc = listed if keep_origin else doc
                 file = (source / origin).resolve() if origin else None
-                rel = rel_path(file, self.root) if file and file.is_relative_to(self.root) \
-                    else kustomization
+                inside = file is not None and file.is_relative_to(self.root)
+                rel = rel_path(file, self.root) if file and inside else kustomization
                 if rel not in templates:
                     path = self.root / rel
                     templates[rel] = read_text(path, rel)[1] if path.is_file() else ""
-                start = _document_line(doc, rel, templates[rel], written) \
-                    if origin and rel != kustomization else None
-                resources.append(make_resource(doc, rel, rel, len(resources), start))
+                # a generator's ConfigMap or Secret: at its entry, known by its name unhashed
+                made = generated(kind_name(doc)[1], generator, templates[rel], rel) \
+                    if inside else None
+                start = made.line if made is not None else None
+                if made is None and origin and rel != kustomization:
+                    start = _document_line(doc, rel, templates[rel], written)
+                resources.append(make_resource(doc, rel, rel, len(resources), start,
+                                               generated_name=made.name if made else None))
         return resources, templates
 
 
@@ -551,16 +564,19 @@ def _document_line(doc: Mapping[str, Any], rel: str, text: str,
     return None
 
 
-def _without_origin(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | None]:
-    """``doc`` without the origin annotation kustomize added, and the file it names. The
-    document is not changed: the documents of one output are shared by every target that
-    renders it (``load_documents``), and each must find the annotation."""
+def _without_origin(doc: Mapping[str, Any]
+                    ) -> tuple[Mapping[str, Any], str | None, str | None]:
+    """``doc`` without the origin annotation kustomize added, the file it names and the
+    kind of the generator it names (``ConfigMapGenerator`` for a ``configMapGenerator``
+    entry's ConfigMap). The document is not changed: the documents of one output are shared
+    by every target that renders it (``load_documents``), and each must find the
+    annotation."""
     metadata = doc.get("metadata")
     if not isinstance(metadata, dict):
-        return doc, None
+        return doc, None, None
     annotations = metadata.get("annotations")
     if not isinstance(annotations, dict) or ORIGIN not in annotations:
-        return doc, None
+        return doc, None, None
     rest = {k: v for k, v in annotations.items() if k != ORIGIN}
     stripped = {k: v for k, v in metadata.items() if k != "annotations"}
     if rest:
@@ -569,10 +585,13 @@ def _without_origin(doc: Mapping[str, Any]) -> tuple[Mapping[str, Any], str | No
     try:
         parsed = load_document(str(annotations[ORIGIN]), ORIGIN).data
     except PlatecheckError:
-        return doc, None
+        return doc, None, None
     if not isinstance(parsed, dict):
-        return doc, None
+        return doc, None, None
     # a generated resource (a helmCharts chart) names the kustomization that configured it
     path = parsed.get("path") or parsed.get("configuredIn")
-    return doc, (path if isinstance(path, str) and "://" not in path else None)
+    by = parsed.get("configuredBy")
+    kind = by.get("kind") if isinstance(by, dict) else None
+    return (doc, path if isinstance(path, str) and "://" not in path else None,
+            kind if isinstance(kind, str) else None)
 

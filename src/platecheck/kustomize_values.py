@@ -1,11 +1,15 @@
 """The values view of a Kustomize target: its kustomizations merged, highest precedence last,
 as env-consistency compares them and findings point into them.
 
-- ``images`` and ``replicas`` entries apply by name (``entries_by_name``);
+- ``images`` and ``replicas`` entries apply by name (``entries_by_name``); an image entry is
+  then known by the image it replaces (``images_by_name``);
 - an Application's ``kustomize.patches`` and ``components`` come after the kustomization's
   own (``appended``);
 - a ``helmCharts`` entry's ``valuesFile`` is read into its ``valuesInline`` as kustomize
   merges them (``chart_values_inlined``): the chart's values, wherever written.
+
+Two environments' views compare entry by entry where kustomize applies entries
+independently of their order (``paired_entries``): patches and generators.
 """
 
 from __future__ import annotations
@@ -15,11 +19,21 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from platecheck.errors import PlatecheckError
+from platecheck.kustomize_patches import kind_name
 from platecheck.kustomize_tree import repository_layer
 from platecheck.model import KeyPath, MergedValues, Origin
 from platecheck.values import Layer, merge_values
+from platecheck.yamlio import first_document
 
 _NAMED = ("images", "replicas")  # kustomization lists whose entries apply by name
+# kustomization lists whose entries are known by what they are, not where they are listed,
+# and how, best first: a patch by the file it reads, the resources it targets or the object
+# it names (a strategic-merge patch written inline); a generator by the name it generates
+_IDENTIFIED = {"patches": ("path", "target", "object"),
+               "patchesStrategicMerge": ("path", "object"),
+               "patchesJson6902": ("path", "target"),
+               "configMapGenerator": ("name",), "secretGenerator": ("name",)}
 # kustomization lists an Application's ``kustomize`` adds its entries to, after the
 # kustomization's own (Argo CD's ``kustomize edit add``)
 _APPENDED = ("patches", "components")
@@ -76,6 +90,27 @@ def entries_by_name(layer: Layer) -> Layer:
     return Layer(data, layer.file, lines, layer.line)
 
 
+def images_by_name(values: MergedValues) -> MergedValues:
+    """``values`` with each ``images`` entry keyed by the image it replaces (its ``name``)
+    rather than by the name it was merged by (``entries_by_name``: its ``newName``, for the
+    kustomizations above it): two environments that pull one image from different
+    registries set the same key, the new name and tag being its values. When two entries
+    replace images of one name (an overlay's entry of a name its base renamed, which no
+    longer applies to the renamed image), the entries keep the keys they were merged by."""
+    images = values.data.get("images")
+    if not isinstance(images, dict):
+        return values
+    keys = {key: entry["name"] if isinstance(entry, dict) and isinstance(entry.get("name"), str)
+            else key for key, entry in images.items()}
+    if len(set(keys.values())) < len(keys) or all(key == new for key, new in keys.items()):
+        return values
+    origins = {(path[0], keys.get(path[1], path[1]), *path[2:])
+               if path[:1] == ("images",) and len(path) > 1 else path: origin
+               for path, origin in values.origins.items()}
+    return MergedValues(data={**values.data, "images": {
+        keys[key]: entry for key, entry in images.items()}}, origins=origins)
+
+
 def chart_values_inlined(values: MergedValues, root: Path) -> MergedValues:
     """``values`` with each ``helmCharts`` entry's ``valuesFile`` (of this repository) read
     into its ``valuesInline`` as kustomize merges them: the inline values over the file's
@@ -119,3 +154,112 @@ def _values_file(entry: Mapping[str, Any], where: Origin | None, root: Path) -> 
     if not isinstance(name, str) or where is None or urlsplit(name).scheme:
         return None
     return repository_layer((root / where.file).parent / name, root)
+
+
+def paired_entries(left: MergedValues, right: MergedValues
+                   ) -> tuple[MergedValues, MergedValues]:
+    """Two environments' views with the entries of their patch and generator lists keyed by
+    what they are (``_IDENTIFIED``): a patch by its ``path``, else its ``target``
+    (``Deployment/web``), else the object an inline strategic-merge patch names; a generator
+    by its ``name``. Kustomize applies each on its own, so one environment listing one more
+    patch, or listing them in another order, sets the same keys for the others. Entries
+    that match in no way are paired in their order, as a last resort, each pair known by
+    the left one's key; an entry left over is known by its own key (its index when it has
+    none), set on its side only."""
+    data = [dict(left.data), dict(right.data)]
+    origins = [dict(left.origins), dict(right.origins)]
+    for key, ways in _IDENTIFIED.items():
+        first, second = left.data.get(key), right.data.get(key)
+        if not isinstance(first, list) or not isinstance(second, list):
+            continue
+        lists = (first, second)
+        keys = _entry_keys(lists[0], lists[1], ways)
+        for side in (0, 1):
+            data[side][key] = {keys[side][index]: entry
+                               for index, entry in enumerate(lists[side])}
+            origins[side] = {
+                (key, keys[side][path[1]], *path[2:])
+                if path[:1] == (key,) and len(path) > 1 and isinstance(path[1], int) else path:
+                origin for path, origin in origins[side].items()}
+    return (MergedValues(data=data[0], origins=origins[0]),
+            MergedValues(data=data[1], origins=origins[1]))
+
+
+def _entry_keys(left: list[Any], right: list[Any], ways: tuple[str, ...]
+                ) -> tuple[list[str | int], list[str | int]]:
+    """The key of each entry of two lists (``paired_entries``): the same for a pair."""
+    found = [[_identities(entry, ways) for entry in entries] for entries in (left, right)]
+    keys: tuple[list[str | int | None], list[str | int | None]] = (
+        [None] * len(left), [None] * len(right))
+    for way in ways:
+        for index, identities in enumerate(found[0]):
+            mate = next((other for other, theirs in enumerate(found[1])
+                         if keys[1][other] is None and way in identities
+                         and theirs.get(way) == identities[way]), None)
+            if keys[0][index] is None and mate is not None:
+                keys[0][index] = keys[1][mate] = identities[way]
+    rest = [[index for index, key in enumerate(side) if key is None] for side in keys]
+    for one, other in zip(rest[0], rest[1], strict=False):
+        keys[0][one] = keys[1][other] = _own_key(found[0][one], one)
+    for side in (0, 1):
+        for index in rest[side][len(rest[1 - side]):]:
+            keys[side][index] = _own_key(found[side][index], index)
+    return _distinct(keys[0]), _distinct(keys[1])
+
+
+def _identities(entry: Any, ways: tuple[str, ...]) -> dict[str, str]:
+    """The ways a patch or generator entry can be known (``_IDENTIFIED``) and what it is
+    known as in each."""
+    if isinstance(entry, str):  # ``patchesStrategicMerge``: a file, or the patch itself
+        entry = {"patch": entry} if "\n" in entry.strip() else {"path": entry}
+    if not isinstance(entry, dict):
+        return {}
+    found: dict[str, str] = {}
+    for way in ways:
+        value = entry.get("patch") if way == "object" else entry.get(way)
+        if way == "target" and isinstance(value, dict):
+            found[way] = _target(value)
+        elif way == "object" and isinstance(value, str):
+            named = _patched_object(value)
+            if named:
+                found[way] = named
+        elif way in ("path", "name") and isinstance(value, str) and value:
+            found[way] = value
+    return found
+
+
+def _target(target: Mapping[str, Any]) -> str:
+    """A patch's ``target``: ``Kind/name``, its other selectors after it."""
+    kind, name = (str(target.get(key) or "*") for key in ("kind", "name"))
+    rest = [f"{key}={target[key]}" for key in ("group", "version", "namespace",
+                                               "labelSelector", "annotationSelector")
+            if target.get(key)]
+    return ",".join([f"{kind}/{name}", *rest])
+
+
+def _patched_object(patch: str) -> str | None:
+    """``Kind/name`` of the object a strategic-merge patch written inline names, if any."""
+    try:
+        document = first_document(patch, "patch").data
+    except PlatecheckError:
+        return None
+    if not isinstance(document, dict):
+        return None  # a JSON 6902 patch: its operations name no object
+    kind, name = kind_name(document)
+    return f"{kind}/{name}" if kind and name else None
+
+
+def _own_key(identities: Mapping[str, str], index: int) -> str | int:
+    return next(iter(identities.values()), index)
+
+
+def _distinct(keys: list[str | int | None]) -> list[str | int]:
+    """``keys`` with a key that comes again (two patches of one target) told apart by how
+    many times it came: ``Deployment/web#2``, the same on both sides when they list alike."""
+    seen: dict[str | int, int] = {}
+    distinct: list[str | int] = []
+    for key in keys:
+        assert key is not None
+        seen[key] = seen.get(key, 0) + 1
+        distinct.append(key if seen[key] == 1 else f"{key}#{seen[key]}")
+    return distinct

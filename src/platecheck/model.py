@@ -311,6 +311,10 @@ class Resource:
     template_file: str | None  # that template as a repository-relative path, when it exists
     index: int  # position in the rendered stream
     line: int | None = None  # where its document starts in template_file, when that is known
+    # a ConfigMap or Secret a Kustomize generator made: its name before kustomize appended
+    # the hash of its content (``alpha`` of ``alpha-89g4tffbfk``), the same in every
+    # environment whatever the data (``platecheck.kustomize_generators``)
+    generated_name: str | None = None
 
     @property
     def ref(self) -> str:

@@ -63,7 +63,8 @@ def _csv(value: Any) -> list[str]:
 
 
 def make_resource(doc: Mapping[str, Any], template: str | None, template_file: str | None,
-              index: int, line: int | None = None) -> Resource:
+              index: int, line: int | None = None, *,
+              generated_name: str | None = None) -> Resource:
     metadata = doc.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
     namespace, name = metadata.get("namespace"), metadata.get("name")
@@ -79,4 +80,5 @@ def make_resource(doc: Mapping[str, Any], template: str | None, template_file: s
         template_file=template_file,
         index=index,
         line=line,
+        generated_name=generated_name,
     )

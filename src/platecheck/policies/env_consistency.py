@@ -14,6 +14,16 @@ What:
     app deployed to one environment only is a finding unless ``singleEnvironment`` declares
     it with a reason.
 
+    A Kustomize source's values are its kustomizations' fields, merged as kustomize applies
+    them: an ``images`` entry is known by the image it replaces (``images.web``), its
+    ``newName``, ``newTag`` and ``digest`` being its values; a patch by its file, else its
+    target, else the object it names (``patches.replicas.yaml``, ``patches.Deployment/web``)
+    and a generator by its name (``configMapGenerator.web``), whatever their order: a patch
+    one side lists and the other does not is the finding, not the patches after it. A
+    ConfigMap or Secret a generator makes is known by its name without the hash of its
+    content that kustomize appends (``alpha`` of ``alpha-89g4tffbfk``), and one that only
+    one side renders is at its generator's entry.
+
 Why:
     Staging exists to rehearse production. A key that only staging sets, a resource only
     production renders or a different chart means the rehearsal tested something else, and
@@ -24,7 +34,8 @@ Options:
         compare; empty pairs every non-production environment with every production one.
     allowedDifferences (list of globs, default []): values key paths that may differ, e.g.
         ``ingress.annotations.*``; ``*`` matches any characters including dots, list items
-        are written ``hosts[0]``; a pattern also allows everything below the path it matches.
+        are written ``hosts[0]`` (Kustomize patches and generators as above); a pattern
+        also allows everything below the path it matches.
     allowedResourceDifferences (list of globs, default []): ``Kind/name`` (normalized) of
         resources that may exist on one side only, e.g. ``HorizontalPodAutoscaler/*``.
     nameNormalization (list of strings, default ["{env}", "staging", "production"]): words
@@ -48,10 +59,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from platecheck.errors import PlatecheckError
+from platecheck.kustomize_values import paired_entries
 from platecheck.model import (
     Finding,
     KeyPath,
@@ -60,6 +72,7 @@ from platecheck.model import (
     RenderTarget,
     RepoModel,
     Resource,
+    SourceType,
 )
 from platecheck.options import PolicyOptions, option
 from platecheck.provenance import at, locate, target_origin
@@ -107,6 +120,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
             if _chart(left) != _chart(right):
                 yield _chart_finding(left, right)
                 continue
+            left, right = _compared(left, right)
             renames = _renames(left, right)
             only = _only_one_side(left, right, opts.name_normalization, allowed_resources)
             if renames:
@@ -115,6 +129,18 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
                 yield from (_rename_finding(left, right, path, renamed) for path in renames)
             yield from _values_findings(left, right, allowed, skip=set(renames))
             yield from _resource_findings(only)
+
+
+def _compared(left: RenderedTarget, right: RenderedTarget
+              ) -> tuple[RenderedTarget, RenderedTarget]:
+    """Two targets with the values they compare by: two Kustomize sources' patches and
+    generators paired by what they are (``kustomize_values.paired_entries``), not by their
+    places in the lists."""
+    if left.target.source_type is not SourceType.KUSTOMIZE or \
+            right.target.source_type is not SourceType.KUSTOMIZE:
+        return left, right
+    values = paired_entries(left.values, right.values)
+    return replace(left, values=values[0]), replace(right, values=values[1])
 
 
 def _values_findings(
@@ -167,14 +193,16 @@ def _only_one_side(
 ) -> list[_Only]:
     """The resources one side renders and the other does not: a resource of the same
     ``Kind/name`` on both sides is one; of the rest, those whose names are the same once each
-    side's environment words are dropped (``web-prod`` and ``web-stg``) pair up."""
+    side's environment words are dropped (``web-prod`` and ``web-stg``) pair up, a
+    Kustomize generator's ConfigMap or Secret by its name without the hash of its content."""
     sides = (left, right)
     refs = [{r.ref: r for r in t.resources} for t in sides]
     common = refs[0].keys() & refs[1].keys()
     rest: list[dict[str, list[str]]] = [{}, {}]
     for index, side in enumerate(sides):
         for ref in sorted(refs[index].keys() - common):
-            rest[index].setdefault(_normalize(ref, words, side.environment), []).append(ref)
+            key = _normalize(_unhashed(refs[index][ref]), words, side.environment)
+            rest[index].setdefault(key, []).append(ref)
     only: list[tuple[str, int, str]] = []
     for index in (0, 1):
         for key, names in rest[index].items():
@@ -185,11 +213,23 @@ def _only_one_side(
             if allowed is None or not allowed.fullmatch(key)]
 
 
+def _unhashed(resource: Resource) -> str:
+    """``Kind/name`` of a resource, a generated one's name without the hash kustomize
+    appended to it (``Resource.generated_name``)."""
+    if resource.generated_name is None:
+        return resource.ref
+    return f"{resource.kind}/{resource.generated_name}"
+
+
 def _resource_findings(only: Sequence[_Only]) -> Iterator[Finding]:
     for item in only:
         message = (f"{item.resource.ref} is rendered for {item.side.id} but not for "
                    f"{item.other.id}")
-        origin = locate(item.side, resource=item.resource, fields=("kind",))
+        resource = item.resource
+        # a generator's ConfigMap or Secret: at the generator's entry in its kustomization
+        origin = Origin(resource.template_file, resource.line) \
+            if resource.generated_name is not None and resource.template_file \
+            else locate(item.side, resource=resource, fields=("kind",))
         yield _finding(item.side, message, origin, item.resource.ref, _RESOURCE_FIX)
 
 

@@ -1,0 +1,172 @@
+"""env-consistency on Kustomize overlays, built by the real kubectl: staging and production
+compare by what their kustomizations change (which image, which patch, which generated
+ConfigMap), not by how kustomize names the result or in which order the entries are listed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import lint
+from synthetic import application, repository
+
+pytestmark = pytest.mark.usefixtures("kubectl_bin")
+
+DEPLOYMENT = (
+    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+    "  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n"
+    "      labels: {app: web}\n    spec:\n      containers:\n        - name: web\n"
+    "          image: web:latest\n          imagePullPolicy: IfNotPresent\n"
+    "          resources:\n            requests: {cpu: 100m, memory: 128Mi}\n"
+    "            limits: {cpu: 200m, memory: 256Mi}\n")
+OVERLAY = "resources:\n  - ../../base\n"
+
+
+def env_findings(tmp_path: Path, prod: str, stg: str,
+                 files: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """The env-consistency findings (location, message) of a repository whose production and
+    staging overlays of one base are the kustomizations ``prod`` and ``stg``."""
+    repo = repository(tmp_path, {
+        "base/deploy.yaml": DEPLOYMENT,
+        "base/kustomization.yaml": "resources:\n  - deploy.yaml\n",
+        "overlays/prod/kustomization.yaml": prod,
+        "overlays/stg/kustomization.yaml": stg,
+        "apps/web-prod.yaml": application("web-prod", "overlays/prod", "web-prod"),
+        "apps/web-stg.yaml": application("web-stg", "overlays/stg", "web-stg"),
+        **(files or {})})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    return [(f.location, f.message) for f in report.findings if f.policy == "env-consistency"]
+
+
+def image(name: str, new_name: str | None, tag: str) -> str:
+    """An ``images`` list of one entry."""
+    renamed = f"    newName: {new_name}\n" if new_name else ""
+    return f"images:\n  - name: {name}\n{renamed}    newTag: \"{tag}\"\n"
+
+
+@pytest.mark.parametrize(("prod", "stg", "found"), [
+    pytest.param(OVERLAY + image("web", "registry.example.com/web", "1.0.0"),
+                 OVERLAY + image("web", "registry.example.com/team/web", "1.1.0"), [],
+                 id="one-image-from-two-registries"),
+    pytest.param(OVERLAY + image("web", "registry.example.com/web", "1.0.0"),
+                 OVERLAY + image("web", None, "1.1.0"),
+                 [("overlays/prod/kustomization.yaml:5", 'values key "images.web.newName" is '
+                   "set for prod/web but not for stg/web")],
+                 id="an-image-renamed-in-production-only"),
+    pytest.param(OVERLAY + image("web", "registry.example.com/web", "1.0.0"),
+                 OVERLAY + image("sidecar", "registry.example.com/web", "1.0.0"),
+                 [("overlays/prod/kustomization.yaml:4", 'values key "images.web" is set for '
+                   "prod/web but not for stg/web"),
+                  ("overlays/stg/kustomization.yaml:4", 'values key "images.sidecar" is set '
+                   "for stg/web but not for prod/web")],
+                 id="images-replaced-in-one-environment-only"),
+])
+def test_images_compare_by_the_image_they_replace(
+        tmp_path: Path, prod: str, stg: str, found: list[tuple[str, str]]) -> None:
+    """An ``images`` entry is the image it replaces (``name``); its new name, tag and digest
+    are values, which may differ between environments."""
+    assert env_findings(tmp_path, prod, stg) == found
+
+
+def test_an_image_a_base_renames_is_the_same_image_in_both_overlays(tmp_path: Path) -> None:
+    """Overlays that set the tag of the image their base renamed (an entry of the new name,
+    the one that applies to it) set the same key, whatever their tags."""
+    base = ("resources:\n  - deploy.yaml\nimages:\n  - name: web\n"
+            "    newName: registry.example.com/web\n")
+    prod, stg = (OVERLAY + image("registry.example.com/web", None, tag)
+                 for tag in ("1.0.0", "1.1.0"))
+    assert env_findings(tmp_path, prod, stg, {"base/kustomization.yaml": base}) == []
+
+
+REPLICAS = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+            "  replicas: {count}\n")
+INLINE = ("  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n"
+          "        name: web\n        annotations:\n          level: {level}\n")
+PATCH_FILES = {f"overlays/{env}/{name}": text for env in ("prod", "stg") for name, text in (
+    ("replicas.yaml", REPLICAS.format(count=2)),
+    ("delay.yaml", REPLICAS.replace("replicas: {count}", "minReadySeconds: 10")),
+    (f"replicas-{env}.yaml", REPLICAS.format(count=3)))}
+TARGET = "    target: {kind: Deployment, name: web}\n"
+OPTIONS = "    options: {allowKindChange: false}\n"
+
+
+@pytest.mark.parametrize(("prod", "stg", "found"), [
+    pytest.param(OVERLAY + "patches:\n  - path: replicas.yaml\n  - path: delay.yaml\n"
+                 + INLINE.format(level="warn"),
+                 OVERLAY + "patches:\n  - path: replicas.yaml\n" + INLINE.format(level="debug"),
+                 [("overlays/prod/kustomization.yaml:5", 'values key "patches.delay.yaml" is '
+                   "set for prod/web but not for stg/web")],
+                 id="one-more-patch-in-production"),
+    pytest.param(OVERLAY + "patches:\n  - path: replicas.yaml\n" + OPTIONS
+                 + "  - path: delay.yaml\n",
+                 OVERLAY + "patches:\n  - path: delay.yaml\n  - path: replicas.yaml\n"
+                 + OPTIONS, [],
+                 id="patches-in-another-order"),
+    pytest.param(OVERLAY + "patches:\n  - path: delay.yaml\n  - path: replicas-prod.yaml\n"
+                 + TARGET,
+                 OVERLAY + "patches:\n  - path: replicas-stg.yaml\n" + TARGET
+                 + "    options: {allowNameChange: false}\n  - path: delay.yaml\n",
+                 [("overlays/stg/kustomization.yaml:6", 'values key '
+                   '"patches.Deployment/web.options" is set for stg/web but not for prod/web')],
+                 id="patches-of-one-target-from-files-of-other-names"),
+    pytest.param(OVERLAY + "patchesStrategicMerge:\n  - replicas.yaml\n  - delay.yaml\n",
+                 OVERLAY + "patchesStrategicMerge:\n  - delay.yaml\n  - replicas.yaml\n", [],
+                 id="strategic-merge-patches-in-another-order"),
+    pytest.param(OVERLAY + "configMapGenerator:\n  - name: alpha\n    literals: [A=1]\n"
+                 "  - name: beta\n    files: [replicas.yaml]\n",
+                 OVERLAY + "configMapGenerator:\n  - name: beta\n    files: [replicas.yaml]\n"
+                 "  - name: alpha\n    literals: [A=1]\n", [],
+                 id="generators-in-another-order"),
+])
+def test_patches_and_generators_compare_by_what_they_are(
+        tmp_path: Path, prod: str, stg: str, found: list[tuple[str, str]]) -> None:
+    """A patch is known by its file, else its target, else the object it names; a generator
+    by its name: one more patch in production, or the same ones in another order, leaves
+    the others paired with their own."""
+    assert env_findings(tmp_path, prod, stg, PATCH_FILES) == found
+
+
+GENERATOR = "  - name: {name}\n    literals: [{data}]\n"
+BEHAVIOR = "    behavior: merge\n"
+
+
+@pytest.mark.parametrize(("prod", "stg", "files", "found"), [
+    pytest.param(OVERLAY + "configMapGenerator:\n" + GENERATOR.format(name="alpha", data="A=1"),
+                 OVERLAY + "configMapGenerator:\n" + GENERATOR.format(name="alpha", data="A=2"),
+                 {}, [], id="one-configmap-of-other-data"),
+    pytest.param(OVERLAY + "secretGenerator:\n" + GENERATOR.format(name="creds", data="B=1")
+                 + BEHAVIOR,
+                 OVERLAY + "secretGenerator:\n" + GENERATOR.format(name="creds", data="B=2")
+                 + BEHAVIOR,
+                 {"base/kustomization.yaml": "resources:\n  - deploy.yaml\nnamePrefix: web-\n"
+                                             "secretGenerator:\n"
+                                             + GENERATOR.format(name="creds", data="A=1")},
+                 [], id="a-base-secret-each-overlay-merges-into"),
+    pytest.param(OVERLAY + "configMapGenerator:\n" + GENERATOR.format(name="alpha", data="A=1")
+                 + GENERATOR.format(name="gamma", data="A=1"),
+                 OVERLAY + "configMapGenerator:\n" + GENERATOR.format(name="alpha", data="A=2"),
+                 {},
+                 [("overlays/prod/kustomization.yaml:6", "ConfigMap/gamma-89g4tffbfk is "
+                   "rendered for prod/web but not for stg/web"),
+                  ("overlays/prod/kustomization.yaml:6", 'values key "configMapGenerator.gamma" '
+                   "is set for prod/web but not for stg/web")],
+                 id="a-configmap-generated-in-production-only"),
+    pytest.param(OVERLAY + "  - cm.yaml\n", OVERLAY + "  - cm.yaml\n",
+                 {f"overlays/{env}/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                  f"  name: alpha-{suffix}\n" for env, suffix in (("prod", "89g4tffbfk"),
+                                                                  ("stg", "tf28tfk457"))},
+                 [("overlays/prod/cm.yaml:2", "ConfigMap/alpha-89g4tffbfk is rendered for "
+                   "prod/web but not for stg/web"),
+                  ("overlays/stg/cm.yaml:2", "ConfigMap/alpha-tf28tfk457 is rendered for "
+                   "stg/web but not for prod/web")],
+                 id="configmaps-written-with-names-alike-are-not-generated"),
+])
+def test_generated_objects_compare_by_their_names_without_the_hash(
+        tmp_path: Path, prod: str, stg: str, files: dict[str, str],
+        found: list[tuple[str, str]]) -> None:
+    """A generator's ConfigMap or Secret is one object in both environments whatever its
+    data, though kustomize appends the hash of its data to its name; one production alone
+    generates is found at its generator's entry."""
+    assert sorted(env_findings(tmp_path, prod, stg, files)) == found
