@@ -634,6 +634,31 @@ def test_a_host_a_global_domain_also_holds_is_at_the_ingress_key(helm_bin: Path,
     assert [f.location for f in report.findings if "not covered" in f.message] == ["env.yaml:3"]
 
 
+def test_a_host_another_key_also_holds_is_at_the_key_its_template_reads(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """Two Ingresses, each reading its host from its own key, both ``example.com``: the one
+    without tls is reported at the key its template reads (``web.ingress.host``), not at the
+    other Ingress's key that holds the same text."""
+    from synthetic import application
+
+    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: {name}\n"
+               "spec:\n{tls}  rules:\n    - host: {{{{ .Values.{name}.ingress.host }}}}\n"
+               "      http:\n        paths:\n          - {{path: /, pathType: Prefix, backend: "
+               "{{service: {{name: web, port: {{number: 80}}}}}}}}\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "apps/site.yaml": application("site", "chart", "site"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: site\nversion: 0.1.0\n",
+        "chart/values.yaml": "api:\n  ingress:\n    host: example.com\n"
+                             "web:\n  ingress:\n    host: example.com\n",
+        "chart/templates/api.yaml": ingress.format(
+            name="api", tls="  tls:\n    - hosts: [example.com]\n      secretName: api-tls\n"),
+        "chart/templates/web.yaml": ingress.format(name="web", tls="")})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [f.location for f in report.findings if "not covered" in f.message] == [
+        "chart/values.yaml:6"]
+
+
 def test_a_document_separator_helm_lint_refuses_is_at_its_template_line(
         helm_bin: Path, tmp_path: Path) -> None:
     """A ``---`` whose line break the ``{{- end }}`` after it removes joins the next

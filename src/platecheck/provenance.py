@@ -68,11 +68,10 @@ def locate(
         if origin is not None:
             return origin
     if written and resource is not None and resource.template_file:
-        # written as it is in the template: no value gave it, whatever value is alike
-        line = _written_line(rendered, resource, written,
-                             [*(hints.get("exact") or ()), *values][:1])
-        if line is not None:
-            return Origin(resource.template_file, line)
+        origin = _written_origin(rendered, resource, written,
+                                 [*(hints.get("exact") or ()), *values][:1])
+        if origin is not None:
+            return origin
     origin = find_value(rendered, values, **hints)
     if origin is not None:
         return origin
@@ -94,6 +93,17 @@ def locate(
     return target_origin(rendered.target)
 
 
+def _written_origin(rendered: RenderedTarget, resource: Resource, field: str,
+                    values: Sequence[object]) -> Origin | None:
+    """Where the template gives ``field`` its value: written as it is (no value gave it,
+    whatever value is alike), else the one values key the template writes there, when it
+    holds the value."""
+    line = _written_line(rendered, resource, field, values)
+    if line is not None:
+        return Origin(resource.template_file or "", line)
+    return _referenced(rendered, resource, field, values)
+
+
 def _written_line(rendered: RenderedTarget, resource: Resource, field: str,
                   values: Sequence[object]) -> int | None:
     """The one line of ``resource``'s document in its template that writes ``field`` with
@@ -106,6 +116,31 @@ def _written_line(rendered: RenderedTarget, resource: Resource, field: str,
     lines, offset = _document_lines(text, resource.line, resource.template_file or "")
     found = [offset + index + 1 for index, line in enumerate(lines) if pattern.match(line)]
     return found[0] if len(found) == 1 else None
+
+
+_REFERENCE = r"\{\{-?\s*\$?\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\s*(?:\|\s*quote\s*)?-?\}\}"
+
+
+def _referenced(rendered: RenderedTarget, resource: Resource, field: str,
+                values: Sequence[object]) -> Origin | None:
+    """The origin of the values key that the one line of ``resource``'s document writing
+    ``field`` reads whole (``host: {{ .Values.web.host }}``), when that key holds the value;
+    another key holding the same text is no answer then. A subchart's templates read their
+    own values: only the chart's own templates are read so."""
+    chart = rendered.target.chart
+    text = rendered.templates.get(resource.template_file or "")
+    if text is None or not values or chart is None \
+            or not (resource.template_file or "").startswith(f"{chart.rel}/templates/"):
+        return None
+    pattern = re.compile(rf"^\s*(?:-\s+)?{re.escape(field)}:\s*([\"']?){_REFERENCE}\1\s*(?:#.*)?$")
+    lines, _ = _document_lines(text, resource.line, resource.template_file or "")
+    paths = {match.group(2) for match in map(pattern.match, lines) if match}
+    if len(paths) != 1:
+        return None
+    path = tuple(paths.pop().split("."))
+    if _text(_lookup(rendered.values.data, path)) != _text(values[0]):
+        return None
+    return _path_origin(rendered, path)
 
 
 def target_origin(target: RenderTarget) -> Origin | None:
