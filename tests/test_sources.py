@@ -857,6 +857,23 @@ def test_an_application_no_app_of_apps_deploys_shares_no_resource(tmp_path: Path
          "it")]
 
 
+def test_an_application_below_a_directory_that_is_not_recursed_is_told_how_to_reach(
+        tmp_path: Path) -> None:
+    """A file in a subdirectory of a directory app-of-apps that does not recurse: Argo CD
+    never reads it, and the remedy says why (it is under that directory already)."""
+    repo = write_files(tmp_path / "repo", {
+        "bootstrap/root.yaml": application("root", "apps", "argocd"),
+        "apps/web.yaml": application("web", "web", "web"),
+        "apps/team-a/nested.yaml": application("nested", "web", "nested"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    [finding] = [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
+                 if "not reachable" in f.message]
+    assert finding.location == "apps/team-a/nested.yaml:4"
+    assert finding.remediation.startswith(
+        "The app-of-apps bootstrap/root.yaml reads only the files of its directory")
+
+
 def test_two_manifests_of_one_application_are_one_name_finding_not_shared_resources(
         tmp_path: Path) -> None:
     """Two files writing Application ``cache``: one object in Argo CD, whichever was applied

@@ -628,19 +628,26 @@ class _Checker:
                       and (a.kind == "ApplicationSet" or a.set_line is not None)]
             reached = self._reached(apps, roots, edges)
         root_files = {r.file for r in roots}
-        yield from self._unreached([a for a in apps if id(a) not in reached],
+        yield from self._unreached([a for a in apps if id(a) not in reached], directories,
                                    ", ".join(sorted(root_files)) or "none")
         yield from self.sync_waves(parents, children)
 
-    def _unreached(self, apps: Sequence[Application], roots: str) -> Iterator[Finding]:
+    def _unreached(self, apps: Sequence[Application], directories: Sequence[Application],
+                   roots: str) -> Iterator[Finding]:
         for app in apps:
             self.undeployed.add((app.file, app.line))
+            above = next((p for p in directories if p is not app and self._below(p, [app])),
+                         None)
             yield self.finding(app, ("metadata", "name"),
                                f"is not reachable from an app-of-apps (roots: {roots}); "
                                "unless something else applies it, Argo CD never deploys it",
                                "Move the file under the app-of-apps directory, or delete it; "
                                "if it is applied another way (by hand, by Terraform), waive "
-                               "this finding saying so.")
+                               "this finding saying so." if above is None else
+                               f"The app-of-apps {above.file} reads only the files of its "
+                               "directory, not its subdirectories: set directory.recurse: true "
+                               "on its source, or move the file up into that directory; if it "
+                               "is applied another way, waive this finding saying so.")
 
     def sync_waves(self, parents: Sequence[Application],
                    children: Mapping[int, list[Application]]) -> Iterator[Finding]:
