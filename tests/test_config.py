@@ -47,6 +47,9 @@ def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
     ("web-staging", {}, None, "stg", "web"),
     ("web", {"environment": "stg"}, "web-prod", "prod", "web"),  # first environment wins
     ("web", {}, "web", "default", "web"),  # unclassified
+    ("prod-web", {}, None, "prod", "web"),  # a Kustomize namePrefix
+    ("staging-web", {}, None, "stg", "web"),
+    ("web", {}, "stg-tools", "stg", "web"),
 ])
 def test_environment_matching(tmp_path: Path, name: str, labels: dict[str, str],
                               namespace: str | None, env: str | None, app: str | None) -> None:

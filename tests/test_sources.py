@@ -742,7 +742,7 @@ def test_child_fields_set_by_the_parents_environment_values_point_at_those_lines
     assert _findings(report_) == [
         ("charts/apps/values-prod.yaml:14", "argocd-application", "prod/cache",
          "Application cache-prod: destination namespace 'tools' does not match environment "
-         "prod (*-prod, *-production, prod, production)")]
+         "prod (*-prod, *-production, prod-*, production-*, prod, production)")]
     assert sorted(t.id for t in report_.targets) == ["default/root", "prod/cache", "prod/web"]
 
 
@@ -1896,7 +1896,7 @@ def test_an_app_of_apps_deploys_to_the_argo_cd_namespace(tmp_path: Path, kind: s
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.message for f in report.findings if "destination namespace" in f.message] == [
         "Application web-prod: destination namespace 'argocd' does not match environment prod "
-        "(*-prod, *-production, prod, production)"]
+        "(*-prod, *-production, prod-*, production-*, prod, production)"]
 
 
 @pytest.mark.parametrize("in_chart", [True, False])
@@ -3683,7 +3683,7 @@ def test_a_chart_mode_app_of_apps_that_manages_itself_is_checked_once(
     assert sorted(t.app for t in report_.targets) == ["apps", "web"]
     assert [(f.location, f.message) for f in report_.findings] == [
         ("apps/templates/web.yaml:14", "Application web: destination namespace 'web' does "
-         "not match environment prod (*-prod, *-production, prod, production)")]
+         "not match environment prod (*-prod, *-production, prod-*, production-*, prod, production)")]
 
 
 def test_a_kustomize_app_of_apps_that_does_not_build_still_reaches_what_it_lists(

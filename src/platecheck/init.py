@@ -305,13 +305,15 @@ def _generated(path: Path) -> tuple[list[Application], str | None]:
 
 def _usual() -> dict[str, _Proposal]:
     """Production and staging matched as the built-in configuration matches them (an
-    ``environment`` label, a name or namespace suffix), for a repository whose Applications
+    ``environment`` label, a name or namespace prefix or suffix), for a repository whose Applications
     name no environment: a configuration that loads, whose Applications are then reported
     as matching none until it is edited."""
     return {"prod": _Proposal("prod", True, {"environment": {"production", "prod"}},
-                              {"*-prod", "*-production"}, {"*-prod", "*-production"}),
+                              {"*-prod", "*-production", "prod-*", "production-*"},
+                              {"*-prod", "*-production", "prod-*", "production-*"}),
             "stg": _Proposal("stg", False, {"environment": {"staging", "stg"}},
-                             {"*-stg", "*-staging"}, {"*-stg", "*-staging"})}
+                             {"*-stg", "*-staging", "stg-*", "staging-*"},
+                             {"*-stg", "*-staging", "stg-*", "staging-*"})}
 
 
 def _classify(config: Config, app: Application) -> Classified:
