@@ -221,3 +221,28 @@ def test_sources_not_rendered_are_noted_and_the_files_applications_proposed(
     assert err[0].startswith("platecheck: the sources were not rendered (")
     assert err[0].endswith("): the Applications they generate are not listed")
     assert [line.split()[-1] for line in err if " -> " in line] == ["prod/web"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_kustomize_base_the_overlays_rename_is_no_application_of_its_own(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``apps/base/web.yaml`` is listed by two overlays that prefix its name: Argo CD deploys
+    ``prod-web`` and ``stg-web``, never ``web``, and lint checks only those; init proposes
+    for those alone (before, ``web`` matched no environment: exit 1)."""
+    from synthetic import application, write_files
+
+    overlay = ("namePrefix: {env}-\nresources:\n- ../base\npatches:\n"
+               "- target: {{kind: Application}}\n  patch: |-\n    - op: replace\n"
+               "      path: /spec/destination/namespace\n      value: web-{env}\n")
+    write_files(tmp_path, {
+        ".git/HEAD": "",
+        "apps/base/kustomization.yaml": "resources:\n- web.yaml\n",
+        "apps/base/web.yaml": application("web", "manifests", "web"),
+        "apps/prod/kustomization.yaml": overlay.format(env="prod"),
+        "apps/stg/kustomization.yaml": overlay.format(env="stg"),
+        "bootstrap/root-prod.yaml": application("root-prod", "apps/prod", "argocd"),
+        "bootstrap/root-stg.yaml": application("root-stg", "apps/stg", "argocd"),
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    assert main(["init", "--dry-run", str(tmp_path)]) == 0
+    assert sorted(line.split()[-1] for line in capsys.readouterr().err.splitlines()
+                  if " -> " in line) == ["prod/root", "prod/web", "stg/root", "stg/web"]

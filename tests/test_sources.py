@@ -3683,7 +3683,8 @@ def test_a_chart_mode_app_of_apps_that_manages_itself_is_checked_once(
     assert sorted(t.app for t in report_.targets) == ["apps", "web"]
     assert [(f.location, f.message) for f in report_.findings] == [
         ("apps/templates/web.yaml:14", "Application web: destination namespace 'web' does "
-         "not match environment prod (*-prod, *-production, prod-*, production-*, prod, production)")]
+         "not match environment prod (*-prod, *-production, prod-*, production-*, prod, "
+         "production)")]
 
 
 def test_a_kustomize_app_of_apps_that_does_not_build_still_reaches_what_it_lists(

@@ -267,10 +267,13 @@ def propose(path: Path) -> InitResult:
     parents = {(a.file, a.line) for a in found.app_of_apps}
     apps = [a for a in [*found.applications, *found.application_sets]
             if (a.file, a.line) not in parents]
-    rendered, unrendered = _generated(path) if (
+    rendered, kept, unrendered = _generated(path) if (
         found.applications or found.application_sets
-        or top_level_charts([path.resolve()], root)) else ([], None)
-    apps += rendered
+        or top_level_charts([path.resolve()], root)) else ([], None, None)
+    # a written Application that rendered ones replace (a Kustomize base the overlays
+    # rename) is none Argo CD deploys
+    apps = [a for a in apps if kept is None or a.kind == "ApplicationSet"
+            or (a.file, a.line) in kept] + rendered
     if not apps and found.errors:
         raise found.errors[0]  # nothing read: what stopped it is the answer
     if not apps:
@@ -289,25 +292,28 @@ def propose(path: Path) -> InitResult:
                       tuple(found.errors))
 
 
-def _generated(path: Path) -> tuple[list[Application], str | None]:
+def _generated(path: Path) -> tuple[list[Application], set[tuple[str, int]] | None,
+                                     str | None]:
     """The Applications the repository's sources generate (a chart of Applications), as
-    lint renders them, but those that generate others in turn; none and why, when the
-    sources cannot be rendered (no helm, say)."""
+    lint renders them, but those that generate others in turn, and the written ones lint
+    keeps (file and line); none and why, when the sources cannot be rendered (no helm,
+    say)."""
     from platecheck.engine import load  # only init's rendering needs the engine
 
     try:
         model = load(path)
     except PlatecheckError as exc:
-        return [], exc.message
+        return [], None, exc.message
     parents = {parent for parent, _ in model.generated_links}
-    return [a for a in model.generated if (a.file, a.line) not in parents], None
+    return ([a for a in model.generated if (a.file, a.line) not in parents],
+            {(a.file, a.line) for a in model.applications}, None)
 
 
 def _usual() -> dict[str, _Proposal]:
     """Production and staging matched as the built-in configuration matches them (an
-    ``environment`` label, a name or namespace prefix or suffix), for a repository whose Applications
-    name no environment: a configuration that loads, whose Applications are then reported
-    as matching none until it is edited."""
+    ``environment`` label, a name or namespace prefix or suffix), for a repository whose
+    Applications name no environment: a configuration that loads, whose Applications are
+    then reported as matching none until it is edited."""
     return {"prod": _Proposal("prod", True, {"environment": {"production", "prod"}},
                               {"*-prod", "*-production", "prod-*", "production-*"},
                               {"*-prod", "*-production", "prod-*", "production-*"}),
