@@ -1284,6 +1284,60 @@ def test_a_helm_charts_values_file_and_inline_values_compare_as_the_charts_value
             if f.policy == "env-consistency"] == found
 
 
+_INLINE_TAG = '  valuesInline:\n    image:\n      tag: "1.0"\n'
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("entry", "files", "location"), [
+    # kustomize passes additionalValuesFiles to helm after the values file it writes of
+    # valuesFile and valuesInline: they win over both
+    ("  valuesFile: prod-values.yaml\n" + _INLINE_TAG
+     + "  additionalValuesFiles:\n  - extra.yaml\n",
+     {"extra.yaml": "image:\n  repository: nginx\n  tag: latest\n"}, "extra.yaml:3"),
+    ("  valuesFile: prod-values.yaml\n",
+     {"prod-values.yaml": "image:\n  tag: latest\n"}, "prod-values.yaml:2"),
+    # ``replace`` without inline values: kustomize passes the valuesFile as it is
+    ("  valuesMerge: replace\n  valuesFile: prod-values.yaml\n",
+     {"prod-values.yaml": "image:\n  tag: latest\n"}, "prod-values.yaml:2"),
+    # the chart's own values.yaml, as for a Helm source
+    ("", {"charts/web/values.yaml": "image:\n  repository: nginx\n  tag: latest\n"},
+     "charts/web/values.yaml:3"),
+    # ``merge`` without a valuesFile: the chart's values.yaml over the inline ones
+    ("  valuesMerge: merge\n" + _INLINE_TAG,
+     {"charts/web/values.yaml": "image:\n  repository: nginx\n  tag: latest\n"},
+     "charts/web/values.yaml:3"),
+])
+def test_a_helm_charts_value_points_at_the_file_that_gave_it(
+        tmp_path: Path, entry: str, files: dict[str, str], location: str) -> None:
+    """A rendered value of a chart a kustomization inflates is at the line that gave it, in
+    the order kustomize and helm apply the entry's values: the chart's values.yaml, then
+    the ``valuesFile`` and ``valuesInline`` as ``valuesMerge`` says, then each of
+    ``additionalValuesFiles``."""
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+                  "  selector: {matchLabels: {a: b}}\n  template:\n"
+                  "    metadata: {labels: {a: b}}\n    spec:\n      containers:\n"
+                  "      - name: web\n"
+                  '        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
+                  "        imagePullPolicy: IfNotPresent\n        resources:\n"
+                  "          requests: {cpu: 10m, memory: 10Mi}\n"
+                  "          limits: {cpu: 100m, memory: 100Mi}\n")
+    overlay = {"charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+               "charts/web/values.yaml": "image:\n  repository: nginx\n  tag: 1.27.0\n",
+               "charts/web/templates/d.yaml": deployment,
+               "prod-values.yaml": "image:\n  repository: nginx\n",
+               "kustomization.yaml": "helmCharts:\n- name: web\n  releaseName: web\n" + entry,
+               **files}
+    repo = write_files(tmp_path / "repo", {
+        **{f"prod/{rel}": text for rel, text in overlay.items()},
+        "apps/web-prod.yaml": application("web-prod", "prod", "web-prod")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "image-tag-pinned"] == [
+        (f"prod/{location}", 'container "web" in Deployment/web uses floating tag "latest"')]
+
+
 @pytest.mark.parametrize(("vendored", "found"), [
     ("charts/hello-0.1.0/hello", True), ("charts/hello", False)])
 def test_a_chart_of_a_repository_at_a_version_is_looked_for_where_kustomize_looks(

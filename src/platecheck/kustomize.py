@@ -23,7 +23,8 @@ from the output afterwards; a chart that ``helmCharts`` inflates, at the kustomi
 generator's ConfigMap or Secret, at its entry there, known also by its name without the hash
 kustomize appends, ``kustomize_generators``); the kustomization files and the Application's
 ``kustomize`` fields are the values whose lines findings point at (an image tag set in an
-overlay points at that overlay's ``newTag``).
+overlay points at that overlay's ``newTag``), with the values a ``helmCharts`` entry gives
+its chart, wherever written (``kustomize_values.chart_values_inlined``).
 
 Builds run through the render cache and at most ``jobs`` at once, as helm renders do; a
 build's key covers the kubectl binary, the edited kustomization, the build options and every
