@@ -746,6 +746,43 @@ def test_child_fields_set_by_the_parents_environment_values_point_at_those_lines
     assert sorted(t.id for t in report_.targets) == ["default/root", "prod/cache", "prod/web"]
 
 
+_APPS_TEMPLATE = (
+    "{{- range $name, $app := .Values.applications }}\n---\n"
+    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {{ $name }}\n"
+    "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+    "    repoURL: https://github.com/example/repo.git\n    targetRevision: main\n"
+    "    path: {{ $app.path }}\n  destination:\n"
+    "    server: https://kubernetes.default.svc\n    namespace: {{ $name }}\n{{- end }}\n")
+_APPS_VALUES = "applications:\n  good:\n    path: apps/good\n  missing:\n    path: apps/missing\n"
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("entry", "location"), [
+    ("  valuesFile: values.yaml\n", "aoa/values.yaml:5"),
+    ("  valuesInline:\n" + "".join(f"    {line}\n" for line in _APPS_VALUES.splitlines()),
+     "aoa/kustomization.yaml:9"),
+])
+def test_child_fields_set_by_a_kustomize_inflated_charts_values_point_at_those_lines(
+        tmp_path: Path, entry: str, location: str) -> None:
+    """A kustomization inflating a chart of Applications (``helmCharts``): a child's field a
+    template action wrote from the chart's values is at the values line that set it, as
+    for the same chart deployed as a Helm source, though kustomize's output names no
+    template."""
+    repo = write_files(tmp_path / "repo", {
+        "bootstrap/root.yaml": application("root", "aoa", "argocd"),
+        "aoa/kustomization.yaml": "helmCharts:\n- name: apps\n  releaseName: apps\n" + entry,
+        "aoa/values.yaml": _APPS_VALUES,
+        "aoa/charts/apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "aoa/charts/apps/values.yaml": "applications: {}\n",
+        "aoa/charts/apps/templates/apps.yaml": _APPS_TEMPLATE,
+        "apps/good/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\n",
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target, e.message) for e in report_.errors] == [
+        (location, "default/missing", "source path 'apps/missing' does not exist")]
+
+
 def test_two_parents_claiming_one_child(tmp_path: Path) -> None:
     report_ = lint(SOURCES / "two-parents", cache_dir=tmp_path)
     assert report_.errors == ()

@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 from platecheck.errors import PlatecheckError
 from platecheck.kustomize_patches import kind_name
-from platecheck.kustomize_tree import repository_layer
+from platecheck.kustomize_tree import chart_directory, repository_layer
 from platecheck.model import KeyPath, MergedValues, Origin
 from platecheck.values import Layer, merge_values
 from platecheck.yamlio import first_document
@@ -176,19 +176,15 @@ def _entry_layers(entry: Mapping[str, Any], where: Origin, values: MergedValues,
 
 def _chart_defaults(entry: Mapping[str, Any], where: Origin, root: Path) -> Layer | None:
     """The values.yaml of the chart a ``helmCharts`` entry inflates, where kustomize looks
-    for the chart (``absChartHome``: the kustomization's ``helmGlobals.chartHome``, default
-    ``charts``, then ``<name>-<version>/`` for a chart of a repository at a version); None
-    when it is not in this repository."""
+    for the chart (``chart_directory`` of the kustomization's ``helmGlobals.chartHome``,
+    default ``charts``); None when it is not in this repository."""
     kustomization = repository_layer(root / where.file, root)
     globals_ = kustomization.data.get("helmGlobals") if kustomization else None
     home = str((globals_ if isinstance(globals_, dict) else {}).get("chartHome") or "charts")
-    name, version = str(entry.get("name") or ""), entry.get("version")
-    if not name:
+    if not entry.get("name"):
         return None
-    if version and entry.get("repo"):
-        home = f"{home}/{name}-{version}"
-    path = Path(os.path.normpath((root / where.file).parent / home / name / "values.yaml"))
-    return repository_layer(path, root)
+    chart = (root / where.file).parent / chart_directory(home, entry)
+    return repository_layer(Path(os.path.normpath(chart / "values.yaml")), root)
 
 
 def _values_file(directory: Path, name: Any, root: Path) -> Layer | None:
