@@ -746,6 +746,43 @@ def test_child_fields_set_by_the_parents_environment_values_point_at_those_lines
     assert sorted(t.id for t in report_.targets) == ["default/root", "prod/cache", "prod/web"]
 
 
+_APPS_TEMPLATE = (
+    "{{- range $name, $app := .Values.applications }}\n---\n"
+    "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {{ $name }}\n"
+    "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+    "    repoURL: https://github.com/example/repo.git\n    targetRevision: main\n"
+    "    path: {{ $app.path }}\n  destination:\n"
+    "    server: https://kubernetes.default.svc\n    namespace: {{ $name }}\n{{- end }}\n")
+_APPS_VALUES = "applications:\n  good:\n    path: apps/good\n  missing:\n    path: apps/missing\n"
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("entry", "location"), [
+    ("  valuesFile: values.yaml\n", "aoa/values.yaml:5"),
+    ("  valuesInline:\n" + "".join(f"    {line}\n" for line in _APPS_VALUES.splitlines()),
+     "aoa/kustomization.yaml:9"),
+])
+def test_child_fields_set_by_a_kustomize_inflated_charts_values_point_at_those_lines(
+        tmp_path: Path, entry: str, location: str) -> None:
+    """A kustomization inflating a chart of Applications (``helmCharts``): a child's field a
+    template action wrote from the chart's values is at the values line that set it, as
+    for the same chart deployed as a Helm source, though kustomize's output names no
+    template."""
+    repo = write_files(tmp_path / "repo", {
+        "bootstrap/root.yaml": application("root", "aoa", "argocd"),
+        "aoa/kustomization.yaml": "helmCharts:\n- name: apps\n  releaseName: apps\n" + entry,
+        "aoa/values.yaml": _APPS_VALUES,
+        "aoa/charts/apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "aoa/charts/apps/values.yaml": "applications: {}\n",
+        "aoa/charts/apps/templates/apps.yaml": _APPS_TEMPLATE,
+        "apps/good/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: good\n",
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target, e.message) for e in report_.errors] == [
+        (location, "default/missing", "source path 'apps/missing' does not exist")]
+
+
 def test_two_parents_claiming_one_child(tmp_path: Path) -> None:
     report_ = lint(SOURCES / "two-parents", cache_dir=tmp_path)
     assert report_.errors == ()
@@ -1299,6 +1336,60 @@ def test_a_helm_charts_values_file_and_inline_values_compare_as_the_charts_value
     assert report_.errors == ()
     assert [(f.location, f.message) for f in report_.findings
             if f.policy == "env-consistency"] == found
+
+
+_INLINE_TAG = '  valuesInline:\n    image:\n      tag: "1.0"\n'
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("entry", "files", "location"), [
+    # kustomize passes additionalValuesFiles to helm after the values file it writes of
+    # valuesFile and valuesInline: they win over both
+    ("  valuesFile: prod-values.yaml\n" + _INLINE_TAG
+     + "  additionalValuesFiles:\n  - extra.yaml\n",
+     {"extra.yaml": "image:\n  repository: nginx\n  tag: latest\n"}, "extra.yaml:3"),
+    ("  valuesFile: prod-values.yaml\n",
+     {"prod-values.yaml": "image:\n  tag: latest\n"}, "prod-values.yaml:2"),
+    # ``replace`` without inline values: kustomize passes the valuesFile as it is
+    ("  valuesMerge: replace\n  valuesFile: prod-values.yaml\n",
+     {"prod-values.yaml": "image:\n  tag: latest\n"}, "prod-values.yaml:2"),
+    # the chart's own values.yaml, as for a Helm source
+    ("", {"charts/web/values.yaml": "image:\n  repository: nginx\n  tag: latest\n"},
+     "charts/web/values.yaml:3"),
+    # ``merge`` without a valuesFile: the chart's values.yaml over the inline ones
+    ("  valuesMerge: merge\n" + _INLINE_TAG,
+     {"charts/web/values.yaml": "image:\n  repository: nginx\n  tag: latest\n"},
+     "charts/web/values.yaml:3"),
+])
+def test_a_helm_charts_value_points_at_the_file_that_gave_it(
+        tmp_path: Path, entry: str, files: dict[str, str], location: str) -> None:
+    """A rendered value of a chart a kustomization inflates is at the line that gave it, in
+    the order kustomize and helm apply the entry's values: the chart's values.yaml, then
+    the ``valuesFile`` and ``valuesInline`` as ``valuesMerge`` says, then each of
+    ``additionalValuesFiles``."""
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+                  "  selector: {matchLabels: {a: b}}\n  template:\n"
+                  "    metadata: {labels: {a: b}}\n    spec:\n      containers:\n"
+                  "      - name: web\n"
+                  '        image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
+                  "        imagePullPolicy: IfNotPresent\n        resources:\n"
+                  "          requests: {cpu: 10m, memory: 10Mi}\n"
+                  "          limits: {cpu: 100m, memory: 100Mi}\n")
+    overlay = {"charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+               "charts/web/values.yaml": "image:\n  repository: nginx\n  tag: 1.27.0\n",
+               "charts/web/templates/d.yaml": deployment,
+               "prod-values.yaml": "image:\n  repository: nginx\n",
+               "kustomization.yaml": "helmCharts:\n- name: web\n  releaseName: web\n" + entry,
+               **files}
+    repo = write_files(tmp_path / "repo", {
+        **{f"prod/{rel}": text for rel, text in overlay.items()},
+        "apps/web-prod.yaml": application("web-prod", "prod", "web-prod")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "image-tag-pinned"] == [
+        (f"prod/{location}", 'container "web" in Deployment/web uses floating tag "latest"')]
 
 
 @pytest.mark.parametrize(("vendored", "found"), [

@@ -78,6 +78,8 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
                 seen.add(same)
             written = _written(text, line)
             lines = {path: number for path, (number, _) in written.items()}
+            template = _inflating(item, resource)
+            actions = _written(*template) if template is not None else written
             document = Document(dict(resource.doc), lines, line)
             try:
                 elements = list_elements(document) if resource.kind == "ApplicationSet" \
@@ -85,7 +87,7 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
                 if resource.kind == "Application":
                     app = parse_application(document, file)
                     yield Generated(dataclasses.replace(
-                        app, places=_places(item, app, written), deployed_by=top,
+                        app, places=_places(item, app, actions), deployed_by=top,
                         namespace=_namespace(app, home), installed_in=installed), parent, False)
                 elif elements is not None:  # a plain list, expanded as discovery does
                     check_elements(document, elements, file)
@@ -164,9 +166,30 @@ def _where(item: RenderedTarget, resource: Resource, parent: Application | None
 
 def _kind_line(text: str, kind: str, start: int = 1) -> int | None:
     """The first line from ``start`` on that writes ``kind``."""
+    return next((number for number in _kind_lines(text, kind) if number >= start), None)
+
+
+def _kind_lines(text: str, kind: str) -> list[int]:
+    """Every line that writes ``kind``."""
     pattern = kind_pattern(kind)
-    return next((number for number, line in enumerate(text.splitlines(), start=1)
-                 if number >= start and pattern.match(line)), None)
+    return [number for number, line in enumerate(text.splitlines(), start=1)
+            if pattern.match(line)]
+
+
+def _inflating(item: RenderedTarget, resource: Resource) -> tuple[str, int] | None:
+    """The text of the one template, among those of the charts the kustomization
+    ``resource`` points at inflates (``RenderedTarget.inflated``), that writes its kind,
+    with that line: kustomize's output names no template, so the actions that wrote the
+    resource's fields are read there only when one document of those charts can have
+    written it. Templates first, then helper templates; None when none or several do."""
+    rels = item.inflated.get(resource.template_file or "", ())
+    for helpers in (False, True):
+        found = [(text, number) for rel in rels if is_helper(rel) == helpers
+                 for text in (item.templates.get(rel, ""),)
+                 for number in _kind_lines(text, resource.kind)]
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None
 
 
 def _helper(item: RenderedTarget, kind: str) -> tuple[str, int, str] | None:
@@ -269,7 +292,8 @@ def _places(item: RenderedTarget, app: Application,
             written: Mapping[KeyPath, tuple[int, str]]) -> dict[KeyPath, Origin]:
     """The fields of a generated Application that a template action wrote from the parent's
     values: each at the values line that set it (``path: {{ .path }}`` in a ``range`` over
-    ``.Values.apps`` at the ``path:`` of that Application's entry)."""
+    ``.Values.apps`` at the ``path:`` of that Application's entry; for a chart a
+    kustomization inflates, in its ``valuesInline`` or a file of values it names)."""
     places: dict[KeyPath, Origin] = {}
     for path, value in _with_values_strings(app):
         actions = _ACTION.findall(written.get(path, (0, ""))[1])
@@ -279,7 +303,7 @@ def _places(item: RenderedTarget, app: Application,
         if not names:
             continue
         origin = find_value(item, [value], keys=names, context=[app.name], require_key=True)
-        if origin is not None and origin.file != app.file:
+        if origin is not None and origin != Origin(app.file, app.line):
             places[path] = origin
     return places
 

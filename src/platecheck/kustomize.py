@@ -23,7 +23,8 @@ from the output afterwards; a chart that ``helmCharts`` inflates, at the kustomi
 generator's ConfigMap or Secret, at its entry there, known also by its name without the hash
 kustomize appends, ``kustomize_generators``); the kustomization files and the Application's
 ``kustomize`` fields are the values whose lines findings point at (an image tag set in an
-overlay points at that overlay's ``newTag``).
+overlay points at that overlay's ``newTag``), with the values a ``helmCharts`` entry gives
+its chart, wherever written (``kustomize_values.chart_values_inlined``).
 
 Builds run through the render cache and at most ``jobs`` at once, as helm renders do; a
 build's key covers the kubectl binary, the edited kustomization, the build options and every
@@ -68,7 +69,13 @@ from platecheck.kustomize_errors import (
 )
 from platecheck.kustomize_generators import generated
 from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers, read_source
-from platecheck.kustomize_tree import KustomizeCall, build_tree, file_layer, reachable_root
+from platecheck.kustomize_tree import (
+    KustomizeCall,
+    build_tree,
+    chart_directory,
+    file_layer,
+    reachable_root,
+)
 from platecheck.kustomize_values import (
     appended,
     chart_values_inlined,
@@ -317,6 +324,7 @@ class Kustomize:
         resources, templates = self._resources(  # the origin annotation stays where asked
             result.stdout, target.source_dir, call.kustomization,
             isinstance(asked, list) and "originAnnotations" in asked)
+        inflated = self._chart_templates(call, templates)
         # deepest first: a base's or component's ``images`` say where a tag was set when the
         # source's own do not (lists replace: the source's win)
         layers = [entries_by_name(Layer(
@@ -342,7 +350,8 @@ class Kustomize:
         values = images_by_name(chart_values_inlined(values, self.root))
         return RenderedTarget(target=target, resources=tuple(resources),
                               values=values, manifest=manifest,
-                              templates=templates, patches=patch_layers(read, self.root))
+                              templates=templates, patches=patch_layers(read, self.root),
+                              inflated=inflated)
 
     def _application_patches(self, app: Application, spec: Mapping[str, Any],
                              lines: Mapping[KeyPath, int], source: Path) -> PatchSource | None:
@@ -383,6 +392,31 @@ class Kustomize:
                  for inflated in _inflated(data, directory, kustomization, self.root))
         return [home for home in homes if home.is_relative_to(self.root)]
 
+    def _chart_templates(self, call: KustomizeCall, templates: dict[str, str]
+                         ) -> dict[str, tuple[str, ...]]:
+        """The templates (of ``templates/``) of the charts each kustomization the build
+        reads inflates, those inside the repository, their texts added to ``templates``:
+        kustomize's output names the kustomization, not the template helm rendered."""
+        assert call.target.source_dir is not None
+        found: dict[str, list[str]] = {}
+        for data, directory, kustomization in [
+                (call.data, call.target.source_dir, call.kustomization),
+                *((d, path, rel_path(file, self.root)) for path, file, d in call.nested)]:
+            for inflated in _inflated(data, directory, kustomization, self.root):
+                chart = directory / chart_directory(inflated.home, inflated.chart) / "templates"
+                if not inflated.chart.get("name") or not chart.is_dir():
+                    continue
+                for path in sorted(p for p in chart.rglob("*") if p.is_file()):
+                    if not path.resolve().is_relative_to(self.root.resolve()):
+                        continue
+                    rel = rel_path(path, self.root)
+                    try:
+                        templates.setdefault(rel, read_text(path, rel)[1])
+                    except PlatecheckError:
+                        continue
+                    found.setdefault(inflated.file, []).append(rel)
+        return {file: tuple(rels) for file, rels in found.items()}
+
     def _helm_options(self, kustomizations: Sequence[tuple[Mapping[str, Any], Path, str]],
                       target: RenderTarget) -> list[str]:
         """``--enable-helm`` when a kustomization the build reads (data, directory, file)
@@ -395,15 +429,11 @@ class Kustomize:
         for data, directory, kustomization in kustomizations:
             for inflated in _inflated(data, directory, kustomization, self.root):
                 inflating = inflating or kustomization
-                home = inflated.home
-                name, version = str(inflated.chart.get("name", "")), inflated.chart.get("version")
-                # where kustomize looks (absChartHome): a chart of a repository at a version
-                # in <home>/<name>-<version>/, any other in <home>/
-                if version and inflated.chart.get("repo"):
-                    home = f"{home}/{name}-{version}"
-                if not (directory / home / name / "Chart.yaml").is_file():
+                name = str(inflated.chart.get("name", ""))
+                chart = chart_directory(inflated.home, inflated.chart)
+                if not (directory / chart / "Chart.yaml").is_file():
                     raise PlatecheckError(
-                        f"helmCharts {name!r} is not vendored at {home}/{name}/ next to the "
+                        f"helmCharts {name!r} is not vendored at {chart}/ next to the "
                         "kustomization (where kustomize looks for it); kustomize would "
                         "download it, and platecheck renders offline",
                         *inflated.where(self.root))

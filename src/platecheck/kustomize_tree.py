@@ -6,7 +6,7 @@ of the repository, and the build's call."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -168,6 +168,16 @@ def _left_repository(entry: str, key: str, found: Path, root: Path) -> NoReturn:
     line = next((number for number, text in enumerate(lines, 1) if entry in text), None)
     raise PlatecheckError(f"kustomization {key} entry {entry!r} leads out of the repository; "
                           "platecheck does not build it", rel_path(found, root), line)
+
+
+def chart_directory(home: str, chart: Mapping[str, Any]) -> str:
+    """Where kustomize looks for a chart a kustomization inflates (``absChartHome``),
+    relative to the kustomization, its chart home being ``home``: a chart of a repository
+    at a version in ``<home>/<name>-<version>/<name>``, any other in ``<home>/<name>``."""
+    name, version = str(chart.get("name", "")), chart.get("version")
+    if version and chart.get("repo"):
+        home = f"{home}/{name}-{version}"
+    return f"{home}/{name}"
 
 
 def repository_layer(path: Path, root: Path) -> Layer | None:

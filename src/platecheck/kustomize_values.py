@@ -5,8 +5,9 @@ as env-consistency compares them and findings point into them.
   then known by the image it replaces (``images_by_name``);
 - an Application's ``kustomize.patches`` and ``components`` come after the kustomization's
   own (``appended``);
-- a ``helmCharts`` entry's ``valuesFile`` is read into its ``valuesInline`` as kustomize
-  merges them (``chart_values_inlined``): the chart's values, wherever written.
+- a ``helmCharts`` entry's values are read into its ``valuesInline`` as kustomize and helm
+  merge them (``chart_values_inlined``): the chart's values.yaml, its ``valuesFile``, its
+  ``valuesInline`` and its ``additionalValuesFiles``; the chart's values, wherever written.
 
 Two environments' views compare entry by entry where kustomize applies entries
 independently of their order (``paired_entries``): patches and generators.
@@ -14,6 +15,7 @@ independently of their order (``paired_entries``): patches and generators.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from urllib.parse import urlsplit
 
 from platecheck.errors import PlatecheckError
 from platecheck.kustomize_patches import kind_name
-from platecheck.kustomize_tree import repository_layer
+from platecheck.kustomize_tree import chart_directory, repository_layer
 from platecheck.model import KeyPath, MergedValues, Origin
 from platecheck.values import Layer, merge_values
 from platecheck.yamlio import first_document
@@ -112,48 +114,86 @@ def images_by_name(values: MergedValues) -> MergedValues:
 
 
 def chart_values_inlined(values: MergedValues, root: Path) -> MergedValues:
-    """``values`` with each ``helmCharts`` entry's ``valuesFile`` (of this repository) read
-    into its ``valuesInline`` as kustomize merges them: the inline values over the file's
-    (``valuesMerge: override``, the default), the file's over the inline ones (``merge``),
-    or the inline ones alone (``replace``); each key keeps where it was written. Two
-    environments setting the same chart values, one in a file and one inline, then compare
-    alike."""
+    """``values`` with each ``helmCharts`` entry's values as helm gets them read into its
+    ``valuesInline``, each key keeping where it was written: the chart's own values.yaml
+    (of a chart vendored in this repository), under the file kustomize writes of the
+    ``valuesFile`` (the chart's values.yaml when none is named) and the inline values, the
+    inline ones over the file's (``valuesMerge: override``, the default), the file's over
+    the inline ones (``merge``) or the inline ones alone (``replace``; without inline
+    values, the file as it is), then each of
+    ``additionalValuesFiles`` in order, which kustomize passes as later ``-f`` files.
+    Two environments setting the same chart values, one in a file and one inline, then
+    compare alike, and a rendered value points at the file that gave it."""
     charts = values.data.get("helmCharts")
-    if not isinstance(charts, list) or not any(
-            isinstance(entry, dict) and isinstance(entry.get("valuesFile"), str)
-            for entry in charts):
+    if not isinstance(charts, list):
         return values
     entries, origins = list(charts), dict(values.origins)
     for index, entry in enumerate(charts):
         prefix: KeyPath = ("helmCharts", index)
-        where = values.origins.get((*prefix, "valuesFile"))
-        read = _values_file(entry, where, root) if isinstance(entry, dict) else None
-        if read is None:
+        where = values.origins.get(prefix)
+        layers = _entry_layers(entry, where, values, prefix, root) \
+            if isinstance(entry, dict) and where is not None else None
+        if layers is None:
             continue
+        merged = merge_values(None, layers)
         inline_key = (*prefix, "valuesInline")
-        inline = Layer(entry.get("valuesInline") if isinstance(entry.get("valuesInline"), dict)
-                       else {}, where.file if where else "", places={
-            path[len(inline_key):]: origin for path, origin in values.origins.items()
-            if path[:len(inline_key)] == inline_key})
-        order = {"replace": [inline], "merge": [inline, read]}.get(
-            str(entry.get("valuesMerge")), [read, inline])
-        merged = merge_values(None, order)
-        entries[index] = {**{k: v for k, v in entry.items() if k != "valuesFile"},
+        entries[index] = {**{k: v for k, v in entry.items() if k not in _READ},
                           "valuesInline": merged.data}
-        origins = {path: origin for path, origin in origins.items()
-                   if path[:3] not in (inline_key, (*prefix, "valuesFile"))}
+        read = {(*prefix, key) for key in ("valuesInline", *_READ)}
+        origins = {path: origin for path, origin in origins.items() if path[:3] not in read}
         origins.update(((*inline_key, *path), origin) for path, origin in merged.origins.items())
     return MergedValues(data={**values.data, "helmCharts": entries}, origins=origins)
 
 
-def _values_file(entry: Mapping[str, Any], where: Origin | None, root: Path) -> Layer | None:
-    """The ``valuesFile`` of a ``helmCharts`` entry, relative to the kustomization that
-    writes it (``where``), as a layer; None for a URL or a file that cannot be read (the
-    build reports what kustomize cannot read)."""
-    name = entry.get("valuesFile")
-    if not isinstance(name, str) or where is None or urlsplit(name).scheme:
+_READ = ("valuesFile", "additionalValuesFiles")  # a helmCharts entry's files of values
+
+
+def _entry_layers(entry: Mapping[str, Any], where: Origin, values: MergedValues,
+                  prefix: KeyPath, root: Path) -> list[Layer] | None:
+    """The values of a ``helmCharts`` entry (written at ``where``), lowest precedence first
+    (``chart_values_inlined``); None when a file it names is a URL or cannot be read (the
+    build reports what kustomize cannot read), or when it reads no file at all."""
+    directory = (root / where.file).parent
+    defaults = _chart_defaults(entry, where, root)
+    named = entry.get("valuesFile")
+    read = _values_file(directory, named, root) if named else defaults
+    additional = entry.get("additionalValuesFiles") or []
+    extra = [_values_file(directory, name, root) for name in additional] \
+        if isinstance(additional, list) else [None]
+    if (named and read is None) or None in extra or (read is None and not extra):
         return None
-    return repository_layer((root / where.file).parent / name, root)
+    inline_key = (*prefix, "valuesInline")
+    written = entry.get("valuesInline")
+    inline = Layer(written if isinstance(written, dict) else {}, where.file, places={
+        path[len(inline_key):]: origin for path, origin in values.origins.items()
+        if path[:len(inline_key)] == inline_key})
+    given = [inline] if read is None else [read, inline]
+    # without inline values kustomize passes the values file as it is, whatever the merge
+    merge = str(entry.get("valuesMerge")) if inline.data else "override"
+    order = {"replace": [inline], "merge": given[::-1]}.get(merge, given)
+    return [*([defaults] if defaults else []), *order, *(layer for layer in extra if layer)]
+
+
+def _chart_defaults(entry: Mapping[str, Any], where: Origin, root: Path) -> Layer | None:
+    """The values.yaml of the chart a ``helmCharts`` entry inflates, where kustomize looks
+    for the chart (``chart_directory`` of the kustomization's ``helmGlobals.chartHome``,
+    default ``charts``); None when it is not in this repository."""
+    kustomization = repository_layer(root / where.file, root)
+    globals_ = kustomization.data.get("helmGlobals") if kustomization else None
+    home = str((globals_ if isinstance(globals_, dict) else {}).get("chartHome") or "charts")
+    if not entry.get("name"):
+        return None
+    chart = (root / where.file).parent / chart_directory(home, entry)
+    return repository_layer(Path(os.path.normpath(chart / "values.yaml")), root)
+
+
+def _values_file(directory: Path, name: Any, root: Path) -> Layer | None:
+    """A values file a ``helmCharts`` entry names, relative to the directory of the
+    kustomization that writes it, as a layer; None for a URL or a file that cannot be
+    read."""
+    if not isinstance(name, str) or not name or urlsplit(name).scheme:
+        return None
+    return repository_layer(directory / name, root)
 
 
 def paired_entries(left: MergedValues, right: MergedValues

@@ -402,6 +402,10 @@ class RenderedTarget:
     # the patches that set fields of the resources after their files (Kustomize), highest
     # precedence first: where such a field was written
     patches: tuple[FieldLayer, ...] = ()
+    # a kustomization -> the templates of the charts it inflates (``helmCharts``), their
+    # texts among ``templates``: what a resource at that kustomization may have been
+    # written from, kustomize's output naming no template
+    inflated: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # (group, version, kind) -> schema, from every CRD in the repository and its renders
     crd_schemas: Mapping[tuple[str, str, str], CrdSchema] = field(default_factory=dict)
     # the schema options of a policy -> the schema of each kind this target renders, looked up

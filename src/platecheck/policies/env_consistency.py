@@ -15,7 +15,10 @@ What:
     it with a reason.
 
     A Kustomize source's values are its kustomizations' fields, merged as kustomize applies
-    them: an ``images`` entry is known by the image it replaces (``images.web``), its
+    them: a ``helmCharts`` entry's values are those its chart gets, wherever written
+    (``helmCharts[0].valuesInline``: the chart's values.yaml, the ``valuesFile``, the
+    ``valuesInline`` and the ``additionalValuesFiles``, merged as kustomize and helm merge
+    them); an ``images`` entry is known by the image it replaces (``images.web``), its
     ``newName``, ``newTag`` and ``digest`` being its values; a patch by its file, else its
     target, else the object it names (``patches.replicas.yaml``, ``patches.Deployment/web``)
     and a generator by its name (``configMapGenerator.web``), whatever their order: a patch
