@@ -3,7 +3,8 @@
 A rendered document has no line numbers of its own: it came from a Helm template, and its
 values-driven parts from values files. Given a path into the document
 (``spec.template.spec.containers[0].image``), look for it in the template text first (keys in
-order, starting at the template's ``kind:`` line; in a template of several documents, at
+order, a list index at its item where the list is written item by item, starting at the
+template's ``kind:`` line; in a template of several documents, at
 the resource's own document when the template's documents map one to one onto what it
 rendered, see ``platecheck.parse``), then in the values that fed the render
 (a values key path ending with the same keys), and fall back to the nearest key found.
@@ -46,17 +47,60 @@ def template_walk(text: str, kind: str, path: Sequence[str | int],
             break
     if found is None and document is not None:
         found = start
-    keys = [part for part in path if isinstance(part, str)]
+    last_key = max((i for i, part in enumerate(path) if isinstance(part, str)), default=-1)
     last_found = False
     position = start
-    for index, key in enumerate(keys):
-        pattern = _key_pattern(key)
+    key_line: int | None = None  # the line of the key just found, for an index after it
+    for index, part in enumerate(path):
+        if isinstance(part, int):
+            item = _list_item(lines, key_line, part) if key_line is not None else None
+            if item is not None:  # the key of the item's next field may share its line
+                found, position = item, item
+            key_line = None
+            continue
+        pattern = _key_pattern(part)
         hit = next((n for n in range(position, len(lines)) if pattern.match(lines[n])), None)
+        key_line = hit
         if hit is None:
             continue
         found, position = hit, hit + 1
-        last_found = index == len(keys) - 1
+        last_found = index == last_key
     return (found + 1 if found is not None else None), last_found
+
+
+_ITEM_KEY = re.compile(r"^(\s*(?:-\s+)?)[^\s#-][^:]*:\s*(?:#.*)?$")
+
+
+def _list_item(lines: Sequence[str], key_line: int, number: int) -> int | None:
+    """The line (0-based) starting item ``number`` of the block list under the key at
+    ``key_line``; None where the list is not written item by item (a flow list, a template
+    action on a line of its own, which may make any number of items)."""
+    head = _ITEM_KEY.match(lines[key_line])
+    if head is None:
+        return None  # a value on the key's line: a flow list, or no list
+    column = len(head.group(1))
+    item_indent: int | None = None
+    count = -1
+    for index in range(key_line + 1, len(lines)):
+        text = lines[index]
+        stripped = text.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("{{"):
+            return None  # an action of its own line (range, if, include) may make items
+        indent = len(text) - len(text.lstrip(" "))
+        item = stripped == "-" or stripped.startswith("- ")
+        if item_indent is None:
+            if not item or indent < column:
+                return None
+            item_indent = indent
+        if indent < item_indent or (indent == item_indent and not item):
+            return None
+        if indent == item_indent:
+            count += 1
+            if count == number:
+                return index
+    return None
 
 
 def values_origin(rendered: RenderedTarget, path: Sequence[str | int]) -> Origin | None:
