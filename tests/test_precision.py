@@ -659,6 +659,57 @@ def test_a_host_another_key_also_holds_is_at_the_key_its_template_reads(
         "chart/values.yaml:6"]
 
 
+def test_a_pull_policy_written_in_its_container_is_at_that_line(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """A sidecar whose template writes ``imagePullPolicy: IfNotPresent`` as it is, beside a
+    container whose policy comes from ``image.pullPolicy`` (also ``IfNotPresent``): the
+    sidecar's finding is at its own line, not at the other container's values key."""
+    from synthetic import application
+
+    container = ("        - name: {name}\n          image: {image}\n"
+                 "          imagePullPolicy: {policy}\n          resources:\n"
+                 "            requests: {{cpu: 100m, memory: 128Mi}}\n"
+                 "            limits: {{cpu: 200m, memory: 256Mi}}\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "apps/app.yaml": application("app-stg", "chart", "app-stg"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "chart/values.yaml": "image:\n  tag: '1.2.3'\n  pullPolicy: IfNotPresent\n"
+                             "sidecarImage: example/sidecar:latest\n",
+        "chart/templates/deployment.yaml":
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\nspec:\n"
+            "  selector:\n    matchLabels: {app: app}\n  template:\n    metadata:\n"
+            "      labels: {app: app}\n    spec:\n      containers:\n"
+            + container.format(name="app", image='"example/app:{{ .Values.image.tag }}"',
+                               policy="{{ .Values.image.pullPolicy }}")
+            + container.format(name="sidecar", image="{{ .Values.sidecarImage | quote }}",
+                               policy="IfNotPresent")})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [f.location for f in report.findings if f.policy == "pull-policy"] == [
+        "chart/templates/deployment.yaml:21"]
+
+
+def test_a_host_made_of_the_release_alone_is_at_its_template_line(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """``host: {{ printf "%s.example.com" .Release.Namespace }}`` reads no value: a values
+    key that holds the same text by chance is not where it comes from."""
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "apps/web.yaml": application("web-prod", "chart", "web-prod"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "ingress:\n  hostname: web-prod.example.com\n",
+        "chart/templates/ingress.yaml":
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\nspec:\n"
+            "  rules:\n    - host: {{ printf \"%s.example.com\" .Release.Namespace }}\n"
+            "      http:\n        paths:\n          - {path: /, pathType: Prefix, backend: "
+            "{service: {name: web, port: {number: 80}}}}\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [f.location for f in report.findings if "not covered" in f.message] == [
+        "chart/templates/ingress.yaml:7"]
+
+
 def test_a_document_separator_helm_lint_refuses_is_at_its_template_line(
         helm_bin: Path, tmp_path: Path) -> None:
     """A ``---`` whose line break the ``{{- end }}`` after it removes joins the next

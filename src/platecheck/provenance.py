@@ -69,7 +69,7 @@ def locate(
             return origin
     if written and resource is not None and resource.template_file:
         origin = _written_origin(rendered, resource, written,
-                                 [*(hints.get("exact") or ()), *values][:1])
+                                 [*(hints.get("exact") or ()), *values][:1], anchor, anchor_in)
         if origin is not None:
             return origin
     origin = find_value(rendered, values, **hints)
@@ -94,53 +94,61 @@ def locate(
 
 
 def _written_origin(rendered: RenderedTarget, resource: Resource, field: str,
-                    values: Sequence[object]) -> Origin | None:
-    """Where the template gives ``field`` its value: written as it is (no value gave it,
-    whatever value is alike), else the one values key the template writes there, when it
-    holds the value."""
-    line = _written_line(rendered, resource, field, values)
-    if line is not None:
-        return Origin(resource.template_file or "", line)
-    return _referenced(rendered, resource, field, values)
-
-
-def _written_line(rendered: RenderedTarget, resource: Resource, field: str,
-                  values: Sequence[object]) -> int | None:
-    """The one line of ``resource``'s document in its template that writes ``field`` with
-    the value as it is (quoted or not), or None."""
+                    values: Sequence[object], anchor: str | None = None,
+                    anchor_in: tuple[str, int] | None = None) -> Origin | None:
+    """Where the template gives ``field`` its value, when one line of ``resource``'s document
+    alone may: written as it is (no value gave it, whatever value is alike), or reading one
+    values key whole (``host: {{ .Values.web.host }}``) that holds the value (another key
+    holding the same text is no answer then), or made of no value at all (``printf`` of the
+    release's namespace: that line). A subchart's templates read their own values:
+    only the chart's own templates are read so. Two lines that may write the value (a
+    literal and an action, in two containers) leave the answer to the values search; in a
+    list entry (``anchor``, ``anchor_in``: a container), the entry's line alone counts."""
     text = rendered.templates.get(resource.template_file or "")
     if text is None or not values:
         return None
-    value = re.escape(str(values[0]))
-    pattern = re.compile(rf"^\s*(?:-\s+)?{re.escape(field)}:\s*([\"']?){value}\1\s*(?:#.*)?$")
+    entry = template_line(rendered, resource.template_file or "", (field,), anchor, anchor_in,
+                          resource.line) if anchor else None
+    wanted = re.escape(str(values[0]))
+    field_line = re.compile(rf"^\s*(?:-\s+)?{re.escape(field)}:\s*(.*)$")
+    literal = re.compile(rf"([\"']?){wanted}\1\s*(?:#.*)?")
+    reference = re.compile(rf"([\"']?){_REFERENCE}\1\s*(?:#.*)?")
     lines, offset = _document_lines(text, resource.line, resource.template_file or "")
-    found = [offset + index + 1 for index, line in enumerate(lines) if pattern.match(line)]
-    return found[0] if len(found) == 1 else None
-
-
-_REFERENCE = r"\{\{-?\s*\$?\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\s*(?:\|\s*quote\s*)?-?\}\}"
-
-
-def _referenced(rendered: RenderedTarget, resource: Resource, field: str,
-                values: Sequence[object]) -> Origin | None:
-    """The origin of the values key that the one line of ``resource``'s document writing
-    ``field`` reads whole (``host: {{ .Values.web.host }}``), when that key holds the value;
-    another key holding the same text is no answer then. A subchart's templates read their
-    own values: only the chart's own templates are read so."""
+    candidates = [(offset + index + 1, match.group(1).strip())
+                  for index, match in enumerate(map(field_line.match, lines))
+                  if match and (literal.fullmatch(match.group(1).strip())
+                                or "{{" in match.group(1))
+                  and entry in (None, offset + index + 1)]
+    if len(candidates) != 1:
+        return None
+    line, written = candidates[0]
+    if literal.fullmatch(written) or _of_no_value(written):
+        return Origin(resource.template_file or "", line)
     chart = rendered.target.chart
-    text = rendered.templates.get(resource.template_file or "")
-    if text is None or not values or chart is None \
+    found = reference.fullmatch(written)
+    if found is None or chart is None \
             or not (resource.template_file or "").startswith(f"{chart.rel}/templates/"):
         return None
-    pattern = re.compile(rf"^\s*(?:-\s+)?{re.escape(field)}:\s*([\"']?){_REFERENCE}\1\s*(?:#.*)?$")
-    lines, _ = _document_lines(text, resource.line, resource.template_file or "")
-    paths = {match.group(2) for match in map(pattern.match, lines) if match}
-    if len(paths) != 1:
-        return None
-    path = tuple(paths.pop().split("."))
+    path = tuple(found.group(2).split("."))
     if _text(_lookup(rendered.values.data, path)) != _text(values[0]):
         return None
     return _path_origin(rendered, path)
+
+
+# what a template action reads: a field (.x.y, $.x), a variable ($v), the dot itself
+_READS = re.compile(r"\$?\.[A-Za-z_][\w.]*|\$\w*|(?<![\w)\]])\.(?![\w])")
+_RELEASE_FIELDS = (".Release.", ".Chart.", ".Capabilities.", ".Template.")
+
+
+def _of_no_value(written: str) -> bool:
+    """Whether a field's template actions read nothing but the release, the chart and the
+    cluster's capabilities (``{{ printf "%s.example.com" .Release.Namespace }}``)."""
+    actions = re.findall(r"\{\{(.*?)\}\}", written)
+    unquoted = re.sub(r'"(?:[^"\\]|\\.)*"|`[^`]*`', '""', " ".join(actions))
+    return bool(actions) and all(r.startswith(_RELEASE_FIELDS) for r in _READS.findall(unquoted))
+
+
+_REFERENCE = r"\{\{-?\s*\$?\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\s*(?:\|\s*quote\s*)?-?\}\}"
 
 
 def target_origin(target: RenderTarget) -> Origin | None:

@@ -141,6 +141,7 @@ def _origin(target: RenderedTarget, container: Container, explicit: Any) -> Orig
         keys=("pullPolicy", "imagePullPolicy"),
         context=context,
         fields=("imagePullPolicy",),
+        written="imagePullPolicy",
         **in_template(container),
     )
 
