@@ -174,3 +174,24 @@ def test_a_destination_namespace_the_api_server_refuses(tmp_path: Path) -> None:
     assert [(e.location, e.message) for e in report.errors] == [
         ("argocd/chart.yaml:13", "namespace 'Chart_NS' is not a valid DNS-1123 name "
                                  "(lowercase letters, digits and '-', at most 63)")]
+
+
+def test_two_list_sets_of_one_name_are_a_name_used_twice(tmp_path: Path) -> None:
+    """Two files each holding a plain list ApplicationSet ``web`` (one making web-stg, the
+    other web-prod): one object in Argo CD, each apply replacing the other. The sets are
+    expanded, and their name is still checked."""
+    one = UNSET_NAMESPACE.replace("name: apps\n", "name: web\n").replace(
+        "          - app: web\n          - app: api\n            values:\n              ns: api\n",
+        "          - app: web-{env}\n            values:\n              ns: web-{env}\n").replace(
+        "'apps/{{app}}'", "apps/web")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "argocd/stg.yaml": one.replace("{env}", "stg"),
+        "argocd/prod.yaml": one.replace("{env}", "prod"),
+        "apps/web/cm.yaml": CM.format(name="web")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets) == ["prod/web", "stg/web"]
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "argocd-application"] == [
+        ("argocd/stg.yaml:4", "ApplicationSet web: name is also used by argocd/prod.yaml:4")]

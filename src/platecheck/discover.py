@@ -61,6 +61,7 @@ class Discovery:
     applications: list[Application] = field(default_factory=list)
     app_of_apps: list[Application] = field(default_factory=list)
     application_sets: list[Application] = field(default_factory=list)
+    expanded_sets: list[Application] = field(default_factory=list)  # of a plain list
     charts: list[Chart] = field(default_factory=list)
     chart_dirs: list[Path] = field(default_factory=list)  # chart directories given as paths
     yaml_files: dict[str, YamlFile] = field(default_factory=dict)
@@ -449,10 +450,7 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
             if kind == "Application":
                 apps.append(parse_application(document, rel))
             elif elements is not None:  # a plain list: the Applications it makes
-                check_elements(document, elements, rel)
-                apps.extend([dataclasses.replace(parse_application(
-                    expand(document, index, element, rel), rel), set_line=document.line)
-                    for index, element in enumerate(elements)])  # all, or none
+                apps.extend(_expanded(found, document, elements, rel))
             else:
                 app_set = parse_application_set(document, rel)
                 found.application_sets.append(app_set)
@@ -460,6 +458,18 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
         except PlatecheckError as exc:
             found.errors.append(exc)
             found.failed[(rel, document.line)] = exc
+    return apps
+
+
+def _expanded(found: Discovery, document: Document, elements: Sequence[Any], rel: str
+              ) -> list[Application]:
+    """The Applications a plain list ApplicationSet makes (all, or none: an error), each
+    with the set's line; the set itself is kept as expanded."""
+    check_elements(document, elements, rel)
+    apps = [dataclasses.replace(parse_application(expand(document, index, element, rel), rel),
+                                set_line=document.line)
+            for index, element in enumerate(elements)]
+    found.expanded_sets.append(parse_application_set(document, rel))
     return apps
 
 

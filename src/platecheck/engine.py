@@ -247,7 +247,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
         model = RepoModel(
             root=repo_root,
-            applications=tuple(found.applications),
+            applications=tuple(found.applications), expanded_sets=tuple(found.expanded_sets),
             generated=tuple(g.app for g in generated if not g.application_set),
             generated_links=tuple(((g.parent.file, g.parent.line), (g.app.file, g.app.line))
                                   for g in generated if g.parent is not None),

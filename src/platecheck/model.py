@@ -519,6 +519,9 @@ class RepoModel:
     # Applications found in rendered output (a Helm-templated app-of-apps), each as written
     # by its parent's template; a child two parents generate is here twice
     generated: tuple[Application, ...] = ()
+    # the ApplicationSets of a plain list, each in its file (their Applications are among
+    # ``applications``, each with its set's line): one name each in Argo CD
+    expanded_sets: tuple[Application, ...] = ()
     # (the parent's file and line, the child's file and line) of each Application a render
     # generated: who deploys it
     generated_links: tuple[tuple[tuple[str, int], tuple[str, int]], ...] = ()

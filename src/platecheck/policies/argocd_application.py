@@ -19,7 +19,8 @@ What:
       write alike, as chart mode's renders of an app-of-apps chart per environment do;
       written differently, each is its environment's install's own; two documents of one
       file written alike are two, which Argo CD warns of);
-      so are ApplicationSets' (written, or rendered by two parents differently); an
+      so are ApplicationSets' (written, a plain list's that platecheck expands too, or
+      rendered by two parents differently); an
       Application no app-of-apps reaches (below) takes no name;
     - no two Applications deploy the same resource (API group, kind, namespace, name) to
       the same cluster (destination server, or cluster name): Argo CD's shared-resource
@@ -182,7 +183,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     unreachable = list(checker.reachability(
         [*apps, *(s for s in _application_sets(repo) if s.deployed_by is None)]))
     # an Application Argo CD never deploys takes no name from another
-    yield from checker.unique_names([app for app in (*apps, *generated, *_application_sets(repo))
+    yield from checker.unique_names([app for app in (*apps, *generated, *_application_sets(repo),
+                                                     *_reached_sets(repo, checker.undeployed))
                                      if (app.file, app.line) not in checker.undeployed])
     # an Application Argo CD never deploys shares no resource with another
     yield from shared_resources(repo, checker.undeployed,
@@ -211,6 +213,14 @@ def _refused_namespaces(repo: RepoModel, checker: _Checker) -> Iterator[Finding]
                 f"name (a DNS-1123 label): Argo CD cannot apply {which}",
                 "Set spec.destination.namespace to a namespace name (lowercase letters, digits "
                 "and '-', at most 63 characters).")
+
+
+def _reached_sets(repo: RepoModel, undeployed: set[tuple[str, int]]) -> list[Application]:
+    """The ApplicationSets of a plain list (expanded) of which some Application is deployed:
+    each is one object in Argo CD, of a name no other may use."""
+    lines = {(app.file, app.set_line) for app in repo.applications
+             if app.set_line is not None and (app.file, app.line) not in undeployed}
+    return [s for s in repo.expanded_sets if (s.file, s.line) in lines]
 
 
 def _where(app: Application) -> tuple[str, int, str, str]:
