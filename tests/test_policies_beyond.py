@@ -128,11 +128,31 @@ def test_kubernetes_version_comes_from_the_target_then_the_option() -> None:
     # flowcontrol v1 exists from Kubernetes 1.29 on
     old = rendered_target(doc, doc, kube_version="1.28.4")
     assert [f.message for f in schema_check(unknown_kind, old, unknown_kind.Options())] == [
-        "FlowSchema/f: kind FlowSchema (flowcontrol.apiserver.k8s.io/v1) is not "
-        "schema-validated: no Kubernetes 1.28.0 schema and no "
-        "flowschema-flowcontrol.apiserver.k8s.io-v1.json"]
+        "FlowSchema/f: Kubernetes 1.28.0 does not serve kind FlowSchema in "
+        "flowcontrol.apiserver.k8s.io/v1, so the API server refuses it; it serves "
+        "flowcontrol.apiserver.k8s.io/v1beta2, flowcontrol.apiserver.k8s.io/v1beta3"]
     assert schema_check(unknown_kind, old, unknown_kind.Options(kubernetes_version="v1.30.2")) == []
     assert schema_check(unknown_kind, rendered_target(doc, doc), unknown_kind.Options()) == []
+
+
+@pytest.mark.parametrize(("api_version", "kind", "served"), [
+    ("extensions/v1beta1", "Ingress", "networking.k8s.io/v1"),
+    ("apps/v1beta2", "Deployment", "apps/v1"),
+    ("batch/v1beta1", "CronJob", "batch/v1"),
+    ("example.com/v1", "Ingress", None),  # a custom resource: no schema, not a removed API
+])
+def test_a_built_in_kind_in_an_api_version_not_served_names_the_served_one(
+        api_version: str, kind: str, served: str | None) -> None:
+    doc = f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: x\n"
+    [finding] = schema_check(unknown_kind, rendered_target(doc, doc), unknown_kind.Options())
+    if served is None:
+        assert "is not schema-validated" in finding.message
+        assert finding.remediation == unknown_kind.REMEDIATION
+    else:
+        assert finding.message == (
+            f"{kind}/x: Kubernetes 1.31.0 does not serve kind {kind} in {api_version}, so the "
+            f"API server refuses it; it serves {served}")
+        assert finding.remediation.startswith(f"Change apiVersion to {served},")
 
 
 @pytest.mark.parametrize("requested, message", [

@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import functools
+import glob
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -208,6 +209,30 @@ def _leave_container_quantities(defs: dict[str, Any]) -> None:
     defs[_UNCHECKED_QUANTITY] = {"type": ["string", "number", "null"]}
     defs[_CONTAINER_REQUIREMENTS] = relaxed
     container["$ref"] = f"#/$defs/{_CONTAINER_REQUIREMENTS}"
+
+
+@functools.cache
+def served_versions(version: str, api_version: str, kind: str) -> tuple[str, ...]:
+    """The apiVersions of a built-in kind's group (``api_version``'s) that Kubernetes
+    ``version`` (a bundled one) serves it in, for a kind it does not serve in
+    ``api_version``: ``networking.k8s.io/v1`` for ``extensions/v1beta1`` Ingress. Empty for
+    another group (a custom resource's) or an unknown kind."""
+    group, _ = split_api_version(api_version)
+    root = _bundle_root()
+    directory = root / f"v{version}-local-strict" if root is not None else None
+    if directory is None or not directory.is_dir():
+        return ()
+    served = set()
+    for path in directory.glob(f"{glob.escape(kind.lower())}-*.json"):
+        schema = _bundled(f"v{version}-local-strict/{path.name}")
+        gvks = schema.get("x-kubernetes-group-version-kind") if isinstance(schema, dict) else None
+        for gvk in gvks if isinstance(gvks, list) else ():
+            # extensions/v1beta1 went to apps and networking.k8s.io: their kinds moved groups
+            if gvk.get("kind") == kind and (gvk.get("group", "") == group
+                                            or group == "extensions"):
+                served.add(f"{gvk['group']}/{gvk['version']}" if gvk.get("group")
+                           else str(gvk.get("version")))
+    return tuple(sorted(served))
 
 
 @functools.cache

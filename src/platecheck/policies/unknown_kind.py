@@ -7,7 +7,9 @@ What:
     ``<kind>-<group>-<version>.json`` lowercase, or ``<group>/<kind>_<version>.json`` as in
     kubeconform's CRD catalog), a CustomResourceDefinition in the repository (a chart's
     ``crds/``, or rendered by any target) or a schema shipped with platecheck. Such a resource
-    is never validated by ``k8s-schema``.
+    is never validated by ``k8s-schema``. A built-in kind in an apiVersion that version does
+    not serve (``extensions/v1beta1`` Ingress, removed in 1.22) is one the API server
+    refuses: the finding names the apiVersions it serves instead.
 
 Why:
     Schema validators that skip unknown kinds pass a misspelled CRD field, a wrong apiVersion
@@ -39,7 +41,7 @@ from dataclasses import dataclass
 from platecheck import schemas
 from platecheck.globs import matches_any
 from platecheck.manifest_lines import field_origin
-from platecheck.model import Finding, RenderedTarget
+from platecheck.model import Finding, RenderedTarget, Resource
 from platecheck.policies.k8s_schema import resource_label
 from platecheck.provenance import at
 
@@ -68,14 +70,29 @@ def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
         if found.lookup(resource.api_version, resource.kind) is not None:
             continue
         where = field_origin(rendered, resource, ())
-        expected = schemas.schema_file_name(resource.kind, resource.api_version)
         yield Finding(
-            policy=ID,
-            message=(f"{resource_label(resource)}: kind {resource.kind} "
-                     f"({resource.api_version}) is not schema-validated: no Kubernetes "
-                     f"{found.kubernetes_version} schema and no {expected}"),
-            **at(where), environment=rendered.environment,
-            target=rendered.id, resource=resource_label(resource), remediation=REMEDIATION)
+            policy=ID, message=_message(resource, found.kubernetes_version),
+            **at(where), environment=rendered.environment, target=rendered.id,
+            resource=resource_label(resource),
+            remediation=_remedy(resource, found.kubernetes_version))
+
+
+def _message(resource: Resource, version: str) -> str:
+    served = schemas.served_versions(version, resource.api_version, resource.kind)
+    if served:  # a built-in kind's apiVersion removed (or not yet served)
+        return (f"{resource_label(resource)}: Kubernetes {version} does not serve kind "
+                f"{resource.kind} in {resource.api_version}, so the API server refuses it; "
+                f"it serves {', '.join(served)}")
+    expected = schemas.schema_file_name(resource.kind, resource.api_version)
+    return (f"{resource_label(resource)}: kind {resource.kind} ({resource.api_version}) is "
+            f"not schema-validated: no Kubernetes {version} schema and no {expected}")
+
+
+def _remedy(resource: Resource, version: str) -> str:
+    served = schemas.served_versions(version, resource.api_version, resource.kind)
+    return (f"Change apiVersion to {served[-1]}, with the fields that version changed "
+            f"(kubectl explain {resource.kind.lower()} --api-version={served[-1]})."
+            if served else REMEDIATION)
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
