@@ -170,3 +170,18 @@ def test_generated_objects_compare_by_their_names_without_the_hash(
     data, though kustomize appends the hash of its data to its name; one production alone
     generates is found at its generator's entry."""
     assert sorted(env_findings(tmp_path, prod, stg, files)) == found
+
+
+def test_a_kustomize_difference_is_fixed_in_the_kustomizations(tmp_path: Path) -> None:
+    """Kustomize has no values files: the fix of a setting one overlay writes says where
+    it is written."""
+    repo = repository(tmp_path, {
+        "base/deploy.yaml": DEPLOYMENT,
+        "base/kustomization.yaml": "resources:\n  - deploy.yaml\n",
+        "overlays/prod/kustomization.yaml": OVERLAY + "replicas:\n  - name: web\n    count: 3\n",
+        "overlays/stg/kustomization.yaml": OVERLAY,
+        "apps/web-prod.yaml": application("web-prod", "overlays/prod", "web-prod"),
+        "apps/web-stg.yaml": application("web-stg", "overlays/stg", "web-stg")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    [remedy] = {f.remediation for f in report.findings if f.policy == "env-consistency"}
+    assert remedy.startswith("write the setting in both environments' kustomizations")

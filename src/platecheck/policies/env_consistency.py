@@ -92,6 +92,11 @@ _VALUES_FIX = (
     "set the key in both environments' values files (or list the path in env-consistency "
     "allowedDifferences)"
 )
+# a Kustomize source's values are its kustomizations (images, replicas, patches)
+_KUSTOMIZE_FIX = (
+    "write the setting in both environments' kustomizations, or the values files their "
+    "helmCharts name (or list the path in env-consistency allowedDifferences)"
+)
 _RESOURCE_FIX = (
     "render the resource in both environments (or list Kind/name in env-consistency "
     "allowedResourceDifferences)"
@@ -175,7 +180,8 @@ def _values_findings(
         else:
             was, now = change.split("/")
             message = f'values key "{name}" is {was} for {left.id} but {now} for {right.id}'
-        yield _finding(side, message, origin, None, _VALUES_FIX)
+        kustomize = side.target.source_type is SourceType.KUSTOMIZE
+        yield _finding(side, message, origin, None, _KUSTOMIZE_FIX if kustomize else _VALUES_FIX)
 
 
 @dataclass(frozen=True)
