@@ -195,3 +195,22 @@ def test_two_list_sets_of_one_name_are_a_name_used_twice(tmp_path: Path) -> None
     assert [(f.location, f.message) for f in report.findings
             if f.policy == "argocd-application"] == [
         ("argocd/stg.yaml:4", "ApplicationSet web: name is also used by argocd/prod.yaml:4")]
+
+
+def test_a_set_not_expanded_reaches_only_the_files_its_include_chooses(tmp_path: Path) -> None:
+    """``directory.include`` of the set's template: Argo CD reads that file of each
+    directory alone, so another Application file beside it is not reached."""
+    app_set = SET.replace("        path: 'apps/{{.env}}'\n",
+                          "        path: 'apps/{{.env}}'\n        directory:\n"
+                          "          include: 'web.yaml'\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/set.yaml": app_set,
+        "bootstrap/platform.yaml": application("platform", "platform", "argocd"),
+        "platform/mon.yaml": application("mon", "shared", "mon"),
+        "apps/prod/web.yaml": application("web-prod", "shared", "web-prod"),
+        "apps/prod/old.yaml": application("old-prod", "shared", "old-prod"),
+        "shared/cm.yaml": CM.format(name="c")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report.findings if "not reachable" in f.message] == [
+        "apps/prod/old.yaml:4"]

@@ -118,9 +118,10 @@ from platecheck.appset import template_path_globs
 from platecheck.discover import raw_at, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
-from platecheck.globs import matches_any, path_match
+from platecheck.globs import argocd_match, matches_any, path_match
 from platecheck.helmargs import valid_namespace
 from platecheck.manifest_lines import kind_pattern
+from platecheck.manifests import DirectoryOptions
 from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
 from platecheck.options import OptionValueError, PolicyOptions, option
 from platecheck.repourl import git_repo_urls, normalized, this_repository
@@ -221,6 +222,20 @@ def _reached_sets(repo: RepoModel, undeployed: set[tuple[str, int]]) -> list[App
     lines = {(app.file, app.set_line) for app in repo.applications
              if app.set_line is not None and (app.file, app.line) not in undeployed}
     return [s for s in repo.expanded_sets if (s.file, s.line) in lines]
+
+
+def _in_directory(file: str, globs: Sequence[str], options: DirectoryOptions) -> bool:
+    """Whether a directory source at one of ``globs`` (Go's ``path.Match``) reads ``file``:
+    in that directory (or below it, recursing), as its include and exclude choose."""
+    path = PurePosixPath(file)
+    for place in path.parents if options.recurse else [path.parent]:
+        if not any(path_match(glob, str(place)) for glob in globs):
+            continue
+        relative = file if str(place) == "." else path.relative_to(place).as_posix()
+        if not (options.exclude and argocd_match(options.exclude, relative)) and not (
+                options.include and not argocd_match(options.include, relative)):
+            return True
+    return False
 
 
 def _where(app: Application) -> tuple[str, int, str, str]:
@@ -561,18 +576,14 @@ class _Checker:
         action any name, a git generator's path its directories' patterns): Argo CD deploys
         them through the Applications it generates."""
         found: list[Application] = []
-        for index, source in enumerate(app_set.sources):
+        for source in app_set.sources:
             if source.chart or not source.path or not (
                     self._is_local(source) or "{{" in source.repo_url):
                 continue
-            raw = raw_at(app_set.raw, source_key(app_set, index))
-            directory = raw.get("directory") if isinstance(raw, dict) else None
-            recurse = isinstance(directory, dict) and directory.get("recurse") is True
+            options = DirectoryOptions.of({"directory": source.directory})
             globs = template_path_globs(app_set.raw, source.path)
-            found += [app for app in apps if app.kind == "Application" and any(
-                path_match(glob, str(place)) for glob in globs
-                for place in (PurePosixPath(app.file).parents if recurse
-                              else [PurePosixPath(app.file).parent]))]
+            found += [app for app in apps if app.kind == "Application"
+                      and _in_directory(app.file, globs, options)]
         return found
 
     def _remote_roots(self, apps: Sequence[Application], roots: Sequence[Application],
