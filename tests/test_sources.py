@@ -3897,3 +3897,28 @@ def test_chart_mode_drops_a_chart_whose_deploying_application_failed_planning(
     assert sorted(t.id for t in report_.targets) == ["prod/env", "stg/env"]
     assert [f.message for f in report_.findings] == [
         "Application web: value file 'missing.yaml' does not exist"]
+
+
+def test_a_document_after_an_empty_one_of_a_template_is_that_templates(
+        tmp_path: Path) -> None:
+    """A ``range`` writing ``---`` after each Application, one of them disabled: helm prints
+    the next one's ``# Source:`` comment above an empty document, the Application below a
+    bare ``---``.
+    It is still the template's (before, it was taken for the parent's own file, which then
+    looked replaced by it: its chart was named as deployed by none)."""
+    template = ("{{- range .Values.clusters }}\n{{- if .enabled }}\n"
+                + application("{{ .name }}-web", "web", "web")
+                + "{{- end }}\n---\n{{- end }}\n")
+    repo = write_files(tmp_path / "repo", {
+        "root.yaml": application("root", "apps", "argocd"),
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/values.yaml": "clusters:\n  - {name: one, enabled: true}\n"
+                            "  - {name: off, enabled: false}\n  - {name: two, enabled: true}\n",
+        "apps/templates/apps.yaml": template,
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert sorted((a.name, a.file) for a in model.generated) == [
+        ("one-web", "apps/templates/apps.yaml"), ("two-web", "apps/templates/apps.yaml")]
+    assert [a.file for a in model.applications] == ["root.yaml"]
+    assert model.undeployed_charts == ()

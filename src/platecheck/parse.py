@@ -109,10 +109,13 @@ def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, in
     outputs: list[tuple[list[Any], str | None, str | None]] = []  # documents, template, file
     chunks = parsed if parsed is not None else ParsedChunks()
     group = chunks.group(manifest)
+    template: str | None = None
     try:
         for chunk in _SEPARATOR.split(manifest):
             match = _SOURCE.search(chunk)
-            template = match.group(1) if match else None
+            # a document without a comment of its own is the last template's: one whose
+            # output starts with "---" gets its comment above an empty document
+            template = match.group(1) if match else template
             try:
                 documents = chunks.documents(chunk, template or "a template", group)
             except YamlError as exc:
