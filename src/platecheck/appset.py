@@ -35,7 +35,7 @@ class _Unterminated(Exception):
 
 # a git directories generator's path in a template: fasttemplate's {{path}}, Go's {{.path.path}}
 _PATH_ACTION = re.compile(r"\{\{-?\s*\.?path(?:\.path)?\s*-?\}\}")
-_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # any template action, over lines too
+TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # a template action, over lines too
 
 
 def template_path_globs(app_set: Mapping[str, Any], path: str) -> list[str]:
@@ -48,7 +48,7 @@ def template_path_globs(app_set: Mapping[str, Any], path: str) -> list[str]:
     if directories and _PATH_ACTION.search(path):
         # (a function as the replacement: a pattern's backslashes are no group references)
         paths = [_PATH_ACTION.sub(_literally(d.strip("/")), path) for d in directories]
-    return [_ACTION.sub("*", p).strip("/") or "." for p in paths]
+    return [TEMPLATE_ACTION.sub("*", p).strip("/") or "." for p in paths]
 
 
 def _literally(text: str) -> Callable[[re.Match[str]], str]:
@@ -62,9 +62,10 @@ def _git_directories(value: Any) -> Iterator[str]:
         git = value.get("git")
         entries = git.get("directories") if isinstance(git, Mapping) else None
         for entry in entries if isinstance(entries, list) else ():
-            if isinstance(entry, Mapping) and isinstance(entry.get("path"), str) \
-                    and entry.get("exclude") is not True and not _ACTION.search(entry["path"]):
-                yield entry["path"]
+            path = entry.get("path") if isinstance(entry, Mapping) else None
+            if isinstance(path, str) and entry.get("exclude") is not True \
+                    and not TEMPLATE_ACTION.search(path):
+                yield path
         for item in value.values():
             yield from _git_directories(item)
     elif isinstance(value, list):

@@ -203,7 +203,7 @@ def _walked_applications(found: Discovery, path: Path, exclude: Sequence[str]
     jsonnet: list[Path] = []
     files = list(_yaml_files(path, root, recurse=True, jsonnet=jsonnet))
     found.jsonnet.extend(rel_path(file, root) for file in jsonnet
-                         if _names_argo_kind(file, _JSONNET_KIND))
+                         if names_argo_kind(file, _JSONNET_KIND))
     patches = _patch_files(files, root)
     return [app for file in files
             if not (exclude and matches_any(rel_path(file, root), exclude))
@@ -340,17 +340,19 @@ def _hidden_applications(directory: Path, root: Path) -> Iterator[str]:
                 for file in sorted(files):
                     path = Path(inner) / file
                     if file.endswith(MANIFEST_SUFFIXES) and inside(path, root) \
-                            and _names_argo_kind(path):
+                            and names_argo_kind(path):
                         yield rel_path(path, root)
 
 
-def _names_argo_kind(path: Path, kind: re.Pattern[bytes] = _ARGO_KIND) -> bool:
+def names_argo_kind(path: Path, kind: re.Pattern[bytes] | None = _ARGO_KIND) -> bool:
+    """Whether the file (its first megabyte) names Argo CD's API group, and ``kind`` (an
+    Application or ApplicationSet; None: any)."""
     try:
         with path.open("rb") as handle:
             head = handle.read(_HIDDEN_READ)
     except OSError:
         return False
-    return b"argoproj.io/" in head and kind.search(head) is not None
+    return b"argoproj.io/" in head and (kind is None or kind.search(head) is not None)
 
 
 def top_level_charts(paths: Sequence[Path], root: Path) -> list[Path]:

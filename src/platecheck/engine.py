@@ -22,7 +22,15 @@ from platecheck.cache import ResultMemo, prune_unused
 from platecheck.changed import Selection
 from platecheck.config import Config
 from platecheck.dependencies import vendored_twice
-from platecheck.discover import Discovery, discover, find_root, raw_at, rel_path, source_key
+from platecheck.discover import (
+    Discovery,
+    discover,
+    find_root,
+    names_argo_kind,
+    raw_at,
+    rel_path,
+    source_key,
+)
 from platecheck.errors import PlatecheckError
 from platecheck.generated import Generated
 from platecheck.generation import WrittenPlaces, generated_targets
@@ -465,8 +473,7 @@ def _without_charts_applications_deploy(
     for t in targets:
         if t.application is not None and t.rendered_here and t.chart is not None:
             deployers.setdefault(t.chart.path, []).append(t.application.deployed_by)
-    charts_by_rel = {t.chart.rel: t.chart.path for t in targets
-                     if t.application is None and t.chart is not None}
+    charts_by_rel = _linted_alone(targets)
     for g in generated:  # one that could not be planned (a missing value file) deploys it too
         for index, source in enumerate(() if g.application_set else g.app.sources):
             chart = charts_by_rel.get(os.path.normpath(source.path.strip("/"))) \
@@ -504,30 +511,28 @@ def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTar
     kept = roots | covered(alone, found.root, (g.app for g in generated), planner.is_here)
     named = {resolve(d) for d in found.chart_dirs}
     built = {r.target.id for r in rendered}
+    failed = {t.chart.rel for t in targets
+              if t.application is None and t.chart is not None and t.id not in built}
     idle = {rel for rel, path in alone.items() if rel not in kept and resolve(path) not in named
-            and (all(t.id in built for t in targets if t.application is None and t.chart
-                     is not None and t.chart.rel == rel) or not _names_argo_kinds(path))}
+            and (rel not in failed or not _writes_argo_kinds(path))}
     if not idle:
         return targets, rendered, lints
-    dropped = [t for t in targets if t.application is None and t.chart is not None
-               and t.chart.rel in idle]
-    return _without([t for t in targets if all(t is not d for d in dropped)], dropped,
-                    rendered, lints, problems)
+    dropped = {t.id for t in targets
+               if t.application is None and t.chart is not None and t.chart.rel in idle}
+    return _without([t for t in targets if t.id not in dropped],
+                    [t for t in targets if t.id in dropped], rendered, lints, problems)
+
+
+def _writes_argo_kinds(chart: Path) -> bool:
+    """Whether a file of the chart's ``templates/`` names Argo CD's API group."""
+    return any(names_argo_kind(path, None)
+               for path in sorted((chart / "templates").rglob("*")) if path.is_file())
 
 
 def _linted_alone(targets: Sequence[RenderTarget]) -> dict[str, Path]:
     """The charts linted in chart mode: repository path -> directory."""
     return {t.chart.rel: t.chart.path for t in targets
             if t.application is None and t.chart is not None}
-
-
-def _names_argo_kinds(chart: Path) -> bool:
-    """Whether a file of the chart's ``templates/`` names Argo CD's API group."""
-    for path in sorted((chart / "templates").rglob("*")):
-        with contextlib.suppress(OSError, PlatecheckError):
-            if path.is_file() and "argoproj.io" in read_text(path, path.name)[1]:
-                return True
-    return False
 
 
 def _deployed_from_outside(linted: Mapping[str, Path], deployers: Mapping[Path, list[str | None]]

@@ -16,7 +16,7 @@ import re
 from collections.abc import Sequence
 
 from platecheck.model import Origin, RenderedTarget, Resource, SourceType
-from platecheck.provenance import DOCUMENT_END, without_template_comments
+from platecheck.provenance import DOCUMENT_END, list_entry_lines, without_template_comments
 
 
 def _key_pattern(key: str) -> re.Pattern[str]:
@@ -68,39 +68,11 @@ def template_walk(text: str, kind: str, path: Sequence[str | int],
     return (found + 1 if found is not None else None), last_found
 
 
-_ITEM_KEY = re.compile(r"^(\s*(?:-\s+)?)[^\s#-][^:]*:\s*(?:#.*)?$")
-
-
 def _list_item(lines: Sequence[str], key_line: int, number: int) -> int | None:
     """The line (0-based) starting item ``number`` of the block list under the key at
-    ``key_line``; None where the list is not written item by item (a flow list, a template
-    action on a line of its own, which may make any number of items)."""
-    head = _ITEM_KEY.match(lines[key_line])
-    if head is None:
-        return None  # a value on the key's line: a flow list, or no list
-    column = len(head.group(1))
-    item_indent: int | None = None
-    count = -1
-    for index in range(key_line + 1, len(lines)):
-        text = lines[index]
-        stripped = text.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        if stripped.startswith("{{"):
-            return None  # an action of its own line (range, if, include) may make items
-        indent = len(text) - len(text.lstrip(" "))
-        item = stripped == "-" or stripped.startswith("- ")
-        if item_indent is None:
-            if not item or indent < column:
-                return None
-            item_indent = indent
-        if indent < item_indent or (indent == item_indent and not item):
-            return None
-        if indent == item_indent:
-            count += 1
-            if count == number:
-                return index
-    return None
+    ``key_line``, where the list is written item by item."""
+    items = list_entry_lines(lines, key_line)
+    return items[number] if items is not None and number < len(items) else None
 
 
 def values_origin(rendered: RenderedTarget, path: Sequence[str | int]) -> Origin | None:

@@ -51,6 +51,11 @@ class DirectoryOptions:
                    include=_text(options.get("include")), exclude=_text(options.get("exclude")),
                    any_extension=options.get("disableExtensionFilter") is True)
 
+    def chooses(self, relative: str) -> bool:
+        """Whether include and exclude leave in the file at ``relative`` to the source."""
+        return not (self.exclude and argocd_match(self.exclude, relative)) and not (
+            self.include and not argocd_match(self.include, relative))
+
 
 @dataclass(frozen=True)
 class ManifestDocument:
@@ -75,11 +80,8 @@ def manifest_files(directory: Path, root: Path, options: DirectoryOptions) -> It
                                       "Argo CD refuses it", rel_path(path, root))
             if not path.is_file():
                 continue
-            if options.exclude and argocd_match(options.exclude, relative):
-                continue
-            if options.include and not argocd_match(options.include, relative):
-                continue
-            yield path
+            if options.chooses(relative):
+                yield path
 
 
 def read_manifests(path: Path, root: Path) -> tuple[list[ManifestDocument], str]:

@@ -143,7 +143,7 @@ _RELEASE_FIELDS = (".Release.", ".Chart.", ".Capabilities.", ".Template.")
 def _of_no_value(written: str) -> bool:
     """Whether a field's template actions read nothing but the release, the chart and the
     cluster's capabilities (``{{ printf "%s.example.com" .Release.Namespace }}``)."""
-    actions = re.findall(r"\{\{(.*?)\}\}", written)
+    actions = _ACTION.findall(written)
     unquoted = re.sub(r'"(?:[^"\\]|\\.)*"|`[^`]*`', '""', " ".join(actions))
     return bool(actions) and all(r.startswith(_RELEASE_FIELDS) for r in _READS.findall(unquoted))
 
@@ -412,35 +412,58 @@ def _list_entries(lines: list[str], key: str) -> list[list[tuple[int, str | None
     blocks: list[list[tuple[int, str | None]]] = []
     for start, line in enumerate(lines):
         match = header.match(line)
-        if match is None:
-            continue
-        base = len(match.group(1))
-        entries: list[tuple[int, str | None]] = []
-        dash = column = -1
-        for index in range(start + 1, len(lines)):
-            text = lines[index]
-            stripped = text.strip()
-            if not stripped or stripped.startswith(("{{", "#")):
-                continue
-            indent = _indent(text)
-            if indent < base or (indent == base and not stripped.startswith("-")):
-                break
-            if stripped.startswith("-") and dash in (-1, indent):
-                dash = indent
-                column = indent + len(stripped) - len(stripped[1:].lstrip())
-                entries.append((index, None))
-                text = " " * column + stripped[1:].lstrip()
-                indent = column
-            elif dash == -1:
-                break  # not a list written entry by entry
-            # the entry's own key, not an item of a list under it at the same column
-            # (``env:`` written flush with its entry's keys: ``- name: WATCH_NAMESPACE``)
-            named = _NAME.match(text) if not text.lstrip().startswith("-") else None
-            if named and indent == column and entries[-1][1] is None:
-                entries[-1] = (entries[-1][0], _unquote(named.group(1)))
+        entries = _entries(lines, start, len(match.group(1))) if match else None
         if entries:
             blocks.append(entries)
     return blocks
+
+
+_BLOCK_KEY = re.compile(r"^(\s*)(?:-\s+)?[^\s#-][^:]*:\s*(?:#.*)?$")  # a key, no value after
+
+
+def list_entry_lines(lines: Sequence[str], key_line: int) -> list[int] | None:
+    """The first lines (0-based) of the entries of the block list under the key at
+    ``key_line``; None where the list is not written entry by entry (a flow list, a template
+    action on a line of its own among them, which may make any number of entries)."""
+    header = _BLOCK_KEY.match(lines[key_line])
+    if header is None:
+        return None
+    entries = _entries(lines, key_line, len(header.group(1)), stop_at_actions=True)
+    return [index for index, _ in entries] if entries else None
+
+
+def _entries(lines: Sequence[str], start: int, base: int, stop_at_actions: bool = False
+             ) -> list[tuple[int, str | None]] | None:
+    """The entries of the list under the key at line ``start`` (indented ``base``): each
+    one's first line and its ``name`` as written (None when it has no name line). Lines of
+    comments and template actions are skipped (they add no entry we could count), or, with
+    ``stop_at_actions``, an action ends the answer: None."""
+    entries: list[tuple[int, str | None]] = []
+    dash = column = -1
+    for index in range(start + 1, len(lines)):
+        text = lines[index]
+        stripped = text.strip()
+        if stop_at_actions and stripped.startswith("{{"):
+            return None
+        if not stripped or stripped.startswith(("{{", "#")):
+            continue
+        indent = _indent(text)
+        if indent < base or (indent == base and not stripped.startswith("-")):
+            break
+        if stripped.startswith("-") and dash in (-1, indent):
+            dash = indent
+            column = indent + len(stripped) - len(stripped[1:].lstrip())
+            entries.append((index, None))
+            text = " " * column + stripped[1:].lstrip()
+            indent = column
+        elif dash == -1:
+            break  # not a list written entry by entry
+        # the entry's own key, not an item of a list under it at the same column
+        # (``env:`` written flush with its entry's keys: ``- name: WATCH_NAMESPACE``)
+        named = _NAME.match(text) if not text.lstrip().startswith("-") else None
+        if named and indent == column and entries[-1][1] is None:
+            entries[-1] = (entries[-1][0], _unquote(named.group(1)))
+    return entries
 
 
 def _renders_as(written: str, rendered: str) -> bool:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from platecheck.appset import template_path_globs
+from platecheck.appset import TEMPLATE_ACTION, template_path_globs
 from platecheck.chartfile import as_helm_reads
 from platecheck.discover import rel_path, source_directories
 from platecheck.errors import PlatecheckError
@@ -24,7 +24,6 @@ from platecheck.realpaths import resolve
 from platecheck.yamlio import first_document, read_text
 
 # A template action in an ApplicationSet's path ("{{path}}", "{{ .path.path }}"): any name.
-_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # a template action, over lines too
 
 
 def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Application],
@@ -116,7 +115,7 @@ def _source_patterns(applications: Iterable[Application], root: Path,
     for app in applications:
         for source in app.sources:
             if source.chart or not source.path or not (
-                    here(source) or _ACTION.search(source.repo_url)):  # (a set's: any)
+                    here(source) or TEMPLATE_ACTION.search(source.repo_url)):  # (a set's: any)
                 continue
             for path in template_path_globs(app.raw, source.path):
                 patterns.add(str(PurePosixPath(path)) if path else ".")

@@ -114,11 +114,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from platecheck.appset import template_path_globs
+from platecheck.appset import TEMPLATE_ACTION, template_path_globs
 from platecheck.discover import raw_at, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
-from platecheck.globs import argocd_match, matches_any, path_match
+from platecheck.globs import matches_any, path_match
 from platecheck.helmargs import valid_namespace
 from platecheck.manifest_lines import kind_pattern
 from platecheck.manifests import DirectoryOptions
@@ -231,9 +231,7 @@ def _in_directory(file: str, globs: Sequence[str], options: DirectoryOptions) ->
     for place in path.parents if options.recurse else [path.parent]:
         if not any(path_match(glob, str(place)) for glob in globs):
             continue
-        relative = file if str(place) == "." else path.relative_to(place).as_posix()
-        if not (options.exclude and argocd_match(options.exclude, relative)) and not (
-                options.include and not argocd_match(options.include, relative)):
+        if options.chooses(file if str(place) == "." else path.relative_to(place).as_posix()):
             return True
     return False
 
@@ -578,7 +576,7 @@ class _Checker:
         found: list[Application] = []
         for source in app_set.sources:
             if source.chart or not source.path or not (
-                    self._is_local(source) or "{{" in source.repo_url):
+                    self._is_local(source) or TEMPLATE_ACTION.search(source.repo_url)):
                 continue
             options = DirectoryOptions.of({"directory": source.directory})
             globs = template_path_globs(app_set.raw, source.path)

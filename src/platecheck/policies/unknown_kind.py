@@ -69,30 +69,27 @@ def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
             continue
         if found.lookup(resource.api_version, resource.kind) is not None:
             continue
-        where = field_origin(rendered, resource, ())
+        message, remedy = _unserved(resource, found.kubernetes_version)
         yield Finding(
-            policy=ID, message=_message(resource, found.kubernetes_version),
-            **at(where), environment=rendered.environment, target=rendered.id,
-            resource=resource_label(resource),
-            remediation=_remedy(resource, found.kubernetes_version))
+            policy=ID, message=message, **at(field_origin(rendered, resource, ())),
+            environment=rendered.environment, target=rendered.id,
+            resource=resource_label(resource), remediation=remedy)
 
 
-def _message(resource: Resource, version: str) -> str:
+def _unserved(resource: Resource, version: str) -> tuple[str, str]:
+    """The message and remedy of a kind without a schema: a built-in kind in an apiVersion
+    ``version`` does not serve (removed, or not yet served) names the ones it serves."""
     served = schemas.served_versions(version, resource.api_version, resource.kind)
-    if served:  # a built-in kind's apiVersion removed (or not yet served)
-        return (f"{resource_label(resource)}: Kubernetes {version} does not serve kind "
-                f"{resource.kind} in {resource.api_version}, so the API server refuses it; "
-                f"it serves {', '.join(served)}")
+    label = resource_label(resource)
+    if served:
+        return (f"{label}: Kubernetes {version} does not serve kind {resource.kind} in "
+                f"{resource.api_version}, so the API server refuses it; it serves "
+                f"{', '.join(served)}",
+                f"Change apiVersion to {served[-1]}, with the fields that version changed "
+                f"(kubectl explain {resource.kind.lower()} --api-version={served[-1]}).")
     expected = schemas.schema_file_name(resource.kind, resource.api_version)
-    return (f"{resource_label(resource)}: kind {resource.kind} ({resource.api_version}) is "
-            f"not schema-validated: no Kubernetes {version} schema and no {expected}")
-
-
-def _remedy(resource: Resource, version: str) -> str:
-    served = schemas.served_versions(version, resource.api_version, resource.kind)
-    return (f"Change apiVersion to {served[-1]}, with the fields that version changed "
-            f"(kubectl explain {resource.kind.lower()} --api-version={served[-1]})."
-            if served else REMEDIATION)
+    return (f"{label}: kind {resource.kind} ({resource.api_version}) is not "
+            f"schema-validated: no Kubernetes {version} schema and no {expected}", REMEDIATION)
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
