@@ -192,9 +192,10 @@ def test_two_list_sets_of_one_name_are_a_name_used_twice(tmp_path: Path) -> None
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert report.errors == ()
     assert sorted(t.id for t in report.targets) == ["prod/web", "stg/web"]
-    assert [(f.location, f.message) for f in report.findings
-            if f.policy == "argocd-application"] == [
+    named = [f for f in report.findings if f.policy == "argocd-application"]
+    assert [(f.location, f.message) for f in named] == [
         ("argocd/stg.yaml:4", "ApplicationSet web: name is also used by argocd/prod.yaml:4")]
+    assert named[0].remediation.startswith("Give every ApplicationSet a unique name.")
 
 
 def test_a_set_not_expanded_reaches_only_the_files_its_include_chooses(tmp_path: Path) -> None:

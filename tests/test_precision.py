@@ -149,6 +149,38 @@ def test_a_subchart_from_a_file_dependency_points_at_its_own_templates(
     assert not (app / "charts").exists()  # the checked repository is never written
 
 
+def test_a_value_a_subchart_sets_itself_is_at_its_values_line(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """An umbrella chart renders its ``file://`` subchart (under its name and an alias): a
+    floating tag the subchart's own values.yaml sets is reported at that line; where the
+    umbrella's values.yaml sets the key below the alias, at the umbrella's line, which wins
+    (helm's coalesceDeps puts a subchart's defaults below its parent's values)."""
+    web = tmp_path / "repo" / "charts" / "web"
+    (web / "templates").mkdir(parents=True)
+    (web / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (web / "values.yaml").write_text("image:\n  repository: nginx\n  tag: latest\n")
+    (web / "templates" / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Chart.Name }}\nspec:\n"
+        "  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n"
+        "      labels: {app: x}\n    spec:\n      containers:\n        - name: app\n"
+        '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
+        "          imagePullPolicy: IfNotPresent\n")
+    app = tmp_path / "repo" / "charts" / "app"
+    app.mkdir()
+    (app / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+        "  - name: web\n    version: 0.1.0\n    repository: file://../web\n"
+        "  - name: web\n    alias: edge\n    version: 0.1.0\n    repository: file://../web\n")
+    (app / "values.yaml").write_text("edge:\n  image:\n    tag: edge\n")
+    (app / "values-prod.yaml").write_text("{}\n")
+    report = lint(app, cache_dir=tmp_path / "cache", helm=helm_bin, root=tmp_path / "repo")
+    assert report.errors == ()
+    assert sorted((f.location, f.resource) for f in report.findings
+                  if f.policy == "image-tag-pinned") == [
+        ("charts/app/values.yaml:3", "Deployment/edge[app]"),
+        ("charts/web/values.yaml:3", "Deployment/web[app]")]
+
+
 @pytest.mark.parametrize("also_render_the_library", [False, True])
 def test_a_chart_inside_its_file_dependency_renders(helm_bin: Path, tmp_path: Path,
                                                     also_render_the_library: bool) -> None:

@@ -14,6 +14,7 @@ could-not-check error naming the dependency and the fix.
 
 from __future__ import annotations
 
+import os
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -25,8 +26,9 @@ from platecheck.cache import HelmResult
 from platecheck.chartfile import DEPENDENCY_FIELDS, as_helm_reads, written_key
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
+from platecheck.model import ValuesFile
 from platecheck.runmemo import recall
-from platecheck.yamlio import first_document, load_document, read_text
+from platecheck.yamlio import first_document, load_document, load_values, read_text
 
 _FILE = "file://"
 
@@ -156,6 +158,46 @@ def vendored_defaults(charts: Path) -> dict[str, tuple[dict[str, Any], bool] | N
             continue
         found[name] = None if name in found else defaults
     return found
+
+
+def subchart_values(chart: Path, key: str, root: Path) -> ValuesFile | None:
+    """The values.yaml of the subchart of ``chart`` whose values go under ``key`` (its alias
+    or name), when it is a directory of the repository: vendored in ``charts/``, or the
+    directory of a ``file://`` dependency; None otherwise (an archive, none, unreadable)."""
+    return recall("subchart values", (chart, key, root),
+                  lambda: _subchart_values(chart, key, root))
+
+
+def _subchart_values(chart: Path, key: str, root: Path) -> ValuesFile | None:
+    names = {dep.alias or dep.name: dep for dep in declared(chart, root)}
+    dependency = names.get(key)
+    name = dependency.name if dependency is not None else key
+    places = [entry for entry in sorted((chart / "charts").glob("*/Chart.yaml"))
+              if chart_name(entry) == name]
+    if dependency is not None and dependency.repository.startswith(_FILE):
+        places.append(chart / dependency.repository[len(_FILE):] / "Chart.yaml")
+    for place in places:
+        values = Path(os.path.realpath(place.parent / "values.yaml"))
+        if values.is_file() and values.is_relative_to(root) \
+                and ".git" not in values.relative_to(root).parts:
+            try:
+                return load_values(values, values.relative_to(root).as_posix())[0]
+            except PlatecheckError:
+                return None
+    return None
+
+
+def subchart_defaults(chart: Path, root: Path) -> tuple[tuple[str, ValuesFile], ...]:
+    """The values.yaml of each subchart of ``chart`` that is a directory of the repository,
+    under the key its values go by (``subchart_values``): every declared dependency's, and
+    those of charts in ``charts/`` no dependency names."""
+    dependencies = declared(chart, root)
+    keys = [dep.alias or dep.name for dep in dependencies]
+    named = {dep.name for dep in dependencies}
+    keys += sorted({name for entry in (chart / "charts").glob("*/Chart.yaml")
+                    if (name := chart_name(entry)) is not None and name not in named})
+    found = ((key, subchart_values(chart, key, root)) for key in dict.fromkeys(keys))
+    return tuple((key, values) for key, values in found if values is not None)
 
 
 def _values_in(path: Path) -> dict[str, Any] | None:

@@ -14,13 +14,21 @@ from typing import Any
 
 from platecheck.cache import HelmResult, read_regular
 from platecheck.chartfile import chart_yaml, key_line
+from platecheck.dependencies import subchart_defaults
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import set_argv
 from platecheck.helmbin import helm_major
 from platecheck.limits import go_crash
 from platecheck.lintvalues import lint_values
-from platecheck.model import Chart, HelmLint, MergedValues, RenderedTarget, RenderTarget
+from platecheck.model import (
+    Chart,
+    HelmLint,
+    MergedValues,
+    RenderedTarget,
+    RenderTarget,
+    ValuesFile,
+)
 from platecheck.parse import ParsedChunks, add_helpers, error_location, parse_manifest
 from platecheck.plan import Planner
 from platecheck.problems import Problems
@@ -212,6 +220,7 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
     assert target.chart is not None
     origin = target_origin(target)
     file, line = (origin.file, origin.line) if origin else (None, None)
+    subcharts = subchart_defaults(target.chart.path, planner.root)
     if isinstance(result, PlatecheckError):  # a failed copy of the chart says where
         problems.add(result if result.file else PlatecheckError(result.message, file, line),
                      target)
@@ -220,8 +229,8 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         reason = first_error_line(result.stderr)
         if _RENDERING.search(reason):  # helm checks the values against the schema first
             try:
-                check_values(target, lambda: _validated(target, target_layers(target), None),
-                             major)
+                check_values(target, lambda: _validated(target, target_layers(target), None,
+                                                        subcharts), major)
             except PlatecheckError as exc:
                 problems.add(exc, target)
                 return None
@@ -235,8 +244,8 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         resources, templates = parse_manifest(manifest, target.chart, planner.root,
                                               (file or target.chart.rel, line), parsed)
         layers = target_layers(target)
-        values = merge_values(target.chart_values, layers)
-        check_values(target, lambda: _validated(target, layers, validated), major)
+        values = merge_values(target.chart_values, layers, subcharts=subcharts)
+        check_values(target, lambda: _validated(target, layers, validated, subcharts), major)
     except PlatecheckError as exc:
         problems.add(exc, target)
         return None
@@ -251,11 +260,12 @@ _RENDERING = re.compile(r"execution error at \(|\btemplate: |parse error at \(|"
                         r"YAML parse error on |error calling ")
 
 
-def _validated(target: RenderTarget, layers: Sequence[Layer], reported: Any) -> MergedValues:
+def _validated(target: RenderTarget, layers: Sequence[Layer], reported: Any,
+               subcharts: Sequence[tuple[str, ValuesFile]]) -> MergedValues:
     """The values helm validates, as its render reported them (``render.split_values``),
-    with the origins of those the user or the chart's values.yaml set; without a report,
-    those alone."""
-    merged = merge_values(target.chart_values, layers, keep_nulls=True)
+    with the origins of those the user, the chart's values.yaml or its subcharts' set;
+    without a report, those alone."""
+    merged = merge_values(target.chart_values, layers, keep_nulls=True, subcharts=subcharts)
     if not isinstance(reported, dict):
         return merged
     return MergedValues(data=reported, origins=merged.origins)

@@ -65,17 +65,31 @@ def target_layers(target: RenderTarget) -> list[Layer]:
 
 
 def merge_values(chart_values: ValuesFile | None, user: Sequence[Layer], *,
-                 keep_nulls: bool = False) -> MergedValues:
-    """The values of a render; with ``keep_nulls``, as helm validates them (see above)."""
+                 keep_nulls: bool = False,
+                 subcharts: Sequence[tuple[str, ValuesFile]] = ()) -> MergedValues:
+    """The values of a render; with ``keep_nulls``, as helm validates them (see above).
+    ``subcharts``: the values.yaml of subcharts by the key their values go under, coalesced
+    below the chart's own as helm's ``coalesceDeps`` does."""
     origins: dict[KeyPath, Origin] = {}
     merged: dict[str, Any] = {}
     for layer in user:
         _merge(merged, layer.data, (), layer, origins)
     if chart_values is not None:
         _coalesce(merged, chart_values.data, (), Layer.of(chart_values), origins, keep_nulls)
+    for key, defaults in subcharts:
+        below = merged.setdefault(key, {}) if key not in merged or merged[key] is not None \
+            else None  # a user's null for the subchart's key leaves it none of its own
+        if isinstance(below, dict):
+            _coalesce(below, defaults.data, (key,), _under(key, defaults), origins, keep_nulls)
     if not keep_nulls:
         _drop_nulls(merged, (), origins)
     return MergedValues(data=merged, origins=origins)
+
+
+def _under(key: str, values: ValuesFile) -> Layer:
+    """A subchart's values.yaml as a layer of its parent's values, below ``key``."""
+    return Layer(values.data, values.rel, {(key, *path): line
+                                           for path, line in values.lines.items()}, 1)
 
 
 def _merge(dst: dict[str, Any], src: Mapping[str, Any], path: KeyPath, layer: Layer,

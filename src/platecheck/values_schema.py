@@ -21,11 +21,11 @@ from urllib.parse import unquote, urlsplit
 from platecheck.cache import Digest, ResultMemo, check_schema_once, code_digest, json_copy
 from platecheck.errors import PlatecheckError
 from platecheck.goregex import go_patterns, schema_in_python
-from platecheck.model import Chart, KeyPath, MergedValues, Origin, RenderTarget, ValuesFile
+from platecheck.model import Chart, KeyPath, MergedValues, Origin, RenderTarget
 from platecheck.runmemo import recall
 from platecheck.sandbox import SCHEMA_FILE
 from platecheck.schema_problems import active_memo
-from platecheck.yamlio import load_values, read_text
+from platecheck.yamlio import read_text
 
 if TYPE_CHECKING:
     from referencing import Registry, Resource
@@ -214,7 +214,9 @@ def _origin(target: RenderTarget, origins: Mapping[KeyPath, Origin], path: tuple
     the chart's values.yaml (``origins``), else by the defaults of the subchart whose key
     ``path`` starts with."""
     probe: KeyPath = tuple(path)
-    subchart = _subchart_values(target.chart, probe[0]) \
+    from platecheck.dependencies import subchart_values
+
+    subchart = subchart_values(target.chart.path, probe[0], _repository(target.chart)) \
         if target.chart is not None and probe and isinstance(probe[0], str) else None
     while probe:
         if probe in origins:
@@ -261,31 +263,6 @@ def refused_at(target: RenderTarget, stderr: str) -> Origin | None:
 def _repository(chart: Chart) -> Path:
     depth = len(Path(chart.rel).parts) if chart.rel not in ("", ".") else 0
     return Path(*chart.path.parts[:-depth]) if depth else chart.path
-
-
-def _subchart_values(chart: Chart, key: str) -> ValuesFile | None:
-    """The values.yaml of the subchart of ``chart`` whose values go under ``key`` (its alias
-    or name), when it is a directory of the repository: vendored in ``charts/``, or the
-    directory of a ``file://`` dependency."""
-    from platecheck.dependencies import chart_name, declared
-
-    root = _repository(chart)
-    names = {dep.alias or dep.name: dep for dep in declared(chart.path, root)}
-    dependency = names.get(key)
-    name = dependency.name if dependency is not None else key
-    places = [entry for entry in sorted((chart.path / "charts").glob("*/Chart.yaml"))
-              if chart_name(entry) == name]
-    if dependency is not None and dependency.repository.startswith("file://"):
-        places.append(chart.path / dependency.repository[len("file://"):] / "Chart.yaml")
-    for place in places:
-        values = Path(os.path.realpath(place.parent / "values.yaml"))
-        if values.is_file() and values.is_relative_to(root) \
-                and ".git" not in values.relative_to(root).parts:
-            try:
-                return load_values(values, values.relative_to(root).as_posix())[0]
-            except PlatecheckError:
-                return None
-    return None
 
 
 def _pointer(path: Any) -> str:

@@ -323,11 +323,12 @@ class _Checker:
                        target=target, resource=f"{kind}/{app.name}",
                        remediation=remediation)
 
-    def name_remedy(self) -> str:
-        """What to do about a name two Applications use; while no ``instances`` are set,
-        how a repository of several Argo CDs says which applies which."""
-        return NAME_REMEDY if self.instances else NAME_REMEDY + INSTANCES_HINT.format(
-            what="names")
+    def name_remedy(self, kind: str = "Application") -> str:
+        """What to do about a name two Applications (or ApplicationSets) use; while no
+        ``instances`` are set, how a repository of several Argo CDs says which applies
+        which."""
+        remedy = NAME_REMEDY.format(kind=kind)
+        return remedy if self.instances else remedy + INSTANCES_HINT.format(what="names")
 
     def instance(self, app: Application) -> str | None:
         """The Argo CD instance that applies ``app`` (``instances``: the first whose globs
@@ -484,7 +485,7 @@ class _Checker:
                 continue
             yield self.finding(app, ("metadata", "name"),
                                f"name is also used by {other.file}:{other.line}",
-                               self.name_remedy())
+                               self.name_remedy(app.kind))
         for app, count in same_place.values():
             where = app.origin(("metadata", "name"))
             yield self.finding(app, ("metadata", "name"), (
@@ -492,7 +493,7 @@ class _Checker:
                 f"{where.file}:{where.line} (its renders write them differently: for "
                 "different environments or parents, or through a function whose output "
                 "changes from one render to the next, such as randAlpha or now)"),
-                self.name_remedy())
+                self.name_remedy(app.kind))
 
     def _children(self, parent: Application, apps: Sequence[Application]) -> list[Application]:
         """The Applications of ``apps`` that discovery found in the directory of one of the
@@ -845,7 +846,7 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
                 + (INSTANCES_HINT.format(what="resources") if hint else ""))
 
 
-NAME_REMEDY = "Give every Application a unique name."
+NAME_REMEDY = "Give every {kind} a unique name."
 INSTANCES_HINT = (" If the two are applied by different Argo CD instances (a cluster each), "
                   "set argocd-application's instances in policies/platecheck.yaml to the "
                   "files of each instance's Applications: {what} may repeat across "
