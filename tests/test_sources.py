@@ -2907,6 +2907,32 @@ def test_inline_and_json_patches_point_at_the_line_that_wrote_the_field(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("how", ["strategic-merge", "json6902"])
+def test_a_tls_list_a_patch_replaces_is_at_the_patch_and_the_rules_at_the_base(
+        tmp_path: Path, how: str) -> None:
+    """A patch replaces the Ingress's ``tls`` (IngressSpec.tls has no merge key: the list is
+    replaced whole): its entry without a secret is at the patch's ``hosts``; the rule the
+    patch does not write is at the base's ``rules``, not at the patch's ``spec``."""
+    entry = "    - hosts: [web.example.com]\n"
+    patch = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
+             "spec:\n  tls:\n" + entry) if how == "strategic-merge" else (
+        "- op: replace\n  path: /spec/tls\n  value:\n" + entry)
+    listed = "  - path: ingress.yaml\n" + (
+        "" if how == "strategic-merge" else "    target: {kind: Ingress, name: web}\n")
+    report_ = _patched(tmp_path, {
+        "base/ingress.yaml": _PATCHED_BASE["base/ingress.yaml"].replace(
+            "    - host: web.local\n", "    - http: {paths: []}\n"),
+        "prod/kustomization.yaml": "resources: [../base]\npatches:\n" + listed,
+        "prod/ingress.yaml": patch})
+    line = 7 if how == "strategic-merge" else 4
+    assert sorted((f.location, f.message) for f in report_.findings
+                  if f.policy == "ingress-tls" and " #1 " in f.message) == [
+        ("base/ingress.yaml:8", "Ingress/web rule #1 has no host, so no tls entry covers it"),
+        (f"prod/ingress.yaml:{line}",
+         "Ingress/web tls entry #1 (web.example.com) has no secretName")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_a_patch_written_as_a_quoted_string_points_at_its_entry(tmp_path: Path) -> None:
     """An inline patch written as a quoted string, not a literal block: its own lines are
     not the file's, so a field it writes is found at the line of its ``patch`` key."""

@@ -481,11 +481,18 @@ def patch_value_origin(layers: Sequence[FieldLayer], resource: Resource,
             for scope_path, scope in scopes:
                 for key_path, node in _mappings(scope, scope_path):
                     if name in node and (not wanted or node[name] is REPLACED
-                                         or str(node[name]) in wanted):
+                                         or _holds(node[name], wanted)):
                         line = layer.lines.get((*key_path, name))
                         if line is not None:
                             return Origin(layer.file, line)
     return None
+
+
+def _holds(value: Any, wanted: set[str]) -> bool:
+    """Whether a patch's value is one of ``wanted``, or a list holding one (a tls entry's
+    ``hosts``)."""
+    items = value if isinstance(value, list) else [value]
+    return any(not isinstance(item, dict | list) and str(item) in wanted for item in items)
 
 
 def _name_at(doc: Any, path: KeyPath) -> Any:

@@ -76,11 +76,8 @@ def locate(
     if origin is not None:
         return origin
     if resource is not None and rendered.patches and fields:  # a Kustomize patch set it
-        from platecheck.kustomize_patches import patch_value_origin
-
-        exact = hints.get("exact") or ()
-        origin = patch_value_origin(rendered.patches, resource, fields, anchor,
-                                    [*exact, *values])
+        origin = _patch_origin(rendered, resource, fields, anchor, anchor_in,
+                               [*(hints.get("exact") or ()), *values])
         if origin is not None:
             return origin
     if resource is not None and resource.template_file:
@@ -91,6 +88,28 @@ def locate(
                       rendered, resource, line, anchor_in[0])) else None)
         return helper or Origin(resource.template_file, line)
     return target_origin(rendered.target)
+
+
+def _patch_origin(rendered: RenderedTarget, resource: Resource, fields: Sequence[str],
+                  anchor: str | None, anchor_in: tuple[str, int] | None,
+                  wanted: Sequence[object]) -> Origin | None:
+    """The line of a Kustomize patch that wrote the field: with values, the first of
+    ``fields`` a patch writes holding one of them; without, a patch's field only when the
+    resource's own file writes none of the fields before it (a patch's ``spec:`` is no
+    answer for the ``rules`` its base wrote)."""
+    from platecheck.kustomize_patches import patch_value_origin
+
+    if wanted:
+        return patch_value_origin(rendered.patches, resource, fields, anchor, wanted)
+    for field in fields:
+        origin = patch_value_origin(rendered.patches, resource, (field,), anchor, ())
+        if origin is not None:
+            return origin
+        if resource.template_file and template_line(
+                rendered, resource.template_file, (field,), anchor, anchor_in, resource.line,
+                or_entry=False) is not None:
+            return None
+    return None
 
 
 def _written_origin(rendered: RenderedTarget, resource: Resource, field: str,
@@ -180,17 +199,20 @@ def template_line(
     anchor: str | None = None,
     anchor_in: tuple[str, int] | None = None,
     document: int | None = None,
+    *,
+    or_entry: bool = True,
 ) -> int | None:
     """The 1-based line of the first of ``fields`` written as a key in a template, never in a
     template comment. With ``anchor`` (see ``locate``) only inside that list entry, and the
-    entry's own first line when it writes none of them; None when the entry cannot be found
-    (another entry's line would be a guess). ``document``: the line where the resource's
-    document starts in the template, when known: only that document is searched."""
+    entry's own first line when it writes none of them (unless not ``or_entry``); None when
+    the entry cannot be found (another entry's line would be a guess). ``document``: the
+    line where the resource's document starts in the template, when known: only that
+    document is searched."""
     text = rendered.templates.get(template_file)
     if text is None or not fields:
         return None
     lines, offset = _document_lines(text, document, template_file)
-    found = _template_line(lines, fields, anchor, anchor_in)
+    found = _template_line(lines, fields, anchor, anchor_in, or_entry)
     return found + offset if found is not None else None
 
 
@@ -231,7 +253,7 @@ def _document_lines(text: str, document: int | None, rel: str = "") -> tuple[lis
 
 
 def _template_line(lines: list[str], fields: Sequence[str], anchor: str | None,
-                   anchor_in: tuple[str, int] | None) -> int | None:
+                   anchor_in: tuple[str, int] | None, or_entry: bool = True) -> int | None:
     start, end = 0, len(lines)
     if anchor:
         found = _anchor_line(lines, anchor, anchor_in)
@@ -243,7 +265,7 @@ def _template_line(lines: list[str], fields: Sequence[str], anchor: str | None,
                 return None
             start, end = _indented_bounds(lines, found)
     line = _field_line(lines, (start, end), fields)
-    return line if line is not None or not anchor else start + 1
+    return line if line is not None or not anchor or not or_entry else start + 1
 
 
 def _field_line(lines: list[str], bounds: tuple[int, int], fields: Sequence[str]
