@@ -2169,7 +2169,7 @@ def test_an_app_of_apps_whose_directory_holds_an_application_set_holds_something
     (tmp_path / "apps" / "appset.yaml").unlink()
     report = lint(tmp_path, cache_dir=tmp_path.parent / "cache")
     assert [f.message for f in report.findings] == [
-        "Application root: app-of-apps path holds no Application"]
+        "Application root: app-of-apps path holds no Application but itself"]
 
 
 def test_an_app_of_apps_whose_applications_lie_in_subdirectories_says_recurse(
@@ -3575,6 +3575,57 @@ def test_a_value_an_override_file_sets_points_at_its_line(tmp_path: Path, overri
     assert report_.errors == ()
     assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
         "chart/.argocd-source-web-prod.yaml:4"]
+
+
+@pytest.mark.parametrize(("override", "tag"), [
+    # argocd-image-updater writes ``forcestring``: Go's decoding matches it to forceString,
+    # so helm gets --set-string and the all-digit tag stays a string
+    ("helm:\n  parameters:\n    - name: image.tag\n      value: '1234567'\n"
+     "      forcestring: true\n", "1234567"),
+    # a null changes nothing: the decoding keeps what the source held
+    ("helm:\n  parameters: null\n  Parameters:\n    - name: image.tag\n      value: '1.2.3'\n"
+     "  releaseName: null\n  unknownField: x\n", "1.2.3"),
+    # inside valuesObject, decoded whole, a null deletes
+    # the general file sets valuesObject, the Application's file nulls its key: inside
+    # valuesObject, decoded whole, the merge patch's null deletes (the chart's tag is back)
+    ("helm:\n  valuesObject:\n    image:\n      tag: null\n", "1.25.0"),
+], ids=["lowercase-forcestring", "null-and-unknown", "valuesobject-null"])
+def test_an_override_file_is_decoded_as_argo_cds_go_types_decode_it(
+        tmp_path: Path, override: str, tag: str) -> None:
+    template = _OVERRIDDEN_CHART["chart/templates/deploy.yaml"].replace(
+        "  name: web\n", "  name: web\n  labels:\n    t: {{ kindOf .Values.image.tag }}\n", 1)
+    repo = write_files(tmp_path / "repo", {
+        **_OVERRIDDEN_CHART, "chart/templates/deploy.yaml": template,
+        "chart/.argocd-source.yaml": "helm:\n  valuesObject:\n    image:\n      tag: '9.9.9'\n"
+                                     "      other: x\n",
+        "chart/.argocd-source-web-prod.yaml": override})
+    (repo / ".git").mkdir()
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    [rendered] = model.rendered
+    [deployment] = rendered.resources
+    assert deployment.doc["metadata"]["labels"] == {"t": "string"}
+    image = deployment.doc["spec"]["template"]["spec"]["containers"][0]["image"]
+    assert image == f"nginx:{tag}"
+
+
+@pytest.mark.parametrize(("override", "line"), [
+    ("helm:\n  parameters:\n    - name: image.tag\n      value: 1.10\n", 4),
+    ("helm:\n  skipCrds: 'yes'\n", 2),
+    ("helm:\n  valueFiles: values-prod.yaml\n", 2),
+    ("directory:\n  recurse: true\n  Jsonnet:\n    libs: [1]\n", 4),
+])
+def test_a_value_argo_cd_cannot_decode_in_an_override_file_is_at_its_line(
+        tmp_path: Path, override: str, line: int) -> None:
+    """A number where Argo CD's source has a string (and the like) fails its decoding of
+    the file: nothing renders, a could-not-check error at the value's line."""
+    repo = write_files(tmp_path / "repo", {
+        **_OVERRIDDEN_CHART, "chart/.argocd-source-web-prod.yaml": override})
+    (repo / ".git").mkdir()
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy) for e in model.errors] == [
+        (f"chart/.argocd-source-web-prod.yaml:{line}", "could-not-check")]
+    assert model.rendered == ()
 
 
 CHILD_TEMPLATE = """\

@@ -2,11 +2,20 @@
 source directory, as Argo CD applies them (``mergeSourceParameters`` in
 reposerver/repository/repository.go, before the source type is decided).
 
-Each file that exists (the general one first) is an RFC 7386 JSON merge patch of the source:
-objects merge, anything else replaces, ``null`` deletes. ``chart``, ``path``, ``repoURL``
-and ``targetRevision`` are restored from the Application afterwards, and fields Argo CD's
-source type does not have are dropped, as Go's decoding drops them.
-https://argo-cd.readthedocs.io/en/stable/user-guide/parameters/#store-overrides-in-git
+Each file that exists (the general one first) is an RFC 7386 JSON merge patch of the source
+as Argo CD marshals it, the result decoded with Go's ``encoding/json`` into the source it
+had (``json.Unmarshal`` into the same struct). So, as Argo CD reads them:
+
+- a key names a field of Argo CD's source types whatever its case (``forcestring`` is
+  ``forceString``, as argocd-image-updater writes it); a key no field has is dropped;
+- a value of the wrong JSON type (a number where a string goes: ``value: 1.10``) fails the
+  decoding, and Argo CD renders nothing: a could-not-check error at its line;
+- objects merge and lists replace; a ``null`` changes nothing (the merge patch deletes the
+  key, and decoding into the struct that held it keeps the old value), but inside
+  ``valuesObject``, which is decoded whole, ``null`` deletes.
+
+``chart``, ``path``, ``repoURL`` and ``targetRevision`` are restored from the Application
+afterwards. https://argo-cd.readthedocs.io/en/stable/user-guide/parameters/#store-overrides-in-git
 """
 
 from __future__ import annotations
@@ -22,9 +31,40 @@ from platecheck.model import Application, KeyPath, Origin
 from platecheck.yamlio import Document, first_document, read_text, type_name
 
 RESTORED = ("chart", "path", "repoURL", "targetRevision")
-# ApplicationSource's fields (pkg/apis/application/v1alpha1/types.go)
-SOURCE_FIELDS = frozenset({"repoURL", "path", "targetRevision", "helm", "kustomize",
-                           "directory", "plugin", "chart", "ref", "name"})
+
+# Argo CD's source types (pkg/apis/application/v1alpha1/types.go) as encoding/json decodes
+# them: a struct is a dict of its fields' JSON names (embedded structs' fields promoted), a
+# slice ("list", item), a map ("map", value); ANY is decoded whole (runtime.RawExtension, and
+# the plugin parameters, whose own decoder Argo CD has)
+_S, _B, _INT_OR_STRING, _ANY = "string", "boolean", "int-or-string", "any"
+_Type = Any
+_JSONNET_VAR: _Type = {"name": _S, "value": _S, "code": _B}
+_HELM: _Type = {
+    "valueFiles": ("list", _S),
+    "parameters": ("list", {"name": _S, "value": _S, "forceString": _B}),
+    "releaseName": _S, "values": _S, "fileParameters": ("list", {"name": _S, "path": _S}),
+    "version": _S, "passCredentials": _B, "ignoreMissingValueFiles": _B, "skipCrds": _B,
+    "valuesObject": _ANY, "namespace": _S, "kubeVersion": _S, "apiVersions": ("list", _S),
+    "skipTests": _B, "skipSchemaValidation": _B}
+_KUSTOMIZE: _Type = {
+    "namePrefix": _S, "nameSuffix": _S, "images": ("list", _S),
+    "commonLabels": ("map", _S), "version": _S, "commonAnnotations": ("map", _S),
+    "forceCommonLabels": _B, "forceCommonAnnotations": _B, "namespace": _S,
+    "commonAnnotationsEnvsubst": _B,
+    "replicas": ("list", {"name": _S, "count": _INT_OR_STRING}),
+    "patches": ("list", {"path": _S, "patch": _S, "options": ("map", _B), "target": {
+        "group": _S, "version": _S, "kind": _S, "name": _S, "namespace": _S,
+        "annotationSelector": _S, "labelSelector": _S}}),
+    "components": ("list", _S), "ignoreMissingComponents": _B, "labelWithoutSelector": _B,
+    "kubeVersion": _S, "apiVersions": ("list", _S), "labelIncludeTemplates": _B}
+SOURCE: _Type = {
+    "repoURL": _S, "path": _S, "targetRevision": _S, "helm": _HELM, "kustomize": _KUSTOMIZE,
+    "directory": {"recurse": _B, "exclude": _S, "include": _S, "disableExtensionFilter": _B,
+                  "jsonnet": {"extVars": ("list", _JSONNET_VAR),
+                              "tlas": ("list", _JSONNET_VAR), "libs": ("list", _S)}},
+    "plugin": {"name": _S, "env": ("list", {"name": _S, "value": _S}), "parameters": _ANY},
+    "chart": _S, "ref": _S, "name": _S, "tagPrefix": _S}
+SOURCE_FIELDS = frozenset(SOURCE)
 
 
 def override_files(directory: Path, app_name: str) -> list[Path]:
@@ -46,16 +86,13 @@ def apply_overrides(app: Application, key: KeyPath, directory: Path,
     for path in files:
         rel = rel_path(path, root)
         document = first_document(read_text(path, rel)[1], rel)
-        patch = document.data
-        places.update({(*key, *written): Origin(rel, line)
-                       for written, line in document.lines.items()
-                       if written and written[0] in SOURCE_FIELDS
-                       and written[0] not in RESTORED})
-        merged = merge_patch(merged, patch)
-        if merged is not None and not isinstance(merged, dict):
+        if document.data is not None and not isinstance(document.data, dict):
             raise PlatecheckError(f"an override file must hold a mapping of source fields, "
-                                  f"found {type_name(patch)}", rel, 1)
-        merged = {k: v for k, v in (merged or {}).items() if k in SOURCE_FIELDS}
+                                  f"found {type_name(document.data)}", rel, 1)
+        decoder = _Decoder(rel, document.lines)
+        merged = _go_merge(merged, decoder.decode(document.data or {}, SOURCE, ()), SOURCE)
+        places.update({(*key, *written): origin for written, origin in decoder.places.items()
+                       if written[0] not in RESTORED})
     for field in RESTORED:
         merged.pop(field, None)
         if field in source:
@@ -69,6 +106,77 @@ def apply_overrides(app: Application, key: KeyPath, directory: Path,
                               exc.line) from None
     return (dataclasses.replace(patched, raw=raw, places=places),
             tuple(rel_path(p, root) for p in files))
+
+
+class _Decoder:
+    """An override file's data as Go's ``encoding/json`` decodes it into Argo CD's source
+    types: keys by their field's name (matched whatever their case), unknown ones dropped,
+    a value of the wrong type a PlatecheckError at its line; ``places``: where each key path
+    of the result was written."""
+
+    def __init__(self, rel: str, lines: Mapping[KeyPath, int]) -> None:
+        self.rel, self.lines = rel, lines
+        self.places: dict[KeyPath, Origin] = {}
+
+    def decode(self, value: Any, kind: _Type, written: KeyPath, path: KeyPath = ()) -> Any:
+        if path and written in self.lines:
+            self.places[path] = Origin(self.rel, self.lines[written])
+        if value is None:
+            return None  # a null decodes into nothing
+        if kind == _ANY:
+            self.places.update({(*path, *below[len(written):]): Origin(self.rel, line)
+                                for below, line in self.lines.items()
+                                if below[:len(written)] == written and below != written})
+            return value
+        if isinstance(kind, dict) or kind[0] == "map":
+            return self._object(value, kind, written, path)
+        if kind[0] == "list":
+            self._expect(isinstance(value, list), value, "a list", written)
+            return [self.decode(item, kind[1], (*written, n), (*path, n))
+                    for n, item in enumerate(value)]
+        self._expect(isinstance(value, str) if kind == _S else isinstance(value, bool)
+                     if kind == _B else isinstance(value, str | int)
+                     and not isinstance(value, bool), value,
+                     {_S: "a string", _B: "true or false"}.get(kind, "a number or a string"),
+                     written)
+        return value
+
+    def _object(self, value: Any, kind: _Type, written: KeyPath, path: KeyPath) -> Any:
+        self._expect(isinstance(value, dict), value, "a mapping", written)
+        fields = kind if isinstance(kind, dict) else None
+        folded = {name.lower(): name for name in fields or ()}
+        result = {}
+        for key, item in value.items():
+            name = str(key) if fields is None or key in fields else folded.get(
+                str(key).lower())
+            if name is None or item is None:
+                continue  # no such field; a null decodes into nothing
+            result[name] = self.decode(item, fields[name] if fields else kind[1],
+                                       (*written, key), (*path, name))
+        return result
+
+    def _expect(self, fits: bool, value: Any, wanted: str, written: KeyPath) -> None:
+        if not fits:
+            shown = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in written)
+            scalar = "" if isinstance(value, dict | list) else f" ({value!r})"
+            raise PlatecheckError(
+                f"{shown.replace('.[', '[')} must be {wanted}, not {type_name(value)}{scalar}: "
+                "Argo CD cannot decode this override file and renders nothing",
+                self.rel, self.lines.get(written))
+
+
+def _go_merge(target: Any, patch: Any, kind: _Type) -> Any:
+    """``patch`` (decoded) over ``target`` as Argo CD's merge patch and decoding leave them:
+    objects merge, anything else replaces, ``valuesObject`` is merged by RFC 7386."""
+    if kind == _ANY:
+        return merge_patch(target, patch)
+    if not isinstance(patch, dict) or not isinstance(target, dict):
+        return patch
+    merged = dict(target)
+    for key, value in patch.items():
+        merged[key] = _go_merge(merged.get(key), value,
+                                kind.get(key, _ANY) if isinstance(kind, dict) else kind[1])
+    return merged
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

@@ -512,10 +512,14 @@ class _Checker:
         """An app-of-apps whose directory holds no Application: why, when its Applications
         lie in subdirectories it does not recurse into."""
         below = self._below(parent, apps)
+        itself = below or any(
+            source.path is not None and not source.chart
+            and PurePosixPath(source.path.strip("/") or ".") in PurePosixPath(parent.file).parents
+            for source in parent.sources)
         return self.finding(
             parent, ("spec", "source", "path"),
-            "app-of-apps path holds no Application" + (
-                f" but itself; {below} Application "
+            "app-of-apps path holds no Application" + (" but itself" if itself else "") + (
+                f"; {below} Application "
                 f"{'file lies' if below == 1 else 'files lie'} in its subdirectories, which a "
                 "directory source reads only with directory.recurse: true" if below else ""),
             "Set directory.recurse: true on the source, or point the app-of-apps at the "
