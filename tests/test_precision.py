@@ -344,6 +344,35 @@ def _chart_archive(name: str, version: str, destination: Path) -> None:
              destination)
 
 
+def test_a_resource_of_a_subchart_archive_is_at_its_dependency(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """A subchart vendored as an archive (under an alias): its templates are no file of the
+    repository, so what its resources lack is reported at the dependency entry that pulls it
+    in, one finding per container (one edit there fixes none of the others)."""
+    root = tmp_path / "repo"
+    umbrella = root / "umb"
+    (umbrella / "charts").mkdir(parents=True)
+    (umbrella / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: umb\nversion: 0.1.0\ndependencies:\n"
+        "  - name: sub\n    alias: web\n    version: 1.0.0\n"
+        "    repository: https://charts.example.com\n")
+    (umbrella / "values-prod.yaml").write_text("{}\n")
+    containers = "".join(f"        - name: {name}\n          image: nginx:1.27.0\n"
+                         "          imagePullPolicy: IfNotPresent\n" for name in ("a", "b"))
+    _archive({"sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 1.0.0\n",
+              "sub/templates/deploy.yaml": (
+                  "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+                  "  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n"
+                  "      labels: {app: x}\n    spec:\n      containers:\n" + containers)},
+             umbrella / "charts" / "sub-1.0.0.tgz")
+    report = lint(umbrella, cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert report.errors == ()
+    ranges = [f for f in report.findings if f.policy == "resource-ranges"]
+    assert sorted((f.location, f.message.split(":")[0]) for f in ranges) == [
+        ("umb/Chart.yaml:5", 'container "a" in Deployment/web'),
+        ("umb/Chart.yaml:5", 'container "b" in Deployment/web')]
+
+
 @pytest.mark.parametrize(("where", "expected"), [
     ("top", [("umb/Chart.yaml", 6, "chart umb: 2 copies of the subchart sub are vendored "
               "(umb/charts/sub/, umb/charts/sub-0.9.0.tgz)")]),

@@ -99,11 +99,14 @@ def container_findings(
 ) -> Iterator[Finding]:
     """One finding per problem and location: containers whose problem comes from the same
     values line (an init container reusing the app's image values, say) share one finding,
-    since one edit fixes them all. A location without a line says nothing of that: each
-    container there has a finding of its own."""
+    since one edit fixes them all. A location without a line says nothing of that, nor
+    does a subchart's declaration (its archive's templates wrote them): each container there
+    has a finding of its own."""
     grouped: dict[tuple[str, Origin | None, str | None], list[Container]] = {}
+    declarations = set(rendered.subcharts.values())
     for container, problem, origin in problems:
-        alone = container.ref if origin is None or origin.line is None else None
+        alone = container.ref if origin is None or origin.line is None \
+            or origin in declarations else None
         grouped.setdefault((problem, origin, alone), []).append(container)
     for (problem, origin, _), group in grouped.items():
         first, others = group[0], group[1:]

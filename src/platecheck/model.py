@@ -406,6 +406,10 @@ class RenderedTarget:
     # texts among ``templates``: what a resource at that kustomization may have been
     # written from, kustomize's output naming no template
     inflated: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # the name a subchart renders under (its alias, or its name) -> where the chart's
+    # Chart.yaml declares it: where a resource of a subchart archive is reported, its
+    # templates being no file of the repository
+    subcharts: Mapping[str, Origin] = field(default_factory=dict)
     # (group, version, kind) -> schema, from every CRD in the repository and its renders
     crd_schemas: Mapping[tuple[str, str, str], CrdSchema] = field(default_factory=dict)
     # the schema options of a policy -> the schema of each kind this target renders, looked up

@@ -87,7 +87,16 @@ def locate(
                   if anchor and anchor_in and (line is None or not _in_section(
                       rendered, resource, line, anchor_in[0])) else None)
         return helper or Origin(resource.template_file, line)
-    return target_origin(rendered.target)
+    return _declaration(rendered, resource) or target_origin(rendered.target)
+
+
+def _declaration(rendered: RenderedTarget, resource: Resource | None) -> Origin | None:
+    """Where the chart declares the subchart a resource of an archive came from
+    (``<chart>/charts/<subchart>/templates/...``): its templates are no file here."""
+    parts = (resource.template or "").split("/") if resource is not None else []
+    if resource is None or resource.template_file or len(parts) < 4 or parts[1] != "charts":
+        return None
+    return rendered.subcharts.get(parts[2])
 
 
 def _patch_origin(rendered: RenderedTarget, resource: Resource, fields: Sequence[str],

@@ -14,7 +14,7 @@ from typing import Any
 
 from platecheck.cache import HelmResult, read_regular
 from platecheck.chartfile import chart_yaml, key_line
-from platecheck.dependencies import subchart_defaults
+from platecheck.dependencies import declared, subchart_defaults
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import set_argv
@@ -25,6 +25,7 @@ from platecheck.model import (
     Chart,
     HelmLint,
     MergedValues,
+    Origin,
     RenderedTarget,
     RenderTarget,
     ValuesFile,
@@ -251,7 +252,9 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
         return None
     return RenderedTarget(target=target, resources=resources, values=values,
                           manifest=manifest, templates=templates,
-                          includes=add_helpers(templates, planner.root, target.chart))
+                          includes=add_helpers(templates, planner.root, target.chart),
+                          subcharts={dep.alias or dep.name: Origin(dep.file, dep.line)
+                                     for dep in declared(target.chart.path, planner.root)})
 
 
 # a failure while helm renders the templates, which it does once the values have met the
