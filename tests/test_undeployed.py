@@ -159,6 +159,44 @@ def test_chart_mode_names_a_values_file_of_no_configured_environment(tmp_path: P
     assert [t.id for t in report.targets] == ["prod/one"]
 
 
+def test_chart_mode_takes_the_values_file_an_environment_matches(tmp_path: Path) -> None:
+    """A values file named as the environment's rules match an Application named
+    ``<chart>-<name>`` in namespace ``<name>`` is that environment's: ``values-staging.yaml``
+    is stg's; prod's own ``values-prod.yaml`` goes before ``values-production.yaml``, which
+    is then named as no environment's, with ``values-dev.yaml``."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "charts/one")
+    for name in ("prod", "production", "staging", "dev"):
+        (repo / "charts" / "one" / f"values-{name}.yaml").write_text(f"a: {name}\n", "utf-8")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted((t.id, [v.rel for v in t.value_files]) for t in report.targets) == [
+        ("prod/one", ["charts/one/values-prod.yaml"]),
+        ("stg/one", ["charts/one/values-staging.yaml"])]
+    assert [row[0] for row in _undeployed(report)] == [
+        "charts/one/values-dev.yaml", "charts/one/values-production.yaml"]
+
+
+def test_a_chart_failing_on_its_defaults_beside_unconfigured_values_files_says_so(
+        tmp_path: Path) -> None:
+    """A chart whose values files name no configured environment renders its values.yaml
+    alone; when that fails, the could-not-check error's remedy names those files."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "charts/one")
+    (repo / "charts" / "one" / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.global.env }}\n")
+    for name in ("dev", "prd"):
+        (repo / "charts" / "one" / f"values-{name}.yaml").write_text(
+            f"global: {{env: {name}}}\n", "utf-8")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted((e.location, e.target) for e in report.errors) == [
+        ("charts/one/templates/cm.yaml:4", "prod/one"),
+        ("charts/one/templates/cm.yaml:4", "stg/one")]
+    assert all("values-dev.yaml, values-prd.yaml name no configured environment"
+               in (e.remediation or "") for e in report.errors)
+
+
 def test_chart_mode_names_each_unconfigured_environment_once(tmp_path: Path) -> None:
     """Charts sharing an environment name no configuration has: one finding for that name,
     at its first file, counting the others."""

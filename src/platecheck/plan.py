@@ -401,17 +401,15 @@ class Planner:
                 "templates are checked where that chart renders them.")
         app = chart.rel if by_directory else chart.name
         targets, failed = [], []
-        with_file = [env for env in self.config.environments
-                     if (chart.path / f"values-{env.name}.yaml").is_file()]
-        names = {f"values-{env.name}.yaml" for env in self.config.environments}
+        chosen = self._environment_files(chart)
+        with_file = [env for env in self.config.environments if env.name in chosen]
         self.unmatched_values.update(
             (rel_path(path, self.root), chart.rel) for path in sorted(chart.path.glob("values-*"))
-            if path.name.endswith((".yaml", ".yml")) and path.name not in names
+            if path.name.endswith((".yaml", ".yml")) and path not in chosen.values()
             and path.is_file())
         for env in with_file or list(self.config.environments):
             try:
-                files = ((self.values_file(chart.path / f"values-{env.name}.yaml"),)
-                         if with_file else ())
+                files = (self.values_file(chosen[env.name]),) if with_file else ()
             except PlatecheckError as exc:
                 failed.append((exc, (env.name, f"{env.name}/{app}")))
                 continue
@@ -423,6 +421,26 @@ class Planner:
                 api_versions=self.config.api_versions,
                 kube_version=self.config.kubernetes_version))
         return targets, failed
+
+
+    def _environment_files(self, chart: Chart) -> dict[str, Path]:
+        """Each environment's ``values-<name>.yaml`` beside the chart: the file of its own
+        name, else one whose name the environment's rules match as an Application named
+        ``<chart>-<name>`` in namespace ``<name>`` would be (``values-production.yaml`` for
+        the built-in ``prod``); a file of each name (``.yaml`` before ``.yml``), in order."""
+        environments = self.config.environments
+        chosen = {env.name: chart.path / f"values-{env.name}.yaml" for env in environments
+                  if (chart.path / f"values-{env.name}.yaml").is_file()}
+        candidates = sorted((path for path in chart.path.glob("values-*.y*ml")
+                             if path.suffix in (".yaml", ".yml") and path.is_file()),
+                            key=lambda path: (path.stem, path.suffix != ".yaml"))
+        for path in candidates:
+            name = path.stem[len("values-"):]
+            env = next((env for env in environments if env.name not in chosen and (
+                env.name == name or env.matches(f"{chart.name}-{name}", {}, name))), None)
+            if env is not None and path not in chosen.values():
+                chosen[env.name] = path
+        return chosen
 
 
 def _is_oci(url: str) -> bool:

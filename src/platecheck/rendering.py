@@ -236,8 +236,9 @@ def _rendered(planner: Planner, target: RenderTarget, result: HelmResult | Plate
                 problems.add(exc, target)
                 return None
         refused = refused_at(target, result.stderr)
-        error = _template_failure(target.chart, reason, planner.root, _unsupported_number(
-            target, reason) or ((refused.file, refused.line) if refused else (file, line)))
+        error = _unconfigured(target, _template_failure(
+            target.chart, reason, planner.root, _unsupported_number(target, reason)
+            or ((refused.file, refused.line) if refused else (file, line))))
         problems.add(error, target, detail=result.stderr)
         return None
     try:
@@ -294,6 +295,24 @@ def _unsupported_number(target: RenderTarget, reason: str) -> tuple[str, int] | 
         if line is not None:
             return values.rel, line
     return None
+
+
+def _unconfigured(target: RenderTarget, error: PlatecheckError) -> PlatecheckError:
+    """A chart linted on its own, rendered with its values.yaml alone, failed: when values
+    files beside it name environments not configured (``values-dev.yaml``), the remedy says
+    so."""
+    if target.application is not None or target.value_files or target.chart is None \
+            or error.remedy:
+        return error
+    files = sorted(path.name for path in target.chart.path.glob("values-*.y*ml")
+                   if path.suffix in (".yaml", ".yml"))
+    if not files:
+        return error
+    return PlatecheckError(
+        error.message, error.file, error.line,
+        f"This render used the chart's values.yaml alone: {', '.join(files)} name no "
+        "configured environment. Configure those environments in policies/platecheck.yaml "
+        "(see docs/configuration.md), or fix the chart's defaults.")
 
 
 def _template_failure(chart: Chart, reason: str, root: Path,
