@@ -169,10 +169,14 @@ def test_chart_mode_takes_the_values_file_an_environment_matches(tmp_path: Path)
     _chart(repo, "charts/one")
     for name in ("prod", "production", "staging", "dev"):
         (repo / "charts" / "one" / f"values-{name}.yaml").write_text(f"a: {name}\n", "utf-8")
+    _chart(repo, "charts/two")
+    for name in ("staging", "common"):  # <name>-values.yaml: only an environment's counts
+        (repo / "charts" / "two" / f"{name}-values.yaml").write_text(f"a: {name}\n", "utf-8")
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert sorted((t.id, [v.rel for v in t.value_files]) for t in report.targets) == [
         ("prod/one", ["charts/one/values-prod.yaml"]),
-        ("stg/one", ["charts/one/values-staging.yaml"])]
+        ("stg/one", ["charts/one/values-staging.yaml"]),
+        ("stg/two", ["charts/two/staging-values.yaml"])]
     assert [row[0] for row in _undeployed(report)] == [
         "charts/one/values-dev.yaml", "charts/one/values-production.yaml"]
 

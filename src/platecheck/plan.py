@@ -427,15 +427,18 @@ class Planner:
         """Each environment's ``values-<name>.yaml`` beside the chart: the file of its own
         name, else one whose name the environment's rules match as an Application named
         ``<chart>-<name>`` in namespace ``<name>`` would be (``values-production.yaml`` for
-        the built-in ``prod``); a file of each name (``.yaml`` before ``.yml``), in order."""
+        the built-in ``prod``), else such a ``<name>-values.yaml``; a file of each name
+        (``.yaml`` before ``.yml``), in that order."""
         environments = self.config.environments
         chosen = {env.name: chart.path / f"values-{env.name}.yaml" for env in environments
                   if (chart.path / f"values-{env.name}.yaml").is_file()}
-        candidates = sorted((path for path in chart.path.glob("values-*.y*ml")
-                             if path.suffix in (".yaml", ".yml") and path.is_file()),
-                            key=lambda path: (path.stem, path.suffix != ".yaml"))
+        candidates = [path for pattern in ("values-*.y*ml", "*-values.y*ml") for path in sorted(
+            (path for path in chart.path.glob(pattern)
+             if path.suffix in (".yaml", ".yml") and path.is_file()),
+            key=lambda path: (path.stem, path.suffix != ".yaml"))]
         for path in candidates:
-            name = path.stem[len("values-"):]
+            name = path.stem.removeprefix("values-") if path.stem.startswith("values-") \
+                else path.stem.removesuffix("-values")
             env = next((env for env in environments if env.name not in chosen and (
                 env.name == name or env.matches(f"{chart.name}-{name}", {}, name))), None)
             if env is not None and path not in chosen.values():

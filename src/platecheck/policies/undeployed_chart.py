@@ -23,8 +23,9 @@ What:
     that generates none and that none of them deploys is named, as beside Application files.
     A run of some environments only (``--env``) names none: the Applications other
     environments' charts generate were not rendered. In chart mode, a chart's
-    ``values-<name>.yaml`` whose name is no configured environment's
-    (``values-production.yaml`` with the environments ``prod`` and ``stg``) renders nowhere
+    ``values-<name>.yaml`` whose name is no configured environment's and that no
+    environment's rules match (``values-dev.yaml`` with the environments ``prod`` and
+    ``stg``) renders nowhere
     either: one finding per such name, at its first file, counting the charts' others.
 
 Why:
