@@ -2912,7 +2912,7 @@ def test_a_tls_list_a_patch_replaces_is_at_the_patch_and_the_rules_at_the_base(
         tmp_path: Path, how: str) -> None:
     """A patch replaces the Ingress's ``tls`` (IngressSpec.tls has no merge key: the list is
     replaced whole): its entry without a secret is at the patch's ``hosts``; the rule the
-    patch does not write is at the base's ``rules``, not at the patch's ``spec``."""
+    patch does not write is at the base's rule, not at the patch's ``spec``."""
     entry = "    - hosts: [web.example.com]\n"
     patch = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
              "spec:\n  tls:\n" + entry) if how == "strategic-merge" else (
@@ -2927,7 +2927,7 @@ def test_a_tls_list_a_patch_replaces_is_at_the_patch_and_the_rules_at_the_base(
     line = 7 if how == "strategic-merge" else 4
     assert sorted((f.location, f.message) for f in report_.findings
                   if f.policy == "ingress-tls" and " #1 " in f.message) == [
-        ("base/ingress.yaml:8", "Ingress/web rule #1 has no host, so no tls entry covers it"),
+        ("base/ingress.yaml:9", "Ingress/web rule #1 has no host, so no tls entry covers it"),
         (f"prod/ingress.yaml:{line}",
          "Ingress/web tls entry #1 (web.example.com) has no secretName")]
 

@@ -50,6 +50,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from platecheck.hosts import covered
+from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, Origin, RenderedTarget, Resource
 from platecheck.provenance import find_value, locate, resource_finding
 
@@ -146,9 +147,11 @@ def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
         host = rule.get("host")
         if not host:
             if tls and not any(not entry.get("hosts") for entry in tls):
+                # the rule itself where its file writes the rules one by one
                 yield (
                     f"rule #{number} has no host, so no tls entry covers it",
-                    where((), (), "rules", "spec"),
+                    field_origin(target, ingress, ("spec", "rules", number - 1))
+                    if ingress.template_file else where((), (), "rules", "spec"),
                 )
             continue
         if not covered(str(host), tls_hosts):
