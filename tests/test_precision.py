@@ -363,10 +363,14 @@ def test_a_resource_of_a_subchart_archive_is_at_its_dependency(
               "sub/templates/deploy.yaml": (
                   "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
                   "  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n"
-                  "      labels: {app: x}\n    spec:\n      containers:\n" + containers)},
+                  "      labels: {app: x}\n    spec:\n      containers:\n" + containers),
+              "sub/templates/cm.yaml": ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: web\ndata:\n  count: 3\n")},
              umbrella / "charts" / "sub-1.0.0.tgz")
     report = lint(umbrella, cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
     assert report.errors == ()
+    assert [f.location for f in report.findings if f.policy == "k8s-schema"] == [
+        "umb/Chart.yaml:5"]
     ranges = [f for f in report.findings if f.policy == "resource-ranges"]
     assert sorted((f.location, f.message.split(":")[0]) for f in ranges) == [
         ("umb/Chart.yaml:5", 'container "a" in Deployment/web'),

@@ -143,6 +143,63 @@ def test_an_action_over_lines_in_a_set_path_is_a_wildcard(repo: Path, tmp_path: 
         "bootstrap/Chart.yaml", "examples/demo/Chart.yaml"]
 
 
+@pytest.mark.parametrize("other", [False, True])
+def test_an_application_that_does_not_read_still_points_at_its_chart(
+        tmp_path: Path, other: bool) -> None:
+    """An Application whose ``valueFiles`` is a string cannot be read (a could-not-check
+    error): the repository still has Applications (no chart mode, which would lint its
+    chart for prod), and its chart is not one "no Application deploys"."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "charts/one")
+    broken = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: one\n"
+              "spec:\n  project: default\n  source:\n    repoURL: https://git.example.com/r\n"
+              "    path: charts/one\n    helm:\n      valueFiles: values.yaml\n"
+              "  destination:\n    server: https://kubernetes.default.svc\n"
+              "    namespace: one-prod\n")
+    (repo / "apps").mkdir()
+    (repo / "apps" / "one.yaml").write_text(broken, "utf-8")
+    if other:
+        _chart(repo, "charts/two")
+        (repo / "apps" / "two.yaml").write_text(
+            broken.replace("one", "two").replace("    helm:\n      valueFiles: values.yaml\n",
+                                                 ""), "utf-8")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy) for e in report.errors] == [
+        ("apps/one.yaml:11", "could-not-check")]
+    assert [t.id for t in report.targets] == (["prod/two"] if other else [])
+    assert _undeployed(report) == []
+
+
+def test_a_rendered_application_that_does_not_read_is_one_error(tmp_path: Path) -> None:
+    """An app-of-apps chart renders a child whose ``valueFiles`` holds a null: one
+    could-not-check error at the template line (k8s-schema's finding of the same
+    Application there is that problem again), and the child's chart is not one "no
+    Application deploys"."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "chart")
+    _chart(repo, "aoa")
+    (repo / "aoa" / "templates" / "cm.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: child\n"
+        "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+        "    repoURL: https://git.example.com/r\n    path: chart\n    helm:\n"
+        "      valueFiles:\n      - {{ .Values.none }}\n  destination:\n"
+        "    server: https://kubernetes.default.svc\n    namespace: web-prod\n", "utf-8")
+    (repo / "apps").mkdir()
+    (repo / "apps" / "root.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root-prod\n"
+        "spec:\n  project: default\n  source:\n    repoURL: https://git.example.com/r\n"
+        "    path: aoa\n  destination:\n    server: https://kubernetes.default.svc\n"
+        "    namespace: argocd\n", "utf-8")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy) for e in report.errors] == [
+        ("aoa/templates/cm.yaml:13", "could-not-check")]
+    assert [f.policy for f in report.findings if f.location == "aoa/templates/cm.yaml:13"] \
+        == []
+    assert _undeployed(report) == []
+
+
 def test_chart_mode_names_a_values_file_of_no_configured_environment(tmp_path: Path) -> None:
     """Chart mode renders a chart with ``values-<env>.yaml`` of each configured environment
     (prod and stg by default): ``values-dev.yaml`` renders nowhere, and says so at the

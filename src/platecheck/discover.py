@@ -80,6 +80,9 @@ class Discovery:
     hand_applied: set[str] = field(default_factory=set)
     # the Application and ApplicationSet documents that could not be read, by file and line
     failed: dict[tuple[str, int], PlatecheckError] = field(default_factory=dict)
+    # of those Applications, what their sources point at (``stand_in``): such a repository
+    # has Applications, and what they point at is no chart nobody deploys
+    unparsed: list[Application] = field(default_factory=list)
     named: set[str] = field(default_factory=set)  # Application files given as paths
     children: list[AppChild] = field(default_factory=list)  # app-of-apps source -> Application
     # files of hidden directories under the walked ones that name an Argo CD Application or
@@ -460,7 +463,33 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
         except PlatecheckError as exc:
             found.errors.append(exc)
             found.failed[(rel, document.line)] = exc
+            standing = stand_in(document, rel) if kind == "Application" else None
+            if standing is not None:
+                found.unparsed.append(standing)
     return apps
+
+
+def stand_in(document: Document, rel: str) -> Application | None:
+    """An Application that could not be read as only what its sources point at (the
+    ``repoURL`` and ``path`` written as strings); None when it names none."""
+    spec = document.data.get("spec")
+    spec = spec if isinstance(spec, dict) else {}
+    listed = spec.get("sources")
+    written: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
+    sources = [{key: source[key] for key in ("repoURL", "path")}
+               for source in written if isinstance(source, dict)
+               and all(isinstance(source.get(key), str) for key in ("repoURL", "path"))]
+    if not sources:
+        return None
+    metadata = document.data.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    data = {"apiVersion": document.data.get("apiVersion"), "kind": "Application",
+            "metadata": {"name": name if isinstance(name, str) and name else "unparsed"},
+            "spec": {"project": "default", "destination": {}, "sources": sources}}
+    try:
+        return parse_application(Document(data, {}, document.line), rel)
+    except PlatecheckError:
+        return None
 
 
 def _expanded(found: Discovery, document: Document, elements: Sequence[Any], rel: str

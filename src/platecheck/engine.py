@@ -359,12 +359,13 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     none for some environments only (others' generated Applications were not rendered).
     The charts still linted on their own (``targets``) count as named paths."""
     found = planner.found
-    if wanted is not None or not (found.applications or found.application_sets or generated):
+    if wanted is not None or not (found.applications or found.application_sets or generated
+                                  or found.unparsed):
         return (), ()
     try:
         return undeployed(
             paths, found.root, [*found.applications, *found.application_sets,
-                                *(g.app for g in generated)], planner.is_here,
+                                *found.unparsed, *(g.app for g in generated)], planner.is_here,
             [*found.chart_dirs, *_linted_alone(targets).values()],
             {a.file for a in found.applications})
     except PlatecheckError as exc:  # a directory that cannot be listed

@@ -14,10 +14,10 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from platecheck.appset import check_elements, expand, list_elements
-from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set
+from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set, stand_in
 from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, KeyPath, Origin, RenderedTarget, Resource
@@ -55,7 +55,15 @@ class Generated:
     application_set: bool
 
 
-def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | PlatecheckError]:
+class Unread(NamedTuple):
+    """A rendered Application (or ApplicationSet) that could not be read: the error, and
+    what its sources point at (``discover.stand_in``)."""
+
+    error: PlatecheckError
+    stand_in: Application | None
+
+
+def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread]:
     """Every Argo CD Application and ApplicationSet in the rendered output, in order. A chart
     linted on its own (chart mode, no parent Application) is rendered once per environment;
     the same document from the same template line in several of them is one Application."""
@@ -103,7 +111,8 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Platec
                         app_set, deployed_by=top, namespace=_namespace(app_set, home),
                         installed_in=installed), parent, True)
             except PlatecheckError as exc:
-                yield exc
+                yield Unread(exc, stand_in(document, file)
+                             if resource.kind == "Application" else None)
 
 
 def _namespace(app: Application, home: str | None) -> str | None:

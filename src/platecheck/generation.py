@@ -10,7 +10,15 @@ from collections.abc import Iterable, Sequence
 from platecheck.batch import Batch
 from platecheck.discover import Discovery
 from platecheck.errors import PlatecheckError
-from platecheck.generated import MAX_DEPTH, AppKey, Generated, ancestors, app_key, as_written
+from platecheck.generated import (
+    MAX_DEPTH,
+    AppKey,
+    Generated,
+    Unread,
+    ancestors,
+    app_key,
+    as_written,
+)
 from platecheck.generated import generated as generate
 from platecheck.model import Application, RenderedTarget, RenderTarget
 from platecheck.plan import Planner
@@ -42,6 +50,8 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
             places.dropped.extend(t for t in targets if places.replaced(t))
             targets[:] = [t for t in targets if not places.replaced(t)]
             rendered[:] = [r for r in rendered if not places.replaced(r.target)]
+        found.unparsed.extend(places.unread)
+        places.unread.clear()
         if not children:
             break
         if depth == MAX_DEPTH:
@@ -88,6 +98,8 @@ class WrittenPlaces:
         # never keeps the same document from being planned through a parent, nor through
         # another such chart's renders
         self.chart_mode: set[str] = set()
+        # the stand-ins of rendered Applications that could not be read (``generated.Unread``)
+        self.unread: list[Application] = []
         self.provisional: dict[tuple[str | None, str, str], set[str]] = {}
 
     def planned(self, item: Generated, key: AppKey) -> None:
@@ -124,8 +136,10 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
     replaces it (``places``)."""
     new = []
     for item in generate(rendered):
-        if isinstance(item, PlatecheckError):
-            problems.add(item)
+        if isinstance(item, Unread):
+            problems.add(item.error)
+            if item.stand_in is not None:  # what it points at is deployed, if not checked
+                places.unread.append(item.stand_in)
             continue
         if not item.application_set:
             item = dataclasses.replace(item, app=planner.checked(item.app))

@@ -16,7 +16,12 @@ import re
 from collections.abc import Sequence
 
 from platecheck.model import Origin, RenderedTarget, Resource, SourceType
-from platecheck.provenance import DOCUMENT_END, list_entry_lines, without_template_comments
+from platecheck.provenance import (
+    DOCUMENT_END,
+    declaration,
+    list_entry_lines,
+    without_template_comments,
+)
 
 
 def _key_pattern(key: str) -> re.Pattern[str]:
@@ -121,6 +126,9 @@ def field_origin(rendered: RenderedTarget, resource: Resource,
         return origin
     if template_file is not None:
         return Origin(template_file, line)
+    declared = declaration(rendered, resource)  # a subchart archive's resource
+    if declared is not None:
+        return declared
     application = rendered.target.application
     if application is not None:
         return Origin(application.file, application.line)

@@ -10,7 +10,8 @@ decides which report keeps it, and the others stay silent for it.
   already gave (a missing dependency, a chart Helm refuses to load).
 - ``argocd-application`` owns what ``k8s-schema`` says of the same Application at the same
   file and line: an Application a source renders (a Kustomize or Helm app-of-apps) is a
-  resource of its parent's render too, validated against the same Application schema.
+  resource of its parent's render too, validated against the same Application schema. So
+  does a could-not-check error there (a rendered Application that cannot be read).
 - An Application that could not be planned for a source path owns ``argocd-application``'s
   findings about its other source paths (a multi-source Application with two missing):
   each is a could-not-check error of that Application too, as the first is.
@@ -49,7 +50,8 @@ def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoMo
             continue
         if finding.policy in OWNED_BY_FAILED_RENDER and _about_failed(finding, failed):
             continue
-        if finding.policy == RESOURCE_SCHEMA and _problem(finding) in applications:
+        if finding.policy == RESOURCE_SCHEMA and (_problem(finding) in applications or (
+                owner is not None and (finding.resource or "").startswith(_ARGO_KINDS))):
             continue
         kept.append(finding)
     settled = [dataclasses.replace(error, remediation=remedies[index]) if index in remedies
@@ -58,6 +60,7 @@ def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoMo
 
 
 _SOURCE_PATH = "source path "
+_ARGO_KINDS = ("Application/", "ApplicationSet/")
 
 
 def _owner(at_line: dict[tuple[str | None, int | None, str | None], int], finding: Finding

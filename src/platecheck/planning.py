@@ -22,7 +22,8 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
           paths: Sequence[Path] = ()) -> list[RenderTarget]:
     targets: list[RenderTarget] = []
     chart_dirs = found.chart_dirs
-    if not chart_dirs and not found.applications and not found.application_sets:
+    if not chart_dirs and not found.applications and not found.application_sets \
+            and not found.unparsed:
         # chart mode: a repository of charts without Applications lints each top-level chart
         # but a library chart, which Helm renders only inside the charts that depend on it
         chart_dirs = [d for d in top_level_charts(paths, planner.root)

@@ -87,10 +87,10 @@ def locate(
                   if anchor and anchor_in and (line is None or not _in_section(
                       rendered, resource, line, anchor_in[0])) else None)
         return helper or Origin(resource.template_file, line)
-    return _declaration(rendered, resource) or target_origin(rendered.target)
+    return declaration(rendered, resource) or target_origin(rendered.target)
 
 
-def _declaration(rendered: RenderedTarget, resource: Resource | None) -> Origin | None:
+def declaration(rendered: RenderedTarget, resource: Resource | None) -> Origin | None:
     """Where the chart declares the subchart a resource of an archive came from
     (``<chart>/charts/<subchart>/templates/...``): its templates are no file here."""
     parts = (resource.template or "").split("/") if resource is not None else []
@@ -651,4 +651,5 @@ def _text(value: object) -> str | None:
     return str(value)
 
 
-__all__ = ["at", "find_value", "locate", "template_line", "without_template_comments"]
+__all__ = ["at", "declaration", "find_value", "locate", "template_line",
+           "without_template_comments"]
