@@ -136,8 +136,9 @@ def test_nothing_to_propose_from_is_a_one_line_error(tmp_path: Path,
     (tmp_path / "README.md").write_text("no applications here\n")
     assert main(["init", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err == (f"platecheck: error: {tmp_path}: no Argo CD Application found; nothing to "
-                   "propose environments from\n")
+    assert err == (f"platecheck: error: {tmp_path}: no Argo CD Application found, and no "
+                   "chart with values files of environments; nothing to propose environments "
+                   "from\n")
     assert main(["init", str(tmp_path / "missing")]) == 2
     assert capsys.readouterr().err == f"platecheck: error: {tmp_path / 'missing'}: path not found\n"
 
@@ -200,9 +201,9 @@ def test_applications_a_chart_generates_are_proposed_for(
     monkeypatch.setenv("PLATECHECK_HELM", str(tmp_path / "no-helm"))
     assert main(["init", "--dry-run", str(tmp_path)]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"platecheck: error: {tmp_path}: no Argo CD Application found; "
-                          "nothing to propose environments from (the sources were not "
-                          "rendered: ")
+    assert err.startswith(f"platecheck: error: {tmp_path}: no Argo CD Application found, "
+                          "and no chart with values files of environments; nothing to "
+                          "propose environments from (the sources were not rendered: ")
     assert len(err.splitlines()) == 1
 
 
@@ -246,3 +247,32 @@ def test_a_kustomize_base_the_overlays_rename_is_no_application_of_its_own(
     assert main(["init", "--dry-run", str(tmp_path)]) == 0
     assert sorted(line.split()[-1] for line in capsys.readouterr().err.splitlines()
                   if " -> " in line) == ["prod/root", "prod/web", "stg/root", "stg/web"]
+
+
+def test_a_repository_of_charts_gets_the_environments_its_values_files_name(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Chart mode: no Application, charts with ``values-dev.yaml`` and ``values-prd.yaml``
+    (and ``staging-values.yaml``; ``values-common.yaml`` names no environment): those
+    environments are proposed, a word's other spelling by a name glob, and lint then renders
+    each chart with its files."""
+    for chart, files in (("one", ("values-dev.yaml", "values-prd.yaml")),
+                         ("two", ("staging-values.yaml", "values-common.yaml"))):
+        (tmp_path / chart / "templates").mkdir(parents=True)
+        (tmp_path / chart / "Chart.yaml").write_text(
+            f"apiVersion: v2\nname: {chart}\nversion: 0.1.0\n")
+        (tmp_path / chart / "templates" / "cm.yaml").write_text(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.name }}\n")
+        for file in files:
+            (tmp_path / chart / file).write_text(f"name: {chart}-{file.split('.')[0]}\n")
+    (tmp_path / ".git").mkdir()
+    assert main(["init", str(tmp_path)]) == 0
+    capsys.readouterr()
+    written = yaml.safe_load((tmp_path / "policies" / "platecheck.yaml").read_text())
+    assert written["environments"] == {
+        "prod": {"production": True, "match": {"names": ["*-prd"]}},
+        "stg": {"match": {"names": ["*-staging"]}},
+        "dev": {"match": {}}}
+    model = engine.load(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert sorted((t.id, [v.rel for v in t.value_files]) for t in model.targets) == [
+        ("dev/one", ["one/values-dev.yaml"]), ("prod/one", ["one/values-prd.yaml"]),
+        ("stg/two", ["two/staging-values.yaml"])]

@@ -193,7 +193,7 @@ def _flow(items: Iterable[str]) -> str:
 
 _HEADER = """\
 # platecheck configuration (see docs/configuration.md), proposed by `platecheck init` from the
-# Applications in this repository. Review it: the environments decide which rules apply where.
+# {source} in this repository. Review it: the environments decide which rules apply where.
 kubernetesVersion: "1.31.0"   # the cluster's Kubernetes version: schemas are checked against it
 
 environments:            # order matters: the first environment that matches wins
@@ -227,13 +227,17 @@ policies:
 """
 
 
-def render_config(proposals: dict[str, _Proposal]) -> str:
+def render_config(proposals: dict[str, _Proposal],
+                  source: str = "Applications") -> str:
     order = _ordered(proposals)
-    lines = [_HEADER.rstrip("\n")]
+    lines = [_HEADER.format(source=source).rstrip("\n")]
     for proposal in order:
         lines.append(f"  {proposal.name}:")
         if proposal.production:
             lines.append("    production: true")
+        if not (proposal.labels or proposal.namespaces or proposal.names):
+            lines.append("    match: {}   # its charts' values files are named after it")
+            continue
         lines.append("    match:")
         if proposal.labels:
             labels = ", ".join(f"{key}: {_flow(values)}"
@@ -276,20 +280,44 @@ def propose(path: Path) -> InitResult:
             or (a.file, a.line) in kept] + rendered
     if not apps and found.errors:
         raise found.errors[0]  # nothing read: what stopped it is the answer
-    if not apps:
+    charts = _chart_environments(top_level_charts([path.resolve()], root)) if not apps \
+        and not found.unparsed else {}
+    if not apps and not charts:
         because = f" (the sources were not rendered: {unrendered})" if unrendered else ""
-        raise PlatecheckError("no Argo CD Application found; nothing to propose environments "
-                              f"from{because}", str(path))
-    proposals, intended = _propose(apps)
+        raise PlatecheckError("no Argo CD Application found, and no chart with values files "
+                              f"of environments; nothing to propose environments from{because}",
+                              str(path))
+    proposals, intended = _propose(apps) if apps else (charts, {})
     _settle(proposals, apps, intended)
     if not proposals:  # nothing to read environments from: the usual two, to edit
         proposals = _usual()
-    text = render_config(proposals)
+    text = render_config(proposals, "Applications" if apps else "charts' values files")
     with tempfile.TemporaryDirectory(prefix="platecheck-init-") as scratch:
         (Path(scratch) / CONFIG_FILE).write_text(text, encoding="utf-8")
         config = configuration(root, Path(scratch))
     return InitResult(root, text, tuple(_classify(config, app) for app in apps), unrendered,
                       tuple(found.errors))
+
+
+def _chart_environments(charts: Sequence[Path]) -> dict[str, _Proposal]:
+    """For a repository of charts without Applications (chart mode): the environments the
+    charts' ``values-<name>.yaml`` (or ``<name>-values.yaml``) files name with a word of
+    environments, a file of another spelling matched by a name glob (``values-prd.yaml``:
+    ``prod``, names ``*-prd``), as chart mode chooses each environment's file."""
+    proposals: dict[str, _Proposal] = {}
+    for chart in charts:
+        for path in [*chart.glob("values-*.y*ml"), *chart.glob("*-values.y*ml")]:
+            if path.suffix not in (".yaml", ".yml") or not path.is_file():
+                continue
+            name = path.stem.removeprefix("values-") if path.stem.startswith("values-") \
+                else path.stem.removesuffix("-values")
+            found = _word(name)  # a word of environments: values-common.yaml is none
+            if found is None:
+                continue
+            proposal = proposals.setdefault(found[0], _Proposal(*found))
+            if name != proposal.name:
+                proposal.names.add(f"*-{name}")
+    return proposals
 
 
 def _generated(path: Path) -> tuple[list[Application], set[tuple[str, int]] | None,
