@@ -115,26 +115,36 @@ def test_same_input_same_bytes_whatever_the_jobs(helm_bin: Path, tmp_path: Path)
         assert render(reports[0]) == render(reports[1]), fmt
 
 
+def _umbrella(repo: Path, sub: str, alias: str, container: str) -> Path:
+    """An umbrella chart ``charts/app`` (with a ``values-prod.yaml``) of the ``file://``
+    subchart ``charts/<sub>``, under its name and under ``alias``: the subchart's Deployment
+    has one container ``app``, the rest of it written as ``container``."""
+    chart = repo / "charts" / sub
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {sub}\nversion: 0.1.0\n")
+    (chart / "templates" / "deploy.yaml").write_text(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Chart.Name }}\nspec:\n"
+        "  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n"
+        "      labels: {app: x}\n    spec:\n      containers:\n        - name: app\n"
+        + container)
+    app = repo / "charts" / "app"
+    app.mkdir()
+    (app / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+        f"  - name: {sub}\n    version: 0.1.0\n    repository: file://../{sub}\n"
+        f"  - name: {sub}\n    alias: {alias}\n    version: 0.1.0\n"
+        f"    repository: file://../{sub}\n")
+    (app / "values-prod.yaml").write_text("{}\n")
+    return app
+
+
 def test_a_subchart_from_a_file_dependency_points_at_its_own_templates(
         helm_bin: Path, tmp_path: Path) -> None:
     """``helm dependency build`` packs a ``file://`` dependency into ``charts/``; what its
     templates render is reported at the dependency's templates in the repository, under its
     name or its alias."""
-    base = tmp_path / "repo" / "charts" / "base"
-    (base / "templates").mkdir(parents=True)
-    (base / "Chart.yaml").write_text("apiVersion: v2\nname: base\nversion: 0.1.0\n")
-    (base / "templates" / "deploy.yaml").write_text(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Chart.Name }}\nspec:\n"
-        "  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n"
-        "      labels: {app: x}\n    spec:\n      containers:\n        - name: app\n"
-        "          image: registry.example.com/app:1.0.0\n")
-    app = tmp_path / "repo" / "charts" / "app"
-    app.mkdir()
-    (app / "Chart.yaml").write_text(
-        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
-        "  - name: base\n    version: 0.1.0\n    repository: file://../base\n"
-        "  - name: base\n    alias: second\n    version: 0.1.0\n    repository: file://../base\n")
-    (app / "values-prod.yaml").write_text("{}\n")
+    app = _umbrella(tmp_path / "repo", "base", "second",
+                    "          image: registry.example.com/app:1.0.0\n")
     model = load(app, cache_dir=tmp_path / "cache", helm=helm_bin, root=tmp_path / "repo")
     assert [(r.ref, r.template, r.template_file) for t in model.rendered for r in t.resources] \
         == [("Deployment/base", "app/charts/base/templates/deploy.yaml",
@@ -155,24 +165,12 @@ def test_a_value_a_subchart_sets_itself_is_at_its_values_line(
     floating tag the subchart's own values.yaml sets is reported at that line; where the
     umbrella's values.yaml sets the key below the alias, at the umbrella's line, which wins
     (helm's coalesceDeps puts a subchart's defaults below its parent's values)."""
-    web = tmp_path / "repo" / "charts" / "web"
-    (web / "templates").mkdir(parents=True)
-    (web / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
-    (web / "values.yaml").write_text("image:\n  repository: nginx\n  tag: latest\n")
-    (web / "templates" / "deploy.yaml").write_text(
-        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ .Chart.Name }}\nspec:\n"
-        "  selector:\n    matchLabels: {app: x}\n  template:\n    metadata:\n"
-        "      labels: {app: x}\n    spec:\n      containers:\n        - name: app\n"
-        '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
-        "          imagePullPolicy: IfNotPresent\n")
-    app = tmp_path / "repo" / "charts" / "app"
-    app.mkdir()
-    (app / "Chart.yaml").write_text(
-        "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
-        "  - name: web\n    version: 0.1.0\n    repository: file://../web\n"
-        "  - name: web\n    alias: edge\n    version: 0.1.0\n    repository: file://../web\n")
+    app = _umbrella(tmp_path / "repo", "web", "edge",
+                    '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
+                    "          imagePullPolicy: IfNotPresent\n")
+    (tmp_path / "repo" / "charts" / "web" / "values.yaml").write_text(
+        "image:\n  repository: nginx\n  tag: latest\n")
     (app / "values.yaml").write_text("edge:\n  image:\n    tag: edge\n")
-    (app / "values-prod.yaml").write_text("{}\n")
     report = lint(app, cache_dir=tmp_path / "cache", helm=helm_bin, root=tmp_path / "repo")
     assert report.errors == ()
     assert sorted((f.location, f.resource) for f in report.findings
