@@ -200,6 +200,38 @@ def test_a_rendered_application_that_does_not_read_is_one_error(tmp_path: Path) 
     assert _undeployed(report) == []
 
 
+def test_nothing_is_undeployed_while_an_app_of_apps_chart_failed_to_render(
+        tmp_path: Path) -> None:
+    """The root deploys chart ``apps``, whose templates write Applications but whose remote
+    dependency is not vendored: it cannot render here, so which charts its Applications
+    deploy is not known, and none is named "deployed by none" (Argo CD builds the
+    dependency and deploys them). A chart beside it is named once ``apps`` renders."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "child")
+    _chart(repo, "apps", "dependencies:\n  - {name: dep, version: 1.0.0, "
+                         "repository: 'https://charts.example.com'}\n")
+    (repo / "apps" / "templates" / "cm.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: child\n"
+        "spec:\n  project: default\n  source:\n    repoURL: https://git.example.com/r\n"
+        "    path: {{ .Values.path }}\n  destination:\n"
+        "    server: https://kubernetes.default.svc\n    namespace: child-prod\n", "utf-8")
+    (repo / "apps" / "values.yaml").write_text("path: child\n", "utf-8")
+    (repo / "root.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root-prod\n"
+        "spec:\n  project: default\n  source:\n    repoURL: https://git.example.com/r\n"
+        "    path: apps\n  destination:\n    server: https://kubernetes.default.svc\n"
+        "    namespace: argocd\n", "utf-8")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy) for e in report.errors] == [
+        ("apps/Chart.yaml:5", "could-not-check")]
+    assert _undeployed(report) == []
+    (repo / "apps" / "Chart.yaml").write_text("apiVersion: v2\nname: apps\nversion: 0.1.0\n")
+    (repo / "apps" / "values.yaml").write_text("path: elsewhere\n", "utf-8")
+    assert [row[0] for row in _undeployed(lint(repo, cache_dir=tmp_path / "cache"))] == [
+        "child/Chart.yaml"]
+
+
 def test_chart_mode_names_a_values_file_of_no_configured_environment(tmp_path: Path) -> None:
     """Chart mode renders a chart with ``values-<env>.yaml`` of each configured environment
     (prod and stg by default): ``values-dev.yaml`` renders nowhere, and says so at the

@@ -248,7 +248,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         batch.save()
         targets, rendered, lints = _kept(targets, rendered, batch.lints, planner, places,
                                          generated, problems)
-        unused = _undeployed(paths, planner, generated, targets, problems, wanted)
+        unused = _undeployed(paths, planner, generated, targets, rendered, problems, wanted)
         selection, (targets, rendered, lints) = _chosen(
             files, changed_since, repo_root, config_path, targets, rendered, lints)
         if rendered:
@@ -352,15 +352,18 @@ def _hidden(found: Discovery, targets: Sequence[RenderTarget]) -> tuple[str, ...
 
 
 def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Generated],
-                targets: Sequence[RenderTarget], problems: Problems, wanted: set[str] | None
+                targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget],
+                problems: Problems, wanted: set[str] | None
                 ) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
     """The charts and kustomizations under ``paths`` no Application deploys: none in chart
     mode while no chart's render generates Applications (every top-level chart is linted),
-    none for some environments only (others' generated Applications were not rendered).
-    The charts still linted on their own (``targets``) count as named paths."""
+    none for some environments only (others' generated Applications were not rendered),
+    none when a chart whose templates name Argo CD's API group failed to render (the
+    Applications it generates are not known). The charts still linted on their own
+    (``targets``) count as named paths."""
     found = planner.found
     if wanted is not None or not (found.applications or found.application_sets or generated
-                                  or found.unparsed):
+                                  or found.unparsed) or _unknown_children(targets, rendered):
         return (), ()
     try:
         return undeployed(
@@ -522,6 +525,16 @@ def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTar
                if t.application is None and t.chart is not None and t.chart.rel in idle}
     return _without([t for t in targets if t.id not in dropped],
                     [t for t in targets if t.id in dropped], rendered, lints, problems)
+
+
+def _unknown_children(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget]
+                      ) -> bool:
+    """Whether a target of this repository whose chart's templates name Argo CD's API group
+    failed to render: an app-of-apps chart whose Applications are not known."""
+    built = {r.target.id for r in rendered}
+    charts = {t.chart.path for t in targets
+              if t.chart is not None and t.remote is None and t.id not in built}
+    return any(_writes_argo_kinds(chart) for chart in sorted(charts))
 
 
 def _writes_argo_kinds(chart: Path) -> bool:

@@ -22,7 +22,9 @@ What:
     until a chart's renders generate Applications: from then on, a chart linted in chart mode
     that generates none and that none of them deploys is named, as beside Application files.
     A run of some environments only (``--env``) names none: the Applications other
-    environments' charts generate were not rendered. In chart mode, a chart's
+    environments' charts generate were not rendered; nor does a run where a chart whose
+    templates name Argo CD's API group failed to render (a remote dependency not vendored,
+    say): the Applications it generates are not known. In chart mode, a chart's
     ``values-<name>.yaml`` whose name is no configured environment's and that no
     environment's rules match (``values-dev.yaml`` with the environments ``prod`` and
     ``stg``) renders nowhere
