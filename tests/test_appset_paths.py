@@ -215,3 +215,33 @@ def test_a_set_not_expanded_reaches_only_the_files_its_include_chooses(tmp_path:
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.location for f in report.findings if "not reachable" in f.message] == [
         "apps/prod/old.yaml:4"]
+
+
+def test_a_list_set_a_chart_renders_from_a_range_is_expanded(tmp_path: Path) -> None:
+    """An app-of-apps chart writes a plain list ApplicationSet whose elements a ``range``
+    writes from one template line: what Argo CD applies is a list of one element a line,
+    expanded as such; each Application it makes is checked (its values file's tag)."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "root.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n"
+            "spec:\n  project: default\n  source:\n    repoURL: https://git.example.com/repo.git\n"
+            "    path: apps\n  destination:\n    server: https://kubernetes.default.svc\n"
+            "    namespace: argocd\n"),
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/values.yaml": "envs: [stg, prod]\n",
+        "apps/templates/set.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\n"
+            "spec:\n  generators:\n    - list:\n        elements:\n"
+            "        {{- range .Values.envs }}\n          - env: {{ . }}\n        {{- end }}\n"
+            "  template:\n    metadata:\n      name: 'web-{{`{{env}}`}}'\n    spec:\n"
+            "      project: default\n      source:\n"
+            "        repoURL: https://git.example.com/repo.git\n        path: web\n"
+            "      destination:\n        server: https://kubernetes.default.svc\n"
+            "        namespace: 'web-{{`{{env}}`}}'\n"),
+        "web/cm.yaml": CM.format(name="web")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets if t.application is not None
+                  and t.application.name.startswith("web")) == ["prod/web", "stg/web"]
+    assert [f for f in report.findings if f.policy == "not-rendered"] == []

@@ -73,10 +73,13 @@ def _git_directories(value: Any) -> Iterator[str]:
             yield from _git_directories(item)
 
 
-def list_elements(document: Document) -> list[Any] | None:
-    """The elements of an ApplicationSet platecheck expands, else None."""
+def list_elements(document: Document, rendered: bool = False) -> list[Any] | None:
+    """The elements of an ApplicationSet platecheck expands, else None. One a render wrote
+    (``rendered``) may write its elements from one template line (a ``range``): each is
+    then known by its place in the output, as the Applications one template line writes."""
     elements = _elements(document.data)
-    return elements if elements is None or _lines_apart(document, len(elements)) else None
+    return elements if elements is None or rendered \
+        or _lines_apart(document, len(elements)) else None
 
 
 def _elements(data: Mapping[str, Any]) -> list[Any] | None:

@@ -90,8 +90,8 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
             actions = _written(*template) if template is not None else written
             document = Document(dict(resource.doc), lines, line)
             try:
-                elements = list_elements(document) if resource.kind == "ApplicationSet" \
-                    else None
+                elements = list_elements(document, rendered=True) \
+                    if resource.kind == "ApplicationSet" else None
                 if resource.kind == "Application":
                     app = parse_application(document, file)
                     yield Generated(dataclasses.replace(
