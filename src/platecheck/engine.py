@@ -462,23 +462,27 @@ def _without_bare_parents(targets: list[RenderTarget], rendered: list[RenderedTa
 
 def _without_charts_applications_deploy(
         targets: list[RenderTarget], rendered: list[RenderedTarget], lints: list[HelmLint],
-        problems: Problems, generated: list[Generated], here: Callable[[Source], bool]
-) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
+        problems: Problems, generated: list[Generated], here: Callable[[Source], bool],
+        root: Path) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
     """Chart mode: a chart that an Application deploys (one a chart of Applications
     generates) and platecheck renders is checked as that Application deploys it, with its
     release name, values and source type; not once more per environment on its own, with
     findings and errors of its own for the same lines; nor are the Applications its own
     renders generated, nor theirs (Argo CD renders it with the values that Application
-    gives, never with its own alone): ``generated`` loses them too. A chart only a source
-    platecheck does not render deploys (a plugin, an ApplicationSet) stays checked on its
-    own, and so does one whose path a source of another repository (``here``: whether a
-    source is of this one) names."""
+    gives, never with its own alone): ``generated`` loses them too. So is one an
+    ApplicationSet platecheck does not expand may deploy (its template's path names it):
+    Argo CD renders it with what the set's Applications give, and not-rendered says they are
+    not checked. A chart only a plugin deploys stays checked on its own, and so does one
+    whose path a source of another repository (``here``: whether a source is of this one)
+    names."""
     deployers: dict[Path, list[str | None]] = {}  # chart -> the roots of its Applications
     for t in targets:
         if t.application is not None and t.rendered_here and t.chart is not None:
             deployers.setdefault(t.chart.path, []).append(t.application.deployed_by)
     charts_by_rel = _linted_alone(targets)
     for g in generated:  # one that could not be planned (a missing value file) deploys it too
+        for rel in covered(charts_by_rel, root, [g.app], here) if g.application_set else ():
+            deployers.setdefault(charts_by_rel[rel], []).append(g.app.deployed_by)
         for index, source in enumerate(() if g.application_set else g.app.sources):
             chart = charts_by_rel.get(os.path.normpath(source.path.strip("/"))) \
                 if source.path and not source.chart and here(source) else None
@@ -576,7 +580,7 @@ def _kept(targets: list[RenderTarget], rendered: list[RenderedTarget], lints: li
     found = planner.found
     targets, rendered, lints = _without_superseded(*_without_charts_applications_deploy(
         *_without_bare_parents(targets, rendered, found), lints, problems, generated,
-        planner.is_here), found, places, problems)
+        planner.is_here, found.root), found, places, problems)
     targets, rendered, lints = _without_idle_charts(targets, rendered, lints, problems,
                                                     generated, planner)
     targets, rendered = _plain_ids(targets, rendered, problems)
