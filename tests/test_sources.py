@@ -2877,6 +2877,32 @@ def test_an_image_tag_a_base_or_component_sets_points_at_its_new_tag(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("where", ["overlay", "override-file"])
+def test_a_tag_kustomize_sets_again_is_at_the_last_entry_not_the_base(
+        tmp_path: Path, where: str) -> None:
+    """The base writes ``nginx:latest``; ``mid`` retags it ``1.27.0``; the source sets
+    ``latest`` again (its kustomization's ``newTag``, or the ``kustomize.images`` of an
+    ``.argocd-source-<app>.yaml`` that Argo CD applies with ``kustomize edit set image``):
+    the tag is that last entry's, not the base's literal that happens to match."""
+    repo = write_files(tmp_path / "repo", {
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="latest"),
+        "mid/kustomization.yaml": ("resources: [../base]\nimages:\n  - name: nginx\n"
+                                   "    newTag: '1.27.0'\n"),
+        "prod/kustomization.yaml": "resources: [../mid]\n" + (
+            "images:\n  - name: nginx\n    newTag: latest\n" if where == "overlay" else ""),
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="prod")})
+    if where == "override-file":
+        (repo / "prod" / ".argocd-source-web.yaml").write_text(
+            "kustomize:\n  images:\n    - nginx:latest\n")
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+        "prod/kustomization.yaml:4" if where == "overlay" else "prod/.argocd-source-web.yaml:3"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_inline_and_json_patches_point_at_the_line_that_wrote_the_field(
         tmp_path: Path) -> None:
     """An inline strategic-merge patch (a literal block in the kustomization), a JSON 6902

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from platecheck.imageref import ImageRefError, parse_image
-from platecheck.model import Finding, Origin, RenderedTarget, Resource
+from platecheck.model import Finding, Origin, RenderedTarget, Resource, SourceType
 from platecheck.provenance import locate, resource_finding
 
 # Section of a pod spec -> how a message names a container from it.
@@ -148,9 +148,26 @@ def image_origin(rendered: RenderedTarget, container: Container) -> Origin | Non
         keys=("tag", "image", "imageTag", "version"),
         context=context,
         fields=("image",),
-        written="image",
+        # an image a kustomization's ``images`` retags: its tag is that entry's, whatever
+        # its file writes (the same tag, set again above another)
+        written=None if isinstance(image, str) and _retagged(rendered, image) else "image",
         **in_template(container),
     )
+
+
+def _retagged(rendered: RenderedTarget, image: str) -> bool:
+    """Whether a Kustomize build's ``images`` (``rendered.values``, by image name) set the
+    tag or digest of ``image``."""
+    images = rendered.values.data.get("images") \
+        if rendered.target.source_type is SourceType.KUSTOMIZE else None
+    if not isinstance(images, Mapping):
+        return False
+    name = image.split("@", 1)[0]
+    if ":" in name.rsplit("/", 1)[-1]:
+        name = name.rsplit(":", 1)[0]
+    return any(isinstance(entry, Mapping) and entry.get("name") == name
+               and (entry.get("newTag") is not None or entry.get("digest"))
+               for entry in images.values())
 
 
 def in_template(container: Container) -> dict[str, Any]:

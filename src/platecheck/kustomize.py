@@ -335,10 +335,13 @@ class Kustomize:
         application = None
         if isinstance(spec, dict) and target.application is not None:
             app = target.application
-            key = next((path for path in app.lines if path[-1:] == ("kustomize",)), None)
+            # (an override file may write the ``kustomize`` the Application does not)
+            key = next((path for path in app.lines if path[-1:] == ("kustomize",)), None) \
+                or next((path[:path.index("kustomize") + 1] for path in app.places
+                         if "kustomize" in path), None)
             lines = below(app.lines, key) if key else {}
-            layers.append(entries_by_name(application_images(
-                Layer(spec, app.file, lines, app.line))))
+            layers.append(entries_by_name(application_images(Layer(
+                spec, app.file, lines, app.line, below(app.places, key) if key else {}))))
             application = self._application_patches(app, spec, lines, target.source_dir)
             if application is not None:
                 read.insert(0, application)  # applied after the kustomization's own

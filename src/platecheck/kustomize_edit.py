@@ -211,15 +211,18 @@ def application_images(layer: Layer) -> Layer:
     images = layer.data.get("images")
     if not isinstance(images, list):
         return layer
-    lines = dict(layer.lines)
+    lines, places = dict(layer.lines), dict(layer.places)
     entries = []
     for index, text in enumerate(images):
         entry = _image(str(text)) or {"name": str(text)}
         entries.append(entry)
+        place = layer.places.get(("images", index))  # written in an override file
         line = layer.lines.get(("images", index))
-        if line is not None:
+        if place is not None:
+            places.update({("images", index, field): place for field in entry})
+        elif line is not None:
             lines.update({("images", index, field): line for field in entry})
-    return Layer({**layer.data, "images": entries}, layer.file, lines, layer.line)
+    return Layer({**layer.data, "images": entries}, layer.file, lines, layer.line, places)
 
 
 def _by_name(existing: Any, updates: list[dict[str, Any]]) -> list[Any]:

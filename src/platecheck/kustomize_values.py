@@ -70,7 +70,7 @@ def entries_by_name(layer: Layer) -> Layer:
     """``layer`` with its ``images`` and ``replicas`` entries keyed by their ``name``, so that
     the values of several kustomizations merge per image as kustomize applies them (an
     overlay's entry over its base's for one image, each kept for different ones)."""
-    data, lines = dict(layer.data), dict(layer.lines)
+    data, lines, places = dict(layer.data), dict(layer.lines), dict(layer.places)
     for key in _NAMED:
         entries = data.get(key)
         if not isinstance(entries, list):
@@ -88,8 +88,11 @@ def entries_by_name(layer: Layer) -> Layer:
             for path, line in layer.lines.items():
                 if path[:2] == prefix:
                     lines[(key, name, *path[2:])] = line
+            for path, origin in layer.places.items():  # written in an override file
+                if path[:2] == prefix:
+                    places[(key, name, *path[2:])] = origin
         data[key] = named
-    return Layer(data, layer.file, lines, layer.line)
+    return Layer(data, layer.file, lines, layer.line, places)
 
 
 def images_by_name(values: MergedValues) -> MergedValues:
