@@ -331,8 +331,8 @@ def overlays(tmp_path_factory: pytest.TempPathFactory) -> Path:
         # a cycle: each lists the other, nothing deploys either, nothing to name on top
         "loop/a/kustomization.yaml": "resources: [../b]\n",
         "loop/b/kustomization.yaml": "resources: [../a]\n",
-        # deployed: an Application's own source, one inside a plain directory source, the
-        # directories of an ApplicationSet's path pattern
+        # deployed: an Application's own source, the directories of an ApplicationSet's
+        # path pattern; not one inside a plain directory source (which reads its own files)
         "apps/settings.yaml": application("settings-prod", "settings", "settings-prod",
                                           source_extra=config),
         "settings/kustomization.yaml": "resources: [cm.yaml]\n",
@@ -362,6 +362,8 @@ def test_kustomizations_no_application_deploys_are_named_at_the_top(overlays: Pa
          f"kustomization argocd-config/overlays/gcp: {checked_as_written}"),
         ("argocd-config/overlays/stage/kustomization.yaml", 1, Level.INFO,
          f"kustomization argocd-config/overlays/stage: {checked_as_written}"),
+        ("plain/inner/kustomization.yaml", 1, Level.INFO,
+         "kustomization plain/inner: no Application deploys it, so it is not checked"),
     ]
 
 
@@ -377,7 +379,8 @@ def test_a_path_of_another_repository_deploys_nothing_here(tmp_path: Path,
                                                            remote: bool) -> None:
     """``path: .`` of another repository (the checkout's remote says which is this one)
     deploys that repository's files, not this one's: the kustomization here is named. With
-    no remote, every repoURL is this repository, and ``.`` deploys it all."""
+    no remote, every repoURL is this repository, and ``.``, a directory source, deploys the
+    files at its top, not the kustomization below: it is named all the same."""
     repo = tmp_path / "repo"
     _write(repo, {
         ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n'
@@ -387,8 +390,28 @@ def test_a_path_of_another_repository_deploys_nothing_here(tmp_path: Path,
         "overlays/prod/kustomization.yaml": "resources: []\n"})
     expected = [("overlays/prod/kustomization.yaml", 1, Level.INFO,
                  "kustomization overlays/prod: no Application deploys it, so it is not "
-                 "checked")] if remote else []
+                 "checked")]
     assert _kustomizations(lint(repo, cache_dir=tmp_path / "cache")) == expected
+
+
+def test_a_directory_source_deploys_no_chart_or_kustomization_below_it(tmp_path: Path) -> None:
+    """A directory source reads the files of its path (and, recursing, of those below as
+    files): a chart or kustomization in a subdirectory is never rendered or built by it, so
+    it is named; a config management plugin's path holds what the plugin may build."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "clusters/b")
+    _chart(repo, "tools/c")
+    _write(repo, {
+        "apps/clusters.yaml": application("clusters-prod", "clusters", "clusters-prod"),
+        "apps/tools.yaml": application("tools-prod", "tools", "tools-prod",
+                                       source_extra="    plugin:\n      name: tool\n"),
+        "clusters/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+        "clusters/a/kustomization.yaml": "resources: []\n",
+        "tools/x/kustomization.yaml": "resources: []\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [row[0] for row in _kustomizations(report)] == ["clusters/a/kustomization.yaml"]
+    assert [row[0] for row in _undeployed(report)] == ["clusters/b/Chart.yaml"]
 
 
 def test_charts_deployed_through_a_link_or_vendored_for_kustomize_are_not_named(

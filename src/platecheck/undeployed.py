@@ -17,7 +17,7 @@ from typing import Any
 
 from platecheck.appset import TEMPLATE_ACTION, template_path_globs
 from platecheck.chartfile import as_helm_reads
-from platecheck.discover import rel_path, source_directories
+from platecheck.discover import raw_at, rel_path, source_directories
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application, Source
 from platecheck.realpaths import resolve
@@ -104,26 +104,41 @@ def undeployed_charts(directories: Sequence[Path], root: Path,
 
 
 def _source_patterns(applications: Iterable[Application], root: Path,
-                     here: Callable[[Source], bool]) -> set[str]:
+                     here: Callable[[Source], bool]) -> tuple[set[str], set[str]]:
     """The source paths of ``applications`` that are of this repository (as platecheck
     renders them: of another when the checkout's remotes or ``repoUrls`` say so), an
     ApplicationSet's template actions as ``*`` (a git generator's path as its directories'
     patterns); a path that is a symbolic link also as the directory it leads to in
-    ``root``."""
-    patterns = set()
+    ``root``. Those of config management plugin sources apart: a plugin may build anything
+    below its path; any other source renders its path alone (a directory source reads its
+    files, never a chart or kustomization below it)."""
+    patterns: set[str] = set()
+    plugins: set[str] = set()
     top = resolve(root)
     for app in applications:
-        for source in app.sources:
+        for index, source in enumerate(app.sources):
             if source.chart or not source.path or not (
                     here(source) or TEMPLATE_ACTION.search(source.repo_url)):  # (a set's: any)
                 continue
+            found = plugins if _plugin(app, index) else patterns
             for path in template_path_globs(app.raw, source.path):
-                patterns.add(str(PurePosixPath(path)) if path else ".")
+                found.add(str(PurePosixPath(path)) if path else ".")
                 if path and not _WILDCARD.search(path):
                     real = resolve(root / path)
                     if real.is_relative_to(top):
-                        patterns.add(rel_path(real, top))
-    return patterns
+                        found.add(rel_path(real, top))
+    return patterns, plugins
+
+
+def _plugin(app: Application, index: int) -> bool:
+    """Whether source ``index`` of an Application (or of an ApplicationSet's template) is
+    a config management plugin's."""
+    spec = raw_at(app.raw, ("spec", "template", "spec") if app.kind == "ApplicationSet"
+                  else ("spec",))
+    sources = spec.get("sources")
+    source = sources[index] if isinstance(sources, list) and index < len(sources) \
+        else spec.get("source")
+    return isinstance(source, dict) and source.get("plugin") is not None
 
 
 def _chart_homes(kustomizations: Sequence[Path]) -> set[Path]:
@@ -142,24 +157,32 @@ def _chart_homes(kustomizations: Sequence[Path]) -> set[Path]:
     return homes
 
 
-def _coverage(patterns: set[str], charts: set[str]) -> Callable[[str], bool]:
-    """Whether a source at one of ``patterns`` deploys the chart or kustomization at a
-    relative path: it is that directory, or a directory (Kustomize, plain, plugin) holding
-    it, up to the nearest of the ``charts`` holding it (helm renders a chart's
-    ``templates/`` and ``charts/``, not its other directories). A path without wildcards is
-    looked up among the directory and its parents."""
-    literal = {p for p in patterns if not _WILDCARD.search(p)}
-    matched = [re.compile(fnmatch.translate(p)) for p in patterns - literal]
+def _coverage(patterns: tuple[set[str], set[str]], charts: set[str]) -> Callable[[str], bool]:
+    """Whether a source at one of ``patterns`` (``_source_patterns``: those of other
+    sources, those of plugins) deploys the chart or kustomization at a relative path: it is
+    that directory, or a plugin's directory holding it, up to the nearest of the ``charts``
+    holding it (helm renders a chart's ``templates/`` and ``charts/``, not its other
+    directories). A path without wildcards is looked up as it is."""
+    at, below = (_matcher(found) for found in patterns)
 
     def covers(rel: str) -> bool:
+        if at(rel):
+            return True
         for directory in map(str, (PurePosixPath(rel), *PurePosixPath(rel).parents)):
             if directory != rel and directory in charts:
                 return False  # inside a chart, outside what helm renders of it
-            if directory in literal or any(pattern.match(directory) for pattern in matched):
+            if below(directory):
                 return True
         return False
 
     return covers
+
+
+def _matcher(patterns: set[str]) -> Callable[[str], bool]:
+    """Whether a directory is one of ``patterns`` (globs, or paths as they are)."""
+    literal = {p for p in patterns if not _WILDCARD.search(p)}
+    matched = [re.compile(fnmatch.translate(p)) for p in patterns - literal]
+    return lambda directory: directory in literal or any(p.match(directory) for p in matched)
 
 
 _WILDCARD = re.compile(r"[*?\[]")

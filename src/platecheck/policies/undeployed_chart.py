@@ -3,7 +3,8 @@
 What:
     In a repository with Applications, platecheck checks what they deploy, as Argo CD
     deploys it. A chart under the linted paths that no Application's source of this
-    repository points at (or into: a Kustomize, plain or plugin directory holding it; an
+    repository points at (or into: a config management plugin's directory holding it, the only source
+    that may build what lies below its path; an
     ApplicationSet's path with its template actions as wildcards, a git directories
     generator's path as its directories' patterns; a source of another
     repository deploys that one's files) renders nowhere, so no other policy judged it: one
