@@ -2091,6 +2091,48 @@ def test_chart_mode_with_a_chart_of_applications_names_the_charts_none_deploys(
     assert [f.location for f in report.findings if f.policy == "undeployed-chart"] == []
 
 
+@pytest.mark.parametrize("other", ["workflow", "argocd-apps"])
+def test_chart_mode_keeps_a_failed_chart_only_if_it_may_write_applications(
+        tmp_path: Path, other: str) -> None:
+    """Chart mode with a chart of Applications: a chart that fails to render is kept (its
+    error reported, nothing named as deployed by none) only when it may write Applications.
+    A broken Argo Workflows template (the same API group) does not; a chart whose values
+    describe Applications for a dependency that is not vendored (argo-helm's argocd-apps)
+    does."""
+    files = {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/templates/web.yaml": application("web", "charts/web", "web"),
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: web\n",
+        "charts/idle/Chart.yaml": "apiVersion: v2\nname: idle\nversion: 0.1.0\n"}
+    if other == "workflow":
+        files.update({
+            "charts/other/Chart.yaml": "apiVersion: v2\nname: other\nversion: 0.1.0\n",
+            "charts/other/templates/wf.yaml": (
+                "apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata:\n"
+                "  name: {{ fail \"no\" }}\n")})
+    else:
+        files.update({
+            "charts/other/Chart.yaml": (
+                "apiVersion: v2\nname: other\nversion: 0.1.0\ndependencies:\n"
+                "  - {name: argocd-apps, version: 2.0.0, "
+                "repository: 'https://argoproj.github.io/argo-helm'}\n"),
+            "charts/other/values.yaml": (
+                "argocd-apps:\n  applications:\n    idle:\n      source:\n"
+                "        repoURL: https://git.example.com/repo.git\n        path: charts/idle\n"
+                "      destination: {namespace: idle}\n")})
+    report = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
+    undeployed = sorted(f.location for f in report.findings if f.policy == "undeployed-chart")
+    if other == "workflow":
+        assert report.errors == ()
+        assert undeployed == ["charts/idle/Chart.yaml:1", "charts/other/Chart.yaml:1"]
+    else:
+        assert sorted({e.location for e in report.errors}) == ["charts/other/Chart.yaml:5"]
+        assert undeployed == []
+
+
 @pytest.mark.parametrize("config_repo", ["repo", "config"])
 def test_a_value_file_of_another_repositorys_ref_is_not_read_here(tmp_path: Path,
                                                                   config_repo: str) -> None:

@@ -542,9 +542,22 @@ def _unknown_children(targets: Sequence[RenderTarget], rendered: Sequence[Render
 
 
 def _writes_argo_kinds(chart: Path) -> bool:
-    """Whether a file of the chart's ``templates/`` names Argo CD's API group."""
-    return any(names_argo_kind(path, None)
-               for path in sorted((chart / "templates").rglob("*")) if path.is_file())
+    """Whether the chart may write Applications: a file of its ``templates/`` writes an
+    Argo CD Application or ApplicationSet kind (not a Workflow or a Rollout of the same
+    API group), or a values file of it describes Application sources (``repoURL`` and a
+    ``destination``, as those of a dependency such as argo-helm's argocd-apps)."""
+    return any(names_argo_kind(path)
+               for path in sorted((chart / "templates").rglob("*")) if path.is_file()) \
+        or any(_describes_applications(path) for path in sorted(chart.glob("values*.y*ml")))
+
+
+def _describes_applications(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 20)
+    except OSError:
+        return False
+    return b"repoURL:" in head and b"destination:" in head
 
 
 def _linted_alone(targets: Sequence[RenderTarget]) -> dict[str, Path]:
