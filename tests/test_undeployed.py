@@ -290,6 +290,18 @@ def test_a_chart_failing_on_its_defaults_beside_unconfigured_values_files_says_s
                in (e.remediation or "") for e in report.errors)
 
 
+def test_chart_mode_with_a_chart_and_a_directory_given_lints_both(tmp_path: Path) -> None:
+    """``platecheck lint charts other/api``: the chart given and the top-level charts of the
+    directory given beside it are each linted (the directory's were passed over)."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "charts/web")
+    _chart(repo, "other/api")
+    report = lint([repo / "charts", repo / "other" / "api"], cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in report.targets) == ["prod/api", "prod/web", "stg/api",
+                                                    "stg/web"]
+
+
 def test_chart_mode_names_each_unconfigured_environment_once(tmp_path: Path) -> None:
     """Charts sharing an environment name no configuration has: one finding for that name,
     at its first file, counting the others."""

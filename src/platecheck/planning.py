@@ -21,16 +21,17 @@ from platecheck.sourcecheck import out_of_bounds_link
 def plan_all(planner: Planner, found: Discovery, problems: Problems,
           paths: Sequence[Path] = ()) -> list[RenderTarget]:
     targets: list[RenderTarget] = []
-    chart_dirs = found.chart_dirs
-    if not chart_dirs and not found.applications and not found.application_sets \
-            and not found.unparsed:
+    chart_dirs = list(found.chart_dirs)
+    if not found.applications and not found.application_sets and not found.unparsed:
         # chart mode: a repository of charts without Applications lints each top-level chart
-        # but a library chart, which Helm renders only inside the charts that depend on it
-        chart_dirs = [d for d in top_level_charts(paths, planner.root)
-                      if not _library(planner, d)]
-    else:  # a library chart given beside a chart that depends on it renders in that one
-        chart_dirs = [d for d in chart_dirs if not _library(planner, d)
-                      or not _depended_on(planner, d, chart_dirs)]
+        # (under a directory given beside a chart given too) but a library chart, which Helm
+        # renders only inside the charts that depend on it, unless given itself
+        given = {resolve(d) for d in chart_dirs}
+        chart_dirs += [d for d in top_level_charts(paths, planner.root)
+                       if resolve(d) not in given and not _library(planner, d)]
+    # a library chart given beside a chart that depends on it renders in that one
+    chart_dirs = [d for d in chart_dirs if not _library(planner, d)
+                  or not _depended_on(planner, d, chart_dirs)]
     names = Counter(_chart_name(planner, directory) for directory in chart_dirs)
     taken: set[str] = set()  # ids so far, of the Applications that failed planning too
     for directory in chart_dirs:
