@@ -375,6 +375,35 @@ def test_a_resource_of_a_subchart_archive_is_at_its_dependency(
         ("umb/Chart.yaml:5", 'container "b" in Deployment/web')]
 
 
+def test_an_application_set_a_subchart_archive_writes_is_at_its_dependency(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """Chart mode: a chart's archived subchart (as ``helm dependency build`` leaves argo-helm's
+    argocd-apps) writes an ApplicationSet platecheck does not expand: its not-rendered
+    finding is at the dependency entry, not at a file that does not exist."""
+    root = tmp_path / "repo"
+    umbrella = root / "apps"
+    (umbrella / "charts").mkdir(parents=True)
+    (umbrella / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: apps\nversion: 0.1.0\ndependencies:\n"
+        "  - name: sets\n    version: 1.0.0\n    repository: https://charts.example.com\n")
+    _archive({"sets/Chart.yaml": "apiVersion: v2\nname: sets\nversion: 1.0.0\n",
+              "sets/templates/set.yaml": (
+                  "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
+                  "  name: web\nspec:\n  goTemplate: true\n  generators:\n"
+                  "    - list: {elements: [{env: prod}]}\n  template:\n"
+                  "    metadata: {name: 'web-{{`{{.env}}`}}'}\n    spec:\n"
+                  "      project: default\n      source:\n"
+                  "        repoURL: https://git.example.com/repo.git\n        path: web\n"
+                  "      destination: {server: 'https://kubernetes.default.svc', "
+                  "namespace: web}\n")},
+             umbrella / "charts" / "sets-1.0.0.tgz")
+    (root / ".git").mkdir()
+    report = lint(root, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert report.errors == ()
+    assert {f.location for f in report.findings if f.policy == "not-rendered"} == {
+        "apps/Chart.yaml:5"}
+
+
 @pytest.mark.parametrize(("where", "expected"), [
     ("top", [("umb/Chart.yaml", 6, "chart umb: 2 copies of the subchart sub are vendored "
               "(umb/charts/sub/, umb/charts/sub-0.9.0.tgz)")]),

@@ -22,7 +22,12 @@ from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
 from platecheck.model import Application, KeyPath, Origin, RenderedTarget, Resource
 from platecheck.parse import helper_home, is_helper
-from platecheck.provenance import find_value, without_template_comments
+from platecheck.provenance import (
+    declaration,
+    find_value,
+    target_origin,
+    without_template_comments,
+)
 from platecheck.yamlio import Document, load_document, scalars
 
 MAX_DEPTH = 10  # Applications generating Applications, levels below what the repository holds
@@ -158,7 +163,8 @@ def _where(item: RenderedTarget, resource: Resource, parent: Application | None
     file of its ``# Source:``, else the one helper template (a ``_*`` file of the chart's
     ``templates/``) that writes such a kind, which the source included (``include``,
     ``template``); the source's first line when neither is known to, the parent's file when
-    the template is unknown."""
+    the template is unknown; without a parent (chart mode), the ``dependencies`` entry of a
+    subchart archive that wrote it, else the chart's ``Chart.yaml``."""
     template = resource.template_file
     text = item.templates.get(template) if template else None
     if template and text is not None:
@@ -170,6 +176,9 @@ def _where(item: RenderedTarget, resource: Resource, parent: Application | None
         return _helper(item, resource.kind) or (template, 1, None)
     if parent is not None:
         return parent.file, parent.line, None
+    origin = declaration(item, resource) or target_origin(item.target)
+    if origin is not None:
+        return origin.file, origin.line or 1, None
     return template or "<rendered>", 1, None
 
 
