@@ -2091,6 +2091,22 @@ def test_chart_mode_with_a_chart_of_applications_names_the_charts_none_deploys(
     assert [f.location for f in report.findings if f.policy == "undeployed-chart"] == []
 
 
+def test_chart_mode_an_unloadable_chart_nothing_deploys_is_only_named(tmp_path: Path) -> None:
+    """Chart mode with a chart of Applications: a test fixture whose Chart.yaml is empty
+    cannot be loaded, but none of the Applications deploys it: it is named by
+    undeployed-chart alone, as beside Application files, not a could-not-check error."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/templates/web.yaml": application("web", "charts/web", "web"),
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "tests/fixture/Chart.yaml": ""})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [f.location for f in report.findings if f.policy == "undeployed-chart"] == [
+        "tests/fixture/Chart.yaml:1"]
+
+
 @pytest.mark.parametrize("other", ["workflow", "argocd-apps"])
 def test_chart_mode_keeps_a_failed_chart_only_if_it_may_write_applications(
         tmp_path: Path, other: str) -> None:

@@ -523,6 +523,11 @@ def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTar
               if t.application is None and t.chart is not None and t.id not in built}
     idle = {rel for rel, path in alone.items() if rel not in kept and resolve(path) not in named
             and (rel not in failed or not _writes_argo_kinds(path))}
+    # a chart that could not even be loaded (its Chart.yaml) is one no Application deploys too
+    problems.forget(error for rel, error in planner.unloaded.items()
+                    if rel not in kept and resolve(found.root / rel) not in named
+                    and rel not in covered({rel: found.root / rel}, found.root,
+                                           (g.app for g in generated), planner.is_here))
     if not idle:
         return targets, rendered, lints
     dropped = {t.id for t in targets

@@ -31,6 +31,7 @@ from platecheck.helmsource import command_fields, kustomize_versions
 from platecheck.model import (
     Application,
     Chart,
+    Finding,
     HelmSourceSpec,
     KeyPath,
     Origin,
@@ -73,6 +74,8 @@ class Planner:
         # chart mode: the values-<name>.yaml files beside a chart whose name is no configured
         # environment's (repository path -> the chart's), which no target renders with
         self.unmatched_values: dict[str, str] = {}
+        # the charts of chart mode that could not be loaded: their error, by repository path
+        self.unloaded: dict[str, Finding] = {}
         self._values: dict[Path, ValuesFile] = {}
         self.revision = repository_revision(self.root)  # ARGOCD_APP_REVISION
         # the repoURLs that are this checkout, from its Git remotes (platecheck.repourl)

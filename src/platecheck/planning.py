@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from platecheck.discover import Discovery, top_level_charts
+from platecheck.discover import Discovery, rel_path, top_level_charts
 from platecheck.errors import PlatecheckError
 from platecheck.model import RenderTarget
 from platecheck.plan import Planner
@@ -39,7 +39,7 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
             shared = names[_chart_name(planner, directory)] > 1
             planned, failed = planner.chart_dir(directory, by_directory=shared)
         except PlatecheckError as exc:
-            problems.add(exc)
+            planner.unloaded[rel_path(directory, planner.root)] = problems.add(exc)
             continue
         targets.extend(distinct(planned, taken))
         for error, stopped in failed:

@@ -40,10 +40,14 @@ class Problems:
         """Unsay the errors of the written ``applications`` (by file and line) that could not
         be planned: a render replaced them (a Kustomize overlay patching its base), and what
         replaces them is planned, and reported, anew."""
-        gone = {self.unplanned.pop(key) for key in applications if key in self.unplanned}
-        if gone:
-            self.findings[:] = [f for f in self.findings if f not in gone]
-            self._said -= gone
+        self.forget([self.unplanned.pop(key) for key in applications if key in self.unplanned])
+
+    def forget(self, gone: Iterable[Finding]) -> None:
+        """Unsay ``gone``: what they stopped turned out to be nothing to check."""
+        dropped = set(gone)
+        if dropped:
+            self.findings[:] = [f for f in self.findings if f not in dropped]
+            self._said -= dropped
 
     def merge(self, other: Problems) -> None:
         for finding in other.findings:
