@@ -276,3 +276,27 @@ def test_a_repository_of_charts_gets_the_environments_its_values_files_name(
     assert sorted((t.id, [v.rel for v in t.value_files]) for t in model.targets) == [
         ("dev/one", ["one/values-dev.yaml"]), ("prod/one", ["one/values-prd.yaml"]),
         ("stg/two", ["two/staging-values.yaml"])]
+
+
+def test_namespaces_the_environments_rules_do_not_allow_are_proposed_by_name(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``web-production`` and ``web-staging`` deploy to namespace ``shop`` on their own
+    clusters: init tells the environments apart by name, and proposes argocd-application's
+    ``namespaces`` so that lint then passes the Applications it classified."""
+    from synthetic import application
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n")
+    (tmp_path / "apps").mkdir()
+    for name in ("web-production", "web-staging"):  # each to its own cluster
+        (tmp_path / "apps" / f"{name}.yaml").write_text(application(name, "web", "shop").replace(
+            "server: https://kubernetes.default.svc", f"name: {name.split('-')[1]}"))
+    assert main(["init", str(tmp_path)]) == 0
+    capsys.readouterr()
+    written = yaml.safe_load((tmp_path / "policies" / "platecheck.yaml").read_text())
+    assert written["policies"]["argocd-application"]["options"]["namespaces"] == {
+        "prod": ["*-prod", "prod", "shop"], "stg": ["*-stg", "shop", "stg"]}
+    report = engine.lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert [f.message for f in report.findings if f.policy == "argocd-application"] == []

@@ -14,10 +14,11 @@ from __future__ import annotations
 import re
 import tempfile
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from platecheck.appset import TEMPLATE_ACTION
 from platecheck.config import (
     CONFIG_FILE,
     UNCLASSIFIED,
@@ -205,7 +206,7 @@ policies:
   # environment, e.g. pull-policy: {{level: {{prod: error, {other}: warning}}}}.
   image-tag-pinned:
     level: error
-{pairs}
+{pairs}{namespaces}
   resource-ranges:
     # Every container must set cpu and memory requests and limits. Ranges are examples
     # (the plate platform's): uncomment and set your own.
@@ -227,8 +228,8 @@ policies:
 """
 
 
-def render_config(proposals: dict[str, _Proposal],
-                  source: str = "Applications") -> str:
+def render_config(proposals: dict[str, _Proposal], source: str = "Applications",
+                  namespaces: Mapping[str, Sequence[str]] | None = None) -> str:
     order = _ordered(proposals)
     lines = [_HEADER.format(source=source).rstrip("\n")]
     for proposal in order:
@@ -259,7 +260,15 @@ def render_config(proposals: dict[str, _Proposal],
                  "(values keys, rendered resources, chart)\n    options:\n"
                  f"      pairs: [{', '.join(f'[{o}, {prod}]' for o in before)}]\n")
     lines.append("")
-    lines.append(_POLICIES.format(pairs=pairs, prod=prod, other=other).rstrip("\n"))
+    allowed = "".join(f"        {env}: {_flow(found)}\n"
+                      for env, found in sorted((namespaces or {}).items()))
+    if allowed:
+        allowed = ("\n  argocd-application:\n    # the destination namespaces each "
+                   "environment's Applications deploy to, as init found\n    # them (by "
+                   "default an environment's are those its match rules name, else *-<env> "
+                   "and <env>)\n    options:\n      namespaces:\n" + allowed)
+    lines.append(_POLICIES.format(pairs=pairs, namespaces=allowed, prod=prod,
+                                  other=other).rstrip("\n"))
     return "\n".join(lines) + "\n"
 
 
@@ -291,12 +300,38 @@ def propose(path: Path) -> InitResult:
     _settle(proposals, apps, intended)
     if not proposals:  # nothing to read environments from: the usual two, to edit
         proposals = _usual()
-    text = render_config(proposals, "Applications" if apps else "charts' values files")
-    with tempfile.TemporaryDirectory(prefix="platecheck-init-") as scratch:
-        (Path(scratch) / CONFIG_FILE).write_text(text, encoding="utf-8")
-        config = configuration(root, Path(scratch))
+    source = "Applications" if apps else "charts' values files"
+    text = render_config(proposals, source)
+    config = _loaded(root, text)
+    outside = _outside(config, apps)
+    if outside:  # namespaces the environments' rules do not allow: allowed by name
+        text = render_config(proposals, source, outside)
+        config = _loaded(root, text)
     return InitResult(root, text, tuple(_classify(config, app) for app in apps), unrendered,
                       tuple(found.errors))
+
+
+def _loaded(root: Path, text: str) -> Config:
+    """The configuration ``text`` loaded exactly as lint loads one."""
+    with tempfile.TemporaryDirectory(prefix="platecheck-init-") as scratch:
+        (Path(scratch) / CONFIG_FILE).write_text(text, encoding="utf-8")
+        return configuration(root, Path(scratch))
+
+
+def _outside(config: Config, apps: Sequence[Application]) -> dict[str, list[str]]:
+    """For each environment one of whose Applications deploys to a namespace that
+    argocd-application's default rule for it does not allow (its match rules' namespaces,
+    else ``*-<env>`` and ``<env>``), those namespaces and the rule's own."""
+    found: dict[str, set[str]] = {}
+    for app in apps:
+        env = config.match_environment(app.name, app.labels, app.destination_namespace)
+        namespace = app.destination_namespace
+        if env is None or not namespace or TEMPLATE_ACTION.search(namespace):
+            continue
+        rule = list(env.match.namespaces) or [f"*-{env.name}", env.name]
+        if not matches_any(namespace, rule):
+            found.setdefault(env.name, set(rule)).add(namespace)
+    return {env: sorted(namespaces) for env, namespaces in found.items()}
 
 
 def _chart_environments(charts: Sequence[Path]) -> dict[str, _Proposal]:
