@@ -188,10 +188,7 @@ def test_a_rendered_application_that_does_not_read_is_one_error(tmp_path: Path) 
         "    server: https://kubernetes.default.svc\n    namespace: web-prod\n", "utf-8")
     (repo / "apps").mkdir()
     (repo / "apps" / "root.yaml").write_text(
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root-prod\n"
-        "spec:\n  project: default\n  source:\n    repoURL: https://git.example.com/r\n"
-        "    path: aoa\n  destination:\n    server: https://kubernetes.default.svc\n"
-        "    namespace: argocd\n", "utf-8")
+        application("root-prod", "aoa", "argocd", repo="https://git.example.com/r"), "utf-8")
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [(e.location, e.policy) for e in report.errors] == [
         ("aoa/templates/cm.yaml:13", "could-not-check")]
@@ -218,10 +215,7 @@ def test_nothing_is_undeployed_while_an_app_of_apps_chart_failed_to_render(
         "    server: https://kubernetes.default.svc\n    namespace: child-prod\n", "utf-8")
     (repo / "apps" / "values.yaml").write_text("path: child\n", "utf-8")
     (repo / "root.yaml").write_text(
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root-prod\n"
-        "spec:\n  project: default\n  source:\n    repoURL: https://git.example.com/r\n"
-        "    path: apps\n  destination:\n    server: https://kubernetes.default.svc\n"
-        "    namespace: argocd\n", "utf-8")
+        application("root-prod", "apps", "argocd", repo="https://git.example.com/r"), "utf-8")
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [(e.location, e.policy) for e in report.errors] == [
         ("apps/Chart.yaml:5", "could-not-check")]
