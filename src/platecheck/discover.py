@@ -350,12 +350,17 @@ def _hidden_applications(directory: Path, root: Path) -> Iterator[str]:
 def names_argo_kind(path: Path, kind: re.Pattern[bytes] | None = _ARGO_KIND) -> bool:
     """Whether the file (its first megabyte) names Argo CD's API group, and ``kind`` (an
     Application or ApplicationSet; None: any)."""
+    head = file_head(path)
+    return b"argoproj.io/" in head and (kind is None or kind.search(head) is not None)
+
+
+def file_head(path: Path) -> bytes:
+    """The first megabyte of a file, or nothing when it cannot be read."""
     try:
         with path.open("rb") as handle:
-            head = handle.read(_HIDDEN_READ)
+            return handle.read(_HIDDEN_READ)
     except OSError:
-        return False
-    return b"argoproj.io/" in head and (kind is None or kind.search(head) is not None)
+        return b""
 
 
 def top_level_charts(paths: Sequence[Path], root: Path) -> list[Path]:

@@ -25,6 +25,7 @@ from platecheck.dependencies import vendored_twice
 from platecheck.discover import (
     Discovery,
     discover,
+    file_head,
     find_root,
     names_argo_kind,
     raw_at,
@@ -358,8 +359,8 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     """The charts and kustomizations under ``paths`` no Application deploys: none in chart
     mode while no chart's render generates Applications (every top-level chart is linted),
     none for some environments only (others' generated Applications were not rendered),
-    none when a chart whose templates name Argo CD's API group failed to render (the
-    Applications it generates are not known). The charts still linted on their own
+    none when a chart that may write Applications (``_writes_argo_kinds``) failed to render
+    (the Applications it generates are not known). The charts still linted on their own
     (``targets``) count as named paths."""
     found = planner.found
     if wanted is not None or not (found.applications or found.application_sets or generated
@@ -509,7 +510,8 @@ def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTar
     that generates none, that none of them points at (one a source platecheck does not
     render deploys stays linted) and that no path named is one no Application deploys
     (``undeployed-chart``), not a release of its own per environment. A chart that failed to
-    render and whose templates name Argo CD's kinds stays: it may be a root."""
+    render and may write Applications (``_writes_argo_kinds``) stays: it may be a root; one
+    that could not even be loaded and that none of them points at is named alone."""
     found = planner.found
     # (the charts linted in chart mode whose renders generated them, or what those did)
     roots = {g.app.deployed_by for g in generated}
@@ -538,8 +540,9 @@ def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTar
 
 def _unknown_children(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget]
                       ) -> bool:
-    """Whether a target of this repository whose chart's templates name Argo CD's API group
-    failed to render: an app-of-apps chart whose Applications are not known."""
+    """Whether a target of this repository whose chart may write Applications
+    (``_writes_argo_kinds``) failed to render: an app-of-apps whose Applications are not
+    known."""
     built = {r.target.id for r in rendered}
     charts = {t.chart.path for t in targets
               if t.chart is not None and t.remote is None and t.id not in built}
@@ -557,11 +560,7 @@ def _writes_argo_kinds(chart: Path) -> bool:
 
 
 def _describes_applications(path: Path) -> bool:
-    try:
-        with path.open("rb") as handle:
-            head = handle.read(1 << 20)
-    except OSError:
-        return False
+    head = file_head(path)
     return b"repoURL:" in head and b"destination:" in head
 
 
