@@ -179,6 +179,24 @@ def test_a_value_a_subchart_sets_itself_is_at_its_values_line(
         ("charts/web/values.yaml:3", "Deployment/web[app]")]
 
 
+def test_chart_mode_renders_a_file_dependency_only_with_its_parent(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """Chart mode: ``charts/web`` is the ``file://`` dependency of ``charts/app`` and needs
+    a global value only the umbrella sets: it renders with its parent (helm dependency
+    build), never alone with its bare values (a false could-not-check); given as a path,
+    it is linted as asked."""
+    app = _umbrella(tmp_path / "repo", "web", "edge",
+                    '          image: "nginx:{{ .Values.global.tag }}"\n')
+    (app / "values.yaml").write_text("global:\n  tag: 1.27.0\n")
+    (tmp_path / "repo" / ".git").mkdir()
+    report = lint(tmp_path / "repo", cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets) == ["prod/app"]  # its values-prod.yaml
+    alone = lint(tmp_path / "repo" / "charts" / "web", cache_dir=tmp_path / "cache",
+                 helm=helm_bin)
+    assert {e.target for e in alone.errors} == {"prod/web", "stg/web"}
+
+
 @pytest.mark.parametrize("also_render_the_library", [False, True])
 def test_a_chart_inside_its_file_dependency_renders(helm_bin: Path, tmp_path: Path,
                                                     also_render_the_library: bool) -> None:

@@ -174,7 +174,8 @@ def test_a_chart_that_is_also_another_ones_dependency_reports_only_its_own_value
         (chart / "values.yaml").write_text(values)
         (chart / "values-prod.yaml").write_text("{}\n")
         (chart / "values.schema.json").write_text(json.dumps({"type": "object", **schema}))
-    model = load(root, helm=each_helm, environments=["prod"], jobs=1,
-                 cache_dir=tmp_path / "cache")
+    # each given (chart mode lints a file:// dependency found on its own only with its parent)
+    model = load([root / "a", root / "b"], helm=each_helm, environments=["prod"], jobs=1,
+                 cache_dir=tmp_path / "cache", root=root)
     assert model.errors == ()
     assert sorted(rendered.target.id for rendered in model.rendered) == ["prod/a", "prod/b"]

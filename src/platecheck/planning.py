@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
+from platecheck.dependencies import declared
 from platecheck.discover import Discovery, rel_path, top_level_charts
 from platecheck.errors import PlatecheckError
 from platecheck.model import RenderTarget
@@ -27,8 +28,12 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
         # (under a directory given beside a chart given too) but a library chart, which Helm
         # renders only inside the charts that depend on it, unless given itself
         given = {resolve(d) for d in chart_dirs}
-        chart_dirs += [d for d in top_level_charts(paths, planner.root)
-                       if resolve(d) not in given and not _library(planner, d)]
+        found_charts = [d for d in top_level_charts(paths, planner.root)
+                        if resolve(d) not in given and not _library(planner, d)]
+        # a file:// dependency of another chart renders with it (helm dependency build),
+        # never alone with its bare values, unless given itself
+        chart_dirs += [d for d in found_charts
+                       if not _depended_on(planner, d, [*chart_dirs, *found_charts])]
     # a library chart given beside a chart that depends on it renders in that one
     chart_dirs = [d for d in chart_dirs if not _library(planner, d)
                   or not _depended_on(planner, d, chart_dirs)]
@@ -89,18 +94,20 @@ def _library(planner: Planner, directory: Path) -> bool:
         return False  # (its error is the chart's, met when it is planned)
 
 
-def _depended_on(planner: Planner, library: Path, chart_dirs: Sequence[Path]) -> bool:
-    """Whether a chart of ``chart_dirs`` declares ``library`` as a ``file://`` dependency."""
+def _depended_on(planner: Planner, chart: Path, chart_dirs: Sequence[Path]) -> bool:
+    """Whether another chart of ``chart_dirs`` declares ``chart`` as a ``file://``
+    dependency (Chart.yaml, or requirements.yaml of apiVersion v1 charts)."""
+    wanted = resolve(chart)
     for directory in chart_dirs:
         try:
-            declared = planner.chart(directory).metadata.get("dependencies")
+            dependencies = declared(directory, planner.root)
         except PlatecheckError:
-            continue
-        for dependency in declared if isinstance(declared, list) else ():
-            repository = dependency.get("repository") if isinstance(dependency, dict) else None
-            if isinstance(repository, str) and repository.startswith("file://") \
-                    and resolve(directory / repository[len("file://"):]) == resolve(library):
-                return True
+            continue  # (its error is the chart's, met when it is planned)
+        if resolve(directory) != wanted and any(
+                dep.repository.startswith("file://")
+                and resolve(directory / dep.repository[len("file://"):]) == wanted
+                for dep in dependencies):
+            return True
     return False
 
 
