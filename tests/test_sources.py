@@ -1792,6 +1792,22 @@ def test_a_resource_named_by_generate_name_is_shown_by_it(tmp_path: Path) -> Non
 DIRECTORY_APP = application("{name}", "{path}", "{name}-prod")  # a format string
 
 
+def test_a_link_to_a_missing_file_is_passed_over(tmp_path: Path) -> None:
+    """A symbolic link to a file that does not exist (a build output not committed), in a
+    directory source and elsewhere: Argo CD passes over it ("destination of symlink ... is
+    missing"), so does platecheck; the source's other files are checked."""
+    repo = write_files(tmp_path / "repo", {
+        "apps/app.yaml": DIRECTORY_APP.format(name="web", path="manifests"),
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    (repo / "docs").mkdir()
+    for link in (repo / "manifests" / "generated.yaml", repo / "docs" / "example.yaml"):
+        link.symlink_to("../build/generated.yaml")
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert [r.ref for t in model.rendered for r in t.resources] == ["ConfigMap/web"]
+
+
 def test_applications_beside_the_root_in_its_file_are_deployed_with_it(tmp_path: Path) -> None:
     """``kubectl apply -f bootstrap.yaml`` creates every Application of the file, the root
     app-of-apps and the one beside it; an Application in no such file nor under an

@@ -313,6 +313,9 @@ def _yaml_files(directory: Path, root: Path, *, recurse: bool,
             if not d.startswith(".") and (recurse and not _skipped(here / d, root, skip_charts))
         )
         for name in sorted(files):
+            if (here / name).is_symlink() and not (here / name).exists():
+                continue  # a link to nothing: Argo CD passes over it ("destination ... is
+                # missing"), a directory source as discovery
             if name.endswith(MANIFEST_SUFFIXES) and inside(here / name, root):
                 yield here / name
             elif jsonnet is not None and name.endswith(".jsonnet") and inside(here / name, root):
