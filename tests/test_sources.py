@@ -1792,6 +1792,33 @@ def test_a_resource_named_by_generate_name_is_shown_by_it(tmp_path: Path) -> Non
 DIRECTORY_APP = application("{name}", "{path}", "{name}-prod")  # a format string
 
 
+@pytest.mark.usefixtures("kubectl_bin")
+def test_what_a_patched_child_generates_is_reached_through_it(tmp_path: Path) -> None:
+    """A Kustomize app-of-apps outputs Application ``child`` from its base, patched (the
+    usual branch patch: ``targetRevision``): the built child replaces the file's, and the
+    Application its own kustomization lists is reached through it, not an orphan."""
+    child = application("child", "child", "argocd").replace(
+        "    path: child\n", "    path: child\n    targetRevision: main\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/root.yaml": DIRECTORY_APP.format(name="root", path="root/overlay"),
+        "root/base/kustomization.yaml": "resources: [child.yaml]\n",
+        "root/base/child.yaml": child,
+        "root/overlay/kustomization.yaml": "resources: [../base]\npatches:\n"
+                                           "  - path: branch.yaml\n",
+        "root/overlay/branch.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+            "  name: child\n  namespace: argocd\nspec:\n  source:\n"
+            "    repoURL: https://git.example.com/repo.git\n    path: child\n"
+            "    targetRevision: HEAD\n"),
+        "child/kustomization.yaml": "resources: [grand.yaml]\n",
+        "child/grand.yaml": application("grand", "web", "web-prod"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.message for f in report_.findings if "not reachable" in f.message] == []
+
+
 def test_a_link_to_a_missing_file_is_passed_over(tmp_path: Path) -> None:
     """A symbolic link to a file that does not exist (a build output not committed), in a
     directory source and elsewhere: Argo CD passes over it ("destination of symlink ... is

@@ -560,9 +560,12 @@ class _Checker:
         rendered: dict[tuple[str, int], list[Application]] = {}
         for app in self.repo.generated:  # a template line may write several (a range)
             rendered.setdefault((app.file, app.line), []).append(app)
+            # a rendered one no written one stands for (its file's, changed by a Kustomize
+            # patch, replaced it) is a step between what deploys it and what it generates
+            by_line.setdefault((app.file, app.line), app)
         for parent_key, child_key in self.repo.generated_links:
             parent = by_line.get(parent_key)
-            found = [by_manifest.get(_manifest(a)) for a in rendered.get(child_key, ())] \
+            found = [by_manifest.get(_manifest(a), a) for a in rendered.get(child_key, ())] \
                 if child_key in rendered else [_holding(apps, child_key)]  # a set's file
             for child in found:
                 if parent is not None and child is not None and child is not parent:
