@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from platecheck.imageref import ImageRefError, parse_image
+from platecheck.imageref import ImageRefError, kustomize_split, parse_image
 from platecheck.model import Finding, Origin, RenderedTarget, Resource, SourceType
 from platecheck.provenance import locate, resource_finding
 
@@ -162,9 +162,7 @@ def _retagged(rendered: RenderedTarget, image: str) -> bool:
         if rendered.target.source_type is SourceType.KUSTOMIZE else None
     if not isinstance(images, Mapping):
         return False
-    name = image.split("@", 1)[0]
-    if ":" in name.rsplit("/", 1)[-1]:
-        name = name.rsplit(":", 1)[0]
+    name = kustomize_split(image)[0]  # the name kustomize matches an entry's against
     return any(isinstance(entry, Mapping) and entry.get("name") == name
                and (entry.get("newTag") is not None or entry.get("digest"))
                for entry in images.values())

@@ -59,7 +59,7 @@ from platecheck.policyrun import report_order, run_policies, waived_findings, wi
 from platecheck.problems import Problems, error_order
 from platecheck.realpaths import resolve
 from platecheck.rendering import lint_identity
-from platecheck.runmemo import remembered
+from platecheck.runmemo import recall, remembered
 from platecheck.sandbox import prepare, resume
 from platecheck.sourcetype import kustomization_file
 from platecheck.undeployed import covered, undeployed
@@ -526,10 +526,11 @@ def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTar
     idle = {rel for rel, path in alone.items() if rel not in kept and resolve(path) not in named
             and (rel not in failed or not _writes_argo_kinds(path))}
     # a chart that could not even be loaded (its Chart.yaml) is one no Application deploys too
-    problems.forget(error for rel, error in planner.unloaded.items()
-                    if rel not in kept and resolve(found.root / rel) not in named
-                    and rel not in covered({rel: found.root / rel}, found.root,
-                                           (g.app for g in generated), planner.is_here))
+    unloaded = {rel: found.root / rel for rel in planner.unloaded
+                if rel not in kept and resolve(found.root / rel) not in named}
+    deployed = covered(unloaded, found.root, (g.app for g in generated), planner.is_here) \
+        if unloaded else set()
+    problems.forget(planner.unloaded[rel] for rel in unloaded if rel not in deployed)
     if not idle:
         return targets, rendered, lints
     dropped = {t.id for t in targets
@@ -553,7 +554,12 @@ def _writes_argo_kinds(chart: Path) -> bool:
     """Whether the chart may write Applications: a file of its ``templates/`` writes an
     Argo CD Application or ApplicationSet kind (not a Workflow or a Rollout of the same
     API group), or a values file of it describes Application sources (``repoURL`` and a
-    ``destination``, as those of a dependency such as argo-helm's argocd-apps)."""
+    ``destination``, as those of a dependency such as argo-helm's argocd-apps). Read once
+    per run."""
+    return recall("writes argo kinds", chart, lambda: _may_write_applications(chart))
+
+
+def _may_write_applications(chart: Path) -> bool:
     return any(names_argo_kind(path)
                for path in sorted((chart / "templates").rglob("*")) if path.is_file()) \
         or any(_describes_applications(path) for path in sorted(chart.glob("values*.y*ml")))

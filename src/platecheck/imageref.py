@@ -125,10 +125,27 @@ def is_floating(
     return pattern is not None and pattern.search(tag) is not None
 
 
+def kustomize_split(text: str) -> tuple[str, str, str]:
+    """An image reference as kustomize splits it (``image.Split``): the name, the tag after
+    the first ``:`` and the digest after the first ``@`` that follow its first ``/``."""
+    slash = text.find("/")
+    start = slash if slash > 0 else 0
+    colon, at = text.find(":", start), text.find("@", start)
+    if colon < 0 and at < 0:
+        return text, "", ""
+    if at >= 0 and (colon < 0 or at < colon):
+        return text[:at], "", text[at + 1:]
+    if at >= 0:
+        return text[:colon], text[colon + 1:at], text[at + 1:]
+    return text[:colon], text[colon + 1:], ""
+
+
 __all__ = [
     "FLOATING_TAGS",
     "ImageRef",
     "ImageRefError",
     "is_floating",
+    "kustomize_split",
     "parse_image",
 ]
+

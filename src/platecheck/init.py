@@ -30,6 +30,7 @@ from platecheck.discover import discover, find_root, top_level_charts
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches, matches_any
 from platecheck.model import Application
+from platecheck.plan import environment_files
 from platecheck.policies import configuration
 
 # word in names, labels and namespaces -> (environment name, production)
@@ -341,11 +342,7 @@ def _chart_environments(charts: Sequence[Path]) -> dict[str, _Proposal]:
     ``prod``, names ``*-prd``), as chart mode chooses each environment's file."""
     proposals: dict[str, _Proposal] = {}
     for chart in charts:
-        for path in [*chart.glob("values-*.y*ml"), *chart.glob("*-values.y*ml")]:
-            if path.suffix not in (".yaml", ".yml") or not path.is_file():
-                continue
-            name = path.stem.removeprefix("values-") if path.stem.startswith("values-") \
-                else path.stem.removesuffix("-values")
+        for name, _ in environment_files(chart):
             found = _word(name)  # a word of environments: values-common.yaml is none
             if found is None:
                 continue

@@ -14,6 +14,7 @@ from typing import Any
 
 from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
+from platecheck.imageref import kustomize_split
 from platecheck.model import Origin, RenderTarget
 from platecheck.provenance import at, target_origin
 from platecheck.values import Layer
@@ -155,28 +156,13 @@ def _image(text: str) -> dict[str, str] | None:
     key, separator, value = text.partition("=")
     if not separator:
         key, value = "", text
-    name, tag, digest = _split_image(value)
+    name, tag, digest = kustomize_split(value)
     if name == text:
         return None
     entry = {"name": key or name, "newName": name if key else "", "newTag": tag,
              "digest": digest}
     return {field: entry[field] for field in ("name", "newName", "newTag", "digest")
             if entry[field]}
-
-
-def _split_image(text: str) -> tuple[str, str, str]:
-    """An image reference as kustomize splits it (``image.Split``): the name, the tag after
-    the first ``:`` and the digest after the first ``@`` that follow its first ``/``."""
-    slash = text.find("/")
-    start = slash if slash > 0 else 0
-    colon, at = text.find(":", start), text.find("@", start)
-    if colon < 0 and at < 0:
-        return text, "", ""
-    if at >= 0 and (colon < 0 or at < colon):
-        return text[:at], "", text[at + 1:]
-    if at >= 0:
-        return text[:colon], text[colon + 1:at], text[at + 1:]
-    return text[:colon], text[colon + 1:], ""
 
 
 _PRESERVE = "*"  # ``kustomize edit set image a=*:1.2``: keep the entry's newName

@@ -157,10 +157,11 @@ class _Decoder:
 
     def _expect(self, fits: bool, value: Any, wanted: str, written: KeyPath) -> None:
         if not fits:
-            shown = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in written)
+            from platecheck.schema_problems import format_path  # (an error's only)
+
             scalar = "" if isinstance(value, dict | list) else f" ({value!r})"
             raise PlatecheckError(
-                f"{shown.replace('.[', '[')} must be {wanted}, not {type_name(value)}{scalar}: "
+                f"{format_path(written)} must be {wanted}, not {type_name(value)}{scalar}: "
                 "Argo CD cannot decode this override file and renders nothing",
                 self.rel, self.lines.get(written))
 

@@ -410,9 +410,9 @@ class Planner:
         chosen = self._environment_files(chart)
         with_file = [env for env in self.config.environments if env.name in chosen]
         self.unmatched_values.update(
-            (rel_path(path, self.root), chart.rel) for path in sorted(chart.path.glob("values-*"))
-            if path.name.endswith((".yaml", ".yml")) and path not in chosen.values()
-            and path.is_file())
+            (rel_path(path, self.root), chart.rel)
+            for _, path in environment_files(chart.path, named_after=False)
+            if path not in chosen.values())
         for env in with_file or list(self.config.environments):
             try:
                 files = (self.values_file(chosen[env.name]),) if with_file else ()
@@ -438,18 +438,26 @@ class Planner:
         environments = self.config.environments
         chosen = {env.name: chart.path / f"values-{env.name}.yaml" for env in environments
                   if (chart.path / f"values-{env.name}.yaml").is_file()}
-        candidates = [path for pattern in ("values-*.y*ml", "*-values.y*ml") for path in sorted(
-            (path for path in chart.path.glob(pattern)
-             if path.suffix in (".yaml", ".yml") and path.is_file()),
-            key=lambda path: (path.stem, path.suffix != ".yaml"))]
-        for path in candidates:
-            name = path.stem.removeprefix("values-") if path.stem.startswith("values-") \
-                else path.stem.removesuffix("-values")
+        for name, path in environment_files(chart.path):
             env = next((env for env in environments if env.name not in chosen and (
                 env.name == name or env.matches(f"{chart.name}-{name}", {}, name))), None)
             if env is not None and path not in chosen.values():
                 chosen[env.name] = path
         return chosen
+
+
+def environment_files(chart: Path, named_after: bool = True) -> list[tuple[str, Path]]:
+    """The values files beside a chart that may be an environment's, each with the name it
+    gives: ``values-<name>.yaml`` (or ``.yml``), then, with ``named_after``,
+    ``<name>-values.yaml``; by name, ``.yaml`` before ``.yml``."""
+    found = []
+    for pattern in ("values-*.y*ml", "*-values.y*ml")[:2 if named_after else 1]:
+        files = sorted((path for path in chart.glob(pattern)
+                        if path.suffix in (".yaml", ".yml") and path.is_file()),
+                       key=lambda path: (path.stem, path.suffix != ".yaml"))
+        found += [(path.stem.removeprefix("values-") if pattern.startswith("values-")
+                   else path.stem.removesuffix("-values"), path) for path in files]
+    return found
 
 
 def _is_oci(url: str) -> bool:

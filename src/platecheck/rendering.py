@@ -31,7 +31,7 @@ from platecheck.model import (
     ValuesFile,
 )
 from platecheck.parse import ParsedChunks, add_helpers, error_location, parse_manifest
-from platecheck.plan import Planner
+from platecheck.plan import Planner, environment_files
 from platecheck.problems import Problems
 from platecheck.progress import Progress
 from platecheck.provenance import target_origin
@@ -304,8 +304,8 @@ def _unconfigured(target: RenderTarget, error: PlatecheckError) -> PlatecheckErr
     if target.application is not None or target.value_files or target.chart is None \
             or error.remedy:
         return error
-    files = sorted(path.name for path in target.chart.path.glob("values-*.y*ml")
-                   if path.suffix in (".yaml", ".yml"))
+    files = sorted(path.name for _, path in environment_files(target.chart.path,
+                                                               named_after=False))
     if not files:
         return error
     return PlatecheckError(
