@@ -657,6 +657,23 @@ def test_a_file_outside_the_kustomization_says_why_it_is_refused(tmp_path: Path)
     assert error.remediation != LOAD_RESTRICTOR_REMEDY
 
 
+@pytest.mark.usefixtures("kubectl_bin", "helm_bin")
+def test_a_helm_values_file_outside_the_kustomization_is_refused_at_its_entry(
+        tmp_path: Path) -> None:
+    """kubectl quotes the refused file from the repository's top ('values.yaml'); the entry
+    writes it from the kustomization ('../values.yaml'): the error is at that entry."""
+    from platecheck.kustomize import LOAD_RESTRICTOR_REMEDY
+
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    (repo / "values.yaml").write_text("tag: 2.0.0\n")
+    (repo / "inflate" / "kustomization.yaml").write_text(
+        "helmCharts:\n  - name: hello\n    releaseName: hello\n"
+        "    valuesFile: ../values.yaml\n")
+    report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
+    assert [(e.location, e.remediation) for e in report_.errors] == [
+        ("inflate/kustomization.yaml:4", LOAD_RESTRICTOR_REMEDY)]
+
 def test_helm_chart_of_applications_checks_every_child(tmp_path: Path) -> None:
     report_ = lint(SOURCES / "helm-parent", cache_dir=tmp_path)
     assert sorted(t.id for t in report_.targets) == ["default/root", "prod/api", "prod/web"]

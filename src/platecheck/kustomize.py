@@ -389,10 +389,13 @@ class Kustomize:
     def _chart_homes(self, kustomizations: Sequence[tuple[Mapping[str, Any], Path, str]]
                      ) -> list[Path]:
         """The chart homes the kustomizations (data, directory, file) inflate charts from,
-        those inside the repository."""
-        homes = (Path(os.path.normpath(directory / inflated.home))
+        and the directories of the values files they give them, those inside the repository:
+        a values file outside the kustomization is in the copy, for the load restrictor to
+        refuse it as it refuses it in Argo CD, not for the build to miss it."""
+        homes = (Path(os.path.normpath(directory / place))
                  for data, directory, kustomization in kustomizations
-                 for inflated in _inflated(data, directory, kustomization, self.root))
+                 for inflated in _inflated(data, directory, kustomization, self.root)
+                 for place in (inflated.home, *_values_directories(inflated.chart)))
         return [home for home in homes if home.is_relative_to(self.root)]
 
     def _chart_templates(self, call: KustomizeCall, templates: dict[str, str]
@@ -570,6 +573,15 @@ def _inflated(data: Mapping[str, Any], directory: Path, kustomization: str, root
             if isinstance(doc, dict) and doc.get("kind") == "HelmChartInflationGenerator":
                 yield _Inflated(doc, str(doc.get("chartHome") or "charts"), rel,
                                 line=document.line)
+
+
+def _values_directories(chart: Mapping[str, Any]) -> Iterator[str]:
+    """The directories of the local values files a chart entry names (``valuesFile``,
+    ``additionalValuesFiles``)."""
+    additional = chart.get("additionalValuesFiles")
+    for name in [chart.get("valuesFile"), *(additional if isinstance(additional, list) else [])]:
+        if isinstance(name, str) and name and "://" not in name:
+            yield os.path.dirname(name) or "."
 
 
 def _document_line(doc: Mapping[str, Any], rel: str, text: str,

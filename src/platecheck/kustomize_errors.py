@@ -7,6 +7,7 @@ entry of the deepest base the build went into."""
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from pathlib import Path
 
@@ -156,9 +157,14 @@ def _entry_line(kustomization: Layer, reason: str) -> int | None:
     patch file, a component it could not read); None when it names none of them (an entry
     the Application adds, an error of another file)."""
     written: dict[str, KeyPath] = {}
+    here = posixpath.dirname(kustomization.file)
     for path, value in scalars(kustomization.data):
         if isinstance(value, str):
             written.setdefault(value, path)
+    for path, value in scalars(kustomization.data):
+        if isinstance(value, str):  # the load restrictor quotes a file from the repository's
+            # top: '../values.yaml' of k/overlay is 'k/values.yaml'
+            written.setdefault(posixpath.normpath(posixpath.join(here, value)), path)
     for match in _QUOTED.finditer(reason):
         entry = written.get(next(group for group in match.groups() if group))
         if entry is not None and entry in kustomization.lines:
