@@ -226,6 +226,38 @@ def test_nothing_is_undeployed_while_an_app_of_apps_chart_failed_to_render(
         "child/Chart.yaml"]
 
 
+def test_a_chart_of_applications_no_application_deploys_is_the_one_named(
+        tmp_path: Path) -> None:
+    """A bootstrap chart installed by hand whose values describe an ApplicationSet for
+    argo-helm's argocd-apps (a remote dependency, not rendered here) may deploy every chart
+    and kustomization beside it: it is named, they are not. Without those values, all are."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "system/argocd", "dependencies:\n  - {name: argocd-apps, version: 2.0.2, "
+                                  "repository: 'https://argoproj.github.io/argo-helm'}\n")
+    (repo / "system" / "argocd" / "values.yaml").write_text(
+        "argocd-apps:\n  applicationsets:\n    apps:\n      generators:\n"
+        "        - git:\n            repoURL: https://git.example.com/r\n"
+        "            directories: [{path: apps/*}]\n      template:\n        spec:\n"
+        "          source: {repoURL: https://git.example.com/r, path: '{{path}}'}\n"
+        "          destination: {server: https://kubernetes.default.svc, namespace: x}\n",
+        "utf-8")
+    _chart(repo, "apps/web")
+    (repo / "apps" / "kz").mkdir(parents=True)
+    (repo / "apps" / "kz" / "kustomization.yaml").write_text("resources: []\n", "utf-8")
+    (repo / "arc.yaml").write_text(
+        application("arc-prod", "apps/web", "arc-prod", repo="https://git.example.com/r"),
+        "utf-8")
+    _chart(repo, "apps/other")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [row[0] for row in _undeployed(report)] == ["system/argocd/Chart.yaml"]
+    assert _kustomizations(report) == []
+    (repo / "system" / "argocd" / "values.yaml").write_text("replicas: 1\n", "utf-8")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [row[0] for row in _undeployed(report)] == [
+        "apps/other/Chart.yaml", "system/argocd/Chart.yaml"]
+    assert [row[0] for row in _kustomizations(report)] == ["apps/kz/kustomization.yaml"]
+
 def test_chart_mode_names_a_values_file_of_no_configured_environment(tmp_path: Path) -> None:
     """Chart mode renders a chart with ``values-<env>.yaml`` of each configured environment
     (prod and stg by default): ``values-dev.yaml`` renders nowhere, and says so at the

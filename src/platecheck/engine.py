@@ -367,7 +367,7 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
                                   or found.unparsed) or _unknown_children(targets, rendered):
         return (), ()
     try:
-        return undeployed(
+        charts, kustomizations = undeployed(
             paths, found.root, [*found.applications, *found.application_sets,
                                 *found.unparsed, *(g.app for g in generated)], planner.is_here,
             [*found.chart_dirs, *_linted_alone(targets).values()],
@@ -375,6 +375,10 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     except PlatecheckError as exc:  # a directory that cannot be listed
         problems.add(exc)
         return (), ()
+    # a chart no Application deploys that may write Applications is a root installed by
+    # hand (a bootstrap of Argo CD with argocd-apps' values): what it deploys is not known
+    roots = tuple(c for c in charts if _writes_argo_kinds((found.root / c).parent))
+    return (roots, ()) if roots else (charts, kustomizations)
 
 
 def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,
