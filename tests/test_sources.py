@@ -3753,6 +3753,30 @@ def test_an_override_file_is_decoded_as_argo_cds_go_types_decode_it(
     assert image == f"nginx:{tag}"
 
 
+def test_an_override_list_is_decoded_into_the_list_it_replaces(tmp_path: Path) -> None:
+    """Go's encoding/json decodes the override's list into the source's, element by element:
+    the parameter the override writes without ``forceString`` keeps the Application's
+    ``forceString: true`` at its index (helm gets --set-string, the tag stays a string),
+    and the list is as long as the override's."""
+    template = _OVERRIDDEN_CHART["chart/templates/deploy.yaml"].replace(
+        "  name: web\n", "  name: web\n  labels:\n    t: {{ kindOf .Values.image.tag }}\n"
+        "    other: {{ .Values.image.other | default \"none\" | quote }}\n", 1)
+    app = DIRECTORY_APP.format(name="web-prod", path="chart").replace(
+        "    path: chart\n", "    path: chart\n    helm:\n      parameters:\n"
+        "        - {name: image.tag, value: '1', forceString: true}\n"
+        "        - {name: image.other, value: x}\n")
+    repo = write_files(tmp_path / "repo", {
+        **_OVERRIDDEN_CHART, "apps/web-prod.yaml": app, "chart/templates/deploy.yaml": template,
+        "chart/.argocd-source-web-prod.yaml":
+            "helm:\n  parameters:\n    - name: image.tag\n      value: '7654321'\n"})
+    (repo / ".git").mkdir()
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    [deployment] = model.rendered[0].resources
+    assert deployment.doc["metadata"]["labels"] == {"t": "string", "other": "none"}
+    assert deployment.doc["spec"]["template"]["spec"]["containers"][0]["image"] == \
+        "nginx:7654321"
+
 @pytest.mark.parametrize(("override", "line"), [
     ("helm:\n  parameters:\n    - name: image.tag\n      value: 1.10\n", 4),
     ("helm:\n  skipCrds: 'yes'\n", 2),

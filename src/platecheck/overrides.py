@@ -10,9 +10,11 @@ had (``json.Unmarshal`` into the same struct). So, as Argo CD reads them:
   ``forceString``, as argocd-image-updater writes it); a key no field has is dropped;
 - a value of the wrong JSON type (a number where a string goes: ``value: 1.10``) fails the
   decoding, and Argo CD renders nothing: a could-not-check error at its line;
-- objects merge and lists replace; a ``null`` changes nothing (the merge patch deletes the
-  key, and decoding into the struct that held it keeps the old value), but inside
-  ``valuesObject``, which is decoded whole, ``null`` deletes.
+- objects merge and lists replace, but a list is decoded into the one it replaces element
+  by element: a field a new element leaves out keeps the old element's at its index (a
+  parameter's ``forceString``, a Jsonnet variable's ``code``); a ``null`` changes nothing
+  (the merge patch deletes the key, and decoding into the struct that held it keeps the old
+  value), but inside ``valuesObject``, which is decoded whole, ``null`` deletes.
 
 ``chart``, ``path``, ``repoURL`` and ``targetRevision`` are restored from the Application
 afterwards. https://argo-cd.readthedocs.io/en/stable/user-guide/parameters/#store-overrides-in-git
@@ -168,9 +170,18 @@ class _Decoder:
 
 def _go_merge(target: Any, patch: Any, kind: _Type) -> Any:
     """``patch`` (decoded) over ``target`` as Argo CD's merge patch and decoding leave them:
-    objects merge, anything else replaces, ``valuesObject`` is merged by RFC 7386."""
+    objects merge, ``valuesObject`` is merged by RFC 7386, a list is decoded into the list it
+    replaces element by element (Go's ``encoding/json`` decodes a JSON array into the slice it
+    holds, each element into the old one at its index: a field an element leaves out keeps the
+    old element's value), anything else replaces."""
     if kind == _ANY:
         return merge_patch(target, patch)
+    if isinstance(patch, list) and isinstance(target, list) and isinstance(kind, tuple):
+        return [_go_merge(target[n], item, kind[1]) if n < len(target)
+                else _zero(kind[1]) if item is None else item
+                for n, item in enumerate(patch)]
+    if patch is None:
+        return target  # a null element decodes into nothing: the old one stays
     if not isinstance(patch, dict) or not isinstance(target, dict):
         return patch
     merged = dict(target)
@@ -178,6 +189,11 @@ def _go_merge(target: Any, patch: Any, kind: _Type) -> Any:
         merged[key] = _go_merge(merged.get(key), value,
                                 kind.get(key, _ANY) if isinstance(kind, dict) else kind[1])
     return merged
+
+
+def _zero(kind: _Type) -> Any:
+    """What a null list element past the old ones decodes into: its type's zero value."""
+    return "" if kind == _S else False if kind == _B else {}
 
 
 def merge_patch(target: Any, patch: Any) -> Any:
