@@ -37,9 +37,11 @@ What:
     key, the last in sorted order), and so does platecheck (``platecheck.chartfile``).
 
 Why:
-    A chart Helm refuses to load never renders, so Argo CD cannot sync the Application; what
-    ``helm lint`` calls an error (a template that fails to execute with these values, a
-    dependency the chart metadata does not declare) is what Argo CD meets at sync time.
+    A chart Helm refuses to load never renders, so Argo CD cannot sync the Application; most
+    of what ``helm lint`` calls an error (a template that fails to execute with these values)
+    is what Argo CD meets at sync time. Some is not: a subchart in ``charts/`` that the chart
+    metadata does not declare still renders, but Helm's own lint rejects the chart, and
+    that is the finding (at the chart's ``Chart.yaml``).
 
 Options:
     none.
