@@ -465,16 +465,16 @@ def test_kustomize_output_equals_kubectl_kustomize_by_hand(kubectl_bin: Path,
 @pytest.mark.parametrize("linked", [False, True], ids=["tree", "linked-base"])
 def test_a_build_copies_what_it_reads_not_the_repository(
         kubectl_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, linked: bool) -> None:
-    """A build copies the overlay and its bases (their nearest common directory), not the
-    repository's other files; with a link there leading out of it (a base reached through a
-    symbolic link), the whole repository, so the link still leads to its base. Either way
-    the output is what kubectl builds by hand."""
+    """A build copies the overlay and its bases, not the repository's other files (nor
+    those of the directory they share); with a link there leading out of them (a base
+    reached through a symbolic link), the whole repository, so the link still leads to its
+    base. Either way the output is what kubectl builds by hand."""
     import shutil as copying
 
     from platecheck.engine import load
 
     repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "bulk/notes.txt": "unrelated\n",
+        ".git/HEAD": "", "bulk/notes.txt": "unrelated\n", "platform/notes.txt": "unrelated\n",
         "apps/web.yaml": DIRECTORY_APP.format(name="web", path="platform/overlays/prod"),
         "platform/base/kustomization.yaml": "resources: [cm.yaml]\n",
         "platform/base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
@@ -499,8 +499,26 @@ def test_a_build_copies_what_it_reads_not_the_repository(
     by_hand = _kustomize_by_hand(kubectl_bin, repo / "platform" / "overlays" / "prod")
     assert [dict(r.doc) for r in rendered.resources] == by_hand
     assert len(by_hand) == (2 if linked else 1)
-    assert copied == [repo if linked else repo / "platform"]
+    assert copied == ([repo] if linked else [
+        repo / "platform" / "base", repo / "platform" / "overlays" / "prod"])
 
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_change_beside_what_a_build_reads_keeps_its_cached_output(tmp_path: Path) -> None:
+    """A build's key covers what it reads (the overlay, its base): a file changed in the
+    directory they share builds nothing again; one changed in the base does."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "platform/other/notes.txt": "one\n",
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="platform/overlays/prod"),
+        "platform/base/kustomization.yaml": "resources: [cm.yaml]\n",
+        "platform/base/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "platform/overlays/prod/kustomization.yaml": "resources: [../../base]\n"})
+    assert lint(repo, cache_dir=tmp_path / "cache").builds == 1
+    (repo / "platform" / "other" / "notes.txt").write_text("two\n")
+    assert lint(repo, cache_dir=tmp_path / "cache").builds == 0
+    (repo / "platform" / "base" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web2\n")
+    assert lint(repo, cache_dir=tmp_path / "cache").builds == 1
 
 @pytest.mark.usefixtures("kubectl_bin")
 def test_every_application_of_one_kustomization_points_at_its_files(tmp_path: Path) -> None:

@@ -181,7 +181,9 @@ def _leaves(path: Path, within: Path) -> bool:
 def directory_digest(directory: Path, within: Path | None = None) -> str:
     """A digest of every file under ``directory`` (relative path and bytes, sorted), following
     symbolic links inside ``within`` (default: ``directory``) as helm does; a link leading
-    elsewhere counts by where it points."""
+    elsewhere counts by where it points. Of a file: its bytes."""
+    if not directory.is_dir():
+        return _file_digest(directory)[0]
     digest = Digest("dir")
     tree = chart_tree(directory, within if within is not None else directory)
     for file in tree.files:

@@ -28,8 +28,9 @@ its chart, wherever written (``kustomize_values.chart_values_inlined``).
 
 Builds run through the render cache and at most ``jobs`` at once, as helm renders do; a
 build's key covers the kubectl binary, the edited kustomization, the build options and every
-file under the nearest directory the kustomization and its local resources, bases and
-components share (``reachable_root``).
+file the build reads (``build_parts``: the directories of the kustomization and its local
+resources, bases, components and plugins, the chart homes, the files outside them a
+kustomization names), and the build runs on a copy of those alone.
 
 argocd-cm's ``kustomize.buildOptions`` that platecheck follows (configuration key
 ``kustomizeBuildOptions``) is ``--load-restrictor LoadRestrictionsNone``: a build may then
@@ -71,6 +72,7 @@ from platecheck.kustomize_generators import generated
 from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers, read_source
 from platecheck.kustomize_tree import (
     KustomizeCall,
+    build_parts,
     build_tree,
     chart_directory,
     file_layer,
@@ -209,11 +211,14 @@ class Kustomize:
                       if o.startswith("--helm-command=") else o for o in options)
         # the chart homes of inflated charts are read too, wherever they are
         homes = self._chart_homes([(data, source, kustomization), *nested])
-        reach = self.root if self.unrestricted else reachable_root({*reached, *homes})
-        digest.extend((rel_path(source, self.root), rel_path(reach, self.root)))
-        digest.add(directory_digest(reach, within=self.root))
+        parts = (self.root,) if self.unrestricted else build_parts(reached, homes)
+        reach = reachable_root(set(parts))
+        digest.add(rel_path(source, self.root))
+        for part in parts:  # (a file outside them a build of kustomize's restrictor reads
+            # not: it changes nothing; one a kustomization names is a part)
+            digest.extend((rel_path(part, self.root), directory_digest(part, within=self.root)))
         return KustomizeCall(target, found, kustomization, data, tuple(options),
-                             digest.hexdigest(), read, reach)
+                             digest.hexdigest(), read, reach, parts)
 
     def _build(self, call: KustomizeCall) -> HelmResult | PlatecheckError:
         """``kubectl kustomize`` on a private copy, its output made portable (no path of the
@@ -223,7 +228,7 @@ class Kustomize:
             with tempfile.TemporaryDirectory(dir=self.workdir, prefix="kustomize-") as scratch:
                 confined = Path(scratch) if self.unrestricted else None
                 copy = Path(scratch) / (_CONFINED_COPY if confined else "repo")
-                self._copy(copy, call.reach)
+                self._copy(copy, call.parts)
                 inner = copy / call.target.source_dir.relative_to(self.root)
                 edited = inner / call.found.name
                 edited.unlink()
@@ -368,16 +373,23 @@ class Kustomize:
             return None
         return PatchSource(source, app.file, Document(spec, lines, app.line), raw)
 
-    def _copy(self, copy: Path, reach: Path | None) -> None:
+    def _copy(self, copy: Path, parts: Sequence[Path]) -> None:
         """The repository copied to ``copy`` (its ``.git`` left out), or, when a build reads
-        only below ``reach`` and no link there leads out of it, ``reach`` alone, at its place
-        under ``copy``: a build of one overlay in a large repository copies that overlay and
-        its bases, not every file."""
+        only ``parts`` (``build_parts``) and no link there leads out of them, those alone, at
+        their places under ``copy``: a build of one overlay in a large repository copies that
+        overlay and its bases, not every file."""
         def ignore(directory: str, names: list[str]) -> list[str]:
             return [name for name in names if name == ".git"]
 
-        part = reach if reach is not None and not _links_out(reach) else self.root
-        shutil.copytree(part, copy / part.relative_to(self.root), symlinks=True, ignore=ignore)
+        if not parts or _links_out(parts):
+            parts = (self.root,)
+        for part in parts:
+            target = copy / part.relative_to(self.root)
+            if part.is_dir():
+                shutil.copytree(part, target, symlinks=True, ignore=ignore)
+            else:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(part, target)
         for current, dirs, files in os.walk(copy):
             for name in [*dirs, *files]:
                 path = Path(current) / name
@@ -389,13 +401,10 @@ class Kustomize:
     def _chart_homes(self, kustomizations: Sequence[tuple[Mapping[str, Any], Path, str]]
                      ) -> list[Path]:
         """The chart homes the kustomizations (data, directory, file) inflate charts from,
-        and the directories of the values files they give them, those inside the repository:
-        a values file outside the kustomization is in the copy, for the load restrictor to
-        refuse it as it refuses it in Argo CD, not for the build to miss it."""
-        homes = (Path(os.path.normpath(directory / place))
+        those inside the repository."""
+        homes = (Path(os.path.normpath(directory / inflated.home))
                  for data, directory, kustomization in kustomizations
-                 for inflated in _inflated(data, directory, kustomization, self.root)
-                 for place in (inflated.home, *_values_directories(inflated.chart)))
+                 for inflated in _inflated(data, directory, kustomization, self.root))
         return [home for home in homes if home.is_relative_to(self.root)]
 
     def _chart_templates(self, call: KustomizeCall, templates: dict[str, str]
@@ -495,14 +504,18 @@ class Kustomize:
 _digests: dict[tuple[str, int, int, int], str] = {}
 
 
-def _links_out(directory: Path) -> bool:
-    """Whether a symbolic link below ``directory`` leads out of it."""
-    top = directory.resolve()
-    for current, dirs, files in os.walk(directory):
-        for name in (*dirs, *files):
-            path = Path(current) / name
-            if path.is_symlink() and not path.resolve().is_relative_to(top):
-                return True
+def _links_out(parts: Sequence[Path]) -> bool:
+    """Whether one of ``parts`` is a symbolic link, or a link below one leads out of them."""
+    tops = [part.resolve() for part in parts]
+    for part in parts:
+        if part.is_symlink():
+            return True
+        for current, dirs, files in os.walk(part):
+            for name in (*dirs, *files):
+                path = Path(current) / name
+                if path.is_symlink() and not any(path.resolve().is_relative_to(top)
+                                                 for top in tops):
+                    return True
     return False
 
 
@@ -573,15 +586,6 @@ def _inflated(data: Mapping[str, Any], directory: Path, kustomization: str, root
             if isinstance(doc, dict) and doc.get("kind") == "HelmChartInflationGenerator":
                 yield _Inflated(doc, str(doc.get("chartHome") or "charts"), rel,
                                 line=document.line)
-
-
-def _values_directories(chart: Mapping[str, Any]) -> Iterator[str]:
-    """The directories of the local values files a chart entry names (``valuesFile``,
-    ``additionalValuesFiles``)."""
-    additional = chart.get("additionalValuesFiles")
-    for name in [chart.get("valuesFile"), *(additional if isinstance(additional, list) else [])]:
-        if isinstance(name, str) and name and "://" not in name:
-            yield os.path.dirname(name) or "."
 
 
 def _document_line(doc: Mapping[str, Any], rel: str, text: str,

@@ -6,7 +6,7 @@ of the repository, and the build's call."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
@@ -17,7 +17,7 @@ from platecheck.model import RenderTarget
 from platecheck.runmemo import recall
 from platecheck.sourcetype import BUILDING, kustomization_file
 from platecheck.values import Layer
-from platecheck.yamlio import first_document, read_text
+from platecheck.yamlio import first_document, read_text, scalars
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,8 @@ class KustomizeCall:
     # the kustomizations the build reads besides it: (directory, file, content)
     nested: tuple[tuple[Path, Path, dict[str, Any]], ...] = ()
     reach: Path | None = None  # the directory holding all it reads (None: the repository)
+    # what it reads below ``reach``: directories (with all below them) and files
+    parts: tuple[Path, ...] = ()
 
 
 # the entries of a kustomization that name a file or a kustomization's directory, which
@@ -52,15 +54,30 @@ def reachable_root(reached: set[Path]) -> Path:
     return Path(os.path.commonpath(reached))
 
 
+def build_parts(reached: set[Path], homes: Iterable[Path]) -> tuple[Path, ...]:
+    """What a build reads, each path not below another: the directories it reaches
+    (``build_tree``: kustomize's default load restrictor lets a kustomization read only
+    below its directory) with the files outside them its kustomizations name (a patch or a
+    values file in ``..``, which the restrictor refuses as it refuses it in Argo CD), and
+    the chart homes it inflates charts from."""
+    ordered = sorted({*reached, *homes}, key=lambda path: len(path.parts))
+    kept: list[Path] = []
+    for path in ordered:
+        if not any(path.is_relative_to(part) for part in kept):
+            kept.append(path)
+    return tuple(sorted(kept))
+
+
 def build_tree(source: Path, root: Path, edited: dict[str, Any] | None = None
           ) -> tuple[set[Path], list[tuple[Path, Path, dict[str, Any]]]]:
-    """The directories a build of ``source`` reaches, and each kustomization it reads
-    (directory, file, content), ``source``'s first (``edited`` when given), then in
-    precedence order (components before the bases they are applied over, the later
-    component first), but for the kustomizations that only make its transformers,
-    generators and validators (their images and patches change those plugins'
-    configurations, not the resources)."""
+    """The directories a build of ``source`` reaches (with the files outside them its
+    kustomizations name, ``build_parts``), and each kustomization it reads (directory, file,
+    content), ``source``'s first (``edited`` when given), then in precedence order
+    (components before the bases they are applied over, the later component first), but for
+    the kustomizations that only make its transformers, generators and validators (their
+    images and patches change those plugins' configurations, not the resources)."""
     reached = {source}
+    named: set[Path] = set()
     todo = [(source, True)]
     read: list[tuple[Path, Path, dict[str, Any]]] = []
     while todo:
@@ -71,6 +88,7 @@ def build_tree(source: Path, root: Path, edited: dict[str, Any] | None = None
             continue
         if layered:
             read.append((directory, found, data))
+        named.update(_named_outside(directory, data, root))
         for key in _LISTED:
             entries = _local(data, key)
             # highest precedence first: the component applied last
@@ -85,7 +103,21 @@ def build_tree(source: Path, root: Path, edited: dict[str, Any] | None = None
                     todo.append((path, layered and key in BUILDING))
                 else:
                     reached.add(path.parent)
-    return reached, read
+    return reached | named, read
+
+
+def _named_outside(directory: Path, data: Mapping[str, Any], root: Path) -> Iterator[Path]:
+    """The paths of the repository outside ``directory`` that its kustomization ``data``
+    names (any string value, or the part after ``=`` of a generator's ``key=path``)."""
+    top = os.path.realpath(root)
+    for _, value in scalars(data):
+        if not isinstance(value, str) or "\n" in value or "../" not in value:
+            continue
+        for named in {value, value.partition("=")[2]} - {""}:
+            path = Path(os.path.normpath(directory / named))
+            if os.path.lexists(path) and path.is_relative_to(root) \
+                    and os.path.realpath(path).startswith(top + os.sep):
+                yield path
 
 
 def listed_files(source: Path, root: Path) -> set[Path]:
