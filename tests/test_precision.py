@@ -990,6 +990,37 @@ def test_a_container_a_library_charts_helper_writes_is_at_its_entry_there(
         == [f"{where}:10"]
 
 
+@pytest.mark.parametrize("local", [False, True])
+def test_a_resource_a_helper_writes_is_at_its_lines_there(helm_bin: Path, tmp_path: Path,
+                                                         local: bool) -> None:
+    """A resource a template writes only by ``{{ include }}``: a field of it (k8s-schema) and
+    its kind (unknown-kind) are at their lines in the definition the template includes, of
+    the chart's own helpers or of a ``file://`` library's, not at the template with no
+    line."""
+    helper = ('{{{{- define "{name}" -}}}}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n'
+              "  name: web\nspec:\n  replicas: three\n  selector:\n"
+              "    matchLabels:\n      app: web\n  template:\n    metadata:\n"
+              "      labels:\n        app: web\n    spec:\n      containers:\n"
+              "        - name: main\n          image: nginx:1.27.0\n{{{{- end -}}}}\n"
+              '{{{{- define "{name}-group" -}}}}\napiVersion: operators.coreos.com/v1\n'
+              "kind: OperatorGroup\nmetadata:\n  name: web\n{{{{- end -}}}}\n")
+    include = "local" if local else "lib"
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "lib/Chart.yaml": "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
+        "lib/templates/_deployment.yaml": helper.format(name="lib.deployment"),
+        "app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+                          "  - {name: lib, version: 0.1.0, repository: 'file://../lib'}\n",
+        "app/templates/_local.tpl": helper.format(name="local.deployment"),
+        "app/templates/resources.yaml":
+            f'{{{{ include "{include}.deployment-group" . }}}}\n---\n'
+            f'{{{{ include "{include}.deployment" . }}}}\n'})
+    report = lint(root / "app", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    where = "app/templates/_local.tpl" if local else "lib/templates/_deployment.yaml"
+    assert sorted({(f.policy, f.location) for f in report.findings
+                   if f.policy in ("k8s-schema", "unknown-kind")}) == [
+        ("k8s-schema", f"{where}:7"), ("unknown-kind", f"{where}:22")]
+
 def test_a_name_yaml_reads_as_a_boolean_is_one_finding(helm_bin: Path, tmp_path: Path) -> None:
     """``name: no`` renders a boolean (YAML 1.1, as Argo CD reads it): one finding that says
     so, on the resource shown as YAML writes it, not a second one saying the name is

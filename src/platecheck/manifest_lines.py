@@ -6,7 +6,8 @@ values-driven parts from values files. Given a path into the document
 order, a list index at its item where the list is written item by item, starting at the
 template's ``kind:`` line; in a template of several documents, at
 the resource's own document when the template's documents map one to one onto what it
-rendered, see ``platecheck.parse``), then in the values that fed the render
+rendered, see ``platecheck.parse``; for a document the template writes only through an
+``{{ include }}``, in the helper definition it includes), then in the values that fed the render
 (a values key path ending with the same keys), and fall back to the nearest key found.
 """
 
@@ -73,6 +74,50 @@ def template_walk(text: str, kind: str, path: Sequence[str | int],
     return (found + 1 if found is not None else None), last_found
 
 
+def _writes_kind(text: str, kind: str, document: int | None) -> bool:
+    """Whether the template (its document starting at line ``document``, when known) writes
+    a ``kind:`` line of ``kind``."""
+    lines = without_template_comments(text).splitlines()
+    pattern = kind_pattern(kind)
+    start = 0 if document is None else document - 1
+    for number in range(start, len(lines)):
+        if document is not None and number > start and DOCUMENT_END.match(lines[number]):
+            return False
+        if pattern.match(lines[number]):
+            return True
+    return False
+
+
+_DEFINE = re.compile(r"\{\{-?\s*define\s+\"([^\"]+)\"")
+_INCLUDED = re.compile(r"\{\{-?[^}]*?\b(?:include|template)\s+\"([^\"]+)\"")
+
+
+def _helper_walk(rendered: RenderedTarget, template_file: str, text: str, kind: str,
+                 path: Sequence[str | int]) -> tuple[Origin, bool] | None:
+    """``template_walk`` in the helper that writes the resource for a template that does not
+    (``{{ include "web.deployment" . }}``): of the files it includes (``RenderedTarget.
+    includes``), the one ``kind:`` line of ``kind`` in a definition the template names, else
+    the only one in them all; None when none or several fit (a guess)."""
+    found: list[tuple[str, str, int, str | None]] = []  # file, text, line, definition
+    pattern = kind_pattern(kind)
+    for rel in rendered.includes.get(template_file, ()):
+        helper = rendered.templates.get(rel)
+        definition = None
+        for number, written in enumerate(without_template_comments(helper or "").splitlines()):
+            defined = _DEFINE.search(written)
+            definition = defined.group(1) if defined else definition
+            if pattern.match(written):
+                found.append((rel, helper or "", number + 1, definition))
+    if len(found) > 1:
+        named = set(_INCLUDED.findall(without_template_comments(text)))
+        found = [entry for entry in found if entry[3] in named]
+    if len(found) != 1:
+        return None
+    rel, helper_text, start, _ = found[0]
+    line, exact = template_walk(helper_text, kind, path, start)
+    return Origin(rel, line), exact
+
+
 def _list_item(lines: Sequence[str], key_line: int, number: int) -> int | None:
     """The line (0-based) starting item ``number`` of the block list under the key at
     ``key_line``, where the list is written item by item."""
@@ -118,6 +163,10 @@ def field_origin(rendered: RenderedTarget, resource: Resource,
     line: int | None = None
     if template_file and text is not None:
         line, exact = template_walk(text, resource.kind, path, resource.line)
+        if not _writes_kind(text, resource.kind, resource.line):
+            helper = _helper_walk(rendered, template_file, text, resource.kind, path)
+            if helper is not None and (helper[1] or not path):
+                return helper[0]
         if exact or not path:
             return Origin(template_file, line)
     # The key itself is not in the template: it came in through values (``toYaml``).
