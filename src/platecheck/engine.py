@@ -264,7 +264,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             repository_targets=planner.target_ids(found.repository or found),
             own_repo_urls=planner.own, hidden_applications=_hidden(found, targets),
             undeployed_charts=unused[0], undeployed_kustomizations=unused[1],
-            unmatched_values=_unmatched(planner, targets),
+            undeployed_unnamed=unused[2], unmatched_values=_unmatched(planner, targets),
             vendored_twice=_vendored_twice(targets, repo_root),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
             targets=tuple(targets), rendered=tuple(rendered),
@@ -355,8 +355,9 @@ def _hidden(found: Discovery, targets: Sequence[RenderTarget]) -> tuple[str, ...
 def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Generated],
                 targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget],
                 problems: Problems, wanted: set[str] | None
-                ) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
-    """The charts and kustomizations under ``paths`` no Application deploys: none in chart
+                ) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...], int]:
+    """The charts and kustomizations under ``paths`` no Application deploys (and how many of
+    them a chart among them that may write Applications leaves unnamed): none in chart
     mode while no chart's render generates Applications (every top-level chart is linted),
     none for some environments only (others' generated Applications were not rendered),
     none when a chart that may write Applications (``_writes_argo_kinds``) failed to render
@@ -365,7 +366,7 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     found = planner.found
     if wanted is not None or not (found.applications or found.application_sets or generated
                                   or found.unparsed) or _unknown_children(targets, rendered):
-        return (), ()
+        return (), (), 0
     try:
         charts, kustomizations = undeployed(
             paths, found.root, [*found.applications, *found.application_sets,
@@ -374,11 +375,13 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
             {a.file for a in found.applications})
     except PlatecheckError as exc:  # a directory that cannot be listed
         problems.add(exc)
-        return (), ()
+        return (), (), 0
     # a chart no Application deploys that may write Applications is a root installed by
     # hand (a bootstrap of Argo CD with argocd-apps' values): what it deploys is not known
     roots = tuple(c for c in charts if _writes_argo_kinds((found.root / c).parent))
-    return (roots, ()) if roots else (charts, kustomizations)
+    if roots:
+        return roots, (), len(charts) - len(roots) + len(kustomizations)
+    return charts, kustomizations, 0
 
 
 def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,

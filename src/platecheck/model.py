@@ -544,6 +544,9 @@ class RepoModel:
     # kustomization lists, each with the number of Application files its build lists
     # (undeployed.py); () as for undeployed_charts
     undeployed_kustomizations: tuple[tuple[str, int], ...] = ()
+    # how many charts and kustomizations no Application deploys are left unnamed because an
+    # undeployed chart may write Applications (a root installed by hand) that may deploy them
+    undeployed_unnamed: int = 0
     # the files of hidden directories under the linted paths that name an Argo CD
     # Application or ApplicationSet and that no app-of-apps reached: not walked, not checked
     hidden_applications: tuple[str, ...] = ()

@@ -26,10 +26,12 @@ What:
     that may itself write Applications (a template writes an Application or ApplicationSet kind,
     or a values file describes Application sources, as those of argo-helm's argocd-apps do) is
     taken for a root installed by hand (a bootstrap of Argo CD): only such charts are named
-    then, and no kustomization, as what they deploy is not known. In chart mode, a chart's
-    ``values-<name>.yaml`` whose name is no configured environment's and that no environment's
-    rules match (``values-dev.yaml`` with the environments ``prod`` and ``stg``) renders nowhere
-    either: one finding per such name, at its first file, counting the charts' others.
+    then, and no kustomization, as what they deploy is not known; the finding says how many
+    other charts and kustomizations no Application here deploys it leaves unnamed (and
+    unchecked). In chart mode, a chart's ``values-<name>.yaml`` whose name is no configured
+    environment's and that no environment's rules match (``values-dev.yaml`` with the
+    environments ``prod`` and ``stg``) renders nowhere either: one finding per such name, at its
+    first file, counting the charts' others.
 
 Why:
     A bootstrap chart installed by hand (``helm install`` of an app-of-apps), an example or a
@@ -70,12 +72,18 @@ REMEDIATION = (
 
 
 def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Finding]:
+    unnamed = repo.undeployed_unnamed
+    one = unnamed == 1
+    also = (f"; it may write Applications (a root installed by hand?), so the {unnamed} other "
+            f"{'chart or kustomization' if one else 'charts and kustomizations'} no "
+            f"Application here deploys {'is' if one else 'are'} not named, and "
+            f"{'it is' if one else 'they are'} not checked either" if unnamed else "")
     for chart_file in repo.undeployed_charts:
         directory = PurePosixPath(chart_file).parent
         name = directory.name if str(directory) != "." else "at the repository root"
         yield Finding(
             policy=ID,
-            message=f"chart {name}: no Application deploys it, so it is not checked",
+            message=f"chart {name}: no Application deploys it, so it is not checked{also}",
             file=chart_file,
             line=1,
         )
