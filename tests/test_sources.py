@@ -2853,6 +2853,33 @@ INSTANCES = ("policies:\n  argocd-application:\n    options:\n      instances:\n
              "        home: ['clusters/home/**']\n        lab: ['clusters/lab/**']\n")
 
 
+@pytest.mark.parametrize("rendered", [False, True], ids=["file", "chart"])
+def test_a_child_two_app_of_apps_deploy_is_managed_twice(tmp_path: Path,
+                                                         rendered: bool) -> None:
+    """Two app-of-apps point at one directory holding Application ``child`` (or at one chart
+    that writes it): both manage one object, one finding at its name; with a cluster and an
+    Argo CD each (``instances``), none."""
+    child = application("child", "web", "web-prod")
+    files = {"web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+             "shared/Chart.yaml" if rendered else "shared/child.yaml":
+                 "apiVersion: v2\nname: shared\nversion: 0.1.0\n" if rendered else child}
+    if rendered:
+        files["shared/templates/child.yaml"] = child
+    for cluster in ("home", "lab"):
+        files[f"clusters/{cluster}/mid.yaml"] = DIRECTORY_APP.format(
+            name=f"mid-{cluster}", path="shared").replace("web-prod", "argocd")
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    found = [(f.location, f.message) for f in lint(repo, cache_dir=tmp_path / "cache").findings
+             if f.policy == "argocd-application" and "deployed by both" in f.message]
+    where = "shared/templates/child.yaml:4" if rendered else "shared/child.yaml:4"
+    assert found == [(where, "Application child: deployed by both Application mid-home and "
+                             "Application mid-lab, each managing it: their syncs undo each "
+                             "other, and deleting either deletes it")]
+    write_files(repo, {"policies/platecheck.yaml": INSTANCES})
+    assert not [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
+                if "deployed by both" in f.message]
+
 def test_two_argo_cd_instances_may_share_names_and_resources(tmp_path: Path) -> None:
     """One directory per cluster, each cluster's own Argo CD, every destination in-cluster:
     one Argo CD would see the name ``web`` twice and one Namespace deployed by two

@@ -22,6 +22,11 @@ What:
       so are ApplicationSets' (written, a plain list's that platecheck expands too, or
       rendered by two parents differently); an
       Application no app-of-apps reaches (below) takes no name;
+    - no Application or ApplicationSet is deployed by two app-of-apps of one Argo CD as one
+      manifest (a file in both their source directories, or one their charts render
+      alike): each parent manages it, their syncs take it from each other, and deleting
+      either parent deletes it (one finding, at its name; two Argo CD ``instances`` each
+      have their own);
     - no two Applications deploy the same resource (API group, kind, namespace, name) to
       the same cluster (destination server, or cluster name): Argo CD's shared-resource
       conflict, where each sync undoes the other (an Application no app-of-apps reaches,
@@ -187,6 +192,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     yield from checker.unique_names([app for app in (*apps, *generated, *_application_sets(repo),
                                                      *_reached_sets(repo, checker.undeployed))
                                      if (app.file, app.line) not in checker.undeployed])
+    yield from checker.managed_twice()
     # an Application Argo CD never deploys shares no resource with another
     yield from shared_resources(repo, checker.undeployed,
                                 identified=bool(checker.repo_urls or checker.own),
@@ -494,6 +500,43 @@ class _Checker:
                 "different environments or parents, or through a function whose output "
                 "changes from one render to the next, such as randAlpha or now)"),
                 self.name_remedy(app.kind))
+
+    def managed_twice(self) -> Iterator[Finding]:
+        """An Application (or ApplicationSet) that two app-of-apps of one Argo CD deploy as
+        one manifest: a file in both their source directories, or one that their charts
+        render alike. Each parent manages it (its tracking label), so their syncs take it from
+        each other, and deleting either parent deletes it. One finding, at its name."""
+        repo = self.repo
+        written = {(a.file, a.line): a for a in (*repo.app_of_apps, *repo.applications,
+                                                 *_application_sets(repo))}
+        rendered: dict[tuple[str, int], list[Application]] = {}
+        for app in repo.generated:
+            rendered.setdefault((app.file, app.line), []).append(app)
+        parents: dict[tuple[str, int], list[tuple[str, int]]] = {}
+        for link in repo.app_children:
+            if link.child != link.parent:
+                parents.setdefault(link.child, []).append(link.parent)
+        for link_parent, link_child in repo.generated_links:
+            parents.setdefault(link_child, []).append(link_parent)
+        for place, above in sorted(parents.items()):
+            alike = {(a.namespace, a.kind, a.name) for a in rendered.get(place, [])}
+            child = written.get(place) or (rendered[place][0] if len(alike) == 1 else None)
+            if child is None or place in self.undeployed:
+                continue  # (renders of one place that differ are no one manifest)
+            by_instance: dict[str | None, dict[tuple[str, str], Application]] = {}
+            for parent in (written.get(p) for p in dict.fromkeys(above)):
+                if parent is not None and (parent.file, parent.line) not in self.undeployed:
+                    by_instance.setdefault(self.instance(parent) or parent.installed_in, {}
+                                           ).setdefault((parent.namespace or "", parent.name),
+                                                        parent)
+            both = next((list(found.values()) for found in by_instance.values()
+                         if len(found) > 1), None)
+            if both is not None:
+                yield self.finding(child, ("metadata", "name"), (
+                    f"deployed by both Application {both[0].name} and Application "
+                    f"{both[1].name}, each managing it: their syncs undo each other, and "
+                    "deleting either deletes it"), TWICE_REMEDY + (
+                        "" if self.instances else INSTANCES_HINT.format(what="Applications")))
 
     def _children(self, parent: Application, apps: Sequence[Application]) -> list[Application]:
         """The Applications of ``apps`` that discovery found in the directory of one of the
@@ -854,6 +897,8 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
 
 
 NAME_REMEDY = "Give every {kind} a unique name."
+TWICE_REMEDY = ("Keep the manifest in the directory (or chart) of one app-of-apps only, or "
+                "point the app-of-apps at directories that do not overlap.")
 INSTANCES_HINT = (" If the two are applied by different Argo CD instances (a cluster each), "
                   "set argocd-application's instances in policies/platecheck.yaml to the "
                   "files of each instance's Applications: {what} may repeat across "
