@@ -3097,6 +3097,28 @@ def test_inline_and_json_patches_point_at_the_line_that_wrote_the_field(
 
 @pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize("how", ["strategic-merge", "json6902"])
+def test_a_container_only_a_patch_adds_is_at_the_patch(tmp_path: Path, how: str) -> None:
+    """An init container the base does not write, added by a patch with limits and no
+    requests: what it lacks is at the patch's ``resources``, not at the base without a
+    line."""
+    container = ("- name: setup\n  image: busybox:1.36.1\n  resources:\n"
+                 "    limits: {cpu: 100m, memory: 64Mi}\n")
+    patch = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+             "  template:\n    spec:\n      initContainers:\n"
+             + "".join(f"        {line}\n" for line in container.splitlines())) \
+        if how == "strategic-merge" else (
+            "- op: add\n  path: /spec/template/spec/initContainers\n  value:\n"
+            + "".join(f"    {line}\n" for line in container.splitlines()))
+    target = "" if how == "strategic-merge" else "    target: {kind: Deployment, name: web}\n"
+    report_ = _patched(tmp_path, {
+        "prod/kustomization.yaml": f"resources: [../base]\npatches:\n  - path: add.yaml\n{target}",
+        "prod/add.yaml": patch})
+    assert {f.location for f in report_.findings
+            if f.policy == "resource-ranges" and "setup" in f.message} == {
+        "prod/add.yaml:11" if how == "strategic-merge" else "prod/add.yaml:6"}
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("how", ["strategic-merge", "json6902"])
 def test_a_tls_list_a_patch_replaces_is_at_the_patch_and_the_rules_at_the_base(
         tmp_path: Path, how: str) -> None:
     """A patch replaces the Ingress's ``tls`` (IngressSpec.tls has no merge key: the list is

@@ -76,8 +76,12 @@ def locate(
     if origin is not None:
         return origin
     if resource is not None and rendered.patches and fields:  # a Kustomize patch set it
-        origin = _patch_origin(rendered, resource, fields, anchor, anchor_in,
-                               [*(hints.get("exact") or ()), *values])
+        wanted = [*(hints.get("exact") or ()), *values]
+        origin = _patch_origin(rendered, resource, fields, anchor, anchor_in, wanted)
+        if origin is None and wanted and anchor and resource.template_file and template_line(
+                rendered, resource.template_file, fields, anchor, anchor_in,
+                resource.line) is None:  # an entry only a patch adds (an init container)
+            origin = _patch_origin(rendered, resource, fields, anchor, anchor_in, ())
         if origin is not None:
             return origin
     if resource is not None and resource.template_file:
