@@ -121,6 +121,38 @@ def test_a_git_generators_directories_bound_the_charts_its_set_deploys(tmp_path:
         "legacy/old/Chart.yaml:1"]
 
 
+@pytest.mark.parametrize("path", ["'{{ .path.path }}'", "{{ .path.path }}"])
+def test_the_source_a_template_patch_writes_deploys_what_it_names(tmp_path: Path,
+                                                                  path: str) -> None:
+    """A goTemplate set whose template has no source and whose ``templatePatch`` writes it
+    (``path: '{{ .path.path }}'`` over a git directories generator on ``apps/*``): Argo CD
+    patches it into every Application, so the chart and kustomization of ``apps/`` are
+    deployed; ``legacy/old`` is not."""
+    app_set = SET.replace(
+        "    - list:\n        elements:\n          - env: prod\n          - env: stg\n",
+        "    - git:\n        repoURL: https://git.example.com/repo.git\n"
+        "        revision: HEAD\n        directories:\n          - path: apps/*\n").replace(
+        "      source:\n        repoURL: https://git.example.com/repo.git\n"
+        "        targetRevision: HEAD\n        path: 'apps/{{.env}}'\n", "").replace(
+        "'apps-{{.env}}'", "'{{ .path.basename }}'") + (
+        "  templatePatch: |\n    spec:\n      source:\n"
+        "        repoURL: https://git.example.com/repo.git\n        targetRevision: HEAD\n"
+        f"        path: {path}\n")
+    chart = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/set.yaml": app_set,
+        "apps/web/Chart.yaml": chart.format(name="web"),
+        "apps/web/templates/cm.yaml": CM.format(name="web"),
+        "apps/kust/kustomization.yaml": "resources: [cm.yaml]\n",
+        "apps/kust/cm.yaml": CM.format(name="kust"),
+        "legacy/old/Chart.yaml": chart.format(name="old"),
+        "legacy/old/templates/cm.yaml": CM.format(name="old")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report.findings
+            if f.policy in ("undeployed-chart", "undeployed-kustomization")] == [
+        "legacy/old/Chart.yaml:1"]
+
 UNSET_NAMESPACE = """\
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet

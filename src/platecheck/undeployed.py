@@ -116,11 +116,12 @@ def _source_patterns(applications: Iterable[Application], root: Path,
     plugins: set[str] = set()
     top = resolve(root)
     for app in applications:
-        for index, source in enumerate(app.sources):
+        patched = _patch_sources(app)
+        for index, source in [*enumerate(app.sources), *((None, s) for s in patched)]:
             if source.chart or not source.path or not (
                     here(source) or TEMPLATE_ACTION.search(source.repo_url)):  # (a set's: any)
                 continue
-            found = plugins if _plugin(app, index) else patterns
+            found = plugins if index is not None and _plugin(app, index) else patterns
             for path in template_path_globs(app.raw, source.path):
                 found.add(str(PurePosixPath(path)) if path else ".")
                 if path and not _WILDCARD.search(path):
@@ -128,6 +129,44 @@ def _source_patterns(applications: Iterable[Application], root: Path,
                     if real.is_relative_to(top):
                         found.add(rel_path(real, top))
     return patterns, plugins
+
+
+_ACTION_WORD = "platecheck-template-action-{}"
+
+
+def _patch_sources(app: Application) -> list[Source]:
+    """The sources an ApplicationSet's ``templatePatch`` writes (``spec.source``, each of
+    ``spec.sources``), which Argo CD's controller patches into each Application it
+    generates: read as YAML with its template actions kept in the strings that hold them;
+    none when the patch does not read so (actions that write its structure)."""
+    text = app.raw.get("spec", {}).get("templatePatch") if app.kind == "ApplicationSet" \
+        else None
+    if not isinstance(text, str) or not text.strip():
+        return []
+    actions: list[str] = []
+
+    def word(match: re.Match[str]) -> str:
+        actions.append(match.group(0))
+        return _ACTION_WORD.format(len(actions) - 1)
+
+    def restored(value: Any) -> str | None:
+        if not isinstance(value, str):
+            return None
+        return re.sub(_ACTION_WORD.format(r"(\d+)"), lambda m: actions[int(m.group(1))], value)
+
+    try:
+        spec = first_document(TEMPLATE_ACTION.sub(word, text), app.file).data
+    except PlatecheckError:
+        return []
+    spec = spec.get("spec") if isinstance(spec, dict) else None
+    if not isinstance(spec, dict):
+        return []
+    listed = spec.get("sources")
+    written: list[Any] = listed if isinstance(listed, list) else [spec.get("source")]
+    return [Source(repo_url=restored(entry.get("repoURL")) or "", target_revision=None,
+                   path=restored(entry.get("path")), chart=restored(entry.get("chart")),
+                   ref=None, helm=None, directory=None)
+            for entry in written if isinstance(entry, dict)]
 
 
 def _plugin(app: Application, index: int) -> bool:
