@@ -115,10 +115,15 @@ def run_floor(runner: Helm, calls: Sequence[list[str]], jobs: int, *, tuned: boo
     """Seconds and CPU seconds for every call, ``jobs`` at once: with platecheck's start-up
     settings when ``tuned``, else with Go's defaults."""
     env = runner.env if tuned else {k: v for k, v in runner.env.items() if k not in START_UP}
+    return run_all(calls, jobs, env=env, cwd=runner.workdir)
 
+
+def run_all(calls: Sequence[list[str]], jobs: int, *, env: dict[str, str] | None = None,
+            cwd: Path | None = None, check: bool = False) -> tuple[float, float]:
+    """Seconds and CPU seconds of running every command line, ``jobs`` at once."""
     def one(argv: list[str]) -> None:
-        subprocess.run(argv, env=env, cwd=runner.workdir, stdin=subprocess.DEVNULL,
-                       capture_output=True, check=False)
+        subprocess.run(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                       capture_output=True, check=check)
 
     before = _children_cpu()
     start = time.perf_counter()

@@ -5,7 +5,8 @@ The repository (``generate``): ``N`` apps under one ``kustomize/`` directory, ea
 a ``stg`` and a ``prod`` overlay (``2 N`` targets), every base also listing a shared
 ``kustomize/_common`` directory (a ConfigMap), so that every build reaches into the same
 directory as its siblings, the layout of many repositories of Kustomize apps; one Application
-per app and environment. It is clean under platecheck's policies.
+per app and environment. It is clean under platecheck's policies. Every run uses the kubectl
+platecheck finds by default (``PLATECHECK_KUBECTL`` is set to it), the floor's too.
 
 For each round: the floor (``kubectl kustomize`` of every overlay, ``--jobs`` at once,
 nothing else); then for this platecheck (and, with ``--baseline PLATECHECK``, another
@@ -25,11 +26,8 @@ import argparse
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -38,17 +36,17 @@ from bench_cli import (  # noqa: E402 - the benchmark next to this script
     BASELINE,
     RUNS,
     Subject,
-    _children_cpu,
     compile_baseline,
     compile_platecheck,
     lint_runs,
     platecheck_command,
+    run_all,
 )
 from generate import CONFIG, write  # noqa: E402
 
 from platecheck import __version__  # noqa: E402
 from platecheck.helmbin import find_helm  # noqa: E402
-from platecheck.helmbin.kubectl import find_kubectl  # noqa: E402
+from platecheck.helmbin.kubectl import ENV_KUBECTL, find_kubectl  # noqa: E402
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -125,15 +123,8 @@ def generate(root: Path, apps: int) -> list[Path]:
 
 def run_floor(kubectl: Path, overlays: list[Path], jobs: int) -> tuple[float, float]:
     """Seconds and CPU seconds of ``kubectl kustomize`` of every overlay, ``jobs`` at once."""
-    def one(overlay: Path) -> None:
-        subprocess.run([str(kubectl), "kustomize", str(overlay)], stdin=subprocess.DEVNULL,
-                       capture_output=True, check=True)
-
-    before = _children_cpu()
-    start = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(one, overlays))
-    return time.perf_counter() - start, _children_cpu() - before
+    return run_all([[str(kubectl), "kustomize", str(overlay)] for overlay in overlays], jobs,
+                   check=True)
 
 
 def table(subject: Subject, jobs: int, rounds: int) -> str:
@@ -167,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.baseline is not None:
         compile_baseline(args.baseline)
     helm, kubectl = find_helm(None), find_kubectl()
+    os.environ[ENV_KUBECTL] = str(kubectl)  # every platecheck timed builds with the floor's
     commands = {"": platecheck_command()}
     if args.baseline is not None:
         commands[BASELINE] = [str(args.baseline)]

@@ -98,23 +98,34 @@ def test_applications_a_set_not_expanded_deploys_are_reached(tmp_path: Path) -> 
                              "Application mon (prod/mon) and Application web-prod")]
 
 
-def test_a_git_generators_directories_bound_the_charts_its_set_deploys(tmp_path: Path) -> None:
-    """``path: '{{path}}'`` of a git directories generator over ``apps/*``: Argo CD makes
-    Applications of ``apps/web`` only, so ``legacy/old`` is a chart no Application deploys
-    (before, the path counted as any directory and hid it)."""
-    app_set = SET.replace("  goTemplate: true\n", "").replace(
+def _git_directories_set(app_set: str) -> str:
+    """``app_set`` with a git directories generator over ``apps/*`` for its list."""
+    return app_set.replace(
         "    - list:\n        elements:\n          - env: prod\n          - env: stg\n",
         "    - git:\n        repoURL: https://git.example.com/repo.git\n"
-        "        revision: HEAD\n        directories:\n          - path: apps/*\n").replace(
-        "'apps/{{.env}}'", "'{{path}}'").replace("'apps-{{.env}}'", "'{{path.basename}}'")
+        "        revision: HEAD\n        directories:\n          - path: apps/*\n")
+
+
+def _apps_and_legacy(tmp_path: Path, app_set: str, more: dict[str, str] | None = None
+                     ) -> Path:
+    """A repository of ``app_set`` (at bootstrap/set.yaml), chart ``apps/web`` and chart
+    ``legacy/old``."""
     chart = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
-    repo = write_files(tmp_path / "repo", {
+    return write_files(tmp_path / "repo", {
         ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
         "bootstrap/set.yaml": app_set,
         "apps/web/Chart.yaml": chart.format(name="web"),
         "apps/web/templates/cm.yaml": CM.format(name="web"),
         "legacy/old/Chart.yaml": chart.format(name="old"),
-        "legacy/old/templates/cm.yaml": CM.format(name="old")})
+        "legacy/old/templates/cm.yaml": CM.format(name="old"), **(more or {})})
+
+def test_a_git_generators_directories_bound_the_charts_its_set_deploys(tmp_path: Path) -> None:
+    """``path: '{{path}}'`` of a git directories generator over ``apps/*``: Argo CD makes
+    Applications of ``apps/web`` only, so ``legacy/old`` is a chart no Application deploys
+    (before, the path counted as any directory and hid it)."""
+    app_set = _git_directories_set(SET.replace("  goTemplate: true\n", "")).replace(
+        "'apps/{{.env}}'", "'{{path}}'").replace("'apps-{{.env}}'", "'{{path.basename}}'")
+    repo = _apps_and_legacy(tmp_path, app_set)
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert report.errors == ()
     assert [f.location for f in report.findings if f.policy == "undeployed-chart"] == [
@@ -128,26 +139,16 @@ def test_the_source_a_template_patch_writes_deploys_what_it_names(tmp_path: Path
     (``path: '{{ .path.path }}'`` over a git directories generator on ``apps/*``): Argo CD
     patches it into every Application, so the chart and kustomization of ``apps/`` are
     deployed; ``legacy/old`` is not."""
-    app_set = SET.replace(
-        "    - list:\n        elements:\n          - env: prod\n          - env: stg\n",
-        "    - git:\n        repoURL: https://git.example.com/repo.git\n"
-        "        revision: HEAD\n        directories:\n          - path: apps/*\n").replace(
+    app_set = _git_directories_set(SET).replace(
         "      source:\n        repoURL: https://git.example.com/repo.git\n"
         "        targetRevision: HEAD\n        path: 'apps/{{.env}}'\n", "").replace(
         "'apps-{{.env}}'", "'{{ .path.basename }}'") + (
         "  templatePatch: |\n    spec:\n      source:\n"
         "        repoURL: https://git.example.com/repo.git\n        targetRevision: HEAD\n"
         f"        path: {path}\n")
-    chart = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
-    repo = write_files(tmp_path / "repo", {
-        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
-        "bootstrap/set.yaml": app_set,
-        "apps/web/Chart.yaml": chart.format(name="web"),
-        "apps/web/templates/cm.yaml": CM.format(name="web"),
+    repo = _apps_and_legacy(tmp_path, app_set, {
         "apps/kust/kustomization.yaml": "resources: [cm.yaml]\n",
-        "apps/kust/cm.yaml": CM.format(name="kust"),
-        "legacy/old/Chart.yaml": chart.format(name="old"),
-        "legacy/old/templates/cm.yaml": CM.format(name="old")})
+        "apps/kust/cm.yaml": CM.format(name="kust")})
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.location for f in report.findings
             if f.policy in ("undeployed-chart", "undeployed-kustomization")] == [

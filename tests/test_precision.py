@@ -964,6 +964,18 @@ def test_a_chart_named_dot_points_at_its_templates(helm_bin: Path, tmp_path: Pat
         "values do not meet the chart's values.schema.json at replicas"}
 
 
+def _library_and_local(tmp_path: Path, helper: str, templates: dict[str, str]) -> Path:
+    """A repository of chart ``app`` with a ``file://`` library chart ``lib``, each with
+    ``helper`` (a format string of the definition's ``name``) as a helper template, and
+    ``templates``."""
+    return write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "lib/Chart.yaml": "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
+        "lib/templates/_deployment.yaml": helper.format(name="lib.deployment"),
+        "app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+                          "  - {name: lib, version: 0.1.0, repository: 'file://../lib'}\n",
+        "app/templates/_local.tpl": helper.format(name="local.deployment"), **templates})
+
 @pytest.mark.parametrize("local", [False, True])
 def test_a_container_a_library_charts_helper_writes_is_at_its_entry_there(
         helm_bin: Path, tmp_path: Path, local: bool) -> None:
@@ -975,13 +987,7 @@ def test_a_container_a_library_charts_helper_writes_is_at_its_entry_there(
               "  name: {{{{ .Release.Name }}}}\nspec:\n  template:\n    spec:\n"
               "      containers:\n        - name: main\n          image: nginx:1.27.0\n"
               "{{{{- end -}}}}\n")
-    root = write_files(tmp_path / "repo", {
-        ".git/HEAD": "ref: refs/heads/main\n",
-        "lib/Chart.yaml": "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
-        "lib/templates/_deployment.yaml": helper.format(name="lib.deployment"),
-        "app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
-                          "  - {name: lib, version: 0.1.0, repository: 'file://../lib'}\n",
-        "app/templates/_local.tpl": helper.format(name="local.deployment"),
+    root = _library_and_local(tmp_path, helper, {
         "app/templates/deployment.yaml":
             f'{{{{ include "{"local" if local else "lib"}.deployment" . }}}}\n'})
     report = lint(root / "app", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
@@ -1005,13 +1011,7 @@ def test_a_resource_a_helper_writes_is_at_its_lines_there(helm_bin: Path, tmp_pa
               '{{{{- define "{name}-group" -}}}}\napiVersion: operators.coreos.com/v1\n'
               "kind: OperatorGroup\nmetadata:\n  name: web\n{{{{- end -}}}}\n")
     include = "local" if local else "lib"
-    root = write_files(tmp_path / "repo", {
-        ".git/HEAD": "ref: refs/heads/main\n",
-        "lib/Chart.yaml": "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
-        "lib/templates/_deployment.yaml": helper.format(name="lib.deployment"),
-        "app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
-                          "  - {name: lib, version: 0.1.0, repository: 'file://../lib'}\n",
-        "app/templates/_local.tpl": helper.format(name="local.deployment"),
+    root = _library_and_local(tmp_path, helper, {
         "app/templates/resources.yaml":
             f'{{{{ include "{include}.deployment-group" . }}}}\n---\n'
             f'{{{{ include "{include}.deployment" . }}}}\n'})
@@ -1020,6 +1020,7 @@ def test_a_resource_a_helper_writes_is_at_its_lines_there(helm_bin: Path, tmp_pa
     assert sorted({(f.policy, f.location) for f in report.findings
                    if f.policy in ("k8s-schema", "unknown-kind")}) == [
         ("k8s-schema", f"{where}:7"), ("unknown-kind", f"{where}:22")]
+
 
 def test_a_name_yaml_reads_as_a_boolean_is_one_finding(helm_bin: Path, tmp_path: Path) -> None:
     """``name: no`` renders a boolean (YAML 1.1, as Argo CD reads it): one finding that says
