@@ -1056,6 +1056,19 @@ def test_two_applications_deploying_one_configmap(tmp_path: Path) -> None:
     ]
 
 
+def test_a_shared_resource_is_at_its_own_name_in_a_file_of_several(tmp_path: Path) -> None:
+    """The shared ConfigMap ``settings`` is the second document of its file, after one named
+    ``settings-db`` (line 4): the finding is at its own name (line 11), not at the first
+    name that holds its name."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "shared-resource", repo)
+    shared = repo / "manifests" / "queue" / "settings.yaml"
+    shared.write_text(shared.read_text().replace("name: settings", "name: settings-db")
+                      + "---\n" + shared.read_text())
+    found = [(f.location, f.message.split(" is ")[0]) for f in
+             lint(repo, cache_dir=tmp_path / "cache").findings if "deployed by both" in f.message]
+    assert found == [("manifests/queue/settings.yaml:11", "ConfigMap/settings in namespace tools")]
+
 @pytest.mark.parametrize(("destination", "shared"), [
     ("server: https://other.clusters.example.com", False),
     ("name: other-cluster", False),

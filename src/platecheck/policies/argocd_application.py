@@ -125,7 +125,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
 from platecheck.globs import matches_any, path_match
 from platecheck.helmargs import valid_namespace
-from platecheck.manifest_lines import kind_pattern
+from platecheck.manifest_lines import kind_pattern, template_walk
 from platecheck.manifests import DirectoryOptions
 from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
 from platecheck.options import OptionValueError, PolicyOptions, option
@@ -939,19 +939,25 @@ def _cluster(app: Application) -> str:
 
 
 def _name_line(text: str | None, resource: Any) -> int | None:
-    """The line of the resource's ``metadata.name`` in its file: the first ``name:`` after
-    its ``kind:`` line."""
+    """The line of the resource's ``metadata.name`` in its file: in its own document where
+    that is known, else the ``name:`` after a ``kind:`` line that writes its name as it is,
+    else the first such ``name:``."""
     if text is None:
         return None
+    if resource.line is not None:
+        found, exact = template_walk(text, resource.kind, ("metadata", "name"), resource.line)
+        if exact:
+            return found
     kind = kind_pattern(resource.kind)
-    name = re.compile(r"^\s+name:")
+    name = re.compile(r"^\s+name:\s*(.*?)\s*(?:#.*)?$")
     after_kind = False
     first: int | None = None
     for number, line in enumerate(text.splitlines(), start=1):
+        written = name.match(line)
         if kind.match(line):
             after_kind = True
-        elif after_kind and name.match(line):
-            if resource.name in line:
+        elif after_kind and written:
+            if written.group(1).strip("'\"") == resource.name:
                 return number
             first = first or number
             after_kind = False
