@@ -18,6 +18,7 @@ A case file holds:
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from collections.abc import Mapping
 from pathlib import Path
@@ -44,6 +45,7 @@ from platecheck.model import (
     RenderTarget,
     RepoModel,
     Resource,
+    SourceType,
 )
 from platecheck.policies import (
     env_consistency,
@@ -672,6 +674,12 @@ def test_a_finding_without_a_known_line_says_so() -> None:
     [finding] = resource_ranges.check(rendered, options)
     assert (finding.file, finding.line) == ("chart/templates/pod.yaml", None)
     assert finding.message.endswith("(line unknown: the template does not write this "
+                                    "container's entry where platecheck can find it)")
+    # a Kustomize build has no template: the files of the build do not write it
+    built = dataclasses.replace(rendered, target=dataclasses.replace(
+        rendered.target, source_type=SourceType.KUSTOMIZE))
+    [finding] = resource_ranges.check(built, options)
+    assert finding.message.endswith("(line unknown: no file of the build writes this "
                                     "container's entry where platecheck can find it)")
 
 

@@ -112,8 +112,10 @@ def container_findings(
         first, others = group[0], group[1:]
         also = f" (also {', '.join(c.label for c in others)})" if others else ""
         # a template whose entry for the container cannot be found: say so, never guess
-        unknown = (" (line unknown: the template does not write this container's entry "
-                   "where platecheck can find it)"
+        written = "no file of the build writes" if rendered.target.source_type \
+            is SourceType.KUSTOMIZE else "the template does not write"
+        unknown = (f" (line unknown: {written} this container's entry where platecheck can "
+                   "find it)"
                    if origin is not None and origin.line is None
                    and origin.file == first.resource.template_file else "")
         yield resource_finding(policy, rendered, first.ref,
