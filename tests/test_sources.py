@@ -1841,6 +1841,38 @@ DIRECTORY_APP = application("{name}", "{path}", "{name}-prod")  # a format strin
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+def test_a_child_one_overlay_renders_as_written_is_checked_beside_one_another_changes(
+        tmp_path: Path) -> None:
+    """Overlay ``a`` patches Application ``web``'s path, overlay ``c`` outputs it as
+    written (path ``web/c``, a floating tag): the patched one replaces the file's target,
+    and the one as written is still checked, whichever root is built first."""
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+                  "  template:\n    spec:\n      containers:\n        - name: web\n"
+                  "          image: nginx:{tag}\n          imagePullPolicy: IfNotPresent\n")
+    files = {
+        "roots/a.yaml": DIRECTORY_APP.format(name="root-a", path="apps/a"),
+        "roots/c.yaml": DIRECTORY_APP.format(name="root-c", path="apps/c"),
+        "apps/base/kustomization.yaml": "resources: [web.yaml]\n",
+        "apps/base/web.yaml": application("web", "web/c", "web-prod"),
+        "apps/a/kustomization.yaml": (
+            "resources: [../base]\npatches:\n  - target: {kind: Application, name: web}\n"
+            "    patch: |-\n      - op: replace\n        path: /spec/source/path\n"
+            "        value: web/a\n"),
+        "apps/c/kustomization.yaml": "resources: [../base]\n",
+        "web/a/deploy.yaml": deployment.format(tag="1.27.0"),
+        "web/c/deploy.yaml": deployment.format(tag="latest")}
+    for first, second in (("a", "c"), ("c", "a")):  # (roots are read in file order)
+        repo = write_files(tmp_path / f"repo-{first}", {
+            **{k: v for k, v in files.items() if not k.startswith("roots/")},
+            f"roots/1-{first}.yaml": files[f"roots/{first}.yaml"],
+            f"roots/2-{second}.yaml": files[f"roots/{second}.yaml"]})
+        (repo / ".git").mkdir()
+        report_ = lint(repo, cache_dir=tmp_path / "cache")
+        assert report_.errors == ()
+        assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+            "web/c/deploy.yaml:10"]
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_what_a_patched_child_generates_is_reached_through_it(tmp_path: Path) -> None:
     """A Kustomize app-of-apps outputs Application ``child`` from its base, patched (the
     usual branch patch: ``targetRevision``): the built child replaces the file's, and the

@@ -86,6 +86,8 @@ class WrittenPlaces:
         for file, line in [*self.keys, *unread]:  # a document that could not be read too
             self.starts.setdefault(file, []).append(line)
         self.superseded: set[tuple[str, int]] = set()
+        # the renders of written Applications as written (each with its key), by document
+        self.unchanged: dict[tuple[str, int] | None, list[tuple[Generated, AppKey]]] = {}
         self.dropped: list[RenderTarget] = []  # the targets of those replaced
         # the documents of the generated Applications and ApplicationSets of each key
         # planned: another of one key is planned too (argocd-application reports the name;
@@ -160,21 +162,36 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
                 parents.setdefault(key, item.parent)
                 new.append(item)
             continue
-        if as_written(item.app) in written:
+        if as_written(item.app) in written and places.origin(item) not in places.superseded:
+            # the file as written, planned already, unless another render replaces it
+            places.unchanged.setdefault(places.origin(item), []).append((item, key))
             continue
-        origin = places.origin(item)
-        if origin is not None:
-            places.superseded.add(origin)
-        replaces = key in places.written and origin is not None \
-            and places.keys.get(origin) == key
-        if key in parents and not replaces and (
-                key in places.written or item.app.document in documents):
-            continue
-        places.planned(item, key)
-        if key not in parents or replaces:
-            parents[key] = item.parent
-        new.append(item)
+        if _planned_anew(item, key, documents, parents, places):
+            new.append(item)
+    # a render of a file as written whose file another render replaced is one of its own
+    for origin in [o for o in places.unchanged if o in places.superseded]:
+        for item, key in places.unchanged.pop(origin):
+            if _planned_anew(item, key, places.generated.get(key, set()), parents, places):
+                new.append(item)
     return new
+
+
+def _planned_anew(item: Generated, key: AppKey, documents: set[str],
+                  parents: dict[AppKey, Application | None], places: WrittenPlaces) -> bool:
+    """Whether a rendered Application is planned: one that changes a written one replaces
+    it; one of a key planned is not, unless its document differs from those planned."""
+    origin = places.origin(item)
+    if origin is not None:
+        places.superseded.add(origin)
+    replaces = key in places.written and origin is not None \
+        and places.keys.get(origin) == key
+    if key in parents and not replaces and (
+            key in places.written or item.app.document in documents):
+        return False
+    places.planned(item, key)
+    if key not in parents or replaces:
+        parents[key] = item.parent
+    return True
 
 
 
