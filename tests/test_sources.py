@@ -2925,6 +2925,27 @@ def test_a_child_two_app_of_apps_deploy_is_managed_twice(tmp_path: Path,
     assert not [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
                 if "deployed by both" in f.message]
 
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("kustomized", [False, True], ids=["directory", "kustomize"])
+def test_an_item_of_a_list_file_is_at_its_own_lines(tmp_path: Path, kustomized: bool) -> None:
+    """A ``kind: List`` file of two custom objects: each item is a resource of its own,
+    its finding at the item's line, a field's at its line in the item."""
+    items = "".join(
+        f"  - apiVersion: example.com/v1\n    kind: Widget\n    metadata:\n"
+        f"      name: {name}\n" for name in ("first", "second")) + (
+        "  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: cm\n"
+        "    data: [wrong]\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="web"),
+        "web/list.yaml": "apiVersion: v1\nkind: List\nitems:\n" + items,
+        **({"web/kustomization.yaml": "resources: [list.yaml]\n"} if kustomized else {})})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted((f.policy, f.location) for f in report_.findings
+                  if f.policy in ("unknown-kind", "k8s-schema")) == [
+        ("k8s-schema", "web/list.yaml:16"),
+        ("unknown-kind", "web/list.yaml:4"), ("unknown-kind", "web/list.yaml:8")]
+
 def test_two_argo_cd_instances_may_share_names_and_resources(tmp_path: Path) -> None:
     """One directory per cluster, each cluster's own Argo CD, every destination in-cluster:
     one Argo CD would see the name ``web`` twice and one Namespace deployed by two

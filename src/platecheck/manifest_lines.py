@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from platecheck.errors import PlatecheckError
 from platecheck.model import Origin, RenderedTarget, Resource, SourceType
 from platecheck.provenance import (
     DOCUMENT_END,
@@ -23,6 +24,7 @@ from platecheck.provenance import (
     list_entry_lines,
     without_template_comments,
 )
+from platecheck.yamlio import Document, load_documents
 
 
 def _key_pattern(key: str) -> re.Pattern[str]:
@@ -59,7 +61,7 @@ def template_walk(text: str, kind: str, path: Sequence[str | int],
     key_line: int | None = None  # the line of the key just found, for an index after it
     for index, part in enumerate(path):
         if isinstance(part, int):
-            item = _list_item(lines, key_line, part) if key_line is not None else None
+            item = _list_entry(lines, key_line, part) if key_line is not None else None
             if item is not None:  # the key of the item's next field may share its line
                 found, position = item, item
             key_line = None
@@ -118,7 +120,38 @@ def _helper_walk(rendered: RenderedTarget, template_file: str, text: str, kind: 
     return Origin(rel, line), exact
 
 
-def _list_item(lines: Sequence[str], key_line: int, number: int) -> int | None:
+def _list_item(rel: str, text: str, resource: Resource, path: Sequence[str | int]
+               ) -> tuple[Origin, bool] | None:
+    """Where a file of ``...List`` documents writes ``resource`` as one of its ``items``
+    (Argo CD and kustomize apply each item as a resource of its own): the line of ``path``
+    in that item (whether it is written there), else the item's own line; the item of the
+    resource's kind and name, else the only one of its kind. None for a template (its
+    actions are no YAML) or a file without such an item."""
+    if "{{" in text or "List" not in text:
+        return None
+    try:
+        documents = load_documents(text, rel)
+    except PlatecheckError:
+        return None
+    found: list[tuple[Document, int, bool]] = []  # document, item, named alike
+    for document in documents:
+        data = document.data
+        items = data.get("items") if isinstance(data, dict) \
+            and str(data.get("kind", "")).endswith("List") else None
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            if isinstance(item, dict) and item.get("kind") == resource.kind:
+                metadata = item.get("metadata")
+                named = isinstance(metadata, dict) and metadata.get("name") == resource.name
+                found.append((document, index, named))
+    chosen = [entry for entry in found if entry[2]] or found
+    if len(chosen) != 1:
+        return None
+    document, index, _ = chosen[0]
+    key = ("items", index, *path)
+    return Origin(rel, document.line_of(key)), key in document.lines
+
+
+def _list_entry(lines: Sequence[str], key_line: int, number: int) -> int | None:
     """The line (0-based) starting item ``number`` of the block list under the key at
     ``key_line``, where the list is written item by item."""
     items = list_entry_lines(lines, key_line)
@@ -164,7 +197,8 @@ def field_origin(rendered: RenderedTarget, resource: Resource,
     if template_file and text is not None:
         line, exact = template_walk(text, resource.kind, path, resource.line)
         if not _writes_kind(text, resource.kind, resource.line):
-            helper = _helper_walk(rendered, template_file, text, resource.kind, path)
+            helper = _helper_walk(rendered, template_file, text, resource.kind, path) or \
+                _list_item(template_file, text, resource, path)
             if helper is not None and (helper[1] or not path):
                 return helper[0]
         if exact or not path:
