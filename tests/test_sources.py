@@ -2937,14 +2937,19 @@ def test_an_item_of_a_list_file_is_at_its_own_lines(tmp_path: Path, kustomized: 
         "    data: [wrong]\n")
     repo = write_files(tmp_path / "repo", {
         "apps/web.yaml": DIRECTORY_APP.format(name="web", path="web"),
+        "apps/again.yaml": DIRECTORY_APP.format(name="again", path="web").replace(
+            "again-prod", "web-prod"),
         "web/list.yaml": "apiVersion: v1\nkind: List\nitems:\n" + items,
         **({"web/kustomization.yaml": "resources: [list.yaml]\n"} if kustomized else {})})
     (repo / ".git").mkdir()
     report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert sorted((f.policy, f.location) for f in report_.findings
-                  if f.policy in ("unknown-kind", "k8s-schema")) == [
+    assert sorted({(f.policy, f.location) for f in report_.findings
+                   if f.policy in ("unknown-kind", "k8s-schema")}) == [
         ("k8s-schema", "web/list.yaml:16"),
         ("unknown-kind", "web/list.yaml:4"), ("unknown-kind", "web/list.yaml:8")]
+    # two Applications deploy them: each shared one at its own name
+    assert sorted(f.location for f in report_.findings if "deployed by both" in f.message) \
+        == ["web/list.yaml:11", "web/list.yaml:15", "web/list.yaml:7"]
 
 def test_two_argo_cd_instances_may_share_names_and_resources(tmp_path: Path) -> None:
     """One directory per cluster, each cluster's own Argo CD, every destination in-cluster:

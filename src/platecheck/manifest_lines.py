@@ -120,7 +120,7 @@ def _helper_walk(rendered: RenderedTarget, template_file: str, text: str, kind: 
     return Origin(rel, line), exact
 
 
-def _list_item(rel: str, text: str, resource: Resource, path: Sequence[str | int]
+def list_item(rel: str, text: str, resource: Resource, path: Sequence[str | int]
                ) -> tuple[Origin, bool] | None:
     """Where a file of ``...List`` documents writes ``resource`` as one of its ``items``
     (Argo CD and kustomize apply each item as a resource of its own): the line of ``path``
@@ -198,7 +198,7 @@ def field_origin(rendered: RenderedTarget, resource: Resource,
         line, exact = template_walk(text, resource.kind, path, resource.line)
         if not _writes_kind(text, resource.kind, resource.line):
             helper = _helper_walk(rendered, template_file, text, resource.kind, path) or \
-                _list_item(template_file, text, resource, path)
+                list_item(template_file, text, resource, path)
             if helper is not None and (helper[1] or not path):
                 return helper[0]
         if exact or not path:

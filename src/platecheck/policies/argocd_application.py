@@ -125,7 +125,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
 from platecheck.globs import matches_any, path_match
 from platecheck.helmargs import valid_namespace
-from platecheck.manifest_lines import kind_pattern, template_walk
+from platecheck.manifest_lines import kind_pattern, list_item, template_walk
 from platecheck.manifests import DirectoryOptions
 from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
 from platecheck.options import OptionValueError, PolicyOptions, option
@@ -939,11 +939,15 @@ def _cluster(app: Application) -> str:
 
 
 def _name_line(text: str | None, resource: Any) -> int | None:
-    """The line of the resource's ``metadata.name`` in its file: in its own document where
-    that is known, else the ``name:`` after a ``kind:`` line that writes its name as it is,
-    else the first such ``name:``."""
+    """The line of the resource's ``metadata.name`` in its file: in its item of a List file,
+    in its own document where that is known, else the ``name:`` after a ``kind:`` line that
+    writes its name as it is, else the first such ``name:``."""
     if text is None:
         return None
+    item = list_item(resource.template_file, text, resource, ("metadata", "name")) \
+        if resource.template_file else None
+    if item is not None:
+        return item[0].line  # an item of a List file
     if resource.line is not None:
         found, exact = template_walk(text, resource.kind, ("metadata", "name"), resource.line)
         if exact:
