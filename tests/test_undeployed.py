@@ -262,6 +262,31 @@ def test_a_chart_of_applications_no_application_deploys_is_the_one_named(
         "apps/other/Chart.yaml", "system/argocd/Chart.yaml"]
     assert [row[0] for row in _kustomizations(report)] == ["apps/kz/kustomization.yaml"]
 
+def test_applications_a_chart_keeps_as_data_are_no_applications_of_the_repository(
+        tmp_path: Path) -> None:
+    """A chart whose template renders the Application files of its ``clusters/`` data
+    directory (``.Files.Glob`` and ``tpl``, say into what another cluster applies): those
+    files, with template actions, are never applied as they are: not Applications to check
+    or reach, but what they point at is not "deployed by none"."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "fleet")
+    (repo / "fleet" / "templates" / "cm.yaml").write_text(
+        "{{- range $path, $_ := .Files.Glob \"clusters/*.yaml\" }}\n---\n"
+        "{{ tpl ($.Files.Get $path) $ }}\n{{- end }}\n", "utf-8")
+    (repo / "fleet" / "clusters").mkdir()
+    (repo / "fleet" / "clusters" / "web.yaml").write_text(application(
+        "web-{{ .Release.Name }}", "charts/web", "web-prod",
+        repo="https://git.example.com/r"), "utf-8")
+    _chart(repo, "charts/web")
+    (repo / "root.yaml").write_text(
+        application("fleet-prod", "fleet", "argocd", repo="https://git.example.com/r"),
+        "utf-8")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy) for e in report.errors] == []
+    assert [f.location for f in report.findings
+            if f.policy in ("argocd-application", "undeployed-chart")] == []
+
 def test_chart_mode_names_a_values_file_of_no_configured_environment(tmp_path: Path) -> None:
     """Chart mode renders a chart with ``values-<env>.yaml`` of each configured environment
     (prod and stg by default): ``values-dev.yaml`` renders nowhere, and says so at the

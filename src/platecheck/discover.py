@@ -523,6 +523,13 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
         if not strict and not _may_hold_application(raw):
             found.loose.add(file)
             return None  # nothing an Application could be written in (binary, encrypted...)
+        if not strict and b"{{" in raw and _in_chart(file, found.root):
+            # a chart's file with template actions outside its templates/: data its
+            # templates render (.Files and tpl), never applied as it is; what the
+            # Applications in it point at is not "deployed by none"
+            found.loose.add(file)
+            found.unparsed.extend(_chart_data(raw, rel))
+            return None
         text = decode(raw, rel)
         documents, error = kube_documents(text, rel)  # as kubectl and Argo CD read it
         if error is not None:
@@ -540,6 +547,19 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
         elif not strict:
             found.loose.add(file)
         return None
+
+
+def _chart_data(raw: bytes, rel: str) -> list[Application]:
+    """The Applications of a chart's data file, as what their sources point at
+    (``stand_in``); none when it does not read as YAML."""
+    try:
+        documents = kube_documents(decode(raw, rel), rel)[0]
+    except PlatecheckError:
+        return []
+    standing = (stand_in(document, rel) for document in documents
+                if isinstance(document.data, dict)
+                and document.data.get("kind") == "Application")
+    return [app for app in standing if app is not None]
 
 
 def _in_chart(file: Path, root: Path) -> bool:
