@@ -42,6 +42,9 @@ def _set(path: str, generators: Any) -> dict[str, Any]:
     ("{{ path }}", [{"list": {"elements": [{"path": "a"}]}}], ["*"]),
     ("apps/{{.env}}", [{"list": {"elements": [{"env": "prod"}]}}], ["apps/*"]),
     ("envs/{{path.basename}}", [{"git": {"directories": [{"path": "apps/*"}]}}], ["envs/*"]),
+    # a files generator's path is the directory of the file it found
+    ("{{path}}/apps", [{"git": {"files": [{"path": "envs/*/config.json"}]}}], ["envs/*/apps"]),
+    ("{{.path.path}}", [{"git": {"files": [{"path": "config.json"}]}}], ["."]),
     ("", [], ["."]),
 ])
 def test_template_path_globs(path: str, generators: Any, globs: list[str]) -> None:

@@ -14,6 +14,7 @@ generator are left to Argo CD: the ApplicationSet is reported as not expanded.
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -41,7 +42,8 @@ TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # a template action, ov
 def template_path_globs(app_set: Mapping[str, Any], path: str) -> list[str]:
     """The directories an ApplicationSet's template source ``path`` may name, as globs
     (``*``: any name): a git directories generator's path (``{{path}}``, ``{{.path.path}}``)
-    its directories' patterns that are not excluded, any other action any name."""
+    its directories' patterns that are not excluded (a files generator's, the directories of
+    its files' patterns), any other action any name."""
     spec = app_set.get("spec")
     directories = sorted(set(_git_directories(spec))) if isinstance(spec, Mapping) else []
     paths = [path]
@@ -57,15 +59,17 @@ def _literally(text: str) -> Callable[[re.Match[str]], str]:
 
 def _git_directories(value: Any) -> Iterator[str]:
     """The ``directories`` paths of the git generators in ``value`` (matrix and merge
-    generators nest theirs), but those marked ``exclude``."""
+    generators nest theirs), but those marked ``exclude``, and the directories of their
+    ``files`` paths (a files generator's ``path`` is the directory of the file it found)."""
     if isinstance(value, Mapping):
         git = value.get("git")
-        entries = git.get("directories") if isinstance(git, Mapping) else None
-        for entry in entries if isinstance(entries, list) else ():
-            path = entry.get("path") if isinstance(entry, Mapping) else None
-            if isinstance(path, str) and entry.get("exclude") is not True \
-                    and not TEMPLATE_ACTION.search(path):
-                yield path
+        for key in ("directories", "files"):
+            entries = git.get(key) if isinstance(git, Mapping) else None
+            for entry in entries if isinstance(entries, list) else ():
+                path = entry.get("path") if isinstance(entry, Mapping) else None
+                if isinstance(path, str) and entry.get("exclude") is not True \
+                        and not TEMPLATE_ACTION.search(path):
+                    yield path if key == "directories" else posixpath.dirname(path) or "."
         for item in value.values():
             yield from _git_directories(item)
     elif isinstance(value, list):
