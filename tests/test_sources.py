@@ -2373,6 +2373,25 @@ def test_an_app_of_apps_whose_applications_lie_in_subdirectories_says_recurse(
     assert sum("is not reachable" in m for m in messages) == 2
 
 
+def test_a_root_outside_a_directory_whose_applications_lie_below_it_says_recurse(
+        tmp_path: Path) -> None:
+    """The root (``bootstrap/root.yaml``) deploys ``apps``, which holds nothing but a
+    subdirectory of Applications, without ``directory.recurse`` (girmaat's layout): Argo CD
+    applies nothing; the root's finding says why and the child is unreachable (it was taken
+    for a root and checked as deployed)."""
+    repo = write_files(tmp_path / "repo", {
+        "bootstrap/root.yaml": DIRECTORY_APP.format(name="root", path="apps"),
+        "apps/services/web.yaml": application("web-prod", "web", "web-prod"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(f.message for f in report_.findings if f.policy == "argocd-application") == [
+        "Application root: app-of-apps path holds no Application; 1 Application file lies in "
+        "its subdirectories, which a directory source reads only with directory.recurse: true",
+        "Application web-prod: is not reachable from an app-of-apps (roots: "
+        "bootstrap/root.yaml); unless something else applies it, Argo CD never deploys it"]
+
+
 def _platform_tree(tmp_path: Path) -> None:
     """A root app-of-apps (directory ``apps``) deploying Application ``platform``, whose
     Kustomize source ``platform`` holds chart ``platform/x``."""

@@ -127,7 +127,7 @@ from platecheck.globs import matches_any, path_match
 from platecheck.helmargs import valid_namespace
 from platecheck.manifest_lines import kind_pattern, list_item, template_walk
 from platecheck.manifests import DirectoryOptions
-from platecheck.model import Application, Finding, KeyPath, RepoModel, Source
+from platecheck.model import Application, Finding, KeyPath, RepoModel, Source, SourceType
 from platecheck.options import OptionValueError, PolicyOptions, option
 from platecheck.repourl import git_repo_urls, normalized, this_repository
 from platecheck.semver import EXACT_VERSION
@@ -555,7 +555,7 @@ class _Checker:
         """An app-of-apps whose directory holds no Application: why, when its Applications
         lie in subdirectories it does not recurse into."""
         below = self._below(parent, apps)
-        itself = below or any(
+        itself = any(
             source.path is not None and not source.chart
             and PurePosixPath(source.path.strip("/") or ".") in PurePosixPath(parent.file).parents
             for source in parent.sources)
@@ -669,7 +669,13 @@ class _Checker:
         generating = {parent for parent, _ in self.repo.generated_links} | {
             link.parent for link in self.repo.app_children  # a build that failed too
             if link.child != link.parent}
-        directories = [a for a in apps if any(a is p for p in self.repo.app_of_apps)]
+        # (and one whose directory source applies nothing, but Application files lie below
+        # it: an app-of-apps that does not recurse into them)
+        empty = {(r.target.application.file, r.target.application.line)
+                 for r in self.repo.rendered if r.target.application is not None
+                 and r.target.source_type is SourceType.DIRECTORY and not r.resources}
+        directories = [a for a in apps if any(a is p for p in self.repo.app_of_apps)
+                       or ((a.file, a.line) in empty and self._below(a, apps))]
         parents = [a for a in apps if (any(a is p for p in directories)
                                        or (a.file, a.line) in generating)
                    and any(self._is_local(source) for source in a.sources)]
