@@ -157,6 +157,35 @@ def test_the_source_a_template_patch_writes_deploys_what_it_names(tmp_path: Path
             if f.policy in ("undeployed-chart", "undeployed-kustomization")] == [
         "legacy/old/Chart.yaml:1"]
 
+@pytest.mark.parametrize("other_root", [False, True])
+def test_a_set_deploys_what_the_kustomizations_of_its_directories_list(
+        tmp_path: Path, other_root: bool) -> None:
+    """A git directories set over ``clusters/*`` deploys ``clusters/*/apps``, a
+    kustomization listing ``groups/all``, whose own lists ``x.yaml``: ``x`` is reached
+    through it; ``orph`` beside it and a second ``x`` elsewhere, listed by nothing, are not,
+    and take no name. So whether the set is the only app-of-apps or not."""
+    app_set = _git_directories_set(SET.replace("  goTemplate: true\n", "")).replace(
+        "apps/*", "clusters/*").replace("'apps/{{.env}}'", "'clusters/{{path.basename}}/apps'"
+                                        ).replace("'apps-{{.env}}'", "'{{path.basename}}'")
+    files = {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/set.yaml": app_set,
+        "clusters/a/apps/kustomization.yaml": "resources: [../../../groups/all]\n",
+        "groups/all/kustomization.yaml": "resources: [x.yaml]\n",
+        "groups/all/x.yaml": application("x", "web", "web"),
+        "groups/all/orphan.yaml": application("orph", "web", "web"),
+        "groups/other/x.yaml": application("x", "web", "web"),
+        "web/cm.yaml": CM.format(name="web")}
+    if other_root:
+        files["other/root.yaml"] = application("other", "other/apps", "argocd")
+        files["other/apps/z.yaml"] = application("z", "web", "z")
+    repo = write_files(tmp_path / "repo", files)
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted((f.location, f.message.split(":")[0]) for f in report.findings
+                  if f.policy == "argocd-application") == [
+        ("groups/all/orphan.yaml:4", "Application orph"),
+        ("groups/other/x.yaml:4", "Application x")]
+
 UNSET_NAMESPACE = """\
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet

@@ -289,7 +289,7 @@ def _unrendered_links(found: Discovery, planner: Planner, targets: Sequence[Rend
     Kustomize source that did not build (its error says so) or a config management
     plugin's directory holding a kustomization (plugins commonly build one); every one
     below a plugin's other directory. Each such file's Applications are its children, as a
-    directory app-of-apps' are, not orphans."""
+    directory app-of-apps' are, not orphans (so are those of ``_set_links``)."""
     from platecheck.kustomize_tree import listed_files  # what a cached run never needs
 
     built = {r.target.id for r in rendered}
@@ -309,6 +309,31 @@ def _unrendered_links(found: Discovery, planner: Planner, targets: Sequence[Rend
                 path for path in by_file if path.is_relative_to(directory)}
         links += [AppChild((app.file, app.line), index, (child.file, child.line))
                   for path in sorted(files) for child in by_file.get(path, ())]
+    return links + _set_links(found, by_file)
+
+
+def _set_links(found: Discovery, by_file: Mapping[Path, list[Application]]) -> list[AppChild]:
+    """An ApplicationSet platecheck does not expand deploys the Application files that the
+    kustomizations of the directories its template's path may name list (``{{path}}`` of
+    a git generator, any name for another action): the Applications Argo CD generates build
+    them."""
+    from platecheck.appset import template_path_globs
+    from platecheck.kustomize_tree import listed_files
+
+    root = resolve(found.root)
+    links = []
+    for app_set in found.application_sets:
+        for index, source in enumerate(app_set.sources):
+            if source.chart or not source.path:
+                continue
+            for pattern in template_path_globs(app_set.raw, source.path):
+                for directory in sorted(root.glob(pattern)) if pattern != "." else [root]:
+                    if directory.is_dir() and resolve(directory).is_relative_to(root) \
+                            and kustomization_file(directory):
+                        links += [AppChild((app_set.file, app_set.line), index,
+                                           (child.file, child.line))
+                                  for path in sorted(listed_files(directory, root))
+                                  for child in by_file.get(path, ())]
     return links
 
 

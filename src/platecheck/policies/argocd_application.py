@@ -622,8 +622,9 @@ class _Checker:
                       ) -> list[Application]:
         """The Applications of ``apps`` in a directory that a directory source of an
         ApplicationSet platecheck did not expand may name (its template's path, a template
-        action any name, a git generator's path its directories' patterns): Argo CD deploys
-        them through the Applications it generates."""
+        action any name, a git generator's path its directories' patterns), and those the
+        kustomizations of such directories list: Argo CD deploys them through the
+        Applications it generates."""
         found: list[Application] = []
         for source in app_set.sources:
             if source.chart or not source.path or not (
@@ -633,7 +634,11 @@ class _Checker:
             globs = template_path_globs(app_set.raw, source.path)
             found += [app for app in apps if app.kind == "Application"
                       and _in_directory(app.file, globs, options)]
-        return found
+        # and those the kustomizations of such directories list (the engine's links)
+        linked = {link.child for link in self.repo.app_children
+                  if link.parent == (app_set.file, app_set.line)}
+        return found + [app for app in apps if app.kind == "Application"
+                        and (app.file, app.line) in linked and all(app is not f for f in found)]
 
     def _remote_roots(self, apps: Sequence[Application], roots: Sequence[Application],
                       reached_by_other: set[int]) -> list[Application]:
@@ -679,7 +684,9 @@ class _Checker:
         parents = [a for a in apps if (any(a is p for p in directories)
                                        or (a.file, a.line) in generating)
                    and any(self._is_local(source) for source in a.sources)]
-        if not parents:
+        # (an ApplicationSet that deploys Application files is an app-of-apps too)
+        if not parents and not any(a.kind == "ApplicationSet" and self._set_children(a, apps)
+                                   for a in apps):
             return
         children = {id(p): self._children(p, apps) for p in parents}
         edges = self._edges(children, apps)
