@@ -286,6 +286,15 @@ def test_applications_a_chart_keeps_as_data_are_no_applications_of_the_repositor
     assert [(e.location, e.policy) for e in report.errors] == []
     assert [f.location for f in report.findings
             if f.policy in ("argocd-application", "undeployed-chart")] == []
+    # an ApplicationSet's own template actions make no chart data of it
+    (repo / "fleet" / "set.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: s\n"
+        "spec:\n  goTemplate: true\n  generators: [{clusters: {}}]\n  template:\n"
+        "    metadata: {name: '{{.name}}'}\n    spec:\n      project: default\n"
+        "      source: {repoURL: 'https://git.example.com/r', path: charts/web}\n"
+        "      destination: {server: '{{.server}}', namespace: web}\n", "utf-8")
+    assert [f.location for f in lint(repo, cache_dir=tmp_path / "cache").findings
+            if f.policy == "not-rendered"] == ["fleet/set.yaml:12"]
 
 def test_chart_mode_names_a_values_file_of_no_configured_environment(tmp_path: Path) -> None:
     """Chart mode renders a chart with ``values-<env>.yaml`` of each configured environment

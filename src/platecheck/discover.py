@@ -36,6 +36,7 @@ from platecheck.model import (
 )
 from platecheck.realpaths import resolve
 from platecheck.reporoot import marked_root
+from platecheck.runmemo import recall
 from platecheck.sourcetype import BUILDING, KUSTOMIZATIONS, kustomization_file, source_type
 from platecheck.yamlio import (
     UTF16_MARKS,
@@ -523,10 +524,9 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
         if not strict and not _may_hold_application(raw):
             found.loose.add(file)
             return None  # nothing an Application could be written in (binary, encrypted...)
-        if not strict and b"{{" in raw and _in_chart(file, found.root):
-            # a chart's file with template actions outside its templates/: data its
-            # templates render (.Files and tpl), never applied as it is; what the
-            # Applications in it point at is not "deployed by none"
+        if not strict and _chart_data_file(file, raw, found.root):
+            # data its chart's templates render (.Files and tpl), never applied as it is;
+            # what the Applications in it point at is not "deployed by none"
             found.loose.add(file)
             found.unparsed.extend(_chart_data(raw, rel))
             return None
@@ -547,6 +547,33 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
         elif not strict:
             found.loose.add(file)
         return None
+
+
+# an Application kind (not an ApplicationSet, whose own templates are written {{ ... }})
+_APPLICATION_ONLY = re.compile(rb"\bkind[\"']?\s*:\s*[\"']?Application\b")
+_FILES = re.compile(rb"(?<![A-Za-z0-9_])Files(?![A-Za-z0-9_])")  # .Files of a template
+
+
+def _chart_data_file(file: Path, raw: bytes, root: Path) -> bool:
+    """Whether ``file`` (outside a chart's templates/, which the walk skips) is data of the
+    chart holding it: Applications written with template actions, in a chart whose
+    templates read its files (``.Files``)."""
+    if b"{{" not in raw or not _APPLICATION_ONLY.search(raw):
+        return False
+    chart = next((parent for parent in file.parents if parent.is_relative_to(root)
+                  and (parent / "Chart.yaml").is_file()), None)
+    return chart is not None and recall("chart reads files", chart,
+                                        lambda: _reads_files(chart, root))
+
+
+def _reads_files(chart: Path, root: Path) -> bool:
+    for path in sorted((chart / "templates").rglob("*")):
+        try:
+            if path.is_file() and _FILES.search(read_bytes(path, rel_path(path, root))):
+                return True
+        except PlatecheckError:
+            continue
+    return False
 
 
 def _chart_data(raw: bytes, rel: str) -> list[Application]:
