@@ -2970,6 +2970,24 @@ def test_an_item_of_a_list_file_is_at_its_own_lines(tmp_path: Path, kustomized: 
     assert sorted(f.location for f in report_.findings if "deployed by both" in f.message) \
         == ["web/list.yaml:11", "web/list.yaml:15", "web/list.yaml:7"]
 
+def test_a_key_in_a_block_scalar_is_no_field_of_the_container(tmp_path: Path) -> None:
+    """A container without ``resources`` whose ``args`` hold a script that writes
+    ``resources:`` (a Role in a heredoc): the finding is at the container's entry, not at
+    that text."""
+    job = ("apiVersion: batch/v1\nkind: Job\nmetadata:\n  name: apply\nspec:\n"
+           "  template:\n    spec:\n      restartPolicy: Never\n      containers:\n"
+           "      - name: apply\n"                                         # 10
+           "        image: bitnami/kubectl:1.31.0\n        args:\n        - |-\n"
+           "          cat <<EOF | kubectl apply -f -\n          rules:\n"
+           "          - apiGroups: ['']\n            resources:\n            - pods\n"
+           "          EOF\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/job.yaml": DIRECTORY_APP.format(name="job", path="job"), "job/job.yaml": job})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report_.findings if f.policy == "resource-ranges"] == [
+        "job/job.yaml:10"]
+
 def test_two_argo_cd_instances_may_share_names_and_resources(tmp_path: Path) -> None:
     """One directory per cluster, each cluster's own Argo CD, every destination in-cluster:
     one Argo CD would see the name ``web`` twice and one Namespace deployed by two

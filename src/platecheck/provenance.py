@@ -284,13 +284,33 @@ def _template_line(lines: list[str], fields: Sequence[str], anchor: str | None,
 def _field_line(lines: list[str], bounds: tuple[int, int], fields: Sequence[str]
                 ) -> int | None:
     """The 1-based line of the first of ``fields`` written as a key within ``bounds``
-    (0-based [first, end) lines), or None."""
+    (0-based [first, end) lines), not in a block scalar's text, or None."""
+    text = set(_block_scalar_lines(lines, bounds))
     for field in fields:
         key = re.compile(rf"^\s*(?:-\s+)?[\"']?{re.escape(field)}[\"']?\s*:")
         for index in range(*bounds):
-            if key.match(lines[index]):
+            if index not in text and key.match(lines[index]):
                 return index + 1
     return None
+
+
+# a line whose value is a block scalar: ``args: |-``, ``- >``, with a comment after it
+_BLOCK_SCALAR = re.compile(r"(?:^\s*-|:)\s*[|>][-+0-9]*\s*(?:#.*)?$")
+
+
+def _block_scalar_lines(lines: Sequence[str], bounds: tuple[int, int]) -> Iterator[int]:
+    """The 0-based lines within ``bounds`` that are the text of a block scalar (indented
+    below the line that starts it, or blank): string data, no key of the document."""
+    index, end = bounds
+    while index < end:
+        if not _BLOCK_SCALAR.search(lines[index]):
+            index += 1
+            continue
+        indent = _indent(lines[index])
+        index += 1
+        while index < end and (not lines[index].strip() or _indent(lines[index]) > indent):
+            yield index
+            index += 1
 
 
 def _in_section(rendered: RenderedTarget, resource: Resource, line: int, key: str) -> bool:
