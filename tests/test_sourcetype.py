@@ -14,8 +14,17 @@ from security_helpers import APP_TEMPLATE as APP
 
 
 @pytest.mark.parametrize(("source", "expected"), [
-    ({"helm": {}}, SourceType.HELM),
+    ({"helm": {"releaseName": "web"}}, SourceType.HELM),
     ({"kustomize": {"namePrefix": "a-"}}, SourceType.KUSTOMIZE),
+    ({"directory": {"include": "*.yaml"}}, SourceType.DIRECTORY),  # NormalizeSource keeps it
+    ({"directory": {"jsonnet": {"tlas": [{"name": "a", "value": "1"}]}}}, SourceType.DIRECTORY),
+    # blocks of zero values Argo CD's controller drops before it renders
+    ({"helm": {}}, None),
+    ({"helm": {"valueFiles": [], "skipCrds": False}}, None),
+    ({"directory": {"recurse": False}}, None),
+    ({"directory": {"jsonnet": {}}}, None),
+    ({"kustomize": {"forceCommonLabels": True}}, None),  # not in its IsZero
+    ({"plugin": {}}, None),
     ({"directory": {"recurse": True}}, SourceType.DIRECTORY),
     ({"plugin": {"name": "x"}}, SourceType.PLUGIN),
     ({"helm": None}, None),  # `helm:` with no value is null, as in Argo CD
@@ -27,7 +36,8 @@ def test_explicit_type(source: dict[str, object], expected: SourceType | None) -
 
 def test_more_than_one_explicit_type_is_an_error_in_argo_cd_order() -> None:
     with pytest.raises(PlatecheckError) as caught:
-        explicit_type({"helm": {}, "directory": {}, "kustomize": {}}, "app.yaml", 7)
+        explicit_type({"helm": {"releaseName": "a"}, "directory": {"recurse": True},
+                       "kustomize": {"namePrefix": "a-"}}, "app.yaml", 7)
     assert caught.value.message.startswith(
         "multiple application sources defined: Kustomize,Helm,Directory;")
     assert (caught.value.file, caught.value.line) == ("app.yaml", 7)
@@ -54,7 +64,9 @@ def test_detected_from_the_files_directly_in_the_path(tmp_path: Path, files: lis
 
 def test_explicit_type_wins_over_the_files(tmp_path: Path) -> None:
     (tmp_path / "kustomization.yaml").write_text("resources: []\n")
-    assert source_type({"directory": {}}, tmp_path) is SourceType.DIRECTORY
+    assert source_type({"directory": {"recurse": True}}, tmp_path) is SourceType.DIRECTORY
+    # an empty block names nothing: Argo CD drops it, and the files decide
+    assert source_type({"directory": {}}, tmp_path) is SourceType.KUSTOMIZE
     assert source_type({"chart": "redis", "repoURL": "https://charts.example.com"},
                        None) is SourceType.HELM
     assert source_type({"repoURL": "oci://registry.example.com/charts/redis"},
@@ -75,7 +87,8 @@ def _repo(tmp_path: Path, path: str, extra: str) -> Path:
 
 @pytest.mark.usefixtures("helm_bin", "engine_policy_only")
 def test_two_explicit_types_are_a_could_not_check_error_at_the_source(tmp_path: Path) -> None:
-    repo = _repo(tmp_path / "r", "chart", "    helm: {}\n    kustomize: {}\n")
+    repo = _repo(tmp_path / "r", "chart", "    helm: {releaseName: web}\n"
+                                          "    kustomize: {namePrefix: a-}\n")
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert report.exit_code == 2
     assert [(e.location, e.target, e.message.split(";")[0]) for e in report.errors] == [
@@ -94,7 +107,7 @@ def test_explicit_helm_on_a_directory_without_a_chart_is_an_error(tmp_path: Path
 
 @pytest.mark.usefixtures("helm_bin", "engine_policy_only")
 def test_explicit_directory_over_a_chart_is_not_rendered_as_helm(tmp_path: Path) -> None:
-    repo = _repo(tmp_path / "r", "chart", "    directory: {}\n")
+    repo = _repo(tmp_path / "r", "chart", "    directory: {recurse: true}\n")
     report = lint(repo, cache_dir=tmp_path / "cache")
     [target] = report.targets
     assert target.source_type is SourceType.DIRECTORY

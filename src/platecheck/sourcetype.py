@@ -1,7 +1,8 @@
 """Which tool Argo CD renders a source with, decided as Argo CD decides it.
 
-1. An explicit ``helm``, ``kustomize``, ``directory`` or ``plugin`` key (present, even empty)
-   names the type; more than one is an error
+1. An explicit ``helm``, ``kustomize``, ``directory`` or ``plugin`` key names the type, unless
+   it holds only zero values (``helm: {}``), which Argo CD's controller drops; more than one
+   is an error
    (``ApplicationSource.ExplicitType`` in argo-cd ``pkg/apis/application/v1alpha1/types.go``).
 2. A ``chart`` (Helm repository) or an ``oci://`` repository is a Helm chart.
 3. Otherwise the files directly in the source path decide: ``Chart.yaml`` -> Helm;
@@ -27,18 +28,47 @@ _EXPLICIT = (("kustomize", SourceType.KUSTOMIZE), ("helm", SourceType.HELM),
              ("directory", SourceType.DIRECTORY), ("plugin", SourceType.PLUGIN))
 
 
+# What makes a block other than its zero value (``IsZero`` of Argo CD's source types; a
+# directory's include and exclude are kept by NormalizeSource, so they name it too)
+_SET = {
+    "kustomize": ("namePrefix", "nameSuffix", "version", "namespace", "images", "replicas",
+                  "commonLabels", "commonAnnotations", "patches", "components", "kubeVersion",
+                  "apiVersions", "ignoreMissingComponents"),
+    "helm": ("version", "releaseName", "valueFiles", "parameters", "fileParameters", "values",
+             "valuesObject", "passCredentials", "ignoreMissingValueFiles", "skipCrds",
+             "skipTests", "skipSchemaValidation", "kubeVersion", "apiVersions", "namespace"),
+    "directory": ("recurse", "disableExtensionFilter", "include", "exclude"),
+    "plugin": ("name", "env", "parameters"),
+}
+
+
 def explicit_type(source: Mapping[str, Any], file: str | None = None,
                   line: int | None = None) -> SourceType | None:
     """The type a source names with its own key, None when it names none.
 
     A key written with no value (``helm:``) is null in YAML, as in Argo CD's Go struct, so it
-    names nothing; an empty mapping (``helm: {}``) does."""
-    named = [kind for key, kind in _EXPLICIT if source.get(key) is not None]
+    names nothing; nor does a block of zero values (``helm: {}``, ``directory: {recurse:
+    false}``): Argo CD's controller drops it before it renders (``NormalizeSource`` in
+    argo-cd ``util/argo/argo.go``, patched into the Application on its first refresh)."""
+    named = [kind for key, kind in _EXPLICIT
+             if source.get(key) is not None and not _zero(key, source[key])]
     if len(named) > 1:
         raise PlatecheckError("multiple application sources defined: "
                               f"{','.join(named)}; Argo CD refuses a source with more than one "
                               "of helm, kustomize, directory and plugin", file, line)
     return named[0] if named else None
+
+
+def _zero(key: str, block: Any) -> bool:
+    """Whether a source type's block holds only zero values, as its ``IsZero`` says."""
+    if not isinstance(block, Mapping):
+        return False
+    if key == "directory":
+        jsonnet = block.get("jsonnet")
+        if isinstance(jsonnet, Mapping) and any(jsonnet.get(k) for k in
+                                                ("extVars", "tlas", "libs")):
+            return False
+    return not any(block.get(field) for field in _SET[key])
 
 
 def detected_type(directory: Path) -> SourceType:
