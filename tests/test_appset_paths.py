@@ -339,3 +339,12 @@ def test_a_chart_an_unexpanded_set_deploys_is_not_linted_on_its_own(tmp_path: Pa
     assert report.errors == ()
     assert not any(t.chart is not None and t.chart.rel == "charts/svc" for t in report.targets)
     assert sorted(f.policy for f in report.findings) == ["not-rendered"]
+    # nor does what its bare render writes count: an Application with no name there is
+    # none Argo CD ever makes
+    (repo / "charts" / "svc" / "templates" / "app.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+        "  name: {{ .Values.name }}\nspec:\n  project: default\n  source:\n"
+        "    repoURL: https://git.example.com/repo.git\n    path: services/web\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: svc\n")
+    (repo / "charts" / "svc" / "templates" / "cm.yaml").unlink()
+    assert lint(repo, cache_dir=tmp_path / "cache").errors == ()

@@ -20,7 +20,14 @@ from platecheck.appset import check_elements, expand, list_elements
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set, stand_in
 from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
-from platecheck.model import Application, KeyPath, Origin, RenderedTarget, Resource
+from platecheck.model import (
+    Application,
+    KeyPath,
+    Origin,
+    RenderedTarget,
+    RenderTarget,
+    Resource,
+)
 from platecheck.parse import helper_home, is_helper
 from platecheck.provenance import (
     declaration,
@@ -66,6 +73,7 @@ class Unread(NamedTuple):
 
     error: PlatecheckError
     stand_in: Application | None
+    target: RenderTarget  # the target whose render wrote it
 
 
 def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread]:
@@ -117,7 +125,7 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
                         installed_in=installed), parent, True)
             except PlatecheckError as exc:
                 yield Unread(exc, stand_in(document, file)
-                             if resource.kind == "Application" else None)
+                             if resource.kind == "Application" else None, item.target)
 
 
 def _namespace(app: Application, home: str | None) -> str | None:

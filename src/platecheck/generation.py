@@ -138,8 +138,12 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
     replaces it (``places``)."""
     new = []
     for item in generate(rendered):
-        if isinstance(item, Unread):
-            problems.add(item.error)
+        if isinstance(item, Unread):  # the render's (it goes when that target goes), unless
+            # discovery met it in the file as written
+            error = item.error
+            met = any((f.file, f.line, f.message) == (error.file, error.line, error.message)
+                      and f.target is None for f in problems.findings)
+            problems.add(error, None if met else item.target)
             if item.stand_in is not None:  # what it points at is deployed, if not checked
                 places.unread.append(item.stand_in)
             continue
