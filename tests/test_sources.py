@@ -2970,6 +2970,22 @@ def test_an_item_of_a_list_file_is_at_its_own_lines(tmp_path: Path, kustomized: 
     assert sorted(f.location for f in report_.findings if "deployed by both" in f.message) \
         == ["web/list.yaml:11", "web/list.yaml:15", "web/list.yaml:7"]
 
+@pytest.mark.usefixtures("kubectl_bin")
+def test_objects_of_one_name_in_several_namespaces_are_each_at_their_own_lines(
+        tmp_path: Path) -> None:
+    """A kustomization's file holds ``Grant/allow`` in three namespaces: kustomize's origin
+    names the file only, and each object is at its own document, found by its namespace."""
+    grants = "---\n".join(
+        f"apiVersion: example.com/v1\nkind: Grant\nmetadata:\n  name: allow\n"
+        f"  namespace: team-{team}\n" for team in "abc")
+    repo = write_files(tmp_path / "repo", {
+        "apps/app.yaml": DIRECTORY_APP.format(name="app", path="app"),
+        "app/kustomization.yaml": "resources: [grants.yaml]\n", "app/grants.yaml": grants})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(f.location for f in report_.findings if f.policy == "unknown-kind") == [
+        "app/grants.yaml:14", "app/grants.yaml:2", "app/grants.yaml:8"]
+
 def test_a_key_in_a_block_scalar_is_no_field_of_the_container(tmp_path: Path) -> None:
     """A container without ``resources`` whose ``args`` hold a script that writes
     ``resources:`` (a Role in a heredoc): the finding is at the container's entry, not at

@@ -479,7 +479,7 @@ class Kustomize:
                    ) -> tuple[list[Resource], dict[str, str]]:
         resources: list[Resource] = []
         templates: dict[str, str] = {}
-        written: dict[str, list[tuple[str, str, int]]] = {}  # file -> (kind, name, line)
+        written: dict[str, list[tuple[str, str, Any, int]]] = {}  # (kind, name, namespace, line)
         for document in load_documents(output, kustomization):
             for listed in applied_objects(document.data):
                 doc, origin, generator = _without_origin(listed)
@@ -589,28 +589,37 @@ def _inflated(data: Mapping[str, Any], directory: Path, kustomization: str, root
 
 
 def _document_line(doc: Mapping[str, Any], rel: str, text: str,
-                   written: dict[str, list[tuple[str, str, int]]]) -> int | None:
+                   written: dict[str, list[tuple[str, str, Any, int]]]) -> int | None:
     """The line where the document ``doc`` came from starts in the file ``rel`` (``text``),
     kustomize's origin naming only the file: the file's one document of that kind, else the
-    one of its name, else the one whose name ``doc``'s holds (a ``namePrefix``, a
-    ``nameSuffix``), the longest; None when none or several fit."""
+    one of its name (of those, the one of its namespace), else the one whose name ``doc``'s
+    holds (a ``namePrefix``, a ``nameSuffix``), the longest; None when none or several
+    fit."""
     if rel not in written:
         try:
-            written[rel] = [(*kind_name(d.data), d.line) for d in load_documents(text, rel)
-                            if isinstance(d.data, dict)]
+            written[rel] = [(*kind_name(d.data), _namespace_of(d.data), d.line)
+                            for d in load_documents(text, rel) if isinstance(d.data, dict)]
         except PlatecheckError:
             written[rel] = []
     kind, name = kind_name(doc)
-    same_kind = [(n, line) for k, n, line in written[rel] if k == kind]
+    same_kind = [(n, line) for k, n, _, line in written[rel] if k == kind]
     if len(same_kind) == 1:
         return same_kind[0][1]
-    exact = [line for n, line in same_kind if n == name]
+    exact = [(namespace, line) for k, n, namespace, line in written[rel]
+             if k == kind and n == name]
+    if len(exact) > 1:  # one name in several namespaces: the one of this document's
+        exact = [entry for entry in exact if entry[0] == _namespace_of(doc)]
     if len(exact) == 1:
-        return exact[0]
+        return exact[0][1]
     held = sorted(((len(n), line) for n, line in same_kind if n and n in name), reverse=True)
     if held and (len(held) == 1 or held[0][0] > held[1][0]):
         return held[0][1]
     return None
+
+
+def _namespace_of(doc: Mapping[str, Any]) -> Any:
+    metadata = doc.get("metadata")
+    return metadata.get("namespace") if isinstance(metadata, Mapping) else None
 
 
 def _without_origin(doc: Mapping[str, Any]
