@@ -2986,6 +2986,33 @@ def test_objects_of_one_name_in_several_namespaces_are_each_at_their_own_lines(
     assert sorted(f.location for f in report_.findings if f.policy == "unknown-kind") == [
         "app/grants.yaml:14", "app/grants.yaml:2", "app/grants.yaml:8"]
 
+@pytest.mark.parametrize(("app_options", "annotation", "partial"), [
+    ("", "", False),
+    ("ServerSideApply=true", "", False),
+    ("ServerSideApply=true,Validate=false", "", True),
+    ("ServerSideApply=true", "Validate=false", True),
+])
+def test_a_partial_object_argo_cd_applies_server_side_lacks_no_required_field(
+        tmp_path: Path, app_options: str, annotation: str, partial: bool) -> None:
+    """A Deployment of ``spec.replicas`` alone, applied with ServerSideApply=true and
+    Validate=false (the Application's sync options, or the resource's): Argo CD's way to
+    patch an object the cluster has; its required fields are not missing. A wrong type
+    still is."""
+    sync = ("  syncPolicy:\n    syncOptions: [" + app_options + "]\n") if app_options else ""
+    note = (f"  annotations:\n    argocd.argoproj.io/sync-options: {annotation}\n"
+            if annotation else "")
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="web") + sync,
+        "web/patch.yaml": ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\n"
+                           + note + "spec:\n  replicas: 3\n  paused: 'no'\n")})
+    (repo / ".git").mkdir()
+    found = sorted(f.message for f in lint(repo, cache_dir=tmp_path / "cache").findings
+                   if f.policy == "k8s-schema")
+    typed = 'Deployment/web: spec.paused: expected boolean, got string "no"'
+    assert found == [typed] if partial else found == [
+        typed, "Deployment/web: spec: required field 'selector' is missing",
+        "Deployment/web: spec: required field 'template' is missing"]
+
 def test_a_key_in_a_block_scalar_is_no_field_of_the_container(tmp_path: Path) -> None:
     """A container without ``resources`` whose ``args`` hold a script that writes
     ``resources:`` (a Role in a heredoc): the finding is at the container's entry, not at

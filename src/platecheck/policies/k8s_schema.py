@@ -6,7 +6,10 @@ What:
     (a misspelled ``imagePullPolicyy``), wrong types (``replicas: "2"``), missing required
     fields and invalid enum values are findings; a field the schema lists as required that
     the API server never required is not (a StatefulSet's ``serviceName``, optional since
-    Kubernetes 1.33). ``metadata.name`` must be set. Custom
+    Kubernetes 1.33), nor is one left out of a resource Argo CD applies as a partial object
+    (sync options ``ServerSideApply=true`` and ``Validate=false``, the Application's or the
+    resource's ``argocd.argoproj.io/sync-options``: the API server merges it into the object
+    the cluster has). ``metadata.name`` must be set. Custom
     resources are validated against, in this order: the JSON schemas of ``schemaDirs``
     (``<kind>-<group>-<version>.json``, lowercase, e.g. ``application-argoproj.io-v1alpha1.json``
     in ``policies/schemas/``, or kubeconform's catalog layout ``<group>/<kind>_<version>.json``);
@@ -104,7 +107,10 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
     if schema is None:
         return  # reported by unknown-kind
     found = []
+    partial = _partial(rendered, resource)
     for problem in schema_problems.problems(schema.validator, doc, schema.identity):
+        if partial and problem.message.startswith("required field "):
+            continue  # merged into the object on the cluster: what it leaves out is there
         remediation = REMEDIATION if schema.source is None else (
             f"Make the manifest match the schema from {schema.source}: fix the field's "
             "spelling, type or value.")
@@ -117,6 +123,29 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
                 remediation += f" (schema: {schema.source})"
         found.append(_finding(rendered, resource, problem.path, problem.text, remediation))
     yield from sorted(found, key=lambda f: (f.file or "", f.line or 0, f.message))
+
+
+SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
+
+
+def _partial(rendered: RenderedTarget, resource: Resource) -> bool:
+    """Whether Argo CD applies ``resource`` as a partial object: sync options
+    ``ServerSideApply=true`` and ``Validate=false`` (the Application's ``syncPolicy``, or the
+    resource's annotation, which comes after), Argo CD's documented way to patch an object
+    the cluster has with a few of its fields."""
+    options: dict[str, str] = {}
+    app = rendered.target.application
+    spec = app.raw.get("spec") if app is not None else None
+    policy = spec.get("syncPolicy") if isinstance(spec, Mapping) else None
+    listed = policy.get("syncOptions") if isinstance(policy, Mapping) else None
+    metadata = resource.doc.get("metadata")
+    annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
+    annotated = annotations.get(SYNC_OPTIONS) if isinstance(annotations, Mapping) else None
+    for option in [*(listed if isinstance(listed, list) else []),
+                   *(str(annotated).split(",") if annotated else [])]:
+        name, _, value = str(option).strip().partition("=")
+        options[name] = value.strip().lower()
+    return options.get("ServerSideApply") == "true" and options.get("Validate") == "false"
 
 
 def _explain_path(kind: str, path: tuple[str | int, ...]) -> str:
