@@ -348,3 +348,14 @@ def test_a_chart_an_unexpanded_set_deploys_is_not_linted_on_its_own(tmp_path: Pa
         "  destination:\n    server: https://kubernetes.default.svc\n    namespace: svc\n")
     (repo / "charts" / "svc" / "templates" / "cm.yaml").unlink()
     assert lint(repo, cache_dir=tmp_path / "cache").errors == ()
+
+
+def test_a_set_path_pathlib_refuses_names_no_directory(tmp_path: Path) -> None:
+    """The directories a set's path pattern names for its kustomizations' Applications: an
+    absolute pattern (pathlib refuses it) names none, ``.`` the repository."""
+    from platecheck.engine import _globbed
+
+    (tmp_path / "apps").mkdir()
+    assert _globbed(tmp_path, "/etc") == []
+    assert _globbed(tmp_path, ".") == [tmp_path]
+    assert _globbed(tmp_path, "a*") == [tmp_path / "apps"]

@@ -327,7 +327,7 @@ def _set_links(found: Discovery, by_file: Mapping[Path, list[Application]]) -> l
             if source.chart or not source.path:
                 continue
             for pattern in template_path_globs(app_set.raw, source.path):
-                for directory in sorted(root.glob(pattern)) if pattern != "." else [root]:
+                for directory in _globbed(root, pattern):
                     if directory.is_dir() and resolve(directory).is_relative_to(root) \
                             and kustomization_file(directory):
                         links += [AppChild((app_set.file, app_set.line), index,
@@ -335,6 +335,17 @@ def _set_links(found: Discovery, by_file: Mapping[Path, list[Application]]) -> l
                                   for path in sorted(listed_files(directory, root))
                                   for child in by_file.get(path, ())]
     return links
+
+
+def _globbed(root: Path, pattern: str) -> list[Path]:
+    """The paths under ``root`` that a set's path ``pattern`` names (none for a pattern
+    pathlib refuses: an absolute one, say)."""
+    if pattern in ("", "."):
+        return [root]
+    try:
+        return sorted(root.glob(pattern))
+    except (ValueError, NotImplementedError, OSError):
+        return []
 
 
 def _unrendered_directory(target: RenderTarget, planner: Planner, built: set[str]
