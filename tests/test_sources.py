@@ -1872,6 +1872,7 @@ def test_a_child_one_overlay_renders_as_written_is_checked_beside_one_another_ch
         assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
             "web/c/deploy.yaml:10"]
 
+
 @pytest.mark.usefixtures("kubectl_bin")
 def test_what_a_patched_child_generates_is_reached_through_it(tmp_path: Path) -> None:
     """A Kustomize app-of-apps outputs Application ``child`` from its base, patched (the

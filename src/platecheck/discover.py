@@ -551,7 +551,6 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
 
 # an Application kind (not an ApplicationSet, whose own templates are written {{ ... }})
 _APPLICATION_ONLY = re.compile(rb"\bkind[\"']?\s*:\s*[\"']?Application\b")
-_FILES = re.compile(rb"(?<![A-Za-z0-9_])Files(?![A-Za-z0-9_])")  # .Files of a template
 
 
 def _chart_data_file(file: Path, raw: bytes, root: Path) -> bool:
@@ -560,16 +559,17 @@ def _chart_data_file(file: Path, raw: bytes, root: Path) -> bool:
     templates read its files (``.Files``)."""
     if b"{{" not in raw or not _APPLICATION_ONLY.search(raw):
         return False
-    chart = next((parent for parent in file.parents if parent.is_relative_to(root)
-                  and (parent / "Chart.yaml").is_file()), None)
+    chart = _chart_of(file, root)
     return chart is not None and recall("chart reads files", chart,
                                         lambda: _reads_files(chart, root))
 
 
 def _reads_files(chart: Path, root: Path) -> bool:
+    from platecheck.cache import FILES_WORD  # (read only for such a file)
+
     for path in sorted((chart / "templates").rglob("*")):
         try:
-            if path.is_file() and _FILES.search(read_bytes(path, rel_path(path, root))):
+            if path.is_file() and FILES_WORD.search(read_bytes(path, rel_path(path, root))):
                 return True
         except PlatecheckError:
             continue
@@ -591,8 +591,13 @@ def _chart_data(raw: bytes, rel: str) -> list[Application]:
 
 def _in_chart(file: Path, root: Path) -> bool:
     """Whether a directory of the repository holding ``file`` is a chart's (a Chart.yaml)."""
-    return any((parent / "Chart.yaml").is_file() for parent in file.parents
-               if parent.is_relative_to(root))
+    return _chart_of(file, root) is not None
+
+
+def _chart_of(file: Path, root: Path) -> Path | None:
+    """The nearest directory of the repository holding ``file`` that is a chart's."""
+    return next((parent for parent in file.parents if parent.is_relative_to(root)
+                 and (parent / "Chart.yaml").is_file()), None)
 
 
 _APPLICATION_KIND = re.compile(rb"\bkind[\"']?\s*:\s*[\"']?Application(?:Set)?\b")

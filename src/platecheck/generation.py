@@ -166,9 +166,10 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
                 parents.setdefault(key, item.parent)
                 new.append(item)
             continue
-        if as_written(item.app) in written and places.origin(item) not in places.superseded:
+        origin = places.origin(item)
+        if as_written(item.app) in written and origin not in places.superseded:
             # the file as written, planned already, unless another render replaces it
-            places.unchanged.setdefault(places.origin(item), []).append((item, key))
+            places.unchanged.setdefault(origin, []).append((item, key))
             continue
         if _planned_anew(item, key, documents, parents, places):
             new.append(item)

@@ -45,15 +45,11 @@ def template_walk(text: str, kind: str, path: Sequence[str | int],
     starts, when known (else its ``kind:`` line is looked for)."""
     lines = without_template_comments(text).splitlines()
     start = 0 if document is None else document - 1
-    found: int | None = None  # the kind line (else the document's start): nothing deeper
-    kind_line = kind_pattern(kind)
-    for number in range(start, len(lines)):
-        if document is not None and number > start and DOCUMENT_END.match(lines[number]):
-            break  # the document has no kind line
-        if kind_line.match(lines[number]):
-            start = found = number
-            break
-    if found is None and document is not None:
+    # the kind line (else the document's start): nothing deeper
+    found = _kind_line(lines, kind, document)
+    if found is not None:
+        start = found
+    elif document is not None:
         found = start
     last_key = max((i for i, part in enumerate(path) if isinstance(part, str)), default=-1)
     last_found = False
@@ -76,18 +72,23 @@ def template_walk(text: str, kind: str, path: Sequence[str | int],
     return (found + 1 if found is not None else None), last_found
 
 
-def _writes_kind(text: str, kind: str, document: int | None) -> bool:
-    """Whether the template (its document starting at line ``document``, when known) writes
-    a ``kind:`` line of ``kind``."""
-    lines = without_template_comments(text).splitlines()
+def _kind_line(lines: Sequence[str], kind: str, document: int | None) -> int | None:
+    """The 0-based ``kind:`` line of ``kind`` in ``lines`` (in the document starting at line
+    ``document``, when known), or None."""
     pattern = kind_pattern(kind)
     start = 0 if document is None else document - 1
     for number in range(start, len(lines)):
         if document is not None and number > start and DOCUMENT_END.match(lines[number]):
-            return False
+            return None  # the document has no kind line
         if pattern.match(lines[number]):
-            return True
-    return False
+            return number
+    return None
+
+
+def _writes_kind(text: str, kind: str, document: int | None) -> bool:
+    """Whether the template (its document starting at line ``document``, when known) writes
+    a ``kind:`` line of ``kind``."""
+    return _kind_line(without_template_comments(text).splitlines(), kind, document) is not None
 
 
 _DEFINE = re.compile(r"\{\{-?\s*define\s+\"([^\"]+)\"")

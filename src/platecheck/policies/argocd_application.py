@@ -637,8 +637,9 @@ class _Checker:
         # and those the kustomizations of such directories list (the engine's links)
         linked = {link.child for link in self.repo.app_children
                   if link.parent == (app_set.file, app_set.line)}
+        listed = {id(app) for app in found}
         return found + [app for app in apps if app.kind == "Application"
-                        and (app.file, app.line) in linked and all(app is not f for f in found)]
+                        and (app.file, app.line) in linked and id(app) not in listed]
 
     def _remote_roots(self, apps: Sequence[Application], roots: Sequence[Application],
                       reached_by_other: set[int]) -> list[Application]:
