@@ -4343,6 +4343,22 @@ def test_an_application_file_in_a_hidden_directory_is_named_unless_reached(
             if f.policy == "hidden-application"] == []
 
 
+def test_a_hidden_directory_a_kustomize_app_of_apps_builds_is_reached(tmp_path: Path) -> None:
+    """An app-of-apps whose source is a hidden directory holding a kustomization deploys the
+    Application files the build writes: they are checked, and not named as passed over."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "manifests/cm.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n"
+        "  name: x\nspec:\n  containers:\n    - name: x\n      image: nginx:1.27\n",
+        "root.yaml": application("root", "apps/.apps", "argocd"),
+        "apps/.apps/kustomization.yaml": "resources:\n  - web.yaml\n",
+        "apps/.apps/web.yaml": application("web", "manifests", "web")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in report_.targets) == ["default/root", "default/web"]
+    assert [f.location for f in report_.findings if f.policy == "resource-ranges"] == [
+        "manifests/cm.yaml:7"]
+    assert [f for f in report_.findings if f.policy == "hidden-application"] == []
+
+
 def test_chart_mode_drops_a_chart_whose_deploying_application_failed_planning(
         tmp_path: Path) -> None:
     """Chart mode: ``env`` generates an Application of the chart ``web`` whose value file

@@ -262,7 +262,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
                                   for g in generated if g.parent is not None),
             app_of_apps=tuple(found.app_of_apps), app_children=tuple(found.children),
             repository_targets=planner.target_ids(found.repository or found),
-            own_repo_urls=planner.own, hidden_applications=_hidden(found, targets),
+            own_repo_urls=planner.own, hidden_applications=_hidden(found, targets, generated),
             undeployed_charts=unused[0], undeployed_kustomizations=unused[1],
             undeployed_unnamed=unused[2], unmatched_values=_unmatched(planner, targets),
             vendored_twice=_vendored_twice(targets, repo_root),
@@ -371,11 +371,14 @@ def _unmatched(planner: Planner, targets: Sequence[RenderTarget]) -> tuple[str, 
                         if chart in linted))
 
 
-def _hidden(found: Discovery, targets: Sequence[RenderTarget]) -> tuple[str, ...]:
+def _hidden(found: Discovery, targets: Sequence[RenderTarget],
+            generated: Sequence[Generated]) -> tuple[str, ...]:
     """The Application files of hidden directories the walk passed over that no app-of-apps
-    reached, and the Jsonnet files naming Applications that no directory source rendered
-    here evaluates (``hidden-application``)."""
-    reached = {a.file for a in (*found.applications, *found.application_sets)}
+    reached (a directory source reads them, a Kustomize build writes them), and the Jsonnet
+    files naming Applications that no directory source rendered here evaluates
+    (``hidden-application``)."""
+    reached = {a.file for a in (*found.applications, *found.application_sets,
+                                *(g.app for g in generated))}
     root = resolve(found.root)
     # the directories of the sources written (of any environment, rendered in this run or
     # not) and of those rendered (a generated Application's too)
