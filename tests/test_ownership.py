@@ -22,10 +22,12 @@ def test_argocd_application_owns_the_same_problem_k8s_schema_finds_in_a_render()
     text = 'spec.revisionHistoryLimit: expected integer, got string "many"'
     owner = _finding("argocd-application", f"Application x: {text}")
     same = _finding("k8s-schema", f"Application/x: {text}")
+    # a template writing the field in two branches: the two may place it apart
     other_line = _finding("k8s-schema", f"Application/x: {text}", line=8)
+    other_file = _finding("k8s-schema", f"Application/x: {text}", file="apps/y.yaml")
     other_text = _finding("k8s-schema", "Application/x: spec.project: required")
-    kept, errors = settle([owner, same, other_line, other_text], [], _model())
-    assert kept == [owner, other_line, other_text] and errors == []
+    kept, errors = settle([owner, same, other_line, other_file, other_text], [], _model())
+    assert kept == [owner, other_file, other_text] and errors == []
     kept, _ = settle([same], [], _model())  # argocd-application off: k8s-schema reports it
     assert kept == [same]
 

@@ -4343,6 +4343,30 @@ def test_an_application_file_in_a_hidden_directory_is_named_unless_reached(
             if f.policy == "hidden-application"] == []
 
 
+def test_a_generated_applications_schema_problem_is_one_finding_whichever_branch_wrote_it(
+        tmp_path: Path) -> None:
+    """A chart writes an Application's ``sources`` or ``source`` in two branches, both with
+    ``repoURL: {{ .Values.repoURL }}``, and the value is empty: argocd-application reports
+    the missing field of the generated Application, and k8s-schema's report of the same
+    resource in the parent's render (placed at another line of the same template) goes."""
+    template = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
+        "  namespace: argocd\nspec:\n  project: default\n  {{- if .Values.multi }}\n"
+        "  sources:\n    - repoURL: https://github.com/example/repo\n      path: web\n"
+        "      targetRevision: HEAD\n    - repoURL: {{ .Values.repoURL }}\n"
+        "      targetRevision: HEAD\n      ref: values\n  {{- else }}\n  source:\n"
+        "    repoURL: {{ .Values.repoURL }}\n    path: web\n  {{- end }}\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 1.0.0\n",
+        "apps/values.yaml": "multi: true\nrepoURL: ''\n", "apps/templates/app.yaml": template,
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "root.yaml": application("root", "apps", "argocd")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.policy, f.location) for f in report_.findings
+            if "repoURL" in f.message] == [("argocd-application", "apps/templates/app.yaml:13")]
+
+
 def test_a_hidden_directory_a_kustomize_app_of_apps_builds_is_reached(tmp_path: Path) -> None:
     """An app-of-apps whose source is a hidden directory holding a kustomization deploys the
     Application files the build writes: they are checked, and not named as passed over."""

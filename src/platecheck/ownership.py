@@ -8,10 +8,12 @@ decides which report keeps it, and the others stay silent for it.
 - A target whose render failed owns what ``chart-metadata`` and ``chart-lint-warning`` say
   about its chart for that environment: ``helm lint`` re-reports the failure ``helm template``
   already gave (a missing dependency, a chart Helm refuses to load).
-- ``argocd-application`` owns what ``k8s-schema`` says of the same Application at the same
-  file and line: an Application a source renders (a Kustomize or Helm app-of-apps) is a
-  resource of its parent's render too, validated against the same Application schema. So
-  does a could-not-check error there (a rendered Application that cannot be read).
+- ``argocd-application`` owns what ``k8s-schema`` says of the same Application in the same
+  file, at whichever of its lines (a template may write the field in two branches, which
+  the two place apart): an Application a source renders (a Kustomize or Helm app-of-apps)
+  is a resource of its parent's render too, validated against the same Application schema.
+  So does a could-not-check error at the same line (a rendered Application that cannot be
+  read).
 - An Application that could not be planned for a source path owns ``argocd-application``'s
   findings about its other source paths (a multi-source Application with two missing):
   each is a could-not-check error of that Application too, as the first is.
@@ -88,7 +90,7 @@ def _source_paths_unplanned(findings: list[Finding], errors: list[Finding], mode
         return findings, errors
     kept = []
     for finding in findings:
-        text = _problem(finding)[3]
+        text = _problem(finding)[2]
         error = next((stopped[key] for key in _application_keys(model, finding)
                       if key in stopped), None) \
             if finding.policy == APPLICATION and text.startswith(_SOURCE_PATH) else None
@@ -134,11 +136,12 @@ def _about_failed(finding: Finding, failed: dict[str, set[str]]) -> bool:
     return False
 
 
-def _problem(finding: Finding) -> tuple[str | None, int | None, str | None, str]:
-    """Where a finding is, about which resource, and what it says past the resource's name
-    (``Application x: ...`` for argocd-application, ``Application/x: ...`` for k8s-schema)."""
+def _problem(finding: Finding) -> tuple[str | None, str | None, str]:
+    """Which file a finding is in, about which resource, and what it says past the resource's
+    name (``Application x: ...`` for argocd-application, ``Application/x: ...`` for
+    k8s-schema)."""
     name = (finding.resource or "").partition("/")[2]
     text = finding.message
     for prefix in (f"{finding.resource}: ", f"Application {name}: "):
         text = text.removeprefix(prefix)
-    return finding.file, finding.line, finding.resource, text
+    return finding.file, finding.resource, text
