@@ -3687,6 +3687,41 @@ def test_a_value_a_parent_chart_writes_into_a_child_is_found_in_the_parent_value
         "parent/values-prod.yaml:4"]
 
 
+_RANGED_PARAMETERS = {
+    "map": ("{{- range $k, $v := .Values.params }}\n        - name: {{ $k }}\n"
+            "          value: {{ $v | quote }}\n{{- end }}\n",
+            "params:\n  image.repository: nginx\n  image.tag: latest\n", 3),
+    "list": ("{{- range .Values.params }}\n        - name: {{ .name }}\n"
+             "          value: {{ .value | quote }}\n{{- end }}\n",
+             "params:\n  - name: image.repository\n    value: nginx\n"
+             "  - name: image.tag\n    value: latest\n", 5),
+}
+
+
+@pytest.mark.parametrize("form", list(_RANGED_PARAMETERS))
+def test_a_parameter_a_parent_ranges_over_is_at_its_values_line(tmp_path: Path,
+                                                                form: str) -> None:
+    """A chart of Applications writes a child's ``helm.parameters`` by ranging over a map
+    (``range $k, $v := .Values.params``, DNXLabs/cluster-prod-apps-metadata) or a list of
+    its values: the child's floating tag, the second parameter, is at the parent's values
+    line that set it, not at the template."""
+    ranged, values, line = _RANGED_PARAMETERS[form]
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/root.yaml": DIRECTORY_APP.format(name="root", path="parent"),
+        "parent/Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\n",
+        "parent/templates/app.yaml": DIRECTORY_APP.format(name="web", path="chart").replace(
+            "    path: chart\n", "    path: chart\n    helm:\n      parameters:\n" + ranged),
+        "parent/values.yaml": values,
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "image:\n  repository: nginx\n  tag: 1.27.0\n",
+        "chart/templates/deploy.yaml": _DEPLOYMENT.format(name="web",
+                                                          tag="{{ .Values.image.tag }}")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+        f"parent/values.yaml:{line}"]
+
+
 @pytest.mark.parametrize("element", ["{{ . }}", "{{ $file }}", "{{ . | quote }}"])
 def test_a_value_file_a_parent_writes_from_a_list_it_ranges_over_is_at_that_list(
         tmp_path: Path, element: str) -> None:

@@ -322,16 +322,56 @@ def _places(item: RenderedTarget, app: Application,
     kustomization inflates, in its ``valuesInline`` or a file of values it names)."""
     places: dict[KeyPath, Origin] = {}
     for path, value in _with_values_strings(app):
-        actions = _ACTION.findall(written.get(path, (0, ""))[1])
+        actions = _ACTION.findall(written.get(_template_path(path, written), (0, ""))[1])
+        ranged = _map_value(actions)
         names = [chain.split(".")[-1] for action in actions
                  for variable, chain in _CHAIN.findall(action)
                  if variable or chain.split(".")[1] not in _BUILTIN]
-        if not names:
+        if ranged is not None:
+            origin = find_value(item, [value], parents=[ranged], context=[app.name],
+                                require_parent=True)
+        elif not names:
             continue
-        origin = find_value(item, [value], keys=names, context=[app.name], require_key=True)
+        else:
+            origin = find_value(item, [value], keys=names, context=[app.name],
+                                require_key=True)
         if origin is not None and origin != Origin(app.file, app.line):
             places[path] = origin
     return places
+
+
+# ``range $key, $value := .Values.map``, and an action that writes its value variable alone
+_MAP_RANGE = re.compile(r"\s*-?\s*range\s+\$\w*\s*,\s*(\$\w+)\s*:?=\s*\S*?\.(\w+)\s*-?\s*$")
+_VARIABLE = re.compile(r"\s*-?\s*(\$\w+)\s*(?:\|[^}]*)?-?\s*$")
+
+
+def _map_value(actions: Sequence[str]) -> str | None:
+    """The key of the map whose values a line writes one by one (``value: {{ $v }}`` in a
+    ``range $k, $v := .Values.params``): the value is under that key, at a key of its own
+    that the template writes elsewhere (``{{ $k }}``)."""
+    for action in actions:
+        ranged = _MAP_RANGE.match(action)
+        if ranged is not None and any(
+                (written := _VARIABLE.match(other)) is not None
+                and written.group(1) == ranged.group(1) for other in actions):
+            return ranged.group(2)
+    return None
+
+
+def _template_path(path: KeyPath, written: Mapping[KeyPath, tuple[int, str]]) -> KeyPath:
+    """The path of the template's lines that wrote ``path``: a list item a ``range`` wrote
+    is written once in the template, so an item past the last one written there is read at
+    that last one."""
+    mapped: KeyPath = ()
+    for part in path:
+        if isinstance(part, int) and (*mapped, part) not in written:
+            last = max((key[-1] for key in written if len(key) == len(mapped) + 1
+                        and key[:-1] == mapped and isinstance(key[-1], int)
+                        and key[-1] < part), default=None)
+            if last is not None:
+                part = last
+        mapped = (*mapped, part)
+    return mapped
 
 
 def _with_values_strings(app: Application) -> Iterator[tuple[KeyPath, Any]]:

@@ -29,6 +29,7 @@ class ValueHints(TypedDict, total=False):
     parents: Sequence[str]
     context: Sequence[str]
     require_key: bool
+    require_parent: bool
     up: int
 
 
@@ -581,6 +582,8 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
         if not is_exact:
             if (require_key or text == "") and not key_hit:
                 continue  # an empty string says nothing by itself: its key must fit
+            if hints.get("require_parent") and not parent_hit:
+                continue  # a value of the map a range walks: under that map's key
             if key_names and not (key_hit or context_hits):
                 continue
         origin = _leaf_origin(rendered, path)
