@@ -561,3 +561,27 @@ def test_a_repository_whose_root_is_a_chart_is_walked_for_its_applications(
     assert [row[0] for row in _undeployed(report)] == ["Chart.yaml"]
     alone = lint(repo / "web", cache_dir=tmp_path / "cache")  # a chart without Applications
     assert [t.id for t in alone.targets] == ["prod/web", "stg/web"]
+
+
+def test_applications_a_hand_applied_kustomization_lists_with_a_root_are_reached(
+        tmp_path: Path) -> None:
+    """``bootstrap/kustomization.yaml`` (nothing deploys it: ``kubectl apply -k``) lists an
+    app-of-apps and an Application beside it: applying the root applies both, so neither
+    is an orphan. One the kustomization does not list is (ozeliurs/dunite-kub)."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+    repo = tmp_path / "repo"
+    _write(repo, {
+        ".git/HEAD": "",
+        "bootstrap/kustomization.yaml": "resources: [workloads.yaml, system.yaml]\n",
+        "bootstrap/workloads.yaml": application("workloads", "apps", "argocd"),
+        "bootstrap/system.yaml": application("system", "system", "system"),
+        "bootstrap/stray.yaml": application("stray", "stray", "stray"),
+        "apps/web.yaml": application("web", "web", "web"),
+        **{f"{name}/cm.yaml": cm.format(name=name) for name in ("system", "stray", "web")}})
+    for environments in (None, ["default"]):  # a run of some environments alike
+        report = lint(repo, cache_dir=tmp_path / "cache", environments=environments)
+        assert [(f.location, f.message) for f in report.findings
+                if f.policy == "argocd-application"] == [
+            ("bootstrap/stray.yaml:4", "Application stray: is not reachable from an "
+             "app-of-apps (roots: bootstrap/workloads.yaml); unless something else applies "
+             "it, Argo CD never deploys it")]

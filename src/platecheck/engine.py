@@ -263,8 +263,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             app_of_apps=tuple(found.app_of_apps), app_children=tuple(found.children),
             repository_targets=planner.target_ids(found.repository or found),
             own_repo_urls=planner.own, hidden_applications=_hidden(found, targets, generated),
-            undeployed_charts=unused[0], undeployed_kustomizations=unused[1],
-            undeployed_unnamed=unused[2], unmatched_values=_unmatched(planner, targets),
+            **unused, unmatched_values=_unmatched(planner, targets),
             vendored_twice=_vendored_twice(targets, repo_root),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
             targets=tuple(targets), rendered=tuple(rendered),
@@ -394,18 +393,20 @@ def _hidden(found: Discovery, targets: Sequence[RenderTarget],
 def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Generated],
                 targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget],
                 problems: Problems, wanted: set[str] | None
-                ) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...], int]:
-    """The charts and kustomizations under ``paths`` no Application deploys (and how many of
-    them a chart among them that may write Applications leaves unnamed): none in chart
-    mode while no chart's render generates Applications (every top-level chart is linted),
-    none for some environments only (others' generated Applications were not rendered),
-    none when a chart that may write Applications (``_writes_argo_kinds``) failed to render
-    (the Applications it generates are not known). The charts still linted on their own
-    (``targets``) count as named paths."""
+                ) -> dict[str, Any]:
+    """The model's fields of what no Application deploys: the charts and kustomizations
+    under ``paths`` no Application deploys (and how many of them a chart among them that
+    may write Applications leaves unnamed), and the Application files each such
+    kustomization lists, applied together by hand (``applied_together``). None is named in
+    chart mode while no chart's render generates Applications (every top-level chart is
+    linted), nor for some environments only (others' generated Applications were not
+    rendered), nor when a chart that may write Applications (``_writes_argo_kinds``) failed
+    to render (the Applications it generates are not known). The charts still linted on
+    their own (``targets``) count as named paths."""
     found = planner.found
-    if wanted is not None or not (found.applications or found.application_sets or generated
-                                  or found.unparsed) or _unknown_children(targets, rendered):
-        return (), (), 0
+    if not (found.applications or found.application_sets or generated or found.unparsed) \
+            or _unknown_children(targets, rendered):
+        return {}
     try:
         charts, kustomizations = undeployed(
             paths, found.root, [*found.applications, *found.application_sets,
@@ -414,13 +415,18 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
             {a.file for a in found.applications})
     except PlatecheckError as exc:  # a directory that cannot be listed
         problems.add(exc)
-        return (), (), 0
+        return {}
+    together = {"applied_together": tuple(files for _, files in kustomizations if files)}
+    if wanted is not None:
+        return together
     # a chart no Application deploys that may write Applications is a root installed by
     # hand (a bootstrap of Argo CD with argocd-apps' values): what it deploys is not known
     roots = tuple(c for c in charts if _writes_argo_kinds((found.root / c).parent))
     if roots:
-        return roots, (), len(charts) - len(roots) + len(kustomizations)
-    return charts, kustomizations, 0
+        return {"undeployed_charts": roots, **together,
+                "undeployed_unnamed": len(charts) - len(roots) + len(kustomizations)}
+    return {"undeployed_charts": charts, "undeployed_kustomizations": kustomizations,
+            **together}
 
 
 def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,

@@ -541,12 +541,16 @@ class RepoModel:
     # (undeployed.py); () in chart mode and for a run of some environments only
     undeployed_charts: tuple[str, ...] = ()
     # the kustomization files under the linted paths that no Application deploys and no other
-    # kustomization lists, each with the number of Application files its build lists
-    # (undeployed.py); () as for undeployed_charts
-    undeployed_kustomizations: tuple[tuple[str, int], ...] = ()
+    # kustomization lists, each with the Application files its build lists (undeployed.py);
+    # () as for undeployed_charts
+    undeployed_kustomizations: tuple[tuple[str, tuple[str, ...]], ...] = ()
     # how many charts and kustomizations no Application deploys are left unnamed because an
     # undeployed chart may write Applications (a root installed by hand) that may deploy them
     undeployed_unnamed: int = 0
+    # the Application files of each kustomization no Application deploys and no other lists
+    # (``kubectl apply -k`` applies them together), also in a run of some environments and
+    # beside a chart that may write Applications
+    applied_together: tuple[tuple[str, ...], ...] = ()
     # the files of hidden directories under the linted paths that name an Argo CD
     # Application or ApplicationSet and that no app-of-apps reached: not walked, not checked
     hidden_applications: tuple[str, ...] = ()

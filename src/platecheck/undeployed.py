@@ -29,7 +29,7 @@ from platecheck.yamlio import first_document, read_text
 def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Application],
                here: Callable[[Source], bool], given: Sequence[Path] = (),
                application_files: Iterable[str] = ()
-               ) -> tuple[tuple[str, ...], tuple[tuple[str, int], ...]]:
+               ) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
     """``undeployed_charts`` and ``undeployed_kustomizations`` of one walk of ``paths``;
     ``here``: whether a source is of this repository."""
     top, kustomization_dirs, nested = source_directories(paths, root)
@@ -52,11 +52,11 @@ def covered(charts: Mapping[str, Path], root: Path, applications: Iterable[Appli
 def undeployed_kustomizations(directories: Sequence[Path], root: Path,
                               covers: Callable[[str], bool],
                               application_files: Iterable[str]
-                              ) -> tuple[tuple[str, int], ...]:
+                              ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The kustomization files (repository-relative) of ``directories`` that no source
     ``covers`` (points at or into) and that no other kustomization of ``directories`` lists
     (a base or component renders with what lists it: the top one is named), with the number
-    of ``application_files`` (repository-relative) their builds list. A ``Component`` is no
+    ``application_files`` (repository-relative) their builds list. A ``Component`` is no
     build of its own."""
     found = {resolve(d): rel_path(d, root) for d in directories}
     candidates = [d for d, rel in found.items() if not covers(rel)]
@@ -71,8 +71,9 @@ def undeployed_kustomizations(directories: Sequence[Path], root: Path,
         file, data = read_kustomization(directory)
         if directory in listed or file is None or (data or {}).get("kind") == "Component":
             continue
-        count = sum(rel_path(f, root) in applications for f in listed_files(directory, root))
-        named.append((rel_path(file, root), count))
+        files = sorted(rel for f in listed_files(directory, root)
+                       if (rel := rel_path(f, root)) in applications)
+        named.append((rel_path(file, root), tuple(files)))
     return tuple(sorted(named))
 
 

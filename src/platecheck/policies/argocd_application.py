@@ -36,23 +36,22 @@ What:
       name the API server takes (a DNS-1123 label) where a resource rendered names no
       namespace of its own (``{{values.ns}}`` left by a list element that sets no such
       parameter; a Helm source's is refused before helm renders it);
-    - every Application is reachable from an app-of-apps (no orphans; the Applications in a
-      root app-of-apps' own file are applied with it, and one in its directory whose every
-      source is a directory of another repository is a root too: that repository's
-      app-of-apps, applied alike; so is each of a ring of app-of-apps that deploy each
-      other, the last the first, when no other app-of-apps deploys one of them: one of
-      the ring was applied by hand; and so is an ApplicationSet, the app-of-apps of its
-      generator, that no app-of-apps deploys, with the Applications its list makes; one
-      platecheck does not expand reaches the Applications in the directories its
-      template's path may name: a template action any name, a git directories
-      generator's path its patterns, one level each as Go's ``path.Match``), and
-      every app-of-apps directory holds at least one
-      Application. An app-of-apps is a directory source holding Applications, or a source
-      whose render (a kustomization, a chart) outputs Applications: it reaches those of
-      the repository's files it outputs, not a file beside them its kustomization does
-      not list (a kustomization that does not build, or a config management plugin's
-      directory holding one: the files it lists; a plugin's other directory: the files
-      below it);
+    - every Application is reachable from an app-of-apps (no orphans; the Applications in a root
+      app-of-apps' own file are applied with it, and so are those of the files a kustomization
+      no Application deploys lists with it (``kubectl apply -k``); one in its directory whose
+      every source is a directory of another repository is a root too: that repository's
+      app-of-apps, applied alike; so is each of a ring of app-of-apps that deploy each other,
+      the last the first, when no other app-of-apps deploys one of them: one of the ring was
+      applied by hand; and so is an ApplicationSet, the app-of-apps of its generator, that no
+      app-of-apps deploys, with the Applications its list makes; one platecheck does not expand
+      reaches the Applications in the directories its template's path may name: a template
+      action any name, a git directories generator's path its patterns, one level each as Go's
+      ``path.Match``), and every app-of-apps directory holds at least one Application. An
+      app-of-apps is a directory source holding Applications, or a source whose render (a
+      kustomization, a chart) outputs Applications: it reaches those of the repository's files
+      it outputs, not a file beside them its kustomization does not list (a kustomization that
+      does not build, or a config management plugin's directory holding one: the files it lists;
+      a plugin's other directory: the files below it);
     - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
       version, not ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``; Argo CD
       refuses one without any;
@@ -652,12 +651,15 @@ class _Checker:
                 and all(r is not a for r in roots) and PurePosixPath(a.file).parent in places
                 and all(not s.chart and s.path and not self._is_local(s) for s in a.sources)]
 
-    @staticmethod
-    def _reached(apps: Sequence[Application], roots: Sequence[Application],
+    def _reached(self, apps: Sequence[Application], roots: Sequence[Application],
                  edges: Mapping[int, list[Application]]) -> set[int]:
         """What the roots deploy, and the Applications beside them in their files: whoever
-        applies a root applies its whole file."""
+        applies a root applies its whole file, and the whole of a kustomization no
+        Application deploys that lists it (``kubectl apply -k``)."""
         root_files = {r.file for r in roots}
+        for listed in self.repo.applied_together:
+            if root_files.intersection(listed):
+                root_files.update(listed)
         queue = [*roots, *(a for a in apps if a.file in root_files)]
         reached = {id(a) for a in queue}
         while queue:

@@ -57,7 +57,8 @@ REMEDIATION = (
 
 
 def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Finding]:
-    for file, applications in repo.undeployed_kustomizations:
+    for file, listed_applications in repo.undeployed_kustomizations:
+        applications = len(listed_applications)
         directory = PurePosixPath(file).parent
         name = str(directory) if str(directory) != "." else "at the repository root"
         listed = "" if not applications else (
