@@ -3296,6 +3296,28 @@ def test_a_tls_list_a_patch_replaces_is_at_the_patch_and_the_rules_at_the_base(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("how", ["strategic-merge", "json6902"])
+def test_a_value_a_patch_sets_again_is_at_the_patch_not_the_base(tmp_path: Path,
+                                                                  how: str) -> None:
+    """A patch writes the host the base already writes: kustomize applies the patch last,
+    so editing the base would not change what the overlay deploys; the host is at the
+    patch (mk48/k3s-infra)."""
+    patch = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
+             "spec:\n  rules:\n    - host: web.example.com\n") if how == "strategic-merge" \
+        else "- op: replace\n  path: /spec/rules/0/host\n  value: web.example.com\n"
+    listed = "  - path: ingress.yaml\n" + (
+        "" if how == "strategic-merge" else "    target: {kind: Ingress, name: web}\n")
+    report_ = _patched(tmp_path, {
+        "base/ingress.yaml": _PATCHED_BASE["base/ingress.yaml"].replace(
+            "  tls:\n    - hosts: [web.local]\n", "").replace("web.local", "web.example.com"),
+        "prod/kustomization.yaml": "resources: [../base]\npatches:\n" + listed,
+        "prod/ingress.yaml": patch})
+    assert [f.location for f in report_.findings if f.policy == "ingress-tls"
+            and "web.example.com" in f.message] == [
+        "prod/ingress.yaml:7" if how == "strategic-merge" else "prod/ingress.yaml:3"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_a_patch_written_as_a_quoted_string_points_at_its_entry(tmp_path: Path) -> None:
     """An inline patch written as a quoted string, not a literal block: its own lines are
     not the file's, so a field it writes is found at the line of its ``patch`` key."""
@@ -3685,6 +3707,27 @@ def test_a_value_a_parent_chart_writes_into_a_child_is_found_in_the_parent_value
     assert report_.errors == ()
     assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
         "parent/values-prod.yaml:4"]
+
+
+def test_a_value_a_parent_template_writes_in_a_childs_values_block_is_at_its_line(
+        tmp_path: Path) -> None:
+    """A chart of Applications writes a child's ``helm.values`` block as it is (no action):
+    the child's floating tag is at its line in the block, as for an Application file, not
+    at ``values: |`` (GoshaDo/gitops-cluster)."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/root.yaml": DIRECTORY_APP.format(name="root", path="parent"),
+        "parent/Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\n",
+        "parent/templates/app.yaml": DIRECTORY_APP.format(name="web", path="chart").replace(
+            "    path: chart\n", "    path: chart\n    helm:\n      values: |\n"
+            "        image:\n          repository: nginx\n          tag: latest\n"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "image:\n  repository: nginx\n  tag: 1.27.0\n",
+        "chart/templates/deploy.yaml": _DEPLOYMENT.format(name="web",
+                                                          tag="{{ .Values.image.tag }}")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+        "parent/templates/app.yaml:15"]
 
 
 _RANGED_PARAMETERS = {

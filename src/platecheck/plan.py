@@ -326,7 +326,8 @@ class Planner:
     def _values_string(self, app: Application, key: KeyPath, text: str
                        ) -> tuple[dict[str, Any], dict[KeyPath, int]]:
         """``helm.values`` parsed; in a block scalar (``values: |``) line n of the text is
-        line ``key line + n`` of the file."""
+        line ``key line + n`` of the file; in the template of a generated Application, the
+        line its template writes the key at, where known."""
         key_line = app.lines.get(key, app.line)
         raw = self.found.yaml_files.get(app.file)
         block = False
@@ -344,7 +345,9 @@ class Planner:
             return {}, {}
         if not isinstance(document.data, dict):
             raise PlatecheckError("helm.values must hold a mapping", app.file, key_line)
-        offsets = {path: (key_line + line if block else key_line)
+        # a generated Application's template: the lines its keys are written at there
+        written = below(app.lines, key) if raw is None else {}
+        offsets = {path: written.get(path) or (key_line + line if block else key_line)
                    for path, line in document.lines.items()}
         return document.data, offsets
 

@@ -68,23 +68,22 @@ def locate(
         origin = _path_origin(rendered, path)
         if origin is not None:
             return origin
+    wanted = [*(hints.get("exact") or ()), *values]
+    patched = resource if rendered.patches and fields else None  # Kustomize may patch it
+    if patched is not None and wanted:  # a patch that writes the value: applied last
+        origin = _patch_origin(rendered, patched, fields, anchor, anchor_in, wanted)
+        if origin is not None:
+            return origin
     if written and resource is not None and resource.template_file:
-        origin = _written_origin(rendered, resource, written,
-                                 [*(hints.get("exact") or ()), *values][:1], anchor, anchor_in)
+        origin = _written_origin(rendered, resource, written, wanted[:1], anchor, anchor_in)
         if origin is not None:
             return origin
     origin = find_value(rendered, values, **hints)
     if origin is not None:
         return origin
-    if resource is not None and rendered.patches and fields:  # a Kustomize patch set it
-        wanted = [*(hints.get("exact") or ()), *values]
-        origin = _patch_origin(rendered, resource, fields, anchor, anchor_in, wanted)
-        if origin is None and wanted and anchor and resource.template_file and template_line(
-                rendered, resource.template_file, fields, anchor, anchor_in,
-                resource.line) is None:  # an entry only a patch adds (an init container)
-            origin = _patch_origin(rendered, resource, fields, anchor, anchor_in, ())
-        if origin is not None:
-            return origin
+    origin = _patch_field(rendered, patched, fields, anchor, anchor_in, wanted)
+    if origin is not None:
+        return origin
     if resource is not None and resource.template_file:
         line = template_line(rendered, resource.template_file, fields, anchor, anchor_in,
                              resource.line)
@@ -102,6 +101,19 @@ def declaration(rendered: RenderedTarget, resource: Resource | None) -> Origin |
     if resource is None or resource.template_file or len(parts) < 4 or parts[1] != "charts":
         return None
     return rendered.subcharts.get(parts[2])
+
+
+def _patch_field(rendered: RenderedTarget, resource: Resource | None, fields: Sequence[str],
+                 anchor: str | None, anchor_in: tuple[str, int] | None,
+                 wanted: Sequence[object]) -> Origin | None:
+    """A patch's field where no patch writes one of the ``wanted`` values: without values,
+    the field a patch writes; with them, the entry named ``anchor`` only a patch adds (an
+    init container)."""
+    if resource is None or wanted and not (anchor and resource.template_file and template_line(
+            rendered, resource.template_file, fields, anchor, anchor_in,
+            resource.line) is None):
+        return None
+    return _patch_origin(rendered, resource, fields, anchor, anchor_in, ())
 
 
 def _patch_origin(rendered: RenderedTarget, resource: Resource, fields: Sequence[str],
