@@ -4504,3 +4504,23 @@ def test_a_document_after_an_empty_one_of_a_template_is_that_templates(
         ("one-web", "apps/templates/apps.yaml"), ("two-web", "apps/templates/apps.yaml")]
     assert [a.file for a in model.applications] == ["root.yaml"]
     assert model.undeployed_charts == ()
+
+
+@pytest.mark.parametrize("alike", [True, False])
+def test_a_root_and_its_copy_in_the_directory_it_deploys_are_one_application(
+        tmp_path: Path, alike: bool) -> None:
+    """``root/root.yaml``, applied by hand, deploys ``apps/``, which holds a copy of it
+    written alike: once applied, the one Application manages itself, so its name is used
+    once (sairbabu58/OpenShift-ArgoCD). A copy written otherwise is a second manifest of
+    that name, which syncs replace the first with: still a finding."""
+    root = application("root", "apps", "argocd")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "root/root.yaml": root,
+        "apps/root.yaml": root if alike else root.replace(
+            "  name: root\n", "  name: root\n  labels: {copy: 'yes'}\n"),
+        "apps/web.yaml": application("web", "web", "web"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "argocd-application"] == ([] if alike else [
+        ("root/root.yaml:4", "Application root: name is also used by apps/root.yaml:4")])

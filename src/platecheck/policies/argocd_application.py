@@ -21,7 +21,9 @@ What:
       file written alike are two, which Argo CD warns of);
       so are ApplicationSets' (written, a plain list's that platecheck expands too, or
       rendered by two parents differently); an
-      Application no app-of-apps reaches (below) takes no name;
+      Application no app-of-apps reaches (below) takes no name, and an app-of-apps and
+      its copy written alike in a directory it deploys are one Application (it manages
+      itself once applied);
     - no Application or ApplicationSet is deployed by two app-of-apps of one Argo CD as one
       manifest (a file in both their source directories, or one their charts render
       alike): each parent manages it, their syncs take it from each other, and deleting
@@ -483,6 +485,8 @@ class _Checker:
             if key not in first:
                 first[key] = app
                 continue
+            if self._manages_itself(first[key], app):
+                continue
             other = first[key].origin(("metadata", "name"))
             here = app.origin(("metadata", "name"))
             if (here.file, here.line) == (other.file, other.line):
@@ -499,6 +503,14 @@ class _Checker:
                 "different environments or parents, or through a function whose output "
                 "changes from one render to the next, such as randAlpha or now)"),
                 self.name_remedy(app.kind))
+
+    def _manages_itself(self, one: Application, other: Application) -> bool:
+        """Whether ``one`` and ``other`` are an app-of-apps and the copy of it, written alike,
+        in a directory it deploys: once applied, the one Application manages itself."""
+        if as_written(one)[1:] != as_written(other)[1:]:
+            return False
+        places = {(one.file, one.line), (other.file, other.line)}
+        return any({link.parent, link.child} == places for link in self.repo.app_children)
 
     def managed_twice(self) -> Iterator[Finding]:
         """An Application (or ApplicationSet) that two app-of-apps of one Argo CD deploy as
