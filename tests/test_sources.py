@@ -2393,6 +2393,21 @@ def test_a_root_outside_a_directory_whose_applications_lie_below_it_says_recurse
         "bootstrap/root.yaml); unless something else applies it, Argo CD never deploys it"]
 
 
+def test_a_root_in_a_subdirectory_of_its_path_does_not_hold_itself(tmp_path: Path) -> None:
+    """The root (``gitops/argocd/root.yaml``) deploys ``gitops`` without
+    ``directory.recurse``: its own file lies below that directory, so the path holds no
+    Application, not even the root (ooadeniyi71/ocplab)."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "gitops/argocd/root.yaml": DIRECTORY_APP.format(name="root",
+                                                                         path="gitops"),
+        "gitops/apps/web.yaml": application("web-prod", "web", "web-prod"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.message for f in report_.findings if "holds no" in f.message] == [
+        "Application root: app-of-apps path holds no Application; 2 Application files lie in "
+        "its subdirectories, which a directory source reads only with directory.recurse: true"]
+
+
 def _platform_tree(tmp_path: Path) -> None:
     """A root app-of-apps (directory ``apps``) deploying Application ``platform``, whose
     Kustomize source ``platform`` holds chart ``platform/x``."""

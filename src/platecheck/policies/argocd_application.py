@@ -566,10 +566,13 @@ class _Checker:
         """An app-of-apps whose directory holds no Application: why, when its Applications
         lie in subdirectories it does not recurse into."""
         below = self._below(parent, apps)
+        # its own file is in the directory, or below one that recurses
         itself = any(
             source.path is not None and not source.chart
-            and PurePosixPath(source.path.strip("/") or ".") in PurePosixPath(parent.file).parents
-            for source in parent.sources)
+            and PurePosixPath(source.path.strip("/") or ".") in (
+                PurePosixPath(parent.file).parents if self._recurses(parent, index)
+                else [PurePosixPath(parent.file).parent])
+            for index, source in enumerate(parent.sources))
         return self.finding(
             parent, ("spec", "source", "path"),
             "app-of-apps path holds no Application" + (" but itself" if itself else "") + (
@@ -581,15 +584,19 @@ class _Checker:
             "Point the app-of-apps at the directory of Application manifests.")
 
     @staticmethod
+    def _recurses(app: Application, index: int) -> bool:
+        """Whether the directory source at ``index`` sets ``directory.recurse: true``."""
+        raw = raw_at(app.raw, source_key(app, index))
+        directory = raw.get("directory") if isinstance(raw, dict) else None
+        return isinstance(directory, dict) and directory.get("recurse") is True
+
+    @staticmethod
     def _below(parent: Application, apps: Sequence[Application]) -> int:
         """How many Application files lie in the subdirectories of the parent's directory
         sources that do not recurse into them."""
         files = set()
         for index, source in enumerate(parent.sources):
-            raw = raw_at(parent.raw, source_key(parent, index))
-            directory = raw.get("directory") if isinstance(raw, dict) else None
-            if source.chart or source.path is None or (
-                    isinstance(directory, dict) and directory.get("recurse") is True):
+            if source.chart or source.path is None or _Checker._recurses(parent, index):
                 continue
             top = PurePosixPath(source.path.strip("/") or ".")
             files |= {a.file for a in apps if top in PurePosixPath(a.file).parents[1:]}
