@@ -3729,20 +3729,28 @@ def test_a_value_a_parent_template_writes_in_a_childs_values_block_is_at_its_lin
     """A chart of Applications writes a child's ``helm.values`` block as it is (no action):
     the child's floating tag is at its line in the block, as for an Application file, not
     at ``values: |`` (GoshaDo/gitops-cluster)."""
+    assert _child_tag_locations(tmp_path, "      values: |\n        image:\n"
+                                "          repository: nginx\n          tag: latest\n") == [
+        "parent/templates/app.yaml:15"]
+
+
+def _child_tag_locations(tmp_path: Path, helm: str, parent_values: str = "") -> list[str]:
+    """Where the floating tag of ``web`` is found: a chart of Applications (``parent``,
+    which ``root`` deploys, with ``parent_values``) writes ``web``'s ``helm:`` block
+    ``helm`` over the chart ``chart``, whose tag comes from ``image.tag``."""
     repo = write_files(tmp_path / "repo", {
         ".git/HEAD": "", "apps/root.yaml": DIRECTORY_APP.format(name="root", path="parent"),
         "parent/Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\n",
         "parent/templates/app.yaml": DIRECTORY_APP.format(name="web", path="chart").replace(
-            "    path: chart\n", "    path: chart\n    helm:\n      values: |\n"
-            "        image:\n          repository: nginx\n          tag: latest\n"),
+            "    path: chart\n", "    path: chart\n    helm:\n" + helm),
+        **({"parent/values.yaml": parent_values} if parent_values else {}),
         "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
         "chart/values.yaml": "image:\n  repository: nginx\n  tag: 1.27.0\n",
         "chart/templates/deploy.yaml": _DEPLOYMENT.format(name="web",
                                                           tag="{{ .Values.image.tag }}")})
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert report_.errors == ()
-    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
-        "parent/templates/app.yaml:15"]
+    return [f.location for f in report_.findings if f.policy == "image-tag-pinned"]
 
 
 _RANGED_PARAMETERS = {
@@ -3764,19 +3772,7 @@ def test_a_parameter_a_parent_ranges_over_is_at_its_values_line(tmp_path: Path,
     its values: the child's floating tag, the second parameter, is at the parent's values
     line that set it, not at the template."""
     ranged, values, line = _RANGED_PARAMETERS[form]
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "apps/root.yaml": DIRECTORY_APP.format(name="root", path="parent"),
-        "parent/Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\n",
-        "parent/templates/app.yaml": DIRECTORY_APP.format(name="web", path="chart").replace(
-            "    path: chart\n", "    path: chart\n    helm:\n      parameters:\n" + ranged),
-        "parent/values.yaml": values,
-        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-        "chart/values.yaml": "image:\n  repository: nginx\n  tag: 1.27.0\n",
-        "chart/templates/deploy.yaml": _DEPLOYMENT.format(name="web",
-                                                          tag="{{ .Values.image.tag }}")})
-    report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert report_.errors == ()
-    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+    assert _child_tag_locations(tmp_path, "      parameters:\n" + ranged, values) == [
         f"parent/values.yaml:{line}"]
 
 
