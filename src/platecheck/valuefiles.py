@@ -11,14 +11,16 @@ Argo CD's ``getResolvedValueFiles``, ``getResolvedRefValueFile`` and
   is not followed first: ``filepath.Join`` of the application path), a leading ``/`` to
   the repository root; symbolic links of the result are followed; it must stay inside the
   repository;
-- a glob (``*``, ``?``, ``[``; ``**`` recursive) expands in lexical order, a file listed
-  explicitly elsewhere keeping its explicit place, each file once (Argo CD 3.4+);
+- a glob (``*``, ``?``, ``[``; ``**`` recursive, ``{a,b}`` alternatives) expands as the
+  doublestar library's ``FilepathGlob`` does (``globs.filepath_glob``: each directory's
+  entries by name, a directory's own files before those of its subdirectories under
+  ``**``), a file listed explicitly elsewhere keeping its explicit place, each file once
+  (Argo CD 3.4+); a directory it matches is an error, as helm's;
 - a missing file is dropped with ``ignoreMissingValueFiles``, else an error.
 """
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -28,6 +30,7 @@ from urllib.parse import urlsplit
 
 from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
+from platecheck.globs import filepath_glob
 from platecheck.model import Origin, Source
 from platecheck.realpaths import resolve
 
@@ -146,12 +149,15 @@ class Resolver:
         return candidate
 
     def _glob(self, entry: str, pattern: Path, file: str, line: int | None) -> list[Path]:
-        found = glob.glob(str(pattern), recursive=True, include_hidden=True)
-        matches = [Path(m) for m in sorted(found) if os.path.isfile(m)]
+        matches = [Path(m) for m in filepath_glob(pattern.as_posix())]
         for match in matches:
             if not resolve(match).is_relative_to(self.root):
                 raise PlatecheckError(f"glob pattern {entry!r}: {_shown(match, self.root)} "
                                       "resolved to outside repository root", file, line)
+            if match.is_dir():  # Argo CD hands it to helm, which cannot read it as values
+                raise PlatecheckError(f"glob pattern {entry!r}: {_shown(match, self.root)} is "
+                                      "a directory, which helm cannot read as a values file",
+                                      file, line)
         return matches
 
 
