@@ -24,7 +24,9 @@ from security_helpers import APP_TEMPLATE as APP
     ({"directory": {"recurse": False}}, None),
     ({"directory": {"jsonnet": {}}}, None),
     ({"kustomize": {"forceCommonLabels": True}}, None),  # not in its IsZero
-    ({"plugin": {}}, None),
+    ({"plugin": {}}, SourceType.PLUGIN),  # never dropped: a plugin found by discovery
+    ({"helm": {"valuesObject": {}}}, SourceType.HELM),  # the YAML "{}" is no empty value
+    ({"helm": {"valuesObject": None, "values": ""}}, None),
     ({"directory": {"recurse": True}}, SourceType.DIRECTORY),
     ({"plugin": {"name": "x"}}, SourceType.PLUGIN),
     ({"helm": None}, None),  # `helm:` with no value is null, as in Argo CD
@@ -49,6 +51,10 @@ def test_more_than_one_explicit_type_is_an_error_in_argo_cd_order() -> None:
     (["kustomization.yml"], SourceType.KUSTOMIZE),
     (["Kustomization"], SourceType.KUSTOMIZE),
     (["Chart.yaml", "kustomization.yaml"], SourceType.KUSTOMIZE),  # Kustomize wins
+    # any name ending in Chart.yaml names Helm, the last file by name deciding
+    (["traefik-HelmChart.yaml", "deploy.yaml"], SourceType.HELM),
+    (["kustomization.yaml", "zChart.yaml"], SourceType.HELM),
+    (["Chart.yaml", "Kustomization"], SourceType.KUSTOMIZE),
     (["deploy.yaml", "main.jsonnet"], SourceType.DIRECTORY),
     (["sub/Chart.yaml"], SourceType.DIRECTORY),  # only files directly in the path count
     ([], SourceType.DIRECTORY),
@@ -112,3 +118,20 @@ def test_explicit_directory_over_a_chart_is_not_rendered_as_helm(tmp_path: Path)
     [target] = report.targets
     assert target.source_type is SourceType.DIRECTORY
     assert report.renders == 0
+
+
+@pytest.mark.usefixtures("helm_bin", "engine_policy_only")
+def test_a_file_named_like_a_chart_makes_a_helm_source_argo_cd_cannot_render(
+        tmp_path: Path) -> None:
+    """``d/traefik-HelmChart.yaml`` (a k3s HelmChart resource) makes Argo CD take ``d`` for
+    a chart, which has no ``Chart.yaml``: a could-not-check error, not a directory of
+    manifests checked clean."""
+    repo = _repo(tmp_path / "r", "d", "")
+    (repo / "d").mkdir()
+    (repo / "d" / "traefik-HelmChart.yaml").write_text(
+        "apiVersion: helm.cattle.io/v1\nkind: HelmChart\nmetadata:\n  name: traefik\n")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report.errors] == [
+        ("apps/web.yaml:7", "source path 'd' has no Chart.yaml, but the source is a Helm source "
+         "(Argo CD takes a file whose name ends in Chart.yaml for a chart); Argo CD cannot "
+         "render it")]

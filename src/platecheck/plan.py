@@ -187,8 +187,10 @@ class Planner:
                                 source_dir=directory, source_spec=raw_source,
                                 build_env=app_environment(app, source, self.revision), **common)
         if not (directory / "Chart.yaml").is_file():
+            why = "(helm:)" if explicit_type(raw_source) is SourceType.HELM else \
+                "(Argo CD takes a file whose name ends in Chart.yaml for a chart)"
             raise PlatecheckError(f"source path {source.path or '.'!r} has no Chart.yaml, but "
-                                  "the source is a Helm source (helm:); Argo CD cannot render "
+                                  f"the source is a Helm source {why}; Argo CD cannot render "
                                   "it", app.file, line)
         chart = self.chart(directory)
         foreign = self._foreign_value_file(app, key, helm, refs)

@@ -1,18 +1,20 @@
 """Which tool Argo CD renders a source with, decided as Argo CD decides it.
 
 1. An explicit ``helm``, ``kustomize``, ``directory`` or ``plugin`` key names the type, unless
-   it holds only zero values (``helm: {}``), which Argo CD's controller drops; more than one
-   is an error
+   it holds only zero values (``helm: {}``; never ``plugin``), which Argo CD's controller
+   drops; more than one is an error
    (``ApplicationSource.ExplicitType`` in argo-cd ``pkg/apis/application/v1alpha1/types.go``).
 2. A ``chart`` (Helm repository) or an ``oci://`` repository is a Helm chart.
-3. Otherwise the files directly in the source path decide: ``Chart.yaml`` -> Helm;
-   ``kustomization.yaml``, ``kustomization.yml`` or ``Kustomization`` -> Kustomize (it wins
-   when both are there); anything else -> a directory of manifests
+3. Otherwise the files directly in the source path decide, by name, the last one deciding:
+   a name ending in ``Chart.yaml`` -> Helm; ``kustomization.yaml``, ``kustomization.yml`` or
+   ``Kustomization`` -> Kustomize (it wins over ``Chart.yaml``, which sorts before it);
+   anything else -> a directory of manifests
    (``AppType`` in argo-cd ``util/app/discovery/discovery.go``).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,6 @@ _SET = {
              "valuesObject", "passCredentials", "ignoreMissingValueFiles", "skipCrds",
              "skipTests", "skipSchemaValidation", "kubeVersion", "apiVersions", "namespace"),
     "directory": ("recurse", "disableExtensionFilter", "include", "exclude"),
-    "plugin": ("name", "env", "parameters"),
 }
 
 
@@ -60,8 +61,11 @@ def explicit_type(source: Mapping[str, Any], file: str | None = None,
 
 
 def _zero(key: str, block: Any) -> bool:
-    """Whether a source type's block holds only zero values, as its ``IsZero`` says."""
-    if not isinstance(block, Mapping):
+    """Whether a source type's block holds only zero values, as its ``IsZero`` says: never
+    a plugin's (``NormalizeSource`` leaves it, so ``plugin: {}`` asks for a plugin found by
+    discovery), nor Helm's with a ``valuesObject`` (``{}`` is the YAML ``{}``, not empty)."""
+    if not isinstance(block, Mapping) or key == "plugin" or (
+            key == "helm" and block.get("valuesObject") is not None):
         return False
     if key == "directory":
         jsonnet = block.get("jsonnet")
@@ -72,12 +76,22 @@ def _zero(key: str, block: Any) -> bool:
 
 
 def detected_type(directory: Path) -> SourceType:
-    """The type Argo CD detects from the files directly in ``directory``."""
-    if kustomization_file(directory) is not None:
-        return SourceType.KUSTOMIZE
-    if (directory / "Chart.yaml").is_file():
-        return SourceType.HELM
-    return SourceType.DIRECTORY
+    """The type Argo CD detects from the files directly in ``directory`` (its
+    ``Discover``): taken by name, a kustomization file names Kustomize and one whose name
+    ends in ``Chart.yaml`` (``traefik-HelmChart.yaml`` too) Helm, the last one found
+    deciding."""
+    found = SourceType.DIRECTORY
+    try:
+        names = sorted(entry.name for entry in os.scandir(directory)
+                       if not entry.is_dir(follow_symlinks=False))
+    except OSError:
+        return found
+    for name in names:
+        if name.endswith("Chart.yaml"):
+            found = SourceType.HELM
+        if name in KUSTOMIZATIONS:
+            found = SourceType.KUSTOMIZE
+    return found
 
 
 def source_type(source: Mapping[str, Any], directory: Path | None, file: str | None = None,
