@@ -115,6 +115,13 @@ CASES = [
         {"commonLabels": {"team": "blue"}, "forceCommonLabels": True},
         {"resources": ["deploy.yaml"], "commonLabels": {"team": "blue"}},
         {}, id="labels-forced"),
+    pytest.param(  # `kustomize edit add` reads "name:value": one pair of quotes goes
+        {"resources": ["deploy.yaml"]},
+        {"commonLabels": {"tier": '"backend"', "a": 'x"'},
+         "commonAnnotations": {"note": '"hello"', "ratio": "1:2"}},
+        {"resources": ["deploy.yaml"], "commonLabels": {"tier": "backend", "a": 'x"'},
+         "commonAnnotations": {"note": "hello", "ratio": "1:2"}},
+        {}, id="labels-and-annotations-quotes-trimmed"),
     pytest.param(  # a component listed already is not added again; a glob is expanded
         {"resources": ["deploy.yaml"], "components": ["../comps/c1"]},
         {"components": ["../comps/c1", "../comps/*"]},

@@ -38,8 +38,8 @@ def edited(written: dict[str, Any], target: RenderTarget, root: Path) -> dict[st
         # Argo CD substitutes $ARGOCD_APP_* in labels, and in annotations when asked
         substituted = key == "commonLabels" or spec.get("commonAnnotationsEnvsubst") is True
         if isinstance(spec.get(key), dict) and spec[key]:
-            added = {str(k): envsubst(str(v), env) if substituted else str(v)
-                     for k, v in spec[key].items()}
+            added = dict(_pair(str(k), envsubst(str(v), env) if substituted else str(v), key,
+                               target) for k, v in spec[key].items())
             force = spec.get("forceCommonLabels" if key == "commonLabels"
                              else "forceCommonAnnotations") is True
             if key == "commonLabels" and spec.get("labelWithoutSelector") is True:
@@ -73,6 +73,23 @@ def edited(written: dict[str, Any], target: RenderTarget, root: Path) -> dict[st
     data["buildMetadata"] = [*metadata, *(["originAnnotations"]
                                          if "originAnnotations" not in metadata else [])]
     return data
+
+
+def _pair(name: str, value: str, key: str, target: RenderTarget) -> tuple[str, str]:
+    """A label or annotation as ``kustomize edit add`` reads Argo CD's ``name:value``
+    argument (``ConvertSliceToMap``): split at the first colon, one pair of double quotes
+    around the value taken off; no name before the colon is refused."""
+    argument = f"{name}:{value}"
+    colon = argument.index(":")
+    if colon == 0:
+        kind = "label" if key == "commonLabels" else "annotation"
+        raise PlatecheckError(f"kustomize.{key}: {kind} {argument!r} has no name before its "
+                              f"colon, so `kustomize edit add {kind}` fails and Argo CD cannot "
+                              "build this source", **at(target_origin(target)))
+    name, value = argument[:colon], argument[colon + 1:]
+    if len(value) >= 2 and value[0] == value[-1] == '"':
+        value = value[1:-1]
+    return name, value
 
 
 def _added(existing: Any, added: dict[str, str], force: bool, key: str,
