@@ -3333,6 +3333,23 @@ def test_a_value_a_patch_sets_again_is_at_the_patch_not_the_base(tmp_path: Path,
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+def test_a_tag_a_patch_and_the_images_entry_both_set_is_at_the_images_entry(
+        tmp_path: Path) -> None:
+    """A patch writes ``nginx:latest`` and the kustomization's ``images`` sets ``latest``
+    again: kustomize retags after it patches, so the tag is the entry's
+    (NicolasHuberty/full-stack-k3s)."""
+    patch = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+             "  template:\n    spec:\n      containers:\n        - name: c\n"
+             "          image: nginx:latest\n")
+    report_ = _patched(tmp_path, {
+        "prod/kustomization.yaml": "resources: [../base]\npatches:\n  - path: deploy.yaml\n"
+                                   "images:\n  - name: nginx\n    newTag: latest\n",
+        "prod/deploy.yaml": patch})
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+        "prod/kustomization.yaml:6"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_a_patch_written_as_a_quoted_string_points_at_its_entry(tmp_path: Path) -> None:
     """An inline patch written as a quoted string, not a literal block: its own lines are
     not the file's, so a field it writes is found at the line of its ``patch`` key."""

@@ -70,12 +70,12 @@ def locate(
             return origin
     wanted = [*(hints.get("exact") or ()), *values]
     patched = resource if rendered.patches and fields else None  # Kustomize may patch it
-    if patched is not None and wanted:  # a patch that writes the value: applied last
-        origin = _patch_origin(rendered, patched, fields, anchor, anchor_in, wanted)
-        if origin is not None:
-            return origin
     if written and resource is not None and resource.template_file:
-        origin = _written_origin(rendered, resource, written, wanted[:1], anchor, anchor_in)
+        # a patch that writes the value again over what the resource's file writes comes
+        # first (a kustomization's images entry, applied after patches, is a value below)
+        origin = (_patch_origin(rendered, resource, fields, anchor, anchor_in, wanted)
+                  if patched is not None and wanted else None) or _written_origin(
+            rendered, resource, written, wanted[:1], anchor, anchor_in)
         if origin is not None:
             return origin
     origin = find_value(rendered, values, **hints)
@@ -106,13 +106,17 @@ def declaration(rendered: RenderedTarget, resource: Resource | None) -> Origin |
 def _patch_field(rendered: RenderedTarget, resource: Resource | None, fields: Sequence[str],
                  anchor: str | None, anchor_in: tuple[str, int] | None,
                  wanted: Sequence[object]) -> Origin | None:
-    """A patch's field where no patch writes one of the ``wanted`` values: without values,
-    the field a patch writes; with them, the entry named ``anchor`` only a patch adds (an
-    init container)."""
-    if resource is None or wanted and not (anchor and resource.template_file and template_line(
-            rendered, resource.template_file, fields, anchor, anchor_in,
-            resource.line) is None):
+    """A patch's field: with ``wanted`` values, the first of ``fields`` a patch writes
+    holding one, else the entry named ``anchor`` only a patch adds (an init container);
+    without, the field a patch writes."""
+    if resource is None:
         return None
+    if wanted:
+        origin = _patch_origin(rendered, resource, fields, anchor, anchor_in, wanted)
+        if origin is not None or not (anchor and resource.template_file and template_line(
+                rendered, resource.template_file, fields, anchor, anchor_in,
+                resource.line) is None):
+            return origin
     return _patch_origin(rendered, resource, fields, anchor, anchor_in, ())
 
 
