@@ -37,7 +37,7 @@ def test_every_problem_is_reported_once_with_its_location(report: Report) -> Non
     errors = [(e.location, e.target, hide_parser_words(e.message)) for e in report.errors
               if e.target != "prod/failing"]
     assert errors == [
-        ("apps/badname.yaml:1", "prod/badname",
+        ("apps/badname.yaml:11", "prod/badname",
          "release name 'Bad_Name' is not a valid DNS-1123 name (lowercase letters, digits and "
          "'-', at most 53)"),
         ("apps/badref.yaml:11", "prod/badref",
@@ -187,3 +187,25 @@ def test_a_chart_linted_directly_renders_under_a_release_name_helm_accepts(
         ("prod/cluster_issuer", "cluster-issuer"), ("stg/cluster_issuer", "cluster-issuer")}
     assert {r.ref for rendered in model.rendered for r in rendered.resources} == {
         "ConfigMap/cluster-issuer"}
+
+
+@pytest.mark.parametrize(("entry", "why"), [("nope.txt", "does not exist"),
+                                            ("templates", "is a directory")])
+def test_a_file_parameter_helm_cannot_read_is_an_error_at_its_entry(
+        tmp_path: Path, entry: str, why: str) -> None:
+    """A ``fileParameters`` path that is no file: helm's ``--set-file`` fails, and so does
+    Argo CD's render; the error is at the entry, not at the Application's first line."""
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "broken" / "charts" / "ok", repo / "charts" / "ok")
+    (repo / "apps").mkdir()
+    (repo / "apps" / "web.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\n"
+        "spec:\n  project: default\n  source:\n"
+        "    repoURL: https://git.example.com/platform.git\n    path: charts/ok\n"
+        f"    helm:\n      fileParameters:\n        - name: x\n          path: {entry}\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n"
+        "    namespace: web-prod\n")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report.errors] == [
+        ("apps/web.yaml:12", f"fileParameters 'x': '{entry}' {why}, so helm's --set-file "
+         "cannot read it and Argo CD cannot render this source")]

@@ -119,6 +119,12 @@ def _set_arguments(app: Application, helm_key: KeyPath, helm: HelmSourceSpec,
         except PlatecheckError as exc:
             raise PlatecheckError(f"fileParameters {parameter.name!r}: {exc.message}",
                                   app.file, line) from None
+        if not path.is_file():
+            raise PlatecheckError(
+                f"fileParameters {parameter.name!r}: {parameter.value!r} "
+                f"{'is a directory' if path.is_dir() else 'does not exist'}, so helm's "
+                "--set-file cannot read it and Argo CD cannot render this source",
+                app.file, line)
         arguments.append(SetArgument(SET_FILE, parameter.name, escape_commas(str(path)),
                                      Origin(app.file, line), path))
     return unique_last(arguments)

@@ -51,7 +51,7 @@ from platecheck.helmargs import (
 )
 from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.lintvalues import HeldValues
-from platecheck.model import Chart, RenderTarget
+from platecheck.model import Chart, KeyPath, RenderTarget
 from platecheck.realpaths import resolve
 from platecheck.sandbox import SCHEMA_FILE, bounded_map, private_copy, run_bounded
 
@@ -114,7 +114,9 @@ class Helm:
 
     def template_call(self, target: RenderTarget) -> HelmCall:
         assert target.chart is not None
-        _check_name(target.release_name, RELEASE_NAME, MAX_RELEASE, "release name", target)
+        if len(target.release_name) > MAX_RELEASE or not RELEASE_NAME.match(target.release_name):
+            _refuse_name(target.release_name, MAX_RELEASE, "release name", target,
+                         _release_key(target))
         _check_namespace(target)
         # file:// dependencies helm dependency build needs (a remote one is an error here)
         dependencies = tuple(d for _, d in dependency_sources(target.chart.path, self.root))
@@ -673,14 +675,18 @@ def _check_namespace(target: RenderTarget) -> None:
                      ("spec", "destination", "namespace"))
 
 
-def _check_name(value: str, pattern: re.Pattern[str], limit: int, what: str,
-                target: RenderTarget) -> None:
-    if len(value) > limit or not pattern.match(value):
-        _refuse_name(value, limit, what, target)
+def _release_key(target: RenderTarget) -> KeyPath:
+    """Where the Application writes its release name: the ``helm.releaseName`` that gives
+    it, else its name."""
+    app = target.application
+    if app is None:
+        return ()
+    written = [path for path in (*app.places, *app.lines) if path[-2:] == ("helm", "releaseName")]
+    return written[0] if len(written) == 1 else ("metadata", "name") if not written else ()
 
 
 def _refuse_name(value: str, limit: int, what: str, target: RenderTarget,
-                 key: tuple[str, ...] = ()) -> NoReturn:
+                 key: KeyPath = ()) -> NoReturn:
     app = target.application
     written = app.origin(key) if app and key else None
     file, line = (written.file, written.line) if written else (app.file, app.line) if app \
