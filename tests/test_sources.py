@@ -3751,6 +3751,19 @@ def test_a_value_a_parent_template_writes_in_a_childs_values_block_is_at_its_lin
         "parent/templates/app.yaml:15"]
 
 
+@pytest.mark.parametrize("key", ["valuesObject", "values"])
+def test_a_value_a_parent_writes_into_a_child_with_to_yaml_is_at_its_values_line(
+        tmp_path: Path, key: str) -> None:
+    """A chart of Applications writes a child's values with ``toYaml`` of a block of its own
+    values: the child's floating tag is at the parent's values line that set it, not at
+    ``valuesObject:``."""
+    block = "|\n        {{- toYaml .Values.child | nindent 8 }}" if key == "values" else \
+        "\n        {{- toYaml .Values.child | nindent 8 }}"
+    assert _child_tag_locations(tmp_path, f"      {key}: {block}\n".replace(": \n", ":\n"),
+                                "child:\n  image:\n    repository: nginx\n    tag: latest\n"
+                                ) == ["parent/values.yaml:4"]
+
+
 def _child_tag_locations(tmp_path: Path, helm: str, parent_values: str = "") -> list[str]:
     """Where the floating tag of ``web`` is found: a chart of Applications (``parent``,
     which ``root`` deploys, with ``parent_values``) writes ``web``'s ``helm:`` block

@@ -278,6 +278,7 @@ def _written(text: str | None, kind_line: int) -> dict[KeyPath, tuple[int, str]]
         raw = lines[index]
         if index < start or raw.lstrip().startswith("{{"):
             _blocks(raw, blocks)
+            _block_written(raw, stack, result)
             continue
         raw = _with_range(raw, blocks)
         stripped = raw.strip()
@@ -309,6 +310,21 @@ def _written(text: str | None, kind_line: int) -> dict[KeyPath, tuple[int, str]]
     return result
 
 
+# an action that writes a block of YAML from the values (``{{- toYaml .values | nindent 8 }}``)
+_TO_YAML = re.compile(r"\{\{-?\s*(?:toYaml|toJson|toPrettyJson)\b|\|\s*(?:toYaml|toJson)\b")
+
+
+def _block_written(raw: str, stack: list[tuple[int, KeyPath, bool]],
+                   result: dict[KeyPath, tuple[int, str]]) -> None:
+    """A line that writes a block from the values under the key above it: the key's text
+    takes the action, which says where the keys below it come from."""
+    indent = len(raw) - len(raw.lstrip())
+    above = next((path for level, path, _ in reversed(stack) if level < indent), None)
+    if above is not None and above in result and _TO_YAML.search(raw):
+        line, text = result[above]
+        result[above] = (line, f"{text} {raw.strip()}")
+
+
 _ACTION = re.compile(r"\{\{(.*?)\}\}")
 _CHAIN = re.compile(r"(?<![\w)$])(\$\w*)?((?:\.[A-Za-z_]\w*)+)")
 _BUILTIN = {"Release", "Chart", "Capabilities", "Template", "Files"}
@@ -322,7 +338,13 @@ def _places(item: RenderedTarget, app: Application,
     kustomization inflates, in its ``valuesInline`` or a file of values it names)."""
     places: dict[KeyPath, Origin] = {}
     for path, value in _with_values_strings(app):
-        actions = _ACTION.findall(written.get(_template_path(path, written), (0, ""))[1])
+        where = _template_path(path, written)
+        if where not in written:
+            origin = _block_value(item, app, path, value, where, written)
+            if origin is not None:
+                places[path] = origin
+            continue
+        actions = _ACTION.findall(written[where][1])
         ranged = _map_value(actions)
         names = [chain.split(".")[-1] for action in actions
                  for variable, chain in _CHAIN.findall(action)
@@ -338,6 +360,21 @@ def _places(item: RenderedTarget, app: Application,
         if origin is not None and origin != Origin(app.file, app.line):
             places[path] = origin
     return places
+
+
+def _block_value(item: RenderedTarget, app: Application, path: KeyPath, value: Any,
+                 where: KeyPath, written: Mapping[KeyPath, tuple[int, str]]) -> Origin | None:
+    """A value the template wrote in a block of YAML from the values (``toYaml``) under a key
+    above it: at the values line that holds it under the same key and parent key."""
+    above = next((where[:end] for end in range(len(where) - 1, 0, -1)
+                  if where[:end] in written), None)
+    if above is None or not _TO_YAML.search(written[above][1]) or not isinstance(
+            path[-1], str):
+        return None
+    parents = [path[-2]] if len(path) > 1 and isinstance(path[-2], str) else []
+    origin = find_value(item, [value], keys=[path[-1]], parents=parents, context=[app.name],
+                        require_key=True, require_parent=bool(parents))
+    return origin if origin is not None and origin != Origin(app.file, app.line) else None
 
 
 # ``range $key, $value := .Values.map``, and an action that writes its value variable alone
