@@ -17,6 +17,7 @@ from platecheck import __version__
 from platecheck.helmbin import helm_version
 from platecheck.policies import registry
 from platecheck.yamlio import MAX_NESTING
+from synthetic import application
 
 REPO = Path(__file__).resolve().parent.parent
 BROKEN = REPO / "tests" / "fixtures" / "repos" / "broken"
@@ -183,6 +184,29 @@ def test_output_never_overwrites_a_checked_file(run: Run, tmp_path: Path, comman
     assert sorted(p.name for p in (repo / "apps").iterdir()) == ["ok.yaml"]
     assert run(command, repo, "--output", "report.txt", cwd=repo).returncode == 0
     assert (repo / "report.txt").stat().st_size > 0
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("source", ["directory", "kustomize"])
+def test_output_never_overwrites_a_file_of_a_plain_or_kustomize_source(
+        run: Run, tmp_path: Path, source: str) -> None:
+    """The directory of a plain or Kustomize source is checked as a chart's is: an
+    ``--output`` there is refused, and the manifest stays as written."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "manifests").mkdir()
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+    (repo / "manifests" / "cm.yaml").write_text(manifest)
+    if source == "kustomize":
+        (repo / "manifests" / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    (repo / "apps").mkdir()
+    (repo / "apps" / "web.yaml").write_text(application("web", "manifests", "web"))
+    for output in ("manifests/cm.yaml", "manifests/report.xml"):
+        line = _one_line_error(run("lint", repo, "--output", output, cwd=repo))
+        assert line.endswith("--output would write into manifests, which platecheck checks; "
+                             "write the report elsewhere")
+    assert (repo / "manifests" / "cm.yaml").read_text() == manifest
+    assert not (repo / "manifests" / "report.xml").exists()
 
 
 def test_cache_dir_is_one_cache_for_setup_and_lint(helm_bin: Path, tmp_path: Path) -> None:

@@ -80,11 +80,11 @@ def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
                             const="FILE", metavar="FILE",
                             help="write the report of the --format before it to FILE instead "
                                  "of standard output (never a checked file, nor into an "
-                                 "Application or chart directory); repeatable")
+                                 "Application, chart or source directory); repeatable")
         return
     parser.add_argument("--output", "-o", type=Path, metavar="FILE",
                         help="write the report to FILE instead of standard output (never "
-                             "a checked file, nor into an Application or chart directory)")
+                             "a checked file, nor into an Application, chart or source directory)")
 
 
 def _positive_int(text: str) -> int:
@@ -303,14 +303,16 @@ Guard: TypeAlias = tuple[str, str]  # (what, path relative to the repository roo
 @remembered()
 def output_guards(root: Path, targets: Sequence[RenderTarget]) -> tuple[Guard, ...]:
     """The checked files an ``--output`` must not overwrite or land in: each values file
-    (``file``), chart directory (``tree``) and Application file (``app``), in a form a cached
-    answer keeps."""
+    (``file``), chart directory and directory of a Kustomize, Jsonnet or plain source
+    (``tree``) and Application file (``app``), in a form a cached answer keeps."""
     guards: list[Guard] = []
     for target in targets:
         guards.extend(("file", os.path.relpath(realpath(values.path), root))
                       for values in target.value_files)
         if target.chart is not None:
             guards.append(("tree", os.path.relpath(target.chart.path, root)))
+        if target.source_dir is not None and target.remote is None:
+            guards.append(("tree", os.path.relpath(realpath(target.source_dir), root)))
         if target.application is not None:
             app = realpath(root / target.application.file)
             guards.append(("app", os.path.relpath(app, root)))
