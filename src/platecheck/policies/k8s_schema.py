@@ -2,28 +2,30 @@
 
 What:
     Validates each resource a target renders against the strict OpenAPI schemas of the
-    configured Kubernetes version (bundled with kubernetes-validate): unknown fields
-    (a misspelled ``imagePullPolicyy``), wrong types (``replicas: "2"``), missing required
-    fields and invalid enum values are findings; a field the schema lists as required that
-    the API server never required is not (a StatefulSet's ``serviceName``, optional since
-    Kubernetes 1.33), nor is one left out of a resource Argo CD applies as a partial object
-    (sync options ``ServerSideApply=true`` and ``Validate=false``, the Application's or the
-    resource's ``argocd.argoproj.io/sync-options``: the API server merges it into the object
-    the cluster has). ``metadata.name`` must be set. Custom
-    resources are validated against, in this order: the JSON schemas of ``schemaDirs``
-    (``<kind>-<group>-<version>.json``, lowercase, e.g. ``application-argoproj.io-v1alpha1.json``
-    in ``policies/schemas/``, or kubeconform's catalog layout ``<group>/<kind>_<version>.json``);
-    the CustomResourceDefinitions in the repository (every chart's ``crds/`` directory, vendored
-    charts included, and every CRD a target renders; ``openAPIV3Schema`` with
-    ``x-kubernetes-preserve-unknown-fields`` and ``x-kubernetes-int-or-string`` honoured); the
-    schemas shipped with platecheck (Argo CD Application, cert-manager
-    Certificate/ClusterIssuer, MetalLB IPAddressPool/L2Advertisement). The fix line of a
-    finding names the schema's source. A kind with no schema at all is the ``unknown-kind``
-    policy's finding, not a pass. A ``pattern`` in a CRD's schema or a ``schemaDirs`` file
-    means what Go's ``regexp`` makes of it, as on the API server: a flag group after the
-    start (``^(?i)(abort|warn)?$``) and ``\\z`` are read as Go reads them, and a pattern
-    Python's ``re`` could backtrack over for exponential time is matched with RE2, in linear
-    time, as Go matches it.
+    configured Kubernetes version (bundled with kubernetes-validate): unknown fields (a
+    misspelled ``imagePullPolicyy``), wrong types (``replicas: "2"``), missing required fields
+    and values outside an enum the schema declares are findings (custom resources' schemas
+    declare enums; the bundled schemas of the built-in kinds declare none, so a built-in field's
+    misspelled value such as a Service's ``type: loadbalancer`` is not found); a field the
+    schema lists as required that the API server never required is not (a StatefulSet's
+    ``serviceName``, optional since Kubernetes 1.33), nor is one left out of a resource Argo CD
+    applies as a partial object (sync options ``ServerSideApply=true`` and ``Validate=false``,
+    the Application's or the resource's ``argocd.argoproj.io/sync-options``: the API server
+    merges it into the object the cluster has). ``metadata.name`` must be set. Custom resources
+    are validated against, in this order: the JSON schemas of ``schemaDirs``
+    (``<kind>-<group>-<version>.json``, lowercase, e.g.
+    ``application-argoproj.io-v1alpha1.json`` in ``policies/schemas/``, or kubeconform's catalog
+    layout ``<group>/<kind>_<version>.json``); the CustomResourceDefinitions in the repository
+    (every chart's ``crds/`` directory, vendored charts included, and every CRD a target
+    renders; ``openAPIV3Schema`` with ``x-kubernetes-preserve-unknown-fields`` and
+    ``x-kubernetes-int-or-string`` honoured); the schemas shipped with platecheck (Argo CD
+    Application, cert-manager Certificate/ClusterIssuer, MetalLB IPAddressPool/L2Advertisement).
+    The fix line of a finding names the schema's source. A kind with no schema at all is the
+    ``unknown-kind`` policy's finding, not a pass. A ``pattern`` in a CRD's schema or a
+    ``schemaDirs`` file means what Go's ``regexp`` makes of it, as on the API server: a flag
+    group after the start (``^(?i)(abort|warn)?$``) and ``\\z`` are read as Go reads them, and a
+    pattern Python's ``re`` could backtrack over for exponential time is matched with RE2, in
+    linear time, as Go matches it.
 
 Why:
     The API server rejects an invalid manifest only when Argo CD syncs it, after merge; an

@@ -4,9 +4,10 @@ What:
     Every container and init container of every workload sets ``resources.requests`` and
     ``resources.limits`` for cpu and memory. Each request and limit that is present (for any
     resource) is a valid Kubernetes quantity (``250m``, ``0.5``, ``512Mi``, ``1e3``; not
-    ``2GB``); a request is not above its limit; and each cpu/memory value lies inside the
-    bounds configured for the environment. A value that is not a quantity is reported once
-    and takes no part in the ordering and range checks.
+    ``2GB``) and not negative (the API server refuses both); a request is not above its limit;
+    and each cpu/memory value lies inside the bounds configured for the environment. A value
+    that is not a quantity, or is negative, is reported once and takes no part in the ordering
+    and range checks.
 
 Why:
     Without requests the scheduler packs pods blindly; without limits one container can starve
@@ -120,12 +121,20 @@ def _problems(
             if raw is None:
                 continue
             try:
-                parsed[kind, name] = parse_quantity(raw)
+                quantity = parse_quantity(raw)
             except QuantityError:
                 yield (
                     f'{name} {_KINDS[kind]} "{raw}" is not a Kubernetes quantity',
                     _at_value(container, kind, name, raw),
                 )
+                continue
+            if quantity < 0:  # ValidateNonnegativeQuantity: the API server refuses it
+                yield (
+                    f'{name} {_KINDS[kind]} "{raw}" is negative; the API server refuses it',
+                    _at_value(container, kind, name, raw),
+                )
+                continue
+            parsed[kind, name] = quantity
 
     for (kind, name), value in parsed.items():
         raw = given[kind][name]
@@ -205,4 +214,5 @@ def _join(items: list[str]) -> str:
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
 CASES = ("init-container-without-resources", "limit-below-request", "memory-2GB", "missing-limits",
-         "outside-production-range", "quantity-forms", "templated-container-name")
+         "negative-request", "outside-production-range", "quantity-forms",
+         "templated-container-name")
