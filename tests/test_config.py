@@ -191,6 +191,9 @@ def test_config_dir_elsewhere(tmp_path: Path) -> None:
     # a pair naming an environment no one configured would compare nothing, silently
     ("policies:\n  env-consistency:\n    options:\n      pairs: [[stg, nope]]\n",
      "policies/platecheck.yaml:4: unknown environment 'nope' (configured: prod, stg)"),
+    ("policies:\n  pull-policy:\n    options: {productionPullPolicy: Sometimes}\n",
+     "policies/platecheck.yaml:3: option 'productionPullPolicy' of policy 'pull-policy' must "
+     "be one of Always, IfNotPresent, Never (Kubernetes' pull policies), found 'Sometimes'"),
     ("policies:\n  argocd-application:\n    options:\n      retryLimit: {least: 3}\n",
      "policies/platecheck.yaml:4: option retryLimit of policy 'argocd-application' must be an "
      "integer or {min: N, max: M}, found {'least': 3}"),

@@ -114,6 +114,8 @@ ENTRY = "waivers:\n  - policy: pull-policy\n    reason: ok\n    expires: 2025-01
      f"{REL}:5: waiver 2: must be a mapping with policy, reason and expires"),
     ("waiver:\n  - policy: pull-policy\n", f"{REL}:1: unknown key 'waiver' (expected: waivers)"),
     ("waivers: {policy: pull-policy}\n", f"{REL}:1: 'waivers' must be a list"),
+    ("waivers: {}\n", f"{REL}:1: 'waivers' must be a list"),  # not taken for no waivers
+    ("waivers: ''\n", f"{REL}:1: 'waivers' must be a list"),
 ])
 def test_invalid_entries_fail_at_load_with_file_and_line(tmp_path: Path, text: str,
                                                          error: str) -> None:

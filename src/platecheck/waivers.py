@@ -109,7 +109,8 @@ def load_waivers(path: Path, rel: str, policies: Collection[str]) -> tuple[Waive
         if key != "waivers":
             raise PlatecheckError(f"unknown key {key!r} (expected: waivers)", rel,
                                   lines.get((key,), document.line))
-    entries = data.get("waivers") or []
+    entries = data.get("waivers")
+    entries = [] if entries is None else entries
     if not isinstance(entries, list):
         raise PlatecheckError("'waivers' must be a list", rel, lines.get(("waivers",)))
     return tuple(_entry(entry, rel, index, lines, known) for index, entry in enumerate(entries))

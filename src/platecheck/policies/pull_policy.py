@@ -52,6 +52,7 @@ from platecheck.containers import (
 )
 from platecheck.imageref import FLOATING_TAGS, ImageRefError, is_floating, parse_image
 from platecheck.model import Finding, Origin, RenderedTarget
+from platecheck.options import OptionValueError, option
 from platecheck.provenance import locate
 
 ID = "pull-policy"
@@ -59,9 +60,19 @@ SUMMARY = "production uses imagePullPolicy IfNotPresent; floating tags are not c
 SCOPE = "target"
 
 
+PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+
+
+def _pull_policy(value: Any) -> str:
+    if value not in PULL_POLICIES:
+        raise OptionValueError(f"must be one of {', '.join(PULL_POLICIES)} (Kubernetes' pull "
+                               f"policies), found {value!r}")
+    return str(value)
+
+
 @dataclass(frozen=True)
 class Options:
-    production_pull_policy: str = "IfNotPresent"
+    production_pull_policy: str = option(parse=_pull_policy, written="IfNotPresent")
     check_non_production: bool = True
     floating_tags: tuple[str, ...] = FLOATING_TAGS
     floating_tag_pattern: re.Pattern[str] | None = None
