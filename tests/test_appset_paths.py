@@ -51,6 +51,41 @@ def test_template_path_globs(path: str, generators: Any, globs: list[str]) -> No
     assert template_path_globs(_set(path, generators), path) == globs
 
 
+@pytest.mark.parametrize(("path", "generators", "excluded"), [
+    ("{{path}}", [{"git": {"directories": [{"path": "apps/*"}, {"path": "apps/old",
+                                                                "exclude": True}]}}],
+     ["apps/old"]),
+    ("{{path}}/prod", [{"git": {"directories": [{"path": "apps/*"}, {"path": "apps/o*",
+                                                                     "exclude": True}]}}],
+     ["apps/o*/prod"]),
+    ("apps/{{.env}}", [{"git": {"directories": [{"path": "apps/old", "exclude": True}]}}], []),
+    ("{{path}}", [{"list": {"elements": [{"path": "a"}]}}], []),
+])
+def test_the_directories_a_git_generator_excludes(path: str, generators: Any,
+                                                  excluded: list[str]) -> None:
+    assert template_path_globs(_set(path, generators), path, excluded=True) == excluded
+
+
+def test_an_application_in_a_directory_the_generator_excludes_is_not_reached(
+        tmp_path: Path) -> None:
+    """``directories: [{path: clusters/*}, {path: clusters/skip, exclude: true}]``: Argo CD
+    generates no Application for ``clusters/skip`` (``filterApps``), so the Application file
+    there is not reachable."""
+    app_set = _git_directories_set(SET.replace("  goTemplate: true\n", "")).replace(
+        "'apps/{{.env}}'", "'{{path}}'").replace("'apps-{{.env}}'", "'{{path.basename}}'")
+    app_set = app_set.replace("          - path: apps/*\n", "          - path: clusters/*\n"
+                              "          - path: clusters/skip\n            exclude: true\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/set.yaml": app_set,
+        **{f"clusters/{name}/app.yaml": application(f"web-{name}", "shared", f"web-{name}")
+           for name in ("prod", "skip")},
+        "shared/cm.yaml": CM.format(name="c")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report.findings if "is not reachable" in f.message] == [
+        "clusters/skip/app.yaml:4"]
+
+
 SET = """\
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet

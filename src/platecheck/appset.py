@@ -39,13 +39,20 @@ _PATH_ACTION = re.compile(r"\{\{-?\s*\.?path(?:\.path)?\s*-?\}\}")
 TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # a template action, over lines too
 
 
-def template_path_globs(app_set: Mapping[str, Any], path: str) -> list[str]:
+def template_path_globs(app_set: Mapping[str, Any], path: str, excluded: bool = False
+                        ) -> list[str]:
     """The directories an ApplicationSet's template source ``path`` may name, as globs
     (``*``: any name): a git directories generator's path (``{{path}}``, ``{{.path.path}}``)
     its directories' patterns that are not excluded (a files generator's, the directories of
-    its files' patterns), any other action any name."""
+    its files' patterns), any other action any name. With ``excluded``, those its
+    directories generators exclude (``exclude: true``: no Application is generated for a
+    directory one matches, whatever else matches it); none when the path names no
+    generator's path."""
     spec = app_set.get("spec")
-    directories = sorted(set(_git_directories(spec))) if isinstance(spec, Mapping) else []
+    directories = sorted(set(_git_directories(spec, excluded))) \
+        if isinstance(spec, Mapping) else []
+    if excluded and not (directories and _PATH_ACTION.search(path)):
+        return []
     paths = [path]
     if directories and _PATH_ACTION.search(path):
         # (a function as the replacement: a pattern's backslashes are no group references)
@@ -57,24 +64,25 @@ def _literally(text: str) -> Callable[[re.Match[str]], str]:
     return lambda _: text
 
 
-def _git_directories(value: Any) -> Iterator[str]:
+def _git_directories(value: Any, excluded: bool = False) -> Iterator[str]:
     """The ``directories`` paths of the git generators in ``value`` (matrix and merge
     generators nest theirs), but those marked ``exclude``, and the directories of their
-    ``files`` paths (a files generator's ``path`` is the directory of the file it found)."""
+    ``files`` paths (a files generator's ``path`` is the directory of the file it found);
+    with ``excluded``, the ``directories`` paths marked ``exclude`` alone."""
     if isinstance(value, Mapping):
         git = value.get("git")
-        for key in ("directories", "files"):
+        for key in ("directories",) if excluded else ("directories", "files"):
             entries = git.get(key) if isinstance(git, Mapping) else None
             for entry in entries if isinstance(entries, list) else ():
                 path = entry.get("path") if isinstance(entry, Mapping) else None
-                if isinstance(path, str) and entry.get("exclude") is not True \
+                if isinstance(path, str) and (entry.get("exclude") is True) == excluded \
                         and not TEMPLATE_ACTION.search(path):
                     yield path if key == "directories" else posixpath.dirname(path) or "."
         for item in value.values():
-            yield from _git_directories(item)
+            yield from _git_directories(item, excluded)
     elif isinstance(value, list):
         for item in value:
-            yield from _git_directories(item)
+            yield from _git_directories(item, excluded)
 
 
 def list_elements(document: Document, rendered: bool = False) -> list[Any] | None:

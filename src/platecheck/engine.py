@@ -317,6 +317,7 @@ def _set_links(found: Discovery, by_file: Mapping[Path, list[Application]]) -> l
     a git generator, any name for another action): the Applications Argo CD generates build
     them."""
     from platecheck.appset import template_path_globs
+    from platecheck.globs import path_match
     from platecheck.kustomize_tree import listed_files
 
     root = resolve(found.root)
@@ -325,10 +326,13 @@ def _set_links(found: Discovery, by_file: Mapping[Path, list[Application]]) -> l
         for index, source in enumerate(app_set.sources):
             if source.chart or not source.path:
                 continue
+            excluded = template_path_globs(app_set.raw, source.path, excluded=True)
             for pattern in template_path_globs(app_set.raw, source.path):
                 for directory in _globbed(root, pattern):
                     if directory.is_dir() and resolve(directory).is_relative_to(root) \
-                            and kustomization_file(directory):
+                            and kustomization_file(directory) and not any(
+                                path_match(glob, rel_path(directory, root))
+                                for glob in excluded):
                         links += [AppChild((app_set.file, app_set.line), index,
                                            (child.file, child.line))
                                   for path in sorted(listed_files(directory, root))

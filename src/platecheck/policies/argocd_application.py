@@ -48,12 +48,13 @@ What:
       app-of-apps deploys, with the Applications its list makes; one platecheck does not expand
       reaches the Applications in the directories its template's path may name: a template
       action any name, a git directories generator's path its patterns, one level each as Go's
-      ``path.Match``), and every app-of-apps directory holds at least one Application. An
-      app-of-apps is a directory source holding Applications, or a source whose render (a
-      kustomization, a chart) outputs Applications: it reaches those of the repository's files
-      it outputs, not a file beside them its kustomization does not list (a kustomization that
-      does not build, or a config management plugin's directory holding one: the files it lists;
-      a plugin's other directory: the files below it);
+      ``path.Match``, but those its ``exclude: true`` entries match), and every app-of-apps
+      directory holds at least one Application. An app-of-apps is a directory source holding
+      Applications, or a source whose render (a kustomization, a chart) outputs Applications: it
+      reaches those of the repository's files it outputs, not a file beside them its
+      kustomization does not list (a kustomization that does not build, or a config management
+      plugin's directory holding one: the files it lists; a plugin's other directory: the files
+      below it);
     - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
       version, not ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``; Argo CD
       refuses one without any;
@@ -231,12 +232,15 @@ def _reached_sets(repo: RepoModel, undeployed: set[tuple[str, int]]) -> list[App
     return [s for s in repo.expanded_sets if (s.file, s.line) in lines]
 
 
-def _in_directory(file: str, globs: Sequence[str], options: DirectoryOptions) -> bool:
-    """Whether a directory source at one of ``globs`` (Go's ``path.Match``) reads ``file``:
-    in that directory (or below it, recursing), as its include and exclude choose."""
+def _in_directory(file: str, globs: Sequence[str], options: DirectoryOptions,
+                  excluded: Sequence[str] = ()) -> bool:
+    """Whether a directory source at one of ``globs`` (Go's ``path.Match``), not at one of
+    ``excluded``, reads ``file``: in that directory (or below it, recursing), as its include
+    and exclude choose."""
     path = PurePosixPath(file)
     for place in path.parents if options.recurse else [path.parent]:
-        if not any(path_match(glob, str(place)) for glob in globs):
+        if not any(path_match(glob, str(place)) for glob in globs) or any(
+                path_match(glob, str(place)) for glob in excluded):
             continue
         if options.chooses(file if str(place) == "." else path.relative_to(place).as_posix()):
             return True
@@ -650,8 +654,9 @@ class _Checker:
                 continue
             options = DirectoryOptions.of({"directory": source.directory})
             globs = template_path_globs(app_set.raw, source.path)
+            excluded = template_path_globs(app_set.raw, source.path, excluded=True)
             found += [app for app in apps if app.kind == "Application"
-                      and _in_directory(app.file, globs, options)]
+                      and _in_directory(app.file, globs, options, excluded)]
         # and those the kustomizations of such directories list (the engine's links)
         linked = {link.child for link in self.repo.app_children
                   if link.parent == (app_set.file, app_set.line)}

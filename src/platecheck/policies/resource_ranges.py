@@ -116,26 +116,7 @@ def _problems(
         yield f"sets no {_join(missing)}", _at_resources(container, given)
 
     parsed: dict[tuple[str, str], Fraction] = {}
-    for kind, values in given.items():
-        for name, raw in values.items():
-            if raw is None:
-                continue
-            try:
-                quantity = parse_quantity(raw)
-            except QuantityError:
-                yield (
-                    f'{name} {_KINDS[kind]} "{raw}" is not a Kubernetes quantity',
-                    _at_value(container, kind, name, raw),
-                )
-                continue
-            if quantity < 0:  # ValidateNonnegativeQuantity: the API server refuses it
-                yield (
-                    f'{name} {_KINDS[kind]} "{raw}" is negative; the API server refuses it',
-                    _at_value(container, kind, name, raw),
-                )
-                continue
-            parsed[kind, name] = quantity
-
+    yield from _quantities(container, given, parsed)
     for (kind, name), value in parsed.items():
         raw = given[kind][name]
         if kind == "limits" and ("requests", name) in parsed:
@@ -160,6 +141,28 @@ def _problems(
                 f'{name} {_KINDS[kind]} "{raw}" is above the maximum "{high[1]}"',
                 _at_value(container, kind, name, raw),
             )
+
+
+def _quantities(container: Container, given: Mapping[str, Mapping[str, Any]],
+                parsed: dict[tuple[str, str], Fraction]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each request and limit given, into ``parsed``; a problem for each one that is no
+    Kubernetes quantity or is negative (``ValidateNonnegativeQuantity``: the API server
+    refuses both)."""
+    for kind, values in given.items():
+        for name, raw in values.items():
+            if raw is None:
+                continue
+            try:
+                quantity = parse_quantity(raw)
+            except QuantityError:
+                yield (f'{name} {_KINDS[kind]} "{raw}" is not a Kubernetes quantity',
+                       _at_value(container, kind, name, raw))
+                continue
+            if quantity < 0:
+                yield (f'{name} {_KINDS[kind]} "{raw}" is negative; the API server refuses it',
+                       _at_value(container, kind, name, raw))
+                continue
+            parsed[kind, name] = quantity
 
 
 def _at_resources(container: Container, given: Mapping[str, Mapping[str, Any]]
