@@ -4565,3 +4565,27 @@ def test_a_root_and_its_copy_in_the_directory_it_deploys_are_one_application(
     assert [(f.location, f.message) for f in report_.findings
             if f.policy == "argocd-application"] == ([] if alike else [
         ("root/root.yaml:4", "Application root: name is also used by apps/root.yaml:4")])
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("how", ["strategic-merge", "json6902"])
+def test_a_field_a_patch_sets_on_an_application_is_at_the_patch(tmp_path: Path,
+                                                                 how: str) -> None:
+    """A Kustomize app-of-apps patches its child's source path to one that does not exist:
+    the finding is at the patch's line, not at the base's ``path: web``."""
+    patch = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
+             "  namespace: argocd\nspec:\n  source:\n    path: missing-dir\n"
+             ) if how == "strategic-merge" else (
+        "- op: replace\n  path: /spec/source/path\n  value: missing-dir\n")
+    target = "" if how == "strategic-merge" else "    target: {kind: Application, name: web}\n"
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "root.yaml": application("root", "apps", "argocd"),
+        "apps/kustomization.yaml": f"resources: [web.yaml]\npatches:\n  - path: patch.yaml\n"
+                                   f"{target}",
+        "apps/patch.yaml": patch, "apps/web.yaml": application("web", "web", "web"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in (*report_.findings, *report_.errors)
+            if "missing-dir" in f.message] == [
+        ("apps/patch.yaml:8" if how == "strategic-merge" else "apps/patch.yaml:3",
+         "Application web: source path 'missing-dir' does not exist")]

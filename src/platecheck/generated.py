@@ -108,7 +108,8 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
                 if resource.kind == "Application":
                     app = parse_application(document, file)
                     yield Generated(dataclasses.replace(
-                        app, places=_places(item, app, actions), deployed_by=top,
+                        app, places={**_places(item, app, actions),
+                                     **_patched(item, resource, app)}, deployed_by=top,
                         namespace=_namespace(app, home), installed_in=installed), parent, False)
                 elif elements is not None:  # a plain list, expanded as discovery does
                     check_elements(document, elements, file)
@@ -409,6 +410,22 @@ def _template_path(path: KeyPath, written: Mapping[KeyPath, tuple[int, str]]) ->
                 part = last
         mapped = (*mapped, part)
     return mapped
+
+
+def _patched(item: RenderedTarget, resource: Resource, app: Application
+             ) -> dict[KeyPath, Origin]:
+    """The fields of an Application a Kustomize build wrote that one of its patches set: at
+    the patch's line, the highest precedence one."""
+    if not item.patches:
+        return {}
+    from platecheck.kustomize_patches import patch_origin
+
+    found = {}
+    for path, _ in scalars(app.raw):
+        origin = patch_origin(item.patches, resource, path)
+        if origin is not None:
+            found[path] = origin
+    return found
 
 
 def _with_values_strings(app: Application) -> Iterator[tuple[KeyPath, Any]]:
