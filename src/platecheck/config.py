@@ -129,6 +129,17 @@ class Config:
     # globs of repository paths the walk for Applications leaves out (another tool's files)
     exclude: tuple[str, ...] = ()
 
+    @property
+    def cluster_api_versions(self) -> tuple[str, ...]:
+        """What helm's ``--api-versions`` is given for the cluster (where an Application sets
+        no ``apiVersions`` of its own): ``apiVersions`` configured, then ``group/version/Kind``
+        of every generally available kind of ``kubernetesVersion``, as Argo CD passes a
+        cluster's (``schemas.served_kinds``)."""
+        from platecheck.schemas import served_kinds
+
+        built_in = served_kinds(self.kubernetes_version) if self.kubernetes_version else ()
+        return tuple(dict.fromkeys((*self.api_versions, *built_in)))
+
     def environment(self, name: str) -> EnvironmentConfig | None:
         return next((env for env in self.environments if env.name == name), None)
 

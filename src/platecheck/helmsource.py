@@ -68,7 +68,7 @@ def kustomize_versions(app: Application, key: KeyPath, spec: Mapping[str, Any] |
     apis = kustomize.get("apiVersions")
     return {"kube_version": kube or None,
             "api_versions": tuple(str(api) for api in apis) if isinstance(apis, list) and apis
-            else cluster.api_versions}
+            else cluster.cluster_api_versions}
 
 
 def command_fields(app: Application, key: KeyPath, helm: HelmSourceSpec | None,

@@ -202,7 +202,7 @@ class Planner:
                             refs if len(app.sources) > 1 else None,
                             app_environment(app, source, self.revision))
         common.update(command_fields(app, key, helm, resolver, self.config.kubernetes_version,
-                                     self.config.api_versions))
+                                     self.config.cluster_api_versions))
         value_files = self._value_files(app, key, helm, resolver) if helm else ()
         inline, inline_lines, inline_places = self._inline(
             app, key, common["set_arguments"]) if helm else ((), (), ())
@@ -261,7 +261,7 @@ class Planner:
             "unclassified": env.name == UNCLASSIFIED
             and not env.matches(app.name, app.labels, app.destination_namespace),
             "api_versions": (helm.api_versions if helm and helm.api_versions
-                             else self.config.api_versions),
+                             else self.config.cluster_api_versions),
             "kube_version": (helm.kube_version if helm and helm.kube_version
                              else self.config.kubernetes_version),
             "skip_crds": bool(helm and helm.skip_crds),
@@ -429,7 +429,7 @@ class Planner:
                 application=None, chart=chart, chart_values=self.chart_values(chart),
                 release_name=chart_release(chart.name), namespace="default",
                 value_files=files, production=env.production,
-                api_versions=self.config.api_versions,
+                api_versions=self.config.cluster_api_versions,
                 kube_version=self.config.kubernetes_version))
         return targets, failed
 

@@ -211,6 +211,34 @@ def _leave_container_quantities(defs: dict[str, Any]) -> None:
     container["$ref"] = f"#/$defs/{_CONTAINER_REQUIREMENTS}"
 
 
+# what the API server's discovery lists beside the resources' kinds, no resources themselves
+_NOT_RESOURCES = frozenset({"DeleteOptions", "WatchEvent", "Status"})
+
+
+@functools.cache
+def served_kinds(version: str) -> tuple[str, ...]:
+    """``group/version/Kind`` (``v1/Kind`` for the core group) of each generally available
+    resource kind of Kubernetes ``version`` (the bundled schemas of its minor release), as
+    Argo CD passes a cluster's to helm's ``--api-versions`` (``APIResourcesToStrings`` with
+    kinds): ``.Capabilities.APIVersions.Has "policy/v1/PodDisruptionBudget"`` is true
+    there. Alpha and beta versions, which a cluster serves only when enabled, are left out;
+    none for a version without bundled schemas."""
+    try:
+        resolved = resolve_version(version)
+    except PlatecheckError:
+        return ()
+    definitions = _bundled(f"v{resolved}-local-strict/_definitions.json")
+    found = set()
+    for schema in (definitions or {}).get("$defs", {}).values():
+        for gvk in schema.get("x-kubernetes-group-version-kind") or ():
+            kind, served = gvk.get("kind", ""), gvk.get("version", "")
+            if kind and kind not in _NOT_RESOURCES and not kind.endswith("List") \
+                    and "alpha" not in served and "beta" not in served:
+                group = gvk.get("group")
+                found.add(f"{group}/{served}/{kind}" if group else f"{served}/{kind}")
+    return tuple(sorted(found))
+
+
 @functools.cache
 def served_versions(version: str, api_version: str, kind: str) -> tuple[str, ...]:
     """The apiVersions of a built-in kind's group (``api_version``'s) that Kubernetes
