@@ -179,6 +179,26 @@ def test_a_value_a_subchart_sets_itself_is_at_its_values_line(
         ("charts/web/values.yaml:3", "Deployment/web[app]")]
 
 
+def test_a_value_two_subcharts_set_alike_is_at_each_ones_line(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """The umbrella sets the same floating tag for the subchart and for its alias: each
+    Deployment's is at the line under its own key (a subchart's templates see its values
+    and the globals alone), not both at the first one."""
+    app = _umbrella(tmp_path / "repo", "web", "edge",
+                    '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
+                    "          imagePullPolicy: IfNotPresent\n")
+    (tmp_path / "repo" / "charts" / "web" / "values.yaml").write_text(
+        "image:\n  repository: nginx\n  tag: 1.27.0\n")
+    (app / "values.yaml").write_text(
+        "web:\n  image:\n    tag: latest\nedge:\n  image:\n    tag: latest\n")
+    report = lint(app, cache_dir=tmp_path / "cache", helm=helm_bin, root=tmp_path / "repo")
+    assert report.errors == ()
+    assert sorted((f.location, f.resource) for f in report.findings
+                  if f.policy == "image-tag-pinned") == [
+        ("charts/app/values.yaml:3", "Deployment/web[app]"),
+        ("charts/app/values.yaml:6", "Deployment/edge[app]")]
+
+
 def test_chart_mode_renders_a_file_dependency_only_with_its_parent(
         helm_bin: Path, tmp_path: Path) -> None:
     """Chart mode: ``charts/web`` is the ``file://`` dependency of ``charts/app`` and needs

@@ -31,6 +31,7 @@ class ValueHints(TypedDict, total=False):
     require_key: bool
     require_parent: bool
     up: int
+    scope: Sequence[str]
 
 
 def locate(
@@ -78,7 +79,8 @@ def locate(
             rendered, resource, written, wanted[:1], anchor, anchor_in)
         if origin is not None:
             return origin
-    origin = find_value(rendered, values, **hints)
+    scope = subchart_scope(resource)
+    origin = find_value(rendered, values, **({"scope": scope, **hints} if scope else hints))
     if origin is not None:
         return origin
     origin = _patch_field(rendered, patched, fields, anchor, anchor_in, wanted)
@@ -92,6 +94,15 @@ def locate(
                       rendered, resource, line, anchor_in[0])) else None)
         return helper or Origin(resource.template_file, line)
     return declaration(rendered, resource) or target_origin(rendered.target)
+
+
+def subchart_scope(resource: Resource | None) -> tuple[str, ...]:
+    """The values keys a subchart's resource reads its values under: the name (or alias)
+    helm renders it by, of each subchart level (``web/charts/s2/templates/x.yaml``:
+    ``("s2",)``); none for the chart's own templates."""
+    parts = (resource.template or "").split("/") if resource is not None else []
+    end = parts.index("templates") if "templates" in parts else 0
+    return tuple(parts[i + 1] for i in range(end - 1) if parts[i] == "charts" and i > 0)
 
 
 def declaration(rendered: RenderedTarget, resource: Resource | None) -> Origin | None:
@@ -584,12 +595,14 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
     context_words = {c.lower() for c in hints.get("context", ()) if c}
     require_key = hints.get("require_key", False)
     rank = _ranker(rendered)
+    scope = tuple(hints.get("scope", ()))
     best: tuple[tuple[int, ...], Origin, KeyPath] | None = None
     for path, leaf, siblings in _leaves(rendered.values.data):
         text = _text(leaf)
         is_exact = text in whole
-        if not is_exact and text not in wanted:
-            continue
+        if not is_exact and text not in wanted or scope and not (
+                path[:len(scope)] == scope or path[:1] == ("global",)):
+            continue  # (a subchart's templates see its own values and the globals alone)
         names = [p.lower() for p in path if isinstance(p, str)]
         key_hit = bool(names) and names[-1] in key_names
         parent_hit = len(names) > 1 and names[-2] in parent_names
