@@ -254,7 +254,7 @@ def test_another_remote_a_generated_application_names_is_this_repository(
 def test_the_checked_commit_is_read_from_git_as_git_reads_it(tmp_path: Path) -> None:
     """ARGOCD_APP_REVISION: a branch's loose ref, then packed, a detached HEAD, a linked
     worktree; no checkout, no commit."""
-    from platecheck.argocd_env import repository_revision
+    from platecheck.repourl import repository_revision
 
     repo = tmp_path / "repo"
     repo.mkdir()

@@ -54,6 +54,25 @@ def test_warm_run_is_the_cold_report_without_the_engine(
     assert (warm.renders, warm.cache_hits) == (0, cold.renders + cold.cache_hits)
 
 
+def test_another_commit_checked_out_is_a_run_of_its_own(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The commit checked out is part of what a run checks (Argo CD substitutes it for
+    ``$ARGOCD_APP_REVISION``): with the same files at another commit, the kept answer of
+    the first is not given, and the engine runs."""
+    root, _ = synthetic
+    refs = root / ".git" / "refs" / "heads"
+    refs.mkdir(parents=True, exist_ok=True)
+    (root / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    (refs / "main").write_text("1" * 40 + "\n")
+    assert _run(root, tmp_path / "cache").renders > 0
+    _no_engine(monkeypatch)
+    _run(root, tmp_path / "cache")  # the same commit: the kept answer
+    (refs / "main").write_text("0" * 40 + "\n")
+    with pytest.raises(AssertionError, match="the engine ran"):
+        _run(root, tmp_path / "cache")
+
+
 def test_changed_values_file_is_seen_even_with_its_old_modification_time(
         synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
     root, files = synthetic

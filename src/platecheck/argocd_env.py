@@ -8,14 +8,9 @@ value-file entries, fileParameters paths and parameter values only.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
-from pathlib import Path
 
 from platecheck.model import Application, Source
-from platecheck.repourl import git_dirs
-
-_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
 
 
 def app_environment(app: Application, source: Source, revision: str) -> dict[str, str]:
@@ -81,29 +76,4 @@ def _special(char: str) -> bool:
     return char in "*#$@!?-" or char.isdigit()
 
 
-def repository_revision(root: Path) -> str:
-    """The commit checked out at ``root`` (``ARGOCD_APP_REVISION``), read from ``.git``
-    without running git; "" when ``root`` is not a Git checkout with a commit."""
-    dirs = git_dirs(root)
-    if dirs is None:
-        return ""
-    git, common = dirs
-    try:
-        head = (git / "HEAD").read_text("utf-8").strip()
-        if not head.startswith("ref:"):
-            return head if _SHA.match(head) else ""
-        ref = head[len("ref:"):].strip()
-        for base in (git, common):
-            loose = base / ref
-            if loose.is_file():
-                sha = loose.read_text("utf-8").strip()
-                return sha if _SHA.match(sha) else ""
-        packed = common / "packed-refs"
-        if packed.is_file():
-            for line in packed.read_text("utf-8").splitlines():
-                sha, _, name = line.partition(" ")
-                if name == ref and _SHA.match(sha):
-                    return sha
-    except (OSError, UnicodeDecodeError):
-        return ""
     return ""

@@ -30,6 +30,7 @@ from platecheck.options import (
     PolicyOptions,
     parse_value,
 )
+from platecheck.realpaths import resolve
 from platecheck.waivers import Waiver, load_waivers
 from platecheck.yamlio import Document, line_of, load_document, read_text, type_name
 
@@ -248,7 +249,11 @@ def load_config(root: Path, config_dir: Path | None = None,
 
 def _schema_dirs_exist(config: Config, parser: _Parser, root: Path) -> None:
     """Each ``schemaDirs`` entry the file writes is a directory: a misspelt one would leave
-    its schemas unread, every kind of theirs an unknown-kind finding at best."""
+    its schemas unread, every kind of theirs an unknown-kind finding at best. The
+    repository's own configuration reads schemas from inside the repository alone: what it
+    names elsewhere is the machine's, which a finding would show parts of (a configuration
+    given with ``--config`` outside the repository may name any directory)."""
+    inside = config.file is not None and resolve(config.file).is_relative_to(resolve(root))
     for pid in config.declarations:
         options = config.policy_options(pid)
         for env in (None, *config.environment_names):
@@ -258,6 +263,12 @@ def _schema_dirs_exist(config: Config, parser: _Parser, root: Path) -> None:
                 continue
             for entry in getattr(options.for_env(env), "schema_dirs", ()):
                 directory = Path(entry) if Path(entry).is_absolute() else root / entry
+                if inside and not resolve(directory).is_relative_to(resolve(root)):
+                    raise parser.fail(f"schemaDirs entry {entry!r} leads out of the "
+                                      "repository; the repository's configuration reads "
+                                      "schemas from inside it (copy the catalog into the "
+                                      "repository, or give a configuration outside it with "
+                                      "--config)", path)
                 if not directory.is_dir():
                     raise parser.fail(f"schemaDirs entry {entry!r} is not a directory "
                                       f"(relative to the repository root, {root})", path)

@@ -64,6 +64,7 @@ from platecheck.kustomize_errors import (
     PLUGIN_REMEDY,
     REMOTE_REMEDY,
     failing_entry,
+    fetched_entry,
     kubectl_error,
     plugin_entry,
     remote_entry,
@@ -93,6 +94,7 @@ from platecheck.model import (
     Resource,
 )
 from platecheck.provenance import at, target_origin
+from platecheck.realpaths import resolve
 from platecheck.render import HelmStats
 from platecheck.resources import applied_objects, make_resource
 from platecheck.sandbox import bounded_map, run_bounded
@@ -217,8 +219,15 @@ class Kustomize:
         for part in parts:  # (a file outside them a build of kustomize's restrictor reads
             # not: it changes nothing; one a kustomization names is a part)
             digest.extend((rel_path(part, self.root), directory_digest(part, within=self.root)))
-        return KustomizeCall(target, found, kustomization, data, tuple(options),
+        call = KustomizeCall(target, found, kustomization, data, tuple(options),
                              digest.hexdigest(), read, reach, parts)
+        fetched = fetched_entry(call, self.root)
+        if fetched is not None:  # (refused before the build: no build reaches the network)
+            entry, file, line = fetched
+            raise PlatecheckError(f"{entry!r} is remote: kustomize fetches it over the "
+                                  "network, which platecheck does not use", file, line,
+                                  REMOTE_REMEDY)
+        return call
 
     def _build(self, call: KustomizeCall) -> HelmResult | PlatecheckError:
         """``kubectl kustomize`` on a private copy, its output made portable (no path of the
@@ -400,12 +409,28 @@ class Kustomize:
 
     def _chart_homes(self, kustomizations: Sequence[tuple[Mapping[str, Any], Path, str]]
                      ) -> list[Path]:
-        """The chart homes the kustomizations (data, directory, file) inflate charts from,
-        those inside the repository."""
-        homes = (Path(os.path.normpath(directory / inflated.home))
-                 for data, directory, kustomization in kustomizations
-                 for inflated in _inflated(data, directory, kustomization, self.root))
-        return [home for home in homes if home.is_relative_to(self.root)]
+        """The chart homes the kustomizations (data, directory, file) inflate charts from.
+        A chart home, or a chart in it, outside the repository (an absolute path, one that
+        ``..`` or a symbolic link leads out) is an error at its entry: kustomize reads it
+        from wherever it is, with no load restrictor, so a build would inflate a chart of
+        the machine, not of the repository."""
+        homes = []
+        top = resolve(self.root)
+        for data, directory, kustomization in kustomizations:
+            for inflated in _inflated(data, directory, kustomization, self.root):
+                home = Path(os.path.normpath(directory / inflated.home))
+                chart = Path(os.path.normpath(
+                    directory / chart_directory(inflated.home, inflated.chart)))
+                if any(os.path.isabs(inflated.home) or not path.is_relative_to(self.root)
+                       or not resolve(path).is_relative_to(top) for path in (home, chart)):
+                    file, line = inflated.where(self.root)
+                    raise PlatecheckError(
+                        f"chart home {inflated.home!r} (chart "
+                        f"{str(inflated.chart.get('name', ''))!r}) leads out of the "
+                        "repository; platecheck inflates only charts of the repository, and "
+                        "kustomize would read this one from wherever it is", file, line)
+                homes.append(home)
+        return homes
 
     def _chart_templates(self, call: KustomizeCall, templates: dict[str, str]
                          ) -> dict[str, tuple[str, ...]]:

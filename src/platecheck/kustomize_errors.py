@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import posixpath
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from platecheck.kustomize_tree import KustomizeCall, file_layer, repository_layer
@@ -71,28 +72,48 @@ REMOTE_REMEDY = (
 
 
 def remote_entry(call: KustomizeCall, reason: str, root: Path
-                  ) -> tuple[str, str, int | None] | None:
+                 ) -> tuple[str, str, int | None] | None:
     """The remote resource, base or component that kubectl's ``reason`` quotes (a build
     that failed fetching it), the kustomization that lists it and the entry's line."""
     quoted = {next(group for group in match.groups() if group)
               for match in _QUOTED.finditer(reason)}
+    return next((found for found in _remote_entries(call, root)
+                 if found[0] in quoted or f'"{found[0]}"' in reason), None)
+
+
+# what kustomize fetches itself (its HTTP client, which Go never proxies to a loopback
+# address, or ssh), before a build starts
+_FETCHED = re.compile(r"[a-z][a-z0-9+.-]*://|git@|git::", re.IGNORECASE)
+
+
+def fetched_entry(call: KustomizeCall, root: Path) -> tuple[str, str, int | None] | None:
+    """A resource, base, component or ``openapi.path`` of a kustomization the build reads
+    that kustomize would fetch over the network (a URL, a ``git@`` or ``git::`` address),
+    with the kustomization that lists it and the entry's line: found before the build, so
+    that no build reaches the network, not even a loopback address a proxy never sees."""
+    return next((found for found in _remote_entries(call, root) if _FETCHED.match(found[0])),
+                None)
+
+
+def _remote_entries(call: KustomizeCall, root: Path) -> Iterator[tuple[str, str, int | None]]:
+    """Each entry of the kustomizations a build reads that names something remote (and
+    names no local path), with its kustomization and line."""
     assert call.target.source_dir is not None
     for directory, file, data in ((call.target.source_dir, call.found, call.data),
                                   *call.nested):
         schema = data.get("openapi")
         schema = schema.get("path") if isinstance(schema, dict) else None
         # kubectl fetches an openapi.path URL, and quotes it in Go's way ("...") when it fails
-        if isinstance(schema, str) and _URL.match(schema) and f'"{schema}"' in reason:
+        if isinstance(schema, str) and _URL.match(schema):
             rel = rel_path(file, root)
-            return schema, rel, file_layer(file, rel).lines.get(("openapi", "path"))
+            yield schema, rel, file_layer(file, rel).lines.get(("openapi", "path"))
         for key in ("resources", "bases", "components"):
             entries = data.get(key)
             for index, entry in enumerate(entries if isinstance(entries, list) else []):
-                if (isinstance(entry, str) and entry in quoted and _REMOTE.match(entry)
+                if (isinstance(entry, str) and _REMOTE.match(entry)
                         and not (directory / entry).exists()):
                     rel = rel_path(file, root)
-                    return entry, rel, file_layer(file, rel).lines.get((key, index))
-    return None
+                    yield entry, rel, file_layer(file, rel).lines.get((key, index))
 
 
 # kubectl's error once it has gone into a base: what follows is that base's

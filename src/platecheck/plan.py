@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from platecheck.argocd_env import app_environment, repository_revision
+from platecheck.argocd_env import app_environment
 from platecheck.chartfile import chart_yaml, key_line
 from platecheck.config import UNCLASSIFIED, Config, EnvironmentConfig
 from platecheck.discover import Discovery, load_chart, raw_at, rel_path, source_key
@@ -44,7 +44,14 @@ from platecheck.model import (
 )
 from platecheck.overrides import apply_overrides
 from platecheck.realpaths import resolve
-from platecheck.repourl import git_repo_urls, grown, identity, remote_urls, this_repository
+from platecheck.repourl import (
+    git_repo_urls,
+    grown,
+    identity,
+    remote_urls,
+    repository_revision,
+    this_repository,
+)
 from platecheck.sourcecheck import path_problem, path_remedy, source_problems
 from platecheck.sourcetype import explicit_type, source_type
 from platecheck.valuefiles import Resolver, written_dir

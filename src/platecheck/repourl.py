@@ -240,3 +240,34 @@ def other_repository(target: RenderTarget) -> bool:
     """A Git source (no plugin) that planning found is not this repository's."""
     remote = target.remote
     return remote is not None and git_source(remote) and target.source_type != "Plugin"
+
+
+_SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+
+
+def repository_revision(root: Path) -> str:
+    """The commit checked out at ``root`` (``ARGOCD_APP_REVISION``), read from ``.git``
+    without running git; "" when ``root`` is not a Git checkout with a commit."""
+    dirs = git_dirs(root)
+    if dirs is None:
+        return ""
+    git, common = dirs
+    try:
+        head = (git / "HEAD").read_text("utf-8").strip()
+        if not head.startswith("ref:"):
+            return head if _SHA.match(head) else ""
+        ref = head[len("ref:"):].strip()
+        for base in (git, common):
+            loose = base / ref
+            if loose.is_file():
+                sha = loose.read_text("utf-8").strip()
+                return sha if _SHA.match(sha) else ""
+        packed = common / "packed-refs"
+        if packed.is_file():
+            for line in packed.read_text("utf-8").splitlines():
+                sha, _, name = line.partition(" ")
+                if name == ref and _SHA.match(sha):
+                    return sha
+    except (OSError, UnicodeDecodeError):
+        return ""
+    return ""

@@ -332,7 +332,7 @@ def _keyed(paths: Sequence[str | os.PathLike[str]], cache_root: Path | None,
         default_cache_dir,
         find_helm,
     )
-    from platecheck.repourl import normalized, remote_urls
+    from platecheck.repourl import normalized, remote_urls, repository_revision
 
     if not options.get("use_cache", True) or options.get("changed_since") is not None:
         return None
@@ -351,6 +351,8 @@ def _keyed(paths: Sequence[str | os.PathLike[str]], cache_root: Path | None,
                  "root": None, "helm": str(helm), "jobs": None,
                  # the checkout's Git remotes say which repoURLs are this repository
                  "remotes": sorted({normalized(url) for url in remote_urls(root)}),
+                 # the commit checked out: Argo CD substitutes it ($ARGOCD_APP_REVISION)
+                 "revision": repository_revision(root),
                  "config_dir": os.path.relpath(Path(config).resolve(), root)
                  if config is not None else None}
         cache = RunCache((cache_root or default_cache_dir()) / RUNS)

@@ -484,7 +484,7 @@ def local_directories(value: Any) -> tuple[str, ...]:
         if "://" in item:
             raise PlatecheckError(f"schemaDirs entry {item!r} is a URL; platecheck reads "
                                   "schemas from local directories only (download the catalog "
-                                  "into the repository or a directory next to it)")
+                                  "into the repository)")
     return tuple(items)
 
 

@@ -39,7 +39,9 @@ Options:
         top-level ``kubernetesVersion``), else 1.31.0.
     schemaDirs: local directories of CRD JSON schemas, relative to the repository root
         (default ["policies/schemas"]); searched in order before the repository's CRDs and
-        the bundled schemas. A URL is a configuration error (no network while linting).
+        the bundled schemas. A URL is a configuration error (no network while linting), and
+        so is a directory outside the repository that the repository's own configuration
+        names (one given with ``--config`` outside it may name any).
     repositoryCrds: use the CustomResourceDefinitions found in the repository (default true).
     bundledSchemas: also use the CRD schemas shipped with platecheck (default true).
 

@@ -1,0 +1,80 @@
+"""What a Kustomize source may read and reach: nothing outside the repository, no network,
+refused before any build runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import lint
+from platecheck.errors import PlatecheckError
+from platecheck.policies import configuration
+from synthetic import application, write_files
+
+pytestmark = pytest.mark.usefixtures("kubectl_bin")
+
+CHART = {"Chart.yaml": "apiVersion: v2\nname: leak\nversion: 0.1.0\n",
+         "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: leak\n"
+                              "data:\n  secret: {{ .Files.Get \"secret.txt\" | quote }}\n",
+         "secret.txt": "CANARY-outside-the-repository\n"}
+
+
+@pytest.mark.parametrize("home", ["absolute", "../../outside"])
+def test_a_chart_home_outside_the_repository_is_refused_before_the_build(
+        tmp_path: Path, home: str) -> None:
+    """``helmGlobals.chartHome`` naming a directory outside the repository (an absolute
+    path, or ``..`` enough) with a ``valuesFile`` inside: kustomize would inflate the chart
+    from wherever it is; it is a could-not-check error at the entry, and nothing of it is
+    read."""
+    outside = write_files(tmp_path / "outside", {f"leak/{k}": v for k, v in CHART.items()})
+    chart_home = str(outside) if home == "absolute" else home
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "root.yaml": application("web", "ov", "web"),
+        "ov/values.yaml": "{}\n",
+        "ov/kustomization.yaml": f"helmGlobals:\n  chartHome: {chart_home}\nhelmCharts:\n"
+                                 "  - name: leak\n    valuesFile: values.yaml\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report.errors] == [
+        ("ov/kustomization.yaml:4", f"chart home {chart_home!r} (chart 'leak') leads out of the "
+         "repository; platecheck inflates only charts of the repository, and kustomize would "
+         "read this one from wherever it is")]
+    assert report.builds == 0
+    assert not any("CANARY" in str(part) for part in (report.findings, report.errors))
+
+
+@pytest.mark.parametrize("entry", ["http://127.0.0.1:9/a.yaml", "git@127.0.0.1:org/repo.git",
+                                   "git::https://127.0.0.1/org/repo"])
+def test_a_resource_kustomize_would_fetch_is_refused_before_the_build(
+        tmp_path: Path, entry: str) -> None:
+    """A resource kustomize fetches itself (Go's HTTP client sends no loopback request to a
+    proxy; ssh has none) is refused before any build starts, whatever the machine allows."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "root.yaml": application("web", "ov", "web"),
+        "ov/kustomization.yaml": f"resources:\n  - cm.yaml\n  - {entry}\n",
+        "ov/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report.errors] == [
+        ("ov/kustomization.yaml:3", f"{entry!r} is remote: kustomize fetches it over the "
+         "network, which platecheck does not use")]
+    assert report.builds == 0
+
+
+def test_the_repositorys_configuration_reads_no_schemas_outside_it(tmp_path: Path) -> None:
+    """``schemaDirs`` in the repository's own configuration naming a directory outside the
+    repository is refused (what a finding says of its schemas would show them), whether it
+    exists or not; a configuration outside the repository (``--config``) may name it."""
+    outside = tmp_path / "schemas"
+    outside.mkdir()
+    text = f"policies:\n  k8s-schema:\n    options:\n      schemaDirs: [{outside}]\n"
+    repo = write_files(tmp_path / "repo", {"policies/platecheck.yaml": text})
+    for path in (outside, tmp_path / "missing"):
+        (repo / "policies" / "platecheck.yaml").write_text(text.replace(str(outside),
+                                                                        str(path)))
+        with pytest.raises(PlatecheckError) as caught:
+            configuration(repo, None)
+        assert (caught.value.file, caught.value.line) == ("policies/platecheck.yaml", 4)
+        assert caught.value.message.startswith(f"schemaDirs entry {str(path)!r} leads out of "
+                                               "the repository")
+    given = write_files(tmp_path / "given", {"platecheck.yaml": text})
+    assert configuration(repo, given) is not None
