@@ -3350,6 +3350,32 @@ def test_a_tag_a_patch_and_the_images_entry_both_set_is_at_the_images_entry(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("target", "applied"), [
+    ("{kind: 'Deploy.*', name: web}", True),  # a regular expression, as kustomize reads it
+    ("{name: web, group: apps}", True),  # no kind: any kind (the Ingress web is no apps)
+    ("{kind: Deployment, group: apps, version: 'v.*'}", True),
+    ("{kind: Deployment, version: v2}", False),  # selects no apps/v1 Deployment
+    ("{kind: Deployment, group: batch}", False),
+    ("{kind: Deployment, namespace: other}", False),
+])
+def test_a_patch_target_selects_as_kustomize_selects(tmp_path: Path, target: str,
+                                                     applied: bool) -> None:
+    """A JSON 6902 patch retagging the image ``latest``: where its target selects the
+    Deployment (kind, group, version and namespace each a regular expression; none: any),
+    the tag is at the patch; where it does not, kustomize leaves the base's, and so the
+    finding is at the base."""
+    report_ = _patched(tmp_path, {
+        "base/deploy.yaml": _PATCHED_BASE["base/deploy.yaml"].replace("nginx:1.27.0",
+                                                                      "nginx:latest"),
+        "prod/kustomization.yaml": f"resources: [../base]\npatches:\n  - target: {target}\n"
+                                   "    patch: |-\n      - op: replace\n"
+                                   "        path: /spec/template/spec/containers/1/image\n"
+                                   "        value: nginx:latest\n"})
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+        "prod/kustomization.yaml:7" if applied else "base/deploy.yaml:14"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_a_patch_written_as_a_quoted_string_points_at_its_entry(tmp_path: Path) -> None:
     """An inline patch written as a quoted string, not a literal block: its own lines are
     not the file's, so a field it writes is found at the line of its ``patch`` key."""

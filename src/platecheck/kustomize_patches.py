@@ -215,9 +215,11 @@ def _entry_layers(entry: _Entry, directory: Path, rel: str, root: Path,
             pattern = names.written(name) if name else "(?!)"
             selector: tuple[Requirement, ...] = ()
             if entry.target is not None:  # the target selects, not the patch's own name
-                kind = str(entry.target.get("kind", kind))
+                kind = str(entry.target.get("kind") or "")  # (none: any kind)
                 pattern, selector = names.target(entry.target)
-            if kind:
+                layers.append(FieldLayer(file, kind, pattern, document.data, lines, selector,
+                                         *_group_version(entry.target)))
+            elif kind:
                 layers.append(FieldLayer(file, kind, pattern, document.data, lines, selector))
     return layers
 
@@ -226,7 +228,7 @@ def _json_patch(operations: list[Any], lines: Mapping[KeyPath, int], file: str,
                 target: Mapping[str, Any] | None, names: _Names) -> list[FieldLayer]:
     """A JSON 6902 patch as one layer: the fields its ``add`` and ``replace`` operations
     write, by their JSON pointers (list items by index), each at its ``value`` line."""
-    if target is None or not isinstance(target.get("kind"), str):
+    if target is None:
         return []
     data: dict[Any, Any] = {}
     written: dict[KeyPath, int] = {}
@@ -249,7 +251,17 @@ def _json_patch(operations: list[Any], lines: Mapping[KeyPath, int], file: str,
     if not written:
         return []
     pattern, selector = names.target(target)
-    return [FieldLayer(file, target["kind"], pattern, data, written, selector)]
+    return [FieldLayer(file, str(target.get("kind") or ""), pattern, data, written, selector,
+                       *_group_version(target))]
+
+
+def _group_version(target: Mapping[str, Any]) -> tuple[str, str, str]:
+    """A target's ``group``, ``version`` and ``namespace``, each a regular expression the
+    resource's must match whole, as kustomize reads a selector (``NewSelectorRegex``); "":
+    any."""
+    group, version, namespace = (str(target.get(key) or "")
+                                 for key in ("group", "version", "namespace"))
+    return group, version, namespace
 
 
 # --- replacements -------------------------------------------------------------------------
@@ -327,7 +339,7 @@ def _target_layers(target: Any, where: KeyPath, lines: Mapping[KeyPath, int], fi
         if written is None:
             continue
         layers.append(FieldLayer(file, str(select["kind"]), pattern, data, {written: line},
-                                 selector))
+                                 selector, *_group_version(select)))
     return layers
 
 
@@ -423,13 +435,18 @@ def patch_origin(layers: Sequence[FieldLayer], resource: Resource,
 
 
 def _applying(layers: Sequence[FieldLayer], resource: Resource) -> Iterable[FieldLayer]:
-    """The patches of ``resource``: of its kind, its name matching theirs, carrying the
-    labels and annotations their targets select."""
+    """The patches of ``resource``: its kind, API group and version and its name matching
+    theirs (regular expressions, as kustomize's selectors), carrying the labels and
+    annotations their targets select."""
     from platecheck.goregex import go_fullmatch
 
     metadata = resource.doc.get("metadata")
     metadata = metadata if isinstance(metadata, dict) else {}
-    return (layer for layer in layers if layer.kind == resource.kind
+    group, _, version = resource.api_version.rpartition("/")
+    return (layer for layer in layers
+            if all(not pattern or go_fullmatch(pattern, value) for pattern, value in (
+                (layer.kind, resource.kind), (layer.group, group), (layer.version, version),
+                (layer.namespace, resource.namespace or "")))
             and go_fullmatch(layer.name, resource.name)
             and all(_meets(metadata, requirement) for requirement in layer.selector))
 

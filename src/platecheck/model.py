@@ -378,13 +378,18 @@ class FieldLayer:
     name, and the line of every key path."""
 
     file: str  # repository-relative
-    kind: str
+    kind: str  # a regular expression its kind matches whole ("": any kind)
     name: str  # a regular expression (Go's syntax) the built resource's whole name matches
     data: Mapping[str, Any]
     lines: Mapping[KeyPath, int]
     # what the resource's labels and annotations must meet, its target's selectors:
     # (``labels`` or ``annotations``, key, operator, values), kustomize_patches.Requirement
     selector: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
+    # regular expressions its API group, version and namespace match whole ("": any), a
+    # target's
+    group: str = ""
+    version: str = ""
+    namespace: str = ""
 
 
 @dataclass(frozen=True)
