@@ -394,3 +394,22 @@ def test_a_set_path_pathlib_refuses_names_no_directory(tmp_path: Path) -> None:
     assert _globbed(tmp_path, "/etc") == []
     assert _globbed(tmp_path, ".") == [tmp_path]
     assert _globbed(tmp_path, "a*") == [tmp_path / "apps"]
+
+
+def test_two_elements_of_one_list_set_making_one_name_are_refused_by_argo_cd(
+        tmp_path: Path) -> None:
+    """Two elements of one plain list set make Applications of one name: Argo CD refuses
+    the set's duplicate names (``validateGeneratedApplications``) and creates neither; the
+    finding says so, not that renders differ."""
+    app_set = SET.replace("  goTemplate: true\n", "").replace(
+        "          - env: prod\n          - env: stg\n", "          - env: prod\n" * 2
+    ).replace("'apps-{{.env}}'", "'apps-{{env}}'").replace("'apps/{{.env}}'", "'shared'")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/set.yaml": app_set, "shared/cm.yaml": CM.format(name="c")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "argocd-application" and "elements" in f.message] == [
+        ("bootstrap/set.yaml:14", "Application apps-prod: 2 elements of the ApplicationSet at "
+         "bootstrap/set.yaml:1 make Applications of this name: Argo CD refuses the set's "
+         "duplicate names and creates none of them")]
