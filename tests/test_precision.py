@@ -159,44 +159,33 @@ def test_a_subchart_from_a_file_dependency_points_at_its_own_templates(
     assert not (app / "charts").exists()  # the checked repository is never written
 
 
-def test_a_value_a_subchart_sets_itself_is_at_its_values_line(
-        helm_bin: Path, tmp_path: Path) -> None:
-    """An umbrella chart renders its ``file://`` subchart (under its name and an alias): a
-    floating tag the subchart's own values.yaml sets is reported at that line; where the
-    umbrella's values.yaml sets the key below the alias, at the umbrella's line, which wins
-    (helm's coalesceDeps puts a subchart's defaults below its parent's values)."""
+@pytest.mark.parametrize(("subchart", "umbrella", "expected"), [
+    # the subchart's own values.yaml sets the tag; the umbrella sets the alias's, which wins
+    # (helm's coalesceDeps puts a subchart's defaults below its parent's values)
+    ("latest", "edge:\n  image:\n    tag: edge\n",
+     [("charts/app/values.yaml:3", "Deployment/edge[app]"),
+      ("charts/web/values.yaml:3", "Deployment/web[app]")]),
+    # the umbrella sets the same tag for both: each under its own key (a subchart's
+    # templates see its values and the globals alone), not both at the first
+    ("1.27.0", "web:\n  image:\n    tag: latest\nedge:\n  image:\n    tag: latest\n",
+     [("charts/app/values.yaml:3", "Deployment/web[app]"),
+      ("charts/app/values.yaml:6", "Deployment/edge[app]")]),
+])
+def test_a_subcharts_value_is_at_the_values_line_that_set_it(
+        helm_bin: Path, tmp_path: Path, subchart: str, umbrella: str,
+        expected: list[tuple[str, str]]) -> None:
+    """An umbrella chart renders its ``file://`` subchart under its name and an alias: each
+    Deployment's floating tag is at the line that set it for that one."""
     app = _umbrella(tmp_path / "repo", "web", "edge",
                     '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
                     "          imagePullPolicy: IfNotPresent\n")
     (tmp_path / "repo" / "charts" / "web" / "values.yaml").write_text(
-        "image:\n  repository: nginx\n  tag: latest\n")
-    (app / "values.yaml").write_text("edge:\n  image:\n    tag: edge\n")
+        f"image:\n  repository: nginx\n  tag: {subchart}\n")
+    (app / "values.yaml").write_text(umbrella)
     report = lint(app, cache_dir=tmp_path / "cache", helm=helm_bin, root=tmp_path / "repo")
     assert report.errors == ()
     assert sorted((f.location, f.resource) for f in report.findings
-                  if f.policy == "image-tag-pinned") == [
-        ("charts/app/values.yaml:3", "Deployment/edge[app]"),
-        ("charts/web/values.yaml:3", "Deployment/web[app]")]
-
-
-def test_a_value_two_subcharts_set_alike_is_at_each_ones_line(
-        helm_bin: Path, tmp_path: Path) -> None:
-    """The umbrella sets the same floating tag for the subchart and for its alias: each
-    Deployment's is at the line under its own key (a subchart's templates see its values
-    and the globals alone), not both at the first one."""
-    app = _umbrella(tmp_path / "repo", "web", "edge",
-                    '          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"\n'
-                    "          imagePullPolicy: IfNotPresent\n")
-    (tmp_path / "repo" / "charts" / "web" / "values.yaml").write_text(
-        "image:\n  repository: nginx\n  tag: 1.27.0\n")
-    (app / "values.yaml").write_text(
-        "web:\n  image:\n    tag: latest\nedge:\n  image:\n    tag: latest\n")
-    report = lint(app, cache_dir=tmp_path / "cache", helm=helm_bin, root=tmp_path / "repo")
-    assert report.errors == ()
-    assert sorted((f.location, f.resource) for f in report.findings
-                  if f.policy == "image-tag-pinned") == [
-        ("charts/app/values.yaml:3", "Deployment/web[app]"),
-        ("charts/app/values.yaml:6", "Deployment/edge[app]")]
+                  if f.policy == "image-tag-pinned") == sorted(expected)
 
 
 def test_chart_mode_renders_a_file_dependency_only_with_its_parent(
