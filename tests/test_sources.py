@@ -4615,3 +4615,25 @@ def test_a_field_a_patch_sets_on_an_application_is_at_the_patch(tmp_path: Path,
             if "missing-dir" in f.message] == [
         ("apps/patch.yaml:8" if how == "strategic-merge" else "apps/patch.yaml:3",
          "Application web: source path 'missing-dir' does not exist")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_the_name_a_strategic_merge_patch_names_its_target_by_stays_at_the_base(
+        tmp_path: Path) -> None:
+    """A strategic-merge patch writes the Application's name to say which it patches: the
+    name is still the base's, where a name used twice is found."""
+    patch = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
+             "  namespace: argocd\nspec:\n  source:\n    path: web2\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "root.yaml": application("root", "apps", "argocd"),
+        "apps/kustomization.yaml": "resources: [web.yaml]\npatches:\n  - path: patch.yaml\n",
+        "apps/patch.yaml": patch, "apps/web.yaml": application("web", "web", "web"),
+        "root2.yaml": application("root2", "more", "argocd"),
+        "more/web.yaml": application("web", "web", "web"),
+        **{f"{d}/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+           for d in ("web", "web2")}})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(f.location for f in report_.findings
+                  if "name is also used" in f.message) in (["apps/web.yaml:4"],
+                                                           ["more/web.yaml:4"])
+    assert not any(f.file == "apps/patch.yaml" and f.line == 4 for f in report_.findings)

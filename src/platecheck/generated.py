@@ -412,6 +412,9 @@ def _template_path(path: KeyPath, written: Mapping[KeyPath, tuple[int, str]]) ->
     return mapped
 
 
+_IDENTIFIERS = frozenset({("metadata", "name"), ("metadata", "namespace")})
+
+
 def _patched(item: RenderedTarget, resource: Resource, app: Application
              ) -> dict[KeyPath, Origin]:
     """The fields of an Application a Kustomize build wrote that one of its patches set: at
@@ -422,6 +425,8 @@ def _patched(item: RenderedTarget, resource: Resource, app: Application
 
     found = {}
     for path, _ in scalars(app.raw):
+        if path[:1] in (("apiVersion",), ("kind",)) or path in _IDENTIFIERS:
+            continue  # what a strategic-merge patch writes to name what it patches
         origin = patch_origin(item.patches, resource, path)
         if origin is not None:
             found[path] = origin
