@@ -60,6 +60,23 @@ def test_environment_matching(tmp_path: Path, name: str, labels: dict[str, str],
         assert matched.app_name(name) == app
 
 
+@pytest.mark.parametrize(("name", "app"), [
+    ("shop-prod-eu", "shop-eu"), ("shop-stg-eu", "shop-eu"),  # *-<env>-*: what * covers
+    ("web-prod", "web"), ("prod-web", "web"),
+])
+def test_an_environment_word_between_two_stars_is_dropped_from_the_app_name(
+        tmp_path: Path, name: str, app: str) -> None:
+    """``names: ["*-prod-*"]`` and ``["*-stg-*"]``: ``shop-prod-eu`` and ``shop-stg-eu``
+    are one app, ``shop-eu``, whose environments env-consistency compares."""
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "policies" / "platecheck.yaml").write_text(
+        "environments:\n  prod:\n    production: true\n"
+        "    match: {names: ['*-prod-*', '*-prod', 'prod-*']}\n"
+        "  stg:\n    match: {names: ['*-stg-*']}\n")
+    matched = configuration(tmp_path, None).match_environment(name, {}, None)
+    assert matched is not None and matched.app_name(name) == app
+
+
 def test_require_environment_leaves_unmatched_applications_without_one(tmp_path: Path) -> None:
     write(tmp_path, "requireEnvironment: true\n")
     config = configuration(tmp_path, None)

@@ -4637,3 +4637,22 @@ def test_the_name_a_strategic_merge_patch_names_its_target_by_stays_at_the_base(
                   if "name is also used" in f.message) in (["apps/web.yaml:4"],
                                                            ["more/web.yaml:4"])
     assert not any(f.file == "apps/patch.yaml" and f.line == 4 for f in report_.findings)
+
+
+def test_a_waiver_about_a_target_that_could_not_be_rendered_is_not_stale(
+        tmp_path: Path) -> None:
+    """The chart of ``web`` fails to render (could-not-check): what it would have found is
+    not known, so a waiver about it matched nothing but is not called stale (deleting it
+    would fail the gate again once the chart renders); one about a target rendered is."""
+    waivers = "".join(f"  - {{policy: image-tag-pinned, target: '{target}', reason: r, "
+                      "expires: '2099-01-01'}\n" for target in ("*/web", "*/api"))
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "policies/waivers.yaml": "waivers:\n" + waivers,
+        "apps/web.yaml": application("web", "web", "web"),
+        "apps/api.yaml": application("api", "api", "api"),
+        "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "web/templates/cm.yaml": '{{ fail "not yet" }}\n',
+        "api/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [e.target for e in report_.errors] == ["default/web"]
+    assert [f.line for f in report_.findings if f.policy == "waiver-stale"] == [3]

@@ -90,11 +90,26 @@ class EnvironmentConfig:
                 stripped = name[: len(name) - len(glob) + 1]
             elif glob.endswith("*") and not _has_wildcard(glob[:-1]):
                 stripped = name[len(glob) - 1:]
-            else:
-                continue
+            else:  # the environment's word between two ``*`` (``*-prod-*``): what they cover
+                stripped = _between_stars(name, glob)
             if stripped:
                 return stripped
         return name
+
+
+def _between_stars(name: str, glob: str) -> str:
+    """What the two ``*`` of a glob ``*<word>*`` (no other wildcard) cover in ``name``,
+    joined by the word's first character when it is a separator (``shop-prod-eu`` by
+    ``*-prod-*``: ``shop-eu``); "" for any other glob."""
+    inner = glob[1:-1]
+    if not (glob.startswith("*") and glob.endswith("*")) or not inner \
+            or _has_wildcard(inner):
+        return ""
+    found = re.fullmatch(f"(.*?){re.escape(inner)}(.*)", name)
+    if found is None:
+        return ""
+    joint = inner[0] if inner[0] in "-_." else ""
+    return joint.join(part for part in found.groups() if part)
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,9 @@ def waived_findings(findings: list[Finding], config: Config, model: RepoModel
     if config.waivers_file is None:
         return findings
     today = datetime.date.today()
-    waived = apply_waivers(findings, config.waivers, today, [t.id for t in model.targets],
+    # checked: the targets rendered (one that failed, or whose source is not rendered, holds
+    # findings no one knows, so a waiver that may be about it is not stale)
+    waived = apply_waivers(findings, config.waivers, today, [r.id for r in model.rendered],
                            lambda: model.repository_targets)
     result = list(waived.findings)
     # stamped here, as run_policies stamps the rest
