@@ -92,6 +92,56 @@ def test_the_charts_own_values_and_schema_are_chart_changes() -> None:
         assert chosen(path) == {"stg/web": path, "prod/web": path}
 
 
+def test_a_charts_own_values_one_target_names_still_chooses_every_target_of_it() -> None:
+    """``web-prod`` lists the chart's ``values.yaml`` among its value files; helm reads it
+    for ``web-stg`` too, so both are chosen."""
+    targets = [target("stg", "web", "helm/web", (), "apps/web-stg.yaml"),
+               target("prod", "web", "helm/web", ("helm/web/values.yaml",),
+                      "apps/web-prod.yaml")]
+    assert dict(select(targets, ["helm/web/values.yaml"], ref="main", root=ROOT).reasons) == {
+        "stg/web": "helm/web/values.yaml", "prod/web": "helm/web/values.yaml"}
+
+
+def test_a_file_deleted_since_the_ref_chooses_every_target() -> None:
+    """A glob or an ``ignoreMissingValueFiles`` entry read the file: nothing the targets
+    read now says which, so every target is chosen."""
+    gone = "env/prod/pin.yaml"
+    assert set(select(TARGETS, [gone], ref="main", root=ROOT, deleted=[gone]).reasons) == {
+        t.id for t in TARGETS}
+
+
+def test_an_application_a_chosen_render_generates_is_chosen() -> None:
+    """The parent's values feed its child (a values line, a patch): a child of the tree a
+    chosen target renders is chosen with it; one of another tree is not."""
+    import dataclasses
+
+    parent = target("stg", "root", "apps-chart", ("apps-chart/values.yaml",), "root.yaml")
+    children = [dataclasses.replace(t, application=dataclasses.replace(
+        t.application, deployed_by=top)) for t, top in (
+        (target("prod", "web", "helm/web", (), "apps-chart/templates/web.yaml"), "root.yaml"),
+        (target("prod", "api", "helm/api", (), "other/templates/api.yaml"), "other.yaml"))]
+    assert dict(select([parent, *children], ["apps-chart/values.yaml"], ref="main",
+                       root=ROOT).reasons) == {
+        "stg/root": "apps-chart/values.yaml", "prod/web": "generated through stg/root"}
+
+
+def test_a_directory_holding_jsonnet_depends_on_the_whole_repository(tmp_path: Path) -> None:
+    """A Jsonnet file may import any file of the repository (its ``libs``, ``../``): a
+    directory source holding one is chosen by a change anywhere; a plain one is not."""
+    import dataclasses
+
+    from platecheck.model import SourceType
+
+    for name, text in (("j/main.jsonnet", "{}"), ("p/cm.yaml", "{}"), ("lib/k.libsonnet", "{}")):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    made = [dataclasses.replace(target("prod", app, app, (), f"apps/{app}.yaml"), chart=None,
+                                source_type=SourceType.DIRECTORY, source_dir=tmp_path / app)
+            for app in ("j", "p")]
+    assert dict(select(made, ["lib/k.libsonnet"], ref="main", root=tmp_path).reasons) == {
+        "prod/j": "lib/k.libsonnet"}
+
+
 def test_a_values_file_no_target_names_counts_as_a_chart_change() -> None:
     # a template could read it with .Files.Get; choosing too much is safe, too little is not
     assert chosen("helm/web/values-dev.yaml") == {

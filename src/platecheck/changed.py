@@ -4,10 +4,14 @@ The changed files are ``git diff --name-only REF...HEAD`` (what the branch chang
 left REF, as a pull request shows it) plus uncommitted changes (staged, unstaged, untracked).
 A target is chosen when one of its inputs changed:
 
-- a file inside its chart directory (or a chart it depends on through ``file://``);
-- one of its value files (a shared values file chooses every target that uses it);
+- a file inside its chart directory (or a chart it depends on through ``file://``), or, for
+  a Kustomize source or a directory holding Jsonnet, anywhere in the repository;
+- one of its value files (a shared values file chooses every target that uses it; a chart's
+  own ``values.yaml`` every target of the chart);
 - its Application manifest;
-- anything under the policy configuration directory (every target).
+- an input of the target whose render generates its Application (of the same tree);
+- anything under the policy configuration directory, or a file deleted since REF (every
+  target).
 
 Every other environment of a chosen app is added as its counterpart, so the
 staging/production consistency check still sees both sides. The engine chooses among every
@@ -145,7 +149,9 @@ def _chart_dirs(target: RenderTarget, root: Path) -> list[str]:
     directory source's directory; for a Kustomize source the whole repository (its bases and
     components may be anywhere in it)."""
     if target.source_dir is not None and target.source_dir.is_relative_to(root):
-        if str(target.source_type) == "Kustomize":
+        # a Jsonnet file may import any file of the repository (its libs, ``../``)
+        if str(target.source_type) == "Kustomize" or next(
+                target.source_dir.rglob("*.jsonnet"), None) is not None:
             return [""]
         return [target.source_dir.relative_to(root).as_posix()]
     if target.chart is None:
@@ -171,26 +177,32 @@ def _inputs(target: RenderTarget, root: Path) -> tuple[list[str], set[str]]:
 
 
 def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str, root: Path,
-           config_dir: str | None = "policies") -> Selection:
+           config_dir: str | None = "policies", deleted: Iterable[str] = ()) -> Selection:
     """Choose the targets ``changed`` (root-relative POSIX paths) affects.
 
     ``config_dir`` is the policy configuration directory relative to ``root`` (``None`` when it
-    lies outside the repository); any change there chooses every target."""
+    lies outside the repository); any change there chooses every target. So does a file of
+    ``deleted`` (gone since REF): a glob or an ``ignoreMissingValueFiles`` entry that read
+    it leaves no trace in what the targets read now."""
     changed = tuple(changed)
     reasons: dict[str, str] = {}
     config_change = next((p for p in changed if config_dir and _under(p, config_dir)), None)
+    everything = config_change or next(iter(deleted), None)
     # Environment values files usually sit in the chart directory; they are inputs of the
-    # targets that name them, not a change of the chart.
+    # targets that name them, not a change of the chart (but a chart's values.yaml, which
+    # helm always reads, is)
     value_files = {vf.rel for t in targets for vf in t.value_files}
     for target in targets:
-        if config_change is not None:
-            reasons[target.id] = config_change
+        if everything is not None:
+            reasons[target.id] = everything
             continue
         dirs, files = _inputs(target, root)
-        hit = next((p for p in changed if p in files or (
-            p not in value_files and any(_under(p, d) for d in dirs))), None)
+        hit = next((p for p in changed if p in files or any(_under(p, d) and (
+            p not in value_files or p == _chart_values(d)) for d in dirs)),
+                   None)
         if hit is not None:
             reasons[target.id] = hit
+    _generated_by_chosen(targets, reasons)
     chosen_apps = {t.app for t in targets if t.id in reasons}
     for target in targets:
         if target.app in chosen_apps and target.id not in reasons:
@@ -198,6 +210,31 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
     order = {t.id: i for i, t in enumerate(targets)}
     ordered = dict(sorted(reasons.items(), key=lambda item: order[item[0]]))
     return Selection(ref=ref, changed=changed, reasons=ordered, total=len(targets))
+
+
+def _chart_values(directory: str) -> str:
+    """The ``values.yaml`` of the chart at ``directory`` (root-relative)."""
+    return "values.yaml" if directory in ("", ".") else f"{directory}/values.yaml"
+
+
+def _generated_by_chosen(targets: Sequence[RenderTarget], reasons: dict[str, str]) -> None:
+    """Add to ``reasons`` the targets whose Applications a chosen target's render (or one
+    of the same tree's) generates: what the parent's inputs write into them (a values line,
+    a patch) changes them too."""
+    tops = {_top(t): t.id for t in targets if t.id in reasons and _top(t) is not None}
+    for target in targets:
+        app = target.application
+        if target.id not in reasons and app is not None and app.deployed_by in tops:
+            reasons[target.id] = f"generated through {tops[app.deployed_by]}"
+
+
+def _top(target: RenderTarget) -> str | None:
+    """The file of what renders the tree ``target`` is in: its Application's top parent's,
+    else its own Application file, else its chart's directory (chart mode)."""
+    app = target.application
+    if app is not None:
+        return app.deployed_by or app.file
+    return target.chart.rel if target.chart is not None else None
 
 
 def config_dir_in(root: Path, config_dir: Path | None) -> str | None:
@@ -212,5 +249,11 @@ def config_dir_in(root: Path, config_dir: Path | None) -> str | None:
 def changed_since(root: Path, ref: str, targets: Sequence[RenderTarget],
                   config_dir: Path | None = None) -> Selection:
     """The whole step: ask git what changed since ``ref`` and choose the targets."""
-    return select(targets, changed_files(root, ref), ref=ref, root=root.resolve(),
-                  config_dir=config_dir_in(root, config_dir))
+    files = changed_files(root, ref)
+    return select(targets, files, ref=ref, root=root.resolve(),
+                  config_dir=config_dir_in(root, config_dir), deleted=gone(root, files))
+
+
+def gone(root: Path, files: Iterable[str]) -> list[str]:
+    """Those of ``files`` (root-relative) that are no longer in the work tree."""
+    return [path for path in files if not (root / path).exists()]

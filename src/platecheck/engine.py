@@ -445,7 +445,8 @@ def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,
     if files is None or ref is None:
         return None, (targets, rendered, lints)
     selection = changed.select(targets, files, ref=ref, root=root.resolve(),
-                               config_dir=changed.config_dir_in(root, config_dir))
+                               config_dir=changed.config_dir_in(root, config_dir),
+                               deleted=changed.gone(root, files))
     kept = [t for t in targets if t.id in selection.ids]
     charts = {(t.chart.rel, t.environment) for t in kept if t.chart is not None}
     return selection, (kept, [r for r in rendered if r.id in selection.ids],
