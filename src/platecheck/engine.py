@@ -429,8 +429,8 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     if roots:
         return {"undeployed_charts": roots, **together,
                 "undeployed_unnamed": len(charts) - len(roots) + len(kustomizations)}
-    return {"undeployed_charts": charts, "undeployed_kustomizations": kustomizations,
-            **together}
+    return {"undeployed_charts": charts, **together, "undeployed_kustomizations": tuple(
+        (file, len(files)) for file, files in kustomizations)}
 
 
 def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,

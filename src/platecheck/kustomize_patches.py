@@ -97,6 +97,18 @@ class _Names:
     def written(self, name: str) -> str:
         return f"{self.prefix}{re.escape(name)}{self.suffix}"
 
+    def layer(self, file: str, target: Mapping[str, Any], data: Mapping[str, Any],
+              lines: Mapping[KeyPath, int]) -> FieldLayer:
+        """The fields ``data`` writes (at ``lines`` of ``file``) in the resources a patch's or
+        replacement's ``target`` selects: its kind, group, version, namespace and name each
+        a regular expression the resource's must match whole, as kustomize reads a selector
+        (``NewSelectorRegex``; one not given matches any), and its selectors."""
+        pattern, selector = self.target(target)
+        group, version, namespace = (str(target.get(key) or "")
+                                     for key in ("group", "version", "namespace"))
+        return FieldLayer(file, str(target.get("kind") or ""), pattern, data, lines, selector,
+                          group, version, namespace)
+
     def target(self, target: Mapping[str, Any]) -> tuple[str, tuple[Requirement, ...]]:
         """A target's name pattern (none selects every name) and selectors; a selector
         that cannot be read selects nothing here."""
@@ -212,15 +224,11 @@ def _entry_layers(entry: _Entry, directory: Path, rel: str, root: Path,
             layers.extend(_json_patch(document.data, lines, file, entry.target, names))
         elif isinstance(document.data, dict):
             kind, name = kind_name(document.data)
-            pattern = names.written(name) if name else "(?!)"
-            selector: tuple[Requirement, ...] = ()
             if entry.target is not None:  # the target selects, not the patch's own name
-                kind = str(entry.target.get("kind") or "")  # (none: any kind)
-                pattern, selector = names.target(entry.target)
-                layers.append(FieldLayer(file, kind, pattern, document.data, lines, selector,
-                                         *_group_version(entry.target)))
+                layers.append(names.layer(file, entry.target, document.data, lines))
             elif kind:
-                layers.append(FieldLayer(file, kind, pattern, document.data, lines, selector))
+                layers.append(FieldLayer(file, kind, names.written(name) if name else "(?!)",
+                                         document.data, lines))
     return layers
 
 
@@ -250,18 +258,7 @@ def _json_patch(operations: list[Any], lines: Mapping[KeyPath, int], file: str,
                         if path[:size] == (index, "value")})
     if not written:
         return []
-    pattern, selector = names.target(target)
-    return [FieldLayer(file, str(target.get("kind") or ""), pattern, data, written, selector,
-                       *_group_version(target))]
-
-
-def _group_version(target: Mapping[str, Any]) -> tuple[str, str, str]:
-    """A target's ``group``, ``version`` and ``namespace``, each a regular expression the
-    resource's must match whole, as kustomize reads a selector (``NewSelectorRegex``); "":
-    any."""
-    group, version, namespace = (str(target.get(key) or "")
-                                 for key in ("group", "version", "namespace"))
-    return group, version, namespace
+    return [names.layer(file, target, data, written)]
 
 
 # --- replacements -------------------------------------------------------------------------
@@ -326,7 +323,6 @@ def _target_layers(target: Any, where: KeyPath, lines: Mapping[KeyPath, int], fi
     select = target.get("select")
     if not isinstance(select, dict) or not _PLAIN_KIND.fullmatch(str(select.get("kind", ""))):
         return []
-    pattern, selector = names.target(select)
     paths = target.get("fieldPaths") or ["metadata.name"]
     layers = []
     for number, field_path in enumerate(paths if isinstance(paths, list) else []):
@@ -338,8 +334,7 @@ def _target_layers(target: Any, where: KeyPath, lines: Mapping[KeyPath, int], fi
         written = _write(data, parts)
         if written is None:
             continue
-        layers.append(FieldLayer(file, str(select["kind"]), pattern, data, {written: line},
-                                 selector, *_group_version(select)))
+        layers.append(names.layer(file, select, data, {written: line}))
     return layers
 
 

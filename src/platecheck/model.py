@@ -385,8 +385,8 @@ class FieldLayer:
     # what the resource's labels and annotations must meet, its target's selectors:
     # (``labels`` or ``annotations``, key, operator, values), kustomize_patches.Requirement
     selector: tuple[tuple[str, str, str, tuple[str, ...]], ...] = ()
-    # regular expressions its API group, version and namespace match whole ("": any), a
-    # target's
+    # a target's regular expressions for the resource's API group, version and namespace,
+    # each matched whole ("": any)
     group: str = ""
     version: str = ""
     namespace: str = ""
@@ -546,9 +546,9 @@ class RepoModel:
     # (undeployed.py); () in chart mode and for a run of some environments only
     undeployed_charts: tuple[str, ...] = ()
     # the kustomization files under the linted paths that no Application deploys and no other
-    # kustomization lists, each with the Application files its build lists (undeployed.py);
-    # () as for undeployed_charts
-    undeployed_kustomizations: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    # kustomization lists, each with the number of Application files its build lists
+    # (undeployed.py; the files are ``applied_together``); () as for undeployed_charts
+    undeployed_kustomizations: tuple[tuple[str, int], ...] = ()
     # how many charts and kustomizations no Application deploys are left unnamed because an
     # undeployed chart may write Applications (a root installed by hand) that may deploy them
     undeployed_unnamed: int = 0

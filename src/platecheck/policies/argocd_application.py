@@ -122,7 +122,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from platecheck.appset import TEMPLATE_ACTION, template_path_globs
-from platecheck.discover import raw_at, source_key
+from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
 from platecheck.globs import matches_any, path_match
@@ -230,6 +230,11 @@ def _reached_sets(repo: RepoModel, undeployed: set[tuple[str, int]]) -> list[App
     lines = {(app.file, app.set_line) for app in repo.applications
              if app.set_line is not None and (app.file, app.line) not in undeployed}
     return [s for s in repo.expanded_sets if (s.file, s.line) in lines]
+
+
+def _recurses(source: Source) -> bool:
+    """Whether a directory source reads its subdirectories (``directory.recurse: true``)."""
+    return DirectoryOptions.of({"directory": source.directory}).recurse
 
 
 def _in_directory(file: str, globs: Sequence[str], options: DirectoryOptions,
@@ -581,9 +586,9 @@ class _Checker:
         itself = any(
             source.path is not None and not source.chart
             and PurePosixPath(source.path.strip("/") or ".") in (
-                PurePosixPath(parent.file).parents if self._recurses(parent, index)
+                PurePosixPath(parent.file).parents if _recurses(source)
                 else [PurePosixPath(parent.file).parent])
-            for index, source in enumerate(parent.sources))
+            for source in parent.sources)
         return self.finding(
             parent, ("spec", "source", "path"),
             "app-of-apps path holds no Application" + (" but itself" if itself else "") + (
@@ -595,19 +600,12 @@ class _Checker:
             "Point the app-of-apps at the directory of Application manifests.")
 
     @staticmethod
-    def _recurses(app: Application, index: int) -> bool:
-        """Whether the directory source at ``index`` sets ``directory.recurse: true``."""
-        raw = raw_at(app.raw, source_key(app, index))
-        directory = raw.get("directory") if isinstance(raw, dict) else None
-        return isinstance(directory, dict) and directory.get("recurse") is True
-
-    @staticmethod
     def _below(parent: Application, apps: Sequence[Application]) -> int:
         """How many Application files lie in the subdirectories of the parent's directory
         sources that do not recurse into them."""
         files = set()
-        for index, source in enumerate(parent.sources):
-            if source.chart or source.path is None or _Checker._recurses(parent, index):
+        for source in parent.sources:
+            if source.chart or source.path is None or _recurses(source):
                 continue
             top = PurePosixPath(source.path.strip("/") or ".")
             files |= {a.file for a in apps if top in PurePosixPath(a.file).parents[1:]}

@@ -57,8 +57,7 @@ REMEDIATION = (
 
 
 def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Finding]:
-    for file, listed_applications in repo.undeployed_kustomizations:
-        applications = len(listed_applications)
+    for file, applications in repo.undeployed_kustomizations:
         directory = PurePosixPath(file).parent
         name = str(directory) if str(directory) != "." else "at the repository root"
         listed = "" if not applications else (
