@@ -209,6 +209,47 @@ def test_output_never_overwrites_a_file_of_a_plain_or_kustomize_source(
     assert not (repo / "manifests" / "report.xml").exists()
 
 
+@pytest.mark.usefixtures("kubectl_bin")
+def test_output_never_writes_into_a_kustomize_base_outside_the_source(run: Run,
+                                                                       tmp_path: Path) -> None:
+    """An overlay's bases and components are read by the build: a report there is refused as
+    in the overlay's own directory, whichever option names it."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    for directory, kustomization in (("base", "resources: [cm.yaml]\n"),
+                                     ("comp", "kind: Component\n"
+                                              "apiVersion: kustomize.config.k8s.io/v1alpha1\n"
+                                              "commonAnnotations: {team: web}\n"),
+                                     ("overlay", "resources: [../base]\n"
+                                                 "components: [../comp]\n")):
+        (repo / directory).mkdir()
+        (repo / directory / "kustomization.yaml").write_text(kustomization)
+    manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+    (repo / "base" / "cm.yaml").write_text(manifest)
+    (repo / "apps").mkdir()
+    (repo / "apps" / "web.yaml").write_text(application("web", "overlay", "web"))
+    for option, output, checked in (("--output", "base/cm.yaml", "base"),
+                                    ("--output", "base/report.xml", "base"),
+                                    ("-o", "comp/report.xml", "comp")):
+        line = _one_line_error(run("lint", repo, option, output, cwd=repo))
+        assert line.endswith(f"--output would write into {checked}, which platecheck checks; "
+                             "write the report elsewhere")
+    line = _one_line_error(run("lint", repo, "--report", "junit=base/r.xml", cwd=repo))
+    assert line == ("platecheck: error: base/r.xml: --report would write into base, which "
+                    "platecheck checks; write the report elsewhere")
+    assert (repo / "base" / "cm.yaml").read_text() == manifest
+    assert not (repo / "base" / "report.xml").exists()
+    assert run("lint", repo, "--report", "junit=r.xml", cwd=repo).returncode == 0
+
+
+def test_report_file_errors_name_the_report_option(run: Run, tmp_path: Path) -> None:
+    repo = _small_repo(tmp_path)
+    line = _one_line_error(run("lint", repo, "--report", "junit=missing/r.xml",
+                               "--helm", "/nonexistent/helm", cwd=tmp_path))
+    assert line == (f"platecheck: error: missing/r.xml: --report directory {tmp_path}/missing "
+                    "does not exist")
+
+
 def test_cache_dir_is_one_cache_for_setup_and_lint(helm_bin: Path, tmp_path: Path) -> None:
     repo = _small_repo(tmp_path)
     cache = tmp_path / "cache"

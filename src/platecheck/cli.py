@@ -263,9 +263,10 @@ def _write(text: str, path: Path | None) -> None:
         raise PlatecheckError(f"cannot write report: {exc.strerror}", str(path)) from None
 
 
-def _check_output(args: argparse.Namespace, path: Path | None) -> None:
-    """Refuse an ``--output`` that cannot be written or would land in what is being checked,
-    before anything renders."""
+def _check_output(args: argparse.Namespace, path: Path | None, option: str = "--output"
+                  ) -> None:
+    """Refuse an ``--output`` (or ``--report``'s file: ``option``) that cannot be written or
+    would land in what is being checked, before anything renders."""
     from platecheck.runcache import repository_root
 
     if path is None:
@@ -273,28 +274,28 @@ def _check_output(args: argparse.Namespace, path: Path | None) -> None:
     output = Path(os.path.realpath(path))
     where = str(path)
     if output.is_dir():
-        raise PlatecheckError("--output is a directory; name a file", where)
+        raise PlatecheckError(f"{option} is a directory; name a file", where)
     if not output.parent.is_dir():
-        raise PlatecheckError(f"--output directory {output.parent} does not exist", where)
+        raise PlatecheckError(f"{option} directory {output.parent} does not exist", where)
     if not os.access(output.parent, os.W_OK | os.X_OK) or \
             (output.exists() and not os.access(output, os.W_OK)):
-        raise PlatecheckError("--output is not writable", where)
+        raise PlatecheckError(f"{option} is not writable", where)
     given = [Path(os.path.realpath(path)) for path in args.paths if Path(path).exists()]
     if not given:
         return  # the engine reports the missing path
     root = repository_root(given[0])
     for path in given:
         if output == path or (path.is_dir() and path != root and output.is_relative_to(path)):
-            _refuse_output(where, path, root)
+            _refuse_output(where, path, root, option)
     if output.is_relative_to(root):
         config = Path(os.path.realpath(args.config_dir)) if args.config_dir else root / "policies"
         if output.is_relative_to(config):
-            _refuse_output(where, config, root)
+            _refuse_output(where, config, root, option)
         for directory in output.parents:
             if not directory.is_relative_to(root) or directory == root:
                 break
             if (directory / "Chart.yaml").is_file():
-                _refuse_output(where, directory, root)
+                _refuse_output(where, directory, root, option)
 
 
 Guard: TypeAlias = tuple[str, str]  # (what, path relative to the repository root)
@@ -312,14 +313,31 @@ def output_guards(root: Path, targets: Sequence[RenderTarget]) -> tuple[Guard, .
         if target.chart is not None:
             guards.append(("tree", os.path.relpath(target.chart.path, root)))
         if target.source_dir is not None and target.remote is None:
-            guards.append(("tree", os.path.relpath(realpath(target.source_dir), root)))
+            guards.extend(("tree", os.path.relpath(realpath(part), root))
+                          for part in _source_parts(target, root))
         if target.application is not None:
             app = realpath(root / target.application.file)
             guards.append(("app", os.path.relpath(app, root)))
     return tuple(dict.fromkeys(guards))
 
 
-def _check_guards(root: Path, guards: Sequence[Guard], path: Path | None) -> None:
+def _source_parts(target: RenderTarget, root: Path) -> tuple[Path, ...]:
+    """The directories a non-Helm source reads: its own, and for Kustomize every base,
+    component and file outside it that a build reaches (``kustomize_tree.build_tree``)."""
+    from platecheck.kustomize_tree import build_parts, build_tree
+
+    assert target.source_dir is not None
+    if str(target.source_type) != "Kustomize" or not target.source_dir.is_relative_to(root):
+        return (target.source_dir,)
+    try:
+        reached, _ = build_tree(target.source_dir, root)
+    except PlatecheckError:  # a base leaving the repository: the render reported it
+        return (target.source_dir,)
+    return build_parts(reached, ())
+
+
+def _check_guards(root: Path, guards: Sequence[Guard], path: Path | None,
+                  option: str = "--output") -> None:
     """``_check_output`` once the checked files are known: refuse an ``--output`` that is a
     values file or an Application file, or lies in a chart or an Application's directory."""
     if path is None:
@@ -329,18 +347,18 @@ def _check_guards(root: Path, guards: Sequence[Guard], path: Path | None) -> Non
     for kind, relative in guards:
         checked = Path(os.path.normpath(root / relative))
         if kind == "file" and output == checked:
-            _refuse_output(where, output, root)
+            _refuse_output(where, output, root, option)
         elif kind == "tree" and output.is_relative_to(checked):
-            _refuse_output(where, checked, root)
+            _refuse_output(where, checked, root, option)
         elif kind == "app" and (output == checked or (checked.parent != root
                                                       and output.parent == checked.parent)):
-            _refuse_output(where, output if output == checked else checked.parent, root)
+            _refuse_output(where, output if output == checked else checked.parent, root, option)
 
 
-def _refuse_output(where: str, checked: Path, root: Path) -> None:
+def _refuse_output(where: str, checked: Path, root: Path, option: str) -> None:
     what = checked.relative_to(root).as_posix() if checked.is_relative_to(root) else checked
     verb = "overwrite" if Path(os.path.realpath(where)) == checked else "write into"
-    raise PlatecheckError(f"--output would {verb} {what}, which platecheck checks; write the "
+    raise PlatecheckError(f"{option} would {verb} {what}, which platecheck checks; write the "
                           "report elsewhere", where)
 
 
@@ -350,7 +368,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 
     wanted = requests(args.report_items, args.extra_reports, list(FORMATS))
     for request in wanted:
-        _check_output(args, request.path)
+        _check_output(args, request.path, request.option)
     options = _engine_kwargs(args)
     cache_root = options.pop("cache_dir")
     # the reports written into the repository and the cache itself are not what is checked
@@ -371,7 +389,7 @@ def _cmd_lint(args: argparse.Namespace) -> int:
     answer = cached_answer(args.paths, cache_root=cache_root, skip=skip, styles=styles,
                            present=present, changed_since=args.changed_since, **options)
     for request in wanted:
-        _check_guards(Path(answer.root), answer.guards, request.path)
+        _check_guards(Path(answer.root), answer.guards, request.path, request.option)
     if answer.changed_since is not None:
         print(f"platecheck: {answer.changed_since}", file=sys.stderr)
     for request, text in zip(wanted, answer.texts, strict=True):

@@ -21,10 +21,12 @@ _SHARE_STDOUT = frozenset({"text", "github"})
 
 
 class ReportRequest(NamedTuple):
-    """One report to write: a format and a file, or standard output when ``path`` is None."""
+    """One report to write: a format and a file, or standard output when ``path`` is None;
+    ``option`` is the command-line option that named the file, for messages about it."""
 
     format: str
     path: Path | None
+    option: str = "--output"
 
 
 class OrderedOption(argparse.Action):
@@ -79,7 +81,7 @@ def requests(ordered: Sequence[tuple[str, Any]] | None,
             result[index] = ReportRequest(result[index].format,
                                           None if str(value) == STDOUT else Path(value))
     for fmt, name in extra or []:
-        result.append(ReportRequest(fmt, None if name == STDOUT else Path(name)))
+        result.append(ReportRequest(fmt, None if name == STDOUT else Path(name), "--report"))
     _check(result, formats)
     return result
 
