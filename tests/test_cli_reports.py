@@ -9,7 +9,7 @@ import pytest
 from cli_helpers import Run, cli_runner
 from platecheck.errors import PlatecheckError
 from platecheck.report import FORMATS
-from platecheck.report.destinations import ReportRequest, requests
+from platecheck.report.destinations import requests
 
 REPO = Path(__file__).resolve().parent.parent
 BASIC = REPO / "tests" / "fixtures" / "repos" / "basic"
@@ -55,7 +55,7 @@ def test_every_report_file_is_checked_before_rendering(run: Run, tmp_path: Path)
     result = run("lint", BASIC, "--report", f"junit={tmp_path / 'ok.xml'}",
                  "--report", "sarif=policies/x.sarif", "--helm", "/nonexistent/helm", cwd=BASIC)
     assert result.returncode == 2
-    assert result.stderr == ("platecheck: error: policies/x.sarif: --output would write into "
+    assert result.stderr == ("platecheck: error: policies/x.sarif: --report would write into "
                              "policies, which platecheck checks; write the report elsewhere\n")
     assert not (tmp_path / "ok.xml").exists()
 
@@ -102,8 +102,12 @@ F, FILE = "FORMAT", "FILE"
 def test_formats_and_outputs_pair_in_order(
         ordered: list[tuple[str, str]] | None, extra: list[tuple[str, str]] | None,
         expected: list[tuple[str, str | None]]) -> None:
-    assert requests(ordered, extra, list(FORMATS)) == [
-        ReportRequest(fmt, None if path is None else Path(path)) for fmt, path in expected]
+    result = requests(ordered, extra, list(FORMATS))
+    assert [request[:2] for request in result] == [
+        (fmt, None if path is None else Path(path)) for fmt, path in expected]
+    # a file --report names is --report's in messages
+    assert [request.option for request in result] == (
+        ["--output"] * (len(expected) - len(extra or ())) + ["--report"] * len(extra or ()))
 
 
 def test_two_text_reports_on_standard_output_are_refused() -> None:
