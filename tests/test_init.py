@@ -131,6 +131,28 @@ def test_applications_that_name_no_environment_get_the_usual_two_to_edit(
     engine.load(repo / "apps", root=repo)  # the configuration loads
 
 
+def test_an_environment_left_without_rules_is_not_proposed(
+        tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``lost-staging`` deployed to ``lost-production``: the namespace rule of production
+    would claim it, so it is dropped; production is then left with no rule, and an
+    environment that matches nothing is not written (it was, as ``match: {}`` with a note
+    about charts' values files)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "init/suffixes", repo)
+    (repo / "policies" / "platecheck.yaml").unlink()
+    for app in (repo / "apps").glob("*.yaml"):
+        if app.name != "api-staging.yaml":
+            app.unlink()
+    staged = repo / "apps" / "api-staging.yaml"
+    staged.write_text(staged.read_text().replace("api-staging", "lost-staging")
+                      .replace("namespace: shop-staging", "namespace: lost-production"))
+    assert main(["init", str(repo)]) == 0
+    assert re.search(r"^apps/api-staging.yaml:1 +lost-staging -> stg/lost$",
+                     capsys.readouterr().out, re.MULTILINE)
+    written = yaml.safe_load((repo / "policies" / "platecheck.yaml").read_text())
+    assert written["environments"] == {"stg": {"match": {"names": ["*-staging"]}}}
+
+
 def test_nothing_to_propose_from_is_a_one_line_error(tmp_path: Path,
                                                      capsys: pytest.CaptureFixture[str]) -> None:
     (tmp_path / "README.md").write_text("no applications here\n")

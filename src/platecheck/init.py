@@ -299,6 +299,9 @@ def propose(path: Path) -> InitResult:
                               str(path))
     proposals, intended = _propose(apps) if apps else (charts, {})
     _settle(proposals, apps, intended)
+    # an environment whose every rule put an Application elsewhere would match nothing
+    proposals = {name: p for name, p in proposals.items()
+                 if not apps or p.labels or p.namespaces or p.names}
     if not proposals:  # nothing to read environments from: the usual two, to edit
         proposals = _usual()
     source = "Applications" if apps else "charts' values files"
