@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from platecheck.helmargs import set_path
 from platecheck.model import Origin
 from platecheck.values import Layer, merge_values
 from platecheck.yamlio import load_document, values_from_document
@@ -70,3 +73,19 @@ def test_inline_layer_lines() -> None:
     assert merged.origins == {("a",): Origin("apps/x.yaml", 20),
                               ("a", "b"): Origin("apps/x.yaml", 21),
                               ("c",): Origin("apps/x.yaml", 30)}
+
+
+@pytest.mark.parametrize(("name", "path"), [
+    ("image.tag", ("image", "tag")),
+    ("containers[0].image.tag", ("containers", 0, "image", "tag")),
+    ("matrix[1][2]", ("matrix", 1, 2)),
+    ("images.nginx\\.main.tag", ("images", "nginx.main", "tag")),
+    ("a\\[0]", ("a[0]",)), ("a]{b}", ("a]{b}",)),
+    ("a[65536]", ("a", 65536)),
+    # what only Helm's own parser decides (an error there, or several values): not read
+    ("a[65537]", None), ("a[0]b", None), ("a[x]", None), ("a[", None), ("[0]", None),
+    ("a.", None), (".a", None), ("a..b", None), ("a,b", None), ("a=b", None), ("a\\", None),
+])
+def test_a_set_name_is_read_as_helms_parser_reads_it(name: str, path: tuple[object, ...] | None
+                                                      ) -> None:
+    assert set_path(name) == path

@@ -3833,6 +3833,37 @@ def test_a_parameter_a_parent_ranges_over_is_at_its_values_line(tmp_path: Path,
         f"parent/values.yaml:{line}"]
 
 
+@pytest.mark.parametrize(("name", "values"), [
+    ("containers[1].tag", "containers:\n  - {name: a, tag: 1.0.0}\n  - {name: b, tag: 1.0.0}\n"),
+    ("images.nginx\\.b.tag", "images:\n  nginx.a: {tag: 1.0.0}\n  nginx.b: {tag: 1.0.0}\n"),
+])
+def test_a_parameter_helm_reads_by_index_or_escaped_dot_is_at_its_entry(
+        tmp_path: Path, name: str, values: str) -> None:
+    """``containers[1].tag`` and ``images.nginx\\.b.tag`` are read as Helm's --set parser
+    reads them, writing into the values files' list and dotted key: the floating tag is at
+    the parameter's entry, not at the template that prints it."""
+    reads = ("index .Values.containers 1" if name.startswith("containers")
+             else 'index .Values.images "nginx.b"')
+    app = DIRECTORY_APP.format(name="web", path="chart").replace(
+        "    path: chart\n", "    path: chart\n    helm:\n      parameters:\n"
+        f"        - name: {name}\n          value: latest\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": app,
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": values,
+        "chart/templates/deploy.yaml": _DEPLOYMENT.format(
+            name="web", tag=f"{{{{ ({reads}).tag }}}}"),
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    line = app.splitlines().index(f"        - name: {name}") + 1
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "image-tag-pinned"] == [
+        (f"apps/web.yaml:{line}",
+         'container "c" in Deployment/web uses floating tag "latest"')]
+
+
 @pytest.mark.parametrize("element", ["{{ . }}", "{{ $file }}", "{{ . | quote }}"])
 def test_a_value_file_a_parent_writes_from_a_list_it_ranges_over_is_at_that_list(
         tmp_path: Path, element: str) -> None:

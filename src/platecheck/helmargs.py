@@ -15,7 +15,7 @@ what a *simple* name (dotted words) sets, so that a finding can point at the par
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from platecheck.errors import PlatecheckError
@@ -28,7 +28,7 @@ SET, SET_STRING, SET_FILE = "--set", "--set-string", "--set-file"
 # follows the numbers (+build, -pre) is dropped.
 _GENERIC_VERSION = re.compile(r"^\s*v?([0-9]+(?:\.[0-9]+)*)(.*)$", re.DOTALL)
 _MAX_SET_FILE = 1 << 20  # bytes of a --set-file read for provenance
-_SIMPLE_NAME = re.compile(r"^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$")
+MAX_INDEX = 65536  # the largest list index Helm's --set parser takes (strvals MaxIndex)
 # what helm accepts as a release name, at most ``MAX_RELEASE`` characters (DNS-1123)
 RELEASE_NAME = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 MAX_RELEASE = 53
@@ -126,21 +126,59 @@ def template_argv(target: RenderTarget, chart: str, value_files: Sequence[str],
 # -- what a parameter sets, for provenance only ---------------------------------------------
 
 
-def simple_path(name: str) -> KeyPath | None:
-    """The key path a ``--set`` name sets when it is dotted words only (``image.tag``);
-    None when Helm's parser must decide (``a[0]``, ``a\\.b``, ``{..}``, ...)."""
-    return tuple(name.split(".")) if _SIMPLE_NAME.match(name) else None
+def set_path(name: str) -> KeyPath | None:
+    """The key path a ``--set`` name sets, read as Helm's ``strvals`` parser reads it: keys
+    split at ``.``, ``\\`` taking the next character as it is (``a\\.b`` is one key), and
+    list indexes (``containers[0].image``, ``a[1][2]``, at most ``MAX_INDEX``); None for
+    what only Helm's parser decides (``,``, ``=``, an empty key, a bad index)."""
+    path: list[str | int] = []
+    word: list[str] = []
+    after_index = False  # just past a ``]``: a ``.``, a ``[`` or the end must follow
+    chars = iter(name)
+    for char in chars:
+        if after_index and char not in ".[":
+            return None
+        if char == "\\":
+            escaped = next(chars, None)
+            if escaped is None:
+                return None
+            word.append(escaped)
+        elif char in ",=":
+            return None
+        elif char == ".":
+            if not after_index and not word:
+                return None
+            if word:
+                path.append("".join(word))
+            word, after_index = [], False
+        elif char == "[":
+            if not word and not after_index:
+                return None
+            if word:
+                path.append("".join(word))
+            index = _index(chars)
+            if index is None:
+                return None
+            path.append(index)
+            word, after_index = [], True
+        else:
+            word.append(char)
+    if word:
+        path.append("".join(word))
+    elif not after_index:
+        return None
+    return tuple(path)
 
 
-def known_prefix(name: str) -> KeyPath:
-    """The dotted words before the first part only Helm's parser can read: the subtree a
-    parameter with a complex name writes somewhere under."""
-    words: list[str] = []
-    for word in name.split("."):
-        if not re.fullmatch(r"[A-Za-z0-9_-]+", word):
-            break
-        words.append(word)
-    return tuple(words)
+def _index(chars: Iterator[str]) -> int | None:
+    """The list index after a ``[`` up to its ``]``, when it is one Helm takes."""
+    digits = ""
+    for char in chars:
+        if char == "]":
+            ok = digits.isascii() and digits.isdigit() and int(digits) <= MAX_INDEX
+            return int(digits) if ok else None
+        digits += char
+    return None
 
 
 def simple_value(argument: SetArgument) -> tuple[bool, Any]:
@@ -154,10 +192,11 @@ def simple_value(argument: SetArgument) -> tuple[bool, Any]:
     return True, _typed(text)
 
 
-def parameter_layer(argument: SetArgument) -> dict[str, Any] | None:
-    """The values one argument sets, when that can be read without Helm's parser (a simple
-    name and a plain value, or a readable --set-file); None otherwise."""
-    path = simple_path(argument.name)
+def parameter_layer(argument: SetArgument) -> tuple[KeyPath, dict[str, Any]] | None:
+    """The key path one argument sets and the values it sets there (lists padded with
+    ``None`` up to an index, as Helm pads them), when that can be read without Helm's
+    parser (``set_path``, a plain value, a readable --set-file); None otherwise."""
+    path = set_path(argument.name)
     if path is None:
         return None
     if argument.flag == SET_FILE:
@@ -169,10 +208,10 @@ def parameter_layer(argument: SetArgument) -> dict[str, Any] | None:
         simple, value = simple_value(argument)
         if not simple:
             return None
-    nested: dict[str, Any] = {str(path[-1]): value}
-    for key in reversed(path[:-1]):
-        nested = {str(key): nested}
-    return nested
+    nested: Any = value
+    for key in reversed(path):
+        nested = {key: nested} if isinstance(key, str) else [None] * key + [nested]
+    return path, nested
 
 
 def _unescape(text: str) -> str:

@@ -273,6 +273,9 @@ class RenderTarget:
     # the key paths of each inline_values entry written elsewhere: a generated Application's
     # values a template action wrote from its parent's values (Application.places)
     inline_places: tuple[Mapping[KeyPath, Origin], ...] = ()
+    # the key path each inline_values entry of a parameter sets (None for values and
+    # valuesObject): Helm's --set writes into what the layers before made, list items too
+    inline_sets: tuple[KeyPath | None, ...] = ()
     # The rest of Argo CD's command line (platecheck.helmargs builds it):
     namespace_flag: bool = True  # False when neither helm.namespace nor the destination has one
     set_arguments: tuple[SetArgument, ...] = ()  # --set, --set-string, --set-file

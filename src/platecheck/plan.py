@@ -26,7 +26,7 @@ from platecheck.chartfile import chart_yaml, key_line
 from platecheck.config import UNCLASSIFIED, Config, EnvironmentConfig
 from platecheck.discover import Discovery, load_chart, raw_at, rel_path, source_key
 from platecheck.errors import PlatecheckError
-from platecheck.helmargs import chart_release, parameter_layer
+from platecheck.helmargs import SET, SET_FILE, SET_STRING, chart_release, parameter_layer
 from platecheck.helmsource import command_fields, kustomize_versions
 from platecheck.model import (
     Application,
@@ -211,11 +211,9 @@ class Planner:
         common.update(command_fields(app, key, helm, resolver, self.config.kubernetes_version,
                                      self.config.cluster_api_versions))
         value_files = self._value_files(app, key, helm, resolver) if helm else ()
-        inline, inline_lines, inline_places = self._inline(
-            app, key, common["set_arguments"]) if helm else ((), (), ())
+        inline = self._inline(app, key, common["set_arguments"]) if helm else {}
         return RenderTarget(chart=chart, chart_values=self.chart_values(chart),
-                            value_files=value_files, inline_values=inline,
-                            inline_lines=inline_lines, inline_places=inline_places, **common)
+                            value_files=value_files, **inline, **common)
 
     def _foreign_value_file(self, app: Application, key: KeyPath,
                             helm: HelmSourceSpec | None, refs: Mapping[str, Source]
@@ -304,11 +302,12 @@ class Planner:
         return tuple(result)
 
     def _inline(self, app: Application, key: KeyPath, arguments: Sequence[SetArgument]
-                ) -> tuple[tuple[tuple[Mapping[str, Any], Origin], ...],
-                           tuple[Mapping[KeyPath, int], ...], tuple[Mapping[KeyPath, Origin], ...]]:
-        """The Application's ``values``/``valuesObject`` and parameters as values layers, the
-        line of each key path in the Application file and, for a generated Application, the
-        parent's values lines its template wrote them from."""
+                ) -> dict[str, Any]:
+        """The ``RenderTarget`` fields of the Application's ``values``/``valuesObject`` and
+        parameters as values layers: the layers, the line of each key path in the Application
+        file, for a generated Application the parent's values lines its template wrote them
+        from, and the key path each parameter sets (Helm applies ``--set``, then
+        ``--set-string``, then ``--set-file``)."""
         helm_key = (*key, "helm")
         spec = raw_at(app.raw, helm_key)
         values: list[tuple[Mapping[str, Any], Origin]] = []
@@ -324,13 +323,17 @@ class Planner:
             values.append((parsed, Origin(app.file, app.lines.get((*helm_key, "values")))))
             lines.append(offsets)
             places.append(below(app.places, (*helm_key, "values")))
-        for argument in arguments:
-            data = parameter_layer(argument)
-            if data is not None:
-                values.append((data, argument.origin))
-                lines.append({})
-                places.append({})
-        return tuple(values), tuple(lines), tuple(places)
+        sets: list[KeyPath | None] = [None] * len(values)
+        for flag in (SET, SET_STRING, SET_FILE):
+            for argument in arguments:
+                layer = parameter_layer(argument) if argument.flag == flag else None
+                if layer is not None:
+                    values.append((layer[1], argument.origin))
+                    lines.append({})
+                    places.append({})
+                    sets.append(layer[0])
+        return {"inline_values": tuple(values), "inline_lines": tuple(lines),
+                "inline_places": tuple(places), "inline_sets": tuple(sets)}
 
     def _values_string(self, app: Application, key: KeyPath, text: str
                        ) -> tuple[dict[str, Any], dict[KeyPath, int]]:

@@ -37,6 +37,7 @@ class Layer:
     lines: Mapping[KeyPath, int] = field(default_factory=dict)
     line: int | None = None  # used for key paths without a line of their own
     places: Mapping[KeyPath, Origin] = field(default_factory=dict)  # those written elsewhere
+    sets: KeyPath | None = None  # a parameter: ``data`` holds one value, at this key path
 
     def origin(self, path: KeyPath) -> Origin:
         probe = path
@@ -60,7 +61,8 @@ def target_layers(target: RenderTarget) -> list[Layer]:
     for index, (data, origin) in enumerate(target.inline_values):
         lines = inline_lines[index] if index < len(inline_lines) else {}
         places = inline_places[index] if index < len(inline_places) else {}
-        layers.append(Layer(data, origin.file, lines, origin.line, places))
+        sets = target.inline_sets[index] if index < len(target.inline_sets) else None
+        layers.append(Layer(data, origin.file, lines, origin.line, places, sets))
     return layers
 
 
@@ -73,7 +75,10 @@ def merge_values(chart_values: ValuesFile | None, user: Sequence[Layer], *,
     origins: dict[KeyPath, Origin] = {}
     merged: dict[str, Any] = {}
     for layer in user:
-        _merge(merged, layer.data, (), layer, origins)
+        if layer.sets is None:
+            _merge(merged, layer.data, (), layer, origins)
+        else:
+            _set(merged, layer.sets, layer, origins)
     if chart_values is not None:
         _coalesce(merged, chart_values.data, (), Layer.of(chart_values), origins, keep_nulls)
     for key, defaults in subcharts:
@@ -103,6 +108,42 @@ def _merge(dst: dict[str, Any], src: Mapping[str, Any], path: KeyPath, layer: La
             _forget(origins, child, dst.get(key))
             dst[key] = copy.deepcopy(value)
             _record(value, child, layer, origins)
+
+
+def _set(merged: dict[str, Any], path: KeyPath, layer: Layer,
+         origins: dict[KeyPath, Origin]) -> None:
+    """A parameter as Helm's ``--set`` parser writes it into the values before it
+    (``strvals.ParseInto``): each map on the way is kept (another value replaced by a map),
+    each list kept and padded with ``None`` up to the index, and the value set at the end."""
+    value: Any = layer.data
+    for key in path:
+        value = value[key]
+    node: Any = merged
+    for depth, key in enumerate(path):
+        here = path[: depth + 1]
+        held = node.get(key) if isinstance(key, str) else (
+            node[key] if key < len(node) else None)
+        if depth == len(path) - 1:
+            _forget(origins, here, held)
+            _store(node, key, copy.deepcopy(value))
+            _record(value, here, layer, origins)
+            return
+        wanted: type = list if isinstance(path[depth + 1], int) else dict
+        if not isinstance(held, wanted):
+            _forget(origins, here, held)
+            held = wanted()
+            _store(node, key, held)
+        origins[here] = layer.origin(here)
+        node = held
+
+
+def _store(node: dict[str, Any] | list[Any], key: str | int, value: Any) -> None:
+    if isinstance(node, dict):
+        node[str(key)] = value
+        return
+    assert isinstance(key, int)
+    node.extend([None] * (key + 1 - len(node)))
+    node[key] = value
 
 
 def _coalesce(dst: dict[str, Any], chart: Mapping[str, Any], path: KeyPath, layer: Layer,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ from platecheck.plan import Planner
 from platecheck.policies import configuration
 from platecheck.render import Helm
 from platecheck.schemas import served_kinds
+from platecheck.values import merge_values, target_layers
 
 HERE = Path(__file__).parent
 CLUSTER_VERSION = "1.31.4"  # base/policies/platecheck.yaml's kubernetesVersion
@@ -104,18 +105,8 @@ def helms() -> dict[int, Path]:
     return {major: install_helm(str(major)) for major in (3, 4)}
 
 
-def _path(layer: Mapping[str, Any]) -> list[str]:
-    path: list[str] = []
-    node: Any = layer
-    while isinstance(node, dict):
-        key = next(iter(node))
-        path.append(key)
-        node = node[key]
-    return path
-
-
-def _leaf(data: Any, path: list[str] | None = None) -> Any:
-    for key in path if path is not None else _path(data):
+def _leaf(data: Any, path: Sequence[str | int]) -> Any:
+    for key in path:
         data = data[key]
     return data
 
@@ -180,10 +171,16 @@ def test_case(case: Mapping[str, Any], major: int, helms: dict[int, Path],
     helm_values = json.loads(configmap["values"])
     if "values" in case:
         assert helm_values == case["values"]
-    # what platecheck reads from a parameter for provenance is what helm made of it
-    for argument in target.set_arguments:
-        layer = parameter_layer(argument)
-        if layer is not None:
-            assert _leaf(layer) == _leaf(helm_values, _path(layer)), argument
+    # what platecheck reads from a parameter for provenance is what helm made of it, and the
+    # values it merges for provenance are helm's, where it reads every parameter
+    layers = [parameter_layer(argument) for argument in target.set_arguments]
+    paths = [layer[0] for layer in layers if layer is not None]
+    for argument, layer in zip(target.set_arguments, layers, strict=True):
+        if layer is not None and paths.count(layer[0]) == 1:  # (else the merge below)
+            assert _leaf(helm_values, layer[0]) == _leaf(layer[1], layer[0]), argument
+    assert target.chart is not None
+    if None not in layers and not target.chart.metadata.get("dependencies"):
+        merged = merge_values(target.chart_values, target_layers(target)).data
+        assert merged == helm_values
     for key, value in (case.get("rendered") or {}).items():
         assert configmap[key] == value, key

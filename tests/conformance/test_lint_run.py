@@ -82,8 +82,9 @@ def test_everything_resolves_and_nothing_is_written(repo: Path, tmp_path: Path) 
     assert origins[("image", "tag")] == Origin("apps/app.yaml", 14)
     assert origins[("config",)] == Origin("apps/app.yaml", 19)
     assert origins[("fromGlob",)] == Origin("charts/app/env/a.yaml", 1)
-    # list[0] is read by Helm's parser only: helm rendered it, provenance does not claim it
-    assert "list" not in rendered.values.data
+    # so is one with a list index, which Helm's --set parser reads as provenance does
+    assert rendered.values.data["list"] == ["x"]
+    assert origins[("list", 0)] == Origin("apps/app.yaml", 16)
     assert '"list":["x"]' in rendered.manifest.replace("\\", "")
 
 
