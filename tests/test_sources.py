@@ -1056,6 +1056,40 @@ def test_two_applications_deploying_one_configmap(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(("a", "b", "shared"), [
+    ((None, "a-prod"), (None, "b-prod"), ""),
+    (("b-prod", "a-prod"), (None, "b-prod"), ""),  # helm.namespace is no placement
+    ((None, "shared-prod"), ("elsewhere-prod", "shared-prod"), "shared-prod"),
+    ((None, None), (None, None), "default"),
+])
+def test_a_resource_naming_no_namespace_is_placed_in_the_destination_namespace(
+        tmp_path: Path, a: tuple[str | None, str | None], b: tuple[str | None, str | None],
+        shared: str) -> None:
+    """Argo CD gives a rendered resource that names no namespace its Application's
+    destination namespace (``NormalizeTargetObjects``), whatever ``helm.namespace`` told
+    helm (``--namespace`` writes none into the manifests): two Applications of one chart
+    share its ConfigMap exactly when their destinations are one namespace."""
+    def app(name: str, helm_namespace: str | None, destination: str | None) -> str:
+        text = DIRECTORY_APP.format(name=name, path="chart").replace(
+            f"    namespace: {name}-prod\n", f"    namespace: {destination}\n"
+            if destination else "")
+        assert destination is None or f"namespace: {destination}" in text
+        return text.replace("    path: chart\n", f"    path: chart\n    helm:\n      "
+                            f"namespace: {helm_namespace}\n") if helm_namespace else text
+
+    repo = write_files(tmp_path / "repo", {
+        "apps/a.yaml": app("a", *a), "apps/b.yaml": app("b", *b),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.message.split(" is ")[0] for f in report_.findings
+            if "deployed by both" in f.message] == (
+        [f"ConfigMap/web in namespace {shared}"] if shared else [])
+
+
 def test_a_shared_resource_is_at_its_own_name_in_a_file_of_several(tmp_path: Path) -> None:
     """The shared ConfigMap ``settings`` is the second document of its file, after one named
     ``settings-db`` (line 4): the finding is at its own name (line 11), not at the first

@@ -129,7 +129,15 @@ from platecheck.globs import matches_any, path_match
 from platecheck.helmargs import valid_namespace
 from platecheck.manifest_lines import kind_pattern, list_item, template_walk
 from platecheck.manifests import DirectoryOptions
-from platecheck.model import Application, Finding, KeyPath, RepoModel, Source, SourceType
+from platecheck.model import (
+    Application,
+    Finding,
+    KeyPath,
+    RenderTarget,
+    RepoModel,
+    Source,
+    SourceType,
+)
 from platecheck.options import OptionValueError, PolicyOptions, option
 from platecheck.repourl import git_repo_urls, normalized, this_repository
 from platecheck.semver import EXACT_VERSION
@@ -209,7 +217,7 @@ def _refused_namespaces(repo: RepoModel, checker: _Checker) -> Iterator[Finding]
     refused before helm renders it.)"""
     for rendered in repo.rendered:
         app = rendered.target.application
-        if app is None or valid_namespace(rendered.target.namespace):
+        if app is None or valid_namespace(_destination(rendered.target)):
             continue
         bare = [f"{r.kind}/{r.name}" for r in rendered.resources
                 if not r.namespace and r.kind not in _CLUSTER_SCOPED]
@@ -218,10 +226,19 @@ def _refused_namespaces(repo: RepoModel, checker: _Checker) -> Iterator[Finding]
                      "own" if len(bare) > 1 else f"{bare[0]}, which names no namespace of its own")
             yield checker.finding(
                 app, ("spec", "destination", "namespace"),
-                f"destination namespace {rendered.target.namespace!r} is not a valid namespace "
+                f"destination namespace {_destination(rendered.target)!r} is not a valid namespace "
                 f"name (a DNS-1123 label): Argo CD cannot apply {which}",
                 "Set spec.destination.namespace to a namespace name (lowercase letters, digits "
                 "and '-', at most 63 characters).")
+
+
+def _destination(target: RenderTarget) -> str:
+    """The namespace Argo CD gives a rendered resource that names none: the Application's
+    destination namespace (``NormalizeTargetObjects`` in controller/state.go), whatever
+    ``helm.namespace`` told helm, and with none the API server's ``default``; a chart
+    rendered with no Application, its release's."""
+    app = target.application
+    return target.namespace if app is None else app.destination_namespace or "default"
 
 
 def _reached_sets(repo: RepoModel, undeployed: set[tuple[str, int]]) -> list[Application]:
@@ -916,7 +933,7 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
             if not resource.name:
                 continue  # metadata.generateName: the API server names each one anew
             namespace = "" if resource.kind in _CLUSTER_SCOPED else (
-                resource.namespace or rendered.target.namespace)
+                resource.namespace or _destination(rendered.target))
             key = (instance(app) or "", _cluster(app), group, resource.kind, namespace,
                    resource.name)
             first = owners.setdefault(key, (app, rendered.id))
