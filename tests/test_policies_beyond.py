@@ -627,6 +627,41 @@ def test_value_files_missing_ref_and_ignore_missing(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize(("sources", "expected"), [
+    # a ``sources`` list of one item is read as spec.sources (HasMultipleSources)
+    ("    - repoURL: https://git.example.com/repo.git\n      path: charts/web\n      helm:\n"
+     "        valueFiles: [$values/env.yaml]",
+     "source referenced '$values', but no source has a 'ref' field defined"),
+    ("    - repoURL: https://git.example.com/repo.git\n      ref: values", None),
+    # a remote chart's references are Argo CD's to follow before it pulls the chart
+    ("    - repoURL: https://charts.example.com\n      chart: web\n      targetRevision: 1.0.0\n"
+     "      helm:\n        valueFiles: [$vals/values.yaml]\n"
+     "    - repoURL: https://git.example.com/repo.git\n      ref: values",
+     "source referenced '$vals', which is not one of the available sources ($values)"),
+    ("    - repoURL: https://charts.example.com\n      chart: web\n      targetRevision: 1.0.0\n"
+     "      helm:\n        valueFiles: [$values/values.yaml]\n"
+     "    - repoURL: https://charts.example.com\n      chart: other\n"
+     "      targetRevision: 1.0.0\n      ref: values",
+     "source '$values' has a 'chart' field defined, but Helm charts are not supported for "
+     "'ref' sources"),
+    ("    - repoURL: https://charts.example.com\n      chart: web\n      targetRevision: 1.0.0\n"
+     "      helm:\n        valueFiles: [$a/charts/web/values.yaml, $b/charts/web/values.yaml]\n"
+     "    - {repoURL: https://git.example.com/repo.git, targetRevision: main, ref: a}\n"
+     "    - {repoURL: https://git.example.com/repo.git, targetRevision: v1, ref: b}",
+     "cannot reference multiple revisions for the same repository ($b references 'v1' while "
+     "$a references 'main')"),
+])
+def test_references_argo_cd_cannot_follow_are_reported_whatever_the_source(
+        tmp_path: Path, sources: str, expected: str | None) -> None:
+    """Argo CD checks every ``$ref`` of a source of spec.sources before it renders or pulls
+    anything (``resolveReferencedSources``): a reference to no ref, to a chart's, or to a
+    second revision of one repository fails the Application, whichever repository the
+    source is of; a ``sources`` list of one item is spec.sources too."""
+    findings = [message for _, _, message in application_findings(
+        tmp_path, ("web", "  sources:\n" + sources, ""))]
+    assert findings == ([] if expected is None else [f"Application web: {expected}"])
+
+
 def test_symlink_out_of_the_repository(tmp_path: Path) -> None:
     outside = tmp_path.parent / f"{tmp_path.name}-outside"
     outside.mkdir()

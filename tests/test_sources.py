@@ -1090,6 +1090,30 @@ def test_a_resource_naming_no_namespace_is_placed_in_the_destination_namespace(
         [f"ConfigMap/web in namespace {shared}"] if shared else [])
 
 
+def test_a_reference_to_a_chart_source_is_refused_not_called_another_repository(
+        tmp_path: Path) -> None:
+    """``$values`` naming a source of a Helm repository's chart: Argo CD refuses it before
+    it renders anything, so it is a could-not-check error at the entry, not a value file of
+    another repository left unchecked (which ignoreRepoURLs would hide)."""
+    app = DIRECTORY_APP.format(name="web", path="chart").replace(
+        "  source:\n    repoURL: https://git.example.com/repo.git\n    path: chart\n",
+        "  sources:\n    - repoURL: https://git.example.com/repo.git\n      path: chart\n"
+        "      helm:\n        valueFiles: [$values/prod.yaml]\n"
+        "    - {repoURL: https://charts.example.com, chart: foo, targetRevision: 1.2.3, "
+        "ref: values}\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": app, "prod.yaml": "a: 1\n",
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "policies/platecheck.yaml": "policies:\n  argocd-application:\n    options:\n"
+                                    "      repoUrls: [https://git.example.com/repo.git]\n"})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy, e.message) for e in report_.errors] == [
+        ("apps/web.yaml:12", "could-not-check", "source '$values' has a 'chart' field defined, "
+         "but Helm charts are not supported for 'ref' sources")]
+    assert [f.policy for f in report_.findings] == []
+
+
 def test_a_shared_resource_is_at_its_own_name_in_a_file_of_several(tmp_path: Path) -> None:
     """The shared ConfigMap ``settings`` is the second document of its file, after one named
     ``settings-db`` (line 4): the finding is at its own name (line 11), not at the first

@@ -157,7 +157,9 @@ class SourceProblem:
 
     source: int  # index in Application.sources
     key: KeyPath  # where in the Application: the source's path or one valueFiles entry
-    kind: str  # "path", "value-file", or "source" (neither path nor chart)
+    # "path", "value-file", "source" (neither path nor chart) or "ref" (a $ref Argo CD
+    # cannot follow: no such ref, a chart's, another revision of a repository already read)
+    kind: str
     message: str  # e.g. "source path 'charts/x' does not exist"
     ref: str | None = None  # a $ref/ value file: the ref of the source it goes through
 
@@ -229,6 +231,15 @@ class Application:
                 break
             path = path[:-1]
         return Origin(self.file, self.line)
+
+    @property
+    def multiple_sources(self) -> bool:
+        """Whether Argo CD reads ``spec.sources`` (``HasMultipleSources``: a ``sources`` list
+        of one item or more and no source hydrator): ``$ref`` value files are resolved, and a
+        source may be only a ``ref``."""
+        spec = self.raw.get("spec")
+        return isinstance(spec, Mapping) and spec.get("sourceHydrator") is None \
+            and isinstance(spec.get("sources"), list) and bool(spec["sources"])
 
 
 @dataclass(frozen=True)

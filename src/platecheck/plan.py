@@ -206,7 +206,7 @@ class Planner:
             return RenderTarget(chart=None, value_files=(), remote=ref_source,
                                 source_type=kind, foreign_value_file=entry, **common)
         resolver = Resolver(self.root, written_dir(self.root, source.path),
-                            refs if len(app.sources) > 1 else None,
+                            refs if app.multiple_sources else None,
                             app_environment(app, source, self.revision))
         common.update(command_fields(app, key, helm, resolver, self.config.kubernetes_version,
                                      self.config.cluster_api_versions))
@@ -220,8 +220,11 @@ class Planner:
                             ) -> tuple[str, Source] | None:
         """The first ``$ref/...`` value file whose ref source is another repository's, with
         that source at the entry's line."""
-        for index, entry in enumerate(helm.value_files if helm and len(app.sources) > 1
-                                      else ()):
+        entries = helm.value_files if helm and app.multiple_sources else ()
+        named = [entry[1:].split("/", 1)[0] for entry in entries if entry.startswith("$")]
+        if any(ref not in refs or refs[ref].chart for ref in named):
+            return None  # Argo CD refuses every reference first: the resolver says why
+        for index, entry in enumerate(entries):
             ref = entry[1:].split("/", 1)[0] if entry.startswith("$") else ""
             if ref in refs and not self.is_here(refs[ref]):
                 line = app.origin((*key, "helm", "valueFiles", index)).line

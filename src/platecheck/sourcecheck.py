@@ -29,6 +29,7 @@ from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application, KeyPath, Source, SourceProblem
 from platecheck.realpaths import resolve
+from platecheck.repourl import normalized
 from platecheck.valuefiles import Resolver, is_glob, written_dir
 
 
@@ -41,11 +42,11 @@ def source_problems(app: Application, root: Path) -> tuple[SourceProblem, ...]:
             problems.extend(_value_files(app, index, source, prefix, refs, root,
                                          refs_only=True))
             continue
-        if not source.path and not (source.ref and len(app.sources) > 1):
+        if not source.path and not (source.ref and app.multiple_sources):
             # Argo CD refuses the Application (util/argo validateSourcePermissions): a path
             # or a chart, or in spec.sources a ref, is required; an empty path is none
             problems.append(SourceProblem(index, prefix, "source", (
-                "source has no path, chart or ref" if len(app.sources) > 1 else
+                "source has no path, chart or ref" if app.multiple_sources else
                 "source has neither a path nor a chart") + ": Argo CD refuses the Application "
                 "and deploys nothing of it"))
             continue
@@ -146,20 +147,31 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
     helm = source.helm
     if helm is None:
         return
-    many = len(app.sources) > 1
+    many = app.multiple_sources
     # resolved as the planner resolves them (the commit is not needed to say where)
     resolver = Resolver(resolve(root), written_dir(resolve(root), source.path),
                         refs if many else None, app_environment(app, source, ""))
+    revisions: dict[str, tuple[str, str]] = {}  # repository -> (the first ref, its revision)
     for number, entry in enumerate(helm.value_files):
         key: KeyPath = (*prefix, "helm", "valueFiles", number)
         name = entry[1:].partition("/")[0] if many and entry[:1] == "$" else None
         ref = name if name is not None and name in refs else None
-        if refs_only and ref is None:
+        if refs_only and name is None:
             continue
         try:
             resolved = resolver.path(entry)
         except PlatecheckError as exc:
-            yield SourceProblem(index, key, "value-file", exc.message, ref)
+            # a reference Argo CD cannot follow fails the source whatever repository it is
+            # of, before anything is fetched (repository.go resolveReferencedSources)
+            kind = "ref" if name is not None and (ref is None or refs[ref].chart) \
+                else "value-file"
+            yield SourceProblem(index, key, kind, exc.message, ref)
+            continue
+        clash = _other_revision(revisions, name, refs[ref]) if ref is not None else None
+        if clash is not None:
+            yield SourceProblem(index, key, "ref", clash, ref)
+            continue
+        if refs_only and ref is None:
             continue
         if is_glob(str(resolved)):
             continue  # what a glob matches is checked when the Application is planned
@@ -170,6 +182,19 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
         elif not resolved.is_file():
             yield SourceProblem(index, key, "value-file", f"value file {entry!r} is not a file",
                                 ref)
+
+
+def _other_revision(revisions: dict[str, tuple[str, str]], name: str | None, source: Source
+                    ) -> str | None:
+    """Argo CD's refusal of two refs to one repository at two revisions (one checkout of
+    each repository serves every ``$ref``), else None; ``revisions`` records the first."""
+    repository = normalized(source.repo_url)
+    revision = source.target_revision or ""
+    first = revisions.setdefault(repository, (f"${name}", revision))
+    if first[1] == revision:
+        return None
+    return (f"cannot reference multiple revisions for the same repository (${name} references "
+            f"{revision!r} while {first[0]} references {first[1]!r})")
 
 
 def out_of_bounds_link(root: Path, links: Iterable[str]) -> str | None:

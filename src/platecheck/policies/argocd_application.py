@@ -11,7 +11,9 @@ What:
       resolves it (relative to the source path, ``/`` the repository root, ``$ref/...``
       another source, ``$ARGOCD_APP_*`` substituted; what a glob matches is checked when the
       Application is planned) unless ``ignoreMissingValueFiles`` is set; a remote chart's
-      value files of another source of this repository (``$ref/...``) too;
+      value files of another source of this repository (``$ref/...``) too; a ``$ref`` Argo CD
+      cannot follow (no such ref, a chart's, a second ``targetRevision`` of one repository)
+      whatever the source;
     - names are unique (per Application namespace): two parents generating the same
       Application, or one generated and also written in another file of the repository,
       manage one Application twice (a file a Kustomize parent renders is that file's
@@ -157,6 +159,8 @@ _URL_REMEDY = ("Argo CD fetches this value file when it syncs (an http(s) URL, o
                "such as helm-secrets' that argocd-cm's helm.valuesFileSchemes allows); "
                "platecheck renders offline and cannot read it, so the Application stays "
                "unchecked: name a values file of this repository if that is what is meant.")
+_REF_REMEDY = ("Name a source of spec.sources by its ref exactly ($<ref>/...), one that has "
+               "no chart, with the same targetRevision as other refs to its repository.")
 _VALUE_FILE_REMEDY = ("Name a values file inside this repository, relative to the source path "
                       "(or $ref/... for another source).")
 
@@ -394,8 +398,9 @@ class _Checker:
                 yield from self._pinned(app, source, source_key(app, index))
         refs = {s.ref: s for s in app.sources if s.ref}
         for problem in app.source_problems:
-            if problem.kind == "source":  # whatever repository it names
-                yield self.finding(app, problem.key, problem.message, SOURCE_REMEDY)
+            if problem.kind in ("source", "ref"):  # whatever repository it names
+                yield self.finding(app, problem.key, problem.message,
+                                   SOURCE_REMEDY if problem.kind == "source" else _REF_REMEDY)
                 continue
             # a value file of another source ($ref/...) is as local as that source (a remote
             # chart's may be a file of this repository)
