@@ -1090,6 +1090,33 @@ def test_a_resource_naming_no_namespace_is_placed_in_the_destination_namespace(
         [f"ConfigMap/web in namespace {shared}"] if shared else [])
 
 
+def test_a_resource_one_application_renders_twice_is_reported_at_its_last_copy(
+        tmp_path: Path) -> None:
+    """Two sources of one Application (and two files of one of them) render ConfigMap
+    ``dup``: Argo CD keeps the last copy and warns (``NormalizeTargetObjects``); a copy in
+    another namespace is another object."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dup\n"
+    app = DIRECTORY_APP.format(name="web", path="a").replace(
+        "  source:\n    repoURL: https://git.example.com/repo.git\n    path: a\n",
+        "  sources:\n    - {repoURL: https://git.example.com/repo.git, path: a}\n"
+        "    - {repoURL: https://git.example.com/repo.git, path: b}\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": app, "a/cm.yaml": cm, "b/1.yaml": cm, "b/2.yaml": cm,
+        "b/3.yaml": cm.replace("name: dup\n", "name: dup\n  namespace: other\n")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.target, f.message) for f in report_.findings
+            if f.policy == "argocd-application"] == [
+        ("b/1.yaml:4", "prod/web[1]", "ConfigMap/dup in namespace web-prod is rendered by "
+         "prod/web[0] and again by prod/web[1] (copy 2) for Application web: Argo CD "
+         "applies only its last copy and warns (RepeatedResourceWarning)"),
+        ("b/2.yaml:4", "prod/web[1]", "ConfigMap/dup in namespace web-prod is rendered by "
+         "prod/web[0] and again by prod/web[1] (copy 3) for Application web: Argo CD "
+         "applies only its last copy and warns (RepeatedResourceWarning)"),
+    ]
+
+
 def test_a_reference_to_a_chart_source_is_refused_not_called_another_repository(
         tmp_path: Path) -> None:
     """``$values`` naming a source of a Helm repository's chart: Argo CD refuses it before

@@ -34,7 +34,11 @@ What:
     - no two Applications deploy the same resource (API group, kind, namespace, name) to
       the same cluster (destination server, or cluster name): Argo CD's shared-resource
       conflict, where each sync undoes the other (an Application no app-of-apps reaches,
-      reported below, deploys nothing);
+      reported below, deploys nothing); a resource that names no namespace is in the
+      destination namespace, whatever ``helm.namespace`` told helm;
+    - no Application renders one resource twice (in two of its sources, or two files of
+      one): Argo CD applies only the last copy and warns (RepeatedResourceWarning); one
+      finding at each later copy;
     - the destination namespace matches the Application's environment (not an
       app-of-apps': the Applications it deploys live in Argo CD's namespace), and is a
       name the API server takes (a DNS-1123 label) where a resource rendered names no
@@ -135,8 +139,10 @@ from platecheck.model import (
     Application,
     Finding,
     KeyPath,
+    RenderedTarget,
     RenderTarget,
     RepoModel,
+    Resource,
     Source,
     SourceType,
 )
@@ -925,7 +931,8 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
     Applications of two Argo CD instances (``instance``) deploy to two clusters; with
     ``hint`` (no instances are set), the remedy says how to set them."""
     owners: dict[tuple[str, str, str, str, str, str], tuple[Application, str]] = {}
-    for rendered in sorted(repo.rendered, key=lambda r: r.id):
+    repeats: dict[tuple[str, str, str, str, str, str], int] = {}  # copies in one Application
+    for rendered in sorted(repo.rendered, key=_source_order):
         app = rendered.target.application
         if app is None:
             continue
@@ -942,25 +949,58 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
             key = (instance(app) or "", _cluster(app), group, resource.kind, namespace,
                    resource.name)
             first = owners.setdefault(key, (app, rendered.id))
+            where = f" in namespace {namespace}" if namespace else ""
+            if first[0] is app:
+                repeats[key] = repeats.get(key, 0) + 1
+                if repeats[key] > 1:
+                    yield _repeated(rendered, resource, where, first[1], repeats[key])
+                continue
             # two manifests of one Application (one name in one namespace) are one object in
             # Argo CD, whichever was applied last: unique_names reports them, not their
             # resources
-            if first[0] is app or (first[0].namespace or "", first[0].name) == (
-                    app.namespace or "", app.name):
+            if (first[0].namespace or "", first[0].name) == (app.namespace or "", app.name):
                 continue
-            where = f" in namespace {namespace}" if namespace else ""
-            yield Finding(
-                policy=ID, file=resource.template_file or app.file,
-                line=_name_line(rendered.templates.get(resource.template_file or ""), resource)
-                if resource.template_file else app.line,
-                message=f"{resource.kind}/{resource.name}{where} is deployed by both "
-                        f"Application {first[0].name} ({first[1]}) and Application "
-                        f"{app.name}; Argo CD's syncs of the two undo each other",
-                target=rendered.id, environment=rendered.environment,
-                resource=f"{resource.kind}/{resource.name}",
-                remediation=SHARED_REMEDY + ("" if identified else
-                                             _other_repository(first[0], app))
+            yield _finding_at(
+                rendered, resource,
+                f"{resource.kind}/{resource.name}{where} is deployed by both Application "
+                f"{first[0].name} ({first[1]}) and Application {app.name}; Argo CD's syncs of "
+                "the two undo each other",
+                SHARED_REMEDY + ("" if identified else _other_repository(first[0], app))
                 + (INSTANCES_HINT.format(what="resources") if hint else ""))
+
+
+def _source_order(rendered: RenderedTarget) -> tuple[str, int]:
+    """Targets by id, the sources of one Application (``prod/web[2]``) in their order."""
+    base, _, index = rendered.id.partition("[")
+    return base, int(index.rstrip("]")) if index.rstrip("]").isdigit() else -1
+
+
+def _repeated(rendered: RenderedTarget, resource: Resource, where: str, first: str,
+              copies: int) -> Finding:
+    """A resource one Application renders again (in a later source, or twice in one):
+    Argo CD keeps the last copy and warns (``NormalizeTargetObjects``: "appeared N times
+    among application resources")."""
+    app = rendered.target.application
+    assert app is not None
+    again = "again" if first == rendered.id else f"by {first} and again by {rendered.id}"
+    return _finding_at(
+        rendered, resource,
+        f"{resource.kind}/{resource.name}{where} is rendered {again} (copy {copies}) for "
+        f"Application {app.name}: Argo CD applies only its last copy and warns "
+        "(RepeatedResourceWarning)", REPEATED_REMEDY)
+
+
+def _finding_at(rendered: RenderedTarget, resource: Resource, message: str,
+                remediation: str) -> Finding:
+    """A finding about a rendered resource, at the line of its name in its file."""
+    app = rendered.target.application
+    assert app is not None
+    return Finding(
+        policy=ID, file=resource.template_file or app.file,
+        line=_name_line(rendered.templates.get(resource.template_file or ""), resource)
+        if resource.template_file else app.line,
+        message=message, target=rendered.id, environment=rendered.environment,
+        resource=f"{resource.kind}/{resource.name}", remediation=remediation)
 
 
 NAME_REMEDY = "Give every {kind} a unique name."
@@ -970,6 +1010,8 @@ INSTANCES_HINT = (" If the two are applied by different Argo CD instances (a clu
                   "set argocd-application's instances in policies/platecheck.yaml to the "
                   "files of each instance's Applications: {what} may repeat across "
                   "instances.")
+REPEATED_REMEDY = ("Render the resource in one source of the Application only, or give each "
+                   "copy its own name.")
 SHARED_REMEDY = ("Deploy the resource from one Application only, or give each Application its "
                  "own name for it.")
 
