@@ -1090,6 +1090,54 @@ def test_a_resource_naming_no_namespace_is_placed_in_the_destination_namespace(
         [f"ConfigMap/web in namespace {shared}"] if shared else [])
 
 
+def test_a_value_the_template_reads_from_no_values_key_is_not_put_at_one_of_the_same_text(
+        tmp_path: Path) -> None:
+    """A template whose text for a field reads values through plain ``.Values`` chains: a
+    rendered value that none of those keys holds comes from the template itself (the chart's
+    appVersion, a literal), not from an unrelated key holding the same text (the sidecar's
+    tag, another workload's quantity); one those keys hold is at that key, whatever its
+    name (``canaryTag``)."""
+    deploy = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n"
+        "    metadata: {labels: {app: web}}\n    spec:\n      containers:\n"
+        "        - name: web\n"
+        "          image: nginx:{{ .Values.web.tag | default .Chart.AppVersion }}\n"
+        "          resources:\n            {{- toYaml .Values.resources | nindent 12 }}\n"
+        "        - name: sidecar\n          image: busybox:{{ .Values.sidecar.tag }}\n"
+        "          resources:\n            {{- toYaml .Values.resources | nindent 12 }}\n"
+        "        - name: canary\n"
+        "          image: nginx:{{ ternary .Values.canaryTag .Values.stableTag true }}\n"
+        "          resources:\n            {{- toYaml .Values.resources | nindent 12 }}\n"
+        "---\napiVersion: batch/v1\nkind: Job\nmetadata:\n  name: once\nspec:\n"
+        "  template:\n    spec:\n      restartPolicy: Never\n      containers:\n"
+        "        - name: once\n          image: nginx:1.27.0\n          resources:\n"
+        "            requests: {cpu: 500m, memory: 64Mi}\n"
+        "            limits: {cpu: 200m, memory: 64Mi}\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="chart"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: latest\n",
+        "chart/values.yaml": "web:\n  tag: ''\nsidecar:\n  tag: latest\n"
+                             "canaryTag: latest\nstableTag: 1.0.0\nresources:\n"
+                             "  requests: {cpu: 100m, memory: 64Mi}\n"
+                             "  limits: {cpu: 200m, memory: 64Mi}\n",
+        "chart/templates/deploy.yaml": deploy,
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert sorted((f.location, f.message.split(" uses ")[0]) for f in report_.findings
+                  if f.policy == "image-tag-pinned") == [
+        ("chart/templates/deploy.yaml:12", 'container "web" in Deployment/web'),
+        ("chart/values.yaml:4", 'container "sidecar" in Deployment/web'),
+        ("chart/values.yaml:5", 'container "canary" in Deployment/web'),
+    ]
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "resource-ranges"] == [
+        ("chart/templates/deploy.yaml:37",
+         'container "once" in Job/once: cpu limit "200m" is below its request "500m"')]
+
+
 def test_a_resource_one_application_renders_twice_is_reported_at_its_last_copy(
         tmp_path: Path) -> None:
     """Two sources of one Application (and two files of one of them) render ConfigMap

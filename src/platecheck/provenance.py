@@ -5,7 +5,9 @@ for merged values whose value equals the rendered one and ranks them: a value eq
 whole rendered string (an image with its tag) first, then how well the key path fits the
 context (the container name, the image repository among the sibling values), then the key
 name and the parent key name, then override order (an environment's values file beats the
-chart's defaults); it answers with the origin that set the best value. When no value fits, it
+chart's defaults); it answers with the origin that set the best value. Where a chart's
+template reads values for the field through plain ``.Values`` chains only
+(``template_reads``), only those keys are candidates. When no value fits, it
 points at the template line that writes the field, then at the template, then at the
 Application (or Chart.yaml).
 """
@@ -16,7 +18,15 @@ import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
-from platecheck.model import Finding, KeyPath, Origin, RenderedTarget, RenderTarget, Resource
+from platecheck.model import (
+    Finding,
+    KeyPath,
+    Origin,
+    RenderedTarget,
+    RenderTarget,
+    Resource,
+    SourceType,
+)
 
 _MISSING = object()
 
@@ -32,6 +42,7 @@ class ValueHints(TypedDict, total=False):
     require_parent: bool
     up: int
     scope: Sequence[str]
+    within: Sequence[KeyPath]
 
 
 def locate(
@@ -79,8 +90,8 @@ def locate(
             rendered, resource, written, wanted[:1], anchor, anchor_in)
         if origin is not None:
             return origin
-    scope = subchart_scope(resource)
-    origin = find_value(rendered, values, **({"scope": scope, **hints} if scope else hints))
+    origin = find_value(rendered, values, **_search(rendered, resource, fields, anchor,
+                                                    anchor_in, hints))
     if origin is not None:
         return origin
     origin = _patch_field(rendered, patched, fields, anchor, anchor_in, wanted)
@@ -94,6 +105,57 @@ def locate(
                       rendered, resource, line, anchor_in[0])) else None)
         return helper or Origin(resource.template_file, line)
     return declaration(rendered, resource) or target_origin(rendered.target)
+
+
+# a Go template action, and in it what reads no plain ``.Values`` chain: a helper, a
+# variable, a lookup by name, or a field of the scope a ``with``/``range`` set (``.image``, ``.``)
+_ACTION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_OPAQUE = re.compile(r"\b(?:include|template|tpl|index|get|pluck|dig|lookup|fromYaml|fromJson)\b"
+                     r"|\$[A-Za-z_]"
+                     r"|(?<![\w)\]$.])\.(?!(?:Values|Chart|Release|Capabilities|Template)\b)")
+_VALUES_CHAIN = re.compile(r"\.Values((?:\.[A-Za-z0-9_]+)*)")
+
+
+def template_reads(rendered: RenderedTarget, resource: Resource | None, fields: Sequence[str],
+                   anchor: str | None, anchor_in: tuple[str, int] | None
+                   ) -> tuple[KeyPath, ...] | None:
+    """The values key paths a chart's template reads where it writes the first of
+    ``fields`` of ``resource`` (the field's line and the lines of its value), when its actions
+    read values through plain ``.Values.a.b`` chains only: a rendered value there comes from
+    one of those keys or from the template itself (a literal, ``.Chart.AppVersion``), never
+    from another key that happens to hold the same text. None when that is not known (no
+    such line found, or an action reading values otherwise)."""
+    if rendered.target.source_type is not SourceType.HELM or resource is None \
+            or not resource.template_file or not fields:
+        return None
+    text = rendered.templates.get(resource.template_file)
+    if text is None:
+        return None
+    lines, _ = _document_lines(text, resource.line, resource.template_file)
+    line = _template_line(lines, fields, anchor, anchor_in, or_entry=False)
+    if line is None:
+        return None
+    column, end = _indent(lines[line - 1]), line
+    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > column):
+        end += 1
+    reads: list[KeyPath] = []
+    for action in _ACTION.findall("\n".join(lines[line - 1:end])):
+        action = action.replace("$.", ".")  # ``$`` is the template's root scope
+        if _OPAQUE.search(re.sub(r'"(?:[^"\\]|\\.)*"|`[^`]*`', '""', action)):
+            return None
+        reads.extend(tuple(chain.split(".")[1:]) for chain in _VALUES_CHAIN.findall(action))
+    return tuple(reads)
+
+
+def _search(rendered: RenderedTarget, resource: Resource | None, fields: Sequence[str],
+            anchor: str | None, anchor_in: tuple[str, int] | None, hints: ValueHints
+            ) -> ValueHints:
+    """``locate``'s hints for its search of the values, with the subchart's ``scope`` and
+    the keys the template's text for the field reads (``within``), where known."""
+    scope = subchart_scope(resource)
+    reads = template_reads(rendered, resource, fields, anchor, anchor_in)
+    return {**({"scope": scope} if scope else {}), **hints,
+            **({"within": reads} if reads is not None else {})}
 
 
 def subchart_scope(resource: Resource | None) -> tuple[str, ...]:
@@ -596,6 +658,7 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
     require_key = hints.get("require_key", False)
     rank = _ranker(rendered)
     scope = tuple(hints.get("scope", ()))
+    within = _within(scope, hints.get("within"))
     best: tuple[tuple[int, ...], Origin, KeyPath] | None = None
     for path, leaf, siblings in _leaves(rendered.values.data):
         text = _text(leaf)
@@ -603,8 +666,11 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
         if not is_exact and text not in wanted or scope and not (
                 path[:len(scope)] == scope or path[:1] == ("global",)):
             continue  # (a subchart's templates see its own values and the globals alone)
+        if within is not None and not any(path[:len(key)] == key for key in within):
+            continue
         names = [p.lower() for p in path if isinstance(p, str)]
-        key_hit = bool(names) and names[-1] in key_names
+        # a key the template's text reads is the one, whatever its name
+        key_hit = bool(names) and names[-1] in key_names or within is not None
         parent_hit = len(names) > 1 and names[-2] in parent_names
         around = set(names) | {t for t in map(_text, siblings) if t is not None}
         context_hits = len(context_words & {a.lower() for a in around})
@@ -633,6 +699,16 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
         return best[1] if best else None
     # a key that many levels up, or no answer: a value written elsewhere is no such key's
     return _path_origin(rendered, best[2][:-up]) if up < len(best[2]) else None
+
+
+def _within(scope: tuple[str, ...], reads: Sequence[KeyPath] | None
+            ) -> list[KeyPath] | None:
+    """The merged values' key paths of what a template reads (``template_reads``): a
+    subchart's ``.Values`` are under its key, and its ``.Values.global`` is the parent's
+    global too."""
+    if reads is None:
+        return None
+    return [*((*scope, *key) for key in reads), *(key for key in reads if key[:1] == ("global",))]
 
 
 def _leaf_origin(rendered: RenderedTarget, path: KeyPath) -> Origin | None:
