@@ -3549,12 +3549,15 @@ def test_a_transformer_directory_a_build_lists_keys_its_cached_build(tmp_path: P
 
 
 @pytest.mark.usefixtures("kubectl_bin")
-@pytest.mark.parametrize(("count", "replicas"), [("3", 3), ("'4'", 4), ("two", None),
-                                                 ("1.5", None), ("[1]", None)])
+@pytest.mark.parametrize(("count", "replicas"), [
+    ("3", 3), ("'4'", 4), ("'+5'", 5), ("two", None), ("1.5", None), ("[1]", None),
+    ("' 3'", None), ("'3_000'", None), ("'\uff13'", None), ("'9223372036854775808'", None)])
 def test_an_application_replica_count_is_a_whole_number_or_not_checked(
         tmp_path: Path, count: str, replicas: int | None) -> None:
-    """``kustomize.replicas`` counts are Argo CD's IntOrString: a number or a string of one;
-    anything else fails the source, a could-not-check error at its line, never a crash."""
+    """``kustomize.replicas`` counts are Argo CD's IntOrString: a number or a string of one
+    as Go's ``strconv.Atoi`` reads it (a sign and ASCII digits: no space, no underscore, no
+    other digits); anything else fails the source, a could-not-check error at its line,
+    never a crash."""
     app = DIRECTORY_APP.format(name="web", path="app").replace(
         "    path: app\n", "    path: app\n    kustomize:\n      replicas:\n"
         f"        - name: web\n          count: {count}\n")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import glob
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -147,15 +148,15 @@ def _present(components: list[Any], source: Path | None, root: Path) -> list[Any
 
 
 def _count(count: Any, index: int, target: RenderTarget) -> int:
-    """A ``kustomize.replicas`` count: a number, or a string of one (Argo CD's IntOrString);
-    anything else fails the source in Argo CD, and is a could-not-check error at its line."""
-    try:
-        if isinstance(count, str):
-            return int(count.strip())
-        if isinstance(count, int | float) and not isinstance(count, bool) and count % 1 == 0:
-            return int(count)
-    except ValueError:
-        pass
+    """A ``kustomize.replicas`` count: a number, or a string of one (Argo CD's IntOrString,
+    the string read by Go's ``strconv.Atoi``: an optional sign and ASCII digits, no space, no
+    underscore, within 64 bits); anything else fails the source in Argo CD, and is a
+    could-not-check error at its line."""
+    if isinstance(count, str) and re.fullmatch(r"[+-]?[0-9]+", count) and \
+            -(2 ** 63) <= int(count) < 2 ** 63:
+        return int(count)
+    if isinstance(count, int | float) and not isinstance(count, bool) and count % 1 == 0:
+        return int(count)
     app = target.application
     where = None
     if app is not None:
