@@ -193,3 +193,27 @@ def test_a_component_the_application_adds_is_part_of_the_build(tmp_path: Path) -
     (repo / "comp" / "kustomization.yaml").write_text(patch.replace(":latest", ":1.2.3"))
     again = lint(repo, cache_dir=tmp_path / "cache")
     assert [f for f in again.findings if f.policy == "image-tag-pinned"] == []
+
+
+PATCH = {"target": {"kind": "Deployment"},
+         "patch": '[{"op": "add", "path": "/spec/replicas", "value": 2}]'}
+
+
+@pytest.mark.parametrize(("kustomize", "refused"), [
+    ({"patches": [PATCH]}, True),
+    ({"patches": [PATCH], "namePrefix": "x-"}, False),
+    ({"patches": [PATCH], "commonAnnotations": {"team": "blue"}}, False)])
+def test_application_patches_on_a_patches_key_with_no_value(
+        tmp_path: Path, kustomize: dict[str, Any], refused: bool) -> None:
+    """Argo CD adds ``kustomize.patches`` to the kustomization it reads itself, and a
+    ``patches`` key with no value fails there; a ``kustomize edit`` command before it
+    rewrites the file without the key, and the build goes on."""
+    repo = _repo(tmp_path, {"resources": ["deploy.yaml"], "patches": None}, kustomize)
+    model = load(repo, cache_dir=tmp_path / "cache")
+    if refused:
+        assert [(e.policy, e.location) for e in model.errors] == [
+            ("could-not-check", "apps/web-prod.yaml:11")]
+        assert "patches key has no value (null)" in model.errors[0].message
+    else:
+        assert model.errors == ()
+        assert model.rendered[0].resources[0].doc["spec"]["replicas"] == 2

@@ -63,7 +63,7 @@ def edited(written: dict[str, Any], target: RenderTarget, root: Path) -> dict[st
                     for index, r in enumerate(spec["replicas"]) if isinstance(r, dict)]
         data["replicas"] = _by_name(data.get("replicas"), replicas)
     if isinstance(spec.get("patches"), list) and spec["patches"]:
-        data["patches"] = [*(data.get("patches") or []), *spec["patches"]]
+        data["patches"] = _patches_appended(data, spec, target)
     if isinstance(spec.get("components"), list) and spec["components"]:
         data["components"] = _components_added(
             data.get("components"),
@@ -74,6 +74,34 @@ def edited(written: dict[str, Any], target: RenderTarget, root: Path) -> dict[st
     data["buildMetadata"] = [*metadata, *(["originAnnotations"]
                                          if "originAnnotations" not in metadata else [])]
     return data
+
+
+def _patches_appended(data: dict[str, Any], spec: dict[str, Any], target: RenderTarget
+                      ) -> list[Any]:
+    """The kustomization's ``patches`` with the Application's after them, as Argo CD writes
+    them (``Build``, no ``kustomize edit`` for it): a ``patches`` key with no value fails
+    there ("expected 'patches' field in kustomization.yaml to be []any"), unless an edit
+    command before it rewrote the file, which drops the empty key."""
+    rewritten = any(isinstance(spec.get(key), str) and spec[key] for key in _SET) or any(
+        isinstance(spec.get(key), dict | list) and spec[key]
+        for key in ("images", "replicas", "commonLabels", "commonAnnotations"))
+    if "patches" in data and data["patches"] is None and not rewritten:
+        raise PlatecheckError(
+            "the kustomization's patches key has no value (null), so Argo CD cannot add "
+            "kustomize.patches to it (expected 'patches' field in kustomization.yaml to be "
+            "[]any) and cannot build this source; write patches: [] or remove the key",
+            **at(_written(target, "kustomize", "patches")))
+    return [*(data.get("patches") or []), *spec["patches"]]
+
+
+def _written(target: RenderTarget, *tail: str | int) -> Origin | None:
+    """Where the Application writes its field whose key path ends with ``tail``: its first
+    line when the field is not found, None for a target of no Application."""
+    app = target.application
+    if app is None:
+        return None
+    path = next((p for p in (*app.places, *app.lines) if p[-len(tail):] == tail), None)
+    return app.origin(path) if path is not None else Origin(app.file, app.line)
 
 
 def _pair(name: str, value: str, key: str, target: RenderTarget) -> tuple[str, str]:
@@ -157,14 +185,9 @@ def _count(count: Any, index: int, target: RenderTarget) -> int:
         return int(count)
     if isinstance(count, int | float) and not isinstance(count, bool) and count % 1 == 0:
         return int(count)
-    app = target.application
-    where = None
-    if app is not None:
-        path = next((p for p in app.lines if p[-4:] == ("kustomize", "replicas", index, "count")),
-                    None)
-        where = app.origin(path) if path is not None else Origin(app.file, app.line)
     raise PlatecheckError(f"kustomize.replicas count {count!r} is not a whole number; Argo CD "
-                          "cannot build this source", **at(where))
+                          "cannot build this source",
+                          **at(_written(target, "kustomize", "replicas", index, "count")))
 
 
 def _image(text: str) -> dict[str, str] | None:
