@@ -75,6 +75,8 @@ def _platecheck(repo: Path, tmp_path: Path) -> list[str]:
     return sorted(json.dumps(r.doc, sort_keys=True) for r in rendered.resources)
 
 
+FIELD = {"path": "spec/template/metadata/annotations", "kind": "Deployment", "create": True}
+
 CASES = [
     pytest.param(  # an image replaces the whole entry of its name; name:tag@digest is split
         {"resources": ["deploy.yaml"], "images": [
@@ -110,6 +112,14 @@ CASES = [
         {"resources": ["deploy.yaml"], "labels": [
             {"pairs": {"team": "blue"}, "includeSelectors": False, "includeTemplates": True}]},
         {}, id="labels-without-selector-in-templates"),
+    pytest.param(  # an entry with fields of its own takes them too (matchLabelSettings)
+        {"resources": ["deploy.yaml"], "labels": [
+            {"pairs": {"team": "red"}, "includeSelectors": False, "fields": [FIELD]}]},
+        {"commonLabels": {"tier": "backend"}, "labelWithoutSelector": True},
+        {"resources": ["deploy.yaml"], "labels": [
+            {"pairs": {"team": "red", "tier": "backend"}, "includeSelectors": False,
+             "fields": [FIELD]}]},
+        {}, id="labels-without-selector-into-an-entry-with-fields"),
     pytest.param(  # forced: the Application's value wins
         {"resources": ["deploy.yaml"], "commonLabels": {"team": "red"}},
         {"commonLabels": {"team": "blue"}, "forceCommonLabels": True},

@@ -139,12 +139,13 @@ def _added(existing: Any, added: dict[str, str], force: bool, key: str,
 def _labels_added(existing: Any, added: dict[str, str], force: bool, target: RenderTarget,
                   templates: bool) -> list[Any]:
     """``kustomize edit add label --without-selector`` (``writeToLabels``): the pairs go into
-    the first ``labels`` entry that includes no selectors (and templates as asked), else a
+    the first ``labels`` entry that includes no selectors (and templates as asked), its
+    ``fields`` or none (``matchLabelSettings`` compares those two settings alone), else a
     new one."""
     labels = [dict(item) for item in existing] if isinstance(existing, list) else []
     for item in labels:
         if isinstance(item, dict) and not item.get("includeSelectors") and \
-                bool(item.get("includeTemplates")) is templates and not item.get("fields"):
+                bool(item.get("includeTemplates")) is templates:
             item["pairs"] = _added(item.get("pairs"), added, force, "commonLabels", target)
             return labels
     entry: dict[str, Any] = {"pairs": dict(added), "includeSelectors": False}
