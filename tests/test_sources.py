@@ -3651,14 +3651,16 @@ def test_application_kustomize_fields_are_substituted_as_argo_cd_does(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
-@pytest.mark.parametrize("ignore", [False, True])
+@pytest.mark.parametrize(("ignore", "missing"), [
+    (False, "../missing"), (False, "../missing-*"), (True, "../missing")])
 def test_missing_application_components_are_left_out_when_argo_cd_ignores_them(
-        tmp_path: Path, ignore: bool) -> None:
+        tmp_path: Path, ignore: bool, missing: str) -> None:
     """``kustomize.ignoreMissingComponents`` leaves out the Application's components that do
-    not exist, and adds those that do; without it a missing one fails the build."""
+    not exist, and adds those that do; without it a missing one (or a glob that matches
+    nothing) fails ``kustomize edit add component``: a could-not-check error at its entry."""
     app = DIRECTORY_APP.format(name="web", path="app").replace(
         "    path: app\n", "    path: app\n    kustomize:\n"
-        "      components: [../comp, ../missing]\n"
+        f"      components:\n        - ../comp\n        - '{missing}'\n"
         f"      ignoreMissingComponents: {str(ignore).lower()}\n")
     repo = write_files(tmp_path / "repo", {
         "app/kustomization.yaml": "resources: [deploy.yaml]\n",
@@ -3672,8 +3674,11 @@ def test_missing_application_components_are_left_out_when_argo_cd_ignores_them(
 
     model = load(repo, cache_dir=tmp_path / "cache")
     if not ignore:
-        assert [(e.file, e.policy) for e in model.errors] == [
-            ("app/kustomization.yaml", "could-not-check")]
+        assert [(e.location, e.policy, e.message) for e in model.errors] == [
+            ("apps/web.yaml:14", "could-not-check",
+             f"kustomize.components entry {missing!r} matches nothing next to the "
+             "kustomization, so `kustomize edit add component` fails (has no match) and "
+             "Argo CD cannot build this source")]
         return
     assert model.errors == ()
     assert model.rendered[0].resources[0].doc["spec"]["template"]["spec"]["containers"][0][

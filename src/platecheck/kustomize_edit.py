@@ -16,6 +16,7 @@ from typing import Any
 from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
 from platecheck.imageref import kustomize_split
+from platecheck.kustomize_errors import names_remote
 from platecheck.model import Origin, RenderTarget
 from platecheck.provenance import at, target_origin
 from platecheck.values import Layer
@@ -69,7 +70,7 @@ def edited(written: dict[str, Any], target: RenderTarget, root: Path) -> dict[st
             data.get("components"),
             _present(spec["components"], target.source_dir, root)
             if spec.get("ignoreMissingComponents") is True else spec["components"],
-            target.source_dir)
+            target, spec["components"])
     metadata = data.get("buildMetadata") or []
     data["buildMetadata"] = [*metadata, *(["originAnnotations"]
                                          if "originAnnotations" not in metadata else [])]
@@ -154,17 +155,30 @@ def _labels_added(existing: Any, added: dict[str, str], force: bool, target: Ren
     return [*labels, entry]
 
 
-def _components_added(existing: Any, components: list[Any], source: Path | None
-                      ) -> list[Any]:
+def _components_added(existing: Any, components: list[Any], target: RenderTarget,
+                      written: list[Any]) -> list[Any]:
     """``kustomize edit add component`` (``RunAddComponent``): each entry a glob of paths
-    relative to the kustomization (its matches in order, or the entry itself when it matches
-    nothing, which the build then fails on), one already listed left out."""
+    relative to the kustomization (its matches in order), one already listed left out. An
+    entry that matches nothing and is no directory fails the edit (``GlobPatternsWithLoader``:
+    "has no match"), and Argo CD's build: a could-not-check error at the Application's entry
+    (among those ``written``). One kustomize would fetch is left to the remote check."""
+    source = target.source_dir
     listed = list(existing) if isinstance(existing, list) else []
     for pattern in components:
         if not isinstance(pattern, str):
             continue
-        matches = sorted(glob.glob(pattern, root_dir=source, include_hidden=True)) \
-            if source is not None and glob.has_magic(pattern) else []
+        matches = [pattern]
+        if source is not None:
+            if glob.has_magic(pattern):
+                matches = sorted(glob.glob(pattern, root_dir=source, include_hidden=True))
+            elif not os.path.lexists(source / pattern):  # Go's Glob: the path, if it is
+                matches = []
+            if not matches and not (source / pattern).is_dir() and not names_remote(pattern):
+                raise PlatecheckError(
+                    f"kustomize.components entry {pattern!r} matches nothing next to the "
+                    "kustomization, so `kustomize edit add component` fails (has no match) "
+                    "and Argo CD cannot build this source",
+                    **at(_written(target, "kustomize", "components", written.index(pattern))))
         listed += [c for c in dict.fromkeys(matches or [pattern]) if c not in listed]
     return listed
 
