@@ -75,6 +75,8 @@ def _platecheck(repo: Path, tmp_path: Path) -> list[str]:
     return sorted(json.dumps(r.doc, sort_keys=True) for r in rendered.resources)
 
 
+FIELD = {"path": "spec/template/metadata/annotations", "kind": "Deployment", "create": True}
+
 CASES = [
     pytest.param(  # an image replaces the whole entry of its name; name:tag@digest is split
         {"resources": ["deploy.yaml"], "images": [
@@ -110,6 +112,14 @@ CASES = [
         {"resources": ["deploy.yaml"], "labels": [
             {"pairs": {"team": "blue"}, "includeSelectors": False, "includeTemplates": True}]},
         {}, id="labels-without-selector-in-templates"),
+    pytest.param(  # an entry with fields of its own takes them too (matchLabelSettings)
+        {"resources": ["deploy.yaml"], "labels": [
+            {"pairs": {"team": "red"}, "includeSelectors": False, "fields": [FIELD]}]},
+        {"commonLabels": {"tier": "backend"}, "labelWithoutSelector": True},
+        {"resources": ["deploy.yaml"], "labels": [
+            {"pairs": {"team": "red", "tier": "backend"}, "includeSelectors": False,
+             "fields": [FIELD]}]},
+        {}, id="labels-without-selector-into-an-entry-with-fields"),
     pytest.param(  # forced: the Application's value wins
         {"resources": ["deploy.yaml"], "commonLabels": {"team": "red"}},
         {"commonLabels": {"team": "blue"}, "forceCommonLabels": True},
@@ -193,3 +203,27 @@ def test_a_component_the_application_adds_is_part_of_the_build(tmp_path: Path) -
     (repo / "comp" / "kustomization.yaml").write_text(patch.replace(":latest", ":1.2.3"))
     again = lint(repo, cache_dir=tmp_path / "cache")
     assert [f for f in again.findings if f.policy == "image-tag-pinned"] == []
+
+
+PATCH = {"target": {"kind": "Deployment"},
+         "patch": '[{"op": "add", "path": "/spec/replicas", "value": 2}]'}
+
+
+@pytest.mark.parametrize(("kustomize", "refused"), [
+    ({"patches": [PATCH]}, True),
+    ({"patches": [PATCH], "namePrefix": "x-"}, False),
+    ({"patches": [PATCH], "commonAnnotations": {"team": "blue"}}, False)])
+def test_application_patches_on_a_patches_key_with_no_value(
+        tmp_path: Path, kustomize: dict[str, Any], refused: bool) -> None:
+    """Argo CD adds ``kustomize.patches`` to the kustomization it reads itself, and a
+    ``patches`` key with no value fails there; a ``kustomize edit`` command before it
+    rewrites the file without the key, and the build goes on."""
+    repo = _repo(tmp_path, {"resources": ["deploy.yaml"], "patches": None}, kustomize)
+    model = load(repo, cache_dir=tmp_path / "cache")
+    if refused:
+        assert [(e.policy, e.location) for e in model.errors] == [
+            ("could-not-check", "apps/web-prod.yaml:11")]
+        assert "patches key has no value (null)" in model.errors[0].message
+    else:
+        assert model.errors == ()
+        assert model.rendered[0].resources[0].doc["spec"]["replicas"] == 2

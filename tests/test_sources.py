@@ -3648,12 +3648,15 @@ def test_a_transformer_directory_a_build_lists_keys_its_cached_build(tmp_path: P
 
 
 @pytest.mark.usefixtures("kubectl_bin")
-@pytest.mark.parametrize(("count", "replicas"), [("3", 3), ("'4'", 4), ("two", None),
-                                                 ("1.5", None), ("[1]", None)])
+@pytest.mark.parametrize(("count", "replicas"), [
+    ("3", 3), ("'4'", 4), ("'+5'", 5), ("two", None), ("1.5", None), ("[1]", None),
+    ("' 3'", None), ("'3_000'", None), ("'\uff13'", None), ("'9223372036854775808'", None)])
 def test_an_application_replica_count_is_a_whole_number_or_not_checked(
         tmp_path: Path, count: str, replicas: int | None) -> None:
-    """``kustomize.replicas`` counts are Argo CD's IntOrString: a number or a string of one;
-    anything else fails the source, a could-not-check error at its line, never a crash."""
+    """``kustomize.replicas`` counts are Argo CD's IntOrString: a number or a string of one
+    as Go's ``strconv.Atoi`` reads it (a sign and ASCII digits: no space, no underscore, no
+    other digits); anything else fails the source, a could-not-check error at its line,
+    never a crash."""
     app = DIRECTORY_APP.format(name="web", path="app").replace(
         "    path: app\n", "    path: app\n    kustomize:\n      replicas:\n"
         f"        - name: web\n          count: {count}\n")
@@ -3747,14 +3750,16 @@ def test_application_kustomize_fields_are_substituted_as_argo_cd_does(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
-@pytest.mark.parametrize("ignore", [False, True])
+@pytest.mark.parametrize(("ignore", "missing"), [
+    (False, "../missing"), (False, "../missing-*"), (True, "../missing")])
 def test_missing_application_components_are_left_out_when_argo_cd_ignores_them(
-        tmp_path: Path, ignore: bool) -> None:
+        tmp_path: Path, ignore: bool, missing: str) -> None:
     """``kustomize.ignoreMissingComponents`` leaves out the Application's components that do
-    not exist, and adds those that do; without it a missing one fails the build."""
+    not exist, and adds those that do; without it a missing one (or a glob that matches
+    nothing) fails ``kustomize edit add component``: a could-not-check error at its entry."""
     app = DIRECTORY_APP.format(name="web", path="app").replace(
         "    path: app\n", "    path: app\n    kustomize:\n"
-        "      components: [../comp, ../missing]\n"
+        f"      components:\n        - ../comp\n        - '{missing}'\n"
         f"      ignoreMissingComponents: {str(ignore).lower()}\n")
     repo = write_files(tmp_path / "repo", {
         "app/kustomization.yaml": "resources: [deploy.yaml]\n",
@@ -3768,8 +3773,11 @@ def test_missing_application_components_are_left_out_when_argo_cd_ignores_them(
 
     model = load(repo, cache_dir=tmp_path / "cache")
     if not ignore:
-        assert [(e.file, e.policy) for e in model.errors] == [
-            ("app/kustomization.yaml", "could-not-check")]
+        assert [(e.location, e.policy, e.message) for e in model.errors] == [
+            ("apps/web.yaml:14", "could-not-check",
+             f"kustomize.components entry {missing!r} matches nothing next to the "
+             "kustomization, so `kustomize edit add component` fails (has no match) and "
+             "Argo CD cannot build this source")]
         return
     assert model.errors == ()
     assert model.rendered[0].resources[0].doc["spec"]["template"]["spec"]["containers"][0][

@@ -9,12 +9,14 @@ from __future__ import annotations
 import copy
 import glob
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
 from platecheck.imageref import kustomize_split
+from platecheck.kustomize_errors import names_remote
 from platecheck.model import Origin, RenderTarget
 from platecheck.provenance import at, target_origin
 from platecheck.values import Layer
@@ -62,17 +64,45 @@ def edited(written: dict[str, Any], target: RenderTarget, root: Path) -> dict[st
                     for index, r in enumerate(spec["replicas"]) if isinstance(r, dict)]
         data["replicas"] = _by_name(data.get("replicas"), replicas)
     if isinstance(spec.get("patches"), list) and spec["patches"]:
-        data["patches"] = [*(data.get("patches") or []), *spec["patches"]]
+        data["patches"] = _patches_appended(data, spec, target)
     if isinstance(spec.get("components"), list) and spec["components"]:
         data["components"] = _components_added(
             data.get("components"),
             _present(spec["components"], target.source_dir, root)
             if spec.get("ignoreMissingComponents") is True else spec["components"],
-            target.source_dir)
+            target, spec["components"])
     metadata = data.get("buildMetadata") or []
     data["buildMetadata"] = [*metadata, *(["originAnnotations"]
                                          if "originAnnotations" not in metadata else [])]
     return data
+
+
+def _patches_appended(data: dict[str, Any], spec: dict[str, Any], target: RenderTarget
+                      ) -> list[Any]:
+    """The kustomization's ``patches`` with the Application's after them, as Argo CD writes
+    them (``Build``, no ``kustomize edit`` for it): a ``patches`` key with no value fails
+    there ("expected 'patches' field in kustomization.yaml to be []any"), unless an edit
+    command before it rewrote the file, which drops the empty key."""
+    rewritten = any(isinstance(spec.get(key), str) and spec[key] for key in _SET) or any(
+        isinstance(spec.get(key), dict | list) and spec[key]
+        for key in ("images", "replicas", "commonLabels", "commonAnnotations"))
+    if "patches" in data and data["patches"] is None and not rewritten:
+        raise PlatecheckError(
+            "the kustomization's patches key has no value (null), so Argo CD cannot add "
+            "kustomize.patches to it (expected 'patches' field in kustomization.yaml to be "
+            "[]any) and cannot build this source; write patches: [] or remove the key",
+            **at(_written(target, "kustomize", "patches")))
+    return [*(data.get("patches") or []), *spec["patches"]]
+
+
+def _written(target: RenderTarget, *tail: str | int) -> Origin | None:
+    """Where the Application writes its field whose key path ends with ``tail``: its first
+    line when the field is not found, None for a target of no Application."""
+    app = target.application
+    if app is None:
+        return None
+    path = next((p for p in (*app.places, *app.lines) if p[-len(tail):] == tail), None)
+    return app.origin(path) if path is not None else Origin(app.file, app.line)
 
 
 def _pair(name: str, value: str, key: str, target: RenderTarget) -> tuple[str, str]:
@@ -110,12 +140,13 @@ def _added(existing: Any, added: dict[str, str], force: bool, key: str,
 def _labels_added(existing: Any, added: dict[str, str], force: bool, target: RenderTarget,
                   templates: bool) -> list[Any]:
     """``kustomize edit add label --without-selector`` (``writeToLabels``): the pairs go into
-    the first ``labels`` entry that includes no selectors (and templates as asked), else a
+    the first ``labels`` entry that includes no selectors (and templates as asked), its
+    ``fields`` or none (``matchLabelSettings`` compares those two settings alone), else a
     new one."""
     labels = [dict(item) for item in existing] if isinstance(existing, list) else []
     for item in labels:
         if isinstance(item, dict) and not item.get("includeSelectors") and \
-                bool(item.get("includeTemplates")) is templates and not item.get("fields"):
+                bool(item.get("includeTemplates")) is templates:
             item["pairs"] = _added(item.get("pairs"), added, force, "commonLabels", target)
             return labels
     entry: dict[str, Any] = {"pairs": dict(added), "includeSelectors": False}
@@ -124,17 +155,30 @@ def _labels_added(existing: Any, added: dict[str, str], force: bool, target: Ren
     return [*labels, entry]
 
 
-def _components_added(existing: Any, components: list[Any], source: Path | None
-                      ) -> list[Any]:
+def _components_added(existing: Any, components: list[Any], target: RenderTarget,
+                      written: list[Any]) -> list[Any]:
     """``kustomize edit add component`` (``RunAddComponent``): each entry a glob of paths
-    relative to the kustomization (its matches in order, or the entry itself when it matches
-    nothing, which the build then fails on), one already listed left out."""
+    relative to the kustomization (its matches in order), one already listed left out. An
+    entry that matches nothing and is no directory fails the edit (``GlobPatternsWithLoader``:
+    "has no match"), and Argo CD's build: a could-not-check error at the Application's entry
+    (among those ``written``). One kustomize would fetch is left to the remote check."""
+    source = target.source_dir
     listed = list(existing) if isinstance(existing, list) else []
     for pattern in components:
         if not isinstance(pattern, str):
             continue
-        matches = sorted(glob.glob(pattern, root_dir=source, include_hidden=True)) \
-            if source is not None and glob.has_magic(pattern) else []
+        matches = [pattern]
+        if source is not None:
+            if glob.has_magic(pattern):
+                matches = sorted(glob.glob(pattern, root_dir=source, include_hidden=True))
+            elif not os.path.lexists(source / pattern):  # Go's Glob: the path, if it is
+                matches = []
+            if not matches and not (source / pattern).is_dir() and not names_remote(pattern):
+                raise PlatecheckError(
+                    f"kustomize.components entry {pattern!r} matches nothing next to the "
+                    "kustomization, so `kustomize edit add component` fails (has no match) "
+                    "and Argo CD cannot build this source",
+                    **at(_written(target, "kustomize", "components", written.index(pattern))))
         listed += [c for c in dict.fromkeys(matches or [pattern]) if c not in listed]
     return listed
 
@@ -147,23 +191,18 @@ def _present(components: list[Any], source: Path | None, root: Path) -> list[Any
 
 
 def _count(count: Any, index: int, target: RenderTarget) -> int:
-    """A ``kustomize.replicas`` count: a number, or a string of one (Argo CD's IntOrString);
-    anything else fails the source in Argo CD, and is a could-not-check error at its line."""
-    try:
-        if isinstance(count, str):
-            return int(count.strip())
-        if isinstance(count, int | float) and not isinstance(count, bool) and count % 1 == 0:
-            return int(count)
-    except ValueError:
-        pass
-    app = target.application
-    where = None
-    if app is not None:
-        path = next((p for p in app.lines if p[-4:] == ("kustomize", "replicas", index, "count")),
-                    None)
-        where = app.origin(path) if path is not None else Origin(app.file, app.line)
+    """A ``kustomize.replicas`` count: a number, or a string of one (Argo CD's IntOrString,
+    the string read by Go's ``strconv.Atoi``: an optional sign and ASCII digits, no space, no
+    underscore, within 64 bits); anything else fails the source in Argo CD, and is a
+    could-not-check error at its line."""
+    if isinstance(count, str) and re.fullmatch(r"[+-]?[0-9]+", count) and \
+            -(2 ** 63) <= int(count) < 2 ** 63:
+        return int(count)
+    if isinstance(count, int | float) and not isinstance(count, bool) and count % 1 == 0:
+        return int(count)
     raise PlatecheckError(f"kustomize.replicas count {count!r} is not a whole number; Argo CD "
-                          "cannot build this source", **at(where))
+                          "cannot build this source",
+                          **at(_written(target, "kustomize", "replicas", index, "count")))
 
 
 def _image(text: str) -> dict[str, str] | None:

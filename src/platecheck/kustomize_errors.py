@@ -65,6 +65,13 @@ _QUOTED = re.compile(r"'([^'\s]+)'|\(([^()\s]+)\)|\bName:\"([^\"\s]+)\"")
 _REMOTE = re.compile(r"[a-z][a-z0-9+.-]*://|git@|git::|[a-z0-9-]+(\.[a-z0-9-]+)+(:[0-9]+)?/",
                      re.IGNORECASE)
 _URL = re.compile(r"https?://", re.IGNORECASE)
+
+
+def names_remote(entry: str) -> bool:
+    """Whether a resource, base or component entry names something kustomize fetches."""
+    return _REMOTE.match(entry) is not None
+
+
 REMOTE_REMEDY = (
     "Vendor what it names into the repository and list the local copy instead: Argo CD's "
     "repo-server fetches it when it builds, but what it fetches is not in the repository "
@@ -110,7 +117,7 @@ def _remote_entries(call: KustomizeCall, root: Path) -> Iterator[tuple[str, str,
         for key in ("resources", "bases", "components"):
             entries = data.get(key)
             for index, entry in enumerate(entries if isinstance(entries, list) else []):
-                if (isinstance(entry, str) and _REMOTE.match(entry)
+                if (isinstance(entry, str) and names_remote(entry)
                         and not (directory / entry).exists()):
                     rel = rel_path(file, root)
                     yield entry, rel, file_layer(file, rel).lines.get((key, index))
