@@ -67,6 +67,9 @@ What:
     - every source has a ``path`` (not empty) or a ``chart`` (in ``spec.sources``: or a
       ``ref``): Argo CD refuses the Application otherwise ("spec.source.repoURL and either
       spec.source.path or spec.source.chart are required");
+    - every ``ref`` is of letters, digits, ``_`` and ``-`` only, and no two sources share
+      one: Argo CD refuses the Application otherwise ("sources.ref ... cannot contain any
+      special characters", "multiple sources had the same `ref` key");
     - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
       options demand;
     - ``argocd.argoproj.io/sync-wave`` annotations follow the declared order (read as Argo
@@ -161,6 +164,8 @@ SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 HOOK_WEIGHT = "helm.sh/hook-weight"  # the wave of a resource without a sync-wave
 SOURCE_REMEDY = ("Set the source's path (\".\" for the repository's root directory) or, for "
                  "a chart of a Helm repository, its chart.")
+_REF_KEY_REMEDY = ("Give each source's ref a name of its own, of letters, digits, '_' and "
+                   "'-' only, and name it so in the value files ($name/...).")
 _URL_REMEDY = ("Argo CD fetches this value file when it syncs (an http(s) URL, or a scheme "
                "such as helm-secrets' that argocd-cm's helm.valuesFileSchemes allows); "
                "platecheck renders offline and cannot read it, so the Application stays "
@@ -404,9 +409,10 @@ class _Checker:
                 yield from self._pinned(app, source, source_key(app, index))
         refs = {s.ref: s for s in app.sources if s.ref}
         for problem in app.source_problems:
-            if problem.kind in ("source", "ref"):  # whatever repository it names
-                yield self.finding(app, problem.key, problem.message,
-                                   SOURCE_REMEDY if problem.kind == "source" else _REF_REMEDY)
+            if problem.kind in ("source", "ref", "ref-key"):  # whatever repository it names
+                yield self.finding(app, problem.key, problem.message, {
+                    "source": SOURCE_REMEDY, "ref": _REF_REMEDY}.get(problem.kind,
+                                                                     _REF_KEY_REMEDY))
                 continue
             # a value file of another source ($ref/...) is as local as that source (a remote
             # chart's may be a file of this repository)
