@@ -70,6 +70,9 @@ What:
     - every ``ref`` is of letters, digits, ``_`` and ``-`` only, and no two sources share
       one: Argo CD refuses the Application otherwise ("sources.ref ... cannot contain any
       special characters", "multiple sources had the same `ref` key");
+    - the destination names a ``server`` or a cluster ``name``, not both and not neither:
+      Argo CD refuses the Application otherwise ("application destination can't have both
+      name and server defined", "Destination server missing from app spec");
     - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
       options demand;
     - ``argocd.argoproj.io/sync-wave`` annotations follow the declared order (read as Argo
@@ -166,6 +169,8 @@ SOURCE_REMEDY = ("Set the source's path (\".\" for the repository's root directo
                  "a chart of a Helm repository, its chart.")
 _REF_KEY_REMEDY = ("Give each source's ref a name of its own, of letters, digits, '_' and "
                    "'-' only, and name it so in the value files ($name/...).")
+DESTINATION_REMEDY = ("Set one of spec.destination.server (the cluster's API server URL) and "
+                      "spec.destination.name (the cluster's name in Argo CD), not both.")
 _URL_REMEDY = ("Argo CD fetches this value file when it syncs (an http(s) URL, or a scheme "
                "such as helm-secrets' that argocd-cm's helm.valuesFileSchemes allows); "
                "platecheck renders offline and cannot read it, so the Application stays "
@@ -204,6 +209,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         env = targets.get(_where(app), (None, None))[0]
         opts = options.for_env(env)
         yield from checker.schema(app)
+        yield from checker.destination(app)
         yield from checker.sources(app)
         if _where(app) not in unclassified and (app.file, app.line) not in app_of_apps:
             yield from checker.namespace(app, env, opts)
@@ -393,6 +399,28 @@ class _Checker:
             yield self.finding(app, path, text,
                                "Fix the field: see https://argo-cd.readthedocs.io/en/stable/"
                                "user-guide/application-specification/")
+
+    def destination(self, app: Application) -> Iterator[Finding]:
+        """A destination of both a server and a cluster name, or of neither: Argo CD refuses
+        the Application before it renders it (util/argo ``GetDestinationServer``; the
+        ApplicationSet controller creates no such Application). One with no destination
+        at all the Application schema reports."""
+        spec = app.raw.get("spec")
+        written = spec.get("destination") if isinstance(spec, dict) else None
+        if app.kind != "Application" or not isinstance(written, dict):
+            return
+        server, name = (written.get(key) for key in ("server", "name"))
+        if server and name:
+            yield self.finding(app, ("spec", "destination"),
+                               f"destination has both a name ({name}) and a server ({server}): "
+                               "Argo CD refuses the Application (\"application destination "
+                               "can't have both name and server defined\") and deploys nothing "
+                               "of it", DESTINATION_REMEDY)
+        elif not server and not name:
+            yield self.finding(app, ("spec", "destination"),
+                               "destination has neither a server nor a name: Argo CD refuses "
+                               "the Application (\"Destination server missing from app "
+                               "spec\") and deploys nothing of it", DESTINATION_REMEDY)
 
     # -- sources and value files ------------------------------------------------------------
 
