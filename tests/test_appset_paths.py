@@ -170,6 +170,31 @@ def test_a_git_generators_directories_bound_the_charts_its_set_deploys(tmp_path:
         "legacy/old/Chart.yaml:1"]
 
 
+def test_a_chart_the_git_generator_excludes_or_does_not_reach_is_undeployed(
+        tmp_path: Path) -> None:
+    """``directories: [{path: apps/*}, {path: apps/old, exclude: true}]``: Argo CD matches
+    each pattern one name at a time (Go's ``path.Match``) and drops what an exclude entry
+    matches (``filterApps``), so neither ``apps/old`` nor ``apps/team/api`` (two levels
+    down) is deployed: both are named, as the reachability check reads the set."""
+    app_set = _git_directories_set(SET.replace("  goTemplate: true\n", "")).replace(
+        "'apps/{{.env}}'", "'{{path}}'").replace("'apps-{{.env}}'", "'{{path.basename}}'")
+    app_set = app_set.replace("          - path: apps/*\n", "          - path: apps/*\n"
+                              "          - path: apps/old\n            exclude: true\n")
+    chart = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+    repo = _apps_and_legacy(tmp_path, app_set, {
+        "apps/old/Chart.yaml": chart.format(name="old"),
+        "apps/old/templates/cm.yaml": CM.format(name="old"),
+        "apps/team/api/Chart.yaml": chart.format(name="api"),
+        "apps/team/api/templates/cm.yaml": CM.format(name="api")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "undeployed-chart"] == [
+        (f"{rel}/Chart.yaml:1", f"chart {name}: no Application deploys it, so it is not checked")
+        for rel, name in (("apps/old", "old"), ("apps/team/api", "api"),
+                          ("legacy/old", "old"))]
+
+
 @pytest.mark.parametrize("path", ["'{{ .path.path }}'", "{{ .path.path }}"])
 def test_the_source_a_template_patch_writes_deploys_what_it_names(tmp_path: Path,
                                                                   path: str) -> None:
