@@ -170,6 +170,31 @@ def test_a_git_generators_directories_bound_the_charts_its_set_deploys(tmp_path:
         "legacy/old/Chart.yaml:1"]
 
 
+def test_a_chart_the_git_generator_excludes_or_does_not_reach_is_undeployed(
+        tmp_path: Path) -> None:
+    """``directories: [{path: apps/*}, {path: apps/old, exclude: true}]``: Argo CD matches
+    each pattern one name at a time (Go's ``path.Match``) and drops what an exclude entry
+    matches (``filterApps``), so neither ``apps/old`` nor ``apps/team/api`` (two levels
+    down) is deployed: both are named, as the reachability check reads the set."""
+    app_set = _git_directories_set(SET.replace("  goTemplate: true\n", "")).replace(
+        "'apps/{{.env}}'", "'{{path}}'").replace("'apps-{{.env}}'", "'{{path.basename}}'")
+    app_set = app_set.replace("          - path: apps/*\n", "          - path: apps/*\n"
+                              "          - path: apps/old\n            exclude: true\n")
+    chart = "apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+    repo = _apps_and_legacy(tmp_path, app_set, {
+        "apps/old/Chart.yaml": chart.format(name="old"),
+        "apps/old/templates/cm.yaml": CM.format(name="old"),
+        "apps/team/api/Chart.yaml": chart.format(name="api"),
+        "apps/team/api/templates/cm.yaml": CM.format(name="api")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "undeployed-chart"] == [
+        (f"{rel}/Chart.yaml:1", f"chart {name}: no Application deploys it, so it is not checked")
+        for rel, name in (("apps/old", "old"), ("apps/team/api", "api"),
+                          ("legacy/old", "old"))]
+
+
 @pytest.mark.parametrize("path", ["'{{ .path.path }}'", "{{ .path.path }}"])
 def test_the_source_a_template_patch_writes_deploys_what_it_names(tmp_path: Path,
                                                                   path: str) -> None:
@@ -413,3 +438,41 @@ def test_two_elements_of_one_list_set_making_one_name_are_refused_by_argo_cd(
         ("bootstrap/set.yaml:14", "Application apps-prod: 2 elements of the ApplicationSet at "
          "bootstrap/set.yaml:1 make Applications of this name: Argo CD refuses the set's "
          "duplicate names and creates none of them")]
+
+
+_UNNAMED = (
+    "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: envs\n"
+    "  namespace: argocd\nspec:\n  generators:\n    - list:\n        elements:\n"
+    "          - env: dev\n            app: web-dev\n          - env: prod\n"
+    "            app: ''\n  template:\n    metadata:\n      name: '{{app}}'\n    spec:\n"
+    "      project: default\n      source:\n        repoURL: https://git.example.com/repo.git\n"
+    "        targetRevision: HEAD\n        path: 'envs/{{env}}'\n      destination:\n"
+    "        server: https://kubernetes.default.svc\n        namespace: '{{env}}'\n")
+
+
+@pytest.mark.parametrize("rendered", [False, True], ids=["written", "rendered"])
+def test_a_list_element_with_no_name_is_refused_alone(tmp_path: Path, rendered: bool) -> None:
+    """One element of a plain list set leaves the Application's name empty: Argo CD's
+    ApplicationSet controller (``validateGeneratedApplications``) refuses that Application
+    alone and creates the other, so the error is at the element's value and ``web-dev`` is
+    still rendered and checked; alike when a chart renders the set."""
+    files = {".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+             "envs/dev/cm.yaml": CM.format(name="dev"),
+             "envs/prod/cm.yaml": CM.format(name="prod")}
+    if rendered:
+        files.update({
+            "root.yaml": application("root", "apps", "argocd"),
+            "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+            "apps/templates/set.yaml": _UNNAMED.replace("{{", "{{`{{").replace("}}",
+                                                                                "}}`}}")})
+    else:
+        files["apps/set.yaml"] = _UNNAMED
+    repo = write_files(tmp_path / "repo", files)
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report.errors] == [
+        (f"apps/{'templates/' if rendered else ''}set.yaml:13",
+         "ApplicationSet envs list element 1 makes an Application with no name (metadata.name "
+         "'{{app}}' is empty): Argo CD creates the set's other Applications, not this one")]
+    assert [(t.id, t.rendered_here) for t in report.targets if t.application is not None
+            and t.application.name != "root"] == [("default/web-dev", True)]
+    assert report.exit_code == 2

@@ -2227,6 +2227,70 @@ def test_an_application_argo_cd_refuses_is_something_to_check(tmp_path: Path) ->
         ("undeployed-chart", "Chart.yaml:1"), ("argocd-application", "apps/web.yaml:8")]
 
 
+_REF_SOURCES = (
+    "  sources:\n    - repoURL: https://git.example.com/repo.git\n      path: chart\n"
+    "      helm:\n        valueFiles: [$values/prod.yaml]\n"
+    "    - repoURL: https://git.example.com/repo.git\n      ref: values\n")
+
+
+@pytest.mark.parametrize(("more", "line", "message"), [
+    ("    - repoURL: https://git.example.com/repo.git\n      ref: values\n", 16,
+     "ref 'values' is the ref of spec.sources[1] too: Argo CD refuses the Application "
+     "(\"multiple sources had the same `ref` key\") and deploys nothing of it"),
+    ("    - repoURL: https://git.example.com/repo.git\n      ref: my.values\n", 16,
+     "ref 'my.values' holds characters other than letters, digits, '_' and '-': Argo CD "
+     "refuses the Application (\"sources.ref cannot contain any special characters except "
+     "'_' and '-'\") and deploys nothing of it"),
+    ("    - repoURL: https://git.example.com/repo.git\n      ref: my_values-2\n", None, None),
+], ids=["twice", "dot", "allowed"])
+def test_a_ref_argo_cd_refuses_is_reported_at_the_ref(
+        tmp_path: Path, more: str, line: int | None, message: str | None) -> None:
+    """Argo CD refuses an Application two of whose sources have one ``ref``, or whose ref
+    holds a character other than letters, digits, '_' and '-' (util/argo ``GetRefSources``,
+    before any source renders): an argocd-application error at that ref."""
+    app = DIRECTORY_APP.format(name="web", path="chart").replace(
+        "  source:\n    repoURL: https://git.example.com/repo.git\n    path: chart\n",
+        _REF_SOURCES + more)
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": app, "prod.yaml": "a: 1\n",
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.policy, f.location, f.message) for f in report.findings] == (
+        [] if message is None else [("argocd-application", f"apps/web.yaml:{line}",
+                                     f"Application web: {message}")])
+    assert report.exit_code == (0 if message is None else 1)
+
+
+@pytest.mark.parametrize(("destination", "message"), [
+    ("    name: in-cluster\n    server: https://kubernetes.default.svc\n",
+     "destination has both a name (in-cluster) and a server (https://kubernetes.default.svc): "
+     "Argo CD refuses the Application (\"application destination can't have both name and "
+     "server defined\") and deploys nothing of it"),
+    ("", "destination has neither a server nor a name: Argo CD refuses the Application "
+         "(\"Destination server missing from app spec\") and deploys nothing of it"),
+    ("    name: in-cluster\n", None),
+], ids=["both", "neither", "name"])
+def test_a_destination_of_both_a_server_and_a_name_or_neither_is_refused(
+        tmp_path: Path, destination: str, message: str | None) -> None:
+    """Argo CD refuses an Application whose destination names both a cluster and a server,
+    or neither (util/argo ``GetDestinationServer``): an argocd-application error at the
+    destination."""
+    app = DIRECTORY_APP.format(name="web", path="web").replace(
+        "    server: https://kubernetes.default.svc\n", destination)
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": app,
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.policy, f.location, f.message) for f in report.findings] == (
+        [] if message is None else [("argocd-application", "apps/web.yaml:11",
+                                     f"Application web: {message}")])
+
+
 @pytest.mark.parametrize("kind", ["chart", "directory"])
 def test_an_app_of_apps_deploys_to_the_argo_cd_namespace(tmp_path: Path, kind: str) -> None:
     """``apps-prod`` deploys Applications, which live in Argo CD's namespace: its

@@ -7,6 +7,8 @@ inside the braces allowed) in every string of the template; an unknown key stays
 a null value of a mapping is dropped (argo-cd ``applicationset/utils`` ``deeplyReplace``). The
 Application is created in the ApplicationSet's namespace, whatever the template's
 ``metadata.namespace`` says (``applicationset/controllers/template`` ``GenerateApplications``).
+An element that leaves the name empty makes the one Application the controller refuses
+(``validateGeneratedApplications``); it creates the others.
 Go templates (``goTemplate: true``), ``elementsYaml``, template patches and every other
 generator are left to Argo CD: the ApplicationSet is reported as not expanded.
 """
@@ -193,6 +195,31 @@ def expand(document: Document, index: int, element: Mapping[str, Any], rel: str)
         if key in params and line is not None and path[:1] != ("metadata",):
             lines[path] = line
     return Document(app, lines, document.lines.get(element_at, document.line))
+
+
+def unnamed(document: Document, index: int, app: Document, rel: str) -> PlatecheckError | None:
+    """Argo CD's refusal of the Application ``app`` that element ``index`` of the set
+    ``document`` makes, when the element leaves its name empty: the ApplicationSet
+    controller (``validateGeneratedApplications``) creates the set's other Applications, not
+    this one. None when it has a name, or when the template itself writes none (every
+    element's is refused alike, and parsing says so at the template)."""
+    template = document.data["spec"].get("template")
+    metadata = template.get("metadata") if isinstance(template, dict) else None
+    written = metadata.get("name") if isinstance(metadata, dict) else None
+    made = app.data.get("metadata")
+    if not isinstance(written, str) or not _TEMPLATED.search(written) or (
+            made.get("name") if isinstance(made, dict) else None) != "":
+        return None
+    own = document.data.get("metadata")
+    name = own.get("name") if isinstance(own, dict) else None
+    element_at = ("spec", "generators", 0, "list", "elements", index)
+    keys = set(_TAG.findall(written))  # a name of one key: at that key of the element
+    at = (*element_at, *keys.pop().split(".")) if len(keys) == 1 else element_at
+    return PlatecheckError(
+        f"ApplicationSet {name} list element {index} makes an Application with no name "
+        f"(metadata.name {written!r} is empty): Argo CD creates the set's other Applications, "
+        "not this one", rel, document.line_of(at),
+        "Give the element the value its Application's name is made of.")
 
 
 _TAG = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")

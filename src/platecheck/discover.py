@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from platecheck.appset import check_elements, expand, list_elements
+from platecheck.appset import check_elements, expand, list_elements, unnamed
 from platecheck.chartfile import as_helm_reads
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches_any
@@ -504,11 +504,14 @@ def stand_in(document: Document, rel: str) -> Application | None:
 def _expanded(found: Discovery, document: Document, elements: Sequence[Any], rel: str
               ) -> list[Application]:
     """The Applications a plain list ApplicationSet makes (all, or none: an error), each
-    with the set's line; the set itself is kept as expanded."""
+    with the set's line, but one an element leaves with no name, which Argo CD alone
+    refuses (an error at its element); the set itself is kept as expanded."""
     check_elements(document, elements, rel)
-    apps = [dataclasses.replace(parse_application(expand(document, index, element, rel), rel),
-                                set_line=document.line)
-            for index, element in enumerate(elements)]
+    made = [expand(document, index, element, rel) for index, element in enumerate(elements)]
+    refused = [unnamed(document, index, app, rel) for index, app in enumerate(made)]
+    apps = [dataclasses.replace(parse_application(app, rel), set_line=document.line)
+            for app, error in zip(made, refused, strict=True) if error is None]
+    found.errors.extend(error for error in refused if error is not None)
     found.expanded_sets.append(parse_application_set(document, rel))
     return apps
 

@@ -156,9 +156,10 @@ class SourceProblem:
     Application was planned (``platecheck.sourcecheck``); argocd-application reports it."""
 
     source: int  # index in Application.sources
-    key: KeyPath  # where in the Application: the source's path or one valueFiles entry
-    # "path", "value-file", "source" (neither path nor chart) or "ref" (a $ref Argo CD
-    # cannot follow: no such ref, a chart's, another revision of a repository already read)
+    key: KeyPath  # where in the Application: the source's path, ref or a valueFiles entry
+    # "path", "value-file", "source" (neither path nor chart), "ref" (a $ref Argo CD cannot
+    # follow: no such ref, a chart's, another revision of a repository already read) or
+    # "ref-key" (a source's ref Argo CD refuses: a character it forbids, one used twice)
     kind: str
     message: str  # e.g. "source path 'charts/x' does not exist"
     ref: str | None = None  # a $ref/ value file: the ref of the source it goes through

@@ -13,8 +13,10 @@ A chart from a Helm repository (``chart:``) has nothing here to check, nor has a
 ``spec.sources`` that is only a ``ref`` (for other sources' value files). A source with no
 path and no chart (of ``spec.sources``: and no ref), or an empty path, is a problem: Argo CD
 refuses such an Application ("spec.source.repoURL and either spec.source.path or
-spec.source.chart are required"). Which repoURLs mean this repository is a policy option, so each
-problem names its source (and the ``$ref`` source it went through) for the policy to judge.
+spec.source.chart are required"), and so is a ``ref`` with characters other than letters,
+digits, ``_`` and ``-``, or one an earlier source has too (``GetRefSources``). Which repoURLs
+mean this repository is a policy option, so each problem names its source (and the ``$ref``
+source it went through) for the policy to judge.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ from platecheck.valuefiles import Resolver, is_glob, written_dir
 
 def source_problems(app: Application, root: Path) -> tuple[SourceProblem, ...]:
     refs = {s.ref: s for s in app.sources if s.ref}
-    problems: list[SourceProblem] = []
+    problems: list[SourceProblem] = list(_ref_problems(app))
     for index, source in enumerate(app.sources):
         prefix = source_key(app, index)
         if source.chart:  # a remote chart: its value files of another source ($ref/...) are here
@@ -65,6 +67,32 @@ def source_problems(app: Application, root: Path) -> tuple[SourceProblem, ...]:
                 continue
         problems.extend(_value_files(app, index, source, prefix, refs, root))
     return tuple(problems)
+
+
+_REF_KEY = re.compile(r"[a-zA-Z0-9_-]+")  # util/argo GetRefSources: ^[a-zA-Z0-9_-]+$
+
+
+def _ref_problems(app: Application) -> Iterator[SourceProblem]:
+    """A ``ref`` Argo CD refuses (util/argo ``GetRefSources``, before any source renders): one
+    with characters other than letters, digits, ``_`` and ``-``, or one an earlier source
+    has too. Argo CD refuses the whole Application and deploys nothing of it."""
+    seen: dict[str, int] = {}
+    for index, source in enumerate(app.sources):
+        if not source.ref:
+            continue
+        key: KeyPath = (*source_key(app, index), "ref")
+        if not _REF_KEY.fullmatch(source.ref):
+            yield SourceProblem(index, key, "ref-key", (
+                f"ref {source.ref!r} holds characters other than letters, digits, '_' and "
+                "'-': Argo CD refuses the Application (\"sources.ref cannot contain any "
+                "special characters except '_' and '-'\") and deploys nothing of it"))
+        elif source.ref in seen:
+            yield SourceProblem(index, key, "ref-key", (
+                f"ref {source.ref!r} is the ref of spec.sources[{seen[source.ref]}] too: Argo "
+                "CD refuses the Application (\"multiple sources had the same `ref` key\") "
+                "and deploys nothing of it"))
+        else:
+            seen[source.ref] = index
 
 
 PATH_REMEDY = ("Point source.path at a directory inside this repository (relative to the "

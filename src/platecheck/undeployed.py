@@ -9,7 +9,6 @@ so nothing judged it. Naming them keeps that from passing unsaid.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
@@ -19,6 +18,7 @@ from platecheck.appset import TEMPLATE_ACTION, template_path_globs
 from platecheck.chartfile import as_helm_reads
 from platecheck.discover import raw_at, rel_path, source_directories
 from platecheck.errors import PlatecheckError
+from platecheck.globs import path_match
 from platecheck.model import Application, Source
 from platecheck.realpaths import resolve
 from platecheck.yamlio import first_document, read_text
@@ -104,17 +104,22 @@ def undeployed_charts(directories: Sequence[Path], root: Path,
         if d not in deployed and (_metadata(d, root) or {}).get("type") != "library"))
 
 
+# a source path pattern and the patterns excluded with it (a git directories generator's)
+Pattern = tuple[str, tuple[str, ...]]
+
+
 def _source_patterns(applications: Iterable[Application], root: Path,
-                     here: Callable[[Source], bool]) -> tuple[set[str], set[str]]:
+                     here: Callable[[Source], bool]) -> tuple[set[Pattern], set[Pattern]]:
     """The source paths of ``applications`` that are of this repository (as platecheck
     renders them: of another when the checkout's remotes or ``repoUrls`` say so), an
     ApplicationSet's template actions as ``*`` (a git generator's path as its directories'
-    patterns); a path that is a symbolic link also as the directory it leads to in
-    ``root``. Those of config management plugin sources apart: a plugin may build anything
-    below its path; any other source renders its path alone (a directory source reads its
-    files, never a chart or kustomization below it)."""
-    patterns: set[str] = set()
-    plugins: set[str] = set()
+    patterns, each with those its ``exclude: true`` entries make); a path that is a symbolic
+    link also as the directory it leads to in ``root``. Those of config management plugin
+    sources apart: a plugin may build anything below its path; any other source renders its
+    path alone (a directory source reads its files, never a chart or kustomization below
+    it)."""
+    patterns: set[Pattern] = set()
+    plugins: set[Pattern] = set()
     top = resolve(root)
     for app in applications:
         patched = _patch_sources(app)
@@ -123,12 +128,13 @@ def _source_patterns(applications: Iterable[Application], root: Path,
                     here(source) or TEMPLATE_ACTION.search(source.repo_url)):  # (a set's: any)
                 continue
             found = plugins if index is not None and _plugin(app, index) else patterns
+            excluded = tuple(template_path_globs(app.raw, source.path, excluded=True))
             for path in template_path_globs(app.raw, source.path):
-                found.add(str(PurePosixPath(path)) if path else ".")
+                found.add((str(PurePosixPath(path)) if path else ".", excluded))
                 if path and not _WILDCARD.search(path):
                     real = resolve(root / path)
                     if real.is_relative_to(top):
-                        found.add(rel_path(real, top))
+                        found.add((rel_path(real, top), excluded))
     return patterns, plugins
 
 
@@ -197,7 +203,8 @@ def _chart_homes(kustomizations: Sequence[Path]) -> set[Path]:
     return homes
 
 
-def _coverage(patterns: tuple[set[str], set[str]], charts: set[str]) -> Callable[[str], bool]:
+def _coverage(patterns: tuple[set[Pattern], set[Pattern]], charts: set[str]
+              ) -> Callable[[str], bool]:
     """Whether a source at one of ``patterns`` (``_source_patterns``: those of other
     sources, those of plugins) deploys the chart or kustomization at a relative path: it is
     that directory, or a plugin's directory holding it, up to the nearest of the ``charts``
@@ -218,11 +225,15 @@ def _coverage(patterns: tuple[set[str], set[str]], charts: set[str]) -> Callable
     return covers
 
 
-def _matcher(patterns: set[str]) -> Callable[[str], bool]:
-    """Whether a directory is one of ``patterns`` (globs, or paths as they are)."""
-    literal = {p for p in patterns if not _WILDCARD.search(p)}
-    matched = [re.compile(fnmatch.translate(p)) for p in patterns - literal]
-    return lambda directory: directory in literal or any(p.match(directory) for p in matched)
+def _matcher(patterns: set[Pattern]) -> Callable[[str], bool]:
+    """Whether a directory is one of ``patterns`` (paths as they are, or globs matched as
+    Argo CD's git directories generator matches them, one name each as Go's ``path.Match``),
+    and none of the patterns excluded with it."""
+    literal = {p for p, excluded in patterns if not _WILDCARD.search(p) and not excluded}
+    globbed = [(p, excluded) for p, excluded in patterns if p not in literal or excluded]
+    return lambda directory: directory in literal or any(
+        path_match(p, directory) and not any(path_match(e, directory) for e in excluded)
+        for p, excluded in globbed)
 
 
 _WILDCARD = re.compile(r"[*?\[]")

@@ -67,6 +67,12 @@ What:
     - every source has a ``path`` (not empty) or a ``chart`` (in ``spec.sources``: or a
       ``ref``): Argo CD refuses the Application otherwise ("spec.source.repoURL and either
       spec.source.path or spec.source.chart are required");
+    - every ``ref`` is of letters, digits, ``_`` and ``-`` only, and no two sources share
+      one: Argo CD refuses the Application otherwise ("sources.ref ... cannot contain any
+      special characters", "multiple sources had the same `ref` key");
+    - the destination names a ``server`` or a cluster ``name``, not both and not neither:
+      Argo CD refuses the Application otherwise ("application destination can't have both
+      name and server defined", "Destination server missing from app spec");
     - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
       options demand;
     - ``argocd.argoproj.io/sync-wave`` annotations follow the declared order (read as Argo
@@ -161,6 +167,10 @@ SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 HOOK_WEIGHT = "helm.sh/hook-weight"  # the wave of a resource without a sync-wave
 SOURCE_REMEDY = ("Set the source's path (\".\" for the repository's root directory) or, for "
                  "a chart of a Helm repository, its chart.")
+_REF_KEY_REMEDY = ("Give each source's ref a name of its own, of letters, digits, '_' and "
+                   "'-' only, and name it so in the value files ($name/...).")
+DESTINATION_REMEDY = ("Set one of spec.destination.server (the cluster's API server URL) and "
+                      "spec.destination.name (the cluster's name in Argo CD), not both.")
 _URL_REMEDY = ("Argo CD fetches this value file when it syncs (an http(s) URL, or a scheme "
                "such as helm-secrets' that argocd-cm's helm.valuesFileSchemes allows); "
                "platecheck renders offline and cannot read it, so the Application stays "
@@ -199,6 +209,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         env = targets.get(_where(app), (None, None))[0]
         opts = options.for_env(env)
         yield from checker.schema(app)
+        yield from checker.destination(app)
         yield from checker.sources(app)
         if _where(app) not in unclassified and (app.file, app.line) not in app_of_apps:
             yield from checker.namespace(app, env, opts)
@@ -389,6 +400,28 @@ class _Checker:
                                "Fix the field: see https://argo-cd.readthedocs.io/en/stable/"
                                "user-guide/application-specification/")
 
+    def destination(self, app: Application) -> Iterator[Finding]:
+        """A destination of both a server and a cluster name, or of neither: Argo CD refuses
+        the Application before it renders it (util/argo ``GetDestinationServer``; the
+        ApplicationSet controller creates no such Application). One with no destination
+        at all the Application schema reports."""
+        spec = app.raw.get("spec")
+        written = spec.get("destination") if isinstance(spec, dict) else None
+        if app.kind != "Application" or not isinstance(written, dict):
+            return
+        server, name = (written.get(key) for key in ("server", "name"))
+        if server and name:
+            yield self.finding(app, ("spec", "destination"),
+                               f"destination has both a name ({name}) and a server ({server}): "
+                               "Argo CD refuses the Application (\"application destination "
+                               "can't have both name and server defined\") and deploys nothing "
+                               "of it", DESTINATION_REMEDY)
+        elif not server and not name:
+            yield self.finding(app, ("spec", "destination"),
+                               "destination has neither a server nor a name: Argo CD refuses "
+                               "the Application (\"Destination server missing from app "
+                               "spec\") and deploys nothing of it", DESTINATION_REMEDY)
+
     # -- sources and value files ------------------------------------------------------------
 
     def _is_local(self, source: Source) -> bool:
@@ -404,9 +437,10 @@ class _Checker:
                 yield from self._pinned(app, source, source_key(app, index))
         refs = {s.ref: s for s in app.sources if s.ref}
         for problem in app.source_problems:
-            if problem.kind in ("source", "ref"):  # whatever repository it names
-                yield self.finding(app, problem.key, problem.message,
-                                   SOURCE_REMEDY if problem.kind == "source" else _REF_REMEDY)
+            if problem.kind in ("source", "ref", "ref-key"):  # whatever repository it names
+                yield self.finding(app, problem.key, problem.message, {
+                    "source": SOURCE_REMEDY, "ref": _REF_REMEDY}.get(problem.kind,
+                                                                     _REF_KEY_REMEDY))
                 continue
             # a value file of another source ($ref/...) is as local as that source (a remote
             # chart's may be a file of this repository)

@@ -6,7 +6,8 @@ What:
     (or into: a config management plugin's directory holding it, the only source that may build
     what lies below its path; an ApplicationSet's path with its template actions as wildcards,
     or the one its ``templatePatch`` writes, a git directories generator's path as its
-    directories' patterns; a source of another repository deploys that one's files) renders
+    directories' patterns, one name each as Go's ``path.Match``, but those its ``exclude:
+    true`` entries match; a source of another repository deploys that one's files) renders
     nowhere, so no other policy judged it: one finding at its ``Chart.yaml``. A source path that
     is a symbolic link deploys the directory it leads to. A chart elsewhere in a chart's
     directory (``app/extra/``) is named too, even when ``app`` is deployed: helm renders a

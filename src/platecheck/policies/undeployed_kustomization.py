@@ -6,7 +6,8 @@ What:
     of this repository points at (or into: a config management plugin's directory holding
     it, the only source that may build what lies below its path; an ApplicationSet's path
     with its template actions as wildcards, a git directories generator's path as its
-    directories' patterns; a source of another repository, ``path: .`` too, deploys that
+    directories' patterns, one name each as Go's ``path.Match``, but those its ``exclude:
+    true`` entries match; a source of another repository, ``path: .`` too, deploys that
     one's files), and that no other kustomization lists as a
     resource, base or component, is built nowhere, so no other policy judged what it
     outputs: one finding at its kustomization file. When its build lists Application files
