@@ -338,6 +338,25 @@ def test_bad_waiver_fails_before_rendering(run: Run, tmp_path: Path) -> None:
     assert "owner" in line
 
 
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("platecheck.yaml", "kubernetesVersion: '1.31.0'\npolicies:\n  image-tag-pinned:\n"
+     "    level: off\npolicies:\n  env-consistency:\n    level: warning\n",
+     "policies/platecheck.yaml:5: duplicate key 'policies' (first at line 2)"),
+    ("waivers.yaml", "waivers:\n  - policy: pull-policy\n    reason: upstream\n"
+     "    expires: 2030-01-01\n    reason: other\n",
+     "policies/waivers.yaml:5: duplicate key 'reason' (first at line 3)"),
+], ids=["platecheck.yaml", "waivers.yaml"])
+def test_a_key_written_twice_in_the_configuration_fails_before_rendering(
+        run: Run, tmp_path: Path, name: str, text: str, message: str) -> None:
+    """platecheck alone reads its configuration: a second block would silently replace the
+    first (a policy turned off, then not), so it stops the run at load, naming both lines,
+    and no yaml-hygiene finding says Helm keeps the last one."""
+    shutil.copytree(REPO / "tests" / "fixtures" / "repos" / "basic", tmp_path / "repo")
+    (tmp_path / "repo" / "policies" / name).write_text(text)
+    line = _one_line_error(run("lint", tmp_path / "repo", "--helm", "/nonexistent/helm"))
+    assert line == f"platecheck: error: {message}"
+
+
 def test_junit_and_json_reports(run: Run, tmp_path: Path) -> None:
     import xmlschema
 

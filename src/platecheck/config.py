@@ -370,7 +370,9 @@ class _Parser:
 
     def parse(self, base: _Parsed | None) -> _Parsed:
         self.raw, text = read_text(self.path, self.rel)
-        document: Document = load_document(text, self.rel)
+        # platecheck alone reads this file: a key written twice (the second block silently
+        # replacing the first) is refused, not resolved as Helm resolves a values file's
+        document: Document = load_document(text, self.rel, unique_keys=True)
         self.lines = document.lines
         data = document.data if document.data is not None else {}
         self.mapping(data, (), "configuration")
