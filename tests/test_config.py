@@ -231,6 +231,39 @@ def test_invalid_configuration_names_file_and_line(tmp_path: Path, text: str,
     assert error(tmp_path, text) == message
 
 
+@pytest.mark.parametrize(("text", "message"), [
+    ("environments:\n  prod:\n    match:\n      names:\n        - '*-prod'\n        - 5\n",
+     "policies/platecheck.yaml:6: environments.prod.match.names must be a list of strings"),
+    ("environments:\n  prod:\n    match:\n      labels:\n        env:\n          - prod\n"
+     "          - {a: b}\n",
+     "policies/platecheck.yaml:7: environments.prod.match.labels.env must be a list of strings"),
+    ("policies:\n  resource-ranges:\n    options:\n      cpu:\n        requestMin: 50m\n"
+     "        requestMux: 1\n",
+     "policies/platecheck.yaml:6: resource-ranges: option cpu has unknown key 'requestMux' "
+     "(known: requestMin, requestMax, limitMin, limitMax)"),
+    ("policies:\n  resource-ranges:\n    options:\n      memory:\n        requestMin: 64Mi\n"
+     "        limitMax: 4Gix\n",
+     "policies/platecheck.yaml:6: resource-ranges: option memory.limitMax '4Gix' is not a "
+     "Kubernetes quantity"),
+    ("policies:\n  env-consistency:\n    options:\n      pairs:\n        - [stg, prod]\n"
+     "        - [stg]\n",
+     "policies/platecheck.yaml:6: env-consistency: option pairs: ['stg'] is not "
+     "[environment, environment]"),
+    ("policies:\n  env-consistency:\n    options:\n      pairs:\n        - [stg, prod]\n"
+     "        - - stg\n          - nope\n",
+     "policies/platecheck.yaml:7: unknown environment 'nope' (configured: prod, stg)"),
+    ("policies:\n  image-tag-pinned:\n    options:\n      floatingTags:\n        - edge\n"
+     "        - 5\n",
+     "policies/platecheck.yaml:6: option 'floatingTags' of policy 'image-tag-pinned' must be "
+     "a string, found an integer"),
+], ids=["names-item", "labels-item", "ranges-key", "ranges-value", "pairs-item",
+        "pairs-environment", "list-option-item"])
+def test_an_error_about_an_item_or_nested_key_is_at_its_own_line(tmp_path: Path, text: str,
+                                                                  message: str) -> None:
+    """Not at the line of the key that holds the list or mapping."""
+    assert error(tmp_path, text) == message
+
+
 @pytest.mark.parametrize(("text", "line"), [
     ("apiVersions: []\nkubernetesVersion: '1.20.0'\n", 2),
     ("policies:\n  k8s-schema:\n    options:\n      kubernetesVersion: '1.19.4'\n", 4),

@@ -77,7 +77,7 @@ from platecheck.model import (
     Resource,
     SourceType,
 )
-from platecheck.options import PolicyOptions, option
+from platecheck.options import OptionError, PolicyOptions, option
 from platecheck.provenance import at, locate, target_origin
 
 ID = "env-consistency"
@@ -556,11 +556,12 @@ def _pairs(option: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(option, list):
         raise PlatecheckError(f"{ID}: option pairs must be a list of [environment, environment]")
     pairs = []
-    for pair in option:
+    for index, pair in enumerate(option):
         if not (
             isinstance(pair, list) and len(pair) == 2 and all(isinstance(e, str) for e in pair)
         ):
-            raise PlatecheckError(f"{ID}: option pairs: {pair!r} is not [environment, environment]")
+            raise OptionError(f"{ID}: option pairs: {pair!r} is not [environment, environment]",
+                              (index,))
         pairs.append((pair[0], pair[1]))
     return tuple(pairs)
 

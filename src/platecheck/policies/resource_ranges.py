@@ -45,7 +45,7 @@ from typing import Any
 from platecheck.containers import Container, container_findings, containers, in_template
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, RenderedTarget
-from platecheck.options import option
+from platecheck.options import OptionError, option
 from platecheck.provenance import locate
 from platecheck.quantity import QuantityError, parse_quantity
 
@@ -194,10 +194,11 @@ def parse_bounds(name: str, option: Any) -> dict[str, Bound | None]:
         option = {}
     if not isinstance(option, Mapping):
         raise PlatecheckError(f"{ID}: option {name} must be a mapping of {', '.join(_BOUNDS)}")
-    unknown = sorted(set(option) - set(_BOUNDS))
+    unknown = [key for key in option if key not in _BOUNDS]
     if unknown:
-        raise PlatecheckError(
-            f"{ID}: option {name} has unknown key {unknown[0]!r} (known: {', '.join(_BOUNDS)})"
+        raise OptionError(
+            f"{ID}: option {name} has unknown key {unknown[0]!r} (known: {', '.join(_BOUNDS)})",
+            (unknown[0],),
         )
     bounds: dict[str, Bound | None] = {}
     for key in _BOUNDS:
@@ -205,8 +206,8 @@ def parse_bounds(name: str, option: Any) -> dict[str, Bound | None]:
         try:
             bounds[key] = None if value is None else (parse_quantity(value), str(value))
         except QuantityError:
-            raise PlatecheckError(
-                f"{ID}: option {name}.{key} {value!r} is not a Kubernetes quantity"
+            raise OptionError(
+                f"{ID}: option {name}.{key} {value!r} is not a Kubernetes quantity", (key,)
             ) from None
     return bounds
 
