@@ -279,6 +279,49 @@ def test_cache_dir_is_one_cache_for_setup_and_lint(helm_bin: Path, tmp_path: Pat
     assert result.stdout.splitlines()[1] == f"helm {helm_version(helm_bin)} ({installed})"
 
 
+@pytest.mark.parametrize("command", [["lint"], ["render"], ["diff", "stg", "prod"], ["setup"]],
+                         ids=["lint", "render", "diff", "setup"])
+def test_a_cache_dir_that_is_a_file_is_a_one_line_error(helm_bin: Path, tmp_path: Path,
+                                                         command: list[str]) -> None:
+    """A file given as the cache (or above it) would leave every run uncached in silence:
+    refused, naming where it came from, before anything renders or downloads."""
+    repo = _small_repo(tmp_path)
+    (tmp_path / "cache").write_text("")
+    paths = [] if command == ["setup"] else [str(repo)]
+    env = {**os.environ, "PLATECHECK_HELM": str(helm_bin),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"),
+                                                       os.environ.get("PYTHONPATH")]))}
+
+    def error(args: list[str], cache: str | None = None) -> str:
+        result = subprocess.run([sys.executable, "-m", "platecheck", *command, *paths, *args],
+                                cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                                check=False, env={**env, "PLATECHECK_CACHE_DIR": cache or
+                                                  str(tmp_path / "other")})
+        return _one_line_error(result)
+
+    assert error(["--cache-dir", "cache"]) == (
+        "platecheck: error: cache: --cache-dir is not a directory")
+    assert error(["--cache-dir", "cache/sub"]) == (
+        "platecheck: error: cache/sub: --cache-dir is under cache, which is not a directory")
+    assert error([], cache=str(tmp_path / "cache")) == (
+        f"platecheck: error: {tmp_path}/cache: the platecheck cache ($PLATECHECK_CACHE_DIR) "
+        "is not a directory")
+    assert not (tmp_path / "other").exists()
+
+
+def test_version_names_a_cache_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "cache").write_text("")
+    env = {"PATH": "/nonexistent", "HOME": str(tmp_path),
+           "PLATECHECK_CACHE_DIR": str(tmp_path / "cache"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"),
+                                                       os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-m", "platecheck", "--version"], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.stdout.splitlines()[1] == (
+        f"helm: not available: {tmp_path}/cache: the platecheck cache ($PLATECHECK_CACHE_DIR) "
+        "is not a directory")
+
+
 @pytest.mark.parametrize("command", [["lint"], ["diff", "stg", "prod"]])
 def test_the_configuration_is_read_once(helm_bin: Path, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch,

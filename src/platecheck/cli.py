@@ -590,6 +590,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 def _cmd_setup(args: argparse.Namespace) -> int:
     from platecheck import helmbin
+    from platecheck.helmbin.locate import cache_usable
+
+    cache_usable(args.cache_dir)  # before anything is downloaded
 
     def progress(message: str) -> None:
         if not args.print_path:
