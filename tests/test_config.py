@@ -165,6 +165,16 @@ def test_config_dir_elsewhere(tmp_path: Path) -> None:
         configuration(tmp_path, tmp_path / "missing")
 
 
+def test_a_config_dir_that_is_a_file_says_it_is_not_a_directory(tmp_path: Path) -> None:
+    """``--config policies/platecheck.yaml``: the file is there; it is just not a directory."""
+    path = write(tmp_path, "renderTimeout: 5\n")
+    with pytest.raises(PlatecheckError) as caught:
+        configuration(tmp_path, path)
+    assert str(caught.value) == (
+        f"{path}: not a directory: the configuration is given as the directory that holds "
+        "platecheck.yaml and waivers.yaml")
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("kubernetesVersion: '1.31'\nrenderTimout: 3\n",
      "policies/platecheck.yaml:2: unknown configuration key 'renderTimout' (expected one of: "

@@ -221,6 +221,9 @@ def load_config(root: Path, config_dir: Path | None = None,
     declared = dict(policies or {})
     builtin = _Parser(BUILTIN, "platecheck/data/platecheck.yaml", declared).parse(None)
     directory = config_dir if config_dir is not None else root / "policies"
+    if config_dir is not None and config_dir.exists() and not config_dir.is_dir():
+        raise PlatecheckError(f"not a directory: the configuration is given as the directory "
+                              f"that holds {CONFIG_FILE} and {WAIVERS_FILE}", str(config_dir))
     if config_dir is not None and not config_dir.is_dir():
         raise PlatecheckError("configuration directory not found", str(config_dir))
     path = directory / CONFIG_FILE
