@@ -499,11 +499,15 @@ def _cmd_init(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
         raise PlatecheckError("path not found", args.path)
+    if args.config_dir is not None and args.config_dir.exists() \
+            and not args.config_dir.is_dir():
+        raise PlatecheckError(f"--config is not a directory; init writes {CONFIG_FILE} into "
+                              "the directory it names", str(args.config_dir))
     result = propose(path)
     target = (args.config_dir or result.root / "policies") / CONFIG_FILE
     shown = target.relative_to(result.root) if target.is_relative_to(result.root) else target
     if not args.dry_run and target.exists() and not args.force:
-        raise PlatecheckError(f"{shown} exists; platecheck init does not overwrite it without "
+        raise PlatecheckError("already exists; platecheck init does not overwrite it without "
                               "--force (or print the proposal with --dry-run)", str(shown))
     lines = summary(result)
     if result.unrendered:
