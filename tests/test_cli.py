@@ -483,6 +483,23 @@ def test_diff_reports_structural_drift(run: Run, tmp_path: Path) -> None:
     assert "unknown environment 'qa'" in _one_line_error(run("diff", "stg", "qa"))
 
 
+@pytest.mark.parametrize(("value", "color"), [(None, True), ("", True), ("1", False)],
+                         ids=["unset", "empty", "set"])
+def test_no_color_set_to_a_value_turns_colour_off(monkeypatch: pytest.MonkeyPatch,
+                                                  value: str | None, color: bool) -> None:
+    """https://no-color.org: only a NO_COLOR that is set and not empty turns colour off."""
+    from platecheck import cli
+    from platecheck.report.destinations import ReportRequest
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    if value is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", value)
+    args = cli.build_parser().parse_args(["lint", "."])
+    assert cli._style(args, ReportRequest("text", None)) == ("text", False, color)
+
+
 def test_policies_and_explain(run: Run) -> None:
     listed = [line.split()[0] for line in run("policies").stdout.splitlines()]
     assert listed == list(registry())

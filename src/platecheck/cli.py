@@ -399,10 +399,12 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 
 def _style(args: argparse.Namespace, request: ReportRequest) -> tuple[str, bool, bool]:
     """How a report is written: its format, and for text whether waived findings are shown
-    and whether it is colored (on a terminal, unless ``NO_COLOR`` is set)."""
+    and whether it is colored (on a terminal, unless ``NO_COLOR`` is set to a non-empty
+    value)."""
     if request.format != "text":
         return request.format, False, False
-    color = request.path is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    # https://no-color.org: a NO_COLOR that is set and not empty turns colour off
+    color = request.path is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     return request.format, bool(args.show_waived), color
 
 
