@@ -266,8 +266,23 @@ def test_invalid_configuration_names_file_and_line(tmp_path: Path, text: str,
      "        - 5\n",
      "policies/platecheck.yaml:6: option 'floatingTags' of policy 'image-tag-pinned' must be "
      "a string, found an integer"),
+    # an environment paired with itself compares nothing; a range with its minimum above its
+    # maximum holds no value
+    ("policies:\n  env-consistency:\n    options:\n      pairs:\n        - [stg, prod]\n"
+     "        - [stg, stg]\n",
+     "policies/platecheck.yaml:6: env-consistency: option pairs: ['stg', 'stg'] pairs stg with "
+     "itself; a pair names two environments to compare"),
+    ("policies:\n  resource-ranges:\n    options:\n      cpu:\n        requestMin: '2'\n"
+     "        requestMax: 500m\n",
+     "policies/platecheck.yaml:6: resource-ranges: option cpu.requestMin '2' is above "
+     "cpu.requestMax '500m': no cpu request is inside the range"),
+    ("policies:\n  resource-ranges:\n    environments:\n      prod:\n        options:\n"
+     "          memory:\n            limitMax: 1Gi\n            limitMin: 2Gi\n",
+     "policies/platecheck.yaml:7: resource-ranges: option memory.limitMin '2Gi' is above "
+     "memory.limitMax '1Gi': no memory limit is inside the range"),
 ], ids=["names-item", "labels-item", "ranges-key", "ranges-value", "pairs-item",
-        "pairs-environment", "list-option-item"])
+        "pairs-environment", "list-option-item", "pairs-itself", "request-range",
+        "limit-range"])
 def test_an_error_about_an_item_or_nested_key_is_at_its_own_line(tmp_path: Path, text: str,
                                                                   message: str) -> None:
     """Not at the line of the key that holds the list or mapping."""

@@ -34,7 +34,8 @@ Why:
 
 Options:
     pairs (list of [environment, environment], default []): the environment pairs to
-        compare; empty pairs every non-production environment with every production one.
+        compare, two different environments each; empty pairs every non-production
+        environment with every production one.
     allowedDifferences (list of globs, default []): values key paths that may differ, e.g.
         ``ingress.annotations.*``; ``*`` matches any characters including dots, list items
         are written ``hosts[0]`` (Kustomize patches and generators as above); a pattern
@@ -562,6 +563,9 @@ def _pairs(option: Any) -> tuple[tuple[str, str], ...]:
         ):
             raise OptionError(f"{ID}: option pairs: {pair!r} is not [environment, environment]",
                               (index,))
+        if pair[0] == pair[1]:  # an environment compared with itself: nothing is compared
+            raise OptionError(f"{ID}: option pairs: {pair!r} pairs {pair[0]} with itself; a "
+                              "pair names two environments to compare", (index,))
         pairs.append((pair[0], pair[1]))
     return tuple(pairs)
 

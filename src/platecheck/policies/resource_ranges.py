@@ -17,8 +17,8 @@ Why:
 
 Options:
     cpu (mapping, default all null): ``requestMin``, ``requestMax``, ``limitMin``,
-        ``limitMax`` as quantity strings; null (or absent) means no bound. Per-environment
-        options replace the whole mapping.
+        ``limitMax`` as quantity strings, a minimum not above its maximum; null (or absent)
+        means no bound. Per-environment options replace the whole mapping.
     memory (mapping, default all null): the same for memory.
     requireRequests (bool, default true): a missing cpu or memory request is a finding.
     requireLimits (bool, default true): a missing cpu or memory limit is a finding.
@@ -209,6 +209,13 @@ def parse_bounds(name: str, option: Any) -> dict[str, Bound | None]:
             raise OptionError(
                 f"{ID}: option {name}.{key} {value!r} is not a Kubernetes quantity", (key,)
             ) from None
+    for kind in ("request", "limit"):  # a range no value can be inside
+        low, high = bounds[f"{kind}Min"], bounds[f"{kind}Max"]
+        if low is not None and high is not None and low[0] > high[0]:
+            raise OptionError(
+                f"{ID}: option {name}.{kind}Min {low[1]!r} is above {name}.{kind}Max "
+                f"{high[1]!r}: no {name} {kind} is inside the range", (f"{kind}Max",)
+            )
     return bounds
 
 
