@@ -279,6 +279,49 @@ def test_cache_dir_is_one_cache_for_setup_and_lint(helm_bin: Path, tmp_path: Pat
     assert result.stdout.splitlines()[1] == f"helm {helm_version(helm_bin)} ({installed})"
 
 
+@pytest.mark.parametrize("command", [["lint"], ["render"], ["diff", "stg", "prod"], ["setup"]],
+                         ids=["lint", "render", "diff", "setup"])
+def test_a_cache_dir_that_is_a_file_is_a_one_line_error(helm_bin: Path, tmp_path: Path,
+                                                         command: list[str]) -> None:
+    """A file given as the cache (or above it) would leave every run uncached in silence:
+    refused, naming where it came from, before anything renders or downloads."""
+    repo = _small_repo(tmp_path)
+    (tmp_path / "cache").write_text("")
+    paths = [] if command == ["setup"] else [str(repo)]
+    env = {**os.environ, "PLATECHECK_HELM": str(helm_bin),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"),
+                                                       os.environ.get("PYTHONPATH")]))}
+
+    def error(args: list[str], cache: str | None = None) -> str:
+        result = subprocess.run([sys.executable, "-m", "platecheck", *command, *paths, *args],
+                                cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                                check=False, env={**env, "PLATECHECK_CACHE_DIR": cache or
+                                                  str(tmp_path / "other")})
+        return _one_line_error(result)
+
+    assert error(["--cache-dir", "cache"]) == (
+        "platecheck: error: cache: --cache-dir is not a directory")
+    assert error(["--cache-dir", "cache/sub"]) == (
+        "platecheck: error: cache/sub: --cache-dir is under cache, which is not a directory")
+    assert error([], cache=str(tmp_path / "cache")) == (
+        f"platecheck: error: {tmp_path}/cache: the platecheck cache ($PLATECHECK_CACHE_DIR) "
+        "is not a directory")
+    assert not (tmp_path / "other").exists()
+
+
+def test_version_names_a_cache_that_is_a_file(tmp_path: Path) -> None:
+    (tmp_path / "cache").write_text("")
+    env = {"PATH": "/nonexistent", "HOME": str(tmp_path),
+           "PLATECHECK_CACHE_DIR": str(tmp_path / "cache"),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO / "src"),
+                                                       os.environ.get("PYTHONPATH")]))}
+    result = subprocess.run([sys.executable, "-m", "platecheck", "--version"], env=env,
+                            capture_output=True, text=True, timeout=60, check=False)
+    assert result.stdout.splitlines()[1] == (
+        f"helm: not available: {tmp_path}/cache: the platecheck cache ($PLATECHECK_CACHE_DIR) "
+        "is not a directory")
+
+
 @pytest.mark.parametrize("command", [["lint"], ["diff", "stg", "prod"]])
 def test_the_configuration_is_read_once(helm_bin: Path, tmp_path: Path,
                                         monkeypatch: pytest.MonkeyPatch,
@@ -336,6 +379,25 @@ def test_bad_waiver_fails_before_rendering(run: Run, tmp_path: Path) -> None:
     line = _one_line_error(run("lint", tmp_path / "repo", "--helm", "/nonexistent/helm"))
     assert line.startswith("platecheck: error: policies/waivers.yaml:5:"), line
     assert "owner" in line
+
+
+@pytest.mark.parametrize(("name", "text", "message"), [
+    ("platecheck.yaml", "kubernetesVersion: '1.31.0'\npolicies:\n  image-tag-pinned:\n"
+     "    level: off\npolicies:\n  env-consistency:\n    level: warning\n",
+     "policies/platecheck.yaml:5: duplicate key 'policies' (first at line 2)"),
+    ("waivers.yaml", "waivers:\n  - policy: pull-policy\n    reason: upstream\n"
+     "    expires: 2030-01-01\n    reason: other\n",
+     "policies/waivers.yaml:5: duplicate key 'reason' (first at line 3)"),
+], ids=["platecheck.yaml", "waivers.yaml"])
+def test_a_key_written_twice_in_the_configuration_fails_before_rendering(
+        run: Run, tmp_path: Path, name: str, text: str, message: str) -> None:
+    """platecheck alone reads its configuration: a second block would silently replace the
+    first (a policy turned off, then not), so it stops the run at load, naming both lines,
+    and no yaml-hygiene finding says Helm keeps the last one."""
+    shutil.copytree(REPO / "tests" / "fixtures" / "repos" / "basic", tmp_path / "repo")
+    (tmp_path / "repo" / "policies" / name).write_text(text)
+    line = _one_line_error(run("lint", tmp_path / "repo", "--helm", "/nonexistent/helm"))
+    assert line == f"platecheck: error: {message}"
 
 
 def test_junit_and_json_reports(run: Run, tmp_path: Path) -> None:
@@ -419,6 +481,23 @@ def test_diff_reports_structural_drift(run: Run, tmp_path: Path) -> None:
         "is set for stg/plate-api but not for prod/plate-api",
         "1 difference between stg and prod (4 apps in both)"]
     assert "unknown environment 'qa'" in _one_line_error(run("diff", "stg", "qa"))
+
+
+@pytest.mark.parametrize(("value", "color"), [(None, True), ("", True), ("1", False)],
+                         ids=["unset", "empty", "set"])
+def test_no_color_set_to_a_value_turns_colour_off(monkeypatch: pytest.MonkeyPatch,
+                                                  value: str | None, color: bool) -> None:
+    """https://no-color.org: only a NO_COLOR that is set and not empty turns colour off."""
+    from platecheck import cli
+    from platecheck.report.destinations import ReportRequest
+
+    monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+    if value is None:
+        monkeypatch.delenv("NO_COLOR", raising=False)
+    else:
+        monkeypatch.setenv("NO_COLOR", value)
+    args = cli.build_parser().parse_args(["lint", "."])
+    assert cli._style(args, ReportRequest("text", None)) == ("text", False, color)
 
 
 def test_policies_and_explain(run: Run) -> None:

@@ -165,6 +165,16 @@ def test_config_dir_elsewhere(tmp_path: Path) -> None:
         configuration(tmp_path, tmp_path / "missing")
 
 
+def test_a_config_dir_that_is_a_file_says_it_is_not_a_directory(tmp_path: Path) -> None:
+    """``--config policies/platecheck.yaml``: the file is there; it is just not a directory."""
+    path = write(tmp_path, "renderTimeout: 5\n")
+    with pytest.raises(PlatecheckError) as caught:
+        configuration(tmp_path, path)
+    assert str(caught.value) == (
+        f"{path}: not a directory: the configuration is given as the directory that holds "
+        "platecheck.yaml and waivers.yaml")
+
+
 @pytest.mark.parametrize(("text", "message"), [
     ("kubernetesVersion: '1.31'\nrenderTimout: 3\n",
      "policies/platecheck.yaml:2: unknown configuration key 'renderTimout' (expected one of: "
@@ -228,6 +238,54 @@ def test_config_dir_elsewhere(tmp_path: Path) -> None:
 ])
 def test_invalid_configuration_names_file_and_line(tmp_path: Path, text: str,
                                                    message: str) -> None:
+    assert error(tmp_path, text) == message
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("environments:\n  prod:\n    match:\n      names:\n        - '*-prod'\n        - 5\n",
+     "policies/platecheck.yaml:6: environments.prod.match.names must be a list of strings"),
+    ("environments:\n  prod:\n    match:\n      labels:\n        env:\n          - prod\n"
+     "          - {a: b}\n",
+     "policies/platecheck.yaml:7: environments.prod.match.labels.env must be a list of strings"),
+    ("policies:\n  resource-ranges:\n    options:\n      cpu:\n        requestMin: 50m\n"
+     "        requestMux: 1\n",
+     "policies/platecheck.yaml:6: resource-ranges: option cpu has unknown key 'requestMux' "
+     "(known: requestMin, requestMax, limitMin, limitMax)"),
+    ("policies:\n  resource-ranges:\n    options:\n      memory:\n        requestMin: 64Mi\n"
+     "        limitMax: 4Gix\n",
+     "policies/platecheck.yaml:6: resource-ranges: option memory.limitMax '4Gix' is not a "
+     "Kubernetes quantity"),
+    ("policies:\n  env-consistency:\n    options:\n      pairs:\n        - [stg, prod]\n"
+     "        - [stg]\n",
+     "policies/platecheck.yaml:6: env-consistency: option pairs: ['stg'] is not "
+     "[environment, environment]"),
+    ("policies:\n  env-consistency:\n    options:\n      pairs:\n        - [stg, prod]\n"
+     "        - - stg\n          - nope\n",
+     "policies/platecheck.yaml:7: unknown environment 'nope' (configured: prod, stg)"),
+    ("policies:\n  image-tag-pinned:\n    options:\n      floatingTags:\n        - edge\n"
+     "        - 5\n",
+     "policies/platecheck.yaml:6: option 'floatingTags' of policy 'image-tag-pinned' must be "
+     "a string, found an integer"),
+    # an environment paired with itself compares nothing; a range with its minimum above its
+    # maximum holds no value
+    ("policies:\n  env-consistency:\n    options:\n      pairs:\n        - [stg, prod]\n"
+     "        - [stg, stg]\n",
+     "policies/platecheck.yaml:6: env-consistency: option pairs: ['stg', 'stg'] pairs stg with "
+     "itself; a pair names two environments to compare"),
+    ("policies:\n  resource-ranges:\n    options:\n      cpu:\n        requestMin: '2'\n"
+     "        requestMax: 500m\n",
+     "policies/platecheck.yaml:6: resource-ranges: option cpu.requestMin '2' is above "
+     "cpu.requestMax '500m': no cpu request is inside the range"),
+    ("policies:\n  resource-ranges:\n    environments:\n      prod:\n        options:\n"
+     "          memory:\n            limitMax: 1Gi\n            limitMin: 2Gi\n",
+     "policies/platecheck.yaml:7: resource-ranges: option memory.limitMin '2Gi' is above "
+     "memory.limitMax '1Gi': no memory limit is inside the range"),
+], ids=["names-item", "labels-item", "ranges-key", "ranges-value", "pairs-item",
+        "pairs-environment", "list-option-item", "pairs-itself", "request-range",
+        "limit-range"])
+def test_an_error_about_an_item_or_nested_key_is_at_its_own_line(tmp_path: Path, text: str,
+                                                                  message: str) -> None:
+    """Not at the line of the key that holds the list or mapping."""
     assert error(tmp_path, text) == message
 
 

@@ -87,12 +87,25 @@ def test_an_existing_configuration_is_not_overwritten(tmp_path: Path,
     before = (repo / "policies" / "platecheck.yaml").read_text()
     assert main(["init", str(repo)]) == 2
     assert capsys.readouterr().err == (
-        "platecheck: error: policies/platecheck.yaml: policies/platecheck.yaml exists; "
-        "platecheck init does not overwrite it without --force (or print the proposal with "
-        "--dry-run)\n")
+        "platecheck: error: policies/platecheck.yaml: already exists; platecheck init does "
+        "not overwrite it without --force (or print the proposal with --dry-run)\n")
     assert (repo / "policies" / "platecheck.yaml").read_text() == before
     assert main(["init", str(repo), "--force"]) == 0
     assert (repo / "policies" / "platecheck.yaml").read_text() != before
+
+
+def test_a_config_option_naming_a_file_is_not_a_directory(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Not "cannot write: File exists" about a path under it, after the sources rendered."""
+    repo = tmp_path / "repo"
+    shutil.copytree(FIXTURES / "init/labels", repo)
+    config = repo / "policies" / "platecheck.yaml"
+    before = config.read_text()
+    assert main(["init", str(repo), "--config", str(config), "--force"]) == 2
+    assert capsys.readouterr().err == (
+        f"platecheck: error: {config}: --config is not a directory; init writes "
+        "platecheck.yaml into the directory it names\n")
+    assert config.read_text() == before
 
 
 def test_an_application_no_environment_claims_is_exit_1(tmp_path: Path,

@@ -399,10 +399,12 @@ def _cmd_lint(args: argparse.Namespace) -> int:
 
 def _style(args: argparse.Namespace, request: ReportRequest) -> tuple[str, bool, bool]:
     """How a report is written: its format, and for text whether waived findings are shown
-    and whether it is colored (on a terminal, unless ``NO_COLOR`` is set)."""
+    and whether it is colored (on a terminal, unless ``NO_COLOR`` is set to a non-empty
+    value)."""
     if request.format != "text":
         return request.format, False, False
-    color = request.path is None and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    # https://no-color.org: a NO_COLOR that is set and not empty turns colour off
+    color = request.path is None and sys.stdout.isatty() and not os.environ.get("NO_COLOR")
     return request.format, bool(args.show_waived), color
 
 
@@ -499,11 +501,15 @@ def _cmd_init(args: argparse.Namespace) -> int:
     path = Path(args.path)
     if not path.exists():
         raise PlatecheckError("path not found", args.path)
+    if args.config_dir is not None and args.config_dir.exists() \
+            and not args.config_dir.is_dir():
+        raise PlatecheckError(f"--config is not a directory; init writes {CONFIG_FILE} into "
+                              "the directory it names", str(args.config_dir))
     result = propose(path)
     target = (args.config_dir or result.root / "policies") / CONFIG_FILE
     shown = target.relative_to(result.root) if target.is_relative_to(result.root) else target
     if not args.dry_run and target.exists() and not args.force:
-        raise PlatecheckError(f"{shown} exists; platecheck init does not overwrite it without "
+        raise PlatecheckError("already exists; platecheck init does not overwrite it without "
                               "--force (or print the proposal with --dry-run)", str(shown))
     lines = summary(result)
     if result.unrendered:
@@ -590,6 +596,9 @@ def _cmd_explain(args: argparse.Namespace) -> int:
 
 def _cmd_setup(args: argparse.Namespace) -> int:
     from platecheck import helmbin
+    from platecheck.helmbin.locate import cache_usable
+
+    cache_usable(args.cache_dir)  # before anything is downloaded
 
     def progress(message: str) -> None:
         if not args.print_path:

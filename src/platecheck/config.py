@@ -24,6 +24,7 @@ from platecheck.globs import matches, matches_any
 from platecheck.limits import MAX_JOBS
 from platecheck.model import Environment, KeyPath, Level
 from platecheck.options import (
+    OptionError,
     OptionSpec,
     OptionValueError,
     PolicyDeclaration,
@@ -220,6 +221,9 @@ def load_config(root: Path, config_dir: Path | None = None,
     declared = dict(policies or {})
     builtin = _Parser(BUILTIN, "platecheck/data/platecheck.yaml", declared).parse(None)
     directory = config_dir if config_dir is not None else root / "policies"
+    if config_dir is not None and config_dir.exists() and not config_dir.is_dir():
+        raise PlatecheckError(f"not a directory: the configuration is given as the directory "
+                              f"that holds {CONFIG_FILE} and {WAIVERS_FILE}", str(config_dir))
     if config_dir is not None and not config_dir.is_dir():
         raise PlatecheckError("configuration directory not found", str(config_dir))
     path = directory / CONFIG_FILE
@@ -320,12 +324,14 @@ def _schemas_cover(config: Config, parser: _Parser) -> None:
             return
 
 
-def _texts(value: Any) -> list[str]:
-    """The texts in an option's parsed value, in nested tuples and lists too."""
+def _texts(value: Any) -> list[tuple[KeyPath, str]]:
+    """The texts in an option's parsed value, in nested tuples and lists too, each with its
+    key path below the option (a parsed list keeps the indexes of the list written)."""
     if isinstance(value, str):
-        return [value]
+        return [((), value)]
     if isinstance(value, (tuple, list)):
-        return [text for item in value for text in _texts(item)]
+        return [((index, *where), text) for index, item in enumerate(value)
+                for where, text in _texts(item)]
     return []
 
 
@@ -370,7 +376,9 @@ class _Parser:
 
     def parse(self, base: _Parsed | None) -> _Parsed:
         self.raw, text = read_text(self.path, self.rel)
-        document: Document = load_document(text, self.rel)
+        # platecheck alone reads this file: a key written twice (the second block silently
+        # replacing the first) is refused, not resolved as Helm resolves a values file's
+        document: Document = load_document(text, self.rel, unique_keys=True)
         self.lines = document.lines
         data = document.data if document.data is not None else {}
         self.mapping(data, (), "configuration")
@@ -463,8 +471,12 @@ class _Parser:
     def str_list(self, value: Any, path: KeyPath) -> tuple[str, ...]:
         if isinstance(value, str):
             value = [value]
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        if not isinstance(value, list):
             raise self.fail(f"{'.'.join(map(str, path))} must be a list of strings", path)
+        for index, item in enumerate(value):
+            if not isinstance(item, str):  # at the item's own line
+                raise self.fail(f"{'.'.join(map(str, path))} must be a list of strings",
+                                (*path, index))
         return tuple(value)
 
     def optional_str(self, data: Mapping[str, Any], key: str, default: str | None) -> str | None:
@@ -631,10 +643,11 @@ class _Parser:
                 parsed[specs[key].field] = parse_value(specs[key], option)
             except OptionValueError as exc:
                 raise self.fail(f"option {key!r} of policy {pid!r} {exc.message}",
-                                (*path, key)) from None
+                                (*path, key, *exc.at)) from None
             except PlatecheckError as exc:
-                raise self.fail(exc.message, (*path, key)) from None
+                at = exc.at if isinstance(exc, OptionError) else ()
+                raise self.fail(exc.message, (*path, key, *at)) from None
             if specs[key].environments:  # a name no environment has would match nothing
-                for env in _texts(parsed[specs[key].field]):
-                    self.known_env(env, self.env_names, (*path, key))
+                for where, env in _texts(parsed[specs[key].field]):
+                    self.known_env(env, self.env_names, (*path, key, *where))
         return parsed

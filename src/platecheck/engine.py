@@ -36,7 +36,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.generated import Generated
 from platecheck.generation import WrittenPlaces, generated_targets
 from platecheck.helmbin import chosen_cache_dir, find_helm, helm_major, memo_dir, version_asked
-from platecheck.helmbin.locate import cache_outside, cache_outside_paths
+from platecheck.helmbin.locate import cache_outside, cache_outside_paths, cache_usable
 from platecheck.model import (
     AppChild,
     Application,
@@ -205,7 +205,8 @@ def _repository_root(paths: Sequence[Path], root: str | os.PathLike[str] | None,
                      cache_dir: str | os.PathLike[str] | None) -> Path:
     """The repository of ``paths`` (``root`` when given), which holds all of them and not the
     cache. A cache inside a path given is refused before the root is looked for (a walk of
-    every YAML file under an unmarked directory)."""
+    every YAML file under an unmarked directory), nor a file (where nothing is cached)."""
+    cache_usable(cache_dir)
     cache_outside_paths(cache_dir, paths)
     repo_root = find_root(paths[0], Path(root) if root is not None else None)
     for item in paths:

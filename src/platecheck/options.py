@@ -9,7 +9,8 @@ gives another. The field's type says how a value is checked and converted:
 - ``re.Pattern[str] | None``: a regular expression, compiled (``""`` is None);
 - ``tuple[re.Pattern[str], ...]``: a list of them;
 - anything else: ``option(parse=...)``, a function from the YAML value to the field's value
-  that raises ``PlatecheckError`` (or ``ValueError``) with a message. When the parsed
+  that raises ``PlatecheckError`` (or ``ValueError``) with a message; ``OptionError`` with
+  ``at`` for an item or key of the value, whose line the error then names. When the parsed
   default reads differently from what configuration would write (``None`` for ``[]``),
   ``option(parse=..., written=[])`` gives it as written: the default is its parse, and the
   policy reference shows it as written.
@@ -32,7 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from platecheck.errors import PlatecheckError
-from platecheck.model import Level
+from platecheck.model import KeyPath, Level
 from platecheck.regexcheck import nested_quantifier
 from platecheck.yamlio import type_name
 
@@ -59,7 +60,17 @@ def option(default: Any = None, *, name: str | None = None, parse: Parse | None 
     return field(default=default, metadata=metadata)
 
 
-class OptionValueError(PlatecheckError):
+class OptionError(PlatecheckError):
+    """A value an option's parser refuses, its message shown as it is; ``at``: the key path
+    below the option of the item or key at fault (``()``: the value itself), whose line
+    configuration points at."""
+
+    def __init__(self, message: str, at: KeyPath = ()) -> None:
+        super().__init__(message)
+        self.at = at
+
+
+class OptionValueError(OptionError):
     """A value of the wrong type for its option (the message says what it must be)."""
 
 
@@ -179,7 +190,8 @@ def _parser(hint: Any) -> Parse:
     origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
         item = _parser(args[0])
-        return lambda value: tuple(item(v) for v in _as_list(value, args[0]))
+        return lambda value: tuple(_item(item, index, v)
+                                   for index, v in enumerate(_as_list(value, args[0])))
     raise TypeError(f"option type {hint!r} needs option(parse=...)")
 
 
@@ -202,6 +214,16 @@ def _typed(kind: type, ok: Callable[[Any], bool], convert: Callable[[Any], Any] 
         return convert(value) if convert else value
 
     return parse
+
+
+def _item(parse: Parse, index: int, value: Any) -> Any:
+    """``parse(value)`` of a list's item at ``index``: an error is at the item's line."""
+    try:
+        return parse(value)
+    except OptionError as exc:
+        raise type(exc)(exc.message, (index, *exc.at)) from None
+    except PlatecheckError as exc:
+        raise OptionError(exc.message, (index,)) from None
 
 
 def _as_list(value: Any, item: Any) -> list[Any]:

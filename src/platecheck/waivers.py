@@ -96,7 +96,7 @@ def load_waivers(path: Path, rel: str, policies: Collection[str]) -> tuple[Waive
     known = set(policies)
     _, text = read_text(path, rel)
     try:
-        document = load_document(text, rel)
+        document = load_document(text, rel, unique_keys=True)  # platecheck's own file
     except ValueError as exc:  # e.g. an impossible date such as 2025-02-30
         raise PlatecheckError(f"invalid value: {exc}", rel) from None
     data, lines = document.data, document.lines

@@ -68,17 +68,37 @@ def cache_outside(cache_dir: str | os.PathLike[str] | None, root: Path) -> None:
     where = Path(cache_dir) if cache_dir is not None else default_cache_dir()
     if not Path(os.path.realpath(where)).is_relative_to(os.path.realpath(root)):
         return
-    if cache_dir is not None:
-        origin = "--cache-dir"
-    elif os.environ.get(ENV_CACHE_DIR):
-        origin = f"the platecheck cache (${ENV_CACHE_DIR})"
-    elif os.environ.get("XDG_CACHE_HOME", "").startswith("/"):
-        origin = "the platecheck cache ($XDG_CACHE_HOME)"
-    else:
-        origin = "the platecheck cache (~/.cache/platecheck, $HOME being in the repository)"
+    origin = _origin(cache_dir, "~/.cache/platecheck, $HOME being in the repository")
     raise PlatecheckError(f"{origin} is inside the checked repository; platecheck keeps its "
                           "cache outside what it checks (give a --cache-dir outside it)",
                           str(where))
+
+
+def cache_usable(cache_dir: str | os.PathLike[str] | None) -> None:
+    """The cache is a directory, or can be made one: where a file stands (a file given as
+    the cache, or one above it), every run would render everything and keep nothing, in
+    silence, and ``platecheck setup`` would have nowhere to install. Raises
+    ``PlatecheckError`` naming where the cache directory came from."""
+    where = Path(cache_dir) if cache_dir is not None else default_cache_dir()
+    for path in (where, *where.parents):  # the nearest that exists decides
+        if path.is_dir():
+            return
+        if path.exists():
+            origin = _origin(cache_dir, "~/.cache/platecheck")
+            problem = "is not a directory" if path == where else \
+                f"is under {path}, which is not a directory"
+            raise PlatecheckError(f"{origin} {problem}", str(where))
+
+
+def _origin(cache_dir: str | os.PathLike[str] | None, home: str) -> str:
+    """Where the cache directory came from, as an error names it."""
+    if cache_dir is not None:
+        return "--cache-dir"
+    if os.environ.get(ENV_CACHE_DIR):
+        return f"the platecheck cache (${ENV_CACHE_DIR})"
+    if os.environ.get("XDG_CACHE_HOME", "").startswith("/"):
+        return "the platecheck cache ($XDG_CACHE_HOME)"
+    return f"the platecheck cache ({home})"
 
 
 def cache_outside_paths(cache_dir: str | os.PathLike[str] | None,
@@ -130,6 +150,7 @@ def find_helm(
     on_path = shutil.which("helm")
     if on_path is not None:
         return Path(on_path)
+    cache_usable(cache_dir)
     cache = cache_dir if cache_dir is not None else default_cache_dir()
     order = [DEFAULT_HELM_VERSION, *(v for v in SUPPORTED if v != DEFAULT_HELM_VERSION)]
     for version in order:

@@ -34,7 +34,8 @@ Why:
 
 Options:
     pairs (list of [environment, environment], default []): the environment pairs to
-        compare; empty pairs every non-production environment with every production one.
+        compare, two different environments each; empty pairs every non-production
+        environment with every production one.
     allowedDifferences (list of globs, default []): values key paths that may differ, e.g.
         ``ingress.annotations.*``; ``*`` matches any characters including dots, list items
         are written ``hosts[0]`` (Kustomize patches and generators as above); a pattern
@@ -77,7 +78,7 @@ from platecheck.model import (
     Resource,
     SourceType,
 )
-from platecheck.options import PolicyOptions, option
+from platecheck.options import OptionError, PolicyOptions, option
 from platecheck.provenance import at, locate, target_origin
 
 ID = "env-consistency"
@@ -556,11 +557,15 @@ def _pairs(option: Any) -> tuple[tuple[str, str], ...]:
     if not isinstance(option, list):
         raise PlatecheckError(f"{ID}: option pairs must be a list of [environment, environment]")
     pairs = []
-    for pair in option:
+    for index, pair in enumerate(option):
         if not (
             isinstance(pair, list) and len(pair) == 2 and all(isinstance(e, str) for e in pair)
         ):
-            raise PlatecheckError(f"{ID}: option pairs: {pair!r} is not [environment, environment]")
+            raise OptionError(f"{ID}: option pairs: {pair!r} is not [environment, environment]",
+                              (index,))
+        if pair[0] == pair[1]:  # an environment compared with itself: nothing is compared
+            raise OptionError(f"{ID}: option pairs: {pair!r} pairs {pair[0]} with itself; a "
+                              "pair names two environments to compare", (index,))
         pairs.append((pair[0], pair[1]))
     return tuple(pairs)
 

@@ -17,8 +17,8 @@ Why:
 
 Options:
     cpu (mapping, default all null): ``requestMin``, ``requestMax``, ``limitMin``,
-        ``limitMax`` as quantity strings; null (or absent) means no bound. Per-environment
-        options replace the whole mapping.
+        ``limitMax`` as quantity strings, a minimum not above its maximum; null (or absent)
+        means no bound. Per-environment options replace the whole mapping.
     memory (mapping, default all null): the same for memory.
     requireRequests (bool, default true): a missing cpu or memory request is a finding.
     requireLimits (bool, default true): a missing cpu or memory limit is a finding.
@@ -45,7 +45,7 @@ from typing import Any
 from platecheck.containers import Container, container_findings, containers, in_template
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, RenderedTarget
-from platecheck.options import option
+from platecheck.options import OptionError, option
 from platecheck.provenance import locate
 from platecheck.quantity import QuantityError, parse_quantity
 
@@ -194,10 +194,11 @@ def parse_bounds(name: str, option: Any) -> dict[str, Bound | None]:
         option = {}
     if not isinstance(option, Mapping):
         raise PlatecheckError(f"{ID}: option {name} must be a mapping of {', '.join(_BOUNDS)}")
-    unknown = sorted(set(option) - set(_BOUNDS))
+    unknown = [key for key in option if key not in _BOUNDS]
     if unknown:
-        raise PlatecheckError(
-            f"{ID}: option {name} has unknown key {unknown[0]!r} (known: {', '.join(_BOUNDS)})"
+        raise OptionError(
+            f"{ID}: option {name} has unknown key {unknown[0]!r} (known: {', '.join(_BOUNDS)})",
+            (unknown[0],),
         )
     bounds: dict[str, Bound | None] = {}
     for key in _BOUNDS:
@@ -205,9 +206,16 @@ def parse_bounds(name: str, option: Any) -> dict[str, Bound | None]:
         try:
             bounds[key] = None if value is None else (parse_quantity(value), str(value))
         except QuantityError:
-            raise PlatecheckError(
-                f"{ID}: option {name}.{key} {value!r} is not a Kubernetes quantity"
+            raise OptionError(
+                f"{ID}: option {name}.{key} {value!r} is not a Kubernetes quantity", (key,)
             ) from None
+    for kind in ("request", "limit"):  # a range no value can be inside
+        low, high = bounds[f"{kind}Min"], bounds[f"{kind}Max"]
+        if low is not None and high is not None and low[0] > high[0]:
+            raise OptionError(
+                f"{ID}: option {name}.{kind}Min {low[1]!r} is above {name}.{kind}Max "
+                f"{high[1]!r}: no {name} {kind} is inside the range", (f"{kind}Max",)
+            )
     return bounds
 
 

@@ -4,7 +4,8 @@ What:
     Looks at the raw bytes of every YAML file platecheck reads (values files, Argo CD
     Applications, Chart.yaml, policy files) for the problems below; platecheck's own policy
     files are not checked for YAML 1.1 surprises (platecheck alone reads them, and
-    ``level: off`` is how a policy is turned off):
+    ``level: off`` is how a policy is turned off), and a key written twice in them stops
+    platecheck at load, before this policy runs:
 
     - duplicate keys in one mapping (the finding is at the second key, the message names the
       line of the first);
