@@ -156,3 +156,28 @@ def test_container_memory_2GB_is_reported_once_by_resource_ranges(
     errors = [f for f in report.findings if f.level is Level.ERROR]
     assert [(f.policy, f.target) for f in errors] == [("resource-ranges", "prod/plate-web")]
     assert '"2GB" is not a Kubernetes quantity' in errors[0].message
+
+
+def sized(replicas: Any, grace: Any = 30) -> dict[str, Any]:
+    doc = deployment("512Mi")
+    doc["spec"]["replicas"] = replicas
+    doc["spec"]["template"]["spec"]["terminationGracePeriodSeconds"] = grace
+    return doc
+
+
+@pytest.mark.parametrize(("doc", "expected"), [
+    (sized(2**31 - 1, 2**63 - 1), []),
+    (sized(-(2**31), 1e6), []),  # helm prints a million as 1e+06: a whole number still
+    (sized(2**31), ["spec.replicas: 2147483648 does not fit an int32; the API server "
+                    "refuses it"]),
+    (sized(3e9), ["spec.replicas: 3000000000 does not fit an int32; the API server "
+                  "refuses it"]),
+    (sized(1, 1.2345678901234567e19), [
+        "spec.template.spec.terminationGracePeriodSeconds: 12345678901234567168 does not fit "
+        "an int64; the API server refuses it"]),
+], ids=["largest", "smallest", "int32-over", "exponent-over", "int64-over"])
+def test_an_integer_a_built_in_kind_cannot_hold_is_a_schema_problem(
+        doc: dict[str, Any], expected: list[str]) -> None:
+    """The API server decodes a built-in kind into Go integers of the schema's format
+    (``int32``, ``int64``): a number that does not fit cannot be applied."""
+    assert texts(doc) == expected

@@ -97,6 +97,12 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         yield SchemaProblem(path, f"{_short(error.instance)} is not a Kubernetes quantity "
                                   "(e.g. 500m, 2, 512Mi, 50Gi, 50G)")
         return
+    if error.validator == "format" and error.validator_value in ("int32", "int64"):
+        number = error.instance
+        whole = int(number) if isinstance(number, float) and number.is_integer() else number
+        yield SchemaProblem(path, f"{_short(whole)} does not fit an {error.validator_value}; "
+                                  "the API server refuses it")
+        return
     if error.validator == "pattern" and isinstance(error.validator_value, str):
         # as jsonschema says it, with the pattern as the schema wrote it (goregex)
         yield SchemaProblem(path, f"{error.instance!r} does not match "

@@ -25,14 +25,31 @@ def _quantity_format(value: object) -> bool:
 
 
 @functools.cache
-def quantity_checker() -> Any:
-    """Only the quantity format: the bundled schemas name others (int32, byte, date-time)
-    that the API server does not enforce the way jsonschema would."""
+def quantity_checker(*, integers: bool = False) -> Any:
+    """The quantity format, and with ``integers`` the range of ``int32`` and ``int64``:
+    the API server decodes a built-in kind's field into a Go integer of that size and refuses
+    a number that does not fit ("cannot unmarshal number ... of type int32"). The bundled
+    schemas name other formats (byte, date-time) that it does not enforce the way jsonschema
+    would; a custom resource's integers are not decoded that way."""
     import jsonschema  # type: ignore[import-untyped]
 
     checker = jsonschema.FormatChecker(formats=())
     checker.checks(QUANTITY_FORMAT)(_quantity_format)
+    if integers:
+        for name, bits in INTEGER_FORMATS.items():
+            checker.checks(name)(functools.partial(_fits, bits=bits))
     return checker
+
+
+INTEGER_FORMATS = {"int32": 32, "int64": 64}
+
+
+def _fits(value: object, *, bits: int) -> bool:
+    # a number helm printed in exponent form (3e+09) is a whole float: its size counts too
+    if isinstance(value, bool) or not isinstance(value, int | float) \
+            or isinstance(value, float) and not value.is_integer():
+        return True
+    return bool(-(2 ** (bits - 1)) <= value < 2 ** (bits - 1))
 
 
 # --- custom resources: nulls the API server prunes ---------------------------------------------

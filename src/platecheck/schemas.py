@@ -287,7 +287,8 @@ def kubernetes_validator(version: str, api_version: str, kind: str) -> Validator
 
         cls = jsonschema.validators.validator_for(schema,
                                                   default=jsonschema.Draft202012Validator)
-        return cls(schema, registry=_k8s_registry(version), format_checker=quantity_checker())
+        return cls(schema, registry=_k8s_registry(version),
+                   format_checker=quantity_checker(integers=True))
 
     return LazyValidator(build)
 
