@@ -3,18 +3,18 @@
 What:
     Validates each resource a target renders against the strict OpenAPI schemas of the
     configured Kubernetes version (bundled with kubernetes-validate): unknown fields (a
-    misspelled ``imagePullPolicyy``), wrong types (``replicas: "2"``), a built-in kind's
-    integer too large for its ``int32``/``int64`` field (``replicas: 3000000000``, which the
-    API server cannot decode), missing required fields and values outside an enum the schema declares are findings (custom resources' schemas
-    declare enums; the bundled schemas of the built-in kinds declare none, so a built-in field's
-    misspelled value such as a Service's ``type: loadbalancer`` is not found); a field the
-    schema lists as required that the API server never required is not (a StatefulSet's
-    ``serviceName``, optional since Kubernetes 1.33), nor is one left out of a resource Argo CD
-    applies as a partial object (sync options ``ServerSideApply=true`` and ``Validate=false``,
-    the Application's or the resource's ``argocd.argoproj.io/sync-options``: the API server
-    merges it into the object the cluster has). ``metadata.name`` must be set. Custom resources
-    are validated against, in this order: the JSON schemas of ``schemaDirs``
-    (``<kind>-<group>-<version>.json``, lowercase, e.g.
+    misspelled ``imagePullPolicyy``), wrong types (``replicas: "2"``), a built-in kind's integer
+    too large for its ``int32``/``int64`` field (``replicas: 3000000000``, which the API server
+    cannot decode), missing required fields and values outside an enum the schema declares are
+    findings (custom resources' schemas declare enums; the bundled schemas of the built-in kinds
+    declare none, so a built-in field's misspelled value such as a Service's ``type:
+    loadbalancer`` is not found); a field the schema lists as required that the API server never
+    required is not (a StatefulSet's ``serviceName``, optional since Kubernetes 1.33), nor is
+    one left out of a resource Argo CD applies as a partial object (sync options
+    ``ServerSideApply=true`` and ``Validate=false``, the Application's or the resource's
+    ``argocd.argoproj.io/sync-options``: the API server merges it into the object the cluster
+    has). ``metadata.name`` must be set. Custom resources are validated against, in this order:
+    the JSON schemas of ``schemaDirs`` (``<kind>-<group>-<version>.json``, lowercase, e.g.
     ``application-argoproj.io-v1alpha1.json`` in ``policies/schemas/``, or kubeconform's catalog
     layout ``<group>/<kind>_<version>.json``); the CustomResourceDefinitions in the repository
     (every chart's ``crds/`` directory, vendored charts included, and every CRD a target
