@@ -218,4 +218,4 @@ def _join(items: list[str]) -> str:
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
 CASES = ("init-container-without-resources", "limit-below-request", "memory-2GB", "missing-limits",
          "negative-request", "outside-production-range", "quantity-forms",
-         "templated-container-name")
+         "quantity-space-and-no-digits", "templated-container-name")
