@@ -5,9 +5,11 @@ What:
     ``resources.limits`` for cpu and memory. Each request and limit that is present (for any
     resource) is a valid Kubernetes quantity (``250m``, ``0.5``, ``512Mi``, ``1e3``; not
     ``2GB``) and not negative (the API server refuses both); a request is not above its limit;
-    and each cpu/memory value lies inside the bounds configured for the environment. A value
-    that is not a quantity, or is negative, is reported once and takes no part in the ordering
-    and range checks.
+    and each cpu/memory value lies inside the bounds configured for the environment. A request
+    left out where its limit is set is that limit, as Kubernetes defaults it
+    (``SetDefaults_Pod``): it is not missing, and the limit is checked against the request
+    bounds as well. A value that is not a quantity, or is negative, is reported once and takes
+    no part in the ordering and range checks.
 
 Why:
     Without requests the scheduler packs pods blindly; without limits one container can starve
@@ -20,19 +22,22 @@ Options:
         ``limitMax`` as quantity strings; null (or absent) means no bound. Per-environment
         options replace the whole mapping.
     memory (mapping, default all null): the same for memory.
-    requireRequests (bool, default true): a missing cpu or memory request is a finding.
+    requireRequests (bool, default true): a missing cpu or memory request is a finding (one
+        whose limit is set is not missing: it defaults to the limit).
     requireLimits (bool, default true): a missing cpu or memory limit is a finding.
     initContainers (bool, default true): check init containers as well as containers
         (ephemeral containers cannot have resources).
 
 Passes:
     resources: {requests: {cpu: 250m, memory: 256Mi}, limits: {cpu: "1", memory: 512Mi}}
+    resources: {limits: {cpu: "1", memory: 512Mi}}  (the requests default to the limits)
 
 Fails:
     resources: {}                                   (nothing set)
     limits: {memory: 2GB}                           (not a quantity: 2G or 2Gi)
     requests: {cpu: 500m}, limits: {cpu: 250m}      (limit below request)
     memory.limitMax: 4Gi with limits: {memory: 8Gi} (above the maximum)
+    cpu.requestMax: "2" with limits: {cpu: "3"} and no cpu request (it defaults to "3")
 """
 
 from __future__ import annotations
@@ -106,11 +111,14 @@ def _problems(
         kind: dict(section) if isinstance(section := resources.get(kind), Mapping) else {}
         for kind in _KINDS
     }
+    # A missing request is its limit's value (SetDefaults_Pod, pkg/apis/core/v1/defaults.go:
+    # "If limits are specified, but requests are not, default requests to limits").
     missing = [
         f"{name} {_KINDS[kind]}"
         for name in _RESOURCES
         for kind in required
         if given[kind].get(name) is None
+        and (kind == "limits" or given["limits"].get(name) is None)
     ]
     if missing:
         yield f"sets no {_join(missing)}", _at_resources(container, given)
@@ -127,20 +135,26 @@ def _problems(
                     _at_value(container, kind, name, raw),
                 )
                 continue
-        limits = bounds.get(name)
-        if limits is None:
-            continue
-        low, high = limits[f"{_KINDS[kind]}Min"], limits[f"{_KINDS[kind]}Max"]
-        if low is not None and value < low[0]:
-            yield (
-                f'{name} {_KINDS[kind]} "{raw}" is below the minimum "{low[1]}"',
-                _at_value(container, kind, name, raw),
-            )
-        elif high is not None and value > high[0]:
-            yield (
-                f'{name} {_KINDS[kind]} "{raw}" is above the maximum "{high[1]}"',
-                _at_value(container, kind, name, raw),
-            )
+        checks = [(kind, f'{name} {_KINDS[kind]} "{raw}"')]
+        if kind == "limits" and given["requests"].get(name) is None:
+            checks.append(("requests", f'{name} request, defaulted to its limit "{raw}",'))
+        for checked, subject in checks:
+            problem = _out_of_range(bounds.get(name), _KINDS[checked], value, subject)
+            if problem is not None:
+                yield problem, _at_value(container, kind, name, raw)
+
+
+def _out_of_range(limits: Mapping[str, Bound | None] | None, kind: str, value: Fraction,
+                  subject: str) -> str | None:
+    """What is wrong with ``value`` against the ``kind`` (request or limit) bounds."""
+    if limits is None:
+        return None
+    low, high = limits[f"{kind}Min"], limits[f"{kind}Max"]
+    if low is not None and value < low[0]:
+        return f'{subject} is below the minimum "{low[1]}"'
+    if high is not None and value > high[0]:
+        return f'{subject} is above the maximum "{high[1]}"'
+    return None
 
 
 def _quantities(container: Container, given: Mapping[str, Mapping[str, Any]],
@@ -216,6 +230,7 @@ def _join(items: list[str]) -> str:
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
-CASES = ("init-container-without-resources", "limit-below-request", "memory-2GB", "missing-limits",
+CASES = ("init-container-without-resources", "limit-below-request", "limits-only-requests-default",
+         "memory-2GB", "missing-limits",
          "negative-request", "outside-production-range", "quantity-forms",
          "quantity-space-and-no-digits", "templated-container-name")
