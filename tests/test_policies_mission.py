@@ -435,6 +435,34 @@ def test_ssl_redirect_false_is_what_go_parses_as_false(value: object, disabled: 
     assert [f.message for f in findings] == (expected if disabled else [])
 
 
+@pytest.mark.parametrize(
+    ("annotations", "disabled"),
+    [
+        ({"nginx.ingress.kubernetes.io/force-ssl-redirect": "false"}, []),
+        ({"ingress.kubernetes.io/force-ssl-redirect": "0"}, []),
+        ({"nginx.ingress.kubernetes.io/ssl-redirect": "false",
+          "nginx.ingress.kubernetes.io/force-ssl-redirect": "true"}, []),
+        ({"nginx.ingress.kubernetes.io/ssl-redirect": "false",
+          "nginx.ingress.kubernetes.io/force-ssl-redirect": "false"},
+         ["nginx.ingress.kubernetes.io/ssl-redirect"]),
+        ({"nginx.ingress.kubernetes.io/ssl-redirect": "false",
+          "ingress.kubernetes.io/force-ssl-redirect": "true"},
+         ["nginx.ingress.kubernetes.io/ssl-redirect"]),
+    ],
+    ids=["force-false", "old-prefix-force-false", "forced", "not-forced", "other-prefix-forced"],
+)
+def test_only_ssl_redirect_false_without_force_turns_the_redirect_off(
+        annotations: dict[str, str], disabled: list[str]) -> None:
+    """ingress-nginx redirects when force-ssl-redirect is true, or when the host has a
+    certificate and ssl-redirect is true: force-ssl-redirect "false" (its default) turns
+    nothing off, and a true one of the same prefix overrides ssl-redirect "false"."""
+    doc = _ingress({"cert-manager.io/cluster-issuer": "prod", **annotations})
+    findings = list(ingress_tls.check(_rendered(doc), ingress_tls.Options()))
+    assert [f.message for f in findings] == [
+        f'Ingress/web disables the HTTPS redirect in production ({name}: "false")'
+        for name in disabled]
+
+
 def test_both_issuer_annotations_are_reported_and_both_checked() -> None:
     doc = _ingress({"cert-manager.io/cluster-issuer": "ca", "cert-manager.io/issuer": "ca"})
     options = ingress_tls.Options(issuers=("ca",))

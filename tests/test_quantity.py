@@ -42,6 +42,22 @@ KNOWN = [
     ("1e-3", Fraction(1, 1000)),
     ("12E-1", Fraction(6, 5)),
     ("0.5e1", Fraction(5)),
+    # UnmarshalJSON trims the space around a string before ParseQuantity reads it
+    (" 100m", Fraction(1, 10)),
+    ("200m ", Fraction(1, 5)),
+    ("\u00a01Gi\u3000", Fraction(2**30)),
+    # a number without digits is 0 while ParseQuantity stays on its fast path
+    ("Mi", Fraction(0)),
+    ("m", Fraction(0)),
+    ("E", Fraction(0)),
+    ("Ti", Fraction(0)),
+    ("e3", Fraction(0)),
+    ("e-9", Fraction(0)),
+    (".", Fraction(0)),
+    ("-", Fraction(0)),
+    ("+", Fraction(0)),
+    ("-.Gi", Fraction(0)),
+    ("0.Ei", Fraction(0)),
     (1, Fraction(1)),
     (2, Fraction(2)),
     (0.5, Fraction(1, 2)),
@@ -57,15 +73,18 @@ JUNK = [
     "Infinity",
     "",
     " ",
-    " 1",
-    "1 ",
+    "\u00a0",
     "1\n",
+    "\t1",
+    "1\u2028",  # written as an escape by Go's JSON encoder, so not trimmed
+    "1\u200b",  # not white space to unicode.IsSpace
+    "1 m",
     "1.5.2",
-    "Mi",
-    "m",
-    ".",
-    "-",
-    "+",
+    "Pi",  # no digits and off the fast path: inf.Dec.SetString("") fails
+    "Ei",
+    ".Ei",
+    "e-10",
+    "e",
     "1K",
     "1mi",
     "1e",
@@ -106,30 +125,40 @@ _DECIMAL = {"n": -9, "u": -6, "m": -3, "": 0, "k": 3, "M": 6, "G": 9, "T": 12, "
 _BINARY = {"Ki": 10, "Mi": 20, "Gi": 30, "Ti": 40, "Pi": 50, "Ei": 60}
 
 digits = st.text("0123456789", min_size=1, max_size=12)
+_OFF_FAST_PATH = {"Pi", "Ei"}
+# strings.TrimSpace's white space that Go's JSON encoder leaves as it is
+_TRIMMED = " \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009" \
+    "\u200a\u202f\u205f\u3000"
 
 
 @st.composite
 def quantities(draw: st.DrawFn) -> tuple[str, Fraction]:
     sign = draw(st.sampled_from(["", "+", "-"]))
     whole = draw(st.one_of(st.just(""), digits))
-    fraction = draw(st.one_of(st.just(""), digits)) if whole else draw(digits)
-    point = "." if (fraction or (whole and draw(st.booleans()))) else ""
+    fraction = draw(st.one_of(st.just(""), digits))
+    point = "." if (fraction or draw(st.booleans())) else ""
     number = f"{whole}{point}{fraction}"
+    digitless = not (whole or fraction)
     text = decimal.Decimal(f"{sign or '+'}{whole or '0'}.{fraction or '0'}")
     kind = draw(st.sampled_from(["decimal", "binary", "exponent"]))
     if kind == "decimal":
         suffix = draw(st.sampled_from(sorted(_DECIMAL)))
         value = text.scaleb(_DECIMAL[suffix], _EXACT)
     elif kind == "binary":
-        suffix = draw(st.sampled_from(sorted(_BINARY)))
+        # without digits, Pi and Ei leave ParseQuantity's fast path and are refused
+        allowed = set(_BINARY) - _OFF_FAST_PATH if digitless else set(_BINARY)
+        suffix = draw(st.sampled_from(sorted(allowed)))
         value = _EXACT.multiply(text, decimal.Decimal(2) ** _BINARY[suffix])
     else:
-        exponent = draw(st.integers(-40, 40))
+        exponent = draw(st.integers(-9 if digitless else -40, 40))
         marker = draw(st.sampled_from(["e", "E"]))
         plus = "+" if exponent >= 0 and draw(st.booleans()) else ""
         suffix = f"{marker}{plus}{exponent}"
         value = text.scaleb(exponent, _EXACT)
-    return f"{sign}{number}{suffix}", Fraction(value)
+    if not (sign or number or suffix):
+        number = "."  # an empty string is no quantity
+    space = draw(st.sampled_from(["", " ", "\u00a0", "\u3000"]))
+    return f"{space}{sign}{number}{suffix}{space}", Fraction(value)
 
 
 @given(quantities())
@@ -172,21 +201,33 @@ def test_floats_as_yaml_gives_them(number: float) -> None:
 
 
 def _valid_by_oracle(text: str) -> bool:
-    """An independent recognizer: strip the suffix by table lookup, let decimal read the rest."""
-    for suffix in [*_BINARY, *(s for s in _DECIMAL if s)]:
+    """An independent recognizer: strip the suffix by table lookup, let decimal read the rest;
+    a number without digits is 0 unless ParseQuantity would need its decimal parser."""
+    text = text.strip(_TRIMMED)
+    if not text:
+        return False
+    for suffix in _BINARY:
+        if text.endswith(suffix):
+            head = text[: -len(suffix)]
+            return _plain_number(head) and (_has_digit(head) or suffix not in _OFF_FAST_PATH)
+    for suffix in (s for s in _DECIMAL if s):
         if text.endswith(suffix):
             return _plain_number(text[: -len(suffix)])
     for marker in ("e", "E"):
         head, found, tail = text.rpartition(marker)
-        if found and head and _plain_number(head):
+        if found and _plain_number(head):
             unsigned = tail[1:] if tail[:1] in "+-" else tail
-            return unsigned.isascii() and unsigned.isdigit() and int(unsigned) <= 10_000
+            if not (unsigned.isascii() and unsigned.isdigit() and int(unsigned) <= 10_000):
+                return False
+            return _has_digit(head) or int(tail) >= -9
     return _plain_number(text)
 
 
 def _plain_number(text: str) -> bool:
     body = text[1:] if text[:1] in "+-" else text
     whole, _, fraction = body.partition(".")
-    if not (whole or fraction):
-        return False
     return all(part == "" or (part.isascii() and part.isdigit()) for part in (whole, fraction))
+
+
+def _has_digit(text: str) -> bool:
+    return any(char in "0123456789" for char in text)

@@ -3463,11 +3463,10 @@ def test_inline_and_json_patches_point_at_the_line_that_wrote_the_field(
 @pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize("how", ["strategic-merge", "json6902"])
 def test_a_container_only_a_patch_adds_is_at_the_patch(tmp_path: Path, how: str) -> None:
-    """An init container the base does not write, added by a patch with limits and no
-    requests: what it lacks is at the patch's ``resources``, not at the base without a
-    line."""
+    """An init container the base does not write, added by a patch with requests and no
+    limits: what it lacks is at the patch's ``resources``, not at the base without a line."""
     container = ("- name: setup\n  image: busybox:1.36.1\n  resources:\n"
-                 "    limits: {cpu: 100m, memory: 64Mi}\n")
+                 "    requests: {cpu: 100m, memory: 64Mi}\n")
     patch = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
              "  template:\n    spec:\n      initContainers:\n"
              + "".join(f"        {line}\n" for line in container.splitlines())) \

@@ -6,11 +6,18 @@ The grammar is apimachinery's ``resource.Quantity``
     <quantity>        ::= <signedNumber><suffix>
     <signedNumber>    ::= <number> | <sign><number>
     <sign>            ::= "+" | "-"
-    <number>          ::= <digits> | <digits>.<digits> | <digits>. | .<digits>
+    <number>          ::= <digits> | <digits>.<digits> | <digits>. | .<digits> | . | ""
     <suffix>          ::= <binarySI> | <decimalExponent> | <decimalSI>
     <binarySI>        ::= Ki | Mi | Gi | Ti | Pi | Ei
     <decimalSI>       ::= n | u | m | "" | k | M | G | T | P | E
     <decimalExponent> ::= "e" <signedInteger> | "E" <signedInteger>
+
+A number without digits (``Mi``, ``m``, ``.``, ``-``) is 0, as apimachinery's scanner reads it,
+except where ``ParseQuantity`` leaves its fast path for the decimal parser, which wants a digit
+(``Pi``, ``Ei``, an exponent below -9). A string is read as the API server decodes it
+(``Quantity.UnmarshalJSON``): the white space ``strings.TrimSpace`` removes around it is dropped,
+save the characters Go's JSON encoder escapes on the way (tab, newline and the other controls,
+U+2028, U+2029), which reach the parser as escapes and are refused.
 
 Values are returned as ``fractions.Fraction`` so that ``100m`` and ``0.1`` compare equal and
 nothing is rounded. YAML hands integers and floats through unquoted (``cpu: 1``,
@@ -50,12 +57,22 @@ MAX_EXPONENT = 10_000
 
 _QUANTITY = re.compile(
     r"(?P<sign>[+-]?)"
-    r"(?P<number>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"
+    r"(?P<number>[0-9]*(?:\.[0-9]*)?)"
     r"(?:(?P<binary>Ki|Mi|Gi|Ti|Pi|Ei)"
     r"|[eE](?P<exponent>[+-]?[0-9]+)"
     r"|(?P<decimal>[numkMGTPE]?))",
     re.ASCII,
 )
+
+
+# unicode.IsSpace, less the characters encoding/json writes as escapes (controls, U+2028, U+2029):
+# what strings.TrimSpace removes in UnmarshalJSON once kubectl has sent the object as JSON.
+_TRIMMED = " \u0085\u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009" \
+    "\u200a\u202f\u205f\u3000"
+# ParseQuantity's fast path (int64 arithmetic) ends for these; the decimal parser it falls back
+# to (inf.Dec.SetString) refuses a number without digits.
+_DIGITLESS_BINARY = frozenset({"Pi", "Ei"})
+_NANO = -9
 
 
 class QuantityError(ValueError):
@@ -78,10 +95,12 @@ def parse_quantity(value: object) -> Fraction:
         return Fraction(repr(value))
     if not isinstance(value, str):
         raise QuantityError(f"{value!r} is not a quantity")
-    match = _QUANTITY.fullmatch(value)
+    text = value.strip(_TRIMMED)
+    match = _QUANTITY.fullmatch(text) if text else None
     if match is None:
         raise QuantityError(f"{value!r} is not a Kubernetes quantity")
     number = match["number"]
+    digitless = number in ("", ".")
     whole, _, fraction = number.partition(".")
     magnitude = Fraction(int(whole or "0"))
     if fraction:
@@ -89,6 +108,8 @@ def parse_quantity(value: object) -> Fraction:
     if match["sign"] == "-":
         magnitude = -magnitude
     if match["binary"] is not None:
+        if digitless and match["binary"] in _DIGITLESS_BINARY:
+            raise QuantityError(f"{value!r} is not a Kubernetes quantity (no digits)")
         return magnitude * BINARY_SUFFIXES[match["binary"]]
     if match["exponent"] is not None:
         exponent = int(match["exponent"])
@@ -96,6 +117,8 @@ def parse_quantity(value: object) -> Fraction:
             raise QuantityError(f"{value!r}: exponent out of range")
     else:
         exponent = DECIMAL_SUFFIXES[match["decimal"] or ""]
+    if digitless and exponent < _NANO:
+        raise QuantityError(f"{value!r} is not a Kubernetes quantity (no digits)")
     return magnitude * Fraction(10) ** exponent
 
 

@@ -10,7 +10,10 @@ What:
     must be one of ``productionIssuers`` and no annotation in ``sslRedirectAnnotations`` may
     be false: ``"false"``, ``"False"``, ``"FALSE"``, ``"f"``, ``"F"`` or ``"0"``, the values
     ingress-nginx reads as false (Go's ``strconv.ParseBool``,
-    https://pkg.go.dev/strconv#ParseBool).
+    https://pkg.go.dev/strconv#ParseBool), unless the ``force-ssl-redirect`` annotation of the
+    same prefix is true: ingress-nginx redirects a request to HTTPS when ``force-ssl-redirect``
+    is true, or when the host has a certificate and ``ssl-redirect`` is true (its default), so
+    ``force-ssl-redirect: "false"``, its default, turns nothing off.
 
 Why:
     A host missing from ``tls`` is served with the controller's default certificate, which
@@ -25,14 +28,15 @@ Options:
     productionIssuers (list of strings, default []): issuer names production may use; empty
         falls back to ``issuers``.
     requireIssuer (bool, default true): a missing issuer annotation is a finding.
-    sslRedirectAnnotations (list of strings, default the ssl-redirect and force-ssl-redirect
-        annotations of ingress-nginx and of the older ``ingress.kubernetes.io`` prefix):
-        annotations that must not be false in production.
+    sslRedirectAnnotations (list of strings, default the ssl-redirect annotations of
+        ingress-nginx and of the older ``ingress.kubernetes.io`` prefix): annotations that
+        must not be false in production.
 
 Passes:
     annotations: {cert-manager.io/cluster-issuer: letsencrypt-prod}
     tls: [{hosts: [app.example.com], secretName: app-tls}]
     rules: [{host: app.example.com, ...}]
+    production: nginx.ingress.kubernetes.io/force-ssl-redirect: "false" (its default)
 
 Fails:
     rules: [{host: www.example.com}] with tls hosts [app.example.com]
@@ -67,9 +71,7 @@ class Options:
     require_issuer: bool = True
     ssl_redirect_annotations: tuple[str, ...] = (
         "nginx.ingress.kubernetes.io/ssl-redirect",
-        "nginx.ingress.kubernetes.io/force-ssl-redirect",
         "ingress.kubernetes.io/ssl-redirect",
-        "ingress.kubernetes.io/force-ssl-redirect",
     )
 
 
@@ -80,6 +82,7 @@ REMEDIATION = (
 _GROUPS = ("networking.k8s.io/", "extensions/")
 # The strings Go's strconv.ParseBool reads as false, as ingress-nginx parses its annotations.
 _FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
+_TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
 
 
 def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
@@ -207,11 +210,23 @@ def _issuer_problems(ingress: Resource, options: Options, production: bool,
         for name in options.ssl_redirect_annotations:
             value = annotations.get(name)
             shown = "false" if value is False else str(value)
-            if value is not None and shown in _FALSE:
+            if value is not None and shown in _FALSE and not _forced(annotations, name):
                 yield (
                     f'disables the HTTPS redirect in production ({name}: "{shown}")',
                     where((value,), (name,), name, "annotations"),
                 )
+
+
+def _forced(annotations: Mapping[str, Any], name: str) -> bool:
+    """Whether ``force-ssl-redirect`` of ``name``'s prefix is true: ingress-nginx then
+    redirects whatever ``ssl-redirect`` says."""
+    # redirect_to_https in https://github.com/kubernetes/ingress-nginx/blob/main/
+    # rootfs/etc/nginx/lua/lua_ingress.lua
+    prefix, _, annotation = name.rpartition("/")
+    if annotation != "ssl-redirect":
+        return False
+    force = annotations.get(f"{prefix}/force-ssl-redirect")
+    return force is True or str(force) in _TRUE
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -224,7 +239,7 @@ def _list(value: Any) -> list[Any]:
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
 CASES = ("any-issuer-when-unlisted", "both-issuer-annotations", "empty-secret-name",
-         "host-without-tls", "ingress-written-from-values", "no-issuer-annotation",
-         "no-secret-name", "ssl-redirect-disabled", "ssl-redirect-go-false",
+         "force-ssl-redirect-false", "host-without-tls", "ingress-written-from-values",
+         "no-issuer-annotation", "no-secret-name", "ssl-redirect-disabled", "ssl-redirect-go-false",
          "staging-issuer-in-production", "staging-may-skip-redirect", "wildcard-certificate",
          "wildcard-covers-one-label")

@@ -26,7 +26,10 @@ What:
     ``schemaDirs`` file means what Go's ``regexp`` makes of it, as on the API server: a flag
     group after the start (``^(?i)(abort|warn)?$``) and ``\\z`` are read as Go reads them, and a
     pattern Python's ``re`` could backtrack over for exponential time is matched with RE2, in
-    linear time, as Go matches it.
+    linear time, as Go matches it. Beyond the schemas, what the API server's validation refuses
+    of a field every pod spec lists: ephemeral containers in the pod template of a built-in
+    workload (``ValidatePodTemplateSpec``) or in a Pod it creates (``ValidatePodCreate``);
+    they are only added to a running pod, through its ``ephemeralcontainers`` subresource.
 
 Why:
     The API server rejects an invalid manifest only when Argo CD syncs it, after merge; an
@@ -54,12 +57,13 @@ Fails:
     ``imagePullPolicyy: Always`` ->
     ``Deployment/web: spec.template.spec.containers[0].imagePullPolicyy: unknown field``;
     ``replicas: "2"`` -> ``spec.replicas: expected integer, got string "2"``; a resource
-    without ``metadata.name``.
+    without ``metadata.name``; ``ephemeralContainers`` in a Deployment's pod template.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from typing import Any
 
 from platecheck import schema_problems, schemas
 from platecheck.manifest_lines import field_origin
@@ -127,7 +131,49 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
             if schema.source is not None:
                 remediation += f" (schema: {schema.source})"
         found.append(_finding(rendered, resource, problem.path, problem.text, remediation))
+    forbidden = _ephemeral_containers(resource)
+    if forbidden is not None:
+        found.append(_finding(rendered, resource, *forbidden, _EPHEMERAL_REMEDIATION))
     yield from sorted(found, key=lambda f: (f.file or "", f.line or 0, f.message))
+
+
+# Where the built-in kinds keep their pod template; each is validated by ValidatePodTemplateSpec.
+_POD_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("", "PodTemplate"): ("template",),
+    ("", "ReplicationController"): ("spec", "template"),
+    **{("apps", kind): ("spec", "template")
+       for kind in ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")},
+    ("batch", "Job"): ("spec", "template"),
+    ("batch", "CronJob"): ("spec", "jobTemplate", "spec", "template"),
+}
+_EPHEMERAL_REMEDIATION = ("Remove ephemeralContainers: they are added to a running pod through "
+                          "its ephemeralcontainers subresource (kubectl debug), not written in "
+                          "a manifest.")
+
+
+def _ephemeral_containers(resource: Resource) -> tuple[tuple[str | int, ...], str] | None:
+    """Ephemeral containers the API server refuses (kubernetes
+    pkg/apis/core/validation/validation.go): in any pod template ("ephemeral containers not
+    allowed in pod template", ValidatePodTemplateSpec) and in a Pod it creates ("cannot be set
+    on create", ValidatePodCreate)."""
+    group = resource.api_version.rpartition("/")[0]
+    if resource.kind == "Pod" and group == "":
+        spec_path: tuple[str, ...] = ("spec",)
+        message = "cannot be set on create; the API server refuses them"
+    elif (group, resource.kind) in _POD_TEMPLATES:
+        spec_path = (*_POD_TEMPLATES[group, resource.kind], "spec")
+        message = "ephemeral containers are not allowed in a pod template; the API server " \
+                  "refuses them"
+    else:
+        return None
+    spec: Any = resource.doc
+    for key in spec_path:
+        spec = spec.get(key) if isinstance(spec, Mapping) else None
+    entries = spec.get("ephemeralContainers") if isinstance(spec, Mapping) else None
+    if not isinstance(entries, list) or not entries:
+        return None
+    path = (*spec_path, "ephemeralContainers")
+    return path, f"{schema_problems.format_path(path)}: {message}"
 
 
 SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
@@ -158,4 +204,4 @@ def _explain_path(kind: str, path: tuple[str | int, ...]) -> str:
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
-CASES = ("misspelled-field", "valid-config-map")
+CASES = ("ephemeral-container-in-pod-template", "misspelled-field", "valid-config-map")

@@ -4,15 +4,20 @@ What:
     Every container and init container of every workload sets ``resources.requests`` and
     ``resources.limits`` for cpu and memory. Each request and limit that is present (for any
     resource) is a valid Kubernetes quantity (``250m``, ``0.5``, ``512Mi``, ``1e3``; not
-    ``2GB``) and not negative (the API server refuses both); a request is not above its limit;
-    and each cpu/memory value lies inside the bounds configured for the environment. A value
-    that is not a quantity, or is negative, is reported once and takes no part in the ordering
-    and range checks.
+    ``2GB``) and not negative (the API server refuses both); a request is not above its limit,
+    and for a resource that cannot be overcommitted (an extended resource such as
+    ``nvidia.com/gpu``, ``hugepages-*``) it has a limit, equal to it (the API server refuses the
+    pod otherwise); and each cpu/memory value lies inside the bounds configured for the
+    environment. A request left out where its limit is set is that limit, as Kubernetes
+    defaults it (``SetDefaults_Pod``): it is not missing, and the limit is checked against the
+    request bounds as well. A value that is not a quantity, or is negative, is reported once
+    and takes no part in the ordering and range checks.
 
 Why:
     Without requests the scheduler packs pods blindly; without limits one container can starve
     a node. A typo such as ``2GB`` is rejected by the API server only when Argo CD syncs,
-    and a limit below its request is rejected as well. The bounds keep each environment's
+    and a limit below its request (or, for a gpu, a request without an equal limit) is
+    rejected as well. The bounds keep each environment's
     sizing inside what its nodes hold.
 
 Options:
@@ -20,19 +25,23 @@ Options:
         ``limitMax`` as quantity strings, a minimum not above its maximum; null (or absent)
         means no bound. Per-environment options replace the whole mapping.
     memory (mapping, default all null): the same for memory.
-    requireRequests (bool, default true): a missing cpu or memory request is a finding.
+    requireRequests (bool, default true): a missing cpu or memory request is a finding (one
+        whose limit is set is not missing: it defaults to the limit).
     requireLimits (bool, default true): a missing cpu or memory limit is a finding.
     initContainers (bool, default true): check init containers as well as containers
         (ephemeral containers cannot have resources).
 
 Passes:
     resources: {requests: {cpu: 250m, memory: 256Mi}, limits: {cpu: "1", memory: 512Mi}}
+    resources: {limits: {cpu: "1", memory: 512Mi}}  (the requests default to the limits)
 
 Fails:
     resources: {}                                   (nothing set)
     limits: {memory: 2GB}                           (not a quantity: 2G or 2Gi)
     requests: {cpu: 500m}, limits: {cpu: 250m}      (limit below request)
+    requests: {nvidia.com/gpu: 1}, limits: {nvidia.com/gpu: 2} (must be equal)
     memory.limitMax: 4Gi with limits: {memory: 8Gi} (above the maximum)
+    cpu.requestMax: "2" with limits: {cpu: "3"} and no cpu request (it defaults to "3")
 """
 
 from __future__ import annotations
@@ -55,7 +64,8 @@ SCOPE = "target"
 _BOUNDS = ("requestMin", "requestMax", "limitMin", "limitMax")
 REMEDIATION = (
     "set resources.requests and resources.limits for cpu and memory with valid quantities "
-    "(e.g. cpu: 250m, memory: 512Mi), requests <= limits, inside this environment's range"
+    "(e.g. cpu: 250m, memory: 512Mi), requests <= limits (equal for an extended resource such "
+    "as nvidia.com/gpu), inside this environment's range"
 )
 _RESOURCES = ("cpu", "memory")
 Bound = tuple[Fraction, str]  # exact value, as written in the option
@@ -106,20 +116,24 @@ def _problems(
         kind: dict(section) if isinstance(section := resources.get(kind), Mapping) else {}
         for kind in _KINDS
     }
+    # A missing request is its limit's value (SetDefaults_Pod, pkg/apis/core/v1/defaults.go:
+    # "If limits are specified, but requests are not, default requests to limits").
     missing = [
         f"{name} {_KINDS[kind]}"
         for name in _RESOURCES
         for kind in required
         if given[kind].get(name) is None
+        and (kind == "limits" or given["limits"].get(name) is None)
     ]
     if missing:
         yield f"sets no {_join(missing)}", _at_resources(container, given)
 
     parsed: dict[tuple[str, str], Fraction] = {}
     yield from _quantities(container, given, parsed)
+    yield from _not_overcommitted(container, given, parsed)
     for (kind, name), value in parsed.items():
         raw = given[kind][name]
-        if kind == "limits" and ("requests", name) in parsed:
+        if kind == "limits" and ("requests", name) in parsed and _overcommit_allowed(name):
             request = parsed["requests", name]
             if value < request:
                 yield (
@@ -127,20 +141,53 @@ def _problems(
                     _at_value(container, kind, name, raw),
                 )
                 continue
-        limits = bounds.get(name)
-        if limits is None:
+        checks = [(kind, f'{name} {_KINDS[kind]} "{raw}"')]
+        if kind == "limits" and given["requests"].get(name) is None:
+            checks.append(("requests", f'{name} request, defaulted to its limit "{raw}",'))
+        for checked, subject in checks:
+            problem = _out_of_range(bounds.get(name), _KINDS[checked], value, subject)
+            if problem is not None:
+                yield problem, _at_value(container, kind, name, raw)
+
+
+def _overcommit_allowed(name: str) -> bool:
+    """``helper.IsOvercommitAllowed``: a native resource (no domain, or ``kubernetes.io/``)
+    other than hugepages; extended resources such as ``nvidia.com/gpu`` cannot be."""
+    return ("/" not in name or "kubernetes.io/" in name) and not name.startswith("hugepages-")
+
+
+def _not_overcommitted(container: Container, given: Mapping[str, Mapping[str, Any]],
+                       parsed: Mapping[tuple[str, str], Fraction]
+                       ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A request of a resource that cannot be overcommitted has a limit, equal to it: the API
+    server refuses the pod otherwise."""
+    # ValidateContainerResourceRequirements ("must be equal to ... limit", "Limit must be set for
+    # non overcommitable resources") in kubernetes pkg/apis/core/validation/validation.go
+    for (kind, name), request in parsed.items():
+        if kind != "requests" or _overcommit_allowed(name):
             continue
-        low, high = limits[f"{_KINDS[kind]}Min"], limits[f"{_KINDS[kind]}Max"]
-        if low is not None and value < low[0]:
-            yield (
-                f'{name} {_KINDS[kind]} "{raw}" is below the minimum "{low[1]}"',
-                _at_value(container, kind, name, raw),
-            )
-        elif high is not None and value > high[0]:
-            yield (
-                f'{name} {_KINDS[kind]} "{raw}" is above the maximum "{high[1]}"',
-                _at_value(container, kind, name, raw),
-            )
+        raw, limit = given["requests"][name], given["limits"].get(name)
+        if limit is None:
+            yield (f'{name} request "{raw}" has no limit; the API server requires one for '
+                   f"{name}, which cannot be overcommitted",
+                   _at_value(container, "requests", name, raw))
+        elif ("limits", name) in parsed and parsed["limits", name] != request:
+            yield (f'{name} request "{raw}" differs from its limit "{limit}"; the API server '
+                   f"requires them equal for {name}, which cannot be overcommitted",
+                   _at_value(container, "requests", name, raw))
+
+
+def _out_of_range(limits: Mapping[str, Bound | None] | None, kind: str, value: Fraction,
+                  subject: str) -> str | None:
+    """What is wrong with ``value`` against the ``kind`` (request or limit) bounds."""
+    if limits is None:
+        return None
+    low, high = limits[f"{kind}Min"], limits[f"{kind}Max"]
+    if low is not None and value < low[0]:
+        return f'{subject} is below the minimum "{low[1]}"'
+    if high is not None and value > high[0]:
+        return f'{subject} is above the maximum "{high[1]}"'
+    return None
 
 
 def _quantities(container: Container, given: Mapping[str, Mapping[str, Any]],
@@ -224,6 +271,7 @@ def _join(items: list[str]) -> str:
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
-CASES = ("init-container-without-resources", "limit-below-request", "memory-2GB", "missing-limits",
+CASES = ("extended-resource-request-limit", "init-container-without-resources",
+         "limit-below-request", "limits-only-requests-default", "memory-2GB", "missing-limits",
          "negative-request", "outside-production-range", "quantity-forms",
-         "templated-container-name")
+         "quantity-space-and-no-digits", "templated-container-name")
