@@ -132,3 +132,40 @@ def test_a_resource_copied_from_the_finding_waives_it(tmp_path: Path, helm_bin: 
     assert [(f.resource, f.waived) for f in report.findings if f.policy == "image-tag-pinned"] \
         == [("Deployment/web-prod[nginx]", "copied")]
     assert waiver_rows(report) == []
+
+
+@pytest.mark.parametrize(("waived_containers", "outcome"), [
+    (("migrate",), None),  # backend's share is not waived; the waiver is in use all the same
+    (("web",), None),
+    (("web", "migrate"), "each container waived"),
+])
+def test_a_finding_of_several_containers_is_waived_when_each_of_them_is(
+        tmp_path: Path, helm_bin: Path, waived_containers: tuple[str, ...],
+        outcome: str | None) -> None:
+    """Containers whose floating tag one values line sets share one finding ("also init
+    container migrate"): a waiver naming any of them matches it (never stale), and the
+    finding is waived only when every container it stands for is."""
+    from test_sources import DIRECTORY_APP, write_files
+
+    deploy = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+              "  selector: {matchLabels: {app: web}}\n  template:\n"
+              "    metadata: {labels: {app: web}}\n    spec:\n"
+              "      initContainers:\n        - name: migrate\n"
+              "          image: nginx:{{ .Values.tag }}\n"
+              "      containers:\n        - name: web\n          image: nginx:{{ .Values.tag }}\n")
+    waivers = "".join(f"  - policy: image-tag-pinned\n    container: {name}\n"
+                      "    reason: each container waived\n    expires: 2999-01-01\n"
+                      for name in waived_containers)
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="chart"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "tag: latest\n", "chart/templates/deploy.yaml": deploy,
+        WAIVERS: "waivers:\n" + waivers})
+    (repo / ".git").mkdir()
+    report = lint(repo, helm=str(helm_bin), cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    [finding] = [f for f in report.findings if f.policy == "image-tag-pinned"]
+    assert finding.message == ('container "web" in Deployment/web uses floating tag "latest" '
+                               '(also init container "migrate" in Deployment/web)')
+    assert finding.waived == outcome
+    assert waiver_rows(report) == []

@@ -8,7 +8,7 @@ kind with a pod template under ``spec.template``; CronJob (and look-alikes) unde
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from platecheck.imageref import ImageRefError, kustomize_split, parse_image
@@ -118,8 +118,10 @@ def container_findings(
                    "find it)"
                    if origin is not None and origin.line is None
                    and origin.file == first.resource.template_file else "")
-        yield resource_finding(policy, rendered, first.ref,
-                               f"{first.label}{separator}{problem}{also}{unknown}", origin)
+        finding = resource_finding(policy, rendered, first.ref,
+                                   f"{first.label}{separator}{problem}{also}{unknown}", origin)
+        yield replace(finding, also=tuple(c.ref for c in others)) if others \
+            else finding
 
 
 def image_origin(rendered: RenderedTarget, container: Container) -> Origin | None:

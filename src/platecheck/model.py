@@ -58,6 +58,9 @@ class Finding:
     remediation: str = ""
     waived: str | None = None  # the waiver's reason when a waiver matched
     detail: str | None = None  # longer text, e.g. helm's full stderr for a render failure
+    # the other resources one finding stands for (containers whose problem one values line
+    # makes, "(also ...)" in the message), written as ``resource`` is
+    also: tuple[str, ...] = ()
 
     @property
     def location(self) -> str:

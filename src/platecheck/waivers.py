@@ -59,10 +59,16 @@ class Waiver:
         return today > self.expires
 
     def matches(self, finding: Finding) -> bool:
+        """Whether the waiver selects the finding, or one of the resources it stands for
+        (``Finding.also``)."""
+        return any(self.selects(finding, part) for part in (finding.resource, *finding.also))
+
+    def selects(self, finding: Finding, resource: str | None) -> bool:
+        """Whether the waiver selects ``resource``, one of those ``finding`` is about."""
         if finding.policy != self.policy:
             return False
-        resource, container = split_resource(finding.resource)
-        selectors = ((self.target, finding.target), (self.resource, resource),
+        kind_name, container = split_resource(resource)
+        selectors = ((self.target, finding.target), (self.resource, kind_name),
                      (self.container, container), (self.path, finding.file))
         return all(glob is None or (value is not None and matches(value, glob))
                    for glob, value in selectors)
@@ -209,11 +215,18 @@ def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
     used: set[int] = set()
     result: list[Finding] = []
     for finding in findings:
+        # a finding that stands for several resources is waived when each of them is
+        parts = (finding.resource, *finding.also)
+        reasons: list[str | None] = [None] * len(parts)
         for index, waiver in enumerate(active):
-            if waiver.matches(finding):
+            hits = [waiver.selects(finding, part) for part in parts]
+            if any(hits):
                 used.add(index)  # every matching waiver is in use, not only the one applied
-                if finding.waived is None and not waiver.expired(today):
-                    finding = dataclasses.replace(finding, waived=waiver.reason)
+                if not waiver.expired(today):
+                    reasons = [reason or (waiver.reason if hit else None)
+                               for reason, hit in zip(reasons, hits, strict=True)]
+        if finding.waived is None and all(reasons):
+            finding = dataclasses.replace(finding, waived=reasons[0])
         result.append(finding)
     expired = tuple(w for w in active if w.expired(today))
     unused = [w for i, w in enumerate(active) if i not in used and not w.expired(today)]
