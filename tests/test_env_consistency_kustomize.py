@@ -185,3 +185,23 @@ def test_a_kustomize_difference_is_fixed_in_the_kustomizations(tmp_path: Path) -
     report = lint(repo, cache_dir=tmp_path / "cache")
     [remedy] = {f.remediation for f in report.findings if f.policy == "env-consistency"}
     assert remedy.startswith("write the setting in both environments' kustomizations")
+
+
+def test_a_resource_of_the_same_kind_and_name_in_another_api_group_is_another(
+        tmp_path: Path) -> None:
+    """Production's Knative ``Service/web`` is no core ``Service/web`` of staging (Argo CD
+    tells resources by group, kind and name): each is rendered in one environment only, and
+    the message says which API each one is."""
+    knative = ("apiVersion: serving.knative.dev/v1\nkind: Service\nmetadata:\n  name: web\n"
+               "spec:\n  template:\n    spec:\n      containers:\n        - image: web:1.0.0\n")
+    core = "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n"
+    found = env_findings(tmp_path, OVERLAY + "  - service.yaml\n",
+                         OVERLAY + "  - service.yaml\n",
+                         {"overlays/prod/service.yaml": knative,
+                          "overlays/stg/service.yaml": core,
+                          "policies/schemas/service-serving.knative.dev-v1.json": "{}"})
+    assert found == [
+        ("overlays/prod/service.yaml:2", "Service/web (serving.knative.dev/v1) is rendered for "
+         "prod/web but not for stg/web"),
+        ("overlays/stg/service.yaml:2", "Service/web (v1) is rendered for stg/web but not for "
+         "prod/web")]

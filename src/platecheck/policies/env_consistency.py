@@ -4,8 +4,8 @@ What:
     For each app deployed to both a non-production and a production environment (every
     non-production environment is paired with every production one unless ``pairs`` says
     otherwise), the two targets render the same chart (same chart path), the same set of
-    resources by kind and name (names compared after removing environment words, see
-    ``nameNormalization``), and merged values with the same key structure: a key path set on
+    resources by API group, kind and name (names compared after removing environment words,
+    see ``nameNormalization``), and merged values with the same key structure: a key path set on
     one side only, or a mapping on one side and a scalar or list on the other, is a finding.
     Values themselves may differ. Each values difference is reported as a dotted path at the
     line of the values file that wrote the key. A different ``nameOverride`` or
@@ -201,26 +201,27 @@ def _only_one_side(
     words: Sequence[str],
     allowed: re.Pattern[str] | None,
 ) -> list[_Only]:
-    """The resources one side renders and the other does not: a resource of the same
-    ``Kind/name`` on both sides is one; of the rest, those whose names are the same once each
-    side's environment words are dropped (``web-prod`` and ``web-stg``) pair up, a
+    """The resources one side renders and the other does not: a resource of the same API group
+    and ``Kind/name`` on both sides is one; of the rest, those whose names are the same once
+    each side's environment words are dropped (``web-prod`` and ``web-stg``) pair up, a
     Kustomize generator's ConfigMap or Secret by its name without the hash of its content."""
     sides = (left, right)
-    refs = [{r.ref: r for r in t.resources} for t in sides]
+    # a resource is its API group, kind and name (a Knative Service is no core Service)
+    refs = [{(r.api_version.rpartition("/")[0], r.ref): r for r in t.resources} for t in sides]
     common = refs[0].keys() & refs[1].keys()
-    rest: list[dict[str, list[str]]] = [{}, {}]
+    rest: list[dict[tuple[str, str], list[tuple[str, str]]]] = [{}, {}]
     for index, side in enumerate(sides):
-        for ref in sorted(refs[index].keys() - common):
-            key = _normalize(_unhashed(refs[index][ref]), words, side.environment)
-            rest[index].setdefault(key, []).append(ref)
-    only: list[tuple[str, int, str]] = []
+        for ident in sorted(refs[index].keys() - common):
+            key = (ident[0], _normalize(_unhashed(refs[index][ident]), words, side.environment))
+            rest[index].setdefault(key, []).append(ident)
+    only: list[tuple[tuple[str, str], int, tuple[str, str]]] = []
     for index in (0, 1):
         for key, names in rest[index].items():
             unpaired = names[len(rest[1 - index].get(key, ())):]
-            only.extend((key, index, ref) for ref in unpaired)
-    return [_Only(key, sides[index], sides[1 - index], refs[index][ref])
-            for key, index, ref in sorted(only)
-            if allowed is None or not allowed.fullmatch(key)]
+            only.extend((key, index, ident) for ident in unpaired)
+    return [_Only(key[1], sides[index], sides[1 - index], refs[index][ident])
+            for key, index, ident in sorted(only)
+            if allowed is None or not allowed.fullmatch(key[1])]
 
 
 def _unhashed(resource: Resource) -> str:
@@ -233,8 +234,10 @@ def _unhashed(resource: Resource) -> str:
 
 def _resource_findings(only: Sequence[_Only]) -> Iterator[Finding]:
     for item in only:
-        message = (f"{item.resource.ref} is rendered for {item.side.id} but not for "
-                   f"{item.other.id}")
+        # the other side's Kind/name of another API group: say which one this is
+        named = item.resource.ref + (f" ({item.resource.api_version})" if any(
+            r.ref == item.resource.ref for r in item.other.resources) else "")
+        message = f"{named} is rendered for {item.side.id} but not for {item.other.id}"
         resource = item.resource
         # a generator's ConfigMap or Secret: at the generator's entry in its kustomization
         origin = Origin(resource.template_file, resource.line) \
