@@ -220,7 +220,7 @@ def _only_one_side(
             unpaired = names[len(rest[1 - index].get(key, ())):]
             only.extend((key, index, ident) for ident in unpaired)
     return [_Only(key[1], sides[index], sides[1 - index], refs[index][ident])
-            for key, index, ident in sorted(only)
+            for key, index, ident in sorted(only, key=lambda o: (o[0][1], o[0][0], *o[1:]))
             if allowed is None or not allowed.fullmatch(key[1])]
 
 
