@@ -4291,6 +4291,22 @@ def test_a_list_set_template_argo_cd_cannot_parse_generates_nothing(
         assert app.annotations["note"] == name.replace("{{ env }}", "prod")
 
 
+def test_an_element_of_no_parameters_leaves_the_template_unparsed(tmp_path: Path) -> None:
+    """An element ``{}`` gives no parameters: Argo CD returns the template as written
+    without parsing it (``RenderTemplateParams``), so a ``{{`` with no ``}}`` fails
+    nothing and every tag stays as written."""
+    repo = _one_set(tmp_path / "repo", "          - env: prod\n", "          - {}\n")
+    set_file = repo / "apps" / "set.yaml"
+    set_file.write_text(set_file.read_text().replace(
+        "      name: web\n",
+        "      name: web\n      annotations:\n        note: 'a {{x}} {{ tail'\n"))
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [e for e in report.errors if "'{{'" in e.message] == []
+    [app] = [t.application for t in report.targets if t.application is not None]
+    assert (app.annotations["note"], app.destination_namespace) == (
+        "a {{x}} {{ tail", "{{env}}")
+
+
 _OVERRIDDEN_CHART = {
     "apps/web-prod.yaml": DIRECTORY_APP.format(name="web-prod", path="chart"),
     "chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",

@@ -265,8 +265,9 @@ def _substitute(value: Any, params: Mapping[str, str], path: tuple[Any, ...]) ->
 def _fill(text: str, params: Mapping[str, str], path: tuple[Any, ...]) -> str:
     """``text`` with its tags replaced as fasttemplate (``{{``, ``}}``) replaces them for
     Argo CD: a tag runs to the next ``}}``, an unknown or empty one stays as written, and a
-    ``{{`` with no ``}}`` after it fails the template (``_Unterminated``)."""
-    if not _TEMPLATED.search(text):
+    ``{{`` with no ``}}`` after it fails the template (``_Unterminated``). An element of no
+    parameters leaves the template as written, unparsed (``RenderTemplateParams``)."""
+    if not params or not _TEMPLATED.search(text):
         return text
     out: list[str] = []
     position = 0
