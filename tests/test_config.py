@@ -280,9 +280,17 @@ def test_invalid_configuration_names_file_and_line(tmp_path: Path, text: str,
      "          memory:\n            limitMax: 1Gi\n            limitMin: 2Gi\n",
      "policies/platecheck.yaml:7: resource-ranges: option memory.limitMin '2Gi' is above "
      "memory.limitMax '1Gi': no memory limit is inside the range"),
+    ("policies:\n  argocd-application:\n    options:\n      syncWaveOrder:\n"
+     "        - Namespace\n        - 5\n",
+     "policies/platecheck.yaml:6: option syncWaveOrder of policy 'argocd-application' must "
+     "list globs or lists of globs, found 5"),
+    ("policies:\n  argocd-application:\n    options:\n      namespaces:\n"
+     "        prod: [shop-prod]\n        stg:\n          - shop-stg\n          - [x]\n",
+     "policies/platecheck.yaml:8: option 'namespaces' of policy 'argocd-application' must map "
+     "environments to lists of namespace globs; stg holds a list ['x']"),
 ], ids=["names-item", "labels-item", "ranges-key", "ranges-value", "pairs-item",
         "pairs-environment", "list-option-item", "pairs-itself", "request-range",
-        "limit-range"])
+        "limit-range", "wave-order-item", "namespaces-item"])
 def test_an_error_about_an_item_or_nested_key_is_at_its_own_line(tmp_path: Path, text: str,
                                                                   message: str) -> None:
     """Not at the line of the key that holds the list or mapping."""

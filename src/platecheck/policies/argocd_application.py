@@ -152,7 +152,7 @@ from platecheck.model import (
     Source,
     SourceType,
 )
-from platecheck.options import OptionValueError, PolicyOptions, option
+from platecheck.options import OptionError, OptionValueError, PolicyOptions, option
 from platecheck.repourl import git_repo_urls, normalized, this_repository
 from platecheck.semver import EXACT_VERSION
 from platecheck.sourcecheck import path_remedy
@@ -879,11 +879,11 @@ def _wave_order(value: Any) -> tuple[tuple[str, ...], ...]:
     if not isinstance(value, list):
         raise OptionValueError(f"must be a list, found {type_name(value)}")
     order = []
-    for item in value:
+    for index, item in enumerate(value):
         globs = item if isinstance(item, list) else [item]
         if not globs or not all(isinstance(g, str) for g in globs):
-            raise PlatecheckError(f"option syncWaveOrder of policy {ID!r} must list globs or "
-                                  f"lists of globs, found {item!r}")
+            raise OptionError(f"option syncWaveOrder of policy {ID!r} must list globs or "
+                              f"lists of globs, found {item!r}", (index,))
         order.append(tuple(globs))
     return tuple(order)
 
@@ -906,10 +906,16 @@ def _shown(value: Any) -> str:
 
 
 def _glob_lists(value: Any, what: str) -> Mapping[str, tuple[str, ...]]:
-    if not isinstance(value, Mapping) or not all(
-            isinstance(globs, list) and all(isinstance(g, str) for g in globs)
-            for globs in value.values()):
+    if not isinstance(value, Mapping):
         raise OptionValueError(f"must map {what}, found {type_name(value)}")
+    for name, globs in value.items():
+        if not isinstance(globs, list):
+            raise OptionValueError(f"must map {what}; {name} holds {type_name(globs)}",
+                                   (name,))
+        for index, glob in enumerate(globs):
+            if not isinstance(glob, str):
+                raise OptionValueError(f"must map {what}; {name} holds {type_name(glob)} "
+                                       f"{glob!r}", (name, index))
     return {str(name): tuple(globs) for name, globs in value.items()}
 
 
