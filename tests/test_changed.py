@@ -256,6 +256,33 @@ def test_paths_are_relative_to_a_root_below_the_top_of_the_work_tree(tmp_path: P
     assert changed_files(top / "gitops", "HEAD") == ("helm/a/values.yaml",)
 
 
+@pytest.mark.parametrize("command", ["changed", "base"])
+def test_a_directory_shaped_as_a_git_repository_runs_none_of_its_commands(
+        tmp_path: Path, command: str) -> None:
+    """The checked directory ``envs/`` (a root of its own: it holds ``policies/``) is shaped
+    as a git repository, committed: ``HEAD``, ``objects/``, ``refs/`` and a ``config`` whose
+    ``core.fsmonitor`` is a command. git is bound to the checkout's own ``.git``, so it never
+    takes ``envs/`` for a repository, and the command never runs."""
+    from platecheck.basetree import export
+
+    inner = make_repo(tmp_path / "inner", {"a.txt": "a\n"})
+    marker = tmp_path / "ran"
+    files = {"envs/policies/.keep": "", "envs/HEAD": (inner / ".git" / "HEAD").read_text(),
+             "envs/config": "[core]\n\trepositoryformatversion = 0\n\tbare = false\n"
+                            f"\tworktree = .\n\tfsmonitor = \"touch {marker}; false\"\n"}
+    write_files(tmp_path / "repo", files)
+    for part in ("objects", "refs"):
+        shutil.copytree(inner / ".git" / part, tmp_path / "repo" / "envs" / part)
+    repo = make_repo(tmp_path / "repo", {})
+    (repo / "envs" / "web.yaml").write_text("a: 1\n")  # a change git looks at
+    if command == "changed":
+        assert changed_files(repo / "envs", "HEAD") == ("web.yaml",)
+    else:
+        export(repo / "envs", "HEAD", tmp_path / "export")
+        assert (tmp_path / "export" / "HEAD").is_file()  # envs/ of the checkout, as committed
+    assert not marker.exists()
+
+
 @pytest.mark.parametrize("ref, message", [
     ("--output=/tmp/x", "--changed-since: not a git revision: '--output=/tmp/x'"),
     ("-p", "--changed-since: not a git revision: '-p'"),

@@ -13,7 +13,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from platecheck.changed import git_out, resolve_commit
+from platecheck.changed import git_command, git_out, resolve_commit
 from platecheck.errors import PlatecheckError
 from platecheck.repourl import remote_urls
 
@@ -70,7 +70,7 @@ def _blobs(root: Path, oids: list[str]) -> list[bytes]:
     if not oids:
         return []
     try:
-        result = subprocess.run(["git", "-C", str(root), "cat-file", "--batch"],
+        result = subprocess.run(git_command(root, "cat-file", "--batch", option=OPTION),
                                 input="".join(f"{oid}\n" for oid in oids).encode("ascii"),
                                 capture_output=True, check=False, timeout=_GIT_TIMEOUT)
     except subprocess.TimeoutExpired:

@@ -20,6 +20,7 @@ target, the Applications rendered ones generate included (``engine._chosen``).
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -76,12 +77,26 @@ def validate_ref(ref: str, option: str = "--changed-since") -> None:
         raise PlatecheckError(f"{option}: not a git revision: {ref!r}")
 
 
+def git_command(root: Path, *args: str, option: str = "--changed-since") -> list[str]:
+    """The git command line for ``args`` run in ``root``, bound to the git directory of the
+    checkout that holds it (the nearest ``.git`` at or above ``root``): git never looks for a
+    repository itself, so a directory of the checked content shaped as a bare repository
+    (``HEAD``, ``objects/``, ``refs/``, a ``config`` with ``core.fsmonitor``) is never taken
+    for one, and no command a checked repository's content names is run."""
+    top = next((d for d in (root, *root.parents) if os.path.lexists(d / ".git")), None)
+    if top is None:
+        raise PlatecheckError(f"{option} needs a git work tree", str(root))
+    return ["git", "-C", str(root), "-c", "safe.bareRepository=explicit",
+            "-c", "core.fsmonitor=false", f"--git-dir={top / '.git'}", f"--work-tree={top}",
+            *args]
+
+
 def _git(root: Path, *args: str, option: str = "--changed-since"
          ) -> subprocess.CompletedProcess[bytes]:
+    command = git_command(root, *args, option=option)
     try:
-        return subprocess.run(
-            ["git", "-C", str(root), *args],
-            capture_output=True, check=False, timeout=_GIT_TIMEOUT, stdin=subprocess.DEVNULL)
+        return subprocess.run(command, capture_output=True, check=False,
+                              timeout=_GIT_TIMEOUT, stdin=subprocess.DEVNULL)
     except FileNotFoundError:
         raise PlatecheckError(f"{option} needs git, and git is not on PATH") from None
     except subprocess.TimeoutExpired:
