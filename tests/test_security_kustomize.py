@@ -60,6 +60,35 @@ def test_a_resource_kustomize_would_fetch_is_refused_before_the_build(
     assert report.builds == 0
 
 
+@pytest.mark.parametrize(("field", "line"), [
+    ("patches:\n  - path: {url}\n", 4),
+    ("patchesStrategicMerge:\n  - {url}\n", 4),
+    ("patchesJson6902:\n  - target: {{kind: ConfigMap, name: web}}\n    path: {url}\n", 5),
+    ("configMapGenerator:\n  - name: g\n    files: [key={url}]\n", 5),
+    ("configMapGenerator:\n  - name: g\n    envs:\n      - {url}\n", 6),
+    ("crds:\n  - {url}\n", 4),
+    ("replacements:\n  - path: {url}\n", 4),
+    ("configurations:\n  - {url}\n", 4),
+    ("transformers:\n  - {url}\n", 4),
+], ids=["patches", "strategic-merge", "json6902", "generator-files", "generator-envs", "crds",
+        "replacements", "configurations", "transformers"])
+def test_a_file_kustomize_would_fetch_is_refused_before_the_build(
+        tmp_path: Path, field: str, line: int) -> None:
+    """Every path kustomize's loader reads (a patch, a generator's file, a CRD, a
+    replacement, a plugin configuration) is fetched when it is a URL: refused before any
+    build starts, as a remote resource is."""
+    url = "http://127.0.0.1:9/a.yaml"
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "root.yaml": application("web", "ov", "web"),
+        "ov/kustomization.yaml": "resources:\n  - cm.yaml\n" + field.format(url=url),
+        "ov/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report.errors] == [
+        (f"ov/kustomization.yaml:{line}", f"{url!r} is remote: kustomize fetches it over the "
+         "network, which platecheck does not use")]
+    assert report.builds == 0
+
+
 def test_the_repositorys_configuration_reads_no_schemas_outside_it(tmp_path: Path) -> None:
     """``schemaDirs`` in the repository's own configuration naming a directory outside the
     repository is refused (what a finding says of its schemas would show them), whether it

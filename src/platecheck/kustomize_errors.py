@@ -11,6 +11,7 @@ import posixpath
 import re
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from platecheck.kustomize_tree import KustomizeCall, file_layer, repository_layer
 from platecheck.manifests import rel_path
@@ -121,6 +122,42 @@ def _remote_entries(call: KustomizeCall, root: Path) -> Iterator[tuple[str, str,
                         and not (directory / entry).exists()):
                     rel = rel_path(file, root)
                     yield entry, rel, file_layer(file, rel).lines.get((key, index))
+        for path, entry in _loaded_paths(data):
+            if _FETCHED.match(entry):
+                rel = rel_path(file, root)
+                yield entry, rel, file_layer(file, rel).lines.get(path)
+
+
+# the fields whose paths kustomize's loader reads, which fetches a URL as it reads a file
+_LOADED_LISTS = ("patchesStrategicMerge", "crds", "transformers", "generators", "validators",
+                 "configurations")
+_LOADED_ITEMS = {"patches": ("path",), "patchesJson6902": ("path",), "replacements": ("path",),
+                 "helmCharts": ("valuesFile", "additionalValuesFiles"),
+                 "configMapGenerator": ("files", "envs", "env"),
+                 "secretGenerator": ("files", "envs", "env")}
+
+
+def _loaded_paths(data: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
+    """Each path (key path, text) a kustomization names that kustomize reads through its
+    loader: a patch, generator file (``key=path``: the path), CRD, replacement, values file
+    or plugin configuration."""
+    def listed(value: Any) -> list[Any]:
+        return value if isinstance(value, list) else []
+
+    for key in _LOADED_LISTS:
+        for index, entry in enumerate(listed(data.get(key))):
+            if isinstance(entry, str):
+                yield (key, index), entry
+    for key, fields in _LOADED_ITEMS.items():
+        for index, item in enumerate(listed(data.get(key))):
+            for field in fields if isinstance(item, dict) else ():
+                value = item.get(field)
+                for number, entry in ([(None, value)] if isinstance(value, str)
+                                      else enumerate(listed(value))):
+                    if isinstance(entry, str):
+                        where = (key, index, field) if number is None else (
+                            key, index, field, number)
+                        yield where, entry.rpartition("=")[2] if field == "files" else entry
 
 
 # kubectl's error once it has gone into a base: what follows is that base's
