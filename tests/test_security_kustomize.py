@@ -89,6 +89,51 @@ def test_a_file_kustomize_would_fetch_is_refused_before_the_build(
     assert report.builds == 0
 
 
+@pytest.mark.parametrize("where", ["chart", "archive"])
+@pytest.mark.parametrize("ref", ["http://127.0.0.1:9/s.json", "file:///etc/hostname",
+                                 "other.json"])
+def test_a_values_schema_reference_of_a_chart_kustomize_inflates_is_refused(
+        tmp_path: Path, where: str, ref: str) -> None:
+    """The helm kustomize starts validates the values with the chart's values.schema.json
+    and its subcharts' (in an archive too), following a ``$ref`` to the network or any file
+    of the machine: refused before the build, at the schema; a reference within the schema
+    (``#/definitions/...``) builds."""
+    import io
+    import tarfile
+
+    schema = ('{"type": "object", "definitions": {"s": {"type": "string"}}, '
+              '"properties": {"a": {"$ref": "%s"}}}')
+    files = {".git/HEAD": "", "root.yaml": application("web", "ov", "web"),
+             "ov/kustomization.yaml": "helmCharts:\n  - name: leak\n",
+             "ov/charts/leak/values.yaml": "{}\n",
+             **{f"ov/charts/leak/{k}": v for k, v in CHART.items()}}
+    if where == "chart":
+        files["ov/charts/leak/values.schema.json"] = schema % ref
+    repo = write_files(tmp_path / "repo", files)
+    if where == "archive":
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+            for name, text in {"sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+                               "sub/values.schema.json": schema % ref}.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(text.encode())
+                archive.addfile(info, io.BytesIO(text.encode()))
+        (repo / "ov/charts/leak/charts").mkdir()
+        (repo / "ov/charts/leak/charts/sub-0.1.0.tgz").write_bytes(buffer.getvalue())
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    schema_file = ("ov/charts/leak/values.schema.json" if where == "chart"
+                   else "ov/charts/leak/charts/sub-0.1.0.tgz")
+    assert [(e.location, e.message) for e in report.errors] == [
+        (schema_file, f"$ref {ref} in a chart kustomize inflates: helm would read it from "
+         "outside the chart (a file of the machine, or the network), so platecheck does not "
+         "build it")]
+    assert report.builds == 0
+    (repo / schema_file).unlink()
+    if where == "chart":
+        (repo / schema_file).write_text(schema % "#/definitions/s")
+    assert lint(repo, cache_dir=tmp_path / "cache").errors == ()
+
+
 def test_the_repositorys_configuration_reads_no_schemas_outside_it(tmp_path: Path) -> None:
     """``schemaDirs`` in the repository's own configuration naming a directory outside the
     repository is refused (what a finding says of its schemas would show them), whether it

@@ -68,6 +68,7 @@ from platecheck.kustomize_errors import (
     kubectl_error,
     plugin_entry,
     remote_entry,
+    schema_reference,
 )
 from platecheck.kustomize_generators import generated
 from platecheck.kustomize_patches import PatchSource, kind_name, patch_layers, read_source
@@ -429,6 +430,7 @@ class Kustomize:
                         f"{str(inflated.chart.get('name', ''))!r}) leads out of the "
                         "repository; platecheck inflates only charts of the repository, and "
                         "kustomize would read this one from wherever it is", file, line)
+                _no_schema_reference(chart, self.root)
                 homes.append(home)
         return homes
 
@@ -565,6 +567,18 @@ def _mapping(path: Path, rel: str) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise PlatecheckError("a kustomization must be a mapping", rel)
     return data
+
+
+def _no_schema_reference(chart: Path, root: Path) -> None:
+    """Refuse a chart kustomize would inflate whose values schema refers to another file
+    or a URL (``kustomize_errors.schema_reference``): before the build, at the schema."""
+    found = schema_reference(chart) if chart.is_dir() else None
+    if found is not None:
+        path, ref = found
+        raise PlatecheckError(
+            f"$ref {ref} in a chart kustomize inflates: helm would read it from outside the "
+            "chart (a file of the machine, or the network), so platecheck does not build it",
+            rel_path(path, root))
 
 
 class _Inflated(NamedTuple):

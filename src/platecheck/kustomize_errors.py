@@ -160,6 +160,70 @@ def _loaded_paths(data: dict[str, Any]) -> Iterator[tuple[KeyPath, str]]:
                         yield where, entry.rpartition("=")[2] if field == "files" else entry
 
 
+_SCHEMA = "values.schema.json"
+_MAX_SCHEMA = 32 << 20  # bytes of a schema read, in a directory or an archive
+
+
+def schema_reference(chart: Path) -> tuple[Path, str] | None:
+    """The first ``values.schema.json`` of a chart kustomize inflates (its own, or one of
+    its subcharts', in a directory or an archive) holding a ``$ref`` to anything but a place
+    in itself (``#...``), and that reference: the helm kustomize starts validates the values
+    with it, and would read what it names from the machine's files or the network."""
+    for path in sorted(chart.rglob("*")):
+        if path.name == _SCHEMA and path.is_file() and path.stat().st_size <= _MAX_SCHEMA:
+            ref = _outside_reference(path.read_bytes())
+        elif path.name.endswith((".tgz", ".tar.gz")) and path.is_file():
+            ref = _archived_reference(path.read_bytes(), depth=0)
+        else:
+            continue
+        if ref is not None:
+            return path, ref
+    return None
+
+
+def _archived_reference(data: bytes, depth: int) -> str | None:
+    import io
+    import tarfile
+
+    if depth > 4:
+        return None
+    try:
+        with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:
+            for member in archive:
+                if not member.isfile() or member.size > _MAX_SCHEMA:
+                    continue
+                name = member.name.rsplit("/", 1)[-1]
+                if name != _SCHEMA and not name.endswith((".tgz", ".tar.gz")):
+                    continue
+                read = archive.extractfile(member)
+                content = read.read() if read is not None else b""
+                ref = _outside_reference(content) if name == _SCHEMA else \
+                    _archived_reference(content, depth + 1)
+                if ref is not None:
+                    return ref
+    except (tarfile.TarError, OSError, EOFError):
+        return None  # helm refuses what it cannot read, and reads nothing of it
+    return None
+
+
+def _outside_reference(text: bytes) -> str | None:
+    try:
+        schema = json.loads(text)
+    except ValueError:
+        return None  # helm refuses it before it reads a reference
+    todo = [schema]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and not ref.startswith("#"):
+                return ref
+            todo.extend(node.values())
+        elif isinstance(node, list):
+            todo.extend(node)
+    return None
+
+
 # kubectl's error once it has gone into a base: what follows is that base's
 _RECURSED = re.compile(r"recursed accumulation of path '([^']+)'")
 
