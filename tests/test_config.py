@@ -382,3 +382,28 @@ def test_a_bad_option_value_fails_at_its_line(tmp_path: Path, text: str, line: i
         configuration(tmp_path)
     assert (caught.value.file, caught.value.line) == ("policies/platecheck.yaml", line)
     assert caught.value.message.startswith(starts)
+
+
+@pytest.mark.parametrize("linked", ["platecheck.yaml", "waivers.yaml", "policies"])
+def test_a_configuration_a_link_leads_out_of_the_repository_is_not_read(
+        tmp_path: Path, linked: str) -> None:
+    """The repository's configuration (or its waivers, or the whole ``policies/``) linked to
+    a file outside it: refused before it is read, so no error quotes the outside file."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "platecheck.yaml").write_text("policies:\n  SECRET-KEY: {}\n")
+    (outside / "waivers.yaml").write_text("SECRET-KEY: 1\n")
+    repo = tmp_path / "repo"
+    (repo / "policies").mkdir(parents=True)
+    if linked == "policies":
+        (repo / "policies").rmdir()
+        (repo / "policies").symlink_to(outside, target_is_directory=True)
+        linked = "platecheck.yaml"
+    else:
+        (repo / "policies" / linked).symlink_to(outside / linked)
+    with pytest.raises(PlatecheckError) as caught:
+        configuration(repo, None)
+    assert (caught.value.file, caught.value.message) == (
+        f"policies/{linked}", "leads out of the repository (a symbolic link); the "
+        "repository's configuration is read from inside it")
+    assert "SECRET" not in str(caught.value)

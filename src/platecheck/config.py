@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -212,6 +213,22 @@ class Config:
         return settings.level_lines.get(None) if settings.level is not None else None
 
 
+def _not_linked_out(root: Path, directory: Path) -> None:
+    """The configuration files of a directory inside the repository are the repository's
+    own: one that a symbolic link (of the file, or of the directory) leads out of it is
+    refused, as every file of the repository that leads out is, before it is read."""
+    top = resolve(root)
+    if not Path(os.path.abspath(directory)).is_relative_to(Path(os.path.abspath(root))):
+        return
+    for name in (CONFIG_FILE, WAIVERS_FILE):
+        path = directory / name
+        if os.path.lexists(path) and not resolve(path).is_relative_to(top):
+            raise PlatecheckError("leads out of the repository (a symbolic link); the "
+                                  "repository's configuration is read from inside it",
+                                  Path(os.path.relpath(os.path.abspath(path),
+                                                       os.path.abspath(root))).as_posix())
+
+
 def load_config(root: Path, config_dir: Path | None = None,
                 policies: Mapping[str, PolicyDeclaration] | None = None) -> Config:
     """The configuration of the repository at ``root``: ``config_dir/platecheck.yaml``
@@ -232,6 +249,7 @@ def load_config(root: Path, config_dir: Path | None = None,
                               f"{WAIVERS_FILE}; the built-in configuration would apply as if "
                               "it had not been given", str(config_dir))
     rel = _rel(path, root)
+    _not_linked_out(root, directory)
     merged = builtin
     raw = None
     parser = None
