@@ -142,6 +142,35 @@ def test_a_directory_holding_jsonnet_depends_on_the_whole_repository(tmp_path: P
         "prod/j": "lib/k.libsonnet"}
 
 
+def test_what_a_symbolic_link_of_a_source_leads_to_is_an_input_of_it(tmp_path: Path) -> None:
+    """A directory source's manifest linked to a shared file (and a chart's helper linked to
+    one) is chosen by a change of that file; a symbolic link that changed (a source path
+    retargeted) chooses every target."""
+    import dataclasses
+
+    from platecheck.model import SourceType
+
+    for name in ("shared/cm.yaml", "shared/_helpers.tpl", "other/cm.yaml", "p/own.yaml",
+                 "c/templates/x.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    (tmp_path / "p" / "cm.yaml").symlink_to("../shared/cm.yaml")
+    (tmp_path / "c" / "templates" / "_helpers.tpl").symlink_to("../../shared/_helpers.tpl")
+    (tmp_path / "helm").mkdir()
+    (tmp_path / "helm" / "a").symlink_to("../other", target_is_directory=True)
+    plain = dataclasses.replace(target("prod", "p", "p", (), "apps/p.yaml"), chart=None,
+                                source_type=SourceType.DIRECTORY, source_dir=tmp_path / "p")
+    chart = target("prod", "c", "c", (), "apps/c.yaml")
+    assert dict(select([plain, chart], ["shared/cm.yaml"], ref="main", root=tmp_path).reasons
+                ) == {"prod/p": "shared/cm.yaml"}
+    assert dict(select([plain, chart], ["shared/_helpers.tpl"], ref="main",
+                       root=tmp_path).reasons) == {"prod/c": "shared/_helpers.tpl"}
+    assert dict(select([plain, chart], ["other/cm.yaml"], ref="main", root=tmp_path).reasons
+                ) == {}
+    assert dict(select([plain, chart], ["helm/a"], ref="main", root=tmp_path).reasons) == {
+        "prod/p": "helm/a", "prod/c": "helm/a"}
+
+
 def test_a_values_file_no_target_names_counts_as_a_chart_change() -> None:
     # a template could read it with .Files.Get; choosing too much is safe, too little is not
     assert chosen("helm/web/values-dev.yaml") == {

@@ -10,8 +10,10 @@ A target is chosen when one of its inputs changed:
   own ``values.yaml`` every target of the chart);
 - its Application manifest;
 - an input of the target whose render generates its Application (of the same tree);
-- anything under the policy configuration directory, or a file deleted since REF (every
-  target).
+- what a symbolic link under its chart or source directory leads to (a shared helper, a
+  shared manifest);
+- anything under the policy configuration directory, a file deleted since REF or a
+  symbolic link that changed (every target).
 
 Every other environment of a chosen app is added as its counterpart, so the
 staging/production consistency check still sees both sides. The engine chooses among every
@@ -22,12 +24,13 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, RenderTarget
+from platecheck.realpaths import resolve
 
 COUNTERPART = "counterpart for env-consistency"
 _GIT_TIMEOUT = 60  # seconds; a local diff takes milliseconds
@@ -188,7 +191,21 @@ def _inputs(target: RenderTarget, root: Path) -> tuple[list[str], set[str]]:
               if a.path is not None and a.path.is_relative_to(root)}  # --set-file
     if target.application is not None:
         files.add(target.application.file)
-    return _chart_dirs(target, root), files
+    dirs = _chart_dirs(target, root)
+    return [*dirs, *(linked for d in dirs if d for linked in _linked(root, d))], files
+
+
+def _linked(root: Path, directory: str) -> Iterator[str]:
+    """What the symbolic links under ``directory`` lead to inside the repository (a shared
+    helper a chart links, a manifest a directory source links): read as the link's."""
+    top = resolve(root)
+    for parent, names, files in os.walk(root / directory):
+        for name in (*names, *files):
+            path = Path(parent) / name
+            if path.is_symlink():
+                real = resolve(path)
+                if real.is_relative_to(top) and real != top:
+                    yield real.relative_to(top).as_posix()
 
 
 def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str, root: Path,
@@ -202,7 +219,9 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
     changed = tuple(changed)
     reasons: dict[str, str] = {}
     config_change = next((p for p in changed if config_dir and _under(p, config_dir)), None)
-    everything = config_change or next(iter(deleted), None)
+    # a symbolic link changed: what reads through it is not told by its name alone
+    link = next((p for p in changed if os.path.islink(root / p)), None)
+    everything = config_change or next(iter(deleted), None) or link
     # Environment values files usually sit in the chart directory; they are inputs of the
     # targets that name them, not a change of the chart (but a chart's values.yaml, which
     # helm always reads, is)
