@@ -195,6 +195,23 @@ def test_a_chart_the_git_generator_excludes_or_does_not_reach_is_undeployed(
                           ("legacy/old", "old"))]
 
 
+def test_a_parameter_in_a_set_path_may_name_a_directory_at_any_depth(tmp_path: Path) -> None:
+    """``path: '{{metadata.annotations.path}}'`` of a clusters generator: the value is the
+    cluster's annotation, which may hold ``/`` (``apps/team/api``), so every chart may be
+    deployed and none is named; a git directories generator's ``{{path}}`` is bound to its
+    patterns one name at a time."""
+    app_set = SET.replace("  goTemplate: true\n", "").replace(
+        "    - list:\n        elements:\n          - env: prod\n          - env: stg\n",
+        "    - clusters: {}\n").replace("'apps/{{.env}}'", "'{{metadata.annotations.path}}'"
+                                     ).replace("'apps-{{.env}}'", "'{{name}}'")
+    chart = "apiVersion: v2\nname: api\nversion: 0.1.0\n"
+    repo = _apps_and_legacy(tmp_path, app_set, {
+        "apps/team/api/Chart.yaml": chart, "apps/team/api/templates/cm.yaml": CM.format(
+            name="api")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report.findings if f.policy == "undeployed-chart"] == []
+
+
 @pytest.mark.parametrize("path", ["'{{ .path.path }}'", "{{ .path.path }}"])
 def test_the_source_a_template_patch_writes_deploys_what_it_names(tmp_path: Path,
                                                                   path: str) -> None:

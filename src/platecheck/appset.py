@@ -62,6 +62,16 @@ def template_path_globs(app_set: Mapping[str, Any], path: str, excluded: bool = 
     return [TEMPLATE_ACTION.sub("*", p).strip("/") or "." for p in paths]
 
 
+def any_value_action(app_set: Mapping[str, Any], path: str) -> bool:
+    """Whether an ApplicationSet's template source ``path`` holds a template action other
+    than a git directories generator's path: a parameter of any generator, whose value may
+    hold ``/`` and name a directory at any depth."""
+    spec = app_set.get("spec")
+    directories = next(_git_directories(spec), None) if isinstance(spec, Mapping) else None
+    return TEMPLATE_ACTION.search(_PATH_ACTION.sub("", path) if directories else path) \
+        is not None
+
+
 def _literally(text: str) -> Callable[[re.Match[str]], str]:
     return lambda _: text
 

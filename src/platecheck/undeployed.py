@@ -9,12 +9,13 @@ so nothing judged it. Naming them keeps that from passing unsaid.
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from platecheck.appset import TEMPLATE_ACTION, template_path_globs
+from platecheck.appset import TEMPLATE_ACTION, any_value_action, template_path_globs
 from platecheck.chartfile import as_helm_reads
 from platecheck.discover import raw_at, rel_path, source_directories
 from platecheck.errors import PlatecheckError
@@ -104,8 +105,9 @@ def undeployed_charts(directories: Sequence[Path], root: Path,
         if d not in deployed and (_metadata(d, root) or {}).get("type") != "library"))
 
 
-# a source path pattern and the patterns excluded with it (a git directories generator's)
-Pattern = tuple[str, tuple[str, ...]]
+# a source path pattern, the patterns excluded with it (a git directories generator's), and
+# whether its ``*`` may stand for several names (a parameter's value, which may hold ``/``)
+Pattern = tuple[str, tuple[str, ...], bool]
 
 
 def _source_patterns(applications: Iterable[Application], root: Path,
@@ -129,12 +131,13 @@ def _source_patterns(applications: Iterable[Application], root: Path,
                 continue
             found = plugins if index is not None and _plugin(app, index) else patterns
             excluded = tuple(template_path_globs(app.raw, source.path, excluded=True))
+            deep = any_value_action(app.raw, source.path)
             for path in template_path_globs(app.raw, source.path):
-                found.add((str(PurePosixPath(path)) if path else ".", excluded))
+                found.add((str(PurePosixPath(path)) if path else ".", excluded, deep))
                 if path and not _WILDCARD.search(path):
                     real = resolve(root / path)
                     if real.is_relative_to(top):
-                        found.add((rel_path(real, top), excluded))
+                        found.add((rel_path(real, top), excluded, False))
     return patterns, plugins
 
 
@@ -227,12 +230,15 @@ def _coverage(patterns: tuple[set[Pattern], set[Pattern]], charts: set[str]
 
 def _matcher(patterns: set[Pattern]) -> Callable[[str], bool]:
     """Whether a directory is one of ``patterns`` (paths as they are, or globs matched as
-    Argo CD's git directories generator matches them, one name each as Go's ``path.Match``),
-    and none of the patterns excluded with it."""
-    literal = {p for p, excluded in patterns if not _WILDCARD.search(p) and not excluded}
-    globbed = [(p, excluded) for p, excluded in patterns if p not in literal or excluded]
+    Argo CD's git directories generator matches them, one name each as Go's ``path.Match``;
+    a parameter's ``*`` any names, ``/`` included), and none of the patterns excluded with
+    it."""
+    literal = {p for p, excluded, _ in patterns if not _WILDCARD.search(p) and not excluded}
+    globbed = [(re.compile(fnmatch.translate(p)) if deep else p, excluded)
+               for p, excluded, deep in patterns if p not in literal or excluded]
     return lambda directory: directory in literal or any(
-        path_match(p, directory) and not any(path_match(e, directory) for e in excluded)
+        (p.match(directory) is not None if isinstance(p, re.Pattern) else path_match(
+            p, directory)) and not any(path_match(e, directory) for e in excluded)
         for p, excluded in globbed)
 
 
