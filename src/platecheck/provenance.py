@@ -136,8 +136,9 @@ def template_reads(rendered: RenderedTarget, resource: Resource | None, fields: 
     if line is None:
         return None
     column, end = _indent(lines[line - 1]), line
-    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > column):
-        end += 1
+    while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > column
+                                or lines[end].lstrip().startswith("{{")):
+        end += 1  # the field's value: deeper lines, and actions at any column
     reads: list[KeyPath] = []
     for action in _ACTION.findall("\n".join(lines[line - 1:end])):
         action = action.replace("$.", ".")  # ``$`` is the template's root scope
