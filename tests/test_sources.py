@@ -1138,6 +1138,24 @@ def test_a_value_the_template_reads_from_no_values_key_is_not_put_at_one_of_the_
          'container "once" in Job/once: cpu limit "200m" is below its request "500m"')]
 
 
+def test_a_value_written_on_the_field_line_is_not_read_from_the_actions_below_it(
+        tmp_path: Path) -> None:
+    """``image: auto`` written by the template, then ``{{- with .Values.pullPolicy }}`` at
+    the same column: the actions below a field whose value is on its own line are the next
+    field's, so the untagged image is at the template, not at ``pullPolicy: ""``."""
+    deploy = _DEPLOYMENT.format(name="gw", tag="1.0.0").replace(
+        "image: nginx:1.0.0\n", "image: auto\n          {{- with .Values.pullPolicy }}\n"
+        "          imagePullPolicy: {{ . }}\n          {{- end }}\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/gw.yaml": DIRECTORY_APP.format(name="gw", path="chart"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: gw\nversion: 0.1.0\n",
+        "chart/values.yaml": "pullPolicy: ''\n", "chart/templates/deploy.yaml": deploy})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+        "chart/templates/deploy.yaml:12"]
+
+
 def test_a_resource_one_application_renders_twice_is_reported_at_its_last_copy(
         tmp_path: Path) -> None:
     """Two sources of one Application (and two files of one of them) render ConfigMap

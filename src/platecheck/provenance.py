@@ -136,9 +136,12 @@ def template_reads(rendered: RenderedTarget, resource: Resource | None, fields: 
     if line is None:
         return None
     column, end = _indent(lines[line - 1]), line
+    # the field's value: its own line's, and deeper lines; with none on its line (``key:``),
+    # template actions at any column too (``{{ toYaml .Values.x | indent 12 }}`` at 0)
+    below = not lines[line - 1].partition(":")[2].split("#")[0].strip(" |>-")
     while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > column
-                                or lines[end].lstrip().startswith("{{")):
-        end += 1  # the field's value: deeper lines, and actions at any column
+                                or below and lines[end].lstrip().startswith("{{")):
+        end += 1
     reads: list[KeyPath] = []
     for action in _ACTION.findall("\n".join(lines[line - 1:end])):
         action = action.replace("$.", ".")  # ``$`` is the template's root scope
@@ -671,7 +674,7 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
             continue
         names = [p.lower() for p in path if isinstance(p, str)]
         # a key the template's text reads is the one, whatever its name
-        key_hit = bool(names) and names[-1] in key_names or within is not None
+        key_hit = bool(names) and names[-1] in key_names or within is not None and text != ""
         parent_hit = len(names) > 1 and names[-2] in parent_names
         around = set(names) | {t for t in map(_text, siblings) if t is not None}
         context_hits = len(context_words & {a.lower() for a in around})
