@@ -171,6 +171,25 @@ def test_what_a_symbolic_link_of_a_source_leads_to_is_an_input_of_it(tmp_path: P
         "prod/p": "helm/a", "prod/c": "helm/a"}
 
 
+def test_a_local_dependency_of_requirements_yaml_chooses_the_chart(tmp_path: Path) -> None:
+    """An apiVersion v1 chart declares its ``file://`` dependency in requirements.yaml, which
+    helm reads: a change in that chart chooses the target, as one Chart.yaml declares does."""
+    import dataclasses
+
+    for name, text in (("charts/a/Chart.yaml", "apiVersion: v1\nname: a\nversion: 0.1.0\n"),
+                       ("charts/a/requirements.yaml",
+                        "dependencies:\n  - name: b\n    repository: file://../b\n"),
+                       ("charts/b/Chart.yaml", "apiVersion: v1\nname: b\nversion: 0.1.0\n")):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+    made = target("prod", "a", "charts/a", (), "apps/a.yaml")
+    assert made.chart is not None
+    made = dataclasses.replace(made, chart=dataclasses.replace(
+        made.chart, path=tmp_path / "charts/a", metadata={}))
+    assert dict(select([made], ["charts/b/templates/deploy.yaml"], ref="main",
+                       root=tmp_path).reasons) == {"prod/a": "charts/b/templates/deploy.yaml"}
+
+
 def test_a_values_file_no_target_names_counts_as_a_chart_change() -> None:
     # a template could read it with .Files.Get; choosing too much is safe, too little is not
     assert chosen("helm/web/values-dev.yaml") == {

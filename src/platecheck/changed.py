@@ -28,6 +28,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from platecheck.chartfile import declared
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, RenderTarget
 from platecheck.realpaths import resolve
@@ -175,13 +176,17 @@ def _chart_dirs(target: RenderTarget, root: Path) -> list[str]:
     if target.chart is None:
         return []
     dirs = [target.chart.rel]
-    for dep in target.chart.metadata.get("dependencies") or ():
-        repo = dep.get("repository") if isinstance(dep, Mapping) else None
+    # Chart.yaml's, and an apiVersion v1 chart's requirements.yaml's, which helm reads too
+    repositories = [dep.get("repository") if isinstance(dep, Mapping) else None
+                    for dep in target.chart.metadata.get("dependencies") or ()]
+    if target.chart.path.is_dir():
+        repositories += [dep.repository for dep in declared(target.chart.path, root)]
+    for repo in repositories:
         if isinstance(repo, str) and repo.startswith("file://"):
             dep_dir = (target.chart.path / repo.removeprefix("file://")).resolve()
             if dep_dir.is_relative_to(root):
                 dirs.append(dep_dir.relative_to(root).as_posix())
-    return dirs
+    return list(dict.fromkeys(dirs))
 
 
 def _inputs(target: RenderTarget, root: Path) -> tuple[list[str], set[str]]:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from pathlib import PurePosixPath
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from platecheck.model import Chart
+from platecheck.runmemo import recall
+from platecheck.yamlio import first_document, read_text
 
 # each field of Helm's structs -> whether it is a string or a boolean (a null leaves it alone)
 CHART_FIELDS = {
@@ -89,3 +92,41 @@ def key_line(raw: bytes | None, field: str) -> int | None:
 def chart_yaml(chart: Chart) -> str:
     """A chart's Chart.yaml, repository-relative ("Chart.yaml" for a chart at the root)."""
     return (PurePosixPath(chart.rel) / "Chart.yaml").as_posix()
+
+
+@dataclass(frozen=True)
+class Dependency:
+    name: str
+    repository: str
+    file: str  # the repository-relative Chart.yaml (or requirements.yaml) declaring it
+    line: int | None
+    alias: str | None = None  # the name the parent renders it under, when not its own
+
+
+def declared(chart: Path, root: Path) -> tuple[Dependency, ...]:
+    """The dependencies ``chart`` declares (Chart.yaml, or requirements.yaml of apiVersion v1
+    charts), read once per run."""
+    return recall("declared", (chart, root), lambda: tuple(_declared(chart, root)))
+
+
+def _declared(chart: Path, root: Path) -> list[Dependency]:
+    result = []
+    for name in ("Chart.yaml", "requirements.yaml"):
+        path = chart / name
+        if not path.is_file():
+            continue
+        rel = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        document = first_document(read_text(path, rel)[1], rel)
+        data: Any = document.data
+        key = written_key(data, "dependencies", False) if isinstance(data, dict) else None
+        if key is None:
+            continue
+        items = data[key]
+        for index, item in enumerate(items if isinstance(items, list) else []):
+            item = as_helm_reads(item, DEPENDENCY_FIELDS) if isinstance(item, dict) else None
+            if item is not None and isinstance(item.get("name"), str):
+                alias = item.get("alias")
+                result.append(Dependency(item["name"], str(item.get("repository") or ""), rel,
+                                         document.lines.get((key, index)),
+                                         alias if isinstance(alias, str) and alias else None))
+    return result

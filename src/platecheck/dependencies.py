@@ -18,12 +18,11 @@ import os
 import tarfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from platecheck.cache import HelmResult
-from platecheck.chartfile import DEPENDENCY_FIELDS, as_helm_reads, written_key
+from platecheck.chartfile import Dependency, as_helm_reads, declared
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.model import ValuesFile
@@ -31,44 +30,6 @@ from platecheck.runmemo import recall
 from platecheck.yamlio import first_document, load_document, load_values, read_text
 
 _FILE = "file://"
-
-
-@dataclass(frozen=True)
-class Dependency:
-    name: str
-    repository: str
-    file: str  # the repository-relative Chart.yaml (or requirements.yaml) declaring it
-    line: int | None
-    alias: str | None = None  # the name the parent renders it under, when not its own
-
-
-def declared(chart: Path, root: Path) -> tuple[Dependency, ...]:
-    """The dependencies ``chart`` declares (Chart.yaml, or requirements.yaml of apiVersion v1
-    charts), read once per run."""
-    return recall("declared", (chart, root), lambda: tuple(_declared(chart, root)))
-
-
-def _declared(chart: Path, root: Path) -> list[Dependency]:
-    result = []
-    for name in ("Chart.yaml", "requirements.yaml"):
-        path = chart / name
-        if not path.is_file():
-            continue
-        rel = rel_path(path, root)
-        document = first_document(read_text(path, rel)[1], rel)
-        data: Any = document.data
-        key = written_key(data, "dependencies", False) if isinstance(data, dict) else None
-        if key is None:
-            continue
-        items = data[key]
-        for index, item in enumerate(items if isinstance(items, list) else []):
-            item = as_helm_reads(item, DEPENDENCY_FIELDS) if isinstance(item, dict) else None
-            if item is not None and isinstance(item.get("name"), str):
-                alias = item.get("alias")
-                result.append(Dependency(item["name"], str(item.get("repository") or ""), rel,
-                                         document.lines.get((key, index)),
-                                         alias if isinstance(alias, str) and alias else None))
-    return result
 
 
 def missing(chart: Path, root: Path) -> list[Dependency]:

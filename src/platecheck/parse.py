@@ -10,7 +10,7 @@ from typing import Any
 
 from platecheck import yamlio
 from platecheck.cache import Digest, ResultMemo, code_digest, json_copy
-from platecheck.dependencies import Dependency
+from platecheck.chartfile import Dependency
 from platecheck.dependencies import sources as dependency_sources
 from platecheck.errors import PlatecheckError, YamlError, YamlTooDeep
 from platecheck.manifests import rel_path

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from platecheck.dependencies import declared
+from platecheck.chartfile import declared
 from platecheck.discover import Discovery, rel_path, top_level_charts
 from platecheck.errors import PlatecheckError
 from platecheck.model import RenderTarget

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from platecheck.cache import HelmResult, read_regular
-from platecheck.chartfile import chart_yaml, key_line
-from platecheck.dependencies import declared, subchart_defaults
+from platecheck.chartfile import chart_yaml, declared, key_line
+from platecheck.dependencies import subchart_defaults
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.helmargs import set_argv

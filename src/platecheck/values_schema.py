@@ -249,7 +249,7 @@ def refused_at(target: RenderTarget, stderr: str) -> Origin | None:
     else:
         field = [] if dotted == "(root)" else dotted.split(".")
     root = _repository(chart)
-    from platecheck.dependencies import declared
+    from platecheck.chartfile import declared
     from platecheck.values import merge_values, target_layers
 
     keys = [dep.alias or dep.name for dep in declared(chart.path, root) if dep.name == name]
