@@ -585,3 +585,22 @@ def test_applications_a_hand_applied_kustomization_lists_with_a_root_are_reached
             ("bootstrap/stray.yaml:4", "Application stray: is not reachable from an "
              "app-of-apps (roots: bootstrap/workloads.yaml); unless something else applies "
              "it, Argo CD never deploys it")]
+
+
+def test_a_dependency_of_requirements_yaml_is_deployed_with_its_chart(tmp_path: Path) -> None:
+    """An apiVersion v1 chart declares its ``file://`` dependency in requirements.yaml, which
+    helm reads and renders: the dependency is not named as a chart no Application deploys."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "apps").mkdir()
+    (repo / "apps" / "web.yaml").write_text(application("web", "charts/web", "web"), "utf-8")
+    _chart(repo, "charts/web")
+    (repo / "charts" / "web" / "Chart.yaml").write_text(
+        "apiVersion: v1\nname: web\nversion: 0.1.0\n", "utf-8")
+    (repo / "charts" / "web" / "requirements.yaml").write_text(
+        "dependencies:\n  - name: child\n    version: 0.1.0\n    repository: file://../child\n",
+        "utf-8")
+    _chart(repo, "charts/child")
+    _chart(repo, "charts/unused")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [file for file, *_ in _undeployed(report)] == ["charts/unused/Chart.yaml"]

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from platecheck.appset import TEMPLATE_ACTION, any_value_action, template_path_globs
-from platecheck.chartfile import as_helm_reads
+from platecheck.chartfile import as_helm_reads, declared
 from platecheck.discover import raw_at, rel_path, source_directories
 from platecheck.errors import PlatecheckError
 from platecheck.globs import path_match
@@ -273,17 +273,11 @@ def _dependencies(deployed: set[Path], root: Path, charts: set[Path]) -> set[Pat
 
 
 def _local_dependencies(directory: Path, root: Path) -> list[Path]:
-    rel = rel_path(directory / "Chart.yaml", root)
+    """The charts ``directory`` depends on through ``file://`` (Chart.yaml's, or an
+    apiVersion v1 chart's requirements.yaml's): helm renders them into it."""
     try:
-        text = read_text(directory / "Chart.yaml", rel)[1]
+        dependencies = declared(directory, root)
     except PlatecheckError:
-        return []
-    if "file://" not in text:
-        return []
-    entries = (_metadata(directory, root, text) or {}).get("dependencies")
-    result = []
-    for entry in entries if isinstance(entries, list) else ():
-        repository = entry.get("repository") if isinstance(entry, dict) else None
-        if isinstance(repository, str) and repository.startswith("file://"):
-            result.append(resolve(directory / repository.removeprefix("file://")))
-    return result
+        return []  # (the chart's own finding says why)
+    return [resolve(directory / dep.repository.removeprefix("file://"))
+            for dep in dependencies if dep.repository.startswith("file://")]
