@@ -9,9 +9,24 @@ from platecheck.errors import PlatecheckError
 from platecheck.manifests import DirectoryOptions, manifest_files, read_manifests, rel_path
 from platecheck.model import MergedValues, RenderedTarget, RenderTarget, Resource
 from platecheck.provenance import object_lines
-from platecheck.resources import applied_objects, make_resource
+from platecheck.resources import applied_items, make_resource
 
 ARGO_KINDS = ("Application", "ApplicationSet")
+# Argo CD's repo server reads at most this many bytes of a directory source's manifest files
+# (--max-combined-directory-manifests-size, "10M" by default; Jsonnet files not counted)
+MAX_COMBINED_MANIFESTS = 10_000_000
+
+
+def _within_size(files: list[Path], directory: Path, root: Path) -> None:
+    """Refuse what Argo CD refuses to render: manifest files that add up to more than
+    ``MAX_COMBINED_MANIFESTS`` (``getPotentiallyValidManifests``)."""
+    total = sum(path.stat().st_size for path in files if not path.name.endswith(".jsonnet"))
+    if total > MAX_COMBINED_MANIFESTS:
+        raise PlatecheckError(
+            f"the source's manifest files add up to {total:,} bytes, more than the "
+            f"{MAX_COMBINED_MANIFESTS:,} Argo CD's repo server reads of a directory by default "
+            "(--max-combined-directory-manifests-size); it fails with 'exceeded max combined "
+            "manifest file size'", rel_path(directory, root))
 
 
 def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
@@ -26,7 +41,9 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
     templates: dict[str, str] = {}
     includes: dict[str, tuple[str, ...]] = {}
     chunks: list[str] = []
-    for path in manifest_files(target.source_dir, root, options):
+    files = list(manifest_files(target.source_dir, root, options))
+    _within_size(files, target.source_dir, root)
+    for path in files:
         written = not path.name.endswith(".jsonnet")  # its documents are the file's text
         if not written:
             from platecheck.jsonnet import evaluate
@@ -46,10 +63,17 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
         starts = [d.document.line for d in documents] if written else object_lines(
             text, [d.document.data for d in documents])
         for document, start in zip(documents, starts, strict=True):
-            for doc in applied_objects(document.document.data):
+            try:
+                applied = applied_items(document.document.data)
+            except PlatecheckError as exc:
+                raise PlatecheckError(exc.message, rel, start) from None
+            for index, doc in applied:
                 if written and _is_argo(doc):
                     continue
-                resources.append(make_resource(doc, rel, rel, len(resources), start))
+                # a List's item from its own line: what is found of it is searched there
+                line = document.document.lines.get(("items", index), start) \
+                    if written and index is not None else start
+                resources.append(make_resource(doc, rel, rel, len(resources), line))
         if documents and not all(isinstance(d.document.data, dict) for d in documents):
             line = next(d.document.line for d in documents if not isinstance(d.document.data,
                                                                               dict))

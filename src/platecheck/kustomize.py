@@ -508,7 +508,11 @@ class Kustomize:
         templates: dict[str, str] = {}
         written: dict[str, list[tuple[str, str, Any, int]]] = {}  # (kind, name, namespace, line)
         for document in load_documents(output, kustomization):
-            for listed in applied_objects(document.data):
+            try:
+                applied = applied_objects(document.data)
+            except PlatecheckError as exc:
+                raise PlatecheckError(exc.message, kustomization) from None
+            for listed in applied:
                 doc, origin, generator = _without_origin(listed)
                 doc = listed if keep_origin else doc
                 file = (source / origin).resolve() if origin else None

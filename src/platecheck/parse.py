@@ -131,7 +131,12 @@ def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, in
     resources: list[Resource] = []
     for number, (documents, template, template_file) in enumerate(outputs):
         for document in documents:
-            for doc in applied_objects(document):
+            try:
+                applied = applied_objects(document)
+            except PlatecheckError as exc:
+                raise PlatecheckError(f"{exc.message} (helm's output of {template})",
+                                      template_file, starts.get(number)) from None
+            for doc in applied:
                 resources.append(make_resource(doc, template, template_file, len(resources),
                                                starts.get(number)))
     return tuple(resources), templates
@@ -152,10 +157,19 @@ def applied_stream(manifest: str) -> str:
         except YamlError:
             documents = []
         objects = [document for document in documents if isinstance(document, dict)]
-        if not objects or any(applied_objects(document) for document in objects):
+        if not objects or any(_applied_or_kept(document) for document in objects):
             kept.append(_first_document_text(piece))
         start = end
     return "".join(kept)
+
+
+def _applied_or_kept(document: Any) -> bool:
+    """Whether ``platecheck render`` prints a document: Argo CD applies something of it, or
+    it cannot be read (lint reports it)."""
+    try:
+        return bool(applied_objects(document))
+    except PlatecheckError:
+        return True
 
 
 # a line that ends a document: what follows it in the same part is not deployed

@@ -6,21 +6,38 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from platecheck.errors import PlatecheckError
 from platecheck.model import Resource
 
 
 def applied_objects(document: Any) -> list[Mapping[str, Any]]:
-    """The objects of a manifest document (the items of a ``...List``) that Argo CD applies:
-    not the hooks no sync runs (``never_applied``)."""
+    """The objects of a manifest document that Argo CD applies (``applied_items``)."""
+    return [obj for _, obj in applied_items(document)]
+
+
+def applied_items(document: Any) -> list[tuple[int | None, Mapping[str, Any]]]:
+    """The objects of a manifest document that Argo CD applies, each with its index in the
+    document's ``items`` (None: the document itself), as its ``GenerateManifests`` takes
+    them: the items of any object whose ``items`` is a list (``Unstructured.IsList`` looks
+    at nothing else), none of an object whose ``items`` is null and that has no ``spec`` or
+    ``status`` (``isNullList``), and not the hooks no sync runs (``never_applied``). An item
+    that is not an object fails Argo CD's render (``EachListItem``): a PlatecheckError,
+    which the caller places."""
     if not isinstance(document, dict):
         return []  # empty documents and comments
-    kind = document.get("kind")
-    if isinstance(kind, str) and kind.endswith("List") and isinstance(document.get("items"),
-                                                                      list):
-        objects = [item for item in document["items"] if isinstance(item, dict)]
+    items = document.get("items")
+    objects: list[tuple[int | None, Any]]
+    if isinstance(items, list):
+        objects = list(enumerate(items))
+        if not all(isinstance(item, dict) for _, item in objects):
+            raise PlatecheckError("an item of a List is not an object (items member is not "
+                                  "an object); Argo CD cannot render this source")
+    elif "items" in document and items is None and "spec" not in document \
+            and "status" not in document:
+        objects = []  # a null list: dropped
     else:
-        objects = [document]
-    return [obj for obj in objects if not never_applied(obj)]
+        objects = [(None, document)]
+    return [(index, obj) for index, obj in objects if not never_applied(obj)]
 
 
 ARGO_HOOK = "argocd.argoproj.io/hook"

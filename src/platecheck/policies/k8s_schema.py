@@ -11,14 +11,15 @@ What:
     loadbalancer`` is not found); a field the schema lists as required that the API server never
     required is not (a StatefulSet's ``serviceName``, optional since Kubernetes 1.33), nor is
     one left out of a resource Argo CD applies as a partial object (sync options
-    ``ServerSideApply=true`` and ``Validate=false``, the Application's or the resource's
-    ``argocd.argoproj.io/sync-options``: the API server merges it into the object the cluster
-    has). ``metadata.name`` must be set. Custom resources are validated against, in this order:
-    the JSON schemas of ``schemaDirs`` (``<kind>-<group>-<version>.json``, lowercase, e.g.
-    ``application-argoproj.io-v1alpha1.json`` in ``policies/schemas/``, or kubeconform's catalog
-    layout ``<group>/<kind>_<version>.json``); the CustomResourceDefinitions in the repository
-    (every chart's ``crds/`` directory, vendored charts included, and every CRD a target
-    renders; ``openAPIV3Schema`` with ``x-kubernetes-preserve-unknown-fields`` and
+    ``ServerSideApply=true`` and ``Validate=false``, each in the Application's syncOptions or
+    the resource's ``argocd.argoproj.io/sync-options``, matched as written, and no
+    ``ServerSideApply=false`` in the annotation: the API server merges it into the object the
+    cluster has). ``metadata.name`` must be set. Custom resources are validated against, in this
+    order: the JSON schemas of ``schemaDirs`` (``<kind>-<group>-<version>.json``, lowercase,
+    e.g. ``application-argoproj.io-v1alpha1.json`` in ``policies/schemas/``, or kubeconform's
+    catalog layout ``<group>/<kind>_<version>.json``); the CustomResourceDefinitions in the
+    repository (every chart's ``crds/`` directory, vendored charts included, and every CRD a
+    target renders; ``openAPIV3Schema`` with ``x-kubernetes-preserve-unknown-fields`` and
     ``x-kubernetes-int-or-string`` honoured); the schemas shipped with platecheck (Argo CD
     Application, cert-manager Certificate/ClusterIssuer, MetalLB IPAddressPool/L2Advertisement).
     The fix line of a finding names the schema's source. A kind with no schema at all is the
@@ -28,8 +29,8 @@ What:
     pattern Python's ``re`` could backtrack over for exponential time is matched with RE2, in
     linear time, as Go matches it. Beyond the schemas, what the API server's validation refuses
     of a field every pod spec lists: ephemeral containers in the pod template of a built-in
-    workload (``ValidatePodTemplateSpec``) or in a Pod it creates (``ValidatePodCreate``);
-    they are only added to a running pod, through its ``ephemeralcontainers`` subresource.
+    workload (``ValidatePodTemplateSpec``) or in a Pod it creates (``ValidatePodCreate``); they
+    are only added to a running pod, through its ``ephemeralcontainers`` subresource.
 
 Why:
     The API server rejects an invalid manifest only when Argo CD syncs it, after merge; an
@@ -180,23 +181,25 @@ SYNC_OPTIONS = "argocd.argoproj.io/sync-options"
 
 
 def _partial(rendered: RenderedTarget, resource: Resource) -> bool:
-    """Whether Argo CD applies ``resource`` as a partial object: sync options
-    ``ServerSideApply=true`` and ``Validate=false`` (the Application's ``syncPolicy``, or the
-    resource's annotation, which comes after), Argo CD's documented way to patch an object
-    the cluster has with a few of its fields."""
-    options: dict[str, str] = {}
+    """Whether Argo CD applies ``resource`` as a partial object: server-side, unvalidated
+    (gitops-engine's ``shouldUseServerSideApply`` and its ``validate``): ``ServerSideApply=true``
+    in the Application's ``syncOptions`` or the resource's ``argocd.argoproj.io/sync-options``
+    annotation, and not ``ServerSideApply=false`` in the annotation; ``Validate=false`` in
+    either. Options are matched as written (a list item as it is, the annotation's parts
+    trimmed), as Argo CD matches them: ``Validate=False`` is no option."""
     app = rendered.target.application
     spec = app.raw.get("spec") if app is not None else None
     policy = spec.get("syncPolicy") if isinstance(spec, Mapping) else None
     listed = policy.get("syncOptions") if isinstance(policy, Mapping) else None
+    application = set(listed) if isinstance(listed, list) else set()
     metadata = resource.doc.get("metadata")
     annotations = metadata.get("annotations") if isinstance(metadata, Mapping) else None
     annotated = annotations.get(SYNC_OPTIONS) if isinstance(annotations, Mapping) else None
-    for option in [*(listed if isinstance(listed, list) else []),
-                   *(str(annotated).split(",") if annotated else [])]:
-        name, _, value = str(option).strip().partition("=")
-        options[name] = value.strip().lower()
-    return options.get("ServerSideApply") == "true" and options.get("Validate") == "false"
+    own = {part.strip() for part in annotated.split(",")} if isinstance(annotated, str) \
+        else set()
+    server_side = "ServerSideApply=false" not in own and (
+        "ServerSideApply=true" in application or "ServerSideApply=true" in own)
+    return server_side and ("Validate=false" in application or "Validate=false" in own)
 
 
 def _explain_path(kind: str, path: tuple[str | int, ...]) -> str:
