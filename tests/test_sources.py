@@ -1090,6 +1090,34 @@ def test_a_resource_naming_no_namespace_is_placed_in_the_destination_namespace(
         [f"ConfigMap/web in namespace {shared}"] if shared else [])
 
 
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("entry", "patched", "where"), [
+    ("1.2.3", "nginx", "overlays/prod/kustomization.yaml:13"),  # the patch wrote it last
+    ("1.2.3", "nginx:latest", "overlays/prod/kustomization.yaml:13"),
+    ("latest", None, "base/kustomization.yaml:4"),  # the newTag of the base's entry
+])
+def test_an_images_entry_a_later_patch_overrode_is_not_where_the_tag_came_from(
+        tmp_path: Path, entry: str, patched: str | None, where: str) -> None:
+    """A base's ``images`` entry tags ``nginx`` and an overlay's patch writes the container's
+    image afterwards: the image kustomize outputs is the patch's, and so is its finding;
+    without the patch it is the entry's."""
+    deploy = _DEPLOYMENT.format(name="web", tag="1.0.0")
+    patch = ("patches:\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n"
+             "      metadata:\n        name: web\n      spec:\n        template:\n"
+             "          spec:\n            containers:\n              - name: c\n"
+             f"                image: {patched}\n") if patched else ""
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="overlays/prod"),
+        "base/deploy.yaml": deploy,
+        "base/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n  - name: nginx\n"
+                                   f"    newTag: '{entry}'\n",
+        "overlays/prod/kustomization.yaml": "resources: [../../base]\n" + patch})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [where]
+
+
 def test_a_value_the_template_reads_from_no_values_key_is_not_put_at_one_of_the_same_text(
         tmp_path: Path) -> None:
     """A template whose text for a field reads values through plain ``.Values`` chains: a

@@ -166,9 +166,13 @@ def _retagged(rendered: RenderedTarget, image: str) -> bool:
         if rendered.target.source_type is SourceType.KUSTOMIZE else None
     if not isinstance(images, Mapping):
         return False
-    name = kustomize_split(image)[0]  # the name kustomize matches an entry's against
+    # the name kustomize matches an entry's against; an entry retagged the image only where
+    # the tag (or digest) it sets is the image's: a patch applied after it (an overlay's,
+    # over a base's entry) may have written another, or none
+    name, tag, digest = kustomize_split(image)
     return any(isinstance(entry, Mapping) and entry.get("name") == name
-               and (entry.get("newTag") is not None or entry.get("digest"))
+               and (entry.get("newTag") is not None and str(entry["newTag"]) == tag
+                    or bool(entry.get("digest")) and str(entry["digest"]) == digest)
                for entry in images.values())
 
 
