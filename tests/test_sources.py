@@ -1091,6 +1091,32 @@ def test_a_resource_naming_no_namespace_is_placed_in_the_destination_namespace(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+def test_a_patch_naming_a_namespace_sets_the_fields_of_that_namespaces_resource(
+        tmp_path: Path) -> None:
+    """Deployment ``web`` in namespaces ``a`` and ``b``; a strategic-merge patch naming
+    ``namespace: b`` sets the floating tag of ``b``'s alone (kustomize selects by
+    namespace too): ``a``'s, written in its own file, is at that file."""
+    def deployment(namespace: str) -> str:
+        return _DEPLOYMENT.format(name="web", tag="latest").replace(
+            "  name: web\n", f"  name: web\n  namespace: {namespace}\n", 1)
+
+    patch = ("patches:\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n"
+             "      metadata:\n        name: web\n        namespace: b\n      spec:\n"
+             "        template:\n          spec:\n            containers:\n"
+             "              - name: c\n                image: nginx:latest\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="overlays/prod"),
+        "base/a.yaml": deployment("a"), "base/b.yaml": deployment("b"),
+        "base/kustomization.yaml": "resources: [a.yaml, b.yaml]\n",
+        "overlays/prod/kustomization.yaml": "resources: [../../base]\n" + patch})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert sorted(f.location for f in report_.findings if f.policy == "image-tag-pinned") == [
+        "base/a.yaml:13", "overlays/prod/kustomization.yaml:14"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize(("entry", "patched", "where"), [
     ("1.2.3", "nginx", "overlays/prod/kustomization.yaml:13"),  # the patch wrote it last
     ("1.2.3", "nginx:latest", "overlays/prod/kustomization.yaml:13"),

@@ -227,8 +227,13 @@ def _entry_layers(entry: _Entry, directory: Path, rel: str, root: Path,
             if entry.target is not None:  # the target selects, not the patch's own name
                 layers.append(names.layer(file, entry.target, document.data, lines))
             elif kind:
-                layers.append(FieldLayer(file, kind, names.written(name) if name else "(?!)",
-                                         document.data, lines))
+                # the patch names its resource: by kind, name and, where written, namespace
+                metadata = document.data.get("metadata")
+                namespace = metadata.get("namespace") if isinstance(metadata, dict) else None
+                layers.append(FieldLayer(
+                    file, kind, names.written(name) if name else "(?!)", document.data, lines,
+                    namespace=re.escape(namespace) if isinstance(namespace, str) and namespace
+                    else ""))
     return layers
 
 
