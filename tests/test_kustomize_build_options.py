@@ -29,10 +29,10 @@ def _configured(root: Path, text: str) -> Path:
 @pytest.mark.parametrize(("written", "followed"), [
     ("--load-restrictor LoadRestrictionsNone", ("--load-restrictor=LoadRestrictionsNone",)),
     ("--enable-helm --load-restrictor=LoadRestrictionsNone",
-     ("--load-restrictor=LoadRestrictionsNone",)),
+     ("--enable-helm", "--load-restrictor=LoadRestrictionsNone")),
     ("--load-restrictor LoadRestrictionsNone --load-restrictor LoadRestrictionsRootOnly",
      ("--load-restrictor=LoadRestrictionsRootOnly",)),
-    ("--enable-helm", ()),
+    ("--enable-helm", ("--enable-helm",)),
     ("", ()),
 ])
 def test_the_options_followed(tmp_path: Path, written: str, followed: tuple[str, ...]) -> None:
@@ -129,3 +129,28 @@ def test_helm_charts_inflate_alike_in_a_confined_build(tmp_path: Path) -> None:
     assert [dict(r.doc) for r in confined.rendered[0].resources] == [
         dict(r.doc) for r in plain.rendered[0].resources]
     assert confined.builds == 1  # the build options key the cached build
+
+
+@pytest.mark.parametrize(("written", "inflated"), [
+    (None, True),  # not configured: vendored charts are inflated
+    ("--enable-helm", True),
+    ("--load-restrictor LoadRestrictionsRootOnly", False),
+    ("", False),
+])
+def test_helm_charts_are_inflated_only_where_the_build_options_enable_helm(
+        tmp_path: Path, written: str | None, inflated: bool) -> None:
+    """Argo CD builds with exactly argocd-cm's kustomize.buildOptions: configured without
+    ``--enable-helm``, a kustomization's helmCharts fail its build, a could-not-check error
+    at the kustomization; not configured, vendored charts are inflated."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    if written is not None:
+        _configured(repo, f"kubernetesVersion: '1.31.0'\nkustomizeBuildOptions: "
+                          f"{json.dumps(written)}\n")
+    model = load(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
+    if inflated:
+        assert model.errors == () and model.rendered
+    else:
+        [error] = model.errors
+        assert error.message.startswith("kustomizeBuildOptions (argocd-cm's "
+                                        "kustomize.buildOptions) has no --enable-helm")

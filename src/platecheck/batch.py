@@ -104,7 +104,7 @@ def render_local(targets: Sequence[RenderTarget], root: Path, problems: Problems
                   timeout: float, cache_dir: Path | None,
                   helm: str | os.PathLike[str] | None = None, *,
                   cache: RenderCache | None = None, jobs: int = 1,
-                  build_options: Sequence[str] = ()
+                  build_options: Sequence[str] | None = None
                   ) -> tuple[list[RenderedTarget], HelmStats]:
     """Directory sources (read here) and Kustomize sources (``kubectl kustomize`` with
     ``build_options``, through the render cache, ``jobs`` at once), in the order of
@@ -134,7 +134,7 @@ def render_local(targets: Sequence[RenderTarget], root: Path, problems: Problems
 def _build(builds: Sequence[RenderTarget], results: dict[str, RenderedTarget | PlatecheckError],
            root: Path, timeout: float, cache_dir: Path | None,
            helm: str | os.PathLike[str] | None, *, cache: RenderCache | None, jobs: int,
-           build_options: Sequence[str]) -> HelmStats:
+           build_options: Sequence[str] | None) -> HelmStats:
     """The Kustomize sources ``builds`` built into ``results``; kubectl and the Kustomize
     renderer are imported only by a run that has such sources."""
     from platecheck.helmbin.kubectl import find_kubectl

@@ -142,8 +142,9 @@ class Config:
     file_raw: bytes | None = None  # the bytes of ``file`` as parsed, for YAML hygiene
     # every Application must match a configured environment (else could-not-check)
     require_environment: bool = False
-    # argocd-cm's kustomize.buildOptions that platecheck follows, as kubectl options
-    kustomize_build_options: tuple[str, ...] = ()
+    # argocd-cm's kustomize.buildOptions that platecheck follows, as kubectl options, and
+    # --enable-helm where written; None when not configured
+    kustomize_build_options: tuple[str, ...] | None = None
     # globs of repository paths the walk for Applications leaves out (another tool's files)
     exclude: tuple[str, ...] = ()
 
@@ -373,7 +374,7 @@ class _Parsed:
     jobs: int | None
     policies: Mapping[str, PolicySettings]
     require_environment: bool = False
-    kustomize_build_options: tuple[str, ...] = ()
+    kustomize_build_options: tuple[str, ...] | None = None
     exclude: tuple[str, ...] = ()
 
 
@@ -421,7 +422,7 @@ class _Parser:
             require_environment=self.boolean(data, "requireEnvironment",
                                              base.require_environment if base else False),
             kustomize_build_options=self.build_options(data) if "kustomizeBuildOptions" in data
-            else (base.kustomize_build_options if base else ()),
+            else (base.kustomize_build_options if base else None),
             exclude=self.excluded(data["exclude"]) if "exclude" in data
             else (base.exclude if base else ()),
         )
@@ -439,9 +440,10 @@ class _Parser:
 
     def build_options(self, data: Mapping[str, Any]) -> tuple[str, ...]:
         """``kustomizeBuildOptions``, argocd-cm's ``kustomize.buildOptions`` as written there:
-        ``--load-restrictor`` is followed, ``--enable-helm`` is what platecheck decides
-        anyway (vendored charts only); any other option would run code (plugins, exec
-        functions) or reach outside the repository (network, mounts), so it is refused."""
+        ``--load-restrictor`` is followed, ``--enable-helm`` is kept to say whether a build
+        may inflate charts (vendored ones only); any other option would run code (plugins,
+        exec functions) or reach outside the repository (network, mounts), so it is
+        refused."""
         key = "kustomizeBuildOptions"
         value = data[key]
         if not isinstance(value, str):
@@ -454,6 +456,7 @@ class _Parser:
             word = words[index]
             name, equals, given = word.partition("=")
             if name == "--enable-helm" and not equals:
+                followed = [o for o in followed if o != name] + [name]
                 index += 1
                 continue
             if name != "--load-restrictor":

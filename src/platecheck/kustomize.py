@@ -134,9 +134,12 @@ class Kustomize:
     def __init__(self, kubectl: Path, root: Path, workdir: Path, timeout: float,
                  helm: Path | None = None, cache_dir: Path | None = None, *,
                  cache: RenderCache | None = None, jobs: int = 1,
-                 build_options: Sequence[str] = ()) -> None:
+                 build_options: Sequence[str] | None = None) -> None:
         self.kubectl = kubectl
-        self.build_options = tuple(build_options)  # kustomizeBuildOptions, as kubectl options
+        # kustomizeBuildOptions, as kubectl options (--enable-helm is added where charts are
+        # inflated); configured without --enable-helm, Argo CD's builds inflate no chart
+        self.build_options = tuple(o for o in build_options or () if o != ENABLE_HELM)
+        self.helm_enabled = build_options is None or ENABLE_HELM in build_options
         self.unrestricted = UNRESTRICTED in self.build_options
         self._binaries: dict[Path, Path] = {}  # a binary -> its link in the confined builds'
         self._binaries_lock = threading.Lock()
@@ -481,7 +484,12 @@ class Kustomize:
                         *inflated.where(self.root))
         if inflating is None:
             return []
-        return ["--enable-helm", f"--helm-command={self._inflation_helm(inflating)}",
+        if not self.helm_enabled:
+            raise PlatecheckError(
+                "kustomizeBuildOptions (argocd-cm's kustomize.buildOptions) has no "
+                "--enable-helm, so Argo CD's build of this kustomization's helmCharts fails "
+                "(trouble configuring builtin HelmChartInflationGenerator)", inflating)
+        return [ENABLE_HELM, f"--helm-command={self._inflation_helm(inflating)}",
                 *([f"--helm-kube-version={target.kube_version}"] if target.kube_version
                   else []),
                 *(f"--helm-api-versions={api}" for api in target.api_versions)]
@@ -583,6 +591,9 @@ def _no_schema_reference(chart: Path, root: Path) -> None:
             f"$ref {ref} in a chart kustomize inflates: helm would read it from outside the "
             "chart (a file of the machine, or the network), so platecheck does not build it",
             rel_path(path, root))
+
+
+ENABLE_HELM = "--enable-helm"
 
 
 class _Inflated(NamedTuple):
