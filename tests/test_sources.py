@@ -1091,6 +1091,40 @@ def test_a_resource_naming_no_namespace_is_placed_in_the_destination_namespace(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("patch", [
+    "  - target: {kind: Deployment, name: web}\n    patch: |-\n      - op: add\n"
+    "        path: /spec/template/spec/containers/-\n        value:\n"
+    "          name: sidecar\n          image: busybox:latest\n",
+    "  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n"
+    "        name: web\n      spec:\n        template:\n          spec:\n"
+    "            containers:\n              - name: sidecar\n"
+    "                image: busybox:latest\n",
+], ids=["json6902-append", "strategic-merge"])
+def test_a_container_a_patch_appends_is_found_at_the_patch(tmp_path: Path, patch: str
+                                                           ) -> None:
+    """A sidecar a patch appends (a JSON 6902 ``add`` at ``containers/-``, or a strategic
+    merge) with a floating tag and no resources: both findings are at the patch, the image
+    at its line and what it lacks at its entry, not "line unknown" in the base."""
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="overlays/prod"),
+        "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.0.0").replace(
+            "          image: nginx:1.0.0\n", "          image: nginx:1.0.0\n          "
+            "resources: {requests: {cpu: 10m, memory: 8Mi}, limits: {cpu: 10m, memory: 8Mi}}\n"),
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "overlays/prod/kustomization.yaml": "resources: [../../base]\npatches:\n" + patch})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    text = (repo / "overlays/prod/kustomization.yaml").read_text().splitlines()
+    entry = next(n for n, line in enumerate(text, 1) if "name: sidecar" in line)
+    image = next(n for n, line in enumerate(text, 1) if "image: busybox" in line)
+    assert sorted((f.policy, f.location) for f in report_.findings
+                  if f.policy in ("image-tag-pinned", "resource-ranges")) == [
+        ("image-tag-pinned", f"overlays/prod/kustomization.yaml:{image}"),
+        ("resource-ranges", f"overlays/prod/kustomization.yaml:{entry}")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_a_patch_naming_a_namespace_sets_the_fields_of_that_namespaces_resource(
         tmp_path: Path) -> None:
     """Deployment ``web`` in namespaces ``a`` and ``b``; a strategic-merge patch naming

@@ -403,14 +403,16 @@ def _write(data: dict[Any, Any], parts: Sequence[str | int | tuple[str, str]]
 
 
 def _pointer(path: Any) -> KeyPath:
-    """A JSON pointer's key path, list indexes as numbers; () when it names no place
-    (``-``, the end of a list, is a place only once the operation ran)."""
+    """A JSON pointer's key path, list indexes as numbers; () when it names no place. Its
+    last token ``-`` (``add`` at the end of a list) stays ``"-"``: the item it appends is
+    known by its ``name``, as a strategic-merge patch's items are."""
     if not isinstance(path, str) or not path.startswith("/"):
         return ()
+    tokens = path[1:].split("/")
     parts: list[str | int] = []
-    for token in path[1:].split("/"):
+    for number, token in enumerate(tokens):
         token = token.replace("~1", "/").replace("~0", "~")
-        if token == "-":
+        if token == "-" and number < len(tokens) - 1:
             return ()
         parts.append(int(token) if token.isdigit() else token)
     return tuple(parts)

@@ -188,13 +188,18 @@ def _patch_field(rendered: RenderedTarget, resource: Resource | None, fields: Se
     without, the field a patch writes."""
     if resource is None:
         return None
+    unwritten = bool(anchor and resource.template_file and template_line(
+        rendered, resource.template_file, fields, anchor, anchor_in, resource.line) is None)
     if wanted:
         origin = _patch_origin(rendered, resource, fields, anchor, anchor_in, wanted)
-        if origin is not None or not (anchor and resource.template_file and template_line(
-                rendered, resource.template_file, fields, anchor, anchor_in,
-                resource.line) is None):
+        if origin is not None or not unwritten:
             return origin
-    return _patch_origin(rendered, resource, fields, anchor, anchor_in, ())
+    origin = _patch_origin(rendered, resource, fields, anchor, anchor_in, ())
+    if origin is None and unwritten and anchor:  # an entry only a patch adds: at the entry
+        from platecheck.kustomize_patches import patch_value_origin
+
+        origin = patch_value_origin(rendered.patches, resource, ("name",), anchor, (anchor,))
+    return origin
 
 
 def _patch_origin(rendered: RenderedTarget, resource: Resource, fields: Sequence[str],
