@@ -188,6 +188,23 @@ def _archive_defaults(archive: Path) -> tuple[str, dict[str, Any], bool] | None:
     return name, data or {}, vendors
 
 
+def vendored_directory(chart: Path, named: str, root: Path) -> Path | None:
+    """The directory of ``chart``'s ``charts/`` holding the subchart helm names ``named``:
+    helm names a subchart by its alias, else by the name in its Chart.yaml, whatever its
+    directory is called (``charts/child-0.2.0/`` holding chart ``child``). None where no
+    directory holds it (an archive's)."""
+    try:
+        dependencies = declared(chart, root)
+    except PlatecheckError:
+        return None
+    wanted = next((dep.name for dep in dependencies if dep.alias == named), named)
+    charts = chart / "charts"
+    if not charts.is_dir():
+        return None
+    return next((sub for sub in sorted(charts.iterdir()) if (sub / "Chart.yaml").is_file()
+                 and chart_name(sub / "Chart.yaml") == wanted), None)
+
+
 def chart_name(path: Path) -> str | None:
     try:
         return _name_in(read_text(path, path.name)[1], path.name)

@@ -12,6 +12,7 @@ from platecheck import yamlio
 from platecheck.cache import Digest, ResultMemo, code_digest, json_copy
 from platecheck.chartfile import Dependency
 from platecheck.dependencies import sources as dependency_sources
+from platecheck.dependencies import vendored_directory
 from platecheck.errors import PlatecheckError, YamlError, YamlTooDeep
 from platecheck.manifests import rel_path
 from platecheck.model import Chart, Resource
@@ -328,6 +329,11 @@ def _repository_template(chart: Chart, inner: str, root: Path) -> tuple[str, str
     text = _read_template(chart.path / inner, root)
     if text is not None:
         return _in_repository(chart, inner), text
+    vendored = _vendored_file(chart.path, inner, root)
+    if vendored is not None:
+        text = _read_template(vendored, root)
+        if text is not None:
+            return rel_path(vendored, root), text
     head, _, rest = inner.partition("/")
     subchart, _, rest = rest.partition("/")
     if head != "charts" or not rest:
@@ -337,6 +343,20 @@ def _repository_template(chart: Chart, inner: str, root: Path) -> tuple[str, str
             text = _read_template(directory / rest, root)
             return (rel_path(directory / rest, root), text) if text is not None else None
     return None
+
+
+def _vendored_file(chart: Path, inner: str, root: Path) -> Path | None:
+    """The file of a subchart vendored as a directory that helm names ``inner``
+    (``charts/<name>/templates/x.yaml``, levels nested; ``dependencies.vendored_directory``).
+    None where no directory holds it."""
+    parts = inner.split("/")
+    directory, index = chart, 0
+    while index + 2 < len(parts) and parts[index] == "charts":
+        found = vendored_directory(directory, parts[index + 1], root)
+        if found is None:
+            return None
+        directory, index = found, index + 2
+    return directory.joinpath(*parts[index:]) if index else None
 
 
 def _file_dependencies(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:

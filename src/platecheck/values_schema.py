@@ -248,16 +248,37 @@ def refused_at(target: RenderTarget, stderr: str) -> Origin | None:
         field = [part.replace("~1", "/").replace("~0", "~") for part in pointer.split("/")[1:]]
     else:
         field = [] if dotted == "(root)" else dotted.split(".")
-    root = _repository(chart)
-    from platecheck.chartfile import declared
     from platecheck.values import merge_values, target_layers
 
-    keys = [dep.alias or dep.name for dep in declared(chart.path, root) if dep.name == name]
-    if not keys or name == chart.name:
+    keys = _subchart_keys(chart.path, name, _repository(chart)) if name != chart.name else None
+    if not keys:
         return None
-    path = (keys[0], *(int(part) if part.isdigit() else part for part in field))
+    path = (*keys, *(int(part) if part.isdigit() else part for part in field))
     return _origin(target, merge_values(target.chart_values, target_layers(target)).origins,
                    path)
+
+
+def _subchart_keys(chart: Path, name: str, root: Path, depth: int = 0
+                   ) -> tuple[str, ...] | None:
+    """The values keys of the subchart helm names ``name`` (its alias, else its chart name)
+    below ``chart``: ``("kid",)``, or ``("child", "gc")`` for a grandchild of a vendored
+    subchart; None when no subchart of that name is found."""
+    from platecheck.chartfile import declared
+    from platecheck.dependencies import vendored_directory
+
+    try:
+        dependencies = declared(chart, root)
+    except PlatecheckError:
+        return None
+    keys = [dep.alias or dep.name for dep in dependencies]
+    if name in keys:
+        return (name,)
+    for key in keys if depth < 4 else ():
+        directory = vendored_directory(chart, key, root)
+        below = _subchart_keys(directory, name, root, depth + 1) if directory else None
+        if below is not None:
+            return (key, *below)
+    return None
 
 
 def _repository(chart: Chart) -> Path:
