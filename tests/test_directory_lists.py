@@ -1,7 +1,8 @@
 """What Argo CD takes of a directory source's documents after reading them
 (``GenerateManifests``): the items of any object whose ``items`` is a list, nothing of a null
 list, a render failure for an item that is no object; each item searched from its own line;
-the repo server's limit on a directory's size; partial objects applied server-side."""
+the same of a Kustomize build's output; the repo server's limit on a directory's size;
+partial objects applied server-side."""
 
 from __future__ import annotations
 
@@ -71,17 +72,55 @@ def test_a_finding_about_a_list_item_is_at_that_item(tmp_path: Path) -> None:
         f"m/list.yaml:{latest}"]
 
 
+WIDGET = ("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nitems:\n"
+          "  - apiVersion: v1\n    kind: ConfigMap\n    metadata:\n      name: inner\n")
+
+
+def test_a_kustomize_lists_item_that_is_no_object_fails_at_the_list(tmp_path: Path) -> None:
+    """Kustomize passes a Widget whose ``items`` holds a string through as it is; Argo CD's
+    render of its output fails (``EachListItem``): the error is at the Widget's own file and
+    line, not at the kustomization."""
+    report = _lint(tmp_path, {"m/kustomization.yaml": "resources:\n  - cm.yaml\n  - w.yaml\n",
+                              "m/cm.yaml": CM.format(name="a"),
+                              "m/w.yaml": "# widgets\n" + WIDGET + "  - text\n"})
+    assert [(e.location, e.message) for e in report.errors] == [
+        ("m/w.yaml:2", "an item of a List is not an object (items member is not an "
+         "object); Argo CD cannot render this source")]
+
+
+def test_a_kustomize_lists_item_is_at_the_list(tmp_path: Path) -> None:
+    """Kustomize writes its origin annotation on the Widget, not on its items: a finding
+    about an item is in the Widget's file, not at the kustomization."""
+    deployment = ("  - apiVersion: apps/v1\n    kind: Deployment\n"
+                  "    metadata:\n      name: d\n    spec:\n"
+                  "      selector: {matchLabels: {app: d}}\n      template:\n"
+                  "        metadata: {labels: {app: d}}\n        spec:\n"
+                  "          containers:\n            - name: c\n"
+                  "              image: nginx:latest\n")
+    report = _lint(tmp_path, {"m/kustomization.yaml": "resources:\n  - w.yaml\n",
+                              "m/w.yaml": WIDGET + deployment})
+    assert report.errors == ()
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "image-tag-pinned"] == [
+        ("m/w.yaml:21", 'container "c" in Deployment/d uses floating tag "latest"')]
+
+
 def test_a_directory_larger_than_the_repo_server_reads_is_not_rendered(tmp_path: Path) -> None:
     """Argo CD's repo server refuses a directory source whose manifest files add up to more
-    than 10,000,000 bytes (``--max-combined-directory-manifests-size``'s default)."""
+    than 10,000,000 bytes (``--max-combined-directory-manifests-size``'s default). A file
+    with the skip-rendering marker is left out before it is counted
+    (``getPotentiallyValidManifestFile``): with the marker in one of them, the others are
+    rendered."""
     padding = "# " + "x" * 1_000_000 + "\n"
     files = {f"m/cm{index}.yaml": CM.format(name=f"c{index}") + padding for index in range(10)}
     report = _lint(tmp_path, files)
     [error] = report.errors
     assert (error.location, error.policy) == ("m", "could-not-check")
     assert error.message.startswith("the source's manifest files add up to 10,000,550 bytes")
-    del files["m/cm9.yaml"]
-    assert _lint(tmp_path / "smaller", files).errors == ()
+    skipped = tmp_path / "repo" / "m" / "cm9.yaml"
+    skipped.write_text("# +argocd:skip-file-rendering\n" + files["m/cm9.yaml"])
+    report = lint(tmp_path / "repo", cache_dir=tmp_path / "cache-skipped")
+    assert report.errors == ()
 
 
 @pytest.mark.parametrize(("app_options", "annotation", "partial"), [

@@ -6,10 +6,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from platecheck.errors import PlatecheckError
-from platecheck.manifests import DirectoryOptions, manifest_files, read_manifests, rel_path
+from platecheck.manifests import (
+    SKIP_MARKER,
+    DirectoryOptions,
+    manifest_files,
+    read_manifests,
+    rel_path,
+)
 from platecheck.model import MergedValues, RenderedTarget, RenderTarget, Resource
 from platecheck.provenance import object_lines
 from platecheck.resources import applied_items, make_resource
+from platecheck.yamlio import read_bytes
 
 ARGO_KINDS = ("Application", "ApplicationSet")
 # Argo CD's repo server reads at most this many bytes of a directory source's manifest files
@@ -19,8 +26,14 @@ MAX_COMBINED_MANIFESTS = 10_000_000
 
 def _within_size(files: list[Path], directory: Path, root: Path) -> None:
     """Refuse what Argo CD refuses to render: manifest files that add up to more than
-    ``MAX_COMBINED_MANIFESTS`` (``getPotentiallyValidManifests``)."""
-    total = sum(path.stat().st_size for path in files if not path.name.endswith(".jsonnet"))
+    ``MAX_COMBINED_MANIFESTS`` (``getPotentiallyValidManifests``), counting neither Jsonnet
+    files nor those holding the skip-rendering marker, which it leaves out before counting."""
+    counted = [path for path in files if not path.name.endswith(".jsonnet")]
+    total = sum(path.stat().st_size for path in counted)
+    if total > MAX_COMBINED_MANIFESTS:  # only then read them all for the marker
+        marker = SKIP_MARKER.encode()
+        total = sum(path.stat().st_size for path in counted
+                    if marker not in read_bytes(path, rel_path(path, root)))
     if total > MAX_COMBINED_MANIFESTS:
         raise PlatecheckError(
             f"the source's manifest files add up to {total:,} bytes, more than the "

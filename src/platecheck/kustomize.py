@@ -97,7 +97,7 @@ from platecheck.model import (
 from platecheck.provenance import at, target_origin
 from platecheck.realpaths import resolve
 from platecheck.render import HelmStats
-from platecheck.resources import applied_objects, make_resource
+from platecheck.resources import applied_items, make_resource
 from platecheck.sandbox import bounded_map, run_bounded
 from platecheck.sourcetype import kustomization_file
 from platecheck.values import Layer, merge_values
@@ -516,19 +516,24 @@ class Kustomize:
         templates: dict[str, str] = {}
         written: dict[str, list[tuple[str, str, Any, int]]] = {}  # (kind, name, namespace, line)
         for document in load_documents(output, kustomization):
+            # kustomize annotates the object it read: a list's items are found at the list
+            whole = _without_origin(document.data) if isinstance(document.data, dict) \
+                else None
             try:
-                applied = applied_objects(document.data)
+                applied = applied_items(document.data)
             except PlatecheckError as exc:
-                raise PlatecheckError(exc.message, kustomization) from None
-            for listed in applied:
+                where = self._origin(whole, source, kustomization, templates, written)
+                raise PlatecheckError(exc.message, *where) from None
+            for index, listed in applied:
                 doc, origin, generator = _without_origin(listed)
                 doc = listed if keep_origin else doc
+                if index is not None and whole is not None:
+                    rel, start = self._origin(whole, source, kustomization, templates, written)
+                    resources.append(make_resource(doc, rel, rel, len(resources), start))
+                    continue
                 file = (source / origin).resolve() if origin else None
                 inside = file is not None and file.is_relative_to(self.root)
-                rel = rel_path(file, self.root) if file and inside else kustomization
-                if rel not in templates:
-                    path = self.root / rel
-                    templates[rel] = read_text(path, rel)[1] if path.is_file() else ""
+                rel = self._template(file if inside else None, kustomization, templates)
                 # a generator's ConfigMap or Secret: at its entry, known by its name unhashed
                 made = generated(kind_name(doc)[1], generator, templates[rel], rel) \
                     if inside else None
@@ -538,6 +543,29 @@ class Kustomize:
                 resources.append(make_resource(doc, rel, rel, len(resources), start,
                                                generated_name=made.name if made else None))
         return resources, templates
+
+    def _template(self, file: Path | None, kustomization: str, templates: dict[str, str]
+                  ) -> str:
+        """The repository path of ``file`` (a file kustomize read, inside the repository),
+        else the kustomization's, its text remembered in ``templates``."""
+        rel = rel_path(file, self.root) if file is not None else kustomization
+        if rel not in templates:
+            path = self.root / rel
+            templates[rel] = read_text(path, rel)[1] if path.is_file() else ""
+        return rel
+
+    def _origin(self, whole: tuple[Mapping[str, Any], str | None, str | None] | None,
+                source: Path, kustomization: str, templates: dict[str, str],
+                written: dict[str, list[tuple[str, str, Any, int]]]) -> tuple[str, int | None]:
+        """Where an output document (``_without_origin``'s reading of it) was written: the
+        file its origin annotation names and its line there, else the kustomization."""
+        doc, origin, _ = whole if whole is not None else ({}, None, None)
+        file = (source / origin).resolve() if origin else None
+        inside = file is not None and file.is_relative_to(self.root)
+        rel = self._template(file if inside else None, kustomization, templates)
+        if rel == kustomization:
+            return rel, None
+        return rel, _document_line(doc, rel, templates[rel], written)
 
 
 _digests: dict[tuple[str, int, int, int], str] = {}
