@@ -1009,10 +1009,12 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
                 + (INSTANCES_HINT.format(what="resources") if hint else ""))
 
 
-def _source_order(rendered: RenderedTarget) -> tuple[str, int]:
-    """Targets by id, the sources of one Application (``prod/web[2]``) in their order."""
-    base, _, index = rendered.id.partition("[")
-    return base, int(index.rstrip("]")) if index.rstrip("]").isdigit() else -1
+def _source_order(rendered: RenderedTarget) -> str:
+    """Targets by id, the sources of one Application (``prod/web[2]``) in their order
+    (``[10]`` after ``[9]``)."""
+    base, bracket, index = rendered.id.partition("[")
+    number = index.rstrip("]")
+    return f"{base}[{int(number):06d}]" if bracket and number.isdigit() else rendered.id
 
 
 def _repeated(rendered: RenderedTarget, resource: Resource, where: str, first: str,
