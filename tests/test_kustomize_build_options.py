@@ -131,6 +131,7 @@ def test_helm_charts_inflate_alike_in_a_confined_build(tmp_path: Path) -> None:
     assert confined.builds == 1  # the build options key the cached build
 
 
+@pytest.mark.parametrize("how", ["helmCharts", "generators"])
 @pytest.mark.parametrize(("written", "inflated"), [
     (None, True),  # not configured: vendored charts are inflated
     ("--enable-helm", True),
@@ -138,12 +139,20 @@ def test_helm_charts_inflate_alike_in_a_confined_build(tmp_path: Path) -> None:
     ("", False),
 ])
 def test_helm_charts_are_inflated_only_where_the_build_options_enable_helm(
-        tmp_path: Path, written: str | None, inflated: bool) -> None:
+        tmp_path: Path, written: str | None, inflated: bool, how: str) -> None:
     """Argo CD builds with exactly argocd-cm's kustomize.buildOptions: configured without
-    ``--enable-helm``, a kustomization's helmCharts fail its build, a could-not-check error
-    at the kustomization; not configured, vendored charts are inflated."""
+    ``--enable-helm``, a kustomization's helmCharts (or HelmChartInflationGenerator) fail
+    its build, a could-not-check error at the chart's entry; not configured, vendored
+    charts are inflated."""
     repo = tmp_path / "repo"
     shutil.copytree(SOURCES / "kustomize", repo)
+    entry = ("inflate/kustomization.yaml", 2)
+    if how == "generators":
+        (repo / "inflate" / "kustomization.yaml").write_text("generators: [gen.yaml]\n")
+        (repo / "inflate" / "gen.yaml").write_text(
+            "apiVersion: builtin\nkind: HelmChartInflationGenerator\nmetadata:\n"
+            "  name: hello\nname: hello\nreleaseName: hello\n")
+        entry = ("inflate/gen.yaml", 1)
     if written is not None:
         _configured(repo, f"kubernetesVersion: '1.31.0'\nkustomizeBuildOptions: "
                           f"{json.dumps(written)}\n")
@@ -152,5 +161,6 @@ def test_helm_charts_are_inflated_only_where_the_build_options_enable_helm(
         assert model.errors == () and model.rendered
     else:
         [error] = model.errors
+        assert (error.file, error.line) == entry
         assert error.message.startswith("kustomizeBuildOptions (argocd-cm's "
                                         "kustomize.buildOptions) has no --enable-helm")

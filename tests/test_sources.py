@@ -3567,6 +3567,28 @@ def test_inline_and_json_patches_point_at_the_line_that_wrote_the_field(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("op", ["copy", "move"])
+def test_a_value_a_json_patch_copies_is_at_the_operation_not_the_value_it_overwrote(
+        tmp_path: Path, op: str) -> None:
+    """A JSON 6902 ``copy`` (or ``move``) writes the value at ``from`` over ``path`` (RFC
+    6902, as kustomize applies it): the container then runs the copied image, found at the
+    operation's ``from``, not at the base line whose value it overwrote."""
+    report_ = _patched(tmp_path, {
+        "prod/kustomization.yaml": (
+            "resources: [../base]\npatches:\n"
+            "  - target: {kind: Deployment, name: web}\n    patch: |-\n"
+            "      - op: replace\n        path: /spec/template/spec/containers/0/image\n"
+            "        value: busybox:latest\n"                             # 7
+            f"      - op: {op}\n"
+            "        from: /spec/template/spec/containers/0/image\n"      # 9
+            "        path: /spec/template/spec/containers/1/image\n")})
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "image-tag-pinned" and '"c"' in f.message] == [
+        ("prod/kustomization.yaml:9",
+         'container "c" in Deployment/web uses floating tag "latest"')]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize("how", ["strategic-merge", "json6902"])
 def test_a_container_only_a_patch_adds_is_at_the_patch(tmp_path: Path, how: str) -> None:
     """An init container the base does not write, added by a patch with requests and no

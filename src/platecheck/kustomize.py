@@ -469,10 +469,17 @@ class Kustomize:
         ``generators``), each of which must be vendored under its chart home: kustomize
         would otherwise download it. With it, as Argo CD passes them, the Kubernetes version
         and API versions the charts see (the Application's ``kustomize.kubeVersion`` and
-        ``apiVersions``, else the configured ones)."""
+        ``apiVersions``, else the configured ones). Build options configured without
+        ``--enable-helm`` fail the build, at the first chart's entry, as Argo CD's does."""
         inflating = None
         for data, directory, kustomization in kustomizations:
             for inflated in _inflated(data, directory, kustomization, self.root):
+                if not self.helm_enabled:  # kustomize refuses it before it looks for charts
+                    raise PlatecheckError(
+                        "kustomizeBuildOptions (argocd-cm's kustomize.buildOptions) has no "
+                        "--enable-helm, so Argo CD's build of this chart fails (trouble "
+                        "configuring builtin HelmChartInflationGenerator)",
+                        *inflated.where(self.root))
                 inflating = inflating or kustomization
                 name = str(inflated.chart.get("name", ""))
                 chart = chart_directory(inflated.home, inflated.chart)
@@ -484,11 +491,6 @@ class Kustomize:
                         *inflated.where(self.root))
         if inflating is None:
             return []
-        if not self.helm_enabled:
-            raise PlatecheckError(
-                "kustomizeBuildOptions (argocd-cm's kustomize.buildOptions) has no "
-                "--enable-helm, so Argo CD's build of this kustomization's helmCharts fails "
-                "(trouble configuring builtin HelmChartInflationGenerator)", inflating)
         return [ENABLE_HELM, f"--helm-command={self._inflation_helm(inflating)}",
                 *([f"--helm-kube-version={target.kube_version}"] if target.kube_version
                   else []),

@@ -14,7 +14,8 @@ was written:
   holding the field's key path, list items matched by their ``name`` as a strategic merge
   matches containers, ports, volumes;
 - a JSON 6902 patch (operations, from a file or inline): the ``value`` of the ``add`` or
-  ``replace`` that wrote it, list items by the index its pointer names.
+  ``replace`` that wrote it, list items by the index its pointer names; the ``from`` of the
+  ``copy`` or ``move`` that wrote the value found at ``from`` over its ``path``.
 
 - a replacement (``replacements``, applied after the kustomization's patches): the line of
   the target's field path that names the field, inline or in the file its ``path`` names.
@@ -240,24 +241,31 @@ def _entry_layers(entry: _Entry, directory: Path, rel: str, root: Path,
 def _json_patch(operations: list[Any], lines: Mapping[KeyPath, int], file: str,
                 target: Mapping[str, Any] | None, names: _Names) -> list[FieldLayer]:
     """A JSON 6902 patch as one layer: the fields its ``add`` and ``replace`` operations
-    write, by their JSON pointers (list items by index), each at its ``value`` line."""
+    write, by their JSON pointers (list items by index), each at its ``value`` line, and
+    those its ``copy`` and ``move`` operations write, at their ``from`` line."""
     if target is None:
         return []
     data: dict[Any, Any] = {}
     written: dict[KeyPath, int] = {}
     for index, operation in enumerate(operations):
-        if not isinstance(operation, dict) or operation.get("op") not in ("add", "replace"):
+        op = operation.get("op") if isinstance(operation, dict) else None
+        if op not in ("add", "replace", "copy", "move"):
             continue
         pointer = _pointer(operation.get("path"))
-        if not pointer or "value" not in operation:
+        copied = op in ("copy", "move")
+        if not pointer or ("from" if copied else "value") not in operation:
             continue
         node = data
         for part in pointer[:-1]:
             child = node.get(part)
             node[part] = node = child if isinstance(child, dict) else {}
-        node[pointer[-1]] = operation["value"]
+        node[pointer[-1]] = REPLACED if copied else operation["value"]
         written = {path: line for path, line in written.items()
                    if path[:len(pointer)] != pointer}  # a later operation replaces it
+        if copied:  # the value at ``from`` as the build holds it then, written by the op
+            written.update({pointer: lines[(index, "from")]} if (index, "from") in lines
+                           else {})
+            continue
         size = len((index, "value"))
         written.update({(*pointer, *path[size:]): line for path, line in lines.items()
                         if path[:size] == (index, "value")})
@@ -269,7 +277,8 @@ def _json_patch(operations: list[Any], lines: Mapping[KeyPath, int], file: str,
 # --- replacements -------------------------------------------------------------------------
 
 class _Replaced:
-    """The value a replacement writes: its source's, which the built resource holds."""
+    """The value a replacement (or a JSON patch's ``copy`` or ``move``) writes: its
+    source's, which the built resource holds."""
 
     def __repr__(self) -> str:
         return "<replaced>"
