@@ -3975,6 +3975,26 @@ def test_missing_application_components_are_left_out_when_argo_cd_ignores_them(
         "image"] == "nginx:1.27.0"
 
 
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("component", ["https://127.0.0.1:9/comp", "git@127.0.0.1:org/comp.git"])
+def test_a_remote_application_component_is_refused_at_its_entry(tmp_path: Path,
+                                                                 component: str) -> None:
+    """A component the Application lists that kustomize would fetch is refused before any
+    build, at the Application's entry (it was placed at the kustomization, with no line)."""
+    app = DIRECTORY_APP.format(name="web", path="app").replace(
+        "    path: app\n", f"    path: app\n    kustomize:\n      components:\n"
+        f"        - '{component}'\n")
+    repo = write_files(tmp_path / "repo", {
+        "app/kustomization.yaml": "resources: [deploy.yaml]\n",
+        "app/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.26.0"), "apps/web.yaml": app})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report_.errors] == [
+        ("apps/web.yaml:13", f"{component!r} is remote: kustomize fetches it over the network, "
+         "which platecheck does not use")]
+    assert report_.builds == 0
+
+
 _TWO = {"base/kustomization.yaml": "resources: [deploy.yaml]\n",
         "base/deploy.yaml": _DEPLOYMENT.format(name="web", tag="1.27.0") + "---\n"
         + _DEPLOYMENT.format(name="web-worker", tag="1.27.0")}

@@ -16,7 +16,7 @@ from typing import Any
 from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
 from platecheck.imageref import kustomize_split
-from platecheck.kustomize_errors import names_remote
+from platecheck.kustomize_errors import REMOTE_REMEDY, names_remote
 from platecheck.model import Origin, RenderTarget
 from platecheck.provenance import at, target_origin
 from platecheck.values import Layer
@@ -161,13 +161,20 @@ def _components_added(existing: Any, components: list[Any], target: RenderTarget
     relative to the kustomization (its matches in order), one already listed left out. An
     entry that matches nothing and is no directory fails the edit (``GlobPatternsWithLoader``:
     "has no match"), and Argo CD's build: a could-not-check error at the Application's entry
-    (among those ``written``). One kustomize would fetch is left to the remote check."""
+    (among those ``written``). One kustomize would fetch (a URL, ``git@``, ``git::``) is
+    refused at that entry, before any build, as a kustomization's remote entries are."""
     source = target.source_dir
     listed = list(existing) if isinstance(existing, list) else []
     for pattern in components:
         if not isinstance(pattern, str):
             continue
         matches = [pattern]
+        if names_remote(pattern) and not (source is not None and (source / pattern).exists()):
+            raise PlatecheckError(
+                f"{pattern!r} is remote: kustomize fetches it over the network, which "
+                "platecheck does not use", **at(_written(
+                    target, "kustomize", "components", written.index(pattern))),
+                remedy=REMOTE_REMEDY)
         if source is not None:
             if glob.has_magic(pattern):
                 matches = sorted(glob.glob(pattern, root_dir=source, include_hidden=True))
