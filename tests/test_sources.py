@@ -4468,6 +4468,23 @@ _OVERRIDDEN_CHART = {
 }
 
 
+@pytest.mark.parametrize(("override", "what"), [
+    ("helm:\n  releaseName: Bad_Name\n", "release name 'Bad_Name'"),
+    ("helm:\n  namespace: Bad_NS\n", "namespace 'Bad_NS'"),
+])
+def test_a_name_an_override_file_gives_is_refused_at_its_line(tmp_path: Path, override: str,
+                                                              what: str) -> None:
+    """``.argocd-source-<app>.yaml`` gives the release name or ``helm.namespace``: a name the
+    API server or helm refuses is an error at that file's line, not at the Application's
+    name or destination."""
+    repo = write_files(tmp_path / "repo", {
+        **_OVERRIDDEN_CHART, "chart/.argocd-source-web-prod.yaml": override})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message.split(" is ")[0]) for e in report_.errors] == [
+        ("chart/.argocd-source-web-prod.yaml:2", what)]
+
+
 @pytest.mark.parametrize("override", [
     "helm:\n  parameters:\n    - name: image.tag\n      value: latest\n",
     "helm:\n  valuesObject:\n    image:\n      tag: latest\n",

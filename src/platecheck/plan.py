@@ -184,12 +184,12 @@ class Planner:
             source, raw_source = app.sources[index], raw_at(app.raw, key)
             helm = source.helm
         kind = source_type(raw_source, directory, app.file, line)
+        if overridden:  # what an override file writes is found at its line there
+            common["application"] = dataclasses.replace(common["application"],
+                                                        places=app.places)
         if kind is SourceType.KUSTOMIZE:
             common.update(kustomize_versions(app, key, raw_source, self.config))
         if kind is not SourceType.HELM:  # a directory of manifests or a Kustomize source
-            if overridden:  # what an override file writes is found at its line there
-                common["application"] = dataclasses.replace(
-                    common["application"], places=app.places)
             return RenderTarget(chart=None, value_files=(), source_type=kind,
                                 source_dir=directory, source_spec=raw_source,
                                 build_env=app_environment(app, source, self.revision), **common)

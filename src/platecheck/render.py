@@ -116,7 +116,7 @@ class Helm:
         assert target.chart is not None
         if len(target.release_name) > MAX_RELEASE or not RELEASE_NAME.match(target.release_name):
             _refuse_name(target.release_name, MAX_RELEASE, "release name", target,
-                         _release_key(target))
+                         _written_key(target, "releaseName", ("metadata", "name")))
         _check_namespace(target)
         # file:// dependencies helm dependency build needs (a remote one is an error here)
         dependencies = tuple(d for _, d in dependency_sources(target.chart.path, self.root))
@@ -672,17 +672,18 @@ def _check_namespace(target: RenderTarget) -> None:
     parameter no element sets stays ``{{values.ns}}``)."""
     if not valid_namespace(target.namespace):
         _refuse_name(target.namespace, 63, "namespace", target,
-                     ("spec", "destination", "namespace"))
+                     _written_key(target, "namespace", ("spec", "destination", "namespace")))
 
 
-def _release_key(target: RenderTarget) -> KeyPath:
-    """Where the Application writes its release name: the ``helm.releaseName`` that gives
-    it, else its name."""
+def _written_key(target: RenderTarget, field: str, default: KeyPath) -> KeyPath:
+    """Where the Application (or an override file of it) writes ``helm.<field>``, which gives
+    the release name or namespace, else ``default``; none when several sources write it."""
     app = target.application
     if app is None:
         return ()
-    written = [path for path in (*app.places, *app.lines) if path[-2:] == ("helm", "releaseName")]
-    return written[0] if len(written) == 1 else ("metadata", "name") if not written else ()
+    written = [path for path in dict.fromkeys((*app.places, *app.lines))
+               if path[-2:] == ("helm", field)]
+    return written[0] if len(written) == 1 else default if not written else ()
 
 
 def _refuse_name(value: str, limit: int, what: str, target: RenderTarget,
