@@ -1226,6 +1226,27 @@ def test_a_value_the_template_reads_from_no_values_key_is_not_put_at_one_of_the_
          'container "once" in Job/once: cpu limit "200m" is below its request "500m"')]
 
 
+def test_an_ingress_host_is_found_under_an_ingress_key_first(tmp_path: Path) -> None:
+    """A host a template ranges over (``.Values.ingress.extraHosts``) is at the ingress
+    entry that names it, not at another key of the same text (``service.host``)."""
+    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
+               "spec:\n  rules:\n    {{- range .Values.ingress.extraHosts }}\n"
+               "    - host: {{ .name | quote }}\n    {{- end }}\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="chart").replace(
+            "    path: chart\n", "    path: chart\n    helm:\n      valueFiles: [prod.yaml]\n"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "service:\n  host: api.example.com\ningress:\n  extraHosts: []\n",
+        "chart/prod.yaml": "ingress:\n  extraHosts:\n    - name: api.example.com\n",
+        "chart/templates/ingress.yaml": ingress})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.location for f in report_.findings
+            if f.policy == "ingress-tls" and "api.example.com" in f.message] == [
+        "chart/prod.yaml:3"]
+
+
 def test_a_value_written_on_the_field_line_is_not_read_from_the_actions_below_it(
         tmp_path: Path) -> None:
     """``image: auto`` written by the template, then ``{{- with .Values.pullPolicy }}`` at

@@ -108,8 +108,9 @@ def _problems(
         parents: tuple[str, ...] = (),
         written: str | None = None,
     ) -> Origin | None:
+        # a value under a key of ``ingress`` before another key of the same text
         return locate(target, values, keys=keys, parents=parents, resource=ingress,
-                      fields=fields, written=written)
+                      fields=fields, written=written, context=("ingress",))
 
     def at_metadata() -> Origin | None:
         """The Ingress's metadata: its template's ``annotations`` (or ``metadata``) line,
