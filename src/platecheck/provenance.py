@@ -109,7 +109,7 @@ def locate(
 
 # a Go template action, and in it what reads no plain ``.Values`` chain: a helper, a
 # variable, a lookup by name, or a field of the scope a ``with``/``range`` set (``.image``, ``.``)
-_ACTION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
+_GO_ACTION = re.compile(r"\{\{(.*?)\}\}", re.DOTALL)
 _OPAQUE = re.compile(r"\b(?:include|template|tpl|index|get|pluck|dig|lookup|fromYaml|fromJson)\b"
                      r"|\$[A-Za-z_]"
                      r"|(?<![\w)\]$.])\.(?!(?:Values|Chart|Release|Capabilities|Template)\b)")
@@ -142,13 +142,55 @@ def template_reads(rendered: RenderedTarget, resource: Resource | None, fields: 
     while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > column
                                 or below and lines[end].lstrip().startswith("{{")):
         end += 1
+    return _action_reads("\n".join(lines[line - 1:end]), rendered.templates, 0)
+
+
+# a helper included with the root scope, its output piped to formatting functions only
+_ROOT_INCLUDE = re.compile(r'^\s*-?\s*include\s+"([^"]+)"\s+[.$]\s*'
+                           r'(?:\|\s*(?:nindent\s+\d+|indent\s+\d+|quote|trim)\s*)*-?\s*$')
+_BLOCK = re.compile(r"^\s*-?\s*(if|range|with|define|block)\b")
+_END = re.compile(r"^\s*-?\s*end\s*-?\s*$")
+
+
+def _action_reads(text: str, templates: Mapping[str, str], depth: int
+                  ) -> tuple[KeyPath, ...] | None:
+    """The ``.Values`` chains the actions of ``text`` read, those of a helper it includes
+    with the root scope (``include "web.image" .``) included; None when an action reads
+    values otherwise (``template_reads``)."""
     reads: list[KeyPath] = []
-    for action in _ACTION.findall("\n".join(lines[line - 1:end])):
+    for action in _GO_ACTION.findall(text):
         action = action.replace("$.", ".")  # ``$`` is the template's root scope
+        included = _ROOT_INCLUDE.match(action)
+        if included is not None and depth < 4:
+            body = _define_body(templates, included.group(1))
+            below = _action_reads(body, templates, depth + 1) if body is not None else None
+            if below is None:
+                return None
+            reads.extend(below)
+            continue
         if _OPAQUE.search(re.sub(r'"(?:[^"\\]|\\.)*"|`[^`]*`', '""', action)):
             return None
         reads.extend(tuple(chain.split(".")[1:]) for chain in _VALUES_CHAIN.findall(action))
     return tuple(reads)
+
+
+def _define_body(templates: Mapping[str, str], name: str) -> str | None:
+    """The text of the ``define`` of ``name`` among the chart's templates and helpers, to its
+    ``end`` (blocks inside it counted); None when not found once."""
+    found: list[str] = []
+    opening = re.compile(r'\{\{-?\s*define\s+"' + re.escape(name) + r'"\s*-?\}\}')
+    for text in templates.values():
+        for start in opening.finditer(text):
+            depth = 1
+            for action in _GO_ACTION.finditer(text, start.end()):
+                if _BLOCK.match(action.group(1)):
+                    depth += 1
+                elif _END.match(action.group(1)):
+                    depth -= 1
+                    if depth == 0:
+                        found.append(text[start.end():action.start()])
+                        break
+    return found[0] if len(found) == 1 else None
 
 
 def _search(rendered: RenderedTarget, resource: Resource | None, fields: Sequence[str],
