@@ -70,3 +70,24 @@ def test_a_schema_refusal_of_an_aliased_or_nested_subchart_is_at_the_values_line
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [e.location for e in report.errors] == [
         f"chart/values.yaml:{3 if nested else 2}"]
+
+
+def test_of_two_vendored_versions_the_one_the_alias_asks_for_is_its_template(
+        tmp_path: Path) -> None:
+    """Two aliases of one chart at two versions, each vendored: helm renders each alias from
+    the copy of the version its dependency asks for, so a template's finding is at that
+    copy's file (it was at the first copy's, the other version)."""
+    repo = _repo(tmp_path, "child-0.2.0", None, {"templates/pod.yaml": POD})
+    (repo / "chart" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: parent\nversion: 0.1.0\ndependencies:\n"
+        "  - name: child\n    version: 0.1.0\n    alias: old\n"
+        "  - name: child\n    version: 0.2.0\n    alias: new\n")
+    write_files(repo / "chart" / "charts" / "child-0.1.0", {
+        "Chart.yaml": "apiVersion: v2\nname: child\nversion: 0.1.0\n",
+        "templates/pod.yaml": POD.replace("nginx:latest", "nginx:1.0").replace(
+            "{{ .Chart.Name }}", "{{ .Chart.Name }}-old")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.location, f.resource) for f in report.findings
+            if f.policy == "image-tag-pinned"] == [
+        ("chart/charts/child-0.2.0/templates/pod.yaml:8", "Pod/web-prod-new[c]")]

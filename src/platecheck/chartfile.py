@@ -101,6 +101,7 @@ class Dependency:
     file: str  # the repository-relative Chart.yaml (or requirements.yaml) declaring it
     line: int | None
     alias: str | None = None  # the name the parent renders it under, when not its own
+    version: str = ""  # the version (or range) of the chart it asks for, as written
 
 
 def declared(chart: Path, root: Path) -> tuple[Dependency, ...]:
@@ -125,8 +126,9 @@ def _declared(chart: Path, root: Path) -> list[Dependency]:
         for index, item in enumerate(items if isinstance(items, list) else []):
             item = as_helm_reads(item, DEPENDENCY_FIELDS) if isinstance(item, dict) else None
             if item is not None and isinstance(item.get("name"), str):
-                alias = item.get("alias")
+                alias, version = item.get("alias"), item.get("version")
                 result.append(Dependency(item["name"], str(item.get("repository") or ""), rel,
                                          document.lines.get((key, index)),
-                                         alias if isinstance(alias, str) and alias else None))
+                                         alias if isinstance(alias, str) and alias else None,
+                                         version if isinstance(version, str) else ""))
     return result

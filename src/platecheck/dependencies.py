@@ -27,6 +27,7 @@ from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.model import ValuesFile
 from platecheck.runmemo import recall
+from platecheck.semver import EXACT_VERSION
 from platecheck.yamlio import first_document, load_document, load_values, read_text
 
 _FILE = "file://"
@@ -191,18 +192,26 @@ def _archive_defaults(archive: Path) -> tuple[str, dict[str, Any], bool] | None:
 def vendored_directory(chart: Path, named: str, root: Path) -> Path | None:
     """The directory of ``chart``'s ``charts/`` holding the subchart helm names ``named``:
     helm names a subchart by its alias, else by the name in its Chart.yaml, whatever its
-    directory is called (``charts/child-0.2.0/`` holding chart ``child``). None where no
-    directory holds it (an archive's)."""
+    directory is called (``charts/child-0.2.0/`` holding chart ``child``). Of several holding
+    that chart, the one with the exact version its dependency asks for (helm's
+    ``getAliasDependency`` takes the copy whose version the dependency's range allows). None
+    where no directory holds it (an archive's), or where that cannot be told (a range)."""
     try:
         dependencies = declared(chart, root)
     except PlatecheckError:
         return None
-    wanted = next((dep.name for dep in dependencies if dep.alias == named), named)
+    dependency = next((dep for dep in dependencies if (dep.alias or dep.name) == named), None)
+    wanted = dependency.name if dependency is not None else named
     charts = chart / "charts"
     if not charts.is_dir():
         return None
-    return next((sub for sub in sorted(charts.iterdir()) if (sub / "Chart.yaml").is_file()
-                 and chart_name(sub / "Chart.yaml") == wanted), None)
+    copies = [sub for sub in sorted(charts.iterdir()) if (sub / "Chart.yaml").is_file()
+              and chart_name(sub / "Chart.yaml") == wanted]
+    if len(copies) > 1 and dependency is not None:
+        asked = EXACT_VERSION.fullmatch(dependency.version.strip())
+        copies = [sub for sub in copies if asked is not None
+                  and _exact_version(sub / "Chart.yaml") == asked.group(1)]
+    return copies[0] if len(copies) == 1 else None
 
 
 def chart_name(path: Path) -> str | None:
@@ -255,10 +264,25 @@ def _archive_top(archive: Path, wanted: tuple[str, ...], whole: bool = False
     return texts, vendors
 
 
+def _exact_version(path: Path) -> str | None:
+    """The version of a Chart.yaml, without a ``v`` and build metadata (which semver's
+    comparison leaves out); None when it is no exact version."""
+    try:
+        version = _field_in(read_text(path, path.name)[1], path.name, "version")
+    except PlatecheckError:
+        return None
+    match = EXACT_VERSION.fullmatch(version) if version is not None else None
+    return match.group(1) if match is not None else None
+
+
 def _name_in(text: str, rel: str) -> str | None:
+    return _field_in(text, rel, "name")
+
+
+def _field_in(text: str, rel: str, field: str) -> str | None:
     data = first_document(text, rel).data
-    name = as_helm_reads(data).get("name") if isinstance(data, dict) else None
-    return name if isinstance(name, str) else None
+    value = as_helm_reads(data).get(field) if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def sources(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
