@@ -1247,6 +1247,33 @@ def test_an_ingress_host_is_found_under_an_ingress_key_first(tmp_path: Path) -> 
         "chart/prod.yaml:3"]
 
 
+@pytest.mark.parametrize(("helper", "where"), [
+    # reads .Values.image.tag only: the appVersion tag is the template's, not worker's key
+    ('printf "%s:%s" .Values.image.repository (.Values.image.tag | default .Chart.AppVersion)',
+     "chart/templates/deploy.yaml:12"),
+    # a variable: what it reads is not known, so any key of the text may be the one
+    ('$t := .Values.image.tag | default .Chart.AppVersion }}{{ printf "nginx:%s" $t',
+     "chart/values.yaml:4"),
+])
+def test_a_helper_included_with_the_root_scope_is_read_for_the_keys_it_reads(
+        tmp_path: Path, helper: str, where: str) -> None:
+    """``image: {{ include "web.image" . }}``: the helper's own plain ``.Values`` chains are
+    what the field reads, so a tag it takes from appVersion is not put at ``worker``'s key
+    of the same text; a helper that reads through a variable is not known that way."""
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="chart"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\nappVersion: latest\n",
+        "chart/values.yaml": "image:\n  repository: nginx\n  tag: ''\nworker: {tag: latest}\n",
+        "chart/templates/_helpers.tpl": f'{{{{- define "web.image" -}}}}\n{{{{ {helper} }}}}\n'
+                                        "{{- end -}}\n",
+        "chart/templates/deploy.yaml": _DEPLOYMENT.format(name="web", tag="x").replace(
+            "image: nginx:x", 'image: {{ include "web.image" . }}')})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [where]
+
+
 def test_a_value_written_on_the_field_line_is_not_read_from_the_actions_below_it(
         tmp_path: Path) -> None:
     """``image: auto`` written by the template, then ``{{- with .Values.pullPolicy }}`` at
