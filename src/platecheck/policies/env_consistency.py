@@ -9,8 +9,10 @@ What:
     one side only, or a mapping on one side and a scalar or list on the other, is a finding.
     Values themselves may differ. Each values difference is reported as a dotted path at the
     line of the values file that wrote the key. A different ``nameOverride`` or
-    ``fullnameOverride`` is one finding at its values line naming what it renames; the
-    resources it renames (same kind and template on both sides) are not reported again. An
+    ``fullnameOverride`` that renames resources is one finding at its values line naming what
+    it renames (unless ``allowedDifferences`` allows it); the resources it renames (same kind
+    and template on both sides) are not reported again; one whose names are alike once
+    normalized (``shop-stg``, ``shop-prod``) renames nothing and is a value like any other. An
     app deployed to one environment only is a finding unless ``singleEnvironment`` declares
     it with a reason.
 
@@ -130,12 +132,16 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
                 yield _chart_finding(left, right)
                 continue
             left, right = _compared(left, right)
-            renames = _renames(left, right)
+            renames = [p for p in _renames(left, right)
+                       if allowed is None or not _allowed(allowed, p)]
             only = _only_one_side(left, right, opts.name_normalization, allowed_resources)
-            if renames:
+            rest, renamed = _pair_renamed(only) if renames else (only, [])
+            if renamed:
                 # one rename, one finding: the resources it renames are not reported again
-                only, renamed = _pair_renamed(only)
+                only = rest
                 yield from (_rename_finding(left, right, path, renamed) for path in renames)
+            else:  # names alike once normalized (shop-stg, shop-prod): a value like any other
+                renames = []
             yield from _values_findings(left, right, allowed, skip=set(renames))
             yield from _resource_findings(only)
 
@@ -308,11 +314,9 @@ def _rename_finding(left: RenderedTarget, right: RenderedTarget, path: KeyPath,
     side = _owner(left, right, path)
     if _value(side, path) is _UNSET:
         side = left if side is right else right
-    what = "renames no resource"
-    if renamed:
-        a, b = renamed[0]
-        more = f" and {len(renamed) - 1} more" if len(renamed) > 1 else ""
-        what = f"renames {a.resource.ref} ({a.side.id}) to {b.resource.ref} ({b.side.id}){more}"
+    a, b = renamed[0]  # (a renaming key whose value renames nothing is no finding)
+    more = f" and {len(renamed) - 1} more" if len(renamed) > 1 else ""
+    what = f"renames {a.resource.ref} ({a.side.id}) to {b.resource.ref} ({b.side.id}){more}"
     message = (f'values key "{dotted(path)}" is {shown(left)} for {left.id} but {shown(right)} '
                f"for {right.id}: it {what}")
     return _finding(side, message, locate(side, path=path), None,
@@ -604,4 +608,4 @@ CASES = ("allowed-differences", "declaration-without-reason", "declared-but-depl
          "key-only-in-staging", "mapping-versus-scalar", "mappings-sharing-few-keys",
          "name-with-an-environment-word-in-one-environment",
          "names-with-environment-words-alike", "rename-is-one-finding",
-         "resource-only-in-production", "single-environment", "single-environment-declared")
+         "rename-to-alike-names-is-no-finding", "resource-only-in-production", "single-environment", "single-environment-declared")
