@@ -608,4 +608,5 @@ CASES = ("allowed-differences", "declaration-without-reason", "declared-but-depl
          "key-only-in-staging", "mapping-versus-scalar", "mappings-sharing-few-keys",
          "name-with-an-environment-word-in-one-environment",
          "names-with-environment-words-alike", "rename-is-one-finding",
-         "rename-to-alike-names-is-no-finding", "resource-only-in-production", "single-environment", "single-environment-declared")
+         "rename-to-alike-names-is-no-finding", "resource-only-in-production",
+         "single-environment", "single-environment-declared")
