@@ -169,3 +169,16 @@ def test_a_finding_of_several_containers_is_waived_when_each_of_them_is(
                                '(also init container "migrate" in Deployment/web)')
     assert finding.waived == outcome
     assert waiver_rows(report) == []
+
+
+def test_a_waiver_of_a_policy_comparing_environments_is_judged_by_a_whole_run(
+        tmp_path: Path, helm_bin: Path, cache: Path) -> None:
+    """env-consistency's finding about stg/web depends on prod/web's render: a run of
+    staging alone (``--env stg``) cannot tell that a waiver of it matched nothing, though it
+    checked every stg target; a run of every target can."""
+    repo = repo_with(tmp_path, "  - policy: env-consistency\n    target: stg/*\n"
+                               "    reason: staging keeps a debug key\n"
+                               "    expires: 2999-01-01\n")
+    assert waiver_rows(run(repo, helm_bin, cache, environments=["stg"])) == []
+    [(policy, _, line, _)] = waiver_rows(run(repo, helm_bin, cache))
+    assert (policy, line) == ("waiver-stale", 2)

@@ -92,8 +92,11 @@ def waived_findings(findings: list[Finding], config: Config, model: RepoModel
     today = datetime.date.today()
     # checked: the targets rendered (one that failed, or whose source is not rendered, holds
     # findings no one knows, so a waiver that may be about it is not stale)
+    # a repository-wide policy's finding about one target may depend on others' renders
+    comparing = [pid for pid, declared in config.declarations.items()
+                 if declared.scope == "repo"]
     waived = apply_waivers(findings, config.waivers, today, [r.id for r in model.rendered],
-                           lambda: model.repository_targets)
+                           lambda: model.repository_targets, comparing)
     result = list(waived.findings)
     # stamped here, as run_policies stamps the rest
     for module, produced in ((waiver_expired, waiver_expired.check(waived.expired, today)),

@@ -198,8 +198,8 @@ class Waived:
 
 def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
                   today: datetime.date, checked_targets: Collection[str] | None = None,
-                  repository_targets: Callable[[], Collection[str] | None] | None = None
-                  ) -> Waived:
+                  repository_targets: Callable[[], Collection[str] | None] | None = None,
+                  comparing: Collection[str] = ()) -> Waived:
     """``findings`` with matching unexpired waivers applied (``waived`` set to the reason of
     the first), with the expired waivers and the unexpired waivers that matched nothing.
 
@@ -209,7 +209,9 @@ def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
     them (``--env``, ``--changed-since``, some of the Application files) cannot call a
     waiver stale when a target it did not check could hold the waived finding: a waiver is
     stale only when every target its ``target`` glob selects (every target, without one)
-    was checked.
+    was checked. ``comparing``: the policies whose finding about one target depends on
+    others (env-consistency's counterpart environment): a waiver of one is stale only when
+    every target was checked.
     """
     active = list(waivers)
     used: set[int] = set()
@@ -234,7 +236,8 @@ def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
         checked = set(checked_targets)
         everything = repository_targets() if repository_targets is not None else checked
         unused = [] if everything is None else [
-            w for w in unused if _selected(w, set(everything) | checked) <= checked]
+            w for w in unused if (set(everything) if w.policy in comparing else _selected(
+                w, set(everything) | checked)) <= checked]
     return Waived(tuple(result), expired, tuple(unused))
 
 
