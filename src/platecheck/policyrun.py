@@ -14,7 +14,7 @@ from platecheck import schemas
 from platecheck.config import Config
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, Level, RenderTarget, RepoModel
-from platecheck.policies import waiver_expired, waiver_stale
+from platecheck.policies import env_consistency, waiver_expired, waiver_stale
 from platecheck.problems import Problems
 from platecheck.waivers import apply_waivers
 
@@ -92,11 +92,9 @@ def waived_findings(findings: list[Finding], config: Config, model: RepoModel
     today = datetime.date.today()
     # checked: the targets rendered (one that failed, or whose source is not rendered, holds
     # findings no one knows, so a waiver that may be about it is not stale)
-    # a repository-wide policy's finding about one target may depend on others' renders
-    comparing = [pid for pid, declared in config.declarations.items()
-                 if declared.scope == "repo"]
+    # env-consistency's finding about one environment's target depends on another's render
     waived = apply_waivers(findings, config.waivers, today, [r.id for r in model.rendered],
-                           lambda: model.repository_targets, comparing)
+                           lambda: model.repository_targets, (env_consistency.ID,))
     result = list(waived.findings)
     # stamped here, as run_policies stamps the rest
     for module, produced in ((waiver_expired, waiver_expired.check(waived.expired, today)),
