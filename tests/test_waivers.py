@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from pathlib import Path
 from typing import Any
@@ -166,6 +167,16 @@ def test_matching_unexpired_waiver_marks_the_finding_waived() -> None:
         Finding(**{**LLM.__dict__, "waived": "reason 2"}),
         WEB,
     )
+
+
+def test_a_finding_of_several_containers_gives_the_first_waivers_reason() -> None:
+    """Two waivers, one per container, together waive a finding that stands for both: its
+    reason is the first one's in file order (docs/checks.md), whichever container it
+    names."""
+    both = dataclasses.replace(WEB, also=("Deployment/plate-web[migrate]",))
+    waived = apply_waivers([both], [waiver(2, container="migrate"), waiver(6, container="web")],
+                           TODAY)
+    assert [finding.waived for finding in waived] == ["reason 2"]
 
 
 def test_expired_waiver_is_an_error_and_waives_nothing() -> None:

@@ -219,16 +219,17 @@ def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Waiver],
     for finding in findings:
         # a finding that stands for several resources is waived when each of them is
         parts = (finding.resource, *finding.also)
-        reasons: list[str | None] = [None] * len(parts)
+        covered = [False] * len(parts)
+        first: str | None = None  # the reason of the first unexpired waiver that matched
         for index, waiver in enumerate(active):
             hits = [waiver.selects(finding, part) for part in parts]
             if any(hits):
                 used.add(index)  # every matching waiver is in use, not only the one applied
                 if not waiver.expired(today):
-                    reasons = [reason or (waiver.reason if hit else None)
-                               for reason, hit in zip(reasons, hits, strict=True)]
-        if finding.waived is None and all(reasons):
-            finding = dataclasses.replace(finding, waived=reasons[0])
+                    covered = [done or hit for done, hit in zip(covered, hits, strict=True)]
+                    first = first if first is not None else waiver.reason
+        if finding.waived is None and all(covered):
+            finding = dataclasses.replace(finding, waived=first)
         result.append(finding)
     expired = tuple(w for w in active if w.expired(today))
     unused = [w for i, w in enumerate(active) if i not in used and not w.expired(today)]
