@@ -1172,10 +1172,7 @@ def test_an_images_entry_a_later_patch_overrode_is_not_where_the_tag_came_from(
         "base/kustomization.yaml": "resources: [deploy.yaml]\nimages:\n  - name: nginx\n"
                                    f"    newTag: '{entry}'\n",
         "overlays/prod/kustomization.yaml": "resources: [../../base]\n" + patch})
-    (repo / ".git").mkdir()
-    report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert report_.errors == ()
-    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [where]
+    assert _locations(repo, "image-tag-pinned") == [where]
 
 
 def test_a_value_the_template_reads_from_no_values_key_is_not_put_at_one_of_the_same_text(
@@ -1268,10 +1265,7 @@ def test_a_helper_included_with_the_root_scope_is_read_for_the_keys_it_reads(
                                         "{{- end -}}\n",
         "chart/templates/deploy.yaml": _DEPLOYMENT.format(name="web", tag="x").replace(
             "image: nginx:x", 'image: {{ include "web.image" . }}')})
-    (repo / ".git").mkdir()
-    report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert report_.errors == ()
-    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [where]
+    assert _locations(repo, "image-tag-pinned") == [where]
 
 
 def test_a_value_written_on_the_field_line_is_not_read_from_the_actions_below_it(
@@ -3213,6 +3207,15 @@ def test_application_sets_of_two_environments_are_one_app_to_env_consistency(
                   if f.policy == "env-consistency") == [
         "api is deployed to stg but not to prod, and singleEnvironment does not declare it",
         "web is deployed to prod but not to stg, and singleEnvironment does not declare it"]
+
+
+def _locations(repo: Path, policy: str) -> list[str]:
+    """The locations of ``policy``'s findings in ``repo`` (made a checkout), which lints with
+    no could-not-check error."""
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=repo.parent / "cache")
+    assert report_.errors == ()
+    return [f.location for f in report_.findings if f.policy == policy]
 
 
 _DEPLOYMENT = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n"

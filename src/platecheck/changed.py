@@ -176,17 +176,18 @@ def _chart_dirs(target: RenderTarget, root: Path) -> list[str]:
     if target.chart is None:
         return []
     dirs = [target.chart.rel]
-    # Chart.yaml's, and an apiVersion v1 chart's requirements.yaml's, which helm reads too
-    repositories = [dep.get("repository") if isinstance(dep, Mapping) else None
-                    for dep in target.chart.metadata.get("dependencies") or ()]
-    if target.chart.path.is_dir():
-        repositories += [dep.repository for dep in declared(target.chart.path, root)]
+    # as helm reads them: Chart.yaml's, and an apiVersion v1 chart's requirements.yaml's (a
+    # chart known by its metadata alone, where it has no directory)
+    repositories = [dep.repository for dep in declared(target.chart.path, root)] \
+        if target.chart.path.is_dir() else [
+            dep.get("repository") if isinstance(dep, Mapping) else None
+            for dep in target.chart.metadata.get("dependencies") or ()]
     for repo in repositories:
         if isinstance(repo, str) and repo.startswith("file://"):
             dep_dir = (target.chart.path / repo.removeprefix("file://")).resolve()
             if dep_dir.is_relative_to(root):
                 dirs.append(dep_dir.relative_to(root).as_posix())
-    return list(dict.fromkeys(dirs))
+    return dirs
 
 
 def _inputs(target: RenderTarget, root: Path) -> tuple[list[str], set[str]]:
