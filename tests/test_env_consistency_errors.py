@@ -39,3 +39,20 @@ def test_app_whose_other_environment_failed_is_not_single_environment(
         ("stg/web", error)]
     assert [(f.policy, f.target, f.message) for f in report.findings
             if f.policy == "env-consistency"] == []
+
+
+def test_declaration_of_no_app_is_judged_only_by_a_run_of_every_target(
+        tmp_path: Path, helm_bin: Path) -> None:
+    case = {"config": {"env-consistency": {"options": {"singleEnvironment": {
+        "wroker": {"environments": ["stg"], "reason": "staging only"}}}}}}
+    repo = build_repo(case, tmp_path)
+    rows = {}
+    for env in (None, "stg"):
+        report = lint(repo / "environments", helm=str(helm_bin), cache_dir=tmp_path / "cache",
+                      environments=[env] if env else None)
+        rows[env] = [(f.location, f.message) for f in report.findings
+                     if f.policy == "env-consistency"]
+    assert rows == {
+        None: [("policies/platecheck.yaml:52",
+                'singleEnvironment declares "wroker", which no Application deploys')],
+        "stg": []}

@@ -14,7 +14,8 @@ What:
     and template on both sides) are not reported again; one whose names are alike once
     normalized (``shop-stg``, ``shop-prod``) renames nothing and is a value like any other. An
     app deployed to one environment only is a finding unless ``singleEnvironment`` declares
-    it with a reason.
+    it with a reason; a declaration of an app no Application deploys (a misspelt name) is a
+    finding at it, in a run of every target.
 
     A Kustomize source's values are its kustomizations' fields, merged as kustomize applies
     them: a ``helmCharts`` entry's values are those its chart gets, wherever written
@@ -345,6 +346,26 @@ def _without_reason(repo: RepoModel, declared: Mapping[str, Mapping[str, Any]]
             )
 
 
+def _undeployed_declarations(
+    repo: RepoModel,
+    by_app: Mapping[str, Mapping[str, RenderTarget]],
+    declared: Mapping[str, Mapping[str, Any]],
+) -> Iterator[Finding]:
+    """A declaration of an app no Application deploys (a misspelt or removed app), told only
+    by a run that checked every target of the repository."""
+    failed = _failed_environments(repo)
+    checked = {t.id for t in repo.targets} | {e.target for e in repo.errors if e.target}
+    if not set(repo.repository_targets) <= checked:
+        return
+    for app in sorted(set(declared) - set(by_app) - set(failed)):
+        yield Finding(
+            policy=ID,
+            message=f'singleEnvironment declares "{app}", which no Application deploys',
+            remediation=f"remove the declaration of {app}, or correct its name",
+            **at(_declaration_origin(repo, app)),
+        )
+
+
 def _single_environment(
     repo: RepoModel,
     by_app: Mapping[str, Mapping[str, RenderTarget]],
@@ -352,6 +373,7 @@ def _single_environment(
     pairs: Sequence[tuple[str, str]],
 ) -> Iterator[Finding]:
     yield from _without_reason(repo, declared)
+    yield from _undeployed_declarations(repo, by_app, declared)
     # Only environments that are compared can be missing an app; with one of them loaded
     # (e.g. ``--env prod``) nothing can be said.
     paired = {env for pair in pairs for env in pair}
@@ -604,7 +626,8 @@ class Options:
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
-CASES = ("allowed-differences", "declaration-without-reason", "declared-but-deployed-everywhere",
+CASES = ("allowed-differences", "declaration-of-no-app", "declaration-without-reason",
+         "declared-but-deployed-everywhere",
          "key-only-in-staging", "mapping-versus-scalar", "mappings-sharing-few-keys",
          "name-with-an-environment-word-in-one-environment",
          "names-with-environment-words-alike", "rename-is-one-finding",
