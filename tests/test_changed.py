@@ -102,6 +102,33 @@ def test_a_charts_own_values_one_target_names_still_chooses_every_target_of_it()
         "stg/web": "helm/web/values.yaml", "prod/web": "helm/web/values.yaml"}
 
 
+def test_a_vendored_subcharts_values_one_target_names_chooses_every_target_of_the_chart(
+        ) -> None:
+    """helm reads ``charts/sub/values.yaml`` whenever it renders ``web``: a target naming it
+    as a value file does not make it that target's input only."""
+    sub = "helm/web/charts/sub/values.yaml"
+    targets = [target("prod", "web", "helm/web", (), "apps/web-prod.yaml"),
+               target("stg", "sub", "helm/web/charts/sub", (sub,), "apps/sub-stg.yaml")]
+    assert dict(select(targets, [sub], ref="main", root=ROOT).reasons) == {
+        "prod/web": sub, "stg/sub": sub}
+
+
+def test_findings_of_no_target_in_a_chosen_chart_are_kept() -> None:
+    """helm lint runs with a chosen target's values: what it says of the chart's templates is
+    about the change, and so is nothing of a chart no chosen target renders."""
+    from platecheck.model import Finding
+
+    selection = select(TARGETS, ["helm/web/values-prod.yaml"], ref="main", root=ROOT)
+
+    def lint_warning(file: str) -> Finding:
+        return Finding(policy="chart-lint-warning", message="object name does not conform",
+                       file=file, line=None)
+
+    assert [selection.keeps(lint_warning(f)) for f in (
+        "helm/web/templates/cm.yaml", "helm/api/templates/cm.yaml", "helm/webx/a.yaml")] == [
+        True, False, False]
+
+
 def test_a_file_deleted_since_the_ref_chooses_every_target() -> None:
     """A glob or an ``ignoreMissingValueFiles`` entry read the file: nothing the targets
     read now says which, so every target is chosen."""
@@ -421,6 +448,23 @@ def test_a_ref_a_shallow_clone_lacks_says_the_clone_is_shallow(tmp_path: Path) -
     with pytest.raises(PlatecheckError) as deep:
         resolve_commit(origin, "HEAD~5")
     assert deep.value.message == "--changed-since: 'HEAD~5' is not a commit in this repository"
+
+
+def test_a_ref_with_no_merge_base_in_a_shallow_clone_says_the_clone_is_shallow(
+        tmp_path: Path) -> None:
+    """A CI checkout of depth 1 that fetched the base branch at depth 1 has both commits and
+    no common ancestor of them: said in a line naming REF, not as git's diff error."""
+    origin = make_repo(tmp_path / "origin", {"a.txt": "1\n"})
+    git(origin, "checkout", "-q", "-b", "feature")
+    write_files(origin, {"a.txt": "2\n"})
+    git(origin, "commit", "-qam", "two")
+    git(tmp_path, "clone", "-q", "--depth", "1", "-b", "feature", f"file://{origin}", "ci")
+    git(tmp_path / "ci", "fetch", "-q", "--depth", "1", "origin", "main:refs/remotes/origin/main")
+    with pytest.raises(PlatecheckError) as raised:
+        changed_files(tmp_path / "ci", "origin/main")
+    assert raised.value.message.startswith("--changed-since: 'origin/main' and HEAD have no "
+                                           "common ancestor in this repository; this clone "
+                                           "is shallow")
 
 
 _UNBOUNDED = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"

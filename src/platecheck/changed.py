@@ -45,6 +45,9 @@ class Selection:
     changed: tuple[str, ...]  # root-relative POSIX paths changed since ``ref``
     reasons: Mapping[str, str]  # target id -> the changed file (or COUNTERPART), target order
     total: int  # how many targets there were to choose from
+    # the chart directories of the chosen targets: a finding of no target there (helm lint's
+    # with a chosen target's values, a chart's metadata) is about what is checked
+    charts: frozenset[str] = frozenset()
 
     @property
     def ids(self) -> frozenset[str]:
@@ -52,12 +55,14 @@ class Selection:
 
     def keeps(self, finding: Finding) -> bool:
         """Whether a finding is about the change: its target was chosen, or (repository
-        findings) it points at a changed file. Everything is kept when every target was."""
+        findings) it points at a changed file or into a chosen target's chart directory.
+        Everything is kept when every target was."""
         if finding.target is not None:
             return finding.target in self.reasons
         if finding.file is None or len(self.reasons) == self.total > 0:
             return True
-        return finding.file in self.changed
+        file = finding.file
+        return file in self.changed or any(_under(file, chart) for chart in self.charts)
 
     def describe(self) -> str:
         """One line for the user, e.g. ``changed-since main: prod/plate-web
@@ -127,15 +132,20 @@ def resolve_commit(root: Path, ref: str, option: str = "--changed-since") -> tup
         raise PlatecheckError(f"{option} needs a git work tree", str(root))
     commit = _git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", option=option)
     if commit.returncode != 0:
-        shallow = _git(root, "rev-parse", "--is-shallow-repository", option=option)
-        hint = ("; this clone is shallow, so it may lack that history: fetch it (git fetch "
-                "--unshallow, or actions/checkout with fetch-depth: 0)"
-                if shallow.returncode == 0 and shallow.stdout.strip() == b"true" else "")
-        raise PlatecheckError(f"{option}: {ref!r} is not a commit in this repository{hint}",
-                              str(root))
+        raise PlatecheckError(f"{option}: {ref!r} is not a commit in this repository"
+                              f"{_shallow_hint(root, option)}", str(root))
     prefix = git_out(root, "rev-parse", "--show-prefix", option=option)
     return (commit.stdout.decode("ascii").strip(),
             prefix.decode("utf-8", "surrogateescape").strip("\n"))
+
+
+def _shallow_hint(root: Path, option: str) -> str:
+    """What to say of a missing history when the clone is shallow (else nothing)."""
+    shallow = _git(root, "rev-parse", "--is-shallow-repository", option=option)
+    if shallow.returncode == 0 and shallow.stdout.strip() == b"true":
+        return ("; this clone is shallow, so it may lack that history: fetch it (git fetch "
+                "--unshallow, or actions/checkout with fetch-depth: 0)")
+    return ""
 
 
 def _names(output: bytes) -> list[str]:
@@ -147,6 +157,10 @@ def changed_files(root: Path, ref: str) -> tuple[str, ...]:
     """Root-relative POSIX paths changed since ``ref``: ``git diff REF...HEAD`` plus staged,
     unstaged and untracked (not ignored) files. Renames count as both names."""
     sha, prefix = resolve_commit(root, ref)
+    if _git(root, "merge-base", sha, "HEAD").returncode == 1:  # 1: none; above: git failed
+        raise PlatecheckError(f"--changed-since: {ref!r} and HEAD have no common ancestor in "
+                              f"this repository{_shallow_hint(root, '--changed-since')}",
+                              str(root))
     top_relative = [
         *_names(git_out(root, "diff", "--name-only", "-z", "--no-renames", f"{sha}...HEAD",
                          "--")),
@@ -238,7 +252,7 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
             continue
         dirs, files = _inputs(target, root)
         hit = next((p for p in changed if p in files or any(_under(p, d) and (
-            p not in value_files or p == _chart_values(d)) for d in dirs)),
+            p not in value_files or _read_by_helm(p, d)) for d in dirs)),
                    None)
         if hit is not None:
             reasons[target.id] = hit
@@ -249,12 +263,17 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
             reasons[target.id] = COUNTERPART
     order = {t.id: i for i, t in enumerate(targets)}
     ordered = dict(sorted(reasons.items(), key=lambda item: order[item[0]]))
-    return Selection(ref=ref, changed=changed, reasons=ordered, total=len(targets))
+    charts = frozenset(t.chart.rel for t in targets if t.id in ordered and t.chart is not None)
+    return Selection(ref=ref, changed=changed, reasons=ordered, total=len(targets),
+                     charts=charts)
 
 
-def _chart_values(directory: str) -> str:
-    """The ``values.yaml`` of the chart at ``directory`` (root-relative)."""
-    return "values.yaml" if directory in ("", ".") else f"{directory}/values.yaml"
+def _read_by_helm(path: str, directory: str) -> bool:
+    """Whether helm reads ``path`` whenever it renders the chart at ``directory``: the chart's
+    ``values.yaml`` and that of a subchart vendored under its ``charts/`` (at any depth)."""
+    prefix = "" if directory in ("", ".") else f"{directory}/"
+    return path == f"{prefix}values.yaml" or (
+        path.startswith(f"{prefix}charts/") and path.endswith("/values.yaml"))
 
 
 def _generated_by_chosen(targets: Sequence[RenderTarget], reasons: dict[str, str]) -> None:
