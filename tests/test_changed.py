@@ -423,13 +423,14 @@ def test_changed_since_checks_the_chosen_targets_rendering_the_rest_from_the_cac
     assert {f.target for f in report.findings} <= {"prod/plate-web", "stg/plate-web", None}
 
 
-def test_a_bad_ref_exits_2_with_one_line(content_history: Path, helm_bin: Path,
+@pytest.mark.parametrize("ref", ["--help", ""])  # "": an unset CI variable, not a full lint
+def test_a_bad_ref_exits_2_with_one_line(content_history: Path, helm_bin: Path, ref: str,
                                          capsys: pytest.CaptureFixture[str]) -> None:
     from platecheck.cli import main
 
-    code = main(["lint", str(content_history / "environments"), "--changed-since=--help"])
+    code = main(["lint", str(content_history / "environments"), f"--changed-since={ref}"])
     assert capsys.readouterr().err == (
-        "platecheck: error: --changed-since: not a git revision: '--help'\n")
+        f"platecheck: error: --changed-since: not a git revision: {ref!r}\n")
     assert code == 2
 
 

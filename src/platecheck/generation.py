@@ -190,8 +190,7 @@ def _planned_anew(item: Generated, key: AppKey, documents: set[str],
         places.superseded.add(origin)
     replaces = key in places.written and origin is not None \
         and places.keys.get(origin) == key
-    if key in parents and not replaces and (
-            key in places.written or item.app.document in documents):
+    if key in parents and not replaces and item.app.document in documents:
         return False
     places.planned(item, key)
     if key not in parents or replaces:
