@@ -1056,6 +1056,22 @@ def test_two_applications_deploying_one_configmap(tmp_path: Path) -> None:
     ]
 
 
+def test_two_applications_of_one_name_deploying_one_configmap_are_told_by_namespace(
+        tmp_path: Path) -> None:
+    """Applications ``argocd/cache`` and ``team/cache`` are two Applications: the finding names
+    each with its namespace, not ``cache`` twice."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "shared-resource", repo)
+    queue = repo / "apps" / "queue.yaml"
+    queue.write_text(queue.read_text().replace("name: queue\n  namespace: argocd",
+                                               "name: cache\n  namespace: team"))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.message for f in report_.findings if f.policy == "argocd-application"] == [
+        "ConfigMap/settings in namespace tools is deployed by both Application argocd/cache "
+        "(default/cache) and Application team/cache; Argo CD's syncs of the two undo each "
+        "other"]
+
+
 @pytest.mark.parametrize(("a", "b", "shared"), [
     ((None, "a-prod"), (None, "b-prod"), ""),
     (("b-prod", "a-prod"), (None, "b-prod"), ""),  # helm.namespace is no placement

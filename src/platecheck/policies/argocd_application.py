@@ -1000,13 +1000,20 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
             # resources
             if (first[0].namespace or "", first[0].name) == (app.namespace or "", app.name):
                 continue
+            # of one name in two namespaces, each is told by its namespace
+            same = first[0].name == app.name
             yield _finding_at(
                 rendered, resource,
                 f"{resource.kind}/{resource.name}{where} is deployed by both Application "
-                f"{first[0].name} ({first[1]}) and Application {app.name}; Argo CD's syncs of "
-                "the two undo each other",
+                f"{_named(first[0], same)} ({first[1]}) and Application {_named(app, same)}; "
+                "Argo CD's syncs of the two undo each other",
                 SHARED_REMEDY + ("" if identified else _other_repository(first[0], app))
                 + (INSTANCES_HINT.format(what="resources") if hint else ""))
+
+
+def _named(app: Application, qualified: bool) -> str:
+    """An Application's name, ``namespace/name`` when ``qualified``."""
+    return f"{app.namespace or ''}/{app.name}" if qualified else app.name
 
 
 def _source_order(rendered: RenderedTarget) -> str:
