@@ -46,6 +46,8 @@ def _set(path: str, generators: Any) -> dict[str, Any]:
     ("{{path}}/apps", [{"git": {"files": [{"path": "envs/*/config.json"}]}}], ["envs/*/apps"]),
     ("{{.path.path}}", [{"git": {"files": [{"path": "config.json"}]}}], ["."]),
     ("", [], ["."]),
+    ("{{.app.path.path}}", [{"git": {"pathParamPrefix": "app",
+                                     "directories": [{"path": "svc/*"}]}}], ["svc/*"]),
 ])
 def test_template_path_globs(path: str, generators: Any, globs: list[str]) -> None:
     assert template_path_globs(_set(path, generators), path) == globs
@@ -60,6 +62,11 @@ def test_template_path_globs(path: str, generators: Any, globs: list[str]) -> No
      ["apps/o*/prod"]),
     ("apps/{{.env}}", [{"git": {"directories": [{"path": "apps/old", "exclude": True}]}}], []),
     ("{{path}}", [{"list": {"elements": [{"path": "a"}]}}], []),
+    # pathParamPrefix names the path parameter: {{app.path}}, {{.app.path.path}}
+    ("{{app.path}}", [{"git": {"pathParamPrefix": "app", "directories": [
+        {"path": "apps/*"}, {"path": "apps/old", "exclude": True}]}}], ["apps/old"]),
+    ("{{ .app.path.path }}/prod", [{"git": {"pathParamPrefix": "app", "directories": [
+        {"path": "apps/*"}, {"path": "apps/old", "exclude": True}]}}], ["apps/old/prod"]),
 ])
 def test_the_directories_a_git_generator_excludes(path: str, generators: Any,
                                                   excluded: list[str]) -> None:

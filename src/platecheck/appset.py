@@ -38,6 +38,30 @@ class _Unterminated(Exception):
 
 # a git directories generator's path in a template: fasttemplate's {{path}}, Go's {{.path.path}}
 _PATH_ACTION = re.compile(r"\{\{-?\s*\.?path(?:\.path)?\s*-?\}\}")
+
+
+def _path_action(spec: Any) -> re.Pattern[str]:
+    """The path action of the git generators in ``spec``: with a ``pathParamPrefix``
+    (``{{prefix.path}}``, ``{{.prefix.path.path}}``; argo-cd ``generators/git.go``) too."""
+    prefixes = sorted(set(_prefixes(spec)))
+    if not prefixes:
+        return _PATH_ACTION
+    named = "|".join(re.escape(p) for p in prefixes)
+    return re.compile(rf"\{{\{{-?\s*\.?(?:(?:{named})\.)?path(?:\.path)?\s*-?\}}\}}")
+
+
+def _prefixes(value: Any) -> Iterator[str]:
+    """The ``pathParamPrefix`` of each git generator in ``value`` (nested ones too)."""
+    if isinstance(value, Mapping):
+        git = value.get("git")
+        prefix = git.get("pathParamPrefix") if isinstance(git, Mapping) else None
+        if isinstance(prefix, str) and prefix:
+            yield prefix
+        for item in value.values():
+            yield from _prefixes(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _prefixes(item)
 TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # a template action, over lines too
 
 
@@ -53,12 +77,13 @@ def template_path_globs(app_set: Mapping[str, Any], path: str, excluded: bool = 
     spec = app_set.get("spec")
     directories = sorted(set(_git_directories(spec, excluded))) \
         if isinstance(spec, Mapping) else []
-    if excluded and not (directories and _PATH_ACTION.search(path)):
+    action = _path_action(spec)
+    if excluded and not (directories and action.search(path)):
         return []
     paths = [path]
-    if directories and _PATH_ACTION.search(path):
+    if directories and action.search(path):
         # (a function as the replacement: a pattern's backslashes are no group references)
-        paths = [_PATH_ACTION.sub(_literally(d.strip("/")), path) for d in directories]
+        paths = [action.sub(_literally(d.strip("/")), path) for d in directories]
     return [TEMPLATE_ACTION.sub("*", p).strip("/") or "." for p in paths]
 
 
@@ -68,7 +93,7 @@ def any_value_action(app_set: Mapping[str, Any], path: str) -> bool:
     hold ``/`` and name a directory at any depth."""
     spec = app_set.get("spec")
     directories = next(_git_directories(spec), None) if isinstance(spec, Mapping) else None
-    return TEMPLATE_ACTION.search(_PATH_ACTION.sub("", path) if directories else path) \
+    return TEMPLATE_ACTION.search(_path_action(spec).sub("", path) if directories else path) \
         is not None
 
 
