@@ -183,6 +183,40 @@ def test_a_finding_fails_its_item_with_file_line_and_no_traceback(
     assert result.ret == 1
 
 
+def test_warnings_made_errors_by_the_filter_fail_with_the_error_level_findings(
+        pytester: pytest.Pytester, shop: Path) -> None:
+    # both Applications of web lack automated sync: an error in prod, a warning in stg, both
+    # findings of the one item repository::argocd-application
+    (shop / "policies/platecheck.yaml").write_text(
+        SAMPLE_CONFIG + "  argocd-application:\n    level: {prod: error, stg: warning}\n"
+        "    options:\n      requireAutomated: true\n")
+    result = pytester.runpytest(*PLUGIN, "--platecheck", "shop", "-k",
+                                "argocd-application or (stg and web and replicas)",
+                                "-W", "error::platecheck.pytest_plugin.PlatecheckWarning")
+    result.stdout.fnmatch_lines([
+        "*_ stg/web::replicas-minimum _*",
+        "replicas-minimum: 1 warning the warnings filter makes errors",
+        "charts/web/values-stg.yaml:1: warning: stg/web: Deployment web-stg runs 1 replica; at "
+        "least 2 required (Deployment/web-stg)",
+        "  fix: Raise replicas in the environment's values file.",
+        "*_ repository::argocd-application _*",
+        "argocd-application: 2 findings, 2 warnings the warnings filter makes errors",
+        "apps/api-prod.yaml:8: Application api-prod: sync policy is not automated*",
+        "  fix: *",
+        "apps/web-prod.yaml:8: Application web-prod: sync policy is not automated*",
+        "  fix: *",
+        "apps/api-stg.yaml:8: warning: stg/api: Application api-stg: sync policy is not "
+        "automated*",
+        "  fix: *",
+        "apps/web-stg.yaml:8: warning: stg/web: Application web-stg: sync policy is not "
+        "automated*",
+        "  fix: *",
+    ])
+    assert result.parseoutcomes()["failed"] == 2
+    assert "Traceback" not in result.stdout.str()
+    assert "pytest_plugin.py" not in result.stdout.str()
+
+
 def test_an_item_whose_findings_are_all_waived_is_skipped_with_the_reason(
         pytester: pytest.Pytester, shop: Path) -> None:
     (shop / "charts/web/values-prod.yaml").write_text("replicas: 1\n")

@@ -9,8 +9,9 @@ Shaped like pytest's own example for tests that are not Python
   policies: the test cases of ``platecheck.report.cases``, which the JUnit and SARIF reports
   count the same way. Findings at error level fail an item; an item whose findings are all
   waived, or whose policy is configured off there, is skipped with the reason; warnings are
-  reported as ``PlatecheckWarning``; a target that could not be checked fails every item of
-  that target.
+  reported as ``PlatecheckWarning`` (those the warnings filter makes errors fail the item,
+  listed after its error-level findings); a target that could not be checked fails every item
+  of that target.
 - Fixtures for policies written as ordinary tests: ``platecheck_repo`` (the RepoModel),
   ``rendered`` (the RenderedTargets; parametrize it indirectly with an environment name) and
   ``platecheck_targets(env=None, app=None, path=None)``.
@@ -212,18 +213,23 @@ class TargetCollector(pytest.Collector):
 
 
 class PolicyFailed(Exception):
-    """Findings at error level (or could-not-check errors) for one item."""
+    """Findings at error level (or could-not-check errors) for one item, and the warnings the
+    warnings filter made errors (``-W error::...``, ``filterwarnings = error``)."""
 
-    def __init__(self, heading: str, findings: Sequence[Finding], waived: int = 0) -> None:
+    def __init__(self, heading: str, findings: Sequence[Finding], waived: int = 0,
+                 warned: Sequence[Finding] = ()) -> None:
         super().__init__(heading)
         self.heading = heading
         self.findings = findings
         self.waived = waived
+        self.warned = warned
 
     def __str__(self) -> str:
         lines = [self.heading]
         for finding in self.findings:
             lines.extend(finding_lines(finding, resource=True))
+        for finding in self.warned:
+            lines.extend(finding_lines(finding, label="warning:", target=True, resource=True))
         if self.waived:
             lines.append(f"({self.waived} more waived)")
         return "\n".join(lines)
@@ -252,21 +258,38 @@ class PolicyItem(pytest.Item):
             if config is not None and config.file is not None:
                 self.skipped_at = (config.file, line or 1)
             pytest.skip(case.reason)
-        for finding in case.findings:
-            if finding.waived is None and finding.level is Level.WARNING:
-                warnings.warn_explicit(
-                    PlatecheckWarning(f"{finding.target or self.parent_name}: {finding.message}"),
-                    PlatecheckWarning,
-                    filename=finding.file or "<repository>", lineno=finding.line or 0)
+        promoted = self._warn(case.findings)
         failing, waived = case.failed, case.waived
-        if outcome is Outcome.FAIL:
-            count = f"{len(failing)} finding{'s' if len(failing) > 1 else ''}"
-            raise PolicyFailed(f"{self.name}: {count}", failing, waived=len(waived))
+        if outcome is Outcome.FAIL or promoted:
+            counts = [_counted(len(failing), "finding")] if failing else []
+            if promoted:  # (-W error::platecheck.pytest_plugin.PlatecheckWarning)
+                counts.append(f"{_counted(len(promoted), 'warning')} the warnings filter "
+                              "makes errors")
+            raise PolicyFailed(f"{self.name}: {', '.join(counts)}", failing,
+                               waived=len(waived), warned=promoted)
         if outcome is Outcome.SKIP:
             first = waived[0]
             self.skipped_at = (self.root / first.file if first.file else self.root,
                                first.line or 1)
             pytest.skip(case.reason)
+
+    def _warn(self, findings: Sequence[Finding]) -> list[Finding]:
+        """Each warning-level finding as a ``PlatecheckWarning`` at its file and line; those
+        the warnings filter turns into exceptions are returned, so that they join the failure
+        instead of cutting off the other warnings and the error-level findings."""
+        promoted = []
+        for finding in findings:
+            if finding.waived is None and finding.level is Level.WARNING:
+                try:
+                    warnings.warn_explicit(
+                        PlatecheckWarning(
+                            f"{finding.target or self.parent_name}: {finding.message}"),
+                        PlatecheckWarning,
+                        filename=finding.file or "<repository>",
+                        lineno=finding.line or 0)
+                except PlatecheckWarning:
+                    promoted.append(finding)
+        return promoted
 
     @property
     def parent_name(self) -> str:
@@ -282,6 +305,10 @@ class PolicyItem(pytest.Item):
         file, line = self.case.location
         path = self.root / file if file else self.root
         return path, (line - 1 if line else None), self.nodeid
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number > 1 else ''}"
 
 
 @pytest.hookimpl(wrapper=True)
