@@ -285,7 +285,10 @@ class PolicyItem(pytest.Item):
                         PlatecheckWarning(
                             f"{finding.target or self.parent_name}: {finding.message}"),
                         PlatecheckWarning,
-                        filename=finding.file or "<repository>",
+                        # absolute, as pytest reads the line from it and the checked
+                        # repository need not be the current directory
+                        filename=str(self.root / finding.file) if finding.file
+                        else "<repository>",
                         lineno=finding.line or 0)
                 except PlatecheckWarning:
                     promoted.append(finding)
