@@ -393,6 +393,32 @@ def test_rendered_by_environment(pytester: pytest.Pytester, shop: Path) -> None:
         "platecheck: unknown environment 'production' (configured: prod, stg)"])
 
 
+@pytest.mark.parametrize("how", ["--platecheck-env", "platecheck_env"])
+def test_an_environment_the_session_filter_left_out_fails_not_passes_empty(
+        pytester: pytest.Pytester, shop: Path, how: str) -> None:
+    env_ini = "platecheck_env = stg\n" if how == "platecheck_env" else ""
+    pytester.makeini(f"[pytest]\nplatecheck_paths = shop\n{env_ini}")
+    pytester.makepyfile(test_custom="""
+        import pytest
+
+        @pytest.mark.parametrize("rendered", ["prod"], indirect=True)
+        def test_prod(rendered):
+            pass
+
+        def test_prod_and_stg(platecheck_targets):
+            platecheck_targets(["stg", "prod"])
+
+        def test_stg(platecheck_targets):
+            assert [r.id for r in platecheck_targets("stg")] == ["stg/api", "stg/web"]
+    """)
+    result = pytester.runpytest(*PLUGIN, *([] if env_ini else ["--platecheck-env", "stg"]))
+    result.assert_outcomes(passed=1, failed=1, errors=1)
+    message = ("platecheck: environment 'prod' is not loaded: this session loads only stg "
+               "(--platecheck-env / platecheck_env)")
+    result.stdout.fnmatch_lines(["*ERROR at setup of test_prod[[]prod[]]*", message,
+                                 "*_ test_prod_and_stg _*", message])
+
+
 def test_fixtures_fail_closed_when_a_target_could_not_be_rendered(
         pytester: pytest.Pytester, shop: Path) -> None:
     (shop / "charts/api/templates/broken.yaml").write_text("x: {{ .Values.nope.deeper }}\n")

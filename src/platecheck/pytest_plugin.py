@@ -340,13 +340,19 @@ def _load(cache: RepositoryCache, paths: Sequence[Path] | None = None) -> RepoMo
         pytest.fail(f"platecheck: error: {exc}", pytrace=False)
 
 
-def _select(model: RepoModel, env: str | Iterable[str] | None, app: str | None
-            ) -> list[RenderedTarget]:
+def _select(cache: RepositoryCache, model: RepoModel, env: str | Iterable[str] | None,
+            app: str | None) -> list[RenderedTarget]:
     wanted = None if env is None else {env} if isinstance(env, str) else set(env)
     known = {e.name for e in model.environments} | {t.environment for t in model.targets}
     if wanted is not None and wanted - known:
         pytest.fail(f"platecheck: unknown environment {sorted(wanted - known)[0]!r} "
                     f"(configured: {', '.join(sorted(known))})", pytrace=False)
+    # an environment the session's filter left out has no targets here: none is not a pass
+    loaded = cache.settings.environments
+    if wanted is not None and loaded is not None and wanted - set(loaded):
+        pytest.fail(f"platecheck: environment {sorted(wanted - set(loaded))[0]!r} is not "
+                    f"loaded: this session loads only {', '.join(loaded)} "
+                    "(--platecheck-env / platecheck_env)", pytrace=False)
     ids = {t.id for t in model.targets
            if (wanted is None or t.environment in wanted) and (app is None or t.app == app)}
     chosen = [r for r in model.rendered if r.id in ids]
@@ -382,7 +388,8 @@ def rendered(request: pytest.FixtureRequest) -> list[RenderedTarget]:
     environment name (or a list of them) to get only those:
     ``@pytest.mark.parametrize("rendered", ["prod"], indirect=True)``."""
     env: str | list[str] | None = getattr(request, "param", None)
-    return _select(_load(_cache(request)), env, None)
+    cache = _cache(request)
+    return _select(cache, _load(cache), env, None)
 
 
 @pytest.fixture(scope="session")
@@ -394,6 +401,6 @@ def platecheck_targets(request: pytest.FixtureRequest) -> Callable[..., list[Ren
     def targets(env: str | Iterable[str] | None = None, *, app: str | None = None,
                 path: str | Path | None = None) -> list[RenderedTarget]:
         paths = None if path is None else [Path(path)]
-        return _select(_load(cache, paths), env, app)
+        return _select(cache, _load(cache, paths), env, app)
 
     return targets
