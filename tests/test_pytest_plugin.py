@@ -419,6 +419,21 @@ def test_an_environment_the_session_filter_left_out_fails_not_passes_empty(
                                  "*_ test_prod_and_stg _*", message])
 
 
+def test_a_targets_path_is_relative_to_the_ini_file_not_the_current_directory(
+        pytester: pytest.Pytester, shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester.makeini("[pytest]\nplatecheck_paths = shop\n")
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests/test_custom.py").write_text(
+        "def test_paths(platecheck_targets):\n"
+        "    assert [r.id for r in platecheck_targets('prod', path='shop')] == [\n"
+        "        'prod/api', 'prod/web']\n"
+        f"    assert [r.id for r in platecheck_targets('stg', path={str(shop)!r})] == [\n"
+        "        'stg/api', 'stg/web']\n")
+    monkeypatch.chdir(pytester.path / "tests")  # as an editor runs one test file
+    result = pytester.runpytest(*PLUGIN, "test_custom.py")
+    result.assert_outcomes(passed=1)
+
+
 def test_fixtures_fail_closed_when_a_target_could_not_be_rendered(
         pytester: pytest.Pytester, shop: Path) -> None:
     (shop / "charts/api/templates/broken.yaml").write_text("x: {{ .Values.nope.deeper }}\n")

@@ -83,6 +83,7 @@ class Settings:
     config_dir: Path | None
     helm: str | None
     use_cache: bool
+    ini_dir: Path  # where the ini file's paths (and platecheck_targets' path) start
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -104,6 +105,7 @@ class Settings:
             config_dir=config_dir,
             helm=config.getoption("platecheck_helm"),
             use_cache=not config.getoption("platecheck_no_cache"),
+            ini_dir=ini_dir,
         )
 
 
@@ -395,12 +397,13 @@ def rendered(request: pytest.FixtureRequest) -> list[RenderedTarget]:
 @pytest.fixture(scope="session")
 def platecheck_targets(request: pytest.FixtureRequest) -> Callable[..., list[RenderedTarget]]:
     """``platecheck_targets(env=None, app=None, path=None)``: rendered targets of one
-    environment and/or app; ``path`` loads another repository or directory (once)."""
+    environment and/or app; ``path`` loads another repository or directory (once), relative
+    to the ini file as ``platecheck_paths`` (else the rootdir), not the current directory."""
     cache = _cache(request)
 
     def targets(env: str | Iterable[str] | None = None, *, app: str | None = None,
                 path: str | Path | None = None) -> list[RenderedTarget]:
-        paths = None if path is None else [Path(path)]
+        paths = None if path is None else [cache.settings.ini_dir / path]
         return _select(cache, _load(cache, paths), env, app)
 
     return targets
