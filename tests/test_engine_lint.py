@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+import platecheck
 from platecheck.cache import RENDERS
 from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError
@@ -94,6 +95,16 @@ def test_environment_filter(cache_dir: Path) -> None:
     with pytest.raises(PlatecheckError, match=r"unknown environment 'qa' \(configured: "
                                               r"prod, stg, default\)"):
         lint(BASIC, environments=["qa"])
+
+
+def test_one_environment_given_as_a_string_and_jobs_below_one(cache_dir: Path) -> None:
+    report = platecheck.lint(BASIC, environments="prod", cache_dir=cache_dir)
+    assert sorted(t.id for t in report.targets) == ["prod/api", "prod/cache", "prod/web"]
+    assert report.findings == (REMOTE_FINDING,)
+    model = load(BASIC, environments="stg", cache_dir=cache_dir)
+    assert sorted(t.id for t in model.targets) == ["stg/api", "stg/web"]
+    with pytest.raises(PlatecheckError, match=r"^jobs must be at least 1: 0$"):
+        lint(BASIC, jobs=0)
 
 
 def test_level_from_configuration(tmp_path: Path) -> None:

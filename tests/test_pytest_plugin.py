@@ -154,11 +154,13 @@ def test_clean_targets_pass_and_warnings_do_not_fail(pytester: pytest.Pytester,
     outcomes = result.parseoutcomes()
     assert outcomes["passed"] == len(expected_ids(SHOP_TARGETS, ("replicas-minimum",)))
     assert "failed" not in outcomes
-    # staging runs one replica: a warning at the values line, reported as a pytest warning
+    # staging runs one replica: a warning at the values line, reported as a pytest warning;
+    # its file is absolute (the shop is not the current directory), so pytest quotes its line
     result.stdout.re_match_lines([
         r"stg/web::replicas-minimum",
-        r"  charts/web/values-stg.yaml:1: PlatecheckWarning: stg/web: Deployment web-stg runs "
-        r"1 replica; at least 2 required",
+        rf"  {re.escape(str(shop))}/charts/web/values-stg.yaml:1: PlatecheckWarning: stg/web: "
+        r"Deployment web-stg runs 1 replica; at least 2 required",
+        r"    replicas: 1",
     ], consecutive=True)
     assert result.ret == 0
 
@@ -181,6 +183,40 @@ def test_a_finding_fails_its_item_with_file_line_and_no_traceback(
     assert "Traceback" not in result.stdout.str()
     assert "pytest_plugin.py" not in result.stdout.str()
     assert result.ret == 1
+
+
+def test_warnings_made_errors_by_the_filter_fail_with_the_error_level_findings(
+        pytester: pytest.Pytester, shop: Path) -> None:
+    # both Applications of web lack automated sync: an error in prod, a warning in stg, both
+    # findings of the one item repository::argocd-application
+    (shop / "policies/platecheck.yaml").write_text(
+        SAMPLE_CONFIG + "  argocd-application:\n    level: {prod: error, stg: warning}\n"
+        "    options:\n      requireAutomated: true\n")
+    result = pytester.runpytest(*PLUGIN, "--platecheck", "shop", "-k",
+                                "argocd-application or (stg and web and replicas)",
+                                "-W", "error::platecheck.pytest_plugin.PlatecheckWarning")
+    result.stdout.fnmatch_lines([
+        "*_ stg/web::replicas-minimum _*",
+        "replicas-minimum: 1 warning the warnings filter makes errors",
+        "charts/web/values-stg.yaml:1: warning: stg/web: Deployment web-stg runs 1 replica; at "
+        "least 2 required (Deployment/web-stg)",
+        "  fix: Raise replicas in the environment's values file.",
+        "*_ repository::argocd-application _*",
+        "argocd-application: 2 findings, 2 warnings the warnings filter makes errors",
+        "apps/api-prod.yaml:8: Application api-prod: sync policy is not automated*",
+        "  fix: *",
+        "apps/web-prod.yaml:8: Application web-prod: sync policy is not automated*",
+        "  fix: *",
+        "apps/api-stg.yaml:8: warning: stg/api: Application api-stg: sync policy is not "
+        "automated*",
+        "  fix: *",
+        "apps/web-stg.yaml:8: warning: stg/web: Application web-stg: sync policy is not "
+        "automated*",
+        "  fix: *",
+    ])
+    assert result.parseoutcomes()["failed"] == 2
+    assert "Traceback" not in result.stdout.str()
+    assert "pytest_plugin.py" not in result.stdout.str()
 
 
 def test_an_item_whose_findings_are_all_waived_is_skipped_with_the_reason(
@@ -355,6 +391,47 @@ def test_rendered_by_environment(pytester: pytest.Pytester, shop: Path) -> None:
     result.assert_outcomes(passed=2, failed=1)
     result.stdout.fnmatch_lines([
         "platecheck: unknown environment 'production' (configured: prod, stg)"])
+
+
+@pytest.mark.parametrize("how", ["--platecheck-env", "platecheck_env"])
+def test_an_environment_the_session_filter_left_out_fails_not_passes_empty(
+        pytester: pytest.Pytester, shop: Path, how: str) -> None:
+    env_ini = "platecheck_env = stg\n" if how == "platecheck_env" else ""
+    pytester.makeini(f"[pytest]\nplatecheck_paths = shop\n{env_ini}")
+    pytester.makepyfile(test_custom="""
+        import pytest
+
+        @pytest.mark.parametrize("rendered", ["prod"], indirect=True)
+        def test_prod(rendered):
+            pass
+
+        def test_prod_and_stg(platecheck_targets):
+            platecheck_targets(["stg", "prod"])
+
+        def test_stg(platecheck_targets):
+            assert [r.id for r in platecheck_targets("stg")] == ["stg/api", "stg/web"]
+    """)
+    result = pytester.runpytest(*PLUGIN, *([] if env_ini else ["--platecheck-env", "stg"]))
+    result.assert_outcomes(passed=1, failed=1, errors=1)
+    message = ("platecheck: environment 'prod' is not loaded: this session loads only stg "
+               "(--platecheck-env / platecheck_env)")
+    result.stdout.fnmatch_lines(["*ERROR at setup of test_prod[[]prod[]]*", message,
+                                 "*_ test_prod_and_stg _*", message])
+
+
+def test_a_targets_path_is_relative_to_the_ini_file_not_the_current_directory(
+        pytester: pytest.Pytester, shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    pytester.makeini("[pytest]\nplatecheck_paths = shop\n")
+    (pytester.path / "tests").mkdir()
+    (pytester.path / "tests/test_custom.py").write_text(
+        "def test_paths(platecheck_targets):\n"
+        "    assert [r.id for r in platecheck_targets('prod', path='shop')] == [\n"
+        "        'prod/api', 'prod/web']\n"
+        f"    assert [r.id for r in platecheck_targets('stg', path={str(shop)!r})] == [\n"
+        "        'stg/api', 'stg/web']\n")
+    monkeypatch.chdir(pytester.path / "tests")  # as an editor runs one test file
+    result = pytester.runpytest(*PLUGIN, "test_custom.py")
+    result.assert_outcomes(passed=1)
 
 
 def test_fixtures_fail_closed_when_a_target_could_not_be_rendered(

@@ -69,7 +69,7 @@ PathArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
 
 def load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
-         environments: Iterable[str] | None = None, jobs: int | None = None,
+         environments: str | Iterable[str] | None = None, jobs: int | None = None,
          helm: str | os.PathLike[str] | None = None,
          cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
          root: str | os.PathLike[str] | None = None) -> RepoModel:
@@ -82,7 +82,7 @@ def load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
 
 
 def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
-         environments: Iterable[str] | None = None, jobs: int | None = None,
+         environments: str | Iterable[str] | None = None, jobs: int | None = None,
          helm: str | os.PathLike[str] | None = None,
          cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
          root: str | os.PathLike[str] | None = None,
@@ -115,7 +115,7 @@ def _remembering(use_cache: bool) -> Iterator[None]:
         prune_unused(memo_dir())
 
 
-def check(model: RepoModel, config: Config, *, environments: Iterable[str] | None = None,
+def check(model: RepoModel, config: Config, *, environments: str | Iterable[str] | None = None,
           selection: Selection | None = None) -> Report:
     """Run every registered policy on a loaded model and apply the waivers: what ``lint``
     does after ``load`` (the pytest plugin calls it on the model its fixtures share)."""
@@ -128,7 +128,7 @@ def check(model: RepoModel, config: Config, *, environments: Iterable[str] | Non
                    if isinstance(found, FoundSchema))
     findings, errors = run_policies(model, config, policies)
     findings, load_errors = settle(findings, model.errors, model)
-    wanted = set(environments) if environments else None
+    wanted = _names(environments) or None
     findings = waived_findings(findings, config, model)
     if wanted is not None:  # what could not be checked of another environment too
         findings, load_errors, errors = ([f for f in found if f.environment is None
@@ -218,12 +218,13 @@ def _repository_root(paths: Sequence[Path], root: str | os.PathLike[str] | None,
 
 @remembered()  # also when called on its own (load_and_check, drift)
 def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
-          environments: Iterable[str] | None = None, jobs: int | None = None,
+          environments: str | Iterable[str] | None = None, jobs: int | None = None,
           helm: str | os.PathLike[str] | None = None,
           cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
           root: str | os.PathLike[str] | None = None, changed_since: str | None = None
           ) -> tuple[RepoModel, Config, Selection | None]:
     resume()  # an earlier run in this process may have been interrupted
+    _positive(jobs)
     paths = _paths(path)
     repo_root = _repository_root(paths, root, cache_dir)
     config_path, cache_path = (Path(d) if d is not None else None for d in (config_dir, cache_dir))
@@ -741,10 +742,22 @@ def _add_policy_files(found: Discovery, config: Config) -> None:
         found.yaml_files.setdefault(rel, YamlFile(path, rel, "policy", raw))
 
 
-def _environments(config: Config, environments: Iterable[str] | None) -> set[str] | None:
+def _names(environments: str | Iterable[str] | None) -> set[str]:
+    """The environment names asked for: a str is one name, not its characters."""
     if environments is None:
-        return None
-    wanted = set(environments)
+        return set()
+    return {environments} if isinstance(environments, str) else set(environments)
+
+
+def _positive(jobs: int | None) -> None:
+    """``jobs`` below 1 is refused, as ``--jobs`` is (none means the default)."""
+    if jobs is not None and jobs < 1:
+        raise PlatecheckError(f"jobs must be at least 1: {jobs}")
+
+
+def _environments(config: Config, environments: str | Iterable[str] | None
+                  ) -> set[str] | None:
+    wanted = _names(environments)
     if not wanted:
         return None
     known = list(config.environment_names)

@@ -9,8 +9,9 @@ Shaped like pytest's own example for tests that are not Python
   policies: the test cases of ``platecheck.report.cases``, which the JUnit and SARIF reports
   count the same way. Findings at error level fail an item; an item whose findings are all
   waived, or whose policy is configured off there, is skipped with the reason; warnings are
-  reported as ``PlatecheckWarning``; a target that could not be checked fails every item of
-  that target.
+  reported as ``PlatecheckWarning`` (those the warnings filter makes errors fail the item,
+  listed after its error-level findings); a target that could not be checked fails every item
+  of that target.
 - Fixtures for policies written as ordinary tests: ``platecheck_repo`` (the RepoModel),
   ``rendered`` (the RenderedTargets; parametrize it indirectly with an environment name) and
   ``platecheck_targets(env=None, app=None, path=None)``.
@@ -82,6 +83,7 @@ class Settings:
     config_dir: Path | None
     helm: str | None
     use_cache: bool
+    ini_dir: Path  # where the ini file's paths (and platecheck_targets' path) start
 
     @classmethod
     def from_config(cls, config: pytest.Config) -> Settings:
@@ -103,6 +105,7 @@ class Settings:
             config_dir=config_dir,
             helm=config.getoption("platecheck_helm"),
             use_cache=not config.getoption("platecheck_no_cache"),
+            ini_dir=ini_dir,
         )
 
 
@@ -212,18 +215,23 @@ class TargetCollector(pytest.Collector):
 
 
 class PolicyFailed(Exception):
-    """Findings at error level (or could-not-check errors) for one item."""
+    """Findings at error level (or could-not-check errors) for one item, and the warnings the
+    warnings filter made errors (``-W error::...``, ``filterwarnings = error``)."""
 
-    def __init__(self, heading: str, findings: Sequence[Finding], waived: int = 0) -> None:
+    def __init__(self, heading: str, findings: Sequence[Finding], waived: int = 0,
+                 warned: Sequence[Finding] = ()) -> None:
         super().__init__(heading)
         self.heading = heading
         self.findings = findings
         self.waived = waived
+        self.warned = warned
 
     def __str__(self) -> str:
         lines = [self.heading]
         for finding in self.findings:
             lines.extend(finding_lines(finding, resource=True))
+        for finding in self.warned:
+            lines.extend(finding_lines(finding, label="warning:", target=True, resource=True))
         if self.waived:
             lines.append(f"({self.waived} more waived)")
         return "\n".join(lines)
@@ -252,21 +260,41 @@ class PolicyItem(pytest.Item):
             if config is not None and config.file is not None:
                 self.skipped_at = (config.file, line or 1)
             pytest.skip(case.reason)
-        for finding in case.findings:
-            if finding.waived is None and finding.level is Level.WARNING:
-                warnings.warn_explicit(
-                    PlatecheckWarning(f"{finding.target or self.parent_name}: {finding.message}"),
-                    PlatecheckWarning,
-                    filename=finding.file or "<repository>", lineno=finding.line or 0)
+        promoted = self._warn(case.findings)
         failing, waived = case.failed, case.waived
-        if outcome is Outcome.FAIL:
-            count = f"{len(failing)} finding{'s' if len(failing) > 1 else ''}"
-            raise PolicyFailed(f"{self.name}: {count}", failing, waived=len(waived))
+        if outcome is Outcome.FAIL or promoted:
+            counts = [_counted(len(failing), "finding")] if failing else []
+            if promoted:  # (-W error::platecheck.pytest_plugin.PlatecheckWarning)
+                counts.append(f"{_counted(len(promoted), 'warning')} the warnings filter "
+                              "makes errors")
+            raise PolicyFailed(f"{self.name}: {', '.join(counts)}", failing,
+                               waived=len(waived), warned=promoted)
         if outcome is Outcome.SKIP:
             first = waived[0]
             self.skipped_at = (self.root / first.file if first.file else self.root,
                                first.line or 1)
             pytest.skip(case.reason)
+
+    def _warn(self, findings: Sequence[Finding]) -> list[Finding]:
+        """Each warning-level finding as a ``PlatecheckWarning`` at its file and line; those
+        the warnings filter turns into exceptions are returned, so that they join the failure
+        instead of cutting off the other warnings and the error-level findings."""
+        promoted = []
+        for finding in findings:
+            if finding.waived is None and finding.level is Level.WARNING:
+                try:
+                    warnings.warn_explicit(
+                        PlatecheckWarning(
+                            f"{finding.target or self.parent_name}: {finding.message}"),
+                        PlatecheckWarning,
+                        # absolute, as pytest reads the line from it and the checked
+                        # repository need not be the current directory
+                        filename=str(self.root / finding.file) if finding.file
+                        else "<repository>",
+                        lineno=finding.line or 0)
+                except PlatecheckWarning:
+                    promoted.append(finding)
+        return promoted
 
     @property
     def parent_name(self) -> str:
@@ -282,6 +310,10 @@ class PolicyItem(pytest.Item):
         file, line = self.case.location
         path = self.root / file if file else self.root
         return path, (line - 1 if line else None), self.nodeid
+
+
+def _counted(number: int, noun: str) -> str:
+    return f"{number} {noun}{'s' if number > 1 else ''}"
 
 
 @pytest.hookimpl(wrapper=True)
@@ -310,13 +342,19 @@ def _load(cache: RepositoryCache, paths: Sequence[Path] | None = None) -> RepoMo
         pytest.fail(f"platecheck: error: {exc}", pytrace=False)
 
 
-def _select(model: RepoModel, env: str | Iterable[str] | None, app: str | None
-            ) -> list[RenderedTarget]:
+def _select(cache: RepositoryCache, model: RepoModel, env: str | Iterable[str] | None,
+            app: str | None) -> list[RenderedTarget]:
     wanted = None if env is None else {env} if isinstance(env, str) else set(env)
     known = {e.name for e in model.environments} | {t.environment for t in model.targets}
     if wanted is not None and wanted - known:
         pytest.fail(f"platecheck: unknown environment {sorted(wanted - known)[0]!r} "
                     f"(configured: {', '.join(sorted(known))})", pytrace=False)
+    # an environment the session's filter left out has no targets here: none is not a pass
+    loaded = cache.settings.environments
+    if wanted is not None and loaded is not None and wanted - set(loaded):
+        pytest.fail(f"platecheck: environment {sorted(wanted - set(loaded))[0]!r} is not "
+                    f"loaded: this session loads only {', '.join(loaded)} "
+                    "(--platecheck-env / platecheck_env)", pytrace=False)
     ids = {t.id for t in model.targets
            if (wanted is None or t.environment in wanted) and (app is None or t.app == app)}
     chosen = [r for r in model.rendered if r.id in ids]
@@ -352,18 +390,20 @@ def rendered(request: pytest.FixtureRequest) -> list[RenderedTarget]:
     environment name (or a list of them) to get only those:
     ``@pytest.mark.parametrize("rendered", ["prod"], indirect=True)``."""
     env: str | list[str] | None = getattr(request, "param", None)
-    return _select(_load(_cache(request)), env, None)
+    cache = _cache(request)
+    return _select(cache, _load(cache), env, None)
 
 
 @pytest.fixture(scope="session")
 def platecheck_targets(request: pytest.FixtureRequest) -> Callable[..., list[RenderedTarget]]:
     """``platecheck_targets(env=None, app=None, path=None)``: rendered targets of one
-    environment and/or app; ``path`` loads another repository or directory (once)."""
+    environment and/or app; ``path`` loads another repository or directory (once), relative
+    to the ini file as ``platecheck_paths`` (else the rootdir), not the current directory."""
     cache = _cache(request)
 
     def targets(env: str | Iterable[str] | None = None, *, app: str | None = None,
                 path: str | Path | None = None) -> list[RenderedTarget]:
-        paths = None if path is None else [Path(path)]
-        return _select(_load(cache, paths), env, app)
+        paths = None if path is None else [cache.settings.ini_dir / path]
+        return _select(cache, _load(cache, paths), env, app)
 
     return targets
