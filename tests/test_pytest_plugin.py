@@ -419,6 +419,22 @@ def test_an_environment_the_session_filter_left_out_fails_not_passes_empty(
                                  "*_ test_prod_and_stg _*", message])
 
 
+def test_a_choice_no_target_matches_fails_not_passes_empty(
+        pytester: pytest.Pytester, shop: Path) -> None:
+    pytester.makeini("[pytest]\nplatecheck_paths = shop\n")
+    pytester.makepyfile(test_custom="""
+        def test_misspelt_app(platecheck_targets):
+            platecheck_targets("prod", app="wbe")
+
+        def test_app(platecheck_targets):
+            assert [r.id for r in platecheck_targets(app="web")] == ["prod/web", "stg/web"]
+    """)
+    result = pytester.runpytest(*PLUGIN)
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(
+        ["platecheck: no target of environment prod and app 'wbe' was loaded"])
+
+
 def test_a_targets_path_is_relative_to_the_ini_file_not_the_current_directory(
         pytester: pytest.Pytester, shop: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytester.makeini("[pytest]\nplatecheck_paths = shop\n")

@@ -366,6 +366,12 @@ def _select(cache: RepositoryCache, model: RepoModel, env: str | Iterable[str] |
         lines = "\n".join(f"{e.location}: {e.target + ': ' if e.target else ''}{e.message}"
                           for e in errors)
         pytest.fail(f"platecheck: could not check:\n{lines}", pytrace=False)
+    if not chosen and (wanted is not None or app is not None):
+        # a misspelt app, or an environment no Application is of: none is not a pass
+        asked = [f"environment {', '.join(sorted(wanted))}"] if wanted is not None else []
+        asked += [f"app {app!r}"] if app is not None else []
+        pytest.fail(f"platecheck: no target of {' and '.join(asked)} was loaded",
+                    pytrace=False)
     return chosen
 
 
