@@ -1,10 +1,12 @@
-"""The validators of custom resources, as the API server validates them: a ``null`` it
-prunes is no error, ``multipleOf`` is decided as kube-openapi decides it, patterns are Go's;
-only the Kubernetes quantity format is checked. A CRD's schema is checked against its
-meta-schema once per content, and its validator built when first used."""
+"""The validators of custom resources, as the API server validates them: an absent field is
+given its default first, a ``null`` it prunes is no error, ``multipleOf`` is decided as
+kube-openapi decides it, patterns are Go's; only the Kubernetes quantity format is checked.
+A CRD's schema is checked against its meta-schema once per content, and its validator built
+when first used."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
@@ -69,6 +71,54 @@ def custom_resource_class(cls: Any) -> Any:
         "properties": _pruning(keywords["properties"], named=True),
         "additionalProperties": _pruning(keywords["additionalProperties"], named=False)}))
     return jsonschema.validators.extend(patterned, {"multipleOf": _api_server_multiple})
+
+
+def custom_resource_validator(cls: Any, schema: Mapping[str, Any], **options: Any) -> Validator:
+    """A validator of ``custom_resource_class(cls)`` for ``schema`` that gives each absent
+    field its default before validating, as the API server does."""
+    return _Defaulting(custom_resource_class(cls)(schema, **options))
+
+
+class _Defaulting:
+    """A validator (its attributes are the wrapped one's) that validates an instance with the
+    defaults of its schema applied: the API server defaults a custom resource while decoding
+    it, before validation, so a required field that has a default is never missing."""
+
+    def __init__(self, validator: Validator) -> None:
+        self._validator = validator
+
+    def iter_errors(self, instance: Any) -> Iterator[Any]:
+        yield from self._validator.iter_errors(with_defaults(instance, self._validator.schema))
+
+    def is_valid(self, instance: Any) -> bool:
+        return next(self.iter_errors(instance), None) is None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._validator, name)
+
+
+def with_defaults(value: Any, schema: Any) -> Any:
+    """``value`` with the defaults of ``schema`` applied as structural schema defaulting
+    applies them (apiextensions-apiserver ``pkg/apiserver/schema/defaulting``): in an object,
+    each property that is absent and whose schema has a non-null ``default`` gets a copy of
+    it; then every property (a default just given too), every value of ``additionalProperties``
+    and every item of a list is defaulted in turn. A ``null`` is left to the pruning of the
+    ``properties`` keywords (a default given for a pruned null is no error there)."""
+    if not isinstance(schema, Mapping):
+        return value
+    if isinstance(value, list):
+        return [with_defaults(item, schema.get("items")) for item in value]
+    if not isinstance(value, dict):
+        return value
+    properties = schema.get("properties")
+    properties = properties if isinstance(properties, Mapping) else {}
+    result = dict(value)
+    for key, sub in properties.items():
+        if key not in result and isinstance(sub, Mapping) and sub.get("default") is not None:
+            result[key] = copy.deepcopy(sub["default"])
+    extra = schema.get("additionalProperties")
+    return {key: with_defaults(item, properties[key] if key in properties else extra)
+            for key, item in result.items()}
 
 
 def _api_server_multiple(validator: Any, value: Any, instance: Any,
@@ -177,7 +227,7 @@ def crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
         import jsonschema
 
         cls = jsonschema.Draft202012Validator
-        return custom_resource_class(cls)(schema, format_checker=quantity_checker())
+        return custom_resource_validator(cls, schema, format_checker=quantity_checker())
 
     validator: Validator = LazyValidator(build)  # checked already: built when first used
     if not schema_checked("Draft202012Validator", schema, content=content):
