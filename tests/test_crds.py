@@ -240,6 +240,33 @@ def test_a_required_field_with_a_default_is_given_it_when_absent(tmp_path: Path)
         ("dir/cr.yaml", 10, "Cache/untargeted: spec: required field 'target' is missing")]
 
 
+def test_an_object_without_properties_keeps_no_field(tmp_path: Path) -> None:
+    """The API server prunes every field of an object schema with no properties, no
+    additionalProperties and no x-kubernetes-preserve-unknown-fields (a list's items too):
+    each is an unknown field. An embedded resource's metadata is an ObjectMeta still."""
+    schema = """\
+            type: object
+            properties:
+              config: {type: object}
+              note: {type: object, nullable: true}
+              sidecars: {type: array, items: {type: object}}
+              free: {type: object, x-kubernetes-preserve-unknown-fields: true}
+              pod:
+                type: object
+                x-kubernetes-embedded-resource: true
+                properties:
+                  metadata: {type: object}
+"""
+    resources = ("apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: c}\nspec:\n"
+                 "  config:\n    maxMemory: 512mb\n  note: {a: b}\n"
+                 "  sidecars:\n  - name: exporter\n  free: {any: 1}\n"
+                 "  pod: {apiVersion: v1, kind: Pod, metadata: {name: p, labels: {a: b}}}\n")
+    assert _directory_findings(tmp_path, schema, resources) == [
+        ("dir/cr.yaml", 6, "Cache/c: spec.config.maxMemory: unknown field"),
+        ("dir/cr.yaml", 7, "Cache/c: spec.note.a: unknown field"),
+        ("dir/cr.yaml", 9, "Cache/c: spec.sidecars[0].name: unknown field")]
+
+
 @pytest.mark.parametrize(("field", "value", "valid"), [
     ({"type": "number", "multipleOf": 0.1}, 0.7000000001, True),  # within a relative 1e-9
     ({"type": "number", "multipleOf": 0.1}, 0.71, False),
