@@ -10,6 +10,7 @@ import copy
 import functools
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -18,7 +19,12 @@ from platecheck.cache import check_schema_once, schema_checked
 from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema
 from platecheck.quantity import is_quantity
-from platecheck.schema_problems import QUANTITY_FORMAT, Validator, schema_identity
+from platecheck.schema_problems import (
+    BYTE_FORMAT,
+    QUANTITY_FORMAT,
+    Validator,
+    schema_identity,
+)
 
 
 def _quantity_format(value: object) -> bool:
@@ -28,11 +34,13 @@ def _quantity_format(value: object) -> bool:
 
 @functools.cache
 def quantity_checker(*, integers: bool = False) -> Any:
-    """The quantity format, and with ``integers`` the range of ``int32`` and ``int64``:
-    the API server decodes a built-in kind's field into a Go integer of that size and refuses
-    a number that does not fit ("cannot unmarshal number ... of type int32"). The bundled
-    schemas name other formats (byte, date-time) that it does not enforce the way jsonschema
-    would; a custom resource's integers are not decoded that way."""
+    """The quantity format, and with ``integers`` what the API server's decoding of a
+    built-in kind into Go types refuses: a number outside the range of an ``int32`` or
+    ``int64`` field ("cannot unmarshal number ... of type int32") and a ``byte`` field
+    (a Go ``[]byte``: a Secret's ``data``, a ConfigMap's ``binaryData``, a ``caBundle``) that
+    is not base64 ("illegal base64 data"). The bundled schemas name other formats
+    (date-time) that it does not enforce the way jsonschema would; a custom resource is not
+    decoded into Go types."""
     import jsonschema  # type: ignore[import-untyped]
 
     checker = jsonschema.FormatChecker(formats=())
@@ -40,7 +48,22 @@ def quantity_checker(*, integers: bool = False) -> Any:
     if integers:
         for name, bits in INTEGER_FORMATS.items():
             checker.checks(name)(functools.partial(_fits, bits=bits))
+        checker.checks(BYTE_FORMAT)(is_go_base64)
     return checker
+
+
+# Go's base64.StdEncoding, which encoding/json decodes a []byte with: quanta of four characters
+# of the standard alphabet, the last one padded with "="; "\r" and "\n" are skipped anywhere
+# (https://pkg.go.dev/encoding/base64#Encoding.Decode); bits left over are not checked
+_GO_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
+def is_go_base64(value: object) -> bool:
+    """Whether Go's encoding/json decodes ``value`` into a ``[]byte`` (null and other types
+    are the schema's type to judge)."""
+    if not isinstance(value, str):
+        return True
+    return _GO_BASE64.fullmatch(value.replace("\r", "").replace("\n", "")) is not None
 
 
 INTEGER_FORMATS = {"int32": 32, "int64": 64}

@@ -5,7 +5,10 @@ What:
     configured Kubernetes version (bundled with kubernetes-validate): unknown fields (a
     misspelled ``imagePullPolicyy``), wrong types (``replicas: "2"``), a built-in kind's integer
     too large for its ``int32``/``int64`` field (``replicas: 3000000000``, which the API server
-    cannot decode), missing required fields and values outside an enum the schema declares are
+    cannot decode), a built-in kind's bytes field that is not base64 as Go decodes it (the
+    standard alphabet, padded, line breaks skipped: a Secret's ``data``, a ConfigMap's
+    ``binaryData``, a ``caBundle``; plain text where ``stringData`` was meant), missing required
+    fields and values outside an enum the schema declares are
     findings (custom resources' schemas declare enums; the bundled schemas of the built-in kinds
     declare none, so a built-in field's misspelled value such as a Service's ``type:
     loadbalancer`` is not found); a field the schema lists as required that the API server never
