@@ -15,6 +15,7 @@ from platecheck import crds, engine, schema_problems
 from platecheck.cli import main
 from platecheck.model import Finding
 from platecheck.schema_validators import crd_validator
+from synthetic import application, repository
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "crds"
 VENDORED = FIXTURES / "vendored"
@@ -178,10 +179,92 @@ def test_a_null_the_api_server_prunes_is_no_error() -> None:
                                                "note": None, "labels": {"a": None}}}) == []
     assert _validate(schema, {**BASE, "spec": {"size": None, "labels": {"a": None, "b": 1},
                                                "list": ["a", None]}}) == [
-        "spec: required field 'mode' is missing",
-        "spec: required field 'size' is missing",
+        "spec: required field 'size' is missing",  # absent mode: given its default
         "spec.labels.b: expected string, got integer 1",
         "spec.list[1]: expected string, got null"]
+
+
+CACHE_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: caches.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Cache, plural: caches}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+%s"""
+
+
+def _directory_findings(tmp_path: Path, spec_schema: str, resources: str) -> list[tuple[
+        str | None, int | None, str]]:
+    """k8s-schema's findings on a directory Application rendering a Cache CRD whose
+    ``spec`` schema is ``spec_schema`` (YAML, indented under it) beside ``resources``."""
+    repo = repository(tmp_path, {
+        "apps/cache.yaml": application("cache", "dir", "cache"),
+        "dir/crd.yaml": CACHE_CRD % spec_schema, "dir/cr.yaml": resources})
+    report = engine.lint(repo)
+    assert not report.errors, report.errors
+    return [(f.file, f.line, f.message) for f in report.findings if f.policy == "k8s-schema"]
+
+
+def test_a_required_field_with_a_default_is_given_it_when_absent(tmp_path: Path) -> None:
+    """The API server defaults a custom resource before validating it: an absent field
+    gets its default (and the defaults inside an object's default), so a required field
+    with a default is never missing; one without a default still is."""
+    schema = """\
+            type: object
+            required: [schedule, retention, target]
+            properties:
+              schedule: {type: string, default: "@daily"}
+              target: {type: string}
+              retention:
+                type: object
+                default: {}
+                required: [days]
+                properties:
+                  days: {type: integer, default: 7}
+"""
+    resources = ("apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: absent}\n"
+                 "spec:\n  target: s3\n---\n"
+                 "apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: untargeted}\n"
+                 "spec: {retention: {}}\n")
+    assert _directory_findings(tmp_path, schema, resources) == [
+        ("dir/cr.yaml", 10, "Cache/untargeted: spec: required field 'target' is missing")]
+
+
+def test_an_object_without_properties_keeps_no_field(tmp_path: Path) -> None:
+    """The API server prunes every field of an object schema with no properties, no
+    additionalProperties and no x-kubernetes-preserve-unknown-fields (a list's items too):
+    each is an unknown field. An embedded resource's metadata is an ObjectMeta still."""
+    schema = """\
+            type: object
+            properties:
+              config: {type: object}
+              note: {type: object, nullable: true}
+              sidecars: {type: array, items: {type: object}}
+              free: {type: object, x-kubernetes-preserve-unknown-fields: true}
+              pod:
+                type: object
+                x-kubernetes-embedded-resource: true
+                properties:
+                  metadata: {type: object}
+"""
+    resources = ("apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: c}\nspec:\n"
+                 "  config:\n    maxMemory: 512mb\n  note: {a: b}\n"
+                 "  sidecars:\n  - name: exporter\n  free: {any: 1}\n"
+                 "  pod: {apiVersion: v1, kind: Pod, metadata: {name: p, labels: {a: b}}}\n")
+    assert _directory_findings(tmp_path, schema, resources) == [
+        ("dir/cr.yaml", 6, "Cache/c: spec.config.maxMemory: unknown field"),
+        ("dir/cr.yaml", 7, "Cache/c: spec.note.a: unknown field"),
+        ("dir/cr.yaml", 9, "Cache/c: spec.sidecars[0].name: unknown field")]
 
 
 @pytest.mark.parametrize(("field", "value", "valid"), [

@@ -12,6 +12,7 @@ import pytest
 from platecheck import schema_problems, schemas
 from platecheck.engine import lint
 from platecheck.model import Level
+from synthetic import application, repository
 
 NOT_A_QUANTITY = "is not a Kubernetes quantity (e.g. 500m, 2, 512Mi, 50Gi, 50G)"
 
@@ -181,3 +182,50 @@ def test_an_integer_a_built_in_kind_cannot_hold_is_a_schema_problem(
     """The API server decodes a built-in kind into Go integers of the schema's format
     (``int32``, ``int64``): a number that does not fit cannot be applied."""
     assert texts(doc) == expected
+
+
+NOT_BASE64 = ("not base64 (the standard alphabet, padded with '='); the API server cannot "
+              "decode it into bytes and refuses it")
+
+
+def secret(value: Any) -> dict[str, Any]:
+    return {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
+            "data": {"password": value}}
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    ("czNjcjN0IQ==", True), ("YWI=", True), ("YWJj", True), ("", True), (None, True),
+    ("YWJj\nZGVm\r\n", True),  # Go skips "\r" and "\n" anywhere
+    ("YW\nI=", True), ("YR==", True),  # bits left over are not checked
+    ("s3cr3t!", False), ("admin", False), ("YWI", False),  # unpadded
+    ("YQ==YQ==", False), ("YWJj ZGVm", False), ("YWJj\tZGVm", False),
+    ("YWJj-_Rm", False),  # the URL alphabet
+    ("Y===", False), ("=", False),
+])
+def test_a_byte_field_must_be_what_go_decodes_as_base64(value: Any, valid: bool) -> None:
+    """A Secret's data is a Go []byte: encoding/json decodes it with base64.StdEncoding
+    and the API server refuses a value it cannot decode."""
+    assert texts(secret(value)) == ([] if valid else [f"data.password: {NOT_BASE64}"])
+
+
+def test_plain_text_in_secret_data_is_a_finding_at_its_line(tmp_path: Path, helm_bin: Path
+                                                            ) -> None:
+    """A rendered Secret's data and a ConfigMap's binaryData that are not base64 (plain text
+    where stringData was meant) are findings; b64enc's output passes."""
+    repo = repository(tmp_path, {
+        "apps/web.yaml": application("web", "chart", "web"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "password: s3cr3t!\n",
+        "chart/templates/secret.yaml": (
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\ndata:\n"
+            "  user: {{ \"admin\" | b64enc }}\n  password: {{ .Values.password | quote }}\n"
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: blob\nbinaryData:\n"
+            "  key.bin: not-base64\n")})
+    report = lint(repo, helm=helm_bin, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.policy, f.file, f.line, f.message) for f in report.findings
+            if f.level is Level.ERROR] == [
+        ("k8s-schema", "chart/templates/secret.yaml", 7,
+         f"Secret/db: data.password: {NOT_BASE64}"),
+        ("k8s-schema", "chart/templates/secret.yaml", 14,
+         f'ConfigMap/blob: binaryData["key.bin"]: {NOT_BASE64}')]

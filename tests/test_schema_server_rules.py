@@ -1,13 +1,17 @@
 """Where the generated OpenAPI schema asks more than the API server does, k8s-schema follows the
-API server: a field no validation requires is not reported missing."""
+API server: a field no validation requires is not reported missing. Where it asks less, the
+API server's validation of metadata (names, labels, annotations) is k8s-schema's too."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from platecheck import schema_problems, schemas
+from platecheck import objectmeta, schema_problems, schemas
+from platecheck.engine import lint
+from synthetic import application, repository
 
 
 def statefulset(**spec: Any) -> dict[str, Any]:
@@ -46,3 +50,94 @@ def test_a_service_name_of_the_wrong_type_is_still_reported() -> None:
     assert texts(statefulset(serviceName=5), "1.31.0") == [
         "spec.serviceName: expected string, got integer 5"
     ]
+
+
+REFUSED = "; the API server refuses it"
+SUBDOMAIN = objectmeta.DNS1123_SUBDOMAIN.text
+QUALIFIED = ("a qualified name (an optional DNS subdomain prefix and '/', then at most 63 "
+             "characters of A-Z, a-z, 0-9, '-', '_' and '.', beginning and ending with a "
+             "letter or digit)")
+VALUE = ("must be at most 63 characters of A-Z, a-z, 0-9, '-', '_' and '.', beginning and "
+         "ending with a letter or digit, or empty")
+
+
+def test_names_labels_and_annotations_the_api_server_refuses(tmp_path: Path) -> None:
+    """ValidateObjectMeta: a ConfigMap's name is a DNS-1123 subdomain, a Service's a DNS-1035
+    label, a Namespace's a DNS-1123 label; label keys and annotation keys (in any case) are
+    qualified names, label values at most 63 characters; a ClusterRole's name (a path
+    segment) is left alone."""
+    long_value = "a" * 64
+    manifests = f"""\
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: My_Config
+  labels:
+    app.kubernetes.io/version: "2024-01-01T00:00:00Z"
+    team: {long_value}
+    "bad key!": x
+    example.com/Fine_Key.1: ""
+  annotations:
+    Example.COM/Any-Case: x
+    a/b/c: x
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: 1-svc.example
+spec:
+  ports: [{{port: 80}}]
+---
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: team.a
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: "system:aggregate-to-view-x"
+---
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db-0.shop
+"""
+    repo = repository(tmp_path, {"apps/meta.yaml": application("meta", "dir", "meta"),
+                                 "dir/all.yaml": manifests})
+    report = lint(repo)
+    assert report.errors == ()
+    assert [(f.file, f.line, f.message) for f in report.findings
+            if f.policy == "k8s-schema"] == [
+        ("dir/all.yaml", 4, f"ConfigMap/My_Config: metadata.name: 'My_Config' must be "
+                            f"{SUBDOMAIN}{REFUSED}"),
+        ("dir/all.yaml", 6, 'ConfigMap/My_Config: metadata.labels["app.kubernetes.io/version"]: '
+                            f"the value '2024-01-01T00:00:00Z' {VALUE}{REFUSED}"),
+        ("dir/all.yaml", 7, f"ConfigMap/My_Config: metadata.labels.team: the value "
+                            f"'{long_value}' {VALUE}{REFUSED}"),
+        ("dir/all.yaml", 8, 'ConfigMap/My_Config: metadata.labels["bad key!"]: the key must be '
+                            f"{QUALIFIED}{REFUSED}"),
+        ("dir/all.yaml", 12, 'ConfigMap/My_Config: metadata.annotations["a/b/c"]: the key must '
+                             f"be {QUALIFIED}{REFUSED}"),
+        ("dir/all.yaml", 17, "Service/1-svc.example: metadata.name: '1-svc.example' must be "
+                             f"{objectmeta.DNS1035_LABEL.text}{REFUSED}"),
+        ("dir/all.yaml", 24, "Namespace/team.a: metadata.name: 'team.a' must be "
+                             f"{objectmeta.DNS1123_LABEL.text}{REFUSED}")]
+
+
+@pytest.mark.parametrize(("key", "valid"), [
+    ("app", True), ("a", True), ("example.com/app", True), ("A_b.C-9", True),
+    ("x" * 63, True), ("x" * 64, False), (f"{'a' * 253}/b", True), (f"{'a' * 254}/b", False),
+    ("/app", False), ("example.com/", False), ("Example.com/app", False), ("-app", False),
+    ("app_", False), ("a/b/c", False), ("", False),
+])
+def test_a_qualified_name_is_what_is_qualified_name_takes(key: str, valid: bool) -> None:
+    assert objectmeta.is_qualified_name(key) is valid
+
+
+@pytest.mark.parametrize(("value", "valid"), [
+    ("", True), ("v1.2.3", True), ("a" * 63, True), ("a" * 64, False), ("1.0+build", False),
+    ("-x", False), ("x.", False),
+])
+def test_a_label_value_is_what_is_valid_label_value_takes(value: str, valid: bool) -> None:
+    assert objectmeta.is_label_value(value) is valid

@@ -5,7 +5,9 @@ included) or in what any target renders gives the schema of its kind for each se
 ``openAPIV3Schema`` turned into the JSON schema the API server effectively applies, strict like
 the Kubernetes schemas (an unknown field is a finding, as the API server prunes it):
 
-- ``x-kubernetes-preserve-unknown-fields: true``: any field is allowed there;
+- ``x-kubernetes-preserve-unknown-fields: true``: any field is allowed there; an object
+  with neither it, ``properties`` nor ``additionalProperties`` allows no field (its fields are
+  pruned);
 - ``x-kubernetes-int-or-string: true``: an integer or a string;
 - ``nullable: true``: null is allowed too;
 - ``exclusiveMaximum: true`` / ``exclusiveMinimum: true`` (booleans in OpenAPI v3.0): the
@@ -118,6 +120,9 @@ def _convert(node: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
         embedded = result.setdefault("properties", {})
         for key, kind in (("apiVersion", "string"), ("kind", "string"), ("metadata", "object")):
             embedded.setdefault(key, {"type": kind})
+        if isinstance(properties, Mapping) and isinstance(properties.get("metadata"), Mapping):
+            # an ObjectMeta, as at the top: its fields are kept, not pruned
+            embedded["metadata"] = _convert(properties["metadata"], strict=False)
     items = node.get("items")
     if isinstance(items, Mapping):
         result["items"] = _convert(items, strict=strict)
@@ -126,8 +131,9 @@ def _convert(node: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
         result["additionalProperties"] = _convert(extra, strict=strict)
     elif isinstance(extra, bool):
         result["additionalProperties"] = extra
-    elif strict and not preserve and "properties" in result:
-        result["additionalProperties"] = False  # the API server prunes unknown fields
+    elif strict and not preserve and ("properties" in result or node.get("type") == "object"):
+        # the API server prunes unknown fields: every field of an object with no properties
+        result["additionalProperties"] = False
     # value validations only: a branch never makes a field unknown
     for key in _COMBINATORS:
         branches = node.get(key)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 # described: a run whose documents' problems are all remembered needs it not.
 
 QUANTITY_FORMAT = "kubernetes-quantity"
+BYTE_FORMAT = "byte"  # a Go []byte, written in base64
 Validator = Any  # a jsonschema validator instance (the protocol is not exported as a type)
 
 
@@ -102,6 +103,11 @@ def _describe(error: jsonschema.ValidationError) -> Iterator[SchemaProblem]:
         whole = int(number) if isinstance(number, float) and number.is_integer() else number
         yield SchemaProblem(path, f"{_short(whole)} does not fit an {error.validator_value}; "
                                   "the API server refuses it")
+        return
+    if error.validator == "format" and error.validator_value == BYTE_FORMAT:
+        # the value is left out: a Secret's data is no text for a report
+        yield SchemaProblem(path, "not base64 (the standard alphabet, padded with '='); the API "
+                                  "server cannot decode it into bytes and refuses it")
         return
     if error.validator == "pattern" and isinstance(error.validator_value, str):
         # as jsonschema says it, with the pattern as the schema wrote it (goregex)

@@ -1,13 +1,16 @@
-"""The validators of custom resources, as the API server validates them: a ``null`` it
-prunes is no error, ``multipleOf`` is decided as kube-openapi decides it, patterns are Go's;
-only the Kubernetes quantity format is checked. A CRD's schema is checked against its
-meta-schema once per content, and its validator built when first used."""
+"""The validators of custom resources, as the API server validates them: an absent field is
+given its default first, a ``null`` it prunes is no error, ``multipleOf`` is decided as
+kube-openapi decides it, patterns are Go's; only the Kubernetes quantity format is checked.
+A CRD's schema is checked against its meta-schema once per content, and its validator built
+when first used."""
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -16,7 +19,12 @@ from platecheck.cache import check_schema_once, schema_checked
 from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema
 from platecheck.quantity import is_quantity
-from platecheck.schema_problems import QUANTITY_FORMAT, Validator, schema_identity
+from platecheck.schema_problems import (
+    BYTE_FORMAT,
+    QUANTITY_FORMAT,
+    Validator,
+    schema_identity,
+)
 
 
 def _quantity_format(value: object) -> bool:
@@ -26,11 +34,13 @@ def _quantity_format(value: object) -> bool:
 
 @functools.cache
 def quantity_checker(*, integers: bool = False) -> Any:
-    """The quantity format, and with ``integers`` the range of ``int32`` and ``int64``:
-    the API server decodes a built-in kind's field into a Go integer of that size and refuses
-    a number that does not fit ("cannot unmarshal number ... of type int32"). The bundled
-    schemas name other formats (byte, date-time) that it does not enforce the way jsonschema
-    would; a custom resource's integers are not decoded that way."""
+    """The quantity format, and with ``integers`` what the API server's decoding of a
+    built-in kind into Go types refuses: a number outside the range of an ``int32`` or
+    ``int64`` field ("cannot unmarshal number ... of type int32") and a ``byte`` field
+    (a Go ``[]byte``: a Secret's ``data``, a ConfigMap's ``binaryData``, a ``caBundle``) that
+    is not base64 ("illegal base64 data"). The bundled schemas name other formats
+    (date-time) that it does not enforce the way jsonschema would; a custom resource is not
+    decoded into Go types."""
     import jsonschema  # type: ignore[import-untyped]
 
     checker = jsonschema.FormatChecker(formats=())
@@ -38,7 +48,22 @@ def quantity_checker(*, integers: bool = False) -> Any:
     if integers:
         for name, bits in INTEGER_FORMATS.items():
             checker.checks(name)(functools.partial(_fits, bits=bits))
+        checker.checks(BYTE_FORMAT)(is_go_base64)
     return checker
+
+
+# Go's base64.StdEncoding, which encoding/json decodes a []byte with: quanta of four characters
+# of the standard alphabet, the last one padded with "="; "\r" and "\n" are skipped anywhere
+# (https://pkg.go.dev/encoding/base64#Encoding.Decode); bits left over are not checked
+_GO_BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
+
+
+def is_go_base64(value: object) -> bool:
+    """Whether Go's encoding/json decodes ``value`` into a ``[]byte`` (null and other types
+    are the schema's type to judge)."""
+    if not isinstance(value, str):
+        return True
+    return _GO_BASE64.fullmatch(value.replace("\r", "").replace("\n", "")) is not None
 
 
 INTEGER_FORMATS = {"int32": 32, "int64": 64}
@@ -69,6 +94,54 @@ def custom_resource_class(cls: Any) -> Any:
         "properties": _pruning(keywords["properties"], named=True),
         "additionalProperties": _pruning(keywords["additionalProperties"], named=False)}))
     return jsonschema.validators.extend(patterned, {"multipleOf": _api_server_multiple})
+
+
+def custom_resource_validator(cls: Any, schema: Mapping[str, Any], **options: Any) -> Validator:
+    """A validator of ``custom_resource_class(cls)`` for ``schema`` that gives each absent
+    field its default before validating, as the API server does."""
+    return _Defaulting(custom_resource_class(cls)(schema, **options))
+
+
+class _Defaulting:
+    """A validator (its attributes are the wrapped one's) that validates an instance with the
+    defaults of its schema applied: the API server defaults a custom resource while decoding
+    it, before validation, so a required field that has a default is never missing."""
+
+    def __init__(self, validator: Validator) -> None:
+        self._validator = validator
+
+    def iter_errors(self, instance: Any) -> Iterator[Any]:
+        yield from self._validator.iter_errors(with_defaults(instance, self._validator.schema))
+
+    def is_valid(self, instance: Any) -> bool:
+        return next(self.iter_errors(instance), None) is None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._validator, name)
+
+
+def with_defaults(value: Any, schema: Any) -> Any:
+    """``value`` with the defaults of ``schema`` applied as structural schema defaulting
+    applies them (apiextensions-apiserver ``pkg/apiserver/schema/defaulting``): in an object,
+    each property that is absent and whose schema has a non-null ``default`` gets a copy of
+    it; then every property (a default just given too), every value of ``additionalProperties``
+    and every item of a list is defaulted in turn. A ``null`` is left to the pruning of the
+    ``properties`` keywords (a default given for a pruned null is no error there)."""
+    if not isinstance(schema, Mapping):
+        return value
+    if isinstance(value, list):
+        return [with_defaults(item, schema.get("items")) for item in value]
+    if not isinstance(value, dict):
+        return value
+    properties = schema.get("properties")
+    properties = properties if isinstance(properties, Mapping) else {}
+    result = dict(value)
+    for key, sub in properties.items():
+        if key not in result and isinstance(sub, Mapping) and sub.get("default") is not None:
+            result[key] = copy.deepcopy(sub["default"])
+    extra = schema.get("additionalProperties")
+    return {key: with_defaults(item, properties[key] if key in properties else extra)
+            for key, item in result.items()}
 
 
 def _api_server_multiple(validator: Any, value: Any, instance: Any,
@@ -177,7 +250,7 @@ def crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
         import jsonschema
 
         cls = jsonschema.Draft202012Validator
-        return custom_resource_class(cls)(schema, format_checker=quantity_checker())
+        return custom_resource_validator(cls, schema, format_checker=quantity_checker())
 
     validator: Validator = LazyValidator(build)  # checked already: built when first used
     if not schema_checked("Draft202012Validator", schema, content=content):

@@ -37,7 +37,7 @@ from platecheck.schema_problems import QUANTITY_FORMAT, Validator, schema_identi
 from platecheck.schema_validators import (
     LazyValidator,
     crd_schema,
-    custom_resource_class,
+    custom_resource_validator,
     quantity_checker,
 )
 from platecheck.yamlio import type_name
@@ -339,7 +339,7 @@ def _load_custom(path: Path) -> CustomSchema:
 
         cls = jsonschema.validators.validator_for(schema,
                                                   default=jsonschema.Draft202012Validator)
-        return custom_resource_class(cls)(copy.deepcopy(schema))
+        return custom_resource_validator(cls, copy.deepcopy(schema))
 
     # platecheck's own schemas (and a repository's copy of one) are checked by its tests,
     # like its code, and a draft 2020-12 schema may be checked already: their validators are

@@ -5,7 +5,10 @@ What:
     configured Kubernetes version (bundled with kubernetes-validate): unknown fields (a
     misspelled ``imagePullPolicyy``), wrong types (``replicas: "2"``), a built-in kind's integer
     too large for its ``int32``/``int64`` field (``replicas: 3000000000``, which the API server
-    cannot decode), missing required fields and values outside an enum the schema declares are
+    cannot decode), a built-in kind's bytes field that is not base64 as Go decodes it (the
+    standard alphabet, padded, line breaks skipped: a Secret's ``data``, a ConfigMap's
+    ``binaryData``, a ``caBundle``; plain text where ``stringData`` was meant), missing required
+    fields and values outside an enum the schema declares are
     findings (custom resources' schemas declare enums; the bundled schemas of the built-in kinds
     declare none, so a built-in field's misspelled value such as a Service's ``type:
     loadbalancer`` is not found); a field the schema lists as required that the API server never
@@ -14,7 +17,14 @@ What:
     ``ServerSideApply=true`` and ``Validate=false``, each in the Application's syncOptions or
     the resource's ``argocd.argoproj.io/sync-options``, matched as written, and no
     ``ServerSideApply=false`` in the annotation: the API server merges it into the object the
-    cluster has). ``metadata.name`` must be set. Custom resources are validated against, in this
+    cluster has). ``metadata.name`` must be set, and what the API server's validation of
+    metadata refuses is a finding: a name its kind's rule refuses (a DNS-1123 subdomain for a
+    ConfigMap, Secret, Deployment, Job, Ingress and most core and apps kinds; a DNS-1035 label
+    for a Service; a DNS-1123 label for a Namespace; other kinds' names, custom resources'
+    included, are not checked), a label key or an annotation key that is not a qualified name
+    (``[prefix/]name``, the name at most 63 characters; an annotation key in any case), a
+    label value over 63 characters or with other characters than letters, digits, ``-``,
+    ``_`` and ``.``. Custom resources are validated against, in this
     order: the JSON schemas of ``schemaDirs`` (``<kind>-<group>-<version>.json``, lowercase,
     e.g. ``application-argoproj.io-v1alpha1.json`` in ``policies/schemas/``, or kubeconform's
     catalog layout ``<group>/<kind>_<version>.json``); the CustomResourceDefinitions in the
@@ -58,7 +68,8 @@ Fails:
     ``imagePullPolicyy: Always`` ->
     ``Deployment/web: spec.template.spec.containers[0].imagePullPolicyy: unknown field``;
     ``replicas: "2"`` -> ``spec.replicas: expected integer, got string "2"``; a resource
-    without ``metadata.name``; ``ephemeralContainers`` in a Deployment's pod template.
+    without ``metadata.name``; a ConfigMap named ``My_Config``; a label value
+    ``2024-01-01T00:00:00Z``; ``ephemeralContainers`` in a Deployment's pod template.
 """
 
 from __future__ import annotations
@@ -66,7 +77,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from platecheck import schema_problems, schemas
+from platecheck import objectmeta, schema_problems, schemas
 from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, RenderedTarget, Resource, TargetSchemas
 from platecheck.provenance import at
@@ -132,6 +143,13 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
             if schema.source is not None:
                 remediation += f" (schema: {schema.source})"
         found.append(_finding(rendered, resource, problem.path, problem.text, remediation))
+    if isinstance(metadata, Mapping):
+        group = resource.api_version.rpartition("/")[0]
+        for path, message in objectmeta.problems(group, resource.kind,
+                                                 schema_problems.as_json(metadata)):
+            found.append(_finding(rendered, resource, path,
+                                  f"{schema_problems.format_path(path)}: {message}",
+                                  _METADATA_REMEDIATION))
     forbidden = _ephemeral_containers(resource)
     if forbidden is not None:
         found.append(_finding(rendered, resource, *forbidden, _EPHEMERAL_REMEDIATION))
@@ -147,6 +165,9 @@ _POD_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
     ("batch", "Job"): ("spec", "template"),
     ("batch", "CronJob"): ("spec", "jobTemplate", "spec", "template"),
 }
+_METADATA_REMEDIATION = ("Change the name, label or annotation to what the API server "
+                         "accepts (https://kubernetes.io/docs/concepts/overview/"
+                         "working-with-objects/names/).")
 _EPHEMERAL_REMEDIATION = ("Remove ephemeralContainers: they are added to a running pod through "
                           "its ephemeralcontainers subresource (kubectl debug), not written in "
                           "a manifest.")
