@@ -242,7 +242,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         if wanted is not None:
             targets = [t for t in targets if t.environment in wanted]
         _something_to_check(targets, problems, wanted, path, found)
-        files = changed.changed_files(repo_root, changed_since) if changed_since is not None else None
+        files = None if changed_since is None else changed.changed_files(repo_root, changed_since)
         batch = Batch(planner, problems, config, helm=helm, jobs=jobs, cache_dir=cache_path,
                        use_cache=use_cache)
         targets, rendered = _render_checked(batch, found, targets)
