@@ -829,6 +829,52 @@ def test_two_parents_claiming_one_child(tmp_path: Path) -> None:
         "default/team-a", "default/team-b", "prod/web"]  # the child is rendered once
 
 
+_TAGGED_APP = application("web-prod", "charts/app", "web-prod", source_extra=(
+    "    helm:\n      parameters:\n        - name: image.tag\n          value: {tag}\n"))
+_TAGGED_CHART = {
+    "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+    "charts/app/values.yaml": "tag: ''\n",
+    "charts/app/templates/pod.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n"
+        "  containers:\n    - name: app\n      image: nginx:{{ .Values.image.tag }}\n"
+        "      imagePullPolicy: IfNotPresent\n      resources:\n"
+        "        requests: {cpu: 100m, memory: 128Mi}\n"
+        "        limits: {cpu: 200m, memory: 256Mi}\n")}
+
+
+@pytest.mark.parametrize("written", ["other/web.yaml", "dir/web.yaml"],
+                         ids=["reached-by-none", "reached"])
+def test_a_generated_child_is_checked_beside_a_written_one_of_its_name(
+        tmp_path: Path, written: str) -> None:
+    """The root's chart renders Application web-prod with a floating tag; a file writes
+    web-prod pinned. Argo CD applies what the root renders whatever the file says: the
+    generated child is checked. The file no app-of-apps reaches is an orphan (it took the
+    generated child's place, which was never rendered); one a directory app-of-apps reaches
+    is deployed too, by another parent, so the name is used twice."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "boot/root.yaml": application("root", "apps", "argocd"),
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/values.yaml": "tag: latest\n",
+        "apps/templates/web.yaml": _TAGGED_APP.format(tag="{{ .Values.tag }}"),
+        written: _TAGGED_APP.format(tag='"1.2.3"'), **_TAGGED_CHART})
+    if written.startswith("dir/"):  # an app-of-apps of the directory reaches it
+        write_files(repo, {"boot/dirs.yaml": application("dirs", "dir", "argocd")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.policy, f.target, f.message) for f in report_.findings
+            if f.policy in ("argocd-application", "image-tag-pinned")] == [
+        ("apps/templates/web.yaml:4", "argocd-application", "prod/web@apps/templates/web.yaml:2",
+         f"Application web-prod: name is also used by {written}:4")
+        if written == "dir/web.yaml" else
+        ("other/web.yaml:4", "argocd-application", "prod/web",
+         "Application web-prod: is not reachable from an app-of-apps (roots: boot/root.yaml); "
+         "unless something else applies it, Argo CD never deploys it"),
+        ("apps/values.yaml:1", "image-tag-pinned", "prod/web@apps/templates/web.yaml:2",
+         'container "app" in Pod/web-prod uses floating tag "latest"')]
+    assert sorted(t.id for t in report_.targets if t.environment == "prod") == [
+        "prod/web", "prod/web@apps/templates/web.yaml:2"]
+
+
 def _generating_chart(name: str, child: str, namespace: str) -> dict[str, str]:
     return {f"{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n",
             f"{name}/templates/{child}.yaml":

@@ -92,7 +92,8 @@ class WrittenPlaces:
         # the documents of the generated Applications and ApplicationSets of each key
         # planned: another of one key is planned too (argocd-application reports the name;
         # two parents, or one chart rendered for two environments or Argo CD instances,
-        # may each deploy theirs); one of a written one's key is not
+        # may each deploy theirs); so is one of a written one's key (its parent applies it,
+        # whatever a file writes)
         self.generated: dict[AppKey, set[str]] = {}
         self.written_sets: set[AppKey] = set()
         # the charts linted in chart mode: what their renders generate is provisional (the
@@ -131,8 +132,9 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
               generated: list[Generated], problems: Problems, planner: Planner,
               written: set[tuple[str, str, str]], places: WrittenPlaces) -> list[Generated]:
     """The Applications ``rendered`` generates that are new: each distinct document of a key
-    is planned once (``WrittenPlaces.generated``), none of a key written in a file; one its
-    own ancestors generate is a cycle, followed once. One a Kustomize source renders from an
+    is planned once (``WrittenPlaces.generated``), also of a key a file writes (the parent
+    applies its own, whatever the file says); one its own ancestors generate is a cycle,
+    followed once. One a Kustomize source renders from an
     Application file discovery found, unchanged but for the kustomization's namespace
     (``written``, see ``as_written``), is that Application, planned already; changed, it
     replaces it (``places``)."""
@@ -190,8 +192,7 @@ def _planned_anew(item: Generated, key: AppKey, documents: set[str],
         places.superseded.add(origin)
     replaces = key in places.written and origin is not None \
         and places.keys.get(origin) == key
-    if key in parents and not replaces and (
-            key in places.written or item.app.document in documents):
+    if key in parents and not replaces and item.app.document in documents:
         return False
     places.planned(item, key)
     if key not in parents or replaces:
