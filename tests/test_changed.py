@@ -502,3 +502,30 @@ def test_a_change_to_an_application_a_chart_of_applications_generates_is_checked
     edited = lint(repo, changed_since="HEAD", use_cache=False)  # the parent's template
     assert sorted(t.id for t in edited.targets) == ["default/root", "default/web"]
     assert {f.target for f in edited.findings} >= {"default/web"}
+
+
+def test_a_change_to_a_parent_of_another_environment_chooses_its_children_in_a_run_of_one(
+        tmp_path: Path) -> None:
+    """``--env prod --changed-since``: the root, in no environment, is rendered for what it
+    generates, and its changed values choose web-prod, as a run of every environment
+    chooses it; the root itself is not checked."""
+    from platecheck.engine import lint
+
+    template = application("web-prod", "charts/web", "web-prod").replace(
+        "  destination:", "    helm:\n      parameters:\n        - name: image\n"
+        "          value: {{ .Values.image }}\n  destination:")
+    repo = make_repo(tmp_path / "repo", {
+        "root.yaml": application("root", "apps", "argocd"),
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/values.yaml": "image: registry.example.com/web:1.0.0\n",
+        "apps/templates/web.yaml": template,
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/templates/deploy.yaml": _UNBOUNDED.replace(
+            "registry.example.com/web:1.0.0", "{{ .Values.image }}")})
+    (repo / "apps" / "values.yaml").write_text("image: registry.example.com/web:latest\n")
+    full = lint(repo, changed_since="HEAD", use_cache=False)
+    changed = lint(repo, changed_since="HEAD", environments=["prod"], use_cache=False)
+    assert [t.id for t in changed.targets] == ["prod/web"]
+    assert [(f.location, f.policy, f.message) for f in changed.findings] == [
+        (f.location, f.policy, f.message) for f in full.findings if f.environment == "prod"]
+    assert "image-tag-pinned" in {f.policy for f in changed.findings}

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from platecheck.engine import lint, load
+from platecheck.errors import PlatecheckError
 from platecheck.model import Level, Origin, Report
 from platecheck.report.common import count, summary_line
 from synthetic import application, write_files
@@ -827,6 +828,95 @@ def test_two_parents_claiming_one_child(tmp_path: Path) -> None:
     ]
     assert sorted(t.id for t in report_.targets) == [
         "default/team-a", "default/team-b", "prod/web"]  # the child is rendered once
+
+
+_TAGGED_APP = application("web-prod", "charts/app", "web-prod", source_extra=(
+    "    helm:\n      parameters:\n        - name: image.tag\n          value: {tag}\n"))
+_TAGGED_CHART = {
+    "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+    "charts/app/values.yaml": "tag: ''\n",
+    "charts/app/templates/pod.yaml": (
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {{ .Release.Name }}\nspec:\n"
+        "  containers:\n    - name: app\n      image: nginx:{{ .Values.image.tag }}\n"
+        "      imagePullPolicy: IfNotPresent\n      resources:\n"
+        "        requests: {cpu: 100m, memory: 128Mi}\n"
+        "        limits: {cpu: 200m, memory: 256Mi}\n")}
+
+
+@pytest.mark.parametrize("written", ["other/web.yaml", "dir/web.yaml"],
+                         ids=["reached-by-none", "reached"])
+def test_a_generated_child_is_checked_beside_a_written_one_of_its_name(
+        tmp_path: Path, written: str) -> None:
+    """The root's chart renders Application web-prod with a floating tag; a file writes
+    web-prod pinned. Argo CD applies what the root renders whatever the file says: the
+    generated child is checked. The file no app-of-apps reaches is an orphan (it took the
+    generated child's place, which was never rendered); one a directory app-of-apps reaches
+    is deployed too, by another parent, so the name is used twice."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "boot/root.yaml": application("root", "apps", "argocd"),
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/values.yaml": "tag: latest\n",
+        "apps/templates/web.yaml": _TAGGED_APP.format(tag="{{ .Values.tag }}"),
+        written: _TAGGED_APP.format(tag='"1.2.3"'), **_TAGGED_CHART})
+    if written.startswith("dir/"):  # an app-of-apps of the directory reaches it
+        write_files(repo, {"boot/dirs.yaml": application("dirs", "dir", "argocd")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.policy, f.target, f.message) for f in report_.findings
+            if f.policy in ("argocd-application", "image-tag-pinned")] == [
+        ("apps/templates/web.yaml:4", "argocd-application", "prod/web@apps/templates/web.yaml:2",
+         f"Application web-prod: name is also used by {written}:4")
+        if written == "dir/web.yaml" else
+        ("other/web.yaml:4", "argocd-application", "prod/web",
+         "Application web-prod: is not reachable from an app-of-apps (roots: boot/root.yaml); "
+         "unless something else applies it, Argo CD never deploys it"),
+        ("apps/values.yaml:1", "image-tag-pinned", "prod/web@apps/templates/web.yaml:2",
+         'container "app" in Pod/web-prod uses floating tag "latest"')]
+    assert sorted(t.id for t in report_.targets if t.environment == "prod") == [
+        "prod/web", "prod/web@apps/templates/web.yaml:2"]
+
+
+_CHILDREN_TEMPLATE = (
+    "{{- range .Values.apps }}\n---\n"
+    + application("{{ .name }}", "charts/app", "{{ .name }}", source_extra=(
+        "    helm:\n      parameters:\n        - name: image.tag\n"
+        "          value: {{ .tag | quote }}\n"))
+    + "{{- end }}\n")
+
+
+@pytest.mark.parametrize("beside", [False, True], ids=["one-root", "beside-a-directory-root"])
+def test_a_run_of_one_environment_checks_the_children_another_environments_parent_generates(
+        tmp_path: Path, beside: bool) -> None:
+    """The root, in no environment (namespace argocd), renders web-prod with a floating tag
+    and db-stg: ``--env prod`` renders the root for what it generates and checks web-prod
+    as a run of every environment does, not the root nor db-stg. The root was not rendered:
+    web-prod went unchecked, the root was called not reachable from the directory root
+    beside it, and alone it was nothing to check. An environment it generates nothing in
+    is still nothing to check."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "boot/root.yaml": application("root", "apps", "argocd"),
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/values.yaml": "apps:\n  - {name: web-prod, tag: latest}\n"
+                            "  - {name: db-stg, tag: latest}\n",
+        "apps/templates/apps.yaml": _CHILDREN_TEMPLATE, **_TAGGED_CHART})
+    if beside:  # a directory app-of-apps of a pinned prod Application
+        write_files(repo, {"boot/other.yaml": application("other", "other", "argocd"),
+                           "other/api.yaml": _TAGGED_APP.replace("web-prod", "api-prod")
+                           .format(tag='"1.2.3"')})
+    expected = [("apps/values.yaml:2", "image-tag-pinned", "prod/web",
+                  'container "app" in Pod/web-prod uses floating tag "latest"')]
+    report_ = lint(repo, cache_dir=tmp_path / "cache", environments=["prod"])
+    assert report_.errors == ()
+    assert [(f.location, f.policy, f.target, f.message) for f in report_.findings] == expected
+    assert [t.id for t in report_.targets] == ["prod/api", "prod/web"] if beside \
+        else ["prod/web"]
+    assert [(f.location, f.policy, f.target, f.message) for f in lint(
+        repo, cache_dir=tmp_path / "cache").findings  # (the pairs judged by a run of all)
+            if f.environment == "prod" and f.policy != "env-consistency"] == expected
+    (repo / "apps" / "values.yaml").write_text("apps:\n  - {name: web-prod, tag: latest}\n")
+    if not beside:
+        with pytest.raises(PlatecheckError, match="nothing to check: .* for environment stg"):
+            lint(repo, cache_dir=tmp_path / "cache", environments=["stg"])
 
 
 def _generating_chart(name: str, child: str, namespace: str) -> dict[str, str]:

@@ -34,7 +34,7 @@ from platecheck.discover import (
 )
 from platecheck.errors import PlatecheckError
 from platecheck.generated import Generated
-from platecheck.generation import WrittenPlaces, generated_targets
+from platecheck.generation import WrittenPlaces, generated_targets, may_generate
 from platecheck.helmbin import chosen_cache_dir, find_helm, helm_major, memo_dir, version_asked
 from platecheck.helmbin.locate import cache_outside, cache_outside_paths, cache_usable
 from platecheck.model import (
@@ -239,8 +239,8 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         _add_discovery_errors(found, problems)
         planner = Planner(config, found, lambda: helm_major(find_helm(helm, cache_dir=cache_path)))
         targets = unique_ids(plan_all(planner, found, problems, paths))
-        if wanted is not None:
-            targets = [t for t in targets if t.environment in wanted]
+        if wanted is not None:  # and the parents of theirs (``generation.may_generate``)
+            targets = [t for t in targets if t.environment in wanted or may_generate(t, repo_root)]
         _something_to_check(targets, problems, wanted, path, found)
         files = None if changed_since is None else changed.changed_files(repo_root, changed_since)
         batch = Batch(planner, problems, config, helm=helm, jobs=jobs, cache_dir=cache_path,
@@ -252,8 +252,9 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         targets, rendered, lints = _kept(targets, rendered, batch.lints, planner, places,
                                          generated, problems)
         unused = _undeployed(paths, planner, generated, targets, rendered, problems, wanted)
-        selection, (targets, rendered, lints) = _chosen(
+        selection, chosen = _chosen(
             files, changed_since, repo_root, config_path, targets, rendered, lints)
+        targets, rendered, lints = _wanted(targets, chosen, problems, wanted, path, found)
         if rendered:
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
         model = RepoModel(
@@ -667,6 +668,26 @@ def _kept(targets: list[RenderTarget], rendered: list[RenderedTarget], lints: li
                                                     generated, planner)
     targets, rendered = _plain_ids(targets, rendered, problems)
     return targets, rendered, lints
+
+
+def _wanted(targets: Sequence[RenderTarget],
+            chosen: tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]],
+            problems: Problems, wanted: set[str] | None, path: PathArg, found: Discovery
+            ) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
+    """A run of some environments (``wanted``) checks their targets only: another
+    environment's, rendered for the Applications it generates in them (and chosen by
+    ``--changed-since`` with them when a change affects it), goes with its renders, problems
+    and helm lints; when ``targets``, all of them, hold none of those environments, there is
+    nothing to check (the run fails closed)."""
+    others = [t for t in targets if wanted is not None and t.environment not in wanted]
+    if wanted is None or not others:
+        return chosen
+    _something_to_check([t for t in targets if t.environment in wanted], Problems(
+        [f for f in problems.findings if f.environment is None or f.environment in wanted]),
+        wanted, path, found)
+    kept, rendered, lints = chosen
+    return _without([t for t in kept if t.environment in wanted], others, rendered, lints,
+                    problems)
 
 
 def _plain_ids(targets: list[RenderTarget], rendered: list[RenderedTarget],

@@ -5,10 +5,12 @@ written one, changed, replaces it."""
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 from platecheck.batch import Batch
-from platecheck.discover import Discovery
+from platecheck.discover import Discovery, file_head, names_argo_kind
 from platecheck.errors import PlatecheckError
 from platecheck.generated import (
     MAX_DEPTH,
@@ -20,10 +22,12 @@ from platecheck.generated import (
     as_written,
 )
 from platecheck.generated import generated as generate
-from platecheck.model import Application, RenderedTarget, RenderTarget
+from platecheck.kustomize_tree import build_tree
+from platecheck.model import Application, RenderedTarget, RenderTarget, SourceType
 from platecheck.plan import Planner
 from platecheck.planning import distinct, unique_ids
 from platecheck.problems import Problems
+from platecheck.runmemo import recall
 
 
 def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget],
@@ -62,14 +66,50 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
                 first.line))
             break
         more = _plan_generated(planner, children, problems)
-        if wanted is not None:
-            more = [t for t in more if t.environment in wanted]
+        if wanted is not None:  # and those that may generate them (``may_generate``)
+            more = [t for t in more if t.environment in wanted or may_generate(t, found.root)]
         more = distinct(more, {t.id for t in targets})
         targets.extend(more)
         unique_ids(targets)
         fresh = batch.render(more)
         rendered.extend(fresh)
     return generated, places
+
+
+def may_generate(target: RenderTarget, root: Path) -> bool:
+    """Whether the render of ``target`` may hold Applications or ApplicationSets, which Argo
+    CD creates whatever the environment of the Application rendering them: a file below its
+    chart, its directory or a directory its Kustomize build reaches names Argo CD's kinds or
+    is Jsonnet, or a values file of its chart describes Application sources (argo-helm's
+    argocd-apps chart). A run of some environments renders another's target only then."""
+    if not target.rendered_here:
+        return False
+    if target.chart is not None:
+        values = [*target.chart.path.glob("values*.y*ml"), *(v.path for v in target.value_files)]
+        return _names_argo_kinds(target.chart.path) or any(
+            b"repoURL:" in head and b"destination:" in head
+            for head in [*map(file_head, values), (target.extra_values or "").encode()])
+    directories = {target.source_dir} if target.source_dir is not None else set()
+    if target.source_type is SourceType.KUSTOMIZE and target.source_dir is not None:
+        try:
+            directories = build_tree(target.source_dir, root)[0]
+        except PlatecheckError:  # its render says why
+            return True
+    return any(_names_argo_kinds(directory) for directory in sorted(directories))
+
+
+def _names_argo_kinds(directory: Path) -> bool:
+    """Whether a file below ``directory`` (not in a hidden one) names Argo CD's Application
+    or ApplicationSet kind or is Jsonnet. Read once per run."""
+    def names() -> bool:
+        for top, dirs, files in os.walk(directory):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in sorted(f for f in files if not f.startswith(".")):
+                path = Path(top, name)
+                if path.suffix in (".jsonnet", ".libsonnet") or names_argo_kind(path):
+                    return True
+        return False
+    return recall("names argo kinds", directory, names)
 
 
 class WrittenPlaces:
@@ -92,7 +132,8 @@ class WrittenPlaces:
         # the documents of the generated Applications and ApplicationSets of each key
         # planned: another of one key is planned too (argocd-application reports the name;
         # two parents, or one chart rendered for two environments or Argo CD instances,
-        # may each deploy theirs); one of a written one's key is not
+        # may each deploy theirs); so is one of a written one's key (its parent applies it,
+        # whatever a file writes)
         self.generated: dict[AppKey, set[str]] = {}
         self.written_sets: set[AppKey] = set()
         # the charts linted in chart mode: what their renders generate is provisional (the
@@ -131,8 +172,9 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
               generated: list[Generated], problems: Problems, planner: Planner,
               written: set[tuple[str, str, str]], places: WrittenPlaces) -> list[Generated]:
     """The Applications ``rendered`` generates that are new: each distinct document of a key
-    is planned once (``WrittenPlaces.generated``), none of a key written in a file; one its
-    own ancestors generate is a cycle, followed once. One a Kustomize source renders from an
+    is planned once (``WrittenPlaces.generated``), also of a key a file writes (the parent
+    applies its own, whatever the file says); one its own ancestors generate is a cycle,
+    followed once. One a Kustomize source renders from an
     Application file discovery found, unchanged but for the kustomization's namespace
     (``written``, see ``as_written``), is that Application, planned already; changed, it
     replaces it (``places``)."""
