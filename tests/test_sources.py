@@ -917,6 +917,13 @@ def test_a_run_of_one_environment_checks_the_children_another_environments_paren
     if not beside:
         with pytest.raises(PlatecheckError, match="nothing to check: .* for environment stg"):
             lint(repo, cache_dir=tmp_path / "cache", environments=["stg"])
+    # a root that fails to render may have generated prod's: the run fails closed
+    write_files(repo, {"apps/templates/broken.yaml": '{{ fail "boom" }}\n'})
+    broken = lint(repo, cache_dir=tmp_path / "cache", environments=["prod"])
+    assert broken.exit_code == 2
+    assert [(e.location, e.message.endswith("(rendering default/root for the Applications it "
+                                            "generates)")) for e in broken.errors] == [
+        ("apps/templates/broken.yaml:1", True)]
 
 
 def _generating_chart(name: str, child: str, namespace: str) -> dict[str, str]:

@@ -254,7 +254,8 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         unused = _undeployed(paths, planner, generated, targets, rendered, problems, wanted)
         selection, chosen = _chosen(
             files, changed_since, repo_root, config_path, targets, rendered, lints)
-        targets, rendered, lints = _wanted(targets, chosen, problems, wanted, path, found)
+        targets, rendered, lints = _wanted(targets, rendered, chosen, problems, wanted, path,
+                                           found)
         if rendered:
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
         model = RepoModel(
@@ -670,7 +671,7 @@ def _kept(targets: list[RenderTarget], rendered: list[RenderedTarget], lints: li
     return targets, rendered, lints
 
 
-def _wanted(targets: Sequence[RenderTarget],
+def _wanted(targets: Sequence[RenderTarget], rendered_all: Sequence[RenderedTarget],
             chosen: tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]],
             problems: Problems, wanted: set[str] | None, path: PathArg, found: Discovery
             ) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
@@ -678,10 +679,18 @@ def _wanted(targets: Sequence[RenderTarget],
     environment's, rendered for the Applications it generates in them (and chosen by
     ``--changed-since`` with them when a change affects it), goes with its renders, problems
     and helm lints; when ``targets``, all of them, hold none of those environments, there is
-    nothing to check (the run fails closed)."""
+    nothing to check (the run fails closed). One that could not be rendered may have
+    generated some of theirs: its errors stay, as of no environment, so that the run fails
+    closed."""
     others = [t for t in targets if wanted is not None and t.environment not in wanted]
     if wanted is None or not others:
         return chosen
+    built = {r.target.id for r in rendered_all}
+    failed = {t.id for t in others} - built
+    problems.findings[:] = [dataclasses.replace(
+        f, environment=None, target=None,
+        message=f"{f.message} (rendering {f.target} for the Applications it generates)")
+        if f.target in failed else f for f in problems.findings]
     _something_to_check([t for t in targets if t.environment in wanted], Problems(
         [f for f in problems.findings if f.environment is None or f.environment in wanted]),
         wanted, path, found)
