@@ -254,8 +254,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         unused = _undeployed(paths, planner, generated, targets, rendered, problems, wanted)
         selection, chosen = _chosen(
             files, changed_since, repo_root, config_path, targets, rendered, lints)
-        targets, rendered, lints = _wanted(targets, rendered, chosen, problems, wanted, path,
-                                           found)
+        targets, rendered, lints = _wanted(targets, rendered, chosen, problems, wanted, path, found)
         if rendered:
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
         model = RepoModel(
@@ -273,8 +272,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             targets=tuple(targets), rendered=tuple(rendered),
             yaml_files=tuple(found.yaml_files[rel] for rel in sorted(found.yaml_files)),
             environments=tuple(env.environment for env in config.environments),
-            helm_lint=tuple(lints),
-            errors=tuple(sorted(problems.findings, key=error_order)),
+            helm_lint=tuple(lints), errors=tuple(sorted(problems.findings, key=error_order)),
             renders=batch.renders, cache_hits=batch.cache_hits, builds=batch.builds,
         )
         return model, config, selection
