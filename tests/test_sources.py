@@ -336,6 +336,24 @@ def test_jsonnet_files_and_imports_as_argo_cd_reads_them(
     assert [r.ref for r in rendered.resources] == names
 
 
+def test_a_file_imported_through_a_symbolic_link_imports_next_to_the_link(
+        tmp_path: Path) -> None:
+    """go-jsonnet's FileImporter never resolves a symbolic link: a file imported through one
+    looks for its own imports next to the link first, not next to the file it leads to."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    write_files(repo, {
+        "manifests/web/main.jsonnet": "function(tag) import 'cm.libsonnet'\n",
+        "manifests/web/name.libsonnet": "'web'\n",
+        "shared/cm.libsonnet": "local name = import 'name.libsonnet';\n" + _JSONNET_CM % "name",
+        "shared/name.libsonnet": "'shared'\n"})
+    (repo / "manifests" / "web" / "cm.libsonnet").symlink_to("../../shared/cm.libsonnet")
+    from platecheck.engine import load
+
+    [rendered] = load(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache").rendered
+    assert [r.ref for r in rendered.resources] == ["ConfigMap/web"]
+
+
 JSONNET_POD_LIBRARY = """\
 {
   pod(tag):: {

@@ -3,8 +3,9 @@ as Argo CD evaluates them (argo-cd ``reposerver/repository/repository.go``, ``ma
 
 - ``directory.jsonnet.tlas`` and ``extVars`` (``code: true`` for Jsonnet code), their values
   substituted with the build environment (argocd_env.py);
-- imports searched next to the importing file, then in ``directory.jsonnet.libs`` (relative
-  to the repository root) from the last to the first, then in the source directory (go-jsonnet
+- imports searched next to the importing file (next to the symbolic link it was imported
+  through: a link is never resolved), then in ``directory.jsonnet.libs`` (relative to the
+  repository root) from the last to the first, then in the source directory (go-jsonnet
   ``FileImporter`` over Argo CD's search paths ``[source, libs...]``, tried backwards);
 - a file holding ``+argocd:skip-file-rendering`` is not evaluated;
 - the result is one object or a list of objects; a ``null`` (alone or in the list) is no
@@ -129,7 +130,11 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
         # go-jsonnet's FileImporter: the importing file's directory, then its search paths
         # from the last to the first (the libraries, the last one first, then the source)
         for base in (Path(directory), *reversed(search)):
-            candidate = (base / name).resolve()
+            # found at the joined path, cleaned but never resolved: a file imported through
+            # a symbolic link imports next to the link, as FileImporter's do; only the file
+            # read is resolved, to keep it in the repository
+            found = os.path.normpath(base / name)
+            candidate = Path(found).resolve()
             if candidate.is_file():
                 if not candidate.is_relative_to(root):
                     refused.append(f"import {name!r} leaves the repository")
@@ -139,7 +144,7 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
                     data = candidate.read_bytes()
                     if len(data) <= MAX_IMPORT_TEXT:
                         imports[str(candidate)] = data.decode("utf-8", "replace")
-                    return str(candidate), data
+                    return found, data
                 break
         else:
             refused.append(f"import {name!r} not found")
