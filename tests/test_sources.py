@@ -246,6 +246,15 @@ def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
     ({"main.jsonnet": "local x = import 'other.libsonnet';\nx\n",
       "other.libsonnet": "{\n  a: error 'broken',\n}\n"}, "manifests/web/other.libsonnet:2"),
     ({"main.jsonnet": "function(tag) [1]\n"}, "manifests/web/main.jsonnet"),
+    # the file does not lex: at its own place, which no "ERROR:" precedes
+    ({"main.jsonnet": "function(tag) { a: 1\n b: 2 }\n"}, "manifests/web/main.jsonnet:2"),
+    # an error over several lines is placed at "(2:3)-(3:9)"
+    ({"main.jsonnet": "function(tag)\n  error (\n'several lines')\n"},
+     "manifests/web/main.jsonnet:2"),
+    # raised in the standard library ("<std>:861", no file): at the call in the repository,
+    # whatever the working directory
+    ({"main.jsonnet": "function(tag)\n  std.assertEqual(tag, 'v1')\n"},
+     "manifests/web/main.jsonnet:2"),
     # a refused importstr or importbin is no content: the evaluation fails
     ({"main.jsonnet": "{a: importstr '/etc/hostname'}\n"}, "manifests/web/main.jsonnet"),
     ({"main.jsonnet": "{a: importbin '/dev/zero'}\n"}, "manifests/web/main.jsonnet"),
@@ -264,10 +273,14 @@ def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
     ({"main.jsonnet": "function() []\n"}, "apps/web.yaml:14"),
     ({"main.jsonnet": "function(tag, size) []\n"}, "apps/web.yaml:12"),
 ])
-def test_jsonnet_failures_are_could_not_check_at_the_file(tmp_path: Path, files: dict[str, str],
-                                                          location: str) -> None:
-    repo = tmp_path / "repo"
+def test_jsonnet_failures_are_could_not_check_at_the_file(
+        tmp_path: Path, files: dict[str, str], location: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jsonnet names a file by its whole path, here with a space in it; ``<std>`` is no
+    file, even run from the repository's root."""
+    repo = tmp_path / "my repo"
     shutil.copytree(SOURCES / "directory", repo)
+    monkeypatch.chdir(repo)
     write_files(repo / "manifests" / "web", files)
     write_files(repo, {".git/config": "[http]\n\textraheader = AUTHORIZATION: basic secret\n"})
     report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")

@@ -35,8 +35,10 @@ from platecheck.model import RenderTarget
 from platecheck.sandbox import run_bounded, scratch
 from platecheck.yamlio import Document, read_text
 
-_TRACE = re.compile(r"^\s*(?P<file>[^\s:]+):(?P<line>\d+):\d+")
-_ERROR_AT = re.compile(r"^[A-Z ]*ERROR: (?P<at>[^\s:]+:\d+:\d+)")
+# where go-jsonnet puts an error or a frame of its trace, after the file's name:
+# ``:<line>:<column>``, or ``:(<line>:<column>)-(...)`` for a range of several lines
+_PLACE = r":(?:(?P<line>\d+):\d+|\((?P<first>\d+):\d+\))"
+_ERROR = re.compile(r"^[A-Z ]*ERROR: ")
 
 
 def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.0
@@ -80,7 +82,8 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
         answer = {"error": go_crash(lines) or (lines or ["it stopped"])[-1]}
     if "output" not in answer:
         message = str(answer.get("error", ""))
-        file, line = _top_level(message, target) or _where(message, root, rel)
+        files = [str(path), *answer.get("files", [])]
+        file, line = _top_level(message, target) or _where(message, root, rel, files)
         first = message.strip().splitlines()[0] if message.strip() else "evaluation failed"
         refused = answer.get("refused") or []
         reason = _relative(refused[-1] if refused else first, root)
@@ -123,6 +126,7 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
     search = [Path(p) for p in request["search"]]
     refused: list[str] = []
     imports: dict[str, str] = {}  # path -> text, of the files read
+    files: list[str] = []  # the names Jsonnet knows the files read by
 
     def importer(directory: str, name: str) -> tuple[str, bytes]:
         # An exception raised here reaches the binding's error text garbled: a refused
@@ -144,6 +148,7 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
                     data = candidate.read_bytes()
                     if len(data) <= MAX_IMPORT_TEXT:
                         imports[str(candidate)] = data.decode("utf-8", "replace")
+                    files.append(found)
                     return found, data
                 break
         else:
@@ -155,9 +160,9 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
                                           **request["variables"])
     except (RuntimeError, UnicodeDecodeError) as exc:
         return {"error": str(exc) if isinstance(exc, RuntimeError) else "",
-                "refused": refused}
+                "refused": refused, "files": files}
     if refused:  # an importstr or importbin took the refusal's text as the file's content
-        return {"error": "", "refused": refused}
+        return {"error": "", "refused": refused, "files": files}
     return {"output": output, "imports": sorted(imports.items())}
 
 
@@ -218,20 +223,21 @@ def _relative(message: str, root: Path) -> str:
     return message
 
 
-def _where(message: str, root: Path, rel: str) -> tuple[str, int | None]:
-    """Where the error is (``RUNTIME ERROR: <file>:<line>:<column> ...``: a file that does
-    not lex, an ``error`` expression), else the first file of this repository in Jsonnet's
-    stack trace."""
+def _where(message: str, root: Path, rel: str, files: list[str]) -> tuple[str, int | None]:
+    """Where the error is (``[RUNTIME ERROR: ]<file>:<line>:<column> ...``: a file that does
+    not lex), else the first file of this repository in Jsonnet's stack trace. A place's file
+    is one of ``files``, the names Jsonnet knows the files it read by, matched whole (a name
+    may hold a space); ``<std>``, ``<extvar:...>`` and ``<top-level-arg:...>`` are none."""
     lines = message.splitlines()
-    first = _ERROR_AT.match(lines[0]) if lines else None
-    for line in ([first.group("at")] if first else []) + lines[1:]:
-        match = _TRACE.match(line)
-        if match is None:
-            continue
-        path = Path(match["file"])
-        path = path if path.is_absolute() else Path.cwd() / path
-        if path.resolve().is_relative_to(root.resolve()):
-            return rel_path(path.resolve(), root.resolve()), int(match["line"])
+    if lines:
+        lines[0] = _ERROR.sub("", lines[0], count=1)
+    names = sorted(set(files), key=len, reverse=True)  # a name is never taken for a shorter one
+    for text in (line.lstrip() for line in lines):
+        for name in names:
+            match = re.match(re.escape(name) + _PLACE, text)
+            if match is not None and (path := Path(name).resolve()).is_relative_to(
+                    root.resolve()):
+                return rel_path(path, root.resolve()), int(match["line"] or match["first"])
     return rel, None
 
 
