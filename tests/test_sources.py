@@ -4500,6 +4500,51 @@ def test_a_list_element_that_is_not_a_map_generates_nothing(tmp_path: Path,
     assert report.exit_code == 2
 
 
+@pytest.mark.parametrize("go_template", [False, True], ids=["list", "go-template"])
+def test_a_template_string_in_a_field_the_crd_types_otherwise_creates_nothing(
+        tmp_path: Path, go_template: bool) -> None:
+    """The ApplicationSet CRD types the template's fields: the API server refuses a set whose
+    ``prune`` (a boolean) holds a template expression, so no Application exists. A
+    could-not-check error at that line, not a finding about an Application it would make;
+    a string field may hold any expression (the destination namespace)."""
+    repo = _one_set(tmp_path / "repo", "      destination:\n",
+                    "      syncPolicy:\n        automated:\n          prune: '{{prune}}'\n"
+                    "      destination:\n")
+    if go_template:
+        set_file = repo / "apps" / "set.yaml"
+        set_file.write_text(set_file.read_text().replace("{{", "{{.").replace(
+            "spec:\n  generators:", "spec:\n  goTemplate: true\n  generators:"))
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy, e.message) for e in report.errors] == [(
+        f"apps/set.yaml:{26 if go_template else 25}", "could-not-check",
+        "spec.template.spec.syncPolicy.automated.prune: expected boolean, got string "
+        f"\"{{{{{'.' if go_template else ''}prune}}}}\": the ApplicationSet CRD types this "
+        "field, so the API server refuses the ApplicationSet and Argo CD creates none of its "
+        "Applications; template a field that is no string with templatePatch")]
+    assert [t.id for t in report.targets if t.application is not None] == []
+    assert [f.policy for f in report.findings] == []
+    assert report.exit_code == 2
+
+
+def test_a_rendered_application_set_s_template_fields_have_the_crd_s_types(
+        tmp_path: Path) -> None:
+    """A chart that renders an ApplicationSet whose template holds a template expression
+    where the CRD has a boolean: k8s-schema's finding at that template line (the shipped
+    ApplicationSet schema has the types of the template's fields)."""
+    set_template = _one_set(tmp_path / "unused", "      destination:\n", (
+        "      syncPolicy:\n        automated:\n          prune: '{{`{{prune}}`}}'\n"
+        "      destination:\n")).joinpath("apps", "set.yaml").read_text().replace(
+        "'{{env}}'", "'{{`{{env}}`}}'")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "root.yaml": application("sets", "sets", "argocd"),
+        "sets/Chart.yaml": "apiVersion: v2\nname: sets\nversion: 0.1.0\n",
+        "sets/templates/set.yaml": set_template})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings if f.policy == "k8s-schema"] == [
+        ("sets/templates/set.yaml:25", "ApplicationSet/web: spec.template.spec.syncPolicy."
+         "automated.prune: expected boolean, got string \"{{prune}}\"")]
+
+
 @pytest.mark.parametrize(("name", "refused"), [
     ("web-{{env}} {{ tail", True),  # a tag, then a '{{' with no '}}': fasttemplate refuses
     ("web {{ tail", False),  # no tag at all: not a template, kept as written
