@@ -241,6 +241,29 @@ def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
     assert container["image"] == "registry.example.com/web:latest"  # the TLA
 
 
+def test_jsonnet_variables_are_substituted_once_more_for_each_file(tmp_path: Path) -> None:
+    """Argo CD substitutes the build environment into the ``tlas`` in place, once for each
+    ``.jsonnet`` file it evaluates, in its walk's order (a subdirectory's files where its name
+    falls; a skipped file not counted): ``$$`` is ``$`` in the first file, and a ``$`` the
+    second pass expands in the second."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "manifests" / "web" / "main.jsonnet").unlink()
+    config_map = "function(tag) " + _JSONNET_CM % "'%s'" + " + {data: {tag: tag}}\n"
+    write_files(repo / "manifests" / "web", {
+        "a.jsonnet": "// +argocd:skip-file-rendering\n" + config_map % "a",
+        "b/one.jsonnet": config_map % "b", "c.jsonnet": config_map % "c"})
+    app = repo / "apps" / "web.yaml"
+    app.write_text(app.read_text()
+                   .replace("    directory:\n", "    directory:\n      recurse: true\n")
+                   .replace("value: latest", "value: $$5 $$ARGOCD_APP_NAME"))
+    from platecheck.engine import load
+
+    [rendered] = load(app, cache_dir=tmp_path / "cache").rendered
+    assert [(r.ref, r.doc["data"]["tag"]) for r in rendered.resources] == [
+        ("ConfigMap/c", " web-prod"), ("ConfigMap/b", "$5 $ARGOCD_APP_NAME")]
+
+
 @pytest.mark.parametrize(("files", "location"), [
     ({"main.jsonnet": "import '/etc/hostname'\n"}, "manifests/web/main.jsonnet:1"),
     ({"main.jsonnet": "local x = import 'other.libsonnet';\nx\n",

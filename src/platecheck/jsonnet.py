@@ -2,7 +2,8 @@
 as Argo CD evaluates them (argo-cd ``reposerver/repository/repository.go``, ``makeJsonnetVM``):
 
 - ``directory.jsonnet.tlas`` and ``extVars`` (``code: true`` for Jsonnet code), their values
-  substituted with the build environment (argocd_env.py);
+  substituted with the build environment (argocd_env.py), once more for each file of the
+  source (Argo CD substitutes them in place);
 - imports searched next to the importing file (next to the symbolic link it was imported
   through: a link is never resolved), then in ``directory.jsonnet.libs`` (relative to the
   repository root) from the last to the first, then in the source directory (go-jsonnet
@@ -41,10 +42,16 @@ _PLACE = r":(?:(?P<line>\d+):\d+|\((?P<first>\d+):\d+\))"
 _ERROR = re.compile(r"^[A-Z ]*ERROR: ")
 
 
-def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.0
-             ) -> tuple[list[ManifestDocument], str, str, list[tuple[str, str]]]:
+def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.0,
+             place: int = 1) -> tuple[list[ManifestDocument], str, str, list[tuple[str, str]]]:
     """The objects a ``.jsonnet`` file evaluates to, the file's text, the output and the
     files it imported (repository path, text; those of at most ``MAX_IMPORT_TEXT`` bytes).
+
+    ``place``: the file's among the source's ``.jsonnet`` files Argo CD evaluates (in its
+    walk's order, those holding the skip marker left out). Argo CD substitutes the build
+    environment into the source's ``tlas`` and ``extVars`` in place, once for each file
+    (``makeJsonnetVM`` assigns to the elements of the slices the request holds): the second
+    file's values are substituted twice, so ``$$`` there is a ``$`` a second pass expands.
 
     Jsonnet runs in a child process, stopped after ``timeout`` seconds: a program that never
     ends or eats memory stops there, not platecheck."""
@@ -55,15 +62,9 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
     options = _options(target.source_spec)
     source_dir = target.source_dir or path.parent
     search = [source_dir, *(_library(root, lib, target) for lib in options["libs"])]
-    variables: dict[str, dict[str, str]] = {"tla_vars": {}, "tla_codes": {}, "ext_vars": {},
-                                            "ext_codes": {}}
-    for key, kind in (("tlas", "tla"), ("extVars", "ext")):
-        for item in options[key]:
-            plain = "codes" if item.get("code") is True else "vars"
-            variables[f"{kind}_{plain}"][str(item.get("name", ""))] = envsubst(
-                str(item.get("value", "")), target.build_env)
     request = {"file": str(path), "root": str(root.resolve()),
-               "search": [str(p) for p in search], "variables": variables}
+               "search": [str(p) for p in search],
+               "variables": _variables(options, target.build_env, place)}
     with scratch("jsonnet-") as workdir:
         asked = workdir / "request.json"
         asked.write_text(json.dumps(request), encoding="utf-8")
@@ -164,6 +165,22 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
     if refused:  # an importstr or importbin took the refusal's text as the file's content
         return {"error": "", "refused": refused, "files": files}
     return {"output": output, "imports": sorted(imports.items())}
+
+
+def _variables(options: Mapping[str, list[Any]], env: Mapping[str, str], passes: int
+               ) -> dict[str, dict[str, str]]:
+    """The ``tlas`` and ``extVars`` as the binding takes them, each value substituted with
+    the build environment ``passes`` times."""
+    variables: dict[str, dict[str, str]] = {"tla_vars": {}, "tla_codes": {}, "ext_vars": {},
+                                            "ext_codes": {}}
+    for key, kind in (("tlas", "tla"), ("extVars", "ext")):
+        for item in options[key]:
+            plain = "codes" if item.get("code") is True else "vars"
+            value = str(item.get("value", ""))
+            for _ in range(passes):
+                value = envsubst(value, env)
+            variables[f"{kind}_{plain}"][str(item.get("name", ""))] = value
+    return variables
 
 
 def _options(source: Mapping[str, Any]) -> dict[str, list[Any]]:
