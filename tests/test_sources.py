@@ -242,11 +242,43 @@ def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
     assert container["image"] == "registry.example.com/web:latest"  # the TLA
 
 
+def test_jsonnet_variables_are_substituted_once_more_for_each_file(tmp_path: Path) -> None:
+    """Argo CD substitutes the build environment into the ``tlas`` in place, once for each
+    ``.jsonnet`` file it evaluates, in its walk's order (a subdirectory's files where its name
+    falls; a skipped file not counted): ``$$`` is ``$`` in the first file, and a ``$`` the
+    second pass expands in the second."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "manifests" / "web" / "main.jsonnet").unlink()
+    config_map = "function(tag) " + _JSONNET_CM % "'%s'" + " + {data: {tag: tag}}\n"
+    write_files(repo / "manifests" / "web", {
+        "a.jsonnet": "// +argocd:skip-file-rendering\n" + config_map % "a",
+        "b/one.jsonnet": config_map % "b", "c.jsonnet": config_map % "c"})
+    app = repo / "apps" / "web.yaml"
+    app.write_text(app.read_text()
+                   .replace("    directory:\n", "    directory:\n      recurse: true\n")
+                   .replace("value: latest", "value: $$5 $$ARGOCD_APP_NAME"))
+    from platecheck.engine import load
+
+    [rendered] = load(app, cache_dir=tmp_path / "cache").rendered
+    assert [(r.ref, r.doc["data"]["tag"]) for r in rendered.resources] == [
+        ("ConfigMap/c", " web-prod"), ("ConfigMap/b", "$5 $ARGOCD_APP_NAME")]
+
+
 @pytest.mark.parametrize(("files", "location"), [
     ({"main.jsonnet": "import '/etc/hostname'\n"}, "manifests/web/main.jsonnet:1"),
     ({"main.jsonnet": "local x = import 'other.libsonnet';\nx\n",
       "other.libsonnet": "{\n  a: error 'broken',\n}\n"}, "manifests/web/other.libsonnet:2"),
     ({"main.jsonnet": "function(tag) [1]\n"}, "manifests/web/main.jsonnet"),
+    # the file does not lex: at its own place, which no "ERROR:" precedes
+    ({"main.jsonnet": "function(tag) { a: 1\n b: 2 }\n"}, "manifests/web/main.jsonnet:2"),
+    # an error over several lines is placed at "(2:3)-(3:9)"
+    ({"main.jsonnet": "function(tag)\n  error (\n'several lines')\n"},
+     "manifests/web/main.jsonnet:2"),
+    # raised in the standard library ("<std>:861", no file): at the call in the repository,
+    # whatever the working directory
+    ({"main.jsonnet": "function(tag)\n  std.assertEqual(tag, 'v1')\n"},
+     "manifests/web/main.jsonnet:2"),
     # a refused importstr or importbin is no content: the evaluation fails
     ({"main.jsonnet": "{a: importstr '/etc/hostname'}\n"}, "manifests/web/main.jsonnet"),
     ({"main.jsonnet": "{a: importbin '/dev/zero'}\n"}, "manifests/web/main.jsonnet"),
@@ -265,10 +297,14 @@ def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
     ({"main.jsonnet": "function() []\n"}, "apps/web.yaml:14"),
     ({"main.jsonnet": "function(tag, size) []\n"}, "apps/web.yaml:12"),
 ])
-def test_jsonnet_failures_are_could_not_check_at_the_file(tmp_path: Path, files: dict[str, str],
-                                                          location: str) -> None:
-    repo = tmp_path / "repo"
+def test_jsonnet_failures_are_could_not_check_at_the_file(
+        tmp_path: Path, files: dict[str, str], location: str,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jsonnet names a file by its whole path, here with a space in it; ``<std>`` is no
+    file, even run from the repository's root."""
+    repo = tmp_path / "my repo"
     shutil.copytree(SOURCES / "directory", repo)
+    monkeypatch.chdir(repo)
     write_files(repo / "manifests" / "web", files)
     write_files(repo, {".git/config": "[http]\n\textraheader = AUTHORIZATION: basic secret\n"})
     report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
@@ -335,6 +371,24 @@ def test_jsonnet_files_and_imports_as_argo_cd_reads_them(
     assert lint(app, cache_dir=tmp_path / "cache").errors == ()
     [rendered] = load(app, cache_dir=tmp_path / "cache2").rendered
     assert [r.ref for r in rendered.resources] == names
+
+
+def test_a_file_imported_through_a_symbolic_link_imports_next_to_the_link(
+        tmp_path: Path) -> None:
+    """go-jsonnet's FileImporter never resolves a symbolic link: a file imported through one
+    looks for its own imports next to the link first, not next to the file it leads to."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    write_files(repo, {
+        "manifests/web/main.jsonnet": "function(tag) import 'cm.libsonnet'\n",
+        "manifests/web/name.libsonnet": "'web'\n",
+        "shared/cm.libsonnet": "local name = import 'name.libsonnet';\n" + _JSONNET_CM % "name",
+        "shared/name.libsonnet": "'shared'\n"})
+    (repo / "manifests" / "web" / "cm.libsonnet").symlink_to("../../shared/cm.libsonnet")
+    from platecheck.engine import load
+
+    [rendered] = load(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache").rendered
+    assert [r.ref for r in rendered.resources] == ["ConfigMap/web"]
 
 
 JSONNET_POD_LIBRARY = """\
@@ -4580,6 +4634,51 @@ def test_a_list_element_that_is_not_a_map_generates_nothing(tmp_path: Path,
     assert [t.id for t in report.targets if t.application is not None] == []
     assert [f.policy for f in report.findings] == []
     assert report.exit_code == 2
+
+
+@pytest.mark.parametrize("go_template", [False, True], ids=["list", "go-template"])
+def test_a_template_string_in_a_field_the_crd_types_otherwise_creates_nothing(
+        tmp_path: Path, go_template: bool) -> None:
+    """The ApplicationSet CRD types the template's fields: the API server refuses a set whose
+    ``prune`` (a boolean) holds a template expression, so no Application exists. A
+    could-not-check error at that line, not a finding about an Application it would make;
+    a string field may hold any expression (the destination namespace)."""
+    repo = _one_set(tmp_path / "repo", "      destination:\n",
+                    "      syncPolicy:\n        automated:\n          prune: '{{prune}}'\n"
+                    "      destination:\n")
+    if go_template:
+        set_file = repo / "apps" / "set.yaml"
+        set_file.write_text(set_file.read_text().replace("{{", "{{.").replace(
+            "spec:\n  generators:", "spec:\n  goTemplate: true\n  generators:"))
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy, e.message) for e in report.errors] == [(
+        f"apps/set.yaml:{26 if go_template else 25}", "could-not-check",
+        "spec.template.spec.syncPolicy.automated.prune: expected boolean, got string "
+        f"\"{{{{{'.' if go_template else ''}prune}}}}\": the ApplicationSet CRD types this "
+        "field, so the API server refuses the ApplicationSet and Argo CD creates none of its "
+        "Applications; template a field that is no string with templatePatch")]
+    assert [t.id for t in report.targets if t.application is not None] == []
+    assert [f.policy for f in report.findings] == []
+    assert report.exit_code == 2
+
+
+def test_a_rendered_application_set_s_template_fields_have_the_crd_s_types(
+        tmp_path: Path) -> None:
+    """A chart that renders an ApplicationSet whose template holds a template expression
+    where the CRD has a boolean: k8s-schema's finding at that template line (the shipped
+    ApplicationSet schema has the types of the template's fields)."""
+    set_template = _one_set(tmp_path / "unused", "      destination:\n", (
+        "      syncPolicy:\n        automated:\n          prune: '{{`{{prune}}`}}'\n"
+        "      destination:\n")).joinpath("apps", "set.yaml").read_text().replace(
+        "'{{env}}'", "'{{`{{env}}`}}'")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "root.yaml": application("sets", "sets", "argocd"),
+        "sets/Chart.yaml": "apiVersion: v2\nname: sets\nversion: 0.1.0\n",
+        "sets/templates/set.yaml": set_template})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings if f.policy == "k8s-schema"] == [
+        ("sets/templates/set.yaml:25", "ApplicationSet/web: spec.template.spec.syncPolicy."
+         "automated.prune: expected boolean, got string \"{{prune}}\"")]
 
 
 @pytest.mark.parametrize(("name", "refused"), [

@@ -11,10 +11,13 @@ An element that leaves the name empty makes the one Application the controller r
 (``validateGeneratedApplications``); it creates the others.
 Go templates (``goTemplate: true``), ``elementsYaml``, template patches and every other
 generator are left to Argo CD: the ApplicationSet is reported as not expanded.
+Any ApplicationSet whose template holds a string where its CRD types the field otherwise
+(``prune: '{{.prune}}'``) is refused by the API server and creates nothing (``crd_typed``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -190,6 +193,53 @@ def check_elements(document: Document, elements: Sequence[Any], rel: str) -> Non
                     f"not a string ({json.dumps(item, default=str)}); Argo CD's list "
                     "generator fails and creates no Application: quote it, or set "
                     "goTemplate: true", rel, document.line_of(path))
+
+
+@functools.cache
+def _template_types() -> Mapping[str, Any]:
+    """The types of a template's fields, from the ApplicationSet schema platecheck ships."""
+    from platecheck.schemas import packaged_schema_dir
+
+    path = packaged_schema_dir() / "applicationset-argoproj.io-v1alpha1.json"
+    types: Mapping[str, Any] = json.loads(path.read_text(encoding="utf-8"))["$defs"][
+        "ApplicationTemplate"]
+    return types
+
+
+def _strings_mistyped(value: Any, schema: Mapping[str, Any], path: tuple[Any, ...]
+                      ) -> Iterator[tuple[tuple[Any, ...], str]]:
+    """The strings in ``value`` where ``schema`` has another type (a field it does not
+    type holds anything), with that type."""
+    if isinstance(value, str):
+        types = schema.get("type", "string")
+        if "string" not in ([types] if isinstance(types, str) else types):
+            yield path, types if isinstance(types, str) else " or ".join(types)
+    elif isinstance(value, dict):
+        fields, other = schema.get("properties", {}), schema.get("additionalProperties", {})
+        for key, item in value.items():
+            yield from _strings_mistyped(item, fields.get(key, other), (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings_mistyped(item, schema.get("items", {}), (*path, index))
+
+
+def crd_typed(document: Document, rel: str) -> Document:
+    """The ApplicationSet ``document``, its template's fields found of the types its CRD gives
+    them: the API server refuses one whose template holds a string where the CRD types the
+    field otherwise (``prune: '{{.prune}}'``, a boolean), so Argo CD never sees it and creates
+    none of its Applications. A could-not-check error at the first such field."""
+    spec = document.data.get("spec")
+    template = spec.get("template") if isinstance(spec, dict) else None
+    if not isinstance(template, dict):
+        return document
+    for path, wanted in _strings_mistyped(template, _template_types(), ("spec", "template")):
+        value = functools.reduce(lambda node, key: node[key], path[2:], template)
+        raise PlatecheckError(
+            f"{'.'.join(map(str, path))}: expected {wanted}, got string {json.dumps(value)}: "
+            "the ApplicationSet CRD types this field, so the API server refuses the "
+            "ApplicationSet and Argo CD creates none of its Applications; template a field "
+            "that is no string with templatePatch", rel, document.line_of(path))
+    return document
 
 
 def expand(document: Document, index: int, element: Mapping[str, Any], rel: str) -> Document:

@@ -16,7 +16,7 @@ from platecheck.manifests import (
 from platecheck.model import MergedValues, RenderedTarget, RenderTarget, Resource
 from platecheck.provenance import object_lines
 from platecheck.resources import applied_items, make_resource
-from platecheck.yamlio import read_bytes
+from platecheck.yamlio import read_bytes, read_text
 
 ARGO_KINDS = ("Application", "ApplicationSet")
 # Argo CD's repo server reads at most this many bytes of a directory source's manifest files
@@ -42,6 +42,16 @@ def _within_size(files: list[Path], directory: Path, root: Path) -> None:
             "manifest file size'", rel_path(directory, root))
 
 
+def _jsonnet_places(files: list[Path], directory: Path, root: Path) -> dict[Path, int]:
+    """Each ``.jsonnet`` file's place (from 1) among those Argo CD evaluates, in the order of
+    its walk (Go's ``filepath.Walk``: a directory's entries by name, a subdirectory's files
+    where its name falls); one holding the skip marker it never evaluates."""
+    evaluated = [path for path in files if path.name.endswith(".jsonnet")
+                 and SKIP_MARKER not in read_text(path, rel_path(path, root))[1]]
+    walked = sorted(evaluated, key=lambda path: path.relative_to(directory).parts)
+    return {path: place for place, path in enumerate(walked, 1)}
+
+
 def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
                      ) -> RenderedTarget:
     """The resources of a directory source. Argo CD Applications its files hold are left out:
@@ -56,12 +66,14 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
     chunks: list[str] = []
     files = list(manifest_files(target.source_dir, root, options))
     _within_size(files, target.source_dir, root)
+    places = _jsonnet_places(files, target.source_dir, root)
     for path in files:
         written = not path.name.endswith(".jsonnet")  # its documents are the file's text
         if not written:
             from platecheck.jsonnet import evaluate
 
-            documents, text, output, imports = evaluate(path, root, target, timeout)
+            documents, text, output, imports = evaluate(path, root, target, timeout,
+                                                        places.get(path, 1))
             includes[rel_path(path, root)] = tuple(rel for rel, _ in imports)
             for rel, imported in imports:
                 templates.setdefault(rel, imported)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from platecheck.appset import check_elements, expand, list_elements, unnamed
+from platecheck.appset import check_elements, crd_typed, expand, list_elements, unnamed
 from platecheck.chartfile import as_helm_reads
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches_any
@@ -460,7 +460,7 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
             continue
         found.yaml_files[rel] = YamlFile(file, rel, "application", raw)
         try:
-            elements = list_elements(document) if kind == "ApplicationSet" else None
+            elements = list_elements(crd_typed(document, rel)) if kind == "ApplicationSet" else None
             if kind == "Application":
                 apps.append(parse_application(document, rel))
             elif elements is not None:  # a plain list: the Applications it makes

@@ -2,9 +2,11 @@
 as Argo CD evaluates them (argo-cd ``reposerver/repository/repository.go``, ``makeJsonnetVM``):
 
 - ``directory.jsonnet.tlas`` and ``extVars`` (``code: true`` for Jsonnet code), their values
-  substituted with the build environment (argocd_env.py);
-- imports searched next to the importing file, then in ``directory.jsonnet.libs`` (relative
-  to the repository root) from the last to the first, then in the source directory (go-jsonnet
+  substituted with the build environment (argocd_env.py), once more for each file of the
+  source (Argo CD substitutes them in place);
+- imports searched next to the importing file (next to the symbolic link it was imported
+  through: a link is never resolved), then in ``directory.jsonnet.libs`` (relative to the
+  repository root) from the last to the first, then in the source directory (go-jsonnet
   ``FileImporter`` over Argo CD's search paths ``[source, libs...]``, tried backwards);
 - a file holding ``+argocd:skip-file-rendering`` is not evaluated;
 - the result is one object or a list of objects; a ``null`` (alone or in the list) is no
@@ -34,14 +36,22 @@ from platecheck.model import RenderTarget
 from platecheck.sandbox import run_bounded, scratch
 from platecheck.yamlio import Document, read_text
 
-_TRACE = re.compile(r"^\s*(?P<file>[^\s:]+):(?P<line>\d+):\d+")
-_ERROR_AT = re.compile(r"^[A-Z ]*ERROR: (?P<at>[^\s:]+:\d+:\d+)")
+# where go-jsonnet puts an error or a frame of its trace, after the file's name:
+# ``:<line>:<column>``, or ``:(<line>:<column>)-(...)`` for a range of several lines
+_PLACE = r":(?:(?P<line>\d+):\d+|\((?P<first>\d+):\d+\))"
+_ERROR = re.compile(r"^[A-Z ]*ERROR: ")
 
 
-def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.0
-             ) -> tuple[list[ManifestDocument], str, str, list[tuple[str, str]]]:
+def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.0,
+             place: int = 1) -> tuple[list[ManifestDocument], str, str, list[tuple[str, str]]]:
     """The objects a ``.jsonnet`` file evaluates to, the file's text, the output and the
     files it imported (repository path, text; those of at most ``MAX_IMPORT_TEXT`` bytes).
+
+    ``place``: the file's among the source's ``.jsonnet`` files Argo CD evaluates (in its
+    walk's order, those holding the skip marker left out). Argo CD substitutes the build
+    environment into the source's ``tlas`` and ``extVars`` in place, once for each file
+    (``makeJsonnetVM`` assigns to the elements of the slices the request holds): the second
+    file's values are substituted twice, so ``$$`` there is a ``$`` a second pass expands.
 
     Jsonnet runs in a child process, stopped after ``timeout`` seconds: a program that never
     ends or eats memory stops there, not platecheck."""
@@ -52,15 +62,9 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
     options = _options(target.source_spec)
     source_dir = target.source_dir or path.parent
     search = [source_dir, *(_library(root, lib, target) for lib in options["libs"])]
-    variables: dict[str, dict[str, str]] = {"tla_vars": {}, "tla_codes": {}, "ext_vars": {},
-                                            "ext_codes": {}}
-    for key, kind in (("tlas", "tla"), ("extVars", "ext")):
-        for item in options[key]:
-            plain = "codes" if item.get("code") is True else "vars"
-            variables[f"{kind}_{plain}"][str(item.get("name", ""))] = envsubst(
-                str(item.get("value", "")), target.build_env)
     request = {"file": str(path), "root": str(root.resolve()),
-               "search": [str(p) for p in search], "variables": variables}
+               "search": [str(p) for p in search],
+               "variables": _variables(options, target.build_env, place)}
     with scratch("jsonnet-") as workdir:
         asked = workdir / "request.json"
         asked.write_text(json.dumps(request), encoding="utf-8")
@@ -79,7 +83,8 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
         answer = {"error": go_crash(lines) or (lines or ["it stopped"])[-1]}
     if "output" not in answer:
         message = str(answer.get("error", ""))
-        file, line = _top_level(message, target) or _where(message, root, rel)
+        files = [str(path), *answer.get("files", [])]
+        file, line = _top_level(message, target) or _where(message, root, rel, files)
         first = message.strip().splitlines()[0] if message.strip() else "evaluation failed"
         refused = answer.get("refused") or []
         reason = _relative(refused[-1] if refused else first, root)
@@ -122,6 +127,7 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
     search = [Path(p) for p in request["search"]]
     refused: list[str] = []
     imports: dict[str, str] = {}  # path -> text, of the files read
+    files: list[str] = []  # the names Jsonnet knows the files read by
 
     def importer(directory: str, name: str) -> tuple[str, bytes]:
         # An exception raised here reaches the binding's error text garbled: a refused
@@ -129,7 +135,11 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
         # go-jsonnet's FileImporter: the importing file's directory, then its search paths
         # from the last to the first (the libraries, the last one first, then the source)
         for base in (Path(directory), *reversed(search)):
-            candidate = (base / name).resolve()
+            # found at the joined path, cleaned but never resolved: a file imported through
+            # a symbolic link imports next to the link, as FileImporter's do; only the file
+            # read is resolved, to keep it in the repository
+            found = os.path.normpath(base / name)
+            candidate = Path(found).resolve()
             if candidate.is_file():
                 if not candidate.is_relative_to(root):
                     refused.append(f"import {name!r} leaves the repository")
@@ -139,7 +149,8 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
                     data = candidate.read_bytes()
                     if len(data) <= MAX_IMPORT_TEXT:
                         imports[str(candidate)] = data.decode("utf-8", "replace")
-                    return str(candidate), data
+                    files.append(found)
+                    return found, data
                 break
         else:
             refused.append(f"import {name!r} not found")
@@ -150,10 +161,26 @@ def _evaluate_here(request: Mapping[str, Any]) -> dict[str, Any]:
                                           **request["variables"])
     except (RuntimeError, UnicodeDecodeError) as exc:
         return {"error": str(exc) if isinstance(exc, RuntimeError) else "",
-                "refused": refused}
+                "refused": refused, "files": files}
     if refused:  # an importstr or importbin took the refusal's text as the file's content
-        return {"error": "", "refused": refused}
+        return {"error": "", "refused": refused, "files": files}
     return {"output": output, "imports": sorted(imports.items())}
+
+
+def _variables(options: Mapping[str, list[Any]], env: Mapping[str, str], passes: int
+               ) -> dict[str, dict[str, str]]:
+    """The ``tlas`` and ``extVars`` as the binding takes them, each value substituted with
+    the build environment ``passes`` times."""
+    variables: dict[str, dict[str, str]] = {"tla_vars": {}, "tla_codes": {}, "ext_vars": {},
+                                            "ext_codes": {}}
+    for key, kind in (("tlas", "tla"), ("extVars", "ext")):
+        for item in options[key]:
+            plain = "codes" if item.get("code") is True else "vars"
+            value = str(item.get("value", ""))
+            for _ in range(passes):
+                value = envsubst(value, env)
+            variables[f"{kind}_{plain}"][str(item.get("name", ""))] = value
+    return variables
 
 
 def _options(source: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -213,20 +240,21 @@ def _relative(message: str, root: Path) -> str:
     return message
 
 
-def _where(message: str, root: Path, rel: str) -> tuple[str, int | None]:
-    """Where the error is (``RUNTIME ERROR: <file>:<line>:<column> ...``: a file that does
-    not lex, an ``error`` expression), else the first file of this repository in Jsonnet's
-    stack trace."""
+def _where(message: str, root: Path, rel: str, files: list[str]) -> tuple[str, int | None]:
+    """Where the error is (``[RUNTIME ERROR: ]<file>:<line>:<column> ...``: a file that does
+    not lex), else the first file of this repository in Jsonnet's stack trace. A place's file
+    is one of ``files``, the names Jsonnet knows the files it read by, matched whole (a name
+    may hold a space); ``<std>``, ``<extvar:...>`` and ``<top-level-arg:...>`` are none."""
     lines = message.splitlines()
-    first = _ERROR_AT.match(lines[0]) if lines else None
-    for line in ([first.group("at")] if first else []) + lines[1:]:
-        match = _TRACE.match(line)
-        if match is None:
-            continue
-        path = Path(match["file"])
-        path = path if path.is_absolute() else Path.cwd() / path
-        if path.resolve().is_relative_to(root.resolve()):
-            return rel_path(path.resolve(), root.resolve()), int(match["line"])
+    if lines:
+        lines[0] = _ERROR.sub("", lines[0], count=1)
+    names = sorted(set(files), key=len, reverse=True)  # a name is never taken for a shorter one
+    for text in (line.lstrip() for line in lines):
+        for name in names:
+            match = re.match(re.escape(name) + _PLACE, text)
+            if match is not None and (path := Path(name).resolve()).is_relative_to(
+                    root.resolve()):
+                return rel_path(path, root.resolve()), int(match["line"] or match["first"])
     return rel, None
 
 
