@@ -262,7 +262,7 @@ def test_jsonnet_variables_are_substituted_once_more_for_each_file(tmp_path: Pat
 
     [rendered] = load(app, cache_dir=tmp_path / "cache").rendered
     assert [(r.ref, r.doc["data"]["tag"]) for r in rendered.resources] == [
-        ("ConfigMap/c", " web-prod"), ("ConfigMap/b", "$5 $ARGOCD_APP_NAME")]
+        ("ConfigMap/b", "$5 $ARGOCD_APP_NAME"), ("ConfigMap/c", " web-prod")]
 
 
 @pytest.mark.parametrize(("files", "location"), [
@@ -1451,6 +1451,24 @@ def test_a_value_written_on_the_field_line_is_not_read_from_the_actions_below_it
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
         "chart/templates/deploy.yaml:12"]
+
+
+def test_a_recursed_directory_is_read_in_argo_cds_walk_order(tmp_path: Path) -> None:
+    """Go's ``filepath.Walk`` (``findManifests``) reads a subdirectory's files where its name
+    sorts among the directory's entries: ``a/1.yaml``, ``b.yaml``, ``c/1.yaml``. The copy of
+    a repeated resource Argo CD applies is the last in that order."""
+    from platecheck.engine import load
+
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+    app = DIRECTORY_APP.format(name="web", path="m").replace(
+        "    path: m\n", "    path: m\n    directory:\n      recurse: true\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": app, "m/a/1.yaml": cm.format(name="a"), "m/b.yaml": cm.format(name="b"),
+        "m/c/1.yaml": cm.format(name="c")})
+    (repo / ".git").mkdir()
+    [rendered] = load(repo, cache_dir=tmp_path / "cache").rendered
+    assert [(r.ref, r.template_file) for r in rendered.resources] == [
+        ("ConfigMap/a", "m/a/1.yaml"), ("ConfigMap/b", "m/b.yaml"), ("ConfigMap/c", "m/c/1.yaml")]
 
 
 def test_a_resource_one_application_renders_twice_is_reported_at_its_last_copy(

@@ -42,14 +42,13 @@ def _within_size(files: list[Path], directory: Path, root: Path) -> None:
             "manifest file size'", rel_path(directory, root))
 
 
-def _jsonnet_places(files: list[Path], directory: Path, root: Path) -> dict[Path, int]:
-    """Each ``.jsonnet`` file's place (from 1) among those Argo CD evaluates, in the order of
-    its walk (Go's ``filepath.Walk``: a directory's entries by name, a subdirectory's files
-    where its name falls); one holding the skip marker it never evaluates."""
+def _jsonnet_places(files: list[Path], root: Path) -> dict[Path, int]:
+    """Each ``.jsonnet`` file's place (from 1) among those Argo CD evaluates, ``files`` being
+    in the order of its walk (``manifest_files``); one holding the skip marker it never
+    evaluates."""
     evaluated = [path for path in files if path.name.endswith(".jsonnet")
                  and SKIP_MARKER not in read_text(path, rel_path(path, root))[1]]
-    walked = sorted(evaluated, key=lambda path: path.relative_to(directory).parts)
-    return {path: place for place, path in enumerate(walked, 1)}
+    return {path: place for place, path in enumerate(evaluated, 1)}
 
 
 def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
@@ -66,7 +65,7 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
     chunks: list[str] = []
     files = list(manifest_files(target.source_dir, root, options))
     _within_size(files, target.source_dir, root)
-    places = _jsonnet_places(files, target.source_dir, root)
+    places = _jsonnet_places(files, root)
     for path in files:
         written = not path.name.endswith(".jsonnet")  # its documents are the file's text
         if not written:

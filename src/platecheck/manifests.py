@@ -67,21 +67,33 @@ class ManifestDocument:
 
 def manifest_files(directory: Path, root: Path, options: DirectoryOptions) -> Iterator[Path]:
     """The files Argo CD reads from a directory source, in its order."""
-    for current, dirs, files in os.walk(directory):
-        dirs[:] = sorted(dirs) if options.recurse else []
-        here = Path(current)
-        for name in sorted(files):
-            if not options.any_extension and not MANIFEST_FILE.match(name):
-                continue
-            path = here / name
-            relative = path.relative_to(directory).as_posix()
-            if path.is_symlink() and not resolve(path).is_relative_to(resolve(root)):
-                raise PlatecheckError(f"symbolic link {relative} leads out of the repository; "
-                                      "Argo CD refuses it", rel_path(path, root))
-            if not path.is_file():
-                continue
-            if options.chooses(relative):
-                yield path
+    for path in _walk(directory, options.recurse):
+        if not options.any_extension and not MANIFEST_FILE.match(path.name):
+            continue
+        relative = path.relative_to(directory).as_posix()
+        if path.is_symlink() and not resolve(path).is_relative_to(resolve(root)):
+            raise PlatecheckError(f"symbolic link {relative} leads out of the repository; "
+                                  "Argo CD refuses it", rel_path(path, root))
+        if not path.is_file():
+            continue
+        if options.chooses(relative):
+            yield path
+
+
+def _walk(directory: Path, recurse: bool) -> Iterator[Path]:
+    """The files under ``directory`` in Go's ``filepath.Walk`` order (Argo CD's
+    ``findManifests``): each directory's names sorted, a subdirectory's files where its name
+    sorts among them; a link to a directory is not entered."""
+    try:
+        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
+    except OSError:
+        return
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            if recurse:
+                yield from _walk(Path(entry.path), recurse)
+        else:
+            yield Path(entry.path)
 
 
 def read_manifests(path: Path, root: Path) -> tuple[list[ManifestDocument], str]:
