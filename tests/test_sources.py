@@ -1835,6 +1835,53 @@ def test_a_helm_charts_values_file_and_inline_values_compare_as_the_charts_value
             if f.policy == "env-consistency"] == found
 
 
+_UNSET_TAG = ('values key "helmCharts[0].valuesInline.image.tag" is set for prod/web but not '
+              "for stg/web")
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("entry", "found"), [
+    # kustomize's merge of the inline values over the file clears a key they set to null:
+    # helm gets no such key and gives it the chart's default, as production gets it
+    ("", []),
+    ("    valuesFile: values-stg.yaml\n", []),
+    # ``merge``: the file's value wins over the inline null
+    ("    valuesMerge: merge\n", []),
+    # a null the file does not override reaches helm, which deletes the chart's default
+    ("    valuesMerge: merge\n    valuesFile: values-stg.yaml\n",
+     [("prod/charts/web/values.yaml:2", _UNSET_TAG)]),
+    ("    valuesMerge: replace\n", [("prod/charts/web/values.yaml:2", _UNSET_TAG)]),
+])
+def test_a_null_in_a_helm_charts_inline_values_is_as_kustomize_merges_it(
+        tmp_path: Path, entry: str, found: list[tuple[str, str]]) -> None:
+    """A ``valuesInline`` null is cleared from the values file kustomize writes when it is
+    merged over the file (kyaml's merge2), so the chart's default comes back; helm deletes
+    the key only when the null reaches it (``replace``, or ``merge`` over a file without
+    the key). (``kubectl kustomize --enable-helm``: the staging chart gets ``1.0.0`` in
+    the first three cases, no tag in the last two; only the tag is compared here.)"""
+    chart = {"Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+             "values.yaml": "image:\n  tag: 1.0.0\n",
+             "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+                                  "data:\n  tag: {{ .Values.image.tag | quote }}\n"}
+    files = {f"{env}/charts/web/{name}": text for env in ("stg", "prod")
+             for name, text in chart.items()}
+    repo = write_files(tmp_path / "repo", {
+        **files,
+        "prod/kustomization.yaml": "helmCharts:\n  - name: web\n    releaseName: web\n",
+        "stg/kustomization.yaml": "helmCharts:\n  - name: web\n    releaseName: web\n"
+                                  + entry + "    valuesInline:\n      image:\n        tag: null\n",
+        "stg/values-stg.yaml": "image:\n  tag: 1.2.0\n" if "merge" not in entry
+                               else "other: 1\n",
+        "apps/web-prod.yaml": application("web-prod", "prod", "web-prod"),
+        "apps/web-stg.yaml": application("web-stg", "stg", "web-stg"),
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "env-consistency" and "image.tag" in f.message] == found
+
+
 _INLINE_TAG = '  valuesInline:\n    image:\n      tag: "1.0"\n'
 
 
