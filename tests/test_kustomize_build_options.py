@@ -33,6 +33,11 @@ def _configured(root: Path, text: str) -> Path:
     ("--load-restrictor LoadRestrictionsNone --load-restrictor LoadRestrictionsRootOnly",
      ("--load-restrictor=LoadRestrictionsRootOnly",)),
     ("--enable-helm", ("--enable-helm",)),
+    # a boolean flag, as kustomize parses it: the value after =, the last one written wins
+    ("--enable-helm=true", ("--enable-helm",)),
+    ("--enable-helm=false", ()),
+    ("--enable-helm=0 --enable-helm=T", ("--enable-helm",)),
+    ("--enable-helm --enable-helm=false", ()),
     ("", ()),
 ])
 def test_the_options_followed(tmp_path: Path, written: str, followed: tuple[str, ...]) -> None:
@@ -44,6 +49,7 @@ def test_the_options_followed(tmp_path: Path, written: str, followed: tuple[str,
 @pytest.mark.parametrize("written", [
     "--enable-alpha-plugins", "--enable-exec", "--network", "--mount type=bind,src=/,dst=/x",
     "--load-restrictor", "--load-restrictor LoadRestrictionsAll", "[--enable-helm]", "true",
+    "--enable-helm=yes",  # kustomize: invalid argument "yes" for "--enable-helm" flag
 ])
 def test_any_other_option_is_refused_at_its_line(tmp_path: Path, written: str) -> None:
     value = written if written in ("true", "[--enable-helm]") else json.dumps(written)
@@ -135,6 +141,10 @@ def test_helm_charts_inflate_alike_in_a_confined_build(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("written", "inflated"), [
     (None, True),  # not configured: vendored charts are inflated
     ("--enable-helm", True),
+    ("--enable-helm=true", True),
+    # Argo CD's isHelmEnabled (the text contains --enable-helm) then passes the chart's
+    # Kubernetes version, but kustomize reads the flag false and inflates nothing
+    ("--enable-helm=false", False),
     ("--load-restrictor LoadRestrictionsRootOnly", False),
     ("", False),
 ])

@@ -477,7 +477,8 @@ class Kustomize:
                 if not self.helm_enabled:  # kustomize refuses it before it looks for charts
                     raise PlatecheckError(
                         "kustomizeBuildOptions (argocd-cm's kustomize.buildOptions) has no "
-                        "--enable-helm, so Argo CD's build of this chart fails (trouble "
+                        "--enable-helm (or sets it false), so Argo CD's build of this chart "
+                        "fails (trouble "
                         "configuring builtin HelmChartInflationGenerator)",
                         *inflated.where(self.root))
                 inflating = inflating or kustomization
