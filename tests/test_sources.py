@@ -1688,11 +1688,28 @@ def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
     shutil.copytree(SOURCES / "kustomize", repo)
     shutil.rmtree(repo / "inflate" / "charts")
     report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
-    assert [(e.location, e.target, e.message) for e in report_.errors] == [
-        ("inflate/kustomization.yaml:2", "prod/inflate",  # the helmCharts entry
+    assert [(e.location, e.target, e.message, e.remediation) for e in report_.errors] == [
+        ("inflate/kustomization.yaml:2", "prod/inflate", _NO_REPO, _NO_REPO_REMEDY)]
+    # of a repository, kustomize would pull it: only platecheck, offline, cannot render it
+    kustomization = repo / "inflate" / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace(
+        "  - name: hello\n", "  - name: hello\n    repo: https://charts.example.com\n"))
+    report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report_.errors] == [
+        ("inflate/kustomization.yaml:2",
          "helmCharts 'hello' is not vendored at charts/hello/ next to the kustomization (where "
          "kustomize looks for it); kustomize would download it, and platecheck renders "
          "offline")]
+
+
+# kustomize pulls a chart it does not find only from the entry's ``repo``: without one,
+# ``kubectl kustomize --enable-helm`` fails "no repo specified for pull, no chart found"
+_NO_REPO = ("helmCharts 'hello' is not vendored at charts/hello/ next to the kustomization "
+            "(where kustomize looks for it), and the entry has no repo to pull it from, so "
+            "kustomize's build fails, Argo CD's as well (no repo specified for pull, no chart "
+            "found)")
+_NO_REPO_REMEDY = ("Vendor the chart at charts/hello/ next to the kustomization (or correct "
+                   "the entry's name, version or chart home): Argo CD cannot build it as it is.")
 
 
 def test_a_source_path_in_a_submodule_not_checked_out_says_so(tmp_path: Path) -> None:
@@ -1981,10 +1998,7 @@ def test_kustomize_helm_charts_of_a_nested_kustomization_are_inflated(tmp_path: 
     shutil.rmtree(repo / "inflate" / "charts")
     report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
     assert [(e.location, e.message) for e in report_.errors] == [
-        ("inflate/kustomization.yaml:2",  # in the nested kustomization, at the entry
-         "helmCharts 'hello' is not vendored at charts/hello/ next to the kustomization (where "
-         "kustomize looks for it); kustomize would download it, and platecheck renders "
-         "offline")]
+        ("inflate/kustomization.yaml:2", _NO_REPO)]  # in the nested kustomization, at the entry
 
 
 def test_jsonnet_that_never_ends_is_stopped(tmp_path: Path) -> None:
