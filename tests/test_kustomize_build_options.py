@@ -15,6 +15,7 @@ from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError
 from platecheck.kustomize import LOAD_RESTRICTOR_REMEDY
 from platecheck.sandbox import network_isolation
+from synthetic import application, write_files
 from test_sources import SOURCES
 
 UNRESTRICTED = "--enable-helm --load-restrictor LoadRestrictionsNone"
@@ -33,6 +34,11 @@ def _configured(root: Path, text: str) -> Path:
     ("--load-restrictor LoadRestrictionsNone --load-restrictor LoadRestrictionsRootOnly",
      ("--load-restrictor=LoadRestrictionsRootOnly",)),
     ("--enable-helm", ("--enable-helm",)),
+    # a boolean flag, as kustomize parses it: the value after =, the last one written wins
+    ("--enable-helm=true", ("--enable-helm",)),
+    ("--enable-helm=false", ()),
+    ("--enable-helm=0 --enable-helm=T", ("--enable-helm",)),
+    ("--enable-helm --enable-helm=false", ()),
     ("", ()),
 ])
 def test_the_options_followed(tmp_path: Path, written: str, followed: tuple[str, ...]) -> None:
@@ -44,6 +50,7 @@ def test_the_options_followed(tmp_path: Path, written: str, followed: tuple[str,
 @pytest.mark.parametrize("written", [
     "--enable-alpha-plugins", "--enable-exec", "--network", "--mount type=bind,src=/,dst=/x",
     "--load-restrictor", "--load-restrictor LoadRestrictionsAll", "[--enable-helm]", "true",
+    "--enable-helm=yes",  # kustomize: invalid argument "yes" for "--enable-helm" flag
 ])
 def test_any_other_option_is_refused_at_its_line(tmp_path: Path, written: str) -> None:
     value = written if written in ("true", "[--enable-helm]") else json.dumps(written)
@@ -135,6 +142,10 @@ def test_helm_charts_inflate_alike_in_a_confined_build(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("written", "inflated"), [
     (None, True),  # not configured: vendored charts are inflated
     ("--enable-helm", True),
+    ("--enable-helm=true", True),
+    # Argo CD's isHelmEnabled (the text contains --enable-helm) then passes the chart's
+    # Kubernetes version, but kustomize reads the flag false and inflates nothing
+    ("--enable-helm=false", False),
     ("--load-restrictor LoadRestrictionsRootOnly", False),
     ("", False),
 ])
@@ -164,3 +175,40 @@ def test_helm_charts_are_inflated_only_where_the_build_options_enable_helm(
         assert (error.file, error.line) == entry
         assert error.message.startswith("kustomizeBuildOptions (argocd-cm's "
                                         "kustomize.buildOptions) has no --enable-helm")
+
+
+@pytest.mark.usefixtures("kubectl_bin", "helm_bin")
+@pytest.mark.parametrize("holder", ["vals", "extra"])
+def test_a_helm_charts_values_file_outside_the_kustomization_is_named_from_the_root(
+        tmp_path: Path, holder: str) -> None:
+    """A ``valuesFile`` or ``additionalValuesFiles`` entry reaching outside the kustomization
+    (``../../common/vals.yaml``) is the repository's ``common/vals.yaml``, as kustomize joins
+    it to the kustomization's directory, not ``app/base/../../common/vals.yaml``."""
+    if not network_isolation():
+        pytest.skip("this machine allows no namespace: an unrestricted build is refused")
+    deployment = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+                  "  selector: {matchLabels: {a: b}}\n  template:\n"
+                  "    metadata: {labels: {a: b}}\n    spec:\n      containers:\n"
+                  "      - name: web\n"
+                  '        image: "nginx:{{ .Values.image.tag }}"\n'
+                  "        imagePullPolicy: IfNotPresent\n        resources:\n"
+                  "          requests: {cpu: 10m, memory: 10Mi}\n"
+                  "          limits: {cpu: 100m, memory: 100Mi}\n")
+    repo = write_files(tmp_path / "repo", {
+        "app/base/charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "app/base/charts/web/values.yaml": "image:\n  tag: 1.27.0\n",
+        "app/base/charts/web/templates/d.yaml": deployment,
+        "app/base/kustomization.yaml": "helmCharts:\n- name: web\n  releaseName: web\n"
+                                       "  valuesFile: ../../common/vals.yaml\n"
+                                       "  additionalValuesFiles: [../../common/extra.yaml]\n",
+        "common/vals.yaml": "image:\n  tag: latest\n" if holder == "vals" else "a: 1\n",
+        "common/extra.yaml": "image:\n  tag: latest\n" if holder == "extra" else "b: 1\n",
+        "apps/web-prod.yaml": application("web-prod", "app/base", "web-prod"),
+    })
+    _configured(repo, f"kubernetesVersion: '1.31.0'\nkustomizeBuildOptions: {UNRESTRICTED}\n")
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "image-tag-pinned"] == [
+        (f"common/{holder}.yaml:2", 'container "web" in Deployment/web uses floating tag "latest"')]

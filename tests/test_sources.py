@@ -1706,11 +1706,28 @@ def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
     shutil.copytree(SOURCES / "kustomize", repo)
     shutil.rmtree(repo / "inflate" / "charts")
     report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
-    assert [(e.location, e.target, e.message) for e in report_.errors] == [
-        ("inflate/kustomization.yaml:2", "prod/inflate",  # the helmCharts entry
+    assert [(e.location, e.target, e.message, e.remediation) for e in report_.errors] == [
+        ("inflate/kustomization.yaml:2", "prod/inflate", _NO_REPO, _NO_REPO_REMEDY)]
+    # of a repository, kustomize would pull it: only platecheck, offline, cannot render it
+    kustomization = repo / "inflate" / "kustomization.yaml"
+    kustomization.write_text(kustomization.read_text().replace(
+        "  - name: hello\n", "  - name: hello\n    repo: https://charts.example.com\n"))
+    report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report_.errors] == [
+        ("inflate/kustomization.yaml:2",
          "helmCharts 'hello' is not vendored at charts/hello/ next to the kustomization (where "
          "kustomize looks for it); kustomize would download it, and platecheck renders "
          "offline")]
+
+
+# kustomize pulls a chart it does not find only from the entry's ``repo``: without one,
+# ``kubectl kustomize --enable-helm`` fails "no repo specified for pull, no chart found"
+_NO_REPO = ("helmCharts 'hello' is not vendored at charts/hello/ next to the kustomization "
+            "(where kustomize looks for it), and the entry has no repo to pull it from, so "
+            "kustomize's build fails, Argo CD's as well (no repo specified for pull, no chart "
+            "found)")
+_NO_REPO_REMEDY = ("Vendor the chart at charts/hello/ next to the kustomization (or correct "
+                   "the entry's name, version or chart home): Argo CD cannot build it as it is.")
 
 
 def test_a_source_path_in_a_submodule_not_checked_out_says_so(tmp_path: Path) -> None:
@@ -1853,6 +1870,53 @@ def test_a_helm_charts_values_file_and_inline_values_compare_as_the_charts_value
             if f.policy == "env-consistency"] == found
 
 
+_UNSET_TAG = ('values key "helmCharts[0].valuesInline.image.tag" is set for prod/web but not '
+              "for stg/web")
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("entry", "found"), [
+    # kustomize's merge of the inline values over the file clears a key they set to null:
+    # helm gets no such key and gives it the chart's default, as production gets it
+    ("", []),
+    ("    valuesFile: values-stg.yaml\n", []),
+    # ``merge``: the file's value wins over the inline null
+    ("    valuesMerge: merge\n", []),
+    # a null the file does not override reaches helm, which deletes the chart's default
+    ("    valuesMerge: merge\n    valuesFile: values-stg.yaml\n",
+     [("prod/charts/web/values.yaml:2", _UNSET_TAG)]),
+    ("    valuesMerge: replace\n", [("prod/charts/web/values.yaml:2", _UNSET_TAG)]),
+])
+def test_a_null_in_a_helm_charts_inline_values_is_as_kustomize_merges_it(
+        tmp_path: Path, entry: str, found: list[tuple[str, str]]) -> None:
+    """A ``valuesInline`` null is cleared from the values file kustomize writes when it is
+    merged over the file (kyaml's merge2), so the chart's default comes back; helm deletes
+    the key only when the null reaches it (``replace``, or ``merge`` over a file without
+    the key). (``kubectl kustomize --enable-helm``: the staging chart gets ``1.0.0`` in
+    the first three cases, no tag in the last two; only the tag is compared here.)"""
+    chart = {"Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+             "values.yaml": "image:\n  tag: 1.0.0\n",
+             "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+                                  "data:\n  tag: {{ .Values.image.tag | quote }}\n"}
+    files = {f"{env}/charts/web/{name}": text for env in ("stg", "prod")
+             for name, text in chart.items()}
+    repo = write_files(tmp_path / "repo", {
+        **files,
+        "prod/kustomization.yaml": "helmCharts:\n  - name: web\n    releaseName: web\n",
+        "stg/kustomization.yaml": "helmCharts:\n  - name: web\n    releaseName: web\n"
+                                  + entry + "    valuesInline:\n      image:\n        tag: null\n",
+        "stg/values-stg.yaml": "image:\n  tag: 1.2.0\n" if "merge" not in entry
+                               else "other: 1\n",
+        "apps/web-prod.yaml": application("web-prod", "prod", "web-prod"),
+        "apps/web-stg.yaml": application("web-stg", "stg", "web-stg"),
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "env-consistency" and "image.tag" in f.message] == found
+
+
 _INLINE_TAG = '  valuesInline:\n    image:\n      tag: "1.0"\n'
 
 
@@ -1952,10 +2016,7 @@ def test_kustomize_helm_charts_of_a_nested_kustomization_are_inflated(tmp_path: 
     shutil.rmtree(repo / "inflate" / "charts")
     report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
     assert [(e.location, e.message) for e in report_.errors] == [
-        ("inflate/kustomization.yaml:2",  # in the nested kustomization, at the entry
-         "helmCharts 'hello' is not vendored at charts/hello/ next to the kustomization (where "
-         "kustomize looks for it); kustomize would download it, and platecheck renders "
-         "offline")]
+        ("inflate/kustomization.yaml:2", _NO_REPO)]  # in the nested kustomization, at the entry
 
 
 def test_jsonnet_that_never_ends_is_stopped(tmp_path: Path) -> None:

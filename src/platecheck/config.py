@@ -45,6 +45,9 @@ _TOP_KEYS = ("kubernetesVersion", "apiVersions", "environments", "policies", "re
 # The values of kustomize's --load-restrictor; LoadRestrictionsNone is Argo CD's common
 # ``kustomize.buildOptions`` (platecheck then builds in a root of the repository's copy alone)
 LOAD_RESTRICTORS = ("LoadRestrictionsRootOnly", "LoadRestrictionsNone")
+# what Go's strconv.ParseBool reads, as kustomize's boolean flags take it after ``=``
+_BOOLS = {**dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
+          **dict.fromkeys(("0", "f", "F", "FALSE", "false", "False"), False)}
 # The environment of Applications that match no configured one (unless requireEnvironment).
 UNCLASSIFIED = "default"
 _ENV_KEYS = ("production", "match")
@@ -441,9 +444,9 @@ class _Parser:
     def build_options(self, data: Mapping[str, Any]) -> tuple[str, ...]:
         """``kustomizeBuildOptions``, argocd-cm's ``kustomize.buildOptions`` as written there:
         ``--load-restrictor`` is followed, ``--enable-helm`` is kept to say whether a build
-        may inflate charts (vendored ones only); any other option would run code (plugins,
-        exec functions) or reach outside the repository (network, mounts), so it is
-        refused."""
+        may inflate charts (vendored ones only; ``--enable-helm=false`` disables it, as in
+        kustomize); any other option would run code (plugins, exec functions) or reach
+        outside the repository (network, mounts), so it is refused."""
         key = "kustomizeBuildOptions"
         value = data[key]
         if not isinstance(value, str):
@@ -455,8 +458,13 @@ class _Parser:
         while index < len(words):
             word = words[index]
             name, equals, given = word.partition("=")
-            if name == "--enable-helm" and not equals:
-                followed = [o for o in followed if o != name] + [name]
+            if name == "--enable-helm":  # a boolean flag: its value after =, the last wins
+                if equals and given not in _BOOLS:
+                    raise self.fail(f"{key}: invalid argument {given!r} for --enable-helm "
+                                    "(kustomize reads true or false, as Go's "
+                                    "strconv.ParseBool)", (key,))
+                followed = [o for o in followed if o != name] + (
+                    [name] if not equals or _BOOLS[given] else [])
                 index += 1
                 continue
             if name != "--load-restrictor":

@@ -477,18 +477,15 @@ class Kustomize:
                 if not self.helm_enabled:  # kustomize refuses it before it looks for charts
                     raise PlatecheckError(
                         "kustomizeBuildOptions (argocd-cm's kustomize.buildOptions) has no "
-                        "--enable-helm, so Argo CD's build of this chart fails (trouble "
+                        "--enable-helm (or sets it false), so Argo CD's build of this chart "
+                        "fails (trouble "
                         "configuring builtin HelmChartInflationGenerator)",
                         *inflated.where(self.root))
                 inflating = inflating or kustomization
                 name = str(inflated.chart.get("name", ""))
                 chart = chart_directory(inflated.home, inflated.chart)
                 if not (directory / chart / "Chart.yaml").is_file():
-                    raise PlatecheckError(
-                        f"helmCharts {name!r} is not vendored at {chart}/ next to the "
-                        "kustomization (where kustomize looks for it); kustomize would "
-                        "download it, and platecheck renders offline",
-                        *inflated.where(self.root))
+                    raise _not_vendored(name, chart, inflated, self.root)
         if inflating is None:
             return []
         return [ENABLE_HELM, f"--helm-command={self._inflation_helm(inflating)}",
@@ -624,6 +621,23 @@ def _no_schema_reference(chart: Path, root: Path) -> None:
 
 
 ENABLE_HELM = "--enable-helm"
+
+
+def _not_vendored(name: str, chart: str, inflated: _Inflated, root: Path) -> PlatecheckError:
+    """A chart kustomize does not find where it looks for it: it pulls one of a ``repo``,
+    which platecheck does not (it renders offline); without one, kustomize's build fails
+    ("no repo specified for pull, no chart found"), Argo CD's as well."""
+    where = (f"helmCharts {name!r} is not vendored at {chart}/ next to the kustomization "
+             "(where kustomize looks for it)")
+    if inflated.chart.get("repo"):
+        return PlatecheckError(f"{where}; kustomize would download it, and platecheck "
+                               "renders offline", *inflated.where(root))
+    return PlatecheckError(
+        f"{where}, and the entry has no repo to pull it from, so kustomize's build fails, "
+        "Argo CD's as well (no repo specified for pull, no chart found)",
+        *inflated.where(root),
+        remedy=f"Vendor the chart at {chart}/ next to the kustomization (or correct the "
+               "entry's name, version or chart home): Argo CD cannot build it as it is.")
 
 
 class _Inflated(NamedTuple):

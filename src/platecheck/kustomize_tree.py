@@ -215,7 +215,9 @@ def chart_directory(home: str, chart: Mapping[str, Any]) -> str:
 def repository_layer(path: Path, root: Path) -> Layer | None:
     """``file_layer`` of the file at ``path`` in the repository ``root``; None when it is
     none (outside ``root``, missing, or not read as YAML): the build reports what kustomize
-    cannot read."""
+    cannot read. ``path`` is cleaned as kustomize joins paths (Go's ``filepath.Join``), so
+    that ``base/../common/v.yaml`` is known as ``common/v.yaml``."""
+    path = Path(os.path.normpath(path))
     try:
         return file_layer(path, rel_path(path, root)) if path.is_file() \
             and path.resolve().is_relative_to(root.resolve()) else None

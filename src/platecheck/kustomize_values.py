@@ -15,8 +15,10 @@ independently of their order (``paired_entries``): patches and generators.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -123,7 +125,7 @@ def chart_values_inlined(values: MergedValues, root: Path) -> MergedValues:
     ``valuesFile`` (the chart's values.yaml when none is named) and the inline values, the
     inline ones over the file's (``valuesMerge: override``, the default), the file's over
     the inline ones (``merge``) or the inline ones alone (``replace``; without inline
-    values, the file as it is), then each of
+    values, the file as it is; ``_kyaml_merged`` for the nulls), then each of
     ``additionalValuesFiles`` in order, which kustomize passes as later ``-f`` files.
     Two environments setting the same chart values, one in a file and one inline, then
     compare alike, and a rendered value points at the file that gave it."""
@@ -170,11 +172,45 @@ def _entry_layers(entry: Mapping[str, Any], where: Origin, values: MergedValues,
     inline = Layer(written if isinstance(written, dict) else {}, where.file, places={
         path[len(inline_key):]: origin for path, origin in values.origins.items()
         if path[:len(inline_key)] == inline_key})
-    given = [inline] if read is None else [read, inline]
     # without inline values kustomize passes the values file as it is, whatever the merge
     merge = str(entry.get("valuesMerge")) if inline.data else "override"
-    order = {"replace": [inline], "merge": given[::-1]}.get(merge, given)
+    if merge == "replace":  # the inline values marshalled as they are: helm gets their nulls
+        order = [inline]
+    elif merge == "merge":
+        order = [inline] if read is None else _kyaml_merged(inline, read)
+    else:
+        order = _kyaml_merged(read, inline)
     return [*([defaults] if defaults else []), *order, *(layer for layer in extra if layer)]
+
+
+def _kyaml_merged(dest: Layer | None, source: Layer) -> list[Layer]:
+    """The values file kustomize writes of ``source`` merged over ``dest`` (kyaml's
+    ``merge2.Merge``), as two layers: a null in ``source`` clears the key from the file
+    rather than reaching helm, which then gives the key the chart's default; a null in
+    ``dest`` that ``source`` leaves alone stays, and helm deletes the key."""
+    nulls = list(_null_paths(source.data, ()))
+    kept = [] if dest is None else [dataclasses.replace(dest, data=_without(dest.data, nulls))]
+    return [*kept, dataclasses.replace(source, data=_without(source.data, nulls))]
+
+
+def _null_paths(data: Mapping[str, Any], path: KeyPath) -> Iterator[KeyPath]:
+    for key, value in data.items():
+        if value is None:
+            yield (*path, key)
+        elif isinstance(value, Mapping):
+            yield from _null_paths(value, (*path, key))
+
+
+def _without(data: Mapping[str, Any], paths: list[KeyPath]) -> dict[str, Any]:
+    """A copy of ``data`` without the keys at ``paths``."""
+    copied = copy.deepcopy(dict(data))
+    for path in paths:
+        node: Any = copied
+        for key in path[:-1]:
+            node = node.get(key) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(path[-1], None)
+    return copied
 
 
 def _chart_defaults(entry: Mapping[str, Any], where: Origin, root: Path) -> Layer | None:
