@@ -195,6 +195,26 @@ def test_a_misspelt_application_kind_is_no_silent_pass(tmp_path: Path, kind: str
             f"argoproj.io/v1alpha1 has no kind {kind!r}: did you mean {meant}?")
 
 
+_OTHER = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n  labels:\n"
+          "    bad label: x\n")
+
+
+def test_a_merge_key_after_the_path_sets_the_path_as_argo_cd_reads_it(tmp_path: Path) -> None:
+    """A ``<<`` after ``path:`` replaces it (go-yaml v2, which kubectl and Argo CD read with,
+    sets merged keys where the merge stands): the other directory is what is rendered."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    write_files(repo, {"manifests/other/cm.yaml": _OTHER})
+    plain = repo / "apps" / "plain.yaml"
+    plain.write_text(plain.read_text().replace(
+        "    path: manifests/plain\n",
+        "    path: manifests/plain\n    <<: {path: manifests/other}\n"))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.policy, f.target) for f in report_.findings
+            if f.target == "prod/plain"] == [
+        ("manifests/other/cm.yaml:6", "k8s-schema", "prod/plain")]
+
+
 def test_directory_recurse_include_exclude_and_skip_marker(tmp_path: Path) -> None:
     from platecheck.engine import load
 
