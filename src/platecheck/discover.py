@@ -43,6 +43,7 @@ from platecheck.yamlio import (
     Document,
     decode,
     first_document,
+    json_document,
     kube_documents,
     line_of,
     read_bytes,
@@ -534,6 +535,8 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
             found.unparsed.extend(_chart_data(raw, rel))
             return None
         text = decode(raw, rel)
+        if file.name.endswith(".json"):  # Argo CD reads one JSON object, as JSON
+            return raw, text, [json_document(text, rel)]
         documents, error = kube_documents(text, rel)  # as kubectl and Argo CD read it
         if error is not None:
             raise error

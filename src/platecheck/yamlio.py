@@ -38,6 +38,7 @@ from platecheck.errors import (
     YamlTooComplex,
     YamlTooDeep,
 )
+from platecheck.gojson import read_json
 from platecheck.goyaml import C_LOADER, MERGE_TAG, NULL_KEY, PURE_LOADER, go_key, go_scalar
 from platecheck.model import KeyPath, ValuesFile
 from platecheck.runmemo import recall
@@ -584,6 +585,13 @@ def kube_documents(text: str, rel: str) -> tuple[list[Document], PlatecheckError
         with contextlib.suppress(PlatecheckError):
             read.extend(_kube_parts(text, rel))
         return read, exc
+
+
+def json_document(text: str, rel: str) -> Document:
+    """The one object of a ``.json`` manifest or Application file, read as Argo CD reads it
+    (Go's ``encoding/json``, see ``gojson``), not as YAML."""
+    data, lines, line = read_json(text, rel, MAX_NESTING)
+    return Document(data, lines, line)
 
 
 def _kube_parts(text: str, rel: str) -> Iterator[Document]:
