@@ -202,6 +202,26 @@ _OTHER = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n  labels:\
           "    bad label: x\n")
 
 
+@pytest.mark.parametrize("value", [".inf", "-.Inf", ".nan"])
+def test_an_application_holding_infinity_or_nan_is_could_not_check_at_its_line(
+        tmp_path: Path, value: str) -> None:
+    """Kubernetes turns YAML into JSON, which has no infinity nor NaN: kubectl and Argo CD
+    refuse such an Application ("json: unsupported value: +Inf"); platecheck rendered it with
+    a value nobody wrote ("Infinity")."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    plain = repo / "apps" / "plain.yaml"
+    plain.write_text(plain.read_text().replace(
+        "  name: plain-prod\n", f"  name: plain-prod\n  annotations:\n    ratio: {value}\n"))
+    report_ = lint(repo / "apps" / "plain.yaml", cache_dir=tmp_path / "cache")
+    assert report_.exit_code == 2
+    shown = {".inf": "+Inf", "-.Inf": "-Inf", ".nan": "NaN"}[value]
+    assert [(e.location, e.message) for e in report_.errors] == [
+        ("apps/plain.yaml:6", f"invalid YAML: a value is {shown} (.inf or .nan), which JSON "
+         "cannot hold: kubectl and Argo CD refuse the document (json: unsupported value: "
+         f"{shown}); quote it if it is text")]
+
+
 def test_a_merge_key_after_the_path_sets_the_path_as_argo_cd_reads_it(tmp_path: Path) -> None:
     """A ``<<`` after ``path:`` replaces it (go-yaml v2, which kubectl and Argo CD read with,
     sets merged keys where the merge stands): the other directory is what is rendered."""
@@ -464,6 +484,9 @@ def test_a_container_a_jsonnet_import_writes_is_at_its_object_there(tmp_path: Pa
      "manifests/plain/bad.yaml:4"),
     pytest.param("nan.json", '{"apiVersion": "v1", "kind": "ConfigMap",\n "data": {"a": NaN}}\n',
                  "manifests/plain/nan.json:2", id="nan-is-no-json-to-go"),
+    pytest.param("inf.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+                 "  annotations:\n    x: .inf\n", "manifests/plain/inf.yaml:6",
+                 id="inf-is-no-json-to-kubernetes"),
 ])
 def test_unreadable_manifest_is_could_not_check(tmp_path: Path, name: str, text: str,
                                                 location: str) -> None:

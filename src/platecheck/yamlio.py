@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import math
 import os
 import re
 import stat
@@ -573,7 +574,8 @@ def kube_documents(text: str, rel: str) -> tuple[list[Document], PlatecheckError
     once per run and remembered from run to run, as ``load_documents`` remembers."""
     if _MARKER.search(text) is None:  # one part: its first document (one, but where
         try:                            # a lone \r breaks lines, which no part splits at)
-            return load_documents(text, rel)[:1], None
+            return [_json_ready(document, rel) for document in load_documents(text, rel)[:1]
+                    ], None
         except PlatecheckError as exc:
             return [], exc
     try:
@@ -596,7 +598,21 @@ def json_document(text: str, rel: str) -> Document:
 
 def _kube_parts(text: str, rel: str) -> Iterator[Document]:
     for start, part in separated(text, rel):
-        yield _document_at(start, part, rel)
+        yield _json_ready(_document_at(start, part, rel), rel)
+
+
+def _json_ready(document: Document, rel: str) -> Document:
+    """``document``, which Kubernetes' decoder turns into JSON (sigs.k8s.io/yaml's
+    ``YAMLToJSON``), unless a value is infinity or NaN (``.inf``, ``.nan``), which JSON cannot
+    hold: kubectl and Argo CD refuse the document ("json: unsupported value: +Inf")."""
+    for path, value in scalars(document.data):
+        if isinstance(value, float) and not math.isfinite(value):
+            shown = "NaN" if math.isnan(value) else "+Inf" if value > 0 else "-Inf"
+            raise YamlBadValue(f"invalid YAML: a value is {shown} (.inf or .nan), which JSON "
+                               "cannot hold: kubectl and Argo CD refuse the document (json: "
+                               f"unsupported value: {shown}); quote it if it is text", rel,
+                               document.line_of(path))
+    return document
 
 
 def first_document(text: str, rel: str) -> Document:
