@@ -222,6 +222,27 @@ def test_an_application_holding_infinity_or_nan_is_could_not_check_at_its_line(
          f"{shown}); quote it if it is text")]
 
 
+@pytest.mark.parametrize(("broken", "line"), [("  bad: [unclosed\n", 15),
+                                             ("  bad: *nowhere\n", 14)])
+def test_an_application_file_that_does_not_parse_is_no_chart_mode(tmp_path: Path,
+                                                                  broken: str,
+                                                                  line: int) -> None:
+    """An Application file that is no YAML is an Application nothing is known of, not a
+    repository without Applications: its chart is not linted in chart mode (release "web" in
+    namespace "default", which no Application makes)."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/values.yaml": "replicas: 1\n",
+        "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: web\n",
+        "apps/web.yaml": application("web-prod", "charts/web", "web-prod") + broken})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.exit_code == 2
+    assert report_.targets == ()
+    assert [e.location for e in report_.errors] == [f"apps/web.yaml:{line}"]
+
+
 def test_a_merge_key_after_the_path_sets_the_path_as_argo_cd_reads_it(tmp_path: Path) -> None:
     """A ``<<`` after ``path:`` replaces it (go-yaml v2, which kubectl and Argo CD read with,
     sets merged keys where the merge stands): the other directory is what is rendered."""
