@@ -25,6 +25,7 @@ from platecheck.yamlio import (
     MAX_FILE_SIZE,
     MAX_NESTING,
     decode,
+    json_document,
     load_document,
     load_documents,
     load_first_data,
@@ -306,3 +307,38 @@ def test_a_binary_file_no_application_uses_is_not_read_as_one(tmp_path: Path,
     [error] = lint(tmp_path / "config" / "secret.json", root=tmp_path, helm=helm_bin,
                    use_cache=False).errors
     assert (error.file, error.line) == ("config/secret.json", 1)
+
+
+@pytest.mark.parametrize(("text", "data"), [
+    ('{"a": "\\ud83d\\ude80", "b": "\\ud83d!"}', {"a": "\U0001f680", "b": "\ufffd!"}),
+    ('{"a": 9223372036854775807, "b": 9223372036854775808, "c": 1.0, "d": -0}',
+     {"a": 9223372036854775807, "b": 9223372036854775808.0, "c": 1.0, "d": 0}),
+    ('{"a": 1, "a": 2}', {"a": 2}),
+    ('{"a": 1} ]', {"a": 1}),  # json.Decoder.More is false before "]": Argo CD reads on
+])
+def test_json_is_read_as_go_reads_it(text: str, data: object) -> None:
+    assert json_document(text, "x.json").data == data
+
+
+@pytest.mark.parametrize(("text", "line", "message"), [
+    ('{\n"a": NaN}', 2, "invalid JSON: invalid character 'N' looking for beginning of value"),
+    ('{\n"a":\n-Infinity}', 3,
+     "invalid JSON: invalid character '-' looking for beginning of value"),
+    ('{"a":\n 1e400}', 2, "invalid JSON: number 1e400 is out of the range of a float (Go's "
+     "encoding/json refuses it)"),
+    ('{"a": 1}\n{}', 2, "a .json manifest may hold only one object (Argo CD refuses more)"),
+    ('{"a": 1,\n}', 2, "invalid JSON: invalid character '}' looking for beginning of object "
+     "key string"),
+    ('{"a": [1\n', 2, "invalid JSON: unexpected end of JSON input"),
+])
+def test_json_go_refuses_is_an_error_at_its_line(text: str, line: int, message: str) -> None:
+    with pytest.raises(PlatecheckError) as caught:
+        json_document(text, "x.json")
+    assert (caught.value.file, caught.value.line, caught.value.message) == (
+        "x.json", line, message)
+
+
+def test_json_keys_are_at_their_lines() -> None:
+    document = json_document('\n{"a": {\n  "b": [1,\n    2]}}', "x.json")
+    assert (document.line, dict(document.lines)) == (
+        2, {("a",): 2, ("a", "b"): 3, ("a", "b", 0): 3, ("a", "b", 1): 4})

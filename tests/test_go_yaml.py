@@ -282,3 +282,46 @@ def test_a_tagged_value_is_checked_where_it_was_could_not_check(tmp_path: Path,
     [error] = lint(tmp_path / "repo", cache_dir=tmp_path / "cache", helm=helm_bin).errors
     assert (error.file, error.line) == ("charts/web/values-prod.yaml", 2)
     assert error.message.startswith("invalid YAML: cannot decode !!float `1.5` as a !!int")
+
+
+# go-yaml v2 sets the keys of a "<<" where it stands (decoder.merge): after a key it replaces
+# it, of a sequence the first mapping wins; PyYAML's YAML 1.1 merge lets a written key win
+MERGES = """\
+base: &base {tag: latest, pull: Always}
+after:
+  tag: "1.25.3"
+  <<: *base
+before:
+  <<: *base
+  tag: "1.25.3"
+sequence:
+  a: own
+  c: own
+  <<: [{a: s1, b: s1}, {a: s2, b: s2, c: s2, d: s2}]
+  d: last
+nested:
+  a: own
+  <<: {<<: {a: inner, b: inner}, b: outer}
+"""
+
+
+def test_merge_keys_are_applied_where_they_stand_as_helm_applies_them(
+        tmp_path: Path, each_helm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    chart = _helm_chart(tmp_path, MERGES, _VALUES_JSON)
+    done = subprocess.run([str(each_helm), "template", str(chart)],
+                          capture_output=True, text=True, check=True)
+    helm = json.loads(yaml.safe_load(done.stdout)["data"]["values"])
+    assert helm["after"] == {"tag": "latest", "pull": "Always"}
+    assert helm["before"] == {"tag": "1.25.3", "pull": "Always"}
+    assert helm["sequence"] == {"a": "s1", "b": "s1", "c": "s2", "d": "last"}
+    assert helm["nested"] == {"a": "inner", "b": "outer"}
+    for loader in (yamlio.C_LOADER, yamlio.PURE_LOADER):
+        if loader is not None:
+            monkeypatch.setattr(yamlio, "LOADER", loader)
+            document = load_document(MERGES, "values.yaml")
+            assert document.data == helm, loader
+            assert load_first_data(MERGES, "values.yaml") == [helm], loader
+            assert document.lines[("after", "tag")] == 1  # from the anchor, not line 3
+            assert document.lines[("before", "tag")] == 7
+            assert document.lines[("sequence", "a")] == 11
+            assert document.lines[("nested", "a")] == 15

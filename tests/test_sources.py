@@ -3,6 +3,7 @@ the exact findings each case expects."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -11,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError
+from platecheck.manifests import read_manifests
 from platecheck.model import Level, Origin, Report
 from platecheck.report.common import count, summary_line
 from synthetic import application, write_files
@@ -193,6 +196,67 @@ def test_a_misspelt_application_kind_is_no_silent_pass(tmp_path: Path, kind: str
         assert report_.exit_code == 2
         assert error.message.startswith(
             f"argoproj.io/v1alpha1 has no kind {kind!r}: did you mean {meant}?")
+
+
+_OTHER = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n  labels:\n"
+          "    bad label: x\n")
+
+
+@pytest.mark.parametrize("value", [".inf", "-.Inf", ".nan"])
+def test_an_application_holding_infinity_or_nan_is_could_not_check_at_its_line(
+        tmp_path: Path, value: str) -> None:
+    """Kubernetes turns YAML into JSON, which has no infinity nor NaN: kubectl and Argo CD
+    refuse such an Application ("json: unsupported value: +Inf"); platecheck rendered it with
+    a value nobody wrote ("Infinity")."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    plain = repo / "apps" / "plain.yaml"
+    plain.write_text(plain.read_text().replace(
+        "  name: plain-prod\n", f"  name: plain-prod\n  annotations:\n    ratio: {value}\n"))
+    report_ = lint(repo / "apps" / "plain.yaml", cache_dir=tmp_path / "cache")
+    assert report_.exit_code == 2
+    shown = {".inf": "+Inf", "-.Inf": "-Inf", ".nan": "NaN"}[value]
+    assert [(e.location, e.message) for e in report_.errors] == [
+        ("apps/plain.yaml:6", f"invalid YAML: a value is {shown} (.inf or .nan), which JSON "
+         "cannot hold: kubectl and Argo CD refuse the document (json: unsupported value: "
+         f"{shown}); quote it if it is text")]
+
+
+@pytest.mark.parametrize(("broken", "line"), [("  bad: [unclosed\n", 15),
+                                             ("  bad: *nowhere\n", 14)])
+def test_an_application_file_that_does_not_parse_is_no_chart_mode(tmp_path: Path,
+                                                                  broken: str,
+                                                                  line: int) -> None:
+    """An Application file that is no YAML is an Application nothing is known of, not a
+    repository without Applications: its chart is not linted in chart mode (release "web" in
+    namespace "default", which no Application makes)."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/values.yaml": "replicas: 1\n",
+        "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: web\n",
+        "apps/web.yaml": application("web-prod", "charts/web", "web-prod") + broken})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.exit_code == 2
+    assert report_.targets == ()
+    assert [e.location for e in report_.errors] == [f"apps/web.yaml:{line}"]
+
+
+def test_a_merge_key_after_the_path_sets_the_path_as_argo_cd_reads_it(tmp_path: Path) -> None:
+    """A ``<<`` after ``path:`` replaces it (go-yaml v2, which kubectl and Argo CD read with,
+    sets merged keys where the merge stands): the other directory is what is rendered."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    write_files(repo, {"manifests/other/cm.yaml": _OTHER})
+    plain = repo / "apps" / "plain.yaml"
+    plain.write_text(plain.read_text().replace(
+        "    path: manifests/plain\n",
+        "    path: manifests/plain\n    <<: {path: manifests/other}\n"))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.policy, f.target) for f in report_.findings
+            if f.target == "prod/plain"] == [
+        ("manifests/other/cm.yaml:6", "k8s-schema", "prod/plain")]
 
 
 def test_directory_recurse_include_exclude_and_skip_marker(tmp_path: Path) -> None:
@@ -439,6 +503,11 @@ def test_a_container_a_jsonnet_import_writes_is_at_its_object_there(tmp_path: Pa
                  "manifests/plain/first.yaml:1", id="a-manifest-without-a-kind"),
     ("bad.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: [\n",
      "manifests/plain/bad.yaml:4"),
+    pytest.param("nan.json", '{"apiVersion": "v1", "kind": "ConfigMap",\n "data": {"a": NaN}}\n',
+                 "manifests/plain/nan.json:2", id="nan-is-no-json-to-go"),
+    pytest.param("inf.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n"
+                 "  annotations:\n    x: .inf\n", "manifests/plain/inf.yaml:6",
+                 id="inf-is-no-json-to-kubernetes"),
 ])
 def test_unreadable_manifest_is_could_not_check(tmp_path: Path, name: str, text: str,
                                                 location: str) -> None:
@@ -448,6 +517,56 @@ def test_unreadable_manifest_is_could_not_check(tmp_path: Path, name: str, text:
     report_ = lint(repo / "apps" / "plain.yaml", cache_dir=tmp_path / "cache")
     assert report_.exit_code == 2
     assert [(e.location, e.target) for e in report_.errors] == [(location, "prod/plain")]
+
+
+_ROCKET_JSON = """{
+  "apiVersion": "v1",
+  "kind": "ConfigMap",
+  "metadata": {
+    "name": "rocket",
+    "annotations": {"title": "Deploys \\ud83d\\ude80"},
+    "labels": {
+      "bad label": "x"
+    }
+  }
+}
+"""
+
+
+def test_a_json_manifest_is_read_as_go_reads_json(tmp_path: Path) -> None:
+    """A ``\\u`` surrogate pair (what Python's json.dumps writes for an emoji) is valid JSON
+    to Argo CD (Go's encoding/json); YAML refuses it, and so the file was a could-not-check
+    error. Findings are at the lines of the JSON text."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "manifests" / "plain" / "rocket.json").write_text(_ROCKET_JSON)
+    report_ = lint(repo / "apps" / "plain.yaml", cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.policy) for f in report_.findings
+            if f.location.startswith("manifests/plain/rocket.json")] == [
+        ("manifests/plain/rocket.json:8", "k8s-schema")]
+    [document] = read_manifests(repo / "manifests" / "plain" / "rocket.json", repo)[0]
+    assert document.document.data["metadata"]["annotations"] == {"title": "Deploys \U0001f680"}
+
+
+def test_an_application_written_as_json_is_read_as_argo_cd_reads_it(tmp_path: Path) -> None:
+    """An Application in a ``.json`` file with a surrogate pair: read as JSON, it is the
+    Application it is (read as YAML it was refused, and the repository fell back to chart
+    mode, rendering a release no Application makes)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "apps" / "web.yaml").unlink()
+    plain = repo / "apps" / "plain.yaml"
+    data = yaml.safe_load(plain.read_text())
+    data["metadata"]["annotations"] = {"note": "owner \U0001f680"}
+    plain.unlink()
+    (repo / "apps" / "plain.json").write_text(json.dumps(data, indent=2))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(t.id, t.application.file if t.application else None)
+            for t in report_.targets] == [("prod/plain", "apps/plain.json")]
+    assert [(f.location, f.policy) for f in report_.findings] == [
+        ("manifests/plain/deployment.yaml:17", "image-tag-pinned")]
 
 
 def test_yaml_that_decodes_to_no_object_is_ignored_as_argo_cd_does(tmp_path: Path) -> None:

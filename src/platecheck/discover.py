@@ -43,6 +43,7 @@ from platecheck.yamlio import (
     Document,
     decode,
     first_document,
+    json_document,
     kube_documents,
     line_of,
     read_bytes,
@@ -84,6 +85,9 @@ class Discovery:
     # of those Applications, what their sources point at (``stand_in``): such a repository
     # has Applications, and what they point at is no chart nobody deploys
     unparsed: list[Application] = field(default_factory=list)
+    # files that name an Application kind and argoproj.io but do not read as YAML or JSON:
+    # Applications too, of which nothing is known (a repository of them is no chart mode)
+    unreadable: list[str] = field(default_factory=list)
     named: set[str] = field(default_factory=set)  # Application files given as paths
     children: list[AppChild] = field(default_factory=list)  # app-of-apps source -> Application
     # files of hidden directories under the walked ones that name an Argo CD Application or
@@ -534,6 +538,8 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
             found.unparsed.extend(_chart_data(raw, rel))
             return None
         text = decode(raw, rel)
+        if file.name.endswith(".json"):  # Argo CD reads one JSON object, as JSON
+            return raw, text, [json_document(text, rel)]
         documents, error = kube_documents(text, rel)  # as kubectl and Argo CD read it
         if error is not None:
             raise error
@@ -547,6 +553,8 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
                 _APPLICATION_KIND.search(raw)
                 and not (b"{{" in raw and _in_chart(file, found.root)))):
             found.errors.append(exc)
+            if _ARGO_BYTES in raw and _APPLICATION_KIND.search(raw):
+                found.unreadable.append(rel)
         elif not strict:
             found.loose.add(file)
         return None

@@ -257,10 +257,29 @@ class _GoKeys:
         return mapping
 
     def flatten_mapping(self, node: Any) -> None:
-        for key_node, _ in node.value:  # Go merges at "<<" only: "!!merge a" is the key "a"
-            if key_node.tag == MERGE_TAG and key_node.value != "<<":
+        """The pairs of ``node`` in the order go-yaml v2 sets them (``decoder.mapping`` and
+        ``decoder.merge``), each ``<<`` replaced where it stands by the pairs of its mapping
+        (of a sequence of mappings, the last first, so an earlier one wins): a merge after a
+        key replaces it, a key after a merge replaces what it set. PyYAML puts merged pairs
+        first whatever their place, so the mapping's own keys always won."""
+        pairs: list[tuple[Node, Node]] = []
+        for key_node, value_node in node.value:
+            if key_node.tag != MERGE_TAG:
+                pairs.append((key_node, value_node))
+            elif key_node.value != "<<":  # Go merges at "<<" only: "!!merge a" is the key "a"
                 key_node.tag = _STR
-        super().flatten_mapping(node)  # type: ignore[misc]
+                pairs.append((key_node, value_node))
+            else:
+                sources = (value_node.value[::-1] if isinstance(value_node, SequenceNode)
+                           else [value_node])
+                for source in sources:
+                    if not isinstance(source, MappingNode):
+                        raise ConstructorError("while constructing a mapping", node.start_mark,
+                                               "merge key '<<' needs a mapping",
+                                               source.start_mark)
+                    self.flatten_mapping(source)
+                    pairs.extend(source.value)
+        node.value = pairs
 
 
 class GoDumper(_GoResolver, yaml.SafeDumper):

@@ -8,14 +8,14 @@ https://argo-cd.readthedocs.io/en/stable/user-guide/directory/ and argo-cd
 - ``exclude`` then ``include``, each one glob (``{a,b}`` alternatives) matched on the path
   relative to the source, ``*`` crossing ``/``;
 - a file containing ``+argocd:skip-file-rendering`` is left out;
-- a ``.json`` file holds one object; YAML that does not parse is ignored unless it looks like
-  a manifest (it mentions ``apiVersion:``, ``kind:`` and ``metadata:``), then it is an error;
+- a ``.json`` file holds one object, read as Go's ``encoding/json`` reads it (``gojson``);
+  YAML that does not parse is ignored unless it looks like a manifest (it mentions
+  ``apiVersion:``, ``kind:`` and ``metadata:``), then it is an error;
 - a symbolic link leading out of the repository is an error.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Iterator, Mapping
@@ -26,7 +26,7 @@ from typing import Any
 from platecheck.errors import PlatecheckError
 from platecheck.globs import argocd_match
 from platecheck.realpaths import resolve
-from platecheck.yamlio import Document, kube_documents, load_document, read_text
+from platecheck.yamlio import Document, json_document, kube_documents, read_text
 
 MANIFEST_FILE = re.compile(r"^.*\.(yaml|yml|json|jsonnet)$")
 SKIP_MARKER = "+argocd:skip-file-rendering"
@@ -104,14 +104,7 @@ def read_manifests(path: Path, root: Path) -> tuple[list[ManifestDocument], str]
     if SKIP_MARKER in text:
         return [], ""
     if path.name.endswith(".json"):
-        try:
-            json.loads(text)
-        except json.JSONDecodeError as exc:
-            if exc.msg == "Extra data":
-                raise PlatecheckError("a .json manifest may hold only one object (Argo CD "
-                                      "refuses more)", rel, exc.lineno) from None
-            raise PlatecheckError(f"invalid JSON: {exc.msg}", rel, exc.lineno) from None
-        return [ManifestDocument(rel, load_document(text, rel))], text
+        return [ManifestDocument(rel, json_document(text, rel))], text
     looks_like_one = all(word in text for word in ("apiVersion:", "kind:", "metadata:"))
     read, error = kube_documents(text, rel)  # as Kubernetes' decoder reads it
     documents = [doc for doc in read if doc.data is not None]

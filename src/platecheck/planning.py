@@ -23,10 +23,12 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
           paths: Sequence[Path] = ()) -> list[RenderTarget]:
     targets: list[RenderTarget] = []
     chart_dirs = list(found.chart_dirs)
-    if not found.applications and not found.application_sets and not found.unparsed:
-        # chart mode: a repository of charts without Applications lints each top-level chart
-        # (under a directory given beside a chart given too) but a library chart, which Helm
-        # renders only inside the charts that depend on it, unless given itself
+    if not (found.applications or found.application_sets or found.unparsed
+            or found.unreadable):
+        # chart mode: a repository of charts without Applications (an Application file that
+        # cannot be read is one) lints each top-level chart (under a directory given beside
+        # a chart given too) but a library chart, which Helm renders only inside the charts
+        # that depend on it, unless given itself
         given = {resolve(d) for d in chart_dirs}
         found_charts = [d for d in top_level_charts(paths, planner.root)
                         if resolve(d) not in given and not _library(planner, d)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
+import math
 import os
 import re
 import stat
@@ -38,6 +39,7 @@ from platecheck.errors import (
     YamlTooComplex,
     YamlTooDeep,
 )
+from platecheck.gojson import read_json
 from platecheck.goyaml import C_LOADER, MERGE_TAG, NULL_KEY, PURE_LOADER, go_key, go_scalar
 from platecheck.model import KeyPath, ValuesFile
 from platecheck.runmemo import recall
@@ -572,7 +574,8 @@ def kube_documents(text: str, rel: str) -> tuple[list[Document], PlatecheckError
     once per run and remembered from run to run, as ``load_documents`` remembers."""
     if _MARKER.search(text) is None:  # one part: its first document (one, but where
         try:                            # a lone \r breaks lines, which no part splits at)
-            return load_documents(text, rel)[:1], None
+            return [_json_ready(document, rel) for document in load_documents(text, rel)[:1]
+                    ], None
         except PlatecheckError as exc:
             return [], exc
     try:
@@ -586,9 +589,30 @@ def kube_documents(text: str, rel: str) -> tuple[list[Document], PlatecheckError
         return read, exc
 
 
+def json_document(text: str, rel: str) -> Document:
+    """The one object of a ``.json`` manifest or Application file, read as Argo CD reads it
+    (Go's ``encoding/json``, see ``gojson``), not as YAML."""
+    data, lines, line = read_json(text, rel, MAX_NESTING)
+    return Document(data, lines, line)
+
+
 def _kube_parts(text: str, rel: str) -> Iterator[Document]:
     for start, part in separated(text, rel):
-        yield _document_at(start, part, rel)
+        yield _json_ready(_document_at(start, part, rel), rel)
+
+
+def _json_ready(document: Document, rel: str) -> Document:
+    """``document``, which Kubernetes' decoder turns into JSON (sigs.k8s.io/yaml's
+    ``YAMLToJSON``), unless a value is infinity or NaN (``.inf``, ``.nan``), which JSON cannot
+    hold: kubectl and Argo CD refuse the document ("json: unsupported value: +Inf")."""
+    for path, value in scalars(document.data):
+        if isinstance(value, float) and not math.isfinite(value):
+            shown = "NaN" if math.isnan(value) else "+Inf" if value > 0 else "-Inf"
+            raise YamlBadValue(f"invalid YAML: a value is {shown} (.inf or .nan), which JSON "
+                               "cannot hold: kubectl and Argo CD refuse the document (json: "
+                               f"unsupported value: {shown}); quote it if it is text", rel,
+                               document.line_of(path))
+    return document
 
 
 def first_document(text: str, rel: str) -> Document:
@@ -700,9 +724,14 @@ class _Builder:
 
     def _collection(self, node: Node, path: KeyPath, depth: int) -> Any:
         if isinstance(node, MappingNode):
-            result: dict[str, Any] = {}
-            for key, value_node, key_line in self._pairs(node, depth):
+            pairs = list(self._pairs(node, depth))
+            result: dict[str, Any] = dict.fromkeys(key for key, _, _ in pairs)
+            last = {key: index for index, (key, _, _) in enumerate(pairs)}
+            for index, (key, value_node, key_line) in enumerate(pairs):
                 child = (*path, key)
+                if last[key] != index:  # set again later: built (Go decodes it), then replaced
+                    self._overwritten(value_node, child, depth + 1)
+                    continue
                 self.lines[child] = key_line
                 result[key] = self.build(value_node, child, depth + 1)
             return result
@@ -715,36 +744,43 @@ class _Builder:
             return items
         return self._scalar(node)  # pragma: no cover - build() passes collections only
 
+    def _overwritten(self, node: Node, path: KeyPath, depth: int) -> None:
+        """Build a value a later key of its mapping replaces, its lines kept apart: Go
+        refuses what it cannot read there too, but its keys are not the mapping's."""
+        lines, self.lines = self.lines, {}
+        try:
+            self.build(node, path, depth)
+        finally:
+            self.lines = lines
+
     def _pairs(self, node: MappingNode, depth: int) -> Iterator[tuple[str, Node, int]]:
-        """Key/value pairs of a mapping; ``<<`` merge keys contribute the keys the mapping
-        does not set itself (YAML 1.1 merge)."""
-        own: list[tuple[str, Node, int]] = []
-        merged: list[tuple[str, Node, int]] = []
+        """Key/value pairs of a mapping in the order go-yaml v2 sets them (``decoder.mapping``
+        and ``decoder.merge``): a ``<<`` merge key sets every key of its mapping where it
+        stands, replacing what keys before it set, replaced by keys after it; of a sequence of
+        mappings, the last first, so that an earlier one wins. A key set twice is set at its
+        last place."""
+        pairs: list[tuple[str, Node, int]] = []
+        own: dict[str, int] = {}
         for key_node, value_node in node.value:
             if key_node.tag == MERGE_TAG and key_node.value == "<<":
-                sources = value_node.value if isinstance(value_node, SequenceNode) else [value_node]
+                sources = (value_node.value[::-1] if isinstance(value_node, SequenceNode)
+                           else [value_node])
                 for source in sources:
                     if not isinstance(source, MappingNode):
                         raise YamlSyntaxError("merge key '<<' needs a mapping", self.rel,
                                               key_node.start_mark.line + 1)
-                    merged.extend(self._pairs(source, depth + 1))
+                    pairs.extend(self._pairs(source, depth + 1))
                 continue
             if not isinstance(key_node, ScalarNode):
                 raise YamlSyntaxError("mapping keys must be scalars", self.rel,
                                       key_node.start_mark.line + 1)
-            own.append((self._key(key_node), value_node, key_node.start_mark.line + 1))
-        seen: set[str] = set()
-        for key, _, line in own:
-            if key in seen and self.unique_keys:
-                first = next(number for name, _, number in own if name == key)
-                raise YamlDuplicateKey(f"duplicate key {key!r} (first at line {first})", self.rel,
-                                       line)
-            seen.add(key)
-        for key, value_node, line in merged:
-            if key not in seen:
-                seen.add(key)
-                own.append((key, value_node, line))
-        return iter(own)
+            key, line = self._key(key_node), key_node.start_mark.line + 1
+            if key in own and self.unique_keys:
+                raise YamlDuplicateKey(f"duplicate key {key!r} (first at line {own[key]})",
+                                       self.rel, line)
+            own.setdefault(key, line)
+            pairs.append((key, value_node, line))
+        return iter(pairs)
 
     def _key(self, node: ScalarNode) -> str:
         key = self._scalar(node)

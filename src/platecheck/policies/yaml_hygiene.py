@@ -2,7 +2,8 @@
 
 What:
     Looks at the raw bytes of every YAML file platecheck reads (values files, Argo CD
-    Applications, Chart.yaml, policy files) for the problems below; platecheck's own policy
+    Applications but those written as ``.json``, which Argo CD reads as JSON, Chart.yaml,
+    policy files) for the problems below; platecheck's own policy
     files are not checked for YAML 1.1 surprises (platecheck alone reads them, and
     ``level: off`` is how a policy is turned off), and a key written twice in them stops
     platecheck at load, before this policy runs:
@@ -89,6 +90,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     for yaml_file in repo.yaml_files:
         if yaml_file.rel in seen or matches_any(yaml_file.rel, ignored):
             continue
+        if yaml_file.role == "application" and yaml_file.rel.endswith(".json"):
+            continue  # Argo CD reads it as JSON (Go's encoding/json), not as YAML
         seen.add(yaml_file.rel)
         # Only platecheck reads its own policy files, with one YAML 1.1 reader, and validates
         # every value's type at load: ``level: off`` and a waiver's ``expires: 2027-01-31``
