@@ -1954,6 +1954,15 @@ def test_each_application_of_a_file_a_kustomize_app_of_apps_lists_is_its_child(
         ("first", 2), ("second", second)]
 
 
+# a chart vendored for each environment's kustomization, writing its image tag
+_TAG_CHART = {"Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+              "values.yaml": "image:\n  tag: 1.0.0\n",
+              "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+                                   "data:\n  tag: {{ .Values.image.tag | quote }}\n"}
+_TAG_CHARTS = {f"{env}/charts/web/{name}": text for env in ("stg", "prod")
+               for name, text in _TAG_CHART.items()}
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize(("prod_values", "found"), [
     ("image:\n  tag: 1.25.3\n", []),
@@ -1966,14 +1975,8 @@ def test_a_helm_charts_values_file_and_inline_values_compare_as_the_charts_value
     """env-consistency compares what a kustomization gives its chart, not how: production's
     ``valuesFile`` and staging's ``valuesInline`` setting the same keys are consistent; a key
     only the file sets is at its line there."""
-    chart = {"Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-             "values.yaml": "image:\n  tag: 1.0.0\n",
-             "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
-                                  "data:\n  tag: {{ .Values.image.tag | quote }}\n"}
-    files = {f"{env}/charts/web/{name}": text for env in ("stg", "prod")
-             for name, text in chart.items()}
     repo = write_files(tmp_path / "repo", {
-        **files,
+        **_TAG_CHARTS,
         "prod/kustomization.yaml": "helmCharts:\n  - name: web\n    releaseName: web\n"
                                    "    valuesFile: values-prod.yaml\n",
         "prod/values-prod.yaml": prod_values,
@@ -2013,14 +2016,8 @@ def test_a_null_in_a_helm_charts_inline_values_is_as_kustomize_merges_it(
     the key only when the null reaches it (``replace``, or ``merge`` over a file without
     the key). (``kubectl kustomize --enable-helm``: the staging chart gets ``1.0.0`` in
     the first three cases, no tag in the last two; only the tag is compared here.)"""
-    chart = {"Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-             "values.yaml": "image:\n  tag: 1.0.0\n",
-             "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
-                                  "data:\n  tag: {{ .Values.image.tag | quote }}\n"}
-    files = {f"{env}/charts/web/{name}": text for env in ("stg", "prod")
-             for name, text in chart.items()}
     repo = write_files(tmp_path / "repo", {
-        **files,
+        **_TAG_CHARTS,
         "prod/kustomization.yaml": "helmCharts:\n  - name: web\n    releaseName: web\n",
         "stg/kustomization.yaml": "helmCharts:\n  - name: web\n    releaseName: web\n"
                                   + entry + "    valuesInline:\n      image:\n        tag: null\n",
