@@ -1099,6 +1099,27 @@ def test_a_run_of_one_environment_checks_the_children_another_environments_paren
         ("apps/templates/broken.yaml:1", True)]
 
 
+def test_a_run_of_one_environment_renders_a_root_whose_library_writes_the_applications(
+        tmp_path: Path) -> None:
+    """The root's chart writes no Application itself: a ``file://`` library chart it depends
+    on defines them. ``--env prod`` still renders it for the prod Application it generates."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "boot/root.yaml": application("root", "apps", "argocd"),
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\ndependencies:\n"
+                           "  - {name: lib, version: 0.1.0, repository: 'file://../lib'}\n",
+        "apps/values.yaml": "apps:\n  - {name: web-prod, tag: latest}\n",
+        "apps/templates/apps.yaml": '{{ include "lib.apps" . }}\n',
+        "lib/Chart.yaml": "apiVersion: v2\nname: lib\nversion: 0.1.0\ntype: library\n",
+        "lib/templates/_apps.tpl": '{{- define "lib.apps" }}\n' + _CHILDREN_TEMPLATE
+                                   + "{{- end }}\n", **_TAGGED_CHART})
+    report_ = lint(repo, cache_dir=tmp_path / "cache", environments=["prod"])
+    assert report_.errors == ()
+    pinned = [(f.location, f.target) for f in report_.findings if f.policy == "image-tag-pinned"]
+    assert [target for _, target in pinned] == ["prod/web"]
+    assert pinned == [(f.location, f.target) for f in lint(repo, cache_dir=tmp_path / "cache")
+                      .findings if f.policy == "image-tag-pinned"]
+
+
 def _generating_chart(name: str, child: str, namespace: str) -> dict[str, str]:
     return {f"{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n",
             f"{name}/templates/{child}.yaml":

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from platecheck.batch import Batch
+from platecheck.chartfile import declared
 from platecheck.discover import Discovery, file_head, names_argo_kind
 from platecheck.errors import PlatecheckError
 from platecheck.generated import (
@@ -86,7 +87,7 @@ def may_generate(target: RenderTarget, root: Path) -> bool:
         return False
     if target.chart is not None:
         values = [*target.chart.path.glob("values*.y*ml"), *(v.path for v in target.value_files)]
-        return _names_argo_kinds(target.chart.path) or any(
+        return _chart_names_argo_kinds(target.chart.path, root) or any(
             b"repoURL:" in head and b"destination:" in head
             for head in [*map(file_head, values), (target.extra_values or "").encode()])
     directories = {target.source_dir} if target.source_dir is not None else set()
@@ -96,6 +97,22 @@ def may_generate(target: RenderTarget, root: Path) -> bool:
         except PlatecheckError:  # its render says why
             return True
     return any(_names_argo_kinds(directory) for directory in sorted(directories))
+
+
+def _chart_names_argo_kinds(chart: Path, root: Path, seen: frozenset[Path] = frozenset()
+                            ) -> bool:
+    """``_names_argo_kinds`` of a chart and of the charts it depends on through ``file://``
+    (a library chart may write the Applications); an archived subchart, which is not read,
+    may."""
+    if _names_argo_kinds(chart) or any((chart / "charts").glob("*.tgz")):
+        return True
+    for dependency in declared(chart, root):
+        if dependency.repository.startswith("file://"):
+            local = (chart / dependency.repository.removeprefix("file://")).resolve()
+            if local not in seen and local.is_dir() and local.is_relative_to(root.resolve()) \
+                    and _chart_names_argo_kinds(local, root, seen | {local}):
+                return True
+    return False
 
 
 def _names_argo_kinds(directory: Path) -> bool:
