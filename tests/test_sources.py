@@ -241,6 +241,13 @@ def test_an_application_file_that_does_not_parse_is_no_chart_mode(tmp_path: Path
     assert report_.exit_code == 2
     assert report_.targets == ()
     assert [e.location for e in report_.errors] == [f"apps/web.yaml:{line}"]
+    # beside an Application that is read, the chart is not one no Application deploys: the
+    # file that could not be read may deploy it
+    write_files(repo, {"apps/other.yaml": application("other", "charts/other", "other"),
+                       "charts/other/Chart.yaml": "apiVersion: v2\nname: other\n"
+                                                  "version: 0.1.0\n"})
+    assert [f.policy for f in lint(repo, cache_dir=tmp_path / "cache").findings
+            if f.policy.startswith("undeployed")] == []
 
 
 def test_a_merge_key_after_the_path_sets_the_path_as_argo_cd_reads_it(tmp_path: Path) -> None:

@@ -407,11 +407,12 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     chart mode while no chart's render generates Applications (every top-level chart is
     linted), nor for some environments only (others' generated Applications were not
     rendered), nor when a chart that may write Applications (``_writes_argo_kinds``) failed
-    to render (the Applications it generates are not known). The charts still linted on
-    their own (``targets``) count as named paths."""
+    to render (the Applications it generates are not known), nor when an Application file
+    could not be read (it may deploy any of them). The charts still linted on their own
+    (``targets``) count as named paths."""
     found = planner.found
     if not (found.applications or found.application_sets or generated or found.unparsed) \
-            or _unknown_children(targets, rendered):
+            or found.unreadable or _unknown_children(targets, rendered):
         return {}
     try:
         charts, kustomizations = undeployed(
