@@ -250,6 +250,23 @@ def test_an_application_file_that_does_not_parse_is_no_chart_mode(tmp_path: Path
             if f.policy.startswith("undeployed")] == []
 
 
+def test_a_template_of_applications_outside_a_chart_is_no_unreadable_application(
+        tmp_path: Path) -> None:
+    """A chart's template reached through a symbolic link (its own directory holds no
+    Chart.yaml) may write Applications and not read as YAML: it is a template, not an
+    Application file nothing is known of, so the repository's charts are still linted."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: web\n",
+        "shared/apps.yaml": "{{- range .Values.apps }}\n---\n"
+                            "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+                            "metadata:\n  name: {{ . }}\n{{- end }}\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in report_.targets) == ["prod/web", "stg/web"]
+
+
 def test_a_merge_key_after_the_path_sets_the_path_as_argo_cd_reads_it(tmp_path: Path) -> None:
     """A ``<<`` after ``path:`` replaces it (go-yaml v2, which kubectl and Argo CD read with,
     sets merged keys where the merge stands): the other directory is what is rendered."""

@@ -553,7 +553,8 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
                 _APPLICATION_KIND.search(raw)
                 and not (b"{{" in raw and _in_chart(file, found.root)))):
             found.errors.append(exc)
-            if _ARGO_BYTES in raw and _APPLICATION_KIND.search(raw):
+            # (one with template actions is a chart's template, wherever its chart is)
+            if _ARGO_BYTES in raw and _APPLICATION_KIND.search(raw) and b"{{" not in raw:
                 found.unreadable.append(rel)
         elif not strict:
             found.loose.add(file)
