@@ -265,6 +265,14 @@ def test_a_template_of_applications_outside_a_chart_is_no_unreadable_application
                             "metadata:\n  name: {{ . }}\n{{- end }}\n"})
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert sorted(t.id for t in report_.targets) == ["prod/web", "stg/web"]
+    # nor is Argo CD's install manifest, whose CRDs name its kinds, when it does not read
+    (repo / "shared" / "apps.yaml").unlink()
+    write_files(repo, {"install/argocd.yaml": "  - broken\napiVersion: v1\nitems:\n"
+                       "- apiVersion: apiextensions.k8s.io/v1\n  kind: CustomResourceDefinition\n"
+                       "  spec:\n    group: argoproj.io\n    names: {kind: Application}\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [e.location for e in report_.errors] == ["install/argocd.yaml:2"]
+    assert sorted(t.id for t in report_.targets) == ["prod/web", "stg/web"]
 
 
 def test_a_merge_key_after_the_path_sets_the_path_as_argo_cd_reads_it(tmp_path: Path) -> None:

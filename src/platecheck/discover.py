@@ -553,8 +553,10 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
                 _APPLICATION_KIND.search(raw)
                 and not (b"{{" in raw and _in_chart(file, found.root)))):
             found.errors.append(exc)
-            # (one with template actions is a chart's template, wherever its chart is)
-            if _ARGO_BYTES in raw and _APPLICATION_KIND.search(raw) and b"{{" not in raw:
+            # an object of Argo CD's API (not a CRD naming its kinds); one with template
+            # actions is a chart's template, wherever its chart is
+            if _ARGO_API_VERSION.search(raw) and _APPLICATION_KIND.search(raw) \
+                    and b"{{" not in raw:
                 found.unreadable.append(rel)
         elif not strict:
             found.loose.add(file)
@@ -612,6 +614,7 @@ def _chart_of(file: Path, root: Path) -> Path | None:
                  and (parent / "Chart.yaml").is_file()), None)
 
 
+_ARGO_API_VERSION = re.compile(rb"\bapiVersion[\"']?\s*:\s*[\"']?argoproj\.io/")
 _APPLICATION_KIND = re.compile(rb"\bkind[\"']?\s*:\s*[\"']?Application(?:Set)?\b")
 
 
