@@ -105,6 +105,8 @@ def test_one_environment_given_as_a_string_and_jobs_below_one(cache_dir: Path) -
     assert sorted(t.id for t in model.targets) == ["stg/api", "stg/web"]
     with pytest.raises(PlatecheckError, match=r"^jobs must be at least 1: 0$"):
         lint(BASIC, jobs=0)
+    with pytest.raises(PlatecheckError, match=r"^jobs must be at most 64: 65$"):
+        lint(BASIC, jobs=65)  # as --jobs 65 is refused, not run with 64
 
 
 def test_level_from_configuration(tmp_path: Path) -> None:

@@ -37,6 +37,7 @@ from platecheck.generated import Generated
 from platecheck.generation import WrittenPlaces, generated_targets, may_generate
 from platecheck.helmbin import chosen_cache_dir, find_helm, helm_major, memo_dir, version_asked
 from platecheck.helmbin.locate import cache_outside, cache_outside_paths, cache_usable
+from platecheck.limits import MAX_JOBS
 from platecheck.model import (
     AppChild,
     Application,
@@ -779,9 +780,12 @@ def _names(environments: str | Iterable[str] | None) -> set[str]:
 
 
 def _positive(jobs: int | None) -> None:
-    """``jobs`` below 1 is refused, as ``--jobs`` is (none means the default)."""
+    """``jobs`` below 1 or above ``MAX_JOBS`` is refused, as ``--jobs`` is (none means the
+    default)."""
     if jobs is not None and jobs < 1:
         raise PlatecheckError(f"jobs must be at least 1: {jobs}")
+    if jobs is not None and jobs > MAX_JOBS:
+        raise PlatecheckError(f"jobs must be at most {MAX_JOBS}: {jobs}")
 
 
 def _environments(config: Config, environments: str | Iterable[str] | None
