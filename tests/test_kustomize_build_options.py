@@ -212,3 +212,28 @@ def test_a_helm_charts_values_file_outside_the_kustomization_is_named_from_the_r
     assert [(f.location, f.message) for f in report_.findings
             if f.policy == "image-tag-pinned"] == [
         (f"common/{holder}.yaml:2", 'container "web" in Deployment/web uses floating tag "latest"')]
+
+
+@pytest.mark.usefixtures("kubectl_bin", "helm_bin")
+def test_a_chart_a_link_in_the_chart_home_leads_to_is_no_undeployed_chart(
+        tmp_path: Path) -> None:
+    """``charts/web`` beside the kustomization links to ``shared/web``: every build inflates
+    that chart, so it is not one no Application deploys."""
+    if not network_isolation():
+        pytest.skip("this machine allows no namespace: an unrestricted build is refused")
+    repo = write_files(tmp_path / "repo", {
+        "shared/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "shared/web/values.yaml": "{}\n",
+        "shared/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: web\n",
+        "base/kustomization.yaml": "helmCharts:\n- name: web\n  releaseName: web\n",
+        "apps/web-prod.yaml": application("web-prod", "base", "web-prod"),
+    })
+    (repo / "base" / "charts").mkdir()
+    (repo / "base" / "charts" / "web").symlink_to("../../shared/web")
+    _configured(repo, f"kustomizeBuildOptions: {UNRESTRICTED}\n")
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [t.id for t in report_.targets] == ["prod/web"]
+    assert [f.file for f in report_.findings if f.policy == "undeployed-chart"] == []

@@ -494,7 +494,8 @@ def test_charts_deployed_through_a_link_or_vendored_for_kustomize_are_not_named(
         tmp_path: Path) -> None:
     """A source path that is a link to the chart deploys it; so does a kustomization whose
     ``helmCharts`` inflate a chart vendored as kustomize lays it out for an entry with a
-    version (``charts/<name>-<version>/<name>``) or under ``helmGlobals.chartHome``."""
+    version (``charts/<name>-<version>/<name>``) or under ``helmGlobals.chartHome`` (or a
+    ``HelmChartInflationGenerator``'s ``chartHome``), or a link there leads to."""
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     _chart(repo, "charts/web")
@@ -502,11 +503,17 @@ def test_charts_deployed_through_a_link_or_vendored_for_kustomize_are_not_named(
     (repo / "envs" / "prod" / "web").symlink_to("../../charts/web")
     _chart(repo, "kust/charts/api-0.1.0/api")
     _chart(repo, "kust2/vendor/db")
+    _chart(repo, "kust3/inflated/cache")  # a generator's own chartHome
     _chart(repo, "examples/demo")
     _write(repo, {
         "apps/web.yaml": application("web-prod", "envs/prod/web", "web-prod"),
         "apps/api.yaml": application("api-prod", "kust", "api-prod"),
         "apps/db.yaml": application("db-prod", "kust2", "db-prod"),
+        "apps/cache.yaml": application("cache-prod", "kust3", "cache-prod"),
+        "kust3/kustomization.yaml": "generators:\n  - helm.yaml\n",
+        "kust3/helm.yaml": "apiVersion: builtin\nkind: HelmChartInflationGenerator\n"
+                           "metadata:\n  name: cache\nname: cache\nchartHome: inflated\n",
+        "kust3/inflated/cache/values.yaml": "{}\n",
         "kust/kustomization.yaml": "helmCharts:\n  - name: api\n    repo: "
                                    "https://charts.example.com\n    version: 0.1.0\n",
         "kust2/kustomization.yaml": "helmGlobals:\n  chartHome: vendor\n"

@@ -421,7 +421,7 @@ class Kustomize:
         homes = []
         top = resolve(self.root)
         for data, directory, kustomization in kustomizations:
-            for inflated in _inflated(data, directory, kustomization, self.root):
+            for inflated in inflated_charts(data, directory, kustomization, self.root):
                 home = Path(os.path.normpath(directory / inflated.home))
                 chart = Path(os.path.normpath(
                     directory / chart_directory(inflated.home, inflated.chart)))
@@ -447,7 +447,7 @@ class Kustomize:
         for data, directory, kustomization in [
                 (call.data, call.target.source_dir, call.kustomization),
                 *((d, path, rel_path(file, self.root)) for path, file, d in call.nested)]:
-            for inflated in _inflated(data, directory, kustomization, self.root):
+            for inflated in inflated_charts(data, directory, kustomization, self.root):
                 chart = directory / chart_directory(inflated.home, inflated.chart) / "templates"
                 if not inflated.chart.get("name") or not chart.is_dir():
                     continue
@@ -473,7 +473,7 @@ class Kustomize:
         ``--enable-helm`` fail the build, at the first chart's entry, as Argo CD's does."""
         inflating = None
         for data, directory, kustomization in kustomizations:
-            for inflated in _inflated(data, directory, kustomization, self.root):
+            for inflated in inflated_charts(data, directory, kustomization, self.root):
                 if not self.helm_enabled:  # kustomize refuses it before it looks for charts
                     raise PlatecheckError(
                         "kustomizeBuildOptions (argocd-cm's kustomize.buildOptions) has no "
@@ -657,8 +657,8 @@ class _Inflated(NamedTuple):
             ("helmCharts", self.entry))
 
 
-def _inflated(data: Mapping[str, Any], directory: Path, kustomization: str, root: Path
-              ) -> Iterator[_Inflated]:
+def inflated_charts(data: Mapping[str, Any], directory: Path, kustomization: str, root: Path
+                    ) -> Iterator[_Inflated]:
     """The charts a kustomization inflates: each ``helmCharts`` entry and each
     ``HelmChartInflationGenerator`` of a ``generators`` file."""
     charts = data.get("helmCharts")

@@ -38,7 +38,7 @@ def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Applica
     covers = _coverage(_source_patterns(applications, root, here),
                        {rel_path(d, root) for d in chart_dirs})
     return (undeployed_charts(chart_dirs, root, covers, given,
-                              lambda: _chart_homes(kustomization_dirs)),
+                              lambda: _chart_homes(kustomization_dirs, root)),
             undeployed_kustomizations(kustomization_dirs, root, covers, application_files))
 
 
@@ -93,7 +93,8 @@ def undeployed_charts(directories: Sequence[Path], root: Path,
     candidates = [d for d in charts if d not in deployed]
     if candidates:
         vendored = homes()  # (the usual case: no kustomization is read)
-        candidates = [d for d in candidates if not {d.parent, d.parent.parent} & vendored]
+        candidates = [d for d in candidates
+                      if not {d, d.parent, d.parent.parent} & vendored]
     if not candidates:
         return ()  # (the usual case: no Chart.yaml is read)
     deployed |= _dependencies(deployed, root, set(charts))
@@ -190,20 +191,35 @@ def _plugin(app: Application, index: int) -> bool:
     return isinstance(source, dict) and source.get("plugin") is not None
 
 
-def _chart_homes(kustomizations: Sequence[Path]) -> set[Path]:
+def _chart_homes(kustomizations: Sequence[Path], root: Path) -> set[Path]:
     """Where kustomize's ``helmCharts`` of ``kustomizations`` look for vendored charts:
     ``charts/`` beside each (``<name>/``, or ``<name>-<version>/<name>/`` for an entry with
-    a version), or its ``helmGlobals.chartHome``. Every build of a kustomization, an
-    overlay's too, inflates them, which a source path does not show."""
+    a version), or its ``helmGlobals.chartHome``, or a ``HelmChartInflationGenerator``'s
+    ``chartHome``; and the charts a symbolic link there leads to. Every build of a
+    kustomization, an overlay's too, inflates them, which a source path does not show."""
+    from platecheck.kustomize import inflated_charts
     from platecheck.kustomize_tree import read_kustomization
 
     homes = set()
     for directory in kustomizations:
-        settings = (read_kustomization(directory)[1] or {}).get("helmGlobals")
+        data = read_kustomization(directory)[1] or {}
+        settings = data.get("helmGlobals")
         given = settings.get("chartHome") if isinstance(settings, dict) else None
-        homes.add(resolve(directory / (given if isinstance(given, str) and given
-                                       else "charts")))
+        named = {given if isinstance(given, str) and given else "charts",
+                 *(chart.home for chart in inflated_charts(
+                     data, directory, rel_path(directory, root), root))}
+        for home in (directory / name for name in named):
+            homes.add(resolve(home))
+            links = [entry for entry in _entries(home) if entry.is_symlink()]
+            homes.update(resolve(link) for link in links)
     return homes
+
+
+def _entries(directory: Path) -> list[Path]:
+    try:
+        return list(directory.iterdir())
+    except OSError:  # no such directory (the usual case), or not one
+        return []
 
 
 def _coverage(patterns: tuple[set[Pattern], set[Pattern]], charts: set[str]

@@ -16,8 +16,9 @@ What:
     dependency of a deployed chart (and theirs in turn) or of a chart named (it renders with
     it), a library chart (``type: library``), a chart vendored for kustomize's ``helmCharts``
     (``charts/<name>`` or, for an entry with a version, ``charts/<name>-<version>/<name>``
-    beside a kustomization, or under its ``helmGlobals.chartHome``: every build of it, an
-    overlay's too, renders it), a chart given as a path of its own, and every chart in chart
+    beside a kustomization, or under its ``helmGlobals.chartHome`` or a
+    ``HelmChartInflationGenerator``'s ``chartHome``, or one a link there leads to: every build
+    of it, an overlay's too, renders it), a chart given as a path of its own, and every chart in chart
     mode (a repository without Applications, where each top-level chart is linted) until a
     chart's renders generate Applications: from then on, a chart linted in chart mode that
     generates none and that none of them deploys is named, as beside Application files. A run of
