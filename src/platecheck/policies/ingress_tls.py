@@ -6,7 +6,9 @@ What:
     ``a.example.com``, not ``example.com`` nor ``b.a.example.com``; host names compare
     case-insensitively); each tls entry names a ``secretName``; the Ingress carries a
     cert-manager issuer annotation (``cert-manager.io/cluster-issuer`` or
-    ``cert-manager.io/issuer``, not both) naming one of ``issuers``. In production the issuer
+    ``cert-manager.io/issuer``, not both, and not empty; ``cluster-issuer`` not with
+    ``cert-manager.io/issuer-kind`` or ``issuer-group``) naming one of ``issuers``; no two tls
+    entries share a ``secretName``. In production the issuer
     must be one of ``productionIssuers`` and no annotation in ``sslRedirectAnnotations`` may
     be false: ``"false"``, ``"False"``, ``"FALSE"``, ``"f"``, ``"F"`` or ``"0"``, the values
     ingress-nginx reads as false (Go's ``strconv.ParseBool``,
@@ -17,10 +19,11 @@ What:
 
 Why:
     A host missing from ``tls`` is served with the controller's default certificate, which
-    browsers reject; without a ``secretName`` cert-manager has nowhere to store the
-    certificate; with both issuer annotations cert-manager refuses the Ingress and issues no
-    certificate; a production Ingress on the staging issuer serves an untrusted certificate;
-    and turning off the redirect lets production traffic stay on plain HTTP.
+    browsers reject; without a ``secretName`` cert-manager has nowhere to store the certificate;
+    with both issuer annotations, an empty issuer name, a cluster issuer with a kind or group,
+    or a secretName two tls entries share, cert-manager refuses the Ingress and issues no
+    certificate; a production Ingress on the staging issuer serves an untrusted certificate; and
+    turning off the redirect lets production traffic stay on plain HTTP.
 
 Options:
     issuers (list of strings, default []): issuer names an Ingress may use; empty accepts any
@@ -43,6 +46,8 @@ Fails:
     tls: [{hosts: [app.example.com]}]                         (no secretName)
     no cert-manager.io/cluster-issuer or cert-manager.io/issuer annotation
     both cert-manager.io/cluster-issuer and cert-manager.io/issuer
+    cert-manager.io/cluster-issuer: ""
+    tls: [{hosts: [a.example.com], secretName: tls}, {hosts: [b.example.com], secretName: tls}]
     production: cert-manager.io/cluster-issuer: letsencrypt-staging
     production: nginx.ingress.kubernetes.io/ssl-redirect: "false" (or "0", "F", ...)
 """
@@ -62,6 +67,7 @@ ID = "ingress-tls"
 SUMMARY = "every Ingress has TLS for all its hosts, a secretName and a cert-manager issuer"
 SCOPE = "target"
 ISSUER_ANNOTATIONS = ("cert-manager.io/cluster-issuer", "cert-manager.io/issuer")
+_ISSUER_KIND, _ISSUER_GROUP = "cert-manager.io/issuer-kind", "cert-manager.io/issuer-group"
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,15 @@ def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
                 target, ("",), keys=("secretName",), context=tuple(hosts)
             ) or where(tuple(hosts[:1]), ("hosts", "host"), "tls", "hosts", parents=("tls",))
             yield f"tls entry #{number}{named} has no secretName", origin
+    # cert-manager's ingress-shim stops at a secretName two tls entries share
+    # (checkForDuplicateSecretNames in certificate-shim/sync.go): no certificate at all
+    secrets = [str(entry.get("secretName")) for entry in tls if entry.get("secretName")]
+    for secret in sorted({name for name in secrets if secrets.count(name) > 1}):
+        yield (
+            f'names secretName "{secret}" in {secrets.count(secret)} tls entries; '
+            "cert-manager issues no certificate for an Ingress whose tls entries share one",
+            where((secret,), ("secretName",), "secretName", "tls", parents=("tls",)),
+        )
 
 
 def _issuer_problems(ingress: Resource, options: Options, production: bool,
@@ -199,6 +214,22 @@ def _issuer_problems(ingress: Resource, options: Options, production: bool,
             "cert-manager issues no certificate when both are set",
             where((issuer,), (key,), key, "annotations"),
         )
+    if len(issuers) == 1 and issuers[0][1] in ("", None):
+        # issuerForIngressLike: "failed to determine issuer name to be used for ingress
+        # resource" (the key overrides the controller's default issuer)
+        key, issuer = issuers[0]
+        yield (
+            f'names no issuer ({key}: ""); cert-manager issues no certificate',
+            where((issuer,), (key,), key, "annotations"),
+        )
+    cluster = ISSUER_ANNOTATIONS[0]
+    for other in (_ISSUER_KIND, _ISSUER_GROUP) if cluster in annotations else ():
+        if other in annotations:
+            yield (
+                f"sets both {cluster} and {other}; cert-manager issues no certificate when "
+                "both are set",
+                where((annotations[other],), (other,), other, "annotations"),
+            )
     for key, issuer in issuers:
         if allowed and str(issuer) not in allowed:
             scope = "production" if production else "this environment"
@@ -239,7 +270,8 @@ def _list(value: Any) -> list[Any]:
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
-CASES = ("any-issuer-when-unlisted", "both-issuer-annotations", "empty-secret-name",
+CASES = ("any-issuer-when-unlisted", "both-issuer-annotations", "cluster-issuer-with-kind",
+         "empty-issuer-name", "empty-secret-name", "shared-secret-name",
          "force-ssl-redirect-false", "host-without-tls", "ingress-written-from-values",
          "no-issuer-annotation", "no-secret-name", "ssl-redirect-disabled", "ssl-redirect-go-false",
          "staging-issuer-in-production", "staging-may-skip-redirect", "wildcard-certificate",
