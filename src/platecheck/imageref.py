@@ -4,7 +4,10 @@ The grammar is the distribution reference grammar
 (https://github.com/distribution/reference/blob/main/reference.go) that container runtimes use:
 a first path component containing ``.`` or ``:``, or equal to ``localhost``, is a registry;
 path components are lowercase alphanumerics joined by ``.``, ``_``, ``__`` or dashes; a tag is
-``[\\w][\\w.-]{0,127}``; a digest is ``algorithm:hex`` with at least 32 hex digits.
+``[\\w][\\w.-]{0,127}``; a digest is ``algorithm:hex``, an algorithm go-digest knows (sha256,
+sha384, sha512) with its exact lowercase hex; the repository name, normalized
+(``docker.io/library/`` before a name of the default registry), is at most 255 characters; a
+64-character hexadecimal string alone is an image ID, no reference.
 
 One departure from the grammar: ``name:`` without a digest, what a chart renders from an empty
 tag value, parses with the empty tag ``""`` so that policies can name the problem.
@@ -33,6 +36,16 @@ _DIGEST_RE = re.compile(_DIGEST, re.ASCII)
 # https://github.com/opencontainers/image-spec/blob/main/descriptor.md#registered-algorithms
 PINNING_DIGESTS: dict[str, int] = {"sha256": 64, "sha512": 128}
 _HEX = frozenset("0123456789abcdef")
+# the algorithms go-digest knows (a reference naming another does not parse), and the length
+# of their lowercase hex encoding
+_DIGEST_LENGTHS: dict[str, int] = {"sha256": 64, "sha384": 96, "sha512": 128}
+_IDENTIFIER_RE = re.compile(r"[a-f0-9]{64}", re.ASCII)
+
+
+def _digest_valid(digest: str) -> bool:
+    """What go-digest's ``Parse`` accepts: a known algorithm and its exact lowercase hex."""
+    algorithm, _, hex_digits = digest.partition(":")
+    return _DIGEST_LENGTHS.get(algorithm) == len(hex_digits) and set(hex_digits) <= _HEX
 
 # Tags that name a moving target by convention. ``latest`` and the empty tag are always
 # floating; this list is the default of the policies' ``floatingTags`` option.
@@ -90,8 +103,11 @@ def parse_image(reference: str) -> ImageRef:
     """
     if not isinstance(reference, str) or not reference:
         raise ImageRefError(f"{reference!r} is not an image reference")
+    if _IDENTIFIER_RE.fullmatch(reference):  # ParseNormalizedNamed refuses an image ID
+        raise ImageRefError(f"{reference!r}: a 64-character hexadecimal string is an image ID, "
+                            "not a reference")
     name, at, digest = reference.partition("@")
-    if at and not _DIGEST_RE.fullmatch(digest):
+    if at and not (_DIGEST_RE.fullmatch(digest) and _digest_valid(digest)):
         raise ImageRefError(f"{reference!r}: invalid digest {digest!r}")
     tag: str | None = None
     slash = name.rfind("/")
@@ -108,7 +124,10 @@ def parse_image(reference: str) -> ImageRef:
         registry, name = first, rest
     if not _PATH_RE.fullmatch(name):
         raise ImageRefError(f"{reference!r}: invalid repository path {name!r}")
-    if len(f"{registry}/{name}" if registry else name) > 255:
+    # measured as normalized: docker.io/library/ before a name of the default registry
+    normalized = f"{registry}/{name}" if registry else (
+        f"docker.io/{name}" if "/" in name else f"docker.io/library/{name}")
+    if len(normalized) > 255:
         raise ImageRefError(f"{reference!r}: repository name longer than 255 characters")
     return ImageRef(registry=registry, path=name, tag=tag, digest=digest if at else None)
 
