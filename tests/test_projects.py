@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from synthetic import application, write_files
 
 from platecheck.projects import (
     Cluster,
@@ -176,3 +178,35 @@ def test_glob_match(pattern: str, value: str, matched: bool) -> None:
 def test_go_match(pattern: str, value: str, matched: bool) -> None:
     """Go's filepath.Match, which Argo CD reads groups, kinds and names with."""
     assert go_match(pattern, value) is matched
+
+
+@pytest.mark.usefixtures("helm_bin")
+def test_an_app_project_a_render_writes_is_the_one_applications_are_checked_against(
+        tmp_path: Path) -> None:
+    """A chart of AppProjects (deployed by an Application, as an app-of-apps deploys them)
+    writes team-a with no clusterResourceWhitelist: the ClusterRole web's chart renders is
+    refused, as Argo CD refuses it; a project the render names in no namespace is in its
+    destination's."""
+    from platecheck.engine import lint
+
+    project = ("apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n"
+               "  name: team-a\n{namespace}spec:\n  sourceRepos: ['*']\n  destinations:\n"
+               "    - {{server: https://kubernetes.default.svc, namespace: '*'}}\n")
+    for namespace in ("  namespace: argocd\n", ""):
+        repo = write_files(tmp_path / f"repo{len(namespace)}", {
+            ".git/HEAD": "",
+            "apps/projects.yaml": application("projects", "projects", "argocd"),
+            "projects/Chart.yaml": "apiVersion: v2\nname: projects\nversion: 0.1.0\n",
+            "projects/templates/team-a.yaml": project.format(namespace=namespace),
+            "apps/web.yaml": application("web", "charts/web", "web").replace(
+                "project: default", "project: team-a"),
+            "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "charts/web/templates/role.yaml": "apiVersion: rbac.authorization.k8s.io/v1\n"
+                                              "kind: ClusterRole\nmetadata:\n  name: web\n"
+                                              "rules: []\n"})
+        report = lint(repo, cache_dir=tmp_path / "cache")
+        assert [(f.location, f.message) for f in report.findings
+                if f.policy == "argocd-project"] == [
+            ("charts/web/templates/role.yaml:4", "ClusterRole/web is not permitted in project "
+             "team-a: clusterResourceWhitelist is empty (no cluster-scoped resource is "
+             "permitted)")], namespace

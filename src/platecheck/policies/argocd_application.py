@@ -955,7 +955,7 @@ CLUSTER_SCOPED = frozenset({
     "Namespace", "Node", "PersistentVolume", "StorageClass", "CSIDriver", "ClusterRole",
     "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass", "IngressClass",
     "RuntimeClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
-    "APIService", "ClusterIssuer", "IPAddressPool", "ClusterSecretStore",
+    "APIService", "ClusterIssuer", "ClusterSecretStore",
 })
 
 
