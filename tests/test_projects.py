@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from synthetic import application, write_files
 
 from platecheck.projects import (
     Cluster,
@@ -17,6 +16,7 @@ from platecheck.projects import (
     group_kind_permitted,
     source_permitted,
 )
+from synthetic import application, write_files
 
 # TestAppProject_IsSourcePermitted and TestAppProject_IsNegatedSourcePermitted
 SOURCES = [
