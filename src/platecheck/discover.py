@@ -26,6 +26,7 @@ from platecheck.manifests import rel_path as rel_path
 from platecheck.model import (
     AppChild,
     Application,
+    AppProject,
     Chart,
     HelmParameter,
     HelmSourceSpec,
@@ -96,6 +97,7 @@ class Discovery:
     # the .jsonnet files under the walked directories that name an Argo CD Application or
     # ApplicationSet: discovery reads Applications from YAML and JSON files only
     jsonnet: list[str] = field(default_factory=list)
+    projects: list[AppProject] = field(default_factory=list)  # the AppProjects of the files read
 
 
 def find_root(path: Path, explicit: Path | None = None) -> Path:
@@ -455,12 +457,7 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
         if not api_version.startswith(ARGO_GROUP + "/"):
             continue
         if kind not in ("Application", "ApplicationSet"):
-            meant = _misspelt(kind)
-            if meant and not lenient:
-                found.errors.append(PlatecheckError(
-                    f"{api_version} has no kind {kind!r}: did you mean {meant}? Argo CD "
-                    "cannot apply this document, and nothing it declares is checked",
-                    rel, document.line))
+            _other_kind(found, document, rel, lenient)
             continue
         found.yaml_files[rel] = YamlFile(file, rel, "application", raw)
         try:
@@ -480,6 +477,36 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
             if standing is not None:
                 found.unparsed.append(standing)
     return apps
+
+
+def _other_kind(found: Discovery, document: Document, rel: str, lenient: bool) -> None:
+    """An argoproj.io document of a kind other than Application and ApplicationSet: an
+    AppProject is kept; a misspelt Application kind is an error (unless ``lenient``)."""
+    api_version, kind = document.data.get("apiVersion"), document.data.get("kind")
+    if kind == "AppProject":
+        project = app_project(document.data, rel, document.line)
+        found.projects.extend([project] if project is not None else [])
+        return
+    meant = _misspelt(kind)
+    if meant and not lenient:
+        found.errors.append(PlatecheckError(
+            f"{api_version} has no kind {kind!r}: did you mean {meant}? Argo CD "
+            "cannot apply this document, and nothing it declares is checked",
+            rel, document.line))
+
+
+def app_project(data: Mapping[str, Any], rel: str, line: int,
+                namespace: str | None = None) -> AppProject | None:
+    """An AppProject document (its name a string, its spec a mapping or none), in
+    ``namespace`` when its metadata names none; None when it is neither."""
+    metadata = data.get("metadata")
+    metadata = metadata if isinstance(metadata, Mapping) else {}
+    name, spec = metadata.get("name"), data.get("spec") or {}
+    if not isinstance(name, str) or not name or not isinstance(spec, Mapping):
+        return None
+    written = metadata.get("namespace")
+    return AppProject(name, written if isinstance(written, str) and written else namespace,
+                      rel, line, spec)
 
 
 def stand_in(document: Document, rel: str) -> Application | None:

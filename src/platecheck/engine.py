@@ -23,7 +23,9 @@ from platecheck.changed import Selection
 from platecheck.config import Config
 from platecheck.dependencies import vendored_twice
 from platecheck.discover import (
+    ARGO_GROUP,
     Discovery,
+    app_project,
     discover,
     file_head,
     find_root,
@@ -41,6 +43,7 @@ from platecheck.limits import MAX_JOBS
 from platecheck.model import (
     AppChild,
     Application,
+    AppProject,
     Finding,
     FoundSchema,
     HelmLint,
@@ -268,7 +271,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             repository_targets=planner.target_ids(found.repository or found),
             own_repo_urls=planner.own, hidden_applications=_hidden(found, targets, generated),
             **unused, unmatched_values=_unmatched(planner, targets),
-            vendored_twice=_vendored_twice(targets, repo_root),
+            vendored_twice=_vendored_twice(targets, repo_root), projects=_projects(found, rendered),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
             targets=tuple(targets), rendered=tuple(rendered),
             yaml_files=tuple(found.yaml_files[rel] for rel in sorted(found.yaml_files)),
@@ -277,6 +280,22 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             renders=batch.renders, cache_hits=batch.cache_hits, builds=batch.builds,
         )
         return model, config, selection
+
+
+def _projects(found: Discovery, rendered: Sequence[RenderedTarget]) -> tuple[AppProject, ...]:
+    """The AppProjects of the repository's files, then those its targets render (in their
+    destination namespace when they name none), where each is written."""
+    projects = list(found.projects)
+    for target in rendered:
+        app = target.target.application
+        for resource in target.resources:
+            if resource.kind == "AppProject" and resource.api_version.startswith(
+                    ARGO_GROUP + "/") and app is not None:
+                file = resource.template_file or app.file
+                line = resource.line if resource.template_file and resource.line else app.line
+                project = app_project(resource.doc, file, line, target.target.namespace or None)
+                projects.extend([project] if project is not None else [])
+    return tuple(projects)
 
 
 def _vendored_twice(targets: Sequence[RenderTarget], root: Path

@@ -527,6 +527,18 @@ class Environment:
 
 
 @dataclass(frozen=True)
+class AppProject:
+    """An Argo CD AppProject of the repository: written in a file discovery read, or
+    rendered by a target (``file`` and ``line`` then where its template writes it)."""
+
+    name: str
+    namespace: str | None  # metadata.namespace; a rendered one's: its target's destination
+    file: str  # repository-relative
+    line: int
+    spec: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class RepoModel:
     """Everything repository-wide policies look at."""
 
@@ -583,6 +595,8 @@ class RepoModel:
     # each chart name a deployed chart's charts/ (or a subchart directory's) holds more than
     # once: (the chart, the name, its copies, the file and line declaring it) (dependencies.py)
     vendored_twice: tuple[tuple[str, str, tuple[str, ...], str, int | None], ...] = ()
+    # the AppProjects of the repository's files and of its renders (argocd-project)
+    projects: tuple[AppProject, ...] = ()
 
 
 # -- platecheck diff --base ------------------------------------------------------------------

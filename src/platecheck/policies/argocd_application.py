@@ -241,7 +241,7 @@ def _refused_namespaces(repo: RepoModel, checker: _Checker) -> Iterator[Finding]
         if app is None or valid_namespace(_destination(rendered.target)):
             continue
         bare = [f"{r.kind}/{r.name}" for r in rendered.resources
-                if not r.namespace and r.kind not in _CLUSTER_SCOPED]
+                if not r.namespace and r.kind not in CLUSTER_SCOPED]
         if bare:
             which = (f"{bare[0]} and {len(bare) - 1} more, which name no namespace of their "
                      "own" if len(bare) > 1 else f"{bare[0]}, which names no namespace of its own")
@@ -951,11 +951,11 @@ class Options:
 
 
 # Kinds without a namespace: a resource of these is one object whatever the destination.
-_CLUSTER_SCOPED = frozenset({
+CLUSTER_SCOPED = frozenset({
     "Namespace", "Node", "PersistentVolume", "StorageClass", "CSIDriver", "ClusterRole",
     "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass", "IngressClass",
     "RuntimeClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
-    "APIService", "ClusterIssuer", "IPAddressPool", "ClusterSecretStore",
+    "APIService", "ClusterIssuer", "ClusterSecretStore",
 })
 
 
@@ -984,7 +984,7 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
                 continue  # a child Application managed twice: reported by unique_names
             if not resource.name:
                 continue  # metadata.generateName: the API server names each one anew
-            namespace = "" if resource.kind in _CLUSTER_SCOPED else (
+            namespace = "" if resource.kind in CLUSTER_SCOPED else (
                 resource.namespace or _destination(rendered.target))
             key = (instance(app) or "", _cluster(app), group, resource.kind, namespace,
                    resource.name)

@@ -1,0 +1,212 @@
+"""What an AppProject permits (platecheck.projects), on the cases of Argo CD's own tests
+(argo-cd pkg/apis/application/v1alpha1/types_test.go)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from platecheck.projects import (
+    Cluster,
+    destination_permitted,
+    glob_match,
+    go_match,
+    group_kind_permitted,
+    source_permitted,
+)
+from synthetic import application, write_files
+
+# TestAppProject_IsSourcePermitted and TestAppProject_IsNegatedSourcePermitted
+SOURCES = [
+    (["*"], "https://github.com/argoproj/test.git", True),
+    (["https://github.com/argoproj/test.git"], "https://github.com/argoproj/test.git", True),
+    (["ssh://git@GITHUB.com:argoproj/test"], "ssh://git@github.com:argoproj/test", True),
+    (["https://github.com/argoproj/*"], "https://github.com/argoproj/argoproj.git", True),
+    (["https://github.com/test1/test.git", "https://github.com/test2/test.git"],
+     "https://github.com/test2/test.git", True),
+    (["https://github.com/argoproj/test1.git"], "https://github.com/argoproj/test2.git", False),
+    (["https://github.com/argoproj/*.git"], "https://github.com/argoproj1/test2.git", False),
+    (["https://github.com/argoproj/foo"], "https://github.com/argoproj/foo1", False),
+    (["https://gitlab.com/group/*"], "https://gitlab.com/group/repo/owner", False),
+    (["https://gitlab.com/group/*/*"], "https://gitlab.com/group/repo/owner", True),
+    (["https://gitlab.com/group/*/*/*"], "https://gitlab.com/group/sub-group/repo/owner", True),
+    (["https://gitlab.com/group/**"], "https://gitlab.com/group/sub-group/repo/owner", True),
+    (["!https://github.com/argoproj/test.git"], "https://github.com/argoproj/test.git", False),
+    (["!ssh://git@GITHUB.com:argoproj/test"], "ssh://git@github.com:argoproj/test", False),
+    (["!https://github.com/argoproj/*"], "https://github.com/argoproj/argoproj.git", False),
+    (["https://github.com/test1/test.git", "!https://github.com/test2/test.git"],
+     "https://github.com/test2/test.git", False),
+    (["!https://github.com/argoproj/foo*"], "https://github.com/argoproj/foo1", False),
+    (["!https://gitlab.com/group/*/*"], "https://gitlab.com/group/repo/owner", False),
+    (["!https://gitlab.com/group/**"], "https://gitlab.com/group/sub-group/repo/owner", False),
+    (["https://github.com/argoproj/test1.git", "*"], "https://github.com/argoproj/test2.git",
+     True),
+    (["!https://github.com/argoproj/*.git", "*"], "https://github.com/argoproj1/test2.git",
+     True),
+    ([], "https://github.com/argoproj/test.git", False),
+    (["git@github.com:argoproj/*"], "git@github.com:argoproj/test.git", True),
+]
+
+
+@pytest.mark.parametrize(("repos", "url", "permitted"), SOURCES)
+def test_source_permitted(repos: list[str], url: str, permitted: bool) -> None:
+    assert source_permitted(repos, url).permitted is permitted
+
+
+def test_source_not_readable_says_nothing() -> None:
+    assert source_permitted("https://github.com/*", "https://github.com/a").permitted is None
+    assert source_permitted(["{{ .Values.repo }}"], "https://github.com/a").permitted is None
+
+
+def _cluster(server: str = "", name: str = "") -> Cluster:
+    return Cluster(server, name)  # both known, as in Argo CD's tests
+
+
+K8S = "https://kubernetes.default.svc"
+EKS = "https://eks-cluster-endpoint.ap-southeast-1.eks.amazonaws.com"
+# TestAppProject_IsDestinationPermitted and TestAppProject_IsNegatedDestinationPermitted:
+# (destinations, server, name, namespace, permitted)
+DESTINATIONS: list[tuple[list[dict[str, str]], str, str, str, bool]] = [
+    ([{"server": K8S, "namespace": "default"}], K8S, "", "default", True),
+    ([{"server": K8S, "namespace": "default"}], K8S, "", "kube-system", False),
+    ([{"server": "https://my-cluster", "namespace": "default"}], K8S, "", "default", False),
+    ([{"server": K8S, "namespace": "*"}], K8S, "", "kube-system", True),
+    ([{"server": "https://*.default.svc", "namespace": "default"}], K8S, "", "default", True),
+    ([{"server": "https://team1-*", "namespace": "default"}], "https://test2-dev-cluster", "",
+     "default", False),
+    ([{"server": K8S, "namespace": "test-*"}], K8S, "", "test-foo", True),
+    ([{"server": K8S, "namespace": "test-*"}], K8S, "", "test", False),
+    ([{"server": "*", "namespace": "*"}], K8S, "", "test", True),
+    ([{"server": "", "namespace": "*", "name": "test"}], "", "test", "test", True),
+    ([{"server": "", "namespace": "*", "name": "test2"}], "", "test", "test", False),
+    ([{"name": "host-cluster", "server": K8S, "namespace": "!{kube-system,argocd}"},
+      {"name": "destination-cluster-01", "server": EKS, "namespace": "*"}], EKS, "",
+     "kube-system", True),
+    ([{"server": "!" + K8S, "namespace": "default"}], K8S, "", "default", False),
+    ([{"server": K8S, "namespace": "!default"}], K8S, "", "kube-system", True),
+    ([{"server": "!https://my-cluster", "namespace": "default"}], K8S, "", "default", True),
+    ([{"server": "!" + K8S, "namespace": "*"}], K8S, "", "kube-system", False),
+    ([{"server": "!https://*.default.svc", "namespace": "default"}], K8S, "", "default", False),
+    ([{"server": "!https://team1-*", "namespace": "default"}], "https://test2-dev-cluster", "",
+     "default", True),
+    ([{"server": K8S, "namespace": "!test-*"}], K8S, "", "test-foo", False),
+    ([{"server": K8S, "namespace": "!test-*"}], K8S, "", "test", True),
+    ([{"server": "", "namespace": "*", "name": "!test"}], "", "test", "test", False),
+    ([{"server": "", "namespace": "*", "name": "!test2"}], "", "test", "test", True),
+    ([{"server": "*", "namespace": "kube-system"}, {"server": "*", "namespace": "!kube-system"}],
+     K8S, "", "kube-system", False),
+    ([{"server": "*", "namespace": "*"}, {"server": "*", "namespace": "!kube-system"}],
+     K8S, "", "kube-system", False),
+]
+
+
+@pytest.mark.parametrize(("destinations", "server", "name", "namespace", "permitted"),
+                         DESTINATIONS)
+def test_destination_permitted(destinations: list[dict[str, str]], server: str, name: str,
+                               namespace: str, permitted: bool) -> None:
+    verdict = destination_permitted({"destinations": destinations}, _cluster(server, name),
+                                    namespace)
+    assert verdict.permitted is permitted
+
+
+def test_destination_of_a_cluster_known_by_one_name() -> None:
+    """An Application that writes its server says nothing of its cluster's name: an entry
+    that permits by name leaves the answer open, one with no name or ``*`` does not."""
+    by_name = {"destinations": [{"name": "prod", "namespace": "*"}]}
+    assert destination_permitted(by_name, Cluster(K8S, None), "web").permitted is None
+    anywhere = {"destinations": [{"name": "*", "namespace": "web"}]}
+    assert destination_permitted(anywhere, Cluster(K8S, None), "web").permitted is True
+    assert destination_permitted(anywhere, Cluster(K8S, None), "db").permitted is False
+    scoped = {"destinations": [{"server": "*", "namespace": "*"}],
+              "permitOnlyProjectScopedClusters": True}
+    assert destination_permitted(scoped, Cluster(K8S, None), "web").permitted is None
+
+
+def _kind(spec: dict[str, Any], group: str, kind: str, namespaced: bool,
+          name: str = "") -> bool | None:
+    return group_kind_permitted(spec, group, kind, name, namespaced).permitted
+
+
+def test_group_kind_permitted() -> None:
+    """TestAppProject_IsGroupKindPermitted."""
+    deny_deployment = [{"group": "apps", "kind": "Deployment"}]
+    proj: dict[str, Any] = {"namespaceResourceWhitelist": [],
+                            "namespaceResourceBlacklist": deny_deployment}
+    assert _kind(proj, "apps", "ReplicaSet", True) is False
+    assert _kind(proj, "apps", "Deployment", True) is False
+    proj2 = {"namespaceResourceWhitelist": [{"group": "apps", "kind": "ReplicaSet"}],
+             "namespaceResourceBlacklist": deny_deployment}
+    assert _kind(proj2, "apps", "ReplicaSet", True) is True
+    assert _kind(proj2, "apps", "Action", True) is False
+    proj3 = {"clusterResourceBlacklist": [{"group": "", "kind": "Namespace"}]}
+    assert _kind(proj3, "", "Namespace", False) is False
+    everything = [{"group": "*", "kind": "*"}]
+    proj4 = {"clusterResourceWhitelist": everything, "clusterResourceBlacklist": everything}
+    assert _kind(proj4, "", "Namespace", False) is False
+    assert _kind(proj4, "apps", "Action", True) is True
+    proj5 = {"clusterResourceWhitelist": [], "namespaceResourceWhitelist": everything}
+    assert _kind(proj5, "", "Namespace", False) is False
+    assert _kind(proj5, "apps", "Action", True) is True
+    assert _kind({}, "", "Namespace", False) is False
+    assert _kind({}, "apps", "Action", True) is True
+    proj7 = {"clusterResourceWhitelist": [{"group": "", "kind": "Namespace", "name": "team1-*"}]}
+    assert _kind(proj7, "", "Namespace", False, "other-namespace") is False
+    assert _kind(proj7, "", "Namespace", False, "team1-namespace") is True
+    assert _kind({"namespaceResourceWhitelist": None}, "apps", "Action", True) is True
+    assert _kind({"clusterResourceWhitelist": "*"}, "", "Namespace", False) is None
+
+
+@pytest.mark.parametrize(("pattern", "value", "matched"), [
+    ("foo", "foo", True), ("foo*", "foobar", True), ("foo*", "bar", False),
+    ("*", "anything", True), ("!foo", "bar", True), ("!foo", "foo", False),
+    ("!{kube-system,argocd}", "argocd", False), ("!{kube-system,argocd}", "web", True),
+    ("[a-c]x", "bx", True), ("[!a-c]x", "bx", False), ("a[", "a[", False), ("!a[", "x", True),
+])
+def test_glob_match(pattern: str, value: str, matched: bool) -> None:
+    """TestGlobMatch, and gobwas/glob's classes and alternatives; a pattern gobwas does not
+    compile matches nothing (its negation everything)."""
+    assert glob_match(pattern, value) is matched
+
+
+@pytest.mark.parametrize(("pattern", "value", "matched"), [
+    ("*", "ClusterRole", True), ("Cluster*", "ClusterRole", True), ("", "", True),
+    ("", "apps", False), ("[^a]pps", "apps", False), ("[!a]pps", "!pps", True),
+    ("[", "[", False), ("*.k8s.io", "rbac.authorization.k8s.io", True),
+])
+def test_go_match(pattern: str, value: str, matched: bool) -> None:
+    """Go's filepath.Match, which Argo CD reads groups, kinds and names with."""
+    assert go_match(pattern, value) is matched
+
+
+@pytest.mark.usefixtures("helm_bin")
+def test_an_app_project_a_render_writes_is_the_one_applications_are_checked_against(
+        tmp_path: Path) -> None:
+    """A chart of AppProjects (deployed by an Application, as an app-of-apps deploys them)
+    writes team-a with no clusterResourceWhitelist: the ClusterRole web's chart renders is
+    refused, as Argo CD refuses it; a project the render names in no namespace is in its
+    destination's."""
+    from platecheck.engine import lint
+
+    project = ("apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n"
+               "  name: team-a\n{namespace}spec:\n  sourceRepos: ['*']\n  destinations:\n"
+               "    - {{server: https://kubernetes.default.svc, namespace: '*'}}\n")
+    for namespace in ("  namespace: argocd\n", ""):
+        repo = write_files(tmp_path / f"repo{len(namespace)}", {
+            ".git/HEAD": "",
+            "apps/projects.yaml": application("projects", "projects", "argocd"),
+            "projects/Chart.yaml": "apiVersion: v2\nname: projects\nversion: 0.1.0\n",
+            "projects/templates/team-a.yaml": project.format(namespace=namespace),
+            "apps/web.yaml": application("web", "charts/web", "web").replace(
+                "project: default", "project: team-a"),
+            "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+            "charts/web/templates/role.yaml": "apiVersion: rbac.authorization.k8s.io/v1\n"
+                                              "kind: ClusterRole\nmetadata:\n  name: web\n"
+                                              "rules: []\n"})
+        report = lint(repo, cache_dir=tmp_path / "cache")
+        assert [(f.location, f.message) for f in report.findings
+                if f.policy == "argocd-project"] == [
+            ("charts/web/templates/role.yaml:4", "ClusterRole/web is not permitted in project "
+             "team-a: clusterResourceWhitelist is empty (no cluster-scoped resource is "
+             "permitted)")], namespace
