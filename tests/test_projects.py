@@ -210,3 +210,21 @@ def test_an_app_project_a_render_writes_is_the_one_applications_are_checked_agai
             ("charts/web/templates/role.yaml:4", "ClusterRole/web is not permitted in project "
              "team-a: clusterResourceWhitelist is empty (no cluster-scoped resource is "
              "permitted)")], namespace
+
+
+def test_a_source_with_no_repository_is_no_project_finding(tmp_path: Path) -> None:
+    """An empty repoURL is refused before any project is asked (argocd-application says so):
+    the project does not refuse it a second time."""
+    from platecheck.engine import lint
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "projects/team-a.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\n"
+                                "metadata:\n  name: team-a\n  namespace: argocd\nspec:\n"
+                                "  sourceRepos: ['https://git.example.com/*']\n"
+                                "  destinations: [{server: '*', namespace: '*'}]\n",
+        "apps/web.yaml": application("web", "charts/web", "web", repo="''").replace(
+            "project: default", "project: team-a")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.policy for f in report.findings if f.policy == "argocd-project"] == []
+    assert report.exit_code != 0

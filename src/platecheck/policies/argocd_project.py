@@ -128,6 +128,8 @@ def _sources(app: Application, project: AppProject) -> Iterator[Finding]:
     if not isinstance(spec, Mapping) or spec.get("sourceHydrator") is not None:
         return
     for index, source in enumerate(app.sources):
+        if not source.repo_url:
+            continue  # no repository at all: argocd-application's finding, not the project's
         verdict = source_permitted(project.spec.get("sourceRepos"), source.repo_url)
         if verdict.permitted is False:
             where = app.origin((*source_key(app, index), "repoURL"))
