@@ -228,3 +228,33 @@ def test_a_source_with_no_repository_is_no_project_finding(tmp_path: Path) -> No
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.policy for f in report.findings if f.policy == "argocd-project"] == []
     assert report.exit_code != 0
+
+
+def test_a_custom_kind_is_scoped_as_its_crd_in_the_repository_says(tmp_path: Path) -> None:
+    """A cluster-scoped custom kind whose CRD the repository holds is refused by a project
+    with no clusterResourceWhitelist; one whose CRD is not in the repository is left unsaid."""
+    from platecheck.engine import lint
+
+    crd = ("apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata:\n"
+           "  name: pools.example.com\nspec:\n  group: example.com\n  scope: Cluster\n"
+           "  names: {kind: Pool, plural: pools}\n  versions:\n  - name: v1\n    served: true\n"
+           "    storage: true\n    schema:\n      openAPIV3Schema:\n        type: object\n"
+           "        x-kubernetes-preserve-unknown-fields: true\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "platform/pool-crd.yaml": crd,
+        "apps/platform.yaml": application("platform", "platform", "platform"),
+        "projects/team-a.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\n"
+                                "metadata:\n  name: team-a\n  namespace: argocd\nspec:\n"
+                                "  sourceRepos: ['*']\n"
+                                "  destinations: [{server: '*', namespace: '*'}]\n",
+        "apps/web.yaml": application("web", "manifests", "web").replace(
+            "project: default", "project: team-a"),
+        "manifests/pool.yaml": "apiVersion: example.com/v1\nkind: Pool\nmetadata:\n"
+                               "  name: web\n",
+        "manifests/other.yaml": "apiVersion: other.example.com/v1\nkind: Gadget\nmetadata:\n"
+                                "  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "argocd-project"] == [
+        ("manifests/pool.yaml:4", "Pool/web is not permitted in project team-a: "
+         "clusterResourceWhitelist is empty (no cluster-scoped resource is permitted)")]

@@ -60,6 +60,7 @@ def from_document(doc: Mapping[str, Any], source: str,
     if not isinstance(group, str) or not isinstance(kind, str):
         return
     shared = _schema_of(spec.get("validation"))  # apiextensions.k8s.io/v1beta1
+    scope = "Cluster" if spec.get("scope") == "Cluster" else "Namespaced"
     versions = spec.get("versions")
     if isinstance(versions, list):
         for entry in versions:
@@ -68,10 +69,11 @@ def from_document(doc: Mapping[str, Any], source: str,
             schema = _schema_of(entry.get("schema")) or shared
             if isinstance(entry.get("name"), str) and schema is not None and \
                     (group, entry["name"], kind) not in known:
-                yield CrdSchema(group, entry["name"], kind, to_json_schema(schema), source)
+                yield CrdSchema(group, entry["name"], kind, to_json_schema(schema), source,
+                                scope)
     elif isinstance(spec.get("version"), str) and shared is not None and \
             (group, spec["version"], kind) not in known:
-        yield CrdSchema(group, spec["version"], kind, to_json_schema(shared), source)
+        yield CrdSchema(group, spec["version"], kind, to_json_schema(shared), source, scope)
 
 
 def _schema_of(holder: Any) -> Mapping[str, Any] | None:
@@ -202,14 +204,14 @@ def _file_schemas(text: str, rel: str, memo: ResultMemo | None) -> list[CrdSchem
         digest.extend([code, rel, text])
         key = digest.hexdigest()
         known = memo.get(key, key)  # a group per file content: a run reads what it has
-        if isinstance(known, list) and all(isinstance(item, list) and len(item) == 5
+        if isinstance(known, list) and all(isinstance(item, list) and len(item) == 6
                                            for item in known):
             return [CrdSchema(*item) for item in known]
     schemas = [schema for document in load_documents(text, rel)
                if isinstance(document.data, Mapping)
                for schema in from_document(document.data, f"{rel}:{document.line}")]
     if memo is not None and key is not None:
-        plain = [[s.group, s.version, s.kind, s.schema, s.source] for s in schemas]
+        plain = [[s.group, s.version, s.kind, s.schema, s.source, s.scope] for s in schemas]
         try:
             exact = json.loads(json.dumps(plain)) == plain  # a date or a number key is not
         except (TypeError, ValueError):

@@ -357,6 +357,7 @@ class CrdSchema:
     kind: str
     schema: Mapping[str, Any]
     source: str  # where the CRD is, e.g. "charts/eso/crds/crds.yaml:1"
+    scope: str = "Namespaced"  # the CRD's spec.scope: "Namespaced" or "Cluster"
 
 
 @dataclass(frozen=True)

@@ -21,13 +21,14 @@ What:
     The project ``default`` that the repository does not define permits everything (Argo CD
     creates it so); an Application whose project is neither ``default`` nor defined in the
     repository is not checked. A project matches by name, and by namespace when both the
-    Application and the project name one. Nothing is said where what is written cannot be
-    read exactly: a templated value, a list that is not a list, two projects of one name
-    written differently, a kind whose scope is not known (a custom resource but Argo CD's own
-    kinds and the cluster-scoped ones argocd-application knows), the cluster name of an
-    Application that gives its server (or the reverse) where a destination entry's pattern
-    depends on it, ``permitOnlyProjectScopedClusters``. ``sourceNamespaces``, ``roles``,
-    ``syncWindows``, ``signatureKeys`` and ``sourceHydrator`` sources are not checked.
+    Application and the project name one. Nothing is said where what is written cannot be read
+    exactly: a templated value, a list that is not a list, two projects of one name written
+    differently, a kind whose scope is not known (a custom resource whose CRD the repository
+    does not hold, but Argo CD's own kinds and the cluster-scoped ones argocd-application
+    knows), the cluster name of an Application that gives its server (or the reverse) where a
+    destination entry's pattern depends on it, ``permitOnlyProjectScopedClusters``.
+    ``sourceNamespaces``, ``roles``, ``syncWindows``, ``signatureKeys`` and ``sourceHydrator``
+    sources are not checked.
 
 Why:
     Argo CD refuses to create or sync what an Application's project does not permit ("is not
@@ -176,10 +177,15 @@ def _resources(rendered: RenderedTarget, project: AppProject) -> Iterator[Findin
     app = rendered.target.application
     assert app is not None
     cluster, destination = _cluster(app), _namespace(app)
+    scopes = {(crd.group, crd.kind): crd.scope == "Namespaced"
+              for crd in rendered.crd_schemas.values()}
     for resource in rendered.resources:
         group = resource.api_version.rpartition("/")[0]
-        namespaced = False if resource.kind in CLUSTER_SCOPED else (
-            True if (group, resource.kind) in _NAMESPACED else None)
+        # a custom kind's scope is its CRD's, when the repository holds it
+        namespaced = scopes.get((group, resource.kind))
+        if namespaced is None:
+            namespaced = False if resource.kind in CLUSTER_SCOPED else (
+                True if (group, resource.kind) in _NAMESPACED else None)
         if namespaced is None:
             continue
         verdict = group_kind_permitted(project.spec, group, resource.kind, resource.name,
