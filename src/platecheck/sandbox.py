@@ -315,7 +315,7 @@ def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
     try:
         assert process.stdout is not None and process.stderr is not None
         out, err = _collect(process.stdout.fileno(), process.stderr.fileno(),
-                            time.monotonic() + timeout, timeout)
+                            time.monotonic() + timeout, timeout, argv[0])
         code = process.wait()
     finally:
         _kill(process)
@@ -345,9 +345,10 @@ def _ended(stop: Callable[[], None]) -> None:
         _running.discard(stop)
 
 
-def _collect(out_fd: int, err_fd: int, deadline: float,
-             timeout: float) -> tuple[bytes, bytes]:
+def _collect(out_fd: int, err_fd: int, deadline: float, timeout: float,
+             program: str) -> tuple[bytes, bytes]:
     streams = {out_fd: bytearray(), err_fd: bytearray()}
+    program = os.path.basename(program)  # helm, kubectl: who wrote too much
     names = {out_fd: "output", err_fd: "error output"}
     with selectors.DefaultSelector() as selector:
         for fd in streams:
@@ -368,7 +369,7 @@ def _collect(out_fd: int, err_fd: int, deadline: float,
                     continue
                 streams[fd] += block
                 if len(streams[fd]) > MAX_OUTPUT:
-                    raise PlatecheckError(f"helm's {names[fd]} is larger than "
+                    raise PlatecheckError(f"{program}'s {names[fd]} is larger than "
                                           f"{MAX_OUTPUT >> 20} MiB; platecheck stopped it")
     return bytes(streams[out_fd]), bytes(streams[err_fd])
 
@@ -547,7 +548,7 @@ class Supervisor:
         stop = functools.partial(self.kill, ident)
         _started(stop)
         try:
-            out, err = _collect(*outputs, time.monotonic() + timeout, timeout)
+            out, err = _collect(*outputs, time.monotonic() + timeout, timeout, name)
         except BaseException:
             stop()
             raise
