@@ -5584,3 +5584,18 @@ def test_a_waiver_about_a_target_that_could_not_be_rendered_is_not_stale(
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [e.target for e in report_.errors] == ["default/web"]
     assert [f.line for f in report_.findings if f.policy == "waiver-stale"] == [3]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_build_output_too_deep_to_read_is_at_the_kustomization_without_a_line(
+        tmp_path: Path) -> None:
+    """A resource nested past the reading bound: the line the reader stopped at is one of
+    kubectl's output, not of the one-line kustomization."""
+    deep = "[" * 300 + "]" * 300
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web", "k", "web"),
+        "k/kustomization.yaml": "resources: [cm.json]\n",
+        "k/cm.json": '{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c"}, '
+                     f'"x": {deep}}}\n'})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [e.location for e in report_.errors] == ["k/kustomization.yaml"]

@@ -514,7 +514,12 @@ class Kustomize:
         resources: list[Resource] = []
         templates: dict[str, str] = {}
         written: dict[str, list[tuple[str, str, Any, int]]] = {}  # (kind, name, namespace, line)
-        for document in load_documents(output, kustomization):
+        try:
+            documents = load_documents(output, kustomization)
+        except PlatecheckError as exc:  # its line is one of kubectl's output, not of the file
+            raise PlatecheckError(f"{exc.message} (in the build's output)", kustomization,
+                                  None) from None
+        for document in documents:
             # kustomize annotates the object it read: a list's items are found at the list
             whole = _without_origin(document.data) if isinstance(document.data, dict) \
                 else None
