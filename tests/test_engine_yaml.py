@@ -96,6 +96,8 @@ ERRORS = [
     ("a: 1\n---\n---\n{}\n---\nb: 2\n", PlatecheckError, 6, SEVERAL),
     ("{a: 1}: b\n", YamlSyntaxError, 1, "mapping keys must be scalars"),
     ("a: {<<: 1}\n", YamlSyntaxError, 1, "merge key '<<' needs a mapping"),
+    # a character YAML refuses (a NUL byte): at its line, in one line
+    ("a: 1\nb: \"x\x00y\"\n", YamlSyntaxError, 2, None),
 ]
 
 
@@ -110,6 +112,7 @@ def test_errors_name_file_and_line(tmp_path: Path, yaml_loader: str, text: str,
         load_values(path, "x.yaml")
     error = caught.value
     assert (type(error), error.file, error.line) == (kind, "x.yaml", line)
+    assert "\n" not in error.message  # one line, whatever the parser wrote
     if message is not None:
         assert error.message == message
     else:  # platecheck's words, then whatever the parser said about it

@@ -231,7 +231,7 @@ def _check_readable(text: str, rel: str, *, first_only: bool = False) -> None:
                           "does not read it", rel, line)
 
 
-def yaml_error(exc: BaseException, rel: str) -> YamlError:
+def yaml_error(exc: BaseException, rel: str, text: str | None = None) -> YamlError:
     """The one mapping from what a YAML loader raises to platecheck's typed errors. The
     parser's own description of a syntax problem is kept after platecheck's words; its
     wording differs between libyaml versions and the pure-Python loader, the type and line
@@ -246,8 +246,15 @@ def yaml_error(exc: BaseException, rel: str) -> YamlError:
         kind: type[YamlError] = (YamlBadValue if isinstance(exc, ConstructorError)
                                  else YamlSyntaxError)
         error = kind(f"invalid YAML: {problem}", rel, line)
+    elif isinstance(exc, yaml.reader.ReaderError):
+        # a character YAML does not allow (a NUL byte, a control character): one line, at
+        # the line of ``text`` that holds it
+        line = text.count("\n", 0, exc.position) + 1 if text is not None else None
+        code = exc.character if isinstance(exc.character, int) else ord(exc.character[:1] or " ")
+        error = YamlSyntaxError(f"invalid YAML: character U+{code:04X} ({exc.reason})", rel,
+                                line)
     else:
-        error = YamlSyntaxError(f"invalid YAML: {exc}", rel)
+        error = YamlSyntaxError(f"invalid YAML: {' '.join(str(exc).split())}", rel)
     error.problem = str(error.message).removeprefix("invalid YAML: ")
     return error
 
@@ -259,7 +266,7 @@ def compose_all(text: str, rel: str) -> list[Node]:
     try:
         return _read(text, lambda loader: list(yaml.compose_all(text, Loader=loader)))
     except (yaml.YAMLError, RecursionError) as exc:
-        raise yaml_error(exc, rel) from None
+        raise yaml_error(exc, rel, text) from None
 
 
 def load_first_data(text: str, rel: str) -> list[Any]:
@@ -293,7 +300,7 @@ def _first_of(text: str, rel: str, take: Callable[[Any], list[Any]]) -> list[Any
     try:
         return _read(text, first)
     except (yaml.YAMLError, RecursionError) as exc:
-        raise yaml_error(exc, rel) from None
+        raise yaml_error(exc, rel, text) from None
 
 
 def _read(text: str, read: Callable[[type[Any]], list[Any]]) -> list[Any]:
