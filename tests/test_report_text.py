@@ -97,6 +97,15 @@ def test_control_characters_cannot_reach_the_terminal() -> None:
     assert 'host "plate.예시.kr" has no TLS <spec.tls> & ' in out
 
 
+def test_bidirectional_controls_are_shown_not_obeyed() -> None:
+    """A right-to-left override in a file name or message would show the line in another
+    order than it is read."""
+    from platecheck.report.common import one_line, printable
+
+    assert printable("a\u202eb\u2066c\u200fd") == "a\\u202eb\\u2066c\\u200fd"
+    assert one_line("values\u202elmay.yaml") == "values\\u202elmay.yaml"
+
+
 def test_color_wraps_levels_and_headings_only_when_asked() -> None:
     plain = text.render(SAMPLES["one-error"])
     colored = text.render(SAMPLES["one-error"], color=True)
