@@ -2613,6 +2613,25 @@ def test_a_link_to_a_missing_file_is_passed_over(tmp_path: Path) -> None:
     assert [r.ref for t in model.rendered for r in t.resources] == ["ConfigMap/web"]
 
 
+def test_a_symbolic_link_loop_fails_the_directory_source(tmp_path: Path) -> None:
+    """A link that cannot be followed for another reason than a missing destination (a
+    loop, excluded or not): Argo CD's ``filepath.EvalSymlinks`` fails ("too many links"), and
+    with it the whole source (``getPotentiallyValidManifestFile``): a could-not-check error
+    at the link, not a source passed with its other files."""
+    repo = write_files(tmp_path / "repo", {
+        "apps/app.yaml": application("web", "manifests", "web-prod",
+                                     source_extra="    directory: {exclude: b.yaml}\n"),
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    (repo / "manifests" / "a.yaml").symlink_to("b.yaml")
+    (repo / "manifests" / "b.yaml").symlink_to("a.yaml")
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report_.errors] == [(
+        "manifests/a.yaml", "symbolic link a.yaml cannot be followed (Too many levels of "
+        "symbolic links); Argo CD fails to evaluate it and renders nothing of the source")]
+    assert report_.exit_code == 2
+
+
 def test_applications_beside_the_root_in_its_file_are_deployed_with_it(tmp_path: Path) -> None:
     """``kubectl apply -f bootstrap.yaml`` creates every Application of the file, the root
     app-of-apps and the one beside it; an Application in no such file nor under an
