@@ -709,6 +709,58 @@ def test_a_build_copies_what_it_reads_not_the_repository(
         repo / "platform" / "base", repo / "platform" / "overlays" / "prod"])
 
 
+@pytest.mark.parametrize("special", ["fifo", "socket", "loop", "loop-repository-copied"])
+def test_a_file_kustomize_never_reads_is_no_part_of_its_build_copy(
+        kubectl_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, special: str
+        ) -> None:
+    """A named pipe, a socket or a symbolic link loop beside a kustomization (or anywhere in
+    the repository, when the build copies all of it): kustomize reads only the files the
+    kustomization names, so the build is what kubectl builds by hand, with no error."""
+    import socket
+
+    from platecheck.engine import load
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": DIRECTORY_APP.format(name="web", path="k"),
+        "k/kustomization.yaml": "resources: [cm.yaml]\n",
+        "k/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "shared/notes.txt": "unrelated\n"})
+    monkeypatch.chdir(repo / "k")  # (a socket's path is short)
+    if special == "fifo":
+        os.mkfifo("unrelated")
+    elif special == "socket":
+        server = socket.socket(socket.AF_UNIX)
+        server.bind("unrelated")
+        server.close()
+    elif special == "loop":
+        (repo / "k" / "a").symlink_to("b")
+        (repo / "k" / "b").symlink_to("a")
+    else:  # a link out of what the build reads, so the copy holds the loop elsewhere
+        (repo / "k" / "shared").symlink_to(Path("..", "shared"))
+        (repo / "shared" / "a").symlink_to("b")
+        (repo / "shared" / "b").symlink_to("a")
+    model = load(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    [rendered] = model.rendered
+    assert [dict(r.doc) for r in rendered.resources] == _kustomize_by_hand(kubectl_bin,
+                                                                           repo / "k")
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_named_pipe_kustomize_would_read_is_a_could_not_check_error(tmp_path: Path) -> None:
+    """A resource that is a named pipe: kustomize would read it and wait for a writer (Argo
+    CD's build times out). It is left out of the build's copy, unread, and the failed build
+    is a could-not-check error at it, not kubectl's "no such file" of the copy."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": DIRECTORY_APP.format(name="web", path="k"),
+        "k/kustomization.yaml": "resources: [cm.data]\n"})
+    os.mkfifo(repo / "k" / "cm.data")
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target, e.message) for e in report_.errors] == [
+        ("k/cm.data", "prod/web", "not a regular file (a named pipe); platecheck reads only "
+         "regular files")]
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 def test_a_change_beside_what_a_build_reads_keeps_its_cached_output(tmp_path: Path) -> None:
     """A build's key covers what it reads (the overlay, its base): a file changed in the
@@ -2611,6 +2663,25 @@ def test_a_link_to_a_missing_file_is_passed_over(tmp_path: Path) -> None:
     model = load(repo, cache_dir=tmp_path / "cache")
     assert model.errors == ()
     assert [r.ref for t in model.rendered for r in t.resources] == ["ConfigMap/web"]
+
+
+def test_a_symbolic_link_loop_fails_the_directory_source(tmp_path: Path) -> None:
+    """A link that cannot be followed for another reason than a missing destination (a
+    loop, excluded or not): Argo CD's ``filepath.EvalSymlinks`` fails ("too many links"), and
+    with it the whole source (``getPotentiallyValidManifestFile``): a could-not-check error
+    at the link, not a source passed with its other files."""
+    repo = write_files(tmp_path / "repo", {
+        "apps/app.yaml": application("web", "manifests", "web-prod",
+                                     source_extra="    directory: {exclude: b.yaml}\n"),
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    (repo / "manifests" / "a.yaml").symlink_to("b.yaml")
+    (repo / "manifests" / "b.yaml").symlink_to("a.yaml")
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report_.errors] == [(
+        "manifests/a.yaml", "symbolic link a.yaml cannot be followed (Too many levels of "
+        "symbolic links); Argo CD fails to evaluate it and renders nothing of the source")]
+    assert report_.exit_code == 2
 
 
 def test_applications_beside_the_root_in_its_file_are_deployed_with_it(tmp_path: Path) -> None:

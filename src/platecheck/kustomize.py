@@ -30,7 +30,8 @@ Builds run through the render cache and at most ``jobs`` at once, as helm render
 build's key covers the kubectl binary, the edited kustomization, the build options and every
 file the build reads (``build_parts``: the directories of the kustomization and its local
 resources, bases, components and plugins, the chart homes, the files outside them a
-kustomization names), and the build runs on a copy of those alone.
+kustomization names), and the build runs on a copy of those alone (of their regular files
+and links: a named pipe there is left out, an error at it only when the build wants it).
 
 argocd-cm's ``kustomize.buildOptions`` that platecheck follows (configuration key
 ``kustomizeBuildOptions``) is ``--load-restrictor LoadRestrictionsNone``: a build may then
@@ -44,7 +45,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
+import stat
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -107,6 +110,7 @@ from platecheck.yamlio import (
     first_document,
     load_document,
     load_documents,
+    read_bytes,
     read_text,
 )
 
@@ -318,20 +322,7 @@ class Kustomize:
         if isinstance(result, PlatecheckError):
             raise result
         if result.exit_code != 0:
-            reason = kubectl_error(result.stderr)
-            remote = remote_entry(call, reason, self.root)
-            if remote is not None:
-                entry, file, line = remote
-                raise PlatecheckError(f"kubectl kustomize failed: {entry!r} is remote: kustomize "
-                                      "fetches it over the network, which platecheck does not "
-                                      "use", file, line, REMOTE_REMEDY)
-            plugin = plugin_entry(call, reason, self.root)
-            if plugin is not None:
-                raise PlatecheckError(f"kubectl kustomize failed: {reason}", *plugin,
-                                      PLUGIN_REMEDY)
-            file, line = failing_entry(call, reason, self.root)
-            raise PlatecheckError(f"kubectl kustomize failed: {reason}", file, line,
-                                  LOAD_RESTRICTOR_REMEDY if _RESTRICTED in reason else None)
+            raise self._failure(call, kubectl_error(result.stderr))
         target = call.target
         assert target.source_dir is not None
         # the kustomization and those it lists, each read once, highest precedence first
@@ -374,6 +365,26 @@ class Kustomize:
                               templates=templates, patches=patch_layers(read, self.root),
                               inflated=inflated)
 
+    def _failure(self, call: KustomizeCall, reason: str) -> PlatecheckError:
+        """The error of a build that failed with kubectl's ``reason``, at the entry or file
+        it names."""
+        remote = remote_entry(call, reason, self.root)
+        if remote is not None:
+            entry, file, line = remote
+            return PlatecheckError(f"kubectl kustomize failed: {entry!r} is remote: kustomize "
+                                   "fetches it over the network, which platecheck does not "
+                                   "use", file, line, REMOTE_REMEDY)
+        plugin = plugin_entry(call, reason, self.root)
+        if plugin is not None:
+            return PlatecheckError(f"kubectl kustomize failed: {reason}", *plugin,
+                                   PLUGIN_REMEDY)
+        special = _not_regular(call.parts, self.root, reason)
+        if special is not None:
+            return special
+        file, line = failing_entry(call, reason, self.root)
+        return PlatecheckError(f"kubectl kustomize failed: {reason}", file, line,
+                               LOAD_RESTRICTOR_REMEDY if _RESTRICTED in reason else None)
+
     def _application_patches(self, app: Application, spec: Mapping[str, Any],
                              lines: Mapping[KeyPath, int], source: Path) -> PatchSource | None:
         """The Application's own ``kustomize.patches``, where its file writes them (not one
@@ -394,19 +405,19 @@ class Kustomize:
         def ignore(directory: str, names: list[str]) -> list[str]:
             return [name for name in names if name == ".git"]
 
-        if not parts or _links_out(parts):
-            parts = (self.root,)
-        for part in parts:
+        for part in _copied(parts, self.root):
             target = copy / part.relative_to(self.root)
             if part.is_dir():
-                shutil.copytree(part, target, symlinks=True, ignore=ignore)
+                shutil.copytree(part, target, symlinks=True, ignore=ignore,
+                                copy_function=_copy_regular)
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy2(part, target)
+                _copy_regular(part, target)
+        top = Path(os.path.realpath(copy))
         for current, dirs, files in os.walk(copy):
             for name in [*dirs, *files]:
                 path = Path(current) / name
-                if path.is_symlink() and not path.resolve().is_relative_to(copy.resolve()):
+                if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(top):
                     raise PlatecheckError(f"symbolic link to {os.readlink(path)} leads out of "
                                           "the repository; Argo CD refuses it",
                                           path.relative_to(copy).as_posix())
@@ -535,7 +546,7 @@ class Kustomize:
                     rel, start = self._origin(whole, source, kustomization, templates, written)
                     resources.append(make_resource(doc, rel, rel, len(resources), start))
                     continue
-                file = (source / origin).resolve() if origin else None
+                file = resolve(source / origin) if origin else None
                 inside = file is not None and file.is_relative_to(self.root)
                 rel = self._template(file if inside else None, kustomization, templates)
                 # a generator's ConfigMap or Secret: at its entry, known by its name unhashed
@@ -564,7 +575,7 @@ class Kustomize:
         """Where an output document (``_without_origin``'s reading of it) was written: the
         file its origin annotation names and its line there, else the kustomization."""
         doc, origin, _ = whole if whole is not None else ({}, None, None)
-        file = (source / origin).resolve() if origin else None
+        file = resolve(source / origin) if origin else None
         inside = file is not None and file.is_relative_to(self.root)
         rel = self._template(file if inside else None, kustomization, templates)
         if rel == kustomization:
@@ -575,16 +586,50 @@ class Kustomize:
 _digests: dict[tuple[str, int, int, int], str] = {}
 
 
+def _copied(parts: Sequence[Path], root: Path) -> Sequence[Path]:
+    """What a build's copy holds: ``parts``, or the repository when there are none or a
+    symbolic link there leads out of them."""
+    return (root,) if not parts or _links_out(parts) else parts
+
+
+def _copy_regular(source: str | os.PathLike[str], target: str | os.PathLike[str]) -> None:
+    """``source`` copied to ``target`` when it is a regular file; any other (a named pipe, a
+    socket, a device) is left out of the copy, unread: kustomize reads only the files a
+    kustomization names, and one it would read is found by ``_not_regular``."""
+    if stat.S_ISREG(os.lstat(source).st_mode):
+        shutil.copy2(source, target)
+
+
+def _not_regular(parts: Sequence[Path], root: Path, reason: str) -> PlatecheckError | None:
+    """The error of a file the failed build wanted (its ``reason`` names it) that is not a
+    regular file, or a link to none (left out of its copy, ``_copy_regular``; a loop):
+    kubectl would read a named pipe, say, and wait for a writer."""
+    for part in _copied(parts, root):
+        for current, dirs, files in os.walk(part):
+            dirs[:] = [name for name in dirs if name != ".git"]
+            for name in files:
+                path = Path(current) / name
+                rel = rel_path(path, root)
+                if stat.S_ISREG(os.lstat(path).st_mode) \
+                        or not re.search(rf"(?<![\w./-]){re.escape(rel)}(?![\w./-])", reason):
+                    continue  # (a link: what it leads to, if read_bytes refuses it)
+                try:
+                    read_bytes(path, rel)
+                except PlatecheckError as exc:
+                    return exc
+    return None
+
+
 def _links_out(parts: Sequence[Path]) -> bool:
     """Whether one of ``parts`` is a symbolic link, or a link below one leads out of them."""
-    tops = [part.resolve() for part in parts]
+    tops = [resolve(part) for part in parts]
     for part in parts:
         if part.is_symlink():
             return True
         for current, dirs, files in os.walk(part):
             for name in (*dirs, *files):
                 path = Path(current) / name
-                if path.is_symlink() and not any(path.resolve().is_relative_to(top)
+                if path.is_symlink() and not any(resolve(path).is_relative_to(top)
                                                  for top in tops):
                     return True
     return False

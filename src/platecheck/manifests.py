@@ -11,7 +11,8 @@ https://argo-cd.readthedocs.io/en/stable/user-guide/directory/ and argo-cd
 - a ``.json`` file holds one object, read as Go's ``encoding/json`` reads it (``gojson``);
   YAML that does not parse is ignored unless it looks like a manifest (it mentions
   ``apiVersion:``, ``kind:`` and ``metadata:``), then it is an error;
-- a symbolic link leading out of the repository is an error.
+- a symbolic link leading out of the repository is an error, and so is one that cannot be
+  followed (a loop).
 """
 
 from __future__ import annotations
@@ -71,6 +72,8 @@ def manifest_files(directory: Path, root: Path, options: DirectoryOptions) -> It
         if not options.any_extension and not MANIFEST_FILE.match(path.name):
             continue
         relative = path.relative_to(directory).as_posix()
+        if path.is_symlink():
+            _followed(path, relative, root)
         if path.is_symlink() and not resolve(path).is_relative_to(resolve(root)):
             raise PlatecheckError(f"symbolic link {relative} leads out of the repository; "
                                   "Argo CD refuses it", rel_path(path, root))
@@ -78,6 +81,20 @@ def manifest_files(directory: Path, root: Path, options: DirectoryOptions) -> It
             continue
         if options.chooses(relative):
             yield path
+
+
+def _followed(link: Path, relative: str, root: Path) -> None:
+    """Refuse a symbolic link that cannot be followed for another reason than a missing
+    destination (a loop): Argo CD's ``filepath.EvalSymlinks`` of it fails, and so does the
+    whole source (``getPotentiallyValidManifestFile``), before include and exclude."""
+    try:
+        os.stat(link)
+    except FileNotFoundError:
+        return  # a missing destination: Argo CD skips the file
+    except OSError as exc:
+        raise PlatecheckError(
+            f"symbolic link {relative} cannot be followed ({exc.strerror}); Argo CD fails "
+            "to evaluate it and renders nothing of the source", rel_path(link, root)) from None
 
 
 def _walk(directory: Path, recurse: bool) -> Iterator[Path]:
