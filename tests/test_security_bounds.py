@@ -18,6 +18,7 @@ from platecheck.config import MAX_RENDER_TIMEOUT
 from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError, YamlTooComplex
 from platecheck.limits import MAX_JOBS
+from platecheck.model import Origin
 from platecheck.values import Layer, merge_values
 from platecheck.yamlio import check_count
 from security_helpers import add_crd, make_repo
@@ -213,3 +214,25 @@ def test_a_huge_parameter_index_is_refused_quickly(tmp_path: Path, name: str) ->
     [error] = [e for e in model.errors if e.target == "prod/web"]
     assert error.file == "apps/web.yaml"
     assert "internal error" not in error.message and "MemoryError" not in error.message
+
+
+
+def test_a_parameter_thousands_of_indexes_deep_is_read_in_linear_time(tmp_path: Path) -> None:
+    """Helm's --set parser bounds dotted names, not list indexes: ``deep[0]...[0]`` 5000 deep
+    renders, and its origin at each depth is the parameter's entry (found walking down the
+    path once, not back from every depth: minutes before)."""
+    make_repo(tmp_path, data='  a: {{ kindOf .Values.deep | quote }}\n')
+    app = tmp_path / "apps" / "web.yaml"
+    app.write_text(app.read_text().replace(
+        "      valueFiles: [values-prod.yaml]\n",
+        "      valueFiles: [values-prod.yaml]\n      parameters:\n"
+        f"        - name: deep{'[0]' * 5000}\n          value: x\n"))
+    model = load(tmp_path, use_cache=False)
+    assert model.errors == ()
+    [rendered] = model.rendered
+    [configmap] = rendered.resources
+    assert configmap.doc["data"] == {"a": "slice"}
+    entry = app.read_text().splitlines().index(f"        - name: deep{'[0]' * 5000}") + 1
+    origins = rendered.values.origins
+    assert origins[("deep",)] == origins[("deep", 0)] == Origin("apps/web.yaml", entry)
+    assert origins[("deep",) + (0,) * 5000] == Origin("apps/web.yaml", entry)
