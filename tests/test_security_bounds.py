@@ -136,6 +136,33 @@ def test_a_schema_pattern_that_can_backtrack_is_matched_in_linear_time(tmp_path:
     assert load(tmp_path, use_cache=False).errors == ()
 
 
+@pytest.mark.parametrize("steps", [190, 2000])
+def test_a_schema_nested_deeper_than_platecheck_reads_is_refused_at_its_line(
+        tmp_path: Path, steps: int) -> None:
+    """Helm reads a schema nested up to Go's 10,000 levels; platecheck reads 200, as it reads
+    YAML, and says so at the line that goes deeper: not an internal error (``json`` recursing
+    too deep), nor a $ref the schema does not have (checking it recursing too deep)."""
+    chart = make_repo(tmp_path)
+    (chart / "values.schema.json").write_text(
+        '{"properties": {"a":\n' * steps + '{"type": "string"}' + "}}" * steps)
+    model = load(tmp_path, use_cache=False)
+    assert model.rendered == ()
+    [error] = model.errors
+    assert (error.file, error.line, error.message) == (
+        "charts/web/values.schema.json", 101,
+        "JSON nested more than 200 levels deep; platecheck does not read it")
+
+
+def test_a_schema_nested_just_within_the_bound_is_checked(tmp_path: Path) -> None:
+    chart = make_repo(tmp_path, values="a: " + "{a: " * 98 + "1" + "}" * 98 + "\n")
+    (chart / "values.schema.json").write_text(
+        '{"properties": {"a":\n' * 99 + '{"type": "string"}' + "}}" * 99 + "\n")
+    [error] = load(tmp_path, use_cache=False).errors
+    assert (error.file, error.line) == ("charts/web/values-prod.yaml", 1)
+    assert error.message == ("values do not meet the chart's values.schema.json at "
+                             f"{'.'.join(['a'] * 99)}: 1 is not of type 'string'")
+
+
 DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 
 
