@@ -15,9 +15,11 @@ import pytest
 from platecheck.batch import jobs_for
 from platecheck.cache import MAX_CHART_FILES
 from platecheck.config import MAX_RENDER_TIMEOUT
+from platecheck.discover import discover
 from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError, YamlTooComplex
 from platecheck.limits import MAX_JOBS
+from platecheck.model import Origin
 from platecheck.values import Layer, merge_values
 from platecheck.yamlio import check_count
 from security_helpers import add_crd, make_repo
@@ -32,6 +34,40 @@ def test_merging_values_is_linear() -> None:
     assert time.monotonic() - started < 60  # quadratic: hours (a shared machine is slow)
     assert merged.origins[("key7", "b", 1)].file == "b.yaml"
     assert len(merged.data) == 40_000
+
+
+_LIST_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {{name: envs, namespace: argocd}}
+spec:
+  generators:
+  - list:
+      elements:
+{elements}  template:
+    metadata: {{name: 'web-{{{{env}}}}'}}
+    spec:
+      project: default
+      destination: {{server: https://kubernetes.default.svc, namespace: 'web-{{{{env}}}}'}}
+      source: {{repoURL: https://git.example.com/platform.git, path: d}}
+"""
+
+
+def test_expanding_a_list_application_set_is_linear(tmp_path: Path) -> None:
+    """Each element's Application takes the template's key lines, collected once per set:
+    20,000 elements in seconds (a minute when collected again for every element)."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "apps").mkdir()
+    (tmp_path / "apps" / "set.yaml").write_text(_LIST_SET.format(
+        elements="".join(f"      - env: e{i}\n" for i in range(20_000))))
+    started = time.monotonic()
+    found = discover(tmp_path, [tmp_path])
+    assert time.monotonic() - started < 30  # quadratic: a minute (and 100,000: 40 minutes)
+    assert len(found.applications) == 20_000
+    last = found.applications[-1]
+    assert (last.name, last.file, last.line, last.destination_namespace) == (
+        "web-e19999", "apps/set.yaml", 20_007, "web-e19999")
+    assert last.lines[("spec", "source", "path")] == 20_013
 
 
 def test_a_values_file_with_too_many_keys_is_refused_early(tmp_path: Path) -> None:
@@ -135,6 +171,33 @@ def test_a_schema_pattern_that_can_backtrack_is_matched_in_linear_time(tmp_path:
     assert load(tmp_path, use_cache=False).errors == ()
 
 
+@pytest.mark.parametrize("steps", [190, 2000])
+def test_a_schema_nested_deeper_than_platecheck_reads_is_refused_at_its_line(
+        tmp_path: Path, steps: int) -> None:
+    """Helm reads a schema nested up to Go's 10,000 levels; platecheck reads 200, as it reads
+    YAML, and says so at the line that goes deeper: not an internal error (``json`` recursing
+    too deep), nor a $ref the schema does not have (checking it recursing too deep)."""
+    chart = make_repo(tmp_path)
+    (chart / "values.schema.json").write_text(
+        '{"properties": {"a":\n' * steps + '{"type": "string"}' + "}}" * steps)
+    model = load(tmp_path, use_cache=False)
+    assert model.rendered == ()
+    [error] = model.errors
+    assert (error.file, error.line, error.message) == (
+        "charts/web/values.schema.json", 101,
+        "JSON nested more than 200 levels deep; platecheck does not read it")
+
+
+def test_a_schema_nested_just_within_the_bound_is_checked(tmp_path: Path) -> None:
+    chart = make_repo(tmp_path, values="a: " + "{a: " * 98 + "1" + "}" * 98 + "\n")
+    (chart / "values.schema.json").write_text(
+        '{"properties": {"a":\n' * 99 + '{"type": "string"}' + "}}" * 99 + "\n")
+    [error] = load(tmp_path, use_cache=False).errors
+    assert (error.file, error.line) == ("charts/web/values-prod.yaml", 1)
+    assert error.message == ("values do not meet the chart's values.schema.json at "
+                             f"{'.'.join(['a'] * 99)}: 1 is not of type 'string'")
+
+
 DNS_SUBDOMAIN = r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"
 
 
@@ -213,3 +276,25 @@ def test_a_huge_parameter_index_is_refused_quickly(tmp_path: Path, name: str) ->
     [error] = [e for e in model.errors if e.target == "prod/web"]
     assert error.file == "apps/web.yaml"
     assert "internal error" not in error.message and "MemoryError" not in error.message
+
+
+
+def test_a_parameter_thousands_of_indexes_deep_is_read_in_linear_time(tmp_path: Path) -> None:
+    """Helm's --set parser bounds dotted names, not list indexes: ``deep[0]...[0]`` 5000 deep
+    renders, and its origin at each depth is the parameter's entry (found walking down the
+    path once, not back from every depth: minutes before)."""
+    make_repo(tmp_path, data='  a: {{ kindOf .Values.deep | quote }}\n')
+    app = tmp_path / "apps" / "web.yaml"
+    app.write_text(app.read_text().replace(
+        "      valueFiles: [values-prod.yaml]\n",
+        "      valueFiles: [values-prod.yaml]\n      parameters:\n"
+        f"        - name: deep{'[0]' * 5000}\n          value: x\n"))
+    model = load(tmp_path, use_cache=False)
+    assert model.errors == ()
+    [rendered] = model.rendered
+    [configmap] = rendered.resources
+    assert configmap.doc["data"] == {"a": "slice"}
+    entry = app.read_text().splitlines().index(f"        - name: deep{'[0]' * 5000}") + 1
+    origins = rendered.values.origins
+    assert origins[("deep",)] == origins[("deep", 0)] == Origin("apps/web.yaml", entry)
+    assert origins[("deep",) + (0,) * 5000] == Origin("apps/web.yaml", entry)

@@ -114,6 +114,18 @@ def test_a_schema_ref_inside_the_chart_is_followed(tmp_path: Path) -> None:
         "values do not meet the chart's values.schema.json at a: ")
 
 
+def test_a_schema_ref_cycle_is_refused_as_one(tmp_path: Path) -> None:
+    """Two definitions that refer to each other: Helm 4 refuses the cycle, Helm 3 overflows
+    its stack; platecheck says its check recursed too deep through the $refs."""
+    chart = make_repo(tmp_path, values="a: 1\n")
+    (chart / "defs.json").write_text(json.dumps({"b": {"$ref": "#/c"}, "c": {"$ref": "#/b"}}))
+    _schema(chart, {"a": {"$ref": "defs.json#/b"}})
+    [error] = load(tmp_path, use_cache=False).errors
+    assert (error.file, error.line, error.message) == (
+        "charts/web/values.schema.json", None,
+        "checking this schema recurses deeper than platecheck goes, through its $refs")
+
+
 def test_skip_schema_validation_turns_the_check_off(tmp_path: Path) -> None:
     import dataclasses
 

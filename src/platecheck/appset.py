@@ -25,6 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from platecheck.errors import PlatecheckError
+from platecheck.model import KeyPath
 from platecheck.yamlio import Document
 
 # Argo CD's isTemplatedRegex (".*{{.*}}.*"): a string with a tag on one line is a template
@@ -242,7 +243,18 @@ def crd_typed(document: Document, rel: str) -> Document:
     return document
 
 
-def expand(document: Document, index: int, element: Mapping[str, Any], rel: str) -> Document:
+def expand_all(document: Document, elements: Sequence[Any], rel: str) -> list[Document]:
+    """The Applications the ApplicationSet ``document`` makes of its list ``elements`` (see
+    ``_expand``), its template's key lines collected once for all of them."""
+    at = ("spec", "template")
+    template_lines = {path[2:]: line for path, line in document.lines.items()
+                      if path[:2] == at and len(path) > 2}
+    return [_expand(document, index, element, rel, template_lines)
+            for index, element in enumerate(elements)]
+
+
+def _expand(document: Document, index: int, element: Mapping[str, Any], rel: str,
+            template_lines: Mapping[KeyPath, int]) -> Document:
     """The Application element ``index`` makes of the ApplicationSet ``document``, with the
     template's key lines; it starts at the element's line (one Application per line). A
     template Argo CD cannot fill is a could-not-check error: the set generates nothing."""
@@ -257,8 +269,7 @@ def expand(document: Document, index: int, element: Mapping[str, Any], rel: str)
             "the template and the set creates no Application", rel,
             document.line_of(("spec", "template", *exc.path))) from None
     app = {"apiVersion": data.get("apiVersion"), "kind": "Application", **filled}
-    lines = {path[2:]: line for path, line in document.lines.items()
-             if path[:2] == ("spec", "template") and len(path) > 2}
+    lines = dict(template_lines)
     # the set's own namespace, never the template's: the appsets-in-any-namespace boundary
     metadata = app.get("metadata")
     metadata = {k: v for k, v in metadata.items() if k != "namespace"} \

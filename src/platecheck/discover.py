@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from platecheck.appset import check_elements, crd_typed, expand, list_elements, unnamed
+from platecheck.appset import check_elements, crd_typed, expand_all, list_elements, unnamed
 from platecheck.chartfile import as_helm_reads
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches_any
@@ -538,7 +538,7 @@ def _expanded(found: Discovery, document: Document, elements: Sequence[Any], rel
     with the set's line, but one an element leaves with no name, which Argo CD alone
     refuses (an error at its element); the set itself is kept as expanded."""
     check_elements(document, elements, rel)
-    made = [expand(document, index, element, rel) for index, element in enumerate(elements)]
+    made = expand_all(document, elements, rel)
     refused = [unnamed(document, index, app, rel) for index, app in enumerate(made)]
     apps = [dataclasses.replace(parse_application(app, rel), set_line=document.line)
             for app, error in zip(made, refused, strict=True) if error is None]

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from platecheck.appset import check_elements, expand, list_elements, unnamed
+from platecheck.appset import check_elements, expand_all, list_elements, unnamed
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set, stand_in
 from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
@@ -113,8 +113,7 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
                         namespace=_namespace(app, home), installed_in=installed), parent, False)
                 elif elements is not None:  # a plain list, expanded as discovery does
                     check_elements(document, elements, file)
-                    documents = [expand(document, index, element, file)
-                                 for index, element in enumerate(elements)]
+                    documents = expand_all(document, elements, file)
                     refused = [unnamed(document, index, made, file)
                                for index, made in enumerate(documents)]
                     # all, or none, but those Argo CD alone refuses (no name)

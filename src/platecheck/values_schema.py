@@ -25,7 +25,7 @@ from platecheck.model import Chart, KeyPath, MergedValues, Origin, RenderTarget
 from platecheck.runmemo import recall
 from platecheck.sandbox import SCHEMA_FILE
 from platecheck.schema_problems import active_memo
-from platecheck.yamlio import read_text
+from platecheck.yamlio import MAX_NESTING, read_text
 
 if TYPE_CHECKING:
     from referencing import Registry, Resource
@@ -73,6 +73,10 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues],
     except schema_errors.SchemaError as exc:
         raise PlatecheckError(f"not a valid JSON schema at {_pointer(exc.path)}; helm refuses "
                               "it too", rel) from None
+    except RecursionError:
+        raise PlatecheckError(refused[0] if refused else "checking this schema recurses deeper "
+                              "than platecheck goes" + (", through its $refs" if "$ref"
+                                                        in canonical else ""), rel) from None
     except Exception as exc:  # noqa: BLE001 - a reference that cannot be resolved
         reason = refused[0] if refused else f"a $ref cannot be resolved ({type(exc).__name__})"
         raise PlatecheckError(reason, rel) from None
@@ -97,12 +101,41 @@ def _chart_schema(path: Path, rel: str) -> tuple[Any, str]:
 
 
 def _load_json(path: Path, rel: str) -> Any:
+    """A schema file's JSON, refused when nested deeper than platecheck reads (helm reads up
+    to Go's 10,000 levels; checking a schema recurses once or more per level)."""
     _, text = read_text(path, rel)
     try:
-        return json.loads(text)
+        data = json.loads(text)
+    except RecursionError:
+        data = None  # nested far deeper than the bound below
     except ValueError as exc:
         line = getattr(exc, "lineno", None)
         raise PlatecheckError("not valid JSON", rel, line) from None
+    line = _too_deep(text)
+    if line is not None:
+        raise PlatecheckError(f"JSON nested more than {MAX_NESTING} levels deep; platecheck "
+                              "does not read it", rel, line)
+    return data
+
+
+# what nests in JSON text: a string (skipped whole, brackets in it do not count) or a bracket
+_NESTING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[{\]}]')
+
+
+def _too_deep(text: str) -> int | None:
+    """The line where ``text``, a JSON document, opens its ``MAX_NESTING + 1``th level."""
+    if text.count("[") + text.count("{") <= MAX_NESTING:
+        return None
+    depth = 0
+    for token in _NESTING.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_NESTING:
+                return text.count("\n", 0, token.start()) + 1
+        elif bracket in ("]", "}"):
+            depth -= 1
+    return None
 
 
 # Values that met a schema are remembered (inside ``schema_problems.remembering``) by the schema's
