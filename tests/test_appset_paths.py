@@ -21,6 +21,9 @@ pytestmark = pytest.mark.usefixtures("helm_bin")
     ("apps/*", "apps/web", True), ("apps/*", "apps/web/prod", False), ("apps/*", "apps", False),
     ("*", "apps", True), ("*/overlays/prod", "web/overlays/prod", True),
     ("apps/[a-c]*", "apps/db", False), ("/apps/web/", "apps/web", True),
+    # Go negates a class with ^ alone: [!d] is "!" or "d"; a backslash escapes
+    ("apps/[^a]b", "apps/db", True), ("apps/[!d]b", "apps/db", True),
+    ("apps/[!d]b", "apps/ab", False), ("apps/\\*", "apps/*", True), ("apps/\\*", "apps/x", False),
 ])
 def test_path_match_is_gos_path_match(pattern: str, name: str, matched: bool) -> None:
     assert path_match(pattern, name) is matched

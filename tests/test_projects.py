@@ -8,11 +8,10 @@ from typing import Any
 
 import pytest
 
+from platecheck.globs import glob_match, go_match
 from platecheck.projects import (
     Cluster,
     destination_permitted,
-    glob_match,
-    go_match,
     group_kind_permitted,
     source_permitted,
 )

@@ -630,6 +630,9 @@ def test_yaml_that_decodes_to_no_object_is_ignored_as_argo_cd_does(tmp_path: Pat
     ("{*.yaml,*.json}", "x.yml", False),
     ("skip/*", "skip/a/b.yaml", True),
     ("app.yaml", "sub/app.yaml", False),  # the whole relative path, not the file name
+    ("{a,{b,c}}/*.yaml", "c/x.yaml", True),  # gobwas nests alternatives
+    ("\\*.yaml", "x.yaml", False), ("\\*.yaml", "*.yaml", True),  # an escaped *
+    ("[", "[", False),  # a pattern gobwas does not compile matches nothing
 ])
 def test_argo_cd_globs(pattern: str, path: str, expected: bool) -> None:
     from platecheck.globs import argocd_match

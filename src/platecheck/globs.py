@@ -3,11 +3,13 @@
 - ``matches_any``: shell-style globs (``*``, ``?``, ``[...]``, ``[!...]``), case-sensitive,
   ``*`` crossing ``/``: platecheck's own options (environment names and namespaces, waivers,
   ``repoUrls``...).
-- ``argocd_match``: Argo CD's glob for a directory source's ``include``/``exclude``
-  (argo-cd ``util/glob``, gobwas/glob without separators): the same, plus ``{a,b}``
-  alternatives, matched on the path relative to the source.
-- ``path_match``: Go's ``path.Match``, ``*`` within one name: an ApplicationSet git
-  generator's ``directories``.
+- ``argocd_match`` and ``gobwas_match``: Argo CD's glob (argo-cd ``util/glob``, gobwas/glob)
+  for a directory source's ``include``/``exclude`` (without separators: ``*`` crossing
+  ``/``) and an AppProject's repositories and destinations (``glob_match``, ``!`` negating);
+  ``{a,b}`` alternatives, ``[...]``/``[!...]``, ``\\`` escaping.
+- ``path_match`` and ``go_match``: Go's ``path.Match``, ``*`` within one name, ``[^...]``
+  negating: an ApplicationSet git generator's ``directories``, an AppProject's groups, kinds
+  and names.
 - ``filepath_glob``: the files and directories a pattern names, in the order of the
   doublestar library's ``FilepathGlob`` (Argo CD's value file globs).
 """
@@ -18,8 +20,6 @@ import os
 import re
 from collections.abc import Iterable, Iterator
 from fnmatch import fnmatchcase
-
-_BRACES = re.compile(r"\{([^{}]*)\}")
 
 
 def matches(value: str, pattern: str) -> bool:
@@ -32,23 +32,122 @@ def matches_any(value: str, patterns: Iterable[str]) -> bool:
 
 
 def path_match(pattern: str, name: str) -> bool:
-    """Go's ``path.Match``: the shell-style glob name by name, ``*`` never crossing ``/``."""
-    parts, names = pattern.strip("/").split("/"), name.strip("/").split("/")
-    return len(parts) == len(names) and all(map(fnmatchcase, names, parts))
+    """Go's ``path.Match`` (``go_match``), leading and trailing ``/`` aside."""
+    return go_match(pattern.strip("/"), name.strip("/"))
 
 
 def argocd_match(pattern: str, relative: str) -> bool:
-    """Argo CD's glob: ``*`` and ``**`` cross ``/``, ``?``, ``[...]``, ``{a,b}`` alternatives."""
-    return matches_any(relative, _alternatives(pattern))
+    """Argo CD's glob (``util/glob``'s ``Match``, gobwas/glob without separators): ``*`` and
+    ``**`` cross ``/``, ``?``, ``[...]``, ``{a,b}`` alternatives."""
+    return gobwas_match(pattern, relative)
 
 
-def _alternatives(pattern: str) -> list[str]:
-    match = _BRACES.search(pattern)
-    if match is None:
-        return [pattern]
-    head, tail = pattern[:match.start()], pattern[match.end():]
-    return [expanded for part in match.group(1).split(",")
-            for expanded in _alternatives(head + part + tail)]
+def gobwas_match(pattern: str, value: str, separators: str = "") -> bool:
+    """gobwas/glob's ``Match`` of a compiled ``pattern`` (none when it does not compile)."""
+    compiled = gobwas_regex(pattern, separators)
+    return compiled is not None and compiled.fullmatch(value) is not None
+
+
+def gobwas_regex(pattern: str, separators: str = "") -> re.Pattern[str] | None:
+    """gobwas/glob's pattern as a regular expression (``*`` any run of characters but the
+    separators, ``**`` any run, ``?``, ``[...]``/``[!...]``, ``{a,b}``, ``\\`` escaping);
+    None for a pattern gobwas refuses to compile (then it matches nothing)."""
+    one = f"[^{re.escape(separators)}]" if separators else "."
+    out, index, depth = [], 0, 0
+    while index < len(pattern):
+        char = pattern[index]
+        index += 1
+        if char == "\\":
+            if index == len(pattern):
+                return None
+            out.append(re.escape(pattern[index]))
+            index += 1
+        elif char == "*":
+            double = pattern.startswith("*", index)
+            index += double
+            out.append(".*" if double else one + "*")
+        elif char == "?":
+            out.append(one)
+        elif char == "[":
+            end = _class_end(pattern, index)
+            if end is None:
+                return None
+            out.append(_class(pattern[index:end], "!"))
+            index = end + 1
+        elif char == "{":
+            depth += 1
+            out.append("(?:")
+        elif char == "," and depth:
+            out.append("|")
+        elif char == "}" and depth:
+            depth -= 1
+            out.append(")")
+        else:
+            out.append(re.escape(char))
+    return None if depth else re.compile("".join(out), re.DOTALL)
+
+
+def _class_end(pattern: str, start: int) -> int | None:
+    """The index of the ``]`` closing a class that starts at ``start``; None when it is
+    empty or not closed."""
+    index = start + (pattern.startswith(("!", "^"), start))
+    first = index
+    while index < len(pattern) and pattern[index] != "]":
+        index += 2 if pattern[index] == "\\" else 1
+    return index if index < len(pattern) and index > first else None
+
+
+def _class(body: str, negation: str) -> str:
+    negated = body.startswith(negation)
+    body = body[negated:]
+    items, index = [], 0
+    while index < len(body):
+        char = body[index]
+        if char == "\\" and index + 1 < len(body):
+            index += 1
+            char = body[index]
+        if body.startswith("-", index + 1) and index + 2 < len(body):
+            items.append(f"{re.escape(char)}-{re.escape(body[index + 2])}")
+            index += 3
+        else:
+            items.append(re.escape(char))
+            index += 1
+    return f"[{'^' if negated else ''}{''.join(items)}]"
+
+
+def go_match(pattern: str, name: str) -> bool:
+    """Go's ``filepath.Match`` (``*`` and ``?`` not crossing ``/``, ``[...]``/``[^...]``,
+    ``\\`` escaping); a malformed pattern matches nothing, as Argo CD takes its error."""
+    out, index = [], 0
+    while index < len(pattern):
+        char = pattern[index]
+        index += 1
+        if char == "\\":
+            if index == len(pattern):
+                return False
+            out.append(re.escape(pattern[index]))
+            index += 1
+        elif char in "*?":
+            out.append("[^/]*" if char == "*" else "[^/]")
+        elif char == "[":
+            end = _class_end(pattern, index)
+            if end is None or pattern.startswith(("-", "]"), index + pattern.startswith(
+                    "^", index)):
+                return False
+            out.append(_class(pattern[index:end], "^"))
+            index = end + 1
+        else:
+            out.append(re.escape(char))
+    return re.fullmatch("".join(out), name, re.DOTALL) is not None
+
+
+def glob_match(pattern: str, value: str, separators: str = "") -> bool:
+    """Argo CD's ``globMatch`` with negation allowed: ``!p`` matches what ``p`` does not,
+    ``*`` anything."""
+    if pattern.startswith("!"):
+        compiled = gobwas_regex(pattern[1:], separators)
+        return compiled is None or compiled.fullmatch(value) is None
+    return pattern == "*" or gobwas_match(pattern, value, separators)
 
 
 _META = re.compile(r"[*?\[{]")

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
+from platecheck.globs import glob_match, go_match
+
 # https://github.com/argoproj/argo-cd/blob/master/util/git/git.go (sshURLRegex)
 _SSH_URL = re.compile(r"^(ssh://)?([^/:]*?)@[^@]+$")
 # what Go's url.Parse and String give back unchanged in a repository URL (lower case)
@@ -34,111 +36,6 @@ class Verdict:
 
 UNKNOWN = Verdict(None)
 PERMITTED = Verdict(True)
-
-
-def gobwas_regex(pattern: str, separators: str = "") -> re.Pattern[str] | None:
-    """gobwas/glob's pattern as a regular expression (``*`` any run of characters but the
-    separators, ``**`` any run, ``?``, ``[...]``/``[!...]``, ``{a,b}``, ``\\`` escaping);
-    None for a pattern gobwas refuses to compile (then it matches nothing)."""
-    one = f"[^{re.escape(separators)}]" if separators else "."
-    out, index, depth = [], 0, 0
-    while index < len(pattern):
-        char = pattern[index]
-        index += 1
-        if char == "\\":
-            if index == len(pattern):
-                return None
-            out.append(re.escape(pattern[index]))
-            index += 1
-        elif char == "*":
-            double = pattern.startswith("*", index)
-            index += double
-            out.append(".*" if double else one + "*")
-        elif char == "?":
-            out.append(one)
-        elif char == "[":
-            end = _class_end(pattern, index)
-            if end is None:
-                return None
-            out.append(_class(pattern[index:end], "!"))
-            index = end + 1
-        elif char == "{":
-            depth += 1
-            out.append("(?:")
-        elif char == "," and depth:
-            out.append("|")
-        elif char == "}" and depth:
-            depth -= 1
-            out.append(")")
-        else:
-            out.append(re.escape(char))
-    return None if depth else re.compile("".join(out), re.DOTALL)
-
-
-def _class_end(pattern: str, start: int) -> int | None:
-    """The index of the ``]`` closing a class that starts at ``start``; None when it is
-    empty or not closed."""
-    index = start + (pattern.startswith(("!", "^"), start))
-    first = index
-    while index < len(pattern) and pattern[index] != "]":
-        index += 2 if pattern[index] == "\\" else 1
-    return index if index < len(pattern) and index > first else None
-
-
-def _class(body: str, negation: str) -> str:
-    negated = body.startswith(negation)
-    body = body[negated:]
-    items, index = [], 0
-    while index < len(body):
-        char = body[index]
-        if char == "\\" and index + 1 < len(body):
-            index += 1
-            char = body[index]
-        if body.startswith("-", index + 1) and index + 2 < len(body):
-            items.append(f"{re.escape(char)}-{re.escape(body[index + 2])}")
-            index += 3
-        else:
-            items.append(re.escape(char))
-            index += 1
-    return f"[{'^' if negated else ''}{''.join(items)}]"
-
-
-def go_match(pattern: str, name: str) -> bool:
-    """Go's ``filepath.Match`` (``*`` and ``?`` not crossing ``/``, ``[...]``/``[^...]``,
-    ``\\`` escaping); a malformed pattern matches nothing, as Argo CD takes its error."""
-    out, index = [], 0
-    while index < len(pattern):
-        char = pattern[index]
-        index += 1
-        if char == "\\":
-            if index == len(pattern):
-                return False
-            out.append(re.escape(pattern[index]))
-            index += 1
-        elif char in "*?":
-            out.append("[^/]*" if char == "*" else "[^/]")
-        elif char == "[":
-            end = _class_end(pattern, index)
-            if end is None or pattern.startswith(("-", "]"), index + pattern.startswith(
-                    "^", index)):
-                return False
-            out.append(_class(pattern[index:end], "^"))
-            index = end + 1
-        else:
-            out.append(re.escape(char))
-    return re.fullmatch("".join(out), name, re.DOTALL) is not None
-
-
-def glob_match(pattern: str, value: str, separators: str = "") -> bool:
-    """Argo CD's ``globMatch`` with negation allowed: ``!p`` matches what ``p`` does not,
-    ``*`` anything."""
-    if pattern.startswith("!"):
-        compiled = gobwas_regex(pattern[1:], separators)
-        return compiled is None or compiled.fullmatch(value) is None
-    if pattern == "*":
-        return True
-    compiled = gobwas_regex(pattern, separators)
-    return compiled is not None and compiled.fullmatch(value) is not None
 
 
 def normalized_git_url(url: str) -> str | None:

@@ -1002,7 +1002,7 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
                 continue
             # of one name in two namespaces, each is told by its namespace
             same = first[0].name == app.name
-            yield _finding_at(
+            yield finding_at(
                 rendered, resource,
                 f"{resource.kind}/{resource.name}{where} is deployed by both Application "
                 f"{_named(first[0], same)} ({first[1]}) and Application {_named(app, same)}; "
@@ -1032,20 +1032,20 @@ def _repeated(rendered: RenderedTarget, resource: Resource, where: str, first: s
     app = rendered.target.application
     assert app is not None
     again = "again" if first == rendered.id else f"by {first} and again by {rendered.id}"
-    return _finding_at(
+    return finding_at(
         rendered, resource,
         f"{resource.kind}/{resource.name}{where} is rendered {again} (copy {copies}) for "
         f"Application {app.name}: Argo CD applies only its last copy and warns "
         "(RepeatedResourceWarning)", REPEATED_REMEDY)
 
 
-def _finding_at(rendered: RenderedTarget, resource: Resource, message: str,
-                remediation: str) -> Finding:
+def finding_at(rendered: RenderedTarget, resource: Resource, message: str,
+               remediation: str = "", policy: str = ID) -> Finding:
     """A finding about a rendered resource, at the line of its name in its file."""
     app = rendered.target.application
     assert app is not None
     return Finding(
-        policy=ID, file=resource.template_file or app.file,
+        policy=policy, file=resource.template_file or app.file,
         line=_name_line(rendered.templates.get(resource.template_file or ""), resource)
         if resource.template_file else app.line,
         message=message, target=rendered.id, environment=rendered.environment,

@@ -55,12 +55,11 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from typing import Any
 
 from platecheck.discover import source_key
-from platecheck.model import Application, AppProject, Finding, RenderedTarget, RepoModel
+from platecheck.model import Application, AppProject, Finding, RenderedTarget, RepoModel, Resource
 from platecheck.options import NoOptions, PolicyOptions
-from platecheck.policies.argocd_application import CLUSTER_SCOPED, _name_line
+from platecheck.policies.argocd_application import CLUSTER_SCOPED, finding_at
 from platecheck.projects import (
     Cluster,
     destination_permitted,
@@ -204,17 +203,10 @@ def _resources(rendered: RenderedTarget, project: AppProject) -> Iterator[Findin
                                           f"project {project.name}: {verdict.reason}")
 
 
-def _at(rendered: RenderedTarget, resource: Any, message: str) -> Finding:
+def _at(rendered: RenderedTarget, resource: Resource, message: str) -> Finding:
     """A finding at the line of the resource's name in its file (as argocd-application
     locates one)."""
-    app = rendered.target.application
-    assert app is not None
-    return Finding(
-        policy=ID, file=resource.template_file or app.file,
-        line=_name_line(rendered.templates.get(resource.template_file or ""), resource)
-        if resource.template_file else app.line,
-        message=message, target=rendered.id, environment=rendered.environment,
-        resource=f"{resource.kind}/{resource.name}")
+    return finding_at(rendered, resource, message, policy=ID)
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
