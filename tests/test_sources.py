@@ -2071,6 +2071,17 @@ _TAG_CHARTS = {f"{env}/charts/web/{name}": text for env in ("stg", "prod")
                for name, text in _TAG_CHART.items()}
 
 
+def _kustomize_consistency(repo: Path, tmp_path: Path) -> list[tuple[str, str]]:
+    """The env-consistency findings (location, message) of ``repo``'s prod and stg
+    kustomizations, each deployed by an Application; the run has no error."""
+    write_files(repo, {"apps/web-prod.yaml": application("web-prod", "prod", "web-prod"),
+                       "apps/web-stg.yaml": application("web-stg", "stg", "web-stg")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    return [(f.location, f.message) for f in report_.findings if f.policy == "env-consistency"]
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize(("prod_values", "found"), [
     ("image:\n  tag: 1.25.3\n", []),
@@ -2090,14 +2101,8 @@ def test_a_helm_charts_values_file_and_inline_values_compare_as_the_charts_value
         "prod/values-prod.yaml": prod_values,
         "stg/kustomization.yaml": "helmCharts:\n  - name: web\n    releaseName: web\n"
                                   "    valuesInline:\n      image:\n        tag: 1.25.3\n",
-        "apps/web-prod.yaml": application("web-prod", "prod", "web-prod"),
-        "apps/web-stg.yaml": application("web-stg", "stg", "web-stg"),
     })
-    (repo / ".git").mkdir()
-    report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert report_.errors == ()
-    assert [(f.location, f.message) for f in report_.findings
-            if f.policy == "env-consistency"] == found
+    assert _kustomize_consistency(repo, tmp_path) == found
 
 
 _UNSET_TAG = ('values key "helmCharts[0].valuesInline.image.tag" is set for prod/web but not '
@@ -2131,14 +2136,9 @@ def test_a_null_in_a_helm_charts_inline_values_is_as_kustomize_merges_it(
                                   + entry + "    valuesInline:\n      image:\n        tag: null\n",
         "stg/values-stg.yaml": "image:\n  tag: 1.2.0\n" if "merge" not in entry
                                else "other: 1\n",
-        "apps/web-prod.yaml": application("web-prod", "prod", "web-prod"),
-        "apps/web-stg.yaml": application("web-stg", "stg", "web-stg"),
     })
-    (repo / ".git").mkdir()
-    report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert report_.errors == ()
-    assert [(f.location, f.message) for f in report_.findings
-            if f.policy == "env-consistency" and "image.tag" in f.message] == found
+    assert [row for row in _kustomize_consistency(repo, tmp_path) if "image.tag" in row[1]] \
+        == found
 
 
 _INLINE_TAG = '  valuesInline:\n    image:\n      tag: "1.0"\n'
