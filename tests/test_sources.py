@@ -2928,6 +2928,23 @@ def test_a_destination_of_both_a_server_and_a_name_or_neither_is_refused(
                                      f"Application web: {message}")])
 
 
+def test_a_refused_application_of_another_environment_is_no_finding_of_an_env_run(
+        tmp_path: Path) -> None:
+    """bad-stg's destination names a server and a cluster: a finding of stg, which a run of
+    prod (a gate of production) leaves out, as it leaves out stg's other findings."""
+    files = {"web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
+    for name in ("web-stg", "web-prod", "bad-stg"):
+        files[f"apps/{name}.yaml"] = application(name, "web", name)
+    files["apps/bad-stg.yaml"] = files["apps/bad-stg.yaml"].replace(
+        "    server:", "    name: in-cluster\n    server:")
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    rows = {env: [(f.environment, f.location) for f in lint(
+        repo, cache_dir=tmp_path / "cache", environments=[env] if env else None).findings
+        if f.policy == "argocd-application"] for env in (None, "prod")}
+    assert rows == {None: [("stg", "apps/bad-stg.yaml:11")], "prod": []}
+
+
 @pytest.mark.parametrize("kind", ["chart", "directory"])
 def test_an_app_of_apps_deploys_to_the_argo_cd_namespace(tmp_path: Path, kind: str) -> None:
     """``apps-prod`` deploys Applications, which live in Argo CD's namespace: its

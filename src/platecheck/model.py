@@ -570,6 +570,10 @@ class RepoModel:
     # the id of every target the whole repository's Applications make, also those this run
     # was not given (waivers: one is stale only where every target it selects was checked)
     repository_targets: tuple[str, ...] = ()
+    # the environment each Application file discovery found (file, line) is of, also those
+    # this run was not given: a finding about one of another environment is left out of an
+    # ``--env`` run
+    app_environments: Mapping[tuple[str, int], str] = field(default_factory=dict)
     # the normalized repoURLs that are this checkout, from its Git remotes (repourl.identity);
     # () when they say nothing: every Git source is then this repository
     own_repo_urls: tuple[str, ...] = ()

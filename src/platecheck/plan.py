@@ -386,6 +386,12 @@ class Planner:
                 env and env.name == UNCLASSIFIED
                 and not env.matches(app.name, app.labels, app.destination_namespace)))
 
+    def app_environments(self, found: Discovery) -> dict[tuple[str, int], str]:
+        """The environment of each Application ``found`` holds, by its file and line."""
+        return {(app.file, app.line): env.name for app in found.applications
+                if (env := self.config.match_environment(app.name, app.labels,
+                                                         app.destination_namespace))}
+
     def target_ids(self, found: Discovery) -> tuple[str, ...]:
         """The id of every target ``found``'s Applications make, as far as it can be told
         without planning them: an app-of-apps is not one (its children are), an ApplicationSet

@@ -35,7 +35,9 @@ What:
       the same cluster (destination server, or cluster name): Argo CD's shared-resource
       conflict, where each sync undoes the other (an Application no app-of-apps reaches,
       reported below, deploys nothing); a resource that names no namespace is in the
-      destination namespace, whatever ``helm.namespace`` told helm;
+      destination namespace, whatever ``helm.namespace`` told helm. Only the Applications
+      a run renders are compared: one another environment's Application shares is told by
+      a run of every environment, not by ``--env``;
     - no Application renders one resource twice (in two of its sources, or two files of
       one): Argo CD applies only the last copy and warns (RepeatedResourceWarning); one
       finding at each later copy;
@@ -356,6 +358,7 @@ class _Checker:
     def __init__(self, repo: RepoModel, options: PolicyOptions[Options],
                  targets: Mapping[tuple[str, int, str, str], tuple[str, str]]) -> None:
         self.repo = repo
+        self.run_environments = {t.environment for t in repo.targets}
         self.root = repo.root
         self.options = options
         self.targets = targets  # _where(app) -> (environment, target id)
@@ -369,7 +372,11 @@ class _Checker:
 
     def finding(self, app: Application, path: KeyPath, message: str,
                 remediation: str = REMEDIATION, env: str | None = None) -> Finding:
-        environment, target = self.targets.get(_where(app), (env, None))
+        # one of an environment this run has no target of is still of it (``--env`` leaves
+        # the finding out)
+        known = self.repo.app_environments.get((app.file, app.line))
+        other = known if known is not None and known not in self.run_environments else None
+        environment, target = self.targets.get(_where(app), (env or other, None))
         origin = app.origin(path)
         kind = app.kind
         return Finding(policy=ID, message=f"{kind} {app.name}: {message}",
