@@ -262,14 +262,13 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         if rendered:
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
         model = RepoModel(
-            root=repo_root,
+            root=repo_root, app_environments=planner.app_environments(found),
             applications=tuple(found.applications), expanded_sets=tuple(found.expanded_sets),
             generated=tuple(g.app for g in generated if not g.application_set),
             generated_links=tuple(((g.parent.file, g.parent.line), (g.app.file, g.app.line))
                                   for g in generated if g.parent is not None),
             app_of_apps=tuple(found.app_of_apps), app_children=tuple(found.children),
             repository_targets=planner.target_ids(found.repository or found),
-            app_environments=planner.app_environments(found),
             own_repo_urls=planner.own, hidden_applications=_hidden(found, targets, generated),
             **unused, unmatched_values=_unmatched(planner, targets),
             vendored_twice=_vendored_twice(targets, repo_root), projects=_projects(found, rendered),
