@@ -128,6 +128,16 @@ def _kind(spec: dict[str, Any], group: str, kind: str, namespaced: bool,
     return group_kind_permitted(spec, group, kind, name, namespaced).permitted
 
 
+def test_a_name_in_a_namespaced_list_is_no_part_of_it() -> None:
+    """The namespaced lists are GroupKinds (a name written there is pruned): an entry
+    naming one ConfigMap lists every ConfigMap; the cluster lists do name resources."""
+    spec = {"namespaceResourceWhitelist": [{"group": "", "kind": "ConfigMap", "name": "a"}],
+            "clusterResourceWhitelist": [{"group": "", "kind": "Namespace", "name": "a"}]}
+    assert _kind(spec, "", "ConfigMap", True, "b") is True
+    assert _kind(spec, "", "Namespace", False, "b") is False
+    assert _kind(spec, "", "Namespace", False, "a") is True
+
+
 def test_group_kind_permitted() -> None:
     """TestAppProject_IsGroupKindPermitted."""
     deny_deployment = [{"group": "apps", "kind": "Deployment"}]
@@ -257,3 +267,29 @@ def test_a_custom_kind_is_scoped_as_its_crd_in_the_repository_says(tmp_path: Pat
             if f.policy == "argocd-project"] == [
         ("manifests/pool.yaml:4", "Pool/web is not permitted in project team-a: "
          "clusterResourceWhitelist is empty (no cluster-scoped resource is permitted)")]
+
+
+@pytest.mark.parametrize(("project", "apps_namespace", "found"), [
+    ('""', "argocd", True),  # an empty project is default
+    ("team", "team-apps", False),  # two teams in two namespaces: which one is not known
+], ids=["empty-is-default", "two-namespaces"])
+def test_which_project_an_application_is_of(tmp_path: Path, project: str,
+                                            apps_namespace: str, found: bool) -> None:
+    from platecheck.engine import lint
+
+    def appproject(name: str, namespace: str, repos: str) -> str:
+        return (f"apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n"
+                f"  name: {name}\n  namespace: {namespace}\nspec:\n  sourceRepos: {repos}\n"
+                "  destinations: [{server: '*', namespace: '*'}]\n")
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "projects/default.yaml": appproject("default", "argocd", "['https://nowhere.example/*']"),
+        "projects/team.yaml": appproject("team", "argocd", "['*']"),
+        "projects/team-apps.yaml": appproject("team", "team-apps", "[]"),
+        "apps/web.yaml": application("web", "web", "web").replace(
+            "project: default", f"project: {project}").replace(
+            "namespace: argocd", f"namespace: {apps_namespace}"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert bool([f for f in report.findings if f.policy == "argocd-project"]) is found

@@ -163,7 +163,10 @@ def group_kind_permitted(project: Mapping[str, Any], group: str, kind: str, name
     # a namespaced kind's whitelist not written (null) permits all; written empty, none
     restricted = allow is not None or not namespaced
     allow = allow or []
-    listed = [_listed(entries, group, kind, name) for entries in (allow, deny)]
+    # only the cluster lists name resources (the namespaced ones are GroupKinds: a name
+    # written there is pruned)
+    named = "" if namespaced else name
+    listed = [_listed(entries, group, kind, named) for entries in (allow, deny)]
     if None in listed:
         return UNKNOWN
     if restricted and not listed[0]:
@@ -184,7 +187,8 @@ def _listed(entries: Any, group: str, kind: str, name: str) -> bool | None:
         return None
     return any(go_match(str(e.get("kind") or ""), kind)
                and go_match(str(e.get("group") or ""), group)
-               and (not e.get("name") or go_match(str(e["name"]), name)) for e in entries)
+               and (not name or not e.get("name") or go_match(str(e["name"]), name))
+               for e in entries)
 
 
 def _strings(values: Any) -> bool:

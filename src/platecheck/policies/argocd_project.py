@@ -20,15 +20,16 @@ What:
 
     The project ``default`` that the repository does not define permits everything (Argo CD
     creates it so); an Application whose project is neither ``default`` nor defined in the
-    repository is not checked. A project matches by name, and by namespace when both the
-    Application and the project name one. Nothing is said where what is written cannot be read
-    exactly: a templated value, a list that is not a list, two projects of one name written
-    differently, a kind whose scope is not known (a custom resource whose CRD the repository
-    does not hold, but Argo CD's own kinds and the cluster-scoped ones argocd-application
-    knows), the cluster name of an Application that gives its server (or the reverse) where a
-    destination entry's pattern depends on it, ``permitOnlyProjectScopedClusters``.
-    ``sourceNamespaces``, ``roles``, ``syncWindows``, ``signatureKeys`` and ``sourceHydrator``
-    sources are not checked.
+    repository is not checked. A project is found by name (an empty ``project`` is ``default``),
+    in whatever namespace: Argo CD looks it up in its own namespace, which platecheck does not
+    know, so of two projects of one name written differently nothing is said. Nothing is said
+    where what is written cannot be read exactly: a templated value, a list that is not a list,
+    two projects of one name written differently, a kind whose scope is not known (a custom
+    resource whose CRD the repository does not hold, but Argo CD's own kinds and the
+    cluster-scoped ones argocd-application knows), the cluster name of an Application that gives
+    its server (or the reverse) where a destination entry's pattern depends on it,
+    ``permitOnlyProjectScopedClusters``. ``sourceNamespaces``, ``roles``, ``syncWindows``,
+    ``signatureKeys`` and ``sourceHydrator`` sources are not checked.
 
 Why:
     Argo CD refuses to create or sync what an Application's project does not permit ("is not
@@ -115,10 +116,12 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
 
 
 def _project(repo: RepoModel, app: Application) -> AppProject | None:
-    """The one AppProject of the repository the Application names (by name, and by namespace
-    when both name one); None when there is none, or several written differently."""
-    found = [p for p in repo.projects if p.name == app.project and (
-        p.namespace is None or app.namespace is None or p.namespace == app.namespace)]
+    """The one AppProject of the repository the Application names (``""`` is ``default``,
+    as ``GetProject`` reads it); None when there is none, or several written differently.
+    Argo CD looks a project up in its own namespace, whatever the Application's (one in
+    another namespace): of two projects of one name in two namespaces, nothing is said."""
+    name = app.project or "default"
+    found = [p for p in repo.projects if p.name == name]
     specs = {json.dumps(p.spec, sort_keys=True, default=str) for p in found}
     return found[0] if len(specs) == 1 else None
 
