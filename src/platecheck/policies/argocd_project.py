@@ -29,7 +29,12 @@ What:
     cluster-scoped ones argocd-application knows), the cluster name of an Application that gives
     its server (or the reverse) where a destination entry's pattern depends on it,
     ``permitOnlyProjectScopedClusters``. ``sourceNamespaces``, ``roles``, ``syncWindows``,
-    ``signatureKeys`` and ``sourceHydrator`` sources are not checked.
+    ``signatureKeys`` and ``sourceHydrator`` sources are not checked. A project-scoped
+    repository or cluster Secret (``project`` set) the repository deploys adds its repository to
+    ``sourceRepos`` and its cluster to ``destinations``, as Argo CD adds them; one that lives
+    only in the cluster cannot be seen. When an ``argocd-cm`` the repository deploys sets
+    ``globalProjects`` (whose lists Argo CD merges into the projects they select), nothing is
+    said.
 
 Why:
     Argo CD refuses to create or sync what an Application's project does not permit ("is not
@@ -53,9 +58,11 @@ Fails:
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
+from typing import Any
 
 from platecheck.discover import source_key
 from platecheck.model import Application, AppProject, Finding, RenderedTarget, RepoModel, Resource
@@ -95,8 +102,11 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
     seen: set[tuple[str | None, int | None, str]] = set()
     places = {id(t.application): (t.environment, t.id) for t in repo.targets
               if t.application is not None}
+    if _global_projects(repo):
+        return
+    scoped = _scoped(repo)
     for app in (*repo.applications, *repo.generated):
-        project = _project(repo, app)
+        project = _project(repo, app, scoped)
         if project is not None:
             for finding in (*_sources(app, project), *_destination(app, project)):
                 environment, target = places.get(id(app), (None, None))
@@ -106,7 +116,7 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
                     yield finding
     for rendered in repo.rendered:
         owner = rendered.target.application
-        project = _project(repo, owner) if owner is not None else None
+        project = _project(repo, owner, scoped) if owner is not None else None
         if project is None:
             continue
         for finding in _resources(rendered, project):
@@ -115,15 +125,80 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
                 yield finding
 
 
-def _project(repo: RepoModel, app: Application) -> AppProject | None:
+def _project(repo: RepoModel, app: Application,
+             scoped: Mapping[str, tuple[list[str], list[dict[str, str]]]]) -> AppProject | None:
     """The one AppProject of the repository the Application names (``""`` is ``default``,
-    as ``GetProject`` reads it); None when there is none, or several written differently.
+    as ``GetProject`` reads it), with what the repository's project-scoped repository and
+    cluster Secrets add to it (``scoped``); None when there is none, or several written
+    differently.
     Argo CD looks a project up in its own namespace, whatever the Application's (one in
     another namespace): of two projects of one name in two namespaces, nothing is said."""
     name = app.project or "default"
     found = [p for p in repo.projects if p.name == name]
     specs = {json.dumps(p.spec, sort_keys=True, default=str) for p in found}
-    return found[0] if len(specs) == 1 else None
+    if len(specs) != 1:
+        return None
+    repos, clusters = scoped.get(name, ([], []))
+    spec = dict(found[0].spec)
+    if repos:
+        spec["sourceRepos"] = [*(spec.get("sourceRepos") or []), *repos]
+    if clusters:
+        spec["destinations"] = [*(spec.get("destinations") or []), *clusters]
+    return replace(found[0], spec=spec)
+
+
+_SECRET_TYPE = "argocd.argoproj.io/secret-type"
+
+
+def _scoped(repo: RepoModel) -> dict[str, tuple[list[str], list[dict[str, str]]]]:
+    """Project -> the repositories and the destinations of its project-scoped repository
+    and cluster Secrets among the renders (``GetAppProjectByName`` adds them to the
+    project: a cluster's ``namespaces``, else every namespace)."""
+    found: dict[str, tuple[list[str], list[dict[str, str]]]] = {}
+    for rendered in repo.rendered:
+        for resource in rendered.resources:
+            labels = (resource.doc.get("metadata") or {}).get("labels") or {}
+            kind = labels.get(_SECRET_TYPE) if isinstance(labels, Mapping) else None
+            if resource.kind != "Secret" or kind not in ("repository", "cluster"):
+                continue
+            fields = _secret_fields(resource.doc)
+            project = fields.get("project")
+            if not project:
+                continue
+            repos, clusters = found.setdefault(project, ([], []))
+            if kind == "repository" and fields.get("url"):
+                repos.append(fields["url"])
+            elif kind == "cluster" and fields.get("server"):
+                spaces = [n.strip() for n in fields.get("namespaces", "").split(",")
+                          if n.strip()] or ["*"]
+                clusters += [{"server": fields["server"], "namespace": n} for n in spaces]
+    return found
+
+
+def _secret_fields(doc: Mapping[str, Any]) -> dict[str, str]:
+    """A Secret's ``data`` (base64 decoded, as UTF-8) under its ``stringData``, as the API
+    server merges them."""
+    fields: dict[str, str] = {}
+    data = doc.get("data")
+    for key, value in (data.items() if isinstance(data, Mapping) else ()):
+        try:
+            fields[str(key)] = base64.b64decode(str(value), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            continue
+    string_data = doc.get("stringData")
+    for key, value in (string_data.items() if isinstance(string_data, Mapping) else ()):
+        fields[str(key)] = str(value)
+    return fields
+
+
+def _global_projects(repo: RepoModel) -> bool:
+    """Whether an ``argocd-cm`` among the renders sets ``globalProjects``: Argo CD merges
+    the lists of a global project into the projects it selects (``GetAppVirtualProject``),
+    which platecheck does not follow."""
+    return any(resource.kind == "ConfigMap" and resource.name == "argocd-cm"
+               and isinstance(resource.doc.get("data"), Mapping)
+               and "globalProjects" in resource.doc["data"]
+               for rendered in repo.rendered for resource in rendered.resources)
 
 
 def _sources(app: Application, project: AppProject) -> Iterator[Finding]:
