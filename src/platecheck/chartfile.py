@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from platecheck.errors import PlatecheckError
 from platecheck.model import Chart
+from platecheck.realpaths import resolve
 from platecheck.runmemo import recall
 from platecheck.yamlio import first_document, read_text
 
@@ -108,6 +110,18 @@ def declared(chart: Path, root: Path) -> tuple[Dependency, ...]:
     """The dependencies ``chart`` declares (Chart.yaml, or requirements.yaml of apiVersion v1
     charts), read once per run."""
     return recall("declared", (chart, root), lambda: tuple(_declared(chart, root)))
+
+
+def local_dependencies(chart: Path, root: Path) -> list[Path]:
+    """The directories of the charts ``chart`` depends on through ``file://`` (helm renders
+    them into it), resolved; none when its dependencies cannot be read (the chart's own
+    error says why)."""
+    try:
+        dependencies = declared(chart, root)
+    except PlatecheckError:
+        return []
+    return [resolve(chart / dep.repository.removeprefix("file://"))
+            for dep in dependencies if dep.repository.startswith("file://")]
 
 
 def _declared(chart: Path, root: Path) -> list[Dependency]:

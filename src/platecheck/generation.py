@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from platecheck.batch import Batch
-from platecheck.chartfile import declared
+from platecheck.chartfile import local_dependencies
 from platecheck.discover import Discovery, file_head, names_argo_kind
 from platecheck.errors import PlatecheckError
 from platecheck.generated import (
@@ -106,13 +106,9 @@ def _chart_names_argo_kinds(chart: Path, root: Path, seen: frozenset[Path] = fro
     may."""
     if _names_argo_kinds(chart) or any((chart / "charts").glob("*.tgz")):
         return True
-    for dependency in declared(chart, root):
-        if dependency.repository.startswith("file://"):
-            local = (chart / dependency.repository.removeprefix("file://")).resolve()
-            if local not in seen and local.is_dir() and local.is_relative_to(root.resolve()) \
-                    and _chart_names_argo_kinds(local, root, seen | {local}):
-                return True
-    return False
+    return any(local not in seen and local.is_dir() and local.is_relative_to(root.resolve())
+               and _chart_names_argo_kinds(local, root, seen | {local})
+               for local in local_dependencies(chart, root))
 
 
 def _names_argo_kinds(directory: Path) -> bool:

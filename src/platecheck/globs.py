@@ -52,6 +52,14 @@ def gobwas_regex(pattern: str, separators: str = "") -> re.Pattern[str] | None:
     """gobwas/glob's pattern as a regular expression (``*`` any run of characters but the
     separators, ``**`` any run, ``?``, ``[...]``/``[!...]``, ``{a,b}``, ``\\`` escaping);
     None for a pattern gobwas refuses to compile (then it matches nothing)."""
+    text = _translated_glob(pattern, separators)
+    return None if text is None else re.compile(text, re.DOTALL)
+
+
+def _translated_glob(pattern: str, separators: str, go: bool = False) -> str | None:
+    """gobwas/glob's ``pattern`` as the text of a regular expression; with ``go``, Go's
+    ``path.Match``'s (no ``**`` nor ``{a,b}``, ``[^...]`` negating, a class may not start
+    with ``-`` or ``]``). None for a pattern that does not compile."""
     one = f"[^{re.escape(separators)}]" if separators else "."
     out, index, depth = [], 0, 0
     while index < len(pattern):
@@ -63,18 +71,19 @@ def gobwas_regex(pattern: str, separators: str = "") -> re.Pattern[str] | None:
             out.append(re.escape(pattern[index]))
             index += 1
         elif char == "*":
-            double = pattern.startswith("*", index)
+            double = not go and pattern.startswith("*", index)
             index += double
             out.append(".*" if double else one + "*")
         elif char == "?":
             out.append(one)
         elif char == "[":
             end = _class_end(pattern, index)
-            if end is None:
+            if end is None or go and pattern.startswith(("-", "]"), index + pattern.startswith(
+                    "^", index)):
                 return None
-            out.append(_class(pattern[index:end], "!"))
+            out.append(_class(pattern[index:end], "^" if go else "!"))
             index = end + 1
-        elif char == "{":
+        elif char == "{" and not go:
             depth += 1
             out.append("(?:")
         elif char == "," and depth:
@@ -84,7 +93,7 @@ def gobwas_regex(pattern: str, separators: str = "") -> re.Pattern[str] | None:
             out.append(")")
         else:
             out.append(re.escape(char))
-    return None if depth else re.compile("".join(out), re.DOTALL)
+    return None if depth else "".join(out)
 
 
 def _class_end(pattern: str, start: int) -> int | None:
@@ -118,27 +127,8 @@ def _class(body: str, negation: str) -> str:
 def go_match(pattern: str, name: str) -> bool:
     """Go's ``filepath.Match`` (``*`` and ``?`` not crossing ``/``, ``[...]``/``[^...]``,
     ``\\`` escaping); a malformed pattern matches nothing, as Argo CD takes its error."""
-    out, index = [], 0
-    while index < len(pattern):
-        char = pattern[index]
-        index += 1
-        if char == "\\":
-            if index == len(pattern):
-                return False
-            out.append(re.escape(pattern[index]))
-            index += 1
-        elif char in "*?":
-            out.append("[^/]*" if char == "*" else "[^/]")
-        elif char == "[":
-            end = _class_end(pattern, index)
-            if end is None or pattern.startswith(("-", "]"), index + pattern.startswith(
-                    "^", index)):
-                return False
-            out.append(_class(pattern[index:end], "^"))
-            index = end + 1
-        else:
-            out.append(re.escape(char))
-    return re.fullmatch("".join(out), name, re.DOTALL) is not None
+    text = _translated_glob(pattern, "/", go=True)
+    return text is not None and re.fullmatch(text, name, re.DOTALL) is not None
 
 
 def glob_match(pattern: str, value: str, separators: str = "") -> bool:

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
-from platecheck.chartfile import declared
+from platecheck.chartfile import local_dependencies
 from platecheck.discover import Discovery, rel_path, top_level_charts
 from platecheck.errors import PlatecheckError
 from platecheck.model import RenderTarget
@@ -100,17 +100,9 @@ def _depended_on(planner: Planner, chart: Path, chart_dirs: Sequence[Path]) -> b
     """Whether another chart of ``chart_dirs`` declares ``chart`` as a ``file://``
     dependency (Chart.yaml, or requirements.yaml of apiVersion v1 charts)."""
     wanted = resolve(chart)
-    for directory in chart_dirs:
-        try:
-            dependencies = declared(directory, planner.root)
-        except PlatecheckError:
-            continue  # (its error is the chart's, met when it is planned)
-        if resolve(directory) != wanted and any(
-                dep.repository.startswith("file://")
-                and resolve(directory / dep.repository[len("file://"):]) == wanted
-                for dep in dependencies):
-            return True
-    return False
+    return any(resolve(directory) != wanted
+               and wanted in local_dependencies(directory, planner.root)
+               for directory in chart_dirs)
 
 
 def _chart_name(planner: Planner, directory: Path) -> str | None:

@@ -16,7 +16,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from platecheck.appset import TEMPLATE_ACTION, any_value_action, template_path_globs
-from platecheck.chartfile import as_helm_reads, declared
+from platecheck.chartfile import as_helm_reads, local_dependencies
 from platecheck.discover import raw_at, rel_path, source_directories
 from platecheck.errors import PlatecheckError
 from platecheck.globs import path_match
@@ -100,7 +100,7 @@ def undeployed_charts(directories: Sequence[Path], root: Path,
     deployed |= _dependencies(deployed, root, set(charts))
     # one named renders its own file:// dependencies: it says they are unchecked too
     deployed |= {dependency for d in candidates if d not in deployed
-                 for dependency in _local_dependencies(d, root)}
+                 for dependency in local_dependencies(d, root)}
     return tuple(sorted(
         f"{charts[d]}/Chart.yaml" if charts[d] != "." else "Chart.yaml" for d in candidates
         if d not in deployed and (_metadata(d, root) or {}).get("type") != "library"))
@@ -281,19 +281,10 @@ def _dependencies(deployed: set[Path], root: Path, charts: set[Path]) -> set[Pat
     todo = list(deployed)
     while todo:
         directory = todo.pop()
-        for dependency in _local_dependencies(directory, root):
+        for dependency in local_dependencies(directory, root):
             if dependency in charts and dependency not in deployed | found:
                 found.add(dependency)
                 todo.append(dependency)
     return found
 
 
-def _local_dependencies(directory: Path, root: Path) -> list[Path]:
-    """The charts ``directory`` depends on through ``file://`` (Chart.yaml's, or an
-    apiVersion v1 chart's requirements.yaml's): helm renders them into it."""
-    try:
-        dependencies = declared(directory, root)
-    except PlatecheckError:
-        return []  # (the chart's own finding says why)
-    return [resolve(directory / dep.repository.removeprefix("file://"))
-            for dep in dependencies if dep.repository.startswith("file://")]
