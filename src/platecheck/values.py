@@ -40,14 +40,8 @@ class Layer:
     sets: KeyPath | None = None  # a parameter: ``data`` holds one value, at this key path
 
     def origin(self, path: KeyPath) -> Origin:
-        probe = path
-        while probe:
-            if probe in self.places:
-                return self.places[probe]
-            if probe in self.lines:
-                return Origin(self.file, self.lines[probe])
-            probe = probe[:-1]
-        return Origin(self.file, self.line)
+        """Where the longest prefix of ``path`` this layer knows is written."""
+        return self.origins_along(path)[-1] if path else Origin(self.file, self.line)
 
     def origins_along(self, path: KeyPath) -> list[Origin]:
         """``origin`` of each prefix of ``path``, shortest first, in one walk down (a walk
