@@ -335,3 +335,32 @@ def test_namespaces_the_environments_rules_do_not_allow_are_proposed_by_name(
         "prod": ["*-prod", "prod", "shop"], "stg": ["*-stg", "shop", "stg"]}
     report = engine.lint(tmp_path, cache_dir=tmp_path.parent / "cache")
     assert [f.message for f in report.findings if f.policy == "argocd-application"] == []
+
+
+def test_an_environment_moved_ahead_keeps_the_others_name_rules(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``cache-prod`` labelled staging would be caught by production's ``*-prod`` name rule:
+    staging is put ahead of production instead of dropping that rule, which would also stop
+    it stripping ``-prod`` from ``web-prod`` and ``api-prod`` (they would not pair with
+    ``web-stg`` and ``api-stg``)."""
+    from synthetic import application
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n")
+    (tmp_path / "apps").mkdir()
+    for name, env, namespace in (("web-prod", "prod", "web-prod"), ("api-prod", "prod", "api-prod"),
+                                 ("web-stg", "staging", "web-stg"),
+                                 ("api-stg", "staging", "api-stg"),
+                                 ("cache-prod", "staging", "cache-stg")):
+        (tmp_path / "apps" / f"{name}.yaml").write_text(application(name, "web", namespace).replace(
+            "  namespace: argocd\n", f"  namespace: argocd\n  labels: {{env: {env}}}\n", 1))
+    assert main(["init", str(tmp_path)]) == 0
+    shown = sorted(line.split(" -> ")[1] for line in capsys.readouterr().out.splitlines()
+                   if " -> " in line)
+    assert shown == ["prod/api", "prod/web", "stg/api", "stg/cache-prod", "stg/web"]
+    written = yaml.safe_load((tmp_path / "policies" / "platecheck.yaml").read_text())
+    assert list(written["environments"]) == ["stg", "prod"]
+    assert written["environments"]["prod"]["match"]["names"] == ["*-prod"]
+    assert _targets(tmp_path, "apps") == shown

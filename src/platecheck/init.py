@@ -58,6 +58,7 @@ class _Proposal:
     labels: dict[str, set[str]] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)  # name globs, e.g. "*-production"
     namespaces: set[str] = field(default_factory=set)
+    rank: int = 0  # below 0: moved ahead of the environments whose rules caught its Applications
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,7 @@ def _propose(apps: Sequence[Application]) -> tuple[dict[str, _Proposal], dict[in
 
 def _ordered(proposals: dict[str, _Proposal]) -> list[_Proposal]:
     return sorted(proposals.values(),
-                  key=lambda p: (not p.production, _ORDER.index(p.name)
+                  key=lambda p: (p.rank, not p.production, _ORDER.index(p.name)
                                  if p.name in _ORDER else len(_ORDER), p.name))
 
 
@@ -158,35 +159,52 @@ def _rules(proposal: _Proposal) -> EnvironmentConfig:
         namespaces=tuple(sorted(proposal.namespaces)), names=tuple(sorted(proposal.names))))
 
 
+def _misplaced(proposals: dict[str, _Proposal], apps: Sequence[Application],
+               intended: dict[int, str]) -> list[tuple[int, str]]:
+    """The Applications the rules put in another environment than their own, by index, with
+    the environment that takes each."""
+    environments = [_rules(p) for p in _ordered(proposals)]
+    wrong = []
+    for index, app in enumerate(apps):
+        wanted = intended.get(index)
+        match = next((e for e in environments
+                      if e.matches(app.name, app.labels, app.destination_namespace)), None)
+        if wanted is not None and match is not None and match.name != wanted:
+            wrong.append((index, match.name))
+    return wrong
+
+
 def _settle(proposals: dict[str, _Proposal], apps: Sequence[Application],
             intended: dict[int, str]) -> None:
-    """Drop the rules that put an Application in another environment than its own (a
-    ``*-prod`` namespace rule would catch ``lost-stg`` deployed to ``lost-prod``): the
-    weakest first, namespace then name then label."""
+    """Resolve the rules that put an Application in another environment than its own (a ``*-prod``
+    namespace rule would catch ``lost-stg`` deployed to ``lost-prod``): first by putting its own
+    environment ahead of the one that took it, when that one is some Application's own and the
+    move places more Applications right; else by dropping the weakest rule that took it,
+    namespace then name then label (a dropped name rule no longer strips the environment from
+    app names)."""
     for _ in range(len(apps) * 3 + 1):
-        changed = False
-        environments = [_rules(p) for p in _ordered(proposals)]
-        for index, app in enumerate(apps):
-            wanted = intended.get(index)
-            match = next((e for e in environments
-                          if e.matches(app.name, app.labels, app.destination_namespace)), None)
-            if wanted is None or match is None or match.name == wanted:
-                continue
-            wrong = proposals[match.name]
-            namespace = app.destination_namespace or ""
-            hits = [g for g in wrong.namespaces if matches(namespace, g)]
-            if hits:
-                wrong.namespaces.difference_update(hits)
-            elif matches_any(app.name, wrong.names):
-                wrong.names.difference_update(g for g in list(wrong.names)
-                                              if matches(app.name, g))
-            else:
-                for values in wrong.labels.values():
-                    values.difference_update(set(app.labels.values()))
-            changed = True
-            break
-        if not changed:
+        misplaced = _misplaced(proposals, apps, intended)
+        if not misplaced:
             return
+        index, taken = misplaced[0]
+        app, wrong, own = apps[index], proposals[taken], proposals[intended[index]]
+        kept = own.rank
+        own.rank = min(own.rank, wrong.rank - 1)
+        # an environment no Application is in (its rules come from another's namespace)
+        # is not kept by moving the others ahead of it
+        if taken in intended.values() \
+                and len(_misplaced(proposals, apps, intended)) < len(misplaced):
+            continue
+        own.rank = kept
+        namespace = app.destination_namespace or ""
+        hits = [g for g in wrong.namespaces if matches(namespace, g)]
+        if hits:
+            wrong.namespaces.difference_update(hits)
+        elif matches_any(app.name, wrong.names):
+            wrong.names.difference_update(g for g in list(wrong.names) if matches(app.name, g))
+        else:
+            for values in wrong.labels.values():
+                values.difference_update(set(app.labels.values()))
 
 
 def _flow(items: Iterable[str]) -> str:
