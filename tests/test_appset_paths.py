@@ -48,12 +48,13 @@ def _set(path: str, generators: Any) -> dict[str, Any]:
     # a files generator's path is the directory of the file it found
     ("{{path}}/apps", [{"git": {"files": [{"path": "envs/*/config.json"}]}}], ["envs/*/apps"]),
     ("{{.path.path}}", [{"git": {"files": [{"path": "config.json"}]}}], ["."]),
+    ("{{.path.path}}", [{"git": {"files": [{"path": "apps/*.yaml"}]}}], ["apps", "apps/*"]),
     ("", [], ["."]),
     ("{{.app.path.path}}", [{"git": {"pathParamPrefix": "app",
                                      "directories": [{"path": "svc/*"}]}}], ["svc/*"]),
 ])
 def test_template_path_globs(path: str, generators: Any, globs: list[str]) -> None:
-    assert template_path_globs(_set(path, generators), path) == globs
+    assert [g.pattern for g in template_path_globs(_set(path, generators), path)] == globs
 
 
 @pytest.mark.parametrize(("path", "generators", "excluded"), [
@@ -73,7 +74,8 @@ def test_template_path_globs(path: str, generators: Any, globs: list[str]) -> No
 ])
 def test_the_directories_a_git_generator_excludes(path: str, generators: Any,
                                                   excluded: list[str]) -> None:
-    assert template_path_globs(_set(path, generators), path, excluded=True) == excluded
+    assert [g.pattern for g in template_path_globs(_set(path, generators), path,
+                                                   excluded=True)] == excluded
 
 
 def test_an_application_in_a_directory_the_generator_excludes_is_not_reached(
@@ -440,12 +442,16 @@ def test_a_chart_an_unexpanded_set_deploys_is_not_linted_on_its_own(tmp_path: Pa
 def test_a_set_path_pathlib_refuses_names_no_directory(tmp_path: Path) -> None:
     """The directories a set's path pattern names for its kustomizations' Applications: an
     absolute pattern (pathlib refuses it) names none, ``.`` the repository."""
+    from platecheck.appset import PathGlob
     from platecheck.engine import _globbed
 
-    (tmp_path / "apps").mkdir()
-    assert _globbed(tmp_path, "/etc") == []
-    assert _globbed(tmp_path, ".") == [tmp_path]
-    assert _globbed(tmp_path, "a*") == [tmp_path / "apps"]
+    (tmp_path / "apps" / "media" / "radarr").mkdir(parents=True)
+    assert _globbed(tmp_path, PathGlob("/etc")) == []
+    assert _globbed(tmp_path, PathGlob(".")) == [tmp_path]
+    assert _globbed(tmp_path, PathGlob("a*")) == [tmp_path / "apps"]
+    # a files generator's: any depth below the names before the wildcard
+    assert _globbed(tmp_path, PathGlob("apps/**", deep=True)) == [
+        tmp_path / "apps" / "media", tmp_path / "apps" / "media" / "radarr"]
 
 
 def test_two_elements_of_one_list_set_making_one_name_are_refused_by_argo_cd(
@@ -503,3 +509,55 @@ def test_a_list_element_with_no_name_is_refused_alone(tmp_path: Path, rendered: 
     assert [(t.id, t.rendered_here) for t in report.targets if t.application is not None
             and t.application.name != "root"] == [("default/web-dev", True)]
     assert report.exit_code == 2
+
+
+@pytest.mark.parametrize(("files", "directory", "matched"), [
+    # git ls-files matches a files generator's pattern across "/" (Argo CD's default globbing)
+    ("apps/**/config.yaml", "apps/media/radarr", True),
+    ("apps/*/config.yaml", "apps/media/radarr", True),
+    ("apps/*/config.yaml", "apps", False),
+    ("apps/*/config.yaml", "other/media", False),
+    ("apps/*.yaml", "apps/web/prod", True),
+    ("apps/config.yaml", "apps/web", False),
+])
+def test_a_files_generator_pattern_names_directories_at_any_depth(
+        files: str, directory: str, matched: bool) -> None:
+    globs = template_path_globs(_set("{{.path.path}}", [{"git": {"files": [{"path": files}]}}]),
+                                "{{.path.path}}")
+    assert any(g.matches(directory) for g in globs) is matched
+
+
+def test_a_kustomization_a_files_generator_finds_below_a_doublestar_is_deployed(
+        tmp_path: Path) -> None:
+    """``path: apps/**/config.yaml`` finds ``apps/media/radarr/config.yaml``: the
+    Application generated for it builds ``apps/media/radarr``, which is not undeployed."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "argocd/appset.yaml": """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata: {name: selfhosted, namespace: argocd}
+spec:
+  goTemplate: true
+  generators:
+    - git:
+        repoURL: https://git.example.com/repo.git
+        revision: HEAD
+        files:
+          - path: apps/**/config.yaml
+  template:
+    metadata: {name: '{{.path.basename}}'}
+    spec:
+      project: default
+      source: {repoURL: https://git.example.com/repo.git, path: '{{.path.path}}'}
+      destination: {server: https://kubernetes.default.svc, namespace: media}
+""",
+        "apps/media/radarr/config.yaml": "name: radarr\n",
+        "apps/media/radarr/kustomization.yaml": "resources: [cm.yaml]\n",
+        "apps/media/radarr/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: r}\n",
+        "other/kustomization.yaml": "resources: [cm.yaml]\n",
+        "other/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: o}\n",
+    })
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(f.file for f in report.findings
+                  if f.policy == "undeployed-kustomization") == ["other/kustomization.yaml"]

@@ -17,14 +17,17 @@ Any ApplicationSet whose template holds a string where its CRD types the field o
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import json
 import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from platecheck.errors import PlatecheckError
+from platecheck.globs import path_match
 from platecheck.model import KeyPath
 from platecheck.yamlio import Document
 
@@ -69,26 +72,47 @@ def _prefixes(value: Any) -> Iterator[str]:
 TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # a template action, over lines too
 
 
+@dataclass(frozen=True)
+class PathGlob:
+    """A directory an ApplicationSet's template source path may name: ``pattern`` matched as
+    Go's ``path.Match`` (``*`` one name, as a git directories generator matches), or with
+    ``deep`` as ``git ls-files`` matches a git files generator's pattern, whose directory it
+    is (``*`` any names, ``/`` included: Argo CD's default file globbing)."""
+
+    pattern: str
+    deep: bool = False
+
+    def matches(self, directory: str) -> bool:
+        if not self.deep:
+            return path_match(self.pattern, directory)
+        return _deep_regex(self.pattern.strip("/")).match(directory.strip("/")) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _deep_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile(fnmatch.translate(pattern))
+
+
 def template_path_globs(app_set: Mapping[str, Any], path: str, excluded: bool = False
-                        ) -> list[str]:
+                        ) -> list[PathGlob]:
     """The directories an ApplicationSet's template source ``path`` may name, as globs
     (``*``: any name): a git directories generator's path (``{{path}}``, ``{{.path.path}}``)
     its directories' patterns that are not excluded (a files generator's, the directories of
-    its files' patterns), any other action any name. With ``excluded``, those its
-    directories generators exclude (``exclude: true``: no Application is generated for a
-    directory one matches, whatever else matches it); none when the path names no
-    generator's path."""
+    its files' patterns, any depth where they hold a wildcard), any other action any name.
+    With ``excluded``, those its directories generators exclude (``exclude: true``: no
+    Application is generated for a directory one matches, whatever else matches it); none
+    when the path names no generator's path."""
     spec = app_set.get("spec")
     directories = sorted(set(_git_directories(spec, excluded))) \
         if isinstance(spec, Mapping) else []
     action = _path_action(spec)
     if excluded and not (directories and action.search(path)):
         return []
-    paths = [path]
+    paths = [(path, False)]
     if directories and action.search(path):
         # (a function as the replacement: a pattern's backslashes are no group references)
-        paths = [action.sub(_literally(d.strip("/")), path) for d in directories]
-    return [TEMPLATE_ACTION.sub("*", p).strip("/") or "." for p in paths]
+        paths = [(action.sub(_literally(d.strip("/")), path), deep) for d, deep in directories]
+    return [PathGlob(TEMPLATE_ACTION.sub("*", p).strip("/") or ".", deep) for p, deep in paths]
 
 
 def any_value_action(app_set: Mapping[str, Any], path: str) -> bool:
@@ -101,15 +125,20 @@ def any_value_action(app_set: Mapping[str, Any], path: str) -> bool:
         is not None
 
 
+_WILDCARD = re.compile(r"[*?\[]")
+
+
 def _literally(text: str) -> Callable[[re.Match[str]], str]:
     return lambda _: text
 
 
-def _git_directories(value: Any, excluded: bool = False) -> Iterator[str]:
+def _git_directories(value: Any, excluded: bool = False) -> Iterator[tuple[str, bool]]:
     """The ``directories`` paths of the git generators in ``value`` (matrix and merge
     generators nest theirs), but those marked ``exclude``, and the directories of their
-    ``files`` paths (a files generator's ``path`` is the directory of the file it found);
-    with ``excluded``, the ``directories`` paths marked ``exclude`` alone."""
+    ``files`` paths (a files generator's ``path`` is the directory of the file it found; true
+    beside one with a wildcard, which ``git ls-files`` matches across ``/``, so that a
+    wildcard in the file's name finds files in directories below too); with
+    ``excluded``, the ``directories`` paths marked ``exclude`` alone."""
     if isinstance(value, Mapping):
         git = value.get("git")
         for key in ("directories",) if excluded else ("directories", "files"):
@@ -118,7 +147,13 @@ def _git_directories(value: Any, excluded: bool = False) -> Iterator[str]:
                 path = entry.get("path") if isinstance(entry, Mapping) else None
                 if isinstance(path, str) and (entry.get("exclude") is True) == excluded \
                         and not TEMPLATE_ACTION.search(path):
-                    yield path if key == "directories" else posixpath.dirname(path) or "."
+                    if key == "directories":
+                        yield path, False
+                        continue
+                    head, name = posixpath.split(path)
+                    yield head or ".", _WILDCARD.search(path) is not None
+                    if _WILDCARD.search(name):  # a file below: ``apps/*.yaml``, apps/web/a.yaml
+                        yield posixpath.join(head, "*"), True
         for item in value.values():
             yield from _git_directories(item, excluded)
     elif isinstance(value, list):

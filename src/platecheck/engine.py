@@ -12,9 +12,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from platecheck import changed, crds, schema_problems, yamlio
 from platecheck.batch import Batch
@@ -68,6 +69,9 @@ from platecheck.sandbox import prepare, resume
 from platecheck.sourcetype import kustomization_file
 from platecheck.undeployed import covered, undeployed
 from platecheck.yamlio import read_text
+
+if TYPE_CHECKING:
+    from platecheck.appset import PathGlob
 
 PathArg = str | os.PathLike[str] | Sequence[str | os.PathLike[str]]
 
@@ -339,7 +343,6 @@ def _set_links(found: Discovery, by_file: Mapping[Path, list[Application]]) -> l
     a git generator, any name for another action): the Applications Argo CD generates build
     them."""
     from platecheck.appset import template_path_globs
-    from platecheck.globs import path_match
     from platecheck.kustomize_tree import listed_files
 
     root = resolve(found.root)
@@ -349,12 +352,11 @@ def _set_links(found: Discovery, by_file: Mapping[Path, list[Application]]) -> l
             if source.chart or not source.path:
                 continue
             excluded = template_path_globs(app_set.raw, source.path, excluded=True)
-            for pattern in template_path_globs(app_set.raw, source.path):
-                for directory in _globbed(root, pattern):
+            for glob in template_path_globs(app_set.raw, source.path):
+                for directory in _globbed(root, glob):
                     if directory.is_dir() and resolve(directory).is_relative_to(root) \
                             and kustomization_file(directory) and not any(
-                                path_match(glob, rel_path(directory, root))
-                                for glob in excluded):
+                                e.matches(rel_path(directory, root)) for e in excluded):
                         links += [AppChild((app_set.file, app_set.line), index,
                                            (child.file, child.line))
                                   for path in sorted(listed_files(directory, root))
@@ -362,14 +364,23 @@ def _set_links(found: Discovery, by_file: Mapping[Path, list[Application]]) -> l
     return links
 
 
-def _globbed(root: Path, pattern: str) -> list[Path]:
-    """The paths under ``root`` that a set's path ``pattern`` names (none for a pattern
-    pathlib refuses: an absolute one, say)."""
-    if pattern in ("", "."):
+_WILDCARD = re.compile(r"[*?\[]")
+
+
+def _globbed(root: Path, glob: PathGlob) -> list[Path]:
+    """The paths under ``root`` that a set's path ``glob`` names (none for a pattern
+    pathlib refuses: an absolute one, say); a deep one's, the directories below the names
+    before its first wildcard that it matches."""
+    if glob.pattern in ("", "."):
         return [root]
     try:
-        return sorted(root.glob(pattern))
-    except (ValueError, NotImplementedError, OSError):
+        if not glob.deep:
+            return sorted(root.glob(glob.pattern))
+        names = glob.pattern.split("/")
+        fixed = next(i for i, name in enumerate(names) if _WILDCARD.search(name))
+        base = root.joinpath(*names[:fixed])
+        return sorted(d for d in base.glob("**") if glob.matches(rel_path(d, root)))
+    except (ValueError, NotImplementedError, OSError, StopIteration):
         return []
 
 

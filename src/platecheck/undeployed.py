@@ -131,10 +131,13 @@ def _source_patterns(applications: Iterable[Application], root: Path,
                     here(source) or TEMPLATE_ACTION.search(source.repo_url)):  # (a set's: any)
                 continue
             found = plugins if index is not None and _plugin(app, index) else patterns
-            excluded = tuple(template_path_globs(app.raw, source.path, excluded=True))
+            excluded = tuple(g.pattern for g in template_path_globs(app.raw, source.path,
+                                                                    excluded=True))
             deep = any_value_action(app.raw, source.path)
-            for path in template_path_globs(app.raw, source.path):
-                found.add((str(PurePosixPath(path)) if path else ".", excluded, deep))
+            for glob in template_path_globs(app.raw, source.path):
+                path = glob.pattern
+                found.add((str(PurePosixPath(path)) if path else ".", excluded,
+                           deep or glob.deep))
                 if path and not _WILDCARD.search(path):
                     real = resolve(root / path)
                     if real.is_relative_to(top):

@@ -56,13 +56,14 @@ What:
       app-of-apps deploys, with the Applications its list makes; one platecheck does not expand
       reaches the Applications in the directories its template's path may name: a template
       action any name, a git directories generator's path its patterns, one level each as Go's
-      ``path.Match``, but those its ``exclude: true`` entries match), and every app-of-apps
-      directory holds at least one Application. An app-of-apps is a directory source holding
-      Applications, or a source whose render (a kustomization, a chart) outputs Applications: it
-      reaches those of the repository's files it outputs, not a file beside them its
-      kustomization does not list (a kustomization that does not build, or a config management
-      plugin's directory holding one: the files it lists; a plugin's other directory: the files
-      below it);
+      ``path.Match``, a git files generator's path the directories of its files' pattern, any
+      depth as ``git ls-files`` matches it, but those its ``exclude: true`` entries match), and
+      every app-of-apps directory holds at least one Application. An app-of-apps is a directory
+      source holding Applications, or a source whose render (a kustomization, a chart) outputs
+      Applications: it reaches those of the repository's files it outputs, not a file beside
+      them its kustomization does not list (a kustomization that does not build, or a config
+      management plugin's directory holding one: the files it lists; a plugin's other directory:
+      the files below it);
     - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
       version, not ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``; Argo CD
       refuses one without any;
@@ -135,11 +136,11 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-from platecheck.appset import TEMPLATE_ACTION, template_path_globs
+from platecheck.appset import TEMPLATE_ACTION, PathGlob, template_path_globs
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
-from platecheck.globs import matches_any, path_match
+from platecheck.globs import matches_any
 from platecheck.helmargs import valid_namespace
 from platecheck.manifest_lines import kind_pattern, list_item, template_walk
 from platecheck.manifests import DirectoryOptions
@@ -277,15 +278,15 @@ def _recurses(source: Source) -> bool:
     return DirectoryOptions.of({"directory": source.directory}).recurse
 
 
-def _in_directory(file: str, globs: Sequence[str], options: DirectoryOptions,
-                  excluded: Sequence[str] = ()) -> bool:
-    """Whether a directory source at one of ``globs`` (Go's ``path.Match``), not at one of
-    ``excluded``, reads ``file``: in that directory (or below it, recursing), as its include
-    and exclude choose."""
+def _in_directory(file: str, globs: Sequence[PathGlob], options: DirectoryOptions,
+                  excluded: Sequence[PathGlob] = ()) -> bool:
+    """Whether a directory source at one of ``globs``, not at one of ``excluded``, reads
+    ``file``: in that directory (or below it, recursing), as its include and exclude
+    choose."""
     path = PurePosixPath(file)
     for place in path.parents if options.recurse else [path.parent]:
-        if not any(path_match(glob, str(place)) for glob in globs) or any(
-                path_match(glob, str(place)) for glob in excluded):
+        if not any(glob.matches(str(place)) for glob in globs) or any(
+                glob.matches(str(place)) for glob in excluded):
             continue
         if options.chooses(file if str(place) == "." else path.relative_to(place).as_posix()):
             return True

@@ -6,35 +6,36 @@ What:
     (or into: a config management plugin's directory holding it, the only source that may build
     what lies below its path; an ApplicationSet's path with its template actions as wildcards,
     or the one its ``templatePatch`` writes, a git directories generator's path as its
-    directories' patterns, one name each as Go's ``path.Match``, but those its ``exclude: true``
-    entries match; a source of another repository deploys that one's files) renders nowhere, so
-    no other policy judged it: one finding at its ``Chart.yaml``. A source path that is a
-    symbolic link deploys the directory it leads to. A chart elsewhere in a chart's directory
-    (``app/extra/``) is named too, even when ``app`` is deployed: helm renders a chart's
-    ``templates/`` and the subcharts of its ``charts/``, nothing else of it. Not named: a
-    subchart in another chart's ``charts/`` (it renders with its parent), a ``file://``
-    dependency of a deployed chart (and theirs in turn) or of a chart named (it renders with
-    it), a library chart (``type: library``), a chart vendored for kustomize's ``helmCharts``
-    (``charts/<name>`` or, for an entry with a version, ``charts/<name>-<version>/<name>``
-    beside a kustomization, or under its ``helmGlobals.chartHome`` or a
-    ``HelmChartInflationGenerator``'s ``chartHome``, or one a link there leads to: every build
-    of it, an overlay's too, renders it), a chart given as a path of its own, and every chart in
-    chart mode (a repository without Applications, where each top-level chart is linted) until a
-    chart's renders generate Applications: from then on, a chart linted in chart mode that
-    generates none and that none of them deploys is named, as beside Application files. A run of
-    some environments only (``--env``) names none: the Applications other environments' charts
-    generate were not rendered; nor does a run where a chart whose templates name Argo CD's API
-    group failed to render (a remote dependency not vendored, say), or an Application file could
-    not be read: what they deploy is not known. A chart no Application deploys that may itself
-    write Applications (a template writes an Application or ApplicationSet kind, or a values
-    file describes Application sources, as those of argo-helm's argocd-apps do) is taken for a
-    root installed by hand (a bootstrap of Argo CD): only such charts are named then, and no
-    kustomization, as what they deploy is not known; the finding says how many other charts and
-    kustomizations no Application here deploys it leaves unnamed (and unchecked). In chart mode,
-    a chart's ``values-<name>.yaml`` whose name is no configured environment's and that no
-    environment's rules match (``values-dev.yaml`` with the environments ``prod`` and ``stg``)
-    renders nowhere either: one finding per such name, at its first file, counting the charts'
-    others.
+    directories' patterns, one name each as Go's ``path.Match``, a git files generator's path
+    the directories of its files' pattern, any depth as ``git ls-files`` matches it, but those
+    its ``exclude: true`` entries match; a source of another repository deploys that one's
+    files) renders nowhere, so no other policy judged it: one finding at its ``Chart.yaml``. A
+    source path that is a symbolic link deploys the directory it leads to. A chart elsewhere in
+    a chart's directory (``app/extra/``) is named too, even when ``app`` is deployed: helm
+    renders a chart's ``templates/`` and the subcharts of its ``charts/``, nothing else of it.
+    Not named: a subchart in another chart's ``charts/`` (it renders with its parent), a
+    ``file://`` dependency of a deployed chart (and theirs in turn) or of a chart named (it
+    renders with it), a library chart (``type: library``), a chart vendored for kustomize's
+    ``helmCharts`` (``charts/<name>`` or, for an entry with a version,
+    ``charts/<name>-<version>/<name>`` beside a kustomization, or under its
+    ``helmGlobals.chartHome`` or a ``HelmChartInflationGenerator``'s ``chartHome``, or one a
+    link there leads to: every build of it, an overlay's too, renders it), a chart given as a
+    path of its own, and every chart in chart mode (a repository without Applications, where
+    each top-level chart is linted) until a chart's renders generate Applications: from then on,
+    a chart linted in chart mode that generates none and that none of them deploys is named, as
+    beside Application files. A run of some environments only (``--env``) names none: the
+    Applications other environments' charts generate were not rendered; nor does a run where a
+    chart whose templates name Argo CD's API group failed to render (a remote dependency not
+    vendored, say), or an Application file could not be read: what they deploy is not known. A
+    chart no Application deploys that may itself write Applications (a template writes an
+    Application or ApplicationSet kind, or a values file describes Application sources, as those
+    of argo-helm's argocd-apps do) is taken for a root installed by hand (a bootstrap of Argo
+    CD): only such charts are named then, and no kustomization, as what they deploy is not
+    known; the finding says how many other charts and kustomizations no Application here deploys
+    it leaves unnamed (and unchecked). In chart mode, a chart's ``values-<name>.yaml`` whose
+    name is no configured environment's and that no environment's rules match
+    (``values-dev.yaml`` with the environments ``prod`` and ``stg``) renders nowhere either: one
+    finding per such name, at its first file, counting the charts' others.
 
 Why:
     A bootstrap chart installed by hand (``helm install`` of an app-of-apps), an example or a

@@ -1,23 +1,23 @@
 """Kustomizations no Application deploys are named, not passed over in silence.
 
 What:
-    In a repository with Applications, platecheck builds the kustomizations they deploy, as
-    Argo CD builds them. A kustomization under the linted paths that no Application's source
-    of this repository points at (or into: a config management plugin's directory holding
-    it, the only source that may build what lies below its path; an ApplicationSet's path
-    with its template actions as wildcards, a git directories generator's path as its
-    directories' patterns, one name each as Go's ``path.Match``, but those its ``exclude:
-    true`` entries match; a source of another repository, ``path: .`` too, deploys that
-    one's files), and that no other kustomization lists as a
-    resource, base or component, is built nowhere, so no other policy judged what it
-    outputs: one finding at its kustomization file. When its build lists Application files
-    (a kustomization of Applications that a root outside the repository, or
+    In a repository with Applications, platecheck builds the kustomizations they deploy, as Argo
+    CD builds them. A kustomization under the linted paths that no Application's source of this
+    repository points at (or into: a config management plugin's directory holding it, the only
+    source that may build what lies below its path; an ApplicationSet's path with its template
+    actions as wildcards, a git directories generator's path as its directories' patterns, one
+    name each as Go's ``path.Match``, a git files generator's path the directories of its files'
+    pattern, any depth as ``git ls-files`` matches it, but those its ``exclude: true`` entries
+    match; a source of another repository, ``path: .`` too, deploys that one's files), and that
+    no other kustomization lists as a resource, base or component, is built nowhere, so no other
+    policy judged what it outputs: one finding at its kustomization file. When its build lists
+    Application files (a kustomization of Applications that a root outside the repository, or
     ``kubectl apply -k``, applies), the finding says how many: those files were checked as
-    written, not as the kustomization changes them (its patches, name prefixes, images).
-    A kustomization in a chart's directory is named even when the chart is deployed (helm
-    renders none of it). Not named: a ``kind: Component`` (it builds only where
-    one lists it), and every kustomization in chart mode or for a run of some environments
-    only (``--env``), as for ``undeployed-chart``.
+    written, not as the kustomization changes them (its patches, name prefixes, images). A
+    kustomization in a chart's directory is named even when the chart is deployed (helm renders
+    none of it). Not named: a ``kind: Component`` (it builds only where one lists it), and every
+    kustomization in chart mode or for a run of some environments only (``--env``), as for
+    ``undeployed-chart``.
 
 Why:
     A bootstrap installed by hand (``kubectl apply -k bootstrap/``), an overlay of a cluster
