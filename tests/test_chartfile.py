@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 import yaml
 
-from platecheck.chartfile import DEPENDENCY_FIELDS, as_helm_reads, written_key
+from platecheck.chartfile import (
+    DEPENDENCY_FIELDS,
+    Dependency,
+    as_helm_reads,
+    declared,
+    written_key,
+)
 from platecheck.discover import Discovery, load_chart
 from platecheck.engine import load_and_check
 from platecheck.policies import chart_metadata
@@ -85,3 +91,30 @@ def test_a_finding_points_at_the_key_helm_reads(tmp_path: Path) -> None:
     found = list(chart_metadata._metadata(chart, (repo / "web" / "Chart.yaml").read_bytes()))
     assert [(f.file, f.line) for f in found] == [("web/Chart.yaml", 4)]
     assert "'v3'" in found[0].message
+
+
+def test_requirements_yaml_is_read_over_chart_yaml_as_helm_reads_it(helm_bin: Path,
+                                                                     tmp_path: Path) -> None:
+    """Helm's loader decodes requirements.yaml into the chart's metadata whatever the
+    apiVersion: its dependencies replace Chart.yaml's, each entry over Chart.yaml's of its
+    index (``child`` keeps the repository of ``ghost``), and the chart renders with ``child``
+    vendored, ``ghost`` no dependency at all."""
+    repo = _repo(tmp_path, "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n"
+                 "  - name: ghost\n    version: 1.0.0\n"
+                 "    repository: https://charts.example.com\n  - name: gone\n"
+                 "    version: 2.0.0\n")
+    write_files(repo / "web", {
+        "requirements.yaml": "dependencies:\n  - name: child\n    version: 0.1.0\n",
+        "charts/child/Chart.yaml": "apiVersion: v2\nname: child\nversion: 0.1.0\n",
+        "charts/child/templates/cm.yaml":
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: child\n"})
+    listed = subprocess.run([str(helm_bin), "dependency", "list", str(repo / "web")],
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    assert [line.split()[:3] for line in listed[1:] if line.strip()] == [
+        ["child", "0.1.0", "https://charts.example.com"]]
+    assert declared(repo / "web", repo) == (Dependency(
+        "child", "https://charts.example.com", "web/requirements.yaml", 2, None, "0.1.0"),)
+    model, report = load_and_check(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted(r.name for rendered in model.rendered
+                  for r in rendered.resources) == ["child", "web"]

@@ -179,3 +179,54 @@ def test_a_chart_that_is_also_another_ones_dependency_reports_only_its_own_value
                  cache_dir=tmp_path / "cache", root=root)
     assert model.errors == ()
     assert sorted(rendered.target.id for rendered in model.rendered) == ["prod/a", "prod/b"]
+
+
+def _parent_and_child(root: Path, vendored: bool) -> tuple[Path, Path]:
+    """A chart ``c`` whose values.yaml sets ``child.replicas: two`` and its subchart
+    ``child`` with a schema wanting an integer: vendored in ``c/charts/``, or a ``file://``
+    dependency beside it, not vendored."""
+    (root / ".git").mkdir(parents=True)
+    parent = root / "c"
+    child = parent / "charts" / "child" if vendored else root / "child"
+    repository = "" if vendored else "    repository: file://../child\n"
+    for chart, name, extra, values in (
+            (parent, "c", "dependencies:\n  - name: child\n    version: 0.1.0\n" + repository,
+             "child:\n  replicas: two\n"),
+            (child, "child", "", "replicas: 1\n")):
+        (chart / "templates").mkdir(parents=True)
+        (chart / "Chart.yaml").write_text(f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+                                          + extra)
+        (chart / "templates" / "cm.yaml").write_text(
+            f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n")
+        (chart / "values.yaml").write_text(values)
+        (chart / "values-prod.yaml").write_text("{}\n")
+    (child / "values.schema.json").write_text(json.dumps(
+        {"properties": {"replicas": {"type": "integer"}}}))
+    return parent, child
+
+
+def test_a_file_dependencys_schema_is_validated_by_the_build_it_is_packed_by(
+        each_helm: Path, tmp_path: Path) -> None:
+    """A ``file://`` dependency that is not vendored is packed by helm dependency build with
+    its values.schema.json, as for Argo CD, and helm refuses the parent's values against it."""
+    parent, _ = _parent_and_child(tmp_path / "repo", vendored=False)
+    report = lint(parent, helm=each_helm, environments=["prod"], cache_dir=tmp_path / "cache")
+    assert [(e.policy, e.file, e.line) for e in report.errors] == [
+        ("could-not-check", "c/values.yaml", 2)]
+    assert report.errors[0].message.startswith(
+        "helm template failed: values don't meet the specifications of the schema(s) in the "
+        "following chart(s): child: - ")
+
+
+def test_a_subchart_rendered_on_its_own_too_keeps_its_schema_in_the_parents_render(
+        each_helm: Path, tmp_path: Path) -> None:
+    """A vendored subchart directory that is a target of its own: its own render leaves its
+    schema to platecheck, and the parent's render still has it, for helm to validate."""
+    root = tmp_path / "repo"
+    parent, child = _parent_and_child(root, vendored=True)
+    model = load([child, parent], helm=each_helm, environments=["prod"], jobs=1,
+                 cache_dir=tmp_path / "cache", root=root)
+    assert [(e.file, e.line) for e in model.errors] == [("c/values.yaml", 2)]
+    assert model.errors[0].message.startswith(
+        "helm template failed: values don't meet the specifications of the schema(s) in the "
+        "following chart(s): child: - ")

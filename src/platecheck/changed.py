@@ -190,7 +190,7 @@ def _chart_dirs(target: RenderTarget, root: Path) -> list[str]:
     if target.chart is None:
         return []
     dirs = [target.chart.rel]
-    # as helm reads them: Chart.yaml's, and an apiVersion v1 chart's requirements.yaml's (a
+    # as helm reads them: Chart.yaml's, or over it requirements.yaml's (a
     # chart known by its metadata alone, where it has no directory)
     repositories = [dep.repository for dep in declared(target.chart.path, root)] \
         if target.chart.path.is_dir() else [

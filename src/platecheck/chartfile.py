@@ -107,8 +107,8 @@ class Dependency:
 
 
 def declared(chart: Path, root: Path) -> tuple[Dependency, ...]:
-    """The dependencies ``chart`` declares (Chart.yaml, or requirements.yaml of apiVersion v1
-    charts), read once per run."""
+    """The dependencies ``chart`` declares, as helm reads them (Chart.yaml, and over it
+    requirements.yaml, whatever the apiVersion), read once per run."""
     return recall("declared", (chart, root), lambda: tuple(_declared(chart, root)))
 
 
@@ -125,7 +125,12 @@ def local_dependencies(chart: Path, root: Path) -> list[Path]:
 
 
 def _declared(chart: Path, root: Path) -> list[Dependency]:
-    result = []
+    """Helm's loader decodes requirements.yaml into the Chart.yaml it read, whatever the
+    apiVersion (pkg/chart/loader/load.go): a ``dependencies`` list there replaces
+    Chart.yaml's, each entry decoded over Chart.yaml's entry of its index, whose fields it
+    does not set stay."""
+    result: list[Dependency] = []
+    fields: list[dict[Any, Any] | None] = []
     for name in ("Chart.yaml", "requirements.yaml"):
         path = chart / name
         if not path.is_file():
@@ -136,9 +141,13 @@ def _declared(chart: Path, root: Path) -> list[Dependency]:
         key = written_key(data, "dependencies", False) if isinstance(data, dict) else None
         if key is None:
             continue
-        items = data[key]
-        for index, item in enumerate(items if isinstance(items, list) else []):
-            item = as_helm_reads(item, DEPENDENCY_FIELDS) if isinstance(item, dict) else None
+        items = data[key] if isinstance(data[key], list) else []
+        before, fields, result = fields, [], []
+        for index, written in enumerate(items):
+            base = (before[index] if index < len(before) else None) or {}
+            item = {**base, **as_helm_reads(written, DEPENDENCY_FIELDS)} \
+                if isinstance(written, dict) else None
+            fields.append(item)
             if item is not None and isinstance(item.get("name"), str):
                 alias, version = item.get("alias"), item.get("version")
                 result.append(Dependency(item["name"], str(item.get("repository") or ""), rel,

@@ -9,7 +9,8 @@ the repository is, its ``file://`` dependencies are copied into that tree too (s
 build`` runs on the copy, which checks versions and
 ``Chart.lock`` as it does for Argo CD. The checked repository is never written.
 A dependency from a chart repository or registry would need the network: it is one
-could-not-check error naming the dependency and the fix.
+could-not-check error naming the dependency and the fix, also when it is vendored but a
+``file://`` one is not (the build downloads every dependency with a repository again).
 """
 
 from __future__ import annotations
@@ -293,17 +294,26 @@ def sources(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
     result = []
     needed = missing(chart, root)
     remote = [dep for dep in needed if not dep.repository.startswith(_FILE)]
+    fix = f"run `helm dependency build {rel_path(chart, root)}` and commit charts/"
     if remote:  # every one named, at the first's line
-        named = ", ".join(repr(dep.name) + (f" from {dep.repository}" if dep.repository else "")
-                          for dep in remote)
-        verb = "is" if len(remote) == 1 else "are"
         raise PlatecheckError(
-            f"chart dependenc{'y' if len(remote) == 1 else 'ies'} {named} {verb} not in "
-            "charts/: platecheck renders offline and does not download "
-            f"{'it' if len(remote) == 1 else 'them'}; run `helm dependency build "
-            f"{rel_path(chart, root)}` and commit charts/", remote[0].file, remote[0].line)
+            f"{_named(remote)} not in charts/: platecheck renders offline and does not "
+            f"download {'it' if len(remote) == 1 else 'them'}; {fix}",
+            remote[0].file, remote[0].line)
     if not needed:
         return []
+    # the build makes charts/ anew: it downloads the vendored ones too (but one declaring no
+    # repository, which helm takes from charts/ as it is)
+    again = [dep for dep in declared(chart, root)
+             if dep.repository and not dep.repository.startswith(_FILE)]
+    if again:
+        local = ", ".join(repr(dep.name) for dep in needed)
+        raise PlatecheckError(
+            f"{_named(again)} in charts/, but helm dependency build, which Argo CD runs for "
+            f"{local} (file://, not in charts/), downloads "
+            f"{'it' if len(again) == 1 else 'them'} again: platecheck renders offline and "
+            f"does not download {'it' if len(again) == 1 else 'them'}; {fix}",
+            again[0].file, again[0].line)
     for dep in declared(chart, root):
         if not dep.repository.startswith(_FILE):
             continue
@@ -316,6 +326,14 @@ def sources(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
                                   "Chart.yaml", dep.file, dep.line)
         result.append((dep, directory))
     return result
+
+
+def _named(dependencies: Sequence[Dependency]) -> str:
+    """"chart dependency 'a' from URL is" (or "... dependencies ... are")."""
+    named = ", ".join(repr(dep.name) + (f" from {dep.repository}" if dep.repository else "")
+                      for dep in dependencies)
+    one = len(dependencies) == 1
+    return f"chart dependenc{'y' if one else 'ies'} {named} {'is' if one else 'are'}"
 
 
 def build(copy: Path, tree: Path, run: Callable[[Sequence[str]], HelmResult]) -> None:

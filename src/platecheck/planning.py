@@ -98,7 +98,7 @@ def _library(planner: Planner, directory: Path) -> bool:
 
 def _depended_on(planner: Planner, chart: Path, chart_dirs: Sequence[Path]) -> bool:
     """Whether another chart of ``chart_dirs`` declares ``chart`` as a ``file://``
-    dependency (Chart.yaml, or requirements.yaml of apiVersion v1 charts)."""
+    dependency (Chart.yaml, or over it requirements.yaml)."""
     wanted = resolve(chart)
     return any(resolve(directory) != wanted
                and wanted in local_dependencies(directory, planner.root)

@@ -94,7 +94,8 @@ class Helm:
     _chart_digests: dict[Path, str] = field(default_factory=dict)
     _loaded_digests: dict[Path, tuple[str, bool]] = field(default_factory=dict)
     _copies: dict[Path, PlatecheckError | None] = field(default_factory=dict)
-    _copied: set[Path] = field(default_factory=set)  # the directories copied, in full
+    # the directories copied, in full, by the tree of copies holding them
+    _copied: set[tuple[Path, Path]] = field(default_factory=set)
     _copy_lock: threading.Lock = field(default_factory=threading.Lock)
     _lint_marker: LintMarker | None = None
 
@@ -209,7 +210,18 @@ class Helm:
     def private_chart(self, chart: Chart) -> Path:
         """Where helm reads ``chart``: a copy in the temporary directory, made on the first
         call that is not answered from the cache."""
-        return self.workdir / "src" / chart.rel
+        return self._tree(chart.path) / chart.rel
+
+    def _tree(self, chart: Path) -> Path:
+        """The tree of copies, laid out as the repository, that holds ``chart``'s copy and
+        its ``file://`` dependencies': one shared by the charts without a values schema,
+        and one of its own for a chart with one, whose copy leaves it out, while a chart
+        holding it (in ``charts/``, or as a ``file://`` dependency) has it, for helm."""
+        if not reports_values(chart):
+            return self.workdir / "src"
+        digest = Digest("tree")
+        digest.add(rel_path(chart, self.root))
+        return self.workdir / "own" / digest.hexdigest()[:16]
 
     def _materialize(self, chart: Path, copy: Path) -> None:
         with self._copy_lock:
@@ -225,21 +237,19 @@ class Helm:
         whether helm template or helm lint meets it first: it is located at the Chart.yaml of
         the chart whose files it names (paths in it are relative to that chart), so the
         template and the lint of a target report it once."""
-        where = chart
+        where, tree = chart, self._tree(chart)
         try:
-            self._copy_once(chart, copy)
-            # the chart's own schema is platecheck's to check (it may be there as a file of
-            # a dependency above it, copied first)
-            (copy / SCHEMA_FILE).unlink(missing_ok=True)
+            # the chart's own schema is platecheck's to check: left out of its copy, made
+            # first in its tree
+            self._copy_once(chart, tree)
             # file:// dependencies: copied beside it, laid out as in the repository, so
-            # their relative paths resolve there, then built by helm
+            # their relative paths resolve there, with their schemas, then built by helm
             needed = dependency_sources(chart, self.root)
             for _, where in needed:
-                self._copy_once(where, self.workdir / "src" / rel_path(where, self.root))
+                self._copy_once(where, tree, dependency=True)
             where = chart
             if needed:
-                build_dependencies(copy, self.workdir / "src",
-                                   lambda argv: self._run(argv, self.timeout))
+                build_dependencies(copy, tree, lambda argv: self._run(argv, self.timeout))
             if reports_values(chart):
                 with_values_template(copy)
         except PlatecheckError as exc:
@@ -248,15 +258,17 @@ class Helm:
             return exc
         return None
 
-    def _copy_once(self, directory: Path, copy: Path) -> None:
-        """``directory`` copied to ``copy`` once: a chart may be a dependency of another one
-        too, and a dependency may be the directory above a chart copied before it
+    def _copy_once(self, directory: Path, tree: Path, dependency: bool = False) -> None:
+        """``directory`` copied into ``tree`` once: a chart may be a dependency of another
+        one too, and a dependency may be the directory above a chart copied before it
         (``file://..``: a library chart holding its test chart), whose files stay."""
-        if any(directory.is_relative_to(done) for done in self._copied):
+        copied = [done for into, done in self._copied if into == tree]
+        if any(directory.is_relative_to(done) for done in copied):
             return
-        inside = [done for done in self._copied if done.is_relative_to(directory)]
-        private_copy(directory, copy, skip=inside)
-        self._copied.add(directory)
+        inside = [done for done in copied if done.is_relative_to(directory)]
+        private_copy(directory, tree / rel_path(directory, self.root), skip=inside,
+                     dependency=dependency)
+        self._copied.add((tree, directory))
 
     def _relative(self, arg: str) -> str:
         for base, name in ((self.workdir, "$TMP"), (self.root, "$ROOT")):
@@ -432,13 +444,13 @@ class Helm:
         inline = re.compile(rf"{workdir}/values/inline-[0-9a-f]+\.(?:json|yaml)")
         root = re.compile(rf"{re.escape(str(self.root))}(?:/|(?![^\s:'\"]))")
 
-        copies = f"{self.workdir}{os.sep}src{os.sep}"
+        copies = re.compile(rf"{workdir}/(?:src|own/[0-9a-f]+)/")
         linted = re.compile(rf"{workdir}/lint/[0-9a-f]+/")
 
         def relative(text: str) -> str:
             text = inline.sub("<inline values>", text)
             text = linted.sub("", text)  # a lint's copy holding its values, as the chart's
-            text = text.replace(copies, "")  # the private copy of a chart: its repository path
+            text = copies.sub("", text)  # the private copy of a chart: its repository path
             text = text.replace(str(self.workdir), "<platecheck temporary directory>")
             return root.sub(lambda m: "" if m.group(0).endswith("/") else ".", text)
 

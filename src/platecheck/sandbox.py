@@ -4,9 +4,10 @@
   directory, never the repository: no ``.git`` (a chart at the repository root would hand
   helm's ``.Files`` the token that ``actions/checkout`` leaves in ``.git/config``), nothing
   outside the chart (symbolic links are resolved when they stay in it and refused
-  otherwise), regular files only, and no ``values.schema.json``: platecheck validates the
-  values against it without fetching anything (``platecheck.values_schema``). helm still
-  validates subcharts against theirs, which must reference nothing helm would fetch.
+  otherwise), regular files only, and not the rendered chart's ``values.schema.json``:
+  platecheck validates the values against it without fetching anything
+  (``platecheck.values_schema``). helm still validates subcharts against theirs (a
+  ``file://`` dependency's too), which must reference nothing helm would fetch.
 - ``run_bounded``: one helm process in its own process group, in a network namespace when the
   machine allows one (``unshare --net``), killed as a group on timeout, on SIGTERM/SIGINT of
   platecheck and when its output passes ``MAX_OUTPUT`` bytes. The supervisor
@@ -80,11 +81,14 @@ class Completed:
     stderr: bytes
 
 
-def private_copy(chart: Path, dest: Path, skip: Sequence[Path] = ()) -> None:
+def private_copy(chart: Path, dest: Path, skip: Sequence[Path] = (),
+                 dependency: bool = False) -> None:
     """Copy what helm may read of ``chart`` into ``dest`` (which must not exist, unless the
     directories ``skip`` of ``chart``, copied before, are there). Links out of the chart or
     into ``.git`` are refused by ``chart_tree`` before this runs; a file that is not regular
-    here is a could-not-check error, never opened for reading."""
+    here is a could-not-check error, never opened for reading. The chart's own
+    ``values.schema.json`` is left out, unless it is copied as a ``dependency`` of the
+    chart rendered: helm validates a subchart's schema, as for any other subchart."""
     tree = chart_tree(chart, chart)
     if tree.outside:
         link = tree.outside[0]
@@ -94,7 +98,7 @@ def private_copy(chart: Path, dest: Path, skip: Sequence[Path] = ()) -> None:
     for file in tree.files:
         if any(file.is_relative_to(done) for done in skip):
             continue
-        if file.name == SCHEMA_FILE and file.parent == chart:
+        if file.name == SCHEMA_FILE and file.parent == chart and not dependency:
             # checked by platecheck (values_schema); `helm lint` fetches its $refs even when
             # told to skip schema validation (Helm 3.17), so helm never sees the file
             continue
