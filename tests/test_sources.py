@@ -98,6 +98,29 @@ def test_a_source_hydrator_application_is_its_dry_source(tmp_path: Path) -> None
          'container "web" in Deployment/plain uses floating tag "latest"')]
 
 
+@pytest.mark.parametrize("own", [
+    "  source:\n    repoURL: https://git.example.com/platform.git\n    path: manifests/web\n",
+    "  sources:\n  - repoURL: https://git.example.com/platform.git\n    path: manifests/web\n",
+], ids=["source", "sources"])
+def test_a_source_hydrator_application_renders_no_source_of_its_own(
+        tmp_path: Path, own: str) -> None:
+    """While ``sourceHydrator`` is set Argo CD reads neither ``spec.source`` nor
+    ``spec.sources`` (``GetSource``/``GetSources`` return the sync source): the dry source is
+    what is rendered and checked, not the source written beside it."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "apps" / "plain.yaml").write_text(
+        _hydrated_plain().replace("  sourceHydrator:\n", own + "  sourceHydrator:\n"))
+    (repo / "apps" / "web.yaml").unlink()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(t.id, t.source_dir) for t in report_.targets] == [
+        ("prod/plain", repo / "manifests" / "plain")]
+    assert _findings(report_) == [
+        ("manifests/plain/deployment.yaml:17", "image-tag-pinned", "prod/plain",
+         'container "web" in Deployment/plain uses floating tag "latest"')]
+
+
 @pytest.mark.parametrize(("directory", "unknown"), [
     ("{recurse: true, disableExtensionFilter: false}", []),
     ("{recurze: true}", [14]),  # still closed where Argo CD's schema is

@@ -492,8 +492,9 @@ __all__ = ["Planner", "rel_path"]
 
 
 def _as_written(raw: Mapping[str, Any]) -> Mapping[str, Any]:
-    """An Application as its file writes it: without the ``spec.source`` that discovery reads
-    a source hydrator's ``drySource`` as (the same object), which the file does not have."""
+    """An Application as its file writes it, but for a source hydrator's: without the
+    ``spec.source`` that discovery reads its ``drySource`` as (the same object), the sources
+    Argo CD does not read beside a hydrator left out already."""
     spec = raw.get("spec")
     if not isinstance(spec, dict):
         return raw
