@@ -227,10 +227,9 @@ def _children(found: Discovery, app: Application, deploys_more: set[tuple[str, i
     the Application's key goes into ``deploys_more`` when a file there holds none."""
     root = found.root
     for index, source in enumerate(app.sources):
-        if source.chart or source.path is None:
-            continue
-        directory = resolve(root / source.path.strip("/")) if source.path not in ("", ".") \
-            else root
+        if source.chart or source.path is None or source.path.startswith("/"):
+            continue  # an absolute path Argo CD refuses (util/app/path Path)
+        directory = resolve(root / source.path) if source.path not in ("", ".") else root
         if not inside(directory, root) or not directory.is_dir():
             continue  # planning reports it with the Application's line
         try:

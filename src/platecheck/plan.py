@@ -280,15 +280,16 @@ class Planner:
         return this_repository(source.repo_url, self._repo_urls(), self.own)
 
     def _source_dir(self, app: Application, source: Source, key: KeyPath) -> Path:
-        """The source's directory; Argo CD reads a leading ``/`` as the repository root."""
+        """The source's directory; an absolute path is none (util/app/path ``Path``: "app path
+        is absolute")."""
         path = (source.path or "").strip()
-        problem = path_problem(self.root, path.lstrip("/"), want_dir=True)
+        problem = path_problem(self.root, path, want_dir=True)
         if problem is not None:
             where = app.origin((*key, "path"), nearest=False)
             raise PlatecheckError(f"source path {path!r} {problem}", where.file, where.line,
                                   path_remedy(problem, source.repo_url, self._repo_urls(),
                                               self.own))
-        return resolve(self.root / path.lstrip("/")) if path not in ("", ".") else self.root
+        return resolve(self.root / path) if path not in ("", ".") else self.root
 
     def _value_files(self, app: Application, key: KeyPath, helm: HelmSourceSpec,
                      resolver: Resolver) -> tuple[ValuesFile, ...]:
