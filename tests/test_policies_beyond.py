@@ -650,6 +650,15 @@ def test_value_files_missing_ref_and_ignore_missing(tmp_path: Path) -> None:
      "    - {repoURL: https://git.example.com/repo.git, targetRevision: v1, ref: b}",
      "cannot reference multiple revisions for the same repository ($b references 'v1' while "
      "$a references 'main')"),
+    # one checkout per git.NormalizeGitURL key, which keeps a trailing / and the scheme
+    ("    - repoURL: https://charts.example.com\n      chart: web\n      targetRevision: 1.0.0\n"
+     "      helm:\n        valueFiles: [$a/charts/web/values.yaml, $b/charts/web/values.yaml]\n"
+     "    - {repoURL: https://git.example.com/repo, targetRevision: main, ref: a}\n"
+     "    - {repoURL: https://git.example.com/repo/, targetRevision: v1, ref: b}", None),
+    ("    - repoURL: https://charts.example.com\n      chart: web\n      targetRevision: 1.0.0\n"
+     "      helm:\n        valueFiles: [$a/charts/web/values.yaml, $b/charts/web/values.yaml]\n"
+     "    - {repoURL: https://git.example.com/repo.git, targetRevision: main, ref: a}\n"
+     "    - {repoURL: 'git@git.example.com:repo.git', targetRevision: v1, ref: b}", None),
 ])
 def test_references_argo_cd_cannot_follow_are_reported_whatever_the_source(
         tmp_path: Path, sources: str, expected: str | None) -> None:
@@ -660,6 +669,24 @@ def test_references_argo_cd_cannot_follow_are_reported_whatever_the_source(
     findings = [message for _, _, message in application_findings(
         tmp_path, ("web", "  sources:\n" + sources, ""))]
     assert findings == ([] if expected is None else [f"Application web: {expected}"])
+
+
+def test_a_file_parameter_ref_to_a_second_revision_is_refused(tmp_path: Path) -> None:
+    """Argo CD checks the refs of ``helm.fileParameters`` paths with those of the value files
+    (repository.go ``refCandidates``): a second revision of one repository named only there
+    fails the Application, reported at that entry."""
+    (tmp_path / "charts" / "web").mkdir(parents=True)
+    (tmp_path / "charts" / "web" / "f.txt").write_text("x\n")
+    sources = ("  sources:\n    - repoURL: https://charts.example.com\n      chart: web\n"
+               "      targetRevision: 1.0.0\n      helm:\n"
+               "        valueFiles: [$a/charts/web/values.yaml]\n        fileParameters:\n"
+               "          - {name: g, path: $a/charts/web/f.txt}\n"
+               "          - {name: f, path: $b/charts/web/f.txt}\n"
+               "    - {repoURL: https://git.example.com/repo.git, targetRevision: v1, ref: a}\n"
+               "    - {repoURL: https://git.example.com/repo.git, targetRevision: v2, ref: b}")
+    assert application_findings(tmp_path, ("web", sources, "")) == [
+        ("apps/0-web.yaml", 16, "Application web: cannot reference multiple revisions for the "
+                                "same repository ($b references 'v2' while $a references 'v1')")]
 
 
 def test_symlink_out_of_the_repository(tmp_path: Path) -> None:

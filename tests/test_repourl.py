@@ -11,7 +11,14 @@ import pytest
 
 from platecheck.cli import main
 from platecheck.engine import lint
-from platecheck.repourl import grown, identity, normalized, remote_urls, this_repository
+from platecheck.repourl import (
+    argocd_git_key,
+    grown,
+    identity,
+    normalized,
+    remote_urls,
+    this_repository,
+)
 from synthetic import write_files
 from test_sources import DIRECTORY_APP
 
@@ -36,6 +43,23 @@ def test_urls_of_one_repository_compare_equal(url: str) -> None:
 ])
 def test_urls_of_other_repositories_do_not(url: str) -> None:
     assert normalized(url) != "github.com/acme/infra"
+
+
+@pytest.mark.parametrize(("url", "key"), [
+    ("https://github.com/acme/infra", "https://github.com/acme/infra"),
+    ("  HTTPS://GitHub.com/Acme/Infra.git ", "https://github.com/acme/infra"),
+    ("https://github.com/acme/infra/", "https://github.com/acme/infra/"),
+    ("git@github.com:acme/infra.git", "git@github.com/acme/infra"),
+    ("ssh://git@github.com/acme/infra.git", "git@github.com/acme/infra"),
+    ("https://github.com:443/acme/in fra", "https://github.com:443/acme/in%20fra"),
+    ("https://github.com:x/acme/infra", ""),  # Go's url.Parse refuses the port
+    ("https://github.com/acme/%zz", ""),  # and a bad escape
+])
+def test_argo_cd_keys_a_checkout_by_its_normalized_git_url(url: str, key: str) -> None:
+    """util/git NormalizeGitURL: lowercase, an SSH ``host:path`` as ``host/path``, no
+    ``.git`` nor ``ssh://``, written back as Go's url package writes it (scheme, user, port
+    and a trailing ``/`` kept); ``""`` when Go cannot parse it."""
+    assert argocd_git_key(url) == key
 
 
 def test_identity_prefers_a_remote_named_in_full_then_a_repository_of_its_name() -> None:

@@ -71,6 +71,21 @@ def test_directory_source_as_argo_cd_applies_it(tmp_path: Path) -> None:
     assert report_.renders == 0  # nothing for helm to do
 
 
+def test_an_absolute_source_path_renders_nothing(tmp_path: Path) -> None:
+    """Argo CD refuses an absolute source path (util/app/path ``Path``: "app path is
+    absolute") and renders nothing of the source: a could-not-check error at its line, as
+    for a path out of the repository, and nothing of the directory checked."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    plain = repo / "apps" / "plain.yaml"
+    plain.write_text(plain.read_text().replace("path: manifests/plain", "path: /manifests/plain"))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy, e.message) for e in report_.errors] == [
+        ("apps/plain.yaml:10", "could-not-check", "source path '/manifests/plain' is absolute; "
+         "Argo CD paths are relative to the repository")]
+    assert [f for f in _findings(report_) if f[2] == "prod/plain"] == []
+
+
 def _hydrated_plain(dry: str = "", sync: str = "") -> str:
     """The plain-prod Application as a source hydrator's, ``dry`` and ``sync`` more lines of
     its dry and sync sources."""
@@ -93,6 +108,29 @@ def test_a_source_hydrator_application_is_its_dry_source(tmp_path: Path) -> None
     (repo / "apps" / "web.yaml").unlink()
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert report_.errors == ()
+    assert _findings(report_) == [
+        ("manifests/plain/deployment.yaml:17", "image-tag-pinned", "prod/plain",
+         'container "web" in Deployment/plain uses floating tag "latest"')]
+
+
+@pytest.mark.parametrize("own", [
+    "  source:\n    repoURL: https://git.example.com/platform.git\n    path: manifests/web\n",
+    "  sources:\n  - repoURL: https://git.example.com/platform.git\n    path: manifests/web\n",
+], ids=["source", "sources"])
+def test_a_source_hydrator_application_renders_no_source_of_its_own(
+        tmp_path: Path, own: str) -> None:
+    """While ``sourceHydrator`` is set Argo CD reads neither ``spec.source`` nor
+    ``spec.sources`` (``GetSource``/``GetSources`` return the sync source): the dry source is
+    what is rendered and checked, not the source written beside it."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "apps" / "plain.yaml").write_text(
+        _hydrated_plain().replace("  sourceHydrator:\n", own + "  sourceHydrator:\n"))
+    (repo / "apps" / "web.yaml").unlink()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(t.id, t.source_dir) for t in report_.targets] == [
+        ("prod/plain", repo / "manifests" / "plain")]
     assert _findings(report_) == [
         ("manifests/plain/deployment.yaml:17", "image-tag-pinned", "prod/plain",
          'container "web" in Deployment/plain uses floating tag "latest"')]

@@ -227,10 +227,9 @@ def _children(found: Discovery, app: Application, deploys_more: set[tuple[str, i
     the Application's key goes into ``deploys_more`` when a file there holds none."""
     root = found.root
     for index, source in enumerate(app.sources):
-        if source.chart or source.path is None:
-            continue
-        directory = resolve(root / source.path.strip("/")) if source.path not in ("", ".") \
-            else root
+        if source.chart or source.path is None or source.path.startswith("/"):
+            continue  # an absolute path Argo CD refuses (util/app/path Path)
+        directory = resolve(root / source.path) if source.path not in ("", ".") else root
         if not inside(directory, root) or not directory.is_dir():
             continue  # planning reports it with the Application's line
         try:
@@ -754,18 +753,22 @@ _DRY = ("spec", "sourceHydrator", "drySource")
 
 
 def _hydrated(document: Document) -> Document:
-    """An Application with ``spec.sourceHydrator`` and no source of its own, read with its
-    ``drySource`` as ``spec.source`` (at the dry source's lines): what Argo CD's hydrator
-    renders and commits for the Application to sync is the dry source's render."""
+    """An Application with ``spec.sourceHydrator``, read with its ``drySource`` as
+    ``spec.source`` (at the dry source's lines) and without any ``source`` or ``sources`` of
+    its own: what Argo CD's hydrator renders and commits for the Application to sync is the
+    dry source's render, and Argo CD reads no other source while a hydrator is set
+    (``ApplicationSpec.GetSource``/``GetSources`` return the sync source)."""
     spec = document.data.get("spec")
     hydrator = spec.get("sourceHydrator") if isinstance(spec, dict) else None
     dry = hydrator.get("drySource") if isinstance(hydrator, dict) else None
-    if not isinstance(dry, dict) or "source" in spec or "sources" in spec:
+    if not isinstance(dry, dict):
         return document
-    lines = {**document.lines, **{("spec", "source", *path[3:]): line
-                                  for path, line in document.lines.items()
-                                  if path[:3] == _DRY}}
-    return Document({**document.data, "spec": {**spec, "source": dry}}, lines, document.line)
+    own = {key: value for key, value in spec.items() if key not in ("source", "sources")}
+    lines = {path: line for path, line in document.lines.items()
+             if path[:2] not in (("spec", "source"), ("spec", "sources"))}
+    lines.update({("spec", "source", *path[3:]): line
+                  for path, line in document.lines.items() if path[:3] == _DRY})
+    return Document({**document.data, "spec": {**own, "source": dry}}, lines, document.line)
 
 
 def _no_nul(reader: _Reader, node: Any, path: KeyPath) -> None:

@@ -280,15 +280,16 @@ class Planner:
         return this_repository(source.repo_url, self._repo_urls(), self.own)
 
     def _source_dir(self, app: Application, source: Source, key: KeyPath) -> Path:
-        """The source's directory; Argo CD reads a leading ``/`` as the repository root."""
+        """The source's directory; an absolute path is none (util/app/path ``Path``: "app path
+        is absolute")."""
         path = (source.path or "").strip()
-        problem = path_problem(self.root, path.lstrip("/"), want_dir=True)
+        problem = path_problem(self.root, path, want_dir=True)
         if problem is not None:
             where = app.origin((*key, "path"), nearest=False)
             raise PlatecheckError(f"source path {path!r} {problem}", where.file, where.line,
                                   path_remedy(problem, source.repo_url, self._repo_urls(),
                                               self.own))
-        return resolve(self.root / path.lstrip("/")) if path not in ("", ".") else self.root
+        return resolve(self.root / path) if path not in ("", ".") else self.root
 
     def _value_files(self, app: Application, key: KeyPath, helm: HelmSourceSpec,
                      resolver: Resolver) -> tuple[ValuesFile, ...]:
@@ -492,8 +493,9 @@ __all__ = ["Planner", "rel_path"]
 
 
 def _as_written(raw: Mapping[str, Any]) -> Mapping[str, Any]:
-    """An Application as its file writes it: without the ``spec.source`` that discovery reads
-    a source hydrator's ``drySource`` as (the same object), which the file does not have."""
+    """An Application as its file writes it, but for a source hydrator's: without the
+    ``spec.source`` that discovery reads its ``drySource`` as (the same object), the sources
+    Argo CD does not read beside a hydrator left out already."""
     spec = raw.get("spec")
     if not isinstance(spec, dict):
         return raw

@@ -26,6 +26,7 @@ import struct
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import unquote
 
 from platecheck.boundedread import read_regular_file
 from platecheck.globs import matches_any
@@ -52,6 +53,88 @@ def normalized(url: str) -> str:
             text = f"{scp.group('host')}/{scp.group('path').lstrip('/')}"
     text = text.rstrip("/")
     return text.removesuffix(".git").rstrip("/")
+
+
+_SSH_URL = re.compile(r"^(ssh://)?([^/:]*?)@[^@]+\Z", re.DOTALL)  # util/git sshURLRegex
+
+
+def argocd_git_key(url: str) -> str:
+    """``url`` as Argo CD's ``git.NormalizeGitURL`` writes it, the key its repo-server files
+    a checkout under (one checkout, so one revision, per key): lowercase, an SSH
+    ``user@host:path`` as ``user@host/path``, no trailing ``.git``, as Go's ``url.Parse``
+    and ``URL.String`` write it, with no ``ssh://``; ``""`` when Go cannot parse it. Unlike
+    ``normalized`` it keeps the scheme, user, port and a trailing ``/``."""
+    repo = url.strip().lower()
+    if _SSH_URL.match(repo) and not repo.startswith("ssh://"):
+        repo = "ssh://" + repo.replace(":", "/", 1)
+    written = _go_url(repo.removesuffix(".git"))
+    return "" if written is None else written.removeprefix("ssh://")
+
+
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+_PORT = re.compile(r"^(?::\d*)?\Z")
+_BAD_ESCAPE = re.compile(r"%(?![0-9a-fA-F]{2})")
+_HOST_ESCAPE = re.compile(r"%(?!25|[89a-fA-F][0-9a-fA-F])")  # Go: only non-ASCII in a host
+_USERINFO = re.compile(r"^[a-z0-9\-._:~!$&'()*+,;=%@]*\Z", re.IGNORECASE)
+# what Go's url package writes unescaped: in a path, in an escaped path it keeps, in a host,
+# in a user name or password
+_PATH_SAFE = frozenset("-_.~$&+,/:;=@")
+_ENCODED_SAFE = _PATH_SAFE | frozenset("!'()*[]%")
+_HOST_SAFE = frozenset("-_.~$&+,;=:!'()*[]<>\"")
+_USER_SAFE = frozenset("-_.~$&+,;=")
+
+
+def _go_escape(text: str, safe: frozenset[str]) -> str:
+    return "".join(c if c.isascii() and (c.isalnum() or c in safe) else
+                   "".join(f"%{b:02X}" for b in c.encode()) for c in text)
+
+
+def _go_url(text: str) -> str | None:
+    """``text`` as Go's ``url.Parse`` then ``URL.String`` write it, None when it does not
+    parse: a control character, a bad ``%`` escape, port, user or host character, a colon in
+    the first segment of a URL without a scheme."""
+    if text.startswith(":") or any(ord(c) < 0x20 or ord(c) == 0x7F for c in text):
+        return None
+    rest, _, fragment = text.partition("#")
+    scheme = _SCHEME.match(rest)
+    rest = rest[scheme.end():] if scheme else rest
+    rest, mark, query = rest.partition("?")
+    if _BAD_ESCAPE.search(rest + fragment):
+        return None
+    prefix = f"{scheme.group(1)}:" if scheme else ""
+    tail = mark + query + (f"#{_go_path(fragment, _ENCODED_SAFE)}" if fragment else "")
+    if scheme and not rest.startswith("/"):
+        return prefix + rest + tail  # opaque
+    if rest.startswith("//") and (scheme or not rest.startswith("///")):
+        authority, slash, path = rest[2:].partition("/")
+        user, at, host = authority.rpartition("@")
+        if at and not _USERINFO.match(user) or not _host_ok(host):
+            return None
+        name, colon, password = (unquote(part) for part in user.partition(":"))
+        prefix += "//" + (_go_escape(name, _USER_SAFE) + (colon and ":") +
+                          _go_escape(password, _USER_SAFE) + "@" if at else "")
+        prefix += _go_escape(unquote(host), _HOST_SAFE)
+        rest = slash + path
+    elif not scheme and ":" in rest.partition("/")[0]:
+        return None  # "first path segment in URL cannot contain colon"
+    return prefix + _go_path(rest, _PATH_SAFE) + tail
+
+
+def _go_path(text: str, safe: frozenset[str]) -> str:
+    """A path (or fragment) as Go writes it back: as written when every character of it may
+    stand so, else unescaped and escaped again."""
+    if all(c.isascii() and (c.isalnum() or c in _ENCODED_SAFE) for c in text):
+        return text
+    return _go_escape(unquote(text), safe)
+
+
+def _host_ok(host: str) -> bool:
+    if _HOST_ESCAPE.search(host):
+        return False
+    if host.startswith("["):
+        return "]" in host and bool(_PORT.match(host[host.index("]") + 1:]))
+    return bool(_PORT.match(host[host.rfind(":"):] if ":" in host else "")) and all(
+        not c.isascii() or c.isalnum() or c in _HOST_SAFE or c == "%" for c in host)
 
 
 def _hosted(key: str) -> bool:

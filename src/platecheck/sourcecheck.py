@@ -31,7 +31,7 @@ from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application, KeyPath, Source, SourceProblem
 from platecheck.realpaths import resolve
-from platecheck.repourl import normalized
+from platecheck.repourl import argocd_git_key
 from platecheck.valuefiles import Resolver, is_glob, written_dir
 
 
@@ -210,13 +210,32 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
         elif not resolved.is_file():
             yield SourceProblem(index, key, "value-file", f"value file {entry!r} is not a file",
                                 ref)
+    if many:
+        yield from _file_parameter_clashes(source, prefix, refs, revisions, index)
+
+
+def _file_parameter_clashes(source: Source, prefix: KeyPath, refs: Mapping[str, Source],
+                            revisions: dict[str, tuple[str, str]], index: int
+                            ) -> Iterator[SourceProblem]:
+    """The refs of ``helm.fileParameters`` paths that name a second revision of a repository
+    a value file's ref (or an earlier one of them) names: Argo CD checks the paths after the
+    value files, in one list (repository.go ``runManifestGenAsync``: ``refCandidates``)."""
+    for number, parameter in enumerate(source.helm.file_parameters if source.helm else ()):
+        name = parameter.value[1:].partition("/")[0] if parameter.value[:1] == "$" else None
+        if name is None or name not in refs or refs[name].chart:
+            continue
+        clash = _other_revision(revisions, name, refs[name])
+        if clash is not None:
+            yield SourceProblem(index, (*prefix, "helm", "fileParameters", number, "path"), "ref",
+                                clash,
+                                name)
 
 
 def _other_revision(revisions: dict[str, tuple[str, str]], name: str | None, source: Source
                     ) -> str | None:
     """Argo CD's refusal of two refs to one repository at two revisions (one checkout of
     each repository serves every ``$ref``), else None; ``revisions`` records the first."""
-    repository = normalized(source.repo_url)
+    repository = argocd_git_key(source.repo_url)
     revision = source.target_revision or ""
     first = revisions.setdefault(repository, (f"${name}", revision))
     if first[1] == revision:
