@@ -316,3 +316,64 @@ def test_the_catalog_file_is_what_the_crd_gives() -> None:
     [schema] = crds.from_document(v1, "x")
     catalog = FIXTURES / "catalog" / "external-secrets.io" / "externalsecret_v1beta1.json"
     assert json.loads(catalog.read_text()) == schema.schema
+
+
+def _lint_directory(tmp_path: Path, spec_schema: str, resources: str) -> list[tuple[
+        str, str | None, int | None, str]]:
+    """Every finding and could-not-check error of a directory Application rendering a Cache
+    CRD whose ``spec`` schema is ``spec_schema`` beside ``resources``."""
+    repo = repository(tmp_path, {
+        "apps/cache.yaml": application("cache", "dir", "cache"),
+        "dir/crd.yaml": CACHE_CRD % spec_schema, "dir/cr.yaml": resources})
+    report = engine.lint(repo)
+    return sorted((f.policy, f.file, f.line, f.message) for f in [*report.findings,
+                                                                 *report.errors])
+
+
+_CACHE_AND_CONFIGMAP = ("apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: c}\n"
+                        "spec: {a: 1}\n---\n"
+                        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
+                        "bogusField: 1\n")
+_NOT_INSTALLED = ("Cache/c: Cache (example.com/v1) is not installed, so its resources cannot "
+                  "be checked against it: the API server refuses its CustomResourceDefinition")
+
+
+def test_an_invalid_crd_schema_leaves_the_rest_of_the_target_checked(tmp_path: Path) -> None:
+    """A CRD whose schema the API server refuses (``required: a``) is a finding at its line;
+    its custom resources cannot be checked (a could-not-check error at each); every other
+    resource of the target still is."""
+    found = _lint_directory(tmp_path, "            type: object\n            required: a\n",
+                            _CACHE_AND_CONFIGMAP)
+    assert found == [
+        ("could-not-check", "dir/cr.yaml", 2,
+         f"{_NOT_INSTALLED}: the openAPIV3Schema of Cache (example.com/v1) in dir/crd.yaml "
+         "(rendered by default/cache) is not a valid schema at properties.spec.required: 'a' is "
+         "not of type 'array'"),
+        ("k8s-schema", "dir/cr.yaml", 9, "ConfigMap/cm: bogusField: unknown field"),
+        ("k8s-schema", "dir/crd.yaml", 18, "CustomResourceDefinition/caches.example.com: "
+         "spec.versions[0].schema.openAPIV3Schema.properties.spec.required: expected array, "
+         "got string \"a\"")]
+
+
+def test_a_crd_whose_schema_is_not_structural_is_refused(tmp_path: Path) -> None:
+    """apiextensions.k8s.io/v1 requires a structural schema: a field without a type, and
+    properties beside additionalProperties, are findings on the CRD at their lines, and its
+    kind is not installed."""
+    schema = ("            type: object\n            properties:\n              a: {}\n"
+              "              b:\n                type: object\n"
+              "                additionalProperties: false\n"
+              "                properties: {c: {type: string}}\n")
+    found = _lint_directory(tmp_path, schema, _CACHE_AND_CONFIGMAP)
+    assert found == [
+        ("could-not-check", "dir/cr.yaml", 2,
+         f"{_NOT_INSTALLED} in dir/crd.yaml (rendered by default/cache) (spec.versions[0].schema."
+         "openAPIV3Schema.properties.spec.properties.a.type: Required value: must not be empty "
+         "for specified object fields)"),
+        ("k8s-schema", "dir/cr.yaml", 9, "ConfigMap/cm: bogusField: unknown field"),
+        ("k8s-schema", "dir/crd.yaml", 19, "CustomResourceDefinition/caches.example.com: "
+         "spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.a.type: Required "
+         "value: must not be empty for specified object fields"),
+        ("k8s-schema", "dir/crd.yaml", 22, "CustomResourceDefinition/caches.example.com: "
+         "spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.b."
+         "additionalProperties: Forbidden: additionalProperties and properties are mutual "
+         "exclusive")]

@@ -29,12 +29,14 @@ from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from platecheck import crd_structural
 from platecheck.boundedread import is_regular_file
 from platecheck.cache import Digest, ResultMemo, code_digest
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.model import Chart, CrdSchema, RenderedTarget
 from platecheck.realpaths import resolve
+from platecheck.schema_problems import format_path
 from platecheck.yamlio import load_documents, read_text
 
 CRD_KIND = "CustomResourceDefinition"
@@ -61,6 +63,8 @@ def from_document(doc: Mapping[str, Any], source: str,
         return
     shared = _schema_of(spec.get("validation"))  # apiextensions.k8s.io/v1beta1
     scope = "Cluster" if spec.get("scope") == "Cluster" else "Namespaced"
+    refused = next((f"{format_path(path)}: {message}"
+                    for path, message in crd_structural.crd_problems(doc)), "")
     versions = spec.get("versions")
     if isinstance(versions, list):
         for entry in versions:
@@ -70,10 +74,11 @@ def from_document(doc: Mapping[str, Any], source: str,
             if isinstance(entry.get("name"), str) and schema is not None and \
                     (group, entry["name"], kind) not in known:
                 yield CrdSchema(group, entry["name"], kind, to_json_schema(schema), source,
-                                scope)
+                                scope, refused)
     elif isinstance(spec.get("version"), str) and shared is not None and \
             (group, spec["version"], kind) not in known:
-        yield CrdSchema(group, spec["version"], kind, to_json_schema(shared), source, scope)
+        yield CrdSchema(group, spec["version"], kind, to_json_schema(shared), source, scope,
+                        refused)
 
 
 def _schema_of(holder: Any) -> Mapping[str, Any] | None:
@@ -193,7 +198,7 @@ def from_files(root: Path, files: Sequence[Path], memo: ResultMemo | None = None
 
 # what decides the schemas of a CRD file besides its content: the YAML reader and the
 # conversion
-_CODE = ("crds.py", "yamlio.py", "goyaml.py")
+_CODE = ("crds.py", "crd_structural.py", "yamlio.py", "goyaml.py")
 
 
 def _file_schemas(text: str, rel: str, memo: ResultMemo | None) -> list[CrdSchema]:
@@ -204,14 +209,15 @@ def _file_schemas(text: str, rel: str, memo: ResultMemo | None) -> list[CrdSchem
         digest.extend([code, rel, text])
         key = digest.hexdigest()
         known = memo.get(key, key)  # a group per file content: a run reads what it has
-        if isinstance(known, list) and all(isinstance(item, list) and len(item) == 6
+        if isinstance(known, list) and all(isinstance(item, list) and len(item) == 7
                                            for item in known):
             return [CrdSchema(*item) for item in known]
     schemas = [schema for document in load_documents(text, rel)
                if isinstance(document.data, Mapping)
                for schema in from_document(document.data, f"{rel}:{document.line}")]
     if memo is not None and key is not None:
-        plain = [[s.group, s.version, s.kind, s.schema, s.source, s.scope] for s in schemas]
+        plain = [[s.group, s.version, s.kind, s.schema, s.source, s.scope, s.refused]
+                 for s in schemas]
         try:
             exact = json.loads(json.dumps(plain)) == plain  # a date or a number key is not
         except (TypeError, ValueError):

@@ -7,6 +7,8 @@ can tell them apart without reading the message (which may quote a third-party p
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class PlatecheckError(Exception):
     """A usage or could-not-check error: printed as one line, exit code 2."""
@@ -24,6 +26,21 @@ class PlatecheckError(Exception):
         if self.file:
             where = f"{self.file}:{self.line}: " if self.line else f"{self.file}: "
         return f"{where}{self.message}"
+
+
+class CrdRefused(PlatecheckError):
+    """A CustomResourceDefinition the API server refuses (its schema is not valid or not
+    structural): its kind is not installed, so a resource of it cannot be checked."""
+
+
+class PartlyChecked(PlatecheckError):
+    """What a policy found (``found``, its findings) and the errors of what it could not check
+    (``errors``, each a could-not-check error of its own)."""
+
+    def __init__(self, found: list[Any], errors: list[PlatecheckError]) -> None:
+        super().__init__(errors[0].message, errors[0].file, errors[0].line, errors[0].remedy)
+        self.found = found
+        self.errors = errors
 
 
 class UnreadableFile(PlatecheckError):

@@ -358,6 +358,9 @@ class CrdSchema:
     schema: Mapping[str, Any]
     source: str  # where the CRD is, e.g. "charts/eso/crds/crds.yaml:1"
     scope: str = "Namespaced"  # the CRD's spec.scope: "Namespaced" or "Cluster"
+    # why the API server refuses the CRD (its schema is not structural, platecheck.crd_structural):
+    # its kind is not installed; "" when it is accepted
+    refused: str = ""
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any
 
 from platecheck import schemas
 from platecheck.config import Config
-from platecheck.errors import PlatecheckError
+from platecheck.errors import PartlyChecked, PlatecheckError
 from platecheck.model import Finding, Level, RenderTarget, RepoModel
 from platecheck.policies import env_consistency, waiver_expired, waiver_stale
 from platecheck.problems import Problems
@@ -60,9 +60,15 @@ def with_schemas(model: RepoModel, config: Config, policies: Mapping[str, Module
 
 def _guarded(pid: str, check: Callable[..., Iterable[Finding]], args: tuple[Any, ...],
              errors: Problems, target: RenderTarget | None) -> list[Finding]:
-    """A policy's findings; a policy that crashes is a could-not-check error, not a pass."""
+    """A policy's findings; a policy that crashes is a could-not-check error, not a pass, and
+    so is each part of what it checks that it could not (``PartlyChecked``), its findings
+    kept."""
     try:
         return list(check(*args))
+    except PartlyChecked as exc:
+        for error in exc.errors:
+            errors.add(error, target)
+        return list(exc.found)
     except PlatecheckError as exc:
         errors.add(exc, target)
     except Exception as exc:  # noqa: BLE001 - any crash must fail closed, not pass

@@ -30,7 +30,7 @@ from packaging.version import InvalidVersion, Version
 
 from platecheck import goregex
 from platecheck.cache import check_schema_once, schema_checked
-from platecheck.errors import PlatecheckError
+from platecheck.errors import CrdRefused, PlatecheckError
 from platecheck.model import CrdSchema, FoundSchema, RenderedTarget, RenderTarget, TargetSchemas
 from platecheck.options import OptionValueError, option
 from platecheck.schema_problems import QUANTITY_FORMAT, Validator, schema_identity
@@ -427,7 +427,7 @@ class SchemaSet:
             return FoundSchema(custom.validator, self._shown(custom.path), custom.identity)
         crd = self.crds.get((*split_api_version(api_version), kind))
         if crd is not None:
-            validator, identity = crd_schema(crd)
+            validator, identity = _installed_crd_schema(crd)
             return FoundSchema(validator, f"the CustomResourceDefinition in {crd.source}",
                                identity)
         if self.bundled:
@@ -443,6 +443,21 @@ class SchemaSet:
         if root is not None and path.is_relative_to(root):
             return path.relative_to(root).as_posix()
         return str(path)
+
+
+def _installed_crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
+    """The validator of a CRD's schema; ``CrdRefused`` when the API server refuses the CRD
+    (its kind is then not installed)."""
+    reason = f"its CustomResourceDefinition in {crd.source} ({crd.refused})"
+    if not crd.refused:
+        try:
+            return crd_schema(crd)
+        except PlatecheckError as exc:
+            reason = f"its CustomResourceDefinition: {exc.message}"
+    raise CrdRefused(f"{crd.kind} ({crd.group}/{crd.version}) is not installed, so its "
+                     f"resources cannot be checked against it: the API server refuses {reason}",
+                     remedy="Fix the CustomResourceDefinition (k8s-schema names what the API "
+                     "server refuses in it); the rest of this target was checked.")
 
 
 def repo_root(chart_path: Path, chart_rel: str) -> Path:

@@ -40,7 +40,17 @@ What:
     linear time, as Go matches it. Beyond the schemas, what the API server's validation refuses
     of a field every pod spec lists: ephemeral containers in the pod template of a built-in
     workload (``ValidatePodTemplateSpec``) or in a Pod it creates (``ValidatePodCreate``); they
-    are only added to a running pod, through its ``ephemeralcontainers`` subresource.
+    are only added to a running pod, through its ``ephemeralcontainers`` subresource. An
+    apiextensions.k8s.io/v1 CustomResourceDefinition whose schema is not structural is refused
+    by the API server: a field or list item without ``type`` (unless
+    ``x-kubernetes-int-or-string`` or ``x-kubernetes-preserve-unknown-fields``), an array
+    without ``items``, ``additionalProperties`` at the root or beside ``properties`` (other
+    than ``true``), a root type other than object, and the rules of
+    ``x-kubernetes-embedded-resource`` and ``x-kubernetes-int-or-string``, each at its key (not
+    checked: the rules inside ``allOf``/``anyOf``/``oneOf``/``not``, ``metadata`` and
+    defaults). Its kind is then not installed, nor is that of a CRD whose schema is no valid
+    schema: each resource of it is a could-not-check error, and the rest of the target is
+    checked.
 
 Why:
     The API server rejects an invalid manifest only when Argo CD syncs it, after merge; an
@@ -77,7 +87,8 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from platecheck import objectmeta, schema_problems, schemas
+from platecheck import crd_structural, objectmeta, schema_problems, schemas
+from platecheck.errors import CrdRefused, PartlyChecked, PlatecheckError
 from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, RenderedTarget, Resource, TargetSchemas
 from platecheck.provenance import at
@@ -96,8 +107,24 @@ def resource_label(resource: Resource) -> str:
 
 def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
     found = schemas.prepared(rendered, options)
+    findings: list[Finding] = []
+    refused: list[PlatecheckError] = []
     for resource in rendered.resources:
-        yield from _check_resource(rendered, resource, found)
+        try:
+            findings.extend(list(_check_resource(rendered, resource, found)))
+        except CrdRefused as exc:
+            refused.append(not_installed(rendered, resource, exc))
+    if refused:
+        raise PartlyChecked(findings, refused)
+    yield from findings
+
+
+def not_installed(rendered: RenderedTarget, resource: Resource,
+                  refused: CrdRefused) -> CrdRefused:
+    """A resource whose CustomResourceDefinition the API server refuses: a could-not-check
+    error at the resource, the rest of its target checked."""
+    return CrdRefused(f"{resource_label(resource)}: {refused.message}",
+                      remedy=refused.remedy, **at(field_origin(rendered, resource, ())))
 
 
 def _finding(rendered: RenderedTarget, resource: Resource, path: tuple[str | int, ...],
@@ -150,6 +177,10 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
             found.append(_finding(rendered, resource, path,
                                   f"{schema_problems.format_path(path)}: {message}",
                                   _METADATA_REMEDIATION))
+    for path, message in crd_structural.crd_problems(doc):
+        found.append(_finding(rendered, resource, _present(doc, path),
+                              f"{schema_problems.format_path(path)}: {message}",
+                              _STRUCTURAL_REMEDIATION))
     forbidden = _ephemeral_containers(resource)
     if forbidden is not None:
         found.append(_finding(rendered, resource, *forbidden, _EPHEMERAL_REMEDIATION))
@@ -168,6 +199,11 @@ _POD_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
 _METADATA_REMEDIATION = ("Change the name, label or annotation to what the API server "
                          "accepts (https://kubernetes.io/docs/concepts/overview/"
                          "working-with-objects/names/).")
+_STRUCTURAL_REMEDIATION = ("Make the schema structural, as apiextensions.k8s.io/v1 requires "
+                           "(https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/"
+                           "custom-resource-definitions/#specifying-a-structural-schema): a "
+                           "type for every field and list item, either properties or "
+                           "additionalProperties.")
 _EPHEMERAL_REMEDIATION = ("Remove ephemeralContainers: they are added to a running pod through "
                           "its ephemeralcontainers subresource (kubectl debug), not written in "
                           "a manifest.")
@@ -221,6 +257,18 @@ def _partial(rendered: RenderedTarget, resource: Resource) -> bool:
     server_side = "ServerSideApply=false" not in own and (
         "ServerSideApply=true" in application or "ServerSideApply=true" in own)
     return server_side and ("Validate=false" in application or "Validate=false" in own)
+
+
+def _present(doc: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """The longest start of ``path`` that ``doc`` has (a missing key's line is its parent's)."""
+    for length, key in enumerate(path):
+        if isinstance(doc, Mapping) and key in doc:
+            doc = doc[key]
+        elif isinstance(doc, list) and isinstance(key, int) and key < len(doc):
+            doc = doc[key]
+        else:
+            return path[:length]
+    return path
 
 
 def _explain_path(kind: str, path: tuple[str | int, ...]) -> str:

@@ -39,10 +39,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from platecheck import schemas
+from platecheck.errors import CrdRefused, PartlyChecked, PlatecheckError
 from platecheck.globs import matches_any
 from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, RenderedTarget, Resource
-from platecheck.policies.k8s_schema import resource_label
+from platecheck.policies.k8s_schema import not_installed, resource_label
 from platecheck.provenance import at
 
 ID = "unknown-kind"
@@ -61,19 +62,28 @@ class Options(schemas.SchemaOptions):
 def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
     found = schemas.prepared(rendered, options)
     allowed = options.allow_kinds
+    findings: list[Finding] = []
+    refused: list[PlatecheckError] = []
     for resource in rendered.resources:
         if not resource.kind or not resource.api_version:
             continue  # k8s-schema reports it
         gvk = f"{resource.api_version}/{resource.kind}"
         if matches_any(gvk, allowed):
             continue
-        if found.lookup(resource.api_version, resource.kind) is not None:
+        try:
+            if found.lookup(resource.api_version, resource.kind) is not None:
+                continue
+        except CrdRefused as exc:  # the same error as k8s-schema's, said once
+            refused.append(not_installed(rendered, resource, exc))
             continue
         message, remedy = _unserved(resource, found.kubernetes_version)
-        yield Finding(
+        findings.append(Finding(
             policy=ID, message=message, **at(field_origin(rendered, resource, ())),
             environment=rendered.environment, target=rendered.id,
-            resource=resource_label(resource), remediation=remedy)
+            resource=resource_label(resource), remediation=remedy))
+    if refused:
+        raise PartlyChecked(findings, refused)
+    yield from findings
 
 
 def _unserved(resource: Resource, version: str) -> tuple[str, str]:
