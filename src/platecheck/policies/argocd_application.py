@@ -67,7 +67,8 @@ What:
       Applications: it reaches those of the repository's files it outputs, not a file beside
       them its kustomization does not list (a kustomization that does not build, or a config
       management plugin's directory holding one: the files it lists; a plugin's other directory:
-      the files below it);
+      the files below it), and none reaches an Application that is a hook no sync runs (an
+      ``argocd.argoproj.io/hook: Skip``): Argo CD never creates it;
     - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
       version, not ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``; Argo CD
       refuses one without any;
