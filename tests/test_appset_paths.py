@@ -330,6 +330,27 @@ def test_a_destination_namespace_the_api_server_refuses(tmp_path: Path) -> None:
                                  "(lowercase letters, digits and '-', at most 63)")]
 
 
+def test_a_cluster_scoped_object_needs_no_destination_namespace(tmp_path: Path) -> None:
+    """Argo CD gives a cluster-scoped object no namespace (NormalizeTargetObjects): a
+    ValidatingAdmissionPolicy is applied whatever the destination namespace; a ConfigMap
+    beside it is not."""
+    vap = ("apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingAdmissionPolicy\n"
+           "metadata:\n  name: vap\nspec:\n  validations:\n  - expression: 'true'\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "argocd/vap.yaml": application("vap", "vap", "Bad_NS"),
+        "vap/vap.yaml": vap,
+        "argocd/both.yaml": application("both", "both", "Bad_NS"),
+        "both/vap.yaml": vap.replace("name: vap", "name: vap2"),
+        "both/cm.yaml": CM.format(name="both")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "argocd-application"] == [
+        ("argocd/both.yaml:13", "Application both: destination namespace 'Bad_NS' is not a "
+         "valid namespace name (a DNS-1123 label): Argo CD cannot apply ConfigMap/both, which "
+         "names no namespace of its own")]
+
+
 def test_two_list_sets_of_one_name_are_a_name_used_twice(tmp_path: Path) -> None:
     """Two files each holding a plain list ApplicationSet ``web`` (one making web-stg, the
     other web-prod): one object in Argo CD, each apply replacing the other. The sets are

@@ -98,3 +98,29 @@ def test_the_applied_stream_keeps_all_but_never_applied_documents() -> None:
     stream = f"---\n# Source: a\n{hook}---\n# Source: b\n{plain}---\n{listed}\n---\n: [\n"
     assert applied_stream(stream) == f"---\n# Source: b\n{plain}---\n: [\n"
     assert applied_stream(plain) == plain and applied_stream("") == ""
+
+
+def test_a_skipped_child_application_is_not_deployed_by_its_app_of_apps(
+        tmp_path: Path) -> None:
+    """Argo CD never creates an ``argocd.argoproj.io/hook: Skip`` Application its app-of-apps'
+    directory holds: it is reachable from no app-of-apps, as one outside the directory."""
+    def child(name: str, annotations: str = "") -> str:
+        return (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+                f"  name: {name}\n  namespace: argocd\n{annotations}spec:\n"
+                f"  project: default\n  source:\n    repoURL: https://example.com/r.git\n"
+                f"    path: {name}\n  destination:\n    namespace: {name}\n"
+                f"    server: https://kubernetes.default.svc\n")
+    configmap = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n"
+    repo = write_files(tmp_path / "repo", {
+        "apps/root.yaml": child("children"),
+        "children/good.yaml": child("good"),
+        "children/skipped.yaml": child(
+            "skipped", "  annotations:\n    argocd.argoproj.io/hook: Skip\n"),
+        "good/cm.yaml": configmap, "skipped/cm.yaml": configmap})
+    (repo / ".git").mkdir()
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "argocd-application"] == [
+        ("children/skipped.yaml:4", "Application skipped: is not reachable from an app-of-apps "
+         "(roots: apps/root.yaml); unless something else applies it, Argo CD never deploys "
+         "it")]

@@ -38,7 +38,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "manifest_lines", "options", "metaschema", "goregex", "schema_problems",
               "schema_validators", "crd_structural", "schemas", "runmemo", "objectmeta",
               "boundedread", "realpaths", "chartfile", "repourl", "kustomize_patches", "goyaml",
-              "gojson", "projects")),
+              "gojson", "projects", "scopes")),
     ("config", ("config", "waivers")),
     ("discover", ("discover", "reporoot", "manifests", "appset", "sourcetype")),
     ("plan", ("plan", "helmargs", "helmsource", "valuefiles", "overrides", "changed",

@@ -3946,6 +3946,70 @@ def test_a_key_in_a_block_scalar_is_no_field_of_the_container(tmp_path: Path) ->
     assert [f.location for f in report_.findings if f.policy == "resource-ranges"] == [
         "job/job.yaml:10"]
 
+CLUSTER_SCOPED_OBJECTS = """\
+apiVersion: admissionregistration.k8s.io/v1
+kind: ValidatingAdmissionPolicy
+metadata:
+  name: shared-vap
+spec:
+  validations:
+  - expression: "object.spec.replicas <= 5"
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata:
+  name: shared-widget
+---
+apiVersion: example.com/v1
+kind: Gadget
+metadata:
+  name: own-gadget
+"""
+
+SCOPED_CRDS = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: {plural}.example.com
+spec:
+  group: example.com
+  scope: {scope}
+  names: {{kind: {kind}, plural: {plural}}}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        x-kubernetes-preserve-unknown-fields: true
+"""
+
+
+def test_a_cluster_scoped_kind_two_applications_deploy_is_one_object(tmp_path: Path) -> None:
+    """Argo CD gives a cluster-scoped object no namespace (NormalizeTargetObjects), so two
+    Applications of two destination namespaces deploy one ValidatingAdmissionPolicy (a
+    built-in cluster-scoped kind) and one Widget (whose CRD in the repository says scope:
+    Cluster); a Gadget (scope: Namespaced) is one of each destination namespace."""
+    repo = write_files(tmp_path / "repo", {
+        "apps/one.yaml": application("one", "d", "prod-a"),
+        "apps/two.yaml": application("two", "d", "prod-b"),
+        "apps/crds.yaml": application("crds", "crds", "prod-a"),
+        "crds/widget.yaml": SCOPED_CRDS.format(kind="Widget", plural="widgets", scope="Cluster"),
+        "crds/gadget.yaml": SCOPED_CRDS.format(kind="Gadget", plural="gadgets",
+                                               scope="Namespaced"),
+        "d/objects.yaml": CLUSTER_SCOPED_OBJECTS})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "argocd-application"] == [
+        ("d/objects.yaml:4", "ValidatingAdmissionPolicy/shared-vap is deployed by both "
+         "Application one (prod/one) and Application two; Argo CD's syncs of the two undo "
+         "each other"),
+        ("d/objects.yaml:12", "Widget/shared-widget is deployed by both Application one "
+         "(prod/one) and Application two; Argo CD's syncs of the two undo each other")]
+
+
 def test_two_argo_cd_instances_may_share_names_and_resources(tmp_path: Path) -> None:
     """One directory per cluster, each cluster's own Argo CD, every destination in-cluster:
     one Argo CD would see the name ``web`` twice and one Namespace deployed by two

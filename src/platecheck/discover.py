@@ -37,6 +37,7 @@ from platecheck.model import (
 )
 from platecheck.realpaths import resolve
 from platecheck.reporoot import marked_root
+from platecheck.resources import never_applied
 from platecheck.runmemo import recall
 from platecheck.sourcetype import BUILDING, KUSTOMIZATIONS, kustomization_file, source_type
 from platecheck.yamlio import (
@@ -257,7 +258,10 @@ def _children(found: Discovery, app: Application, deploys_more: set[tuple[str, i
             if not held and not found.set_cache.get(resolve(file)):
                 deploys_more.add((app.file, app.line))
             for child in held:
-                yield index, child
+                # an argocd.argoproj.io/hook: Skip Application gets no sync task
+                # (gitops-engine pkg/sync/hook): Argo CD never creates it
+                if not never_applied(child.raw):
+                    yield index, child
             # an ApplicationSet there is deployed too (its Applications are Argo CD's to make)
             found.children.extend(AppChild((app.file, app.line), index, (s.file, s.line))
                                   for s in found.set_cache.get(resolve(file), ()))

@@ -35,7 +35,11 @@ What:
       the same cluster (destination server, or cluster name): Argo CD's shared-resource
       conflict, where each sync undoes the other (an Application no app-of-apps reaches,
       reported below, deploys nothing); a resource that names no namespace is in the
-      destination namespace, whatever ``helm.namespace`` told helm. Only the Applications
+      destination namespace, whatever ``helm.namespace`` told helm, but one of a
+      cluster-scoped kind has none (a built-in kind of Kubernetes 1.31 whose API paths name
+      no namespace, or a kind whose CRD in the repository says ``scope: Cluster``; a custom
+      kind whose CRD is not there is taken as namespaced, as Argo CD takes a kind its
+      cluster does not know). Only the Applications
       a run renders are compared: one another environment's Application shares is told by
       a run of every environment, not by ``--env``;
     - no Application renders one resource twice (in two of its sources, or two files of
@@ -43,8 +47,8 @@ What:
       finding at each later copy;
     - the destination namespace matches the Application's environment (not an
       app-of-apps': the Applications it deploys live in Argo CD's namespace), and is a
-      name the API server takes (a DNS-1123 label) where a resource rendered names no
-      namespace of its own (``{{values.ns}}`` left by a list element that sets no such
+      name the API server takes (a DNS-1123 label) where a namespaced resource rendered
+      names no namespace of its own (``{{values.ns}}`` left by a list element that sets no such
       parameter; a Helm source's is refused before helm renders it);
     - every Application is reachable from an app-of-apps (no orphans; the Applications in a root
       app-of-apps' own file are applied with it, and so are those of the files a kustomization
@@ -63,7 +67,8 @@ What:
       Applications: it reaches those of the repository's files it outputs, not a file beside
       them its kustomization does not list (a kustomization that does not build, or a config
       management plugin's directory holding one: the files it lists; a plugin's other directory:
-      the files below it);
+      the files below it), and none reaches an Application that is a hook no sync runs (an
+      ``argocd.argoproj.io/hook: Skip``): Argo CD never creates it;
     - a chart from a Helm repository (``chart:``) has a pinned ``targetRevision``: an exact
       version, not ``*``, ``latest`` or a range like ``^1.2``, ``>=1.0``, ``1.x``; Argo CD
       refuses one without any;
@@ -157,6 +162,7 @@ from platecheck.model import (
 )
 from platecheck.options import OptionError, OptionValueError, PolicyOptions, option
 from platecheck.repourl import git_repo_urls, normalized, this_repository
+from platecheck.scopes import cluster_scoped, crd_scopes
 from platecheck.semver import EXACT_VERSION
 from platecheck.sourcecheck import path_remedy
 from platecheck.yamlio import type_name
@@ -243,8 +249,9 @@ def _refused_namespaces(repo: RepoModel, checker: _Checker) -> Iterator[Finding]
         app = rendered.target.application
         if app is None or valid_namespace(_destination(rendered.target)):
             continue
+        crds = crd_scopes(rendered.crd_schemas.values())
         bare = [f"{r.kind}/{r.name}" for r in rendered.resources
-                if not r.namespace and r.kind not in CLUSTER_SCOPED]
+                if not r.namespace and not cluster_scoped(r.api_version, r.kind, crds)]
         if bare:
             which = (f"{bare[0]} and {len(bare) - 1} more, which name no namespace of their "
                      "own" if len(bare) > 1 else f"{bare[0]}, which names no namespace of its own")
@@ -958,15 +965,6 @@ class Options:
     instances: Mapping[str, tuple[str, ...]] = option(parse=_instances, factory=dict)
 
 
-# Kinds without a namespace: a resource of these is one object whatever the destination.
-CLUSTER_SCOPED = frozenset({
-    "Namespace", "Node", "PersistentVolume", "StorageClass", "CSIDriver", "ClusterRole",
-    "ClusterRoleBinding", "CustomResourceDefinition", "PriorityClass", "IngressClass",
-    "RuntimeClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration",
-    "APIService", "ClusterIssuer", "ClusterSecretStore",
-})
-
-
 def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
                      identified: bool = True,
                      instance: Callable[[Application], str | None] = lambda app: None,
@@ -986,13 +984,14 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
             continue
         if (app.file, app.line) in undeployed:
             continue
+        crds = crd_scopes(rendered.crd_schemas.values())
         for resource in rendered.resources:
             group = resource.api_version.rpartition("/")[0]
             if group == "argoproj.io" and resource.kind == "Application":
                 continue  # a child Application managed twice: reported by unique_names
             if not resource.name:
                 continue  # metadata.generateName: the API server names each one anew
-            namespace = "" if resource.kind in CLUSTER_SCOPED else (
+            namespace = "" if cluster_scoped(resource.api_version, resource.kind, crds) else (
                 resource.namespace or _destination(rendered.target))
             key = (instance(app) or "", _cluster(app), group, resource.kind, namespace,
                    resource.name)

@@ -26,15 +26,15 @@ What:
     where what is written cannot be read exactly: a templated value, a list that is not a list,
     two projects of one name written differently, a kind whose scope is not known (a custom
     resource whose CRD the repository does not hold, but Argo CD's own kinds and the
-    cluster-scoped ones argocd-application knows), the cluster name of an Application that gives
-    its server (or the reverse) where a destination entry's pattern depends on it,
-    ``permitOnlyProjectScopedClusters``. ``sourceNamespaces``, ``roles``, ``syncWindows``,
-    ``signatureKeys`` and ``sourceHydrator`` sources are not checked. A project-scoped
-    repository or cluster Secret (``project`` set) the repository deploys adds its repository to
-    ``sourceRepos`` and its cluster to ``destinations``, as Argo CD adds them; one that lives
-    only in the cluster cannot be seen. When an ``argocd-cm`` the repository deploys sets
-    ``globalProjects`` (whose lists Argo CD merges into the projects they select), nothing is
-    said.
+    cluster-scoped ones argocd-application knows: Kubernetes 1.31's), the cluster name of an
+    Application that gives its server (or the reverse) where a destination entry's pattern
+    depends on it, ``permitOnlyProjectScopedClusters``. ``sourceNamespaces``, ``roles``,
+    ``syncWindows``, ``signatureKeys`` and ``sourceHydrator`` sources are not checked. A
+    project-scoped repository or cluster Secret (``project`` set) the repository deploys adds
+    its repository to ``sourceRepos`` and its cluster to ``destinations``, as Argo CD adds them;
+    one that lives only in the cluster cannot be seen. When an ``argocd-cm`` the repository
+    deploys sets ``globalProjects`` (whose lists Argo CD merges into the projects they select),
+    nothing is said.
 
 Why:
     Argo CD refuses to create or sync what an Application's project does not permit ("is not
@@ -67,13 +67,14 @@ from typing import Any
 from platecheck.discover import source_key
 from platecheck.model import Application, AppProject, Finding, RenderedTarget, RepoModel, Resource
 from platecheck.options import NoOptions, PolicyOptions
-from platecheck.policies.argocd_application import CLUSTER_SCOPED, finding_at
+from platecheck.policies.argocd_application import finding_at
 from platecheck.projects import (
     Cluster,
     destination_permitted,
     group_kind_permitted,
     source_permitted,
 )
+from platecheck.scopes import cluster_scoped, crd_scopes
 
 ID = "argocd-project"
 SUMMARY = "Applications use only the sources, destinations and resources their AppProject permits"
@@ -254,15 +255,13 @@ def _resources(rendered: RenderedTarget, project: AppProject) -> Iterator[Findin
     app = rendered.target.application
     assert app is not None
     cluster, destination = _cluster(app), _namespace(app)
-    scopes = {(crd.group, crd.kind): crd.scope == "Namespaced"
-              for crd in rendered.crd_schemas.values()}
+    crds = crd_scopes(rendered.crd_schemas.values())
     for resource in rendered.resources:
         group = resource.api_version.rpartition("/")[0]
         # a custom kind's scope is its CRD's, when the repository holds it
-        namespaced = scopes.get((group, resource.kind))
-        if namespaced is None:
-            namespaced = False if resource.kind in CLUSTER_SCOPED else (
-                True if (group, resource.kind) in _NAMESPACED else None)
+        scoped = cluster_scoped(resource.api_version, resource.kind, crds)
+        namespaced = not scoped if scoped is not None else (
+            True if (group, resource.kind) in _NAMESPACED else None)
         if namespaced is None:
             continue
         verdict = group_kind_permitted(project.spec, group, resource.kind, resource.name,
