@@ -240,6 +240,31 @@ def test_a_required_field_with_a_default_is_given_it_when_absent(tmp_path: Path)
         ("dir/cr.yaml", 10, "Cache/untargeted: spec: required field 'target' is missing")]
 
 
+def test_formats_are_checked_as_the_api_server_checks_them(tmp_path: Path) -> None:
+    """kube-openapi's strfmt formats that a CRD keeps are checked in its custom resources,
+    by their names without dashes; a format the API server strips or platecheck cannot
+    decide exactly (uri) is not."""
+    schema = """\
+            type: object
+            properties:
+              ts: {type: string, format: date-time}
+              b: {type: string, format: byte}
+              dur: {type: string, format: duration}
+              link: {type: string, format: uri}
+              made-up: {type: string, format: made-up}
+"""
+    resources = ("apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: good}\n"
+                 "spec: {ts: '2014-12-15T19:30:20Z', b: YQ==, dur: 3 weeks, link: '::',"
+                 " made-up: x}\n---\n"
+                 "apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: bad}\n"
+                 "spec:\n  ts: yesterday\n  b: ''\n  dur: five\n")
+    assert _directory_findings(tmp_path, schema, resources) == [
+        ("dir/cr.yaml", 10, 'Cache/bad: spec.ts: "yesterday" is not a date-time'),
+        ("dir/cr.yaml", 11, "Cache/bad: spec.b: not base64 (the standard alphabet, padded "
+                            "with '='); the API server cannot decode it into bytes and refuses it"),
+        ("dir/cr.yaml", 12, 'Cache/bad: spec.dur: "five" is not a duration')]
+
+
 def test_an_object_without_properties_keeps_no_field(tmp_path: Path) -> None:
     """The API server prunes every field of an object schema with no properties, no
     additionalProperties and no x-kubernetes-preserve-unknown-fields (a list's items too):

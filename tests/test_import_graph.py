@@ -36,7 +36,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "helmbin.install", "helmbin.locate",
               "helmbin.releases", "helmbin.kubectl", "resources", "containers",
               "manifest_lines", "options", "metaschema", "goregex", "schema_problems",
-              "schema_validators", "schemas", "runmemo", "objectmeta",
+              "crd_formats", "schema_validators", "schemas", "runmemo", "objectmeta",
               "boundedread", "realpaths", "chartfile", "repourl", "kustomize_patches", "goyaml",
               "gojson", "projects")),
     ("config", ("config", "waivers")),

@@ -1,6 +1,6 @@
 """The validators of custom resources, as the API server validates them: an absent field is
 given its default first, a ``null`` it prunes is no error, ``multipleOf`` is decided as
-kube-openapi decides it, patterns are Go's; only the Kubernetes quantity format is checked.
+kube-openapi decides it, patterns are Go's, formats are kube-openapi's (``crd_formats``).
 A CRD's schema is checked against its meta-schema once per content, and its validator built
 when first used."""
 
@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from platecheck import goregex
+from platecheck import crd_formats, goregex
 from platecheck.cache import check_schema_once, schema_checked
 from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema
@@ -49,6 +49,24 @@ def quantity_checker(*, integers: bool = False) -> Any:
         for name, bits in INTEGER_FORMATS.items():
             checker.checks(name)(functools.partial(_fits, bits=bits))
         checker.checks(BYTE_FORMAT)(is_go_base64)
+    return checker
+
+
+@functools.cache
+def crd_format_checker() -> Any:
+    """The formats the API server checks in a custom resource (``crd_formats``), by their
+    names without dashes, and the quantity format."""
+    import jsonschema
+
+    class CrdFormats(jsonschema.FormatChecker):  # type: ignore[misc]
+        def check(self, instance: Any, format: str) -> None:
+            if format == QUANTITY_FORMAT:
+                super().check(instance, format)
+            elif not crd_formats.conforms(instance, format):
+                raise jsonschema.exceptions.FormatError(f"{json.dumps(instance)} is not a {format}")
+
+    checker = CrdFormats(formats=())
+    checker.checks(QUANTITY_FORMAT)(_quantity_format)
     return checker
 
 
@@ -250,7 +268,7 @@ def crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
         import jsonschema
 
         cls = jsonschema.Draft202012Validator
-        return custom_resource_validator(cls, schema, format_checker=quantity_checker())
+        return custom_resource_validator(cls, schema, format_checker=crd_format_checker())
 
     validator: Validator = LazyValidator(build)  # checked already: built when first used
     if not schema_checked("Draft202012Validator", schema, content=content):
