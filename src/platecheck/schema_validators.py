@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from platecheck import crd_formats, goregex
+from platecheck import crd_formats, crd_invariants, goregex
 from platecheck.cache import check_schema_once, schema_checked
 from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema
@@ -103,7 +103,9 @@ def custom_resource_class(cls: Any) -> Any:
     """``cls`` validating a custom resource as the API server does: a ``null`` where the
     schema does not allow one (a property, or a value of a map) is pruned, or replaced by the
     field's default, before the resource is validated, so it is no error unless the field is
-    required and has no default (Argo CD's ``syncPolicy: {automated: null}``).
+    required and has no default (Argo CD's ``syncPolicy: {automated: null}``). The list
+    types and embedded resources are checked as the API server checks them after the schema
+    (``crd_invariants``).
     https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#defaulting-and-nullable"""
     import jsonschema
 
@@ -111,7 +113,10 @@ def custom_resource_class(cls: Any) -> Any:
     patterned = goregex.go_patterns(jsonschema.validators.extend(cls, {
         "properties": _pruning(keywords["properties"], named=True),
         "additionalProperties": _pruning(keywords["additionalProperties"], named=False)}))
-    return jsonschema.validators.extend(patterned, {"multipleOf": _api_server_multiple})
+    return jsonschema.validators.extend(patterned, {
+        "multipleOf": _api_server_multiple,
+        "x-kubernetes-list-type": crd_invariants.list_type,
+        "x-kubernetes-embedded-resource": crd_invariants.embedded_resource})
 
 
 def custom_resource_validator(cls: Any, schema: Mapping[str, Any], **options: Any) -> Validator:
