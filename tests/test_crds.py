@@ -184,6 +184,22 @@ def test_a_null_the_api_server_prunes_is_no_error() -> None:
         "spec.list[1]: expected string, got null"]
 
 
+def test_a_nullable_null_is_kept_and_fails_an_enum() -> None:
+    """nullable: true keeps a null (no pruning), and kube-openapi's enum check matches no
+    value with null, even a null it lists; without nullable the null is pruned."""
+    schema = {"type": "object", "properties": {"spec": {
+        "type": "object", "properties": {
+            "level": {"type": "string", "nullable": True, "enum": ["debug", "info"]},
+            "listed": {"type": "string", "nullable": True, "enum": [None, "debug"]},
+            "pruned": {"type": "string", "enum": ["debug", "info"]},
+            "free": {"type": "string", "nullable": True}}}}}
+    assert _validate(schema, {**BASE, "spec": {"level": "info", "pruned": None,
+                                               "free": None}}) == []
+    assert _validate(schema, {**BASE, "spec": {"level": None, "listed": None}}) == [
+        'spec.level: null is not one of "debug", "info"',
+        'spec.listed: null is not one of "debug"']
+
+
 CACHE_CRD = """apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: caches.example.com}

@@ -103,7 +103,9 @@ def custom_resource_class(cls: Any) -> Any:
     """``cls`` validating a custom resource as the API server does: a ``null`` where the
     schema does not allow one (a property, or a value of a map) is pruned, or replaced by the
     field's default, before the resource is validated, so it is no error unless the field is
-    required and has no default (Argo CD's ``syncPolicy: {automated: null}``). The list
+    required and has no default (Argo CD's ``syncPolicy: {automated: null}``); a null
+    where the schema is ``nullable`` is kept, and fails any ``enum`` (kube-openapi's
+    ``basicCommonValidator`` matches no enum value, null included, with null). The list
     types and embedded resources are checked as the API server checks them after the schema
     (``crd_invariants``).
     https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#defaulting-and-nullable"""
@@ -114,6 +116,7 @@ def custom_resource_class(cls: Any) -> Any:
         "properties": _pruning(keywords["properties"], named=True),
         "additionalProperties": _pruning(keywords["additionalProperties"], named=False)}))
     return jsonschema.validators.extend(patterned, {
+        "enum": _api_server_enum(keywords["enum"]),
         "multipleOf": _api_server_multiple,
         "x-kubernetes-list-type": crd_invariants.list_type,
         "x-kubernetes-embedded-resource": crd_invariants.embedded_resource})
@@ -165,6 +168,20 @@ def with_defaults(value: Any, schema: Any) -> Any:
     extra = schema.get("additionalProperties")
     return {key: with_defaults(item, properties[key] if key in properties else extra)
             for key, item in result.items()}
+
+
+def _api_server_enum(keyword: Any) -> Any:
+    """The ``enum`` keyword ``keyword``, refusing null as kube-openapi does."""
+
+    def check(validator: Any, enums: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        if instance is None and isinstance(enums, list) and enums:
+            import jsonschema
+
+            yield jsonschema.ValidationError(f"None is not one of {enums!r}")
+            return
+        yield from keyword(validator, enums, instance, schema)
+
+    return check
 
 
 def _api_server_multiple(validator: Any, value: Any, instance: Any,
@@ -234,7 +251,9 @@ def _subschema(value: Any, schema: Any, key: str, named: bool) -> Any:
 
 def _prunes_null(validator: Any, subschema: Any) -> bool:
     """Whether the API server drops a ``null`` validated against ``subschema``: it has a
-    schema there that does not accept null."""
+    schema there that does not accept null, and is not ``nullable``."""
+    if isinstance(subschema, dict) and subschema.get("nullable") is True:
+        return False
     return subschema is not None and next(validator.descend(None, subschema), None) is not None
 
 
