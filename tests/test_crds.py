@@ -184,6 +184,22 @@ def test_a_null_the_api_server_prunes_is_no_error() -> None:
         "spec.list[1]: expected string, got null"]
 
 
+def test_a_nullable_null_is_kept_and_fails_an_enum() -> None:
+    """nullable: true keeps a null (no pruning), and kube-openapi's enum check matches no
+    value with null, even a null it lists; without nullable the null is pruned."""
+    schema = {"type": "object", "properties": {"spec": {
+        "type": "object", "properties": {
+            "level": {"type": "string", "nullable": True, "enum": ["debug", "info"]},
+            "listed": {"type": "string", "nullable": True, "enum": [None, "debug"]},
+            "pruned": {"type": "string", "enum": ["debug", "info"]},
+            "free": {"type": "string", "nullable": True}}}}}
+    assert _validate(schema, {**BASE, "spec": {"level": "info", "pruned": None,
+                                               "free": None}}) == []
+    assert _validate(schema, {**BASE, "spec": {"level": None, "listed": None}}) == [
+        'spec.level: null is not one of "debug", "info"',
+        'spec.listed: null is not one of "debug"']
+
+
 CACHE_CRD = """apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata: {name: caches.example.com}
@@ -238,6 +254,92 @@ def test_a_required_field_with_a_default_is_given_it_when_absent(tmp_path: Path)
                  "spec: {retention: {}}\n")
     assert _directory_findings(tmp_path, schema, resources) == [
         ("dir/cr.yaml", 10, "Cache/untargeted: spec: required field 'target' is missing")]
+
+
+def test_formats_are_checked_as_the_api_server_checks_them(tmp_path: Path) -> None:
+    """kube-openapi's strfmt formats that a CRD keeps are checked in its custom resources,
+    by their names without dashes; a format the API server strips or platecheck cannot
+    decide exactly (uri) is not."""
+    schema = """\
+            type: object
+            properties:
+              ts: {type: string, format: date-time}
+              b: {type: string, format: byte}
+              dur: {type: string, format: duration}
+              link: {type: string, format: uri}
+              made-up: {type: string, format: made-up}
+"""
+    resources = ("apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: good}\n"
+                 "spec: {ts: '2014-12-15T19:30:20Z', b: YQ==, dur: 3 weeks, link: '::',"
+                 " made-up: x}\n---\n"
+                 "apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: bad}\n"
+                 "spec:\n  ts: yesterday\n  b: ''\n  dur: five\n")
+    assert _directory_findings(tmp_path, schema, resources) == [
+        ("dir/cr.yaml", 10, 'Cache/bad: spec.ts: "yesterday" is not a date-time'),
+        ("dir/cr.yaml", 11, "Cache/bad: spec.b: not base64 (the standard alphabet, padded "
+                            "with '='); the API server cannot decode it into bytes and refuses it"),
+        ("dir/cr.yaml", 12, 'Cache/bad: spec.dur: "five" is not a duration')]
+
+
+def test_list_types_refuse_repeated_items_and_keys(tmp_path: Path) -> None:
+    """A set holds each item once and a map each key tuple once (after defaulting), as the
+    API server checks them after the schema; an atomic list may repeat itself."""
+    schema = """\
+            type: object
+            properties:
+              tags: {type: array, x-kubernetes-list-type: set, items: {type: string}}
+              plain: {type: array, x-kubernetes-list-type: atomic, items: {type: string}}
+              ports:
+                type: array
+                x-kubernetes-list-type: map
+                x-kubernetes-list-map-keys: [name, protocol]
+                items:
+                  type: object
+                  required: [name]
+                  properties:
+                    name: {type: string}
+                    protocol: {type: string, default: TCP}
+"""
+    resources = ("apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: good}\n"
+                 "spec: {tags: [a, b], plain: [a, a], ports: [{name: http},"
+                 " {name: http, protocol: UDP}]}\n---\n"
+                 "apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: bad}\n"
+                 "spec:\n  tags: [a, b, a, a]\n  ports:\n  - name: http\n"
+                 "  - {name: http, protocol: TCP}\n")
+    assert _directory_findings(tmp_path, schema, resources) == [
+        ("dir/cr.yaml", 10, 'Cache/bad: spec.tags[2]: "a" is in this x-kubernetes-list-type '
+                            "set more than once; the API server refuses it"),
+        ("dir/cr.yaml", 13, 'Cache/bad: spec.ports[1]: the key {"name": "http", "protocol": '
+                            '"TCP"} is in this x-kubernetes-list-type map more than once; the '
+                            "API server refuses it")]
+
+
+def test_an_embedded_resource_needs_an_api_version_and_a_kind(tmp_path: Path) -> None:
+    """x-kubernetes-embedded-resource: the API server requires apiVersion and kind there, a
+    group/version and a kind that is an RFC 1035 label in any case."""
+    schema = """\
+            type: object
+            properties:
+              template:
+                type: object
+                x-kubernetes-embedded-resource: true
+                x-kubernetes-preserve-unknown-fields: true
+"""
+    resources = ("apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: good}\n"
+                 "spec: {template: {apiVersion: apps/v1, kind: StatefulSet}}\n---\n"
+                 "apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: bare}\n"
+                 "spec:\n  template: {data: {}}\n---\n"
+                 "apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: malformed}\n"
+                 "spec:\n  template:\n    apiVersion: a/b/c\n    kind: Config_Map\n")
+    assert _directory_findings(tmp_path, schema, resources) == [
+        ("dir/cr.yaml", 10, "Cache/bare: spec.template: required field 'apiVersion' is missing"),
+        ("dir/cr.yaml", 10, "Cache/bare: spec.template: required field 'kind' is missing"),
+        ("dir/cr.yaml", 17, 'Cache/malformed: spec.template.apiVersion: "a/b/c" is not a '
+                            "group/version (more than one '/'); the API server refuses it"),
+        ("dir/cr.yaml", 18, 'Cache/malformed: spec.template.kind: "Config_Map" may have mixed '
+                            "case, but should otherwise be an RFC 1035 label (at most 63 "
+                            "characters of letters, digits and '-', beginning with a letter and "
+                            "ending with a letter or digit); the API server refuses it")]
 
 
 def test_an_object_without_properties_keeps_no_field(tmp_path: Path) -> None:

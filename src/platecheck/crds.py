@@ -12,7 +12,8 @@ the Kubernetes schemas (an unknown field is a finding, as the API server prunes 
 - ``nullable: true``: null is allowed too;
 - ``exclusiveMaximum: true`` / ``exclusiveMinimum: true`` (booleans in OpenAPI v3.0): the
   bound is exclusive;
-- ``x-kubernetes-embedded-resource: true``: apiVersion, kind and metadata are allowed;
+- ``x-kubernetes-embedded-resource: true``: apiVersion, kind and metadata are allowed (that
+  apiVersion and kind are there is ``crd_invariants``' to check);
 - ``metadata`` at the top is Kubernetes' ObjectMeta: only what the CRD says about it is
   checked, never "unknown field".
 

@@ -1,6 +1,6 @@
 """The validators of custom resources, as the API server validates them: an absent field is
 given its default first, a ``null`` it prunes is no error, ``multipleOf`` is decided as
-kube-openapi decides it, patterns are Go's; only the Kubernetes quantity format is checked.
+kube-openapi decides it, patterns are Go's, formats are kube-openapi's (``crd_formats``).
 A CRD's schema is checked against its meta-schema once per content, and its validator built
 when first used."""
 
@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from platecheck import goregex
+from platecheck import crd_formats, crd_invariants, goregex
 from platecheck.cache import check_schema_once, schema_checked
 from platecheck.errors import PlatecheckError
 from platecheck.model import CrdSchema
@@ -52,6 +52,24 @@ def quantity_checker(*, integers: bool = False) -> Any:
     return checker
 
 
+@functools.cache
+def crd_format_checker() -> Any:
+    """The formats the API server checks in a custom resource (``crd_formats``), by their
+    names without dashes, and the quantity format."""
+    import jsonschema
+
+    class CrdFormats(jsonschema.FormatChecker):  # type: ignore[misc]
+        def check(self, instance: Any, format: str) -> None:
+            if format == QUANTITY_FORMAT:
+                super().check(instance, format)
+            elif not crd_formats.conforms(instance, format):
+                raise jsonschema.exceptions.FormatError(f"{json.dumps(instance)} is not a {format}")
+
+    checker = CrdFormats(formats=())
+    checker.checks(QUANTITY_FORMAT)(_quantity_format)
+    return checker
+
+
 # Go's base64.StdEncoding, which encoding/json decodes a []byte with: quanta of four characters
 # of the standard alphabet, the last one padded with "="; "\r" and "\n" are skipped anywhere
 # (https://pkg.go.dev/encoding/base64#Encoding.Decode); bits left over are not checked
@@ -85,7 +103,11 @@ def custom_resource_class(cls: Any) -> Any:
     """``cls`` validating a custom resource as the API server does: a ``null`` where the
     schema does not allow one (a property, or a value of a map) is pruned, or replaced by the
     field's default, before the resource is validated, so it is no error unless the field is
-    required and has no default (Argo CD's ``syncPolicy: {automated: null}``).
+    required and has no default (Argo CD's ``syncPolicy: {automated: null}``); a null
+    where the schema is ``nullable`` is kept, and fails any ``enum`` (kube-openapi's
+    ``basicCommonValidator`` matches no enum value, null included, with null). The list
+    types and embedded resources are checked as the API server checks them after the schema
+    (``crd_invariants``).
     https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#defaulting-and-nullable"""
     import jsonschema
 
@@ -93,7 +115,11 @@ def custom_resource_class(cls: Any) -> Any:
     patterned = goregex.go_patterns(jsonschema.validators.extend(cls, {
         "properties": _pruning(keywords["properties"], named=True),
         "additionalProperties": _pruning(keywords["additionalProperties"], named=False)}))
-    return jsonschema.validators.extend(patterned, {"multipleOf": _api_server_multiple})
+    return jsonschema.validators.extend(patterned, {
+        "enum": _api_server_enum(keywords["enum"]),
+        "multipleOf": _api_server_multiple,
+        "x-kubernetes-list-type": crd_invariants.list_type,
+        "x-kubernetes-embedded-resource": crd_invariants.embedded_resource})
 
 
 def custom_resource_validator(cls: Any, schema: Mapping[str, Any], **options: Any) -> Validator:
@@ -142,6 +168,20 @@ def with_defaults(value: Any, schema: Any) -> Any:
     extra = schema.get("additionalProperties")
     return {key: with_defaults(item, properties[key] if key in properties else extra)
             for key, item in result.items()}
+
+
+def _api_server_enum(keyword: Any) -> Any:
+    """The ``enum`` keyword ``keyword``, refusing null as kube-openapi does."""
+
+    def check(validator: Any, enums: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        if instance is None and isinstance(enums, list) and enums:
+            import jsonschema
+
+            yield jsonschema.ValidationError(f"None is not one of {enums!r}")
+            return
+        yield from keyword(validator, enums, instance, schema)
+
+    return check
 
 
 def _api_server_multiple(validator: Any, value: Any, instance: Any,
@@ -211,7 +251,9 @@ def _subschema(value: Any, schema: Any, key: str, named: bool) -> Any:
 
 def _prunes_null(validator: Any, subschema: Any) -> bool:
     """Whether the API server drops a ``null`` validated against ``subschema``: it has a
-    schema there that does not accept null."""
+    schema there that does not accept null, and is not ``nullable``."""
+    if isinstance(subschema, dict) and subschema.get("nullable") is True:
+        return False
     return subschema is not None and next(validator.descend(None, subschema), None) is not None
 
 
@@ -250,7 +292,7 @@ def crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
         import jsonschema
 
         cls = jsonschema.Draft202012Validator
-        return custom_resource_validator(cls, schema, format_checker=quantity_checker())
+        return custom_resource_validator(cls, schema, format_checker=crd_format_checker())
 
     validator: Validator = LazyValidator(build)  # checked already: built when first used
     if not schema_checked("Draft202012Validator", schema, content=content):

@@ -36,6 +36,7 @@ from platecheck.options import OptionValueError, option
 from platecheck.schema_problems import QUANTITY_FORMAT, Validator, schema_identity
 from platecheck.schema_validators import (
     LazyValidator,
+    crd_format_checker,
     crd_schema,
     custom_resource_validator,
     quantity_checker,
@@ -339,7 +340,8 @@ def _load_custom(path: Path) -> CustomSchema:
 
         cls = jsonschema.validators.validator_for(schema,
                                                   default=jsonschema.Draft202012Validator)
-        return custom_resource_validator(cls, copy.deepcopy(schema))
+        return custom_resource_validator(cls, copy.deepcopy(schema),
+                                         format_checker=crd_format_checker())
 
     # platecheck's own schemas (and a repository's copy of one) are checked by its tests,
     # like its code, and a draft 2020-12 schema may be checked already: their validators are

@@ -32,6 +32,11 @@ What:
     target renders; ``openAPIV3Schema`` with ``x-kubernetes-preserve-unknown-fields`` and
     ``x-kubernetes-int-or-string`` honoured); the schemas shipped with platecheck (Argo CD
     Application, cert-manager Certificate/ClusterIssuer, MetalLB IPAddressPool/L2Advertisement).
+    In a custom resource, as on the API server, a ``nullable`` null fails an ``enum``, the
+    string formats kube-openapi checks are checked where platecheck can decide them exactly
+    (``date-time``, ``date``, ``duration``, ``byte``, ``uuid``...; not ``uri``, ``email``,
+    ``hostname``, ``ipv4``...), an ``x-kubernetes-list-type`` set or map holds no item or key
+    twice, and an ``x-kubernetes-embedded-resource`` object needs an apiVersion and a kind.
     The fix line of a finding names the schema's source. A kind with no schema at all is the
     ``unknown-kind`` policy's finding, not a pass. A ``pattern`` in a CRD's schema or a
     ``schemaDirs`` file means what Go's ``regexp`` makes of it, as on the API server: a flag
