@@ -216,6 +216,8 @@ def test_a_nul_character_in_an_application_is_could_not_check_at_its_line(
 
 @pytest.mark.parametrize(("kind", "meant"), [("Aplication", "Application"),
                                           ("ApplicationSett", "ApplicationSet"),
+                                          ("APPLICATION", "Application"),
+                                          ("applicationset", "ApplicationSet"),
                                           ("Rollout", None), ("Applesauce", None)])
 def test_a_misspelt_application_kind_is_no_silent_pass(tmp_path: Path, kind: str,
                                                       meant: str | None) -> None:
