@@ -72,11 +72,11 @@ def _target(kind: str, source_type: SourceType | None, **source: str) -> RenderT
     (_target("Application", SourceType.DIRECTORY, path="deploy/manifests"), False),
     (_target("Application", SourceType.PLUGIN, path="deploy/cmp"), False),
     (_target("ApplicationSet", SourceType.HELM, path="helm/web"), False),
-], ids=["remote-chart", "oci-chart", "kustomize", "directory", "plugin", "applicationset"])
+], ids=["remote-chart", "oci-artifact", "kustomize", "directory", "plugin", "applicationset"])
 def test_not_rendered_fix_fits_the_source(target: RenderTarget, vendoring: bool) -> None:
     [finding] = not_rendered.check(_repo(target), PolicyOptions(default=not_rendered.Options()))
-    # only a chart from another repository can be vendored into this one
-    assert ("Vendor the chart" in finding.remediation) is vendoring
+    # only a chart or an OCI artifact from another repository can be vendored into this one
+    assert ("Vendor " in finding.remediation) is vendoring
 
 
 def _repo(target: RenderTarget) -> RepoModel:

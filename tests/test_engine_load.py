@@ -226,6 +226,25 @@ def test_oci_source_is_not_rendered(tmp_path: Path) -> None:
     report = lint(FIXTURES / "nested" / "argocd" / "apps" / "oci-prod.yaml", cache_dir=tmp_path)
     assert [(f.policy, f.location, f.message) for f in report.findings] == [
         ("not-rendered", "argocd/apps/oci-prod.yaml:8",
-         "OCI chart oci://registry.example.com/charts/tiny is not rendered: its resources are "
+         "OCI artifact oci://registry.example.com/charts/tiny is not rendered: its resources are "
          "not checked")]
     assert report.renders == 0
+
+
+def test_oci_artifact_path_is_read_inside_the_artifact(tmp_path: Path) -> None:
+    """An oci:// source without a chart is an OCI artifact: Argo CD extracts it and resolves
+    the path inside it (repository.go runRepoOperation), so a path this repository lacks is
+    no problem here."""
+    from platecheck.engine import lint
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {"apps/web.yaml": application(
+        "web", "overlays/prod", "web", repo="oci://ghcr.io/example/manifests",
+        source_extra="    targetRevision: 1.0.0\n")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.policy, f.location, f.message, f.remediation) for f in report.findings] == [
+        ("not-rendered", "apps/web.yaml:8",
+         "OCI artifact oci://ghcr.io/example/manifests is not rendered: its resources are not "
+         "checked", "Vendor what the OCI artifact holds at the source path into this "
+         "repository (or accept it with ignoreRepoURLs in policies/platecheck.yaml, or waive "
+         "it with a reason).")]

@@ -216,6 +216,8 @@ def test_a_nul_character_in_an_application_is_could_not_check_at_its_line(
 
 @pytest.mark.parametrize(("kind", "meant"), [("Aplication", "Application"),
                                           ("ApplicationSett", "ApplicationSet"),
+                                          ("APPLICATION", "Application"),
+                                          ("applicationset", "ApplicationSet"),
                                           ("Rollout", None), ("Applesauce", None)])
 def test_a_misspelt_application_kind_is_no_silent_pass(tmp_path: Path, kind: str,
                                                       meant: str | None) -> None:
@@ -5792,3 +5794,39 @@ def test_a_build_output_too_deep_to_read_is_at_the_kustomization_without_a_line(
                      f'"x": {deep}}}\n'})
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [e.location for e in report_.errors] == ["k/kustomization.yaml"]
+
+
+def _dependency_chart(name: str, tag: str) -> str:
+    return ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: " + name + "\nspec:\n"
+            f"  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n"
+            f"    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers:\n"
+            f"        - name: {name}\n          image: nginx:{tag}\n"
+            "          imagePullPolicy: IfNotPresent\n")
+
+
+def test_a_build_beside_a_vendored_directory_of_a_dependency_is_could_not_check(
+        tmp_path: Path) -> None:
+    """``a`` (file://) is not vendored, so helm dependency build runs and packs ``b`` into
+    charts/b-0.1.0.tgz beside the stale directory charts/b, which it keeps: helm renders
+    one of the two at random, so the verdict would change from run to run."""
+    chart = "apiVersion: v2\nname: {}\nversion: 0.1.0\n"
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": application("web-prod", "chart", "web-prod"),
+        "chart/Chart.yaml": chart.format("parent") + "dependencies:\n"
+                            "  - {name: a, version: 0.1.0, repository: 'file://../a'}\n"
+                            "  - {name: b, version: 0.1.0, repository: 'file://../b'}\n",
+        "a/Chart.yaml": chart.format("a"), "a/templates/d.yaml": _dependency_chart("a", "1.0"),
+        "b/Chart.yaml": chart.format("b"), "b/templates/d.yaml": _dependency_chart("b", "2.0"),
+        "chart/charts/b/Chart.yaml": chart.format("b"),
+        "chart/charts/b/templates/d.yaml": _dependency_chart("b", "latest")})
+    results = {tuple((e.location, e.policy, e.message) for e in report_.errors)
+               + tuple((f.location, f.policy) for f in report_.findings)
+               for report_ in (lint(repo, use_cache=False, cache_dir=tmp_path / "cache")
+                               for _ in range(5))}
+    assert results == {(("chart/Chart.yaml:6", "could-not-check",
+                         "chart dependency 'b': helm dependency build, which Argo CD "
+                         "runs for 'a' (file://, not in charts/), packs file://../b into "
+                         "chart/charts/b-0.1.0.tgz beside chart/charts/b, which it keeps: helm "
+                         "then holds two charts named 'b' and renders one of them at random, "
+                         "so platecheck does not render it; remove chart/charts/b (or vendor "
+                         "every dependency) and commit charts/"),)}

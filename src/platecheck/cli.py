@@ -455,7 +455,7 @@ def _not_rendered(target: RenderTarget) -> str:
         version = f" {source.target_revision}" if source.target_revision else ""
         return f"remote chart {source.chart}{version} from {source.repo_url}"
     if source.repo_url.startswith("oci://"):
-        return f"remote OCI chart {source.repo_url}"
+        return f"remote OCI artifact {source.repo_url}"
     path = source.path or "."
     if other_repository(target):
         return f"source {path} of another repository, {source.repo_url}"

@@ -325,7 +325,35 @@ def sources(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
             raise PlatecheckError(f"chart dependency {dep.name!r} ({dep.repository}) has no "
                                   "Chart.yaml", dep.file, dep.line)
         result.append((dep, directory))
+    for dep, directory in result:
+        _kept_beside(chart, root, dep, directory, needed)
     return result
+
+
+def _kept_beside(chart: Path, root: Path, dep: Dependency, directory: Path,
+                 needed: Sequence[Dependency]) -> None:
+    """A PlatecheckError when ``charts/`` holds a directory of the chart the build packs from
+    ``directory``: helm dependency build writes the archive beside it and keeps directories
+    (it removes only archives it did not write: downloader/manager.go ``downloadAll``), so
+    helm then loads two charts of that name and renders one of them at random."""
+    name = chart_name(directory / "Chart.yaml")
+    charts = chart / "charts"
+    entries = sorted(charts.iterdir()) if charts.is_dir() and name is not None else []
+    kept = [entry for entry in entries if not entry.name.startswith(("_", "."))
+            and (entry / "Chart.yaml").is_file() and chart_name(entry / "Chart.yaml") == name]
+    if not kept:
+        return
+    version = _field_in(read_text(directory / "Chart.yaml", "Chart.yaml")[1], "Chart.yaml",
+                        "version")
+    archive = rel_path(charts / f"{name}-{version}.tgz", root) if version else "an archive"
+    local = ", ".join(repr(d.name) for d in needed)
+    raise PlatecheckError(
+        f"chart dependency {dep.name!r}: helm dependency build, which Argo CD runs for "
+        f"{local} (file://, not in charts/), packs {dep.repository} into {archive} beside "
+        f"{rel_path(kept[0], root)}, which it keeps: helm then holds two charts named "
+        f"{name!r} and renders one of them at random, so platecheck does not render it; "
+        f"remove {rel_path(kept[0], root)} (or vendor every dependency) and commit charts/",
+        dep.file, dep.line)
 
 
 def _named(dependencies: Sequence[Dependency]) -> str:

@@ -661,13 +661,15 @@ def _may_hold_application(raw: bytes) -> bool:
 
 
 def _misspelt(kind: object) -> str | None:
-    """The Argo CD kind ``kind`` is a misspelling of (``Aplication``), if it is one."""
+    """The Argo CD kind ``kind`` is a misspelling of (``Aplication``, ``APPLICATION``: kinds
+    are case-sensitive to the API server and kubectl's REST mapping), if it is one."""
     import difflib
 
     if not isinstance(kind, str) or kind in _OTHER_ARGO_KINDS:
         return None
-    close = difflib.get_close_matches(kind, ("Application", "ApplicationSet"), 1, 0.85)
-    return close[0] if close else None
+    kinds = {"application": "Application", "applicationset": "ApplicationSet"}
+    close = difflib.get_close_matches(kind.lower(), kinds, 1, 0.85)
+    return kinds[close[0]] if close else None
 
 
 # argoproj.io kinds of Argo CD, Rollouts, Workflows and Events that are no Application

@@ -188,7 +188,11 @@ def _host(key: str) -> str:
 def this_repository(repo_url: str, repo_urls: Iterable[str], own: Iterable[str] = ()) -> bool:
     """Whether a Git source's ``repoURL`` is the checked repository: one of argocd-application's
     ``repoUrls`` globs when it names any, else one of ``own`` (``identity``) when known, else
-    any."""
+    any. An ``oci://`` URL is an OCI registry, never a Git repository: Argo CD extracts the
+    artifact and reads the source path inside it (``runRepoOperation`` in argo-cd
+    ``reposerver/repository/repository.go``)."""
+    if repo_url.startswith("oci://"):
+        return False
     patterns = tuple(repo_urls)
     if patterns:
         return matches_any(repo_url, patterns)

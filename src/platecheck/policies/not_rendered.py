@@ -2,7 +2,8 @@
 
 What:
     Every target whose source platecheck does not render: a chart from a Helm or OCI
-    repository (``chart:`` with a Helm repository ``repoURL``, or an ``oci://`` URL), a
+    repository (``chart:`` with a Helm repository ``repoURL``), an OCI artifact (an
+    ``oci://`` URL, whose ``path`` is a directory inside the artifact, not this repository), a
     config management plugin (``plugin:``), or an ApplicationSet other than a single plain
     ``list`` generator (such a one is expanded into its Applications, each checked). One
     finding per target, at the line of the source in the Application file.
@@ -97,7 +98,8 @@ def _describe(target: RenderTarget, source: Source) -> str:
         version = f" {source.target_revision}" if source.target_revision else ""
         return f"chart {source.chart}{version} from {source.repo_url}"
     if source.repo_url.startswith("oci://"):
-        return f"OCI chart {source.repo_url}"
+        # Argo CD extracts the artifact and detects its type there: not necessarily a chart
+        return f"OCI artifact {source.repo_url}"
     if other_repository(target):
         return f"source {source.path or '.'} of another repository, {source.repo_url},"
     kind = target.source_type or SourceType.DIRECTORY
@@ -139,6 +141,11 @@ def remediation(target: RenderTarget) -> str:
                 "are this repository): check it in that repository, list its repoURL in "
                 "ignoreRepoURLs, or, if it is this repository, list this repository's URLs in "
                 "repoUrls.")
+    if target.remote is not None and not target.remote.chart and \
+            target.remote.repo_url.startswith("oci://"):
+        return ("Vendor what the OCI artifact holds at the source path into this repository "
+                "(or accept it with ignoreRepoURLs in policies/platecheck.yaml, or waive it "
+                "with a reason).")
     if target.source_type in (SourceType.KUSTOMIZE, SourceType.DIRECTORY):
         return ("platecheck renders this source itself (docs/sources.md): make it renderable "
                 "here (`platecheck setup` installs kubectl), or waive it with a reason.")

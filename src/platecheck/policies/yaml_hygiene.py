@@ -38,7 +38,8 @@ Fails:
     ``enabled: yes`` -> ``unquoted "yes" is the boolean true to Helm (YAML 1.1) but the
     string "yes" to YAML 1.2 readers``; ``tag: 1.10`` -> ``unquoted tag "1.10" is a number to
     Helm and is rendered as "1.1"``; a second ``image:`` key -> ``duplicate key "image"
-    (first at line 2): Helm keeps only the last value``; a tab before a key; a BOM.
+    (first at line 2): Helm keeps only the last value`` (in an Application file: Argo CD's
+    YAML decoding, as kubectl's, keeps only the last value); a tab before a key; a BOM.
 """
 
 from __future__ import annotations
@@ -96,23 +97,28 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         # Only platecheck reads its own policy files, with one YAML 1.1 reader, and validates
         # every value's type at load: ``level: off`` and a waiver's ``expires: 2027-01-31``
         # mean what docs/configuration.md says, whatever YAML 1.2 tools make of them.
-        found = _remembered(yaml_file.rel, yaml_file.raw, yaml11=yaml_file.role != "policy")
+        found = _remembered(yaml_file.rel, yaml_file.raw, yaml11=yaml_file.role != "policy",
+                            reader=_READERS.get(yaml_file.role, "Helm"))
         yield from sorted(found, key=lambda f: (f.line or 0, f.message))
 
+
+# what reads a file of each role and keeps the last of two duplicate keys: an Application's
+# YAML is decoded by Argo CD (sigs.k8s.io/yaml, as kubectl does) before the API server sees it
+_READERS = {"application": "Argo CD's YAML decoding (as kubectl's)"}
 
 # what decides the findings of a file besides its bytes: this code, the reader and PyYAML
 _CODE = ("policies/yaml_hygiene.py", "yamlio.py", "goyaml.py")
 
 
-def _remembered(rel: str, raw: bytes, *, yaml11: bool) -> list[Finding]:
+def _remembered(rel: str, raw: bytes, *, yaml11: bool, reader: str) -> list[Finding]:
     """``check_bytes``, remembered from run to run per file content (``yamlio``)."""
     code = code_digest(_CODE, ("PyYAML",))
     if code is None:
-        return list(check_bytes(rel, raw, yaml11=yaml11))
+        return list(check_bytes(rel, raw, yaml11=yaml11, reader=reader))
     plain = remembered_result(
-        (ID, code, rel, str(yaml11), raw),
+        (ID, code, rel, str(yaml11), reader, raw),
         lambda: [[f.line, f.message, f.remediation]
-                 for f in check_bytes(rel, raw, yaml11=yaml11)])
+                 for f in check_bytes(rel, raw, yaml11=yaml11, reader=reader)])
     return [_finding(rel, line, message, remediation) for line, message, remediation in plain]
 
 
@@ -120,9 +126,11 @@ def _finding(rel: str, line: int | None, message: str, remediation: str) -> Find
     return Finding(policy=ID, message=message, file=rel, line=line, remediation=remediation)
 
 
-def check_bytes(rel: str, raw: bytes, *, yaml11: bool = True) -> Iterator[Finding]:
+def check_bytes(rel: str, raw: bytes, *, yaml11: bool = True,
+                reader: str = "Helm") -> Iterator[Finding]:
     """Every hygiene finding of one file's bytes, in line order per kind of problem;
-    ``yaml11``: also the plain scalars YAML 1.1 and 1.2 readers disagree on."""
+    ``yaml11``: also the plain scalars YAML 1.1 and 1.2 readers disagree on; ``reader``: what
+    reads the file, keeping the last of two duplicate keys."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         yield _finding(rel, 1, "file is UTF-16 encoded (byte order mark); Helm reads UTF-8 only",
                        "Re-save the file as UTF-8 without a byte order mark.")
@@ -151,7 +159,7 @@ def check_bytes(rel: str, raw: bytes, *, yaml11: bool = True) -> Iterator[Findin
         return
     for root in roots:
         if root is not None:
-            yield from _walk(rel, root, yaml11)
+            yield from _walk(rel, root, yaml11, reader)
 
 
 def _tabs(rel: str, text: str) -> Iterator[Finding]:
@@ -162,7 +170,7 @@ def _tabs(rel: str, text: str) -> Iterator[Finding]:
                            "Indent with spaces; YAML does not allow tabs in indentation.")
 
 
-def _walk(rel: str, root: Node, yaml11: bool) -> Iterator[Finding]:
+def _walk(rel: str, root: Node, yaml11: bool, reader: str) -> Iterator[Finding]:
     # Iterative, so a deeply nested file cannot exhaust the interpreter's stack; an alias
     # points at a node already visited and is checked once.
     visited: set[int] = set()
@@ -173,7 +181,7 @@ def _walk(rel: str, root: Node, yaml11: bool) -> Iterator[Finding]:
             continue
         visited.add(id(node))
         if isinstance(node, MappingNode):
-            yield from _duplicates(rel, node)
+            yield from _duplicates(rel, node, reader)
             for key, value in reversed(node.value):
                 stack.extend((value, key))
             if yaml11:
@@ -232,7 +240,7 @@ def helm_number_text(value: str) -> str | None:
     return f"{'-' if sign else ''}{mantissa}e{'-' if power < 0 else '+'}{abs(power):02d}"
 
 
-def _duplicates(rel: str, node: MappingNode) -> Iterator[Finding]:
+def _duplicates(rel: str, node: MappingNode, reader: str) -> Iterator[Finding]:
     first: dict[str, int] = {}
     for key, _ in node.value:
         if not isinstance(key, ScalarNode) or key.value == _MERGE_KEY:
@@ -243,7 +251,7 @@ def _duplicates(rel: str, node: MappingNode) -> Iterator[Finding]:
             continue
         yield _finding(rel, line,
                        f'duplicate key "{key.value}" (first at line {first[key.value]}): '
-                       "Helm keeps only the last value",
+                       f"{reader} keeps only the last value",
                        "Remove one of the two keys, or merge their contents.")
 
 
