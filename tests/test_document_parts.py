@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from platecheck.cli import main
-from platecheck.engine import load
+from platecheck.engine import lint, load
 from synthetic import CHART_C, application, repository
 
 SOURCES = Path(__file__).parent / "fixtures" / "sources"
@@ -46,6 +46,33 @@ def test_a_part_of_helm_output_is_its_first_document(
     printed = capsys.readouterr().out
     assert "name: first" in printed and "name: other" in printed
     assert "second" not in printed
+
+
+@pytest.mark.parametrize("kindless", [
+    "apiVersion: v1\nmetadata:\n  name: nokind\ndata:\n  a: b\n", "{}\n"], ids=["no-kind", "empty"])
+def test_a_helm_document_without_a_kind_renders_nothing(
+        each_helm: Path, tmp_path: Path, kindless: str) -> None:
+    """Argo CD reads helm's output with gitops-engine's ``kube.SplitYAML``: it skips an
+    empty, null or comments-only document and decodes each other one as an Unstructured
+    object, which fails without a kind ("Object 'Kind' is missing"), so nothing of the
+    source renders: a could-not-check error at the template, whatever the policies' levels,
+    as for the same document in a directory source."""
+    root = repository(tmp_path, {
+        "c/Chart.yaml": CHART_C,
+        "c/templates/ok.yaml": _config_map("ok") + "---\n# only a comment\n---\nnull\n",
+        "c/templates/nokind.yaml": kindless,
+        "policies/platecheck.yaml": "policies:\n  k8s-schema:\n    level: \"off\"\n"})
+    report = lint(root / "c", helm=each_helm, environments=["prod"],
+                  cache_dir=tmp_path / "cache")
+    assert report.exit_code == 2
+    assert [(e.location, e.policy, e.target, e.message) for e in report.errors] == [
+        ("c/templates/nokind.yaml:1", "could-not-check", "prod/c",
+         "helm rendered a document without a kind from c/templates/nokind.yaml: Kubernetes "
+         "cannot decode it, so Argo CD renders nothing of the source")]
+    assert report.findings == ()
+    (root / "c/templates/nokind.yaml").unlink()  # the other documents are skipped
+    assert lint(root / "c", helm=each_helm, environments=["prod"],
+                cache_dir=tmp_path / "cache").exit_code == 0
 
 
 def _plain(tmp_path: Path, text: str) -> Path:

@@ -1,6 +1,6 @@
 """The hooks Argo CD never applies are not checked: Helm's test and rollback hooks, and
 ``argocd.argoproj.io/hook: Skip`` (gitops-engine's ``syncPhases``; deletion hooks run when the
-Application is deleted, so they are checked)."""
+Application is deleted, so they are checked); nor are the kinds Argo CD always excludes."""
 
 from __future__ import annotations
 
@@ -124,3 +124,31 @@ def test_a_skipped_child_application_is_not_deployed_by_its_app_of_apps(
         ("children/skipped.yaml:4", "Application skipped: is not reachable from an app-of-apps "
          "(roots: apps/root.yaml); unless something else applies it, Argo CD never deploys "
          "it")]
+
+
+def test_the_kinds_argo_cd_always_excludes_are_not_checked(tmp_path: Path) -> None:
+    """Argo CD's controller drops Events, Leases and every kind of events.k8s.io and
+    metrics.k8s.io from what it applies, whatever its settings (``coreExcludedResources``):
+    two Applications deploying them share nothing, and their fields are not checked; a
+    ConfigMap beside them is shared."""
+    def app(name: str) -> str:
+        return (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+                f"  name: {name}\n  namespace: argocd\nspec:\n  project: default\n"
+                f"  source:\n    repoURL: https://example.com/r.git\n    path: d\n"
+                f"  destination:\n    namespace: {name}\n"
+                f"    server: https://kubernetes.default.svc\n")
+    def obj(api_version: str, kind: str, extra: str = "") -> str:
+        return (f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n  name: x\n"
+                f"  namespace: shared\n{extra}---\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/one.yaml": app("one"), "apps/two.yaml": app("two"),
+        "d/objects.yaml": obj("coordination.k8s.io/v1", "Lease", "spec:\n  durationz: 15\n")
+        + obj("v1", "Event", "reasonz: x\n") + obj("events.k8s.io/v1", "Event")
+        + obj("metrics.k8s.io/v1beta1", "PodMetrics") + obj("v1", "ConfigMap")})
+    (repo / ".git").mkdir()
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.location, f.policy, f.message) for f in report.findings] == [
+        ("d/objects.yaml:31", "argocd-application", "ConfigMap/x in namespace shared is "
+         "deployed by both Application one (default/one) and Application two; Argo CD's syncs "
+         "of the two undo each other")]

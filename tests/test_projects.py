@@ -269,6 +269,32 @@ def test_a_custom_kind_is_scoped_as_its_crd_in_the_repository_says(tmp_path: Pat
          "clusterResourceWhitelist is empty (no cluster-scoped resource is permitted)")]
 
 
+def test_a_built_in_namespaced_kind_is_checked_against_the_namespaced_lists(
+        tmp_path: Path) -> None:
+    """Kubernetes 1.31's namespaced kinds are those its OpenAPI specification serves under
+    ``/namespaces/{namespace}/``: a ResourceClaim the namespaceResourceWhitelist does not
+    list is refused, as a ConfigMap it lists is not."""
+    from platecheck.engine import lint
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "projects/team-a.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\n"
+                                "metadata:\n  name: team-a\n  namespace: argocd\nspec:\n"
+                                "  sourceRepos: ['*']\n"
+                                "  destinations: [{server: '*', namespace: '*'}]\n"
+                                "  namespaceResourceWhitelist: [{group: '', kind: ConfigMap}]\n",
+        "apps/web.yaml": application("web", "manifests", "web").replace(
+            "project: default", "project: team-a"),
+        "manifests/claim.yaml": "apiVersion: resource.k8s.io/v1alpha3\nkind: ResourceClaim\n"
+                                "metadata:\n  name: web\nspec: {}\n",
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "argocd-project"] == [
+        ("manifests/claim.yaml:4", "ResourceClaim/web is not permitted in project team-a: "
+         "namespaceResourceWhitelist does not list resource.k8s.io/ResourceClaim")]
+
+
 @pytest.mark.parametrize(("project", "apps_namespace", "found"), [
     ('""', "argocd", True),  # an empty project is default
     ("team", "team-apps", False),  # two teams in two namespaces: which one is not known

@@ -1765,6 +1765,32 @@ def test_a_resource_one_application_renders_twice_is_reported_at_its_last_copy(
     ]
 
 
+@pytest.mark.parametrize(("tags", "floating"), [
+    (("latest", "1.27.0"), []), (("1.27.0", "latest"), ["b/deploy.yaml:13"])])
+def test_only_the_copy_argo_cd_applies_of_a_repeated_resource_is_checked(
+        tmp_path: Path, tags: tuple[str, str], floating: list[str]) -> None:
+    """Two sources of one Application render Deployment ``web``, the second naming the
+    destination namespace: one object, of which Argo CD applies the last copy alone
+    (``NormalizeTargetObjects``), so the policies check that copy and not the first."""
+    app = DIRECTORY_APP.format(name="web", path="a").replace(
+        "  source:\n    repoURL: https://git.example.com/repo.git\n    path: a\n",
+        "  sources:\n    - {repoURL: https://git.example.com/repo.git, path: a}\n"
+        "    - {repoURL: https://git.example.com/repo.git, path: b}\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": app, "a/deploy.yaml": _DEPLOYMENT.format(name="web", tag=tags[0]),
+        "b/deploy.yaml": _DEPLOYMENT.format(name="web", tag=tags[1]).replace(
+            "name: web\n", "name: web\n  namespace: web-prod\n", 1)})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == floating
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "argocd-application"] == [
+        ("b/deploy.yaml:4", "Deployment/web in namespace web-prod is rendered by prod/web[0] "
+         "and again by prod/web[1] (copy 2) for Application web: Argo CD applies only its "
+         "last copy and warns (RepeatedResourceWarning)")]
+
+
 def test_a_reference_to_a_chart_source_is_refused_not_called_another_repository(
         tmp_path: Path) -> None:
     """``$values`` naming a source of a Helm repository's chart: Argo CD refuses it before

@@ -442,6 +442,9 @@ class RenderedTarget:
     # the schema options of a policy -> the schema of each kind this target renders, looked up
     # by the engine before the policies run (``platecheck.schemas.prepare``)
     schemas: Mapping[Any, TargetSchemas] = field(default_factory=dict)
+    # the resources its Application renders again later, taken out of ``resources``: Argo CD
+    # applies only the last copy, which the policies check (set before they run)
+    superseded: tuple[Resource, ...] = ()
 
     @property
     def id(self) -> str:

@@ -14,7 +14,7 @@ from platecheck.chartfile import Dependency
 from platecheck.dependencies import sources as dependency_sources
 from platecheck.dependencies import vendored_directory
 from platecheck.errors import PlatecheckError, YamlError, YamlTooDeep
-from platecheck.manifests import rel_path
+from platecheck.manifests import has_kind, rel_path
 from platecheck.model import Chart, Resource
 from platecheck.realpaths import resolve
 from platecheck.resources import applied_objects, make_resource
@@ -132,6 +132,12 @@ def parse_manifest(manifest: str, chart: Chart, root: Path, where: tuple[str, in
     resources: list[Resource] = []
     for number, (documents, template, template_file) in enumerate(outputs):
         for document in documents:
+            if isinstance(document, dict) and not has_kind(document):
+                # kube.SplitYAML decodes each document Unstructured, which needs a kind
+                raise PlatecheckError(
+                    f"helm rendered a document without a kind from {template}: Kubernetes "
+                    "cannot decode it, so Argo CD renders nothing of the source",
+                    template_file, starts.get(number))
             try:
                 applied = applied_objects(document)
             except PlatecheckError as exc:

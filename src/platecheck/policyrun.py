@@ -15,6 +15,7 @@ from platecheck.config import Config
 from platecheck.errors import PartlyChecked, PlatecheckError
 from platecheck.model import Finding, Level, RenderTarget, RepoModel
 from platecheck.policies import env_consistency, waiver_expired, waiver_stale
+from platecheck.policies.argocd_application import last_copies
 from platecheck.problems import Problems
 from platecheck.waivers import apply_waivers
 
@@ -23,6 +24,7 @@ def run_policies(model: RepoModel, config: Config, policies: Mapping[str, Module
                   ) -> tuple[list[Finding], list[Finding]]:
     findings: list[Finding] = []
     errors = Problems()
+    model = last_copies(model)  # the copies of an object Argo CD applies
     for pid, module in policies.items():
         remediation = str(getattr(module, "REMEDIATION", ""))
         if module.SCOPE == "waivers":

@@ -20,9 +20,9 @@ def applied_items(document: Any) -> list[tuple[int | None, Mapping[str, Any]]]:
     document's ``items`` (None: the document itself), as its ``GenerateManifests`` takes
     them: the items of any object whose ``items`` is a list (``Unstructured.IsList`` looks
     at nothing else), none of an object whose ``items`` is null and that has no ``spec`` or
-    ``status`` (``isNullList``), and not the hooks no sync runs (``never_applied``). An item
-    that is not an object fails Argo CD's render (``EachListItem``): a PlatecheckError,
-    which the caller places."""
+    ``status`` (``isNullList``), and not the hooks no sync runs (``never_applied``) nor the
+    kinds Argo CD always excludes (``excluded``). An item that is not an object fails Argo
+    CD's render (``EachListItem``): a PlatecheckError, which the caller places."""
     if not isinstance(document, dict):
         return []  # empty documents and comments
     items = document.get("items")
@@ -37,7 +37,26 @@ def applied_items(document: Any) -> list[tuple[int | None, Mapping[str, Any]]]:
         objects = []  # a null list: dropped
     else:
         objects = [(None, document)]
-    return [(index, obj) for index, obj in objects if not never_applied(obj)]
+    return [(index, obj) for index, obj in objects
+            if not never_applied(obj) and not excluded(obj)]
+
+
+# (API group, kind) Argo CD excludes whatever its settings (util/settings/resources_filter.go
+# coreExcludedResources); a kind of None: every kind of the group
+_EXCLUDED = frozenset({("events.k8s.io", None), ("metrics.k8s.io", None), ("", "Event"),
+                       ("coordination.k8s.io", "Lease")})
+
+
+def excluded(obj: Mapping[str, Any]) -> bool:
+    """Whether Argo CD leaves ``obj`` out of what it applies whatever its settings: Events,
+    Leases and every kind of events.k8s.io and metrics.k8s.io, which its controller drops
+    from the rendered objects with an ExcludedResourceWarning (``IsExcludedResource`` in
+    controller/state.go)."""
+    api_version, kind = obj.get("apiVersion"), obj.get("kind")
+    if not isinstance(api_version, str) or not isinstance(kind, str):
+        return False
+    group = api_version.rpartition("/")[0]
+    return (group, None) in _EXCLUDED or (group, kind) in _EXCLUDED
 
 
 ARGO_HOOK = "argocd.argoproj.io/hook"

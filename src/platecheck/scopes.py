@@ -8,6 +8,9 @@ specification, every group and version the API server serves, alpha ones include
 ``custom``, the cluster-scoped kinds of projects whose schemas platecheck ships, for a
 repository that deploys them without their CustomResourceDefinitions. A
 CustomResourceDefinition the repository holds says its kind's scope (``spec.scope``) first.
+``platecheck/data/namespaced-kinds.json`` lists the other built-in kinds of Kubernetes 1.31,
+from the same specification: those whose API paths name a namespace (``/namespaces/
+{namespace}/<resource>``, subresources aside).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ def _kinds(file: Path) -> frozenset[tuple[str, str]]:
 
 
 CLUSTER_SCOPED = _kinds(KINDS)
+NAMESPACED = _kinds(KINDS.with_name("namespaced-kinds.json"))
 
 
 def crd_scopes(crds: Iterable[CrdSchema]) -> dict[tuple[str, str], bool]:

@@ -44,7 +44,7 @@ What:
       a run of every environment, not by ``--env``;
     - no Application renders one resource twice (in two of its sources, or two files of
       one): Argo CD applies only the last copy and warns (RepeatedResourceWarning); one
-      finding at each later copy;
+      finding at each later copy (the other policies check the last copy alone);
     - the destination namespace matches the Application's environment (not an
       app-of-apps': the Applications it deploys live in Argo CD's namespace), and is a
       name the API server takes (a DNS-1123 label) where a namespaced resource rendered
@@ -137,7 +137,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
@@ -985,16 +985,14 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
         if (app.file, app.line) in undeployed:
             continue
         crds = crd_scopes(rendered.crd_schemas.values())
-        for resource in rendered.resources:
-            group = resource.api_version.rpartition("/")[0]
-            if group == "argoproj.io" and resource.kind == "Application":
-                continue  # a child Application managed twice: reported by unique_names
-            if not resource.name:
-                continue  # metadata.generateName: the API server names each one anew
-            namespace = "" if cluster_scoped(resource.api_version, resource.kind, crds) else (
-                resource.namespace or _destination(rendered.target))
-            key = (instance(app) or "", _cluster(app), group, resource.kind, namespace,
-                   resource.name)
+        # with the copies Argo CD drops (``last_copies``), in the order rendered
+        for resource in sorted((*rendered.resources, *rendered.superseded),
+                               key=lambda resource: resource.index):
+            tracked = _tracked(rendered, resource, crds)
+            if tracked is None:
+                continue
+            key = (instance(app) or "", _cluster(app), *tracked)
+            namespace = tracked[2]
             first = owners.setdefault(key, (app, rendered.id))
             where = f" in namespace {namespace}" if namespace else ""
             if first[0] is app:
@@ -1016,6 +1014,51 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
                 "Argo CD's syncs of the two undo each other",
                 SHARED_REMEDY + ("" if identified else _other_repository(first[0], app))
                 + (INSTANCES_HINT.format(what="resources") if hint else ""))
+
+
+def _tracked(rendered: RenderedTarget, resource: Resource, crds: dict[tuple[str, str], bool]
+             ) -> tuple[str, str, str, str] | None:
+    """The object Argo CD tracks ``resource`` as (group, kind, namespace, name): a namespaced
+    one that names no namespace is in the destination's, a cluster-scoped one in none
+    (``NormalizeTargetObjects``). None for a child Application (one managed twice is
+    ``unique_names``' finding) and a resource without a name (``metadata.generateName``: the
+    API server names each one anew)."""
+    group = resource.api_version.rpartition("/")[0]
+    if (group == "argoproj.io" and resource.kind == "Application") or not resource.name:
+        return None
+    namespace = "" if cluster_scoped(resource.api_version, resource.kind, crds) else (
+        resource.namespace or _destination(rendered.target))
+    return group, resource.kind, namespace, resource.name
+
+
+def last_copies(repo: RepoModel) -> RepoModel:
+    """``repo`` with each resource an Application renders again later (in the same source or
+    a later one) moved from its target's ``resources`` to its ``superseded``: Argo CD
+    applies only the last copy of an object (``NormalizeTargetObjects`` in controller/
+    state.go keeps ``targets[len(targets)-1]``), so policies check that copy alone, and
+    ``shared_resources`` reports the repeat."""
+    copies: dict[tuple[int, str, str, str, str], list[tuple[str, int]]] = {}
+    for rendered in sorted(repo.rendered, key=_source_order):
+        app = rendered.target.application
+        if app is None:
+            continue
+        crds = crd_scopes(rendered.crd_schemas.values())
+        for resource in rendered.resources:
+            tracked = _tracked(rendered, resource, crds)
+            if tracked is not None:
+                copies.setdefault((id(app), *tracked), []).append((rendered.id,
+                                                                   resource.index))
+    dropped = {copy for found in copies.values() for copy in found[:-1]}
+    if not dropped:
+        return repo
+    targets = {target for target, _ in dropped}
+    return replace(repo, rendered=tuple(
+        replace(rendered,
+                resources=tuple(r for r in rendered.resources
+                                if (rendered.id, r.index) not in dropped),
+                superseded=tuple(r for r in rendered.resources
+                                 if (rendered.id, r.index) in dropped))
+        if rendered.id in targets else rendered for rendered in repo.rendered))
 
 
 def _named(app: Application, qualified: bool) -> str:

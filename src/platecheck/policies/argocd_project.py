@@ -25,8 +25,8 @@ What:
     know, so of two projects of one name written differently nothing is said. Nothing is said
     where what is written cannot be read exactly: a templated value, a list that is not a list,
     two projects of one name written differently, a kind whose scope is not known (a custom
-    resource whose CRD the repository does not hold, but Argo CD's own kinds and the
-    cluster-scoped ones argocd-application knows: Kubernetes 1.31's), the cluster name of an
+    resource whose CRD the repository does not hold, but Argo CD's own kinds and the built-in
+    kinds of Kubernetes 1.31, namespaced or cluster-scoped), the cluster name of an
     Application that gives its server (or the reverse) where a destination entry's pattern
     depends on it, ``permitOnlyProjectScopedClusters``. ``sourceNamespaces``, ``roles``,
     ``syncWindows``, ``signatureKeys`` and ``sourceHydrator`` sources are not checked. A
@@ -74,7 +74,7 @@ from platecheck.projects import (
     group_kind_permitted,
     source_permitted,
 )
-from platecheck.scopes import cluster_scoped, crd_scopes
+from platecheck.scopes import NAMESPACED, cluster_scoped, crd_scopes
 
 ID = "argocd-project"
 SUMMARY = "Applications use only the sources, destinations and resources their AppProject permits"
@@ -83,20 +83,8 @@ REMEDIATION = ("Add it to the project's list (sourceRepos, destinations or the r
                "or deploy it from another project.")
 
 # Namespaced kinds whose scope is known: Kubernetes' own (1.31) and Argo CD's
-_NAMESPACED = frozenset({
-    ("", "Pod"), ("", "Service"), ("", "ConfigMap"), ("", "Secret"), ("", "ServiceAccount"),
-    ("", "PersistentVolumeClaim"), ("", "Endpoints"), ("", "Event"), ("", "LimitRange"),
-    ("", "ResourceQuota"), ("", "ReplicationController"), ("", "PodTemplate"),
-    ("apps", "Deployment"), ("apps", "StatefulSet"), ("apps", "DaemonSet"),
-    ("apps", "ReplicaSet"), ("apps", "ControllerRevision"), ("batch", "Job"),
-    ("batch", "CronJob"), ("autoscaling", "HorizontalPodAutoscaler"),
-    ("policy", "PodDisruptionBudget"), ("networking.k8s.io", "Ingress"),
-    ("networking.k8s.io", "NetworkPolicy"), ("rbac.authorization.k8s.io", "Role"),
-    ("rbac.authorization.k8s.io", "RoleBinding"), ("coordination.k8s.io", "Lease"),
-    ("discovery.k8s.io", "EndpointSlice"), ("events.k8s.io", "Event"),
-    ("storage.k8s.io", "CSIStorageCapacity"), ("argoproj.io", "Application"),
-    ("argoproj.io", "ApplicationSet"), ("argoproj.io", "AppProject"),
-})
+_NAMESPACED = NAMESPACED | {("argoproj.io", "Application"), ("argoproj.io", "ApplicationSet"),
+                            ("argoproj.io", "AppProject")}
 
 
 def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Finding]:
