@@ -38,6 +38,7 @@ from platecheck.cache import (
     chart_digest,
     directory_digest,
 )
+from platecheck.chartfile import local_dependencies
 from platecheck.dependencies import build as build_dependencies
 from platecheck.dependencies import sources as dependency_sources
 from platecheck.discover import rel_path
@@ -214,10 +215,14 @@ class Helm:
 
     def _tree(self, chart: Path) -> Path:
         """The tree of copies, laid out as the repository, that holds ``chart``'s copy and
-        its ``file://`` dependencies': one shared by the charts without a values schema,
-        and one of its own for a chart with one, whose copy leaves it out, while a chart
-        holding it (in ``charts/``, or as a ``file://`` dependency) has it, for helm."""
-        if not reports_values(chart):
+        its ``file://`` dependencies': one shared by the charts without a values schema and
+        without ``file://`` dependencies, which no build writes into, and one of its own for
+        any other chart. A chart with a schema has its copy leave it out, while a chart
+        holding it (in ``charts/``, or as a ``file://`` dependency) has it, for helm. A chart
+        with ``file://`` dependencies has ``helm dependency build`` write into its copy's
+        ``charts/``; another chart's build reads its dependencies' copies as they are in Git,
+        as Argo CD's build does (it does not build a dependency's own dependencies)."""
+        if not reports_values(chart) and not local_dependencies(chart, self.root):
             return self.workdir / "src"
         digest = Digest("tree")
         digest.add(rel_path(chart, self.root))
