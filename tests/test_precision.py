@@ -336,6 +336,25 @@ def test_a_dependency_build_of_one_chart_is_not_packed_into_another(
         ("top", "ConfigMap/top-mid"), ("top", "ConfigMap/top-top")]
 
 
+def test_a_file_dependency_through_a_link_of_the_repository_builds(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """``file://../sharedlink``, a link in the repository to ``../lib/shared``: helm joins the
+    path to the chart's and follows the link, so Argo CD's ``helm dependency build`` packs
+    lib/shared; the copy has the link where the path leads too."""
+    root = tmp_path / "repo"
+    _chain(root / "lib", {"shared": None})
+    _chain(root / "charts", {"app": None})
+    write_files(root / "charts" / "app", {
+        "Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+                      "  - {name: shared, version: 0.1.0, repository: 'file://../sharedlink'}\n"})
+    (root / "charts" / "sharedlink").symlink_to("../lib/shared")
+    model = load(root / "charts" / "app", cache_dir=tmp_path / "cache", helm=helm_bin,
+                 root=root)
+    assert model.errors == ()
+    assert sorted({r.ref for t in model.rendered for r in t.resources}) == [
+        "ConfigMap/app-app", "ConfigMap/app-shared"]
+
+
 @pytest.mark.parametrize(("archive", "chart", "renders"), [
     ("sub.tgz", "sub", True), ("vendored-sub-1.2.3.tgz", "sub", True),
     ("sub-1.2.3.tgz", "other", False), ("_sub-1.2.3.tgz", "sub", False),
