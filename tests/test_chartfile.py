@@ -118,3 +118,27 @@ def test_requirements_yaml_is_read_over_chart_yaml_as_helm_reads_it(helm_bin: Pa
     assert report.errors == ()
     assert sorted(r.name for rendered in model.rendered
                   for r in rendered.resources) == ["child", "web"]
+
+
+def test_a_dependency_name_yaml_reads_as_a_boolean_is_built_as_helm_reads_it(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """``name: on`` is the boolean true to YAML 1.1, which Helm reads into the string field
+    as "true": Argo CD's ``helm dependency build`` packs ``../on`` (named on, so "true" too)
+    as that dependency, and the chart renders it."""
+    repo = _repo(tmp_path, "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n"
+                 "  - name: on\n    version: 0.1.0\n    repository: file://../on\n")
+    write_files(repo / "on", {
+        "Chart.yaml": "apiVersion: v2\nname: on\nversion: 0.1.0\n",
+        "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                             "  name: '{{ .Chart.Name }}'\n"})
+    listed = subprocess.run([str(helm_bin), "dependency", "list", str(repo / "web")],
+                            capture_output=True, text=True, check=True).stdout.splitlines()
+    assert [line.split()[:3] for line in listed[1:] if line.strip()] == [
+        ["true", "0.1.0", "file://../on"]]
+    assert declared(repo / "web", repo) == (Dependency(
+        "true", "file://../on", "web/Chart.yaml", 5, None, "0.1.0"),)
+    model, report = load_and_check(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert report.errors == ()
+    assert sorted(r.name for rendered in model.rendered
+                  for r in rendered.resources) == ["true", "web"]
+    assert "undeployed-chart" not in {f.policy for f in report.findings}

@@ -307,6 +307,54 @@ def test_a_chart_with_some_file_dependencies_vendored_renders(helm_bin: Path,
     assert sorted(p.name for p in (env / "charts").iterdir()) == ["a-0.1.0.tgz"]  # unwritten
 
 
+def _chain(root: Path, links: dict[str, str | None]) -> None:
+    """Charts ``name`` -> their one ``file://`` dependency (or none), nothing vendored: each
+    renders a ConfigMap named after the release and the chart."""
+    for name, dependency in links.items():
+        write_files(root / name, {
+            "Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n" + (
+                f"dependencies:\n  - {{name: {dependency}, version: 0.1.0, "
+                f"repository: 'file://../{dependency}'}}\n" if dependency else ""),
+            "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                 "  name: {{ .Release.Name }}-{{ .Chart.Name }}\n"})
+
+
+@pytest.mark.parametrize("order", [("mid", "top"), ("top", "mid")])
+def test_a_dependency_build_of_one_chart_is_not_packed_into_another(
+        helm_bin: Path, tmp_path: Path, order: tuple[str, str]) -> None:
+    """top -> file://../mid -> file://../leaf, mid rendered too: Argo CD's ``helm dependency
+    build`` in top packs mid as it is in Git, without leaf (the build does not build a
+    dependency's dependencies), whichever other charts render, in any order."""
+    root = tmp_path / "repo"
+    _chain(root, {"top": "mid", "mid": "leaf", "leaf": None})
+    model = load([root / name for name in order], cache_dir=tmp_path / "cache",
+                 helm=helm_bin, root=root)
+    assert model.errors == ()
+    assert sorted({(t.target.chart.rel if t.target.chart else "", r.ref)
+                   for t in model.rendered for r in t.resources}) == [
+        ("mid", "ConfigMap/mid-leaf"), ("mid", "ConfigMap/mid-mid"),
+        ("top", "ConfigMap/top-mid"), ("top", "ConfigMap/top-top")]
+
+
+def test_a_file_dependency_through_a_link_of_the_repository_builds(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """``file://../sharedlink``, a link in the repository to ``../lib/shared``: helm joins the
+    path to the chart's and follows the link, so Argo CD's ``helm dependency build`` packs
+    lib/shared; the copy has the link where the path leads too."""
+    root = tmp_path / "repo"
+    _chain(root / "lib", {"shared": None})
+    _chain(root / "charts", {"app": None})
+    write_files(root / "charts" / "app", {
+        "Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\ndependencies:\n"
+                      "  - {name: shared, version: 0.1.0, repository: 'file://../sharedlink'}\n"})
+    (root / "charts" / "sharedlink").symlink_to("../lib/shared")
+    model = load(root / "charts" / "app", cache_dir=tmp_path / "cache", helm=helm_bin,
+                 root=root)
+    assert model.errors == ()
+    assert sorted({r.ref for t in model.rendered for r in t.resources}) == [
+        "ConfigMap/app-app", "ConfigMap/app-shared"]
+
+
 @pytest.mark.parametrize(("archive", "chart", "renders"), [
     ("sub.tgz", "sub", True), ("vendored-sub-1.2.3.tgz", "sub", True),
     ("sub-1.2.3.tgz", "other", False), ("_sub-1.2.3.tgz", "sub", False),

@@ -113,7 +113,8 @@ VALUES_SCHEMA = ('{"type": "object", "properties": {"a": {"type": "integer"}, '
 def _values_schema_repo(tmp_path: Path, values: str, ref: str = "#/$defs/b") -> Path:
     repo = tmp_path / "repo"
     chart = make_repo(repo, values=values)
-    schema = VALUES_SCHEMA.replace("REF", ref).replace("}}}", '}}, "$defs": {"b": {}}}')
+    schema = VALUES_SCHEMA.replace("REF", ref.replace("CHART", str(chart))) \
+        .replace("}}}", '}}, "$defs": {"b": {}}}')
     (chart / "values.schema.json").write_text(schema)
     (chart / "b.json").write_text('{"type": "string"}')
     return repo
@@ -188,7 +189,7 @@ def test_values_that_fail_their_schema_fail_every_run(tmp_path: Path, helm_bin: 
 
 def test_values_checked_against_other_files_of_the_chart_are_checked_every_run(
         tmp_path: Path, helm_bin: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    repo = _values_schema_repo(tmp_path, "a: 1\nb: x\n", ref="b.json")
+    repo = _values_schema_repo(tmp_path, "a: 1\nb: x\n", ref="file://CHART/b.json")
     checked = _counting_values_checks(monkeypatch)
     for _ in range(2):
         assert lint(repo, helm=helm_bin, cache_dir=tmp_path / "cache").errors == ()

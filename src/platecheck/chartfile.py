@@ -5,11 +5,13 @@ Helm decodes these files through JSON (``sigs.k8s.io/yaml``) into its ``Metadata
 ``apiVersion: v2`` to Helm, and ``helm lint`` accepts it. The YAML mapping becomes a JSON
 object with its keys sorted, and each key is decoded in turn into the field it matches, exactly
 or else ignoring case; so when several keys match one field, the last of them in sorted order
-wins, except that a null leaves a string or boolean field as it was.
+wins, except that a null leaves a string or boolean field as it was. A boolean or number
+written for a dependency's string field is read as the text Helm makes of it (``helm_string``).
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +19,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from platecheck.errors import PlatecheckError
+from platecheck.goyaml import go_key
 from platecheck.model import Chart
 from platecheck.realpaths import resolve
 from platecheck.runmemo import recall
@@ -148,10 +151,22 @@ def _declared(chart: Path, root: Path) -> list[Dependency]:
             item = {**base, **as_helm_reads(written, DEPENDENCY_FIELDS)} \
                 if isinstance(written, dict) else None
             fields.append(item)
-            if item is not None and isinstance(item.get("name"), str):
-                alias, version = item.get("alias"), item.get("version")
-                result.append(Dependency(item["name"], str(item.get("repository") or ""), rel,
-                                         document.lines.get((key, index)),
-                                         alias if isinstance(alias, str) and alias else None,
-                                         version if isinstance(version, str) else ""))
+            named = helm_string(item.get("name")) if item is not None else None
+            if item is not None and named is not None:
+                alias = helm_string(item.get("alias"))
+                result.append(Dependency(named, helm_string(item.get("repository")) or "", rel,
+                                         document.lines.get((key, index)), alias or None,
+                                         helm_string(item.get("version")) or ""))
     return result
+
+
+def helm_string(value: Any) -> str | None:
+    """A scalar as Helm reads it into a string field of its structs: sigs.k8s.io/yaml's
+    ``convertToJSONableObject`` writes a boolean or number it finds there as text (``name:
+    on`` is ``"true"``, ``1.10`` is ``"1.1"``: Go's shortest float32); None for anything
+    else (a null, a list, a mapping)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | int) or (isinstance(value, float) and math.isfinite(value)):
+        return str(go_key(value))
+    return None

@@ -38,6 +38,7 @@ from platecheck.cache import (
     chart_digest,
     directory_digest,
 )
+from platecheck.chartfile import local_dependencies
 from platecheck.dependencies import build as build_dependencies
 from platecheck.dependencies import sources as dependency_sources
 from platecheck.discover import rel_path
@@ -214,10 +215,14 @@ class Helm:
 
     def _tree(self, chart: Path) -> Path:
         """The tree of copies, laid out as the repository, that holds ``chart``'s copy and
-        its ``file://`` dependencies': one shared by the charts without a values schema,
-        and one of its own for a chart with one, whose copy leaves it out, while a chart
-        holding it (in ``charts/``, or as a ``file://`` dependency) has it, for helm."""
-        if not reports_values(chart):
+        its ``file://`` dependencies': one shared by the charts without a values schema and
+        without ``file://`` dependencies, which no build writes into, and one of its own for
+        any other chart. A chart with a schema has its copy leave it out, while a chart
+        holding it (in ``charts/``, or as a ``file://`` dependency) has it, for helm. A chart
+        with ``file://`` dependencies has ``helm dependency build`` write into its copy's
+        ``charts/``; another chart's build reads its dependencies' copies as they are in Git,
+        as Argo CD's build does (it does not build a dependency's own dependencies)."""
+        if not reports_values(chart) and not local_dependencies(chart, self.root):
             return self.workdir / "src"
         digest = Digest("tree")
         digest.add(rel_path(chart, self.root))
@@ -245,8 +250,9 @@ class Helm:
             # file:// dependencies: copied beside it, laid out as in the repository, so
             # their relative paths resolve there, with their schemas, then built by helm
             needed = dependency_sources(chart, self.root)
-            for _, where in needed:
+            for dependency, where in needed:
                 self._copy_once(where, tree, dependency=True)
+                _link_as_written(tree, chart, dependency.repository, where, self.root)
             where = chart
             if needed:
                 build_dependencies(copy, tree, lambda argv: self._run(argv, self.timeout))
@@ -462,6 +468,23 @@ class Helm:
         return HelmResult(completed.exit_code,
                           completed.stdout.decode("utf-8", "replace"),
                           completed.stderr.decode("utf-8", "replace"))
+
+
+def _link_as_written(tree: Path, chart: Path, repository: str, directory: Path,
+                     root: Path) -> None:
+    """Where ``chart``'s ``file://`` path leads as written, when a symbolic link of the
+    repository on the way makes that another place than ``directory`` (the copy's, where
+    the link resolves): a link there in ``tree`` to that copy. helm joins the path to the
+    chart's (lexically, filepath.Join) and follows the links it meets (os.Stat), as in the
+    repository."""
+    written = Path(os.path.normpath(chart / repository.removeprefix("file://")))
+    if written == directory or not written.is_relative_to(root):
+        return
+    place = tree / rel_path(written, root)
+    if os.path.lexists(place):
+        return
+    place.parent.mkdir(parents=True, exist_ok=True)
+    place.symlink_to(os.path.relpath(tree / rel_path(directory, root), place.parent))
 
 
 # -- several charts in one helm lint --------------------------------------------------------

@@ -3,8 +3,10 @@
 helm fetches every ``$ref`` of the schema, over the network or from any file of the machine
 (``file:///dev/zero`` grows it without bound); so helm runs with ``--skip-schema-validation``
 and the merged values are validated here against the same schema, with references limited to
-files inside the chart. A reference anywhere else is a could-not-check error: Argo CD would
-fetch it, platecheck does not. ``spec.source.helm.skipSchemaValidation`` turns this check off,
+files inside the chart named by an absolute ``file:`` path. A reference anywhere else is a
+could-not-check error: Argo CD would fetch it, platecheck does not. A relative reference is
+one too: helm resolves it against ``/``, not against the chart, and fails to render the chart
+(``_retriever``). ``spec.source.helm.skipSchemaValidation`` turns this check off,
 as it turns off helm's. https://helm.sh/docs/topics/charts/#schema-files
 """
 
@@ -50,6 +52,7 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues],
     values = helm_values()
     rel = f"{chart.rel}/{SCHEMA_FILE}" if chart.rel != "." else SCHEMA_FILE
     schema, canonical = recall("values schema", (path, rel), lambda: _chart_schema(path, rel))
+    _refuse_relative(schema, canonical, path, rel)
     slot = _passed_slot(canonical, values.data, major)
     if slot is not None and slot.memo.get(slot.group, slot.key) == _PASSED:
         return
@@ -57,7 +60,7 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues],
     from jsonschema import validators
     from referencing import Registry
 
-    refused: list[str] = []
+    refused: list[tuple[str, str]] = []  # (why, the reference) of each one not followed
     read: list[str] = []
     # attrs builds Registry's constructor; mypy does not see its ``retrieve`` argument
     registry: Registry[Any] = Registry(
@@ -74,12 +77,16 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues],
         raise PlatecheckError(f"not a valid JSON schema at {_pointer(exc.path)}; helm refuses "
                               "it too", rel) from None
     except RecursionError:
-        raise PlatecheckError(refused[0] if refused else "checking this schema recurses deeper "
-                              "than platecheck goes" + (", through its $refs" if "$ref"
-                                                        in canonical else ""), rel) from None
+        if refused:
+            raise _refusal(refused[0], path, rel) from None
+        raise PlatecheckError("checking this schema recurses deeper than platecheck goes"
+                              + (", through its $refs" if "$ref" in canonical else ""),
+                              rel) from None
     except Exception as exc:  # noqa: BLE001 - a reference that cannot be resolved
-        reason = refused[0] if refused else f"a $ref cannot be resolved ({type(exc).__name__})"
-        raise PlatecheckError(reason, rel) from None
+        if refused:
+            raise _refusal(refused[0], path, rel) from None
+        raise PlatecheckError(f"a $ref cannot be resolved ({type(exc).__name__})",
+                              rel) from None
     if error is None:
         if slot is not None and not read:  # a schema of other files: not remembered
             slot.memo.put(slot.group, slot.key, _PASSED)
@@ -167,27 +174,78 @@ def _passed_slot(schema: str, data: Any, major: int = 3) -> _Slot | None:
     return _Slot(memo, group.hexdigest(), key.hexdigest())
 
 
-def _retriever(chart: Path, refused: list[str], read: list[str]) -> Any:
-    """Reads the chart's own files a ``$ref`` names (into ``read``); refuses the rest."""
+def _refusal(refused: tuple[str, str], path: Path, rel: str) -> PlatecheckError:
+    """A reference not followed, at the line of the schema writing it when one does."""
+    why, uri = refused
+    try:
+        text = read_text(path, rel)[1]
+    except PlatecheckError:
+        text = ""
+    written = re.search(r'"\$ref"\s*:\s*"' + re.escape(uri) + '[#"]', text)
+    return PlatecheckError(why, rel, text.count("\n", 0, written.start()) + 1
+                           if written is not None else None)
+
+
+_DATA_KEYWORDS = ("enum", "const", "default", "examples")  # hold values, not schemas
+
+
+def _relative_ref(schema: Any) -> str | None:
+    """The first ``$ref`` of ``schema`` to a relative location (not only a fragment)."""
+    if isinstance(schema, list):
+        return next((found for item in schema if (found := _relative_ref(item))), None)
+    if not isinstance(schema, Mapping):
+        return None
+    ref = schema.get("$ref")
+    if isinstance(ref, str) and not ref.startswith("#") and not urlsplit(ref).scheme:
+        return ref.split("#", 1)[0]
+    return next((found for key, value in schema.items()
+                 if key not in _DATA_KEYWORDS and (found := _relative_ref(value))), None)
+
+
+def _refuse_relative(schema: Any, canonical: str, path: Path, rel: str) -> None:
+    """A relative ``$ref`` anywhere in the schema refused, reached by the values or not:
+    helm resolves every reference before it validates (with no ``$id`` to resolve against)."""
+    relative = _relative_ref(schema) if '"$id"' not in canonical else None
+    if relative is not None:
+        raise _refusal((_relative_reason(relative), relative), path, rel)
+
+
+def _relative_reason(ref: str) -> str:
+    return (f"$ref {ref} is relative: helm resolves it against /, not against the chart, and "
+            "cannot load it, so the chart does not render (nor in Argo CD); put what it names "
+            "in this schema (under definitions, as #/definitions/...)")
+
+
+def _retriever(chart: Path, refused: list[tuple[str, str]], read: list[str]) -> Any:
+    """Reads the chart's own files an absolute ``file:`` ``$ref`` names (into ``read``);
+    refuses the rest. helm validates the values against the schema as a document with no
+    location (Helm 3's gojsonschema, Helm 4's santhosh-tekuri/jsonschema), so it resolves a
+    relative reference against ``/``, not against the chart, and fails: Helm 3.17 with
+    "Reference /defs.json#/int must be canonical", Helm 4 with 'failing loading
+    "file:///defs.json"'."""
     real_chart = Path(os.path.realpath(chart))
 
     def retrieve(uri: str) -> Resource[Any]:
         parts = urlsplit(uri)
         if parts.scheme not in ("", "file") or parts.netloc not in ("", "localhost"):
-            refused.append(f"$ref {uri} is not fetched: platecheck reaches no network while "
-                           "checking, so this schema cannot be checked")
+            refused.append((f"$ref {uri} is not fetched: platecheck reaches no network while "
+                            "checking, so this schema cannot be checked", uri))
+            raise _Refused(uri)
+        if not parts.scheme:
+            refused.append((_relative_reason(uri), uri))
             raise _Refused(uri)
         name = unquote(parts.path)
         real = Path(os.path.realpath(real_chart / name))
         if not real.is_relative_to(real_chart) or ".git" in real.relative_to(real_chart).parts:
-            refused.append(f"$ref {uri} leads out of the chart; platecheck does not read it")
+            refused.append((f"$ref {uri} leads out of the chart; platecheck does not read it",
+                            uri))
             raise _Refused(uri)
         rel = real.relative_to(real_chart).as_posix()
         read.append(rel)
         try:
             contents = schema_in_python(_load_json(real, rel))
         except PlatecheckError as exc:
-            refused.append(f"$ref {uri}: {exc.message}")
+            refused.append((f"$ref {uri}: {exc.message}", uri))
             raise _Refused(uri) from None
         from referencing import Resource
         from referencing.jsonschema import DRAFT7
