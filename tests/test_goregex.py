@@ -132,14 +132,16 @@ def test_a_pattern_re_could_backtrack_over_is_matched_in_linear_time() -> None:
 def test_a_crd_pattern_go_cannot_read_makes_the_crd_invalid(tmp_path: Path,
                                                             helm_bin: Path) -> None:
     """The API server compiles a CRD's patterns with Go's regexp, which has no lookahead:
-    such a CRD is refused, not used to check its resources with Python's reading."""
+    such a CRD is refused, not used to check its resources with Python's reading; each of
+    its resources is a could-not-check error naming the CRD and the pattern."""
     chart = make_repo(tmp_path)
     add_crd(chart, "Rule", "strategy", "                pattern: '^(?=w)warn$'\n",
             [("loud", "warn")])
     report = lint(tmp_path, helm=helm_bin, use_cache=False)
     assert {(e.file, e.policy) for e in report.errors} == {
-        ("charts/web/crds/rules.yaml", "could-not-check")}
-    assert all("pattern" in e.message for e in report.errors)
+        ("charts/web/templates/rules.yaml", "could-not-check")}
+    assert all("pattern" in e.message and "charts/web/crds/rules.yaml:1" in e.message
+               for e in report.errors)
 
 
 @pytest.fixture(scope="module", params=[3, 4], ids=["helm3", "helm4"])

@@ -458,8 +458,9 @@ def _installed_crd_schema(crd: CrdSchema) -> tuple[Validator, str | None]:
             reason = f"its CustomResourceDefinition: {exc.message}"
     raise CrdRefused(f"{crd.kind} ({crd.group}/{crd.version}) is not installed, so its "
                      f"resources cannot be checked against it: the API server refuses {reason}",
-                     remedy="Fix the CustomResourceDefinition (k8s-schema names what the API "
-                     "server refuses in it); the rest of this target was checked.")
+                     remedy="Fix what the API server refuses in the CustomResourceDefinition "
+                     "(named here, and by k8s-schema at the CRD where its fields say it); the "
+                     "rest of this target was checked.")
 
 
 def repo_root(chart_path: Path, chart_rel: str) -> Path:
