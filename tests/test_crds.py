@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from platecheck import crds, engine, schema_problems
+from platecheck import crd_structural, crds, engine, schema_problems
 from platecheck.cli import main
 from platecheck.model import Finding
 from platecheck.schema_validators import crd_validator
@@ -479,3 +479,50 @@ def test_a_crd_whose_schema_is_not_structural_is_refused(tmp_path: Path) -> None
          "spec.versions[0].schema.openAPIV3Schema.properties.spec.properties.b."
          "additionalProperties: Forbidden: additionalProperties and properties are mutual "
          "exclusive")]
+
+
+def test_an_embedded_resource_names_its_fields_and_types_kind_api_version_metadata(
+        tmp_path: Path) -> None:
+    """validateStructuralInvariants: an x-kubernetes-embedded-resource that keeps no unknown
+    field names its fields, and there (as at the root) kind and apiVersion are strings and
+    metadata an object; elsewhere a field may be called kind with any type."""
+    schema = ("            type: object\n            properties:\n"
+              "              kind: {type: integer}\n"
+              "              bare: {type: object, x-kubernetes-embedded-resource: true}\n"
+              "              open:\n                type: object\n"
+              "                x-kubernetes-embedded-resource: true\n"
+              "                x-kubernetes-preserve-unknown-fields: true\n"
+              "              inner:\n                type: object\n"
+              "                x-kubernetes-embedded-resource: true\n"
+              "                properties:\n"
+              "                  apiVersion: {type: integer}\n"
+              "                  kind: {x-kubernetes-preserve-unknown-fields: true}\n"
+              "                  metadata: {type: string}\n")
+    found = _lint_directory(tmp_path, schema, _CACHE_AND_CONFIGMAP)
+    where = ("CustomResourceDefinition/caches.example.com: spec.versions[0].schema."
+             "openAPIV3Schema.properties.spec.properties.")
+    assert [f for f in found if f[0] == "k8s-schema" and f[1] == "dir/crd.yaml"] == [
+        ("k8s-schema", "dir/crd.yaml", 20, f"{where}bare.properties: Required value: must not "
+         "be empty if x-kubernetes-embedded-resource is true without "
+         "x-kubernetes-preserve-unknown-fields"),
+        ("k8s-schema", "dir/crd.yaml", 29, f"{where}inner.properties.apiVersion.type: Invalid "
+         "value: \"integer\": must be string"),
+        ("k8s-schema", "dir/crd.yaml", 30, f"{where}inner.properties.kind.type: Invalid "
+         "value: \"\": must be string"),
+        ("k8s-schema", "dir/crd.yaml", 31, f"{where}inner.properties.metadata.type: Invalid "
+         "value: \"string\": must be object")]
+
+
+def test_kind_api_version_and_metadata_at_the_root_have_their_types() -> None:
+    doc = yaml.safe_load(CACHE_CRD % "            type: object\n")
+    root = doc["spec"]["versions"][0]["schema"]["openAPIV3Schema"]
+    root["properties"].update({"kind": {"type": "string"}, "apiVersion": {"type": "string"},
+                               "metadata": {"type": "object"}})
+    assert list(crd_structural.crd_problems(doc)) == []
+    metadata = {"type": "array", "items": {"type": "string"}}
+    root["properties"].update({"kind": {"type": "object"}, "metadata": metadata})
+    prefix = ("spec", "versions", 0, "schema", "openAPIV3Schema", "properties")
+    assert [(path[len(prefix):], message) for path, message in
+            crd_structural.crd_problems(doc) if "type" in path] == [
+        (("kind", "type"), 'Invalid value: "object": must be string'),
+        (("metadata", "type"), 'Invalid value: "array": must be object')]

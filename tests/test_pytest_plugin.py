@@ -284,6 +284,34 @@ def test_a_target_that_could_not_be_checked_fails_all_its_items(
     assert result.ret == 1
 
 
+def test_a_part_of_a_target_one_policy_could_not_check_fails_that_item_only(
+        pytester: pytest.Pytester, shop: Path) -> None:
+    """A CRD the API server refuses leaves its Cache unchecked by k8s-schema, which checks the
+    rest of the target: only that item fails, with the error and what it found; the others of
+    the target pass."""
+    (shop / "charts/api/templates/cache.yaml").write_text(
+        "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n"
+        "metadata: {name: caches.example.com}\nspec:\n  group: example.com\n"
+        "  scope: Namespaced\n  names: {kind: Cache, plural: caches}\n  versions:\n"
+        "  - name: v1\n    served: true\n    storage: true\n    schema:\n"
+        "      openAPIV3Schema:\n        type: object\n        properties:\n"
+        "          spec: {}\n---\n"
+        "apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: c}\nspec: {a: 1}\n")
+    result = pytester.runpytest(*PLUGIN, "--platecheck", "shop", "-rf")
+    failed = re.findall(r"^FAILED (\S+)", result.stdout.str(), re.MULTILINE)
+    # (both Applications deploying the CRD is a repository check's finding)
+    assert sorted(i for i in failed if not i.startswith("repository::")) == [
+        "prod/api::k8s-schema", "stg/api::k8s-schema"]
+    result.stdout.fnmatch_lines([
+        "k8s-schema: could not check part of prod/api; 1 finding",
+        "charts/api/templates/cache.yaml:19: Cache/c: Cache (example.com/v1) is not installed*",
+        "  fix: Fix the CustomResourceDefinition*",
+        "charts/api/templates/cache.yaml:16: CustomResourceDefinition/caches.example.com: "
+        "spec.versions*.schema.openAPIV3Schema.properties.spec.type: Required value: *",
+    ])
+    assert result.ret == 1
+
+
 def test_bad_configuration_is_one_collection_error(pytester: pytest.Pytester,
                                                    shop: Path) -> None:
     (shop / "policies/platecheck.yaml").write_text("policies:\n  no-such-policy: {}\n")

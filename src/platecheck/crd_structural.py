@@ -4,7 +4,8 @@ that the API server refuses the CRD: the rules of apiextensions-apiserver's
 ``properties`` / ``items`` / ``additionalProperties`` tree, and ``additionalProperties and
 properties are mutual exclusive`` of ``ValidateCustomResourceDefinitionOpenAPISchema``
 (``pkg/apis/apiextensions/validation/validation.go``). Not checked (docs/checks.md): the rules
-inside ``allOf`` / ``anyOf`` / ``oneOf`` / ``not``, the ``metadata`` rules and defaults.
+inside ``allOf`` / ``anyOf`` / ``oneOf`` / ``not``, what the root's ``metadata`` may specify
+besides its type (only ``name`` and ``generateName``) and defaults.
 https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/custom-resource-definitions/#specifying-a-structural-schema
 """
 
@@ -88,3 +89,25 @@ def _type_problems(node: Mapping[str, Any], level: str, path: KeyPath
                "Forbidden: must not be used if x-kubernetes-embedded-resource is set")
     if level == "root" and kind and kind != "object":
         yield (*path, "type"), f"Invalid value: {json.dumps(kind)}: must be object at the root"
+    yield from _resource_problems(node, level == "root" or embedded, path)
+
+
+def _resource_problems(node: Mapping[str, Any], resource: bool, path: KeyPath
+                       ) -> Iterator[tuple[KeyPath, str]]:
+    """The rules of a ``resource`` schema (the root, or an x-kubernetes-embedded-resource):
+    ``kind`` and ``apiVersion`` are strings, ``metadata`` an object; and an embedded resource
+    that keeps no unknown field names its fields."""
+    properties = node.get("properties")
+    fields = properties if isinstance(properties, Mapping) else {}
+    for key, wanted in (("kind", "string"), ("apiVersion", "string"), ("metadata", "object")):
+        sub = fields.get(key)
+        kind = sub.get("type") if isinstance(sub, Mapping) else None
+        if resource and isinstance(sub, Mapping) and kind != wanted and \
+                (kind is None or isinstance(kind, str)):
+            yield ((*path, "properties", key, "type"),
+                   f"Invalid value: {json.dumps(kind or '')}: must be {wanted}")
+    if node.get("x-kubernetes-embedded-resource") is True and not fields and \
+            node.get("x-kubernetes-preserve-unknown-fields") is not True:
+        yield ((*path, "properties"), "Required value: must not be empty if "
+               "x-kubernetes-embedded-resource is true without "
+               "x-kubernetes-preserve-unknown-fields")

@@ -69,7 +69,7 @@ def _guarded(pid: str, check: Callable[..., Iterable[Finding]], args: tuple[Any,
         return list(check(*args))
     except PartlyChecked as exc:
         for error in exc.errors:
-            errors.add(error, target)
+            errors.add(error, target, part_of=pid)
         return list(exc.found)
     except PlatecheckError as exc:
         errors.add(exc, target)

@@ -24,15 +24,17 @@ class Problems:
     unplanned: dict[tuple[str, int], Finding] = field(default_factory=dict)
 
     def add(self, error: PlatecheckError, target: RenderTarget | None = None,
-            detail: str | None = None, where: tuple[str, str] | None = None) -> Finding:
-        """``where`` is (environment, target id) when known without a RenderTarget."""
+            detail: str | None = None, where: tuple[str, str] | None = None,
+            part_of: str | None = None) -> Finding:
+        """``where`` is (environment, target id) when known without a RenderTarget;
+        ``part_of`` the policy that checked the rest of the target (``PartlyChecked``)."""
         if target is not None:
             where = (target.environment, target.id)
         finding = Finding(
             policy=ERROR_ID, message=error.message, file=error.file, line=error.line,
             level=Level.ERROR, environment=where[0] if where else None,
             target=where[1] if where else None, remediation=error.remedy or ERROR_REMEDIATION,
-            detail=detail)
+            detail=detail, part_of=part_of)
         self._say(finding)
         return finding
 

@@ -252,8 +252,7 @@ class PolicyItem(pytest.Item):
         case = self.case
         outcome = case.outcome
         if outcome is Outcome.ERROR:
-            raise PolicyFailed(f"could not check {self.parent_name}: nothing here was checked",
-                               case.errors)
+            raise self._could_not_check()
         if outcome is Outcome.OFF:
             config = self.config.stash[_CACHE].config
             line = config.level_line(case.policy, case.suite) if config is not None else None
@@ -274,6 +273,18 @@ class PolicyItem(pytest.Item):
             self.skipped_at = (self.root / first.file if first.file else self.root,
                                first.line or 1)
             pytest.skip(case.reason)
+
+    def _could_not_check(self) -> PolicyFailed:
+        """The case's could-not-check errors, then its error-level findings: those of the
+        rest of the target, when the policy could not check only a part of it."""
+        case = self.case
+        failing = case.failed
+        if all(e.part_of == case.policy for e in case.errors):
+            counts = f"; {_counted(len(failing), 'finding')}" if failing else ""
+            heading = f"{self.name}: could not check part of {self.parent_name}{counts}"
+        else:
+            heading = f"could not check {self.parent_name}: nothing here was checked"
+        return PolicyFailed(heading, [*case.errors, *failing], waived=len(case.waived))
 
     def _warn(self, findings: Sequence[Finding]) -> list[Finding]:
         """Each warning-level finding as a ``PlatecheckWarning`` at its file and line; those

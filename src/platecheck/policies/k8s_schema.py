@@ -50,12 +50,14 @@ What:
     by the API server: a field or list item without ``type`` (unless
     ``x-kubernetes-int-or-string`` or ``x-kubernetes-preserve-unknown-fields``), an array
     without ``items``, ``additionalProperties`` at the root or beside ``properties`` (other
-    than ``true``), a root type other than object, and the rules of
-    ``x-kubernetes-embedded-resource`` and ``x-kubernetes-int-or-string``, each at its key (not
-    checked: the rules inside ``allOf``/``anyOf``/``oneOf``/``not``, ``metadata`` and
-    defaults). Its kind is then not installed, nor is that of a CRD whose schema is no valid
-    schema: each resource of it is a could-not-check error, and the rest of the target is
-    checked.
+    than ``true``), a root type other than object, ``kind`` or ``apiVersion`` not a string or
+    ``metadata`` not an object at the root or in an ``x-kubernetes-embedded-resource``, which
+    must be an object with ``properties`` unless it has
+    ``x-kubernetes-preserve-unknown-fields``, and the rules of ``x-kubernetes-int-or-string``,
+    each at its key (not checked: the rules inside ``allOf``/``anyOf``/``oneOf``/``not``, what
+    the root's ``metadata`` may specify besides its type, and defaults). Its kind is then not
+    installed, nor is that of a CRD whose schema is no valid schema: each resource of it is a
+    could-not-check error, and the rest of the target is checked.
 
 Why:
     The API server rejects an invalid manifest only when Argo CD syncs it, after merge; an

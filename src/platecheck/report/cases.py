@@ -7,7 +7,9 @@
   holding all of that policy's findings whatever target they name; a finding of a target-scope
   policy about a target that was not rendered goes to a repository case of that policy;
 - could-not-check errors: on every case of the rendered target they stopped, else on a
-  repository case named by the error's id (``could-not-check``).
+  repository case named by the error's id (``could-not-check``); an error of the part of a
+  target one policy could not check while it checked the rest (``Finding.part_of``) is on
+  that policy's case of the target only.
 
 Each case has one outcome: ``error`` (could not check), ``fail`` (error-level findings not
 waived), ``off`` (the policy is configured off there: skipped, with the reason), ``skip``
@@ -135,7 +137,8 @@ def _sort_in(report: Report, cases: dict[tuple[str, str], TestCase],
         else:
             repository_case(finding.policy).findings.append(finding)
     for error in sorted(shown(report.errors), key=finding_order):
-        stopped = [c for (owner, _), c in cases.items()
-                   if error.target in checked and owner == error.target]
+        stopped = [c for (owner, policy), c in cases.items()
+                   if error.target in checked and owner == error.target
+                   and error.part_of in (None, policy)]
         for case in stopped or [repository_case(error.policy)]:
             case.errors.append(error)

@@ -7,14 +7,18 @@ per target-scope policy x rendered target, in a ``<testsuite>`` per environment,
 
 - ``fail``: one ``<failure type="<policy>">`` listing every error-level finding as
   ``file:line: message`` with its fix;
-- ``error``: ``<error>`` with each could-not-check error and its ``detail`` (helm's output);
+- ``error``: ``<error>`` with each could-not-check error and its ``detail`` (helm's output),
+  then the ``<failure>`` of ``fail`` when the case has error-level findings too (the policy
+  checked the rest of the target: ``Finding.part_of``);
 - ``skip``: every finding waived, ``<skipped type="waived" message="waived: <reason>">``;
 - ``off``: the policy is configured off there, ``<skipped type="off" message="<policy> is
   off for <env> in the configuration">``;
 - ``pass``: nothing; warnings and info findings go to the case's ``<system-out>``.
 
 Valid against the common ``junit-10.xsd``. Counts are per case: a case is an error, a
-failure, skipped, or passed.
+failure, skipped, or passed; a case with both an ``<error>`` and a ``<failure>`` counts in
+``errors`` and in ``failures`` (as pytest's junitxml counts a test that failed and then errored
+in teardown), once in ``tests``.
 """
 
 from __future__ import annotations
@@ -59,8 +63,8 @@ def _testcase(parent: ET.Element, case: TestCase) -> None:
             },
         )
         node.text = xml_text("\n".join(_entry(e) for e in case.errors))
-    elif outcome is Outcome.FAIL:
-        failed = case.failed
+    failed = case.failed  # kept beside an error: what the policy checked found them
+    if failed:
         node = ET.SubElement(
             element,
             "failure",
@@ -92,7 +96,7 @@ def render(report: Report) -> str:
         outcomes = [c.outcome for c in members]
         return {
             "tests": str(len(outcomes)),
-            "failures": str(outcomes.count(Outcome.FAIL)),
+            "failures": str(sum(1 for c in members if c.failed)),
             "errors": str(outcomes.count(Outcome.ERROR)),
             "skipped": str(outcomes.count(Outcome.SKIP) + outcomes.count(Outcome.OFF)),
         }
