@@ -305,7 +305,7 @@ def test_a_part_of_a_target_one_policy_could_not_check_fails_that_item_only(
     result.stdout.fnmatch_lines([
         "k8s-schema: could not check part of prod/api; 1 finding",
         "charts/api/templates/cache.yaml:19: Cache/c: Cache (example.com/v1) is not installed*",
-        "  fix: Fix the CustomResourceDefinition*",
+        "  fix: Fix what the API server refuses in the CustomResourceDefinition*",
         "charts/api/templates/cache.yaml:16: CustomResourceDefinition/caches.example.com: "
         "spec.versions*.schema.openAPIV3Schema.properties.spec.type: Required value: *",
     ])
