@@ -424,15 +424,16 @@ def test_a_list_set_a_chart_renders_from_a_range_is_expanded(tmp_path: Path) -> 
 
 def test_a_chart_an_unexpanded_set_deploys_is_not_linted_on_its_own(tmp_path: Path) -> None:
     """Chart mode: a chart of Applications renders a git-generator ApplicationSet whose
-    template deploys ``charts/svc`` with a value it requires. Argo CD never renders that
-    chart without it: it is not linted on its own (a could-not-check of ``required``), the
-    set is not-rendered, and the chart is no chart "deployed by none"."""
+    template deploys ``charts/svc`` with a value it requires, its directories another
+    repository's. Argo CD never renders that chart without it: it is not linted on its own (a
+    could-not-check of ``required``), the set is not-rendered, and the chart is no chart
+    "deployed by none"."""
     repo = write_files(tmp_path / "repo", {
         ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
         "charts/root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 0.1.0\n",
         "charts/root/templates/set.yaml": (
             "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: svcs\n"
-            "spec:\n  generators:\n    - git:\n        repoURL: https://git.example.com/repo.git\n"
+            "spec:\n  generators:\n    - git:\n        repoURL: https://git.example.com/svcs.git\n"
             "        revision: HEAD\n        directories:\n          - path: 'services/*'\n"
             "  template:\n    metadata:\n      name: '{{`{{path.basename}}`}}'\n    spec:\n"
             "      project: default\n      source:\n"

@@ -41,7 +41,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "boundedread", "realpaths", "chartfile", "repourl", "kustomize_patches", "goyaml",
               "gojson", "projects", "scopes")),
     ("config", ("config", "waivers")),
-    ("discover", ("discover", "reporoot", "manifests", "appset", "sourcetype")),
+    ("discover", ("discover", "reporoot", "manifests", "appset", "appset_git", "sourcetype")),
     ("plan", ("plan", "helmargs", "helmsource", "valuefiles", "overrides", "changed",
               "sourcecheck")),
     ("render", ("render", "dependencies", "directory", "jsonnet", "kustomize_tree", "undeployed",

@@ -1388,9 +1388,8 @@ def test_two_documents_of_one_file_written_alike_are_a_name_used_twice(tmp_path:
     source = ("  project: default\n  source:\n    repoURL: https://example.com/r.git\n"
               "    path: web\n  destination:\n    namespace: web\n"
               "    server: https://kubernetes.default.svc\n")
-    generated = ("  generators:\n    - git:\n        repoURL: https://example.com/r.git\n"
-                 "        revision: HEAD\n        directories:\n          - path: '*'\n"
-                 "  template:\n    metadata:\n      name: '{{path.basename}}'\n    spec:\n"
+    generated = ("  generators:\n    - clusters: {}\n"
+                 "  template:\n    metadata:\n      name: '{{name}}'\n    spec:\n"
                  + source.replace("\n  ", "\n      ").replace("  project", "      project", 1))
     application = app.format(kind="Application", spec=source)
     application_set = app.format(kind="ApplicationSet", spec=generated)

@@ -9,8 +9,10 @@ Application is created in the ApplicationSet's namespace, whatever the template'
 ``metadata.namespace`` says (``applicationset/controllers/template`` ``GenerateApplications``).
 An element that leaves the name empty makes the one Application the controller refuses
 (``validateGeneratedApplications``); it creates the others.
-Go templates (``goTemplate: true``), ``elementsYaml``, template patches and every other
-generator are left to Argo CD: the ApplicationSet is reported as not expanded.
+A single git generator of this repository is expanded by ``appset_git``, with this
+module's template filling. Go templates (``goTemplate: true``), ``elementsYaml``, template
+patches and every other generator are left to Argo CD: the ApplicationSet is reported as not
+expanded.
 Any ApplicationSet whose template holds a string where its CRD types the field otherwise
 (``prune: '{{.prune}}'``) is refused by the API server and creates nothing (``crd_typed``).
 """

@@ -422,7 +422,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
                       f"{applied_stream(rendered.manifest)}")
     _write("".join(chunks), args.output)
     for target in repo.targets:
-        if not target.rendered_here:
+        if not target.rendered_here and not target.expanded:  # (its Applications are)
             _say(f"{target.id}: not rendered: {_not_rendered(target)}")
     for error in repo.errors:
         whose = f" {error.target}" if error.target else ""

@@ -269,8 +269,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             root=repo_root, app_environments=planner.app_environments(found),
             applications=tuple(found.applications), expanded_sets=tuple(found.expanded_sets),
             generated=tuple(g.app for g in generated if not g.application_set),
-            generated_links=tuple(((g.parent.file, g.parent.line), (g.app.file, g.app.line))
-                                  for g in generated if g.parent is not None),
+            generated_links=_generated_links(generated),
             app_of_apps=tuple(found.app_of_apps), app_children=tuple(found.children),
             repository_targets=planner.target_ids(found.repository or found),
             own_repo_urls=planner.own, hidden_applications=_hidden(found, targets, generated),
@@ -284,6 +283,15 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             renders=batch.renders, cache_hits=batch.cache_hits, builds=batch.builds,
         )
         return model, config, selection
+
+
+def _generated_links(generated: Sequence[Generated]
+                     ) -> tuple[tuple[tuple[str, int], tuple[str, int]], ...]:
+    """Which rendered Application generated which, by file and line. An ApplicationSet's
+    Applications are no render of it: the set deploys the Application files of its
+    template's directories (``appset.template_path_globs``), as when it is not expanded."""
+    return tuple(((g.parent.file, g.parent.line), (g.app.file, g.app.line))
+                 for g in generated if g.parent is not None and g.parent.kind != "ApplicationSet")
 
 
 def _projects(found: Discovery, rendered: Sequence[RenderedTarget]) -> tuple[AppProject, ...]:

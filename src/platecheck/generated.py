@@ -456,10 +456,18 @@ def _with_values_strings(app: Application) -> Iterator[tuple[KeyPath, Any]]:
 
 def ancestors(app: Application | None, parents: Mapping[AppKey, Application | None]
               ) -> Iterator[AppKey]:
-    """The keys of ``app`` and of every Application it descends from."""
+    """The keys of ``app`` and of every Application (or ApplicationSet) it descends from."""
     seen: set[AppKey] = set()
-    while app is not None and app_key(app) not in seen:
-        key = app_key(app)
+    while app is not None and _key(app) not in seen:
+        key = _key(app)
         seen.add(key)
         yield key
         app = parents.get(key)
+
+
+def _key(app: Application) -> AppKey:
+    """An Application's key (``app_key``); an ApplicationSet's, never one of an Application
+    (``generation._set_key``)."""
+    namespace, name = app_key(app)
+    return (f"{namespace}/ApplicationSet", name) if app.kind == "ApplicationSet" \
+        else (namespace, name)

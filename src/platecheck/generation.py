@@ -6,12 +6,19 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
+from platecheck.appset_git import expand_git, git_generator
 from platecheck.batch import Batch
 from platecheck.chartfile import local_dependencies
-from platecheck.discover import Discovery, file_head, names_argo_kind
+from platecheck.discover import (
+    Discovery,
+    file_head,
+    names_argo_kind,
+    parse_application,
+    stand_in,
+)
 from platecheck.errors import PlatecheckError
 from platecheck.generated import (
     MAX_DEPTH,
@@ -24,11 +31,12 @@ from platecheck.generated import (
 )
 from platecheck.generated import generated as generate
 from platecheck.kustomize_tree import build_tree
-from platecheck.model import Application, RenderedTarget, RenderTarget, SourceType
+from platecheck.model import Application, RenderedTarget, RenderTarget, Source, SourceType
 from platecheck.plan import Planner
 from platecheck.planning import distinct, unique_ids
 from platecheck.problems import Problems
 from platecheck.runmemo import recall
+from platecheck.yamlio import Document
 
 
 def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget],
@@ -48,8 +56,10 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
     places.chart_mode = {t.chart.rel for t in targets
                          if t.application is None and t.chart is not None}
     fresh = list(rendered)
+    made = _expanded_sets(planner, targets, 0, _changed_sets(found, rendered))
     for depth in range(MAX_DEPTH + 1):
-        children = _children(fresh, parents, generated, problems, planner, written, places)
+        children = _children(fresh, parents, generated, problems, planner, written, places,
+                             made)
         if places.superseded:  # the written Applications that rendered ones replace go
             problems.forget_unplanned(places.superseded)
             places.dropped.extend(t for t in targets if places.replaced(t))
@@ -72,6 +82,7 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         more = distinct(more, {t.id for t in targets})
         targets.extend(more)
         unique_ids(targets)
+        made = _expanded_sets(planner, targets, len(targets) - len(more))
         fresh = batch.render(more)
         rendered.extend(fresh)
     return generated, places
@@ -82,7 +93,11 @@ def may_generate(target: RenderTarget, root: Path) -> bool:
     CD creates whatever the environment of the Application rendering them: a file below its
     chart, its directory or a directory its Kustomize build reaches names Argo CD's kinds or
     is Jsonnet, or a values file of its chart describes Application sources (argo-helm's
-    argocd-apps chart). A run of some environments renders another's target only then."""
+    argocd-apps chart), or it is an ApplicationSet platecheck may expand (``appset_git``). A
+    run of some environments renders another's target only then."""
+    app = target.application
+    if app is not None and app.kind == "ApplicationSet":
+        return git_generator(app.raw) is not None
     if not target.rendered_here:
         return False
     if target.chart is not None:
@@ -170,8 +185,8 @@ class WrittenPlaces:
     def origin(self, item: Generated) -> tuple[str, int] | None:
         """The written document a rendered Application lies in (its line is one of the
         document's, not always the first)."""
-        if item.application_set or item.parent is None:
-            return None
+        if item.application_set or item.parent is None or item.parent.kind == "ApplicationSet":
+            return None  # (an ApplicationSet's Application is no document of its file)
         before = [line for line in self.starts.get(item.app.file, ()) if line <= item.app.line]
         return (item.app.file, max(before)) if before else None
 
@@ -183,16 +198,18 @@ class WrittenPlaces:
 
 def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Application | None],
               generated: list[Generated], problems: Problems, planner: Planner,
-              written: set[tuple[str, str, str]], places: WrittenPlaces) -> list[Generated]:
+              written: set[tuple[str, str, str]], places: WrittenPlaces,
+              made: Sequence[Generated | Unread] = ()) -> list[Generated]:
     """The Applications ``rendered`` generates that are new: each distinct document of a key
     is planned once (``WrittenPlaces.generated``), also of a key a file writes (the parent
     applies its own, whatever the file says); one its own ancestors generate is a cycle,
     followed once. One a Kustomize source renders from an
     Application file discovery found, unchanged but for the kustomization's namespace
     (``written``, see ``as_written``), is that Application, planned already; changed, it
-    replaces it (``places``)."""
+    replaces it (``places``). ``made``: the Applications of git generator ApplicationSets
+    (``_expanded_sets``), new too."""
     new = []
-    for item in generate(rendered):
+    for item in [*made, *generate(rendered)]:
         if isinstance(item, Unread):  # the render's (it goes when that target goes), unless
             # discovery met it in the file as written
             error = item.error
@@ -252,6 +269,55 @@ def _planned_anew(item: Generated, key: AppKey, documents: set[str],
         parents[key] = item.parent
     return True
 
+
+
+def _changed_sets(found: Discovery, rendered: Sequence[RenderedTarget]) -> set[str]:
+    """The names of the ApplicationSets written in files that a render outputs with another
+    spec (a Kustomize overlay patching a generator's path in): the render is planned as that
+    written set (``_children``), so neither is expanded from what the file says."""
+    specs = {s.name: s.raw.get("spec") for s in found.application_sets}
+    return {str(r.name) for item in rendered for r in item.resources
+            if r.kind == "ApplicationSet" and r.name in specs
+            and r.doc.get("spec") != specs[r.name]}
+
+
+def _expanded_sets(planner: Planner, targets: list[RenderTarget], start: int,
+                   changed: Collection[str] = ()) -> list[Generated | Unread]:
+    """The Applications the git generator ApplicationSets of ``targets[start:]`` make
+    (``appset_git``), each generated by its set, whose target is then marked ``expanded``;
+    and Argo CD's refusals of some, as errors of that target. A set of the ``changed``
+    names is not expanded."""
+    made: list[Generated | Unread] = []
+    for index in range(start, len(targets)):
+        target, app_set = targets[index], targets[index].application
+        if app_set is None or app_set.kind != "ApplicationSet" or app_set.name in changed:
+            continue
+        document = Document(dict(app_set.raw), dict(app_set.lines), app_set.line)
+        try:
+            expanded = expand_git(document, app_set.file, planner.root,
+                                  lambda url: planner.is_here(_git_source(url)))
+        except PlatecheckError as exc:  # the set creates nothing
+            expanded = ([], [exc])
+        if expanded is None:
+            continue
+        targets[index] = dataclasses.replace(target, expanded=True)
+        apps, refused = expanded
+        for app_document in apps:
+            try:
+                app = parse_application(app_document, app_set.file)
+            except PlatecheckError as exc:
+                made.append(Unread(exc, stand_in(app_document, app_set.file), target))
+                continue
+            made.append(Generated(dataclasses.replace(
+                app, deployed_by=app_set.deployed_by or app_set.file, namespace=app_set.namespace,
+                installed_in=app_set.installed_in), app_set, False))
+        made.extend(Unread(error, None, target) for error in refused)
+    return made
+
+
+def _git_source(url: str) -> Source:
+    return Source(repo_url=url, target_revision=None, path=None, chart=None, ref=None,
+                  helm=None, directory=None, line=None)
 
 
 def _set_key(app_set: Application) -> AppKey:

@@ -314,6 +314,9 @@ class RenderTarget:
     # a ``$ref/...`` value file whose ref source is another repository's: not rendered here
     # (``remote`` is that source)
     foreign_value_file: str | None = None
+    # an ApplicationSet whose Applications platecheck made (a git generator of this
+    # repository, ``appset_git``): each is a target of its own, and the set is rendered so
+    expanded: bool = False
 
     @property
     def rendered_here(self) -> bool:

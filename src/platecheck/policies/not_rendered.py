@@ -5,8 +5,9 @@ What:
     repository (``chart:`` with a Helm repository ``repoURL``), an OCI artifact (an
     ``oci://`` URL, whose ``path`` is a directory inside the artifact, not this repository), a
     config management plugin (``plugin:``), or an ApplicationSet other than a single plain
-    ``list`` generator (such a one is expanded into its Applications, each checked). One
-    finding per target, at the line of the source in the Application file.
+    ``list`` generator or a single ``git`` generator of this repository (such a one is
+    expanded into its Applications, each checked). One finding per target, at the line of
+    the source in the Application file.
 
     A Git source of another repository is not rendered either: argocd-application's
     ``repoUrls`` say which repoURLs are this repository, else this checkout's Git remotes
@@ -66,7 +67,7 @@ class Options:
 
 def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
     for target in repo.targets:
-        if target.remote is None or target.application is None:
+        if target.remote is None or target.application is None or target.expanded:
             continue
         ignored = options.for_env(target.environment).ignore_repo_urls
         if matches_any(target.remote.repo_url, ignored):
@@ -125,8 +126,10 @@ def remediation(target: RenderTarget) -> str:
             "ApplicationSet":
         return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
                 "expands only a single plain list generator (no goTemplate, each element "
-                "starting a line of its own): waive this finding with a reason, or list its "
-                "repoURL in ignoreRepoURLs; what it generates stays unchecked either way.")
+                "starting a line of its own) or a single git generator of this repository "
+                "(no goTemplate, directories or files): waive this finding with a reason, or "
+                "list its repoURL in ignoreRepoURLs; what it generates stays unchecked either "
+                "way.")
     if target.foreign_value_file:
         return ("Argo CD reads this value file from the checkout of that repository, which "
                 "platecheck does not fetch: check the chart with it there, list that "

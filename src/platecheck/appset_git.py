@@ -1,0 +1,321 @@
+"""ApplicationSets whose only generator is a ``git`` generator of this repository, without
+``goTemplate``: the parameter sets Argo CD's git generator makes of the working tree
+(argo-cd ``applicationset/generators/git.go``), each filling the template as a list
+element does (``appset``).
+
+``directories``: every directory of the repository (not ``.``, no hidden one, no symbolic
+link: the repo-server's ``GetGitDirectories`` walk) that some entry's ``path`` matches
+(Go's ``path.Match``) and no ``exclude: true`` entry matches gives ``path``, ``path[N]``
+(each non-empty segment), ``path.basename`` and ``path.basenameNormalized``
+(``utils.SanitizeName``). ``files``: every file matching an entry's ``path`` as ``git
+ls-files`` matches a pathspec (``*`` crosses ``/``), none an ``exclude: true`` entry
+matches, in sorted order; its YAML or JSON (one object, or a list of them: one parameter set
+each) flattened with dots (``flatten.DotStyle``) and written as Go's ``%v`` writes each
+value, with the ``path`` parameters of its directory and ``path.filename``,
+``path.filenameNormalized``. ``pathParamPrefix`` prefixes the ``path`` ones; the generator's
+``values`` are templated with the parameters and added as ``values.<key>``. The working tree
+is read (its files tracked or not), as platecheck reads it for an Application's
+``targetRevision``. What cannot be read exactly (another generator beside it, a generator
+``template`` or ``selector``, a pathspec with magic or a file that is a link, an infinite
+number in a file) leaves the set unexpanded; so does finding no directory or file (a
+placeholder an overlay patches in). The directories and files of the working tree are taken
+tracked or not (an untracked or ignored one Argo CD's clone has not, an empty directory).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import math
+import os
+import re
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from platecheck.appset import _expand, _fill, _one_tag
+from platecheck.errors import PlatecheckError
+from platecheck.globs import go_match
+from platecheck.runmemo import recall
+from platecheck.yamlio import Document, decode, load_documents, read_bytes
+
+_GIT_KEYS = frozenset(("repoURL", "revision", "directories", "files", "pathParamPrefix",
+                       "values", "requeueAfterSeconds"))
+
+
+class _Inexact(Exception):
+    """Something platecheck cannot read as Argo CD does: the set stays unexpanded."""
+
+
+def git_generator(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The options of the ApplicationSet's one ``git`` generator platecheck expands (of
+    ``directories`` or of ``files``, not both; no ``goTemplate``, no ``templatePatch``);
+    None for any other set."""
+    spec = data.get("spec")
+    if not isinstance(spec, Mapping) or spec.get("goTemplate") or spec.get("templatePatch") \
+            or not isinstance(spec.get("template"), Mapping):
+        return None
+    generators = spec.get("generators")
+    if not isinstance(generators, list) or len(generators) != 1:
+        return None
+    generator = generators[0]
+    if not isinstance(generator, Mapping) or set(generator) != {"git"}:
+        return None
+    git = generator["git"]
+    if not isinstance(git, Mapping) or set(git) - _GIT_KEYS \
+            or not isinstance(git.get("repoURL"), str):
+        return None
+    values, prefix = git.get("values") or {}, git.get("pathParamPrefix") or ""
+    if not isinstance(values, Mapping) or not all(
+            isinstance(v, str) for v in values.values()) or not isinstance(prefix, str):
+        return None
+    kinds = [key for key in ("directories", "files") if git.get(key)]
+    if len(kinds) != 1 or not _entries(git[kinds[0]]):
+        return None
+    return git
+
+
+def _entries(entries: Any) -> bool:
+    return isinstance(entries, list) and all(
+        isinstance(e, Mapping) and isinstance(e.get("path"), str) and set(e) <= {"path",
+                                                                                 "exclude"}
+        and isinstance(e.get("exclude", False), bool) for e in entries)
+
+
+def git_params(git: Mapping[str, Any], root: Path
+               ) -> list[tuple[dict[str, str], int]] | None:
+    """The parameter sets of the git generator ``git`` over the working tree at ``root``,
+    each with the index of the entry that chose its directory or file; None when one cannot
+    be read exactly. A file Argo CD cannot parse is a PlatecheckError: the set generates
+    nothing."""
+    prefix = f"{git['pathParamPrefix']}." if git.get("pathParamPrefix") else ""
+    try:
+        if git.get("directories"):
+            made = [(_path_params(d, prefix), entry)
+                    for d, entry in _directories(git["directories"], root)]
+        else:
+            made = [({**params, **_path_params(os.path.dirname(f) or ".", prefix),
+                      f"{prefix}path.filename": os.path.basename(f),
+                      f"{prefix}path.filenameNormalized": sanitize_name(os.path.basename(f))},
+                     entry) for f, entry in _files(git["files"], root)
+                    for params in _file_params(f, root)]
+    except _Inexact:
+        return None
+    values = git.get("values") or {}
+    # each value templated with the parameters alone, then added (appendTemplatedValues)
+    return [({**params, **{f"values.{k}": _fill(v, params, ()) for k, v in values.items()}},
+             entry) for params, entry in made]
+
+
+def _path_params(directory: str, prefix: str) -> dict[str, str]:
+    name = f"{prefix}path"
+    base = os.path.basename(directory) or directory
+    params = {name: directory, f"{name}.basename": base,
+              f"{name}.basenameNormalized": sanitize_name(base)}
+    params.update({f"{name}[{i}]": part for i, part in enumerate(directory.split("/")) if part})
+    return params
+
+
+def sanitize_name(name: str) -> str:
+    """argo-cd ``applicationset/utils`` ``SanitizeName``."""
+    return re.sub(r"[^-a-z0-9.]", "-", name.lower())[:253].strip("-.")
+
+
+def _walk(root: Path) -> Iterator[tuple[str, list[str]]]:
+    """Each directory below ``root`` (relative, ``/``-separated; ``.`` the root) with its
+    files: no hidden directory and no symbolic link to one, as the repo-server walks."""
+    for top, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith(".")
+                         and not os.path.islink(os.path.join(top, d)))
+        rel = os.path.relpath(top, root).replace(os.sep, "/")
+        yield rel, sorted(files)
+
+
+def _directories(entries: list[Mapping[str, Any]], root: Path) -> list[tuple[str, int]]:
+    """argo-cd ``filterApps``: a directory one entry matches and no excluding entry does,
+    with the first entry that matches it."""
+    found = []
+    # (the tree is walked once a run, whatever the number of sets)
+    for directory, _ in recall("git generator directories", root, lambda: list(_walk(root))):
+        if directory == ".":
+            continue
+        hits = [(e.get("exclude", False), i) for i, e in enumerate(entries)
+                if go_match(e["path"], directory)]  # (as written: "/apps/*" matches none)
+        if hits and not any(excluded for excluded, _ in hits):
+            found.append((directory, hits[0][1]))
+    return found
+
+
+def _files(entries: list[Mapping[str, Any]], root: Path) -> list[tuple[str, int]]:
+    """The files ``git ls-files -- <path>`` lists for an entry (``*`` and ``?`` cross ``/``:
+    fnmatch without FNM_PATHNAME), less those of the excluding entries, sorted. Hidden
+    directories hold tracked files too: every file but those under ``.git`` is one."""
+    every = recall("git generator files", root, lambda: [
+        f"{d}/{f}" if d != "." else f for d, fs in _every_file(root) for f in fs])
+    chosen: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        for file in [] if entry.get("exclude") else _listed(entry["path"], every, root):
+            chosen.setdefault(file, index)
+    for entry in entries:
+        for file in _listed(entry["path"], every, root) if entry.get("exclude") else []:
+            chosen.pop(file, None)
+    return sorted(chosen.items())
+
+
+def _listed(pattern: str, every: list[str], root: Path) -> list[str]:
+    """The files of ``every`` one pathspec names: the path itself, a directory's files, or
+    a wildcard match."""
+    if not pattern or pattern.startswith((":", "/")) or "\\" in pattern \
+            or ".." in pattern.split("/"):  # magic, escapes, paths out of the checkout
+        raise _Inexact
+    # (wildmatch negates a class with ! or ^, fnmatch with ! alone)
+    matcher = re.compile(fnmatch.translate(pattern.replace("[^", "[!")), re.DOTALL)
+    named = [f for f in every if matcher.match(f) or f.startswith(pattern.strip("/") + "/")]
+    if any(os.path.islink(root / f) for f in named):
+        raise _Inexact  # (a link, read where it leads, or refused out of the repository)
+    return named
+
+
+def _every_file(root: Path) -> Iterator[tuple[str, list[str]]]:
+    """Each directory's files, a symbolic link to a directory one too (git tracks the link)."""
+    for top, dirs, files in os.walk(root):
+        links = [d for d in dirs if os.path.islink(os.path.join(top, d))]
+        dirs[:] = sorted(d for d in dirs if d != ".git" and d not in links)
+        rel = os.path.relpath(top, root).replace(os.sep, "/")
+        yield rel, sorted([*files, *links])
+
+
+def _file_params(rel: str, root: Path) -> list[dict[str, str]]:
+    """The parameter sets of one file (``generateParamsFromGitFile``): its object, or each
+    of its list's, flattened."""
+    try:
+        text = decode(read_bytes(root / rel, rel), rel)
+    except PlatecheckError:
+        raise _Inexact from None  # (too large, or no text)
+    try:
+        documents = load_documents(text, rel)
+    except PlatecheckError as exc:
+        raise PlatecheckError(f"git generator file {rel} does not parse ({exc.message}); "
+                              "Argo CD's git generator fails and the ApplicationSet creates no "
+                              "Application", rel, exc.line) from None
+    if len(documents) > 1:
+        raise _Inexact
+    data = documents[0].data if documents else None
+    objects = [{}] if data is None else [data] if isinstance(data, dict) else data \
+        if isinstance(data, list) and all(isinstance(i, dict) or i is None for i in data) \
+        else None
+    if objects is None:
+        raise PlatecheckError(f"git generator file {rel} holds neither an object nor a list "
+                              "of objects; Argo CD's git generator fails and the "
+                              "ApplicationSet creates no Application", rel, 1)
+    return [dict(_flatten(item or {}, "")) for item in objects]  # (a null item: no keys)
+
+
+def _flatten(value: Any, prefix: str) -> Iterator[tuple[str, str]]:
+    """jeremywohl/flatten's DotStyle of a JSON value, each leaf as Go's ``%v`` (an empty map
+    or list: no key at all)."""
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for key, item in items:
+        name = f"{prefix}{key}"
+        if isinstance(item, (dict, list)):
+            yield from _flatten(item, f"{name}.")
+        else:
+            yield name, _go_v(item)
+
+
+def _go_v(value: Any) -> str:
+    """A JSON value (its numbers float64) as Go's ``fmt.Sprintf("%v")`` writes it."""
+    if value is None:
+        return "<nil>"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and math.isfinite(float(value)):
+        return _go_g(float(value))
+    raise _Inexact
+
+
+def _go_g(number: float) -> str:
+    """strconv's shortest ``%g`` (``%v`` of a float64): the exponent form below 1e-4 and from
+    1e6 up (``1e+06``)."""
+    if number == 0:
+        return "-0" if math.copysign(1, number) < 0 else "0"
+    digits, exponent = _shortest(number)
+    if exponent < -4 or exponent >= 6:
+        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
+        return f"{'-' if number < 0 else ''}{mantissa}e{'-' if exponent < 0 else '+'}" \
+               f"{abs(exponent):02d}"
+    text = f"{abs(number):.{max(len(digits) - exponent - 1, 0)}f}"
+    return ("-" if number < 0 else "") + text
+
+
+def _shortest(number: float) -> tuple[str, int]:
+    """The shortest digits that read back as ``number`` and its decimal exponent."""
+    mantissa, _, exponent = f"{abs(number):.17e}".partition("e")
+    for precision in range(17):
+        candidate = f"{abs(number):.{precision}e}"
+        if float(candidate) == abs(number):
+            mantissa, _, exponent = candidate.partition("e")
+            break
+    return mantissa.replace(".", "").rstrip("0") or "0", int(exponent)
+
+
+
+def expand_git(document: Document, rel: str, root: Path, here: Callable[[str], bool]
+               ) -> tuple[list[Document], list[PlatecheckError]] | None:
+    """The Applications the git generator ApplicationSet ``document`` makes of the working
+    tree at ``root``, each at its template's line (told apart by name, as those one template
+    line of a chart writes), a value a ``path`` parameter alone fills at the generator entry
+    that chose it; and Argo CD's refusals (``_refused``). None for a set platecheck does not
+    expand, whose ``repoURL`` is not this repository (``here``), or that finds no directory
+    or file here: a path a Kustomize overlay patches in is left to be reported unchecked."""
+    git = git_generator(document.data)
+    if git is None or not here(git["repoURL"]):
+        return None
+    made = git_params(git, root)
+    if not made:  # (none: a placeholder path an overlay replaces, say; Argo CD makes none)
+        return None
+    template_lines = {path[2:]: line for path, line in document.lines.items()
+                      if path[:2] == ("spec", "template") and len(path) > 2}
+    template = document.data["spec"]["template"]
+    kind = "directories" if git.get("directories") else "files"
+    path_key = f"{git['pathParamPrefix']}.path" if git.get("pathParamPrefix") else "path"
+    line = document.lines.get(("spec", "template"), document.line)
+    apps = []
+    for params, entry in made:
+        app = _expand(document, 0, params, rel, template_lines)
+        lines = dict(app.lines)
+        chosen = document.lines.get(("spec", "generators", 0, "git", kind, entry, "path"))
+        for at, key in _one_tag(template, ()):
+            if chosen is not None and at[:1] != ("metadata",) and (
+                    key == path_key or key.startswith((f"{path_key}.", f"{path_key}["))):
+                lines[at] = chosen
+        apps.append(Document(app.data, lines, line))
+    return _refused(document, apps, rel)
+
+
+def _refused(document: Document, apps: list[Document], rel: str
+             ) -> tuple[list[Document], list[PlatecheckError]]:
+    """``apps`` but those the ApplicationSet controller refuses
+    (``validateGeneratedApplications``): one with no name, and every one of a name two of
+    them make; it creates the others. An error for each such name, at the template's name."""
+    def name(app: Document) -> str:
+        metadata = app.data.get("metadata")
+        made = metadata.get("name") if isinstance(metadata, Mapping) else None
+        return made if isinstance(made, str) else ""
+    names = Counter(name(app) for app in apps)
+    own = document.data.get("metadata")
+    set_name = own.get("name") if isinstance(own, Mapping) else None
+    at = document.line_of(("spec", "template", "metadata", "name"))
+    errors = [PlatecheckError(
+        f"ApplicationSet {set_name} makes {count} Applications named {made!r}: Argo CD "
+        "refuses each of them and creates the set's others", rel, at,
+        "Make each Application's name of a parameter that differs from one to the next "
+        "(path.basename of two directories of one name is one).")
+        if made else PlatecheckError(
+        f"ApplicationSet {set_name} makes {count} Application{'s' if count > 1 else ''} with "
+        "no name: Argo CD creates the set's other Applications, not this", rel, at,
+        "Give the template a metadata.name its parameters fill.")
+        for made, count in names.items() if count > 1 or not made]
+    return [app for app in apps if name(app) and names[name(app)] == 1], errors

@@ -1,0 +1,312 @@
+"""ApplicationSets of one git generator of this repository (no goTemplate) are expanded as
+Argo CD's git generator expands them (argo-cd applicationset/generators/git.go): every
+Application they make is checked, at the set's template (a path parameter's value at the
+generator entry that chose it)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import lint, load
+from synthetic import write_files
+
+pytestmark = pytest.mark.usefixtures("helm_bin")
+
+_REMOTE = '[remote "origin"]\n\turl = https://git.example.com/repo.git\n'
+_POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "    - name: c\n      image: nginx:latest\n")
+_CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+
+_DIRECTORIES = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: clusters
+  namespace: argocd
+spec:
+  generators:
+    - git:
+        repoURL: {repo}
+        revision: HEAD
+        directories:
+          - path: clusters/*/*
+          - path: clusters/stg/*
+            exclude: true
+  template:
+    metadata:
+      name: '{{{{path[1]}}}}-{{{{path.basename}}}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        targetRevision: HEAD
+        path: '{{{{path}}}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{{{path[1]}}}}'
+"""
+
+
+def _directories_repo(tmp_path: Path, repo: str = "https://git.example.com/repo.git") -> Path:
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE, "apps/clusters.yaml": _DIRECTORIES.format(repo=repo),
+        "clusters/prod/web/pod.yaml": _POD, "clusters/prod/api/cm.yaml": _CM.format(name="a"),
+        "clusters/stg/web/cm.yaml": _CM.format(name="s"),
+        "clusters/.hidden/x/cm.yaml": _CM.format(name="h")})
+    os.symlink("web", root / "clusters" / "prod" / "link")
+    return root
+
+
+def test_a_git_directories_set_makes_an_application_of_each_directory(tmp_path: Path) -> None:
+    """Each directory ``clusters/*/*`` matches but those ``clusters/stg/*`` excludes, a hidden
+    one and a symbolic link (the repo-server's walk), is an Application named of
+    ``path[1]`` and ``path.basename``, rendered and checked: a finding about a value a path
+    parameter fills is at the generator entry that chose the directory, one about its
+    resources at their file; the set is no longer not-rendered."""
+    report = lint(_directories_repo(tmp_path), cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets if t.application is not None
+                  and t.application.kind == "Application") == ["prod/api", "prod/web"]
+    assert sorted((f.policy, f.location, f.target, f.message) for f in report.findings
+                  if f.policy in ("not-rendered", "image-tag-pinned", "argocd-application")) == [
+        ("image-tag-pinned", "clusters/prod/web/pod.yaml:8", "prod/web",
+         'container "c" in Pod/p uses floating tag "latest"')]
+
+
+def test_a_git_set_of_another_repository_stays_not_rendered(tmp_path: Path) -> None:
+    report = lint(_directories_repo(tmp_path, "https://git.example.com/other.git"),
+                  cache_dir=tmp_path / "cache")
+    assert [(f.policy, f.location, f.message) for f in report.findings
+            if f.policy == "not-rendered"] == [
+        ("not-rendered", "apps/clusters.yaml:20",
+         "ApplicationSet clusters is not rendered: its resources are not checked")]
+    assert not any(t.application is not None and t.application.name == "prod-web"
+                   for t in report.targets)
+
+
+def test_a_path_parameter_s_value_is_found_at_the_generator_entry(tmp_path: Path) -> None:
+    """The destination namespace ``{{path.basename}}`` fills is no environment's: the
+    finding is at the generator entry whose pattern chose the directory."""
+    root = _directories_repo(tmp_path)
+    (root / "apps" / "clusters.yaml").write_text(_DIRECTORIES.format(
+        repo="https://git.example.com/repo.git").replace(
+        "namespace: '{{path[1]}}'", "namespace: '{{path.basename}}'"))
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert sorted((f.location, f.message) for f in report.findings
+                  if f.policy == "argocd-application") == [
+        ("apps/clusters.yaml:12", f"Application prod-{name}: destination namespace '{name}' "
+         "does not match environment prod (*-prod, *-production, prod-*, production-*, prod, "
+         "production)") for name in ("api", "web")]
+
+
+_FILES = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  generators:
+    - git:
+        repoURL: https://git.example.com/repo.git
+        revision: HEAD
+        pathParamPrefix: cfg
+        files:
+          - path: envs/*config.yaml
+          - path: envs/list.json
+          - path: envs/old/*
+            exclude: true
+        values:
+          namespace: '{{cluster.ns}}-web'
+  template:
+    metadata:
+      name: 'web-{{cfg.path.basenameNormalized}}-{{cluster.name}}'
+      labels:
+        replicas: '{{replicas}}'
+        file: '{{cfg.path.filenameNormalized}}'
+        first: '{{cfg.path[0]}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        targetRevision: HEAD
+        path: web
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{values.namespace}}'
+"""
+
+
+def test_a_git_files_set_makes_an_application_of_each_object(tmp_path: Path) -> None:
+    """Each file ``envs/*config.yaml`` names (``*`` crosses ``/``, as git ls-files matches),
+    but those of the excluded entry, flattened with dots, its numbers as Go's ``%v`` writes
+    them; a file of a list, one Application per item; the ``path`` parameters under
+    ``pathParamPrefix``, and ``values`` templated with them. A parameter no file sets stays
+    as written."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE, "apps/web.yaml": _FILES, "web/cm.yaml": _CM.format(name="web"),
+        "envs/Prod_EU/config.yaml": "cluster:\n  name: a\n  ns: prod\nreplicas: 1000000\n",
+        "envs/stg/config.yaml": "cluster: {name: b, ns: stg}\nreplicas: 2\n",
+        "envs/old/config.yaml": "cluster: {name: o, ns: old}\n",
+        "envs/list.json": '[{"cluster": {"name": "c", "ns": "prod"}, "replicas": 0.5},'
+                          ' {"cluster": {"name": "d", "ns": "prod"}}]'})
+    model = load(root, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert sorted((a.name, a.destination_namespace, dict(a.labels), a.line)
+                  for a in model.generated) == [
+        ("web-envs-c", "prod-web", {"replicas": "0.5", "file": "list.json", "first": "envs"},
+         19),
+        ("web-envs-d", "prod-web", {"replicas": "{{replicas}}", "file": "list.json",
+                                    "first": "envs"}, 19),
+        ("web-prod-eu-a", "prod-web", {"replicas": "1e+06", "file": "config.yaml",
+                                       "first": "envs"}, 19),
+        ("web-stg-b", "stg-web", {"replicas": "2", "file": "config.yaml", "first": "envs"},
+         19)]
+    assert not any(f.policy == "not-rendered" for f in lint(
+        root, cache_dir=tmp_path / "cache").findings)
+
+
+def test_applications_of_one_name_are_refused_and_the_others_made(tmp_path: Path) -> None:
+    """Two directories of one basename make two Applications of one name: Argo CD's
+    ApplicationSet controller refuses both (``validateGeneratedApplications``) and creates
+    the set's other Applications."""
+    text = _DIRECTORIES.format(repo="https://git.example.com/repo.git").replace(
+        "'{{path[1]}}-{{path.basename}}'", "'{{path.basename}}'").replace(
+        "namespace: '{{path[1]}}'", "namespace: prod")
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE, "apps/clusters.yaml": text,
+        "clusters/prod/web/cm.yaml": _CM.format(name="a"),
+        "clusters/prod2/web/cm.yaml": _CM.format(name="b"),
+        "clusters/prod/api/cm.yaml": _CM.format(name="c")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report.errors] == [
+        ("apps/clusters.yaml:17", "ApplicationSet clusters makes 2 Applications named 'web': "
+         "Argo CD refuses each of them and creates the set's others")]
+    assert sorted(t.id for t in report.targets if t.application is not None
+                  and t.application.kind == "Application") == ["prod/api"]
+
+
+def test_a_git_file_that_does_not_parse_makes_nothing(tmp_path: Path) -> None:
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE, "apps/web.yaml": _FILES, "web/cm.yaml": _CM.format(name="w"),
+        "envs/stg/config.yaml": "cluster: [a\n", "envs/list.json": "[]"})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [(e.file, e.message.split(";")[0]) for e in report.errors] == [
+        ("envs/stg/config.yaml", "git generator file envs/stg/config.yaml does not parse "
+         "(invalid YAML: did not find expected ',' or ']')")]
+    assert not any(t.application is not None and t.application.kind == "Application"
+                   for t in report.targets)
+
+
+@pytest.mark.parametrize(("value", "written"), [
+    (1000000, "1e+06"), (123456, "123456"), (1.5, "1.5"), (0.0001, "0.0001"),
+    (0.00001, "1e-05"), (-2.5e21, "-2.5e+21"), (None, "<nil>"), (True, "true"), ("x", "x")])
+def test_a_file_s_value_is_written_as_go_s_percent_v(value: object, written: str) -> None:
+    from platecheck.appset_git import _go_v
+
+    assert _go_v(value) == written
+
+
+def test_a_basename_is_normalized_as_argo_cd_sanitizes_a_name() -> None:
+    from platecheck.appset_git import sanitize_name
+
+    assert sanitize_name("-Prod_EU.") == "prod-eu"
+
+
+def test_a_git_set_a_chart_renders_is_expanded(tmp_path: Path) -> None:
+    """An app-of-apps chart renders the set: its Applications are made as of a written one,
+    in the set's namespace (the parent's destination), and each is rendered: ``charts/svc``
+    with the value its Application gives, never on its own."""
+    set_text = _DIRECTORIES.format(repo="https://git.example.com/repo.git").replace(
+        "{{", "{{`{{").replace("}}", "}}`}}").replace("  namespace: argocd\n", "").replace(
+        "path: '{{`{{path}}`}}'", "path: charts/svc\n        helm:\n          valuesObject:\n"
+        "            name: '{{`{{path.basename}}`}}'")
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE,
+        "root.yaml": _CM.format(name="x").replace("v1\nkind: ConfigMap", "argoproj.io/v1alpha1"
+                                                  "\nkind: Application").replace(
+            "  name: x\n", "  name: root\n  namespace: argocd\nspec:\n  project: default\n"
+            "  source:\n    repoURL: https://git.example.com/repo.git\n    path: root\n"
+            "  destination:\n    server: https://kubernetes.default.svc\n"
+            "    namespace: argocd\n"),
+        "root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 0.1.0\n",
+        "root/templates/set.yaml": set_text,
+        "charts/svc/Chart.yaml": "apiVersion: v2\nname: svc\nversion: 0.1.0\n",
+        "charts/svc/templates/cm.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+            "  name: {{ required \"name is required\" .Values.name }}\n"),
+        "clusters/prod/web/README.md": "web\n"})
+    model = load(root, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert [(a.name, a.namespace, a.file, a.line) for a in model.generated
+            if a.kind == "Application"] == [("prod-web", "argocd", "root/templates/set.yaml", 14)]
+    assert [(r.id, [res.name for res in r.resources]) for r in model.rendered
+            if r.target.chart is not None and r.target.chart.rel == "charts/svc"] == [
+        ("prod/web", ["web"])]
+
+
+def test_a_git_set_that_finds_nothing_stays_not_rendered(tmp_path: Path) -> None:
+    """A files generator whose path names no file here (``<PATH>``, a placeholder a
+    Kustomize overlay patches in): Argo CD would make nothing of this file as written, but
+    what its overlays make is not known; the set is reported as not rendered, as before."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE, "web/cm.yaml": _CM.format(name="w"),
+        "apps/web.yaml": _FILES.replace("          - path: envs/*config.yaml\n"
+                                        "          - path: envs/list.json\n",
+                                        "          - path: <PATH>\n")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [(f.policy, f.location) for f in report.findings if f.policy == "not-rendered"] == [
+        ("not-rendered", "apps/web.yaml:27")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_git_set_an_overlay_patches_is_not_expanded_as_written(tmp_path: Path) -> None:
+    """A Kustomize overlay an Application deploys patches the set's generator path: Argo CD
+    makes what the overlay outputs, not what the file says, and the render is taken for the
+    written set; neither is expanded, and the set stays not rendered, as before."""
+    root = _directories_repo(tmp_path)
+    write_files(root, {
+        "apps/kustomization.yaml": "resources:\n  - clusters.yaml\n",
+        "overlay/kustomization.yaml": (
+            "resources:\n  - ../apps\npatches:\n  - target: {kind: ApplicationSet}\n"
+            "    patch: |\n      - op: replace\n"
+            "        path: /spec/generators/0/git/directories/0/path\n"
+            "        value: clusters/prod/api\n"),
+        "root.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n"
+            "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+            "    repoURL: https://git.example.com/repo.git\n    path: overlay\n"
+            "  destination:\n    server: https://kubernetes.default.svc\n"
+            "    namespace: argocd\n")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [(f.policy, f.location) for f in report.findings if f.policy == "not-rendered"] == [
+        ("not-rendered", "apps/clusters.yaml:20")]
+    assert not any(t.application is not None and t.application.name.startswith("prod-")
+                   for t in report.targets)
+
+
+@pytest.mark.parametrize(("pattern", "listed"), [
+    # what ``git ls-files --full-name -- <pattern>`` lists of these files
+    ("src/*/foo", []), ("envs/*config.yaml", ["envs/config.yaml", "envs/x/config.yaml"]),
+    ("envs/**/config.yaml", ["envs/x/config.yaml"]), ("envs/x", ["envs/x/config.yaml"]),
+    ("envs/[!x]*", ["envs/config.yaml"]), ("envs/[^x]*", ["envs/config.yaml"]), ("env", []),
+    ("*.yaml", ["envs/config.yaml", "envs/x/config.yaml", "src/a/foo/x.yaml"])])
+def test_a_files_pattern_names_what_git_ls_files_lists(tmp_path: Path, pattern: str,
+                                                       listed: list[str]) -> None:
+    from platecheck.appset_git import _files
+
+    write_files(tmp_path, {name: "" for name in (
+        "src/a/foo/x.yaml", "envs/x/config.yaml", "envs/config.yaml", ".git/HEAD")})
+    assert [file for file, _ in _files([{"path": pattern}], tmp_path)] == listed
+
+
+def test_a_run_of_one_environment_expands_the_set_of_none(tmp_path: Path) -> None:
+    """The set's own target is of no configured environment; a run of ``prod`` still expands
+    it, and checks its prod Applications."""
+    report = lint(_directories_repo(tmp_path), cache_dir=tmp_path / "cache",
+                  environments="prod")
+    assert sorted(t.id for t in report.targets if t.application is not None
+                  and t.application.kind == "Application") == ["prod/api", "prod/web"]
