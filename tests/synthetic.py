@@ -49,3 +49,24 @@ def application(name: str, path: str, namespace: str, *, source_extra: str = "",
             f"  source:\n    repoURL: {repo}\n    path: {path}\n{source_extra}"
             f"  destination:\n    server: https://kubernetes.default.svc\n"
             f"    namespace: {namespace}\n")
+
+
+# A CustomResourceDefinition of example.com/v1 Cache; ``%`` fills its ``spec`` schema (YAML lines
+# indented under ``spec:``).
+CACHE_CRD = """apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: caches.example.com}
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {kind: Cache, plural: caches}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+%s"""

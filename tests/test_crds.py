@@ -15,7 +15,7 @@ from platecheck import crd_structural, crds, engine, schema_problems
 from platecheck.cli import main
 from platecheck.model import Finding
 from platecheck.schema_validators import crd_validator
-from synthetic import application, repository
+from synthetic import CACHE_CRD, application, repository
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "crds"
 VENDORED = FIXTURES / "vendored"
@@ -198,25 +198,6 @@ def test_a_nullable_null_is_kept_and_fails_an_enum() -> None:
     assert _validate(schema, {**BASE, "spec": {"level": None, "listed": None}}) == [
         'spec.level: null is not one of "debug", "info"',
         'spec.listed: null is not one of "debug"']
-
-
-CACHE_CRD = """apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: caches.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {kind: Cache, plural: caches}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-%s"""
 
 
 def _directory_findings(tmp_path: Path, spec_schema: str, resources: str) -> list[tuple[

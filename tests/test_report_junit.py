@@ -26,7 +26,7 @@ from report_samples import (
     report,
     schema_path,
 )
-from synthetic import application, repository
+from synthetic import CACHE_CRD, application, repository
 
 
 @pytest.fixture(scope="module")
@@ -297,26 +297,7 @@ def test_a_policy_configured_off_is_a_skipped_case_with_the_reason() -> None:
     assert parse(junit.render(sample)).findall("testsuite")[0].get("skipped") == "2"
 
 
-REFUSED_CRD = """apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: caches.example.com}
-spec:
-  group: example.com
-  scope: Namespaced
-  names: {kind: Cache, plural: caches}
-  versions:
-  - name: v1
-    served: true
-    storage: true
-    schema:
-      openAPIV3Schema:
-        type: object
-        properties:
-          spec:
-            type: object
-            properties:
-              a: {}
-"""
+REFUSED_CRD = CACHE_CRD % "            type: object\n            properties:\n              a: {}\n"
 CACHE_AND_CONFIGMAP = ("apiVersion: example.com/v1\nkind: Cache\nmetadata: {name: c}\n"
                        "spec: {a: 1}\n---\n"
                        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
