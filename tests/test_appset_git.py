@@ -201,6 +201,40 @@ def test_a_git_file_that_does_not_parse_makes_nothing(tmp_path: Path) -> None:
                    for t in report.targets)
 
 
+def test_a_json_slash_escape_is_refused_as_go_s_yaml_refuses_it(tmp_path: Path) -> None:
+    """``\\/``, JSON's escaped ``/``: sigs.k8s.io/yaml reads a ``.json`` file as YAML too,
+    and go-yaml v2 knows no such escape ("found unknown escape character", as helm says of a
+    values file): Argo CD's generator fails on the file and the set makes nothing."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE, "apps/web.yaml": _FILES, "web/cm.yaml": _CM.format(name="w"),
+        "envs/list.json": '[{"cluster": {"name": "c",\n  "ns": "https:\\/\\/x"}}]'})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message.split(";")[0]) for e in report.errors] == [
+        ("envs/list.json:2", "git generator file envs/list.json does not parse (invalid YAML: "
+         "found unknown escape character (\\/: Go's YAML, which Argo CD reads with, has no "
+         "such escape")]
+    assert not any(t.application is not None and t.application.kind == "Application"
+                   for t in report.targets)
+
+
+@pytest.mark.parametrize("text", [
+    "cluster: {name: a, ns: prod}\n---\n",
+    "cluster: {name: a, ns: prod}\n---\ncluster: {name: b, ns: stg}\n",
+    "cluster: {name: a, ns: prod}\n...\ncluster: [b\n",
+    '---\n[{"cluster": {"name": "a", "ns": "prod"}}]\n---\n- cluster: {name: "\\/"}\n'],
+    ids=["trailing-separator", "two-documents", "document-end", "list-then-bad-escape"])
+def test_a_git_file_s_first_document_alone_is_read(tmp_path: Path, text: str) -> None:
+    """sigs.k8s.io/yaml's ``Unmarshal`` reads a file's first document and nothing after it:
+    Argo CD makes the Application of that document (helm 3 reads a values file so)."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE, "apps/web.yaml": _FILES, "web/cm.yaml": _CM.format(name="w"),
+        "envs/config.yaml": text, "envs/list.json": "[]"})
+    model = load(root, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert [(a.name, a.destination_namespace) for a in model.generated] == [
+        ("web-envs-a", "prod-web")]
+
+
 @pytest.mark.parametrize(("value", "written"), [
     (1000000, "1e+06"), (123456, "123456"), (1.5, "1.5"), (0.0001, "0.0001"),
     (0.00001, "1e-05"), (-2.5e21, "-2.5e+21"), (None, "<nil>"), (True, "true"), ("x", "x")])
@@ -301,6 +335,30 @@ def test_a_files_pattern_names_what_git_ls_files_lists(tmp_path: Path, pattern: 
     write_files(tmp_path, {name: "" for name in (
         "src/a/foo/x.yaml", "envs/x/config.yaml", "envs/config.yaml", ".git/HEAD")})
     assert [file for file, _ in _files([{"path": pattern}], tmp_path)] == listed
+
+
+@pytest.mark.parametrize("pattern", [
+    "./c/*.json", "c/./a.json", "c//a.json", ".", "./", "c/sub/..", "x/../c/*.json",
+    "c/sub/../a.json", ".//c//sub", "clusters/[ab]/config.json", "clusters/[ab]", "c/."])
+def test_a_files_pattern_is_normalized_and_compared_literally_as_git_does(
+        tmp_path: Path, pattern: str) -> None:
+    """git normalizes a pathspec (``./``, ``//``, ``x/..``; ``.`` is every file) and compares
+    it literally before it matches it as a pattern (``clusters/[ab]`` is a directory of that
+    name): ``_files`` lists what ``git ls-files --full-name -- <pattern>`` lists."""
+    import subprocess
+
+    from platecheck.appset_git import _files
+
+    write_files(tmp_path, {name: "{}" for name in (
+        "c/a.json", "c/sub/b.json", "clusters/[ab]/config.json", "clusters/a/config.json",
+        "d/x.yaml")})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    for args in (["init", "-q"], ["add", "-A"]):
+        subprocess.run(["git", *args], cwd=tmp_path, env=env, check=True)
+    listed = subprocess.run(["git", "ls-files", "-z", "--full-name", "--", pattern],
+                            cwd=tmp_path, env=env, check=True, capture_output=True, text=True)
+    assert [file for file, _ in _files([{"path": pattern}], tmp_path)] == sorted(
+        listed.stdout.split("\0")[:-1])
 
 
 def test_a_run_of_one_environment_expands_the_set_of_none(tmp_path: Path) -> None:

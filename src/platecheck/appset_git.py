@@ -3,28 +3,30 @@
 (argo-cd ``applicationset/generators/git.go``), each filling the template as a list
 element does (``appset``).
 
-``directories``: every directory of the repository (not ``.``, no hidden one, no symbolic
-link: the repo-server's ``GetGitDirectories`` walk) that some entry's ``path`` matches
-(Go's ``path.Match``) and no ``exclude: true`` entry matches gives ``path``, ``path[N]``
-(each non-empty segment), ``path.basename`` and ``path.basenameNormalized``
-(``utils.SanitizeName``). ``files``: every file matching an entry's ``path`` as ``git
-ls-files`` matches a pathspec (``*`` crosses ``/``), none an ``exclude: true`` entry
-matches, in sorted order; its YAML or JSON (one object, or a list of them: one parameter set
-each) flattened with dots (``flatten.DotStyle``) and written as Go's ``%v`` writes each
-value, with the ``path`` parameters of its directory and ``path.filename``,
-``path.filenameNormalized``. ``pathParamPrefix`` prefixes the ``path`` ones; the generator's
-``values`` are templated with the parameters and added as ``values.<key>``. The working tree
-is read (its files tracked or not), as platecheck reads it for an Application's
-``targetRevision``. What cannot be read exactly (another generator beside it, a generator
-``template`` or ``selector``, a pathspec with magic or a file that is a link, an infinite
-number in a file) leaves the set unexpanded; so does finding no directory or file (a
-placeholder an overlay patches in). The directories and files of the working tree are taken
-tracked or not (an untracked or ignored one Argo CD's clone has not, an empty directory).
+``directories``: every directory of the repository (not ``.``, no hidden one, no symbolic link:
+the repo-server's ``GetGitDirectories`` walk) that some entry's ``path`` matches (Go's
+``path.Match``) and no ``exclude: true`` entry matches gives ``path``, ``path[N]`` (each
+non-empty segment), ``path.basename`` and ``path.basenameNormalized`` (``utils.SanitizeName``).
+``files``: every file matching an entry's ``path`` as ``git ls-files`` matches a pathspec
+(normalized, compared literally, then as a pattern whose ``*`` crosses ``/``), none an
+``exclude: true`` entry matches, in sorted order; its first document as sigs.k8s.io/yaml's
+``Unmarshal`` reads it (``.json`` too: one object, or a list of them, one parameter set each)
+flattened with dots (``flatten.DotStyle``) and written as Go's ``%v`` writes each value, with
+the ``path`` parameters of its directory and ``path.filename``, ``path.filenameNormalized``.
+``pathParamPrefix`` prefixes the ``path`` ones; the generator's ``values`` are templated with
+the parameters and added as ``values.<key>``. The working tree is read (its files tracked or
+not), as platecheck reads it for an Application's ``targetRevision``. What cannot be read
+exactly (another generator beside it, a generator ``template`` or ``selector``, a pathspec with
+magic or a file that is a link, an infinite number in a file) leaves the set unexpanded; so does
+finding no directory or file (a placeholder an overlay patches in). The directories and files of
+the working tree are taken tracked or not (an untracked or ignored one Argo CD's clone has not,
+an empty directory).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import math
 import os
 import re
@@ -37,7 +39,7 @@ from platecheck.appset import _expand, _fill, _one_tag
 from platecheck.errors import PlatecheckError
 from platecheck.globs import go_match
 from platecheck.runmemo import recall
-from platecheck.yamlio import Document, decode, load_documents, read_bytes
+from platecheck.yamlio import Document, decode, read_bytes, unmarshal_document
 
 _GIT_KEYS = frozenset(("repoURL", "revision", "directories", "files", "pathParamPrefix",
                        "values", "requeueAfterSeconds"))
@@ -163,17 +165,47 @@ def _files(entries: list[Mapping[str, Any]], root: Path) -> list[tuple[str, int]
 
 
 def _listed(pattern: str, every: list[str], root: Path) -> list[str]:
-    """The files of ``every`` one pathspec names: the path itself, a directory's files, or
-    a wildcard match."""
-    if not pattern or pattern.startswith((":", "/")) or "\\" in pattern \
-            or ".." in pattern.split("/"):  # magic, escapes, paths out of the checkout
-        raise _Inexact
-    # (wildmatch negates a class with ! or ^, fnmatch with ! alone)
-    matcher = re.compile(fnmatch.translate(pattern.replace("[^", "[!")), re.DOTALL)
-    named = [f for f in every if matcher.match(f) or f.startswith(pattern.strip("/") + "/")]
+    """The files of ``every`` one pathspec names (``pathspec_names``)."""
+    named = [f for f in every if pathspec_names(pattern, f)]
     if any(os.path.islink(root / f) for f in named):
         raise _Inexact  # (a link, read where it leads, or refused out of the repository)
     return named
+
+
+def pathspec_names(pattern: str, file: str) -> bool:
+    """Whether the pathspec ``pattern`` (the repo-server's ``git ls-files -- <pattern>`` at
+    the root, ``.`` for an empty one) names the repository's ``file``, as git's
+    ``match_pathspec_item`` does: the pattern normalized (``_normalized``) is compared
+    literally first (the path itself, or a directory holding it), then as a wildcard
+    pattern."""
+    spec = _normalized(pattern or ".")
+    if spec == "" or file == spec or file.startswith(spec if spec.endswith("/")
+                                                        else f"{spec}/"):
+        return True
+    return _wildcard(spec).match(file) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _wildcard(spec: str) -> re.Pattern[str]:
+    # (wildmatch negates a class with ! or ^, fnmatch with ! alone)
+    return re.compile(fnmatch.translate(spec.replace("[^", "[!")), re.DOTALL)
+
+
+def _normalized(pattern: str) -> str:
+    """git's ``normalize_path_copy_len`` of a pathspec: ``.`` segments and repeated ``/``
+    dropped, a ``..`` segment taking the one before it away (a trailing ``/`` kept)."""
+    if pattern.startswith((":", "/")) or "\\" in pattern:
+        raise _Inexact  # magic, escapes, absolute paths
+    kept: list[str] = []
+    for part in pattern.split("/"):
+        if part == "..":
+            if not kept:
+                raise _Inexact  # out of the checkout: git refuses the pathspec
+            kept.pop()
+        elif part not in ("", "."):
+            kept.append(part)
+    trailing = pattern.endswith(("/", "/.", "/..")) or pattern in (".", "..")
+    return "/".join(kept) + ("/" if trailing and kept else "")
 
 
 def _every_file(root: Path) -> Iterator[tuple[str, list[str]]]:
@@ -193,14 +225,11 @@ def _file_params(rel: str, root: Path) -> list[dict[str, str]]:
     except PlatecheckError:
         raise _Inexact from None  # (too large, or no text)
     try:
-        documents = load_documents(text, rel)
+        data = unmarshal_document(text, rel).data  # (the first document alone: Unmarshal)
     except PlatecheckError as exc:
         raise PlatecheckError(f"git generator file {rel} does not parse ({exc.message}); "
                               "Argo CD's git generator fails and the ApplicationSet creates no "
                               "Application", rel, exc.line) from None
-    if len(documents) > 1:
-        raise _Inexact
-    data = documents[0].data if documents else None
     objects = [{}] if data is None else [data] if isinstance(data, dict) else data \
         if isinstance(data, list) and all(isinstance(i, dict) or i is None for i in data) \
         else None

@@ -632,6 +632,50 @@ def first_document(text: str, rel: str) -> Document:
     return Document(_Builder(rel, lines).build(node, (), 0), lines, node.start_mark.line + 1)
 
 
+def unmarshal_document(text: str, rel: str) -> Document:
+    """``first_document``, refused as go-yaml v2 refuses it for a ``\\/`` escape in a
+    double-quoted scalar (JSON's escaped ``/``, which PyYAML reads as ``/``): its scanner
+    (``yaml_parser_scan_flow_scalar``) knows no such escape. What sigs.k8s.io/yaml's
+    ``Unmarshal`` gives Argo CD of a git generator file, ``.json`` too."""
+    document = first_document(text, rel)
+    if "\\/" in text:
+        _refuse_slash_escape(text, rel)
+    return document
+
+
+def _until_error(tokens: Iterator[Any]) -> Iterator[Any]:
+    """``tokens`` up to an error the scanner meets past the first document, which read."""
+    with contextlib.suppress(yaml.YAMLError):
+        yield from tokens
+
+
+# a backslash and the character it escapes
+_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
+
+
+def _refuse_slash_escape(text: str, rel: str) -> None:
+    """A ``YamlSyntaxError`` at the first ``\\/`` escape of a double-quoted scalar of the
+    stream's first document (``text`` reads, ``first_document``)."""
+    opened = content = False
+    tokens = yaml.scan(text, Loader=yaml.SafeLoader)  # (its marks index characters)
+    for token in _until_error(tokens):
+        if isinstance(token, yaml.DocumentEndToken) or (
+                isinstance(token, yaml.DocumentStartToken) and (opened or content)):
+            return  # (what follows the first document is not read)
+        opened = opened or isinstance(token, yaml.DocumentStartToken)
+        content = content or not isinstance(token, (yaml.StreamStartToken,
+                                                     yaml.DocumentStartToken,
+                                                     yaml.DirectiveToken))
+        if isinstance(token, yaml.ScalarToken) and token.style == '"':
+            raw = text[token.start_mark.index:token.end_mark.index]
+            slash = next((m for m in _ESCAPED.finditer(raw) if m.group(1) == "/"), None)
+            if slash is not None:
+                raise YamlSyntaxError(
+                    "invalid YAML: found unknown escape character (\\/: Go's YAML, which "
+                    "Argo CD reads with, has no such escape; write / alone)", rel,
+                    token.start_mark.line + 1 + raw.count("\n", 0, slash.start()))
+
+
 def _merged(documents: Sequence[Document], rel: str) -> Document:
     """Helm 4's values of several documents: each merged over the ones before it (a map
     into a map key by key, any other value replacing), each key at the line of the last
