@@ -529,3 +529,74 @@ def test_a_change_to_a_parent_of_another_environment_chooses_its_children_in_a_r
     assert [(f.location, f.policy, f.message) for f in changed.findings] == [
         (f.location, f.policy, f.message) for f in full.findings if f.environment == "prod"]
     assert "image-tag-pinned" in {f.policy for f in changed.findings}
+
+
+_GIT_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: apps
+  namespace: argocd
+spec:
+  generators:
+    - git:
+        repoURL: https://git.example.com/repo.git
+        revision: HEAD
+        {generator}
+  template:
+    metadata:
+      name: '{{{{{name}}}}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        targetRevision: HEAD
+        path: {path}
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: web
+"""
+
+
+def test_a_file_a_git_files_generator_reads_chooses_every_application_of_its_set(
+        tmp_path: Path) -> None:
+    """Only ``c/a.json``, which the set's ``files`` entry ``c/*.json`` names, changed: its
+    Application now deploys ``apps/b``; the set and what it makes are chosen, so the run
+    fails as a full lint does instead of saying no target uses the change."""
+    from platecheck.engine import lint
+
+    repo = make_repo(tmp_path / "repo", {
+        "appset.yaml": _GIT_SET.format(generator="files:\n          - path: 'c/*.json'",
+                                       name="n", path="'{{p}}'"),
+        "c/a.json": '{"n": "one", "p": "apps/a"}\n',
+        "apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+        "apps/b/deploy.yaml": _UNBOUNDED})
+    git(repo, "remote", "add", "origin", "https://git.example.com/repo.git")
+    (repo / "c" / "a.json").write_text('{"n": "two", "p": "apps/b"}\n')
+    full = lint(repo, use_cache=False)
+    changed = lint(repo, changed_since="HEAD", use_cache=False)
+    assert [t.id for t in changed.targets] == ["default/apps", "default/two"]
+    assert changed.exit_code == full.exit_code == 1
+    assert [(f.location, f.policy) for f in changed.findings] == [
+        (f.location, f.policy) for f in full.findings]
+
+
+def test_a_directory_a_git_directories_generator_finds_chooses_its_set(tmp_path: Path) -> None:
+    """A file added in ``clusters/new`` makes the directory the set's ``clusters/*`` finds,
+    and so an Application of ``charts/web``, which did not change: it is chosen through the
+    set."""
+    from platecheck.engine import lint
+
+    repo = make_repo(tmp_path / "repo", {
+        "appset.yaml": _GIT_SET.format(
+            generator="directories:\n          - path: 'clusters/*'", name="path.basename",
+            path="charts/web"),
+        "clusters/old/README.md": "old\n",
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: {{ .Release.Name }}\n"})
+    git(repo, "remote", "add", "origin", "https://git.example.com/repo.git")
+    write_files(repo, {"clusters/new/README.md": "new\n"})
+    changed = lint(repo, changed_since="HEAD", use_cache=False)
+    assert sorted(t.id for t in changed.targets) == ["default/apps", "default/new",
+                                                     "default/old"]

@@ -109,6 +109,23 @@ def git_params(git: Mapping[str, Any], root: Path
              entry) for params, entry in made]
 
 
+def generator_reads(git: Mapping[str, Any], file: str) -> bool:
+    """Whether a change of the repository's ``file`` (made, edited or gone) can change what
+    the git generator ``git`` makes: an entry of ``files`` names it (``pathspec_names``), or
+    an entry of ``directories`` matches a directory that holds it (a directory comes or
+    goes with its files)."""
+    entries = [e["path"] for e in git.get("files") or git.get("directories") or ()
+               if not e.get("exclude")]
+    if git.get("files"):
+        try:
+            return any(pathspec_names(entry, file) for entry in entries)
+        except _Inexact:
+            return False  # (the set is not expanded)
+    parents = file.split("/")[:-1]
+    return any(go_match(entry, "/".join(parents[:n])) for entry in entries
+               for n in range(1, len(parents) + 1))
+
+
 def _path_params(directory: str, prefix: str) -> dict[str, str]:
     name = f"{prefix}path"
     base = os.path.basename(directory) or directory

@@ -10,6 +10,9 @@ A target is chosen when one of its inputs changed:
   own ``values.yaml`` every target of the chart);
 - its Application manifest;
 - an input of the target whose render generates its Application (of the same tree);
+- for the ApplicationSet of a git generator platecheck expands, and so every Application it
+  makes: a file an entry of its ``files`` names, or one in a directory its ``directories``
+  match (made, edited, or gone since REF);
 - what a symbolic link under its chart or source directory leads to (a shared helper, a
   shared manifest);
 - anything under the policy configuration directory, a file deleted since REF or a
@@ -27,7 +30,9 @@ import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
+from platecheck.appset_git import generator_reads, git_generator
 from platecheck.chartfile import declared
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, RenderTarget
@@ -251,9 +256,10 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
             reasons[target.id] = everything
             continue
         dirs, files = _inputs(target, root)
+        git = _git_generator(target)
         hit = next((p for p in changed if p in files or any(_under(p, d) and (
-            p not in value_files or _read_by_helm(p, d)) for d in dirs)),
-                   None)
+            p not in value_files or _read_by_helm(p, d)) for d in dirs)
+                    or (git is not None and generator_reads(git, p))), None)
         if hit is not None:
             reasons[target.id] = hit
     _generated_by_chosen(targets, reasons)
@@ -266,6 +272,13 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
     charts = frozenset(t.chart.rel for t in targets if t.id in ordered and t.chart is not None)
     return Selection(ref=ref, changed=changed, reasons=ordered, total=len(targets),
                      charts=charts)
+
+
+def _git_generator(target: RenderTarget) -> Mapping[str, Any] | None:
+    """The git generator of ``target``'s ApplicationSet platecheck expands (``appset_git``):
+    the files it reads or directories it finds are inputs of each Application it makes."""
+    app = target.application
+    return git_generator(app.raw) if app is not None and app.kind == "ApplicationSet" else None
 
 
 def _read_by_helm(path: str, directory: str) -> bool:
