@@ -142,3 +142,15 @@ def test_a_dependency_name_yaml_reads_as_a_boolean_is_built_as_helm_reads_it(
     assert sorted(r.name for rendered in model.rendered
                   for r in rendered.resources) == ["true", "web"]
     assert "undeployed-chart" not in {f.policy for f in report.findings}
+
+
+def test_a_chart_whose_name_yaml_reads_as_a_boolean_renders_as_helm_renders_it(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """A deployed chart's own ``name: on`` is "true" to Helm, which renders it: it is no
+    chart without a name (a could-not-check error), and ``.Chart.Name`` is "true"."""
+    repo = _repo(tmp_path, "apiVersion: v2\nname: on\nversion: 0.1.0\n")
+    (repo / "web" / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: '{{ .Chart.Name }}'\n")
+    model, report = load_and_check(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert report.errors == ()
+    assert [r.name for rendered in model.rendered for r in rendered.resources] == ["true"]

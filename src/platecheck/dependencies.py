@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from platecheck.cache import HelmResult
-from platecheck.chartfile import Dependency, as_helm_reads, declared
+from platecheck.chartfile import Dependency, as_helm_reads, declared, helm_string
 from platecheck.discover import rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.model import ValuesFile
@@ -282,8 +282,7 @@ def _name_in(text: str, rel: str) -> str | None:
 
 def _field_in(text: str, rel: str, field: str) -> str | None:
     data = first_document(text, rel).data
-    value = as_helm_reads(data).get(field) if isinstance(data, dict) else None
-    return value if isinstance(value, str) else None
+    return helm_string(as_helm_reads(data).get(field)) if isinstance(data, dict) else None
 
 
 def sources(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from platecheck.appset import check_elements, crd_typed, expand_all, list_elements, unnamed
-from platecheck.chartfile import as_helm_reads
+from platecheck.chartfile import as_helm_reads, helm_string
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches_any
 from platecheck.manifests import SKIP_MARKER, DirectoryOptions, manifest_files
@@ -945,9 +945,10 @@ def load_chart(directory: Path, found: Discovery) -> Chart:
     if not isinstance(document.data, dict):
         raise PlatecheckError("Chart.yaml must be a mapping", rel, document.line)
     data = as_helm_reads(document.data)  # its keys, whatever their case, as Helm reads them
-    name = data.get("name")
-    if not isinstance(name, str) or not name:
+    # name and version as Helm reads them into its string fields (``name: on`` is "true")
+    name = helm_string(data.get("name"))
+    if not name:
         raise PlatecheckError("Chart.yaml has no name", rel, document.line)
     return Chart(path=directory, rel=rel_path(directory, found.root), name=name,
-                 version=str(data.get("version", "")), api_version=str(data.get("apiVersion", "")),
-                 metadata=data)
+                 version=helm_string(data.get("version")) or "",
+                 api_version=str(data.get("apiVersion", "")), metadata=data)
