@@ -211,8 +211,8 @@ def test_a_json_slash_escape_is_refused_as_go_s_yaml_refuses_it(tmp_path: Path) 
     report = lint(root, cache_dir=tmp_path / "cache")
     assert [(e.location, e.message.split(";")[0]) for e in report.errors] == [
         ("envs/list.json:2", "git generator file envs/list.json does not parse (invalid YAML: "
-         "found unknown escape character (\\/: Go's YAML, which Argo CD reads with, has no "
-         "such escape")]
+         "found unknown escape character (\\/: Go's YAML, which helm, kubectl and Argo CD read "
+         "with, has no such escape")]
     assert not any(t.application is not None and t.application.kind == "Application"
                    for t in report.targets)
 

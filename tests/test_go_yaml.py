@@ -15,10 +15,10 @@ import yaml
 
 from platecheck import yamlio
 from platecheck.engine import lint, load
-from platecheck.errors import YamlBadValue
+from platecheck.errors import YamlBadValue, YamlSyntaxError
 from platecheck.goyaml import GoDumper
-from platecheck.yamlio import load_document, load_first_data
-from security_helpers import make_repo
+from platecheck.yamlio import first_document, kube_documents, load_document, load_first_data
+from security_helpers import APP_TEMPLATE, make_repo
 
 # value text -> what Go reads (asserted against helm below)
 SCALARS = [
@@ -325,3 +325,118 @@ def test_merge_keys_are_applied_where_they_stand_as_helm_applies_them(
             assert document.lines[("before", "tag")] == 7
             assert document.lines[("sequence", "a")] == 11
             assert document.lines[("nested", "a")] == 15
+
+
+# every escape of a double-quoted scalar go-yaml (v2 and v3: scannerc.go) reads; \' is one,
+# which PyYAML and libyaml refuse
+ESCAPES = ["\\0", "\\a", "\\b", "\\t", "\\\t", "\\n", "\\v", "\\f", "\\r", "\\e", "\\ ", '\\"',
+           "\\'", "\\\\", "\\N", "\\_", "\\L", "\\P", "\\x41", "\\xe9", "\\u00e9", "\\U0001F600"]
+
+
+def _escapes_text() -> str:
+    return "".join(f'e{index}: "<{escape}>"\n' for index, escape in enumerate(ESCAPES))
+
+
+def test_double_quoted_escapes_are_read_as_helm_reads_them(
+        tmp_path: Path, each_helm: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each escape Go's YAML knows reads as helm reads it, with either loader and by every
+    reader: ``\\'`` is ``'`` (it was a could-not-check error, as PyYAML refuses it)."""
+    chart = _helm_chart(tmp_path, _escapes_text(), _VALUES_JSON)
+    done = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
+                          text=True, check=True)
+    helm = json.loads(yaml.safe_load(done.stdout)["data"]["values"])
+    assert helm["e12"] == "<'>" and len(helm) == len(ESCAPES)
+    for loader in (yamlio.C_LOADER, yamlio.PURE_LOADER):
+        if loader is not None:
+            monkeypatch.setattr(yamlio, "LOADER", loader)
+            assert load_document(_escapes_text(), "values.yaml").data == helm, loader
+            assert first_document(_escapes_text(), "values.yaml").data == helm
+            assert load_first_data(_escapes_text(), "values.yaml") == [helm]
+            documents, error = kube_documents(f"a: 1\n---\n{_escapes_text()}", "cm.yaml")
+            assert error is None and documents[1].data == helm
+
+
+@pytest.mark.parametrize(("escape", "problem"), [
+    ("\\/", "found unknown escape character"), ("\\q", "found unknown escape character"),
+    ("\\uD800", "found invalid Unicode character escape code"),
+    ("\\U00110000", "found invalid Unicode character escape code")],
+    ids=["slash", "unknown", "surrogate", "past-unicode"])
+def test_an_escape_go_refuses_is_refused_at_its_line(
+        tmp_path: Path, each_helm: Path, monkeypatch: pytest.MonkeyPatch, escape: str,
+        problem: str) -> None:
+    """``\\/`` (JSON's), an escape of no character: helm refuses the values file at the
+    escape's line, in go-yaml's words; so does platecheck, with either loader and by every
+    reader (``\\/`` read as ``/``, a surrogate was kept, and a code past U+10FFFF stopped the
+    pure-Python loader with a ValueError)."""
+    values = f'a: 1\nkey: "x\n  {escape} y"\n'
+    chart = _helm_chart(tmp_path, values)
+    done = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
+                          text=True, check=False)
+    assert done.returncode != 0 and f"yaml: line 3: {problem}\n" in done.stderr
+    for loader, read in itertools.product((yamlio.C_LOADER, yamlio.PURE_LOADER),
+                                          (load_document, first_document, load_first_data)):
+        if loader is not None:
+            monkeypatch.setattr(yamlio, "LOADER", loader)
+            with pytest.raises(YamlSyntaxError) as caught:
+                read(values, "values.yaml")
+            assert (caught.value.file, caught.value.line) == ("values.yaml", 3)
+            assert caught.value.problem.startswith(problem)
+            documents, error = kube_documents(f"b: 2\n---\n{values}", "cm.yaml")
+            assert [d.data for d in documents] == [{"b": 2}]
+            assert isinstance(error, YamlSyntaxError) and error.line == 5
+
+
+def test_a_slash_escape_says_go_has_none() -> None:
+    with pytest.raises(YamlSyntaxError) as caught:
+        load_document('url: "https:\\/\\/example.com"\n', "values.yaml")
+    assert caught.value.message == (
+        "invalid YAML: found unknown escape character (\\/: Go's YAML, which helm, kubectl "
+        "and Argo CD read with, has no such escape; write / alone)")
+
+
+@pytest.mark.parametrize(("escape", "error"), [
+    ("\\'", None), ("\\/", ("charts/web/Chart.yaml:4", "found unknown escape character"))],
+    ids=["quote", "slash"])
+def test_a_chart_yaml_escape_is_read_as_helm_reads_it(
+        tmp_path: Path, each_helm: Path, escape: str, error: tuple[str, str] | None) -> None:
+    """helm reads Chart.yaml with go-yaml v2: ``\\'`` renders, ``\\/`` is refused
+    ("cannot load Chart.yaml: ... line 4: found unknown escape character")."""
+    chart = make_repo(tmp_path / "repo")
+    (chart / "Chart.yaml").write_text(
+        f'apiVersion: v2\nname: web\nversion: 0.1.0\ndescription: "a{escape}b"\n')
+    done = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
+                          text=True, check=False)
+    assert (done.returncode == 0) == (error is None), done.stderr
+    report = lint(tmp_path / "repo", helm=each_helm, use_cache=False)
+    assert [(e.location, e.message) for e in report.errors if error is None
+            or error[1] not in e.message] == []
+    if error is not None:
+        assert [e.location for e in report.errors] == [error[0]]
+    else:
+        assert report.errors == () and report.renders >= 1
+
+
+@pytest.mark.parametrize(("escape", "error"), [
+    ("\\'", None), ("\\/", "found unknown escape character")], ids=["quote", "slash"])
+def test_an_application_and_its_manifests_are_read_as_argo_cd_reads_them(
+        tmp_path: Path, helm_bin: Path, escape: str, error: str | None) -> None:
+    """Argo CD reads an Application (sigs.k8s.io/yaml) and a directory source's manifests
+    (Kubernetes' YAML decoder) with go-yaml v2: ``\\'`` is ``'``, ``\\/`` refused at its line."""
+    make_repo(tmp_path / "repo")
+    app = APP_TEMPLATE.format(path="manifests", extra="").replace(
+        "  name: web-prod\n", f'  name: web-prod\n  annotations:\n    note: "a{escape}b"\n')
+    (tmp_path / "repo" / "apps" / "web.yaml").write_text(app)
+    (tmp_path / "repo" / "manifests").mkdir()
+    (tmp_path / "repo" / "manifests" / "cm.yaml").write_text(
+        f'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: "x{escape}y"\n')
+    report = lint(tmp_path / "repo", helm=helm_bin, use_cache=False)
+    if error is None:
+        assert report.errors == ()
+        assert len(report.targets) == 1
+    else:
+        assert [(e.location, error in e.message) for e in report.errors] == [
+            ("apps/web.yaml:6", True)]
+        (tmp_path / "repo" / "apps" / "web.yaml").write_text(app.replace(escape, ""))
+        report = lint(tmp_path / "repo", helm=helm_bin, use_cache=False)
+        assert [(e.location, error in e.message) for e in report.errors] == [
+            ("manifests/cm.yaml:6", True)]

@@ -39,7 +39,7 @@ from platecheck.appset import _expand, _fill, _one_tag
 from platecheck.errors import PlatecheckError
 from platecheck.globs import go_match
 from platecheck.runmemo import recall
-from platecheck.yamlio import Document, decode, read_bytes, unmarshal_document
+from platecheck.yamlio import Document, decode, first_document, read_bytes
 
 _GIT_KEYS = frozenset(("repoURL", "revision", "directories", "files", "pathParamPrefix",
                        "values", "requeueAfterSeconds"))
@@ -242,7 +242,7 @@ def _file_params(rel: str, root: Path) -> list[dict[str, str]]:
     except PlatecheckError:
         raise _Inexact from None  # (too large, or no text)
     try:
-        data = unmarshal_document(text, rel).data  # (the first document alone: Unmarshal)
+        data = first_document(text, rel).data  # (the first document alone: Unmarshal)
     except PlatecheckError as exc:
         raise PlatecheckError(f"git generator file {rel} does not parse ({exc.message}); "
                               "Argo CD's git generator fails and the ApplicationSet creates no "

@@ -15,6 +15,7 @@ from collections.abc import Hashable
 from typing import Any
 
 import yaml
+from yaml import SafeLoader
 from yaml.constructor import ConstructorError, SafeConstructor
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -298,11 +299,44 @@ def _construct_go(constructor: Any, node: Node) -> Any:
     return go_scalar(node)
 
 
+# The escapes of a double-quoted scalar: go-yaml's (scannerc.go, yaml_parser_scan_flow_scalar,
+# the same in v2 and v3) have ``\'`` and lack JSON's ``\/``, which PyYAML and libyaml have.
+GO_ESCAPES = {**{escaped: value for escaped, value in SafeLoader.ESCAPE_REPLACEMENTS.items()
+                 if escaped != "/"}, "'": "'"}
+# A ``\/`` or ``\'`` where an escape may be: text libyaml would read otherwise than Go.
+GO_ONLY_ESCAPE = re.compile(r"\\[/']")
+SLASH_ESCAPE = ("found unknown escape character (\\/: Go's YAML, which helm, kubectl and Argo "
+                "CD read with, has no such escape; write / alone)")
+
+
 class PureLoader(_GoResolver, _GoKeys, yaml.SafeLoader):
     """PyYAML's pure-Python safe loader, reading as Go's YAML reads (helm, kubectl and Argo
     CD) where PyYAML differs: an anchor defined again replaces the earlier one for the
-    aliases after it (PyYAML refuses the document), and a scalar of the non-specific tag
-    ``!`` is its text (``! 5`` is "5"; PyYAML resolves it as if it had no tag)."""
+    aliases after it (PyYAML refuses the document), a scalar of the non-specific tag ``!``
+    is its text (``! 5`` is "5"; PyYAML resolves it as if it had no tag), and a double-quoted
+    scalar has Go's escapes (``GO_ESCAPES``): ``\\'`` is ``'``, ``\\/`` is refused, and so is
+    a code that is no Unicode character (a surrogate, or past U+10FFFF)."""
+
+    ESCAPE_REPLACEMENTS = GO_ESCAPES  # type: ignore[misc]  # (Final in the stubs only)
+
+    def scan_flow_scalar_non_spaces(self, double: bool, start_mark: Any) -> list[str]:
+        try:
+            chunks: list[str] = super().scan_flow_scalar_non_spaces(double, start_mark)
+        except ValueError:  # chr() of a code past U+10FFFF
+            raise self._no_character(start_mark) from None
+        except yaml.scanner.ScannerError as exc:
+            if exc.problem == "found unknown escape character '/'":
+                exc.problem = SLASH_ESCAPE
+            raise
+        # (text holds no surrogate: a one-character chunk that is one came from an escape)
+        if any("\ud800" <= chunk <= "\udfff" for chunk in chunks if len(chunk) == 1):
+            raise self._no_character(start_mark)
+        return chunks
+
+    def _no_character(self, start_mark: Any) -> yaml.scanner.ScannerError:
+        return yaml.scanner.ScannerError("while scanning a double-quoted scalar", start_mark,
+                                         "found invalid Unicode character escape code",
+                                         self.get_mark())
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if not self.check_event(yaml.AliasEvent):

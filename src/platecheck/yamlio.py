@@ -40,7 +40,15 @@ from platecheck.errors import (
     YamlTooDeep,
 )
 from platecheck.gojson import read_json
-from platecheck.goyaml import C_LOADER, MERGE_TAG, NULL_KEY, PURE_LOADER, go_key, go_scalar
+from platecheck.goyaml import (
+    C_LOADER,
+    GO_ONLY_ESCAPE,
+    MERGE_TAG,
+    NULL_KEY,
+    PURE_LOADER,
+    go_key,
+    go_scalar,
+)
 from platecheck.model import KeyPath, ValuesFile
 from platecheck.runmemo import recall
 
@@ -324,9 +332,12 @@ _BARE_TAG = re.compile(r"(?<![^\s\[{,])!(?:<!>)?(?=[\s,]|\Z)")
 
 def _loader_for(text: str) -> type[Any]:
     """The loader of the run, but the pure-Python one for a text with a scalar of the tag
-    ``!``, which libyaml's composer resolves as if it had none (``PureLoader``). The text is
-    parsed for it only when it has such a tag's characters (``if ! test``, in a script, has)."""
-    if LOADER is _PURE_LOADER or _BARE_TAG.search(text) is None:
+    ``!``, which libyaml's composer resolves as if it had none, or with a ``\\/`` or ``\\'``,
+    escapes libyaml reads otherwise than Go (``PureLoader``). The text is parsed for the tag
+    only when it has such a tag's characters (``if ! test``, in a script, has)."""
+    if LOADER is _PURE_LOADER or GO_ONLY_ESCAPE.search(text) is not None:
+        return _PURE_LOADER
+    if _BARE_TAG.search(text) is None:
         return LOADER
     try:
         if any(isinstance(event, yaml.ScalarEvent) and event.tag == "!"
@@ -630,50 +641,6 @@ def first_document(text: str, rel: str) -> Document:
         return Document(None, {}, 1)
     lines: dict[KeyPath, int] = {}
     return Document(_Builder(rel, lines).build(node, (), 0), lines, node.start_mark.line + 1)
-
-
-def unmarshal_document(text: str, rel: str) -> Document:
-    """``first_document``, refused as go-yaml v2 refuses it for a ``\\/`` escape in a
-    double-quoted scalar (JSON's escaped ``/``, which PyYAML reads as ``/``): its scanner
-    (``yaml_parser_scan_flow_scalar``) knows no such escape. What sigs.k8s.io/yaml's
-    ``Unmarshal`` gives Argo CD of a git generator file, ``.json`` too."""
-    document = first_document(text, rel)
-    if "\\/" in text:
-        _refuse_slash_escape(text, rel)
-    return document
-
-
-def _until_error(tokens: Iterator[Any]) -> Iterator[Any]:
-    """``tokens`` up to an error the scanner meets past the first document, which read."""
-    with contextlib.suppress(yaml.YAMLError):
-        yield from tokens
-
-
-# a backslash and the character it escapes
-_ESCAPED = re.compile(r"\\(.)", re.DOTALL)
-
-
-def _refuse_slash_escape(text: str, rel: str) -> None:
-    """A ``YamlSyntaxError`` at the first ``\\/`` escape of a double-quoted scalar of the
-    stream's first document (``text`` reads, ``first_document``)."""
-    opened = content = False
-    tokens = yaml.scan(text, Loader=yaml.SafeLoader)  # (its marks index characters)
-    for token in _until_error(tokens):
-        if isinstance(token, yaml.DocumentEndToken) or (
-                isinstance(token, yaml.DocumentStartToken) and (opened or content)):
-            return  # (what follows the first document is not read)
-        opened = opened or isinstance(token, yaml.DocumentStartToken)
-        content = content or not isinstance(token, (yaml.StreamStartToken,
-                                                     yaml.DocumentStartToken,
-                                                     yaml.DirectiveToken))
-        if isinstance(token, yaml.ScalarToken) and token.style == '"':
-            raw = text[token.start_mark.index:token.end_mark.index]
-            slash = next((m for m in _ESCAPED.finditer(raw) if m.group(1) == "/"), None)
-            if slash is not None:
-                raise YamlSyntaxError(
-                    "invalid YAML: found unknown escape character (\\/: Go's YAML, which "
-                    "Argo CD reads with, has no such escape; write / alone)", rel,
-                    token.start_mark.line + 1 + raw.count("\n", 0, slash.start()))
 
 
 def _merged(documents: Sequence[Document], rel: str) -> Document:
