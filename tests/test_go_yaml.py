@@ -440,3 +440,16 @@ def test_an_application_and_its_manifests_are_read_as_argo_cd_reads_them(
         report = lint(tmp_path / "repo", helm=helm_bin, use_cache=False)
         assert [(e.location, error in e.message) for e in report.errors] == [
             ("manifests/cm.yaml:6", True)]
+
+
+def test_the_depth_and_size_checks_read_a_text_with_an_escape_libyaml_refuses() -> None:
+    """A ``\\'`` (Go reads it, libyaml refuses it) before deep nesting or a flood of keys:
+    the checks that run before composing read the text as it is composed (the pure-Python
+    parser), so neither is passed over."""
+    from platecheck.errors import YamlTooComplex
+    from platecheck.yamlio import check_count, too_deep
+
+    escape = 'a: "x\\\'y"\n'
+    assert too_deep(escape + "b: " + "[" * 5000 + "]" * 5000 + "\n") == 2
+    with pytest.raises(YamlTooComplex):
+        check_count(escape + "".join(f"k{i}: {i}\n" for i in range(300_000)), "v.yaml")

@@ -189,10 +189,11 @@ def too_deep(text: str) -> int | None:
     bound = text.count("[") + text.count("{") + max(map(len, text.splitlines()), default=0)
     if bound <= MAX_NESTING:
         return None
+    loader = _loader_for(text)  # (escapes libyaml refuses and Go reads: the pure one)
     try:
-        return _first_too_deep(yaml.parse(text, Loader=LOADER))
+        return _first_too_deep(yaml.parse(text, Loader=loader))
     except yaml.MarkedYAMLError as exc:
-        if LOADER is _PURE_LOADER or exc.problem_mark is None:
+        if loader is _PURE_LOADER or exc.problem_mark is None:
             return None
         prefix = text[:exc.problem_mark.index + 1]
     except yaml.YAMLError:
@@ -675,7 +676,7 @@ def check_count(text: str, rel: str) -> None:
         return
     nodes = 0
     try:
-        for event in yaml.parse(text, Loader=LOADER):
+        for event in yaml.parse(text, Loader=_loader_for(text)):
             if isinstance(event, (yaml.ScalarEvent, yaml.AliasEvent, *_OPEN)):
                 nodes += 1
                 if nodes > _MAX_NODES:
