@@ -368,3 +368,20 @@ def test_a_run_of_one_environment_expands_the_set_of_none(tmp_path: Path) -> Non
                   environments="prod")
     assert sorted(t.id for t in report.targets if t.application is not None
                   and t.application.kind == "Application") == ["prod/api", "prod/web"]
+
+
+def test_a_generated_application_is_created_in_the_sets_namespace(tmp_path: Path) -> None:
+    """The template names no namespace: Argo CD creates each Application in the set's own
+    (``GenerateApplications``), so ``prod-api`` the set makes is the Application
+    ``argocd/prod-api`` a file also writes: one name used twice, not two Applications
+    deploying one ConfigMap."""
+    root = _directories_repo(tmp_path)
+    (root / "apps" / "prod-api.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: prod-api\n"
+        "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+        "    repoURL: https://git.example.com/repo.git\n    path: clusters/prod/api\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: prod\n")
+    messages = [f.message for f in lint(root, use_cache=False).findings
+                if f.policy == "argocd-application"]
+    assert any("prod-api: name is also used by" in m for m in messages), messages
+    assert not any("deployed by both" in m for m in messages), messages

@@ -797,11 +797,18 @@ def parse_application_set(document: Document, rel: str) -> Application:
     template = reader.get(spec, ("spec",), "template", dict, {})
     metadata = reader.get(data, (), "metadata", dict, {})
     name = reader.get(metadata, ("metadata",), "name", str) or "<unnamed>"
-    # The template is an Application: its key paths lose the "spec.template" prefix.
+    # The template is an Application: its key paths lose the "spec.template" prefix. It is
+    # created in the set's own namespace, whatever the template's metadata says
+    # (``GenerateApplications``), so that is the namespace it is modelled in.
     shifted = {path[2:]: line for path, line in document.lines.items()
                if path[:2] == ("spec", "template") and len(path) > 2}
+    shifted.pop(("metadata", "namespace"), None)
+    own = {"namespace": metadata["namespace"]} if "namespace" in metadata else {}
+    if "namespace" in metadata and ("metadata", "namespace") in document.lines:
+        shifted[("metadata", "namespace")] = document.lines[("metadata", "namespace")]
+    written = {k: v for k, v in (template.get("metadata") or {}).items() if k != "namespace"}
     app_doc = Document({"apiVersion": data.get("apiVersion"), "kind": "Application",
-                        "metadata": {**(template.get("metadata") or {}), "name": name},
+                        "metadata": {**written, "name": name, **own},
                         "spec": template.get("spec") or {}}, shifted, document.line)
     try:
         parsed = parse_application(app_doc, rel)
