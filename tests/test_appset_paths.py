@@ -535,6 +535,22 @@ def test_a_list_element_with_no_name_is_refused_alone(tmp_path: Path, rendered: 
     assert report.exit_code == 2
 
 
+def test_a_go_template_list_element_with_no_name_is_refused_alone(tmp_path: Path) -> None:
+    """With ``goTemplate: true`` too: the element whose ``{{.app}}`` is empty makes the one
+    Application Argo CD refuses, the error at that element's value."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "envs/dev/cm.yaml": CM.format(name="dev"), "envs/prod/cm.yaml": CM.format(name="prod"),
+        "apps/set.yaml": _UNNAMED.replace("{{", "{{ .").replace("}}", " }}").replace(
+            "spec:\n  generators:", "spec:\n  goTemplate: true\n  generators:", 1)})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report.errors] == [
+        ("apps/set.yaml:14",
+         "ApplicationSet envs list element 1 makes an Application with no name (metadata.name "
+         "'{{ .app }}' is empty): Argo CD creates the set's other Applications, not this one")]
+    assert [t.id for t in report.targets if t.application is not None] == ["default/web-dev"]
+
+
 @pytest.mark.parametrize(("files", "directory", "matched"), [
     # git ls-files matches a files generator's pattern across "/" (Argo CD's default globbing)
     ("apps/**/config.yaml", "apps/media/radarr", True),

@@ -130,9 +130,10 @@ def _go_params(git: Mapping[str, Any], root: Path, missing_key_error: bool
     """``git_params`` for a Go template (argo-cd ``git.go`` with ``useGoTemplate``): a
     directory's ``path`` a map of ``path``, ``basename``, ``basenameNormalized`` and
     ``segments`` (under ``pathParamPrefix``'s ``path`` with one); a file's object as it is,
-    with the ``path`` map of its directory and ``filename``, ``filenameNormalized``; the
-    ``values`` executed over each set and added as the ``values`` map. A value whose
-    execution fails is ``_ValueFailed``: the set generates nothing."""
+    with the ``path`` map of its directory and ``filename``, ``filenameNormalized`` (None when
+    it holds what JSON does not: an infinite number); the ``values`` executed over each set
+    and added as the ``values`` map. A value whose execution fails is ``_ValueFailed``: the
+    set generates nothing."""
     prefix = git.get("pathParamPrefix") or ""
 
     def with_path(params: dict[str, Any], path: dict[str, Any]) -> dict[str, Any]:
@@ -148,6 +149,8 @@ def _go_params(git: Mapping[str, Any], root: Path, missing_key_error: bool
                 for f, entry in _files(git["files"], root) for item in _file_objects(f, root)]
     except _Inexact:
         return None
+    if not gotemplate.json_like([params for params, _ in made]):
+        return None  # (what JSON does not hold: an infinite number, a key of no string)
     values: Mapping[str, str] = git.get("values") or {}
     for params, _ in made:
         if values:  # (each executed over the parameters alone: appendTemplatedValues)
@@ -302,8 +305,7 @@ def _file_params(rel: str, root: Path) -> list[dict[str, str]]:
 
 def _file_objects(rel: str, root: Path) -> list[dict[str, Any]]:
     """The objects of one file as Argo CD decodes them: its object, or each of its list's (a
-    null one of no keys); one of what JSON does not hold (an infinite number) is
-    ``_Inexact``."""
+    null one of no keys)."""
     try:
         text = decode(read_bytes(root / rel, rel), rel)
     except PlatecheckError:
@@ -321,8 +323,6 @@ def _file_objects(rel: str, root: Path) -> list[dict[str, Any]]:
         raise PlatecheckError(f"git generator file {rel} holds neither an object nor a list "
                               "of objects; Argo CD's git generator fails and the "
                               "ApplicationSet creates no Application", rel, 1)
-    if not gotemplate.json_like(objects):
-        raise _Inexact
     return [item or {} for item in objects]
 
 
