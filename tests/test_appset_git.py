@@ -1,7 +1,7 @@
-"""ApplicationSets of one git generator of this repository (no goTemplate) are expanded as
-Argo CD's git generator expands them (argo-cd applicationset/generators/git.go): every
-Application they make is checked, at the set's template (a path parameter's value at the
-generator entry that chose it)."""
+"""ApplicationSets of one git generator of this repository (no goTemplate, or a Go template
+of field chains) are expanded as Argo CD's git generator expands them (argo-cd
+applicationset/generators/git.go): every Application they make is checked, at the set's
+template (a path parameter's value at the generator entry that chose it)."""
 
 from __future__ import annotations
 
@@ -167,6 +167,87 @@ def test_a_git_files_set_makes_an_application_of_each_object(tmp_path: Path) -> 
          19)]
     assert not any(f.policy == "not-rendered" for f in lint(
         root, cache_dir=tmp_path / "cache").findings)
+
+
+def _go(text: str) -> str:
+    """An ApplicationSet ``text`` of fasttemplate tags made a Go template of field chains."""
+    for old, chain in (("{{cfg.path[0]}}", "{{.cfg.path.segments}}"),
+                       ("{{path[1]}}", "{{.path.basename}}"), ("{{path}}", "{{.path.path}}")):
+        text = text.replace(old, chain)
+    return text.replace("{{", "{{ .").replace("{{ ..", "{{ .").replace(
+        "spec:\n  generators:", "spec:\n  goTemplate: true\n  generators:", 1)
+
+
+def test_a_go_template_git_directories_set_makes_an_application_of_each_directory(
+        tmp_path: Path) -> None:
+    """``goTemplate: true``: a directory's ``path`` is a map of ``path``, ``basename``,
+    ``basenameNormalized`` and ``segments``; each Application is rendered and checked, a
+    value ``.path.path`` alone fills at the generator entry that chose the directory."""
+    root = _directories_repo(tmp_path)
+    (root / "apps" / "clusters.yaml").write_text(_go(_DIRECTORIES.format(
+        repo="https://git.example.com/repo.git")).replace(
+        "namespace: '{{ .path.basename}}'", "namespace: '{{- .path.segments -}}'").replace(
+        "path: '{{ .path.path}}'", "path: '{{ .path.path}}/nope'"))
+    model = load(root, cache_dir=tmp_path / "cache")
+    assert sorted((a.name, a.destination_namespace) for a in model.generated) == [
+        ("api-api", "[clusters prod api]"), ("web-web", "[clusters prod web]")]
+    assert sorted((e.location, e.message) for e in model.errors) == [
+        ("apps/clusters.yaml:13", f"source path 'clusters/prod/{name}/nope' does not exist")
+        for name in ("api", "web")]
+
+
+def test_a_go_template_git_files_set_makes_an_application_of_each_object(
+        tmp_path: Path) -> None:
+    """``goTemplate: true``: each file's object as it is (numbers float64, printed as Go's
+    ``%v``), a missing key ``<no value>``, its ``path`` map (``filename``,
+    ``filenameNormalized`` too) under ``pathParamPrefix``, and ``values`` executed over each
+    and added as the ``values`` map."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE, "apps/web.yaml": _go(_FILES),
+        "web/cm.yaml": _CM.format(name="web"),
+        "envs/Prod_EU/config.yaml": "cluster:\n  name: a\n  ns: prod\nreplicas: 1000000\n",
+        "envs/stg/config.yaml": "cluster: {name: b, ns: stg}\nreplicas: 2\n",
+        "envs/old/config.yaml": "cluster: {name: o, ns: old}\n",
+        "envs/list.json": '[{"cluster": {"name": "c", "ns": "prod"}, "replicas": 0.5},'
+                          ' {"cluster": {"name": "d", "ns": "prod"}}]'})
+    model = load(root, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert sorted((a.name, a.destination_namespace, dict(a.labels)) for a in model.generated) \
+        == [("web-envs-c", "prod-web", {"replicas": "0.5", "file": "list.json",
+                                       "first": "[envs]"}),
+            ("web-envs-d", "prod-web", {"replicas": "<no value>", "file": "list.json",
+                                       "first": "[envs]"}),
+            ("web-prod-eu-a", "prod-web", {"replicas": "1e+06", "file": "config.yaml",
+                                           "first": "[envs Prod_EU]"}),
+            ("web-stg-b", "stg-web", {"replicas": "2", "file": "config.yaml",
+                                      "first": "[envs stg]"})]
+    assert not any(f.policy == "not-rendered" for f in lint(
+        root, cache_dir=tmp_path / "cache").findings)
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("{{ .cluster.ns}}-web", "{{ .cluster.nope }}",
+     ("apps/web.yaml:20", "ApplicationSet git generator values.namespace: executing "
+      "'{{ .cluster.nope }}' at <.cluster.nope>: map has no entry for key \"nope\"; Argo CD "
+      "fails the ApplicationSet and creates none of its Applications")),
+    ("{{ .cluster.ns}}-web", "{{ .cluster.ns | upper }}", None),
+], ids=["missingkey-error", "function"])
+def test_a_go_template_git_set_s_values_execute_as_go_executes_them(
+        tmp_path: Path, old: str, new: str, expected: tuple[str, str] | None) -> None:
+    """With ``missingkey=error`` a value naming a key a file lacks fails the generator: the
+    set makes nothing. A value of a function is not read: the set is not expanded."""
+    text = _go(_FILES).replace(old, new).replace(
+        "  goTemplate: true\n", "  goTemplate: true\n  goTemplateOptions: [missingkey=error]\n")
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE, "apps/web.yaml": text, "web/cm.yaml": _CM.format(name="web"),
+        "envs/stg/config.yaml": "cluster: {name: b, ns: stg}\n"})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report.errors] == (
+        [expected] if expected else [])
+    assert [f.policy for f in report.findings if f.policy == "not-rendered"] == (
+        [] if expected else ["not-rendered"])
+    assert not any(t.application is not None and t.application.kind == "Application"
+                   for t in report.targets)
 
 
 def test_applications_of_one_name_are_refused_and_the_others_made(tmp_path: Path) -> None:

@@ -125,6 +125,8 @@ spec:
         namespace: argocd
 """
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+# a Go template of a function: platecheck expands no such set
+UNEXPANDED = SET.replace("name: 'apps-{{.env}}'", "name: 'apps-{{ lower .env }}'")
 
 
 def test_applications_a_set_not_expanded_deploys_are_reached(tmp_path: Path) -> None:
@@ -133,7 +135,7 @@ def test_applications_a_set_not_expanded_deploys_are_reached(tmp_path: Path) -> 
     they share with another Application; one elsewhere is still not reachable."""
     repo = write_files(tmp_path / "repo", {
         ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
-        "bootstrap/set.yaml": SET,
+        "bootstrap/set.yaml": UNEXPANDED,
         "bootstrap/platform.yaml": application("platform", "platform", "argocd"),
         "platform/mon.yaml": application("mon", "shared", "web-prod"),
         "apps/prod/web.yaml": application("web-prod", "shared", "web-prod"),
@@ -376,7 +378,7 @@ def test_two_list_sets_of_one_name_are_a_name_used_twice(tmp_path: Path) -> None
 def test_a_set_not_expanded_reaches_only_the_files_its_include_chooses(tmp_path: Path) -> None:
     """``directory.include`` of the set's template: Argo CD reads that file of each
     directory alone, so another Application file beside it is not reached."""
-    app_set = SET.replace("        path: 'apps/{{.env}}'\n",
+    app_set = UNEXPANDED.replace("        path: 'apps/{{.env}}'\n",
                           "        path: 'apps/{{.env}}'\n        directory:\n"
                           "          include: 'web.yaml'\n")
     repo = write_files(tmp_path / "repo", {
@@ -531,6 +533,22 @@ def test_a_list_element_with_no_name_is_refused_alone(tmp_path: Path, rendered: 
     assert [(t.id, t.rendered_here) for t in report.targets if t.application is not None
             and t.application.name != "root"] == [("default/web-dev", True)]
     assert report.exit_code == 2
+
+
+def test_a_go_template_list_element_with_no_name_is_refused_alone(tmp_path: Path) -> None:
+    """With ``goTemplate: true`` too: the element whose ``{{.app}}`` is empty makes the one
+    Application Argo CD refuses, the error at that element's value."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "envs/dev/cm.yaml": CM.format(name="dev"), "envs/prod/cm.yaml": CM.format(name="prod"),
+        "apps/set.yaml": _UNNAMED.replace("{{", "{{ .").replace("}}", " }}").replace(
+            "spec:\n  generators:", "spec:\n  goTemplate: true\n  generators:", 1)})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report.errors] == [
+        ("apps/set.yaml:14",
+         "ApplicationSet envs list element 1 makes an Application with no name (metadata.name "
+         "'{{ .app }}' is empty): Argo CD creates the set's other Applications, not this one")]
+    assert [t.id for t in report.targets if t.application is not None] == ["default/web-dev"]
 
 
 @pytest.mark.parametrize(("files", "directory", "matched"), [

@@ -3250,14 +3250,15 @@ def test_a_source_from_another_repository_is_not_read_from_this_one(tmp_path: Pa
 def test_an_app_of_apps_whose_directory_holds_an_application_set_holds_something(
         tmp_path: Path) -> None:
     """The root's own directory holds itself and an ApplicationSet platecheck does not expand
-    (goTemplate): Argo CD deploys the set, so the path is no empty app-of-apps."""
+    (a Go template of a function): Argo CD deploys the set, so the path is no empty
+    app-of-apps."""
     (tmp_path / ".git").mkdir()
     (tmp_path / "apps").mkdir()
     (tmp_path / "apps" / "root.yaml").write_text(DIRECTORY_APP.format(name="root", path="apps"))
     appset = (
         "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\n"
         "spec:\n  goTemplate: true\n  generators:\n    - list:\n        elements:\n"
-        "          - name: web\n  template:\n    metadata:\n      name: '{{.name}}'\n"
+        "          - name: web\n  template:\n    metadata:\n      name: '{{ lower .name }}'\n"
         "    spec:\n      project: default\n      source:\n"
         "        repoURL: https://git.example.com/repo.git\n        path: 'charts/{{.name}}'\n"
         "      destination:\n        server: https://kubernetes.default.svc\n"
@@ -3754,9 +3755,10 @@ def test_an_application_managing_itself_is_no_app_of_apps(tmp_path: Path) -> Non
 
 def test_application_sets_of_two_environments_are_one_app_to_env_consistency(
         tmp_path: Path) -> None:
-    """``web-production`` and ``web-staging`` (ApplicationSets Argo CD generates) are the app
-    ``web`` in prod and stg, as two Applications of those names are: a pair, not two apps
-    deployed to one environment each."""
+    """``web-production`` and ``web-staging`` (ApplicationSets Argo CD generates, of a Go
+    template platecheck does not expand) are the app ``web`` in prod and stg, as two
+    Applications of those names are: a pair, not two apps deployed to one environment
+    each."""
     (tmp_path / ".git").mkdir()
     (tmp_path / "apps").mkdir()
     for env in ("production", "staging"):
@@ -3764,7 +3766,8 @@ def test_application_sets_of_two_environments_are_one_app_to_env_consistency(
             "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
             f"  name: web-{env}\nspec:\n  goTemplate: true\n  generators:\n    - list:\n"
             "        elements:\n          - cluster: one\n  template:\n    metadata:\n"
-            f"      name: web-{env}\n    spec:\n      project: default\n      source:\n"
+            f"      name: web-{env}\n      annotations: {{c: '{{{{ upper .cluster }}}}'}}\n"
+            "    spec:\n      project: default\n      source:\n"
             "        repoURL: https://git.example.com/repo.git\n        path: web\n"
             "      destination:\n        server: https://kubernetes.default.svc\n"
             f"        namespace: web-{env}\n")
@@ -5184,6 +5187,132 @@ def test_an_element_of_no_parameters_leaves_the_template_unparsed(tmp_path: Path
     [app] = [t.application for t in report.targets if t.application is not None]
     assert (app.annotations["note"], app.destination_namespace) == (
         "a {{x}} {{ tail", "{{env}}")
+
+
+_GO_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  goTemplate: true{options}
+  generators:
+    - list:
+        elements:
+          - env: prod
+            tag: latest
+            num: 1
+            big: 1000000
+            half: 0.5
+            "on": true
+            tags: [a, b]
+            meta: {{z: 1, a: x, l: [1, null]}}
+            nothing: null
+  template:
+    metadata:
+      name: 'web-{{{{ .env }}}}'
+      annotations:
+{annotations}
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: {path}
+        helm:
+          valuesObject:
+            tag: '{{{{.tag}}}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: 'web-{{{{.env}}}}'
+"""
+
+
+def _go_set(tmp_path: Path, annotations: dict[str, str], options: str = "",
+            path: str = "chart") -> Path:
+    """A repository of the web chart and a goTemplate list set of one element ``prod`` of
+    every JSON type, its template's annotations ``annotations``."""
+    written = "".join(f"        {json.dumps(k)}: {json.dumps(v)}\n"
+                      for k, v in annotations.items())
+    return write_files(tmp_path / "repo", {
+        ".git/HEAD": "", **WEB_CHART,
+        "apps/set.yaml": _GO_SET.format(options=options, annotations=written, path=path)})
+
+
+def test_a_go_template_list_set_is_expanded_as_text_template_executes_it(
+        tmp_path: Path) -> None:
+    """``goTemplate: true`` and actions that are field chains: each string executed as Go's
+    text/template executes it over the element as written (numbers float64), values printed
+    as fmt's ``%v`` prints them, a missing key, a field below it or a null as ``<no value>``,
+    trim markers dropping the whitespace beside them, keys templated too. The Application is
+    rendered and checked: the image tag its ``{{.tag}}`` fills is at the element's line."""
+    repo = _go_set(tmp_path, {
+        "num": "{{.num}}", "big": "{{ .big }}", "half": "{{- .half -}}", "on": "{{.on}}",
+        "tags": "{{.tags}}", "meta": "{{.meta}}", "missing": "{{.nope}}",
+        "deep": "{{.nope.x}}", "nothing": "{{.nothing}}", "trim": "a \n {{- .env -}} \t b",
+        "{{.env}}-key": "v"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    [app] = [t.application for t in report.targets if t.application is not None]
+    assert (app.name, app.destination_namespace) == ("web-prod", "web-prod")
+    assert app.annotations == {
+        "num": "1", "big": "1e+06", "half": "0.5", "on": "true", "tags": "[a b]",
+        "meta": "map[a:x l:[1 <nil>] z:1]", "missing": "<no value>", "deep": "<no value>",
+        "nothing": "<no value>", "trim": "aprodb", "prod-key": "v"}
+    assert [(f.location, f.policy, f.message) for f in report.findings] == [
+        ("apps/set.yaml:12", "image-tag-pinned",
+         'container "web" in Pod/web uses floating tag "latest"')]
+
+
+def test_a_go_template_missing_key_fills_no_value(tmp_path: Path) -> None:
+    """Without ``missingkey=error`` a key the element lacks prints ``<no value>``: the
+    Application's source path names a directory that does not exist."""
+    repo = _go_set(tmp_path, {"a": "b"}, path="'charts/{{.chart}}'")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report.errors] == [
+        ("apps/set.yaml:30", "source path 'charts/<no value>' does not exist")]
+
+
+@pytest.mark.parametrize(("options", "note", "line", "error"), [
+    ("\n  goTemplateOptions: [missingkey=error]", "{{.nope}}", 24,
+     'executing \'{{.nope}}\' at <.nope>: map has no entry for key "nope"'),
+    ("", "{{.env.x}}", 24,
+     "executing '{{.env.x}}' at <.env.x>: can't evaluate field x in type string"),
+    ("", "{{.nothing.x}}", 24,
+     "executing '{{.nothing.x}}' at <.nothing.x>: nil pointer evaluating interface {}.x"),
+], ids=["missingkey-error", "field-of-a-string", "field-of-null"])
+def test_a_go_template_that_fails_to_execute_generates_nothing(
+        tmp_path: Path, options: str, note: str, line: int, error: str) -> None:
+    """A template Go cannot execute (a missing key with ``missingkey=error``, a field of a
+    string or of null) fails the ApplicationSet: Argo CD creates none of its Applications. A
+    could-not-check error at the string."""
+    repo = _go_set(tmp_path, {"note": note}, options)
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy, e.message) for e in report.errors] == [
+        (f"apps/set.yaml:{line + (1 if options else 0)}", "could-not-check",
+         f"ApplicationSet template spec.template.metadata.annotations.note: {error}; Argo CD "
+         "fails the ApplicationSet and creates none of its Applications")]
+    assert [t.id for t in report.targets if t.application is not None] == []
+    assert report.exit_code == 2
+
+
+@pytest.mark.parametrize(("options", "note"), [
+    ("", "{{ .env | upper }}"), ("", "{{ upper .env }}"), ("", "{{ $.env }}"),
+    ("", "{{ index . \"env\" }}"), ("", "{{-.env}}"), ("", "{{/* c */}}"),
+    ("", "{{ if .env }}x{{ end }}"), ("", "{{ .env }"),
+    ("\n  goTemplateOptions: [missingkey=zero]", "{{.env}}"),
+], ids=["pipe", "function", "variable", "index", "no-trim-marker", "comment", "if",
+        "unterminated", "missingkey-zero"])
+def test_a_go_template_of_other_actions_stays_not_rendered(
+        tmp_path: Path, options: str, note: str) -> None:
+    """An action that is no field chain, or options other than ``missingkey=error``: the set
+    is not expanded, its not-rendered finding says what it makes is not checked."""
+    repo = _go_set(tmp_path, {"note": note}, options)
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.policy) for f in report.findings] == [
+        ("apps/set.yaml:28", "not-rendered")] if not options else [
+        ("apps/set.yaml:29", "not-rendered")]
+    assert [t.id for t in report.targets] == ["default/web"]
 
 
 _OVERRIDDEN_CHART = {

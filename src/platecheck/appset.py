@@ -10,24 +10,33 @@ Application is created in the ApplicationSet's namespace, whatever the template'
 An element that leaves the name empty makes the one Application the controller refuses
 (``validateGeneratedApplications``); it creates the others.
 A single git generator of this repository is expanded by ``appset_git``, with this
-module's template filling. Go templates (``goTemplate: true``), ``elementsYaml``, template
-patches and every other generator are left to Argo CD: the ApplicationSet is reported as not
-expanded.
+module's template filling.
+
+With ``goTemplate: true`` (``goTemplateOptions`` none or ``missingkey=error``) a set whose
+every template action, in every string of its template (keys too), is a field chain
+(``{{ .a.b }}``, trim markers allowed) is expanded too: each string executed as Go's
+text/template executes it (``gotemplate``) over the element as written (its numbers float64):
+a missing key prints ``<no value>``, or with ``missingkey=error`` fails the set, as a field of
+a string or of null does; a value prints as fmt's ``%v`` prints it. A Go template of any
+other action, ``elementsYaml``, template patches and every other generator are left to Argo
+CD: the ApplicationSet is reported as not expanded.
 Any ApplicationSet whose template holds a string where its CRD types the field otherwise
 (``prune: '{{.prune}}'``) is refused by the API server and creates nothing (``crd_typed``).
 """
 
 from __future__ import annotations
 
+import enum
 import fnmatch
 import functools
 import json
 import posixpath
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from platecheck import gotemplate
 from platecheck.errors import PlatecheckError
 from platecheck.globs import path_match
 from platecheck.model import KeyPath
@@ -43,6 +52,51 @@ class _Unterminated(Exception):
     def __init__(self, path: tuple[Any, ...]) -> None:
         super().__init__(path)
         self.path = path
+
+
+class _GoFailed(Exception):
+    """A Go template string whose execution fails: its key path, text and Go's error."""
+
+    def __init__(self, path: tuple[Any, ...], text: str, message: str) -> None:
+        super().__init__(path)
+        self.path, self.text, self.message = path, text, message
+
+
+class Language(enum.Enum):
+    """How a set's template strings are filled: fasttemplate's ``{{key}}`` tags, or Go's
+    text/template (``goTemplate: true``), ``missingkey=error`` among its options or not."""
+
+    FASTTEMPLATE = enum.auto()
+    GO = enum.auto()
+    GO_MISSINGKEY_ERROR = enum.auto()
+
+
+def template_language(spec: Mapping[str, Any], more: Iterable[str] = ()) -> Language | None:
+    """The language of the ApplicationSet ``spec``'s template; None for a Go template
+    platecheck does not read: ``goTemplateOptions`` other than none or ``missingkey=error``,
+    or a string of the template (a key too) or of ``more`` holding an action that is no field
+    chain (``gotemplate``)."""
+    if not spec.get("goTemplate"):
+        return Language.FASTTEMPLATE
+    options = spec.get("goTemplateOptions") or []
+    if spec.get("goTemplate") is not True or options not in ([], ["missingkey=error"]):
+        return None
+    if any(gotemplate.parse(text) is None for text in (*_strings(spec.get("template")), *more)):
+        return None
+    return Language.GO_MISSINGKEY_ERROR if options else Language.GO
+
+
+def _strings(value: Any) -> Iterator[str]:
+    """Every string in ``value``, the keys of its maps too."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _strings(key)
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)
 
 
 # a git directories generator's path in a template: fasttemplate's {{path}}, Go's {{.path.path}}
@@ -174,7 +228,10 @@ def list_elements(document: Document, rendered: bool = False) -> list[Any] | Non
 
 def _elements(data: Mapping[str, Any]) -> list[Any] | None:
     spec = data.get("spec")
-    if not isinstance(spec, dict) or spec.get("goTemplate") or spec.get("templatePatch"):
+    if not isinstance(spec, dict) or spec.get("templatePatch"):
+        return None
+    language = template_language(spec)
+    if language is None:
         return None
     generators = spec.get("generators")
     if not isinstance(generators, list) or len(generators) != 1:
@@ -186,7 +243,8 @@ def _elements(data: Mapping[str, Any]) -> list[Any] | None:
     if not isinstance(options, dict) or set(options) - {"elements"}:
         return None
     elements = options.get("elements")
-    if not isinstance(elements, list):
+    if not isinstance(elements, list) or (
+            language is not Language.FASTTEMPLATE and not gotemplate.json_like(elements)):
         return None
     # a null element is an empty one to Go's JSON decoder; any other non-map fails the set
     return [{} if e is None else e for e in elements]
@@ -204,8 +262,9 @@ def _lines_apart(document: Document, count: int) -> bool:
 def check_elements(document: Document, elements: Sequence[Any], rel: str) -> None:
     """Argo CD's list generator (without ``goTemplate``) takes string values only, and a
     ``values`` map of strings: any other value fails the whole ApplicationSet, which then
-    generates no Application; so does an element that is not a map. A could-not-check error
-    at the first such value."""
+    generates no Application; so does an element that is not a map (with ``goTemplate``
+    too). A could-not-check error at the first such value."""
+    language = template_language(document.data["spec"])
     for index, element in enumerate(elements):
         if not isinstance(element, dict):
             raise PlatecheckError(
@@ -213,6 +272,8 @@ def check_elements(document: Document, elements: Sequence[Any], rel: str) -> Non
                 f"({json.dumps(element, default=str)}); Argo CD's list generator fails and "
                 "creates no Application: write each element as a map of strings",
                 rel, document.line_of(("spec", "generators", 0, "list", "elements", index)))
+        if language is not Language.FASTTEMPLATE:  # (any JSON value: the element as written)
+            continue
         for key, value in element.items():
             at = ("spec", "generators", 0, "list", "elements", index, key)
             if key == "values" and not isinstance(value, dict):
@@ -286,24 +347,35 @@ def expand_all(document: Document, elements: Sequence[Any], rel: str) -> list[Do
     at = ("spec", "template")
     template_lines = {path[2:]: line for path, line in document.lines.items()
                       if path[:2] == at and len(path) > 2}
-    return [_expand(document, index, element, rel, template_lines)
+    language = template_language(document.data["spec"]) or Language.FASTTEMPLATE
+    return [_expand(document, index, element, rel, template_lines, language)
             for index, element in enumerate(elements)]
 
 
 def _expand(document: Document, index: int, element: Mapping[str, Any], rel: str,
-            template_lines: Mapping[KeyPath, int]) -> Document:
+            template_lines: Mapping[KeyPath, int],
+            language: Language = Language.FASTTEMPLATE) -> Document:
     """The Application element ``index`` makes of the ApplicationSet ``document``, with the
     template's key lines; it starts at the element's line (one Application per line). A
-    template Argo CD cannot fill is a could-not-check error: the set generates nothing."""
+    template Argo CD cannot fill or execute is a could-not-check error: the set generates
+    nothing."""
     data = document.data
     template = data["spec"].get("template") or {}
-    params = _flatten(element)
+    params: Mapping[str, Any] = element if language is not Language.FASTTEMPLATE \
+        else _flatten(element)
+    fill = _filler(params, language)
     try:
-        filled = {key: _substitute(value, params, (key,)) for key, value in template.items()}
+        filled = {key: _substitute(value, fill, (key,)) for key, value in template.items()}
     except _Unterminated as exc:
         raise PlatecheckError(
             "ApplicationSet template has a '{{' with no '}}' after it; Argo CD cannot parse "
             "the template and the set creates no Application", rel,
+            document.line_of(("spec", "template", *exc.path))) from None
+    except _GoFailed as exc:
+        raise PlatecheckError(
+            f"ApplicationSet template {'.'.join(map(str, ('spec', 'template', *exc.path)))}: "
+            f"executing {exc.text!r} at {exc.message}; Argo CD fails the ApplicationSet and "
+            "creates none of its Applications", rel,
             document.line_of(("spec", "template", *exc.path))) from None
     app = {"apiVersion": data.get("apiVersion"), "kind": "Application", **filled}
     lines = dict(template_lines)
@@ -323,11 +395,23 @@ def _expand(document: Document, index: int, element: Mapping[str, Any], rel: str
     # a value the template fills from one of the element's keys is written at that key (the
     # name stays at the template's line: a finding about the name and one about a path the
     # same key fills are two)
-    for path, key in _one_tag(template, ()):
+    for path, key in _one_tag(template, (), language):
         line = document.lines.get((*element_at, *key.split(".")))
-        if key in params and line is not None and path[:1] != ("metadata",):
+        if _given(params, key, language) and line is not None and path[:1] != ("metadata",):
             lines[path] = line
     return Document(app, lines, document.lines.get(element_at, document.line))
+
+
+def _given(params: Mapping[str, Any], key: str, language: Language) -> bool:
+    """Whether the parameters give the key a template action names (Go's: nested maps)."""
+    if language is Language.FASTTEMPLATE:
+        return key in params
+    value: Any = params
+    for name in key.split("."):
+        if not isinstance(value, Mapping) or name not in value:
+            return False
+        value = value[name]
+    return True
 
 
 def unnamed(document: Document, index: int, app: Document, rel: str) -> PlatecheckError | None:
@@ -346,8 +430,9 @@ def unnamed(document: Document, index: int, app: Document, rel: str) -> Plateche
     own = document.data.get("metadata")
     name = own.get("name") if isinstance(own, dict) else None
     element_at = ("spec", "generators", 0, "list", "elements", index)
-    keys = set(_TAG.findall(written))  # a name of one key: at that key of the element
-    at = (*element_at, *keys.pop().split(".")) if len(keys) == 1 else element_at
+    # a name of one key: at that key of the element
+    keys = _keys(written, template_language(document.data["spec"]) or Language.FASTTEMPLATE)
+    at: KeyPath = (*element_at, *keys.pop().split(".")) if len(keys) == 1 else element_at
     return PlatecheckError(
         f"ApplicationSet {name} list element {index} makes an Application with no name "
         f"(metadata.name {written!r} is empty): Argo CD creates the set's other Applications, "
@@ -358,18 +443,27 @@ def unnamed(document: Document, index: int, app: Document, rel: str) -> Plateche
 _TAG = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")
 
 
-def _one_tag(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...], str]]:
+def _keys(text: str, language: Language) -> set[str]:
+    """The keys the tags of ``text`` name (a Go field chain's: ``a.b`` of ``{{ .a.b }}``)."""
+    if language is Language.FASTTEMPLATE:
+        return set(_TAG.findall(text))
+    return {part.key for part in gotemplate.parse(text) or ()
+            if isinstance(part, gotemplate.Field)}
+
+
+def _one_tag(value: Any, path: tuple[Any, ...], language: Language = Language.FASTTEMPLATE
+             ) -> Iterator[tuple[tuple[Any, ...], str]]:
     """The paths of the template's strings that hold tags of one key, with that key."""
     if isinstance(value, str):
-        keys = set(_TAG.findall(value))
+        keys = _keys(value, language)
         if len(keys) == 1:
             yield path, keys.pop()
     elif isinstance(value, dict):
         for key, item in value.items():
-            yield from _one_tag(item, (*path, key))
+            yield from _one_tag(item, (*path, key), language)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _one_tag(item, (*path, index))
+            yield from _one_tag(item, (*path, index), language)
 
 
 def _flatten(element: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
@@ -384,14 +478,39 @@ def _flatten(element: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def _substitute(value: Any, params: Mapping[str, str], path: tuple[Any, ...]) -> Any:
+_Fill = Callable[[str, tuple[Any, ...]], str]
+
+
+def _filler(params: Mapping[str, Any], language: Language) -> _Fill:
+    """How one template string at a key path is filled with ``params``."""
+    if language is Language.FASTTEMPLATE:
+        return lambda text, path: _fill(text, params, path)
+    strict = language is Language.GO_MISSINGKEY_ERROR
+    return lambda text, path: go_fill(text, params, strict, path)
+
+
+def go_fill(text: str, params: Mapping[str, Any], missing_key_error: bool,
+            path: tuple[Any, ...] = ()) -> str:
+    """``text`` executed as Go's text/template over ``params`` (its actions field chains:
+    ``template_language``); a failure is ``_GoFailed``. Parameters of no key leave the
+    template as written (``RenderTemplateParams``)."""
+    parts = gotemplate.parse(text)
+    if not params or parts is None:
+        return text
+    try:
+        return gotemplate.execute(parts, params, missing_key_error)
+    except gotemplate.ExecError as exc:
+        raise _GoFailed(path, text, exc.message) from None
+
+
+def _substitute(value: Any, fill: _Fill, path: tuple[Any, ...]) -> Any:
     if isinstance(value, str):
-        return _fill(value, params, path)
+        return fill(value, path)
     if isinstance(value, dict):
-        return {_substitute(k, params, (*path, k)): _substitute(v, params, (*path, k))
+        return {_substitute(k, fill, (*path, k)): _substitute(v, fill, (*path, k))
                 for k, v in value.items() if v is not None}
     if isinstance(value, list):
-        return [_substitute(item, params, (*path, i)) for i, item in enumerate(value)]
+        return [_substitute(item, fill, (*path, i)) for i, item in enumerate(value)]
     return value
 
 

@@ -1,7 +1,8 @@
 """ApplicationSets whose only generator is a ``git`` generator of this repository, without
-``goTemplate``: the parameter sets Argo CD's git generator makes of the working tree
-(argo-cd ``applicationset/generators/git.go``), each filling the template as a list
-element does (``appset``).
+``goTemplate`` or with a Go template of field chains (``appset.template_language``): the
+parameter sets Argo CD's git generator makes of the working tree (argo-cd
+``applicationset/generators/git.go``), each filling the template as a list element does
+(``appset``).
 
 ``directories``: every directory of the repository (not ``.``, no hidden one, no symbolic link:
 the repo-server's ``GetGitDirectories`` walk) that some entry's ``path`` matches (Go's
@@ -14,13 +15,14 @@ non-empty segment), ``path.basename`` and ``path.basenameNormalized`` (``utils.S
 flattened with dots (``flatten.DotStyle``) and written as Go's ``%v`` writes each value, with
 the ``path`` parameters of its directory and ``path.filename``, ``path.filenameNormalized``.
 ``pathParamPrefix`` prefixes the ``path`` ones; the generator's ``values`` are templated with
-the parameters and added as ``values.<key>``. The working tree is read (its files tracked or
-not), as platecheck reads it for an Application's ``targetRevision``. What cannot be read
-exactly (another generator beside it, a generator ``template`` or ``selector``, a pathspec with
-magic or a file that is a link, an infinite number in a file) leaves the set unexpanded; so does
-finding no directory or file (a placeholder an overlay patches in). The directories and files of
-the working tree are taken tracked or not (an untracked or ignored one Argo CD's clone has not,
-an empty directory).
+the parameters and added as ``values.<key>``. With ``goTemplate`` the parameters are Argo CD's
+Go ones (``_go_params``): a file's object as it is, ``path`` a map. The working tree is read
+(its files tracked or not), as platecheck reads it for an Application's ``targetRevision``. What
+cannot be read exactly (another generator beside it, a generator ``template`` or ``selector``, a
+pathspec with magic or a file that is a link, an infinite number in a file) leaves the set
+unexpanded; so does finding no directory or file (a placeholder an overlay patches in). The
+directories and files of the working tree are taken tracked or not (an untracked or ignored one
+Argo CD's clone has not, an empty directory).
 """
 
 from __future__ import annotations
@@ -35,9 +37,11 @@ from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from platecheck.appset import _expand, _fill, _one_tag
+from platecheck import gotemplate
+from platecheck.appset import Language, _expand, _fill, _one_tag, template_language
 from platecheck.errors import PlatecheckError
 from platecheck.globs import go_match
+from platecheck.gotemplate import go_g
 from platecheck.runmemo import recall
 from platecheck.yamlio import Document, decode, first_document, read_bytes
 
@@ -49,12 +53,20 @@ class _Inexact(Exception):
     """Something platecheck cannot read as Argo CD does: the set stays unexpanded."""
 
 
+class _ValueFailed(Exception):
+    """A Go template of the generator's ``values`` whose execution fails: its key and why."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(key)
+        self.key, self.message = key, message
+
+
 def git_generator(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The options of the ApplicationSet's one ``git`` generator platecheck expands (of
-    ``directories`` or of ``files``, not both; no ``goTemplate``, no ``templatePatch``);
-    None for any other set."""
+    ``directories`` or of ``files``, not both; no Go template but one of field chains,
+    ``appset.template_language``; no ``templatePatch``); None for any other set."""
     spec = data.get("spec")
-    if not isinstance(spec, Mapping) or spec.get("goTemplate") or spec.get("templatePatch") \
+    if not isinstance(spec, Mapping) or spec.get("templatePatch") \
             or not isinstance(spec.get("template"), Mapping):
         return None
     generators = spec.get("generators")
@@ -69,7 +81,8 @@ def git_generator(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
         return None
     values, prefix = git.get("values") or {}, git.get("pathParamPrefix") or ""
     if not isinstance(values, Mapping) or not all(
-            isinstance(v, str) for v in values.values()) or not isinstance(prefix, str):
+            isinstance(v, str) for v in values.values()) or not isinstance(prefix, str) \
+            or template_language(spec, values.values()) is None:
         return None
     kinds = [key for key in ("directories", "files") if git.get(key)]
     if len(kinds) != 1 or not _entries(git[kinds[0]]):
@@ -84,12 +97,15 @@ def _entries(entries: Any) -> bool:
         and isinstance(e.get("exclude", False), bool) for e in entries)
 
 
-def git_params(git: Mapping[str, Any], root: Path
-               ) -> list[tuple[dict[str, str], int]] | None:
+def git_params(git: Mapping[str, Any], root: Path,
+               language: Language = Language.FASTTEMPLATE
+               ) -> list[tuple[dict[str, Any], int]] | None:
     """The parameter sets of the git generator ``git`` over the working tree at ``root``,
-    each with the index of the entry that chose its directory or file; None when one cannot
-    be read exactly. A file Argo CD cannot parse is a PlatecheckError: the set generates
-    nothing."""
+    each with the index of the entry that chose its directory or file (for a Go template:
+    ``_go_params``); None when one cannot be read exactly. A file Argo CD cannot parse is a
+    PlatecheckError: the set generates nothing."""
+    if language is not Language.FASTTEMPLATE:
+        return _go_params(git, root, language is Language.GO_MISSINGKEY_ERROR)
     prefix = f"{git['pathParamPrefix']}." if git.get("pathParamPrefix") else ""
     try:
         if git.get("directories"):
@@ -107,6 +123,53 @@ def git_params(git: Mapping[str, Any], root: Path
     # each value templated with the parameters alone, then added (appendTemplatedValues)
     return [({**params, **{f"values.{k}": _fill(v, params, ()) for k, v in values.items()}},
              entry) for params, entry in made]
+
+
+def _go_params(git: Mapping[str, Any], root: Path, missing_key_error: bool
+               ) -> list[tuple[dict[str, Any], int]] | None:
+    """``git_params`` for a Go template (argo-cd ``git.go`` with ``useGoTemplate``): a
+    directory's ``path`` a map of ``path``, ``basename``, ``basenameNormalized`` and
+    ``segments`` (under ``pathParamPrefix``'s ``path`` with one); a file's object as it is,
+    with the ``path`` map of its directory and ``filename``, ``filenameNormalized`` (None when
+    it holds what JSON does not: an infinite number); the ``values`` executed over each set
+    and added as the ``values`` map. A value whose execution fails is ``_ValueFailed``: the
+    set generates nothing."""
+    prefix = git.get("pathParamPrefix") or ""
+
+    def with_path(params: dict[str, Any], path: dict[str, Any]) -> dict[str, Any]:
+        return {**params, **({prefix: {"path": path}} if prefix else {"path": path})}
+    try:
+        if git.get("directories"):
+            made = [(with_path({}, _go_path(d)), entry)
+                    for d, entry in _directories(git["directories"], root)]
+        else:
+            made = [(with_path(dict(item), {
+                **_go_path(os.path.dirname(f) or "."), "filename": os.path.basename(f),
+                "filenameNormalized": sanitize_name(os.path.basename(f))}), entry)
+                for f, entry in _files(git["files"], root) for item in _file_objects(f, root)]
+    except _Inexact:
+        return None
+    if not gotemplate.json_like([params for params, _ in made]):
+        return None  # (what JSON does not hold: an infinite number, a key of no string)
+    values: Mapping[str, str] = git.get("values") or {}
+    for params, _ in made:
+        if values:  # (each executed over the parameters alone: appendTemplatedValues)
+            params["values"] = {k: _go_value(k, v, params, missing_key_error)
+                                for k, v in values.items()}
+    return made
+
+
+def _go_path(directory: str) -> dict[str, Any]:
+    base = os.path.basename(directory) or directory
+    return {"path": directory, "basename": base, "basenameNormalized": sanitize_name(base),
+            "segments": directory.split("/")}
+
+
+def _go_value(key: str, text: str, params: Mapping[str, Any], missing_key_error: bool) -> str:
+    try:
+        return gotemplate.execute(gotemplate.parse(text) or [text], params, missing_key_error)
+    except gotemplate.ExecError as exc:
+        raise _ValueFailed(key, f"executing {text!r} at {exc.message}") from None
 
 
 def generator_reads(git: Mapping[str, Any], file: str) -> bool:
@@ -237,6 +300,12 @@ def _every_file(root: Path) -> Iterator[tuple[str, list[str]]]:
 def _file_params(rel: str, root: Path) -> list[dict[str, str]]:
     """The parameter sets of one file (``generateParamsFromGitFile``): its object, or each
     of its list's, flattened."""
+    return [dict(_flatten(item, "")) for item in _file_objects(rel, root)]
+
+
+def _file_objects(rel: str, root: Path) -> list[dict[str, Any]]:
+    """The objects of one file as Argo CD decodes them: its object, or each of its list's (a
+    null one of no keys)."""
     try:
         text = decode(read_bytes(root / rel, rel), rel)
     except PlatecheckError:
@@ -254,7 +323,7 @@ def _file_params(rel: str, root: Path) -> list[dict[str, str]]:
         raise PlatecheckError(f"git generator file {rel} holds neither an object nor a list "
                               "of objects; Argo CD's git generator fails and the "
                               "ApplicationSet creates no Application", rel, 1)
-    return [dict(_flatten(item or {}, "")) for item in objects]  # (a null item: no keys)
+    return [item or {} for item in objects]
 
 
 def _flatten(value: Any, prefix: str) -> Iterator[tuple[str, str]]:
@@ -278,34 +347,8 @@ def _go_v(value: Any) -> str:
     if isinstance(value, str):
         return value
     if isinstance(value, (int, float)) and math.isfinite(float(value)):
-        return _go_g(float(value))
+        return go_g(float(value))
     raise _Inexact
-
-
-def _go_g(number: float) -> str:
-    """strconv's shortest ``%g`` (``%v`` of a float64): the exponent form below 1e-4 and from
-    1e6 up (``1e+06``)."""
-    if number == 0:
-        return "-0" if math.copysign(1, number) < 0 else "0"
-    digits, exponent = _shortest(number)
-    if exponent < -4 or exponent >= 6:
-        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{'-' if number < 0 else ''}{mantissa}e{'-' if exponent < 0 else '+'}" \
-               f"{abs(exponent):02d}"
-    text = f"{abs(number):.{max(len(digits) - exponent - 1, 0)}f}"
-    return ("-" if number < 0 else "") + text
-
-
-def _shortest(number: float) -> tuple[str, int]:
-    """The shortest digits that read back as ``number`` and its decimal exponent."""
-    mantissa, _, exponent = f"{abs(number):.17e}".partition("e")
-    for precision in range(17):
-        candidate = f"{abs(number):.{precision}e}"
-        if float(candidate) == abs(number):
-            mantissa, _, exponent = candidate.partition("e")
-            break
-    return mantissa.replace(".", "").rstrip("0") or "0", int(exponent)
-
 
 
 def expand_git(document: Document, rel: str, root: Path, here: Callable[[str], bool]
@@ -319,7 +362,14 @@ def expand_git(document: Document, rel: str, root: Path, here: Callable[[str], b
     git = git_generator(document.data)
     if git is None or not here(git["repoURL"]):
         return None
-    made = git_params(git, root)
+    language = template_language(document.data["spec"]) or Language.FASTTEMPLATE
+    try:
+        made = git_params(git, root, language)
+    except _ValueFailed as exc:
+        raise PlatecheckError(
+            f"ApplicationSet git generator values.{exc.key}: {exc.message}; Argo CD fails the "
+            "ApplicationSet and creates none of its Applications", rel,
+            document.line_of(("spec", "generators", 0, "git", "values", exc.key))) from None
     if not made:  # (none: a placeholder path an overlay replaces, say; Argo CD makes none)
         return None
     template_lines = {path[2:]: line for path, line in document.lines.items()
@@ -330,10 +380,10 @@ def expand_git(document: Document, rel: str, root: Path, here: Callable[[str], b
     line = document.lines.get(("spec", "template"), document.line)
     apps = []
     for params, entry in made:
-        app = _expand(document, 0, params, rel, template_lines)
+        app = _expand(document, 0, params, rel, template_lines, language)
         lines = dict(app.lines)
         chosen = document.lines.get(("spec", "generators", 0, "git", kind, entry, "path"))
-        for at, key in _one_tag(template, ()):
+        for at, key in _one_tag(template, (), language):
             if chosen is not None and at[:1] != ("metadata",) and (
                     key == path_key or key.startswith((f"{path_key}.", f"{path_key}["))):
                 lines[at] = chosen

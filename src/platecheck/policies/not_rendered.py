@@ -5,9 +5,11 @@ What:
     repository (``chart:`` with a Helm repository ``repoURL``), an OCI artifact (an
     ``oci://`` URL, whose ``path`` is a directory inside the artifact, not this repository), a
     config management plugin (``plugin:``), or an ApplicationSet other than a single plain
-    ``list`` generator or a single ``git`` generator of this repository (such a one is
-    expanded into its Applications, each checked). One finding per target, at the line of
-    the source in the Application file.
+    ``list`` generator or a single ``git`` generator of this repository, without
+    ``goTemplate`` or with a Go template whose every action is a field chain (``{{ .a.b }}``;
+    ``goTemplateOptions`` none or ``missingkey=error``): such a one is expanded into its
+    Applications, each checked. One finding per target, at the line of the source in the
+    Application file.
 
     A Git source of another repository is not rendered either: argocd-application's
     ``repoUrls`` say which repoURLs are this repository, else this checkout's Git remotes
@@ -125,11 +127,11 @@ def remediation(target: RenderTarget) -> str:
     if target.application is not None and target.application.raw.get("kind") == \
             "ApplicationSet":
         return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
-                "expands only a single plain list generator (no goTemplate, each element "
-                "starting a line of its own) or a single git generator of this repository "
-                "(no goTemplate, directories or files): waive this finding with a reason, or "
-                "list its repoURL in ignoreRepoURLs; what it generates stays unchecked either "
-                "way.")
+                "expands only a single plain list generator (each element starting a line of "
+                "its own) or a single git generator of this repository (directories or "
+                "files), with no goTemplate or a Go template of field chains alone "
+                "({{ .a.b }}): waive this finding with a reason, or list its repoURL in "
+                "ignoreRepoURLs; what it generates stays unchecked either way.")
     if target.foreign_value_file:
         return ("Argo CD reads this value file from the checkout of that repository, which "
                 "platecheck does not fetch: check the chart with it there, list that "
