@@ -83,6 +83,8 @@ def test_a_git_set_of_another_repository_stays_not_rendered(tmp_path: Path) -> N
             if f.policy == "not-rendered"] == [
         ("not-rendered", "apps/clusters.yaml:20",
          "ApplicationSet clusters is not rendered: its resources are not checked")]
+    assert all(f.remediation.startswith("Argo CD generates this ApplicationSet's")
+               for f in report.findings if f.policy == "not-rendered")
     assert not any(t.application is not None and t.application.name == "prod-web"
                    for t in report.targets)
 
@@ -375,6 +377,10 @@ def test_a_git_set_that_finds_nothing_stays_not_rendered(tmp_path: Path) -> None
     report = lint(root, cache_dir=tmp_path / "cache")
     assert [(f.policy, f.location) for f in report.findings if f.policy == "not-rendered"] == [
         ("not-rendered", "apps/web.yaml:27")]
+    # the remedy says the generator found nothing, not that such sets are not expanded
+    [remedy] = [f.remediation for f in report.findings if f.policy == "not-rendered"]
+    assert remedy.startswith("platecheck expands this kind of ApplicationSet, but its git "
+                             "generator finds no directory or file"), remedy
 
 
 @pytest.mark.usefixtures("kubectl_bin")

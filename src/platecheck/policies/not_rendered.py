@@ -47,10 +47,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from platecheck.appset_git import git_generator
 from platecheck.globs import matches_any
 from platecheck.model import Finding, RenderTarget, RepoModel, Source, SourceType
 from platecheck.options import PolicyOptions, option
-from platecheck.repourl import other_repository
+from platecheck.repourl import other_repository, this_repository
 
 ID = "not-rendered"
 SUMMARY = "sources platecheck cannot render (remote charts, plugins, ApplicationSets)"
@@ -84,7 +85,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
             target=target.id,
             resource=f"{target.application.raw.get('kind') or 'Application'}/"
                      f"{target.application.name}",
-            remediation=remediation(target),
+            remediation=remediation(target, repo.own_repo_urls),
         )
 
 
@@ -122,10 +123,19 @@ def _line(target: RenderTarget, source: Source) -> int | None:
     return source.line or target.application.line
 
 
-def remediation(target: RenderTarget) -> str:
+def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
     """What to do depends on the source: vendoring is advice for a remote chart only."""
     if target.application is not None and target.application.raw.get("kind") == \
             "ApplicationSet":
+        git = git_generator(target.application.raw)
+        # (this repository's URLs as the checkout names them: a repoUrls setting aside)
+        if git is not None and this_repository(git["repoURL"], (), own):
+            return ("platecheck expands this kind of ApplicationSet, but its git generator "
+                    "finds no directory or file in this repository to make Applications of, "
+                    "or one platecheck does not read exactly (pathspec magic, a file that "
+                    "links elsewhere: docs/sources.md); a set that finds nothing creates no "
+                    "Application in Argo CD either. Fix the generator's path, or waive this "
+                    "finding with a reason (a path a Kustomize overlay patches in).")
         return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
                 "expands only a single plain list generator (each element starting a line of "
                 "its own) or a single git generator of this repository (directories or "
