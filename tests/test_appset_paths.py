@@ -481,8 +481,8 @@ def test_a_set_path_pathlib_refuses_names_no_directory(tmp_path: Path) -> None:
 def test_two_elements_of_one_list_set_making_one_name_are_refused_by_argo_cd(
         tmp_path: Path) -> None:
     """Two elements of one plain list set make Applications of one name: Argo CD refuses
-    the set's duplicate names (``validateGeneratedApplications``) and creates neither; the
-    finding says so, not that renders differ."""
+    the set's duplicate names (``validateGeneratedApplications``) and creates neither, so
+    neither is checked; the error says so, not that renders differ."""
     app_set = SET.replace("  goTemplate: true\n", "").replace(
         "          - env: prod\n          - env: stg\n", "          - env: prod\n" * 2
     ).replace("'apps-{{.env}}'", "'apps-{{env}}'").replace("'apps/{{.env}}'", "'shared'")
@@ -490,11 +490,11 @@ def test_two_elements_of_one_list_set_making_one_name_are_refused_by_argo_cd(
         ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
         "bootstrap/set.yaml": app_set, "shared/cm.yaml": CM.format(name="c")})
     report = lint(repo, cache_dir=tmp_path / "cache")
-    assert [(f.location, f.message) for f in report.findings
-            if f.policy == "argocd-application" and "elements" in f.message] == [
-        ("bootstrap/set.yaml:14", "Application apps-prod: 2 elements of the ApplicationSet at "
-         "bootstrap/set.yaml:1 make Applications of this name: Argo CD refuses the set's "
-         "duplicate names and creates none of them")]
+    assert [(e.location, e.message) for e in report.errors] == [
+        ("bootstrap/set.yaml:14", "ApplicationSet envs makes 2 Applications named "
+         "'apps-prod': Argo CD refuses each of them and creates the set's others")]
+    assert not any(t.application is not None and t.application.name == "apps-prod"
+                   for t in report.targets)
 
 
 _UNNAMED = (

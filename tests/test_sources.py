@@ -5277,7 +5277,7 @@ def test_a_go_template_missing_key_fills_no_value(tmp_path: Path) -> None:
     ("\n  goTemplateOptions: [missingkey=error]", "{{.nope}}", 24,
      'executing \'{{.nope}}\' at <.nope>: map has no entry for key "nope"'),
     ("", "{{.env.x}}", 24,
-     "executing '{{.env.x}}' at <.env.x>: can't evaluate field x in type string"),
+     "executing '{{.env.x}}' at <.env.x>: can't evaluate field x in type interface {}"),
     ("", "{{.nothing.x}}", 24,
      "executing '{{.nothing.x}}' at <.nothing.x>: nil pointer evaluating interface {}.x"),
 ], ids=["missingkey-error", "field-of-a-string", "field-of-null"])

@@ -32,6 +32,7 @@ import functools
 import json
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -438,6 +439,45 @@ def unnamed(document: Document, index: int, app: Document, rel: str) -> Plateche
         f"(metadata.name {written!r} is empty): Argo CD creates the set's other Applications, "
         "not this one", rel, document.line_of(at),
         "Give the element the value its Application's name is made of.")
+
+
+def generated_name(app: Document) -> str:
+    """The name an Application the set makes has ("" when none)."""
+    metadata = app.data.get("metadata")
+    made = metadata.get("name") if isinstance(metadata, Mapping) else None
+    return made if isinstance(made, str) else ""
+
+
+def refuse_duplicates(document: Document, apps: list[Document], rel: str
+                      ) -> tuple[list[Document], list[PlatecheckError]]:
+    """``apps`` but every one of a name two of them make, which the ApplicationSet
+    controller refuses (``validateGeneratedApplications`` keys its errors by name, and
+    ``Reconcile`` creates no Application of a name with an error); it creates the others. An
+    error for each such name, at the template's name."""
+    names = Counter(generated_name(app) for app in apps)
+    own = document.data.get("metadata")
+    set_name = own.get("name") if isinstance(own, Mapping) else None
+    at = document.line_of(("spec", "template", "metadata", "name"))
+    errors = [PlatecheckError(
+        f"ApplicationSet {set_name} makes {count} Applications named {made!r}: Argo CD "
+        "refuses each of them and creates the set's others", rel, at,
+        "Make each Application's name of a parameter that differs from one to the next "
+        "(path.basename of two directories of one name is one).")
+        for made, count in names.items() if made and count > 1]
+    return [app for app in apps if names[generated_name(app)] == 1 or not generated_name(app)
+            ], errors
+
+
+def list_applications(document: Document, elements: Sequence[Any], rel: str
+                      ) -> tuple[list[Document], list[PlatecheckError]]:
+    """The Applications a plain list ApplicationSet makes of its ``elements`` that Argo CD
+    creates, and its refusals of the others: one an element leaves with no name (at the
+    element), each of a name two elements make (``refuse_duplicates``)."""
+    made = expand_all(document, elements, rel)
+    unnamed_errors = [unnamed(document, index, app, rel) for index, app in enumerate(made)]
+    named = [app for app, error in zip(made, unnamed_errors, strict=True) if error is None]
+    kept, duplicates = refuse_duplicates(document, named, rel)
+    return kept, [e for e in unnamed_errors if e is not None] + duplicates
 
 
 _TAG = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")

@@ -32,16 +32,23 @@ import functools
 import math
 import os
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from platecheck import gotemplate
-from platecheck.appset import Language, _expand, _fill, _one_tag, template_language
+from platecheck.appset import (
+    Language,
+    _expand,
+    _fill,
+    _one_tag,
+    generated_name,
+    refuse_duplicates,
+    template_language,
+)
 from platecheck.errors import PlatecheckError
 from platecheck.globs import go_match
-from platecheck.gotemplate import go_g
+from platecheck.gotemplate import StringMap, go_g
 from platecheck.runmemo import recall
 from platecheck.yamlio import Document, decode, first_document, read_bytes
 
@@ -154,8 +161,8 @@ def _go_params(git: Mapping[str, Any], root: Path, missing_key_error: bool
     values: Mapping[str, str] = git.get("values") or {}
     for params, _ in made:
         if values:  # (each executed over the parameters alone: appendTemplatedValues)
-            params["values"] = {k: _go_value(k, v, params, missing_key_error)
-                                for k, v in values.items()}
+            params["values"] = StringMap({k: _go_value(k, v, params, missing_key_error)
+                                          for k, v in values.items()})
     return made
 
 
@@ -395,23 +402,16 @@ def _refused(document: Document, apps: list[Document], rel: str
              ) -> tuple[list[Document], list[PlatecheckError]]:
     """``apps`` but those the ApplicationSet controller refuses
     (``validateGeneratedApplications``): one with no name, and every one of a name two of
-    them make; it creates the others. An error for each such name, at the template's name."""
-    def name(app: Document) -> str:
-        metadata = app.data.get("metadata")
-        made = metadata.get("name") if isinstance(metadata, Mapping) else None
-        return made if isinstance(made, str) else ""
-    names = Counter(name(app) for app in apps)
-    own = document.data.get("metadata")
-    set_name = own.get("name") if isinstance(own, Mapping) else None
-    at = document.line_of(("spec", "template", "metadata", "name"))
-    errors = [PlatecheckError(
-        f"ApplicationSet {set_name} makes {count} Applications named {made!r}: Argo CD "
-        "refuses each of them and creates the set's others", rel, at,
-        "Make each Application's name of a parameter that differs from one to the next "
-        "(path.basename of two directories of one name is one).")
-        if made else PlatecheckError(
-        f"ApplicationSet {set_name} makes {count} Application{'s' if count > 1 else ''} with "
-        "no name: Argo CD creates the set's other Applications, not this", rel, at,
-        "Give the template a metadata.name its parameters fill.")
-        for made, count in names.items() if count > 1 or not made]
-    return [app for app in apps if name(app) and names[name(app)] == 1], errors
+    them make (``refuse_duplicates``); it creates the others. An error for each such name,
+    at the template's name."""
+    kept, errors = refuse_duplicates(document, apps, rel)
+    empty = sum(1 for app in apps if not generated_name(app))
+    if empty:
+        own = document.data.get("metadata")
+        set_name = own.get("name") if isinstance(own, Mapping) else None
+        errors.append(PlatecheckError(
+            f"ApplicationSet {set_name} makes {empty} Application{'s' if empty > 1 else ''} "
+            "with no name: Argo CD creates the set's other Applications, not this", rel,
+            document.line_of(("spec", "template", "metadata", "name")),
+            "Give the template a metadata.name its parameters fill."))
+    return [app for app in kept if generated_name(app)], errors

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from platecheck.appset import check_elements, crd_typed, expand_all, list_elements, unnamed
+from platecheck.appset import check_elements, crd_typed, list_applications, list_elements
 from platecheck.chartfile import as_helm_reads, helm_string
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches_any
@@ -541,11 +541,10 @@ def _expanded(found: Discovery, document: Document, elements: Sequence[Any], rel
     with the set's line, but one an element leaves with no name, which Argo CD alone
     refuses (an error at its element); the set itself is kept as expanded."""
     check_elements(document, elements, rel)
-    made = expand_all(document, elements, rel)
-    refused = [unnamed(document, index, app, rel) for index, app in enumerate(made)]
+    made, refused = list_applications(document, elements, rel)
     apps = [dataclasses.replace(parse_application(app, rel), set_line=document.line)
-            for app, error in zip(made, refused, strict=True) if error is None]
-    found.errors.extend(error for error in refused if error is not None)
+            for app in made]
+    found.errors.extend(refused)
     found.expanded_sets.append(parse_application_set(document, rel))
     return apps
 

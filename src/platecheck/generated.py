@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from platecheck.appset import check_elements, expand_all, list_elements, unnamed
+from platecheck.appset import check_elements, list_applications, list_elements
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set, stand_in
 from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
@@ -113,19 +113,13 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
                         namespace=_namespace(app, home), installed_in=installed), parent, False)
                 elif elements is not None:  # a plain list, expanded as discovery does
                     check_elements(document, elements, file)
-                    documents = expand_all(document, elements, file)
-                    refused = [unnamed(document, index, made, file)
-                               for index, made in enumerate(documents)]
-                    # all, or none, but those Argo CD alone refuses (no name)
-                    apps = [parse_application(made, file)
-                            for made, error in zip(documents, refused, strict=True)
-                            if error is None]
-                    for app in apps:
+                    # all, or none, but those Argo CD alone refuses (no name, one name twice)
+                    documents, refused = list_applications(document, elements, file)
+                    for app in [parse_application(made, file) for made in documents]:
                         yield Generated(dataclasses.replace(
                             app, deployed_by=top, namespace=_namespace(app, home),
                             installed_in=installed), parent, False)
-                    yield from (Unread(error, None, item.target) for error in refused
-                                if error is not None)
+                    yield from (Unread(error, None, item.target) for error in refused)
                 else:
                     app_set = parse_application_set(document, file)
                     yield Generated(dataclasses.replace(

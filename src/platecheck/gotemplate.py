@@ -76,14 +76,23 @@ def execute(parts: list[str | Field], data: Mapping[str, Any], missing_key_error
             out.append(part)
             continue
         value: Any = data
+        strings = False  # whether ``value`` came from a map of strings (its static type)
         for name in part.names:
-            value = _field(value, name, part, missing_key_error)
+            value, strings = (_field(value, name, part, missing_key_error, strings),
+                              isinstance(value, StringMap))
         out.append("<no value>" if value is _MISSING or value is None else go_v(value))
     return "".join(out)
 
 
-def _field(receiver: Any, name: str, chain: Field, missing_key_error: bool) -> Any:
-    """text/template exec.go ``evalField`` of a JSON value."""
+class StringMap(dict[str, str]):
+    """A ``map[string]string`` (a git generator's ``values``): its values' static type is
+    ``string``, where a JSON map's are ``interface {}``, which Go's errors name."""
+
+
+def _field(receiver: Any, name: str, chain: Field, missing_key_error: bool,
+           strings: bool = False) -> Any:
+    """text/template exec.go ``evalField`` of a JSON value (``strings``: it came from a
+    ``StringMap``, so Go names its type ``string``, else ``interface {}``)."""
     if receiver is _MISSING:
         if missing_key_error:  # (not reached: the missing key failed first)
             raise ExecError(f"<.{chain.key}>: nil data; no entry for key {name!r}")
@@ -96,7 +105,7 @@ def _field(receiver: Any, name: str, chain: Field, missing_key_error: bool) -> A
         if missing_key_error:
             raise ExecError(f'<.{chain.key}>: map has no entry for key "{name}"')
         return _MISSING
-    kind = "string" if isinstance(receiver, str) else "interface {}"
+    kind = "string" if strings else "interface {}"
     raise ExecError(f"<.{chain.key}>: can't evaluate field {name} in type {kind}")
 
 

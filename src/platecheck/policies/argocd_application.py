@@ -583,13 +583,6 @@ class _Checker:
                                self.name_remedy(app.kind))
         for app, count in same_place.values():
             where = app.origin(("metadata", "name"))
-            if app.set_line is not None:  # the elements of one list ApplicationSet
-                yield self.finding(app, ("metadata", "name"), (
-                    f"{count + 1} elements of the ApplicationSet at {app.file}:{app.set_line} "
-                    "make Applications of this name: Argo CD refuses the set's duplicate "
-                    "names and creates none of them"),
-                    "Give each element of the set values that make a name of its own.")
-                continue
             yield self.finding(app, ("metadata", "name"), (
                 f"{count + 1} different {app.kind}s of this name are rendered from "
                 f"{where.file}:{where.line} (its renders write them differently: for "
