@@ -48,7 +48,7 @@ from platecheck.appset import (
 )
 from platecheck.errors import PlatecheckError
 from platecheck.globs import go_match
-from platecheck.gotemplate import StringMap, go_g
+from platecheck.gotemplate import StringMap, go_v
 from platecheck.runmemo import recall
 from platecheck.yamlio import Document, decode, first_document, read_bytes
 
@@ -346,16 +346,12 @@ def _flatten(value: Any, prefix: str) -> Iterator[tuple[str, str]]:
 
 
 def _go_v(value: Any) -> str:
-    """A JSON value (its numbers float64) as Go's ``fmt.Sprintf("%v")`` writes it."""
-    if value is None:
-        return "<nil>"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and math.isfinite(float(value)):
-        return go_g(float(value))
-    raise _Inexact
+    """A JSON scalar (its numbers float64) as Go's ``fmt.Sprintf("%v")`` writes it
+    (``gotemplate.go_v``); an infinite number or any other value is not read exactly."""
+    if value is not None and not isinstance(value, (bool, str, int, float)) or (
+            isinstance(value, (int, float)) and not math.isfinite(float(value))):
+        raise _Inexact
+    return go_v(value)
 
 
 def expand_git(document: Document, rel: str, root: Path, here: Callable[[str], bool]
