@@ -462,7 +462,8 @@ def refuse_duplicates(document: Document, apps: list[Document], rel: str
         f"ApplicationSet {set_name} makes {count} Applications named {made!r}: Argo CD "
         "refuses each of them and creates the set's others", rel, at,
         "Make each Application's name of a parameter that differs from one to the next "
-        "(path.basename of two directories of one name is one).")
+        "(a list's elements' values; of a git generator, path.basename of two directories "
+        "of one name is one).")
         for made, count in names.items() if made and count > 1]
     return [app for app in apps if names[generated_name(app)] == 1 or not generated_name(app)
             ], errors
