@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from platecheck.engine import lint, load
+from platecheck.report.common import count
 from synthetic import write_files
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
@@ -472,3 +473,72 @@ def test_a_generated_application_is_created_in_the_sets_namespace(tmp_path: Path
                 if f.policy == "argocd-application"]
     assert any("prod-api: name is also used by" in m for m in messages), messages
     assert not any("deployed by both" in m for m in messages), messages
+
+
+def _set(name: str, path: str, app: str, namespace: str) -> str:
+    return (f"apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: {name}\n"
+            "  namespace: argocd\nspec:\n  generators:\n    - git:\n"
+            "        repoURL: https://git.example.com/repo.git\n        revision: HEAD\n"
+            f"        directories:\n          - path: {path}\n  template:\n    metadata:\n"
+            f"      name: '{app}'\n    spec:\n      project: default\n      source:\n"
+            "        repoURL: https://git.example.com/repo.git\n        targetRevision: HEAD\n"
+            "        path: '{{path}}'\n      destination:\n"
+            f"        server: https://kubernetes.default.svc\n        namespace: '{namespace}'\n")
+
+
+def _app(name: str, path: str, namespace: str) -> str:
+    return (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n"
+            "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+            f"    repoURL: https://git.example.com/repo.git\n    path: {path}\n"
+            "  destination:\n    server: https://kubernetes.default.svc\n"
+            f"    namespace: {namespace}\n")
+
+
+def test_an_expanded_set_is_no_app_of_env_consistency(tmp_path: Path) -> None:
+    """A git set ``apps-prod`` deploys nothing itself: web-prod it makes is paired with the
+    Application web-stg, and the set is not an app ``apps`` deployed to prod alone."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE, "argocd/web-stg.yaml": _app("web-stg", "apps/web", "web-stg"),
+        "argocd/apps-prod.yaml": _set("apps-prod", "apps/*", "{{path.basename}}-prod",
+                                      "{{path.basename}}-prod"),
+        "apps/web/cm.yaml": _CM.format(name="web")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [f.message for f in report.findings if f.policy == "env-consistency"] == []
+    assert sorted(t.id for t in report.targets if t.is_app) == ["prod/web", "stg/web"]
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_an_expanded_set_needs_no_environment(tmp_path: Path, required: bool) -> None:
+    """A git set ``apps`` of no environment's name makes web-prod: with requireEnvironment
+    it is in no environment env-consistency pairs with prod, without it no unclassified
+    Application."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE, "argocd/apps.yaml": _set(
+            "apps", "prod/*", "{{path.basename}}-{{path[0]}}", "{{path[0]}}"),
+        "prod/web/cm.yaml": _CM.format(name="web"),
+        **({"policies/platecheck.yaml": "requireEnvironment: true\n"} if required else {})})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [f.message for f in report.findings if f.policy == "env-consistency"] == []
+    assert count(report).unclassified == 0
+
+
+def test_a_git_set_of_app_of_apps_makes_app_of_apps(tmp_path: Path) -> None:
+    """A git set over ``envs/*`` makes apps-stg and apps-prod, whose directories hold the
+    Applications web-stg and web-prod: each is their app-of-apps, as a list set's would be
+    (no namespace rule, no target of its own), and they are the targets."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE, "bootstrap/envs.yaml": _set(
+            "envs", "envs/*", "apps-{{path.basename}}", "argocd"),
+        **{f"envs/{env}/web.yaml": _app(f"web-{env}", "charts/web", f"web-{env}")
+           for env in ("stg", "prod")},
+        "charts/web/cm.yaml": _CM.format(name="web")})
+    model = load(root, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert sorted(t.id for t in model.targets if t.rendered_here) == ["prod/web", "stg/web"]
+    assert sorted(model.generated_links) == [
+        (("bootstrap/envs.yaml", 13), ("envs/prod/web.yaml", 1)),
+        (("bootstrap/envs.yaml", 13), ("envs/stg/web.yaml", 1))]
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [f.message for f in report.findings if f.policy == "argocd-application"] == []

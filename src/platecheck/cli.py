@@ -484,8 +484,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     lines = [f"{f.location}: {f.message}" for f in findings]
     for error in repo.errors:
         lines.append(f"{error.location}: could not check: {error.message}")
-    apps = sorted({t.app for t in repo.targets if t.environment == args.left}
-                  & {t.app for t in repo.targets if t.environment == args.right})
+    apps = sorted({t.app for t in repo.targets if t.is_app and t.environment == args.left}
+                  & {t.app for t in repo.targets if t.is_app and t.environment == args.right})
     lines.append(f"{len(findings)} difference{'s' if len(findings) != 1 else ''} between "
                  f"{args.left} and {args.right} ({len(apps)} apps in both)")
     _write("\n".join(lines) + "\n", args.output)

@@ -269,7 +269,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             root=repo_root, app_environments=planner.app_environments(found),
             applications=tuple(found.applications), expanded_sets=tuple(found.expanded_sets),
             generated=tuple(g.app for g in generated if not g.application_set),
-            generated_links=_generated_links(generated),
+            generated_links=_generated_links(generated, places),
             app_of_apps=tuple(found.app_of_apps), app_children=tuple(found.children),
             repository_targets=planner.target_ids(found.repository or found),
             own_repo_urls=planner.own, hidden_applications=_hidden(found, targets, generated),
@@ -285,13 +285,16 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         return model, config, selection
 
 
-def _generated_links(generated: Sequence[Generated]
+def _generated_links(generated: Sequence[Generated], places: WrittenPlaces
                      ) -> tuple[tuple[tuple[str, int], tuple[str, int]], ...]:
-    """Which rendered Application generated which, by file and line. An ApplicationSet's
-    Applications are no render of it: the set deploys the Application files of its
-    template's directories (``appset.template_path_globs``), as when it is not expanded."""
-    return tuple(((g.parent.file, g.parent.line), (g.app.file, g.app.line))
-                 for g in generated if g.parent is not None and g.parent.kind != "ApplicationSet")
+    """Which rendered Application generated which, by file and line, and which written one
+    a generated Application's directory holds (``WrittenPlaces.links``). An
+    ApplicationSet's Applications are no render of it: the set deploys the Application files
+    of its template's directories (``appset.template_path_globs``), as when it is not
+    expanded."""
+    links = [((g.parent.file, g.parent.line), (g.app.file, g.app.line))
+             for g in generated if g.parent is not None and g.parent.kind != "ApplicationSet"]
+    return tuple(dict.fromkeys([*links, *places.links]))
 
 
 def _projects(found: Discovery, rendered: Sequence[RenderedTarget]) -> tuple[AppProject, ...]:
@@ -549,10 +552,13 @@ def _with_checked(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTa
 
 
 def _without_bare_parents(targets: list[RenderTarget], rendered: list[RenderedTarget],
-                          found: Discovery) -> tuple[list[RenderTarget], list[RenderedTarget]]:
+                          found: Discovery, places: WrittenPlaces
+                          ) -> tuple[list[RenderTarget], list[RenderedTarget]]:
     """An app-of-apps whose directory holds only Applications deploys nothing else: its
-    children are the targets, so it is not one itself."""
-    parents = {(app.file, app.line) for app in found.app_of_apps}
+    children are the targets, so it is not one itself (a generated one too:
+    ``WrittenPlaces.links``)."""
+    parents = {(app.file, app.line) for app in found.app_of_apps} | {
+        parent for parent, _ in places.links}
     bare = {item.target.id for item in rendered
             if not item.resources and item.target.application is not None
             and (item.target.application.file, item.target.application.line) in parents}
@@ -701,7 +707,7 @@ def _kept(targets: list[RenderTarget], rendered: list[RenderedTarget], lints: li
     rendered ones replace), and the targets left keep the plainest ids."""
     found = planner.found
     targets, rendered, lints = _without_superseded(*_without_charts_applications_deploy(
-        *_without_bare_parents(targets, rendered, found), lints, problems, generated,
+        *_without_bare_parents(targets, rendered, found, places), lints, problems, generated,
         planner.is_here, found.root), found, places, problems)
     targets, rendered, lints = _without_idle_charts(targets, rendered, lints, problems,
                                                     generated, planner)

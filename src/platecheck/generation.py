@@ -31,10 +31,13 @@ from platecheck.generated import (
 )
 from platecheck.generated import generated as generate
 from platecheck.kustomize_tree import build_tree
+from platecheck.manifests import DirectoryOptions, manifest_files
 from platecheck.model import Application, RenderedTarget, RenderTarget, Source, SourceType
 from platecheck.plan import Planner
 from platecheck.planning import distinct, unique_ids
 from platecheck.problems import Problems
+from platecheck.realpaths import resolve
+from platecheck.resources import never_applied
 from platecheck.runmemo import recall
 from platecheck.yamlio import Document
 
@@ -80,12 +83,38 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         if wanted is not None:  # and those that may generate them (``may_generate``)
             more = [t for t in more if t.environment in wanted or may_generate(t, found.root)]
         more = distinct(more, {t.id for t in targets})
+        _directory_links(found, more, places)
         targets.extend(more)
         unique_ids(targets)
         made = _expanded_sets(planner, targets, len(targets) - len(more))
         fresh = batch.render(more)
         rendered.extend(fresh)
     return generated, places
+
+
+def _directory_links(found: Discovery, targets: Sequence[RenderTarget],
+                     places: WrittenPlaces) -> None:
+    """A generated Application (a git generator set's, or one a render wrote) whose directory
+    source holds Application files discovery found is their app-of-apps, as a written one is
+    (discovery's ``_children``): its render leaves them out (``render_directory``), so they
+    are linked here (``WrittenPlaces.links``)."""
+    root = resolve(found.root)
+    by_file: dict[Path, list[Application]] = {}
+    for written in found.applications:
+        by_file.setdefault(resolve(root / written.file), []).append(written)
+    for target in targets:
+        app = target.application
+        if app is None or app.deployed_by is None or target.source_dir is None \
+                or target.source_type is not SourceType.DIRECTORY:
+            continue
+        try:
+            files = list(manifest_files(target.source_dir, root,
+                                        DirectoryOptions.of(target.source_spec)))
+        except PlatecheckError:
+            continue  # its render says why
+        places.links += [((app.file, app.line), (child.file, child.line))
+                         for path in files for child in by_file.get(resolve(path), ())
+                         if not never_applied(child.raw)]
 
 
 def may_generate(target: RenderTarget, root: Path) -> bool:
@@ -172,6 +201,10 @@ class WrittenPlaces:
         # the stand-ins of rendered Applications that could not be read (``generated.Unread``)
         self.unread: list[Application] = []
         self.provisional: dict[tuple[str | None, str, str], set[str]] = {}
+        # (parent, child) by file and line: a generated Application (a git generator set's)
+        # whose directory source holds an Application file is the app-of-apps of that
+        # file's Application, as a written one is (``_directory_links``)
+        self.links: list[tuple[tuple[str, int], tuple[str, int]]] = []
 
     def planned(self, item: Generated, key: AppKey) -> None:
         """Remember the document of ``item``, planned (provisionally, by the chart linted in

@@ -299,13 +299,14 @@ def propose(path: Path) -> InitResult:
     parents = {(a.file, a.line) for a in found.app_of_apps}
     apps = [a for a in [*found.applications, *found.application_sets]
             if (a.file, a.line) not in parents]
-    rendered, kept, unrendered = _generated(path) if (
+    rendered, kept, expanded, unrendered = _generated(path) if (
         found.applications or found.application_sets
-        or top_level_charts([path.resolve()], root)) else ([], None, None)
+        or top_level_charts([path.resolve()], root)) else ([], None, set(), None)
     # a written Application that rendered ones replace (a Kustomize base the overlays
-    # rename) is none Argo CD deploys
-    apps = [a for a in apps if kept is None or a.kind == "ApplicationSet"
-            or (a.file, a.line) in kept] + rendered
+    # rename) is none Argo CD deploys; an ApplicationSet platecheck expanded is the
+    # app-of-apps of the Applications it makes, which are classified instead
+    apps = [a for a in apps if kept is None or (a.file, a.line) in kept
+            or a.kind == "ApplicationSet" and (a.file, a.line) not in expanded] + rendered
     if not apps and found.errors:
         raise found.errors[0]  # nothing read: what stopped it is the answer
     charts = _chart_environments(top_level_charts([path.resolve()], root)) if not apps \
@@ -374,20 +375,23 @@ def _chart_environments(charts: Sequence[Path]) -> dict[str, _Proposal]:
 
 
 def _generated(path: Path) -> tuple[list[Application], set[tuple[str, int]] | None,
-                                     str | None]:
+                                     set[tuple[str, int]], str | None]:
     """The Applications the repository's sources generate (a chart of Applications), as
-    lint renders them, but those that generate others in turn, and the written ones lint
-    keeps (file and line); none and why, when the sources cannot be rendered (no helm,
-    say)."""
+    lint renders them, but those that generate others in turn; the written ones lint keeps
+    and the ApplicationSets platecheck expanded (app-of-apps of their generators, whose
+    Applications are among the generated), by file and line; none and why, when the sources
+    cannot be rendered (no helm, say)."""
     from platecheck.engine import load  # only init's rendering needs the engine
 
     try:
         model = load(path)
     except PlatecheckError as exc:
-        return [], None, exc.message
+        return [], None, set(), exc.message
     parents = {parent for parent, _ in model.generated_links}
     return ([a for a in model.generated if (a.file, a.line) not in parents],
-            {(a.file, a.line) for a in model.applications}, None)
+            {(a.file, a.line) for a in model.applications},
+            {(t.application.file, t.application.line) for t in model.targets
+             if t.expanded and t.application is not None}, None)
 
 
 def _usual() -> dict[str, _Proposal]:

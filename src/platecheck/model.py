@@ -268,6 +268,11 @@ class Chart:
         return self.metadata.get("type") == "library"
 
 
+# the environment of an ApplicationSet whose template matches none when requireEnvironment
+# is set (an Application would be a could-not-check error): no configured environment
+NO_ENVIRONMENT = "*"
+
+
 @dataclass(frozen=True)
 class RenderTarget:
     """One thing to render: an Application's Helm source, or a chart with one environment's
@@ -321,6 +326,14 @@ class RenderTarget:
     @property
     def rendered_here(self) -> bool:
         return self.remote is None and (self.chart is not None or self.source_dir is not None)
+
+    @property
+    def is_app(self) -> bool:
+        """Whether the target is an app of its environment, as env-consistency pairs the apps
+        of two environments and ``platecheck diff`` counts them: not an ApplicationSet
+        platecheck expanded, which deploys nothing itself (each Application it makes is a
+        target), nor one in no environment (``NO_ENVIRONMENT``)."""
+        return not self.expanded and self.environment != NO_ENVIRONMENT
 
 
 @dataclass(frozen=True)

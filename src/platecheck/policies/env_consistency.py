@@ -118,7 +118,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     rendered = {r.id: r for r in repo.rendered}
     by_app: dict[str, dict[str, RenderTarget]] = {}
     for target in repo.targets:
-        by_app.setdefault(target.app, {}).setdefault(target.environment, target)
+        if target.is_app:
+            by_app.setdefault(target.app, {}).setdefault(target.environment, target)
 
     yield from _single_environment(repo, by_app, declared, pairs)
     for _, targets in sorted(by_app.items()):
@@ -377,7 +378,7 @@ def _single_environment(
     # Only environments that are compared can be missing an app; with one of them loaded
     # (e.g. ``--env prod``) nothing can be said.
     paired = {env for pair in pairs for env in pair}
-    present = {target.environment for target in repo.targets} & paired
+    present = {target.environment for target in repo.targets if target.is_app} & paired
     if len(present) < 2:
         return
     failed = _failed_environments(repo)
@@ -570,7 +571,8 @@ def _chart(rendered: RenderedTarget) -> str | None:
 def _production_flags(repo: RepoModel) -> dict[str, bool]:
     flags = {env.name: env.production for env in repo.environments}
     for target in repo.targets:
-        if not target.unclassified:  # Applications of no environment have nothing to match
+        # Applications of no environment have nothing to match
+        if not target.unclassified and target.is_app:
             flags.setdefault(target.environment, target.production)
     return flags
 

@@ -90,10 +90,11 @@ def count(report: Report) -> Counts:
         helm_cached=report.cache_hits,
         kustomize_builds=report.builds,
         # an Application by where it is written and what it is called: one template line
-        # of a chart of Applications writes many
+        # of a chart of Applications writes many; an ApplicationSet platecheck expanded is
+        # none to classify (its Applications are)
         unclassified=len({(t.application.file, t.application.line, t.application.namespace,
                            t.application.name) for t in report.targets
-                          if t.unclassified and t.application is not None}),
+                          if t.unclassified and t.is_app and t.application is not None}),
     )
 
 
