@@ -209,3 +209,21 @@ def test_a_file_parameter_helm_cannot_read_is_an_error_at_its_entry(
     assert [(e.location, e.message) for e in report.errors] == [
         ("apps/web.yaml:12", f"fileParameters 'x': '{entry}' {why}, so helm's --set-file "
          "cannot read it and Argo CD cannot render this source")]
+
+
+def test_an_application_name_the_api_server_refuses_is_named_not_its_tail(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """``web_App-staging`` on a Helm source without ``helm.releaseName``: the API server
+    refuses the Application's name, so Argo CD renders nothing of it; the error names that
+    name at its line, not a release name made of what follows the ``_`` (``App-staging``)."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "apps/web.yaml": application("web_App-staging", "chart", "web"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"})
+    [error] = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin).errors
+    assert error.location == "apps/web.yaml:4"
+    assert error.message.startswith("Application name 'web_App-staging' is not a lowercase "
+                                    "RFC 1123 subdomain"), error.message

@@ -67,7 +67,7 @@ def problems(group: str, kind: str, metadata: Mapping[str, Any]) -> Iterator[tup
     ``metadata`` (its keys as strings) of a resource of ``group`` and ``kind``."""
     name = metadata.get("name")
     rule = NAME_RULES.get((group, kind))
-    if rule is not None and isinstance(name, str) and name and not _is_name(name, rule):
+    if rule is not None and isinstance(name, str) and name and not is_name(name, rule):
         yield ("metadata", "name"), f"{name!r} must be {rule.text}{_REFUSED}"
     labels = metadata.get("labels")
     for key, value in labels.items() if isinstance(labels, Mapping) else ():
@@ -85,7 +85,8 @@ def problems(group: str, kind: str, metadata: Mapping[str, Any]) -> Iterator[tup
                 f"the key must be {_QUALIFIED_TEXT}{_REFUSED}")
 
 
-def _is_name(name: str, rule: NameRule) -> bool:
+def is_name(name: str, rule: NameRule) -> bool:
+    """Whether ``name`` follows ``rule``."""
     return len(name) <= rule.longest and rule.pattern.fullmatch(name) is not None
 
 
@@ -95,7 +96,7 @@ def is_qualified_name(key: str) -> bool:
     parts = key.split("/")
     if len(parts) > 2:
         return False
-    if len(parts) == 2 and not _is_name(parts[0], DNS1123_SUBDOMAIN):
+    if len(parts) == 2 and not is_name(parts[0], DNS1123_SUBDOMAIN):
         return False
     name = parts[-1]
     return len(name) <= 63 and _QUALIFIED.fullmatch(name) is not None

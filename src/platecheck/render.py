@@ -53,6 +53,7 @@ from platecheck.helmargs import (
 from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.lintvalues import HeldValues
 from platecheck.model import Chart, KeyPath, RenderTarget
+from platecheck.objectmeta import DNS1123_SUBDOMAIN, is_name
 from platecheck.realpaths import resolve
 from platecheck.sandbox import SCHEMA_FILE, bounded_map, private_copy, run_bounded
 
@@ -117,6 +118,7 @@ class Helm:
     def template_call(self, target: RenderTarget) -> HelmCall:
         assert target.chart is not None
         if len(target.release_name) > MAX_RELEASE or not RELEASE_NAME.match(target.release_name):
+            _refuse_application_name(target)
             _refuse_name(target.release_name, MAX_RELEASE, "release name", target,
                          _written_key(target, "releaseName", ("metadata", "name")))
         _check_namespace(target)
@@ -708,6 +710,20 @@ def _check_namespace(target: RenderTarget) -> None:
     if not valid_namespace(target.namespace):
         _refuse_name(target.namespace, 63, "namespace", target,
                      _written_key(target, "namespace", ("spec", "destination", "namespace")))
+
+
+def _refuse_application_name(target: RenderTarget) -> None:
+    """When the release name is the Application's own name (no ``helm.releaseName``) and that
+    name is none the API server takes (``web_App``), the Application is what is refused: Argo
+    CD never creates it, so it renders nothing (not a release name made of its tail)."""
+    app = target.application
+    if app is None or _written_key(target, "releaseName", ()) or is_name(
+            app.name, DNS1123_SUBDOMAIN):
+        return
+    where = app.origin(("metadata", "name"))
+    raise PlatecheckError(
+        f"Application name {app.name!r} is not {DNS1123_SUBDOMAIN.text}: the API server "
+        "refuses the Application, so Argo CD renders nothing of it", where.file, where.line)
 
 
 def _written_key(target: RenderTarget, field: str, default: KeyPath) -> KeyPath:
