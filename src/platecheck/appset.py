@@ -227,20 +227,26 @@ def list_elements(document: Document, rendered: bool = False) -> list[Any] | Non
         or _lines_apart(document, len(elements)) else None
 
 
-def _elements(data: Mapping[str, Any]) -> list[Any] | None:
+def single_generator(data: Mapping[str, Any], kind: str) -> Any:
+    """The options of an ApplicationSet's one generator when it is of ``kind`` and the set
+    has no ``templatePatch`` (the sets platecheck may expand); None for any other."""
     spec = data.get("spec")
-    if not isinstance(spec, dict) or spec.get("templatePatch"):
-        return None
-    language = template_language(spec)
-    if language is None:
+    if not isinstance(spec, Mapping) or spec.get("templatePatch"):
         return None
     generators = spec.get("generators")
     if not isinstance(generators, list) or len(generators) != 1:
         return None
     generator = generators[0]
-    if not isinstance(generator, dict) or set(generator) != {"list"}:
+    if not isinstance(generator, Mapping) or set(generator) != {kind}:
         return None
-    options = generator["list"]
+    return generator[kind]
+
+
+def _elements(data: Mapping[str, Any]) -> list[Any] | None:
+    options = single_generator(data, "list")
+    language = template_language(data["spec"]) if options is not None else None
+    if language is None:
+        return None
     if not isinstance(options, dict) or set(options) - {"elements"}:
         return None
     elements = options.get("elements")

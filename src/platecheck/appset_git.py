@@ -44,6 +44,7 @@ from platecheck.appset import (
     _one_tag,
     generated_name,
     refuse_duplicates,
+    single_generator,
     template_language,
 )
 from platecheck.errors import PlatecheckError
@@ -72,17 +73,11 @@ def git_generator(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The options of the ApplicationSet's one ``git`` generator platecheck expands (of
     ``directories`` or of ``files``, not both; no Go template but one of field chains,
     ``appset.template_language``; no ``templatePatch``); None for any other set."""
+    git = single_generator(data, "git")
     spec = data.get("spec")
-    if not isinstance(spec, Mapping) or spec.get("templatePatch") \
+    if git is None or not isinstance(spec, Mapping) \
             or not isinstance(spec.get("template"), Mapping):
         return None
-    generators = spec.get("generators")
-    if not isinstance(generators, list) or len(generators) != 1:
-        return None
-    generator = generators[0]
-    if not isinstance(generator, Mapping) or set(generator) != {"git"}:
-        return None
-    git = generator["git"]
     if not isinstance(git, Mapping) or set(git) - _GIT_KEYS \
             or not isinstance(git.get("repoURL"), str):
         return None
