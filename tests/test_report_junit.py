@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import replace
 from pathlib import Path
@@ -333,3 +334,41 @@ def test_a_part_one_policy_could_not_check_errs_its_case_only_and_keeps_its_fail
     assert "dir/crd.yaml:19: CustomResourceDefinition/caches.example.com: " in (
         failure.text or "")
     assert case.find("system-out") is None
+
+
+def test_a_policy_failing_on_a_target_errs_its_own_case_only(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, schema: xmlschema.XMLSchema) -> None:
+    """A policy of an installed package that raises on a target stopped that policy alone:
+    its case of the target is the could-not-check error, and the built-in policies' cases of
+    the target keep what they checked (the ConfigMap's unknown field fails k8s-schema's)."""
+    site = tmp_path / "site"
+    info = site / "crashing_policies-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: crashing-policies\n"
+                                   "Version: 1.0\n")
+    (info / "entry_points.txt").write_text("[platecheck.policies]\ncrashing = crashing_policy\n")
+    (site / "crashing_policy.py").write_text(
+        '"""What: fails.\n\nWhy: to fail.\n\nOptions: none.\n\nPasses: nothing.\n\n'
+        'Fails: everything.\n"""\nID = "crashing"\nSCOPE = "target"\nSUMMARY = "fails"\n'
+        "def check(target, options):\n    raise RuntimeError('boom')\n")
+    monkeypatch.syspath_prepend(str(site))
+    from platecheck import policies
+
+    policies._entry_point_modules.cache_clear()
+    try:
+        repo = repository(tmp_path / "repo", {
+            "apps/cm.yaml": application("cm", "dir", "cm"),
+            "dir/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm}\n"
+                           "bogusField: 1\n"})
+        out = junit.render(engine.lint(repo))
+    finally:
+        policies._entry_point_modules.cache_clear()
+        sys.modules.pop("crashing_policy", None)
+    schema.validate(out)
+    found = {name: outcome(case) for name, case in cases(parse(out).findall("testsuite")[0])
+             .items()}
+    assert found == {"default|default/cm::crashing": "error",
+                     "default|default/cm::k8s-schema": "failure",
+                     **{f"default|default/cm::{p}": "passed" for p in (
+                         "image-tag-pinned", "ingress-tls", "pull-policy", "resource-ranges",
+                         "unknown-kind")}}

@@ -61,9 +61,10 @@ class Finding:
     # the other resources one finding stands for (containers whose problem one values line
     # makes, "(also ...)" in the message), written as ``resource`` is
     also: tuple[str, ...] = ()
-    # of a could-not-check error: the policy that could not check this part of a target and
-    # checked the rest (errors.PartlyChecked), so only its check was stopped; not compared, so
-    # one error met by two policies is said once, as the first one's
+    # of a could-not-check error: the one policy it stopped on its target (a part that policy
+    # could not check, errors.PartlyChecked, or the policy failing there), which the other
+    # policies checked; not compared, so one error met by two policies is said once, as the
+    # first one's
     part_of: str | None = field(default=None, compare=False)
 
     @property

@@ -64,7 +64,8 @@ def _guarded(pid: str, check: Callable[..., Iterable[Finding]], args: tuple[Any,
              errors: Problems, target: RenderTarget | None) -> list[Finding]:
     """A policy's findings; a policy that crashes is a could-not-check error, not a pass, and
     so is each part of what it checks that it could not (``PartlyChecked``), its findings
-    kept."""
+    kept. On a target, the error stopped that policy alone (``part_of``): the others checked
+    it."""
     try:
         return list(check(*args))
     except PartlyChecked as exc:
@@ -72,11 +73,11 @@ def _guarded(pid: str, check: Callable[..., Iterable[Finding]], args: tuple[Any,
             errors.add(error, target, part_of=pid)
         return list(exc.found)
     except PlatecheckError as exc:
-        errors.add(exc, target)
+        errors.add(exc, target, part_of=pid if target else None)
     except Exception as exc:  # noqa: BLE001 - any crash must fail closed, not pass
         where = f" on {target.id}" if target else ""
         errors.add(PlatecheckError(f"policy {pid} failed{where}: {type(exc).__name__}: {exc}"),
-                   target)
+                   target, part_of=pid if target else None)
     return []
 
 

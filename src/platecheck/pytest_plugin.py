@@ -281,7 +281,8 @@ class PolicyItem(pytest.Item):
         failing = case.failed
         if all(e.part_of == case.policy for e in case.errors):
             counts = f"; {_counted(len(failing), 'finding')}" if failing else ""
-            heading = f"{self.name}: could not check part of {self.parent_name}{counts}"
+            part = "part of " if failing else ""
+            heading = f"{self.name}: could not check {part}{self.parent_name}{counts}"
         else:
             heading = f"could not check {self.parent_name}: nothing here was checked"
         return PolicyFailed(heading, [*case.errors, *failing], waived=len(case.waived))

@@ -7,9 +7,9 @@
   holding all of that policy's findings whatever target they name; a finding of a target-scope
   policy about a target that was not rendered goes to a repository case of that policy;
 - could-not-check errors: on every case of the rendered target they stopped, else on a
-  repository case named by the error's id (``could-not-check``); an error of the part of a
-  target one policy could not check while it checked the rest (``Finding.part_of``) is on
-  that policy's case of the target only.
+  repository case named by the error's id (``could-not-check``); an error that stopped one
+  policy alone on a target (``Finding.part_of``: a part of the target it could not check, or
+  the policy failing there) is on that policy's case of the target only.
 
 Each case has one outcome: ``error`` (could not check), ``fail`` (error-level findings not
 waived), ``off`` (the policy is configured off there: skipped, with the reason), ``skip``
