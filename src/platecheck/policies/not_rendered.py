@@ -47,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from platecheck.appset_git import git_generator
+from platecheck.appset_generators import git_children
 from platecheck.globs import matches_any
 from platecheck.model import Finding, RenderTarget, RepoModel, Source, SourceType
 from platecheck.options import PolicyOptions, option
@@ -127,9 +127,9 @@ def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
     """What to do depends on the source: vendoring is advice for a remote chart only."""
     if target.application is not None and target.application.raw.get("kind") == \
             "ApplicationSet":
-        git = git_generator(target.application.raw)
+        gits = git_children(target.application.raw)
         # (this repository's URLs as the checkout names them: a repoUrls setting aside)
-        if git is not None and this_repository(git["repoURL"], (), own):
+        if gits and all(this_repository(git["repoURL"], (), own) for git in gits):
             return ("platecheck expands this kind of ApplicationSet, but its git generator "
                     "finds no directory or file in this repository to make Applications of, "
                     "or one platecheck does not read exactly (pathspec magic, a file that "
