@@ -1,5 +1,5 @@
-"""ApplicationSets whose only generator is a plain ``list``: expanded into their
-Applications as the ApplicationSet controller expands them, so each is checked.
+"""ApplicationSets of plain ``list`` generators: expanded into their Applications as the
+ApplicationSet controller expands them, so each is checked.
 
 https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-List/ :
 each element's keys (its ``values`` map's as ``values.key``) replace ``{{key}}`` (spaces
@@ -9,8 +9,8 @@ Application is created in the ApplicationSet's namespace, whatever the template'
 ``metadata.namespace`` says (``applicationset/controllers/template`` ``GenerateApplications``).
 An element that leaves the name empty makes the one Application the controller refuses
 (``validateGeneratedApplications``); it creates the others.
-A single git generator of this repository is expanded by ``appset_git``, with this
-module's template filling.
+Git generators of this repository are read by ``appset_git``; several generators, and a
+matrix of two, are combined by ``appset_generators``, with this module's template filling.
 
 With ``goTemplate: true`` (``goTemplateOptions`` none or ``missingkey=error``) a set whose
 every template action, in every string of its template (keys too), is a field chain

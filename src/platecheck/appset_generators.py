@@ -161,9 +161,23 @@ def _child(item: Any, at: KeyPath) -> Child | None:
 
 
 def uses_git(found: Sequence[Generator]) -> bool:
-    """Whether any of the generators is (or has a child) of git: expanded where this
-    repository's working tree is known (``generation``), the others at discovery."""
+    """Whether any of the generators is (or has a child) of git."""
     return any(c.kind == "git" for g in found for c in g.children)
+
+
+def _of_elements(found: Sequence[Generator]) -> bool:
+    """Whether each Application the generators make is of one list element, at its line:
+    expanded at discovery (which knows an Application by its file and line). The others, of
+    a git generator or a matrix, at their template's line (told apart by name), are
+    expanded where this repository's working tree is known (``generation``)."""
+    return all(len(g.children) == 1 and g.children[0].kind == "list" for g in found)
+
+
+def expanded_late(data: Mapping[str, Any]) -> bool:
+    """Whether platecheck expands the ApplicationSet of ``data`` as a target of its own
+    (``generation``): of a git generator or a matrix."""
+    found = generators(data)
+    return found is not None and not _of_elements(found)
 
 
 def git_children(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -224,13 +238,14 @@ def expand_set(document: Document, rel: str, root: Path | None = None,
                here: Here | None = None, rendered: bool = False
                ) -> tuple[list[Document], list[PlatecheckError]] | None:
     """The Applications the ApplicationSet ``document`` makes that Argo CD creates, and its
-    refusals of the others; None for a set platecheck does not expand: of a git generator
-    when ``root`` is not given (or of another repository: ``here``), one of a list element
-    on a line it shares with another (unless ``rendered``: a render writes them), one that
-    makes nothing of a git generator. Argo CD's failure of the whole set is a
-    PlatecheckError: it creates none."""
+    refusals of the others; None for a set platecheck does not expand here: without
+    ``root``, all but those of list elements alone (``_of_elements``), with it those; one of
+    another repository's git generator (``here``), one of a list element on a line it
+    shares with another (unless ``rendered``: a render writes them), one that makes nothing
+    of a git generator. Argo CD's failure of the whole set is a PlatecheckError: it creates
+    none."""
     found = set_generators(document)
-    if found is None or (root is None) == uses_git(found):
+    if found is None or (root is None) != _of_elements(found):
         return None
     language = template_language(document.data["spec"]) or Language.FASTTEMPLATE
     made: list[tuple[Document, ParamSet, Generator]] = []
@@ -246,9 +261,9 @@ def expand_set(document: Document, rel: str, root: Path | None = None,
         return None
     if not made and uses_git(found):
         return None
-    if not rendered and not all(_lines_apart(document, c.at, len(c.options["elements"]))
-                                for g in found if len(g.children) == 1
-                                for c in g.children if c.kind == "list"):
+    if not rendered and root is None and not all(
+            _lines_apart(document, c.at, len(c.options["elements"]))
+            for g in found for c in g.children):
         return None
     return _refused(document, made, rel)
 

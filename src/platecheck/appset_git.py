@@ -1,4 +1,4 @@
-"""ApplicationSets whose only generator is a ``git`` generator of this repository, without
+"""An ApplicationSet's ``git`` generators of this repository (``appset_generators``), without
 ``goTemplate`` or with a Go template of field chains (``appset.template_language``): the
 parameter sets Argo CD's git generator makes of the working tree (argo-cd
 ``applicationset/generators/git.go``), each filling the template as a list element does
@@ -18,8 +18,8 @@ the ``path`` parameters of its directory and ``path.filename``, ``path.filenameN
 the parameters and added as ``values.<key>``. With ``goTemplate`` the parameters are Argo CD's
 Go ones (``_go_params``): a file's object as it is, ``path`` a map. The working tree is read
 (its files tracked or not), as platecheck reads it for an Application's ``targetRevision``. What
-cannot be read exactly (another generator beside it, a generator ``template`` or ``selector``, a
-pathspec with magic or a file that is a link, an infinite number in a file) leaves the set
+cannot be read exactly (a ``selector``, a pathspec with magic or a file that is a link, an
+infinite number in a file) leaves the set
 unexpanded; so does finding no directory or file (a placeholder an overlay patches in). The
 directories and files of the working tree are taken tracked or not (an untracked or ignored one
 Argo CD's clone has not, an empty directory).

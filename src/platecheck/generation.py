@@ -9,7 +9,7 @@ import os
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
-from platecheck.appset_generators import expand_set, git_children
+from platecheck.appset_generators import expand_set, expanded_late
 from platecheck.batch import Batch
 from platecheck.chartfile import local_dependencies
 from platecheck.discover import (
@@ -126,7 +126,7 @@ def may_generate(target: RenderTarget, root: Path) -> bool:
     run of some environments renders another's target only then."""
     app = target.application
     if app is not None and app.kind == "ApplicationSet":
-        return bool(git_children(app.raw))
+        return expanded_late(app.raw)
     if not target.rendered_here:
         return False
     if target.chart is not None:

@@ -137,9 +137,10 @@ def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
                     "Application in Argo CD either. Fix the generator's path, or waive this "
                     "finding with a reason (a path a Kustomize overlay patches in).")
         return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
-                "expands only a single plain list generator (each element starting a line of "
-                "its own) or a single git generator of this repository (directories or "
-                "files), with no goTemplate or a Go template of field chains alone "
+                "expands only plain list generators (each element starting a line of its "
+                "own) and git generators of this repository (directories or files), one or "
+                "several, or a matrix of two, with no goTemplate or a Go template of field "
+                "chains alone "
                 "({{ .a.b }}): waive this finding with a reason, or list its repoURL in "
                 "ignoreRepoURLs; what it generates stays unchecked either way.")
     if target.foreign_value_file:
