@@ -42,7 +42,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "gojson", "projects", "scopes")),
     ("config", ("config", "waivers")),
     ("discover", ("discover", "reporoot", "manifests", "gotemplate", "appset", "appset_git",
-                  "sourcetype")),
+                  "appset_generators", "sourcetype")),
     ("plan", ("plan", "helmargs", "helmsource", "valuefiles", "overrides", "changed",
               "sourcecheck")),
     ("render", ("render", "dependencies", "directory", "jsonnet", "kustomize_tree", "undeployed",

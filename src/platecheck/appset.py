@@ -1,5 +1,5 @@
-"""ApplicationSets whose only generator is a plain ``list``: expanded into their
-Applications as the ApplicationSet controller expands them, so each is checked.
+"""ApplicationSets of plain ``list`` generators: expanded into their Applications as the
+ApplicationSet controller expands them, so each is checked.
 
 https://argo-cd.readthedocs.io/en/stable/operator-manual/applicationset/Generators-List/ :
 each element's keys (its ``values`` map's as ``values.key``) replace ``{{key}}`` (spaces
@@ -9,8 +9,8 @@ Application is created in the ApplicationSet's namespace, whatever the template'
 ``metadata.namespace`` says (``applicationset/controllers/template`` ``GenerateApplications``).
 An element that leaves the name empty makes the one Application the controller refuses
 (``validateGeneratedApplications``); it creates the others.
-A single git generator of this repository is expanded by ``appset_git``, with this
-module's template filling.
+Git generators of this repository are read by ``appset_git``; several generators, and a
+matrix of two, are combined by ``appset_generators``, with this module's template filling.
 
 With ``goTemplate: true`` (``goTemplateOptions`` none or ``missingkey=error``) a set whose
 every template action, in every string of its template (keys too), is a field chain
@@ -41,7 +41,7 @@ from platecheck import gotemplate
 from platecheck.errors import PlatecheckError
 from platecheck.globs import path_match
 from platecheck.model import KeyPath
-from platecheck.yamlio import Document
+from platecheck.yamlio import Document, line_of
 
 # Argo CD's isTemplatedRegex (".*{{.*}}.*"): a string with a tag on one line is a template
 _TEMPLATED = re.compile(r"\{\{.*\}\}")
@@ -218,59 +218,20 @@ def _git_directories(value: Any, excluded: bool = False) -> Iterator[tuple[str, 
             yield from _git_directories(item, excluded)
 
 
-def list_elements(document: Document, rendered: bool = False) -> list[Any] | None:
-    """The elements of an ApplicationSet platecheck expands, else None. One a render wrote
-    (``rendered``) may write its elements from one template line (a ``range``): each is
-    then known by its place in the output, as the Applications one template line writes."""
-    elements = _elements(document.data)
-    return elements if elements is None or rendered \
-        or _lines_apart(document, len(elements)) else None
-
-
-def single_generator(data: Mapping[str, Any], kind: str) -> Any:
-    """The options of an ApplicationSet's one generator when it is of ``kind`` and the set
-    has no ``templatePatch`` (the sets platecheck may expand); None for any other."""
-    spec = data.get("spec")
-    if not isinstance(spec, Mapping) or spec.get("templatePatch"):
-        return None
-    generators = spec.get("generators")
-    if not isinstance(generators, list) or len(generators) != 1:
-        return None
-    generator = generators[0]
-    if not isinstance(generator, Mapping) or set(generator) != {kind}:
-        return None
-    return generator[kind]
-
-
-def _elements(data: Mapping[str, Any]) -> list[Any] | None:
-    options = single_generator(data, "list")
-    language = template_language(data["spec"]) if options is not None else None
-    if language is None:
-        return None
-    if not isinstance(options, dict) or set(options) - {"elements"}:
-        return None
-    elements = options.get("elements")
-    if not isinstance(elements, list) or (
-            language is not Language.FASTTEMPLATE and not gotemplate.json_like(elements)):
-        return None
-    # a null element is an empty one to Go's JSON decoder; any other non-map fails the set
-    return [{} if e is None else e for e in elements]
-
-
-def _lines_apart(document: Document, count: int) -> bool:
-    """Whether each of the list's ``count`` elements starts a line of its own: an
-    Application platecheck makes of one is known by its file and line (a flow sequence,
-    ``elements: [{env: a}, {env: b}]``, writes them on one)."""
-    lines = {document.lines.get(("spec", "generators", 0, "list", "elements", index))
-             for index in range(count)}
+def _lines_apart(document: Document, at: KeyPath, count: int) -> bool:
+    """Whether each of the ``count`` elements of the list generator written at ``at`` starts
+    a line of its own: an Application platecheck makes of one is known by its file and line
+    (a flow sequence, ``elements: [{env: a}, {env: b}]``, writes them on one)."""
+    lines = {document.lines.get((*at, "elements", index)) for index in range(count)}
     return None not in lines and len(lines) == count
 
 
-def check_elements(document: Document, elements: Sequence[Any], rel: str) -> None:
+def check_elements(document: Document, elements: Sequence[Any], rel: str,
+                   at_list: KeyPath = ("spec", "generators", 0, "list")) -> None:
     """Argo CD's list generator (without ``goTemplate``) takes string values only, and a
     ``values`` map of strings: any other value fails the whole ApplicationSet, which then
     generates no Application; so does an element that is not a map (with ``goTemplate``
-    too). A could-not-check error at the first such value."""
+    too). A could-not-check error at the first such value (the list written at ``at_list``)."""
     language = template_language(document.data["spec"])
     for index, element in enumerate(elements):
         if not isinstance(element, dict):
@@ -278,11 +239,11 @@ def check_elements(document: Document, elements: Sequence[Any], rel: str) -> Non
                 f"ApplicationSet list element {index} is not a map "
                 f"({json.dumps(element, default=str)}); Argo CD's list generator fails and "
                 "creates no Application: write each element as a map of strings",
-                rel, document.line_of(("spec", "generators", 0, "list", "elements", index)))
+                rel, document.line_of((*at_list, "elements", index)))
         if language is not Language.FASTTEMPLATE:  # (any JSON value: the element as written)
             continue
         for key, value in element.items():
-            at = ("spec", "generators", 0, "list", "elements", index, key)
+            at = (*at_list, "elements", index, key)
             if key == "values" and not isinstance(value, dict):
                 raise PlatecheckError(
                     f"ApplicationSet list element 'values' is not a map "
@@ -294,8 +255,9 @@ def check_elements(document: Document, elements: Sequence[Any], rel: str) -> Non
                 if isinstance(item, str):
                     continue
                 path = (*at, *([name] if name is not None else []))
+                written = ".".join(map(str, path[len(at) - 1:]))
                 raise PlatecheckError(
-                    f"ApplicationSet list element value {'.'.join(map(str, path[6:]))!r} is "
+                    f"ApplicationSet list element value {written!r} is "
                     f"not a string ({json.dumps(item, default=str)}); Argo CD's list "
                     "generator fails and creates no Application: quote it, or set "
                     "goTemplate: true", rel, document.line_of(path))
@@ -348,42 +310,31 @@ def crd_typed(document: Document, rel: str) -> Document:
     return document
 
 
-def expand_all(document: Document, elements: Sequence[Any], rel: str) -> list[Document]:
-    """The Applications the ApplicationSet ``document`` makes of its list ``elements`` (see
-    ``_expand``), its template's key lines collected once for all of them."""
-    at = ("spec", "template")
-    template_lines = {path[2:]: line for path, line in document.lines.items()
-                      if path[:2] == at and len(path) > 2}
-    language = template_language(document.data["spec"]) or Language.FASTTEMPLATE
-    return [_expand(document, index, element, rel, template_lines, language)
-            for index, element in enumerate(elements)]
-
-
-def _expand(document: Document, index: int, element: Mapping[str, Any], rel: str,
-            template_lines: Mapping[KeyPath, int],
-            language: Language = Language.FASTTEMPLATE) -> Document:
-    """The Application element ``index`` makes of the ApplicationSet ``document``, with the
-    template's key lines; it starts at the element's line (one Application per line). A
+def expand_params(document: Document, params: Mapping[str, Any], rel: str,
+                  template: Mapping[str, Any], template_lines: Mapping[KeyPath, int],
+                  language: Language, key_lines: Mapping[str, int], line: int) -> Document:
+    """The Application one parameter set ``params`` makes of the ApplicationSet ``document``
+    with ``template`` (the set's, or a generator's merged with it) and its key lines; it
+    starts at ``line``. A value the template fills from one parameter key written at a line
+    of ``key_lines`` (a list element's key, a git generator's entry) is at that line. A
     template Argo CD cannot fill or execute is a could-not-check error: the set generates
     nothing."""
     data = document.data
-    template = data["spec"].get("template") or {}
-    params: Mapping[str, Any] = element if language is not Language.FASTTEMPLATE \
-        else _flatten(element)
-    fill = _filler(params, language)
+    fill = _filler(params if language is not Language.FASTTEMPLATE else _flatten(params),
+                   language)
     try:
         filled = {key: _substitute(value, fill, (key,)) for key, value in template.items()}
     except _Unterminated as exc:
         raise PlatecheckError(
             "ApplicationSet template has a '{{' with no '}}' after it; Argo CD cannot parse "
             "the template and the set creates no Application", rel,
-            document.line_of(("spec", "template", *exc.path))) from None
+            line_of(template_lines, exc.path, line)) from None
     except _GoFailed as exc:
         raise PlatecheckError(
             f"ApplicationSet template {'.'.join(map(str, ('spec', 'template', *exc.path)))}: "
             f"executing {exc.text!r} at {exc.message}; Argo CD fails the ApplicationSet and "
             "creates none of its Applications", rel,
-            document.line_of(("spec", "template", *exc.path))) from None
+            line_of(template_lines, exc.path, line)) from None
     app = {"apiVersion": data.get("apiVersion"), "kind": "Application", **filled}
     lines = dict(template_lines)
     # the set's own namespace, never the template's: the appsets-in-any-namespace boundary
@@ -398,37 +349,23 @@ def _expand(document: Document, index: int, element: Mapping[str, Any], rel: str
         if ("metadata", "namespace") in document.lines:
             lines[("metadata", "namespace")] = document.lines[("metadata", "namespace")]
     app["metadata"] = metadata
-    element_at = ("spec", "generators", 0, "list", "elements", index)
-    # a value the template fills from one of the element's keys is written at that key (the
-    # name stays at the template's line: a finding about the name and one about a path the
-    # same key fills are two)
+    # (the name stays at the template's line: a finding about the name and one about a path
+    # the same key fills are two)
     for path, key in _one_tag(template, (), language):
-        line = document.lines.get((*element_at, *key.split(".")))
-        if _given(params, key, language) and line is not None and path[:1] != ("metadata",):
-            lines[path] = line
-    return Document(app, lines, document.lines.get(element_at, document.line))
+        if key in key_lines and path[:1] != ("metadata",):
+            lines[path] = key_lines[key]
+    return Document(app, lines, line)
 
 
-def _given(params: Mapping[str, Any], key: str, language: Language) -> bool:
-    """Whether the parameters give the key a template action names (Go's: nested maps)."""
-    if language is Language.FASTTEMPLATE:
-        return key in params
-    value: Any = params
-    for name in key.split("."):
-        if not isinstance(value, Mapping) or name not in value:
-            return False
-        value = value[name]
-    return True
-
-
-def unnamed(document: Document, index: int, app: Document, rel: str) -> PlatecheckError | None:
-    """Argo CD's refusal of the Application ``app`` that element ``index`` of the set
-    ``document`` makes, when the element leaves its name empty: the ApplicationSet
-    controller (``validateGeneratedApplications``) creates the set's other Applications, not
-    this one. None when it has a name, or when the template itself writes none (every
-    element's is refused alike, and parsing says so at the template)."""
-    template = document.data["spec"].get("template")
-    metadata = template.get("metadata") if isinstance(template, dict) else None
+def unnamed(document: Document, element_at: KeyPath, template: Mapping[str, Any],
+            app: Document, rel: str) -> PlatecheckError | None:
+    """Argo CD's refusal of the Application ``app`` that the list element written at
+    ``element_at`` makes of the set ``document`` with ``template``, when the element leaves
+    its name empty: the ApplicationSet controller (``validateGeneratedApplications``)
+    creates the set's other Applications, not this one. None when it has a name, or when the
+    template itself writes none (every element's is refused alike, and parsing says so at
+    the template)."""
+    metadata = template.get("metadata")
     written = metadata.get("name") if isinstance(metadata, dict) else None
     made = app.data.get("metadata")
     if not isinstance(written, str) or not _TEMPLATED.search(written) or (
@@ -436,14 +373,13 @@ def unnamed(document: Document, index: int, app: Document, rel: str) -> Plateche
         return None
     own = document.data.get("metadata")
     name = own.get("name") if isinstance(own, dict) else None
-    element_at = ("spec", "generators", 0, "list", "elements", index)
     # a name of one key: at that key of the element
     keys = _keys(written, template_language(document.data["spec"]) or Language.FASTTEMPLATE)
     at: KeyPath = (*element_at, *keys.pop().split(".")) if len(keys) == 1 else element_at
     return PlatecheckError(
-        f"ApplicationSet {name} list element {index} makes an Application with no name "
-        f"(metadata.name {written!r} is empty): Argo CD creates the set's other Applications, "
-        "not this one", rel, document.line_of(at),
+        f"ApplicationSet {name} list element {element_at[-1]} makes an Application with no "
+        f"name (metadata.name {written!r} is empty): Argo CD creates the set's other "
+        "Applications, not this one", rel, document.line_of(at),
         "Give the element the value its Application's name is made of.")
 
 
@@ -473,18 +409,6 @@ def refuse_duplicates(document: Document, apps: list[Document], rel: str
         for made, count in names.items() if made and count > 1]
     return [app for app in apps if names[generated_name(app)] == 1 or not generated_name(app)
             ], errors
-
-
-def list_applications(document: Document, elements: Sequence[Any], rel: str
-                      ) -> tuple[list[Document], list[PlatecheckError]]:
-    """The Applications a plain list ApplicationSet makes of its ``elements`` that Argo CD
-    creates, and its refusals of the others: one an element leaves with no name (at the
-    element), each of a name two elements make (``refuse_duplicates``)."""
-    made = expand_all(document, elements, rel)
-    unnamed_errors = [unnamed(document, index, app, rel) for index, app in enumerate(made)]
-    named = [app for app, error in zip(made, unnamed_errors, strict=True) if error is None]
-    kept, duplicates = refuse_duplicates(document, named, rel)
-    return kept, [e for e in unnamed_errors if e is not None] + duplicates
 
 
 _TAG = re.compile(r"\{\{\s*([^{}\s]+)\s*\}\}")

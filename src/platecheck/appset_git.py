@@ -1,4 +1,4 @@
-"""ApplicationSets whose only generator is a ``git`` generator of this repository, without
+"""An ApplicationSet's ``git`` generators of this repository (``appset_generators``), without
 ``goTemplate`` or with a Go template of field chains (``appset.template_language``): the
 parameter sets Argo CD's git generator makes of the working tree (argo-cd
 ``applicationset/generators/git.go``), each filling the template as a list element does
@@ -18,8 +18,8 @@ the ``path`` parameters of its directory and ``path.filename``, ``path.filenameN
 the parameters and added as ``values.<key>``. With ``goTemplate`` the parameters are Argo CD's
 Go ones (``_go_params``): a file's object as it is, ``path`` a map. The working tree is read
 (its files tracked or not), as platecheck reads it for an Application's ``targetRevision``. What
-cannot be read exactly (another generator beside it, a generator ``template`` or ``selector``, a
-pathspec with magic or a file that is a link, an infinite number in a file) leaves the set
+cannot be read exactly (a ``selector``, a pathspec with magic or a file that is a link, an
+infinite number in a file) leaves the set
 unexpanded; so does finding no directory or file (a placeholder an overlay patches in). The
 directories and files of the working tree are taken tracked or not (an untracked or ignored one
 Argo CD's clone has not, an empty directory).
@@ -32,29 +32,20 @@ import functools
 import math
 import os
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 from platecheck import gotemplate
-from platecheck.appset import (
-    Language,
-    _expand,
-    _fill,
-    _one_tag,
-    generated_name,
-    refuse_duplicates,
-    single_generator,
-    template_language,
-)
+from platecheck.appset import Language, _fill
 from platecheck.errors import PlatecheckError
 from platecheck.globs import go_match
 from platecheck.gotemplate import StringMap, go_v
 from platecheck.runmemo import recall
-from platecheck.yamlio import Document, decode, first_document, read_bytes
+from platecheck.yamlio import decode, first_document, read_bytes
 
 _GIT_KEYS = frozenset(("repoURL", "revision", "directories", "files", "pathParamPrefix",
-                       "values", "requeueAfterSeconds"))
+                       "values", "requeueAfterSeconds", "template"))
 
 
 class _Inexact(Exception):
@@ -69,27 +60,20 @@ class _ValueFailed(Exception):
         self.key, self.message = key, message
 
 
-def git_generator(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
-    """The options of the ApplicationSet's one ``git`` generator platecheck expands (of
-    ``directories`` or of ``files``, not both; no Go template but one of field chains,
-    ``appset.template_language``; no ``templatePatch``); None for any other set."""
-    git = single_generator(data, "git")
-    spec = data.get("spec")
-    if git is None or not isinstance(spec, Mapping) \
-            or not isinstance(spec.get("template"), Mapping):
-        return None
+def readable_git(git: Any) -> bool:
+    """Whether platecheck reads the options of a ``git`` generator: of ``directories`` or
+    of ``files``, not both, each entry a ``path`` (and ``exclude``); ``values`` strings; no
+    other option but ``revision``, ``pathParamPrefix``, ``requeueAfterSeconds`` and its own
+    ``template`` (``appset_generators`` merges it, or a matrix leaves it unused)."""
     if not isinstance(git, Mapping) or set(git) - _GIT_KEYS \
             or not isinstance(git.get("repoURL"), str):
-        return None
+        return False
     values, prefix = git.get("values") or {}, git.get("pathParamPrefix") or ""
     if not isinstance(values, Mapping) or not all(
-            isinstance(v, str) for v in values.values()) or not isinstance(prefix, str) \
-            or template_language(spec, values.values()) is None:
-        return None
+            isinstance(v, str) for v in values.values()) or not isinstance(prefix, str):
+        return False
     kinds = [key for key in ("directories", "files") if git.get(key)]
-    if len(kinds) != 1 or not _entries(git[kinds[0]]):
-        return None
-    return git
+    return len(kinds) == 1 and _entries(git[kinds[0]])
 
 
 def _entries(entries: Any) -> bool:
@@ -347,62 +331,3 @@ def _go_v(value: Any) -> str:
             isinstance(value, (int, float)) and not math.isfinite(float(value))):
         raise _Inexact
     return go_v(value)
-
-
-def expand_git(document: Document, rel: str, root: Path, here: Callable[[str], bool]
-               ) -> tuple[list[Document], list[PlatecheckError]] | None:
-    """The Applications the git generator ApplicationSet ``document`` makes of the working
-    tree at ``root``, each at its template's line (told apart by name, as those one template
-    line of a chart writes), a value a ``path`` parameter alone fills at the generator entry
-    that chose it; and Argo CD's refusals (``_refused``). None for a set platecheck does not
-    expand, whose ``repoURL`` is not this repository (``here``), or that finds no directory
-    or file here: a path a Kustomize overlay patches in is left to be reported unchecked."""
-    git = git_generator(document.data)
-    if git is None or not here(git["repoURL"]):
-        return None
-    language = template_language(document.data["spec"]) or Language.FASTTEMPLATE
-    try:
-        made = git_params(git, root, language)
-    except _ValueFailed as exc:
-        raise PlatecheckError(
-            f"ApplicationSet git generator values.{exc.key}: {exc.message}; Argo CD fails the "
-            "ApplicationSet and creates none of its Applications", rel,
-            document.line_of(("spec", "generators", 0, "git", "values", exc.key))) from None
-    if not made:  # (none: a placeholder path an overlay replaces, say; Argo CD makes none)
-        return None
-    template_lines = {path[2:]: line for path, line in document.lines.items()
-                      if path[:2] == ("spec", "template") and len(path) > 2}
-    template = document.data["spec"]["template"]
-    kind = "directories" if git.get("directories") else "files"
-    path_key = f"{git['pathParamPrefix']}.path" if git.get("pathParamPrefix") else "path"
-    line = document.lines.get(("spec", "template"), document.line)
-    apps = []
-    for params, entry in made:
-        app = _expand(document, 0, params, rel, template_lines, language)
-        lines = dict(app.lines)
-        chosen = document.lines.get(("spec", "generators", 0, "git", kind, entry, "path"))
-        for at, key in _one_tag(template, (), language):
-            if chosen is not None and at[:1] != ("metadata",) and (
-                    key == path_key or key.startswith((f"{path_key}.", f"{path_key}["))):
-                lines[at] = chosen
-        apps.append(Document(app.data, lines, line))
-    return _refused(document, apps, rel)
-
-
-def _refused(document: Document, apps: list[Document], rel: str
-             ) -> tuple[list[Document], list[PlatecheckError]]:
-    """``apps`` but those the ApplicationSet controller refuses
-    (``validateGeneratedApplications``): one with no name, and every one of a name two of
-    them make (``refuse_duplicates``); it creates the others. An error for each such name,
-    at the template's name."""
-    kept, errors = refuse_duplicates(document, apps, rel)
-    empty = sum(1 for app in apps if not generated_name(app))
-    if empty:
-        own = document.data.get("metadata")
-        set_name = own.get("name") if isinstance(own, Mapping) else None
-        errors.append(PlatecheckError(
-            f"ApplicationSet {set_name} makes {empty} Application{'s' if empty > 1 else ''} "
-            "with no name: Argo CD creates the set's other Applications, not this", rel,
-            document.line_of(("spec", "template", "metadata", "name")),
-            "Give the template a metadata.name its parameters fill."))
-    return [app for app in kept if generated_name(app)], errors

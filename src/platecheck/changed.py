@@ -32,7 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from platecheck.appset_git import generator_reads, git_generator
+from platecheck.appset_generators import git_children
+from platecheck.appset_git import generator_reads
 from platecheck.chartfile import declared
 from platecheck.errors import PlatecheckError
 from platecheck.model import Finding, RenderTarget
@@ -256,10 +257,10 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
             reasons[target.id] = everything
             continue
         dirs, files = _inputs(target, root)
-        git = _git_generator(target)
+        gits = _git_generators(target)
         hit = next((p for p in changed if p in files or any(_under(p, d) and (
             p not in value_files or _read_by_helm(p, d)) for d in dirs)
-                    or (git is not None and generator_reads(git, p))), None)
+                    or any(generator_reads(git, p) for git in gits)), None)
         if hit is not None:
             reasons[target.id] = hit
     _generated_by_chosen(targets, reasons)
@@ -274,11 +275,12 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
                      charts=charts)
 
 
-def _git_generator(target: RenderTarget) -> Mapping[str, Any] | None:
-    """The git generator of ``target``'s ApplicationSet platecheck expands (``appset_git``):
-    the files it reads or directories it finds are inputs of each Application it makes."""
+def _git_generators(target: RenderTarget) -> list[Mapping[str, Any]]:
+    """The git generators of ``target``'s ApplicationSet platecheck expands
+    (``appset_generators``): the files they read or directories they find are inputs of each
+    Application it makes."""
     app = target.application
-    return git_generator(app.raw) if app is not None and app.kind == "ApplicationSet" else None
+    return git_children(app.raw) if app is not None and app.kind == "ApplicationSet" else []
 
 
 def _read_by_helm(path: str, directory: str) -> bool:

@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, NoReturn
 
-from platecheck.appset import check_elements, crd_typed, list_applications, list_elements
+from platecheck.appset import crd_typed
+from platecheck.appset_generators import expand_set
 from platecheck.chartfile import as_helm_reads, helm_string
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches_any
@@ -464,11 +465,12 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
             continue
         found.yaml_files[rel] = YamlFile(file, rel, "application", raw)
         try:
-            elements = list_elements(crd_typed(document, rel)) if kind == "ApplicationSet" else None
+            expansion = expand_set(crd_typed(document, rel), rel) \
+                if kind == "ApplicationSet" else None
             if kind == "Application":
                 apps.append(parse_application(document, rel))
-            elif elements is not None:  # a plain list: the Applications it makes
-                apps.extend(_expanded(found, document, elements, rel))
+            elif expansion is not None:  # of lists: the Applications it makes
+                apps.extend(_expanded(found, document, expansion, rel))
             else:
                 app_set = parse_application_set(document, rel)
                 found.application_sets.append(app_set)
@@ -535,13 +537,13 @@ def stand_in(document: Document, rel: str) -> Application | None:
         return None
 
 
-def _expanded(found: Discovery, document: Document, elements: Sequence[Any], rel: str
+def _expanded(found: Discovery, document: Document,
+              expansion: tuple[list[Document], list[PlatecheckError]], rel: str
               ) -> list[Application]:
-    """The Applications a plain list ApplicationSet makes (all, or none: an error), each
-    with the set's line, but one an element leaves with no name, which Argo CD alone
-    refuses (an error at its element); the set itself is kept as expanded."""
-    check_elements(document, elements, rel)
-    made, refused = list_applications(document, elements, rel)
+    """The Applications an ApplicationSet of list generators makes (``expand_set``: all, or
+    none, an error), each with the set's line, but those Argo CD alone refuses (no name, one
+    name twice: ``refused``); the set itself is kept as expanded."""
+    made, refused = expansion
     apps = [dataclasses.replace(parse_application(app, rel), set_line=document.line)
             for app in made]
     found.errors.extend(refused)

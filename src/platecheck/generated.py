@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from platecheck.appset import check_elements, list_applications, list_elements
+from platecheck.appset_generators import expand_set
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set, stand_in
 from platecheck.errors import PlatecheckError
 from platecheck.manifest_lines import kind_pattern
@@ -103,7 +103,7 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
             actions = _written(*template) if template is not None else written
             document = Document(dict(resource.doc), lines, line)
             try:
-                elements = list_elements(document, rendered=True) \
+                expansion = expand_set(document, file, rendered=True) \
                     if resource.kind == "ApplicationSet" else None
                 if resource.kind == "Application":
                     app = parse_application(document, file)
@@ -111,10 +111,9 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
                         app, places={**_places(item, app, actions),
                                      **_patched(item, resource, app)}, deployed_by=top,
                         namespace=_namespace(app, home), installed_in=installed), parent, False)
-                elif elements is not None:  # a plain list, expanded as discovery does
-                    check_elements(document, elements, file)
+                elif expansion is not None:  # of lists, expanded as discovery does
                     # all, or none, but those Argo CD alone refuses (no name, one name twice)
-                    documents, refused = list_applications(document, elements, file)
+                    documents, refused = expansion
                     for app in [parse_application(made, file) for made in documents]:
                         yield Generated(dataclasses.replace(
                             app, deployed_by=top, namespace=_namespace(app, home),

@@ -47,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from platecheck.appset_git import git_generator
+from platecheck.appset_generators import git_children
 from platecheck.globs import matches_any
 from platecheck.model import Finding, RenderTarget, RepoModel, Source, SourceType
 from platecheck.options import PolicyOptions, option
@@ -127,9 +127,9 @@ def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
     """What to do depends on the source: vendoring is advice for a remote chart only."""
     if target.application is not None and target.application.raw.get("kind") == \
             "ApplicationSet":
-        git = git_generator(target.application.raw)
+        gits = git_children(target.application.raw)
         # (this repository's URLs as the checkout names them: a repoUrls setting aside)
-        if git is not None and this_repository(git["repoURL"], (), own):
+        if gits and all(this_repository(git["repoURL"], (), own) for git in gits):
             return ("platecheck expands this kind of ApplicationSet, but its git generator "
                     "finds no directory or file in this repository to make Applications of, "
                     "or one platecheck does not read exactly (pathspec magic, a file that "
@@ -137,9 +137,10 @@ def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
                     "Application in Argo CD either. Fix the generator's path, or waive this "
                     "finding with a reason (a path a Kustomize overlay patches in).")
         return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
-                "expands only a single plain list generator (each element starting a line of "
-                "its own) or a single git generator of this repository (directories or "
-                "files), with no goTemplate or a Go template of field chains alone "
+                "expands only plain list generators (each element starting a line of its "
+                "own) and git generators of this repository (directories or files), one or "
+                "several, or a matrix of two, with no goTemplate or a Go template of field "
+                "chains alone "
                 "({{ .a.b }}): waive this finding with a reason, or list its repoURL in "
                 "ignoreRepoURLs; what it generates stays unchecked either way.")
     if target.foreign_value_file:

@@ -1,0 +1,450 @@
+"""The generators of an ApplicationSet platecheck expands, and the Applications they make
+together (argo-cd ``applicationset/controllers/template`` ``GenerateApplications``): each
+top-level generator's parameter sets fill the set's template, merged under that generator's
+own ``template`` (``mergeGeneratorTemplate``: a field the generator's template leaves empty
+is the set's), and the Applications of all generators are concatenated.
+
+A top-level generator is a plain ``list`` (``appset``), a ``git`` generator of this
+repository (``appset_git``), or a ``matrix`` of two of them
+(``applicationset/generators/matrix.go``): for each parameter set of its first child, the
+second child's fields are filled with it (a git path ``apps/{{env}}/*``; Go's ``values`` of
+the second child are left to Argo CD), and each of the second child's parameter sets is
+combined with it. Without ``goTemplate`` the two are one map of strings, and a key both give
+with two values fails the set (``CombineStringMaps``); with it the first child's parameters
+override the second's, maps merged key by key (mergo ``WithOverride``). A matrix child's own
+``template`` is not used. A ``selector``, ``templatePatch``, a matrix of other than two
+children or with a nested ``matrix`` or ``merge``, and every other generator leave the set
+unexpanded, as does a set whose generators find nothing (a placeholder path an overlay
+patches in).
+
+Any error of one generator fails the whole set: Argo CD creates none of its Applications.
+Of those made, one with no name and every one of a name two make are refused
+(``validateGeneratedApplications``); the others are created.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from platecheck import gotemplate
+from platecheck.appset import (
+    TEMPLATE_ACTION,
+    Language,
+    _filler,
+    _flatten,
+    _GoFailed,
+    _lines_apart,
+    _strings,
+    _substitute,
+    _Unterminated,
+    check_elements,
+    expand_params,
+    generated_name,
+    refuse_duplicates,
+    template_language,
+    unnamed,
+)
+from platecheck.appset_git import _ValueFailed, git_params, readable_git
+from platecheck.errors import PlatecheckError
+from platecheck.model import KeyPath
+from platecheck.yamlio import Document
+
+Here = Callable[[str], bool]
+
+
+class _Unexpanded(Exception):
+    """What platecheck does not expand exactly: the set is reported as not expanded."""
+
+
+@dataclass(frozen=True)
+class Child:
+    """A ``list`` or ``git`` generator, its options written at ``at``."""
+
+    kind: str
+    options: Mapping[str, Any]
+    at: KeyPath
+
+
+@dataclass(frozen=True)
+class Generator:
+    """A top-level generator: one child, or a matrix's two; the template it fills (the
+    set's, merged under its own) with each key's line."""
+
+    children: tuple[Child, ...]
+    template: Mapping[str, Any]
+    lines: Mapping[KeyPath, int]
+    line: int
+
+
+@dataclass(frozen=True)
+class ParamSet:
+    """One parameter set, as the template is filled with it (flat strings, or Go's), with the
+    lines a parameter key's value is written at, and the line of the list element that made
+    it alone (None: the Application is at its template's line)."""
+
+    params: Mapping[str, Any]
+    key_lines: Mapping[str, int] = field(default_factory=dict)
+    element: KeyPath | None = None
+
+
+def generators(data: Mapping[str, Any]) -> list[Generator] | None:
+    """The generators of an ApplicationSet platecheck expands (read from its ``data`` with
+    no lines: ``set_generators`` for a document); None for any other set."""
+    return set_generators(Document(dict(data), {}, 1))
+
+
+def set_generators(document: Document) -> list[Generator] | None:
+    """The generators of the ApplicationSet ``document`` platecheck expands, else None."""
+    spec = document.data.get("spec")
+    if not isinstance(spec, Mapping) or spec.get("templatePatch") \
+            or not isinstance(spec.get("template"), Mapping):
+        return None
+    written = spec.get("generators")
+    if not isinstance(written, list) or not written:
+        return None
+    made = [_generator(document, item, ("spec", "generators", index))
+            for index, item in enumerate(written)]
+    if any(g is None for g in made):
+        return None
+    found = [g for g in made if g is not None]
+    more = [text for g in found for c in g.children[1:] for text in _strings(c.options)]
+    more += [text for g in found for text in _strings(g.template)]
+    more += [v for g in found for c in g.children if c.kind == "git"
+             for v in (c.options.get("values") or {}).values()]
+    if template_language(spec, more) is None:
+        return None
+    return found
+
+
+def _generator(document: Document, item: Any, at: KeyPath) -> Generator | None:
+    if not isinstance(item, Mapping) or len(item) != 1:
+        return None  # (a selector, or two generators in one)
+    kind, options = next(iter(item.items()))
+    if not isinstance(options, Mapping):
+        return None
+    if kind == "matrix":
+        inner = options.get("generators")
+        if set(options) - {"generators", "template"} or not isinstance(inner, list) \
+                or len(inner) != 2:
+            return None
+        children = [_child(c, (*at, "matrix", "generators", i)) for i, c in enumerate(inner)]
+    else:
+        children = [_child(item, at)]
+    if any(c is None for c in children):
+        return None
+    own = options.get("template")
+    if own is not None and not isinstance(own, Mapping):
+        return None
+    template, lines = _merged_template(document, own or {}, (*at, kind, "template"))
+    line = document.lines.get((*at, kind, "template") if own else ("spec", "template"),
+                              document.line)
+    return Generator(tuple(c for c in children if c is not None), template, lines, line)
+
+
+def _child(item: Any, at: KeyPath) -> Child | None:
+    """A list or git generator of ``item``, whose options platecheck reads; None for any
+    other (a child's own ``template`` is allowed: a matrix does not use it)."""
+    if not isinstance(item, Mapping) or len(item) != 1:
+        return None
+    kind, options = next(iter(item.items()))
+    if not isinstance(options, Mapping):
+        return None
+    if kind == "list" and not set(options) - {"elements", "template"} \
+            and isinstance(options.get("elements"), list):
+        return Child(kind, options, (*at, kind))
+    if kind == "git" and readable_git(options):
+        return Child(kind, options, (*at, kind))
+    return None
+
+
+def uses_git(found: Sequence[Generator]) -> bool:
+    """Whether any of the generators is (or has a child) of git."""
+    return any(c.kind == "git" for g in found for c in g.children)
+
+
+def _of_elements(found: Sequence[Generator]) -> bool:
+    """Whether each Application the generators make is of one list element, at its line:
+    expanded at discovery (which knows an Application by its file and line). The others, of
+    a git generator or a matrix, at their template's line (told apart by name), are
+    expanded where this repository's working tree is known (``generation``)."""
+    return all(len(g.children) == 1 and g.children[0].kind == "list" for g in found)
+
+
+def expanded_late(data: Mapping[str, Any]) -> bool:
+    """Whether platecheck expands the ApplicationSet of ``data`` as a target of its own
+    (``generation``): of a git generator or a matrix."""
+    found = generators(data)
+    return found is not None and not _of_elements(found)
+
+
+def git_children(data: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The options of each git generator of an ApplicationSet platecheck expands, an action
+    in an entry's path (a second matrix child's, filled with the first's parameters) a
+    ``*``: the directories or files it may find."""
+    found = generators(data) or []
+    return [{**c.options, **{kind: [{**e, "path": TEMPLATE_ACTION.sub("*", e["path"])}
+                                    for e in c.options[kind]]
+                             for kind in ("directories", "files") if c.options.get(kind)}}
+            for g in found for c in g.children if c.kind == "git"]
+
+
+def _merged_template(document: Document, own: Mapping[str, Any], own_at: KeyPath
+                     ) -> tuple[Mapping[str, Any], dict[KeyPath, int]]:
+    """The set's template merged under a generator's ``own`` (mergo's ``Merge``: a field
+    ``own`` leaves empty, or has not, is the set's; maps merged key by key), with the line of
+    each key: where its value was taken from."""
+    base = document.data["spec"]["template"]
+    base_lines = {path[2:]: line for path, line in document.lines.items()
+                  if path[:2] == ("spec", "template") and len(path) > 2}
+    if not own:
+        return base, base_lines
+    own_lines = {path[len(own_at):]: line for path, line in document.lines.items()
+                 if path[:len(own_at)] == own_at and len(path) > len(own_at)}
+    taken: list[KeyPath] = []
+    merged = _fill_in(own, base, (), taken)
+    lines = {path: line for path, line in own_lines.items()
+             if not any(path[:len(t)] == t for t in taken)}
+    lines.update({path: line for path, line in base_lines.items()
+                  if any(path[:len(t)] == t for t in taken)})
+    return merged, lines
+
+
+def _fill_in(own: Any, base: Any, path: KeyPath, taken: list[KeyPath]) -> Any:
+    """mergo.Merge(own, base) of two templates as written: a key of ``base`` ``own`` has not,
+    or holds empty (Go's zero value: "", false, 0, null, an empty list or map), is base's;
+    two maps merge (but ``valuesObject``, raw JSON taken whole)."""
+    if not isinstance(own, dict) or not isinstance(base, dict) or path[-1:] == (
+            "valuesObject",):
+        return own
+    out = dict(own)
+    for key, value in base.items():
+        if key not in out or _empty(out[key]):
+            out[key] = value
+            taken.append((*path, key))
+        else:
+            out[key] = _fill_in(out[key], value, (*path, key), taken)
+    return out
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value is False or (
+        isinstance(value, (str, list, dict, int, float)) and not value)
+
+
+def expand_set(document: Document, rel: str, root: Path | None = None,
+               here: Here | None = None, rendered: bool = False
+               ) -> tuple[list[Document], list[PlatecheckError]] | None:
+    """The Applications the ApplicationSet ``document`` makes that Argo CD creates, and its
+    refusals of the others; None for a set platecheck does not expand here: without
+    ``root``, all but those of list elements alone (``_of_elements``), with it those; one of
+    another repository's git generator (``here``), one of a list element on a line it
+    shares with another (unless ``rendered``: a render writes them), one that makes nothing
+    of a git generator. Argo CD's failure of the whole set is a PlatecheckError: it creates
+    none."""
+    found = set_generators(document)
+    if found is None or (root is None) != _of_elements(found):
+        return None
+    language = template_language(document.data["spec"]) or Language.FASTTEMPLATE
+    made: list[tuple[Document, ParamSet, Generator]] = []
+    try:
+        for generator in found:
+            for params in _generator_params(document, rel, generator, language, root, here):
+                line = document.lines.get(params.element, generator.line) \
+                    if params.element else generator.line
+                made.append((expand_params(document, params.params, rel, generator.template,
+                                           generator.lines, language, params.key_lines,
+                                           line), params, generator))
+    except _Unexpanded:
+        return None
+    if not made and uses_git(found):
+        return None
+    if not rendered and root is None and not all(
+            _lines_apart(document, c.at, len(c.options["elements"]))
+            for g in found for c in g.children):
+        return None
+    return _refused(document, made, rel)
+
+
+def _refused(document: Document, made: list[tuple[Document, ParamSet, Generator]], rel: str
+             ) -> tuple[list[Document], list[PlatecheckError]]:
+    """``made`` but those the ApplicationSet controller refuses
+    (``validateGeneratedApplications``): one a list element leaves with no name (an error at
+    the element, ``appset.unnamed``), any other with no name (one error at the template's
+    name), and every one of a name two of them make (``refuse_duplicates``)."""
+    errors: list[PlatecheckError] = []
+    named, empty = [], 0
+    for app, params, generator in made:
+        if params.element is not None:
+            error = unnamed(document, params.element, generator.template, app, rel)
+            if error is not None:
+                errors.append(error)
+                continue
+        elif not generated_name(app):
+            empty += 1
+            continue
+        named.append(app)
+    kept, duplicates = refuse_duplicates(document, named, rel)
+    if empty:
+        own = document.data.get("metadata")
+        set_name = own.get("name") if isinstance(own, Mapping) else None
+        duplicates.append(PlatecheckError(
+            f"ApplicationSet {set_name} makes {empty} Application{'s' if empty > 1 else ''} "
+            "with no name: Argo CD creates the set's other Applications, not this", rel,
+            document.line_of(("spec", "template", "metadata", "name")),
+            "Give the template a metadata.name its parameters fill."))
+    return kept, errors + duplicates
+
+
+def _generator_params(document: Document, rel: str, generator: Generator, language: Language,
+                      root: Path | None, here: Here | None) -> Iterator[ParamSet]:
+    """The parameter sets of one top-level generator: its child's, or a matrix's product."""
+    first = _child_params(document, rel, generator.children[0], language, root, here, None)
+    if len(generator.children) == 1:
+        yield from first
+        return
+    for a in first:
+        for b in _child_params(document, rel, generator.children[1], language, root, here, a):
+            yield _combined(document, rel, generator, a, b, language)
+
+
+def _combined(document: Document, rel: str, generator: Generator, a: ParamSet, b: ParamSet,
+              language: Language) -> ParamSet:
+    """A matrix's parameter set of its first child's ``a`` and its second's ``b``."""
+    key_lines = {**b.key_lines, **a.key_lines}
+    if language is not Language.FASTTEMPLATE:
+        return ParamSet(_merged_params(b.params, a.params), key_lines)
+    for key, value in b.params.items():
+        if key in a.params and a.params[key] != value:
+            own = document.data.get("metadata")
+            name = own.get("name") if isinstance(own, Mapping) else None
+            matrix = generator.children[0].at[:-3]
+            raise PlatecheckError(
+                f"ApplicationSet {name} matrix generator: both generators give parameter "
+                f"{key!r}, as {a.params[key]!r} and as {value!r}; Argo CD fails the "
+                "ApplicationSet and creates none of its Applications", rel,
+                document.line_of(matrix), "Give the two generators' parameters different "
+                "names, or set goTemplate: true (the first generator's value wins).")
+    return ParamSet({**a.params, **b.params}, key_lines)
+
+
+def _merged_params(dst: Mapping[str, Any], src: Mapping[str, Any]) -> dict[str, Any]:
+    """mergo.Merge(dst, src, WithOverride) of two Go parameter maps: ``src``'s value of a key
+    replaces ``dst``'s, but two maps of one type merge key by key; maps of two types are not
+    read exactly."""
+    out: dict[str, Any] = type(dst)(dst) if isinstance(dst, dict) else dict(dst)
+    for key, value in src.items():
+        current = out.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            if type(current) is not type(value):
+                raise _Unexpanded
+            out[key] = _merged_params(current, value)
+        elif isinstance(current, Mapping) != isinstance(value, Mapping) and key in out \
+                and current is not None and value is not None:
+            raise _Unexpanded  # (mergo merges a map into what is none)
+        else:
+            out[key] = value
+    return out
+
+
+def _child_params(document: Document, rel: str, child: Child, language: Language,
+                  root: Path | None, here: Here | None, given: ParamSet | None
+                  ) -> list[ParamSet]:
+    """The parameter sets of a list or git generator, its fields filled first with the
+    matrix's first child's ``given`` parameters (``InterpolateGenerator``)."""
+    options = child.options
+    if given is not None and given.params:
+        if language is not Language.FASTTEMPLATE and any(
+                "{{" in v for v in (options.get("values") or {}).values()):
+            raise _Unexpanded  # (Go's values of a second child: read as versions differ)
+        options = _interpolated(document, rel, child, given.params, language)
+    if child.kind == "list":
+        return _list_params(document, rel, child, options, language, given is None)
+    assert root is not None and here is not None
+    return _git_child_params(document, rel, child, options, language, root, here)
+
+
+def _interpolated(document: Document, rel: str, child: Child, params: Mapping[str, Any],
+                  language: Language) -> Mapping[str, Any]:
+    fill = _filler(params, language)
+    try:
+        filled: Mapping[str, Any] = _substitute(dict(child.options), fill, ())
+    except _Unterminated as exc:
+        raise PlatecheckError(
+            "ApplicationSet matrix generator has a '{{' with no '}}' after it; Argo CD cannot "
+            "parse it and the set creates no Application", rel,
+            document.line_of((*child.at, *exc.path))) from None
+    except _GoFailed as exc:
+        raise PlatecheckError(
+            f"ApplicationSet matrix generator {'.'.join(map(str, (*child.at, *exc.path)))}: "
+            f"executing {exc.text!r} at {exc.message}; Argo CD fails the ApplicationSet and "
+            "creates none of its Applications", rel,
+            document.line_of((*child.at, *exc.path))) from None
+    if child.kind == "git" and not readable_git(filled):
+        raise _Unexpanded
+    return filled
+
+
+def _list_params(document: Document, rel: str, child: Child, options: Mapping[str, Any],
+                 language: Language, alone: bool) -> list[ParamSet]:
+    """A list generator's parameter sets: each element's keys, flat without ``goTemplate``
+    (a ``values`` map's as ``values.key``), its key lines at the element's keys."""
+    elements = options["elements"]
+    if language is not Language.FASTTEMPLATE and not gotemplate.json_like(elements):
+        raise _Unexpanded
+    # a null element is an empty one to Go's JSON decoder; any other non-map fails the set
+    elements = [{} if e is None else e for e in elements]
+    check_elements(document, elements, rel, child.at)
+    made = []
+    for index, element in enumerate(elements):
+        at = (*child.at, "elements", index)
+        lines = {".".join(map(str, path)): line for path, line in _key_paths(document, at)}
+        params = element if language is not Language.FASTTEMPLATE else _flatten(element)
+        made.append(ParamSet(params, lines, at if alone else None))
+    return made
+
+
+def _key_paths(document: Document, at: KeyPath) -> Iterator[tuple[KeyPath, int]]:
+    """The key paths below ``at`` (map keys only) with their lines."""
+    for path, line in document.lines.items():
+        if path[:len(at)] == at and len(path) > len(at) \
+                and all(isinstance(k, str) for k in path[len(at):]):
+            yield path[len(at):], line
+
+
+def _git_child_params(document: Document, rel: str, child: Child, options: Mapping[str, Any],
+                      language: Language, root: Path, here: Here) -> list[ParamSet]:
+    """A git generator's parameter sets, a value a ``path`` parameter fills at the entry
+    that chose its directory or file."""
+    if not isinstance(options.get("repoURL"), str) or not here(options["repoURL"]):
+        raise _Unexpanded
+    try:
+        made = git_params(options, root, language)
+    except _ValueFailed as exc:
+        raise PlatecheckError(
+            f"ApplicationSet git generator values.{exc.key}: {exc.message}; Argo CD fails the "
+            "ApplicationSet and creates none of its Applications", rel,
+            document.line_of((*child.at, "values", exc.key))) from None
+    if made is None:
+        raise _Unexpanded
+    kind = "directories" if options.get("directories") else "files"
+    path_key = f"{options['pathParamPrefix']}.path" if options.get("pathParamPrefix") \
+        else "path"
+    out = []
+    for params, entry in made:
+        chosen = document.lines.get((*child.at, kind, entry, "path"))
+        lines = {} if chosen is None else {
+            key: chosen for key in _dotted(params)
+            if key == path_key or key.startswith((f"{path_key}.", f"{path_key}["))}
+        out.append(ParamSet(params, lines))
+    return out
+
+
+def _dotted(params: Mapping[str, Any], prefix: str = "") -> Iterator[str]:
+    """Each key of ``params`` and of its maps, with dots (``path.basename``)."""
+    for key, value in params.items():
+        yield f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            yield from _dotted(value, f"{prefix}{key}.")

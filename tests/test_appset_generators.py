@@ -1,0 +1,229 @@
+"""ApplicationSets of several top-level generators, or of a matrix of two, each a plain list
+or a git generator of this repository, are expanded as Argo CD's ApplicationSet controller
+expands them (argo-cd applicationset/controllers/template GenerateApplications,
+applicationset/generators/matrix.go): every Application they make is checked, a value one
+list element key fills at that key, one a git path parameter fills at the entry that chose
+its directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import lint, load
+from synthetic import write_files
+
+pytestmark = pytest.mark.usefixtures("helm_bin")
+
+_REMOTE = '[remote "origin"]\n\turl = https://git.example.com/repo.git\n'
+_POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "    - name: c\n      image: nginx:latest\n")
+_CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+_HEAD = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  generators:
+"""
+_TEMPLATE = """\
+  template:
+    metadata:
+      name: '{name}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        targetRevision: HEAD
+        path: '{path}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{namespace}'
+"""
+
+
+def _repo(tmp_path: Path, generators: str, name: str, path: str, namespace: str) -> Path:
+    """A repository of ``clusters/<env>/<app>`` directories and one ApplicationSet
+    ``apps/set.yaml`` of ``generators`` (its line 8 the first)."""
+    return write_files(tmp_path / "repo", {
+        ".git/config": _REMOTE,
+        "apps/set.yaml": _HEAD + generators + _TEMPLATE.format(
+            name=name, path=path, namespace=namespace),
+        "clusters/prod/web/pod.yaml": _POD, "clusters/prod/api/cm.yaml": _CM.format(name="a"),
+        "clusters/stg/web/cm.yaml": _CM.format(name="s")})
+
+
+def _report(root: Path, tmp_path: Path) -> list[tuple[str, str, str | None, str]]:
+    report = lint(root, cache_dir=tmp_path / "cache")
+    return sorted((f.policy, f.location, str(f.target), f.message) for f in [
+        *report.errors, *report.findings] if f.policy not in ("argocd-app-project",))
+
+
+def _apps(root: Path, tmp_path: Path) -> list[tuple[str, str | None, str | None, int]]:
+    model = load(root, cache_dir=tmp_path / "cache")
+    return sorted((a.name, a.sources[0].path if a.sources else None,
+                   a.destination_namespace, a.line) for a in [
+        *model.generated, *(a for a in model.applications if a.kind == "Application")])
+
+
+_GIT = ("    - git:\n        repoURL: https://git.example.com/repo.git\n"
+        "        revision: HEAD\n        directories:\n          - path: {}\n")
+_NS = ("Application {app}: destination namespace '{ns}' does not match environment {env} "
+       "({env_patterns})")
+_PATTERNS = {"prod": "*-prod, *-production, prod-*, production-*, prod, production",
+             "stg": "*-stg, *-staging, stg-*, staging-*, stg, staging"}
+
+
+def _ns(app: str, ns: str, env: str) -> str:
+    return _NS.format(app=app, ns=ns, env=env, env_patterns=_PATTERNS[env])
+
+
+def _checked(root: Path, tmp_path: Path) -> list[tuple[str, str, str, str]]:
+    return [f for f in _report(root, tmp_path) if f[0] in (
+        "argocd-application", "could-not-check", "not-rendered", "image-tag-pinned")]
+
+
+def test_two_git_generators_make_the_applications_of_both(tmp_path: Path) -> None:
+    """Each generator's Applications, concatenated; a value a path parameter fills is at the
+    entry of the generator that chose the directory (lines 12 and 17)."""
+    root = _repo(tmp_path, _GIT.format("clusters/prod/*") + _GIT.format("clusters/stg/*"),
+                 "{{path[1]}}-{{path.basename}}", "{{path}}", "{{path.basename}}")
+    assert _apps(root, tmp_path) == [("prod-api", "clusters/prod/api", "api", 18),
+                                     ("prod-web", "clusters/prod/web", "web", 18),
+                                     ("stg-web", "clusters/stg/web", "web", 18)]
+    assert _checked(root, tmp_path) == [
+        ("argocd-application", "apps/set.yaml:12", "prod/api", _ns("prod-api", "api", "prod")),
+        ("argocd-application", "apps/set.yaml:12", "prod/web", _ns("prod-web", "web", "prod")),
+        ("argocd-application", "apps/set.yaml:17", "stg/web", _ns("stg-web", "web", "stg")),
+        ("image-tag-pinned", "clusters/prod/web/pod.yaml:8", "prod/web",
+         'container "c" in Pod/p uses floating tag "latest"')]
+
+
+def test_a_git_and_a_list_generator_make_the_applications_of_both(tmp_path: Path) -> None:
+    """A list element giving the keys the git generator's parameters have (a key with a dot
+    is one key): its Application is at the element's line, the git ones at the template's."""
+    root = _repo(tmp_path, _GIT.format("clusters/prod/*") + (
+        "    - list:\n        elements:\n          - path: clusters/stg/web\n"
+        "            path[1]: stg\n            path.basename: stg-web\n"),
+        "{{path[1]}}-{{path.basename}}", "{{path}}", "{{path.basename}}")
+    assert _apps(root, tmp_path) == [("prod-api", "clusters/prod/api", "api", 18),
+                                     ("prod-web", "clusters/prod/web", "web", 18),
+                                     ("stg-stg-web", "clusters/stg/web", "stg-web", 15)]
+    assert [f[1:3] for f in _checked(root, tmp_path)] == [
+        ("apps/set.yaml:12", "prod/api"), ("apps/set.yaml:12", "prod/web"),
+        ("clusters/prod/web/pod.yaml:8", "prod/web")]
+
+
+_MATRIX_GIT_LIST = (
+    "    - matrix:\n        generators:\n          - list:\n              elements:\n"
+    "                - env: prod\n                  ns: prod-web\n"
+    "                - env: stg\n                  ns: web\n          - git:\n"
+    "              repoURL: https://git.example.com/repo.git\n              revision: HEAD\n"
+    "              directories:\n                - path: 'clusters/{{env}}/*'\n")
+
+
+def test_a_matrix_s_git_path_is_filled_with_the_list_s_parameters(tmp_path: Path) -> None:
+    """matrix(list, git): the git path ``clusters/{{env}}/*`` of each element finds that
+    environment's directories; each Application is at the template's line, a value one
+    element key fills (``{{ns}}``) at that key (line 15)."""
+    root = _repo(tmp_path, _MATRIX_GIT_LIST, "{{env}}-{{path.basename}}", "{{path}}",
+                 "{{ns}}")
+    assert _apps(root, tmp_path) == [("prod-api", "clusters/prod/api", "prod-web", 21),
+                                     ("prod-web", "clusters/prod/web", "prod-web", 21),
+                                     ("stg-web", "clusters/stg/web", "web", 21)]
+    assert _checked(root, tmp_path) == [
+        ("argocd-application", "apps/set.yaml:15", "stg/web", _ns("stg-web", "web", "stg")),
+        ("image-tag-pinned", "clusters/prod/web/pod.yaml:8", "prod/web",
+         'container "c" in Pod/p uses floating tag "latest"')]
+
+
+def test_a_matrix_of_two_lists_makes_their_product(tmp_path: Path) -> None:
+    """Each environment with each app; a path of two keys is at the template's line."""
+    root = _repo(tmp_path, (
+        "    - matrix:\n        generators:\n          - list:\n              elements:\n"
+        "                - env: prod\n                - env: stg\n          - list:\n"
+        "              elements:\n                - app: web\n                - app: nope\n"),
+        "{{env}}-{{app}}", "clusters/{{env}}/{{app}}", "{{app}}-{{env}}")
+    assert _apps(root, tmp_path) == [
+        (f"{env}-{app}", f"clusters/{env}/{app}", f"{app}-{env}", 18)
+        for env, app in (("prod", "nope"), ("prod", "web"), ("stg", "nope"), ("stg", "web"))]
+    assert [f for f in _checked(root, tmp_path) if f[0] == "could-not-check"] == [
+        ("could-not-check", "apps/set.yaml:26", f"{env}/nope",
+         f"source path 'clusters/{env}/nope' does not exist") for env in ("prod", "stg")]
+
+
+def test_a_fasttemplate_matrix_whose_children_give_a_key_two_values_fails(
+        tmp_path: Path) -> None:
+    """CombineStringMaps: ``env`` of both lists, unequal: the set creates nothing."""
+    root = _repo(tmp_path, (
+        "    - matrix:\n        generators:\n          - list:\n              elements:\n"
+        "                - env: prod\n          - list:\n              elements:\n"
+        "                - env: stg\n"), "web-{{env}}", "clusters/{{env}}/web", "web-{{env}}")
+    assert _apps(root, tmp_path) == []
+    assert [f[:2] + f[3:] for f in _checked(root, tmp_path)] == [
+        ("could-not-check", "apps/set.yaml:8", "ApplicationSet web matrix generator: both "
+         "generators give parameter 'env', as 'prod' and as 'stg'; Argo CD fails the "
+         "ApplicationSet and creates none of its Applications")]
+
+
+def test_a_generator_s_own_template_is_merged_over_the_set_s(tmp_path: Path) -> None:
+    """The second list's template names its Application and path; the fields it leaves
+    empty (destination, project, targetRevision) are the set's."""
+    root = _repo(tmp_path, (
+        "    - list:\n        elements:\n          - env: prod\n"
+        "    - list:\n        elements:\n          - env: stg\n"
+        "        template:\n          metadata:\n            name: 'api-{{env}}'\n"
+        "          spec:\n            project: ''\n            destination: {}\n"
+        "            source:\n              repoURL: https://git.example.com/repo.git\n"
+        "              path: 'clusters/{{env}}/api'\n"),
+        "web-{{env}}", "clusters/{{env}}/web", "web-{{env}}")
+    assert _apps(root, tmp_path) == [("api-stg", "clusters/stg/api", "web-stg", 13),
+                                     ("web-prod", "clusters/prod/web", "web-prod", 10)]
+    assert [f for f in _checked(root, tmp_path) if f[0] == "could-not-check"] == [
+        ("could-not-check", "apps/set.yaml:13", "stg/api",
+         "source path 'clusters/stg/api' does not exist")]
+
+
+def test_one_name_two_generators_make_is_refused(tmp_path: Path) -> None:
+    """``web-prod`` of both lists: Argo CD creates neither, and the set's other one."""
+    root = _repo(tmp_path, (
+        "    - list:\n        elements:\n          - env: prod\n          - env: stg\n"
+        "    - list:\n        elements:\n          - env: prod\n"),
+        "web-{{env}}", "clusters/{{env}}/web", "web-{{env}}")
+    assert _apps(root, tmp_path) == [("web-stg", "clusters/stg/web", "web-stg", 11)]
+    assert [f for f in _checked(root, tmp_path) if f[0] == "could-not-check"] == [
+        ("could-not-check", "apps/set.yaml:17", "None",
+         "ApplicationSet web makes 2 Applications named 'web-prod': Argo CD refuses each of "
+         "them and creates the set's others")]
+
+
+def test_a_matrix_of_a_clusters_generator_stays_not_rendered(tmp_path: Path) -> None:
+    root = _repo(tmp_path, (
+        "    - matrix:\n        generators:\n          - clusters: {}\n"
+        "          - list:\n              elements:\n                - env: prod\n"),
+        "web-{{env}}", "clusters/{{env}}/web", "web-{{env}}")
+    assert _apps(root, tmp_path) == []
+    assert _checked(root, tmp_path) == [
+        ("not-rendered", "apps/set.yaml:19", "default/web",
+         "ApplicationSet web is not rendered: its resources are not checked")]
+
+
+def test_a_go_template_matrix_s_first_child_wins_a_key_both_give(tmp_path: Path) -> None:
+    """goTemplate: mergo's override merge, maps key by key: the prod element's
+    ``path.basename`` replaces the git directory's, whose ``path.path`` stays; both prod
+    Applications are then named prod-x, and refused."""
+    root = _repo(tmp_path, _MATRIX_GIT_LIST.replace(
+        "'clusters/{{env}}/*'", "'clusters/{{.env}}/*'").replace(
+        "                  ns: prod-web\n", "                  ns: prod-web\n"
+        "                  path: {basename: x}\n"),
+        "{{.env}}-{{.path.basename}}", "{{.path.path}}", "{{.ns}}")
+    text = (root / "apps" / "set.yaml").read_text().replace(
+        "spec:\n  generators:", "spec:\n  goTemplate: true\n  generators:")
+    (root / "apps" / "set.yaml").write_text(text)
+    assert _apps(root, tmp_path) == [("stg-web", "clusters/stg/web", "web", 23)]
+    assert [f[:2] + f[3:] for f in _checked(root, tmp_path) if f[0] == "could-not-check"] == [
+        ("could-not-check", "apps/set.yaml:25", "ApplicationSet web makes 2 Applications "
+         "named 'prod-x': Argo CD refuses each of them and creates the set's others")]
