@@ -600,3 +600,32 @@ def test_a_directory_a_git_directories_generator_finds_chooses_its_set(tmp_path:
     changed = lint(repo, changed_since="HEAD", use_cache=False)
     assert sorted(t.id for t in changed.targets) == ["default/apps", "default/new",
                                                      "default/old"]
+
+
+def test_a_change_that_makes_two_applications_deploy_one_object_is_found(
+        tmp_path: Path) -> None:
+    """web's chart now renders the ClusterRole api's renders: the conflict is known only from
+    both renders, so the run chooses api too (it shares the object) and fails as a full lint
+    fails, at the changed file; before, it chose web alone and passed."""
+    from platecheck.engine import lint
+
+    role = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n" \
+           "  name: {name}\nrules: []\n"
+    repo = make_repo(tmp_path / "repo", {
+        **{f"apps/{name}.yaml": application(name, f"charts/{name}", name)
+           for name in ("web", "api")},
+        **{f"charts/{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+           for name in ("web", "api")},
+        "charts/api/templates/role.yaml": role.format(name="shared"),
+        "charts/web/templates/role.yaml": role.format(name="web-only")})
+    (repo / "charts/web/templates/role.yaml").write_text(role.format(name="shared"))
+    full = lint(repo, use_cache=False)
+    changed = lint(repo, changed_since="HEAD", use_cache=False)
+    assert full.exit_code == changed.exit_code == 1
+    shared = [(f.policy, f.location, f.target) for f in full.findings
+              if "is deployed by both" in f.message]
+    assert shared == [("argocd-application", "charts/web/templates/role.yaml:4", "default/web")]
+    assert [(f.policy, f.location, f.target) for f in changed.findings
+            if "is deployed by both" in f.message] == shared
+    assert changed.changed_since is not None
+    assert "default/api (shares ClusterRole/shared with default/web)" in changed.changed_since

@@ -19,12 +19,15 @@ A target is chosen when one of its inputs changed:
   symbolic link that changed (every target).
 
 Every other environment of a chosen app is added as its counterpart, so the
-staging/production consistency check still sees both sides. The engine chooses among every
-target, the Applications rendered ones generate included (``engine._chosen``).
+staging/production consistency check still sees both sides, and each target whose render
+shares an object with a chosen one's (``sharing``), so two Applications deploying one object
+are still found. The engine chooses among every target, the Applications rendered ones
+generate included (``engine._chosen``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -36,10 +39,11 @@ from platecheck.appset_generators import git_children
 from platecheck.appset_git import generator_reads
 from platecheck.chartfile import declared
 from platecheck.errors import PlatecheckError
-from platecheck.model import Finding, RenderTarget
+from platecheck.model import Finding, RenderedTarget, RenderTarget
 from platecheck.realpaths import resolve
 
 COUNTERPART = "counterpart for env-consistency"
+SHARES = "shares"  # a target whose render shares an object with a chosen one's
 _GIT_TIMEOUT = 60  # seconds; a local diff takes milliseconds
 
 
@@ -273,6 +277,36 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
     charts = frozenset(t.chart.rel for t in targets if t.id in ordered and t.chart is not None)
     return Selection(ref=ref, changed=changed, reasons=ordered, total=len(targets),
                      charts=charts)
+
+
+def sharing(selection: Selection, targets: Sequence[RenderTarget],
+            rendered: Sequence[RenderedTarget]) -> Selection:
+    """``selection`` with every Application's target whose render holds an object of a kind
+    and name a chosen Application's render holds too: whether two Applications deploy one
+    object (argocd-application) is known only from both renders, and the change may make, or
+    move, either side of it. The reason names the chosen target."""
+    chosen = [r for r in rendered if r.id in selection.reasons
+              and r.target.application is not None]
+    if not chosen or len(selection.reasons) == selection.total:
+        return selection
+    owner: dict[tuple[str, str], str] = {}
+    for render in chosen:
+        for resource in (*render.resources, *render.superseded):
+            owner.setdefault((resource.kind, resource.name), render.id)
+    reasons = dict(selection.reasons)
+    for render in rendered:
+        if render.id in reasons or render.target.application is None:
+            continue
+        shared = next(((r, owner[(r.kind, r.name)]) for r in (*render.resources,
+                      *render.superseded) if (r.kind, r.name) in owner), None)
+        if shared is not None:
+            reasons[render.id] = f"{SHARES} {shared[0].kind}/{shared[0].name} with {shared[1]}"
+    if len(reasons) == len(selection.reasons):
+        return selection
+    order = {t.id: i for i, t in enumerate(targets)}
+    ordered = dict(sorted(reasons.items(), key=lambda item: order.get(item[0], len(order))))
+    charts = frozenset(t.chart.rel for t in targets if t.id in ordered and t.chart is not None)
+    return dataclasses.replace(selection, reasons=ordered, charts=charts)
 
 
 def _git_generators(target: RenderTarget) -> list[Mapping[str, Any]]:

@@ -485,13 +485,15 @@ def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,
                                                list[HelmLint]]]:
     """``--changed-since``: the targets the changed ``files`` can affect, chosen among all of
     them, the Applications rendered ones generate too (every target is rendered, most from
-    the cache: a parent chart that did not change can generate a child whose chart did), and
-    what is checked of them."""
+    the cache: a parent chart that did not change can generate a child whose chart did), those
+    whose renders share an object with theirs (``changed.sharing``), and what is checked of
+    them."""
     if files is None or ref is None:
         return None, (targets, rendered, lints)
-    selection = changed.select(targets, files, ref=ref, root=root.resolve(),
-                               config_dir=changed.config_dir_in(root, config_dir),
-                               deleted=changed.gone(root, files))
+    selection = changed.sharing(changed.select(
+        targets, files, ref=ref, root=root.resolve(),
+        config_dir=changed.config_dir_in(root, config_dir), deleted=changed.gone(root, files)),
+        targets, rendered)
     kept = [t for t in targets if t.id in selection.ids]
     charts = {(t.chart.rel, t.environment) for t in kept if t.chart is not None}
     return selection, (kept, [r for r in rendered if r.id in selection.ids],
