@@ -182,3 +182,30 @@ def test_a_waiver_of_a_policy_comparing_environments_is_judged_by_a_whole_run(
     assert waiver_rows(run(repo, helm_bin, cache, environments=["stg"])) == []
     [(policy, _, line, _)] = waiver_rows(run(repo, helm_bin, cache))
     assert (policy, line) == ("waiver-stale", 2)
+
+
+def test_a_waiver_of_two_applications_deploying_one_object_is_not_stale_in_a_partial_run(
+        tmp_path: Path) -> None:
+    """web and api both deploy ClusterRole/shared; the finding is web's, and a waiver takes
+    it. A run of web's Application file alone does not render api, so it cannot know the
+    finding: the waiver is in use, not stale (deleting it would fail the next full run)."""
+    from synthetic import application, repository
+
+    role = ("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n"
+            "  name: shared\nrules: []\n")
+    repo = repository(tmp_path, {
+        **{f"apps/{name}.yaml": application(name, f"charts/{name}", name)
+           for name in ("api", "web")},
+        **{f"charts/{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+           for name in ("api", "web")},
+        **{f"charts/{name}/templates/role.yaml": role for name in ("api", "web")},
+        WAIVERS: "waivers:\n  - policy: argocd-application\n    target: default/web\n"
+                 "    reason: api hands the role over next sprint\n"
+                 "    expires: 2999-01-01\n"})
+    full = lint(repo, use_cache=False)
+    assert [(f.policy, f.target, f.waived) for f in full.findings if f.waived] == [
+        ("argocd-application", "default/web", "api hands the role over next sprint")]
+    assert waiver_rows(full) == []
+    partial = lint(repo / "apps/web.yaml", use_cache=False)
+    assert [t.id for t in partial.targets] == ["default/web"]
+    assert waiver_rows(partial) == []

@@ -14,7 +14,12 @@ from platecheck import schemas
 from platecheck.config import Config
 from platecheck.errors import PartlyChecked, PlatecheckError
 from platecheck.model import Finding, Level, RenderTarget, RepoModel
-from platecheck.policies import env_consistency, waiver_expired, waiver_stale
+from platecheck.policies import (
+    argocd_application,
+    env_consistency,
+    waiver_expired,
+    waiver_stale,
+)
 from platecheck.policies.argocd_application import last_copies
 from platecheck.problems import Problems
 from platecheck.waivers import apply_waivers
@@ -101,9 +106,11 @@ def waived_findings(findings: list[Finding], config: Config, model: RepoModel
     today = datetime.date.today()
     # checked: the targets rendered (one that failed, or whose source is not rendered, holds
     # findings no one knows, so a waiver that may be about it is not stale)
-    # env-consistency's finding about one environment's target depends on another's render
+    # env-consistency's finding about one environment's target depends on another's render,
+    # argocd-application's that two Applications deploy one object on the other's
     waived = apply_waivers(findings, config.waivers, today, [r.id for r in model.rendered],
-                           lambda: model.repository_targets, (env_consistency.ID,))
+                           lambda: model.repository_targets,
+                           (env_consistency.ID, argocd_application.ID))
     result = list(waived.findings)
     # stamped here, as run_policies stamps the rest
     for module, produced in ((waiver_expired, waiver_expired.check(waived.expired, today)),
