@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 
 import platecheck
-from platecheck.model import Level, PolicyInfo
+from platecheck.model import Finding, Level, PolicyInfo
 from platecheck.policies import configuration, registry
 from platecheck.report import sarif
 from report_samples import (
@@ -104,7 +104,7 @@ def test_result_points_at_the_values_file_line() -> None:
     assert run["columnKind"] == "unicodeCodePoints"
     assert "originalUriBaseIds" not in run  # no absolute path of the checkout
     (result,) = run["results"]
-    fingerprint = result.pop("partialFingerprints")["platecheckFinding/v1"]
+    fingerprint = result.pop("partialFingerprints")["platecheckFinding/v2"]
     assert len(fingerprint) == 64
     assert result == {
         "ruleId": "image-tag-pinned",
@@ -232,3 +232,19 @@ def test_a_policy_configured_off_is_a_rule_configuration_override(
         "descriptor": {"id": "pull-policy", "index": 1}, "configuration": {"enabled": False}}]
     [invocation] = run_of(sarif.render(report()))["invocations"]
     assert "ruleConfigurationOverrides" not in invocation
+
+
+def test_findings_of_one_message_in_two_files_or_twice_in_one_have_their_own_fingerprints(
+        ) -> None:
+    """Repository-wide findings name no target or resource, and their message may not name
+    the file: the file, then the order in it, tells them apart; the line does not (a finding
+    keeps its identity when lines move)."""
+    duplicate = Finding(policy="yaml-hygiene", message="duplicate key 'foo'",
+                        file="charts/web/values-prod.yaml", line=4, level=Level.WARNING)
+    others = (replace(duplicate, file="charts/web/values-stg.yaml"),
+              replace(duplicate, line=9))
+    prints = [r["partialFingerprints"]["platecheckFinding/v2"]
+              for r in run_of(sarif.render(report((duplicate, *others))))["results"]]
+    assert len(set(prints)) == 3
+    moved = run_of(sarif.render(report((replace(duplicate, line=5),))))["results"]
+    assert moved[0]["partialFingerprints"]["platecheckFinding/v2"] in prints

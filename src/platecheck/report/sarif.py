@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -67,13 +69,26 @@ def _location(finding: Finding) -> dict[str, Any] | None:
     return location or None
 
 
-def _fingerprint(finding: Finding) -> str:
-    # Stable across runs even when the line moves: what was found, not where.
-    key = "\0".join([finding.policy, finding.target or "", finding.resource or "", finding.message])
-    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()
+FINGERPRINT = "platecheckFinding/v2"
 
 
-def _result(finding: Finding, index: int, *, could_not_check: bool = False) -> dict[str, Any]:
+def _fingerprints(findings: Sequence[Finding]) -> list[str]:
+    """Each finding's identity, stable across runs when lines move: what was found and in
+    which file, not at which line; the findings one key would name alike (one message of a
+    repository-wide policy twice in a file) told apart by their order in it."""
+    seen: Counter[str] = Counter()
+    prints = []
+    for finding in findings:
+        key = "\0".join([finding.policy, finding.target or "", finding.resource or "",
+                         finding.message, finding.file or ""])
+        seen[key] += 1
+        prints.append(hashlib.sha256(f"{key}\0{seen[key]}".encode("utf-8", "surrogatepass"))
+                      .hexdigest())
+    return prints
+
+
+def _result(finding: Finding, index: int, fingerprint: str, *, could_not_check: bool = False
+            ) -> dict[str, Any]:
     level = Level.ERROR if could_not_check else level_of(finding)
     result: dict[str, Any] = {
         "ruleId": finding.policy,
@@ -84,7 +99,7 @@ def _result(finding: Finding, index: int, *, could_not_check: bool = False) -> d
     location = _location(finding)
     if location is not None:
         result["locations"] = [location]
-    result["partialFingerprints"] = {"platecheckFinding/v1": _fingerprint(finding)}
+    result["partialFingerprints"] = {FINGERPRINT: fingerprint}
     properties = {
         "environment": finding.environment,
         "target": finding.target,
@@ -141,8 +156,11 @@ def document(report: Report) -> dict[str, Any]:
     index = {rule.id: i for i, rule in enumerate(rules)}
     errors = sorted(shown(report.errors), key=finding_order)
     findings = sorted(shown(report.findings), key=finding_order)
-    results = [_result(e, index[e.policy], could_not_check=True) for e in errors]
-    results += [_result(f, index[f.policy]) for f in findings]
+    prints = _fingerprints([*errors, *findings])
+    results = [_result(e, index[e.policy], p, could_not_check=True)
+               for e, p in zip(errors, prints[:len(errors)], strict=True)]
+    results += [_result(f, index[f.policy], p)
+                for f, p in zip(findings, prints[len(errors):], strict=True)]
     run: dict[str, Any] = {
         "tool": {
             "driver": {
