@@ -105,6 +105,11 @@ ENTRY = "waivers:\n  - policy: pull-policy\n    reason: ok\n    expires: 2025-01
      f"{REL}:4: waiver 1: expires must be a date written YYYY-MM-DD, found '01/02/2025'"),
     ("waivers:\n  - policy: pull-policy\n    reason: ok\n    expires: '2025-02-30'\n",
      f"{REL}:4: waiver 1: expires must be a date written YYYY-MM-DD, found '2025-02-30'"),
+    # a value YAML reads as no text is shown as YAML writes it, not as Python does
+    ("waivers:\n  - policy: pull-policy\n    reason: ok\n    expires:\n",
+     f"{REL}:4: waiver 1: expires must be a date written YYYY-MM-DD, found null"),
+    ("waivers:\n  - policy: pull-policy\n    reason: ok\n    expires: [2030-01-01]\n",
+     f'{REL}:4: waiver 1: expires must be a date written YYYY-MM-DD, found ["2030-01-01"]'),
     (ENTRY + "    target: ''\n", f"{REL}:5: waiver 1: target must be a non-empty glob"),
     (ENTRY + "    resource: Deployment/web[nginx]\n    container: nginx\n",
      f"{REL}:5: waiver 1: resource 'Deployment/web[nginx]' names the container 'nginx'; give "

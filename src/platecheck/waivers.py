@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import json
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
@@ -148,8 +149,9 @@ def _entry(entry: Any, rel: str, index: int, lines: Mapping[tuple[str | int, ...
                    "reason")
     expires = _date(entry["expires"])
     if expires is None:
-        raise fail(f"expires must be a date written YYYY-MM-DD, found {entry['expires']!r}",
-                   "expires")
+        written = entry["expires"]
+        shown = repr(written) if isinstance(written, str) else json.dumps(written, default=str)
+        raise fail(f"expires must be a date written YYYY-MM-DD, found {shown}", "expires")
     selectors: dict[str, str | None] = {}
     for key in SELECTOR_KEYS:
         value = entry.get(key)
