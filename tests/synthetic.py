@@ -51,6 +51,14 @@ def application(name: str, path: str, namespace: str, *, source_extra: str = "",
             f"    namespace: {namespace}\n")
 
 
+# the .git/config of a checkout whose origin is the repoURL ``application`` writes
+ORIGIN = '[remote "origin"]\n\turl = https://git.example.com/repo.git\n'
+# a Pod of a floating tag (image-tag-pinned's finding at its image line, 7) and a ConfigMap
+POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+       "    - name: c\n      image: nginx:latest\n")
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
+
+
 # A CustomResourceDefinition of example.com/v1 Cache; ``%`` fills its ``spec`` schema (YAML lines
 # indented under ``spec:``).
 CACHE_CRD = """apiVersion: apiextensions.k8s.io/v1

@@ -12,14 +12,10 @@ from pathlib import Path
 import pytest
 
 from platecheck.engine import lint, load
-from synthetic import write_files
+from synthetic import CM, ORIGIN, POD, write_files
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
 
-_REMOTE = '[remote "origin"]\n\turl = https://git.example.com/repo.git\n'
-_POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
-        "    - name: c\n      image: nginx:latest\n")
-_CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
 _HEAD = """\
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet
@@ -49,11 +45,11 @@ def _repo(tmp_path: Path, generators: str, name: str, path: str, namespace: str)
     """A repository of ``clusters/<env>/<app>`` directories and one ApplicationSet
     ``apps/set.yaml`` of ``generators`` (its line 8 the first)."""
     return write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE,
+        ".git/config": ORIGIN,
         "apps/set.yaml": _HEAD + generators + _TEMPLATE.format(
             name=name, path=path, namespace=namespace),
-        "clusters/prod/web/pod.yaml": _POD, "clusters/prod/api/cm.yaml": _CM.format(name="a"),
-        "clusters/stg/web/cm.yaml": _CM.format(name="s")})
+        "clusters/prod/web/pod.yaml": POD, "clusters/prod/api/cm.yaml": CM.format(name="a"),
+        "clusters/stg/web/cm.yaml": CM.format(name="s")})
 
 
 def _report(root: Path, tmp_path: Path) -> list[tuple[str, str, str | None, str]]:

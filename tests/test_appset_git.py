@@ -12,14 +12,10 @@ import pytest
 
 from platecheck.engine import lint, load
 from platecheck.report.common import count
-from synthetic import write_files
+from synthetic import CM, ORIGIN, POD, write_files
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
 
-_REMOTE = '[remote "origin"]\n\turl = https://git.example.com/repo.git\n'
-_POD = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
-        "    - name: c\n      image: nginx:latest\n")
-_CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
 
 _DIRECTORIES = """\
 apiVersion: argoproj.io/v1alpha1
@@ -53,10 +49,10 @@ spec:
 
 def _directories_repo(tmp_path: Path, repo: str = "https://git.example.com/repo.git") -> Path:
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE, "apps/clusters.yaml": _DIRECTORIES.format(repo=repo),
-        "clusters/prod/web/pod.yaml": _POD, "clusters/prod/api/cm.yaml": _CM.format(name="a"),
-        "clusters/stg/web/cm.yaml": _CM.format(name="s"),
-        "clusters/.hidden/x/cm.yaml": _CM.format(name="h")})
+        ".git/config": ORIGIN, "apps/clusters.yaml": _DIRECTORIES.format(repo=repo),
+        "clusters/prod/web/pod.yaml": POD, "clusters/prod/api/cm.yaml": CM.format(name="a"),
+        "clusters/stg/web/cm.yaml": CM.format(name="s"),
+        "clusters/.hidden/x/cm.yaml": CM.format(name="h")})
     os.symlink("web", root / "clusters" / "prod" / "link")
     return root
 
@@ -150,7 +146,7 @@ def test_a_git_files_set_makes_an_application_of_each_object(tmp_path: Path) -> 
     ``pathParamPrefix``, and ``values`` templated with them. A parameter no file sets stays
     as written."""
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE, "apps/web.yaml": _FILES, "web/cm.yaml": _CM.format(name="web"),
+        ".git/config": ORIGIN, "apps/web.yaml": _FILES, "web/cm.yaml": CM.format(name="web"),
         "envs/Prod_EU/config.yaml": "cluster:\n  name: a\n  ns: prod\nreplicas: 1000000\n",
         "envs/stg/config.yaml": "cluster: {name: b, ns: stg}\nreplicas: 2\n",
         "envs/old/config.yaml": "cluster: {name: o, ns: old}\n",
@@ -206,8 +202,8 @@ def test_a_go_template_git_files_set_makes_an_application_of_each_object(
     ``filenameNormalized`` too) under ``pathParamPrefix``, and ``values`` executed over each
     and added as the ``values`` map."""
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE, "apps/web.yaml": _go(_FILES),
-        "web/cm.yaml": _CM.format(name="web"),
+        ".git/config": ORIGIN, "apps/web.yaml": _go(_FILES),
+        "web/cm.yaml": CM.format(name="web"),
         "envs/Prod_EU/config.yaml": "cluster:\n  name: a\n  ns: prod\nreplicas: 1000000\n",
         "envs/stg/config.yaml": "cluster: {name: b, ns: stg}\nreplicas: 2\n",
         "envs/old/config.yaml": "cluster: {name: o, ns: old}\n",
@@ -242,7 +238,7 @@ def test_a_go_template_git_set_s_values_execute_as_go_executes_them(
     text = _go(_FILES).replace(old, new).replace(
         "  goTemplate: true\n", "  goTemplate: true\n  goTemplateOptions: [missingkey=error]\n")
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE, "apps/web.yaml": text, "web/cm.yaml": _CM.format(name="web"),
+        ".git/config": ORIGIN, "apps/web.yaml": text, "web/cm.yaml": CM.format(name="web"),
         "envs/stg/config.yaml": "cluster: {name: b, ns: stg}\n"})
     report = lint(root, cache_dir=tmp_path / "cache")
     assert [(e.location, e.message) for e in report.errors] == (
@@ -261,10 +257,10 @@ def test_applications_of_one_name_are_refused_and_the_others_made(tmp_path: Path
         "'{{path[1]}}-{{path.basename}}'", "'{{path.basename}}'").replace(
         "namespace: '{{path[1]}}'", "namespace: prod")
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE, "apps/clusters.yaml": text,
-        "clusters/prod/web/cm.yaml": _CM.format(name="a"),
-        "clusters/prod2/web/cm.yaml": _CM.format(name="b"),
-        "clusters/prod/api/cm.yaml": _CM.format(name="c")})
+        ".git/config": ORIGIN, "apps/clusters.yaml": text,
+        "clusters/prod/web/cm.yaml": CM.format(name="a"),
+        "clusters/prod2/web/cm.yaml": CM.format(name="b"),
+        "clusters/prod/api/cm.yaml": CM.format(name="c")})
     report = lint(root, cache_dir=tmp_path / "cache")
     assert [(e.location, e.message) for e in report.errors] == [
         ("apps/clusters.yaml:17", "ApplicationSet clusters makes 2 Applications named 'web': "
@@ -275,7 +271,7 @@ def test_applications_of_one_name_are_refused_and_the_others_made(tmp_path: Path
 
 def test_a_git_file_that_does_not_parse_makes_nothing(tmp_path: Path) -> None:
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE, "apps/web.yaml": _FILES, "web/cm.yaml": _CM.format(name="w"),
+        ".git/config": ORIGIN, "apps/web.yaml": _FILES, "web/cm.yaml": CM.format(name="w"),
         "envs/stg/config.yaml": "cluster: [a\n", "envs/list.json": "[]"})
     report = lint(root, cache_dir=tmp_path / "cache")
     assert [(e.file, e.message.split(";")[0]) for e in report.errors] == [
@@ -290,7 +286,7 @@ def test_a_json_slash_escape_is_refused_as_go_s_yaml_refuses_it(tmp_path: Path) 
     and go-yaml v2 knows no such escape ("found unknown escape character", as helm says of a
     values file): Argo CD's generator fails on the file and the set makes nothing."""
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE, "apps/web.yaml": _FILES, "web/cm.yaml": _CM.format(name="w"),
+        ".git/config": ORIGIN, "apps/web.yaml": _FILES, "web/cm.yaml": CM.format(name="w"),
         "envs/list.json": '[{"cluster": {"name": "c",\n  "ns": "https:\\/\\/x"}}]'})
     report = lint(root, cache_dir=tmp_path / "cache")
     assert [(e.location, e.message.split(";")[0]) for e in report.errors] == [
@@ -311,7 +307,7 @@ def test_a_git_file_s_first_document_alone_is_read(tmp_path: Path, text: str) ->
     """sigs.k8s.io/yaml's ``Unmarshal`` reads a file's first document and nothing after it:
     Argo CD makes the Application of that document (helm 3 reads a values file so)."""
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE, "apps/web.yaml": _FILES, "web/cm.yaml": _CM.format(name="w"),
+        ".git/config": ORIGIN, "apps/web.yaml": _FILES, "web/cm.yaml": CM.format(name="w"),
         "envs/config.yaml": text, "envs/list.json": "[]"})
     model = load(root, cache_dir=tmp_path / "cache")
     assert model.errors == ()
@@ -343,8 +339,8 @@ def test_a_git_set_a_chart_renders_is_expanded(tmp_path: Path) -> None:
         "path: '{{`{{path}}`}}'", "path: charts/svc\n        helm:\n          valuesObject:\n"
         "            name: '{{`{{path.basename}}`}}'")
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE,
-        "root.yaml": _CM.format(name="x").replace("v1\nkind: ConfigMap", "argoproj.io/v1alpha1"
+        ".git/config": ORIGIN,
+        "root.yaml": CM.format(name="x").replace("v1\nkind: ConfigMap", "argoproj.io/v1alpha1"
                                                   "\nkind: Application").replace(
             "  name: x\n", "  name: root\n  namespace: argocd\nspec:\n  project: default\n"
             "  source:\n    repoURL: https://git.example.com/repo.git\n    path: root\n"
@@ -371,7 +367,7 @@ def test_a_git_set_that_finds_nothing_stays_not_rendered(tmp_path: Path) -> None
     Kustomize overlay patches in): Argo CD would make nothing of this file as written, but
     what its overlays make is not known; the set is reported as not rendered, as before."""
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE, "web/cm.yaml": _CM.format(name="w"),
+        ".git/config": ORIGIN, "web/cm.yaml": CM.format(name="w"),
         "apps/web.yaml": _FILES.replace("          - path: envs/*config.yaml\n"
                                         "          - path: envs/list.json\n",
                                         "          - path: <PATH>\n")})
@@ -498,10 +494,10 @@ def test_an_expanded_set_is_no_app_of_env_consistency(tmp_path: Path) -> None:
     """A git set ``apps-prod`` deploys nothing itself: web-prod it makes is paired with the
     Application web-stg, and the set is not an app ``apps`` deployed to prod alone."""
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE, "argocd/web-stg.yaml": _app("web-stg", "apps/web", "web-stg"),
+        ".git/config": ORIGIN, "argocd/web-stg.yaml": _app("web-stg", "apps/web", "web-stg"),
         "argocd/apps-prod.yaml": _set("apps-prod", "apps/*", "{{path.basename}}-prod",
                                       "{{path.basename}}-prod"),
-        "apps/web/cm.yaml": _CM.format(name="web")})
+        "apps/web/cm.yaml": CM.format(name="web")})
     report = lint(root, cache_dir=tmp_path / "cache")
     assert report.errors == ()
     assert [f.message for f in report.findings if f.policy == "env-consistency"] == []
@@ -514,9 +510,9 @@ def test_an_expanded_set_needs_no_environment(tmp_path: Path, required: bool) ->
     it is in no environment env-consistency pairs with prod, without it no unclassified
     Application."""
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE, "argocd/apps.yaml": _set(
+        ".git/config": ORIGIN, "argocd/apps.yaml": _set(
             "apps", "prod/*", "{{path.basename}}-{{path[0]}}", "{{path[0]}}"),
-        "prod/web/cm.yaml": _CM.format(name="web"),
+        "prod/web/cm.yaml": CM.format(name="web"),
         **({"policies/platecheck.yaml": "requireEnvironment: true\n"} if required else {})})
     report = lint(root, cache_dir=tmp_path / "cache")
     assert report.errors == ()
@@ -529,11 +525,11 @@ def test_a_git_set_of_app_of_apps_makes_app_of_apps(tmp_path: Path) -> None:
     Applications web-stg and web-prod: each is their app-of-apps, as a list set's would be
     (no namespace rule, no target of its own), and they are the targets."""
     root = write_files(tmp_path / "repo", {
-        ".git/config": _REMOTE, "bootstrap/envs.yaml": _set(
+        ".git/config": ORIGIN, "bootstrap/envs.yaml": _set(
             "envs", "envs/*", "apps-{{path.basename}}", "argocd"),
         **{f"envs/{env}/web.yaml": _app(f"web-{env}", "charts/web", f"web-{env}")
            for env in ("stg", "prod")},
-        "charts/web/cm.yaml": _CM.format(name="web")})
+        "charts/web/cm.yaml": CM.format(name="web")})
     model = load(root, cache_dir=tmp_path / "cache")
     assert model.errors == ()
     assert sorted(t.id for t in model.targets if t.rendered_here) == ["prod/web", "stg/web"]
