@@ -3258,7 +3258,7 @@ def test_an_app_of_apps_whose_directory_holds_an_application_set_holds_something
     appset = (
         "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\n"
         "spec:\n  goTemplate: true\n  generators:\n    - list:\n        elements:\n"
-        "          - name: web\n  template:\n    metadata:\n      name: '{{ lower .name }}'\n"
+        "          - name: web\n  template:\n    metadata:\n      name: '{{ kebabcase .name }}'\n"
         "    spec:\n      project: default\n      source:\n"
         "        repoURL: https://git.example.com/repo.git\n        path: 'charts/{{.name}}'\n"
         "      destination:\n        server: https://kubernetes.default.svc\n"
@@ -3766,7 +3766,7 @@ def test_application_sets_of_two_environments_are_one_app_to_env_consistency(
             "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
             f"  name: web-{env}\nspec:\n  goTemplate: true\n  generators:\n    - list:\n"
             "        elements:\n          - cluster: one\n  template:\n    metadata:\n"
-            f"      name: web-{env}\n      annotations: {{c: '{{{{ upper .cluster }}}}'}}\n"
+            f"      name: web-{env}\n      annotations: {{c: '{{{{ kebabcase .cluster }}}}'}}\n"
             "    spec:\n      project: default\n      source:\n"
             "        repoURL: https://git.example.com/repo.git\n        path: web\n"
             "      destination:\n        server: https://kubernetes.default.svc\n"
@@ -5297,16 +5297,17 @@ def test_a_go_template_that_fails_to_execute_generates_nothing(
 
 
 @pytest.mark.parametrize(("options", "note"), [
-    ("", "{{ .env | upper }}"), ("", "{{ upper .env }}"), ("", "{{ $.env }}"),
-    ("", "{{ index . \"env\" }}"), ("", "{{-.env}}"), ("", "{{/* c */}}"),
-    ("", "{{ if .env }}x{{ end }}"), ("", "{{ .env }"),
+    ("", "{{ .env | kebabcase }}"), ("", "{{ sha256sum .env }}"), ("", "{{ printf \"%x\" .num }}"),
+    ("", "{{ upper \"\u00e9\" }}"), ("", "{{-.env}}"), ("", "{{ /* c */ }}"),
+    ("", "{{ define \"x\" }}{{ end }}"), ("", "{{ .env }"),
     ("\n  goTemplateOptions: [missingkey=zero]", "{{.env}}"),
-], ids=["pipe", "function", "variable", "index", "no-trim-marker", "comment", "if",
-        "unterminated", "missingkey-zero"])
+], ids=["pipe", "function", "verb", "beyond-ascii", "no-trim-marker", "comment-after-space",
+        "define", "unterminated", "missingkey-zero"])
 def test_a_go_template_of_other_actions_stays_not_rendered(
         tmp_path: Path, options: str, note: str) -> None:
-    """An action that is no field chain, or options other than ``missingkey=error``: the set
-    is not expanded, its not-rendered finding says what it makes is not checked."""
+    """A function, verb or value platecheck does not execute exactly as Go does (at parse or
+    at execution), or options other than ``missingkey=error``: the set is not expanded, its
+    not-rendered finding says what it makes is not checked."""
     repo = _go_set(tmp_path, {"note": note}, options)
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [(f.location, f.policy) for f in report.findings] == [

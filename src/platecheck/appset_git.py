@@ -1,5 +1,5 @@
 """ApplicationSets whose only generator is a ``git`` generator of this repository, without
-``goTemplate`` or with a Go template of field chains (``appset.template_language``): the
+``goTemplate`` or with a Go template platecheck reads (``appset.template_language``): the
 parameter sets Argo CD's git generator makes of the working tree (argo-cd
 ``applicationset/generators/git.go``), each filling the template as a list element does
 (``appset``).
@@ -43,6 +43,7 @@ from platecheck.appset import (
     _fill,
     _one_tag,
     generated_name,
+    go_readable,
     refuse_duplicates,
     single_generator,
     template_language,
@@ -71,7 +72,7 @@ class _ValueFailed(Exception):
 
 def git_generator(data: Mapping[str, Any]) -> Mapping[str, Any] | None:
     """The options of the ApplicationSet's one ``git`` generator platecheck expands (of
-    ``directories`` or of ``files``, not both; no Go template but one of field chains,
+    ``directories`` or of ``files``, not both; no Go template but one ``gotemplate`` reads,
     ``appset.template_language``; no ``templatePatch``); None for any other set."""
     git = single_generator(data, "git")
     spec = data.get("spec")
@@ -154,10 +155,13 @@ def _go_params(git: Mapping[str, Any], root: Path, missing_key_error: bool
     if not gotemplate.json_like([params for params, _ in made]):
         return None  # (what JSON does not hold: an infinite number, a key of no string)
     values: Mapping[str, str] = git.get("values") or {}
-    for params, _ in made:
-        if values:  # (each executed over the parameters alone: appendTemplatedValues)
-            params["values"] = StringMap({k: _go_value(k, v, params, missing_key_error)
-                                          for k, v in values.items()})
+    try:
+        for params, _ in made:
+            if values:  # (each executed over the parameters alone: appendTemplatedValues)
+                params["values"] = StringMap({k: _go_value(k, v, params, missing_key_error)
+                                              for k, v in values.items()})
+    except _Inexact:
+        return None
     return made
 
 
@@ -168,10 +172,17 @@ def _go_path(directory: str) -> dict[str, Any]:
 
 
 def _go_value(key: str, text: str, params: Mapping[str, Any], missing_key_error: bool) -> str:
+    """The value ``text`` executed over ``params`` (``git_generator`` parsed it); one not
+    executed exactly leaves the set unexpanded (``_Inexact``)."""
+    parsed = gotemplate.parse(text)
+    if parsed is None:
+        raise _Inexact
     try:
-        return gotemplate.execute(gotemplate.parse(text) or [text], params, missing_key_error)
+        return gotemplate.execute(parsed, params, missing_key_error)
     except gotemplate.ExecError as exc:
         raise _ValueFailed(key, f"executing {text!r} at {exc.message}") from None
+    except gotemplate.Unsupported:
+        raise _Inexact from None
 
 
 def generator_reads(git: Mapping[str, Any], file: str) -> bool:
@@ -368,8 +379,8 @@ def expand_git(document: Document, rel: str, root: Path, here: Callable[[str], b
             f"ApplicationSet git generator values.{exc.key}: {exc.message}; Argo CD fails the "
             "ApplicationSet and creates none of its Applications", rel,
             document.line_of(("spec", "generators", 0, "git", "values", exc.key))) from None
-    if not made:  # (none: a placeholder path an overlay replaces, say; Argo CD makes none)
-        return None
+    if not made or not go_readable(document.data["spec"], [p for p, _ in made], language):
+        return None  # (none: a placeholder path an overlay replaces, say; Argo CD makes none)
     template_lines = {path[2:]: line for path, line in document.lines.items()
                       if path[:2] == ("spec", "template") and len(path) > 2}
     template = document.data["spec"]["template"]
