@@ -229,7 +229,7 @@ def test_a_go_template_git_files_set_makes_an_application_of_each_object(
      ("apps/web.yaml:20", "ApplicationSet git generator values.namespace: executing "
       "'{{ .cluster.nope }}' at <.cluster.nope>: map has no entry for key \"nope\"; Argo CD "
       "fails the ApplicationSet and creates none of its Applications")),
-    ("{{ .cluster.ns}}-web", "{{ .cluster.ns | upper }}", None),
+    ("{{ .cluster.ns}}-web", "{{ .cluster.ns | kebabcase }}", None),
 ], ids=["missingkey-error", "function"])
 def test_a_go_template_git_set_s_values_execute_as_go_executes_them(
         tmp_path: Path, old: str, new: str, expected: tuple[str, str] | None) -> None:

@@ -125,8 +125,8 @@ spec:
         namespace: argocd
 """
 CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
-# a Go template of a function: platecheck expands no such set
-UNEXPANDED = SET.replace("name: 'apps-{{.env}}'", "name: 'apps-{{ lower .env }}'")
+# a Go template of a function platecheck does not implement: it expands no such set
+UNEXPANDED = SET.replace("name: 'apps-{{.env}}'", "name: 'apps-{{ kebabcase .env }}'")
 
 
 def test_applications_a_set_not_expanded_deploys_are_reached(tmp_path: Path) -> None:

@@ -3258,7 +3258,7 @@ def test_an_app_of_apps_whose_directory_holds_an_application_set_holds_something
     appset = (
         "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\n"
         "spec:\n  goTemplate: true\n  generators:\n    - list:\n        elements:\n"
-        "          - name: web\n  template:\n    metadata:\n      name: '{{ lower .name }}'\n"
+        "          - name: web\n  template:\n    metadata:\n      name: '{{ kebabcase .name }}'\n"
         "    spec:\n      project: default\n      source:\n"
         "        repoURL: https://git.example.com/repo.git\n        path: 'charts/{{.name}}'\n"
         "      destination:\n        server: https://kubernetes.default.svc\n"
@@ -3766,7 +3766,7 @@ def test_application_sets_of_two_environments_are_one_app_to_env_consistency(
             "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
             f"  name: web-{env}\nspec:\n  goTemplate: true\n  generators:\n    - list:\n"
             "        elements:\n          - cluster: one\n  template:\n    metadata:\n"
-            f"      name: web-{env}\n      annotations: {{c: '{{{{ upper .cluster }}}}'}}\n"
+            f"      name: web-{env}\n      annotations: {{c: '{{{{ kebabcase .cluster }}}}'}}\n"
             "    spec:\n      project: default\n      source:\n"
             "        repoURL: https://git.example.com/repo.git\n        path: web\n"
             "      destination:\n        server: https://kubernetes.default.svc\n"
@@ -5264,6 +5264,41 @@ def test_a_go_template_list_set_is_expanded_as_text_template_executes_it(
          'container "web" in Pod/web uses floating tag "latest"')]
 
 
+def test_a_go_template_of_functions_is_expanded_as_text_template_executes_it(
+        tmp_path: Path) -> None:
+    """Pipes, ``index``, ``if eq``, ``default``, ``printf``: each string executed as
+    text/template executes it (the annotations below are its output, over the same element),
+    the Application rendered and checked, the image tag ``{{ .tag | lower }}`` fills at the
+    element's line."""
+    repo = _go_set(tmp_path, {
+        "pipe": "{{ .env | upper }}", "index": "{{ index .tags 1 }}",
+        "if": '{{ if eq .env "prod" }}live{{ else }}test{{ end }}',
+        "default": '{{ default "x" .foo }}', "printf": '{{ printf "%s-%s" .env .tag }}'})
+    repo.joinpath("apps/set.yaml").write_text(repo.joinpath("apps/set.yaml").read_text().replace(
+        "{{ .tag }}", "{{ .tag | lower }}").replace("{{.tag}}", "{{ .tag | lower }}"))
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    [app] = [t.application for t in report.targets if t.application is not None]
+    assert app.annotations == {"pipe": "PROD", "index": "b", "if": "live", "default": "x",
+                               "printf": "prod-latest"}
+    assert [(f.location, f.policy, f.message) for f in report.findings] == [
+        ("apps/set.yaml:12", "image-tag-pinned",
+         'container "web" in Pod/web uses floating tag "latest"')]
+
+
+def test_a_go_template_whose_index_is_out_of_range_generates_nothing(tmp_path: Path) -> None:
+    """``index .tags 5`` of a list of two: Go's execution fails (text/template's error), Argo
+    CD fails the ApplicationSet and creates none of its Applications."""
+    repo = _go_set(tmp_path, {"note": "{{ index .tags 5 }}"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.policy, e.message) for e in report.errors] == [
+        ("apps/set.yaml:24", "could-not-check",
+         "ApplicationSet template spec.template.metadata.annotations.note: executing "
+         "'{{ index .tags 5 }}' at <index .tags 5>: error calling index: index out of range: 5"
+         "; Argo CD fails the ApplicationSet and creates none of its Applications")]
+    assert [t.id for t in report.targets if t.application is not None] == []
+
+
 def test_a_go_template_missing_key_fills_no_value(tmp_path: Path) -> None:
     """Without ``missingkey=error`` a key the element lacks prints ``<no value>``: the
     Application's source path names a directory that does not exist."""
@@ -5297,16 +5332,17 @@ def test_a_go_template_that_fails_to_execute_generates_nothing(
 
 
 @pytest.mark.parametrize(("options", "note"), [
-    ("", "{{ .env | upper }}"), ("", "{{ upper .env }}"), ("", "{{ $.env }}"),
-    ("", "{{ index . \"env\" }}"), ("", "{{-.env}}"), ("", "{{/* c */}}"),
-    ("", "{{ if .env }}x{{ end }}"), ("", "{{ .env }"),
+    ("", "{{ .env | kebabcase }}"), ("", "{{ sha256sum .env }}"), ("", "{{ printf \"%x\" .num }}"),
+    ("", "{{ upper \"\u00e9\" }}"), ("", "{{-.env}}"), ("", "{{ /* c */ }}"),
+    ("", "{{ define \"x\" }}{{ end }}"), ("", "{{ .env }"),
     ("\n  goTemplateOptions: [missingkey=zero]", "{{.env}}"),
-], ids=["pipe", "function", "variable", "index", "no-trim-marker", "comment", "if",
-        "unterminated", "missingkey-zero"])
+], ids=["pipe", "function", "verb", "beyond-ascii", "no-trim-marker", "comment-after-space",
+        "define", "unterminated", "missingkey-zero"])
 def test_a_go_template_of_other_actions_stays_not_rendered(
         tmp_path: Path, options: str, note: str) -> None:
-    """An action that is no field chain, or options other than ``missingkey=error``: the set
-    is not expanded, its not-rendered finding says what it makes is not checked."""
+    """A function, verb or value platecheck does not execute exactly as Go does (at parse or
+    at execution), or options other than ``missingkey=error``: the set is not expanded, its
+    not-rendered finding says what it makes is not checked."""
     repo = _go_set(tmp_path, {"note": note}, options)
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [(f.location, f.policy) for f in report.findings] == [

@@ -13,13 +13,14 @@ Git generators of this repository are read by ``appset_git``; several generators
 matrix of two, are combined by ``appset_generators``, with this module's template filling.
 
 With ``goTemplate: true`` (``goTemplateOptions`` none or ``missingkey=error``) a set whose
-every template action, in every string of its template (keys too), is a field chain
-(``{{ .a.b }}``, trim markers allowed) is expanded too: each string executed as Go's
-text/template executes it (``gotemplate``) over the element as written (its numbers float64):
-a missing key prints ``<no value>``, or with ``missingkey=error`` fails the set, as a field of
-a string or of null does; a value prints as fmt's ``%v`` prints it. A Go template of any
-other action, ``elementsYaml``, template patches and every other generator are left to Argo
-CD: the ApplicationSet is reported as not expanded.
+every string of its template (keys too) ``gotemplate`` reads is expanded too: each string
+executed as Go's text/template executes it, with the sprig and Argo CD functions platecheck
+implements, over the element as written (its numbers float64): a missing key prints
+``<no value>``, or with ``missingkey=error`` fails the set, as a field of a string or of null,
+an index out of range or a function given a value of the wrong type do; a value prints as
+fmt's ``%v`` prints it. A Go template of a function, verb or value platecheck does not execute
+exactly (``gotemplate.Unsupported``), ``elementsYaml``, template patches and every other
+generator are left to Argo CD: the ApplicationSet is reported as not expanded.
 Any ApplicationSet whose template holds a string where its CRD types the field otherwise
 (``prune: '{{.prune}}'``) is refused by the API server and creates nothing (``crd_typed``).
 """
@@ -75,8 +76,8 @@ class Language(enum.Enum):
 def template_language(spec: Mapping[str, Any], more: Iterable[str] = ()) -> Language | None:
     """The language of the ApplicationSet ``spec``'s template; None for a Go template
     platecheck does not read: ``goTemplateOptions`` other than none or ``missingkey=error``,
-    or a string of the template (a key too) or of ``more`` holding an action that is no field
-    chain (``gotemplate``)."""
+    or a string of the template (a key too) or of ``more`` that ``gotemplate`` does not
+    parse."""
     if not spec.get("goTemplate"):
         return Language.FASTTEMPLATE
     options = spec.get("goTemplateOptions") or []
@@ -216,6 +217,25 @@ def _git_directories(value: Any, excluded: bool = False) -> Iterator[tuple[str, 
     elif isinstance(value, list):
         for item in value:
             yield from _git_directories(item, excluded)
+
+
+def go_readable(template: Any, params: Iterable[Mapping[str, Any]], language: Language
+                ) -> bool:
+    """Whether platecheck executes every string of ``template`` over each of ``params`` as Go
+    does (``gotemplate.Unsupported``: a value or verb it does not format exactly makes the set
+    not expanded). An execution error is Argo CD's, found when the set is expanded."""
+    if language is Language.FASTTEMPLATE:
+        return True
+    texts = [t for t in set(_strings(template)) if "{{" in t]
+    for each in params:
+        for text in texts:
+            try:
+                go_fill(text, each, language is Language.GO_MISSINGKEY_ERROR)
+            except _GoFailed:
+                continue
+            except gotemplate.Unsupported:
+                return False
+    return True
 
 
 def _lines_apart(document: Document, at: KeyPath, count: int) -> bool:
@@ -418,8 +438,8 @@ def _keys(text: str, language: Language) -> set[str]:
     """The keys the tags of ``text`` name (a Go field chain's: ``a.b`` of ``{{ .a.b }}``)."""
     if language is Language.FASTTEMPLATE:
         return set(_TAG.findall(text))
-    return {part.key for part in gotemplate.parse(text) or ()
-            if isinstance(part, gotemplate.Field)}
+    parsed = gotemplate.parse(text)
+    return gotemplate.fields(parsed) if parsed is not None else set()
 
 
 def _one_tag(value: Any, path: tuple[Any, ...], language: Language = Language.FASTTEMPLATE
@@ -462,9 +482,9 @@ def _filler(params: Mapping[str, Any], language: Language) -> _Fill:
 
 def go_fill(text: str, params: Mapping[str, Any], missing_key_error: bool,
             path: tuple[Any, ...] = ()) -> str:
-    """``text`` executed as Go's text/template over ``params`` (its actions field chains:
-    ``template_language``); a failure is ``_GoFailed``. Parameters of no key leave the
-    template as written (``RenderTemplateParams``)."""
+    """``text`` executed as Go's text/template over ``params`` (``template_language`` parsed
+    it); a failure is ``_GoFailed``, what is not executed exactly ``gotemplate.Unsupported``.
+    Parameters of no key leave the template as written (``RenderTemplateParams``)."""
     parts = gotemplate.parse(text)
     if not params or parts is None:
         return text

@@ -43,6 +43,7 @@ from platecheck.appset import (
     check_elements,
     expand_params,
     generated_name,
+    go_readable,
     refuse_duplicates,
     template_language,
     unnamed,
@@ -250,14 +251,20 @@ def expand_set(document: Document, rel: str, root: Path | None = None,
     language = template_language(document.data["spec"]) or Language.FASTTEMPLATE
     made: list[tuple[Document, ParamSet, Generator]] = []
     try:
-        for generator in found:
-            for params in _generator_params(document, rel, generator, language, root, here):
-                line = document.lines.get(params.element, generator.line) \
-                    if params.element else generator.line
-                made.append((expand_params(document, params.params, rel, generator.template,
-                                           generator.lines, language, params.key_lines,
-                                           line), params, generator))
-    except _Unexpanded:
+        sets = [(generator, params) for generator in found
+                for params in _generator_params(document, rel, generator, language, root, here)]
+        # (a string not executed exactly, for any parameter set, leaves the set unexpanded
+        # whatever another fails of)
+        if not all(go_readable(g.template, [p.params for o, p in sets if o is g], language)
+                   for g in found):
+            return None
+        for generator, params in sets:
+            line = document.lines.get(params.element, generator.line) \
+                if params.element else generator.line
+            made.append((expand_params(document, params.params, rel, generator.template,
+                                       generator.lines, language, params.key_lines, line),
+                         params, generator))
+    except (_Unexpanded, gotemplate.Unsupported):
         return None
     if not made and uses_git(found):
         return None

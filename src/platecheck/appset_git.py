@@ -1,5 +1,5 @@
 """An ApplicationSet's ``git`` generators of this repository (``appset_generators``), without
-``goTemplate`` or with a Go template of field chains (``appset.template_language``): the
+``goTemplate`` or with a Go template platecheck reads (``appset.template_language``): the
 parameter sets Argo CD's git generator makes of the working tree (argo-cd
 ``applicationset/generators/git.go``), each filling the template as a list element does
 (``appset``).
@@ -138,10 +138,13 @@ def _go_params(git: Mapping[str, Any], root: Path, missing_key_error: bool
     if not gotemplate.json_like([params for params, _ in made]):
         return None  # (what JSON does not hold: an infinite number, a key of no string)
     values: Mapping[str, str] = git.get("values") or {}
-    for params, _ in made:
-        if values:  # (each executed over the parameters alone: appendTemplatedValues)
-            params["values"] = StringMap({k: _go_value(k, v, params, missing_key_error)
-                                          for k, v in values.items()})
+    try:
+        for params, _ in made:
+            if values:  # (each executed over the parameters alone: appendTemplatedValues)
+                params["values"] = StringMap({k: _go_value(k, v, params, missing_key_error)
+                                              for k, v in values.items()})
+    except _Inexact:
+        return None
     return made
 
 
@@ -152,10 +155,17 @@ def _go_path(directory: str) -> dict[str, Any]:
 
 
 def _go_value(key: str, text: str, params: Mapping[str, Any], missing_key_error: bool) -> str:
+    """The value ``text`` executed over ``params`` (``git_generator`` parsed it); one not
+    executed exactly leaves the set unexpanded (``_Inexact``)."""
+    parsed = gotemplate.parse(text)
+    if parsed is None:
+        raise _Inexact
     try:
-        return gotemplate.execute(gotemplate.parse(text) or [text], params, missing_key_error)
+        return gotemplate.execute(parsed, params, missing_key_error)
     except gotemplate.ExecError as exc:
         raise _ValueFailed(key, f"executing {text!r} at {exc.message}") from None
+    except gotemplate.Unsupported:
+        raise _Inexact from None
 
 
 def generator_reads(git: Mapping[str, Any], file: str) -> bool:

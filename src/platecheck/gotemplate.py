@@ -1,162 +1,113 @@
 """Go's ``text/template`` as Argo CD's ApplicationSet controller executes each string of a
-``goTemplate: true`` set (argo-cd ``applicationset/utils`` ``Render.Replace``), for the
-templates whose every action is a field chain: ``{{ .a.b }}``, with trim markers (``{{- ``,
-`` -}}``) that drop the whitespace beside the action. Any other action (a function, a pipe,
-a variable, ``if``, a comment, a literal) is not read: ``parse`` says None.
+``goTemplate: true`` set (argo-cd ``applicationset/utils`` ``Render.Replace``): the syntax
+``goparse`` reads, executed as text/template's ``exec.go`` and ``funcs.go`` execute it, with its
+builtins (``and``, ``or``, ``not``, ``len``, ``index``, ``slice``, ``eq``, ``ne``, ``lt``,
+``le``, ``gt``, ``ge``, ``print``, ``printf``, ``println``) and the sprig and Argo CD functions
+of ``gofuncs``. ``parse`` says None for a template Go refuses or that holds what is not read (a
+function not implemented, ``define``); ``execute`` raises ``ExecError`` as Go's execution fails
+(Go's message, at the node it names), and ``Unsupported`` for a value or verb platecheck does
+not execute exactly (a ``%x``, ``lower`` of a text beyond ASCII): the template is then not read
+either.
 
-Each chain is evaluated over the parameters (JSON values: maps, lists, strings, numbers as
-float64, booleans, null) as ``text/template`` evaluates it: a missing map key is no value
-(printed ``<no value>``), or with ``missingkey=error`` an execution error; so is a field of
-a value that is no map, or of null. A value is printed as ``fmt``'s ``%v`` prints it; null
-as ``<no value>``.
+The parameters are JSON values (maps, lists, strings, numbers as float64, booleans, null): a
+missing map key is no value (printed ``<no value>``), or with ``missingkey=error`` an execution
+error; so is a field of a value that is no map, or of null. A value is printed as ``fmt``'s
+``%v`` prints it.
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-# an action of one field chain; a trim marker is a dash with ASCII whitespace on its inner side
-# (text/template lex.go hasLeftTrimMarker, hasRightTrimMarker); "{{-.a}}" is no trim marker
-_SPACE = " \t\r\n"
-_CHAIN = re.compile(r"\{\{(-[ \t\r\n])?[ \t\r\n]*((?:\.[A-Za-z_][A-Za-z0-9_]*)+)"
-                    r"[ \t\r\n]*?([ \t\r\n]-)?\}\}")
+from platecheck import goparse as p
+from platecheck.gofmt import (
+    MISSING,
+    ExecError,
+    StringList,
+    StringMap,
+    Unsupported,
+    go_g,
+    go_print,
+    go_v,
+    json_like,
+    type_name,
+)
+from platecheck.gofuncs import SPRIG, CallError, GoFunc
+from platecheck.gotemplate_builtins import BUILTINS, truth
+from platecheck.gotemplate_exec import State
+
+__all__ = ["ExecError", "StringMap", "Template", "Unsupported", "execute", "fields", "go_g",
+           "go_v", "json_like", "parse"]
+
+FUNCTIONS: dict[str, GoFunc] = {**BUILTINS, **SPRIG}
 
 
 @dataclass(frozen=True)
-class Field:
-    """A field chain action: ``{{ .a.b }}`` is ``("a", "b")``."""
+class Template:
+    """A parsed template: its nodes (``goparse``)."""
 
-    names: tuple[str, ...]
-
-    @property
-    def key(self) -> str:
-        return ".".join(self.names)
+    nodes: tuple[Any, ...]
 
 
-class ExecError(Exception):
-    """A template execution error (``map has no entry for key``, a field of no map)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def parse(text: str) -> list[str | Field] | None:
-    """The literal texts and field chains of ``text`` (trim markers applied); None when an
-    action is any other than a field chain, or a ``{{`` opens no action."""
-    parts: list[str | Field] = []
-    position, trim = 0, False
-    while (start := text.find("{{", position)) >= 0:
-        match = _CHAIN.match(text, start)
-        if match is None:
-            return None
-        literal = text[position:start]
-        literal = literal.lstrip(_SPACE) if trim else literal
-        parts.extend((literal.rstrip(_SPACE) if match.group(1) else literal,
-                      Field(tuple(match.group(2)[1:].split(".")))))
-        position, trim = match.end(), match.group(3) is not None
-    tail = text[position:]
-    parts.append(tail.lstrip(_SPACE) if trim else tail)
-    return [part for part in parts if part != ""]
+def parse(text: str) -> Template | None:
+    """The template ``text`` parsed; None when Go refuses it or it holds what is not read."""
+    try:
+        return Template(p.parse_tree(text, FUNCTIONS))
+    except (p.ParseError, RecursionError):
+        return None
 
 
-_MISSING = object()  # an invalid reflect.Value: a missing key's
+def fields(template: Template) -> set[str]:
+    """The keys of the field chains on the parameters that ``template`` names (``a.b`` of
+    ``.a.b`` or ``$.a.b``, where dot is the parameters: not inside ``with`` or ``range``)."""
+    return set(_fields(template.nodes))
 
 
-def execute(parts: list[str | Field], data: Mapping[str, Any], missing_key_error: bool
-            ) -> str:
-    """``parts`` executed over ``data``; an ``ExecError`` as Go's execution fails."""
-    out = []
-    for part in parts:
-        if isinstance(part, str):
-            out.append(part)
-            continue
-        value: Any = data
-        strings = False  # whether ``value`` came from a map of strings (its static type)
-        for name in part.names:
-            value, strings = (_field(value, name, part, missing_key_error, strings),
-                              isinstance(value, StringMap))
-        out.append("<no value>" if value is _MISSING or value is None else go_v(value))
-    return "".join(out)
+def _fields(nodes: Any) -> Iterator[str]:
+    for node in nodes:
+        if isinstance(node, p.Field):
+            yield node.key
+        elif isinstance(node, p.Variable) and node.names[0] == "$" and len(node.names) > 1:
+            yield ".".join(node.names[1:])
+        elif isinstance(node, p.Chain):
+            yield from _fields([node.node])
+        elif isinstance(node, p.Action):
+            yield from _fields([node.pipe])
+        elif isinstance(node, p.Pipe):
+            yield from _fields(node.cmds)
+        elif isinstance(node, p.Command):
+            yield from _fields(node.args)
+        elif isinstance(node, p.Control):
+            yield from _fields([node.pipe])
+            if node.kind == "if":
+                yield from _fields(node.body)
+                yield from _fields(node.orelse or ())
 
 
-class StringMap(dict[str, str]):
-    """A ``map[string]string`` (a git generator's ``values``): its values' static type is
-    ``string``, where a JSON map's are ``interface {}``, which Go's errors name."""
-
-
-def _field(receiver: Any, name: str, chain: Field, missing_key_error: bool,
-           strings: bool = False) -> Any:
-    """text/template exec.go ``evalField`` of a JSON value (``strings``: it came from a
-    ``StringMap``, so Go names its type ``string``, else ``interface {}``)."""
-    if receiver is _MISSING:
-        if missing_key_error:  # (not reached: the missing key failed first)
-            raise ExecError(f"<.{chain.key}>: nil data; no entry for key {name!r}")
-        return _MISSING
-    if receiver is None:
-        raise ExecError(f"<.{chain.key}>: nil pointer evaluating interface {{}}.{name}")
-    if isinstance(receiver, Mapping):
-        if name in receiver:
-            return receiver[name]
-        if missing_key_error:
-            raise ExecError(f'<.{chain.key}>: map has no entry for key "{name}"')
-        return _MISSING
-    kind = "string" if strings else "interface {}"
-    raise ExecError(f"<.{chain.key}>: can't evaluate field {name} in type {kind}")
-
-
-def go_v(value: Any) -> str:
-    """A JSON value (its numbers float64) as Go's ``fmt.Sprintf("%v")`` writes it: a map as
-    ``map[k:v]`` in the order of its keys, a list as ``[a b]``, null ``<nil>``."""
-    if value is None:
-        return "<nil>"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
+def _go_json(value: Any) -> Any:
+    """Parameters as Go's JSON decoder holds them: every number a float64."""
+    if isinstance(value, StringMap):
         return value
-    if isinstance(value, (int, float)):
-        return go_g(float(value))
     if isinstance(value, Mapping):
-        return "map[" + " ".join(f"{k}:{go_v(value[k])}" for k in sorted(value)) + "]"
-    return "[" + " ".join(go_v(item) for item in value) + "]"
-
-
-def go_g(number: float) -> str:
-    """strconv's shortest ``%g`` (``%v`` of a float64): the exponent form below 1e-4 and from
-    1e6 up (``1e+06``)."""
-    if number == 0:
-        return "-0" if math.copysign(1, number) < 0 else "0"
-    digits, exponent = _shortest(number)
-    if exponent < -4 or exponent >= 6:
-        mantissa = digits[0] + ("." + digits[1:] if len(digits) > 1 else "")
-        return f"{'-' if number < 0 else ''}{mantissa}e{'-' if exponent < 0 else '+'}" \
-               f"{abs(exponent):02d}"
-    text = f"{abs(number):.{max(len(digits) - exponent - 1, 0)}f}"
-    return ("-" if number < 0 else "") + text
-
-
-def _shortest(number: float) -> tuple[str, int]:
-    """The shortest digits that read back as ``number`` and its decimal exponent."""
-    mantissa, _, exponent = f"{abs(number):.17e}".partition("e")
-    for precision in range(17):
-        candidate = f"{abs(number):.{precision}e}"
-        if float(candidate) == abs(number):
-            mantissa, _, exponent = candidate.partition("e")
-            break
-    return mantissa.replace(".", "").rstrip("0") or "0", int(exponent)
-
-
-def json_like(value: Any) -> bool:
-    """Whether ``value`` is what Go's JSON decoder makes: maps of string keys, lists,
-    strings, finite numbers, booleans, null."""
-    if isinstance(value, Mapping):
-        return all(isinstance(k, str) and json_like(v) for k, v in value.items())
+        return {k: _go_json(v) for k, v in value.items()}
     if isinstance(value, list):
-        return all(json_like(item) for item in value)
-    if isinstance(value, float):
-        return math.isfinite(value)
-    return value is None or isinstance(value, (str, bool, int))
+        return [_go_json(item) for item in value]
+    if isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    return value
+
+
+def execute(template: Template, data: Mapping[str, Any], missing_key_error: bool) -> str:
+    """``template`` executed over ``data``; ``ExecError`` as Go's execution fails,
+    ``Unsupported`` where platecheck cannot tell what Go prints."""
+    state = State(missing_key_error, _go_json(data), FUNCTIONS)
+    try:
+        state.walk(state.vars[0][1], False, template.nodes)
+    except RecursionError:
+        raise Unsupported("a template nested too deep") from None
+    return "".join(state.out)
+
+
+__all__ += ["StringList", "go_print", "type_name", "truth", "MISSING", "CallError"]

@@ -6,8 +6,8 @@ What:
     ``oci://`` URL, whose ``path`` is a directory inside the artifact, not this repository), a
     config management plugin (``plugin:``), or an ApplicationSet other than a single plain
     ``list`` generator or a single ``git`` generator of this repository, without
-    ``goTemplate`` or with a Go template whose every action is a field chain (``{{ .a.b }}``;
-    ``goTemplateOptions`` none or ``missingkey=error``): such a one is expanded into its
+    ``goTemplate`` or with a Go template platecheck executes exactly (text/template with the
+    sprig functions docs/sources.md lists; ``goTemplateOptions`` none or ``missingkey=error``): such a one is expanded into its
     Applications, each checked. One finding per target, at the line of the source in the
     Application file.
 
@@ -139,10 +139,10 @@ def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
         return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
                 "expands only plain list generators (each element starting a line of its "
                 "own) and git generators of this repository (directories or files), one or "
-                "several, or a matrix of two, with no goTemplate or a Go template of field "
-                "chains alone "
-                "({{ .a.b }}): waive this finding with a reason, or list its repoURL in "
-                "ignoreRepoURLs; what it generates stays unchecked either way.")
+                "several, or a matrix of two, with no goTemplate or a Go template of the "
+                "functions docs/sources.md lists: waive this finding with a reason, or list "
+                "its repoURL in ignoreRepoURLs; what it generates stays unchecked either "
+                "way.")
     if target.foreign_value_file:
         return ("Argo CD reads this value file from the checkout of that repository, which "
                 "platecheck does not fetch: check the chart with it there, list that "

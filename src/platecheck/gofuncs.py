@@ -1,0 +1,379 @@
+"""The functions of Argo CD's Go templates that platecheck executes (argo-cd
+``applicationset/utils/utils.go``: sprig's ``GenericFuncMap`` and Argo CD's own), each as its Go
+code does (Masterminds/sprig v3 ``defaults.go``, ``dict.go``, ``strings.go``, ``list.go``,
+``regex.go``, ``functions.go``; Argo CD ``template_functions.go``), with its Go parameter
+types, which text/template checks its arguments against (``gotemplate``).
+
+What Go does otherwise than Python for a value is ``Unsupported`` (the template is not read):
+case mapping, trimming and slicing of a text beyond ASCII, a regular expression that Python's
+``re`` may read otherwise than Go's RE2 (``_python_regex``). A Go panic or error of a function
+is ``CallError``, Go's message.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from platecheck.gofmt import (
+    MISSING,
+    StringList,
+    StringMap,
+    Unsupported,
+    go_g,
+    go_print,
+    go_quote,
+    type_name,
+)
+
+
+class CallError(Exception):
+    """A function's error or panic, as Go reports it (``error calling NAME: message``)."""
+
+
+@dataclass(frozen=True)
+class GoFunc:
+    """A function and its Go parameter types (``string``, ``int``, ``bool``, ``map`` for
+    ``map[string]interface {}``, ``any`` for ``interface {}``, ``value`` for a builtin's
+    ``reflect.Value``), the last one's repeated when ``variadic``."""
+
+    params: tuple[str, ...]
+    call: Callable[..., Any]
+    variadic: bool = False
+
+
+def _ascii(*texts: str) -> None:
+    if not all(text.isascii() for text in texts):
+        raise Unsupported("a text beyond ASCII")
+
+
+def _asserted(value: Any, kind: type, name: str) -> Any:
+    """Go's type assertion ``value.(T)`` of an ``interface {}``: its panic when it fails."""
+    if isinstance(value, kind) and not isinstance(value, (StringMap, bool)) or (
+            kind is bool and isinstance(value, bool)):
+        return value
+    held = "nil" if value is None else type_name(value)
+    raise CallError(f"interface conversion: interface {{}} is {held}, not {name}")
+
+
+def empty(value: Any) -> bool:
+    """sprig ``empty``: no value, nil, a zero number, false, an empty text, list or map."""
+    if value is None or value is MISSING:
+        return True
+    if isinstance(value, (str, list, dict)):
+        return len(value) == 0
+    if isinstance(value, bool):
+        return not value
+    return bool(value == 0)
+
+
+def strval(value: Any) -> str:
+    """sprig ``strval`` (``toString``): a text as it is, anything else as ``%v``."""
+    return value if isinstance(value, str) else go_print(value)
+
+
+def _strslice(value: Any) -> list[str]:
+    if isinstance(value, StringList):
+        return list(value)
+    if isinstance(value, list):
+        return [strval(item) for item in value if item is not None]
+    return [] if value is None else [strval(value)]
+
+
+def _dig(*args: Any) -> Any:
+    if len(args) < 3:
+        raise CallError("dig needs at least three arguments")
+    current = _asserted(args[-1], dict, "map[string]interface {}")
+    keys = [_asserted(key, str, "string") for key in args[:-2]]
+    for index, key in enumerate(keys):
+        if key not in current:
+            return args[-2]
+        if index == len(keys) - 1:
+            return current[key]
+        current = _asserted(current[key], dict, "map[string]interface {}")
+    raise AssertionError
+
+
+def _dict(*args: Any) -> dict[str, Any]:
+    made: dict[str, Any] = {}
+    for index in range(0, len(args), 2):
+        made[strval(args[index])] = args[index + 1] if index + 1 < len(args) else ""
+    return made
+
+
+def _trunc(count: int, text: str) -> str:
+    _ascii(text)
+    if count < 0 and len(text) + count > 0:
+        return text[len(text) + count:]
+    if count >= 0 and len(text) > count:
+        return text[:count]
+    return text
+
+
+def _split(separator: str, text: str) -> list[str]:
+    """Go's ``strings.Split`` (an empty separator: each character)."""
+    return list(text) if separator == "" else text.split(separator)
+
+
+def _indent(spaces: int, text: str) -> str:
+    pad = " " * spaces
+    return pad + text.replace("\n", "\n" + pad)
+
+
+_GO_SPACE = "\t\n\v\f\r \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007" \
+            "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+
+
+def _case(convert: Callable[[str], str]) -> Callable[[str], str]:
+    def mapped(text: str) -> str:
+        _ascii(text)
+        return convert(text)
+    return mapped
+
+
+def _atoi(text: str) -> int:
+    return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) and \
+        -(2 ** 63) <= int(text) < 2 ** 63 else 0
+
+
+def go_clean(path: str) -> str:
+    """Go's ``path.Clean``."""
+    if path == "":
+        return "."
+    rooted = path.startswith("/")
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            elif not rooted:
+                parts.append("..")
+            continue
+        parts.append(part)
+    cleaned = ("/" if rooted else "") + "/".join(parts)
+    return cleaned or ("/" if rooted else ".")
+
+
+def _base(path: str) -> str:
+    if path == "":
+        return "."
+    path = path.rstrip("/")
+    return "/" if path == "" else path[path.rfind("/") + 1:]
+
+
+def _dir(path: str) -> str:
+    return go_clean(path[:path.rfind("/") + 1])
+
+
+def sanitize_name(name: str) -> str:
+    """Argo CD's ``SanitizeName`` (``normalize``)."""
+    _ascii(name)
+    return re.sub(r"[^-a-z0-9.]", "-", name.lower())[:253].strip("-.")
+
+
+def _python_regex(pattern: str) -> re.Pattern[str]:
+    """Go's RE2 ``pattern`` as Python's ``re`` reads it the same way (ASCII classes, ``$`` the
+    end of the text); ``Unsupported`` for syntax either reads otherwise or Python refuses."""
+    if re.search(r"\(\?(?!:)|\\[0-9pPQEzCXG]|\[:|\{,|\[\[|&&|--|~~|\|\|", pattern) or \
+            not pattern.isascii():
+        raise Unsupported(f"the regular expression {pattern!r}")
+    translated, in_class, escaped = [], False, False
+    for index, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "[" and not in_class:
+            in_class = True
+        elif char == "]" and in_class and pattern[index - 1] not in "[^":
+            in_class = False
+        elif char == "$" and not in_class:
+            translated.append(r"\Z")
+            continue
+        translated.append(char)
+    try:
+        return re.compile("".join(translated), re.ASCII)
+    except re.error:
+        raise Unsupported(f"the regular expression {pattern!r}") from None
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return _python_regex(pattern)
+
+
+def _expand(template: str, match: re.Match[str]) -> str:
+    """Go's ``Regexp.Expand`` of ``$1``, ``${1}``, ``$name``, ``$$``."""
+    out, position = [], 0
+    while (dollar := template.find("$", position)) >= 0:
+        out.append(template[position:dollar])
+        name = re.match(r"\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+)", template[dollar + 1:])
+        if template.startswith("$$", dollar):
+            out.append("$")
+            position = dollar + 2
+            continue
+        if name is None:
+            out.append("$")
+            position = dollar + 1
+            continue
+        group = name.group(1) or name.group(2)
+        position = dollar + 1 + name.end()
+        if group.isdigit():
+            number = int(group)
+            out.append(match.group(number) or "" if number <= (match.re.groups) else "")
+        else:
+            out.append((match.group(group) or "") if group in match.re.groupindex else "")
+    out.append(template[position:])
+    return "".join(out)
+
+
+def _regex_replace_all(pattern: str, text: str, replacement: str) -> str:
+    """Go's ``ReplaceAllString``: an empty match right after a match is not replaced."""
+    regex, out = _compiled(pattern), []
+    search, last = 0, 0
+    while search <= len(text) and (match := regex.search(text, search)) is not None:
+        start, end = match.span()
+        out.append(text[last:start])
+        if end > last or start == 0:
+            out.append(_expand(replacement, match))
+        last = end
+        search = search + 1 if search + 1 > end else end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def to_json(value: Any) -> str:
+    """Go's ``json.Marshal`` of a value (keys sorted, ``<``, ``>``, ``&`` escaped)."""
+    if value is None or value is MISSING:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return _json_float(value)
+    if isinstance(value, str):
+        return _json_string(value)
+    if isinstance(value, Mapping):
+        return "{" + ",".join(f"{_json_string(k)}:{to_json(value[k])}" for k in sorted(value)) \
+            + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(to_json(item) for item in value) + "]"
+    raise Unsupported(f"toJson of {value!r}")
+
+
+def _json_float(number: float) -> str:
+    if number != number or number in (float("inf"), float("-inf")):
+        raise Unsupported("toJson of an infinite number")  # (Go's Marshal fails: "")
+    magnitude = abs(number)
+    if magnitude != 0 and (magnitude < 1e-6 or magnitude >= 1e21):
+        text = go_g(number)
+        return re.sub(r"e-0([0-9])$", r"e-\1", text)
+    return _json_fixed(number)
+
+
+def _json_fixed(number: float) -> str:
+    """strconv ``FormatFloat(number, 'f', -1, 64)``."""
+    text = go_g(number)
+    if "e" not in text:
+        return text
+    digits, exponent = text.split("e")
+    sign = "-" if digits.startswith("-") else ""
+    digits = digits.lstrip("-").replace(".", "")
+    point = int(exponent) + 1
+    if point <= 0:
+        return f"{sign}0.{'0' * -point}{digits}"
+    if point >= len(digits):
+        return sign + digits + "0" * (point - len(digits))
+    return f"{sign}{digits[:point]}.{digits[point:]}"
+
+
+def _json_string(text: str) -> str:
+    named = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+    out = []
+    for char in text:
+        if char in named:
+            out.append(named[char])
+        elif char < " " or char in "<>&\u2028\u2029":
+            out.append(f"\\u{ord(char):04x}")
+        elif "\ud800" <= char <= "\udfff":
+            raise Unsupported("toJson of a lone surrogate")
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _quote(*values: Any) -> str:
+    return " ".join(go_quote(strval(v)) for v in values if v is not None)
+
+
+def _squote(*values: Any) -> str:
+    return " ".join(f"'{go_print(v)}'" for v in values if v is not None)
+
+
+def _default(fallback: Any, *given: Any) -> Any:
+    return fallback if not given or empty(given[0]) else given[0]
+
+
+def _coalesce(*values: Any) -> Any:
+    return next((value for value in values if not empty(value)), None)
+
+
+def _trim(text: str) -> str:
+    return text.strip(_GO_SPACE)
+
+
+def _has_key(mapping: Mapping[str, Any], key: str) -> bool:
+    return key in mapping
+
+
+SPRIG: dict[str, GoFunc] = {
+    "default": GoFunc(("any", "any"), _default, variadic=True),
+    "empty": GoFunc(("any",), empty),
+    "coalesce": GoFunc(("any",), _coalesce, variadic=True),
+    "ternary": GoFunc(("any", "any", "bool"), lambda t, f, v: t if v else f),
+    "toJson": GoFunc(("any",), to_json),
+    "hasKey": GoFunc(("map", "string"), _has_key),
+    "dict": GoFunc(("any",), _dict, variadic=True),
+    "dig": GoFunc(("any",), _dig, variadic=True),
+    "list": GoFunc(("any",), lambda *v: list(v), variadic=True),
+    "tuple": GoFunc(("any",), lambda *v: list(v), variadic=True),
+    "quote": GoFunc(("any",), _quote, variadic=True),
+    "squote": GoFunc(("any",), _squote, variadic=True),
+    "toString": GoFunc(("any",), strval),
+    "trunc": GoFunc(("int", "string"), _trunc),
+    "join": GoFunc(("string", "any"), lambda sep, v: sep.join(_strslice(v))),
+    "split": GoFunc(("string", "string"), lambda sep, text: StringMap(
+        {f"_{i}": part for i, part in enumerate(_split(sep, text))})),
+    "splitList": GoFunc(("string", "string"), lambda sep, text: StringList(_split(sep, text))),
+    "toStrings": GoFunc(("any",), lambda v: StringList(_strslice(v))),
+    "indent": GoFunc(("int", "string"), _indent),
+    "nindent": GoFunc(("int", "string"), lambda n, text: "\n" + _indent(n, text)),
+    "replace": GoFunc(("string", "string", "string"), lambda old, new, text:
+                      text.replace(old, new)),
+    "trimSuffix": GoFunc(("string", "string"), lambda a, b: b[:-len(a)]
+                         if a and b.endswith(a) else b),
+    "trimPrefix": GoFunc(("string", "string"), lambda a, b: b[len(a):]
+                         if b.startswith(a) else b),
+    "trim": GoFunc(("string",), _trim),
+    "upper": GoFunc(("string",), _case(str.upper)),
+    "lower": GoFunc(("string",), _case(str.lower)),
+    "contains": GoFunc(("string", "string"), lambda sub, text: sub in text),
+    "hasPrefix": GoFunc(("string", "string"), lambda sub, text: text.startswith(sub)),
+    "hasSuffix": GoFunc(("string", "string"), lambda sub, text: text.endswith(sub)),
+    "b64enc": GoFunc(("string",), lambda text: base64.b64encode(
+        text.encode("utf-8", "surrogatepass")).decode("ascii")),
+    "base": GoFunc(("string",), _base),
+    "dir": GoFunc(("string",), _dir),
+    "regexReplaceAll": GoFunc(("string", "string", "string"), _regex_replace_all),
+    "regexMatch": GoFunc(("string", "string"), lambda pattern, text:
+                         _compiled(pattern).search(text) is not None),
+    "atoi": GoFunc(("string",), _atoi),
+    "normalize": GoFunc(("string",), sanitize_name),
+}
