@@ -466,7 +466,7 @@ def test_an_application_set_a_subchart_archive_writes_is_at_its_dependency(
                   "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
                   "  name: web\nspec:\n  goTemplate: true\n  generators:\n"
                   "    - list: {elements: [{env: prod}]}\n  template:\n"
-                  "    metadata: {name: 'web-{{`{{ lower .env }}`}}'}\n    spec:\n"
+                  "    metadata: {name: 'web-{{`{{ kebabcase .env }}`}}'}\n    spec:\n"
                   "      project: default\n      source:\n"
                   "        repoURL: https://git.example.com/repo.git\n        path: web\n"
                   "      destination: {server: 'https://kubernetes.default.svc', "

@@ -404,21 +404,26 @@ def _list_params(document: Document, rel: str, child: Child, options: Mapping[st
     # a null element is an empty one to Go's JSON decoder; any other non-map fails the set
     elements = [{} if e is None else e for e in elements]
     check_elements(document, elements, rel, child.at)
+    key_lines = _element_key_lines(document, (*child.at, "elements"))
     made = []
     for index, element in enumerate(elements):
-        at = (*child.at, "elements", index)
-        lines = {".".join(map(str, path)): line for path, line in _key_paths(document, at)}
         params = element if language is not Language.FASTTEMPLATE else _flatten(element)
-        made.append(ParamSet(params, lines, at if alone else None))
+        made.append(ParamSet(params, key_lines.get(index, {}),
+                             (*child.at, "elements", index) if alone else None))
     return made
 
 
-def _key_paths(document: Document, at: KeyPath) -> Iterator[tuple[KeyPath, int]]:
-    """The key paths below ``at`` (map keys only) with their lines."""
+def _element_key_lines(document: Document, at: KeyPath) -> dict[int, dict[str, int]]:
+    """Of each element of the list at ``at``, the line of each key below it (map keys only,
+    ``values.x``), read in one pass over the document's lines."""
+    found: dict[int, dict[str, int]] = {}
+    depth = len(at)
     for path, line in document.lines.items():
-        if path[:len(at)] == at and len(path) > len(at) \
-                and all(isinstance(k, str) for k in path[len(at):]):
-            yield path[len(at):], line
+        index, keys = (path[depth], path[depth + 1:]) if len(path) > depth + 1 else (None, ())
+        if isinstance(index, int) and path[:depth] == at \
+                and all(isinstance(k, str) for k in keys):
+            found.setdefault(index, {})[".".join(map(str, keys))] = line
+    return found
 
 
 def _git_child_params(document: Document, rel: str, child: Child, options: Mapping[str, Any],

@@ -4,12 +4,12 @@ What:
     Every target whose source platecheck does not render: a chart from a Helm or OCI
     repository (``chart:`` with a Helm repository ``repoURL``), an OCI artifact (an
     ``oci://`` URL, whose ``path`` is a directory inside the artifact, not this repository), a
-    config management plugin (``plugin:``), or an ApplicationSet other than a single plain
-    ``list`` generator or a single ``git`` generator of this repository, without
-    ``goTemplate`` or with a Go template platecheck executes exactly (text/template with the
-    sprig functions docs/sources.md lists; ``goTemplateOptions`` none or ``missingkey=error``): such a one is expanded into its
-    Applications, each checked. One finding per target, at the line of the source in the
-    Application file.
+    config management plugin (``plugin:``), or an ApplicationSet platecheck does not expand.
+    It expands one whose generators are plain ``list`` or ``git`` generators of this
+    repository, one or several, or a ``matrix`` of two, without ``goTemplate`` or with a Go
+    template it executes exactly (text/template with the sprig functions docs/sources.md
+    lists; ``goTemplateOptions`` none or ``missingkey=error``): each Application it makes is
+    checked. One finding per target, at the line of the source in the Application file.
 
     A Git source of another repository is not rendered either: argocd-application's
     ``repoUrls`` say which repoURLs are this repository, else this checkout's Git remotes
