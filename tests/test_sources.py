@@ -4878,11 +4878,11 @@ def test_a_parameter_a_parent_ranges_over_is_at_its_values_line(tmp_path: Path,
     ("containers[1].tag", "containers:\n  - {name: a, tag: 1.0.0}\n  - {name: b, tag: 1.0.0}\n"),
     ("images.nginx\\.b.tag", "images:\n  nginx.a: {tag: 1.0.0}\n  nginx.b: {tag: 1.0.0}\n"),
 ])
-def test_a_parameter_helm_reads_by_index_or_escaped_dot_is_at_its_entry(
+def test_a_parameter_helm_reads_by_index_or_escaped_dot_is_at_its_value(
         tmp_path: Path, name: str, values: str) -> None:
     """``containers[1].tag`` and ``images.nginx\\.b.tag`` are read as Helm's --set parser
     reads them, writing into the values files' list and dotted key: the floating tag is at
-    the parameter's entry, not at the template that prints it."""
+    the parameter's ``value:`` line, not at the template that prints it."""
     reads = ("index .Values.containers 1" if name.startswith("containers")
              else 'index .Values.images "nginx.b"')
     app = DIRECTORY_APP.format(name="web", path="chart").replace(
@@ -4898,11 +4898,38 @@ def test_a_parameter_helm_reads_by_index_or_escaped_dot_is_at_its_entry(
     (repo / ".git").mkdir()
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert report_.errors == ()
-    line = app.splitlines().index(f"        - name: {name}") + 1
+    line = app.splitlines().index("          value: latest") + 1
     assert [(f.location, f.message) for f in report_.findings
             if f.policy == "image-tag-pinned"] == [
         (f"apps/web.yaml:{line}",
          'container "c" in Deployment/web uses floating tag "latest"')]
+
+
+def test_a_parameter_a_list_element_key_fills_is_at_that_key(tmp_path: Path) -> None:
+    """An ApplicationSet's template writes ``value: '{{tag}}'``: the tag is edited at the
+    element's ``tag`` key, where the finding points (it was at the template's parameter
+    entry, shared by every element)."""
+    app_set = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
+        "  name: web\n  namespace: argocd\nspec:\n  generators:\n    - list:\n"
+        "        elements:\n          - env: prod\n            tag: latest\n"
+        "          - env: stg\n            tag: 1.27.0\n  template:\n"
+        "    metadata:\n      name: 'web-{{env}}'\n    spec:\n      project: default\n"
+        "      source:\n        repoURL: https://git.example.com/repo.git\n"
+        "        path: chart\n        helm:\n          parameters:\n"
+        "            - name: tag\n              value: '{{tag}}'\n      destination:\n"
+        "        server: https://kubernetes.default.svc\n        namespace: 'web-{{env}}'\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/set.yaml": app_set,
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "tag: 1.0.0\n",
+        "chart/templates/deploy.yaml": _DEPLOYMENT.format(name="web", tag="{{ .Values.tag }}"),
+    })
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.target, f.location) for f in report_.findings
+            if f.policy == "image-tag-pinned"] == [("prod/web", "apps/set.yaml:11")]
 
 
 @pytest.mark.parametrize("element", ["{{ . }}", "{{ $file }}", "{{ . | quote }}"])

@@ -107,8 +107,9 @@ def _set_arguments(app: Application, helm_key: KeyPath, helm: HelmSourceSpec,
     for index, parameter in enumerate(helm.parameters):
         # a generated Application's parameter its parent's template wrote from the parent's
         # values: there, else at the parameter
-        origin = app.places.get((*helm_key, "parameters", index, "value")) or Origin(
-            app.file, app.lines.get((*helm_key, "parameters", index), app.line))
+        at = (*helm_key, "parameters", index)
+        origin = app.places.get((*at, "value")) or Origin(
+            app.file, app.lines.get((*at, "value"), app.lines.get(at, app.line)))
         flag = SET_STRING if parameter.force_string else SET
         value = escape_commas(envsubst(parameter.value, resolver.env))
         arguments.append(SetArgument(flag, parameter.name, value, origin))
