@@ -7,6 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from platecheck import gotemplate
 
@@ -112,6 +114,12 @@ ERRORS = [
     ('{{ .nope }}', True, '<.nope>: map has no entry for key "nope"'),
     ('{{ .nope.x }}', True, '<.nope.x>: map has no entry for key "nope"'),
     ('{{ default "d" .nope }}', True, '<.nope>: map has no entry for key "nope"'),
+    # declared for Go's parser, not (yet, or any more) for its execution
+    ('{{ $x := $x }}', False, '<$x>: undefined variable: $x'),
+    ('{{ if false }}{{ $x := 1 }}{{ else }}{{ $x.a }}{{ end }}', False,
+     '<$x.a>: undefined variable: $x'),
+    ('{{ if false }}{{ $y := 1 }}{{ else if true }}{{ len $y }}{{ end }}', False,
+     '<$y>: undefined variable: $y'),
 ]
 
 # not executed exactly (a function not implemented, a verb, a text beyond ASCII): not read
@@ -120,6 +128,8 @@ REFUSED = [
     '{{ printf "%x" 1 }}',
     '{{ kebabcase .env }}',
     '{{ define "x" }}{{ end }}',
+    # Go fails at the node it evaluated last
+    '{{ if false }}{{ $x := 1 }}{{ else }}{{ $x = 2 }}{{ end }}',
 ]
 
 
@@ -146,6 +156,23 @@ def test_what_is_not_executed_exactly_is_not_read(text: str) -> None:
     if parsed is not None:
         with pytest.raises(gotemplate.Unsupported):
             gotemplate.execute(parsed, PARAMS, False)
+
+
+PIECES = ["{{ if .on }}", "{{ if false }}", "{{ else }}", "{{ else if .on }}", "{{ end }}",
+          "{{ range $i, $x := .tags }}", "{{ with $x := .meta }}", "{{ $x := 1 }}",
+          "{{ $x := $x }}", "{{ $x = 2 }}", "{{ $x }}", "{{ $x.a }}", "{{ len $x }}",
+          "{{ $x | printf \"%v\" }}", "{{ break }}", "x"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(PIECES), max_size=8))
+def test_a_template_fails_only_as_go_fails_or_is_not_read(pieces: list[str]) -> None:
+    parsed = gotemplate.parse("".join(pieces))
+    if parsed is not None:
+        try:
+            gotemplate.execute(parsed, PARAMS, False)
+        except (gotemplate.ExecError, gotemplate.Unsupported):
+            pass
 
 
 def test_fields_name_the_keys_of_chains_on_the_parameters() -> None:

@@ -108,8 +108,11 @@ class State:
                 value = MISSING
         for name in pipe.decl:
             if pipe.assign:
-                at = max(i for i, var in enumerate(self.vars) if var[0] == name)
-                self.vars[at] = (name, value, False)
+                found = [i for i, var in enumerate(self.vars) if var[0] == name]
+                if not found:
+                    # Go fails at the node it evaluated last, which is not kept here.
+                    raise Unsupported(f"{name} assigned where it is undefined")
+                self.vars[found[-1]] = (name, value, False)
             else:
                 self.vars.append((name, value, False))
         return value
@@ -138,7 +141,12 @@ class State:
         if isinstance(node, p.Field):
             return self.chain(dot, boxed, node.names, node, has_args)
         if isinstance(node, p.Variable):
-            name, value, inner = next(v for v in reversed(self.vars) if v[0] == node.names[0])
+            # Go's parser accepts a variable its execution has not declared (one declared in
+            # an if branch not taken, or in its own declaration): an execution error.
+            found = [v for v in self.vars if v[0] == node.names[0]]
+            if not found:
+                raise ExecError(f"<{node}>: undefined variable: {node.names[0]}")
+            name, value, inner = found[-1]
             return self.chain(value, inner, node.names[1:], node, has_args) \
                 if len(node.names) > 1 else (value, inner)
         if isinstance(node, p.Chain):
