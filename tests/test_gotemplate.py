@@ -76,6 +76,8 @@ OUTPUTS = [
     ('{{ indent 2 "a" }}', False, '  a'),
     ('{{ printf "%q" .env }}', False, '"prod"'),
     ('{{ printf "%t %g" .on .big }}', False, 'true 1e+06'),
+    ('{{ printf "%06v|%05t|%08q|%-06s|%05s" .env .on .env .env "-a" }}', False,
+     '00prod|0true|00"prod"|prod  |000-a'),
     ('{{ printf "%s" .num }}', False, '%!s(float64=1)'),
     ('{{ lt 1 2 }} {{ ge .half 0.5 }} {{ gt "b" "a" }}', False, 'true true true'),
     ('{{ ne .env "prod" }}', False, 'false'),

@@ -247,7 +247,9 @@ def _pad(text: str, flags: str, width: int | None, numeric: bool) -> str:
         return text
     if "-" in flags:
         return text + " " * (width - len(text))
-    if "0" in flags and numeric:
-        sign = text[0] if text[0] in "+-" else ""
+    if "0" in flags:
+        # fmt's writePadding pads with zeros whatever the verb: 00abc for %05s of "abc"; a
+        # number's sign stays before them.
+        sign = text[0] if numeric and text[0] in "+-" else ""
         return sign + text[len(sign):].rjust(width - len(sign), "0")
     return text.rjust(width)
