@@ -78,6 +78,8 @@ OUTPUTS = [
     ('{{ printf "%t %g" .on .big }}', False, 'true 1e+06'),
     ('{{ printf "%06v|%05t|%08q|%-06s|%05s" .env .on .env .env "-a" }}', False,
      '00prod|0true|00"prod"|prod  |000-a'),
+    ('{{ printf "%q|%q|%05q|%q" 65 (len .tags) (atoi "39") 1.0 }}', False,
+     "'A'|'\\x02'|0'\\''|%!q(float64=1)"),
     ('{{ printf "%s" .num }}', False, '%!s(float64=1)'),
     ('{{ lt 1 2 }} {{ ge .half 0.5 }} {{ gt "b" "a" }}', False, 'true true true'),
     ('{{ ne .env "prod" }}', False, 'false'),
@@ -128,6 +130,8 @@ ERRORS = [
 REFUSED = [
     '{{ upper "é" }}',
     '{{ printf "%x" 1 }}',
+    '{{ printf "%q" 233 }}',
+    '{{ printf "%q" -1 }}',
     '{{ kebabcase .env }}',
     '{{ define "x" }}{{ end }}',
     # Go fails at the node it evaluated last

@@ -8,7 +8,8 @@ invalid value (a missing map key's), printed ``<no value>``.
 
 ``go_print`` is ``fmt``'s ``%v`` of any of them, ``sprintf`` its ``Sprintf`` for the verbs
 ``%s %v %d %q %t %f %e %g`` with the flags ``-`` and ``0``, a width and a precision: any other
-verb, flag or argument reference is ``Unsupported``, as is ``%q`` of a text beyond ASCII.
+verb, flag or argument reference is ``Unsupported``, as is ``%q`` of a text or a character
+(an integer) beyond ASCII.
 """
 
 from __future__ import annotations
@@ -155,6 +156,18 @@ def go_quote(text: str) -> str:
                          for c in text) + '"'
 
 
+def _quote_rune(code: int) -> str:
+    """strconv ``QuoteRune`` (fmt's ``%q`` of an integer) of an ASCII code: 'A' for 65."""
+    if not 0 <= code < 0x80:
+        # beyond ASCII, or (below 0, beyond Unicode) a %!q(int=...) or '\ufffd' as Go's
+        # version has it
+        raise Unsupported("quoting a character beyond ASCII")
+    char = chr(code)
+    named = {"\a": "\\a", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r",
+             "\t": "\\t", "\v": "\\v", "'": "\\'", "\\": "\\\\"}
+    return "'" + (named.get(char) or (char if " " <= char <= "~" else f"\\x{code:02x}")) + "'"
+
+
 _VERB = re.compile(r"%([-0]*)([0-9]*)(?:\.([0-9]*))?(.?)", re.DOTALL)
 
 
@@ -188,8 +201,8 @@ def _verb(verb: str, value: Any, flags: str, width: int | None, precision: int |
     if value is MISSING or value is None:
         value = None
     kind = _kind(value)
-    fits = {"s": ("string",), "q": ("string",), "v": ("string", "int", "float", "bool", "other",
-                                                       "nil"),
+    fits = {"s": ("string",), "q": ("string", "int"),
+            "v": ("string", "int", "float", "bool", "other", "nil"),
             "d": ("int",), "t": ("bool",), "f": ("float",), "e": ("float",), "g": ("float",)}
     if kind not in fits[verb]:
         if flags or width is not None or precision is not None:
@@ -231,7 +244,7 @@ def _body(verb: str, kind: str, value: Any, precision: int | None) -> str:
     if kind == "bool" or kind == "int":
         if precision is not None:
             raise Unsupported("a precision of an integer or boolean")
-        return go_print(value)
+        return _quote_rune(value) if verb == "q" else go_print(value)
     if not math.isfinite(value):
         raise Unsupported("formatting an infinite number")
     if verb == "v" or (verb == "g" and precision is None):
