@@ -118,6 +118,8 @@ ERRORS = [
     ('{{ .nope }}', True, '<.nope>: map has no entry for key "nope"'),
     ('{{ .nope.x }}', True, '<.nope.x>: map has no entry for key "nope"'),
     ('{{ default "d" .nope }}', True, '<.nope>: map has no entry for key "nope"'),
+    ('{{ .env | nindent -1 }}', False,
+     '<nindent -1>: error calling nindent: strings: negative Repeat count'),
     # declared for Go's parser, not (yet, or any more) for its execution
     ('{{ $x := $x }}', False, '<$x>: undefined variable: $x'),
     ('{{ if false }}{{ $x := 1 }}{{ else }}{{ $x.a }}{{ end }}', False,

@@ -120,6 +120,8 @@ def _split(separator: str, text: str) -> list[str]:
 
 
 def _indent(spaces: int, text: str) -> str:
+    if spaces < 0:
+        raise CallError("strings: negative Repeat count")
     pad = " " * spaces
     return pad + text.replace("\n", "\n" + pad)
 
