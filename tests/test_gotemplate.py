@@ -60,6 +60,10 @@ OUTPUTS = [
     ('{{ coalesce .nope .nothing "" "z" }}', False, 'z'),
     ('{{ toString .half }}', False, '0.5'),
     ('{{ atoi "42" }} {{ atoi "x" }}', False, '42 0'),
+    # strconv.Atoi's bound, returned with its range error (reported at the digit that
+    # overflows a uint64, before the x)
+    ('{{ atoi "-9223372036854775809" }} {{ atoi "99999999999999999999x" }} '
+     '{{ atoi "18446744073709551615x" }}', False, '-9223372036854775808 9223372036854775807 0'),
     ('{{ contains "ro" .env }} {{ hasPrefix "p" .env }} {{ hasSuffix "x" .env }}', False,
      'true true false'),
     ('{{ $x := "a" }}{{ $x = "b" }}{{ $x }}', False, 'b'),

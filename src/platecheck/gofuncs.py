@@ -138,8 +138,18 @@ def _case(convert: Callable[[str], str]) -> Callable[[str], str]:
 
 
 def _atoi(text: str) -> int:
-    return int(text) if re.fullmatch(r"[+-]?[0-9]+", text) and \
-        -(2 ** 63) <= int(text) < 2 ** 63 else 0
+    """strconv ``Atoi`` with its error ignored (sprig): 0 for what is no number, and for a
+    number beyond int64 the bound it passes, as ``ParseInt`` returns it with its range error.
+    ``ParseUint`` reports the range error at the digit that overflows a uint64, before a
+    character that is no digit after it."""
+    negative = text.startswith("-")
+    body = text[1:] if text[:1] in ("+", "-") else text
+    digits = re.match(r"[0-9]*", body)
+    assert digits is not None
+    if not (digits.group() and (digits.end() == len(body) or int(digits.group()) >= 2 ** 64)):
+        return 0
+    value = -int(digits.group()) if negative else int(digits.group())
+    return max(-(2 ** 63), min(value, 2 ** 63 - 1))
 
 
 def go_clean(path: str) -> str:
