@@ -118,6 +118,11 @@ def _slice(item: Any, *indexes: Any) -> Any:
         raise CallError(f"can't slice item of type {type_name(item)}")
     bounds = [0, len(item)]
     for position, index in enumerate(indexes):
+        if isinstance(item, list) and isinstance(index, int) and not isinstance(index, bool) \
+                and index > len(item):
+            # Go checks a list's indexes against its capacity, which JSON's decoder or an
+            # earlier slice leaves beyond its length by an amount not known here.
+            raise Unsupported("a slice index beyond the length of a list")
         bounds[position] = _index_arg(index, len(item))
     if bounds[0] > bounds[1]:
         raise CallError(f"invalid slice index: {bounds[0]} > {bounds[1]}")
