@@ -93,6 +93,9 @@ OUTPUTS = [
     ('{{ index .meta "nope" }}', False, '<no value>'),
     ('{{ regexReplaceAll "(\\\\w+)" .env "${1}x" }}', False, 'prodx'),
     ('{{ regexReplaceAll "x*" "abc" "-" }}', False, '-a-b-c-'),
+    # RE2's \s is no vertical tab
+    ('{{ regexReplaceAll "\\\\s" "a\\vb c" "-" }}|{{ regexMatch "^\\\\S$" "\\v" }}|'
+     '{{ regexReplaceAll "[\\\\s]" "a\\vb c" "-" }}', False, 'a\vb-c|true|a\vb-c'),
     ('{{ toJson .tags }} {{ toJson 1.5e-7 }} {{ toJson "<a&b>" }}', False,
      '["a","b"] 1.5e-7 "\\u003ca\\u0026b\\u003e"'),
     ('{{ index . "nope" }}', True, '<no value>'),

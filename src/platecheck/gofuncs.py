@@ -191,28 +191,41 @@ def sanitize_name(name: str) -> str:
 
 def _python_regex(pattern: str) -> re.Pattern[str]:
     """Go's RE2 ``pattern`` as Python's ``re`` reads it the same way (ASCII classes, ``$`` the
-    end of the text); ``Unsupported`` for syntax either reads otherwise or Python refuses."""
+    end of the text, ``\\s`` without the vertical tab); ``Unsupported`` for syntax either
+    reads otherwise or Python refuses."""
     if re.search(r"\(\?(?!:)|\\[0-9pPQEzCXG]|\[:|\{,|\[\[|&&|--|~~|\|\|", pattern) or \
             not pattern.isascii():
         raise Unsupported(f"the regular expression {pattern!r}")
-    translated, in_class, escaped = [], False, False
+    translated: list[str] = []
+    escaped = False
+    in_class = -1  # where the class the character is in starts its members
     for index, char in enumerate(pattern):
         if escaped:
             escaped = False
+            if in_class >= 0 and (char == "S" or char == "s" and
+                                  pattern[index + 1:index + 2] == "-"):
+                raise Unsupported(f"the regular expression {pattern!r}")
+            if char in "sS":  # RE2's \s is [\t\n\f\r ], Python's has \v too
+                translated[-1] = _GO_S[char][1 if in_class >= 0 else 0]
+                continue
         elif char == "\\":
             escaped = True
-        elif char == "[" and not in_class:
-            in_class = True
-        elif char == "]" and in_class and pattern[index - 1] not in "[^":
-            in_class = False
-        elif char == "$" and not in_class:
+        elif char == "[" and in_class < 0:
+            in_class = index + (2 if pattern[index + 1:index + 2] == "^" else 1)
+        elif char == "]" and in_class >= 0 and index > in_class:  # (first, it is a member)
+            in_class = -1
+        elif char == "$" and in_class < 0:
             translated.append(r"\Z")
             continue
         translated.append(char)
     try:
-        return re.compile("".join(translated), re.ASCII)
+        compiled = re.compile("".join(translated), re.ASCII)
     except re.error:
         raise Unsupported(f"the regular expression {pattern!r}") from None
+    return compiled
+
+
+_GO_S = {"s": ("[\\t\\n\\f\\r ]", "\\t\\n\\f\\r "), "S": ("[^\\t\\n\\f\\r ]", "")}
 
 
 @functools.lru_cache(maxsize=256)
