@@ -143,6 +143,12 @@ REFUSED = [
     '{{ printf "%q" -1 }}',
     # a list's capacity, against which Go checks the indexes, is not known
     '{{ slice .tags 0 3 }}',
+    # regular expressions Python reads and Go refuses (regexReplaceAll fails, regexMatch is
+    # false)
+    '{{ regexReplaceAll "a++" .env "-" }}',
+    '{{ regexReplaceAll "a{1001}" .env "-" }}',
+    '{{ regexMatch "\\\\Z" .env }}',
+    '{{ regexMatch "[\\\\b]" .env }}',
     '{{ kebabcase .env }}',
     '{{ define "x" }}{{ end }}',
     # Go fails at the node it evaluated last

@@ -5,9 +5,9 @@ code does (Masterminds/sprig v3 ``defaults.go``, ``dict.go``, ``strings.go``, ``
 types, which text/template checks its arguments against (``gotemplate``).
 
 What Go does otherwise than Python for a value is ``Unsupported`` (the template is not read):
-case mapping, trimming and slicing of a text beyond ASCII, a regular expression that Python's
-``re`` may read otherwise than Go's RE2 (``_python_regex``). A Go panic or error of a function
-is ``CallError``, Go's message.
+case mapping, trimming and slicing of a text beyond ASCII, a regular expression that Go's RE2
+refuses or Python's ``re`` may read otherwise (``_python_regex``). A Go panic or error of a
+function is ``CallError``, Go's message.
 """
 
 from __future__ import annotations
@@ -192,9 +192,9 @@ def sanitize_name(name: str) -> str:
 def _python_regex(pattern: str) -> re.Pattern[str]:
     """Go's RE2 ``pattern`` as Python's ``re`` reads it the same way (ASCII classes, ``$`` the
     end of the text, ``\\s`` without the vertical tab); ``Unsupported`` for syntax either
-    reads otherwise or Python refuses."""
+    reads otherwise or either refuses (Go's MustCompile panics, its MatchString is false)."""
     if re.search(r"\(\?(?!:)|\\[0-9pPQEzCXG]|\[:|\{,|\[\[|&&|--|~~|\|\|", pattern) or \
-            not pattern.isascii():
+            not pattern.isascii() or not _go_compiles(pattern):
         raise Unsupported(f"the regular expression {pattern!r}")
     translated: list[str] = []
     escaped = False
@@ -202,8 +202,8 @@ def _python_regex(pattern: str) -> re.Pattern[str]:
     for index, char in enumerate(pattern):
         if escaped:
             escaped = False
-            if in_class >= 0 and (char == "S" or char == "s" and
-                                  pattern[index + 1:index + 2] == "-"):
+            if char.isalnum() and char not in _ESCAPES or in_class >= 0 and (
+                    char in "bS" or char == "s" and pattern[index + 1:index + 2] == "-"):
                 raise Unsupported(f"the regular expression {pattern!r}")
             if char in "sS":  # RE2's \s is [\t\n\f\r ], Python's has \v too
                 translated[-1] = _GO_S[char][1 if in_class >= 0 else 0]
@@ -225,7 +225,23 @@ def _python_regex(pattern: str) -> re.Pattern[str]:
     return compiled
 
 
+# the escapes of letters both read alike (Python's \Z, \u, \N, \U are no RE2)
+_ESCAPES = "afnrtvxAbBdDsSwW"
 _GO_S = {"s": ("[\\t\\n\\f\\r ]", "\\t\\n\\f\\r "), "S": ("[^\\t\\n\\f\\r ]", "")}
+
+
+def _go_compiles(pattern: str) -> bool:
+    """Whether RE2, whose syntax Go's regexp shares, reads ``pattern`` (a repeat count
+    beyond 1000, a possessive ``a++``, ``[\\b]``: Python reads them, Go does not)."""
+    import re2
+
+    options = re2.Options()
+    options.log_errors = False
+    try:
+        re2.compile(pattern, options)
+    except re2.error:
+        return False
+    return True
 
 
 @functools.lru_cache(maxsize=256)
