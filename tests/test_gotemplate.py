@@ -93,6 +93,7 @@ OUTPUTS = [
     ('{{ index .meta "nope" }}', False, '<no value>'),
     ('{{ regexReplaceAll "(\\\\w+)" .env "${1}x" }}', False, 'prodx'),
     ('{{ regexReplaceAll "x*" "abc" "-" }}', False, '-a-b-c-'),
+    ('{{ regexReplaceAll "(o+)+" "foo" "<$1>" }}', False, 'f<oo>'),
     # RE2's \s is no vertical tab
     ('{{ regexReplaceAll "\\\\s" "a\\vb c" "-" }}|{{ regexMatch "^\\\\S$" "\\v" }}|'
      '{{ regexReplaceAll "[\\\\s]" "a\\vb c" "-" }}', False, 'a\vb-c|true|a\vb-c'),
@@ -149,6 +150,10 @@ REFUSED = [
     '{{ regexReplaceAll "a{1001}" .env "-" }}',
     '{{ regexMatch "\\\\Z" .env }}',
     '{{ regexMatch "[\\\\b]" .env }}',
+    # a group in a repetition that can match empty: RE2 keeps the last iteration that
+    # matched text ((a?)+ over aa: a), Python the empty last one
+    '{{ regexReplaceAll "(a?)+" .env "<$1>" }}',
+    '{{ regexReplaceAll "(o|)*" .env "<$1>" }}',
     '{{ kebabcase .env }}',
     '{{ define "x" }}{{ end }}',
     # Go fails at the node it evaluated last

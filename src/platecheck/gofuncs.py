@@ -222,6 +222,8 @@ def _python_regex(pattern: str) -> re.Pattern[str]:
         compiled = re.compile("".join(translated), re.ASCII)
     except re.error:
         raise Unsupported(f"the regular expression {pattern!r}") from None
+    if _empty_iteration_capture(compiled):
+        raise Unsupported(f"the regular expression {pattern!r}")
     return compiled
 
 
@@ -242,6 +244,31 @@ def _go_compiles(pattern: str) -> bool:
     except re2.error:
         return False
     return True
+
+
+def _empty_iteration_capture(compiled: re.Pattern[str]) -> bool:
+    """Whether a repetition that can match empty holds a capture group: RE2 keeps the last
+    iteration that matched text ((a?)+ over aa: a), Python the empty last one."""
+    from re import _parser  # type: ignore[attr-defined]
+
+    def walk(items: Any, repeated: bool) -> bool:
+        for op, arg in items:
+            name = str(op)
+            if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+                if walk(arg[2], arg[2].getwidth()[0] == 0 or repeated):
+                    return True
+            elif name == "SUBPATTERN":
+                if (arg[0] is not None and repeated) or walk(arg[3], repeated):
+                    return True
+            elif name == "BRANCH":
+                if any(walk(branch, repeated) for branch in arg[1]):
+                    return True
+            elif name in ("ASSERT", "ASSERT_NOT", "ATOMIC_GROUP"):
+                if walk(arg[-1], repeated):
+                    return True
+        return False
+
+    return walk(_parser.parse(compiled.pattern, compiled.flags), False)
 
 
 @functools.lru_cache(maxsize=256)
