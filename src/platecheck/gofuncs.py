@@ -277,26 +277,32 @@ def _compiled(pattern: str) -> re.Pattern[str]:
 
 
 def _expand(template: str, match: re.Match[str]) -> str:
-    """Go's ``Regexp.Expand`` of ``$1``, ``${1}``, ``$name``, ``$$``."""
+    """Go's ``Regexp.Expand`` of ``$1``, ``${1}``, ``$name``, ``$$``: a name is the longest run
+    of letters, digits and underscores (``$1x`` names the group ``1x``), a number only without
+    a leading zero (``$01`` is a name)."""
     out, position = [], 0
     while (dollar := template.find("$", position)) >= 0:
         out.append(template[position:dollar])
-        name = re.match(r"\{([A-Za-z0-9_]+)\}|([A-Za-z0-9_]+)", template[dollar + 1:])
+        position = dollar + 1
         if template.startswith("$$", dollar):
             out.append("$")
-            position = dollar + 2
+            position += 1
             continue
-        if name is None:
-            out.append("$")
-            position = dollar + 1
+        brace = template.startswith("{", position)
+        end = position + brace
+        while end < len(template) and (template[end].isalpha() or template[end].isdecimal()
+                                       or template[end] == "_"):
+            end += 1
+        name = template[position + brace:end]
+        if not name or brace and not template.startswith("}", end):
+            out.append("$")  # malformed: the $ is text
             continue
-        group = name.group(1) or name.group(2)
-        position = dollar + 1 + name.end()
-        if group.isdigit():
-            number = int(group)
-            out.append(match.group(number) or "" if number <= (match.re.groups) else "")
+        position = end + brace
+        if name.isascii() and name.isdigit() and (name == "0" or not name.startswith("0")):
+            number = int(name)
+            out.append(match.group(number) or "" if number <= match.re.groups else "")
         else:
-            out.append((match.group(group) or "") if group in match.re.groupindex else "")
+            out.append((match.group(name) or "") if name in match.re.groupindex else "")
     out.append(template[position:])
     return "".join(out)
 
