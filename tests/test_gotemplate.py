@@ -94,6 +94,8 @@ OUTPUTS = [
     ('{{ regexReplaceAll "(\\\\w+)" .env "${1}x" }}', False, 'prodx'),
     ('{{ regexReplaceAll "x*" "abc" "-" }}', False, '-a-b-c-'),
     ('{{ regexReplaceAll "(o+)+" "foo" "<$1>" }}', False, 'f<oo>'),
+    ('{{ regexReplaceAll "(o|)?" .env "<$1>" }}|{{ regexReplaceAll "(x*)?d" .env "<$1>" }}',
+     False, '<>p<>r<o>d<>|pro<>'),
     # Regexp.Expand: $01 and $1é name groups (none here); ${1}é is group 1, then é
     ('{{ regexReplaceAll "(o)" .env "$01|$1é|${1}é" }}', False, 'pr||oéd'),
     # RE2's \s is no vertical tab

@@ -247,15 +247,16 @@ def _go_compiles(pattern: str) -> bool:
 
 
 def _empty_iteration_capture(compiled: re.Pattern[str]) -> bool:
-    """Whether a repetition that can match empty holds a capture group: RE2 keeps the last
-    iteration that matched text ((a?)+ over aa: a), Python the empty last one."""
+    """Whether a repetition (more than once) that can match empty holds a capture group: RE2
+    keeps the last iteration that matched text ((a?)+ over aa: a), Python the empty last one."""
     from re import _parser  # type: ignore[attr-defined]
 
     def walk(items: Any, repeated: bool) -> bool:
         for op, arg in items:
             name = str(op)
             if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
-                if walk(arg[2], arg[2].getwidth()[0] == 0 or repeated):
+                # (an optional group, at most once, has no later iteration to keep)
+                if walk(arg[2], arg[1] != 1 and arg[2].getwidth()[0] == 0 or repeated):
                     return True
             elif name == "SUBPATTERN":
                 if (arg[0] is not None and repeated) or walk(arg[3], repeated):
