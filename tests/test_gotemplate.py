@@ -23,6 +23,7 @@ OUTPUTS = [
     ('{{ $.env }}', False, 'prod'),
     ('{{ index . "env" }}', False, 'prod'),
     ('{{/* c */}}x', False, 'x'),
+    ('{{ .env  -}} x', False, 'prodx'),  # the trim marker after a run of spaces
     ('{{ if .env }}x{{ end }}', False, 'x'),
     ('{{ index .tags 1 }}', False, 'b'),
     ('{{ if eq .env "prod" }}P{{ else }}N{{ end }}', False, 'P'),

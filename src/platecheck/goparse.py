@@ -236,6 +236,8 @@ class _Lexer:
             end = at
             while end < len(text) and text[end] in _SPACE:
                 end += 1
+            if end - at > 1 and text.startswith("-}}", end):
+                end -= 1  # (Go's lexSpace leaves the last space to the trim marker " -}}")
             self.emit("space", end)
         elif text.startswith(":=", at):
             self.emit("declare", at + 2)
