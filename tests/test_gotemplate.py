@@ -24,6 +24,7 @@ OUTPUTS = [
     ('{{ index . "env" }}', False, 'prod'),
     ('{{/* c */}}x', False, 'x'),
     ('{{ .env  -}} x', False, 'prodx'),  # the trim marker after a run of spaces
+    ('{{ .env | upper | }}', False, 'PROD'),  # a last | before the delimiter
     ('{{ if .env }}x{{ end }}', False, 'x'),
     ('{{ index .tags 1 }}', False, 'b'),
     ('{{ if eq .env "prod" }}P{{ else }}N{{ end }}', False, 'P'),

@@ -427,10 +427,8 @@ class _Parser:
                                "variable", "lparen") and item != ("keyword", "nil"):
                 raise ParseError(f"unexpected {item[1]!r} in {context}")
             cmds.append(self.command())
-            if self.peek()[0] == "pipe":
+            if self.peek()[0] == "pipe":  # (a last one before the delimiter is no error)
                 self.next()
-                if self.peek(skip_space=True)[0] == "right":
-                    raise ParseError("missing command after |")
         self.next(skip_space=True)
         self.check(cmds, context)
         return Pipe(tuple(decl), assign, tuple(cmds))
