@@ -5134,6 +5134,46 @@ def test_a_list_element_that_is_not_a_map_generates_nothing(tmp_path: Path,
     assert report.exit_code == 2
 
 
+@pytest.mark.parametrize(("old", "new", "line", "what"), [
+    ("  template:\n    metadata:\n      name: web\n", "  templat:\n    metadata:\n"
+     "      name: web\n", 6, "spec.template is required"),
+    ("      project: default\n", "", 15, "spec.template.spec.project is required"),
+    ("  generators:\n    - list:", "  generators:\n    list:", 7,
+     "spec.generators must be a list"),
+    ("      destination:\n        server: https://kubernetes.default.svc\n"
+     "        namespace: '{{env}}'\n", "      destination: null\n", 23,
+     "spec.template.spec.destination is required"),
+])
+def test_a_set_without_what_its_crd_requires_creates_nothing(
+        tmp_path: Path, old: str, new: str, line: int, what: str) -> None:
+    """The ApplicationSet CRD requires generators (a list) and a template of metadata and a
+    spec with a destination and a project (a null one is pruned, so missing): the API server
+    refuses a set without one, and no Application exists. A could-not-check error naming the
+    field, at its nearest written parent; it was a set not expanded, or an Application with
+    no name."""
+    repo = _one_set(tmp_path / "repo", old, new)
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message.split(":")[0]) for e in report.errors] == [
+        (f"apps/set.yaml:{line}", f"ApplicationSet {what}")]
+    assert [t.id for t in report.targets if t.application is not None] == []
+    assert report.exit_code == 2
+
+
+def test_a_rendered_set_without_a_project_is_refused_by_its_schema(tmp_path: Path) -> None:
+    """A chart that renders an ApplicationSet whose template has no project: k8s-schema's
+    finding at the template's spec (the shipped ApplicationSet schema requires it)."""
+    set_template = _one_set(tmp_path / "unused", "      project: default\n", "").joinpath(
+        "apps", "set.yaml").read_text().replace("'{{env}}'", "'{{`{{env}}`}}'")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "root.yaml": application("sets", "sets", "argocd"),
+        "sets/Chart.yaml": "apiVersion: v2\nname: sets\nversion: 0.1.0\n",
+        "sets/templates/set.yaml": set_template})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings if f.policy == "k8s-schema"] == [
+        ("sets/templates/set.yaml:15", "ApplicationSet/web: spec.template.spec: required field "
+         "'project' is missing")]
+
+
 @pytest.mark.parametrize("go_template", [False, True], ids=["list", "go-template"])
 def test_a_template_string_in_a_field_the_crd_types_otherwise_creates_nothing(
         tmp_path: Path, go_template: bool) -> None:

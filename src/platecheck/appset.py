@@ -311,15 +311,39 @@ def _strings_mistyped(value: Any, schema: Mapping[str, Any], path: tuple[Any, ..
             yield from _strings_mistyped(item, schema.get("items", {}), (*path, index))
 
 
+# the fields the ApplicationSet CRD requires (manifests/crds/applicationset-crd.yaml), each a
+# map but generators, a list; a null one is pruned before validation, so missing too
+_REQUIRED: tuple[tuple[KeyPath, type], ...] = (
+    (("spec",), dict), (("spec", "generators"), list), (("spec", "template"), dict),
+    (("spec", "template", "metadata"), dict), (("spec", "template", "spec"), dict),
+    (("spec", "template", "spec", "destination"), dict),
+    (("spec", "template", "spec", "project"), str))
+
+
+def _required(document: Document, rel: str) -> None:
+    """A could-not-check error at the first field the ApplicationSet CRD requires that the
+    set leaves out (or writes null), or writes of another type."""
+    for path, kind in _REQUIRED:
+        value = functools.reduce(lambda node, key: node.get(key) if isinstance(node, dict)
+                                 else None, path, document.data)
+        if value is not None and isinstance(value, kind):
+            continue
+        what = "is required" if value is None else \
+            f"must be {'a list' if kind is list else 'a map' if kind is dict else 'a string'}"
+        raise PlatecheckError(
+            f"ApplicationSet {'.'.join(map(str, path))} {what}: the API server refuses the "
+            "ApplicationSet (its CustomResourceDefinition says so) and Argo CD creates none "
+            "of its Applications", rel, document.line_of(path))
+
+
 def crd_typed(document: Document, rel: str) -> Document:
-    """The ApplicationSet ``document``, its template's fields found of the types its CRD gives
-    them: the API server refuses one whose template holds a string where the CRD types the
-    field otherwise (``prune: '{{.prune}}'``, a boolean), so Argo CD never sees it and creates
-    none of its Applications. A could-not-check error at the first such field."""
-    spec = document.data.get("spec")
-    template = spec.get("template") if isinstance(spec, dict) else None
-    if not isinstance(template, dict):
-        return document
+    """The ApplicationSet ``document``, the fields its CRD requires found (``_required``) and
+    its template's fields found of the types the CRD gives them: the API server refuses one
+    whose template holds a string where the CRD types the field otherwise (``prune:
+    '{{.prune}}'``, a boolean), so Argo CD never sees it and creates none of its
+    Applications. A could-not-check error at the first such field."""
+    _required(document, rel)
+    template = document.data["spec"]["template"]
     for path, wanted in _strings_mistyped(template, _template_types(), ("spec", "template")):
         value = functools.reduce(lambda node, key: node[key], path[2:], template)
         raise PlatecheckError(
