@@ -362,6 +362,78 @@ def test_a_git_set_a_chart_renders_is_expanded(tmp_path: Path) -> None:
         ("prod/web", ["web"])]
 
 
+_RANGED_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: addons
+spec:
+  goTemplate: true
+  generators:
+{{- range .Values.waves }}
+    - git:
+        repoURL: https://git.example.com/repo.git
+        revision: HEAD
+        directories:
+{{- range .dirs }}
+          - path: addons/{{ . }}
+{{- end }}
+{{- end }}
+    - git:
+        repoURL: https://git.example.com/repo.git
+        revision: HEAD
+        directories:
+          - path: addons/*
+          - path: addons/a
+            exclude: true
+          - path: addons/b
+            exclude: true
+  template:
+    metadata:
+      name: 'prod-{{ `{{.path.basename}}` }}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: '{{ `{{.path.path}}` }}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{ `{{.path.basename}}` }}'
+"""
+
+
+def test_a_git_entry_a_range_writes_in_a_rendered_set_is_at_its_template_line(
+        tmp_path: Path) -> None:
+    """A chart writes one git generator per entry of its values with ``range`` (an entry
+    ``- path: addons/{{ . }}`` at line 14), then a catch-all one (``addons/*`` at line 21)
+    that excludes their directories: the rendered set's generators 0 and 1 are both the
+    range's, 2 the catch-all. A finding about a value a path parameter fills is at the
+    entry that chose the directory: the range's line for ``a`` and ``b``, the catch-all's
+    for ``c``, never an entry of another generator (one that excludes the directory)."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN,
+        "root.yaml": CM.format(name="x").replace("v1\nkind: ConfigMap", "argoproj.io/v1alpha1"
+                                                  "\nkind: Application").replace(
+            "  name: x\n", "  name: root\n  namespace: argocd\nspec:\n  project: default\n"
+            "  source:\n    repoURL: https://git.example.com/repo.git\n    path: sets\n"
+            "  destination:\n    server: https://kubernetes.default.svc\n"
+            "    namespace: argocd\n"),
+        "sets/Chart.yaml": "apiVersion: v2\nname: sets\nversion: 0.1.0\n",
+        "sets/values.yaml": "waves:\n  - dirs: [a]\n  - dirs: [b]\n",
+        "sets/templates/set.yaml": _RANGED_SET,
+        **{f"addons/{name}/cm.yaml": CM.format(name=name) for name in "abc"}})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted((f.location, f.message.split(":")[0]) for f in report.findings
+                  if f.policy == "argocd-application") == [
+        ("sets/templates/set.yaml:14", "Application prod-a"),
+        ("sets/templates/set.yaml:14", "Application prod-b"),
+        ("sets/templates/set.yaml:21", "Application prod-c")]
+    assert [f.message for f in report.findings if f.policy == "argocd-application"][0] == (
+        "Application prod-a: destination namespace 'a' does not match environment prod "
+        "(*-prod, *-production, prod-*, production-*, prod, production)")
+
+
 def test_a_git_set_that_finds_nothing_stays_not_rendered(tmp_path: Path) -> None:
     """A files generator whose path names no file here (``<PATH>``, a placeholder a
     Kustomize overlay patches in): Argo CD would make nothing of this file as written, but

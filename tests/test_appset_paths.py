@@ -424,6 +424,40 @@ def test_a_list_set_a_chart_renders_from_a_range_is_expanded(tmp_path: Path) -> 
     assert [f for f in report.findings if f.policy == "not-rendered"] == []
 
 
+def test_a_list_element_a_range_writes_is_at_its_template_line(tmp_path: Path) -> None:
+    """A chart writes a list set's elements with ``range`` (``- env: {{ . }}`` at line 10),
+    then one more as written (``- env: c``, line 12): the rendered elements 0 and 1 are
+    the range's, 2 the written one. Each Application (and a finding about a value its
+    element fills) is at the template line that wrote its element."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "root.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: root\n"
+            "spec:\n  project: default\n  source:\n    repoURL: https://git.example.com/repo.git\n"
+            "    path: apps\n  destination:\n    server: https://kubernetes.default.svc\n"
+            "    namespace: argocd\n"),
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/values.yaml": "envs: [a, b]\n",
+        "apps/templates/set.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\n"
+            "spec:\n  generators:\n    - list:\n        elements:\n"
+            "        {{- range .Values.envs }}\n          - env: {{ . }}\n        {{- end }}\n"
+            "          - env: c\n"
+            "  template:\n    metadata:\n      name: 'prod-{{`{{env}}`}}'\n    spec:\n"
+            "      project: default\n      source:\n"
+            "        repoURL: https://git.example.com/repo.git\n        path: web\n"
+            "      destination:\n        server: https://kubernetes.default.svc\n"
+            "        namespace: '{{`{{env}}`}}'\n"),
+        "web/cm.yaml": CM.format(name="web")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted((f.location, f.message) for f in report.findings
+                  if f.policy == "argocd-application") == [
+        (f"apps/templates/set.yaml:{line}", f"Application prod-{env}: destination namespace "
+         f"'{env}' does not match environment prod (*-prod, *-production, prod-*, "
+         "production-*, prod, production)") for env, line in (("a", 10), ("b", 10), ("c", 12))]
+
+
 def test_a_chart_an_unexpanded_set_deploys_is_not_linted_on_its_own(tmp_path: Path) -> None:
     """Chart mode: a chart of Applications renders a git-generator ApplicationSet whose
     template deploys ``charts/svc`` with a value it requires, its directories another

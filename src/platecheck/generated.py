@@ -97,8 +97,9 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
                 if same in seen:
                     continue
                 seen.add(same)
-            written = _written(text, line)
-            lines = {path: number for path, (number, _) in written.items()}
+            ranged: dict[KeyPath, list[bool]] = {}
+            written = _written(text, line, ranged)
+            lines = _lines(resource.doc, written, ranged)
             template = _inflating(item, resource)
             actions = _written(*template) if template is not None else written
             document = Document(dict(resource.doc), lines, line)
@@ -260,10 +261,14 @@ def _with_range(line: str, blocks: list[str]) -> str:
     return line
 
 
-def _written(text: str | None, kind_line: int) -> dict[KeyPath, tuple[int, str]]:
+def _written(text: str | None, kind_line: int, ranged: dict[KeyPath, list[bool]] | None = None
+             ) -> dict[KeyPath, tuple[int, str]]:
     """The line of each key (and list item) of the YAML document around ``kind_line`` in a
     template, with the text written there: the place of a generated Application's fields.
-    Keys written with template actions are not known (they have no place)."""
+    Keys written with template actions are not known (they have no place). ``ranged`` gets,
+    of each list, whether a ``range`` opened within it writes each of its items."""
+    ranged = {} if ranged is None else ranged
+    opened: dict[KeyPath, int] = {}  # the blocks open where each key (or item) is written
     if text is None:
         return {}
     lines = without_template_comments(text).splitlines()
@@ -292,6 +297,9 @@ def _written(text: str | None, kind_line: int) -> dict[KeyPath, tuple[int, str]]
             parent = stack[-1][1] if stack else ()
             items[parent] = items.get(parent, -1) + 1
             path: KeyPath = (*parent, items[parent])
+            ranged.setdefault(parent, []).append(
+                any(b.startswith("range") for b in blocks[opened.get(parent, 0):]))
+            opened[path] = len(blocks)
             stack.append((indent, path, True))
             result[path] = (index + 1, stripped)
             stripped = stripped[1:].lstrip()
@@ -307,8 +315,59 @@ def _written(text: str | None, kind_line: int) -> dict[KeyPath, tuple[int, str]]
         path = (*(stack[-1][1] if stack else ()), key)
         result[path] = (index + 1, match.group(4) or "")
         items.pop(path, None)
+        ranged.pop(path, None)
+        opened[path] = len(blocks)
         stack.append((indent, path, False))
     return result
+
+
+def _lines(document: Any, written: Mapping[KeyPath, tuple[int, str]],
+           ranged: Mapping[KeyPath, Sequence[bool]]) -> dict[KeyPath, int]:
+    """The line of each key path of the rendered ``document``: its template's (``_written``),
+    an item of a list a ``range`` writes at the template's item that wrote it
+    (``_template_index``), none where that is not known."""
+    def through_range(path: KeyPath) -> bool:
+        return any(isinstance(part, int) and any(ranged.get(path[:at], ()))
+                   for at, part in enumerate(path))
+
+    lines = {path: number for path, (number, _) in written.items() if not through_range(path)}
+    lines.update(_rendered_lines(document, written, ranged, (), ()))
+    return lines
+
+
+def _rendered_lines(node: Any, written: Mapping[KeyPath, tuple[int, str]],
+                    ranged: Mapping[KeyPath, Sequence[bool]], at: KeyPath, template: KeyPath
+                    ) -> dict[KeyPath, int]:
+    """The lines of ``node`` (at ``at`` in the rendered document) and of what is below it,
+    written at ``template`` in the template."""
+    found = {at: written[template][0]} if at and template in written else {}
+    children: list[tuple[str | int, str | int | None, Any]] = []
+    if isinstance(node, Mapping):
+        children = [(str(key), str(key), value) for key, value in node.items()]
+    elif isinstance(node, list):
+        children = [(index, _template_index(ranged.get(template, ()), index, len(node)), value)
+                    for index, value in enumerate(node)]
+    for key, mapped, value in children:
+        if mapped is not None:
+            found.update(_rendered_lines(value, written, ranged, (*at, key), (*template, mapped)))
+    return found
+
+
+def _template_index(ranged: Sequence[bool], index: int, count: int) -> int | None:
+    """The template's item that wrote item ``index`` of a rendered list of ``count`` items
+    whose template items are ``ranged`` (whether a ``range`` within the list writes each):
+    an item before the first ranged one, or after the last, writes one item, counted from
+    the list's start or its end; those between are the ranged item's when it is the only
+    one there, else not known (None)."""
+    marked = [number for number, flag in enumerate(ranged) if flag]
+    if not marked or index < marked[0]:
+        return index
+    after = len(ranged) - 1 - marked[-1]
+    if count - after < marked[0]:
+        return None  # fewer rendered than written alone: which is which is not known
+    if index >= count - after:
+        return len(ranged) - (count - index)
+    return marked[0] if len(marked) == 1 else None
 
 
 # an action that writes a block of YAML from the values (``{{- toYaml .values | nindent 8 }}``)
