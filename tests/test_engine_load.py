@@ -136,8 +136,8 @@ def test_precedence_parameters_values_object_values_files(basic: RepoModel) -> N
     origins = rendered(basic, "prod/api").values.origins
     assert origins[("settings", "mode")] == Origin("apps/children/api-prod.yaml", 26)
     assert origins[("extra", "flag")] == Origin("apps/children/api-prod.yaml", 28)
-    assert origins[("settings", "level")] == Origin("apps/children/api-prod.yaml", 30)
-    assert origins[("image", "tag")] == Origin("apps/children/api-prod.yaml", 32)
+    assert origins[("settings", "level")] == Origin("apps/children/api-prod.yaml", 31)
+    assert origins[("image", "tag")] == Origin("apps/children/api-prod.yaml", 33)
 
 
 def test_values_string_and_parameter_typing(basic: RepoModel) -> None:

@@ -281,8 +281,8 @@ def test_a_huge_parameter_index_is_refused_quickly(tmp_path: Path, name: str) ->
 
 def test_a_parameter_thousands_of_indexes_deep_is_read_in_linear_time(tmp_path: Path) -> None:
     """Helm's --set parser bounds dotted names, not list indexes: ``deep[0]...[0]`` 5000 deep
-    renders, and its origin at each depth is the parameter's entry (found walking down the
-    path once, not back from every depth: minutes before)."""
+    renders, and its origin at each depth is the parameter's value line (found walking down
+    the path once, not back from every depth: minutes before)."""
     make_repo(tmp_path, data='  a: {{ kindOf .Values.deep | quote }}\n')
     app = tmp_path / "apps" / "web.yaml"
     app.write_text(app.read_text().replace(
@@ -294,7 +294,7 @@ def test_a_parameter_thousands_of_indexes_deep_is_read_in_linear_time(tmp_path: 
     [rendered] = model.rendered
     [configmap] = rendered.resources
     assert configmap.doc["data"] == {"a": "slice"}
-    entry = app.read_text().splitlines().index(f"        - name: deep{'[0]' * 5000}") + 1
+    entry = app.read_text().splitlines().index(f"        - name: deep{'[0]' * 5000}") + 2
     origins = rendered.values.origins
     assert origins[("deep",)] == origins[("deep", 0)] == Origin("apps/web.yaml", entry)
     assert origins[("deep",) + (0,) * 5000] == Origin("apps/web.yaml", entry)

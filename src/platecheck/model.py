@@ -108,7 +108,7 @@ class SetArgument:
     flag: str  # "--set", "--set-string" or "--set-file"
     name: str  # passed to Helm unchanged: its --set parser reads dots, escapes and indexes
     value: str  # env-substituted and comma-escaped; for --set-file the absolute path (escaped)
-    origin: Origin  # the parameter entry in the Application
+    origin: Origin  # the parameter's value line in the Application (its entry when none)
     path: Path | None = None  # --set-file: the file helm reads
 
 

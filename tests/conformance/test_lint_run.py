@@ -79,12 +79,12 @@ def test_everything_resolves_and_nothing_is_written(repo: Path, tmp_path: Path) 
     origins = rendered.values.origins
     # a simple parameter is known to helm and to provenance alike
     assert rendered.values.data["image"] == {"repository": "r", "tag": "1.2.3"}
-    assert origins[("image", "tag")] == Origin("apps/app.yaml", 14)
+    assert origins[("image", "tag")] == Origin("apps/app.yaml", 15)  # its value: line
     assert origins[("config",)] == Origin("apps/app.yaml", 19)
     assert origins[("fromGlob",)] == Origin("charts/app/env/a.yaml", 1)
     # so is one with a list index, which Helm's --set parser reads as provenance does
     assert rendered.values.data["list"] == ["x"]
-    assert origins[("list", 0)] == Origin("apps/app.yaml", 16)
+    assert origins[("list", 0)] == Origin("apps/app.yaml", 17)
     assert '"list":["x"]' in rendered.manifest.replace("\\", "")
 
 
