@@ -43,6 +43,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("config", ("config", "waivers")),
     ("discover", ("discover", "reporoot", "manifests", "gofmt", "gofuncs", "goparse",
                   "gotemplate_builtins", "gotemplate_exec", "gotemplate", "appset", "appset_git",
+                  "appset_patch",
                   "appset_generators", "sourcetype")),
     ("plan", ("plan", "helmargs", "helmsource", "valuefiles", "overrides", "changed",
               "sourcecheck")),

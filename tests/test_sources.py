@@ -3052,12 +3052,14 @@ def test_a_templated_application_among_a_charts_files_is_no_manifest(tmp_path: P
 
 def test_an_application_set_whose_template_patch_writes_its_source_is_at_the_patch(
         tmp_path: Path) -> None:
-    """The set's template holds no source (its templatePatch writes it): the not-rendered
-    finding is at ``templatePatch``, not at the document's first line."""
+    """The set's template holds no source (its templatePatch writes it) and is not
+    expanded (two elements on one line): the not-rendered finding is at ``templatePatch``,
+    not at the document's first line."""
     repo = write_files(tmp_path / "repo", {"apps/set.yaml": (
         "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: s\n"
         "  namespace: argocd\nspec:\n  goTemplate: true\n  generators:\n    - list:\n"
-        "        elements: [{env: a}]\n  template:\n    metadata:\n      name: 's-{{.env}}'\n"
+        "        elements: [{env: a}, {env: b}]\n  template:\n    metadata:\n"
+        "      name: 's-{{.env}}'\n"
         "    spec:\n      project: default\n      destination:\n"
         "        server: https://kubernetes.default.svc\n        namespace: 's-{{.env}}'\n"
         "  templatePatch: |\n    spec:\n      source:\n"

@@ -19,8 +19,9 @@ implements, over the element as written (its numbers float64): a missing key pri
 ``<no value>``, or with ``missingkey=error`` fails the set, as a field of a string or of null,
 an index out of range or a function given a value of the wrong type do; a value prints as
 fmt's ``%v`` prints it. A Go template of a function, verb or value platecheck does not execute
-exactly (``gotemplate.Unsupported``), ``elementsYaml``, template patches and every other
-generator are left to Argo CD: the ApplicationSet is reported as not expanded.
+exactly (``gotemplate.Unsupported``), ``elementsYaml`` and every other generator are left to
+Argo CD: the ApplicationSet is reported as not expanded. A ``templatePatch`` is applied to
+each Application by ``appset_patch``.
 Any ApplicationSet whose template holds a string where its CRD types the field otherwise
 (``prune: '{{.prune}}'``) is refused by the API server and creates nothing (``crd_typed``).
 """

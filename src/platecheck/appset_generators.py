@@ -12,10 +12,10 @@ the second child are left to Argo CD), and each of the second child's parameter 
 combined with it. Without ``goTemplate`` the two are one map of strings, and a key both give
 with two values fails the set (``CombineStringMaps``); with it the first child's parameters
 override the second's, maps merged key by key (mergo ``WithOverride``). A matrix child's own
-``template`` is not used. A ``selector``, ``templatePatch``, a matrix of other than two
-children or with a nested ``matrix`` or ``merge``, and every other generator leave the set
-unexpanded, as does a set whose generators find nothing (a placeholder path an overlay
-patches in).
+``template`` is not used. A ``templatePatch`` is applied to each Application
+(``appset_patch``). A ``selector``, a matrix of other than two children or with a nested
+``matrix`` or ``merge``, and every other generator leave the set unexpanded, as does a set
+whose generators find nothing (a placeholder path an overlay patches in).
 
 Any error of one generator fails the whole set: Argo CD creates none of its Applications.
 Of those made, one with no name and every one of a name two make are refused
@@ -49,6 +49,7 @@ from platecheck.appset import (
     unnamed,
 )
 from platecheck.appset_git import _ValueFailed, git_params, readable_git
+from platecheck.appset_patch import Unread, patch_text, patched
 from platecheck.errors import PlatecheckError
 from platecheck.model import KeyPath
 from platecheck.yamlio import Document
@@ -100,8 +101,8 @@ def generators(data: Mapping[str, Any]) -> list[Generator] | None:
 def set_generators(document: Document) -> list[Generator] | None:
     """The generators of the ApplicationSet ``document`` platecheck expands, else None."""
     spec = document.data.get("spec")
-    if not isinstance(spec, Mapping) or spec.get("templatePatch") \
-            or not isinstance(spec.get("template"), Mapping):
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("template"), Mapping) \
+            or spec.get("templatePatch") is not None and patch_text(spec) is None:
         return None
     written = spec.get("generators")
     if not isinstance(written, list) or not written:
@@ -115,6 +116,7 @@ def set_generators(document: Document) -> list[Generator] | None:
     more += [text for g in found for text in _strings(g.template)]
     more += [v for g in found for c in g.children if c.kind == "git"
              for v in (c.options.get("values") or {}).values()]
+    more += [text for text in [patch_text(spec)] if text is not None]
     if template_language(spec, more) is None:
         return None
     return found
@@ -249,7 +251,6 @@ def expand_set(document: Document, rel: str, root: Path | None = None,
     if found is None or (root is None) != _of_elements(found):
         return None
     language = template_language(document.data["spec"]) or Language.FASTTEMPLATE
-    made: list[tuple[Document, ParamSet, Generator]] = []
     try:
         sets = [(generator, params) for generator in found
                 for params in _generator_params(document, rel, generator, language, root, here)]
@@ -258,13 +259,8 @@ def expand_set(document: Document, rel: str, root: Path | None = None,
         if not all(go_readable(g.template, [p.params for o, p in sets if o is g], language)
                    for g in found):
             return None
-        for generator, params in sets:
-            line = document.lines.get(params.element, generator.line) \
-                if params.element else generator.line
-            made.append((expand_params(document, params.params, rel, generator.template,
-                                       generator.lines, language, params.key_lines, line),
-                         params, generator))
-    except (_Unexpanded, gotemplate.Unsupported):
+        made = _made(document, rel, sets, language)
+    except (_Unexpanded, gotemplate.Unsupported, Unread):
         return None
     if not made and uses_git(found):
         return None
@@ -273,6 +269,31 @@ def expand_set(document: Document, rel: str, root: Path | None = None,
             for g in found for c in g.children):
         return None
     return _refused(document, made, rel)
+
+
+def _made(document: Document, rel: str, sets: list[tuple[Generator, ParamSet]],
+          language: Language) -> list[tuple[Document, ParamSet, Generator]]:
+    """The Application each parameter set makes (its templatePatch applied). Argo CD's
+    first failure of one fails the set (``GenerateApplications`` goes on to the others,
+    whose patches may yet be what platecheck does not apply: the set is then unexpanded)."""
+    patch = patch_text(document.data["spec"])
+    made: list[tuple[Document, ParamSet, Generator]] = []
+    failed: list[PlatecheckError] = []
+    for generator, params in sets:
+        line = document.lines.get(params.element, generator.line) \
+            if params.element else generator.line
+        try:
+            app = expand_params(document, params.params, rel, generator.template,
+                                generator.lines, language, params.key_lines, line)
+            if patch is not None:
+                app = patched(document, app, patch, params.params, language, rel)
+        except PlatecheckError as exc:
+            failed.append(exc)
+            continue
+        made.append((app, params, generator))
+    if failed:
+        raise failed[0]
+    return made
 
 
 def _refused(document: Document, made: list[tuple[Document, ParamSet, Generator]], rel: str
