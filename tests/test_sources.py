@@ -4876,6 +4876,47 @@ def test_a_parameter_a_parent_ranges_over_is_at_its_values_line(tmp_path: Path,
         f"parent/values.yaml:{line}"]
 
 
+_CONDITIONAL_PARAMETERS = (
+    "      parameters:\n        {{- if .Values.azure }}\n        - name: a\n          value: b\n"
+    "        - name: c\n          value: d\n        {{- end }}\n"
+    "        - name: image.tag\n          value: {tag}\n"
+    "        {{- if .Values.gcp }}\n        - name: e\n          value: f\n        {{- end }}\n")
+
+
+@pytest.mark.parametrize(("values", "tag", "location"), [
+    ("azure: false\ngcp: false\n", "latest", "parent/templates/app.yaml:20"),
+    ("azure: true\ngcp: true\n", "latest", "parent/templates/app.yaml:20"),
+    ("azure: false\ngcp: false\ntag: latest\n", "{{ .Values.tag }}", "parent/values.yaml:3"),
+    ("azure: true\ngcp: false\n", "latest", "parent/templates/app.yaml:12"),
+    ("azure: false\ngcp: true\n", "latest", "parent/templates/app.yaml:12"),
+], ids=["none-taken", "all-taken", "from-values", "first-taken", "last-taken"])
+def test_a_parameter_after_items_an_if_writes_is_at_its_own_lines(
+        tmp_path: Path, values: str, tag: str, location: str) -> None:
+    """A chart of Applications writes a child's ``helm.parameters`` with two items in an
+    ``if`` before ``image.tag`` (its ``value:`` at line 20) and one in an ``if`` after
+    (CDCgov/NEDSS-Helm): when neither or both are taken, the rendered parameters are matched
+    to the items that wrote them, so the floating tag is at line 20 (at the parent's values
+    line when the template writes it from there), never at a line of an untaken ``if``
+    (the rendered first parameter read as the template's first item, ``value: b``). When
+    one alone is taken, which is which is not known: at ``parameters:`` (line 12)."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/root.yaml": DIRECTORY_APP.format(name="root", path="parent"),
+        "parent/Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\n",
+        "parent/templates/app.yaml": DIRECTORY_APP.format(name="web", path="chart").replace(
+            "    path: chart\n", "    path: chart\n    helm:\n"
+            + _CONDITIONAL_PARAMETERS.replace("{tag}", tag)),
+        "parent/values.yaml": values,
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "image:\n  tag: 1.27.0\n",
+        "chart/templates/deploy.yaml": _DEPLOYMENT.format(name="web",
+                                                          tag="{{ .Values.image.tag }}")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "image-tag-pinned"] == [
+        (location, 'container "c" in Deployment/web uses floating tag "latest"')]
+
+
 @pytest.mark.parametrize(("name", "values"), [
     ("containers[1].tag", "containers:\n  - {name: a, tag: 1.0.0}\n  - {name: b, tag: 1.0.0}\n"),
     ("images.nginx\\.b.tag", "images:\n  nginx.a: {tag: 1.0.0}\n  nginx.b: {tag: 1.0.0}\n"),

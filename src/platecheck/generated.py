@@ -97,11 +97,13 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
                 if same in seen:
                     continue
                 seen.add(same)
-            ranged: dict[KeyPath, list[bool]] = {}
-            written = _written(text, line, ranged)
-            lines = _lines(resource.doc, written, ranged)
+            kinds: dict[KeyPath, list[str]] = {}
+            written = _written(text, line, kinds)
+            lines = _lines(resource.doc, written, kinds)
             template = _inflating(item, resource)
-            actions = _written(*template) if template is not None else written
+            inflated: dict[KeyPath, list[str]] = {}
+            actions = (_written(*template, inflated), inflated) if template is not None \
+                else (written, kinds)
             document = Document(dict(resource.doc), lines, line)
             try:
                 expansion = expand_set(document, file, rendered=True) \
@@ -109,7 +111,7 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
                 if resource.kind == "Application":
                     app = parse_application(document, file)
                     yield Generated(dataclasses.replace(
-                        app, places={**_places(item, app, actions),
+                        app, places={**_places(item, app, *actions),
                                      **_patched(item, resource, app)}, deployed_by=top,
                         namespace=_namespace(app, home), installed_in=installed), parent, False)
                 elif expansion is not None:  # of lists, expanded as discovery does
@@ -261,13 +263,13 @@ def _with_range(line: str, blocks: list[str]) -> str:
     return line
 
 
-def _written(text: str | None, kind_line: int, ranged: dict[KeyPath, list[bool]] | None = None
+def _written(text: str | None, kind_line: int, kinds: dict[KeyPath, list[str]] | None = None
              ) -> dict[KeyPath, tuple[int, str]]:
     """The line of each key (and list item) of the YAML document around ``kind_line`` in a
     template, with the text written there: the place of a generated Application's fields.
-    Keys written with template actions are not known (they have no place). ``ranged`` gets,
-    of each list, whether a ``range`` opened within it writes each of its items."""
-    ranged = {} if ranged is None else ranged
+    Keys written with template actions are not known (they have no place). ``kinds`` gets,
+    of each list, how often each of its items is written (``_item_kind``)."""
+    kinds = {} if kinds is None else kinds
     opened: dict[KeyPath, int] = {}  # the blocks open where each key (or item) is written
     if text is None:
         return {}
@@ -297,8 +299,7 @@ def _written(text: str | None, kind_line: int, ranged: dict[KeyPath, list[bool]]
             parent = stack[-1][1] if stack else ()
             items[parent] = items.get(parent, -1) + 1
             path: KeyPath = (*parent, items[parent])
-            ranged.setdefault(parent, []).append(
-                any(b.startswith("range") for b in blocks[opened.get(parent, 0):]))
+            kinds.setdefault(parent, []).append(_item_kind(blocks[opened.get(parent, 0):]))
             opened[path] = len(blocks)
             stack.append((indent, path, True))
             result[path] = (index + 1, stripped)
@@ -315,28 +316,39 @@ def _written(text: str | None, kind_line: int, ranged: dict[KeyPath, list[bool]]
         path = (*(stack[-1][1] if stack else ()), key)
         result[path] = (index + 1, match.group(4) or "")
         items.pop(path, None)
-        ranged.pop(path, None)
+        kinds.pop(path, None)
         opened[path] = len(blocks)
         stack.append((indent, path, False))
     return result
 
 
-def _lines(document: Any, written: Mapping[KeyPath, tuple[int, str]],
-           ranged: Mapping[KeyPath, Sequence[bool]]) -> dict[KeyPath, int]:
-    """The line of each key path of the rendered ``document``: its template's (``_written``),
-    an item of a list a ``range`` writes at the template's item that wrote it
-    (``_template_index``), none where that is not known."""
-    def through_range(path: KeyPath) -> bool:
-        return any(isinstance(part, int) and any(ranged.get(path[:at], ()))
-                   for at, part in enumerate(path))
+def _item_kind(blocks: Sequence[str]) -> str:
+    """How often a list item written inside ``blocks`` (those opened within its list) is
+    rendered: ``range`` (any number of times) in a ``range``; ``if`` (once or not at all)
+    in an ``if`` or ``with`` block, its ``else`` too; else ``once``."""
+    if any(block.startswith("range") for block in blocks):
+        return "range"
+    if any(block.startswith(("if", "with")) for block in blocks):
+        return "if"
+    return "once"
 
-    lines = {path: number for path, (number, _) in written.items() if not through_range(path)}
-    lines.update(_rendered_lines(document, written, ranged, (), ()))
+
+def _lines(document: Any, written: Mapping[KeyPath, tuple[int, str]],
+           kinds: Mapping[KeyPath, Sequence[str]]) -> dict[KeyPath, int]:
+    """The line of each key path of the rendered ``document``: its template's (``_written``),
+    an item of a list a ``range``, an ``if`` or a ``with`` writes items of at the template's
+    item that wrote it (``_template_index``), none where that is not known."""
+    def through_block(path: KeyPath) -> bool:
+        return any(isinstance(part, int) and any(
+            kind != "once" for kind in kinds.get(path[:at], ())) for at, part in enumerate(path))
+
+    lines = {path: number for path, (number, _) in written.items() if not through_block(path)}
+    lines.update(_rendered_lines(document, written, kinds, (), ()))
     return lines
 
 
 def _rendered_lines(node: Any, written: Mapping[KeyPath, tuple[int, str]],
-                    ranged: Mapping[KeyPath, Sequence[bool]], at: KeyPath, template: KeyPath
+                    kinds: Mapping[KeyPath, Sequence[str]], at: KeyPath, template: KeyPath
                     ) -> dict[KeyPath, int]:
     """The lines of ``node`` (at ``at`` in the rendered document) and of what is below it,
     written at ``template`` in the template."""
@@ -345,29 +357,37 @@ def _rendered_lines(node: Any, written: Mapping[KeyPath, tuple[int, str]],
     if isinstance(node, Mapping):
         children = [(str(key), str(key), value) for key, value in node.items()]
     elif isinstance(node, list):
-        children = [(index, _template_index(ranged.get(template, ()), index, len(node)), value)
+        children = [(index, _template_index(kinds.get(template, ()), index, len(node)), value)
                     for index, value in enumerate(node)]
     for key, mapped, value in children:
         if mapped is not None:
-            found.update(_rendered_lines(value, written, ranged, (*at, key), (*template, mapped)))
+            found.update(_rendered_lines(value, written, kinds, (*at, key), (*template, mapped)))
     return found
 
 
-def _template_index(ranged: Sequence[bool], index: int, count: int) -> int | None:
+def _template_index(kinds: Sequence[str], index: int, count: int) -> int | None:
     """The template's item that wrote item ``index`` of a rendered list of ``count`` items
-    whose template items are ``ranged`` (whether a ``range`` within the list writes each):
-    an item before the first ranged one, or after the last, writes one item, counted from
-    the list's start or its end; those between are the ranged item's when it is the only
-    one there, else not known (None)."""
-    marked = [number for number, flag in enumerate(ranged) if flag]
+    whose template items are of ``kinds`` (``_item_kind``): an item before the first one a
+    block writes, or after the last, is written once, counted from the list's start or its
+    end. Those between are exact when the blocks there wrote nothing (as many as the items
+    written once there, which they are in order) or, without a ``range``, when every ``if``
+    wrote its items; the range's when it is the only item there; else not known (None)."""
+    marked = [number for number, kind in enumerate(kinds) if kind != "once"]
     if not marked or index < marked[0]:
         return index
-    after = len(ranged) - 1 - marked[-1]
-    if count - after < marked[0]:
+    after = len(kinds) - 1 - marked[-1]
+    between = kinds[marked[0]:marked[-1] + 1]
+    once = [marked[0] + number for number, kind in enumerate(between) if kind == "once"]
+    rendered = count - after - marked[0]
+    if rendered < len(once):
         return None  # fewer rendered than written alone: which is which is not known
     if index >= count - after:
-        return len(ranged) - (count - index)
-    return marked[0] if len(marked) == 1 else None
+        return len(kinds) - (count - index)
+    if rendered == len(once):
+        return once[index - marked[0]]
+    if "range" not in between and rendered == len(between):
+        return index
+    return marked[0] if between == ["range"] else None
 
 
 # an action that writes a block of YAML from the values (``{{- toYaml .values | nindent 8 }}``)
@@ -390,15 +410,18 @@ _CHAIN = re.compile(r"(?<![\w)$])(\$\w*)?((?:\.[A-Za-z_]\w*)+)")
 _BUILTIN = {"Release", "Chart", "Capabilities", "Template", "Files"}
 
 
-def _places(item: RenderedTarget, app: Application,
-            written: Mapping[KeyPath, tuple[int, str]]) -> dict[KeyPath, Origin]:
+def _places(item: RenderedTarget, app: Application, written: Mapping[KeyPath, tuple[int, str]],
+            kinds: Mapping[KeyPath, Sequence[str]]) -> dict[KeyPath, Origin]:
     """The fields of a generated Application that a template action wrote from the parent's
     values: each at the values line that set it (``path: {{ .path }}`` in a ``range`` over
     ``.Values.apps`` at the ``path:`` of that Application's entry; for a chart a
     kustomization inflates, in its ``valuesInline`` or a file of values it names)."""
     places: dict[KeyPath, Origin] = {}
+    lengths = _list_lengths(app)
     for path, value in _with_values_strings(app):
-        where = _template_path(path, written)
+        where = _template_path(path, written, kinds, lengths)
+        if where is None:
+            continue  # an item of a list whose template item is not known
         if where not in written:
             origin = _block_value(item, app, path, value, where, written)
             if origin is not None:
@@ -455,20 +478,44 @@ def _map_value(actions: Sequence[str]) -> str | None:
     return None
 
 
-def _template_path(path: KeyPath, written: Mapping[KeyPath, tuple[int, str]]) -> KeyPath:
-    """The path of the template's lines that wrote ``path``: a list item a ``range`` wrote
-    is written once in the template, so an item past the last one written there is read at
-    that last one."""
+def _template_path(path: KeyPath, written: Mapping[KeyPath, tuple[int, str]],
+                   kinds: Mapping[KeyPath, Sequence[str]], lengths: Mapping[KeyPath, int]
+                   ) -> KeyPath | None:
+    """The path of the template's lines that wrote ``path``: each list item at the
+    template's item that wrote it (``_template_index``, the lists rendered of ``lengths``);
+    None when that is not known."""
     mapped: KeyPath = ()
-    for part in path:
-        if isinstance(part, int) and (*mapped, part) not in written:
-            last = max((key[-1] for key in written if len(key) == len(mapped) + 1
-                        and key[:-1] == mapped and isinstance(key[-1], int)
-                        and key[-1] < part), default=None)
-            if last is not None:
-                part = last
+    for at, part in enumerate(path):
+        if isinstance(part, int):
+            index = _template_index(kinds.get(mapped, ()), part, lengths.get(path[:at], 0))
+            if index is None:
+                return None
+            part = index
         mapped = (*mapped, part)
     return mapped
+
+
+def _list_lengths(app: Application) -> dict[KeyPath, int]:
+    """The length of each list of ``app``, and of those of a ``helm.values`` string as if
+    written under its key (``_with_values_strings``)."""
+    found: dict[KeyPath, int] = {}
+
+    def walk(node: Any, at: KeyPath, strings: bool) -> None:
+        if isinstance(node, Mapping):
+            for key, value in node.items():
+                walk(value, (*at, str(key)), strings)
+        elif isinstance(node, list):
+            found[at] = len(node)
+            for index, value in enumerate(node):
+                walk(value, (*at, index), strings)
+        elif strings and isinstance(node, str) and at[-2:] == ("helm", "values"):
+            try:
+                walk(load_document(node, app.file).data, at, False)
+            except PlatecheckError:
+                pass  # reported where the child is planned
+
+    walk(app.raw, (), True)
+    return found
 
 
 _IDENTIFIERS = frozenset({("metadata", "name"), ("metadata", "namespace")})

@@ -33,6 +33,7 @@ from platecheck.model import (
     SetArgument,
 )
 from platecheck.valuefiles import Resolver
+from platecheck.yamlio import line_of
 
 
 def release_name(app: Application, helm: HelmSourceSpec | None) -> str:
@@ -106,10 +107,10 @@ def _set_arguments(app: Application, helm_key: KeyPath, helm: HelmSourceSpec,
     arguments = []
     for index, parameter in enumerate(helm.parameters):
         # a generated Application's parameter its parent's template wrote from the parent's
-        # values: there, else at the parameter
+        # values: there, else at the parameter (at its list when its line is not known)
         at = (*helm_key, "parameters", index)
         origin = app.places.get((*at, "value")) or Origin(
-            app.file, app.lines.get((*at, "value"), app.lines.get(at, app.line)))
+            app.file, line_of(app.lines, (*at, "value"), app.line))
         flag = SET_STRING if parameter.force_string else SET
         value = escape_commas(envsubst(parameter.value, resolver.env))
         arguments.append(SetArgument(flag, parameter.name, value, origin))
