@@ -142,9 +142,10 @@ def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
                 "expands only plain list generators (each element starting a line of its "
                 "own) and git generators of this repository (directories or files), one or "
                 "several, or a matrix of two, with no goTemplate or a Go template of the "
-                "functions docs/sources.md lists: waive this finding with a reason, or list "
-                "its repoURL in ignoreRepoURLs; what it generates stays unchecked either "
-                "way.")
+                "functions docs/sources.md lists, and a templatePatch of the Application's "
+                "own fields in YAML, no $patch directive: waive this finding with a reason, "
+                "or list its repoURL in ignoreRepoURLs; what it generates stays unchecked "
+                "either way.")
     if target.foreign_value_file:
         return ("Argo CD reads this value file from the checkout of that repository, which "
                 "platecheck does not fetch: check the chart with it there, list that "
