@@ -531,18 +531,34 @@ def _substitute(value: Any, fill: _Fill, path: tuple[Any, ...]) -> Any:
 
 
 def _fill(text: str, params: Mapping[str, str], path: tuple[Any, ...]) -> str:
-    """``text`` with its tags replaced as fasttemplate (``{{``, ``}}``) replaces them for
-    Argo CD: a tag runs to the next ``}}``, an unknown or empty one stays as written, and a
-    ``{{`` with no ``}}`` after it fails the template (``_Unterminated``). An element of no
+    """``text`` with its tags replaced as fasttemplate replaces them (``fasttemplate``), a
+    ``{{`` with no ``}}`` after it failing the template (``_Unterminated``). An element of no
     parameters leaves the template as written, unparsed (``RenderTemplateParams``)."""
-    if not params or not _TEMPLATED.search(text):
+    if not params:
+        return text
+    try:
+        return fasttemplate(text, params)
+    except UnterminatedTag:
+        raise _Unterminated(path) from None
+
+
+class UnterminatedTag(Exception):
+    """A ``{{`` with no ``}}`` after it: fasttemplate cannot parse the text."""
+
+
+def fasttemplate(text: str, params: Mapping[str, str]) -> str:
+    """``text`` with its tags replaced as fasttemplate's ``ExecuteFuncString`` (``{{``,
+    ``}}``) replaces them for Argo CD's ``Render.Replace``: a tag runs to the next ``}}``, an
+    unknown or empty one stays as written, and a ``{{`` with no ``}}`` after it fails
+    (``UnterminatedTag``)."""
+    if not _TEMPLATED.search(text):
         return text
     out: list[str] = []
     position = 0
     while (start := text.find("{{", position)) >= 0:
         end = text.find("}}", start + 2)
         if end < 0:
-            raise _Unterminated(path)
+            raise UnterminatedTag
         tag = text[start + 2:end]
         key = tag.strip()
         out.extend((text[position:start], params[key] if key in params and key else

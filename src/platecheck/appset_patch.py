@@ -33,7 +33,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from platecheck import gotemplate
-from platecheck.appset import _TEMPLATED, Language, _flatten, _template_types, generated_name
+from platecheck.appset import (
+    Language,
+    UnterminatedTag,
+    _flatten,
+    _template_types,
+    fasttemplate,
+    generated_name,
+)
 from platecheck.errors import PlatecheckError, YamlError, YamlTooComplex, YamlTooDeep
 from platecheck.model import KeyPath
 from platecheck.yamlio import Document, first_document, scalars, type_name
@@ -95,7 +102,10 @@ def patched(document: Document, app: Document, text: str, params: Mapping[str, A
 def _filled(text: str, params: Mapping[str, Any], language: Language) -> str:
     """``text`` filled over ``params`` as ``Render.Replace`` fills it (no parameters too)."""
     if language is Language.FASTTEMPLATE:
-        return _fasttemplate(text, _flatten(params))
+        try:
+            return fasttemplate(text, _flatten(params))
+        except UnterminatedTag:
+            raise _Failed("it has a '{{' with no '}}' after it (invalid template)") from None
     parsed = gotemplate.parse(text)
     if parsed is None:
         raise Unread
@@ -103,26 +113,6 @@ def _filled(text: str, params: Mapping[str, Any], language: Language) -> str:
         return gotemplate.execute(parsed, params, language is Language.GO_MISSINGKEY_ERROR)
     except gotemplate.ExecError as exc:
         raise _Failed(f"executing it at {exc.message}") from None
-
-
-def _fasttemplate(text: str, params: Mapping[str, str]) -> str:
-    """fasttemplate's ``ExecuteFuncString`` as ``Render.Replace`` calls it: an unknown or
-    empty tag stays as written, a ``{{`` with no ``}}`` after it fails."""
-    if not _TEMPLATED.search(text):
-        return text
-    out: list[str] = []
-    position = 0
-    while (start := text.find("{{", position)) >= 0:
-        end = text.find("}}", start + 2)
-        if end < 0:
-            raise _Failed("it has a '{{' with no '}}' after it (invalid template)")
-        tag = text[start + 2:end]
-        key = tag.strip()
-        out.extend((text[position:start], params[key] if key and key in params
-                    else f"{{{{{tag}}}}}"))
-        position = end + 2
-    out.append(text[position:])
-    return "".join(out)
 
 
 def _patch_data(text: str, rel: str) -> dict[str, Any] | None:
