@@ -128,6 +128,54 @@ def test_chart_mode_names_none_also_when_a_chart_generates_applications(tmp_path
     assert {t.app for t in report.targets} == {"apps", "web"}
 
 
+_EMPTY_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: tools
+spec:
+  generators:
+    - list:
+        elements: []
+  template:
+    metadata:
+      name: 'tools-{{`{{name}}`}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: 'tools/{{`{{name}}`}}'
+{destination}"""
+
+
+@pytest.mark.parametrize("destination", [
+    "      destination:\n        server: https://kubernetes.default.svc\n"
+    "        namespace: tools\n", ""], ids=["empty-list", "no-destination"])
+def test_chart_mode_keeps_a_chart_that_writes_an_application_set_making_nothing(
+        tmp_path: Path, destination: str) -> None:
+    """A chart of one ApplicationSet beside a chart of Applications: the set it renders is an
+    object Argo CD applies, so the chart is checked in each environment even when the set
+    makes no Application (a list of no element), and a set the API server refuses (no
+    destination) is k8s-schema's finding at the chart, not an Application with no name; it
+    was dropped as a chart that generates nothing, and its findings with it."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "apps")
+    (repo / "apps" / "templates" / "web.yaml").write_text(
+        application("web-prod", "charts/web", "web-prod"), "utf-8")
+    _chart(repo, "charts/web")
+    _chart(repo, "sets")
+    (repo / "sets" / "templates" / "tools.yaml").write_text(
+        _EMPTY_SET.replace("{destination}", destination), "utf-8")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert {t.app for t in report.targets} == {"apps", "web", "sets"}
+    assert [e.message for e in report.errors] == []
+    refused = ("sets/templates/tools.yaml:12", "ApplicationSet/tools: spec.template.spec: "
+               "required field 'destination' is missing")
+    assert [(f.location, f.message) for f in report.findings if f.policy == "k8s-schema"] == (
+        [] if destination else [refused] * len({t.id for t in report.targets if t.app == "sets"}))
+
+
 def test_an_action_over_lines_in_a_set_path_is_a_wildcard(repo: Path, tmp_path: Path) -> None:
     """A template action written over lines (a folded ``path: >-``) is one wildcard, as one
     on a line is: the ApplicationSet's chart is deployed, not named."""

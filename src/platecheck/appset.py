@@ -321,16 +321,25 @@ _REQUIRED: tuple[tuple[KeyPath, type], ...] = (
     (("spec", "template", "spec", "project"), str))
 
 
-def _required(document: Document, rel: str) -> None:
-    """A could-not-check error at the first field the ApplicationSet CRD requires that the
-    set leaves out (or writes null), or writes of another type."""
+def refused_field(data: Mapping[str, Any]) -> tuple[KeyPath, str] | None:
+    """The first field the ApplicationSet CRD requires that the set ``data`` leaves out (or
+    writes null), or writes of another type, with what is wrong; None when there is none."""
     for path, kind in _REQUIRED:
-        value = functools.reduce(lambda node, key: node.get(key) if isinstance(node, dict)
-                                 else None, path, document.data)
+        value: Any = data
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else None
         if value is not None and isinstance(value, kind):
             continue
-        what = "is required" if value is None else \
+        return path, "is required" if value is None else \
             f"must be {'a list' if kind is list else 'a map' if kind is dict else 'a string'}"
+    return None
+
+
+def _required(document: Document, rel: str) -> None:
+    """A could-not-check error at the first field ``refused_field`` names."""
+    refused = refused_field(document.data)
+    if refused is not None:
+        path, what = refused
         raise PlatecheckError(
             f"ApplicationSet {'.'.join(map(str, path))} {what}: the API server refuses the "
             "ApplicationSet (its CustomResourceDefinition says so) and Argo CD creates none "

@@ -625,7 +625,14 @@ def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTar
     if found.applications or found.application_sets or not roots:
         return targets, rendered, lints
     alone = _linted_alone(targets)
-    kept = roots | covered(alone, found.root, (g.app for g in generated), planner.is_here)
+    # (one whose renders write Applications or ApplicationSets deploys those objects, whether
+    # or not they make any Application: an expanded set of no element makes none)
+    writing = {r.target.chart.rel for r in rendered if r.target.application is None
+               and r.target.chart is not None and any(
+                   res.kind in ("Application", "ApplicationSet")
+                   and res.api_version.startswith("argoproj.io/") for res in r.resources)}
+    kept = roots | writing | covered(alone, found.root, (g.app for g in generated),
+                                     planner.is_here)
     named = {resolve(d) for d in found.chart_dirs}
     built = {r.target.id for r in rendered}
     failed = {t.chart.rel for t in targets

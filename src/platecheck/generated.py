@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from platecheck.appset import refused_field
 from platecheck.appset_generators import expand_set
 from platecheck.discover import ARGO_GROUP, parse_application, parse_application_set, stand_in
 from platecheck.errors import PlatecheckError
@@ -105,6 +106,8 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
             actions = (_written(*template, inflated), inflated) if template is not None \
                 else (written, kinds)
             document = Document(dict(resource.doc), lines, line)
+            if resource.kind == "ApplicationSet" and refused_field(resource.doc) is not None:
+                continue  # (the API server refuses it, so it makes nothing: k8s-schema says why)
             try:
                 expansion = expand_set(document, file, rendered=True) \
                     if resource.kind == "ApplicationSet" else None

@@ -22,7 +22,8 @@ What:
     link there leads to: every build of it, an overlay's too, renders it), a chart given as a
     path of its own, and every chart in chart mode (a repository without Applications, where
     each top-level chart is linted) until a chart's renders generate Applications: from then on,
-    a chart linted in chart mode that generates none and that none of them deploys is named, as
+    a chart linted in chart mode that generates none (writes no Application or ApplicationSet,
+    not even a set that makes no Application) and that none of them deploys is named, as
     beside Application files. A run of some environments only (``--env``) names none: the
     Applications other environments' charts generate were not rendered; nor does a run where a
     chart whose templates name Argo CD's API group failed to render (a remote dependency not
