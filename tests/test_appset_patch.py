@@ -175,3 +175,25 @@ def test_a_patch_directive_leaves_the_set_unexpanded(tmp_path: Path) -> None:
         assert report.errors == ()
         assert _apps(report) == {}
         assert [f.policy for f in report.findings] == ["not-rendered"]
+
+
+def test_a_patch_writing_to_yaml_of_a_parameter_is_applied(tmp_path: Path) -> None:
+    """``valuesObject: {{ toYaml .values | nindent 8 }}``: each element's values map is
+    written as Argo CD's toYaml writes it (``"yes"`` quoted, so it stays a text) and merged
+    in; prod's floating tag is found at the templatePatch."""
+    text = _SET.format(go="true", env="{{.env}}").replace(
+        "          - env: dev\n          - env: prod\n            tag: latest\n",
+        "          - env: dev\n            values: {tag: 1.2.3}\n"
+        "          - env: prod\n            values: {tag: latest, flag: 'yes', replicas: 2}\n")
+    patch = "spec:\n  source:\n    helm:\n      valuesObject: {{ toYaml .values | nindent 8 }}\n"
+    body = "".join(f"    {line}\n" for line in patch.splitlines())
+    repo = write_files(tmp_path / "repo", {".git/HEAD": "", **_CHART,
+                                           "apps/set.yaml": text + body})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    apps = _apps(report)
+    assert apps["web-prod"].raw["spec"]["source"]["helm"]["valuesObject"] == {
+        "tag": "latest", "flag": "yes", "replicas": 2}
+    assert apps["web-dev"].raw["spec"]["source"]["helm"]["valuesObject"] == {"tag": "1.2.3"}
+    assert [(f.location, f.policy, f.message) for f in report.findings] == [
+        (f"apps/set.yaml:{_PATCH_LINE + 1}", "image-tag-pinned", _FLOATING)]

@@ -106,6 +106,12 @@ OUTPUTS = [
     ('{{ toJson .tags }} {{ toJson 1.5e-7 }} {{ toJson "<a&b>" }}', False,
      '["a","b"] 1.5e-7 "\\u003ca\\u0026b\\u003e"'),
     ('{{ index . "nope" }}', True, '<no value>'),
+    ('{{ toYaml .meta | nindent 2 }}', False, '\n  a: x\n  l:\n  - 1\n  - null\n  z: 1'),
+    ('{{ toYaml .nope }}|{{ toYaml .nothing }}|{{ toYaml (len .tags) }}|{{ toYaml .big }}',
+     False, 'null|null|2|1000000'),
+    ('{{ toYaml (splitList "," "a,,yes") }}', False, '- a\n- ""\n- "yes"'),
+    ('{{ toYaml (dict "b" "1" "a10" (list) "a9" (dict)) }}', False,
+     'a9: {}\na10: []\nb: "1"'),
 ]
 
 # (template, missingkey=error, the error Go reports, after its "executing ... at ")
@@ -161,10 +167,73 @@ REFUSED = [
     '{{ regexReplaceAll "(a?)+" .env "<$1>" }}',
     '{{ regexReplaceAll "(o|)*" .env "<$1>" }}',
     '{{ kebabcase .env }}',
+    # toYaml: go-yaml's timestamps, its quoting beyond printable ASCII, its folding at 80
+    # columns (which a program may turn off)
+    '{{ toYaml (dict "k" "2024-01-01") }}',
+    '{{ toYaml "é" }}',
+    '{{ toYaml (dict "k" "a\\tb") }}',
+    '{{ printf "%s %080d" "a" 1 | toYaml }}',
     '{{ define "x" }}{{ end }}',
     # Go fails at the node it evaluated last
     '{{ if false }}{{ $x := 1 }}{{ else }}{{ $x = 2 }}{{ end }}',
 ]
+
+# toYaml of a parameter (sigs.k8s.io/yaml over go-yaml v2): (the value, what Argo CD's
+# toYaml writes)
+TO_YAML: list[tuple[Any, str]] = [
+    ({'a': 'x', 'b': {'x': {}, 'y': [1.0, {'j': [], 'k': 'v'}]}},
+     'a: x\nb:\n  x: {}\n  "y":\n  - 1\n  - j: []\n    k: v'),
+    ([[1.0, 2.0], [], {}, [{'a': None}]],
+     '- - 1\n  - 2\n- []\n- {}\n- - a: null'),
+    ({'1': 6.0,
+      '10': 7.0,
+      '2': 8.0,
+      'B': 4.0,
+      '_z': 5.0,
+      'a': 3.0,
+      'a01': 9.0,
+      'a1': 10.0,
+      'a10': 1.0,
+      'a9': 2.0},
+     '_z: 5\n"1": 6\n"2": 8\n"10": 7\nB: 4\na: 3\na1: 10\na01: 9\na9: 2\na10: 1'),
+    (['yes', 'No', 'ON', 'y', 'true', 'null', '~', '', '1', '-1.5', '0x1F', '0o17', '0b101',
+      '1_000', '.5', '1e3', '12:30', '+.inf', '.NaN'],
+     '- "yes"\n- "No"\n- "ON"\n- "y"\n- "true"\n- "null"\n- "~"\n- ""\n- "1"\n- "-1.5"\n'
+     '- "0x1F"\n- "0o17"\n- "0b101"\n- "1_000"\n- ".5"\n- "1e3"\n- "12:30"\n- "+.inf"\n'
+     '- ".NaN"'),
+    (['<<', '1e999', '0b11111111111111111111111111111111111111111111111111111111111111111', '08',
+      'v1.2.3', '1.2.3', '12-34', 'e3', '-', '--', '-a', 'a-', 'inf'],
+     '- <<\n- 1e999\n- 0b11111111111111111111111111111111111111111111111111111111111111111\n'
+     '- "08"\n- v1.2.3\n- 1.2.3\n- 12-34\n- e3\n- \'-\'\n- --\n- -a\n- a-\n- inf'),
+    (['a: b', 'a:', ':a', '? a', '- a', '#c', 'a #c', 'a#c', "'q", '"q', '[a]', '{a}', '*a',
+      '&a', '!a', '%a', '@a', '`a', '|', '>', ',a', 'a,b', '---', '...', ' a', 'a ', "it's",
+      'back\\slash', 'http://h/p?a=b#c'],
+     "- 'a: b'\n- 'a:'\n- :a\n- '? a'\n- '- a'\n- '#c'\n- 'a #c'\n- a#c\n- '''q'\n"
+     '- \'"q\'\n- \'[a]\'\n- \'{a}\'\n- \'*a\'\n- \'&a\'\n- \'!a\'\n- \'%a\'\n- \'@a\'\n'
+     "- '`a'\n- '|'\n- '>'\n- ',a'\n- a,b\n- '---'\n- '...'\n- ' a'\n- 'a '\n- it's\n"
+     '- back\\slash\n- http://h/p?a=b#c'),
+    (['a\nb', 'a\nb\n', 'a\n\n', '\n', ' a\nb', 'a \nb', 'a\n b', 'a\n\nb', 'a\n \nb'],
+     '- |-\n  a\n  b\n- |\n  a\n  b\n- |+\n  a\n\n- |2+\n\n- |2-\n   a\n  b\n- "a \\nb"\n'
+     '- |-\n  a\n   b\n- |-\n  a\n\n  b\n- "a\\n \\nb"'),
+    ({'': 1.0, '#k': 5.0, '1.5': 4.0, 'a: b': 3.0, 'yes': 2.0, '~': 6.0},
+     '"": 1\n\'#k\': 5\n"~": 6\n"1.5": 4\n\'a: b\': 3\n"yes": 2'),
+    ([1.0, 1.5, 1e+21, -0.0, 1e+20, 123456789.0, 1234567.5, 1e-06, 1e-07, 0.1,
+      9.223372036854776e+18, -9.223372036854776e+18, 1.8446744073709552e+19, 5e-324],
+     '- 1\n- 1.5\n- 1e+21\n- 0\n- 1e+20\n- 123456789\n- 1.2345675e+06\n- 1e-06\n- 1e-07\n'
+     '- 0.1\n- 9223372036854776000\n- -9.223372036854776e+18\n- 1.8446744073709552e+19\n'
+     '- 5e-324'),
+    ([True, False, None],
+     '- true\n- false\n- null'),
+    ({'k': 'a x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x'},
+     'k: a x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x'),
+]
+
+
+@pytest.mark.parametrize(("value", "expected"), TO_YAML)
+def test_to_yaml_writes_what_argo_cds_to_yaml_writes(value: Any, expected: str) -> None:
+    parsed = gotemplate.parse("{{ toYaml .v }}")
+    assert parsed is not None
+    assert gotemplate.execute(parsed, {"v": value}, False) == expected
 
 
 @pytest.mark.parametrize(("text", "strict", "expected"), OUTPUTS)

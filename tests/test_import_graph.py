@@ -41,7 +41,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "boundedread", "realpaths", "chartfile", "repourl", "kustomize_patches", "goyaml",
               "gojson", "projects", "scopes")),
     ("config", ("config", "waivers")),
-    ("discover", ("discover", "reporoot", "manifests", "gofmt", "gofuncs", "goparse",
+    ("discover", ("discover", "reporoot", "manifests", "gofmt", "gotoyaml", "gofuncs", "goparse",
                   "gotemplate_builtins", "gotemplate_exec", "gotemplate", "appset", "appset_git",
                   "appset_patch",
                   "appset_generators", "sourcetype")),

@@ -1,8 +1,9 @@
 """The functions of Argo CD's Go templates that platecheck executes (argo-cd
 ``applicationset/utils/utils.go``: sprig's ``GenericFuncMap`` and Argo CD's own), each as its Go
 code does (Masterminds/sprig v3 ``defaults.go``, ``dict.go``, ``strings.go``, ``list.go``,
-``regex.go``, ``functions.go``; Argo CD ``template_functions.go``), with its Go parameter
-types, which text/template checks its arguments against (``gotemplate``).
+``regex.go``, ``functions.go``; Argo CD ``template_functions.go``, its ``toYaml`` in
+``gotoyaml``), with its Go parameter types, which text/template checks its arguments against
+(``gotemplate``).
 
 What Go does otherwise than Python for a value is ``Unsupported`` (the template is not read):
 case mapping, trimming and slicing of a text beyond ASCII, a regular expression that Go's RE2
@@ -29,6 +30,7 @@ from platecheck.gofmt import (
     go_quote,
     type_name,
 )
+from platecheck.gotoyaml import to_yaml
 
 
 class CallError(Exception):
@@ -414,6 +416,7 @@ SPRIG: dict[str, GoFunc] = {
     "coalesce": GoFunc(("any",), _coalesce, variadic=True),
     "ternary": GoFunc(("any", "any", "bool"), lambda t, f, v: t if v else f),
     "toJson": GoFunc(("any",), to_json),
+    "toYaml": GoFunc(("any",), to_yaml),
     "hasKey": GoFunc(("map", "string"), _has_key),
     "dict": GoFunc(("any",), _dict, variadic=True),
     "dig": GoFunc(("any",), _dig, variadic=True),
