@@ -610,3 +610,51 @@ def test_a_git_set_of_app_of_apps_makes_app_of_apps(tmp_path: Path) -> None:
         (("bootstrap/envs.yaml", 13), ("envs/stg/web.yaml", 1))]
     report = lint(root, cache_dir=tmp_path / "cache")
     assert [f.message for f in report.findings if f.policy == "argocd-application"] == []
+
+
+_MAP_PATH_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: platform
+  namespace: argocd
+spec:
+  goTemplate: true
+  generators:
+    - git:
+        repoURL: https://git.example.com/repo.git
+        revision: HEAD
+        files:
+          - path: apps/*/app.yaml
+  template:
+    metadata:
+      name: '{{ .name }}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        targetRevision: HEAD
+        path: '{{ .path }}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{ .name }}'
+"""
+
+
+def test_a_path_go_prints_as_a_map_is_a_directory_that_does_not_exist(tmp_path: Path) -> None:
+    """``{{ .path }}`` of a files generator is the path map, which Go prints as
+    ``map[basename:web ...]``: the Application's source path does not exist (Argo CD's
+    render fails too), and a kustomization no Application deploys is still named; the map's
+    ``[...]``, read as a glob class with a range backwards (``e-a``), crashed the run."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "argocd/platform.yaml": _MAP_PATH_SET,
+        "apps/example-app/app.yaml": "name: example-app\n",
+        "apps/example-app/cm.yaml": CM.format(name="x"),
+        "base/kustomization.yaml": "resources: [cm.yaml]\n", "base/cm.yaml": CM.format(name="b")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report.errors] == [(
+        "argocd/platform.yaml:13", "source path 'map[basename:example-app "
+        "basenameNormalized:example-app filename:app.yaml filenameNormalized:app.yaml "
+        "path:apps/example-app segments:[apps example-app]]' does not exist")]
+    assert [f.file for f in report.findings if f.policy == "undeployed-kustomization"] == [
+        "base/kustomization.yaml"]

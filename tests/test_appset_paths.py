@@ -24,6 +24,8 @@ pytestmark = pytest.mark.usefixtures("helm_bin")
     # Go negates a class with ^ alone: [!d] is "!" or "d"; a backslash escapes
     ("apps/[^a]b", "apps/db", True), ("apps/[!d]b", "apps/db", True),
     ("apps/[!d]b", "apps/ab", False), ("apps/\\*", "apps/*", True), ("apps/\\*", "apps/x", False),
+    # a range whose end is before its start is Go's ErrBadPattern: it matches nothing
+    ("apps/[e-a]", "apps/e", False), ("map[basename:example-app path:apps]", "apps", False),
 ])
 def test_path_match_is_gos_path_match(pattern: str, name: str, matched: bool) -> None:
     assert path_match(pattern, name) is matched

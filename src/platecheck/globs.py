@@ -81,7 +81,10 @@ def _translated_glob(pattern: str, separators: str, go: bool = False) -> str | N
             if end is None or go and pattern.startswith(("-", "]"), index + pattern.startswith(
                     "^", index)):
                 return None
-            out.append(_class(pattern[index:end], "^" if go else "!"))
+            body = _class(pattern[index:end], "^" if go else "!")
+            if body is None:
+                return None
+            out.append(body)
             index = end + 1
         elif char == "{" and not go:
             depth += 1
@@ -106,7 +109,9 @@ def _class_end(pattern: str, start: int) -> int | None:
     return index if index < len(pattern) and index > first else None
 
 
-def _class(body: str, negation: str) -> str:
+def _class(body: str, negation: str) -> str | None:
+    """A class's regular expression; None for a range whose end is before its start
+    (``[e-a]``: Go's ``path.Match`` says ErrBadPattern)."""
     negated = body.startswith(negation)
     body = body[negated:]
     items, index = [], 0
@@ -116,6 +121,8 @@ def _class(body: str, negation: str) -> str:
             index += 1
             char = body[index]
         if body.startswith("-", index + 1) and index + 2 < len(body):
+            if body[index + 2] < char:
+                return None
             items.append(f"{re.escape(char)}-{re.escape(body[index + 2])}")
             index += 3
         else:
