@@ -4917,6 +4917,99 @@ def test_a_parameter_after_items_an_if_writes_is_at_its_own_lines(
         (location, 'container "c" in Deployment/web uses floating tag "latest"')]
 
 
+_EXCLUSIVE_PARAMETERS = (
+    "      parameters:\n        {{- if .Values.azure }}\n        - name: a\n          value: b\n"
+    "        {{- else }}\n        - name: c\n          value: d\n        {{- end }}\n"
+    "        - name: image.tag\n          value: latest\n"
+    "        {{- if .Values.gcp }}\n        - name: e\n          value: f\n        {{- end }}\n")
+
+
+@pytest.mark.parametrize("values", ["azure: false\n", "azure: true\n"])
+def test_a_parameter_after_an_if_and_its_else_is_at_its_own_line(tmp_path: Path,
+                                                                 values: str) -> None:
+    """A child's ``helm.parameters`` has one item in an ``if`` and one in its ``else``, then
+    ``image.tag`` (its ``value: latest`` at line 21), then one in an ``if`` not taken: the
+    branches are exclusive, so the ``if`` and ``else`` wrote exactly one of the two rendered
+    parameters and the floating tag is at line 21, not at ``parameters:`` (line 12)."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/root.yaml": DIRECTORY_APP.format(name="root", path="parent"),
+        "parent/Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\n",
+        "parent/templates/app.yaml": DIRECTORY_APP.format(name="web", path="chart").replace(
+            "    path: chart\n", "    path: chart\n    helm:\n" + _EXCLUSIVE_PARAMETERS),
+        "parent/values.yaml": values + "gcp: false\n",
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "image:\n  tag: 1.27.0\n",
+        "chart/templates/deploy.yaml": _DEPLOYMENT.format(name="web",
+                                                          tag="{{ .Values.image.tag }}")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "image-tag-pinned"] == [
+        ("parent/templates/app.yaml:21",
+         'container "c" in Deployment/web uses floating tag "latest"')]
+
+
+_CONDITIONAL_SOURCES = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: web
+  namespace: argocd
+spec:
+  project: default
+  sources:
+    - repoURL: https://git.example.com/repo.git
+      path: config
+      directory:
+        recurse: true
+    {{- if .Values.helm }}
+    - repoURL: https://git.example.com/repo.git
+      path: chart
+      {{- if .Values.helm.release }}
+      targetRevision: HEAD
+      {{- end }}
+      helm:
+        parameters:
+          - name: image.tag
+            value: latest
+    {{- end }}
+    {{- if .Values.manifests }}
+    - repoURL: https://git.example.com/repo.git
+      path: manifests
+      directory:
+        recurse: true
+    {{- end }}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: web-prod
+"""
+
+
+def test_a_source_an_if_writes_is_matched_by_its_keys(tmp_path: Path) -> None:
+    """A chart of Applications writes a child's ``sources``: one outright, then a Helm
+    source in an ``if .Values.helm`` and a directory one in an ``if .Values.manifests``
+    (tonychg/kubedev). With the Helm one alone taken, two sources render; the second has
+    ``helm:``, which the directory item cannot write, and no ``directory:``, which it always
+    writes: it is the Helm item, so its floating tag is at that item's ``value:`` (line 22),
+    not at ``sources:``."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/root.yaml": DIRECTORY_APP.format(name="root", path="parent"),
+        "parent/Chart.yaml": "apiVersion: v2\nname: parent\nversion: 0.1.0\n",
+        "parent/templates/app.yaml": _CONDITIONAL_SOURCES,
+        "parent/values.yaml": "helm: {enabled: true}\nmanifests: false\n",
+        "config/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n",
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "image:\n  tag: 1.27.0\n",
+        "chart/templates/deploy.yaml": _DEPLOYMENT.format(name="web",
+                                                          tag="{{ .Values.image.tag }}")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.location, f.message) for f in report_.findings
+            if f.policy == "image-tag-pinned"] == [
+        ("parent/templates/app.yaml:22",
+         'container "c" in Deployment/web uses floating tag "latest"')]
+
+
 @pytest.mark.parametrize(("name", "values"), [
     ("containers[1].tag", "containers:\n  - {name: a, tag: 1.0.0}\n  - {name: b, tag: 1.0.0}\n"),
     ("images.nginx\\.b.tag", "images:\n  nginx.a: {tag: 1.0.0}\n  nginx.b: {tag: 1.0.0}\n"),

@@ -12,8 +12,8 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from platecheck.appset import refused_field
@@ -98,13 +98,13 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
                 if same in seen:
                     continue
                 seen.add(same)
-            kinds: dict[KeyPath, list[str]] = {}
-            written = _written(text, line, kinds)
-            lines = _lines(resource.doc, written, kinds)
+            shapes: Shapes = {}
+            written = _written(text, line, shapes)
+            lines = _lines(resource.doc, written, shapes)
             template = _inflating(item, resource)
-            inflated: dict[KeyPath, list[str]] = {}
+            inflated: Shapes = {}
             actions = (_written(*template, inflated), inflated) if template is not None \
-                else (written, kinds)
+                else (written, shapes)
             document = Document(dict(resource.doc), lines, line)
             if resource.kind == "ApplicationSet" and refused_field(resource.doc) is not None:
                 continue  # (the API server refuses it, so it makes nothing: k8s-schema says why)
@@ -242,37 +242,101 @@ def _helper(item: RenderedTarget, kind: str) -> tuple[str, int, str] | None:
 _KEY = re.compile(r"""^(?:"([^"]+)"|'([^']+)'|([^\s"'{#-][^:#]*?))\s*:(?:\s+(.*))?$""")
 
 
-_BLOCK = re.compile(r"\{\{-?\s*(range|if|with|define|block|end)\b([^}]*)\}\}")
+_BLOCK = re.compile(r"\{\{-?\s*(range|if|with|define|block|else|end)\b([^}]*)\}\}")
+# an action that writes nothing: one that opens, divides or ends a block, sets a variable or is
+# a comment
+_SILENT = re.compile(
+    r"\{\{-?\s*(?:(?:range|if|with|define|block|else|end|break|continue)\b|\$\w*\s*:?=|/\*)"
+    r"[^}]*\}\}")
+_INDENT = re.compile(r"\bn?indent\s+(\d+)")
 # an action that writes the dot or a variable alone: the element of the range around it
 _ELEMENT = re.compile(r"\{\{-?\s*(?:\.|\$\w*)\s*(?:\|[^}]*)?-?\}\}")
 
 
-def _blocks(line: str, blocks: list[str]) -> None:
-    """``blocks`` after the actions of ``line`` that open or end a block."""
+@dataclass
+class _Block:
+    """A block open around a template line: its action (``if .Values.helm``), how many
+    branches it has had so far (each ``else`` one more), and whether one of them is a plain
+    ``else`` (one branch is always taken)."""
+
+    action: str
+    branches: int = 1
+    exhaustive: bool = False
+
+
+@dataclass
+class _Item:
+    """A list item as its template writes it: how often it is rendered (``_item_kind``);
+    the outermost block opened within its list around it, with the branch of that block that
+    writes it, and whether a further block within that branch is around it too; the number
+    of blocks open at its line; the keys it writes outright (in no block opened within it),
+    those it writes at all, and whether it may write keys the template does not name (an
+    action writes them)."""
+
+    kind: str
+    block: _Block | None
+    branch: int
+    nested: bool
+    depth: int
+    outright: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
+    open: bool = False
+
+
+Shapes = dict[KeyPath, list[_Item]]  # the items of each list of a template, in order
+
+
+def _blocks(line: str, blocks: list[_Block]) -> None:
+    """``blocks`` after the actions of ``line`` that open, divide (``else``) or end a
+    block."""
     for keyword, rest in _BLOCK.findall(line):
         if keyword == "end":
             if blocks:
                 blocks.pop()
+        elif keyword == "else":
+            if blocks:
+                blocks[-1].branches += 1
+                blocks[-1].exhaustive |= not rest.strip(" -")
         else:
-            blocks.append(f"{keyword}{rest}")
+            blocks.append(_Block(f"{keyword}{rest}"))
 
 
-def _with_range(line: str, blocks: list[str]) -> str:
+def _with_range(line: str, blocks: list[_Block]) -> str:
     """``line``, and when it writes the element of a ``range`` alone (``- {{ . }}``), that
     range's action after it: the list it ranges over is where the value was written."""
-    ranges = [b for b in blocks if b.startswith("range")]
+    ranges = [b.action for b in blocks if b.action.startswith("range")]
     if ranges and _ELEMENT.search(line):
         return f"{line} {{{{ {ranges[-1]} }}}}"
     return line
 
 
-def _written(text: str | None, kind_line: int, kinds: dict[KeyPath, list[str]] | None = None
+def _writes(text: str) -> bool:
+    """Whether ``text`` writes anything but its actions that write nothing (``_SILENT``)."""
+    return bool(_SILENT.sub("", text).strip())
+
+
+def _opened(raw: str, stack: Sequence[tuple[int, KeyPath, bool]], shapes: Shapes) -> None:
+    """A line of actions that writes something (``toYaml``, ``include``): when it writes at
+    the column of the keys of the list item it is in (its ``nindent``, else its own), that
+    item may write keys the template does not name."""
+    if not _writes(raw):
+        return
+    indent = _INDENT.search(raw)
+    column = int(indent.group(1)) if indent else len(raw) - len(raw.lstrip())
+    above = next(((path, is_item) for level, path, is_item in reversed(stack)
+                  if level < column), None)
+    item = _shape(shapes, above[0]) if above is not None and above[1] else None
+    if item is not None:
+        item.open = True
+
+
+def _written(text: str | None, kind_line: int, shapes: Shapes | None = None
              ) -> dict[KeyPath, tuple[int, str]]:
     """The line of each key (and list item) of the YAML document around ``kind_line`` in a
     template, with the text written there: the place of a generated Application's fields.
-    Keys written with template actions are not known (they have no place). ``kinds`` gets,
-    of each list, how often each of its items is written (``_item_kind``)."""
-    kinds = {} if kinds is None else kinds
+    Keys written with template actions are not known (they have no place). ``shapes`` gets
+    the items of each list (``_Item``)."""
+    shapes = {} if shapes is None else shapes
     opened: dict[KeyPath, int] = {}  # the blocks open where each key (or item) is written
     if text is None:
         return {}
@@ -284,12 +348,13 @@ def _written(text: str | None, kind_line: int, kinds: dict[KeyPath, list[str]] |
     result: dict[KeyPath, tuple[int, str]] = {}
     stack: list[tuple[int, KeyPath, bool]] = []  # (indent, path, is a list item)
     items: dict[KeyPath, int] = {}
-    blocks: list[str] = []  # the actions that open the blocks around a line, innermost last
+    blocks: list[_Block] = []  # the blocks open around a line, innermost last
     for index in range(end):
         raw = lines[index]
         if index < start or raw.lstrip().startswith("{{"):
             _blocks(raw, blocks)
             _block_written(raw, stack, result)
+            _opened(raw, stack if index >= start else [], shapes)
             continue
         raw = _with_range(raw, blocks)
         stripped = raw.strip()
@@ -302,12 +367,13 @@ def _written(text: str | None, kind_line: int, kinds: dict[KeyPath, list[str]] |
             parent = stack[-1][1] if stack else ()
             items[parent] = items.get(parent, -1) + 1
             path: KeyPath = (*parent, items[parent])
-            kinds.setdefault(parent, []).append(_item_kind(blocks[opened.get(parent, 0):]))
+            shapes.setdefault(parent, []).append(_item(blocks, opened.get(parent, 0)))
             opened[path] = len(blocks)
             stack.append((indent, path, True))
             result[path] = (index + 1, stripped)
             stripped = stripped[1:].lstrip()
             indent = len(raw) - len(stripped)
+            _item_line(stripped, shapes[parent][-1], blocks)
             if not stripped:
                 continue
         match = _KEY.match(stripped)
@@ -319,10 +385,49 @@ def _written(text: str | None, kind_line: int, kinds: dict[KeyPath, list[str]] |
         path = (*(stack[-1][1] if stack else ()), key)
         result[path] = (index + 1, match.group(4) or "")
         items.pop(path, None)
-        kinds.pop(path, None)
+        shapes.pop(path, None)
+        _item_key(_shape(shapes, stack[-1][1]) if stack else None, key, len(blocks))
         opened[path] = len(blocks)
         stack.append((indent, path, False))
     return result
+
+
+def _item(blocks: Sequence[_Block], outside: int) -> _Item:
+    """A list item written inside ``blocks``, the first ``outside`` of which were open where
+    its list is written."""
+    inner = blocks[outside:]
+    return _Item(_item_kind([block.action for block in inner]),
+                 inner[0] if inner else None, inner[0].branches if inner else 0,
+                 len(inner) > 1, len(blocks))
+
+
+def _shape(shapes: Shapes, path: KeyPath) -> _Item | None:
+    """The list item at ``path``, None when ``path`` is no list item."""
+    last = path[-1] if path else None
+    items = shapes.get(path[:-1], []) if isinstance(last, int) else []
+    return items[last] if isinstance(last, int) and last < len(items) else None
+
+
+def _item_line(text: str, item: _Item, blocks: list[_Block]) -> None:
+    """What the line of a list item writes after its ``-``: a block opened there is opened
+    within the item (``- {{ if .Values.helm.repoURL -}}``); an action that writes what is
+    not a key (``- {{ toYaml . | nindent 4 }}``) may write keys the template does not
+    name."""
+    if text.startswith("{{"):
+        _blocks(text, blocks)
+    if _KEY.match(text) is None and _writes(text):
+        item.open = True
+
+
+def _item_key(item: _Item | None, key: str, depth: int) -> None:
+    """``item``, when it is a list item, writes ``key`` where ``depth`` blocks are open."""
+    if item is None:
+        return
+    item.keys.add(key)
+    if depth <= item.depth:
+        item.outright.add(key)
+    if "{{" in key:
+        item.open = True
 
 
 def _item_kind(blocks: Sequence[str]) -> str:
@@ -337,21 +442,22 @@ def _item_kind(blocks: Sequence[str]) -> str:
 
 
 def _lines(document: Any, written: Mapping[KeyPath, tuple[int, str]],
-           kinds: Mapping[KeyPath, Sequence[str]]) -> dict[KeyPath, int]:
+           shapes: Mapping[KeyPath, Sequence[_Item]]) -> dict[KeyPath, int]:
     """The line of each key path of the rendered ``document``: its template's (``_written``),
     an item of a list a ``range``, an ``if`` or a ``with`` writes items of at the template's
-    item that wrote it (``_template_index``), none where that is not known."""
+    item that wrote it (``_template_indexes``), none where that is not known."""
     def through_block(path: KeyPath) -> bool:
         return any(isinstance(part, int) and any(
-            kind != "once" for kind in kinds.get(path[:at], ())) for at, part in enumerate(path))
+            item.kind != "once" for item in shapes.get(path[:at], ()))
+            for at, part in enumerate(path))
 
     lines = {path: number for path, (number, _) in written.items() if not through_block(path)}
-    lines.update(_rendered_lines(document, written, kinds, (), ()))
+    lines.update(_rendered_lines(document, written, shapes, (), ()))
     return lines
 
 
 def _rendered_lines(node: Any, written: Mapping[KeyPath, tuple[int, str]],
-                    kinds: Mapping[KeyPath, Sequence[str]], at: KeyPath, template: KeyPath
+                    shapes: Mapping[KeyPath, Sequence[_Item]], at: KeyPath, template: KeyPath
                     ) -> dict[KeyPath, int]:
     """The lines of ``node`` (at ``at`` in the rendered document) and of what is below it,
     written at ``template`` in the template."""
@@ -360,37 +466,111 @@ def _rendered_lines(node: Any, written: Mapping[KeyPath, tuple[int, str]],
     if isinstance(node, Mapping):
         children = [(str(key), str(key), value) for key, value in node.items()]
     elif isinstance(node, list):
-        children = [(index, _template_index(kinds.get(template, ()), index, len(node)), value)
-                    for index, value in enumerate(node)]
+        children = list(zip(range(len(node)), _template_indexes(shapes.get(template, ()), node),
+                            node, strict=True))
     for key, mapped, value in children:
         if mapped is not None:
-            found.update(_rendered_lines(value, written, kinds, (*at, key), (*template, mapped)))
+            found.update(_rendered_lines(value, written, shapes, (*at, key), (*template, mapped)))
     return found
 
 
-def _template_index(kinds: Sequence[str], index: int, count: int) -> int | None:
-    """The template's item that wrote item ``index`` of a rendered list of ``count`` items
-    whose template items are of ``kinds`` (``_item_kind``): an item before the first one a
-    block writes, or after the last, is written once, counted from the list's start or its
-    end. Those between are exact when the blocks there wrote nothing (as many as the items
-    written once there, which they are in order) or, without a ``range``, when every ``if``
-    wrote its items; the range's when it is the only item there; else not known (None)."""
-    marked = [number for number, kind in enumerate(kinds) if kind != "once"]
-    if not marked or index < marked[0]:
-        return index
-    after = len(kinds) - 1 - marked[-1]
-    between = kinds[marked[0]:marked[-1] + 1]
-    once = [marked[0] + number for number, kind in enumerate(between) if kind == "once"]
-    rendered = count - after - marked[0]
-    if rendered < len(once):
-        return None  # fewer rendered than written alone: which is which is not known
-    if index >= count - after:
-        return len(kinds) - (count - index)
-    if rendered == len(once):
-        return once[index - marked[0]]
-    if "range" not in between and rendered == len(between):
-        return index
-    return marked[0] if between == ["range"] else None
+# a run of the template's items of a list that renders as one: the items any rendered item of
+# it is written by (None: not known), and the fewest and most items it renders (None: any)
+Slot = tuple[tuple[int | None, ...], int, int | None]
+
+
+def _template_indexes(items: Sequence[_Item], rendered: Sequence[Any]) -> list[int | None]:
+    """The template's item that wrote each item of the ``rendered`` list, whose template
+    writes ``items``: the one it is in every way the rendered items can be written by the
+    template's in order (``_slots``) each rendered item fitting the keys of the item that
+    wrote it (``_fits``; by their number alone when no way fits the keys), else not known
+    (None). A list written outright is matched item by item."""
+    if all(item.kind == "once" for item in items):
+        return list(range(len(rendered)))
+    slots = _slots(items)
+    for keyed in (True, False):
+        def fits(index: int, item: int | None, keyed: bool = keyed) -> bool:
+            return item is None or not keyed or _fits(items[item], rendered[index])
+
+        found = _matched(slots, len(rendered), fits)
+        if found is not None:
+            return found
+    return [None] * len(rendered)
+
+
+def _slots(items: Sequence[_Item]) -> list[Slot]:
+    """``items`` as runs that each render as one (``Slot``): an item written once; the items
+    of one block within the list (a ``range`` renders any number, of its one item or not
+    known; an ``if`` whose branches each write at most one item outright renders one of
+    them, at least one when a plain ``else`` ends it and each branch writes one); else each
+    item of an ``if`` or ``with``, rendered once or not at all."""
+    slots: list[Slot] = []
+    start = 0
+    while start < len(items):
+        item = items[start]
+        end = start + 1
+        while item.kind != "once" and end < len(items) and items[end].block is item.block:
+            end += 1
+        run = items[start:end]
+        indexes = tuple(range(start, end))
+        if item.kind == "once":
+            slots.append((indexes, 1, 1))
+        elif any(one.kind == "range" for one in run):
+            slots.append((indexes if len(run) == 1 else (None,), 0, None))
+        elif item.block is not None and not any(one.nested for one in run) and len(
+                {one.branch for one in run}) == len(run):
+            whole = item.block.exhaustive and len(run) == item.block.branches
+            slots.append((indexes, 1 if whole else 0, 1))
+        else:
+            slots.extend(((number,), 0, 1) for number in indexes)
+        start = end
+    return slots
+
+
+def _fits(item: _Item, rendered: Any) -> bool:
+    """Whether ``item`` can have written ``rendered``: it has every key the item writes
+    outright, and none the item cannot write."""
+    if not isinstance(rendered, Mapping):
+        return not item.outright
+    keys = {str(key) for key in rendered}
+    return item.outright <= keys and (item.open or keys <= item.keys)
+
+
+def _matched(slots: Sequence[Slot], count: int,
+             fits: Callable[[int, int | None], bool]) -> list[int | None] | None:
+    """The template's item each of ``count`` rendered items is written by in every way the
+    ``slots`` can write them in order, each rendered item fitting its item (``fits``), else
+    None for it; None when there is no such way."""
+    def ends(slot: Slot, start: int) -> Iterator[int]:
+        items, least, most = slot
+        if least == 0:
+            yield start
+        end = start
+        while end < count and (most is None or end - start < most) and any(
+                fits(end, item) for item in items):
+            end += 1
+            yield end
+
+    ahead = [[False] * (count + 1) for _ in range(len(slots) + 1)]  # slots[:s] write [:r]
+    behind = [[False] * (count + 1) for _ in range(len(slots) + 1)]  # slots[s:] write [r:]
+    ahead[0][0] = behind[len(slots)][count] = True
+    for number, slot in enumerate(slots):
+        for start in range(count + 1):
+            for end in ends(slot, start) if ahead[number][start] else ():
+                ahead[number + 1][end] = True
+    for number in range(len(slots) - 1, -1, -1):
+        for start in range(count + 1):
+            behind[number][start] = any(behind[number + 1][end]
+                                        for end in ends(slots[number], start))
+    if not ahead[len(slots)][count]:
+        return None
+    written: list[set[int | None]] = [set() for _ in range(count)]
+    for number, slot in enumerate(slots):
+        for start in range(count + 1):
+            for end in ends(slot, start) if ahead[number][start] else ():
+                for index in range(start, end) if behind[number + 1][end] else ():
+                    written[index].update(item for item in slot[0] if fits(index, item))
+    return [next(iter(items)) if len(items) == 1 else None for items in written]
 
 
 # an action that writes a block of YAML from the values (``{{- toYaml .values | nindent 8 }}``)
@@ -414,15 +594,16 @@ _BUILTIN = {"Release", "Chart", "Capabilities", "Template", "Files"}
 
 
 def _places(item: RenderedTarget, app: Application, written: Mapping[KeyPath, tuple[int, str]],
-            kinds: Mapping[KeyPath, Sequence[str]]) -> dict[KeyPath, Origin]:
+            shapes: Mapping[KeyPath, Sequence[_Item]]) -> dict[KeyPath, Origin]:
     """The fields of a generated Application that a template action wrote from the parent's
     values: each at the values line that set it (``path: {{ .path }}`` in a ``range`` over
     ``.Values.apps`` at the ``path:`` of that Application's entry; for a chart a
     kustomization inflates, in its ``valuesInline`` or a file of values it names)."""
     places: dict[KeyPath, Origin] = {}
-    lengths = _list_lengths(app)
+    lists = _lists(app)
+    matched: dict[KeyPath, list[int | None]] = {}
     for path, value in _with_values_strings(app):
-        where = _template_path(path, written, kinds, lengths)
+        where = _template_path(path, shapes, lists, matched)
         if where is None:
             continue  # an item of a list whose template item is not known
         if where not in written:
@@ -481,16 +662,20 @@ def _map_value(actions: Sequence[str]) -> str | None:
     return None
 
 
-def _template_path(path: KeyPath, written: Mapping[KeyPath, tuple[int, str]],
-                   kinds: Mapping[KeyPath, Sequence[str]], lengths: Mapping[KeyPath, int]
-                   ) -> KeyPath | None:
+def _template_path(path: KeyPath, shapes: Mapping[KeyPath, Sequence[_Item]],
+                   lists: Mapping[KeyPath, Sequence[Any]],
+                   matched: dict[KeyPath, list[int | None]]) -> KeyPath | None:
     """The path of the template's lines that wrote ``path``: each list item at the
-    template's item that wrote it (``_template_index``, the lists rendered of ``lengths``);
-    None when that is not known."""
+    template's item that wrote it (``_template_indexes`` of the rendered ``lists``, kept in
+    ``matched``); None when that is not known."""
     mapped: KeyPath = ()
     for at, part in enumerate(path):
         if isinstance(part, int):
-            index = _template_index(kinds.get(mapped, ()), part, lengths.get(path[:at], 0))
+            if path[:at] not in matched:
+                matched[path[:at]] = _template_indexes(shapes.get(mapped, ()),
+                                                       lists.get(path[:at], ()))
+            indexes = matched[path[:at]]
+            index = indexes[part] if part < len(indexes) else None
             if index is None:
                 return None
             part = index
@@ -498,17 +683,17 @@ def _template_path(path: KeyPath, written: Mapping[KeyPath, tuple[int, str]],
     return mapped
 
 
-def _list_lengths(app: Application) -> dict[KeyPath, int]:
-    """The length of each list of ``app``, and of those of a ``helm.values`` string as if
-    written under its key (``_with_values_strings``)."""
-    found: dict[KeyPath, int] = {}
+def _lists(app: Application) -> dict[KeyPath, list[Any]]:
+    """Each list of ``app``, and those of a ``helm.values`` string as if written under its
+    key (``_with_values_strings``)."""
+    found: dict[KeyPath, list[Any]] = {}
 
     def walk(node: Any, at: KeyPath, strings: bool) -> None:
         if isinstance(node, Mapping):
             for key, value in node.items():
                 walk(value, (*at, str(key)), strings)
         elif isinstance(node, list):
-            found[at] = len(node)
+            found[at] = node
             for index, value in enumerate(node):
                 walk(value, (*at, index), strings)
         elif strings and isinstance(node, str) and at[-2:] == ("helm", "values"):
