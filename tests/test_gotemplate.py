@@ -27,6 +27,13 @@ OUTPUTS = [
     ('{{ .env | upper | }}', False, 'PROD'),  # a last | before the delimiter
     ('{{ if .env }}x{{ end }}', False, 'x'),
     ('{{ index .tags 1 }}', False, 'b'),
+    # sprig's has: reflect.DeepEqual, so a literal 1 (an int) is no JSON 1 (a float64)
+    ('{{ has "b" .tags }} {{ has "c" .tags }} {{ has 1 .meta.l }} {{ has 1.0 .meta.l }}',
+     False, 'true false false true'),
+    ('{{ has nil .meta.l }} {{ has "a" .nothing }} {{ .tags | has "a" }}', False,
+     'true false true'),
+    ('{{ has (list 1.0 nil) (list .meta.l) }} {{ has (dict "a" "x") (list .meta) }}', False,
+     'true false'),
     ('{{ if eq .env "prod" }}P{{ else }}N{{ end }}', False, 'P'),
     ('{{ default "x" .foo }}', False, 'x'),
     ('{{ printf "%s-%s" .env .tag }}', False, 'prod-latest'),
@@ -116,6 +123,10 @@ OUTPUTS = [
 
 # (template, missingkey=error, the error Go reports, after its "executing ... at ")
 ERRORS = [
+    ('{{ has "a" .env }}', False,
+     '<has "a" .env>: error calling has: Cannot find has on type string'),
+    ('{{ has "z" .meta }}', False,
+     '<has "z" .meta>: error calling has: Cannot find has on type map'),
     ('{{ eq .num 1 }}', False, '<eq .num 1>: error calling eq: incompatible types for comparison'),
     ('{{ eq .env 1 }}', False, '<eq .env 1>: error calling eq: incompatible types for comparison'),
     ('{{ index .tags 2 }}', False,

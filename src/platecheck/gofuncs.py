@@ -410,6 +410,36 @@ def _has_key(mapping: Mapping[str, Any], key: str) -> bool:
     return key in mapping
 
 
+def _has(needle: Any, haystack: Any) -> bool:
+    """sprig ``has`` (``mustHas``): whether an item of the list ``haystack`` is
+    ``reflect.DeepEqual`` to ``needle`` (of one Go type: ``1`` is no ``1.0``); false for nil,
+    a panic for what is no list."""
+    if needle is MISSING or haystack is MISSING:
+        raise Unsupported("has of no value")
+    if haystack is None:
+        return False
+    if not isinstance(haystack, list):
+        kind = "map" if isinstance(haystack, Mapping) else type_name(haystack)
+        raise CallError(f"Cannot find has on type {kind}")
+    return any(_deep_equal(needle, item) for item in haystack)
+
+
+def _deep_equal(first: Any, second: Any) -> bool:
+    """``reflect.DeepEqual`` of two values held as ``interface {}``: of one Go type, and
+    equal item by item."""
+    if first is None or second is None:
+        return first is second
+    if type_name(first) != type_name(second):
+        return False
+    if isinstance(first, Mapping):
+        return first.keys() == second.keys() and all(
+            _deep_equal(first[key], second[key]) for key in first)
+    if isinstance(first, list):
+        return len(first) == len(second) and all(
+            _deep_equal(a, b) for a, b in zip(first, second, strict=True))
+    return bool(first == second)
+
+
 SPRIG: dict[str, GoFunc] = {
     "default": GoFunc(("any", "any"), _default, variadic=True),
     "empty": GoFunc(("any",), empty),
@@ -418,6 +448,7 @@ SPRIG: dict[str, GoFunc] = {
     "toJson": GoFunc(("any",), to_json),
     "toYaml": GoFunc(("any",), to_yaml),
     "hasKey": GoFunc(("map", "string"), _has_key),
+    "has": GoFunc(("any", "any"), _has),
     "dict": GoFunc(("any",), _dict, variadic=True),
     "dig": GoFunc(("any",), _dig, variadic=True),
     "list": GoFunc(("any",), lambda *v: list(v), variadic=True),
