@@ -421,8 +421,12 @@ class _Parser:
 
     def pipeline(self, context: str) -> Pipe:
         decl, assign = self.declarations(context)
+        return Pipe(tuple(decl), assign, self.commands("right", context))
+
+    def commands(self, closing: str, context: str) -> tuple[Command, ...]:
+        """The commands of a pipeline up to the ``closing`` item, which is read too."""
         cmds: list[Command] = []
-        while (item := self.peek(skip_space=True))[0] != "right":
+        while (item := self.peek(skip_space=True))[0] != closing:
             if item[0] not in ("bool", "dot", "field", "identifier", "number", "string", "raw",
                                "variable", "lparen") and item != ("keyword", "nil"):
                 raise ParseError(f"unexpected {item[1]!r} in {context}")
@@ -431,7 +435,7 @@ class _Parser:
                 self.next()
         self.next(skip_space=True)
         self.check(cmds, context)
-        return Pipe(tuple(decl), assign, tuple(cmds))
+        return tuple(cmds)
 
     def declarations(self, context: str) -> tuple[list[str], bool]:
         decl: list[str] = []
@@ -526,17 +530,7 @@ class _Parser:
         return constants[kind]()
 
     def paren_pipeline(self) -> Pipe:
-        cmds: list[Command] = []
-        while (item := self.peek(skip_space=True))[0] != "rparen":
-            if item[0] not in ("bool", "dot", "field", "identifier", "number", "string", "raw",
-                               "variable", "lparen") and item != ("keyword", "nil"):
-                raise ParseError(f"unexpected {item[1]!r} in parenthesized pipeline")
-            cmds.append(self.command())
-            if self.peek()[0] == "pipe":
-                self.next()
-        self.next(skip_space=True)
-        self.check(cmds, "parenthesized pipeline")
-        return Pipe((), False, tuple(cmds))
+        return Pipe((), False, self.commands("rparen", "parenthesized pipeline"))
 
 
 def parse_tree(text: str, functions: Collection[str]) -> tuple[Any, ...]:
