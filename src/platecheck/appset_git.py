@@ -40,6 +40,7 @@ from platecheck import gotemplate
 from platecheck.appset import Language, _fill
 from platecheck.errors import PlatecheckError
 from platecheck.globs import go_match
+from platecheck.gofuncs import sanitize_name
 from platecheck.gotemplate import StringMap, go_v
 from platecheck.runmemo import recall
 from platecheck.yamlio import decode, first_document, read_bytes
@@ -192,11 +193,6 @@ def _path_params(directory: str, prefix: str) -> dict[str, str]:
               f"{name}.basenameNormalized": sanitize_name(base)}
     params.update({f"{name}[{i}]": part for i, part in enumerate(directory.split("/")) if part})
     return params
-
-
-def sanitize_name(name: str) -> str:
-    """argo-cd ``applicationset/utils`` ``SanitizeName``."""
-    return re.sub(r"[^-a-z0-9.]", "-", name.lower())[:253].strip("-.")
 
 
 def _walk(root: Path) -> Iterator[tuple[str, list[str]]]:

@@ -186,9 +186,14 @@ def _dir(path: str) -> str:
 
 
 def sanitize_name(name: str) -> str:
-    """Argo CD's ``SanitizeName`` (``normalize``)."""
-    _ascii(name)
+    """Argo CD's ``SanitizeName`` (``applicationset/utils``): a git generator's
+    ``basenameNormalized``, and ``normalize`` of a text of ASCII."""
     return re.sub(r"[^-a-z0-9.]", "-", name.lower())[:253].strip("-.")
+
+
+def _normalize(name: str) -> str:
+    _ascii(name)
+    return sanitize_name(name)
 
 
 def _python_regex(pattern: str) -> re.Pattern[str]:
@@ -484,5 +489,5 @@ SPRIG: dict[str, GoFunc] = {
     "regexMatch": GoFunc(("string", "string"), lambda pattern, text:
                          _compiled(pattern).search(text) is not None),
     "atoi": GoFunc(("string",), _atoi),
-    "normalize": GoFunc(("string",), sanitize_name),
+    "normalize": GoFunc(("string",), _normalize),
 }
