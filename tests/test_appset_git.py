@@ -325,7 +325,7 @@ def test_a_file_s_value_is_written_as_go_s_percent_v(value: object, written: str
 
 
 def test_a_basename_is_normalized_as_argo_cd_sanitizes_a_name() -> None:
-    from platecheck.appset_git import sanitize_name
+    from platecheck.gofuncs import sanitize_name
 
     assert sanitize_name("-Prod_EU.") == "prod-eu"
 

@@ -29,8 +29,8 @@ SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = "platecheck"
 
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("base", ("errors", "limits", "model", "version", "yamlio", "globs", "semver", "quantity",
-              "formats",
+    ("base", ("errors", "lazymodule", "limits", "model", "version", "yamlio", "globs", "semver",
+              "quantity", "formats",
               "hosts", "regexcheck", "progress", "imageref", "provenance", "modeljson",
               "argocd_env", "sandbox", "supervisor", "distributions", "cache", "helmbin",
               "helmbin.install", "helmbin.locate",

@@ -37,13 +37,18 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from platecheck import gotemplate
 from platecheck.errors import PlatecheckError
 from platecheck.globs import path_match
+from platecheck.lazymodule import LazyModule
 from platecheck.model import KeyPath
 from platecheck.yamlio import Document, line_of
+
+if TYPE_CHECKING:
+    from platecheck import gotemplate
+else:
+    gotemplate = LazyModule("platecheck.gotemplate")
 
 # Argo CD's isTemplatedRegex (".*{{.*}}.*"): a string with a tag on one line is a template
 _TEMPLATED = re.compile(r"\{\{.*\}\}")

@@ -27,9 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from platecheck import gotemplate
 from platecheck.appset import (
     TEMPLATE_ACTION,
     Language,
@@ -51,8 +50,14 @@ from platecheck.appset import (
 from platecheck.appset_git import _ValueFailed, git_params, readable_git
 from platecheck.appset_patch import Unread, patch_text, patched
 from platecheck.errors import PlatecheckError
+from platecheck.lazymodule import LazyModule
 from platecheck.model import KeyPath
 from platecheck.yamlio import Document
+
+if TYPE_CHECKING:
+    from platecheck import gotemplate
+else:
+    gotemplate = LazyModule("platecheck.gotemplate")
 
 Here = Callable[[str], bool]
 

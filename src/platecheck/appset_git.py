@@ -34,16 +34,20 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from platecheck import gotemplate
 from platecheck.appset import Language, _fill
 from platecheck.errors import PlatecheckError
 from platecheck.globs import go_match
-from platecheck.gofuncs import sanitize_name
-from platecheck.gotemplate import StringMap, go_v
+from platecheck.lazymodule import LazyModule
 from platecheck.runmemo import recall
 from platecheck.yamlio import decode, first_document, read_bytes
+
+if TYPE_CHECKING:
+    from platecheck import gofuncs, gotemplate
+else:
+    gofuncs = LazyModule("platecheck.gofuncs")
+    gotemplate = LazyModule("platecheck.gotemplate")
 
 _GIT_KEYS = frozenset(("repoURL", "revision", "directories", "files", "pathParamPrefix",
                        "values", "requeueAfterSeconds", "template"))
@@ -101,7 +105,8 @@ def git_params(git: Mapping[str, Any], root: Path,
         else:
             made = [({**params, **_path_params(os.path.dirname(f) or ".", prefix),
                       f"{prefix}path.filename": os.path.basename(f),
-                      f"{prefix}path.filenameNormalized": sanitize_name(os.path.basename(f))},
+                      f"{prefix}path.filenameNormalized":
+                          gofuncs.sanitize_name(os.path.basename(f))},
                      entry) for f, entry in _files(git["files"], root)
                     for params in _file_params(f, root)]
     except _Inexact:
@@ -132,7 +137,7 @@ def _go_params(git: Mapping[str, Any], root: Path, missing_key_error: bool
         else:
             made = [(with_path(dict(item), {
                 **_go_path(os.path.dirname(f) or "."), "filename": os.path.basename(f),
-                "filenameNormalized": sanitize_name(os.path.basename(f))}), entry)
+                "filenameNormalized": gofuncs.sanitize_name(os.path.basename(f))}), entry)
                 for f, entry in _files(git["files"], root) for item in _file_objects(f, root)]
     except _Inexact:
         return None
@@ -142,8 +147,8 @@ def _go_params(git: Mapping[str, Any], root: Path, missing_key_error: bool
     try:
         for params, _ in made:
             if values:  # (each executed over the parameters alone: appendTemplatedValues)
-                params["values"] = StringMap({k: _go_value(k, v, params, missing_key_error)
-                                              for k, v in values.items()})
+                params["values"] = gotemplate.StringMap({
+                    k: _go_value(k, v, params, missing_key_error) for k, v in values.items()})
     except _Inexact:
         return None
     return made
@@ -151,7 +156,7 @@ def _go_params(git: Mapping[str, Any], root: Path, missing_key_error: bool
 
 def _go_path(directory: str) -> dict[str, Any]:
     base = os.path.basename(directory) or directory
-    return {"path": directory, "basename": base, "basenameNormalized": sanitize_name(base),
+    return {"path": directory, "basename": base, "basenameNormalized": gofuncs.sanitize_name(base),
             "segments": directory.split("/")}
 
 
@@ -190,7 +195,7 @@ def _path_params(directory: str, prefix: str) -> dict[str, str]:
     name = f"{prefix}path"
     base = os.path.basename(directory) or directory
     params = {name: directory, f"{name}.basename": base,
-              f"{name}.basenameNormalized": sanitize_name(base)}
+              f"{name}.basenameNormalized": gofuncs.sanitize_name(base)}
     params.update({f"{name}[{i}]": part for i, part in enumerate(directory.split("/")) if part})
     return params
 
@@ -336,4 +341,5 @@ def _go_v(value: Any) -> str:
     if value is not None and not isinstance(value, (bool, str, int, float)) or (
             isinstance(value, (int, float)) and not math.isfinite(float(value))):
         raise _Inexact
-    return go_v(value)
+    text: str = gotemplate.go_v(value)
+    return text

@@ -30,9 +30,8 @@ import functools
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from platecheck import gotemplate
 from platecheck.appset import (
     Language,
     UnterminatedTag,
@@ -42,8 +41,14 @@ from platecheck.appset import (
     generated_name,
 )
 from platecheck.errors import PlatecheckError, YamlError, YamlTooComplex, YamlTooDeep
+from platecheck.lazymodule import LazyModule
 from platecheck.model import KeyPath
 from platecheck.yamlio import Document, first_document, scalars, type_name
+
+if TYPE_CHECKING:
+    from platecheck import gotemplate
+else:
+    gotemplate = LazyModule("platecheck.gotemplate")
 
 _INT64 = (-(1 << 63), (1 << 63) - 1)
 _METADATA = frozenset(("name", "namespace", "labels", "annotations"))
