@@ -19,7 +19,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.manifests import read_manifests
 from platecheck.model import Level, Origin, Report
 from platecheck.report.common import count, summary_line
-from synthetic import application, write_files
+from synthetic import CM, application, repository, write_files
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
 
@@ -6223,3 +6223,42 @@ def test_a_build_beside_a_vendored_directory_of_a_dependency_is_could_not_check(
                          "then holds two charts named 'b' and renders one of them at random, "
                          "so platecheck does not render it; remove chart/charts/b (or vendor "
                          "every dependency) and commit charts/"),)}
+
+
+def test_an_app_is_not_missing_where_a_set_not_expanded_may_deploy_it(tmp_path: Path) -> None:
+    """``apps-staging``, a set platecheck does not expand (``kebabcase``), names each
+    Application it makes by its parameters (``{{.app}}-staging``): web, written for prod, may
+    be one of them, so it is not said missing from stg, and the set is no app ``apps``; a set
+    of no environment may deploy it anywhere. The set itself is reported not rendered."""
+    written = application("web-production", "web", "web-production")
+    set_text = (
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
+        "  name: apps-staging\n  namespace: argocd\nspec:\n  goTemplate: true\n"
+        "  generators:\n    - list:\n        elements:\n          - app: web\n"
+        "  template:\n    metadata:\n      name: '{{.app}}-staging'\n"
+        "      annotations: {c: '{{ kebabcase .app }}'}\n    spec:\n      project: default\n"
+        "      source:\n        repoURL: https://git.example.com/repo.git\n"
+        "        path: '{{.app}}'\n      destination:\n"
+        "        server: https://kubernetes.default.svc\n        namespace: '{{.app}}-staging'\n")
+    api = application("api-staging", "web", "api-staging")
+    root = repository(tmp_path, {"apps/web.yaml": written, "apps/set.yaml": set_text,
+                                 "apps/api.yaml": api, "web/cm.yaml": CM.format(name="c")})
+
+    def findings() -> list[tuple[str, str]]:
+        report = lint(root, cache_dir=tmp_path / "cache")
+        return sorted((f.policy, f.message) for f in report.findings
+                      if f.policy in ("env-consistency", "not-rendered"))
+
+    assert findings() == [  # api, in stg only, is missing from prod all the same
+        ("env-consistency", "api is deployed to stg but not to prod, and singleEnvironment does "
+                            "not declare it"),
+        ("not-rendered", "ApplicationSet apps-staging is not rendered: its resources are not "
+                         "checked")]
+    # a set of a written name makes that app: web is missing from stg
+    (root / "apps" / "set.yaml").write_text(set_text.replace("'{{.app}}-staging'",
+                                                             "shop-staging", 1))
+    assert ("env-consistency", "web is deployed to prod but not to stg, and singleEnvironment "
+            "does not declare it") in findings()
+    # a set whose template matches no environment may deploy web to stg, api to prod
+    (root / "apps" / "set.yaml").write_text(set_text.replace("-staging", "-x"))
+    assert [policy for policy, _ in findings()] == ["not-rendered"]

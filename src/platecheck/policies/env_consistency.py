@@ -15,7 +15,10 @@ What:
     normalized (``shop-stg``, ``shop-prod``) renames nothing and is a value like any other. An
     app deployed to one environment only is a finding unless ``singleEnvironment`` declares
     it with a reason; a declaration of an app no Application deploys (a misspelt name) is a
-    finding at it, in a run of every target.
+    finding at it, in a run of every target. No app is said missing from an environment where
+    an ApplicationSet platecheck does not expand names its Applications by its parameters
+    (``'{{.app}}-staging'``; in every environment when its template matches none): that set
+    may deploy it, and not-rendered reports the set.
 
     A Kustomize source's values are its kustomizations' fields, merged as kustomize applies
     them: a ``helmCharts`` entry's values are those its chart gets, wherever written
@@ -72,6 +75,7 @@ from typing import Any
 from platecheck.errors import PlatecheckError
 from platecheck.kustomize_values import paired_entries
 from platecheck.model import (
+    NO_ENVIRONMENT,
     Finding,
     KeyPath,
     Origin,
@@ -117,11 +121,17 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     declared = opts.single_environment
     rendered = {r.id: r for r in repo.rendered}
     by_app: dict[str, dict[str, RenderTarget]] = {}
+    opened: set[str] = set()  # the environments where a set not expanded may deploy any app
     for target in repo.targets:
-        if target.is_app:
-            by_app.setdefault(target.app, {}).setdefault(target.environment, target)
+        if not _names_by_parameters(target):
+            if target.is_app:
+                by_app.setdefault(target.app, {}).setdefault(target.environment, target)
+        elif target.unclassified or target.environment == NO_ENVIRONMENT:
+            opened.update(env for pair in pairs for env in pair)
+        else:
+            opened.add(target.environment)
 
-    yield from _single_environment(repo, by_app, declared, pairs)
+    yield from _single_environment(repo, by_app, declared, pairs, opened)
     for _, targets in sorted(by_app.items()):
         for left_env, right_env in pairs:
             if left_env not in targets or right_env not in targets:
@@ -367,14 +377,33 @@ def _undeployed_declarations(
         )
 
 
+def _names_by_parameters(target: RenderTarget) -> bool:
+    """An ApplicationSet platecheck did not expand whose template names each Application by
+    its parameters (``'{{.app}}-staging'``): the apps it makes, in its environment (in any,
+    when its template matches none), are not known. One of a written name (``web-staging``)
+    makes that app, and is known by it."""
+    application = target.application
+    if application is None or application.kind != "ApplicationSet" or target.expanded:
+        return False
+    template = (application.raw.get("spec") or {}).get("template")
+    metadata = template.get("metadata") if isinstance(template, dict) else None
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return not isinstance(name, str) or "{{" in name
+
+
 def _single_environment(
     repo: RepoModel,
     by_app: Mapping[str, Mapping[str, RenderTarget]],
     declared: Mapping[str, Mapping[str, Any]],
     pairs: Sequence[tuple[str, str]],
+    opened: set[str],
 ) -> Iterator[Finding]:
+    """Apps deployed to one environment of a pair and not the other, unless declared; none
+    is said missing from an environment where an ApplicationSet platecheck did not expand
+    may deploy it (``opened``: that set is reported not rendered)."""
     yield from _without_reason(repo, declared)
-    yield from _undeployed_declarations(repo, by_app, declared)
+    if not opened:
+        yield from _undeployed_declarations(repo, by_app, declared)
     # Only environments that are compared can be missing an app; with one of them loaded
     # (e.g. ``--env prod``) nothing can be said.
     paired = {env for pair in pairs for env in pair}
@@ -389,10 +418,11 @@ def _single_environment(
         # an Application that failed to load is deployed all the same: the engine reports it
         deployed = set(targets) | failed.get(app, set())
         envs = sorted(env for env in deployed if env in paired)
-        missing = sorted(
-            {b for a, b in pairs if a in deployed and b not in deployed and b in present}
-            | {a for a, b in pairs if b in deployed and a not in deployed and a in present}
-        )
+        absent = ({b for a, b in pairs if a in deployed and b not in deployed}
+                  | {a for a, b in pairs if b in deployed and a not in deployed})
+        if absent & opened:
+            continue  # a set platecheck did not expand may deploy it there
+        missing = sorted(absent & present)
         target = targets[loaded[0]]
         origin = target_origin(target)
         entry = declared.get(app)
