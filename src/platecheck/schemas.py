@@ -22,7 +22,6 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
@@ -297,9 +296,14 @@ def kubernetes_validator(version: str, api_version: str, kind: str) -> Validator
 # --- repository-supplied schemas ---------------------------------------------------------------
 
 
+# beside the modules, as config.BUILTIN (importlib.resources, for a package that is no directory,
+# costs an import of zipfile and its readers in every run)
+_PACKAGED = Path(__file__).parent / "data" / "schemas"
+
+
 def packaged_schema_dir() -> Path:
     """CRD schemas shipped with platecheck (used after the repository's own)."""
-    return Path(str(resources.files("platecheck") / "data" / "schemas"))
+    return _PACKAGED
 
 
 @dataclass(frozen=True)
