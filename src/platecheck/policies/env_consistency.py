@@ -423,37 +423,43 @@ def _single_environment(
         if absent & opened:
             continue  # a set platecheck did not expand may deploy it there
         missing = sorted(absent & present)
-        target = targets[loaded[0]]
-        origin = target_origin(target)
-        entry = declared.get(app)
-        if entry is None:
-            if missing:
-                yield _target_finding(
-                    target,
-                    f"{app} is deployed to {', '.join(envs)} but not to {', '.join(missing)}, "
-                    "and singleEnvironment does not declare it",
-                    origin,
-                    f"deploy {app} to {', '.join(missing)} as well, or declare it in "
-                    f"env-consistency singleEnvironment: {{{app}: {{environments: "
-                    f"[{', '.join(envs)}], reason: ...}}}}",
-                )
-            continue
-        wanted = sorted(str(env) for env in entry.get("environments") or ())
-        if not missing:
+        yield from _deployed_finding(targets[loaded[0]], app, envs, missing, declared.get(app))
+
+
+def _deployed_finding(target: RenderTarget, app: str, envs: Sequence[str],
+                      missing: Sequence[str], entry: Mapping[str, Any] | None
+                      ) -> Iterator[Finding]:
+    """What ``app``, deployed to ``envs`` and not to ``missing``, is against its
+    singleEnvironment declaration ``entry`` (None: not declared)."""
+    origin = target_origin(target)
+    if entry is None:
+        if missing:
             yield _target_finding(
                 target,
-                f"{app} is declared in singleEnvironment but is deployed to {', '.join(envs)}",
+                f"{app} is deployed to {', '.join(envs)} but not to {', '.join(missing)}, "
+                "and singleEnvironment does not declare it",
                 origin,
-                f"remove the singleEnvironment declaration of {app}",
+                f"deploy {app} to {', '.join(missing)} as well, or declare it in "
+                f"env-consistency singleEnvironment: {{{app}: {{environments: "
+                f"[{', '.join(envs)}], reason: ...}}}}",
             )
-        elif wanted and wanted != envs:
-            yield _target_finding(
-                target,
-                f"{app} is deployed to {', '.join(envs)} but singleEnvironment declares "
-                f"{', '.join(wanted)}",
-                origin,
-                f"make the singleEnvironment environments of {app} say where it is deployed",
-            )
+        return
+    wanted = sorted(str(env) for env in entry.get("environments") or ())
+    if not missing:
+        yield _target_finding(
+            target,
+            f"{app} is declared in singleEnvironment but is deployed to {', '.join(envs)}",
+            origin,
+            f"remove the singleEnvironment declaration of {app}",
+        )
+    elif wanted and wanted != list(envs):
+        yield _target_finding(
+            target,
+            f"{app} is deployed to {', '.join(envs)} but singleEnvironment declares "
+            f"{', '.join(wanted)}",
+            origin,
+            f"make the singleEnvironment environments of {app} say where it is deployed",
+        )
 
 
 def _failed_environments(repo: RepoModel) -> dict[str, set[str]]:
