@@ -2797,6 +2797,31 @@ def test_an_application_of_another_repository_beside_a_root_is_a_root(tmp_path: 
         "Argo CD never deploys it"]
 
 
+@pytest.mark.parametrize("broken", ["helm", "jsonnet"])
+def test_an_application_whose_render_failed_may_be_a_root(tmp_path: Path, broken: str) -> None:
+    """``bootstrap/`` holds two Applications applied by hand: ``team-a`` deploys ``apps/``,
+    ``team-b``'s render fails. Whether team-b is an app-of-apps is not known, so it is a root
+    (its could-not-check error is reported), not an orphan; a plain Application nothing
+    lists is still not reachable."""
+    sources = {"helm": {"team-b/Chart.yaml": "apiVersion: v2\nname: b\nversion: 0.1.0\n",
+                        "team-b/templates/app.yaml": '{{ required "namespace is required" '
+                                                     '.Values.namespace }}\n'},
+               "jsonnet": {"team-b/apps.jsonnet": "import 'missing.libsonnet'\n"}}[broken]
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/team-a.yaml": DIRECTORY_APP.format(name="team-a", path="apps"),
+        "bootstrap/team-b.yaml": DIRECTORY_APP.format(name="team-b", path="team-b"),
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="web"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "misc/lost.yaml": DIRECTORY_APP.format(name="lost", path="web"), **sources})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [e.target for e in report.errors] == ["prod/team-b"]
+    assert [f.message for f in report.findings if "not reachable" in f.message] == [
+        "Application lost: is not reachable from an app-of-apps (roots: "
+        "bootstrap/team-a.yaml, bootstrap/team-b.yaml); unless something else applies it, "
+        "Argo CD never deploys it"]
+
+
 @pytest.mark.parametrize("entered", [False, True])
 def test_a_ring_of_app_of_apps_nothing_else_lists_is_a_root(tmp_path: Path,
                                                             entered: bool) -> None:

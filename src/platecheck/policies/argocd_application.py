@@ -61,7 +61,9 @@ What:
       reaches the Applications in the directories its template's path may name: a template
       action any name, a git directories generator's path its patterns, one level each as Go's
       ``path.Match``, a git files generator's path the directories of its files' pattern, any
-      depth as ``git ls-files`` matches it, but those its ``exclude: true`` entries match), and
+      depth as ``git ls-files`` matches it, but those its ``exclude: true`` entries match; and
+      so is an Application of this repository whose render failed, that no app-of-apps
+      deploys: whether it generates Applications is not known, and its error is reported), and
       every app-of-apps directory holds at least one Application. An app-of-apps is a directory
       source holding Applications, or a source whose render (a kustomization, a chart) outputs
       Applications: it reaches those of the repository's files it outputs, not a file beside
@@ -739,6 +741,16 @@ class _Checker:
         return found + [app for app in apps if app.kind == "Application"
                         and (app.file, app.line) in linked and id(app) not in listed]
 
+    def _failed_here(self) -> set[tuple[str, int]]:
+        """The Applications (file, line) of this repository whose render failed (a
+        could-not-check error): whether each generates Applications is not known, so one
+        nothing reaches may be a root, applied by hand as an app-of-apps is."""
+        rendered = {r.id for r in self.repo.rendered}
+        failed = {e.target for e in self.repo.errors if e.target is not None}
+        return {(t.application.file, t.application.line) for t in self.repo.targets
+                if t.application is not None and t.rendered_here and t.id in failed
+                and t.id not in rendered}
+
     def _remote_roots(self, apps: Sequence[Application], roots: Sequence[Application],
                       reached_by_other: set[int]) -> list[Application]:
         """The Applications beside a root, in a file of its directory, that no parent reaches
@@ -809,8 +821,10 @@ class _Checker:
         if not wanted:  # a ring of app-of-apps nothing outside it lists: each was applied;
             # so was an ApplicationSet (an app-of-apps of its generators) nothing deploys
             roots += _closed_rings([p for p in parents if id(p) not in reached], edges)
+            failed = self._failed_here()
             roots += [a for a in apps if id(a) not in reached
-                      and (a.kind == "ApplicationSet" or a.set_line is not None)]
+                      and (a.kind == "ApplicationSet" or a.set_line is not None
+                           or (a.file, a.line) in failed)]
             reached = self._reached(apps, roots, edges)
         root_files = {r.file for r in roots}
         yield from self._unreached([a for a in apps if id(a) not in reached], directories,
