@@ -53,6 +53,12 @@ OUTPUTS = [
     ('{{ not .on }}', False, 'false'),
     ('{{ len .tags }}', False, '2'),
     ('{{ slice .tags 1 }}', False, '[b]'),
+    # sprig's slice (Argo CD's functions replace the builtin): indexes made ints by toInt, a
+    # float64 parameter and a text among them; a third ignored; an empty list nil
+    ('{{ slice .tags .num }}|{{ slice .tags "1" }}|{{ slice .tags 0 1 2 }}|{{ slice .tags nil }}',
+     False, '[b]|[b]|[a]|[a b]'),
+    ('{{ slice (list) }}|{{ slice .tags .half 1 }}|{{ slice (splitList "," "a,b") 1 }}', False,
+     '<no value>|[a]|[b]'),
     ('{{ eq .num 1.0 }}', False, 'true'),
     ('{{ trunc 2 .env }}', False, 'pr'),
     ('{{ .env | trimPrefix "pr" | trimSuffix "d" }}', False, 'o'),
@@ -149,6 +155,14 @@ ERRORS = [
     ('{{ .nope }}', True, '<.nope>: map has no entry for key "nope"'),
     ('{{ .nope.x }}', True, '<.nope.x>: map has no entry for key "nope"'),
     ('{{ default "d" .nope }}', True, '<.nope>: map has no entry for key "nope"'),
+    ('{{ slice .env 1 3 }}', False, '<slice .env 1 3>: error calling slice: list should be '
+     'type of slice or array but string'),
+    ('{{ slice .meta }}', False,
+     '<slice .meta>: error calling slice: list should be type of slice or array but map'),
+    ('{{ slice .tags 2 1 }}', False,
+     '<slice .tags 2 1>: error calling slice: reflect.Value.Slice: slice index out of bounds'),
+    ('{{ slice .nothing }}', False, '<slice .nothing>: error calling slice: runtime error: '
+     'invalid memory address or nil pointer dereference'),
     ('{{ .env | nindent -1 }}', False,
      '<nindent -1>: error calling nindent: strings: negative Repeat count'),
     # declared for Go's parser, not (yet, or any more) for its execution
@@ -167,6 +181,9 @@ REFUSED = [
     '{{ printf "%q" -1 }}',
     # a list's capacity, against which Go checks the indexes, is not known
     '{{ slice .tags 0 3 }}',
+    # a text cast reads otherwise from version to version
+    '{{ slice .tags "01" }}',
+    '{{ slice .tags "1.0" }}',
     # regular expressions Python reads and Go refuses (regexReplaceAll fails, regexMatch is
     # false)
     '{{ regexReplaceAll "a++" .env "-" }}',

@@ -139,6 +139,47 @@ def _case(convert: Callable[[str], str]) -> Callable[[str], str]:
     return mapped
 
 
+def _to_int(value: Any) -> int:
+    """sprig ``toInt`` (spf13/cast ``ToInt``, its error ignored): a number truncated, a bool 1
+    or 0, nil 0, a text of decimal digits its number. A text otherwise is read otherwise by
+    the cast versions Argo CD has used (``1.0``, ``0x10``, ``010``): not read here."""
+    if value is None or value is MISSING:
+        return 0
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        if abs(value) >= 2 ** 63:
+            raise Unsupported("a number beyond int64 made an int")
+        return int(value)
+    if isinstance(value, str):
+        if value == "" or re.fullmatch(r"0|[1-9][0-9]{0,17}", value):
+            return int(value or "0")
+        raise Unsupported("a text made an int by spf13/cast")
+    return 0  # (a map or a list: cast's error, ignored)
+
+
+def _slice(items: Any, *indices: Any) -> Any:
+    """sprig ``slice`` (``mustSlice``), which replaces text/template's builtin of that name in
+    Argo CD's functions: a list (not a text) from its first index to its second, each made an
+    int by ``toInt``; an empty list gives nil. Go checks the end against the list's capacity,
+    which JSON's decoder leaves beyond its length by an amount not known here."""
+    if items is None or items is MISSING:
+        raise CallError("runtime error: invalid memory address or nil pointer dereference")
+    if not isinstance(items, list):
+        kind = "map" if isinstance(items, dict) else type_name(items)
+        raise CallError(f"list should be type of slice or array but {kind}")
+    if not items:
+        return None
+    start = _to_int(indices[0]) if indices else 0
+    end = _to_int(indices[1]) if len(indices) > 1 else len(items)
+    if start < 0 or end < start:
+        raise CallError("reflect.Value.Slice: slice index out of bounds")
+    if end > len(items):
+        raise Unsupported("a slice end beyond the length of a list")
+    part = items[start:end]
+    return StringList(part) if isinstance(items, StringList) else part
+
+
 def _atoi(text: str) -> int:
     """strconv ``Atoi`` with its error ignored (sprig): 0 for what is no number, and for a
     number beyond int64 the bound it passes, as ``ParseInt`` returns it with its range error.
@@ -458,6 +499,7 @@ SPRIG: dict[str, GoFunc] = {
     "dig": GoFunc(("any",), _dig, variadic=True),
     "list": GoFunc(("any",), lambda *v: list(v), variadic=True),
     "tuple": GoFunc(("any",), lambda *v: list(v), variadic=True),
+    "slice": GoFunc(("any", "any"), _slice, variadic=True),
     "quote": GoFunc(("any",), _quote, variadic=True),
     "squote": GoFunc(("any",), _squote, variadic=True),
     "toString": GoFunc(("any",), strval),

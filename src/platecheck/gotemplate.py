@@ -1,12 +1,13 @@
 """Go's ``text/template`` as Argo CD's ApplicationSet controller executes each string of a
 ``goTemplate: true`` set (argo-cd ``applicationset/utils`` ``Render.Replace``): the syntax
 ``goparse`` reads, executed as text/template's ``exec.go`` and ``funcs.go`` execute it, with its
-builtins (``and``, ``or``, ``not``, ``len``, ``index``, ``slice``, ``eq``, ``ne``, ``lt``,
-``le``, ``gt``, ``ge``, ``print``, ``printf``, ``println``) and the sprig and Argo CD functions
-of ``gofuncs``. ``parse`` says None for a template Go refuses or that holds what is not read (a
-function not implemented, ``define``); ``execute`` raises ``ExecError`` as Go's execution fails
-(Go's message, at the node it names), and ``Unsupported`` for a value or verb platecheck does
-not execute exactly (a ``%x``, ``lower`` of a text beyond ASCII): the template is then not read
+builtins (``and``, ``or``, ``not``, ``len``, ``index``, ``eq``, ``ne``, ``lt``, ``le``,
+``gt``, ``ge``, ``print``, ``printf``, ``println``) and the sprig and Argo CD functions of
+``gofuncs`` (sprig's ``slice`` in place of the builtin of that name, as in Argo CD).
+``parse`` says None for a template Go refuses or that holds what is not read (a function not
+implemented, ``define``); ``execute`` raises ``ExecError`` as Go's execution fails (Go's
+message, at the node it names), and ``Unsupported`` for a value or verb platecheck does not
+execute exactly (a ``%x``, ``lower`` of a text beyond ASCII): the template is then not read
 either.
 
 The parameters are JSON values (maps, lists, strings, numbers as float64, booleans, null): a

@@ -1,7 +1,9 @@
 """text/template's builtin functions (``funcs.go``) over the values of ``gofmt``: ``and``,
-``or``, ``not``, ``len``, ``index``, ``slice``, ``eq``, ``ne``, ``lt``, ``le``, ``gt``, ``ge``,
-``print``, ``printf``, ``println``. ``and`` and ``or`` short-circuit in the executor
-(``gotemplate_exec``); here they are their parameter types alone.
+``or``, ``not``, ``len``, ``index``, ``eq``, ``ne``, ``lt``, ``le``, ``gt``, ``ge``, ``print``,
+``printf``, ``println``. ``and`` and ``or`` short-circuit in the executor
+(``gotemplate_exec``); here they are their parameter types alone. Its ``slice`` is not among
+them: sprig's ``slice``, in the functions Argo CD gives text/template, replaces it
+(``gofuncs``).
 """
 
 from __future__ import annotations
@@ -102,33 +104,6 @@ def _index(item: Any, *indexes: Any) -> Any:
     return item
 
 
-def _slice(item: Any, *indexes: Any) -> Any:
-    if item is MISSING or item is None:
-        raise CallError("slice of untyped nil")
-    if len(indexes) > 3:
-        raise CallError(f"too many slice indexes: {len(indexes)}")
-    if isinstance(item, str):
-        if len(indexes) == 3:
-            raise CallError("cannot 3-index slice a string")
-        if not item.isascii():
-            raise Unsupported("slicing a text beyond ASCII")
-    elif not isinstance(item, list) or len(indexes) == 3:
-        if isinstance(item, list):
-            raise Unsupported("a 3-index slice")
-        raise CallError(f"can't slice item of type {type_name(item)}")
-    bounds = [0, len(item)]
-    for position, index in enumerate(indexes):
-        if isinstance(item, list) and isinstance(index, int) and not isinstance(index, bool) \
-                and index > len(item):
-            # Go checks a list's indexes against its capacity, which JSON's decoder or an
-            # earlier slice leaves beyond its length by an amount not known here.
-            raise Unsupported("a slice index beyond the length of a list")
-        bounds[position] = _index_arg(index, len(item))
-    if bounds[0] > bounds[1]:
-        raise CallError(f"invalid slice index: {bounds[0]} > {bounds[1]}")
-    return item[bounds[0]:bounds[1]]
-
-
 def _len(item: Any) -> int:
     if item is MISSING or item is None:
         raise Unsupported("len of no value")
@@ -154,7 +129,6 @@ BUILTINS: dict[str, GoFunc] = {
     "not": GoFunc(("value",), lambda v: not truth(v)),
     "len": GoFunc(("value",), _len),
     "index": GoFunc(("value", "value"), _index, variadic=True),
-    "slice": GoFunc(("value", "value"), _slice, variadic=True),
     "eq": GoFunc(("value", "value"), _eq, variadic=True),
     "ne": GoFunc(("value", "value"), lambda a, b: not _eq(a, b)),
     "lt": GoFunc(("value", "value"), _lt),
