@@ -2797,6 +2797,25 @@ def test_an_application_of_another_repository_beside_a_root_is_a_root(tmp_path: 
         "Argo CD never deploys it"]
 
 
+def test_a_not_reachable_message_names_five_roots_and_its_detail_every_one(
+        tmp_path: Path) -> None:
+    """Seven Applications applied by hand deploy directories (roots); one more is reached by
+    none: its message names the first five roots and how many more, its detail all seven."""
+    files = {".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+             "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+             "misc/lost.yaml": DIRECTORY_APP.format(name="lost", path="web")}
+    for n in range(7):
+        files[f"roots/r{n}.yaml"] = DIRECTORY_APP.format(name=f"r{n}", path=f"apps{n}")
+        files[f"apps{n}/a.yaml"] = DIRECTORY_APP.format(name=f"a{n}", path="web")
+    report = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
+    [lost] = [f for f in report.findings if "not reachable" in f.message]
+    assert lost.message == (
+        "Application lost: is not reachable from an app-of-apps (roots: roots/r0.yaml, "
+        "roots/r1.yaml, roots/r2.yaml, roots/r3.yaml, roots/r4.yaml and 2 more); unless "
+        "something else applies it, Argo CD never deploys it")
+    assert lost.detail == "roots: " + ", ".join(f"roots/r{n}.yaml" for n in range(7))
+
+
 @pytest.mark.parametrize("broken", ["helm", "jsonnet"])
 def test_an_application_whose_render_failed_may_be_a_root(tmp_path: Path, broken: str) -> None:
     """``bootstrap/`` holds two Applications applied by hand: ``team-a`` deploys ``apps/``,

@@ -178,6 +178,7 @@ SYNC_WAVE = "argocd.argoproj.io/sync-wave"
 HOOK_WEIGHT = "helm.sh/hook-weight"  # the wave of a resource without a sync-wave
 SOURCE_REMEDY = ("Set the source's path (\".\" for the repository's root directory) or, for "
                  "a chart of a Helm repository, its chart.")
+_ROOTS_SHOWN = 5  # roots a "not reachable" message names; its detail names every one
 _REF_KEY_REMEDY = ("Give each source's ref a name of its own, of letters, digits, '_' and "
                    "'-' only, and name it so in the value files ($name/...).")
 DESTINATION_REMEDY = ("Set one of spec.destination.server (the cluster's API server URL) and "
@@ -826,27 +827,35 @@ class _Checker:
                       and (a.kind == "ApplicationSet" or a.set_line is not None
                            or (a.file, a.line) in failed)]
             reached = self._reached(apps, roots, edges)
-        root_files = {r.file for r in roots}
         yield from self._unreached([a for a in apps if id(a) not in reached], directories,
-                                   ", ".join(sorted(root_files)) or "none")
+                                   sorted({r.file for r in roots}))
         yield from self.sync_waves(parents, children)
 
     def _unreached(self, apps: Sequence[Application], directories: Sequence[Application],
-                   roots: str) -> Iterator[Finding]:
+                   root_files: Sequence[str]) -> Iterator[Finding]:
+        """Each of ``apps`` that no root reaches; the message names the first roots, the
+        detail every one (a repository may have hundreds)."""
+        roots = ", ".join(root_files[:_ROOTS_SHOWN]) or "none"
+        detail = None
+        if len(root_files) > _ROOTS_SHOWN:
+            roots += f" and {len(root_files) - _ROOTS_SHOWN} more"
+            detail = "roots: " + ", ".join(root_files)
         for app in apps:
             self.undeployed.add((app.file, app.line))
             above = next((p for p in directories if p is not app and self._below(p, [app])),
                          None)
-            yield self.finding(app, ("metadata", "name"),
-                               f"is not reachable from an app-of-apps (roots: {roots}); "
-                               "unless something else applies it, Argo CD never deploys it",
-                               "Move the file under the app-of-apps directory, or delete it; "
-                               "if it is applied another way (by hand, by Terraform), waive "
-                               "this finding saying so." if above is None else
-                               f"The app-of-apps {above.file} reads only the files of its "
-                               "directory, not its subdirectories: set directory.recurse: true "
-                               "on its source, or move the file up into that directory; if it "
-                               "is applied another way, waive this finding saying so.")
+            remedy = ("Move the file under the app-of-apps directory, or delete it; if it is "
+                      "applied another way (by hand, by Terraform), waive this finding saying "
+                      "so." if above is None else
+                      f"The app-of-apps {above.file} reads only the files of its directory, not "
+                      "its subdirectories: set directory.recurse: true on its source, or move "
+                      "the file up into that directory; if it is applied another way, waive "
+                      "this finding saying so.")
+            found = self.finding(app, ("metadata", "name"),
+                                 f"is not reachable from an app-of-apps (roots: {roots}); "
+                                 "unless something else applies it, Argo CD never deploys it",
+                                 remedy)
+            yield replace(found, detail=detail)
 
     def sync_waves(self, parents: Sequence[Application],
                    children: Mapping[int, list[Application]]) -> Iterator[Finding]:
