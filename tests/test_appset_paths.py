@@ -377,6 +377,29 @@ def test_two_list_sets_of_one_name_are_a_name_used_twice(tmp_path: Path) -> None
     assert named[0].remediation.startswith("Give every ApplicationSet a unique name.")
 
 
+def test_a_list_set_of_no_element_still_holds_its_name(tmp_path: Path) -> None:
+    """A third plain list set ``web``, of an empty list, makes no Application but is the same
+    object in Argo CD as the two others: its name is used a third time."""
+    one = UNSET_NAMESPACE.replace("name: apps\n", "name: web\n").replace(
+        "          - app: web\n          - app: api\n            values:\n              ns: api\n",
+        "          - app: web-{env}\n            values:\n              ns: web-{env}\n").replace(
+        "'apps/{{app}}'", "apps/web")
+    empty = one.replace("{env}", "dev").split("        elements:\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "argocd/stg.yaml": one.replace("{env}", "stg"),
+        "argocd/prod.yaml": one.replace("{env}", "prod"),
+        "argocd/dev.yaml": empty[0] + "        elements: []\n" + empty[1].split("\n", 3)[3],
+        "apps/web/cm.yaml": CM.format(name="web")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets) == ["prod/web", "stg/web"]
+    assert sorted((f.location, f.message) for f in report.findings
+                  if f.policy == "argocd-application") == [
+        ("argocd/prod.yaml:4", "ApplicationSet web: name is also used by argocd/dev.yaml:4"),
+        ("argocd/stg.yaml:4", "ApplicationSet web: name is also used by argocd/dev.yaml:4")]
+
+
 def test_a_set_not_expanded_reaches_only_the_files_its_include_chooses(tmp_path: Path) -> None:
     """``directory.include`` of the set's template: Argo CD reads that file of each
     directory alone, so another Application file beside it is not reached."""

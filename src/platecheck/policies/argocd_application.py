@@ -276,11 +276,14 @@ def _destination(target: RenderTarget) -> str:
 
 
 def _reached_sets(repo: RepoModel, undeployed: set[tuple[str, int]]) -> list[Application]:
-    """The ApplicationSets of a plain list (expanded) of which some Application is deployed:
-    each is one object in Argo CD, of a name no other may use."""
+    """The ApplicationSets of a plain list (expanded) of which some Application is deployed,
+    or that make none (an empty list): each is one object in Argo CD, of a name no other may
+    use."""
+    making = {(app.file, app.set_line) for app in repo.applications if app.set_line is not None}
     lines = {(app.file, app.set_line) for app in repo.applications
              if app.set_line is not None and (app.file, app.line) not in undeployed}
-    return [s for s in repo.expanded_sets if (s.file, s.line) in lines]
+    return [s for s in repo.expanded_sets
+            if (s.file, s.line) in lines or (s.file, s.line) not in making]
 
 
 def _recurses(source: Source) -> bool:
