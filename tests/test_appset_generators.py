@@ -8,9 +8,11 @@ its directory."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from platecheck.appset_generators import unexpanded_reason
 from platecheck.engine import lint, load
 from synthetic import CM, ORIGIN, POD, write_files
 
@@ -204,7 +206,8 @@ def test_a_matrix_of_a_clusters_generator_stays_not_rendered(tmp_path: Path) -> 
     assert _apps(root, tmp_path) == []
     assert _checked(root, tmp_path) == [
         ("not-rendered", "apps/set.yaml:19", "default/web",
-         "ApplicationSet web is not rendered: its resources are not checked")]
+         "ApplicationSet web is not rendered: its resources are not checked (platecheck "
+         "does not expand a clusters generator)")]
 
 
 def test_a_go_template_matrix_s_first_child_wins_a_key_both_give(tmp_path: Path) -> None:
@@ -223,3 +226,30 @@ def test_a_go_template_matrix_s_first_child_wins_a_key_both_give(tmp_path: Path)
     assert [f[:2] + f[3:] for f in _checked(root, tmp_path) if f[0] == "could-not-check"] == [
         ("could-not-check", "apps/set.yaml:25", "ApplicationSet web makes 2 Applications "
          "named 'prod-x': Argo CD refuses each of them and creates the set's others")]
+
+
+_LIST = {"list": {"elements": [{"env": "a"}]}}
+
+
+@pytest.mark.parametrize(("generators", "spec", "reason"), [
+    ([{"clusters": {}}], {}, "a clusters generator"),
+    ([{"list": {"elements": []}, "selector": {"matchLabels": {"a": "b"}}}], {},
+     "a generator's selector"),
+    ([{"list": {"elementsYaml": "{{ .x }}"}}], {}, "a list generator's elementsYaml"),
+    ([{"matrix": {"generators": [_LIST, _LIST, _LIST]}}], {},
+     "a matrix of other than two generators, or of options other than generators"),
+    ([{"matrix": {"generators": [_LIST, {"pullRequest": {}}]}}], {}, "a pullRequest generator"),
+    ([_LIST, {"git": {"repoURL": "https://git.example.com/repo.git", "revision": "HEAD",
+                      "directories": [{"path": "a"}], "files": [{"path": "b"}]}}], {},
+     "a git generator of options it does not read (docs/sources.md)"),
+    ([_LIST], {"goTemplate": True, "goTemplateOptions": ["missingkey=zero"]},
+     "goTemplate True with goTemplateOptions ['missingkey=zero']"),
+    ([_LIST], {"goTemplate": True, "template": {"metadata": {"name": "{{ kebabcase .env }}"}}},
+     "the Go template '{{ kebabcase .env }}': function 'kebabcase' not read"),
+    ([_LIST], {}, None),  # one platecheck reads as written
+])
+def test_what_is_not_expanded_of_a_set_is_named(generators: list[Any], spec: dict[str, Any],
+                                                 reason: str | None) -> None:
+    data = {"spec": {"generators": generators, "template": {"metadata": {"name": "x"}},
+                     **spec}}
+    assert unexpanded_reason(data) == reason

@@ -1964,7 +1964,8 @@ def test_application_set_with_a_plain_list_is_expanded(tmp_path: Path) -> None:
         ("default/clusters", 1), ("prod/web", 10), ("stg/web", 12)]
     assert _findings(report_) == [
         ("apps/clusters.yaml:14", "not-rendered", "default/clusters",
-         "ApplicationSet clusters is not rendered: its resources are not checked"),
+         "ApplicationSet clusters is not rendered: its resources are not checked (platecheck "
+         "does not expand a clusters generator)"),
         ("manifests/web/main.jsonnet:8", "image-tag-pinned", "prod/web",
          'container "web" in Pod/web uses floating tag "latest"'),
     ]
@@ -6297,7 +6298,8 @@ def test_an_app_is_not_missing_where_a_set_not_expanded_may_deploy_it(tmp_path: 
         ("env-consistency", "api is deployed to stg but not to prod, and singleEnvironment does "
                             "not declare it"),
         ("not-rendered", "ApplicationSet apps-staging is not rendered: its resources are not "
-                         "checked")]
+                         "checked (platecheck does not expand the Go template "
+                         "'{{ kebabcase .app }}': function 'kebabcase' not read)")]
     # a set of a written name makes that app: web is missing from stg
     (root / "apps" / "set.yaml").write_text(set_text.replace("'{{.app}}-staging'",
                                                              "shop-staging", 1))

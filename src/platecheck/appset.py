@@ -81,17 +81,29 @@ class Language(enum.Enum):
 
 def template_language(spec: Mapping[str, Any], more: Iterable[str] = ()) -> Language | None:
     """The language of the ApplicationSet ``spec``'s template; None for a Go template
-    platecheck does not read: ``goTemplateOptions`` other than none or ``missingkey=error``,
-    or a string of the template (a key too) or of ``more`` that ``gotemplate`` does not
-    parse."""
+    platecheck does not read (``template_problem``)."""
     if not spec.get("goTemplate"):
         return Language.FASTTEMPLATE
+    if template_problem(spec, more) is not None:
+        return None
+    return Language.GO_MISSINGKEY_ERROR if spec.get("goTemplateOptions") else Language.GO
+
+
+def template_problem(spec: Mapping[str, Any], more: Iterable[str] = ()) -> str | None:
+    """What platecheck does not read of the Go template of the ApplicationSet ``spec``:
+    ``goTemplateOptions`` other than none or ``missingkey=error``, or a string of the
+    template (a key too) or of ``more`` that ``gotemplate`` does not parse (its problem)."""
+    if not spec.get("goTemplate"):
+        return None
     options = spec.get("goTemplateOptions") or []
     if spec.get("goTemplate") is not True or options not in ([], ["missingkey=error"]):
-        return None
-    if any(gotemplate.parse(text) is None for text in (*_strings(spec.get("template")), *more)):
-        return None
-    return Language.GO_MISSINGKEY_ERROR if options else Language.GO
+        return f"goTemplate {spec.get('goTemplate')!r} with goTemplateOptions {options!r}"
+    for text in (*_strings(spec.get("template")), *more):
+        problem = gotemplate.parse_problem(text)
+        if problem is not None:
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            return f"the Go template {shown!r}: {problem}"
+    return None
 
 
 def _strings(value: Any) -> Iterator[str]:

@@ -45,6 +45,7 @@ from platecheck.appset import (
     go_readable,
     refuse_duplicates,
     template_language,
+    template_problem,
     unnamed,
 )
 from platecheck.appset_git import _ValueFailed, git_params, readable_git
@@ -105,67 +106,90 @@ def generators(data: Mapping[str, Any]) -> list[Generator] | None:
 
 def set_generators(document: Document) -> list[Generator] | None:
     """The generators of the ApplicationSet ``document`` platecheck expands, else None."""
+    found = _read_generators(document)
+    return None if isinstance(found, str) else found
+
+
+def unexpanded_reason(data: Mapping[str, Any]) -> str | None:
+    """What platecheck does not expand in the ApplicationSet of ``data``, as written (``its
+    clusters generator``); None when it reads how the set is written, so that what it was
+    not expanded for is what its generators find or make (a git generator that finds
+    nothing, a value a Go template is not executed exactly for)."""
+    found = _read_generators(Document(dict(data), {}, 1))
+    return found if isinstance(found, str) else None
+
+
+def _read_generators(document: Document) -> list[Generator] | str:
+    """``set_generators``, or what platecheck does not read of the set (``unexpanded_reason``)."""
     spec = document.data.get("spec")
-    if not isinstance(spec, Mapping) or not isinstance(spec.get("template"), Mapping) \
-            or spec.get("templatePatch") is not None and patch_text(spec) is None:
-        return None
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("template"), Mapping):
+        return "a set of no template"
+    if spec.get("templatePatch") is not None and patch_text(spec) is None:
+        return "a templatePatch that is no text"
     written = spec.get("generators")
     if not isinstance(written, list) or not written:
-        return None
+        return "a set of no generators"
     made = [_generator(document, item, ("spec", "generators", index))
             for index, item in enumerate(written)]
-    if any(g is None for g in made):
-        return None
-    found = [g for g in made if g is not None]
+    found = [g for g in made if isinstance(g, Generator)]
+    unread = next((g for g in made if isinstance(g, str)), None)
+    if unread is not None:
+        return unread
     more = [text for g in found for c in g.children[1:] for text in _strings(c.options)]
     more += [text for g in found for text in _strings(g.template)]
     more += [v for g in found for c in g.children if c.kind == "git"
              for v in (c.options.get("values") or {}).values()]
     more += [text for text in [patch_text(spec)] if text is not None]
-    if template_language(spec, more) is None:
-        return None
-    return found
+    return template_problem(spec, more) or found
 
 
-def _generator(document: Document, item: Any, at: KeyPath) -> Generator | None:
+def _generator(document: Document, item: Any, at: KeyPath) -> Generator | str:
+    """The generator ``item``, or what platecheck does not read of it."""
     if not isinstance(item, Mapping) or len(item) != 1:
-        return None  # (a selector, or two generators in one)
+        return "a generator's selector" if isinstance(item, Mapping) and "selector" in item \
+            else "a generator that is not one of one kind"
     kind, options = next(iter(item.items()))
     if not isinstance(options, Mapping):
-        return None
+        return f"a {kind} generator of no options"
     if kind == "matrix":
         inner = options.get("generators")
         if set(options) - {"generators", "template"} or not isinstance(inner, list) \
                 or len(inner) != 2:
-            return None
+            return "a matrix of other than two generators, or of options other than generators"
         children = [_child(c, (*at, "matrix", "generators", i)) for i, c in enumerate(inner)]
     else:
         children = [_child(item, at)]
-    if any(c is None for c in children):
-        return None
+    unread = next((c for c in children if isinstance(c, str)), None)
+    if unread is not None:
+        return unread
     own = options.get("template")
     if own is not None and not isinstance(own, Mapping):
-        return None
+        return f"a {kind} generator's template that is no mapping"
     template, lines = _merged_template(document, own or {}, (*at, kind, "template"))
     line = document.lines.get((*at, kind, "template") if own else ("spec", "template"),
                               document.line)
-    return Generator(tuple(c for c in children if c is not None), template, lines, line)
+    return Generator(tuple(c for c in children if isinstance(c, Child)), template, lines, line)
 
 
-def _child(item: Any, at: KeyPath) -> Child | None:
-    """A list or git generator of ``item``, whose options platecheck reads; None for any
-    other (a child's own ``template`` is allowed: a matrix does not use it)."""
+def _child(item: Any, at: KeyPath) -> Child | str:
+    """A list or git generator of ``item``, whose options platecheck reads, or what it does
+    not read (a child's own ``template`` is allowed: a matrix does not use it)."""
     if not isinstance(item, Mapping) or len(item) != 1:
-        return None
+        return "a generator's selector" if isinstance(item, Mapping) and "selector" in item \
+            else "a generator that is not one of one kind"
     kind, options = next(iter(item.items()))
     if not isinstance(options, Mapping):
-        return None
-    if kind == "list" and not set(options) - {"elements", "template"} \
-            and isinstance(options.get("elements"), list):
-        return Child(kind, options, (*at, kind))
-    if kind == "git" and readable_git(options):
-        return Child(kind, options, (*at, kind))
-    return None
+        return f"a {kind} generator of no options"
+    if kind == "list":
+        if not set(options) - {"elements", "template"} and isinstance(options.get("elements"),
+                                                                      list):
+            return Child(kind, options, (*at, kind))
+        extra = sorted(set(options) - {"elements", "template"})
+        return f"a list generator's {extra[0]}" if extra else "a list of no elements list"
+    if kind == "git":
+        return Child(kind, options, (*at, kind)) if readable_git(options) \
+            else "a git generator of options it does not read (docs/sources.md)"
+    return f"a {kind} generator"
 
 
 def uses_git(found: Sequence[Generator]) -> bool:

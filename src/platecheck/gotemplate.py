@@ -54,10 +54,24 @@ class Template:
 
 def parse(text: str) -> Template | None:
     """The template ``text`` parsed; None when Go refuses it or it holds what is not read."""
+    parsed = _parsed(text)
+    return parsed if isinstance(parsed, Template) else None
+
+
+def parse_problem(text: str) -> str | None:
+    """Why ``parse`` gives None for ``text`` (Go's error, or what is not read); None when it
+    parses."""
+    parsed = _parsed(text)
+    return parsed if isinstance(parsed, str) else None
+
+
+def _parsed(text: str) -> Template | str:
     try:
         return Template(p.parse_tree(text, FUNCTIONS))
-    except (p.ParseError, RecursionError):
-        return None
+    except p.ParseError as exc:
+        return str(exc)
+    except RecursionError:
+        return "a template nested too deep"
 
 
 def fields(template: Template) -> set[str]:

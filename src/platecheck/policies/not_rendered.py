@@ -11,7 +11,10 @@ What:
     lists; ``goTemplateOptions`` none or ``missingkey=error``), its ``templatePatch``
     applied as Argo CD applies it (a strategic merge patch; not one of JSON text, of a ``$``
     directive or of a field the Application's type has not): each Application it makes is
-    checked. One finding per target, at the line of the source in the Application file.
+    checked. One finding per target, at the line of the source in the Application file; an
+    ApplicationSet's names what platecheck does not expand in how the set is written (``a
+    clusters generator``, ``a generator's selector``, a Go template's function it does not
+    execute), when that is why.
 
     A Git source of another repository is not rendered either: argocd-application's
     ``repoUrls`` say which repoURLs are this repository, else this checkout's Git remotes
@@ -49,7 +52,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from platecheck.appset_generators import git_children
+from platecheck.appset_generators import git_children, unexpanded_reason
 from platecheck.globs import matches_any
 from platecheck.model import Finding, RenderTarget, RepoModel, Source, SourceType
 from platecheck.options import PolicyOptions, option
@@ -80,7 +83,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         yield Finding(
             policy=ID,
             message=_describe(target, target.remote) + " is not rendered: its resources are "
-                                                        "not checked",
+                                                        "not checked" + _why(target),
             file=target.application.file,
             line=_line(target, target.remote),
             environment=target.environment,
@@ -89,6 +92,14 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
                      f"{target.application.name}",
             remediation=remediation(target, repo.own_repo_urls),
         )
+
+
+def _why(target: RenderTarget) -> str:
+    """Of an ApplicationSet, what platecheck does not expand in how it is written."""
+    assert target.application is not None
+    reason = unexpanded_reason(target.application.raw) \
+        if target.application.kind == "ApplicationSet" else None
+    return f" (platecheck does not expand {reason})" if reason else ""
 
 
 def _describe(target: RenderTarget, source: Source) -> str:
