@@ -205,3 +205,57 @@ def test_a_resource_of_the_same_kind_and_name_in_another_api_group_is_another(
          "prod/web but not for stg/web"),
         ("overlays/stg/service.yaml:2", "Service/web (v1) is rendered for stg/web but not for "
          "prod/web")]
+
+
+REPLICAS = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  replicas: 2\n"
+PROBE = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n"
+         "    spec:\n      containers:\n        - name: web\n          livenessProbe:\n"
+         "            httpGet: {path: /, port: 80}\n")
+
+
+def test_a_patch_an_overlay_adds_to_its_base_s_is_compared(tmp_path: Path) -> None:
+    """The base patches the probe; staging adds a replicas patch, production nothing: kustomize
+    applies both of staging's, so staging patches what production does not (the base's
+    patch was taken for staging's own, and nothing was found)."""
+    base = "resources:\n  - deploy.yaml\npatches:\n  - path: probe.yaml\n"
+    found = env_findings(tmp_path, OVERLAY, OVERLAY + "patches:\n  - path: replicas.yaml\n", {
+        "base/kustomization.yaml": base, "base/probe.yaml": PROBE,
+        "overlays/stg/replicas.yaml": REPLICAS})
+    assert found == [("overlays/stg/kustomization.yaml:4", 'values key "patches.replicas.yaml" '
+                      "is set for stg/web but not for prod/web")]
+
+
+COMPONENT = ("apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
+             "labels:\n  - pairs: {tier: web}\n")
+
+
+def test_a_component_s_patch_is_compared_beside_the_overlay_s_own(tmp_path: Path) -> None:
+    """Staging's component patches in a probe, production's none; both overlays patch the
+    replicas too: the component's patch is staging's alone (the overlay's list hid it)."""
+    overlay = OVERLAY + "components:\n  - ../../comp/{name}\npatches:\n  - path: replicas.yaml\n"
+    found = env_findings(tmp_path, overlay.format(name="quiet"), overlay.format(name="debug"), {
+        "comp/debug/kustomization.yaml": COMPONENT + "patches:\n  - path: probe.yaml\n",
+        "comp/debug/probe.yaml": PROBE, "comp/quiet/kustomization.yaml": COMPONENT,
+        "overlays/stg/replicas.yaml": REPLICAS, "overlays/prod/replicas.yaml": REPLICAS})
+    assert found == [("comp/debug/kustomization.yaml:6", 'values key "patches.probe.yaml" is '
+                      "set for stg/web but not for prod/web")]
+
+
+def test_a_base_s_generators_stay_beside_an_overlay_s_merge(tmp_path: Path) -> None:
+    """The base generates two ConfigMaps; staging merges a key into one of them: both
+    environments generate both (no finding for the other), and staging's merge is its own."""
+    base = ("resources:\n  - deploy.yaml\nconfigMapGenerator:\n  - name: app-config\n"
+            "    literals: [A=1]\n  - name: extra-config\n    literals: [B=2]\n")
+    stg = OVERLAY + ("configMapGenerator:\n  - name: app-config\n    behavior: merge\n"
+                     "    literals: [C=3]\n")
+    found = env_findings(tmp_path, OVERLAY, stg, {"base/kustomization.yaml": base})
+    assert found == [("overlays/stg/kustomization.yaml:4", 'values key '
+                      '"configMapGenerator.app-config#2" is set for stg/web but not for prod/web')]
+
+
+def test_a_kustomization_s_header_is_no_setting(tmp_path: Path) -> None:
+    """Staging's kustomization has the optional header (apiVersion, kind, metadata),
+    production's none: kustomize builds both alike, so nothing differs."""
+    header = ("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n"
+              "metadata:\n  name: web\n")
+    assert env_findings(tmp_path, OVERLAY, header + OVERLAY) == []

@@ -84,10 +84,12 @@ from platecheck.kustomize_tree import (
     reachable_root,
 )
 from platecheck.kustomize_values import (
+    accumulated,
     appended,
     chart_values_inlined,
     entries_by_name,
     images_by_name,
+    settings,
 )
 from platecheck.manifests import rel_path
 from platecheck.model import (
@@ -337,9 +339,8 @@ class Kustomize:
         # deepest first: a base's or component's ``images`` say where a tag was set when the
         # source's own do not (lists replace: the source's win)
         layers = [entries_by_name(Layer(
-            source.document.data if isinstance(source.document.data, dict) else {},
-            source.file, source.document.lines, source.document.line))
-            for source in reversed(read)]
+            settings(source.document.data), source.file, source.document.lines,
+            source.document.line)) for source in reversed(read)]
         spec = target.source_spec.get("kustomize")
         application = None
         if isinstance(spec, dict) and target.application is not None:
@@ -356,7 +357,7 @@ class Kustomize:
                 read.insert(0, application)  # applied after the kustomization's own
         manifest = yaml.dump_all([r.doc for r in resources], Dumper=GoDumper,
                                  sort_keys=False)
-        values = merge_values(None, layers)
+        values = accumulated(merge_values(None, layers), layers)
         if isinstance(spec, dict) and target.application is not None:
             values = appended(merge_values(None, layers[:-1]), values, spec)
         values = images_by_name(chart_values_inlined(values, self.root))

@@ -3,8 +3,10 @@ as env-consistency compares them and findings point into them.
 
 - ``images`` and ``replicas`` entries apply by name (``entries_by_name``); an image entry is
   then known by the image it replaces (``images_by_name``);
-- an Application's ``kustomize.patches`` and ``components`` come after the kustomization's
-  own (``appended``);
+- the patches and generators of every kustomization the build reads (bases, components,
+  the overlay) and of the Application's ``kustomize.patches`` are kept, deepest first
+  (``accumulated``), as kustomize applies each; an Application's ``components`` come after
+  the kustomization's own (``appended``);
 - a ``helmCharts`` entry's values are read into its ``valuesInline`` as kustomize and helm
   merge them (``chart_values_inlined``): the chart's values.yaml, its ``valuesFile``, its
   ``valuesInline`` and its ``additionalValuesFiles``; the chart's values, wherever written.
@@ -18,7 +20,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,8 +41,44 @@ _IDENTIFIED = {"patches": ("path", "target", "object"),
                "patchesJson6902": ("path", "target"),
                "configMapGenerator": ("name",), "secretGenerator": ("name",)}
 # kustomization lists an Application's ``kustomize`` adds its entries to, after the
-# kustomization's own (Argo CD's ``kustomize edit add``)
-_APPENDED = ("patches", "components")
+# kustomization's own (Argo CD's ``kustomize edit add``), beside its patches
+# (``accumulated``)
+_APPENDED = ("components",)
+
+
+# a kustomization's header, optional and defaulted by kustomize: no setting of the build
+_HEADER = ("apiVersion", "kind", "metadata")
+
+
+def settings(kustomization: Any) -> dict[str, Any]:
+    """What a kustomization sets, as its values: its document without its header."""
+    if not isinstance(kustomization, dict):
+        return {}
+    return {key: value for key, value in kustomization.items() if key not in _HEADER}
+
+
+def accumulated(merged: MergedValues, layers: Sequence[Layer]) -> MergedValues:
+    """``merged`` (the values of ``layers``, a list of the highest replacing the others')
+    with each patch and generator list holding the entries of every layer, deepest first,
+    each at its origin: kustomize applies a base's and a component's patches and generators
+    as well as the overlay's, and an Application's patches after them."""
+    data, origins = dict(merged.data), dict(merged.origins)
+    for key in _IDENTIFIED:
+        parts = [layer for layer in layers if isinstance(layer.data.get(key), list)]
+        if len(parts) < 2:
+            continue
+        data[key] = []
+        origins = {path: origin for path, origin in origins.items() if path[:1] != (key,)}
+        for layer in parts:
+            own = merge_values(None, [dataclasses.replace(layer, data={key: layer.data[key]})])
+            offset = len(data[key])
+            data[key] = [*data[key], *own.data[key]]
+            for path, origin in own.origins.items():
+                if len(path) > 1 and isinstance(path[1], int):
+                    origins[(key, path[1] + offset, *path[2:])] = origin
+                else:
+                    origins.setdefault(path, origin)
+    return MergedValues(data=data, origins=origins)
 
 
 def appended(own: MergedValues, merged: MergedValues, spec: Mapping[str, Any]
