@@ -6308,3 +6308,81 @@ def test_an_app_is_not_missing_where_a_set_not_expanded_may_deploy_it(tmp_path: 
     # a set whose template matches no environment may deploy web to stg, api to prod
     (root / "apps" / "set.yaml").write_text(set_text.replace("-staging", "-x"))
     assert [policy for policy, _ in findings()] == ["not-rendered"]
+
+
+_SOURCES_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {{name: web-{env}, namespace: argocd}}
+spec:
+  project: default
+  sources:
+{sources}  destination: {{server: https://kubernetes.default.svc, namespace: web-{env}}}
+"""
+_CHART_SOURCE = """\
+    - repoURL: https://git.example.com/repo.git
+      path: {chart}
+      helm:
+        valueFiles: [$values/envs/{env}/values.yaml]
+"""
+_DIRECTORY_SOURCE = """\
+    - repoURL: https://git.example.com/repo.git
+      ref: values
+      path: manifests/{env}
+"""
+_VALUES_SOURCE = "    - repoURL: https://git.example.com/repo.git\n      ref: values\n"
+_WEB_CHART = {
+    "charts/{name}/Chart.yaml": "apiVersion: v2\nname: {name}\nversion: 1.0.0\n",
+    "charts/{name}/values.yaml": "image: {{tag: '1'}}\n",
+    "charts/{name}/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                      "  name: web\ndata:\n  tag: {{{{ .Values.image.tag }}}}\n"}
+
+
+def _sources_repo(tmp_path: Path, prod: str, stg: str, charts: tuple[str, ...] = ("web",)
+                  ) -> list[tuple[str, str]]:
+    """The env-consistency findings (location, message) of prod and stg Applications of
+    ``prod`` and ``stg`` sources."""
+    files = {"apps/web-prod.yaml": _SOURCES_APP.format(env="prod", sources=prod),
+             "apps/web-stg.yaml": _SOURCES_APP.format(env="stg", sources=stg),
+             "envs/prod/values.yaml": "image: {tag: '2'}\n",
+             "envs/stg/values.yaml": "image: {tag: '3'}\n",
+             "manifests/prod/cm.yaml": CM.format(name="side"),
+             "manifests/stg/cm.yaml": CM.format(name="side")}
+    for name in charts:
+        files.update({path.format(name=name): text.format(name=name)
+                      for path, text in _WEB_CHART.items()})
+    report = lint(repository(tmp_path, files), cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    return [(f.location, f.message) for f in report.findings if f.policy == "env-consistency"]
+
+
+def test_the_sources_of_two_environments_pair_by_what_they_render(tmp_path: Path) -> None:
+    """prod lists its chart, then its manifests; stg the other way round: Argo CD deploys
+    the same either way, so each chart pairs with the chart and each directory with the
+    directory (they paired by place, a chart with a directory: 'renders chart None')."""
+    prod = _CHART_SOURCE.format(chart="charts/web", env="prod") + _DIRECTORY_SOURCE.format(
+        env="prod")
+    stg = _DIRECTORY_SOURCE.format(env="stg") + _CHART_SOURCE.format(chart="charts/web",
+                                                                     env="stg")
+    assert _sources_repo(tmp_path, prod, stg) == []
+
+
+def test_a_source_of_one_environment_alone_is_named_at_its_path(tmp_path: Path) -> None:
+    """stg renders its manifests beside the chart, prod the chart alone: stg's directory
+    source is its own (it was never compared)."""
+    prod = _CHART_SOURCE.format(chart="charts/web", env="prod") + _VALUES_SOURCE
+    stg = _DIRECTORY_SOURCE.format(env="stg") + _CHART_SOURCE.format(chart="charts/web",
+                                                                     env="stg")
+    assert _sources_repo(tmp_path, prod, stg) == [
+        ("apps/web-stg.yaml:9", "stg/web[0] renders Directory source manifests/stg, and "
+                                 "prod/web renders no source like it")]
+
+
+def test_another_chart_of_several_sources_is_named_at_its_path(tmp_path: Path) -> None:
+    """prod and stg render different charts, each beside a values source: the finding is at
+    the chart source's path (it was at the Application's first line)."""
+    prod = _CHART_SOURCE.format(chart="charts/web", env="prod") + _VALUES_SOURCE
+    stg = _CHART_SOURCE.format(chart="charts/web2", env="stg") + _VALUES_SOURCE
+    assert _sources_repo(tmp_path, prod, stg, ("web", "web2")) == [
+        ("apps/web-prod.yaml:8", "prod/web renders chart charts/web but stg/web renders chart "
+                                 "charts/web2")]

@@ -7,7 +7,11 @@ What:
     resources by API group, kind and name (names compared after removing environment words,
     see ``nameNormalization``), and merged values with the same key structure: a key path set on
     one side only, or a mapping on one side and a scalar or list on the other, is a finding.
-    Values themselves may differ. Each values difference is reported as a dotted path at the
+    Values themselves may differ. The sources of an Application of several sources pair with
+    the other environment's by what they render, not by their order: the same chart or path,
+    else the same path once environment words are removed (``manifests/stg``,
+    ``manifests/prod``), else the same source type in order; a source left over on one side
+    is a finding at its path. Each values difference is reported as a dotted path at the
     line of the values file that wrote the key. A different ``nameOverride`` or
     ``fullnameOverride`` that renames resources is one finding at its values line naming what
     it renames (unless ``allowedDifferences`` allows it); the resources it renames (same kind
@@ -68,10 +72,11 @@ Fails:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.kustomize_values import paired_entries
 from platecheck.model import (
@@ -109,6 +114,8 @@ _RESOURCE_FIX = (
     "render the resource in both environments (or list Kind/name in env-consistency "
     "allowedResourceDifferences)"
 )
+# the index in spec.sources a target of an Application of several sources has in its id
+_SOURCE_INDEX = re.compile(r"\[([0-9]+)\](?:@.*)?$")
 CONFIG_FILE_NAME = "platecheck.yaml"
 CONFIG_FILE = f"policies/{CONFIG_FILE_NAME}"  # where the declarations are when we cannot tell
 
@@ -116,46 +123,118 @@ CONFIG_FILE = f"policies/{CONFIG_FILE_NAME}"  # where the declarations are when 
 def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
     opts = options.default
     pairs = list(opts.pairs) or _default_pairs(_production_flags(repo))
-    allowed = opts.allowed_differences
-    allowed_resources = opts.allowed_resource_differences
     declared = opts.single_environment
     rendered = {r.id: r for r in repo.rendered}
     by_app: dict[str, dict[str, RenderTarget]] = {}
+    # every source target of an app in each environment (an Application of several sources)
+    sources: dict[str, dict[str, list[RenderTarget]]] = {}
     opened: set[str] = set()  # the environments where a set not expanded may deploy any app
     for target in repo.targets:
         if not _names_by_parameters(target):
             if target.is_app:
                 by_app.setdefault(target.app, {}).setdefault(target.environment, target)
+                sources.setdefault(target.app, {}).setdefault(target.environment,
+                                                              []).append(target)
         elif target.unclassified or target.environment == NO_ENVIRONMENT:
             opened.update(env for pair in pairs for env in pair)
         else:
             opened.add(target.environment)
 
     yield from _single_environment(repo, by_app, declared, pairs, opened)
-    for _, targets in sorted(by_app.items()):
+    for _, targets in sorted(sources.items()):
         for left_env, right_env in pairs:
             if left_env not in targets or right_env not in targets:
                 continue
-            left = rendered.get(targets[left_env].id)
-            right = rendered.get(targets[right_env].id)
-            if left is None or right is None:
-                continue  # not rendered: reported as such by the engine
-            if _chart(left) != _chart(right):
-                yield _chart_finding(left, right)
-                continue
-            left, right = _compared(left, right)
-            renames = [p for p in _renames(left, right)
-                       if allowed is None or not _allowed(allowed, p)]
-            only = _only_one_side(left, right, opts.name_normalization, allowed_resources)
-            rest, renamed = _pair_renamed(only) if renames else (only, [])
-            if renamed:
-                # one rename, one finding: the resources it renames are not reported again
-                only = rest
-                yield from (_rename_finding(left, right, path, renamed) for path in renames)
-            else:  # names alike once normalized (shop-stg, shop-prod): a value like any other
-                renames = []
-            yield from _values_findings(left, right, allowed, skip=set(renames))
-            yield from _resource_findings(only)
+            paired, alone = _paired_sources(targets[left_env], targets[right_env],
+                                            opts.name_normalization)
+            for one, other in paired:
+                yield from _pair_findings(rendered.get(one.id), rendered.get(other.id), opts)
+            for target in alone:
+                other_env = right_env if target.environment == left_env else left_env
+                yield _target_finding(
+                    target, f"{target.id} renders {_what(target)}, and {other_env}/"
+                    f"{target.app} renders no source like it", _source_origin(target),
+                    f"give {target.app} the same sources in both environments")
+
+
+def _pair_findings(left: RenderedTarget | None, right: RenderedTarget | None,
+                   opts: Options) -> Iterator[Finding]:
+    """What differs between an app's targets of two environments (one source of each)."""
+    allowed = opts.allowed_differences
+    allowed_resources = opts.allowed_resource_differences
+    if left is None or right is None:
+        return  # not rendered: reported as such by the engine
+    if _chart(left) != _chart(right):
+        yield _chart_finding(left, right)
+        return
+    left, right = _compared(left, right)
+    renames = [p for p in _renames(left, right)
+               if allowed is None or not _allowed(allowed, p)]
+    only = _only_one_side(left, right, opts.name_normalization, allowed_resources)
+    rest, renamed = _pair_renamed(only) if renames else (only, [])
+    if renamed:
+        # one rename, one finding: the resources it renames are not reported again
+        only = rest
+        yield from (_rename_finding(left, right, path, renamed) for path in renames)
+    else:  # names alike once normalized (shop-stg, shop-prod): a value like any other
+        renames = []
+    yield from _values_findings(left, right, allowed, skip=set(renames))
+    yield from _resource_findings(only)
+
+
+def _paired_sources(left: Sequence[RenderTarget], right: Sequence[RenderTarget],
+                    words: Sequence[str]
+                    ) -> tuple[list[tuple[RenderTarget, RenderTarget]], list[RenderTarget]]:
+    """The targets of an app's sources in two environments, paired by what each renders, not
+    by its place in ``spec.sources`` (Argo CD deploys what all render, in any order): the
+    same chart or path, else the same path once environment words are removed
+    (``manifests/stg``, ``manifests/prod``), else the same source type in their order; and
+    those left over on one side (an Application of more sources)."""
+    if len(left) == 1 and len(right) == 1:
+        return [(left[0], right[0])], []
+    keys: list[Callable[[RenderTarget], Any]] = [
+        lambda t: (t.source_type, _rendered_path(t)),
+        lambda t: (t.source_type, _normalize("/" + _rendered_path(t).replace("/", "-"), words,
+                                             t.environment)),
+        lambda t: t.source_type]
+    pairs: list[tuple[RenderTarget, RenderTarget]] = []
+    rest = [list(left), list(right)]
+    for key in keys:
+        for one in list(rest[0]):
+            mate = next((o for o in rest[1] if key(o) == key(one)), None)
+            if mate is not None:
+                pairs.append((one, mate))
+                rest[0].remove(one)
+                rest[1].remove(mate)
+    return pairs, [*rest[0], *rest[1]]
+
+
+def _what(target: RenderTarget) -> str:
+    """What a target renders: ``chart charts/web``, ``Directory source manifests/stg``."""
+    if target.chart is not None:
+        return f"chart {target.chart.rel}"
+    return f"{target.source_type or SourceType.DIRECTORY} source {_rendered_path(target) or '.'}"
+
+
+def _source_origin(target: RenderTarget) -> Origin | None:
+    """The ``path`` (or ``chart``) of the source a target renders, in its Application."""
+    application = target.application
+    if application is None:
+        return target_origin(target)
+    numbered = _SOURCE_INDEX.search(target.id)
+    index = int(numbered.group(1)) if numbered else next(
+        (i for i, source in enumerate(application.sources) if source.chart or source.path), 0)
+    key = source_key(application, index)
+    field = "chart" if target.remote and target.remote.chart else "path"
+    return application.origin((*key, field)) or target_origin(target)
+
+
+def _rendered_path(target: RenderTarget) -> str:
+    """The chart or directory a target renders, as written in its source."""
+    if target.chart is not None:
+        return target.chart.rel
+    source = target.source_spec.get("path") if target.source_spec else None
+    return str(source or (target.remote.path if target.remote else "") or "")
 
 
 def _compared(left: RenderedTarget, right: RenderedTarget
@@ -337,11 +416,10 @@ def _rename_finding(left: RenderedTarget, right: RenderedTarget, path: KeyPath,
 
 
 def _chart_finding(left: RenderedTarget, right: RenderedTarget) -> Finding:
-    application = right.target.application
-    origin = locate(right)
-    if application is not None:
-        origin = application.origin(("spec", "source", "path"), nearest=False)
-    message = f"{right.id} renders chart {_chart(right)} but {left.id} renders chart {_chart(left)}"
+    origin = _source_origin(right.target) if right.target.application is not None \
+        else locate(right)
+    message = f"{right.id} renders {_what(right.target)} but {left.id} renders " \
+              f"{_what(left.target)}"
     return _finding(right, message, origin, None, "point both Applications at the same chart")
 
 
