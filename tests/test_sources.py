@@ -6331,7 +6331,7 @@ _DIRECTORY_SOURCE = """\
       path: manifests/{env}
 """
 _VALUES_SOURCE = "    - repoURL: https://git.example.com/repo.git\n      ref: values\n"
-_WEB_CHART = {
+_SOURCES_CHART = {
     "charts/{name}/Chart.yaml": "apiVersion: v2\nname: {name}\nversion: 1.0.0\n",
     "charts/{name}/values.yaml": "image: {{tag: '1'}}\n",
     "charts/{name}/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
@@ -6350,7 +6350,7 @@ def _sources_repo(tmp_path: Path, prod: str, stg: str, charts: tuple[str, ...] =
              "manifests/stg/cm.yaml": CM.format(name="side")}
     for name in charts:
         files.update({path.format(name=name): text.format(name=name)
-                      for path, text in _WEB_CHART.items()})
+                      for path, text in _SOURCES_CHART.items()})
     report = lint(repository(tmp_path, files), cache_dir=tmp_path / "cache")
     assert report.errors == ()
     return [(f.location, f.message) for f in report.findings if f.policy == "env-consistency"]
