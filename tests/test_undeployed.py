@@ -659,3 +659,22 @@ def test_a_dependency_of_requirements_yaml_is_deployed_with_its_chart(tmp_path: 
     _chart(repo, "charts/unused")
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [file for file, *_ in _undeployed(report)] == ["charts/unused/Chart.yaml"]
+
+
+@pytest.mark.parametrize("key", ["transformers", "generators", "validators"])
+def test_a_kustomization_a_build_reads_as_its_plugins_is_not_named(tmp_path: Path,
+                                                                    key: str) -> None:
+    """``settings`` lists ``../labels`` among its ``transformers`` (or generators, or
+    validators): the build reads that kustomization, so it is no build of its own."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _write(repo, {
+        "apps/settings.yaml": application("settings-prod", "settings", "settings-prod"),
+        "settings/kustomization.yaml": f"resources: [cm.yaml]\n{key}: [../labels]\n",
+        "settings/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: s\n",
+        "labels/kustomization.yaml": "resources: [label.yaml]\n",
+        "labels/label.yaml": "apiVersion: builtin\nkind: LabelTransformer\nmetadata:\n"
+                             "  name: team\nlabels: {team: blue}\nfieldSpecs:\n"
+                             "  - path: metadata/labels\n    create: true\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert _kustomizations(report) == []

@@ -139,16 +139,17 @@ def listed_files(source: Path, root: Path) -> set[Path]:
 
 
 def listed_directories(directory: Path, root: Path) -> list[Path]:
-    """The directories the kustomization of ``directory`` lists (``resources``, ``bases``,
-    ``components``) inside ``root``."""
-    return [path for path in _listed(directory, root) if path.is_dir()]
+    """The directories the kustomization of ``directory`` lists inside ``root``: those that
+    make its resources (``resources``, ``bases``, ``components``) and its plugins'
+    (``transformers``, ``generators``, ``validators``): each is read by its build."""
+    return [path for path in _listed(directory, root, _LISTED) if path.is_dir()]
 
 
-def _listed(directory: Path, root: Path) -> Iterator[Path]:
-    """The local paths the kustomization of ``directory`` lists, each entry that stays in
-    ``root``."""
+def _listed(directory: Path, root: Path, keys: tuple[str, ...] = BUILDING) -> Iterator[Path]:
+    """The local paths the kustomization of ``directory`` lists under ``keys``, each entry
+    that stays in ``root``."""
     data = read_kustomization(directory)[1] or {}
-    for key in BUILDING:
+    for key in keys:
         for entry in _local(data, key):
             if not _leaves(directory, entry, root):
                 yield Path(os.path.normpath(directory / entry))
