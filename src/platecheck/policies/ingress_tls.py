@@ -34,6 +34,13 @@ Options:
     sslRedirectAnnotations (list of strings, default the ssl-redirect annotations of
         ingress-nginx and of the older ``ingress.kubernetes.io`` prefix): annotations that
         must not be false in production.
+    certificateAnnotations (list of strings, default the certificate annotations of the AWS
+        Load Balancer Controller, GKE and Azure's Application Gateway: ``alb.ingress.
+        kubernetes.io/certificate-arn``, ``ingress.gcp.kubernetes.io/pre-shared-cert``,
+        ``networking.gke.io/managed-certificates``, ``appgw.ingress.kubernetes.io/
+        appgw-ssl-certificate``): an Ingress with one of them, not empty, is served TLS by
+        its load balancer with the certificate it names, which needs no ``tls`` entry nor
+        cert-manager: nothing else is checked of it.
 
 Passes:
     annotations: {cert-manager.io/cluster-issuer: letsencrypt-prod}
@@ -78,6 +85,12 @@ class Options:
     ssl_redirect_annotations: tuple[str, ...] = (
         "nginx.ingress.kubernetes.io/ssl-redirect",
         "ingress.kubernetes.io/ssl-redirect",
+    )
+    certificate_annotations: tuple[str, ...] = (
+        "alb.ingress.kubernetes.io/certificate-arn",
+        "ingress.gcp.kubernetes.io/pre-shared-cert",
+        "networking.gke.io/managed-certificates",
+        "appgw.ingress.kubernetes.io/appgw-ssl-certificate",
     )
 
 
@@ -140,6 +153,9 @@ def _problems(
                 return found
         return origin
 
+    annotations = _mapping(_mapping(ingress.doc.get("metadata")).get("annotations"))
+    if any(str(annotations.get(key) or "").strip() for key in options.certificate_annotations):
+        return  # its load balancer serves TLS with the certificate the annotation names
     yield from _tls_problems(target, ingress, where)
     yield from _issuer_problems(ingress, options, production, where, at_metadata)
 
