@@ -253,3 +253,20 @@ def test_what_is_not_expanded_of_a_set_is_named(generators: list[Any], spec: dic
     data = {"spec": {"generators": generators, "template": {"metadata": {"name": "x"}},
                      **spec}}
     assert unexpanded_reason(data) == reason
+
+
+def test_a_matrix_with_an_empty_list_says_so(tmp_path: Path) -> None:
+    """matrix(git, list of no element): the git generator finds directories, the product is
+    empty: the set makes nothing, and the finding's fix names the empty list, not a git path
+    that finds nothing."""
+    generators = ("    - matrix:\n        generators:\n          - git:\n"
+                  "              repoURL: https://git.example.com/repo.git\n"
+                  "              revision: HEAD\n"
+                  "              directories: [{path: 'clusters/*'}]\n"
+                  "          - list:\n              elements: []\n")
+    report = lint(_repo(tmp_path, generators, "{{path.basename}}-{{env}}", "{{path}}", "web"),
+                  cache_dir=tmp_path / "cache")
+    [finding] = [f for f in report.findings if f.policy == "not-rendered"]
+    assert finding.remediation.startswith(
+        "platecheck expands this kind of ApplicationSet, but a list generator of it has no "
+        "elements, so as written it makes no Application")

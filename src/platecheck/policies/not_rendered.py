@@ -52,7 +52,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from platecheck.appset_generators import git_children, unexpanded_reason
+from platecheck.appset_generators import generators, git_children, unexpanded_reason
 from platecheck.globs import matches_any
 from platecheck.model import Finding, RenderTarget, RepoModel, Source, SourceType
 from platecheck.options import PolicyOptions, option
@@ -143,6 +143,14 @@ def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
         gits = git_children(target.application.raw)
         # (this repository's URLs as the checkout names them: a repoUrls setting aside)
         if gits and all(this_repository(git["repoURL"], (), own) for git in gits):
+            if any(child.kind == "list" and not child.options.get("elements")
+                   for generator in generators(target.application.raw) or []
+                   for child in generator.children):
+                return ("platecheck expands this kind of ApplicationSet, but a list generator "
+                        "of it has no elements, so as written it makes no Application, in Argo "
+                        "CD either: give the list its elements, or waive this finding with a "
+                        "reason (elements a Kustomize overlay patches in: platecheck checks "
+                        "the set as it is written).")
             return ("platecheck expands this kind of ApplicationSet, but its git generator "
                     "finds no directory or file in this repository to make Applications of, "
                     "or one platecheck does not read exactly (pathspec magic, a file that "
