@@ -658,3 +658,23 @@ def test_a_path_go_prints_as_a_map_is_a_directory_that_does_not_exist(tmp_path: 
         "path:apps/example-app segments:[apps example-app]]' does not exist")]
     assert [f.file for f in report.findings if f.policy == "undeployed-kustomization"] == [
         "base/kustomization.yaml"]
+
+
+def test_a_value_a_go_template_decides_by_a_path_is_at_the_template(tmp_path: Path) -> None:
+    """A Go template namespace that writes ``web`` for prod and ``web-<dir>`` for the others
+    (an ``if`` on ``.path.basename``) is the template's value, not the path's: its finding is
+    at the template's namespace, not at the generator entry that chose the directory."""
+    text = _go(_DIRECTORIES.format(repo="https://git.example.com/repo.git")).replace(
+        "namespace: '{{ .path.basename}}'",
+        "namespace: 'web{{- if ne .path.basename \"web\" -}}-{{ .path.basename }}{{- end -}}'"
+    ).replace("name: '{{ .path.basename}}-{{ .path.basename}}'", "name: '{{ .path.basename}}-prod'")
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "apps/clusters.yaml": text,
+        "clusters/prod/web/cm.yaml": CM.format(name="w")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "argocd-application"] == [
+        ("apps/clusters.yaml:27", "Application web-prod: destination namespace 'web' does not "
+         "match environment prod (*-prod, *-production, prod-*, production-*, prod, "
+         "production)")]

@@ -493,12 +493,18 @@ def _keys(text: str, language: Language) -> set[str]:
     return gotemplate.fields(parsed) if parsed is not None else set()
 
 
+_GO_CONTROL = re.compile(r"\{\{-?\s*(?:if|range|with|else|end)\b")
+
+
 def _one_tag(value: Any, path: tuple[Any, ...], language: Language = Language.FASTTEMPLATE
              ) -> Iterator[tuple[tuple[Any, ...], str]]:
-    """The paths of the template's strings that hold tags of one key, with that key."""
+    """The paths of the template's strings that hold tags of one key, with that key; not one
+    whose Go template decides by the key what it writes (an ``if``, a ``range``: the value is
+    then the template's, not the key's)."""
     if isinstance(value, str):
         keys = _keys(value, language)
-        if len(keys) == 1:
+        if len(keys) == 1 and (language is Language.FASTTEMPLATE
+                               or not _GO_CONTROL.search(value)):
             yield path, keys.pop()
     elif isinstance(value, dict):
         for key, item in value.items():
