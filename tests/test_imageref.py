@@ -114,6 +114,11 @@ def test_floating_tags() -> None:
     assert not is_floating("1.25.3", FLOATING_TAGS, None)
     assert is_floating("1.25", FLOATING_TAGS, pattern)
     assert not is_floating("1.25.3", FLOATING_TAGS, pattern)
+    # latest as a word of the tag moves too; a word that merely holds it does not
+    for tag in ("prod-latest", "latest-prod", "1.2_Latest", "v1.latest"):
+        assert is_floating(tag, (), None), tag
+    for tag in ("latestish", "notlatest", "1.25.3-alpine", "stable-1.2"):
+        assert not is_floating(tag, (), None), tag
 
 
 # --- properties: references built from the grammar split back into their parts -------------

@@ -132,12 +132,16 @@ def parse_image(reference: str) -> ImageRef:
     return ImageRef(registry=registry, path=name, tag=tag, digest=digest if at else None)
 
 
+_TAG_WORDS = re.compile(r"[-_.]")
+
+
 def is_floating(
     tag: str | None, floating_tags: tuple[str, ...] | list[str], pattern: re.Pattern[str] | None
 ) -> bool:
-    """Whether a tag names a moving target: absent, empty, ``latest`` (in any case), in
+    """Whether a tag names a moving target: absent, empty, ``latest`` (in any case, also as
+    a word of the tag between ``-``, ``_`` and ``.``: ``prod-latest``, ``1.2-latest``), in
     ``floating_tags`` (case-insensitive) or matching ``pattern``."""
-    if not tag or tag.lower() == "latest":
+    if not tag or "latest" in _TAG_WORDS.split(tag.lower()):
         return True
     if tag.lower() in {t.lower() for t in floating_tags}:
         return True

@@ -7,7 +7,8 @@ What:
     (exactly: ``LATEST`` defaults to ``IfNotPresent``) or the image has neither tag nor digest,
     else ``IfNotPresent``
     (https://kubernetes.io/docs/concepts/containers/images/#imagepullpolicy-defaulting).
-    In other environments, a floating tag (``latest`` in any case, empty or missing,
+    In other environments, a floating tag (``latest`` in any case, also as a word of the
+    tag such as ``stg-latest``, empty or missing,
     ``floatingTags``, ``floatingTagPattern``; no digest) pulled with an effective
     ``IfNotPresent`` is a finding.
 
