@@ -479,8 +479,9 @@ def test_kustomizations_no_application_deploys_are_named_at_the_top(overlays: Pa
                                                                      tmp_path: Path) -> None:
     report = lint(overlays, cache_dir=tmp_path)
     assert not report.errors, report.errors
-    checked_as_written = ("no Application deploys it, so it is not checked; the 2 Application "
-                          "files it lists were checked as written, not as it builds them")
+    checked_as_written = ("no Application deploys it, so it is not checked; the 2 files of "
+                          "Applications (or ApplicationSets) it lists were checked as written, "
+                          "not as it builds them")
     assert _kustomizations(report) == [
         ("argocd-config/overlays/gcp/kustomization.yaml", 1, Level.INFO,
          f"kustomization argocd-config/overlays/gcp: {checked_as_written}"),
@@ -678,3 +679,25 @@ def test_a_kustomization_a_build_reads_as_its_plugins_is_not_named(tmp_path: Pat
                              "  - path: metadata/labels\n    create: true\n"})
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert _kustomizations(report) == []
+
+
+def test_a_kustomization_of_an_application_set_counts_its_file(tmp_path: Path) -> None:
+    """A kustomization no Application deploys lists an ApplicationSet's file: that file was
+    checked as written, as an Application's is, and the finding says so."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    appset = ("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
+              "  name: web\n  namespace: argocd\nspec:\n  generators:\n    - list:\n"
+              "        elements:\n          - env: prod\n  template:\n    metadata:\n"
+              "      name: 'web-{{env}}'\n    spec:\n      project: default\n      source:\n"
+              "        repoURL: https://git.example.com/repo.git\n        path: web\n"
+              "      destination:\n        server: https://kubernetes.default.svc\n"
+              "        namespace: 'web-{{env}}'\n")
+    _write(repo, {"argocd/kustomization.yaml": "resources: [set.yaml]\n",
+                  "argocd/set.yaml": appset,
+                  "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    assert _kustomizations(lint(repo, cache_dir=tmp_path / "cache")) == [
+        ("argocd/kustomization.yaml", 1, Level.INFO,
+         "kustomization argocd: no Application deploys it, so it is not checked; the file of "
+         "Applications (or ApplicationSets) it lists was checked as written, not as it builds "
+         "it")]

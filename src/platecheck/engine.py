@@ -461,7 +461,8 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
             paths, found.root, [*found.applications, *found.application_sets,
                                 *found.unparsed, *(g.app for g in generated)], planner.is_here,
             [*found.chart_dirs, *_linted_alone(targets).values()],
-            {a.file for a in found.applications})
+            {a.file for a in (*found.applications, *found.application_sets,
+                              *found.expanded_sets)})
     except PlatecheckError as exc:  # a directory that cannot be listed
         problems.add(exc)
         return {}

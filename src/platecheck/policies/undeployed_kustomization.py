@@ -11,9 +11,10 @@ What:
     match; a source of another repository, ``path: .`` too, deploys that one's files), and that
     no other kustomization lists as a resource, base or component, is built nowhere, so no other
     policy judged what it outputs: one finding at its kustomization file. When its build lists
-    Application files (a kustomization of Applications that a root outside the repository, or
-    ``kubectl apply -k``, applies), the finding says how many: those files were checked as
-    written, not as the kustomization changes them (its patches, name prefixes, images). A
+    files of Applications or ApplicationSets (a kustomization of them that a root outside the
+    repository, or ``kubectl apply -k``, applies), the finding says how many: those files were
+    checked as written, not as the kustomization changes them (its patches, name prefixes,
+    images). A
     kustomization in a chart's directory is named even when the chart is deployed (helm renders
     none of it). Not named: a ``kind: Component`` (it builds only where one lists it), and every
     kustomization in chart mode or for a run of some environments only (``--env``), as for
@@ -62,9 +63,10 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
         directory = PurePosixPath(file).parent
         name = str(directory) if str(directory) != "." else "at the repository root"
         listed = "" if not applications else (
-            "; the Application file it lists was checked as written, not as it builds it"
-            if applications == 1 else f"; the {applications} Application files it lists "
-            "were checked as written, not as it builds them")
+            "; the file of Applications (or ApplicationSets) it lists was checked as written, "
+            "not as it builds it" if applications == 1 else
+            f"; the {applications} files of Applications (or ApplicationSets) it lists were "
+            "checked as written, not as it builds them")
         yield Finding(
             policy=ID,
             message=f"kustomization {name}: no Application deploys it, so it is not "
