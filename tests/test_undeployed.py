@@ -701,3 +701,57 @@ def test_a_kustomization_of_an_application_set_counts_its_file(tmp_path: Path) -
          "kustomization argocd: no Application deploys it, so it is not checked; the file of "
          "Applications (or ApplicationSets) it lists was checked as written, not as it builds "
          "it")]
+
+
+_SET_OF = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: {name}
+  namespace: argocd
+spec:
+  generators:
+    - clusters: {{}}
+  template:
+    metadata:
+      name: '{name}-{{{{`{{{{name}}}}`}}}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: {path}
+        helm:
+          parameters:
+            - name: cluster.url
+              value: '{{{{`{{{{server}}}}`}}}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: argocd
+"""
+_LEAF_APP = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+             "  name: leaf-{{ .Values.cluster.id }}\n  namespace: argocd\nspec:\n"
+             "  project: default\n  destination:\n    server: {{ .Values.cluster.url }}\n"
+             "    namespace: workload\n  source:\n    repoURL: https://git.example.com/other.git\n"
+             "    path: workload\n    plugin:\n      name: vault\n")
+
+
+@pytest.mark.parametrize("leaf", ["aleaf", "zleaf"])
+def test_a_chart_below_a_chain_of_sets_not_expanded_is_not_rendered_alone(
+        tmp_path: Path, leaf: str) -> None:
+    """Chart mode: bootstrap's set (not expanded) deploys mid, whose set deploys the leaf
+    chart with the cluster's URL: Argo CD never renders the leaf with its own values alone,
+    so its Application (no server without that URL) is not checked, whatever the leaf
+    chart's directory is called (``zleaf`` sorted after ``mid`` was rendered alone)."""
+    repo = tmp_path / "repo"
+    _write(repo, {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        f"roots/{leaf}/values.yaml": "cluster:\n  id: c1\n",
+        "roots/bootstrap/Chart.yaml": "apiVersion: v2\nname: bootstrap\nversion: 1.0.0\n",
+        "roots/bootstrap/templates/set.yaml": _SET_OF.format(name="mids", path="roots/mid"),
+        "roots/mid/Chart.yaml": "apiVersion: v2\nname: mid\nversion: 1.0.0\n",
+        "roots/mid/templates/set.yaml": _SET_OF.format(name="leaves", path=f"roots/{leaf}"),
+        f"roots/{leaf}/Chart.yaml": "apiVersion: v2\nname: leaf\nversion: 1.0.0\n",
+        f"roots/{leaf}/templates/app.yaml": _LEAF_APP})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted(f.policy for f in report.findings) == ["not-rendered", "undeployed-chart"]

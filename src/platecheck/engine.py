@@ -697,16 +697,38 @@ def _deployed_from_outside(linted: Mapping[str, Path], deployers: Mapping[Path, 
     Application deploys which their own renders did not generate, nor those of another such
     chart (``deployers``: each chart's Applications by the chart mode render or file they
     come from): what their renders generated goes. A chart only its own Applications deploy
-    (an app-of-apps chart managing itself) keeps them: they are how it is deployed."""
+    (an app-of-apps chart managing itself) keeps them: they are how it is deployed. Of a
+    ring of charts deploying each other, one keeps its own; a chart below one that goes (a
+    chain of app-of-apps charts) goes too, whatever their names' order."""
+    deploys: dict[str, set[str]] = {}  # a linted chart -> the linted charts its renders deploy
+    for rel, path in linted.items():
+        for root in deployers[path]:
+            if root is not None:
+                deploys.setdefault(root, set()).add(rel)
     outside: set[str] = set()
     grown = True
     while grown:  # one at a time: of two charts deploying each other, one keeps its own
         grown = False
         for rel in sorted(set(linted) - outside):
-            if any(root != rel and root not in outside for root in deployers[linted[rel]]):
+            if any(root != rel and (root not in outside or not _reaches(deploys, rel, root))
+                   for root in deployers[linted[rel]]):
                 outside.add(rel)
                 grown = True
     return outside
+
+
+def _reaches(deploys: Mapping[str, set[str]], start: str, goal: str | None) -> bool:
+    """Whether the renders of chart ``start`` deploy ``goal``, through those of the charts
+    they deploy: the two are on a ring."""
+    seen, todo = {start}, [start]
+    while todo:
+        for chart in deploys.get(todo.pop(), ()):
+            if chart == goal:
+                return True
+            if chart not in seen:
+                seen.add(chart)
+                todo.append(chart)
+    return False
 
 
 def _kept(targets: list[RenderTarget], rendered: list[RenderedTarget], lints: list[HelmLint],
