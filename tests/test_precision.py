@@ -1092,3 +1092,36 @@ def test_a_name_yaml_reads_as_a_boolean_is_one_finding(helm_bin: Path, tmp_path:
                    if f.policy == "k8s-schema"}) == [
         ("c/templates/cm.yaml:4",
          "ConfigMap/false: metadata.name: expected string, got boolean false")]
+
+
+def test_a_container_a_template_writes_whole_from_the_values_is_at_its_entry(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """``initContainers: {{ toYaml .Values.initContainers }}``: the template writes no entry of
+    its own, so a finding about the container is at its entry in the values file that wrote
+    it (the ``name:`` line), where its resources are to be added, not at a line unknown."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+        "chart/values.yaml": "initContainers: []\n",
+        "chart/values-prod.yaml": "initContainers:\n  - name: setup\n"
+                                  "    image: busybox:1.36.1\n    imagePullPolicy: IfNotPresent\n",
+        "chart/templates/deploy.yaml": (
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+            "  selector: {matchLabels: {app: web}}\n  template:\n"
+            "    metadata: {labels: {app: web}}\n    spec:\n      initContainers:\n"
+            "        {{- toYaml .Values.initContainers | nindent 8 }}\n      containers:\n"
+            "        - name: web\n          image: nginx:1.25.3\n"
+            "          imagePullPolicy: IfNotPresent\n          resources:\n"
+            "            requests: {cpu: 100m, memory: 128Mi}\n"
+            "            limits: {cpu: 200m, memory: 256Mi}\n"),
+        "apps/web-prod.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\n"
+            "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+            "    repoURL: https://git.example.com/repo.git\n    path: chart\n    helm:\n"
+            "      valueFiles: [values-prod.yaml]\n  destination:\n"
+            "    server: https://kubernetes.default.svc\n    namespace: web-prod\n")})
+    report = lint(repo, helm=helm_bin, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.location, f.message) for f in report.findings if f.policy == "resource-ranges"] \
+        == [("chart/values-prod.yaml:2", 'init container "setup" in Deployment/web: sets no cpu '
+             "request, cpu limit, memory request or memory limit")]

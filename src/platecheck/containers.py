@@ -105,6 +105,9 @@ def container_findings(
     grouped: dict[tuple[str, Origin | None, str | None], list[Container]] = {}
     declarations = set(rendered.subcharts.values())
     for container, problem, origin in problems:
+        if origin is not None and origin.line is None \
+                and origin.file == container.resource.template_file:
+            origin = values_entry(rendered, container) or origin
         alone = container.ref if origin is None or origin.line is None \
             or origin in declarations else None
         grouped.setdefault((problem, origin, alone), []).append(container)
@@ -122,6 +125,33 @@ def container_findings(
                                    f"{first.label}{separator}{problem}{also}{unknown}", origin)
         yield replace(finding, also=tuple(c.ref for c in others)) if others \
             else finding
+
+
+def values_entry(rendered: RenderedTarget, container: Container) -> Origin | None:
+    """The ``name:`` line of the values list entry a template wrote the container from as it
+    is (``{{ toYaml .Values.initContainers }}``): the one entry of the merged values with the
+    container's name whose every value the container has alike. None when there is not
+    exactly one."""
+    found = [path for path, entry in _entries(rendered.values.data, ())
+             if entry.get("name") == container.name
+             and all(container.spec.get(key) == value for key, value in entry.items())]
+    if len(found) != 1:
+        return None
+    origin = rendered.values.origins.get((*found[0], "name"))
+    return origin if origin is not None and origin.line is not None else None
+
+
+def _entries(value: Any, path: tuple[Any, ...]) -> Iterator[tuple[tuple[Any, ...],
+                                                                Mapping[str, Any]]]:
+    """Every mapping in a list of ``value``, with its key path."""
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _entries(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, Mapping):
+                yield (*path, index), item
+            yield from _entries(item, (*path, index))
 
 
 def image_origin(rendered: RenderedTarget, container: Container) -> Origin | None:
