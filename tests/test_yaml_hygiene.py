@@ -181,3 +181,28 @@ def test_a_duplicate_key_of_an_application_names_what_reads_it(tmp_path: Path) -
     assert [(f.location, f.message) for f in report.findings if f.policy == "yaml-hygiene"] \
         == [("apps/web.yaml:11", 'duplicate key "source" (first at line 8): Argo CD\'s YAML '
              "decoding (as kubectl's) keeps only the last value")]
+
+
+@pytest.mark.parametrize("style", ["|", ">"])
+def test_an_application_s_literal_helm_values_are_read_as_helm_reads_them(
+        tmp_path: Path, helm_bin: Path, style: str) -> None:
+    """``helm.values: |`` is a values file Argo CD hands to helm: its duplicate key and its
+    octal number are found at their lines of the Application file. A folded block (``>``),
+    whose lines are joined, is not looked into."""
+    from platecheck.engine import lint
+    from synthetic import CHART_C, application, write_files
+
+    values = (f"    helm:\n      values: {style}\n        tag: \"1.0\"\n        tag: latest\n"
+              "        mode: 0755\n")
+    repo_ = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "apps/web.yaml": application("web", "chart", "web", source_extra=values),
+        "chart/Chart.yaml": CHART_C,
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"})
+    report = lint(repo_, helm=helm_bin, cache_dir=tmp_path / "cache")
+    found = [(f.location, f.message) for f in report.findings if f.policy == "yaml-hygiene"]
+    assert found == ([] if style == ">" else [
+        ("apps/web.yaml:14", 'duplicate key "tag" (first at line 13): Helm keeps only the last '
+         "value"),
+        ("apps/web.yaml:15", 'unquoted "0755" is the octal number 493 to Helm (YAML 1.1) but 755 '
+         "to YAML 1.2 readers")])

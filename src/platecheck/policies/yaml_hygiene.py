@@ -6,7 +6,9 @@ What:
     policy files) for the problems below; platecheck's own policy
     files are not checked for YAML 1.1 surprises (platecheck alone reads them, and
     ``level: off`` is how a policy is turned off), and a key written twice in them stops
-    platecheck at load, before this policy runs:
+    platecheck at load, before this policy runs. An Application's ``helm.values`` written as
+    a literal block (``values: |``) is a values file Argo CD hands to helm: it is looked at
+    as one, at its lines in the Application's file:
 
     - duplicate keys in one mapping (the finding is at the second key, the message names the
       line of the first);
@@ -44,6 +46,7 @@ Fails:
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterator
@@ -53,10 +56,11 @@ from decimal import Decimal
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from platecheck.cache import code_digest
+from platecheck.discover import raw_at, source_key
 from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.globs import matches_any
 from platecheck.goyaml import GO_FALSE, GO_TRUE, go_tag
-from platecheck.model import Finding, RepoModel
+from platecheck.model import Finding, RepoModel, YamlFile
 from platecheck.options import PolicyOptions
 from platecheck.yamlio import MAX_NESTING, compose_all, remembered_result
 
@@ -99,7 +103,46 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         # mean what docs/configuration.md says, whatever YAML 1.2 tools make of them.
         found = _remembered(yaml_file.rel, yaml_file.raw, yaml11=yaml_file.role != "policy",
                             reader=_READERS.get(yaml_file.role, "Helm"))
+        if yaml_file.role == "application":
+            found += _inline_values(repo, yaml_file)
         yield from sorted(found, key=lambda f: (f.line or 0, f.message))
+
+
+# a key whose value is a literal block scalar, its lines those of the text (``values: |``)
+_LITERAL = re.compile(r":\s*\|[-+0-9]*\s*(?:#.*)?$")
+
+
+def _inline_values(repo: RepoModel, yaml_file: YamlFile) -> list[Finding]:
+    """The findings of each ``helm.values`` an Application of ``yaml_file`` writes as a
+    literal block (``values: |``): Argo CD hands that text to helm as a values file, which
+    helm's YAML reader reads as it reads one (a block of another style, its lines folded or
+    joined, is not looked into)."""
+    lines = yaml_file.raw.decode("utf-8", errors="replace").splitlines()
+    found: list[Finding] = []
+    for app in repo.applications:
+        if app.file != yaml_file.rel or app.set_line is not None:
+            continue
+        for index, _ in enumerate(app.sources):
+            key = (*source_key(app, index), "helm", "values")
+            text, line = raw_at(app.raw, key[:-1]).get("values"), app.lines.get(key)
+            if not isinstance(text, str) or line is None or line > len(lines) \
+                    or not _LITERAL.search(lines[line - 1]):
+                continue
+            found += [_shifted(f, line) for f in _remembered(
+                yaml_file.rel, text.encode(), yaml11=True, reader="Helm")]
+    return found
+
+
+_FIRST_AT = re.compile(r"\(first at line ([0-9]+)\)")  # a duplicate key's first line
+
+
+def _shifted(finding: Finding, offset: int) -> Finding:
+    """A finding of a text written from the line after ``offset`` of its file, at its line
+    there."""
+    message = _FIRST_AT.sub(lambda m: f"(first at line {int(m.group(1)) + offset})",
+                            finding.message)
+    line = finding.line + offset if finding.line else offset
+    return dataclasses.replace(finding, line=line, message=message)
 
 
 # what reads a file of each role and keeps the last of two duplicate keys: an Application's
