@@ -678,3 +678,47 @@ def test_a_value_a_go_template_decides_by_a_path_is_at_the_template(tmp_path: Pa
         ("apps/clusters.yaml:27", "Application web-prod: destination namespace 'web' does not "
          "match environment prod (*-prod, *-production, prod-*, production-*, prod, "
          "production)")]
+
+
+_PASS_THROUGH = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: apps
+  namespace: argocd
+spec:
+  goTemplate: true
+  generators:
+    - git:
+        repoURL: https://git.example.com/repo.git
+        revision: HEAD
+        files:
+          - path: apps/*/application.yaml
+  template:
+    metadata:
+      name: '{{.metadata.name}}'
+    spec:
+      project: default
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: argocd
+  templatePatch: |
+    spec: {{ .spec | toJson }}
+"""
+
+
+@pytest.mark.parametrize("root", [True, False])
+def test_application_files_a_git_files_generator_reads_are_its_data(tmp_path: Path,
+                                                                    root: bool) -> None:
+    """The set reads each ``apps/*/application.yaml`` as its parameters and makes an
+    Application of it: Argo CD applies no such file, so it is neither unreachable (under a
+    root that deploys the set) nor a second Application deploying the same ConfigMap."""
+    files = {".git/config": ORIGIN, "bootstrap/appset.yaml": _PASS_THROUGH,
+             "apps/web/application.yaml": _app("web", "apps/web/manifests", "web"),
+             "apps/web/manifests/cm.yaml": CM.format(name="w")}
+    if root:
+        files["root.yaml"] = _app("root", "bootstrap", "argocd")
+    report = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "argocd-application"] == []

@@ -237,6 +237,27 @@ def _git_directories(value: Any, excluded: bool = False) -> Iterator[tuple[str, 
             yield from _git_directories(item, excluded)
 
 
+def git_file_globs(value: Any) -> Iterator[tuple[str, PathGlob]]:
+    """The repoURL and ``files`` pattern (as ``git ls-files`` matches it) of every git files
+    generator in ``value`` (matrix and merge generators nest theirs), but those marked
+    ``exclude`` and those of a template action: the files whose content the set reads as
+    parameters."""
+    if isinstance(value, Mapping):
+        git = value.get("git")
+        entries = git.get("files") if isinstance(git, Mapping) else None
+        url = git.get("repoURL") if isinstance(git, Mapping) else None
+        for entry in entries if isinstance(entries, list) else ():
+            path = entry.get("path") if isinstance(entry, Mapping) else None
+            if isinstance(url, str) and isinstance(path, str) \
+                    and entry.get("exclude") is not True and not TEMPLATE_ACTION.search(path):
+                yield url, PathGlob(path, deep=True)
+        for item in value.values():
+            yield from git_file_globs(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from git_file_globs(item)
+
+
 def go_readable(template: Any, params: Iterable[Mapping[str, Any]], language: Language
                 ) -> bool:
     """Whether platecheck executes every string of ``template`` over each of ``params`` as Go

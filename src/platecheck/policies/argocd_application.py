@@ -63,7 +63,10 @@ What:
       ``path.Match``, a git files generator's path the directories of its files' pattern, any
       depth as ``git ls-files`` matches it, but those its ``exclude: true`` entries match; and
       so is an Application of this repository whose render failed, that no app-of-apps
-      deploys: whether it generates Applications is not known, and its error is reported), and
+      deploys: whether it generates Applications is not known, and its error is reported; an
+      Application in a file a git files generator of an ApplicationSet of this repository
+      reads as its parameters is that set's data, which Argo CD never applies: neither
+      unreachable nor deploying what its source renders), and
       every app-of-apps directory holds at least one Application. An app-of-apps is a directory
       source holding Applications, or a source whose render (a kustomization, a chart) outputs
       Applications: it reaches those of the repository's files it outputs, not a file beside
@@ -143,7 +146,7 @@ from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
 
-from platecheck.appset import TEMPLATE_ACTION, PathGlob, template_path_globs
+from platecheck.appset import TEMPLATE_ACTION, PathGlob, git_file_globs, template_path_globs
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
@@ -745,6 +748,19 @@ class _Checker:
         return found + [app for app in apps if app.kind == "Application"
                         and (app.file, app.line) in linked and id(app) not in listed]
 
+    def _read_as_parameters(self, apps: Sequence[Application]) -> set[int]:
+        """The Applications of ``apps`` in files a git files generator of an ApplicationSet
+        of this repository reads as its parameters (a set making an Application of each,
+        their fields copied over): Argo CD applies no such file, it reads it."""
+        read = [glob for app_set in apps if app_set.kind == "ApplicationSet"
+                for url, glob in git_file_globs(app_set.raw.get("spec"))
+                if this_repository(url, self.repo_urls, self.own)]
+        read += [glob for app_set in self.repo.expanded_sets
+                 for url, glob in git_file_globs(app_set.raw.get("spec"))
+                 if this_repository(url, self.repo_urls, self.own)]
+        return {id(app) for app in apps if app.kind == "Application"
+                and any(glob.matches(app.file) for glob in read)} if read else set()
+
     def _failed_here(self) -> set[tuple[str, int]]:
         """The Applications (file, line) of this repository whose render failed (a
         could-not-check error): whether each generates Applications is not known, so one
@@ -802,6 +818,9 @@ class _Checker:
         parents = [a for a in apps if (any(a is p for p in directories)
                                        or (a.file, a.line) in generating)
                    and any(self._is_local(source) for source in a.sources)]
+        # (Argo CD applies no file a set reads as its parameters)
+        data = self._read_as_parameters(apps)
+        self.undeployed.update((a.file, a.line) for a in apps if id(a) in data)
         # (an ApplicationSet that deploys Application files is an app-of-apps too)
         if not parents and not any(a.kind == "ApplicationSet" and self._set_children(a, apps)
                                    for a in apps):
@@ -830,8 +849,8 @@ class _Checker:
                       and (a.kind == "ApplicationSet" or a.set_line is not None
                            or (a.file, a.line) in failed)]
             reached = self._reached(apps, roots, edges)
-        yield from self._unreached([a for a in apps if id(a) not in reached], directories,
-                                   sorted({r.file for r in roots}))
+        yield from self._unreached([a for a in apps if id(a) not in reached | data],
+                                   directories, sorted({r.file for r in roots}))
         yield from self.sync_waves(parents, children)
 
     def _unreached(self, apps: Sequence[Application], directories: Sequence[Application],
