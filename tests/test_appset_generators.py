@@ -245,7 +245,7 @@ _LIST = {"list": {"elements": [{"env": "a"}]}}
     ([_LIST], {"goTemplate": True, "goTemplateOptions": ["missingkey=zero"]},
      "goTemplate True with goTemplateOptions ['missingkey=zero']"),
     ([_LIST], {"goTemplate": True, "template": {"metadata": {"name": "{{ kebabcase .env }}"}}},
-     "the Go template '{{ kebabcase .env }}': function 'kebabcase' not read"),
+     "the Go template '{{ kebabcase .env }}': function 'kebabcase' is not one platecheck executes"),
     ([_LIST], {}, None),  # one platecheck reads as written
 ])
 def test_what_is_not_expanded_of_a_set_is_named(generators: list[Any], spec: dict[str, Any],

@@ -6299,7 +6299,8 @@ def test_an_app_is_not_missing_where_a_set_not_expanded_may_deploy_it(tmp_path: 
                             "not declare it"),
         ("not-rendered", "ApplicationSet apps-staging is not rendered: its resources are not "
                          "checked (platecheck does not expand the Go template "
-                         "'{{ kebabcase .app }}': function 'kebabcase' not read)")]
+                         "'{{ kebabcase .app }}': function 'kebabcase' is not one "
+                         "platecheck executes)")]
     # a set of a written name makes that app: web is missing from stg
     (root / "apps" / "set.yaml").write_text(set_text.replace("'{{.app}}-staging'",
                                                              "shop-staging", 1))

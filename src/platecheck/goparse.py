@@ -398,7 +398,7 @@ class _Parser:
                 return ("else", "else if")
             self.expect("right")
             return ("else", "else")
-        raise ParseError(f"{{{{{word}}}}} is not read")
+        raise ParseError(f"{{{{{word}}}}} is not one platecheck executes")
 
     def control(self, kind: str) -> Control:
         mark = len(self.vars)
@@ -516,7 +516,7 @@ class _Parser:
         self.next()
         if kind == "identifier":
             if text not in self.functions:
-                raise ParseError(f"function {text!r} not read")
+                raise ParseError(f"function {text!r} is not one platecheck executes")
             return Identifier(text)
         if kind == "variable":
             if text.split(".")[0] not in self.vars:
