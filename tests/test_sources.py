@@ -6387,3 +6387,32 @@ def test_another_chart_of_several_sources_is_named_at_its_path(tmp_path: Path) -
     assert _sources_repo(tmp_path, prod, stg, ("web", "web2")) == [
         ("apps/web-prod.yaml:8", "prod/web renders chart charts/web but stg/web renders chart "
                                  "charts/web2")]
+
+
+def test_sync_wave_order_holds_among_the_applications_a_chart_generates(
+        tmp_path: Path) -> None:
+    """A chart of Applications (argocd-apps' values) is an app-of-apps: syncWaveOrder puts web
+    before api, and the values give api wave 0 and web wave 1, so api is out of order, at
+    its wave's line in the values (the chart's children were never compared)."""
+    apps = ("{{- range $name, $a := .Values.applications }}\n---\n"
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+            "  name: {{ $name }}\n  namespace: argocd\n  annotations:\n"
+            "    argocd.argoproj.io/sync-wave: {{ $a.wave | quote }}\nspec:\n"
+            "  project: default\n  source:\n    repoURL: https://git.example.com/repo.git\n"
+            "    path: {{ $a.path }}\n  destination:\n"
+            "    server: https://kubernetes.default.svc\n    namespace: {{ $a.path }}\n"
+            "{{- end }}\n")
+    root = repository(tmp_path, {
+        "root.yaml": application("root", "bootstrap", "argocd"),
+        "bootstrap/Chart.yaml": "apiVersion: v2\nname: bootstrap\nversion: 1.0.0\n",
+        "bootstrap/templates/apps.yaml": apps,
+        "bootstrap/values.yaml": "applications:\n  web:\n    path: web\n    wave: '1'\n"
+                                 "  api:\n    path: api\n    wave: '0'\n",
+        "web/cm.yaml": CM.format(name="web"), "api/cm.yaml": CM.format(name="api"),
+        "policies/platecheck.yaml": "policies:\n  argocd-application:\n    options:\n"
+                                    "      syncWaveOrder: [web, api]\n"})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.location, f.message) for f in report.findings if "sync wave" in f.message] == [
+        ("bootstrap/values.yaml:7", "Application api: sync wave 0 does not come after wave 1 of "
+         "web, which syncWaveOrder puts earlier")]

@@ -117,8 +117,10 @@ Options:
     syncWaveOrder: Application name globs in the order they must sync; an item may be a
         list of globs that share one place, e.g.
         [[cert-manager, metallb], "plate-cache-*", "plate-api-*", "plate-web-*"]. Among the
-        children of one app-of-apps, an Application matching a later item needs a higher sync
-        wave than every one matching an earlier item (default [] = no order).
+        children of one app-of-apps (those of its directory, and those its render generates,
+        a chart or a kustomization of Applications), an Application matching a later item
+        needs a higher sync wave than every one matching an earlier item (default [] = no
+        order).
     instances: Argo CD instance -> globs of the repository-relative files of the
         Applications it applies, for a repository that serves several Argo CDs (each cluster
         its own), e.g. {home: ["clusters/home/**"], lab: ["clusters/lab/**"]}; an Application
@@ -657,6 +659,18 @@ class _Checker:
                 found.append(child)
         return found
 
+    def _generated_children(self, key: int, parents: Sequence[Application]
+                            ) -> list[Application]:
+        """The Applications the render of the parent of ``id`` ``key`` generated (a chart or
+        a kustomization of Applications), as it generated them."""
+        parent = next(p for p in parents if id(p) == key)
+        lines = {child for made_by, child in self.repo.generated_links
+                 if made_by == (parent.file, parent.line)}
+        # (one chart two parents render writes each one's at the same lines: by its root)
+        root = parent.deployed_by or parent.file
+        return [app for app in self.repo.generated
+                if (app.file, app.line) in lines and app.deployed_by == root]
+
     def _holds_none(self, parent: Application, apps: Sequence[Application]) -> Finding:
         """An app-of-apps whose directory holds no Application: why, when its Applications
         lie in subdirectories it does not recurse into."""
@@ -851,7 +865,9 @@ class _Checker:
             reached = self._reached(apps, roots, edges)
         yield from self._unreached([a for a in apps if id(a) not in reached | data],
                                    directories, sorted({r.file for r in roots}))
-        yield from self.sync_waves(parents, children)
+        yield from self.sync_waves(parents, {
+            key: [*found, *self._generated_children(key, parents)]
+            for key, found in children.items()})
 
     def _unreached(self, apps: Sequence[Application], directories: Sequence[Application],
                    root_files: Sequence[str]) -> Iterator[Finding]:
