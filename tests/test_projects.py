@@ -348,3 +348,38 @@ def test_what_argo_cd_adds_to_a_project(tmp_path: Path, extra: str) -> None:
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.location for f in report.findings if f.policy == "argocd-project"] == (
         ["apps/web.yaml:9"] if extra == "none" else [])
+
+
+@pytest.mark.parametrize(("whitelist", "written", "found"), [
+    ("", False, True),  # no cluster-scoped kind permitted: the Namespace Argo CD creates fails
+    ("  clusterResourceWhitelist: [{group: '', kind: Namespace}]\n", False, False),
+    ("", True, False),  # a Namespace the source renders is checked as a resource instead
+], ids=["not-permitted", "permitted", "rendered"])
+def test_the_namespace_create_namespace_makes_is_checked_against_the_project(
+        tmp_path: Path, whitelist: str, written: bool, found: bool) -> None:
+    """``CreateNamespace=true``: gitops-engine checks the Namespace it creates as a resource
+    of the Application, so a project that does not permit the Namespace kind fails the sync;
+    the finding is at the option."""
+    from platecheck.engine import lint
+
+    app = application("web", "manifests", "web").replace("project: default", "project: team")
+    app += "  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n"
+    files = {
+        ".git/HEAD": "",
+        "projects/team.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\n"
+                              "metadata:\n  name: team\n  namespace: argocd\nspec:\n"
+                              "  sourceRepos: ['*']\n"
+                              "  destinations: [{server: '*', namespace: '*'}]\n" + whitelist,
+        "apps/web.yaml": app,
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
+    if written:
+        files["manifests/ns.yaml"] = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: web\n"
+    report = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
+    project = [(f.location, f.message) for f in report.findings if f.policy == "argocd-project"]
+    if written:  # (the rendered Namespace itself is not permitted: that is its finding)
+        assert [location for location, _ in project] == ["manifests/ns.yaml:4"]
+        return
+    assert project == ([("apps/web.yaml:16", "Namespace/web, which CreateNamespace=true has "
+                         "Argo CD create, is not permitted in project team: "
+                         "clusterResourceWhitelist is empty (no cluster-scoped resource is "
+                         "permitted)")] if found else [])

@@ -16,7 +16,10 @@ What:
       permits none) and ``clusterResourceBlacklist`` does not; a namespaced kind unless
       ``namespaceResourceBlacklist`` lists it and, when ``namespaceResourceWhitelist`` is not
       empty, only when it lists it; a namespaced resource that names its own namespace only
-      in a destination namespace the project permits.
+      in a destination namespace the project permits;
+    - the Namespace ``CreateNamespace=true`` has Argo CD create (the destination namespace,
+      unless a target renders it) is permitted as a cluster-scoped resource: gitops-engine
+      checks it as one of the Application's (``autoCreateNamespace``), at the option's line.
 
     The project ``default`` that the repository does not define permits everything (Argo CD
     creates it so); an Application whose project is neither ``default`` nor defined in the
@@ -108,7 +111,7 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
         project = _project(repo, owner, scoped) if owner is not None else None
         if project is None:
             continue
-        for finding in _resources(rendered, project):
+        for finding in (*_resources(rendered, project), *_created_namespace(rendered, project)):
             if (finding.file, finding.line, finding.message) not in seen:
                 seen.add((finding.file, finding.line, finding.message))
                 yield finding
@@ -266,6 +269,37 @@ def _resources(rendered: RenderedTarget, project: AppProject) -> Iterator[Findin
         if verdict.permitted is False:
             yield _at(rendered, resource, f"{what} in namespace {own} is not permitted in "
                                           f"project {project.name}: {verdict.reason}")
+
+
+_CREATE_NAMESPACE = "CreateNamespace=true"
+
+
+def _created_namespace(rendered: RenderedTarget, project: AppProject) -> Iterator[Finding]:
+    """The Namespace an Application's ``CreateNamespace=true`` has Argo CD create (its
+    destination namespace, unless a target renders it): gitops-engine checks its
+    permission as a resource's (``autoCreateNamespace``, before the permission checks), so a
+    project that does not permit the Namespace kind fails the sync."""
+    app = rendered.target.application
+    assert app is not None
+    policy = (app.raw.get("spec") or {}).get("syncPolicy")
+    options = policy.get("syncOptions") if isinstance(policy, Mapping) else None
+    namespace = _namespace(app)
+    if not isinstance(options, list) or _CREATE_NAMESPACE not in options or not namespace \
+            or any(r.kind == "Namespace" and r.api_version == "v1" and r.name == namespace
+                   for r in rendered.resources):
+        return
+    verdict = group_kind_permitted(project.spec, "", "Namespace", namespace, False)
+    if verdict.permitted is False:
+        origin = app.origin(("spec", "syncPolicy", "syncOptions",
+                             options.index(_CREATE_NAMESPACE)))
+        yield Finding(
+            policy=ID, file=origin.file if origin else app.file,
+            line=origin.line if origin else app.line, target=rendered.id,
+            environment=rendered.environment, resource=f"Namespace/{namespace}",
+            message=f"Namespace/{namespace}, which {_CREATE_NAMESPACE} has Argo CD create, "
+                    f"is not permitted in project {project.name}: {verdict.reason}",
+            remediation="Permit the Namespace kind in the project's clusterResourceWhitelist, "
+                        "or create the namespace another way and drop CreateNamespace=true.")
 
 
 def _at(rendered: RenderedTarget, resource: Resource, message: str) -> Finding:
