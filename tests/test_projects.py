@@ -383,3 +383,31 @@ def test_the_namespace_create_namespace_makes_is_checked_against_the_project(
                          "Argo CD create, is not permitted in project team: "
                          "clusterResourceWhitelist is empty (no cluster-scoped resource is "
                          "permitted)")] if found else [])
+
+
+@pytest.mark.parametrize(("listed", "found"), [
+    ("  namespaceResourceWhitelist: [{group: '', kind: ConfigMap}]\n",
+     [("apps/web.yaml:4", "Application/web is not permitted in project bootstrap: "
+       "namespaceResourceWhitelist does not list argoproj.io/Application")]),
+    ("  namespaceResourceWhitelist: [{group: argoproj.io, kind: Application}]\n", []),
+], ids=["not-listed", "listed"])
+def test_a_directory_app_of_apps_syncs_its_applications_under_its_project(
+        tmp_path: Path, listed: str, found: list[tuple[str, str]]) -> None:
+    """``root`` (project bootstrap) deploys the directory ``apps/`` of Application files:
+    Argo CD syncs each Application as a resource of root, checked against bootstrap's
+    namespaceResourceWhitelist, as a chart's or a kustomization's Applications are."""
+    from platecheck.engine import lint
+
+    root = application("root", "apps", "argocd").replace("project: default",
+                                                          "project: bootstrap")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "project.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n"
+                        "  name: bootstrap\n  namespace: argocd\nspec:\n  sourceRepos: ['*']\n"
+                        "  destinations: [{server: '*', namespace: argocd}]\n" + listed,
+        "root.yaml": root,
+        "apps/web.yaml": application("web", "web", "web"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "argocd-project"] == found

@@ -17,6 +17,8 @@ What:
       ``namespaceResourceBlacklist`` lists it and, when ``namespaceResourceWhitelist`` is not
       empty, only when it lists it; a namespaced resource that names its own namespace only
       in a destination namespace the project permits;
+    - the Applications (and ApplicationSets) in the directory of an app-of-apps' directory
+      source are resources of that app-of-apps, permitted by its project as any other;
     - the Namespace ``CreateNamespace=true`` has Argo CD create (the destination namespace,
       unless a target renders it) is permitted as a cluster-scoped resource: gitops-engine
       checks it as one of the Application's (``autoCreateNamespace``), at the option's line.
@@ -68,7 +70,15 @@ from dataclasses import replace
 from typing import Any
 
 from platecheck.discover import source_key
-from platecheck.model import Application, AppProject, Finding, RenderedTarget, RepoModel, Resource
+from platecheck.model import (
+    Application,
+    AppProject,
+    Finding,
+    RenderedTarget,
+    RepoModel,
+    Resource,
+    SourceType,
+)
 from platecheck.options import NoOptions, PolicyOptions
 from platecheck.policies.argocd_application import finding_at
 from platecheck.projects import (
@@ -115,6 +125,44 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
             if (finding.file, finding.line, finding.message) not in seen:
                 seen.add((finding.file, finding.line, finding.message))
                 yield finding
+    for finding in _directory_children(repo, scoped):
+        if (finding.file, finding.line, finding.message) not in seen:
+            seen.add((finding.file, finding.line, finding.message))
+            yield finding
+
+
+def _directory_children(repo: RepoModel,
+                        scoped: Mapping[str, tuple[list[str], list[dict[str, str]]]]
+                        ) -> Iterator[Finding]:
+    """The Applications (and ApplicationSets) in the directory of an app-of-apps' directory
+    source: Argo CD syncs each as a resource of the app-of-apps (``validateSyncPermissions``
+    checks them against its project), though platecheck checks each as an Application of
+    its own, not among the app-of-apps' rendered resources."""
+    # (a Kustomize app-of-apps renders its Applications: they are among its resources)
+    built = {(t.application.file, t.application.line) for t in repo.targets
+             if t.application is not None and t.source_type is not SourceType.DIRECTORY}
+    parents = {(a.file, a.line): a for a in repo.app_of_apps
+               if (a.file, a.line) not in built}
+    written = {(a.file, a.line): a for a in (*repo.applications, *repo.app_of_apps, *(
+        t.application for t in repo.targets if t.application is not None))}
+    for link in repo.app_children:
+        parent, child = parents.get(link.parent), written.get(link.child)
+        project = _project(repo, parent, scoped) \
+            if parent is not None and child is not None and link.child != link.parent else None
+        if project is None or child is None or parent is None:
+            continue
+        what, where = f"{child.kind}/{child.name}", child.origin(("metadata", "name"))
+        verdict = group_kind_permitted(project.spec, "argoproj.io", child.kind, child.name,
+                                       True)
+        cluster, own = _cluster(parent), child.namespace
+        if verdict.permitted is not False and own and own != _namespace(parent) \
+                and cluster is not None:
+            verdict = destination_permitted(project.spec, cluster, own)
+            what = f"{what} in namespace {own}"
+        if verdict.permitted is False:
+            yield Finding(policy=ID, file=where.file, line=where.line, resource=what,
+                          message=f"{what} is not permitted in project {project.name}: "
+                                  f"{verdict.reason}")
 
 
 def _project(repo: RepoModel, app: Application,
