@@ -6416,3 +6416,18 @@ def test_sync_wave_order_holds_among_the_applications_a_chart_generates(
     assert [(f.location, f.message) for f in report.findings if "sync wave" in f.message] == [
         ("bootstrap/values.yaml:7", "Application api: sync wave 0 does not come after wave 1 of "
          "web, which syncWaveOrder puts earlier")]
+
+
+def test_a_second_application_of_an_app_is_no_source_of_the_first(tmp_path: Path) -> None:
+    """Two Applications web-prod (a name used twice, argocd-application's finding) and one
+    web-stg: prod's second Application is not taken for a source stg lacks."""
+    chart = {path.format(name="web"): text.format(name="web")
+             for path, text in _SOURCES_CHART.items()}
+    root = repository(tmp_path, {
+        "apps/web-prod.yaml": application("web-prod", "charts/web", "web-prod"),
+        "more/web-prod.yaml": application("web-prod", "charts/web", "web-prod"),
+        "apps/web-stg.yaml": application("web-stg", "charts/web", "web-stg"), **chart})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [f.message for f in report.findings if f.policy == "env-consistency"] == []
+    assert any("name is also used" in f.message for f in report.findings)

@@ -132,9 +132,12 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     for target in repo.targets:
         if not _names_by_parameters(target):
             if target.is_app:
-                by_app.setdefault(target.app, {}).setdefault(target.environment, target)
-                sources.setdefault(target.app, {}).setdefault(target.environment,
-                                                              []).append(target)
+                first = by_app.setdefault(target.app, {}).setdefault(target.environment, target)
+                # the sources of the app's first Application there (a second Application
+                # of one name is argocd-application's finding)
+                if first.application is target.application:
+                    sources.setdefault(target.app, {}).setdefault(target.environment,
+                                                                  []).append(target)
         elif target.unclassified or target.environment == NO_ENVIRONMENT:
             opened.update(env for pair in pairs for env in pair)
         else:
