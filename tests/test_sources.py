@@ -19,7 +19,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.manifests import read_manifests
 from platecheck.model import Level, Origin, Report
 from platecheck.report.common import count, summary_line
-from synthetic import CM, application, repository, write_files
+from synthetic import CHART_C, CM, application, repository, write_files
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
 
@@ -6431,3 +6431,32 @@ def test_a_second_application_of_an_app_is_no_source_of_the_first(tmp_path: Path
     assert report.errors == ()
     assert [f.message for f in report.findings if f.policy == "env-consistency"] == []
     assert any("name is also used" in f.message for f in report.findings)
+
+
+def test_a_hydrated_application_s_override_file_is_applied(tmp_path: Path) -> None:
+    """``web-prod`` renders its ``sourceHydrator.drySource``; the chart's
+    ``.argocd-source-web-prod.yaml`` adds ``values-prod.yaml``, as Argo CD's repo-server adds
+    it to the dry source it renders: its floating tag is found (it was dropped)."""
+    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web-prod\n"
+           "  namespace: argocd\nspec:\n  project: default\n  sourceHydrator:\n"
+           "    drySource:\n      repoURL: https://git.example.com/repo.git\n"
+           "      targetRevision: HEAD\n      path: chart\n    syncSource:\n"
+           "      targetBranch: environments/prod\n      path: prod\n  destination:\n"
+           "    server: https://kubernetes.default.svc\n    namespace: web-prod\n")
+    deployment = (
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
+        "  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n"
+        "    spec:\n      containers:\n      - name: web\n"
+        "        image: \"nginx:{{ .Values.tag }}\"\n        imagePullPolicy: IfNotPresent\n"
+        "        resources:\n          requests: {cpu: 100m, memory: 128Mi}\n"
+        "          limits: {cpu: 100m, memory: 128Mi}\n")
+    root = repository(tmp_path, {
+        "apps/web-prod.yaml": app, "chart/Chart.yaml": CHART_C,
+        "chart/values.yaml": "tag: '1.0.0'\n", "chart/values-prod.yaml": "tag: latest\n",
+        "chart/.argocd-source-web-prod.yaml": "helm:\n  valueFiles:\n    - values-prod.yaml\n",
+        "chart/templates/deploy.yaml": deployment})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.location, f.message) for f in report.findings] == [
+        ("chart/values-prod.yaml:1", 'container "web" in Deployment/web uses floating tag '
+                                     '"latest"')]

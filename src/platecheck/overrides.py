@@ -75,6 +75,9 @@ def override_files(directory: Path, app_name: str) -> list[Path]:
     return [directory / name for name in names if (directory / name).is_file()]
 
 
+_DRY = ("spec", "sourceHydrator", "drySource")
+
+
 def apply_overrides(app: Application, key: KeyPath, directory: Path,
                     root: Path) -> tuple[Application, tuple[str, ...]]:
     """``app`` with the source at ``key`` patched by its override files, and the
@@ -100,6 +103,9 @@ def apply_overrides(app: Application, key: KeyPath, directory: Path,
         if field in source:
             merged[field] = source[field]
     raw = _replaced(app.raw, key, merged)
+    if key == ("spec", "source") and isinstance(raw_at(raw, _DRY[:-1]).get("drySource"), dict):
+        # a hydrator's dry source is the source Argo CD reads (discover._hydrated)
+        raw = _replaced(raw, _DRY, merged)
     try:
         patched = parse_application(Document(raw, app.lines, app.line), app.file)
     except PlatecheckError as exc:
