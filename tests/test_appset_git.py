@@ -722,3 +722,24 @@ def test_application_files_a_git_files_generator_reads_are_its_data(tmp_path: Pa
     assert report.errors == ()
     assert [(f.location, f.message) for f in report.findings
             if f.policy == "argocd-application"] == []
+
+
+def test_a_run_of_one_environment_leaves_out_the_other_applications_a_set_makes(
+        tmp_path: Path) -> None:
+    """A git directories set makes web-dev and web-staging, neither with a destination
+    server: a run of stg reports web-staging's alone (web-dev's was a finding of no
+    environment, kept in every run)."""
+    text = ("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\n"
+            "  namespace: argocd\nspec:\n  generators:\n  - git:\n"
+            "      repoURL: https://git.example.com/repo.git\n      revision: HEAD\n"
+            "      directories:\n      - path: env/*\n  template:\n    metadata:\n"
+            "      name: web-{{path.basename}}\n    spec:\n      project: default\n"
+            "      source:\n        repoURL: https://git.example.com/repo.git\n"
+            "        path: '{{path}}'\n      destination:\n"
+            "        namespace: web-{{path.basename}}\n")
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "apps/set.yaml": text,
+        "env/dev/cm.yaml": CM.format(name="d"), "env/staging/cm.yaml": CM.format(name="s")})
+    report = lint(root, cache_dir=tmp_path / "cache", environments=["stg"])
+    assert [(f.environment, f.message.split(":")[0]) for f in report.findings
+            if f.policy == "argocd-application"] == [("stg", "Application web-staging")]

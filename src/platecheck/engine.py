@@ -267,6 +267,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
         model = RepoModel(
             root=repo_root, app_environments=planner.app_environments(found),
+            generated_environments=planner.generated_environments(g.app for g in generated),
             applications=tuple(found.applications), expanded_sets=tuple(found.expanded_sets),
             generated=tuple(g.app for g in generated if not g.application_set),
             generated_links=_generated_links(generated, places),

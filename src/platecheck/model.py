@@ -601,6 +601,9 @@ class RepoModel:
     # this run was not given: a finding about one of another environment is left out of an
     # ``--env`` run
     app_environments: Mapping[tuple[str, int], str] = field(default_factory=dict)
+    # the environment of each Application a render or an ApplicationSet generated, by its
+    # file, line and name (one line may write several: a set's template, a range)
+    generated_environments: Mapping[tuple[str, int, str], str] = field(default_factory=dict)
     # the normalized repoURLs that are this checkout, from its Git remotes (repourl.identity);
     # () when they say nothing: every Git source is then this repository
     own_repo_urls: tuple[str, ...] = ()

@@ -395,6 +395,13 @@ class Planner:
                 if (env := self.config.match_environment(app.name, app.labels,
                                                          app.destination_namespace))}
 
+    def generated_environments(self, apps: Iterable[Application]
+                               ) -> dict[tuple[str, int, str], str]:
+        """The environment of each generated Application, by its file, line and name."""
+        return {(app.file, app.line, app.name): env.name for app in apps
+                if (env := self.config.match_environment(app.name, app.labels,
+                                                         app.destination_namespace))}
+
     def target_ids(self, found: Discovery) -> tuple[str, ...]:
         """The id of every target ``found``'s Applications make, as far as it can be told
         without planning them: an app-of-apps is not one (its children are), an ApplicationSet
