@@ -483,6 +483,27 @@ def test_diff_reports_structural_drift(run: Run, tmp_path: Path) -> None:
     assert "unknown environment 'qa'" in _one_line_error(run("diff", "stg", "qa"))
 
 
+def test_diff_of_an_environment_that_holds_nothing_names_each_app_of_the_other(
+        run: Run, tmp_path: Path) -> None:
+    """prod holds no Application: each app of stg is deployed there only (it said "0
+    differences"), but one singleEnvironment declares so."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "apps/web-staging.yaml": application("web-staging", "web", "web-staging"),
+        "apps/api-staging.yaml": application("api-staging", "web", "api-staging"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "policies/platecheck.yaml": "policies:\n  env-consistency:\n    options:\n"
+                                    "      singleEnvironment:\n"
+                                    "        api: {environments: [stg], reason: a trial}\n"})
+    result = run("diff", "stg", "prod", repo)
+    assert (result.returncode, result.stdout.splitlines()) == (1, [
+        "apps/web-staging.yaml:1: web is deployed to stg but not to prod, and "
+        "singleEnvironment does not declare it",
+        "1 difference between stg and prod (0 apps in both)"])
+
+
 @pytest.mark.parametrize(("value", "color"), [(None, True), ("", True), ("1", False)],
                          ids=["unset", "empty", "set"])
 def test_no_color_set_to_a_value_turns_colour_off(monkeypatch: pytest.MonkeyPatch,

@@ -177,7 +177,12 @@ def drift(path: PathArg, left: str, right: str, **options: Any
     module = registry()[DRIFT_POLICY]
     configured = config.policy_options(DRIFT_POLICY)
     pair = PolicyOptions(dataclasses.replace(configured.default, pairs=((left, right),)))
-    return model, list(module.check(model, pair))
+    from platecheck.policies.env_consistency import alone_in
+
+    # (an environment of the two that holds nothing: each app of the other is only there)
+    declared = configured.default.single_environment
+    alone = [*alone_in(model, left, right, declared), *alone_in(model, right, left, declared)]
+    return model, [*module.check(model, pair), *alone]
 
 
 # -- loading --------------------------------------------------------------------------------

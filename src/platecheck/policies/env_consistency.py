@@ -507,6 +507,23 @@ def _single_environment(
         yield from _deployed_finding(targets[loaded[0]], app, envs, missing, declared.get(app))
 
 
+def alone_in(repo: RepoModel, env: str, other: str, declared: Mapping[str, Mapping[str, Any]]
+             ) -> Iterator[Finding]:
+    """Each app deployed to ``env`` when ``other`` holds none at all, unless
+    singleEnvironment ``declared`` it so (``platecheck diff``, which names both: the run's
+    env-consistency says nothing of an environment that holds nothing, as of one not
+    loaded)."""
+    targets = [t for t in repo.targets if t.is_app and not _names_by_parameters(t)]
+    if any(t.environment == other for t in targets):
+        return
+    first: dict[str, RenderTarget] = {}
+    for target in targets:
+        if target.environment == env:
+            first.setdefault(target.app, target)
+    for app, target in sorted(first.items()):
+        yield from _deployed_finding(target, app, [env], [other], declared.get(app))
+
+
 def _deployed_finding(target: RenderTarget, app: str, envs: Sequence[str],
                       missing: Sequence[str], entry: Mapping[str, Any] | None
                       ) -> Iterator[Finding]:
