@@ -189,3 +189,30 @@ def test_markdown_is_capped_with_a_note() -> None:
     assert "more targets changed (prod/app" in text
     assert "the comment is capped at 5000 characters" in text
     assert text.count("<details>") == text.count("</details>")
+
+
+def test_a_side_that_holds_nothing_to_check_adds_or_removes_every_target(
+        run: Run, tmp_path: Path) -> None:
+    """The first commit holds a README alone: every Application of the working tree is
+    added (it failed, naming a private directory); with every Application deleted, each is
+    removed; with nothing on either side, the run fails closed, naming the base."""
+    repo = tmp_path / "shop"
+    repo.mkdir()
+    (repo / "README.md").write_text("shop\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "readme")
+    shutil.copytree(SHOP, repo, dirs_exist_ok=True)
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "shop")
+    added = _json(run("diff", "--base", "HEAD~1", "--format", "json", cwd=repo))
+    assert added["targets"] and {t["status"] for t in added["targets"]} == {"added"}
+    shutil.rmtree(repo / "apps")
+    shutil.rmtree(repo / "charts")
+    removed = _json(run("diff", "--base", "HEAD", "--format", "json", cwd=repo))
+    assert {t["target"] for t in removed["targets"]} == {t["target"] for t in added["targets"]}
+    assert {t["status"] for t in removed["targets"]} == {"removed"}
+    nothing = run("diff", "--base", "HEAD~1", cwd=repo)
+    assert nothing.returncode == 2
+    assert "nothing to check, in the working tree nor at HEAD~1" in nothing.stderr
+    assert "platecheck-base" not in nothing.stderr

@@ -35,7 +35,7 @@ from platecheck.discover import (
     rel_path,
     source_key,
 )
-from platecheck.errors import PlatecheckError
+from platecheck.errors import NothingToCheck, PlatecheckError
 from platecheck.generated import Generated
 from platecheck.generation import WrittenPlaces, generated_targets, may_generate
 from platecheck.helmbin import chosen_cache_dir, find_helm, helm_major, memo_dir, version_asked
@@ -518,8 +518,8 @@ def _something_to_check(targets: Sequence[RenderTarget], problems: Problems,
                       for p in _paths(path) if p.is_dir())
         hint = ("; the Applications a .jsonnet file makes are found through the Application "
                 "(a YAML file) whose source evaluates it" if jsonnet else "")
-        raise PlatecheckError("nothing to check: no Argo CD Application or Helm chart found"
-                              f"{scope}{hint}", ", ".join(_shown(path)))
+        raise NothingToCheck("nothing to check: no Argo CD Application or Helm chart found"
+                             f"{scope}{hint}", ", ".join(_shown(path)))
 
 
 def _check_sources(planner: Planner, found: Discovery) -> dict[int, Application]:

@@ -28,6 +28,11 @@ class PlatecheckError(Exception):
         return f"{where}{self.message}"
 
 
+class NothingToCheck(PlatecheckError):
+    """A path holding no Application, ApplicationSet or chart platecheck recognises: the
+    run fails closed."""
+
+
 class CrdRefused(PlatecheckError):
     """A CustomResourceDefinition the API server refuses (its schema is not valid or not
     structural): its kind is not installed, so a resource of it cannot be checked."""

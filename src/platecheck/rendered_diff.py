@@ -23,11 +23,13 @@ import yaml
 
 from platecheck import basetree, engine
 from platecheck.discover import find_root
-from platecheck.errors import PlatecheckError
+from platecheck.errors import NothingToCheck, PlatecheckError
 from platecheck.model import (
     Finding,
     RenderedDiff,
     RenderedTarget,
+    RepoModel,
+    Report,
     Resource,
     ResourceChange,
     TargetChange,
@@ -46,7 +48,8 @@ def compute(paths: Sequence[str], ref: str, **options: Any) -> RenderedDiff:
         if not path.exists():
             raise PlatecheckError("path not found", str(path))
     root = find_root(given[0])
-    head_model, head = engine.load_and_check([str(p) for p in given], **options)
+    # (a side that holds nothing to check, every Application added or removed, is empty)
+    head_model, head = _loaded([str(p) for p in given], options)
     with scratch("base-") as workdir:
         base_root = workdir / "repo"
         base_root.mkdir()
@@ -60,19 +63,31 @@ def compute(paths: Sequence[str], ref: str, **options: Any) -> RenderedDiff:
             base_config_dir = None
             if config_dir is not None and Path(os.path.realpath(config_dir)).is_relative_to(root):
                 base_config_dir = base_root / Path(os.path.realpath(config_dir)).relative_to(root)
-            base_model, base = engine.load_and_check(
-                [str(p) for p in base_paths], root=base_root, config_dir=base_config_dir,
-                **options)
-    base_rendered = base_model.rendered if base_model is not None else ()
-    changes = _targets(base_rendered, head_model.rendered,
-                       base.targets if base else (), head.targets)
-    appeared, disappeared = _findings(base.findings if base else (), head.findings)
-    errors = [*head.errors, *(_labelled(base.errors, ref) if base else ())]
+            base_model, base = _loaded([str(p) for p in base_paths], {
+                **options, "root": base_root, "config_dir": base_config_dir})
+    if head is None and base is None:
+        raise NothingToCheck(f"nothing to check, in the working tree nor at {ref}: no Argo CD "
+                             "Application or Helm chart found", ", ".join(paths))
+    changes = _targets(base_model.rendered if base_model is not None else (),
+                       head_model.rendered if head_model is not None else (),
+                       base.targets if base else (), head.targets if head else ())
+    appeared, disappeared = _findings(base.findings if base else (),
+                                      head.findings if head else ())
+    errors = [*(head.errors if head else ()), *(_labelled(base.errors, ref) if base else ())]
     return RenderedDiff(ref=ref, commit=commit, targets=tuple(changes), appeared=appeared,
                         disappeared=disappeared, errors=tuple(errors),
-                        renders=head.renders + (base.renders if base else 0),
-                        cache_hits=head.cache_hits + (base.cache_hits if base else 0),
-                        builds=head.builds + (base.builds if base else 0))
+                        renders=sum(side.renders for side in (head, base) if side),
+                        cache_hits=sum(side.cache_hits for side in (head, base) if side),
+                        builds=sum(side.builds for side in (head, base) if side))
+
+
+def _loaded(paths: list[str], options: Mapping[str, Any]
+            ) -> tuple[RepoModel, Report] | tuple[None, None]:
+    """``engine.load_and_check`` of ``paths``; none when they hold nothing to check."""
+    try:
+        return engine.load_and_check(paths, **options)
+    except NothingToCheck:
+        return None, None
 
 
 def _labelled(errors: Iterable[Finding], ref: str) -> list[Finding]:
