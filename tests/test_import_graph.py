@@ -30,7 +30,7 @@ PACKAGE = "platecheck"
 
 STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("base", ("errors", "lazymodule", "limits", "model", "version", "yamlio", "globs", "semver",
-              "quantity", "formats",
+              "quantity", "formats", "helmignore",
               "hosts", "regexcheck", "progress", "imageref", "provenance", "modeljson",
               "argocd_env", "sandbox", "supervisor", "distributions", "cache", "helmbin",
               "helmbin.install", "helmbin.locate",

@@ -485,6 +485,8 @@ def test_an_application_set_a_subchart_archive_writes_is_at_its_dependency(
     ("nested", [("umb/charts/sub/Chart.yaml", None, "chart umb: 2 copies of the subchart "
                  "leaf are vendored (umb/charts/sub/charts/a.tgz, umb/charts/sub/charts/leaf/)")]),
     ("once", []),
+    ("ignored", []),  # .helmignore leaves the second copy out: helm loads one
+    ("ignored-directory", []),
 ])
 def test_a_subchart_vendored_twice_is_a_finding_at_its_dependency(
         helm_bin: Path, tmp_path: Path, where: str,
@@ -504,8 +506,12 @@ def test_a_subchart_vendored_twice_is_a_finding_at_its_dependency(
     (sub / "templates" / "cm.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sub-1.0.0\n")
     _chart_archive("other", "1.0.0", umbrella / "charts" / "other-1.0.0.tgz")
-    if where == "top":
+    if where in ("top", "ignored", "ignored-directory"):
         _chart_archive("sub", "0.9.0", umbrella / "charts" / "sub-0.9.0.tgz")
+    if where == "ignored":
+        (umbrella / ".helmignore").write_text("# old copy\ncharts/sub-0.9.0.tgz\n")
+    elif where == "ignored-directory":
+        (umbrella / ".helmignore").write_text("/charts/sub/\n")
     elif where == "nested":  # a subchart directory of sub's, and an archive of the same name
         (sub / "charts" / "leaf").mkdir(parents=True)
         (sub / "charts" / "leaf" / "Chart.yaml").write_text(
@@ -1125,3 +1131,32 @@ def test_a_container_a_template_writes_whole_from_the_values_is_at_its_entry(
     assert [(f.location, f.message) for f in report.findings if f.policy == "resource-ranges"] \
         == [("chart/values-prod.yaml:2", 'init container "setup" in Deployment/web: sets no cpu '
              "request, cpu limit, memory request or memory limit")]
+
+
+@pytest.mark.parametrize("rules", [
+    "templates/a.yaml\n", "a.yaml\n", "/templates/a.yaml\n", "*.yaml\n!keep.yaml\n",
+    "templates/\n", "templates/*\n!templates/keep.yaml\n", "[ab].yaml\n",
+    "templates/[^a]*.yaml\n", "# all\n!*.yaml\n", "templates/b.yaml\n!templates/a.yaml\n",
+])
+def test_helmignore_leaves_out_what_helm_leaves_out(helm_bin: Path, tmp_path: Path,
+                                                    rules: str) -> None:
+    """helmignore.loaded against helm's own loader: the templates a render writes are those
+    the rules keep (a negated rule leaves out what it does not match), none when they leave
+    Chart.yaml out (helm: "Chart.yaml file is missing")."""
+    import subprocess
+
+    from platecheck import helmignore
+
+    chart = write_files(tmp_path / "c", {
+        "Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n", ".helmignore": rules,
+        **{f"templates/{n}.yaml": f"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {n}\n"
+           for n in ("a", "b", "keep")}})
+    out = subprocess.run([str(helm_bin), "template", "r", str(chart)], capture_output=True,
+                         text=True, check=False)
+    rendered = sorted(line.split(": ")[1] for line in out.stdout.splitlines()
+                      if line.startswith("  name: "))
+    read = helmignore.read(chart)
+    kept = [n for n in ("a", "b", "keep")
+            if helmignore.loaded(read, f"templates/{n}.yaml", False)]
+    loads = helmignore.loaded(read, "Chart.yaml", False)
+    assert (out.returncode == 0, rendered) == (loads, kept if loads else [])

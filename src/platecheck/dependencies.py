@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from platecheck import helmignore
 from platecheck.cache import HelmResult
 from platecheck.chartfile import Dependency, as_helm_reads, declared, helm_string
 from platecheck.discover import rel_path
@@ -36,16 +37,20 @@ _FILE = "file://"
 
 def missing(chart: Path, root: Path) -> list[Dependency]:
     """The declared dependencies with nothing of that name in ``charts/``."""
-    return [dep for dep in declared(chart, root) if not _vendored(chart / "charts", dep.name)]
+    rules = helmignore.read(chart)
+    return [dep for dep in declared(chart, root)
+            if not _vendored(chart / "charts", dep.name, rules)]
 
 
-def _vendored(charts: Path, name: str) -> bool:
+def _vendored(charts: Path, name: str, rules: list[helmignore.Rule] | None) -> bool:
     """Whether ``charts/`` holds a chart called ``name``, as helm's loader sees it: a
     directory or a ``.tgz`` archive (whatever either is called, but not one starting with
-    ``_`` or ``.``) whose Chart.yaml has that name; helm goes by the name."""
+    ``_`` or ``.``, nor one the chart's ``.helmignore`` ``rules`` leave out) whose Chart.yaml
+    has that name; helm goes by the name."""
     if not charts.is_dir():
         return False
-    entries = sorted((e for e in charts.iterdir() if not e.name.startswith(("_", "."))),
+    entries = sorted((e for e in charts.iterdir() if not e.name.startswith(("_", "."))
+                      and helmignore.loaded(rules, f"charts/{e.name}", e.is_dir())),
                      key=lambda e: not e.name.startswith(f"{name}-"))  # the likely one first
     for entry in entries:
         if entry.name.endswith(".tgz") and entry.is_file():
@@ -65,7 +70,7 @@ def vendored_twice(charts: Sequence[Path], root: Path
     as a subchart of that name, in the order of a Go map, which changes from run to run."""
     found = []
     for chart in charts:
-        for holder, name, copies in _copies(chart, root):
+        for holder, name, copies in _copies(chart, root, helmignore.read(chart)):
             declaring = {dep.name: (dep.file, dep.line)
                          for dep in reversed(declared(holder, root))}
             file, line = declaring.get(name, (rel_path(holder / "Chart.yaml", root), None))
@@ -73,14 +78,17 @@ def vendored_twice(charts: Sequence[Path], root: Path
     return tuple(found)
 
 
-def _copies(chart: Path, root: Path) -> Iterator[tuple[Path, str, tuple[str, ...]]]:
+def _copies(chart: Path, root: Path, rules: list[helmignore.Rule] | None,
+            prefix: str = "") -> Iterator[tuple[Path, str, tuple[str, ...]]]:
     """(``chart``, a name its ``charts/`` holds more than once, the entries holding it), then
-    the same for each subchart directory in it."""
+    the same for each subchart directory in it; an entry the top chart's ``.helmignore``
+    leaves out is none (``rules``, the top chart's; ``prefix``: ``chart``'s path from it)."""
     names: dict[str, list[str]] = {}
     directories = []
     charts = chart / "charts"
     for entry in sorted(charts.iterdir()) if charts.is_dir() else ():
-        if entry.name.startswith(("_", ".")):
+        if entry.name.startswith(("_", ".")) or not helmignore.loaded(
+                rules, f"{prefix}charts/{entry.name}", entry.is_dir()):
             continue
         if entry.name.endswith(".tgz") and entry.is_file():
             name = _archive_chart_name(entry)
@@ -95,7 +103,7 @@ def _copies(chart: Path, root: Path) -> Iterator[tuple[Path, str, tuple[str, ...
         if len(names[name]) > 1:
             yield chart, name, tuple(names[name])
     for directory in directories:
-        yield from _copies(directory, root)
+        yield from _copies(directory, root, rules, f"{prefix}charts/{directory.name}/")
 
 
 def vendored_defaults(charts: Path) -> dict[str, tuple[dict[str, Any], bool] | None] | None:

@@ -21,7 +21,7 @@ What:
       so a subchart unpacked beside its archive, or two versions of one, renders one copy's
       templates or a mix of them, and which can change from one render to the next (the
       finding is at the dependency's entry in Chart.yaml, else at the Chart.yaml holding
-      them);
+      them); a copy the chart's ``.helmignore`` leaves out, which Helm never loads, is none;
     - ``helm lint --strict`` runs once per chart and environment with that environment's value
       files (the engine runs it); each ``[ERROR]`` line it prints is a finding at the file (and
       line, when helm names one, or for a document separator helm's YAML reader
