@@ -155,6 +155,18 @@ def test_a_built_in_kind_in_an_api_version_not_served_names_the_served_one(
         assert finding.remediation.startswith(f"Change apiVersion to {served},")
 
 
+def test_a_kind_kubernetes_removed_with_no_successor_says_so() -> None:
+    """PodSecurityPolicy was removed in 1.25 with no kind in its place: no CRD to add (the
+    generic fix), the API server refuses it."""
+    doc = ("apiVersion: policy/v1beta1\nkind: PodSecurityPolicy\nmetadata:\n  name: x\n"
+           "spec:\n  seLinux: {rule: RunAsAny}\n")
+    [finding] = schema_check(unknown_kind, rendered_target(doc, doc), unknown_kind.Options())
+    assert finding.message == (
+        "PodSecurityPolicy/x: Kubernetes removed kind PodSecurityPolicy (policy/v1beta1) in "
+        "1.25, with nothing in its place: the API server of 1.31.0 refuses it")
+    assert finding.remediation.startswith("Remove the PodSecurityPolicy")
+
+
 @pytest.mark.parametrize("requested, message", [
     ("1.12.0", "kubernetesVersion 1.12.0 has no bundled Kubernetes schemas"),
     ("99.1.0", "kubernetesVersion 99.1.0 has no bundled Kubernetes schemas"),

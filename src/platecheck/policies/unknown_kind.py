@@ -9,7 +9,8 @@ What:
     ``crds/``, or rendered by any target) or a schema shipped with platecheck. Such a resource
     is never validated by ``k8s-schema``. A built-in kind in an apiVersion that version does
     not serve (``extensions/v1beta1`` Ingress, removed in 1.22) is one the API server
-    refuses: the finding names the apiVersions it serves instead.
+    refuses: the finding names the apiVersions it serves instead; one Kubernetes removed
+    with nothing in its place (PodSecurityPolicy, removed in 1.25) says so.
 
 Why:
     Schema validators that skip unknown kinds pass a misspelled CRD field, a wrong apiVersion
@@ -97,9 +98,33 @@ def _unserved(resource: Resource, version: str) -> tuple[str, str]:
                 f"{', '.join(served)}",
                 f"Change apiVersion to {served[-1]}, with the fields that version changed "
                 f"(kubectl explain {resource.kind.lower()} --api-version={served[-1]}).")
+    removed = _REMOVED.get((resource.api_version.rpartition("/")[0], resource.kind))
+    if removed is not None and _before(removed, version) is False:
+        return (f"{label}: Kubernetes removed kind {resource.kind} ({resource.api_version}) in "
+                f"{removed}, with nothing in its place: the API server of {version} refuses "
+                "it", f"Remove the {resource.kind}, or render it only for clusters older than "
+                f"{removed} (a condition on .Capabilities.KubeVersion).")
     expected = schemas.schema_file_name(resource.kind, resource.api_version)
     return (f"{label}: kind {resource.kind} ({resource.api_version}) is not "
             f"schema-validated: no Kubernetes {version} schema and no {expected}", REMEDIATION)
+
+
+# built-in kinds Kubernetes removed without a successor, by API group, and the release that
+# removed them (https://kubernetes.io/docs/reference/using-api/deprecation-guide/)
+_REMOVED = {("policy", "PodSecurityPolicy"): "1.25",
+            ("settings.k8s.io", "PodPreset"): "1.20",
+            ("auditregistration.k8s.io", "AuditSink"): "1.19"}
+
+
+def _before(release: str, version: str) -> bool | None:
+    """Whether Kubernetes ``version`` (``1.31.0``) is older than ``release`` (``1.25``);
+    None when it does not read as one."""
+    try:
+        wanted = tuple(int(part) for part in release.split("."))
+        given = tuple(int(part) for part in version.lstrip("v").split(".")[:2])
+    except ValueError:
+        return None
+    return given < wanted
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
