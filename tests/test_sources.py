@@ -6460,3 +6460,22 @@ def test_a_hydrated_application_s_override_file_is_applied(tmp_path: Path) -> No
     assert [(f.location, f.message) for f in report.findings] == [
         ("chart/values-prod.yaml:1", 'container "web" in Deployment/web uses floating tag '
                                      '"latest"')]
+
+
+@pytest.mark.parametrize(("namespace", "found"), [
+    ("argocd", []),  # another repository's app-of-apps: its Applications live in argocd
+    ("web", ["Application root-prod: destination namespace 'web' does not match environment "
+             "prod (*-prod, *-production, prod-*, production-*, prod, production)"]),
+])
+def test_an_app_of_apps_of_another_repository_deploys_into_argo_cd_s_namespace(
+        tmp_path: Path, namespace: str, found: list[str]) -> None:
+    """``root-prod`` deploys a directory of another repository into argocd, its own
+    namespace: that repository's app-of-apps, whose Applications live there, not a workload
+    of prod deployed to the wrong namespace. Deploying elsewhere, it is one."""
+    root = application("root-prod", "apps", namespace,
+                       repo="https://git.example.com/other.git")
+    repo = repository(tmp_path, {".git/config": '[remote "origin"]\n\turl = '
+                                               'https://git.example.com/repo.git\n',
+                                 "bootstrap/root-prod.yaml": root})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.message for f in report.findings if "does not match" in f.message] == found

@@ -46,7 +46,9 @@ What:
       one): Argo CD applies only the last copy and warns (RepeatedResourceWarning); one
       finding at each later copy (the other policies check the last copy alone);
     - the destination namespace matches the Application's environment (not an
-      app-of-apps': the Applications it deploys live in Argo CD's namespace), and is a
+      app-of-apps': the Applications it deploys live in Argo CD's namespace; nor one that
+      deploys only directories of other repositories into its own namespace, their
+      app-of-apps), and is a
       name the API server takes (a DNS-1123 label) where a namespaced resource rendered
       names no namespace of its own (``{{values.ns}}`` left by a list element that sets no such
       parameter; a Helm source's is refused before helm renders it);
@@ -228,7 +230,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         yield from checker.schema(app)
         yield from checker.destination(app)
         yield from checker.sources(app)
-        if _where(app) not in unclassified and (app.file, app.line) not in app_of_apps:
+        if _where(app) not in unclassified and (app.file, app.line) not in app_of_apps \
+                and not checker.remote_app_of_apps(app):
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
     yield from _refused_namespaces(repo, checker)
@@ -785,6 +788,14 @@ class _Checker:
         return {(t.application.file, t.application.line) for t in self.repo.targets
                 if t.application is not None and t.rendered_here and t.id in failed
                 and t.id not in rendered}
+
+    def remote_app_of_apps(self, app: Application) -> bool:
+        """Whether ``app`` deploys directories of other repositories alone into Argo CD's own
+        namespace, its own: that repository's app-of-apps, whose Applications live there
+        (what it holds is not known here, as for ``_remote_roots``)."""
+        return bool(app.sources) and app.destination_namespace is not None \
+            and app.destination_namespace == app.namespace \
+            and all(not s.chart and s.path and not self._is_local(s) for s in app.sources)
 
     def _remote_roots(self, apps: Sequence[Application], roots: Sequence[Application],
                       reached_by_other: set[int]) -> list[Application]:
