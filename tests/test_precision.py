@@ -1160,3 +1160,36 @@ def test_helmignore_leaves_out_what_helm_leaves_out(helm_bin: Path, tmp_path: Pa
             if helmignore.loaded(read, f"templates/{n}.yaml", False)]
     loads = helmignore.loaded(read, "Chart.yaml", False)
     assert (out.returncode == 0, rendered) == (loads, kept if loads else [])
+
+
+def test_the_crds_of_a_vendored_chart_archive_are_schemas(helm_bin: Path, tmp_path: Path
+                                                         ) -> None:
+    """An operator chart vendored as ``charts/op-1.0.0.tgz`` holds the Cache CRD in its
+    ``crds/``; with ``skipCrds`` the render outputs no CRD, and the Cache the parent renders
+    is validated against the archive's schema as against an unpacked copy's (it was an
+    unknown kind, its fix to add the CRD the repository holds)."""
+    from synthetic import CACHE_CRD
+
+    crd = CACHE_CRD % ("            type: object\n            properties:\n"
+                       "              size: {type: integer}\n")
+    root = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n"
+                            "  - {name: op, version: 1.0.0, repository: "
+                            "'https://charts.example.com'}\n",
+        "chart/templates/cache.yaml": "apiVersion: example.com/v1\nkind: Cache\nmetadata:\n"
+                                      "  name: c\nspec:\n  sizes: 3\n",
+        "apps/web.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
+            "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+            "    repoURL: https://git.example.com/repo.git\n    path: chart\n"
+            "    helm: {skipCrds: true}\n  destination:\n"
+            "    server: https://kubernetes.default.svc\n    namespace: web\n")})
+    (root / "chart" / "charts").mkdir()
+    _archive({"op/Chart.yaml": "apiVersion: v2\nname: op\nversion: 1.0.0\n",
+              "op/crds/cache.yaml": crd}, root / "chart" / "charts" / "op-1.0.0.tgz")
+    report = lint(root, helm=helm_bin, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.policy, f.message) for f in report.findings
+            if f.policy in ("k8s-schema", "unknown-kind")] == [
+        ("k8s-schema", "Cache/c: spec.sizes: unknown field")]

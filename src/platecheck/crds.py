@@ -24,9 +24,10 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import os
-from collections.abc import Container, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,37 @@ def chart_crd_files(root: Path) -> list[Path]:
     return sorted(files)
 
 
+def _archived(root: Path, memo: ResultMemo | None, errors: list[PlatecheckError]
+              ) -> list[CrdSchema]:
+    """The CRD schemas in the ``crds/`` of the chart archives vendored in the ``charts/`` of
+    every chart of the repository (known by the archive's path and the member's); a member
+    that cannot be read is an error."""
+    found: list[CrdSchema] = []
+    for current, _, names in _chart_walk(root):
+        charts = Path(current) / "charts"
+        if "Chart.yaml" not in names or not charts.is_dir():
+            continue
+        for archive in sorted(charts.glob("*.tgz")):
+            if not is_regular_file(archive):
+                continue
+            rel = rel_path(archive, root)
+            try:
+                found.extend(_remembered("crd-archive", [rel, archive.read_bytes()], memo,
+                                         functools.partial(_archive_schemas, archive, rel)))
+            except PlatecheckError as exc:
+                errors.append(exc)
+            except OSError as exc:
+                errors.append(PlatecheckError(f"cannot read: {exc.strerror}", rel))
+    return found
+
+
+def _archive_schemas(archive: Path, rel: str) -> list[CrdSchema]:
+    from platecheck.dependencies import archived_crds
+
+    return [schema for member, text in archived_crds(archive)
+            for schema in _file_schemas(text, f"{rel}/{member}", None)]
+
+
 def from_files(root: Path, files: Sequence[Path], memo: ResultMemo | None = None
                ) -> tuple[list[CrdSchema], list[PlatecheckError]]:
     """The CRD schemas in ``files``; a file that cannot be read is an error, not a skip.
@@ -203,29 +235,36 @@ _CODE = ("crds.py", "crd_structural.py", "yamlio.py", "goyaml.py")
 
 
 def _file_schemas(text: str, rel: str, memo: ResultMemo | None) -> list[CrdSchema]:
+    return _remembered("crd-file", [rel, text], memo, lambda: [
+        schema for document in load_documents(text, rel) if isinstance(document.data, Mapping)
+        for schema in from_document(document.data, f"{rel}:{document.line}")])
+
+
+def _remembered(kind: str, parts: Sequence[str | bytes], memo: ResultMemo | None,
+                schemas: Callable[[], list[CrdSchema]]) -> list[CrdSchema]:
+    """``schemas()``, remembered in ``memo`` per ``parts`` (what decides them besides this
+    code: a file's path and content)."""
     code = code_digest(_CODE, ("PyYAML",)) if memo is not None else None
     key = None
     if memo is not None and code is not None:
-        digest = Digest("crd-file")
-        digest.extend([code, rel, text])
+        digest = Digest(kind)
+        digest.extend([code, *parts])
         key = digest.hexdigest()
         known = memo.get(key, key)  # a group per file content: a run reads what it has
         if isinstance(known, list) and all(isinstance(item, list) and len(item) == 7
                                            for item in known):
             return [CrdSchema(*item) for item in known]
-    schemas = [schema for document in load_documents(text, rel)
-               if isinstance(document.data, Mapping)
-               for schema in from_document(document.data, f"{rel}:{document.line}")]
+    found = schemas()
     if memo is not None and key is not None:
         plain = [[s.group, s.version, s.kind, s.schema, s.source, s.scope, s.refused]
-                 for s in schemas]
+                 for s in found]
         try:
             exact = json.loads(json.dumps(plain)) == plain  # a date or a number key is not
         except (TypeError, ValueError):
             exact = False
         if exact:
             memo.put(key, key, plain)
-    return schemas
+    return found
 
 
 def from_rendered(rendered: Iterable[RenderedTarget], known: Iterable[GVK] = ()
@@ -263,6 +302,7 @@ def with_repository_crds(root: Path, charts: Iterable[Chart],
     if not rendered:
         return list(rendered), []
     from_charts, errors = from_files(root, chart_crd_files(root), memo)
+    from_charts += _archived(root, memo, errors)
     found = index(from_charts)
     found.update(index(from_rendered(rendered, found)))
     return [dataclasses.replace(target, crd_schemas=found) for target in rendered], errors

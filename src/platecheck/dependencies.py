@@ -247,6 +247,34 @@ def _archive_chart_name(archive: Path) -> str | None:
         return None
 
 
+_MAX_CRD_TEXT = 32 << 20  # bytes of the CRD files of one chart archive read
+
+
+def archived_crds(archive: Path) -> list[tuple[str, str]]:
+    """The files of the ``crds/`` directories of a chart archive (its chart's and those of
+    the charts it vendors unpacked), as (member path, text), in the archive's order: helm
+    installs them with the chart. None read past the limits of members and bytes."""
+    found: list[tuple[str, str]] = []
+    read = 0
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            for count, member in enumerate(tar):
+                parts = member.name.split("/")
+                if count > _MAX_MEMBERS or read > _MAX_CRD_TEXT:
+                    break
+                if "crds" not in parts[1:-1] or not member.isfile() \
+                        or not parts[-1].lower().endswith((".yaml", ".yml", ".json")) \
+                        or any(a != "charts" for a in parts[1:parts.index("crds", 1):2]):
+                    continue
+                stream = tar.extractfile(member)
+                raw = stream.read(_MAX_CRD_TEXT - read + 1) if stream is not None else b""
+                read += len(raw)
+                found.append((member.name, raw.decode("utf-8", "replace")))
+    except (tarfile.TarError, OSError, EOFError, zlib.error):
+        return found
+    return found
+
+
 def _archive_top(archive: Path, wanted: tuple[str, ...], whole: bool = False
                  ) -> tuple[dict[str, str], bool] | None:
     """The text of each of the ``wanted`` files at the top of a chart archive (the first of
