@@ -6479,3 +6479,28 @@ def test_an_app_of_apps_of_another_repository_deploys_into_argo_cd_s_namespace(
                                  "bootstrap/root-prod.yaml": root})
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.message for f in report.findings if "does not match" in f.message] == found
+
+
+@pytest.mark.parametrize(("namespace", "file", "tag"), [
+    ("argocd", ".argocd-source-web-prod.yaml", "latest"),
+    ("team-a", ".argocd-source-web-prod.yaml", "1.25.0"),  # not this Application's file
+    ("team-a", ".argocd-source-team-a_web-prod.yaml", "latest"),
+])
+def test_an_application_in_another_namespace_reads_its_instance_s_override_file(
+        tmp_path: Path, namespace: str, file: str, tag: str) -> None:
+    """Argo CD reads ``.argocd-source-<instance name>.yaml``: the Application's name in
+    Argo CD's namespace, ``<namespace>_<name>`` in another (Applications in any namespace)."""
+    app = application("web-prod", "chart", "web-prod", source_extra=(
+        "    helm:\n      parameters:\n        - {name: tag, value: 1.25.0}\n")).replace(
+        "  namespace: argocd\n", f"  namespace: {namespace}\n", 1)
+    deployment = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+                  "data:\n  tag: '{{ .Values.tag }}'\n")
+    root = repository(tmp_path, {
+        "apps/web-prod.yaml": app, "chart/Chart.yaml": CHART_C,
+        "chart/values.yaml": "tag: '1.0.0'\n", "chart/templates/cm.yaml": deployment,
+        f"chart/{file}": "helm:\n  parameters:\n    - {name: tag, value: latest}\n"})
+    from platecheck.engine import load
+
+    model = load(root, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert model.rendered[0].resources[0].doc["data"] == {"tag": tag}

@@ -70,9 +70,23 @@ SOURCE_FIELDS = frozenset(SOURCE)
 
 
 def override_files(directory: Path, app_name: str) -> list[Path]:
-    """The override files Argo CD reads for ``app_name`` in ``directory``, in order."""
+    """The override files Argo CD reads for ``app_name`` (its instance name,
+    ``instance_name``) in ``directory``, in order."""
     names = [".argocd-source.yaml", f".argocd-source-{app_name}.yaml"]
     return [directory / name for name in names if (directory / name).is_file()]
+
+
+# the namespaces of Argo CD's control plane by default (Argo CD's, OpenShift GitOps')
+CONTROL_PLANE = ("argocd", "openshift-gitops")
+
+
+def instance_name(app: Application) -> str:
+    """The name Argo CD knows an Application by (``Application.InstanceName``): its name in
+    the control plane's namespace (or none), ``<namespace>_<name>`` in another (Applications
+    in any namespace); the control plane's namespace taken as Argo CD's default."""
+    if not app.namespace or app.namespace in CONTROL_PLANE:
+        return app.name
+    return f"{app.namespace}_{app.name}"
 
 
 _DRY = ("spec", "sourceHydrator", "drySource")
@@ -82,7 +96,7 @@ def apply_overrides(app: Application, key: KeyPath, directory: Path,
                     root: Path) -> tuple[Application, tuple[str, ...]]:
     """``app`` with the source at ``key`` patched by its override files, and the
     repository-relative names of the files applied (none: ``app`` itself)."""
-    files = override_files(directory, app.name)
+    files = override_files(directory, instance_name(app))
     if not files:
         return app, ()
     source = raw_at(app.raw, key)
