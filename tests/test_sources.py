@@ -6504,3 +6504,26 @@ def test_an_application_in_another_namespace_reads_its_instance_s_override_file(
     model = load(root, cache_dir=tmp_path / "cache")
     assert model.errors == ()
     assert model.rendered[0].resources[0].doc["data"] == {"tag": tag}
+
+
+def test_a_cluster_named_in_one_application_and_served_in_another_is_one_cluster(
+        tmp_path: Path) -> None:
+    """The repository's cluster Secret names ``prod`` at https://prod.example.com: web-a
+    deploys there by server, web-b by name, both the ConfigMap settings: the two undo each
+    other's syncs (the name and the server were two clusters)."""
+    secret = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: prod-cluster\n"
+              "  namespace: argocd\n  labels:\n    argocd.argoproj.io/secret-type: cluster\n"
+              "stringData:\n  name: prod\n  server: https://prod.example.com\n")
+    by_server = application("web-a", "manifests", "shared").replace(
+        "https://kubernetes.default.svc", "https://prod.example.com")
+    by_name = application("web-b", "manifests", "shared").replace(
+        "    server: https://kubernetes.default.svc\n", "    name: prod\n")
+    root = repository(tmp_path, {
+        "root.yaml": application("root", "apps", "argocd"),
+        "apps/a.yaml": by_server, "apps/b.yaml": by_name, "apps/cluster.yaml": secret,
+        "manifests/cm.yaml": CM.format(name="settings")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [f.message for f in report.findings if "undo each other" in f.message] == [
+        "ConfigMap/settings in namespace shared is deployed by both Application web-a "
+        "(default/web-a) and Application web-b; Argo CD's syncs of the two undo each other"]

@@ -11,8 +11,9 @@ whose other name is not known), so nothing is said.
 
 from __future__ import annotations
 
+import base64
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
 from typing import Any
@@ -195,3 +196,40 @@ def _strings(values: Any) -> bool:
     """A list of plain strings (none a template action left unrendered)."""
     return isinstance(values, list) and all(
         isinstance(v, str) and "{{" not in v for v in values)
+
+
+def secret_fields(doc: Mapping[str, Any]) -> dict[str, str]:
+    """A Secret's ``data`` (base64 decoded, as UTF-8) under its ``stringData``, as the API
+    server merges them."""
+    fields: dict[str, str] = {}
+    data = doc.get("data")
+    for key, value in (data.items() if isinstance(data, Mapping) else ()):
+        try:
+            fields[str(key)] = base64.b64decode(str(value), validate=True).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            continue
+    string_data = doc.get("stringData")
+    for key, value in (string_data.items() if isinstance(string_data, Mapping) else ()):
+        fields[str(key)] = str(value)
+    return fields
+
+
+SECRET_TYPE = "argocd.argoproj.io/secret-type"
+
+
+def cluster_servers(resources: Iterable[Any]) -> dict[str, str]:
+    """Cluster name -> server, of the cluster Secrets among ``resources`` (Secrets labelled
+    ``argocd.argoproj.io/secret-type: cluster`` naming both): how Argo CD resolves an
+    Application's ``destination.name``."""
+    found: dict[str, str] = {}
+    for resource in resources:
+        if resource.kind != "Secret":
+            continue
+        labels = (resource.doc.get("metadata") or {}).get("labels") or {}
+        if not isinstance(labels, Mapping) or labels.get(SECRET_TYPE) != "cluster":
+            continue
+        fields = secret_fields(resource.doc)
+        if fields.get("name") and fields.get("server"):
+            found.setdefault(fields["name"], fields["server"])
+    return found
+

@@ -32,7 +32,8 @@ What:
       either parent deletes it (one finding, at its name; two Argo CD ``instances`` each
       have their own);
     - no two Applications deploy the same resource (API group, kind, namespace, name) to
-      the same cluster (destination server, or cluster name): Argo CD's shared-resource
+      the same cluster (destination server, or cluster name, the server of a cluster
+      Secret of the repository that names it): Argo CD's shared-resource
       conflict, where each sync undoes the other (an Application no app-of-apps reaches,
       reported below, deploys nothing); a resource that names no namespace is in the
       destination namespace, whatever ``helm.namespace`` told helm, but one of a
@@ -170,6 +171,7 @@ from platecheck.model import (
     SourceType,
 )
 from platecheck.options import OptionError, OptionValueError, PolicyOptions, option
+from platecheck.projects import cluster_servers
 from platecheck.repourl import git_repo_urls, normalized, this_repository
 from platecheck.scopes import cluster_scoped, crd_scopes
 from platecheck.semver import EXACT_VERSION
@@ -1044,6 +1046,9 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
     ``hint`` (no instances are set), the remedy says how to set them."""
     owners: dict[tuple[str, str, str, str, str, str], tuple[Application, str]] = {}
     repeats: dict[tuple[str, str, str, str, str, str], int] = {}  # copies in one Application
+    # (a cluster the repository's cluster Secrets name is known by its server)
+    servers = cluster_servers(resource for rendered in repo.rendered
+                              for resource in rendered.resources)
     for rendered in sorted(repo.rendered, key=_source_order):
         app = rendered.target.application
         if app is None:
@@ -1057,7 +1062,7 @@ def shared_resources(repo: RepoModel, undeployed: set[tuple[str, int]],
             tracked = _tracked(rendered, resource, crds)
             if tracked is None:
                 continue
-            key = (instance(app) or "", _cluster(app), *tracked)
+            key = (instance(app) or "", _cluster(app, servers), *tracked)
             namespace = tracked[2]
             first = owners.setdefault(key, (app, rendered.id))
             where = f" in namespace {namespace}" if namespace else ""
@@ -1198,15 +1203,18 @@ def _git_repositories(app: Application) -> set[str]:
 IN_CLUSTER = "https://kubernetes.default.svc"
 
 
-def _cluster(app: Application) -> str:
+def _cluster(app: Application, servers: Mapping[str, str]) -> str:
     """The cluster an Application deploys to: its destination server, else its cluster
-    name (``in-cluster`` is the server Argo CD runs in). Two Applications share a resource
-    only on one cluster."""
+    name's (``servers``: those the repository's cluster Secrets give; ``in-cluster`` is the
+    server Argo CD runs in), else the name. Two Applications share a resource only on one
+    cluster."""
     if app.destination_server:
         return app.destination_server.rstrip("/")
     spec = app.raw.get("spec")
     destination = spec.get("destination") if isinstance(spec, dict) else None
     name = destination.get("name") if isinstance(destination, dict) else None
+    if isinstance(name, str) and name in servers:
+        return servers[name].rstrip("/")
     if name == "in-cluster":
         return IN_CLUSTER
     return f"cluster {name}" if isinstance(name, str) and name else ""

@@ -63,11 +63,9 @@ Fails:
 
 from __future__ import annotations
 
-import base64
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from typing import Any
 
 from platecheck.discover import source_key
 from platecheck.model import (
@@ -82,9 +80,11 @@ from platecheck.model import (
 from platecheck.options import NoOptions, PolicyOptions
 from platecheck.policies.argocd_application import finding_at
 from platecheck.projects import (
+    SECRET_TYPE,
     Cluster,
     destination_permitted,
     group_kind_permitted,
+    secret_fields,
     source_permitted,
 )
 from platecheck.scopes import NAMESPACED, cluster_scoped, crd_scopes
@@ -187,9 +187,6 @@ def _project(repo: RepoModel, app: Application,
     return replace(found[0], spec=spec)
 
 
-_SECRET_TYPE = "argocd.argoproj.io/secret-type"
-
-
 def _scoped(repo: RepoModel) -> dict[str, tuple[list[str], list[dict[str, str]]]]:
     """Project -> the repositories and the destinations of its project-scoped repository
     and cluster Secrets among the renders (``GetAppProjectByName`` adds them to the
@@ -198,10 +195,10 @@ def _scoped(repo: RepoModel) -> dict[str, tuple[list[str], list[dict[str, str]]]
     for rendered in repo.rendered:
         for resource in rendered.resources:
             labels = (resource.doc.get("metadata") or {}).get("labels") or {}
-            kind = labels.get(_SECRET_TYPE) if isinstance(labels, Mapping) else None
+            kind = labels.get(SECRET_TYPE) if isinstance(labels, Mapping) else None
             if resource.kind != "Secret" or kind not in ("repository", "cluster"):
                 continue
-            fields = _secret_fields(resource.doc)
+            fields = secret_fields(resource.doc)
             project = fields.get("project")
             if not project:
                 continue
@@ -213,22 +210,6 @@ def _scoped(repo: RepoModel) -> dict[str, tuple[list[str], list[dict[str, str]]]
                           if n.strip()] or ["*"]
                 clusters += [{"server": fields["server"], "namespace": n} for n in spaces]
     return found
-
-
-def _secret_fields(doc: Mapping[str, Any]) -> dict[str, str]:
-    """A Secret's ``data`` (base64 decoded, as UTF-8) under its ``stringData``, as the API
-    server merges them."""
-    fields: dict[str, str] = {}
-    data = doc.get("data")
-    for key, value in (data.items() if isinstance(data, Mapping) else ()):
-        try:
-            fields[str(key)] = base64.b64decode(str(value), validate=True).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            continue
-    string_data = doc.get("stringData")
-    for key, value in (string_data.items() if isinstance(string_data, Mapping) else ()):
-        fields[str(key)] = str(value)
-    return fields
 
 
 def _global_projects(repo: RepoModel) -> bool:
