@@ -363,3 +363,24 @@ def test_an_application_kube_version_no_bundled_schemas_cover_is_its_targets_err
         ("apps/app-prod.yaml", 12, "prod/app")]
     assert "has no bundled Kubernetes schemas" in report.errors[0].message
     assert report.exit_code == 2
+
+
+def test_a_template_including_itself_is_one_short_error(helm_bin: Path, tmp_path: Path) -> None:
+    """helm repeats the chain of a template that includes itself for hundreds of kilobytes:
+    the error keeps its first frame and its last clause, at the template's line."""
+    chart = tmp_path / "repo" / "chart"
+    (chart / "templates").mkdir(parents=True)
+    (chart / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (chart / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n  annotations:\n"
+        "    checksum/config: "
+        "{{ include (print $.Template.BasePath \"/cm.yaml\") . | sha256sum }}\n")
+    (tmp_path / "repo" / ".git").mkdir()
+    report = lint(tmp_path / "repo", helm=helm_bin, cache_dir=tmp_path / "cache")
+    assert [e.target for e in report.errors] == ["prod/web", "stg/web"]  # chart mode
+    for error in report.errors:
+        assert (error.file, error.line) == ("chart/templates/cm.yaml", 6)
+        assert len(error.message) < 1500
+        assert error.message.startswith(
+            "helm template failed: template: web/templates/cm.yaml:6")
+        assert " characters ...] " in error.message

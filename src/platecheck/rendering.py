@@ -315,6 +315,20 @@ def _unconfigured(target: RenderTarget, error: PlatecheckError) -> PlatecheckErr
         "(see docs/configuration.md), or fix the chart's defaults.")
 
 
+_SHOWN = 1200  # characters of helm's message a could-not-check error says, at most
+
+
+def _bounded(reason: str) -> str:
+    """helm's message, its middle left out past ``_SHOWN`` characters: a template that
+    includes itself makes helm repeat the chain of includes for hundreds of kilobytes, the
+    first frame and the last clause (``rendering template has a nested reference name``)
+    saying what failed."""
+    if len(reason) <= _SHOWN:
+        return reason
+    head, tail = reason[:_SHOWN * 2 // 3], reason[-_SHOWN // 3:]
+    return f"{head} [... {len(reason) - len(head) - len(tail)} characters ...] {tail}"
+
+
 def _template_failure(chart: Chart, reason: str, root: Path,
                       origin: tuple[str | None, int | None]) -> PlatecheckError:
     """helm template's failure with ``reason``, at the line to edit: the line of Chart.yaml
@@ -325,9 +339,9 @@ def _template_failure(chart: Chart, reason: str, root: Path,
     field = "kubeVersion" if _KUBE_VERSION_REFUSED in reason else (
         refused.group(1) if refused else None)
     if field is None:
-        return PlatecheckError(f"helm template failed: {reason}",
+        return PlatecheckError(f"helm template failed: {_bounded(reason)}",
                                *(error_location(reason, chart, root) or origin))
     return PlatecheckError(
-        f"helm template failed: {reason}", chart_yaml(chart),
+        f"helm template failed: {_bounded(reason)}", chart_yaml(chart),
         key_line(read_regular(chart.path / "Chart.yaml", MAX_FILE_SIZE), field),
         KUBE_VERSION_REMEDY if field == "kubeVersion" else None)
