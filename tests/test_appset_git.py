@@ -79,7 +79,9 @@ def test_a_git_set_of_another_repository_stays_not_rendered(tmp_path: Path) -> N
     assert [(f.policy, f.location, f.message) for f in report.findings
             if f.policy == "not-rendered"] == [
         ("not-rendered", "apps/clusters.yaml:20",
-         "ApplicationSet clusters is not rendered: its resources are not checked")]
+         "ApplicationSet clusters is not rendered: its resources are not checked (platecheck "
+         "does not expand a git generator of another repository, "
+         "https://git.example.com/other.git)")]
     assert all(f.remediation.startswith("Argo CD generates this ApplicationSet's")
                for f in report.findings if f.policy == "not-rendered")
     assert not any(t.application is not None and t.application.name == "prod-web"

@@ -83,7 +83,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         yield Finding(
             policy=ID,
             message=_describe(target, target.remote) + " is not rendered: its resources are "
-                                                        "not checked" + _why(target),
+                                                        "not checked" + _why(target, repo),
             file=target.application.file,
             line=_line(target, target.remote),
             environment=target.environment,
@@ -94,11 +94,17 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         )
 
 
-def _why(target: RenderTarget) -> str:
-    """Of an ApplicationSet, what platecheck does not expand in how it is written."""
+def _why(target: RenderTarget, repo: RepoModel) -> str:
+    """Of an ApplicationSet, what platecheck does not expand in how it is written, or the
+    git generator of another repository it reads."""
     assert target.application is not None
-    reason = unexpanded_reason(target.application.raw) \
-        if target.application.kind == "ApplicationSet" else None
+    if target.application.kind != "ApplicationSet":
+        return ""
+    reason = unexpanded_reason(target.application.raw)
+    if reason is None:
+        other = next((git["repoURL"] for git in git_children(target.application.raw)
+                      if not this_repository(git["repoURL"], (), repo.own_repo_urls)), None)
+        reason = f"a git generator of another repository, {other}" if other else None
     return f" (platecheck does not expand {reason})" if reason else ""
 
 
