@@ -117,7 +117,11 @@ def test_floating_tags() -> None:
     # latest as a word of the tag moves too; a word that merely holds it does not
     for tag in ("prod-latest", "latest-prod", "1.2_Latest", "v1.latest"):
         assert is_floating(tag, (), None), tag
-    for tag in ("latestish", "notlatest", "1.25.3-alpine", "stable-1.2"):
+    for tag in ("latest-alpine",):
+        assert is_floating(tag, (), None), tag
+    # (nor beside a build's date, number or commit: one build)
+    for tag in ("latestish", "notlatest", "1.25.3-alpine", "stable-1.2", "latest-20260420",
+                "latest-3f2c1a9", "prod-latest-1234567"):
         assert not is_floating(tag, (), None), tag
 
 

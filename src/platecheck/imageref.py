@@ -133,15 +133,19 @@ def parse_image(reference: str) -> ImageRef:
 
 
 _TAG_WORDS = re.compile(r"[-_.]")
+# a word of a tag that names one build: a date or build number (6 digits or more), a commit
+_BUILD = re.compile(r"[0-9]{6,}|(?=[0-9a-f]*[0-9])[0-9a-f]{7,40}")
 
 
 def is_floating(
     tag: str | None, floating_tags: tuple[str, ...] | list[str], pattern: re.Pattern[str] | None
 ) -> bool:
     """Whether a tag names a moving target: absent, empty, ``latest`` (in any case, also as
-    a word of the tag between ``-``, ``_`` and ``.``: ``prod-latest``, ``1.2-latest``), in
-    ``floating_tags`` (case-insensitive) or matching ``pattern``."""
-    if not tag or "latest" in _TAG_WORDS.split(tag.lower()):
+    a word of the tag between ``-``, ``_`` and ``.``: ``prod-latest``, ``1.2-latest``, but
+    not beside a build's date or commit, ``latest-20260420``), in ``floating_tags``
+    (case-insensitive) or matching ``pattern``."""
+    words = _TAG_WORDS.split(tag.lower()) if tag else []
+    if not tag or "latest" in words and not any(_BUILD.fullmatch(word) for word in words):
         return True
     if tag.lower() in {t.lower() for t in floating_tags}:
         return True

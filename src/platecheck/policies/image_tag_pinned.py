@@ -7,7 +7,8 @@ What:
     (``@sha256:`` with 64 hex digits, or ``@sha512:`` with 128). Floating tags are ``latest``,
     the empty or missing tag, the tags in ``floatingTags`` (case-insensitive) and tags matching
     ``floatingTagPattern``. ``latest`` is floating in any letter case, and so is a tag of
-    which it is a word between ``-``, ``_`` and ``.`` (``prod-latest``, ``1.2-latest``).
+    which it is a word between ``-``, ``_`` and ``.`` (``prod-latest``, ``1.2-latest``), but
+    not one with a build's date, number or commit beside it (``latest-20260420``).
 
 Why:
     A floating tag deploys whatever the registry holds at pull time: two nodes can run two
