@@ -135,16 +135,10 @@ def _path_action(spec: Any) -> re.Pattern[str]:
 
 def _prefixes(value: Any) -> Iterator[str]:
     """The ``pathParamPrefix`` of each git generator in ``value`` (nested ones too)."""
-    if isinstance(value, Mapping):
-        git = value.get("git")
-        prefix = git.get("pathParamPrefix") if isinstance(git, Mapping) else None
+    for git in _git_generators(value):
+        prefix = git.get("pathParamPrefix")
         if isinstance(prefix, str) and prefix:
             yield prefix
-        for item in value.values():
-            yield from _prefixes(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _prefixes(item)
 TEMPLATE_ACTION = re.compile(r"\{\{.*?\}\}", re.DOTALL)  # a template action, over lines too
 
 
@@ -208,6 +202,30 @@ def _literally(text: str) -> Callable[[re.Match[str]], str]:
     return lambda _: text
 
 
+def _git_generators(value: Any) -> Iterator[Mapping[str, Any]]:
+    """The options of every git generator in ``value`` (matrix and merge generators nest
+    theirs)."""
+    if isinstance(value, Mapping):
+        git = value.get("git")
+        if isinstance(git, Mapping):
+            yield git
+        for item in value.values():
+            yield from _git_generators(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _git_generators(item)
+
+
+def _entries(git: Mapping[str, Any], key: str) -> Iterator[tuple[str, bool]]:
+    """The ``path`` of each entry of a git generator's ``directories`` or ``files``, but one
+    of a template action, and whether it is marked ``exclude``."""
+    entries = git.get(key)
+    for entry in entries if isinstance(entries, list) else ():
+        path = entry.get("path") if isinstance(entry, Mapping) else None
+        if isinstance(path, str) and not TEMPLATE_ACTION.search(path):
+            yield path, entry.get("exclude") is True
+
+
 def _git_directories(value: Any, excluded: bool = False) -> Iterator[tuple[str, bool]]:
     """The ``directories`` paths of the git generators in ``value`` (matrix and merge
     generators nest theirs), but those marked ``exclude``, and the directories of their
@@ -215,26 +233,18 @@ def _git_directories(value: Any, excluded: bool = False) -> Iterator[tuple[str, 
     beside one with a wildcard, which ``git ls-files`` matches across ``/``, so that a
     wildcard in the file's name finds files in directories below too); with
     ``excluded``, the ``directories`` paths marked ``exclude`` alone."""
-    if isinstance(value, Mapping):
-        git = value.get("git")
+    for git in _git_generators(value):
         for key in ("directories",) if excluded else ("directories", "files"):
-            entries = git.get(key) if isinstance(git, Mapping) else None
-            for entry in entries if isinstance(entries, list) else ():
-                path = entry.get("path") if isinstance(entry, Mapping) else None
-                if isinstance(path, str) and (entry.get("exclude") is True) == excluded \
-                        and not TEMPLATE_ACTION.search(path):
-                    if key == "directories":
-                        yield path, False
-                        continue
-                    head, name = posixpath.split(path)
-                    yield head or ".", _WILDCARD.search(path) is not None
-                    if _WILDCARD.search(name):  # a file below: ``apps/*.yaml``, apps/web/a.yaml
-                        yield posixpath.join(head, "*"), True
-        for item in value.values():
-            yield from _git_directories(item, excluded)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _git_directories(item, excluded)
+            for path, exclude in _entries(git, key):
+                if exclude != excluded:
+                    continue
+                if key == "directories":
+                    yield path, False
+                    continue
+                head, name = posixpath.split(path)
+                yield head or ".", _WILDCARD.search(path) is not None
+                if _WILDCARD.search(name):  # a file below: ``apps/*.yaml``, apps/web/a.yaml
+                    yield posixpath.join(head, "*"), True
 
 
 def git_file_globs(value: Any) -> Iterator[tuple[str, PathGlob]]:
@@ -242,20 +252,11 @@ def git_file_globs(value: Any) -> Iterator[tuple[str, PathGlob]]:
     generator in ``value`` (matrix and merge generators nest theirs), but those marked
     ``exclude`` and those of a template action: the files whose content the set reads as
     parameters."""
-    if isinstance(value, Mapping):
-        git = value.get("git")
-        entries = git.get("files") if isinstance(git, Mapping) else None
-        url = git.get("repoURL") if isinstance(git, Mapping) else None
-        for entry in entries if isinstance(entries, list) else ():
-            path = entry.get("path") if isinstance(entry, Mapping) else None
-            if isinstance(url, str) and isinstance(path, str) \
-                    and entry.get("exclude") is not True and not TEMPLATE_ACTION.search(path):
+    for git in _git_generators(value):
+        url = git.get("repoURL")
+        for path, exclude in _entries(git, "files"):
+            if isinstance(url, str) and not exclude:
                 yield url, PathGlob(path, deep=True)
-        for item in value.values():
-            yield from git_file_globs(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from git_file_globs(item)
 
 
 def go_readable(template: Any, params: Iterable[Mapping[str, Any]], language: Language

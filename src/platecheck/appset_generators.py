@@ -145,12 +145,10 @@ def _read_generators(document: Document) -> list[Generator] | str:
 
 def _generator(document: Document, item: Any, at: KeyPath) -> Generator | str:
     """The generator ``item``, or what platecheck does not read of it."""
-    if not isinstance(item, Mapping) or len(item) != 1:
-        return "a generator's selector" if isinstance(item, Mapping) and "selector" in item \
-            else "a generator that is not one of one kind"
-    kind, options = next(iter(item.items()))
-    if not isinstance(options, Mapping):
-        return f"a {kind} generator of no options"
+    one = _one_kind(item)
+    if isinstance(one, str):
+        return one
+    kind, options = one
     if kind == "matrix":
         inner = options.get("generators")
         if set(options) - {"generators", "template"} or not isinstance(inner, list) \
@@ -174,12 +172,10 @@ def _generator(document: Document, item: Any, at: KeyPath) -> Generator | str:
 def _child(item: Any, at: KeyPath) -> Child | str:
     """A list or git generator of ``item``, whose options platecheck reads, or what it does
     not read (a child's own ``template`` is allowed: a matrix does not use it)."""
-    if not isinstance(item, Mapping) or len(item) != 1:
-        return "a generator's selector" if isinstance(item, Mapping) and "selector" in item \
-            else "a generator that is not one of one kind"
-    kind, options = next(iter(item.items()))
-    if not isinstance(options, Mapping):
-        return f"a {kind} generator of no options"
+    one = _one_kind(item)
+    if isinstance(one, str):
+        return one
+    kind, options = one
     if kind == "list":
         if not set(options) - {"elements", "template"} and isinstance(options.get("elements"),
                                                                       list):
@@ -190,6 +186,18 @@ def _child(item: Any, at: KeyPath) -> Child | str:
         return Child(kind, options, (*at, kind)) if readable_git(options) \
             else "a git generator of options it does not read (docs/sources.md)"
     return f"a {kind} generator"
+
+
+def _one_kind(item: Any) -> tuple[str, Mapping[str, Any]] | str:
+    """The kind and options of a generator written as one kind of generator, or what
+    platecheck does not read of it (a selector beside it, two kinds in one)."""
+    if not isinstance(item, Mapping) or len(item) != 1:
+        return "a generator's selector" if isinstance(item, Mapping) and "selector" in item \
+            else "a generator that is not one of one kind"
+    kind, options = next(iter(item.items()))
+    if not isinstance(options, Mapping):
+        return f"a {kind} generator of no options"
+    return str(kind), options
 
 
 def uses_git(found: Sequence[Generator]) -> bool:

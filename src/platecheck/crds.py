@@ -164,14 +164,17 @@ def _chart_walk(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
         yield current, dirs, files
 
 
-def chart_crd_files(root: Path) -> list[Path]:
-    """The files of the ``crds/`` directory of every chart in the repository, vendored ones
-    included (helm reads its subdirectories too)."""
+def _chart_directories(root: Path) -> list[Path]:
+    """The directory of every chart in the repository, vendored ones included."""
+    return [Path(current) for current, _, names in _chart_walk(root) if "Chart.yaml" in names]
+
+
+def chart_crd_files(root: Path, charts: Sequence[Path] | None = None) -> list[Path]:
+    """The files of the ``crds/`` directory of each of ``charts`` (helm reads its
+    subdirectories too), by default every chart's of the repository."""
     files: set[Path] = set()
-    for current, _, names in _chart_walk(root):
-        if "Chart.yaml" not in names:
-            continue
-        directory = Path(current) / "crds"
+    for chart in _chart_directories(root) if charts is None else charts:
+        directory = chart / "crds"
         if not directory.is_dir() or directory.is_symlink():
             continue
         for path in directory.rglob("*"):
@@ -181,17 +184,17 @@ def chart_crd_files(root: Path) -> list[Path]:
     return sorted(files)
 
 
-def _archived(root: Path, memo: ResultMemo | None, errors: list[PlatecheckError]
-              ) -> list[CrdSchema]:
+def _archived(root: Path, charts: Sequence[Path], memo: ResultMemo | None,
+              errors: list[PlatecheckError]) -> list[CrdSchema]:
     """The CRD schemas in the ``crds/`` of the chart archives vendored in the ``charts/`` of
-    every chart of the repository (known by the archive's path and the member's); a member
-    that cannot be read is an error."""
+    each of ``charts`` (known by the archive's path and the member's); a member that cannot
+    be read is an error."""
     found: list[CrdSchema] = []
-    for current, _, names in _chart_walk(root):
-        charts = Path(current) / "charts"
-        if "Chart.yaml" not in names or not charts.is_dir():
+    for chart in charts:
+        vendored = chart / "charts"
+        if not vendored.is_dir():
             continue
-        for archive in sorted(charts.glob("*.tgz")):
+        for archive in sorted(vendored.glob("*.tgz")):
             if not is_regular_file(archive):
                 continue
             rel = rel_path(archive, root)
@@ -301,8 +304,9 @@ def with_repository_crds(root: Path, charts: Iterable[Chart],
     ``crds/`` files first (remembered in ``memo``), then what the targets rendered."""
     if not rendered:
         return list(rendered), []
-    from_charts, errors = from_files(root, chart_crd_files(root), memo)
-    from_charts += _archived(root, memo, errors)
+    directories = _chart_directories(root)
+    from_charts, errors = from_files(root, chart_crd_files(root, directories), memo)
+    from_charts += _archived(root, directories, memo, errors)
     found = index(from_charts)
     found.update(index(from_rendered(rendered, found)))
     return [dataclasses.replace(target, crd_schemas=found) for target in rendered], errors

@@ -756,7 +756,7 @@ def parse_application(document: Document, rel: str) -> Application:
     )
 
 
-_DRY = ("spec", "sourceHydrator", "drySource")
+DRY_SOURCE = ("spec", "sourceHydrator", "drySource")  # what Argo CD renders of a hydrator
 
 
 def _hydrated(document: Document) -> Document:
@@ -774,7 +774,7 @@ def _hydrated(document: Document) -> Document:
     lines = {path: line for path, line in document.lines.items()
              if path[:2] not in (("spec", "source"), ("spec", "sources"))}
     lines.update({("spec", "source", *path[3:]): line
-                  for path, line in document.lines.items() if path[:3] == _DRY})
+                  for path, line in document.lines.items() if path[:3] == DRY_SOURCE})
     return Document({**document.data, "spec": {**own, "source": dry}}, lines, document.line)
 
 

@@ -27,7 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from platecheck.discover import parse_application, raw_at, rel_path
+from platecheck.discover import DRY_SOURCE, parse_application, raw_at, rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application, KeyPath, Origin
 from platecheck.yamlio import Document, first_document, read_text, type_name
@@ -89,9 +89,6 @@ def instance_name(app: Application) -> str:
     return f"{app.namespace}_{app.name}"
 
 
-_DRY = ("spec", "sourceHydrator", "drySource")
-
-
 def apply_overrides(app: Application, key: KeyPath, directory: Path,
                     root: Path) -> tuple[Application, tuple[str, ...]]:
     """``app`` with the source at ``key`` patched by its override files, and the
@@ -117,9 +114,10 @@ def apply_overrides(app: Application, key: KeyPath, directory: Path,
         if field in source:
             merged[field] = source[field]
     raw = _replaced(app.raw, key, merged)
-    if key == ("spec", "source") and isinstance(raw_at(raw, _DRY[:-1]).get("drySource"), dict):
+    hydrator = raw_at(raw, DRY_SOURCE[:-1])
+    if key == ("spec", "source") and isinstance(hydrator.get("drySource"), dict):
         # a hydrator's dry source is the source Argo CD reads (discover._hydrated)
-        raw = _replaced(raw, _DRY, merged)
+        raw = _replaced(raw, DRY_SOURCE, merged)
     try:
         patched = parse_application(Document(raw, app.lines, app.line), app.file)
     except PlatecheckError as exc:

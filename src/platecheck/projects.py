@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import base64
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import product
 from typing import Any
@@ -217,19 +217,24 @@ def secret_fields(doc: Mapping[str, Any]) -> dict[str, str]:
 SECRET_TYPE = "argocd.argoproj.io/secret-type"
 
 
-def cluster_servers(resources: Iterable[Any]) -> dict[str, str]:
-    """Cluster name -> server, of the cluster Secrets among ``resources`` (Secrets labelled
-    ``argocd.argoproj.io/secret-type: cluster`` naming both): how Argo CD resolves an
-    Application's ``destination.name``."""
-    found: dict[str, str] = {}
+def argo_secrets(resources: Iterable[Any]) -> Iterator[tuple[str, dict[str, str]]]:
+    """The type (``argocd.argoproj.io/secret-type``: ``cluster``, ``repository``...) and the
+    fields (``secret_fields``) of each Secret among ``resources`` that Argo CD reads."""
     for resource in resources:
         if resource.kind != "Secret":
             continue
         labels = (resource.doc.get("metadata") or {}).get("labels") or {}
-        if not isinstance(labels, Mapping) or labels.get(SECRET_TYPE) != "cluster":
-            continue
-        fields = secret_fields(resource.doc)
-        if fields.get("name") and fields.get("server"):
+        kind = labels.get(SECRET_TYPE) if isinstance(labels, Mapping) else None
+        if isinstance(kind, str):
+            yield kind, secret_fields(resource.doc)
+
+
+def cluster_servers(resources: Iterable[Any]) -> dict[str, str]:
+    """Cluster name -> server, of the cluster Secrets among ``resources`` (naming both): how
+    Argo CD resolves an Application's ``destination.name``."""
+    found: dict[str, str] = {}
+    for kind, fields in argo_secrets(resources):
+        if kind == "cluster" and fields.get("name") and fields.get("server"):
             found.setdefault(fields["name"], fields["server"])
     return found
 

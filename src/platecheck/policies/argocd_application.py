@@ -665,11 +665,9 @@ class _Checker:
                 found.append(child)
         return found
 
-    def _generated_children(self, key: int, parents: Sequence[Application]
-                            ) -> list[Application]:
-        """The Applications the render of the parent of ``id`` ``key`` generated (a chart or
-        a kustomization of Applications), as it generated them."""
-        parent = next(p for p in parents if id(p) == key)
+    def _generated_children(self, parent: Application) -> list[Application]:
+        """The Applications the render of ``parent`` generated (a chart or a kustomization of
+        Applications), as it generated them."""
         lines = {child for made_by, child in self.repo.generated_links
                  if made_by == (parent.file, parent.line)}
         # (one chart two parents render writes each one's at the same lines: by its root)
@@ -772,12 +770,9 @@ class _Checker:
         """The Applications of ``apps`` in files a git files generator of an ApplicationSet
         of this repository reads as its parameters (a set making an Application of each,
         their fields copied over): Argo CD applies no such file, it reads it."""
-        read = [glob for app_set in apps if app_set.kind == "ApplicationSet"
-                for url, glob in git_file_globs(app_set.raw.get("spec"))
+        sets = [*(a for a in apps if a.kind == "ApplicationSet"), *self.repo.expanded_sets]
+        read = [glob for app_set in sets for url, glob in git_file_globs(app_set.raw.get("spec"))
                 if this_repository(url, self.repo_urls, self.own)]
-        read += [glob for app_set in self.repo.expanded_sets
-                 for url, glob in git_file_globs(app_set.raw.get("spec"))
-                 if this_repository(url, self.repo_urls, self.own)]
         return {id(app) for app in apps if app.kind == "Application"
                 and any(glob.matches(app.file) for glob in read)} if read else set()
 
@@ -795,9 +790,14 @@ class _Checker:
         """Whether ``app`` deploys directories of other repositories alone into Argo CD's own
         namespace, its own: that repository's app-of-apps, whose Applications live there
         (what it holds is not known here, as for ``_remote_roots``)."""
-        return bool(app.sources) and app.destination_namespace is not None \
-            and app.destination_namespace == app.namespace \
-            and all(not s.chart and s.path and not self._is_local(s) for s in app.sources)
+        return app.destination_namespace is not None \
+            and app.destination_namespace == app.namespace and self._other_directories(app)
+
+    def _other_directories(self, app: Application) -> bool:
+        """Whether every source of ``app`` (one at least) is a directory of another
+        repository."""
+        return bool(app.sources) and all(not s.chart and s.path and not self._is_local(s)
+                                         for s in app.sources)
 
     def _remote_roots(self, apps: Sequence[Application], roots: Sequence[Application],
                       reached_by_other: set[int]) -> list[Application]:
@@ -806,9 +806,9 @@ class _Checker:
         app-of-apps of that repository (what it holds is not known here), applied as the
         root beside it is, so it is a root too, not an orphan."""
         places = {PurePosixPath(r.file).parent for r in roots}
-        return [a for a in apps if id(a) not in reached_by_other and a.sources
+        return [a for a in apps if id(a) not in reached_by_other
                 and all(r is not a for r in roots) and PurePosixPath(a.file).parent in places
-                and all(not s.chart and s.path and not self._is_local(s) for s in a.sources)]
+                and self._other_directories(a)]
 
     def _reached(self, apps: Sequence[Application], roots: Sequence[Application],
                  edges: Mapping[int, list[Application]]) -> set[int]:
@@ -880,8 +880,7 @@ class _Checker:
         yield from self._unreached([a for a in apps if id(a) not in reached | data],
                                    directories, sorted({r.file for r in roots}))
         yield from self.sync_waves(parents, {
-            key: [*found, *self._generated_children(key, parents)]
-            for key, found in children.items()})
+            id(p): [*children[id(p)], *self._generated_children(p)] for p in parents})
 
     def _unreached(self, apps: Sequence[Application], directories: Sequence[Application],
                    root_files: Sequence[str]) -> Iterator[Finding]:

@@ -80,11 +80,10 @@ from platecheck.model import (
 from platecheck.options import NoOptions, PolicyOptions
 from platecheck.policies.argocd_application import finding_at
 from platecheck.projects import (
-    SECRET_TYPE,
     Cluster,
+    argo_secrets,
     destination_permitted,
     group_kind_permitted,
-    secret_fields,
     source_permitted,
 )
 from platecheck.scopes import NAMESPACED, cluster_scoped, crd_scopes
@@ -101,39 +100,44 @@ _NAMESPACED = NAMESPACED | {("argoproj.io", "Application"), ("argoproj.io", "App
 
 
 def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Finding]:
-    seen: set[tuple[str | None, int | None, str]] = set()
-    places = {id(t.application): (t.environment, t.id) for t in repo.targets
-              if t.application is not None}
     if _global_projects(repo):
         return
     scoped = _scoped(repo)
-    for app in (*repo.applications, *repo.generated):
-        project = _project(repo, app, scoped)
-        if project is not None:
-            for finding in (*_sources(app, project), *_destination(app, project)):
-                environment, target = places.get(id(app), (None, None))
-                finding = replace(finding, environment=environment, target=target)
-                if (finding.file, finding.line, finding.message) not in seen:
-                    seen.add((finding.file, finding.line, finding.message))
-                    yield finding
-    for rendered in repo.rendered:
-        owner = rendered.target.application
-        project = _project(repo, owner, scoped) if owner is not None else None
-        if project is None:
-            continue
-        for finding in (*_resources(rendered, project), *_created_namespace(rendered, project)):
-            if (finding.file, finding.line, finding.message) not in seen:
-                seen.add((finding.file, finding.line, finding.message))
-                yield finding
-    for finding in _directory_children(repo, scoped):
+    seen: set[tuple[str | None, int | None, str]] = set()
+    for finding in (*_of_applications(repo, scoped), *_of_renders(repo, scoped),
+                    *_directory_children(repo, scoped)):
         if (finding.file, finding.line, finding.message) not in seen:
             seen.add((finding.file, finding.line, finding.message))
             yield finding
 
 
-def _directory_children(repo: RepoModel,
-                        scoped: Mapping[str, tuple[list[str], list[dict[str, str]]]]
-                        ) -> Iterator[Finding]:
+_Scoped = Mapping[str, tuple[list[str], list[dict[str, str]]]]
+
+
+def _of_applications(repo: RepoModel, scoped: _Scoped) -> Iterator[Finding]:
+    """Each Application's sources and destination against its project."""
+    places = {id(t.application): (t.environment, t.id) for t in repo.targets
+              if t.application is not None}
+    for app in (*repo.applications, *repo.generated):
+        project = _project(repo, app, scoped)
+        if project is not None:
+            for finding in (*_sources(app, project), *_destination(app, project)):
+                environment, target = places.get(id(app), (None, None))
+                yield replace(finding, environment=environment, target=target)
+
+
+def _of_renders(repo: RepoModel, scoped: _Scoped) -> Iterator[Finding]:
+    """What each target renders (and the Namespace Argo CD creates for it) against its
+    Application's project."""
+    for rendered in repo.rendered:
+        owner = rendered.target.application
+        project = _project(repo, owner, scoped) if owner is not None else None
+        if project is not None:
+            yield from _resources(rendered, project)
+            yield from _created_namespace(rendered, project)
+
+
+def _directory_children(repo: RepoModel, scoped: _Scoped) -> Iterator[Finding]:
     """The Applications (and ApplicationSets) in the directory of an app-of-apps' directory
     source: Argo CD syncs each as a resource of the app-of-apps (``validateSyncPermissions``
     checks them against its project), though platecheck checks each as an Application of
@@ -165,8 +169,7 @@ def _directory_children(repo: RepoModel,
                                   f"{verdict.reason}")
 
 
-def _project(repo: RepoModel, app: Application,
-             scoped: Mapping[str, tuple[list[str], list[dict[str, str]]]]) -> AppProject | None:
+def _project(repo: RepoModel, app: Application, scoped: _Scoped) -> AppProject | None:
     """The one AppProject of the repository the Application names (``""`` is ``default``,
     as ``GetProject`` reads it), with what the repository's project-scoped repository and
     cluster Secrets add to it (``scoped``); None when there is none, or several written
@@ -192,23 +195,17 @@ def _scoped(repo: RepoModel) -> dict[str, tuple[list[str], list[dict[str, str]]]
     and cluster Secrets among the renders (``GetAppProjectByName`` adds them to the
     project: a cluster's ``namespaces``, else every namespace)."""
     found: dict[str, tuple[list[str], list[dict[str, str]]]] = {}
-    for rendered in repo.rendered:
-        for resource in rendered.resources:
-            labels = (resource.doc.get("metadata") or {}).get("labels") or {}
-            kind = labels.get(SECRET_TYPE) if isinstance(labels, Mapping) else None
-            if resource.kind != "Secret" or kind not in ("repository", "cluster"):
-                continue
-            fields = secret_fields(resource.doc)
-            project = fields.get("project")
-            if not project:
-                continue
-            repos, clusters = found.setdefault(project, ([], []))
-            if kind == "repository" and fields.get("url"):
-                repos.append(fields["url"])
-            elif kind == "cluster" and fields.get("server"):
-                spaces = [n.strip() for n in fields.get("namespaces", "").split(",")
-                          if n.strip()] or ["*"]
-                clusters += [{"server": fields["server"], "namespace": n} for n in spaces]
+    for kind, fields in argo_secrets(r for rendered in repo.rendered for r in rendered.resources):
+        project = fields.get("project")
+        if kind not in ("repository", "cluster") or not project:
+            continue
+        repos, clusters = found.setdefault(project, ([], []))
+        if kind == "repository" and fields.get("url"):
+            repos.append(fields["url"])
+        elif kind == "cluster" and fields.get("server"):
+            spaces = [n.strip() for n in fields.get("namespaces", "").split(",")
+                      if n.strip()] or ["*"]
+            clusters += [{"server": fields["server"], "namespace": n} for n in spaces]
     return found
 
 
