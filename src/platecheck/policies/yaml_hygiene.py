@@ -60,7 +60,7 @@ from platecheck.discover import raw_at, source_key
 from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.globs import matches_any
 from platecheck.goyaml import GO_FALSE, GO_TRUE, go_tag
-from platecheck.model import Finding, RepoModel, YamlFile
+from platecheck.model import Application, Finding, RepoModel, YamlFile
 from platecheck.options import PolicyOptions
 from platecheck.yamlio import MAX_NESTING, compose_all, remembered_result
 
@@ -92,6 +92,10 @@ _INT = re.compile(r"[-+]?[0-9]+")
 def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
     ignored = options.default.ignore_files
     seen: set[str] = set()
+    written: dict[str, list[Application]] = {}  # the Applications of each file
+    for app in repo.applications:
+        if app.set_line is None:
+            written.setdefault(app.file, []).append(app)
     for yaml_file in repo.yaml_files:
         if yaml_file.rel in seen or matches_any(yaml_file.rel, ignored):
             continue
@@ -104,7 +108,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         found = _remembered(yaml_file.rel, yaml_file.raw, yaml11=yaml_file.role != "policy",
                             reader=_READERS.get(yaml_file.role, "Helm"))
         if yaml_file.role == "application":
-            found += _inline_values(repo, yaml_file)
+            found += _inline_values(written.get(yaml_file.rel, []), yaml_file)
         yield from sorted(found, key=lambda f: (f.line or 0, f.message))
 
 
@@ -112,16 +116,14 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
 _LITERAL = re.compile(r":\s*\|[-+0-9]*\s*(?:#.*)?$")
 
 
-def _inline_values(repo: RepoModel, yaml_file: YamlFile) -> list[Finding]:
-    """The findings of each ``helm.values`` an Application of ``yaml_file`` writes as a
-    literal block (``values: |``): Argo CD hands that text to helm as a values file, which
-    helm's YAML reader reads as it reads one (a block of another style, its lines folded or
-    joined, is not looked into)."""
-    lines = yaml_file.raw.decode("utf-8", errors="replace").splitlines()
+def _inline_values(apps: list[Application], yaml_file: YamlFile) -> list[Finding]:
+    """The findings of each ``helm.values`` the Applications ``apps`` of ``yaml_file`` write
+    as a literal block (``values: |``): Argo CD hands that text to helm as a values file,
+    which helm's YAML reader reads as it reads one (a block of another style, its lines
+    folded or joined, is not looked into)."""
+    lines = yaml_file.raw.decode("utf-8", errors="replace").splitlines() if apps else []
     found: list[Finding] = []
-    for app in repo.applications:
-        if app.file != yaml_file.rel or app.set_line is not None:
-            continue
+    for app in apps:
         for index, _ in enumerate(app.sources):
             key = (*source_key(app, index), "helm", "values")
             text, line = raw_at(app.raw, key[:-1]).get("values"), app.lines.get(key)
