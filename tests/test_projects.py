@@ -13,6 +13,7 @@ from platecheck.projects import (
     Cluster,
     destination_permitted,
     group_kind_permitted,
+    resolved,
     source_permitted,
 )
 from synthetic import application, write_files
@@ -121,6 +122,58 @@ def test_destination_of_a_cluster_known_by_one_name() -> None:
     scoped = {"destinations": [{"server": "*", "namespace": "*"}],
               "permitOnlyProjectScopedClusters": True}
     assert destination_permitted(scoped, Cluster(K8S, None), "web").permitted is None
+
+
+def test_a_cluster_is_resolved_as_argo_cd_looks_it_up() -> None:
+    """GetDestinationCluster: the repository's cluster Secrets give a name its server and a
+    server its name; ``in-cluster`` is the cluster Argo CD runs in unless a Secret names it
+    otherwise; a server two Secrets name, or a name no Secret gives, stays unknown."""
+    servers = {"prod": "https://prod.example.com/", "a": "https://two", "b": "https://two"}
+    assert resolved(Cluster(None, "prod"), servers) == Cluster("https://prod.example.com/",
+                                                               "prod")
+    assert resolved(Cluster("https://prod.example.com", None), servers) == Cluster(
+        "https://prod.example.com", "prod")
+    assert resolved(Cluster("https://two", None), servers) == Cluster("https://two", None)
+    assert resolved(Cluster(None, "qa"), servers) == Cluster(None, "qa")
+    assert resolved(Cluster(None, "in-cluster"), servers) == Cluster(K8S, "in-cluster")
+    assert resolved(Cluster(K8S, None), servers) == Cluster(K8S, "in-cluster")
+    renamed = {"local": K8S}
+    assert resolved(Cluster(None, "in-cluster"), renamed) == Cluster(None, "in-cluster")
+    assert resolved(Cluster(K8S, None), renamed) == Cluster(K8S, "local")
+
+
+@pytest.mark.parametrize(("destination", "found"), [
+    ("name: staging", ["apps/web.yaml:11"]),  # staging is https://stg, not permitted
+    ("name: prod", []),
+    ("server: https://prod.example.com", []),
+    ("server: https://stg.example.com", ["apps/web.yaml:11"]),
+], ids=["other-name", "name", "server", "other-server"])
+def test_a_destination_cluster_is_known_by_the_repository_s_cluster_secrets(
+        tmp_path: Path, destination: str, found: list[str]) -> None:
+    """The project permits the cluster prod by name and its server by URL; the repository
+    deploys the cluster Secrets of prod and staging, so an Application that names either by
+    the other field is checked as Argo CD checks it, with both known."""
+    from platecheck.engine import lint
+
+    def cluster(name: str, server: str) -> str:
+        return ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: " + name + "\n  labels:\n"
+                "    argocd.argoproj.io/secret-type: cluster\nstringData:\n"
+                f"  name: {name}\n  server: {server}\n---\n")
+
+    web = application("web", "web", "web").replace("project: default", "project: team")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "projects/team.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n"
+                              "  name: team\n  namespace: argocd\nspec:\n  sourceRepos: ['*']\n"
+                              "  destinations:\n    - {name: prod, namespace: web}\n"
+                              "    - {server: 'https://prod.example.com', namespace: web}\n",
+        "apps/argocd.yaml": application("argocd", "argocd", "argocd"),
+        "argocd/clusters.yaml": cluster("prod", "https://prod.example.com")
+        + cluster("staging", "https://stg.example.com"),
+        "apps/web.yaml": web.replace("server: https://kubernetes.default.svc", destination),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report.findings if f.policy == "argocd-project"] == found
 
 
 def _kind(spec: dict[str, Any], group: str, kind: str, namespaced: bool,

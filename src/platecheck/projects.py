@@ -229,6 +229,9 @@ def argo_secrets(resources: Iterable[Any]) -> Iterator[tuple[str, dict[str, str]
             yield kind, secret_fields(resource.doc)
 
 
+IN_CLUSTER = "https://kubernetes.default.svc"
+
+
 def cluster_servers(resources: Iterable[Any]) -> dict[str, str]:
     """Cluster name -> server, of the cluster Secrets among ``resources`` (naming both): how
     Argo CD resolves an Application's ``destination.name``."""
@@ -238,3 +241,24 @@ def cluster_servers(resources: Iterable[Any]) -> dict[str, str]:
             found.setdefault(fields["name"], fields["server"])
     return found
 
+
+
+def resolved(cluster: Cluster, servers: Mapping[str, str]) -> Cluster:
+    """The cluster with the field its Application does not write filled in as Argo CD looks
+    it up (``GetDestinationCluster``) before checking it against a project: from the
+    repository's cluster Secrets (``servers``, ``cluster_servers``; a server two Secrets
+    name stays unknown), else ``in-cluster`` for the server Argo CD runs in (unless a
+    Secret names that server)."""
+    if cluster.server is None and cluster.name is not None:
+        server = servers.get(cluster.name)
+        if server is None and cluster.name == "in-cluster" and IN_CLUSTER not in (
+                s.rstrip("/") for s in servers.values()):
+            server = IN_CLUSTER
+        return Cluster(server, cluster.name)
+    if cluster.name is None and cluster.server is not None:
+        names = [n for n, s in servers.items()
+                 if s.rstrip("/") == cluster.server.rstrip("/")]
+        if not names and cluster.server.rstrip("/") == IN_CLUSTER:
+            names = ["in-cluster"]
+        return Cluster(cluster.server, names[0] if len(names) == 1 else None)
+    return cluster

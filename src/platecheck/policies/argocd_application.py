@@ -171,7 +171,7 @@ from platecheck.model import (
     SourceType,
 )
 from platecheck.options import OptionError, OptionValueError, PolicyOptions, option
-from platecheck.projects import cluster_servers
+from platecheck.projects import IN_CLUSTER, cluster_servers
 from platecheck.repourl import git_repo_urls, normalized, this_repository
 from platecheck.scopes import cluster_scoped, crd_scopes
 from platecheck.semver import EXACT_VERSION
@@ -1197,9 +1197,6 @@ def _other_repository(first: Application, second: Application) -> str:
 
 def _git_repositories(app: Application) -> set[str]:
     return {normalized(url) for url in git_repo_urls((app,))}
-
-
-IN_CLUSTER = "https://kubernetes.default.svc"
 
 
 def _cluster(app: Application, servers: Mapping[str, str]) -> str:

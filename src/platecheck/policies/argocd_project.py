@@ -31,9 +31,10 @@ What:
     where what is written cannot be read exactly: a templated value, a list that is not a list,
     two projects of one name written differently, a kind whose scope is not known (a custom
     resource whose CRD the repository does not hold, but Argo CD's own kinds and the built-in
-    kinds of Kubernetes 1.31, namespaced or cluster-scoped), the cluster name of an
-    Application that gives its server (or the reverse) where a destination entry's pattern
-    depends on it, ``permitOnlyProjectScopedClusters``. ``sourceNamespaces``, ``roles``,
+    kinds of Kubernetes 1.31, namespaced or cluster-scoped), the cluster name of an Application
+    that gives its server (or the reverse) where a destination entry's pattern depends on it and
+    neither a cluster Secret the repository deploys nor ``in-cluster`` (the cluster Argo CD runs
+    in) says it, ``permitOnlyProjectScopedClusters``. ``sourceNamespaces``, ``roles``,
     ``syncWindows``, ``signatureKeys`` and ``sourceHydrator`` sources are not checked. A
     project-scoped repository or cluster Secret (``project`` set) the repository deploys adds
     its repository to ``sourceRepos`` and its cluster to ``destinations``, as Argo CD adds them;
@@ -82,8 +83,10 @@ from platecheck.policies.argocd_application import finding_at
 from platecheck.projects import (
     Cluster,
     argo_secrets,
+    cluster_servers,
     destination_permitted,
     group_kind_permitted,
+    resolved,
     source_permitted,
 )
 from platecheck.scopes import NAMESPACED, cluster_scoped, crd_scopes
@@ -104,7 +107,9 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
         return
     scoped = _scoped(repo)
     seen: set[tuple[str | None, int | None, str]] = set()
-    for finding in (*_of_applications(repo, scoped), *_of_renders(repo, scoped),
+    servers = cluster_servers(resource for rendered in repo.rendered
+                              for resource in rendered.resources)
+    for finding in (*_of_applications(repo, scoped, servers), *_of_renders(repo, scoped),
                     *_directory_children(repo, scoped)):
         if (finding.file, finding.line, finding.message) not in seen:
             seen.add((finding.file, finding.line, finding.message))
@@ -114,14 +119,16 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
 _Scoped = Mapping[str, tuple[list[str], list[dict[str, str]]]]
 
 
-def _of_applications(repo: RepoModel, scoped: _Scoped) -> Iterator[Finding]:
-    """Each Application's sources and destination against its project."""
+def _of_applications(repo: RepoModel, scoped: _Scoped,
+                     servers: Mapping[str, str]) -> Iterator[Finding]:
+    """Each Application's sources and destination (its cluster known by the repository's
+    cluster Secrets, ``servers``) against its project."""
     places = {id(t.application): (t.environment, t.id) for t in repo.targets
               if t.application is not None}
     for app in (*repo.applications, *repo.generated):
         project = _project(repo, app, scoped)
         if project is not None:
-            for finding in (*_sources(app, project), *_destination(app, project)):
+            for finding in (*_sources(app, project), *_destination(app, project, servers)):
                 environment, target = places.get(id(app), (None, None))
                 yield replace(finding, environment=environment, target=target)
 
@@ -254,11 +261,12 @@ def _namespace(app: Application) -> str | None:
     return written or "" if written is None or isinstance(written, str) else None
 
 
-def _destination(app: Application, project: AppProject) -> Iterator[Finding]:
+def _destination(app: Application, project: AppProject,
+                 servers: Mapping[str, str]) -> Iterator[Finding]:
     cluster, namespace = _cluster(app), _namespace(app)
     if cluster is None or namespace is None or "{{" in namespace:
         return
-    verdict = destination_permitted(project.spec, cluster, namespace)
+    verdict = destination_permitted(project.spec, resolved(cluster, servers), namespace)
     if verdict.permitted is False:
         where = app.origin(("spec", "destination"))
         shown = f"server {cluster.server}" if cluster.server else f"cluster {cluster.name}"
