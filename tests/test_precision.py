@@ -680,6 +680,61 @@ def test_a_container_an_include_writes_is_not_put_at_another_containers_line(
     assert not any("also" in f.message for f in ranges)
 
 
+PER_NAMESPACE = """\
+{{- range .Values.namespaces }}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: {{ . }}
+spec:
+  replicas: "two"
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:latest
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: {{ . }}
+spec:
+  rules:
+    - host: web.example.com
+{{- end }}
+"""
+
+
+def test_resources_of_one_name_in_two_namespaces_are_told_apart(helm_bin: Path,
+                                                                  tmp_path: Path) -> None:
+    """One template renders a Deployment and an Ingress named web into two namespaces: each
+    message names the namespace of its resource, so the two findings at one line (or the
+    one finding of two containers) say which is which; a name used once says none."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "namespaces: [a, b]\n",
+        "chart/templates/web.yaml": PER_NAMESPACE,
+        "chart/templates/one.yaml": "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\n"
+                                    "  namespace: a\nspec:\n  ports: [{port: x}]\n"})
+    report = lint(repo / "chart", cache_dir=tmp_path / "cache")
+    target = sorted({f.target for f in report.findings if f.target})[0]
+    messages = sorted(f.message for f in report.findings if f.target == target and f.policy in (
+        "ingress-tls", "k8s-schema", "image-tag-pinned"))
+    prefixes = ["Deployment/web in namespace a: ", "Deployment/web in namespace b: ",
+                "Ingress/web in namespace a has ", "Ingress/web in namespace a host ",
+                "Ingress/web in namespace b has ", "Ingress/web in namespace b host ",
+                "Service/web: ",
+                'container "web" in Deployment/web in namespace a uses floating tag "latest" '
+                '(also container "web" in Deployment/web in namespace b)']
+    assert len(messages) == len(prefixes)
+    assert all(m.startswith(p) for m, p in zip(messages, prefixes, strict=True)), messages
+
+
 FLUSH_ENV = """\
 apiVersion: apps/v1
 kind: Deployment

@@ -13,7 +13,7 @@ from typing import Any
 
 from platecheck.imageref import ImageRefError, kustomize_split, parse_image
 from platecheck.model import Finding, Origin, RenderedTarget, Resource, SourceType
-from platecheck.provenance import locate, resource_finding
+from platecheck.provenance import locate, resource_finding, shown_refs
 
 # Section of a pod spec -> how a message names a container from it.
 SECTIONS: dict[str, str] = {
@@ -38,7 +38,11 @@ class Container:
     @property
     def label(self) -> str:
         """How messages name it: ``container "nginx" in Deployment/plate-web``."""
-        return f'{SECTIONS[self.section]} "{self.name}" in {self.resource.ref}'
+        return self.label_in(self.resource.ref)
+
+    def label_in(self, shown: str) -> str:
+        """``label`` with the resource named as ``shown`` (``provenance.shown_refs``)."""
+        return f'{SECTIONS[self.section]} "{self.name}" in {shown}'
 
     @property
     def ref(self) -> str:
@@ -103,6 +107,7 @@ def container_findings(
     does a subchart's declaration (its archive's templates wrote them): each container there
     has a finding of its own."""
     grouped: dict[tuple[str, Origin | None, str | None], list[Container]] = {}
+    shown = shown_refs(rendered.resources)
     declarations = set(rendered.subcharts.values())
     for container, problem, origin in problems:
         if origin is not None and origin.line is None \
@@ -113,7 +118,8 @@ def container_findings(
         grouped.setdefault((problem, origin, alone), []).append(container)
     for (problem, origin, _), group in grouped.items():
         first, others = group[0], group[1:]
-        also = f" (also {', '.join(c.label for c in others)})" if others else ""
+        labels = [c.label_in(shown[c.resource.index]) for c in group]
+        also = f" (also {', '.join(labels[1:])})" if others else ""
         # a template whose entry for the container cannot be found: say so, never guess
         written = "no file of the build writes" if rendered.target.source_type \
             is SourceType.KUSTOMIZE else "the template does not write"
@@ -122,7 +128,7 @@ def container_findings(
                    if origin is not None and origin.line is None
                    and origin.file == first.resource.template_file else "")
         finding = resource_finding(policy, rendered, first.ref,
-                                   f"{first.label}{separator}{problem}{also}{unknown}", origin)
+                                   f"{labels[0]}{separator}{problem}{also}{unknown}", origin)
         yield replace(finding, also=tuple(c.ref for c in others)) if others \
             else finding
 

@@ -15,7 +15,7 @@ Application (or Chart.yaml).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
 from platecheck.model import (
@@ -337,6 +337,16 @@ def target_origin(target: RenderTarget) -> Origin | None:
 def at(origin: Origin | None) -> dict[str, Any]:
     """``Finding`` keyword arguments for an origin: ``Finding(..., **at(origin))``."""
     return {"file": origin.file, "line": origin.line} if origin is not None else {}
+
+
+def shown_refs(resources: Iterable[Resource]) -> dict[int, str]:
+    """How a message names each resource (by ``index``): ``Kind/name``, with ``in namespace
+    X`` where another of the resources has that kind and name in another namespace."""
+    spaces: dict[str, set[str | None]] = {}
+    for resource in resources:
+        spaces.setdefault(resource.ref, set()).add(resource.namespace)
+    return {r.index: f"{r.ref} in namespace {r.namespace}"
+            if len(spaces[r.ref]) > 1 and r.namespace else r.ref for r in resources}
 
 
 def resource_finding(policy: str, rendered: RenderedTarget, resource: str, message: str,

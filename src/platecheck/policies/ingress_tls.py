@@ -68,7 +68,7 @@ from typing import Any
 from platecheck.hosts import covered
 from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, Origin, RenderedTarget, Resource
-from platecheck.provenance import find_value, locate, resource_finding
+from platecheck.provenance import find_value, locate, resource_finding, shown_refs
 
 ID = "ingress-tls"
 SUMMARY = "every Ingress has TLS for all its hosts, a secretName and a cert-manager issuer"
@@ -106,12 +106,13 @@ _TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
 
 def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
     production = target.target.production
-    for resource in target.resources:
-        if resource.kind != "Ingress" or not resource.api_version.startswith(_GROUPS):
-            continue
+    ingresses = [r for r in target.resources
+                 if r.kind == "Ingress" and r.api_version.startswith(_GROUPS)]
+    shown = shown_refs(ingresses)
+    for resource in ingresses:
         for message, origin in _problems(target, resource, options, production):
-            yield resource_finding(ID, target, resource.ref, f"{resource.ref} {message}",
-                                   origin)
+            yield resource_finding(ID, target, resource.ref,
+                                   f"{shown[resource.index]} {message}", origin)
 
 
 _Where = Callable[..., Origin | None]  # locate() for one Ingress of one target

@@ -92,13 +92,14 @@ Fails:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any
 
 from platecheck import crd_structural, objectmeta, schema_problems, schemas
 from platecheck.errors import CrdRefused, PartlyChecked, PlatecheckError
 from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, RenderedTarget, Resource, TargetSchemas
-from platecheck.provenance import at
+from platecheck.provenance import at, shown_refs
 
 ID = "k8s-schema"
 SUMMARY = "rendered resources are valid against the Kubernetes (or CRD) schema"
@@ -116,9 +117,14 @@ def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
     found = schemas.prepared(rendered, options)
     findings: list[Finding] = []
     refused: list[PlatecheckError] = []
+    shown = shown_refs(rendered.resources)
     for resource in rendered.resources:
         try:
-            findings.extend(list(_check_resource(rendered, resource, found)))
+            label, placed = resource_label(resource), shown[resource.index]
+            # one kind and name in two namespaces: the message says which
+            findings.extend(replace(f, message=placed + f.message[len(label):])
+                            if placed != resource.ref else f
+                            for f in _check_resource(rendered, resource, found))
         except CrdRefused as exc:
             refused.append(not_installed(rendered, resource, exc))
     if refused:
