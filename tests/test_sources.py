@@ -1294,6 +1294,74 @@ def test_a_value_file_of_this_repository_for_another_source_must_exist(tmp_path:
     assert messages() == []
 
 
+PULLED = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: certs
+spec:
+  project: default
+  sources:
+    - chart: cert-manager
+      repoURL: https://charts.jetstack.io
+      targetRevision: v1.15.0
+      helm:
+{helm}
+    - repoURL: {values_repo}
+      ref: values
+  destination:
+    namespace: certs
+    server: https://kubernetes.default.svc
+"""
+
+
+@pytest.mark.parametrize(("helm", "values_repo", "found", "errors"), [
+    ("        valueFiles: [$values/none/*.yaml]\n", "https://example.com/r.git",
+     [("argocd-application", "apps/certs.yaml:12",
+       "Application certs: values file glob '$values/none/*.yaml' matched no files")], []),
+    ("        valueFiles: [$values/none/*.yaml]\n        ignoreMissingValueFiles: true\n",
+     "https://example.com/r.git", [], []),
+    ("        fileParameters:\n          - {name: a, path: $nope/a.txt}\n"
+     "          - {name: b, path: $values/vals/missing.txt}\n"
+     "          - {name: c, path: files/in-the-chart.txt}\n", "https://example.com/r.git",
+     [("argocd-application", "apps/certs.yaml:13", "Application certs: fileParameters 'a': "
+       "source referenced '$nope', which is not one of the available sources ($values)"),
+      ("argocd-application", "apps/certs.yaml:14", "Application certs: fileParameters 'b': "
+       "'$values/vals/missing.txt' does not exist, so helm's --set-file cannot read it and "
+       "Argo CD cannot render this source")], []),
+    ("        valueFiles: [$values/vals/broken.yaml]\n", "https://example.com/r.git", [],
+     ["vals/broken.yaml:2"]),
+    ("        valueFiles: [$values/vals/eleven.yaml]\n", "https://example.com/r.git",
+     [("yaml-hygiene", "vals/eleven.yaml:1", 'unquoted "yes" is the boolean true to Helm '
+       '(YAML 1.1) but the string "yes" to YAML 1.2 readers')], []),
+    # the values of another repository: nothing of it is here to check
+    ("        valueFiles: [$values/none/*.yaml, $values/vals/broken.yaml]\n"
+     "        fileParameters: [{name: b, path: $values/vals/missing.txt}]\n",
+     "https://example.com/other.git", [], []),
+], ids=["glob-matches-nothing", "glob-ignored", "file-parameters", "not-yaml", "yaml-1.1",
+        "another-repository"])
+def test_what_a_pulled_chart_reads_of_this_repository_is_checked(
+        tmp_path: Path, helm: str, values_repo: str, found: list[tuple[str, str, str]],
+        errors: list[str]) -> None:
+    """A chart Argo CD pulls from a Helm repository, with value files and ``--set-file``
+    paths of this repository through ``$values``: a glob that matches nothing
+    (``getResolvedValueFiles``' GlobNoMatchError), a fileParameters reference Argo CD cannot
+    follow (``runManifestGenAsync`` checks them before the chart is pulled) or a file of
+    this repository that is missing fail the source as for a local chart; a value file that
+    is not YAML fails helm; each value file read is looked at by yaml-hygiene."""
+    repo = write_files(tmp_path / "repo", {
+        "apps/certs.yaml": PULLED.format(helm=helm, values_repo=values_repo),
+        "vals/broken.yaml": "installCRDs: true\n  bad: [\n",
+        "vals/eleven.yaml": "enabled: yes\n"})
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    subprocess.run(["git", "-C", str(repo), "remote", "add", "origin",
+                    "https://example.com/r.git"], check=True)
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.policy, f.location, f.message) for f in report.findings
+            if f.policy in ("argocd-application", "yaml-hygiene")] == found
+    assert [f"{e.file}:{e.line}" for e in report.errors] == errors
+
+
 def test_the_applications_a_jsonnet_app_of_apps_generates_are_checked(tmp_path: Path) -> None:
     """Argo CD applies the Applications a Jsonnet file of a directory source evaluates to,
     as those a Helm chart renders: each is planned and checked."""

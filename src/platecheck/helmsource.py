@@ -27,6 +27,7 @@ from platecheck.helmargs import (
 )
 from platecheck.model import (
     Application,
+    HelmParameter,
     HelmSourceSpec,
     KeyPath,
     Origin,
@@ -115,21 +116,28 @@ def _set_arguments(app: Application, helm_key: KeyPath, helm: HelmSourceSpec,
         value = escape_commas(envsubst(parameter.value, resolver.env))
         arguments.append(SetArgument(flag, parameter.name, value, origin))
     for index, parameter in enumerate(helm.file_parameters):
-        line = app.lines.get((*helm_key, "fileParameters", index), app.line)
-        try:
-            path = resolver.path(parameter.value)
-        except PlatecheckError as exc:
-            raise PlatecheckError(f"fileParameters {parameter.name!r}: {exc.message}",
-                                  app.file, line) from None
-        if not path.is_file():
-            raise PlatecheckError(
-                f"fileParameters {parameter.name!r}: {parameter.value!r} "
-                f"{'is a directory' if path.is_dir() else 'does not exist'}, so helm's "
-                "--set-file cannot read it and Argo CD cannot render this source",
-                app.file, line)
-        arguments.append(SetArgument(SET_FILE, parameter.name, escape_commas(str(path)),
-                                     Origin(app.file, line), path))
+        arguments.append(file_argument(app, helm_key, index, parameter, resolver))
     return unique_last(arguments)
+
+
+def file_argument(app: Application, helm_key: KeyPath, index: int, parameter: HelmParameter,
+                  resolver: Resolver) -> SetArgument:
+    """The ``--set-file`` of the source's ``fileParameters`` entry ``index``; an error at
+    the entry when Argo CD cannot follow its reference or helm cannot read the file."""
+    line = app.lines.get((*helm_key, "fileParameters", index), app.line)
+    try:
+        path = resolver.path(parameter.value)
+    except PlatecheckError as exc:
+        raise PlatecheckError(f"fileParameters {parameter.name!r}: {exc.message}",
+                              app.file, line) from None
+    if not path.is_file():
+        raise PlatecheckError(
+            f"fileParameters {parameter.name!r}: {parameter.value!r} "
+            f"{'is a directory' if path.is_dir() else 'does not exist'}, so helm's "
+            "--set-file cannot read it and Argo CD cannot render this source",
+            app.file, line)
+    return SetArgument(SET_FILE, parameter.name, escape_commas(str(path)),
+                       Origin(app.file, line), path)
 
 
 def _extra_values(app: Application, helm_key: KeyPath) -> str | None:

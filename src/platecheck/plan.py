@@ -174,6 +174,8 @@ class Planner:
         if kind is SourceType.PLUGIN and not source.chart and self.is_here(source):
             self._source_dir(app, source, key)  # Argo CD fails a bad path before the plugin
         if source.chart or _is_oci(source.repo_url) or kind is SourceType.PLUGIN:
+            if helm is not None and app.multiple_sources and kind is not SourceType.PLUGIN:
+                self._referenced_files(app, source, key, helm, refs)
             return RenderTarget(chart=None, value_files=(), remote=source,
                                 source_type=kind or SourceType.HELM, **common)
         if not self.is_here(source):  # another repository's
@@ -292,13 +294,44 @@ class Planner:
                                               self.own))
         return resolve(self.root / path) if path not in ("", ".") else self.root
 
+    def _referenced_files(self, app: Application, source: Source, key: KeyPath,
+                          helm: HelmSourceSpec, refs: Mapping[str, Source]) -> None:
+        """The ``$ref/...`` value files of this repository that Argo CD hands helm with a
+        chart it pulls, read as a local chart's (one that is not YAML fails the source
+        before anything renders, and yaml-hygiene looks at each). Where a reference leads
+        nowhere is the Application's source problem (``sourcecheck``)."""
+        def here(entry: str) -> bool:
+            name = entry[1:].partition("/")[0] if entry.startswith("$") else None
+            return name is not None and name in refs and self.is_here(refs[name])
+
+        resolver = Resolver(self.root, self.root, refs,
+                            app_environment(app, source, self.revision))
+        lenient = dataclasses.replace(helm, ignore_missing_value_files=True)
+        try:
+            paths = self._value_paths(app, key, lenient, resolver, here)
+        except PlatecheckError:
+            return  # reported with the Application's source problems
+        self._read_values(app, paths)
+
     def _value_files(self, app: Application, key: KeyPath, helm: HelmSourceSpec,
                      resolver: Resolver) -> tuple[ValuesFile, ...]:
+        return self._read_values(app, self._value_paths(app, key, helm, resolver))
+
+    @staticmethod
+    def _value_paths(app: Application, key: KeyPath, helm: HelmSourceSpec, resolver: Resolver,
+                     only: Callable[[str], bool] | None = None) -> list[Path]:
+        """The value files helm reads (``only``: of the entries it chooses)."""
+        chosen = [(index, entry) for index, entry in enumerate(helm.value_files)
+                  if only is None or only(entry)]
         places = [app.origin((*key, "helm", "valueFiles", index), nearest=False)
-                  for index in range(len(helm.value_files))]
+                  for index, _ in chosen]
+        return resolver.value_files([entry for _, entry in chosen], places,
+                                    helm.ignore_missing_value_files)
+
+    def _read_values(self, app: Application, paths: Iterable[Path]
+                     ) -> tuple[ValuesFile, ...]:
         result = []
-        for path in resolver.value_files(helm.value_files, places,
-                                         helm.ignore_missing_value_files):
+        for path in paths:
             try:
                 result.append(self.values_file(path))
             except PlatecheckError as exc:

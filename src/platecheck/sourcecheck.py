@@ -9,8 +9,10 @@ the model (``Application.source_problems``) for ``argocd-application`` to report
   substituted), must exist and be a file unless ``ignoreMissingValueFiles`` is set; what a
   glob matches is checked when the Application is planned.
 
-A chart from a Helm repository (``chart:``) has nothing here to check, nor has a source of
-``spec.sources`` that is only a ``ref`` (for other sources' value files). A source with no
+Of a chart from a Helm repository (``chart:``) only what it reads of this repository is
+here to check: its ``$ref/...`` value files (what a glob matches too) and ``fileParameters``
+paths. A source of ``spec.sources`` that is only a ``ref`` (for other sources' value files)
+has nothing to check. A source with no
 path and no chart (of ``spec.sources``: and no ref), or an empty path, is a problem: Argo CD
 refuses such an Application ("spec.source.repoURL and either spec.source.path or
 spec.source.chart are required"), and so is a ``ref`` with characters other than letters,
@@ -29,6 +31,7 @@ from pathlib import Path, PurePosixPath
 from platecheck.argocd_env import app_environment
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
+from platecheck.helmsource import file_argument
 from platecheck.model import Application, KeyPath, Source, SourceProblem
 from platecheck.realpaths import resolve
 from platecheck.repourl import argocd_git_key
@@ -202,7 +205,14 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
         if refs_only and ref is None:
             continue
         if is_glob(str(resolved)):
-            continue  # what a glob matches is checked when the Application is planned
+            # what a glob matches is checked when the Application is planned; a chart
+            # pulled from elsewhere is not, so here
+            if refs_only:
+                problem = _glob_problem(resolver, entry, resolved,
+                                        helm.ignore_missing_value_files)
+                if problem is not None:
+                    yield SourceProblem(index, key, "value-file", problem, ref)
+            continue
         if not resolved.exists():
             if not helm.ignore_missing_value_files:
                 yield SourceProblem(index, key, "value-file",
@@ -212,6 +222,38 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
                                 ref)
     if many:
         yield from _file_parameter_clashes(source, prefix, refs, revisions, index)
+    if many and source.chart:
+        yield from _pulled_file_parameters(app, index, source, prefix, refs, resolver)
+
+
+def _glob_problem(resolver: Resolver, entry: str, pattern: Path,
+                  ignore_missing: bool) -> str | None:
+    """What is wrong with what a value file glob matches: nothing matched (unless missing
+    files are ignored), a directory, a file outside the repository."""
+    try:
+        matched = resolver.glob(entry, pattern, None, None)
+    except PlatecheckError as exc:
+        return exc.message
+    return None if matched or ignore_missing else f"values file glob {entry!r} matched no files"
+
+
+def _pulled_file_parameters(app: Application, index: int, source: Source, prefix: KeyPath,
+                            refs: Mapping[str, Source], resolver: Resolver
+                            ) -> Iterator[SourceProblem]:
+    """The ``fileParameters`` of a chart Argo CD pulls whose path is ``$ref/...``: a reference
+    it cannot follow fails the source before the chart is pulled, a file of this repository
+    that is missing fails helm's ``--set-file`` (a path in the chart is not here to check)."""
+    for number, parameter in enumerate(source.helm.file_parameters if source.helm else ()):
+        name = parameter.value[1:].partition("/")[0] if parameter.value[:1] == "$" else None
+        if name is None:
+            continue  # a file of the chart
+        followed = name in refs and not refs[name].chart
+        try:
+            file_argument(app, (*prefix, "helm"), number, parameter, resolver)
+        except PlatecheckError as exc:
+            yield SourceProblem(index, (*prefix, "helm", "fileParameters", number, "path"),
+                                "value-file" if followed else "ref", exc.message,
+                                name if followed else None)
 
 
 def _file_parameter_clashes(source: Source, prefix: KeyPath, refs: Mapping[str, Source],

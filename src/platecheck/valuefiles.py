@@ -67,7 +67,7 @@ class Resolver:
             if isinstance(path, PlatecheckError):
                 raise PlatecheckError(path.message, file, line) from None
             if is_glob(str(path)):
-                matches = self._glob(entry, path, file, line)
+                matches = self.glob(entry, path, file, line)
                 if not matches and not ignore_missing:
                     raise PlatecheckError(f"values file glob {entry!r} matched no files",
                                           file, line)
@@ -148,7 +148,10 @@ class Resolver:
                                   "root")
         return candidate
 
-    def _glob(self, entry: str, pattern: Path, file: str, line: int | None) -> list[Path]:
+    def glob(self, entry: str, pattern: Path, file: str | None, line: int | None
+             ) -> list[Path]:
+        """What a value file glob matches; an error for a directory or a file outside the
+        repository."""
         matches = [Path(m) for m in filepath_glob(pattern.as_posix())]
         for match in matches:
             if not resolve(match).is_relative_to(self.root):

@@ -11,8 +11,9 @@ What:
       resolves it (relative to the source path, ``/`` the repository root, ``$ref/...``
       another source, ``$ARGOCD_APP_*`` substituted; what a glob matches is checked when the
       Application is planned) unless ``ignoreMissingValueFiles`` is set; a remote chart's
-      value files of another source of this repository (``$ref/...``) too; a ``$ref`` Argo CD
-      cannot follow (no such ref, a chart's, a second ``targetRevision`` of one repository)
+      value files and ``fileParameters`` paths of another source of this repository
+      (``$ref/...``) too, and what its value file globs match; a ``$ref`` Argo CD cannot
+      follow (no such ref, a chart's, a second ``targetRevision`` of one repository)
       whatever the source;
     - names are unique (per Application namespace): two parents generating the same
       Application, or one generated and also written in another file of the repository,
