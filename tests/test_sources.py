@@ -862,6 +862,11 @@ def test_kustomize_fields_of_the_application_apply_as_kustomize_edit_would(
 @pytest.mark.parametrize(("kustomization", "where"), [
     pytest.param("resources:\n  - ../../missing\n", ("overlays/prod/kustomization.yaml", 2),
                  id="a-resource-that-is-not-there"),
+    # a directory on the way is not there either (the build's copy holds what is)
+    pytest.param("resources:\n  - ../../base\n  - ../../nowhere/web/\n",
+                 ("overlays/prod/kustomization.yaml", 3), id="a-resource-below-no-directory"),
+    pytest.param("resources:\n  - ../../base\ncomponents:\n  - ../../nowhere/web\n",
+                 ("overlays/prod/kustomization.yaml", 4), id="a-component-below-no-directory"),
     pytest.param("resources:\n  - ../../base\npatches:\n  - path: nope.yaml\n",
                  ("overlays/prod/kustomization.yaml", 4), id="a-patch-file-that-is-not-there"),
     # the base's own entry is broken: at that entry, in the base

@@ -408,6 +408,8 @@ class Kustomize:
 
         for part in _copied(parts, self.root):
             target = copy / part.relative_to(self.root)
+            if not os.path.lexists(part):
+                continue  # a path a kustomization names that is not there: kustomize says so
             if part.is_dir():
                 shutil.copytree(part, target, symlinks=True, ignore=ignore,
                                 copy_function=_copy_regular)
