@@ -891,6 +891,31 @@ def test_kustomize_failure_is_could_not_check_at_the_kustomization_entry(
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+def test_a_file_turned_into_a_link_out_of_its_kustomization_is_built_again(
+        tmp_path: Path) -> None:
+    """kustomize refuses a file whose link leads out of the kustomization's directory
+    (``security; file ... is not in or below``), whatever its bytes: a file replaced by a
+    link to a copy of it elsewhere in the repository is built again, not taken from the
+    cache, and so is the link replaced by the file again."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web", "app", "web"),
+        "app/kustomization.yaml": "resources:\n  - cm.yaml\n", "app/cm.yaml": cm,
+        "shared/cm.yaml": cm})
+
+    def errors() -> list[tuple[str | None, int | None]]:
+        return [(e.file, e.line) for e in lint(repo, cache_dir=tmp_path / "cache").errors]
+
+    assert errors() == []
+    (repo / "app" / "cm.yaml").unlink()
+    (repo / "app" / "cm.yaml").symlink_to("../shared/cm.yaml")
+    assert errors() == [("app/kustomization.yaml", 2)]
+    (repo / "app" / "cm.yaml").unlink()
+    (repo / "app" / "cm.yaml").write_text(cm)
+    assert errors() == []
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize("remote", [
     "https://example.com/manifests/install.yaml",
     "github.com/example/manifests//deploy?ref=v1.0.0",

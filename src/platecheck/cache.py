@@ -178,17 +178,33 @@ def _leaves(path: Path, within: Path) -> bool:
     return not real.is_relative_to(within) or _GIT in real.relative_to(within).parts
 
 
-def directory_digest(directory: Path, within: Path | None = None) -> str:
+def directory_digest(directory: Path, within: Path | None = None, *,
+                     links: bool = False) -> str:
     """A digest of every file under ``directory`` (relative path and bytes, sorted), following
     symbolic links inside ``within`` (default: ``directory``) as helm does; a link leading
-    elsewhere counts by where it points. Of a file: its bytes."""
+    elsewhere counts by where it points. Of a file: its bytes. With ``links``, every link
+    followed counts by where it points too (kustomize refuses a file a link leads to outside
+    the kustomization's directory, whose bytes are the same)."""
     if not directory.is_dir():
-        return _file_digest(directory)[0]
+        digest = Digest("file")
+        digest.add(_file_digest(directory)[0])
+        if links and directory.is_symlink():
+            digest.add(f"link:{os.readlink(directory)}")
+        return digest.hexdigest() if links else _file_digest(directory)[0]
     digest = Digest("dir")
     tree = chart_tree(directory, within if within is not None else directory)
+    looked: set[Path] = set()
     for file in tree.files:
-        digest.add(file.relative_to(directory).as_posix())
+        rel = file.relative_to(directory)
+        digest.add(rel.as_posix())
         digest.add(_file_digest(file)[0])
+        for depth in range(1, len(rel.parts) + 1) if links else ():
+            path = directory.joinpath(*rel.parts[:depth])
+            if path not in looked:
+                looked.add(path)
+                if path.is_symlink():
+                    digest.add(f"{path.relative_to(directory).as_posix()} link:"
+                               f"{os.readlink(path)}")
     _add_links(digest, tree, directory)
     return digest.hexdigest()
 

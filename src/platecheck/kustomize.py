@@ -228,7 +228,8 @@ class Kustomize:
         digest.add(rel_path(source, self.root))
         for part in parts:  # (a file outside them a build of kustomize's restrictor reads
             # not: it changes nothing; one a kustomization names is a part)
-            digest.extend((rel_path(part, self.root), directory_digest(part, within=self.root)))
+            digest.extend((rel_path(part, self.root),
+                           directory_digest(part, within=self.root, links=True)))
         call = KustomizeCall(target, found, kustomization, data, tuple(options),
                              digest.hexdigest(), read, reach, parts)
         fetched = fetched_entry(call, self.root)
