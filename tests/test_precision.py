@@ -450,6 +450,37 @@ def test_a_resource_of_a_subchart_archive_is_at_its_dependency(
         ("umb/Chart.yaml:5", 'container "b" in Deployment/web')]
 
 
+def test_helm_lint_of_an_environment_that_rendered_is_kept_beside_another_that_failed(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """A chart with an archive its Chart.yaml does not declare (helm lint's error in every
+    environment) whose prod values fail its template: prod's render error owns what helm
+    lint says with prod values, not what it says with stg values, where it rendered."""
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "apps/web-stg.yaml": application("web-stg", "chart", "web-stg",
+                                         source_extra="    helm:\n      valueFiles: "
+                                                      "[values-stg.yaml]\n"),
+        "apps/web-prod.yaml": application("web-prod", "chart", "web-prod",
+                                          source_extra="    helm:\n      valueFiles: "
+                                                       "[values-prod.yaml]\n"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "sc: {user: app}\n",
+        "chart/values-stg.yaml": "{}\n", "chart/values-prod.yaml": "sc: null\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                   "  name: web\ndata:\n  user: {{ .Values.sc.user }}\n"})
+    (repo / "chart" / "charts").mkdir()
+    _chart_archive("sub", "0.1.0", repo / "chart" / "charts" / "sub-0.1.0.tgz")
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [(e.target, e.location) for e in report.errors] == [
+        ("prod/web", "chart/templates/cm.yaml:6")]
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "chart-metadata"] == [
+        ("chart/Chart.yaml", "helm lint error: chart metadata is missing these dependencies: "
+                             "sub")]
+
+
 def test_an_application_set_a_subchart_archive_writes_is_at_its_dependency(
         helm_bin: Path, tmp_path: Path) -> None:
     """Chart mode: a chart's archived subchart (as ``helm dependency build`` leaves argo-helm's

@@ -7,7 +7,8 @@ decides which report keeps it, and the others stay silent for it.
   checked (exit 2), and it takes the policy's remediation, which names the fix.
 - A target whose render failed owns what ``chart-metadata`` and ``chart-lint-warning`` say
   about its chart for that environment: ``helm lint`` re-reports the failure ``helm template``
-  already gave (a missing dependency, a chart Helm refuses to load).
+  already gave (a missing dependency, a chart Helm refuses to load). What helm lint says in
+  every environment is owned only when every one of them failed to render.
 - ``argocd-application`` owns what ``k8s-schema`` says of the same Application in the same
   file, at whichever of its lines (a template may write the field in two branches, which
   the two place apart): an Application a source renders (a Kustomize or Helm app-of-apps)
@@ -43,6 +44,9 @@ def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoMo
         (e.file, e.line, e.target): index for index, e in enumerate(errors) if e.file and e.line}
     remedies: dict[int, str] = {}
     failed = _failed_charts(errors, model)
+    linted: dict[str, set[str]] = {}  # chart directory -> the environments it was linted in
+    for lint in model.helm_lint:
+        linted.setdefault(lint.chart.rel, set()).add(lint.environment)
     applications = {_problem(f) for f in findings if f.policy == APPLICATION}
     kept = []
     for finding in findings:
@@ -50,7 +54,7 @@ def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoMo
         if finding.policy in OWNED_AT_ERROR_LINE and owner is not None:
             remedies.setdefault(owner, finding.remediation)
             continue
-        if finding.policy in OWNED_BY_FAILED_RENDER and _about_failed(finding, failed):
+        if finding.policy in OWNED_BY_FAILED_RENDER and _about_failed(finding, failed, linted):
             continue
         if finding.policy == RESOURCE_SCHEMA and (_problem(finding) in applications or (
                 owner is not None and (finding.resource or "").startswith(_ARGO_KINDS))):
@@ -128,10 +132,15 @@ def _failed_charts(errors: Sequence[Finding], model: RepoModel) -> dict[str, set
     return failed
 
 
-def _about_failed(finding: Finding, failed: dict[str, set[str]]) -> bool:
+def _about_failed(finding: Finding, failed: dict[str, set[str]],
+                  linted: dict[str, set[str]]) -> bool:
+    """Whether ``finding`` is about a chart whose render failed in its environment; one of
+    every environment (none named) only when the render failed in every environment the
+    chart was linted in: where it rendered, helm lint's report is the chart's own."""
     for chart, environments in failed.items():
         inside = chart in ("", ".") or (finding.file or "").startswith(f"{chart}/")
-        if inside and (finding.environment is None or finding.environment in environments):
+        if inside and (finding.environment in environments or finding.environment is None
+                       and linted.get(chart, set()) <= environments):
             return True
     return False
 
