@@ -481,6 +481,40 @@ def test_helm_lint_of_an_environment_that_rendered_is_kept_beside_another_that_f
                              "sub")]
 
 
+@pytest.mark.parametrize("writes", [False, True], ids=["configmaps", "applications"])
+def test_a_run_of_one_environment_renders_another_s_chart_only_if_its_archives_write_applications(
+        helm_bin: Path, tmp_path: Path, writes: bool) -> None:
+    """``--env stg``: prod's render of a chart vendoring an archive is needed only when the
+    archive's templates may write Applications (Argo CD creates them whatever the
+    environment); one of ConfigMaps is looked into and prod's failing render left alone."""
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        **{f"apps/web-{env}.yaml": application(
+            f"web-{env}", "chart", f"web-{env}",
+            source_extra=f"    helm:\n      valueFiles: [values-{env}.yaml]\n")
+           for env in ("stg", "prod")},
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\ndependencies:\n"
+                            "  - name: sub\n    version: 0.1.0\n"
+                            "    repository: https://charts.example.com\n",
+        "chart/values.yaml": "sc: {user: app}\n",
+        "chart/values-stg.yaml": "{}\n", "chart/values-prod.yaml": "sc: null\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                   "  name: web\ndata:\n  user: {{ .Values.sc.user }}\n"})
+    (repo / "chart" / "charts").mkdir()
+    template = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+                "  name: child\n" if writes else
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: sub\n")
+    _archive({"sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: 0.1.0\n",
+              "sub/templates/x.yaml": "{{- if false }}\n" + template + "{{- end }}\n"},
+             repo / "chart" / "charts" / "sub-0.1.0.tgz")
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin, environments="stg")
+    assert [e.location for e in report.errors] == (
+        ["chart/templates/cm.yaml:6"] if writes else [])
+    assert [t.id for t in report.targets] == ["stg/web"]
+
+
 def test_an_application_set_a_subchart_archive_writes_is_at_its_dependency(
         helm_bin: Path, tmp_path: Path) -> None:
     """Chart mode: a chart's archived subchart (as ``helm dependency build`` leaves argo-helm's

@@ -25,7 +25,7 @@ from typing import Any
 from platecheck import helmignore
 from platecheck.cache import HelmResult
 from platecheck.chartfile import Dependency, as_helm_reads, declared, helm_string
-from platecheck.discover import rel_path
+from platecheck.discover import rel_path, text_names_argo_kind
 from platecheck.errors import PlatecheckError
 from platecheck.model import ValuesFile
 from platecheck.runmemo import recall
@@ -273,6 +273,40 @@ def archived_crds(archive: Path) -> list[tuple[str, str]]:
     except (tarfile.TarError, OSError, EOFError, zlib.error):
         return found
     return found
+
+
+def archive_writes_argo_kinds(archive: Path) -> bool:
+    """Whether a chart archive may write Applications: a template of its chart or of a chart
+    it vendors names Argo CD's Application or ApplicationSet kind, a values file of one
+    describes Application sources (``repoURL`` and ``destination``, as argo-helm's
+    argocd-apps'), or it holds an archive of its own; one that does not read, or holds more
+    than platecheck looks through, may. Read once per run."""
+    def read() -> bool:
+        try:
+            with tarfile.open(archive, "r:gz") as tar:
+                for count, member in enumerate(tar):
+                    if count > _MAX_MEMBERS:
+                        return True
+                    name = member.name.split("/")[-1]
+                    if not member.isfile() or not ("templates" in member.name.split("/")
+                                                   or name.startswith("values")
+                                                   or name.endswith(".tgz")):
+                        continue
+                    if name.endswith(".tgz"):
+                        return True
+                    stream = tar.extractfile(member)
+                    head = stream.read(_ARCHIVE_HEAD) if stream is not None else b""
+                    if text_names_argo_kind(head) or (
+                            name.startswith("values") and b"repoURL:" in head
+                            and b"destination:" in head):
+                        return True
+        except (tarfile.TarError, OSError, EOFError, zlib.error):
+            return True
+        return False
+    return recall("archive writes argo kinds", archive, read)
+
+
+_ARCHIVE_HEAD = 1 << 20  # bytes of an archived file looked at for Argo CD's kinds
 
 
 def _archive_top(archive: Path, wanted: tuple[str, ...], whole: bool = False

@@ -364,7 +364,11 @@ def _hidden_applications(directory: Path, root: Path) -> Iterator[str]:
 def names_argo_kind(path: Path, kind: re.Pattern[bytes] | None = _ARGO_KIND) -> bool:
     """Whether the file (its first megabyte) names Argo CD's API group, and ``kind`` (an
     Application or ApplicationSet; None: any)."""
-    head = file_head(path)
+    return text_names_argo_kind(file_head(path), kind)
+
+
+def text_names_argo_kind(head: bytes, kind: re.Pattern[bytes] | None = _ARGO_KIND) -> bool:
+    """``names_argo_kind`` of a file's first megabyte."""
     return b"argoproj.io/" in head and (kind is None or kind.search(head) is not None)
 
 

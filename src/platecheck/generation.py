@@ -12,6 +12,7 @@ from pathlib import Path
 from platecheck.appset_generators import expand_set, expanded_late
 from platecheck.batch import Batch
 from platecheck.chartfile import local_dependencies
+from platecheck.dependencies import archive_writes_argo_kinds
 from platecheck.discover import (
     Discovery,
     file_head,
@@ -146,9 +147,10 @@ def may_generate(target: RenderTarget, root: Path) -> bool:
 def _chart_names_argo_kinds(chart: Path, root: Path, seen: frozenset[Path] = frozenset()
                             ) -> bool:
     """``_names_argo_kinds`` of a chart and of the charts it depends on through ``file://``
-    (a library chart may write the Applications); an archived subchart, which is not read,
-    may."""
-    if _names_argo_kinds(chart) or any((chart / "charts").glob("*.tgz")):
+    (a library chart may write the Applications), and of its archived subcharts
+    (``archive_writes_argo_kinds``)."""
+    if _names_argo_kinds(chart) or any(archive_writes_argo_kinds(archive) for archive in
+                                       sorted((chart / "charts").glob("*.tgz"))):
         return True
     return any(local not in seen and local.is_dir() and local.is_relative_to(root.resolve())
                and _chart_names_argo_kinds(local, root, seen | {local})
