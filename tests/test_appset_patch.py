@@ -135,6 +135,29 @@ def test_a_patch_argo_cd_cannot_apply_fails_the_set(tmp_path: Path, patch: str,
     assert _apps(report) == {}
 
 
+@pytest.mark.parametrize(("patch", "go", "action"), [
+    ('{{- if eq .env "prod" }}\nspec:\n  syncPolicy: null\n{{- end }}', False, True),
+    ("{spec: {syncPolicy: {automated: {}}}}", True, False),  # YAML's flow style
+    ('{"spec": {"revisionHistoryLimit": NaN}}', True, False),
+], ids=["go-action-without-go-template", "flow-style", "nan"])
+def test_a_patch_that_starts_with_a_brace_and_is_no_json_fails_the_set(
+        tmp_path: Path, patch: str, go: bool, action: bool) -> None:
+    """``ConvertYAMLToJSON`` takes a text whose first character is ``{`` for JSON and
+    ``json.Unmarshal`` refuses it when it is none (a Go template action fasttemplate leaves
+    as written, YAML's flow style, NaN): Argo CD fails the set, a could-not-check error at
+    the templatePatch; JSON itself leaves the set unexpanded (Go's decoder is not
+    modelled)."""
+    report = _lint(tmp_path, patch, go=go)
+    [error] = report.errors
+    assert (error.location, error.policy) == (f"apps/set.yaml:{_PATCH_LINE}", "could-not-check")
+    assert "so Argo CD reads it as JSON, and it is no JSON" in error.message
+    assert ("without goTemplate: true" in error.message) is action
+    assert _apps(report) == {}
+    valid = _lint(tmp_path / "json", '{"spec": {"revisionHistoryLimit": 3}}')
+    assert (valid.errors, _apps(valid)) == ((), {})
+    assert [f.policy for f in valid.findings] == ["not-rendered"]
+
+
 def test_a_patch_merged_into_a_map_valuesobject_holds_fails_the_set(tmp_path: Path) -> None:
     """valuesObject is Go's RawExtension, of no fields: merging a map into the map one of
     its keys holds fails the strategic merge (unable to find api field), so the set."""

@@ -15,12 +15,14 @@ the set's. A patch that fails fails the ApplicationSet: Argo CD creates none of 
 Applications (``Reconcile`` returns on ``GenerateApplications``' first error).
 
 What is not applied exactly is ``Unread`` (the set is left unexpanded): a patch of JSON text
-(``{`` first: read by ``encoding/json``, not YAML), a ``$`` key anywhere (``$patch``,
-``$retainKeys``, ``$setElementOrder``, ``$deleteFromPrimitiveList``), a key the Application's
-type does not have (Go's decoder drops it, or matches it case-insensitively), a metadata key but
-name, namespace, labels and annotations (``finalizers`` is a merged list), a top-level key but
-metadata and spec, a null in a list, a fractional number where an integer goes, a number for a
-Kustomize replica count or a ``valuesObject`` that is no map, and a patch that empties the name.
+(``{`` first: read by ``encoding/json``, not YAML; one that is no JSON, such as YAML's flow
+style or a Go template action a set without goTemplate leaves as written, fails), a ``$`` key
+anywhere (``$patch``, ``$retainKeys``, ``$setElementOrder``, ``$deleteFromPrimitiveList``), a
+key the Application's type does not have (Go's decoder drops it, or matches it
+case-insensitively), a metadata key but name, namespace, labels and annotations (``finalizers``
+is a merged list), a top-level key but metadata and spec, a null in a list, a fractional number
+where an integer goes, a number for a Kustomize replica count or a ``valuesObject`` that is no
+map, and a patch that empties the name.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ def patched(document: Document, app: Document, text: str, params: Mapping[str, A
     exactly, ``gotemplate.Unsupported`` a Go template not executed exactly."""
     at = document.line_of(("spec", "templatePatch"))
     try:
-        patch = _patch_data(_filled(text, params, language), rel)
+        patch = _patch_data(_filled(text, params, language), rel,
+                            language is Language.FASTTEMPLATE)
         if patch is None:
             return app
         _typed(patch, _application_types(), ())
@@ -120,10 +123,26 @@ def _filled(text: str, params: Mapping[str, Any], language: Language) -> str:
         raise _Failed(f"executing it at {exc.message}") from None
 
 
-def _patch_data(text: str, rel: str) -> dict[str, Any] | None:
-    """The patch ``text`` as ``ConvertYAMLToJSON`` reads it; None for null (no change)."""
+def _no_constant(word: str) -> None:
+    raise ValueError(f"{word} is no JSON")  # (Python's reader takes NaN, Go's does not)
+
+
+def _patch_data(text: str, rel: str, fast: bool) -> dict[str, Any] | None:
+    """The patch ``text`` as ``ConvertYAMLToJSON`` reads it; None for null (no change).
+    ``fast``: the set fills it with fasttemplate (no goTemplate)."""
     if text.lstrip(" \t\n\v\f\r\x85\xa0").startswith("{"):
-        raise Unread  # (JSON, read by encoding/json)
+        # (JSON, read by encoding/json: applied exactly not, refused when it is no JSON at
+        # all, as a Go template action left in the text of a set without goTemplate is)
+        try:
+            json.loads(text, parse_constant=_no_constant)
+        except ValueError as exc:
+            where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+            action = (", a template action left as written: without goTemplate: true the "
+                      "set fills only {{key}} tags of its parameters" if fast and
+                      text.lstrip(" \t\n\v\f\r\x85\xa0").startswith("{{") else "")
+            raise _Failed(f"it starts with '{{' once filled{action}, so Argo CD reads it as "
+                          f"JSON, and it is no JSON{where}") from None
+        raise Unread
     try:
         data = first_document(text, rel).data
     except (YamlTooComplex, YamlTooDeep):
