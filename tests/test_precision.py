@@ -1003,21 +1003,25 @@ def test_a_host_made_of_the_release_alone_is_at_its_template_line(
         "chart/templates/ingress.yaml:7"]
 
 
+@pytest.mark.parametrize("banner", [False, True], ids=["plain", "banner-comment"])
 def test_a_document_separator_helm_lint_refuses_is_at_its_template_line(
-        helm_bin: Path, tmp_path: Path) -> None:
+        helm_bin: Path, tmp_path: Path, banner: bool) -> None:
     """A ``---`` whose line break the ``{{- end }}`` after it removes joins the next
     document's first line to it: helm lint refuses the separator and names the template
-    but no line; the finding is at the ``---``."""
+    but no line; the finding is at the ``---``, not at a line of dashes of a comment
+    above it."""
+    above = "{{- /*\n-----------\nA banner.\n-----------\n*/ -}}\n" if banner else ""
     root = write_files(tmp_path / "repo", {
         ".git/HEAD": "ref: refs/heads/main\n",
         "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
         "web/values.yaml": "names: [a, b]\n",
-        "web/templates/cm.yaml": "{{- range .Values.names }}\n{{- $name := . -}}\n"
+        "web/templates/cm.yaml": above + "{{- range .Values.names }}\n{{- $name := . -}}\n"
                                  "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
                                  "  name: {{ $name }}\n---\n{{- end }}\n"})
     report = lint(root / "web", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
     assert sorted({f.location for f in report.findings if f.policy == "chart-metadata"
-                   and "separator" in f.message}) == ["web/templates/cm.yaml:7"]
+                   and "separator" in f.message}) == [
+        f"web/templates/cm.yaml:{12 if banner else 7}"]
 
 
 def test_a_document_a_template_reads_whole_from_a_chart_file_is_at_that_file(

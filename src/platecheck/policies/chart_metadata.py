@@ -260,7 +260,8 @@ def _separator_line(text: str) -> int | None:
     """The template line whose ``---`` helm's YAML reader refuses ("invalid Yaml document
     separator"): one with more than a comment after it, or one whose line break a ``{{-``
     on the next line removes, so that the next text joins it."""
-    lines = text.splitlines()
+    # (a separator is ``---`` and a blank or its line's end: ``-----`` is text)
+    lines = [line if line[3:4] in ("", " ", "\t") else "" for line in text.splitlines()]
     joined = [number for number, line in enumerate(lines, 1) if line.startswith("---") and (
         line[3:].strip()[:1] not in ("", "#", "{") or (
             not line[3:].strip() and number < len(lines)
