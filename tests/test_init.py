@@ -364,3 +364,39 @@ def test_an_environment_moved_ahead_keeps_the_others_name_rules(
     assert list(written["environments"]) == ["stg", "prod"]
     assert written["environments"]["prod"]["match"]["names"] == ["*-prod"]
     assert _targets(tmp_path, "apps") == shown
+
+
+@pytest.mark.parametrize(("apps", "expected"), [
+    # the environment word in the middle of the name, the namespace saying the same
+    ((("db-prod-infra", "", "prod-infra"), ("db-staging-infra", "", "staging-infra")),
+     ["prod/db-infra", "stg/db-infra"]),
+    # a label value that is no known word, written in the names and namespaces too
+    ((("web-prod", "prod", "web-prod"), ("web-impl", "impl", "web-impl")),
+     ["impl/web", "prod/web"]),
+    ((("prod-web", "prod", "web"), ("nonprod-web", "nonprod", "web")),
+     ["nonprod/web", "prod/web"]),
+    # a word in the middle that nothing else says is left alone (a tool, not a stage)
+    ((("my-test-runner", "", "tools"), ("web-prod", "", "web-prod")),
+     ["default/my-test-runner", "prod/web"]),
+], ids=["middle-word", "label-value-suffix", "label-value-prefix", "middle-word-alone"])
+def test_the_environment_word_is_taken_out_of_each_name(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        apps: tuple[tuple[str, str, str], ...], expected: list[str]) -> None:
+    """The names an environment's Applications share once its word is taken out pair them
+    with the other environment's, so env-consistency compares what is deployed twice."""
+    from synthetic import application
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n")
+    (tmp_path / "apps").mkdir()
+    for name, env, namespace in apps:
+        labels = f"  labels: {{environment: {env}}}\n" if env else ""
+        (tmp_path / "apps" / f"{name}.yaml").write_text(application(name, "web", namespace)
+                                                        .replace("  namespace: argocd\n",
+                                                                 "  namespace: argocd\n" + labels,
+                                                                 1))
+    main(["init", str(tmp_path)])
+    capsys.readouterr()
+    assert _targets(tmp_path, "apps") == expected

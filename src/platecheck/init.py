@@ -94,15 +94,24 @@ def _label_key(apps: Sequence[Application]) -> str | None:
     return counts.most_common(1)[0][0] if counts else None
 
 
-def _affix(text: str) -> tuple[str, tuple[str, bool]] | None:
-    """The name glob and environment of ``web-production`` or ``prod-web`` (also ``_``)."""
+def _affix(text: str, words: Mapping[str, tuple[str, bool]] = _WORDS,
+           middle: str | None = None) -> tuple[str, tuple[str, bool]] | None:
+    """The name glob and environment of ``web-production`` or ``prod-web`` (also ``_``), of
+    ``words`` (lower case); with ``middle`` (an environment another rule already gives the
+    Application), also ``db-prod-infra``'s ``*-prod-*`` when the word is that
+    environment's."""
     for sep in ("-", "_"):
         head, _, tail = text.rpartition(sep)
-        if head and _word(tail):
-            return f"*{sep}{tail}", _WORDS[tail.lower()]
+        if head and tail.lower() in words:
+            return f"*{sep}{tail}", words[tail.lower()]
         first, _, rest = text.partition(sep)
-        if rest and _word(first):
-            return f"{first}{sep}*", _WORDS[first.lower()]
+        if rest and first.lower() in words:
+            return f"{first}{sep}*", words[first.lower()]
+    for sep in ("-", "_") if middle is not None else ():
+        inner = [part for part in text.split(sep)[1:-1]
+                 if part.lower() in words and words[part.lower()][0] == middle]
+        if len(inner) == 1:
+            return f"*{sep}{inner[0]}{sep}*", words[inner[0].lower()]
     return None
 
 
@@ -130,20 +139,22 @@ def _propose(apps: Sequence[Application]) -> tuple[dict[str, _Proposal], dict[in
     for index, app in enumerate(apps):
         value = app.labels.get(key) if key else None
         found = _label_env(value) if value else None
+        # the label's own word where it is no known one (``environment: impl``, web-impl)
+        words = {**_WORDS, value.lower(): found} if value and found else _WORDS
         if value is not None and found is not None:
             env(index, found).labels.setdefault(str(key), set()).add(value)
-        named = _affix(app.name)
+        namespace = app.destination_namespace or ""
+        whole = words.get(namespace.lower())
+        spaced = _affix(namespace, words) if namespace and whole is None else None
+        # a word inside the name only where the label or namespace says that environment
+        said = found or whole or (spaced[1] if spaced else None)
+        named = _affix(app.name, words, said[0] if said else None)
         if named is not None:
             env(index, named[1]).names.add(named[0])
-        namespace = app.destination_namespace
-        if namespace:
-            whole = _word(namespace)
-            if whole is not None:
-                env(index, whole).namespaces.add(namespace)
-            else:
-                spaced = _affix(namespace)
-                if spaced is not None:
-                    env(index, spaced[1]).namespaces.add(spaced[0])
+        if whole is not None:
+            env(index, whole).namespaces.add(namespace)
+        elif spaced is not None:
+            env(index, spaced[1]).namespaces.add(spaced[0])
     return proposals, intended
 
 
