@@ -129,8 +129,10 @@ def test_a_cluster_is_resolved_as_argo_cd_looks_it_up() -> None:
     server its name; ``in-cluster`` is the cluster Argo CD runs in unless a Secret names it
     otherwise; a server two Secrets name, or a name no Secret gives, stays unknown."""
     servers = {"prod": "https://prod.example.com/", "a": "https://two", "b": "https://two"}
-    assert resolved(Cluster(None, "prod"), servers) == Cluster("https://prod.example.com/",
+    # (a server is known without its trailing "/", as Argo CD keeps a cluster's)
+    assert resolved(Cluster(None, "prod"), servers) == Cluster("https://prod.example.com",
                                                                "prod")
+    assert resolved(Cluster("https://two/", "b"), servers) == Cluster("https://two", "b")
     assert resolved(Cluster("https://prod.example.com", None), servers) == Cluster(
         "https://prod.example.com", "prod")
     assert resolved(Cluster("https://two", None), servers) == Cluster("https://two", None)
@@ -146,8 +148,9 @@ def test_a_cluster_is_resolved_as_argo_cd_looks_it_up() -> None:
     ("name: staging", ["apps/web.yaml:11"]),  # staging is https://stg, not permitted
     ("name: prod", []),
     ("server: https://prod.example.com", []),
+    ("server: https://prod.example.com/", []),
     ("server: https://stg.example.com", ["apps/web.yaml:11"]),
-], ids=["other-name", "name", "server", "other-server"])
+], ids=["other-name", "name", "server", "server-slash", "other-server"])
 def test_a_destination_cluster_is_known_by_the_repository_s_cluster_secrets(
         tmp_path: Path, destination: str, found: list[str]) -> None:
     """The project permits the cluster prod by name and its server by URL; the repository
@@ -168,7 +171,7 @@ def test_a_destination_cluster_is_known_by_the_repository_s_cluster_secrets(
                               "  destinations:\n    - {name: prod, namespace: web}\n"
                               "    - {server: 'https://prod.example.com', namespace: web}\n",
         "apps/argocd.yaml": application("argocd", "argocd", "argocd"),
-        "argocd/clusters.yaml": cluster("prod", "https://prod.example.com")
+        "argocd/clusters.yaml": cluster("prod", "https://prod.example.com/")
         + cluster("staging", "https://stg.example.com"),
         "apps/web.yaml": web.replace("server: https://kubernetes.default.svc", destination),
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})

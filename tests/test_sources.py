@@ -5184,6 +5184,26 @@ def test_a_parameter_helm_reads_by_index_or_escaped_dot_is_at_its_value(
          'container "c" in Deployment/web uses floating tag "latest"')]
 
 
+@pytest.mark.parametrize(("entry", "renders"), [
+    ("{value: x}", True), ("{name: null, value: x}", True), ("{name: 3, value: x}", False),
+], ids=["no-name", "null-name", "number"])
+def test_a_parameter_without_a_name_is_helm_s_set_of_an_empty_key(
+        tmp_path: Path, entry: str, renders: bool) -> None:
+    """``name`` is optional in Argo CD's HelmParameter (``omitempty``): a parameter without
+    one is ``--set =x``, which helm takes, so the source renders; a name that is no string
+    is refused at the parameter, as the API server refuses it."""
+    app = DIRECTORY_APP.format(name="web", path="chart").replace(
+        "    path: chart\n", f"    path: chart\n    helm:\n      parameters:\n        - {entry}\n")
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": app, "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    line = app.splitlines().index(f"        - {entry}") + 1
+    assert [e.location for e in report_.errors] == ([] if renders else [f"apps/web.yaml:{line}"])
+    assert [t.id for t in report_.targets] == (["prod/web"] if renders else [])
+
+
 def test_a_parameter_a_list_element_key_fills_is_at_that_key(tmp_path: Path) -> None:
     """An ApplicationSet's template writes ``value: '{{tag}}'``: the tag is edited at the
     element's ``tag`` key, where the finding points (it was at the template's parameter

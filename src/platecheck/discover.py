@@ -883,11 +883,13 @@ def _helm(reader: _Reader, data: Mapping[str, Any], path: KeyPath) -> HelmSource
     parameters = []
     for i, item in enumerate(reader.get(data, path, "parameters", list, [])):
         item_path = (*path, "parameters", i)
-        if not isinstance(item, dict) or not isinstance(item.get("name"), str):
-            raise reader.fail("helm parameter needs a name", item_path)
+        # (a parameter without a name is Argo CD's ``--set =value``, which helm takes)
+        name = item.get("name") if isinstance(item, dict) else None
+        if not isinstance(item, dict) or not isinstance("" if name is None else name, str):
+            raise reader.fail("helm parameter name must be a string", item_path)
         value = item.get("value", "")
         parameters.append(HelmParameter(
-            name=item["name"],
+            name=name or "",
             value=_go_string(value),
             force_string=reader.get(item, item_path, "forceString", bool, False),
         ))

@@ -248,17 +248,20 @@ def resolved(cluster: Cluster, servers: Mapping[str, str]) -> Cluster:
     it up (``GetDestinationCluster``) before checking it against a project: from the
     repository's cluster Secrets (``servers``, ``cluster_servers``; a server two Secrets
     name stays unknown), else ``in-cluster`` for the server Argo CD runs in (unless a
-    Secret names that server)."""
+    Secret names that server). A server is known without a trailing ``/``, as Argo CD keeps
+    a cluster's (``secretToCluster``, ``GetClusterByURL``)."""
+    cluster = Cluster(cluster.server.rstrip("/") if cluster.server else cluster.server,
+                      cluster.name)
+    servers = {name: server.rstrip("/") for name, server in servers.items()}
     if cluster.server is None and cluster.name is not None:
         server = servers.get(cluster.name)
-        if server is None and cluster.name == "in-cluster" and IN_CLUSTER not in (
-                s.rstrip("/") for s in servers.values()):
+        if server is None and cluster.name == "in-cluster" \
+                and IN_CLUSTER not in servers.values():
             server = IN_CLUSTER
         return Cluster(server, cluster.name)
     if cluster.name is None and cluster.server is not None:
-        names = [n for n, s in servers.items()
-                 if s.rstrip("/") == cluster.server.rstrip("/")]
-        if not names and cluster.server.rstrip("/") == IN_CLUSTER:
+        names = [n for n, s in servers.items() if s == cluster.server]
+        if not names and cluster.server == IN_CLUSTER:
             names = ["in-cluster"]
         return Cluster(cluster.server, names[0] if len(names) == 1 else None)
     return cluster
