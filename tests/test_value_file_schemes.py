@@ -14,8 +14,8 @@ from platecheck.valuefiles import Resolver
 
 @pytest.mark.parametrize(("entry", "words"), [
     ("https://example.com/values.yaml", "is a URL; platecheck renders offline"),
-    ("secrets://secrets.yaml", "the URL scheme 'secrets' is not allowed (Argo CD accepts "
-                               "http and https unless argocd-cm's helm.valuesFileSchemes"),
+    ("secrets://secrets.yaml", "the URL scheme 'secrets' is neither http nor https, which "
+                               "Argo CD refuses unless argocd-cm's helm.valuesFileSchemes"),
     ("secrets+gpg-import://key.asc?secrets.yaml", "the URL scheme 'secrets+gpg-import'"),
 ])
 def test_a_url_value_file_is_not_rendered(tmp_path: Path, entry: str, words: str) -> None:
@@ -32,7 +32,7 @@ def test_a_file_name_with_a_colon_reads_as_a_scheme_as_in_go(tmp_path: Path) -> 
     (tmp_path / "values-a:b.yaml").write_text("a: 1\n")
     with pytest.raises(PlatecheckError) as raised:
         Resolver(tmp_path, tmp_path, None, {}).path("values-a:b.yaml")
-    assert "the URL scheme 'values-a' is not allowed" in raised.value.message
+    assert "the URL scheme 'values-a' is neither http nor https" in raised.value.message
     assert Resolver(tmp_path, tmp_path, None, {}).path("./values-a:b.yaml") == \
         tmp_path / "values-a:b.yaml"
 

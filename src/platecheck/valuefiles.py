@@ -113,10 +113,10 @@ class Resolver:
                                   "and does not fetch it, so this Application is not rendered")
         if scheme:
             raise PlatecheckError(
-                f"value file {entry!r}: the URL scheme {scheme!r} is not allowed (Argo CD "
-                "accepts http and https unless argocd-cm's helm.valuesFileSchemes names more, "
-                "as for helm-secrets); platecheck renders offline, so this Application is not "
-                "rendered")
+                f"value file {entry!r}: the URL scheme {scheme!r} is neither http nor https, "
+                "which Argo CD refuses unless argocd-cm's helm.valuesFileSchemes names it (as "
+                "for helm-secrets); either way platecheck renders offline and does not fetch "
+                "it, so this Application is not rendered")
         return self._local(substituted, entry, self.base, to_root_ok=False)
 
     def _hint(self, entry: str) -> str:
