@@ -3437,6 +3437,28 @@ def test_an_app_of_apps_whose_applications_lie_in_subdirectories_says_recurse(
     assert sum("is not reachable" in m for m in messages) == 2
 
 
+def test_an_application_whose_own_file_lies_below_its_path_is_no_app_of_apps(
+        tmp_path: Path) -> None:
+    """``path: .`` (its manifests on another branch, Kargo's layout) renders nothing here, and
+    the only Application file below it is its own: no app-of-apps to recurse, which would
+    have it deploy itself; a second Application file below it is one."""
+    files = {"apps/web-prod.yaml": DIRECTORY_APP.format(name="web-prod", path=".")}
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    assert [f.message for f in lint(repo, cache_dir=tmp_path / "cache").findings
+            if f.policy == "argocd-application"] == []
+    (repo / "apps" / "web-stg.yaml").write_text(DIRECTORY_APP.format(name="web-stg",
+                                                                     path="."))
+    assert [f.message for f in lint(repo, cache_dir=tmp_path / "cache").findings
+            if f.policy == "argocd-application" and "app-of-apps" in f.message] == [
+        "Application web-prod: app-of-apps path holds no Application; 1 Application file lies "
+        "in its subdirectories, which a directory source reads only with "
+        "directory.recurse: true",
+        "Application web-stg: app-of-apps path holds no Application; 1 Application file lies "
+        "in its subdirectories, which a directory source reads only with "
+        "directory.recurse: true"]
+
+
 def test_a_root_outside_a_directory_whose_applications_lie_below_it_says_recurse(
         tmp_path: Path) -> None:
     """The root (``bootstrap/root.yaml``) deploys ``apps``, which holds nothing but a

@@ -700,13 +700,15 @@ class _Checker:
     @staticmethod
     def _below(parent: Application, apps: Sequence[Application]) -> int:
         """How many Application files lie in the subdirectories of the parent's directory
-        sources that do not recurse into them."""
+        sources that do not recurse into them (the parent's own file not counted: recursing
+        into it would have the Application deploy itself)."""
         files = set()
         for source in parent.sources:
             if source.chart or source.path is None or _recurses(source):
                 continue
             top = PurePosixPath(source.path.strip("/") or ".")
-            files |= {a.file for a in apps if top in PurePosixPath(a.file).parents[1:]}
+            files |= {a.file for a in apps if top in PurePosixPath(a.file).parents[1:]
+                      and a.file != parent.file}
         return len(files)
 
     def _holds_sets(self, parent: Application) -> bool:
