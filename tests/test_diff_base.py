@@ -216,3 +216,38 @@ def test_a_side_that_holds_nothing_to_check_adds_or_removes_every_target(
     assert nothing.returncode == 2
     assert "nothing to check, in the working tree nor at HEAD~1" in nothing.stderr
     assert "platecheck-base" not in nothing.stderr
+
+
+def test_a_target_classified_anew_is_compared_as_the_one_it_was(
+        run: Run, tmp_path: Path) -> None:
+    """A change that adds an environment configuration as it changes a value: ``web-dev``,
+    unclassified (``default/web-dev``) at the base, is ``dev/web`` now; the diff shows its
+    value's change, once, under its new id with the old one (it showed every resource
+    removed from one target and added to the other), and its findings as the same."""
+    from synthetic import application
+
+    repo = tmp_path / "repo"
+    (repo / "apps").mkdir(parents=True)
+    (repo / "web").mkdir()
+    (repo / "apps" / "web-dev.yaml").write_text(application("web-dev", "web", "web-dev"))
+    (repo / "web" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  tag: '1.0'\n")
+    (repo / "web" / "pod.yaml").write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n"
+        "    - name: web\n      image: nginx:1.27.0\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    (repo / "policies").mkdir()
+    (repo / "policies" / "platecheck.yaml").write_text(
+        "environments:\n  dev:\n    match:\n      names: ['*-dev']\n")
+    (repo / "web" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  tag: '2.0'\n")
+    result = run("diff", "--base", "HEAD", "apps", "--format", "json", cwd=repo)
+    data = _json(result)
+    assert [(t["target"], t["was"], t["status"], [r["status"] for r in t["resources"]])
+            for t in data["targets"]] == [("dev/web", "default/web-dev", "changed",
+                                           ["changed"])]
+    assert (data["appeared"], data["disappeared"]) == ([], [])
+    text = run("diff", "--base", "HEAD", "apps", cwd=repo)
+    assert text.stdout.splitlines()[0].startswith("== dev/web (was default/web-dev): changed")

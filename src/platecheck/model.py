@@ -650,6 +650,8 @@ class TargetChange:
     status: str  # added | removed | changed
     application: str | None  # file:line of the Application, when there is one
     resources: tuple[ResourceChange, ...]
+    # the target's id at the base, when it had another (its environment classified anew)
+    was: str | None = None
 
 
 @dataclass(frozen=True)

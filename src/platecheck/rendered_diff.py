@@ -16,6 +16,7 @@ from __future__ import annotations
 import difflib
 import os
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -68,11 +69,18 @@ def compute(paths: Sequence[str], ref: str, **options: Any) -> RenderedDiff:
     if head is None and base is None:
         raise NothingToCheck(f"nothing to check, in the working tree nor at {ref}: no Argo CD "
                              "Application or Helm chart found", ", ".join(paths))
-    changes = _targets(base_model.rendered if base_model is not None else (),
-                       head_model.rendered if head_model is not None else (),
-                       base.targets if base else (), head.targets if head else ())
-    appeared, disappeared = _findings(base.findings if base else (),
-                                      head.findings if head else ())
+    base_rendered = base_model.rendered if base_model is not None else ()
+    head_rendered = head_model.rendered if head_model is not None else ()
+    was = _renamed(base_rendered, head_rendered)
+    changes = _targets(base_rendered, head_rendered, base.targets if base else (),
+                       head.targets if head else (), was)
+    # (a target classified anew is compared as the one it was)
+    renamed = {old: new for new, old in was.items()}
+    environments = {t.id: t.environment for t in (head.targets if head else ())}
+    appeared, disappeared = _findings(
+        [replace(f, target=renamed[f.target], environment=environments.get(
+            renamed[f.target], f.environment)) if f.target in renamed else f
+         for f in (base.findings if base else ())], head.findings if head else ())
     errors = [*(head.errors if head else ()), *(_labelled(base.errors, ref) if base else ())]
     return RenderedDiff(ref=ref, commit=commit, targets=tuple(changes), appeared=appeared,
                         disappeared=disappeared, errors=tuple(errors),
@@ -91,8 +99,6 @@ def _loaded(paths: list[str], options: Mapping[str, Any]
 
 
 def _labelled(errors: Iterable[Finding], ref: str) -> list[Finding]:
-    from dataclasses import replace
-
     return [replace(e, message=f"at {ref}: {e.message}") for e in errors]
 
 
@@ -107,10 +113,15 @@ def _label(resource: Resource) -> str:
 
 
 def _targets(base: Sequence[RenderedTarget], head: Sequence[RenderedTarget],
-             base_targets: Iterable[Any], head_targets: Iterable[Any]) -> list[TargetChange]:
+             base_targets: Iterable[Any], head_targets: Iterable[Any],
+             was: Mapping[str, str]) -> list[TargetChange]:
+    """What changed in each target, ``was`` (new id -> old id, ``_renamed``) compared as
+    one."""
     before = {t.id: t for t in base}
     after = {t.id: t for t in head}
     declared = {t.id: t for t in [*base_targets, *head_targets]}
+    for new_id, old_id in was.items():
+        before[new_id] = before.pop(old_id)
     changes = []
     for tid in sorted(set(before) | set(after)):
         old, new = before.get(tid), after.get(tid)
@@ -121,8 +132,34 @@ def _targets(base: Sequence[RenderedTarget], head: Sequence[RenderedTarget],
         target = declared.get(tid)
         app = getattr(target, "application", None)
         where = f"{app.file}:{app.line}" if app is not None else None
-        changes.append(TargetChange(tid, status, where, tuple(resources)))
+        changes.append(TargetChange(tid, status, where, tuple(resources), was.get(tid)))
     return changes
+
+
+def _renamed(base: Sequence[RenderedTarget], head: Sequence[RenderedTarget]
+             ) -> dict[str, str]:
+    """New id -> old id of the targets only one side has that are one source of one
+    Application (its file, name and source) on both: the configuration classified it anew
+    (an environment added, a match rule changed), which changes its id, not what it is."""
+    removed = [t for t in base if t.id not in {r.id for r in head}]
+    added = [t for t in head if t.id not in {r.id for r in base}]
+    def place(rendered: RenderedTarget) -> tuple[Any, ...] | None:
+        app = rendered.target.application
+        if app is None:
+            return None
+        return (app.file, app.kind, app.namespace, app.name, rendered.id.rpartition("[")[2]
+                if rendered.id.endswith("]") else "")
+
+    def unique(side: Sequence[RenderedTarget]) -> dict[tuple[Any, ...], str]:
+        places: dict[tuple[Any, ...], list[str]] = {}
+        for rendered in side:
+            key = place(rendered)
+            if key is not None:
+                places.setdefault(key, []).append(rendered.id)
+        return {key: ids[0] for key, ids in places.items() if len(ids) == 1}
+
+    old, new = unique(removed), unique(added)
+    return {new[key]: old[key] for key in new.keys() & old.keys()}
 
 
 def _resources(old: Sequence[Resource], new: Sequence[Resource]) -> list[ResourceChange]:

@@ -41,7 +41,7 @@ def text(diff: RenderedDiff) -> str:
         lines.append(f"{error.location}: could not check: {printable(error.message)}")
     for change in diff.targets:
         where = f" ({change.application})" if change.application else ""
-        lines.append(f"== {change.target}: {change.status}{where}: {_counts(change)} ==")
+        lines.append(f"== {_named(change)}: {change.status}{where}: {_counts(change)} ==")
         for resource in change.resources:
             lines.append(f"{resource.status} {printable(resource.resource)}")
             if resource.status == "changed":
@@ -53,6 +53,11 @@ def text(diff: RenderedDiff) -> str:
             lines.extend(_finding_line(f) for f in findings)
     lines.append(_summary(diff))
     return "\n".join(lines) + "\n"
+
+
+def _named(change: TargetChange) -> str:
+    """The target, and its id at the base when that was another."""
+    return f"{change.target} (was {change.was})" if change.was else change.target
 
 
 def _fence(body: str) -> str:
@@ -99,7 +104,7 @@ def markdown(diff: RenderedDiff, limit: int = MARKDOWN_LIMIT) -> str:
 
 
 def _details(change: TargetChange) -> str:
-    summary = f"<b>{_escape(change.target)}</b>: {change.status}, {_counts(change)}"
+    summary = f"<b>{_escape(_named(change))}</b>: {change.status}, {_counts(change)}"
     body = []
     for resource in change.resources:
         body.append(f"- {resource.status} `{_escape(resource.resource)}`")
@@ -120,7 +125,8 @@ def as_json(diff: RenderedDiff) -> str:
     data = {
         "ref": diff.ref,
         "commit": diff.commit,
-        "targets": [{"target": c.target, "status": c.status, "application": c.application,
+        "targets": [{"target": c.target, "was": c.was, "status": c.status,
+                     "application": c.application,
                      "resources": [{"resource": r.resource, "status": r.status,
                                     "diff": r.diff} for r in c.resources]}
                     for c in diff.targets],
