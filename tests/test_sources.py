@@ -6187,6 +6187,14 @@ def test_an_application_file_in_a_hidden_directory_is_named_unless_reached(
     write_files(repo, {"apps/root.yaml": application("root", ".argo-apps", "argocd")})
     assert [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
             if f.policy == "hidden-application"] == []
+    # with nothing else to check, nothing to check says where the Applications are
+    (repo / "apps" / "root.yaml").unlink()
+    (repo / "apps" / "web.yaml").unlink()
+    with pytest.raises(PlatecheckError) as raised:
+        lint(repo, cache_dir=tmp_path / "cache")
+    assert raised.value.message.endswith(
+        "1 Application file lies in hidden directories, which are not walked (e.g. "
+        ".argo-apps/api.yaml): lint such a directory itself (platecheck lint .argo-apps)")
 
 
 def test_a_generated_applications_schema_problem_is_one_finding_whichever_branch_wrote_it(

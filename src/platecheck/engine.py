@@ -518,6 +518,14 @@ def _something_to_check(targets: Sequence[RenderTarget], problems: Problems,
                       for p in _paths(path) if p.is_dir())
         hint = ("; the Applications a .jsonnet file makes are found through the Application "
                 "(a YAML file) whose source evaluates it" if jsonnet else "")
+        if found.hidden and not wanted:
+            first = found.hidden[0].split("/")
+            top = "/".join(first[:next((i for i, p in enumerate(first) if p.startswith(".")),
+                                       len(first) - 2) + 1])
+            hint += (f"; {len(found.hidden)} Application "
+                     f"{'file lies' if len(found.hidden) == 1 else 'files lie'} in hidden "
+                     f"directories, which are not walked (e.g. {found.hidden[0]}): lint such a "
+                     f"directory itself (platecheck lint {top})")
         raise NothingToCheck("nothing to check: no Argo CD Application or Helm chart found"
                              f"{scope}{hint}", ", ".join(_shown(path)))
 
