@@ -1149,6 +1149,31 @@ def test_child_fields_set_by_a_kustomize_inflated_charts_values_point_at_those_l
         (location, "default/missing", "source path 'apps/missing' does not exist")]
 
 
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_chart_a_kustomization_inflates_from_a_hidden_chart_home_is_checked_there(
+        tmp_path: Path) -> None:
+    """``helmGlobals.chartHome: ../.helm/charts``: the chart's template writing an
+    Application is read by the build, so it is no hidden Application file left unchecked."""
+    pod = ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+           "    - name: c\n      image: nginx:latest\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "apps/root.yaml": application("root", "cluster", "argocd"),
+        "cluster/kustomization.yaml": "helmGlobals:\n  chartHome: ../.helm/charts\n"
+                                      "helmCharts:\n  - name: aoa\n    releaseName: aoa\n"
+                                      "    valuesFile: values.yaml\n",
+        "cluster/values.yaml": "{}\n",
+        ".helm/charts/aoa/Chart.yaml": "apiVersion: v2\nname: aoa\nversion: 0.1.0\n",
+        ".helm/charts/aoa/templates/web.yaml": application("web", "web", "web"),
+        ".helm/charts/aoa/templates/pod.yaml": pod,
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [f.location for f in report_.findings if f.policy == "hidden-application"] == []
+    assert {f.policy for f in report_.findings} == {"resource-ranges"}  # the Pod's
+    assert not any(".." in (f.file or "") for f in report_.findings)
+
+
 def test_two_parents_claiming_one_child(tmp_path: Path) -> None:
     report_ = lint(SOURCES / "two-parents", cache_dir=tmp_path)
     assert report_.errors == ()

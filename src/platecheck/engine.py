@@ -278,7 +278,8 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             generated_links=_generated_links(generated, places),
             app_of_apps=tuple(found.app_of_apps), app_children=tuple(found.children),
             repository_targets=planner.target_ids(found.repository or found),
-            own_repo_urls=planner.own, hidden_applications=_hidden(found, targets, generated),
+            own_repo_urls=planner.own,
+            hidden_applications=_hidden(found, targets, generated, rendered),
             **unused, unmatched_values=_unmatched(planner, targets),
             vendored_twice=_vendored_twice(targets, repo_root), projects=_projects(found, rendered),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
@@ -424,14 +425,16 @@ def _unmatched(planner: Planner, targets: Sequence[RenderTarget]) -> tuple[str, 
                         if chart in linted))
 
 
-def _hidden(found: Discovery, targets: Sequence[RenderTarget],
-            generated: Sequence[Generated]) -> tuple[str, ...]:
+def _hidden(found: Discovery, targets: Sequence[RenderTarget], generated: Sequence[Generated],
+            rendered: Sequence[RenderedTarget]) -> tuple[str, ...]:
     """The Application files of hidden directories the walk passed over that no app-of-apps
-    reached (a directory source reads them, a Kustomize build writes them), and the Jsonnet
-    files naming Applications that no directory source rendered here evaluates
+    reached (a directory source reads them, a Kustomize build writes them) nor a render
+    read as a template (a chart's in a hidden ``chartHome`` a kustomization inflates), and
+    the Jsonnet files naming Applications that no directory source rendered here evaluates
     (``hidden-application``)."""
     reached = {a.file for a in (*found.applications, *found.application_sets,
-                                *(g.app for g in generated))}
+                                *(g.app for g in generated))} | {
+        template for r in rendered for template in r.templates}
     root = resolve(found.root)
     # the directories of the sources written (of any environment, rendered in this run or
     # not) and of those rendered (a generated Application's too)

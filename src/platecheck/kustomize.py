@@ -463,7 +463,8 @@ class Kustomize:
                 (call.data, call.target.source_dir, call.kustomization),
                 *((d, path, rel_path(file, self.root)) for path, file, d in call.nested)]:
             for inflated in inflated_charts(data, directory, kustomization, self.root):
-                chart = directory / chart_directory(inflated.home, inflated.chart) / "templates"
+                chart = Path(os.path.normpath(
+                    directory / chart_directory(inflated.home, inflated.chart))) / "templates"
                 if not inflated.chart.get("name") or not chart.is_dir():
                     continue
                 for path in sorted(p for p in chart.rglob("*") if p.is_file()):
