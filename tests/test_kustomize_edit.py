@@ -157,8 +157,11 @@ def test_a_label_the_kustomization_sets_is_not_overridden_unless_forced(
     repo = _repo(tmp_path, {"resources": ["deploy.yaml"], key: {"team": "red"}},
                  {key: {"team": "blue"}})
     report = lint(repo, cache_dir=tmp_path / "cache")
-    assert [(e.policy, e.file) for e in report.errors] == [
-        ("could-not-check", "apps/web-prod.yaml")]
+    written = (repo / "apps" / "web-prod.yaml").read_text().splitlines()
+    line = next(n for n, text in enumerate(written, 1) if text.startswith("    kustomize:"))
+    # (at the label's entry: the one-line mapping writes it on the kustomize: line)
+    assert [(e.policy, e.file, e.line) for e in report.errors] == [
+        ("could-not-check", "apps/web-prod.yaml", line)]
     assert "team" in report.errors[0].message
 
 

@@ -115,7 +115,8 @@ def _pair(name: str, value: str, key: str, target: RenderTarget) -> tuple[str, s
         kind = "label" if key == "commonLabels" else "annotation"
         raise PlatecheckError(f"kustomize.{key}: {kind} {argument!r} has no name before its "
                               f"colon, so `kustomize edit add {kind}` fails and Argo CD cannot "
-                              "build this source", **at(target_origin(target)))
+                              "build this source",
+                              **at(_written(target, key, name) or target_origin(target)))
     name, value = argument[:colon], argument[colon + 1:]
     if len(value) >= 2 and value[0] == value[-1] == '"':
         value = value[1:-1]
@@ -133,7 +134,8 @@ def _added(existing: Any, added: dict[str, str], force: bool, key: str,
         raise PlatecheckError(
             f"kustomize.{key}: {kind} {taken[0]!r} is in the kustomization already, so "
             f"`kustomize edit add {kind}` fails and Argo CD cannot build this source (set "
-            f"force{key[0].upper()}{key[1:]}: true to override it)", **at(target_origin(target)))
+            f"force{key[0].upper()}{key[1:]}: true to override it)",
+            **at(_written(target, key, taken[0]) or target_origin(target)))
     return {**current, **added}
 
 
