@@ -3506,7 +3506,8 @@ def test_a_root_outside_a_directory_whose_applications_lie_below_it_says_recurse
 def test_a_root_in_a_subdirectory_of_its_path_does_not_hold_itself(tmp_path: Path) -> None:
     """The root (``gitops/argocd/root.yaml``) deploys ``gitops`` without
     ``directory.recurse``: its own file lies below that directory, so the path holds no
-    Application, not even the root (ooadeniyi71/ocplab)."""
+    Application, not even the root (ooadeniyi71/ocplab); the one file below it to recurse
+    into is the other Application's."""
     repo = write_files(tmp_path / "repo", {
         ".git/HEAD": "", "gitops/argocd/root.yaml": DIRECTORY_APP.format(name="root",
                                                                          path="gitops"),
@@ -3514,7 +3515,7 @@ def test_a_root_in_a_subdirectory_of_its_path_does_not_hold_itself(tmp_path: Pat
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.message for f in report_.findings if "holds no" in f.message] == [
-        "Application root: app-of-apps path holds no Application; 2 Application files lie in "
+        "Application root: app-of-apps path holds no Application; 1 Application file lies in "
         "its subdirectories, which a directory source reads only with directory.recurse: true"]
 
 
