@@ -3484,6 +3484,45 @@ def test_an_application_whose_own_file_lies_below_its_path_is_no_app_of_apps(
         "directory.recurse: true"]
 
 
+_TWO_SOURCES = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: root
+spec:
+  project: default
+  sources:
+    - repoURL: https://git.example.com/repo.git
+      ref: values
+      path: {ref_path}
+    - repoURL: https://git.example.com/repo.git
+      path: {path}
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: argocd
+"""
+
+
+@pytest.mark.parametrize(("ref_path", "path", "found"), [
+    ("values", "apps", ["root.yaml:12"]),  # at the source whose path holds them below
+    ("apps", "values", []),  # a ref source's path is there for value files
+], ids=["directory-source", "ref-source"])
+def test_the_source_whose_applications_lie_below_it_is_the_one_told_to_recurse(
+        tmp_path: Path, ref_path: str, path: str, found: list[str]) -> None:
+    """A multi-source Application: the finding is at the ``path`` of the source with
+    Application files below it (it was at ``spec:``, a key such an Application lacks); a
+    ``ref`` source with a path, there for other sources' value files, is told nothing
+    (recursing it would deploy them)."""
+    repo = write_files(tmp_path / "repo", {
+        "root.yaml": _TWO_SOURCES.format(ref_path=ref_path, path=path),
+        "values/web.yaml": "replicas: 1\n",
+        "apps/sub/web.yaml": application("web-prod", "web", "web-prod"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report_.findings if "holds no" in f.message] == found
+
+
 def test_a_root_outside_a_directory_whose_applications_lie_below_it_says_recurse(
         tmp_path: Path) -> None:
     """The root (``bootstrap/root.yaml``) deploys ``apps``, which holds nothing but a

@@ -687,8 +687,11 @@ class _Checker:
                 PurePosixPath(parent.file).parents if _recurses(source)
                 else [PurePosixPath(parent.file).parent])
             for source in parent.sources)
+        # at the path of the first source with Application files below it (or the first's)
+        index = next((i for i, source in enumerate(parent.sources)
+                      if self._below(parent, apps, source)), 0)
         return self.finding(
-            parent, ("spec", "source", "path"),
+            parent, (*source_key(parent, index), "path"),
             "app-of-apps path holds no Application" + (" but itself" if itself else "") + (
                 f"; {below} Application "
                 f"{'file lies' if below == 1 else 'files lie'} in its subdirectories, which a "
@@ -698,13 +701,16 @@ class _Checker:
             "Point the app-of-apps at the directory of Application manifests.")
 
     @staticmethod
-    def _below(parent: Application, apps: Sequence[Application]) -> int:
+    def _below(parent: Application, apps: Sequence[Application],
+               only: Source | None = None) -> int:
         """How many Application files lie in the subdirectories of the parent's directory
-        sources that do not recurse into them (the parent's own file not counted: recursing
-        into it would have the Application deploy itself)."""
+        sources (``only``: of that one) that do not recurse into them (the parent's own file
+        not counted: recursing into it would have the Application deploy itself). A ``ref``
+        source, there for other sources' value files, is no app-of-apps whatever its path
+        renders."""
         files = set()
-        for source in parent.sources:
-            if source.chart or source.path is None or _recurses(source):
+        for source in parent.sources if only is None else (only,):
+            if source.chart or source.path is None or _recurses(source) or source.ref:
                 continue
             top = PurePosixPath(source.path.strip("/") or ".")
             files |= {a.file for a in apps if top in PurePosixPath(a.file).parents[1:]
