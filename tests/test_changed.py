@@ -590,7 +590,8 @@ def test_a_file_a_git_files_generator_reads_chooses_every_application_of_its_set
     (repo / "c" / "a.json").write_text('{"n": "two", "p": "apps/b"}\n')
     full = lint(repo, use_cache=False)
     changed = lint(repo, changed_since="HEAD", use_cache=False)
-    assert [t.id for t in changed.targets] == ["default/apps", "default/two"]
+    # (the set, expanded, is its Application)
+    assert [t.id for t in changed.targets] == ["default/two"]
     assert changed.exit_code == full.exit_code == 1
     assert [(f.location, f.policy) for f in changed.findings] == [
         (f.location, f.policy) for f in full.findings]
@@ -613,8 +614,7 @@ def test_a_directory_a_git_directories_generator_finds_chooses_its_set(tmp_path:
     git(repo, "remote", "add", "origin", "https://git.example.com/repo.git")
     write_files(repo, {"clusters/new/README.md": "new\n"})
     changed = lint(repo, changed_since="HEAD", use_cache=False)
-    assert sorted(t.id for t in changed.targets) == ["default/apps", "default/new",
-                                                     "default/old"]
+    assert sorted(t.id for t in changed.targets) == ["default/new", "default/old"]
 
 
 def test_a_change_that_makes_two_applications_deploy_one_object_is_found(

@@ -147,7 +147,8 @@ def check(model: RepoModel, config: Config, *, environments: str | Iterable[str]
     return Report(
         root=model.root,
         findings=tuple(sorted(findings, key=report_order)),
-        targets=model.targets,
+        # (an ApplicationSet platecheck expanded is its Applications, each a target)
+        targets=tuple(t for t in model.targets if not t.expanded),
         policies=tuple(describe(module, config.level, config.environment_names)
                        for module in policies.values()),
         errors=tuple(sorted([*load_errors, *errors], key=error_order)),
