@@ -378,6 +378,21 @@ def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
     assert container["image"] == "registry.example.com/web:latest"  # the TLA
 
 
+def test_a_jsonnet_lib_leaving_the_repository_is_an_error_at_its_entry(tmp_path: Path) -> None:
+    """Argo CD's ``ResolveFileOrDirectoryPath`` refuses a lib outside the repository: a
+    could-not-check error at the ``libs`` entry (it was at the Application's first line)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    app = repo / "apps" / "web.yaml"
+    app.write_text(app.read_text().replace("          - lib\n", "          - lib\n"
+                                                                  "          - ../outside\n"))
+    from platecheck.engine import lint
+
+    report_ = lint(app, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message) for e in report_.errors] == [
+        ("apps/web.yaml:21", "jsonnet lib '../outside' leaves the repository")]
+
+
 def test_jsonnet_variables_are_substituted_once_more_for_each_file(tmp_path: Path) -> None:
     """Argo CD substitutes the build environment into the ``tlas`` in place, once for each
     ``.jsonnet`` file it evaluates, in its walk's order (a subdirectory's files where its name

@@ -196,12 +196,25 @@ def _options(source: Mapping[str, Any]) -> dict[str, list[Any]]:
 
 
 def _library(root: Path, lib: Any, target: RenderTarget) -> Path:
+    """A ``jsonnet.libs`` entry's directory; one leaving the repository is an error at the
+    entry (at the Application when it cannot be found)."""
     path = (root / str(lib).lstrip("/")).resolve()
     if not path.is_relative_to(root.resolve()):
+        from platecheck.discover import raw_at  # the evaluating child needs none of it
+
         app = target.application
+        entry = next((key for key in app.lines if key[-3:-1] == ("jsonnet", "libs")
+                      and isinstance(key[-1], int) and _nth(raw_at(app.raw, key[:-2]).get(
+                          "libs"), key[-1]) == lib), None) if app else None
+        where = app.origin(entry) if app and entry else None
         raise PlatecheckError(f"jsonnet lib {lib!r} leaves the repository",
-                              app.file if app else None, app.line if app else None)
+                              where.file if where else app.file if app else None,
+                              where.line if where else app.line if app else None)
     return path
+
+
+def _nth(items: Any, index: int) -> Any:
+    return items[index] if isinstance(items, list) and 0 <= index < len(items) else None
 
 
 # a top-level function's call failing on the Application's tlas: one it does not take, or
