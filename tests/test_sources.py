@@ -905,6 +905,49 @@ def test_kustomize_failure_is_could_not_check_at_the_kustomization_entry(
         kustomization)  # the checked repository is never written
 
 
+_LIMITED = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: nginx:1.25.3
+          resources:
+            requests: {cpu: 10m, memory: 10Mi}
+            limits: {cpu: 100m, memory: 100Mi}
+"""
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("patch", "line"), [
+    ("patches:\n  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n"
+     "      metadata:\n        name: web\n      spec:\n        template:\n          spec:\n"
+     "            containers:\n              - name: web\n                resources:\n"
+     "                  limits: null\n", 15),
+    ("patches:\n  - target: {kind: Deployment, name: web}\n    patch: |-\n"
+     "      - op: remove\n        path: /spec/template/spec/containers/0/resources/limits\n",
+     7),
+], ids=["strategic-merge-null", "json-patch-remove"])
+def test_limits_a_patch_deletes_are_missing_at_the_patch(tmp_path: Path, patch: str,
+                                                         line: int) -> None:
+    """The base sets requests and limits; the overlay's patch deletes the limits: what the
+    container lacks is at the patch line that deleted it, not at the base's resources."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "overlay", "web-prod"),
+        "base/kustomization.yaml": "resources: [deploy.yaml]\n", "base/deploy.yaml": _LIMITED,
+        "overlay/kustomization.yaml": "resources:\n  - ../base\n" + patch})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message.split(": ")[1]) for f in report_.findings
+            if f.policy == "resource-ranges"] == [
+        (f"overlay/kustomization.yaml:{line}", "sets no cpu limit or memory limit")]
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 def test_a_file_turned_into_a_link_out_of_its_kustomization_is_built_again(
         tmp_path: Path) -> None:

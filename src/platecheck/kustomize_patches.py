@@ -241,27 +241,34 @@ def _entry_layers(entry: _Entry, directory: Path, rel: str, root: Path,
 def _json_patch(operations: list[Any], lines: Mapping[KeyPath, int], file: str,
                 target: Mapping[str, Any] | None, names: _Names) -> list[FieldLayer]:
     """A JSON 6902 patch as one layer: the fields its ``add`` and ``replace`` operations
-    write, by their JSON pointers (list items by index), each at its ``value`` line, and
-    those its ``copy`` and ``move`` operations write, at their ``from`` line."""
+    write, by their JSON pointers (list items by index), each at its ``value`` line, those
+    its ``copy`` and ``move`` operations write, at their ``from`` line, and the keys its
+    ``remove`` operations delete (null, at their ``path`` line: where a field the resource
+    lacks went; a list item removed shifts the others, so is none)."""
     if target is None:
         return []
     data: dict[Any, Any] = {}
     written: dict[KeyPath, int] = {}
     for index, operation in enumerate(operations):
         op = operation.get("op") if isinstance(operation, dict) else None
-        if op not in ("add", "replace", "copy", "move"):
+        if op not in ("add", "replace", "copy", "move", "remove"):
             continue
         pointer = _pointer(operation.get("path"))
         copied = op in ("copy", "move")
-        if not pointer or ("from" if copied else "value") not in operation:
+        if not pointer or op == "remove" and not isinstance(pointer[-1], str) or (
+                op != "remove" and ("from" if copied else "value") not in operation):
             continue
         node = data
         for part in pointer[:-1]:
             child = node.get(part)
             node[part] = node = child if isinstance(child, dict) else {}
-        node[pointer[-1]] = REPLACED if copied else operation["value"]
+        node[pointer[-1]] = REPLACED if copied else operation.get("value")
         written = {path: line for path, line in written.items()
                    if path[:len(pointer)] != pointer}  # a later operation replaces it
+        if op == "remove":
+            written.update({pointer: lines[(index, "path")]} if (index, "path") in lines
+                           else {})
+            continue
         if copied:  # the value at ``from`` as the build holds it then, written by the op
             written.update({pointer: lines[(index, "from")]} if (index, "from") in lines
                            else {})

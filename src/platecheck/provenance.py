@@ -244,6 +244,16 @@ def _patch_field(rendered: RenderedTarget, resource: Resource | None, fields: Se
     return origin
 
 
+def patched_field(rendered: RenderedTarget, resource: Resource, fields: Sequence[str],
+                  anchor: str | None) -> Origin | None:
+    """The Kustomize patch line that writes (or deletes) the first of ``fields`` a patch
+    holds, within the resource's entry named ``anchor``."""
+    from platecheck.kustomize_patches import patch_value_origin
+
+    return next((origin for field in fields if (origin := patch_value_origin(
+        rendered.patches, resource, (field,), anchor, ())) is not None), None)
+
+
 def _patch_origin(rendered: RenderedTarget, resource: Resource, fields: Sequence[str],
                   anchor: str | None, anchor_in: tuple[str, int] | None,
                   wanted: Sequence[object]) -> Origin | None:

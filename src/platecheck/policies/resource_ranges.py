@@ -53,9 +53,9 @@ from typing import Any
 
 from platecheck.containers import Container, container_findings, containers, in_template
 from platecheck.errors import PlatecheckError
-from platecheck.model import Finding, RenderedTarget
+from platecheck.model import Finding, Origin, RenderedTarget
 from platecheck.options import OptionError, option
-from platecheck.provenance import locate
+from platecheck.provenance import locate, patched_field
 from platecheck.quantity import QuantityError, parse_quantity
 
 ID = "resource-ranges"
@@ -96,12 +96,28 @@ def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
         (
             container,
             message,
-            locate(target, **in_template(container), **where),
+            (_deleted(target, container) if message.startswith(_MISSING) else None)
+            or locate(target, **in_template(container), **where),
         )
         for container in containers(target, sections)
         for message, where in _problems(container, bounds, required)
     ]
     yield from container_findings(ID, target, problems, separator=": ")
+
+
+_MISSING = "sets no "
+
+
+def _deleted(target: RenderedTarget, container: Container) -> Origin | None:
+    """Where a Kustomize patch deleted the container's ``resources``, ``limits`` or
+    ``requests`` (a strategic merge ``null``, a JSON patch ``remove``): the line to edit,
+    not the base that writes them."""
+    resources = container.spec.get("resources")
+    absent = [kind for kind in _KINDS if not isinstance(resources, Mapping)
+              or not isinstance(resources.get(kind), Mapping)]
+    if not target.patches or not absent:
+        return None
+    return patched_field(target, container.resource, (*absent, "resources"), container.name)
 
 
 def _problems(
@@ -126,7 +142,7 @@ def _problems(
         and (kind == "limits" or given["limits"].get(name) is None)
     ]
     if missing:
-        yield f"sets no {_join(missing)}", _at_resources(container, given)
+        yield f"{_MISSING}{_join(missing)}", _at_resources(container, given)
 
     parsed: dict[tuple[str, str], Fraction] = {}
     yield from _quantities(container, given, parsed)
