@@ -462,6 +462,9 @@ def test_jsonnet_failures_are_could_not_check_at_the_file(
     assert report_.exit_code == 2
     assert [(e.location, e.target) for e in report_.errors] == [(location, "prod/web")]
     assert str(tmp_path) not in report_.errors[0].message
+    # an error at the Application's tlas names the file that refused them, as Argo CD does
+    assert ("Jsonnet evaluation of manifests/web/main.jsonnet failed: "
+            in report_.errors[0].message) is location.startswith("apps/")
 
 
 def test_a_jsonnet_program_that_outgrows_the_data_bound_says_so(

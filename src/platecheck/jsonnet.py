@@ -84,11 +84,15 @@ def evaluate(path: Path, root: Path, target: RenderTarget, timeout: float = 120.
     if "output" not in answer:
         message = str(answer.get("error", ""))
         files = [str(path), *answer.get("files", [])]
-        file, line = _top_level(message, target) or _where(message, root, rel, files)
+        called = _top_level(message, target)
+        file, line = called or _where(message, root, rel, files)
         first = message.strip().splitlines()[0] if message.strip() else "evaluation failed"
         refused = answer.get("refused") or []
         reason = _relative(refused[-1] if refused else first, root)
-        raise PlatecheckError(f"Jsonnet evaluation failed: {reason}", file, line)
+        # (at the Application's tla: which of the directory's files refused it, as Argo CD's
+        # "Failed to evaluate jsonnet %q" names it)
+        evaluated = f" of {rel}" if called is not None else ""
+        raise PlatecheckError(f"Jsonnet evaluation{evaluated} failed: {reason}", file, line)
     output = str(answer["output"])
     base = root.resolve()
     imports = [(Path(name).relative_to(base).as_posix(), str(imported))
