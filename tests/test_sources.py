@@ -6801,3 +6801,22 @@ def test_a_cluster_named_in_one_application_and_served_in_another_is_one_cluster
     assert [f.message for f in report.findings if "undo each other" in f.message] == [
         "ConfigMap/settings in namespace shared is deployed by both Application web-a "
         "(default/web-a) and Application web-b; Argo CD's syncs of the two undo each other"]
+
+
+@pytest.mark.parametrize(("url", "found"), [
+    ("https://https://git.example.com/repo.git", True),
+    ("ssh://git@git.example.com/repo.git", False),
+    ("https://git.example.com/repo.git", False),
+], ids=["scheme-twice", "ssh", "plain"])
+def test_a_repo_url_that_writes_its_scheme_twice_is_a_finding(tmp_path: Path, url: str,
+                                                              found: bool) -> None:
+    """``https://https://host/...`` is the host ``https``: Argo CD cannot fetch it, so the
+    Application deploys nothing (it was checked from the checkout and passed)."""
+    app = application("web", "web", "web", repo=url)
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": app,
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    line = app.splitlines().index(f"    repoURL: {url}") + 1
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report_.findings if "scheme twice" in f.message] == (
+        [f"apps/web.yaml:{line}"] if found else [])

@@ -14,7 +14,8 @@ What:
       value files and ``fileParameters`` paths of another source of this repository
       (``$ref/...``) too, and what its value file globs match; a ``$ref`` Argo CD cannot
       follow (no such ref, a chart's, a second ``targetRevision`` of one repository)
-      whatever the source;
+      whatever the source; a ``repoURL`` that writes its scheme twice
+      (``https://https://github.com/...``, whose host is ``https``);
     - names are unique (per Application namespace): two parents generating the same
       Application, or one generated and also written in another file of the repository,
       manage one Application twice (a file a Kustomize parent renders is that file's
@@ -151,6 +152,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import PurePosixPath
 from typing import Any
+from urllib.parse import urlsplit
 
 from platecheck.appset import TEMPLATE_ACTION, PathGlob, git_file_globs, template_path_globs
 from platecheck.discover import source_key
@@ -295,6 +297,20 @@ def _reached_sets(repo: RepoModel, undeployed: set[tuple[str, int]]) -> list[App
              if app.set_line is not None and (app.file, app.line) not in undeployed}
     return [s for s in repo.expanded_sets
             if (s.file, s.line) in lines or (s.file, s.line) not in making]
+
+
+_SCHEMES = frozenset({"http", "https", "ssh", "git"})
+
+
+def _scheme_twice(url: str) -> str | None:
+    """The host of a repoURL that writes its scheme twice (``https://https://github.com/...``
+    is the host ``https``), else None."""
+    try:
+        parts = urlsplit(url.strip())
+        host = parts.hostname
+    except ValueError:
+        return None
+    return host if parts.scheme.lower() in _SCHEMES and host in _SCHEMES else None
 
 
 def _recurses(source: Source) -> bool:
@@ -468,6 +484,12 @@ class _Checker:
         for index, source in enumerate(app.sources):
             if source.chart:
                 yield from self._pinned(app, source, source_key(app, index))
+            twice = _scheme_twice(source.repo_url)
+            if twice is not None:
+                yield self.finding(app, (*source_key(app, index), "repoURL"), (
+                    f"repoURL {source.repo_url!r} writes its scheme twice: its host is "
+                    f"{twice!r}, which Argo CD cannot reach, so it deploys nothing of it"),
+                    "Write the repoURL with one scheme, e.g. https://github.com/org/repo.git.")
         refs = {s.ref: s for s in app.sources if s.ref}
         for problem in app.source_problems:
             if problem.kind in ("source", "ref", "ref-key"):  # whatever repository it names
