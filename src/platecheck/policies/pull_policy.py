@@ -10,7 +10,8 @@ What:
     In other environments, a floating tag (``latest`` in any case, also as a word of the
     tag such as ``stg-latest``, empty or missing,
     ``floatingTags``, ``floatingTagPattern``; no digest) pulled with an effective
-    ``IfNotPresent`` is a finding.
+    ``IfNotPresent`` is a finding; an empty tag (``nginx:``, from an empty tag value) is
+    said to be no image reference at all, at the tag: the kubelet refuses it.
 
 Why:
     ``Always`` makes every pod start depend on the registry being up, and with a pinned tag it
@@ -111,8 +112,13 @@ def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
             message = (
                 f'uses floating tag "{tag}" with {how}, '
                 "so each node keeps the build it pulled first"
+            ) if tag else (
+                f'uses an empty tag ("{image}"), which is no image reference: the kubelet '
+                "refuses it (InvalidImageName) and the container never starts"
             )
-        problems.append((container, message, _origin(target, container, explicit)))
+        # (an empty tag is fixed at the tag, whatever the pull policy)
+        problems.append((container, message, _origin(
+            target, container, explicit if production or tag else None)))
     yield from container_findings(ID, target, problems)
 
 
