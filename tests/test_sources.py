@@ -1211,6 +1211,28 @@ def test_child_fields_set_by_a_kustomize_inflated_charts_values_point_at_those_l
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+def test_the_deprecated_helm_chart_inflation_generator_field_inflates_its_chart(
+        tmp_path: Path) -> None:
+    """kustomize 5 still inflates a kustomization's ``helmChartInflationGenerator`` entries
+    (``chartName``, ``chartHome``): the build runs with ``--enable-helm``, as for
+    ``helmCharts`` (it failed, "must specify --enable-helm")."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web", "k", "web"),
+        "k/kustomization.yaml": "helmChartInflationGenerator:\n  - chartName: web\n"
+                                "    releaseName: web\n    chartHome: vendored\n",
+        "k/vendored/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "k/vendored/web/values.yaml": "name: from-values\n",
+        "k/vendored/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                            "  name: {{ .Values.name }}\n"})
+    from platecheck.engine import load
+
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert [r.ref for rendered in model.rendered for r in rendered.resources] == [
+        "ConfigMap/from-values"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 def test_a_chart_a_kustomization_inflates_from_a_hidden_chart_home_is_checked_there(
         tmp_path: Path) -> None:
     """``helmGlobals.chartHome: ../.helm/charts``: the chart's template writing an

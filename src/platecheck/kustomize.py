@@ -704,18 +704,28 @@ class _Inflated(NamedTuple):
     file: str
     entry: int | None = None
     line: int | None = None
+    key: str = "helmCharts"  # the kustomization's list holding the entry
 
     def where(self, root: Path) -> tuple[str, int | None]:
         if self.entry is None:
             return self.file, self.line
         return self.file, file_layer(root / self.file, self.file).lines.get(
-            ("helmCharts", self.entry))
+            (self.key, self.entry))
+
+
+# kustomize's deprecated ``helmChartInflationGenerator`` entries (HelmChartArgs) as the
+# ``helmCharts`` entries kustomize makes of them (``SplitHelmParameters``)
+_CHART_ARGS = {"chartName": "name", "chartVersion": "version", "chartRepoUrl": "repo",
+               "releaseName": "releaseName", "releaseNamespace": "namespace",
+               "values": "valuesFile", "valuesLocal": "valuesInline",
+               "valuesMerge": "valuesMerge"}
 
 
 def inflated_charts(data: Mapping[str, Any], directory: Path, kustomization: str, root: Path
                     ) -> Iterator[_Inflated]:
-    """The charts a kustomization inflates: each ``helmCharts`` entry and each
-    ``HelmChartInflationGenerator`` of a ``generators`` file."""
+    """The charts a kustomization inflates: each ``helmCharts`` entry (and each entry of
+    the deprecated ``helmChartInflationGenerator``, which kustomize 5 still inflates) and
+    each ``HelmChartInflationGenerator`` of a ``generators`` file."""
     charts = data.get("helmCharts")
     if isinstance(charts, list) and charts:
         globals_ = data.get("helmGlobals")
@@ -724,6 +734,12 @@ def inflated_charts(data: Mapping[str, Any], directory: Path, kustomization: str
         for index, chart in enumerate(charts):
             yield _Inflated(chart if isinstance(chart, dict) else {}, home, kustomization,
                             entry=index)
+    legacy = data.get("helmChartInflationGenerator")
+    for index, args in enumerate(legacy if isinstance(legacy, list) else []):
+        args = args if isinstance(args, dict) else {}
+        yield _Inflated({new: args[old] for old, new in _CHART_ARGS.items() if old in args},
+                        str(args.get("chartHome") or "charts"), kustomization, entry=index,
+                        key="helmChartInflationGenerator")
     generators = data.get("generators")
     for entry in generators if isinstance(generators, list) else []:
         path = Path(os.path.normpath(directory / str(entry)))
