@@ -503,7 +503,8 @@ def test_diff_of_an_environment_that_holds_nothing_names_each_app_of_the_other(
     assert (result.returncode, result.stdout.splitlines()) == (1, [
         "apps/web-staging.yaml:1: web is deployed to stg but not to prod, and "
         "singleEnvironment does not declare it",
-        "1 difference between stg and prod (0 apps in both)"])
+        "1 difference between stg and prod (0 apps in both; prod holds no Application "
+        "(configured environments: prod, stg))"])
 
 
 @pytest.mark.parametrize(("value", "color"), [(None, True), ("", True), ("1", False)],

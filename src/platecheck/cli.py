@@ -484,10 +484,16 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     lines = [f"{f.location}: {f.message}" for f in findings]
     for error in repo.errors:
         lines.append(f"{error.location}: could not check: {error.message}")
-    apps = sorted({t.app for t in repo.targets if t.is_app and t.environment == args.left}
-                  & {t.app for t in repo.targets if t.is_app and t.environment == args.right})
+    held = {env: {t.app for t in repo.targets if t.is_app and t.environment == env}
+            for env in (args.left, args.right)}
+    apps = sorted(held[args.left] & held[args.right])
+    # (an environment that holds nothing: say so, it may be a name no rule matches)
+    empty = [env for env, names in held.items() if not names]
+    note = "".join(f"; {env} holds no Application (configured environments: "
+                   f"{', '.join(e.name for e in repo.environments) or 'none'})"
+                   for env in empty)
     lines.append(f"{len(findings)} difference{'s' if len(findings) != 1 else ''} between "
-                 f"{args.left} and {args.right} ({len(apps)} apps in both)")
+                 f"{args.left} and {args.right} ({len(apps)} apps in both{note})")
     _write("\n".join(lines) + "\n", args.output)
     if repo.errors:
         return EXIT_ERROR
