@@ -400,3 +400,22 @@ def test_the_environment_word_is_taken_out_of_each_name(
     main(["init", str(tmp_path)])
     capsys.readouterr()
     assert _targets(tmp_path, "apps") == expected
+
+
+def test_init_renders_with_the_helm_and_cache_it_is_given(
+        tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--helm`` and ``--cache-dir`` are lint's: a helm that is not there leaves the sources
+    unrendered, with the note; the one given renders them into the cache given."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web-prod.yaml": application("web-prod", "chart", "web-prod"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    assert main(["init", str(repo), "--dry-run", "--helm", str(tmp_path / "no-helm")]) == 0
+    assert "the sources were not rendered" in capsys.readouterr().err
+    cache = tmp_path / "cache"
+    assert main(["init", str(repo), "--dry-run", "--helm", str(helm_bin),
+                 "--cache-dir", str(cache)]) == 0
+    assert "not rendered" not in capsys.readouterr().err
+    assert any(cache.iterdir())

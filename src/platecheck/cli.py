@@ -198,6 +198,12 @@ def _add_init(commands: _Commands) -> None:
                       help="repository or directory of Applications (default: .)")
     init.add_argument("--config", dest="config_dir", type=Path, metavar="DIR",
                       help="where to write platecheck.yaml (default: <repo>/policies)")
+    init.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
+                      help="helm processes at once when rendering (default: CPU count)")
+    init.add_argument("--helm", metavar="PATH",
+                      help="helm binary (default: as for lint)")
+    init.add_argument("--cache-dir", type=Path, metavar="DIR",
+                      help="platecheck's cache, as for lint")
     _switch(init, "--force", "overwrite an existing platecheck.yaml")
     _switch(init, "--dry-run", "print the configuration instead of writing it")
     init.set_defaults(func=_cmd_init)
@@ -511,7 +517,7 @@ def _cmd_init(args: argparse.Namespace) -> int:
             and not args.config_dir.is_dir():
         raise PlatecheckError(f"--config is not a directory; init writes {CONFIG_FILE} into "
                               "the directory it names", str(args.config_dir))
-    result = propose(path)
+    result = propose(path, helm=args.helm, cache_dir=args.cache_dir, jobs=args.jobs)
     target = (args.config_dir or result.root / "policies") / CONFIG_FILE
     shown = target.relative_to(result.root) if target.is_relative_to(result.root) else target
     if not args.dry_run and target.exists() and not args.force:

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from platecheck.appset import TEMPLATE_ACTION
 from platecheck.config import (
@@ -302,15 +303,17 @@ def render_config(proposals: dict[str, _Proposal], source: str = "Applications",
     return "\n".join(lines) + "\n"
 
 
-def propose(path: Path) -> InitResult:
+def propose(path: Path, **options: Any) -> InitResult:
     """The proposed configuration for the repository holding ``path``, and what it makes of
-    each Application (the configuration is loaded as lint loads it)."""
+    each Application (the configuration is loaded as lint loads it). ``options``: the
+    engine's ``load`` options the sources are rendered with (``helm``, ``cache_dir``,
+    ``jobs``)."""
     root = find_root(path)
     found = discover(root, [path.resolve()])
     parents = {(a.file, a.line) for a in found.app_of_apps}
     apps = [a for a in [*found.applications, *found.application_sets]
             if (a.file, a.line) not in parents]
-    rendered, kept, expanded, unrendered = _generated(path) if (
+    rendered, kept, expanded, unrendered = _generated(path, options) if (
         found.applications or found.application_sets
         or top_level_charts([path.resolve()], root)) else ([], None, set(), None)
     # a written Application that rendered ones replace (a Kustomize base the overlays
@@ -385,8 +388,9 @@ def _chart_environments(charts: Sequence[Path]) -> dict[str, _Proposal]:
     return proposals
 
 
-def _generated(path: Path) -> tuple[list[Application], set[tuple[str, int]] | None,
-                                     set[tuple[str, int]], str | None]:
+def _generated(path: Path, options: Mapping[str, Any]
+               ) -> tuple[list[Application], set[tuple[str, int]] | None,
+                          set[tuple[str, int]], str | None]:
     """The Applications the repository's sources generate (a chart of Applications), as
     lint renders them, but those that generate others in turn; the written ones lint keeps
     and the ApplicationSets platecheck expanded (app-of-apps of their generators, whose
@@ -395,7 +399,7 @@ def _generated(path: Path) -> tuple[list[Application], set[tuple[str, int]] | No
     from platecheck.engine import load  # only init's rendering needs the engine
 
     try:
-        model = load(path)
+        model = load(path, **options)
     except PlatecheckError as exc:
         return [], None, set(), exc.message
     parents = {parent for parent, _ in model.generated_links}
