@@ -51,6 +51,19 @@ def application(name: str, path: str, namespace: str, *, source_extra: str = "",
             f"    namespace: {namespace}\n")
 
 
+# a Deployment of web up to its pod spec
+WEB_POD_SPEC = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+"""
+
 # the .git/config of a checkout whose origin is the repoURL ``application`` writes
 ORIGIN = '[remote "origin"]\n\turl = https://git.example.com/repo.git\n'
 # a Pod of a floating tag (image-tag-pinned's finding at its image line, 7) and a ConfigMap

@@ -16,7 +16,7 @@ import pytest
 from platecheck.engine import lint, load
 from platecheck.model import Report
 from platecheck.report import FORMATS
-from synthetic import write_files
+from synthetic import WEB_POD_SPEC, write_files
 
 FIXTURE = Path(__file__).parent / "fixtures" / "precision" / "repo"
 APPS = "environments/apps"
@@ -691,19 +691,6 @@ def test_every_missing_path_of_a_multi_source_application_is_could_not_check(
     assert [f for f in report.findings if "source path" in f.message] == []
     assert report.exit_code == 2
 
-
-# a Deployment of web up to its pod spec
-WEB_POD_SPEC = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
-"""
 
 INCLUDED_INIT = WEB_POD_SPEC + """\
       initContainers:

@@ -16,19 +16,11 @@ import pytest
 from platecheck.engine import load
 from platecheck.errors import PlatecheckError
 from security_helpers import make_repo
+from synthetic import WEB_POD_SPEC
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
 
-DEPLOYMENT = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
+DEPLOYMENT = WEB_POD_SPEC + """\
       containers:
         - name: web
           image: {{ .Values.image }}

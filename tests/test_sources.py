@@ -19,7 +19,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.manifests import read_manifests
 from platecheck.model import Level, Origin, Report
 from platecheck.report.common import count, summary_line
-from synthetic import CHART_C, CM, application, repository, write_files
+from synthetic import CHART_C, CM, WEB_POD_SPEC, application, repository, write_files
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
 
@@ -908,16 +908,7 @@ def test_kustomize_failure_is_could_not_check_at_the_kustomization_entry(
         kustomization)  # the checked repository is never written
 
 
-_LIMITED = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata: {labels: {app: web}}
-    spec:
+_LIMITED = WEB_POD_SPEC + """\
       containers:
         - name: web
           image: nginx:1.25.3
