@@ -9,16 +9,15 @@ the model (``Application.source_problems``) for ``argocd-application`` to report
   substituted), must exist and be a file unless ``ignoreMissingValueFiles`` is set; what a
   glob matches is checked when the Application is planned.
 
-Of a chart from a Helm repository (``chart:``) only what it reads of this repository is
-here to check: its ``$ref/...`` value files (what a glob matches too) and ``fileParameters``
-paths. A source of ``spec.sources`` that is only a ``ref`` (for other sources' value files)
-has nothing to check. A source with no
-path and no chart (of ``spec.sources``: and no ref), or an empty path, is a problem: Argo CD
-refuses such an Application ("spec.source.repoURL and either spec.source.path or
-spec.source.chart are required"), and so is a ``ref`` with characters other than letters,
-digits, ``_`` and ``-``, or one an earlier source has too (``GetRefSources``). Which repoURLs
-mean this repository is a policy option, so each problem names its source (and the ``$ref``
-source it went through) for the policy to judge.
+Of a chart from a Helm repository (``chart:``) only what it reads of this repository is here to
+check: its ``$ref/...`` value files (what a glob matches too) and ``fileParameters`` paths. A
+source of ``spec.sources`` that is only a ``ref`` (for other sources' value files) has nothing
+to check. A source with no path and no chart (of ``spec.sources``: and no ref), or an empty
+path, is a problem: Argo CD refuses such an Application ("spec.source.repoURL and either
+spec.source.path or spec.source.chart are required"), and so is a ``ref`` with characters other
+than letters, digits, ``_`` and ``-``, or one an earlier source has too (``GetRefSources``).
+Which repoURLs mean this repository is a policy option, so each problem names its source (and
+the ``$ref`` source it went through) for the policy to judge.
 """
 
 from __future__ import annotations
