@@ -467,3 +467,26 @@ def test_a_directory_app_of_apps_syncs_its_applications_under_its_project(
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [(f.location, f.message) for f in report.findings
             if f.policy == "argocd-project"] == found
+
+
+def test_an_app_of_apps_of_another_repository_syncs_none_of_this_one_s_applications(
+        tmp_path: Path) -> None:
+    """root's directory ``apps`` is another repository's: the Applications in this
+    checkout's ``apps/`` are none of root's resources, so root's project says nothing of
+    them (it said they were not permitted)."""
+    from platecheck.engine import lint
+
+    root = application("root", "apps", "argocd",
+                       repo="https://git.example.com/other.git").replace(
+        "project: default", "project: bootstrap")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "project.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n"
+                        "  name: bootstrap\n  namespace: argocd\nspec:\n  sourceRepos: ['*']\n"
+                        "  destinations: [{server: '*', namespace: argocd}]\n"
+                        "  namespaceResourceWhitelist: [{group: '', kind: ConfigMap}]\n",
+        "root.yaml": root,
+        "apps/web.yaml": application("web", "web", "web"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report.findings if f.policy == "argocd-project"] == []

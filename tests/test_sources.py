@@ -19,7 +19,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.manifests import read_manifests
 from platecheck.model import Level, Origin, Report
 from platecheck.report.common import count, summary_line
-from synthetic import CHART_C, CM, WEB_POD_SPEC, application, repository, write_files
+from synthetic import CHART_C, CM, ORIGIN, WEB_POD_SPEC, application, repository, write_files
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
 
@@ -6833,3 +6833,49 @@ def test_a_repo_url_that_writes_its_scheme_twice_is_a_finding(tmp_path: Path, ur
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.location for f in report_.findings if "scheme twice" in f.message] == (
         [f"apps/web.yaml:{line}"] if found else [])
+
+
+_CLUSTERS_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: {name}
+spec:
+  generators:
+    - clusters:
+        values: {{root: components/web, env: staging, dir: base}}
+  template:
+    metadata:
+      name: '{name}-{{{{name}}}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: '{{{{values.root}}}}/{{{{values.env}}}}/{{{{values.dir}}}}'
+      destination:
+        server: '{{{{server}}}}'
+        namespace: web
+"""
+
+
+@pytest.mark.parametrize("parents", ["other-repository", "sets-not-expanded"])
+def test_what_only_may_deploy_an_application_is_no_second_manager_of_it(
+        tmp_path: Path, parents: str) -> None:
+    """Two Applications whose directory source ``.`` (recursing) is another repository's
+    apply none of this checkout's files; two ApplicationSets platecheck does not expand only
+    may deploy the kustomization their template's path may name. Neither pair is said to
+    deploy the Application file they may reach "both" (cnoe-io/stacks,
+    redhat-appstudio/infra-deployments)."""
+    other = {f"apps/{n}.yaml": application(n, ".", "argocd", repo=f"https://git.example.com/"
+                                           f"other-{n}.git",
+                                           source_extra="    directory: {recurse: true}\n")
+             for n in ("one", "two")}
+    sets = {f"sets/{n}.yaml": _CLUSTERS_SET.format(name=n) for n in ("one", "two")}
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, **(other if parents == "other-repository" else sets),
+        # (three directories deep, as the sets' path */*/* may name)
+        "boot/apps/base/kustomization.yaml": "resources: [root.yaml]\n",
+        "boot/apps/base/root.yaml": application("root", "web", "web"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report_.findings if "deployed by both" in f.message] == []

@@ -651,7 +651,13 @@ class _Checker:
             rendered.setdefault((app.file, app.line), []).append(app)
         parents: dict[tuple[str, int], list[tuple[str, int]]] = {}
         for link in repo.app_children:
-            if link.child != link.parent:
+            # (a source of another repository applies none of this one's files, and a set
+            # not expanded only may deploy what its template's path may name)
+            parent = written.get(link.parent)
+            if link.child != link.parent and parent is not None \
+                    and parent.kind != "ApplicationSet" \
+                    and link.source < len(parent.sources) \
+                    and self._is_local(parent.sources[link.source]):
                 parents.setdefault(link.child, []).append(link.parent)
         for link_parent, link_child in repo.generated_links:
             parents.setdefault(link_child, []).append(link_parent)

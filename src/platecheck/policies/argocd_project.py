@@ -89,6 +89,7 @@ from platecheck.projects import (
     resolved,
     source_permitted,
 )
+from platecheck.repourl import this_repository
 from platecheck.scopes import NAMESPACED, cluster_scoped, crd_scopes
 
 ID = "argocd-project"
@@ -158,6 +159,9 @@ def _directory_children(repo: RepoModel, scoped: _Scoped) -> Iterator[Finding]:
         t.application for t in repo.targets if t.application is not None))}
     for link in repo.app_children:
         parent, child = parents.get(link.parent), written.get(link.child)
+        if parent is not None and (link.source >= len(parent.sources) or not this_repository(
+                parent.sources[link.source].repo_url, (), repo.own_repo_urls)):
+            continue  # a source of another repository applies none of this one's files
         project = _project(repo, parent, scoped) \
             if parent is not None and child is not None and link.child != link.parent else None
         if project is None or child is None or parent is None:
