@@ -1273,6 +1273,21 @@ def test_helmignore_leaves_out_what_helm_leaves_out(helm_bin: Path, tmp_path: Pa
     assert (out.returncode == 0, rendered) == (loads, kept if loads else [])
 
 
+def test_only_a_chart_s_crds_directory_in_an_archive_holds_crds(tmp_path: Path) -> None:
+    """Helm installs the files of a chart's ``crds/`` (its own, and each vendored chart's):
+    a subchart named ``crds`` (kyverno's, envoy-gateway's) holds templates, as does a
+    ``templates/crds/`` directory."""
+    from platecheck.dependencies import archived_crds
+
+    archive = tmp_path / "op-1.0.0.tgz"
+    _archive({"op/Chart.yaml": "", "op/crds/a.yaml": "a", "op/charts/sub/crds/b.yaml": "b",
+              "op/charts/crds/templates/c.yaml": "{{- if .Values.on }}",
+              "op/templates/crds/d.yaml": "d", "op/charts/sub/templates/crds/e.yaml": "e",
+              "op/charts/crds/crds/f.yaml": "f"}, archive)
+    assert [member for member, _ in archived_crds(archive)] == [
+        "op/crds/a.yaml", "op/charts/sub/crds/b.yaml", "op/charts/crds/crds/f.yaml"]
+
+
 def test_the_crds_of_a_vendored_chart_archive_are_schemas(helm_bin: Path, tmp_path: Path
                                                          ) -> None:
     """An operator chart vendored as ``charts/op-1.0.0.tgz`` holds the Cache CRD in its

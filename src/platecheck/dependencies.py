@@ -262,9 +262,8 @@ def archived_crds(archive: Path) -> list[tuple[str, str]]:
                 parts = member.name.split("/")
                 if count > _MAX_MEMBERS or read > _MAX_CRD_TEXT:
                     break
-                if "crds" not in parts[1:-1] or not member.isfile() \
-                        or not parts[-1].lower().endswith((".yaml", ".yml", ".json")) \
-                        or any(a != "charts" for a in parts[1:parts.index("crds", 1):2]):
+                if not _in_crds(parts) or not member.isfile() \
+                        or not parts[-1].lower().endswith((".yaml", ".yml", ".json")):
                     continue
                 stream = tar.extractfile(member)
                 raw = stream.read(_MAX_CRD_TEXT - read + 1) if stream is not None else b""
@@ -307,6 +306,20 @@ def archive_writes_argo_kinds(archive: Path) -> bool:
 
 
 _ARCHIVE_HEAD = 1 << 20  # bytes of an archived file looked at for Argo CD's kinds
+
+
+def _in_crds(parts: Sequence[str]) -> bool:
+    """Whether an archive member (its path's parts) lies in the ``crds/`` of its chart or of
+    a chart it vendors (``<chart>/charts/<sub>/crds/...``): not in a subchart that is named
+    ``crds`` (``<chart>/charts/crds/templates/...`` is a template)."""
+    index = 1
+    while index < len(parts) - 1:
+        if parts[index] == "crds":
+            return True
+        if parts[index] != "charts":
+            return False
+        index += 2
+    return False
 
 
 def _archive_top(archive: Path, wanted: tuple[str, ...], whole: bool = False
