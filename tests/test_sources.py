@@ -6879,3 +6879,43 @@ def test_what_only_may_deploy_an_application_is_no_second_manager_of_it(
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.location for f in report_.findings if "deployed by both" in f.message] == []
+
+
+_SELECTED_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: platform
+spec:
+  goTemplate: true
+  generators:
+    - list:
+        elements:
+          - {name: web, path: argocd/apps/web, enabled: "true"}
+      selector:
+        matchLabels: {enabled: "true"}
+  template:
+    metadata:
+      name: "{{ .name }}-apps"
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: "{{ .path }}"
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: argocd
+"""
+
+
+def test_a_set_s_parameter_path_may_name_a_nested_directory(tmp_path: Path) -> None:
+    """A set platecheck does not expand (a selector) whose path is a list element's value
+    (``argocd/apps/web``): the Application there is reached through it, not "not reachable"
+    (a parameter's value may hold ``/``)."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "argocd/sets/platform.yaml": _SELECTED_SET,
+        "argocd/root.yaml": application("root", "argocd/sets", "argocd"),
+        "argocd/apps/web/application.yaml": application("web", "web", "web"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report_.findings if "not reachable" in f.message] == []

@@ -154,7 +154,13 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
-from platecheck.appset import TEMPLATE_ACTION, PathGlob, git_file_globs, template_path_globs
+from platecheck.appset import (
+    TEMPLATE_ACTION,
+    PathGlob,
+    any_value_action,
+    git_file_globs,
+    template_path_globs,
+)
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
@@ -316,6 +322,16 @@ def _scheme_twice(url: str) -> str | None:
 def _recurses(source: Source) -> bool:
     """Whether a directory source reads its subdirectories (``directory.recurse: true``)."""
     return DirectoryOptions.of({"directory": source.directory}).recurse
+
+
+def _path_globs(app_set: Application, path: str) -> list[PathGlob]:
+    """The directories an ApplicationSet's template ``path`` may name
+    (``template_path_globs``); a parameter's ``*`` any names, ``/`` included
+    (``any_value_action``: a list element's value may name a nested directory)."""
+    globs = template_path_globs(app_set.raw, path)
+    if any_value_action(app_set.raw, path):
+        return [PathGlob(glob.pattern, True) for glob in globs]
+    return globs
 
 
 def _in_directory(file: str, globs: Sequence[PathGlob], options: DirectoryOptions,
@@ -792,7 +808,7 @@ class _Checker:
                     self._is_local(source) or TEMPLATE_ACTION.search(source.repo_url)):
                 continue
             options = DirectoryOptions.of({"directory": source.directory})
-            globs = template_path_globs(app_set.raw, source.path)
+            globs = _path_globs(app_set, source.path)
             excluded = template_path_globs(app_set.raw, source.path, excluded=True)
             found += [app for app in apps if app.kind == "Application"
                       and _in_directory(app.file, globs, options, excluded)]
