@@ -731,7 +731,11 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
     scope = tuple(hints.get("scope", ()))
     within = _within(scope, hints.get("within"))
     best: tuple[tuple[int, ...], Origin, KeyPath] | None = None
-    for path, leaf, siblings in _leaves(rendered.values.data):
+    index = _leaf_index(rendered.values.data)
+    # (the leaves holding a wanted text, in the values' order)
+    for _, path, leaf, siblings in sorted(
+            (entry for text in {*wanted, *whole} for entry in index.get(text, ())),
+            key=lambda entry: entry[0]):
         text = _text(leaf)
         is_exact = text in whole
         if not is_exact and text not in wanted or scope and not (
@@ -805,6 +809,27 @@ def _ranker(rendered: RenderedTarget) -> Callable[[Origin], int]:
         return 0  # the chart's own values.yaml (or a file we cannot place)
 
     return rank
+
+
+_Leaf = tuple[int, KeyPath, Any, tuple[Any, ...]]
+# the leaves of the values trees searched lately, by text (one tree is searched for every
+# field of every Application a render generates: walking it each time grew as its square)
+_INDEXES: dict[int, tuple[Any, dict[str | None, list[_Leaf]]]] = {}
+
+
+def _leaf_index(data: Any) -> dict[str | None, list[_Leaf]]:
+    """``_leaves`` of a values tree by their text (``_text``), each with its place in the
+    tree's order; made once per tree (kept while it is among the last ones searched)."""
+    held = _INDEXES.get(id(data))
+    if held is not None and held[0] is data:
+        return held[1]
+    index: dict[str | None, list[_Leaf]] = {}
+    for order, (path, leaf, siblings) in enumerate(_leaves(data)):
+        index.setdefault(_text(leaf), []).append((order, path, leaf, siblings))
+    if len(_INDEXES) >= 32:
+        _INDEXES.clear()
+    _INDEXES[id(data)] = (data, index)
+    return index
 
 
 def _leaves(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any, tuple[Any, ...]]]:
