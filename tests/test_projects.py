@@ -377,11 +377,13 @@ def test_which_project_an_application_is_of(tmp_path: Path, project: str,
     assert bool([f for f in report.findings if f.policy == "argocd-project"]) is found
 
 
-@pytest.mark.parametrize("extra", ["repository-secret", "global-projects", "none"])
+@pytest.mark.parametrize("extra", ["repository-secret", "global-projects", "none",
+                                   "global-projects-not-rendered"])
 def test_what_argo_cd_adds_to_a_project(tmp_path: Path, extra: str) -> None:
     """team permits no repository; a project-scoped repository Secret the repository
     deploys adds this one (GetAppProjectByName), and an argocd-cm with globalProjects may
-    merge another project's lists into it (then nothing is said)."""
+    merge another project's lists into it (then nothing is said), also one a build that
+    could not be rendered (a remote base) generates."""
     from platecheck.engine import lint
 
     secret = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: repo\n  labels:\n"
@@ -389,15 +391,21 @@ def test_what_argo_cd_adds_to_a_project(tmp_path: Path, extra: str) -> None:
               "  url: https://git.example.com/repo.git\n  project: team\n")
     config = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\ndata:\n"
               "  globalProjects: |\n    - projectName: global\n")
+    unrendered = {  # (a remote base platecheck does not fetch)
+        "argocd/kustomization.yaml": "resources:\n  - https://example.com/install.yaml\n"
+                                     "configMapGenerator:\n  - name: argocd-cm\n"
+                                     "    files: [globalProjects]\n",
+        "argocd/globalProjects": "- projectName: global\n"}
     repo = write_files(tmp_path / "repo", {
         ".git/HEAD": "",
         "projects/team.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n"
                               "  name: team\n  namespace: argocd\nspec:\n  sourceRepos: []\n"
                               "  destinations: [{server: '*', namespace: '*'}]\n",
         "apps/argocd.yaml": application("argocd", "argocd", "argocd"),
-        "argocd/extra.yaml": {"repository-secret": secret, "global-projects": config,
-                              "none": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                      "  name: other\n"}[extra],
+        **(unrendered if extra == "global-projects-not-rendered" else {
+            "argocd/extra.yaml": {"repository-secret": secret, "global-projects": config,
+                                  "none": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                          "  name: other\n"}[extra]}),
         "apps/web.yaml": application("web", "web", "web").replace(
             "project: default", "project: team"),
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})

@@ -280,7 +280,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             app_of_apps=tuple(found.app_of_apps), app_children=tuple(found.children),
             repository_targets=planner.target_ids(found.repository or found),
             own_repo_urls=planner.own, unmatched_values=_unmatched(planner, targets),
-            hidden_applications=_hidden(found, targets, generated, rendered), **unused,
+            **_unknown(found, targets, generated, rendered), **unused,
             vendored_twice=_vendored_twice(targets, repo_root), projects=_projects(found, rendered),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
             targets=tuple(targets), rendered=tuple(rendered),
@@ -445,6 +445,42 @@ def _hidden(found: Discovery, targets: Sequence[RenderTarget], generated: Sequen
     unread = [rel for rel in found.jsonnet
               if not any(resolve(root / rel).is_relative_to(d) for d in evaluated)]
     return tuple(sorted((set(found.hidden) - reached) | set(unread)))
+
+
+def _unknown(found: Discovery, targets: Sequence[RenderTarget], generated: Sequence[Generated],
+             rendered: Sequence[RenderedTarget]) -> dict[str, Any]:
+    """The model's fields of what platecheck could not see: the Application files it did not
+    walk (``_hidden``), and whether a source that failed to render names argocd-cm's
+    ``globalProjects``."""
+    return {"hidden_applications": _hidden(found, targets, generated, rendered),
+            "global_projects_unknown": _names_global_projects(targets, rendered, found.root)}
+
+
+_GLOBAL_PROJECTS = b"globalProjects"
+
+
+def _names_global_projects(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget],
+                           root: Path) -> bool:
+    """Whether a source of this repository that failed to render (a Kustomize overlay of
+    Argo CD with a remote base, say) holds a file naming argocd-cm's ``globalProjects``: its
+    argocd-cm may merge projects into others."""
+    from platecheck.discover import file_head
+    from platecheck.kustomize_tree import build_tree
+
+    built = {r.id for r in rendered}
+    for target in targets:
+        if target.id in built or target.source_dir is None or target.remote is not None:
+            continue
+        directories = {target.source_dir}
+        if target.source_type is SourceType.KUSTOMIZE:
+            try:
+                directories = set(build_tree(target.source_dir, root)[0])
+            except PlatecheckError:
+                pass
+        if any(_GLOBAL_PROJECTS in file_head(path) for directory in sorted(directories)
+               for path in sorted(directory.iterdir()) if path.is_file()):
+            return True
+    return False
 
 
 def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Generated],

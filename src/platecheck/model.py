@@ -624,6 +624,9 @@ class RepoModel:
     # the files of hidden directories under the linted paths that name an Argo CD
     # Application or ApplicationSet and that no app-of-apps reached: not walked, not checked
     hidden_applications: tuple[str, ...] = ()
+    # a source that failed to render names argocd-cm's globalProjects: the projects Argo CD
+    # merges are not known (argocd-project says nothing)
+    global_projects_unknown: bool = False
     # chart mode: the values-<name>.yaml files of the charts linted whose name is no
     # configured environment's: no target renders the chart with them
     unmatched_values: tuple[str, ...] = ()

@@ -221,13 +221,14 @@ def _scoped(repo: RepoModel) -> dict[str, tuple[list[str], list[dict[str, str]]]
 
 
 def _global_projects(repo: RepoModel) -> bool:
-    """Whether an ``argocd-cm`` among the renders sets ``globalProjects``: Argo CD merges
-    the lists of a global project into the projects it selects (``GetAppVirtualProject``),
-    which platecheck does not follow."""
-    return any(resource.kind == "ConfigMap" and resource.name == "argocd-cm"
-               and isinstance(resource.doc.get("data"), Mapping)
-               and "globalProjects" in resource.doc["data"]
-               for rendered in repo.rendered for resource in rendered.resources)
+    """Whether an ``argocd-cm`` among the renders sets ``globalProjects`` (or a source that
+    failed to render names them): Argo CD merges the lists of a global project into the
+    projects it selects (``GetAppVirtualProject``), which platecheck does not follow."""
+    return repo.global_projects_unknown or any(
+        resource.kind == "ConfigMap" and resource.name == "argocd-cm"
+        and isinstance(resource.doc.get("data"), Mapping)
+        and "globalProjects" in resource.doc["data"]
+        for rendered in repo.rendered for resource in rendered.resources)
 
 
 def _sources(app: Application, project: AppProject) -> Iterator[Finding]:
