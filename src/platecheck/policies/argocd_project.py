@@ -40,7 +40,7 @@ What:
     its repository to ``sourceRepos`` and its cluster to ``destinations``, as Argo CD adds them;
     one that lives only in the cluster cannot be seen. When an ``argocd-cm`` the repository
     deploys sets ``globalProjects`` (whose lists Argo CD merges into the projects they select),
-    nothing is said.
+    or a source that could not be rendered holds a file naming them, nothing is said.
 
 Why:
     Argo CD refuses to create or sync what an Application's project does not permit ("is not
