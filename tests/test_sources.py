@@ -183,6 +183,23 @@ def test_a_file_that_is_no_yaml_is_reported_where_it_may_be_an_application(
     assert errors == ([("apps/project.ftl.yaml", 7)] if reported else [])
 
 
+def test_a_helm_template_of_no_chart_that_does_not_parse_says_what_it_is(
+        tmp_path: Path) -> None:
+    """A Helm template of an Application kept outside any chart (a test fixture) does not
+    parse: a could-not-check error whose remedy says it is a template and how to leave it
+    out, not "fix this"."""
+    from platecheck.discover import TEMPLATE_REMEDY
+
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    write_files(repo, {"fixtures/templates/web.yaml": (
+        "{{- if .Values.web.enabled -}}\napiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        "metadata:\n  name: web\n{{- end }}\n")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.remediation) for e in report_.errors] == [
+        ("fixtures/templates/web.yaml:1", TEMPLATE_REMEDY)]
+
+
 @pytest.mark.parametrize(("text", "reported"), [
     ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: saved\n", False),
     ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: x\n", True),

@@ -555,6 +555,13 @@ def _expanded(found: Discovery, document: Document,
     return apps
 
 
+TEMPLATE_REMEDY = (
+    "The file holds template actions ({{ ... }}) outside any chart: it is no YAML until a "
+    "tool renders it. If it is a template of a chart kept elsewhere, or a test fixture, "
+    "leave it out with exclude in policies/platecheck.yaml; if it is an Application Argo "
+    "CD applies as it is, write it as YAML.")
+
+
 def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bool
                ) -> tuple[bytes, str, list[Document]] | None:
     """The bytes, text and YAML documents of a manifest file; None when it is passed over
@@ -587,6 +594,8 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
         if not lenient and (strict or not raw or raw.startswith(UTF16_MARKS) or (
                 _APPLICATION_KIND.search(raw)
                 and not (b"{{" in raw and _in_chart(file, found.root)))):
+            if not strict and b"{{" in raw:  # a template of no chart: say what it looks like
+                exc = PlatecheckError(exc.message, exc.file, exc.line, TEMPLATE_REMEDY)
             found.errors.append(exc)
             # an object of Argo CD's API (not a CRD naming its kinds); one with template
             # actions is a chart's template, wherever its chart is
