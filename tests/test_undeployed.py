@@ -274,6 +274,34 @@ def test_nothing_is_undeployed_while_an_app_of_apps_chart_failed_to_render(
         "child/Chart.yaml"]
 
 
+def test_nothing_is_undeployed_while_a_set_not_expanded_may_deploy_a_chart_of_applications(
+        tmp_path: Path) -> None:
+    """A clusters ApplicationSet (not expanded) deploys chart ``apps``, whose template writes
+    the Application of ``child``: which charts it deploys is not known here, so none is named
+    "deployed by none" (rackerlabs/understack); with a plain chart there, the other is."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "child")
+    _chart(repo, "apps")
+    (repo / "apps" / "templates" / "cm.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: child\n"
+        "spec:\n  project: default\n  source:\n    repoURL: https://git.example.com/r\n"
+        "    path: child\n  destination:\n"
+        "    server: https://kubernetes.default.svc\n    namespace: child-prod\n", "utf-8")
+    (repo / "set.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: root\n"
+        "spec:\n  generators:\n    - clusters: {}\n  template:\n    metadata:\n"
+        "      name: '{{name}}-root'\n    spec:\n      project: default\n      source:\n"
+        "        repoURL: https://git.example.com/r\n        path: apps\n"
+        "      destination:\n        server: '{{server}}'\n        namespace: argocd\n",
+        "utf-8")
+    assert _undeployed(lint(repo, cache_dir=tmp_path / "cache")) == []
+    (repo / "apps" / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: apps\n", "utf-8")
+    assert [row[0] for row in _undeployed(lint(repo, cache_dir=tmp_path / "cache"))] == [
+        "child/Chart.yaml"]
+
+
 def test_a_chart_of_applications_no_application_deploys_is_the_one_named(
         tmp_path: Path) -> None:
     """A bootstrap chart installed by hand whose values describe an ApplicationSet for

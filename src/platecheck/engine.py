@@ -499,7 +499,7 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     (``targets``) count as named paths."""
     found = planner.found
     if not (found.applications or found.application_sets or generated or found.unparsed) \
-            or found.unreadable or _unknown_children(targets, rendered):
+            or found.unreadable or _unknown_children(targets, rendered, found.root):
         return {}
     try:
         charts, kustomizations = undeployed(
@@ -707,14 +707,24 @@ def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTar
                     [t for t in targets if t.id in dropped], rendered, lints, problems)
 
 
-def _unknown_children(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget]
-                      ) -> bool:
+def _unknown_children(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget],
+                      root: Path) -> bool:
     """Whether a target of this repository whose chart may write Applications
-    (``_writes_argo_kinds``) failed to render: an app-of-apps whose Applications are not
-    known."""
+    (``_writes_argo_kinds``) failed to render, or an ApplicationSet platecheck does not
+    expand may deploy such a chart (its template's path may name it): an app-of-apps whose
+    Applications are not known."""
+    from platecheck.appset import template_path_globs
+
     built = {r.target.id for r in rendered}
     charts = {t.chart.path for t in targets
               if t.chart is not None and t.remote is None and t.id not in built}
+    sets = [t.application for t in targets if t.application is not None
+            and t.application.kind == "ApplicationSet" and not t.expanded]
+    charts |= {directory for app_set in sets for source in app_set.sources
+               if source.path and not source.chart
+               for glob in template_path_globs(app_set.raw, source.path)
+               for directory in _globbed(resolve(root), glob)
+               if (directory / "Chart.yaml").is_file()}
     return any(_writes_argo_kinds(chart) for chart in sorted(charts))
 
 
