@@ -66,7 +66,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     _chart(repo, "charts/lib", "type: library\n")
     _chart(repo, "tools/api")  # the ApplicationSet's directories
     (repo / "kustomize" / "base").mkdir(parents=True)
-    (repo / "kustomize" / "base" / "kustomization.yaml").write_text("resources: []\n", "utf-8")
+    (repo / "kustomize" / "base" / "kustomization.yaml").write_text(
+        "helmCharts:\n  - {name: pg, releaseName: pg}\n", "utf-8")
     _chart(repo, "kustomize/base/charts/pg")  # kustomize's helmCharts home
     _chart(repo, "bootstrap")
     _chart(repo, "bootstrap/charts/sub")  # renders with its parent
@@ -783,3 +784,20 @@ def test_a_chart_below_a_chain_of_sets_not_expanded_is_not_rendered_alone(
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert report.errors == ()
     assert sorted(f.policy for f in report.findings) == ["not-rendered", "undeployed-chart"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_chart_in_a_chart_home_no_helm_charts_entry_names_is_named(tmp_path: Path) -> None:
+    """kustomize inflates ``<chartHome>/<name>`` of each ``helmCharts`` entry only: ``y``
+    beside the inflated ``x`` in ``charts/`` is deployed by nothing (it was taken for one a
+    build inflates)."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "kust").mkdir()
+    (repo / "kust" / "kustomization.yaml").write_text(
+        "helmCharts:\n  - {name: x, releaseName: x}\n", "utf-8")
+    _chart(repo, "kust/charts/x")
+    _chart(repo, "kust/charts/y")
+    (repo / "app.yaml").write_text(application("web", "kust", "web"), "utf-8")
+    assert [row[0] for row in _undeployed(lint(repo, cache_dir=tmp_path / "cache"))] == [
+        "kust/charts/y/Chart.yaml"]

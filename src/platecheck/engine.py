@@ -495,11 +495,13 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     linted), nor for some environments only (others' generated Applications were not
     rendered), nor when a chart that may write Applications (``_writes_argo_kinds``) failed
     to render (the Applications it generates are not known), nor when an Application file
-    could not be read (it may deploy any of them). The charts still linted on their own
-    (``targets``) count as named paths."""
+    could not be read (it may deploy any of them). When an ApplicationSet platecheck does not
+    expand may deploy such a chart, only the charts that may write Applications are named
+    (roots installed by hand), as when one of those is not deployed. The charts still linted
+    on their own (``targets``) count as named paths."""
     found = planner.found
     if not (found.applications or found.application_sets or generated or found.unparsed) \
-            or found.unreadable or _unknown_children(targets, rendered, found.root):
+            or found.unreadable or _unknown_children(targets, rendered):
         return {}
     try:
         charts, kustomizations = undeployed(
@@ -517,7 +519,7 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     # a chart no Application deploys that may write Applications is a root installed by
     # hand (a bootstrap of Argo CD with argocd-apps' values): what it deploys is not known
     roots = tuple(c for c in charts if _writes_argo_kinds((found.root / c).parent))
-    if roots:
+    if roots or _set_deployed_roots(targets, found.root):
         return {"undeployed_charts": roots, **together,
                 "undeployed_unnamed": len(charts) - len(roots) + len(kustomizations)}
     return {"undeployed_charts": charts, **together, "undeployed_kustomizations": tuple(
@@ -707,24 +709,29 @@ def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTar
                     [t for t in targets if t.id in dropped], rendered, lints, problems)
 
 
-def _unknown_children(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget],
-                      root: Path) -> bool:
+def _unknown_children(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget]
+                      ) -> bool:
     """Whether a target of this repository whose chart may write Applications
-    (``_writes_argo_kinds``) failed to render, or an ApplicationSet platecheck does not
-    expand may deploy such a chart (its template's path may name it): an app-of-apps whose
-    Applications are not known."""
-    from platecheck.appset import template_path_globs
-
+    (``_writes_argo_kinds``) failed to render: an app-of-apps whose Applications are not
+    known."""
     built = {r.target.id for r in rendered}
     charts = {t.chart.path for t in targets
               if t.chart is not None and t.remote is None and t.id not in built}
-    sets = [t.application for t in targets if t.application is not None
-            and t.application.kind == "ApplicationSet" and not t.expanded]
-    charts |= {directory for app_set in sets for source in app_set.sources
-               if source.path and not source.chart
-               for glob in template_path_globs(app_set.raw, source.path)
-               for directory in _globbed(resolve(root), glob)
-               if (directory / "Chart.yaml").is_file()}
+    return any(_writes_argo_kinds(chart) for chart in sorted(charts))
+
+
+def _set_deployed_roots(targets: Sequence[RenderTarget], root: Path) -> bool:
+    """Whether an ApplicationSet platecheck does not expand may deploy a chart that may
+    write Applications (its template's path may name it): what that chart deploys is not
+    known."""
+    from platecheck.appset import template_path_globs
+
+    charts = {directory for target in targets if target.application is not None
+              and target.application.kind == "ApplicationSet" and not target.expanded
+              for source in target.application.sources if source.path and not source.chart
+              for glob in template_path_globs(target.application.raw, source.path)
+              for directory in _globbed(resolve(root), glob)
+              if (directory / "Chart.yaml").is_file()}
     return any(_writes_argo_kinds(chart) for chart in sorted(charts))
 
 

@@ -84,8 +84,8 @@ def undeployed_charts(directories: Sequence[Path], root: Path,
     """The ``Chart.yaml`` files (repository-relative) of the charts ``directories`` (the
     top-level ones and those inside another chart's directory outside its ``charts/``) that
     no source ``covers`` (points at or into), that are no ``file://``
-    dependency of one that is, that kustomize's ``helmCharts`` do not inflate (vendored in
-    one of the kustomizations' chart ``homes``), and that are not library charts (Helm
+    dependency of one that is, that kustomize's ``helmCharts`` do not inflate (``homes``: the
+    charts the kustomizations' entries name), and that are not library charts (Helm
     renders those only as a dependency). ``given``: chart directories named as paths
     (linted on their own)."""
     charts = {resolve(d): rel_path(d, root) for d in directories}
@@ -93,8 +93,7 @@ def undeployed_charts(directories: Sequence[Path], root: Path,
     candidates = [d for d in charts if d not in deployed]
     if candidates:
         vendored = homes()  # (the usual case: no kustomization is read)
-        candidates = [d for d in candidates
-                      if not {d, d.parent, d.parent.parent} & vendored]
+        candidates = [d for d in candidates if d not in vendored]
     if not candidates:
         return ()  # (the usual case: no Chart.yaml is read)
     deployed |= _dependencies(deployed, root, set(charts))
@@ -195,34 +194,22 @@ def _plugin(app: Application, index: int) -> bool:
 
 
 def _chart_homes(kustomizations: Sequence[Path], root: Path) -> set[Path]:
-    """Where kustomize's ``helmCharts`` of ``kustomizations`` look for vendored charts:
-    ``charts/`` beside each (``<name>/``, or ``<name>-<version>/<name>/`` for an entry with
-    a version), or its ``helmGlobals.chartHome``, or a ``HelmChartInflationGenerator``'s
-    ``chartHome``; and the charts a symbolic link there leads to. Every build of a
-    kustomization, an overlay's too, inflates them, which a source path does not show."""
+    """The vendored charts kustomize's ``helmCharts`` (or a ``HelmChartInflationGenerator``)
+    of ``kustomizations`` inflate: each entry's ``<name>/`` (``<name>-<version>/<name>/``
+    for an entry with a version) under its chart home (``charts/`` beside the kustomization,
+    its ``helmGlobals.chartHome``, or the generator's ``chartHome``), resolved through a
+    symbolic link there. Every build of a kustomization, an overlay's too, inflates them,
+    which a source path does not show; another chart in the same home is inflated by none."""
     from platecheck.kustomize import inflated_charts
-    from platecheck.kustomize_tree import read_kustomization
+    from platecheck.kustomize_tree import chart_directory, read_kustomization
 
-    homes = set()
+    charts = set()
     for directory in kustomizations:
         data = read_kustomization(directory)[1] or {}
-        settings = data.get("helmGlobals")
-        given = settings.get("chartHome") if isinstance(settings, dict) else None
-        named = {given if isinstance(given, str) and given else "charts",
-                 *(chart.home for chart in inflated_charts(
-                     data, directory, rel_path(directory, root), root))}
-        for home in (directory / name for name in named):
-            homes.add(resolve(home))
-            links = [entry for entry in _entries(home) if entry.is_symlink()]
-            homes.update(resolve(link) for link in links)
-    return homes
-
-
-def _entries(directory: Path) -> list[Path]:
-    try:
-        return list(directory.iterdir())
-    except OSError:  # no such directory (the usual case), or not one
-        return []
+        for inflated in inflated_charts(data, directory, rel_path(directory, root), root):
+            if inflated.chart.get("name"):
+                charts.add(resolve(directory / chart_directory(inflated.home, inflated.chart)))
+    return charts
 
 
 def _coverage(patterns: tuple[set[Pattern], set[Pattern]], charts: set[str]

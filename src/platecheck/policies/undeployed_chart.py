@@ -27,17 +27,17 @@ What:
     beside Application files. A run of some environments only (``--env``) names none: the
     Applications other environments' charts generate were not rendered; nor does a run where a
     chart whose templates name Argo CD's API group failed to render (a remote dependency not
-    vendored, say) or is one an ApplicationSet platecheck does not expand may deploy, or an
-    Application file could not be read: what they deploy is not known. A
+    vendored, say), or an Application file could not be read: what they deploy is not known. A
     chart no Application deploys that may itself write Applications (a template writes an
     Application or ApplicationSet kind, or a values file describes Application sources, as those
     of argo-helm's argocd-apps do) is taken for a root installed by hand (a bootstrap of Argo
     CD): only such charts are named then, and no kustomization, as what they deploy is not
-    known; the finding says how many other charts and kustomizations no Application here deploys
-    it leaves unnamed (and unchecked). In chart mode, a chart's ``values-<name>.yaml`` whose
-    name is no configured environment's and that no environment's rules match
-    (``values-dev.yaml`` with the environments ``prod`` and ``stg``) renders nowhere either: one
-    finding per such name, at its first file, counting the charts' others.
+    known (so too when an ApplicationSet platecheck does not expand may deploy a chart that may
+    write Applications); the finding says how many other charts and kustomizations no
+    Application here deploys it leaves unnamed (and unchecked). In chart mode, a chart's
+    ``values-<name>.yaml`` whose name is no configured environment's and that no environment's
+    rules match (``values-dev.yaml`` with the environments ``prod`` and ``stg``) renders
+    nowhere either: one finding per such name, at its first file, counting the charts' others.
 
 Why:
     A bootstrap chart installed by hand (``helm install`` of an app-of-apps), an example or a

@@ -18,8 +18,9 @@ What:
     kustomization in a chart's directory is named even when the chart is deployed (helm renders
     none of it). Not named: a ``kind: Component`` (it builds only where one lists it), and every
     kustomization in chart mode or for a run of some environments only (``--env``), nor in a run
-    where what a chart of Applications deploys is not known (it failed to render, or an
-    ApplicationSet platecheck does not expand may deploy it), as for ``undeployed-chart``.
+    where what a chart of Applications deploys is not known (one failed to render, one no
+    Application deploys is a root installed by hand, or an ApplicationSet platecheck does not
+    expand may deploy one), as for ``undeployed-chart``.
 
 Why:
     A bootstrap installed by hand (``kubectl apply -k bootstrap/``), an overlay of a cluster
