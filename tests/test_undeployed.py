@@ -373,20 +373,23 @@ def test_applications_a_chart_keeps_as_data_are_no_applications_of_the_repositor
     assert [f.location for f in lint(repo, cache_dir=tmp_path / "cache").findings
             if f.policy == "not-rendered"] == ["fleet/set.yaml:12"]
 
-def test_chart_mode_names_a_values_file_of_no_configured_environment(tmp_path: Path) -> None:
-    """Chart mode renders a chart with ``values-<env>.yaml`` of each configured environment
-    (prod and stg by default): ``values-dev.yaml`` renders nowhere, and says so at the
-    file; ``values-prod.yaml`` is rendered and not named."""
+@pytest.mark.parametrize("joint", ["-", "."])
+def test_chart_mode_names_a_values_file_of_no_configured_environment(tmp_path: Path,
+                                                                       joint: str) -> None:
+    """Chart mode renders a chart with ``values-<env>.yaml`` (or ``values.<env>.yaml``) of
+    each configured environment (prod and stg by default): ``values-dev.yaml`` renders
+    nowhere, and says so at the file; ``values-prod.yaml`` is rendered and not named."""
     repo = tmp_path / "repo"
     (repo / ".git").mkdir(parents=True)
     _chart(repo, "charts/one")
     for name in ("prod", "dev"):
-        (repo / "charts" / "one" / f"values-{name}.yaml").write_text("a: 1\n", "utf-8")
+        (repo / "charts" / "one" / f"values{joint}{name}.yaml").write_text("a: 1\n", "utf-8")
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert _undeployed(report) == [
-        ("charts/one/values-dev.yaml", 1, Level.INFO, "values file values-dev.yaml: no "
-         "configured environment is named 'dev', so the chart is not checked with it")]
-    assert [t.id for t in report.targets] == ["prod/one"]
+        (f"charts/one/values{joint}dev.yaml", 1, Level.INFO, f"values file values{joint}dev"
+         ".yaml: no configured environment is named 'dev', so the chart is not checked with it")]
+    assert [(t.id, [v.rel for v in t.value_files]) for t in report.targets] == [
+        ("prod/one", [f"charts/one/values{joint}prod.yaml"])]
 
 
 def test_chart_mode_takes_the_values_file_an_environment_matches(tmp_path: Path) -> None:

@@ -478,9 +478,18 @@ def _names_global_projects(targets: Sequence[RenderTarget], rendered: Sequence[R
             except PlatecheckError:
                 pass
         if any(_GLOBAL_PROJECTS in file_head(path) for directory in sorted(directories)
-               for path in sorted(directory.iterdir()) if path.is_file()):
+               for path in _files_in(directory)):
             return True
     return False
+
+
+def _files_in(directory: Path) -> list[Path]:
+    """The files of a directory; none when it is not one (a remote base kustomize names
+    without a scheme reads as a path that is not there)."""
+    try:
+        return sorted(path for path in directory.iterdir() if path.is_file())
+    except OSError:
+        return []
 
 
 def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Generated],

@@ -515,16 +515,23 @@ class Planner:
 
 def environment_files(chart: Path, named_after: bool = True) -> list[tuple[str, Path]]:
     """The values files beside a chart that may be an environment's, each with the name it
-    gives: ``values-<name>.yaml`` (or ``.yml``), then, with ``named_after``,
-    ``<name>-values.yaml``; by name, ``.yaml`` before ``.yml``."""
+    gives: ``values-<name>.yaml`` (or ``.yml``), ``values.<name>.yaml``, then, with
+    ``named_after``, ``<name>-values.yaml``; by name, ``.yaml`` before ``.yml``."""
     found = []
-    for pattern in ("values-*.y*ml", "*-values.y*ml")[:2 if named_after else 1]:
+    for pattern, name in _ENVIRONMENT_FILES[:3 if named_after else 2]:
         files = sorted((path for path in chart.glob(pattern)
-                        if path.suffix in (".yaml", ".yml") and path.is_file()),
+                        if path.suffix in (".yaml", ".yml") and path.is_file()
+                        and name(path.stem)),
                        key=lambda path: (path.stem, path.suffix != ".yaml"))
-        found += [(path.stem.removeprefix("values-") if pattern.startswith("values-")
-                   else path.stem.removesuffix("-values"), path) for path in files]
+        found += [(name(path.stem), path) for path in files]
     return found
+
+
+# the values file names of environments, and the environment name each gives
+_ENVIRONMENT_FILES: tuple[tuple[str, Callable[[str], str]], ...] = (
+    ("values-*.y*ml", lambda stem: stem.removeprefix("values-")),
+    ("values.*.y*ml", lambda stem: stem.removeprefix("values.")),
+    ("*-values.y*ml", lambda stem: stem.removesuffix("-values")))
 
 
 def _is_oci(url: str) -> bool:

@@ -96,7 +96,9 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
     by_environment: dict[str, list[str]] = {}  # one finding per environment name
     for values_file in repo.unmatched_values:
         name = PurePosixPath(values_file).name
-        environment = name.removeprefix("values-").rsplit(".", 1)[0]
+        stem = name.rsplit(".", 1)[0]  # values-<name>.yaml or values.<name>.yaml
+        environment = stem.removeprefix("values-") if stem.startswith("values-") \
+            else stem.removeprefix("values.")
         by_environment.setdefault(environment, []).append(values_file)
     for environment, files in sorted(by_environment.items(), key=lambda item: item[1][0]):
         name = PurePosixPath(files[0]).name
