@@ -2237,18 +2237,23 @@ _NO_REPO_REMEDY = ("Vendor the chart at charts/hello/ next to the kustomization 
                    "the entry's name, version or chart home): Argo CD cannot build it as it is.")
 
 
-def test_a_source_path_in_a_submodule_not_checked_out_says_so(tmp_path: Path) -> None:
+@pytest.mark.parametrize("path", ["vendor/charts/charts/web", "vendor/charts"])
+def test_a_source_path_in_a_submodule_not_checked_out_says_so(tmp_path: Path,
+                                                              path: str) -> None:
     """A chart in a Git submodule (helloyuanyuan/argocd-apps) of a clone made without its
-    submodules: Argo CD checks them out, so the path is not wrong, only missing here."""
+    submodules: Argo CD checks them out, so the path is not wrong, only missing here. A path
+    that is the submodule itself is the empty directory such a clone leaves (it passed,
+    nothing of it checked)."""
     repo = write_files(tmp_path / "repo", {
         ".gitmodules": '[submodule "vendor/charts"]\n\tpath = vendor/charts\n'
                        "\turl = https://github.com/example/helm-charts.git\n",
-        "apps/web.yaml": application("web-prod", "vendor/charts/charts/web", "web-prod"),
+        "apps/web.yaml": application("web-prod", path, "web-prod"),
     })
     (repo / ".git").mkdir()
+    (repo / "vendor" / "charts").mkdir(parents=True)
     [error] = lint(repo, cache_dir=tmp_path / "cache").errors
     assert (error.location, error.message) == (
-        "apps/web.yaml:10", "source path 'vendor/charts/charts/web' is in the Git submodule "
+        "apps/web.yaml:10", f"source path '{path}' is in the Git submodule "
         "vendor/charts (https://github.com/example/helm-charts.git), which this checkout has "
         "not checked out")
     assert error.remediation is not None and "git submodule update --init" in error.remediation
