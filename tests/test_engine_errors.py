@@ -227,3 +227,26 @@ def test_an_application_name_the_api_server_refuses_is_named_not_its_tail(
     assert error.location == "apps/web.yaml:4"
     assert error.message.startswith("Application name 'web_App-staging' is not a lowercase "
                                     "RFC 1123 subdomain"), error.message
+
+
+@pytest.mark.usefixtures("helm_bin")
+def test_a_file_name_that_is_no_utf8_is_read(tmp_path: Path) -> None:
+    """An Application file and a chart template whose names are no UTF-8 (Latin-1 bytes, as
+    Git stores them): the run keys them by their bytes and checks them (it stopped with an
+    internal error)."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n"})
+    (repo / "apps").mkdir()
+    (repo / "apps" / os.fsdecode(b"w\xe9b.yaml")).write_text(
+        application("web-prod", "chart", "web-prod"))
+    (repo / "chart" / "templates").mkdir()
+    (repo / "chart" / "templates" / os.fsdecode(b"p\xffod.yaml")).write_text(
+        "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n  containers:\n"
+        "    - name: c\n      image: nginx:latest\n")
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert [(r.id, [res.ref for res in r.resources]) for r in model.rendered] == [
+        ("prod/web", ["Pod/p"])]

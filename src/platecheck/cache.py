@@ -49,7 +49,8 @@ class Digest:
         self.add(f"platecheck-cache-{FORMAT}-{kind}".encode())
 
     def add(self, part: bytes | str) -> None:
-        data = part.encode() if isinstance(part, str) else part
+        # (a file name that is no UTF-8 holds surrogates: its bytes as the system gave them)
+        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
         self._hash.update(len(data).to_bytes(8, "big"))
         self._hash.update(data)
 
