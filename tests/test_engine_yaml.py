@@ -139,8 +139,11 @@ def test_duplicate_keys_are_refused_where_asked() -> None:
 
 def test_encodings() -> None:
     assert decode(b"\xef\xbb\xbfa: 1\n", "b.yaml") == "a: 1\n"
-    with pytest.raises(YamlEncodingError, match="b.yaml:1: file is UTF-16 encoded"):
-        decode("a: 1\n".encode("utf-16"), "b.yaml")
+    # (a UTF-16 byte order mark: read as go-yaml, and so Helm, reads it)
+    assert decode("a: 1\nb: é\n".encode("utf-16"), "b.yaml") == "a: 1\nb: é\n"
+    assert decode("a: 1\n".encode("utf-16-be").join([b"\xfe\xff", b""]), "b.yaml") == "a: 1\n"
+    with pytest.raises(YamlEncodingError, match="b.yaml:1: file starts with a UTF-16 byte"):
+        decode(b"\xff\xfea\x00:", "b.yaml")
     with pytest.raises(YamlEncodingError, match=r"b.yaml:3: not valid UTF-8 \(byte 0xff\)"):
         decode(b"a: 1\nb: 2\nc: \xff\n", "b.yaml")
 

@@ -200,21 +200,21 @@ def test_a_helm_template_of_no_chart_that_does_not_parse_says_what_it_is(
         ("fixtures/templates/web.yaml:1", TEMPLATE_REMEDY)]
 
 
-@pytest.mark.parametrize(("text", "reported"), [
-    ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: saved\n", False),
-    ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: x\n", True),
+@pytest.mark.parametrize(("text", "target"), [
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: saved\n", None),
+    (application("web-stg", "manifests/plain", "web-stg"), "stg/web"),
 ], ids=["saved-output", "application"])
-def test_a_utf16_file_the_walk_finds_is_refused_only_where_it_names_argo_cd(
-        tmp_path: Path, text: str, reported: bool) -> None:
-    """A UTF-16 file beside the Applications (a saved ``helm template`` output) is no
-    Application and no error; one that names argoproj.io may be an Application Argo CD
-    cannot read: a could-not-check error at it, as before."""
+def test_a_utf16_file_with_a_byte_order_mark_is_read_as_argo_cd_reads_it(
+        tmp_path: Path, text: str, target: str | None) -> None:
+    """A UTF-16 file beside the Applications (a saved ``helm template`` output, PowerShell's
+    ``>``) is read as Argo CD's reader (utfutil's BOM override) and go-yaml read it: one that
+    is no Application is nothing, one that is an Application is checked."""
     repo = tmp_path / "repo"
     shutil.copytree(SOURCES / "directory", repo)
     (repo / "apps" / "notes.yml").write_bytes(text.encode("utf-16"))
     report_ = lint(repo / "apps", cache_dir=tmp_path / "cache")
-    assert [(e.file, e.line) for e in report_.errors] == (
-        [("apps/notes.yml", 1)] if reported else [])
+    assert report_.errors == ()
+    assert (target in {t.id for t in report_.targets}) is (target is not None)
 
 
 def test_a_nul_character_in_an_application_is_could_not_check_at_its_line(

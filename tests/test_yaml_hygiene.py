@@ -77,8 +77,11 @@ CASES = [
     ("tab-indent", b"a:\n\tb: 1\n",
      [(2, PARSER), (2, "tab character in indentation")]),
     ("bom", b"\xef\xbb\xbfa: 1\n", [(1, "file starts with a UTF-8 byte order mark")]),
-    ("utf16", "a: 1\n".encode("utf-16"),
-     [(1, "file is UTF-16 encoded (byte order mark); Helm reads UTF-8 only")]),
+    ("utf16", "a: 1\nb: yes\n".encode("utf-16"),
+     [(1, "file is UTF-16 encoded (byte order mark): Helm and Argo CD read it, but most "
+          "editors, diffs and YAML tools expect UTF-8"),
+      (2, 'unquoted "yes" is the boolean true to Helm (YAML 1.1) but the string "yes" to '
+          "YAML 1.2 readers")]),
     ("latin-1", b"name: caf\xe9\nother: 1\n", [(1, "not valid UTF-8 (byte 0xe9)")]),
     ("latin-1-later", b"a: 1\nb: 2\nc: \xff\xfe\n", [(3, "not valid UTF-8 (byte 0xff)")]),
     ("unparsable", b"a: [1, 2\nb: 3\n",

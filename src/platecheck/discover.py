@@ -664,8 +664,8 @@ _APPLICATION_KIND = re.compile(rb"\bkind[\"']?\s*:\s*[\"']?Application(?:Set)?\b
 
 def _may_hold_application(raw: bytes) -> bool:
     """Whether a file the walk found names ``argoproj.io``, read as UTF-16 when it is marked
-    so (then refused as a manifest: YAML files are UTF-8); a UTF-16 file that does not name
-    it, a saved report, is no Application."""
+    so (as Argo CD and go-yaml read it); a UTF-16 file that does not name it, a saved
+    report, is no Application."""
     if raw.startswith(UTF16_MARKS):
         try:
             return ARGO_GROUP in raw.decode("utf-16")

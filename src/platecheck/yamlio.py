@@ -121,12 +121,18 @@ def scalars(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
 
 
 def decode(raw: bytes, rel: str) -> str:
-    """Bytes of a YAML file as text; a UTF-8 byte order mark is dropped, other encodings fail
-    with the line of the first undecodable byte."""
+    """Bytes of a YAML file as text; a UTF-8 byte order mark is dropped, one of UTF-16 decodes
+    the file as UTF-16 (go-yaml, which Helm reads values and charts with, detects it, and so
+    does the reader Argo CD reads a directory's manifests with), other encodings fail with
+    the line of the first undecodable byte."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if raw.startswith(UTF16_MARKS):
-        raise YamlEncodingError("file is UTF-16 encoded; YAML files must be UTF-8", rel, 1)
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise YamlEncodingError("file starts with a UTF-16 byte order mark but is not "
+                                    "valid UTF-16", rel, 1) from None
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:

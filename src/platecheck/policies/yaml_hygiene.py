@@ -49,7 +49,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -171,26 +171,34 @@ def _finding(rel: str, line: int | None, message: str, remediation: str) -> Find
     return Finding(policy=ID, message=message, file=rel, line=line, remediation=remediation)
 
 
+def _utf8(rel: str, raw: bytes) -> Generator[Finding, None, str]:
+    """A UTF-8 file's text, after the findings of a byte order mark and of bytes that are
+    not UTF-8 (replaced)."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        yield _finding(rel, 1, "file starts with a UTF-8 byte order mark",
+                       "Re-save the file as UTF-8 without a byte order mark.")
+        raw = raw[3:]
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        yield _finding(rel, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+                       "Re-save the file as UTF-8.")
+        return raw.decode("utf-8", errors="replace")
+
+
 def check_bytes(rel: str, raw: bytes, *, yaml11: bool = True,
                 reader: str = "Helm") -> Iterator[Finding]:
     """Every hygiene finding of one file's bytes, in line order per kind of problem;
     ``yaml11``: also the plain scalars YAML 1.1 and 1.2 readers disagree on; ``reader``: what
     reads the file, keeping the last of two duplicate keys."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        yield _finding(rel, 1, "file is UTF-16 encoded (byte order mark); Helm reads UTF-8 only",
+        yield _finding(rel, 1, "file is UTF-16 encoded (byte order mark): Helm and Argo CD "
+                       "read it, but most editors, diffs and YAML tools expect UTF-8",
                        "Re-save the file as UTF-8 without a byte order mark.")
-        return
-    if raw.startswith(b"\xef\xbb\xbf"):
-        yield _finding(rel, 1, "file starts with a UTF-8 byte order mark",
-                       "Re-save the file as UTF-8 without a byte order mark.")
-        raw = raw[3:]
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        yield _finding(rel, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
-                       "Re-save the file as UTF-8.")
-        text = raw.decode("utf-8", errors="replace")
+        text = raw.decode("utf-16", errors="replace")  # (what it says, checked as any)
+    else:
+        text = yield from _utf8(rel, raw)
     yield from _tabs(rel, text)
     try:
         roots = compose_all(text, rel)
