@@ -303,3 +303,25 @@ def test_values_not_written_where_not_exact(tmp_path: Path, chart_values: str | 
     # and with the difference taken away, they are
     held = _lint_values(tmp_path / "plain", "a: 1\n", "b: 1\n")
     assert held is not None and held.text == '{"a": 1, "b": 1}'
+
+
+def test_values_too_big_for_a_chart_file_are_linted_as_value_files(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """The value files come to more than Helm's 5 MiB for one chart file: held in the copy's
+    values.yaml, helm lint would refuse the chart for a file the user never wrote; they are
+    passed as value files instead, as ``helm lint -f`` of them passes."""
+    from platecheck.engine import lint
+    from synthetic import application, write_files
+
+    big = "big:\n" + "".join(f"  key{i:06d}: \"{'x' * 60}\"\n" for i in range(90_000))
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "envs/prod.yaml": big,
+        "apps/web.yaml": application("web", "chart", "web", source_extra=(
+            "    helm:\n      valueFiles: [../envs/prod.yaml]\n")),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values.yaml": "replicas: 1\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    assert len(big) > 5 << 20
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert report.errors == ()
+    assert [f.message for f in report.findings if f.policy == "chart-metadata"] == []

@@ -32,6 +32,7 @@ from typing import Any, NamedTuple, NoReturn
 
 from platecheck.cache import (
     FILES_WORD,
+    MAX_CHART_FILE,
     Digest,
     HelmResult,
     RenderCache,
@@ -153,7 +154,9 @@ class Helm:
         argv = ["lint", "--strict", str(self.private_chart(chart)), *flags,
                 *(f"--values={path}" for path in value_files), *besides]
         call = self._call("lint", chart, argv, [*value_files, *read], label, dependencies)
-        if values is None or not value_files or besides:
+        # (helm refuses a chart file over 5 MiB: values that big stay value files)
+        if values is None or not value_files or besides \
+                or len(values.text.encode("utf-8")) > MAX_CHART_FILE:
             return call
         digest = Digest("lint-values")
         digest.extend((call.key, values.text))
