@@ -367,3 +367,20 @@ def test_a_cache_entry_that_is_no_regular_file_is_never_read(
         check=False, timeout=120)
     assert done.returncode == first
     assert "internal error" not in done.stderr
+
+
+def test_a_source_directory_that_is_there_or_not_is_part_of_the_run(tmp_path: Path) -> None:
+    """An empty source directory (one Git does not keep, so an error of its own) removed
+    between two runs: the second run is no cached answer of the first."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web", "web", "web")})
+    (repo / "web").mkdir()
+    cache = tmp_path / "cache"
+    first = cached_lint([repo], cache_root=cache, skip=[])
+    assert [e.message.split(" is ")[0] for e in first.errors] == ["source path 'web'"]
+    assert "empty directory" in first.errors[0].message
+    (repo / "web").rmdir()
+    second = cached_lint([repo], cache_root=cache, skip=[])
+    assert [e.message for e in second.errors] == ["source path 'web' does not exist"]

@@ -83,9 +83,10 @@ class RunCache:
             digest.add(os.path.relpath(root, roots[0]))
             top = str(root)  # _walk's paths all start with it and a separator
             cut = len(top) + (not top.endswith(os.sep))
-            for file in _walk(root, skip):
+            for file in _walk(root, skip, empty=True):
                 digest.add(file[cut:].replace(os.sep, "/") or ".")
-                digest.add(self._content(file))
+                if not file.endswith(os.sep):  # (an empty directory is there or not)
+                    digest.add(self._content(file))
         self._save_index()
         return digest.hexdigest()
 
@@ -207,15 +208,18 @@ def _identity(path: Path) -> str:
     return f"{path}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
 
 
-def _walk(root: Path, skip: Sequence[Path]) -> Iterator[str]:
+def _walk(root: Path, skip: Sequence[Path], empty: bool = False) -> Iterator[str]:
     """Every file under ``root`` in a stable order, as a path string; symbolic links are
-    listed, not followed."""
+    listed, not followed. With ``empty``, each empty directory too, its path ending in a
+    separator (a source path that is one exists; gone, it does not)."""
     if root.is_file():
         yield str(root)
         return
     skipped = {str(path) for path in skip}
     join = os.path.join
     for current, dirs, names in os.walk(root):
+        if empty and not dirs and not names:
+            yield join(current, "")
         dirs[:] = sorted(d for d in dirs
                          if d not in _SKIPPED_DIRS and join(current, d) not in skipped)
         for name in sorted(names):

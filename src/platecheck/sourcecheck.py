@@ -157,13 +157,17 @@ def path_problem(root: Path, relative: str, *, want_dir: bool) -> str | None:
     if not real.is_relative_to(resolve(top)):
         return "resolves outside the repository (symlink)"
     # (a submodule not checked out is an empty directory at its path, nothing below it)
-    if not real.exists() or real.is_dir() and not any(real.iterdir()):
+    empty = real.is_dir() and not any(real.iterdir())
+    if not real.exists() or empty:
         module = _submodule(root, PurePosixPath(os.path.relpath(joined, top)).as_posix())
         if module is not None:
             return (f"is in the Git submodule {module[0]} ({module[1]}), which this checkout "
                     "has not checked out")
     if not real.exists():
         return "does not exist"
+    if empty and want_dir:
+        return ("is an empty directory, which Git does not keep: Argo CD's checkout of the "
+                "repository has no such path")
     if want_dir and not real.is_dir():
         return "is not a directory"
     if not want_dir and not real.is_file():
