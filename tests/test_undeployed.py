@@ -804,3 +804,17 @@ def test_a_chart_in_a_chart_home_no_helm_charts_entry_names_is_named(tmp_path: P
     (repo / "app.yaml").write_text(application("web", "kust", "web"), "utf-8")
     assert [row[0] for row in _undeployed(lint(repo, cache_dir=tmp_path / "cache"))] == [
         "kust/charts/y/Chart.yaml"]
+
+
+def test_chart_mode_lints_a_chart_inside_another_chart_s_directory(tmp_path: Path) -> None:
+    """The repository's root is a chart and ``east/`` a chart of its own (not in the root's
+    ``charts/``, so no subchart: helm renders none of it with the root): chart mode lints it
+    too (it was passed over in silence)."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, ".")
+    _chart(repo, "east")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets) == [
+        "prod/east", "prod/repo", "stg/east", "stg/repo"]

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from platecheck.chartfile import local_dependencies
-from platecheck.discover import Discovery, rel_path, top_level_charts
+from platecheck.discover import Discovery, rel_path, source_directories
 from platecheck.errors import PlatecheckError
 from platecheck.model import RenderTarget
 from platecheck.plan import Planner
@@ -30,7 +30,10 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
         # a chart given too) but a library chart, which Helm renders only inside the charts
         # that depend on it, unless given itself
         given = {resolve(d) for d in chart_dirs}
-        found_charts = [d for d in top_level_charts(paths, planner.root)
+        # (a chart in another chart's directory, not in its charts/, is one of its own:
+        # helm renders no such directory with the parent)
+        top, _, nested = source_directories(paths, planner.root)
+        found_charts = [d for d in [*top, *nested]
                         if resolve(d) not in given and not _library(planner, d)]
         # a file:// dependency of another chart renders with it (helm dependency build),
         # never alone with its bare values, unless given itself
