@@ -6941,3 +6941,48 @@ def test_a_set_s_parameter_path_may_name_a_nested_directory(tmp_path: Path) -> N
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.location for f in report_.findings if "not reachable" in f.message] == []
+
+
+_GUESTBOOK_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: guestbook
+spec:
+  generators:
+    - list:
+        elements:
+          - env: {env}
+  template:
+    metadata:
+      name: 'guestbook-{{{{env}}}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: web
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: 'guestbook-{{{{env}}}}'
+"""
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize(("namespaces", "found"), [
+    (("ns-dev", "ns-prod"), []),
+    (("ns-all", "ns-all"), ["overlays/prod/appset.yaml:4"]),
+], ids=["two-namespaces", "one-namespace"])
+def test_sets_of_one_name_that_kustomizations_put_in_two_namespaces_are_two(
+        tmp_path: Path, namespaces: tuple[str, str], found: list[str]) -> None:
+    """Two overlays (``namespace: ns-dev``, ``ns-prod``) each deploy an ApplicationSet file
+    named guestbook: Argo CD holds two sets, one per namespace, so the name is not reused (it
+    was keyed by the files as written); in one namespace it is."""
+    files = {".git/config": ORIGIN,
+             "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
+    for env, namespace in zip(("dev", "prod"), namespaces, strict=True):
+        files[f"overlays/{env}/kustomization.yaml"] = (f"namespace: {namespace}\n"
+                                                       "resources: [appset.yaml]\n")
+        files[f"overlays/{env}/appset.yaml"] = _GUESTBOOK_SET.format(env=env)
+        files[f"roots/{env}.yaml"] = application(f"sets-{env}", f"overlays/{env}", "argocd")
+    report_ = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
+    assert [f.location for f in report_.findings if "name is also used" in f.message] == found

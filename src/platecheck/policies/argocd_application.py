@@ -610,17 +610,24 @@ class _Checker:
         different ones one template line renders are one finding there."""
         first: dict[tuple[str, str, str], Application] = {}
         # each manifest's written lines: a render of a written file is that file's document,
-        # but two documents of a file written alike are two (Argo CD warns of the repeat)
-        seen: dict[tuple[str, str, str], set[int]] = {}
+        # but two documents of a file written alike are two (Argo CD warns of the repeat);
+        # a file a render wrote in the namespace a kustomization gives is in that one (two
+        # overlays of two namespaces, two objects)
+        seen: dict[tuple[tuple[str, str, str], str], set[int]] = {}
+        placed = {(r.template_file, r.kind, r.name): r.namespace for rendered in self.repo.rendered
+                  for r in rendered.resources if r.kind in ("Application", "ApplicationSet")
+                  and r.template_file and r.namespace}
         same_place: dict[tuple[str, str, str], tuple[Application, int]] = {}
         for app in apps:
+            manifest = _manifest(app)
+            namespace = placed.get((app.file, app.kind, app.name), app.namespace) \
+                if app.deployed_by is None else app.namespace
             # two Argo CD instances (two clusters' own) each have their Applications, and so
             # has each environment's install of a chart linted in chart mode; an
             # ApplicationSet and an Application of one name are two resources
-            key = (self.instance(app) or app.installed_in or "", app.namespace or "",
+            key = (self.instance(app) or app.installed_in or "", namespace or "",
                    f"{app.kind}/{app.name}")
-            manifest = _manifest(app)
-            lines = seen.setdefault(manifest, set())
+            lines = seen.setdefault((manifest, namespace or ""), set())
             if lines and (app.deployed_by is not None or app.line in lines):
                 continue
             lines.add(app.line)
