@@ -6986,3 +6986,23 @@ def test_sets_of_one_name_that_kustomizations_put_in_two_namespaces_are_two(
         files[f"roots/{env}.yaml"] = application(f"sets-{env}", f"overlays/{env}", "argocd")
     report_ = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
     assert [f.location for f in report_.findings if "name is also used" in f.message] == found
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("listed", [False, True], ids=["unlisted", "listed-from-above"])
+def test_a_patch_fragment_of_a_set_in_an_overlay_s_patches_directory_is_no_set(
+        tmp_path: Path, listed: bool) -> None:
+    """``overlay/patches/sync-wave.yaml`` holds an ApplicationSet's metadata only (a patch,
+    listed by the overlay's kustomization or kept unlisted): no build applies it alone, so it
+    is no ApplicationSet the API server refuses (redhat-appstudio/infra-deployments)."""
+    patch = ("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
+             "  name: guestbook\n  annotations:\n    argocd.argoproj.io/sync-wave: '2'\n")
+    files = {
+        ".git/config": ORIGIN, "root.yaml": application("sets", "overlay", "argocd"),
+        "overlay/kustomization.yaml": "resources: [appset.yaml]\n" + (
+            "patches:\n  - path: patches/sync-wave.yaml\n" if listed else "patches: []\n"),
+        "overlay/appset.yaml": _GUESTBOOK_SET.format(env="dev"),
+        "overlay/patches/sync-wave.yaml": patch,
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
+    report_ = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
+    assert report_.errors == ()

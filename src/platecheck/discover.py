@@ -285,13 +285,17 @@ _PATCH_FIELDS = ("patchesStrategicMerge", "patches", "patchesJson6902")
 
 
 def _patch_files(files: Sequence[Path], root: Path) -> set[Path]:
-    """The files that the kustomizations in the directories of ``files`` name as patches
-    (``patches``, ``patchesStrategicMerge``, ``patchesJson6902``) and none names as a
-    resource: kustomize applies such a file to the resources it builds, and Argo CD never
-    applies it alone, so an Application written in it (a patch of one) is none. A
-    kustomization that does not read names nothing (its build reports it)."""
+    """The files that the kustomizations in the directories of ``files`` or above them name
+    as patches (``patches``, ``patchesStrategicMerge``, ``patchesJson6902``; a patch in a
+    ``patches/`` directory of its overlay) and none names as a resource: kustomize applies
+    such a file to the resources it builds, and Argo CD never applies it alone, so an
+    Application written in it (a patch of one) is none. A kustomization that does not read
+    names nothing (its build reports it)."""
     named: dict[str, set[Path]] = {"patch": set(), "resource": set()}
-    for directory in sorted({file.parent for file in files}):
+    top = resolve(root)
+    directories = {parent for file in files for parent in (file.parent, *file.parent.parents)
+                   if parent.is_relative_to(top)}
+    for directory in sorted(directories):
         found = kustomization_file(directory)
         if found is None:
             continue
@@ -467,6 +471,8 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
         if kind not in ("Application", "ApplicationSet"):
             _other_kind(found, document, rel, lenient)
             continue
+        if not strict and "spec" not in data and _in_kustomization(file, found.root):
+            continue  # a patch's part of one, kept beside the overlay it was written for
         found.yaml_files[rel] = YamlFile(file, rel, "application", raw)
         try:
             expansion = expand_set(crd_typed(document, rel), rel) \
@@ -486,6 +492,16 @@ def _applications_in(found: Discovery, file: Path, strict: bool,
             if standing is not None:
                 found.unparsed.append(standing)
     return apps
+
+
+def _in_kustomization(file: Path, root: Path) -> bool:
+    """Whether ``file`` lies in the directory of a kustomization or below it: a document of
+    an Application without its ``spec`` there is a patch's fragment (``patches/`` of an
+    overlay), which no build applies alone, not an Application the API server refuses."""
+    top = resolve(root)
+    return any(kustomization_file(parent) is not None
+               for parent in (file.parent, *file.parent.parents)
+               if parent.is_relative_to(top))
 
 
 def _other_kind(found: Discovery, document: Document, rel: str, lenient: bool) -> None:
