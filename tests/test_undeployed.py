@@ -818,3 +818,30 @@ def test_chart_mode_lints_a_chart_inside_another_chart_s_directory(tmp_path: Pat
     assert report.errors == ()
     assert sorted(t.id for t in report.targets) == [
         "prod/east", "prod/repo", "stg/east", "stg/repo"]
+
+
+def test_a_chart_of_applications_with_values_of_no_configured_environment_names_no_child(
+        tmp_path: Path) -> None:
+    """Chart mode: ``envs`` writes the Application of ``web`` only with
+    ``values-idfdev.yaml``, an environment not configured, which renders nowhere: whether
+    ``web`` is deployed is not known, so it is not named (the values file is)."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "apps/web")
+    _chart(repo, "envs")
+    (repo / "envs" / "templates" / "cm.yaml").write_text(
+        "{{- if .Values.web }}\napiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+        "metadata:\n  name: web\n  namespace: argocd\nspec:\n  project: default\n"
+        "  source:\n    repoURL: https://git.example.com/r\n    path: apps/web\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: web\n"
+        "{{- end }}\n", "utf-8")
+    (repo / "envs" / "values.yaml").write_text("web: false\n", "utf-8")
+    (repo / "envs" / "values-idfdev.yaml").write_text("web: true\n", "utf-8")
+    (repo / "envs" / "templates" / "base.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: base\n"
+        "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+        "    repoURL: https://git.example.com/r\n    path: apps/base\n  destination:\n"
+        "    server: https://kubernetes.default.svc\n    namespace: base\n", "utf-8")
+    _chart(repo, "apps/base")
+    assert [row[0] for row in _undeployed(lint(repo, cache_dir=tmp_path / "cache"))] == [
+        "envs/values-idfdev.yaml"]

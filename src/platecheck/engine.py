@@ -505,8 +505,9 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     rendered), nor when a chart that may write Applications (``_writes_argo_kinds``) failed
     to render (the Applications it generates are not known), nor when an Application file
     could not be read (it may deploy any of them). When an ApplicationSet platecheck does not
-    expand may deploy such a chart, only the charts that may write Applications are named
-    (roots installed by hand), as when one of those is not deployed. The charts still linted
+    expand may deploy such a chart, or such a chart has a values file of no configured
+    environment, only the charts that may write Applications are named (roots installed by
+    hand), as when one of those is not deployed. The charts still linted
     on their own (``targets``) count as named paths."""
     found = planner.found
     if not (found.applications or found.application_sets or generated or found.unparsed) \
@@ -528,7 +529,11 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     # a chart no Application deploys that may write Applications is a root installed by
     # hand (a bootstrap of Argo CD with argocd-apps' values): what it deploys is not known
     roots = tuple(c for c in charts if _writes_argo_kinds((found.root / c).parent))
-    if roots or _set_deployed_roots(targets, found.root):
+    # (a values file of no configured environment of a chart of Applications: what that
+    # environment's render would deploy is not known either)
+    unrendered = any(_writes_argo_kinds(found.root / chart)
+                     for chart in set(planner.unmatched_values.values()))
+    if roots or unrendered or _set_deployed_roots(targets, found.root):
         return {"undeployed_charts": roots, **together,
                 "undeployed_unnamed": len(charts) - len(roots) + len(kustomizations)}
     return {"undeployed_charts": charts, **together, "undeployed_kustomizations": tuple(
