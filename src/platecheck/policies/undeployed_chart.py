@@ -33,8 +33,9 @@ What:
     of argo-helm's argocd-apps do) is taken for a root installed by hand (a bootstrap of Argo
     CD): only such charts are named then, and no kustomization, as what they deploy is not
     known (so too when an ApplicationSet platecheck does not expand may deploy a chart that may
-    write Applications, or such a chart has a values file of no configured environment); the finding says how many other charts and kustomizations no
-    Application here deploys it leaves unnamed (and unchecked). In chart mode, a chart's
+    write Applications, or such a chart has a values file of no configured environment); the
+    finding says how many other charts and kustomizations no Application here deploys it leaves
+    unnamed (and unchecked). In chart mode, a chart's
     ``values-<name>.yaml`` whose name is no configured environment's and that no environment's
     rules match (``values-dev.yaml`` with the environments ``prod`` and ``stg``) renders
     nowhere either: one finding per such name, at its first file, counting the charts' others.
