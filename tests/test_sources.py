@@ -7006,3 +7006,24 @@ def test_a_patch_fragment_of_a_set_in_an_overlay_s_patches_directory_is_no_set(
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
     report_ = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
     assert report_.errors == ()
+
+
+def test_a_resource_a_range_writes_is_at_the_range_s_name_line(tmp_path: Path) -> None:
+    """chart-b writes a Namespace ``first`` and, in a range, Namespaces ``shared`` and
+    ``other``; chart-a writes ``shared`` too: the shared-resource finding is at the range's
+    ``name:`` line, not at ``first``'s (a literal of another name is another resource)."""
+    namespaces = ("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: first\n"
+                  '{{- range list "shared" "other" }}\n---\napiVersion: v1\nkind: Namespace\n'
+                  "metadata:\n  name: {{ . }}\n{{- end }}\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "apps/a.yaml": application("app-a", "chart-a", "a"),
+        "apps/b.yaml": application("app-b", "chart-b", "b"),
+        "chart-a/Chart.yaml": "apiVersion: v2\nname: a\nversion: 0.1.0\n",
+        "chart-a/templates/ns.yaml": "apiVersion: v1\nkind: Namespace\nmetadata:\n"
+                                     "  name: shared\n",
+        "chart-b/Chart.yaml": "apiVersion: v2\nname: b\nversion: 0.1.0\n",
+        "chart-b/templates/ns.yaml": namespaces})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report_.findings if "deployed by both" in f.message] == [
+        "chart-b/templates/ns.yaml:10"]

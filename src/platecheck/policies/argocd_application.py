@@ -1279,7 +1279,8 @@ def _cluster(app: Application, servers: Mapping[str, str]) -> str:
 def _name_line(text: str | None, resource: Any) -> int | None:
     """The line of the resource's ``metadata.name`` in its file: in its item of a List file,
     in its own document where that is known, else the ``name:`` after a ``kind:`` line that
-    writes its name as it is, else the first such ``name:``."""
+    writes its name as it is, else the first such ``name:`` a template action writes (a
+    ``range``'s; one written as another name is another resource's), else the first."""
     if text is None:
         return None
     item = list_item(resource.template_file, text, resource, ("metadata", "name")) \
@@ -1294,6 +1295,7 @@ def _name_line(text: str | None, resource: Any) -> int | None:
     name = re.compile(r"^\s+name:\s*(.*?)\s*(?:#.*)?$")
     after_kind = False
     first: int | None = None
+    templated: int | None = None
     for number, line in enumerate(text.splitlines(), start=1):
         written = name.match(line)
         if kind.match(line):
@@ -1302,8 +1304,10 @@ def _name_line(text: str | None, resource: Any) -> int | None:
             if written.group(1).strip("'\"") == resource.name:
                 return number
             first = first or number
+            if "{{" in written.group(1):
+                templated = templated or number
             after_kind = False
-    return first
+    return templated or first
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
