@@ -64,6 +64,19 @@ spec:
     spec:
 """
 
+def application_set(name: str, generators: str, app_name: str, path: str, namespace: str,
+                    *, server: str = "https://kubernetes.default.svc", go: bool = False) -> str:
+    """An ApplicationSet of ``generators`` (YAML lines under ``generators:``, indented four
+    spaces) whose template makes ``app_name`` of one Git source at ``path`` of this
+    repository, deployed to ``server`` and ``namespace`` (Go templates with ``go``)."""
+    return (f"apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
+            f"  name: {name}\nspec:\n" + ("  goTemplate: true\n" if go else "")
+            + f"  generators:\n{generators}  template:\n    metadata:\n"
+            f"      name: '{app_name}'\n    spec:\n      project: default\n      source:\n"
+            f"        repoURL: https://git.example.com/repo.git\n        path: '{path}'\n"
+            f"      destination:\n        server: '{server}'\n        namespace: '{namespace}'\n")
+
+
 # the .git/config of a checkout whose origin is the repoURL ``application`` writes
 ORIGIN = '[remote "origin"]\n\turl = https://git.example.com/repo.git\n'
 # a Pod of a floating tag (image-tag-pinned's finding at its image line, 7) and a ConfigMap

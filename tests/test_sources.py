@@ -19,7 +19,16 @@ from platecheck.errors import PlatecheckError
 from platecheck.manifests import read_manifests
 from platecheck.model import Level, Origin, Report
 from platecheck.report.common import count, summary_line
-from synthetic import CHART_C, CM, ORIGIN, WEB_POD_SPEC, application, repository, write_files
+from synthetic import (
+    CHART_C,
+    CM,
+    ORIGIN,
+    WEB_POD_SPEC,
+    application,
+    application_set,
+    repository,
+    write_files,
+)
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
 
@@ -6857,27 +6866,6 @@ def test_a_repo_url_that_writes_its_scheme_twice_is_a_finding(tmp_path: Path, ur
         [f"apps/web.yaml:{line}"] if found else [])
 
 
-_CLUSTERS_SET = """\
-apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: {name}
-spec:
-  generators:
-    - clusters:
-        values: {{root: components/web, env: staging, dir: base}}
-  template:
-    metadata:
-      name: '{name}-{{{{name}}}}'
-    spec:
-      project: default
-      source:
-        repoURL: https://git.example.com/repo.git
-        path: '{{{{values.root}}}}/{{{{values.env}}}}/{{{{values.dir}}}}'
-      destination:
-        server: '{{{{server}}}}'
-        namespace: web
-"""
 
 
 @pytest.mark.parametrize("parents", ["other-repository", "sets-not-expanded"])
@@ -6892,7 +6880,10 @@ def test_what_only_may_deploy_an_application_is_no_second_manager_of_it(
                                            f"other-{n}.git",
                                            source_extra="    directory: {recurse: true}\n")
              for n in ("one", "two")}
-    sets = {f"sets/{n}.yaml": _CLUSTERS_SET.format(name=n) for n in ("one", "two")}
+    sets = {f"sets/{n}.yaml": application_set(
+        n, "    - clusters:\n        values: {root: components/web, env: staging, dir: base}\n",
+        f"{n}-{{{{name}}}}", "{{values.root}}/{{values.env}}/{{values.dir}}", "web",
+        server="{{server}}") for n in ("one", "two")}
     repo = write_files(tmp_path / "repo", {
         ".git/config": ORIGIN, **(other if parents == "other-repository" else sets),
         # (three directories deep, as the sets' path */*/* may name)
@@ -6903,31 +6894,6 @@ def test_what_only_may_deploy_an_application_is_no_second_manager_of_it(
     assert [f.location for f in report_.findings if "deployed by both" in f.message] == []
 
 
-_SELECTED_SET = """\
-apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: platform
-spec:
-  goTemplate: true
-  generators:
-    - list:
-        elements:
-          - {name: web, path: argocd/apps/web, enabled: "true"}
-      selector:
-        matchLabels: {enabled: "true"}
-  template:
-    metadata:
-      name: "{{ .name }}-apps"
-    spec:
-      project: default
-      source:
-        repoURL: https://git.example.com/repo.git
-        path: "{{ .path }}"
-      destination:
-        server: https://kubernetes.default.svc
-        namespace: argocd
-"""
 
 
 def test_a_set_s_parameter_path_may_name_a_nested_directory(tmp_path: Path) -> None:
@@ -6935,7 +6901,11 @@ def test_a_set_s_parameter_path_may_name_a_nested_directory(tmp_path: Path) -> N
     (``argocd/apps/web``): the Application there is reached through it, not "not reachable"
     (a parameter's value may hold ``/``)."""
     repo = write_files(tmp_path / "repo", {
-        ".git/config": ORIGIN, "argocd/sets/platform.yaml": _SELECTED_SET,
+        ".git/config": ORIGIN, "argocd/sets/platform.yaml": application_set(
+            "platform", "    - list:\n        elements:\n          - {name: web, path: "
+            "argocd/apps/web, enabled: 'true'}\n      selector:\n"
+            "        matchLabels: {enabled: 'true'}\n", "{{ .name }}-apps", "{{ .path }}",
+            "argocd", go=True),
         "argocd/root.yaml": application("root", "argocd/sets", "argocd"),
         "argocd/apps/web/application.yaml": application("web", "web", "web"),
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
@@ -6943,28 +6913,12 @@ def test_a_set_s_parameter_path_may_name_a_nested_directory(tmp_path: Path) -> N
     assert [f.location for f in report_.findings if "not reachable" in f.message] == []
 
 
-_GUESTBOOK_SET = """\
-apiVersion: argoproj.io/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: guestbook
-spec:
-  generators:
-    - list:
-        elements:
-          - env: {env}
-  template:
-    metadata:
-      name: 'guestbook-{{{{env}}}}'
-    spec:
-      project: default
-      source:
-        repoURL: https://git.example.com/repo.git
-        path: web
-      destination:
-        server: https://kubernetes.default.svc
-        namespace: 'guestbook-{{{{env}}}}'
-"""
+
+
+def _guestbook(env: str) -> str:
+    """The ApplicationSet guestbook of one list element, ``env``."""
+    return application_set("guestbook", f"    - list:\n        elements:\n          - env: {env}\n",
+                           "guestbook-{{env}}", "web", "guestbook-{{env}}")
 
 
 @pytest.mark.usefixtures("kubectl_bin")
@@ -6982,7 +6936,7 @@ def test_sets_of_one_name_that_kustomizations_put_in_two_namespaces_are_two(
     for env, namespace in zip(("dev", "prod"), namespaces, strict=True):
         files[f"overlays/{env}/kustomization.yaml"] = (f"namespace: {namespace}\n"
                                                        "resources: [appset.yaml]\n")
-        files[f"overlays/{env}/appset.yaml"] = _GUESTBOOK_SET.format(env=env)
+        files[f"overlays/{env}/appset.yaml"] = _guestbook(env)
         files[f"roots/{env}.yaml"] = application(f"sets-{env}", f"overlays/{env}", "argocd")
     report_ = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
     assert [f.location for f in report_.findings if "name is also used" in f.message] == found
@@ -7001,7 +6955,7 @@ def test_a_patch_fragment_of_a_set_in_an_overlay_s_patches_directory_is_no_set(
         ".git/config": ORIGIN, "root.yaml": application("sets", "overlay", "argocd"),
         "overlay/kustomization.yaml": "resources: [appset.yaml]\n" + (
             "patches:\n  - path: patches/sync-wave.yaml\n" if listed else "patches: []\n"),
-        "overlay/appset.yaml": _GUESTBOOK_SET.format(env="dev"),
+        "overlay/appset.yaml": _guestbook("dev"),
         "overlay/patches/sync-wave.yaml": patch,
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
     report_ = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
