@@ -6981,3 +6981,24 @@ def test_a_resource_a_range_writes_is_at_the_range_s_name_line(tmp_path: Path) -
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.location for f in report_.findings if "deployed by both" in f.message] == [
         "chart-b/templates/ns.yaml:10"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_resource_whose_annotations_a_patch_replaces_is_at_its_own_file(
+        tmp_path: Path) -> None:
+    """An overlay's JSON patch adds ``/metadata/annotations`` to the base's Ingress, which
+    replaces kustomize's origin annotation with one naming the patch: the resource is still
+    the base file's (its name is written there), so what is said of it is at that file."""
+    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
+               "spec:\n  rules:\n    - host: web.example.com\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/a.yaml": application("web-a", "overlay", "stg"),
+        "apps/b.yaml": application("web-b", "overlay", "stg"),
+        "base/kustomization.yaml": "resources: [ingress.yaml]\n", "base/ingress.yaml": ingress,
+        "overlay/kustomization.yaml": (
+            "namePrefix: stg-\nresources: [../base]\npatches:\n"
+            "  - target: {kind: Ingress, name: web}\n    patch: |-\n      - op: add\n"
+            "        path: /metadata/annotations\n        value: {team: web}\n")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report_.findings if "deployed by both" in f.message] == [
+        "base/ingress.yaml:4"]

@@ -81,6 +81,7 @@ from platecheck.kustomize_tree import (
     build_tree,
     chart_directory,
     file_layer,
+    listed_files,
     reachable_root,
 )
 from platecheck.kustomize_values import (
@@ -551,18 +552,49 @@ class Kustomize:
                     rel, start = self._origin(whole, source, kustomization, templates, written)
                     resources.append(make_resource(doc, rel, rel, len(resources), start))
                     continue
-                file = resolve(source / origin) if origin else None
+                file = self._origin_file(doc, origin, generator, source)
                 inside = file is not None and file.is_relative_to(self.root)
                 rel = self._template(file if inside else None, kustomization, templates)
                 # a generator's ConfigMap or Secret: at its entry, known by its name unhashed
                 made = generated(kind_name(doc)[1], generator, templates[rel], rel) \
                     if inside else None
                 start = made.line if made is not None else None
-                if made is None and origin and rel != kustomization:
+                if made is None and file is not None and rel != kustomization:
                     start = _document_line(doc, rel, templates[rel], written)
                 resources.append(make_resource(doc, rel, rel, len(resources), start,
                                                generated_name=made.name if made else None))
         return resources, templates
+
+    def _origin_file(self, doc: Mapping[str, Any], origin: str | None,
+                     generator: str | None, source: Path) -> Path | None:
+        """The file kustomize's origin annotation names; when a patch replaced the
+        annotations (no origin, or the patch's own kustomization named, ``PatchTransformer``
+        configured it), the file that writes the resource (``_writer``), else that one."""
+        if generator is not None and generator.startswith("Patch") \
+                or not origin and generator is None:
+            written = self._writer(doc, source)
+            if written is not None:
+                return written
+        return resolve(source / origin) if origin else None
+
+    def _writer(self, doc: Mapping[str, Any], source: Path) -> Path | None:
+        """The one file among those the build of ``source`` lists as resources that writes
+        a document of ``doc``'s kind and a name ``doc``'s holds; None when none or several."""
+        kind, name = kind_name(doc)
+        if not kind or not name:
+            return None
+        found = []
+        for path in sorted(listed_files(source, self.root)):
+            try:
+                documents = load_documents(read_text(path, rel_path(path, self.root))[1],
+                                           rel_path(path, self.root))
+            except PlatecheckError:
+                continue
+            if any(kind_name(d.data)[0] == kind and kind_name(d.data)[1]
+                   and kind_name(d.data)[1] in name
+                   for d in documents if isinstance(d.data, dict)):
+                found.append(path)
+        return found[0] if len(found) == 1 else None
 
     def _template(self, file: Path | None, kustomization: str, templates: dict[str, str]
                   ) -> str:
@@ -578,9 +610,11 @@ class Kustomize:
                 source: Path, kustomization: str, templates: dict[str, str],
                 written: dict[str, list[tuple[str, str, Any, int]]]) -> tuple[str, int | None]:
         """Where an output document (``_without_origin``'s reading of it) was written: the
-        file its origin annotation names and its line there, else the kustomization."""
-        doc, origin, _ = whole if whole is not None else ({}, None, None)
-        file = resolve(source / origin) if origin else None
+        file its origin annotation names and its line there (without one, a patch having
+        replaced the annotations: the one file the build lists that writes a document of its
+        kind and name, a prefix or suffix aside), else the kustomization."""
+        doc, origin, generator = whole if whole is not None else ({}, None, None)
+        file = self._origin_file(doc, origin, generator, source)
         inside = file is not None and file.is_relative_to(self.root)
         rel = self._template(file if inside else None, kustomization, templates)
         if rel == kustomization:
