@@ -7002,3 +7002,33 @@ def test_a_resource_whose_annotations_a_patch_replaces_is_at_its_own_file(
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.location for f in report_.findings if "deployed by both" in f.message] == [
         "base/ingress.yaml:4"]
+
+
+def test_a_file_parameter_through_a_ref_to_another_repository_is_not_rendered(
+        tmp_path: Path) -> None:
+    """``fileParameters: [{path: $ext/config/app.txt}]`` with ``ext`` another repository's
+    ref source: Argo CD reads the file from that checkout (set-file through refs, 2.13), so
+    the source is not rendered here (it was said the file does not exist); a value file of
+    this repository a chart of another repository reads is read here, its YAML refused."""
+    head = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n"
+            "spec:\n  project: default\n  sources:\n")
+    tail = ("  destination:\n    server: https://kubernetes.default.svc\n"
+            "    namespace: {name}\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "envs/bad.yaml": "a: [\n",
+        "apps/web.yaml": head.format(name="web-prod") + (
+            "    - repoURL: https://git.example.com/repo.git\n      path: chart\n"
+            "      helm:\n        fileParameters: [{name: config, path: $ext/config/app.txt}]\n"
+            "    - repoURL: https://git.example.com/other-config.git\n      ref: ext\n")
+        + tail.format(name="web-prod"),
+        "apps/api.yaml": head.format(name="api-prod") + (
+            "    - repoURL: https://git.example.com/shared-charts.git\n      path: charts/api\n"
+            "      helm:\n        valueFiles: [$values/envs/bad.yaml]\n"
+            "    - repoURL: https://git.example.com/repo.git\n      ref: values\n")
+        + tail.format(name="api-prod"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target) for e in report_.errors] == [("envs/bad.yaml:2", "prod/api")]
+    assert [f.message.split(" is in another")[0] for f in report_.findings
+            if f.policy == "not-rendered"] == ["Helm source whose file $ext/config/app.txt"]

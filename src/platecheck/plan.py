@@ -178,7 +178,9 @@ class Planner:
                 self._referenced_files(app, source, key, helm, refs)
             return RenderTarget(chart=None, value_files=(), remote=source,
                                 source_type=kind or SourceType.HELM, **common)
-        if not self.is_here(source):  # another repository's
+        if not self.is_here(source):  # another repository's (what it reads of this one too)
+            if helm is not None and app.multiple_sources:
+                self._referenced_files(app, source, key, helm, refs)
             return RenderTarget(chart=None, value_files=(), remote=source, source_type=kind,
                                 **common)
         directory = self._source_dir(app, source, key)
@@ -221,16 +223,22 @@ class Planner:
     def _foreign_value_file(self, app: Application, key: KeyPath,
                             helm: HelmSourceSpec | None, refs: Mapping[str, Source]
                             ) -> tuple[str, Source] | None:
-        """The first ``$ref/...`` value file whose ref source is another repository's, with
-        that source at the entry's line."""
-        entries = helm.value_files if helm and app.multiple_sources else ()
-        named = [entry[1:].split("/", 1)[0] for entry in entries if entry.startswith("$")]
+        """The first ``$ref/...`` value file (or ``fileParameters`` path, which Argo CD reads
+        through refs too) whose ref source is another repository's, with that source at the
+        entry's line."""
+        if helm is None or not app.multiple_sources:
+            return None
+        entries = [*(((*key, "helm", "valueFiles", index), entry)
+                     for index, entry in enumerate(helm.value_files)),
+                   *(((*key, "helm", "fileParameters", index, "path"), parameter.value)
+                     for index, parameter in enumerate(helm.file_parameters))]
+        named = [entry[1:].split("/", 1)[0] for _, entry in entries if entry.startswith("$")]
         if any(ref not in refs or refs[ref].chart for ref in named):
             return None  # Argo CD refuses every reference first: the resolver says why
-        for index, entry in enumerate(entries):
+        for where, entry in entries:
             ref = entry[1:].split("/", 1)[0] if entry.startswith("$") else ""
             if ref in refs and not self.is_here(refs[ref]):
-                line = app.origin((*key, "helm", "valueFiles", index)).line
+                line = app.origin(where).line
                 return entry, dataclasses.replace(refs[ref], line=line)
         return None
 
@@ -297,9 +305,10 @@ class Planner:
     def _referenced_files(self, app: Application, source: Source, key: KeyPath,
                           helm: HelmSourceSpec, refs: Mapping[str, Source]) -> None:
         """The ``$ref/...`` value files of this repository that Argo CD hands helm with a
-        chart it pulls, read as a local chart's (one that is not YAML fails the source
-        before anything renders, and yaml-hygiene looks at each). Where a reference leads
-        nowhere is the Application's source problem (``sourcecheck``)."""
+        chart it pulls (or checks out of another repository), read as a local chart's (one
+        that is not YAML fails the source before anything renders, and yaml-hygiene looks at
+        each). Where a reference leads nowhere is the Application's source problem
+        (``sourcecheck``)."""
         def here(entry: str) -> bool:
             name = entry[1:].partition("/")[0] if entry.startswith("$") else None
             return name is not None and name in refs and self.is_here(refs[name])

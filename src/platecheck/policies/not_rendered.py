@@ -113,7 +113,10 @@ def _describe(target: RenderTarget, source: Source) -> str:
     if target.application.kind == "ApplicationSet":
         return f"ApplicationSet {target.application.name}"
     if target.foreign_value_file:
-        return (f"Helm source whose value file {target.foreign_value_file} is in another "
+        what = "value file" if any(target.foreign_value_file == entry for source in
+                                   target.application.sources if source.helm
+                                   for entry in source.helm.value_files) else "file"
+        return (f"Helm source whose {what} {target.foreign_value_file} is in another "
                 f"repository, {source.repo_url},")
     if not source.repo_url.strip():
         return f"source {source.chart or source.path or '.'} has no repoURL and"
