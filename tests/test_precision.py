@@ -1319,3 +1319,25 @@ def test_the_crds_of_a_vendored_chart_archive_are_schemas(helm_bin: Path, tmp_pa
     assert [(f.policy, f.message) for f in report.findings
             if f.policy in ("k8s-schema", "unknown-kind")] == [
         ("k8s-schema", "Cache/c: spec.sizes: unknown field")]
+
+
+def test_the_job_an_argo_rollouts_analysis_runs_is_checked_as_a_pod(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """An AnalysisTemplate's job metric runs a Job of its pod template on every canary
+    step: its container's floating tag is found at the image line, as a Deployment's is."""
+    from synthetic import application
+
+    analysis = ("apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n"
+                "  name: smoke\nspec:\n  metrics:\n    - name: smoke\n      provider:\n"
+                "        job:\n          spec:\n            template:\n              spec:\n"
+                "                restartPolicy: Never\n                containers:\n"
+                "                  - name: smoke\n"
+                "                    image: curlimages/curl:latest\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "manifests", "web-prod"),
+        "manifests/analysis.yaml": analysis})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "image-tag-pinned"] == [
+        ("manifests/analysis.yaml:16",
+         'container "smoke" in AnalysisTemplate/smoke uses floating tag "latest"')]

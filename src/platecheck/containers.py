@@ -78,21 +78,43 @@ def pod_spec(resource: Resource) -> Mapping[str, Any] | None:
     return candidate
 
 
+# Argo Rollouts' analysis kinds: each metric's ``job`` provider runs a Job of this pod spec
+_ANALYSIS_KINDS = frozenset({"AnalysisTemplate", "ClusterAnalysisTemplate", "AnalysisRun"})
+
+
+def _pod_specs(resource: Resource) -> Iterator[Mapping[str, Any]]:
+    """The pod specs of a resource: its workload's, or each of an Argo Rollouts analysis'
+    job metrics (``spec.metrics[].provider.job.spec.template.spec``)."""
+    spec = pod_spec(resource)
+    if spec is not None:
+        yield spec
+        return
+    if resource.kind not in _ANALYSIS_KINDS or not resource.api_version.startswith(
+            "argoproj.io/"):
+        return
+    metrics = (_mapping(resource.doc.get("spec")) or {}).get("metrics")
+    for metric in metrics if isinstance(metrics, list) else ():
+        job = (_mapping((_mapping(metric) or {}).get("provider")) or {}).get("job")
+        template = (_mapping((_mapping(job) or {}).get("spec")) or {}).get("template")
+        found = _mapping((_mapping(template) or {}).get("spec"))
+        if found is not None and isinstance(found.get("containers"), list):
+            yield found
+
+
 def containers(
     rendered: RenderedTarget, sections: tuple[str, ...] = tuple(SECTIONS)
 ) -> Iterator[Container]:
-    """Every container of every workload in a rendered target, in document order."""
+    """Every container of every workload (and of every job an Argo Rollouts analysis runs)
+    in a rendered target, in document order."""
     for resource in rendered.resources:
-        spec = pod_spec(resource)
-        if spec is None:
-            continue
-        for section in sections:
-            entries = spec.get(section)
-            if not isinstance(entries, list):
-                continue
-            for index, entry in enumerate(entries):
-                if isinstance(entry, Mapping):
-                    yield Container(resource, section, index, entry)
+        for spec in _pod_specs(resource):
+            for section in sections:
+                entries = spec.get(section)
+                if not isinstance(entries, list):
+                    continue
+                for index, entry in enumerate(entries):
+                    if isinstance(entry, Mapping):
+                        yield Container(resource, section, index, entry)
 
 
 def container_findings(

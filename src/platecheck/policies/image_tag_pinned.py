@@ -2,13 +2,15 @@
 
 What:
     In production targets, every container, init container and ephemeral container of every
-    workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob and any kind
-    with a pod template) has an image with an explicit tag that is not floating, or a digest
-    (``@sha256:`` with 64 hex digits, or ``@sha512:`` with 128). Floating tags are ``latest``,
-    the empty or missing tag, the tags in ``floatingTags`` (case-insensitive) and tags matching
-    ``floatingTagPattern``. ``latest`` is floating in any letter case, and so is a tag of
-    which it is a word between ``-``, ``_`` and ``.`` (``prod-latest``, ``1.2-latest``), but
-    not one with a build's date, number or commit beside it (``latest-20260420``).
+    workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, any kind with
+    a pod template, and the job metrics of Argo Rollouts' AnalysisTemplate,
+    ClusterAnalysisTemplate and AnalysisRun) has an image with an explicit tag that is not
+    floating, or a digest (``@sha256:`` with 64 hex digits, or ``@sha512:`` with 128).
+    Floating tags are ``latest``, the empty or missing tag, the tags in ``floatingTags``
+    (case-insensitive) and tags matching ``floatingTagPattern``. ``latest`` is floating in any
+    letter case, and so is a tag of which it is a word between ``-``, ``_`` and ``.``
+    (``prod-latest``, ``1.2-latest``), but not one with a build's date, number or commit
+    beside it (``latest-20260420``).
 
 Why:
     A floating tag deploys whatever the registry holds at pull time: two nodes can run two
