@@ -552,7 +552,7 @@ class Kustomize:
                     rel, start = self._origin(whole, source, kustomization, templates, written)
                     resources.append(make_resource(doc, rel, rel, len(resources), start))
                     continue
-                file = self._origin_file(doc, origin, generator, source)
+                file = self._origin_file(doc, origin, generator, source, templates, written)
                 inside = file is not None and file.is_relative_to(self.root)
                 rel = self._template(file if inside else None, kustomization, templates)
                 # a generator's ConfigMap or Secret: at its entry, known by its name unhashed
@@ -566,33 +566,36 @@ class Kustomize:
         return resources, templates
 
     def _origin_file(self, doc: Mapping[str, Any], origin: str | None,
-                     generator: str | None, source: Path) -> Path | None:
+                     generator: str | None, source: Path, templates: dict[str, str],
+                     written: dict[str, list[tuple[str, str, Any, int]]]) -> Path | None:
         """The file kustomize's origin annotation names; when a patch replaced the
         annotations (no origin, or the patch's own kustomization named, ``PatchTransformer``
         configured it), the file that writes the resource (``_writer``), else that one."""
         if generator is not None and generator.startswith("Patch") \
                 or not origin and generator is None:
-            written = self._writer(doc, source)
-            if written is not None:
-                return written
+            writer = self._writer(doc, source, templates, written)
+            if writer is not None:
+                return writer
         return resolve(source / origin) if origin else None
 
-    def _writer(self, doc: Mapping[str, Any], source: Path) -> Path | None:
+    def _writer(self, doc: Mapping[str, Any], source: Path, templates: dict[str, str],
+                written: dict[str, list[tuple[str, str, Any, int]]]) -> Path | None:
         """The one file among those the build of ``source`` lists as resources that writes
-        a document of ``doc``'s kind and a name ``doc``'s holds; None when none or several."""
+        a document of ``doc``'s kind and a name ``doc``'s holds; None when none or several.
+        Each file is read once a build (``templates``, ``written``)."""
         kind, name = kind_name(doc)
         if not kind or not name:
             return None
         found = []
         for path in sorted(listed_files(source, self.root)):
+            if not path.resolve().is_relative_to(self.root.resolve()):
+                continue
             try:
-                documents = load_documents(read_text(path, rel_path(path, self.root))[1],
-                                           rel_path(path, self.root))
+                rel = self._template(path, "", templates)
             except PlatecheckError:
                 continue
-            if any(kind_name(d.data)[0] == kind and kind_name(d.data)[1]
-                   and kind_name(d.data)[1] in name
-                   for d in documents if isinstance(d.data, dict)):
+            if any(k == kind and n and n in name
+                   for k, n, _, _ in _written_documents(rel, templates[rel], written)):
                 found.append(path)
         return found[0] if len(found) == 1 else None
 
@@ -614,7 +617,7 @@ class Kustomize:
         replaced the annotations: the one file the build lists that writes a document of its
         kind and name, a prefix or suffix aside), else the kustomization."""
         doc, origin, generator = whole if whole is not None else ({}, None, None)
-        file = self._origin_file(doc, origin, generator, source)
+        file = self._origin_file(doc, origin, generator, source, templates, written)
         inside = file is not None and file.is_relative_to(self.root)
         rel = self._template(file if inside else None, kustomization, templates)
         if rel == kustomization:
@@ -791,6 +794,20 @@ def inflated_charts(data: Mapping[str, Any], directory: Path, kustomization: str
                                 line=document.line)
 
 
+def _written_documents(rel: str, text: str,
+                       written: dict[str, list[tuple[str, str, Any, int]]]
+                       ) -> list[tuple[str, str, Any, int]]:
+    """The kind, name, namespace and first line of each document of the file ``rel``
+    (``text``), read once a build (``written``); none when it does not read."""
+    if rel not in written:
+        try:
+            written[rel] = [(*kind_name(d.data), _namespace_of(d.data), d.line)
+                            for d in load_documents(text, rel) if isinstance(d.data, dict)]
+        except PlatecheckError:
+            written[rel] = []
+    return written[rel]
+
+
 def _document_line(doc: Mapping[str, Any], rel: str, text: str,
                    written: dict[str, list[tuple[str, str, Any, int]]]) -> int | None:
     """The line where the document ``doc`` came from starts in the file ``rel`` (``text``),
@@ -798,14 +815,9 @@ def _document_line(doc: Mapping[str, Any], rel: str, text: str,
     one of its name (of those, the one of its namespace), else the one whose name ``doc``'s
     holds (a ``namePrefix``, a ``nameSuffix``), the longest; None when none or several
     fit."""
-    if rel not in written:
-        try:
-            written[rel] = [(*kind_name(d.data), _namespace_of(d.data), d.line)
-                            for d in load_documents(text, rel) if isinstance(d.data, dict)]
-        except PlatecheckError:
-            written[rel] = []
     kind, name = kind_name(doc)
-    same_kind = [(n, line) for k, n, _, line in written[rel] if k == kind]
+    same_kind = [(n, line) for k, n, _, line in _written_documents(rel, text, written)
+                 if k == kind]
     if len(same_kind) == 1:
         return same_kind[0][1]
     exact = [(namespace, line) for k, n, namespace, line in written[rel]

@@ -141,8 +141,10 @@ def _renamed(base: Sequence[RenderedTarget], head: Sequence[RenderedTarget]
     """New id -> old id of the targets only one side has that are one source of one
     Application (its file, name and source) on both: the configuration classified it anew
     (an environment added, a match rule changed), which changes its id, not what it is."""
-    removed = [t for t in base if t.id not in {r.id for r in head}]
-    added = [t for t in head if t.id not in {r.id for r in base}]
+    base_ids, head_ids = {t.id for t in base}, {t.id for t in head}
+    removed = [t for t in base if t.id not in head_ids]
+    added = [t for t in head if t.id not in base_ids]
+
     def place(rendered: RenderedTarget) -> tuple[Any, ...] | None:
         app = rendered.target.application
         if app is None:

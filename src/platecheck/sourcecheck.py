@@ -34,7 +34,7 @@ from platecheck.helmsource import file_argument
 from platecheck.model import Application, KeyPath, Source, SourceProblem
 from platecheck.realpaths import resolve
 from platecheck.repourl import argocd_git_key
-from platecheck.valuefiles import Resolver, is_glob, written_dir
+from platecheck.valuefiles import Resolver, is_glob, no_match, written_dir
 
 
 def source_problems(app: Application, root: Path) -> tuple[SourceProblem, ...]:
@@ -239,7 +239,7 @@ def _glob_problem(resolver: Resolver, entry: str, pattern: Path,
         matched = resolver.glob(entry, pattern, None, None)
     except PlatecheckError as exc:
         return exc.message
-    return None if matched or ignore_missing else f"values file glob {entry!r} matched no files"
+    return None if matched or ignore_missing else no_match(entry)
 
 
 def _pulled_file_parameters(app: Application, index: int, source: Source, prefix: KeyPath,

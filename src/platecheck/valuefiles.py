@@ -69,8 +69,7 @@ class Resolver:
             if is_glob(str(path)):
                 matches = self.glob(entry, path, file, line)
                 if not matches and not ignore_missing:
-                    raise PlatecheckError(f"values file glob {entry!r} matched no files",
-                                          file, line)
+                    raise PlatecheckError(no_match(entry), file, line)
                 result.extend(m for m in matches if m not in explicit and m not in result)
                 continue
             if not path.exists():
@@ -162,6 +161,11 @@ class Resolver:
                                       "a directory, which helm cannot read as a values file",
                                       file, line)
         return matches
+
+
+def no_match(entry: str) -> str:
+    """Argo CD's refusal of a value file glob that matches nothing (``GlobNoMatchError``)."""
+    return f"values file glob {entry!r} matched no files"
 
 
 def is_glob(path: str) -> bool:
