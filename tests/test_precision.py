@@ -1341,3 +1341,90 @@ def test_the_job_an_argo_rollouts_analysis_runs_is_checked_as_a_pod(
             if f.policy == "image-tag-pinned"] == [
         ("manifests/analysis.yaml:16",
          'container "smoke" in AnalysisTemplate/smoke uses floating tag "latest"')]
+
+
+_WORKFLOW = """\
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata:
+  name: ci
+spec:
+  entrypoint: main
+  templateDefaults:
+    container:
+      resources:
+        requests: {cpu: 100m, memory: 64Mi}
+        limits: {cpu: 200m, memory: 128Mi}
+  templates:
+    - name: main
+      steps:
+        - - name: build
+            template: build
+    - name: build
+      container:
+        image: alpine:latest
+        command: [sh]
+    - name: from-argument
+      inputs:
+        parameters: [{name: image}, {name: cpu}]
+      script:
+        image: "{{inputs.parameters.image}}"
+        source: echo
+        resources:
+          requests: {cpu: "{{inputs.parameters.cpu}}", memory: 64Mi}
+          limits: {cpu: "{{inputs.parameters.cpu}}", memory: 64Mi}
+    - name: pair
+      containerSet:
+        containers:
+          - name: a
+            image: busybox:1.36
+            resources: {limits: {cpu: 100m, memory: 64Mi}}
+          - name: b
+            image: busybox
+            resources: {limits: {cpu: 100m, memory: 64Mi}}
+      sidecars:
+        - name: db
+          image: postgres:16.1
+"""
+
+
+def test_the_containers_an_argo_workflows_template_runs_are_checked(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """A WorkflowTemplate's templates run pods of their container, script, container set and
+    sidecars: each is checked as a workload's container, found at its own line, the
+    template defaults' resources merged under a template's container, and a value the
+    controller fills in from the template's arguments (``{{inputs.parameters.image}}``, an
+    analysis' ``{{args.tag}}``) left alone."""
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/ci.yaml": application("ci-prod", "manifests", "ci-prod"),
+        "manifests/ci.yaml": _WORKFLOW,
+        # an argument of an Argo Rollouts analysis, as well
+        "manifests/analysis.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n"
+            "  name: smoke\nspec:\n  args: [{name: tag}]\n  metrics:\n    - name: smoke\n"
+            "      provider:\n        job:\n          spec:\n            template:\n"
+            "              spec:\n                restartPolicy: Never\n"
+            "                containers:\n                  - name: smoke\n"
+            "                    image: curlimages/curl:{{args.tag}}\n"
+            "                    resources: {limits: {cpu: 100m, memory: 64Mi}}\n")})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    found = [(f.policy, f.location, f.resource, f.message) for f in report.findings
+             if f.policy in ("image-tag-pinned", "pull-policy", "resource-ranges")]
+    assert found == [
+        ("image-tag-pinned", "manifests/ci.yaml:19", "WorkflowTemplate/ci[build]",
+         'container of template "build" in WorkflowTemplate/ci uses floating tag "latest"'),
+        ("pull-policy", "manifests/ci.yaml:19", "WorkflowTemplate/ci[build]",
+         'container of template "build" in WorkflowTemplate/ci has imagePullPolicy "Always" '
+         '(the Kubernetes default for image "alpine:latest"); production requires '
+         '"IfNotPresent"'),
+        ("image-tag-pinned", "manifests/ci.yaml:37", "WorkflowTemplate/ci[pair/b]",
+         'container "b" of template "pair" in WorkflowTemplate/ci uses image "busybox" without '
+         'a tag (Kubernetes pulls "latest")'),
+        ("pull-policy", "manifests/ci.yaml:37", "WorkflowTemplate/ci[pair/b]",
+         'container "b" of template "pair" in WorkflowTemplate/ci has imagePullPolicy "Always" '
+         '(the Kubernetes default for image "busybox"); production requires "IfNotPresent"'),
+        ("resource-ranges", "manifests/ci.yaml:40", "WorkflowTemplate/ci[pair/db]",
+         'sidecar "db" of template "pair" in WorkflowTemplate/ci: sets no cpu request, cpu '
+         'limit, memory request or memory limit')]

@@ -20,18 +20,34 @@ SECTIONS: dict[str, str] = {
     "containers": "container",
     "initContainers": "init container",
     "ephemeralContainers": "ephemeral container",
+    # an Argo Workflows template's
+    "container": "container",
+    "script": "script",
+    "sidecars": "sidecar",
 }
+
+# The sections of a pod spec
+POD_SECTIONS = ("containers", "initContainers", "ephemeralContainers")
+# The pod spec section an Argo Workflows template's container runs as
+_ROLES = {"container": "containers", "script": "containers", "sidecars": "containers"}
 
 
 @dataclass(frozen=True)
 class Container:
     resource: Resource
     section: str  # "containers" | "initContainers" | "ephemeralContainers"
-    index: int  # position within its section
+    index: int  # position within its section (an Argo Workflows template's own
+    # container or script: the template's position)
     spec: Mapping[str, Any]
+    # the Argo Workflows template holding it, or None; also marks a container whose strings
+    # may hold ``{{...}}`` placeholders its controller fills in at run time (Argo Rollouts'
+    # analysis arguments as well: ``template`` is "" there)
+    template: str | None = None
 
     @property
     def name(self) -> str:
+        if self.section in _OWN:
+            return str(self.template)
         name = self.spec.get("name")
         return str(name) if name is not None else f"#{self.index}"
 
@@ -42,12 +58,30 @@ class Container:
 
     def label_in(self, shown: str) -> str:
         """``label`` with the resource named as ``shown`` (``provenance.shown_refs``)."""
-        return f'{SECTIONS[self.section]} "{self.name}" in {shown}'
+        what = SECTIONS[self.section]
+        if self.section in _OWN:
+            return f'{what} of template "{self.template}" in {shown}'
+        if self.template:
+            return f'{what} "{self.name}" of template "{self.template}" in {shown}'
+        return f'{what} "{self.name}" in {shown}'
 
     @property
     def ref(self) -> str:
         """The ``Finding.resource`` value, e.g. ``Deployment/plate-web[nginx]``."""
+        if self.template and self.section not in _OWN:
+            return f"{self.resource.ref}[{self.template}/{self.name}]"
         return f"{self.resource.ref}[{self.name}]"
+
+    @property
+    def role(self) -> str:
+        """The pod spec section it runs in: ``containers``, ``initContainers`` or
+        ``ephemeralContainers``."""
+        return _ROLES.get(self.section, self.section)
+
+    def placeholder(self, value: Any) -> bool:
+        """Whether ``value`` is filled in at run time by the controller running the container
+        (``{{inputs.parameters.image}}``, ``{{args.tag}}``): no value to check here."""
+        return self.template is not None and isinstance(value, str) and "{{" in value
 
     @property
     def image(self) -> Any:
@@ -78,43 +112,95 @@ def pod_spec(resource: Resource) -> Mapping[str, Any] | None:
     return candidate
 
 
+# An Argo Workflows template's own container, named by the template
+_OWN = ("container", "script")
 # Argo Rollouts' analysis kinds: each metric's ``job`` provider runs a Job of this pod spec
 _ANALYSIS_KINDS = frozenset({"AnalysisTemplate", "ClusterAnalysisTemplate", "AnalysisRun"})
+# Argo Workflows' kinds, and where each keeps its workflow spec
+_WORKFLOW_KINDS = {"Workflow": (), "WorkflowTemplate": (), "ClusterWorkflowTemplate": (),
+                   "CronWorkflow": ("workflowSpec",)}
 
 
-def _pod_specs(resource: Resource) -> Iterator[Mapping[str, Any]]:
-    """The pod specs of a resource: its workload's, or each of an Argo Rollouts analysis'
-    job metrics (``spec.metrics[].provider.job.spec.template.spec``)."""
-    spec = pod_spec(resource)
-    if spec is not None:
-        yield spec
-        return
-    if resource.kind not in _ANALYSIS_KINDS or not resource.api_version.startswith(
-            "argoproj.io/"):
-        return
+def _in_list(resource: Resource, spec: Mapping[str, Any], sections: Iterable[str],
+             template: str | None = None) -> Iterator[Container]:
+    """The containers of ``spec``'s lists named ``sections``."""
+    for section in sections:
+        entries = spec.get(section)
+        for index, entry in enumerate(entries if isinstance(entries, list) else ()):
+            if isinstance(entry, Mapping):
+                yield Container(resource, section, index, entry, template)
+
+
+def _analysis_containers(resource: Resource) -> Iterator[Container]:
+    """The containers of each of an Argo Rollouts analysis' job metrics
+    (``spec.metrics[].provider.job.spec.template.spec``)."""
     metrics = (_mapping(resource.doc.get("spec")) or {}).get("metrics")
     for metric in metrics if isinstance(metrics, list) else ():
         job = (_mapping((_mapping(metric) or {}).get("provider")) or {}).get("job")
         template = (_mapping((_mapping(job) or {}).get("spec")) or {}).get("template")
         found = _mapping((_mapping(template) or {}).get("spec"))
         if found is not None and isinstance(found.get("containers"), list):
-            yield found
+            yield from _in_list(resource, found, POD_SECTIONS, "")
+
+
+def _workflow_containers(resource: Resource) -> Iterator[Container]:
+    """The containers of each template of an Argo Workflows workflow spec, with the spec's
+    ``templateDefaults`` under the template's own container or script (the controller merges
+    them so, ``mergedTemplateDefaultsInto``: the template's fields win, only its own type's
+    defaults apply)."""
+    spec = _mapping(resource.doc.get("spec")) or {}
+    for key in _WORKFLOW_KINDS[resource.kind]:
+        spec = _mapping(spec.get(key)) or {}
+    defaults = _mapping(spec.get("templateDefaults")) or {}
+    templates = spec.get("templates")
+    for index, template in enumerate(templates if isinstance(templates, list) else ()):
+        if not isinstance(template, Mapping):
+            continue
+        name = str(template.get("name", f"#{index}"))
+        for section in _OWN:
+            own = _mapping(template.get(section))
+            if own is not None:
+                merged = _merged(_mapping(defaults.get(section)) or {}, own)
+                yield Container(resource, section, index, merged, name)
+        group = _mapping(template.get("containerSet")) or {}
+        yield from _in_list(resource, group, ("containers",), name)
+        yield from _in_list(resource, template, ("initContainers", "sidecars"), name)
+
+
+def _merged(defaults: Mapping[str, Any], own: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``own`` over ``defaults``: mappings merged key by key, anything else ``own``'s."""
+    if not defaults:
+        return own
+    merged = dict(defaults)
+    for key, value in own.items():
+        under = _mapping(merged.get(key))
+        merged[key] = _merged(under, value) if under is not None and isinstance(
+            value, Mapping) else value
+    return merged
+
+
+def _containers_of(resource: Resource) -> Iterator[Container]:
+    spec = pod_spec(resource)
+    if spec is not None:
+        yield from _in_list(resource, spec, POD_SECTIONS)
+    elif not resource.api_version.startswith("argoproj.io/"):
+        return
+    elif resource.kind in _ANALYSIS_KINDS:
+        yield from _analysis_containers(resource)
+    elif resource.kind in _WORKFLOW_KINDS:
+        yield from _workflow_containers(resource)
 
 
 def containers(
-    rendered: RenderedTarget, sections: tuple[str, ...] = tuple(SECTIONS)
+    rendered: RenderedTarget, sections: tuple[str, ...] = POD_SECTIONS
 ) -> Iterator[Container]:
-    """Every container of every workload (and of every job an Argo Rollouts analysis runs)
-    in a rendered target, in document order."""
+    """Every container of every workload (and of every job an Argo Rollouts analysis runs,
+    every container an Argo Workflows template runs) in a rendered target, in document
+    order; ``sections`` the pod spec sections they run in (``Container.role``)."""
     for resource in rendered.resources:
-        for spec in _pod_specs(resource):
-            for section in sections:
-                entries = spec.get(section)
-                if not isinstance(entries, list):
-                    continue
-                for index, entry in enumerate(entries):
-                    if isinstance(entry, Mapping):
-                        yield Container(resource, section, index, entry)
+        for container in _containers_of(resource):
+            if container.role in sections:
+                yield container
 
 
 def container_findings(
@@ -236,15 +322,18 @@ def _retagged(rendered: RenderedTarget, image: str) -> bool:
 
 def in_template(container: Container) -> dict[str, Any]:
     """``locate`` keyword arguments that find a container's entry in its template:
-    ``locate(..., fields=("resources",), **in_template(container))``."""
+    ``locate(..., fields=("resources",), **in_template(container))``; an Argo Workflows
+    template's own container is found in its entry of ``templates``."""
+    own = container.section in _OWN
     return {
         "resource": container.resource,
         "anchor": container.name,
-        "anchor_in": (container.section, container.index),
+        "anchor_in": ("templates" if own else container.section, container.index),
     }
 
 
 __all__ = [
+    "POD_SECTIONS",
     "SECTIONS",
     "Container",
     "container_findings",

@@ -3,14 +3,18 @@
 What:
     In production targets, every container, init container and ephemeral container of every
     workload (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob, any kind with
-    a pod template, and the job metrics of Argo Rollouts' AnalysisTemplate,
-    ClusterAnalysisTemplate and AnalysisRun) has an image with an explicit tag that is not
-    floating, or a digest (``@sha256:`` with 64 hex digits, or ``@sha512:`` with 128).
-    Floating tags are ``latest``, the empty or missing tag, the tags in ``floatingTags``
-    (case-insensitive) and tags matching ``floatingTagPattern``. ``latest`` is floating in any
-    letter case, and so is a tag of which it is a word between ``-``, ``_`` and ``.``
-    (``prod-latest``, ``1.2-latest``), but not one with a build's date, number or commit
-    beside it (``latest-20260420``).
+    a pod template, the job metrics of Argo Rollouts' AnalysisTemplate,
+    ClusterAnalysisTemplate and AnalysisRun, and the container, script, container set,
+    init containers and sidecars of each template of Argo Workflows' Workflow,
+    WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow) has an image with an explicit
+    tag that is not floating, or a digest (``@sha256:`` with 64 hex digits, or ``@sha512:``
+    with 128). Floating tags are ``latest``, the empty or missing tag, the tags in
+    ``floatingTags`` (case-insensitive) and tags matching ``floatingTagPattern``. ``latest``
+    is floating in any letter case, and so is a tag of which it is a word between ``-``,
+    ``_`` and ``.`` (``prod-latest``, ``1.2-latest``), but not one with a build's date,
+    number or commit beside it (``latest-20260420``). An image of an Argo Rollouts or Argo
+    Workflows template holding an argument its controller fills in at run time
+    (``{{inputs.parameters.image}}``, ``{{args.tag}}``) is not checked.
 
 Why:
     A floating tag deploys whatever the registry holds at pull time: two nodes can run two
@@ -69,6 +73,8 @@ def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
         return
     problems = []
     for container in containers(target):
+        if container.placeholder(container.image):
+            continue  # an Argo template's argument, filled in at run time
         problem = image_problem(container.image, options.floating_tags,
                                 options.floating_tag_pattern, options.require_digest)
         if problem is not None:

@@ -11,7 +11,10 @@ What:
     tag such as ``stg-latest``, empty or missing,
     ``floatingTags``, ``floatingTagPattern``; no digest) pulled with an effective
     ``IfNotPresent`` is a finding; an empty tag (``nginx:``, from an empty tag value) is
-    said to be no image reference at all, at the tag: the kubelet refuses it.
+    said to be no image reference at all, at the tag: the kubelet refuses it. The containers
+    are image-tag-pinned's (workloads, Argo Rollouts analyses' jobs, Argo Workflows'
+    templates); an image or policy an Argo controller fills in at run time (``{{...}}``) is
+    not checked.
 
 Why:
     ``Always`` makes every pod start depend on the registry being up, and with a pinned tag it
@@ -97,6 +100,8 @@ def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
     for container in containers(target):
         image = container.image
         explicit = container.spec.get("imagePullPolicy")
+        if container.placeholder(image) or container.placeholder(explicit):
+            continue  # an Argo template's argument, filled in at run time
         effective = explicit or default_pull_policy(image)
         how = f'imagePullPolicy "{effective}"'
         if not explicit:

@@ -11,7 +11,10 @@ What:
     environment. A request left out where its limit is set is that limit, as Kubernetes
     defaults it (``SetDefaults_Pod``): it is not missing, and the limit is checked against the
     request bounds as well. A value that is not a quantity, or is negative, is reported once
-    and takes no part in the ordering and range checks.
+    and takes no part in the ordering and range checks. The containers are image-tag-pinned's
+    (workloads, Argo Rollouts analyses' jobs, Argo Workflows' templates, whose
+    ``templateDefaults`` apply); a value an Argo controller fills in at run time (``{{...}}``)
+    is set but not checked.
 
 Why:
     Without requests the scheduler packs pods blindly; without limits one container can starve
@@ -213,8 +216,8 @@ def _quantities(container: Container, given: Mapping[str, Mapping[str, Any]],
     refuses both)."""
     for kind, values in given.items():
         for name, raw in values.items():
-            if raw is None:
-                continue
+            if raw is None or container.placeholder(raw):
+                continue  # (an Argo template's argument is filled in at run time)
             try:
                 quantity = parse_quantity(raw)
             except QuantityError:
