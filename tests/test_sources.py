@@ -5939,6 +5939,23 @@ def test_a_name_an_override_file_gives_is_refused_at_its_line(tmp_path: Path, ov
         ("chart/.argocd-source-web-prod.yaml:2", what)]
 
 
+@pytest.mark.parametrize(("name", "override", "line"), [
+    (".argocd-source.yaml", "plugin:\n  name: vault\n", 1),
+    (".argocd-source-web-prod.yaml", "# by a tool\nplugin:\n  env: [{name: A, value: b}]\n", 2),
+])
+def test_a_plugin_an_override_file_names_is_not_rendered_at_its_line(
+        tmp_path: Path, name: str, override: str, line: int) -> None:
+    """An override file's ``plugin:`` makes the source a config management plugin's (Argo CD
+    merges the file before it decides the type, ``GetAppSourceType``): not rendered, at that
+    file's line; it was rendered as a directory of manifests and passed."""
+    repo = write_files(tmp_path / "repo", {**_OVERRIDDEN_CHART, f"chart/{name}": override})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.policy, f.location) for f in report_.findings] == [
+        ("not-rendered", f"chart/{name}:{line}")]
+
+
 @pytest.mark.parametrize("override", [
     "helm:\n  parameters:\n    - name: image.tag\n      value: latest\n",
     "helm:\n  valuesObject:\n    image:\n      tag: latest\n",

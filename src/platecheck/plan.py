@@ -194,6 +194,9 @@ class Planner:
                                                         places=app.places)
         if kind is SourceType.KUSTOMIZE:
             common.update(kustomize_versions(app, key, raw_source, self.config))
+        if kind is SourceType.PLUGIN:  # an override file's ``plugin:`` (never a directory)
+            return RenderTarget(chart=None, value_files=(), remote=source,
+                                source_type=kind, **common)
         if kind is not SourceType.HELM:  # a directory of manifests or a Kustomize source
             return RenderTarget(chart=None, value_files=(), source_type=kind,
                                 source_dir=directory, source_spec=raw_source,

@@ -54,7 +54,7 @@ from dataclasses import dataclass
 
 from platecheck.appset_generators import generators, git_children, unexpanded_reason
 from platecheck.globs import matches_any
-from platecheck.model import Finding, RenderTarget, RepoModel, Source, SourceType
+from platecheck.model import Finding, Origin, RenderTarget, RepoModel, Source, SourceType
 from platecheck.options import PolicyOptions, option
 from platecheck.repourl import other_repository, this_repository
 
@@ -80,12 +80,14 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         ignored = options.for_env(target.environment).ignore_repo_urls
         if matches_any(target.remote.repo_url, ignored):
             continue
+        origin = _plugin_override(target) or Origin(target.application.file,
+                                                    _line(target, target.remote))
         yield Finding(
             policy=ID,
             message=_describe(target, target.remote) + " is not rendered: its resources are "
                                                         "not checked" + _why(target, repo),
-            file=target.application.file,
-            line=_line(target, target.remote),
+            file=origin.file,
+            line=origin.line,
             environment=target.environment,
             target=target.id,
             resource=f"{target.application.raw.get('kind') or 'Application'}/"
@@ -132,6 +134,19 @@ def _describe(target: RenderTarget, source: Source) -> str:
     if kind is SourceType.PLUGIN:
         return f"config management plugin source {source.path or '.'} from {source.repo_url}"
     return f"{kind} source {source.path or '.'} from {source.repo_url}"
+
+
+def _plugin_override(target: RenderTarget) -> Origin | None:
+    """Where a ``.argocd-source*.yaml`` file of the source's directory made it a plugin
+    source (Argo CD applies it before it decides the source's type)."""
+    assert target.application is not None and target.remote is not None
+    if target.source_type is not SourceType.PLUGIN:
+        return None
+    app, path = target.application, target.remote.path
+    return next((origin for key, origin in app.places.items()
+                 if key[-1:] == ("plugin",) and origin.file != app.file
+                 and (key[1] == "source" or isinstance(key[2], int)
+                      and app.sources[key[2]].path == path)), None)
 
 
 def _line(target: RenderTarget, source: Source) -> int | None:
