@@ -1428,3 +1428,58 @@ def test_the_containers_an_argo_workflows_template_runs_are_checked(
         ("resource-ranges", "manifests/ci.yaml:40", "WorkflowTemplate/ci[pair/db]",
          'sidecar "db" of template "pair" in WorkflowTemplate/ci: sets no cpu request, cpu '
          'limit, memory request or memory limit')]
+
+
+_TEKTON = """\
+apiVersion: tekton.dev/v1
+kind: Task
+metadata:
+  name: build
+spec:
+  params: [{name: image}]
+  stepTemplate:
+    imagePullPolicy: IfNotPresent
+  steps:
+    - name: clone
+      image: alpine/git
+    - name: push
+      image: $(params.image)
+  sidecars:
+    - name: registry
+      image: registry:2.8.3
+---
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: ship
+spec:
+  tasks:
+    - name: test
+      taskSpec:
+        steps:
+          - name: run
+            image: golang:latest
+            imagePullPolicy: IfNotPresent
+"""
+
+
+def test_the_steps_a_tekton_task_runs_are_checked_for_their_images(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """A Tekton Task's steps and sidecars, and those of a task a Pipeline embeds, run as
+    containers: their images are checked as a workload's are (the step template's pull
+    policy merged under each step, ``$(params.image)`` left alone); their resources are not,
+    as Tekton sizes the pods it runs from the steps' itself."""
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/ci.yaml": application("ci-prod", "manifests", "ci-prod"),
+        "manifests/ci.yaml": _TEKTON})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    found = [(f.policy, f.location, f.resource, f.message) for f in report.findings
+             if f.policy in ("image-tag-pinned", "pull-policy", "resource-ranges")]
+    assert found == [
+        ("image-tag-pinned", "manifests/ci.yaml:11", "Task/build[clone]",
+         'step "clone" in Task/build uses image "alpine/git" without a tag (Kubernetes pulls '
+         '"latest")'),
+        ("image-tag-pinned", "manifests/ci.yaml:28", "Pipeline/ship[test/run]",
+         'step "run" of task "test" in Pipeline/ship uses floating tag "latest"')]

@@ -24,6 +24,8 @@ SECTIONS: dict[str, str] = {
     "container": "container",
     "script": "script",
     "sidecars": "sidecar",
+    # a Tekton task's
+    "steps": "step",
 }
 
 # The sections of a pod spec
@@ -62,7 +64,8 @@ class Container:
         if self.section in _OWN:
             return f'{what} of template "{self.template}" in {shown}'
         if self.template:
-            return f'{what} "{self.name}" of template "{self.template}" in {shown}'
+            holder = "task" if self.role == "steps" else "template"
+            return f'{what} "{self.name}" of {holder} "{self.template}" in {shown}'
         return f'{what} "{self.name}" in {shown}'
 
     @property
@@ -75,13 +78,18 @@ class Container:
     @property
     def role(self) -> str:
         """The pod spec section it runs in: ``containers``, ``initContainers`` or
-        ``ephemeralContainers``."""
+        ``ephemeralContainers``; ``steps`` for a Tekton task's steps and sidecars (Tekton
+        sizes its pods' requests from the steps' itself)."""
+        if self.resource.api_version.startswith("tekton.dev/"):
+            return "steps"
         return _ROLES.get(self.section, self.section)
 
     def placeholder(self, value: Any) -> bool:
         """Whether ``value`` is filled in at run time by the controller running the container
-        (``{{inputs.parameters.image}}``, ``{{args.tag}}``): no value to check here."""
-        return self.template is not None and isinstance(value, str) and "{{" in value
+        (``{{inputs.parameters.image}}``, ``{{args.tag}}``, Tekton's ``$(params.image)``): no
+        value to check here."""
+        return self.template is not None and isinstance(value, str) and (
+            "{{" in value or "$(" in value)
 
     @property
     def image(self) -> Any:
@@ -179,10 +187,38 @@ def _merged(defaults: Mapping[str, Any], own: Mapping[str, Any]) -> Mapping[str,
     return merged
 
 
+# Tekton's kinds, and where each keeps its task specs: a Task's spec is one; a Pipeline's
+# ``tasks`` and ``finally`` entries each embed one as ``taskSpec``
+_TEKTON_KINDS = {"Task": ("spec",), "ClusterTask": ("spec",), "TaskRun": ("spec", "taskSpec"),
+                 "Pipeline": ("spec",), "PipelineRun": ("spec", "pipelineSpec")}
+
+
+def _tekton_containers(resource: Resource) -> Iterator[Container]:
+    """The steps and sidecars of a Tekton task spec, or of each task a pipeline spec embeds,
+    with the task's ``stepTemplate`` under each step (Tekton merges it so,
+    ``MergeStepsWithStepTemplate``)."""
+    spec: Mapping[str, Any] = resource.doc
+    for key in _TEKTON_KINDS[resource.kind]:
+        spec = _mapping(spec.get(key)) or {}
+    listed = [entries for key in ("tasks", "finally")
+              if isinstance(entries := spec.get(key), list)]
+    tasks = [("", spec)] if "steps" in spec else [
+        (str(task.get("name", f"#{index}")), _mapping(task.get("taskSpec")) or {})
+        for entries in listed for index, task in enumerate(entries)
+        if isinstance(task, Mapping)]
+    for name, task in tasks:
+        defaults = _mapping(task.get("stepTemplate")) or {}
+        for container in _in_list(resource, task, ("steps", "sidecars"), name):
+            yield replace(container, spec=_merged(defaults, container.spec)) \
+                if container.section == "steps" else container
+
+
 def _containers_of(resource: Resource) -> Iterator[Container]:
     spec = pod_spec(resource)
     if spec is not None:
         yield from _in_list(resource, spec, POD_SECTIONS)
+    elif resource.api_version.startswith("tekton.dev/") and resource.kind in _TEKTON_KINDS:
+        yield from _tekton_containers(resource)
     elif not resource.api_version.startswith("argoproj.io/"):
         return
     elif resource.kind in _ANALYSIS_KINDS:
@@ -192,11 +228,11 @@ def _containers_of(resource: Resource) -> Iterator[Container]:
 
 
 def containers(
-    rendered: RenderedTarget, sections: tuple[str, ...] = POD_SECTIONS
+    rendered: RenderedTarget, sections: tuple[str, ...] = (*POD_SECTIONS, "steps")
 ) -> Iterator[Container]:
     """Every container of every workload (and of every job an Argo Rollouts analysis runs,
-    every container an Argo Workflows template runs) in a rendered target, in document
-    order; ``sections`` the pod spec sections they run in (``Container.role``)."""
+    every container an Argo Workflows template or a Tekton task runs) in a rendered target,
+    in document order; ``sections`` the pod spec sections they run in (``Container.role``)."""
     for resource in rendered.resources:
         for container in _containers_of(resource):
             if container.role in sections:

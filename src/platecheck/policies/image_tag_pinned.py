@@ -6,15 +6,17 @@ What:
     a pod template, the job metrics of Argo Rollouts' AnalysisTemplate,
     ClusterAnalysisTemplate and AnalysisRun, and the container, script, container set,
     init containers and sidecars of each template of Argo Workflows' Workflow,
-    WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow) has an image with an explicit
+    WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow, and the steps and sidecars
+    of Tekton's Task, ClusterTask, TaskRun and the tasks a Pipeline or PipelineRun embeds,
+    under their ``stepTemplate``) has an image with an explicit
     tag that is not floating, or a digest (``@sha256:`` with 64 hex digits, or ``@sha512:``
     with 128). Floating tags are ``latest``, the empty or missing tag, the tags in
     ``floatingTags`` (case-insensitive) and tags matching ``floatingTagPattern``. ``latest``
     is floating in any letter case, and so is a tag of which it is a word between ``-``,
     ``_`` and ``.`` (``prod-latest``, ``1.2-latest``), but not one with a build's date,
-    number or commit beside it (``latest-20260420``). An image of an Argo Rollouts or Argo
-    Workflows template holding an argument its controller fills in at run time
-    (``{{inputs.parameters.image}}``, ``{{args.tag}}``) is not checked.
+    number or commit beside it (``latest-20260420``). An image of an Argo Rollouts, Argo
+    Workflows or Tekton template holding an argument its controller fills in at run time
+    (``{{inputs.parameters.image}}``, ``{{args.tag}}``, ``$(params.image)``) is not checked.
 
 Why:
     A floating tag deploys whatever the registry holds at pull time: two nodes can run two

@@ -13,8 +13,8 @@ What:
     ``IfNotPresent`` is a finding; an empty tag (``nginx:``, from an empty tag value) is
     said to be no image reference at all, at the tag: the kubelet refuses it. The containers
     are image-tag-pinned's (workloads, Argo Rollouts analyses' jobs, Argo Workflows'
-    templates); an image or policy an Argo controller fills in at run time (``{{...}}``) is
-    not checked.
+    templates, Tekton's steps); an image or policy a controller fills in at run time
+    (``{{...}}``, ``$(...)``) is not checked.
 
 Why:
     ``Always`` makes every pod start depend on the registry being up, and with a pinned tag it
