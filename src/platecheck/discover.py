@@ -215,7 +215,7 @@ def _walked_applications(found: Discovery, path: Path, exclude: Sequence[str]
     jsonnet: list[Path] = []
     files = list(_yaml_files(path, root, recurse=True, jsonnet=jsonnet))
     found.jsonnet.extend(rel_path(file, root) for file in jsonnet
-                         if names_argo_kind(file, _JSONNET_KIND))
+                         if _jsonnet_names_argo_kind(file, root, set()))
     patches = _patch_files(files, root)
     return [app for file in files
             if not (exclude and matches_any(rel_path(file, root), exclude))
@@ -363,6 +363,26 @@ def _hidden_applications(directory: Path, root: Path) -> Iterator[str]:
                     if file.endswith(MANIFEST_SUFFIXES) and inside(path, root) \
                             and names_argo_kind(path):
                         yield rel_path(path, root)
+
+
+# a Jsonnet import of a file: ``import 'lib/app.libsonnet'`` (not ``importstr``, text)
+_JSONNET_IMPORT = re.compile(rb"\bimport\s*(['\"])([^'\"\n]+)\1")
+
+
+def _jsonnet_names_argo_kind(path: Path, root: Path, seen: set[Path]) -> bool:
+    """Whether a Jsonnet file names an Argo CD Application or ApplicationSet, itself or in a
+    file of the repository it imports by a path relative to it (a library writing the kind,
+    the file only calling it), followed as deep as they go."""
+    head = file_head(path)
+    if text_names_argo_kind(head, _JSONNET_KIND):
+        return True
+    seen.add(resolve(path))
+    for match in _JSONNET_IMPORT.finditer(head):
+        imported = path.parent / match.group(2).decode("utf-8", "surrogateescape")
+        if resolve(imported) not in seen and inside(imported, root) and imported.is_file() \
+                and _jsonnet_names_argo_kind(imported, root, seen):
+            return True
+    return False
 
 
 def names_argo_kind(path: Path, kind: re.Pattern[bytes] | None = _ARGO_KIND) -> bool:

@@ -8,11 +8,13 @@ What:
     app-of-apps reaches (an app-of-apps' directory is followed wherever it is, and the
     Applications a Kustomize app-of-apps builds from there are reached), is not checked: one
     finding at the file. So is a ``.jsonnet`` file under the linted paths that names one
-    (``kind: 'Application'`` beside ``argoproj.io/``) outside every directory source of this
-    repository platecheck renders: discovery reads Applications from YAML and JSON files, and
-    only a render evaluates Jsonnet (its Applications are then checked as generated ones). Not
-    named: a file given as a path of its own (``platecheck lint .argocd/root.yaml``), or under a
-    hidden directory given as a path (``platecheck lint .argocd``): those are walked.
+    (``kind: 'Application'`` beside ``argoproj.io/``), itself or in a file of the repository
+    it imports by a relative path (a library writing the kind), outside every directory
+    source of this repository platecheck renders: discovery reads Applications from YAML and
+    JSON files, and only a render evaluates Jsonnet (its Applications are then checked as
+    generated ones). Not named: a file given as a path of its own (``platecheck lint
+    .argocd/root.yaml``), or under a hidden directory given as a path (``platecheck lint
+    .argocd``): those are walked.
 
 Why:
     A repository that keeps its Applications in ``.argo-apps/`` and applies them with
