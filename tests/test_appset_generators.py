@@ -205,7 +205,7 @@ def test_a_matrix_of_a_clusters_generator_stays_not_rendered(tmp_path: Path) -> 
         "web-{{env}}", "clusters/{{env}}/web", "web-{{env}}")
     assert _apps(root, tmp_path) == []
     assert _checked(root, tmp_path) == [
-        ("not-rendered", "apps/set.yaml:19", "default/web",
+        ("not-rendered", "apps/set.yaml:10", "default/web",
          "ApplicationSet web is not rendered: its resources are not checked (platecheck "
          "does not expand a clusters generator)")]
 
@@ -270,3 +270,20 @@ def test_a_matrix_with_an_empty_list_says_so(tmp_path: Path) -> None:
     assert finding.remediation.startswith(
         "platecheck expands this kind of ApplicationSet, but a list generator of it has no "
         "elements, so as written it makes no Application")
+
+
+@pytest.mark.parametrize(("generators", "line"), [
+    ("    - clusters: {}\n", 8),
+    ("    - list:\n        elements: [{env: a}]\n    - matrix:\n        generators:\n"
+     "          - list:\n              elements: [{env: b}]\n"
+     "          - pullRequest: {github: {owner: o, repo: r}}\n", 14),
+])
+def test_a_set_not_expanded_for_a_kind_of_generator_is_named_at_it(
+        tmp_path: Path, generators: str, line: int) -> None:
+    """A set platecheck does not expand for a kind of generator it does not read (clusters,
+    a pull request generator in a matrix) is named at that generator: what the message names,
+    not the template's source."""
+    report = lint(_repo(tmp_path, generators, "{{env}}", "clusters/prod/web", "web"),
+                  cache_dir=tmp_path / "cache")
+    assert [f.location for f in report.findings if f.policy == "not-rendered"] == [
+        f"apps/set.yaml:{line}"]

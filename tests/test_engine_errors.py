@@ -77,7 +77,7 @@ def test_other_targets_are_still_checked(report: Report) -> None:
         "default/orphan", "prod/badname", "prod/failing", "prod/ignored", "prod/kustomized",
         "prod/ok", "prod/tenants"]
     assert [(f.location, f.target, f.message) for f in report.findings] == [
-        ("apps/appset.yaml:15", "prod/tenants", "ApplicationSet tenants is not rendered: its "
+        ("apps/appset.yaml:7", "prod/tenants", "ApplicationSet tenants is not rendered: its "
          "resources are not checked (platecheck does not expand a clusters generator)"),
     ]
 

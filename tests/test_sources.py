@@ -2186,7 +2186,7 @@ def test_application_set_with_a_plain_list_is_expanded(tmp_path: Path) -> None:
                   for t in report_.targets) == [
         ("default/clusters", 1), ("prod/web", 10), ("stg/web", 12)]
     assert _findings(report_) == [
-        ("apps/clusters.yaml:14", "not-rendered", "default/clusters",
+        ("apps/clusters.yaml:8", "not-rendered", "default/clusters",
          "ApplicationSet clusters is not rendered: its resources are not checked (platecheck "
          "does not expand a clusters generator)"),
         ("manifests/web/main.jsonnet:8", "image-tag-pinned", "prod/web",

@@ -371,7 +371,7 @@ def test_applications_a_chart_keeps_as_data_are_no_applications_of_the_repositor
         "      source: {repoURL: 'https://git.example.com/r', path: charts/web}\n"
         "      destination: {server: '{{.server}}', namespace: web}\n", "utf-8")
     assert [f.location for f in lint(repo, cache_dir=tmp_path / "cache").findings
-            if f.policy == "not-rendered"] == ["fleet/set.yaml:12"]
+            if f.policy == "not-rendered"] == ["fleet/set.yaml:7"]
 
 @pytest.mark.parametrize("joint", ["-", "."])
 def test_chart_mode_names_a_values_file_of_no_configured_environment(tmp_path: Path,

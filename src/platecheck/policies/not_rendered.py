@@ -14,7 +14,8 @@ What:
     checked. One finding per target, at the line of the source in the Application file; an
     ApplicationSet's names what platecheck does not expand in how the set is written (``a
     clusters generator``, ``a generator's selector``, a Go template's function it does not
-    execute), when that is why.
+    execute), when that is why, and is at the first generator of that kind (in a matrix or
+    merge generator too) when that is what it names.
 
     A Git source of another repository is not rendered either: argocd-application's
     ``repoUrls`` say which repoURLs are this repository, else this checkout's Git remotes
@@ -49,12 +50,14 @@ Fails:
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from platecheck.appset_generators import generators, git_children, unexpanded_reason
 from platecheck.globs import matches_any
-from platecheck.model import Finding, Origin, RenderTarget, RepoModel, Source, SourceType
+from platecheck.model import Finding, KeyPath, Origin, RenderTarget, RepoModel, Source, SourceType
 from platecheck.options import PolicyOptions, option
 from platecheck.repourl import other_repository, this_repository
 
@@ -151,13 +154,42 @@ def _plugin_override(target: RenderTarget) -> Origin | None:
 
 def _line(target: RenderTarget, source: Source) -> int | None:
     """The source's line; for an ApplicationSet whose template has none (its templatePatch
-    writes them), the templatePatch's."""
+    writes them), the templatePatch's; for one not expanded for a kind of generator, that
+    generator's (the first of its kind)."""
     assert target.application is not None
+    reason = unexpanded_reason(target.application.raw) \
+        if target.application.kind == "ApplicationSet" else None
+    kind = re.match(r"a (\w+) generator", reason or "")
+    spec = target.application.raw.get("spec")
+    written = spec.get("generators") if isinstance(spec, Mapping) else None
+    if kind is not None and isinstance(written, list):
+        path = _generator_path(written, kind.group(1), ("spec", "generators"))
+        line = target.application.lines.get(path) if path is not None else None
+        if line is not None:
+            return line
     if not (source.repo_url or source.path or source.chart):
         patch = target.application.lines.get(("spec", "templatePatch"))
         if target.application.kind == "ApplicationSet" and patch is not None:
             return patch
     return source.line or target.application.line
+
+
+def _generator_path(generators: list[Any], kind: str, at: KeyPath) -> KeyPath | None:
+    """The key path of the first generator of ``kind`` among ``generators`` (written at
+    ``at``), in a matrix or merge generator's too."""
+    for index, item in enumerate(generators):
+        if not isinstance(item, Mapping):
+            continue
+        if kind in item:
+            return (*at, index, kind)
+        for nesting in ("matrix", "merge"):
+            inner = item.get(nesting)
+            inner = inner.get("generators") if isinstance(inner, Mapping) else None
+            found = _generator_path(inner, kind, (*at, index, nesting, "generators")) \
+                if isinstance(inner, list) else None
+            if found is not None:
+                return found
+    return None
 
 
 def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
