@@ -1483,3 +1483,111 @@ def test_the_steps_a_tekton_task_runs_are_checked_for_their_images(
          '"latest")'),
         ("image-tag-pinned", "manifests/ci.yaml:28", "Pipeline/ship[test/run]",
          'step "run" of task "test" in Pipeline/ship uses floating tag "latest"')]
+
+
+_PATCHED_WORKFLOWS = """\
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata:
+  name: whole
+spec:
+  podSpecPatch: |
+    containers:
+      - name: main
+        resources:
+          requests: {cpu: 100m, memory: 128Mi}
+          limits: {cpu: 500m, memory: 256Mi}
+  templates:
+    - name: build
+      container: {image: "alpine:3.20.0", imagePullPolicy: IfNotPresent}
+---
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata:
+  name: each
+spec:
+  templates:
+    - name: from-json
+      podSpecPatch: '{"containers": [{"name": "main", "resources": {"limits":
+        {"cpu": "{{inputs.parameters.cpu}}", "memory": "64Mi"}}}]}'
+      container: {image: "alpine:3.20.0", imagePullPolicy: IfNotPresent}
+    - name: from-argument
+      podSpecPatch: "{{inputs.parameters.patch}}"
+      container: {image: "alpine:3.20.0", imagePullPolicy: IfNotPresent}
+    - name: other-container
+      podSpecPatch: |
+        containers: [{name: wait, resources: {limits: {cpu: 100m, memory: 64Mi}}}]
+      container: {image: "alpine:3.20.0", imagePullPolicy: IfNotPresent}
+"""
+
+
+def test_a_workflows_pod_spec_patch_sets_its_containers_resources(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """Argo Workflows applies the workflow's and then the template's ``podSpecPatch`` to each
+    pod (``ApplyPodSpecPatch``, a strategic merge; the template's container is ``main``):
+    the resources a patch gives are the container's, a value from an argument is set but not
+    checked, and a patch that is itself an argument may set anything. A patch of another
+    container leaves ``main`` without resources."""
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/ci.yaml": application("ci-prod", "manifests", "ci-prod"),
+        "manifests/ci.yaml": _PATCHED_WORKFLOWS})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [(f.location, f.resource) for f in report.findings
+            if f.policy == "resource-ranges"] == [
+        ("manifests/ci.yaml:29", "WorkflowTemplate/each[other-container]")]
+
+
+_SAME_NAMES = """\
+apiVersion: tekton.dev/v1
+kind: Pipeline
+metadata:
+  name: pipe
+spec:
+  tasks:
+    - name: build
+      taskSpec:
+        steps:
+          - name: run
+            image: golang:1.22.5
+    - name: test
+      taskSpec:
+        steps:
+          - name: run
+            image: busybox:latest
+---
+apiVersion: argoproj.io/v1alpha1
+kind: WorkflowTemplate
+metadata:
+  name: two
+spec:
+  templates:
+    - name: a
+      container: {image: "alpine:3.20.0"}
+      sidecars:
+        - name: proxy
+          image: envoy:1.31.0
+    - name: b
+      container: {image: "alpine:3.20.0"}
+      sidecars:
+        - name: proxy
+          image: envoy:latest
+"""
+
+
+def test_a_step_or_sidecar_is_found_in_its_own_task_or_template(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """Two tasks of a pipeline (two templates of a workflow) each have a step (a sidecar) of
+    one name: each finding is at the entry of its own task (template), not at the first
+    entry of that name in the document."""
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/ci.yaml": application("ci-prod", "manifests", "ci-prod"),
+        "manifests/ci.yaml": _SAME_NAMES})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [(f.location, f.resource) for f in report.findings
+            if f.policy == "image-tag-pinned"] == [
+        ("manifests/ci.yaml:16", "Pipeline/pipe[test/run]"),
+        ("manifests/ci.yaml:33", "WorkflowTemplate/two[b/proxy]")]

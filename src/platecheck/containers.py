@@ -11,9 +11,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+from platecheck.errors import PlatecheckError
 from platecheck.imageref import ImageRefError, kustomize_split, parse_image
 from platecheck.model import Finding, Origin, RenderedTarget, Resource, SourceType
 from platecheck.provenance import locate, resource_finding, shown_refs
+from platecheck.yamlio import load_first_data
 
 # Section of a pod spec -> how a message names a container from it.
 SECTIONS: dict[str, str] = {
@@ -45,6 +47,9 @@ class Container:
     # may hold ``{{...}}`` placeholders its controller fills in at run time (Argo Rollouts'
     # analysis arguments as well: ``template`` is "" there)
     template: str | None = None
+    # the list key of the entry ``template`` names (``templates``, a pipeline's ``tasks`` or
+    # ``finally``); "" when the container's lists are the document's own
+    holder: str = ""
 
     @property
     def name(self) -> str:
@@ -130,13 +135,13 @@ _WORKFLOW_KINDS = {"Workflow": (), "WorkflowTemplate": (), "ClusterWorkflowTempl
 
 
 def _in_list(resource: Resource, spec: Mapping[str, Any], sections: Iterable[str],
-             template: str | None = None) -> Iterator[Container]:
+             template: str | None = None, holder: str = "") -> Iterator[Container]:
     """The containers of ``spec``'s lists named ``sections``."""
     for section in sections:
         entries = spec.get(section)
         for index, entry in enumerate(entries if isinstance(entries, list) else ()):
             if isinstance(entry, Mapping):
-                yield Container(resource, section, index, entry, template)
+                yield Container(resource, section, index, entry, template, holder)
 
 
 def _analysis_containers(resource: Resource) -> Iterator[Container]:
@@ -155,7 +160,7 @@ def _workflow_containers(resource: Resource) -> Iterator[Container]:
     """The containers of each template of an Argo Workflows workflow spec, with the spec's
     ``templateDefaults`` under the template's own container or script (the controller merges
     them so, ``mergedTemplateDefaultsInto``: the template's fields win, only its own type's
-    defaults apply)."""
+    defaults apply), and the spec's then the template's ``podSpecPatch`` over each."""
     spec = _mapping(resource.doc.get("spec")) or {}
     for key in _WORKFLOW_KINDS[resource.kind]:
         spec = _mapping(spec.get(key)) or {}
@@ -165,14 +170,48 @@ def _workflow_containers(resource: Resource) -> Iterator[Container]:
         if not isinstance(template, Mapping):
             continue
         name = str(template.get("name", f"#{index}"))
+        found: list[Container] = []
         for section in _OWN:
             own = _mapping(template.get(section))
             if own is not None:
                 merged = _merged(_mapping(defaults.get(section)) or {}, own)
-                yield Container(resource, section, index, merged, name)
+                found.append(Container(resource, section, index, merged, name))
         group = _mapping(template.get("containerSet")) or {}
-        yield from _in_list(resource, group, ("containers",), name)
-        yield from _in_list(resource, template, ("initContainers", "sidecars"), name)
+        found += _in_list(resource, group, ("containers",), name, "templates")
+        found += _in_list(resource, template, ("initContainers", "sidecars"), name,
+                          "templates")
+        patches = [spec.get("podSpecPatch"), template.get("podSpecPatch")]
+        for container in found:
+            yield _pod_spec_patched(container, [p for p in patches if p is not None])
+
+
+# What a pod spec patch that cannot be read sets of a container: not known (``placeholder``)
+_UNREAD = {"resources": {kind: dict.fromkeys(("cpu", "memory"), "{{podSpecPatch}}")
+                         for kind in ("requests", "limits")}}
+
+
+def _pod_spec_patched(container: Container, patches: list[Any]) -> Container:
+    """``container`` with the entries of its name in each ``podSpecPatch`` (YAML or JSON
+    text of a pod spec, applied by the controller as a strategic merge patch, its main
+    container named ``main``) merged over it; a patch that cannot be read may set its
+    resources: they are set, not known."""
+    name = "main" if container.section in _OWN else container.spec.get("name")
+    section = "initContainers" if container.section == "initContainers" else "containers"
+    spec = container.spec
+    for patch in patches:
+        try:
+            data = load_first_data(patch, container.resource.ref) \
+                if isinstance(patch, str) else None
+        except PlatecheckError:
+            data = None
+        read = _mapping(data[0]) if data else None
+        if read is None:
+            return replace(container, spec=_merged(_UNREAD, spec))
+        entries = read.get(section)
+        for entry in entries if isinstance(entries, list) else ():
+            if isinstance(entry, Mapping) and entry.get("name") == name:
+                spec = _merged(spec, entry)
+    return replace(container, spec=spec)
 
 
 def _merged(defaults: Mapping[str, Any], own: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -200,15 +239,15 @@ def _tekton_containers(resource: Resource) -> Iterator[Container]:
     spec: Mapping[str, Any] = resource.doc
     for key in _TEKTON_KINDS[resource.kind]:
         spec = _mapping(spec.get(key)) or {}
-    listed = [entries for key in ("tasks", "finally")
+    listed = [(key, entries) for key in ("tasks", "finally")
               if isinstance(entries := spec.get(key), list)]
-    tasks = [("", spec)] if "steps" in spec else [
-        (str(task.get("name", f"#{index}")), _mapping(task.get("taskSpec")) or {})
-        for entries in listed for index, task in enumerate(entries)
+    tasks = [("", "", spec)] if "steps" in spec else [
+        (key, str(task.get("name", f"#{index}")), _mapping(task.get("taskSpec")) or {})
+        for key, entries in listed for index, task in enumerate(entries)
         if isinstance(task, Mapping)]
-    for name, task in tasks:
+    for holder, name, task in tasks:
         defaults = _mapping(task.get("stepTemplate")) or {}
-        for container in _in_list(resource, task, ("steps", "sidecars"), name):
+        for container in _in_list(resource, task, ("steps", "sidecars"), name, holder):
             yield replace(container, spec=_merged(defaults, container.spec)) \
                 if container.section == "steps" else container
 
@@ -361,10 +400,13 @@ def in_template(container: Container) -> dict[str, Any]:
     ``locate(..., fields=("resources",), **in_template(container))``; an Argo Workflows
     template's own container is found in its entry of ``templates``."""
     own = container.section in _OWN
+    key = "templates" if own else container.section
+    if container.holder and not own:  # its list in its template's (task's) entry
+        key = f"{container.holder}[{container.template}].{key}"
     return {
         "resource": container.resource,
         "anchor": container.name,
-        "anchor_in": ("templates" if own else container.section, container.index),
+        "anchor_in": (key, container.index),
     }
 
 

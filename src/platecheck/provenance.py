@@ -98,13 +98,23 @@ def locate(
     if origin is not None:
         return origin
     if resource is not None and resource.template_file:
-        line = template_line(rendered, resource.template_file, fields, anchor, anchor_in,
-                             resource.line)
-        helper = (_helper_origin(rendered, resource.template_file, fields, anchor, anchor_in[0])
-                  if anchor and anchor_in and (line is None or not _in_section(
-                      rendered, resource, line, anchor_in[0])) else None)
-        return helper or Origin(resource.template_file, line)
+        return _template_origin(rendered, resource, resource.template_file, fields, anchor,
+                                anchor_in)
     return declaration(rendered, resource) or target_origin(rendered.target)
+
+
+def _template_origin(rendered: RenderedTarget, resource: Resource, template_file: str,
+                     fields: Sequence[str], anchor: str | None,
+                     anchor_in: tuple[str, int] | None) -> Origin:
+    """``locate``'s last answer: the line of the first of ``fields`` in the resource's
+    template, in the entry ``anchor`` names, or where a helper its template includes writes
+    that entry."""
+    line = template_line(rendered, template_file, fields, anchor, anchor_in, resource.line)
+    key = section_key(anchor_in[0]) if anchor_in else ""
+    helper = (_helper_origin(rendered, template_file, fields, anchor, key)
+              if anchor and key and (line is None or not _in_section(
+                  rendered, resource, line, key)) else None)
+    return helper or Origin(template_file, line)
 
 
 # a Go template action, and in it what reads no plain ``.Values`` chain: a helper, a
@@ -524,6 +534,15 @@ _NAME = re.compile(r"^\s*(?:-\s+)?name:\s*(.*?)\s*$")
 _ACTION = re.compile(r"\{\{.*?\}\}")
 
 
+# an ``anchor_in`` list key of a list in an entry of another: ``templates[build].sidecars``
+_NESTED = re.compile(r"(\w+)\[(.+)\]\.(\w+)")
+
+
+def section_key(key: str) -> str:
+    """The list key of an ``anchor_in`` key: ``sidecars`` of ``templates[build].sidecars``."""
+    return key.rsplit(".", 1)[-1] if _NESTED.fullmatch(key) else key
+
+
 def _anchor_line(lines: list[str], anchor: str,
                  anchor_in: tuple[str, int] | None) -> int | None:
     """The 0-based line of the list entry named ``anchor``, or None.
@@ -536,6 +555,15 @@ def _anchor_line(lines: list[str], anchor: str,
     """
     if anchor_in is not None:
         key, position = anchor_in
+        nested = _NESTED.fullmatch(key)
+        if nested is not None:  # a list of the entry named so of an outer list
+            outer, name, key = nested.groups()
+            holder = next((line for block in _list_entries(lines, outer)
+                           for line, written in block if written == name), None)
+            if holder is not None:
+                start, end = _entry_bounds(lines, holder)
+                found = _anchor_line(lines[start:end], anchor, (key, position))
+                return None if found is None else start + found
         blocks = _list_entries(lines, key)
         entries = [entry for block in blocks for entry in block]
         literal = [line for line, name in entries if name is not None and name == anchor]
@@ -564,7 +592,8 @@ def _object_anchor_line(lines: list[str], anchor: str,
                        r"\s*(?:[,}]|$)")
     after = 0
     if anchor_in is not None:
-        key = re.compile(rf"(?:^|[\s{{,])[\"']?{re.escape(anchor_in[0])}[\"']?\s*:")
+        written = re.escape(section_key(anchor_in[0]))
+        key = re.compile(rf"(?:^|[\s{{,])[\"']?{written}[\"']?\s*:")
         after = next((i for i, line in enumerate(lines) if key.search(line)), 0)
     order = [*range(after, len(lines)), *range(after)]
     return next((index for index in order if named.search(lines[index])), None)

@@ -13,9 +13,9 @@ What:
     request bounds as well. A value that is not a quantity, or is negative, is reported once
     and takes no part in the ordering and range checks. The containers are image-tag-pinned's
     (workloads, Argo Rollouts analyses' jobs, Argo Workflows' templates, whose
-    ``templateDefaults`` apply), but not Tekton's steps (Tekton sizes the pods it runs from
-    them itself); a value an Argo controller fills in at run time (``{{...}}``) is set but
-    not checked.
+    ``templateDefaults`` and ``podSpecPatch`` apply), but not Tekton's steps (Tekton sizes
+    the pods it runs from them itself); a value an Argo controller fills in at run time
+    (``{{...}}``, a ``podSpecPatch`` that is itself one) is set but not checked.
 
 Why:
     Without requests the scheduler packs pods blindly; without limits one container can starve
