@@ -40,7 +40,13 @@ Options:
         ``networking.gke.io/managed-certificates``, ``appgw.ingress.kubernetes.io/
         appgw-ssl-certificate``): an Ingress with one of them, not empty, is served TLS by
         its load balancer with the certificate it names, which needs no ``tls`` entry nor
-        cert-manager: nothing else is checked of it.
+        cert-manager: nothing else is checked of it. So is an Ingress whose
+        ``alb.ingress.kubernetes.io/listen-ports`` opens an HTTPS port: the AWS Load
+        Balancer Controller serves it with the ACM certificates it discovers for its hosts.
+    certificateClasses (list of strings, default ["tailscale"]): ingress classes
+        (``spec.ingressClassName``, or the ``kubernetes.io/ingress.class`` annotation) whose
+        controller provisions and serves each host's certificate itself (the Tailscale
+        operator's): nothing is checked of their Ingresses.
 
 Passes:
     annotations: {cert-manager.io/cluster-issuer: letsencrypt-prod}
@@ -61,6 +67,7 @@ Fails:
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -92,6 +99,7 @@ class Options:
         "networking.gke.io/managed-certificates",
         "appgw.ingress.kubernetes.io/appgw-ssl-certificate",
     )
+    certificate_classes: tuple[str, ...] = ("tailscale",)
 
 
 REMEDIATION = (
@@ -157,8 +165,32 @@ def _problems(
     annotations = _mapping(_mapping(ingress.doc.get("metadata")).get("annotations"))
     if any(str(annotations.get(key) or "").strip() for key in options.certificate_annotations):
         return  # its load balancer serves TLS with the certificate the annotation names
+    if _controller_certified(ingress, annotations, options):
+        return
     yield from _tls_problems(target, ingress, where)
     yield from _issuer_problems(ingress, options, production, where, at_metadata)
+
+
+# the AWS Load Balancer Controller's listeners: ``[{"HTTP": 80}, {"HTTPS": 443}]``
+_ALB_PORTS = "alb.ingress.kubernetes.io/listen-ports"
+
+
+def _controller_certified(ingress: Resource, annotations: Mapping[str, Any],
+                          options: Options) -> bool:
+    """Whether the Ingress's controller provisions its certificates itself: its class is one
+    of ``certificateClasses``, or its ALB listens on HTTPS (the AWS Load Balancer
+    Controller discovers an ACM certificate for each host when none is named)."""
+    spec = _mapping(ingress.doc.get("spec"))
+    written = spec.get("ingressClassName") or annotations.get("kubernetes.io/ingress.class")
+    if isinstance(written, str) and written in options.certificate_classes:
+        return True
+    ports = annotations.get(_ALB_PORTS)
+    try:
+        listeners = json.loads(ports) if isinstance(ports, str) else None
+    except ValueError:
+        return False
+    return isinstance(listeners, list) and any(
+        isinstance(listener, Mapping) and "HTTPS" in listener for listener in listeners)
 
 
 def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
@@ -292,4 +324,4 @@ CASES = ("any-issuer-when-unlisted", "both-issuer-annotations", "cluster-issuer-
          "force-ssl-redirect-false", "host-without-tls", "ingress-written-from-values",
          "no-issuer-annotation", "no-secret-name", "ssl-redirect-disabled", "ssl-redirect-go-false",
          "staging-issuer-in-production", "staging-may-skip-redirect", "wildcard-certificate",
-         "wildcard-covers-one-label")
+         "wildcard-covers-one-label", "controller-certificates")
