@@ -15,16 +15,19 @@ What:
     - an image tag or version (a key ending in ``tag`` or ``version``) written as a plain
       number that Helm prints differently: ``tag: 1.10`` is rendered ``1.1``, ``tag: 1e3``
       ``1000``;
-    - plain (unquoted) scalars that YAML 1.1 and YAML 1.2 readers disagree on: the words
-      ``y``/``n``/``yes``/``no``/``on``/``off`` (booleans to Helm), base-60 numbers like
-      ``22:22``, leading-zero octals like ``0755``, and dates like ``2024-01-01`` (one whose
-      tag makes it text to Helm, ``!!str yes`` or ``!foo 0755``, is none);
+    - plain (unquoted) scalars that Helm reads otherwise than YAML 1.2 readers (and most
+      people): the words ``y``/``n``/``yes``/``no``/``on``/``off`` (booleans to Helm) and
+      leading-zero numbers like ``0755`` (octal to Helm); one whose tag makes it text to Helm
+      (``!!str yes`` or ``!foo 0755``) is none, nor is an octal file mode under a key ending
+      in ``mode`` (``defaultMode: 0644``, the form Kubernetes documents: Helm reads what is
+      meant, and quoting it would make the field a string the API server refuses). Base-60
+      numbers (``22:22``) and dates (``2024-01-01``) are text to Helm, as written: none;
     - tabs in indentation, a byte order mark, bytes that are not UTF-8;
     - a file that does not parse at all (at the parser's line).
 
 Why:
     Helm reads values with a YAML 1.1 parser and keeps the last of two duplicate keys without a
-    word: ``country: no`` becomes ``false``, ``mode: 0755`` becomes 493, and a second
+    word: ``country: no`` becomes ``false``, ``zip: 01234`` becomes 668, and a second
     ``image:`` block silently replaces the first. Editors, reviewers and YAML 1.2 tools see
     something else, so the diff that was reviewed is not what gets deployed.
 
@@ -32,9 +35,9 @@ Options:
     ignoreFiles: globs of repository-relative files not to check (default none).
 
 Passes:
-    ``enabled: true``, ``country: "no"``, ``mode: "0755"``, ``schedule: "22:22"``,
-    ``date: "2024-01-01"``, ``tag: "1.10"``, ``tag: 1.2.3``, ``enabled: !!str yes``; each
-    key once per mapping; space indentation; UTF-8 without BOM.
+    ``enabled: true``, ``country: "no"``, ``zip: "01234"``, ``defaultMode: 0644``,
+    ``schedule: 22:22``, ``date: 2024-01-01``, ``tag: "1.10"``, ``tag: 1.2.3``,
+    ``enabled: !!str yes``; each key once per mapping; space indentation; UTF-8 without BOM.
 
 Fails:
     ``enabled: yes`` -> ``unquoted "yes" is the boolean true to Helm (YAML 1.1) but the
@@ -77,11 +80,11 @@ class Options:
 # the plain words Go's YAML (and so Helm) reads as booleans where YAML 1.2 reads text
 _BOOLEANS = {word: word in GO_TRUE for word in GO_TRUE | GO_FALSE
              if word.lower() not in ("true", "false")}
-_SEXAGESIMAL = re.compile(r"[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?")
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
-_DATE = re.compile(r"[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}"
-                   r"(?:(?:[Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]*)?"
-                   r"(?:[ \t]*(?:Z|[-+][0-9]{1,2}(?::[0-9]{2})?))?)?")
+_OCTAL = re.compile(r"[-+]?0[0-7_]+")
+# keys whose values are file modes, which Kubernetes documents written as YAML 1.1 octals
+# (``defaultMode: 0644``): Helm's reading is the one meant
+_MODE_KEY = re.compile(r"(?:^|[a-z])(?:mode|Mode)$")
 _MERGE_KEY = "<<"
 # keys whose values are text that looks numeric: image tags and versions
 _VERSION_KEY = re.compile(r"(?i)(tag|version)$")
@@ -237,6 +240,9 @@ def _walk(rel: str, root: Node, yaml11: bool, reader: str) -> Iterator[Finding]:
             yield from _duplicates(rel, node, reader)
             for key, value in reversed(node.value):
                 stack.extend((value, key))
+                if isinstance(key, ScalarNode) and _MODE_KEY.search(key.value) \
+                        and isinstance(value, ScalarNode) and _OCTAL.fullmatch(value.value):
+                    visited.add(id(value))  # a file mode: meant as Helm reads it
             if yaml11:
                 yield from _numeric_versions(rel, node)
         elif isinstance(node, SequenceNode):
@@ -315,9 +321,6 @@ def yaml11_surprise(value: str) -> str | None:
         meaning = "true" if _BOOLEANS[value] else "false"
         return (f"unquoted {shown} is the boolean {meaning} to Helm (YAML 1.1) but the string "
                 f"{shown} to YAML 1.2 readers")
-    if _SEXAGESIMAL.fullmatch(value):
-        return (f"unquoted {shown} is the base-60 number {_base60(value)} to YAML 1.1 readers "
-                "but a string to Helm and YAML 1.2 readers")
     if _LEADING_ZERO.fullmatch(value):
         sign = -1 if value.startswith("-") else 1
         digits = value.lstrip("+-").replace("_", "")
@@ -325,19 +328,7 @@ def yaml11_surprise(value: str) -> str | None:
             return (f"unquoted {shown} is the octal number {sign * int(digits, 8)} to Helm "
                     f"(YAML 1.1) but {sign * int(digits, 10)} to YAML 1.2 readers")
         return f"unquoted {shown} has a leading zero: YAML readers disagree on its type"
-    if _DATE.fullmatch(value):
-        return (f"unquoted {shown} is a timestamp to YAML 1.1 readers but a string to Helm "
-                "and YAML 1.2 readers")
     return None
-
-
-def _base60(value: str) -> int | float:
-    sign = -1 if value.startswith("-") else 1
-    result: float = 0
-    for part in value.lstrip("+-").replace("_", "").split(":"):
-        result = result * 60 + float(part)
-    number = sign * result
-    return int(number) if number == int(number) and "." not in value else number
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
