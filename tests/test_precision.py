@@ -1591,3 +1591,29 @@ def test_a_step_or_sidecar_is_found_in_its_own_task_or_template(
             if f.policy == "image-tag-pinned"] == [
         ("manifests/ci.yaml:16", "Pipeline/pipe[test/run]"),
         ("manifests/ci.yaml:33", "WorkflowTemplate/two[b/proxy]")]
+
+
+def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_out(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """A LimitRange's container defaults (``default``, ``defaultRequest``, or its default
+    for both) are filled in by the LimitRanger admission plugin: a container of its namespace
+    that leaves them out sets them; one of another namespace, or a resource it gives no
+    default, does not."""
+    from synthetic import WEB_POD_SPEC, application
+
+    limits = ("apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: defaults\nspec:\n"
+              "  limits:\n    - type: Container\n      default: {cpu: 500m, memory: 256Mi}\n"
+              "      defaultRequest: {cpu: 100m}\n"
+              "    - type: Pod\n      max: {cpu: '2'}\n")
+    pod = ("        containers:\n          - name: web\n            image: nginx:1.27.0\n"
+           "            imagePullPolicy: IfNotPresent\n")
+    other = WEB_POD_SPEC.replace("  name: web\n", "  name: web\n  namespace: other\n", 1)
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "manifests", "web-prod"),
+        "manifests/limits.yaml": limits, "manifests/web.yaml": WEB_POD_SPEC + pod,
+        "manifests/other.yaml": other + pod})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "resource-ranges"] == [
+        ("manifests/other.yaml:12", 'container "web" in Deployment/web in namespace other: '
+         "sets no cpu request, cpu limit, memory request or memory limit")]

@@ -8,14 +8,17 @@ What:
     and for a resource that cannot be overcommitted (an extended resource such as
     ``nvidia.com/gpu``, ``hugepages-*``) it has a limit, equal to it (the API server refuses the
     pod otherwise); and each cpu/memory value lies inside the bounds configured for the
-    environment. A request left out where its limit is set is that limit, as Kubernetes
-    defaults it (``SetDefaults_Pod``): it is not missing, and the limit is checked against the
-    request bounds as well. A value that is not a quantity, or is negative, is reported once
-    and takes no part in the ordering and range checks. The containers are image-tag-pinned's
-    (workloads, Argo Rollouts analyses' jobs, Argo Workflows' templates, whose
-    ``templateDefaults`` and ``podSpecPatch`` apply), but not Tekton's steps (Tekton sizes
-    the pods it runs from them itself); a value an Argo controller fills in at run time
-    (``{{...}}``, a ``podSpecPatch`` that is itself one) is set but not checked.
+    environment. A request left out where its limit is set is that limit, as Kubernetes defaults
+    it (``SetDefaults_Pod``): it is not missing, and the limit is checked against the request
+    bounds as well. A LimitRange the same target renders into the container's namespace gives
+    what a container leaves out (its ``Container`` limits' ``default`` and ``defaultRequest``,
+    which the LimitRanger admission plugin fills in): set, not missing, and not checked against
+    the bounds (a LimitRange only in the cluster is not known). A value that is not a quantity,
+    or is negative, is reported once and takes no part in the ordering and range checks. The
+    containers are image-tag-pinned's (workloads, Argo Rollouts analyses' jobs, Argo Workflows'
+    templates, whose ``templateDefaults`` and ``podSpecPatch`` apply), but not Tekton's steps
+    (Tekton sizes the pods it runs from them itself); a value an Argo controller fills in at run
+    time (``{{...}}``, a ``podSpecPatch`` that is itself one) is set but not checked.
 
 Why:
     Without requests the scheduler packs pods blindly; without limits one container can starve
@@ -96,6 +99,7 @@ def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
     sections = ("containers", "initContainers") if options.init_containers else ("containers",)
     required = [k for k, on in (("requests", options.require_requests),
                                 ("limits", options.require_limits)) if on]
+    defaults = _limit_range_defaults(target)
     problems = [
         (
             container,
@@ -104,9 +108,32 @@ def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
             or locate(target, **in_template(container), **where),
         )
         for container in containers(target, sections)
-        for message, where in _problems(container, bounds, required)
+        for message, where in _problems(container, bounds, required, defaults.get(
+            container.resource.namespace or target.target.namespace) or {})
     ]
     yield from container_findings(ID, target, problems, separator=": ")
+
+
+def _limit_range_defaults(target: RenderedTarget) -> dict[str, dict[str, set[str]]]:
+    """By namespace, the resources whose container limits (``default``) and requests
+    (``defaultRequest``, else ``default``, as the API server defaults a LimitRange) the
+    target's LimitRanges give a container that sets none: the LimitRanger admission plugin
+    fills them in when the pod is created."""
+    found: dict[str, dict[str, set[str]]] = {}
+    for resource in target.resources:
+        spec = resource.doc.get("spec") if resource.kind == "LimitRange" \
+            and resource.api_version == "v1" else None
+        items = spec.get("limits") if isinstance(spec, Mapping) else None
+        namespace = resource.namespace or target.target.namespace
+        for item in items if isinstance(items, list) else ():
+            if not isinstance(item, Mapping) or item.get("type") != "Container":
+                continue
+            given = found.setdefault(namespace, {"requests": set(), "limits": set()})
+            for kind, keys in (("limits", ("default",)),
+                               ("requests", ("defaultRequest", "default"))):
+                given[kind].update(name for key in keys if isinstance(item.get(key), Mapping)
+                                   for name in item[key])
+    return found
 
 
 _MISSING = "sets no "
@@ -128,8 +155,10 @@ def _problems(
     container: Container,
     bounds: Mapping[str, Mapping[str, Bound | None]],
     required: list[str],
+    defaulted: Mapping[str, set[str]],
 ) -> Iterator[tuple[str, dict[str, Any]]]:
-    """(message, locate() keyword arguments) for each problem of one container."""
+    """(message, locate() keyword arguments) for each problem of one container; what
+    ``defaulted`` names (a LimitRange's defaults) is set, not checked."""
     resources = container.spec.get("resources")
     resources = resources if isinstance(resources, Mapping) else {}
     given = {
@@ -142,8 +171,9 @@ def _problems(
         f"{name} {_KINDS[kind]}"
         for name in _RESOURCES
         for kind in required
-        if given[kind].get(name) is None
-        and (kind == "limits" or given["limits"].get(name) is None)
+        if given[kind].get(name) is None and name not in defaulted.get(kind, ())
+        and (kind == "limits" or given["limits"].get(name) is None
+             and name not in defaulted.get("limits", ()))
     ]
     if missing:
         yield f"{_MISSING}{_join(missing)}", _at_resources(container, given)
