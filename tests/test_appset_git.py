@@ -455,10 +455,13 @@ def test_a_git_set_that_finds_nothing_stays_not_rendered(tmp_path: Path) -> None
 
 
 @pytest.mark.usefixtures("kubectl_bin")
-def test_a_git_set_an_overlay_patches_is_not_expanded_as_written(tmp_path: Path) -> None:
+def test_a_git_set_an_overlay_patches_is_expanded_as_the_overlay_outputs_it(
+        tmp_path: Path) -> None:
     """A Kustomize overlay an Application deploys patches the set's generator path: Argo CD
-    makes what the overlay outputs, not what the file says, and the render is taken for the
-    written set; neither is expanded, and the set stays not rendered, as before."""
+    makes what the overlay outputs, not what the file says, so the rendered set replaces the
+    written one and is expanded (as when the overlay's directory alone is linted): only the
+    directory its patched path names is an Application; the file as written is neither
+    expanded nor named not rendered."""
     root = _directories_repo(tmp_path)
     write_files(root, {
         "apps/kustomization.yaml": "resources:\n  - clusters.yaml\n",
@@ -474,10 +477,13 @@ def test_a_git_set_an_overlay_patches_is_not_expanded_as_written(tmp_path: Path)
             "  destination:\n    server: https://kubernetes.default.svc\n"
             "    namespace: argocd\n")})
     report = lint(root, cache_dir=tmp_path / "cache")
-    assert [(f.policy, f.location) for f in report.findings if f.policy == "not-rendered"] == [
-        ("not-rendered", "apps/clusters.yaml:20")]
-    assert not any(t.application is not None and t.application.name.startswith("prod-")
-                   for t in report.targets)
+    assert report.errors == ()
+    assert [(f.policy, f.location) for f in report.findings if f.policy == "not-rendered"] == []
+    assert sorted(t.id for t in report.targets if t.application is not None
+                  and t.application.kind == "Application") == ["default/root", "prod/api"]
+    alone = lint(root / "root.yaml", cache_dir=tmp_path / "cache")  # the set's file unseen
+    assert sorted(t.id for t in alone.targets if t.application is not None
+                  and t.application.kind == "Application") == ["default/root", "prod/api"]
 
 
 @pytest.mark.parametrize(("pattern", "listed"), [

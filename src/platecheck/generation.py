@@ -56,7 +56,7 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         **{_set_key(a): None for a in found.application_sets}}
     written = {as_written(a) for a in found.applications}
     places = WrittenPlaces(found.applications, found.failed)
-    places.written_sets = {_set_key(app_set) for app_set in found.application_sets}
+    places.note_sets(found.application_sets)
     places.chart_mode = {t.chart.rel for t in targets
                          if t.application is None and t.chart is not None}
     fresh = list(rendered)
@@ -195,6 +195,8 @@ class WrittenPlaces:
         # whatever a file writes)
         self.generated: dict[AppKey, set[str]] = {}
         self.written_sets: set[AppKey] = set()
+        # the written ApplicationSets' keys and specs, by file and first line
+        self.set_specs: dict[tuple[str, int], tuple[AppKey, object]] = {}
         # the charts linted in chart mode: what their renders generate is provisional (the
         # render goes when an Application deploys the chart, and so does what it made): it
         # never keeps the same document from being planned through a parent, nor through
@@ -207,6 +209,25 @@ class WrittenPlaces:
         # whose directory source holds an Application file is the app-of-apps of that
         # file's Application, as a written one is (``_directory_links``)
         self.links: list[tuple[tuple[str, int], tuple[str, int]]] = []
+
+    def note_sets(self, sets: Sequence[Application]) -> None:
+        """The ApplicationSets discovery found: one a render outputs changed replaces it."""
+        self.written_sets = {_set_key(app_set) for app_set in sets}
+        self.set_specs = {(app_set.file, app_set.line): (_set_key(app_set),
+                                                          app_set.raw.get("spec"))
+                          for app_set in sets}
+
+    def changed_set(self, item: Generated, key: AppKey) -> tuple[str, int] | None:
+        """The written ApplicationSet of ``key`` whose document a rendered one lies in, when
+        the render changed its spec (a Kustomize overlay patching its generators): Argo CD
+        creates the set the build outputs, never the file as written."""
+        before = [(file, line) for file, line in self.set_specs
+                  if file == item.app.file and line <= item.app.line]
+        origin = max(before, key=lambda place: place[1]) if before else None
+        if origin is None or self.set_specs[origin][0] != key \
+                or self.set_specs[origin][1] == item.app.raw.get("spec"):
+            return None
+        return origin
 
     def planned(self, item: Generated, key: AppKey) -> None:
         """Remember the document of ``item``, planned (provisionally, by the chart linted in
@@ -266,11 +287,16 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
                 (item.app.deployed_by, *key), set())
         if item.application_set:
             # one of a written one's key is that file rendered (a Kustomize source building
-            # it, its namespace or labels set): planned once, as written
-            if key not in places.written_sets \
+            # it, its namespace or labels set): planned once, as written; one whose spec the
+            # render changed replaces it
+            changed = places.changed_set(item, key) if key in places.written_sets else None
+            if changed is not None:
+                places.superseded.add(changed)
+            if (key not in places.written_sets or changed is not None) \
                     and item.app.document not in documents:  # not one planned already
                 places.planned(item, key)
-                parents.setdefault(key, item.parent)
+                parents[key] = item.parent if changed is not None \
+                    else parents.get(key, item.parent)
                 new.append(item)
             continue
         origin = places.origin(item)
