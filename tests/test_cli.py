@@ -507,6 +507,28 @@ def test_diff_of_an_environment_that_holds_nothing_names_each_app_of_the_other(
         "(configured environments: prod, stg))"])
 
 
+def test_diff_names_what_it_could_not_compare_once(run: Run, tmp_path: Path) -> None:
+    """A base both environments build fails (a remote resource): one line for the cause,
+    naming both targets (it was printed once per target, naming none), and the summary says
+    the app was not compared rather than counting no difference."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "apps/web-stg.yaml": application("web-stg", "stg", "web-stg"),
+        "apps/web-prod.yaml": application("web-prod", "prod", "web-prod"),
+        "base/kustomization.yaml": "resources:\n  - https://example.com/x/deploy.yaml\n",
+        "stg/kustomization.yaml": "resources:\n  - ../base\n",
+        "prod/kustomization.yaml": "resources:\n  - ../base\n"})
+    result = run("diff", "stg", "prod", repo)
+    lines = result.stdout.splitlines()
+    assert result.returncode == 2
+    assert [line.split(": ")[:2] for line in lines[:-1]] == [
+        ["base/kustomization.yaml:2", "could not check prod/web, stg/web"]]
+    assert lines[-1] == ("0 differences between stg and prod (1 apps in both, 1 of them not "
+                         "compared: could not be checked)")
+
+
 @pytest.mark.parametrize(("value", "color"), [(None, True), ("", True), ("1", False)],
                          ids=["unset", "empty", "set"])
 def test_no_color_set_to_a_value_turns_colour_off(monkeypatch: pytest.MonkeyPatch,

@@ -472,6 +472,7 @@ def _not_rendered(target: RenderTarget) -> str:
 
 def _cmd_diff(args: argparse.Namespace) -> int:
     from platecheck.engine import drift
+    from platecheck.report.text import one_per_cause
 
     if args.base is not None:
         return _cmd_diff_base(args)
@@ -488,8 +489,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     repo, findings = drift(args.paths, args.left, args.right, **_engine_kwargs(args))
     _check_guards(repo.root, output_guards(repo.root, repo.targets), args.output)
     lines = [f"{f.location}: {f.message}" for f in findings]
-    for error in repo.errors:
-        lines.append(f"{error.location}: could not check: {error.message}")
+    for error in one_per_cause(list(repo.errors)):  # (one line for the targets of a cause)
+        whose = f" {error.target}" if error.target else ""
+        lines.append(f"{error.location}: could not check{whose}: {error.message}")
     held = {env: {t.app for t in repo.targets if t.is_app and t.environment == env}
             for env in (args.left, args.right)}
     apps = sorted(held[args.left] & held[args.right])
@@ -498,6 +500,12 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     note = "".join(f"; {env} holds no Application (configured environments: "
                    f"{', '.join(e.name for e in repo.environments) or 'none'})"
                    for env in empty)
+    # an app one side of which could not be rendered was not compared
+    failed = {t.app for t in repo.targets if t.is_app and t.id in {
+        e.target for e in repo.errors}}
+    unchecked = len(set(apps) & failed)
+    if unchecked:
+        note += f", {unchecked} of them not compared: could not be checked"
     lines.append(f"{len(findings)} difference{'s' if len(findings) != 1 else ''} between "
                  f"{args.left} and {args.right} ({len(apps)} apps in both{note})")
     _write("\n".join(lines) + "\n", args.output)

@@ -59,7 +59,7 @@ def _finding_lines(finding: Finding, paint: _Paint, *, with_target: bool = False
 _NAMED_TARGETS = 5  # of one cause's targets, named on its line; the others counted
 
 
-def _one_per_cause(errors: list[Finding]) -> list[Finding]:
+def one_per_cause(errors: list[Finding]) -> list[Finding]:
     """``errors`` with those of one cause (place, message, remedy) for several targets as
     one, its targets named together (a chart that cannot be rendered, deployed by 19
     Applications, is one line, not 19), in the place of the first."""
@@ -88,7 +88,7 @@ def render(report: Report, *, show_waived: bool = False, color: bool = False) ->
     targets = {t.id: t for t in report.targets}
     lines: list[str] = []
 
-    errors = _one_per_cause(sorted(shown(report.errors), key=finding_order))
+    errors = one_per_cause(sorted(shown(report.errors), key=finding_order))
     if errors:
         lines.append(paint("alarm", "== could not check =="))
         for error in errors:
