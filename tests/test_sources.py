@@ -2229,11 +2229,14 @@ def test_kustomize_helm_charts_only_when_vendored(tmp_path: Path) -> None:
     kustomization.write_text(kustomization.read_text().replace(
         "  - name: hello\n", "  - name: hello\n    repo: https://charts.example.com\n"))
     report_ = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
-    assert [(e.location, e.message) for e in report_.errors] == [
+    assert [(e.location, e.message, e.remediation) for e in report_.errors] == [
         ("inflate/kustomization.yaml:2",
          "helmCharts 'hello' is not vendored at charts/hello/ next to the kustomization (where "
          "kustomize looks for it); kustomize would download it, and platecheck renders "
-         "offline")]
+         "offline",
+         "Vendor the chart where kustomize looks for it: in the kustomization's directory, "
+         "helm pull hello --repo https://charts.example.com --untar --untardir charts, and "
+         "commit it (kustomize and Argo CD then build that copy without downloading it).")]
 
 
 # kustomize pulls a chart it does not find only from the entry's ``repo``: without one,

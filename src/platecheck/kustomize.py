@@ -721,9 +721,20 @@ def _not_vendored(name: str, chart: str, inflated: _Inflated, root: Path) -> Pla
     ("no repo specified for pull, no chart found"), Argo CD's as well."""
     where = (f"helmCharts {name!r} is not vendored at {chart}/ next to the kustomization "
              "(where kustomize looks for it)")
-    if inflated.chart.get("repo"):
-        return PlatecheckError(f"{where}; kustomize would download it, and platecheck "
-                               "renders offline", *inflated.where(root))
+    repo = inflated.chart.get("repo")
+    if repo:
+        version = inflated.chart.get("version")
+        pulled = f"{str(repo).rstrip('/')}/{name}" if str(repo).startswith("oci://") \
+            else f"{name} --repo {repo}"
+        parent = chart.rsplit("/", 1)[0] if "/" in chart else "."
+        return PlatecheckError(
+            f"{where}; kustomize would download it, and platecheck renders offline",
+            *inflated.where(root),
+            remedy=f"Vendor the chart where kustomize looks for it: in the kustomization's "
+                   f"directory, helm pull {pulled}"
+                   f"{f' --version {version}' if version else ''} --untar --untardir "
+                   f"{parent}, and commit it (kustomize and Argo CD then build that copy "
+                   "without downloading it).")
     return PlatecheckError(
         f"{where}, and the entry has no repo to pull it from, so kustomize's build fails, "
         "Argo CD's as well (no repo specified for pull, no chart found)",
