@@ -509,19 +509,19 @@ def _kustomizations(report: Report) -> list[tuple[str | None, int | None, Level,
 
 def test_kustomizations_no_application_deploys_are_named_at_the_top(overlays: Path,
                                                                      tmp_path: Path) -> None:
+    """The clusters' overlays of the base Applications, applied by hand (or by a root outside
+    the repository), are checked as they build them: each is a target of no environment,
+    the Applications it outputs (``gcp-`` named by one) are checked in the place of the
+    files as written, each overlay's an install of its own; they are not named. A
+    kustomization listing no Application is."""
     report = lint(overlays, cache_dir=tmp_path)
     assert not report.errors, report.errors
-    checked_as_written = ("no Application deploys it, so it is not checked; the 2 files of "
-                          "Applications (or ApplicationSets) it lists were checked as written, "
-                          "not as it builds them")
     assert _kustomizations(report) == [
-        ("argocd-config/overlays/gcp/kustomization.yaml", 1, Level.INFO,
-         f"kustomization argocd-config/overlays/gcp: {checked_as_written}"),
-        ("argocd-config/overlays/stage/kustomization.yaml", 1, Level.INFO,
-         f"kustomization argocd-config/overlays/stage: {checked_as_written}"),
         ("plain/inner/kustomization.yaml", 1, Level.INFO,
          "kustomization plain/inner: no Application deploys it, so it is not checked"),
     ]
+    assert {"*/argocd-config/overlays/gcp", "*/argocd-config/overlays/stage", "prod/gcp-api",
+            "prod/gcp-web"} <= {t.id for t in report.targets}
 
 
 def test_kustomizations_are_named_for_the_whole_run_only(overlays: Path,
@@ -845,3 +845,69 @@ def test_a_chart_of_applications_with_values_of_no_configured_environment_names_
     _chart(repo, "apps/base")
     assert [row[0] for row in _undeployed(lint(repo, cache_dir=tmp_path / "cache"))] == [
         "envs/values-idfdev.yaml"]
+
+
+_PLACEHOLDER_ROOT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: root
+  namespace: argocd
+spec:
+  project: default
+  source:
+    repoURL: PLACEHOLDER
+    path: PLACEHOLDER
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: argocd
+"""
+
+
+def _bootstrap(repo: Path, extra: str = "") -> Path:
+    """A bootstrap overlay applied by hand (``kubectl apply -k bootstrap/overlays/prod``)
+    patching a base Application of placeholders into the root of ``apps/web/prod``."""
+    _write(repo, {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/base/kustomization.yaml": "resources: [root.yaml]\n",
+        "bootstrap/base/root.yaml": _PLACEHOLDER_ROOT,
+        "bootstrap/overlays/prod/kustomization.yaml": (
+            f"resources:\n  - ../../base\n{extra}patches:\n"
+            "  - target: {kind: Application, name: root}\n    patch: |-\n"
+            "      - {op: replace, path: /spec/source/repoURL, "
+            "value: 'https://git.example.com/repo.git'}\n"
+            "      - {op: replace, path: /spec/source/path, value: apps/web/prod}\n"),
+        "apps/web/prod/pod.yaml": ("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"
+                                   "  namespace: web\nspec:\n  containers:\n"
+                                   "    - name: c\n      image: nginx:latest\n")})
+    return repo
+
+
+@pytest.mark.parametrize("given", [".", "bootstrap/overlays/prod"])
+def test_a_bootstrap_overlay_applied_by_hand_is_checked_as_it_builds(
+        tmp_path: Path, given: str) -> None:
+    """The overlay no Application deploys patches the base Application's placeholders: Argo
+    CD receives what it builds, never the base as written. The root it outputs is checked
+    (and what it deploys, the Pod's floating tag), not the placeholders (a source path
+    that does not exist), and the overlay is not named undeployed; so too when the overlay
+    alone is linted (it was "nothing to check")."""
+    repo = _bootstrap(tmp_path / "repo")
+    report = lint(repo / given, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert _kustomizations(report) == []
+    assert sorted(t.id for t in report.targets) == ["*/bootstrap/overlays/prod", "default/root"]
+    assert [f.location for f in report.findings if f.policy == "resource-ranges"] == [
+        "apps/web/prod/pod.yaml:8"]
+
+
+def test_a_bootstrap_overlay_that_cannot_be_built_leaves_the_base_as_written(
+        tmp_path: Path) -> None:
+    """An overlay kustomize cannot build here (a remote resource) says nothing of its own:
+    its base Application is checked as written (its placeholder path an error, as before),
+    and the overlay is named undeployed."""
+    repo = _bootstrap(tmp_path / "repo", "  - https://example.com/install.yaml\n")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target) for e in report.errors] == [
+        ("bootstrap/base/root.yaml:10", "default/root")]
+    assert [file for file, *_ in _kustomizations(report)] == [
+        "bootstrap/overlays/prod/kustomization.yaml"]

@@ -14,7 +14,7 @@ import dataclasses
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from platecheck import changed, crds, schema_problems, yamlio
@@ -524,6 +524,10 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
         problems.add(exc)
         return {}
     together = {"applied_together": tuple(files for _, files in kustomizations if files)}
+    # (a kustomization applied by hand whose output is checked is deployed so)
+    by_hand = {t.app for t in targets if t.hand_applied}
+    kustomizations = tuple((file, files) for file, files in kustomizations
+                           if str(PurePosixPath(file).parent) not in by_hand)
     if wanted is not None:
         return together
     # a chart no Application deploys that may write Applications is a root installed by

@@ -85,8 +85,11 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
     for item in rendered:
         parent = item.target.application
         top = (parent.deployed_by or parent.file) if parent is not None else (
-            item.target.chart.rel if item.target.chart is not None else None)
-        installed = parent.installed_in if parent is not None else item.target.environment
+            item.target.chart.rel if item.target.chart is not None else item.target.app
+            if item.target.hand_applied else None)
+        # (each kustomization applied by hand is an install of its own: a cluster's overlay)
+        installed = parent.installed_in if parent is not None else item.target.app \
+            if item.target.hand_applied else item.target.environment
         home = _home(item)
         for resource in item.resources:
             if not resource.api_version.startswith(ARGO_GROUP + "/") or resource.kind not in (

@@ -59,6 +59,7 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
     places.note_sets(found.application_sets)
     places.chart_mode = {t.chart.rel for t in targets
                          if t.application is None and t.chart is not None}
+    places.hand_applied = {t.app for t in targets if t.hand_applied}
     fresh = list(rendered)
     made = _expanded_sets(planner, targets, 0, _changed_sets(found, rendered))
     for depth in range(MAX_DEPTH + 1):
@@ -90,7 +91,21 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         made = _expanded_sets(planner, targets, len(targets) - len(more))
         fresh = batch.render(more)
         rendered.extend(fresh)
+    _drop_hand_applied(targets, rendered, places, problems)
     return generated, places
+
+
+def _drop_hand_applied(targets: list[RenderTarget], rendered: list[RenderedTarget],
+                       places: WrittenPlaces, problems: Problems) -> None:
+    """The kustomizations applied by hand (``planning.hand_applied_targets``) whose output
+    holds no Application to plan (each is a written one as written), or that could not be
+    built, go with their errors: their Applications are checked as written, and the
+    kustomization is named undeployed, as before."""
+    gone = {t.id for t in targets if t.hand_applied and t.app not in places.replacing}
+    if gone:
+        problems.forget([f for f in problems.findings if f.target in gone])
+        targets[:] = [t for t in targets if t.id not in gone]
+        rendered[:] = [r for r in rendered if r.target.id not in gone]
 
 
 def _directory_links(found: Discovery, targets: Sequence[RenderTarget],
@@ -202,6 +217,10 @@ class WrittenPlaces:
         # never keeps the same document from being planned through a parent, nor through
         # another such chart's renders
         self.chart_mode: set[str] = set()
+        # the kustomizations applied by hand (their directories), and those of them an
+        # Application of whose output is planned (it changes a written one, or is no file's)
+        self.hand_applied: set[str] = set()
+        self.replacing: set[str] = set()
         # the stand-ins of rendered Applications that could not be read (``generated.Unread``)
         self.unread: list[Application] = []
         self.provisional: dict[tuple[str | None, str, str], set[str]] = {}
@@ -241,7 +260,9 @@ class WrittenPlaces:
     def origin(self, item: Generated) -> tuple[str, int] | None:
         """The written document a rendered Application lies in (its line is one of the
         document's, not always the first)."""
-        if item.application_set or item.parent is None or item.parent.kind == "ApplicationSet":
+        if item.application_set or item.parent is not None and \
+                item.parent.kind == "ApplicationSet" or item.parent is None \
+                and item.app.deployed_by not in self.hand_applied:
             return None  # (an ApplicationSet's Application is no document of its file)
         before = [line for line in self.starts.get(item.app.file, ()) if line <= item.app.line]
         return (item.app.file, max(before)) if before else None
@@ -286,17 +307,7 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
             documents = documents | places.provisional.setdefault(
                 (item.app.deployed_by, *key), set())
         if item.application_set:
-            # one of a written one's key is that file rendered (a Kustomize source building
-            # it, its namespace or labels set): planned once, as written; one whose spec the
-            # render changed replaces it
-            changed = places.changed_set(item, key) if key in places.written_sets else None
-            if changed is not None:
-                places.superseded.add(changed)
-            if (key not in places.written_sets or changed is not None) \
-                    and item.app.document not in documents:  # not one planned already
-                places.planned(item, key)
-                parents[key] = item.parent if changed is not None \
-                    else parents.get(key, item.parent)
+            if _set_planned(item, key, documents, parents, places):
                 new.append(item)
             continue
         origin = places.origin(item)
@@ -314,6 +325,24 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
     return new
 
 
+def _set_planned(item: Generated, key: AppKey, documents: set[str],
+                 parents: dict[AppKey, Application | None], places: WrittenPlaces) -> bool:
+    """Whether a rendered ApplicationSet is planned: one of a written one's key is that file
+    rendered (a Kustomize source building it, its namespace or labels set), planned once, as
+    written; one whose spec the render changed replaces it; one of a document planned
+    already is not."""
+    changed = places.changed_set(item, key) if key in places.written_sets else None
+    if changed is not None:
+        places.superseded.add(changed)
+    if key in places.written_sets and changed is None or item.app.document in documents:
+        return False
+    if item.parent is None and item.app.deployed_by in places.hand_applied:
+        places.replacing.add(item.app.deployed_by)
+    places.planned(item, key)
+    parents[key] = item.parent if changed is not None else parents.get(key, item.parent)
+    return True
+
+
 def _planned_anew(item: Generated, key: AppKey, documents: set[str],
                   parents: dict[AppKey, Application | None], places: WrittenPlaces) -> bool:
     """Whether a rendered Application is planned: one that changes a written one replaces
@@ -321,6 +350,8 @@ def _planned_anew(item: Generated, key: AppKey, documents: set[str],
     origin = places.origin(item)
     if origin is not None:
         places.superseded.add(origin)
+    if item.parent is None and item.app.deployed_by in places.hand_applied:
+        places.replacing.add(item.app.deployed_by)  # (what it outputs is planned)
     replaces = key in places.written and origin is not None \
         and places.keys.get(origin) == key
     if key in parents and not replaces and item.app.document in documents:

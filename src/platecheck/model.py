@@ -323,6 +323,10 @@ class RenderTarget:
     # an ApplicationSet whose Applications platecheck made (a git generator of this
     # repository, ``appset_git``): each is a target of its own, and the set is rendered so
     expanded: bool = False
+    # a kustomization no Application deploys whose build lists Application files, applied
+    # by hand (``kubectl apply -k`` of a bootstrap overlay): what it outputs replaces the
+    # written Applications it changes (``planning.hand_applied_targets``)
+    hand_applied: bool = False
 
     @property
     def rendered_here(self) -> bool:

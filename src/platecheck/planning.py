@@ -11,12 +11,14 @@ from pathlib import Path
 from platecheck.chartfile import local_dependencies
 from platecheck.discover import Discovery, rel_path, source_directories
 from platecheck.errors import PlatecheckError
-from platecheck.model import RenderTarget
+from platecheck.model import NO_ENVIRONMENT, RenderTarget, SourceType
 from platecheck.plan import Planner
 from platecheck.problems import Problems
 from platecheck.realpaths import resolve
 from platecheck.repourl import tracked_links
 from platecheck.sourcecheck import out_of_bounds_link
+from platecheck.sourcetype import kustomization_file
+from platecheck.undeployed import hand_applied
 
 
 def plan_all(planner: Planner, found: Discovery, problems: Problems,
@@ -69,8 +71,37 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
             problems.unplanned[(app.file, app.line)] = problems.add(exc, where=where)
     for app_set in found.application_sets:
         targets.extend(distinct([planner.application_set(app_set)], taken))
+    targets.extend(distinct(hand_applied_targets(planner, found, paths), taken))
     _refused_links(planner.root, targets, problems)
     return targets
+
+
+def hand_applied_targets(planner: Planner, found: Discovery, paths: Sequence[Path]
+                         ) -> list[RenderTarget]:
+    """A target of no environment for each kustomization no Application deploys whose build
+    lists Application files (``undeployed.hand_applied``): a bootstrap overlay applied by
+    hand that patches a base Application's placeholders. Argo CD receives what it outputs,
+    never the base as written: generation plans the Applications it changes in the place
+    of the written ones, and drops the target when it changes none (or cannot be built),
+    as before. Looked for only where an Application file lies beside a kustomization, or a
+    path given without Applications holds one."""
+    root = planner.root
+    if found.applications or found.application_sets:
+        beside = {(root / app.file).parent
+                  for app in (*found.applications, *found.application_sets)}
+        if not any(kustomization_file(directory) for directory in beside):
+            return []
+    elif not any(path.is_dir() and kustomization_file(path) for path in paths):
+        return []
+    apps = [*found.applications, *found.application_sets, *found.unparsed]
+    return [RenderTarget(
+        id=f"{NO_ENVIRONMENT}/{rel}", environment=NO_ENVIRONMENT, app=rel, application=None,
+        chart=None, release_name="", namespace="default", value_files=(),
+        source_type=SourceType.KUSTOMIZE, source_dir=directory,
+        api_versions=planner.config.cluster_api_versions,
+        kube_version=planner.config.kubernetes_version, hand_applied=True)
+        for directory in hand_applied(paths, root, apps, planner.is_here)
+        for rel in [rel_path(directory, root)]]
 
 
 def _refused_links(root: Path, targets: Sequence[RenderTarget], problems: Problems) -> None:

@@ -42,6 +42,23 @@ def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Applica
             undeployed_kustomizations(kustomization_dirs, root, covers, application_files))
 
 
+def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Application],
+                 here: Callable[[Source], bool]) -> list[Path]:
+    """The directories of the kustomizations under ``paths`` that no source of
+    ``applications`` points at or into and no other kustomization lists, whose builds list a
+    file naming an Argo CD Application or ApplicationSet: applied by hand (``kubectl apply
+    -k`` of a bootstrap overlay, say), they may change the Applications they list."""
+    from platecheck.discover import names_argo_kind
+    from platecheck.kustomize_tree import listed_files
+
+    _, directories, _ = source_directories(paths, root)
+    covers = _coverage(_source_patterns(applications, root, here), set())
+    found = [(root / file).parent
+             for file, _ in undeployed_kustomizations(directories, root, covers, ())]
+    return [directory for directory in found
+            if any(names_argo_kind(file) for file in listed_files(directory, root))]
+
+
 def covered(charts: Mapping[str, Path], root: Path, applications: Iterable[Application],
             here: Callable[[Source], bool]) -> set[str]:
     """The charts of ``charts`` (repository path -> directory) that a source of
