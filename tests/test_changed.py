@@ -644,3 +644,28 @@ def test_a_change_that_makes_two_applications_deploy_one_object_is_found(
             if "is deployed by both" in f.message] == shared
     assert changed.changed_since is not None
     assert "default/api (shares ClusterRole/shared with default/web)" in changed.changed_since
+
+
+def test_a_target_the_change_does_not_affect_is_not_reported_though_it_failed(
+        tmp_path: Path) -> None:
+    """api's chart names a dependency not vendored (it cannot be rendered), web's values
+    changed: the run checks web alone and passes; api's error is not about the change (it
+    writes no Application, so nothing it would generate is unknown). A full lint still
+    fails on it."""
+    from platecheck.engine import lint
+
+    repo = make_repo(tmp_path / "repo", {
+        **{f"apps/{name}.yaml": application(name, f"charts/{name}", name)
+           for name in ("web", "api")},
+        "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "charts/web/values.yaml": "a: 1\n",
+        "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: web\ndata:\n  a: '{{ .Values.a }}'\n",
+        "charts/api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\ndependencies:\n"
+                                 "  - {name: redis, version: 1.0.0, "
+                                 "repository: 'https://charts.example.com'}\n"})
+    (repo / "charts/web/values.yaml").write_text("a: 2\n")
+    assert [e.target for e in lint(repo, use_cache=False).errors] == ["default/api"]
+    changed = lint(repo, changed_since="HEAD", use_cache=False)
+    assert (changed.exit_code, changed.errors) == (0, ())
+    assert [t.id for t in changed.targets] == ["default/web"]

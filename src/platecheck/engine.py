@@ -267,7 +267,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
                                          generated, problems)
         unused = _undeployed(paths, planner, generated, targets, rendered, problems, wanted)
         selection, chosen = _chosen(
-            files, changed_since, repo_root, config_path, targets, rendered, lints)
+            files, changed_since, repo_root, config_path, targets, rendered, lints, problems)
         targets, rendered, lints = _wanted(targets, rendered, chosen, problems, wanted, path, found)
         if rendered:
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
@@ -546,20 +546,25 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
 
 def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,
             config_dir: Path | None, targets: list[RenderTarget],
-            rendered: list[RenderedTarget], lints: list[HelmLint]
+            rendered: list[RenderedTarget], lints: list[HelmLint], problems: Problems
             ) -> tuple[Selection | None, tuple[list[RenderTarget], list[RenderedTarget],
                                                list[HelmLint]]]:
     """``--changed-since``: the targets the changed ``files`` can affect, chosen among all of
     them, the Applications rendered ones generate too (every target is rendered, most from
     the cache: a parent chart that did not change can generate a child whose chart did), those
     whose renders share an object with theirs (``changed.sharing``), and what is checked of
-    them."""
+    them. The errors of a target not chosen go, but of one that failed to render and may
+    have generated Applications (``may_generate``): what it generates is not known."""
     if files is None or ref is None:
         return None, (targets, rendered, lints)
     selection = changed.sharing(changed.select(
         targets, files, ref=ref, root=root.resolve(),
         config_dir=changed.config_dir_in(root, config_dir), deleted=changed.gone(root, files)),
         targets, rendered)
+    built = {r.target.id for r in rendered}
+    unchosen = {t.id for t in targets if t.id not in selection.ids
+                and (t.id in built or not may_generate(t, root))}
+    problems.forget([f for f in problems.findings if f.target in unchosen])
     kept = [t for t in targets if t.id in selection.ids]
     charts = {(t.chart.rel, t.environment) for t in kept if t.chart is not None}
     return selection, (kept, [r for r in rendered if r.id in selection.ids],
