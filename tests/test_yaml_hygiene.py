@@ -94,6 +94,14 @@ CASES = [
                     b"  tag: !!str 1.10\n  version: !unsafe 1e3\nz: ! on\n", []),
     ("tagged-number", b"image:\n  tag: !!float 1.10\n",
      [(2, 'unquoted tag "1.10" is a number to Helm and is rendered as "1.1"')]),
+    # an integer of a million or more: a float64 in Helm's values, printed with an exponent
+    ("integer-tag", b"image:\n  tag: 20240101\n  version: 999999\nappVersion: 1000000\n",
+     [(2, 'unquoted tag "20240101" is a number to Helm and is rendered as "2.0240101e+07"'),
+      (4, 'unquoted appVersion "1000000" is a number to Helm and is rendered as "1e+06"')]),
+    # Kubernetes' file modes are octal as meant; another key ending in mode is not one
+    ("config-mode", b"configMode: 0770\n",
+     [(1, 'unquoted "0770" is the octal number 504 to Helm (YAML 1.1) but 770 to YAML 1.2 '
+          "readers")]),
 ]
 
 

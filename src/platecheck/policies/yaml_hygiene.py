@@ -14,14 +14,15 @@ What:
       line of the first);
     - an image tag or version (a key ending in ``tag`` or ``version``) written as a plain
       number that Helm prints differently: ``tag: 1.10`` is rendered ``1.1``, ``tag: 1e3``
-      ``1000``;
+      ``1000``, ``tag: 20240101`` (an integer of a million or more) ``2.0240101e+07``;
     - plain (unquoted) scalars that Helm reads otherwise than YAML 1.2 readers (and most
       people): the words ``y``/``n``/``yes``/``no``/``on``/``off`` (booleans to Helm) and
       leading-zero numbers like ``0755`` (octal to Helm); one whose tag makes it text to Helm
-      (``!!str yes`` or ``!foo 0755``) is none, nor is an octal file mode under a key ending
-      in ``mode`` (``defaultMode: 0644``, the form Kubernetes documents: Helm reads what is
-      meant, and quoting it would make the field a string the API server refuses). Base-60
-      numbers (``22:22``) and dates (``2024-01-01``) are text to Helm, as written: none;
+      (``!!str yes`` or ``!foo 0755``) is none, nor is an octal file mode under Kubernetes'
+      keys of one, ``mode`` or ``defaultMode`` (``defaultMode: 0644``, the form Kubernetes
+      documents: Helm reads what is meant, and quoting it would make the field a string the
+      API server refuses). Base-60 numbers (``22:22``) and dates (``2024-01-01``) are text to
+      Helm, as written: none;
     - tabs in indentation, a byte order mark, bytes that are not UTF-8;
     - a file that does not parse at all (at the parser's line).
 
@@ -82,9 +83,10 @@ _BOOLEANS = {word: word in GO_TRUE for word in GO_TRUE | GO_FALSE
              if word.lower() not in ("true", "false")}
 _LEADING_ZERO = re.compile(r"[-+]?0[0-9_]+")
 _OCTAL = re.compile(r"[-+]?0[0-7_]+")
-# keys whose values are file modes, which Kubernetes documents written as YAML 1.1 octals
-# (``defaultMode: 0644``): Helm's reading is the one meant
-_MODE_KEY = re.compile(r"(?:^|[a-z])(?:mode|Mode)$")
+# the keys of Kubernetes' file modes (a volume's ``defaultMode``, an item's ``mode``), which
+# Kubernetes documents written as YAML 1.1 octals (``defaultMode: 0644``): Helm's reading is
+# the one meant
+_MODE_KEY = re.compile(r"^(?:mode|defaultMode)$")
 _MERGE_KEY = "<<"
 # keys whose values are text that looks numeric: image tags and versions
 _VERSION_KEY = re.compile(r"(?i)(tag|version)$")
@@ -283,8 +285,11 @@ def helm_number_text(value: str) -> str | None:
     """How Helm prints a plain scalar it reads as a float (YAML 1.1 float syntax, exponent
     allowed), or None when it is no float: Go's ``%v``, the shortest digits that read back,
     with an exponent when it is below -4 or at least 6 (``strconv.FormatFloat(f, 'g', -1)``)."""
-    if not _FLOAT.fullmatch(value) or _INT.fullmatch(value):
+    if not _FLOAT.fullmatch(value):
         return None
+    if _INT.fullmatch(value) and (abs(int(value)) < 10 ** 6 or _LEADING_ZERO.fullmatch(value)):
+        return None  # (an integer below a million prints as written; from there, %v of the
+        # float64 Helm's values hold writes an exponent: 20240101 is 2.0240101e+07)
     number = float(value)
     if number == 0 or not math.isfinite(number):
         return "0" if number == 0 else None
