@@ -40,9 +40,11 @@ Options:
         ``networking.gke.io/managed-certificates``, ``appgw.ingress.kubernetes.io/
         appgw-ssl-certificate``): an Ingress with one of them, not empty, is served TLS by
         its load balancer with the certificate it names, which needs no ``tls`` entry nor
-        cert-manager: nothing else is checked of it. So is an Ingress whose
-        ``alb.ingress.kubernetes.io/listen-ports`` opens an HTTPS port: the AWS Load
-        Balancer Controller serves it with the ACM certificates it discovers for its hosts.
+        cert-manager: nothing else is checked of it. So is an ALB's Ingress (of the class
+        ``alb``, or of an IngressClass of the render whose controller is
+        ``ingress.k8s.aws/alb``) whose ``alb.ingress.kubernetes.io/listen-ports`` opens an
+        HTTPS port: the AWS Load Balancer Controller serves it with the ACM certificates it
+        discovers for its hosts.
     certificateClasses (list of strings, default ["tailscale"]): ingress classes
         (``spec.ingressClassName``, or the ``kubernetes.io/ingress.class`` annotation) whose
         controller provisions and serves each host's certificate itself (the Tailscale
@@ -165,7 +167,7 @@ def _problems(
     annotations = _mapping(_mapping(ingress.doc.get("metadata")).get("annotations"))
     if any(str(annotations.get(key) or "").strip() for key in options.certificate_annotations):
         return  # its load balancer serves TLS with the certificate the annotation names
-    if _controller_certified(ingress, annotations, options):
+    if _controller_certified(target, ingress, annotations, options):
         return
     yield from _tls_problems(target, ingress, where)
     yield from _issuer_problems(ingress, options, production, where, at_metadata)
@@ -175,15 +177,25 @@ def _problems(
 _ALB_PORTS = "alb.ingress.kubernetes.io/listen-ports"
 
 
-def _controller_certified(ingress: Resource, annotations: Mapping[str, Any],
-                          options: Options) -> bool:
+# the AWS Load Balancer Controller's name for itself in an IngressClass
+_ALB_CONTROLLER = "ingress.k8s.aws/alb"
+
+
+def _controller_certified(target: RenderedTarget, ingress: Resource,
+                          annotations: Mapping[str, Any], options: Options) -> bool:
     """Whether the Ingress's controller provisions its certificates itself: its class is one
     of ``certificateClasses``, or its ALB listens on HTTPS (the AWS Load Balancer
-    Controller discovers an ACM certificate for each host when none is named)."""
+    Controller discovers an ACM certificate for each host when none is named). An Ingress
+    is the ALB's when its class is ``alb`` or an IngressClass of the render names that
+    controller; another class's controller ignores the ``alb.`` annotations."""
     spec = _mapping(ingress.doc.get("spec"))
     written = spec.get("ingressClassName") or annotations.get("kubernetes.io/ingress.class")
     if isinstance(written, str) and written in options.certificate_classes:
         return True
+    albs = {"alb"} | {r.name for r in target.resources if r.kind == "IngressClass"
+                      and _mapping(r.doc.get("spec")).get("controller") == _ALB_CONTROLLER}
+    if written not in albs:
+        return False
     ports = annotations.get(_ALB_PORTS)
     try:
         listeners = json.loads(ports) if isinstance(ports, str) else None
