@@ -1595,25 +1595,40 @@ def test_a_step_or_sidecar_is_found_in_its_own_task_or_template(
 
 def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_out(
         helm_bin: Path, tmp_path: Path) -> None:
-    """A LimitRange's container defaults (``default``, ``defaultRequest``, or its default
-    for both) are filled in by the LimitRanger admission plugin: a container of its namespace
-    that leaves them out sets them; one of another namespace, or a resource it gives no
-    default, does not."""
+    """A LimitRange's container defaults (``default``, ``defaultRequest``; ``max`` and ``min``
+    where those are left out, as the API server defaults a LimitRange) are filled in by the
+    LimitRanger admission plugin: a container of its namespace that leaves them out sets
+    them; one of another namespace does not; a request above the limit it gives is refused
+    by the API server."""
     from synthetic import WEB_POD_SPEC, application
 
     limits = ("apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: defaults\nspec:\n"
               "  limits:\n    - type: Container\n      default: {cpu: 500m, memory: 256Mi}\n"
               "      defaultRequest: {cpu: 100m}\n"
-              "    - type: Pod\n      max: {cpu: '2'}\n")
+              "    - type: Pod\n      max: {cpu: '2'}\n---\n"
+              "apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: caps\n"
+              "  namespace: capped\nspec:\n  limits:\n"
+              "    - {type: Container, max: {cpu: '1', memory: 1Gi}}\n")
     pod = ("        containers:\n          - name: web\n            image: nginx:1.27.0\n"
            "            imagePullPolicy: IfNotPresent\n")
-    other = WEB_POD_SPEC.replace("  name: web\n", "  name: web\n  namespace: other\n", 1)
+    big = pod + "            resources: {requests: {cpu: '2'}}\n"
+
+    def deployment(name: str, namespace: str | None) -> str:
+        head = WEB_POD_SPEC.replace("  name: web\n", f"  name: {name}\n" + (
+            f"  namespace: {namespace}\n" if namespace else ""), 1)
+        return head.replace("{app: web}", f"{{app: {name}}}")
+
     repo = write_files(tmp_path / "repo", {
         ".git/HEAD": "", "apps/web.yaml": application("web-prod", "manifests", "web-prod"),
-        "manifests/limits.yaml": limits, "manifests/web.yaml": WEB_POD_SPEC + pod,
-        "manifests/other.yaml": other + pod})
+        "manifests/limits.yaml": limits, "manifests/web.yaml": deployment("web", None) + pod,
+        "manifests/big.yaml": deployment("big", None) + big,
+        "manifests/capped.yaml": deployment("capped", "capped") + pod,
+        "manifests/other.yaml": deployment("other", "other") + pod})
     report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert [(f.location, f.message) for f in report.findings
             if f.policy == "resource-ranges"] == [
-        ("manifests/other.yaml:12", 'container "web" in Deployment/web in namespace other: '
-         "sets no cpu request, cpu limit, memory request or memory limit")]
+        ("manifests/big.yaml:14", 'container "web" in Deployment/big: cpu request "2" is '
+         'above the limit "500m" LimitRange/defaults gives it; the API server refuses the '
+         "pod"),
+        ("manifests/other.yaml:12", 'container "web" in Deployment/other: sets no cpu '
+         "request, cpu limit, memory request or memory limit")]

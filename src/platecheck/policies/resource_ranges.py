@@ -12,9 +12,11 @@ What:
     it (``SetDefaults_Pod``): it is not missing, and the limit is checked against the request
     bounds as well. A LimitRange the same target renders into the container's namespace gives
     what a container leaves out (its ``Container`` limits' ``default`` and ``defaultRequest``,
-    which the LimitRanger admission plugin fills in): set, not missing, and not checked against
-    the bounds (a LimitRange only in the cluster is not known). A value that is not a quantity,
-    or is negative, is reported once and takes no part in the ordering and range checks. The
+    and ``max`` and ``min`` where those are left out, as the API server defaults a LimitRange;
+    the LimitRanger admission plugin fills them in): set, not missing, and not checked against
+    the bounds, but a request above the limit it gives is a finding (the API server refuses the
+    pod); a LimitRange only in the cluster is not known. A value that is not a quantity, or is
+    negative, is reported once and takes no part in the ordering and range checks. The
     containers are image-tag-pinned's (workloads, Argo Rollouts analyses' jobs, Argo Workflows'
     templates, whose ``templateDefaults`` and ``podSpecPatch`` apply), but not Tekton's steps
     (Tekton sizes the pods it runs from them itself); a value an Argo controller fills in at run
@@ -114,12 +116,18 @@ def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
     yield from container_findings(ID, target, problems, separator=": ")
 
 
-def _limit_range_defaults(target: RenderedTarget) -> dict[str, dict[str, set[str]]]:
-    """By namespace, the resources whose container limits (``default``) and requests
-    (``defaultRequest``, else ``default``, as the API server defaults a LimitRange) the
-    target's LimitRanges give a container that sets none: the LimitRanger admission plugin
-    fills them in when the pod is created."""
-    found: dict[str, dict[str, set[str]]] = {}
+# What a LimitRange gives a container that sets none, by namespace: for limits and for
+# requests, each resource's value and the LimitRange giving it
+_Defaults = dict[str, dict[str, dict[str, tuple[Any, str]]]]
+
+
+def _limit_range_defaults(target: RenderedTarget) -> _Defaults:
+    """By namespace, the container limits and requests the target's LimitRanges give a
+    container that sets none, as the API server defaults a LimitRange
+    (``SetDefaults_LimitRangeItem``: a limit's default is ``default``, else ``max``; a
+    request's ``defaultRequest``, else that limit default, else ``min``), which the
+    LimitRanger admission plugin fills in when the pod is created."""
+    found: _Defaults = {}
     for resource in target.resources:
         spec = resource.doc.get("spec") if resource.kind == "LimitRange" \
             and resource.api_version == "v1" else None
@@ -128,11 +136,13 @@ def _limit_range_defaults(target: RenderedTarget) -> dict[str, dict[str, set[str
         for item in items if isinstance(items, list) else ():
             if not isinstance(item, Mapping) or item.get("type") != "Container":
                 continue
-            given = found.setdefault(namespace, {"requests": set(), "limits": set()})
-            for kind, keys in (("limits", ("default",)),
-                               ("requests", ("defaultRequest", "default"))):
-                given[kind].update(name for key in keys if isinstance(item.get(key), Mapping)
-                                   for name in item[key])
+            given = found.setdefault(namespace, {"requests": {}, "limits": {}})
+            for kind, keys in (("limits", ("default", "max")),
+                               ("requests", ("defaultRequest", "default", "max", "min"))):
+                for key in keys:
+                    values = item.get(key)
+                    for name, value in values.items() if isinstance(values, Mapping) else ():
+                        given[kind].setdefault(str(name), (value, resource.ref))
     return found
 
 
@@ -155,10 +165,11 @@ def _problems(
     container: Container,
     bounds: Mapping[str, Mapping[str, Bound | None]],
     required: list[str],
-    defaulted: Mapping[str, set[str]],
+    defaulted: Mapping[str, Mapping[str, tuple[Any, str]]],
 ) -> Iterator[tuple[str, dict[str, Any]]]:
     """(message, locate() keyword arguments) for each problem of one container; what
-    ``defaulted`` names (a LimitRange's defaults) is set, not checked."""
+    ``defaulted`` gives (a LimitRange's defaults) is set, not checked against the bounds,
+    but a request above the limit it gives is refused."""
     resources = container.spec.get("resources")
     resources = resources if isinstance(resources, Mapping) else {}
     given = {
@@ -181,6 +192,7 @@ def _problems(
     parsed: dict[tuple[str, str], Fraction] = {}
     yield from _quantities(container, given, parsed)
     yield from _not_overcommitted(container, given, parsed)
+    yield from _above_given_limit(container, given, parsed, defaulted.get("limits") or {})
     for (kind, name), value in parsed.items():
         raw = given[kind][name]
         if kind == "limits" and ("requests", name) in parsed and _overcommit_allowed(name):
@@ -198,6 +210,26 @@ def _problems(
             problem = _out_of_range(bounds.get(name), _KINDS[checked], value, subject)
             if problem is not None:
                 yield problem, _at_value(container, kind, name, raw)
+
+
+def _above_given_limit(container: Container, given: Mapping[str, Mapping[str, Any]],
+                       parsed: Mapping[tuple[str, str], Fraction],
+                       limits: Mapping[str, tuple[Any, str]]
+                       ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A request above the limit a LimitRange gives the container, which sets none: the
+    API server refuses the pod (a request must not exceed its limit)."""
+    for (kind, name), request in parsed.items():
+        if kind != "requests" or given["limits"].get(name) is not None or name not in limits:
+            continue
+        raw, source = limits[name]
+        try:
+            limit = parse_quantity(raw)
+        except QuantityError:
+            continue
+        if request > limit:
+            yield (f'{name} request "{given["requests"][name]}" is above the limit "{raw}" '
+                   f"{source} gives it; the API server refuses the pod",
+                   _at_value(container, "requests", name, given["requests"][name]))
 
 
 def _overcommit_allowed(name: str) -> bool:
