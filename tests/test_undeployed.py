@@ -911,3 +911,23 @@ def test_a_bootstrap_overlay_that_cannot_be_built_leaves_the_base_as_written(
         ("bootstrap/base/root.yaml:10", "default/root")]
     assert [file for file, *_ in _kustomizations(report)] == [
         "bootstrap/overlays/prod/kustomization.yaml"]
+
+
+def test_a_bootstrap_kustomization_applied_alone_goes_to_the_repository_s_argo_cd(
+        tmp_path: Path) -> None:
+    """One kustomization applied by hand (labels on its Applications) is checked as it
+    builds them, and its Applications go to the Argo CD of the repository's others: a name
+    one of them has too is a conflict, as when the files were checked as written."""
+    repo = tmp_path / "repo"
+    _write(repo, {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "system/kustomization.yaml": "resources: [sealed.yaml]\ncommonLabels: {tier: system}\n",
+        "system/sealed.yaml": application("sealed", "web", "sealed"),
+        "apps/sealed.yaml": application("sealed", "web", "sealed-dev"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert "*/system" in {t.id for t in report.targets}
+    assert _kustomizations(report) == []
+    assert [f.message.split(":")[0] for f in report.findings
+            if f.policy == "argocd-application" and "also used" in f.message] == [
+        "Application sealed"]

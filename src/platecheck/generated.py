@@ -87,8 +87,8 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
         top = (parent.deployed_by or parent.file) if parent is not None else (
             item.target.chart.rel if item.target.chart is not None else item.target.app
             if item.target.hand_applied else None)
-        # (each kustomization applied by hand is an install of its own: a cluster's overlay)
-        installed = parent.installed_in if parent is not None else item.target.app \
+        # (a cluster's overlay of one base, applied by hand, is an install of its own)
+        installed = parent.installed_in if parent is not None else item.target.install \
             if item.target.hand_applied else item.target.environment
         home = _home(item)
         for resource in item.resources:

@@ -327,6 +327,10 @@ class RenderTarget:
     # by hand (``kubectl apply -k`` of a bootstrap overlay): what it outputs replaces the
     # written Applications it changes (``planning.hand_applied_targets``)
     hand_applied: bool = False
+    # of one of several such kustomizations that list one Application file (each cluster's
+    # overlay of one base): the install its Applications go to, each its own; None when they
+    # go to the repository's
+    install: str | None = None
 
     @property
     def rendered_here(self) -> bool:

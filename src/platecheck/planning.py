@@ -94,14 +94,18 @@ def hand_applied_targets(planner: Planner, found: Discovery, paths: Sequence[Pat
     elif not any(path.is_dir() and kustomization_file(path) for path in paths):
         return []
     apps = [*found.applications, *found.application_sets, *found.unparsed]
+    found_dirs = hand_applied(paths, root, apps, planner.is_here)
+    # (several that list one file are each cluster's overlay of one base: installs of their
+    # own, whose Applications of one name are no conflict)
+    shared = Counter(file for _, files in found_dirs for file in files)
     return [RenderTarget(
         id=f"{NO_ENVIRONMENT}/{rel}", environment=NO_ENVIRONMENT, app=rel, application=None,
         chart=None, release_name="", namespace="default", value_files=(),
         source_type=SourceType.KUSTOMIZE, source_dir=directory,
         api_versions=planner.config.cluster_api_versions,
-        kube_version=planner.config.kubernetes_version, hand_applied=True)
-        for directory in hand_applied(paths, root, apps, planner.is_here)
-        for rel in [rel_path(directory, root)]]
+        kube_version=planner.config.kubernetes_version, hand_applied=True,
+        install=rel if any(shared[file] > 1 for file in files) else None)
+        for directory, files in found_dirs for rel in [rel_path(directory, root)]]
 
 
 def _refused_links(root: Path, targets: Sequence[RenderTarget], problems: Problems) -> None:

@@ -43,11 +43,12 @@ def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Applica
 
 
 def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Application],
-                 here: Callable[[Source], bool]) -> list[Path]:
+                 here: Callable[[Source], bool]) -> list[tuple[Path, frozenset[Path]]]:
     """The directories of the kustomizations under ``paths`` that no source of
     ``applications`` points at or into and no other kustomization lists, whose builds list a
-    file naming an Argo CD Application or ApplicationSet: applied by hand (``kubectl apply
-    -k`` of a bootstrap overlay, say), they may change the Applications they list."""
+    file naming an Argo CD Application or ApplicationSet, each with those files: applied by
+    hand (``kubectl apply -k`` of a bootstrap overlay, say), they may change the
+    Applications they list."""
     from platecheck.discover import names_argo_kind
     from platecheck.kustomize_tree import listed_files
 
@@ -55,8 +56,10 @@ def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Appli
     covers = _coverage(_source_patterns(applications, root, here), set())
     found = [(root / file).parent
              for file, _ in undeployed_kustomizations(directories, root, covers, ())]
-    return [directory for directory in found
-            if any(names_argo_kind(file) for file in listed_files(directory, root))]
+    listed = [(directory, frozenset(file for file in listed_files(directory, root)
+                                    if names_argo_kind(file)))
+              for directory in found]
+    return [(directory, files) for directory, files in listed if files]
 
 
 def covered(charts: Mapping[str, Path], root: Path, applications: Iterable[Application],

@@ -15,15 +15,16 @@ What:
     repository, or ``kubectl apply -k``, applies: a bootstrap overlay), platecheck builds it as
     a target of no environment: when what it outputs changes one of those Applications (its
     patches, name prefixes, a placeholder filled in) or is no file's, the Applications it
-    outputs are checked in the place of the files as written (each such kustomization an install
-    of its own, as each cluster's overlay is), and it is not named. Otherwise (it outputs them
-    as written, or cannot be built here: a remote resource) the finding says how many files it
-    lists: those were checked as written. A kustomization in a chart's directory is named even
-    when the chart is deployed (helm renders none of it). Not named: a ``kind: Component`` (it
-    builds only where one lists it), and every kustomization in chart mode or for a run of some
-    environments only (``--env``), nor in a run where what a chart of Applications deploys is
-    not known (one failed to render, one no Application deploys is a root installed by hand, or
-    an ApplicationSet platecheck does not expand may deploy one), as for ``undeployed-chart``.
+    outputs are checked in the place of the files as written (several that list one file, each
+    cluster's overlay of one base, each an install of its own), and it is not named. Otherwise
+    (it outputs them as written, or cannot be built here: a remote resource) the finding says
+    how many files it lists: those were checked as written. A kustomization in a chart's
+    directory is named even when the chart is deployed (helm renders none of it). Not named: a
+    ``kind: Component`` (it builds only where one lists it), and every kustomization in chart
+    mode or for a run of some environments only (``--env``), nor in a run where what a chart of
+    Applications deploys is not known (one failed to render, one no Application deploys is a
+    root installed by hand, or an ApplicationSet platecheck does not expand may deploy one), as
+    for ``undeployed-chart``.
 
 Why:
     A bootstrap installed by hand (``kubectl apply -k bootstrap/``), an overlay of a cluster
