@@ -48,6 +48,18 @@ def second(first: tuple[Path, Report], helm_bin: Path, shared_cache: Path,
     return root, lint(root, cache_dir=shared_cache, helm=helm_bin)
 
 
+
+def _production_manifests(tmp_path: Path, helm_bin: Path, files: dict[str, str],
+                          name: str = "web-prod") -> Report:
+    """The lint of a repository whose production Application ``name`` deploys the directory
+    ``manifests`` of ``files`` (file name -> text)."""
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/app.yaml": application(name, "manifests", name),
+        **{f"manifests/{file}": text for file, text in files.items()}})
+    return lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+
 def test_exactly_the_expected_findings(first: tuple[Path, Report]) -> None:
     _, report = first
     assert [(f.policy, f.level.value, f.file, f.line, f.message)
@@ -1325,7 +1337,6 @@ def test_the_job_an_argo_rollouts_analysis_runs_is_checked_as_a_pod(
         helm_bin: Path, tmp_path: Path) -> None:
     """An AnalysisTemplate's job metric runs a Job of its pod template on every canary
     step: its container's floating tag is found at the image line, as a Deployment's is."""
-    from synthetic import application
 
     analysis = ("apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n"
                 "  name: smoke\nspec:\n  metrics:\n    - name: smoke\n      provider:\n"
@@ -1333,10 +1344,8 @@ def test_the_job_an_argo_rollouts_analysis_runs_is_checked_as_a_pod(
                 "                restartPolicy: Never\n                containers:\n"
                 "                  - name: smoke\n"
                 "                    image: curlimages/curl:latest\n")
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "manifests", "web-prod"),
-        "manifests/analysis.yaml": analysis})
-    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    report = _production_manifests(tmp_path, helm_bin, {
+        "analysis.yaml": analysis})
     assert [(f.location, f.message) for f in report.findings
             if f.policy == "image-tag-pinned"] == [
         ("manifests/analysis.yaml:16",
@@ -1395,21 +1404,19 @@ def test_the_containers_an_argo_workflows_template_runs_are_checked(
     template defaults' resources merged under a template's container, and a value the
     controller fills in from the template's arguments (``{{inputs.parameters.image}}``, an
     analysis' ``{{args.tag}}``) left alone."""
-    from synthetic import application
 
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "apps/ci.yaml": application("ci-prod", "manifests", "ci-prod"),
-        "manifests/ci.yaml": _WORKFLOW,
+    report = _production_manifests(tmp_path, helm_bin, {
+        "ci.yaml": _WORKFLOW,
         # an argument of an Argo Rollouts analysis, as well
-        "manifests/analysis.yaml": (
+        "analysis.yaml": (
             "apiVersion: argoproj.io/v1alpha1\nkind: AnalysisTemplate\nmetadata:\n"
             "  name: smoke\nspec:\n  args: [{name: tag}]\n  metrics:\n    - name: smoke\n"
             "      provider:\n        job:\n          spec:\n            template:\n"
             "              spec:\n                restartPolicy: Never\n"
             "                containers:\n                  - name: smoke\n"
             "                    image: curlimages/curl:{{args.tag}}\n"
-            "                    resources: {limits: {cpu: 100m, memory: 64Mi}}\n")})
-    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+            "                    resources: {limits: {cpu: 100m, memory: 64Mi}}\n")},
+        name="ci-prod")
     found = [(f.policy, f.location, f.resource, f.message) for f in report.findings
              if f.policy in ("image-tag-pinned", "pull-policy", "resource-ranges")]
     assert found == [
@@ -1469,12 +1476,9 @@ def test_the_steps_a_tekton_task_runs_are_checked_for_their_images(
     containers: their images are checked as a workload's are (the step template's pull
     policy merged under each step, ``$(params.image)`` left alone); their resources are not,
     as Tekton sizes the pods it runs from the steps' itself."""
-    from synthetic import application
 
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "apps/ci.yaml": application("ci-prod", "manifests", "ci-prod"),
-        "manifests/ci.yaml": _TEKTON})
-    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    report = _production_manifests(tmp_path, helm_bin, {
+        "ci.yaml": _TEKTON}, name="ci-prod")
     found = [(f.policy, f.location, f.resource, f.message) for f in report.findings
              if f.policy in ("image-tag-pinned", "pull-policy", "resource-ranges")]
     assert found == [
@@ -1528,12 +1532,9 @@ def test_a_workflows_pod_spec_patch_sets_its_containers_resources(
     the resources a patch gives are the container's, a value from an argument is set but not
     checked, and a patch that is itself an argument may set anything. A patch of another
     container leaves ``main`` without resources."""
-    from synthetic import application
 
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "apps/ci.yaml": application("ci-prod", "manifests", "ci-prod"),
-        "manifests/ci.yaml": _PATCHED_WORKFLOWS})
-    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    report = _production_manifests(tmp_path, helm_bin, {
+        "ci.yaml": _PATCHED_WORKFLOWS}, name="ci-prod")
     assert [(f.location, f.resource) for f in report.findings
             if f.policy == "resource-ranges"] == [
         ("manifests/ci.yaml:29", "WorkflowTemplate/each[other-container]")]
@@ -1581,12 +1582,9 @@ def test_a_step_or_sidecar_is_found_in_its_own_task_or_template(
     """Two tasks of a pipeline (two templates of a workflow) each have a step (a sidecar) of
     one name: each finding is at the entry of its own task (template), not at the first
     entry of that name in the document."""
-    from synthetic import application
 
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "apps/ci.yaml": application("ci-prod", "manifests", "ci-prod"),
-        "manifests/ci.yaml": _SAME_NAMES})
-    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    report = _production_manifests(tmp_path, helm_bin, {
+        "ci.yaml": _SAME_NAMES}, name="ci-prod")
     assert [(f.location, f.resource) for f in report.findings
             if f.policy == "image-tag-pinned"] == [
         ("manifests/ci.yaml:16", "Pipeline/pipe[test/run]"),
@@ -1600,7 +1598,7 @@ def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_
     LimitRanger admission plugin: a container of its namespace that leaves them out sets
     them; one of another namespace does not; a request above the limit it gives is refused
     by the API server."""
-    from synthetic import WEB_POD_SPEC, application
+    from synthetic import WEB_POD_SPEC
 
     limits = ("apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: defaults\nspec:\n"
               "  limits:\n    - type: Container\n      default: {cpu: 500m, memory: 256Mi}\n"
@@ -1618,13 +1616,11 @@ def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_
             f"  namespace: {namespace}\n" if namespace else ""), 1)
         return head.replace("{app: web}", f"{{app: {name}}}")
 
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "manifests", "web-prod"),
-        "manifests/limits.yaml": limits, "manifests/web.yaml": deployment("web", None) + pod,
-        "manifests/big.yaml": deployment("big", None) + big,
-        "manifests/capped.yaml": deployment("capped", "capped") + pod,
-        "manifests/other.yaml": deployment("other", "other") + pod})
-    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    report = _production_manifests(tmp_path, helm_bin, {
+        "limits.yaml": limits, "web.yaml": deployment("web", None) + pod,
+        "big.yaml": deployment("big", None) + big,
+        "capped.yaml": deployment("capped", "capped") + pod,
+        "other.yaml": deployment("other", "other") + pod})
     assert [(f.location, f.message) for f in report.findings
             if f.policy == "resource-ranges"] == [
         ("manifests/big.yaml:14", 'container "web" in Deployment/big: cpu request "2" is '
