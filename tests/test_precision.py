@@ -1628,3 +1628,24 @@ def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_
          "pod"),
         ("manifests/other.yaml:12", 'container "web" in Deployment/other: sets no cpu '
          "request, cpu limit, memory request or memory limit")]
+
+
+def test_an_image_the_template_defaults_give_is_found_where_they_write_it(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """A step's image written only in its Task's ``stepTemplate`` (a template's only in the
+    workflow's ``templateDefaults``) is found at that line, not at the step's entry, which
+    writes none."""
+    task = ("apiVersion: tekton.dev/v1\nkind: Task\nmetadata:\n  name: t\nspec:\n"
+            "  stepTemplate:\n    image: alpine:latest\n  steps:\n    - name: one\n"
+            "      script: echo\n")
+    workflow = ("apiVersion: argoproj.io/v1alpha1\nkind: WorkflowTemplate\nmetadata:\n"
+                "  name: w\nspec:\n  templateDefaults:\n    container:\n"
+                "      image: busybox:latest\n  templates:\n    - name: main\n"
+                "      container: {command: [sh]}\n")
+    report = _production_manifests(tmp_path, helm_bin, {"task.yaml": task,
+                                                        "workflow.yaml": workflow})
+    assert [(f.policy, f.location) for f in report.findings
+            if f.policy in ("image-tag-pinned", "pull-policy")] == [
+        ("image-tag-pinned", "manifests/task.yaml:7"), ("pull-policy", "manifests/task.yaml:7"),
+        ("image-tag-pinned", "manifests/workflow.yaml:8"),
+        ("pull-policy", "manifests/workflow.yaml:8")]

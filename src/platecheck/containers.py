@@ -50,6 +50,9 @@ class Container:
     # the list key of the entry ``template`` names (``templates``, a pipeline's ``tasks`` or
     # ``finally``); "" when the container's lists are the document's own
     holder: str = ""
+    # the fields its template's defaults gave it (Argo Workflows' ``templateDefaults``,
+    # Tekton's ``stepTemplate``): written there, not in its own entry
+    defaulted: frozenset[str] = frozenset()
 
     @property
     def name(self) -> str:
@@ -174,8 +177,9 @@ def _workflow_containers(resource: Resource) -> Iterator[Container]:
         for section in _OWN:
             own = _mapping(template.get(section))
             if own is not None:
-                merged = _merged(_mapping(defaults.get(section)) or {}, own)
-                found.append(Container(resource, section, index, merged, name))
+                given = _mapping(defaults.get(section)) or {}
+                found.append(Container(resource, section, index, _merged(given, own), name,
+                                       defaulted=frozenset(given.keys() - own.keys())))
         group = _mapping(template.get("containerSet")) or {}
         found += _in_list(resource, group, ("containers",), name, "templates")
         found += _in_list(resource, template, ("initContainers", "sidecars"), name,
@@ -248,7 +252,8 @@ def _tekton_containers(resource: Resource) -> Iterator[Container]:
     for holder, name, task in tasks:
         defaults = _mapping(task.get("stepTemplate")) or {}
         for container in _in_list(resource, task, ("steps", "sidecars"), name, holder):
-            yield replace(container, spec=_merged(defaults, container.spec)) \
+            yield replace(container, spec=_merged(defaults, container.spec), defaulted=frozenset(
+                defaults.keys() - container.spec.keys())) \
                 if container.section == "steps" else container
 
 
@@ -374,7 +379,7 @@ def image_origin(rendered: RenderedTarget, container: Container) -> Origin | Non
         # an image a kustomization's ``images`` retags: its tag is that entry's, whatever
         # its file writes (the same tag, set again above another)
         written=None if isinstance(image, str) and _retagged(rendered, image) else "image",
-        **in_template(container),
+        **in_template(container, "image"),
     )
 
 
@@ -395,10 +400,13 @@ def _retagged(rendered: RenderedTarget, image: str) -> bool:
                for entry in images.values())
 
 
-def in_template(container: Container) -> dict[str, Any]:
+def in_template(container: Container, field: str | None = None) -> dict[str, Any]:
     """``locate`` keyword arguments that find a container's entry in its template:
     ``locate(..., fields=("resources",), **in_template(container))``; an Argo Workflows
-    template's own container is found in its entry of ``templates``."""
+    template's own container is found in its entry of ``templates``. A ``field`` its
+    template's defaults gave it is found in the document, where the defaults write it."""
+    if field is not None and field in container.defaulted:
+        return {"resource": container.resource}
     own = container.section in _OWN
     key = "templates" if own else container.section
     if container.holder and not own:  # its list in its template's (task's) entry

@@ -165,7 +165,7 @@ def _origin(target: RenderedTarget, container: Container, explicit: Any) -> Orig
         context=context,
         fields=("imagePullPolicy",),
         written="imagePullPolicy",
-        **in_template(container),
+        **in_template(container, "imagePullPolicy"),
     )
 
 
