@@ -477,6 +477,39 @@ def test_a_directory_app_of_apps_syncs_its_applications_under_its_project(
             if f.policy == "argocd-project"] == found
 
 
+@pytest.mark.parametrize(("listed", "found"), [
+    ("ApplicationSet", []),
+    ("Application", [("apps/set.yaml:4", "ApplicationSet/web is not permitted in project "
+                      "bootstrap: namespaceResourceWhitelist does not list "
+                      "argoproj.io/ApplicationSet")]),
+])
+def test_a_directory_app_of_apps_syncs_a_set_not_what_it_makes(
+        tmp_path: Path, listed: str, found: list[tuple[str, str]]) -> None:
+    """``apps/`` holds an ApplicationSet of a plain list: root syncs the set, checked against
+    its project; the Applications the set makes are created by the ApplicationSet
+    controller, which no project of root's checks (they were not permitted there)."""
+    from platecheck.engine import lint
+    from synthetic import application_set
+
+    root = application("root", "apps", "argocd").replace("project: default",
+                                                          "project: bootstrap")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "project.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n"
+                        "  name: bootstrap\n  namespace: argocd\nspec:\n  sourceRepos: ['*']\n"
+                        "  destinations: [{server: '*', namespace: '*'}]\n"
+                        f"  namespaceResourceWhitelist: [{{group: argoproj.io, kind: {listed}}}]\n",
+        "root.yaml": root,
+        "apps/set.yaml": application_set(
+            "web", "    - list:\n        elements:\n          - env: a\n          - env: b\n",
+            "web-{{env}}", "web", "web-{{env}}").replace("  name: web\n",
+                                                       "  name: web\n  namespace: argocd\n", 1),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "argocd-project"] == found
+
+
 def test_an_app_of_apps_of_another_repository_syncs_none_of_this_one_s_applications(
         tmp_path: Path) -> None:
     """root's directory ``apps`` is another repository's: the Applications in this

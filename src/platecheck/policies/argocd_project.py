@@ -157,8 +157,18 @@ def _directory_children(repo: RepoModel, scoped: _Scoped) -> Iterator[Finding]:
                if (a.file, a.line) not in built}
     written = {(a.file, a.line): a for a in (*repo.applications, *repo.app_of_apps, *(
         t.application for t in repo.targets if t.application is not None))}
+    sets = {(a.file, a.line): a for a in repo.expanded_sets}
+    seen: set[tuple[str, int, tuple[str, int]]] = set()
     for link in repo.app_children:
         parent, child = parents.get(link.parent), written.get(link.child)
+        if child is not None and child.set_line is not None:
+            # an Application a plain list set makes: the set is the app-of-apps' resource
+            # (the ApplicationSet controller creates what it makes, which no project check
+            # of the app-of-apps covers)
+            child = sets.get((child.file, child.set_line))
+        if child is None or (child.file, child.line, link.parent) in seen:
+            continue
+        seen.add((child.file, child.line, link.parent))
         if parent is not None and (link.source >= len(parent.sources) or not this_repository(
                 parent.sources[link.source].repo_url, (), repo.own_repo_urls)):
             continue  # a source of another repository applies none of this one's files
