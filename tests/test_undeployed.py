@@ -931,3 +931,39 @@ def test_a_bootstrap_kustomization_applied_alone_goes_to_the_repository_s_argo_c
     assert [f.message.split(":")[0] for f in report.findings
             if f.policy == "argocd-application" and "also used" in f.message] == [
         "Application sealed"]
+
+
+def test_clusters_overlays_of_a_base_set_discovery_cannot_read_are_built(
+        tmp_path: Path) -> None:
+    """The base ApplicationSet's list holds a placeholder (no map: Argo CD's list generator
+    would fail on it), which each cluster's overlay, applied by hand, replaces: each overlay
+    is built and its set expanded, the base as written is no error, and the Application of
+    one name cluster b's set cannot plan is an error of an id of its own (it was cluster a's,
+    which renders)."""
+    repo = tmp_path / "repo"
+    base = ("apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: ops\n"
+            "  namespace: argocd\nspec:\n  generators:\n    - list:\n        elements:\n"
+            "          - patch-me\n  template:\n    metadata:\n      name: '{{name}}'\n"
+            "    spec:\n      project: default\n      source:\n"
+            "        repoURL: https://git.example.com/repo.git\n        path: '{{path}}'\n"
+            "      destination:\n        server: https://kubernetes.default.svc\n"
+            "        namespace: '{{name}}'\n")
+
+    def overlay(path: str) -> str:
+        return ("resources: [../../base]\npatches:\n  - target: {kind: ApplicationSet}\n"
+                "    patch: |-\n      - op: replace\n"
+                "        path: /spec/generators/0/list/elements\n"
+                f"        value: [{{name: web, path: {path}}}]\n")
+
+    _write(repo, {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "base/kustomization.yaml": "resources: [set.yaml]\n", "base/set.yaml": base,
+        "clusters/a/kustomization.yaml": overlay("app"),
+        "clusters/b/kustomization.yaml": overlay("missing"),
+        "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    targets = {t.id for t in report.targets}
+    assert {"*/clusters/a", "*/clusters/b", "default/web"} <= targets
+    assert [(e.location, e.target) for e in report.errors] == [
+        ("base/set.yaml:18", "default/web@base/set.yaml:10")]
+    assert "default/web@base/set.yaml:10" not in targets

@@ -56,7 +56,7 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         **{_set_key(a): None for a in found.application_sets}}
     written = {as_written(a) for a in found.applications}
     places = WrittenPlaces(found.applications, found.failed)
-    places.note_sets(found.application_sets)
+    places.note_sets(found.application_sets, found.failed)
     places.chart_mode = {t.chart.rel for t in targets
                          if t.application is None and t.chart is not None}
     places.hand_applied = {t.app for t in targets if t.hand_applied}
@@ -81,10 +81,12 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
                 f"{first.name!r} and what it generates are not checked", first.file,
                 first.line))
             break
-        more = _plan_generated(planner, children, problems)
+        more = _plan_generated(planner, children, problems, {t.id for t in targets})
         if wanted is not None:  # and those that may generate them (``may_generate``)
             more = [t for t in more if t.environment in wanted or may_generate(t, found.root)]
-        more = distinct(more, {t.id for t in targets})
+        # (an id an error of a child that could not be planned has is taken too)
+        more = distinct(more, {t.id for t in targets}
+                        | {f.target for f in problems.findings if f.target})
         _directory_links(found, more, places)
         targets.extend(more)
         unique_ids(targets)
@@ -211,7 +213,7 @@ class WrittenPlaces:
         self.generated: dict[AppKey, set[str]] = {}
         self.written_sets: set[AppKey] = set()
         # the written ApplicationSets' keys and specs, by file and first line
-        self.set_specs: dict[tuple[str, int], tuple[AppKey, object]] = {}
+        self.set_specs: dict[tuple[str, int], tuple[AppKey | None, object]] = {}
         # the charts linted in chart mode: what their renders generate is provisional (the
         # render goes when an Application deploys the chart, and so does what it made): it
         # never keeps the same document from being planned through a parent, nor through
@@ -229,12 +231,16 @@ class WrittenPlaces:
         # file's Application, as a written one is (``_directory_links``)
         self.links: list[tuple[tuple[str, int], tuple[str, int]]] = []
 
-    def note_sets(self, sets: Sequence[Application]) -> None:
-        """The ApplicationSets discovery found: one a render outputs changed replaces it."""
+    def note_sets(self, sets: Sequence[Application],
+                  unread: Iterable[tuple[str, int]] = ()) -> None:
+        """The ApplicationSets discovery found: one a render outputs changed replaces it, as
+        does a set of the document of one discovery could not read (``unread``: a base of
+        placeholders an overlay fills in)."""
         self.written_sets = {_set_key(app_set) for app_set in sets}
-        self.set_specs = {(app_set.file, app_set.line): (_set_key(app_set),
-                                                          app_set.raw.get("spec"))
-                          for app_set in sets}
+        self.set_specs = {**{place: (None, None) for place in unread},
+                          **{(app_set.file, app_set.line): (_set_key(app_set),
+                                                             app_set.raw.get("spec"))
+                             for app_set in sets}}
 
     def changed_set(self, item: Generated, key: AppKey) -> tuple[str, int] | None:
         """The written ApplicationSet of ``key`` whose document a rendered one lies in, when
@@ -243,10 +249,12 @@ class WrittenPlaces:
         before = [(file, line) for file, line in self.set_specs
                   if file == item.app.file and line <= item.app.line]
         origin = max(before, key=lambda place: place[1]) if before else None
-        if origin is None or self.set_specs[origin][0] != key \
-                or self.set_specs[origin][1] == item.app.raw.get("spec"):
+        if origin is None:
             return None
-        return origin
+        written, spec = self.set_specs[origin]
+        if written is None:  # (a document discovery could not read: any render changes it)
+            return origin
+        return None if written != key or spec == item.app.raw.get("spec") else origin
 
     def planned(self, item: Generated, key: AppKey) -> None:
         """Remember the document of ``item``, planned (provisionally, by the chart linted in
@@ -331,7 +339,7 @@ def _set_planned(item: Generated, key: AppKey, documents: set[str],
     rendered (a Kustomize source building it, its namespace or labels set), planned once, as
     written; one whose spec the render changed replaces it; one of a document planned
     already is not."""
-    changed = places.changed_set(item, key) if key in places.written_sets else None
+    changed = places.changed_set(item, key)
     if changed is not None:
         places.superseded.add(changed)
     if key in places.written_sets and changed is None or item.app.document in documents:
@@ -419,18 +427,28 @@ def _set_key(app_set: Application) -> AppKey:
 
 
 def _plan_generated(planner: Planner, children: Sequence[Generated],
-                    problems: Problems) -> list[RenderTarget]:
+                    problems: Problems, taken: set[str]) -> list[RenderTarget]:
+    """The targets of ``children``; the error of one that cannot be planned is of the id it
+    would have, known by its place (``<id>@<file>:<line>``) when another target has that id
+    (``taken``, or a child's before it), as ``planning.distinct`` knows a target."""
     targets: list[RenderTarget] = []
     planner.learn(child.app for child in children)
+    known = set(taken)
     for child in children:
         try:
             if child.application_set:
                 targets.append(planner.application_set(child.app))
             else:
                 targets.extend(planner.application(child.app))
+            known.update(t.id for t in targets)
         except PlatecheckError as exc:
             env = planner.config.match_environment(child.app.name, child.app.labels,
                                                    child.app.destination_namespace)
-            where = (env.name, f"{env.name}/{env.app_name(child.app.name)}") if env else None
+            where = None
+            if env is not None:
+                named = f"{env.name}/{env.app_name(child.app.name)}"
+                where = (env.name, f"{named}@{child.app.file}:{child.app.line}"
+                         if named in known else named)
+                known.add(where[1])
             problems.add(exc, where=where)
     return targets

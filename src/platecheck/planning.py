@@ -86,9 +86,10 @@ def hand_applied_targets(planner: Planner, found: Discovery, paths: Sequence[Pat
     as before. Looked for only where an Application file lies beside a kustomization, or a
     path given without Applications holds one."""
     root = planner.root
-    if found.applications or found.application_sets:
-        beside = {(root / app.file).parent
-                  for app in (*found.applications, *found.application_sets)}
+    if found.applications or found.application_sets or found.failed:
+        beside = {(root / file).parent for file in (
+            *(app.file for app in (*found.applications, *found.application_sets)),
+            *(file for file, _ in found.failed))}
         if not any(kustomization_file(directory) for directory in beside):
             return []
     elif not any(path.is_dir() and kustomization_file(path) for path in paths):
