@@ -967,3 +967,29 @@ def test_clusters_overlays_of_a_base_set_discovery_cannot_read_are_built(
     assert [(e.location, e.target) for e in report.errors] == [
         ("base/set.yaml:18", "default/web@base/set.yaml:10")]
     assert "default/web@base/set.yaml:10" not in targets
+
+
+def test_clusters_overlays_each_listing_a_file_of_their_own_are_installs_of_their_own(
+        tmp_path: Path) -> None:
+    """Two clusters' overlays of one base each list an Application file of their own named
+    alike (``extra``): each goes to its cluster's Argo CD with the rest of its overlay, so
+    the two are no conflict (they were, checked as the files are written)."""
+    repo = tmp_path / "repo"
+    extra = application("extra", "app", "extra")
+    _write(repo, {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "base/kustomization.yaml": "resources: [shared.yaml]\n",
+        "base/shared.yaml": application("shared", "app", "shared"),
+        # (each patches the base's Application, and leaves its own file as written)
+        **{f"overlays/{name}/kustomization.yaml":
+           "resources: [../../base, extra.yaml]\npatches:\n"
+           "  - target: {kind: Application, name: shared}\n"
+           "    patch: |-\n      - op: add\n        path: /metadata/labels\n"
+           f"        value: {{cluster: {name}}}\n"
+           for name in ("a", "b")},
+        "overlays/a/extra.yaml": extra, "overlays/b/extra.yaml": extra,
+        "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [f.message for f in report.findings if f.policy == "argocd-application"] == []
+    assert {"*/overlays/a", "*/overlays/b"} <= {t.id for t in report.targets}

@@ -319,7 +319,11 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
                 new.append(item)
             continue
         origin = places.origin(item)
-        if as_written(item.app) in written and origin not in places.superseded:
+        # (one a cluster's overlay applied by hand outputs goes to that cluster's install:
+        # no file as written, which is the repository's)
+        if as_written(item.app) in written and origin not in places.superseded \
+                and not (item.parent is None and item.app.installed_in is not None
+                         and item.app.deployed_by in places.hand_applied):
             # the file as written, planned already, unless another render replaces it
             places.unchanged.setdefault(origin, []).append((item, key))
             continue
