@@ -251,3 +251,20 @@ def test_a_target_classified_anew_is_compared_as_the_one_it_was(
     assert (data["appeared"], data["disappeared"]) == ([], [])
     text = run("diff", "--base", "HEAD", "apps", cwd=repo)
     assert text.stdout.splitlines()[0].startswith("== dev/web (was default/web-dev): changed")
+
+
+def test_a_cause_two_targets_share_is_one_line_naming_them() -> None:
+    """A chart dependency not vendored stops both environments' targets: one line for the
+    cause, naming both (in text and markdown), as lint says it; it was a line per target,
+    naming none."""
+    from platecheck.model import Finding, Level
+    from platecheck.report.rendered_diff import text
+
+    errors = tuple(Finding(policy="could-not-check", message="chart dependency not in charts/",
+                           file="charts/web/Chart.yaml", line=5, level=Level.ERROR,
+                           environment=env, target=f"{env}/web") for env in ("prod", "stg"))
+    diff = RenderedDiff(ref="HEAD~1", commit="0" * 40, targets=(), appeared=(), disappeared=(),
+                        errors=errors, renders=0, cache_hits=0)
+    assert text(diff).splitlines()[0] == ("charts/web/Chart.yaml:5: could not check prod/web, "
+                                          "stg/web: chart dependency not in charts/")
+    assert "`charts/web/Chart.yaml:5` could not check prod/web, stg/web: " in markdown(diff)

@@ -8,6 +8,7 @@ from typing import Any
 
 from platecheck.model import Finding, RenderedDiff, TargetChange
 from platecheck.report.common import printable, runs
+from platecheck.report.text import one_per_cause
 
 # GitHub refuses comments over 65536 characters; leave room for the note and the summary.
 MARKDOWN_LIMIT = 60000
@@ -37,8 +38,9 @@ def _summary(diff: RenderedDiff) -> str:
 
 def text(diff: RenderedDiff) -> str:
     lines: list[str] = []
-    for error in diff.errors:
-        lines.append(f"{error.location}: could not check: {printable(error.message)}")
+    for error in one_per_cause(list(diff.errors)):  # (one line for the targets of a cause)
+        whose = f" {error.target}" if error.target else ""
+        lines.append(f"{error.location}: could not check{whose}: {printable(error.message)}")
     for change in diff.targets:
         where = f" ({change.application})" if change.application else ""
         lines.append(f"== {_named(change)}: {change.status}{where}: {_counts(change)} ==")
@@ -75,8 +77,9 @@ def _escape(text: str) -> str:
 def markdown(diff: RenderedDiff, limit: int = MARKDOWN_LIMIT) -> str:
     head = [f"### platecheck: rendered changes since `{_escape(diff.ref)}`", ""]
     tail = ["", _escape(_summary(diff))]
-    for error in diff.errors:
-        head.append(f"- :x: `{_escape(error.location)}` could not check: "
+    for error in one_per_cause(list(diff.errors)):
+        whose = f" {_escape(error.target)}" if error.target else ""
+        head.append(f"- :x: `{_escape(error.location)}` could not check{whose}: "
                     f"{_escape(error.message)}")
     for title, findings in (("Findings that appear", diff.appeared),
                             ("Findings that disappear", diff.disappeared)):
