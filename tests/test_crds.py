@@ -394,6 +394,27 @@ def test_served_versions_and_the_v1beta1_form() -> None:
     assert list(crds.from_document({"kind": "ConfigMap"}, "x")) == []
 
 
+@pytest.mark.parametrize(("preserve", "unknown"), [(None, False), (True, False), (False, True)])
+def test_a_v1beta1_crd_keeps_the_fields_its_schema_does_not_name(
+        preserve: bool | None, unknown: bool) -> None:
+    """``apiextensions.k8s.io/v1beta1`` CRDs keep unknown fields unless
+    ``preserveUnknownFields: false`` (its default is true): a field the schema does not name
+    is no finding then; a type the schema gives is still checked."""
+    spec: dict[str, Any] = {"group": "example.com", "version": "v1",
+                            "names": {"kind": "Widget"},
+                            "validation": {"openAPIV3Schema": SPEC}}
+    if preserve is not None:
+        spec["preserveUnknownFields"] = preserve
+    legacy = {"apiVersion": "apiextensions.k8s.io/v1beta1", "kind": "CustomResourceDefinition",
+              "spec": spec}
+    [widget] = crds.from_document(legacy, "legacy.yaml:1")
+    doc = {"apiVersion": "example.com/v1", "kind": "Widget", "metadata": {"name": "w"},
+           "spec": {"extra": 1, "note": 3}}
+    found = [p.text for p in schema_problems.problems(crd_validator(widget), doc)]
+    assert any("spec.note" in text for text in found)
+    assert any("spec.extra" in text for text in found) is unknown
+
+
 def test_the_catalog_file_is_what_the_crd_gives() -> None:
     v1 = yaml.safe_load((VENDORED / ES_CRD).read_text())
     [schema] = crds.from_document(v1, "x")

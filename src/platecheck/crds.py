@@ -64,6 +64,10 @@ def from_document(doc: Mapping[str, Any], source: str,
     if not isinstance(group, str) or not isinstance(kind, str):
         return
     shared = _schema_of(spec.get("validation"))  # apiextensions.k8s.io/v1beta1
+    # a v1beta1 CRD keeps the fields its schema does not name unless it says otherwise
+    # (``preserveUnknownFields`` defaults to true there): none is pruned, none refused
+    strict = not (doc.get("apiVersion") == f"{_CRD_GROUP}/v1beta1"
+                  and spec.get("preserveUnknownFields") is not False)
     scope = "Cluster" if spec.get("scope") == "Cluster" else "Namespaced"
     refused = next((f"{format_path(path)}: {message}"
                     for path, message in crd_structural.crd_problems(doc)), "")
@@ -75,12 +79,12 @@ def from_document(doc: Mapping[str, Any], source: str,
             schema = _schema_of(entry.get("schema")) or shared
             if isinstance(entry.get("name"), str) and schema is not None and \
                     (group, entry["name"], kind) not in known:
-                yield CrdSchema(group, entry["name"], kind, to_json_schema(schema), source,
-                                scope, refused)
+                yield CrdSchema(group, entry["name"], kind, to_json_schema(schema, strict),
+                                source, scope, refused)
     elif isinstance(spec.get("version"), str) and shared is not None and \
             (group, spec["version"], kind) not in known:
-        yield CrdSchema(group, spec["version"], kind, to_json_schema(shared), source, scope,
-                        refused)
+        yield CrdSchema(group, spec["version"], kind, to_json_schema(shared, strict), source,
+                        scope, refused)
 
 
 def _schema_of(holder: Any) -> Mapping[str, Any] | None:
@@ -88,9 +92,10 @@ def _schema_of(holder: Any) -> Mapping[str, Any] | None:
     return schema if isinstance(schema, Mapping) else None
 
 
-def to_json_schema(openapi: Mapping[str, Any]) -> dict[str, Any]:
-    """A CRD's structural schema as a strict JSON schema (see the module documentation)."""
-    schema = _convert(openapi, strict=True)
+def to_json_schema(openapi: Mapping[str, Any], strict: bool = True) -> dict[str, Any]:
+    """A CRD's structural schema as a strict JSON schema (see the module documentation);
+    not ``strict``: fields it does not name allowed (a v1beta1 CRD that preserves them)."""
+    schema = _convert(openapi, strict=strict)
     properties = schema.setdefault("properties", {})
     properties.setdefault("apiVersion", {"type": "string"})
     properties.setdefault("kind", {"type": "string"})
