@@ -460,6 +460,15 @@ def test_a_directory_app_of_apps_syncs_its_applications_under_its_project(
     """``root`` (project bootstrap) deploys the directory ``apps/`` of Application files:
     Argo CD syncs each Application as a resource of root, checked against bootstrap's
     namespaceResourceWhitelist, as a chart's or a kustomization's Applications are."""
+    assert _bootstrap_findings(tmp_path, "argocd", listed, {
+        "apps/web.yaml": application("web", "web", "web")}) == found
+
+
+def _bootstrap_findings(tmp_path: Path, namespaces: str, listed: str,
+                        apps: dict[str, str]) -> list[tuple[str, str]]:
+    """argocd-project's findings of ``root`` (project bootstrap, destinations of the
+    ``namespaces`` pattern, namespaceResourceWhitelist ``listed``) deploying the directory
+    ``apps/`` of ``apps`` (file -> text) beside a chart ``web``."""
     from platecheck.engine import lint
 
     root = application("root", "apps", "argocd").replace("project: default",
@@ -468,13 +477,12 @@ def test_a_directory_app_of_apps_syncs_its_applications_under_its_project(
         ".git/HEAD": "",
         "project.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n"
                         "  name: bootstrap\n  namespace: argocd\nspec:\n  sourceRepos: ['*']\n"
-                        "  destinations: [{server: '*', namespace: argocd}]\n" + listed,
-        "root.yaml": root,
-        "apps/web.yaml": application("web", "web", "web"),
+                        f"  destinations: [{{server: '*', namespace: '{namespaces}'}}]\n"
+                        + listed,
+        "root.yaml": root, **apps,
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
     report = lint(repo, cache_dir=tmp_path / "cache")
-    assert [(f.location, f.message) for f in report.findings
-            if f.policy == "argocd-project"] == found
+    return [(f.location, f.message) for f in report.findings if f.policy == "argocd-project"]
 
 
 @pytest.mark.parametrize(("listed", "found"), [
@@ -488,26 +496,15 @@ def test_a_directory_app_of_apps_syncs_a_set_not_what_it_makes(
     """``apps/`` holds an ApplicationSet of a plain list: root syncs the set, checked against
     its project; the Applications the set makes are created by the ApplicationSet
     controller, which no project of root's checks (they were not permitted there)."""
-    from platecheck.engine import lint
     from synthetic import application_set
 
-    root = application("root", "apps", "argocd").replace("project: default",
-                                                          "project: bootstrap")
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "",
-        "project.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n"
-                        "  name: bootstrap\n  namespace: argocd\nspec:\n  sourceRepos: ['*']\n"
-                        "  destinations: [{server: '*', namespace: '*'}]\n"
-                        f"  namespaceResourceWhitelist: [{{group: argoproj.io, kind: {listed}}}]\n",
-        "root.yaml": root,
+    assert _bootstrap_findings(tmp_path, "*", f"  namespaceResourceWhitelist: [{{group: "
+                               f"argoproj.io, kind: {listed}}}]\n", {
         "apps/set.yaml": application_set(
             "web", "    - list:\n        elements:\n          - env: a\n          - env: b\n",
             "web-{{env}}", "web", "web-{{env}}").replace("  name: web\n",
-                                                       "  name: web\n  namespace: argocd\n", 1),
-        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
-    report = lint(repo, cache_dir=tmp_path / "cache")
-    assert [(f.location, f.message) for f in report.findings
-            if f.policy == "argocd-project"] == found
+                                                       "  name: web\n  namespace: argocd\n", 1)
+    }) == found
 
 
 def test_an_app_of_apps_of_another_repository_syncs_none_of_this_one_s_applications(
