@@ -173,13 +173,9 @@ def _workflow_containers(resource: Resource) -> Iterator[Container]:
         if not isinstance(template, Mapping):
             continue
         name = str(template.get("name", f"#{index}"))
-        found: list[Container] = []
-        for section in _OWN:
-            own = _mapping(template.get(section))
-            if own is not None:
-                given = _mapping(defaults.get(section)) or {}
-                found.append(Container(resource, section, index, _merged(given, own), name,
-                                       defaulted=frozenset(given.keys() - own.keys())))
+        found = [_with_defaults(Container(resource, section, index, own, name),
+                                _mapping(defaults.get(section)) or {})
+                 for section in _OWN if (own := _mapping(template.get(section))) is not None]
         group = _mapping(template.get("containerSet")) or {}
         found += _in_list(resource, group, ("containers",), name, "templates")
         found += _in_list(resource, template, ("initContainers", "sidecars"), name,
@@ -218,6 +214,13 @@ def _pod_spec_patched(container: Container, patches: list[Any]) -> Container:
     return replace(container, spec=spec)
 
 
+def _with_defaults(container: Container, defaults: Mapping[str, Any]) -> Container:
+    """``container`` with its template's ``defaults`` under its own fields, and the fields
+    only they give named (``Container.defaulted``)."""
+    return replace(container, spec=_merged(defaults, container.spec),
+                   defaulted=frozenset(defaults.keys() - container.spec.keys()))
+
+
 def _merged(defaults: Mapping[str, Any], own: Mapping[str, Any]) -> Mapping[str, Any]:
     """``own`` over ``defaults``: mappings merged key by key, anything else ``own``'s."""
     if not defaults:
@@ -252,9 +255,8 @@ def _tekton_containers(resource: Resource) -> Iterator[Container]:
     for holder, name, task in tasks:
         defaults = _mapping(task.get("stepTemplate")) or {}
         for container in _in_list(resource, task, ("steps", "sidecars"), name, holder):
-            yield replace(container, spec=_merged(defaults, container.spec), defaulted=frozenset(
-                defaults.keys() - container.spec.keys())) \
-                if container.section == "steps" else container
+            yield _with_defaults(container, defaults) if container.section == "steps" \
+                else container
 
 
 def _containers_of(resource: Resource) -> Iterator[Container]:

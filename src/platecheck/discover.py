@@ -416,7 +416,15 @@ def source_directories(paths: Sequence[Path], root: Path
     """In one walk of ``paths``: the top-level chart directories (``top_level_charts``), the
     directories holding a kustomization, and the chart directories inside another chart's
     directory but outside its ``charts/`` and ``templates/`` (helm loads subcharts from
-    ``charts/`` only: to helm such a chart is files of its parent, rendered by nobody)."""
+    ``charts/`` only: to helm such a chart is files of its parent, rendered by nobody).
+    Walked once per run (``runmemo``: planning, kustomizations applied by hand and the
+    undeployed policies ask alike); the lists are shared, never changed."""
+    return recall("source directories", (tuple(paths), root),
+                  lambda: _source_directories(paths, root))
+
+
+def _source_directories(paths: Sequence[Path], root: Path
+                        ) -> tuple[list[Path], list[Path], list[Path]]:
     charts: list[Path] = []
     kustomizations: list[Path] = []
     nested: list[Path] = []

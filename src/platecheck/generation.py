@@ -265,12 +265,18 @@ class WrittenPlaces:
         else:
             self.generated.setdefault(key, set()).add(item.app.document)
 
+    def by_hand(self, item: Generated) -> str | None:
+        """The kustomization applied by hand (its directory) whose output ``item`` is of, or
+        None."""
+        home = item.app.deployed_by
+        return home if item.parent is None and home in self.hand_applied else None
+
     def origin(self, item: Generated) -> tuple[str, int] | None:
         """The written document a rendered Application lies in (its line is one of the
         document's, not always the first)."""
         if item.application_set or item.parent is not None and \
                 item.parent.kind == "ApplicationSet" or item.parent is None \
-                and item.app.deployed_by not in self.hand_applied:
+                and self.by_hand(item) is None:
             return None  # (an ApplicationSet's Application is no document of its file)
         before = [line for line in self.starts.get(item.app.file, ()) if line <= item.app.line]
         return (item.app.file, max(before)) if before else None
@@ -322,8 +328,8 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         # (one a cluster's overlay applied by hand outputs goes to that cluster's install:
         # no file as written, which is the repository's)
         if as_written(item.app) in written and origin not in places.superseded \
-                and not (item.parent is None and item.app.installed_in is not None
-                         and item.app.deployed_by in places.hand_applied):
+                and not (places.by_hand(item) is not None
+                         and item.app.installed_in is not None):
             # the file as written, planned already, unless another render replaces it
             places.unchanged.setdefault(origin, []).append((item, key))
             continue
@@ -348,8 +354,8 @@ def _set_planned(item: Generated, key: AppKey, documents: set[str],
         places.superseded.add(changed)
     if key in places.written_sets and changed is None or item.app.document in documents:
         return False
-    if item.parent is None and item.app.deployed_by in places.hand_applied:
-        places.replacing.add(item.app.deployed_by)
+    if (home := places.by_hand(item)) is not None:
+        places.replacing.add(home)
     places.planned(item, key)
     parents[key] = item.parent if changed is not None else parents.get(key, item.parent)
     return True
@@ -362,8 +368,8 @@ def _planned_anew(item: Generated, key: AppKey, documents: set[str],
     origin = places.origin(item)
     if origin is not None:
         places.superseded.add(origin)
-    if item.parent is None and item.app.deployed_by in places.hand_applied:
-        places.replacing.add(item.app.deployed_by)  # (what it outputs is planned)
+    if (home := places.by_hand(item)) is not None:
+        places.replacing.add(home)  # (what it outputs is planned)
     replaces = key in places.written and origin is not None \
         and places.keys.get(origin) == key
     if key in parents and not replaces and item.app.document in documents:
