@@ -151,11 +151,21 @@ def test_a_target_whose_value_file_does_not_read_is_counted(report: Report,
         assert json.loads(render(small, "json"))["summary"]["targets"] == 2
         assert " could not be checked in 2 targets (" in render(small, "text")
         assert small.exit_code == 2
-    # an environment not asked for: what could not be checked of it is left out too
+    # an environment not asked for: what could not be checked of it is left out too, but
+    # where env-consistency compares the run's with it (its error then of no target)
     for _ in ("cold", "warm"):
         stg = lint(root, cache_dir=tmp_path / "cache", environments=["stg"])
-        assert (stg.errors, [t.id for t in stg.targets], stg.exit_code) == ((), ["stg/app"], 0)
-        assert (count(stg).not_checked, count(stg).targets) == (0, 1)
+        assert ([(e.target, e.file) for e in stg.errors], [t.id for t in stg.targets],
+                stg.exit_code) == ([(None, "charts/app/values-prod.yaml")], ["stg/app"], 2)
+        assert (count(stg).not_checked, count(stg).targets) == (1, 1)
+        (root / "policies").mkdir(exist_ok=True)
+        (root / "policies/platecheck.yaml").write_text(
+            "policies:\n  env-consistency:\n    level: {stg: \"off\"}\n")
+        alone = lint(root, cache_dir=tmp_path / "cache", environments=["stg"])
+        (root / "policies/platecheck.yaml").unlink()
+        assert (alone.errors, [t.id for t in alone.targets], alone.exit_code) == (
+            (), ["stg/app"], 0)
+        assert (count(alone).not_checked, count(alone).targets) == (0, 1)
         prod = lint(root, cache_dir=tmp_path / "cache", environments=["prod"])
         assert [(e.target, prod.exit_code) for e in prod.errors] == [("prod/app", 2)]
     # the broken repository's Applications that could not be planned count too

@@ -503,6 +503,8 @@ def test_a_run_of_one_environment_renders_another_s_chart_only_if_its_archives_w
 
     repo = write_files(tmp_path / "repo", {
         ".git/HEAD": "",
+        # (env-consistency on, prod is rendered to compare stg with it)
+        "policies/platecheck.yaml": "policies:\n  env-consistency:\n    level: \"off\"\n",
         **{f"apps/web-{env}.yaml": application(
             f"web-{env}", "chart", f"web-{env}",
             source_extra=f"    helm:\n      valueFiles: [values-{env}.yaml]\n")
@@ -1649,3 +1651,64 @@ def test_an_image_the_template_defaults_give_is_found_where_they_write_it(
         ("image-tag-pinned", "manifests/task.yaml:7"), ("pull-policy", "manifests/task.yaml:7"),
         ("image-tag-pinned", "manifests/workflow.yaml:8"),
         ("pull-policy", "manifests/workflow.yaml:8")]
+
+
+_CERTIFICATE = """\
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: web
+spec:
+  secretName: {secret}
+  dnsNames: [web.example.com]
+  issuerRef:
+    kind: ClusterIssuer
+    name: {issuer}
+"""
+_UNANNOTATED_INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  tls:
+    - hosts: [web.example.com]
+      secretName: web-tls
+  rules:
+    - host: web.example.com
+      http:
+        paths:
+          - path: /
+            pathType: Prefix
+            backend: {service: {name: web, port: {number: 80}}}
+"""
+
+
+@pytest.mark.parametrize("secret, issuer, expected", [
+    ("web-tls", "letsencrypt-prod", []),
+    ("web-tls", "letsencrypt-staging", [
+        ("manifests/certificate.yaml:10", 'Ingress/web has its certificate from Certificate/web, '
+         'of issuer "letsencrypt-staging"; production allows "letsencrypt-prod"')]),
+    ("other-tls", "letsencrypt-prod", [
+        ("manifests/ingress.yaml:3", "Ingress/web has no cert-manager issuer annotation "
+         "(cert-manager.io/cluster-issuer or cert-manager.io/issuer)")]),
+], ids=["its-secret", "its-secret-of-a-staging-issuer", "another-secret"])
+def test_an_ingress_whose_secret_a_certificate_issues_needs_no_issuer_annotation(
+        tmp_path: Path, helm_bin: Path, secret: str, issuer: str,
+        expected: list[tuple[str, str]]) -> None:
+    """cert-manager's Certificate written out (a wildcard, a certificate several Ingresses
+    share): the Ingress names its secret and no issuer; an annotation would make
+    ingress-shim write a second Certificate of that secret. Its issuer is the Certificate's
+    ``issuerRef``."""
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/app.yaml": application("web-prod", "manifests", "web-prod"),
+        "policies/platecheck.yaml": "policies:\n  ingress-tls:\n    options:\n"
+                                    "      productionIssuers: [letsencrypt-prod]\n",
+        "manifests/certificate.yaml": _CERTIFICATE.format(secret=secret, issuer=issuer),
+        "manifests/ingress.yaml": _UNANNOTATED_INGRESS})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert report.errors == ()
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "ingress-tls"] == expected

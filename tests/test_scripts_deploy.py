@@ -57,7 +57,10 @@ def test_staging_delete_goes_in_reverse_order_and_dry_run_only_prints(tmp_path: 
 def test_a_missing_application_file_stops_before_the_first_apply(tmp_path: Path,
                                                                  helm_bin: Path) -> None:
     repo = copy_repository(tmp_path)
-    (repo / "environments/argocd/apps/ingress-stg.yaml").unlink()
+    # (gone from production too: an app production deploys and staging does not is
+    # platecheck's env-consistency finding, which stops the script before its own check)
+    for env in ("stg", "prod"):
+        (repo / f"environments/argocd/apps/ingress-{env}.yaml").unlink()
     run = run_script("deploy-stg.sh", tmp=tmp_path, helm=helm_bin, repo=repo)
     assert run.returncode == 1
     assert run.stderr.endswith("error: missing environments/argocd/apps/ingress-stg.yaml: "

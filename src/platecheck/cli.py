@@ -60,7 +60,9 @@ def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
     if environments:
         parser.add_argument("--env", dest="environments", action="append", metavar="ENV",
                             help="only this environment (repeatable), e.g. --env prod; findings "
-                                 "and could-not-check errors of others are left out")
+                                 "and could-not-check errors of others are left out (those "
+                                 "env-consistency pairs it with are rendered for that "
+                                 "policy's comparison)")
     parser.add_argument("--config", dest="config_dir", type=Path, metavar="DIR",
                         help="policy configuration directory (default: <repo>/policies)")
     parser.add_argument("--jobs", "-j", type=_positive_int, metavar="N",

@@ -48,6 +48,7 @@ from platecheck.model import (
     Finding,
     FoundSchema,
     HelmLint,
+    Level,
     RenderedTarget,
     RenderTarget,
     RepoModel,
@@ -80,12 +81,14 @@ def load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
          environments: str | Iterable[str] | None = None, jobs: int | None = None,
          helm: str | os.PathLike[str] | None = None,
          cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
-         root: str | os.PathLike[str] | None = None) -> RepoModel:
-    """Discover, plan, render and parse everything under ``path`` (no policies)."""
+         root: str | os.PathLike[str] | None = None, compare: bool = False) -> RepoModel:
+    """Discover, plan, render and parse everything under ``path`` (no policies).
+    ``compare``: with ``environments``, load the environments env-consistency compares
+    them with too, for ``check`` (``RepoModel.compared_only``)."""
     with chosen_cache_dir(cache_dir), _remembering(use_cache), remembered():
         model, _, _ = _load(path, config_dir=config_dir, environments=environments,
                             jobs=jobs, helm=helm, cache_dir=cache_dir, use_cache=use_cache,
-                            root=root)
+                            root=root, compare=compare)
     return model
 
 
@@ -102,7 +105,8 @@ def lint(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     with chosen_cache_dir(cache_dir), _remembering(use_cache), remembered():
         model, config, selection = _load(
             path, config_dir=config_dir, environments=environments, jobs=jobs, helm=helm,
-            cache_dir=cache_dir, use_cache=use_cache, root=root, changed_since=changed_since)
+            cache_dir=cache_dir, use_cache=use_cache, root=root, changed_since=changed_since,
+            compare=True)
         return check(model, config, environments=environments, selection=selection)
 
 
@@ -139,8 +143,10 @@ def check(model: RepoModel, config: Config, *, environments: str | Iterable[str]
     wanted = _names(environments) or None
     findings = waived_findings(findings, config, model)
     if wanted is not None:  # what could not be checked of another environment too
+        load_errors = _compared_errors(load_errors, model, wanted)
         findings, load_errors, errors = ([f for f in found if f.environment is None
-                                          or f.environment in wanted]
+                                          or f.environment in wanted or f.policy == DRIFT_POLICY
+                                          and f.environment in model.compared_only]
                                          for found in (findings, load_errors, errors))
     if selection is not None:
         findings = [f for f in findings if selection.keeps(f)]
@@ -148,7 +154,8 @@ def check(model: RepoModel, config: Config, *, environments: str | Iterable[str]
         root=model.root,
         findings=tuple(sorted(findings, key=report_order)),
         # (an ApplicationSet platecheck expanded is its Applications, each a target)
-        targets=tuple(t for t in model.targets if not t.expanded),
+        targets=tuple(t for t in model.targets
+                      if not t.expanded and t.environment not in model.compared_only),
         policies=tuple(describe(module, config.level, config.environment_names)
                        for module in policies.values()),
         errors=tuple(sorted([*load_errors, *errors], key=error_order)),
@@ -157,6 +164,19 @@ def check(model: RepoModel, config: Config, *, environments: str | Iterable[str]
         builds=model.builds,
         changed_since=selection.describe() if selection is not None else None,
     )
+
+
+def without_compared(model: RepoModel) -> RepoModel:
+    """``model`` without the targets a run of some environments loaded only for
+    env-consistency to compare theirs with (``RepoModel.compared_only``), and their errors:
+    what that run checks."""
+    if not model.compared_only:
+        return model
+    skipped = set(model.compared_only)
+    return dataclasses.replace(
+        model, targets=tuple(t for t in model.targets if t.environment not in skipped),
+        rendered=tuple(r for r in model.rendered if r.environment not in skipped),
+        errors=tuple(e for e in model.errors if e.environment not in skipped), compared_only=())
 
 
 def load_and_check(path: PathArg, **options: Any) -> tuple[RepoModel, Report]:
@@ -235,8 +255,8 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
           environments: str | Iterable[str] | None = None, jobs: int | None = None,
           helm: str | os.PathLike[str] | None = None,
           cache_dir: str | os.PathLike[str] | None = None, use_cache: bool = True,
-          root: str | os.PathLike[str] | None = None, changed_since: str | None = None
-          ) -> tuple[RepoModel, Config, Selection | None]:
+          root: str | os.PathLike[str] | None = None, changed_since: str | None = None,
+          compare: bool = False) -> tuple[RepoModel, Config, Selection | None]:
     resume()  # an earlier run in this process may have been interrupted
     _positive(jobs)
     paths = _paths(path)
@@ -245,30 +265,29 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
     prepare()  # a cold run starts helm's supervisor and asks its version while it plans
     with version_asked(helm, cache_dir=cache_path):
         config = configuration(repo_root, config_path)
-        wanted = _environments(config, environments)
+        wanted, compared, loaded = _environments(config, environments, compare)
         problems = Problems()
         found = discover(repo_root, paths, whole_repository=config.waivers_file is not None,
                          exclude=config.exclude)
         _add_policy_files(found, config)
         _add_discovery_errors(found, problems)
         planner = Planner(config, found, lambda: helm_major(find_helm(helm, cache_dir=cache_path)))
-        targets = unique_ids(plan_all(planner, found, problems, paths))
-        if wanted is not None:  # and the parents of theirs (``generation.may_generate``)
-            targets = [t for t in targets if t.environment in wanted or may_generate(t, repo_root)]
-        _something_to_check(targets, problems, wanted, path, found)
+        targets = _loaded(unique_ids(plan_all(planner, found, problems, paths)),
+                          (wanted, compared), repo_root, problems, (path, found))
         files = None if changed_since is None else changed.changed_files(repo_root, changed_since)
         batch = Batch(planner, problems, config, helm=helm, jobs=jobs, cache_dir=cache_path,
                        use_cache=use_cache)
         targets, rendered = _render_checked(batch, found, targets)
-        generated, places = generated_targets(batch, found, targets, rendered, wanted)
+        generated, places = generated_targets(batch, found, targets, rendered, loaded)
         found.children.extend(_unrendered_links(found, planner, targets, rendered))
         batch.save()
         targets, rendered, lints = _kept(targets, rendered, batch.lints, planner, places,
                                          generated, problems)
-        unused = _undeployed(paths, planner, generated, targets, rendered, problems, wanted)
+        unused = _undeployed(paths, planner, generated, targets, rendered, problems, loaded)
         selection, chosen = _chosen(
             files, changed_since, repo_root, config_path, targets, rendered, lints, problems)
-        targets, rendered, lints = _wanted(targets, rendered, chosen, problems, wanted, path, found)
+        targets, rendered, lints = _wanted(targets, rendered, chosen, problems, (wanted, compared),
+                                           path, found)
         if rendered:
             rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
         model = RepoModel(
@@ -282,6 +301,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             own_repo_urls=planner.own, unmatched_values=_unmatched(planner, targets),
             **_unknown(found, targets, generated, rendered), **unused,
             vendored_twice=_vendored_twice(targets, repo_root), projects=_projects(found, rendered),
+            compared_only=tuple(sorted(compared)),
             charts=tuple(planner.charts[p] for p in sorted(planner.charts)),
             targets=tuple(targets), rendered=tuple(rendered),
             yaml_files=tuple(found.yaml_files[rel] for rel in sorted(found.yaml_files)),
@@ -842,16 +862,20 @@ def _kept(targets: list[RenderTarget], rendered: list[RenderedTarget], lints: li
 
 def _wanted(targets: Sequence[RenderTarget], rendered_all: Sequence[RenderedTarget],
             chosen: tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]],
-            problems: Problems, wanted: set[str] | None, path: PathArg, found: Discovery
-            ) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
-    """A run of some environments (``wanted``) checks their targets only: another
-    environment's, rendered for the Applications it generates in them (and chosen by
-    ``--changed-since`` with them when a change affects it), goes with its renders, problems
-    and helm lints; when ``targets``, all of them, hold none of those environments, there is
-    nothing to check (the run fails closed). One that could not be rendered may have
+            problems: Problems, environments: tuple[set[str] | None, set[str]], path: PathArg,
+            found: Discovery) -> tuple[list[RenderTarget], list[RenderedTarget], list[HelmLint]]:
+    """A run of some environments (``wanted``, ``environments[0]``) checks their targets
+    only: another environment's, rendered for the Applications it generates in them (and
+    chosen by ``--changed-since`` with them when a change affects it), goes with its renders,
+    problems and helm lints; when ``targets``, all of them, hold none of those environments,
+    there is nothing to check (the run fails closed). One that could not be rendered may have
     generated some of theirs: its errors stay, as of no environment, so that the run fails
-    closed."""
-    others = [t for t in targets if wanted is not None and t.environment not in wanted]
+    closed. Those of the environments env-consistency compares theirs with
+    (``environments[1]``) stay, with their errors (``check`` says which of those the run
+    reports)."""
+    wanted, compared = environments
+    others = [t for t in targets if wanted is not None
+              and t.environment not in wanted | compared]
     if wanted is None or not others:
         return chosen
     built = {r.target.id for r in rendered_all}
@@ -864,8 +888,24 @@ def _wanted(targets: Sequence[RenderTarget], rendered_all: Sequence[RenderedTarg
         [f for f in problems.findings if f.environment is None or f.environment in wanted]),
         wanted, path, found)
     kept, rendered, lints = chosen
-    return _without([t for t in kept if t.environment in wanted], others, rendered, lints,
-                    problems)
+    return _without([t for t in kept if t.environment in wanted | compared], others, rendered,
+                    lints, problems)
+
+
+def _compared_errors(errors: Sequence[Finding], model: RepoModel, wanted: set[str]
+                     ) -> list[Finding]:
+    """The errors of a target a run loaded only for env-consistency to compare its own with
+    (``RepoModel.compared_only``) that could not be rendered: that comparison was not made,
+    so each is an error of the run, as of no environment, unless a target of the run has
+    the same one (a chart both fail to render)."""
+    built = {r.id for r in model.rendered}
+    own = {(e.file, e.line, e.message) for e in errors if e.environment in wanted}
+    return [dataclasses.replace(
+        e, environment=None, target=None, message=f"{e.message} (rendering {e.target} to "
+        f"compare {', '.join(sorted(wanted))} with it (env-consistency))")
+        if e.environment in model.compared_only and e.target is not None
+        and e.target not in built and (e.file, e.line, e.message) not in own else e
+        for e in errors]
 
 
 def _plain_ids(targets: list[RenderTarget], rendered: list[RenderedTarget],
@@ -957,16 +997,49 @@ def _positive(jobs: int | None) -> None:
         raise PlatecheckError(f"jobs must be at most {MAX_JOBS}: {jobs}")
 
 
-def _environments(config: Config, environments: str | Iterable[str] | None
-                  ) -> set[str] | None:
+def _compared_only(config: Config, wanted: set[str]) -> set[str]:
+    """The environments env-consistency compares ``wanted`` ones with where it runs on them
+    (its ``pairs``), not among them: a run of some environments loads their targets too,
+    for that policy alone (``RepoModel.compared_only``)."""
+    from platecheck.policies import env_consistency as policy
+
+    running = {env for env in wanted if config.level(policy.ID, env) is not Level.OFF}
+    if not running:
+        return set()
+    return policy.counterparts(config.policy_options(policy.ID).default.pairs,
+                               {env.name: env.production for env in config.environments},
+                               running) - wanted
+
+
+def _environments(config: Config, environments: str | Iterable[str] | None, compare: bool
+                  ) -> tuple[set[str] | None, set[str], set[str] | None]:
+    """The environments a run checks (None: every one), those it loads only for
+    env-consistency to compare them with (``_compared_only``, when it will ``compare``), and
+    all it loads."""
     wanted = _names(environments)
     if not wanted:
-        return None
+        return None, set(), None
     known = list(config.environment_names)
     unknown = sorted(wanted - set(known))
     if unknown:
         raise PlatecheckError(f"unknown environment {unknown[0]!r} (configured: "
                               f"{', '.join(known)})")
-    return wanted
+    compared = _compared_only(config, wanted) if compare else set()
+    return wanted, compared, wanted | compared
+
+
+def _loaded(targets: list[RenderTarget], environments: tuple[set[str] | None, set[str]],
+            root: Path, problems: Problems, given: tuple[PathArg, Discovery]
+            ) -> list[RenderTarget]:
+    """The targets of the environments a run loads (``environments``: those it checks, None
+    for every one, and those it compares them with) and the parents of theirs
+    (``generation.may_generate``); there must be something to check among them."""
+    wanted, compared = environments
+    if wanted is not None:
+        targets = [t for t in targets if t.environment in wanted | compared
+                   or may_generate(t, root)]
+    _something_to_check([t for t in targets if t.environment not in compared], problems,
+                        wanted, *given)
+    return targets
 
 

@@ -643,6 +643,9 @@ class RepoModel:
     vendored_twice: tuple[tuple[str, str, tuple[str, ...], str, int | None], ...] = ()
     # the AppProjects of the repository's files and of its renders (argocd-project)
     projects: tuple[AppProject, ...] = ()
+    # a run of some environments (``--env prod``): the other environments whose targets are
+    # loaded only for env-consistency to compare them with those (no other policy checks them)
+    compared_only: tuple[str, ...] = ()
 
 
 # -- platecheck diff --base ------------------------------------------------------------------

@@ -36,7 +36,8 @@ def run_policies(model: RepoModel, config: Config, policies: Mapping[str, Module
             continue  # produced by platecheck.waivers.apply_waivers, after every other policy
         if module.SCOPE == "target":
             for rendered in model.rendered:
-                if config.level(pid, rendered.environment) is Level.OFF:
+                if config.level(pid, rendered.environment) is Level.OFF \
+                        or rendered.environment in model.compared_only:
                     continue
                 options = config.policy_options(pid).for_env(rendered.environment)
                 produced = _guarded(pid, module.check, (rendered, options), errors,
@@ -58,7 +59,8 @@ def with_schemas(model: RepoModel, config: Config, policies: Mapping[str, Module
     rendered = []
     for target in model.rendered:
         for pid in wanting:
-            if config.level(pid, target.environment) is not Level.OFF:
+            if config.level(pid, target.environment) is not Level.OFF \
+                    and target.environment not in model.compared_only:
                 options = config.policy_options(pid).for_env(target.environment)
                 target = schemas.prepare(target, options)
         rendered.append(target)
@@ -105,10 +107,13 @@ def waived_findings(findings: list[Finding], config: Config, model: RepoModel
         return findings
     today = datetime.date.today()
     # checked: the targets rendered (one that failed, or whose source is not rendered, holds
-    # findings no one knows, so a waiver that may be about it is not stale)
+    # findings no one knows, so a waiver that may be about it is not stale), but those only
+    # compared with (``RepoModel.compared_only``)
     # env-consistency's finding about one environment's target depends on another's render,
     # argocd-application's that two Applications deploy one object on the other's
-    waived = apply_waivers(findings, config.waivers, today, [r.id for r in model.rendered],
+    waived = apply_waivers(findings, config.waivers, today,
+                           [r.id for r in model.rendered
+                            if r.environment not in model.compared_only],
                            lambda: model.repository_targets,
                            (env_consistency.ID, argocd_application.ID))
     result = list(waived.findings)

@@ -129,7 +129,7 @@ class RepositoryCache:
             s = self.settings
             self.models[key] = engine.load(
                 list(key), config_dir=s.config_dir, environments=s.environments, helm=s.helm,
-                use_cache=s.use_cache)
+                use_cache=s.use_cache, compare=True)
         return self.models[key]
 
     def checked(self) -> Report:
@@ -348,8 +348,11 @@ def _cache(request: pytest.FixtureRequest) -> RepositoryCache:
 
 
 def _load(cache: RepositoryCache, paths: Sequence[Path] | None = None) -> RepoModel:
+    """The model the fixtures give: the session's environments only (``without_compared``)."""
+    from platecheck.engine import without_compared
+
     try:
-        return cache.model(paths)
+        return without_compared(cache.model(paths))
     except PlatecheckError as exc:
         pytest.fail(f"platecheck: error: {exc}", pytrace=False)
 

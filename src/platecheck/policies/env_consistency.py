@@ -24,6 +24,9 @@ What:
     (``'{{.app}}-staging'``; in every environment when its template matches none): that set
     may deploy it, and not-rendered reports the set.
 
+    A run of some environments (``--env prod``) renders the environments its pairs compare
+    them with too, for this policy alone, and reports the findings of those pairs.
+
     A Kustomize source's values are its kustomizations' fields, merged as kustomize applies
     them: a ``helmCharts`` entry's values are those its chart gets, wherever written
     (``helmCharts[0].valuesInline``: the chart's values.yaml, the ``valuesFile``, the
@@ -72,7 +75,7 @@ Fails:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -122,7 +125,8 @@ CONFIG_FILE = f"policies/{CONFIG_FILE_NAME}"  # where the declarations are when 
 
 def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
     opts = options.default
-    pairs = list(opts.pairs) or _default_pairs(_production_flags(repo))
+    pairs = _checked_pairs(list(opts.pairs) or _default_pairs(_production_flags(repo)),
+                           repo.compared_only)
     declared = opts.single_environment
     rendered = {r.id: r for r in repo.rendered}
     by_app: dict[str, dict[str, RenderTarget]] = {}
@@ -483,7 +487,7 @@ def _single_environment(
     is said missing from an environment where an ApplicationSet platecheck did not expand
     may deploy it (``opened``: that set is reported not rendered)."""
     yield from _without_reason(repo, declared)
-    if not opened:
+    if not opened and not repo.compared_only:  # (a run of every environment)
         yield from _undeployed_declarations(repo, by_app, declared)
     # Only environments that are compared can be missing an app; with one of them loaded
     # (e.g. ``--env prod``) nothing can be said.
@@ -709,6 +713,22 @@ def _production_flags(repo: RepoModel) -> dict[str, bool]:
         if not target.unclassified and target.is_app:
             flags.setdefault(target.environment, target.production)
     return flags
+
+
+def counterparts(pairs: Sequence[tuple[str, str]], production: Mapping[str, bool],
+                 wanted: Set[str]) -> set[str]:
+    """The environments the ``pairs`` option (empty: the default pairs of environments
+    whose production flags are ``production``) compares ``wanted`` ones with, not among
+    them: a run of ``wanted`` only loads them too (``RepoModel.compared_only``)."""
+    return {other for pair in (list(pairs) or _default_pairs(production))
+            for env, other in (pair, pair[::-1]) if env in wanted} - set(wanted)
+
+
+def _checked_pairs(pairs: Sequence[tuple[str, str]], compared_only: Sequence[str]
+                   ) -> list[tuple[str, str]]:
+    """The pairs a run compares: in a run of some environments, those with one of them
+    (two environments loaded only to be compared with those are not compared together)."""
+    return [pair for pair in pairs if not set(pair) <= set(compared_only)]
 
 
 def _default_pairs(production: Mapping[str, bool]) -> list[tuple[str, str]]:

@@ -1,21 +1,24 @@
 """Every Ingress serves TLS with a certificate cert-manager issues.
 
 What:
-    Every Ingress (``networking.k8s.io``, and the old ``extensions`` group) has ``tls``
-    entries whose ``hosts`` cover every rule host (``*.example.com`` covers exactly one label:
+    Every Ingress (``networking.k8s.io``, and the old ``extensions`` group) has ``tls`` entries
+    whose ``hosts`` cover every rule host (``*.example.com`` covers exactly one label:
     ``a.example.com``, not ``example.com`` nor ``b.a.example.com``; host names compare
     case-insensitively); each tls entry names a ``secretName``; the Ingress carries a
     cert-manager issuer annotation (``cert-manager.io/cluster-issuer`` or
     ``cert-manager.io/issuer``, not both, and not empty; ``cluster-issuer`` not with
-    ``cert-manager.io/issuer-kind`` or ``issuer-group``) naming one of ``issuers``; no two tls
-    entries share a ``secretName``. In production the issuer
-    must be one of ``productionIssuers`` and no annotation in ``sslRedirectAnnotations`` may
-    be false: ``"false"``, ``"False"``, ``"FALSE"``, ``"f"``, ``"F"`` or ``"0"``, the values
-    ingress-nginx reads as false (Go's ``strconv.ParseBool``,
-    https://pkg.go.dev/strconv#ParseBool), unless the ``force-ssl-redirect`` annotation of the
-    same prefix is true: ingress-nginx redirects a request to HTTPS when ``force-ssl-redirect``
-    is true, or when the host has a certificate and ``ssl-redirect`` is true (its default), so
-    ``force-ssl-redirect: "false"``, its default, turns nothing off.
+    ``cert-manager.io/issuer-kind`` or ``issuer-group``) naming one of ``issuers``, unless a
+    cert-manager ``Certificate`` of its render, in its namespace, issues the ``secretName`` of
+    each of its tls entries (cert-manager's certificate written out: its ``issuerRef`` must then
+    name one of ``issuers``, and the Ingress needs no annotation); no two tls entries share a
+    ``secretName``. In production the issuer must be one of ``productionIssuers`` and no
+    annotation in ``sslRedirectAnnotations`` may be false: ``"false"``, ``"False"``,
+    ``"FALSE"``, ``"f"``, ``"F"`` or ``"0"``, the values ingress-nginx reads as false (Go's
+    ``strconv.ParseBool``, https://pkg.go.dev/strconv#ParseBool), unless the
+    ``force-ssl-redirect`` annotation of the same prefix is true: ingress-nginx redirects a
+    request to HTTPS when ``force-ssl-redirect`` is true, or when the host has a certificate and
+    ``ssl-redirect`` is true (its default), so ``force-ssl-redirect: "false"``, its default,
+    turns nothing off.
 
 Why:
     A host missing from ``tls`` is served with the controller's default certificate, which
@@ -55,6 +58,8 @@ Passes:
     tls: [{hosts: [app.example.com], secretName: app-tls}]
     rules: [{host: app.example.com, ...}]
     production: nginx.ingress.kubernetes.io/force-ssl-redirect: "false" (its default)
+    no annotation, tls [{hosts: [app.example.com], secretName: app-tls}] and a Certificate
+    of secretName app-tls in the render
 
 Fails:
     rules: [{host: www.example.com}] with tls hosts [app.example.com]
@@ -70,7 +75,7 @@ Fails:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +114,7 @@ REMEDIATION = (
     "with cert-manager.io/cluster-issuer: <an allowed issuer>"
 )
 _GROUPS = ("networking.k8s.io/", "extensions/")
+_CERT_MANAGER = "cert-manager.io/"  # a Certificate's group
 # The strings Go's strconv.ParseBool reads as false, as ingress-nginx parses its annotations.
 _FALSE = frozenset({"0", "f", "F", "false", "FALSE", "False"})
 _TRUE = frozenset({"1", "t", "T", "true", "TRUE", "True"})
@@ -170,7 +176,39 @@ def _problems(
     if _controller_certified(target, ingress, annotations, options):
         return
     yield from _tls_problems(target, ingress, where)
-    yield from _issuer_problems(ingress, options, production, where, at_metadata)
+    certificates = _certificates(target, ingress)
+    yield from _certificate_problems(target, certificates, options, production)
+    yield from _issuer_problems(ingress, options, production, where, at_metadata,
+                                certified=bool(certificates))
+
+
+def _certificates(target: RenderedTarget, ingress: Resource) -> list[Resource]:
+    """The cert-manager Certificates of the render that issue the secret of each tls entry
+    of the Ingress (same namespace, ``spec.secretName``), one per entry; none unless every
+    entry has one. Such an Ingress needs no issuer annotation: ingress-shim would make a
+    second Certificate of that secret."""
+    tls = [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]
+    issued = {(r.namespace, str(_mapping(r.doc.get("spec")).get("secretName"))): r
+              for r in target.resources if r.kind == "Certificate"
+              and r.api_version.startswith(_CERT_MANAGER)}
+    found = [issued.get((ingress.namespace, str(entry.get("secretName")))) for entry in tls]
+    return [r for r in found if r is not None] if tls and all(found) else []
+
+
+def _certificate_problems(target: RenderedTarget, certificates: Sequence[Resource],
+                          options: Options, production: bool
+                          ) -> Iterator[tuple[str, Origin | None]]:
+    """The issuer of each Certificate issuing an Ingress's secrets, against those allowed."""
+    allowed = list(options.production_issuers if production and options.production_issuers
+                   else options.issuers)
+    for certificate in {c.index: c for c in certificates}.values():
+        issuer = _mapping(_mapping(certificate.doc.get("spec")).get("issuerRef")).get("name")
+        if allowed and str(issuer) not in allowed:
+            scope = "production" if production else "this environment"
+            choices = ", ".join(f'"{name}"' for name in allowed)
+            yield (f'has its certificate from {certificate.ref}, of issuer "{issuer}"; '
+                   f"{scope} allows {choices}",
+                   field_origin(target, certificate, ("spec", "issuerRef", "name")))
 
 
 # the AWS Load Balancer Controller's listeners: ``[{"HTTP": 80}, {"HTTPS": 443}]``
@@ -252,16 +290,17 @@ def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
 
 
 def _issuer_problems(ingress: Resource, options: Options, production: bool,
-                     where: _Where, at_metadata: Callable[[], Origin | None]
-                     ) -> Iterator[tuple[str, Origin | None]]:
-    """cert-manager issuer annotations, and the HTTPS redirect in production."""
+                     where: _Where, at_metadata: Callable[[], Origin | None],
+                     certified: bool) -> Iterator[tuple[str, Origin | None]]:
+    """cert-manager issuer annotations (none needed when Certificates of the render issue
+    its secrets: ``certified``), and the HTTPS redirect in production."""
     metadata = _mapping(ingress.doc.get("metadata"))
     annotations = {str(k): v for k, v in _mapping(metadata.get("annotations")).items()}
     issuers = [(key, annotations[key]) for key in ISSUER_ANNOTATIONS if key in annotations]
     allowed = list(options.issuers)
     if production and options.production_issuers:
         allowed = list(options.production_issuers)
-    if not issuers and options.require_issuer:
+    if not issuers and options.require_issuer and not certified:
         yield (
             f"has no cert-manager issuer annotation ({' or '.join(ISSUER_ANNOTATIONS)})",
             at_metadata(),
