@@ -43,6 +43,9 @@ from platecheck.yamlio import load_documents, read_text
 
 CRD_KIND = "CustomResourceDefinition"
 _CRD_GROUP = "apiextensions.k8s.io"
+XRD_KIND = "CompositeResourceDefinition"  # Crossplane's, which defines kinds in its turn
+_XRD_GROUP = "apiextensions.crossplane.io"
+_ANY_OBJECT: Mapping[str, Any] = {"type": "object", "x-kubernetes-preserve-unknown-fields": True}
 _SUFFIXES = (".yaml", ".yml", ".json")
 _COMBINATORS = ("allOf", "anyOf", "oneOf")
 GVK = tuple[str, str, str]
@@ -51,7 +54,12 @@ GVK = tuple[str, str, str]
 def from_document(doc: Mapping[str, Any], source: str,
                   known: Container[GVK] = ()) -> Iterator[CrdSchema]:
     """The schema of each served version a CRD document defines (none when it has none),
-    but for those whose group, version and kind are ``known`` (not converted)."""
+    or a Crossplane CompositeResourceDefinition (``_composite``), but for those whose group,
+    version and kind are ``known`` (not converted)."""
+    if doc.get("kind") == XRD_KIND and str(doc.get("apiVersion", "")).startswith(
+            f"{_XRD_GROUP}/"):
+        yield from _composite(doc, source, known)
+        return
     if doc.get("kind") != CRD_KIND or not str(doc.get("apiVersion", "")).startswith(
             f"{_CRD_GROUP}/"):
         return
@@ -85,6 +93,39 @@ def from_document(doc: Mapping[str, Any], source: str,
             (group, spec["version"], kind) not in known:
         yield CrdSchema(group, spec["version"], kind, to_json_schema(shared, strict), source,
                         scope, refused)
+
+
+def _composite(doc: Mapping[str, Any], source: str, known: Container[GVK]
+               ) -> Iterator[CrdSchema]:
+    """The kinds Crossplane defines for a CompositeResourceDefinition: its composite
+    resource's (``names``; cluster-scoped in ``v1``, of ``spec.scope`` in ``v2``, Namespaced
+    by default, ``LegacyCluster`` cluster-scoped) and its claim's (``claimNames``,
+    namespaced), each served version with the version's schema. Crossplane adds fields of
+    its own to both (``compositionRef``, ``writeConnectionSecretToRef``, ``crossplane``), so
+    a field the schema does not name is not refused (not strict); types are checked."""
+    spec = doc.get("spec")
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("group"), str):
+        return
+    group = spec["group"]
+    scope = spec.get("scope") or ("LegacyCluster" if doc.get("apiVersion") == f"{_XRD_GROUP}/v1"
+                                  else "Namespaced")
+    kinds = [(_mapping(spec.get("names")).get("kind"),
+              "Namespaced" if scope == "Namespaced" else "Cluster"),
+             (_mapping(spec.get("claimNames")).get("kind"), "Namespaced")]
+    versions = spec.get("versions")
+    for entry in versions if isinstance(versions, list) else ():
+        if not isinstance(entry, Mapping) or entry.get("served") is False \
+                or not isinstance(entry.get("name"), str):
+            continue
+        schema = _schema_of(entry.get("schema")) or _ANY_OBJECT
+        for kind, kind_scope in kinds:
+            if isinstance(kind, str) and kind and (group, entry["name"], kind) not in known:
+                yield CrdSchema(group, entry["name"], kind, to_json_schema(schema, False),
+                                source, kind_scope)
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, Mapping) else {}
 
 
 def _schema_of(holder: Any) -> Mapping[str, Any] | None:
@@ -284,7 +325,7 @@ def from_rendered(rendered: Iterable[RenderedTarget], known: Iterable[GVK] = ()
     taken = set(known)
     for target in rendered:
         for resource in target.resources:
-            if resource.kind == CRD_KIND:
+            if resource.kind in (CRD_KIND, XRD_KIND):
                 where = resource.template_file or resource.template or "its output"
                 for schema in from_document(resource.doc, f"{where} (rendered by {target.id})",
                                             taken):
