@@ -268,3 +268,52 @@ def test_a_cause_two_targets_share_is_one_line_naming_them() -> None:
     assert text(diff).splitlines()[0] == ("charts/web/Chart.yaml:5: could not check prod/web, "
                                           "stg/web: chart dependency not in charts/")
     assert "`charts/web/Chart.yaml:5` could not check prod/web, stg/web: " in markdown(diff)
+
+
+REMOTE_CHART_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: cache-prod, namespace: argocd}
+spec:
+  project: default
+  sources:
+    - repoURL: https://charts.example.com
+      chart: demo
+      targetRevision: 1.0.0
+      helm:
+        valueFiles: [$values/envs/prod.yaml]
+    - repoURL: https://git.example.com/shop.git
+      ref: values
+  destination: {server: https://kubernetes.default.svc, namespace: cache-prod}
+"""
+
+
+def test_a_chart_not_rendered_whose_values_changed_is_named(run: Run, tmp_path: Path) -> None:
+    """A Helm repository's chart reads this repository's values through a ref: when they
+    change, Argo CD deploys something else. --changed-since chooses its target (it said
+    nothing to lint, exit 0) and diff --base names it (0 targets changed); a comment added
+    to its Application changes nothing."""
+    repo = tmp_path / "shop"
+    repo.mkdir()
+    (repo / "apps").mkdir()
+    (repo / "envs").mkdir()
+    (repo / "apps/cache-prod.yaml").write_text(REMOTE_CHART_APP)
+    (repo / "envs/prod.yaml").write_text("replicas: 2\n")
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "remote", "add", "origin", "https://git.example.com/shop.git")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    (repo / "envs/prod.yaml").write_text("replicas: 3\n")
+    git(repo, "commit", "-q", "-am", "values")
+    chosen = run("lint", ".", "--changed-since", "HEAD~1", "--format", "json", cwd=repo)
+    assert chosen.returncode == 1, chosen.stderr
+    assert [(f["policy"], f["target"]) for f in _json(chosen)["findings"]] == [
+        ("not-rendered", "prod/cache")]
+    changed = _json(run("diff", "--base", "HEAD~1", "--format", "json", cwd=repo))
+    assert [(t["target"], t["status"], t["resources"]) for t in changed["targets"]] == [
+        ("prod/cache", "not-rendered", [])]
+    text = run("diff", "--base", "HEAD~1", cwd=repo).stdout
+    assert "== prod/cache: not-rendered (apps/cache-prod.yaml:1): " in text
+    (repo / "apps/cache-prod.yaml").write_text(REMOTE_CHART_APP + "# the cache\n")
+    git(repo, "commit", "-q", "-am", "comment")
+    assert _json(run("diff", "--base", "HEAD~1", "--format", "json", cwd=repo))["targets"] == []

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import posixpath
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -39,8 +40,10 @@ from platecheck.appset_generators import git_children
 from platecheck.appset_git import generator_reads
 from platecheck.chartfile import declared
 from platecheck.errors import PlatecheckError
+from platecheck.globs import matches
 from platecheck.model import Finding, RenderedTarget, RenderTarget
 from platecheck.realpaths import resolve
+from platecheck.valuefiles import is_glob
 
 COUNTERPART = "counterpart for env-consistency"
 SHARES = "shares"  # a target whose render shares an object with a chosen one's
@@ -215,14 +218,29 @@ def _chart_dirs(target: RenderTarget, root: Path) -> list[str]:
 
 
 def _inputs(target: RenderTarget, root: Path) -> tuple[list[str], set[str]]:
-    """(directories, files) whose change can change what ``target`` renders."""
-    files = {vf.rel for vf in target.value_files}
+    """(directories, files) whose change can change what ``target`` renders; a file may be a
+    glob (``_ref_files``)."""
+    files = {vf.rel for vf in target.value_files} | set(ref_files(target))
     files |= {a.path.relative_to(root).as_posix() for a in target.set_arguments
               if a.path is not None and a.path.is_relative_to(root)}  # --set-file
     if target.application is not None:
         files.add(target.application.file)
     dirs = _chart_dirs(target, root)
     return [*dirs, *(linked for d in dirs if d for linked in _linked(root, d))], files
+
+
+def ref_files(target: RenderTarget) -> list[str]:
+    """The files of the repository a chart not rendered here (a Helm repository's) reads
+    through a ``ref`` source (``$values/envs/prod.yaml``; a glob as written, matched as a
+    shell glob): Argo CD renders it anew when one changes, so platecheck says again that it
+    does not. (A ref source of another repository makes a path that is none of the
+    repository's files, or one of the same name: the target is then chosen needlessly.)"""
+    helm = target.remote.helm if target.remote is not None else None
+    if helm is None:
+        return []
+    written = [*helm.value_files, *(p.value for p in helm.file_parameters)]
+    return [posixpath.normpath(entry.split("/", 1)[1]).lstrip("/") for entry in written
+            if entry.startswith("$") and "/" in entry]
 
 
 def _linked(root: Path, directory: str) -> Iterator[str]:
@@ -262,7 +280,8 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
             continue
         dirs, files = _inputs(target, root)
         gits = _git_generators(target)
-        hit = next((p for p in changed if p in files or any(_under(p, d) and (
+        hit = next((p for p in changed if p in files or any(
+            is_glob(f) and matches(p, f) for f in files) or any(_under(p, d) and (
             p not in value_files or _read_by_helm(p, d)) for d in dirs)
                     or any(generator_reads(git, p) for git in gits)), None)
         if hit is not None:

@@ -23,6 +23,7 @@ from typing import Any
 import yaml
 
 from platecheck import basetree, engine
+from platecheck.changed import ref_files
 from platecheck.discover import find_root
 from platecheck.errors import NothingToCheck, PlatecheckError
 from platecheck.model import (
@@ -36,6 +37,7 @@ from platecheck.model import (
     TargetChange,
 )
 from platecheck.sandbox import scratch
+from platecheck.valuefiles import is_glob
 
 _SECRET_FIELDS = ("data", "stringData")
 _REDACTED = "<redacted>"
@@ -66,14 +68,17 @@ def compute(paths: Sequence[str], ref: str, **options: Any) -> RenderedDiff:
                 base_config_dir = base_root / Path(os.path.realpath(config_dir)).relative_to(root)
             base_model, base = _loaded([str(p) for p in base_paths], {
                 **options, "root": base_root, "config_dir": base_config_dir})
-    if head is None and base is None:
-        raise NothingToCheck(f"nothing to check, in the working tree nor at {ref}: no Argo CD "
-                             "Application or Helm chart found", ", ".join(paths))
-    base_rendered = base_model.rendered if base_model is not None else ()
-    head_rendered = head_model.rendered if head_model is not None else ()
-    was = _renamed(base_rendered, head_rendered)
-    changes = _targets(base_rendered, head_rendered, base.targets if base else (),
-                       head.targets if head else (), was)
+        if head is None and base is None:
+            raise NothingToCheck(f"nothing to check, in the working tree nor at {ref}: no "
+                                 "Argo CD Application or Helm chart found", ", ".join(paths))
+        base_rendered = base_model.rendered if base_model is not None else ()
+        head_rendered = head_model.rendered if head_model is not None else ()
+        was = _renamed(base_rendered, head_rendered)
+        # (while the base's files are there to read)
+        unrendered = _unrendered(base_model, head_model, was)
+    changes = sorted([*_targets(base_rendered, head_rendered, base.targets if base else (),
+                                head.targets if head else (), was), *unrendered],
+                     key=lambda c: c.target)
     # (a target classified anew is compared as the one it was)
     renamed = {old: new for new, old in was.items()}
     environments = {t.id: t.environment for t in (head.targets if head else ())}
@@ -134,6 +139,42 @@ def _targets(base: Sequence[RenderedTarget], head: Sequence[RenderedTarget],
         where = f"{app.file}:{app.line}" if app is not None else None
         changes.append(TargetChange(tid, status, where, tuple(resources), was.get(tid)))
     return changes
+
+
+NOT_RENDERED = "not-rendered"  # a target's status: what it deploys changed, not known how
+
+
+def _unrendered(base: RepoModel | None, head: RepoModel | None, was: Mapping[str, str]
+                ) -> list[TargetChange]:
+    """The targets of both sides that platecheck does not render (a chart of a Helm
+    repository) whose Application's spec, or a file of the repository they read through a
+    ``ref`` (``changed.ref_files``), changed: Argo CD deploys something else, which
+    platecheck cannot show."""
+    if base is None or head is None:
+        return []
+    before = {was.get(t.id, t.id): t for t in base.targets}
+    changes = []
+    for target in head.targets:
+        old = before.get(target.id)
+        if target.rendered_here or target.expanded or old is None or old.rendered_here:
+            continue
+        app, old_app = target.application, old.application
+        spec = app.raw.get("spec") if app is not None else None
+        if spec != (old_app.raw.get("spec") if old_app is not None else None) or any(
+                _read(head.root, rel) != _read(base.root, rel)
+                for rel in ref_files(target)):
+            where = f"{app.file}:{app.line}" if app is not None else None
+            changes.append(TargetChange(target.id, NOT_RENDERED, where, (),
+                                        was.get(target.id)))
+    return changes
+
+
+def _read(root: Path, rel: str) -> bytes | None:
+    """The bytes of ``rel`` under ``root`` (a glob: of each file it matches), None when
+    there is none."""
+    found = sorted(root.glob(rel)) if is_glob(rel) else [root / rel]
+    texts = [path.read_bytes() for path in found if path.is_file()]
+    return b"\0".join(texts) if texts else None
 
 
 def _renamed(base: Sequence[RenderedTarget], head: Sequence[RenderedTarget]

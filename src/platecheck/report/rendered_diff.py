@@ -15,6 +15,8 @@ MARKDOWN_LIMIT = 60000
 
 
 def _counts(change: TargetChange) -> str:
+    if not change.resources:  # (rendered_diff.NOT_RENDERED)
+        return "its Application or what it reads changed; what it deploys is not known"
     parts = []
     for status in ("added", "removed", "changed"):
         n = sum(1 for r in change.resources if r.status == status)
