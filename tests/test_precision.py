@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import re
 import shutil
+import subprocess
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -1712,3 +1713,42 @@ def test_an_ingress_whose_secret_a_certificate_issues_needs_no_issuer_annotation
     assert report.errors == ()
     assert [(f.location, f.message) for f in report.findings
             if f.policy == "ingress-tls"] == expected
+
+
+_REF_VALUES_APP = """\
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata: {name: web-prod, namespace: argocd}
+spec:
+  project: default
+  sources:
+    - repoURL: https://charts.example.com
+      chart: web
+      targetRevision: 1.0.5
+      helm:
+        valueFiles: [$cfg/envs/prod/values.yaml]
+    - repoURL: https://gitlab.example.com/team/web-config.git
+      ref: cfg
+  destination: {server: https://kubernetes.default.svc, namespace: web-prod}
+"""
+
+
+@pytest.mark.parametrize("remote, hint", [
+    (None, True), ("https://gitlab.example.com/team/web-config.git", False)],
+    ids=["no-remote", "remote-of-the-ref"])
+def test_a_missing_ref_value_file_may_be_another_repository_s(
+        tmp_path: Path, remote: str | None, hint: bool) -> None:
+    """With no remote saying which repoURLs are this repository, every one is: a value file
+    read through a ref of another repository is then said missing here, and the remedy says
+    how to tell platecheck it is another repository's, as for a source path."""
+    repo = write_files(tmp_path / "repo", {"apps/web.yaml": _REF_VALUES_APP})
+    subprocess.run(["git", "init", "-q", str(repo)], check=True)
+    if remote is not None:
+        subprocess.run(["git", "-C", str(repo), "remote", "add", "origin", remote], check=True)
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    [finding] = [f for f in report.findings if f.policy == "argocd-application"
+                 and "value file" in f.message]
+    assert (finding.location, finding.message.endswith("does not exist")) == (
+        "apps/web.yaml:11", True)
+    assert ("https://gitlab.example.com/team/web-config.git is another repository, list this "
+            "repository's URLs in argocd-application's repoUrls" in finding.remediation) is hint

@@ -97,23 +97,28 @@ def _ref_problems(app: Application) -> Iterator[SourceProblem]:
             seen[source.ref] = index
 
 
+VALUE_FILE_REMEDY = ("Name a values file inside this repository, relative to the source "
+                     "path (or $ref/... for another source).")
 PATH_REMEDY = ("Point source.path at a directory inside this repository (relative to the "
                "repository root): a chart, a kustomization, Jsonnet or manifests.")
 
 
 def path_remedy(problem: str, repo_url: str | None, repo_urls: Sequence[str],
-                own: Sequence[str] = ()) -> str:
-    """What to do about a source path's ``problem``. A path that does not exist may be one of
-    another repository, when neither argocd-application's ``repoUrls`` nor the checkout's Git
-    remotes (``own``) say which Git repositories are this one (every repoURL is then this
-    repository)."""
+                own: Sequence[str] = (), *, value_file: bool = False) -> str:
+    """What to do about a source path's ``problem`` (a value file's: ``value_file``). A path
+    that does not exist may be one of another repository (``repo_url``, the source's or the
+    ``ref`` source's it goes through), when neither argocd-application's ``repoUrls`` nor
+    the checkout's Git remotes (``own``) say which Git repositories are this one (every
+    repoURL is then this repository)."""
     if "Git submodule" in problem:
         return SUBMODULE_REMEDY
     if problem.endswith("does not exist") and repo_url and not repo_urls and not own:
-        return (f"Point source.path at a directory of this repository; or, if {repo_url} is "
-                "another repository, list this repository's URLs in argocd-application's "
-                "repoUrls (a source of another repository is then reported as not rendered).")
-    return PATH_REMEDY
+        lead = ("Name a values file of this repository" if value_file else
+                "Point source.path at a directory of this repository")
+        return (f"{lead}; or, if {repo_url} is another repository, list this repository's "
+                "URLs in argocd-application's repoUrls (a source of another repository is "
+                "then reported as not rendered).")
+    return VALUE_FILE_REMEDY if value_file else PATH_REMEDY
 
 
 _SECTION = re.compile(r'^\s*\[\s*submodule\s+"([^"]*)"\s*\]\s*$')

@@ -207,8 +207,6 @@ _URL_REMEDY = ("Argo CD fetches this value file when it syncs (an http(s) URL, o
                "unchecked: name a values file of this repository if that is what is meant.")
 _REF_REMEDY = ("Name a source of spec.sources by its ref exactly ($<ref>/...), one that has "
                "no chart, with the same targetRevision as other refs to its repository.")
-_VALUE_FILE_REMEDY = ("Name a values file inside this repository, relative to the source path "
-                      "(or $ref/... for another source).")
 
 
 def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
@@ -518,10 +516,12 @@ class _Checker:
             if not self._is_local(app.sources[problem.source] if problem.ref is None
                                   else refs[problem.ref]):
                 continue
-            yield self.finding(app, problem.key, problem.message, path_remedy(
-                problem.message, app.sources[problem.source].repo_url, self.repo_urls, self.own)
-                if problem.kind == "path" else _URL_REMEDY if " URL" in problem.message
-                else _VALUE_FILE_REMEDY)
+            through = app.sources[problem.source] if problem.ref is None else refs[problem.ref]
+            yield self.finding(app, problem.key, problem.message, _URL_REMEDY
+                               if problem.kind != "path" and " URL" in problem.message
+                               else path_remedy(problem.message, through.repo_url,
+                                                self.repo_urls, self.own,
+                                                value_file=problem.kind != "path"))
 
     def _pinned(self, app: Application, source: Source, prefix: KeyPath) -> Iterator[Finding]:
         revision = (source.target_revision or "").strip()
