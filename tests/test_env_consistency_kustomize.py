@@ -80,6 +80,18 @@ def test_an_image_a_base_renames_is_the_same_image_in_both_overlays(tmp_path: Pa
     assert env_findings(tmp_path, prod, stg, {"base/kustomization.yaml": base}) == []
 
 
+@pytest.mark.parametrize("base_name", ["web", "registry.example.com/web"])
+def test_an_image_a_base_sets_and_overlays_rename_is_one_image(
+        tmp_path: Path, base_name: str) -> None:
+    """A base that pins the image (``newName: web``, or a registry of its own) and overlays
+    that each give the image it made a registry and tag: one image's values in both
+    environments (staging's new name was a key production did not set)."""
+    base = "resources:\n  - deploy.yaml\n" + image("web", base_name, "1.0.0")
+    prod = OVERLAY + image(base_name, "web", "1.1.0")
+    stg = OVERLAY + image(base_name, "ghcr.io/acme/web", "1.2.0")
+    assert env_findings(tmp_path, prod, stg, {"base/kustomization.yaml": base}) == []
+
+
 REPLICAS = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n"
             "  replicas: {count}\n")
 INLINE = ("  - patch: |-\n      apiVersion: apps/v1\n      kind: Deployment\n      metadata:\n"

@@ -340,9 +340,10 @@ class Kustomize:
         inflated = self._chart_templates(call, templates)
         # deepest first: a base's or component's ``images`` say where a tag was set when the
         # source's own do not (lists replace: the source's win)
+        images: dict[str, str] = {}  # (entries_by_name: each image's key, by its name)
         layers = [entries_by_name(Layer(
             settings(source.document.data), source.file, source.document.lines,
-            source.document.line)) for source in reversed(read)]
+            source.document.line), images) for source in reversed(read)]
         spec = target.source_spec.get("kustomize")
         application = None
         if isinstance(spec, dict) and target.application is not None:
@@ -353,7 +354,8 @@ class Kustomize:
                          if "kustomize" in path), None)
             lines = below(app.lines, key) if key else {}
             layers.append(entries_by_name(application_images(Layer(
-                spec, app.file, lines, app.line, below(app.places, key) if key else {}))))
+                spec, app.file, lines, app.line, below(app.places, key) if key else {})),
+                images))
             application = self._application_patches(app, spec, lines, target.source_dir)
             if application is not None:
                 read.insert(0, application)  # applied after the kustomization's own

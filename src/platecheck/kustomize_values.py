@@ -106,10 +106,17 @@ def appended(own: MergedValues, merged: MergedValues, spec: Mapping[str, Any]
     return MergedValues(data=data, origins=origins)
 
 
-def entries_by_name(layer: Layer) -> Layer:
+def entries_by_name(layer: Layer, images: dict[str, str] | None = None) -> Layer:
     """``layer`` with its ``images`` and ``replicas`` entries keyed by their ``name``, so that
     the values of several kustomizations merge per image as kustomize applies them (an
-    overlay's entry over its base's for one image, each kept for different ones)."""
+    overlay's entry over its base's for one image, each kept for different ones).
+
+    ``images``: shared by the layers of one build, each called in turn from the deepest:
+    the name each image has after the layers so far -> the key its entries merge by (the
+    name its first entry gives it). An entry of a name a layer below gave an image merges
+    with theirs, whatever new name it gives it in turn (a base's ``web:1.0.0`` and an
+    overlay's ``ghcr.io/acme/web:1.2.0`` of it are one image's values)."""
+    images = {} if images is None else images
     data, lines, places = dict(layer.data), dict(layer.lines), dict(layer.places)
     for key in _NAMED:
         entries = data.get(key)
@@ -121,8 +128,10 @@ def entries_by_name(layer: Layer) -> Layer:
                 continue
             # an image a kustomization renames is known by its new name above it: an
             # overlay's entry of the old name no longer applies to it
-            name = str(entry.get("newName") or entry["name"]) if key == "images" \
-                else entry["name"]
+            name = entry["name"] if key != "images" else images.pop(entry["name"], None) \
+                or str(entry.get("newName") or entry["name"])
+            if key == "images":
+                images[str(entry.get("newName") or entry["name"])] = name
             named[name] = entry
             prefix = (key, index)
             for path, line in layer.lines.items():
