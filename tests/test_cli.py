@@ -529,6 +529,23 @@ def test_diff_names_what_it_could_not_compare_once(run: Run, tmp_path: Path) -> 
                          "compared: could not be checked)")
 
 
+def test_diff_says_an_app_not_rendered_was_not_compared(run: Run, tmp_path: Path) -> None:
+    """Both environments deploy a chart of a Helm repository, which platecheck does not
+    render: nothing of it was compared (it said 0 differences, exit 0)."""
+    from synthetic import application, write_files
+
+    remote = ("    repoURL: https://charts.example.com\n    chart: nginx\n"
+              "    targetRevision: 1.0.0\n")
+    repo = write_files(tmp_path / "repo", {".git/HEAD": "", **{
+        f"apps/web-{env}.yaml": application(f"web-{env}", "web", f"web-{env}").replace(
+            "    repoURL: https://git.example.com/repo.git\n    path: web\n", remote)
+        for env in ("stg", "prod")}})
+    result = run("diff", "stg", "prod", repo)
+    assert (result.returncode, result.stdout.splitlines()) == (2, [
+        "0 differences between stg and prod (1 apps in both, 1 of them not compared: not "
+        "rendered)"])
+
+
 @pytest.mark.parametrize(("value", "color"), [(None, True), ("", True), ("1", False)],
                          ids=["unset", "empty", "set"])
 def test_no_color_set_to_a_value_turns_colour_off(monkeypatch: pytest.MonkeyPatch,

@@ -158,7 +158,8 @@ def _add_diff(commands: _Commands) -> None:
         description="With two environments: compare every app deployed to both, the values "
                     "key structure, the rendered resources and the chart (the env-consistency "
                     "policy for this one pair, with the allowed differences of policies/); "
-                    "exit 1 when they differ.\n\n"
+                    "exit 1 when they differ, 2 when an app of both could not be compared "
+                    "(a render failed, or a source platecheck does not render).\n\n"
                     "With --base REF: render every target at the git revision REF (read into "
                     "a private temporary directory; the working tree is never touched) and in "
                     "the working tree, and print the rendered changes per target (added, "
@@ -502,16 +503,19 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     note = "".join(f"; {env} holds no Application (configured environments: "
                    f"{', '.join(e.name for e in repo.environments) or 'none'})"
                    for env in empty)
-    # an app one side of which could not be rendered was not compared
+    # an app one side of which could not be rendered, or is not rendered here (a chart of a
+    # Helm repository), was not compared
     failed = {t.app for t in repo.targets if t.is_app and t.id in {
         e.target for e in repo.errors}}
-    unchecked = len(set(apps) & failed)
-    if unchecked:
-        note += f", {unchecked} of them not compared: could not be checked"
+    unrendered = {t.app for t in repo.targets if t.is_app and not t.rendered_here
+                  and not t.expanded} - failed
+    for count, why in ((len(set(apps) & failed), "could not be checked"),
+                       (len(set(apps) & unrendered), "not rendered")):
+        note += f", {count} of them not compared: {why}" if count else ""
     lines.append(f"{len(findings)} difference{'s' if len(findings) != 1 else ''} between "
                  f"{args.left} and {args.right} ({len(apps)} apps in both{note})")
     _write("\n".join(lines) + "\n", args.output)
-    if repo.errors:
+    if repo.errors or set(apps) & unrendered:
         return EXIT_ERROR
     return EXIT_FINDINGS if findings else EXIT_OK
 
