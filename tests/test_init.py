@@ -419,3 +419,62 @@ def test_init_renders_with_the_helm_and_cache_it_is_given(
                  "--cache-dir", str(cache)]) == 0
     assert "not rendered" not in capsys.readouterr().err
     assert any(cache.iterdir())
+
+
+def _init_lines(repo: Path, helm_bin: Path, tmp_path: Path,
+                capsys: pytest.CaptureFixture[str]) -> list[str]:
+    """What ``init --dry-run`` says on stderr: its notes and one line per Application."""
+    main(["init", str(repo), "--dry-run", "--helm", str(helm_bin),
+          "--cache-dir", str(tmp_path / "cache")])
+    return capsys.readouterr().err.splitlines()
+
+
+def test_a_chart_of_applications_that_fails_to_render_is_noted(
+        tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Its Applications are not listed, and init says why (it said nothing)."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "root.yaml": application("root", "apps", "argocd"),
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/templates/apps.yaml": application("web-prod", "web", "web-prod"),
+        "apps/templates/broken.yaml": "{{ required \"owner is required\" .Values.owner }}\n"})
+    lines = _init_lines(repo, helm_bin, tmp_path, capsys)
+    assert lines[0].startswith("platecheck: not rendered: default/root: "
+                               "apps/templates/broken.yaml:1: ")
+    assert lines[0].endswith("; the Applications it generates are not listed")
+    assert [line.split()[-1] for line in lines if " -> " in line] == ["matches"]
+
+
+def test_an_application_a_kustomization_applied_by_hand_lists_is_listed_once(
+        tmp_path: Path, helm_bin: Path, kubectl_bin: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Its build outputs the file as written (the AppProject before it moves its line): one
+    Application, as lint has one target (it was listed twice, once at the build's line)."""
+    from synthetic import application, write_files
+
+    project = ("---\napiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n"
+               "  name: web\n  namespace: argocd\nspec:\n  sourceRepos: ['*']\n---\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web-prod.yaml": project + application("web-prod", "web",
+                                                                     "web-prod"),
+        "apps/kustomization.yaml": "resources:\n  - web-prod.yaml\n",
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    lines = _init_lines(repo, helm_bin, tmp_path, capsys)
+    assert [line for line in lines if " -> " in line] == [
+        "apps/web-prod.yaml:10  web-prod -> prod/web"]
+
+
+def test_an_application_set_is_shown_by_the_target_id_lint_gives_it(
+        tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A set platecheck does not expand (a clusters generator) is a target of its own name:
+    ``prod/web-prod``, which a waiver copied from init's line must name."""
+    from synthetic import application_set, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application_set(
+            "web-prod", "    - clusters: {}\n", "web-prod", "web", "web-prod")})
+    lines = _init_lines(repo, helm_bin, tmp_path, capsys)
+    assert [line.split()[-1] for line in lines if " -> " in line] == ["prod/web-prod"]
+    report = engine.lint(repo, helm=str(helm_bin), cache_dir=tmp_path / "cache")
+    assert [t.id for t in report.targets] == ["prod/web-prod"]

@@ -541,6 +541,9 @@ def _cmd_init(args: argparse.Namespace) -> int:
     if result.unrendered:
         print(f"platecheck: the sources were not rendered ({result.unrendered}): the "
               "Applications they generate are not listed", file=sys.stderr)
+    if result.failed:
+        print(f"platecheck: not rendered: {result.failed}; the Applications it generates are "
+              "not listed", file=sys.stderr)
     for error in result.unread:
         print(f"platecheck: left out, could not be read: {error}", file=sys.stderr)
     if result.unread:

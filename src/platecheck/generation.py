@@ -5,7 +5,6 @@ written one, changed, replaces it."""
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Collection, Iterable, Sequence
 from pathlib import Path
 
@@ -40,6 +39,7 @@ from platecheck.problems import Problems
 from platecheck.realpaths import resolve
 from platecheck.resources import never_applied
 from platecheck.runmemo import recall
+from platecheck.walk import walk
 from platecheck.yamlio import Document
 
 
@@ -93,21 +93,23 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         made = _expanded_sets(planner, targets, len(targets) - len(more))
         fresh = batch.render(more)
         rendered.extend(fresh)
-    _drop_hand_applied(targets, rendered, places, problems)
+    _drop_hand_applied(targets, rendered, generated, places, problems)
     return generated, places
 
 
 def _drop_hand_applied(targets: list[RenderTarget], rendered: list[RenderedTarget],
-                       places: WrittenPlaces, problems: Problems) -> None:
+                       generated: list[Generated], places: WrittenPlaces,
+                       problems: Problems) -> None:
     """The kustomizations applied by hand (``planning.hand_applied_targets``) whose output
     holds no Application to plan (each is a written one as written), or that could not be
-    built, go with their errors: their Applications are checked as written, and the
-    kustomization is named undeployed, as before."""
-    gone = {t.id for t in targets if t.hand_applied and t.app not in places.replacing}
+    built, go with their errors and what they output: their Applications are checked as
+    written, and the kustomization is named undeployed, as before."""
+    gone = {t.id: t.app for t in targets if t.hand_applied and t.app not in places.replacing}
     if gone:
         problems.forget([f for f in problems.findings if f.target in gone])
         targets[:] = [t for t in targets if t.id not in gone]
         rendered[:] = [r for r in rendered if r.target.id not in gone]
+        generated[:] = [g for g in generated if places.by_hand(g) not in gone.values()]
 
 
 def _directory_links(found: Discovery, targets: Sequence[RenderTarget],
@@ -178,7 +180,7 @@ def _names_argo_kinds(directory: Path) -> bool:
     """Whether a file below ``directory`` (not in a hidden one) names Argo CD's Application
     or ApplicationSet kind or is Jsonnet. Read once per run."""
     def names() -> bool:
-        for top, dirs, files in os.walk(directory):
+        for top, dirs, files in walk(directory):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(f for f in files if not f.startswith(".")):
                 path = Path(top, name)

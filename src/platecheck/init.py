@@ -78,6 +78,9 @@ class InitResult:
     classified: tuple[Classified, ...]
     unrendered: str | None = None  # why the sources were not rendered, when they were not
     unread: tuple[PlatecheckError, ...] = ()  # files left out: they could not be read
+    # a source that may generate Applications and could not be rendered, when the others
+    # were: which, and why
+    failed: str | None = None
 
 
 def _word(text: str) -> tuple[str, bool] | None:
@@ -313,9 +316,9 @@ def propose(path: Path, **options: Any) -> InitResult:
     parents = {(a.file, a.line) for a in found.app_of_apps}
     apps = [a for a in [*found.applications, *found.application_sets]
             if (a.file, a.line) not in parents]
-    rendered, kept, expanded, unrendered = _generated(path, options) if (
+    rendered, kept, expanded, unrendered, failed = _generated(path, options) if (
         found.applications or found.application_sets
-        or top_level_charts([path.resolve()], root)) else ([], None, set(), None)
+        or top_level_charts([path.resolve()], root)) else ([], None, set(), None, None)
     # a written Application that rendered ones replace (a Kustomize base the overlays
     # rename) is none Argo CD deploys; an ApplicationSet platecheck expanded is the
     # app-of-apps of the Applications it makes, which are classified instead
@@ -345,7 +348,7 @@ def propose(path: Path, **options: Any) -> InitResult:
         text = render_config(proposals, source, outside)
         config = _loaded(root, text)
     return InitResult(root, text, tuple(_classify(config, app) for app in apps), unrendered,
-                      tuple(found.errors))
+                      tuple(found.errors), failed)
 
 
 def _loaded(root: Path, text: str) -> Config:
@@ -390,23 +393,31 @@ def _chart_environments(charts: Sequence[Path]) -> dict[str, _Proposal]:
 
 def _generated(path: Path, options: Mapping[str, Any]
                ) -> tuple[list[Application], set[tuple[str, int]] | None,
-                          set[tuple[str, int]], str | None]:
+                          set[tuple[str, int]], str | None, str | None]:
     """The Applications the repository's sources generate (a chart of Applications), as
     lint renders them, but those that generate others in turn; the written ones lint keeps
     and the ApplicationSets platecheck expanded (app-of-apps of their generators, whose
-    Applications are among the generated), by file and line; none and why, when the sources
-    cannot be rendered (no helm, say)."""
+    Applications are among the generated), by file and line; why the sources could not be
+    rendered (no helm, say), and which that may generate Applications could not be and why
+    (a template that fails), None when they were."""
     from platecheck.engine import load  # only init's rendering needs the engine
+    from platecheck.generation import may_generate
 
     try:
         model = load(path, **options)
     except PlatecheckError as exc:
-        return [], None, set(), exc.message
+        return [], None, set(), exc.message, None
     parents = {parent for parent, _ in model.generated_links}
+    built = {r.id for r in model.rendered}
+    generating = {t.id for t in model.targets if may_generate(t, model.root)}
+    failed = [e for e in model.errors if e.target in generating - built]
+    more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
     return ([a for a in model.generated if (a.file, a.line) not in parents],
             {(a.file, a.line) for a in model.applications},
             {(t.application.file, t.application.line) for t in model.targets
-             if t.expanded and t.application is not None}, None)
+             if t.expanded and t.application is not None}, None,
+            f"{failed[0].target}: {failed[0].location}: {failed[0].message.splitlines()[0]}"
+            f"{more}" if failed else None)
 
 
 def _usual() -> dict[str, _Proposal]:
@@ -427,7 +438,9 @@ def _classify(config: Config, app: Application) -> Classified:
     if env is None or (env.name == UNCLASSIFIED and config.environment(UNCLASSIFIED) is None):
         # lint would check it as unclassified; init's job is to give it an environment
         return Classified(app, None, None)
-    return Classified(app, env.name, f"{env.name}/{env.app_name(app.name)}")
+    # (an ApplicationSet platecheck does not expand is a target known by its own name)
+    name = app.name if app.kind == "ApplicationSet" else env.app_name(app.name)
+    return Classified(app, env.name, f"{env.name}/{name}")
 
 
 def summary(result: InitResult) -> list[str]:
