@@ -317,3 +317,21 @@ def test_a_chart_not_rendered_whose_values_changed_is_named(run: Run, tmp_path: 
     (repo / "apps/cache-prod.yaml").write_text(REMOTE_CHART_APP + "# the cache\n")
     git(repo, "commit", "-q", "-am", "comment")
     assert _json(run("diff", "--base", "HEAD~1", "--format", "json", cwd=repo))["targets"] == []
+
+
+def test_a_target_that_cannot_be_rendered_now_is_not_removed(run: Run, tmp_path: Path) -> None:
+    """The working tree breaks a values file: the target could not be checked, which its
+    error says; it is not "removed", nor are its findings "disappearing"."""
+    repo = tmp_path / "shop"
+    shutil.copytree(SHOP, repo)
+    git(repo, "init", "-q", "-b", "main")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "base")
+    values = repo / "charts" / "web" / "values-prod.yaml"
+    values.write_text(values.read_text().replace('tag: "2.4.0"', "tag: latest") + "x: [1\n")
+    result = run("diff", "--base", "HEAD", "apps", "--format", "json", cwd=repo)
+    assert result.returncode == 2
+    data = _json(result)
+    assert (data["targets"], data["disappeared"], data["appeared"]) == ([], [], [])
+    assert [(e["target"], e["file"]) for e in data["errors"]] == [
+        ("prod/web", "charts/web/values-prod.yaml")]

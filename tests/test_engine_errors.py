@@ -260,3 +260,4 @@ def test_a_file_name_that_is_no_utf8_is_read(tmp_path: Path) -> None:
     assert model.errors == ()
     assert [(r.id, [res.ref for res in r.resources]) for r in model.rendered] == [
         ("prod/web", ["Pod/p"])]
+

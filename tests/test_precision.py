@@ -1752,3 +1752,29 @@ def test_a_missing_ref_value_file_may_be_another_repository_s(
         "apps/web.yaml:11", True)
     assert ("https://gitlab.example.com/team/web-config.git is another repository, list this "
             "repository's URLs in argocd-application's repoUrls" in finding.remediation) is hint
+
+
+def test_a_manifest_of_a_byte_that_is_no_utf8_is_read_as_argo_cd_reads_it(
+        tmp_path: Path) -> None:
+    """Argo CD reads a directory's files with a UTF-8 decoder that makes a byte that is no
+    UTF-8 U+FFFD (utfutil), so it deploys them: a Latin-1 comment or value in a manifest,
+    or in an Application an app-of-apps' directory holds, is no could-not-check error (it
+    was, and the child went unchecked); yaml-hygiene says so of the Application file."""
+    from synthetic import POD, application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "boot/root.yaml": application("root", "apps", "argocd")})
+    (repo / "apps").mkdir()
+    (repo / "apps" / "web.yaml").write_bytes(
+        b"# caf\xe9\n" + application("web-prod", "web", "web-prod").encode())
+    (repo / "web").mkdir()
+    (repo / "web" / "pod.yaml").write_bytes(POD.replace(
+        "  name: p\n", "  name: p\n  annotations: {owner: caf\xe9}\n").encode("latin-1"))
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.policy, f.location) for f in report.findings
+            if f.policy in ("image-tag-pinned", "yaml-hygiene")] == [
+        ("yaml-hygiene", "apps/web.yaml:1"), ("image-tag-pinned", "web/pod.yaml:9")]
+    [rendered] = [r for r in load(repo, cache_dir=tmp_path / "cache").rendered
+                  if r.id == "prod/web"]
+    assert rendered.resources[0].doc["metadata"]["annotations"] == {"owner": "caf\ufffd"}

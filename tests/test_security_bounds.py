@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -21,6 +22,7 @@ from platecheck.errors import PlatecheckError, YamlTooComplex
 from platecheck.limits import MAX_JOBS
 from platecheck.model import Origin
 from platecheck.values import Layer, merge_values
+from platecheck.walk import remove_tree
 from platecheck.yamlio import check_count
 from security_helpers import add_crd, make_repo
 
@@ -298,3 +300,75 @@ def test_a_parameter_thousands_of_indexes_deep_is_read_in_linear_time(tmp_path: 
     origins = rendered.values.origins
     assert origins[("deep",)] == origins[("deep", 0)] == Origin("apps/web.yaml", entry)
     assert origins[("deep",) + (0,) * 5000] == Origin("apps/web.yaml", entry)
+
+
+def _deep(root: Path, levels: int) -> Path:
+    """A directory ``levels`` deep under ``root`` (made one level at a time: ``makedirs``
+    recurses too), holding a YAML file."""
+    current = root
+    root.mkdir(exist_ok=True)
+    for _ in range(levels):
+        current = current / "d"
+        current.mkdir()
+    (current / "deep.yaml").write_text("a: 1\n")
+    return current
+
+
+@pytest.mark.parametrize("kustomize", [False, True], ids=["directory", "kustomize-root"])
+def test_a_tree_a_thousand_directories_deep_is_walked(
+        tmp_path: Path, helm_bin: Path, kubectl_bin: Path, kustomize: bool) -> None:
+    """Git stores it and Argo CD walks it; Python's recursive walks stopped at it (an
+    internal error). A Kustomize source at the root copies the whole tree and removes the
+    copy."""
+    from synthetic import POD, application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "." if kustomize else "web",
+                                                      "web-prod"),
+        "web/pod.yaml": POD,
+        **({"kustomization.yaml": "resources:\n  - web/pod.yaml\n"} if kustomize else {})})
+    _deep(repo / "other", 1000)
+    try:
+        report = lint(repo, helm=str(helm_bin), cache_dir=tmp_path / "cache")
+    finally:  # (pytest's removal of old temporary directories recurses)
+        remove_tree(repo / "other")
+    assert report.errors == ()
+    assert [(f.policy, f.location) for f in report.findings if f.policy == "image-tag-pinned"] \
+        == [("image-tag-pinned", "web/pod.yaml:8")]
+
+
+def test_a_tree_a_thousand_directories_deep_is_copied_and_removed(tmp_path: Path) -> None:
+    """What a Kustomize build copies, and a private directory's removal (``shutil``'s recurse
+    too): the copy holds the deep file and its link, and nothing is left."""
+    from platecheck.walk import copy_tree
+
+    deepest = _deep(tmp_path / "tree", 1000)
+    (tmp_path / "tree" / "link").symlink_to("d")
+    (tmp_path / "tree" / ".git").mkdir()
+    copy_tree(tmp_path / "tree", tmp_path / "copy", shutil.copyfile,
+              lambda name: name == ".git")
+    copied = tmp_path / "copy" / deepest.relative_to(tmp_path / "tree")
+    assert (copied / "deep.yaml").read_text() == "a: 1\n"
+    assert os.readlink(tmp_path / "copy" / "link") == "d"
+    assert not (tmp_path / "copy" / ".git").exists()
+    for tree in ("tree", "copy"):
+        remove_tree(tmp_path / tree)
+        assert not (tmp_path / tree).exists()
+
+
+def test_an_application_name_longer_than_a_file_name_is_an_error_at_it(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """Argo CD looks for ``.argocd-source-<name>.yaml`` and fails the source when it cannot
+    (a name of 236 characters or more makes too long a file name); the other Applications
+    are checked. It was an internal error that stopped the run."""
+    from synthetic import CM, application, write_files
+
+    long_name = "a" * 236 + "-prod"
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/long.yaml": application(long_name, "web", "web-prod"),
+        "apps/web.yaml": application("web-prod", "web", "web-prod"),
+        "web/cm.yaml": CM.format(name="web")})
+    report = lint(repo, helm=str(helm_bin), cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target) for e in report.errors] == [
+        ("apps/long.yaml:4", f"prod/{'a' * 236}")]
+    assert [t.id for t in report.targets] == ["prod/web"]

@@ -762,8 +762,7 @@ def test_a_build_copies_what_it_reads_not_the_repository(
     those of the directory they share); with a link there leading out of them (a base
     reached through a symbolic link), the whole repository, so the link still leads to its
     base. Either way the output is what kubectl builds by hand."""
-    import shutil as copying
-
+    import platecheck.kustomize as kustomize_module
     from platecheck.engine import load
 
     repo = write_files(tmp_path / "repo", {
@@ -780,14 +779,14 @@ def test_a_build_copies_what_it_reads_not_the_repository(
             Path("..", "..", "..", "shared", "extra"))
         write_files(repo, {"platform/overlays/prod/kustomization.yaml":
                            "resources: [../../base, extra]\nnamePrefix: prod-\n"})
-    copytree, copied = copying.copytree, []
+    copy_tree, copied = kustomize_module.copy_tree, []
 
     def recording(source: Path, *args: Any, **kwargs: Any) -> Any:
         if not any(Path(source).is_relative_to(done) for done in copied):
             copied.append(Path(source))  # the tree copied, not each directory in it
-        return copytree(source, *args, **kwargs)
+        return copy_tree(source, *args, **kwargs)
 
-    monkeypatch.setattr("platecheck.kustomize.shutil.copytree", recording)
+    monkeypatch.setattr("platecheck.kustomize.copy_tree", recording)
     [rendered] = load(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache").rendered
     by_hand = _kustomize_by_hand(kubectl_bin, repo / "platform" / "overlays" / "prod")
     assert [dict(r.doc) for r in rendered.resources] == by_hand

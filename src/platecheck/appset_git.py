@@ -41,6 +41,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.globs import go_match
 from platecheck.lazymodule import LazyModule
 from platecheck.runmemo import recall
+from platecheck.walk import walk
 from platecheck.yamlio import decode, first_document, read_bytes
 
 if TYPE_CHECKING:
@@ -203,7 +204,7 @@ def _path_params(directory: str, prefix: str) -> dict[str, str]:
 def _walk(root: Path) -> Iterator[tuple[str, list[str]]]:
     """Each directory below ``root`` (relative, ``/``-separated; ``.`` the root) with its
     files: no hidden directory and no symbolic link to one, as the repo-server walks."""
-    for top, dirs, files in os.walk(root):
+    for top, dirs, files in walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                          and not os.path.islink(os.path.join(top, d)))
         rel = os.path.relpath(top, root).replace(os.sep, "/")
@@ -287,7 +288,7 @@ def _normalized(pattern: str) -> str:
 
 def _every_file(root: Path) -> Iterator[tuple[str, list[str]]]:
     """Each directory's files, a symbolic link to a directory one too (git tracks the link)."""
-    for top, dirs, files in os.walk(root):
+    for top, dirs, files in walk(root):
         links = [d for d in dirs if os.path.islink(os.path.join(top, d))]
         dirs[:] = sorted(d for d in dirs if d != ".git" and d not in links)
         rel = os.path.relpath(top, root).replace(os.sep, "/")

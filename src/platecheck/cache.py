@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 from platecheck.boundedread import read_regular_file
 from platecheck.errors import PlatecheckError
 from platecheck.helmbin import default_cache_dir, memo_dir
+from platecheck.walk import walk
 
 FORMAT = 3  # 2: repository-relative paths, failed renders kept; 3: entries carry a sha256
 RENDERS = "renders"  # the cache's directory under the per-user platecheck cache
@@ -136,7 +137,7 @@ def chart_tree(directory: Path, within: Path) -> ChartTree:
     outside: list[Path] = []
     ancestors: dict[Path, frozenset[tuple[int, int]]] = {}
     loops: list[Path] = []
-    for current, dirs, names in os.walk(directory, followlinks=True):
+    for current, dirs, names in walk(directory, followlinks=True):
         here = Path(current)
         try:
             info = os.stat(here)
@@ -535,7 +536,7 @@ def prune_unused(root: Path, days: int = UNUSED_DAYS) -> int:
         return 0
     removed = 0
     for name in PRUNED:
-        for current, _, files in os.walk(root / name):
+        for current, _, files in walk(root / name):
             for file in files:
                 path = os.path.join(current, file)
                 try:

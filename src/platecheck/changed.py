@@ -44,6 +44,7 @@ from platecheck.globs import matches
 from platecheck.model import Finding, RenderedTarget, RenderTarget
 from platecheck.realpaths import resolve
 from platecheck.valuefiles import is_glob
+from platecheck.walk import rglob, walk
 
 COUNTERPART = "counterpart for env-consistency"
 SHARES = "shares"  # a target whose render shares an object with a chosen one's
@@ -197,7 +198,7 @@ def _chart_dirs(target: RenderTarget, root: Path) -> list[str]:
     if target.source_dir is not None and target.source_dir.is_relative_to(root):
         # a Jsonnet file may import any file of the repository (its libs, ``../``)
         if str(target.source_type) == "Kustomize" or next(
-                target.source_dir.rglob("*.jsonnet"), None) is not None:
+                rglob(target.source_dir, "*.jsonnet"), None) is not None:
             return [""]
         return [target.source_dir.relative_to(root).as_posix()]
     if target.chart is None:
@@ -247,7 +248,7 @@ def _linked(root: Path, directory: str) -> Iterator[str]:
     """What the symbolic links under ``directory`` lead to inside the repository (a shared
     helper a chart links, a manifest a directory source links): read as the link's."""
     top = resolve(root)
-    for parent, names, files in os.walk(root / directory):
+    for parent, names, files in walk(root / directory):
         for name in (*names, *files):
             path = Path(parent) / name
             if path.is_symlink():

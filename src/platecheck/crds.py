@@ -26,7 +26,6 @@ import copy
 import dataclasses
 import functools
 import json
-import os
 from collections.abc import Callable, Container, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -39,6 +38,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.model import Chart, CrdSchema, RenderedTarget
 from platecheck.realpaths import resolve
 from platecheck.schema_problems import format_path
+from platecheck.walk import rglob, walk
 from platecheck.yamlio import load_documents, read_text
 
 CRD_KIND = "CustomResourceDefinition"
@@ -202,7 +202,7 @@ def _convert(node: Mapping[str, Any], *, strict: bool) -> dict[str, Any]:
 def _chart_walk(root: Path) -> Iterator[tuple[str, list[str], list[str]]]:
     """The repository's directories: not hidden ones, not symbolic links, not another
     repository inside it (a directory with ``.git`` or ``policies/platecheck.yaml``)."""
-    for current, dirs, files in os.walk(root):
+    for current, dirs, files in walk(root):
         here = Path(current)
         dirs[:] = sorted(d for d in dirs if not d.startswith(".")
                          and not (here / d).is_symlink() and not (here / d / ".git").exists()
@@ -223,7 +223,7 @@ def chart_crd_files(root: Path, charts: Sequence[Path] | None = None) -> list[Pa
         directory = chart / "crds"
         if not directory.is_dir() or directory.is_symlink():
             continue
-        for path in directory.rglob("*"):
+        for path in rglob(directory):
             if (path.suffix.lower() in _SUFFIXES and is_regular_file(path)
                     and resolve(path).is_relative_to(root)):
                 files.add(path)

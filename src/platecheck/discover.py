@@ -41,6 +41,7 @@ from platecheck.reporoot import marked_root
 from platecheck.resources import never_applied
 from platecheck.runmemo import recall
 from platecheck.sourcetype import BUILDING, KUSTOMIZATIONS, kustomization_file, source_type
+from platecheck.walk import rglob, walk
 from platecheck.yamlio import (
     UTF16_MARKS,
     Document,
@@ -278,7 +279,7 @@ def _listed(directory: Path, root: Path) -> Iterator[tuple[str, list[str], list[
     def failed(error: OSError) -> None:
         _unreadable(error, Path(error.filename or directory), root)
 
-    return os.walk(directory, onerror=failed)
+    return walk(directory, onerror=failed)
 
 
 _PATCH_FIELDS = ("patchesStrategicMerge", "patches", "patchesJson6902")
@@ -623,7 +624,7 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
             found.loose.add(file)
             found.unparsed.extend(_chart_data(raw, rel))
             return None
-        text = decode(raw, rel)
+        text = decode(raw, rel, lenient=True)  # (a directory source's file, to Argo CD)
         if file.name.endswith(".json"):  # Argo CD reads one JSON object, as JSON
             return raw, text, [json_document(text, rel)]
         documents, error = kube_documents(text, rel)  # as kubectl and Argo CD read it
@@ -669,7 +670,7 @@ def _chart_data_file(file: Path, raw: bytes, root: Path) -> bool:
 def _reads_files(chart: Path, root: Path) -> bool:
     from platecheck.cache import FILES_WORD  # (read only for such a file)
 
-    for path in sorted((chart / "templates").rglob("*")):
+    for path in sorted(rglob(chart / "templates")):
         try:
             if path.is_file() and FILES_WORD.search(read_bytes(path, rel_path(path, root))):
                 return True

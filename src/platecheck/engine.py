@@ -69,6 +69,7 @@ from platecheck.runmemo import recall, remembered
 from platecheck.sandbox import prepare, resume
 from platecheck.sourcetype import kustomization_file
 from platecheck.undeployed import covered, undeployed
+from platecheck.walk import rglob, walk
 from platecheck.yamlio import read_text
 
 if TYPE_CHECKING:
@@ -417,7 +418,8 @@ def _globbed(root: Path, glob: PathGlob) -> list[Path]:
         names = glob.pattern.split("/")
         fixed = next(i for i, name in enumerate(names) if _WILDCARD.search(name))
         base = root.joinpath(*names[:fixed])
-        return sorted(d for d in base.glob("**") if glob.matches(rel_path(d, root)))
+        return sorted(d for d in [base, *(Path(c) / d for c, dirs, _ in walk(base) for d in dirs)]
+                      if glob.matches(rel_path(d, root)))
     except (ValueError, NotImplementedError, OSError, StopIteration):
         return []
 
@@ -598,7 +600,7 @@ def _something_to_check(targets: Sequence[RenderTarget], problems: Problems,
     if not targets and not problems.findings and (wanted is not None
                                                   or not found.applications):
         scope = f" for environment {', '.join(sorted(wanted))}" if wanted else ""
-        jsonnet = any(next(p.rglob("*.jsonnet"), None) is not None
+        jsonnet = any(next(rglob(p, "*.jsonnet"), None) is not None
                       for p in _paths(path) if p.is_dir())
         hint = ("; the Applications a .jsonnet file makes are found through the Application "
                 "(a YAML file) whose source evaluates it" if jsonnet else "")
@@ -789,7 +791,7 @@ def _writes_argo_kinds(chart: Path) -> bool:
 
 def _may_write_applications(chart: Path) -> bool:
     return any(names_argo_kind(path)
-               for path in sorted((chart / "templates").rglob("*")) if path.is_file()) \
+               for path in sorted(rglob(chart / "templates")) if path.is_file()) \
         or any(_describes_applications(path) for path in sorted(chart.glob("values*.y*ml")))
 
 

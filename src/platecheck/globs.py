@@ -195,15 +195,29 @@ def _walk(directory: str, matchers: list[re.Pattern[str] | None]) -> Iterator[st
 def _below(directory: str, seen: set[str], files: bool) -> Iterator[str]:
     """``directory`` if it is one, then, by name, each directory below it before what it
     holds (and each file, with ``files``); a directory reached again through a link once."""
-    real = os.path.realpath(directory)
-    if not os.path.isdir(directory) or real in seen:
+    def entered(path: str) -> Iterator[str] | None:
+        real = os.path.realpath(path)
+        if real in seen:
+            return None
+        seen.add(real)
+        return iter([os.path.join(path, name) for name in _entries(path)])
+
+    if not os.path.isdir(directory):
         return
-    seen.add(real)
+    first = entered(directory)
+    if first is None:
+        return
     yield directory
-    for name in _entries(directory):
-        path = os.path.join(directory, name)
-        if os.path.isdir(path):
-            yield from _below(path, seen, files)
+    stack = [first]  # (a stack, not recursion: a tree may be deeper than the limit)
+    while stack:
+        path = next(stack[-1], None)
+        if path is None:
+            stack.pop()
+        elif os.path.isdir(path):
+            inner = entered(path)
+            if inner is not None:
+                yield path
+                stack.append(inner)
         elif files:
             yield path
 

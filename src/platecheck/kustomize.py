@@ -48,7 +48,6 @@ import os
 import re
 import shutil
 import stat
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -107,6 +106,7 @@ from platecheck.resources import applied_items, make_resource
 from platecheck.sandbox import bounded_map, run_bounded
 from platecheck.sourcetype import kustomization_file
 from platecheck.values import Layer, merge_values
+from platecheck.walk import copy_tree, rglob, temporary_directory, walk
 from platecheck.yamlio import (
     Document,
     below,
@@ -246,7 +246,7 @@ class Kustomize:
         copy or of the helm it ran) and kept in the cache whatever its exit code."""
         assert call.target.source_dir is not None
         try:
-            with tempfile.TemporaryDirectory(dir=self.workdir, prefix="kustomize-") as scratch:
+            with temporary_directory("kustomize-", self.workdir) as scratch:
                 confined = Path(scratch) if self.unrestricted else None
                 copy = Path(scratch) / (_CONFINED_COPY if confined else "repo")
                 self._copy(copy, call.parts)
@@ -407,21 +407,17 @@ class Kustomize:
         only ``parts`` (``build_parts``) and no link there leads out of them, those alone, at
         their places under ``copy``: a build of one overlay in a large repository copies that
         overlay and its bases, not every file."""
-        def ignore(directory: str, names: list[str]) -> list[str]:
-            return [name for name in names if name == ".git"]
-
         for part in _copied(parts, self.root):
             target = copy / part.relative_to(self.root)
             if not os.path.lexists(part):
                 continue  # a path a kustomization names that is not there: kustomize says so
             if part.is_dir():
-                shutil.copytree(part, target, symlinks=True, ignore=ignore,
-                                copy_function=_copy_regular)
+                copy_tree(part, target, _copy_regular, lambda name: name == ".git")
             else:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 _copy_regular(part, target)
         top = Path(os.path.realpath(copy))
-        for current, dirs, files in os.walk(copy):
+        for current, dirs, files in walk(copy):
             for name in [*dirs, *files]:
                 path = Path(current) / name
                 if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(top):
@@ -470,7 +466,7 @@ class Kustomize:
                     directory / chart_directory(inflated.home, inflated.chart))) / "templates"
                 if not inflated.chart.get("name") or not chart.is_dir():
                     continue
-                for path in sorted(p for p in chart.rglob("*") if p.is_file()):
+                for path in sorted(p for p in rglob(chart) if p.is_file()):
                     if not path.resolve().is_relative_to(self.root.resolve()):
                         continue
                     rel = rel_path(path, self.root)
@@ -649,7 +645,7 @@ def _not_regular(parts: Sequence[Path], root: Path, reason: str) -> PlatecheckEr
     regular file, or a link to none (left out of its copy, ``_copy_regular``; a loop):
     kubectl would read a named pipe, say, and wait for a writer."""
     for part in _copied(parts, root):
-        for current, dirs, files in os.walk(part):
+        for current, dirs, files in walk(part):
             dirs[:] = [name for name in dirs if name != ".git"]
             for name in files:
                 path = Path(current) / name
@@ -670,7 +666,7 @@ def _links_out(parts: Sequence[Path]) -> bool:
     for part in parts:
         if part.is_symlink():
             return True
-        for current, dirs, files in os.walk(part):
+        for current, dirs, files in walk(part):
             for name in (*dirs, *files):
                 path = Path(current) / name
                 if path.is_symlink() and not any(resolve(path).is_relative_to(top)

@@ -17,6 +17,7 @@ from platecheck.kustomize_tree import KustomizeCall, file_layer, repository_laye
 from platecheck.manifests import rel_path
 from platecheck.model import KeyPath
 from platecheck.values import Layer
+from platecheck.walk import rglob
 from platecheck.yamlio import scalars
 
 _KLOG = re.compile(r'^[IWEF]\d{4} [\d:.]+\s+\d+ [^\]]*\] "[^"]*" err=(?P<err>.*)$')
@@ -169,7 +170,7 @@ def schema_reference(chart: Path) -> tuple[Path, str] | None:
     its subcharts', in a directory or an archive) holding a ``$ref`` to anything but a place
     in itself (``#...``), and that reference: the helm kustomize starts validates the values
     with it, and would read what it names from the machine's files or the network."""
-    for path in sorted(chart.rglob("*")):
+    for path in sorted(rglob(chart)):
         if path.name == _SCHEMA and path.is_file() and path.stat().st_size <= _MAX_SCHEMA:
             ref = _outside_reference(path.read_bytes())
         elif path.name.endswith((".tgz", ".tar.gz")) and path.is_file():

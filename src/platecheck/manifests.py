@@ -101,14 +101,21 @@ def _walk(directory: Path, recurse: bool) -> Iterator[Path]:
     """The files under ``directory`` in Go's ``filepath.Walk`` order (Argo CD's
     ``findManifests``): each directory's names sorted, a subdirectory's files where its name
     sorts among them; a link to a directory is not entered."""
-    try:
-        entries = sorted(os.scandir(directory), key=lambda entry: entry.name)
-    except OSError:
-        return
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
+    def entries(path: str | Path) -> Iterator[os.DirEntry[str]]:
+        try:
+            return iter(sorted(os.scandir(path), key=lambda entry: entry.name))
+        except OSError:
+            return iter(())
+
+    # (a stack, not recursion: a tree may be deeper than Python's recursion limit)
+    stack = [entries(directory)]
+    while stack:
+        entry = next(stack[-1], None)
+        if entry is None:
+            stack.pop()
+        elif entry.is_dir(follow_symlinks=False):
             if recurse:
-                yield from _walk(Path(entry.path), recurse)
+                stack.append(entries(entry.path))
         else:
             yield Path(entry.path)
 
@@ -117,7 +124,7 @@ def read_manifests(path: Path, root: Path) -> tuple[list[ManifestDocument], str]
     """The objects of one YAML or JSON manifest file and its text (empty for a skipped
     file). Jsonnet files are evaluated elsewhere."""
     rel = rel_path(path, root)
-    _, text = read_text(path, rel)
+    _, text = read_text(path, rel, lenient=True)  # (as Argo CD reads a directory's files)
     if SKIP_MARKER in text:
         return [], ""
     if path.name.endswith(".json"):

@@ -69,11 +69,23 @@ SOURCE: _Type = {
 SOURCE_FIELDS = frozenset(SOURCE)
 
 
-def override_files(directory: Path, app_name: str) -> list[Path]:
-    """The override files Argo CD reads for ``app_name`` (its instance name,
-    ``instance_name``) in ``directory``, in order."""
-    names = [".argocd-source.yaml", f".argocd-source-{app_name}.yaml"]
-    return [directory / name for name in names if (directory / name).is_file()]
+def override_files(app: Application, directory: Path) -> list[Path]:
+    """The override files Argo CD reads for ``app`` (by its instance name, ``instance_name``)
+    in ``directory``, in order. One Argo CD cannot look for (a name longer than a file name
+    may be) fails its source, as ``os.Stat`` failing otherwise than not found does in Argo
+    CD's ``mergeSourceParameters``."""
+    names = [".argocd-source.yaml", f".argocd-source-{instance_name(app)}.yaml"]
+    found = []
+    for name in names:
+        try:
+            if (directory / name).is_file():
+                found.append(directory / name)
+        except OSError as exc:
+            raise PlatecheckError(
+                f"Argo CD cannot look for the override file {name} of this Application "
+                f"({exc.strerror}): it renders nothing of the source", app.file,
+                app.lines.get(("metadata", "name"), app.line)) from None
+    return found
 
 
 # the namespaces of Argo CD's control plane by default (Argo CD's, OpenShift GitOps')
@@ -93,7 +105,7 @@ def apply_overrides(app: Application, key: KeyPath, directory: Path,
                     root: Path) -> tuple[Application, tuple[str, ...]]:
     """``app`` with the source at ``key`` patched by its override files, and the
     repository-relative names of the files applied (none: ``app`` itself)."""
-    files = override_files(directory, instance_name(app))
+    files = override_files(app, directory)
     if not files:
         return app, ()
     source = raw_at(app.raw, key)

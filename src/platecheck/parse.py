@@ -19,6 +19,7 @@ from platecheck.model import Chart, Resource
 from platecheck.realpaths import resolve
 from platecheck.resources import applied_objects, make_resource
 from platecheck.runmemo import recall
+from platecheck.walk import rglob
 from platecheck.yamlio import MAX_NESTING, load_first_data
 
 _SEPARATOR = re.compile(r"^---(?:[ \t].*)?$", re.MULTILINE)
@@ -460,7 +461,7 @@ def is_helper(rel: str) -> bool:
 def _helpers(home: str, root: Path) -> list[tuple[str, str]]:
     """The helper templates under ``home`` that read: (repository path, text)."""
     found = []
-    for path in sorted((root / home).rglob("_*")):
+    for path in sorted(rglob(root / home, "_*")):
         rel = path.relative_to(root).as_posix()
         text = _read_template(path, root) if is_helper(rel) else None
         if text is not None:
@@ -499,7 +500,7 @@ def _chart_files(chart: Path, root: Path) -> list[tuple[str, str]]:
     """The repository-relative path and text of each file of a chart a template may read
     whole with ``.Files`` (not its templates nor subcharts, not hidden), a bounded number."""
     found: list[tuple[str, str]] = []
-    for file in sorted(chart.rglob("*")):
+    for file in sorted(rglob(chart)):
         parts = file.relative_to(chart).parts
         if parts[0] in ("templates", "charts") or any(p.startswith(".") for p in parts) \
                 or not file.name.endswith((".yaml", ".yml", ".json")):

@@ -57,6 +57,7 @@ from platecheck.model import Chart, KeyPath, RenderTarget
 from platecheck.objectmeta import DNS1123_SUBDOMAIN, is_name
 from platecheck.realpaths import resolve
 from platecheck.sandbox import SCHEMA_FILE, bounded_map, private_copy, run_bounded
+from platecheck.walk import walk
 
 
 @dataclass(frozen=True)
@@ -501,7 +502,7 @@ _LINT_STDERR = ("", "Error: 1 chart(s) linted, 1 chart(s) failed\n")
 def linked_copy(source: Path, dest: Path, values: str) -> None:
     """``source`` (a private copy of a chart) at ``dest``, its files linked, not copied,
     with ``values`` as its values.yaml."""
-    for current, _, names in os.walk(source):
+    for current, _, names in walk(source):
         here = dest / Path(current).relative_to(source)
         here.mkdir(parents=True, exist_ok=True)
         for name in names:
@@ -546,7 +547,7 @@ def with_values_template(copy: Path) -> None:
     """The values template added to a chart's private copy, one directory deeper than the
     deepest file of the chart and of the chart archives in it."""
     depth = 0
-    for current, _, names in os.walk(copy):
+    for current, _, names in walk(copy):
         here = Path(current).relative_to(copy).parts
         depth = max(depth, len(here) + 1 if names else 0)
         for name in names:

@@ -76,8 +76,13 @@ def compute(paths: Sequence[str], ref: str, **options: Any) -> RenderedDiff:
         was = _renamed(base_rendered, head_rendered)
         # (while the base's files are there to read)
         unrendered = _unrendered(base_model, head_model, was)
-    changes = sorted([*_targets(base_rendered, head_rendered, base.targets if base else (),
-                                head.targets if head else (), was), *unrendered],
+    # a target one side could not render is not compared: its errors say why (it was
+    # "removed", its findings "disappeared")
+    failed = _failed(head, head_rendered) | _failed(base, base_rendered)
+    changes = sorted([c for c in (*_targets(base_rendered, head_rendered,
+                                            base.targets if base else (),
+                                            head.targets if head else (), was), *unrendered)
+                      if c.target not in failed and c.was not in failed],
                      key=lambda c: c.target)
     # (a target classified anew is compared as the one it was)
     renamed = {old: new for new, old in was.items()}
@@ -85,13 +90,21 @@ def compute(paths: Sequence[str], ref: str, **options: Any) -> RenderedDiff:
     appeared, disappeared = _findings(
         [replace(f, target=renamed[f.target], environment=environments.get(
             renamed[f.target], f.environment)) if f.target in renamed else f
-         for f in (base.findings if base else ())], head.findings if head else ())
+         for f in (base.findings if base else ()) if f.target not in failed],
+        [f for f in (head.findings if head else ()) if f.target not in failed])
     errors = [*(head.errors if head else ()), *(_labelled(base.errors, ref) if base else ())]
     return RenderedDiff(ref=ref, commit=commit, targets=tuple(changes), appeared=appeared,
                         disappeared=disappeared, errors=tuple(errors),
                         renders=sum(side.renders for side in (head, base) if side),
                         cache_hits=sum(side.cache_hits for side in (head, base) if side),
                         builds=sum(side.builds for side in (head, base) if side))
+
+
+def _failed(report: Report | None, rendered: Sequence[RenderedTarget]) -> set[str]:
+    """The targets of a side that could not be rendered: each an error's, with no render."""
+    if report is None:
+        return set()
+    return {e.target for e in report.errors if e.target} - {r.id for r in rendered}
 
 
 def _loaded(paths: list[str], options: Mapping[str, Any]

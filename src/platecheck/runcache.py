@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from platecheck.boundedread import read_regular_file
 from platecheck.cache import Digest, read_regular, write_atomic
 from platecheck.errors import PlatecheckError
+from platecheck.walk import walk
 
 if TYPE_CHECKING:
     from platecheck.model import Report
@@ -217,7 +218,7 @@ def _walk(root: Path, skip: Sequence[Path], empty: bool = False) -> Iterator[str
         return
     skipped = {str(path) for path in skip}
     join = os.path.join
-    for current, dirs, names in os.walk(root):
+    for current, dirs, names in walk(root):
         if empty and not dirs and not names:
             yield join(current, "")
         dirs[:] = sorted(d for d in dirs

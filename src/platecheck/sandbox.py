@@ -39,7 +39,6 @@ import stat
 import subprocess
 import sys
 import tarfile
-import tempfile
 import threading
 import time
 import zlib
@@ -55,6 +54,7 @@ from platecheck.cache import chart_tree
 from platecheck.errors import PlatecheckError
 from platecheck.limits import MAX_PROCESS_DATA
 from platecheck.supervisor import SCRATCH_PREFIX, default_signals
+from platecheck.walk import temporary_directory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -432,7 +432,7 @@ def scratch(kind: str = "") -> Iterator[Path]:
     """A private temporary directory (``platecheck-KIND...``) for the block, removed when it
     ends; should platecheck be killed before (SIGKILL), the supervisor removes it: no copy of
     the checked repository stays behind."""
-    with tempfile.TemporaryDirectory(prefix=f"{SCRATCH_PREFIX}{kind}") as name:
+    with temporary_directory(f"{SCRATCH_PREFIX}{kind}") as name:
         supervisor = _supervisor()
         if supervisor is not None:
             supervisor.note("scratch", name)

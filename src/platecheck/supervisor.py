@@ -155,11 +155,37 @@ def _note_scratch(request: dict[str, Any], scratch: set[str]) -> None:
 
 def _remove(scratch: set[str]) -> None:
     """The private directories platecheck left (it was killed before it could remove them)."""
-    if scratch:
-        import shutil
+    for path in scratch:
+        _remove_tree(path)
 
-        for path in scratch:
-            shutil.rmtree(path, ignore_errors=True)
+
+def _remove_tree(top: str) -> None:
+    """``shutil.rmtree(top, ignore_errors=True)`` without recursion (a copy of a tree a
+    thousand directories deep is removed too; the supervisor reads only the standard
+    library, so not ``platecheck.walk.remove_tree``): each directory's entries, then the
+    directories, deepest first."""
+    stack, found = [top], []
+    while stack:
+        current = stack.pop()
+        found.append(current)
+        try:
+            with os.scandir(current) as entries:
+                listed = list(entries)
+        except OSError:
+            continue
+        for entry in listed:
+            if entry.is_dir(follow_symlinks=False):
+                stack.append(entry.path)
+            else:
+                try:
+                    os.unlink(entry.path)
+                except OSError:
+                    pass
+    for directory in reversed(found):
+        try:
+            os.rmdir(directory)
+        except OSError:
+            pass
 
 
 def _reap(child: _Child, poller: select.poll) -> None:

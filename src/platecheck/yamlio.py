@@ -120,11 +120,13 @@ def scalars(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
         yield path, node
 
 
-def decode(raw: bytes, rel: str) -> str:
+def decode(raw: bytes, rel: str, lenient: bool = False) -> str:
     """Bytes of a YAML file as text; a UTF-8 byte order mark is dropped, one of UTF-16 decodes
     the file as UTF-16 (go-yaml, which Helm reads values and charts with, detects it, and so
     does the reader Argo CD reads a directory's manifests with), other encodings fail with
-    the line of the first undecodable byte."""
+    the line of the first undecodable byte. ``lenient``: a byte that is no UTF-8 is U+FFFD
+    instead, as the reader of a directory's manifests (``utfutil``'s UTF-8 decoder) makes
+    it."""
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     if raw.startswith(UTF16_MARKS):
@@ -134,17 +136,18 @@ def decode(raw: bytes, rel: str) -> str:
             raise YamlEncodingError("file starts with a UTF-16 byte order mark but is not "
                                     "valid UTF-16", rel, 1) from None
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8", "replace" if lenient else "strict")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise YamlEncodingError(f"not valid UTF-8 (byte 0x{raw[exc.start]:02x})", rel,
                                 line) from None
 
 
-def read_text(path: Path, rel: str) -> tuple[bytes, str]:
-    """A YAML file's bytes and text. Only regular files up to ``MAX_FILE_SIZE`` are read."""
+def read_text(path: Path, rel: str, lenient: bool = False) -> tuple[bytes, str]:
+    """A YAML file's bytes and text (``decode``). Only regular files up to ``MAX_FILE_SIZE``
+    are read."""
     raw = read_bytes(path, rel)
-    return raw, decode(raw, rel)
+    return raw, decode(raw, rel, lenient)
 
 
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
