@@ -669,3 +669,28 @@ def test_a_target_the_change_does_not_affect_is_not_reported_though_it_failed(
     changed = lint(repo, changed_since="HEAD", use_cache=False)
     assert (changed.exit_code, changed.errors) == (0, ())
     assert [t.id for t in changed.targets] == ["default/web"]
+
+
+def test_a_target_a_changed_values_file_stops_from_planning_is_named_chosen(
+        tmp_path: Path) -> None:
+    """A commit makes a values file unreadable (a Latin-1 byte): its Application cannot be
+    planned, which the run reports, and the line naming what was chosen names it with that
+    file (it said "no target uses the 1 changed file; nothing to lint")."""
+    from platecheck.engine import lint
+
+    def app(env: str) -> str:
+        return application(f"web-{env}", "chart", f"web-{env}", source_extra=(
+            f"    helm:\n      valueFiles: [../envs/values-{env}.yaml]\n"))
+
+    repo = make_repo(tmp_path / "repo", {
+        "apps/web-prod.yaml": app("prod"), "apps/web-stg.yaml": app("stg"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "envs/values-prod.yaml": "a: 1\n", "envs/values-stg.yaml": "a: 1\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                   "  name: web\n"})
+    (repo / "envs" / "values-prod.yaml").write_bytes(b"a: caf\xe9\n")
+    git(repo, "commit", "-q", "-am", "latin-1")
+    report = lint(repo, changed_since="HEAD~1", use_cache=False)
+    assert [(e.target, e.file) for e in report.errors] == [
+        ("prod/web", "envs/values-prod.yaml")]
+    assert report.changed_since == "changed-since HEAD~1: prod/web (envs/values-prod.yaml)"

@@ -583,6 +583,14 @@ def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,
         targets, files, ref=ref, root=root.resolve(),
         config_dir=changed.config_dir_in(root, config_dir), deleted=changed.gone(root, files)),
         targets, rendered)
+    # a target that could not be planned for a changed file (its values no longer read) is
+    # chosen by that file, so the line that names the choice names it
+    planned = {t.id for t in targets}
+    unplanned = {f.target: f.file for f in problems.findings if f.target
+                 and f.target not in planned and f.file in selection.changed}
+    if unplanned:
+        selection = dataclasses.replace(selection, reasons={**selection.reasons, **unplanned},
+                                        total=selection.total + len(unplanned))
     built = {r.target.id for r in rendered}
     unchosen = {t.id for t in targets if t.id not in selection.ids
                 and (t.id in built or not may_generate(t, root))}
