@@ -261,3 +261,22 @@ def test_a_file_name_that_is_no_utf8_is_read(tmp_path: Path) -> None:
     assert [(r.id, [res.ref for res in r.resources]) for r in model.rendered] == [
         ("prod/web", ["Pod/p"])]
 
+
+
+@pytest.mark.parametrize("files, location", [
+    ({"chart/charts/README.md": "notes\n"}, "chart/charts/README.md"),
+    ({"chart/.helmignore": "*\n!templates/\n!templates/cm.yaml\n"}, "chart/.helmignore"),
+], ids=["a-stray-file-in-charts", "a-helmignore-leaving-chart-yaml-out"])
+def test_a_chart_helm_cannot_load_is_an_error_at_the_file_that_stops_it(
+        tmp_path: Path, helm_bin: Path, files: dict[str, str], location: str) -> None:
+    """helm's loader says which entry of charts/ it could not unpack, or that Chart.yaml is
+    missing where .helmignore leaves it out: the error is at that file (it was at the
+    Application)."""
+    from synthetic import CM, application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "chart", "web-prod"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/cm.yaml": CM.format(name="web"), **files})
+    [error] = load(repo, helm=helm_bin, cache_dir=tmp_path / "cache").errors
+    assert (error.location, error.target) == (location, "prod/web")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -315,9 +316,35 @@ def error_location(message: str, chart: Chart, root: Path) -> tuple[str, int | N
         rel = _chart_file(match.group(1), chart, root)
         if rel is not None:
             return rel, int(match.group(2))
+    loaded = _load_failure(message, chart, root)
+    if loaded is not None:
+        return loaded, None
     output = _OUTPUT_YAML.search(message)
     rel = _chart_file(output.group(1), chart, root) if output else None
     return (rel, None) if rel is not None else None
+
+
+# helm's chart loader: `error unpacking subchart <name> in <chart>: <why>`, one per level
+_UNPACKING = re.compile(r"error unpacking subchart (.+?) in (.+?): ")
+
+
+def _load_failure(message: str, chart: Chart, root: Path) -> str | None:
+    """The file of the repository helm could not load the chart for: the entry of
+    ``charts/`` (a subchart's, level by level) it could not unpack (a stray README.md: "error
+    unpacking subchart README.md in web"), or, when it says Chart.yaml is missing where
+    there is one, the ``.helmignore`` that leaves it out."""
+    levels = _UNPACKING.findall(message)
+    path = chart.path
+    if levels and levels[0][1] == chart.name:
+        for name, _ in levels:
+            path = path / "charts" / name
+    if "Chart.yaml file is missing" in message and (path / "Chart.yaml").is_file() \
+            and (path / ".helmignore").is_file():
+        path = path / ".helmignore"
+    if path == chart.path or not os.path.lexists(path) \
+            or not resolve(path).is_relative_to(resolve(root)):
+        return None
+    return rel_path(path, root)
 
 
 def _chart_file(template: str, chart: Chart, root: Path) -> str | None:
