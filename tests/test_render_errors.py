@@ -239,9 +239,9 @@ def test_without_a_configured_version_charts_render_for_the_version_validated_ag
     ({"Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\ntype: plugin\n"},
      ("charts/app/Chart.yaml", 4)),
     ({"Chart.yaml": "apiVersion: v2\nname: app\n"}, ("charts/app/Chart.yaml", None)),
-    # a subchart's Chart.yaml helm refuses is not the chart's: the Application's place
+    # a subchart's Chart.yaml helm refuses: its line in that file (it was the Application's)
     ({"charts/sub/Chart.yaml": "apiVersion: v2\nname: sub\nversion: abc\n"},
-     ("apps/app-prod.yaml", 1)),
+     ("charts/app/charts/sub/Chart.yaml", 3)),
 ], ids=["version-invalid", "type-invalid", "version-missing", "subchart-version"])
 def test_chart_metadata_helm_refuses_points_at_its_line_in_chart_yaml(
         helm: Path, tmp_path: Path, files: dict[str, str],

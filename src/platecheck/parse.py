@@ -331,8 +331,8 @@ _UNPACKING = re.compile(r"error unpacking subchart (.+?) in (.+?): ")
 def _load_failure(message: str, chart: Chart, root: Path) -> str | None:
     """The file of the repository helm could not load the chart for: the entry of
     ``charts/`` (a subchart's, level by level) it could not unpack (a stray README.md: "error
-    unpacking subchart README.md in web"), or, when it says Chart.yaml is missing where
-    there is one, the ``.helmignore`` that leaves it out."""
+    unpacking subchart README.md in web"; a subchart's Chart.yaml), or, when it says
+    Chart.yaml is missing where there is one, the ``.helmignore`` that leaves it out."""
     levels = _UNPACKING.findall(message)
     path = chart.path
     if levels and levels[0][1] == chart.name:
@@ -341,6 +341,8 @@ def _load_failure(message: str, chart: Chart, root: Path) -> str | None:
     if "Chart.yaml file is missing" in message and (path / "Chart.yaml").is_file() \
             and (path / ".helmignore").is_file():
         path = path / ".helmignore"
+    elif path != chart.path and (path / "Chart.yaml").is_file():
+        path = path / "Chart.yaml"  # a subchart helm refuses for its metadata
     if path == chart.path or not os.path.lexists(path) \
             or not resolve(path).is_relative_to(resolve(root)):
         return None

@@ -339,8 +339,11 @@ def _template_failure(chart: Chart, reason: str, root: Path,
     field = "kubeVersion" if _KUBE_VERSION_REFUSED in reason else (
         refused.group(1) if refused else None)
     if field is None:
-        return PlatecheckError(f"helm template failed: {_bounded(reason)}",
-                               *(error_location(reason, chart, root) or origin))
+        file, line = error_location(reason, chart, root) or origin
+        inner = _METADATA_REFUSED.search(reason)  # a subchart's Chart.yaml helm refuses
+        if inner is not None and file is not None and file.endswith("Chart.yaml"):
+            line = key_line(read_regular(root / file, MAX_FILE_SIZE), inner.group(1))
+        return PlatecheckError(f"helm template failed: {_bounded(reason)}", file, line)
     return PlatecheckError(
         f"helm template failed: {_bounded(reason)}", chart_yaml(chart),
         key_line(read_regular(chart.path / "Chart.yaml", MAX_FILE_SIZE), field),
