@@ -722,6 +722,13 @@ def test_a_finding_without_a_known_line_says_so() -> None:
     assert (finding.file, finding.line) == ("chart/templates/pod.yaml", None)
     assert finding.message.endswith("(line unknown: the template does not write this "
                                     "container's entry where platecheck can find it)")
+    # a Jsonnet file is no template
+    jsonnet = dataclasses.replace(rendered, resources=tuple(dataclasses.replace(
+        r, template_file="manifests/pod.jsonnet") for r in rendered.resources),
+        templates={"manifests/pod.jsonnet": JSONNET_POD})
+    assert next(resource_ranges.check(jsonnet, options)).message.endswith(
+        "(line unknown: the Jsonnet file does not write this container's entry where "
+        "platecheck can find it)")
     # a Kustomize build has no template: the files of the build do not write it
     built = dataclasses.replace(rendered, target=dataclasses.replace(
         rendered.target, source_type=SourceType.KUSTOMIZE))

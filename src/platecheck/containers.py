@@ -312,7 +312,8 @@ def container_findings(
         also = f" (also {', '.join(labels[1:])})" if others else ""
         # a template whose entry for the container cannot be found: say so, never guess
         written = "no file of the build writes" if rendered.target.source_type \
-            is SourceType.KUSTOMIZE else "the template does not write"
+            is SourceType.KUSTOMIZE else "the Jsonnet file does not write" if str(
+                first.resource.template_file).endswith("sonnet") else "the template does not write"
         unknown = (f" (line unknown: {written} this container's entry where platecheck can "
                    "find it)"
                    if origin is not None and origin.line is None
