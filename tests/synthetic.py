@@ -77,6 +77,19 @@ def application_set(name: str, generators: str, app_name: str, path: str, namesp
             f"      destination:\n        server: '{server}'\n        namespace: '{namespace}'\n")
 
 
+def ref_values_application(name: str, chart: str, value_file: str, ref_repo: str) -> str:
+    """An Application of two sources: ``chart`` (1.0.0) of a Helm repository, reading
+    ``value_file`` (``$<ref>/...``) through a ref source of ``ref_repo``; deployed to the
+    namespace ``name``."""
+    ref = value_file[1:].split("/", 1)[0]
+    return (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {{name: {name}, "
+            f"namespace: argocd}}\nspec:\n  project: default\n  sources:\n"
+            f"    - repoURL: https://charts.example.com\n      chart: {chart}\n"
+            f"      targetRevision: 1.0.0\n      helm:\n        valueFiles: [{value_file}]\n"
+            f"    - repoURL: {ref_repo}\n      ref: {ref}\n"
+            f"  destination: {{server: https://kubernetes.default.svc, namespace: {name}}}\n")
+
+
 # the .git/config of a checkout whose origin is the repoURL ``application`` writes
 ORIGIN = '[remote "origin"]\n\turl = https://git.example.com/repo.git\n'
 # a Pod of a floating tag (image-tag-pinned's finding at its image line, 7) and a ConfigMap

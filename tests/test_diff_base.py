@@ -14,6 +14,7 @@ from cli_helpers import Run, cli_runner, git
 from platecheck.model import Resource
 from platecheck.rendered_diff import RenderedDiff, TargetChange, _resources
 from platecheck.report.rendered_diff import markdown
+from synthetic import ref_values_application
 
 REPO = Path(__file__).resolve().parent.parent
 SHOP = REPO / "tests" / "fixtures" / "ci" / "shop"
@@ -270,22 +271,8 @@ def test_a_cause_two_targets_share_is_one_line_naming_them() -> None:
     assert "`charts/web/Chart.yaml:5` could not check prod/web, stg/web: " in markdown(diff)
 
 
-REMOTE_CHART_APP = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: cache-prod, namespace: argocd}
-spec:
-  project: default
-  sources:
-    - repoURL: https://charts.example.com
-      chart: demo
-      targetRevision: 1.0.0
-      helm:
-        valueFiles: [$values/envs/prod.yaml]
-    - repoURL: https://git.example.com/shop.git
-      ref: values
-  destination: {server: https://kubernetes.default.svc, namespace: cache-prod}
-"""
+REMOTE_CHART_APP = ref_values_application("cache-prod", "demo", "$values/envs/prod.yaml",
+                                          "https://git.example.com/shop.git")
 
 
 def test_a_chart_not_rendered_whose_values_changed_is_named(run: Run, tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ import pytest
 from platecheck.engine import lint, load
 from platecheck.model import Report
 from platecheck.report import FORMATS
-from synthetic import WEB_POD_SPEC, write_files
+from synthetic import WEB_POD_SPEC, ref_values_application, write_files
 
 FIXTURE = Path(__file__).parent / "fixtures" / "precision" / "repo"
 APPS = "environments/apps"
@@ -1715,22 +1715,9 @@ def test_an_ingress_whose_secret_a_certificate_issues_needs_no_issuer_annotation
             if f.policy == "ingress-tls"] == expected
 
 
-_REF_VALUES_APP = """\
-apiVersion: argoproj.io/v1alpha1
-kind: Application
-metadata: {name: web-prod, namespace: argocd}
-spec:
-  project: default
-  sources:
-    - repoURL: https://charts.example.com
-      chart: web
-      targetRevision: 1.0.5
-      helm:
-        valueFiles: [$cfg/envs/prod/values.yaml]
-    - repoURL: https://gitlab.example.com/team/web-config.git
-      ref: cfg
-  destination: {server: https://kubernetes.default.svc, namespace: web-prod}
-"""
+_REF_VALUES_APP = ref_values_application(
+    "web-prod", "web", "$cfg/envs/prod/values.yaml",
+    "https://gitlab.example.com/team/web-config.git")
 
 
 @pytest.mark.parametrize("remote, hint", [
