@@ -34,17 +34,19 @@ def walk(top: str | os.PathLike[str], *, onerror: Callable[[OSError], None] | No
             continue
         dirs: list[str] = []
         files: list[str] = []
+        links: set[str] = set()  # (the directory entry says so: no system call)
         for entry in listed:
             try:
                 is_dir = entry.is_dir()
+                if is_dir and not followlinks and entry.is_symlink():
+                    links.add(entry.name)
             except OSError:
                 is_dir = False
             (dirs if is_dir else files).append(entry.name)
         yield current, dirs, files
         for name in reversed(dirs):
-            path = os.path.join(current, name)
-            if followlinks or not os.path.islink(path):
-                stack.append(path)
+            if name not in links:
+                stack.append(os.path.join(current, name))
 
 
 def rglob(directory: Path, pattern: str = "*") -> Iterator[Path]:
