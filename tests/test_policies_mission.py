@@ -707,6 +707,41 @@ def test_template_line_finds_an_entry_written_as_an_object(
     assert origin == Origin("manifests/pod.jsonnet", line)
 
 
+JSONNET_VARIABLE_POD = """\
+function(name='app', image='x:1') {
+  kind: 'Pod',
+  metadata: { name: name },
+  spec: {
+    containers: [
+      {
+        image: image,
+        name: name,
+      },
+    ],
+  },
+}
+"""
+
+
+@pytest.mark.parametrize("text, line", [
+    (JSONNET_VARIABLE_POD, 7),
+    # two entries named by variables: which is which is not known
+    (JSONNET_VARIABLE_POD.replace("    ],", "      { name: other },\n    ],"), None),
+], ids=["one", "two"])
+def test_an_entry_a_variable_names_is_found_when_it_is_the_only_one(
+        text: str, line: int | None) -> None:
+    """A Jsonnet function's parameter names the container (``name: name``): the one entry
+    of the document's one containers list that a variable names is it."""
+    rendered = _rendered(
+        {"kind": "Pod", "spec": POD},
+        templates={"manifests/pod.jsonnet": text},
+        template_file="manifests/pod.jsonnet",
+    )
+    origin = locate(rendered, resource=rendered.resources[0], fields=("resources",),
+                    anchor="app", anchor_in=("containers", 0))
+    assert origin == Origin("manifests/pod.jsonnet", line)
+
+
 def test_a_finding_without_a_known_line_says_so() -> None:
     rendered = _rendered(
         {"kind": "Pod", "metadata": {"name": "p"},

@@ -587,16 +587,32 @@ def _object_anchor_line(lines: list[str], anchor: str,
                         anchor_in: tuple[str, int] | None) -> int | None:
     """The 0-based line of an entry written as an object that names ``anchor`` (``{ name:
     'web', ... }``, ``name: 'web',`` in Jsonnet), the first after the ``anchor_in`` list's
-    key when there is one, else the first; None when no line names it so."""
+    key when there is one, else the first; when none does and the document writes that
+    key once, the one entry after it named by a variable; else None."""
     named = re.compile(rf"(?:^|[\s{{,])[\"']?name[\"']?\s*:+\s*([\"']?){re.escape(anchor)}\1"
                        r"\s*(?:[,}]|$)")
-    after = 0
-    if anchor_in is not None:
-        written = re.escape(section_key(anchor_in[0]))
-        key = re.compile(rf"(?:^|[\s{{,])[\"']?{written}[\"']?\s*:")
-        after = next((i for i, line in enumerate(lines) if key.search(line)), 0)
+    keys = _list_keys(lines, anchor_in)
+    after = keys[0] if keys else 0
     order = [*range(after, len(lines)), *range(after)]
-    return next((index for index in order if named.search(lines[index])), None)
+    found = next((index for index in order if named.search(lines[index])), None)
+    if found is not None or len(keys) != 1:
+        return found
+    # none names it as written: the one entry of the document's one such list that a
+    # variable names (``name: name``, a function's parameter)
+    variable = [index for index in range(after, len(lines)) if _VARIABLE_NAME.search(lines[index])]
+    return variable[0] if len(variable) == 1 else None
+
+
+_VARIABLE_NAME = re.compile(r"(?:^|[\s{,])[\"']?name[\"']?\s*:+\s*[A-Za-z_][\w.]*\s*(?:[,}]|$)")
+
+
+def _list_keys(lines: list[str], anchor_in: tuple[str, int] | None) -> list[int]:
+    """The 0-based lines that write the ``anchor_in`` list's key as an object's key."""
+    if anchor_in is None:
+        return []
+    written = re.escape(section_key(anchor_in[0]))
+    key = re.compile(rf"(?:^|[\s{{,])[\"']?{written}[\"']?\s*:")
+    return [i for i, line in enumerate(lines) if key.search(line)]
 
 
 def _indent(text: str) -> int:
