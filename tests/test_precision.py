@@ -1765,3 +1765,25 @@ def test_a_manifest_of_a_byte_that_is_no_utf8_is_read_as_argo_cd_reads_it(
     [rendered] = [r for r in load(repo, cache_dir=tmp_path / "cache").rendered
                   if r.id == "prod/web"]
     assert rendered.resources[0].doc["metadata"]["annotations"] == {"owner": "caf\ufffd"}
+
+
+@pytest.mark.parametrize("text", ["nginx:latest\n", "nginx:latest"], ids=["line-end", "none"])
+def test_a_file_parameter_s_value_is_found_at_its_entry(
+        tmp_path: Path, helm_bin: Path, text: str) -> None:
+    """helm gives a --set-file value the file's text, its line end too, which the template
+    renders into an image without it: the finding is at the fileParameters entry, line end
+    or not (with one, it fell back to the template's line)."""
+    from synthetic import application
+
+    deploy = WEB_POD_SPEC + ("      containers:\n        - name: web\n"
+                             "          image: {{ .Values.image }}\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "shared/image.txt": text,
+        "apps/web.yaml": application("web-prod", "chart", "web-prod", source_extra=(
+            "    helm:\n      fileParameters:\n        - name: image\n"
+            "          path: ../shared/image.txt\n")),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/deploy.yaml": deploy})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [f.location for f in report.findings if f.policy == "image-tag-pinned"] == [
+        "apps/web.yaml:13"]

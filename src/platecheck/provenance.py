@@ -782,6 +782,8 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
             (entry for text in {*wanted, *whole} for entry in index.get(text, ())),
             key=lambda entry: entry[0]):
         text = _text(leaf)
+        if text is not None and text not in wanted and text not in whole:
+            text = text.rstrip("\n")  # (a file's text, as --set-file gives it)
         is_exact = text in whole
         if not is_exact and text not in wanted or scope and not (
                 path[:len(scope)] == scope or path[:1] == ("global",)):
@@ -863,14 +865,19 @@ _INDEXES: dict[int, tuple[Any, dict[str | None, list[_Leaf]]]] = {}
 
 
 def _leaf_index(data: Any) -> dict[str | None, list[_Leaf]]:
-    """``_leaves`` of a values tree by their text (``_text``), each with its place in the
-    tree's order; made once per tree (kept while it is among the last ones searched)."""
+    """``_leaves`` of a values tree by their text (``_text``; one ending in line breaks, a
+    file's, by its text without them too), each with its place in the tree's order; made
+    once per tree (kept while it is among the last ones searched)."""
     held = _INDEXES.get(id(data))
     if held is not None and held[0] is data:
         return held[1]
     index: dict[str | None, list[_Leaf]] = {}
     for order, (path, leaf, siblings) in enumerate(_leaves(data)):
-        index.setdefault(_text(leaf), []).append((order, path, leaf, siblings))
+        text = _text(leaf)
+        index.setdefault(text, []).append((order, path, leaf, siblings))
+        if text is not None and text.endswith("\n"):  # a file's (fileParameters): the
+            # rendered value is its text without the line end (a YAML scalar's)
+            index.setdefault(text.rstrip("\n"), []).append((order, path, leaf, siblings))
     if len(_INDEXES) >= 32:
         _INDEXES.clear()
     _INDEXES[id(data)] = (data, index)
