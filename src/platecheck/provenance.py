@@ -396,7 +396,8 @@ def template_line(
     if text is None or not fields:
         return None
     lines, offset = _document_lines(text, document, template_file)
-    found = _template_line(lines, fields, anchor, anchor_in, or_entry)
+    found = _template_line(lines, fields, anchor, anchor_in, or_entry,
+                           jsonnet=template_file.endswith("sonnet"))
     return found + offset if found is not None else None
 
 
@@ -437,14 +438,15 @@ def _document_lines(text: str, document: int | None, rel: str = "") -> tuple[lis
 
 
 def _template_line(lines: list[str], fields: Sequence[str], anchor: str | None,
-                   anchor_in: tuple[str, int] | None, or_entry: bool = True) -> int | None:
+                   anchor_in: tuple[str, int] | None, or_entry: bool = True,
+                   jsonnet: bool = False) -> int | None:
     start, end = 0, len(lines)
     if anchor:
         found = _anchor_line(lines, anchor, anchor_in)
         if found is not None:
             start, end = _entry_bounds(lines, found)
         else:  # an entry written as an object: Jsonnet, or YAML's flow style
-            found = _object_anchor_line(lines, anchor, anchor_in)
+            found = _object_anchor_line(lines, anchor, anchor_in, variables=jsonnet)
             if found is None:
                 return None
             start, end = _indented_bounds(lines, found)
@@ -583,19 +585,20 @@ def _anchor_line(lines: list[str], anchor: str,
     return None
 
 
-def _object_anchor_line(lines: list[str], anchor: str,
-                        anchor_in: tuple[str, int] | None) -> int | None:
+def _object_anchor_line(lines: list[str], anchor: str, anchor_in: tuple[str, int] | None,
+                        variables: bool = False) -> int | None:
     """The 0-based line of an entry written as an object that names ``anchor`` (``{ name:
     'web', ... }``, ``name: 'web',`` in Jsonnet), the first after the ``anchor_in`` list's
-    key when there is one, else the first; when none does and the document writes that
-    key once, the one entry after it named by a variable; else None."""
+    key when there is one, else the first; when none does, the document writes that key once
+    and may name entries by ``variables`` (Jsonnet), the one entry after it a variable names;
+    else None."""
     named = re.compile(rf"(?:^|[\s{{,])[\"']?name[\"']?\s*:+\s*([\"']?){re.escape(anchor)}\1"
                        r"\s*(?:[,}]|$)")
     keys = _list_keys(lines, anchor_in)
     after = keys[0] if keys else 0
     order = [*range(after, len(lines)), *range(after)]
     found = next((index for index in order if named.search(lines[index])), None)
-    if found is not None or len(keys) != 1:
+    if found is not None or len(keys) != 1 or not variables:
         return found
     # none names it as written: the one entry of the document's one such list that a
     # variable names (``name: name``, a function's parameter)
