@@ -186,6 +186,28 @@ def test_output_never_overwrites_a_checked_file(run: Run, tmp_path: Path, comman
     assert (repo / "report.txt").stat().st_size > 0
 
 
+@pytest.mark.parametrize("output", ["envs/prod/values.yaml", "envs/prod/extra-report.yaml"])
+def test_output_never_writes_a_value_file_a_later_run_would_read(
+        run: Run, tmp_path: Path, output: str) -> None:
+    """A value file an Application names that is missing (``ignoreMissingValueFiles``), and
+    one its glob would match: a report written there would be read as values next time."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "envs" / "prod").mkdir(parents=True)
+    (repo / "chart" / "templates").mkdir(parents=True)
+    (repo / "chart" / "Chart.yaml").write_text("apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    (repo / "chart" / "templates" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n")
+    (repo / "apps").mkdir()
+    (repo / "apps" / "web.yaml").write_text(application("web-prod", "chart", "web-prod",
+        source_extra="    helm:\n      ignoreMissingValueFiles: true\n      valueFiles:\n"
+                     "        - ../envs/prod/values.yaml\n        - /envs/prod/extra-*.yaml\n"))
+    line = _one_line_error(run("lint", repo, "--output", output, cwd=repo))
+    assert line.endswith(f"--output would overwrite {output}, which platecheck checks; write "
+                         "the report elsewhere")
+    assert not (repo / output).exists()
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize("source", ["directory", "kustomize"])
 def test_output_never_overwrites_a_file_of_a_plain_or_kustomize_source(

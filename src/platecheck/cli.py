@@ -10,6 +10,7 @@ import argparse
 import atexit
 import gc
 import os
+import posixpath
 import signal
 import sys
 import textwrap
@@ -319,6 +320,7 @@ def output_guards(root: Path, targets: Sequence[RenderTarget]) -> tuple[Guard, .
     for target in targets:
         guards.extend(("file", os.path.relpath(realpath(values.path), root))
                       for values in target.value_files)
+        guards.extend(_value_file_entries(target))
         if target.chart is not None:
             guards.append(("tree", os.path.relpath(target.chart.path, root)))
         if target.source_dir is not None and target.remote is None:
@@ -328,6 +330,29 @@ def output_guards(root: Path, targets: Sequence[RenderTarget]) -> tuple[Guard, .
             app = realpath(root / target.application.file)
             guards.append(("app", os.path.relpath(app, root)))
     return tuple(dict.fromkeys(guards))
+
+
+def _value_file_entries(target: RenderTarget) -> list[Guard]:
+    """The value files an Application's sources name that a run may read once they exist:
+    one missing under ``ignoreMissingValueFiles`` (``file``) and a glob (``glob``, matched
+    as a shell glob), relative to the source's path, the repository root (``/``) or a ref's
+    (``$ref/``)."""
+    app = target.application
+    guards: list[Guard] = []
+    for source in app.sources if app is not None else ():
+        for entry in source.helm.value_files if source.helm is not None else ():
+            if "://" in entry:
+                continue
+            if entry.startswith("$"):
+                rel = entry.split("/", 1)[1] if "/" in entry else ""
+            else:
+                rel = entry[1:] if entry.startswith("/") else posixpath.join(
+                    source.path or "", entry)
+            rel = posixpath.normpath(rel)
+            if rel and not rel.startswith(".."):
+                # (Argo CD's isGlobPath)
+                guards.append(("glob" if any(c in rel for c in "*?[") else "file", rel))
+    return guards
 
 
 def _source_parts(target: RenderTarget, root: Path) -> tuple[Path, ...]:
@@ -351,11 +376,16 @@ def _check_guards(root: Path, guards: Sequence[Guard], path: Path | None,
     values file or an Application file, or lies in a chart or an Application's directory."""
     if path is None:
         return
+    from fnmatch import fnmatchcase
+
     output = Path(os.path.realpath(path))
     where = str(path)
     for kind, relative in guards:
         checked = Path(os.path.normpath(root / relative))
         if kind == "file" and output == checked:
+            _refuse_output(where, output, root, option)
+        elif kind == "glob" and output.is_relative_to(root) \
+                and fnmatchcase(output.relative_to(root).as_posix(), relative):
             _refuse_output(where, output, root, option)
         elif kind == "tree" and output.is_relative_to(checked):
             _refuse_output(where, checked, root, option)
