@@ -316,27 +316,32 @@ def _remembered(kind: str, parts: Sequence[str | bytes], memo: ResultMemo | None
     return found
 
 
-def from_rendered(rendered: Iterable[RenderedTarget], known: Iterable[GVK] = ()
-                  ) -> list[CrdSchema]:
+def from_rendered(rendered: Iterable[RenderedTarget],
+                  known: Iterable[GVK] | Mapping[GVK, CrdSchema] = ()) -> list[CrdSchema]:
     """The CRDs that targets render (a chart's ``crds/`` or templates), each group, version
     and kind once (the first), none of those ``known``: a chart's CRDs rendered in every
-    environment are converted once."""
+    environment are converted once. Of a mapping of the CRD files' schemas, only those read
+    from the file the render comes from are known: another file's (a disabled subchart's
+    ``crds/``, an older copy) is not what the target installs."""
     found: list[CrdSchema] = []
-    taken = set(known)
+    taken: set[GVK] = set()
+    files = known if isinstance(known, Mapping) else dict.fromkeys(known)
     for target in rendered:
         for resource in target.resources:
             if resource.kind in (CRD_KIND, XRD_KIND):
                 where = resource.template_file or resource.template or "its output"
+                same = {gvk for gvk, schema in files.items()
+                        if schema is None or schema.source.rpartition(":")[0] == where}
                 for schema in from_document(resource.doc, f"{where} (rendered by {target.id})",
-                                            taken):
+                                            taken | same):
                     taken.add((schema.group, schema.version, schema.kind))
                     found.append(schema)
     return found
 
 
 def index(schemas: Iterable[CrdSchema]) -> dict[GVK, CrdSchema]:
-    """One schema per group, version and kind: the first found (files in path order, then
-    rendered output in target order)."""
+    """One schema per group, version and kind: the first of ``schemas`` (files in path
+    order; a rendered one replaces a file's, ``with_repository_crds``)."""
     result: dict[GVK, CrdSchema] = {}
     for schema in schemas:
         result.setdefault((schema.group, schema.version, schema.kind), schema)
@@ -346,8 +351,9 @@ def index(schemas: Iterable[CrdSchema]) -> dict[GVK, CrdSchema]:
 def with_repository_crds(root: Path, charts: Iterable[Chart],
                          rendered: Sequence[RenderedTarget], memo: ResultMemo | None = None
                          ) -> tuple[list[RenderedTarget], list[PlatecheckError]]:
-    """``rendered``, each carrying the schemas of every CRD in the repository: the charts'
-    ``crds/`` files first (remembered in ``memo``), then what the targets rendered."""
+    """``rendered``, each carrying the schemas of every CRD in the repository: what the
+    targets render (what Argo CD installs), then the charts' ``crds/`` files (remembered in
+    ``memo``) for the kinds no target renders a CRD of."""
     if not rendered:
         return list(rendered), []
     directories = _chart_directories(root)

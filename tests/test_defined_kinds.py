@@ -1,6 +1,7 @@
-"""Crossplane's CompositeResourceDefinitions define kinds as CRDs do: their composite
-resource's and their claim's, each served version with its schema, Crossplane's own fields
-allowed."""
+"""Kinds the repository defines: Crossplane's CompositeResourceDefinitions define kinds as
+CRDs do (their composite resource's and their claim's, each served version with its schema,
+Crossplane's own fields allowed), and of two CRDs of one kind, the one a target installs is
+the schema."""
 
 from __future__ import annotations
 
@@ -70,3 +71,55 @@ def test_a_kind_the_definition_does_not_make_is_still_unknown(tmp_path: Path) ->
                  _resource("Database", "small") + _resource("XDatabase", "small", "v1alpha0"))
     assert [(policy, location) for policy, location, _ in rows] == [
         ("unknown-kind", "claims/resources.yaml:3"), ("unknown-kind", "claims/resources.yaml:12")]
+
+
+WIDGET_CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: string}
+"""
+
+
+def test_the_crd_a_target_installs_wins_over_a_crd_file_nothing_installs(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """Chart a vendors a disabled subchart whose crds/ hold an older Widget CRD (helm leaves
+    a disabled subchart's CRDs out); chart b installs the newer one from its own crds/: b's
+    Widget is checked against the CRD it installs (the first file in path order, a's, gave
+    an unknown-field finding), and a field neither has is still one."""
+    newer = WIDGET_CRD + "                newField: {type: string}\n"
+    files = {
+        "apps/a.yaml": application("a", "charts/a", "a"),
+        "apps/b.yaml": application("b", "charts/b", "b"),
+        "charts/a/Chart.yaml": "apiVersion: v2\nname: a\nversion: 0.1.0\ndependencies:\n"
+                               "  - name: old\n    version: 0.1.0\n    condition: old.enabled\n",
+        "charts/a/values.yaml": "old:\n  enabled: false\n",
+        "charts/a/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
+        "charts/a/charts/old/Chart.yaml": "apiVersion: v2\nname: old\nversion: 0.1.0\n",
+        "charts/a/charts/old/crds/widgets.yaml": WIDGET_CRD,
+        "charts/b/Chart.yaml": "apiVersion: v2\nname: b\nversion: 0.1.0\n",
+        "charts/b/crds/widgets.yaml": newer,
+        "charts/b/templates/widget.yaml": "apiVersion: example.com/v1\nkind: Widget\n"
+                                          "metadata:\n  name: w\nspec:\n  size: big\n"
+                                          "  newField: 'yes'\n  other: 1\n"}
+    report = lint(repository(tmp_path, files), cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert report.errors == ()
+    assert [(f.location, f.message.split(": ", 1)[1].split(" (schema")[0])
+            for f in report.findings if f.policy == "k8s-schema"] == [
+        ("charts/b/templates/widget.yaml:8", "spec.other: unknown field")]
