@@ -1787,3 +1787,17 @@ def test_a_file_parameter_s_value_is_found_at_its_entry(
     report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert [f.location for f in report.findings if f.policy == "image-tag-pinned"] == [
         "apps/web.yaml:13"]
+
+
+def test_a_document_sops_encrypted_whole_is_said_so(tmp_path: Path, helm_bin: Path) -> None:
+    """A manifest encrypted with sops, apiVersion and kind too, deployed as a plain
+    directory: unknown-kind says it is encrypted (its message named the ENC[...] strings as
+    a kind and a schema file)."""
+    report = _production_manifests(tmp_path, helm_bin, {"secret.yaml": (
+        "apiVersion: ENC[AES256_GCM,data:Ig==,iv:abc=,tag:def=,type:str]\n"
+        "kind: ENC[AES256_GCM,data:U2VjcmV0,iv:abc=,tag:def=,type:str]\n"
+        "metadata:\n  name: ENC[AES256_GCM,data:eA==,iv:abc=,tag:def=,type:str]\n"
+        "sops:\n  version: 3.8.1\n")})
+    [finding] = [f for f in report.findings if f.policy == "unknown-kind"]
+    assert (finding.location, finding.resource) == ("manifests/secret.yaml:2", None)
+    assert finding.message.startswith("a document encrypted with sops")

@@ -36,6 +36,7 @@ Fails:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -81,7 +82,8 @@ def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
         findings.append(Finding(
             policy=ID, message=message, **at(field_origin(rendered, resource, ())),
             environment=rendered.environment, target=rendered.id,
-            resource=resource_label(resource), remediation=remedy))
+            resource=None if _encrypted(resource) else resource_label(resource),
+            remediation=remedy))
     if refused:
         raise PartlyChecked(findings, refused)
     yield from findings
@@ -90,6 +92,11 @@ def check(rendered: RenderedTarget, options: Options) -> Iterator[Finding]:
 def _unserved(resource: Resource, version: str) -> tuple[str, str]:
     """The message and remedy of a kind without a schema: a built-in kind in an apiVersion
     ``version`` does not serve (removed, or not yet served) names the ones it serves."""
+    if _encrypted(resource):
+        return ("a document encrypted with sops (its apiVersion and kind are ENC[...]): "
+                "Argo CD applies it as written, and the API server refuses it",
+                "Decrypt it as Argo CD renders it (a config management plugin such as ksops "
+                "or helm-secrets), or encrypt only its data (sops --encrypted-regex).")
     served = schemas.served_versions(version, resource.api_version, resource.kind)
     label = resource_label(resource)
     if served:
@@ -107,6 +114,14 @@ def _unserved(resource: Resource, version: str) -> tuple[str, str]:
     expected = schemas.schema_file_name(resource.kind, resource.api_version)
     return (f"{label}: kind {resource.kind} ({resource.api_version}) is not "
             f"schema-validated: no Kubernetes {version} schema and no {expected}", REMEDIATION)
+
+
+_SOPS = re.compile(r"ENC\[[A-Z0-9_]+,")  # a value sops encrypted: ENC[AES256_GCM,data:...]
+
+
+def _encrypted(resource: Resource) -> bool:
+    """Whether sops encrypted the document's apiVersion or kind (a whole file encrypted)."""
+    return bool(_SOPS.match(resource.api_version) or _SOPS.match(resource.kind))
 
 
 # built-in kinds Kubernetes removed without a successor, by API group, and the release that
