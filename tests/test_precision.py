@@ -1801,3 +1801,19 @@ def test_a_document_sops_encrypted_whole_is_said_so(tmp_path: Path, helm_bin: Pa
     [finding] = [f for f in report.findings if f.policy == "unknown-kind"]
     assert (finding.location, finding.resource) == ("manifests/secret.yaml:2", None)
     assert finding.message.startswith("a document encrypted with sops")
+
+
+def test_a_source_without_a_repo_url_is_no_source_of_this_repository(tmp_path: Path) -> None:
+    """With no remote saying which repoURLs are this repository, every Git source is: but a
+    source with no repoURL is none (Argo CD refuses it), so its path is not looked for here:
+    not rendered, not a path that does not exist (a could-not-check error, exit 2)."""
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/child.yaml": application("child", "consolelink", "child").replace(
+            "    repoURL: https://git.example.com/repo.git\n", "")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted(f.policy for f in report.findings
+                  if f.policy in ("argocd-application", "not-rendered")) == [
+        "argocd-application", "not-rendered"]

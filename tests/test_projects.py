@@ -528,3 +528,56 @@ def test_an_app_of_apps_of_another_repository_syncs_none_of_this_one_s_applicati
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.location for f in report.findings if f.policy == "argocd-project"] == []
+
+
+_PROJECT = ("apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: {name}\n"
+            "  namespace: argocd\nspec:\n{spec}")
+
+
+@pytest.mark.parametrize("namespace, metadata, found", [
+    ("kube-system", "", False),  # every cluster has it: Argo CD creates nothing
+    ("kube-system", "    managedNamespaceMetadata: {labels: {a: b}}\n", True),  # it changes it
+    ("web", "", True),
+], ids=["kube-system", "kube-system-managed", "web"])
+def test_create_namespace_of_a_namespace_every_cluster_has_is_no_finding(
+        tmp_path: Path, namespace: str, metadata: str, found: bool) -> None:
+    """Argo CD syncs a namespace that exists only to apply managedNamespaceMetadata
+    (syncNamespace): the project is asked about kube-system only then."""
+    from platecheck.engine import lint
+
+    app = application("app", "web", namespace).replace("project: default", "project: team")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "projects/team.yaml": _PROJECT.format(name="team", spec=(
+            "  sourceRepos: ['*']\n  destinations: [{server: '*', namespace: '*'}]\n")),
+        "apps/app.yaml": app + "  syncPolicy:\n    syncOptions: [CreateNamespace=true]\n"
+                         + metadata,
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.resource for f in report.findings if f.policy == "argocd-project"] == (
+        [f"Namespace/{namespace}"] if found else [])
+
+
+def test_a_default_project_the_repository_writes_in_part_keeps_the_rest(
+        tmp_path: Path) -> None:
+    """A document of the project default that writes only destinationServiceAccounts (applied
+    over the one Argo CD creates) leaves its sources, destinations and cluster resources as
+    Argo CD made them: everything permitted (each was an empty-list finding); a field it
+    writes is what it says."""
+    from platecheck.engine import lint
+
+    role = ("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n"
+            "  name: reader\nrules: []\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "projects/default.yaml": _PROJECT.format(name="default", spec=(
+            "  destinationServiceAccounts:\n    - {server: '*', namespace: '*', "
+            "defaultServiceAccount: deployer}\n")),
+        "apps/app.yaml": application("app", "web", "web"),
+        "web/role.yaml": role})
+    assert [f.message for f in lint(repo, cache_dir=tmp_path / "cache").findings
+            if f.policy == "argocd-project"] == []
+    write_files(repo, {"projects/default.yaml": _PROJECT.format(name="default", spec=(
+        "  sourceRepos: ['https://elsewhere.example.com/*']\n"))})
+    assert [f.policy for f in lint(repo, cache_dir=tmp_path / "cache").findings
+            if f.policy == "argocd-project"] == ["argocd-project"]

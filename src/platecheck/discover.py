@@ -549,15 +549,25 @@ def _other_kind(found: Discovery, document: Document, rel: str, lenient: bool) -
             rel, document.line))
 
 
+# what Argo CD creates the project default with (server/server.go initializeDefaultProject)
+_DEFAULT_PROJECT: Mapping[str, Any] = {
+    "sourceRepos": ["*"], "destinations": [{"server": "*", "namespace": "*"}],
+    "clusterResourceWhitelist": [{"group": "*", "kind": "*"}]}
+
+
 def app_project(data: Mapping[str, Any], rel: str, line: int,
                 namespace: str | None = None) -> AppProject | None:
     """An AppProject document (its name a string, its spec a mapping or none), in
-    ``namespace`` when its metadata names none; None when it is neither."""
+    ``namespace`` when its metadata names none; None when it is neither. The project
+    ``default`` keeps what Argo CD creates it with where the document writes nothing
+    (applying it leaves the fields it never wrote)."""
     metadata = data.get("metadata")
     metadata = metadata if isinstance(metadata, Mapping) else {}
     name, spec = metadata.get("name"), data.get("spec") or {}
     if not isinstance(name, str) or not name or not isinstance(spec, Mapping):
         return None
+    if name == "default":
+        spec = {**_DEFAULT_PROJECT, **spec}
     written = metadata.get("namespace")
     return AppProject(name, written if isinstance(written, str) and written else namespace,
                       rel, line, spec)

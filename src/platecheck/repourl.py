@@ -190,8 +190,9 @@ def this_repository(repo_url: str, repo_urls: Iterable[str], own: Iterable[str] 
     ``repoUrls`` globs when it names any, else one of ``own`` (``identity``) when known, else
     any. An ``oci://`` URL is an OCI registry, never a Git repository: Argo CD extracts the
     artifact and reads the source path inside it (``runRepoOperation`` in argo-cd
-    ``reposerver/repository/repository.go``)."""
-    if repo_url.startswith("oci://"):
+    ``reposerver/repository/repository.go``). A source with no ``repoURL`` is no repository's
+    (Argo CD refuses it)."""
+    if repo_url.startswith("oci://") or not repo_url.strip():
         return False
     patterns = tuple(repo_urls)
     if patterns:

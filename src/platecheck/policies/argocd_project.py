@@ -20,11 +20,16 @@ What:
     - the Applications (and ApplicationSets) in the directory of an app-of-apps' directory
       source are resources of that app-of-apps, permitted by its project as any other;
     - the Namespace ``CreateNamespace=true`` has Argo CD create (the destination namespace,
-      unless a target renders it) is permitted as a cluster-scoped resource: gitops-engine
-      checks it as one of the Application's (``autoCreateNamespace``), at the option's line.
+      unless a target renders it, or it is one every cluster has, ``default``,
+      ``kube-system``, ``kube-public`` or ``kube-node-lease``, and no
+      ``managedNamespaceMetadata`` changes it) is permitted as a cluster-scoped resource:
+      gitops-engine checks it as one of the Application's (``autoCreateNamespace``), at the
+      option's line.
 
     The project ``default`` that the repository does not define permits everything (Argo CD
-    creates it so); an Application whose project is neither ``default`` nor defined in the
+    creates it so), and one it defines keeps that for what it does not write (``sourceRepos``,
+    ``destinations``, ``clusterResourceWhitelist``: applying the document leaves the fields it
+    never wrote); an Application whose project is neither ``default`` nor defined in the
     repository is not checked. A project is found by name (an empty ``project`` is ``default``),
     in whatever namespace: Argo CD looks it up in its own namespace, which platecheck does not
     know, so of two projects of one name written differently nothing is said. Nothing is said
@@ -321,13 +326,17 @@ def _resources(rendered: RenderedTarget, project: AppProject) -> Iterator[Findin
 
 
 _CREATE_NAMESPACE = "CreateNamespace=true"
+# the namespaces every cluster has: Argo CD creates none of them, nor changes one unless
+# managedNamespaceMetadata says how (controller/sync_namespace.go syncNamespace)
+_ALWAYS_THERE = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
 def _created_namespace(rendered: RenderedTarget, project: AppProject) -> Iterator[Finding]:
     """The Namespace an Application's ``CreateNamespace=true`` has Argo CD create (its
-    destination namespace, unless a target renders it): gitops-engine checks its
-    permission as a resource's (``autoCreateNamespace``, before the permission checks), so a
-    project that does not permit the Namespace kind fails the sync."""
+    destination namespace, unless a target renders it, or one every cluster has and no
+    ``managedNamespaceMetadata`` changes): gitops-engine checks its permission as a
+    resource's (``autoCreateNamespace``, before the permission checks), so a project that
+    does not permit the Namespace kind fails the sync."""
     app = rendered.target.application
     assert app is not None
     policy = (app.raw.get("spec") or {}).get("syncPolicy")
@@ -335,7 +344,9 @@ def _created_namespace(rendered: RenderedTarget, project: AppProject) -> Iterato
     namespace = _namespace(app)
     if not isinstance(options, list) or _CREATE_NAMESPACE not in options or not namespace \
             or any(r.kind == "Namespace" and r.api_version == "v1" and r.name == namespace
-                   for r in rendered.resources):
+                   for r in rendered.resources) \
+            or namespace in _ALWAYS_THERE and not (isinstance(policy, Mapping)
+                                                   and policy.get("managedNamespaceMetadata")):
         return
     verdict = group_kind_permitted(project.spec, "", "Namespace", namespace, False)
     if verdict.permitted is False:
