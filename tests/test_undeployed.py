@@ -900,17 +900,18 @@ def test_a_bootstrap_overlay_applied_by_hand_is_checked_as_it_builds(
         "apps/web/prod/pod.yaml:8"]
 
 
-def test_a_bootstrap_overlay_that_cannot_be_built_leaves_the_base_as_written(
+def test_a_bootstrap_overlay_that_cannot_be_built_is_could_not_check(
         tmp_path: Path) -> None:
-    """An overlay kustomize cannot build here (a remote resource) says nothing of its own:
-    its base Application is checked as written (its placeholder path an error, as before),
-    and the overlay is named undeployed."""
+    """An overlay kustomize cannot build here (a remote resource) that patches its base's
+    Application: what Argo CD receives is not known, a could-not-check error at the remote
+    entry (it said nothing of its own, and was named undeployed); its base Application is
+    checked as written (its placeholder path an error, as before)."""
     repo = _bootstrap(tmp_path / "repo", "  - https://example.com/install.yaml\n")
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [(e.location, e.target) for e in report.errors] == [
-        ("bootstrap/base/root.yaml:10", "default/root")]
-    assert [file for file, *_ in _kustomizations(report)] == [
-        "bootstrap/overlays/prod/kustomization.yaml"]
+        ("bootstrap/base/root.yaml:10", "default/root"),
+        ("bootstrap/overlays/prod/kustomization.yaml:3", "*/bootstrap/overlays/prod")]
+    assert _kustomizations(report) == []
 
 
 def test_a_bootstrap_kustomization_applied_alone_goes_to_the_repository_s_argo_cd(
@@ -993,3 +994,37 @@ def test_clusters_overlays_each_listing_a_file_of_their_own_are_installs_of_thei
     assert report.errors == ()
     assert [f.message for f in report.findings if f.policy == "argocd-application"] == []
     assert {"*/overlays/a", "*/overlays/b"} <= {t.id for t in report.targets}
+
+
+@pytest.mark.parametrize("vendored", [False, True], ids=["remote-chart", "vendored-chart"])
+def test_a_bootstrap_kustomization_inflating_an_app_of_apps_chart_is_checked(
+        tmp_path: Path, vendored: bool) -> None:
+    """``kubectl apply -k bootstrap`` inflates a chart whose values describe the cluster's
+    Applications (lists no Application file): vendored, what it outputs is planned and
+    what that deploys checked (a Pod's floating tag); not vendored, a could-not-check error
+    at the chart's entry (it was an info that no Application deploys it, exit 0)."""
+    chart = {"bootstrap/charts/apps-0.1.0/apps/Chart.yaml": "apiVersion: v2\nname: apps\n"
+                                                             "version: 0.1.0\n",
+             "bootstrap/charts/apps-0.1.0/apps/templates/apps.yaml":
+                 "{{- range .Values.apps }}\n---\n" + application(
+                     "{{ .name }}", "{{ .path }}", "{{ .name }}") + "{{- end }}\n"}
+    repo = tmp_path / "repo"
+    _write(repo, {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/kustomization.yaml": (
+            "helmCharts:\n  - name: apps\n    version: 0.1.0\n"
+            "    repo: https://charts.example.com\n    valuesFile: values.yaml\n"),
+        "bootstrap/values.yaml": "apps:\n  - name: web-prod\n    path: web\n"
+                                 "    repoURL: https://git.example.com/repo.git\n"
+                                 "    destination: {namespace: web}\n",
+        "web/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n"
+                        "  containers:\n    - name: c\n      image: nginx:latest\n",
+        **(chart if vendored else {})})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    if vendored:
+        assert report.errors == ()
+        assert [f.policy for f in report.findings if f.file == "web/pod.yaml"
+                and f.policy == "image-tag-pinned"] == ["image-tag-pinned"]
+    else:
+        assert [(e.location, e.target) for e in report.errors] == [
+            ("bootstrap/kustomization.yaml:2", "*/bootstrap")]

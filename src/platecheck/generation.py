@@ -103,8 +103,12 @@ def _drop_hand_applied(targets: list[RenderTarget], rendered: list[RenderedTarge
     """The kustomizations applied by hand (``planning.hand_applied_targets``) whose output
     holds no Application to plan (each is a written one as written), or that could not be
     built, go with their errors and what they output: their Applications are checked as
-    written, and the kustomization is named undeployed, as before."""
-    gone = {t.id: t.app for t in targets if t.hand_applied and t.app not in places.replacing}
+    written, and the kustomization is named undeployed, as before. One whose build outputs
+    Applications none of its files writes (``outputs_applications``) and that could not be
+    built stays, with its errors: what it deploys is not known."""
+    built = {r.target.id for r in rendered}
+    gone = {t.id: t.app for t in targets if t.hand_applied and t.app not in places.replacing
+            and (t.id in built or not t.outputs_applications)}
     if gone:
         problems.forget([f for f in problems.findings if f.target in gone])
         targets[:] = [t for t in targets if t.id not in gone]

@@ -331,6 +331,10 @@ class RenderTarget:
     # overlay of one base): the install its Applications go to, each its own; None when they
     # go to the repository's
     install: str | None = None
+    # of such a kustomization: its build outputs Applications none of the files it lists
+    # writes (it inflates an app-of-apps chart, patches Applications): one that cannot be
+    # built here is a could-not-check error, not the files it lists as written
+    outputs_applications: bool = False
 
     @property
     def rendered_here(self) -> bool:

@@ -17,8 +17,7 @@ from platecheck.problems import Problems
 from platecheck.realpaths import resolve
 from platecheck.repourl import tracked_links
 from platecheck.sourcecheck import out_of_bounds_link
-from platecheck.sourcetype import kustomization_file
-from platecheck.undeployed import hand_applied
+from platecheck.undeployed import hand_applied, outputs_applications
 
 
 def plan_all(planner: Planner, found: Discovery, problems: Problems,
@@ -83,17 +82,10 @@ def hand_applied_targets(planner: Planner, found: Discovery, paths: Sequence[Pat
     hand that patches a base Application's placeholders. Argo CD receives what it outputs,
     never the base as written: generation plans the Applications it changes in the place
     of the written ones, and drops the target when it changes none (or cannot be built),
-    as before. Looked for only where an Application file lies beside a kustomization, or a
-    path given without Applications holds one."""
+    as before; one whose build outputs Applications none of its files writes (it inflates an
+    app-of-apps chart: ``undeployed.outputs_applications``) too, but when it cannot be built
+    (what it deploys is not known)."""
     root = planner.root
-    if found.applications or found.application_sets or found.failed:
-        beside = {(root / file).parent for file in (
-            *(app.file for app in (*found.applications, *found.application_sets)),
-            *(file for file, _ in found.failed))}
-        if not any(kustomization_file(directory) for directory in beside):
-            return []
-    elif not any(path.is_dir() and kustomization_file(path) for path in paths):
-        return []
     apps = [*found.applications, *found.application_sets, *found.unparsed]
     found_dirs = hand_applied(paths, root, apps, planner.is_here)
     # (several that list one file are each cluster's overlay of one base: installs of their
@@ -105,7 +97,8 @@ def hand_applied_targets(planner: Planner, found: Discovery, paths: Sequence[Pat
         source_type=SourceType.KUSTOMIZE, source_dir=directory,
         api_versions=planner.config.cluster_api_versions,
         kube_version=planner.config.kubernetes_version, hand_applied=True,
-        install=rel if any(shared[file] > 1 for file in files) else None)
+        install=rel if any(shared[file] > 1 for file in files) else None,
+        outputs_applications=outputs_applications(directory, root))
         for directory, files in found_dirs for rel in [rel_path(directory, root)]]
 
 

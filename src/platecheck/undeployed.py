@@ -10,12 +10,14 @@ so nothing judged it. Naming them keeps that from passing unsaid.
 from __future__ import annotations
 
 import fnmatch
+import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from platecheck.appset import TEMPLATE_ACTION, any_value_action, template_path_globs
+from platecheck.boundedread import read_regular_file
 from platecheck.chartfile import as_helm_reads, local_dependencies
 from platecheck.discover import raw_at, rel_path, source_directories
 from platecheck.errors import PlatecheckError
@@ -59,7 +61,54 @@ def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Appli
     listed = [(directory, frozenset(file for file in listed_files(directory, root)
                                     if names_argo_kind(file)))
               for directory in found]
-    return [(directory, files) for directory, files in listed if files]
+    return [(directory, files) for directory, files in listed
+            if files or outputs_applications(directory, root)]
+
+
+def outputs_applications(directory: Path, root: Path) -> bool:
+    """Whether the build of the kustomization of ``directory`` outputs Applications none of
+    the files it lists writes: a kustomization of its build (a base, a component) patches
+    an Application or ApplicationSet, or inflates a chart (``helmCharts``) whose values
+    describe Application sources (``repoURL`` and ``destination``), an app-of-apps chart."""
+    from platecheck.kustomize_tree import build_tree
+
+    try:
+        _, read = build_tree(directory, root)
+    except PlatecheckError:
+        return False  # (a base leaving the repository: its build says so)
+    return any(_patches_applications(data)
+               or _inflates_applications(kustomization.parent, data, root)
+               for _, kustomization, data in read)
+
+
+_ARGO_KINDS = ("Application", "ApplicationSet")
+
+
+def _patches_applications(data: Mapping[str, Any]) -> bool:
+    patches = data.get("patches")
+    return isinstance(patches, list) and any(
+        isinstance(entry, Mapping) and isinstance(entry.get("target"), Mapping)
+        and entry["target"].get("kind") in _ARGO_KINDS for entry in patches)
+
+
+def _inflates_applications(directory: Path, data: Mapping[str, Any], root: Path) -> bool:
+    charts = data.get("helmCharts")
+    for entry in charts if isinstance(charts, list) else ():
+        if not isinstance(entry, Mapping):
+            continue
+        files = [entry.get("valuesFile"), *(entry.get("additionalValuesFiles") or ())]
+        texts = [json.dumps(entry.get("valuesInline"), default=str)]
+        for name in files:
+            path = directory / name if isinstance(name, str) else None
+            if path is not None and resolve(path).is_relative_to(resolve(root)):
+                raw = read_regular_file(path, _VALUES_READ)  # (never a pipe)
+                texts.append(raw.decode("utf-8", "replace") if raw is not None else "")
+        if any("repoURL" in text and "destination" in text for text in texts):
+            return True
+    return False
+
+
+_VALUES_READ = 1 << 20  # bytes of a values file read at most (Applications are near its top)
 
 
 def covered(charts: Mapping[str, Path], root: Path, applications: Iterable[Application],
