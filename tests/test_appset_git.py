@@ -78,7 +78,8 @@ def test_a_git_set_of_another_repository_stays_not_rendered(tmp_path: Path) -> N
                   cache_dir=tmp_path / "cache")
     assert [(f.policy, f.location, f.message) for f in report.findings
             if f.policy == "not-rendered"] == [
-        ("not-rendered", "apps/clusters.yaml:20",
+        # (at that git generator)
+        ("not-rendered", "apps/clusters.yaml:8",
          "ApplicationSet clusters is not rendered: its resources are not checked (platecheck "
          "does not expand a git generator of another repository, "
          "https://git.example.com/other.git)")]
@@ -446,8 +447,11 @@ def test_a_git_set_that_finds_nothing_stays_not_rendered(tmp_path: Path) -> None
                                         "          - path: envs/list.json\n",
                                         "          - path: <PATH>\n")})
     report = lint(root, cache_dir=tmp_path / "cache")
-    assert [(f.policy, f.location) for f in report.findings if f.policy == "not-rendered"] == [
-        ("not-rendered", "apps/web.yaml:27")]
+    # at the generator that finds nothing (it was at the template's source)
+    assert [(f.policy, f.location, f.message.endswith(
+        "(its git generator finds nothing to make Applications of)"))
+        for f in report.findings if f.policy == "not-rendered"] == [
+        ("not-rendered", "apps/web.yaml:8", True)]
     # the remedy says the generator found nothing, not that such sets are not expanded
     [remedy] = [f.remediation for f in report.findings if f.policy == "not-rendered"]
     assert remedy.startswith("platecheck expands this kind of ApplicationSet, but its git "

@@ -1,21 +1,22 @@
 """Sources that platecheck cannot render are reported, never silently skipped.
 
 What:
-    Every target whose source platecheck does not render: a chart from a Helm or OCI
-    repository (``chart:`` with a Helm repository ``repoURL``), an OCI artifact (an
-    ``oci://`` URL, whose ``path`` is a directory inside the artifact, not this repository), a
-    config management plugin (``plugin:``), or an ApplicationSet platecheck does not expand.
-    It expands one whose generators are plain ``list`` or ``git`` generators of this
-    repository, one or several, or a ``matrix`` of two, without ``goTemplate`` or with a Go
-    template it executes exactly (text/template with the sprig functions docs/sources.md
-    lists; ``goTemplateOptions`` none or ``missingkey=error``), its ``templatePatch``
-    applied as Argo CD applies it (a strategic merge patch; not one of JSON text, of a ``$``
-    directive or of a field the Application's type has not): each Application it makes is
-    checked. One finding per target, at the line of the source in the Application file; an
-    ApplicationSet's names what platecheck does not expand in how the set is written (``a
-    clusters generator``, ``a generator's selector``, a Go template's function it does not
-    execute), when that is why, and is at the first generator of that kind (in a matrix or
-    merge generator too) when that is what it names.
+    Every target whose source platecheck does not render: a chart from a Helm or OCI repository
+    (``chart:`` with a Helm repository ``repoURL``), an OCI artifact (an ``oci://`` URL, whose
+    ``path`` is a directory inside the artifact, not this repository), a config management
+    plugin (``plugin:``), or an ApplicationSet platecheck does not expand. It expands one whose
+    generators are plain ``list`` or ``git`` generators of this repository, one or several, or a
+    ``matrix`` of two, without ``goTemplate`` or with a Go template it executes exactly
+    (text/template with the sprig functions docs/sources.md lists; ``goTemplateOptions`` none or
+    ``missingkey=error``), its ``templatePatch`` applied as Argo CD applies it (a strategic
+    merge patch; not one of JSON text, of a ``$`` directive or of a field the Application's type
+    has not): each Application it makes is checked. One finding per target, at the line of the
+    source in the Application file; an ApplicationSet's names what platecheck does not expand in
+    how the set is written (``a clusters generator``, ``a generator's selector``, a Go
+    template's function it does not execute), when that is why, and is at the first generator of
+    that kind (in a matrix or merge generator too) when that is what it names, or at its git
+    generator when that is of another repository or finds nothing to make Applications of (which
+    it says).
 
     A Git source of another repository is not rendered either: argocd-application's
     ``repoUrls`` say which repoURLs are this repository, else this checkout's Git remotes
@@ -107,8 +108,11 @@ def _why(target: RenderTarget, repo: RepoModel) -> str:
         return ""
     reason = unexpanded_reason(target.application.raw)
     if reason is None:
-        other = next((git["repoURL"] for git in git_children(target.application.raw)
+        gits = git_children(target.application.raw)
+        other = next((git["repoURL"] for git in gits
                       if not this_repository(git["repoURL"], (), repo.own_repo_urls)), None)
+        if gits and other is None:  # expanded, into nothing
+            return " (its git generator finds nothing to make Applications of)"
         reason = f"a git generator of another repository, {other}" if other else None
     return f" (platecheck does not expand {reason})" if reason else ""
 
@@ -155,15 +159,19 @@ def _plugin_override(target: RenderTarget) -> Origin | None:
 def _line(target: RenderTarget, source: Source) -> int | None:
     """The source's line; for an ApplicationSet whose template has none (its templatePatch
     writes them), the templatePatch's; for one not expanded for a kind of generator, that
-    generator's (the first of its kind)."""
+    generator's (the first of its kind), and for one its git generator expands into nothing,
+    the git generator's."""
     assert target.application is not None
-    reason = unexpanded_reason(target.application.raw) \
-        if target.application.kind == "ApplicationSet" else None
-    kind = re.match(r"a (\w+) generator", reason or "")
+    is_set = target.application.kind == "ApplicationSet"
+    reason = unexpanded_reason(target.application.raw) if is_set else None
+    named = re.match(r"a (\w+) generator", reason or "")
+    kind = named.group(1) if named else None
+    if is_set and reason is None and git_children(target.application.raw):
+        kind = "git"  # expanded into nothing: at its git generator
     spec = target.application.raw.get("spec")
     written = spec.get("generators") if isinstance(spec, Mapping) else None
     if kind is not None and isinstance(written, list):
-        path = _generator_path(written, kind.group(1), ("spec", "generators"))
+        path = _generator_path(written, kind, ("spec", "generators"))
         line = target.application.lines.get(path) if path is not None else None
         if line is not None:
             return line
