@@ -1817,3 +1817,32 @@ def test_a_source_without_a_repo_url_is_no_source_of_this_repository(tmp_path: P
     assert sorted(f.policy for f in report.findings
                   if f.policy in ("argocd-application", "not-rendered")) == [
         "argocd-application", "not-rendered"]
+
+
+@pytest.mark.parametrize("child_namespace, destination, project, found", [
+    ("", "apps", "", True),  # created in apps, where Argo CD reconciles nothing
+    ("  namespace: argocd\n", "apps", "", False),
+    ("", "argocd", "", False),
+    ("", "team-argocd", "", False),  # another instance's namespace, by its name
+    ("", "apps", "  sourceNamespaces: [apps]\n", False),  # apps in any namespace
+], ids=["inherited", "written", "argocd", "an-instance-s", "source-namespaces"])
+def test_a_child_application_that_names_no_namespace_lands_in_its_parent_s_destination(
+        tmp_path: Path, child_namespace: str, destination: str, project: str,
+        found: bool) -> None:
+    """Argo CD gives an object that names no namespace its Application's destination
+    namespace: a child Application there is never reconciled unless that is Argo CD's
+    namespace, or one the child's project lists in sourceNamespaces (it passed)."""
+    from synthetic import application
+
+    child = application("child", "web", "web").replace("  namespace: argocd\n",
+                                                       child_namespace)
+    projects = {"projects/default.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: default\n"
+        f"  namespace: argocd\nspec:\n{project}")} if project else {}
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "boot/root.yaml": application("root", "apps", destination),
+        "apps/child.yaml": child, **projects,
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report.findings if f.policy == "argocd-application"
+            and "names no namespace" in f.message] == (["apps/child.yaml:3"] if found else [])

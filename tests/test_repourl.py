@@ -252,7 +252,8 @@ def test_another_remote_a_generated_application_names_is_this_repository(
     is rendered from the checkout, the second is another repository's."""
     root = tmp_path / "shop"
     child = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: {name}\n"
-             "spec:\n  project: default\n  source:\n    repoURL: {url}\n    path: {path}\n"
+             "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+             "    repoURL: {url}\n    path: {path}\n"
              "  destination: {{server: https://kubernetes.default.svc, namespace: {name}}}\n")
     write_files(root, {
         "root.yaml": child.format(name="root", url="https://github.com/acme/shop.git",

@@ -1557,8 +1557,8 @@ def test_an_application_no_app_of_apps_deploys_shares_no_resource(tmp_path: Path
     Application that does deploy the same resources."""
     def app(name: str, path: str) -> str:
         return (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
-                f"  name: {name}\nspec:\n  project: default\n  source:\n"
-                f"    repoURL: https://example.com/r.git\n    path: {path}\n"
+                f"  name: {name}\n  namespace: argocd\nspec:\n  project: default\n"
+                f"  source:\n    repoURL: https://example.com/r.git\n    path: {path}\n"
                 f"  destination:\n    namespace: web\n"
                 f"    server: https://kubernetes.default.svc\n")
     repo = write_files(tmp_path / "repo", {
@@ -4425,7 +4425,7 @@ def test_the_applications_a_render_generates_belong_to_their_parents_instance(
         "charts/apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
         "charts/apps/templates/web.yaml": (
             "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
-            "spec:\n  project: default\n  source:\n"
+            "  namespace: argocd\nspec:\n  project: default\n  source:\n"
             "    repoURL: https://git.example.com/repo.git\n    path: web\n"
             "  destination:\n    server: https://kubernetes.default.svc\n"
             "    namespace: {{ .Values.namespace }}\n"),

@@ -55,6 +55,12 @@ What:
       name the API server takes (a DNS-1123 label) where a namespaced resource rendered
       names no namespace of its own (``{{values.ns}}`` left by a list element that sets no such
       parameter; a Helm source's is refused before helm renders it);
+    - an Application an app-of-apps deploys that names no namespace (so Argo CD creates it
+      in the parent's destination namespace) is in a namespace Argo CD reconciles: its own
+      (``argocd``, ``openshift-gitops``, one a root Application is in, or one whose name
+      says ``argo`` or ``gitops``, another instance's), or one its project lists in
+      ``sourceNamespaces`` (of a project the repository does not define but ``default``,
+      nothing is said);
     - every Application is reachable from an app-of-apps (no orphans; the Applications in a root
       app-of-apps' own file are applied with it, and so are those of the files a kustomization
       no Application deploys lists with it (``kubectl apply -k``); one in its directory whose
@@ -180,6 +186,7 @@ from platecheck.model import (
     SourceType,
 )
 from platecheck.options import OptionError, OptionValueError, PolicyOptions, option
+from platecheck.overrides import CONTROL_PLANE
 from platecheck.projects import IN_CLUSTER, cluster_servers
 from platecheck.repourl import git_repo_urls, normalized, this_repository
 from platecheck.scopes import cluster_scoped, crd_scopes
@@ -244,6 +251,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
     yield from _refused_namespaces(repo, checker)
+    yield from _unwatched(repo, checker)
     # an ApplicationSet written in a file (not expanded) is reached or a root, as an
     # app-of-apps is
     unreachable = list(checker.reachability(
@@ -281,6 +289,50 @@ def _refused_namespaces(repo: RepoModel, checker: _Checker) -> Iterator[Finding]
                 f"name (a DNS-1123 label): Argo CD cannot apply {which}",
                 "Set spec.destination.namespace to a namespace name (lowercase letters, digits "
                 "and '-', at most 63 characters).")
+
+
+# a namespace named as another Argo CD instance's (a tenant's ``team-argocd``)
+_INSTANCE_NAMESPACE = re.compile(r"argo|gitops")
+
+
+def _unwatched(repo: RepoModel, checker: _Checker) -> Iterator[Finding]:
+    """An Application an app-of-apps deploys that names no namespace goes to its parent's
+    destination namespace (``NormalizeTargetObjects``); Argo CD reconciles Applications in
+    its own namespace only (``argocd``, ``openshift-gitops``, one a root Application of the
+    repository is in, or one named as another instance's: ``argo`` or ``gitops`` in its
+    name), or in one its ``application.namespaces`` allows that the Application's project
+    lists in ``sourceNamespaces``: one elsewhere is never deployed.
+    Nothing is said of a project the repository does not define (but ``default``, which
+    lists none)."""
+    places = {(a.file, a.line): a for a in (*repo.applications, *repo.generated)}
+    control = {*CONTROL_PLANE, *(a.namespace for a in repo.applications
+                                 if a.deployed_by is None and a.namespace)}
+    seen: set[tuple[str, int]] = set()
+    for parent_key, child_key in [*((c.parent, c.child) for c in repo.app_children),
+                                  *repo.generated_links]:
+        parent, child = places.get(parent_key), places.get(child_key)
+        if parent is None or child is None or child.kind != "Application" \
+                or child_key in seen or parent_key == child_key:
+            continue
+        metadata = child.raw.get("metadata")
+        namespace = parent.destination_namespace
+        if isinstance(metadata, Mapping) and metadata.get("namespace") or not namespace \
+                or namespace in control or _INSTANCE_NAMESPACE.search(namespace):
+            continue
+        project = child.project or "default"
+        defined = [p for p in repo.projects if p.name == project]
+        listed = [glob for p in defined for glob in p.spec.get("sourceNamespaces") or ()
+                  if isinstance(glob, str)]
+        if (defined or project == "default") and not matches_any(namespace, listed):
+            seen.add(child_key)
+            yield checker.finding(
+                child, ("metadata",),
+                f"names no namespace, so Argo CD creates it in {parent.name}'s destination "
+                f"namespace {namespace!r}, where Argo CD reconciles no Application: project "
+                f"{project} lists no such namespace in sourceNamespaces",
+                f"Give it metadata.namespace: {sorted(control)[0]} (Argo CD's namespace), "
+                "or allow the namespace in argocd-cmd-params-cm's application.namespaces and "
+                "in the project's sourceNamespaces.")
 
 
 def _destination(target: RenderTarget) -> str:
