@@ -72,7 +72,7 @@ _GIT = ("    - git:\n        repoURL: https://git.example.com/repo.git\n"
 _NS = ("Application {app}: destination namespace '{ns}' does not match environment {env} "
        "({env_patterns})")
 _PATTERNS = {"prod": "*-prod, *-production, prod-*, production-*, prod, production",
-             "stg": "*-stg, *-staging, *-stage, stg-*, staging-*, stage-*, stg, staging, stage"}
+             "stg": "*-stg, *-staging, stg-*, staging-*, stg, staging"}
 
 
 def _ns(app: str, ns: str, env: str) -> str:

@@ -50,10 +50,6 @@ def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
     ("prod-web", {}, None, "prod", "web"),  # a Kustomize namePrefix
     ("staging-web", {}, None, "stg", "web"),
     ("web", {}, "stg-tools", "stg", "web"),
-    # "stage", as init proposes it
-    ("web-stage", {}, None, "stg", "web"),
-    ("web", {"environment": "stage"}, None, "stg", "web"),
-    ("web", {}, "shop-stage", "stg", "web"),
 ])
 def test_environment_matching(tmp_path: Path, name: str, labels: dict[str, str],
                               namespace: str | None, env: str | None, app: str | None) -> None:

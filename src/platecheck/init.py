@@ -428,9 +428,9 @@ def _usual() -> dict[str, _Proposal]:
     return {"prod": _Proposal("prod", True, {"environment": {"production", "prod"}},
                               {"*-prod", "*-production", "prod-*", "production-*"},
                               {"*-prod", "*-production", "prod-*", "production-*"}),
-            "stg": _Proposal("stg", False, {"environment": {"staging", "stg", "stage"}},
-                             {"*-stg", "*-staging", "*-stage", "stg-*", "staging-*", "stage-*"},
-                             {"*-stg", "*-staging", "*-stage", "stg-*", "staging-*", "stage-*"})}
+            "stg": _Proposal("stg", False, {"environment": {"staging", "stg"}},
+                             {"*-stg", "*-staging", "stg-*", "staging-*"},
+                             {"*-stg", "*-staging", "stg-*", "staging-*"})}
 
 
 def _classify(config: Config, app: Application) -> Classified:

@@ -55,11 +55,10 @@ Options:
         also allows everything below the path it matches.
     allowedResourceDifferences (list of globs, default []): ``Kind/name`` (normalized) of
         resources that may exist on one side only, e.g. ``HorizontalPodAutoscaler/*``.
-    nameNormalization (list of strings, default ["{env}", "staging", "stage", "production"]):
-        words removed from the names of the resources that are not on both sides alike
-        before pairing them (``web-prod`` with ``web-stg``); names are split at ``-`` and
-        ``.``, words compare case-insensitively, ``{env}`` stands for the target's
-        environment name.
+    nameNormalization (list of strings, default ["{env}", "staging", "production"]): words
+        removed from the names of the resources that are not on both sides alike before
+        pairing them (``web-prod`` with ``web-stg``); names are split at ``-`` and ``.``,
+        words compare case-insensitively, ``{env}`` stands for the target's environment name.
     singleEnvironment (mapping, default {}): app -> ``{environments: [...], reason: "..."}``
         for apps deliberately deployed to fewer environments; the reason is required.
 
@@ -777,7 +776,7 @@ class Options:
     pairs: tuple[tuple[str, str], ...] = option((), parse=_pairs, environments=True)
     allowed_differences: re.Pattern[str] | None = option(parse=_globs, written=[])
     allowed_resource_differences: re.Pattern[str] | None = option(parse=_globs, written=[])
-    name_normalization: tuple[str, ...] = ("{env}", "staging", "stage", "production")
+    name_normalization: tuple[str, ...] = ("{env}", "staging", "production")
     single_environment: Mapping[str, Mapping[str, Any]] = option(parse=_declarations,
                                                                  factory=dict)
 
