@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from platecheck.engine import lint
+from security_helpers import CRD_TEMPLATE
 from synthetic import application, repository
 
 XRD = """\
@@ -73,28 +74,9 @@ def test_a_kind_the_definition_does_not_make_is_still_unknown(tmp_path: Path) ->
         ("unknown-kind", "claims/resources.yaml:3"), ("unknown-kind", "claims/resources.yaml:12")]
 
 
-WIDGET_CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                size: {type: string}
-"""
+# a Widget CRD whose spec has size, and another field where its version adds one
+WIDGET_CRD = CRD_TEMPLATE.format(plural="widgets", kind="Widget", field="size",
+                                 constraint="NEWER")
 
 
 def test_the_crd_a_target_installs_wins_over_a_crd_file_nothing_installs(
@@ -103,7 +85,8 @@ def test_the_crd_a_target_installs_wins_over_a_crd_file_nothing_installs(
     a disabled subchart's CRDs out); chart b installs the newer one from its own crds/: b's
     Widget is checked against the CRD it installs (the first file in path order, a's, gave
     an unknown-field finding), and a field neither has is still one."""
-    newer = WIDGET_CRD + "                newField: {type: string}\n"
+    older = WIDGET_CRD.replace("NEWER", "")
+    newer = WIDGET_CRD.replace("NEWER", "              newField: {type: string}\n")
     files = {
         "apps/a.yaml": application("a", "charts/a", "a"),
         "apps/b.yaml": application("b", "charts/b", "b"),
@@ -112,7 +95,7 @@ def test_the_crd_a_target_installs_wins_over_a_crd_file_nothing_installs(
         "charts/a/values.yaml": "old:\n  enabled: false\n",
         "charts/a/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
         "charts/a/charts/old/Chart.yaml": "apiVersion: v2\nname: old\nversion: 0.1.0\n",
-        "charts/a/charts/old/crds/widgets.yaml": WIDGET_CRD,
+        "charts/a/charts/old/crds/widgets.yaml": older,
         "charts/b/Chart.yaml": "apiVersion: v2\nname: b\nversion: 0.1.0\n",
         "charts/b/crds/widgets.yaml": newer,
         "charts/b/templates/widget.yaml": "apiVersion: example.com/v1\nkind: Widget\n"
