@@ -55,6 +55,8 @@ def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Appli
     from platecheck.kustomize_tree import listed_files
 
     _, directories, _ = source_directories(paths, root)
+    if not directories:
+        return []  # (no kustomization: none to read the Applications' sources for)
     covers = _coverage(_source_patterns(applications, root, here), set())
     found = [(root / file).parent
              for file, _ in undeployed_kustomizations(directories, root, covers, ())]
