@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from collections.abc import Callable, Iterator
 from fnmatch import fnmatchcase
 from pathlib import Path
@@ -103,6 +102,8 @@ def temporary_directory(prefix: str, directory: str | os.PathLike[str] | None = 
                         ) -> Iterator[str]:
     """``tempfile.TemporaryDirectory``, removed with ``remove_tree`` (a copy of a deep
     tree is removed as well)."""
+    import tempfile  # (only a cold run makes one: the warm path imports this module)
+
     name = tempfile.mkdtemp(prefix=prefix, dir=directory)
     try:
         yield name
