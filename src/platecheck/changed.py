@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import posixpath
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.globs import matches
 from platecheck.model import Finding, RenderedTarget, RenderTarget
 from platecheck.realpaths import resolve
-from platecheck.valuefiles import is_glob
+from platecheck.valuefiles import is_glob, ref_path
 from platecheck.walk import rglob, walk
 
 COUNTERPART = "counterpart for env-consistency"
@@ -240,8 +239,7 @@ def ref_files(target: RenderTarget) -> list[str]:
     if helm is None:
         return []
     written = [*helm.value_files, *(p.value for p in helm.file_parameters)]
-    return [posixpath.normpath(entry.split("/", 1)[1]).lstrip("/") for entry in written
-            if entry.startswith("$") and "/" in entry]
+    return [rel for entry in written if (rel := ref_path(entry)) is not None]
 
 
 def _linked(root: Path, directory: str) -> Iterator[str]:

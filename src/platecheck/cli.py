@@ -337,21 +337,18 @@ def _value_file_entries(target: RenderTarget) -> list[Guard]:
     one missing under ``ignoreMissingValueFiles`` (``file``) and a glob (``glob``, matched
     as a shell glob), relative to the source's path, the repository root (``/``) or a ref's
     (``$ref/``)."""
+    from platecheck.valuefiles import is_glob, ref_path
+
     app = target.application
     guards: list[Guard] = []
     for source in app.sources if app is not None else ():
         for entry in source.helm.value_files if source.helm is not None else ():
             if "://" in entry:
                 continue
-            if entry.startswith("$"):
-                rel = entry.split("/", 1)[1] if "/" in entry else ""
-            else:
-                rel = entry[1:] if entry.startswith("/") else posixpath.join(
-                    source.path or "", entry)
-            rel = posixpath.normpath(rel)
-            if rel and not rel.startswith(".."):
-                # (Argo CD's isGlobPath)
-                guards.append(("glob" if any(c in rel for c in "*?[") else "file", rel))
+            rel = ref_path(entry) if entry.startswith("$") else posixpath.normpath(
+                entry[1:] if entry.startswith("/") else posixpath.join(source.path or "", entry))
+            if rel and rel != "." and not rel.startswith(".."):
+                guards.append(("glob" if is_glob(rel) else "file", rel))
     return guards
 
 

@@ -324,16 +324,16 @@ def from_rendered(rendered: Iterable[RenderedTarget],
     from the file the render comes from are known: another file's (a disabled subchart's
     ``crds/``, an older copy) is not what the target installs."""
     found: list[CrdSchema] = []
-    taken: set[GVK] = set()
-    files = known if isinstance(known, Mapping) else dict.fromkeys(known)
+    taken: set[GVK] = set() if isinstance(known, Mapping) else set(known)
+    by_file: dict[str, set[GVK]] = {}  # a CRD file -> the kinds its schemas known are of
+    for gvk, schema in known.items() if isinstance(known, Mapping) else ():
+        by_file.setdefault(schema.source.rpartition(":")[0], set()).add(gvk)
     for target in rendered:
         for resource in target.resources:
             if resource.kind in (CRD_KIND, XRD_KIND):
                 where = resource.template_file or resource.template or "its output"
-                same = {gvk for gvk, schema in files.items()
-                        if schema is None or schema.source.rpartition(":")[0] == where}
                 for schema in from_document(resource.doc, f"{where} (rendered by {target.id})",
-                                            taken | same):
+                                            taken | by_file.get(where, set())):
                     taken.add((schema.group, schema.version, schema.kind))
                     found.append(schema)
     return found

@@ -17,7 +17,7 @@ from platecheck.problems import Problems
 from platecheck.realpaths import resolve
 from platecheck.repourl import tracked_links
 from platecheck.sourcecheck import out_of_bounds_link
-from platecheck.undeployed import hand_applied, outputs_applications
+from platecheck.undeployed import hand_applied
 
 
 def plan_all(planner: Planner, found: Discovery, problems: Problems,
@@ -90,7 +90,7 @@ def hand_applied_targets(planner: Planner, found: Discovery, paths: Sequence[Pat
     found_dirs = hand_applied(paths, root, apps, planner.is_here)
     # (several that list one file are each cluster's overlay of one base: installs of their
     # own, whose Applications of one name are no conflict)
-    shared = Counter(file for _, files in found_dirs for file in files)
+    shared = Counter(file for _, files, _ in found_dirs for file in files)
     return [RenderTarget(
         id=f"{NO_ENVIRONMENT}/{rel}", environment=NO_ENVIRONMENT, app=rel, application=None,
         chart=None, release_name="", namespace="default", value_files=(),
@@ -98,8 +98,8 @@ def hand_applied_targets(planner: Planner, found: Discovery, paths: Sequence[Pat
         api_versions=planner.config.cluster_api_versions,
         kube_version=planner.config.kubernetes_version, hand_applied=True,
         install=rel if any(shared[file] > 1 for file in files) else None,
-        outputs_applications=outputs_applications(directory, root))
-        for directory, files in found_dirs for rel in [rel_path(directory, root)]]
+        outputs_applications=outputs)
+        for directory, files, outputs in found_dirs for rel in [rel_path(directory, root)]]
 
 
 def _refused_links(root: Path, targets: Sequence[RenderTarget], problems: Problems) -> None:

@@ -45,12 +45,14 @@ def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Applica
 
 
 def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Application],
-                 here: Callable[[Source], bool]) -> list[tuple[Path, frozenset[Path]]]:
+                 here: Callable[[Source], bool]
+                 ) -> list[tuple[Path, frozenset[Path], bool]]:
     """The directories of the kustomizations under ``paths`` that no source of
     ``applications`` points at or into and no other kustomization lists, whose builds list a
     file naming an Argo CD Application or ApplicationSet, each with those files: applied by
     hand (``kubectl apply -k`` of a bootstrap overlay, say), they may change the
-    Applications they list."""
+    Applications they list; and those whose builds output Applications none of those files
+    writes (``outputs_applications``, the third of each)."""
     from platecheck.discover import names_argo_kind
     from platecheck.kustomize_tree import listed_files
 
@@ -63,8 +65,10 @@ def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Appli
     listed = [(directory, frozenset(file for file in listed_files(directory, root)
                                     if names_argo_kind(file)))
               for directory in found]
-    return [(directory, files) for directory, files in listed
-            if files or outputs_applications(directory, root)]
+    marked = [(directory, files, outputs_applications(directory, root))
+              for directory, files in listed]
+    return [(directory, files, outputs) for directory, files, outputs in marked
+            if files or outputs]
 
 
 def outputs_applications(directory: Path, root: Path) -> bool:

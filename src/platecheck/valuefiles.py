@@ -22,6 +22,7 @@ Argo CD's ``getResolvedValueFiles``, ``getResolvedRefValueFile`` and
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -166,6 +167,14 @@ class Resolver:
 def no_match(entry: str) -> str:
     """Argo CD's refusal of a value file glob that matches nothing (``GlobNoMatchError``)."""
     return f"values file glob {entry!r} matched no files"
+
+
+def ref_path(entry: str) -> str | None:
+    """The repository path a ``$ref/...`` value file entry names in its ref source's
+    checkout (``$values/envs/prod.yaml``: ``envs/prod.yaml``); None for another entry."""
+    if not entry.startswith("$") or "/" not in entry:
+        return None
+    return posixpath.normpath(entry.split("/", 1)[1]).lstrip("/")
 
 
 def is_glob(path: str) -> bool:
