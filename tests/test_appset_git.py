@@ -104,6 +104,40 @@ def test_a_path_parameter_s_value_is_found_at_the_generator_entry(tmp_path: Path
          "production)") for name in ("api", "web")]
 
 
+@pytest.mark.parametrize(("written", "field", "line", "action"), [
+    ("name: '{{path[1]}}-{{path.basename}}'", "name: '{{path.basename}}-{{ .env }}'", 17,
+     "{{ .env }}"),
+    ("path: '{{path}}'", "path: '{{.path.path}}'", 23, "{{.path.path}}"),
+    ("namespace: '{{path[1]}}'", "namespace: '{{- if .x }}a{{ end }}'", 26, "{{- if .x }}"),
+])
+def test_a_go_action_of_a_set_without_go_template_is_named_as_the_cause(
+        tmp_path: Path, written: str, field: str, line: int, action: str) -> None:
+    """A Go template action in a naming field of a set without ``goTemplate``: fasttemplate
+    has no such key and leaves it as written (``Render.Replace``); the finding is at the
+    field and names the cause, once per set."""
+    root = _directories_repo(tmp_path)
+    text = _DIRECTORIES.format(repo="https://git.example.com/repo.git")
+    assert written in text
+    (root / "apps" / "clusters.yaml").write_text(text.replace(written, field))
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [f.location for f in report.findings if f.policy == "argocd-application"
+            and f"action {action!r}, but the ApplicationSet has no goTemplate" in f.message
+            ] == [f"apps/clusters.yaml:{line}"]
+
+
+def test_a_go_action_in_helm_values_of_a_set_without_go_template_is_the_chart_s(
+        tmp_path: Path) -> None:
+    """Helm values may hold ``{{ .Values.x }}`` for a chart's own ``tpl``: fasttemplate
+    leaving it is what the set means, so it is no finding."""
+    root = _directories_repo(tmp_path)
+    text = _DIRECTORIES.format(repo="https://git.example.com/repo.git").replace(
+        "        path: '{{path}}'\n",
+        "        path: '{{path}}'\n        helm:\n          values: 'a: \"{{ .Release.Name }}\"'\n")
+    (root / "apps" / "clusters.yaml").write_text(text)
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert not any("no goTemplate" in f.message for f in report.findings)
+
+
 _FILES = """\
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet

@@ -106,6 +106,45 @@ def template_problem(spec: Mapping[str, Any], more: Iterable[str] = ()) -> str |
     return None
 
 
+# a tag that is a Go template action (a field, a variable, a control word or function):
+# fasttemplate has no parameter of such a key and leaves the tag as written
+_GO_ACTION_TAG = re.compile(
+    r"\{\{-?\s*(?:[.$]|(?:if|range|with|else|end|printf|index|default|lower|upper)\b)[^{}]*\}\}")
+# the template's fields that name something (a Go action there cannot be meant for a chart's
+# own tpl, as one in Helm values may)
+_NAMING_FIELDS = (("metadata", "name"), ("spec", "project"), ("spec", "destination", "server"),
+                  ("spec", "destination", "name"), ("spec", "destination", "namespace"))
+_SOURCE_NAMING_FIELDS = ("repoURL", "path", "chart", "targetRevision")
+
+
+def go_action_unfilled(spec: Mapping[str, Any]) -> tuple[KeyPath, str] | None:
+    """Of the ApplicationSet ``spec`` without ``goTemplate``, the path of the first naming
+    field of its template (the name, project, destination, a source's repository, path,
+    chart or revision) that holds a Go template action, with that action: fasttemplate leaves
+    it as written (``Render.Replace``), so the Application gets the action's text."""
+    template = spec.get("template")
+    if spec.get("goTemplate") or not isinstance(template, Mapping):
+        return None
+    paths: list[KeyPath] = list(_NAMING_FIELDS)
+    template_spec = template.get("spec")
+    if isinstance(template_spec, Mapping):
+        listed = template_spec.get("sources")
+        sources: list[tuple[KeyPath, Any]] = [(("spec", "source"), template_spec.get("source")), *(
+            (("spec", "sources", index), item) for index, item in
+            enumerate(listed if isinstance(listed, list) else []))]
+        paths += [(*at, key) for at, source in sources if isinstance(source, Mapping)
+                  for key in _SOURCE_NAMING_FIELDS]
+    for path in paths:
+        value: Any = template
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else \
+                value[key] if isinstance(value, list) and isinstance(key, int) else None
+        match = _GO_ACTION_TAG.search(value) if isinstance(value, str) else None
+        if match is not None:
+            return path, match.group(0)
+    return None
+
+
 def _strings(value: Any) -> Iterator[str]:
     """Every string in ``value``, the keys of its maps too."""
     if isinstance(value, str):

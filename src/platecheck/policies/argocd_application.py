@@ -97,6 +97,11 @@ What:
     - the destination names a ``server`` or a cluster ``name``, not both and not neither:
       Argo CD refuses the Application otherwise ("application destination can't have both
       name and server defined", "Destination server missing from app spec");
+    - an ApplicationSet without ``goTemplate`` writes no Go template action (``{{ .x }}``,
+      ``{{ if ... }}``) in a field that names something (the Application's name, project,
+      destination, a source's repoURL, path, chart or revision): fasttemplate leaves it as
+      written, so every Application it makes gets the action's text (one in Helm values may
+      be meant for the chart's own ``tpl``, and is left alone);
     - the sync policy has ``automated`` and ``retry`` (limit, backoff) as the environment's
       options demand;
     - ``argocd.argoproj.io/sync-wave`` annotations follow the declared order (read as Argo
@@ -165,6 +170,7 @@ from platecheck.appset import (
     PathGlob,
     any_value_action,
     git_file_globs,
+    go_action_unfilled,
     template_path_globs,
 )
 from platecheck.discover import source_key
@@ -252,6 +258,7 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         yield from checker.sync_policy(app, env, opts)
     yield from _refused_namespaces(repo, checker)
     yield from _unwatched(repo, checker)
+    yield from _go_actions_unfilled(repo, checker)
     # an ApplicationSet written in a file (not expanded) is reached or a root, as an
     # app-of-apps is
     unreachable = list(checker.reachability(
@@ -289,6 +296,27 @@ def _refused_namespaces(repo: RepoModel, checker: _Checker) -> Iterator[Finding]
                 f"name (a DNS-1123 label): Argo CD cannot apply {which}",
                 "Set spec.destination.namespace to a namespace name (lowercase letters, digits "
                 "and '-', at most 63 characters).")
+
+
+def _go_actions_unfilled(repo: RepoModel, checker: _Checker) -> Iterator[Finding]:
+    """A Go template action in a naming field of an ApplicationSet without ``goTemplate``:
+    fasttemplate leaves it as written, so what is wrong with the Applications it makes (an
+    invalid name, a missing path) has this cause."""
+    seen: set[tuple[str, int]] = set()
+    for app_set in (*repo.expanded_sets, *_application_sets(repo)):
+        spec = app_set.raw.get("spec")
+        unfilled = go_action_unfilled(spec) if isinstance(spec, Mapping) else None
+        if unfilled is None or (app_set.file, app_set.line) in seen:
+            continue
+        seen.add((app_set.file, app_set.line))
+        path, action = unfilled
+        yield checker.finding(
+            app_set, ("spec", "template", *path),
+            f"template {'.'.join(map(str, path))} holds the Go template action {action!r}, "
+            "but the ApplicationSet has no goTemplate: true: Argo CD's fasttemplate leaves "
+            "it as written in every Application it makes",
+            "Set spec.goTemplate: true (with goTemplateOptions: [\"missingkey=error\"]), or "
+            "write the parameter as fasttemplate names it (e.g. {{path.basename}}).")
 
 
 # a namespace named as another Argo CD instance's (a tenant's ``team-argocd``)
