@@ -694,3 +694,120 @@ def test_a_target_a_changed_values_file_stops_from_planning_is_named_chosen(
     assert [(e.target, e.file) for e in report.errors] == [
         ("prod/web", "envs/values-prod.yaml")]
     assert report.changed_since == "changed-since HEAD~1: prod/web (envs/values-prod.yaml)"
+
+
+_PROJECT = """\
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata:
+  name: demo
+  namespace: argocd
+spec:
+  sourceRepos: ['*']
+  destinations: [{server: https://kubernetes.default.svc, namespace: '*'}]
+  namespaceResourceWhitelist: [{group: '*', kind: '*'}]
+"""
+
+
+@pytest.mark.parametrize("rendered", [False, True])
+def test_a_changed_project_chooses_the_applications_of_it(tmp_path: Path,
+                                                          rendered: bool) -> None:
+    """The project now permits Services alone: its Application's ConfigMap is refused, as a
+    full lint says; the project's file is no input of the Application's target, so before,
+    the run chose nothing and passed. So too when the project is an app-of-apps' (rendered,
+    the app-of-apps chosen by its file)."""
+    from platecheck.engine import lint
+
+    project = "apps/project.yaml"
+    files = {
+        "apps/web.yaml": application("web", "chart", "web").replace(
+            "project: default", "project: demo"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                   "  name: web\n", project: _PROJECT}
+    if rendered:
+        files["root.yaml"] = application("root", "apps", "argocd")
+    repo = make_repo(tmp_path / "repo", files)
+    (repo / project).write_text(_PROJECT.replace("kind: '*'", "kind: Service"))
+    full = lint(repo, use_cache=False)
+    changed = lint(repo, changed_since="HEAD", use_cache=False)
+    refused = [(f.policy, f.location, f.target) for f in full.findings
+               if f.policy == "argocd-project"]
+    assert refused == [("argocd-project", "chart/templates/cm.yaml:4", "default/web")]
+    assert [(f.policy, f.location, f.target) for f in changed.findings
+            if f.policy == "argocd-project"] == refused
+    assert changed.exit_code == full.exit_code == 1
+    assert changed.changed_since is not None
+    assert f"default/web (project demo may have changed in {project})" in changed.changed_since
+
+
+_CRD = """\
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  names: {kind: Widget, plural: widgets}
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                size: {type: integer}
+"""
+
+
+def _crd_repo(root: Path, crd_file: str) -> Path:
+    return make_repo(root, {
+        **{f"apps/{name}.yaml": application(name, name, "demo") for name in ("crds", "user")},
+        **{f"{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n"
+           for name in ("crds", "user")},
+        crd_file: _CRD,
+        "user/templates/widget.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n"
+                                      "  name: w\nspec:\n  size: 3\n"})
+
+
+@pytest.mark.parametrize("crd_file", ["crds/crds/widget.yaml", "crds/templates/widget.yaml"])
+def test_a_changed_crd_chooses_the_targets_rendering_its_kind(tmp_path: Path,
+                                                              crd_file: str) -> None:
+    """The CRD (a chart's ``crds/`` file, or a template) now types ``size`` a string: user's
+    Widget is refused, as a full lint says; before, the run chose the CRD's chart alone and
+    passed."""
+    from platecheck.engine import lint
+
+    repo = _crd_repo(tmp_path / "repo", crd_file)
+    (repo / crd_file).write_text(_CRD.replace("{type: integer}", "{type: string}"))
+    full = lint(repo, use_cache=False)
+    changed = lint(repo, changed_since="HEAD", use_cache=False)
+    schema = [(f.policy, f.location, f.target) for f in full.findings
+              if f.policy == "k8s-schema"]
+    assert schema == [("k8s-schema", "user/templates/widget.yaml:6", "default/user")]
+    assert [(f.policy, f.location, f.target) for f in changed.findings
+            if f.policy == "k8s-schema"] == schema
+    assert changed.changed_since is not None
+    assert "default/user (the CRD of Widget may have changed in " in changed.changed_since
+
+
+def test_a_chosen_target_is_validated_by_the_crd_a_target_not_chosen_renders(
+        tmp_path: Path) -> None:
+    """Only the Widget changed: it is validated by the CRD the other target renders (not
+    chosen), as in a full lint; before, that CRD was unknown to the run (unknown-kind)."""
+    from platecheck.engine import lint
+
+    repo = _crd_repo(tmp_path / "repo", "crds/templates/widget.yaml")
+    (repo / "user/templates/widget.yaml").write_text(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: x\n")
+    full = lint(repo, use_cache=False)
+    changed = lint(repo, changed_since="HEAD", use_cache=False)
+    assert [t.id for t in changed.targets] == ["default/user"]
+    assert [(f.policy, f.location) for f in changed.findings if f.level.value == "error"] == [
+        (f.policy, f.location) for f in full.findings if f.level.value == "error"] == [
+        ("k8s-schema", "user/templates/widget.yaml:6")]

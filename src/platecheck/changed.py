@@ -18,11 +18,12 @@ A target is chosen when one of its inputs changed:
 - anything under the policy configuration directory, a file deleted since REF or a
   symbolic link that changed (every target).
 
-Every other environment of a chosen app is added as its counterpart, so the
-staging/production consistency check still sees both sides, and each target whose render
-shares an object with a chosen one's (``sharing``), so two Applications deploying one object
-are still found. The engine chooses among every target, the Applications rendered ones
-generate included (``engine._chosen``).
+Every other environment of a chosen app is added as its counterpart, so the staging/production
+consistency check still sees both sides, and each target whose render shares an object with a
+chosen one's, or holds a kind whose CRD, or is of an AppProject, the change may have changed
+(``widened``), so two Applications deploying one object, an object its CRD now refuses and a
+resource its project no longer permits are still found. The engine chooses among every target,
+the Applications rendered ones generate included (``engine._chosen``).
 """
 
 from __future__ import annotations
@@ -297,15 +298,23 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
                      charts=charts)
 
 
-def sharing(selection: Selection, targets: Sequence[RenderTarget],
-            rendered: Sequence[RenderedTarget]) -> Selection:
-    """``selection`` with every Application's target whose render holds an object of a kind
-    and name a chosen Application's render holds too: whether two Applications deploy one
-    object (argocd-application) is known only from both renders, and the change may make, or
-    move, either side of it. The reason names the chosen target."""
+def widened(selection: Selection, targets: Sequence[RenderTarget],
+            rendered: Sequence[RenderedTarget], kinds: Mapping[tuple[str, str], str] = {},
+            projects: Mapping[str, str] = {}) -> Selection:
+    """``selection`` with every Application's target whose checks read what the change may
+    have changed beyond its own inputs, the reason naming it:
+
+    - its render holds an object of a kind and name a chosen Application's render holds
+      too: whether two Applications deploy one object (argocd-application) is known only
+      from both renders, and the change may make, or move, either side of it;
+    - its render holds an object of a kind (API group and kind) of ``kinds``, whose CRD the
+      change may have changed (to where: a file or a chosen target): k8s-schema validates
+      the object by it, unknown-kind looks for it;
+    - its Application is of a project of ``projects`` (to where it may have changed):
+      argocd-project permits its resources and destination by it."""
     chosen = [r for r in rendered if r.id in selection.reasons
               and r.target.application is not None]
-    if not chosen or len(selection.reasons) == selection.total:
+    if len(selection.reasons) == selection.total or not (chosen or kinds or projects):
         return selection
     owner: dict[tuple[str, str], str] = {}
     for render in chosen:
@@ -313,12 +322,21 @@ def sharing(selection: Selection, targets: Sequence[RenderTarget],
             owner.setdefault((resource.kind, resource.name), render.id)
     reasons = dict(selection.reasons)
     for render in rendered:
-        if render.id in reasons or render.target.application is None:
+        app = render.target.application
+        if render.id in reasons or app is None:
             continue
-        shared = next(((r, owner[(r.kind, r.name)]) for r in (*render.resources,
-                      *render.superseded) if (r.kind, r.name) in owner), None)
+        every = (*render.resources, *render.superseded)
+        shared = next(((r, owner[(r.kind, r.name)]) for r in every
+                       if (r.kind, r.name) in owner), None)
+        defined = next(((r.kind, kinds[key]) for r in every
+                        if (key := (r.api_version.rpartition("/")[0], r.kind)) in kinds), None)
+        project = app.project or "default"  # (Argo CD's GetProject)
         if shared is not None:
             reasons[render.id] = f"{SHARES} {shared[0].kind}/{shared[0].name} with {shared[1]}"
+        elif defined is not None:
+            reasons[render.id] = f"the CRD of {defined[0]} may have changed in {defined[1]}"
+        elif project in projects:
+            reasons[render.id] = f"project {project} may have changed in {projects[project]}"
     if len(reasons) == len(selection.reasons):
         return selection
     order = {t.id: i for i, t in enumerate(targets)}

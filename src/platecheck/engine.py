@@ -285,12 +285,12 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         targets, rendered, lints = _kept(targets, rendered, batch.lints, planner, places,
                                          generated, problems)
         unused = _undeployed(paths, planner, generated, targets, rendered, problems, loaded)
-        selection, chosen = _chosen(
-            files, changed_since, repo_root, config_path, targets, rendered, lints, problems)
+        # (the CRDs of every render: a target not chosen may install a chosen one's kind)
+        rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
+        selection, chosen = _chosen(files, changed_since, (repo_root, config_path, found),
+                                    targets, rendered, lints, problems)
         targets, rendered, lints = _wanted(targets, rendered, chosen, problems, (wanted, compared),
                                            path, found)
-        if rendered:
-            rendered = _with_crds(repo_root, found, rendered, problems, use_cache)
         model = RepoModel(
             root=repo_root, app_environments=planner.app_environments(found),
             generated_environments=planner.generated_environments(g.app for g in generated),
@@ -566,23 +566,27 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
         (file, len(files)) for file, files in kustomizations)}
 
 
-def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,
-            config_dir: Path | None, targets: list[RenderTarget],
+def _chosen(files: tuple[str, ...] | None, ref: str | None,
+            where: tuple[Path, Path | None, Discovery], targets: list[RenderTarget],
             rendered: list[RenderedTarget], lints: list[HelmLint], problems: Problems
             ) -> tuple[Selection | None, tuple[list[RenderTarget], list[RenderedTarget],
                                                list[HelmLint]]]:
     """``--changed-since``: the targets the changed ``files`` can affect, chosen among all of
     them, the Applications rendered ones generate too (every target is rendered, most from
     the cache: a parent chart that did not change can generate a child whose chart did), those
-    whose renders share an object with theirs (``changed.sharing``), and what is checked of
-    them. The errors of a target not chosen go, but of one that failed to render and may
-    have generated Applications (``may_generate``): what it generates is not known."""
+    whose renders share an object with theirs, or hold a kind whose CRD, or are of a project
+    the change may have changed (``changed.widened``), and what is checked of them. The
+    errors of a target not chosen go, but of one that failed to render and may have
+    generated Applications (``may_generate``): what it generates is not known. ``where``: the
+    repository, the policy configuration directory and what discovery found."""
     if files is None or ref is None:
         return None, (targets, rendered, lints)
-    selection = changed.sharing(changed.select(
+    root, config_dir, found = where
+    selection = changed.select(
         targets, files, ref=ref, root=root.resolve(),
-        config_dir=changed.config_dir_in(root, config_dir), deleted=changed.gone(root, files)),
-        targets, rendered)
+        config_dir=changed.config_dir_in(root, config_dir), deleted=changed.gone(root, files))
+    selection = changed.widened(selection, targets, rendered,
+                                *_definitions(set(files), found, rendered, selection.ids))
     # a target that could not be planned for a changed file (its values no longer read) is
     # chosen by that file, so the line that names the choice names it
     planned = {t.id for t in targets}
@@ -599,6 +603,33 @@ def _chosen(files: tuple[str, ...] | None, ref: str | None, root: Path,
     charts = {(t.chart.rel, t.environment) for t in kept if t.chart is not None}
     return selection, (kept, [r for r in rendered if r.id in selection.ids],
                        [lint for lint in lints if (lint.chart.rel, lint.environment) in charts])
+
+
+def _definitions(files: set[str], found: Discovery, rendered: Sequence[RenderedTarget],
+                 chosen: frozenset[str]) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+    """The kinds (API group and kind) whose CRD, and the AppProjects, a change may have
+    changed, each to where: those a changed file defines (a chart's ``crds/`` file, a
+    project's file), and those a chosen target renders from a changed file or from a chart
+    (whose values may change them)."""
+    kinds: dict[tuple[str, str], str] = {}
+    for schema in next((r.crd_schemas for r in rendered), {}).values():
+        file = schema.source.rpartition(":")[0]
+        if file in files:
+            kinds.setdefault((schema.group, schema.kind), file)
+    projects = {project.name: project.file for project in found.projects
+                if project.file in files}
+    for render in rendered:
+        if render.id not in chosen:
+            continue
+        for resource in render.resources:
+            if render.target.chart is None and resource.template_file not in files:
+                continue
+            if resource.kind == "AppProject" and resource.api_version.startswith(
+                    ARGO_GROUP + "/"):
+                projects.setdefault(resource.name, render.id)
+            for schema in crds.from_document(resource.doc, render.id):
+                kinds.setdefault((schema.group, schema.kind), render.id)
+    return kinds, projects
 
 
 def _something_to_check(targets: Sequence[RenderTarget], problems: Problems,
