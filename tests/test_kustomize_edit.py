@@ -175,6 +175,23 @@ def test_origin_annotations_the_kustomization_asks_for_stay(tmp_path: Path,
                for d in ours)
 
 
+def test_the_managed_by_label_says_a_released_kustomize(tmp_path: Path,
+                                                       kubectl_bin: Path) -> None:
+    """kubectl's kustomize writes ``kustomize-(devel)`` for ``managedByLabel``, a value the
+    API server refuses; a released kustomize (Argo CD's) writes its version, and so does
+    platecheck: no k8s-schema finding, and the rest of the output is kubectl's."""
+    written = {"resources": ["deploy.yaml"], "buildMetadata": ["managedByLabel"]}
+    repo = _repo(tmp_path, written, {})
+    label = "app.kubernetes.io/managed-by"
+    built = [json.loads(d) for d in _kubectl(kubectl_bin, repo, written)]
+    assert [d["metadata"]["labels"][label] for d in built] == ["kustomize-(devel)"]
+    ours = [json.loads(d) for d in _platecheck(repo, tmp_path)]
+    assert [d["metadata"]["labels"].pop(label) for d in ours] == ["kustomize-v5.4.2"]
+    assert [d["metadata"]["labels"].pop(label) and d for d in built] == ours
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert not [f for f in report.findings if f.policy == "k8s-schema"]
+
+
 def test_two_applications_of_one_kustomization_each_build_their_own(tmp_path: Path) -> None:
     """The kustomization is read once in a run; each Application's edits apply to its own
     copy (one Application's images reached the other's build, and its cache entry)."""

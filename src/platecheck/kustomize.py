@@ -121,6 +121,13 @@ ORIGIN = "config.kubernetes.io/origin"
 
 
 UNRESTRICTED = "--load-restrictor=LoadRestrictionsNone"
+# kubectl's built-in kustomize has no release stamped in: the label ``managedByLabel`` asks
+# for says ``kustomize-(devel)``, which is no label value the API server takes; a released
+# kustomize, Argo CD's, writes its version (api/internal/builtins ``buildMetadata``,
+# provenance ``Semver``): the one kubectl 1.31 builds in
+_DEVEL_MANAGED_BY = re.compile(r"^(\s*app\.kubernetes\.io/managed-by: kustomize-)\(devel\)$",
+                               re.MULTILINE)
+KUSTOMIZE_RELEASE = "v5.4.2"
 _CONFINED_COPY = "platecheck-repository"  # the copy's directory in a confined build's root
 # kustomize's load restrictor refusing a file outside the kustomization's directory
 _RESTRICTED = "is not in or below"
@@ -335,7 +342,8 @@ class Kustomize:
         written = read[0].document.data
         asked = written.get("buildMetadata") if isinstance(written, dict) else None
         resources, templates = self._resources(  # the origin annotation stays where asked
-            result.stdout, target.source_dir, call.kustomization,
+            _DEVEL_MANAGED_BY.sub(rf"\g<1>{KUSTOMIZE_RELEASE}", result.stdout),
+            target.source_dir, call.kustomization,
             isinstance(asked, list) and "originAnnotations" in asked)
         inflated = self._chart_templates(call, templates)
         # deepest first: a base's or component's ``images`` say where a tag was set when the
