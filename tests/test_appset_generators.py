@@ -287,3 +287,35 @@ def test_a_set_not_expanded_for_a_kind_of_generator_is_named_at_it(
                   cache_dir=tmp_path / "cache")
     assert [f.location for f in report.findings if f.policy == "not-rendered"] == [
         f"apps/set.yaml:{line}"]
+
+
+@pytest.mark.parametrize(("name", "refused"), [
+    ("x-{{.my-name}}", True),  # Go: bad character U+002D '-'
+    ("x-{{ .a", True),  # unclosed action
+    ('x-{{ "a }}', True),  # unterminated quoted string
+    ("x-{{ $v }}", True),  # undefined variable
+    ("x-{{ kebabcase .a }}", False),  # a sprig function platecheck does not execute
+    ("x-{{ .café }}", False),  # a name of a letter beyond ASCII, which Go's names may hold
+])
+def test_a_go_template_go_cannot_parse_fails_the_set(tmp_path: Path, name: str,
+                                                     refused: bool) -> None:
+    """Argo CD's ``Render.Replace`` fails a template Go refuses to parse ("failed to parse
+    template"): the set creates none of its Applications, a could-not-check error at the
+    string's line (it was said not rendered, as if only platecheck did not read it); a
+    template Go parses but platecheck does not read stays not rendered."""
+    root = _repo(tmp_path, "    - list:\n        elements:\n          - {a: web}\n",
+                 name, "clusters/prod/web", "prod")
+    text = (root / "apps" / "set.yaml").read_text()
+    (root / "apps" / "set.yaml").write_text(text.replace("spec:\n  generators:",
+                                                         "spec:\n  goTemplate: true\n"
+                                                         "  generators:", 1))
+    report = lint(root, cache_dir=tmp_path / "cache")
+    if refused:
+        assert [(e.location, "Go cannot parse the template" in e.message,
+                 "creates none of its Applications" in e.message) for e in report.errors] == [
+            ("apps/set.yaml:14", True, True)]
+        assert not [f for f in report.findings if f.policy == "not-rendered"]
+    else:
+        assert report.errors == ()
+        assert [f.policy for f in report.findings if f.policy == "not-rendered"] == [
+            "not-rendered"]

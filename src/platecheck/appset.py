@@ -145,6 +145,42 @@ def go_action_unfilled(spec: Mapping[str, Any]) -> tuple[KeyPath, str] | None:
     return None
 
 
+def go_refused(document: Document, rel: str) -> PlatecheckError | None:
+    """Go's refusal to parse a string of the ``goTemplate`` set ``document``'s template (a
+    key too) or its ``templatePatch`` (``gotemplate.go_refusal``): Argo CD's
+    ``Render.Replace`` fails ("failed to parse template") and the set creates none of its
+    Applications, whatever its options; at the string's line."""
+    spec = document.data.get("spec")
+    if not isinstance(spec, Mapping) or spec.get("goTemplate") is not True:
+        return None
+    written = [*_located_strings(spec.get("template"), ("spec", "template")),
+               *_located_strings(spec.get("templatePatch"), ("spec", "templatePatch"))]
+    for path, text in written:
+        problem = gotemplate.go_refusal(text)
+        if problem is not None:
+            shown = text if len(text) <= 60 else text[:57] + "..."
+            return PlatecheckError(
+                f"ApplicationSet {'.'.join(map(str, path))}: Go cannot parse the template "
+                f"{shown!r} ({problem}); Argo CD fails the ApplicationSet and creates none of "
+                "its Applications", rel, document.line_of(path),
+                "Write the template as Go's text/template parses it (a key that holds a '-': "
+                "{{index . \"my-name\"}}).")
+    return None
+
+
+def _located_strings(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]:
+    """Every string in ``value`` (the keys of its maps too), with its path below ``path``."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _located_strings(key, (*path, key))
+            yield from _located_strings(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _located_strings(item, (*path, index))
+
+
 def _strings(value: Any) -> Iterator[str]:
     """Every string in ``value``, the keys of its maps too."""
     if isinstance(value, str):

@@ -43,6 +43,7 @@ from platecheck.appset import (
     expand_params,
     generated_name,
     go_readable,
+    go_refused,
     refuse_duplicates,
     template_language,
     template_problem,
@@ -284,6 +285,9 @@ def expand_set(document: Document, rel: str, root: Path | None = None,
     shares with another (unless ``rendered``: a render writes them), one that makes nothing
     of a git generator. Argo CD's failure of the whole set is a PlatecheckError: it creates
     none."""
+    refused = go_refused(document, rel)
+    if refused is not None:
+        raise refused
     found = set_generators(document)
     if found is None or (root is None) != _of_elements(found):
         return None

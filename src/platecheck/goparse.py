@@ -23,6 +23,12 @@ class ParseError(Exception):
     """A template Go refuses to parse, or one of a construct not read."""
 
 
+class GoRefusal(ParseError):
+    """A template Go's lexer or parser refuses, as surely as platecheck reads it: an
+    unclosed action, comment, string or parenthesis, a bad character in a name, an undefined
+    variable (every other ParseError may be a construct platecheck does not read)."""
+
+
 @dataclass(frozen=True)
 class Text:
     text: str
@@ -198,7 +204,7 @@ class _Lexer:
     def comment(self) -> None:
         end = self.text.find("*/", self.at + 2)
         if end < 0:
-            raise ParseError("unclosed comment")
+            raise GoRefusal("unclosed comment")
         self.at = end + 2
         self.close(("comment", ""))
 
@@ -206,7 +212,7 @@ class _Lexer:
         """The right delimiter at ``at``, and the space its trim marker drops after it."""
         delim, trim = self.right_delim()
         if not delim:
-            raise ParseError("comment ends before closing delimiter")
+            raise GoRefusal("comment ends before closing delimiter")
         if item is not None:
             self.items.append(item)
         self.items.append(("right", ""))
@@ -220,17 +226,17 @@ class _Lexer:
             delim, _ = self.right_delim()
             if delim:
                 if depth:
-                    raise ParseError("unclosed left paren")
+                    raise GoRefusal("unclosed left paren")
                 self.close()
                 return
             depth += self.token(depth)
             if depth < 0:
-                raise ParseError("unexpected right paren")
+                raise GoRefusal("unexpected right paren")
 
     def token(self, depth: int) -> int:  # noqa: C901 - one branch per kind of item
         text, at = self.text, self.at
         if at >= len(text):
-            raise ParseError("unclosed action")
+            raise GoRefusal("unclosed action")
         char = text[at]
         if char in _SPACE:
             end = at
@@ -248,12 +254,12 @@ class _Lexer:
         elif char == '"':
             match = _STRING.match(text, at)
             if match is None:
-                raise ParseError("unterminated quoted string")
+                raise GoRefusal("unterminated quoted string")
             self.emit("string", match.end())
         elif char == "`":
             end = text.find("`", at + 1)
             if end < 0:
-                raise ParseError("unterminated raw quoted string")
+                raise GoRefusal("unterminated raw quoted string")
             self.emit("raw", end + 1)
         elif char in "$." and not (char == "." and text[at + 1:at + 2].isdigit()):
             self.name(char)
@@ -274,9 +280,10 @@ class _Lexer:
         start = self.at + len(sigil)
         match = _NAME.match(self.text, start)
         end = match.end() if match else start
-        if _ALNUM.match(self.text, end) or (
-                end < len(self.text) and self.text[end] not in _TERMINATORS):
-            raise ParseError("bad character in a name")
+        if _ALNUM.match(self.text, end):  # a letter beyond ASCII, which Go's names may hold
+            raise ParseError("a name of a letter platecheck does not read")
+        if end < len(self.text) and self.text[end] not in _TERMINATORS:
+            raise GoRefusal(f"bad character {self.text[end]!r} in a name")
         word = self.text[self.at:end]
         kind = {"$": "variable", ".": "field" if match else "dot"}.get(sigil) or (
             "keyword" if word in _KEYWORDS else "bool" if word in ("true", "false")
@@ -520,7 +527,7 @@ class _Parser:
             return Identifier(text)
         if kind == "variable":
             if text.split(".")[0] not in self.vars:
-                raise ParseError(f"undefined variable {text!r}")
+                raise GoRefusal(f"undefined variable {text!r}")
             return Variable((text,))
         constants: dict[str, Callable[[], Any]] = {"dot": lambda: Dot(), "keyword": lambda: Nil(),
                      "field": lambda: Field((text[1:],)), "bool": lambda: Bool(text == "true"),

@@ -65,9 +65,23 @@ def parse_problem(text: str) -> str | None:
     return parsed if isinstance(parsed, str) else None
 
 
+def go_refusal(text: str) -> str | None:
+    """Go's own refusal to parse ``text`` (``goparse.GoRefusal``), which fails whatever
+    executes it (Argo CD's ``Render.Replace``: "failed to parse template"); None when it
+    parses, or fails only on what platecheck does not read."""
+    parsed = _parsed(text)
+    return parsed if isinstance(parsed, _Refused) else None
+
+
+class _Refused(str):
+    """The text of a ``goparse.GoRefusal``."""
+
+
 def _parsed(text: str) -> Template | str:
     try:
         return Template(p.parse_tree(text, FUNCTIONS))
+    except p.GoRefusal as exc:
+        return _Refused(exc)
     except p.ParseError as exc:
         return str(exc)
     except RecursionError:
