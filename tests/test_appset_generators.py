@@ -319,3 +319,20 @@ def test_a_go_template_go_cannot_parse_fails_the_set(tmp_path: Path, name: str,
         assert report.errors == ()
         assert [f.policy for f in report.findings if f.policy == "not-rendered"] == [
             "not-rendered"]
+
+
+def test_another_repository_a_list_element_names_is_reported_at_the_element(
+        tmp_path: Path) -> None:
+    """Each element names the repository of its Application: the one of another repository
+    is not rendered, at the element's key that named it, not at the template's source,
+    which both share."""
+    elements = ("    - list:\n        elements:\n"
+                "          - {app: web, repo: 'https://git.example.com/repo.git'}\n"
+                "          - {app: api, repo: 'https://git.example.com/other.git'}\n")
+    root = _repo(tmp_path, elements, "{{app}}-prod", "clusters/prod/{{app}}", "prod")
+    text = (root / "apps" / "set.yaml").read_text()
+    (root / "apps" / "set.yaml").write_text(text.replace(
+        "repoURL: https://git.example.com/repo.git", "repoURL: '{{repo}}'"))
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.target) for f in report.findings if f.policy == "not-rendered"] == [
+        ("apps/set.yaml:11", "prod/api")]

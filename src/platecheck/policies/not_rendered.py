@@ -179,7 +179,22 @@ def _line(target: RenderTarget, source: Source) -> int | None:
         patch = target.application.lines.get(("spec", "templatePatch"))
         if target.application.kind == "ApplicationSet" and patch is not None:
             return patch
-    return source.line or target.application.line
+    return _repo_url_line(target, source) or source.line or target.application.line
+
+
+def _repo_url_line(target: RenderTarget, source: Source) -> int | None:
+    """Of another repository's source of an Application a set made, the line of its
+    ``repoURL``: a list element's key, when that filled it (each element names its own
+    repository), else the template's."""
+    app = target.application
+    assert app is not None
+    if app.set_line is None or not other_repository(target):
+        return None
+    index = next((i for i, s in enumerate(app.sources) if s is source), None)
+    if index is None:
+        return None
+    key = ("spec", "sources", index) if app.multiple_sources else ("spec", "source")
+    return app.lines.get((*key, "repoURL"))
 
 
 def _generator_path(generators: list[Any], kind: str, at: KeyPath) -> KeyPath | None:
