@@ -581,3 +581,30 @@ def test_a_default_project_the_repository_writes_in_part_keeps_the_rest(
         "  sourceRepos: ['https://elsewhere.example.com/*']\n"))})
     assert [f.policy for f in lint(repo, cache_dir=tmp_path / "cache").findings
             if f.policy == "argocd-project"] == ["argocd-project"]
+
+
+def test_a_run_of_one_environment_leaves_out_another_s_application_findings(
+        tmp_path: Path) -> None:
+    """prod's Application names a destination its project does not permit: a full run says
+    so under prod; a run of dev (no target of prod, none compared) says nothing of it (it
+    was a finding of no environment that failed dev's gate)."""
+    from platecheck.engine import lint
+
+    config = ("environments:\n"
+              + "".join(f"  {env}:\n    match:\n      names: ['*-{env}']\n"
+                        + ("    production: true\n" if env == "prod" else "")
+                        for env in ("prod", "stg", "dev"))
+              + "policies:\n  env-consistency:\n    options:\n      pairs: [[stg, prod]]\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "policies/platecheck.yaml": config,
+        "projects/web.yaml": _PROJECT.format(name="web", spec=(
+            "  sourceRepos: ['*']\n  destinations:\n"
+            "    - {server: '*', namespace: web-dev}\n    - {server: '*', namespace: web-stg}\n")),
+        **{f"apps/web-{env}.yaml": application(f"web-{env}", "web", f"web-{env}").replace(
+            "project: default", "project: web") for env in ("prod", "stg", "dev")},
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    full = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.environment, f.location) for f in full.findings
+            if f.policy == "argocd-project"] == [("prod", "apps/web-prod.yaml:11")]
+    dev = lint(repo, cache_dir=tmp_path / "cache", environments=["dev"])
+    assert ([f for f in dev.findings if f.policy == "argocd-project"], dev.exit_code) == ([], 0)

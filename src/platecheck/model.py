@@ -651,6 +651,12 @@ class RepoModel:
     # loaded only for env-consistency to compare them with those (no other policy checks them)
     compared_only: tuple[str, ...] = ()
 
+    def known_environment(self, app: Application) -> str | None:
+        """The environment of ``app``, written or generated, also when this run has no target
+        of it (``app_environments``, ``generated_environments``)."""
+        return self.app_environments.get((app.file, app.line)) or \
+            self.generated_environments.get((app.file, app.line, app.name))
+
 
 # -- platecheck diff --base ------------------------------------------------------------------
 

@@ -509,8 +509,7 @@ class _Checker:
                 remediation: str = REMEDIATION, env: str | None = None) -> Finding:
         # one of an environment this run has no target of is still of it (``--env`` leaves
         # the finding out)
-        known = self.repo.app_environments.get((app.file, app.line)) or \
-            self.repo.generated_environments.get((app.file, app.line, app.name))
+        known = self.repo.known_environment(app)
         other = known if known is not None and known not in self.run_environments else None
         environment, target = self.targets.get(_where(app), (env or other, None))
         origin = app.origin(path)

@@ -135,7 +135,9 @@ def _of_applications(repo: RepoModel, scoped: _Scoped,
         project = _project(repo, app, scoped)
         if project is not None:
             for finding in (*_sources(app, project), *_destination(app, project, servers)):
-                environment, target = places.get(id(app), (None, None))
+                # one of an environment this run has no target of is still of it (``--env``
+                # leaves the finding out)
+                environment, target = places.get(id(app), (repo.known_environment(app), None))
                 yield replace(finding, environment=environment, target=target)
 
 
