@@ -22,7 +22,11 @@ What:
     finding at it, in a run of every target. No app is said missing from an environment where
     an ApplicationSet platecheck does not expand names its Applications by its parameters
     (``'{{.app}}-staging'``; in every environment when its template matches none): that set
-    may deploy it, and not-rendered reports the set.
+    may deploy it, and not-rendered reports the set. An app of several Applications in one
+    environment (one per region or cluster, each applied by its own Argo CD) has each
+    compared with the Application of the other environment whose file shares the most
+    directories with its own (``apps/us/web-prod.yaml`` with ``apps/us/web-stg.yaml``, else
+    with the one staging Application): every Application is compared with one.
 
     A run of some environments (``--env prod``) renders the environments its pairs compare
     them with too, for this policy alone, and reports the findings of those pairs.
@@ -77,6 +81,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, replace
+from pathlib import PurePosixPath
 from typing import Any
 
 from platecheck.discover import source_key
@@ -130,18 +135,16 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     declared = opts.single_environment
     rendered = {r.id: r for r in repo.rendered}
     by_app: dict[str, dict[str, RenderTarget]] = {}
-    # every source target of an app in each environment (an Application of several sources)
-    sources: dict[str, dict[str, list[RenderTarget]]] = {}
+    # every source target of an app in each environment (an Application of several sources),
+    # by its Application (one per region or cluster, each of its own Argo CD)
+    sources: dict[str, dict[str, dict[int, list[RenderTarget]]]] = {}
     opened: set[str] = set()  # the environments where a set not expanded may deploy any app
     for target in repo.targets:
         if not _names_by_parameters(target):
             if target.is_app:
-                first = by_app.setdefault(target.app, {}).setdefault(target.environment, target)
-                # the sources of the app's first Application there (a second Application
-                # of one name is argocd-application's finding)
-                if first.application is target.application:
-                    sources.setdefault(target.app, {}).setdefault(target.environment,
-                                                                  []).append(target)
+                by_app.setdefault(target.app, {}).setdefault(target.environment, target)
+                sources.setdefault(target.app, {}).setdefault(target.environment, {}).setdefault(
+                    id(target.application), []).append(target)
         elif target.unclassified or target.environment == NO_ENVIRONMENT:
             opened.update(env for pair in pairs for env in pair)
         else:
@@ -152,16 +155,50 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         for left_env, right_env in pairs:
             if left_env not in targets or right_env not in targets:
                 continue
-            paired, alone = _paired_sources(targets[left_env], targets[right_env],
-                                            opts.name_normalization)
-            for one, other in paired:
-                yield from _pair_findings(rendered.get(one.id), rendered.get(other.id), opts)
-            for target in alone:
-                other_env = right_env if target.environment == left_env else left_env
-                yield _target_finding(
-                    target, f"{target.id} renders {_what(target)}, and {other_env}/"
-                    f"{target.app} renders no source like it", _source_origin(target),
-                    f"give {target.app} the same sources in both environments")
+            for left, right in _application_pairs(list(targets[left_env].values()),
+                                                  list(targets[right_env].values())):
+                paired, alone = _paired_sources(left, right, opts.name_normalization)
+                for one, other in paired:
+                    yield from _pair_findings(rendered.get(one.id), rendered.get(other.id),
+                                              opts)
+                for target in alone:
+                    other_env = right_env if target.environment == left_env else left_env
+                    yield _target_finding(
+                        target, f"{target.id} renders {_what(target)}, and {other_env}/"
+                        f"{target.app} renders no source like it", _source_origin(target),
+                        f"give {target.app} the same sources in both environments")
+
+
+def _application_pairs(left: list[list[RenderTarget]], right: list[list[RenderTarget]]
+                       ) -> list[tuple[list[RenderTarget], list[RenderTarget]]]:
+    """The Applications of an app in two environments to compare (each its source targets):
+    one on each side, those two; with more (one per region or cluster, each of its own Argo
+    CD), each with the one of the other side whose file shares the most directories with its
+    own (``apps/eu/web-stg.yaml`` with ``apps/eu/web-prod.yaml``; the first of those alike),
+    so that every Application is compared with one."""
+    if len(left) == 1 and len(right) == 1:
+        return [(left[0], right[0])]
+
+    def nearest(one: list[RenderTarget], others: list[list[RenderTarget]]
+                ) -> list[RenderTarget]:
+        return max(others, key=lambda other: _shared_directories(one[0], other[0]))
+
+    found: list[tuple[list[RenderTarget], list[RenderTarget]]] = []
+    for pair in [*((one, nearest(one, right)) for one in left),
+                 *((nearest(one, left), one) for one in right)]:
+        if not any(pair[0] is a and pair[1] is b for a, b in found):
+            found.append(pair)
+    return found
+
+
+def _shared_directories(one: RenderTarget, other: RenderTarget) -> int:
+    """How many leading directories the files of two targets' Applications share."""
+    assert one.application is not None and other.application is not None
+    mine, theirs = (PurePosixPath(t.file).parent.parts for t in (one.application,
+                                                                    other.application))
+    return next((i for i, (a, b) in enumerate(zip(mine, theirs, strict=False))
+                 if a != b),
+                min(len(mine), len(theirs)))
 
 
 def _pair_findings(left: RenderedTarget | None, right: RenderedTarget | None,
