@@ -198,3 +198,43 @@ def test_a_kustomization_is_its_first_document(kubectl_bin: Path, tmp_path: Path
     model = load(root, cache_dir=tmp_path / "cache")
     assert model.errors == ()
     assert [[r.name for r in rendered.resources] for rendered in model.rendered] == [["a"]]
+
+
+def _json_map(name: str) -> str:
+    return ('{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "' + name
+            + '"}, "data": {"url": "https:\\/\\/x"}}')
+
+
+@pytest.mark.parametrize(("text", "names", "lines"), [
+    # one JSON object per line (NDJSON): no YAML; Go's JSON decoder reads each
+    (_json_map("a") + "\n" + _json_map("b") + "\n", ["a", "b"], [1, 2]),
+    # two on one line, then a null (decoded, and nothing)
+    (_json_map("a") + _json_map("b") + " null\n", ["a", "b"], [1, 1]),
+    # one written over lines with an escape YAML has not (\/)
+    ("\n" + _json_map("a").replace(", ", ",\n  ") + "\n", ["a"], [2]),
+    # one JSON object, then YAML after a separator: the decoder goes on as YAML
+    (_json_map("a") + "\n---\n" + _config_map("b"), ["a", "b"], [1, 3]),
+])
+def test_a_yaml_file_of_json_objects_is_read_as_kubernetes_reads_it(
+        tmp_path: Path, text: str, names: list[str], lines: list[int]) -> None:
+    """A stream that starts with ``{`` is JSON values one after another to Kubernetes'
+    ``YAMLOrJSONDecoder`` (apimachinery ``GuessJSONStream``, Argo CD's ``splitYAMLOrJSON``);
+    it was read as YAML, which refuses several objects on one line or ``\\/``, and the file,
+    which names no ``apiVersion:``, was left out in silence."""
+    model = load(_plain(tmp_path, text), cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    (plain,) = [r for r in model.rendered if r.id == "prod/plain"]
+    found = [(r.name, r.line) for r in plain.resources
+             if r.kind == "ConfigMap" and r.name != "plain-settings"]
+    assert found == list(zip(names, lines, strict=True))
+    assert all(r.doc["data"]["url"] == "https://x" for r in plain.resources
+               if r.kind == "ConfigMap" and r.name != "b" and r.name != "plain-settings")
+
+
+def test_a_stream_of_json_objects_stops_at_a_third_that_fails(tmp_path: Path) -> None:
+    """After two objects the stream is JSON for good: a value that does not decode fails the
+    file (Argo CD: "Failed to unmarshal"), a could-not-check error."""
+    text = _json_map("a") + "\n" + _json_map("b") + "\n" + "kind: x\n"
+    model = load(_plain(tmp_path, text), cache_dir=tmp_path / "cache")
+    assert [(e.file, e.target) for e in model.errors] == [
+        ("manifests/plain/more.yaml", "prod/plain")]

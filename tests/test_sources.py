@@ -6361,6 +6361,27 @@ def test_a_plugin_app_of_apps_reaches_what_its_kustomization_lists(tmp_path: Pat
         ("argocd-application", "apps/left-out.yaml:4"), ("not-rendered", "root.yaml:8")]
 
 
+@pytest.mark.parametrize(("file", "text"), [
+    (".argo-apps/web.json", '{{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",'
+                            ' "metadata": {{"name": "{name}"}}}}\n'),
+    (".argo-apps/web.yaml", '{{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",'
+                            ' "metadata": {{"name": "{name}"}}}}\n'),
+    ("k8s/web.jsonnet", '{{ "apiVersion": "argoproj.io/v1alpha1", "kind": "Application",'
+                        ' "metadata": {{ "name": "{name}" }} }}\n'),
+])
+def test_an_application_written_with_quoted_keys_is_named_where_it_is_not_checked(
+        tmp_path: Path, file: str, text: str) -> None:
+    """``"kind": "Application"`` (JSON, JSON-style YAML or Jsonnet) names an Application as
+    ``kind: Application`` does: in a hidden directory, or in Jsonnet no source evaluates, it
+    is said not checked (it was passed over in silence)."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "manifests/cm.yaml": CM.format(name="x"),
+        "apps/web.yaml": application("web", "manifests", "web"),
+        file: text.format(name="hidden")})
+    assert [f.location for f in lint(repo, cache_dir=tmp_path / "cache").findings
+            if f.policy == "hidden-application"] == [f"{file}:1"]
+
+
 def test_an_application_file_in_a_hidden_directory_is_named_unless_reached(
         tmp_path: Path) -> None:
     """The walk passes over hidden directories: an Application file in ``.argo-apps/`` is

@@ -49,6 +49,7 @@ from platecheck.yamlio import (
     first_document,
     json_document,
     kube_documents,
+    kube_stream,
     line_of,
     read_bytes,
     read_text,
@@ -338,10 +339,12 @@ def _yaml_files(directory: Path, root: Path, *, recurse: bool,
                 jsonnet.append(here / name)
 
 
-# what a manifest naming an Argo CD Application or ApplicationSet holds
-_ARGO_KIND = re.compile(rb"\bkind:\s*[\"']?Application(?:Set)?[\"']?\s*$", re.MULTILINE)
-# the same in Jsonnet: kind: 'Application', (any quotes, a comma after)
-_JSONNET_KIND = re.compile(rb"\bkind\s*:\s*[\"']Application(?:Set)?[\"']")
+# what a manifest naming an Argo CD Application or ApplicationSet holds: ``kind:
+# Application`` ending its line, or in JSON ``"kind": "Application"`` before a ``,`` or ``}``
+_ARGO_KIND = re.compile(rb"\bkind[\"']?\s*:\s*[\"']?Application(?:Set)?"
+                        rb"(?:[\"']?\s*$|[\"']\s*[,}])", re.MULTILINE)
+# the same in Jsonnet: kind: 'Application', (any quotes, the key's too, a comma after)
+_JSONNET_KIND = re.compile(rb"\bkind[\"']?\s*:\s*[\"']Application(?:Set)?[\"']")
 _HIDDEN_READ = 1 << 20  # the bytes of a hidden directory's file looked at, at most
 
 
@@ -637,7 +640,7 @@ def _documents(found: Discovery, file: Path, rel: str, strict: bool, lenient: bo
         text = decode(raw, rel, lenient=True)  # (a directory source's file, to Argo CD)
         if file.name.endswith(".json"):  # Argo CD reads one JSON object, as JSON
             return raw, text, [json_document(text, rel)]
-        documents, error = kube_documents(text, rel)  # as kubectl and Argo CD read it
+        documents, error = kube_stream(text, rel)  # as kubectl and Argo CD read it
         if error is not None:
             raise error
         return raw, text, documents
@@ -758,8 +761,11 @@ def list_items(document: Document) -> list[Document]:
     if not (isinstance(kind, str) and kind.endswith("List")
             and isinstance(data.get("items"), list)):
         return [document]
-    return [Document(item, {path[2:]: line for path, line in document.lines.items()
-                            if path[:2] == ("items", index) and len(path) > 2},
+    by_item: dict[Any, dict[KeyPath, int]] = {}  # the lines of each item, read once
+    for path, line in document.lines.items():
+        if len(path) > 2 and path[0] == "items":
+            by_item.setdefault(path[1], {})[path[2:]] = line
+    return [Document(item, by_item.get(index, {}),
                      document.lines.get(("items", index), document.line))
             for index, item in enumerate(data["items"])]
 

@@ -8,6 +8,7 @@ when it is one of 64 bits, else a float, as Kubernetes' decoder makes it.
 
 from __future__ import annotations
 
+import bisect
 import json
 import re
 from collections.abc import Callable
@@ -25,13 +26,16 @@ _scanstring: Callable[[str, int, bool], tuple[str, int]] = \
 
 
 class _Reader:
-    def __init__(self, text: str, rel: str, max_depth: int) -> None:
+    def __init__(self, text: str, rel: str, max_depth: int, at: int = 0) -> None:
         self.text, self.rel, self.max_depth = text, rel, max_depth
-        self.at = 0
+        self.at = at
         self.lines: dict[KeyPath, int] = {}
+        self._breaks: list[int] | None = None  # where each line break is, once asked
 
     def line(self, at: int | None = None) -> int:
-        return self.text.count("\n", 0, self.at if at is None else at) + 1
+        if self._breaks is None:
+            self._breaks = [match.start() for match in re.finditer("\n", self.text)]
+        return bisect.bisect_left(self._breaks, self.at if at is None else at) + 1
 
     def fail(self, context: str) -> PlatecheckError:
         if self.at >= len(self.text):
@@ -131,6 +135,18 @@ def _number(text: str, rel: str, line: int) -> int | float:
         raise PlatecheckError(f"invalid JSON: number {text} is out of the range of a float "
                               "(Go's encoding/json refuses it)", rel, line)
     return number
+
+
+def read_value(text: str, rel: str, max_depth: int, at: int
+               ) -> tuple[Any, dict[KeyPath, int], int, int]:
+    """The JSON value that starts at ``at`` of ``text`` (after space), as Go's
+    ``json.Decoder.Decode`` reads the next value of a stream: the value, the line of every key
+    path in it, the line it starts at and where it ends."""
+    reader = _Reader(text, rel, max_depth, at)
+    reader.space()
+    first = reader.line()
+    data = reader.value((), 0)
+    return data, reader.lines, first, reader.at
 
 
 def read_json(text: str, rel: str, max_depth: int) -> tuple[Any, dict[KeyPath, int], int]:

@@ -27,7 +27,7 @@ from typing import Any
 from platecheck.errors import PlatecheckError
 from platecheck.globs import argocd_match
 from platecheck.realpaths import resolve
-from platecheck.yamlio import Document, json_document, kube_documents, read_text
+from platecheck.yamlio import Document, json_document, kube_stream, read_text
 
 MANIFEST_FILE = re.compile(r"^.*\.(yaml|yml|json|jsonnet)$")
 SKIP_MARKER = "+argocd:skip-file-rendering"
@@ -130,7 +130,7 @@ def read_manifests(path: Path, root: Path) -> tuple[list[ManifestDocument], str]
     if path.name.endswith(".json"):
         return [ManifestDocument(rel, json_document(text, rel))], text
     looks_like_one = all(word in text for word in ("apiVersion:", "kind:", "metadata:"))
-    read, error = kube_documents(text, rel)  # as Kubernetes' decoder reads it
+    read, error = kube_stream(text, rel)  # as Kubernetes' decoder reads it
     documents = [doc for doc in read if doc.data is not None]
     if error is not None:
         if looks_like_one or any(has_kind(doc.data) for doc in documents):

@@ -39,7 +39,7 @@ from platecheck.errors import (
     YamlTooComplex,
     YamlTooDeep,
 )
-from platecheck.gojson import read_json
+from platecheck.gojson import read_json, read_value
 from platecheck.goyaml import (
     C_LOADER,
     GO_ONLY_ESCAPE,
@@ -615,6 +615,56 @@ def kube_documents(text: str, rel: str) -> tuple[list[Document], PlatecheckError
         with contextlib.suppress(PlatecheckError):
             read.extend(_kube_parts(text, rel))
         return read, exc
+
+
+_JSON_GUESS = 4096  # bytes Kubernetes' decoder looks at for a '{' (GuessJSONStream)
+_JSON_SPACE = re.compile(r"[ \t\n\r]*")
+
+
+def kube_stream(text: str, rel: str) -> tuple[list[Document], PlatecheckError | None]:
+    """The documents of a manifest file as Kubernetes' ``YAMLOrJSONDecoder`` reads it
+    (apimachinery pkg/util/yaml, Argo CD's ``splitYAMLOrJSON``): a stream whose first
+    character but space is ``{`` is JSON values one after another (``{...}{...}``, one per
+    line), read as Go's ``encoding/json`` reads them; when one fails (or is no object of a
+    kind) and no more than one was read before it, the rest, from the end of the last one
+    read, past the space up to and including a line break, is read as YAML
+    (``kube_documents``); after two, the failure ends the stream. Any other stream is YAML."""
+    if not text[:_JSON_GUESS].lstrip().startswith("{"):
+        return kube_documents(text, rel)
+    documents: list[Document] = []
+    count, end = 0, 0  # values read; where the last one ended
+    while True:
+        at = _JSON_SPACE.match(text, end).end()  # type: ignore[union-attr]
+        if at == len(text):
+            return documents, None
+        try:
+            data, lines, line, after = read_value(text, rel, MAX_NESTING, at)
+            failed = None if data is None or (isinstance(data, dict) and isinstance(
+                data.get("kind"), str) and data["kind"]) else PlatecheckError(
+                "a JSON value that is no object of a kind: Kubernetes cannot decode it, so "
+                "Argo CD fails this file and renders nothing of the source", rel, line)
+        except PlatecheckError as exc:
+            failed = exc
+        if failed is None:
+            count, end = count + 1, after
+            if data is not None:  # (null: decoded, and nothing)
+                documents.append(Document(data, lines, line))
+            continue
+        if count > 1:
+            return documents, failed
+        rest = _after_line_break(text, end)
+        read, error = kube_documents("\n" * text.count("\n", 0, rest) + text[rest:], rel)
+        return documents + read, error
+
+
+def _after_line_break(text: str, at: int) -> int:
+    """Past the space at ``at`` up to and including the first line break (the decoder's
+    ``consumeWhitespace``), or to the first character that is no space."""
+    while at < len(text) and text[at].isspace():
+        at += 1
+        if text[at - 1] == "\n":
+            break
+    return at
 
 
 def json_document(text: str, rel: str) -> Document:
