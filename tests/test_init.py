@@ -337,6 +337,34 @@ def test_namespaces_the_environments_rules_do_not_allow_are_proposed_by_name(
     assert [f.message for f in report.findings if f.policy == "argocd-application"] == []
 
 
+def test_a_negated_environment_word_and_the_unclassified_namespaces_propose_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``shop-non-prod`` is no production Application (``non`` negates the word ``*-prod``
+    matches): it is left unclassified, as lint leaves it; and the namespaces of unclassified
+    Applications (``tools``), which argocd-application's namespace rule never checks, are not
+    proposed as ``namespaces.default``."""
+    from synthetic import application
+
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "web").mkdir()
+    (tmp_path / "web" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n")
+    (tmp_path / "apps").mkdir()
+    for name, namespace in (("web-prod", "web-prod"), ("web-stg", "web-stg"),
+                            ("shop-non-prod", "shop-nonprod"), ("cache", "tools")):
+        (tmp_path / "apps" / f"{name}.yaml").write_text(application(name, "web", namespace))
+    assert main(["init", str(tmp_path)]) == 1  # (two Applications of no environment)
+    out = capsys.readouterr().out
+    assert "shop-non-prod -> not classified: no environment matches" in out
+    written = yaml.safe_load((tmp_path / "policies" / "platecheck.yaml").read_text())
+    assert "namespaces" not in (written["policies"].get("argocd-application") or {}).get(
+        "options", {})
+    report = engine.lint(tmp_path, cache_dir=tmp_path.parent / "cache")
+    assert sorted(t.id for t in report.targets) == [
+        "default/cache", "default/shop-non-prod", "prod/web", "stg/web"]
+    assert report.findings == ()
+
+
 def test_an_environment_moved_ahead_keeps_the_others_name_rules(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``cache-prod`` labelled staging would be caught by production's ``*-prod`` name rule:

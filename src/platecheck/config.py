@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from platecheck.errors import PlatecheckError
-from platecheck.globs import matches, matches_any
+from platecheck.globs import matches
 from platecheck.limits import MAX_JOBS
 from platecheck.model import Environment, KeyPath, Level
 from platecheck.options import (
@@ -82,9 +82,9 @@ class EnvironmentConfig:
         for key, values in self.match.labels.items():
             if labels.get(key) in values:
                 return True
-        if namespace and matches_any(namespace, self.match.namespaces):
+        if namespace and _affirmed(namespace, self.match.namespaces):
             return True
-        return matches_any(name, self.match.names)
+        return _affirmed(name, self.match.names)
 
     def app_name(self, name: str) -> str:
         """The Application name without this environment's affix (``web-prod`` -> ``web``)."""
@@ -100,6 +100,27 @@ class EnvironmentConfig:
             if stripped:
                 return stripped
         return name
+
+
+# an environment word negated by the word before it: ``shop-non-prod``, ``web_not_prod``
+_NEGATION = re.compile(r"(?:^|[-_.])(?:non|not)[-_.]?$", re.IGNORECASE)
+
+
+def _affirmed(name: str, globs: tuple[str, ...] | list[str]) -> bool:
+    """Whether a glob of ``globs`` matches ``name`` other than by an environment word that
+    ``non`` or ``not`` before it negates (``*-prod`` matches ``shop-non-prod``, which is no
+    production name)."""
+    return any(matches(name, glob) and not _negated(name, glob) for glob in globs)
+
+
+def _negated(name: str, glob: str) -> bool:
+    """Whether the word of a glob ``*<word>`` or ``*<word>*`` (no other wildcard) is
+    negated wherever it lies in ``name``."""
+    word = glob[1:-1] if glob.endswith("*") and len(glob) > 1 else glob[1:]
+    if not glob.startswith("*") or not word or _has_wildcard(word):
+        return False
+    starts = [match.start() for match in re.finditer(f"(?={re.escape(word)})", name)]
+    return bool(starts) and all(_NEGATION.search(name[:start]) for start in starts)
 
 
 def _between_stars(name: str, glob: str) -> str:

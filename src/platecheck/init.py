@@ -361,12 +361,14 @@ def _loaded(root: Path, text: str) -> Config:
 def _outside(config: Config, apps: Sequence[Application]) -> dict[str, list[str]]:
     """For each environment one of whose Applications deploys to a namespace that
     argocd-application's default rule for it does not allow (its match rules' namespaces,
-    else ``*-<env>`` and ``<env>``), those namespaces and the rule's own."""
+    else ``*-<env>`` and ``<env>``), those namespaces and the rule's own. Not of the
+    Applications of no configured environment, whose namespaces that rule never checks."""
     found: dict[str, set[str]] = {}
     for app in apps:
         env = config.match_environment(app.name, app.labels, app.destination_namespace)
         namespace = app.destination_namespace
-        if env is None or not namespace or TEMPLATE_ACTION.search(namespace):
+        if env is None or not namespace or TEMPLATE_ACTION.search(namespace) or (
+                env.name == UNCLASSIFIED and config.environment(UNCLASSIFIED) is None):
             continue
         rule = list(env.match.namespaces) or [f"*-{env.name}", env.name]
         if not matches_any(namespace, rule):
