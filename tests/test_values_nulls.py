@@ -205,6 +205,25 @@ def test_later_draft_keywords_are_checked_as_each_helm_checks_them(
     assert bool(report.errors) == refused
 
 
+@pytest.mark.parametrize(("values", "keyword"), [
+    ("port: 80\n", {"dependentRequired": {"port": ["extra"]}}),
+    ("svc: {name: a, extra: 1}\n",  # keywords beside a $ref apply from draft 2019-09
+     {"properties": {"svc": {"$ref": "#/$defs/base", "additionalProperties": False}},
+      "$defs": {"base": {"type": "object", "properties": {"name": {"type": "string"}}}}}),
+])
+def test_a_schema_of_no_draft_is_read_as_each_helm_reads_it(
+        helm: Path, tmp_path: Path, values: str, keyword: dict[str, object]) -> None:
+    """A schema naming no ``$schema``: Helm 4's validator reads it as its latest draft
+    (2020-12), Helm 3 as draft 7; platecheck does as the helm it runs does (with Helm 4 it
+    read draft 7 and passed what helm refuses)."""
+    chart = _chart(tmp_path, values, {"type": "object", **keyword})
+    refused = subprocess.run([str(helm), "template", str(chart)], capture_output=True,
+                             check=False).returncode != 0
+    assert refused == (helm_major(helm) >= 4)
+    report = lint(chart, helm=helm, environments=["prod"], cache_dir=tmp_path / "cache")
+    assert bool(report.errors) == refused
+
+
 # (pattern, value): Go reads the first two patterns and Python not; Go refuses the last two
 PATTERNS = [("^\\p{L}+\\z", "abc"), ("^\\p{L}+\\z", "a1"), ("^(?=a)a", "a"), ("^a{1001}$", "a")]
 

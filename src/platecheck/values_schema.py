@@ -66,7 +66,10 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues],
     registry: Registry[Any] = Registry(
         retrieve=_retriever(chart.path, refused, read))  # type: ignore[call-arg]
     try:
-        cls = validators.validator_for(schema, default=validators.Draft7Validator)
+        # a schema that names no draft is Helm 4's validator's latest (santhosh-tekuri/
+        # jsonschema v6 ``draftLatest``: 2020-12), Helm 3's draft 7 as gojsonschema reads it
+        cls = validators.validator_for(schema, default=validators.Draft202012Validator
+                                       if major >= 4 else validators.Draft7Validator)
         check_schema_once(cls, schema, content=canonical)
         validating = cls if major >= 4 or cls.__name__ not in _LATER_DRAFTS \
             else validators.Draft7Validator  # Helm 3 knows no later draft: their keywords
