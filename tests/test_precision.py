@@ -1185,6 +1185,27 @@ def test_a_container_a_library_charts_helper_writes_is_at_its_entry_there(
         == [f"{where}:10"]
 
 
+def test_a_pull_policy_a_helper_writes_as_it_is_is_at_its_line_there(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """A helper writes the container's ``imagePullPolicy: Always`` as it is: the finding is
+    at that line, not at a values key of the same text no template reads (``db.image``'s,
+    where it was)."""
+    helper = ('{{- define "web.backup" }}\napiVersion: batch/v1\nkind: CronJob\nmetadata:\n'
+              '  name: backup\nspec:\n  schedule: "0 0 * * *"\n  jobTemplate:\n    spec:\n'
+              "      template:\n        spec:\n          restartPolicy: OnFailure\n"
+              "          containers:\n          - image: restic/restic:0.17.3\n"
+              "            imagePullPolicy: Always\n            name: restic\n{{- end }}\n")
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+        "c/values.yaml": "db:\n  image:\n    repository: postgres\n    pullPolicy: Always\n",
+        "c/values-prod.yaml": "{}\n", "c/templates/_helpers.tpl": helper,
+        "c/templates/backup.yaml": '{{- include "web.backup" . }}\n'})
+    report = lint(root / "c", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert [f.location for f in report.findings if f.policy == "pull-policy"] == [
+        "c/templates/_helpers.tpl:15"]
+
+
 @pytest.mark.parametrize("local", [False, True])
 def test_a_resource_a_helper_writes_is_at_its_lines_there(helm_bin: Path, tmp_path: Path,
                                                          local: bool) -> None:

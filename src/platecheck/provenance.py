@@ -86,8 +86,9 @@ def locate(
         # a patch that writes the value again over what the resource's file writes comes
         # first (a kustomization's images entry, applied after patches, is a value below)
         origin = (_patch_origin(rendered, resource, fields, anchor, anchor_in, wanted)
-                  if patched is not None and wanted else None) or _written_origin(
-            rendered, resource, written, wanted[:1], anchor, anchor_in)
+                  if patched is not None and wanted else None) or next(filter(None, (
+                    find(rendered, resource, written, wanted[:1], anchor, anchor_in)
+                    for find in (_written_origin, _written_in_helper))), None)
         if origin is not None:
             return origin
     origin = find_value(rendered, values, **_search(rendered, resource, fields, anchor,
@@ -326,6 +327,24 @@ def _written_origin(rendered: RenderedTarget, resource: Resource, field: str,
     if _text(_lookup(rendered.values.data, path)) != _text(values[0]):
         return None
     return _path_origin(rendered, path)
+
+
+def _written_in_helper(rendered: RenderedTarget, resource: Resource, field: str,
+                       values: Sequence[object], anchor: str | None,
+                       anchor_in: tuple[str, int] | None) -> Origin | None:
+    """Where a helper the resource's template includes writes ``field`` as it is, with the
+    value, in the list entry ``anchor`` names (``imagePullPolicy: Always`` in the container
+    of a ``define``): a values key of the same text elsewhere is no answer then."""
+    if not (anchor and anchor_in and values and resource.template_file):
+        return None
+    origin = _helper_origin(rendered, resource.template_file, (field,), anchor,
+                            section_key(anchor_in[0]))
+    lines = rendered.templates.get(origin.file, "").splitlines() if origin else []
+    if origin is None or origin.line is None or origin.line > len(lines):
+        return None
+    written = re.fullmatch(rf"\s*(?:-\s+)?{re.escape(field)}:\s*([\"']?){re.escape(str(values[0]))}"
+                           rf"\1\s*(?:#.*)?", lines[origin.line - 1])
+    return origin if written else None
 
 
 # what a template action reads: a field (.x.y, $.x), a variable ($v), the dot itself

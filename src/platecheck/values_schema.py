@@ -66,10 +66,7 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues],
     registry: Registry[Any] = Registry(
         retrieve=_retriever(chart.path, refused, read))  # type: ignore[call-arg]
     try:
-        # a schema that names no draft is Helm 4's validator's latest (santhosh-tekuri/
-        # jsonschema v6 ``draftLatest``: 2020-12), Helm 3's draft 7 as gojsonschema reads it
-        cls = validators.validator_for(schema, default=validators.Draft202012Validator
-                                       if major >= 4 else validators.Draft7Validator)
+        cls = _validator_class(schema, major)
         check_schema_once(cls, schema, content=canonical)
         validating = cls if major >= 4 or cls.__name__ not in _LATER_DRAFTS \
             else validators.Draft7Validator  # Helm 3 knows no later draft: their keywords
@@ -100,6 +97,16 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues],
     keys = ".".join(str(key) for key in where) or "(top level)"
     raise PlatecheckError(f"values do not meet the chart's {SCHEMA_FILE} at {keys}: "
                           f"{_oneline(_as_yaml(error))}", origin.file, origin.line)
+
+
+def _validator_class(schema: Any, major: int) -> Any:
+    """The validator of the draft the schema names; of one naming none, the draft helm's
+    validator takes: Helm 4's latest (santhosh-tekuri/jsonschema v6 ``draftLatest``:
+    2020-12), Helm 3's draft 7 (gojsonschema)."""
+    from jsonschema import validators
+
+    return validators.validator_for(schema, default=validators.Draft202012Validator
+                                    if major >= 4 else validators.Draft7Validator)
 
 
 def _chart_schema(path: Path, rel: str) -> tuple[Any, str]:
