@@ -42,6 +42,7 @@ absolute one) leads nowhere, and its key covers the whole repository.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -55,7 +56,7 @@ from typing import Any, NamedTuple
 
 import yaml
 
-from platecheck.cache import Digest, HelmResult, RenderCache, directory_digest
+from platecheck.cache import Digest, HelmResult, RenderCache, code_digest, directory_digest
 from platecheck.errors import PlatecheckError
 from platecheck.goyaml import GoDumper
 from platecheck.helmbin import helm_major, helm_version, isolated_environment
@@ -115,6 +116,7 @@ from platecheck.yamlio import (
     load_documents,
     read_bytes,
     read_text,
+    remembered_text,
 )
 
 ORIGIN = "config.kubernetes.io/origin"
@@ -341,10 +343,10 @@ class Kustomize:
             (target.source_dir, call.found), *((d, f) for d, f, _ in call.nested))]
         written = read[0].document.data
         asked = written.get("buildMetadata") if isinstance(written, dict) else None
+        keep_origin = isinstance(asked, list) and "originAnnotations" in asked
+        output = _DEVEL_MANAGED_BY.sub(rf"\g<1>{KUSTOMIZE_RELEASE}", result.stdout)
         resources, templates = self._resources(  # the origin annotation stays where asked
-            _DEVEL_MANAGED_BY.sub(rf"\g<1>{KUSTOMIZE_RELEASE}", result.stdout),
-            target.source_dir, call.kustomization,
-            isinstance(asked, list) and "originAnnotations" in asked)
+            output, target.source_dir, call.kustomization, keep_origin)
         inflated = self._chart_templates(call, templates)
         # deepest first: a base's or component's ``images`` say where a tag was set when the
         # source's own do not (lists replace: the source's win)
@@ -367,8 +369,7 @@ class Kustomize:
             application = self._application_patches(app, spec, lines, target.source_dir)
             if application is not None:
                 read.insert(0, application)  # applied after the kustomization's own
-        manifest = yaml.dump_all([r.doc for r in resources], Dumper=GoDumper,
-                                 sort_keys=False)
+        manifest = _manifest(resources, output, keep_origin)
         values = accumulated(merge_values(None, layers), layers)
         if isinstance(spec, dict) and target.application is not None:
             values = appended(merge_values(None, layers[:-1]), values, spec)
@@ -632,6 +633,26 @@ class Kustomize:
 
 
 _digests: dict[tuple[str, int, int, int], str] = {}
+
+
+def _manifest(resources: Sequence[Resource], output: str, keep_origin: bool) -> str:
+    """The YAML of a build's resources, written once per build output and kept from run to
+    run (a warm run reads it back instead of writing every resource again)."""
+    code = _manifest_code()
+
+    def written() -> str:
+        return yaml.dump_all([r.doc for r in resources], Dumper=GoDumper, sort_keys=False)
+
+    if code is None:
+        return written()
+    return remembered_text(("kustomize manifest", code, str(keep_origin), output), written)
+
+
+@functools.cache
+def _manifest_code() -> str | None:
+    """What writes a build's manifest from its output besides the output (yamlio's and
+    goyaml's code is in the name of the memo that keeps it)."""
+    return code_digest(("kustomize.py", "resources.py"), ())
 
 
 def _copied(parts: Sequence[Path], root: Path) -> Sequence[Path]:

@@ -61,10 +61,10 @@ def build_parts(reached: set[Path], homes: Iterable[Path]) -> tuple[Path, ...]:
     values file in ``..``, which the restrictor refuses as it refuses it in Argo CD), and
     the chart homes it inflates charts from."""
     ordered = sorted({*reached, *homes}, key=lambda path: len(path.parts))
-    kept: list[Path] = []
-    for path in ordered:
-        if not any(path.is_relative_to(part) for part in kept):
-            kept.append(path)
+    kept: set[Path] = set()
+    for path in ordered:  # (each path's parents looked up: linear in the paths)
+        if path not in kept and kept.isdisjoint(path.parents):
+            kept.add(path)
     return tuple(sorted(kept))
 
 

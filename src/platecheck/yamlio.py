@@ -457,6 +457,19 @@ def remembered_result(parts: Sequence[str | bytes], compute: Callable[[], Any]) 
     return _remembered(parts, compute, encode=lambda value: value, decode=lambda value: value)
 
 
+def remembered_text(parts: Sequence[str | bytes], compute: Callable[[], str]) -> str:
+    """``compute()``, a text a run writes of documents it read (``parts``: what decides it,
+    the computing code among them), remembered from run to run beside the documents."""
+    return _as_text(_remembered(("text", *parts), compute, encode=lambda text: text,
+                                decode=_as_text))
+
+
+def _as_text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(type(value).__name__)
+    return value
+
+
 def _remembered(parts: Sequence[str | bytes], compute: Callable[[], Any], *,
                 encode: Callable[[Any], Any], decode: Callable[[Any], Any]) -> Any:
     """``compute()``, kept by a digest of ``parts`` as the JSON of ``encode(value)`` and
