@@ -1185,6 +1185,27 @@ def test_a_container_a_library_charts_helper_writes_is_at_its_entry_there(
         == [f"{where}:10"]
 
 
+def test_a_tag_of_each_item_a_range_renders_is_at_its_item(helm_bin: Path,
+                                                            tmp_path: Path) -> None:
+    """A chart renders a Deployment of each ``services`` item, every container named ``c``:
+    each floating tag is at its own item's ``tag`` (the Deployment's name, a sibling there,
+    tells them apart), not one finding at the first item for all."""
+    template = ("{{- range .Values.services }}\n---\napiVersion: apps/v1\nkind: Deployment\n"
+                "metadata:\n  name: {{ .name }}\nspec:\n  template:\n    spec:\n"
+                "      containers:\n      - name: c\n        image: \"nginx:{{ .tag }}\"\n"
+                "{{- end }}\n")
+    services = "".join(f"  - name: s{i}\n    tag: latest\n    replicas: 2\n" for i in range(3))
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+        "c/values.yaml": "services: []\n", "c/values-prod.yaml": "services:\n" + services,
+        "c/templates/deployments.yaml": template})
+    report = lint(root / "c", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert [(f.location, f.resource) for f in report.findings
+            if f.policy == "image-tag-pinned"] == [
+        (f"c/values-prod.yaml:{3 + 3 * i}", f"Deployment/s{i}[c]") for i in range(3)]
+
+
 def test_a_pull_policy_a_helper_writes_as_it_is_is_at_its_line_there(
         helm_bin: Path, tmp_path: Path) -> None:
     """A helper writes the container's ``imagePullPolicy: Always`` as it is: the finding is

@@ -358,7 +358,9 @@ def image_origin(rendered: RenderedTarget, container: Container) -> Origin | Non
     image = container.image
     exact: list[object] = []
     values: list[object] = []
-    context = [container.name]
+    # (the resource's name too: a list entry of one object per item, whose containers share
+    # a name, names the object)
+    context = [container.name, container.resource.name]
     if isinstance(image, str):
         try:
             ref = parse_image(image)
