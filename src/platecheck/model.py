@@ -9,12 +9,14 @@ from __future__ import annotations
 import enum
 import functools
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from platecheck.errors import PlatecheckError
+from platecheck.globs import matches_any
 
 # A path into a YAML tree: mapping keys and sequence indexes, e.g. ("image", "tag").
 KeyPath = tuple[str | int, ...]
@@ -578,6 +580,34 @@ class AppProject:
     spec: Mapping[str, Any]
 
 
+_HEX = re.compile(r"[0-9a-f]{7,64}")
+
+
+@dataclass(frozen=True)
+class Checkout:
+    """Which ``targetRevision`` of a source of this repository is this checkout: what
+    platecheck reads are the checkout's files, which Argo CD deploys for those revisions
+    alone (a branch holding rendered manifests, an environment branch or a tag is another
+    revision's content)."""
+
+    names: frozenset[str]  # branch (or tag) names that are the checkout
+    head: str = ""  # the commit checked out, "" when not known
+    globs: tuple[str, ...] = ()  # argocd-application's ``revisions``: they alone decide
+
+    def holds(self, revision: str | None) -> bool:
+        """Whether a source at ``revision`` is this checkout's: none, ``HEAD``, one a
+        template or variable still writes (not known), a prefix of the checked-out commit
+        (seven hex digits or more), else one of ``globs`` when written, else of ``names``."""
+        written = (revision or "").strip()
+        if written in ("", "HEAD") or "{{" in written or "$" in written:
+            return True
+        if self.head and _HEX.fullmatch(written.lower()) and self.head.startswith(
+                written.lower()):
+            return True
+        name = written.removeprefix("refs/heads/")
+        return matches_any(name, self.globs) if self.globs else name in self.names
+
+
 @dataclass(frozen=True)
 class RepoModel:
     """Everything repository-wide policies look at."""
@@ -650,6 +680,8 @@ class RepoModel:
     # a run of some environments (``--env prod``): the other environments whose targets are
     # loaded only for env-consistency to compare them with those (no other policy checks them)
     compared_only: tuple[str, ...] = ()
+    # which revisions of this repository are this checkout (None: every one)
+    checkout: Checkout | None = None
 
     def known_environment(self, app: Application) -> str | None:
         """The environment of ``app``, written or generated, also when this run has no target

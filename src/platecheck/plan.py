@@ -17,6 +17,7 @@ https://argo-cd.readthedocs.io/en/stable/user-guide/multiple_sources/
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,7 @@ from platecheck.model import (
     NO_ENVIRONMENT,
     Application,
     Chart,
+    Checkout,
     Finding,
     HelmSourceSpec,
     KeyPath,
@@ -46,7 +48,9 @@ from platecheck.model import (
 from platecheck.overrides import apply_overrides
 from platecheck.realpaths import resolve
 from platecheck.repourl import (
+    checkout,
     git_repo_urls,
+    git_source,
     grown,
     identity,
     remote_urls,
@@ -290,8 +294,26 @@ class Planner:
         }
 
     def is_here(self, source: Source) -> bool:
-        """Whether ``source`` is of this repository."""
-        return this_repository(source.repo_url, self._repo_urls(), self.own)
+        """Whether ``source`` is of this repository, at a revision that is this checkout
+        (``checkout``): another revision's files are not the checkout's."""
+        return this_repository(source.repo_url, self._repo_urls(), self.own) \
+            and self.checkout.holds(source.target_revision)
+
+    @functools.cached_property
+    def checkout(self) -> Checkout:
+        """Which revisions of this repository are this checkout (``repourl.checkout``): of
+        argocd-application's ``revisions``, else inferred from the checkout and the
+        revisions the Application files' sources of this repository name."""
+        found = self.found.repository or self.found
+        apps = [app for parsed in (found.parsed, found.set_cache) for file_apps in
+                parsed.values() for app in file_apps]
+        named = [source.target_revision for app in (*apps, *found.applications)
+                 for source in app.sources if git_source(source)
+                 and this_repository(source.repo_url, self._repo_urls(), self.own)]
+        globs = getattr(self.config.policy_options("argocd-application").default,
+                        "revisions", ()) if "argocd-application" in self.config.declarations \
+            else ()
+        return checkout(self.root, named, globs)
 
     def _source_dir(self, app: Application, source: Source, key: KeyPath) -> Path:
         """The source's directory; an absolute path is none (util/app/path ``Path``: "app path

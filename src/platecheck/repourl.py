@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import struct
+from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -30,6 +31,7 @@ from urllib.parse import unquote
 
 from platecheck.boundedread import read_regular_file
 from platecheck.globs import matches_any
+from platecheck.model import Checkout
 
 if TYPE_CHECKING:
     from platecheck.model import Application, RenderTarget, Source
@@ -331,6 +333,47 @@ def other_repository(target: RenderTarget) -> bool:
 
 
 _SHA = re.compile(r"^[0-9a-f]{40}([0-9a-f]{24})?$")
+# the branch names a repository's default branch has, whatever the checkout says
+_DEFAULT_BRANCHES = ("main", "master")
+
+
+def checkout(root: Path, named: Iterable[str | None], globs: Iterable[str] = ()) -> Checkout:
+    """The ``Checkout`` at ``root``: with argocd-application's ``revisions`` (``globs``),
+    those; else the checked-out branch, each remote's default branch (``refs/remotes/*/HEAD``),
+    ``main`` and ``master``, and, unless one names none or ``HEAD`` (the main line is then
+    HEAD to them), the revision the sources of this repository (``named``) name most (each,
+    when several are named as often)."""
+    counted = Counter(name or "HEAD" for name in ((n or "").strip() for n in named)
+                      if "{{" not in name and "$" not in name)
+    if "HEAD" in counted:  # the repository's main line is HEAD to its Applications
+        counted = Counter()
+    most = max(counted.values(), default=0)
+    names = {*_DEFAULT_BRANCHES, *branches(root),
+             *(name for name, count in counted.items() if count == most)}
+    return Checkout(frozenset(names), repository_revision(root), tuple(globs))
+
+
+def branches(root: Path) -> tuple[str, ...]:
+    """The branch checked out at ``root`` and the default branch of each of its remotes
+    (what ``refs/remotes/<remote>/HEAD`` points at), read without running git."""
+    dirs = git_dirs(root)
+    if dirs is None:
+        return ()
+    found: list[str] = []
+    head = (_small_text(dirs[0] / "HEAD") or "").strip()
+    if head.startswith("ref: refs/heads/"):
+        found.append(head.removeprefix("ref: refs/heads/"))
+    remotes = dirs[1] / "refs" / "remotes"
+    try:
+        pointers = sorted(remotes.glob("*/HEAD")) if remotes.is_dir() else []
+    except OSError:
+        pointers = []
+    for pointer in pointers:
+        text = (_small_text(pointer) or "").strip()
+        prefix = f"ref: refs/remotes/{pointer.parent.name}/"
+        if text.startswith(prefix):
+            found.append(text.removeprefix(prefix))
+    return tuple(dict.fromkeys(found))
 
 
 def repository_revision(root: Path) -> str:

@@ -3,7 +3,8 @@
 A run's key is a sha256 over everything its report depends on: platecheck's own files and
 the directories it imports packages from (installing or upgrading a package changes them),
 the helm binary, the run's options and ``PLATECHECK_*`` environment variables, the checkout's
-Git remotes (which repoURLs are this repository: ``platecheck.repourl``), today's date
+Git remotes (which repoURLs are this repository: ``platecheck.repourl``), its commit and
+branches (which revisions are this checkout), today's date
 (waivers expire) and every file under the repository root and the configuration directory,
 by path (relative to the root: a copy of the repository elsewhere has the same key) and
 content (symbolic links by where they point), except in ``.git`` and ``__pycache__``.
@@ -337,7 +338,7 @@ def _keyed(paths: Sequence[str | os.PathLike[str]], cache_root: Path | None,
         default_cache_dir,
         find_helm,
     )
-    from platecheck.repourl import normalized, remote_urls, repository_revision
+    from platecheck.repourl import branches, normalized, remote_urls, repository_revision
 
     if not options.get("use_cache", True) or options.get("changed_since") is not None:
         return None
@@ -358,6 +359,9 @@ def _keyed(paths: Sequence[str | os.PathLike[str]], cache_root: Path | None,
                  "remotes": sorted({normalized(url) for url in remote_urls(root)}),
                  # the commit checked out: Argo CD substitutes it ($ARGOCD_APP_REVISION)
                  "revision": repository_revision(root),
+                 # the branch checked out and the remotes' default ones: which targetRevision
+                 # is this checkout
+                 "branches": list(branches(root)),
                  "config_dir": os.path.relpath(Path(config).resolve(), root)
                  if config is not None else None}
         cache = RunCache((cache_root or default_cache_dir()) / RUNS)

@@ -124,6 +124,12 @@ Options:
         that name one of this checkout's Git remotes, else, when none does, every Git
         source); a Git source of another repository is not rendered but reported by
         not-rendered, as Argo CD would fetch it.
+    revisions: globs of the ``targetRevision`` values of this repository's sources that are
+        this checkout (default [] = none or HEAD, a prefix of the commit checked out, the
+        branch checked out, the remotes' default branches, main, master, and the revision
+        the repository's sources name most unless one names HEAD: docs/engine.md); a source
+        at another revision is not rendered but reported by not-rendered, as Argo CD deploys
+        that revision's files.
     requireAutomated: the sync policy must be automated (default false; usually set per
         environment).
     retryLimit: minimum syncPolicy.retry.limit, or {min: N, max: M} (default null = no retry
@@ -567,9 +573,13 @@ class _Checker:
     # -- sources and value files ------------------------------------------------------------
 
     def _is_local(self, source: Source) -> bool:
+        """Whether ``source`` reads this checkout's files: of this repository, at a revision
+        that is this checkout (``RepoModel.checkout``)."""
         if source.chart or not source.path and not source.ref:
             return False
-        return this_repository(source.repo_url, self.repo_urls, self.own)
+        checkout = self.repo.checkout
+        return this_repository(source.repo_url, self.repo_urls, self.own) and (
+            checkout is None or checkout.holds(source.target_revision))
 
     def sources(self, app: Application) -> Iterator[Finding]:
         """Remote charts pinned; the problems planning found with the paths and value files
@@ -1163,6 +1173,7 @@ class Options:
                                                        per_environment=True)
     app_of_apps: tuple[str, ...] = ()
     repo_urls: tuple[str, ...] = ()
+    revisions: tuple[str, ...] = ()
     require_automated: bool = option(False, per_environment=True)
     retry_limit: tuple[int, int | None] | None = option(None, parse=_limit_range,
                                                         per_environment=True)

@@ -24,7 +24,11 @@ What:
     repositories of its host: then every source is another repository's), else every Git
     source is this repository.
 
-    Every source of this repository is rendered, by the type Argo CD gives it (an explicit
+    A source of this repository at a ``targetRevision`` that is not this checkout (a branch
+    of rendered manifests, an environment branch, a tag: argocd-application's ``revisions``,
+    else docs/engine.md) is not rendered either: Argo CD deploys that revision's files.
+
+    Every other source of this repository is rendered, by the type Argo CD gives it (an explicit
     ``helm``, ``kustomize``, ``directory`` or ``plugin`` key, else ``Chart.yaml`` or a
     kustomization in the path, else a directory): a Helm chart with ``helm template``, a
     Kustomize source with ``kubectl kustomize``, a directory's manifests as written and its
@@ -88,15 +92,17 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
                                                     _line(target, target.remote))
         yield Finding(
             policy=ID,
-            message=_describe(target, target.remote) + " is not rendered: its resources are "
-                                                        "not checked" + _why(target, repo),
+            message=_describe(target, target.remote, repo) + " is not rendered: its "
+                                                              "resources are not checked"
+            + _why(target, repo),
             file=origin.file,
             line=origin.line,
             environment=target.environment,
             target=target.id,
             resource=f"{target.application.raw.get('kind') or 'Application'}/"
                      f"{target.application.name}",
-            remediation=remediation(target, repo.own_repo_urls),
+            remediation=remediation(target, repo.own_repo_urls)
+            if _other_revision(target, repo) is None else REVISION_REMEDY,
         )
 
 
@@ -117,8 +123,33 @@ def _why(target: RenderTarget, repo: RepoModel) -> str:
     return f" (platecheck does not expand {reason})" if reason else ""
 
 
-def _describe(target: RenderTarget, source: Source) -> str:
+def _other_revision(target: RenderTarget, repo: RepoModel) -> str | None:
+    """The ``targetRevision`` of a Git source of this repository that is not this checkout
+    (``RepoModel.checkout``), which is why it is not rendered; None for any other."""
+    source = target.remote
+    if source is None or repo.checkout is None or not other_repository(target) \
+            or repo.checkout.holds(source.target_revision) \
+            or not this_repository(source.repo_url, (), repo.own_repo_urls):
+        return None
+    return (source.target_revision or "").strip()
+
+
+REVISION_REMEDY = (
+    "platecheck checks this checkout's files; Argo CD deploys this source from that revision "
+    "(an environment branch, a branch of rendered manifests, a tag). Lint a checkout of that "
+    "revision, or, when this checkout is what it deploys (a branch that merges into it), list "
+    "it in argocd-application's revisions.")
+
+
+def _describe(target: RenderTarget, source: Source, repo: RepoModel) -> str:
     assert target.application is not None
+    revision = _other_revision(target, repo)
+    if revision is not None:
+        checkout = repo.checkout
+        assert checkout is not None
+        names = list(checkout.globs) or sorted(checkout.names)
+        return (f"source {source.path or '.'} of this repository at revision {revision}, "
+                f"which is not this checkout ({', '.join(['HEAD', *names])}),")
     if target.application.kind == "ApplicationSet":
         return f"ApplicationSet {target.application.name}"
     if target.foreign_value_file:

@@ -1,0 +1,95 @@
+"""Which ``targetRevision`` of a source of this repository is this checkout
+(``platecheck.repourl.checkout``): platecheck reads the checkout's files, which Argo CD deploys
+for those revisions alone. A source at another revision (a branch of rendered manifests, an
+environment branch, a tag) is reported not rendered, not checked against the wrong files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from platecheck.engine import lint
+from platecheck.repourl import branches, checkout
+from synthetic import CM, ORIGIN, application, write_files
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def _git(root: Path, head: str = "ref: refs/heads/dev\n") -> Path:
+    return write_files(root, {
+        ".git/HEAD": head, ".git/config": ORIGIN, ".git/refs/heads/dev": SHA + "\n",
+        ".git/refs/remotes/origin/HEAD": "ref: refs/remotes/origin/trunk\n"})
+
+
+def test_the_checkout_is_its_branch_the_default_one_and_its_commit(tmp_path: Path) -> None:
+    root = _git(tmp_path)
+    assert branches(root) == ("dev", "trunk")
+    found = checkout(root, [])
+    assert [revision for revision in ("", "HEAD", "dev", "trunk", "main", "master",
+                                      "refs/heads/dev", SHA[:7], SHA, "{{revision}}",
+                                      "$REVISION") if found.holds(revision)] == [
+        "", "HEAD", "dev", "trunk", "main", "master", "refs/heads/dev", SHA[:7], SHA,
+        "{{revision}}", "$REVISION"]
+    assert [revision for revision in ("stage", "v1.2.0", SHA[:6], "0123457")
+            if found.holds(revision)] == []
+
+
+@pytest.mark.parametrize(("named", "held", "other"), [
+    (["release"] * 3 + ["stage"] * 2, ["release"], ["stage"]),
+    (["release", "stage"], ["release", "stage"], ["v1"]),  # as often: both
+    (["release", "HEAD", "stage", ""], [], ["release", "stage"]),  # the main line is HEAD
+])
+def test_the_revision_the_sources_name_most_is_the_checkout(
+        tmp_path: Path, named: list[str], held: list[str], other: list[str]) -> None:
+    found = checkout(_git(tmp_path), named)
+    assert [r for r in held if found.holds(r)] == held
+    assert [r for r in other if found.holds(r)] == []
+
+
+def test_revisions_written_decide_alone(tmp_path: Path) -> None:
+    found = checkout(_git(tmp_path), ["release"] * 3, ["env/*"])
+    assert [r for r in ("env/prod", "HEAD", SHA[:8], "dev", "main", "release")
+            if found.holds(r)] == ["env/prod", "HEAD", SHA[:8]]
+
+
+def _rendered_branch(root: Path, config: str = "") -> Path:
+    """An app-of-apps of this repository at HEAD, and an Application of the root of a
+    branch of rendered manifests (Kargo's), which this checkout's root is not."""
+    rendered = application("web-stage", ".", "web-stage").replace(
+        "    path: .\n", "    path: .\n    targetRevision: stage/web\n")
+    return write_files(root, {
+        ".git/HEAD": "ref: refs/heads/main\n", ".git/config": ORIGIN,
+        "root.yaml": application("root", "apps", "argocd").replace(
+            "    path: apps\n", "    path: apps\n    targetRevision: HEAD\n"),
+        "apps/web.yaml": rendered, "apps/nested/api.yaml": application("api", "api", "api"),
+        "api/cm.yaml": CM.format(name="api"), **({"policies/platecheck.yaml": config}
+                                                 if config else {})})
+
+
+def test_a_source_at_another_revision_is_not_rendered(tmp_path: Path) -> None:
+    """The branch's root is not this checkout's root: the source is not rendered (it was
+    read as a directory of the checkout: an app-of-apps holding no Application, and api
+    unreachable), and what it deploys is said not checked."""
+    report = lint(_rendered_branch(tmp_path / "repo"), cache_dir=tmp_path / "cache")
+    assert [(f.policy, f.location, f.message) for f in report.findings
+            if f.level.value == "error"] == [
+        ("argocd-application", "apps/nested/api.yaml:4",
+         "Application api: is not reachable from an app-of-apps (roots: root.yaml); unless "
+         "something else applies it, Argo CD never deploys it"),
+        ("not-rendered", "apps/web.yaml:8",
+         "source . of this repository at revision stage/web, which is not this checkout "
+         "(HEAD, main, master), is not rendered: its resources are not checked")]
+    assert [f.remediation.startswith("platecheck checks this checkout's files")
+            for f in report.findings if f.policy == "not-rendered"] == [True]
+
+
+def test_a_revision_the_configuration_names_is_this_checkout(tmp_path: Path) -> None:
+    """argocd-application's ``revisions`` say ``stage/*`` is what this checkout deploys:
+    the source is read from it, the checkout's root, an app-of-apps of ``root.yaml``."""
+    config = "policies:\n  argocd-application:\n    options:\n      revisions: ['stage/*']\n"
+    report = lint(_rendered_branch(tmp_path / "repo", config), cache_dir=tmp_path / "cache")
+    assert [(f.policy, f.message) for f in report.findings if f.level.value == "error"] == [
+        ("argocd-application", "Application api: is not reachable from an app-of-apps (roots: "
+         "apps/web.yaml, root.yaml); unless something else applies it, Argo CD never "
+         "deploys it")]
