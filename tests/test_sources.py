@@ -6174,12 +6174,14 @@ def test_a_source_without_a_repo_url_says_so(tmp_path: Path) -> None:
         "apps/web.yaml": application("web-prod", "chart", "web-prod").replace(
             "    repoURL: https://git.example.com/repo.git\n", ""),
         "apps/api.yaml": application("api-prod", "chart", "api-prod")})
-    [finding] = [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
-                 if f.policy == "not-rendered"]
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    [finding] = [f for f in report.findings if f.policy == "not-rendered"]
     assert (finding.location, finding.message) == (
         "apps/web.yaml:8", "source chart has no repoURL and is not rendered: its resources "
         "are not checked")
     assert "repoURL" in finding.remediation
+    # one problem, one finding: the Application schema's "required field" is not said again
+    assert [f.message for f in report.findings if f.policy == "argocd-application"] == []
 
 
 def test_an_application_a_kustomize_app_of_apps_does_not_list_is_not_reachable(

@@ -5,7 +5,8 @@ What:
     source generates, e.g. a Helm chart of Applications, at the template that writes it):
 
     - it matches the Application JSON schema (from k8s-schema's ``schemaDirs``,
-      default ``policies/schemas/``, or the one shipped);
+      default ``policies/schemas/``, or the one shipped; a source with a path or a chart
+      and no ``repoURL`` is not-rendered's finding);
     - each source ``path`` of this repository exists and stays inside it (no ``..`` escape,
       no symlink out), and so does each ``helm.valueFiles`` entry, resolved as Argo CD
       resolves it (relative to the source path, ``/`` the repository root, ``$ref/...``
@@ -179,7 +180,7 @@ from platecheck.appset import (
     go_action_unfilled,
     template_path_globs,
 )
-from platecheck.discover import source_key
+from platecheck.discover import raw_at, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
 from platecheck.globs import matches_any
@@ -325,6 +326,7 @@ def _go_actions_unfilled(repo: RepoModel, checker: _Checker) -> Iterator[Finding
             "write the parameter as fasttemplate names it (e.g. {{path.basename}}).")
 
 
+_NO_REPO_URL = "required field 'repoURL' is missing"
 # a namespace named as another Argo CD instance's (a tenant's ``team-argocd``)
 _INSTANCE_NAMESPACE = re.compile(r"argo|gitops")
 
@@ -542,8 +544,13 @@ class _Checker:
     # -- schema -----------------------------------------------------------------------------
 
     def schema(self, app: Application) -> Iterator[Finding]:
-        """Where planning found the Application schema rejects it."""
+        """Where planning found the Application schema rejects it; not a missing ``repoURL``
+        of a source with a path or a chart, which not-rendered reports with what it means
+        (Argo CD refuses it, and nothing of it is checked)."""
         for path, text in app.schema_problems:
+            source = raw_at(app.raw, path)
+            if text.endswith(_NO_REPO_URL) and (source.get("path") or source.get("chart")):
+                continue
             yield self.finding(app, path, text,
                                "Fix the field: see https://argo-cd.readthedocs.io/en/stable/"
                                "user-guide/application-specification/")
