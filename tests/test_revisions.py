@@ -14,6 +14,15 @@ from platecheck.repourl import branches, checkout
 from synthetic import CM, ORIGIN, application, write_files
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
+CI_BRANCHES = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "CI_COMMIT_BRANCH",
+               "CI_DEFAULT_BRANCH")
+
+
+@pytest.fixture(autouse=True)
+def _no_ci_branches(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CI system running the tests names no branch of these repositories."""
+    for name in CI_BRANCHES:
+        monkeypatch.delenv(name, raising=False)
 
 
 def _git(root: Path, head: str = "ref: refs/heads/dev\n") -> Path:
@@ -31,14 +40,25 @@ def test_the_checkout_is_its_branch_the_default_one_and_its_commit(tmp_path: Pat
                                       "$REVISION") if found.holds(revision)] == [
         "", "HEAD", "dev", "trunk", "main", "master", "refs/heads/dev", SHA[:7], SHA,
         "{{revision}}", "$REVISION"]
-    assert [revision for revision in ("stage", "v1.2.0", SHA[:6], "0123457")
+    assert [revision for revision in ("stage", "v1.2.0", SHA[:6], "0123457", "f" * 40)
             if found.holds(revision)] == []
+
+
+def test_a_ci_system_names_the_branch_of_a_detached_checkout(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _git(tmp_path, head=SHA + "\n")
+    assert not checkout(root, []).holds("develop")
+    monkeypatch.setenv("GITHUB_BASE_REF", "develop")
+    assert branches(root) == ("develop", "trunk")
+    assert checkout(root, []).holds("develop")
 
 
 @pytest.mark.parametrize(("named", "held", "other"), [
     (["release"] * 3 + ["stage"] * 2, ["release"], ["stage"]),
-    (["release", "stage"], ["release", "stage"], ["v1"]),  # as often: both
+    (["release", "stage"], [], ["release", "stage"]),  # as often: neither
     (["release", "HEAD", "stage", ""], [], ["release", "stage"]),  # the main line is HEAD
+    (["release"] * 3 + ["main"], [], ["release"]),  # ... or main
+    (["f" * 40] * 3, [], ["f" * 40]),  # a commit other than the one checked out, never
 ])
 def test_the_revision_the_sources_name_most_is_the_checkout(
         tmp_path: Path, named: list[str], held: list[str], other: list[str]) -> None:
@@ -77,7 +97,7 @@ def test_a_source_at_another_revision_is_not_rendered(tmp_path: Path) -> None:
         ("argocd-application", "apps/nested/api.yaml:4",
          "Application api: is not reachable from an app-of-apps (roots: root.yaml); unless "
          "something else applies it, Argo CD never deploys it"),
-        ("not-rendered", "apps/web.yaml:8",
+        ("not-rendered", "apps/web.yaml:11",  # its targetRevision
          "source . of this repository at revision stage/web, which is not this checkout "
          "(HEAD, main, master), is not rendered: its resources are not checked")]
     assert [f.remediation.startswith("platecheck checks this checkout's files")
@@ -93,3 +113,44 @@ def test_a_revision_the_configuration_names_is_this_checkout(tmp_path: Path) -> 
         ("argocd-application", "Application api: is not reachable from an app-of-apps (roots: "
          "apps/web.yaml, root.yaml); unless something else applies it, Argo CD never "
          "deploys it")]
+
+
+def test_init_classifies_an_application_of_another_revision_s_root(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """web-prod deploys the root of a branch of rendered manifests, not this checkout's root
+    (which holds web-dev's file): it is an Application to classify, not an app-of-apps."""
+    from platecheck.cli import main
+
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n", ".git/config": ORIGIN,
+        "web-prod.yaml": application("web-prod", ".", "web-prod").replace(
+            "    path: .\n", "    path: .\n    targetRevision: stage/prod\n"),
+        "apps/web-dev.yaml": application("web-dev", "manifests", "web-dev"),
+        "manifests/cm.yaml": CM.format(name="web")})
+    assert main(["init", "--dry-run", str(root), "--cache-dir", str(tmp_path / "cache")]) == 0
+    said = capsys.readouterr()
+    assert "web-prod -> prod/web" in said.err and "web-dev -> dev/web" in said.err
+
+
+def test_diff_reads_the_base_revision_with_the_checkout_s_branches(tmp_path: Path) -> None:
+    """On branch develop, web-dev follows develop, two others release: develop is this
+    checkout in both trees of ``diff --base``, so a commit that changes only a README
+    changes no target (the base tree did not know the branch: web-dev appeared added)."""
+    from platecheck.rendered_diff import compute
+    from test_changed import git
+
+    files = {"README.md": "a\n", "manifests/cm.yaml": CM.format(name="web"),
+             **{f"apps/{name}.yaml": application(name, "manifests", name).replace(
+                 "    path: manifests\n", f"    path: manifests\n    targetRevision: {rev}\n")
+                for name, rev in (("web-dev", "develop"), ("web-prod", "release"),
+                                  ("web-eu", "release"))}}
+    root = write_files(tmp_path / "repo", files)
+    git(root, "init", "-q", "-b", "develop")
+    git(root, "remote", "add", "origin", "https://git.example.com/repo.git")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "base")
+    (root / "README.md").write_text("b\n")
+    git(root, "commit", "-q", "-am", "readme")
+    diff = compute([str(root)], "HEAD~1", cache_dir=tmp_path / "cache")
+    assert ([change.target for change in diff.targets], diff.appeared, diff.disappeared) == (
+        [], (), ())

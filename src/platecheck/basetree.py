@@ -15,7 +15,7 @@ from pathlib import Path
 
 from platecheck.changed import git_command, git_out, resolve_commit
 from platecheck.errors import PlatecheckError
-from platecheck.repourl import remote_urls
+from platecheck.repourl import branches, remote_urls
 
 OPTION = "--base"
 _GIT_TIMEOUT = 120
@@ -54,15 +54,20 @@ def export(root: Path, ref: str, dest: Path) -> str:
 
 
 def _as_checkout(root: Path, dest: Path, sha: str) -> None:
-    """A ``.git`` in ``dest`` holding only its commit (``ARGOCD_APP_REVISION``) and the
-    checkout's remote URLs (which repoURLs are this repository), so that the tree at the
-    revision is read as the checkout is."""
+    """A ``.git`` in ``dest`` holding only its commit (``ARGOCD_APP_REVISION``), the
+    checkout's remote URLs (which repoURLs are this repository) and its branches (which
+    revisions are this checkout: ``repourl.branches``), so that the tree at the revision is
+    read as the checkout is."""
     git = dest / ".git"
     git.mkdir()
     (git / "HEAD").write_text(f"{sha}\n", "utf-8")
     remotes = "".join(f'[remote "r{index}"]\n\turl = {url}\n'
                       for index, url in enumerate(remote_urls(root)))
     (git / "config").write_text(remotes, "utf-8")
+    for index, branch in enumerate(branches(root)):  # each as a remote's default branch
+        pointer = git / "refs" / "remotes" / f"b{index}" / "HEAD"
+        pointer.parent.mkdir(parents=True)
+        pointer.write_text(f"ref: refs/remotes/b{index}/{branch}\n", "utf-8")
 
 
 def _blobs(root: Path, oids: list[str]) -> list[bytes]:

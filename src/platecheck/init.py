@@ -27,12 +27,13 @@ from platecheck.config import (
     EnvironmentConfig,
     MatchRules,
 )
-from platecheck.discover import discover, find_root, top_level_charts
+from platecheck.discover import Discovery, discover, find_root, top_level_charts
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches, matches_any
 from platecheck.model import Application
 from platecheck.plan import environment_files
 from platecheck.policies import configuration
+from platecheck.repourl import apps_checkout, git_repo_urls, identity, remote_urls
 
 # word in names, labels and namespaces -> (environment name, production)
 _WORDS: dict[str, tuple[str, bool]] = {
@@ -313,7 +314,7 @@ def propose(path: Path, **options: Any) -> InitResult:
     ``jobs``)."""
     root = find_root(path)
     found = discover(root, [path.resolve()])
-    parents = {(a.file, a.line) for a in found.app_of_apps}
+    parents = _app_of_apps(root, found)
     apps = [a for a in [*found.applications, *found.application_sets]
             if (a.file, a.line) not in parents]
     rendered, kept, expanded, unrendered, failed = _generated(path, options) if (
@@ -349,6 +350,20 @@ def propose(path: Path, **options: Any) -> InitResult:
         config = _loaded(root, text)
     return InitResult(root, text, tuple(_classify(config, app) for app in apps), unrendered,
                       tuple(found.errors), failed)
+
+
+def _app_of_apps(root: Path, found: Discovery) -> set[tuple[str, int]]:
+    """The app-of-apps (file and line) discovery found whose directory source, or one of
+    them, is this checkout's (a source at another revision deploys that revision's files,
+    not the Applications of this checkout's directory: it is an Application to classify)."""
+    apps = [*found.applications, *found.application_sets]
+    own = identity(remote_urls(root), git_repo_urls(apps))
+    here = apps_checkout(root, apps, (), own)
+    by_place = {(a.file, a.line): a for a in found.app_of_apps}
+    linked = {link.parent for link in found.children if link.parent in by_place
+              and link.source < len(by_place[link.parent].sources)
+              and here.holds(by_place[link.parent].sources[link.source].target_revision)}
+    return {place for place in by_place if place in linked}
 
 
 def _loaded(root: Path, text: str) -> Config:

@@ -596,14 +596,14 @@ class Checkout:
 
     def holds(self, revision: str | None) -> bool:
         """Whether a source at ``revision`` is this checkout's: none, ``HEAD``, one a
-        template or variable still writes (not known), a prefix of the checked-out commit
-        (seven hex digits or more), else one of ``globs`` when written, else of ``names``."""
+        template or variable still writes (not known), a commit (seven hex digits or more)
+        the checked-out one starts with (another commit never is; any is, when the checkout's
+        is not known), else one of ``globs`` when written, else of ``names``."""
         written = (revision or "").strip()
         if written in ("", "HEAD") or "{{" in written or "$" in written:
             return True
-        if self.head and _HEX.fullmatch(written.lower()) and self.head.startswith(
-                written.lower()):
-            return True
+        if _HEX.fullmatch(written.lower()):
+            return not self.head or self.head.startswith(written.lower())
         name = written.removeprefix("refs/heads/")
         return matches_any(name, self.globs) if self.globs else name in self.names
 

@@ -48,9 +48,8 @@ from platecheck.model import (
 from platecheck.overrides import apply_overrides
 from platecheck.realpaths import resolve
 from platecheck.repourl import (
-    checkout,
+    apps_checkout,
     git_repo_urls,
-    git_source,
     grown,
     identity,
     remote_urls,
@@ -307,13 +306,11 @@ class Planner:
         found = self.found.repository or self.found
         apps = [app for parsed in (found.parsed, found.set_cache) for file_apps in
                 parsed.values() for app in file_apps]
-        named = [source.target_revision for app in (*apps, *found.applications)
-                 for source in app.sources if git_source(source)
-                 and this_repository(source.repo_url, self._repo_urls(), self.own)]
         globs = getattr(self.config.policy_options("argocd-application").default,
                         "revisions", ()) if "argocd-application" in self.config.declarations \
             else ()
-        return checkout(self.root, named, globs)
+        return apps_checkout(self.root, (*apps, *found.applications), self._repo_urls(),
+                             self.own, globs)
 
     def _source_dir(self, app: Application, source: Source, key: KeyPath) -> Path:
         """The source's directory; an absolute path is none (util/app/path ``Path``: "app path

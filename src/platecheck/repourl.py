@@ -21,6 +21,7 @@ reported as not rendered (``not-rendered``), never read from here. What says whi
 
 from __future__ import annotations
 
+import os
 import re
 import struct
 from collections import Counter
@@ -339,27 +340,47 @@ _DEFAULT_BRANCHES = ("main", "master")
 
 def checkout(root: Path, named: Iterable[str | None], globs: Iterable[str] = ()) -> Checkout:
     """The ``Checkout`` at ``root``: with argocd-application's ``revisions`` (``globs``),
-    those; else the checked-out branch, each remote's default branch (``refs/remotes/*/HEAD``),
-    ``main`` and ``master``, and, unless one names none or ``HEAD`` (the main line is then
-    HEAD to them), the revision the sources of this repository (``named``) name most (each,
-    when several are named as often)."""
+    those; else the checked-out branch, each remote's default branch and those a CI system
+    names (``branches``), ``main`` and ``master``, and the revision the sources of this
+    repository (``named``) name most, when one does (not two as often) and none of them
+    names the checkout already (none, ``HEAD``, or one of those branches): a repository whose
+    Applications all follow one branch of another name."""
+    known = {*_DEFAULT_BRANCHES, *branches(root)}
     counted = Counter(name or "HEAD" for name in ((n or "").strip() for n in named)
                       if "{{" not in name and "$" not in name)
-    if "HEAD" in counted:  # the repository's main line is HEAD to its Applications
-        counted = Counter()
-    most = max(counted.values(), default=0)
-    names = {*_DEFAULT_BRANCHES, *branches(root),
-             *(name for name, count in counted.items() if count == most)}
+    top = counted.most_common(2)
+    names = set(known)
+    if top and (len(top) == 1 or top[0][1] > top[1][1]) \
+            and not {"HEAD", *known} & set(counted):
+        names.add(top[0][0])
     return Checkout(frozenset(names), repository_revision(root), tuple(globs))
 
 
+def apps_checkout(root: Path, apps: Iterable[Application], repo_urls: Iterable[str] = (),
+                  own: Iterable[str] = (), globs: Iterable[str] = ()) -> Checkout:
+    """``checkout`` of the revisions the Git sources of ``apps`` that are this repository
+    (``this_repository`` by ``repo_urls`` and ``own``) name."""
+    urls, known = tuple(repo_urls), tuple(own)
+    return checkout(root, [source.target_revision for app in apps for source in app.sources
+                           if git_source(source)
+                           and this_repository(source.repo_url, urls, known)], globs)
+
+
+# the variables of CI systems that name the branch a change goes into, or is on (GitHub
+# Actions, GitLab CI): a CI checkout is often of a detached commit, which names none
+_CI_BRANCHES = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "CI_COMMIT_BRANCH",
+                "CI_DEFAULT_BRANCH")
+
+
 def branches(root: Path) -> tuple[str, ...]:
-    """The branch checked out at ``root`` and the default branch of each of its remotes
-    (what ``refs/remotes/<remote>/HEAD`` points at), read without running git."""
+    """The branch checked out at ``root``, the default branch of each of its remotes (what
+    ``refs/remotes/<remote>/HEAD`` points at), read without running git, and those the CI
+    system's variables name (``_CI_BRANCHES``)."""
+    found = [value.strip() for value in map(os.environ.get, _CI_BRANCHES) if value and
+             value.strip()]
     dirs = git_dirs(root)
     if dirs is None:
-        return ()
-    found: list[str] = []
+        return tuple(dict.fromkeys(found))
     head = (_small_text(dirs[0] / "HEAD") or "").strip()
     if head.startswith("ref: refs/heads/"):
         found.append(head.removeprefix("ref: refs/heads/"))

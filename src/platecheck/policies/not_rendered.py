@@ -88,8 +88,10 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         ignored = options.for_env(target.environment).ignore_repo_urls
         if matches_any(target.remote.repo_url, ignored):
             continue
-        origin = _plugin_override(target) or Origin(target.application.file,
-                                                    _line(target, target.remote))
+        revision = _other_revision(target, repo) is not None
+        origin = _plugin_override(target) or Origin(target.application.file, (
+            _field_line(target, target.remote, "targetRevision") if revision else None)
+            or _line(target, target.remote))
         yield Finding(
             policy=ID,
             message=_describe(target, target.remote, repo) + " is not rendered: its "
@@ -148,8 +150,10 @@ def _describe(target: RenderTarget, source: Source, repo: RepoModel) -> str:
         checkout = repo.checkout
         assert checkout is not None
         names = list(checkout.globs) or sorted(checkout.names)
+        which = f"the commit checked out, {checkout.head[:12]}" if re.fullmatch(
+            "[0-9a-fA-F]{7,64}", revision) else ", ".join(["HEAD", *names])
         return (f"source {source.path or '.'} of this repository at revision {revision}, "
-                f"which is not this checkout ({', '.join(['HEAD', *names])}),")
+                f"which is not this checkout ({which}),")
     if target.application.kind == "ApplicationSet":
         return f"ApplicationSet {target.application.name}"
     if target.foreign_value_file:
@@ -210,22 +214,22 @@ def _line(target: RenderTarget, source: Source) -> int | None:
         patch = target.application.lines.get(("spec", "templatePatch"))
         if target.application.kind == "ApplicationSet" and patch is not None:
             return patch
-    return _repo_url_line(target, source) or source.line or target.application.line
+    # another repository's source of an Application a set made: at its repoURL, a list
+    # element's key when that filled it (each element names its own repository)
+    return (_field_line(target, source, "repoURL") if target.application.set_line is not None
+            and other_repository(target) else None) or source.line or target.application.line
 
 
-def _repo_url_line(target: RenderTarget, source: Source) -> int | None:
-    """Of another repository's source of an Application a set made, the line of its
-    ``repoURL``: a list element's key, when that filled it (each element names its own
-    repository), else the template's."""
+def _field_line(target: RenderTarget, source: Source, field: str) -> int | None:
+    """The line of ``field`` of the source (the line of the list element's key that filled
+    it, in an Application a set made); None when it is not written."""
     app = target.application
     assert app is not None
-    if app.set_line is None or not other_repository(target):
-        return None
     index = next((i for i, s in enumerate(app.sources) if s is source), None)
     if index is None:
         return None
     key = ("spec", "sources", index) if app.multiple_sources else ("spec", "source")
-    return app.lines.get((*key, "repoURL"))
+    return app.lines.get((*key, field))
 
 
 def _generator_path(generators: list[Any], kind: str, at: KeyPath) -> KeyPath | None:
