@@ -811,3 +811,27 @@ def test_a_chosen_target_is_validated_by_the_crd_a_target_not_chosen_renders(
     assert [(f.policy, f.location) for f in changed.findings if f.level.value == "error"] == [
         (f.policy, f.location) for f in full.findings if f.level.value == "error"] == [
         ("k8s-schema", "user/templates/widget.yaml:6")]
+
+
+def test_a_target_a_deleted_values_file_stops_from_planning_is_named_chosen(
+        tmp_path: Path) -> None:
+    """A value file deleted chooses every target, the one it stops from planning too: the
+    line naming the choice says all of them (it named stg/web alone, by the file prod/web
+    no longer finds)."""
+    from platecheck.engine import lint
+
+    def app(env: str) -> str:
+        return application(f"web-{env}", "chart", f"web-{env}", source_extra=(
+            f"    helm:\n      valueFiles: [values-{env}.yaml]\n"))
+
+    repo = make_repo(tmp_path / "repo", {
+        "apps/web-prod.yaml": app("prod"), "apps/web-stg.yaml": app("stg"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/values-prod.yaml": "a: 1\n", "chart/values-stg.yaml": "a: 1\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                   "  name: web\n"})
+    git(repo, "rm", "-q", "chart/values-prod.yaml")
+    report = lint(repo, changed_since="HEAD", use_cache=False)
+    assert [e.target for e in report.errors] == ["prod/web"]
+    assert report.changed_since == \
+        "changed-since HEAD: all 2 targets (chart/values-prod.yaml)"

@@ -110,6 +110,12 @@ def test_formats_and_outputs_pair_in_order(
         ["--output"] * (len(expected) - len(extra or ())) + ["--report"] * len(extra or ()))
 
 
-def test_two_text_reports_on_standard_output_are_refused() -> None:
+def test_a_report_standard_output_has_already_is_that_one() -> None:
+    """``--report text=-`` asks for the default text report again: it is written once, and
+    beside ``github=-`` it is the text ``github`` may share standard output with (it was
+    "several reports would go to standard output (text, github, text)")."""
+    assert [r[:2] for r in requests(None, [("text", "-")], list(FORMATS))] == [("text", None)]
+    assert [r[:2] for r in requests(None, [("github", "-"), ("text", "-")], list(FORMATS))] \
+        == [("text", None), ("github", None)]
     with pytest.raises(PlatecheckError, match="several reports would go to standard output"):
-        requests(None, [("text", "-")], list(FORMATS))
+        requests([(F, "json")], [("text", "-")], list(FORMATS))

@@ -349,6 +349,11 @@ def test_bom_is_accepted_and_other_encodings_are_errors(tmp_path: Path) -> None:
     with pytest.raises(PlatecheckError) as caught:
         configuration(tmp_path, None)
     assert str(caught.value) == "policies/platecheck.yaml:2: not valid UTF-8 (byte 0xe9)"
+    # UTF-16 too: only platecheck reads this file (it was decoded and applied)
+    path.write_bytes("renderTimeout: 7\n".encode("utf-16"))
+    with pytest.raises(PlatecheckError) as caught:
+        configuration(tmp_path, None)
+    assert (caught.value.file, caught.value.line) == ("policies/platecheck.yaml", 1)
 
 
 def test_options_are_parsed_once_into_the_policy_dataclass(tmp_path: Path) -> None:

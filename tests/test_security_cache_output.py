@@ -240,3 +240,23 @@ def test_a_cache_inside_the_path_given_is_refused_before_the_root_is_looked_for(
     assert "($PLATECHECK_CACHE_DIR) is inside the checked repository" in capsys.readouterr().err
     assert main(["lint", str(tmp_path), "--changed-since", "HEAD"]) == 2
     assert "($PLATECHECK_CACHE_DIR) is inside the checked repository" in capsys.readouterr().err
+
+
+def test_a_cache_inside_a_root_no_git_marks_names_that_root_and_why(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A chart of a directory with no ``.git`` or ``policies/``, linted from the directory
+    above it that holds the cache: the repository is taken to be the working directory,
+    which the one-line error names with why (it named no root, and blamed the cache)."""
+    from platecheck.cli import main
+
+    (tmp_path / "work" / "c" / "templates").mkdir(parents=True)
+    (tmp_path / "work" / "c" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: c\nversion: 0.1.0\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PLATECHECK_CACHE_DIR", str(tmp_path / ".cache"))
+    assert main(["lint", "work/c"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"inside the checked repository ({tmp_path.resolve()}, taken for the repository " \
+           "as no .git or policies/ lies above the path given)" in err

@@ -34,7 +34,7 @@ from platecheck.options import (
 )
 from platecheck.realpaths import resolve
 from platecheck.waivers import Waiver, load_waivers
-from platecheck.yamlio import Document, line_of, load_document, read_text, type_name
+from platecheck.yamlio import Document, line_of, load_document, read_own_text, type_name
 
 CONFIG_FILE = "platecheck.yaml"
 WAIVERS_FILE = "waivers.yaml"
@@ -418,7 +418,7 @@ class _Parser:
         return PlatecheckError(message, self.rel, line_of(self.lines, path, 1))
 
     def parse(self, base: _Parsed | None) -> _Parsed:
-        self.raw, text = read_text(self.path, self.rel)
+        self.raw, text = read_own_text(self.path, self.rel)
         # platecheck alone reads this file: a key written twice (the second block silently
         # replacing the first) is refused, not resolved as Helm resolves a values file's
         document: Document = load_document(text, self.rel, unique_keys=True)

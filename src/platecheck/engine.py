@@ -590,8 +590,12 @@ def _chosen(files: tuple[str, ...] | None, ref: str | None,
     # a target that could not be planned for a changed file (its values no longer read) is
     # chosen by that file, so the line that names the choice names it
     planned = {t.id for t in targets}
-    unplanned = {f.target: f.file for f in problems.findings if f.target
-                 and f.target not in planned and f.file in selection.changed}
+    # (every target chosen for one file, a deleted one or the configuration: those too)
+    why = set(selection.reasons.values())
+    every = next(iter(why)) if len(why) == 1 and len(selection.reasons) == selection.total \
+        else None
+    unplanned = {f.target: every or f.file or "" for f in problems.findings if f.target
+                 and f.target not in planned and (every or f.file in selection.changed)}
     if unplanned:
         selection = dataclasses.replace(selection, reasons={**selection.reasons, **unplanned},
                                         total=selection.total + len(unplanned))

@@ -98,10 +98,10 @@ def load_waivers(path: Path, rel: str, policies: Collection[str]) -> tuple[Waive
     ``policies`` are the ids a waiver may name (configuration passes every policy that is
     not about waivers themselves).
     """
-    from platecheck.yamlio import load_document, read_text
+    from platecheck.yamlio import load_document, read_own_text
 
     known = set(policies)
-    _, text = read_text(path, rel)
+    _, text = read_own_text(path, rel)
     try:
         document = load_document(text, rel, unique_keys=True)  # platecheck's own file
     except ValueError as exc:  # e.g. an impossible date such as 2025-02-30

@@ -153,6 +153,16 @@ def read_text(path: Path, rel: str, lenient: bool = False) -> tuple[bytes, str]:
 UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 
 
+def read_own_text(path: Path, rel: str) -> tuple[bytes, str]:
+    """``read_text`` of a file platecheck alone reads (its configuration, its waivers):
+    UTF-8 only, a UTF-16 one refused at its first line, as any other encoding is."""
+    raw = read_bytes(path, rel)
+    if raw.startswith(UTF16_MARKS):
+        raise YamlEncodingError("not valid UTF-8 (a UTF-16 byte order mark): platecheck "
+                                "reads its own files as UTF-8", rel, 1)
+    return raw, decode(raw, rel)
+
+
 def read_bytes(path: Path, rel: str) -> bytes:
     """A file's bytes. Only regular files up to ``MAX_FILE_SIZE`` are read."""
     try:

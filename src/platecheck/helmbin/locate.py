@@ -69,9 +69,13 @@ def cache_outside(cache_dir: str | os.PathLike[str] | None, root: Path) -> None:
     if not Path(os.path.realpath(where)).is_relative_to(os.path.realpath(root)):
         return
     origin = _origin(cache_dir, "~/.cache/platecheck, $HOME being in the repository")
-    raise PlatecheckError(f"{origin} is inside the checked repository; platecheck keeps its "
-                          "cache outside what it checks (give a --cache-dir outside it)",
-                          str(where))
+    # a root no .git or policies/ marks is the working directory the path lies in, or the
+    # directory the Applications' sources are found from (discover.find_root)
+    why = "" if (root / ".git").exists() or (root / "policies").is_dir() else (
+        ", taken for the repository as no .git or policies/ lies above the path given")
+    raise PlatecheckError(f"{origin} is inside the checked repository ({root}{why}); "
+                          "platecheck keeps its cache outside what it checks (give a "
+                          "--cache-dir outside it)", str(where))
 
 
 def cache_usable(cache_dir: str | os.PathLike[str] | None) -> None:

@@ -57,7 +57,8 @@ def requests(ordered: Sequence[tuple[str, Any]] | None,
     With one of each (in either order) they are one report, as they always were. With more,
     each ``--output`` belongs to the last ``--format`` before it that has no file yet, and a
     ``--format`` left without one goes to standard output. ``--report`` adds reports; text to
-    standard output stays the default main report.
+    standard output stays the default main report (a ``--report`` of a report standard
+    output has already, ``text=-``, is that one).
     """
     items = list(ordered or [])
     chosen = [str(v) for kind, v in items if kind == "FORMAT"]
@@ -81,6 +82,8 @@ def requests(ordered: Sequence[tuple[str, Any]] | None,
             result[index] = ReportRequest(result[index].format,
                                           None if str(value) == STDOUT else Path(value))
     for fmt, name in extra or []:
+        if name == STDOUT and any(r.format == fmt and r.path is None for r in result):
+            continue  # the report standard output has already (the default text one): once
         result.append(ReportRequest(fmt, None if name == STDOUT else Path(name), "--report"))
     _check(result, formats)
     return result
