@@ -208,6 +208,30 @@ def test_output_never_writes_a_value_file_a_later_run_would_read(
     assert not (repo / output).exists()
 
 
+def test_render_never_writes_applications_into_the_repository(run: Run,
+                                                               tmp_path: Path) -> None:
+    """An app-of-apps chart's render holds Applications: ``render --output out.yaml`` in the
+    repository would make them Application files of the next run (each found twice); it is
+    refused, and written outside the repository (or as no manifest file) it is not."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    (repo / "apps" / "templates").mkdir(parents=True)
+    (repo / "apps" / "Chart.yaml").write_text("apiVersion: v2\nname: apps\nversion: 0.1.0\n")
+    (repo / "apps" / "templates" / "web.yaml").write_text(application("web", "web", "web"))
+    (repo / "web").mkdir()
+    (repo / "web" / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                          "  name: web\n")
+    (repo / "root.yaml").write_text(application("root", "apps", "argocd"))
+    line = _one_line_error(run("render", repo, "--output", "out.yaml", cwd=repo))
+    assert line.endswith("--output would write Applications into the repository, where the "
+                         "next run reads them as Application files; write the output "
+                         "elsewhere")
+    assert not (repo / "out.yaml").exists()
+    assert run("render", repo, "--output", str(tmp_path / "out.yaml"), cwd=repo
+               ).returncode == 0
+    assert "kind: Application" in (tmp_path / "out.yaml").read_text()
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize("source", ["directory", "kustomize"])
 def test_output_never_overwrites_a_file_of_a_plain_or_kustomize_source(

@@ -27,7 +27,7 @@ from platecheck.runmemo import remembered
 from platecheck.version import __version__
 
 if TYPE_CHECKING:
-    from platecheck.model import RenderTarget, Report
+    from platecheck.model import RenderTarget, RepoModel, Report
     from platecheck.runcache import Answer
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -87,7 +87,9 @@ def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
         return
     parser.add_argument("--output", "-o", type=Path, metavar="FILE",
                         help="write the report to FILE instead of standard output (never "
-                             "a checked file, nor into an Application, chart or source directory)")
+                             "a checked file, nor into an Application, chart or source "
+                             "directory; render: no manifest file of Applications inside the "
+                             "repository, which the next run would read)")
 
 
 def _positive_int(text: str) -> int:
@@ -391,6 +393,24 @@ def _check_guards(root: Path, guards: Sequence[Guard], path: Path | None,
             _refuse_output(where, output if output == checked else checked.parent, root, option)
 
 
+def _no_applications_written(repo: RepoModel, path: Path | None) -> None:
+    """Refuse a ``render --output`` manifest file inside the repository when what it writes
+    holds Applications or ApplicationSets: the next run would read them as Application files
+    of the repository (and find each twice)."""
+    from platecheck.discover import ARGO_GROUP, MANIFEST_SUFFIXES
+
+    if path is None or not path.name.endswith(MANIFEST_SUFFIXES):
+        return
+    output = Path(os.path.realpath(path))
+    if not output.is_relative_to(os.path.realpath(repo.root)):
+        return
+    if any(r.kind in ("Application", "ApplicationSet") and r.api_version.startswith(
+            ARGO_GROUP + "/") for rendered in repo.rendered for r in rendered.resources):
+        raise PlatecheckError("--output would write Applications into the repository, where "
+                              "the next run reads them as Application files; write the "
+                              "output elsewhere", str(path))
+
+
 def _refuse_output(where: str, checked: Path, root: Path, option: str) -> None:
     what = checked.relative_to(root).as_posix() if checked.is_relative_to(root) else checked
     verb = "overwrite" if Path(os.path.realpath(where)) == checked else "write into"
@@ -451,6 +471,7 @@ def _cmd_render(args: argparse.Namespace) -> int:
     _check_output(args, args.output)
     repo = load(args.paths, **_engine_kwargs(args))
     _check_guards(repo.root, output_guards(repo.root, repo.targets), args.output)
+    _no_applications_written(repo, args.output)
     chunks = []
     for rendered in repo.rendered:
         chunks.append(f"# platecheck target: {rendered.id}\n# source: "
