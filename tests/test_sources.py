@@ -73,8 +73,8 @@ def test_directory_source_as_argo_cd_applies_it(tmp_path: Path) -> None:
     assert _findings(report_) == [
         ("manifests/plain/deployment.yaml:17", "image-tag-pinned", "prod/plain",
          'container "web" in Deployment/plain uses floating tag "latest"'),
-        # the container's entry as Jsonnet writes it, an object: its image line
-        ("manifests/web/main.jsonnet:16", "image-tag-pinned", "prod/web",
+        # the tag a tla gives: at the tla's value in the Application
+        ("apps/web.yaml:15", "image-tag-pinned", "prod/web",
          'container "web" in Deployment/web uses floating tag "latest"'),
     ]
     assert report_.renders == 0  # nothing for helm to do
@@ -402,6 +402,20 @@ def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
     assert deployment.doc["metadata"]["labels"] == {"app": "web-prod"}  # $ARGOCD_APP_NAME
     container = deployment.doc["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "registry.example.com/web:latest"  # the TLA
+
+
+def test_a_tag_a_jsonnet_tla_gives_is_at_the_tla(tmp_path: Path) -> None:
+    """The floating tag comes from the tla ``tag``: the finding is at its ``value`` in the
+    Application (it was at the Jsonnet file with no line); the tlas and extVars are the
+    target's values, substituted."""
+    from platecheck.engine import lint, load
+
+    app = SOURCES / "directory" / "apps" / "web.yaml"
+    [rendered] = load(app, cache_dir=tmp_path).rendered
+    assert rendered.values.data == {"tlas": {"tag": "latest"}, "extVars": {"app": "web-prod"}}
+    report_ = lint(app, cache_dir=tmp_path)
+    assert [f.location for f in report_.findings if f.policy == "image-tag-pinned"] == [
+        "apps/web.yaml:15"]
 
 
 def test_a_jsonnet_lib_leaving_the_repository_is_an_error_at_its_entry(tmp_path: Path) -> None:
@@ -2193,7 +2207,8 @@ def test_application_set_with_a_plain_list_is_expanded(tmp_path: Path) -> None:
         ("apps/clusters.yaml:8", "not-rendered", "default/clusters",
          "ApplicationSet clusters is not rendered: its resources are not checked (platecheck "
          "does not expand a clusters generator)"),
-        ("manifests/web/main.jsonnet:8", "image-tag-pinned", "prod/web",
+        # the list element's key that fills the tla
+        ("apps/web.yaml:11", "image-tag-pinned", "prod/web",
          'container "web" in Pod/web uses floating tag "latest"'),
     ]
     assert [f.resource for f in report_.findings if f.policy == "not-rendered"] == [

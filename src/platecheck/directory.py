@@ -102,9 +102,14 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
             line = next(d.document.line for d in documents if not isinstance(d.document.data,
                                                                               dict))
             raise PlatecheckError("a manifest must be a mapping (an object)", rel, line)
-    return RenderedTarget(target=target, resources=tuple(resources),
-                          values=MergedValues({}, {}), manifest="".join(chunks),
-                          templates=templates, includes=includes)
+    if places:  # (the tlas and extVars Jsonnet was given)
+        from platecheck.jsonnet import variable_values
+
+        values = variable_values(target)
+    else:
+        values = MergedValues({}, {})
+    return RenderedTarget(target=target, resources=tuple(resources), values=values,
+                          manifest="".join(chunks), templates=templates, includes=includes)
 
 
 def _is_argo(doc: object) -> bool:

@@ -32,7 +32,7 @@ from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
 from platecheck.limits import go_crash
 from platecheck.manifests import SKIP_MARKER, ManifestDocument, has_kind, rel_path
-from platecheck.model import RenderTarget
+from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget
 from platecheck.sandbox import run_bounded, scratch
 from platecheck.yamlio import Document, read_text
 
@@ -185,6 +185,34 @@ def _variables(options: Mapping[str, list[Any]], env: Mapping[str, str], passes:
                 value = envsubst(value, env)
             variables[f"{kind}_{plain}"][str(item.get("name", ""))] = value
     return variables
+
+
+def variable_values(target: RenderTarget) -> MergedValues:
+    """The source's ``tlas`` and ``extVars`` as values (``tlas.<name>``, ``extVars.<name>``,
+    each substituted with the build environment), each at its ``value`` line in the
+    Application: what a finding about a value one of them gives (an image tag a tla passes)
+    points at."""
+    from platecheck.discover import raw_at  # the evaluating child needs none of it
+
+    options = _options(target.source_spec)
+    app = target.application
+    directory = target.source_spec.get("directory")
+    data: dict[str, dict[str, str]] = {}
+    origins: dict[KeyPath, Origin] = {}
+    for key in ("tlas", "extVars"):
+        for index, item in enumerate(options[key]):
+            if not isinstance(item, dict):
+                continue
+            name = str(item.get("name", ""))
+            data.setdefault(key, {})[name] = envsubst(str(item.get("value", "")),
+                                                      target.build_env)
+            written = next((path for path in app.lines if path[-4:] == ("jsonnet", key, index,
+                                                                         "value")
+                            and raw_at(app.raw, path[:-4]) == directory), None) \
+                if app is not None else None
+            if written is not None and app is not None:
+                origins[(key, name)] = app.origin(written)
+    return MergedValues(data, origins)
 
 
 def _options(source: Mapping[str, Any]) -> dict[str, list[Any]]:
