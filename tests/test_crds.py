@@ -528,3 +528,33 @@ def test_kind_api_version_and_metadata_at_the_root_have_their_types() -> None:
             crd_structural.crd_problems(doc) if "type" in path] == [
         (("kind", "type"), 'Invalid value: "object": must be string'),
         (("metadata", "type"), 'Invalid value: "array": must be object')]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_the_schema_directories_validate_kustomize_and_directory_sources(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """``policies/schemas/`` gives the schema of a kind whatever source renders it: a Helm
+    chart's, a kustomization's and a plain directory's Widget are each refused by it (the
+    last two were unknown-kind: the directories were relative to a chart's root alone)."""
+    from synthetic import write_files
+
+    widget = ("apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w-{name}\n"
+              "spec:\n  size: big\n")
+    schema = {"type": "object", "properties": {
+        "apiVersion": {"type": "string"}, "kind": {"type": "string"},
+        "metadata": {"type": "object"},
+        "spec": {"type": "object", "properties": {"size": {"type": "integer"}}}}}
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "policies/schemas/widget-example.com-v1.json": json.dumps(schema),
+        "chart/Chart.yaml": "apiVersion: v2\nname: chart\nversion: 0.1.0\n",
+        "chart/templates/widget.yaml": widget.format(name="helm"),
+        "kust/kustomization.yaml": "resources: [widget.yaml]\n",
+        "kust/widget.yaml": widget.format(name="kust"),
+        "plain/widget.yaml": widget.format(name="plain"),
+        **{f"apps/{name}.yaml": application(name, name, "widgets")
+           for name in ("chart", "kust", "plain")}})
+    report = engine.lint(root, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert sorted((f.policy, f.location) for f in report.findings
+                  if f.policy in ("k8s-schema", "unknown-kind")) == [
+        ("k8s-schema", "chart/templates/widget.yaml:6"), ("k8s-schema", "kust/widget.yaml:6"),
+        ("k8s-schema", "plain/widget.yaml:6")]

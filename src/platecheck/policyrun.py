@@ -62,7 +62,7 @@ def with_schemas(model: RepoModel, config: Config, policies: Mapping[str, Module
             if config.level(pid, target.environment) is not Level.OFF \
                     and target.environment not in model.compared_only:
                 options = config.policy_options(pid).for_env(target.environment)
-                target = schemas.prepare(target, options)
+                target = schemas.prepare(target, options, model.root)
         rendered.append(target)
     return dataclasses.replace(model, rendered=tuple(rendered))
 

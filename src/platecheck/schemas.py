@@ -540,14 +540,17 @@ def schema_key(options: SchemaOptions) -> SchemaOptions:
                          options.repository_crds, options.bundled_schemas)
 
 
-def prepare(rendered: RenderedTarget, options: SchemaOptions) -> RenderedTarget:
+def prepare(rendered: RenderedTarget, options: SchemaOptions, root: Path | None = None
+            ) -> RenderedTarget:
     """``rendered`` with the schema of each kind it renders looked up under ``options``: the
-    schema files are read here, before the policies run, and the policies read only this."""
+    schema files are read here, before the policies run, and the policies read only this.
+    ``root``: the repository's, which the configured schema directories are relative to
+    (a chart's target knows it from its chart; a Kustomize or directory source's does not)."""
     key = schema_key(options)
     if key in rendered.schemas:
         return rendered
     chart = rendered.target.chart
-    root = repo_root(chart.path, chart.rel) if chart is not None else None
+    root = repo_root(chart.path, chart.rel) if chart is not None else root
     kinds = sorted({(r.api_version, r.kind) for r in rendered.resources
                     if r.api_version and r.kind})
     found: dict[tuple[str, str], FoundSchema | PlatecheckError | None] = {}
