@@ -334,6 +334,23 @@ def test_a_destination_namespace_the_api_server_refuses(tmp_path: Path) -> None:
                                  "(lowercase letters, digits and '-', at most 63)")]
 
 
+
+def test_a_custom_kind_of_no_crd_here_is_not_said_unappliable(tmp_path: Path) -> None:
+    """A ClusterExternalSecret, whose CRD the cluster gets from elsewhere (an operator):
+    its scope is not known here (the CRD makes it cluster-scoped), so a destination
+    namespace the API server refuses is not said to stop it (it was: the kind was taken as
+    namespaced)."""
+    secret = ("apiVersion: external-secrets.io/v1beta1\nkind: ClusterExternalSecret\n"
+              "metadata:\n  name: shared\nspec: {}\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "argocd/eso.yaml": application("eso", "eso", "'*'"), "eso/secret.yaml": secret})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [f.message for f in report.findings if f.policy == "argocd-application"
+            and "not a valid namespace" in f.message] == []
+
+
 def test_a_cluster_scoped_object_needs_no_destination_namespace(tmp_path: Path) -> None:
     """Argo CD gives a cluster-scoped object no namespace (NormalizeTargetObjects): a
     ValidatingAdmissionPolicy is applied whatever the destination namespace; a ConfigMap

@@ -608,3 +608,26 @@ def test_a_run_of_one_environment_leaves_out_another_s_application_findings(
             if f.policy == "argocd-project"] == [("prod", "apps/web-prod.yaml:11")]
     dev = lint(repo, cache_dir=tmp_path / "cache", environments=["dev"])
     assert ([f for f in dev.findings if f.policy == "argocd-project"], dev.exit_code) == ([], 0)
+
+
+def test_a_project_a_chart_linted_alone_renders_is_the_project_of_its_applications(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """A chart of no Application (linted in chart mode) renders the project ``team`` and an
+    Application of it whose repoURL the project does not list: refused, as Argo CD refuses
+    it (the project of a target of no Application was left out: the run passed)."""
+    from platecheck.engine import lint
+
+    app = application("web", "manifests", "web").replace("project: default", "project: team")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\n"
+                                              "metadata:\n  name: web\n",
+        "charts/apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "charts/apps/templates/app.yaml": app,
+        "charts/apps/templates/project.yaml": _PROJECT.format(name="team", spec=(
+            "  sourceRepos: ['https://git.example.com/other.git']\n"
+            "  destinations: [{server: '*', namespace: '*'}]\n"))})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert {(f.location, f.message.split(": ")[0]) for f in report.findings
+            if f.policy == "argocd-project"} == {
+        ("charts/apps/templates/app.yaml:9", "repoURL https://git.example.com/repo.git of "
+         "Application web is not permitted in project team")}

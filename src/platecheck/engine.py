@@ -333,10 +333,14 @@ def _projects(found: Discovery, rendered: Sequence[RenderedTarget]) -> tuple[App
         app = target.target.application
         for resource in target.resources:
             if resource.kind == "AppProject" and resource.api_version.startswith(
-                    ARGO_GROUP + "/") and app is not None:
-                file = resource.template_file or app.file
-                line = resource.line if resource.template_file and resource.line else app.line
-                project = app_project(resource.doc, file, line, target.target.namespace or None)
+                    ARGO_GROUP + "/"):
+                # (a target of no Application, a chart linted alone or a kustomization
+                # applied by hand, renders projects too: at their templates)
+                file = resource.template_file or (app.file if app is not None else "")
+                line = resource.line if resource.template_file and resource.line else (
+                    app.line if app is not None else None)
+                project = app_project(resource.doc, file, line or 1,
+                                      target.target.namespace or None)
                 projects.extend([project] if project is not None else [])
     return tuple(projects)
 

@@ -48,3 +48,17 @@ def cluster_scoped(api_version: str, kind: str,
     (namespaced, or a kind not known)."""
     group = api_version.rpartition("/")[0]
     return crds.get((group, kind), True if (group, kind) in CLUSTER_SCOPED else None)
+
+# namespaced kinds whose scope is known: Kubernetes' own (1.31) and Argo CD's
+KNOWN_NAMESPACED = NAMESPACED | {("argoproj.io", "Application"),
+                                 ("argoproj.io", "ApplicationSet"), ("argoproj.io", "AppProject")}
+
+
+def namespaced(api_version: str, kind: str, crds: dict[tuple[str, str], bool]) -> bool | None:
+    """Whether ``kind`` of ``api_version`` is namespaced: by the repository's CRD of it,
+    else as Kubernetes and Argo CD define their kinds; None for a kind not known (its CRD
+    comes from elsewhere: its scope is the cluster's to say)."""
+    scoped = cluster_scoped(api_version, kind, crds)
+    if scoped is not None:
+        return not scoped
+    return True if (api_version.rpartition("/")[0], kind) in KNOWN_NAMESPACED else None

@@ -54,6 +54,7 @@ What:
       deploys only directories of other repositories into its own namespace, their
       app-of-apps), and is a
       name the API server takes (a DNS-1123 label) where a namespaced resource rendered
+      (of a kind known namespaced: Kubernetes', Argo CD's, or by its CRD in the repository)
       names no namespace of its own (``{{values.ns}}`` left by a list element that sets no such
       parameter; a Helm source's is refused before helm renders it);
     - an Application an app-of-apps deploys that names no namespace (so Argo CD creates it
@@ -202,7 +203,7 @@ from platecheck.options import OptionError, OptionValueError, PolicyOptions, opt
 from platecheck.overrides import CONTROL_PLANE
 from platecheck.projects import IN_CLUSTER, cluster_servers
 from platecheck.repourl import git_repo_urls, normalized, this_repository
-from platecheck.scopes import cluster_scoped, crd_scopes
+from platecheck.scopes import cluster_scoped, crd_scopes, namespaced
 from platecheck.semver import EXACT_VERSION
 from platecheck.sourcecheck import path_remedy
 from platecheck.yamlio import type_name
@@ -292,8 +293,10 @@ def _refused_namespaces(repo: RepoModel, checker: _Checker) -> Iterator[Finding]
         if app is None or valid_namespace(_destination(rendered.target)):
             continue
         crds = crd_scopes(rendered.crd_schemas.values())
+        # (of a kind whose scope is known: a custom kind whose CRD comes from elsewhere may be
+        # cluster-scoped)
         bare = [f"{r.kind}/{r.name}" for r in rendered.resources
-                if not r.namespace and not cluster_scoped(r.api_version, r.kind, crds)]
+                if not r.namespace and namespaced(r.api_version, r.kind, crds)]
         if bare:
             which = (f"{bare[0]} and {len(bare) - 1} more, which name no namespace of their "
                      "own" if len(bare) > 1 else f"{bare[0]}, which names no namespace of its own")

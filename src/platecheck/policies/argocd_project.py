@@ -95,17 +95,13 @@ from platecheck.projects import (
     source_permitted,
 )
 from platecheck.repourl import this_repository
-from platecheck.scopes import NAMESPACED, cluster_scoped, crd_scopes
+from platecheck.scopes import crd_scopes, namespaced
 
 ID = "argocd-project"
 SUMMARY = "Applications use only the sources, destinations and resources their AppProject permits"
 SCOPE = "repo"
 REMEDIATION = ("Add it to the project's list (sourceRepos, destinations or the resource lists), "
                "or deploy it from another project.")
-
-# Namespaced kinds whose scope is known: Kubernetes' own (1.31) and Argo CD's
-_NAMESPACED = NAMESPACED | {("argoproj.io", "Application"), ("argoproj.io", "ApplicationSet"),
-                            ("argoproj.io", "AppProject")}
 
 
 def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Finding]:
@@ -306,20 +302,18 @@ def _resources(rendered: RenderedTarget, project: AppProject) -> Iterator[Findin
     for resource in rendered.resources:
         group = resource.api_version.rpartition("/")[0]
         # a custom kind's scope is its CRD's, when the repository holds it
-        scoped = cluster_scoped(resource.api_version, resource.kind, crds)
-        namespaced = not scoped if scoped is not None else (
-            True if (group, resource.kind) in _NAMESPACED else None)
-        if namespaced is None:
+        scope = namespaced(resource.api_version, resource.kind, crds)
+        if scope is None:
             continue
         verdict = group_kind_permitted(project.spec, group, resource.kind, resource.name,
-                                       namespaced)
+                                       scope)
         what = f"{resource.kind}/{resource.name}"
         if verdict.permitted is False:
             yield _at(rendered, resource, f"{what} is not permitted in project "
                                           f"{project.name}: {verdict.reason}")
             continue
         own = resource.namespace
-        if not namespaced or not own or own == destination or cluster is None:
+        if not scope or not own or own == destination or cluster is None:
             continue
         verdict = destination_permitted(project.spec, cluster, own)
         if verdict.permitted is False:
