@@ -336,3 +336,23 @@ def test_another_repository_a_list_element_names_is_reported_at_the_element(
     report = lint(root, cache_dir=tmp_path / "cache")
     assert [(f.location, f.target) for f in report.findings if f.policy == "not-rendered"] == [
         ("apps/set.yaml:11", "prod/api")]
+
+
+@pytest.mark.parametrize("elements", ["elements: []", "elements:", "elements: null", ""])
+def test_a_list_of_no_elements_makes_nothing_as_argo_cd_s_does(tmp_path: Path,
+                                                              elements: str) -> None:
+    """Argo CD's list generator makes a parameter set per element, none of ``elements:``
+    left empty (every element commented out) or null: the set makes no Application, and
+    says nothing (it was not-rendered, "platecheck does not expand a list of no elements
+    list")."""
+    root = _repo(tmp_path, f"    - list:\n        {elements}\n" if elements
+                 else "    - list: {}\n", "{{app}}-prod", "clusters/prod/{{app}}", "prod")
+    write_files(root, {"apps/web.yaml": (
+        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-prod\n"
+        "  namespace: argocd\nspec:\n  project: default\n  source:\n"
+        "    repoURL: https://git.example.com/repo.git\n    path: clusters/prod/api\n"
+        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: prod\n")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [f.message for f in report.findings if f.policy == "not-rendered"] == []
+    assert [t.id for t in report.targets] == ["prod/api"]

@@ -299,6 +299,15 @@ def test_exact_versions_are_pinned(tag: str) -> None:
     )
 
 
+@pytest.mark.parametrize(("image", "shown"), [
+    ("busybox:latest\n", '"busybox:latest\\n"'),  # a --set-file value's last line break
+    ("nginx:1.25 3", '"nginx:1.25 3"'), ('nginx:"x"', '"nginx:\\"x\\""'),
+    ("café:1", '"café:1"')])
+def test_an_image_that_is_no_reference_is_shown_on_one_line(image: str, shown: str) -> None:
+    assert image_tag_pinned.image_problem(image, FLOATING_TAGS, None, False) == (
+        f"has image {shown}, which is not a valid image reference")
+
+
 def test_unknown_or_invalid_range_options_stop_the_check() -> None:
     with pytest.raises(PlatecheckError, match=r"option cpu has unknown key 'requestMinimum'"):
         resource_ranges.parse_bounds("cpu", {"requestMinimum": "1"})

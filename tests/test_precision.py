@@ -1185,6 +1185,44 @@ def test_a_container_a_library_charts_helper_writes_is_at_its_entry_there(
         == [f"{where}:10"]
 
 
+def test_an_image_that_is_no_reference_is_at_the_tag_a_value_gave(helm_bin: Path,
+                                                                    tmp_path: Path) -> None:
+    """``image.tag: "1.25 3"`` makes no valid image reference: the finding is at the values
+    line that set the tag (it was at the template's image line)."""
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+        "c/values.yaml": "image:\n  repository: nginx\n  tag: '1.25 3'\n",
+        "c/values-prod.yaml": "{}\n",
+        "c/templates/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\nspec:\n"
+                                "  containers:\n    - name: web\n      image: \"{{ "
+                                ".Values.image.repository }}:{{ .Values.image.tag }}\"\n"})
+    report = lint(root / "c", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert [f.location for f in report.findings if f.policy == "image-tag-pinned"
+            and "not a valid image reference" in f.message] == ["c/values.yaml:3"]
+
+
+def test_annotations_a_template_writes_from_the_values_are_at_their_map(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """The template writes ``toYaml .Values.ingress.annotations``: the missing issuer
+    annotation is at that map in the values file, where it is added (it was at the
+    template's ``annotations:`` line, which writes whatever the values say)."""
+    ingress = ("apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n"
+               "  {{- with .Values.ingress.annotations }}\n  annotations:\n"
+               "    {{- toYaml . | nindent 4 }}\n  {{- end }}\nspec:\n  tls:\n"
+               "    - hosts: [web.example.com]\n      secretName: web-tls\n  rules:\n"
+               "    - host: web.example.com\n")
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "c/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+        "c/values-prod.yaml": "ingress:\n  annotations:\n"
+                              "    nginx.ingress.kubernetes.io/ssl-redirect: 'true'\n",
+        "c/templates/ingress.yaml": ingress})
+    report = lint(root / "c", cache_dir=tmp_path / "cache", helm=helm_bin, root=root)
+    assert [f.location for f in report.findings if f.policy == "ingress-tls"
+            and "issuer annotation" in f.message] == ["c/values-prod.yaml:2"]
+
+
 def test_a_tag_of_each_item_a_range_renders_is_at_its_item(helm_bin: Path,
                                                             tmp_path: Path) -> None:
     """A chart renders a Deployment of each ``services`` item, every container named ``c``:

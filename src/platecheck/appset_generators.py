@@ -178,11 +178,15 @@ def _child(item: Any, at: KeyPath) -> Child | str:
         return one
     kind, options = one
     if kind == "list":
-        if not set(options) - {"elements", "template"} and isinstance(options.get("elements"),
-                                                                      list):
-            return Child(kind, options, (*at, kind))
         extra = sorted(set(options) - {"elements", "template"})
-        return f"a list generator's {extra[0]}" if extra else "a list of no elements list"
+        if extra:
+            return f"a list generator's {extra[0]}"
+        elements = options.get("elements")
+        if elements is None:  # (no elements, or a null: Argo CD's list makes nothing)
+            return Child(kind, {**options, "elements": []}, (*at, kind))
+        if isinstance(elements, list):
+            return Child(kind, options, (*at, kind))
+        return "a list generator whose elements are no list"
     if kind == "git":
         return Child(kind, options, (*at, kind)) if readable_git(options) \
             else "a git generator of options it does not read (docs/sources.md)"

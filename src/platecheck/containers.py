@@ -366,6 +366,10 @@ def image_origin(rendered: RenderedTarget, container: Container) -> Origin | Non
             ref = parse_image(image)
         except ImageRefError:
             exact.append(image)
+            name, colon, tag = image.rpartition(":")
+            if colon and "/" not in tag:  # (the tag a values key may have written)
+                values.append(tag)
+                context += [name, name.rsplit("/", 1)[-1]]
         else:
             context += [ref.repository, ref.path, ref.path.rsplit("/", 1)[-1]]
             if ref.tag is None and ref.digest is None:

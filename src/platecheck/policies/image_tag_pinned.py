@@ -47,6 +47,7 @@ Fails:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -93,7 +94,10 @@ def image_problem(
     try:
         ref = parse_image(image)
     except ImageRefError:
-        return f'has image "{image}", which is not a valid image reference'
+        # (quoted as JSON quotes it: a line break a file's --set-file kept is \n, the
+        # message one line)
+        return (f"has image {json.dumps(image, ensure_ascii=False)}, which is not a valid "
+                "image reference")
     if ref.tag == "":
         return f'uses an empty tag ("{image}")'
     if ref.pinned_by_digest:

@@ -131,6 +131,23 @@ def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
                                    f"{shown[resource.index]} {message}", origin)
 
 
+def _values_map(values: Any, annotations: Mapping[str, Any],
+                path: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+    """The key path of the values' ``annotations`` map equal to the rendered ``annotations``
+    (the template writes it whole: ``toYaml .Values.ingress.annotations``), the first in
+    the values' order; None when there is none, or the Ingress has no annotations."""
+    if not annotations or not isinstance(values, Mapping):
+        return None
+    for key, value in values.items():
+        if key == "annotations" and isinstance(value, Mapping) and dict(value) == dict(
+                annotations):
+            return (*path, key)
+        found = _values_map(value, annotations, (*path, key))
+        if found is not None:
+            return found
+    return None
+
+
 _Where = Callable[..., Origin | None]  # locate() for one Ingress of one target
 
 
@@ -152,10 +169,15 @@ def _problems(
         """The Ingress's metadata: its template's ``annotations`` (or ``metadata``) line,
         else, for an Ingress a template writes whole from the values (``toYaml``), the
         ``metadata:`` of the values entry that names it."""
+        metadata = _mapping(ingress.doc.get("metadata"))
+        passed = _values_map(target.values.data, _mapping(metadata.get("annotations")))
+        if passed is not None:  # the template writes a values map as it is (toYaml)
+            found = locate(target, path=passed)
+            if found is not None and found.line is not None:
+                return found
         origin = where((), (), "annotations", "metadata")
         if origin is not None and origin.line is not None and ingress.template_file:
             return origin  # (else the Application's line: a chart archive's template)
-        metadata = _mapping(ingress.doc.get("metadata"))
         name = metadata.get("name")
         if isinstance(name, str) and name:
             found = find_value(target, [name], keys=("name",), parents=("metadata",),
