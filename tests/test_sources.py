@@ -6199,6 +6199,24 @@ def test_a_source_without_a_repo_url_says_so(tmp_path: Path) -> None:
     assert [f.message for f in report.findings if f.policy == "argocd-application"] == []
 
 
+def test_a_generated_source_without_a_repo_url_is_said_once(tmp_path: Path,
+                                                            helm_bin: Path) -> None:
+    """A chart of Applications renders one whose source has no repoURL: not-rendered says
+    so, once; neither the Application schema (argocd-application) nor the rendered
+    resource's (k8s-schema, once per environment) says it again."""
+    child = application("web-prod", "chart", "web-prod").replace(
+        "    repoURL: https://git.example.com/repo.git\n", "")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/templates/web.yaml": child,
+        "root.yaml": application("root", "apps", "argocd"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [f.policy for f in report.findings if "repoURL" in f.message] == ["not-rendered"]
+
+
 def test_an_application_a_kustomize_app_of_apps_does_not_list_is_not_reachable(
         tmp_path: Path) -> None:
     """Argo CD applies what the app-of-apps' kustomization builds: an Application file

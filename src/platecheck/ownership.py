@@ -18,6 +18,9 @@ decides which report keeps it, and the others stay silent for it.
 - An Application that could not be planned for a source path owns ``argocd-application``'s
   findings about its other source paths (a multi-source Application with two missing):
   each is a could-not-check error of that Application too, as the first is.
+- ``not-rendered``'s finding that a source has no ``repoURL`` owns what the Application
+  schema says of the missing field (``argocd-application``'s, and ``k8s-schema``'s of an
+  Application a render generated): it says what it means, that nothing of it is checked.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ from platecheck.model import Finding, RepoModel
 
 # a policy that validates every rendered resource, and the one that validates Applications
 RESOURCE_SCHEMA, APPLICATION = "k8s-schema", "argocd-application"
+NOT_RENDERED = "not-rendered"
+_NO_REPO_URL = "required field 'repoURL' is missing"  # the Application schema's
+_NO_REPO_URL_SAID = " has no repoURL and is not rendered"  # not-rendered's
 # policies whose findings a could-not-check error at the same file and line replaces
 OWNED_AT_ERROR_LINE = frozenset({APPLICATION})
 # policies about a chart whose findings a failed render of that chart replaces
@@ -48,8 +54,13 @@ def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoMo
     for lint in model.helm_lint:
         linted.setdefault(lint.chart.rel, set()).add(lint.environment)
     applications = {_problem(f) for f in findings if f.policy == APPLICATION}
+    no_repo_url = {f.resource for f in findings if f.policy == NOT_RENDERED
+                   and _NO_REPO_URL_SAID in f.message}
     kept = []
     for finding in findings:
+        if finding.policy in (APPLICATION, RESOURCE_SCHEMA) and finding.message.endswith(
+                _NO_REPO_URL) and finding.resource in no_repo_url:
+            continue
         owner = _owner(at_line, finding)
         if finding.policy in OWNED_AT_ERROR_LINE and owner is not None:
             remedies.setdefault(owner, finding.remediation)

@@ -181,7 +181,7 @@ from platecheck.appset import (
     go_action_unfilled,
     template_path_globs,
 )
-from platecheck.discover import raw_at, source_key
+from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
 from platecheck.globs import matches_any
@@ -329,7 +329,6 @@ def _go_actions_unfilled(repo: RepoModel, checker: _Checker) -> Iterator[Finding
             "write the parameter as fasttemplate names it (e.g. {{path.basename}}).")
 
 
-_NO_REPO_URL = "required field 'repoURL' is missing"
 # a namespace named as another Argo CD instance's (a tenant's ``team-argocd``)
 _INSTANCE_NAMESPACE = re.compile(r"argo|gitops")
 
@@ -547,13 +546,9 @@ class _Checker:
     # -- schema -----------------------------------------------------------------------------
 
     def schema(self, app: Application) -> Iterator[Finding]:
-        """Where planning found the Application schema rejects it; not a missing ``repoURL``
-        of a source with a path or a chart, which not-rendered reports with what it means
-        (Argo CD refuses it, and nothing of it is checked)."""
+        """Where planning found the Application schema rejects it (a missing ``repoURL``
+        that not-rendered reports is its: ``ownership``)."""
         for path, text in app.schema_problems:
-            source = raw_at(app.raw, path)
-            if text.endswith(_NO_REPO_URL) and (source.get("path") or source.get("chart")):
-                continue
             yield self.finding(app, path, text,
                                "Fix the field: see https://argo-cd.readthedocs.io/en/stable/"
                                "user-guide/application-specification/")
