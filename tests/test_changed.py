@@ -12,7 +12,8 @@ import pytest
 
 from platecheck.changed import COUNTERPART, changed_files, config_dir_in, select
 from platecheck.errors import PlatecheckError
-from platecheck.model import Application, Chart, RenderTarget, ValuesFile
+from platecheck.model import Application, Chart, RenderTarget, Report, ValuesFile
+from security_helpers import CRD_TEMPLATE
 from synthetic import application, write_files
 
 
@@ -671,6 +672,22 @@ def test_a_target_the_change_does_not_affect_is_not_reported_though_it_failed(
     assert [t.id for t in changed.targets] == ["default/web"]
 
 
+def _web_repo(root: Path, values: str) -> Path:
+    """A repository of web-prod and web-stg on ``chart/``, each with its values file
+    ``values-<env>.yaml`` in the directory ``values`` (``envs``, or ``chart`` itself)."""
+    def app(env: str) -> str:
+        entry = f"values-{env}.yaml" if values == "chart" else f"../{values}/values-{env}.yaml"
+        return application(f"web-{env}", "chart", f"web-{env}", source_extra=(
+            f"    helm:\n      valueFiles: [{entry}]\n"))
+
+    return make_repo(root, {
+        "apps/web-prod.yaml": app("prod"), "apps/web-stg.yaml": app("stg"),
+        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        f"{values}/values-prod.yaml": "a: 1\n", f"{values}/values-stg.yaml": "a: 1\n",
+        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                   "  name: web\n"})
+
+
 def test_a_target_a_changed_values_file_stops_from_planning_is_named_chosen(
         tmp_path: Path) -> None:
     """A commit makes a values file unreadable (a Latin-1 byte): its Application cannot be
@@ -678,22 +695,28 @@ def test_a_target_a_changed_values_file_stops_from_planning_is_named_chosen(
     file (it said "no target uses the 1 changed file; nothing to lint")."""
     from platecheck.engine import lint
 
-    def app(env: str) -> str:
-        return application(f"web-{env}", "chart", f"web-{env}", source_extra=(
-            f"    helm:\n      valueFiles: [../envs/values-{env}.yaml]\n"))
-
-    repo = make_repo(tmp_path / "repo", {
-        "apps/web-prod.yaml": app("prod"), "apps/web-stg.yaml": app("stg"),
-        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-        "envs/values-prod.yaml": "a: 1\n", "envs/values-stg.yaml": "a: 1\n",
-        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                   "  name: web\n"})
+    repo = _web_repo(tmp_path / "repo", "envs")
     (repo / "envs" / "values-prod.yaml").write_bytes(b"a: caf\xe9\n")
     git(repo, "commit", "-q", "-am", "latin-1")
     report = lint(repo, changed_since="HEAD~1", use_cache=False)
     assert [(e.target, e.file) for e in report.errors] == [
         ("prod/web", "envs/values-prod.yaml")]
     assert report.changed_since == "changed-since HEAD~1: prod/web (envs/values-prod.yaml)"
+
+
+def _as_a_full_lint(repo: Path, policy: str) -> tuple[list[tuple[str, str, str | None]],
+                                                       Report]:
+    """The findings of ``policy`` a full lint of ``repo`` has, asserted to be those of a run
+    ``--changed-since HEAD``, which is returned too."""
+    from platecheck.engine import lint
+
+    full = lint(repo, use_cache=False)
+    changed = lint(repo, changed_since="HEAD", use_cache=False)
+    found = [(f.policy, f.location, f.target) for f in full.findings if f.policy == policy]
+    assert [(f.policy, f.location, f.target) for f in changed.findings
+            if f.policy == policy] == found
+    assert changed.exit_code == full.exit_code
+    return found, changed
 
 
 _PROJECT = """\
@@ -716,7 +739,6 @@ def test_a_changed_project_chooses_the_applications_of_it(tmp_path: Path,
     full lint says; the project's file is no input of the Application's target, so before,
     the run chose nothing and passed. So too when the project is an app-of-apps' (rendered,
     the app-of-apps chosen by its file)."""
-    from platecheck.engine import lint
 
     project = "apps/project.yaml"
     files = {
@@ -729,40 +751,15 @@ def test_a_changed_project_chooses_the_applications_of_it(tmp_path: Path,
         files["root.yaml"] = application("root", "apps", "argocd")
     repo = make_repo(tmp_path / "repo", files)
     (repo / project).write_text(_PROJECT.replace("kind: '*'", "kind: Service"))
-    full = lint(repo, use_cache=False)
-    changed = lint(repo, changed_since="HEAD", use_cache=False)
-    refused = [(f.policy, f.location, f.target) for f in full.findings
-               if f.policy == "argocd-project"]
+    refused, changed = _as_a_full_lint(repo, "argocd-project")
     assert refused == [("argocd-project", "chart/templates/cm.yaml:4", "default/web")]
-    assert [(f.policy, f.location, f.target) for f in changed.findings
-            if f.policy == "argocd-project"] == refused
-    assert changed.exit_code == full.exit_code == 1
+    assert changed.exit_code == 1
     assert changed.changed_since is not None
     assert f"default/web (project demo may have changed in {project})" in changed.changed_since
 
 
-_CRD = """\
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: widgets.example.com
-spec:
-  group: example.com
-  names: {kind: Widget, plural: widgets}
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                size: {type: integer}
-"""
+_CRD = CRD_TEMPLATE.format(plural="widgets", kind="Widget", field="size", constraint="")
+_INTEGER = _CRD.replace("                type: string", "                type: integer")
 
 
 def _crd_repo(root: Path, crd_file: str) -> Path:
@@ -772,26 +769,20 @@ def _crd_repo(root: Path, crd_file: str) -> Path:
            for name in ("crds", "user")},
         crd_file: _CRD,
         "user/templates/widget.yaml": "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n"
-                                      "  name: w\nspec:\n  size: 3\n"})
+                                      "  name: w\nspec:\n  size: three\n"})
 
 
 @pytest.mark.parametrize("crd_file", ["crds/crds/widget.yaml", "crds/templates/widget.yaml"])
 def test_a_changed_crd_chooses_the_targets_rendering_its_kind(tmp_path: Path,
                                                               crd_file: str) -> None:
-    """The CRD (a chart's ``crds/`` file, or a template) now types ``size`` a string: user's
-    Widget is refused, as a full lint says; before, the run chose the CRD's chart alone and
-    passed."""
-    from platecheck.engine import lint
+    """The CRD (a chart's ``crds/`` file, or a template) now types ``size`` an integer:
+    user's Widget is refused, as a full lint says; before, the run chose the CRD's chart
+    alone and passed."""
 
     repo = _crd_repo(tmp_path / "repo", crd_file)
-    (repo / crd_file).write_text(_CRD.replace("{type: integer}", "{type: string}"))
-    full = lint(repo, use_cache=False)
-    changed = lint(repo, changed_since="HEAD", use_cache=False)
-    schema = [(f.policy, f.location, f.target) for f in full.findings
-              if f.policy == "k8s-schema"]
+    (repo / crd_file).write_text(_INTEGER)
+    schema, changed = _as_a_full_lint(repo, "k8s-schema")
     assert schema == [("k8s-schema", "user/templates/widget.yaml:6", "default/user")]
-    assert [(f.policy, f.location, f.target) for f in changed.findings
-            if f.policy == "k8s-schema"] == schema
     assert changed.changed_since is not None
     assert "default/user (the CRD of Widget may have changed in " in changed.changed_since
 
@@ -804,7 +795,7 @@ def test_a_chosen_target_is_validated_by_the_crd_a_target_not_chosen_renders(
 
     repo = _crd_repo(tmp_path / "repo", "crds/templates/widget.yaml")
     (repo / "user/templates/widget.yaml").write_text(
-        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: x\n")
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\n")
     full = lint(repo, use_cache=False)
     changed = lint(repo, changed_since="HEAD", use_cache=False)
     assert [t.id for t in changed.targets] == ["default/user"]
@@ -820,16 +811,7 @@ def test_a_target_a_deleted_values_file_stops_from_planning_is_named_chosen(
     no longer finds)."""
     from platecheck.engine import lint
 
-    def app(env: str) -> str:
-        return application(f"web-{env}", "chart", f"web-{env}", source_extra=(
-            f"    helm:\n      valueFiles: [values-{env}.yaml]\n"))
-
-    repo = make_repo(tmp_path / "repo", {
-        "apps/web-prod.yaml": app("prod"), "apps/web-stg.yaml": app("stg"),
-        "chart/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
-        "chart/values-prod.yaml": "a: 1\n", "chart/values-stg.yaml": "a: 1\n",
-        "chart/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                   "  name: web\n"})
+    repo = _web_repo(tmp_path / "repo", "chart")
     git(repo, "rm", "-q", "chart/values-prod.yaml")
     report = lint(repo, changed_since="HEAD", use_cache=False)
     assert [e.target for e in report.errors] == ["prod/web"]
