@@ -11,7 +11,7 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from platecheck.errors import PlatecheckError
@@ -137,16 +137,21 @@ def _number(text: str, rel: str, line: int) -> int | float:
     return number
 
 
-def read_value(text: str, rel: str, max_depth: int, at: int
-               ) -> tuple[Any, dict[KeyPath, int], int, int]:
-    """The JSON value that starts at ``at`` of ``text`` (after space), as Go's
-    ``json.Decoder.Decode`` reads the next value of a stream: the value, the line of every key
-    path in it, the line it starts at and where it ends."""
+def read_values(text: str, rel: str, max_depth: int, at: int = 0
+                ) -> Iterator[tuple[Any, dict[KeyPath, int], int, int]]:
+    """The JSON values of ``text`` from ``at`` on, one after another, as Go's
+    ``json.Decoder.Decode`` reads a stream: each value, the line of every key path in it,
+    the line it starts at and where it ends; one that does not read raises
+    ``PlatecheckError`` (after those before it were given)."""
     reader = _Reader(text, rel, max_depth, at)
-    reader.space()
-    first = reader.line()
-    data = reader.value((), 0)
-    return data, reader.lines, first, reader.at
+    while True:
+        reader.space()
+        if reader.at >= len(text):
+            return
+        reader.lines = {}
+        first = reader.line()
+        data = reader.value((), 0)
+        yield data, reader.lines, first, reader.at
 
 
 def read_json(text: str, rel: str, max_depth: int) -> tuple[Any, dict[KeyPath, int], int]:

@@ -39,7 +39,7 @@ from platecheck.errors import (
     YamlTooComplex,
     YamlTooDeep,
 )
-from platecheck.gojson import read_json, read_value
+from platecheck.gojson import read_json, read_values
 from platecheck.goyaml import (
     C_LOADER,
     GO_ONLY_ESCAPE,
@@ -641,7 +641,6 @@ def kube_documents(text: str, rel: str) -> tuple[list[Document], PlatecheckError
 
 
 _JSON_GUESS = 4096  # bytes Kubernetes' decoder looks at for a '{' (GuessJSONStream)
-_JSON_SPACE = re.compile(r"[ \t\n\r]*")
 
 
 def kube_stream(text: str, rel: str) -> tuple[list[Document], PlatecheckError | None]:
@@ -656,18 +655,19 @@ def kube_stream(text: str, rel: str) -> tuple[list[Document], PlatecheckError | 
         return kube_documents(text, rel)
     documents: list[Document] = []
     count, end = 0, 0  # values read; where the last one ended
+    values = read_values(text, rel, MAX_NESTING)
     while True:
-        at = _JSON_SPACE.match(text, end).end()  # type: ignore[union-attr]
-        if at == len(text):
-            return documents, None
         try:
-            data, lines, line, after = read_value(text, rel, MAX_NESTING, at)
+            data, lines, line, after = next(values)
+        except StopIteration:
+            return documents, None
+        except PlatecheckError as exc:
+            failed: PlatecheckError | None = exc
+        else:
             failed = None if data is None or (isinstance(data, dict) and isinstance(
                 data.get("kind"), str) and data["kind"]) else PlatecheckError(
                 "a JSON value that is no object of a kind: Kubernetes cannot decode it, so "
                 "Argo CD fails this file and renders nothing of the source", rel, line)
-        except PlatecheckError as exc:
-            failed = exc
         if failed is None:
             count, end = count + 1, after
             if data is not None:  # (null: decoded, and nothing)
