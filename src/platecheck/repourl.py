@@ -32,10 +32,9 @@ from urllib.parse import unquote
 
 from platecheck.boundedread import read_regular_file
 from platecheck.globs import matches_any
-from platecheck.model import Checkout
 
 if TYPE_CHECKING:
-    from platecheck.model import Application, RenderTarget, Source
+    from platecheck.model import Application, Checkout, RenderTarget, Source
 
 _SCP = re.compile(r"^(?:[^@/:]+@)?(?P<host>[^/:]+):(?!//)(?P<path>.*)$")
 _URL = re.compile(r"^[a-z][a-z0-9+.-]*://(?:[^@/]*@)?(?P<host>[^/:]*)(?::\d*)?(?P<path>/.*)?$")
@@ -345,6 +344,8 @@ def checkout(root: Path, named: Iterable[str | None], globs: Iterable[str] = ())
     repository (``named``) name most, when one does (not two as often) and none of them
     names the checkout already (none, ``HEAD``, or one of those branches): a repository whose
     Applications all follow one branch of another name."""
+    from platecheck.model import Checkout  # (the warm path reads the branches alone)
+
     known = {*_DEFAULT_BRANCHES, *branches(root)}
     counted = Counter(name or "HEAD" for name in ((n or "").strip() for n in named)
                       if "{{" not in name and "$" not in name)
