@@ -384,3 +384,20 @@ def test_a_source_directory_that_is_there_or_not_is_part_of_the_run(tmp_path: Pa
     (repo / "web").rmdir()
     second = cached_lint([repo], cache_root=cache, skip=[])
     assert [e.message for e in second.errors] == ["source path 'web' does not exist"]
+
+
+def test_a_warm_answered_run_imports_no_model_and_no_engine(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    """A warm run of an unchanged repository prints the kept answer: it imports neither the
+    engine nor the model (reading which branches are the checkout once imported the model
+    on every warm run). Told by the interpreter's own import log, not by a clock."""
+    root, _ = synthetic
+    argv = [sys.executable, "-X", "importtime", "-m", "platecheck", "lint",
+            str(root / "environments"), f"--cache-dir={tmp_path / 'cache'}"]
+    cold = subprocess.run(argv, capture_output=True, text=True, check=False)
+    warm = subprocess.run(argv, capture_output=True, text=True, check=False)
+    assert cold.returncode == warm.returncode == 0
+    imported = {line.rsplit("|", 1)[-1].strip() for line in warm.stderr.splitlines()
+                if line.startswith("import time:")}
+    assert "platecheck.cli" in imported and "platecheck.runcache" in imported
+    assert imported.isdisjoint({"platecheck.model", "platecheck.engine", "yaml"})
