@@ -118,7 +118,8 @@ def test_a_revision_the_configuration_names_is_this_checkout(tmp_path: Path) -> 
 def test_init_classifies_an_application_of_another_revision_s_root(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """web-prod deploys the root of a branch of rendered manifests, not this checkout's root
-    (which holds web-dev's file): it is an Application to classify, not an app-of-apps."""
+    (which holds web-dev's file): it is an Application to classify, not an app-of-apps, and
+    init says its revision is not this checkout."""
     from platecheck.cli import main
 
     root = write_files(tmp_path / "repo", {
@@ -130,6 +131,10 @@ def test_init_classifies_an_application_of_another_revision_s_root(
     assert main(["init", "--dry-run", str(root), "--cache-dir", str(tmp_path / "cache")]) == 0
     said = capsys.readouterr()
     assert "web-prod -> prod/web" in said.err and "web-dev -> dev/web" in said.err
+    # and it says which revisions lint will report not rendered, and what to do
+    assert "follow revisions that are not this checkout (stage/prod): lint reports them not " \
+           "rendered; if this checkout is what they deploy, list them in argocd-application's " \
+           "revisions" in said.err
 
 
 def test_diff_reads_the_base_revision_with_the_checkout_s_branches(tmp_path: Path) -> None:

@@ -592,6 +592,11 @@ def _cmd_init(args: argparse.Namespace) -> int:
     if result.failed:
         print(f"platecheck: not rendered: {result.failed}; the Applications it generates are "
               "not listed", file=sys.stderr)
+    if result.other_revisions:
+        print("platecheck: sources of this repository follow revisions that are not this "
+              f"checkout ({', '.join(result.other_revisions)}): lint reports them not "
+              "rendered; if this checkout is what they deploy, list them in "
+              "argocd-application's revisions", file=sys.stderr)
     for error in result.unread:
         print(f"platecheck: left out, could not be read: {error}", file=sys.stderr)
     if result.unread:

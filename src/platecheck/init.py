@@ -30,10 +30,17 @@ from platecheck.config import (
 from platecheck.discover import Discovery, discover, find_root, top_level_charts
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches, matches_any
-from platecheck.model import Application
+from platecheck.model import Application, Checkout
 from platecheck.plan import environment_files
 from platecheck.policies import configuration
-from platecheck.repourl import apps_checkout, git_repo_urls, identity, remote_urls
+from platecheck.repourl import (
+    apps_checkout,
+    git_repo_urls,
+    git_source,
+    identity,
+    remote_urls,
+    this_repository,
+)
 
 # word in names, labels and namespaces -> (environment name, production)
 _WORDS: dict[str, tuple[str, bool]] = {
@@ -82,6 +89,9 @@ class InitResult:
     # a source that may generate Applications and could not be rendered, when the others
     # were: which, and why
     failed: str | None = None
+    # the targetRevisions of this repository's sources that are not this checkout (lint
+    # reports those sources not rendered unless argocd-application's revisions names them)
+    other_revisions: tuple[str, ...] = ()
 
 
 def _word(text: str) -> tuple[str, bool] | None:
@@ -314,7 +324,8 @@ def propose(path: Path, **options: Any) -> InitResult:
     ``jobs``)."""
     root = find_root(path)
     found = discover(root, [path.resolve()])
-    parents = _app_of_apps(root, found)
+    here, revisions = _checkout(root, found)
+    parents = _app_of_apps(found, here)
     apps = [a for a in [*found.applications, *found.application_sets]
             if (a.file, a.line) not in parents]
     rendered, kept, expanded, unrendered, failed = _generated(path, options) if (
@@ -349,16 +360,26 @@ def propose(path: Path, **options: Any) -> InitResult:
         text = render_config(proposals, source, outside)
         config = _loaded(root, text)
     return InitResult(root, text, tuple(_classify(config, app) for app in apps), unrendered,
-                      tuple(found.errors), failed)
+                      tuple(found.errors), failed, tuple(revisions))
 
 
-def _app_of_apps(root: Path, found: Discovery) -> set[tuple[str, int]]:
-    """The app-of-apps (file and line) discovery found whose directory source, or one of
-    them, is this checkout's (a source at another revision deploys that revision's files,
-    not the Applications of this checkout's directory: it is an Application to classify)."""
+def _checkout(root: Path, found: Discovery) -> tuple[Checkout, list[str]]:
+    """Which revisions of this repository are this checkout, as lint infers them with no
+    configuration (``repourl.apps_checkout``), and those the Applications' sources of this
+    repository name that are not, in order."""
     apps = [*found.applications, *found.application_sets]
     own = identity(remote_urls(root), git_repo_urls(apps))
     here = apps_checkout(root, apps, (), own)
+    others = [(source.target_revision or "").strip() for app in apps for source in app.sources
+              if git_source(source) and this_repository(source.repo_url, (), own)
+              and not here.holds(source.target_revision)]
+    return here, list(dict.fromkeys(others))
+
+
+def _app_of_apps(found: Discovery, here: Checkout) -> set[tuple[str, int]]:
+    """The app-of-apps (file and line) discovery found whose directory source, or one of
+    them, is this checkout's (a source at another revision deploys that revision's files,
+    not the Applications of this checkout's directory: it is an Application to classify)."""
     by_place = {(a.file, a.line): a for a in found.app_of_apps}
     linked = {link.parent for link in found.children if link.parent in by_place
               and link.source < len(by_place[link.parent].sources)
