@@ -125,20 +125,12 @@ def go_action_unfilled(spec: Mapping[str, Any]) -> tuple[KeyPath, str] | None:
     template = spec.get("template")
     if spec.get("goTemplate") or not isinstance(template, Mapping):
         return None
-    paths: list[KeyPath] = list(_NAMING_FIELDS)
-    template_spec = template.get("spec")
-    if isinstance(template_spec, Mapping):
-        listed = template_spec.get("sources")
-        sources: list[tuple[KeyPath, Any]] = [(("spec", "source"), template_spec.get("source")), *(
-            (("spec", "sources", index), item) for index, item in
-            enumerate(listed if isinstance(listed, list) else []))]
-        paths += [(*at, key) for at, source in sources if isinstance(source, Mapping)
-                  for key in _SOURCE_NAMING_FIELDS]
+    strings = dict(_located_strings(template, ()))  # (a key's text, then its value's)
+    paths = [*_NAMING_FIELDS, *(path for path in strings if path[-1] in _SOURCE_NAMING_FIELDS
+                                and (path[:-1] == ("spec", "source") or len(path) == 4
+                                     and path[:2] == ("spec", "sources")))]
     for path in paths:
-        value: Any = template
-        for key in path:
-            value = value.get(key) if isinstance(value, Mapping) else \
-                value[key] if isinstance(value, list) and isinstance(key, int) else None
+        value = strings.get(path)
         match = _GO_ACTION_TAG.search(value) if isinstance(value, str) else None
         if match is not None:
             return path, match.group(0)
@@ -182,16 +174,8 @@ def _located_strings(value: Any, path: KeyPath) -> Iterator[tuple[KeyPath, str]]
 
 
 def _strings(value: Any) -> Iterator[str]:
-    """Every string in ``value``, the keys of its maps too."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            yield from _strings(key)
-            yield from _strings(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
+    """Every string in ``value``, the keys of its maps too (``_located_strings``)."""
+    return (text for _, text in _located_strings(value, ()))
 
 
 # a git directories generator's path in a template: fasttemplate's {{path}}, Go's {{.path.path}}

@@ -33,14 +33,7 @@ from platecheck.globs import matches, matches_any
 from platecheck.model import Application, Checkout
 from platecheck.plan import environment_files
 from platecheck.policies import configuration
-from platecheck.repourl import (
-    apps_checkout,
-    git_repo_urls,
-    git_source,
-    identity,
-    remote_urls,
-    this_repository,
-)
+from platecheck.repourl import checkout, git_repo_urls, identity, named_revisions, remote_urls
 
 # word in names, labels and namespaces -> (environment name, production)
 _WORDS: dict[str, tuple[str, bool]] = {
@@ -368,11 +361,9 @@ def _checkout(root: Path, found: Discovery) -> tuple[Checkout, list[str]]:
     configuration (``repourl.apps_checkout``), and those the Applications' sources of this
     repository name that are not, in order."""
     apps = [*found.applications, *found.application_sets]
-    own = identity(remote_urls(root), git_repo_urls(apps))
-    here = apps_checkout(root, apps, (), own)
-    others = [(source.target_revision or "").strip() for app in apps for source in app.sources
-              if git_source(source) and this_repository(source.repo_url, (), own)
-              and not here.holds(source.target_revision)]
+    named = named_revisions(apps, (), identity(remote_urls(root), git_repo_urls(apps)))
+    here = checkout(root, named)
+    others = [(revision or "").strip() for revision in named if not here.holds(revision)]
     return here, list(dict.fromkeys(others))
 
 
@@ -381,10 +372,9 @@ def _app_of_apps(found: Discovery, here: Checkout) -> set[tuple[str, int]]:
     them, is this checkout's (a source at another revision deploys that revision's files,
     not the Applications of this checkout's directory: it is an Application to classify)."""
     by_place = {(a.file, a.line): a for a in found.app_of_apps}
-    linked = {link.parent for link in found.children if link.parent in by_place
-              and link.source < len(by_place[link.parent].sources)
-              and here.holds(by_place[link.parent].sources[link.source].target_revision)}
-    return {place for place in by_place if place in linked}
+    return {link.parent for link in found.children if link.parent in by_place
+            and link.source < len(by_place[link.parent].sources)
+            and here.holds(by_place[link.parent].sources[link.source].target_revision)}
 
 
 def _loaded(root: Path, text: str) -> Config:

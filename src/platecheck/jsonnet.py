@@ -192,11 +192,9 @@ def variable_values(target: RenderTarget) -> MergedValues:
     each substituted with the build environment), each at its ``value`` line in the
     Application: what a finding about a value one of them gives (an image tag a tla passes)
     points at."""
-    from platecheck.discover import raw_at  # the evaluating child needs none of it
-
     options = _options(target.source_spec)
     app = target.application
-    directory = target.source_spec.get("directory")
+    jsonnet = _jsonnet_key(target)
     data: dict[str, dict[str, str]] = {}
     origins: dict[KeyPath, Origin] = {}
     for key in ("tlas", "extVars"):
@@ -206,13 +204,21 @@ def variable_values(target: RenderTarget) -> MergedValues:
             name = str(item.get("name", ""))
             data.setdefault(key, {})[name] = envsubst(str(item.get("value", "")),
                                                       target.build_env)
-            written = next((path for path in app.lines if path[-4:] == ("jsonnet", key, index,
-                                                                         "value")
-                            and raw_at(app.raw, path[:-4]) == directory), None) \
-                if app is not None else None
-            if written is not None and app is not None:
+            written: KeyPath = (*jsonnet, key, index, "value") if jsonnet is not None else ()
+            if app is not None and written in app.lines:
                 origins[(key, name)] = app.origin(written)
     return MergedValues(data, origins)
+
+
+def _jsonnet_key(target: RenderTarget) -> KeyPath | None:
+    """The key path of the ``jsonnet`` options of the target's source in its Application;
+    None when it writes none."""
+    from platecheck.discover import raw_at  # the evaluating child needs none of it
+
+    app = target.application
+    directory = target.source_spec.get("directory")
+    return next((path for path in app.lines if path[-1:] == ("jsonnet",)
+                 and raw_at(app.raw, path[:-1]) == directory), None) if app else None
 
 
 def _options(source: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -265,15 +271,11 @@ def _top_level(message: str, target: RenderTarget) -> tuple[str, int | None] | N
     tlas = _options(target.source_spec)["tlas"]
     wanted = next((index for index, tla in enumerate(tlas)
                    if isinstance(tla, dict) and tla.get("name") == match.group(1)), None)
-    from platecheck.discover import raw_at  # the evaluating child needs none of it
-
-    directory = target.source_spec.get("directory")
-    for path in app.lines:
-        key = path[:-3] if wanted is not None else path[:-1]
-        if (path[-3:] == ("jsonnet", "tlas", wanted) if wanted is not None
-                else path[-1:] == ("jsonnet",)) and raw_at(app.raw, key) == directory:
-            origin = app.origin(path)
-            return origin.file, origin.line
+    jsonnet = _jsonnet_key(target)
+    path = jsonnet if jsonnet is None or wanted is None else (*jsonnet, "tlas", wanted)
+    if path is not None and path in app.lines:
+        origin = app.origin(path)
+        return origin.file, origin.line
     return app.file, app.line
 
 

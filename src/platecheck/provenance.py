@@ -303,9 +303,7 @@ def _written_origin(rendered: RenderedTarget, resource: Resource, field: str,
         return None
     entry = template_line(rendered, resource.template_file or "", (field,), anchor, anchor_in,
                           resource.line) if anchor else None
-    wanted = re.escape(str(values[0]))
-    field_line = re.compile(rf"^\s*(?:-\s+)?{re.escape(field)}:\s*(.*)$")
-    literal = re.compile(rf"([\"']?){wanted}\1\s*(?:#.*)?")
+    field_line, literal = _written_patterns(field, values[0])
     reference = re.compile(rf"([\"']?){_REFERENCE}\1\s*(?:#.*)?")
     lines, offset = _document_lines(text, resource.line, resource.template_file or "")
     candidates = [(offset + index + 1, match.group(1).strip())
@@ -342,9 +340,16 @@ def _written_in_helper(rendered: RenderedTarget, resource: Resource, field: str,
     lines = rendered.templates.get(origin.file, "").splitlines() if origin else []
     if origin is None or origin.line is None or origin.line > len(lines):
         return None
-    written = re.fullmatch(rf"\s*(?:-\s+)?{re.escape(field)}:\s*([\"']?){re.escape(str(values[0]))}"
-                           rf"\1\s*(?:#.*)?", lines[origin.line - 1])
-    return origin if written else None
+    field_line, literal = _written_patterns(field, values[0])
+    written = field_line.match(lines[origin.line - 1])
+    return origin if written and literal.fullmatch(written.group(1).strip()) else None
+
+
+def _written_patterns(field: str, value: object) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A template line writing ``field`` (its text after the colon the group), and that text
+    being ``value`` as it is (quoted or not, a comment after it)."""
+    return (re.compile(rf"^\s*(?:-\s+)?{re.escape(field)}:\s*(.*)$"),
+            re.compile(rf"([\"']?){re.escape(str(value))}\1\s*(?:#.*)?"))
 
 
 # what a template action reads: a field (.x.y, $.x), a variable ($v), the dot itself

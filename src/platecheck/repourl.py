@@ -360,11 +360,17 @@ def checkout(root: Path, named: Iterable[str | None], globs: Iterable[str] = ())
 def apps_checkout(root: Path, apps: Iterable[Application], repo_urls: Iterable[str] = (),
                   own: Iterable[str] = (), globs: Iterable[str] = ()) -> Checkout:
     """``checkout`` of the revisions the Git sources of ``apps`` that are this repository
-    (``this_repository`` by ``repo_urls`` and ``own``) name."""
+    name (``named_revisions``)."""
+    return checkout(root, named_revisions(apps, repo_urls, own), globs)
+
+
+def named_revisions(apps: Iterable[Application], repo_urls: Iterable[str] = (),
+                    own: Iterable[str] = ()) -> list[str | None]:
+    """The ``targetRevision`` of each Git source of ``apps`` that is this repository
+    (``this_repository`` by ``repo_urls`` and ``own``), in order."""
     urls, known = tuple(repo_urls), tuple(own)
-    return checkout(root, [source.target_revision for app in apps for source in app.sources
-                           if git_source(source)
-                           and this_repository(source.repo_url, urls, known)], globs)
+    return [source.target_revision for app in apps for source in app.sources
+            if git_source(source) and this_repository(source.repo_url, urls, known)]
 
 
 # the variables of CI systems that name the branch a change goes into, or is on (GitHub

@@ -88,23 +88,22 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         ignored = options.for_env(target.environment).ignore_repo_urls
         if matches_any(target.remote.repo_url, ignored):
             continue
-        revision = _other_revision(target, repo) is not None
+        revision = _other_revision(target, repo)
         origin = _plugin_override(target) or Origin(target.application.file, (
-            _field_line(target, target.remote, "targetRevision") if revision else None)
-            or _line(target, target.remote))
+            _field_line(target, target.remote, "targetRevision") if revision is not None
+            else None) or _line(target, target.remote))
         yield Finding(
             policy=ID,
-            message=_describe(target, target.remote, repo) + " is not rendered: its "
-                                                              "resources are not checked"
-            + _why(target, repo),
+            message=f"{_describe(target, target.remote, repo, revision)} is not rendered: "
+                    f"its resources are not checked{_why(target, repo)}",
             file=origin.file,
             line=origin.line,
             environment=target.environment,
             target=target.id,
             resource=f"{target.application.raw.get('kind') or 'Application'}/"
                      f"{target.application.name}",
-            remediation=remediation(target, repo.own_repo_urls)
-            if _other_revision(target, repo) is None else REVISION_REMEDY,
+            remediation=remediation(target, repo.own_repo_urls) if revision is None
+            else REVISION_REMEDY,
         )
 
 
@@ -143,9 +142,11 @@ REVISION_REMEDY = (
     "it in argocd-application's revisions.")
 
 
-def _describe(target: RenderTarget, source: Source, repo: RepoModel) -> str:
+def _describe(target: RenderTarget, source: Source, repo: RepoModel,
+              revision: str | None) -> str:
+    """What is not rendered; ``revision``: the source's, when that is why
+    (``_other_revision``)."""
     assert target.application is not None
-    revision = _other_revision(target, repo)
     if revision is not None:
         checkout = repo.checkout
         assert checkout is not None
