@@ -142,13 +142,56 @@ def test_findings_identical_cold_warm_and_changed_with_findings(
     assert {"chart-lint-warning", "env-consistency"} <= {f["policy"] for f in findings}
 
 
-def test_report_with_could_not_check_errors_is_not_kept(
-        synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
+def test_errors_of_the_checked_content_are_answered_warm(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A values file that does not parse fails every run alike: the warm run answers it (the
+    same errors, exit code 2) without the engine."""
     root, files = synthetic
     files[0].write_text("replicaCount: [unclosed\n", encoding="utf-8")
+    cold = _run(root, tmp_path / "cache")
+    assert cold.errors and cold.exit_code == 2
+    assert {e.file for e in cold.errors} == {files[0].relative_to(root).as_posix()}
+    _no_engine(monkeypatch)
+    warm = _run(root, tmp_path / "cache")
+    assert _outcome(warm) == _outcome(cold)
+
+
+def test_a_report_with_a_timeout_is_not_kept(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
+    """A render that ran out of time may not next time: its report is not kept."""
+    root, _ = synthetic
+    (root / "policies").mkdir(exist_ok=True)
+    (root / "policies" / "platecheck.yaml").write_text("renderTimeout: 0.001\n",
+                                                       encoding="utf-8")
     first = _run(root, tmp_path / "cache")
-    assert first.errors
+    assert first.errors and all("timed out" in e.message for e in first.errors)
     assert not list((tmp_path / "cache" / RUNS).glob("[0-9a-f]*.json"))
+
+
+def test_a_kubectl_installed_is_a_run_of_its_own(tmp_path: Path, kubectl_bin: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A Kustomize source with no kubectl to build it fails; once a kubectl is there (as
+    ``platecheck setup`` installs it) the next run builds it rather than answer the error."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web", "web", "web"),
+        "web/kustomization.yaml": "resources: [cm.yaml]\n",
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: web}\n"})
+    from platecheck.helmbin.locate import KUBECTL_VERSION
+
+    monkeypatch.delenv("PLATECHECK_KUBECTL")
+    monkeypatch.setenv("PATH", os.pathsep.join(  # none that holds a kubectl
+        d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "kubectl").exists()))
+    cache = tmp_path / "cache"
+    first = cached_lint([repo], cache_root=cache, skip=[])
+    assert [e.message.startswith("kubectl not found") for e in first.errors] == [True]
+    installed = cache / "kubectl" / KUBECTL_VERSION / "kubectl"
+    installed.parent.mkdir(parents=True)
+    shutil.copy2(kubectl_bin, installed)
+    second = cached_lint([repo], cache_root=cache, skip=[])
+    assert not second.errors and second.builds == 1
 
 
 def test_unreadable_entry_is_ignored(synthetic: tuple[Path, list[Path]],

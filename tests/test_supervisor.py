@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from platecheck import sandbox
-from platecheck.errors import PlatecheckError
+from platecheck.errors import ENDED_BY_SIGNAL, PlatecheckError, transient
 from platecheck.sandbox import run_bounded
 
 pytestmark = pytest.mark.skipif(sandbox._supervisor() is None,
@@ -119,6 +119,18 @@ def test_a_command_the_supervisor_cannot_take_runs_on_its_own(tmp_path: Path) ->
     done = run_bounded(["sh", "-c", "echo relative"], env={"PATH": "/usr/bin:/bin"},
                        cwd=tmp_path, timeout=30)
     assert done.stdout == b"relative\n"
+
+
+@pytest.mark.parametrize("argv0", [SH, "sh"])  # the supervisor's, and one run on its own
+def test_a_process_ended_by_a_signal_is_an_error_another_run_may_not_meet(
+        tmp_path: Path, argv0: str) -> None:
+    """Killed from outside (the kernel's out-of-memory killer, someone's kill), a process has
+    no exit code to report as its input's: an error, one a report is not kept with."""
+    with pytest.raises(PlatecheckError) as caught:
+        run_bounded([argv0, "-c", "kill -KILL $$"], env={"PATH": "/usr/bin:/bin"},
+                    cwd=tmp_path, timeout=30)
+    assert caught.value.message == f"sh {ENDED_BY_SIGNAL} SIGKILL"
+    assert transient(caught.value.message)
 
 
 @contextlib.contextmanager

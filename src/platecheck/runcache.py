@@ -10,7 +10,12 @@ by path (relative to the root: a copy of the repository elsewhere has the same k
 content (symbolic links by where they point), except in ``.git`` and ``__pycache__``.
 Directories marked with a ``CACHEDIR.TAG`` file are keyed too: the checked repository
 decides what such a marker hides, so it could hide a changed chart. A report with
-could-not-check errors is never kept: a timeout may not happen again.
+could-not-check errors is kept when each comes of the checked content (a remote base, a chart
+dependency not vendored, a file that does not parse): the next run would meet it again; one
+this machine or moment caused (a timeout, a process ended by a signal or that could not start:
+``errors.transient``) may not happen again, and its report is not kept. Nor is one whose error
+quotes the checkout's path (an entry holds none). The kubectl a Kustomize build would run is
+keyed like helm: installing one makes a kubectl-not-found error go.
 
 File contents are known from a stat index: a file whose size, modification time, change time
 and inode are as recorded is not read again. A file changed within the last two seconds is
@@ -32,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import stat
 import sys
 import time
@@ -41,7 +47,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from platecheck.boundedread import read_regular_file
 from platecheck.cache import Digest, read_regular, write_atomic
-from platecheck.errors import PlatecheckError
+from platecheck.errors import PlatecheckError, transient
 from platecheck.walk import walk
 
 if TYPE_CHECKING:
@@ -76,6 +82,7 @@ class RunCache:
         digest.add(json.dumps(sorted((k, v) for k, v in os.environ.items()
                                      if k.startswith("PLATECHECK_"))))
         digest.add(_identity(helm))
+        digest.add(_identity(_kubectl(self.directory.parent)))
         package = Path(__file__).parent  # the platecheck package
         for entry in sys.path[1:]:  # [0] is the script's directory or the working one
             digest.add(_identity(Path(entry or ".")))
@@ -113,7 +120,9 @@ class RunCache:
     def put(self, key: str, report: Report) -> None:
         from platecheck.modeljson import encode_report
 
-        if report.errors:
+        checkout = str(report.root).lstrip(os.sep)
+        if any(transient(e.message) or checkout in e.message or checkout in (e.detail or "")
+               for e in report.errors):
             return
         try:  # the report is written as the text its digest is taken of: one dump, not two
             text = json.dumps(encode_report(report), sort_keys=True)
@@ -208,6 +217,19 @@ def _identity(path: Path) -> str:
     except OSError:
         return f"{path}:missing"
     return f"{path}:{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+
+
+def _kubectl(cache_root: Path) -> Path:
+    """The kubectl ``platecheck.helmbin.kubectl.find_kubectl`` would find (checked no
+    further: a run with errors of a kubectl that is there but wrong is not kept either), or a
+    path of none."""
+    from platecheck.helmbin.locate import ENV_KUBECTL, cached_kubectl_path
+
+    explicit = os.environ.get(ENV_KUBECTL)
+    if explicit:
+        return Path(explicit).expanduser()
+    cached = cached_kubectl_path(cache_root)
+    return cached if cached.is_file() else Path(shutil.which("kubectl") or "kubectl")
 
 
 def _walk(root: Path, skip: Sequence[Path], empty: bool = False) -> Iterator[str]:

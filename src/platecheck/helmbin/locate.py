@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 
 ENV_HELM = "PLATECHECK_HELM"
 ENV_CACHE_DIR = "PLATECHECK_CACHE_DIR"
+ENV_KUBECTL = "PLATECHECK_KUBECTL"
+KUBECTL_VERSION = "1.31.9"  # the kubectl ``platecheck.helmbin.kubectl`` installs
 VERSION_TIMEOUT = 30.0
 _chosen: list[Path] = []  # cache roots chosen by the runs under way (--cache-dir), innermost last
 
@@ -58,6 +60,12 @@ def default_cache_dir() -> Path:
     if xdg and Path(xdg).is_absolute():
         return Path(xdg) / "platecheck"
     return Path.home() / ".cache" / "platecheck"
+
+
+def cached_kubectl_path(cache_dir: Path | None = None) -> Path:
+    """``<cache>/kubectl/<version>/kubectl``, where ``platecheck setup`` installs it."""
+    base = cache_dir if cache_dir is not None else default_cache_dir()
+    return base / "kubectl" / KUBECTL_VERSION / "kubectl"
 
 
 def cache_outside(cache_dir: str | os.PathLike[str] | None, root: Path) -> None:
