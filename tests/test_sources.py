@@ -4248,6 +4248,31 @@ def test_a_child_two_app_of_apps_deploy_is_managed_twice(tmp_path: Path,
     assert not [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
                 if "deployed by both" in f.message]
 
+
+def test_children_one_template_line_writes_are_each_managed_twice_or_not(
+        tmp_path: Path) -> None:
+    """An app-of-apps chart's ``range`` writes several Applications at one line; two parents
+    render it with their own values: the child both render is deployed twice (one finding),
+    the ones only one renders are not."""
+    child = application("{{ $name }}", "web", "web-prod")
+    files = {"web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+             "shared/Chart.yaml": "apiVersion: v2\nname: shared\nversion: 0.1.0\n",
+             "shared/templates/children.yaml":
+                 "{{- range $name := .Values.children }}\n---\n" + child + "{{- end }}\n"}
+    for cluster, children in (("home", "[both, home-only]"), ("lab", "[lab-only, both]")):
+        files[f"shared/{cluster}.yaml"] = f"children: {children}\n"
+        files[f"clusters/{cluster}/mid.yaml"] = application(
+            f"mid-{cluster}", "shared", "argocd",
+            source_extra=f"    helm:\n      valueFiles: [{cluster}.yaml]\n")
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    found = [(f.location, f.message) for f in lint(repo, cache_dir=tmp_path / "cache").findings
+             if f.policy == "argocd-application" and f.message.startswith("Application ")]
+    assert found == [("shared/home.yaml:1",  # where its name was written
+                      "Application both: deployed by both Application mid-home and "
+                      "Application mid-lab, each managing it: their syncs undo each other, and "
+                      "deleting either deletes it")]
+
 @pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize("kustomized", [False, True], ids=["directory", "kustomize"])
 def test_an_item_of_a_list_file_is_at_its_own_lines(tmp_path: Path, kustomized: bool) -> None:

@@ -90,7 +90,8 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
         # (a cluster's overlay of one base, applied by hand, is an install of its own)
         installed = parent.installed_in if parent is not None else item.target.install \
             if item.target.hand_applied else item.target.environment
-        home = _home(item)
+        stamp = _Stamp(top, _home(item), installed,
+                       (parent.file, parent.line) if parent is not None else None)
         for resource in item.resources:
             if not resource.api_version.startswith(ARGO_GROUP + "/") or resource.kind not in (
                     "Application", "ApplicationSet"):
@@ -116,26 +117,37 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
                     if resource.kind == "ApplicationSet" else None
                 if resource.kind == "Application":
                     app = parse_application(document, file)
-                    yield Generated(dataclasses.replace(
-                        app, places={**_places(item, app, *actions),
-                                     **_patched(item, resource, app)}, deployed_by=top,
-                        namespace=_namespace(app, home), installed_in=installed), parent, False)
+                    yield Generated(stamp.on(app, places={**_places(item, app, *actions),
+                                                          **_patched(item, resource, app)}),
+                                    parent, False)
                 elif expansion is not None:  # of lists, expanded as discovery does
                     # all, or none, but those Argo CD alone refuses (no name, one name twice)
                     documents, refused = expansion
                     for app in [parse_application(made, file) for made in documents]:
-                        yield Generated(dataclasses.replace(
-                            app, deployed_by=top, namespace=_namespace(app, home),
-                            installed_in=installed), parent, False)
+                        yield Generated(stamp.on(app), parent, False)
                     yield from (Unread(error, None, item.target) for error in refused)
                 else:
                     app_set = parse_application_set(document, file)
-                    yield Generated(dataclasses.replace(
-                        app_set, deployed_by=top, namespace=_namespace(app_set, home),
-                        installed_in=installed), parent, True)
+                    yield Generated(stamp.on(app_set), parent, True)
             except PlatecheckError as exc:
                 yield Unread(exc, stand_in(document, file)
                              if resource.kind == "Application" else None, item.target)
+
+
+class _Stamp(NamedTuple):
+    """What every Application (or ApplicationSet) of one render carries: ``Application``'s
+    ``deployed_by``, the namespace Argo CD creates it in when it names none, ``installed_in``
+    and ``made_by``."""
+
+    top: str | None
+    home: str | None
+    installed: str | None
+    made_by: tuple[str, int] | None
+
+    def on(self, app: Application, **more: Any) -> Application:
+        return dataclasses.replace(app, **{
+            "deployed_by": self.top, "namespace": _namespace(app, self.home),
+            "installed_in": self.installed, "made_by": self.made_by, **more})
 
 
 def _namespace(app: Application, home: str | None) -> str | None:

@@ -450,6 +450,26 @@ def _manifest(app: Application) -> tuple[str, str, str]:
     return as_written(app)
 
 
+def _one_manifest(written: Application | None, rendered: Sequence[Application],
+                  parents: Sequence[tuple[str, int]]
+                  ) -> Iterator[tuple[Application, Sequence[tuple[str, int]]]]:
+    """The Applications one place (a file's document, or a template line) stands for, each
+    with the parents that deploy it: a written one, with every parent whose directory holds
+    it; a template line's renders, one per name (a ``range`` writes several Applications at
+    one line), each with the parents whose render made it."""
+    if written is not None:
+        yield written, parents
+        return
+    by_name: dict[tuple[str | None, str, str], list[Application]] = {}
+    for app in rendered:
+        by_name.setdefault((app.namespace, app.kind, app.name), []).append(app)
+    if len(by_name) == 1:
+        yield rendered[0], parents
+        return
+    for apps in by_name.values():
+        yield apps[0], [app.made_by for app in apps if app.made_by is not None]
+
+
 def _application_sets(repo: RepoModel) -> list[Application]:
     """The ApplicationSets, written and generated, that are targets (not rendered)."""
     return [t.application for t in repo.targets
@@ -779,24 +799,24 @@ class _Checker:
         for link_parent, link_child in repo.generated_links:
             parents.setdefault(link_child, []).append(link_parent)
         for place, above in sorted(parents.items()):
-            alike = {(a.namespace, a.kind, a.name) for a in rendered.get(place, [])}
-            child = written.get(place) or (rendered[place][0] if len(alike) == 1 else None)
-            if child is None or place in self.undeployed:
-                continue  # (renders of one place that differ are no one manifest)
-            by_instance: dict[str | None, dict[tuple[str, str], Application]] = {}
-            for parent in (written.get(p) for p in dict.fromkeys(above)):
-                if parent is not None and (parent.file, parent.line) not in self.undeployed:
-                    by_instance.setdefault(self.instance(parent) or parent.installed_in, {}
-                                           ).setdefault((parent.namespace or "", parent.name),
-                                                        parent)
-            both = next((list(found.values()) for found in by_instance.values()
-                         if len(found) > 1), None)
-            if both is not None:
-                yield self.finding(child, ("metadata", "name"), (
-                    f"deployed by both Application {both[0].name} and Application "
-                    f"{both[1].name}, each managing it: their syncs undo each other, and "
-                    "deleting either deletes it"), TWICE_REMEDY + (
-                        "" if self.instances else INSTANCES_HINT.format(what="Applications")))
+            if place in self.undeployed:
+                continue
+            for child, its_parents in _one_manifest(written.get(place), rendered.get(place, []),
+                                                    above):
+                by_instance: dict[str | None, dict[tuple[str, str], Application]] = {}
+                for parent in (written.get(p) for p in dict.fromkeys(its_parents)):
+                    if parent is not None and (parent.file, parent.line) not in self.undeployed:
+                        by_instance.setdefault(self.instance(parent) or parent.installed_in, {}
+                                               ).setdefault((parent.namespace or "",
+                                                             parent.name), parent)
+                both = next((list(found.values()) for found in by_instance.values()
+                             if len(found) > 1), None)
+                if both is not None:
+                    yield self.finding(child, ("metadata", "name"), (
+                        f"deployed by both Application {both[0].name} and Application "
+                        f"{both[1].name}, each managing it: their syncs undo each other, and "
+                        "deleting either deletes it"), TWICE_REMEDY + (
+                            "" if self.instances else INSTANCES_HINT.format(what="Applications")))
 
     def _children(self, parent: Application, apps: Sequence[Application]) -> list[Application]:
         """The Applications of ``apps`` that discovery found in the directory of one of the
