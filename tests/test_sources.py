@@ -4273,6 +4273,32 @@ def test_children_one_template_line_writes_are_each_managed_twice_or_not(
                       "Application mid-lab, each managing it: their syncs undo each other, and "
                       "deleting either deletes it")]
 
+def test_a_child_that_names_no_environment_is_in_its_parents(tmp_path: Path) -> None:
+    """The app-of-apps chart each cluster's root renders (an Argo CD each: ``instances``)
+    makes ``cache`` (a name, labels and namespace of no environment) and ``web-stg`` (stg's
+    by its name): ``cache`` is production's under the prod root (production's rules apply
+    to it) and stg's under the stg root; ``web-stg`` is stg's whoever renders it. Neither is
+    held to its environment's namespaces."""
+    children = "".join("---\n" + application(name, "cache", namespace)
+                       for name, namespace in (("cache", "cache"), ("web-stg", "web-stg")))
+    files = {"cache/deploy.yaml": WEB_POD_SPEC.replace("web", "cache")
+             + "      containers:\n        - name: cache\n          image: redis:latest\n",
+             "roots/Chart.yaml": "apiVersion: v2\nname: roots\nversion: 0.1.0\n",
+             "roots/templates/children.yaml": children,
+             "policies/platecheck.yaml": INSTANCES.replace("home", "prod").replace("lab", "stg")}
+    for env in ("prod", "stg"):
+        files[f"clusters/{env}/root-{env}.yaml"] = application(f"root-{env}", "roots",
+                                                               "argocd")
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in report_.targets) == [
+        "prod/cache", "prod/root", "stg/cache", "stg/root", "stg/web"]
+    assert sorted((f.policy, f.target) for f in report_.findings if f.policy in (
+        "image-tag-pinned", "pull-policy", "argocd-application")) == [
+        ("image-tag-pinned", "prod/cache"), ("pull-policy", "prod/cache")]
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize("kustomized", [False, True], ids=["directory", "kustomize"])
 def test_an_item_of_a_list_file_is_at_its_own_lines(tmp_path: Path, kustomized: bool) -> None:

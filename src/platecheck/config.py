@@ -187,11 +187,13 @@ class Config:
         return next((env for env in self.environments if env.name == name), None)
 
     def match_environment(self, name: str, labels: Mapping[str, str],
-                          namespace: str | None) -> EnvironmentConfig | None:
-        """The first configured environment an Application matches; else the unclassified
+                          namespace: str | None, inherited: str | None = None
+                          ) -> EnvironmentConfig | None:
+        """The first configured environment an Application matches; else the one it
+        ``inherited`` (``Application.inherited_environment``), else the unclassified
         environment, or None when ``requireEnvironment`` demands a match."""
         found = next((env for env in self.environments if env.matches(name, labels, namespace)),
-                     None)
+                     None) or (self.environment(inherited) if inherited else None)
         if found is not None or self.require_environment:
             return found
         return self.unclassified

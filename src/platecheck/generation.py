@@ -316,6 +316,7 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
             if item.stand_in is not None:  # what it points at is deployed, if not checked
                 places.unread.append(item.stand_in)
             continue
+        item = dataclasses.replace(item, app=planner.inheriting(item.app, item.parent))
         if not item.application_set:
             item = dataclasses.replace(item, app=planner.checked(item.app))
         key = _set_key(item.app) if item.application_set else app_key(item.app)
@@ -458,8 +459,7 @@ def _plan_generated(planner: Planner, children: Sequence[Generated],
                 targets.extend(planner.application(child.app))
             known.update(t.id for t in targets)
         except PlatecheckError as exc:
-            env = planner.config.match_environment(child.app.name, child.app.labels,
-                                                   child.app.destination_namespace)
+            env = planner.environment_of(child.app)
             where = None
             if env is not None:
                 named = f"{env.name}/{env.app_name(child.app.name)}"

@@ -222,11 +222,19 @@ class Application:
     # an Application a render generated: the file and line of the Application whose render
     # it is (its parent; ``deployed_by`` names the first of the chain's files)
     made_by: tuple[str, int] | None = field(default=None, compare=False)
+    # a generated Application whose name, labels and namespace match no environment: the
+    # environment of the Application (or ApplicationSet) that generated it, when that one is
+    # configured; the child of a production app-of-apps is production's
+    inherited_environment: str | None = None
 
     @functools.cached_property
     def document(self) -> str:
-        """Its document as written, one string (sorted keys): two alike are one."""
-        return json.dumps(self.raw, sort_keys=True, default=str)
+        """Its document as written, one string (sorted keys), and the environment it
+        inherited: two alike are one (two parents of two environments rendering one document
+        make one Application in each)."""
+        document = json.dumps(self.raw, sort_keys=True, default=str)
+        return f"{document}\n{self.inherited_environment}" if self.inherited_environment \
+            else document
 
     @property
     def kind(self) -> str:

@@ -52,7 +52,8 @@ What:
     - the destination namespace matches the Application's environment (not an
       app-of-apps': the Applications it deploys live in Argo CD's namespace; nor one that
       deploys only directories of other repositories into its own namespace, their
-      app-of-apps), and is a
+      app-of-apps; nor a generated one in its parent's environment, which its own name,
+      labels and namespace do not say: docs/sources.md), and is a
       name the API server takes (a DNS-1123 label) where a namespaced resource rendered
       (of a kind known namespaced: Kubernetes', Argo CD's, or by its CRD in the repository)
       names no namespace of its own (``{{values.ns}}`` left by a list element that sets no such
@@ -654,8 +655,8 @@ class _Checker:
 
     def namespace(self, app: Application, env: str | None,
                   opts: Options) -> Iterator[Finding]:
-        if env is None:
-            return
+        if env is None or app.inherited_environment is not None:
+            return  # (its namespace did not say its environment: its parent's did)
         globs = list(opts.namespaces.get(env) or self.env_namespaces.get(env)
                      or [f"*-{env}", env])
         namespace = app.destination_namespace
