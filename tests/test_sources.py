@@ -393,6 +393,22 @@ def test_any_extension_is_a_manifest_with_the_extension_filter_off(
     assert [r.ref for r in rendered.resources] == expected
 
 
+def test_a_name_that_ends_in_a_line_break_after_the_extension_is_no_manifest(
+        tmp_path: Path) -> None:
+    """Argo CD's filter ``^.*\\.(yaml|yml|json|jsonnet)$`` is Go's: ``$`` is the end of the
+    name, so ``cm.yaml`` and a line break is no manifest (Python's ``$`` would match before
+    the break)."""
+    from platecheck.engine import load
+
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {}\n"
+    repo = write_files(tmp_path / "repo", {
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="manifests"),
+        "manifests/cm.yaml": cm.format("kept"), "manifests/cm.yaml\n": cm.format("never")})
+    (repo / ".git").mkdir()
+    [rendered] = load(repo, cache_dir=tmp_path / "cache").rendered
+    assert [r.ref for r in rendered.resources] == ["ConfigMap/kept"]
+
+
 def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
     from platecheck.engine import load
 

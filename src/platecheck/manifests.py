@@ -29,7 +29,7 @@ from platecheck.globs import argocd_match
 from platecheck.realpaths import resolve
 from platecheck.yamlio import Document, json_document, kube_stream, read_text
 
-MANIFEST_FILE = re.compile(r"^.*\.(yaml|yml|json|jsonnet)$")
+MANIFEST_FILE = re.compile(r"^.*\.(yaml|yml|json|jsonnet)\Z")  # Go's $: the very end
 SKIP_MARKER = "+argocd:skip-file-rendering"
 
 
