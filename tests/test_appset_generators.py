@@ -153,6 +153,27 @@ def test_a_matrix_of_two_lists_makes_their_product(tmp_path: Path) -> None:
          f"source path 'clusters/{env}/nope' does not exist") for env in ("prod", "stg")]
 
 
+def test_a_matrix_that_makes_more_applications_than_platecheck_expands_is_not_checked(
+        tmp_path: Path) -> None:
+    """Two lists of 80 and 70 elements (a few kilobytes) make 5,600 Applications, more than
+    ``MAX_SET_APPLICATIONS``: one could-not-check error at the generators, in well under
+    the time planning them would take (a thousand by a thousand makes a million)."""
+    from platecheck.limits import MAX_SET_APPLICATIONS
+
+    elements = "".join(
+        f"          - list:\n              elements:\n"
+        + "".join(f"                - {key}: {key}{i}\n" for i in range(count))
+        for key, count in (("env", 80), ("app", 70)))
+    assert 80 * 70 > MAX_SET_APPLICATIONS
+    root = _repo(tmp_path, "    - matrix:\n        generators:\n" + elements,
+                 "{{env}}-{{app}}", "clusters/{{env}}/{{app}}", "{{app}}-{{env}}")
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.message.split(",")[0]) for e in report.errors] == [
+        ("apps/set.yaml:7", f"ApplicationSet web makes more than {MAX_SET_APPLICATIONS} "
+                            "Applications")]
+    assert report.renders == 0 and report.exit_code == 2
+
+
 def test_a_fasttemplate_matrix_whose_children_give_a_key_two_values_fails(
         tmp_path: Path) -> None:
     """CombineStringMaps: ``env`` of both lists, unequal: the set creates nothing."""

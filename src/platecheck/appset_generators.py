@@ -24,6 +24,7 @@ Of those made, one with no name and every one of a name two make are refused
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,6 +54,7 @@ from platecheck.appset_git import _ValueFailed, git_params, readable_git
 from platecheck.appset_patch import Unread, patch_text, patched
 from platecheck.errors import PlatecheckError
 from platecheck.lazymodule import LazyModule
+from platecheck.limits import MAX_SET_APPLICATIONS
 from platecheck.model import KeyPath
 from platecheck.yamlio import Document
 
@@ -297,8 +299,12 @@ def expand_set(document: Document, rel: str, root: Path | None = None,
         return None
     language = template_language(document.data["spec"]) or Language.FASTTEMPLATE
     try:
-        sets = [(generator, params) for generator in found
-                for params in _generator_params(document, rel, generator, language, root, here)]
+        sets = list(itertools.islice(
+            ((generator, params) for generator in found
+             for params in _generator_params(document, rel, generator, language, root, here)),
+            MAX_SET_APPLICATIONS + 1))
+        if len(sets) > MAX_SET_APPLICATIONS:
+            raise _too_many(document, rel)
         # (a string not executed exactly, for any parameter set, leaves the set unexpanded
         # whatever another fails of)
         if not all(go_readable(g.template, [p.params for o, p in sets if o is g], language)
@@ -314,6 +320,16 @@ def expand_set(document: Document, rel: str, root: Path | None = None,
             for g in found for c in g.children):
         return None
     return _refused(document, made, rel)
+
+
+def _too_many(document: Document, rel: str) -> PlatecheckError:
+    own = document.data.get("metadata")
+    name = own.get("name") if isinstance(own, Mapping) else None
+    return PlatecheckError(
+        f"ApplicationSet {name} makes more than {MAX_SET_APPLICATIONS} Applications, more than "
+        "platecheck expands of one set: none of them is checked", rel,
+        document.line_of(("spec", "generators")),
+        "Split the set, or leave it out with exclude in policies/platecheck.yaml.")
 
 
 def _made(document: Document, rel: str, sets: list[tuple[Generator, ParamSet]],

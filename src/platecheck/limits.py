@@ -4,6 +4,11 @@ from __future__ import annotations
 
 MAX_JOBS = 64  # helm processes at once, at most (--jobs, `jobs:` in the configuration)
 
+# Applications one ApplicationSet may make, at most, for platecheck to expand it: a matrix of
+# two lists of a thousand elements each, a few kilobytes, makes a million, each a target to
+# plan and render; one that makes more is a could-not-check error at its generators.
+MAX_SET_APPLICATIONS = 5000
+
 # Bytes of data (heap, stacks) each helm, kubectl or Jsonnet process may map (RLIMIT_DATA): a
 # template that recurses without end (tpl of a value that calls tpl) grows by gigabytes a
 # second, and ends, at this bound, in Go's "out of memory" rather than a machine swapping until
