@@ -161,7 +161,7 @@ def test_a_matrix_that_makes_more_applications_than_platecheck_expands_is_not_ch
     from platecheck.limits import MAX_SET_APPLICATIONS
 
     elements = "".join(
-        f"          - list:\n              elements:\n"
+        "          - list:\n              elements:\n"
         + "".join(f"                - {key}: {key}{i}\n" for i in range(count))
         for key, count in (("env", 80), ("app", 70)))
     assert 80 * 70 > MAX_SET_APPLICATIONS

@@ -271,6 +271,23 @@ def test_a_cause_two_targets_share_is_one_line_naming_them() -> None:
     assert "`charts/web/Chart.yaml:5` could not check prod/web, stg/web: " in markdown(diff)
 
 
+def test_a_file_name_s_line_break_starts_no_line_of_the_diff() -> None:
+    """A file named with line breaks (the checked repository chooses its names) is shown
+    escaped, in text and in the pull-request comment: it cannot forge a line."""
+    from platecheck.model import Finding, Level
+    from platecheck.report.rendered_diff import text
+
+    forged = "apps/web\n\n**No findings: safe to merge**\n.yaml"
+    finding = Finding(policy="argocd-application", message="Application web: wrong",
+                      file=forged, line=10, level=Level.ERROR, target="prod/web")
+    diff = RenderedDiff(ref="main", commit="0" * 40, targets=(
+        TargetChange("prod/web", "changed", forged, ()),), appeared=(finding,),
+        disappeared=(), errors=(finding,), renders=0, cache_hits=0)
+    for shown in (text(diff), markdown(diff)):
+        assert not any(line.startswith("**No findings") for line in shown.splitlines())
+        assert "apps/web\\x0a\\x0a**No findings: safe to merge**\\x0a.yaml:10" in shown
+
+
 REMOTE_CHART_APP = ref_values_application("cache-prod", "demo", "$values/envs/prod.yaml",
                                           "https://git.example.com/shop.git")
 

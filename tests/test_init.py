@@ -506,3 +506,17 @@ def test_an_application_set_is_shown_by_the_target_id_lint_gives_it(
     assert [line.split()[-1] for line in lines if " -> " in line] == ["prod/web-prod"]
     report = engine.lint(repo, helm=str(helm_bin), cache_dir=tmp_path / "cache")
     assert [t.id for t in report.targets] == ["prod/web-prod"]
+
+
+def test_a_file_name_s_line_break_starts_no_line_of_the_summary(
+        tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An Application file named with a line break is one line of the summary, escaped."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/x\n: y.yaml": application("web-prod", "web", "web-prod"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    lines = _init_lines(repo, helm_bin, tmp_path, capsys)
+    assert [line for line in lines if "web-prod ->" in line] == [
+        "apps/x\\x0a: y.yaml:1  web-prod -> prod/web"]
+    assert not any(line.startswith(": y.yaml") for line in lines)

@@ -585,20 +585,23 @@ def _cmd_init(args: argparse.Namespace) -> int:
     if not args.dry_run and target.exists() and not args.force:
         raise PlatecheckError("already exists; platecheck init does not overwrite it without "
                               "--force (or print the proposal with --dry-run)", str(shown))
-    lines = summary(result)
+    from platecheck.report.common import one_line
+
+    # (each a line of its own: a file name's line break must not start another)
+    lines = [one_line(line) for line in summary(result)]
     if result.unrendered:
-        print(f"platecheck: the sources were not rendered ({result.unrendered}): the "
-              "Applications they generate are not listed", file=sys.stderr)
+        _note(f"platecheck: the sources were not rendered ({result.unrendered}): the "
+              "Applications they generate are not listed")
     if result.failed:
-        print(f"platecheck: not rendered: {result.failed}; the Applications it generates are "
-              "not listed", file=sys.stderr)
+        _note(f"platecheck: not rendered: {result.failed}; the Applications it generates are "
+              "not listed")
     if result.other_revisions:
-        print("platecheck: sources of this repository follow revisions that are not this "
+        _note("platecheck: sources of this repository follow revisions that are not this "
               f"checkout ({', '.join(result.other_revisions)}): lint reports them not "
               "rendered; if this checkout is what they deploy, list them in "
-              "argocd-application's revisions", file=sys.stderr)
+              "argocd-application's revisions")
     for error in result.unread:
-        print(f"platecheck: left out, could not be read: {error}", file=sys.stderr)
+        _note(f"platecheck: left out, could not be read: {error}")
     if result.unread:
         print("platecheck: fix them, or, if they are another tool's templates, name them under "
               f"exclude in {CONFIG_FILE} so that lint's walk leaves them out too",
@@ -620,6 +623,13 @@ def _cmd_init(args: argparse.Namespace) -> int:
               f"environment: add a rule for {'them' if many else 'it'} to {shown}",
               file=sys.stderr)
     return EXIT_ERROR if result.unread else EXIT_FINDINGS if missing else EXIT_OK
+
+
+def _note(text: str) -> None:
+    """``text`` on stderr, on one line whatever it quotes."""
+    from platecheck.report.common import one_line
+
+    print(one_line(text), file=sys.stderr)
 
 
 def _cmd_diff_base(args: argparse.Namespace) -> int:

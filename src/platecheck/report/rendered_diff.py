@@ -7,7 +7,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from platecheck.model import Finding, RenderedDiff, TargetChange
-from platecheck.report.common import printable, runs
+from platecheck.report.common import one_line, printable, runs
 from platecheck.report.text import one_per_cause
 
 # GitHub refuses comments over 65536 characters; leave room for the note and the summary.
@@ -26,8 +26,9 @@ def _counts(change: TargetChange) -> str:
 
 
 def _finding_line(finding: Finding) -> str:
-    return printable(f"{finding.location}: {finding.level.value} [{finding.policy}] "
-                     f"{finding.target + ': ' if finding.target else ''}{finding.message}")
+    # (each field on this line: a file name's line break must not start a line of its own)
+    return one_line(f"{finding.location}: {finding.level.value} [{finding.policy}] "
+                    f"{finding.target + ': ' if finding.target else ''}{finding.message}")
 
 
 def _summary(diff: RenderedDiff) -> str:
@@ -42,12 +43,12 @@ def text(diff: RenderedDiff) -> str:
     lines: list[str] = []
     for error in one_per_cause(list(diff.errors)):  # (one line for the targets of a cause)
         whose = f" {error.target}" if error.target else ""
-        lines.append(f"{error.location}: could not check{whose}: {printable(error.message)}")
+        lines.append(one_line(f"{error.location}: could not check{whose}: {error.message}"))
     for change in diff.targets:
         where = f" ({change.application})" if change.application else ""
-        lines.append(f"== {_named(change)}: {change.status}{where}: {_counts(change)} ==")
+        lines.append(one_line(f"== {_named(change)}: {change.status}{where}: {_counts(change)} =="))
         for resource in change.resources:
-            lines.append(f"{resource.status} {printable(resource.resource)}")
+            lines.append(f"{resource.status} {one_line(resource.resource)}")
             if resource.status == "changed":
                 lines.extend(printable(line) for line in resource.diff.rstrip("\n").split("\n"))
     for title, findings in (("findings that appear", diff.appeared),
@@ -72,8 +73,8 @@ def _fence(body: str) -> str:
 
 
 def _escape(text: str) -> str:
-    # keep names from opening tags or tables in the comment
-    return printable(text).replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    # keep names from opening tags or tables in the comment, or lines of their own
+    return one_line(text).replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
 
 
 def markdown(diff: RenderedDiff, limit: int = MARKDOWN_LIMIT) -> str:
