@@ -6494,23 +6494,32 @@ def test_an_application_file_in_a_hidden_directory_is_named_unless_reached(
         ".git/HEAD": "", "manifests/cm.yaml": cm,
         "apps/web.yaml": application("web", "manifests", "web"),
         ".argo-apps/api.yaml": application("api", "manifests", "api"),
-        ".tools/ci.yaml": "steps:\n  - run: kubectl get applications.argoproj.io\n"})
+        ".tools/ci.yaml": "steps:\n  - run: kubectl get applications.argoproj.io\n",
+        # a workflow whose script quotes an Application it pipes to kubectl holds none
+        ".github/workflows/preview.yaml": "name: preview\non: push\njobs:\n  apply:\n"
+        "    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          kubectl apply -f - "
+        "<<EOF\n" + "".join(f"          {line}\n" for line in application(
+            "preview", "manifests", "preview").splitlines()) + "          EOF\n",
+        # a template's text that does not read names one
+        ".chart/templates/app.yaml": "{{- if .Values.on }}\n"
+        + application("x", "manifests", "x") + "{{- end }}\n"})
     named = [(f.location, f.level) for f in lint(repo, cache_dir=tmp_path / "cache").findings
              if f.policy == "hidden-application"]
-    assert named == [(".argo-apps/api.yaml:1", Level.INFO)]
+    assert named == [(".argo-apps/api.yaml:1", Level.INFO), (".chart/templates/app.yaml:1",
+                                                             Level.INFO)]
     given = lint(repo / ".argo-apps", cache_dir=tmp_path / "cache")
     assert [t.app for t in given.targets] == ["api"]
     assert [f for f in given.findings if f.policy == "hidden-application"] == []
     write_files(repo, {"apps/root.yaml": application("root", ".argo-apps", "argocd")})
-    assert [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
-            if f.policy == "hidden-application"] == []
+    assert [f.location for f in lint(repo, cache_dir=tmp_path / "cache").findings
+            if f.policy == "hidden-application"] == [".chart/templates/app.yaml:1"]
     # with nothing else to check, nothing to check says where the Applications are
     (repo / "apps" / "root.yaml").unlink()
     (repo / "apps" / "web.yaml").unlink()
     with pytest.raises(PlatecheckError) as raised:
         lint(repo, cache_dir=tmp_path / "cache")
     assert raised.value.message.endswith(
-        "1 Application file lies in hidden directories, which are not walked (e.g. "
+        "2 Application files lie in hidden directories, which are not walked (e.g. "
         ".argo-apps/api.yaml): lint such a directory itself (platecheck lint .argo-apps)")
 
 

@@ -365,8 +365,23 @@ def _hidden_applications(directory: Path, root: Path) -> Iterator[str]:
                 for file in sorted(files):
                     path = Path(inner) / file
                     if file.endswith(MANIFEST_SUFFIXES) and inside(path, root) \
-                            and names_argo_kind(path):
+                            and _holds_argo_kind(path, rel_path(path, root)):
                         yield rel_path(path, root)
+
+
+def _holds_argo_kind(path: Path, rel: str) -> bool:
+    """Whether a hidden directory's file holds an Argo CD Application or ApplicationSet: a
+    document of one, read as Argo CD reads a manifest (``kube_stream``), not its text (a
+    workflow's script that pipes one to kubectl only quotes it); a file that does not read
+    (a template's ``{{ }}``) and names one in its text does."""
+    head = file_head(path)
+    if not text_names_argo_kind(head):
+        return False
+    documents, failed = kube_stream(head.decode("utf-8", "replace"), rel)
+    return failed is not None or any(
+        str(d.data.get("apiVersion", "")).startswith(ARGO_GROUP + "/")
+        and d.data.get("kind") in ("Application", "ApplicationSet")
+        for d in documents if isinstance(d.data, Mapping))
 
 
 # a Jsonnet import of a file: ``import 'lib/app.libsonnet'`` (not ``importstr``, text)

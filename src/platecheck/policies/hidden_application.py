@@ -3,8 +3,10 @@
 What:
     The repository walk looks for Applications everywhere under the linted paths but in hidden
     directories (``.github/``, ``.argocd/``, ``.bootstrap/``), where most files are no
-    Kubernetes manifests. A file there that names an Argo CD Application or ApplicationSet
-    (``kind: Application`` or ``ApplicationSet`` beside ``argoproj.io/``), and that no
+    Kubernetes manifests. A file there that holds an Argo CD Application or ApplicationSet
+    (a document of one, read as Argo CD reads a manifest; a file that does not read, such as
+    a template, when its text names one: ``kind: Application`` or ``ApplicationSet`` beside
+    ``argoproj.io/``), and that no
     app-of-apps reaches (an app-of-apps' directory is followed wherever it is, and the
     Applications a Kustomize app-of-apps builds from there are reached), is not checked: one
     finding at the file. So is a ``.jsonnet`` file under the linted paths that names one
@@ -25,7 +27,8 @@ Options:
     none.
 
 Passes:
-    ``.github/workflows/`` files that mention ``argoproj.io`` but hold no Application;
+    ``.github/workflows/`` files that mention ``argoproj.io`` but hold no Application (a
+    script that pipes one to ``kubectl apply`` only quotes it);
     ``.argocd/root.yaml`` linted as ``platecheck lint .argocd``; an app-of-apps whose
     ``source.path`` is ``.argocd/apps``.
 
