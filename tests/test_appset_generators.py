@@ -169,8 +169,8 @@ def test_a_matrix_that_makes_more_applications_than_platecheck_expands_is_not_ch
                  "{{env}}-{{app}}", "clusters/{{env}}/{{app}}", "{{app}}-{{env}}")
     report = lint(root, cache_dir=tmp_path / "cache")
     assert [(e.location, e.message.split(",")[0]) for e in report.errors] == [
-        ("apps/set.yaml:7", f"ApplicationSet web makes more than {MAX_SET_APPLICATIONS} "
-                            "Applications")]
+        ("apps/set.yaml:8", f"ApplicationSet web matrix generator makes more than "
+                            f"{MAX_SET_APPLICATIONS} Applications")]
     assert report.renders == 0 and report.exit_code == 2
 
 

@@ -409,6 +409,24 @@ def test_a_name_that_ends_in_a_line_break_after_the_extension_is_no_manifest(
     assert [r.ref for r in rendered.resources] == ["ConfigMap/kept"]
 
 
+def test_an_application_with_no_spec_is_the_schema_s_finding(tmp_path: Path) -> None:
+    """A test's assertion file of an Application's status alone: the API server refuses an
+    Application without ``spec`` (the CRD requires it), which argocd-application says, at
+    its name; it was a could-not-check error saying it had no source."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": DIRECTORY_APP.format(name="web", path="manifests"),
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "test/assert.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+                            "metadata:\n  name: web-e2e\n  namespace: argocd\n"
+                            "status:\n  sync:\n    status: Synced\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert [(f.policy, f.location, f.message) for f in report_.findings
+            if f.file == "test/assert.yaml"] == [
+        ("argocd-application", "test/assert.yaml:1",
+         "Application web-e2e: required field 'spec' is missing")]
+
+
 def test_jsonnet_tlas_ext_vars_and_libs(tmp_path: Path) -> None:
     from platecheck.engine import load
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -140,6 +141,18 @@ def test_ignore_files_and_each_file_once() -> None:
                  ("values.yaml", b"a: no\n"))
     assert run(model, ignoreFiles=["vendor/*"]) == [
         ("values.yaml", 1, 'unquoted "no" ' + BOOL.format(b="false", v="no"))]
+
+
+def test_an_application_file_argo_cd_reads_as_json_is_not_yaml_s() -> None:
+    """An Application file whose stream starts with ``{`` (NDJSON named ``.yaml``) is read
+    by Kubernetes' decoder as JSON, whatever its name: no YAML finding; a values file so
+    written is still YAML to helm."""
+    ndjson = (b'\xef\xbb\xbf{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application"}\n'
+              b'{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application"}\n')
+    model = dataclasses.replace(repo(("values.yaml", ndjson)), yaml_files=(
+        YamlFile(Path("/repo/apps.yaml"), "apps.yaml", "application", ndjson),
+        YamlFile(Path("/repo/values.yaml"), "values.yaml", "values", ndjson)))
+    assert {file for file, _, _ in run(model)} == {"values.yaml"}
 
 
 def test_deep_nesting_and_alias_loops_do_not_crash() -> None:

@@ -24,7 +24,6 @@ Of those made, one with no name and every one of a name two make are refused
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -299,12 +298,8 @@ def expand_set(document: Document, rel: str, root: Path | None = None,
         return None
     language = template_language(document.data["spec"]) or Language.FASTTEMPLATE
     try:
-        sets = list(itertools.islice(
-            ((generator, params) for generator in found
-             for params in _generator_params(document, rel, generator, language, root, here)),
-            MAX_SET_APPLICATIONS + 1))
-        if len(sets) > MAX_SET_APPLICATIONS:
-            raise _too_many(document, rel)
+        sets = [(generator, params) for generator in found
+                for params in _generator_params(document, rel, generator, language, root, here)]
         # (a string not executed exactly, for any parameter set, leaves the set unexpanded
         # whatever another fails of)
         if not all(go_readable(g.template, [p.params for o, p in sets if o is g], language)
@@ -322,13 +317,13 @@ def expand_set(document: Document, rel: str, root: Path | None = None,
     return _refused(document, made, rel)
 
 
-def _too_many(document: Document, rel: str) -> PlatecheckError:
+def _too_many(document: Document, rel: str, matrix: KeyPath) -> PlatecheckError:
     own = document.data.get("metadata")
     name = own.get("name") if isinstance(own, Mapping) else None
     return PlatecheckError(
-        f"ApplicationSet {name} makes more than {MAX_SET_APPLICATIONS} Applications, more than "
-        "platecheck expands of one set: none of them is checked", rel,
-        document.line_of(("spec", "generators")),
+        f"ApplicationSet {name} matrix generator makes more than {MAX_SET_APPLICATIONS} "
+        "Applications, more than platecheck expands of one matrix: none of the set's is "
+        "checked", rel, document.line_of(matrix),
         "Split the set, or leave it out with exclude in policies/platecheck.yaml.")
 
 
@@ -394,8 +389,12 @@ def _generator_params(document: Document, rel: str, generator: Generator, langua
     if len(generator.children) == 1:
         yield from first
         return
-    for a in first:
+    made = 0  # (a product: a few kilobytes of two lists make millions; a list, no more than
+    for a in first:  # its file holds)
         for b in _child_params(document, rel, generator.children[1], language, root, here, a):
+            made += 1
+            if made > MAX_SET_APPLICATIONS:
+                raise _too_many(document, rel, generator.children[0].at[:-3])
             yield _combined(document, rel, generator, a, b, language)
 
 

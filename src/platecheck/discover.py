@@ -826,7 +826,8 @@ def parse_application(document: Document, rel: str) -> Application:
     spec = reader.get(data, (), "spec", dict, {})
     _no_nul(reader, spec, ("spec",))
     destination = reader.get(spec, ("spec",), "destination", dict, {})
-    sources = _sources(reader, spec)
+    # (none without a spec, which the API server refuses: the Application schema's finding)
+    sources = _sources(reader, spec) if "spec" in data else ()
     return Application(
         name=name,
         file=rel,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 MAX_JOBS = 64  # helm processes at once, at most (--jobs, `jobs:` in the configuration)
 
-# Applications one ApplicationSet may make, at most, for platecheck to expand it: a matrix of
-# two lists of a thousand elements each, a few kilobytes, makes a million, each a target to
-# plan and render; one that makes more is a could-not-check error at its generators.
+# Applications one matrix generator of an ApplicationSet may make, at most, for platecheck to
+# expand it: two lists of a thousand elements each, a few kilobytes, make a million, each a
+# target to plan and render; one that makes more is a could-not-check error at the matrix.
+# (A list makes no more Applications than its file holds elements.)
 MAX_SET_APPLICATIONS = 5000
 
 # Bytes of data (heap, stacks) each helm, kubectl or Jsonnet process may map (RLIMIT_DATA): a

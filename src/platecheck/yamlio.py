@@ -643,6 +643,12 @@ def kube_documents(text: str, rel: str) -> tuple[list[Document], PlatecheckError
 _JSON_GUESS = 4096  # bytes Kubernetes' decoder looks at for a '{' (GuessJSONStream)
 
 
+def json_stream(text: str) -> bool:
+    """Whether Kubernetes' decoder reads ``text`` as JSON (``GuessJSONStream``: its first
+    character but space, in the first 4 KiB, is ``{``)."""
+    return text[:_JSON_GUESS].lstrip().startswith("{")
+
+
 def kube_stream(text: str, rel: str) -> tuple[list[Document], PlatecheckError | None]:
     """The documents of a manifest file as Kubernetes' ``YAMLOrJSONDecoder`` reads it
     (apimachinery pkg/util/yaml, Argo CD's ``splitYAMLOrJSON``): a stream whose first
@@ -651,7 +657,7 @@ def kube_stream(text: str, rel: str) -> tuple[list[Document], PlatecheckError | 
     kind) and no more than one was read before it, the rest, from the end of the last one
     read, past the space up to and including a line break, is read as YAML
     (``kube_documents``); after two, the failure ends the stream. Any other stream is YAML."""
-    if not text[:_JSON_GUESS].lstrip().startswith("{"):
+    if not json_stream(text):
         return kube_documents(text, rel)
     documents: list[Document] = []
     count, end = 0, 0  # values read; where the last one ended

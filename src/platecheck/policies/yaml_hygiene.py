@@ -2,7 +2,8 @@
 
 What:
     Looks at the raw bytes of every YAML file platecheck reads (values files, Argo CD
-    Applications but those written as ``.json``, which Argo CD reads as JSON, Chart.yaml,
+    Applications but those written as ``.json`` or as a JSON stream, starting with ``{``,
+    which Argo CD reads as JSON, Chart.yaml,
     policy files) for the problems below; platecheck's own policy
     files are not checked for YAML 1.1 surprises (platecheck alone reads them, and
     ``level: off`` is how a policy is turned off), and a key written twice in them stops
@@ -66,7 +67,7 @@ from platecheck.globs import matches_any
 from platecheck.goyaml import GO_FALSE, GO_TRUE, go_tag
 from platecheck.model import Application, Finding, RepoModel, YamlFile
 from platecheck.options import PolicyOptions
-from platecheck.yamlio import MAX_NESTING, compose_all, remembered_result
+from platecheck.yamlio import MAX_NESTING, compose_all, json_stream, remembered_result
 
 ID = "yaml-hygiene"
 SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
@@ -104,7 +105,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     for yaml_file in repo.yaml_files:
         if yaml_file.rel in seen or matches_any(yaml_file.rel, ignored):
             continue
-        if yaml_file.role == "application" and yaml_file.rel.endswith(".json"):
+        if yaml_file.role == "application" and (yaml_file.rel.endswith(".json") or json_stream(
+                yaml_file.raw[:4096].decode("utf-8-sig", "replace"))):
             continue  # Argo CD reads it as JSON (Go's encoding/json), not as YAML
         seen.add(yaml_file.rel)
         # Only platecheck reads its own policy files, with one YAML 1.1 reader, and validates
