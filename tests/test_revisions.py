@@ -11,7 +11,7 @@ import pytest
 
 from platecheck.engine import lint
 from platecheck.repourl import branches, checkout
-from synthetic import CM, ORIGIN, application, write_files
+from synthetic import CM, ORIGIN, application, application_set, write_files
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 CI_BRANCHES = ("GITHUB_BASE_REF", "CI_MERGE_REQUEST_TARGET_BRANCH_NAME", "CI_COMMIT_BRANCH",
@@ -102,6 +102,31 @@ def test_a_source_at_another_revision_is_not_rendered(tmp_path: Path) -> None:
          "(HEAD, main, master), is not rendered: its resources are not checked")]
     assert [f.remediation.startswith("platecheck checks this checkout's files")
             for f in report.findings if f.policy == "not-rendered"] == [True]
+
+
+@pytest.mark.parametrize("revision", ["HEAD", "env/prod"])
+def test_a_git_generator_reads_its_revision(tmp_path: Path, revision: str) -> None:
+    """A set's git generator reads the files of its ``revision``: this checkout's (HEAD)
+    expands into the Applications of its directories; another branch's is not expanded,
+    and not-rendered says which revision, with what to do."""
+    generators = ("    - git:\n        repoURL: https://git.example.com/repo.git\n"
+                  f"        revision: {revision}\n        directories:\n"
+                  "          - path: clusters/*\n")
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n", ".git/config": ORIGIN,
+        "apps/set.yaml": application_set("clusters", generators, "{{path.basename}}",
+                                         "{{path}}", "{{path.basename}}"),
+        "clusters/web/cm.yaml": CM.format(name="web")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    if revision == "HEAD":
+        assert [t.id for t in report.targets if not t.expanded] == ["default/web"]
+        assert [f for f in report.findings if f.policy == "not-rendered"] == []
+        return
+    [finding] = [f for f in report.findings if f.policy == "not-rendered"]
+    assert finding.message == (
+        "ApplicationSet clusters is not rendered: its resources are not checked (its git "
+        "generator reads this repository at revision env/prod, which is not this checkout)")
+    assert finding.remediation.startswith("platecheck checks this checkout's files")
 
 
 def test_a_revision_the_configuration_names_is_this_checkout(tmp_path: Path) -> None:

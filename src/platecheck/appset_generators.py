@@ -62,7 +62,8 @@ if TYPE_CHECKING:
 else:
     gotemplate = LazyModule("platecheck.gotemplate")
 
-Here = Callable[[str], bool]
+# whether a git generator's repoURL and revision are this checkout
+Here = Callable[[str, str | None], bool]
 
 
 class _Unexpanded(Exception):
@@ -511,7 +512,9 @@ def _git_child_params(document: Document, rel: str, child: Child, options: Mappi
                       language: Language, root: Path, here: Here) -> list[ParamSet]:
     """A git generator's parameter sets, a value a ``path`` parameter fills at the entry
     that chose its directory or file."""
-    if not isinstance(options.get("repoURL"), str) or not here(options["repoURL"]):
+    revision = options.get("revision")
+    if not isinstance(options.get("repoURL"), str) or not here(
+            options["repoURL"], revision if isinstance(revision, str) else None):
         raise _Unexpanded
     try:
         made = git_params(options, root, language)

@@ -412,7 +412,8 @@ def _expanded_sets(planner: Planner, targets: list[RenderTarget], start: int,
         document = Document(dict(app_set.raw), dict(app_set.lines), app_set.line)
         try:
             expanded = expand_set(document, app_set.file, planner.root,
-                                  lambda url: planner.is_here(_git_source(url)))
+                                  lambda url, revision: planner.is_here(
+                                      _git_source(url, revision)))
         except PlatecheckError as exc:  # the set creates nothing
             expanded = ([], [exc])
         if expanded is None:
@@ -432,8 +433,8 @@ def _expanded_sets(planner: Planner, targets: list[RenderTarget], start: int,
     return made
 
 
-def _git_source(url: str) -> Source:
-    return Source(repo_url=url, target_revision=None, path=None, chart=None, ref=None,
+def _git_source(url: str, revision: str | None) -> Source:
+    return Source(repo_url=url, target_revision=revision, path=None, chart=None, ref=None,
                   helm=None, directory=None, line=None)
 
 

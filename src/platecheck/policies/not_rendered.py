@@ -26,7 +26,8 @@ What:
 
     A source of this repository at a ``targetRevision`` that is not this checkout (a branch
     of rendered manifests, an environment branch, a tag: argocd-application's ``revisions``,
-    else docs/engine.md) is not rendered either: Argo CD deploys that revision's files.
+    else docs/engine.md) is not rendered either: Argo CD deploys that revision's files. Nor is
+    an ApplicationSet whose git generator reads this repository at such a ``revision``.
 
     Every other source of this repository is rendered, by the type Argo CD gives it (an explicit
     ``helm``, ``kustomize``, ``directory`` or ``plugin`` key, else ``Chart.yaml`` or a
@@ -102,8 +103,10 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
             target=target.id,
             resource=f"{target.application.raw.get('kind') or 'Application'}/"
                      f"{target.application.name}",
-            remediation=remediation(target, repo.own_repo_urls) if revision is None
-            else REVISION_REMEDY,
+            remediation=REVISION_REMEDY if revision is not None or (
+                target.application.kind == "ApplicationSet"
+                and _set_revision(target, repo) is not None)
+            else remediation(target, repo.own_repo_urls),
         )
 
 
@@ -118,10 +121,27 @@ def _why(target: RenderTarget, repo: RepoModel) -> str:
         gits = git_children(target.application.raw)
         other = next((git["repoURL"] for git in gits
                       if not this_repository(git["repoURL"], (), repo.own_repo_urls)), None)
+        elsewhere = _set_revision(target, repo)
+        if elsewhere is not None:
+            return (f" (its git generator reads this repository at revision {elsewhere}, "
+                    "which is not this checkout)")
         if gits and other is None:  # expanded, into nothing
             return " (its git generator finds nothing to make Applications of)"
         reason = f"a git generator of another repository, {other}" if other else None
     return f" (platecheck does not expand {reason})" if reason else ""
+
+
+def _set_revision(target: RenderTarget, repo: RepoModel) -> str | None:
+    """The ``revision`` of an ApplicationSet's git generator of this repository that is
+    not this checkout: the files it reads are that revision's, so it is not expanded."""
+    assert target.application is not None
+    for git in git_children(target.application.raw):
+        revision = git.get("revision")
+        revision = revision.strip() if isinstance(revision, str) else None
+        if repo.checkout is not None and not repo.checkout.holds(revision) \
+                and this_repository(git["repoURL"], (), repo.own_repo_urls):
+            return revision
+    return None
 
 
 def _other_revision(target: RenderTarget, repo: RepoModel) -> str | None:
