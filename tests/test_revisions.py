@@ -184,3 +184,29 @@ def test_diff_reads_the_base_revision_with_the_checkout_s_branches(tmp_path: Pat
     diff = compute([str(root)], "HEAD~1", cache_dir=tmp_path / "cache")
     assert ([change.target for change in diff.targets], diff.appeared, diff.disappeared) == (
         [], (), ())
+
+
+def test_a_directory_deployed_from_another_revision_is_neither_applied_by_hand_nor_orphaned(
+        tmp_path: Path) -> None:
+    """``root`` deploys ``overlays/qa`` from branch qa, ``main`` its sibling overlay here:
+    the qa overlay is deployed (not built as a kustomization applied by hand, its base's
+    Application twice), and the Application it lists is not said never deployed, as that
+    revision may hold it too."""
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n", ".git/config": ORIGIN,
+        "apps/root.yaml": application("root", "overlays/qa", "argocd").replace(
+            "    path: overlays/qa\n", "    path: overlays/qa\n    targetRevision: qa\n"),
+        "apps/main.yaml": application("main", "overlays/main", "argocd"),
+        "overlays/qa/kustomization.yaml": "resources: [../../base, extra.yaml]\npatches:\n"
+        "  - patch: '[{op: add, path: /spec/source/targetRevision, value: qa}]'\n"
+        "    target: {kind: Application, name: child}\n",
+        "overlays/qa/extra.yaml": application("extra", "manifests", "extra"),
+        "overlays/main/kustomization.yaml": "resources: [../../base]\n",
+        "base/kustomization.yaml": "resources: [child.yaml]\n",
+        "base/child.yaml": application("child", "manifests", "child"),
+        "manifests/cm.yaml": CM.format(name="extra")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in report.targets) == [
+        "default/child", "default/extra", "default/main", "default/root"]
+    assert [(f.policy, f.location) for f in report.findings
+            if f.level.value == "error"] == [("not-rendered", "apps/root.yaml:11")]

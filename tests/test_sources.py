@@ -4334,6 +4334,36 @@ def test_a_child_that_names_no_environment_is_in_its_parents(tmp_path: Path) -> 
 
 
 @pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("layout", ["directory", "kustomize", "list-set"])
+def test_a_written_child_that_names_no_environment_is_in_its_parents(
+        tmp_path: Path, layout: str) -> None:
+    """Each cluster's root deploys its directory of Applications (as files, through a
+    kustomization listing them unchanged, or made by a plain list's ApplicationSet named
+    for no environment): ``cache`` is production's under the prod root, stg's under the
+    stg root, as a chart's child is."""
+    child = application("cache", "cache", "cache")
+    if layout == "list-set":
+        child = application_set("apps", "    - list:\n        elements:\n          - app: cache\n",
+                                "{{app}}", "cache", "cache")
+    files = {"cache/deploy.yaml": WEB_POD_SPEC.replace("web", "cache")
+             + "      containers:\n        - name: cache\n          image: redis:latest\n",
+             "policies/platecheck.yaml": INSTANCES.replace("home", "prod").replace("lab", "stg")}
+    for env in ("prod", "stg"):
+        files[f"clusters/{env}/root-{env}.yaml"] = application(
+            f"root-{env}", f"clusters/{env}/apps", "argocd")
+        files[f"clusters/{env}/apps/cache.yaml"] = child
+        if layout == "kustomize":
+            files[f"clusters/{env}/apps/kustomization.yaml"] = "resources: [cache.yaml]\n"
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in report_.targets if "cache" in t.id) == [
+        "prod/cache", "stg/cache"]
+    assert sorted((f.policy, f.target) for f in report_.findings if f.policy in (
+        "image-tag-pinned", "argocd-application")) == [("image-tag-pinned", "prod/cache")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize("kustomized", [False, True], ids=["directory", "kustomize"])
 def test_an_item_of_a_list_file_is_at_its_own_lines(tmp_path: Path, kustomized: bool) -> None:
     """A ``kind: List`` file of two custom objects: each item is a resource of its own,

@@ -355,9 +355,10 @@ def _unrendered_links(found: Discovery, planner: Planner, targets: Sequence[Rend
     """An Application file whose source of this repository platecheck could not render
     still deploys the Application files there: those its kustomizations list, for a
     Kustomize source that did not build (its error says so) or a config management
-    plugin's directory holding a kustomization (plugins commonly build one); every one
-    below a plugin's other directory. Each such file's Applications are its children, as a
-    directory app-of-apps' are, not orphans (so are those of ``_set_links``)."""
+    plugin's or another revision's directory holding a kustomization (plugins commonly
+    build one); every one below such another directory. Each such file's Applications are
+    its children, as a directory app-of-apps' are, not orphans (so are those of
+    ``_set_links``)."""
     from platecheck.kustomize_tree import listed_files  # what a cached run never needs
 
     built = {r.target.id for r in rendered}
@@ -431,12 +432,14 @@ def _globbed(root: Path, glob: PathGlob) -> list[Path]:
 def _unrendered_directory(target: RenderTarget, planner: Planner, built: set[str]
                           ) -> Path | None:
     """The directory of this repository a target's source renders, when platecheck did not
-    render it: a Kustomize build that failed, a config management plugin."""
+    render it: a Kustomize build that failed, a config management plugin, a source at
+    another revision (whose files the checkout's stand for, as far as who deploys them
+    goes)."""
     if target.source_type is SourceType.KUSTOMIZE and target.id not in built:
         return target.source_dir
     source = target.remote
-    if target.source_type is not SourceType.PLUGIN or source is None or source.path is None \
-            or not planner.is_here(source):
+    if source is None or source.path is None or not planner.deploys_here(source) or (
+            target.source_type is not SourceType.PLUGIN and planner.is_here(source)):
         return None
     directory = resolve(planner.root / source.path.strip("/"))
     return directory if directory.is_dir() and directory.is_relative_to(
@@ -542,7 +545,7 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     try:
         charts, kustomizations = undeployed(
             paths, found.root, [*found.applications, *found.application_sets,
-                                *found.unparsed, *(g.app for g in generated)], planner.is_here,
+                                *found.unparsed, *(g.app for g in generated)], planner.deploys_here,
             [*found.chart_dirs, *_linted_alone(targets).values()],
             {a.file for a in (*found.applications, *found.application_sets,
                               *found.expanded_sets)})
@@ -780,7 +783,7 @@ def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTar
                    res.kind in ("Application", "ApplicationSet")
                    and res.api_version.startswith("argoproj.io/") for res in r.resources)}
     kept = roots | writing | covered(alone, found.root, (g.app for g in generated),
-                                     planner.is_here)
+                                     planner.deploys_here)
     named = {resolve(d) for d in found.chart_dirs}
     built = {r.target.id for r in rendered}
     failed = {t.chart.rel for t in targets
@@ -790,7 +793,8 @@ def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTar
     # a chart that could not even be loaded (its Chart.yaml) is one no Application deploys too
     unloaded = {rel: found.root / rel for rel in planner.unloaded
                 if rel not in kept and resolve(found.root / rel) not in named}
-    deployed = covered(unloaded, found.root, (g.app for g in generated), planner.is_here) \
+    deployed = covered(unloaded, found.root, (g.app for g in generated),
+                       planner.deploys_here) \
         if unloaded else set()
     problems.forget(planner.unloaded[rel] for rel in unloaded if rel not in deployed)
     if not idle:

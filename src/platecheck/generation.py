@@ -5,7 +5,7 @@ written one, changed, replaces it."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from platecheck.appset_generators import expand_set, expanded_late
@@ -54,7 +54,8 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
     parents: dict[AppKey, Application | None] = {
         **{app_key(a): None for a in found.applications},
         **{_set_key(a): None for a in found.application_sets}}
-    written = {as_written(a) for a in found.applications}
+    # each written Application as written, and the environment it inherited
+    written = {as_written(a): a.inherited_environment for a in found.applications}
     places = WrittenPlaces(found.applications, found.failed)
     places.note_sets(found.application_sets, found.failed)
     places.chart_mode = {t.chart.rel for t in targets
@@ -295,7 +296,7 @@ class WrittenPlaces:
 
 def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Application | None],
               generated: list[Generated], problems: Problems, planner: Planner,
-              written: set[tuple[str, str, str]], places: WrittenPlaces,
+              written: Mapping[tuple[str, str, str], str | None], places: WrittenPlaces,
               made: Sequence[Generated | Unread] = ()) -> list[Generated]:
     """The Applications ``rendered`` generates that are new: each distinct document of a key
     is planned once (``WrittenPlaces.generated``), also of a key a file writes (the parent
@@ -333,8 +334,10 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
             continue
         origin = places.origin(item)
         # (one a cluster's overlay applied by hand outputs goes to that cluster's install:
-        # no file as written, which is the repository's)
-        if as_written(item.app) in written and origin not in places.superseded \
+        # no file as written, which is the repository's; one in another environment than
+        # its file's is planned anew: a Kustomize parent of production outputs production's)
+        if written.get(as_written(item.app), _NONE) == item.app.inherited_environment \
+                and origin not in places.superseded \
                 and not (places.by_hand(item) is not None
                          and item.app.installed_in is not None):
             # the file as written, planned already, unless another render replaces it
@@ -348,6 +351,9 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
             if _planned_anew(item, key, places.generated.get(key, set()), parents, places):
                 new.append(item)
     return new
+
+
+_NONE = "\0"  # no written Application's environment
 
 
 def _set_planned(item: Generated, key: AppKey, documents: set[str],

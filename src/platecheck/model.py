@@ -222,9 +222,10 @@ class Application:
     # an Application a render generated: the file and line of the Application whose render
     # it is (its parent; ``deployed_by`` names the first of the chain's files)
     made_by: tuple[str, int] | None = field(default=None, compare=False)
-    # a generated Application whose name, labels and namespace match no environment: the
-    # environment of the Application (or ApplicationSet) that generated it, when that one is
-    # configured; the child of a production app-of-apps is production's
+    # an Application an app-of-apps deploys or an ApplicationSet makes, whose name, labels and
+    # namespace match no environment: the configured environment of its parents (planning's
+    # ``inherit_environments``, ``Planner.inheriting``); a production app-of-apps' child is
+    # production's
     inherited_environment: str | None = None
 
     @functools.cached_property

@@ -9,8 +9,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from platecheck.chartfile import local_dependencies
+from platecheck.config import UNCLASSIFIED
 from platecheck.discover import Discovery, rel_path, source_directories
 from platecheck.errors import PlatecheckError
+from platecheck.generated import MAX_DEPTH
 from platecheck.model import NO_ENVIRONMENT, RenderTarget, SourceType
 from platecheck.plan import Planner
 from platecheck.problems import Problems
@@ -20,9 +22,46 @@ from platecheck.sourcecheck import out_of_bounds_link
 from platecheck.undeployed import hand_applied
 
 
+def inherit_environments(planner: Planner, found: Discovery) -> None:
+    """Each Application (or ApplicationSet) an app-of-apps' directory holds, or a plain
+    list's ApplicationSet makes, whose own name, labels and namespace match no environment,
+    in the configured environment of the parents that deploy it, when they are of one
+    (``Planner.inheriting``; a parent of no environment says nothing), parents' own inherited
+    ones followed; those of ``found`` replaced by their copies."""
+    parents: dict[tuple[str, int], list[tuple[str, int]]] = {}
+    for link in found.children:
+        if link.child != link.parent:
+            parents.setdefault(link.child, []).append(link.parent)
+    for app in found.applications:
+        if app.set_line is not None:
+            parents.setdefault((app.file, app.line), []).append((app.file, app.set_line))
+    by_place = {(a.file, a.line): a for a in (*found.expanded_sets, *found.application_sets,
+                                              *found.applications)}
+    for _ in range(MAX_DEPTH):  # (each round follows the chain one level deeper)
+        changed = False
+        for place, above in parents.items():
+            if place not in by_place:
+                continue
+            app = by_place[place]
+            envs = {env.name for env in (planner.environment_of(by_place[p])
+                                         for p in above if p in by_place)
+                    if env is not None and env.name != UNCLASSIFIED}
+            inherited = envs.pop() if len(envs) == 1 and not planner.matches_own(app) \
+                else None
+            if inherited != app.inherited_environment:
+                by_place[place] = dataclasses.replace(app, inherited_environment=inherited)
+                changed = True
+        if not changed:
+            break
+    for kept in (found.applications, found.app_of_apps, found.application_sets,
+                 found.expanded_sets):
+        kept[:] = [by_place.get((a.file, a.line), a) for a in kept]
+
+
 def plan_all(planner: Planner, found: Discovery, problems: Problems,
           paths: Sequence[Path] = ()) -> list[RenderTarget]:
     targets: list[RenderTarget] = []
+    inherit_environments(planner, found)
     chart_dirs = list(found.chart_dirs)
     if not (found.applications or found.application_sets or found.unparsed
             or found.unreadable):
@@ -87,7 +126,7 @@ def hand_applied_targets(planner: Planner, found: Discovery, paths: Sequence[Pat
     (what it deploys is not known)."""
     root = planner.root
     apps = [*found.applications, *found.application_sets, *found.unparsed]
-    found_dirs = hand_applied(paths, root, apps, planner.is_here)
+    found_dirs = hand_applied(paths, root, apps, planner.deploys_here)
     # (several that list one file are each cluster's overlay of one base: installs of their
     # own, whose Applications of one name are no conflict)
     shared = Counter(file for _, files, _ in found_dirs for file in files)

@@ -22,6 +22,7 @@ reported as not rendered (``not-rendered``), never read from here. What says whi
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 import struct
 from collections import Counter
@@ -185,6 +186,11 @@ def grown(own: tuple[str, ...], remotes: Iterable[str], repo_urls: Iterable[str]
 
 def _host(key: str) -> str:
     return key.partition("/")[0]
+
+
+def is_root_path(path: str | None) -> bool:
+    """Whether a source ``path`` names the repository's root (``.``, ``/``, ``./``, none)."""
+    return posixpath.normpath(path.strip("/") or ".") == "." if path is not None else True
 
 
 def this_repository(repo_url: str, repo_urls: Iterable[str], own: Iterable[str] = ()) -> bool:

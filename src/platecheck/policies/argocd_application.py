@@ -52,8 +52,8 @@ What:
     - the destination namespace matches the Application's environment (not an
       app-of-apps': the Applications it deploys live in Argo CD's namespace; nor one that
       deploys only directories of other repositories into its own namespace, their
-      app-of-apps; nor a generated one in its parent's environment, which its own name,
-      labels and namespace do not say: docs/sources.md), and is a
+      app-of-apps; nor a child in its parents' environment, which its own name, labels
+      and namespace do not say: docs/configuration.md), and is a
       name the API server takes (a DNS-1123 label) where a namespaced resource rendered
       (of a kind known namespaced: Kubernetes', Argo CD's, or by its CRD in the repository)
       names no namespace of its own (``{{values.ns}}`` left by a list element that sets no such
@@ -80,7 +80,9 @@ What:
       deploys: whether it generates Applications is not known, and its error is reported; an
       Application in a file a git files generator of an ApplicationSet of this repository
       reads as its parameters is that set's data, which Argo CD never applies: neither
-      unreachable nor deploying what its source renders), and
+      unreachable nor deploying what its source renders; one in a directory an app-of-apps
+      deploys from another revision of this repository, which that revision may hold, is
+      not said unreachable), and
       every app-of-apps directory holds at least one Application. An app-of-apps is a directory
       source holding Applications, or a source whose render (a kustomization, a chart) outputs
       Applications: it reaches those of the repository's files it outputs, not a file beside
@@ -203,7 +205,7 @@ from platecheck.model import (
 from platecheck.options import OptionError, OptionValueError, PolicyOptions, option
 from platecheck.overrides import CONTROL_PLANE
 from platecheck.projects import IN_CLUSTER, cluster_servers
-from platecheck.repourl import git_repo_urls, normalized, this_repository
+from platecheck.repourl import git_repo_urls, is_root_path, normalized, this_repository
 from platecheck.scopes import cluster_scoped, crd_scopes, namespaced
 from platecheck.semver import EXACT_VERSION
 from platecheck.sourcecheck import path_remedy
@@ -819,6 +821,19 @@ class _Checker:
                         "deleting either deletes it"), TWICE_REMEDY + (
                             "" if self.instances else INSTANCES_HINT.format(what="Applications")))
 
+    def _at_other_revisions(self, apps: Sequence[Application]) -> set[tuple[str, int]]:
+        """The Applications in a directory a source of this repository at another revision
+        deploys (not its root: ``Planner.deploys_here``): that revision's files, which the
+        checkout's stand for, may hold them, so none is said never deployed."""
+        by_place = {(app.file, app.line): app for app in apps}
+        return {link.child for link in self.repo.app_children
+                if link.child != link.parent and (parent := by_place.get(link.parent))
+                and link.source < len(parent.sources)
+                and this_repository(parent.sources[link.source].repo_url, self.repo_urls,
+                                    self.own)
+                and not is_root_path(parent.sources[link.source].path)
+                and not self._is_local(parent.sources[link.source])}
+
     def _children(self, parent: Application, apps: Sequence[Application]) -> list[Application]:
         """The Applications of ``apps`` that discovery found in the directory of one of the
         parent's sources of this repository."""
@@ -1052,7 +1067,9 @@ class _Checker:
                       and (a.kind == "ApplicationSet" or a.set_line is not None
                            or (a.file, a.line) in failed)]
             reached = self._reached(apps, roots, edges)
-        yield from self._unreached([a for a in apps if id(a) not in reached | data],
+        elsewhere = self._at_other_revisions(apps)
+        yield from self._unreached([a for a in apps if id(a) not in reached | data
+                                    and (a.file, a.line) not in elsewhere],
                                    directories, sorted({r.file for r in roots}))
         yield from self.sync_waves(parents, {
             id(p): [*children[id(p)], *self._generated_children(p)] for p in parents})
