@@ -237,3 +237,26 @@ def test_a_chart_a_link_in_the_chart_home_leads_to_is_no_undeployed_chart(
     assert report_.errors == ()
     assert [t.id for t in report_.targets] == ["prod/web"]
     assert [f.file for f in report_.findings if f.policy == "undeployed-chart"] == []
+
+
+@pytest.mark.parametrize("edited", [False, True], ids=["as-written", "application-edits"])
+def test_a_failed_build_says_what_kubectl_kustomize_says_of_the_repository(
+        tmp_path: Path, kubectl_bin: Path, edited: bool) -> None:
+    """A resource with a key written twice fails the build: the error names the lines of
+    the file as kustomize reads it in the repository (as Argo CD's build does), not those of
+    the object with the origin annotations platecheck asks for, three lines further; so
+    with the Application's kustomize fields edited in too."""
+    import subprocess
+
+    deployment = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  a: '1'\n"
+                  "  a: '2'\n")
+    extra = "    kustomize:\n      namePrefix: x-\n" if edited else ""
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web", "web", "web", source_extra=extra),
+        "web/kustomization.yaml": "resources: [cm.yaml]\n", "web/cm.yaml": deployment})
+    direct = subprocess.run([str(kubectl_bin), "kustomize", str(repo / "web")],
+                            capture_output=True, text=True, check=False)
+    said = [line.strip() for line in direct.stderr.splitlines() if "line 7" in line]
+    assert direct.returncode != 0 and said  # (the second ``a`` is line 7 of cm.yaml)
+    [error] = lint(repo, cache_dir=tmp_path / "cache").errors
+    assert said[0] in error.message

@@ -252,29 +252,15 @@ class Kustomize:
 
     def _build(self, call: KustomizeCall) -> HelmResult | PlatecheckError:
         """``kubectl kustomize`` on a private copy, its output made portable (no path of the
-        copy or of the helm it ran) and kept in the cache whatever its exit code."""
-        assert call.target.source_dir is not None
+        copy or of the helm it ran) and kept in the cache whatever its exit code. One that
+        fails is built again without the origin annotations platecheck asked for, whose
+        lines shift the lines kustomize's error names: the error is Argo CD's."""
         try:
-            with temporary_directory("kustomize-", self.workdir) as scratch:
-                confined = Path(scratch) if self.unrestricted else None
-                copy = Path(scratch) / (_CONFINED_COPY if confined else "repo")
-                self._copy(copy, call.parts)
-                inner = copy / call.target.source_dir.relative_to(self.root)
-                edited = inner / call.found.name
-                edited.unlink()
-                edited.write_text(yaml.dump(call.data, Dumper=GoDumper, sort_keys=False),
-                                  encoding="utf-8")
-                if confined is None:
-                    argv, env, seen = [str(self.kubectl), "kustomize", *call.options,
-                                       str(inner)], self.env, copy
-                else:
-                    argv, env = self._confined(confined, call.options, inner)
-                    seen = Path("/", _CONFINED_COPY)
-                completed = run_bounded(argv, env=env, cwd=self.workdir, timeout=self.timeout,
-                                        root=confined)
-                result = HelmResult(completed.exit_code, *(
-                    self._portable(stream.decode("utf-8", "replace"), seen, call.options)
-                    for stream in (completed.stdout, completed.stderr)))
+            result = self._run(call, call.data)
+            again, plain = _without_asked_origin(call) if result.exit_code != 0 \
+                else (False, None)
+            if again:
+                result = result._replace(stderr=self._run(call, plain).stderr)
         except PlatecheckError as exc:
             return PlatecheckError(f"kubectl kustomize: {exc.message}", exc.file
                                    or call.kustomization, exc.line)
@@ -282,6 +268,32 @@ class Kustomize:
         if self.cache is not None:
             self.cache.put(call.key, result)
         return result
+
+    def _run(self, call: KustomizeCall, data: dict[str, Any] | None) -> HelmResult:
+        """One build of a private copy, its kustomization written as ``data`` (None: as the
+        repository writes it)."""
+        assert call.target.source_dir is not None
+        with temporary_directory("kustomize-", self.workdir) as scratch:
+            confined = Path(scratch) if self.unrestricted else None
+            copy = Path(scratch) / (_CONFINED_COPY if confined else "repo")
+            self._copy(copy, call.parts)
+            inner = copy / call.target.source_dir.relative_to(self.root)
+            if data is not None:
+                edited = inner / call.found.name
+                edited.unlink()
+                edited.write_text(yaml.dump(data, Dumper=GoDumper, sort_keys=False),
+                                  encoding="utf-8")
+            if confined is None:
+                argv, env, seen = [str(self.kubectl), "kustomize", *call.options,
+                                   str(inner)], self.env, copy
+            else:
+                argv, env = self._confined(confined, call.options, inner)
+                seen = Path("/", _CONFINED_COPY)
+            completed = run_bounded(argv, env=env, cwd=self.workdir, timeout=self.timeout,
+                                    root=confined)
+        return HelmResult(completed.exit_code, *(
+            self._portable(stream.decode("utf-8", "replace"), seen, call.options)
+            for stream in (completed.stdout, completed.stderr)))
 
     def _confined(self, root: Path, options: Sequence[str], inner: Path
                   ) -> tuple[list[str], dict[str, str]]:
@@ -715,6 +727,23 @@ def _binary_digest(binary: Path) -> str:
                 digest.update(block)
         _digests[identity] = digest.hexdigest()
     return _digests[identity]
+
+
+def _without_asked_origin(call: KustomizeCall) -> tuple[bool, dict[str, Any] | None]:
+    """Whether platecheck added ``originAnnotations`` to the ``buildMetadata`` of
+    ``call``'s kustomization (``kustomize_edit.edited``), and the kustomization without
+    them: None when that is the file as written (no field of the Application edits it: Argo
+    CD builds the file itself, at its own lines)."""
+    try:
+        mapping = _mapping(call.found, call.kustomization)
+    except PlatecheckError:
+        return False, None
+    written = mapping.get("buildMetadata")
+    if isinstance(written, list) and "originAnnotations" in written:
+        return False, None
+    data = {key: value for key, value in call.data.items() if key != "buildMetadata"}
+    plain = {**data, "buildMetadata": written} if "buildMetadata" in mapping else data
+    return True, None if plain == mapping else plain
 
 
 def _mapping(path: Path, rel: str) -> dict[str, Any]:
