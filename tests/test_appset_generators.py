@@ -71,8 +71,9 @@ _GIT = ("    - git:\n        repoURL: https://git.example.com/repo.git\n"
         "        revision: HEAD\n        directories:\n          - path: {}\n")
 _NS = ("Application {app}: destination namespace '{ns}' does not match environment {env} "
        "({env_patterns})")
-_PATTERNS = {"prod": "*-prod, *-production, prod-*, production-*, prod, production",
-             "stg": "*-stg, *-staging, stg-*, staging-*, stg, staging"}
+_PATTERNS = {"prod": "*-prod, *-production, *-prd, prod-*, production-*, prd-*, prod, "
+                     "production, prd",
+             "stg": "*-stg, *-staging, *-stage, stg-*, staging-*, stage-*, stg, staging, stage"}
 
 
 def _ns(app: str, ns: str, env: str) -> str:

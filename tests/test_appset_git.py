@@ -100,8 +100,8 @@ def test_a_path_parameter_s_value_is_found_at_the_generator_entry(tmp_path: Path
     assert sorted((f.location, f.message) for f in report.findings
                   if f.policy == "argocd-application") == [
         ("apps/clusters.yaml:12", f"Application prod-{name}: destination namespace '{name}' "
-         "does not match environment prod (*-prod, *-production, prod-*, production-*, prod, "
-         "production)") for name in ("api", "web")]
+         "does not match environment prod (*-prod, *-production, *-prd, prod-*, "
+         "production-*, prd-*, prod, production, prd)") for name in ("api", "web")]
 
 
 @pytest.mark.parametrize(("written", "field", "line", "action"), [
@@ -468,7 +468,7 @@ def test_a_git_entry_a_range_writes_in_a_rendered_set_is_at_its_template_line(
         ("sets/templates/set.yaml:21", "Application prod-c")]
     assert [f.message for f in report.findings if f.policy == "argocd-application"][0] == (
         "Application prod-a: destination namespace 'a' does not match environment prod "
-        "(*-prod, *-production, prod-*, production-*, prod, production)")
+        "(*-prod, *-production, *-prd, prod-*, production-*, prd-*, prod, production, prd)")
 
 
 def test_a_git_set_that_finds_nothing_stays_not_rendered(tmp_path: Path) -> None:
@@ -722,8 +722,8 @@ def test_a_value_a_go_template_decides_by_a_path_is_at_the_template(tmp_path: Pa
     assert [(f.location, f.message) for f in report.findings
             if f.policy == "argocd-application"] == [
         ("apps/clusters.yaml:27", "Application web-prod: destination namespace 'web' does not "
-         "match environment prod (*-prod, *-production, prod-*, production-*, prod, "
-         "production)")]
+         "match environment prod (*-prod, *-production, *-prd, prod-*, production-*, "
+         "prd-*, prod, production, prd)")]
 
 
 _PASS_THROUGH = """\

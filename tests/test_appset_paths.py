@@ -496,8 +496,9 @@ def test_a_list_element_a_range_writes_is_at_its_template_line(tmp_path: Path) -
     assert sorted((f.location, f.message) for f in report.findings
                   if f.policy == "argocd-application") == [
         (f"apps/templates/set.yaml:{line}", f"Application prod-{env}: destination namespace "
-         f"'{env}' does not match environment prod (*-prod, *-production, prod-*, "
-         "production-*, prod, production)") for env, line in (("a", 10), ("b", 10), ("c", 12))]
+         f"'{env}' does not match environment prod (*-prod, *-production, *-prd, prod-*, "
+         "production-*, prd-*, prod, production, prd)")
+        for env, line in (("a", 10), ("b", 10), ("c", 12))]
 
 
 def test_a_chart_an_unexpanded_set_deploys_is_not_linted_on_its_own(tmp_path: Path) -> None:

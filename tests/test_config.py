@@ -48,6 +48,10 @@ def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
     ("web", {"environment": "stg"}, "web-prod", "prod", "web"),  # first environment wins
     ("web", {}, "web", "default", "web"),  # unclassified
     ("prod-web", {}, None, "prod", "web"),  # a Kustomize namePrefix
+    ("web-prd", {}, None, "prod", "web"),  # the usual abbreviations
+    ("web", {}, "prd-eu", "prod", "web"),
+    ("web-stage", {"environment": "stage"}, None, "stg", "web"),
+    ("stage-web", {}, None, "stg", "web"),
     ("staging-web", {}, None, "stg", "web"),
     ("web", {}, "stg-tools", "stg", "web"),
 ])

@@ -1233,7 +1233,7 @@ def test_child_fields_set_by_the_parents_environment_values_point_at_those_lines
     assert _findings(report_) == [
         ("charts/apps/values-prod.yaml:14", "argocd-application", "prod/cache",
          "Application cache-prod: destination namespace 'tools' does not match environment "
-         "prod (*-prod, *-production, prod-*, production-*, prod, production)")]
+         "prod (*-prod, *-production, *-prd, prod-*, production-*, prd-*, prod, production, prd)")]
     assert sorted(t.id for t in report_.targets) == ["default/root", "prod/cache", "prod/web"]
 
 
@@ -3357,7 +3357,7 @@ def test_an_app_of_apps_deploys_to_the_argo_cd_namespace(tmp_path: Path, kind: s
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.message for f in report.findings if "destination namespace" in f.message] == [
         "Application web-prod: destination namespace 'argocd' does not match environment prod "
-        "(*-prod, *-production, prod-*, production-*, prod, production)"]
+        "(*-prod, *-production, *-prd, prod-*, production-*, prd-*, prod, production, prd)"]
 
 
 @pytest.mark.parametrize("in_chart", [True, False])
@@ -6428,8 +6428,8 @@ def test_a_chart_mode_app_of_apps_that_manages_itself_is_checked_once(
     assert sorted(t.app for t in report_.targets) == ["apps", "web"]
     assert [(f.location, f.message) for f in report_.findings] == [
         ("apps/templates/web.yaml:14", "Application web: destination namespace 'web' does "
-         "not match environment prod (*-prod, *-production, prod-*, production-*, prod, "
-         "production)")]
+         "not match environment prod (*-prod, *-production, *-prd, prod-*, production-*, "
+         "prd-*, prod, production, prd)")]
 
 
 def test_a_kustomize_app_of_apps_that_does_not_build_still_reaches_what_it_lists(
@@ -6987,7 +6987,8 @@ def test_a_hydrated_application_s_override_file_is_applied(tmp_path: Path) -> No
 @pytest.mark.parametrize(("namespace", "found"), [
     ("argocd", []),  # another repository's app-of-apps: its Applications live in argocd
     ("web", ["Application root-prod: destination namespace 'web' does not match environment "
-             "prod (*-prod, *-production, prod-*, production-*, prod, production)"]),
+             "prod (*-prod, *-production, *-prd, prod-*, production-*, prd-*, prod, "
+             "production, prd)"]),
 ])
 def test_an_app_of_apps_of_another_repository_deploys_into_argo_cd_s_namespace(
         tmp_path: Path, namespace: str, found: list[str]) -> None:

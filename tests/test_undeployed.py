@@ -423,14 +423,14 @@ def test_a_chart_failing_on_its_defaults_beside_unconfigured_values_files_says_s
     _chart(repo, "charts/one")
     (repo / "charts" / "one" / "templates" / "cm.yaml").write_text(
         "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Values.global.env }}\n")
-    for name in ("dev", "prd"):
+    for name in ("dev", "uat"):
         (repo / "charts" / "one" / f"values-{name}.yaml").write_text(
             f"global: {{env: {name}}}\n", "utf-8")
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert sorted((e.location, e.target) for e in report.errors) == [
         ("charts/one/templates/cm.yaml:4", "prod/one"),
         ("charts/one/templates/cm.yaml:4", "stg/one")]
-    assert all("values-dev.yaml, values-prd.yaml name no configured environment"
+    assert all("values-dev.yaml, values-uat.yaml name no configured environment"
                in (e.remediation or "") for e in report.errors)
 
 

@@ -453,12 +453,12 @@ def _usual() -> dict[str, _Proposal]:
     ``environment`` label, a name or namespace prefix or suffix), for a repository whose
     Applications name no environment: a configuration that loads, whose Applications are
     then reported as matching none until it is edited."""
-    return {"prod": _Proposal("prod", True, {"environment": {"production", "prod"}},
-                              {"*-prod", "*-production", "prod-*", "production-*"},
-                              {"*-prod", "*-production", "prod-*", "production-*"}),
-            "stg": _Proposal("stg", False, {"environment": {"staging", "stg"}},
-                             {"*-stg", "*-staging", "stg-*", "staging-*"},
-                             {"*-stg", "*-staging", "stg-*", "staging-*"})}
+    prod = {"*-prod", "*-production", "*-prd", "prod-*", "production-*", "prd-*"}
+    stg = {"*-stg", "*-staging", "*-stage", "stg-*", "staging-*", "stage-*"}
+    return {"prod": _Proposal("prod", True, {"environment": {"production", "prod", "prd"}},
+                              set(prod), set(prod)),
+            "stg": _Proposal("stg", False, {"environment": {"staging", "stg", "stage"}},
+                             set(stg), set(stg))}
 
 
 def _classify(config: Config, app: Application) -> Classified:
