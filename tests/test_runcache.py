@@ -157,6 +157,21 @@ def test_errors_of_the_checked_content_are_answered_warm(
     assert _outcome(warm) == _outcome(cold)
 
 
+def test_a_binary_s_change_time_alone_keys_no_new_run(
+        synthetic: tuple[Path, list[Path]], tmp_path: Path, helm_bin: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A hard link to helm (a confined Kustomize build links it into its root) changes its
+    change time, not the binary: the next run is answered warm (it was done in full, every
+    run after such a build)."""
+    root, _ = synthetic
+    cold = _run(root, tmp_path / "cache")
+    before = os.stat(helm_bin).st_ctime_ns
+    os.chmod(helm_bin, os.stat(helm_bin).st_mode)  # (as a link does: the change time alone)
+    assert os.stat(helm_bin).st_ctime_ns != before
+    _no_engine(monkeypatch)
+    assert _outcome(_run(root, tmp_path / "cache")) == _outcome(cold)
+
+
 def test_a_report_with_a_timeout_is_not_kept(
         synthetic: tuple[Path, list[Path]], tmp_path: Path) -> None:
     """A render that ran out of time may not next time: its report is not kept."""

@@ -81,8 +81,8 @@ class RunCache:
         digest.add(time.strftime("%Y-%m-%d"))  # today, in local time
         digest.add(json.dumps(sorted((k, v) for k, v in os.environ.items()
                                      if k.startswith("PLATECHECK_"))))
-        digest.add(_identity(helm))
-        digest.add(_identity(_kubectl(self.directory.parent)))
+        digest.add(_binary_identity(helm))
+        digest.add(_binary_identity(_kubectl(self.directory.parent)))
         package = Path(__file__).parent  # the platecheck package
         for entry in sys.path[1:]:  # [0] is the script's directory or the working one
             digest.add(_identity(Path(entry or ".")))
@@ -207,6 +207,17 @@ class RunCache:
                 old.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+def _binary_identity(path: Path) -> str:
+    """A binary by location, size, modification time and inode: a new one is another file
+    or another write; not by change time, which a hard link to it changes (a confined
+    Kustomize build links helm and kubectl into its root), so each run would be keyed anew."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return f"{path}:missing"
+    return f"{path}:{info.st_size}:{info.st_mtime_ns}:{info.st_ino}"
 
 
 def _identity(path: Path) -> str:

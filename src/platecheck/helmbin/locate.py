@@ -176,8 +176,8 @@ def find_helm(
     )
 
 
-_versions: dict[tuple[str, int, int, int, int], str] = {}
-_unusable: dict[tuple[str, int, int, int, int], PlatecheckError] = {}  # helm -> why, this run
+_versions: dict[tuple[str, int, int, int], str] = {}
+_unusable: dict[tuple[str, int, int, int], PlatecheckError] = {}  # helm -> why, this run
 _asking: dict[str, threading.Thread] = {}  # helm -> the thread asking its version
 _asking_lock = threading.Lock()
 _VERSIONS_FILE = "helm-versions.json"  # in the cache root: binary identity -> version
@@ -291,16 +291,18 @@ def _ask_quietly(helm: Path) -> None:
         pass  # asked again, and reported, by the caller that needs it
 
 
-def _identity(helm: Path) -> tuple[str, int, int, int, int]:
-    """What a remembered version is known by: the binary's path, times, size and inode."""
+def _identity(helm: Path) -> tuple[str, int, int, int]:
+    """What a remembered version is known by: the binary's path, modification time, size and
+    inode (not its change time, which a hard link to it changes: a confined Kustomize build
+    links helm into its root)."""
     try:
         stat = helm.stat()
     except OSError as error:
         raise PlatecheckError(f"{helm}: {error.strerror or error}") from None
-    return str(helm.resolve()), stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size, stat.st_ino
+    return str(helm.resolve()), stat.st_mtime_ns, stat.st_size, stat.st_ino
 
 
-def _known(key: tuple[str, int, int, int, int]) -> str | None:
+def _known(key: tuple[str, int, int, int]) -> str | None:
     """The version remembered for the binary ``key`` identifies, if any."""
     cached = _versions.get(key) or _known_versions().get(json.dumps(key))
     if cached is not None and EXACT_VERSION.fullmatch(cached):
@@ -333,7 +335,7 @@ def helm_version(helm: Path, *, wait: bool = True) -> str:
         raise
 
 
-def _asked(helm: Path, key: tuple[str, int, int, int, int]) -> str:
+def _asked(helm: Path, key: tuple[str, int, int, int]) -> str:
     output = ""
     for args in (("--template", "{{.Version}}"), ("--short",)):
         done = _run_version(helm, *args)
