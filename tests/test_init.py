@@ -520,3 +520,22 @@ def test_a_file_name_s_line_break_starts_no_line_of_the_summary(
     assert [line for line in lines if "web-prod ->" in line] == [
         "apps/x\\x0a: y.yaml:1  web-prod -> prod/web"]
     assert not any(line.startswith(": y.yaml") for line in lines)
+
+
+def test_a_child_that_names_no_environment_is_classified_in_its_parents(
+        tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """As lint classifies it: the Application in the directory of ``apps-prod`` is
+    production's, the one of ``apps-staging`` staging's (they were "not classified", and init
+    failed for them)."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {".git/HEAD": "", **{
+        path: text for env in ("prod", "staging") for path, text in (
+            (f"bootstrap/apps-{env}.yaml", application(f"apps-{env}", f"apps/{env}", "argocd")),
+            (f"apps/{env}/web.yaml", application(f"web-{env[0]}", "web", "web")))},
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    assert main(["init", str(repo), "--dry-run", "--helm", str(helm_bin),
+                 "--cache-dir", str(tmp_path / "cache")]) == 0
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(None, 1)[1] for line in lines if "web-" in line] == [
+        "web-p -> prod/web-p", "web-s -> stg/web-s"]

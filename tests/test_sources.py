@@ -4307,6 +4307,27 @@ def test_children_one_template_line_writes_are_each_managed_twice_or_not(
                       "Application mid-lab, each managing it: their syncs undo each other, and "
                       "deleting either deletes it")]
 
+def test_a_child_two_parents_render_differently_is_two_applications_not_one_managed_twice(
+        tmp_path: Path) -> None:
+    """Two roots render one app-of-apps chart with their own values into two documents of
+    one name: two Applications of one name (one finding), not one manifest both manage."""
+    child = application("web", "web", "{{ .Values.ns }}")
+    files = {"web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+             "shared/Chart.yaml": "apiVersion: v2\nname: shared\nversion: 0.1.0\n",
+             "shared/templates/web.yaml": child}
+    for cluster in ("home", "lab"):
+        files[f"shared/{cluster}.yaml"] = f"ns: web-{cluster}\n"
+        files[f"clusters/{cluster}/mid.yaml"] = application(
+            f"mid-{cluster}", "shared", "argocd",
+            source_extra=f"    helm:\n      valueFiles: [{cluster}.yaml]\n")
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    found = [f.message.split(": ", 1)[1][:28] for f in lint(repo, cache_dir=tmp_path / "cache"
+                                                            ).findings
+             if f.policy == "argocd-application" and f.message.startswith("Application web")]
+    assert found == ["2 different Applications of "]
+
+
 def test_a_child_that_names_no_environment_is_in_its_parents(tmp_path: Path) -> None:
     """The app-of-apps chart each cluster's root renders (an Argo CD each: ``instances``)
     makes ``cache`` (a name, labels and namespace of no environment) and ``web-stg`` (stg's
@@ -4361,6 +4382,24 @@ def test_a_written_child_that_names_no_environment_is_in_its_parents(
         "prod/cache", "stg/cache"]
     assert sorted((f.policy, f.target) for f in report_.findings if f.policy in (
         "image-tag-pinned", "argocd-application")) == [("image-tag-pinned", "prod/cache")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+@pytest.mark.parametrize("kustomized", [False, True], ids=["directory", "kustomize"])
+def test_an_application_set_not_expanded_is_in_its_parents_environment(
+        tmp_path: Path, kustomized: bool) -> None:
+    """A set of a clusters generator (not expanded) in the prod root's directory, listed
+    as it is by a kustomization or not: its target is production's."""
+    files = {"clusters/prod/root-prod.yaml": application("root-prod", "clusters/prod/apps",
+                                                         "argocd"),
+             "clusters/prod/apps/set.yaml": application_set(
+                 "tools", "    - clusters: {}\n", "{{name}}-tools", "tools", "tools")}
+    if kustomized:
+        files["clusters/prod/apps/kustomization.yaml"] = "resources: [set.yaml]\n"
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [t.id for t in report_.targets if "tools" in t.id] == ["prod/tools"]
 
 
 @pytest.mark.usefixtures("kubectl_bin")

@@ -220,7 +220,7 @@ class WrittenPlaces:
         self.generated: dict[AppKey, set[str]] = {}
         self.written_sets: set[AppKey] = set()
         # the written ApplicationSets' keys and specs, by file and first line
-        self.set_specs: dict[tuple[str, int], tuple[AppKey | None, object]] = {}
+        self.set_specs: dict[tuple[str, int], tuple[AppKey | None, object, str | None]] = {}
         # the charts linted in chart mode: what their renders generate is provisional (the
         # render goes when an Application deploys the chart, and so does what it made): it
         # never keeps the same document from being planned through a parent, nor through
@@ -244,24 +244,27 @@ class WrittenPlaces:
         does a set of the document of one discovery could not read (``unread``: a base of
         placeholders an overlay fills in)."""
         self.written_sets = {_set_key(app_set) for app_set in sets}
-        self.set_specs = {**{place: (None, None) for place in unread},
-                          **{(app_set.file, app_set.line): (_set_key(app_set),
-                                                             app_set.raw.get("spec"))
-                             for app_set in sets}}
+        self.set_specs = {**{place: (None, None, None) for place in unread},
+                          **{(app_set.file, app_set.line): (
+                              _set_key(app_set), app_set.raw.get("spec"),
+                              app_set.inherited_environment) for app_set in sets}}
 
     def changed_set(self, item: Generated, key: AppKey) -> tuple[str, int] | None:
         """The written ApplicationSet of ``key`` whose document a rendered one lies in, when
-        the render changed its spec (a Kustomize overlay patching its generators): Argo CD
-        creates the set the build outputs, never the file as written."""
+        the render changed its spec (a Kustomize overlay patching its generators: Argo CD
+        creates the set the build outputs, never the file as written) or its environment
+        (a parent of production deploys production's)."""
         before = [(file, line) for file, line in self.set_specs
                   if file == item.app.file and line <= item.app.line]
         origin = max(before, key=lambda place: place[1]) if before else None
         if origin is None:
             return None
-        written, spec = self.set_specs[origin]
+        written, spec, environment = self.set_specs[origin]
         if written is None:  # (a document discovery could not read: any render changes it)
             return origin
-        return None if written != key or spec == item.app.raw.get("spec") else origin
+        return None if written != key or (spec == item.app.raw.get("spec")
+                                          and environment == item.app.inherited_environment) \
+            else origin
 
     def planned(self, item: Generated, key: AppKey) -> None:
         """Remember the document of ``item``, planned (provisionally, by the chart linted in

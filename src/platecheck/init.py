@@ -11,6 +11,7 @@ with it, so what ``init`` shows is what ``lint`` will do.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import tempfile
 from collections import Counter
@@ -31,7 +32,8 @@ from platecheck.discover import Discovery, discover, find_root, top_level_charts
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches, matches_any
 from platecheck.model import Application, Checkout
-from platecheck.plan import environment_files
+from platecheck.plan import Planner, environment_files
+from platecheck.planning import inherit_environments
 from platecheck.policies import configuration
 from platecheck.repourl import checkout, git_repo_urls, identity, named_revisions, remote_urls
 
@@ -348,12 +350,33 @@ def propose(path: Path, **options: Any) -> InitResult:
     source = "Applications" if apps else "charts' values files"
     text = render_config(proposals, source)
     config = _loaded(root, text)
-    outside = _outside(config, apps)
+    outside = _outside(config, _inheriting(config, found, apps))
     if outside:  # namespaces the environments' rules do not allow: allowed by name
         text = render_config(proposals, source, outside)
         config = _loaded(root, text)
-    return InitResult(root, text, tuple(_classify(config, app) for app in apps), unrendered,
-                      tuple(found.errors), failed, tuple(revisions))
+    return InitResult(root, text, tuple(_classify(config, app)
+                                        for app in _inheriting(config, found, apps)),
+                      unrendered, tuple(found.errors), failed, tuple(revisions))
+
+
+def _inheriting(config: Config, found: Discovery, apps: Sequence[Application]
+                ) -> list[Application]:
+    """``apps`` in the environments they inherit under ``config``, as lint puts them
+    (``planning.inherit_environments``): a written child of its app-of-apps' directory or
+    of a list's set, and one a render generated, of the written parent that rendered it."""
+    planner = Planner(config, found)
+    inherit_environments(planner, found)
+    by_place = {(a.file, a.line): a for a in (*found.applications, *found.application_sets,
+                                              *found.expanded_sets)}
+    out = []
+    for app in apps:
+        if app.deployed_by is None:
+            app = by_place.get((app.file, app.line), app)
+        elif app.made_by in by_place:
+            app = planner.inheriting(dataclasses.replace(app, inherited_environment=None),
+                                     by_place[app.made_by])
+        out.append(app)
+    return out
 
 
 def _checkout(root: Path, found: Discovery) -> tuple[Checkout, list[str]]:
@@ -393,7 +416,8 @@ def _outside(config: Config, apps: Sequence[Application]) -> dict[str, list[str]
     for app in apps:
         env = config.match_environment(app.name, app.labels, app.destination_namespace)
         namespace = app.destination_namespace
-        if env is None or not namespace or TEMPLATE_ACTION.search(namespace) or (
+        if env is None or not namespace or TEMPLATE_ACTION.search(namespace) \
+                or app.inherited_environment is not None or (
                 env.name == UNCLASSIFIED and config.environment(UNCLASSIFIED) is None):
             continue
         rule = list(env.match.namespaces) or [f"*-{env.name}", env.name]
@@ -462,7 +486,8 @@ def _usual() -> dict[str, _Proposal]:
 
 
 def _classify(config: Config, app: Application) -> Classified:
-    env = config.match_environment(app.name, app.labels, app.destination_namespace)
+    env = config.match_environment(app.name, app.labels, app.destination_namespace,
+                                   app.inherited_environment)
     if env is None or (env.name == UNCLASSIFIED and config.environment(UNCLASSIFIED) is None):
         # lint would check it as unclassified; init's job is to give it an environment
         return Classified(app, None, None)

@@ -169,6 +169,7 @@ Fails:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -459,18 +460,19 @@ def _one_manifest(written: Application | None, rendered: Sequence[Application],
     """The Applications one place (a file's document, or a template line) stands for, each
     with the parents that deploy it: a written one, with every parent whose directory holds
     it; a template line's renders, one per name (a ``range`` writes several Applications at
-    one line), each with the parents whose render made it."""
+    one line), each with the parents whose render made it, when they render it alike (two
+    renders that differ are two Applications of one name, said so already)."""
     if written is not None:
         yield written, parents
         return
     by_name: dict[tuple[str | None, str, str], list[Application]] = {}
     for app in rendered:
         by_name.setdefault((app.namespace, app.kind, app.name), []).append(app)
-    if len(by_name) == 1:
-        yield rendered[0], parents
-        return
     for apps in by_name.values():
-        yield apps[0], [app.made_by for app in apps if app.made_by is not None]
+        if len({json.dumps(app.raw, sort_keys=True, default=str) for app in apps}) > 1:
+            continue
+        yield apps[0], parents if len(by_name) == 1 else [
+            app.made_by for app in apps if app.made_by is not None]
 
 
 def _application_sets(repo: RepoModel) -> list[Application]:
