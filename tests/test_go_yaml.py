@@ -83,6 +83,19 @@ def test_values_are_read_as_helm_reads_them(tmp_path: Path, each_helm: Path) -> 
     assert load_first_data(_values_text(), "values.yaml")[0]["keys"] == helm["keys"]
 
 
+def test_a_byte_order_mark_past_the_start_is_a_character_as_helm_reads_it(
+        tmp_path: Path, each_helm: Path, yaml_loader: str) -> None:
+    """Two files run together leave a byte order mark at the start of a line: helm's key is
+    ``\\ufeffimage``, not ``image`` (libyaml skips it at any line's start)."""
+    text = "a: 1\n\ufeffimage:\n  tag: latest\n"
+    chart = _helm_chart(tmp_path, text, _VALUES_JSON)
+    done = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
+                          text=True, check=True)
+    helm = json.loads(yaml.safe_load(done.stdout)["data"]["values"])
+    assert sorted(helm) == ["a", "\ufeffimage"]
+    assert _numbers_as_helm(load_document(text, "values.yaml").data) == helm
+
+
 def test_rendered_manifests_are_read_as_kubernetes_reads_them() -> None:
     """A key ``y`` is ``"true"`` to kubectl (and a later ``on`` replaces it), ``12:30`` text."""
     [doc] = load_first_data("kind: ConfigMap\ndata:\n  y: 12:30\n  n: 0o17\n  x: 12:30\n"

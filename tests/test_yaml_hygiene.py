@@ -76,6 +76,13 @@ CASES = [
      [(2, 'duplicate key "a" (first at line 1): Helm keeps only the last value')]),
     ("tab-indent", b"a:\n\tb: 1\n",
      [(2, PARSER), (2, "tab character in indentation")]),
+    # a tab after a block scalar's indentation is its text (a gitconfig's), as helm reads it
+    ("tab-in-block-content", b"git: |\n  [user]\n  \tname = x\nb: 1\n", []),
+    ("tab-in-folded-content-no-last-break", b"note: >\n  a\n  \tb", []),
+    # two files run together: the second's byte order mark is a character of its first key
+    ("inner-byte-order-mark", b"a: 1\n\xef\xbb\xbfimage: x\n",
+     [(2, "byte order mark inside the file: Helm reads it as a character of the key or value "
+          "it precedes")]),
     ("bom", b"\xef\xbb\xbfa: 1\n", [(1, "file starts with a UTF-8 byte order mark")]),
     ("utf16", "a: 1\nb: yes\n".encode("utf-16"),
      [(1, "file is UTF-16 encoded (byte order mark): Helm and Argo CD read it, but most "

@@ -352,10 +352,14 @@ _BARE_TAG = re.compile(r"(?<![^\s\[{,])!(?:<!>)?(?=[\s,]|\Z)")
 
 def _loader_for(text: str) -> type[Any]:
     """The loader of the run, but the pure-Python one for a text with a scalar of the tag
-    ``!``, which libyaml's composer resolves as if it had none, or with a ``\\/`` or ``\\'``,
-    escapes libyaml reads otherwise than Go (``PureLoader``). The text is parsed for the tag
+    ``!``, which libyaml's composer resolves as if it had none, with a ``\\/`` or ``\\'``,
+    escapes libyaml reads otherwise than Go, or with a byte order mark past its start
+    (``PureLoader``). The text is parsed for the tag
     only when it has such a tag's characters (``if ! test``, in a script, has)."""
-    if LOADER is _PURE_LOADER or GO_ONLY_ESCAPE.search(text) is not None:
+    if LOADER is _PURE_LOADER or GO_ONLY_ESCAPE.search(text) is not None \
+            or "\ufeff" in text[1:]:
+        # (libyaml skips a byte order mark at the start of any line; Go's YAML and the
+        # pure-Python reader, at the start of the stream alone: ``\ufeffimage:`` is a key)
         return _PURE_LOADER
     if _BARE_TAG.search(text) is None:
         return LOADER

@@ -24,7 +24,10 @@ What:
       documents: Helm reads what is meant, and quoting it would make the field a string the
       API server refuses). Base-60 numbers (``22:22``) and dates (``2024-01-01``) are text to
       Helm, as written: none;
-    - tabs in indentation, a byte order mark, bytes that are not UTF-8;
+    - tabs in indentation (not a block scalar's text after its indentation, such as a
+      tabbed ``name = x`` of a gitconfig in ``config: |``), a byte order mark (at the start,
+      or inside the file, where Helm reads it as a character of the key that follows), bytes
+      that are not UTF-8;
     - a file that does not parse at all (at the parser's line).
 
 Why:
@@ -54,7 +57,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -206,15 +209,18 @@ def check_bytes(rel: str, raw: bytes, *, yaml11: bool = True,
         text = raw.decode("utf-16", errors="replace")  # (what it says, checked as any)
     else:
         text = yield from _utf8(rel, raw)
-    yield from _tabs(rel, text)
     try:
-        roots = compose_all(text, rel)
-    except YamlTooDeep as exc:
-        yield _finding(rel, exc.line, f"nested more than {MAX_NESTING} levels deep: not read",
+        roots, failed = compose_all(text, rel), None
+    except YamlError as exc:
+        roots, failed = [], exc
+    yield from _tabs(rel, text, _block_lines(roots))
+    yield from _inner_marks(rel, text)
+    if isinstance(failed, YamlTooDeep):
+        yield _finding(rel, failed.line, f"nested more than {MAX_NESTING} levels deep: not read",
                        "Flatten the structure; no values file needs this depth.")
         return
-    except YamlError as exc:
-        yield _finding(rel, exc.line, f"does not parse: {exc.problem or exc.message}",
+    if failed is not None:
+        yield _finding(rel, failed.line, f"does not parse: {failed.problem or failed.message}",
                        "Fix the YAML syntax at this line.")
         return
     for root in roots:
@@ -222,12 +228,46 @@ def check_bytes(rel: str, raw: bytes, *, yaml11: bool = True,
             yield from _walk(rel, root, yaml11, reader)
 
 
-def _tabs(rel: str, text: str) -> Iterator[Finding]:
+def _inner_marks(rel: str, text: str) -> Iterator[Finding]:
+    """A byte order mark past the start of the file (two files run together): Helm reads it
+    as a character of what follows (``\\ufeffimage`` is no ``image`` key)."""
+    for number, line in enumerate(text.split("\n"), start=1):
+        if "\ufeff" in line:
+            yield _finding(rel, number, "byte order mark inside the file: Helm reads it as a "
+                           "character of the key or value it precedes",
+                           "Remove it (re-save the file as UTF-8 without byte order marks).")
+
+
+def _tabs(rel: str, text: str, content: set[int]) -> Iterator[Finding]:
+    """A tab where a line's indentation is, but in the ``content`` lines (a block scalar's,
+    whose tabs after its indentation are text: ``[user]`` then a tabbed ``name = x``)."""
     in_indent = re.compile(r"^[ ]*\t")
     for number, line in enumerate(text.splitlines(), start=1):
-        if in_indent.match(line):
+        if in_indent.match(line) and number not in content:
             yield _finding(rel, number, "tab character in indentation",
                            "Indent with spaces; YAML does not allow tabs in indentation.")
+
+
+def _block_lines(roots: Sequence[Node | None]) -> set[int]:
+    """The lines (1-based) of the content of every literal or folded block scalar."""
+    lines: set[int] = set()
+    stack: list[Node] = [root for root in roots if root is not None]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, MappingNode):
+            stack.extend(part for pair in node.value for part in pair)
+        elif isinstance(node, SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, ScalarNode) and node.style in ("|", ">"):
+            # from the line after the indicator to the last content line (its end is the
+            # start of the next line, or the end of a last line with no line break)
+            last = node.end_mark.line + (1 if node.end_mark.column else 0)
+            lines.update(range(node.start_mark.line + 2, last + 1))
+    return lines
 
 
 def _walk(rel: str, root: Node, yaml11: bool, reader: str) -> Iterator[Finding]:

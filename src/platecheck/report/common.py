@@ -196,8 +196,9 @@ def annotation_text(finding: Finding, *, could_not_check: bool = False) -> str:
 # copied from helm's stderr or from the repository must not drive the terminal or the log.
 # Every control character but tab and newline, and what str.splitlines() (and terminals or CI
 # logs) may take for a line break; and the bidirectional controls, which make a terminal or a
-# review page show text in another order than it is read ("Trojan Source").
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f"
+# review page show text in another order than it is read ("Trojan Source"); and a byte order
+# mark, which shows nothing where a key (``\ufeffimage``) is not the one it looks like.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u061c\u200e\u200f\ufeff"
                       "\u202a-\u202e\u2066-\u2069]")
 _LINE_BREAK = re.compile("[\n\t]")
 
