@@ -125,6 +125,50 @@ metadata:
                              f"{objectmeta.DNS1123_LABEL.text}{REFUSED}")]
 
 
+def test_a_pod_template_s_labels_and_annotations_are_an_object_s(tmp_path: Path) -> None:
+    """ValidatePodTemplateSpec validates a workload's pod template's labels and annotations
+    as ValidateObjectMeta does an object's: a Deployment's and a CronJob's are refused."""
+    manifests = """\
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata:
+      labels: {app: web, team: 개발팀}
+      annotations: {a/b/c: x}
+    spec:
+      containers: [{name: web, image: nginx:1.27.0}]
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: job
+spec:
+  schedule: "* * * * *"
+  jobTemplate:
+    spec:
+      template:
+        metadata:
+          labels: {"bad key!": x}
+        spec:
+          restartPolicy: Never
+          containers: [{name: job, image: busybox:1.36}]
+"""
+    repo = repository(tmp_path, {"apps/meta.yaml": application("meta", "dir", "meta"),
+                                 "dir/all.yaml": manifests})
+    report = lint(repo)
+    assert [(f.line, f.message) for f in report.findings if f.policy == "k8s-schema"] == [
+        (9, f"Deployment/web: spec.template.metadata.labels.team: the value '개발팀' "
+            f"{VALUE}{REFUSED}"),
+        (10, 'Deployment/web: spec.template.metadata.annotations["a/b/c"]: the key must be '
+             f"{QUALIFIED}{REFUSED}"),
+        (24, 'CronJob/job: spec.jobTemplate.spec.template.metadata.labels["bad key!"]: the key '
+             f"must be {QUALIFIED}{REFUSED}")]
+
+
 @pytest.mark.parametrize(("key", "valid"), [
     ("app", True), ("a", True), ("example.com/app", True), ("A_b.C-9", True),
     ("x" * 63, True), ("x" * 64, False), (f"{'a' * 253}/b", True), (f"{'a' * 254}/b", False),

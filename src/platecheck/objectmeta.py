@@ -69,20 +69,49 @@ def problems(group: str, kind: str, metadata: Mapping[str, Any]) -> Iterator[tup
     rule = NAME_RULES.get((group, kind))
     if rule is not None and isinstance(name, str) and name and not is_name(name, rule):
         yield ("metadata", "name"), f"{name!r} must be {rule.text}{_REFUSED}"
+    yield from labels_and_annotations(metadata, ("metadata",))
+
+
+# Where the pod template of a workload is (``ValidatePodTemplateSpec`` validates its labels
+# and annotations as an object's: pkg/apis/core/validation), by group and kind.
+POD_TEMPLATES: dict[tuple[str, str], Path] = {
+    **{("apps", kind): ("spec", "template") for kind in (
+        "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet")},
+    ("", "ReplicationController"): ("spec", "template"),
+    ("batch", "Job"): ("spec", "template"),
+    ("batch", "CronJob"): ("spec", "jobTemplate", "spec", "template"),
+    ("", "PodTemplate"): ("template",),
+}
+
+
+def template_metadata(group: str, kind: str, doc: Mapping[str, Any]
+                      ) -> tuple[Path, Mapping[Any, Any]] | None:
+    """Where a workload's pod template's metadata is, and it, when it has one."""
+    at = POD_TEMPLATES.get((group, kind))
+    node: Any = doc
+    for key in at or ():
+        node = node.get(key) if isinstance(node, Mapping) else None
+    metadata = node.get("metadata") if at is not None and isinstance(node, Mapping) else None
+    return ((*(at or ()), "metadata"), metadata) if isinstance(metadata, Mapping) else None
+
+
+def labels_and_annotations(metadata: Mapping[str, Any], at: Path
+                           ) -> Iterator[tuple[Path, str]]:
+    """``problems`` of the labels and annotations of ``metadata`` (its keys as strings) at
+    ``at``: an object's, or its pod template's, which the API server refuses alike."""
     labels = metadata.get("labels")
     for key, value in labels.items() if isinstance(labels, Mapping) else ():
         if not is_qualified_name(key):
-            yield ("metadata", "labels", key), f"the key must be {_QUALIFIED_TEXT}{_REFUSED}"
+            yield (*at, "labels", key), f"the key must be {_QUALIFIED_TEXT}{_REFUSED}"
         if isinstance(value, str) and not is_label_value(value):
-            yield ("metadata", "labels", key), (
+            yield (*at, "labels", key), (
                 f"the value {value!r} must be at most 63 characters of A-Z, a-z, 0-9, '-', '_' "
                 f"and '.', beginning and ending with a letter or digit, or empty{_REFUSED}")
     annotations = metadata.get("annotations")
     for key in annotations if isinstance(annotations, Mapping) else ():
         # "the rule is QualifiedName except that case doesn't matter" (ValidateAnnotations)
         if not is_qualified_name(key.lower()):
-            yield ("metadata", "annotations", key), (
-                f"the key must be {_QUALIFIED_TEXT}{_REFUSED}")
+            yield (*at, "annotations", key), f"the key must be {_QUALIFIED_TEXT}{_REFUSED}"
 
 
 def is_name(name: str, rule: NameRule) -> bool:

@@ -24,7 +24,10 @@ What:
     included, are not checked), a label key or an annotation key that is not a qualified name
     (``[prefix/]name``, the name at most 63 characters; an annotation key in any case), a
     label value over 63 characters or with other characters than letters, digits, ``-``,
-    ``_`` and ``.``. Custom resources are validated against, in this
+    ``_`` and ``.``; so are a workload's pod template's labels and annotations (a
+    Deployment's, StatefulSet's, DaemonSet's, ReplicaSet's, ReplicationController's, Job's,
+    CronJob's and PodTemplate's ``spec.template.metadata``, as ``ValidatePodTemplateSpec``
+    checks them). Custom resources are validated against, in this
     order: the JSON schemas of ``schemaDirs`` (``<kind>-<group>-<version>.json``, lowercase,
     e.g. ``application-argoproj.io-v1alpha1.json`` in ``policies/schemas/``, or kubeconform's
     catalog layout ``<group>/<kind>_<version>.json``); the CustomResourceDefinitions in the
@@ -183,13 +186,17 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
             if schema.source is not None:
                 remediation += f" (schema: {schema.source})"
         found.append(_finding(rendered, resource, problem.path, problem.text, remediation))
-    if isinstance(metadata, Mapping):
-        group = resource.api_version.rpartition("/")[0]
-        for path, message in objectmeta.problems(group, resource.kind,
-                                                 schema_problems.as_json(metadata)):
-            found.append(_finding(rendered, resource, path,
-                                  f"{schema_problems.format_path(path)}: {message}",
-                                  _METADATA_REMEDIATION))
+    group = resource.api_version.rpartition("/")[0]
+    meta = list(objectmeta.problems(group, resource.kind, schema_problems.as_json(metadata))
+                if isinstance(metadata, Mapping) else ())
+    template = objectmeta.template_metadata(group, resource.kind, doc)
+    if template is not None:
+        meta += objectmeta.labels_and_annotations(schema_problems.as_json(template[1]),
+                                                  template[0])
+    for path, message in meta:
+        found.append(_finding(rendered, resource, path,
+                              f"{schema_problems.format_path(path)}: {message}",
+                              _METADATA_REMEDIATION))
     for path, message in crd_structural.crd_problems(doc):
         found.append(_finding(rendered, resource, _present(doc, path),
                               f"{schema_problems.format_path(path)}: {message}",
