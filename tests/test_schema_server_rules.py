@@ -11,7 +11,7 @@ import pytest
 
 from platecheck import objectmeta, schema_problems, schemas
 from platecheck.engine import lint
-from synthetic import application, repository
+from synthetic import WEB_POD_SPEC, application, repository
 
 
 def statefulset(**spec: Any) -> dict[str, Any]:
@@ -128,18 +128,9 @@ metadata:
 def test_a_pod_template_s_labels_and_annotations_are_an_object_s(tmp_path: Path) -> None:
     """ValidatePodTemplateSpec validates a workload's pod template's labels and annotations
     as ValidateObjectMeta does an object's: a Deployment's and a CronJob's are refused."""
-    manifests = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  selector: {matchLabels: {app: web}}
-  template:
-    metadata:
-      labels: {app: web, team: 개발팀}
-      annotations: {a/b/c: x}
-    spec:
+    manifests = WEB_POD_SPEC.replace(
+        "metadata: {labels: {app: web}}",
+        "metadata:\n      labels: {app: web, team: 개발팀}\n      annotations: {a/b/c: x}") + """\
       containers: [{name: web, image: nginx:1.27.0}]
 ---
 apiVersion: batch/v1

@@ -4283,23 +4283,31 @@ def test_a_child_two_app_of_apps_deploy_is_managed_twice(tmp_path: Path,
                 if "deployed by both" in f.message]
 
 
-def test_children_one_template_line_writes_are_each_managed_twice_or_not(
-        tmp_path: Path) -> None:
-    """An app-of-apps chart's ``range`` writes several Applications at one line; two parents
-    render it with their own values: the child both render is deployed twice (one finding),
-    the ones only one renders are not."""
-    child = application("{{ $name }}", "web", "web-prod")
+def _two_roots_of_one_chart(tmp_path: Path, template: str, values: dict[str, str]) -> Path:
+    """A repository of an app-of-apps chart ``shared`` of one ``template`` and a root in
+    each cluster directory rendering it with that cluster's ``values``."""
     files = {"web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
              "shared/Chart.yaml": "apiVersion: v2\nname: shared\nversion: 0.1.0\n",
-             "shared/templates/children.yaml":
-                 "{{- range $name := .Values.children }}\n---\n" + child + "{{- end }}\n"}
-    for cluster, children in (("home", "[both, home-only]"), ("lab", "[lab-only, both]")):
-        files[f"shared/{cluster}.yaml"] = f"children: {children}\n"
+             "shared/templates/children.yaml": template}
+    for cluster, text in values.items():
+        files[f"shared/{cluster}.yaml"] = text
         files[f"clusters/{cluster}/mid.yaml"] = application(
             f"mid-{cluster}", "shared", "argocd",
             source_extra=f"    helm:\n      valueFiles: [{cluster}.yaml]\n")
     repo = write_files(tmp_path / "repo", files)
     (repo / ".git").mkdir()
+    return repo
+
+
+def test_children_one_template_line_writes_are_each_managed_twice_or_not(
+        tmp_path: Path) -> None:
+    """An app-of-apps chart's ``range`` writes several Applications at one line; two parents
+    render it with their own values: the child both render is deployed twice (one finding),
+    the ones only one renders are not."""
+    template = ("{{- range $name := .Values.children }}\n---\n"
+                + application("{{ $name }}", "web", "web-prod") + "{{- end }}\n")
+    repo = _two_roots_of_one_chart(tmp_path, template, {
+        "home": "children: [both, home-only]\n", "lab": "children: [lab-only, both]\n"})
     found = [(f.location, f.message) for f in lint(repo, cache_dir=tmp_path / "cache").findings
              if f.policy == "argocd-application" and f.message.startswith("Application ")]
     assert found == [("shared/home.yaml:1",  # where its name was written
@@ -4311,17 +4319,8 @@ def test_a_child_two_parents_render_differently_is_two_applications_not_one_mana
         tmp_path: Path) -> None:
     """Two roots render one app-of-apps chart with their own values into two documents of
     one name: two Applications of one name (one finding), not one manifest both manage."""
-    child = application("web", "web", "{{ .Values.ns }}")
-    files = {"web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
-             "shared/Chart.yaml": "apiVersion: v2\nname: shared\nversion: 0.1.0\n",
-             "shared/templates/web.yaml": child}
-    for cluster in ("home", "lab"):
-        files[f"shared/{cluster}.yaml"] = f"ns: web-{cluster}\n"
-        files[f"clusters/{cluster}/mid.yaml"] = application(
-            f"mid-{cluster}", "shared", "argocd",
-            source_extra=f"    helm:\n      valueFiles: [{cluster}.yaml]\n")
-    repo = write_files(tmp_path / "repo", files)
-    (repo / ".git").mkdir()
+    repo = _two_roots_of_one_chart(tmp_path, application("web", "web", "{{ .Values.ns }}"),
+                                   {"home": "ns: web-home\n", "lab": "ns: web-lab\n"})
     found = [f.message.split(": ", 1)[1][:28] for f in lint(repo, cache_dir=tmp_path / "cache"
                                                             ).findings
              if f.policy == "argocd-application" and f.message.startswith("Application web")]
