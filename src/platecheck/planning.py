@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from platecheck.chartfile import local_dependencies
-from platecheck.config import UNCLASSIFIED
 from platecheck.discover import Discovery, rel_path, source_directories
 from platecheck.errors import PlatecheckError
 from platecheck.generated import MAX_DEPTH
@@ -43,11 +42,7 @@ def inherit_environments(planner: Planner, found: Discovery) -> None:
             if place not in by_place:
                 continue
             app = by_place[place]
-            envs = {env.name for env in (planner.environment_of(by_place[p])
-                                         for p in above if p in by_place)
-                    if env is not None and env.name != UNCLASSIFIED}
-            inherited = envs.pop() if len(envs) == 1 and not planner.matches_own(app) \
-                else None
+            inherited = planner.inherited(app, [by_place[p] for p in above if p in by_place])
             if inherited != app.inherited_environment:
                 by_place[place] = dataclasses.replace(app, inherited_environment=inherited)
                 changed = True
@@ -98,8 +93,7 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
         try:
             targets.extend(distinct(planner.application(app), taken))
         except PlatecheckError as exc:
-            env = planner.config.match_environment(app.name, app.labels,
-                                                   app.destination_namespace)
+            env = planner.environment_of(app)
             where = None
             if env is not None:
                 known = f"{env.name}/{env.app_name(app.name)}"
