@@ -64,6 +64,16 @@ def test_environment_matching(tmp_path: Path, name: str, labels: dict[str, str],
         assert matched.app_name(name) == app
 
 
+def test_a_name_whose_environment_word_is_negated_keeps_it(tmp_path: Path) -> None:
+    """``web-non-prd``, in production by its parent (its own name matches no environment),
+    is app ``web-non-prd``: ``*-prd`` does not match it, so it cuts nothing."""
+    config = configuration(tmp_path, None)
+    prod = config.environment("prod")
+    assert prod is not None and not prod.matches("web-non-prd", {}, None)
+    assert prod.app_name("web-non-prd") == "web-non-prd"
+    assert prod.app_name("web-prd") == "web"
+
+
 @pytest.mark.parametrize(("name", "app"), [
     ("shop-prod-eu", "shop-eu"), ("shop-stg-eu", "shop-eu"),  # *-<env>-*: what * covers
     ("web-prod", "web"), ("prod-web", "web"),

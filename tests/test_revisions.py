@@ -210,3 +210,48 @@ def test_a_directory_deployed_from_another_revision_is_neither_applied_by_hand_n
         "default/child", "default/extra", "default/main", "default/root"]
     assert [(f.policy, f.location) for f in report.findings
             if f.level.value == "error"] == [("not-rendered", "apps/root.yaml:11")]
+
+
+@pytest.mark.usefixtures("helm_bin")
+def test_a_chart_an_application_deploys_from_another_revision_is_not_linted_alone(
+        tmp_path: Path) -> None:
+    """Chart mode: the apps chart generates the Application of ``charts/foo`` at branch
+    development; that chart is deployed (from that revision: not rendered, and said so), not
+    linted on its own in each environment with its defaults."""
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n", ".git/config": ORIGIN,
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/templates/foo.yaml": application("foo", "charts/foo", "foo").replace(
+            "    path: charts/foo\n",
+            "    path: charts/foo\n    targetRevision: {{ .Values.rev }}\n"),
+        "apps/values.yaml": "rev: development\n",
+        "charts/foo/Chart.yaml": "apiVersion: v2\nname: foo\nversion: 0.1.0\n",
+        "charts/foo/values.yaml": "a: 1\n",
+        "charts/foo/templates/cm.yaml": CM.format(name="foo")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert not [t.id for t in report.targets if t.app == "foo" and t.environment != "default"]
+    assert [f.policy for f in report.findings if f.level.value == "error"] == ["not-rendered"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_source_at_another_revision_pairs_with_its_counterpart(tmp_path: Path) -> None:
+    """Staging deploys its overlay from main, production its own from release (not
+    rendered): env-consistency pairs the two sources by path, and says nothing of sources
+    each side lacks (it said each renders a source the other has none like)."""
+    def app(env: str, revision: str) -> str:
+        return (f"apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+                f"  name: web-{env}\n  namespace: argocd\nspec:\n  project: default\n"
+                f"  sources:\n    - {{repoURL: 'https://charts.example.com', chart: redis, "
+                f"targetRevision: 1.0.0}}\n    - {{repoURL: 'https://git.example.com/repo.git', "
+                f"targetRevision: {revision}, path: k/{env}}}\n  destination:\n"
+                f"    server: https://kubernetes.default.svc\n    namespace: web-{env}\n")
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n", ".git/config": ORIGIN,
+        "apps/stg.yaml": app("staging", "main"), "apps/prod.yaml": app("production", "release"),
+        **{f"k/{env}/kustomization.yaml": "resources: [cm.yaml]\n"
+           for env in ("staging", "production")},
+        **{f"k/{env}/cm.yaml": CM.format(name="web") for env in ("staging", "production")}})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [f.message for f in report.findings if f.policy == "env-consistency"] == []
+    assert sorted(f.location for f in report.findings if f.policy == "not-rendered") == [
+        "apps/prod.yaml:10", "apps/prod.yaml:9", "apps/stg.yaml:9"]

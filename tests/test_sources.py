@@ -6588,24 +6588,30 @@ def test_an_application_file_in_a_hidden_directory_is_named_unless_reached(
             "preview", "manifests", "preview").splitlines()) + "          EOF\n",
         # a template's text that does not read names one
         ".chart/templates/app.yaml": "{{- if .Values.on }}\n"
-        + application("x", "manifests", "x") + "{{- end }}\n"})
+        + application("x", "manifests", "x") + "{{- end }}\n",
+        # a List's items are applied each, as Argo CD applies them
+        ".argo-list/list.yaml": "apiVersion: v1\nkind: List\nitems:\n" + "".join(
+            f"  {line}\n" if i else f"  - {line}\n"
+            for i, line in enumerate(application("l", "manifests", "l").splitlines()))})
     named = [(f.location, f.level) for f in lint(repo, cache_dir=tmp_path / "cache").findings
              if f.policy == "hidden-application"]
-    assert named == [(".argo-apps/api.yaml:1", Level.INFO), (".chart/templates/app.yaml:1",
-                                                             Level.INFO)]
+    assert named == [(".argo-apps/api.yaml:1", Level.INFO), (".argo-list/list.yaml:1",
+                                                             Level.INFO),
+                     (".chart/templates/app.yaml:1", Level.INFO)]
     given = lint(repo / ".argo-apps", cache_dir=tmp_path / "cache")
     assert [t.app for t in given.targets] == ["api"]
     assert [f for f in given.findings if f.policy == "hidden-application"] == []
     write_files(repo, {"apps/root.yaml": application("root", ".argo-apps", "argocd")})
     assert [f.location for f in lint(repo, cache_dir=tmp_path / "cache").findings
-            if f.policy == "hidden-application"] == [".chart/templates/app.yaml:1"]
+            if f.policy == "hidden-application"] == [".argo-list/list.yaml:1",
+                                                     ".chart/templates/app.yaml:1"]
     # with nothing else to check, nothing to check says where the Applications are
     (repo / "apps" / "root.yaml").unlink()
     (repo / "apps" / "web.yaml").unlink()
     with pytest.raises(PlatecheckError) as raised:
         lint(repo, cache_dir=tmp_path / "cache")
     assert raised.value.message.endswith(
-        "2 Application files lie in hidden directories, which are not walked (e.g. "
+        "3 Application files lie in hidden directories, which are not walked (e.g. "
         ".argo-apps/api.yaml): lint such a directory itself (platecheck lint .argo-apps)")
 
 

@@ -80,8 +80,8 @@ CASES = [
     ("tab-in-block-content", b"git: |\n  [user]\n  \tname = x\nb: 1\n", []),
     ("tab-in-folded-content-no-last-break", b"note: >\n  a\n  \tb", []),
     # two files run together: the second's byte order mark is a character of its first key
-    ("inner-byte-order-mark", b"a: 1\n\xef\xbb\xbfimage: x\n",
-     [(2, "byte order mark inside the file: Helm reads it as a character of the key or value "
+    ("inner-byte-order-mark", b"a: 1\n# \xef\xbb\xbfcomment\n\xef\xbb\xbfimage: x\n",
+     [(3, "byte order mark inside the file: Helm reads it as a character of the key or value "
           "it precedes")]),
     ("bom", b"\xef\xbb\xbfa: 1\n", [(1, "file starts with a UTF-8 byte order mark")]),
     ("utf16", "a: 1\nb: yes\n".encode("utf-16"),

@@ -89,8 +89,8 @@ class EnvironmentConfig:
     def app_name(self, name: str) -> str:
         """The Application name without this environment's affix (``web-prod`` -> ``web``)."""
         for glob in self.match.names:
-            if not matches(name, glob):
-                continue
+            if not matches(name, glob) or _negated(name, glob):
+                continue  # (``web-non-prd``, in production by its parent, keeps its word)
             if glob.startswith("*") and not _has_wildcard(glob[1:]):
                 stripped = name[: len(name) - len(glob) + 1]
             elif glob.endswith("*") and not _has_wildcard(glob[:-1]):

@@ -378,10 +378,13 @@ def _holds_argo_kind(path: Path, rel: str) -> bool:
     if not text_names_argo_kind(head):
         return False
     documents, failed = kube_stream(head.decode("utf-8", "replace"), rel)
+    objects = [d.data for d in documents if isinstance(d.data, Mapping)]
+    objects += [item for data in objects if str(data.get("kind", "")).endswith("List")
+                and isinstance(data.get("items"), list) for item in data["items"]
+                if isinstance(item, Mapping)]  # (a List's items are applied each)
     return failed is not None or any(
-        str(d.data.get("apiVersion", "")).startswith(ARGO_GROUP + "/")
-        and d.data.get("kind") in ("Application", "ApplicationSet")
-        for d in documents if isinstance(d.data, Mapping))
+        str(data.get("apiVersion", "")).startswith(ARGO_GROUP + "/")
+        and data.get("kind") in ("Application", "ApplicationSet") for data in objects)
 
 
 # a Jsonnet import of a file: ``import 'lib/app.libsonnet'`` (not ``importstr``, text)

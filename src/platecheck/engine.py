@@ -732,8 +732,9 @@ def _without_charts_applications_deploy(
     ApplicationSet platecheck does not expand may deploy (its template's path names it):
     Argo CD renders it with what the set's Applications give, and not-rendered says they are
     not checked. A chart only a plugin deploys stays checked on its own, and so does one
-    whose path a source of another repository (``here``: whether a source is of this one)
-    names."""
+    whose path a source of another repository names (``here``: whether a source deploys a
+    directory of this one, ``Planner.deploys_here``: from another revision too, where
+    not-rendered says it is not checked)."""
     deployers: dict[Path, list[str | None]] = {}  # chart -> the roots of its Applications
     for t in targets:
         if t.application is not None and t.rendered_here and t.chart is not None:
@@ -906,7 +907,7 @@ def _kept(targets: list[RenderTarget], rendered: list[RenderedTarget], lints: li
     found = planner.found
     targets, rendered, lints = _without_superseded(*_without_charts_applications_deploy(
         *_without_bare_parents(targets, rendered, found, places), lints, problems, generated,
-        planner.is_here, found.root), found, places, problems)
+        planner.deploys_here, found.root), found, places, problems)
     targets, rendered, lints = _without_idle_charts(targets, rendered, lints, problems,
                                                     generated, planner)
     targets, rendered = _plain_ids(targets, rendered, problems)

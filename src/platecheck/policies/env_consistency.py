@@ -59,10 +59,11 @@ Options:
         also allows everything below the path it matches.
     allowedResourceDifferences (list of globs, default []): ``Kind/name`` (normalized) of
         resources that may exist on one side only, e.g. ``HorizontalPodAutoscaler/*``.
-    nameNormalization (list of strings, default ["{env}", "staging", "production"]): words
-        removed from the names of the resources that are not on both sides alike before
-        pairing them (``web-prod`` with ``web-stg``); names are split at ``-`` and ``.``,
-        words compare case-insensitively, ``{env}`` stands for the target's environment name.
+    nameNormalization (list of strings, default ["{env}", "staging", "production", "stage",
+        "prd"]): words removed from the names of the resources that are not on both sides
+        alike before pairing them (``web-prod`` with ``web-stg``); names are split at ``-``
+        and ``.``, words compare case-insensitively, ``{env}`` stands for the target's
+        environment name.
     singleEnvironment (mapping, default {}): app -> ``{environments: [...], reason: "..."}``
         for apps deliberately deployed to fewer environments; the reason is required.
 
@@ -232,15 +233,19 @@ def _paired_sources(left: Sequence[RenderTarget], right: Sequence[RenderTarget],
     """The targets of an app's sources in two environments, paired by what each renders, not
     by its place in ``spec.sources`` (Argo CD deploys what all render, in any order): the
     same chart or path, else the same path once environment words are removed
-    (``manifests/stg``, ``manifests/prod``), else the same source type in their order; and
-    those left over on one side (an Application of more sources)."""
+    (``manifests/stg``, ``manifests/prod``), else the same source type in their order (one
+    not rendered here, of no known type, a source at another revision, by its path alone);
+    and those left over on one side (an Application of more sources)."""
     if len(left) == 1 and len(right) == 1:
         return [(left[0], right[0])], []
+    def normalized(target: RenderTarget) -> str:
+        return _normalize("/" + _rendered_path(target).replace("/", "-"), words,
+                          target.environment)
+
     keys: list[Callable[[RenderTarget], Any]] = [
         lambda t: (t.source_type, _rendered_path(t)),
-        lambda t: (t.source_type, _normalize("/" + _rendered_path(t).replace("/", "-"), words,
-                                             t.environment)),
-        lambda t: t.source_type]
+        lambda t: (t.source_type, normalized(t)),
+        lambda t: t.source_type, _rendered_path, normalized]
     pairs: list[tuple[RenderTarget, RenderTarget]] = []
     rest = [list(left), list(right)]
     for key in keys:
@@ -813,7 +818,8 @@ class Options:
     pairs: tuple[tuple[str, str], ...] = option((), parse=_pairs, environments=True)
     allowed_differences: re.Pattern[str] | None = option(parse=_globs, written=[])
     allowed_resource_differences: re.Pattern[str] | None = option(parse=_globs, written=[])
-    name_normalization: tuple[str, ...] = ("{env}", "staging", "production")
+    # (the built-in environments' words: docs/configuration.md)
+    name_normalization: tuple[str, ...] = ("{env}", "staging", "production", "stage", "prd")
     single_environment: Mapping[str, Mapping[str, Any]] = option(parse=_declarations,
                                                                  factory=dict)
 

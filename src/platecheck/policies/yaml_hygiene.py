@@ -232,7 +232,7 @@ def _inner_marks(rel: str, text: str) -> Iterator[Finding]:
     """A byte order mark past the start of the file (two files run together): Helm reads it
     as a character of what follows (``\\ufeffimage`` is no ``image`` key)."""
     for number, line in enumerate(text.split("\n"), start=1):
-        if "\ufeff" in line:
+        if "\ufeff" in line and "#" not in line[:line.index("\ufeff")]:  # (not a comment's)
             yield _finding(rel, number, "byte order mark inside the file: Helm reads it as a "
                            "character of the key or value it precedes",
                            "Remove it (re-save the file as UTF-8 without byte order marks).")
