@@ -14,7 +14,7 @@ import pytest
 
 from platecheck.appset_generators import unexpanded_reason
 from platecheck.engine import lint, load
-from synthetic import CM, ORIGIN, POD, write_files
+from synthetic import CM, ORIGIN, POD, application, write_files
 
 pytestmark = pytest.mark.usefixtures("helm_bin")
 
@@ -369,11 +369,7 @@ def test_a_list_of_no_elements_makes_nothing_as_argo_cd_s_does(tmp_path: Path,
     list")."""
     root = _repo(tmp_path, f"    - list:\n        {elements}\n" if elements
                  else "    - list: {}\n", "{{app}}-prod", "clusters/prod/{{app}}", "prod")
-    write_files(root, {"apps/web.yaml": (
-        "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: api-prod\n"
-        "  namespace: argocd\nspec:\n  project: default\n  source:\n"
-        "    repoURL: https://git.example.com/repo.git\n    path: clusters/prod/api\n"
-        "  destination:\n    server: https://kubernetes.default.svc\n    namespace: prod\n")})
+    write_files(root, {"apps/web.yaml": application("api-prod", "clusters/prod/api", "prod")})
     report = lint(root, cache_dir=tmp_path / "cache")
     assert report.errors == ()
     assert [f.message for f in report.findings if f.policy == "not-rendered"] == []

@@ -28,9 +28,14 @@ def git(cwd: Path, *args: str) -> str:
     return result.stdout
 
 
-def make_repo(root: Path, files: dict[str, str]) -> Path:
+def make_repo(root: Path, files: dict[str, str], *, branch: str = "main",
+              origin: str | None = None) -> Path:
+    """A Git repository of ``files`` in one commit on ``branch``, with an ``origin`` remote
+    when given."""
     write_files(root, files)
-    git(root, "init", "-q", "-b", "main")
+    git(root, "init", "-q", "-b", branch)
+    if origin is not None:
+        git(root, "remote", "add", "origin", origin)
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "base")
     return root
@@ -586,8 +591,7 @@ def test_a_file_a_git_files_generator_reads_chooses_every_application_of_its_set
                                        name="n", path="'{{p}}'"),
         "c/a.json": '{"n": "one", "p": "apps/a"}\n',
         "apps/a/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n",
-        "apps/b/deploy.yaml": _UNBOUNDED})
-    git(repo, "remote", "add", "origin", "https://git.example.com/repo.git")
+        "apps/b/deploy.yaml": _UNBOUNDED}, origin="https://git.example.com/repo.git")
     (repo / "c" / "a.json").write_text('{"n": "two", "p": "apps/b"}\n')
     full = lint(repo, use_cache=False)
     changed = lint(repo, changed_since="HEAD", use_cache=False)
@@ -611,8 +615,8 @@ def test_a_directory_a_git_directories_generator_finds_chooses_its_set(tmp_path:
         "clusters/old/README.md": "old\n",
         "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
         "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
-                                        "  name: {{ .Release.Name }}\n"})
-    git(repo, "remote", "add", "origin", "https://git.example.com/repo.git")
+                                        "  name: {{ .Release.Name }}\n"},
+        origin="https://git.example.com/repo.git")
     write_files(repo, {"clusters/new/README.md": "new\n"})
     changed = lint(repo, changed_since="HEAD", use_cache=False)
     assert sorted(t.id for t in changed.targets) == ["default/new", "default/old"]

@@ -297,16 +297,11 @@ def test_a_chart_not_rendered_whose_values_changed_is_named(run: Run, tmp_path: 
     change, Argo CD deploys something else. --changed-since chooses its target (it said
     nothing to lint, exit 0) and diff --base names it (0 targets changed); a comment added
     to its Application changes nothing."""
-    repo = tmp_path / "shop"
-    repo.mkdir()
-    (repo / "apps").mkdir()
-    (repo / "envs").mkdir()
-    (repo / "apps/cache-prod.yaml").write_text(REMOTE_CHART_APP)
-    (repo / "envs/prod.yaml").write_text("replicas: 2\n")
-    git(repo, "init", "-q", "-b", "main")
-    git(repo, "remote", "add", "origin", "https://git.example.com/shop.git")
-    git(repo, "add", "-A")
-    git(repo, "commit", "-q", "-m", "base")
+    from test_changed import make_repo
+
+    repo = make_repo(tmp_path / "shop", {"apps/cache-prod.yaml": REMOTE_CHART_APP,
+                                         "envs/prod.yaml": "replicas: 2\n"},
+                     origin="https://git.example.com/shop.git")
     (repo / "envs/prod.yaml").write_text("replicas: 3\n")
     git(repo, "commit", "-q", "-am", "values")
     chosen = run("lint", ".", "--changed-since", "HEAD~1", "--format", "json", cwd=repo)

@@ -167,18 +167,15 @@ def test_diff_reads_the_base_revision_with_the_checkout_s_branches(tmp_path: Pat
     checkout in both trees of ``diff --base``, so a commit that changes only a README
     changes no target (the base tree did not know the branch: web-dev appeared added)."""
     from platecheck.rendered_diff import compute
-    from test_changed import git
+    from test_changed import git, make_repo
 
     files = {"README.md": "a\n", "manifests/cm.yaml": CM.format(name="web"),
              **{f"apps/{name}.yaml": application(name, "manifests", name).replace(
                  "    path: manifests\n", f"    path: manifests\n    targetRevision: {rev}\n")
                 for name, rev in (("web-dev", "develop"), ("web-prod", "release"),
                                   ("web-eu", "release"))}}
-    root = write_files(tmp_path / "repo", files)
-    git(root, "init", "-q", "-b", "develop")
-    git(root, "remote", "add", "origin", "https://git.example.com/repo.git")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "base")
+    root = make_repo(tmp_path / "repo", files, branch="develop",
+                     origin="https://git.example.com/repo.git")
     (root / "README.md").write_text("b\n")
     git(root, "commit", "-q", "-am", "readme")
     diff = compute([str(root)], "HEAD~1", cache_dir=tmp_path / "cache")

@@ -37,7 +37,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import stat
 import sys
 import time
@@ -234,13 +233,9 @@ def _kubectl(cache_root: Path) -> Path:
     """The kubectl ``platecheck.helmbin.kubectl.find_kubectl`` would find (checked no
     further: a run with errors of a kubectl that is there but wrong is not kept either), or a
     path of none."""
-    from platecheck.helmbin.locate import ENV_KUBECTL, cached_kubectl_path
+    from platecheck.helmbin.locate import kubectl_candidate
 
-    explicit = os.environ.get(ENV_KUBECTL)
-    if explicit:
-        return Path(explicit).expanduser()
-    cached = cached_kubectl_path(cache_root)
-    return cached if cached.is_file() else Path(shutil.which("kubectl") or "kubectl")
+    return kubectl_candidate(None, cache_root)[0] or Path("kubectl")
 
 
 def _walk(root: Path, skip: Sequence[Path], empty: bool = False) -> Iterator[str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -34,6 +33,7 @@ from platecheck.helmbin.locate import (
     ENV_KUBECTL,
     KUBECTL_VERSION,
     cached_kubectl_path,
+    kubectl_candidate,
 )
 from platecheck.helmbin.releases import NpmPackage, current_platform
 
@@ -61,25 +61,24 @@ def _sha256(path: Path) -> str | None:
 def find_kubectl(explicit: str | os.PathLike[str] | None = None, *,
                  cache_dir: Path | None = None, platform: str | None = None) -> Path:
     """The kubectl to run kustomize with (see the module docstring for the order)."""
-    for value, origin in ((explicit, "--kubectl"), (os.environ.get(ENV_KUBECTL), ENV_KUBECTL)):
-        if value:
-            path = Path(os.fspath(value)).expanduser()
-            if not path.is_file() or not os.access(path, os.X_OK):
-                raise PlatecheckError(f"{origin}: {os.fspath(value)}: not an executable file")
-            return path
-    cached = cached_kubectl_path(cache_dir)
-    if cached.is_file():
+    path, origin = kubectl_candidate(explicit, cache_dir)
+    if origin in ("--kubectl", ENV_KUBECTL):
+        assert path is not None
+        if not path.is_file() or not os.access(path, os.X_OK):
+            raise PlatecheckError(f"{origin}: {os.fspath(explicit or os.environ[ENV_KUBECTL])}: "
+                                  "not an executable file")
+    elif origin == "cache":
+        assert path is not None
         expected = KUBECTL_SHA256.get(platform or current_platform())
-        actual = _sha256(cached)
+        actual = _sha256(path)
         if expected is not None and actual != expected:
             raise PlatecheckError(
-                f"the cached kubectl {cached} does not have the pinned sha256 "
+                f"the cached kubectl {path} does not have the pinned sha256 "
                 f"({(actual or 'unreadable')[:16]}... instead of {expected[:16]}...): remove it "
                 "and run `platecheck setup` again")
-        return cached
-    on_path = shutil.which("kubectl")
-    if on_path is not None:
-        return Path(on_path)
+    if path is not None:
+        return path
+    cached = cached_kubectl_path(cache_dir)
     raise PlatecheckError(
         f"kubectl not found (Kustomize sources are rendered with `kubectl kustomize`): run "
         f"`platecheck setup` to install kubectl {KUBECTL_VERSION} into "

@@ -68,6 +68,21 @@ def cached_kubectl_path(cache_dir: Path | None = None) -> Path:
     return base / "kubectl" / KUBECTL_VERSION / "kubectl"
 
 
+def kubectl_candidate(explicit: str | os.PathLike[str] | None = None,
+                      cache_dir: Path | None = None) -> tuple[Path | None, str]:
+    """The kubectl that would run kustomize, not checked yet, and where it was named: the
+    ``explicit`` path (``--kubectl``), ``$PLATECHECK_KUBECTL``, the cache ``platecheck
+    setup`` fills (``cache``), else ``kubectl`` on PATH (None when there is none)."""
+    for value, origin in ((explicit, "--kubectl"), (os.environ.get(ENV_KUBECTL), ENV_KUBECTL)):
+        if value:
+            return Path(os.fspath(value)).expanduser(), origin
+    cached = cached_kubectl_path(cache_dir)
+    if cached.is_file():
+        return cached, "cache"
+    on_path = shutil.which("kubectl")
+    return (Path(on_path) if on_path is not None else None), "PATH"
+
+
 def cache_outside(cache_dir: str | os.PathLike[str] | None, root: Path) -> None:
     """The cache (render results, and where a helm installed by ``platecheck setup`` is
     looked up) is never inside the checked repository: a pull request could plant a forged

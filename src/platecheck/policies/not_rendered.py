@@ -90,29 +90,28 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         if matches_any(target.remote.repo_url, ignored):
             continue
         revision = _other_revision(target, repo)
+        elsewhere = _set_revision(target, repo)
         origin = _plugin_override(target) or Origin(target.application.file, (
             _field_line(target, target.remote, "targetRevision") if revision is not None
             else None) or _line(target, target.remote))
         yield Finding(
             policy=ID,
             message=f"{_describe(target, target.remote, repo, revision)} is not rendered: "
-                    f"its resources are not checked{_why(target, repo)}",
+                    f"its resources are not checked{_why(target, repo, elsewhere)}",
             file=origin.file,
             line=origin.line,
             environment=target.environment,
             target=target.id,
             resource=f"{target.application.raw.get('kind') or 'Application'}/"
                      f"{target.application.name}",
-            remediation=REVISION_REMEDY if revision is not None or (
-                target.application.kind == "ApplicationSet"
-                and _set_revision(target, repo) is not None)
+            remediation=REVISION_REMEDY if revision is not None or elsewhere is not None
             else remediation(target, repo.own_repo_urls),
         )
 
 
-def _why(target: RenderTarget, repo: RepoModel) -> str:
+def _why(target: RenderTarget, repo: RepoModel, elsewhere: str | None) -> str:
     """Of an ApplicationSet, what platecheck does not expand in how it is written, or the
-    git generator of another repository it reads."""
+    git generator of another repository, or of another revision (``elsewhere``), it reads."""
     assert target.application is not None
     if target.application.kind != "ApplicationSet":
         return ""
@@ -121,7 +120,6 @@ def _why(target: RenderTarget, repo: RepoModel) -> str:
         gits = git_children(target.application.raw)
         other = next((git["repoURL"] for git in gits
                       if not this_repository(git["repoURL"], (), repo.own_repo_urls)), None)
-        elsewhere = _set_revision(target, repo)
         if elsewhere is not None:
             return (f" (its git generator reads this repository at revision {elsewhere}, "
                     "which is not this checkout)")
@@ -133,8 +131,11 @@ def _why(target: RenderTarget, repo: RepoModel) -> str:
 
 def _set_revision(target: RenderTarget, repo: RepoModel) -> str | None:
     """The ``revision`` of an ApplicationSet's git generator of this repository that is
-    not this checkout: the files it reads are that revision's, so it is not expanded."""
+    not this checkout: the files it reads are that revision's, so it is not expanded; None
+    for an Application."""
     assert target.application is not None
+    if target.application.kind != "ApplicationSet":
+        return None
     for git in git_children(target.application.raw):
         revision = git.get("revision")
         revision = revision.strip() if isinstance(revision, str) else None
