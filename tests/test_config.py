@@ -9,7 +9,7 @@ import pytest
 
 from parser_words import PARSER, hide_parser_words
 from platecheck.errors import PlatecheckError
-from platecheck.model import Level
+from platecheck.model import Application, Level
 from platecheck.policies import configuration, image_tag_pinned, not_rendered, registry
 
 
@@ -25,6 +25,15 @@ def error(root: Path, text: str) -> str:
     with pytest.raises(PlatecheckError) as caught:
         configuration(root, None)
     return hide_parser_words(str(caught.value))
+
+
+def written(name: str, labels: dict[str, str] | None = None, namespace: str | None = None,
+           file: str = "apps/app.yaml", inherited: str | None = None) -> Application:
+    """An Application of this name, labels, destination namespace and file."""
+    return Application(name=name, file=file, line=1, namespace=None, labels=labels or {},
+                       annotations={}, project=None, destination_namespace=namespace,
+                       destination_server=None, sources=(), sync_policy=None,
+                       ignore_differences=(), raw={}, inherited_environment=inherited)
 
 
 def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
@@ -58,7 +67,7 @@ def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
 def test_environment_matching(tmp_path: Path, name: str, labels: dict[str, str],
                               namespace: str | None, env: str | None, app: str | None) -> None:
     config = configuration(tmp_path, None)
-    matched = config.match_environment(name, labels, namespace)
+    matched = config.match_environment(written(name, labels, namespace))
     assert (matched.name if matched else None) == env
     if matched:
         assert matched.app_name(name) == app
@@ -87,14 +96,39 @@ def test_an_environment_word_between_two_stars_is_dropped_from_the_app_name(
         "environments:\n  prod:\n    production: true\n"
         "    match: {names: ['*-prod-*', '*-prod', 'prod-*']}\n"
         "  stg:\n    match: {names: ['*-stg-*']}\n")
-    matched = configuration(tmp_path, None).match_environment(name, {}, None)
+    matched = configuration(tmp_path, None).match_environment(written(name))
     assert matched is not None and matched.app_name(name) == app
+
+
+def test_an_environment_matches_the_files_its_paths_name(tmp_path: Path) -> None:
+    """``match.paths``: globs of the repository-relative file an Application is written in
+    (``*`` crossing ``/``); the app name keeps its whole name; a rule of another kind
+    matches all the same, and an inherited environment yields to one matched."""
+    write(tmp_path, "environments:\n"
+                    "  prod: {production: true, match: {paths: ['clusters/prod/*']}}\n"
+                    "  stg: {match: {names: ['*-stg'], paths: ['clusters/stg/*']}}\n")
+    config = configuration(tmp_path, None)
+    for file, env in (("clusters/prod/apps/root.yaml", "prod"), ("clusters/stg/root.yaml", "stg"),
+                      ("clusters/dev/root.yaml", "default"), ("root.yaml", "default")):
+        matched = config.match_environment(written("root", file=file))
+        assert matched is not None and (matched.name, matched.app_name("root")) == (env, "root")
+    matched = config.match_environment(written("web-stg", file="clusters/prod/web.yaml"))
+    assert matched is not None and matched.name == "prod"  # the first environment wins
+    matched = config.match_environment(written("web", file="clusters/stg/web.yaml",
+                                               inherited="prod"))
+    assert matched is not None and matched.name == "stg"
+
+
+@pytest.mark.parametrize("paths", ["['/clusters/prod']", "['']", "{a: b}", "[1]"])
+def test_match_paths_are_globs_of_relative_paths(tmp_path: Path, paths: str) -> None:
+    assert error(tmp_path, f"environments:\n  prod:\n    match:\n      paths: {paths}\n"
+                 ).startswith("policies/platecheck.yaml:4: ")
 
 
 def test_require_environment_leaves_unmatched_applications_without_one(tmp_path: Path) -> None:
     write(tmp_path, "requireEnvironment: true\n")
     config = configuration(tmp_path, None)
-    assert config.match_environment("web", {}, "web") is None
+    assert config.match_environment(written("web", namespace="web")) is None
     assert config.environment_names == ("prod", "stg")
     assert error(tmp_path, "requireEnvironment: 1\n") == (
         "policies/platecheck.yaml:1: requireEnvironment must be true or false, found an "
@@ -106,7 +140,7 @@ def test_a_configured_default_environment_takes_unclassified_applications(
     write(tmp_path, "environments:\n  live: {production: true, match: {names: ['*-live']}}\n"
                     "  default: {}\n")
     config = configuration(tmp_path, None)
-    matched = config.match_environment("cache", {}, "tools")
+    matched = config.match_environment(written("cache", namespace="tools"))
     assert matched is not None and matched.name == "default"
     assert config.environment_names == ("live", "default")
 

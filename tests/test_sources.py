@@ -4383,6 +4383,29 @@ def test_a_written_child_that_names_no_environment_is_in_its_parents(
         "image-tag-pinned", "argocd-application")) == [("image-tag-pinned", "prod/cache")]
 
 
+def test_roots_of_one_name_are_in_the_environments_their_paths_match(tmp_path: Path) -> None:
+    """Every cluster's root is ``root`` in ``argocd`` (names and namespaces of no
+    environment): ``match.paths`` puts each in its cluster directory's environment, and its
+    children ``cache`` with it: production's rules apply to prod's alone."""
+    files = {"cache/deploy.yaml": WEB_POD_SPEC.replace("web", "cache")
+             + "      containers:\n        - name: cache\n          image: redis:latest\n",
+             "policies/platecheck.yaml": (
+                 "environments:\n"
+                 "  prod: {production: true, match: {paths: ['clusters/prod/*']}}\n"
+                 "  stg: {match: {paths: ['clusters/stg/*']}}\n")}
+    for env in ("prod", "stg"):
+        files[f"clusters/{env}/root.yaml"] = application("root", f"clusters/{env}/apps",
+                                                         "argocd")
+        files[f"clusters/{env}/apps/cache.yaml"] = application("cache", "cache", "cache")
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in report_.targets) == ["prod/cache", "stg/cache"]
+    assert [(f.policy, f.target) for f in report_.findings
+            if f.policy == "image-tag-pinned"] == [("image-tag-pinned", "prod/cache")]
+    assert not report_.errors
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize("kustomized", [False, True], ids=["directory", "kustomize"])
 def test_an_application_set_not_expanded_is_in_its_parents_environment(

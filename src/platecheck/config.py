@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from platecheck.errors import PlatecheckError
-from platecheck.globs import matches
+from platecheck.globs import matches, matches_any
 from platecheck.limits import MAX_JOBS
-from platecheck.model import Environment, KeyPath, Level
+from platecheck.model import Application, Environment, KeyPath, Level
 from platecheck.options import (
     OptionError,
     OptionSpec,
@@ -51,7 +51,7 @@ _BOOLS = {**dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
 # The environment of Applications that match no configured one (unless requireEnvironment).
 UNCLASSIFIED = "default"
 _ENV_KEYS = ("production", "match")
-_MATCH_KEYS = ("labels", "namespaces", "names")
+_MATCH_KEYS = ("labels", "namespaces", "names", "paths")
 _POLICY_KEYS = ("level", "options", "environments")
 _POLICY_ENV_KEYS = ("level", "options")
 # Upper bounds on what a checked repository may ask for (see docs/security.md); the number of
@@ -66,6 +66,7 @@ class MatchRules:
     labels: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     namespaces: tuple[str, ...] = ()  # destination namespace globs
     names: tuple[str, ...] = ()  # Application name globs; the matched suffix/prefix is dropped
+    paths: tuple[str, ...] = ()  # globs of the repository-relative file it is written in
 
 
 @dataclass(frozen=True)
@@ -78,13 +79,22 @@ class EnvironmentConfig:
     def environment(self) -> Environment:
         return Environment(self.name, self.production, self.match.namespaces)
 
-    def matches(self, name: str, labels: Mapping[str, str], namespace: str | None) -> bool:
+    def matches(self, name: str, labels: Mapping[str, str], namespace: str | None,
+                file: str | None = None) -> bool:
+        """Whether any rule matches an Application of this name, labels, destination
+        namespace and (repository-relative) file."""
         for key, values in self.match.labels.items():
             if labels.get(key) in values:
                 return True
         if namespace and _affirmed(namespace, self.match.namespaces):
             return True
+        if file is not None and matches_any(file, self.match.paths):
+            return True
         return _affirmed(name, self.match.names)
+
+    def matches_app(self, app: Application) -> bool:
+        """``matches`` of ``app``'s own name, labels, namespace and file."""
+        return self.matches(app.name, app.labels, app.destination_namespace, app.file)
 
     def app_name(self, name: str) -> str:
         """The Application name without this environment's affix (``web-prod`` -> ``web``)."""
@@ -186,14 +196,13 @@ class Config:
     def environment(self, name: str) -> EnvironmentConfig | None:
         return next((env for env in self.environments if env.name == name), None)
 
-    def match_environment(self, name: str, labels: Mapping[str, str],
-                          namespace: str | None, inherited: str | None = None
-                          ) -> EnvironmentConfig | None:
-        """The first configured environment an Application matches; else the one it
-        ``inherited`` (``Application.inherited_environment``), else the unclassified
+    def match_environment(self, app: Application) -> EnvironmentConfig | None:
+        """The first configured environment ``app`` matches (``matches_app``); else the one
+        it inherited (``Application.inherited_environment``), else the unclassified
         environment, or None when ``requireEnvironment`` demands a match."""
-        found = next((env for env in self.environments if env.matches(name, labels, namespace)),
-                     None) or (self.environment(inherited) if inherited else None)
+        inherited = app.inherited_environment
+        found = next((env for env in self.environments if env.matches_app(app)), None) \
+            or (self.environment(inherited) if inherited else None)
         if found is not None or self.require_environment:
             return found
         return self.unclassified
@@ -449,19 +458,18 @@ class _Parser:
                                              base.require_environment if base else False),
             kustomize_build_options=self.build_options(data) if "kustomizeBuildOptions" in data
             else (base.kustomize_build_options if base else None),
-            exclude=self.excluded(data["exclude"]) if "exclude" in data
+            exclude=self.path_globs(data["exclude"], ("exclude",)) if "exclude" in data
             else (base.exclude if base else ()),
         )
 
-    def excluded(self, value: Any) -> tuple[str, ...]:
-        """``exclude``: globs of repository-relative paths (``*`` crossing ``/``) that the
-        walk for Applications does not read: another tool's templates that declare an
-        Application kind, say. A path given on the command line is read all the same."""
-        patterns = self.str_list(value, ("exclude",))
+    def path_globs(self, value: Any, path: KeyPath) -> tuple[str, ...]:
+        """Globs of repository-relative paths (``*`` crossing ``/``): ``exclude``, an
+        environment's ``match.paths``."""
+        patterns = self.str_list(value, path)
         for index, pattern in enumerate(patterns):
             if not pattern.strip() or pattern.startswith("/"):
-                raise self.fail("exclude: a glob of paths relative to the repository root, "
-                                f"found {pattern!r}", ("exclude", index))
+                raise self.fail(f"{path[-1]}: a glob of paths relative to the repository root, "
+                                f"found {pattern!r}", (*path, index))
         return patterns
 
     def build_options(self, data: Mapping[str, Any]) -> tuple[str, ...]:
@@ -601,6 +609,7 @@ class _Parser:
                 namespaces=self.str_list(match.get("namespaces", []), (*path, "match",
                                                                          "namespaces")),
                 names=self.str_list(match.get("names", []), (*path, "match", "names")),
+                paths=self.path_globs(match.get("paths", []), (*path, "match", "paths")),
             )
             result.append(EnvironmentConfig(name, production, rules))
         return tuple(result)

@@ -189,7 +189,7 @@ def _misplaced(proposals: dict[str, _Proposal], apps: Sequence[Application],
     for index, app in enumerate(apps):
         wanted = intended.get(index)
         match = next((e for e in environments
-                      if e.matches(app.name, app.labels, app.destination_namespace)), None)
+                      if e.matches_app(app)), None)
         if wanted is not None and match is not None and match.name != wanted:
             wrong.append((index, match.name))
     return wrong
@@ -414,7 +414,7 @@ def _outside(config: Config, apps: Sequence[Application]) -> dict[str, list[str]
     Applications of no configured environment, whose namespaces that rule never checks."""
     found: dict[str, set[str]] = {}
     for app in apps:
-        env = config.match_environment(app.name, app.labels, app.destination_namespace)
+        env = config.match_environment(app)
         namespace = app.destination_namespace
         if env is None or not namespace or TEMPLATE_ACTION.search(namespace) \
                 or app.inherited_environment is not None or (
@@ -486,8 +486,7 @@ def _usual() -> dict[str, _Proposal]:
 
 
 def _classify(config: Config, app: Application) -> Classified:
-    env = config.match_environment(app.name, app.labels, app.destination_namespace,
-                                   app.inherited_environment)
+    env = config.match_environment(app)
     if env is None or (env.name == UNCLASSIFIED and config.environment(UNCLASSIFIED) is None):
         # lint would check it as unclassified; init's job is to give it an environment
         return Classified(app, None, None)
