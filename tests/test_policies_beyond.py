@@ -87,9 +87,11 @@ def expected_rows(expect: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def schema_check(module: ModuleType, rendered: RenderedTarget,
-                 options: schemas.SchemaOptions) -> list[Finding]:
+                 options: schemas.SchemaOptions, cluster_version: str | None = None
+                 ) -> list[Finding]:
     """A schema policy's findings, its schemas looked up first as the engine does."""
-    return list(module.check(schemas.prepare(rendered, options), options))
+    return list(module.check(schemas.prepare(rendered, options, None, cluster_version),
+                             options))
 
 
 def test_a_schema_policy_without_looked_up_schemas_is_an_error() -> None:
@@ -122,17 +124,24 @@ def test_unknown_field_remediation_names_kubectl_explain() -> None:
         "accepts are listed by: kubectl explain deployment.spec.template.spec.containers")
 
 
-def test_kubernetes_version_comes_from_the_target_then_the_option() -> None:
+def test_kubernetes_version_comes_from_the_option_then_the_cluster() -> None:
+    """The schemas are the cluster's (the configuration's kubernetesVersion), or the
+    option's: a target's kubeVersion (an Application's ``helm.kubeVersion``) is what helm
+    templates for, not what the API server serves."""
     doc = ("apiVersion: flowcontrol.apiserver.k8s.io/v1\nkind: FlowSchema\nmetadata:\n"
            "  name: f\nspec:\n  priorityLevelConfiguration: {name: p}\n")
     # flowcontrol v1 exists from Kubernetes 1.29 on
-    old = rendered_target(doc, doc, kube_version="1.28.4")
-    assert [f.message for f in schema_check(unknown_kind, old, unknown_kind.Options())] == [
+    target = rendered_target(doc, doc)
+    assert [f.message for f in schema_check(unknown_kind, target, unknown_kind.Options(),
+                                            "1.28.4")] == [
         "FlowSchema/f: Kubernetes 1.28.0 does not serve kind FlowSchema in "
         "flowcontrol.apiserver.k8s.io/v1, so the API server refuses it; it serves "
         "flowcontrol.apiserver.k8s.io/v1beta2, flowcontrol.apiserver.k8s.io/v1beta3"]
-    assert schema_check(unknown_kind, old, unknown_kind.Options(kubernetes_version="v1.30.2")) == []
-    assert schema_check(unknown_kind, rendered_target(doc, doc), unknown_kind.Options()) == []
+    assert schema_check(unknown_kind, target, unknown_kind.Options(kubernetes_version="v1.30.2"),
+                        "1.28.4") == []
+    assert schema_check(unknown_kind, target, unknown_kind.Options()) == []
+    templated_old = rendered_target(doc, doc, kube_version="1.28.4")
+    assert schema_check(unknown_kind, templated_old, unknown_kind.Options(), "1.31.0") == []
 
 
 @pytest.mark.parametrize(("api_version", "kind", "served"), [

@@ -378,12 +378,13 @@ def test_which_project_an_application_is_of(tmp_path: Path, project: str,
 
 
 @pytest.mark.parametrize("extra", ["repository-secret", "global-projects", "none",
-                                   "global-projects-not-rendered"])
+                                   "global-projects-not-rendered",
+                                   "repository-secret-not-rendered"])
 def test_what_argo_cd_adds_to_a_project(tmp_path: Path, extra: str) -> None:
     """team permits no repository; a project-scoped repository Secret the repository
     deploys adds this one (GetAppProjectByName), and an argocd-cm with globalProjects may
     merge another project's lists into it (then nothing is said), also one a build that
-    could not be rendered (a remote base) generates."""
+    could not be rendered (a remote base) generates or a Secret it holds adds."""
     from platecheck.engine import lint
 
     secret = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: repo\n  labels:\n"
@@ -396,13 +397,18 @@ def test_what_argo_cd_adds_to_a_project(tmp_path: Path, extra: str) -> None:
                                      "configMapGenerator:\n  - name: argocd-cm\n"
                                      "    files: [globalProjects]\n",
         "argocd/globalProjects": "- projectName: global\n"}
+    if extra == "repository-secret-not-rendered":
+        unrendered = {"argocd/kustomization.yaml": "resources:\n"
+                                                  "  - https://example.com/install.yaml\n"
+                                                  "  - repos.yaml\n",
+                      "argocd/repos.yaml": secret}
     repo = write_files(tmp_path / "repo", {
         ".git/HEAD": "",
         "projects/team.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n"
                               "  name: team\n  namespace: argocd\nspec:\n  sourceRepos: []\n"
                               "  destinations: [{server: '*', namespace: '*'}]\n",
         "apps/argocd.yaml": application("argocd", "argocd", "argocd"),
-        **(unrendered if extra == "global-projects-not-rendered" else {
+        **(unrendered if extra.endswith("-not-rendered") else {
             "argocd/extra.yaml": {"repository-secret": secret, "global-projects": config,
                                   "none": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
                                           "  name: other\n"}[extra]}),

@@ -345,24 +345,37 @@ def test_values_the_schema_refuses_come_before_a_template_that_fails(
     assert [(e.file, e.line) for e in report.errors] == [("charts/app/templates/fail.yaml", 1)]
 
 
-def test_an_application_kube_version_no_bundled_schemas_cover_is_its_targets_error(
+def test_an_application_kube_version_is_what_helm_templates_for_not_the_cluster(
         helm: Path, tmp_path: Path) -> None:
-    """helm renders for it; the schemas cannot check what it renders: a could-not-check
-    error of that target at its kubeVersion line, the other targets checked."""
+    """An Application's ``helm.kubeVersion`` is helm's ``--kube-version`` alone (Argo CD
+    passes it to ``helm template``): the schemas stay the cluster's, so an API the
+    1.33 cluster no longer serves is refused for both Applications, and a version no
+    bundled schemas cover is no error."""
+    from platecheck.engine import load
     from synthetic import application, write_files
 
+    hpa = ("apiVersion: autoscaling/v2beta2\nkind: HorizontalPodAutoscaler\nmetadata:\n"
+           "  name: web\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, "
+           "name: web}\n  maxReplicas: 2\n")
     root = write_files(tmp_path / "repo", {
+        "policies/platecheck.yaml": "kubernetesVersion: '1.33.0'\n",
         "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
-        "charts/app/templates/cm.yaml": TEMPLATE,
+        "charts/app/templates/hpa.yaml": hpa,
+        "charts/app/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                        "  name: v\ndata:\n"
+                                        "  v: {{ .Capabilities.KubeVersion.Version }}\n",
         "apps/app-prod.yaml": application("app-prod", "charts/app", "app-prod", source_extra=(
             "    helm:\n      kubeVersion: '1.20.0'\n")),
         "apps/app-stg.yaml": application("app-stg", "charts/app", "app-stg"),
     })
     report = lint(root, helm=helm, cache_dir=tmp_path / "cache")
-    assert [(e.file, e.line, e.target) for e in report.errors] == [
-        ("apps/app-prod.yaml", 12, "prod/app")]
-    assert "has no bundled Kubernetes schemas" in report.errors[0].message
-    assert report.exit_code == 2
+    assert not report.errors
+    assert sorted(f.target for f in report.findings if f.policy == "unknown-kind") == [
+        "prod/app", "stg/app"]
+    model = load(root, helm=helm, cache_dir=tmp_path / "cache")
+    versions = {r.target.id: d.doc["data"]["v"] for r in model.rendered for d in r.resources
+                if d.kind == "ConfigMap"}
+    assert versions == {"prod/app": "v1.20.0", "stg/app": "v1.33.0"}
 
 
 def test_a_template_including_itself_is_one_short_error(helm_bin: Path, tmp_path: Path) -> None:

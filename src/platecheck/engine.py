@@ -480,23 +480,28 @@ def _unknown(found: Discovery, targets: Sequence[RenderTarget], generated: Seque
              rendered: Sequence[RenderedTarget]) -> dict[str, Any]:
     """The model's fields of what platecheck could not see: the Application files it did not
     walk (``_hidden``), and whether a source that failed to render names argocd-cm's
-    ``globalProjects``."""
+    ``globalProjects`` or holds Argo CD's repository or cluster Secrets."""
+    named = _unrendered_names(targets, rendered, found.root)
     return {"hidden_applications": _hidden(found, targets, generated, rendered),
-            "global_projects_unknown": _names_global_projects(targets, rendered, found.root)}
+            "global_projects_unknown": _GLOBAL_PROJECTS in named,
+            "scoped_secrets_unknown": _SECRET_TYPE in named}
 
 
 _GLOBAL_PROJECTS = b"globalProjects"
+_SECRET_TYPE = b"argocd.argoproj.io/secret-type"
 
 
-def _names_global_projects(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget],
-                           root: Path) -> bool:
-    """Whether a source of this repository that failed to render (a Kustomize overlay of
-    Argo CD with a remote base, say) holds a file naming argocd-cm's ``globalProjects``: its
-    argocd-cm may merge projects into others."""
+def _unrendered_names(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget],
+                      root: Path) -> set[bytes]:
+    """Which of argocd-cm's ``globalProjects`` (its argocd-cm may merge projects into
+    others) and Argo CD's Secret label (a project-scoped repository or cluster Secret adds
+    to its project) a file of a source of this repository that failed to render (a
+    Kustomize overlay of Argo CD with a remote base, say) names."""
     from platecheck.discover import file_head
     from platecheck.kustomize_tree import build_tree
 
     built = {r.id for r in rendered}
+    named: set[bytes] = set()
     for target in targets:
         if target.id in built or target.source_dir is None or target.remote is not None:
             continue
@@ -506,10 +511,10 @@ def _names_global_projects(targets: Sequence[RenderTarget], rendered: Sequence[R
                 directories = set(build_tree(target.source_dir, root)[0])
             except PlatecheckError:
                 pass
-        if any(_GLOBAL_PROJECTS in file_head(path) for directory in sorted(directories)
-               for path in _files_in(directory)):
-            return True
-    return False
+        for path in (p for directory in sorted(directories) for p in _files_in(directory)):
+            head = file_head(path)
+            named.update(word for word in (_GLOBAL_PROJECTS, _SECRET_TYPE) if word in head)
+    return named
 
 
 def _files_in(directory: Path) -> list[Path]:

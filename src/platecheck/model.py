@@ -681,6 +681,10 @@ class RepoModel:
     # a source that failed to render names argocd-cm's globalProjects: the projects Argo CD
     # merges are not known (argocd-project says nothing)
     global_projects_unknown: bool = False
+    # a source that failed to render holds an Argo CD repository or cluster Secret: what
+    # project-scoped ones add to the projects' sourceRepos and destinations is not known
+    # (argocd-project says nothing of sources and destinations)
+    scoped_secrets_unknown: bool = False
     # chart mode: the values-<name>.yaml files of the charts linted whose name is no
     # configured environment's: no target renders the chart with them
     unmatched_values: tuple[str, ...] = ()

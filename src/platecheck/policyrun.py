@@ -62,7 +62,8 @@ def with_schemas(model: RepoModel, config: Config, policies: Mapping[str, Module
             if config.level(pid, target.environment) is not Level.OFF \
                     and target.environment not in model.compared_only:
                 options = config.policy_options(pid).for_env(target.environment)
-                target = schemas.prepare(target, options, model.root)
+                target = schemas.prepare(target, options, model.root,
+                                         config.kubernetes_version)
         rendered.append(target)
     return dataclasses.replace(model, rendered=tuple(rendered))
 

@@ -30,7 +30,7 @@ from packaging.version import InvalidVersion, Version
 from platecheck import goregex
 from platecheck.cache import check_schema_once, schema_checked
 from platecheck.errors import CrdRefused, PlatecheckError
-from platecheck.model import CrdSchema, FoundSchema, RenderedTarget, RenderTarget, TargetSchemas
+from platecheck.model import CrdSchema, FoundSchema, RenderedTarget, TargetSchemas
 from platecheck.options import OptionValueError, option
 from platecheck.schema_problems import QUANTITY_FORMAT, Validator, schema_identity
 from platecheck.schema_validators import (
@@ -475,19 +475,6 @@ def repo_root(chart_path: Path, chart_rel: str) -> Path:
     return root
 
 
-def _kube_version_origin(target: RenderTarget) -> tuple[str | None, int | None]:
-    """Where the Application of ``target`` writes its ``kubeVersion`` (helm's or
-    kustomize's), else the Application itself."""
-    app = target.application
-    if app is None:
-        return None, None
-    for path in app.lines:
-        if path and path[-1] == "kubeVersion":
-            origin = app.origin(path)
-            return origin.file, origin.line
-    return app.file, app.line
-
-
 def _covered(value: Any) -> str | None:
     """A ``kubernetesVersion`` option the bundled Kubernetes schemas cover, as written."""
     if value is None:
@@ -515,17 +502,19 @@ def local_directories(value: Any) -> tuple[str, ...]:
 class SchemaOptions:
     """The options of the schema policies (k8s-schema, unknown-kind)."""
 
-    # None: the target's kubeVersion, else the default
+    # None: the cluster's (the configuration's kubernetesVersion), else the default
     kubernetes_version: str | None = option(None, parse=_covered)
     schema_dirs: tuple[str, ...] = option(("policies/schemas",), parse=local_directories)
     repository_crds: bool = True
     bundled_schemas: bool = True
 
 
-def schema_set(options: SchemaOptions, kube_version: str | None,
+def schema_set(options: SchemaOptions, cluster_version: str | None,
                root: Path | None,
                crds: Mapping[tuple[str, str, str], CrdSchema] | None = None) -> SchemaSet:
-    requested = options.kubernetes_version or kube_version or default_kubernetes_version()
+    """The schemas of ``options`` for a cluster of ``cluster_version`` (what its API server
+    serves, whatever version an Application has helm template for)."""
+    requested = options.kubernetes_version or cluster_version or default_kubernetes_version()
     configured = [d for d in options.schema_dirs if root is not None or Path(d).is_absolute()]
     return SchemaSet(resolve_version(requested),
                      schema_directories(root or Path("/"), configured, False),
@@ -540,12 +529,15 @@ def schema_key(options: SchemaOptions) -> SchemaOptions:
                          options.repository_crds, options.bundled_schemas)
 
 
-def prepare(rendered: RenderedTarget, options: SchemaOptions, root: Path | None = None
-            ) -> RenderedTarget:
+def prepare(rendered: RenderedTarget, options: SchemaOptions, root: Path | None = None,
+            cluster_version: str | None = None) -> RenderedTarget:
     """``rendered`` with the schema of each kind it renders looked up under ``options``: the
     schema files are read here, before the policies run, and the policies read only this.
     ``root``: the repository's, which the configured schema directories are relative to
-    (a chart's target knows it from its chart; a Kustomize or directory source's does not)."""
+    (a chart's target knows it from its chart; a Kustomize or directory source's does not).
+    ``cluster_version``: the configuration's ``kubernetesVersion``, the clusters' (an
+    Application's ``kubeVersion`` is only what helm templates for: Argo CD passes it to
+    ``helm template``, the API server serves what its own version does)."""
     key = schema_key(options)
     if key in rendered.schemas:
         return rendered
@@ -554,12 +546,7 @@ def prepare(rendered: RenderedTarget, options: SchemaOptions, root: Path | None 
     kinds = sorted({(r.api_version, r.kind) for r in rendered.resources
                     if r.api_version and r.kind})
     found: dict[tuple[str, str], FoundSchema | PlatecheckError | None] = {}
-    try:
-        found_set = schema_set(key, rendered.target.kube_version, root, rendered.crd_schemas)
-    except PlatecheckError as exc:  # the Application's kubeVersion: an error of this target
-        error = PlatecheckError(exc.message, *_kube_version_origin(rendered.target))
-        unchecked = TargetSchemas("", dict.fromkeys(kinds, error))
-        return dataclasses.replace(rendered, schemas={**rendered.schemas, key: unchecked})
+    found_set = schema_set(key, cluster_version, root, rendered.crd_schemas)
     for api_version, kind in kinds:
         try:
             found[(api_version, kind)] = found_set.lookup(api_version, kind)

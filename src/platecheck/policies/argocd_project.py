@@ -43,9 +43,11 @@ What:
     ``syncWindows``, ``signatureKeys`` and ``sourceHydrator`` sources are not checked. A
     project-scoped repository or cluster Secret (``project`` set) the repository deploys adds
     its repository to ``sourceRepos`` and its cluster to ``destinations``, as Argo CD adds them;
-    one that lives only in the cluster cannot be seen. When an ``argocd-cm`` the repository
-    deploys sets ``globalProjects`` (whose lists Argo CD merges into the projects they select),
-    or a source that could not be rendered holds a file naming them, nothing is said.
+    one that lives only in the cluster cannot be seen, and when a source that could not be
+    rendered holds a file of such Secrets, nothing is said of sources and destinations. When
+    an ``argocd-cm`` the repository deploys sets ``globalProjects`` (whose lists Argo CD
+    merges into the projects they select), or a source that could not be rendered holds a
+    file naming them, nothing is said.
 
 Why:
     Argo CD refuses to create or sync what an Application's project does not permit ("is not
@@ -124,7 +126,10 @@ _Scoped = Mapping[str, tuple[list[str], list[dict[str, str]]]]
 def _of_applications(repo: RepoModel, scoped: _Scoped,
                      servers: Mapping[str, str]) -> Iterator[Finding]:
     """Each Application's sources and destination (its cluster known by the repository's
-    cluster Secrets, ``servers``) against its project."""
+    cluster Secrets, ``servers``) against its project: none when a source that failed to
+    render holds Argo CD's repository or cluster Secrets (what they add is not known)."""
+    if repo.scoped_secrets_unknown:
+        return
     places = {id(t.application): (t.environment, t.id) for t in repo.targets
               if t.application is not None}
     for app in (*repo.applications, *repo.generated):

@@ -70,8 +70,8 @@ Why:
 Options:
     kubernetesVersion: the Kubernetes version to validate against, e.g. "1.31.0"; the same
         minor release is used, else the newest bundled older one (an error when none is
-        bundled). Default: the target's kubeVersion (Application ``helm.kubeVersion`` or the
-        top-level ``kubernetesVersion``), else 1.31.0.
+        bundled). Default: the top-level ``kubernetesVersion`` (the clusters'), else 1.31.0;
+        an Application's ``helm.kubeVersion`` is only what helm templates for.
     schemaDirs: local directories of CRD JSON schemas, relative to the repository root
         (default ["policies/schemas"]); searched in order before the repository's CRDs and
         the bundled schemas. A URL is a configuration error (no network while linting), and
