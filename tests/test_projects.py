@@ -455,6 +455,61 @@ def test_the_namespace_create_namespace_makes_is_checked_against_the_project(
                          "permitted)")] if found else [])
 
 
+@pytest.mark.parametrize(("destination", "found"), [
+    ("server: https://kubernetes.default.svc", False),
+    ("name: in-cluster", False),
+    ("server: https://edge.example.com", True),  # (another cluster: no argocd there known)
+], ids=["in-cluster-server", "in-cluster-name", "other-cluster"])
+def test_the_namespace_an_application_lives_in_is_not_created(
+        tmp_path: Path, destination: str, found: bool) -> None:
+    """An app-of-apps in ``argocd`` deploying to ``argocd`` on the cluster Argo CD runs in,
+    with ``CreateNamespace=true``: the namespace it lives in is there (``syncNamespace``
+    finds it live and adds no task), so no Namespace is checked against its project."""
+    from platecheck.engine import lint
+
+    app = application("root", "manifests", "argocd").replace(
+        "project: default", "project: team").replace(
+        "server: https://kubernetes.default.svc", destination)
+    app += "  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n"
+    files = {
+        ".git/HEAD": "",
+        "projects/team.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\n"
+                              "metadata:\n  name: team\n  namespace: argocd\nspec:\n"
+                              "  sourceRepos: ['*']\n"
+                              "  destinations: [{server: '*', namespace: '*'}]\n",
+        "apps/root.yaml": app,
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
+    report = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
+    assert [f.location for f in report.findings if f.policy == "argocd-project"] == (
+        ["apps/root.yaml:16"] if found else [])
+
+
+def test_a_resource_is_checked_against_the_cluster_its_destination_name_resolves_to(
+        tmp_path: Path) -> None:
+    """``name: in-cluster`` is ``https://kubernetes.default.svc`` (Argo CD resolves it
+    before ``validateSyncPermissions``): a ConfigMap in ``kube-system`` is permitted by
+    neither entry (``apps`` on that server, anything on another)."""
+    from platecheck.engine import lint
+
+    app = application("web", "manifests", "apps").replace(
+        "project: default", "project: team").replace(
+        "server: https://kubernetes.default.svc", "name: in-cluster")
+    files = {
+        ".git/HEAD": "",
+        "projects/team.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\n"
+                              "metadata:\n  name: team\n  namespace: argocd\nspec:\n"
+                              "  sourceRepos: ['*']\n  destinations:\n"
+                              "    - {server: https://kubernetes.default.svc, namespace: apps}\n"
+                              "    - {server: 'https://prod.example.com:6443', namespace: '*'}\n",
+        "apps/web.yaml": app,
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+                             "  namespace: kube-system\n"}
+    report = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message.split(" is ")[0]) for f in report.findings
+            if f.policy == "argocd-project"] == [
+        ("manifests/cm.yaml:4", "ConfigMap/web in namespace kube-system")]
+
+
 @pytest.mark.parametrize(("listed", "found"), [
     ("  namespaceResourceWhitelist: [{group: '', kind: ConfigMap}]\n",
      [("apps/web.yaml:4", "Application/web is not permitted in project bootstrap: "

@@ -20,8 +20,9 @@ What:
     - the Applications (and ApplicationSets) in the directory of an app-of-apps' directory
       source are resources of that app-of-apps, permitted by its project as any other;
     - the Namespace ``CreateNamespace=true`` has Argo CD create (the destination namespace,
-      unless a target renders it, or it is one every cluster has, ``default``,
-      ``kube-system``, ``kube-public`` or ``kube-node-lease``, and no
+      unless a target renders it, or it is there already, one every cluster has,
+      ``default``, ``kube-system``, ``kube-public`` or ``kube-node-lease``, or on the
+      cluster Argo CD runs in the one the Application or its project lives in, and no
       ``managedNamespaceMetadata`` changes it) is permitted as a cluster-scoped resource:
       gitops-engine checks it as one of the Application's (``autoCreateNamespace``), at the
       option's line.
@@ -88,6 +89,7 @@ from platecheck.model import (
 from platecheck.options import NoOptions, PolicyOptions
 from platecheck.policies.argocd_application import finding_at
 from platecheck.projects import (
+    IN_CLUSTER,
     Cluster,
     argo_secrets,
     cluster_servers,
@@ -113,8 +115,9 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
     seen: set[tuple[str | None, int | None, str]] = set()
     servers = cluster_servers(resource for rendered in repo.rendered
                               for resource in rendered.resources)
-    for finding in (*_of_applications(repo, scoped, servers), *_of_renders(repo, scoped),
-                    *_directory_children(repo, scoped)):
+    for finding in (*_of_applications(repo, scoped, servers),
+                    *_of_renders(repo, scoped, servers),
+                    *_directory_children(repo, scoped, servers)):
         if (finding.file, finding.line, finding.message) not in seen:
             seen.add((finding.file, finding.line, finding.message))
             yield finding
@@ -142,18 +145,20 @@ def _of_applications(repo: RepoModel, scoped: _Scoped,
                 yield replace(finding, environment=environment, target=target)
 
 
-def _of_renders(repo: RepoModel, scoped: _Scoped) -> Iterator[Finding]:
+def _of_renders(repo: RepoModel, scoped: _Scoped,
+                servers: Mapping[str, str]) -> Iterator[Finding]:
     """What each target renders (and the Namespace Argo CD creates for it) against its
-    Application's project."""
+    Application's project, its cluster resolved as Argo CD resolves it (``servers``)."""
     for rendered in repo.rendered:
         owner = rendered.target.application
         project = _project(repo, owner, scoped) if owner is not None else None
         if project is not None:
-            yield from _resources(rendered, project)
-            yield from _created_namespace(rendered, project)
+            yield from _resources(rendered, project, _resolved(owner, servers))
+            yield from _created_namespace(rendered, project, _resolved(owner, servers))
 
 
-def _directory_children(repo: RepoModel, scoped: _Scoped) -> Iterator[Finding]:
+def _directory_children(repo: RepoModel, scoped: _Scoped,
+                        servers: Mapping[str, str]) -> Iterator[Finding]:
     """The Applications (and ApplicationSets) in the directory of an app-of-apps' directory
     source: Argo CD syncs each as a resource of the app-of-apps (``validateSyncPermissions``
     checks them against its project), though platecheck checks each as an Application of
@@ -187,7 +192,7 @@ def _directory_children(repo: RepoModel, scoped: _Scoped) -> Iterator[Finding]:
         what, where = f"{child.kind}/{child.name}", child.origin(("metadata", "name"))
         verdict = group_kind_permitted(project.spec, "argoproj.io", child.kind, child.name,
                                        True)
-        cluster, own = _cluster(parent), child.namespace
+        cluster, own = _resolved(parent, servers), child.namespace
         if verdict.permitted is not False and own and own != _namespace(parent) \
                 and cluster is not None:
             verdict = destination_permitted(project.spec, cluster, own)
@@ -277,6 +282,13 @@ def _cluster(app: Application) -> Cluster | None:
     return Cluster(server or None, name or None)
 
 
+def _resolved(app: Application | None, servers: Mapping[str, str]) -> Cluster | None:
+    """The cluster of ``app``'s destination as Argo CD looks it up (``projects.resolved``:
+    the repository's cluster Secrets, ``servers``, and ``in-cluster``)."""
+    cluster = _cluster(app) if app is not None else None
+    return resolved(cluster, servers) if cluster is not None else None
+
+
 def _namespace(app: Application) -> str | None:
     spec = app.raw.get("spec")
     destination = spec.get("destination") if isinstance(spec, Mapping) else None
@@ -299,10 +311,11 @@ def _destination(app: Application, project: AppProject,
                               f"{verdict.reason}")
 
 
-def _resources(rendered: RenderedTarget, project: AppProject) -> Iterator[Finding]:
+def _resources(rendered: RenderedTarget, project: AppProject,
+               cluster: Cluster | None) -> Iterator[Finding]:
     app = rendered.target.application
     assert app is not None
-    cluster, destination = _cluster(app), _namespace(app)
+    destination = _namespace(app)
     crds = crd_scopes(rendered.crd_schemas.values())
     for resource in rendered.resources:
         group = resource.api_version.rpartition("/")[0]
@@ -332,22 +345,28 @@ _CREATE_NAMESPACE = "CreateNamespace=true"
 _ALWAYS_THERE = ("default", "kube-system", "kube-public", "kube-node-lease")
 
 
-def _created_namespace(rendered: RenderedTarget, project: AppProject) -> Iterator[Finding]:
+def _created_namespace(rendered: RenderedTarget, project: AppProject,
+                       cluster: Cluster | None) -> Iterator[Finding]:
     """The Namespace an Application's ``CreateNamespace=true`` has Argo CD create (its
-    destination namespace, unless a target renders it, or one every cluster has and no
-    ``managedNamespaceMetadata`` changes): gitops-engine checks its permission as a
+    destination namespace, unless a target renders it, or one that is there already and
+    no ``managedNamespaceMetadata`` changes): gitops-engine checks its permission as a
     resource's (``autoCreateNamespace``, before the permission checks), so a project that
-    does not permit the Namespace kind fails the sync."""
+    does not permit the Namespace kind fails the sync. One there already is one every
+    cluster has, or, on the cluster Argo CD runs in (``cluster``, resolved), the namespace
+    the Application or its project lives in (``syncNamespace`` finds it live: no task)."""
     app = rendered.target.application
     assert app is not None
     policy = (app.raw.get("spec") or {}).get("syncPolicy")
     options = policy.get("syncOptions") if isinstance(policy, Mapping) else None
     namespace = _namespace(app)
+    there = {*_ALWAYS_THERE, *((app.namespace, project.namespace)
+                               if cluster is not None and cluster.server == IN_CLUSTER
+                               else ())}
     if not isinstance(options, list) or _CREATE_NAMESPACE not in options or not namespace \
             or any(r.kind == "Namespace" and r.api_version == "v1" and r.name == namespace
                    for r in rendered.resources) \
-            or namespace in _ALWAYS_THERE and not (isinstance(policy, Mapping)
-                                                   and policy.get("managedNamespaceMetadata")):
+            or namespace in there and not (isinstance(policy, Mapping)
+                                           and policy.get("managedNamespaceMetadata")):
         return
     verdict = group_kind_permitted(project.spec, "", "Namespace", namespace, False)
     if verdict.permitted is False:
