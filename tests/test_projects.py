@@ -379,12 +379,13 @@ def test_which_project_an_application_is_of(tmp_path: Path, project: str,
 
 @pytest.mark.parametrize("extra", ["repository-secret", "global-projects", "none",
                                    "global-projects-not-rendered",
-                                   "repository-secret-not-rendered"])
+                                   "repository-secret-not-rendered", "external-secret"])
 def test_what_argo_cd_adds_to_a_project(tmp_path: Path, extra: str) -> None:
     """team permits no repository; a project-scoped repository Secret the repository
     deploys adds this one (GetAppProjectByName), and an argocd-cm with globalProjects may
     merge another project's lists into it (then nothing is said), also one a build that
-    could not be rendered (a remote base) generates or a Secret it holds adds."""
+    could not be rendered (a remote base) generates or a Secret it holds adds, or a Secret
+    an ExternalSecret makes."""
     from platecheck.engine import lint
 
     secret = ("apiVersion: v1\nkind: Secret\nmetadata:\n  name: repo\n  labels:\n"
@@ -392,6 +393,12 @@ def test_what_argo_cd_adds_to_a_project(tmp_path: Path, extra: str) -> None:
               "  url: https://git.example.com/repo.git\n  project: team\n")
     config = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\ndata:\n"
               "  globalProjects: |\n    - projectName: global\n")
+    external = ("apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata:\n"
+                "  name: repo\nspec:\n  secretStoreRef: {name: vault, kind: ClusterSecretStore}\n"
+                "  target:\n    template:\n      metadata:\n        labels:\n"
+                "          argocd.argoproj.io/secret-type: repository\n"
+                "      data: {url: '{{ .url }}', project: team}\n"
+                "  dataFrom: [{extract: {key: repo}}]\n")
     unrendered = {  # (a remote base platecheck does not fetch)
         "argocd/kustomization.yaml": "resources:\n  - https://example.com/install.yaml\n"
                                      "configMapGenerator:\n  - name: argocd-cm\n"
@@ -410,6 +417,7 @@ def test_what_argo_cd_adds_to_a_project(tmp_path: Path, extra: str) -> None:
         "apps/argocd.yaml": application("argocd", "argocd", "argocd"),
         **(unrendered if extra.endswith("-not-rendered") else {
             "argocd/extra.yaml": {"repository-secret": secret, "global-projects": config,
+                                  "external-secret": external,
                                   "none": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
                                           "  name: other\n"}[extra]}),
         "apps/web.yaml": application("web", "web", "web").replace(

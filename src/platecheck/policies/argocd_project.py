@@ -45,7 +45,9 @@ What:
     project-scoped repository or cluster Secret (``project`` set) the repository deploys adds
     its repository to ``sourceRepos`` and its cluster to ``destinations``, as Argo CD adds them;
     one that lives only in the cluster cannot be seen, and when a source that could not be
-    rendered holds a file of such Secrets, nothing is said of sources and destinations. When
+    rendered holds a file of such Secrets, or a resource rendered makes them (an
+    ExternalSecret or a SealedSecret whose template carries Argo CD's label), nothing is said
+    of sources and destinations. When
     an ``argocd-cm`` the repository deploys sets ``globalProjects`` (whose lists Argo CD
     merges into the projects they select), or a source that could not be rendered holds a
     file naming them, nothing is said.
@@ -90,6 +92,7 @@ from platecheck.options import NoOptions, PolicyOptions
 from platecheck.policies.argocd_application import finding_at
 from platecheck.projects import (
     IN_CLUSTER,
+    SECRET_TYPE,
     Cluster,
     argo_secrets,
     cluster_servers,
@@ -126,12 +129,12 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
 _Scoped = Mapping[str, tuple[list[str], list[dict[str, str]]]]
 
 
-def _of_applications(repo: RepoModel, scoped: _Scoped,
+def _of_applications(repo: RepoModel, scoped: _Scoped | None,
                      servers: Mapping[str, str]) -> Iterator[Finding]:
     """Each Application's sources and destination (its cluster known by the repository's
-    cluster Secrets, ``servers``) against its project: none when a source that failed to
-    render holds Argo CD's repository or cluster Secrets (what they add is not known)."""
-    if repo.scoped_secrets_unknown:
+    cluster Secrets, ``servers``) against its project: none when what project-scoped
+    Secrets add is not known (``scoped`` None)."""
+    if scoped is None:
         return
     places = {id(t.application): (t.environment, t.id) for t in repo.targets
               if t.application is not None}
@@ -145,19 +148,22 @@ def _of_applications(repo: RepoModel, scoped: _Scoped,
                 yield replace(finding, environment=environment, target=target)
 
 
-def _of_renders(repo: RepoModel, scoped: _Scoped,
+def _of_renders(repo: RepoModel, scoped: _Scoped | None,
                 servers: Mapping[str, str]) -> Iterator[Finding]:
     """What each target renders (and the Namespace Argo CD creates for it) against its
-    Application's project, its cluster resolved as Argo CD resolves it (``servers``)."""
+    Application's project, its cluster resolved as Argo CD resolves it (``servers``); the
+    namespaces of its resources not when the destinations project-scoped Secrets add are
+    not known (``scoped`` None)."""
     for rendered in repo.rendered:
         owner = rendered.target.application
-        project = _project(repo, owner, scoped) if owner is not None else None
+        project = _project(repo, owner, scoped or {}) if owner is not None else None
         if project is not None:
-            yield from _resources(rendered, project, _resolved(owner, servers))
-            yield from _created_namespace(rendered, project, _resolved(owner, servers))
+            cluster = _resolved(owner, servers)
+            yield from _resources(rendered, project, cluster if scoped is not None else None)
+            yield from _created_namespace(rendered, project, cluster)
 
 
-def _directory_children(repo: RepoModel, scoped: _Scoped,
+def _directory_children(repo: RepoModel, scoped: _Scoped | None,
                         servers: Mapping[str, str]) -> Iterator[Finding]:
     """The Applications (and ApplicationSets) in the directory of an app-of-apps' directory
     source: Argo CD syncs each as a resource of the app-of-apps (``validateSyncPermissions``
@@ -185,14 +191,15 @@ def _directory_children(repo: RepoModel, scoped: _Scoped,
         if parent is not None and (link.source >= len(parent.sources) or not this_repository(
                 parent.sources[link.source].repo_url, (), repo.own_repo_urls)):
             continue  # a source of another repository applies none of this one's files
-        project = _project(repo, parent, scoped) \
+        project = _project(repo, parent, scoped or {}) \
             if parent is not None and child is not None and link.child != link.parent else None
         if project is None or child is None or parent is None:
             continue
         what, where = f"{child.kind}/{child.name}", child.origin(("metadata", "name"))
         verdict = group_kind_permitted(project.spec, "argoproj.io", child.kind, child.name,
                                        True)
-        cluster, own = _resolved(parent, servers), child.namespace
+        cluster = _resolved(parent, servers) if scoped is not None else None
+        own = child.namespace
         if verdict.permitted is not False and own and own != _namespace(parent) \
                 and cluster is not None:
             verdict = destination_permitted(project.spec, cluster, own)
@@ -224,10 +231,16 @@ def _project(repo: RepoModel, app: Application, scoped: _Scoped) -> AppProject |
     return replace(found[0], spec=spec)
 
 
-def _scoped(repo: RepoModel) -> dict[str, tuple[list[str], list[dict[str, str]]]]:
+def _scoped(repo: RepoModel) -> dict[str, tuple[list[str], list[dict[str, str]]]] | None:
     """Project -> the repositories and the destinations of its project-scoped repository
     and cluster Secrets among the renders (``GetAppProjectByName`` adds them to the
-    project: a cluster's ``namespaces``, else every namespace)."""
+    project: a cluster's ``namespaces``, else every namespace); None when they are not
+    known: a source that failed to render holds such Secrets, or a resource rendered makes
+    them (an ExternalSecret, a SealedSecret: a template labelled as Argo CD's)."""
+    if repo.scoped_secrets_unknown or any(
+            resource.kind != "Secret" and _labels_argo_secret(resource.doc.get("spec"))
+            for rendered in repo.rendered for resource in rendered.resources):
+        return None
     found: dict[str, tuple[list[str], list[dict[str, str]]]] = {}
     for kind, fields in argo_secrets(r for rendered in repo.rendered for r in rendered.resources):
         project = fields.get("project")
@@ -241,6 +254,23 @@ def _scoped(repo: RepoModel) -> dict[str, tuple[list[str], list[dict[str, str]]]
                       if n.strip()] or ["*"]
             clusters += [{"server": fields["server"], "namespace": n} for n in spaces]
     return found
+
+
+def _labels_argo_secret(value: object) -> bool:
+    """Whether ``value`` holds, at any depth, ``labels`` of Argo CD's repository or cluster
+    Secret."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping):
+            labels = item.get("labels")
+            if isinstance(labels, Mapping) and labels.get(SECRET_TYPE) in ("repository",
+                                                                           "cluster"):
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _global_projects(repo: RepoModel) -> bool:
