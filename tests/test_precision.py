@@ -1435,6 +1435,40 @@ def test_the_job_an_argo_rollouts_analysis_runs_is_checked_as_a_pod(
          'container "smoke" in AnalysisTemplate/smoke uses floating tag "latest"')]
 
 
+@pytest.mark.parametrize("kind", ["experiment", "scaled-job"])
+def test_the_pods_an_experiment_or_a_scaled_job_runs_are_checked(
+        helm_bin: Path, tmp_path: Path, kind: str) -> None:
+    """An Argo Rollouts Experiment runs a ReplicaSet of each of its ``templates``, KEDA's
+    ScaledJob Jobs of its ``jobTargetRef``: their containers' floating tags and ranges are
+    found at their lines, as a Deployment's are."""
+    container = ("- name: probe\n  image: busybox:latest\n  imagePullPolicy: IfNotPresent\n"
+                 "  resources:\n    requests: {cpu: 500m, memory: 64Mi}\n"
+                 "    limits: {cpu: 100m, memory: 64Mi}\n")
+    if kind == "experiment":
+        head = ("apiVersion: argoproj.io/v1alpha1\nkind: Experiment\nmetadata:\n"
+                "  name: probe\nspec:\n  templates:\n    - name: baseline\n"
+                "      selector: {matchLabels: {app: probe}}\n      template:\n"
+                "        metadata: {labels: {app: probe}}\n        spec:\n"
+                "          containers:\n")
+        indent = "            "
+        what = 'container "probe" of template "baseline" in Experiment/probe'
+    else:
+        head = ("apiVersion: keda.sh/v1alpha1\nkind: ScaledJob\nmetadata:\n"
+                "  name: probe\nspec:\n  jobTargetRef:\n    template:\n      spec:\n"
+                "        containers:\n")
+        indent, what = "          ", 'container "probe" in ScaledJob/probe'
+    body = head + "".join(indent + line + "\n" for line in container.splitlines())
+    report = _production_manifests(tmp_path, helm_bin, {"probe.yaml": body})
+    lines = body.splitlines()
+    image = next(n for n, line in enumerate(lines, 1) if "image: busybox" in line)
+    assert [(f.policy, f.location, f.message) for f in report.findings
+            if f.policy in ("image-tag-pinned", "resource-ranges")][:2] == [
+        ("image-tag-pinned", f"manifests/probe.yaml:{image}",
+         f'{what} uses floating tag "latest"'),
+        ("resource-ranges", f"manifests/probe.yaml:{image + 4}",
+         f'{what}: cpu limit "100m" is below its request "500m"')]
+
+
 _WORKFLOW = """\
 apiVersion: argoproj.io/v1alpha1
 kind: WorkflowTemplate

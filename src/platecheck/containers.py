@@ -2,7 +2,10 @@
 
 Pod keeps it under ``spec``; Deployment, StatefulSet, DaemonSet, ReplicaSet, Job and any other
 kind with a pod template under ``spec.template``; CronJob (and look-alikes) under
-``spec.jobTemplate.spec.template``; PodTemplate under ``template``.
+``spec.jobTemplate.spec.template``; KEDA's ScaledJob (and look-alikes) under
+``spec.jobTargetRef.template``; PodTemplate under ``template``. Argo Rollouts' Experiment
+keeps one in each of its ``spec.templates`` (a ReplicaSet each), its analyses one in each job
+metric, and Argo Workflows and Tekton kinds their own containers.
 """
 
 from __future__ import annotations
@@ -122,6 +125,9 @@ def pod_spec(resource: Resource) -> Mapping[str, Any] | None:
     job_template = _mapping(spec.get("jobTemplate"))
     if template is None and job_template is not None:
         template = _mapping((_mapping(job_template.get("spec")) or {}).get("template"))
+    job_target = _mapping(spec.get("jobTargetRef"))  # a Job's spec (KEDA's ScaledJob)
+    if template is None and job_target is not None:
+        template = _mapping(job_target.get("template"))
     candidate = _mapping((template or {}).get("spec"))
     if candidate is None or not isinstance(candidate.get("containers"), list):
         return None
@@ -135,6 +141,18 @@ _ANALYSIS_KINDS = frozenset({"AnalysisTemplate", "ClusterAnalysisTemplate", "Ana
 # Argo Workflows' kinds, and where each keeps its workflow spec
 _WORKFLOW_KINDS = {"Workflow": (), "WorkflowTemplate": (), "ClusterWorkflowTemplate": (),
                    "CronWorkflow": ("workflowSpec",)}
+
+
+def _experiment_containers(resource: Resource) -> Iterator[Container]:
+    """The containers of each template of an Argo Rollouts Experiment
+    (``spec.templates[].template.spec``: the controller runs a ReplicaSet of each)."""
+    templates = (_mapping(resource.doc.get("spec")) or {}).get("templates")
+    for index, entry in enumerate(templates if isinstance(templates, list) else ()):
+        entry = _mapping(entry) or {}
+        found = _mapping((_mapping(entry.get("template")) or {}).get("spec"))
+        if found is not None and isinstance(found.get("containers"), list):
+            yield from _in_list(resource, found, POD_SECTIONS,
+                                str(entry.get("name", f"#{index}")), "templates")
 
 
 def _in_list(resource: Resource, spec: Mapping[str, Any], sections: Iterable[str],
@@ -269,6 +287,8 @@ def _containers_of(resource: Resource) -> Iterator[Container]:
         return
     elif resource.kind in _ANALYSIS_KINDS:
         yield from _analysis_containers(resource)
+    elif resource.kind == "Experiment":
+        yield from _experiment_containers(resource)
     elif resource.kind in _WORKFLOW_KINDS:
         yield from _workflow_containers(resource)
 

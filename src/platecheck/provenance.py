@@ -819,7 +819,8 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
             continue
         names = [p.lower() for p in path if isinstance(p, str)]
         # a key the template's text reads is the one, whatever its name
-        key_hit = bool(names) and names[-1] in key_names or within is not None and text != ""
+        named = bool(names) and names[-1] in key_names
+        key_hit = named or within is not None and text != ""
         parent_hit = len(names) > 1 and names[-2] in parent_names
         around = set(names) | {t for t in map(_text, siblings) if t is not None}
         context_hits = len(context_words & {a.lower() for a in around})
@@ -833,14 +834,9 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
         origin = _leaf_origin(rendered, path)
         if origin is None:
             continue
-        score = (
-            is_exact,
-            context_hits,
-            key_hit,
-            parent_hit,
-            rank(origin),
-            -wanted.get(text, 0),
-        )
+        # (of two keys a template reads, the one of the name)
+        score = (is_exact, context_hits, key_hit, named, parent_hit, rank(origin),
+                 -wanted.get(text, 0))
         if best is None or score > best[0]:
             best = (score, origin, path)
     up = hints.get("up", 0)

@@ -11,14 +11,18 @@ What:
     cert-manager ``Certificate`` of its render, in its namespace, issues the ``secretName`` of
     each of its tls entries (cert-manager's certificate written out: its ``issuerRef`` must then
     name one of ``issuers``, and the Ingress needs no annotation); no two tls entries share a
-    ``secretName``. In production the issuer must be one of ``productionIssuers`` and no
-    annotation in ``sslRedirectAnnotations`` may be false: ``"false"``, ``"False"``,
+    ``secretName``, and, annotated for cert-manager, no tls entry lacks ``hosts`` (cert-manager
+    issues nothing for it) unless a Certificate of the render issues its secret. In
+    production the issuer must be one of ``productionIssuers`` and no annotation in
+    ``sslRedirectAnnotations`` may be false: ``"false"``, ``"False"``,
     ``"FALSE"``, ``"f"``, ``"F"`` or ``"0"``, the values ingress-nginx reads as false (Go's
     ``strconv.ParseBool``, https://pkg.go.dev/strconv#ParseBool), unless the
     ``force-ssl-redirect`` annotation of the same prefix is true: ingress-nginx redirects a
     request to HTTPS when ``force-ssl-redirect`` is true, or when the host has a certificate and
     ``ssl-redirect`` is true (its default), so ``force-ssl-redirect: "false"``, its default,
-    turns nothing off.
+    turns nothing off. Only Ingresses are checked: other ways of exposing a service (Gateway
+    API Gateways and routes, OpenShift Routes, Istio Gateways, Traefik IngressRoutes, Contour
+    HTTPProxies) are not.
 
 Why:
     A host missing from ``tls`` is served with the controller's default certificate, which
@@ -198,10 +202,31 @@ def _problems(
     if _controller_certified(target, ingress, annotations, options):
         return
     yield from _tls_problems(target, ingress, where)
+    yield from _unissued(target, ingress, annotations, where)
     certificates = _certificates(target, ingress)
     yield from _certificate_problems(target, certificates, options, production)
     yield from _issuer_problems(ingress, options, production, where, at_metadata,
                                 certified=bool(certificates))
+
+
+def _unissued(target: RenderedTarget, ingress: Resource, annotations: Mapping[str, Any],
+              where: _Where) -> Iterator[tuple[str, Origin | None]]:
+    """The tls entries of no hosts an Ingress annotated for cert-manager asks it to issue
+    (no Certificate of the render issues their secret): ingress-shim skips each
+    (``validateIngressTLSBlock``: "has no hosts specified"), so its secret never exists and
+    the controller serves its default certificate."""
+    if not any(str(annotations.get(key) or "").strip() for key in ISSUER_ANNOTATIONS):
+        return
+    issued = {str(_mapping(r.doc.get("spec")).get("secretName")) for r in target.resources
+              if r.kind == "Certificate" and r.api_version.startswith(_CERT_MANAGER)
+              and r.namespace == ingress.namespace}
+    tls = [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]
+    for number, entry in enumerate(tls, 1):
+        secret = entry.get("secretName")
+        if secret and not _list(entry.get("hosts")) and str(secret) not in issued:
+            yield (f'tls entry #{number} (secretName "{secret}") has no hosts; cert-manager '
+                   "issues no certificate for a tls entry without hosts",
+                   where((secret,), ("secretName",), "secretName", "tls", parents=("tls",)))
 
 
 def _certificates(target: RenderedTarget, ingress: Resource) -> list[Resource]:
@@ -397,4 +422,4 @@ CASES = ("any-issuer-when-unlisted", "both-issuer-annotations", "cluster-issuer-
          "force-ssl-redirect-false", "host-without-tls", "ingress-written-from-values",
          "no-issuer-annotation", "no-secret-name", "ssl-redirect-disabled", "ssl-redirect-go-false",
          "staging-issuer-in-production", "staging-may-skip-redirect", "wildcard-certificate",
-         "wildcard-covers-one-label", "controller-certificates")
+         "wildcard-covers-one-label", "controller-certificates", "tls-entry-without-hosts")

@@ -4,7 +4,8 @@ What:
     Every container and init container of every workload sets ``resources.requests`` and
     ``resources.limits`` for cpu and memory. Each request and limit that is present (for any
     resource) is a valid Kubernetes quantity (``250m``, ``0.5``, ``512Mi``, ``1e3``; not
-    ``2GB``) and not negative (the API server refuses both); a request is not above its limit,
+    ``2GB``), not negative, and a whole number for an extended resource (``nvidia.com/gpu:
+    0.5`` is not: the API server refuses all three); a request is not above its limit,
     and for a resource that cannot be overcommitted (an extended resource such as
     ``nvidia.com/gpu``, ``hugepages-*``) it has a limit, equal to it (the API server refuses the
     pod otherwise); and each cpu/memory value lies inside the bounds configured for the
@@ -55,6 +56,7 @@ Fails:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
@@ -238,6 +240,13 @@ def _overcommit_allowed(name: str) -> bool:
     return ("/" not in name or "kubernetes.io/" in name) and not name.startswith("hugepages-")
 
 
+def _extended(name: str) -> bool:
+    """``helper.IsExtendedResourceName``: a resource of a domain other than
+    ``kubernetes.io`` (``nvidia.com/gpu``), whose quantities ``ValidateResourceQuantityValue``
+    requires to be whole numbers."""
+    return "/" in name and "kubernetes.io/" not in name and not name.startswith("requests.")
+
+
 def _not_overcommitted(container: Container, given: Mapping[str, Mapping[str, Any]],
                        parsed: Mapping[tuple[str, str], Fraction]
                        ) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -289,6 +298,11 @@ def _quantities(container: Container, given: Mapping[str, Mapping[str, Any]],
                 continue
             if quantity < 0:
                 yield (f'{name} {_KINDS[kind]} "{raw}" is negative; the API server refuses it',
+                       _at_value(container, kind, name, raw))
+                continue
+            if _extended(name) and math.ceil(quantity * 1000) % 1000:  # (MilliValue)
+                yield (f'{name} {_KINDS[kind]} "{raw}" is not a whole number; the API server '
+                       f"refuses a fraction of {name}, an extended resource",
                        _at_value(container, kind, name, raw))
                 continue
             parsed[kind, name] = quantity
@@ -353,7 +367,8 @@ def _join(items: list[str]) -> str:
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
-CASES = ("extended-resource-request-limit", "init-container-without-resources",
-         "limit-below-request", "limits-only-requests-default", "memory-2GB", "missing-limits",
+CASES = ("extended-resource-fraction", "extended-resource-request-limit",
+         "init-container-without-resources", "limit-below-request",
+         "limits-only-requests-default", "memory-2GB", "missing-limits",
          "negative-request", "outside-production-range", "quantity-forms",
          "quantity-space-and-no-digits", "templated-container-name")
