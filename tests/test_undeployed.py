@@ -914,6 +914,38 @@ def test_a_bootstrap_overlay_that_cannot_be_built_is_could_not_check(
     assert _kustomizations(report) == []
 
 
+@pytest.mark.parametrize(("change", "unknown"), [
+    ("nameSuffix: -prod\n", True),
+    ("commonLabels: {environment: production}\n", True),
+    ("labels: [{pairs: {environment: production}}]\n", True),
+    ("patches: [{path: suffix.yaml}]\n", True),  # a strategic merge patch naming its kind
+    ("patchesStrategicMerge: [suffix.yaml]\n", True),
+    ("patches: [{path: other.yaml}]\n", False),  # (a patch of another kind)
+    ("namespace: argocd\n", False),  # (names and labels as written)
+], ids=["name-suffix", "common-labels", "labels", "patch-file", "strategic-merge",
+        "other-patch", "namespace"])
+def test_an_overlay_renaming_its_applications_that_cannot_be_built_is_could_not_check(
+        tmp_path: Path, change: str, unknown: bool) -> None:
+    """An overlay applied by hand that renames or labels the Application it lists (names and
+    labels say its environment) and that kustomize cannot build here (a generator plugin,
+    a remote resource): what Argo CD receives is not known, a could-not-check error; one
+    that changes neither is named undeployed, its Application checked as written."""
+    _write(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "envs/prod/web.yaml": application("web", "apps/web", "web"),
+        "envs/prod/suffix.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+                                 "metadata:\n  name: web\n  labels: {tier: web}\n",
+        "envs/prod/other.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+        "envs/prod/kustomization.yaml": "resources:\n  - web.yaml\n"
+                                        "  - https://example.com/install.yaml\n" + change,
+        "apps/web/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"})
+    report = lint(tmp_path / "repo", cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target) for e in report.errors] == (
+        [("envs/prod/kustomization.yaml:3", "*/envs/prod")] if unknown else [])
+    assert [f.location for f in report.findings if f.policy == "undeployed-kustomization"] \
+        == ([] if unknown else ["envs/prod/kustomization.yaml:1"])
+
+
 def test_a_bootstrap_kustomization_applied_alone_goes_to_the_repository_s_argo_cd(
         tmp_path: Path) -> None:
     """One kustomization applied by hand (labels on its Applications) is checked as it

@@ -74,27 +74,58 @@ def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Appli
 def outputs_applications(directory: Path, root: Path) -> bool:
     """Whether the build of the kustomization of ``directory`` outputs Applications none of
     the files it lists writes: a kustomization of its build (a base, a component) patches
-    an Application or ApplicationSet, or inflates a chart (``helmCharts``) whose values
-    describe Application sources (``repoURL`` and ``destination``), an app-of-apps chart."""
+    an Application or ApplicationSet, renames or labels what it lists (``namePrefix``,
+    ``nameSuffix``, ``commonLabels``, ``labels``: names and labels say environments), or
+    inflates a chart (``helmCharts``) whose values describe Application sources
+    (``repoURL`` and ``destination``), an app-of-apps chart."""
     from platecheck.kustomize_tree import build_tree
 
     try:
         _, read = build_tree(directory, root)
     except PlatecheckError:
         return False  # (a base leaving the repository: its build says so)
-    return any(_patches_applications(data)
+    return any(_patches_applications(kustomization.parent, data, root)
+               or any(data.get(key) for key in _RENAMING)
                or _inflates_applications(kustomization.parent, data, root)
                for _, kustomization, data in read)
 
 
 _ARGO_KINDS = ("Application", "ApplicationSet")
+# the fields of a kustomization that change every resource's name or labels
+_RENAMING = ("namePrefix", "nameSuffix", "commonLabels", "labels")
+# a patch that names its kind itself (a strategic merge patch, with no target)
+_ARGO_PATCH = re.compile(r"^\s*kind:\s*[\"']?Application(?:Set)?[\"']?\s*$", re.MULTILINE)
 
 
-def _patches_applications(data: Mapping[str, Any]) -> bool:
-    patches = data.get("patches")
-    return isinstance(patches, list) and any(
-        isinstance(entry, Mapping) and isinstance(entry.get("target"), Mapping)
-        and entry["target"].get("kind") in _ARGO_KINDS for entry in patches)
+def _patches_applications(directory: Path, data: Mapping[str, Any], root: Path) -> bool:
+    """Whether a patch of the kustomization (``patches``, ``patchesJson6902``,
+    ``patchesStrategicMerge``) targets an Application or ApplicationSet, by its ``target``
+    or, with none, by the kind the patch itself names (inline, or its file's)."""
+    entries = [*_listed(data, "patches"), *_listed(data, "patchesJson6902"),
+               *({"patch": entry} if isinstance(entry, str) and "\n" in entry
+                 else {"path": entry} for entry in _listed(data, "patchesStrategicMerge"))]
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            continue
+        target = entry.get("target")
+        if isinstance(target, Mapping):
+            if target.get("kind") in _ARGO_KINDS:
+                return True
+            continue
+        text = entry.get("patch")
+        if not isinstance(text, str) and isinstance(entry.get("path"), str):
+            path = directory / entry["path"]
+            raw = read_regular_file(path, _VALUES_READ) \
+                if resolve(path).is_relative_to(resolve(root)) else None
+            text = raw.decode("utf-8", "replace") if raw is not None else ""
+        if isinstance(text, str) and _ARGO_PATCH.search(text):
+            return True
+    return False
+
+
+def _listed(data: Mapping[str, Any], key: str) -> list[Any]:
+    value = data.get(key)
+    return value if isinstance(value, list) else []
 
 
 def _inflates_applications(directory: Path, data: Mapping[str, Any], root: Path) -> bool:

@@ -18,7 +18,9 @@ What:
     outputs are checked in the place of the files as written (several that list one file, each
     cluster's overlay of one base, each an install of its own), and it is not named. Otherwise
     (it outputs them as written, or cannot be built here: a remote resource) the finding says
-    how many files it lists: those were checked as written. A kustomization in a chart's
+    how many files it lists: those were checked as written; but one that patches, renames
+    or labels them (``namePrefix``, ``nameSuffix``, ``commonLabels``, ``labels``) and cannot
+    be built here is a could-not-check error (docs/sources.md), not named. A kustomization in a chart's
     directory is named even when the chart is deployed (helm renders none of it). Not named: a
     ``kind: Component`` (it builds only where one lists it), and every kustomization in chart
     mode or for a run of some environments only (``--env``), nor in a run where what a chart of
