@@ -20,13 +20,13 @@ What:
     (it outputs them as written, or cannot be built here: a remote resource) the finding says
     how many files it lists: those were checked as written; but one that patches, renames
     or labels them (``namePrefix``, ``nameSuffix``, ``commonLabels``, ``labels``) and cannot
-    be built here is a could-not-check error (docs/sources.md), not named. A kustomization in a chart's
-    directory is named even when the chart is deployed (helm renders none of it). Not named: a
-    ``kind: Component`` (it builds only where one lists it), and every kustomization in chart
-    mode or for a run of some environments only (``--env``), nor in a run where what a chart of
-    Applications deploys is not known (one failed to render, one no Application deploys is a
-    root installed by hand, or an ApplicationSet platecheck does not expand may deploy one), as
-    for ``undeployed-chart``.
+    be built here is a could-not-check error (docs/sources.md), not named. A kustomization in
+    a chart's directory is named even when the chart is deployed (helm renders none of it).
+    Not named: a ``kind: Component`` (it builds only where one lists it), and every
+    kustomization in chart mode or for a run of some environments only (``--env``), nor in a
+    run where what a chart of Applications deploys is not known (one failed to render, one no
+    Application deploys is a root installed by hand, or an ApplicationSet platecheck does not
+    expand may deploy one), as for ``undeployed-chart``.
 
 Why:
     A bootstrap installed by hand (``kubectl apply -k bootstrap/``), an overlay of a cluster
