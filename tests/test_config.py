@@ -119,6 +119,18 @@ def test_an_environment_matches_the_files_its_paths_name(tmp_path: Path) -> None
     assert matched is not None and matched.name == "stg"
 
 
+@pytest.mark.parametrize("glob", ["clusters/prod", "clusters/prod/", "./clusters/prod/*",
+                                  "clusters/?rod/web.yaml", "clusters/pro[d]"])
+def test_a_path_glob_of_a_directory_matches_every_file_under_it(tmp_path: Path,
+                                                                 glob: str) -> None:
+    write(tmp_path, f"environments:\n  prod: {{match: {{paths: ['{glob}']}}}}\n")
+    config = configuration(tmp_path, None)
+    for file, env in (("clusters/prod/web.yaml", "prod"), ("clusters/production/web.yaml",
+                                                             "default")):
+        matched = config.match_environment(written("web", file=file))
+        assert matched is not None and matched.name == env, (glob, file)
+
+
 @pytest.mark.parametrize("paths", ["['/clusters/prod']", "['']", "{a: b}", "[1]"])
 def test_match_paths_are_globs_of_relative_paths(tmp_path: Path, paths: str) -> None:
     assert error(tmp_path, f"environments:\n  prod:\n    match:\n      paths: {paths}\n"

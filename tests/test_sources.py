@@ -4406,6 +4406,26 @@ def test_roots_of_one_name_are_in_the_environments_their_paths_match(tmp_path: P
     assert not report_.errors
 
 
+@pytest.mark.parametrize("option", ["", "    options: {namespaces: {prod: ['*-prod']}}\n"],
+                         ids=["guessed", "configured"])
+def test_an_application_its_directory_classifies_keeps_its_namespace(
+        tmp_path: Path, option: str) -> None:
+    """``web`` under ``clusters/prod/`` (``match.paths``) deploys to ``web``: its directory,
+    not its namespace, said its environment, so the namespace rule's guess (``*-prod``)
+    does not hold it; namespaces configured for the environment do."""
+    repo = write_files(tmp_path / "repo", {
+        "web/cm.yaml": CM.format(name="web"),
+        "clusters/prod/web.yaml": application("web", "web", "web"),
+        "policies/platecheck.yaml": (
+            "environments:\n  prod: {production: true, match: {paths: [clusters/prod]}}\n"
+            + ("policies:\n  argocd-application:\n" + option if option else ""))})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [t.id for t in report_.targets] == ["prod/web"]
+    assert [f.location for f in report_.findings if f.policy == "argocd-application"] == (
+        ["clusters/prod/web.yaml:13"] if option else [])
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize("kustomized", [False, True], ids=["directory", "kustomize"])
 def test_an_application_set_not_expanded_is_in_its_parents_environment(

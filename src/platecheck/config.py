@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from platecheck.errors import PlatecheckError
-from platecheck.globs import matches, matches_any
+from platecheck.globs import matches, under_any
 from platecheck.limits import MAX_JOBS
 from platecheck.model import Application, Environment, KeyPath, Level
 from platecheck.options import (
@@ -77,7 +77,8 @@ class EnvironmentConfig:
 
     @property
     def environment(self) -> Environment:
-        return Environment(self.name, self.production, self.match.namespaces)
+        return Environment(self.name, self.production, self.match.namespaces,
+                           self.match.paths)
 
     def matches(self, name: str, labels: Mapping[str, str], namespace: str | None,
                 file: str | None = None) -> bool:
@@ -88,7 +89,7 @@ class EnvironmentConfig:
                 return True
         if namespace and _affirmed(namespace, self.match.namespaces):
             return True
-        if file is not None and matches_any(file, self.match.paths):
+        if file is not None and under_any(file, self.match.paths):
             return True
         return _affirmed(name, self.match.names)
 
@@ -609,7 +610,8 @@ class _Parser:
                 namespaces=self.str_list(match.get("namespaces", []), (*path, "match",
                                                                          "namespaces")),
                 names=self.str_list(match.get("names", []), (*path, "match", "names")),
-                paths=self.path_globs(match.get("paths", []), (*path, "match", "paths")),
+                paths=tuple(glob.removeprefix("./") for glob in self.path_globs(
+                    match.get("paths", []), (*path, "match", "paths"))),
             )
             result.append(EnvironmentConfig(name, production, rules))
         return tuple(result)

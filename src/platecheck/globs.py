@@ -31,6 +31,14 @@ def matches_any(value: str, patterns: Iterable[str]) -> bool:
     return any(matches(value, pattern) for pattern in patterns)
 
 
+def under_any(path: str, patterns: Iterable[str]) -> bool:
+    """Whether the repository-relative ``path`` matches one of the shell-style ``patterns``
+    or lies under a directory one names (``clusters/prod`` or ``clusters/prod/``: every
+    file below it)."""
+    return any(matches(path, pattern) or matches(path, f"{pattern.rstrip('/')}/*")
+               for pattern in patterns)
+
+
 def path_match(pattern: str, name: str) -> bool:
     """Go's ``path.Match`` (``go_match``), leading and trailing ``/`` aside."""
     return go_match(pattern.strip("/"), name.strip("/"))

@@ -578,6 +578,7 @@ class Environment:
     name: str  # short name used in ids and --env, e.g. "prod"
     production: bool
     namespaces: tuple[str, ...] = ()  # the destination namespace globs its match rules name
+    paths: tuple[str, ...] = ()  # the Application file globs its match rules name
 
 
 @dataclass(frozen=True)

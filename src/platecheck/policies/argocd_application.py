@@ -53,7 +53,9 @@ What:
       app-of-apps': the Applications it deploys live in Argo CD's namespace; nor one that
       deploys only directories of other repositories into its own namespace, their
       app-of-apps; nor a child in its parents' environment, which its own name, labels
-      and namespace do not say: docs/configuration.md), and is a
+      and namespace do not say: docs/configuration.md; nor, where no namespaces are
+      configured for its environment, one whose file the environment's ``paths`` match,
+      a cluster's directory), and is a
       name the API server takes (a DNS-1123 label) where a namespaced resource rendered
       (of a kind known namespaced: Kubernetes', Argo CD's, or by its CRD in the repository)
       names no namespace of its own (``{{values.ns}}`` left by a list element that sets no such
@@ -188,7 +190,7 @@ from platecheck.appset import (
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
-from platecheck.globs import matches_any
+from platecheck.globs import matches_any, under_any
 from platecheck.helmargs import valid_namespace
 from platecheck.manifest_lines import kind_pattern, list_item, template_walk
 from platecheck.manifests import DirectoryOptions
@@ -537,6 +539,7 @@ class _Checker:
         self.instances = options.default.instances
         # the environment's own match rules say which namespaces belong to it
         self.env_namespaces = {e.name: list(e.namespaces) for e in repo.environments}
+        self.env_paths = {e.name: e.paths for e in repo.environments}
         # the Applications reachability finds no app-of-apps deploys: file and line
         self.undeployed: set[tuple[str, int]] = set()
 
@@ -661,8 +664,10 @@ class _Checker:
                   opts: Options) -> Iterator[Finding]:
         if env is None or app.inherited_environment is not None:
             return  # (its namespace did not say its environment: its parent's did)
-        globs = list(opts.namespaces.get(env) or self.env_namespaces.get(env)
-                     or [f"*-{env}", env])
+        globs = list(opts.namespaces.get(env) or self.env_namespaces.get(env) or [])
+        if not globs and under_any(app.file, self.env_paths.get(env, ())):
+            return  # (its directory said its environment: a cluster's, whatever namespace)
+        globs = globs or [f"*-{env}", env]
         namespace = app.destination_namespace
         path: KeyPath = ("spec", "destination", "namespace")
         if not namespace:
