@@ -525,8 +525,8 @@ def test_name_normalization_and_allowed_paths() -> None:
     assert not env_consistency._allowed(pattern, ("debugger",))
 
 
-def _chart(rel: str) -> Chart:
-    return Chart(Path("/repo") / rel, rel, "app", "0.1.0", "v2", {})
+def _chart(rel: str, version: str = "0.1.0") -> Chart:
+    return Chart(Path("/repo") / rel, rel, "app", version, "v2", {})
 
 
 def _application(name: str) -> Application:
@@ -548,13 +548,20 @@ def _application(name: str) -> Application:
     )
 
 
-def test_different_charts_are_one_finding_at_the_application_source() -> None:
+@pytest.mark.parametrize(("prod_chart", "found"), [
+    (_chart("charts/app-v2", "0.2.0"), True),
+    (_chart("clusters/prod/app"), False),  # a copy: one name and version
+], ids=["another-chart", "a-copy"])
+def test_different_charts_are_one_finding_at_the_application_source(prod_chart: Chart,
+                                                                    found: bool) -> None:
+    """Two environments rendering two charts is a finding; each environment's copy of one
+    chart (one name and version in its own directory) is one chart, compared as such."""
     stg = _rendered(
         production=False,
         chart=_chart("charts/app"),
         application=_application("app-stg"),
     )
-    prod = _rendered(chart=_chart("charts/app-v2"), application=_application("app-prod"))
+    prod = _rendered(chart=prod_chart, application=_application("app-prod"))
     repo = RepoModel(
         root=Path("/repo"),
         applications=(),
@@ -567,14 +574,14 @@ def test_different_charts_are_one_finding_at_the_application_source() -> None:
     )
     options = policies_package.PolicyOptions(default=env_consistency.Options())
     findings = list(env_consistency.check(repo, options))
-    assert [(f.target, f.file, f.line, f.message) for f in findings] == [
+    assert [(f.target, f.file, f.line, f.message) for f in findings] == ([
         (
             "prod/app",
             "apps/app-prod.yaml",
             9,
             "prod/app renders chart charts/app-v2 but stg/app renders chart charts/app",
         ),
-    ]
+    ] if found else [])
 
 
 EPHEMERAL = """\

@@ -3,7 +3,8 @@
 What:
     For each app deployed to both a non-production and a production environment (every
     non-production environment is paired with every production one unless ``pairs`` says
-    otherwise), the two targets render the same chart (same chart path), the same set of
+    otherwise), the two targets render the same chart (same chart path, or copies of one
+    chart: the same name and version in each environment's directory), the same set of
     resources by API group, kind and name (names compared after removing environment words,
     see ``nameNormalization``), and merged values with the same key structure: a key path set on
     one side only, or a mapping on one side and a scalar or list on the other, is a finding.
@@ -209,7 +210,7 @@ def _pair_findings(left: RenderedTarget | None, right: RenderedTarget | None,
     allowed_resources = opts.allowed_resource_differences
     if left is None or right is None:
         return  # not rendered: reported as such by the engine
-    if _chart(left) != _chart(right):
+    if not _same_chart(left, right):
         yield _chart_finding(left, right)
         return
     left, right = _compared(left, right)
@@ -743,9 +744,14 @@ def _normalize(ref: str, words: Sequence[str], environment: str) -> str:
     return f"{kind}/{'-'.join(kept)}"
 
 
-def _chart(rendered: RenderedTarget) -> str | None:
-    chart = rendered.target.chart
-    return chart.rel if chart is not None else None
+def _same_chart(left: RenderedTarget, right: RenderedTarget) -> bool:
+    """Whether two targets render one chart: of one path, or copies of one chart (one name
+    and version, each environment's or cluster's directory holding one); or neither a
+    chart."""
+    one, other = left.target.chart, right.target.chart
+    if one is None or other is None:
+        return one is other
+    return one.rel == other.rel or (one.name, one.version) == (other.name, other.version)
 
 
 def _production_flags(repo: RepoModel) -> dict[str, bool]:
