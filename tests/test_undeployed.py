@@ -373,10 +373,11 @@ def test_applications_a_chart_keeps_as_data_are_no_applications_of_the_repositor
     assert [f.location for f in lint(repo, cache_dir=tmp_path / "cache").findings
             if f.policy == "not-rendered"] == ["fleet/set.yaml:7"]
 
-@pytest.mark.parametrize("joint", ["-", "."])
+@pytest.mark.parametrize("joint", ["-", ".", "_"])
 def test_chart_mode_names_a_values_file_of_no_configured_environment(tmp_path: Path,
                                                                        joint: str) -> None:
-    """Chart mode renders a chart with ``values-<env>.yaml`` (or ``values.<env>.yaml``) of
+    """Chart mode renders a chart with ``values-<env>.yaml`` (or ``values.<env>.yaml``,
+    ``values_<env>.yaml``) of
     each configured environment (prod and stg by default): ``values-dev.yaml`` renders
     nowhere, and says so at the file; ``values-prod.yaml`` is rendered and not named."""
     repo = tmp_path / "repo"
@@ -444,6 +445,20 @@ def test_chart_mode_with_a_chart_and_a_directory_given_lints_both(tmp_path: Path
     report = lint([repo / "charts", repo / "other" / "api"], cache_dir=tmp_path / "cache")
     assert sorted(t.id for t in report.targets) == ["prod/api", "prod/web", "stg/api",
                                                     "stg/web"]
+
+
+def test_a_chart_of_one_environment_s_values_file_is_deployed_nowhere(tmp_path: Path) -> None:
+    """Chart mode: ``one`` has production's values file alone, ``two`` staging's: neither
+    is said deployed to one environment only (it was, by its sibling's environment, and
+    said nothing linted alone)."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    for chart, env in (("one", "prod"), ("two", "staging")):
+        _chart(repo, f"charts/{chart}")
+        (repo / "charts" / chart / f"values-{env}.yaml").write_text("a: 1\n", "utf-8")
+    report = lint(repo / "charts", cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in report.targets) == ["prod/one", "stg/two"]
+    assert [f.message for f in report.findings if f.policy == "env-consistency"] == []
 
 
 def test_chart_mode_names_each_unconfigured_environment_once(tmp_path: Path) -> None:

@@ -580,10 +580,11 @@ class Planner:
 
 def environment_files(chart: Path, named_after: bool = True) -> list[tuple[str, Path]]:
     """The values files beside a chart that may be an environment's, each with the name it
-    gives: ``values-<name>.yaml`` (or ``.yml``), ``values.<name>.yaml``, then, with
-    ``named_after``, ``<name>-values.yaml``; by name, ``.yaml`` before ``.yml``."""
+    gives: ``values-<name>.yaml`` (or ``.yml``), ``values.<name>.yaml``,
+    ``values_<name>.yaml``, then, with ``named_after``, ``<name>-values.yaml``; by name,
+    ``.yaml`` before ``.yml``."""
     found = []
-    for pattern, name in _ENVIRONMENT_FILES[:3 if named_after else 2]:
+    for pattern, name in _ENVIRONMENT_FILES[:4 if named_after else 3]:
         files = sorted((path for path in chart.glob(pattern)
                         if path.suffix in (".yaml", ".yml") and path.is_file()
                         and name(path.stem)),
@@ -596,6 +597,7 @@ def environment_files(chart: Path, named_after: bool = True) -> list[tuple[str, 
 _ENVIRONMENT_FILES: tuple[tuple[str, Callable[[str], str]], ...] = (
     ("values-*.y*ml", lambda stem: stem.removeprefix("values-")),
     ("values.*.y*ml", lambda stem: stem.removeprefix("values.")),
+    ("values_*.y*ml", lambda stem: stem.removeprefix("values_")),
     ("*-values.y*ml", lambda stem: stem.removesuffix("-values")))
 
 

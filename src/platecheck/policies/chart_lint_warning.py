@@ -4,7 +4,10 @@ What:
     The ``[WARNING]`` lines (and, with ``includeInfo``, the ``[INFO]`` lines) that
     ``helm lint --strict`` prints for a deployed chart with each environment's value files,
     one finding per distinct message, at the file (and line) helm names. Errors are
-    ``chart-metadata``'s.
+    ``chart-metadata``'s. A deprecated API helm lint warns of is reported only where the
+    checked render writes it: helm lint renders with its default capabilities, not the
+    cluster's API versions a chart may ask (``.Capabilities.APIVersions.Has``) and helm
+    template is given.
 
 Why:
     Helm renders a chart through its lint warnings (only ``--strict`` turns them into a
@@ -25,12 +28,13 @@ Fails:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from platecheck.model import Finding, Level, RepoModel
+from platecheck.model import Finding, HelmLint, Level, RepoModel
 from platecheck.options import PolicyOptions
-from platecheck.policies.chart_metadata import lint_findings
+from platecheck.policies.chart_metadata import LintMessage, lint_findings
 
 ID = "chart-lint-warning"
 SUMMARY = "helm lint --strict prints no warning for a deployed chart"
@@ -47,8 +51,26 @@ class Options:
 
 def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
     severities = {"WARNING", "INFO"} if options.default.include_info else {"WARNING"}
-    yield from lint_findings(ID, repo.helm_lint, severities, failed_lint=False)
+    rendered: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    for target in repo.rendered:
+        if target.target.chart is not None:
+            rendered.setdefault((target.target.chart.rel, target.environment), set()).update(
+                (r.api_version, r.kind) for r in target.resources)
+
+    def checked(lint: HelmLint, message: LintMessage) -> bool:
+        """A deprecated API's warning of a kind its render did not write: helm lint
+        renders with default capabilities, helm template with the cluster's API versions
+        (a chart that asks ``.Capabilities.APIVersions`` writes the served one)."""
+        deprecated = _DEPRECATED.match(message.text)
+        kinds = rendered.get((lint.chart.rel, lint.environment))
+        return deprecated is None or kinds is None or deprecated.groups() in kinds
+
+    yield from lint_findings(ID, repo.helm_lint, severities, failed_lint=False, keep=checked)
+
+
+# helm lint's deprecation warning: "policy/v1beta1 PodDisruptionBudget is deprecated in v1.21+"
+_DEPRECATED = re.compile(r"(\S+) (\S+) is deprecated in v")
 
 
 # Its passing and failing cases: tests/fixtures/policies/<ID>/<case>.yaml
-CASES = ("clean-lint", "object-name-not-a-dns-name")
+CASES = ("clean-lint", "deprecated-api-not-rendered", "object-name-not-a-dns-name")

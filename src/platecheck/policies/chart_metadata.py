@@ -62,7 +62,7 @@ Fails:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -205,12 +205,15 @@ def _message(parts: list[str]) -> LintMessage:
 
 def lint_findings(policy: str, lints: Iterable[HelmLint], severities: set[str], *,
                   failed_lint: bool, templates: Mapping[str, str] | None = None,
-                  chart_files: Mapping[str, bytes] | None = None) -> Iterator[Finding]:
+                  chart_files: Mapping[str, bytes] | None = None,
+                  keep: Callable[[HelmLint, LintMessage], bool] | None = None
+                  ) -> Iterator[Finding]:
     """One finding per distinct lint message of the given severities, per chart, naming the
     environments whose values produce it when not all do. ``failed_lint``: a lint that
     failed without printing any message is a finding too. ``templates`` (the text of each
     rendered template) and ``chart_files`` (each Chart.yaml's bytes): where a message names
-    no line that they show (``_line_helm_omits``)."""
+    no line that they show (``_line_helm_omits``). ``keep``: which messages of a lint count
+    (all by default)."""
     by_chart: dict[str, list[HelmLint]] = {}
     for lint in lints:
         by_chart.setdefault(lint.chart.rel, []).append(lint)
@@ -220,7 +223,8 @@ def lint_findings(policy: str, lints: Iterable[HelmLint], severities: set[str], 
         seen: dict[tuple[str, int | None, str, str], list[HelmLint]] = {}
         for run in runs:
             parsed = parse_lint_output(run.output)
-            messages = [m for m in parsed if m.severity in severities]
+            messages = [m for m in parsed if m.severity in severities
+                        and (keep is None or keep(run, m))]
             if failed_lint and run.exit_code != 0 and not any(
                     m.severity != "INFO" for m in parsed):
                 tail = " ".join(run.output.strip().splitlines()[-3:]) or "no output"

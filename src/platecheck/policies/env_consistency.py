@@ -19,11 +19,13 @@ What:
     and template on both sides) are not reported again; one whose names are alike once
     normalized (``shop-stg``, ``shop-prod``) renames nothing and is a value like any other. An
     app deployed to one environment only is a finding unless ``singleEnvironment`` declares
-    it with a reason; a declaration of an app no Application deploys (a misspelt name) is a
-    finding at it, in a run of every target. No app is said missing from an environment where
-    an ApplicationSet platecheck does not expand names its Applications by its parameters
-    (``'{{.app}}-staging'``; in every environment when its template matches none): that set
-    may deploy it, and not-rendered reports the set. An app of several Applications in one
+    it with a reason (a chart linted in chart mode is deployed nowhere: its values files say
+    which environments render it); a declaration of an app no Application deploys (a
+    misspelt name) is a finding at it, in a run of every target. No app is said missing from
+    an environment where an ApplicationSet platecheck does not expand names its Applications
+    by its parameters (``'{{.app}}-staging'``; in every environment when its template matches
+    none): that set may deploy it, and not-rendered reports the set. An app of several
+    Applications in one
     environment (one per region or cluster, each applied by its own Argo CD) has each
     compared with the Application of the other environment whose file shares the most
     directories with its own (``apps/us/web-prod.yaml`` with ``apps/us/web-stg.yaml``, else
@@ -548,8 +550,10 @@ def _single_environment(
         envs = sorted(env for env in deployed if env in paired)
         absent = ({b for a, b in pairs if a in deployed and b not in deployed}
                   | {a for a, b in pairs if b in deployed and a not in deployed})
-        if absent & opened:
-            continue  # a set platecheck did not expand may deploy it there
+        if absent & opened or all(t.application is None for t in targets.values()):
+            # a set platecheck did not expand may deploy it there; a chart linted in chart
+            # mode is deployed nowhere (its values files say which environments it renders)
+            continue
         missing = sorted(absent & present)
         yield from _deployed_finding(targets[loaded[0]], app, envs, missing, declared.get(app))
 

@@ -97,9 +97,8 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
     by_environment: dict[str, list[str]] = {}  # one finding per environment name
     for values_file in repo.unmatched_values:
         name = PurePosixPath(values_file).name
-        stem = name.rsplit(".", 1)[0]  # values-<name>.yaml or values.<name>.yaml
-        environment = stem.removeprefix("values-") if stem.startswith("values-") \
-            else stem.removeprefix("values.")
+        # values-<name>.yaml, values.<name>.yaml or values_<name>.yaml
+        environment = name.rsplit(".", 1)[0][len("values-"):]
         by_environment.setdefault(environment, []).append(values_file)
     for environment, files in sorted(by_environment.items(), key=lambda item: item[1][0]):
         name = PurePosixPath(files[0]).name
