@@ -1469,6 +1469,57 @@ def test_the_pods_an_experiment_or_a_scaled_job_runs_are_checked(
          f'{what}: cpu limit "100m" is below its request "500m"')]
 
 
+_TLS_INGRESS = """\
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: {name}
+{annotations}spec:
+  tls:
+    - secretName: shared-tls
+      hosts: [a.example.com]
+  rules:
+    - host: a.example.com
+      http:
+        paths:
+          - path: /{name}
+            pathType: Prefix
+            backend: {{service: {{name: web, port: {{number: 80}}}}}}
+"""
+_ISSUER = "  annotations: {cert-manager.io/cluster-issuer: letsencrypt}\n"
+
+
+@pytest.mark.parametrize("issued_by", ["certificate", "ingress"])
+def test_a_secret_another_source_or_ingress_issues_needs_no_annotation(
+        helm_bin: Path, tmp_path: Path, issued_by: str) -> None:
+    """The Ingress ``extra`` (no issuer annotation) serves ``shared-tls``, which a
+    Certificate of the Application's other source issues, or the annotated Ingress ``main``
+    beside it for the same host (ingress-shim's Certificate, which a second annotated
+    Ingress would not own): Argo CD applies both sources as one set, so the secret exists,
+    and no finding."""
+    certificate = ("apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n"
+                   "  name: shared\nspec:\n  secretName: shared-tls\n"
+                   "  dnsNames: [a.example.com]\n"
+                   "  issuerRef: {name: letsencrypt, kind: ClusterIssuer}\n")
+    other = certificate if issued_by == "certificate" else _TLS_INGRESS.format(
+        name="main", annotations=_ISSUER)
+    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+           "  name: web-prod\n  namespace: argocd\nspec:\n  project: default\n  sources:\n"
+           + "".join(f"    - {{repoURL: https://git.example.com/repo.git, path: {path}}}\n"
+                     for path in ("extra", "other"))
+           + "  destination: {server: https://kubernetes.default.svc, namespace: web}\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": app, "other/other.yaml": other,
+        "extra/extra.yaml": _TLS_INGRESS.format(name="extra", annotations="")})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [f.message for f in report.findings if f.policy == "ingress-tls"] == []
+    (repo / "other" / "other.yaml").write_text(certificate.replace("shared-tls", "own-tls"))
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [f.message for f in report.findings if f.policy == "ingress-tls"] == [
+        "Ingress/extra has no cert-manager issuer annotation (cert-manager.io/cluster-issuer "
+        "or cert-manager.io/issuer)"]
+
+
 _WORKFLOW = """\
 apiVersion: argoproj.io/v1alpha1
 kind: WorkflowTemplate

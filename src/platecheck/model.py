@@ -492,6 +492,10 @@ class RenderedTarget:
     # the resources its Application renders again later, taken out of ``resources``: Argo CD
     # applies only the last copy, which the policies check (set before they run)
     superseded: tuple[Resource, ...] = ()
+    # the resources the other sources of its Application render: Argo CD applies the sources
+    # of an Application as one set (a Certificate beside a chart's Ingress); set before the
+    # policies run
+    companions: tuple[Resource, ...] = ()
 
     @property
     def id(self) -> str:

@@ -1331,6 +1331,24 @@ def last_copies(repo: RepoModel) -> RepoModel:
         if rendered.id in targets else rendered for rendered in repo.rendered))
 
 
+def with_companions(repo: RepoModel) -> RepoModel:
+    """``repo`` with each target of an Application of several sources given the resources
+    its other sources render (``RenderedTarget.companions``): Argo CD applies them as one
+    set."""
+    by_app: dict[int, list[RenderedTarget]] = {}
+    for rendered in repo.rendered:
+        if rendered.target.application is not None:
+            by_app.setdefault(id(rendered.target.application), []).append(rendered)
+    shared = {rendered.id: tuple(r for other in group if other is not rendered
+                                 for r in other.resources)
+              for group in by_app.values() if len(group) > 1 for rendered in group}
+    if not shared:
+        return repo
+    return replace(repo, rendered=tuple(
+        replace(rendered, companions=shared[rendered.id]) if rendered.id in shared
+        else rendered for rendered in repo.rendered))
+
+
 def _named(app: Application, qualified: bool) -> str:
     """An Application's name, ``namespace/name`` when ``qualified``."""
     return f"{app.namespace or ''}/{app.name}" if qualified else app.name

@@ -7,12 +7,15 @@ What:
     case-insensitively); each tls entry names a ``secretName``; the Ingress carries a
     cert-manager issuer annotation (``cert-manager.io/cluster-issuer`` or
     ``cert-manager.io/issuer``, not both, and not empty; ``cluster-issuer`` not with
-    ``cert-manager.io/issuer-kind`` or ``issuer-group``) naming one of ``issuers``, unless a
-    cert-manager ``Certificate`` of its render, in its namespace, issues the ``secretName`` of
-    each of its tls entries (cert-manager's certificate written out: its ``issuerRef`` must then
-    name one of ``issuers``, and the Ingress needs no annotation); no two tls entries share a
-    ``secretName``, and, annotated for cert-manager, no tls entry lacks ``hosts`` (cert-manager
-    issues nothing for it) unless a Certificate of the render issues its secret. In
+    ``cert-manager.io/issuer-kind`` or ``issuer-group``) naming one of ``issuers``, unless
+    what its Application deploys (any of its sources) issues the ``secretName`` of each of
+    its tls entries in its namespace: a cert-manager ``Certificate`` (cert-manager's
+    certificate written out: its ``issuerRef`` must then name one of ``issuers``), or
+    another Ingress annotated for cert-manager whose tls entries list that secret for its
+    hosts (ingress-shim's Certificate, which a second annotated Ingress would not own); no
+    two tls entries share a ``secretName``, and, annotated for cert-manager, no tls entry
+    lacks ``hosts`` (cert-manager issues nothing for it) unless a Certificate or another
+    annotated Ingress of its Application issues its secret. In
     production the issuer must be one of ``productionIssuers`` and no annotation in
     ``sslRedirectAnnotations`` may be false: ``"false"``, ``"False"``,
     ``"FALSE"``, ``"f"``, ``"F"`` or ``"0"``, the values ingress-nginx reads as false (Go's
@@ -206,7 +209,8 @@ def _problems(
     certificates = _certificates(target, ingress)
     yield from _certificate_problems(target, certificates, options, production)
     yield from _issuer_problems(ingress, options, production, where, at_metadata,
-                                certified=bool(certificates))
+                                certified=bool(certificates) or _issued_by_another(target,
+                                                                                   ingress))
 
 
 def _unissued(target: RenderedTarget, ingress: Resource, annotations: Mapping[str, Any],
@@ -217,16 +221,61 @@ def _unissued(target: RenderedTarget, ingress: Resource, annotations: Mapping[st
     the controller serves its default certificate."""
     if not any(str(annotations.get(key) or "").strip() for key in ISSUER_ANNOTATIONS):
         return
-    issued = {str(_mapping(r.doc.get("spec")).get("secretName")) for r in target.resources
-              if r.kind == "Certificate" and r.api_version.startswith(_CERT_MANAGER)
-              and r.namespace == ingress.namespace}
+    certified, by_ingresses = _issuers(target, ingress)
     tls = [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]
     for number, entry in enumerate(tls, 1):
         secret = entry.get("secretName")
-        if secret and not _list(entry.get("hosts")) and str(secret) not in issued:
+        if secret and not _list(entry.get("hosts")) \
+                and str(secret) not in {*certified, *by_ingresses}:
             yield (f'tls entry #{number} (secretName "{secret}") has no hosts; cert-manager '
                    "issues no certificate for a tls entry without hosts",
                    where((secret,), ("secretName",), "secretName", "tls", parents=("tls",)))
+
+
+def _issuers(target: RenderedTarget, ingress: Resource
+             ) -> tuple[set[str], dict[str, list[str]]]:
+    """The secrets issued in the Ingress's namespace by what its Application deploys (its
+    render and its other sources'): by a cert-manager Certificate, and by another Ingress
+    annotated for cert-manager, each with the hosts of its tls entries (ingress-shim's
+    Certificate of that secret)."""
+    certified: set[str] = set()
+    by_ingresses: dict[str, list[str]] = {}
+    home = _namespace(target, ingress)
+    for resource in (*target.resources, *target.companions):
+        if _namespace(target, resource) != home or resource is ingress:
+            continue
+        spec = _mapping(resource.doc.get("spec"))
+        if resource.kind == "Certificate" and resource.api_version.startswith(_CERT_MANAGER):
+            certified.add(str(spec.get("secretName")))
+        elif resource.kind == "Ingress" and resource.api_version.startswith(_GROUPS) and any(
+                str(_mapping(_mapping(resource.doc.get("metadata")).get("annotations")).get(key)
+                    or "").strip() for key in ISSUER_ANNOTATIONS):
+            for entry in map(_mapping, _list(spec.get("tls"))):
+                hosts = [str(host) for host in _list(entry.get("hosts"))]
+                if entry.get("secretName") and hosts:
+                    by_ingresses.setdefault(str(entry["secretName"]), []).extend(hosts)
+    return certified, by_ingresses
+
+
+def _namespace(target: RenderedTarget, resource: Resource) -> str:
+    """The namespace a resource is applied in: its own, else its Application's
+    destination's."""
+    return resource.namespace or target.target.namespace
+
+
+def _issued_by_another(target: RenderedTarget, ingress: Resource) -> bool:
+    """Whether each tls entry's secret (for its hosts) is issued by a Certificate or
+    another annotated Ingress its Application deploys (``_issuers``): the Ingress needs no
+    annotation (a second one would not own the Certificate: ingress-shim refuses to update
+    it)."""
+    certified, by_ingresses = _issuers(target, ingress)
+
+    def issued(entry: Mapping[str, Any]) -> bool:
+        secret = str(entry.get("secretName"))
+        return secret in certified or secret in by_ingresses and all(
+            covered(str(host), by_ingresses[secret]) for host in _list(entry.get("hosts")))
+    tls = [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]
+    return bool(tls) and all(issued(entry) for entry in tls)
 
 
 def _certificates(target: RenderedTarget, ingress: Resource) -> list[Resource]:
@@ -235,10 +284,11 @@ def _certificates(target: RenderedTarget, ingress: Resource) -> list[Resource]:
     entry has one. Such an Ingress needs no issuer annotation: ingress-shim would make a
     second Certificate of that secret."""
     tls = [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]
-    issued = {(r.namespace, str(_mapping(r.doc.get("spec")).get("secretName"))): r
-              for r in target.resources if r.kind == "Certificate"
+    issued = {(_namespace(target, r), str(_mapping(r.doc.get("spec")).get("secretName"))): r
+              for r in (*target.resources, *target.companions) if r.kind == "Certificate"
               and r.api_version.startswith(_CERT_MANAGER)}
-    found = [issued.get((ingress.namespace, str(entry.get("secretName")))) for entry in tls]
+    found = [issued.get((_namespace(target, ingress), str(entry.get("secretName"))))
+             for entry in tls]
     return [r for r in found if r is not None] if tls and all(found) else []
 
 
@@ -311,8 +361,11 @@ def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
                 )
             continue
         if not covered(str(host), tls_hosts):
+            hostless = next((n for n, entry in enumerate(tls, 1)
+                             if not _list(entry.get("hosts"))), None)
             yield (
-                f'host "{host}" is not covered by any tls entry',
+                f'host "{host}" is not covered by any tls entry' if hostless is None else
+                f'host "{host}" is in no tls entry\'s hosts (tls entry #{hostless} lists none)',
                 where((host,), ("host", "hosts", "hostname", "domain"), "host", "rules",
                       written="host", parents=("ingress", "hosts")),  # a global domain last
             )
