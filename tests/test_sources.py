@@ -4383,6 +4383,26 @@ def test_a_written_child_that_names_no_environment_is_in_its_parents(
         "image-tag-pinned", "argocd-application")) == [("image-tag-pinned", "prod/cache")]
 
 
+def test_a_child_each_environment_s_root_deploys_is_in_the_first_environment(
+        tmp_path: Path) -> None:
+    """Each cluster's root (prod's, stg's) deploys the one directory ``apps``: its
+    ``cache`` is in the first configured environment of its parents, production, as the
+    first environment an Application matches is its own, so production's rules apply (it
+    was in none, and production's rules passed it)."""
+    files = {"cache/deploy.yaml": WEB_POD_SPEC.replace("web", "cache")
+             + "      containers:\n        - name: cache\n          image: redis:latest\n",
+             "apps/cache.yaml": application("cache", "cache", "cache"),
+             "policies/platecheck.yaml": INSTANCES.replace("home", "prod").replace("lab", "stg")}
+    for env in ("prod", "stg"):
+        files[f"clusters/{env}/root-{env}.yaml"] = application(f"root-{env}", "apps", "argocd")
+    repo = write_files(tmp_path / "repo", files)
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [t.id for t in report_.targets if "cache" in t.id] == ["prod/cache"]
+    assert [(f.policy, f.target) for f in report_.findings
+            if f.policy == "image-tag-pinned"] == [("image-tag-pinned", "prod/cache")]
+
+
 def test_roots_of_one_name_are_in_the_environments_their_paths_match(tmp_path: Path) -> None:
     """Every cluster's root is ``root`` in ``argocd`` (names and namespaces of no
     environment): ``match.paths`` puts each in its cluster directory's environment, and its

@@ -137,13 +137,17 @@ class Planner:
             app, inherited_environment=inherited)
 
     def inherited(self, app: Application, parents: Iterable[Application]) -> str | None:
-        """The environment ``app`` inherits from the ``parents`` that deploy it: theirs, when
-        its own name, labels and namespace match none and theirs is one configured
-        environment (a parent of no environment says nothing): the child of a production
-        app-of-apps is deployed where production is."""
+        """The environment ``app`` inherits from the ``parents`` that deploy it, when its own
+        name, labels, namespace and file match none: theirs, the first configured one of
+        theirs when they are of several, as the first environment an Application matches
+        is its own (a parent of no environment says nothing): the child of a production
+        app-of-apps is deployed where production is, also when a staging one deploys it
+        too (each cluster's root deploying one directory)."""
         envs = {env.name for env in map(self.environment_of, parents)
                 if env is not None and env.name != UNCLASSIFIED}
-        return envs.pop() if len(envs) == 1 and not self.matches_own(app) else None
+        if not envs or self.matches_own(app):
+            return None
+        return next(env.name for env in self.config.environments if env.name in envs)
 
     def checked(self, app: Application) -> Application:
         """``app`` with what is wrong with its source paths and value files, and where the

@@ -24,8 +24,8 @@ from platecheck.undeployed import hand_applied
 def inherit_environments(planner: Planner, found: Discovery) -> None:
     """Each Application (or ApplicationSet) an app-of-apps' directory holds, or a plain
     list's ApplicationSet makes, whose own name, labels and namespace match no environment,
-    in the configured environment of the parents that deploy it, when they are of one
-    (``Planner.inheriting``; a parent of no environment says nothing), parents' own inherited
+    in the configured environment of the parents that deploy it, the first of theirs
+    (``Planner.inherited``; a parent of no environment says nothing), parents' own inherited
     ones followed; those of ``found`` replaced by their copies."""
     parents: dict[tuple[str, int], list[tuple[str, int]]] = {}
     for link in found.children:
