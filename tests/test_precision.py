@@ -1489,14 +1489,15 @@ metadata:
 _ISSUER = "  annotations: {cert-manager.io/cluster-issuer: letsencrypt}\n"
 
 
-@pytest.mark.parametrize("issued_by", ["certificate", "ingress"])
+@pytest.mark.parametrize("issued_by", ["certificate", "ingress", "unrendered"])
 def test_a_secret_another_source_or_ingress_issues_needs_no_annotation(
         helm_bin: Path, tmp_path: Path, issued_by: str) -> None:
     """The Ingress ``extra`` (no issuer annotation) serves ``shared-tls``, which a
     Certificate of the Application's other source issues, or the annotated Ingress ``main``
     beside it for the same host (ingress-shim's Certificate, which a second annotated
-    Ingress would not own): Argo CD applies both sources as one set, so the secret exists,
-    and no finding."""
+    Ingress would not own), or a chart of another repository its Application deploys too
+    may issue: Argo CD applies all sources as one set, so the secret exists (or may), and
+    no finding."""
     certificate = ("apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n"
                    "  name: shared\nspec:\n  secretName: shared-tls\n"
                    "  dnsNames: [a.example.com]\n"
@@ -1507,12 +1508,18 @@ def test_a_secret_another_source_or_ingress_issues_needs_no_annotation(
            "  name: web-prod\n  namespace: argocd\nspec:\n  project: default\n  sources:\n"
            + "".join(f"    - {{repoURL: https://git.example.com/repo.git, path: {path}}}\n"
                      for path in ("extra", "other"))
+           + ("    - {repoURL: https://charts.example.com, chart: web, targetRevision: 1.0.0}\n"
+              if issued_by == "unrendered" else "")
            + "  destination: {server: https://kubernetes.default.svc, namespace: web}\n")
+    if issued_by == "unrendered":
+        other = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: other\n"
     repo = write_files(tmp_path / "repo", {
         ".git/HEAD": "", "apps/web.yaml": app, "other/other.yaml": other,
         "extra/extra.yaml": _TLS_INGRESS.format(name="extra", annotations="")})
     report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert [f.message for f in report.findings if f.policy == "ingress-tls"] == []
+    if issued_by == "unrendered":
+        return
     (repo / "other" / "other.yaml").write_text(certificate.replace("shared-tls", "own-tls"))
     report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert [f.message for f in report.findings if f.policy == "ingress-tls"] == [

@@ -447,6 +447,24 @@ def test_chart_mode_with_a_chart_and_a_directory_given_lints_both(tmp_path: Path
                                                     "stg/web"]
 
 
+def test_a_second_values_file_of_an_environment_is_named_as_such(tmp_path: Path) -> None:
+    """``values-prod.yaml`` and ``values_prod.yaml``: prod renders the first; the second is
+    named as prod's unused one (it said no environment was named prod)."""
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _chart(repo, "charts/one")
+    for joint in ("-", "_"):
+        (repo / "charts" / "one" / f"values{joint}prod.yaml").write_text("a: 1\n", "utf-8")
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(t.id, [v.rel for v in t.value_files]) for t in report.targets] == [
+        ("prod/one", ["charts/one/values-prod.yaml"])]
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "undeployed-chart"] == [
+        ("charts/one/values_prod.yaml:1", "values file values_prod.yaml: environment prod "
+         "renders the chart with another values file of its name (values-<env>.yaml comes "
+         "first), so the chart is not checked with it")]
+
+
 def test_a_chart_of_one_environment_s_values_file_is_deployed_nowhere(tmp_path: Path) -> None:
     """Chart mode: ``one`` has production's values file alone, ``two`` staging's: neither
     is said deployed to one environment only (it was, by its sibling's environment, and
@@ -959,6 +977,26 @@ def test_an_overlay_renaming_its_applications_that_cannot_be_built_is_could_not_
         [("envs/prod/kustomization.yaml:3", "*/envs/prod")] if unknown else [])
     assert [f.location for f in report.findings if f.policy == "undeployed-kustomization"] \
         == ([] if unknown else ["envs/prod/kustomization.yaml:1"])
+
+
+def test_a_renaming_kustomization_of_no_applications_that_cannot_be_built_is_named(
+        tmp_path: Path) -> None:
+    """An operator's scaffold (``config/default`` with ``namePrefix``, ``config/manifests``
+    listing a file a generator writes) lists no Application: it cannot be built, and is
+    named undeployed (at info), no could-not-check error."""
+    _write(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "apps/web.yaml": application("web", "web", "web"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "op/config/default/kustomization.yaml": "namePrefix: op-\nresources: [cm.yaml]\n",
+        "op/config/default/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                     "  name: settings\n",
+        "op/config/manifests/kustomization.yaml": (
+            "resources:\n  - bases/generated.clusterserviceversion.yaml\n  - ../default\n")})
+    report = lint(tmp_path / "repo", cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [f.location for f in report.findings if f.policy == "undeployed-kustomization"] \
+        == ["op/config/manifests/kustomization.yaml:1"]
 
 
 def test_a_bootstrap_kustomization_applied_alone_goes_to_the_repository_s_argo_cd(

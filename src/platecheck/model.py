@@ -496,6 +496,9 @@ class RenderedTarget:
     # of an Application as one set (a Certificate beside a chart's Ingress); set before the
     # policies run
     companions: tuple[Resource, ...] = ()
+    # a source of its Application that was not rendered (a remote chart): what it deploys
+    # beside ``companions`` is not known
+    companions_unknown: bool = False
 
     @property
     def id(self) -> str:

@@ -65,19 +65,20 @@ def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Appli
     listed = [(directory, frozenset(file for file in listed_files(directory, root)
                                     if names_argo_kind(file)))
               for directory in found]
-    marked = [(directory, files, outputs_applications(directory, root))
+    marked = [(directory, files, outputs_applications(directory, root, renaming=bool(files)))
               for directory, files in listed]
     return [(directory, files, outputs) for directory, files, outputs in marked
             if files or outputs]
 
 
-def outputs_applications(directory: Path, root: Path) -> bool:
+def outputs_applications(directory: Path, root: Path, renaming: bool) -> bool:
     """Whether the build of the kustomization of ``directory`` outputs Applications none of
     the files it lists writes: a kustomization of its build (a base, a component) patches
     an Application or ApplicationSet, renames or labels what it lists (``namePrefix``,
-    ``nameSuffix``, ``commonLabels``, ``labels``: names and labels say environments), or
-    inflates a chart (``helmCharts``) whose values describe Application sources
-    (``repoURL`` and ``destination``), an app-of-apps chart."""
+    ``nameSuffix``, ``commonLabels``, ``labels``: names and labels say environments; with
+    ``renaming``, when it lists Application files), or inflates a chart (``helmCharts``)
+    whose values describe Application sources (``repoURL`` and ``destination``), an
+    app-of-apps chart."""
     from platecheck.kustomize_tree import build_tree
 
     try:
@@ -85,7 +86,7 @@ def outputs_applications(directory: Path, root: Path) -> bool:
     except PlatecheckError:
         return False  # (a base leaving the repository: its build says so)
     return any(_patches_applications(kustomization.parent, data, root)
-               or any(data.get(key) for key in _RENAMING)
+               or renaming and any(data.get(key) for key in _RENAMING)
                or _inflates_applications(kustomization.parent, data, root)
                for _, kustomization, data in read)
 

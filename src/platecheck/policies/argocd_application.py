@@ -1333,19 +1333,24 @@ def last_copies(repo: RepoModel) -> RepoModel:
 
 def with_companions(repo: RepoModel) -> RepoModel:
     """``repo`` with each target of an Application of several sources given the resources
-    its other sources render (``RenderedTarget.companions``): Argo CD applies them as one
-    set."""
+    its other sources render (``RenderedTarget.companions``; Argo CD applies them as one
+    set), and whether one of them was not rendered (``companions_unknown``)."""
     by_app: dict[int, list[RenderedTarget]] = {}
     for rendered in repo.rendered:
         if rendered.target.application is not None:
             by_app.setdefault(id(rendered.target.application), []).append(rendered)
+    built = {rendered.id for rendered in repo.rendered}
+    unrendered = {id(t.application) for t in repo.targets
+                  if t.application is not None and t.id not in built}
     shared = {rendered.id: tuple(r for other in group if other is not rendered
                                  for r in other.resources)
               for group in by_app.values() if len(group) > 1 for rendered in group}
-    if not shared:
+    if not shared and not unrendered:
         return repo
     return replace(repo, rendered=tuple(
-        replace(rendered, companions=shared[rendered.id]) if rendered.id in shared
+        replace(rendered, companions=shared.get(rendered.id, ()),
+                companions_unknown=id(rendered.target.application) in unrendered)
+        if rendered.id in shared or id(rendered.target.application) in unrendered
         else rendered for rendered in repo.rendered))
 
 

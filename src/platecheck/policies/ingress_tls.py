@@ -12,10 +12,11 @@ What:
     its tls entries in its namespace: a cert-manager ``Certificate`` (cert-manager's
     certificate written out: its ``issuerRef`` must then name one of ``issuers``), or
     another Ingress annotated for cert-manager whose tls entries list that secret for its
-    hosts (ingress-shim's Certificate, which a second annotated Ingress would not own); no
+    hosts (ingress-shim's Certificate, which a second annotated Ingress would not own), or
+    may (a source of it that was not rendered, a chart of another repository); no
     two tls entries share a ``secretName``, and, annotated for cert-manager, no tls entry
     lacks ``hosts`` (cert-manager issues nothing for it) unless a Certificate or another
-    annotated Ingress of its Application issues its secret. In
+    annotated Ingress of its Application issues (or may issue) its secret. In
     production the issuer must be one of ``productionIssuers`` and no annotation in
     ``sslRedirectAnnotations`` may be false: ``"false"``, ``"False"``,
     ``"FALSE"``, ``"f"``, ``"F"`` or ``"0"``, the values ingress-nginx reads as false (Go's
@@ -209,8 +210,8 @@ def _problems(
     certificates = _certificates(target, ingress)
     yield from _certificate_problems(target, certificates, options, production)
     yield from _issuer_problems(ingress, options, production, where, at_metadata,
-                                certified=bool(certificates) or _issued_by_another(target,
-                                                                                   ingress))
+                                certified=bool(certificates) or target.companions_unknown
+                                or _issued_by_another(target, ingress))
 
 
 def _unissued(target: RenderedTarget, ingress: Resource, annotations: Mapping[str, Any],
@@ -219,7 +220,8 @@ def _unissued(target: RenderedTarget, ingress: Resource, annotations: Mapping[st
     (no Certificate of the render issues their secret): ingress-shim skips each
     (``validateIngressTLSBlock``: "has no hosts specified"), so its secret never exists and
     the controller serves its default certificate."""
-    if not any(str(annotations.get(key) or "").strip() for key in ISSUER_ANNOTATIONS):
+    if not any(str(annotations.get(key) or "").strip() for key in ISSUER_ANNOTATIONS) \
+            or target.companions_unknown:  # (a source not rendered may issue the secrets)
         return
     certified, by_ingresses = _issuers(target, ingress)
     tls = [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]

@@ -38,7 +38,9 @@ What:
     unnamed (and unchecked). In chart mode, a chart's
     ``values-<name>.yaml`` whose name is no configured environment's and that no environment's
     rules match (``values-dev.yaml`` with the environments ``prod`` and ``stg``) renders
-    nowhere either: one finding per such name, at its first file, counting the charts' others.
+    nowhere either: one finding per such name, at its first file, counting the charts' others;
+    so does a second values file of an environment's name (``values_prod.yaml`` beside
+    ``values-prod.yaml``, which that environment renders).
 
 Why:
     A bootstrap chart installed by hand (``helm install`` of an app-of-apps), an example or a
@@ -100,9 +102,19 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
         # values-<name>.yaml, values.<name>.yaml or values_<name>.yaml
         environment = name.rsplit(".", 1)[0][len("values-"):]
         by_environment.setdefault(environment, []).append(values_file)
+    configured = {env.name for env in repo.environments}
     for environment, files in sorted(by_environment.items(), key=lambda item: item[1][0]):
         name = PurePosixPath(files[0]).name
         more = f" (and {len(files) - 1} other charts')" if len(files) > 1 else ""
+        if environment in configured:  # (values-prod.yaml beside values_prod.yaml)
+            yield Finding(
+                policy=ID, file=files[0], line=1,
+                message=f"values file {name}{more}: environment {environment} renders the "
+                        "chart with another values file of its name (values-<env>.yaml comes "
+                        "first), so the chart is not checked with it",
+                remediation="Keep one values file per environment: merge the two, or delete "
+                            "the one not used.")
+            continue
         yield Finding(
             policy=ID,
             message=f"values file {name}{more}: no configured environment is named "
