@@ -268,6 +268,10 @@ _LIST = {"list": {"elements": [{"env": "a"}]}}
      "goTemplate True with goTemplateOptions ['missingkey=zero']"),
     ([_LIST], {"goTemplate": True, "template": {"metadata": {"name": "{{ kebabcase .env }}"}}},
      "the Go template '{{ kebabcase .env }}': function 'kebabcase' is not one platecheck executes"),
+    ([{"matrix": {"generators": [_LIST, {"git": {
+        "repoURL": "https://git.example.com/repo.git", "revision": "HEAD",
+        "directories": [{"path": "a/*"}], "values": {"v": "{{ .env }}"}}}]}}],
+     {"goTemplate": True}, "a Go template in the git values of a matrix's second generator"),
     ([_LIST], {}, None),  # one platecheck reads as written
 ])
 def test_what_is_not_expanded_of_a_set_is_named(generators: list[Any], spec: dict[str, Any],

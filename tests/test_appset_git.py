@@ -205,6 +205,20 @@ def test_a_git_files_set_makes_an_application_of_each_object(tmp_path: Path) -> 
         root, cache_dir=tmp_path / "cache").findings)
 
 
+def test_keys_a_file_flattens_alike_leave_the_set_unexpanded(tmp_path: Path) -> None:
+    """``cluster.name`` and ``cluster: {name: ...}`` flatten to one key, written in the order
+    Go ranges over a map (jeremywohl/flatten), which is random: Argo CD names the
+    Application one way or the other from one reconcile to the next, so the set is not
+    expanded (platecheck took the last one)."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "apps/web.yaml": _FILES, "web/cm.yaml": CM.format(name="web"),
+        "envs/stg/config.yaml": "cluster.name: dotted\ncluster: {name: nested, ns: stg}\n"})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert not any(t.id.startswith("stg/web") for t in report.targets)
+    assert [(f.policy, f.location) for f in report.findings if f.policy == "not-rendered"] \
+        == [("not-rendered", "apps/web.yaml:8")]
+
+
 def _go(text: str) -> str:
     """An ApplicationSet ``text`` of fasttemplate tags made a Go template of field chains."""
     for old, chain in (("{{cfg.path[0]}}", "{{.cfg.path.segments}}"),
@@ -483,7 +497,8 @@ def test_a_git_set_that_finds_nothing_stays_not_rendered(tmp_path: Path) -> None
     report = lint(root, cache_dir=tmp_path / "cache")
     # at the generator that finds nothing (it was at the template's source)
     assert [(f.policy, f.location, f.message.endswith(
-        "(its git generator finds nothing to make Applications of)"))
+        "(its git generator finds nothing to make Applications of, or nothing platecheck "
+        "reads exactly)"))
         for f in report.findings if f.policy == "not-rendered"] == [
         ("not-rendered", "apps/web.yaml:8", True)]
     # the remedy says the generator found nothing, not that such sets are not expanded

@@ -199,20 +199,25 @@ def test_nesting_too_deep_for_the_parser_is_a_finding_not_a_crash(
 
 def test_a_duplicate_key_of_an_application_names_what_reads_it(tmp_path: Path) -> None:
     """Helm never reads an Application file: Argo CD's YAML decoding (as kubectl's) keeps the
-    last of two ``source:`` keys."""
+    last of two ``source:`` keys, and reads its YAML 1.1 booleans."""
     from platecheck.engine import lint
     from synthetic import application, write_files
 
     app = application("web", "web", "web")
     twice = app.replace("  destination:", "  source:\n    repoURL: "
-                        "https://git.example.com/repo.git\n    path: web\n  destination:")
+                        "https://git.example.com/repo.git\n    path: web\n  destination:"
+                        ) + "  info: [{name: n, value: yes}]\n"
     repo_ = write_files(tmp_path / "repo", {
         "apps/web.yaml": twice,
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
     report = lint(repo_, cache_dir=tmp_path / "cache")
     assert [(f.location, f.message) for f in report.findings if f.policy == "yaml-hygiene"] \
         == [("apps/web.yaml:11", 'duplicate key "source" (first at line 8): Argo CD\'s YAML '
-             "decoding (as kubectl's) keeps only the last value")]
+             "decoding (as kubectl's) keeps only the last value"),
+            ("apps/web.yaml:17", 'unquoted "n" is the boolean false to Argo CD (YAML 1.1) but '
+             'the string "n" to YAML 1.2 readers'),
+            ("apps/web.yaml:17", 'unquoted "yes" is the boolean true to Argo CD (YAML 1.1) but '
+             'the string "yes" to YAML 1.2 readers')]
 
 
 @pytest.mark.parametrize("style", ["|", ">"])

@@ -143,6 +143,11 @@ def _read_generators(document: Document) -> list[Generator] | str:
     more += [v for g in found for c in g.children if c.kind == "git"
              for v in (c.options.get("values") or {}).values()]
     more += [text for text in [patch_text(spec)] if text is not None]
+    if (template_language(spec) or Language.FASTTEMPLATE) is not Language.FASTTEMPLATE and any(
+            len(g.children) == 2 and g.children[1].kind == "git" and any(
+                "{{" in str(v) for v in (g.children[1].options.get("values") or {}).values())
+            for g in found):  # (Argo CD's versions read them differently)
+        return "a Go template in the git values of a matrix's second generator"
     return template_problem(spec, more) or found
 
 
@@ -444,10 +449,7 @@ def _child_params(document: Document, rel: str, child: Child, language: Language
     """The parameter sets of a list or git generator, its fields filled first with the
     matrix's first child's ``given`` parameters (``InterpolateGenerator``)."""
     options = child.options
-    if given is not None and given.params:
-        if language is not Language.FASTTEMPLATE and any(
-                "{{" in v for v in (options.get("values") or {}).values()):
-            raise _Unexpanded  # (Go's values of a second child: read as versions differ)
+    if given is not None and given.params:  # (no Go values here: _read_generators)
         options = _interpolated(document, rel, child, given.params, language)
     if child.kind == "list":
         return _list_params(document, rel, child, options, language, given is None)

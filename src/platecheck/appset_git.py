@@ -298,7 +298,19 @@ def _every_file(root: Path) -> Iterator[tuple[str, list[str]]]:
 def _file_params(rel: str, root: Path) -> list[dict[str, str]]:
     """The parameter sets of one file (``generateParamsFromGitFile``): its object, or each
     of its list's, flattened."""
-    return [dict(_flatten(item, "")) for item in _file_objects(rel, root)]
+    return [_flat(item) for item in _file_objects(rel, root)]
+
+
+def _flat(item: dict[str, Any]) -> dict[str, str]:
+    """``_flatten`` of one object; two of its keys that flatten alike (``a.b`` and ``a: {b:
+    ...}``) are written in the order Go ranges over a map, which is random: not read
+    exactly."""
+    flat: dict[str, str] = {}
+    for key, value in _flatten(item, ""):
+        if key in flat:
+            raise _Inexact
+        flat[key] = value
+    return flat
 
 
 def _file_objects(rel: str, root: Path) -> list[dict[str, Any]]:

@@ -124,7 +124,8 @@ def _why(target: RenderTarget, repo: RepoModel, elsewhere: str | None) -> str:
             return (f" (its git generator reads this repository at revision {elsewhere}, "
                     "which is not this checkout)")
         if gits and other is None:  # expanded, into nothing
-            return " (its git generator finds nothing to make Applications of)"
+            return (" (its git generator finds nothing to make Applications of, or nothing "
+                    "platecheck reads exactly)")
         reason = f"a git generator of another repository, {other}" if other else None
     return f" (platecheck does not expand {reason})" if reason else ""
 

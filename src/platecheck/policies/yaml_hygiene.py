@@ -17,7 +17,8 @@ What:
       number that Helm prints differently: ``tag: 1.10`` is rendered ``1.1``, ``tag: 1e3``
       ``1000``, ``tag: 20240101`` (an integer of a million or more) ``2.0240101e+07``;
     - plain (unquoted) scalars that Helm reads otherwise than YAML 1.2 readers (and most
-      people): the words ``y``/``n``/``yes``/``no``/``on``/``off`` (booleans to Helm) and
+      people): the words ``y``/``n``/``yes``/``no``/``on``/``off`` (booleans to Helm, and to
+      Argo CD in an Application's file) and
       leading-zero numbers like ``0755`` (octal to Helm); one whose tag makes it text to Helm
       (``!!str yes`` or ``!foo 0755``) is none, nor is an octal file mode under Kubernetes'
       keys of one, ``mode`` or ``defaultMode`` (``defaultMode: 0644``, the form Kubernetes
@@ -292,7 +293,8 @@ def _walk(rel: str, root: Node, yaml11: bool, reader: str) -> Iterator[Finding]:
         elif isinstance(node, SequenceNode):
             stack.extend(reversed(node.value))
         elif yaml11 and _untagged_plain(node):
-            surprise = yaml11_surprise(node.value)
+            surprise = yaml11_surprise(node.value, "Argo CD" if reader.startswith("Argo CD")
+                                       else "Helm")
             if surprise is not None:
                 advice = ("; write true or false if it is a boolean."
                           if node.value in _BOOLEANS else ".")
@@ -361,18 +363,19 @@ def _duplicates(rel: str, node: MappingNode, reader: str) -> Iterator[Finding]:
                        "Remove one of the two keys, or merge their contents.")
 
 
-def yaml11_surprise(value: str) -> str | None:
-    """Why a plain scalar reads differently in YAML 1.1 (Helm) and YAML 1.2, or None."""
+def yaml11_surprise(value: str, reader: str = "Helm") -> str | None:
+    """Why a plain scalar reads differently in YAML 1.1 (Helm's, or Argo CD's, ``reader``)
+    and YAML 1.2, or None."""
     shown = f'"{value}"'
     if value in _BOOLEANS:
         meaning = "true" if _BOOLEANS[value] else "false"
-        return (f"unquoted {shown} is the boolean {meaning} to Helm (YAML 1.1) but the string "
-                f"{shown} to YAML 1.2 readers")
+        return (f"unquoted {shown} is the boolean {meaning} to {reader} (YAML 1.1) but the "
+                f"string {shown} to YAML 1.2 readers")
     if _LEADING_ZERO.fullmatch(value):
         sign = -1 if value.startswith("-") else 1
         digits = value.lstrip("+-").replace("_", "")
         if re.fullmatch(r"0[0-7]+", digits):
-            return (f"unquoted {shown} is the octal number {sign * int(digits, 8)} to Helm "
+            return (f"unquoted {shown} is the octal number {sign * int(digits, 8)} to {reader} "
                     f"(YAML 1.1) but {sign * int(digits, 10)} to YAML 1.2 readers")
         return f"unquoted {shown} has a leading zero: YAML readers disagree on its type"
     return None
