@@ -54,8 +54,11 @@ def test_version_names_platecheck_and_helm(run: Run) -> None:
     assert second.startswith(("helm 3.", "helm 4."))
 
 
-def test_this_repository_lints_clean(run: Run) -> None:
-    result = run("lint", "environments/")
+@pytest.mark.parametrize("path", ["environments/", "helm/applications/plate-web"])
+def test_this_repository_lints_clean(run: Run, path: str) -> None:
+    """The repository, and a chart of it in chart mode (its configuration's
+    singleEnvironment declaration of an app no chart linted deploys is no finding there)."""
+    result = run("lint", path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.rstrip().splitlines()[-1].startswith("0 errors,")
 
@@ -63,6 +66,27 @@ def test_this_repository_lints_clean(run: Run) -> None:
 def test_missing_path_is_a_one_line_error(run: Run) -> None:
     line = _one_line_error(run("lint", "does-not-exist/"))
     assert line == "platecheck: error: does-not-exist/: path not found"
+
+
+def test_another_tool_s_policies_directory_is_no_root_and_root_is_given(
+        run: Run, tmp_path: Path) -> None:
+    """``apps/policies/`` of Kyverno's policies marks no root (its sources resolved below
+    ``apps/`` did not exist, the other repository's Application was this one's): the root
+    is the checkout's, and ``--root`` names another, which findings are relative to."""
+    from synthetic import ORIGIN, application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN,
+        "apps/policies/require-labels.yaml": "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\n"
+                                             "metadata:\n  name: require-labels\n",
+        "apps/web-app.yaml": application("web", "apps/web", "web"),
+        "apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    result = run("lint", repo / "apps", "--format", "json")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [t["id"] for t in json.loads(result.stdout)["targets"]] == ["default/web"]
+    result = run("lint", repo / "apps", "--root", repo / "apps")
+    assert result.returncode == 2  # (below it, the source path apps/web does not exist)
+    assert "\nweb-app.yaml:10: error [could-not-check]" in result.stdout, result.stdout
 
 
 def test_nothing_to_check_is_not_a_pass(run: Run, tmp_path: Path) -> None:

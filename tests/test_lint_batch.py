@@ -120,7 +120,7 @@ def test_engine_lints_charts_without_value_files_in_one_process(
         count_helm_runs: Callable[[], list[tuple[str, ...]]]) -> None:
     repo = tmp_path / "repo"
     _charts(repo)
-    (repo / "policies").mkdir()
+    (repo / ".git").mkdir()  # (the root of the charts given)
     started = count_helm_runs()
     model = load([repo / name for name in names], helm=helm_bin, use_cache=False, jobs=2)
     assert len([argv for argv in started if argv[0] == "lint"]) == processes

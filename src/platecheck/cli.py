@@ -53,7 +53,8 @@ examples:
 
 
 def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
-                        environments: bool = True, reports: bool = False) -> None:
+                        environments: bool = True, reports: bool = False,
+                        root: bool = True) -> None:
     parser.add_argument("paths", nargs=paths, metavar="PATH",
                         default=["."] if paths == "*" else None,
                         help="repository, environments/ directory, Application file or chart "
@@ -66,6 +67,11 @@ def _add_engine_options(parser: argparse.ArgumentParser, *, paths: str = "+",
                                  "policy's comparison)")
     parser.add_argument("--config", dest="config_dir", type=Path, metavar="DIR",
                         help="policy configuration directory (default: <repo>/policies)")
+    if root:
+        parser.add_argument("--root", type=Path, metavar="DIR",
+                            help="the repository root, which source paths and findings are "
+                                 "relative to (default: the nearest directory at or above "
+                                 "the first PATH holding .git or policies/platecheck.yaml)")
     parser.add_argument("--jobs", "-j", type=_positive_int, metavar="N",
                         help="helm processes at once (default: CPU count)")
     parser.add_argument("--helm", metavar="PATH",
@@ -174,7 +180,7 @@ def _add_diff(commands: _Commands) -> None:
                "  platecheck diff --base origin/main environments/\n"
                "  platecheck diff --base origin/main --format markdown --output diff.md",
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    _add_engine_options(diff, paths="*", environments=False)
+    _add_engine_options(diff, paths="*", environments=False, root=False)
     diff.add_argument("--base", metavar="REF",
                       help="compare the working tree with this git revision")
     diff.add_argument("--format", "-f", dest="diff_format", default="text",
@@ -256,6 +262,7 @@ def _engine_kwargs(args: argparse.Namespace) -> dict[str, Any]:
         "helm": args.helm,
         "cache_dir": args.cache_dir,
         "use_cache": args.use_cache,
+        **({"root": args.root} if getattr(args, "root", None) is not None else {}),
     }
 
 
@@ -295,7 +302,7 @@ def _check_output(args: argparse.Namespace, path: Path | None, option: str = "--
     given = [Path(os.path.realpath(path)) for path in args.paths if Path(path).exists()]
     if not given:
         return  # the engine reports the missing path
-    root = repository_root(given[0])
+    root = repository_root(given[0], getattr(args, "root", None))
     for path in given:
         if output == path or (path.is_dir() and path != root and output.is_relative_to(path)):
             _refuse_output(where, path, root, option)

@@ -21,12 +21,12 @@ What:
     app deployed to one environment only is a finding unless ``singleEnvironment`` declares
     it with a reason (a chart linted in chart mode is deployed nowhere: its values files say
     which environments render it); a declaration of an app no Application deploys (a
-    misspelt name) is a finding at it, in a run of every target. No app is said missing from
-    an environment where an ApplicationSet platecheck does not expand names its Applications
-    by its parameters (``'{{.app}}-staging'``; in every environment when its template matches
-    none): that set may deploy it, and not-rendered reports the set. An app of several
-    Applications in one
-    environment (one per region or cluster, each applied by its own Argo CD) has each
+    misspelt name) is a finding at it, in a run of every target (not in chart mode). No app
+    is said missing from an environment where an ApplicationSet platecheck does not expand
+    names its Applications by its parameters (``'{{.app}}-staging'``; in every environment
+    when its template matches none): that set may deploy it, and not-rendered reports the
+    set. An app of several Applications in one environment (one per region or cluster, each
+    applied by its own Argo CD) has each
     compared with the Application of the other environment whose file shares the most
     directories with its own (``apps/us/web-prod.yaml`` with ``apps/us/web-stg.yaml``, else
     with the one staging Application): every Application is compared with one.
@@ -532,7 +532,8 @@ def _single_environment(
     is said missing from an environment where an ApplicationSet platecheck did not expand
     may deploy it (``opened``: that set is reported not rendered)."""
     yield from _without_reason(repo, declared)
-    if not opened and not repo.compared_only:  # (a run of every environment)
+    if not opened and not repo.compared_only and repo.applications:
+        # (a run of every environment, of Applications: chart mode deploys nothing)
         yield from _undeployed_declarations(repo, by_app, declared)
     # Only environments that are compared can be missing an app; with one of them loaded
     # (e.g. ``--env prod``) nothing can be said.

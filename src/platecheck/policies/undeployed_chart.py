@@ -75,7 +75,9 @@ SCOPE = "repo"
 LEVEL = Level.INFO  # the built-in level; configuration may change it
 REMEDIATION = (
     "Lint the chart on its own (`platecheck lint <chart directory>`, with its "
-    "values-<env>.yaml files), point an Application at it, or turn this policy off for a "
+    "values-<env>.yaml files; a chart directory that holds Application files, an examples/ "
+    "folder, is read for them instead: leave them out with exclude in "
+    "policies/platecheck.yaml), point an Application at it, or turn this policy off for a "
     "repository that keeps such charts on purpose."
 )
 
