@@ -74,6 +74,42 @@ def test_a_kind_the_definition_does_not_make_is_still_unknown(tmp_path: Path) ->
         ("unknown-kind", "claims/resources.yaml:3"), ("unknown-kind", "claims/resources.yaml:12")]
 
 
+CONSTRAINT_TEMPLATE = """\
+apiVersion: templates.gatekeeper.sh/v1
+kind: ConstraintTemplate
+metadata:
+  name: k8srequiredlabels
+spec:
+  crd:
+    spec:
+      names: {kind: K8sRequiredLabels}
+      validation:
+        openAPIV3Schema:
+          type: object
+          properties:
+            labels: {type: array, items: {type: string}}
+  targets:
+    - target: admission.k8s.gatekeeper.sh
+      rego: |
+        package k8srequiredlabels
+"""
+
+
+@pytest.mark.parametrize("version", ["v1beta1", "v1"])
+def test_a_constraint_is_checked_against_its_template(tmp_path: Path, version: str) -> None:
+    """Gatekeeper defines the kind a ConstraintTemplate names (``constraints.gatekeeper.sh``,
+    each version it serves): a constraint of it is no unknown kind (it was), its
+    ``parameters`` checked against the template's schema, Gatekeeper's own fields
+    (``match``, ``enforcementAction``) allowed."""
+    constraint = (f"apiVersion: constraints.gatekeeper.sh/{version}\nkind: K8sRequiredLabels\n"
+                  "metadata:\n  name: need-owner\nspec:\n  enforcementAction: deny\n"
+                  "  match: {kinds: [{apiGroups: [''], kinds: [Namespace]}]}\n"
+                  "  parameters: {labels: owner}\n")
+    assert _rows(tmp_path, CONSTRAINT_TEMPLATE, "---\n" + constraint) == [
+        ("k8s-schema", "claims/resources.yaml:9",
+         'spec.parameters.labels: expected array, got string "owner"')]
+
+
 # a Widget CRD whose spec has size, and another field where its version adds one
 WIDGET_CRD = CRD_TEMPLATE.format(plural="widgets", kind="Widget", field="size",
                                  constraint="NEWER")

@@ -60,6 +60,10 @@ def from_document(doc: Mapping[str, Any], source: str,
             f"{_XRD_GROUP}/"):
         yield from _composite(doc, source, known)
         return
+    if doc.get("kind") == _TEMPLATE_KIND and str(doc.get("apiVersion", "")).startswith(
+            f"{_TEMPLATE_GROUP}/"):
+        yield from _constraint(doc, source, known)
+        return
     if doc.get("kind") != CRD_KIND or not str(doc.get("apiVersion", "")).startswith(
             f"{_CRD_GROUP}/"):
         return
@@ -122,6 +126,33 @@ def _composite(doc: Mapping[str, Any], source: str, known: Container[GVK]
             if isinstance(kind, str) and kind and (group, entry["name"], kind) not in known:
                 yield CrdSchema(group, entry["name"], kind, to_json_schema(schema, False),
                                 source, kind_scope)
+
+
+# Gatekeeper's ConstraintTemplate, which defines a constraint kind in its turn
+_TEMPLATE_KIND = "ConstraintTemplate"
+_TEMPLATE_GROUP = "templates.gatekeeper.sh"
+_CONSTRAINT_GROUP = "constraints.gatekeeper.sh"
+_CONSTRAINT_VERSIONS = ("v1", "v1beta1", "v1alpha1")
+
+
+def _constraint(doc: Mapping[str, Any], source: str, known: Container[GVK]
+                ) -> Iterator[CrdSchema]:
+    """The kind Gatekeeper defines for a ConstraintTemplate (``spec.crd.spec.names.kind`` in
+    ``constraints.gatekeeper.sh``, each version it serves, cluster-scoped), whose
+    ``spec.parameters`` the template's ``validation`` schema describes; Gatekeeper adds
+    fields of its own (``match``, ``enforcementAction``), so a field no schema names is not
+    refused (not strict)."""
+    crd = _mapping(_mapping(_mapping(doc.get("spec")).get("crd")).get("spec"))
+    kind = _mapping(crd.get("names")).get("kind")
+    if not isinstance(kind, str) or not kind:
+        return
+    parameters = _schema_of(crd.get("validation"))
+    schema: Mapping[str, Any] = {"type": "object", "properties": {"spec": {
+        "type": "object", **({"properties": {"parameters": parameters}} if parameters else {})}}}
+    for version in _CONSTRAINT_VERSIONS:
+        if (_CONSTRAINT_GROUP, version, kind) not in known:
+            yield CrdSchema(_CONSTRAINT_GROUP, version, kind, to_json_schema(schema, False),
+                            source, "Cluster")
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
@@ -330,7 +361,7 @@ def from_rendered(rendered: Iterable[RenderedTarget],
         by_file.setdefault(schema.source.rpartition(":")[0], set()).add(gvk)
     for target in rendered:
         for resource in target.resources:
-            if resource.kind in (CRD_KIND, XRD_KIND):
+            if resource.kind in (CRD_KIND, XRD_KIND, _TEMPLATE_KIND):
                 where = resource.template_file or resource.template or "its output"
                 for schema in from_document(resource.doc, f"{where} (rendered by {target.id})",
                                             taken | by_file.get(where, set())):
