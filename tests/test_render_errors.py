@@ -378,6 +378,29 @@ def test_an_application_kube_version_is_what_helm_templates_for_not_the_cluster(
     assert versions == {"prod/app": "v1.20.0", "stg/app": "v1.33.0"}
 
 
+def test_a_template_failing_on_capabilities_names_api_versions(helm: Path,
+                                                                 tmp_path: Path) -> None:
+    """A chart that fails unless the cluster serves an API (``.Capabilities.APIVersions``):
+    the remedy names the apiVersions setting, where the clusters' API versions are said;
+    listing it there renders the chart."""
+    from synthetic import application, write_files
+
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "charts/app/Chart.yaml": "apiVersion: v2\nname: app\nversion: 0.1.0\n",
+        "charts/app/templates/cm.yaml": (
+            '{{- if not (.Capabilities.APIVersions.Has "monitoring.coreos.com/v1") }}\n'
+            '{{- fail "deploy monitoring.coreos.com/v1 first" }}\n{{- end }}\n' + TEMPLATE),
+        "apps/app-prod.yaml": application("app-prod", "charts/app", "app-prod")})
+    report = lint(root, helm=helm, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.remediation.startswith("The template asks .Capabilities"))
+            for e in report.errors] == [("charts/app/templates/cm.yaml:2", True)]
+    (root / "policies").mkdir()
+    (root / "policies" / "platecheck.yaml").write_text(
+        "apiVersions: [monitoring.coreos.com/v1]\n")
+    assert lint(root, helm=helm, cache_dir=tmp_path / "cache").errors == ()
+
+
 def test_a_template_including_itself_is_one_short_error(helm_bin: Path, tmp_path: Path) -> None:
     """helm repeats the chain of a template that includes itself for hundreds of kilobytes:
     the error keeps its first frame and its last clause, at the template's line."""

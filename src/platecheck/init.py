@@ -30,7 +30,7 @@ from platecheck.config import (
 )
 from platecheck.discover import Discovery, discover, find_root, top_level_charts
 from platecheck.errors import PlatecheckError
-from platecheck.globs import matches, matches_any
+from platecheck.globs import matches, matches_any, under_any
 from platecheck.model import Application, Checkout
 from platecheck.plan import Planner, environment_files
 from platecheck.planning import inherit_environments
@@ -62,6 +62,7 @@ class _Proposal:
     labels: dict[str, set[str]] = field(default_factory=dict)
     names: set[str] = field(default_factory=set)  # name globs, e.g. "*-production"
     namespaces: set[str] = field(default_factory=set)
+    paths: set[str] = field(default_factory=set)  # directories, e.g. "clusters/prod"
     rank: int = 0  # below 0: moved ahead of the environments whose rules caught its Applications
 
 
@@ -136,7 +137,8 @@ def _label_env(value: str) -> tuple[str, bool] | None:
 
 def _propose(apps: Sequence[Application]) -> tuple[dict[str, _Proposal], dict[int, str]]:
     """The environments the Applications suggest, and each Application's own environment
-    (by index): its label, else its name, else its namespace says it."""
+    (by index): its label, else its name, else its namespace says it, else the directory
+    of its file (``clusters/prod/root.yaml``: ``paths: [clusters/prod]``)."""
     proposals: dict[str, _Proposal] = {}
     intended: dict[int, str] = {}
 
@@ -165,7 +167,22 @@ def _propose(apps: Sequence[Application]) -> tuple[dict[str, _Proposal], dict[in
             env(index, whole).namespaces.add(namespace)
         elif spaced is not None:
             env(index, spaced[1]).namespaces.add(spaced[0])
+        directory = _directory_env(app.file) if not (found or named or whole or spaced) \
+            else None
+        if directory is not None:
+            env(index, directory[1]).paths.add(directory[0])
     return proposals, intended
+
+
+def _directory_env(file: str) -> tuple[str, tuple[str, bool]] | None:
+    """The directory of ``file`` named with a word of environments (its first), and that
+    environment: ``clusters/prod/root.yaml`` -> ``clusters/prod``, prod."""
+    parts = file.split("/")[:-1]
+    for depth, part in enumerate(parts, 1):
+        found = _WORDS.get(part.lower())
+        if found is not None:
+            return "/".join(parts[:depth]), found
+    return None
 
 
 def _ordered(proposals: dict[str, _Proposal]) -> list[_Proposal]:
@@ -177,7 +194,8 @@ def _ordered(proposals: dict[str, _Proposal]) -> list[_Proposal]:
 def _rules(proposal: _Proposal) -> EnvironmentConfig:
     return EnvironmentConfig(proposal.name, proposal.production, MatchRules(
         labels={k: tuple(v) for k, v in proposal.labels.items()},
-        namespaces=tuple(sorted(proposal.namespaces)), names=tuple(sorted(proposal.names))))
+        namespaces=tuple(sorted(proposal.namespaces)), names=tuple(sorted(proposal.names)),
+        paths=tuple(sorted(proposal.paths))))
 
 
 def _misplaced(proposals: dict[str, _Proposal], apps: Sequence[Application],
@@ -223,6 +241,9 @@ def _settle(proposals: dict[str, _Proposal], apps: Sequence[Application],
             wrong.namespaces.difference_update(hits)
         elif matches_any(app.name, wrong.names):
             wrong.names.difference_update(g for g in list(wrong.names) if matches(app.name, g))
+        elif under_any(app.file, wrong.paths):
+            wrong.paths.difference_update(g for g in list(wrong.paths)
+                                          if under_any(app.file, [g]))
         else:
             for values in wrong.labels.values():
                 values.difference_update(set(app.labels.values()))
@@ -276,7 +297,7 @@ def render_config(proposals: dict[str, _Proposal], source: str = "Applications",
         lines.append(f"  {proposal.name}:")
         if proposal.production:
             lines.append("    production: true")
-        if not (proposal.labels or proposal.namespaces or proposal.names):
+        if not (proposal.labels or proposal.namespaces or proposal.names or proposal.paths):
             lines.append("    match: {}   # its charts' values files are named after it")
             continue
         lines.append("    match:")
@@ -288,6 +309,8 @@ def render_config(proposals: dict[str, _Proposal], source: str = "Applications",
             lines.append(f"      namespaces: {_flow(proposal.namespaces)}")
         if proposal.names:
             lines.append(f"      names: {_flow(proposal.names)}")
+        if proposal.paths:
+            lines.append(f"      paths: {_flow(proposal.paths)}")
     production = [p.name for p in order if p.production]
     others = [p.name for p in order if not p.production]
     # the environments that stand in for production before a release
@@ -344,7 +367,7 @@ def propose(path: Path, **options: Any) -> InitResult:
     _settle(proposals, apps, intended)
     # an environment whose every rule put an Application elsewhere would match nothing
     proposals = {name: p for name, p in proposals.items()
-                 if not apps or p.labels or p.namespaces or p.names}
+                 if not apps or p.labels or p.namespaces or p.names or p.paths}
     if not proposals:  # nothing to read environments from: the usual two, to edit
         proposals = _usual()
     source = "Applications" if apps else "charts' values files"
@@ -420,6 +443,8 @@ def _outside(config: Config, apps: Sequence[Application]) -> dict[str, list[str]
                 or app.inherited_environment is not None or (
                 env.name == UNCLASSIFIED and config.environment(UNCLASSIFIED) is None):
             continue
+        if not env.match.namespaces and under_any(app.file, env.match.paths):
+            continue  # (its directory said its environment: lint guesses no namespace)
         rule = list(env.match.namespaces) or [f"*-{env.name}", env.name]
         if not matches_any(namespace, rule):
             found.setdefault(env.name, set(rule)).add(namespace)

@@ -328,6 +328,15 @@ def _bounded(reason: str) -> str:
     return f"{head} [... {len(reason) - len(head) - len(tail)} characters ...] {tail}"
 
 
+_CAPABILITIES = b".Capabilities.APIVersions"
+API_VERSIONS_REMEDY = (
+    "The template asks .Capabilities.APIVersions: helm is given the API versions of "
+    "kubernetesVersion's built-in kinds and those apiVersions lists in policies/"
+    "platecheck.yaml, where Argo CD passes the cluster's (its CRDs' too): list there what "
+    "your clusters serve (e.g. apiVersions: [monitoring.coreos.com/v1/ServiceMonitor]), or "
+    "fix the template.")
+
+
 def _template_failure(chart: Chart, reason: str, root: Path,
                       origin: tuple[str | None, int | None]) -> PlatecheckError:
     """helm template's failure with ``reason``, at the line to edit: the line of Chart.yaml
@@ -342,7 +351,10 @@ def _template_failure(chart: Chart, reason: str, root: Path,
         inner = _METADATA_REFUSED.search(reason)  # a subchart's Chart.yaml helm refuses
         if inner is not None and file is not None and file.endswith("Chart.yaml"):
             line = key_line(read_regular(root / file, MAX_FILE_SIZE), inner.group(1))
-        return PlatecheckError(f"helm template failed: {_bounded(reason)}", file, line)
+        asks = file is not None and _CAPABILITIES in (
+            read_regular(root / file, MAX_FILE_SIZE) or b"")
+        return PlatecheckError(f"helm template failed: {_bounded(reason)}", file, line,
+                               API_VERSIONS_REMEDY if asks else None)
     return PlatecheckError(
         f"helm template failed: {_bounded(reason)}", chart_yaml(chart),
         key_line(read_regular(chart.path / "Chart.yaml", MAX_FILE_SIZE), field),
