@@ -131,6 +131,15 @@ def test_a_path_glob_of_a_directory_matches_every_file_under_it(tmp_path: Path,
         assert matched is not None and matched.name == env, (glob, file)
 
 
+@pytest.mark.parametrize("rule", ["paths", "names", "namespaces"])
+def test_a_glob_too_long_to_match_is_refused_at_its_line(tmp_path: Path, rule: str) -> None:
+    """A glob of megabytes (a pull request's configuration) would cost time and memory out
+    of proportion to match: refused at its line."""
+    assert error(tmp_path, f"environments:\n  prod:\n    match:\n      {rule}:\n"
+                 f"        - '{'a' * 2000}'\n") == (
+        f"policies/platecheck.yaml:5: {rule}: a glob of more than 1024 characters")
+
+
 @pytest.mark.parametrize("paths", ["['/clusters/prod']", "['']", "{a: b}", "[1]"])
 def test_match_paths_are_globs_of_relative_paths(tmp_path: Path, paths: str) -> None:
     assert error(tmp_path, f"environments:\n  prod:\n    match:\n      paths: {paths}\n"

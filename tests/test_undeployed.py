@@ -953,10 +953,13 @@ def test_a_bootstrap_overlay_that_cannot_be_built_is_could_not_check(
     ("labels: [{pairs: {environment: production}}]\n", True),
     ("patches: [{path: suffix.yaml}]\n", True),  # a strategic merge patch naming its kind
     ("patchesStrategicMerge: [suffix.yaml]\n", True),
+    ("patches: [{path: suffix.json}]\n", True),  # in JSON
+    ("patches: [{path: commented.yaml}]\n", True),  # a comment after the kind
+    ("patches: [{path: linked.yaml}]\n", True),  # through a link in the repository
     ("patches: [{path: other.yaml}]\n", False),  # (a patch of another kind)
     ("namespace: argocd\n", False),  # (names and labels as written)
-], ids=["name-suffix", "common-labels", "labels", "patch-file", "strategic-merge",
-        "other-patch", "namespace"])
+], ids=["name-suffix", "common-labels", "labels", "patch-file", "strategic-merge", "json",
+        "commented", "linked", "other-patch", "namespace"])
 def test_an_overlay_renaming_its_applications_that_cannot_be_built_is_could_not_check(
         tmp_path: Path, change: str, unknown: bool) -> None:
     """An overlay applied by hand that renames or labels the Application it lists (names and
@@ -969,14 +972,39 @@ def test_an_overlay_renaming_its_applications_that_cannot_be_built_is_could_not_
         "envs/prod/suffix.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
                                  "metadata:\n  name: web\n  labels: {tier: web}\n",
         "envs/prod/other.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n",
+        "envs/prod/suffix.json": '{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",'
+                                 ' "metadata": {"name": "web", "labels": {"tier": "web"}}}\n',
+        "envs/prod/commented.yaml": "apiVersion: argoproj.io/v1alpha1\n"
+                                    "kind: Application  # the bootstrap's\n"
+                                    "metadata:\n  name: web\n  labels: {tier: web}\n",
         "envs/prod/kustomization.yaml": "resources:\n  - web.yaml\n"
                                         "  - https://example.com/install.yaml\n" + change,
         "apps/web/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"})
+    (tmp_path / "repo" / "envs" / "prod" / "linked.yaml").symlink_to("suffix.yaml")
     report = lint(tmp_path / "repo", cache_dir=tmp_path / "cache")
     assert [(e.location, e.target) for e in report.errors] == (
         [("envs/prod/kustomization.yaml:3", "*/envs/prod")] if unknown else [])
     assert [f.location for f in report.findings if f.policy == "undeployed-kustomization"] \
         == ([] if unknown else ["envs/prod/kustomization.yaml:1"])
+
+
+def test_a_patch_a_link_names_is_no_application_of_its_own(tmp_path: Path) -> None:
+    """An overlay's patch of an Application read through a link in the repository
+    (``patch.yaml -> patches/app.yaml``): the file it leads to is the patch, no Application
+    of its own (it was one, of no project, destination or source, and a second ``web``)."""
+    _write(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "apps/web.yaml": application("web", "web", "web"),
+        "apps/kustomization.yaml": "resources: [web.yaml]\n",
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "bootstrap/kustomization.yaml": "resources: [../apps]\npatches: [{path: patch.yaml}]\n",
+        "bootstrap/patches/app.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: Application\n"
+                                      "metadata:\n  name: web\n  namespace: argocd\nspec:\n"
+                                      "  source: {targetRevision: main}\n"})
+    (tmp_path / "repo" / "bootstrap" / "patch.yaml").symlink_to("patches/app.yaml")
+    report = lint(tmp_path / "repo", cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [f.location for f in report.findings if f.policy == "argocd-application"] == []
 
 
 def test_a_renaming_kustomization_of_no_applications_that_cannot_be_built_is_named(

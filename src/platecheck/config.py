@@ -52,6 +52,7 @@ _BOOLS = {**dict.fromkeys(("1", "t", "T", "TRUE", "true", "True"), True),
 UNCLASSIFIED = "default"
 _ENV_KEYS = ("production", "match")
 _MATCH_KEYS = ("labels", "namespaces", "names", "paths")
+MAX_GLOB = 1024  # characters of a glob of the configuration
 _POLICY_KEYS = ("level", "options", "environments")
 _POLICY_ENV_KEYS = ("level", "options")
 # Upper bounds on what a checked repository may ask for (see docs/security.md); the number of
@@ -466,11 +467,21 @@ class _Parser:
     def path_globs(self, value: Any, path: KeyPath) -> tuple[str, ...]:
         """Globs of repository-relative paths (``*`` crossing ``/``): ``exclude``, an
         environment's ``match.paths``."""
-        patterns = self.str_list(value, path)
+        patterns = self.globs(value, path)
         for index, pattern in enumerate(patterns):
             if not pattern.strip() or pattern.startswith("/"):
                 raise self.fail(f"{path[-1]}: a glob of paths relative to the repository root, "
                                 f"found {pattern!r}", (*path, index))
+        return patterns
+
+    def globs(self, value: Any, path: KeyPath) -> tuple[str, ...]:
+        """A list of globs, each of at most ``MAX_GLOB`` characters: matching a longer one
+        costs time and memory out of proportion (the file may come of a pull request)."""
+        patterns = self.str_list(value, path)
+        for index, pattern in enumerate(patterns):
+            if len(pattern) > MAX_GLOB:
+                raise self.fail(f"{path[-1]}: a glob of more than {MAX_GLOB} characters",
+                                (*path, index))
         return patterns
 
     def build_options(self, data: Mapping[str, Any]) -> tuple[str, ...]:
@@ -607,9 +618,9 @@ class _Parser:
             rules = MatchRules(
                 labels={key: self.str_list(val, (*labels_path, key))
                         for key, val in labels.items()},
-                namespaces=self.str_list(match.get("namespaces", []), (*path, "match",
+                namespaces=self.globs(match.get("namespaces", []), (*path, "match",
                                                                          "namespaces")),
-                names=self.str_list(match.get("names", []), (*path, "match", "names")),
+                names=self.globs(match.get("names", []), (*path, "match", "names")),
                 paths=tuple(glob.removeprefix("./") for glob in self.path_globs(
                     match.get("paths", []), (*path, "match", "paths"))),
             )

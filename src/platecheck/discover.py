@@ -314,7 +314,9 @@ def _patch_files(files: Sequence[Path], root: Path) -> set[Path]:
                 for entry in entries if isinstance(entries, list) else ():
                     path = entry.get("path") if isinstance(entry, dict) else entry
                     if isinstance(path, str) and "\n" not in path:  # not an inline patch
-                        named[kind].add(Path(os.path.normpath(directory / path)))
+                        written = Path(os.path.normpath(directory / path))
+                        # (and the file a link in the repository leads to: kustomize reads it)
+                        named[kind].update({written, resolve(written)})
     return named["patch"] - named["resource"]
 
 

@@ -94,8 +94,10 @@ def outputs_applications(directory: Path, root: Path, renaming: bool) -> bool:
 _ARGO_KINDS = ("Application", "ApplicationSet")
 # the fields of a kustomization that change every resource's name or labels
 _RENAMING = ("namePrefix", "nameSuffix", "commonLabels", "labels")
-# a patch that names its kind itself (a strategic merge patch, with no target)
-_ARGO_PATCH = re.compile(r"^\s*kind:\s*[\"']?Application(?:Set)?[\"']?\s*$", re.MULTILINE)
+# a patch that names its kind itself (a strategic merge patch, with no target), in YAML (a
+# comment after it) or JSON
+_ARGO_PATCH = re.compile(r"(?:^|[{,])\s*[\"']?kind[\"']?\s*:\s*[\"']?Application(?:Set)?[\"']?"
+                         r"\s*(?:[,}#]|$)", re.MULTILINE)
 
 
 def _patches_applications(directory: Path, data: Mapping[str, Any], root: Path) -> bool:
@@ -115,13 +117,24 @@ def _patches_applications(directory: Path, data: Mapping[str, Any], root: Path) 
             continue
         text = entry.get("patch")
         if not isinstance(text, str) and isinstance(entry.get("path"), str):
-            path = directory / entry["path"]
-            raw = read_regular_file(path, _VALUES_READ) \
-                if resolve(path).is_relative_to(resolve(root)) else None
+            path = resolve(directory / entry["path"])  # (a link in the repository followed)
+            if not path.is_relative_to(resolve(root)):
+                continue  # (its build refuses it)
+            if _larger(path, _PATCH_READ):
+                return True  # (larger than a patch is: what it patches is not known)
+            raw = read_regular_file(path, _PATCH_READ)
             text = raw.decode("utf-8", "replace") if raw is not None else ""
         if isinstance(text, str) and _ARGO_PATCH.search(text):
             return True
     return False
+
+
+def _larger(path: Path, limit: int) -> bool:
+    """Whether ``path`` is a regular file of more than ``limit`` bytes."""
+    try:
+        return path.is_file() and path.stat().st_size > limit
+    except OSError:
+        return False
 
 
 def _listed(data: Mapping[str, Any], key: str) -> list[Any]:
@@ -147,6 +160,7 @@ def _inflates_applications(directory: Path, data: Mapping[str, Any], root: Path)
 
 
 _VALUES_READ = 1 << 20  # bytes of a values file read at most (Applications are near its top)
+_PATCH_READ = 1 << 20  # bytes of a patch file read at most: one larger may patch anything
 
 
 def covered(charts: Mapping[str, Path], root: Path, applications: Iterable[Application],

@@ -133,8 +133,9 @@ def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
     ingresses = [r for r in target.resources
                  if r.kind == "Ingress" and r.api_version.startswith(_GROUPS)]
     shown = shown_refs(ingresses)
+    issued = _issued(target) if ingresses else _Issued({}, {})
     for resource in ingresses:
-        for message, origin in _problems(target, resource, options, production):
+        for message, origin in _problems(target, resource, options, production, issued):
             yield resource_finding(ID, target, resource.ref,
                                    f"{shown[resource.index]} {message}", origin)
 
@@ -160,7 +161,8 @@ _Where = Callable[..., Origin | None]  # locate() for one Ingress of one target
 
 
 def _problems(
-    target: RenderedTarget, ingress: Resource, options: Options, production: bool
+    target: RenderedTarget, ingress: Resource, options: Options, production: bool,
+    issued: _Issued,
 ) -> Iterator[tuple[str, Origin | None]]:
     def where(
         values: tuple[object, ...],
@@ -206,57 +208,71 @@ def _problems(
     if _controller_certified(target, ingress, annotations, options):
         return
     yield from _tls_problems(target, ingress, where)
-    yield from _unissued(target, ingress, annotations, where)
-    certificates = _certificates(target, ingress)
+    yield from _unissued(target, ingress, annotations, where, issued)
+    certificates = _certificates(target, ingress, issued)
     yield from _certificate_problems(target, certificates, options, production)
     yield from _issuer_problems(ingress, options, production, where, at_metadata,
-                                certified=bool(certificates) or target.companions_unknown
-                                or _issued_by_another(target, ingress))
+                                certified=bool(certificates)
+                                or _issued_by_another(target, ingress, issued))
 
 
 def _unissued(target: RenderedTarget, ingress: Resource, annotations: Mapping[str, Any],
-              where: _Where) -> Iterator[tuple[str, Origin | None]]:
+              where: _Where, issued: _Issued) -> Iterator[tuple[str, Origin | None]]:
     """The tls entries of no hosts an Ingress annotated for cert-manager asks it to issue
-    (no Certificate of the render issues their secret): ingress-shim skips each
-    (``validateIngressTLSBlock``: "has no hosts specified"), so its secret never exists and
-    the controller serves its default certificate."""
+    (no Certificate or other annotated Ingress of its Application issues their secret):
+    ingress-shim skips each (``validateIngressTLSBlock``: "has no hosts specified"), so its
+    secret never exists and the controller serves its default certificate."""
     if not any(str(annotations.get(key) or "").strip() for key in ISSUER_ANNOTATIONS) \
             or target.companions_unknown:  # (a source not rendered may issue the secrets)
         return
-    certified, by_ingresses = _issuers(target, ingress)
+    home = _namespace(target, ingress)
     tls = [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]
     for number, entry in enumerate(tls, 1):
         secret = entry.get("secretName")
         if secret and not _list(entry.get("hosts")) \
-                and str(secret) not in {*certified, *by_ingresses}:
+                and (home, str(secret)) not in issued.certificates \
+                and issued.hosts_of_others(home, str(secret), ingress) is None:
             yield (f'tls entry #{number} (secretName "{secret}") has no hosts; cert-manager '
                    "issues no certificate for a tls entry without hosts",
                    where((secret,), ("secretName",), "secretName", "tls", parents=("tls",)))
 
 
-def _issuers(target: RenderedTarget, ingress: Resource
-             ) -> tuple[set[str], dict[str, list[str]]]:
-    """The secrets issued in the Ingress's namespace by what its Application deploys (its
-    render and its other sources'): by a cert-manager Certificate, and by another Ingress
-    annotated for cert-manager, each with the hosts of its tls entries (ingress-shim's
-    Certificate of that secret)."""
-    certified: set[str] = set()
-    by_ingresses: dict[str, list[str]] = {}
-    home = _namespace(target, ingress)
+@dataclass(frozen=True)
+class _Issued:
+    """The secrets what an Application deploys (a target's render and its other sources')
+    issues, by namespace and secret name: cert-manager Certificates, and the tls entries
+    (with hosts) of Ingresses annotated for cert-manager, each with its Ingress (ingress-shim
+    makes a Certificate of that secret for those hosts)."""
+
+    certificates: Mapping[tuple[str, str], Resource]
+    by_ingresses: Mapping[tuple[str, str], list[tuple[int, list[str]]]]
+
+    def hosts_of_others(self, namespace: str, secret: str, ingress: Resource
+                        ) -> list[str] | None:
+        """The hosts Ingresses other than ``ingress`` have the secret issued for; None when
+        none has."""
+        entries = [hosts for owner, hosts in self.by_ingresses.get((namespace, secret), [])
+                   if owner != id(ingress)]
+        return [host for hosts in entries for host in hosts] if entries else None
+
+
+def _issued(target: RenderedTarget) -> _Issued:
+    certificates: dict[tuple[str, str], Resource] = {}
+    by_ingresses: dict[tuple[str, str], list[tuple[int, list[str]]]] = {}
     for resource in (*target.resources, *target.companions):
-        if _namespace(target, resource) != home or resource is ingress:
-            continue
         spec = _mapping(resource.doc.get("spec"))
+        home = _namespace(target, resource)
         if resource.kind == "Certificate" and resource.api_version.startswith(_CERT_MANAGER):
-            certified.add(str(spec.get("secretName")))
+            certificates.setdefault((home, str(spec.get("secretName"))), resource)
         elif resource.kind == "Ingress" and resource.api_version.startswith(_GROUPS) and any(
                 str(_mapping(_mapping(resource.doc.get("metadata")).get("annotations")).get(key)
                     or "").strip() for key in ISSUER_ANNOTATIONS):
             for entry in map(_mapping, _list(spec.get("tls"))):
                 hosts = [str(host) for host in _list(entry.get("hosts"))]
                 if entry.get("secretName") and hosts:
-                    by_ingresses.setdefault(str(entry["secretName"]), []).extend(hosts)
-    return certified, by_ingresses
+                    by_ingresses.setdefault((home, str(entry["secretName"])), []).append(
+                        (id(resource), hosts))
+    return _Issued(certificates, by_ingresses)
 
 
 def _namespace(target: RenderedTarget, resource: Resource) -> str:
@@ -265,32 +281,34 @@ def _namespace(target: RenderedTarget, resource: Resource) -> str:
     return resource.namespace or target.target.namespace
 
 
-def _issued_by_another(target: RenderedTarget, ingress: Resource) -> bool:
+def _issued_by_another(target: RenderedTarget, ingress: Resource, issued: _Issued) -> bool:
     """Whether each tls entry's secret (for its hosts) is issued by a Certificate or
-    another annotated Ingress its Application deploys (``_issuers``): the Ingress needs no
-    annotation (a second one would not own the Certificate: ingress-shim refuses to update
-    it)."""
-    certified, by_ingresses = _issuers(target, ingress)
+    another annotated Ingress its Application deploys (``_Issued``), or may be (a source of
+    it not rendered): the Ingress needs no annotation (a second one would not own the
+    Certificate: ingress-shim refuses to update it)."""
+    home = _namespace(target, ingress)
 
-    def issued(entry: Mapping[str, Any]) -> bool:
+    def by_another(entry: Mapping[str, Any]) -> bool:
         secret = str(entry.get("secretName"))
-        return secret in certified or secret in by_ingresses and all(
-            covered(str(host), by_ingresses[secret]) for host in _list(entry.get("hosts")))
+        if (home, secret) in issued.certificates or entry.get("secretName") \
+                and target.companions_unknown:  # (a source not rendered may issue it)
+            return True
+        hosts = issued.hosts_of_others(home, secret, ingress)
+        return hosts is not None and all(covered(str(host), hosts)
+                                         for host in _list(entry.get("hosts")))
     tls = [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]
-    return bool(tls) and all(issued(entry) for entry in tls)
+    return bool(tls) and all(by_another(entry) for entry in tls)
 
 
-def _certificates(target: RenderedTarget, ingress: Resource) -> list[Resource]:
+def _certificates(target: RenderedTarget, ingress: Resource, issued: _Issued
+                  ) -> list[Resource]:
     """The cert-manager Certificates of the render that issue the secret of each tls entry
     of the Ingress (same namespace, ``spec.secretName``), one per entry; none unless every
     entry has one. Such an Ingress needs no issuer annotation: ingress-shim would make a
     second Certificate of that secret."""
     tls = [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]
-    issued = {(_namespace(target, r), str(_mapping(r.doc.get("spec")).get("secretName"))): r
-              for r in (*target.resources, *target.companions) if r.kind == "Certificate"
-              and r.api_version.startswith(_CERT_MANAGER)}
-    found = [issued.get((_namespace(target, ingress), str(entry.get("secretName"))))
-             for entry in tls]
+    home = _namespace(target, ingress)
+    found = [issued.certificates.get((home, str(entry.get("secretName")))) for entry in tls]
     return [r for r in found if r is not None] if tls and all(found) else []
 
 
