@@ -428,6 +428,12 @@ def test_what_argo_cd_adds_to_a_project(tmp_path: Path, extra: str) -> None:
         ["apps/web.yaml:9"] if extra == "none" else [])
 
 
+# a project of every repository and destination, and no cluster-scoped kind
+_OPEN_TEAM = ("apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: team\n"
+              "  namespace: argocd\nspec:\n  sourceRepos: ['*']\n"
+              "  destinations: [{server: '*', namespace: '*'}]\n")
+
+
 @pytest.mark.parametrize(("whitelist", "written", "found"), [
     ("", False, True),  # no cluster-scoped kind permitted: the Namespace Argo CD creates fails
     ("  clusterResourceWhitelist: [{group: '', kind: Namespace}]\n", False, False),
@@ -444,10 +450,7 @@ def test_the_namespace_create_namespace_makes_is_checked_against_the_project(
     app += "  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n"
     files = {
         ".git/HEAD": "",
-        "projects/team.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\n"
-                              "metadata:\n  name: team\n  namespace: argocd\nspec:\n"
-                              "  sourceRepos: ['*']\n"
-                              "  destinations: [{server: '*', namespace: '*'}]\n" + whitelist,
+        "projects/team.yaml": _OPEN_TEAM + whitelist,
         "apps/web.yaml": app,
         "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
     if written:
@@ -481,10 +484,7 @@ def test_the_namespace_an_application_lives_in_is_not_created(
     app += "  syncPolicy:\n    syncOptions:\n      - CreateNamespace=true\n"
     files = {
         ".git/HEAD": "",
-        "projects/team.yaml": "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\n"
-                              "metadata:\n  name: team\n  namespace: argocd\nspec:\n"
-                              "  sourceRepos: ['*']\n"
-                              "  destinations: [{server: '*', namespace: '*'}]\n",
+        "projects/team.yaml": _OPEN_TEAM,
         "apps/root.yaml": app,
         "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"}
     report = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache")
