@@ -384,14 +384,15 @@ def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
             hostless = next((n for n, entry in enumerate(tls, 1)
                              if not _list(entry.get("hosts"))), None)
             yield (
-                f'host "{host}" is not covered by any tls entry' if hostless is None else
-                f'host "{host}" is in no tls entry\'s hosts (tls entry #{hostless} lists none)',
+                f'host "{_shown(host)}" is not covered by any tls entry' if hostless is None
+                else f'host "{_shown(host)}" is in no tls entry\'s hosts (tls entry #{hostless} '
+                'lists none)',
                 where((host,), ("host", "hosts", "hostname", "domain"), "host", "rules",
                       written="host", parents=("ingress", "hosts")),  # a global domain last
             )
     for number, entry in enumerate(tls, 1):
         if not entry.get("secretName"):
-            hosts = [str(h) for h in _list(entry.get("hosts"))]
+            hosts = [_shown(h) for h in _list(entry.get("hosts"))]
             named = f" ({', '.join(hosts)})" if hosts else ""
             # An empty secretName written in the values is the line to fix; else the hosts.
             origin = find_value(
@@ -479,6 +480,12 @@ def _forced(annotations: Mapping[str, Any], name: str) -> bool:
         return False
     force = annotations.get(f"{prefix}/force-ssl-redirect")
     return force is True or str(force) in _TRUE
+
+
+def _shown(value: Any) -> str:
+    """A value as a message shows it: text as it is, anything else as JSON (a host written
+    as a list or a number, which k8s-schema reports)."""
+    return value if isinstance(value, str) else json.dumps(value, default=str)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
