@@ -4383,6 +4383,21 @@ def test_a_written_child_that_names_no_environment_is_in_its_parents(
         "image-tag-pinned", "argocd-application")) == [("image-tag-pinned", "prod/cache")]
 
 
+def test_a_directory_of_another_repository_deploys_none_of_this_one_s(tmp_path: Path) -> None:
+    """``root-prod`` deploys ``apps`` of another repository: Argo CD reads that repository's
+    directory, so this one's ``apps/web.yaml`` is no child of it (it was put in production,
+    and in the root's destination namespace)."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN,
+        "bootstrap/root.yaml": application("root-prod", "apps", "default",
+                                           repo="https://git.example.com/other.git"),
+        "apps/web.yaml": application("web", "web", "web").replace("  namespace: argocd\n", ""),
+        "web/cm.yaml": CM.format(name="web")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in report_.targets) == ["default/web", "prod/root"]
+    assert [f.location for f in report_.findings if f.policy == "argocd-application"] == []
+
+
 def test_a_child_each_environment_s_root_deploys_is_in_the_first_environment(
         tmp_path: Path) -> None:
     """Each cluster's root (prod's, stg's) deploys the one directory ``apps``: its

@@ -12,7 +12,7 @@ from platecheck.chartfile import local_dependencies
 from platecheck.discover import Discovery, rel_path, source_directories
 from platecheck.errors import PlatecheckError
 from platecheck.generated import MAX_DEPTH
-from platecheck.model import NO_ENVIRONMENT, RenderTarget, SourceType
+from platecheck.model import NO_ENVIRONMENT, AppChild, RenderTarget, SourceType
 from platecheck.plan import Planner
 from platecheck.problems import Problems
 from platecheck.realpaths import resolve
@@ -27,6 +27,7 @@ def inherit_environments(planner: Planner, found: Discovery) -> None:
     in the configured environment of the parents that deploy it, the first of theirs
     (``Planner.inherited``; a parent of no environment says nothing), parents' own inherited
     ones followed; those of ``found`` replaced by their copies."""
+    _drop_other_repositories(planner, found)
     parents: dict[tuple[str, int], list[tuple[str, int]]] = {}
     for link in found.children:
         if link.child != link.parent:
@@ -51,6 +52,20 @@ def inherit_environments(planner: Planner, found: Discovery) -> None:
     for kept in (found.applications, found.app_of_apps, found.application_sets,
                  found.expanded_sets):
         kept[:] = [by_place.get((a.file, a.line), a) for a in kept]
+
+
+def _drop_other_repositories(planner: Planner, found: Discovery) -> None:
+    """The links discovery made from a directory source of another repository to the
+    Applications of this one's directory of that path: Argo CD reads that repository's
+    directory, never this one's (a child so linked was put in its parent's environment,
+    and in its destination namespace)."""
+    by_place = {(a.file, a.line): a for a in (*found.applications, *found.app_of_apps)}
+
+    def ours(link: AppChild) -> bool:
+        parent = by_place.get(link.parent)
+        return parent is None or link.source >= len(parent.sources) \
+            or planner.deploys_here(parent.sources[link.source])
+    found.children[:] = [link for link in found.children if ours(link)]
 
 
 def plan_all(planner: Planner, found: Discovery, problems: Problems,
