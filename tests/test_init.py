@@ -541,16 +541,18 @@ def test_a_child_that_names_no_environment_is_classified_in_its_parents(
         "web-p -> prod/web-p", "web-s -> stg/web-s"]
 
 
+@pytest.mark.parametrize(("prod", "staging"), [("prod", "staging"), ("prod-eu", "stag-eu")])
 def test_roots_of_one_name_in_cluster_directories_are_classified_by_path(
-        tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        tmp_path: Path, helm_bin: Path, prod: str, staging: str) -> None:
     """Every cluster's root is ``root`` in ``argocd`` (no word of environments in names,
-    labels or namespaces): init proposes ``paths`` of their directories, which classifies
-    the roots and, through them, their children, and lint with the proposal says no
-    namespace guess of theirs is wrong."""
+    labels or namespaces): init proposes ``paths`` of their directories (named with a word
+    of environments, alone or with an affix), which classifies the roots and, through them,
+    their children, and lint with the proposal says no namespace guess of theirs is
+    wrong."""
     from synthetic import application, write_files
 
     repo = write_files(tmp_path / "repo", {".git/HEAD": "", **{
-        path: text for env in ("prod", "staging") for path, text in (
+        path: text for env in (prod, staging) for path, text in (
             (f"clusters/{env}/root.yaml", application("root", f"clusters/{env}/apps",
                                                       "argocd")),
             (f"clusters/{env}/apps/web.yaml", application("web", "web", "web")))},
@@ -558,7 +560,7 @@ def test_roots_of_one_name_in_cluster_directories_are_classified_by_path(
     assert main(["init", str(repo), "--helm", str(helm_bin),
                  "--cache-dir", str(tmp_path / "cache")]) == 0
     text = (repo / "policies" / "platecheck.yaml").read_text()
-    assert 'paths: ["clusters/prod"]' in text and 'paths: ["clusters/staging"]' in text
+    assert f'paths: ["clusters/{prod}"]' in text and f'paths: ["clusters/{staging}"]' in text
     assert "argocd-application:\n    # the destination namespaces" not in text
     report = engine.lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert sorted(t.id for t in report.targets) == ["prod/web", "stg/web"]

@@ -4398,6 +4398,20 @@ def test_a_directory_of_another_repository_deploys_none_of_this_one_s(tmp_path: 
     assert [f.location for f in report_.findings if f.policy == "argocd-application"] == []
 
 
+def test_a_placeholder_repo_url_is_no_repository_s_source(tmp_path: Path) -> None:
+    """``repoURL: <REPO_URL>`` (a bootstrap script's placeholder) names no repository Argo CD
+    can reach: not this one, whose ``manifests`` directory it rendered (a pass), but a
+    source not rendered."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN,
+        "apps/root.yaml": application("root", "manifests", "web", repo="<REPO_URL>"),
+        "manifests/cm.yaml": CM.format(name="web")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.policy, f.location) for f in report_.findings if f.policy == "not-rendered"] \
+        == [("not-rendered", "apps/root.yaml:8")]
+    assert report_.exit_code == 1
+
+
 def test_a_child_each_environment_s_root_deploys_is_in_the_first_environment(
         tmp_path: Path) -> None:
     """Each cluster's root (prod's, stg's) deploys the one directory ``apps``: its

@@ -938,12 +938,13 @@ def test_a_bootstrap_overlay_that_cannot_be_built_is_could_not_check(
     """An overlay kustomize cannot build here (a remote resource) that patches its base's
     Application: what Argo CD receives is not known, a could-not-check error at the remote
     entry (it said nothing of its own, and was named undeployed); its base Application is
-    checked as written (its placeholder path an error, as before)."""
+    checked as written (its placeholder repoURL no repository platecheck renders)."""
     repo = _bootstrap(tmp_path / "repo", "  - https://example.com/install.yaml\n")
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [(e.location, e.target) for e in report.errors] == [
-        ("bootstrap/base/root.yaml:10", "default/root"),
         ("bootstrap/overlays/prod/kustomization.yaml:3", "*/bootstrap/overlays/prod")]
+    assert [f.location for f in report.findings if f.policy == "not-rendered"] == [
+        "bootstrap/base/root.yaml:8"]
     assert _kustomizations(report) == []
 
 

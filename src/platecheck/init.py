@@ -42,6 +42,7 @@ _WORDS: dict[str, tuple[str, bool]] = {
     "production": ("prod", True), "prod": ("prod", True), "prd": ("prod", True),
     "live": ("prod", True),
     "staging": ("stg", False), "stg": ("stg", False), "stage": ("stg", False),
+    "stag": ("stg", False),
     "preprod": ("preprod", False), "pre-prod": ("preprod", False),
     "uat": ("uat", False), "qa": ("qa", False), "test": ("test", False),
     "testing": ("test", False),
@@ -175,11 +176,13 @@ def _propose(apps: Sequence[Application]) -> tuple[dict[str, _Proposal], dict[in
 
 
 def _directory_env(file: str) -> tuple[str, tuple[str, bool]] | None:
-    """The directory of ``file`` named with a word of environments (its first), and that
-    environment: ``clusters/prod/root.yaml`` -> ``clusters/prod``, prod."""
+    """The directory of ``file`` named with a word of environments (its first), alone or
+    with an affix, and that environment: ``clusters/prod/root.yaml`` -> ``clusters/prod``,
+    prod; ``clusters/staging-eu/root.yaml`` -> ``clusters/staging-eu``, stg."""
     parts = file.split("/")[:-1]
     for depth, part in enumerate(parts, 1):
-        found = _WORDS.get(part.lower())
+        affixed = _affix(part)
+        found = _WORDS.get(part.lower()) or (affixed[1] if affixed else None)
         if found is not None:
             return "/".join(parts[:depth]), found
     return None

@@ -193,14 +193,20 @@ def is_root_path(path: str | None) -> bool:
     return posixpath.normpath(path.strip("/") or ".") == "." if path is not None else True
 
 
+# a URL, an scp-like address (git@host:org/repo) or a path of a host (host/org/repo): no
+# whitespace nor characters no URL holds (a placeholder's angle brackets)
+_URL_LIKE = re.compile(r"[^\s<>\"{}|\\^`]*[/:][^\s<>\"{}|\\^`]*")
+
+
 def this_repository(repo_url: str, repo_urls: Iterable[str], own: Iterable[str] = ()) -> bool:
     """Whether a Git source's ``repoURL`` is the checked repository: one of argocd-application's
     ``repoUrls`` globs when it names any, else one of ``own`` (``identity``) when known, else
     any. An ``oci://`` URL is an OCI registry, never a Git repository: Argo CD extracts the
     artifact and reads the source path inside it (``runRepoOperation`` in argo-cd
     ``reposerver/repository/repository.go``). A source with no ``repoURL`` is no repository's
-    (Argo CD refuses it)."""
-    if repo_url.startswith("oci://") or not repo_url.strip():
+    (Argo CD refuses it), nor is one that is no URL at all (``<REPO_URL>``, a placeholder
+    a bootstrap script fills in: Argo CD cannot reach it)."""
+    if repo_url.startswith("oci://") or not _URL_LIKE.fullmatch(repo_url.strip()):
         return False
     patterns = tuple(repo_urls)
     if patterns:
