@@ -547,8 +547,9 @@ def test_roots_of_one_name_in_cluster_directories_are_classified_by_path(
     """Every cluster's root is ``root`` in ``argocd`` (no word of environments in names,
     labels or namespaces): init proposes ``paths`` of their directories (named with a word
     of environments, alone or with an affix), which classifies the roots and, through them,
-    their children, and lint with the proposal says no namespace guess of theirs is
-    wrong."""
+    their children, and the instances of those directories (one Argo CD holds no two roots
+    of one name): lint with the proposal says neither that a namespace guess of theirs is
+    wrong nor that their names conflict."""
     from synthetic import application, write_files
 
     repo = write_files(tmp_path / "repo", {".git/HEAD": "", **{
@@ -561,7 +562,10 @@ def test_roots_of_one_name_in_cluster_directories_are_classified_by_path(
                  "--cache-dir", str(tmp_path / "cache")]) == 0
     text = (repo / "policies" / "platecheck.yaml").read_text()
     assert f'paths: ["clusters/{prod}"]' in text and f'paths: ["clusters/{staging}"]' in text
-    assert "argocd-application:\n    # the destination namespaces" not in text
+    # one Argo CD holds no two roots of one name: each cluster's directory is an instance
+    assert "      namespaces:" not in text and (
+        f'      instances:\n        prod: ["clusters/{prod}/**"]\n'
+        f'        stg: ["clusters/{staging}/**"]\n') in text
     report = engine.lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert sorted(t.id for t in report.targets) == ["prod/web", "stg/web"]
-    assert not [f for f in report.findings if "destination namespace" in f.message]
+    assert not [f for f in report.findings if f.policy == "argocd-application"]

@@ -293,7 +293,8 @@ policies:
 
 
 def render_config(proposals: dict[str, _Proposal], source: str = "Applications",
-                  namespaces: Mapping[str, Sequence[str]] | None = None) -> str:
+                  namespaces: Mapping[str, Sequence[str]] | None = None,
+                  instances: Mapping[str, Sequence[str]] | None = None) -> str:
     order = _ordered(proposals)
     lines = [_HEADER.format(source=source).rstrip("\n")]
     for proposal in order:
@@ -326,16 +327,46 @@ def render_config(proposals: dict[str, _Proposal], source: str = "Applications",
                  "(values keys, rendered resources, chart)\n    options:\n"
                  f"      pairs: [{', '.join(f'[{o}, {prod}]' for o in before)}]\n")
     lines.append("")
-    allowed = "".join(f"        {env}: {_flow(found)}\n"
-                      for env, found in sorted((namespaces or {}).items()))
-    if allowed:
-        allowed = ("\n  argocd-application:\n    # the destination namespaces each "
-                   "environment's Applications deploy to, as init found\n    # them (by "
-                   "default an environment's are those its match rules name, else *-<env> "
-                   "and <env>)\n    options:\n      namespaces:\n" + allowed)
-    lines.append(_POLICIES.format(pairs=pairs, namespaces=allowed, prod=prod,
-                                  other=other).rstrip("\n"))
+    lines.append(_POLICIES.format(pairs=pairs, namespaces=_argocd_options(namespaces or {},
+                                                                          instances or {}),
+                                  prod=prod, other=other).rstrip("\n"))
     return "\n".join(lines) + "\n"
+
+
+def _argocd_options(namespaces: Mapping[str, Sequence[str]],
+                    instances: Mapping[str, Sequence[str]]) -> str:
+    """argocd-application's options of the proposal: the namespaces each environment's
+    Applications deploy to, and the Argo CD instance of each cluster's directory."""
+    allowed = "".join(f"        {env}: {_flow(found)}\n"
+                      for env, found in sorted(namespaces.items()))
+    if allowed:
+        allowed = ("      # the destination namespaces each environment's Applications deploy "
+                   "to, as init found\n      # them (by default an environment's are those "
+                   "its match rules name, else *-<env>\n      # and <env>)\n"
+                   "      namespaces:\n" + allowed)
+    own = "".join(f"        {env}: {_flow(globs)}\n" for env, globs in sorted(instances.items()))
+    if own:
+        own = ("      # each directory is a cluster of its own Argo CD: Applications of one "
+               "name there are\n      # two, no conflict\n      instances:\n" + own)
+    return f"\n  argocd-application:\n    options:\n{allowed}{own}" if allowed or own else ""
+
+
+def _instances(proposals: Mapping[str, _Proposal], apps: Sequence[Application]
+               ) -> dict[str, list[str]]:
+    """The Argo CD instances of the environments the proposal classifies by directory, when
+    one name is an Application's in the directories of two of them (each cluster's root
+    called ``root``): each directory is a cluster of its own Argo CD (one Argo CD holds no
+    two Applications of one name in one namespace)."""
+    by_path = {name: sorted(p.paths) for name, p in proposals.items() if p.paths}
+    seen: dict[tuple[str, str | None], set[str]] = {}
+    for app in apps:
+        env = next((name for name, paths in by_path.items() if under_any(app.file, paths)),
+                   None)
+        if env is not None:
+            seen.setdefault((app.name, app.namespace), set()).add(env)
+    if not any(len(envs) > 1 for envs in seen.values()):
+        return {}
+    return {name: [f"{path}/**" for path in paths] for name, paths in by_path.items()}
 
 
 def propose(path: Path, **options: Any) -> InitResult:
@@ -374,11 +405,12 @@ def propose(path: Path, **options: Any) -> InitResult:
     if not proposals:  # nothing to read environments from: the usual two, to edit
         proposals = _usual()
     source = "Applications" if apps else "charts' values files"
-    text = render_config(proposals, source)
+    instances = _instances(proposals, [*found.applications, *found.application_sets, *apps])
+    text = render_config(proposals, source, instances=instances)
     config = _loaded(root, text)
     outside = _outside(config, _inheriting(config, found, apps))
     if outside:  # namespaces the environments' rules do not allow: allowed by name
-        text = render_config(proposals, source, outside)
+        text = render_config(proposals, source, outside, instances)
         config = _loaded(root, text)
     return InitResult(root, text, tuple(_classify(config, app)
                                         for app in _inheriting(config, found, apps)),
