@@ -1748,19 +1748,23 @@ def test_two_applications_deploying_one_configmap(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.parametrize("namespace", ["  namespace: team\n", ""], ids=["team", "none"])
 def test_two_applications_of_one_name_deploying_one_configmap_are_told_by_namespace(
-        tmp_path: Path) -> None:
+        tmp_path: Path, namespace: str) -> None:
     """Applications ``argocd/cache`` and ``team/cache`` are two Applications: the finding names
-    each with its namespace, not ``cache`` twice."""
+    each with its namespace, not ``cache`` twice; one whose file names no namespace is
+    ``cache (no namespace)``, not ``/cache``."""
     repo = tmp_path / "repo"
     shutil.copytree(SOURCES / "shared-resource", repo)
     queue = repo / "apps" / "queue.yaml"
-    queue.write_text(queue.read_text().replace("name: queue\n  namespace: argocd",
-                                               "name: cache\n  namespace: team"))
+    queue.write_text(queue.read_text().replace("name: queue\n  namespace: argocd\n",
+                                               "name: cache\n" + namespace))
     report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert [f.message for f in report_.findings if f.policy == "argocd-application"] == [
+    second = "team/cache" if namespace else "cache (no namespace)"
+    assert [f.message for f in report_.findings if f.policy == "argocd-application"
+            and "deployed by both" in f.message] == [
         "ConfigMap/settings in namespace tools is deployed by both Application argocd/cache "
-        "(default/cache) and Application team/cache; Argo CD's syncs of the two undo each "
+        f"(default/cache) and Application {second}; Argo CD's syncs of the two undo each "
         "other"]
 
 

@@ -397,9 +397,9 @@ class Kustomize:
         remote = remote_entry(call, reason, self.root)
         if remote is not None:
             entry, file, line = remote
-            return PlatecheckError(f"kubectl kustomize failed: {entry!r} is remote: kustomize "
-                                   "fetches it over the network, which platecheck does not "
-                                   "use", file, line, REMOTE_REMEDY)
+            return PlatecheckError(f"{entry!r} is remote: kustomize fetches it over the "
+                                   "network, which platecheck does not use", file, line,
+                                   REMOTE_REMEDY)
         plugin = plugin_entry(call, reason, self.root)
         if plugin is not None:
             return PlatecheckError(f"kubectl kustomize failed: {reason}", *plugin,

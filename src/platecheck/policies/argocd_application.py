@@ -1355,8 +1355,11 @@ def with_companions(repo: RepoModel) -> RepoModel:
 
 
 def _named(app: Application, qualified: bool) -> str:
-    """An Application's name, ``namespace/name`` when ``qualified``."""
-    return f"{app.namespace or ''}/{app.name}" if qualified else app.name
+    """An Application's name, ``namespace/name`` when ``qualified`` (``name`` of no
+    namespace: one its file does not name, ``name (no namespace)``)."""
+    if not qualified:
+        return app.name
+    return f"{app.namespace}/{app.name}" if app.namespace else f"{app.name} (no namespace)"
 
 
 def _source_order(rendered: RenderedTarget) -> str:
