@@ -564,8 +564,30 @@ def test_roots_of_one_name_in_cluster_directories_are_classified_by_path(
     assert f'paths: ["clusters/{prod}"]' in text and f'paths: ["clusters/{staging}"]' in text
     # one Argo CD holds no two roots of one name: each cluster's directory is an instance
     assert "      namespaces:" not in text and (
-        f'      instances:\n        prod: ["clusters/{prod}/**"]\n'
-        f'        stg: ["clusters/{staging}/**"]\n') in text
+        f'      instances:\n        {prod}: ["clusters/{prod}/**"]\n'
+        f'        {staging}: ["clusters/{staging}/**"]\n') in text
     report = engine.lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert sorted(t.id for t in report.targets) == ["prod/web", "stg/web"]
     assert not [f for f in report.findings if f.policy == "argocd-application"]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_the_namespaces_listed_hold_those_of_applications_a_directory_classifies(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """``infra-dev`` deploys to ``argocd``, which dev's rule does not allow, so init lists
+    dev's namespaces; the ``loki`` its overlay deploys, classified by its directory, deploys
+    to ``monitoring``: listed too, or lint held it to the list (it was not)."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "root/dev.yaml": application("infra-dev", "infra/overlays/dev", "argocd"),
+        "infra/overlays/dev/kustomization.yaml": "resources: [obs/app.yaml]\n",
+        "infra/overlays/dev/obs/app.yaml": application("loki", "web", "monitoring"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    assert main(["init", str(repo), "--helm", str(helm_bin),
+                 "--cache-dir", str(tmp_path / "cache")]) == 0
+    text = (repo / "policies" / "platecheck.yaml").read_text()
+    assert 'dev: ["*-dev", "argocd", "dev", "monitoring"]' in text
+    report = engine.lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert not [f for f in report.findings if "destination namespace" in f.message]

@@ -353,20 +353,22 @@ def _argocd_options(namespaces: Mapping[str, Sequence[str]],
 
 def _instances(proposals: Mapping[str, _Proposal], apps: Sequence[Application]
                ) -> dict[str, list[str]]:
-    """The Argo CD instances of the environments the proposal classifies by directory, when
-    one name is an Application's in the directories of two of them (each cluster's root
-    called ``root``): each directory is a cluster of its own Argo CD (one Argo CD holds no
-    two Applications of one name in one namespace)."""
-    by_path = {name: sorted(p.paths) for name, p in proposals.items() if p.paths}
+    """The Argo CD instances of the directories the proposal classifies by, when one name is
+    an Application's in two of them (each cluster's root called ``root``): each directory
+    is a cluster of its own Argo CD (one Argo CD holds no two Applications of one name in
+    one namespace), named by its last name."""
+    directories = sorted(path for p in proposals.values() for path in p.paths)
     seen: dict[tuple[str, str | None], set[str]] = {}
     for app in apps:
-        env = next((name for name, paths in by_path.items() if under_any(app.file, paths)),
-                   None)
-        if env is not None:
-            seen.setdefault((app.name, app.namespace), set()).add(env)
-    if not any(len(envs) > 1 for envs in seen.values()):
+        directory = next((path for path in directories if under_any(app.file, [path])), None)
+        if directory is not None:
+            seen.setdefault((app.name, app.namespace), set()).add(directory)
+    if not any(len(found) > 1 for found in seen.values()):
         return {}
-    return {name: [f"{path}/**" for path in paths] for name, paths in by_path.items()}
+    # (an instance of each directory, named by its last name: prod-eu and prod-us are two)
+    names = [path.rsplit("/", 1)[-1] for path in directories]
+    return {name if names.count(name) == 1 else path.replace("/", "-"): [f"{path}/**"]
+            for name, path in zip(names, directories, strict=True)}
 
 
 def propose(path: Path, **options: Any) -> InitResult:
@@ -471,6 +473,7 @@ def _outside(config: Config, apps: Sequence[Application]) -> dict[str, list[str]
     else ``*-<env>`` and ``<env>``), those namespaces and the rule's own. Not of the
     Applications of no configured environment, whose namespaces that rule never checks."""
     found: dict[str, set[str]] = {}
+    by_directory: dict[str, set[str]] = {}
     for app in apps:
         env = config.match_environment(app)
         namespace = app.destination_namespace
@@ -479,11 +482,15 @@ def _outside(config: Config, apps: Sequence[Application]) -> dict[str, list[str]
                 env.name == UNCLASSIFIED and config.environment(UNCLASSIFIED) is None):
             continue
         if not env.match.namespaces and under_any(app.file, env.match.paths):
-            continue  # (its directory said its environment: lint guesses no namespace)
+            # its directory said its environment: lint guesses no namespace for it, but
+            # holds it to those listed for its environment, when some are
+            by_directory.setdefault(env.name, set()).add(namespace)
+            continue
         rule = list(env.match.namespaces) or [f"*-{env.name}", env.name]
         if not matches_any(namespace, rule):
             found.setdefault(env.name, set(rule)).add(namespace)
-    return {env: sorted(namespaces) for env, namespaces in found.items()}
+    return {env: sorted(namespaces | by_directory.get(env, set()))
+            for env, namespaces in found.items()}
 
 
 def _chart_environments(charts: Sequence[Path]) -> dict[str, _Proposal]:
