@@ -4402,6 +4402,28 @@ def test_a_directory_of_another_repository_deploys_none_of_this_one_s(tmp_path: 
     assert [f.location for f in report_.findings if f.policy == "argocd-application"] == []
 
 
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_missing_path_an_app_of_apps_build_writes_is_could_not_check(tmp_path: Path) -> None:
+    """A Kustomize app-of-apps patches its child's path to one that does not exist: the
+    child it outputs, which Argo CD creates, cannot be rendered, a could-not-check error of
+    its own (it was dropped with the written child it replaces: a pass once
+    argocd-application was a warning)."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN,
+        "root/root.yaml": application("root", "apps", "argocd"),
+        "apps/kustomization.yaml": (
+            "resources: [web.yaml]\npatches:\n  - target: {kind: Application, name: web-prod}\n"
+            "    patch: |-\n      - {op: replace, path: /spec/source/path, "
+            "value: does-not-exist}\n"),
+        "apps/web.yaml": application("web-prod", "web", "web-prod"),
+        "web/cm.yaml": CM.format(name="web"),
+        "policies/platecheck.yaml": "policies:\n  argocd-application: {level: warning}\n"})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.target, e.message) for e in report_.errors] == [
+        ("prod/web", "source path 'does-not-exist' does not exist")]
+    assert report_.exit_code == 2
+
+
 def test_a_placeholder_repo_url_is_no_repository_s_source(tmp_path: Path) -> None:
     """``repoURL: <REPO_URL>`` (a bootstrap script's placeholder) names no repository Argo CD
     can reach: not this one, whose ``manifests`` directory it rendered (a pass), but a
@@ -6821,7 +6843,8 @@ def test_a_root_and_its_copy_in_the_directory_it_deploys_are_one_application(
 def test_a_field_a_patch_sets_on_an_application_is_at_the_patch(tmp_path: Path,
                                                                  how: str) -> None:
     """A Kustomize app-of-apps patches its child's source path to one that does not exist:
-    the finding is at the patch's line, not at the base's ``path: web``."""
+    the child's could-not-check error is at the patch's line, not at the base's ``path:
+    web``."""
     patch = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: web\n"
              "  namespace: argocd\nspec:\n  source:\n    path: missing-dir\n"
              ) if how == "strategic-merge" else (
@@ -6837,7 +6860,8 @@ def test_a_field_a_patch_sets_on_an_application_is_at_the_patch(tmp_path: Path,
     assert [(f.location, f.message) for f in (*report_.findings, *report_.errors)
             if "missing-dir" in f.message] == [
         ("apps/patch.yaml:8" if how == "strategic-merge" else "apps/patch.yaml:3",
-         "Application web: source path 'missing-dir' does not exist")]
+         "source path 'missing-dir' does not exist")]
+    assert report_.exit_code == 2
 
 
 @pytest.mark.usefixtures("kubectl_bin")

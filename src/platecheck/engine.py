@@ -997,7 +997,8 @@ def _without(kept: list[RenderTarget], dropped: Sequence[RenderTarget],
     gone_ids = {t.id for t in dropped} - {t.id for t in kept}
     linted = {lint_identity(t) for t in kept if t.chart is not None}
     gone = {lint_identity(t) for t in dropped if t.chart is not None}
-    problems.findings[:] = [f for f in problems.findings if f.target not in gone_ids]
+    problems.findings[:] = [f for f in problems.findings
+                            if f.target not in gone_ids or f in problems.of_generated]
     return (kept, [r for r in rendered if r.target.id not in gone_ids],
             [lint for lint in lints if lint.identity in linted or lint.identity not in gone])
 

@@ -476,5 +476,5 @@ def _plan_generated(planner: Planner, children: Sequence[Generated],
                 where = (env.name, f"{named}@{child.app.file}:{child.app.line}"
                          if named in known else named)
                 known.add(where[1])
-            problems.add(exc, where=where)
+            problems.of_generated.add(problems.add(exc, where=where))
     return targets

@@ -22,6 +22,9 @@ class Problems:
     _said: set[Finding] = field(default_factory=set)
     # the error of each written Application that could not be planned, by (file, line)
     unplanned: dict[tuple[str, int], Finding] = field(default_factory=dict)
+    # the errors of the Applications renders generated that could not be planned: each is
+    # its own, though a written one they replace, gone, had its target id
+    of_generated: set[Finding] = field(default_factory=set)
 
     def add(self, error: PlatecheckError, target: RenderTarget | None = None,
             detail: str | None = None, where: tuple[str, str] | None = None,
