@@ -1772,7 +1772,8 @@ def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_
     where those are left out, as the API server defaults a LimitRange) are filled in by the
     LimitRanger admission plugin: a container of its namespace that leaves them out sets
     them; one of another namespace does not; a request above the limit it gives is refused
-    by the API server."""
+    by the API server, and so is a limit above its ``max`` or a request below its ``min``
+    (LimitRanger's maxConstraint, minConstraint)."""
     from synthetic import WEB_POD_SPEC
 
     limits = ("apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: defaults\nspec:\n"
@@ -1781,7 +1782,7 @@ def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_
               "    - type: Pod\n      max: {cpu: '2'}\n---\n"
               "apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: caps\n"
               "  namespace: capped\nspec:\n  limits:\n"
-              "    - {type: Container, max: {cpu: '1', memory: 1Gi}}\n")
+              "    - {type: Container, max: {cpu: '1', memory: 1Gi}, min: {cpu: 50m}}\n")
     pod = ("        containers:\n          - name: web\n            image: nginx:1.27.0\n"
            "            imagePullPolicy: IfNotPresent\n")
     big = pod + "            resources: {requests: {cpu: '2'}}\n"
@@ -1795,6 +1796,9 @@ def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_
         "limits.yaml": limits, "web.yaml": deployment("web", None) + pod,
         "big.yaml": deployment("big", None) + big,
         "capped.yaml": deployment("capped", "capped") + pod,
+        "over.yaml": deployment("over", "capped") + pod + (
+            "            resources: {limits: {cpu: '4', memory: 512Mi}, "
+            "requests: {cpu: 10m, memory: 64Mi}}\n"),
         "other.yaml": deployment("other", "other") + pod})
     assert [(f.location, f.message) for f in report.findings
             if f.policy == "resource-ranges"] == [
@@ -1802,7 +1806,11 @@ def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_
          'above the limit "500m" LimitRange/defaults gives it; the API server refuses the '
          "pod"),
         ("manifests/other.yaml:12", 'container "web" in Deployment/other: sets no cpu '
-         "request, cpu limit, memory request or memory limit")]
+         "request, cpu limit, memory request or memory limit"),
+        ("manifests/over.yaml:15", 'container "web" in Deployment/over: cpu limit "4" is '
+         'above the maximum "1" LimitRange/caps allows; the API server refuses the pod'),
+        ("manifests/over.yaml:15", 'container "web" in Deployment/over: cpu request "10m" is '
+         'below the minimum "50m" LimitRange/caps allows; the API server refuses the pod')]
 
 
 def test_an_image_the_template_defaults_give_is_found_where_they_write_it(

@@ -15,7 +15,8 @@ What:
     what a container leaves out (its ``Container`` limits' ``default`` and ``defaultRequest``,
     and ``max`` and ``min`` where those are left out, as the API server defaults a LimitRange;
     the LimitRanger admission plugin fills them in): set, not missing, and not checked against
-    the bounds, but a request above the limit it gives is a finding (the API server refuses the
+    the bounds, but a request above the limit it gives is a finding, and so is a request or
+    limit a container sets above its ``max`` or below its ``min`` (the API server refuses the
     pod); a LimitRange only in the cluster is not known. A value that is not a quantity, or is
     negative, is reported once and takes no part in the ordering and range checks. The
     containers are image-tag-pinned's (workloads, Argo Rollouts analyses' jobs, Argo Workflows'
@@ -119,7 +120,7 @@ def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
 
 
 # What a LimitRange gives a container that sets none, by namespace: for limits and for
-# requests, each resource's value and the LimitRange giving it
+# requests, each resource's value and the LimitRange giving it; and its bounds (max, min)
 _Defaults = dict[str, dict[str, dict[str, tuple[Any, str]]]]
 
 
@@ -138,9 +139,11 @@ def _limit_range_defaults(target: RenderedTarget) -> _Defaults:
         for item in items if isinstance(items, list) else ():
             if not isinstance(item, Mapping) or item.get("type") != "Container":
                 continue
-            given = found.setdefault(namespace, {"requests": {}, "limits": {}})
+            given = found.setdefault(namespace, {"requests": {}, "limits": {}, "max": {},
+                                                 "min": {}})
             for kind, keys in (("limits", ("default", "max")),
-                               ("requests", ("defaultRequest", "default", "max", "min"))):
+                               ("requests", ("defaultRequest", "default", "max", "min")),
+                               ("max", ("max",)), ("min", ("min",))):
                 for key in keys:
                     values = item.get(key)
                     for name, value in values.items() if isinstance(values, Mapping) else ():
@@ -195,6 +198,7 @@ def _problems(
     yield from _quantities(container, given, parsed)
     yield from _not_overcommitted(container, given, parsed)
     yield from _above_given_limit(container, given, parsed, defaulted.get("limits") or {})
+    yield from _outside_limit_range(container, given, parsed, defaulted)
     for (kind, name), value in parsed.items():
         raw = given[kind][name]
         if kind == "limits" and ("requests", name) in parsed and _overcommit_allowed(name):
@@ -232,6 +236,29 @@ def _above_given_limit(container: Container, given: Mapping[str, Mapping[str, An
             yield (f'{name} request "{given["requests"][name]}" is above the limit "{raw}" '
                    f"{source} gives it; the API server refuses the pod",
                    _at_value(container, "requests", name, given["requests"][name]))
+
+
+def _outside_limit_range(container: Container, given: Mapping[str, Mapping[str, Any]],
+                         parsed: Mapping[tuple[str, str], Fraction],
+                         bounds: Mapping[str, Mapping[str, tuple[Any, str]]]
+                         ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A request or limit the container sets above a LimitRange's ``max`` or below its
+    ``min`` for it: the LimitRanger admission plugin refuses the pod (``maxConstraint``,
+    ``minConstraint``: "maximum cpu usage per Container is 2, but limit is 4")."""
+    for (kind, name), value in parsed.items():
+        for side in ("max", "min"):
+            if name not in bounds.get(side, {}):
+                continue
+            raw, source = bounds[side][name]
+            try:
+                bound = parse_quantity(raw)
+            except QuantityError:
+                continue
+            if value > bound if side == "max" else value < bound:
+                word = "above the maximum" if side == "max" else "below the minimum"
+                yield (f'{name} {_KINDS[kind]} "{given[kind][name]}" is {word} "{raw}" '
+                       f"{source} allows; the API server refuses the pod",
+                       _at_value(container, kind, name, given[kind][name]))
 
 
 def _overcommit_allowed(name: str) -> bool:
