@@ -963,8 +963,11 @@ def test_kustomize_fields_of_the_application_apply_as_kustomize_edit_would(
     # the base's own entry is broken: at that entry, in the base
     pytest.param("resources:\n  - ../../base\n  - ../../broken-base\n",
                  ("broken-base/kustomization.yaml", 2), id="an-error-in-a-base"),
+    # a field of the type kustomize refuses (its decoding names the field): at its line
     pytest.param("resources:\n  - ../../base\nreplicas:\n  - name: web\n    count: many\n",
-                 ("overlays/prod/kustomization.yaml", None), id="an-error-that-names-no-entry"),
+                 ("overlays/prod/kustomization.yaml", 5), id="a-field-of-another-type"),
+    pytest.param("resources:\n  - ../../base\nimages:\n  - name: nginx\n    newTag: 1.10\n",
+                 ("overlays/prod/kustomization.yaml", 5), id="a-tag-that-is-a-number"),
 ])
 def test_kustomize_failure_is_could_not_check_at_the_kustomization_entry(
         tmp_path: Path, kustomization: str, where: tuple[str, int | None]) -> None:

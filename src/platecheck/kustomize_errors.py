@@ -299,4 +299,26 @@ def _entry_line(kustomization: Layer, reason: str) -> int | None:
         entry = written.get(next(group for group in match.groups() if group))
         if entry is not None and entry in kustomization.lines:
             return kustomization.lines[entry]
+    return _mistyped_line(kustomization, reason)
+
+
+# kustomize's decoding of a field of the wrong type: "json: cannot unmarshal number into Go
+# struct field Image.images.newTag of type string"
+_MISTYPED = re.compile(r"cannot unmarshal (\w+) into Go struct field \w+\.([\w.]+) of type")
+_JSON_TYPES = {"number": (int, float), "bool": (bool,), "string": (str,), "array": (list,),
+               "object": (dict,)}
+
+
+def _mistyped_line(kustomization: Layer, reason: str) -> int | None:
+    """The line of the first field of the path kubectl's decoding error names (``images``,
+    ``newTag``: each entry's) whose value is of the type it names; None when none is."""
+    match = _MISTYPED.search(reason)
+    if match is None:
+        return None
+    names, kind = match.group(2).split("."), _JSON_TYPES.get(match.group(1), ())
+    for path, value in scalars(kustomization.data):
+        if [k for k in path if isinstance(k, str)] == names and isinstance(value, kind) \
+                and not (kind == (int, float) and isinstance(value, bool)) \
+                and path in kustomization.lines:
+            return kustomization.lines[path]
     return None
