@@ -229,7 +229,7 @@ def test_a_matrix_of_a_clusters_generator_stays_not_rendered(tmp_path: Path) -> 
     assert _checked(root, tmp_path) == [
         ("not-rendered", "apps/set.yaml:10", "default/web",
          "ApplicationSet web is not rendered: its resources are not checked (platecheck "
-         "does not expand a clusters generator)")]
+         "does not expand a clusters generator inside a matrix)")]
 
 
 def test_a_go_template_matrix_s_first_child_wins_a_key_both_give(tmp_path: Path) -> None:
@@ -260,7 +260,11 @@ _LIST = {"list": {"elements": [{"env": "a"}]}}
     ([{"list": {"elementsYaml": "{{ .x }}"}}], {}, "a list generator's elementsYaml"),
     ([{"matrix": {"generators": [_LIST, _LIST, _LIST]}}], {},
      "a matrix of other than two generators, or of options other than generators"),
-    ([{"matrix": {"generators": [_LIST, {"pullRequest": {}}]}}], {}, "a pullRequest generator"),
+    ([{"matrix": {"generators": [_LIST, {"pullRequest": {}}]}}], {},
+     "a pullRequest generator inside a matrix"),
+    ([{"matrix": {"generators": [_LIST, {"matrix": {"generators": [_LIST, _LIST]}}]}}], {},
+     "a matrix generator inside a matrix"),
+    ([{"merge": {"generators": [_LIST, _LIST]}}], {}, "a merge generator"),
     ([_LIST, {"git": {"repoURL": "https://git.example.com/repo.git", "revision": "HEAD",
                       "directories": [{"path": "a"}], "files": [{"path": "b"}]}}], {},
      "a git generator of options it does not read (docs/sources.md)"),

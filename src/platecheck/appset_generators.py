@@ -197,7 +197,7 @@ def _child(item: Any, at: KeyPath) -> Child | str:
     if kind == "git":
         return Child(kind, options, (*at, kind)) if readable_git(options) \
             else "a git generator of options it does not read (docs/sources.md)"
-    return f"a {kind} generator"
+    return f"a {kind} generator" + (" inside a matrix" if "matrix" in at else "")
 
 
 def _one_kind(item: Any) -> tuple[str, Mapping[str, Any]] | str:
