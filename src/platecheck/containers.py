@@ -128,10 +128,13 @@ def pod_spec(resource: Resource) -> Mapping[str, Any] | None:
     job_target = _mapping(spec.get("jobTargetRef"))  # a Job's spec (KEDA's ScaledJob)
     if template is None and job_target is not None:
         template = _mapping(job_target.get("template"))
-    candidate = _mapping((template or {}).get("spec"))
-    if candidate is None or not isinstance(candidate.get("containers"), list):
-        return None
-    return candidate
+    return _pod_spec_of(template)
+
+
+def _pod_spec_of(template: Any) -> Mapping[str, Any] | None:
+    """The ``spec`` of a pod template, when it lists containers."""
+    spec = _mapping((_mapping(template) or {}).get("spec"))
+    return spec if spec is not None and isinstance(spec.get("containers"), list) else None
 
 
 # An Argo Workflows template's own container, named by the template
@@ -149,8 +152,8 @@ def _experiment_containers(resource: Resource) -> Iterator[Container]:
     templates = (_mapping(resource.doc.get("spec")) or {}).get("templates")
     for index, entry in enumerate(templates if isinstance(templates, list) else ()):
         entry = _mapping(entry) or {}
-        found = _mapping((_mapping(entry.get("template")) or {}).get("spec"))
-        if found is not None and isinstance(found.get("containers"), list):
+        found = _pod_spec_of(entry.get("template"))
+        if found is not None:
             yield from _in_list(resource, found, POD_SECTIONS,
                                 str(entry.get("name", f"#{index}")), "templates")
 
@@ -171,9 +174,8 @@ def _analysis_containers(resource: Resource) -> Iterator[Container]:
     metrics = (_mapping(resource.doc.get("spec")) or {}).get("metrics")
     for metric in metrics if isinstance(metrics, list) else ():
         job = (_mapping((_mapping(metric) or {}).get("provider")) or {}).get("job")
-        template = (_mapping((_mapping(job) or {}).get("spec")) or {}).get("template")
-        found = _mapping((_mapping(template) or {}).get("spec"))
-        if found is not None and isinstance(found.get("containers"), list):
+        found = _pod_spec_of((_mapping((_mapping(job) or {}).get("spec")) or {}).get("template"))
+        if found is not None:
             yield from _in_list(resource, found, POD_SECTIONS, "")
 
 

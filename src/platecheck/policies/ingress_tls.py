@@ -226,7 +226,7 @@ def _unissued(target: RenderedTarget, ingress: Resource, annotations: Mapping[st
             or target.companions_unknown:  # (a source not rendered may issue the secrets)
         return
     home = _namespace(target, ingress)
-    tls = [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]
+    tls = _tls(ingress)
     for number, entry in enumerate(tls, 1):
         secret = entry.get("secretName")
         if secret and not _list(entry.get("hosts")) \
@@ -267,7 +267,7 @@ def _issued(target: RenderedTarget) -> _Issued:
         elif resource.kind == "Ingress" and resource.api_version.startswith(_GROUPS) and any(
                 str(_mapping(_mapping(resource.doc.get("metadata")).get("annotations")).get(key)
                     or "").strip() for key in ISSUER_ANNOTATIONS):
-            for entry in map(_mapping, _list(spec.get("tls"))):
+            for entry in _tls(resource):
                 hosts = [str(host) for host in _list(entry.get("hosts"))]
                 if entry.get("secretName") and hosts:
                     by_ingresses.setdefault((home, str(entry["secretName"])), []).append(
@@ -296,7 +296,7 @@ def _issued_by_another(target: RenderedTarget, ingress: Resource, issued: _Issue
         hosts = issued.hosts_of_others(home, secret, ingress)
         return hosts is not None and all(covered(str(host), hosts)
                                          for host in _list(entry.get("hosts")))
-    tls = [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]
+    tls = _tls(ingress)
     return bool(tls) and all(by_another(entry) for entry in tls)
 
 
@@ -306,7 +306,7 @@ def _certificates(target: RenderedTarget, ingress: Resource, issued: _Issued
     of the Ingress (same namespace, ``spec.secretName``), one per entry; none unless every
     entry has one. Such an Ingress needs no issuer annotation: ingress-shim would make a
     second Certificate of that secret."""
-    tls = [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]
+    tls = _tls(ingress)
     home = _namespace(target, ingress)
     found = [issued.certificates.get((home, str(entry.get("secretName")))) for entry in tls]
     return [r for r in found if r is not None] if tls and all(found) else []
@@ -364,7 +364,7 @@ def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where
                   ) -> Iterator[tuple[str, Origin | None]]:
     """Hosts no tls entry covers, tls entries without a secret."""
     spec = _mapping(ingress.doc.get("spec"))
-    tls = [_mapping(entry) for entry in _list(spec.get("tls"))]
+    tls = _tls(ingress)
     rules = [_mapping(rule) for rule in _list(spec.get("rules"))]
     tls_hosts = [str(host) for entry in tls for host in _list(entry.get("hosts"))]
     if not tls and not any(rule.get("host") for rule in rules):
@@ -480,6 +480,11 @@ def _forced(annotations: Mapping[str, Any], name: str) -> bool:
         return False
     force = annotations.get(f"{prefix}/force-ssl-redirect")
     return force is True or str(force) in _TRUE
+
+
+def _tls(ingress: Resource) -> list[Mapping[str, Any]]:
+    """The Ingress's tls entries (an entry that is no mapping: an empty one)."""
+    return [_mapping(entry) for entry in _list(_mapping(ingress.doc.get("spec")).get("tls"))]
 
 
 def _shown(value: Any) -> str:
