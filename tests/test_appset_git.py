@@ -673,6 +673,32 @@ def test_a_git_set_of_app_of_apps_makes_app_of_apps(tmp_path: Path) -> None:
     assert [f.message for f in report.findings if f.policy == "argocd-application"] == []
 
 
+@pytest.mark.parametrize("first", ["set", "written"])
+def test_an_application_two_parents_deploy_is_found_when_a_set_made_one(
+        tmp_path: Path, first: str) -> None:
+    """The git sets ``a`` over ``apps/one`` and ``b`` over ``apps/*`` make ``one`` and
+    ``b-one`` (or a written Application ``parent-a`` and the set ``b``), each deploying
+    ``apps/one``, which holds the Application child: both manage it (Argo CD's
+    SharedResourceWarning), as two written parents do; ``other``, which only ``b-two``
+    deploys, is fine."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN,
+        "root/a.yaml": _set("a", "apps/one", "{{path.basename}}", "argocd") if first == "set"
+        else _app("parent-a", "apps/one", "argocd"),
+        "root/b.yaml": _set("b", "apps/*", "b-{{path.basename}}", "argocd"),
+        "apps/one/child.yaml": _app("child", "charts/web", "web"),
+        "apps/two/other.yaml": _app("other", "charts/web", "other"),
+        "charts/web/cm.yaml": CM.format(name="web")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    parent = "one" if first == "set" else "parent-a"
+    assert [(f.file, f.line, f.message) for f in report.findings
+            if "deployed by both" in f.message] == [
+        ("apps/one/child.yaml", 4, f"Application child: deployed by both Application {parent} "
+         "and Application b-one, each managing it: their syncs undo each other, and deleting "
+         "either deletes it")]
+
+
 _MAP_PATH_SET = """\
 apiVersion: argoproj.io/v1alpha1
 kind: ApplicationSet

@@ -172,6 +172,7 @@ Fails:
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -814,7 +815,8 @@ class _Checker:
             for child, its_parents in _one_manifest(written.get(place), rendered.get(place, []),
                                                     above):
                 by_instance: dict[str | None, dict[tuple[str, str], Application]] = {}
-                for parent in (written.get(p) for p in dict.fromkeys(its_parents)):
+                for parent in (written.get(p) or self._holding(rendered.get(p, []), child)
+                               for p in dict.fromkeys(its_parents)):
                     if parent is not None and (parent.file, parent.line) not in self.undeployed:
                         by_instance.setdefault(self.instance(parent) or parent.installed_in, {}
                                                ).setdefault((parent.namespace or "",
@@ -827,6 +829,15 @@ class _Checker:
                         f"{both[1].name}, each managing it: their syncs undo each other, and "
                         "deleting either deletes it"), TWICE_REMEDY + (
                             "" if self.instances else INSTANCES_HINT.format(what="Applications")))
+
+    def _holding(self, made: Sequence[Application], child: Application) -> Application | None:
+        """The one of the Applications ``made`` at one template line (an ApplicationSet's)
+        whose directory source of this checkout holds ``child``'s file; None when not one."""
+        holding = [app for app in made
+                   if any(self._is_local(source) and (
+                       (path := posixpath.normpath(source.path or ".")) == "."
+                       or under_any(child.file, [path])) for source in app.sources)]
+        return holding[0] if len(holding) == 1 else None
 
     def _at_other_revisions(self, apps: Sequence[Application]) -> set[tuple[str, int]]:
         """The Applications in a directory a source of this repository at another revision
