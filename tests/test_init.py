@@ -591,3 +591,21 @@ def test_the_namespaces_listed_hold_those_of_applications_a_directory_classifies
     assert 'dev: ["*-dev", "argocd", "dev", "monitoring"]' in text
     report = engine.lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert not [f for f in report.findings if "destination namespace" in f.message]
+
+
+def test_an_app_of_apps_of_another_repository_is_classified(
+        tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``root-stage`` deploys ``apps/stage`` of another repository: Argo CD reads that
+    repository's directory, not this one's of that path, so root-stage is no app-of-apps of
+    this checkout's web-stage but an Application lint checks (not rendered: another
+    repository's): init proposes its name (it left it out, unclassified in lint)."""
+    from synthetic import ORIGIN, application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN,
+        "roots/stage.yaml": application("root-stage", "apps/stage", "argocd",
+                                        repo="https://git.example.com/template.git"),
+        "apps/stage/web.yaml": application("web-stage-eu", "chart", "web")})
+    lines = _init_lines(repo, helm_bin, tmp_path, capsys)
+    assert [" ".join(line.split()[1:]) for line in lines if " -> " in line] == [
+        "web-stage-eu -> stg/web-stage-eu", "root-stage -> stg/root"]

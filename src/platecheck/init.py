@@ -35,7 +35,14 @@ from platecheck.model import Application, Checkout
 from platecheck.plan import Planner, environment_files
 from platecheck.planning import inherit_environments
 from platecheck.policies import configuration
-from platecheck.repourl import checkout, git_repo_urls, identity, named_revisions, remote_urls
+from platecheck.repourl import (
+    checkout,
+    git_repo_urls,
+    identity,
+    named_revisions,
+    remote_urls,
+    this_repository,
+)
 
 # word in names, labels and namespaces -> (environment name, production)
 _WORDS: dict[str, tuple[str, bool]] = {
@@ -378,8 +385,8 @@ def propose(path: Path, **options: Any) -> InitResult:
     ``jobs``)."""
     root = find_root(path)
     found = discover(root, [path.resolve()])
-    here, revisions = _checkout(root, found)
-    parents = _app_of_apps(found, here)
+    here, revisions, own = _checkout(root, found)
+    parents = _app_of_apps(found, here, own)
     apps = [a for a in [*found.applications, *found.application_sets]
             if (a.file, a.line) not in parents]
     rendered, kept, expanded, unrendered, failed = _generated(path, options) if (
@@ -439,25 +446,31 @@ def _inheriting(config: Config, found: Discovery, apps: Sequence[Application]
     return out
 
 
-def _checkout(root: Path, found: Discovery) -> tuple[Checkout, list[str]]:
+def _checkout(root: Path, found: Discovery) -> tuple[Checkout, list[str], tuple[str, ...]]:
     """Which revisions of this repository are this checkout, as lint infers them with no
-    configuration (``repourl.apps_checkout``), and those the Applications' sources of this
-    repository name that are not, in order."""
+    configuration (``repourl.apps_checkout``), those the Applications' sources of this
+    repository name that are not, in order, and the repoURLs that are this repository
+    (``repourl.identity``)."""
     apps = [*found.applications, *found.application_sets]
-    named = named_revisions(apps, (), identity(remote_urls(root), git_repo_urls(apps)))
+    own = identity(remote_urls(root), git_repo_urls(apps))
+    named = named_revisions(apps, (), own)
     here = checkout(root, named)
     others = [(revision or "").strip() for revision in named if not here.holds(revision)]
-    return here, list(dict.fromkeys(others))
+    return here, list(dict.fromkeys(others)), own
 
 
-def _app_of_apps(found: Discovery, here: Checkout) -> set[tuple[str, int]]:
+def _app_of_apps(found: Discovery, here: Checkout, own: tuple[str, ...]
+                 ) -> set[tuple[str, int]]:
     """The app-of-apps (file and line) discovery found whose directory source, or one of
-    them, is this checkout's (a source at another revision deploys that revision's files,
-    not the Applications of this checkout's directory: it is an Application to classify)."""
+    them, is this checkout's (a source of another repository, or at another revision,
+    deploys that one's files, not the Applications of this checkout's directory: it is an
+    Application to classify)."""
     by_place = {(a.file, a.line): a for a in found.app_of_apps}
     return {link.parent for link in found.children if link.parent in by_place
             and link.source < len(by_place[link.parent].sources)
-            and here.holds(by_place[link.parent].sources[link.source].target_revision)}
+            and this_repository((source := by_place[link.parent].sources[link.source]
+                                 ).repo_url, (), own)
+            and here.holds(source.target_revision)}
 
 
 def _loaded(root: Path, text: str) -> Config:
