@@ -571,6 +571,35 @@ def test_roots_of_one_name_in_cluster_directories_are_classified_by_path(
     assert not [f for f in report.findings if f.policy == "argocd-application"]
 
 
+
+def test_copies_of_one_layout_in_cluster_directories_are_instances(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """``clusters/alpha`` and ``clusters/beta`` (no word of environments) each hold a root
+    ``root`` and an Application ``web``, written alike: copies of one layout, each a
+    cluster's own Argo CD, so init proposes an instance of each, and lint with the proposal
+    says not that the names conflict (it said so for both); a name in two directories that
+    differ in more than one name makes no instance."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {".git/HEAD": "", **{
+        path: text for cluster in ("alpha", "beta") for path, text in (
+            (f"clusters/{cluster}/root.yaml", application(
+                "root", f"clusters/{cluster}/apps", "argocd")),
+            (f"clusters/{cluster}/apps/web.yaml", application("web-prod", "web", "web")))},
+        "other/one/x/api.yaml": application("api-prod", "web", "api"),
+        "other/two/y/api.yaml": application("api-prod", "web", "api"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    assert len([f for f in engine.lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+                .findings if "also used by" in f.message]) == 2
+    assert main(["init", str(repo), "--helm", str(helm_bin),
+                 "--cache-dir", str(tmp_path / "cache")]) == 0
+    text = (repo / "policies" / "platecheck.yaml").read_text()
+    assert ('      instances:\n        alpha: ["clusters/alpha/**"]\n'
+            '        beta: ["clusters/beta/**"]\n\n') in text
+    report = engine.lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [f for f in report.findings if "also used by" in f.message] == []
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 def test_the_namespaces_listed_hold_those_of_applications_a_directory_classifies(
         tmp_path: Path, helm_bin: Path) -> None:

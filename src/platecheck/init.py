@@ -12,6 +12,7 @@ with it, so what ``init`` shows is what ``lint`` will do.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import re
 import tempfile
 from collections import Counter
@@ -364,7 +365,8 @@ def _instances(proposals: Mapping[str, _Proposal], apps: Sequence[Application]
     an Application's in two of them (each cluster's root called ``root``): each directory
     is a cluster of its own Argo CD (one Argo CD holds no two Applications of one name in
     one namespace), named by its last name."""
-    directories = sorted(path for p in proposals.values() for path in p.paths)
+    directories = sorted({*(path for p in proposals.values() for path in p.paths),
+                          *_sibling_copies(apps)})
     seen: dict[tuple[str, str | None], set[str]] = {}
     for app in apps:
         directory = next((path for path in directories if under_any(app.file, [path])), None)
@@ -376,6 +378,26 @@ def _instances(proposals: Mapping[str, _Proposal], apps: Sequence[Application]
     names = [path.rsplit("/", 1)[-1] for path in directories]
     return {name if names.count(name) == 1 else path.replace("/", "-"): [f"{path}/**"]
             for name, path in zip(names, directories, strict=True)}
+
+
+def _sibling_copies(apps: Sequence[Application]) -> set[str]:
+    """The directories one Application name (in one namespace) is written in alike, files
+    whose paths differ in one directory's name alone (``clusters/alpha/argocd/web.yaml``,
+    ``clusters/beta/argocd/web.yaml``: ``clusters/alpha`` and ``clusters/beta``): copies
+    of one layout, each a cluster's."""
+    files: dict[tuple[str, str | None], set[str]] = {}
+    for app in apps:
+        files.setdefault((app.name, app.namespace), set()).add(app.file)
+    found: set[str] = set()
+    for same in files.values():
+        for one, other in itertools.combinations(sorted(same), 2):
+            a, b = one.split("/"), other.split("/")
+            if len(a) != len(b):
+                continue
+            apart = [index for index, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+            if len(apart) == 1 and apart[0] < len(a) - 1:
+                found.update("/".join(parts[:apart[0] + 1]) for parts in (a, b))
+    return found
 
 
 def propose(path: Path, **options: Any) -> InitResult:
