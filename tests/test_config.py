@@ -63,6 +63,8 @@ def test_builtin_defaults_without_policies(tmp_path: Path) -> None:
     ("stage-web", {}, None, "stg", "web"),
     ("staging-web", {}, None, "stg", "web"),
     ("web", {}, "stg-tools", "stg", "web"),
+    ("web-pre-prod", {}, "web-pre-prod", "default", "web-pre-prod"),  # another environment
+    ("web-preprod", {}, "shop-preprd", "default", "web-preprod"),
 ])
 def test_environment_matching(tmp_path: Path, name: str, labels: dict[str, str],
                               namespace: str | None, env: str | None, app: str | None) -> None:

@@ -340,7 +340,7 @@ def test_namespaces_the_environments_rules_do_not_allow_are_proposed_by_name(
 def test_a_negated_environment_word_and_the_unclassified_namespaces_propose_nothing(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """``shop-non-prod`` is no production Application (``non`` negates the word ``*-prod``
-    matches): it is left unclassified, as lint leaves it; and the namespaces of unclassified
+    matches): it is in an environment ``nonprod`` of its own; and the namespaces of unclassified
     Applications (``tools``), which argocd-application's namespace rule never checks, are not
     proposed as ``namespaces.default``."""
     from synthetic import application
@@ -353,15 +353,15 @@ def test_a_negated_environment_word_and_the_unclassified_namespaces_propose_noth
     for name, namespace in (("web-prod", "web-prod"), ("web-stg", "web-stg"),
                             ("shop-non-prod", "shop-nonprod"), ("cache", "tools")):
         (tmp_path / "apps" / f"{name}.yaml").write_text(application(name, "web", namespace))
-    assert main(["init", str(tmp_path)]) == 1  # (two Applications of no environment)
+    assert main(["init", str(tmp_path)]) == 1  # (an Application of no environment)
     out = capsys.readouterr().out
-    assert "shop-non-prod -> not classified: no environment matches" in out
+    assert "shop-non-prod -> nonprod/shop" in out
     written = yaml.safe_load((tmp_path / "policies" / "platecheck.yaml").read_text())
     assert "namespaces" not in (written["policies"].get("argocd-application") or {}).get(
         "options", {})
     report = engine.lint(tmp_path, cache_dir=tmp_path.parent / "cache")
     assert sorted(t.id for t in report.targets) == [
-        "default/cache", "default/shop-non-prod", "prod/web", "stg/web"]
+        "default/cache", "nonprod/shop", "prod/web", "stg/web"]
     assert report.findings == ()
 
 
@@ -638,3 +638,47 @@ def test_an_app_of_apps_of_another_repository_is_classified(
     lines = _init_lines(repo, helm_bin, tmp_path, capsys)
     assert [" ".join(line.split()[1:]) for line in lines if " -> " in line] == [
         "web-stage-eu -> stg/web-stage-eu", "root-stage -> stg/root"]
+
+
+@pytest.mark.parametrize(("apps", "expected"), [
+    # a word of two: pre-prod is not prod's -prod
+    ((("web-pre-prod", "web-pre-prod"), ("web-prod", "web-prod")),
+     ["web-pre-prod -> preprod/web", "web-prod -> prod/web"]),
+    # words of environments many repositories use
+    ((("web-sit", "web-sit"), ("api-integration", "api"), ("db-perf", "db"),
+      ("ui-devel", "ui"), ("shop-non-prod", "shop")),
+     ["api-integration -> int/api", "db-perf -> perf/db", "shop-non-prod -> nonprod/shop",
+      "ui-devel -> dev/ui", "web-sit -> sit/web"]),
+], ids=["pre-prod", "more-words"])
+def test_words_of_environments_are_known(
+        tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str],
+        apps: tuple[tuple[str, str], ...], expected: list[str]) -> None:
+    """Each Application is classified in the environment its name says (``web-pre-prod``
+    was production's, ``*-prod``; the others were not classified)."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n",
+        **{f"apps/{name}.yaml": application(name, "web", namespace) for name, namespace in apps}})
+    lines = _init_lines(repo, helm_bin, tmp_path, capsys)
+    assert sorted(" ".join(line.split()[1:]) for line in lines if " -> " in line) == expected
+
+
+def test_an_environment_only_the_app_of_apps_names_is_proposed(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """``apps-uat`` deploys ``apps/``, whose web and api say no environment: they are in
+    their parent's, as lint classifies them, so init proposes uat from the parent's name (it
+    proposed the usual prod and stg, and web and api matched neither)."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "bootstrap/root.yaml": application("apps-uat", "apps", "argocd"),
+        "apps/web.yaml": application("web", "web", "shop-web"),
+        "apps/api.yaml": application("api", "web", "shop-api"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    assert main(["init", str(repo), "--helm", str(helm_bin),
+                 "--cache-dir", str(tmp_path / "cache")]) == 0
+    written = yaml.safe_load((repo / "policies" / "platecheck.yaml").read_text())
+    assert written["environments"] == {"uat": {"match": {"names": ["*-uat"]}}}
+    report = engine.lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert sorted(t.id for t in report.targets) == ["uat/api", "uat/web"]

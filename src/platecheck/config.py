@@ -114,14 +114,15 @@ class EnvironmentConfig:
         return name
 
 
-# an environment word negated by the word before it: ``shop-non-prod``, ``web_not_prod``
-_NEGATION = re.compile(r"(?:^|[-_.])(?:non|not)[-_.]?$", re.IGNORECASE)
+# an environment word negated by the word before it (``shop-non-prod``, ``web_not_prod``),
+# or made another environment's (``web-pre-prod``)
+_NEGATION = re.compile(r"(?:^|[-_.])(?:non|not|pre)[-_.]?$", re.IGNORECASE)
 
 
 def _affirmed(name: str, globs: tuple[str, ...] | list[str]) -> bool:
     """Whether a glob of ``globs`` matches ``name`` other than by an environment word that
-    ``non`` or ``not`` before it negates (``*-prod`` matches ``shop-non-prod``, which is no
-    production name)."""
+    ``non`` or ``not`` before it negates, or ``pre`` makes another's (``*-prod`` matches
+    ``shop-non-prod`` and ``web-pre-prod``, which are no production names)."""
     return any(matches(name, glob) and not _negated(name, glob) for glob in globs)
 
 

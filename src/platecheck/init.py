@@ -53,11 +53,13 @@ _WORDS: dict[str, tuple[str, bool]] = {
     "stag": ("stg", False),
     "preprod": ("preprod", False), "pre-prod": ("preprod", False),
     "uat": ("uat", False), "qa": ("qa", False), "test": ("test", False),
-    "testing": ("test", False),
-    "development": ("dev", False), "dev": ("dev", False),
-    "sandbox": ("sandbox", False),
+    "testing": ("test", False), "sit": ("sit", False), "integration": ("int", False),
+    "perf": ("perf", False), "performance": ("perf", False),
+    "development": ("dev", False), "dev": ("dev", False), "devel": ("dev", False),
+    "sandbox": ("sandbox", False), "nonprod": ("nonprod", False), "non-prod": ("nonprod", False),
 }
-_ORDER = ("prod", "preprod", "stg", "uat", "qa", "test", "dev", "sandbox")
+_ORDER = ("prod", "preprod", "stg", "uat", "qa", "sit", "int", "perf", "test", "dev", "sandbox",
+          "nonprod")
 _BEFORE_PRODUCTION = ("preprod", "stg", "uat")
 _ENV_LABEL = re.compile(r"(^|[./_-])(env|environment|stage|tier)$", re.IGNORECASE)
 
@@ -121,6 +123,12 @@ def _affix(text: str, words: Mapping[str, tuple[str, bool]] = _WORDS,
     Application), also ``db-prod-infra``'s ``*-prod-*`` when the word is that
     environment's."""
     for sep in ("-", "_"):
+        parts = text.split(sep)
+        # a word of two (``web-pre-prod``: ``*-pre-prod``, not ``*-prod``)
+        if len(parts) > 2 and (pair := f"{parts[-2]}-{parts[-1]}".lower()) in words:
+            return f"*{sep}{parts[-2]}{sep}{parts[-1]}", words[pair]
+        if len(parts) > 2 and (pair := f"{parts[0]}-{parts[1]}".lower()) in words:
+            return f"{parts[0]}{sep}{parts[1]}{sep}*", words[pair]
         head, _, tail = text.rpartition(sep)
         if head and tail.lower() in words:
             return f"*{sep}{tail}", words[tail.lower()]
@@ -428,8 +436,11 @@ def propose(path: Path, **options: Any) -> InitResult:
         raise PlatecheckError("no Argo CD Application found, and no chart with values files "
                               f"of environments; nothing to propose environments from{because}",
                               str(path))
-    proposals, intended = _propose(apps) if apps else (charts, {})
-    _settle(proposals, apps, intended)
+    # (an app-of-apps its children inherit from proposes by its name and labels too:
+    # ``apps-uat`` is the only one to name uat)
+    basis = [*apps, *(a for a in found.app_of_apps if (a.file, a.line) in parents)]
+    proposals, intended = _propose(basis) if apps else (charts, {})
+    _settle(proposals, basis, intended)
     # an environment whose every rule put an Application elsewhere would match nothing
     proposals = {name: p for name, p in proposals.items()
                  if not apps or p.labels or p.namespaces or p.names or p.paths}
