@@ -688,7 +688,8 @@ def test_applications_a_hand_applied_kustomization_lists_with_a_root_are_reached
         tmp_path: Path) -> None:
     """``bootstrap/kustomization.yaml`` (nothing deploys it: ``kubectl apply -k``) lists an
     app-of-apps and an Application beside it: applying the root applies both, so neither
-    is an orphan. One the kustomization does not list is (ozeliurs/dunite-kub)."""
+    is an orphan. One the kustomization does not list (ozeliurs/dunite-kub) is not deployed:
+    named, not checked."""
     cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {name}\n"
     repo = tmp_path / "repo"
     _write(repo, {
@@ -702,10 +703,11 @@ def test_applications_a_hand_applied_kustomization_lists_with_a_root_are_reached
     for environments in (None, ["default"]):  # a run of some environments alike
         report = lint(repo, cache_dir=tmp_path / "cache", environments=environments)
         assert [(f.location, f.message) for f in report.findings
-                if f.policy == "argocd-application"] == [
-            ("bootstrap/stray.yaml:4", "Application stray: is not reachable from an "
-             "app-of-apps (roots: bootstrap/workloads.yaml); unless something else applies "
-             "it, Argo CD never deploys it")]
+                if f.policy == "argocd-application"
+                or f.policy == "undeployed-kustomization" and "stray" in f.message] == [
+            ("bootstrap/stray.yaml:4", "Application stray: the kustomization bootstrap, applied "
+             "by hand, does not list its file, so it is not deployed, nor checked")]
+        assert "default/stray" not in [t.id for t in report.targets]
 
 
 def test_a_dependency_of_requirements_yaml_is_deployed_with_its_chart(tmp_path: Path) -> None:
@@ -1142,3 +1144,31 @@ def test_a_bootstrap_kustomization_inflating_an_app_of_apps_chart_is_checked(
     else:
         assert [(e.location, e.target) for e in report.errors] == [
             ("bootstrap/kustomization.yaml:2", "*/bootstrap")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_each_clusters_bootstrap_overlay_of_one_base_is_an_install_of_its_own(
+        tmp_path: Path) -> None:
+    """``argocd/dev`` and ``argocd/local``, applied by hand, each install Argo CD from
+    ``../base`` and list their own copy of the Application web, and comment out extra
+    (Andrey-Omelyanuk/dev-cluster): two Argo CDs, so web's name is no conflict (it was, and
+    so was extra's); extra, listed by neither, is not deployed: named, not checked."""
+    repo = tmp_path / "repo"
+    overlay = "namespace: argocd\nresources:\n  - ../base\n  - apps/web.yml\n  # - apps/extra.yml\n"
+    _write(repo, {
+        ".git/HEAD": "",
+        "argocd/base/kustomization.yml": "resources: [namespace.yml]\n",
+        "argocd/base/namespace.yml": "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: argocd\n",
+        **{f"argocd/{cluster}/{rel}": text for cluster in ("dev", "local") for rel, text in (
+            ("kustomization.yml", overlay),
+            ("apps/web.yml", application("web", "manifests/web", "web")),
+            ("apps/extra.yml", application("extra", "manifests/web", "extra")))},
+        "manifests/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(f.location, f.message) for f in report.findings if f.level is Level.ERROR] == []
+    assert [(f.location, f.message) for f in report.findings if "extra" in f.message] == [
+        (f"argocd/{cluster}/apps/extra.yml:4", f"Application extra: the kustomization "
+         f"argocd/{cluster}, applied by hand, does not list its file, so it is not deployed, "
+         "nor checked") for cluster in ("dev", "local")]
+    assert not any("extra" in t.id for t in report.targets)

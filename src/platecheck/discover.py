@@ -102,6 +102,9 @@ class Discovery:
     # ApplicationSet: discovery reads Applications from YAML and JSON files only
     jsonnet: list[str] = field(default_factory=list)
     projects: list[AppProject] = field(default_factory=list)  # the AppProjects of the files read
+    # the Applications (file, line, kind, name) a kustomization applied by hand leaves out:
+    # below its directory, not listed by its build (``planning._hand_applied``), with it
+    unlisted: list[tuple[str, int, str, str, str]] = field(default_factory=list)
 
 
 def find_root(path: Path, explicit: Path | None = None) -> Path:

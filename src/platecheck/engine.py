@@ -478,11 +478,13 @@ def _hidden(found: Discovery, targets: Sequence[RenderTarget], generated: Sequen
 
 def _unknown(found: Discovery, targets: Sequence[RenderTarget], generated: Sequence[Generated],
              rendered: Sequence[RenderedTarget]) -> dict[str, Any]:
-    """The model's fields of what platecheck could not see: the Application files it did not
-    walk (``_hidden``), and whether a source that failed to render names argocd-cm's
+    """The model's fields of what platecheck could not see or did not check: the Application
+    files it did not walk (``_hidden``), those a kustomization applied by hand leaves out
+    (``Discovery.unlisted``), and whether a source that failed to render names argocd-cm's
     ``globalProjects`` or holds Argo CD's repository or cluster Secrets."""
     named = _unrendered_names(targets, rendered, found.root)
     return {"hidden_applications": _hidden(found, targets, generated, rendered),
+            "unlisted_applications": tuple(found.unlisted),
             "global_projects_unknown": _GLOBAL_PROJECTS in named,
             "scoped_secrets_unknown": _SECRET_TYPE in named}
 

@@ -683,6 +683,10 @@ class RepoModel:
     # (``kubectl apply -k`` applies them together), also in a run of some environments and
     # beside a chart that may write Applications
     applied_together: tuple[tuple[str, ...], ...] = ()
+    # the Applications (file, line, kind, name) below the directory of a kustomization
+    # applied by hand whose build does not list their files, with its directory: not
+    # deployed, not checked (``planning._hand_applied``)
+    unlisted_applications: tuple[tuple[str, int, str, str, str], ...] = ()
     # the files of hidden directories under the linted paths that name an Argo CD
     # Application or ApplicationSet and that no app-of-apps reached: not walked, not checked
     hidden_applications: tuple[str, ...] = ()

@@ -18,6 +18,7 @@ from platecheck.problems import Problems
 from platecheck.realpaths import resolve
 from platecheck.repourl import tracked_links
 from platecheck.sourcecheck import out_of_bounds_link
+from platecheck.sourcetype import kustomization_file
 from platecheck.undeployed import hand_applied
 
 
@@ -104,6 +105,7 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
         targets.extend(distinct(planned, taken))
         for error, stopped in failed:
             problems.add(error, where=stopped)
+    hand = _hand_applied(planner, found, paths)
     for app in found.applications:
         try:
             targets.extend(distinct(planner.application(app), taken))
@@ -118,36 +120,88 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
             problems.unplanned[(app.file, app.line)] = problems.add(exc, where=where)
     for app_set in found.application_sets:
         targets.extend(distinct([planner.application_set(app_set)], taken))
-    targets.extend(distinct(hand_applied_targets(planner, found, paths), taken))
+    targets.extend(distinct(hand_applied_targets(planner, hand), taken))
     _refused_links(planner.root, targets, problems)
     return targets
 
 
-def hand_applied_targets(planner: Planner, found: Discovery, paths: Sequence[Path]
-                         ) -> list[RenderTarget]:
-    """A target of no environment for each kustomization no Application deploys whose build
-    lists Application files (``undeployed.hand_applied``): a bootstrap overlay applied by
-    hand that patches a base Application's placeholders. Argo CD receives what it outputs,
-    never the base as written: generation plans the Applications it changes in the place
-    of the written ones, and drops the target when it changes none (or cannot be built),
-    as before; one whose build outputs Applications none of its files writes (it inflates an
-    app-of-apps chart: ``undeployed.outputs_applications``) too, but when it cannot be built
-    (what it deploys is not known)."""
+# a kustomization applied by hand: its directory, the Application files its build lists,
+# whether it outputs Applications none of them writes, and the install it is (or None)
+_HandApplied = tuple[Path, frozenset[Path], bool, str | None]
+
+
+def _hand_applied(planner: Planner, found: Discovery, paths: Sequence[Path]
+                  ) -> list[_HandApplied]:
+    """The kustomizations no Application deploys whose build lists Application files
+    (``undeployed.hand_applied``). Several that list one file (a base, a file of
+    Applications) are each cluster's overlay of one base: installs of their own, whose
+    Applications of one name are no conflict; the Applications of the files one of them
+    alone lists are installed in it. An Application file below the directory of one (not
+    below a kustomization of its own) that its build does not list, that no app-of-apps
+    deploys and that was not given as a path is not deployed: it is left out, named in
+    ``Discovery.unlisted`` (an entry commented out)."""
     root = planner.root
     apps = [*found.applications, *found.application_sets, *found.unparsed]
     found_dirs = hand_applied(paths, root, apps, planner.deploys_here)
-    # (several that list one file are each cluster's overlay of one base: installs of their
-    # own, whose Applications of one name are no conflict)
-    shared = Counter(file for _, files, _ in found_dirs for file in files)
+    shared = Counter(file for *_, every in found_dirs for file in every)
+    hand: list[_HandApplied] = []
+    installed: dict[str, str] = {}
+    for directory, files, outputs, every in found_dirs:
+        install = rel_path(directory, root) if any(shared[f] > 1 for f in every) else None
+        hand.append((directory, files, outputs, install))
+        installed.update({rel_path(file, root): install for file in files
+                          if install is not None and shared[file] == 1})
+    children = {link.child for link in found.children if link.child != link.parent}
+    unlisted = {rel_path(file, root): rel_path(directory, root)
+                for directory, _, _, every in found_dirs
+                for file in _below_unlisted(directory, every, found, children)}
+    found.unlisted.extend((app.file, app.lines.get(("metadata", "name"), app.line), app.kind,
+                           app.name, unlisted[app.file])
+                          for app in (*found.applications, *found.application_sets)
+                          if app.file in unlisted)
+    for kept in (found.applications, found.app_of_apps, found.application_sets):
+        kept[:] = [dataclasses.replace(a, installed_in=installed[a.file])
+                   if a.file in installed else a for a in kept if a.file not in unlisted]
+    return hand
+
+
+def _below_unlisted(directory: Path, listed: frozenset[Path], found: Discovery,
+                    children: set[tuple[str, int]]) -> list[Path]:
+    """The Application files below ``directory`` (a kustomization applied by hand) that
+    its build does not list (``listed``), in no directory of a kustomization of its own,
+    holding no Application an app-of-apps deploys, and not given as paths."""
+    root = found.root
+    top = resolve(directory)
+    wanted = {resolve(file) for file in listed}
+    deployed = {file for file, _ in children} | found.named
+    out = []
+    for file in sorted({a.file for a in (*found.applications, *found.application_sets)}):
+        path = resolve(root / file)
+        if not path.is_relative_to(top) or path in wanted or file in deployed:
+            continue
+        between = [path.parent, *path.parent.parents]
+        if not any(kustomization_file(d) is not None for d in between[:between.index(top)]):
+            out.append(path)
+    return out
+
+
+def hand_applied_targets(planner: Planner, hand: Sequence[_HandApplied]
+                         ) -> list[RenderTarget]:
+    """A target of no environment for each kustomization applied by hand (``_hand_applied``):
+    a bootstrap overlay that patches a base Application's placeholders. Argo CD receives
+    what it outputs, never the base as written: generation plans the Applications it
+    changes in the place of the written ones, and drops the target when it changes none (or
+    cannot be built), as before; one whose build outputs Applications none of its files
+    writes (it inflates an app-of-apps chart: ``undeployed.outputs_applications``) too, but
+    when it cannot be built (what it deploys is not known)."""
     return [RenderTarget(
         id=f"{NO_ENVIRONMENT}/{rel}", environment=NO_ENVIRONMENT, app=rel, application=None,
         chart=None, release_name="", namespace="default", value_files=(),
         source_type=SourceType.KUSTOMIZE, source_dir=directory,
         api_versions=planner.config.cluster_api_versions,
         kube_version=planner.config.kubernetes_version, hand_applied=True,
-        install=rel if any(shared[file] > 1 for file in files) else None,
-        outputs_applications=outputs)
-        for directory, files, outputs in found_dirs for rel in [rel_path(directory, root)]]
+        install=install, outputs_applications=outputs)
+        for directory, _, outputs, install in hand for rel in [rel_path(directory, planner.root)]]
 
 
 def _refused_links(root: Path, targets: Sequence[RenderTarget], problems: Problems) -> None:

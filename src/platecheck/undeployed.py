@@ -46,13 +46,14 @@ def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Applica
 
 def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Application],
                  here: Callable[[Source], bool]
-                 ) -> list[tuple[Path, frozenset[Path], bool]]:
+                 ) -> list[tuple[Path, frozenset[Path], bool, frozenset[Path]]]:
     """The directories of the kustomizations under ``paths`` that no source of
     ``applications`` points at or into and no other kustomization lists, whose builds list a
     file naming an Argo CD Application or ApplicationSet, each with those files: applied by
     hand (``kubectl apply -k`` of a bootstrap overlay, say), they may change the
     Applications they list; and those whose builds output Applications none of those files
-    writes (``outputs_applications``, the third of each)."""
+    writes (``outputs_applications``, the third of each); the fourth: every file the build
+    lists."""
     from platecheck.discover import names_argo_kind
     from platecheck.kustomize_tree import listed_files
 
@@ -62,12 +63,12 @@ def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Appli
     covers = _coverage(_source_patterns(applications, root, here), set())
     found = [(root / file).parent
              for file, _ in undeployed_kustomizations(directories, root, covers, ())]
-    listed = [(directory, frozenset(file for file in listed_files(directory, root)
-                                    if names_argo_kind(file)))
-              for directory in found]
-    marked = [(directory, files, outputs_applications(directory, root, renaming=bool(files)))
-              for directory, files in listed]
-    return [(directory, files, outputs) for directory, files, outputs in marked
+    listed = [(directory, frozenset(listed_files(directory, root))) for directory in found]
+    marked = [(directory, files, outputs_applications(directory, root, renaming=bool(files)),
+               every)
+              for directory, every in listed
+              for files in [frozenset(file for file in every if names_argo_kind(file))]]
+    return [(directory, files, outputs, every) for directory, files, outputs, every in marked
             if files or outputs]
 
 

@@ -15,8 +15,9 @@ What:
     repository, or ``kubectl apply -k``, applies: a bootstrap overlay), platecheck builds it as
     a target of no environment: when what it outputs changes one of those Applications (its
     patches, name prefixes, a placeholder filled in) or is no file's, the Applications it
-    outputs are checked in the place of the files as written (several that list one file, each
-    cluster's overlay of one base, each an install of its own), and it is not named. Otherwise
+    outputs are checked in the place of the files as written (several that list one file, a
+    base or a file of Applications, each cluster's overlay of one base, each an install of its
+    own), and it is not named. Otherwise
     (it outputs them as written, or cannot be built here: a remote resource) the finding says
     how many files it lists: those were checked as written; but one that patches, renames
     or labels them (``namePrefix``, ``nameSuffix``, ``commonLabels``, ``labels``) and cannot
@@ -26,7 +27,11 @@ What:
     kustomization in chart mode or for a run of some environments only (``--env``), nor in a
     run where what a chart of Applications deploys is not known (one failed to render, one no
     Application deploys is a root installed by hand, or an ApplicationSet platecheck does not
-    expand may deploy one), as for ``undeployed-chart``.
+    expand may deploy one), as for ``undeployed-chart``. An Application file below the
+    directory of a kustomization applied by hand (not below a kustomization of its own) that
+    its build does not list (an entry commented out), that no app-of-apps deploys and that
+    was not given as a path is not deployed: it is not checked, and named, one finding at
+    each of its Applications.
 
 Why:
     A bootstrap installed by hand (``kubectl apply -k bootstrap/``), an overlay of a cluster
@@ -44,7 +49,10 @@ Passes:
 
 Fails:
     ``overlays/dev/kustomization.yaml`` that no Application points at -> "kustomization
-    overlays/dev: no Application deploys it, so it is not checked".
+    overlays/dev: no Application deploys it, so it is not checked"; ``bootstrap/extra.yaml``
+    beside ``bootstrap/kustomization.yaml`` whose ``resources`` has ``# - extra.yaml`` ->
+    "Application extra: the kustomization bootstrap, applied by hand, does not list its
+    file, so it is not deployed, nor checked".
 """
 
 from __future__ import annotations
@@ -81,6 +89,14 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
                     f"checked{listed}",
             file=file,
             line=1,
+        )
+    for file, line, kind, name, kustomization in repo.unlisted_applications:
+        yield Finding(
+            policy=ID,
+            message=f"{kind} {name}: the kustomization {kustomization}, applied by hand, does not "
+                    "list its file, so it is not deployed, nor checked",
+            file=file,
+            line=line,
         )
 
 
