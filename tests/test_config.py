@@ -460,6 +460,31 @@ def test_a_bad_option_value_fails_at_its_line(tmp_path: Path, text: str, line: i
     assert caught.value.message.startswith(starts)
 
 
+@pytest.mark.parametrize("given", [False, True])
+@pytest.mark.parametrize(("name", "stand_in", "kind", "what"), [
+    ("platecheck.yaml", "dangling", "a symbolic link to nothing", "configuration"),
+    ("platecheck.yaml", "directory", "a directory", "configuration"),
+    ("waivers.yaml", "dangling", "a symbolic link to nothing", "waivers"),
+])
+def test_a_configuration_file_that_is_no_file_is_refused(
+        tmp_path: Path, name: str, stand_in: str, kind: str, what: str, given: bool) -> None:
+    """``policies/platecheck.yaml`` linked to a name with a typo (or a directory of that
+    name): the built-in configuration applied in silence (the waivers: none), and with
+    ``--config`` the directory was said to hold neither file."""
+    repo = tmp_path / "repo"
+    (repo / "policies").mkdir(parents=True)
+    (repo / "policies" / "real.yaml").write_text("policies: {}\n")
+    if stand_in == "dangling":
+        (repo / "policies" / name).symlink_to("real.yml")
+    else:
+        (repo / "policies" / name).mkdir()
+    with pytest.raises(PlatecheckError) as caught:
+        configuration(repo, repo / "policies" if given else None)
+    assert (caught.value.file, caught.value.message) == (
+        f"policies/{name}", f"{kind}: the {what} is read from a file of this name, so none "
+        "would be read")
+
+
 @pytest.mark.parametrize("linked", ["platecheck.yaml", "waivers.yaml", "policies"])
 def test_a_configuration_a_link_leads_out_of_the_repository_is_not_read(
         tmp_path: Path, linked: str) -> None:

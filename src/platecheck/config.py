@@ -268,6 +268,20 @@ def _not_linked_out(root: Path, directory: Path) -> None:
                                                        os.path.abspath(root))).as_posix())
 
 
+def _no_stand_in(root: Path, directory: Path) -> None:
+    """A configuration file's name that is no file (a symbolic link to nothing, a directory)
+    is refused: the built-in configuration, or no waivers, would apply in silence."""
+    for name, what in ((CONFIG_FILE, "configuration"), (WAIVERS_FILE, "waivers")):
+        path = directory / name
+        if os.path.lexists(path) and not path.is_file():
+            kind = "a directory" if path.is_dir() else "a symbolic link to nothing" \
+                if path.is_symlink() and not path.exists() else "not a regular file"
+            written = Path(os.path.relpath(os.path.abspath(path), os.path.abspath(root)))
+            raise PlatecheckError(
+                f"{kind}: the {what} is read from a file of this name, so none would be read",
+                written.as_posix() if not written.as_posix().startswith("../") else str(path))
+
+
 def load_config(root: Path, config_dir: Path | None = None,
                 policies: Mapping[str, PolicyDeclaration] | None = None) -> Config:
     """The configuration of the repository at ``root``: ``config_dir/platecheck.yaml``
@@ -283,6 +297,7 @@ def load_config(root: Path, config_dir: Path | None = None,
     if config_dir is not None and not config_dir.is_dir():
         raise PlatecheckError("configuration directory not found", str(config_dir))
     path = directory / CONFIG_FILE
+    _no_stand_in(root, directory)
     if config_dir is not None and not path.is_file() and not (directory / WAIVERS_FILE).is_file():
         raise PlatecheckError(f"the configuration directory holds neither {CONFIG_FILE} nor "
                               f"{WAIVERS_FILE}; the built-in configuration would apply as if "
