@@ -58,8 +58,8 @@ def _location(finding: Finding) -> dict[str, Any] | None:
         physical: dict[str, Any] = {
             "artifactLocation": {"uri": quote(finding.file, safe="/"), "uriBaseId": SRCROOT}
         }
-        if finding.line:
-            physical["region"] = {"startLine": finding.line}
+        # (a file of no known line is at its first: code scanning requires a startLine)
+        physical["region"] = {"startLine": finding.line or 1}
         location["physicalLocation"] = physical
     if finding.resource:
         qualified = f"{finding.target}/{finding.resource}" if finding.target else finding.resource
