@@ -109,6 +109,11 @@ def test_a_path_parameter_s_value_is_found_at_the_generator_entry(tmp_path: Path
      "{{ .env }}"),
     ("path: '{{path}}'", "path: '{{.path.path}}'", 23, "{{.path.path}}"),
     ("namespace: '{{path[1]}}'", "namespace: '{{- if .x }}a{{ end }}'", 26, "{{- if .x }}"),
+    # a parenthesized pipeline, a function of no known name (pachr/argocd-demo)
+    ("path: '{{path}}'", "path: '{{ (printf \"%s\" .path) }}'", 23,
+     '{{ (printf "%s" .path) }}'),
+    ("path: '{{path}}'", "path: '{{ trimPrefix \"v\" .path }}'", 23,
+     '{{ trimPrefix "v" .path }}'),
 ])
 def test_a_go_action_of_a_set_without_go_template_is_named_as_the_cause(
         tmp_path: Path, written: str, field: str, line: int, action: str) -> None:

@@ -106,10 +106,13 @@ def template_problem(spec: Mapping[str, Any], more: Iterable[str] = ()) -> str |
     return None
 
 
-# a tag that is a Go template action (a field, a variable, a control word or function):
-# fasttemplate has no parameter of such a key and leaves the tag as written
+# a tag that is a Go template action (a field, a variable, a parenthesized pipeline, a
+# control word or function, or words, strings and pipes apart: ``trimPrefix "v" .rev``):
+# fasttemplate has no parameter of such a key (it trims the tag's spaces only) and leaves
+# the tag as written
 _GO_ACTION_TAG = re.compile(
-    r"\{\{-?\s*(?:[.$]|(?:if|range|with|else|end|printf|index|default|lower|upper)\b)[^{}]*\}\}")
+    r"\{\{-?\s*(?:[.$(]|(?:if|range|with|else|end|printf|index|default|lower|upper)\b"
+    r"|[^{}\s]+(?:\s*[\"`|(]|\s+[^{}\s]))[^{}]*\}\}")
 # the template's fields that name something (a Go action there cannot be meant for a chart's
 # own tpl, as one in Helm values may)
 _NAMING_FIELDS = (("metadata", "name"), ("spec", "project"), ("spec", "destination", "server"),
