@@ -118,8 +118,9 @@ class Options:
 
 
 REMEDIATION = (
-    "list every rule host under spec.tls[].hosts with a secretName, and annotate the Ingress "
-    "with cert-manager.io/cluster-issuer: <an allowed issuer>"
+    "list every rule host under spec.tls[].hosts with a secretName (give a rule of no host a "
+    "host so listed, or drop it), and annotate the Ingress with "
+    "cert-manager.io/cluster-issuer: <an allowed issuer>"
 )
 _GROUPS = ("networking.k8s.io/", "extensions/")
 _CERT_MANAGER = "cert-manager.io/"  # a Certificate's group
