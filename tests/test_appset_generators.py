@@ -382,3 +382,30 @@ def test_a_list_of_no_elements_makes_nothing_as_argo_cd_s_does(tmp_path: Path,
     assert report.errors == ()
     assert [f.message for f in report.findings if f.policy == "not-rendered"] == []
     assert [t.id for t in report.targets] == ["prod/api"]
+
+
+@pytest.mark.parametrize("generated", ["list", "git"])
+def test_applications_named_as_their_environment_are_one_app_of_the_sets_name(
+        tmp_path: Path, generated: str) -> None:
+    """The set ``web`` names each Application by its overlay's directory (``production``,
+    ``staging``: Argo CD's documented ``'{{path.basename}}'``): each is in that environment
+    (it was unclassified: production's rules did not apply), and they are one app, ``web``,
+    that env-consistency compares (two apps deployed to one environment each)."""
+    from synthetic import application_set
+
+    generators = ("    - list:\n        elements:\n          - path: overlays/production\n"
+                  "            path.basename: production\n"
+                  "          - path: overlays/staging\n            path.basename: staging\n"
+                  ) if generated == "list" else (
+        "    - git:\n        repoURL: https://git.example.com/repo.git\n        revision: HEAD\n"
+        "        directories:\n          - path: overlays/*\n")
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "argocd/web.yaml": application_set(
+            "web", generators, "{{path.basename}}", "{{path}}", "web"),
+        **{f"overlays/{env}/pod.yaml": POD for env in ("production", "staging")}})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets if t.application is not None
+                  and t.application.kind == "Application") == ["prod/web", "stg/web"]
+    assert [f.target for f in report.findings if f.policy == "image-tag-pinned"] == ["prod/web"]
+    assert [f.message for f in report.findings if f.policy == "env-consistency"] == []

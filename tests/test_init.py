@@ -649,7 +649,10 @@ def test_an_app_of_apps_of_another_repository_is_classified(
       ("ui-devel", "ui"), ("shop-non-prod", "shop")),
      ["api-integration -> int/api", "db-perf -> perf/db", "shop-non-prod -> nonprod/shop",
       "ui-devel -> dev/ui", "web-sit -> sit/web"]),
-], ids=["pre-prod", "more-words"])
+    # the whole name a word
+    ((("production", "web"), ("staging", "web")),
+     ["production -> prod/production", "staging -> stg/staging"]),
+], ids=["pre-prod", "more-words", "whole-name"])
 def test_words_of_environments_are_known(
         tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str],
         apps: tuple[tuple[str, str], ...], expected: list[str]) -> None:

@@ -98,6 +98,15 @@ class EnvironmentConfig:
         """``matches`` of ``app``'s own name, labels, namespace and file."""
         return self.matches(app.name, app.labels, app.destination_namespace, app.file)
 
+    def app_of(self, app: Application) -> str:
+        """``app_name`` of ``app``'s name; for one an ApplicationSet makes whose whole name is
+        a name rule of this environment (``'{{path.basename}}'`` of ``overlays/production``),
+        the set's name: what the set deploys to each environment is one app."""
+        name = self.app_name(app.name)
+        if app.set_name and name == app.name and app.name in self.match.names:
+            return app.set_name
+        return name
+
     def app_name(self, name: str) -> str:
         """The Application name without this environment's affix (``web-prod`` -> ``web``)."""
         for glob in self.match.names:

@@ -629,7 +629,10 @@ def _expanded(found: Discovery, document: Document,
     none, an error), each with the set's line, but those Argo CD alone refuses (no name, one
     name twice: ``refused``); the set itself is kept as expanded."""
     made, refused = expansion
-    apps = [dataclasses.replace(parse_application(app, rel), set_line=document.line)
+    own = document.data.get("metadata")
+    name = own.get("name") if isinstance(own, dict) else None
+    apps = [dataclasses.replace(parse_application(app, rel), set_line=document.line,
+                                set_name=name if isinstance(name, str) else None)
             for app in made]
     found.errors.extend(refused)
     found.expanded_sets.append(parse_application_set(document, rel))

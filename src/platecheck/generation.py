@@ -437,7 +437,7 @@ def _expanded_sets(planner: Planner, targets: list[RenderTarget], start: int,
                 continue
             made.append(Generated(dataclasses.replace(
                 app, deployed_by=app_set.deployed_by or app_set.file, namespace=app_set.namespace,
-                installed_in=app_set.installed_in), app_set, False))
+                installed_in=app_set.installed_in, set_name=app_set.name), app_set, False))
         made.extend(Unread(error, None, target) for error in refused)
     return made
 
@@ -472,7 +472,7 @@ def _plan_generated(planner: Planner, children: Sequence[Generated],
             env = planner.environment_of(child.app)
             where = None
             if env is not None:
-                named = f"{env.name}/{env.app_name(child.app.name)}"
+                named = f"{env.name}/{env.app_of(child.app)}"
                 where = (env.name, f"{named}@{child.app.file}:{child.app.line}"
                          if named in known else named)
                 known.add(where[1])

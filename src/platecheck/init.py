@@ -177,7 +177,9 @@ def _propose(apps: Sequence[Application]) -> tuple[dict[str, _Proposal], dict[in
         spaced = _affix(namespace, words) if namespace and whole is None else None
         # a word inside the name only where the label or namespace says that environment
         said = found or whole or (spaced[1] if spaced else None)
-        named = _affix(app.name, words, said[0] if said else None)
+        # (the whole name a word: ``{{path.basename}}`` of overlays/production)
+        named = (app.name, words[app.name.lower()]) if app.name.lower() in words \
+            else _affix(app.name, words, said[0] if said else None)
         if named is not None:
             env(index, named[1]).names.add(named[0])
         if whole is not None:
@@ -604,7 +606,7 @@ def _classify(config: Config, app: Application) -> Classified:
         # lint would check it as unclassified; init's job is to give it an environment
         return Classified(app, None, None)
     # (an ApplicationSet platecheck does not expand is a target known by its own name)
-    name = app.name if app.kind == "ApplicationSet" else env.app_name(app.name)
+    name = app.name if app.kind == "ApplicationSet" else env.app_of(app)
     return Classified(app, env.name, f"{env.name}/{name}")
 
 

@@ -219,6 +219,8 @@ class Application:
     installed_in: str | None = None
     # one the plain list of an ApplicationSet written in its file makes: that set's line
     set_line: int | None = None
+    # one an ApplicationSet makes (a list's, a git generator's): the set's name
+    set_name: str | None = None
     # an Application a render generated: the file and line of the Application whose render
     # it is (its parent; ``deployed_by`` names the first of the chain's files)
     made_by: tuple[str, int] | None = field(default=None, compare=False)

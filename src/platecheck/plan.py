@@ -304,7 +304,7 @@ class Planner:
                 suffix: str) -> dict[str, Any]:
         """What every target of ``source`` has, whatever its type."""
         helm = source.helm
-        app_name = env.app_name(app.name)
+        app_name = env.app_of(app)
         return {
             "id": f"{env.name}/{app_name}{suffix}",
             "environment": env.name,
@@ -487,7 +487,7 @@ class Planner:
         # (env-consistency pairs web-production with web-staging)
         return RenderTarget(
             id=f"{name}/{app.name}", environment=name,
-            app=env.app_name(app.name) if env else app.name, application=app,
+            app=env.app_of(app) if env else app.name, application=app,
             chart=None, release_name=app.name, namespace=app.destination_namespace or "default",
             value_files=(), remote=source, production=bool(env and env.production),
             source_type=None, unclassified=bool(
@@ -514,7 +514,7 @@ class Planner:
         for app in found.applications:
             env = self.environment_of(app)
             if env is not None and (app.file, app.line) not in parents:
-                known = f"{env.name}/{env.app_name(app.name)}"
+                known = f"{env.name}/{env.app_of(app)}"
                 # a second Application of one id is known by its place (planning.distinct)
                 ids.add(f"{known}@{app.file}:{app.line}" if known in ids else known)
         for app_set in found.application_sets:

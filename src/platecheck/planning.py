@@ -113,7 +113,7 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
             env = planner.environment_of(app)
             where = None
             if env is not None:
-                known = f"{env.name}/{env.app_name(app.name)}"
+                known = f"{env.name}/{env.app_of(app)}"
                 # known by its place when the id is taken, as distinct knows a target
                 where = (env.name, f"{known}@{app.file}:{app.line}" if known in taken else known)
                 taken.add(where[1])
