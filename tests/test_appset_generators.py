@@ -409,3 +409,30 @@ def test_applications_named_as_their_environment_are_one_app_of_the_sets_name(
                   and t.application.kind == "Application") == ["prod/web", "stg/web"]
     assert [f.target for f in report.findings if f.policy == "image-tag-pinned"] == ["prod/web"]
     assert [f.message for f in report.findings if f.policy == "env-consistency"] == []
+
+
+@pytest.mark.parametrize(("clusters", "configured", "found"), [
+    (("prod-cluster", "staging-cluster"), False, []),
+    (("in-cluster", "in-cluster"), False, ["web-prod", "web-staging"]),
+    # one cluster each, but namespaces the configuration names: the rule holds
+    (("prod-cluster", "staging-cluster"), True, ["web-prod", "web-staging"]),
+])
+def test_an_environment_alone_on_its_cluster_needs_no_namespace_of_its_name(
+        tmp_path: Path, clusters: tuple[str, str], configured: bool, found: list[str]) -> None:
+    """web-prod deploys to prod-cluster and web-staging to staging-cluster, both to ``web``:
+    staging cannot reach production's namespace there (easyharshmods' hub and spokes), so the
+    namespace rule's guess (``*-prod``) says nothing; on one cluster it does, and so do the
+    namespaces argocd-application's options name."""
+    def app(name: str, cluster: str) -> str:
+        return application(name, "manifests/web", "web").replace(
+            "    server: https://kubernetes.default.svc\n", f"    name: {cluster}\n")
+
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "apps/web-prod.yaml": app("web-prod", clusters[0]),
+        "apps/web-staging.yaml": app("web-staging", clusters[1]),
+        "manifests/web/cm.yaml": CM.format(name="web"),
+        **({"policies/platecheck.yaml": "policies:\n  argocd-application:\n    options:\n"
+            "      namespaces: {prod: ['*-prod'], stg: ['*-staging']}\n"} if configured else {})})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert sorted(f.message.split(":")[0].split()[-1] for f in report.findings
+                  if "does not match environment" in f.message) == found

@@ -55,7 +55,9 @@ What:
       app-of-apps; nor a child in its parents' environment, which its own name, labels
       and namespace do not say: docs/configuration.md; nor, where no namespaces are
       configured for its environment, one whose file the environment's ``paths`` match,
-      a cluster's directory), and is a
+      a cluster's directory; nor, where the ``namespaces`` option names none for its
+      environment, one whose destination cluster only its environment's Applications deploy
+      to while another environment's deploy elsewhere: a cluster of its own), and is a
       name the API server takes (a DNS-1123 label) where a namespaced resource rendered
       (of a kind known namespaced: Kubernetes', Argo CD's, or by its CRD in the repository)
       names no namespace of its own (``{{values.ns}}`` left by a list element that sets no such
@@ -261,6 +263,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         if _manifest(app) not in found:
             unique.setdefault(_where(app), app)
     generated = list(unique.values())
+    checker.own_clusters([a for a in (*apps, *generated) if _where(a) not in unclassified
+                          and (a.file, a.line) not in app_of_apps])
     for app in (*apps, *generated):
         env = targets.get(_where(app), (None, None))[0]
         opts = options.for_env(env)
@@ -543,6 +547,25 @@ class _Checker:
         self.env_paths = {e.name: e.paths for e in repo.environments}
         # the Applications reachability finds no app-of-apps deploys: file and line
         self.undeployed: set[tuple[str, int]] = set()
+        # the environments of the Applications deploying to each cluster (``own_clusters``),
+        # and the servers of the clusters the repository's cluster Secrets name
+        self.cluster_envs: dict[str, set[str]] = {}
+        self.servers: dict[str, str] = {}
+
+    def own_clusters(self, apps: Sequence[Application]) -> None:
+        """Which environments' Applications of ``apps`` deploy to each cluster."""
+        self.servers = dict(cluster_servers(resource for rendered in self.repo.rendered
+                                            for resource in rendered.resources))
+        for app in apps:
+            env = self.targets.get(_where(app), (None, None))[0]
+            if env is not None:
+                self.cluster_envs.setdefault(_cluster(app, self.servers), set()).add(env)
+
+    def _alone_on_cluster(self, app: Application, env: str) -> bool:
+        """Whether ``app``'s cluster is its environment's alone while another environment
+        deploys to others: a cluster of its own, where no namespace need say it."""
+        return self.cluster_envs.get(_cluster(app, self.servers)) == {env} and any(
+            envs - {env} for envs in self.cluster_envs.values())
 
     def finding(self, app: Application, path: KeyPath, message: str,
                 remediation: str = REMEDIATION, env: str | None = None) -> Finding:
@@ -665,6 +688,8 @@ class _Checker:
                   opts: Options) -> Iterator[Finding]:
         if env is None or app.inherited_environment is not None:
             return  # (its namespace did not say its environment: its parent's did)
+        if not opts.namespaces.get(env) and self._alone_on_cluster(app, env):
+            return  # (its cluster is its environment's alone: whatever namespace)
         globs = list(opts.namespaces.get(env) or self.env_namespaces.get(env) or [])
         if not globs and under_any(app.file, self.env_paths.get(env, ())):
             return  # (its directory said its environment: a cluster's, whatever namespace)
