@@ -23,6 +23,7 @@ from synthetic import (
     CHART_C,
     CM,
     ORIGIN,
+    POD,
     WEB_POD_SPEC,
     application,
     application_set,
@@ -7404,3 +7405,27 @@ def test_a_file_parameter_through_a_ref_to_another_repository_is_not_rendered(
     assert [(e.location, e.target) for e in report_.errors] == [("envs/bad.yaml:2", "prod/api")]
     assert [f.message.split(" is in another")[0] for f in report_.findings
             if f.policy == "not-rendered"] == ["Helm source whose file $ext/config/app.txt"]
+
+
+def test_a_child_a_chart_of_applications_renders_from_an_environments_values_is_of_it(
+        tmp_path: Path) -> None:
+    """``charts/apps`` (no Application deploys it: a bootstrap chart, chart mode) makes the
+    Application web from its ``values-prod.yaml``: web is production's, as the child of a
+    production parent is (it was unclassified, production's rules not applied); a chart of
+    no environment's values file makes children of none."""
+    apps = ("{{- range .Values.apps }}\n---\napiVersion: argoproj.io/v1alpha1\n"
+            "kind: Application\nmetadata:\n  name: {{ . }}\n  namespace: argocd\nspec:\n"
+            "  project: default\n  source:\n    repoURL: https://git.example.com/repo.git\n"
+            "    path: web\n  destination:\n    server: https://kubernetes.default.svc\n"
+            "    namespace: web\n{{- end }}\n")
+    repo = repository(tmp_path, {
+        ".git/config": ORIGIN, "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/templates/apps.yaml": apps, "apps/values-prod.yaml": "apps: [web]\n",
+        "lone/Chart.yaml": "apiVersion: v2\nname: lone\nversion: 0.1.0\n",
+        "lone/templates/apps.yaml": apps, "lone/values.yaml": "apps: [lone-web]\n",
+        "web/pod.yaml": POD})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted(t.id for t in report.targets if t.application is not None) == [
+        "default/lone-web", "prod/web"]
+    assert [f.target for f in report.findings if f.policy == "image-tag-pinned"] == ["prod/web"]

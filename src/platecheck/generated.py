@@ -90,8 +90,12 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
         # (a cluster's overlay of one base, applied by hand, is an install of its own)
         installed = parent.installed_in if parent is not None else item.target.install \
             if item.target.hand_applied else item.target.environment
+        # (one a chart's render of an environment's values file generates in chart mode is
+        # in that environment, as the child of that environment's parent Application)
+        own = item.target.environment if parent is None and not item.target.hand_applied \
+            and item.target.value_files else None
         stamp = _Stamp(top, _home(item), installed,
-                       (parent.file, parent.line) if parent is not None else None)
+                       (parent.file, parent.line) if parent is not None else None, own)
         for resource in item.resources:
             if not resource.api_version.startswith(ARGO_GROUP + "/") or resource.kind not in (
                     "Application", "ApplicationSet"):
@@ -137,17 +141,21 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
 class _Stamp(NamedTuple):
     """What every Application (or ApplicationSet) of one render carries: ``Application``'s
     ``deployed_by``, the namespace Argo CD creates it in when it names none, ``installed_in``
-    and ``made_by``."""
+    and ``made_by``; and the environment it inherits, when the render is a chart's in chart
+    mode with that environment's values file (its own name, labels, namespace and file
+    matching none)."""
 
     top: str | None
     home: str | None
     installed: str | None
     made_by: tuple[str, int] | None
+    environment: str | None = None
 
     def on(self, app: Application, **more: Any) -> Application:
         return dataclasses.replace(app, **{
             "deployed_by": self.top, "namespace": _namespace(app, self.home),
-            "installed_in": self.installed, "made_by": self.made_by, **more})
+            "installed_in": self.installed, "made_by": self.made_by,
+            "inherited_environment": self.environment or app.inherited_environment, **more})
 
 
 def _namespace(app: Application, home: str | None) -> str | None:
