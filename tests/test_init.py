@@ -578,7 +578,8 @@ def test_copies_of_one_layout_in_cluster_directories_are_instances(
     ``root`` and an Application ``web``, written alike: copies of one layout, each a
     cluster's own Argo CD, so init proposes an instance of each, and lint with the proposal
     says not that the names conflict (it said so for both); a name in two directories that
-    differ in more than one name makes no instance."""
+    differ in more than one name makes no instance, nor one name alone, nor a directory and
+    its variant."""
     from synthetic import application, write_files
 
     repo = write_files(tmp_path / "repo", {".git/HEAD": "", **{
@@ -588,6 +589,11 @@ def test_copies_of_one_layout_in_cluster_directories_are_instances(
             (f"clusters/{cluster}/apps/web.yaml", application("web-prod", "web", "web")))},
         "other/one/x/api.yaml": application("api-prod", "web", "api"),
         "other/two/y/api.yaml": application("api-prod", "web", "api"),
+        # one name copied is no layout; a directory and its variant are no two clusters
+        "one/a/db.yaml": application("db-prod", "web", "db"),
+        "one/b/db.yaml": application("db-prod", "web", "db"),
+        **{f"variants/{name}/{app}.yaml": application(f"{app}-prod", "web", app)
+           for name in ("seaweedfs", "seaweedfs_tolerant") for app in ("s3", "filer")},
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
     assert len([f for f in engine.lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
                 .findings if "also used by" in f.message]) == 2

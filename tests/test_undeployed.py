@@ -1172,3 +1172,24 @@ def test_each_clusters_bootstrap_overlay_of_one_base_is_an_install_of_its_own(
          f"argocd/{cluster}, applied by hand, does not list its file, so it is not deployed, "
          "nor checked") for cluster in ("dev", "local")]
     assert not any("extra" in t.id for t in report.targets)
+
+
+def test_a_kustomization_at_the_root_leaves_out_only_the_files_beside_it(tmp_path: Path) -> None:
+    """``kustomization.yaml`` at the repository root, applied by hand, lists ``root.yaml``:
+    ``standalone/other.yaml``, a root of its own in another tree, is still checked (a true
+    finding of it was lost); ``spare.yaml`` beside it, not listed, is not deployed."""
+    cm = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"
+    repo = tmp_path / "repo"
+    _write(repo, {
+        ".git/HEAD": "", "kustomization.yaml": "resources: [root.yaml]\n",
+        "root.yaml": application("root", "manifests/web", "web"),
+        "spare.yaml": application("spare", "manifests/spare", "spare"),
+        "standalone/other.yaml": application("other", "manifests/web", "web"),
+        "manifests/web/cm.yaml": cm, "manifests/spare/cm.yaml": cm})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(t.id for t in report.targets) == ["default/other", "default/root"]
+    assert [f.location for f in report.findings if "deployed by both" in f.message] == [
+        "manifests/web/cm.yaml:4"]
+    assert [(f.location, f.message) for f in report.findings if "spare" in f.message] == [
+        ("spare.yaml:4", "Application spare: the kustomization at the repository root, "
+         "applied by hand, does not list its file, so it is not deployed, nor checked")]

@@ -391,23 +391,37 @@ def _instances(proposals: Mapping[str, _Proposal], apps: Sequence[Application]
 
 
 def _sibling_copies(apps: Sequence[Application]) -> set[str]:
-    """The directories one Application name (in one namespace) is written in alike, files
-    whose paths differ in one directory's name alone (``clusters/alpha/argocd/web.yaml``,
-    ``clusters/beta/argocd/web.yaml``: ``clusters/alpha`` and ``clusters/beta``): copies
-    of one layout, each a cluster's."""
+    """The directories two Application names at least (each in one namespace) are written in
+    alike, files whose paths differ in one directory's name alone
+    (``clusters/alpha/argocd/web.yaml``, ``clusters/beta/argocd/web.yaml``, and ``root.yaml``
+    beside them: ``clusters/alpha`` and ``clusters/beta``): copies of one layout, each a
+    cluster's (one name copied is a name used twice, not a layout; nor are a directory and
+    its variant, ``seaweedfs`` and ``seaweedfs_with_tolerations``). None of them nested in
+    another (first match wins: an instance inside another would name nothing)."""
     files: dict[tuple[str, str | None], set[str]] = {}
     for app in apps:
         files.setdefault((app.name, app.namespace), set()).add(app.file)
-    found: set[str] = set()
-    for same in files.values():
+    shared: dict[tuple[str, str], set[tuple[str, str | None]]] = {}
+    for key, same in files.items():
         for one, other in itertools.combinations(sorted(same), 2):
             a, b = one.split("/"), other.split("/")
             if len(a) != len(b):
                 continue
             apart = [index for index, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-            if len(apart) == 1 and apart[0] < len(a) - 1:
-                found.update("/".join(parts[:apart[0] + 1]) for parts in (a, b))
-    return found
+            if len(apart) == 1 and apart[0] < len(a) - 1 \
+                    and not _variants(a[apart[0]], b[apart[0]]):
+                pair = tuple("/".join(parts[:apart[0] + 1]) for parts in (a, b))
+                shared.setdefault((pair[0], pair[1]), set()).add(key)
+    found = {directory for pair, names in shared.items() if len(names) > 1
+             for directory in pair}
+    return {d for d in found if not any(d != o and under_any(o, [d]) or under_any(d, [o])
+                                        and d != o for o in found)}
+
+
+def _variants(one: str, other: str) -> bool:
+    """Whether two directory names are one's variant (``seaweedfs`` and
+    ``seaweedfs_with_tolerations``): alternatives of one app, not two clusters."""
+    return one.startswith(other) or other.startswith(one)
 
 
 def propose(path: Path, **options: Any) -> InitResult:

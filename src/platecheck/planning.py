@@ -152,7 +152,8 @@ def _hand_applied(planner: Planner, found: Discovery, paths: Sequence[Path]
         installed.update({rel_path(file, root): install for file in files
                           if install is not None and shared[file] == 1})
     children = {link.child for link in found.children if link.child != link.parent}
-    unlisted = {rel_path(file, root): rel_path(directory, root)
+    unlisted = {rel_path(file, root): "at the repository root"
+                if resolve(directory) == resolve(root) else rel_path(directory, root)
                 for directory, _, _, every in found_dirs
                 for file in _below_unlisted(directory, every, found, children)}
     found.unlisted.extend((app.file, app.lines.get(("metadata", "name"), app.line), app.kind,
@@ -169,15 +170,18 @@ def _below_unlisted(directory: Path, listed: frozenset[Path], found: Discovery,
                     children: set[tuple[str, int]]) -> list[Path]:
     """The Application files below ``directory`` (a kustomization applied by hand) that
     its build does not list (``listed``), in no directory of a kustomization of its own,
-    holding no Application an app-of-apps deploys, and not given as paths."""
+    holding no Application an app-of-apps deploys, and not given as paths; of one at the
+    repository root, those beside it only (the root holds every other tree too)."""
     root = found.root
     top = resolve(directory)
+    alone = top == resolve(root)
     wanted = {resolve(file) for file in listed}
     deployed = {file for file, _ in children} | found.named
     out = []
     for file in sorted({a.file for a in (*found.applications, *found.application_sets)}):
         path = resolve(root / file)
-        if not path.is_relative_to(top) or path in wanted or file in deployed:
+        if not path.is_relative_to(top) or path in wanted or file in deployed \
+                or alone and path.parent != top:
             continue
         between = [path.parent, *path.parent.parents]
         if not any(kustomization_file(d) is not None for d in between[:between.index(top)]):
