@@ -7429,3 +7429,48 @@ def test_a_child_a_chart_of_applications_renders_from_an_environments_values_is_
     assert sorted(t.id for t in report.targets if t.application is not None) == [
         "default/lone-web", "prod/web"]
     assert [f.target for f in report.findings if f.policy == "image-tag-pinned"] == ["prod/web"]
+
+
+def test_what_a_chart_of_applications_writes_whole_from_its_values_is_at_their_lines(
+        tmp_path: Path) -> None:
+    """A chart of Applications writing each one's ``source`` and ``sources`` with ``toYaml``
+    from its values (argo-helm's argocd-apps does): a missing value file (an item of a
+    list), a remote chart not rendered (the whole source) and the Application itself are at
+    the values lines that wrote them, not at the template line every child shares."""
+    apps = ("{{- range $name, $app := .Values.applications }}\n---\n"
+            "apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n"
+            "  name: {{ $name }}\n  namespace: argocd\nspec:\n  project: default\n"
+            "  {{- with $app.source }}\n  source:\n    {{- toYaml . | nindent 4 }}\n"
+            "  {{- end }}\n  {{- with $app.sources }}\n  sources:\n"
+            "    {{- toYaml . | nindent 4 }}\n  {{- end }}\n  destination:\n"
+            "    {{- toYaml $app.destination | nindent 4 }}\n{{- end }}\n")
+    values = ("applications:\n"
+              "  api-prod:\n"
+              "    source:\n"
+              "      repoURL: https://git.example.com/repo.git\n"
+              "      path: api\n"
+              "      helm:\n"
+              "        valueFiles:\n"
+              "          - values.yaml\n"
+              "          - values-missing.yaml\n"
+              "    destination: {server: https://kubernetes.default.svc, namespace: api-prod}\n"
+              "  web-prod:\n"
+              "    sources:\n"
+              "      - repoURL: https://charts.example.com\n"
+              "        chart: web\n"
+              "        targetRevision: 1.2.3\n"
+              "    destination: {server: https://kubernetes.default.svc, namespace: web-prod}\n")
+    repo = repository(tmp_path, {
+        ".git/config": ORIGIN, "root.yaml": application("root", "bootstrap", "argocd"),
+        "other-stg.yaml": application("other-stg", "api", "other-stg"),
+        "bootstrap/Chart.yaml": "apiVersion: v2\nname: bootstrap\nversion: 0.1.0\n",
+        "bootstrap/templates/apps.yaml": apps, "bootstrap/values.yaml": values,
+        "api/Chart.yaml": "apiVersion: v2\nname: api\nversion: 0.1.0\n",
+        "api/values.yaml": "{}\n", "api/templates/cm.yaml": CM.format(name="api")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.location, e.target) for e in report.errors] == [
+        ("bootstrap/values.yaml:9", "prod/api")]
+    assert [f.location for f in report.findings if f.policy == "not-rendered"] == [
+        "bootstrap/values.yaml:13"]
+    assert [f.location for f in report.findings if f.policy == "env-consistency"
+            and f.message.startswith("web ")] == ["bootstrap/values.yaml:13"]

@@ -132,7 +132,8 @@ def generated(rendered: Sequence[RenderedTarget]) -> Iterator[Generated | Unread
                     yield from (Unread(error, None, item.target) for error in refused)
                 else:
                     app_set = parse_application_set(document, file)
-                    yield Generated(stamp.on(app_set), parent, True)
+                    yield Generated(stamp.on(app_set, places=_places(item, app_set, *actions)),
+                                    parent, True)
             except PlatecheckError as exc:
                 yield Unread(exc, stand_in(document, file)
                              if resource.kind == "Application" else None, item.target)
@@ -658,9 +659,14 @@ def _block_value(item: RenderedTarget, app: Application, path: KeyPath, value: A
     above it: at the values line that holds it under the same key and parent key."""
     above = next((where[:end] for end in range(len(where) - 1, 0, -1)
                   if where[:end] in written), None)
-    if above is None or not _TO_YAML.search(written[above][1]) or not isinstance(
-            path[-1], str):
+    if above is None or not _TO_YAML.search(written[above][1]):
         return None
+    if isinstance(path[-1], int):  # an item of a list (``valueFiles``), under its key
+        if len(path) < 2 or not isinstance(path[-2], str):
+            return None
+        origin = find_value(item, [value], keys=[path[-2]], context=[app.name],
+                            require_key=True)
+        return origin if origin is not None and origin != Origin(app.file, app.line) else None
     parents = [path[-2]] if len(path) > 1 and isinstance(path[-2], str) else []
     origin = find_value(item, [value], keys=[path[-1]], parents=parents, context=[app.name],
                         require_key=True, require_parent=bool(parents))

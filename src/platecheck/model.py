@@ -10,7 +10,7 @@ import enum
 import functools
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -185,6 +185,18 @@ class AppChild:
     child: tuple[str, int]  # the child's file and line
 
 
+def _strings(node: Any, path: KeyPath) -> Iterator[KeyPath]:
+    """The key paths of the strings of a parsed YAML tree below ``path``."""
+    if isinstance(node, Mapping):
+        for key, value in node.items():
+            yield from _strings(value, (*path, str(key)))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _strings(value, (*path, index))
+    elif isinstance(node, str):
+        yield path
+
+
 @dataclass(frozen=True)
 class Application:
     """An Argo CD Application manifest as written in the repository."""
@@ -246,16 +258,35 @@ class Application:
 
     def origin(self, path: KeyPath, *, nearest: bool = True) -> Origin:
         """Where the value at ``path`` was written (with ``nearest``, else at its nearest
-        written ancestor); the document's first line when nothing closer is known."""
+        written ancestor); the document's first line when nothing closer is known. A block
+        every string of which a parent's values wrote (``toYaml $app.source``) is at the
+        first of their lines."""
         while path:
             if path in self.places:
                 return self.places[path]
+            block = self._placed_block(path)
+            if block is not None:
+                return block
             if path in self.lines:
                 return Origin(self.file, self.lines[path])
             if not nearest:
                 break
             path = path[:-1]
         return Origin(self.file, self.line)
+
+    def _placed_block(self, path: KeyPath) -> Origin | None:
+        """The first line of the places of the strings of the mapping or list at ``path``,
+        when every one of them is placed in one file."""
+        node: Any = self.raw
+        for key in path:
+            node = node.get(key) if isinstance(node, Mapping) else node[key] \
+                if isinstance(node, list) and isinstance(key, int) and key < len(node) else None
+        if not isinstance(node, Mapping | list) or not self.places:
+            return None
+        found = [self.places.get(at) for at in _strings(node, path)]
+        if not found or None in found or len({o.file for o in found if o}) != 1:
+            return None
+        return min((o for o in found if o is not None), key=lambda o: o.line or 0)
 
     @property
     def multiple_sources(self) -> bool:

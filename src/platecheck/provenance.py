@@ -369,10 +369,16 @@ _REFERENCE = r"\{\{-?\s*\$?\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\s*(?:\|
 
 
 def target_origin(target: RenderTarget) -> Origin | None:
-    """Where a target is declared: its Application, or the Chart.yaml of a chart directory
-    linted with its values-<env>.yaml."""
-    if target.application is not None:
-        return Origin(target.application.file, target.application.line)
+    """Where a target is declared: its Application (one a chart of Applications renders from
+    its values, the values entry: the first line its values wrote of it, not the template
+    line every child shares), or the Chart.yaml of a chart directory linted with its
+    values-<env>.yaml."""
+    app = target.application
+    if app is not None:
+        placed = [o for o in app.places.values() if o.file != app.file and o.line]
+        if placed and len({o.file for o in placed}) == 1:
+            return min(placed, key=lambda o: o.line or 0)
+        return Origin(app.file, app.line)
     if target.chart is not None:
         return Origin(f"{target.chart.rel}/Chart.yaml", None)
     return None

@@ -91,9 +91,10 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
             continue
         revision = _other_revision(target, repo)
         elsewhere = _set_revision(target, repo)
-        origin = _plugin_override(target) or Origin(target.application.file, (
-            _field_line(target, target.remote, "targetRevision") if revision is not None
-            else None) or _line(target, target.remote))
+        origin = _plugin_override(target) or _placed(target) or Origin(
+            target.application.file, (_field_line(target, target.remote, "targetRevision")
+                                      if revision is not None else None)
+            or _line(target, target.remote))
         yield Finding(
             policy=ID,
             message=f"{_describe(target, target.remote, repo, revision)} is not rendered: "
@@ -212,6 +213,20 @@ def _plugin_override(target: RenderTarget) -> Origin | None:
                  if key[-1:] == ("plugin",) and origin.file != app.file
                  and (key[1] == "source" or isinstance(key[2], int)
                       and app.sources[key[2]].path == path)), None)
+
+
+def _placed(target: RenderTarget) -> Origin | None:
+    """Where the parent's values wrote the source of an Application (or the generators of
+    an ApplicationSet) a chart of Applications renders whole from them (``toYaml``): the
+    values' lines, not the template line every child shares."""
+    app, source = target.application, target.remote
+    assert app is not None and source is not None
+    index = next((i for i, s in enumerate(app.sources) if s is source), None)
+    key: KeyPath = ("spec", "generators") if app.kind == "ApplicationSet" \
+        and unexpanded_reason(app.raw) is not None else ("spec", "sources", index) \
+        if app.multiple_sources and index is not None else ("spec", "source")
+    origin = app.origin(key)
+    return origin if origin.file != app.file else None
 
 
 def _line(target: RenderTarget, source: Source) -> int | None:
