@@ -7474,3 +7474,21 @@ def test_what_a_chart_of_applications_writes_whole_from_its_values_is_at_their_l
         "bootstrap/values.yaml:13"]
     assert [f.location for f in report.findings if f.policy == "env-consistency"
             and f.message.startswith("web ")] == ["bootstrap/values.yaml:13"]
+
+
+@pytest.mark.parametrize(("manifest", "found"), [
+    ("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata:\n  name: r\n", False),
+    ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n  namespace: tools\n", False),
+    (CM.format(name="c"), True),
+])
+def test_no_destination_namespace_is_a_finding_only_where_a_resource_needs_one(
+        tmp_path: Path, manifest: str, found: bool) -> None:
+    """web-prod names no destination namespace: Argo CD takes it, and one of cluster-scoped
+    resources (an ACM hub's MachineConfigs, a ClusterRole) or of resources naming their own
+    needs none; a namespaced resource naming none does (it was said of all)."""
+    repo = repository(tmp_path, {
+        ".git/config": ORIGIN, "manifests/web/r.yaml": manifest,
+        "web-prod.yaml": application("web-prod", "manifests/web", "").replace(
+            "    namespace: \n", "")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert any("has no destination namespace" in f.message for f in report.findings) is found

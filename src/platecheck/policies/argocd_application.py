@@ -49,7 +49,9 @@ What:
     - no Application renders one resource twice (in two of its sources, or two files of
       one): Argo CD applies only the last copy and warns (RepeatedResourceWarning); one
       finding at each later copy (the other policies check the last copy alone);
-    - the destination namespace matches the Application's environment (not an
+    - the destination namespace matches the Application's environment (one naming none is
+      said so only where a namespaced resource it renders names none of its own, or it was
+      not rendered: Argo CD takes it, and cluster-scoped resources need none; not an
       app-of-apps': the Applications it deploys live in Argo CD's namespace; nor one that
       deploys only directories of other repositories into its own namespace, their
       app-of-apps; nor a child in its parents' environment, which its own name, labels
@@ -697,14 +699,27 @@ class _Checker:
         namespace = app.destination_namespace
         path: KeyPath = ("spec", "destination", "namespace")
         if not namespace:
-            yield self.finding(app, ("spec", "destination"), f"has no destination namespace "
-                               f"(environment {env} expects {', '.join(globs)})",
-                               "Set spec.destination.namespace.", env)
+            if self._needs_namespace(app):
+                yield self.finding(app, ("spec", "destination"), f"has no destination "
+                                   f"namespace (environment {env} expects {', '.join(globs)})",
+                                   "Set spec.destination.namespace.", env)
         elif not matches_any(namespace, globs):
             yield self.finding(app, path, f"destination namespace {namespace!r} does not match "
                                f"environment {env} ({', '.join(globs)})",
                                "Deploy to the environment's namespace, or fix the Application's "
                                "environment label/name.", env)
+
+    def _needs_namespace(self, app: Application) -> bool:
+        """Whether what ``app`` deploys needs a destination namespace: a namespaced resource
+        of its renders names none of its own, or it was not rendered (what it deploys is not
+        known); one of cluster-scoped resources alone (a ClusterRole, a MachineConfig) or of
+        resources naming their own needs none, and Argo CD takes it without one."""
+        renders = [r for r in self.repo.rendered if r.target.application is not None
+                   and _where(r.target.application) == _where(app)]
+        return not renders or any(
+            not resource.namespace and namespaced(resource.api_version, resource.kind,
+                                                  crd_scopes(rendered.crd_schemas.values()))
+            for rendered in renders for resource in rendered.resources)
 
     def sync_policy(self, app: Application, env: str | None,
                     opts: Options) -> Iterator[Finding]:
