@@ -691,3 +691,30 @@ def test_an_environment_only_the_app_of_apps_names_is_proposed(
     assert written["environments"] == {"uat": {"match": {"names": ["*-uat"]}}}
     report = engine.lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert sorted(t.id for t in report.targets) == ["uat/api", "uat/web"]
+
+
+def test_an_environment_word_in_the_file_name_classifies_by_the_file(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """``app-set-prod.yaml`` and ``app-set-test.yaml`` hold one set each, both ``faf``,
+    making ``web`` (FAForever/gitops-stack: one per cluster): nothing but the file's name
+    says the environment, so init proposes the file as the environment's path and each as
+    an instance; lint with it checks prod/web as production's, no name conflict."""
+    from synthetic import application_set, write_files
+
+    generators = "    - list:\n        elements:\n          - app: web\n"
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "web/pod.yaml": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: p\n"
+        "spec:\n  containers:\n    - name: c\n      image: nginx:latest\n",
+        **{f"app-set-{env}.yaml": application_set("faf", generators, "{{app}}", "web", "web")
+           for env in ("prod", "test")}})
+    assert main(["init", str(repo), "--helm", str(helm_bin),
+                 "--cache-dir", str(tmp_path / "cache")]) == 0
+    written = yaml.safe_load((repo / "policies" / "platecheck.yaml").read_text())
+    assert written["environments"]["prod"]["match"] == {"paths": ["app-set-prod.yaml"]}
+    assert written["policies"]["argocd-application"]["options"]["instances"] == {
+        "app-set-prod": ["app-set-prod.yaml"], "app-set-test": ["app-set-test.yaml"]}
+    report = engine.lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert sorted(t.id for t in report.targets if t.application is not None
+                  and t.application.kind == "Application") == ["prod/web", "test/web"]
+    assert [f.target for f in report.findings if f.policy == "image-tag-pinned"] == ["prod/web"]
+    assert not any("also used by" in f.message for f in report.findings)

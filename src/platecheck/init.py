@@ -29,7 +29,7 @@ from platecheck.config import (
     EnvironmentConfig,
     MatchRules,
 )
-from platecheck.discover import Discovery, discover, find_root, top_level_charts
+from platecheck.discover import MANIFEST_SUFFIXES, Discovery, discover, find_root, top_level_charts
 from platecheck.errors import PlatecheckError
 from platecheck.globs import matches, matches_any, under_any
 from platecheck.model import Application, Checkout
@@ -196,9 +196,11 @@ def _propose(apps: Sequence[Application]) -> tuple[dict[str, _Proposal], dict[in
 def _directory_env(file: str) -> tuple[str, tuple[str, bool]] | None:
     """The directory of ``file`` named with a word of environments (its first), alone or
     with an affix, and that environment: ``clusters/prod/root.yaml`` -> ``clusters/prod``,
-    prod; ``clusters/staging-eu/root.yaml`` -> ``clusters/staging-eu``, stg."""
-    parts = file.split("/")[:-1]
-    for depth, part in enumerate(parts, 1):
+    prod; ``clusters/staging-eu/root.yaml`` -> ``clusters/staging-eu``, stg; else the file
+    itself, its name saying it (``app-set-prod.yaml``, one set per cluster)."""
+    parts = file.split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    for depth, part in enumerate([*parts[:-1], stem], 1):
         affixed = _affix(part)
         found = _WORDS.get(part.lower()) or (affixed[1] if affixed else None)
         if found is not None:
@@ -385,8 +387,12 @@ def _instances(proposals: Mapping[str, _Proposal], apps: Sequence[Application]
     if not any(len(found) > 1 for found in seen.values()):
         return {}
     # (an instance of each directory, named by its last name: prod-eu and prod-us are two)
-    names = [path.rsplit("/", 1)[-1] for path in directories]
-    return {name if names.count(name) == 1 else path.replace("/", "-"): [f"{path}/**"]
+    # (a file's instance is named by its name without the suffix: app-set-prod)
+    files = {path for path in directories if path.endswith(MANIFEST_SUFFIXES)}
+    names = [path.rsplit("/", 1)[-1].rsplit(".", 1)[0] if path in files
+             else path.rsplit("/", 1)[-1] for path in directories]
+    return {name if names.count(name) == 1 else path.replace("/", "-"):
+            [path if path in files else f"{path}/**"]
             for name, path in zip(names, directories, strict=True)}
 
 
