@@ -394,7 +394,7 @@ UNKNOWN = ("Gadget/web-{0}: kind Gadget (example.com/v1) is not schema-validated
 TYPO = "Deployment/web-{0}: spec.template.spec.containers[0].imagePullPolicyy: unknown field"
 E2E_EXPECTED = [
     # (policy, level, environment, target, file, line, message, waived)
-    ("argocd-application", "error", None, None, f"{APPS}/api-prod.yaml", 7,
+    ("argocd-application", "error", "prod", None, f"{APPS}/api-prod.yaml", 7,
      "Application api-prod: sync wave 0 does not come after wave 1 of web-stg, which "
      "syncWaveOrder puts earlier", None),
     # (the value file and source path that leave the repository are could-not-check errors,

@@ -571,11 +571,10 @@ class _Checker:
 
     def finding(self, app: Application, path: KeyPath, message: str,
                 remediation: str = REMEDIATION, env: str | None = None) -> Finding:
-        # one of an environment this run has no target of is still of it (``--env`` leaves
-        # the finding out)
+        # one of no target (a child that could not be planned), or of an environment this
+        # run has no target of, is still of its environment (``--env`` leaves it out)
         known = self.repo.known_environment(app)
-        other = known if known is not None and known not in self.run_environments else None
-        environment, target = self.targets.get(_where(app), (env or other, None))
+        environment, target = self.targets.get(_where(app), (env or known, None))
         origin = app.origin(path)
         kind = app.kind
         return Finding(policy=ID, message=f"{kind} {app.name}: {message}",
