@@ -1193,3 +1193,29 @@ def test_a_kustomization_at_the_root_leaves_out_only_the_files_beside_it(tmp_pat
     assert [(f.location, f.message) for f in report.findings if "spare" in f.message] == [
         ("spare.yaml:4", "Application spare: the kustomization at the repository root, "
          "applied by hand, does not list its file, so it is not deployed, nor checked")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_an_application_file_a_base_does_not_list_is_not_deployed(tmp_path: Path) -> None:
+    """``apps/overlays/prod``, applied by hand, builds ``apps/base``, which lists web.yaml
+    and comments out old.yaml (redhat-na-ssa/demo-ai-gitops-catalog): the build outputs web
+    alone, so old is not deployed: named, not checked (its placeholder source was a false
+    not-rendered error)."""
+    patch = ("patches:\n  - target: {group: argoproj.io, kind: Application}\n    patch: |-\n"
+             "      - op: replace\n        path: /spec/source/repoURL\n"
+             "        value: https://git.example.com/repo.git\n")
+    repo = tmp_path / "repo"
+    _write(repo, {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "apps/base/kustomization.yaml": "resources:\n  - web.yaml\n  # - old.yaml\n",
+        "apps/base/web.yaml": application("web", "workloads/web", "web", repo="patch-me"),
+        "apps/base/old.yaml": application("old", "workloads/old", "old", repo="patch-me"),
+        "apps/overlays/prod/kustomization.yaml": f"resources: [../../base]\n{patch}",
+        "workloads/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [f for f in report.findings if f.level is Level.ERROR] == []
+    assert [(f.location, f.message) for f in report.findings if "old" in f.message] == [
+        ("apps/base/old.yaml:4", "Application old: the kustomization apps/base (a base of "
+         "apps/overlays/prod), applied by hand, does not list its file, so it is not "
+         "deployed, nor checked")]

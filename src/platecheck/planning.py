@@ -152,9 +152,10 @@ def _hand_applied(planner: Planner, found: Discovery, paths: Sequence[Path]
         installed.update({rel_path(file, root): install for file in files
                           if install is not None and shared[file] == 1})
     children = {link.child for link in found.children if link.child != link.parent}
-    unlisted = {rel_path(file, root): "at the repository root"
-                if resolve(directory) == resolve(root) else rel_path(directory, root)
-                for directory, _, _, every in found_dirs
+    # (below it, or below a base its build reads: ``# - old.yaml`` in apps/base)
+    unlisted = {rel_path(file, root): _shown(directory, root) + (
+                    f" (a base of {_shown(top, root)})" if directory != top else "")
+                for top, _, _, every in found_dirs for directory in _built(top, root)
                 for file in _below_unlisted(directory, every, found, children)}
     found.unlisted.extend((app.file, app.lines.get(("metadata", "name"), app.line), app.kind,
                            app.name, unlisted[app.file])
@@ -164,6 +165,23 @@ def _hand_applied(planner: Planner, found: Discovery, paths: Sequence[Path]
         kept[:] = [dataclasses.replace(a, installed_in=installed[a.file])
                    if a.file in installed else a for a in kept if a.file not in unlisted]
     return hand
+
+
+def _shown(directory: Path, root: Path) -> str:
+    return "at the repository root" if resolve(directory) == resolve(root) \
+        else rel_path(directory, root)
+
+
+def _built(directory: Path, root: Path) -> list[Path]:
+    """``directory`` (a kustomization's) and the directories of the kustomizations its
+    build reads (bases, components); itself alone when it cannot be built."""
+    from platecheck.kustomize_tree import build_tree
+
+    try:
+        _, read = build_tree(directory, root)
+    except PlatecheckError:
+        return [directory]
+    return list(dict.fromkeys([directory, *(found for found, _, _ in read)]))
 
 
 def _below_unlisted(directory: Path, listed: frozenset[Path], found: Discovery,

@@ -28,8 +28,8 @@ What:
     run where what a chart of Applications deploys is not known (one failed to render, one no
     Application deploys is a root installed by hand, or an ApplicationSet platecheck does not
     expand may deploy one), as for ``undeployed-chart``. An Application file below the
-    directory of a kustomization applied by hand (not below a kustomization of its own; of
-    one at the repository root, beside it) that
+    directory of a kustomization applied by hand, or of a base its build reads (not below a
+    kustomization of its own; of one at the repository root, beside it) that
     its build does not list (an entry commented out), that no app-of-apps deploys and that
     was not given as a path is not deployed: it is not checked, and named, one finding at
     each of its Applications.
