@@ -579,7 +579,7 @@ def test_copies_of_one_layout_in_cluster_directories_are_instances(
     cluster's own Argo CD, so init proposes an instance of each, and lint with the proposal
     says not that the names conflict (it said so for both); a name in two directories that
     differ in more than one name makes no instance, nor one name alone, nor a directory and
-    its variant."""
+    its variant, nor copies in a directory that is no clusters' (``apps/``)."""
     from synthetic import application, write_files
 
     repo = write_files(tmp_path / "repo", {".git/HEAD": "", **{
@@ -594,6 +594,9 @@ def test_copies_of_one_layout_in_cluster_directories_are_instances(
         "one/b/db.yaml": application("db-prod", "web", "db"),
         **{f"variants/{name}/{app}.yaml": application(f"{app}-prod", "web", app)
            for name in ("seaweedfs", "seaweedfs_tolerant") for app in ("s3", "filer")},
+        # two apps' copies of one pair of names, in no directory of clusters
+        **{f"apps/{name}/{app}.yaml": application(f"{app}-prod", "web", app)
+           for name in ("grafana", "prometheus") for app in ("ui", "store")},
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
     assert len([f for f in engine.lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
                 .findings if "also used by" in f.message]) == 2

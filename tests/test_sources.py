@@ -7411,8 +7411,9 @@ def test_a_child_a_chart_of_applications_renders_from_an_environments_values_is_
         tmp_path: Path) -> None:
     """``charts/apps`` (no Application deploys it: a bootstrap chart, chart mode) makes the
     Application web from its ``values-prod.yaml``: web is production's, as the child of a
-    production parent is (it was unclassified, production's rules not applied); a chart of
-    no environment's values file makes children of none."""
+    production parent is (it was unclassified, production's rules not applied); one whose
+    own name says production is held to its environment's namespace as ever; a chart of no
+    environment's values file makes children of none."""
     apps = ("{{- range .Values.apps }}\n---\napiVersion: argoproj.io/v1alpha1\n"
             "kind: Application\nmetadata:\n  name: {{ . }}\n  namespace: argocd\nspec:\n"
             "  project: default\n  source:\n    repoURL: https://git.example.com/repo.git\n"
@@ -7420,15 +7421,19 @@ def test_a_child_a_chart_of_applications_renders_from_an_environments_values_is_
             "    namespace: web\n{{- end }}\n")
     repo = repository(tmp_path, {
         ".git/config": ORIGIN, "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
-        "apps/templates/apps.yaml": apps, "apps/values-prod.yaml": "apps: [web]\n",
+        "apps/templates/apps.yaml": apps, "apps/values-prod.yaml": "apps: [web, ingress-prod]\n",
         "lone/Chart.yaml": "apiVersion: v2\nname: lone\nversion: 0.1.0\n",
         "lone/templates/apps.yaml": apps, "lone/values.yaml": "apps: [lone-web]\n",
         "web/pod.yaml": POD})
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert report.errors == ()
     assert sorted(t.id for t in report.targets if t.application is not None) == [
-        "default/lone-web", "prod/web"]
-    assert [f.target for f in report.findings if f.policy == "image-tag-pinned"] == ["prod/web"]
+        "default/lone-web", "prod/ingress", "prod/web"]
+    assert sorted(f.target for f in report.findings if f.policy == "image-tag-pinned") == [
+        "prod/ingress", "prod/web"]
+    # (ingress-prod's own name says production: its namespace is held to it, as written)
+    assert [f.target for f in report.findings if "does not match environment" in f.message
+            ] == ["prod/ingress"]
 
 
 def test_what_a_chart_of_applications_writes_whole_from_its_values_is_at_their_lines(
@@ -7492,3 +7497,26 @@ def test_no_destination_namespace_is_a_finding_only_where_a_resource_needs_one(
             "    namespace: \n", "")})
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert any("has no destination namespace" in f.message for f in report.findings) is found
+
+
+def test_a_source_a_chart_of_applications_writes_field_by_field_stays_at_its_template(
+        tmp_path: Path) -> None:
+    """Each Application's source is written key by key, the repository from one values line
+    all share (argoproj/argocd-example-apps): a source not rendered is at the template's
+    ``source:``, not at that shared values line (every child's finding would be there)."""
+    template = ("{{- range .Values.applications }}\n---\napiVersion: argoproj.io/v1alpha1\n"
+                "kind: Application\nmetadata:\n  name: {{ .name }}\n  namespace: argocd\n"
+                "spec:\n  destination:\n    namespace: {{ .name }}\n"
+                "    server: https://kubernetes.default.svc\n  project: default\n"
+                "  source:\n    path: {{ .path }}\n    repoURL: {{ $.Values.repoURL }}\n"
+                "    chart: {{ .chart }}\n    targetRevision: {{ $.Values.revision }}\n"
+                "{{- end }}\n")
+    values = ("repoURL: https://charts.example.com\nrevision: 1.0.0\napplications:\n"
+              "  - {name: a, path: x, chart: a}\n  - {name: b, path: y, chart: b}\n")
+    repo = repository(tmp_path, {
+        ".git/config": ORIGIN, "root.yaml": application("root", "apps", "argocd"),
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/templates/apps.yaml": template, "apps/values.yaml": values})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert {f.location for f in report.findings if f.policy == "not-rendered"} == {
+        "apps/templates/apps.yaml:13"}

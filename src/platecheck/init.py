@@ -400,10 +400,12 @@ def _sibling_copies(apps: Sequence[Application]) -> set[str]:
     """The directories two Application names at least (each in one namespace) are written in
     alike, files whose paths differ in one directory's name alone
     (``clusters/alpha/argocd/web.yaml``, ``clusters/beta/argocd/web.yaml``, and ``root.yaml``
-    beside them: ``clusters/alpha`` and ``clusters/beta``): copies of one layout, each a
-    cluster's (one name copied is a name used twice, not a layout; nor are a directory and
-    its variant, ``seaweedfs`` and ``seaweedfs_with_tolerations``). None of them nested in
-    another (first match wins: an instance inside another would name nothing)."""
+    beside them: ``clusters/alpha`` and ``clusters/beta``), in a directory of clusters
+    (``_CLUSTERS``): copies of one layout, each a cluster's (one name copied is a name used
+    twice, not a layout; nor are a directory and its variant, ``seaweedfs`` and
+    ``seaweedfs_with_tolerations``, and elsewhere two directories of one name's copies are
+    an app's variants). None of them nested in another (first match wins: an instance
+    inside another would name nothing)."""
     files: dict[tuple[str, str | None], set[str]] = {}
     for app in apps:
         files.setdefault((app.name, app.namespace), set()).add(app.file)
@@ -415,6 +417,7 @@ def _sibling_copies(apps: Sequence[Application]) -> set[str]:
                 continue
             apart = [index for index, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
             if len(apart) == 1 and apart[0] < len(a) - 1 \
+                    and _CLUSTERS.search(a[apart[0] - 1] if apart[0] else "") \
                     and not _variants(a[apart[0]], b[apart[0]]):
                 pair = tuple("/".join(parts[:apart[0] + 1]) for parts in (a, b))
                 shared.setdefault((pair[0], pair[1]), set()).add(key)
@@ -422,6 +425,10 @@ def _sibling_copies(apps: Sequence[Application]) -> set[str]:
              for directory in pair}
     return {d for d in found if not any(d != o and under_any(o, [d]) or under_any(d, [o])
                                         and d != o for o in found)}
+
+
+# a directory of clusters' directories: clusters/, k8s-clusters/, environments/, regions/
+_CLUSTERS = re.compile(r"cluster|^(envs|environments|regions|sites|fleets?)$", re.IGNORECASE)
 
 
 def _variants(one: str, other: str) -> bool:

@@ -276,15 +276,19 @@ class Application:
 
     def _placed_block(self, path: KeyPath) -> Origin | None:
         """The first line of the places of the strings of the mapping or list at ``path``,
-        when every one of them is placed in one file."""
+        when every one of them is placed in one file and none is written where the
+        Application is (a block written whole from the values, not field by field from a
+        values line many share)."""
         node: Any = self.raw
         for key in path:
             node = node.get(key) if isinstance(node, Mapping) else node[key] \
                 if isinstance(node, list) and isinstance(key, int) and key < len(node) else None
         if not isinstance(node, Mapping | list) or not self.places:
             return None
-        found = [self.places.get(at) for at in _strings(node, path)]
-        if not found or None in found or len({o.file for o in found if o}) != 1:
+        strings = list(_strings(node, path))
+        found = [self.places.get(at) for at in strings]
+        if not found or None in found or len({o.file for o in found if o}) != 1 \
+                or any(at in self.lines for at in strings):
             return None
         return min((o for o in found if o is not None), key=lambda o: o.line or 0)
 

@@ -369,13 +369,14 @@ _REFERENCE = r"\{\{-?\s*\$?\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)\s*(?:\|
 
 
 def target_origin(target: RenderTarget) -> Origin | None:
-    """Where a target is declared: its Application (one a chart of Applications renders from
-    its values, the values entry: the first line its values wrote of it, not the template
-    line every child shares), or the Chart.yaml of a chart directory linted with its
-    values-<env>.yaml."""
+    """Where a target is declared: its Application (one a chart of Applications writes in
+    blocks from its values, ``toYaml``, the values entry: the first line of those blocks,
+    not the template line every child shares), or the Chart.yaml of a chart directory
+    linted with its values-<env>.yaml."""
     app = target.application
     if app is not None:
-        placed = [o for o in app.places.values() if o.file != app.file and o.line]
+        placed = [o for path, o in app.places.items()
+                  if path not in app.lines and o.file != app.file and o.line]
         if placed and len({o.file for o in placed}) == 1:
             return min(placed, key=lambda o: o.line or 0)
         return Origin(app.file, app.line)
