@@ -721,3 +721,21 @@ def test_an_environment_word_in_the_file_name_classifies_by_the_file(
                   and t.application.kind == "Application") == ["prod/web", "test/web"]
     assert [f.target for f in report.findings if f.policy == "image-tag-pinned"] == ["prod/web"]
     assert not any("also used by" in f.message for f in report.findings)
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_an_application_a_kustomize_app_of_apps_builds_as_written_is_listed_once(
+        tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``root`` deploys ``apps/``, a kustomization listing web.yaml: its build outputs web
+    as written, the one Application lint knows (init listed it twice, at its first line and
+    at its ``kind:`` line, and counted three Applications)."""
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "root.yaml": application("root", "apps", "argocd"),
+        "apps/kustomization.yaml": "resources: [web.yaml]\n",
+        "apps/web.yaml": application("web-prod", "web", "web-prod"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})
+    lines = _init_lines(repo, helm_bin, tmp_path, capsys)
+    assert [line.split()[0] for line in lines if " -> " in line] == [
+        "apps/web.yaml:1", "root.yaml:1"]

@@ -595,6 +595,7 @@ def _generated(path: Path, options: Mapping[str, Any]
     rendered (no helm, say), and which that may generate Applications could not be and why
     (a template that fails), None when they were."""
     from platecheck.engine import load  # only init's rendering needs the engine
+    from platecheck.generated import as_written
     from platecheck.generation import may_generate
 
     try:
@@ -606,7 +607,10 @@ def _generated(path: Path, options: Mapping[str, Any]
     generating = {t.id for t in model.targets if may_generate(t, model.root)}
     failed = [e for e in model.errors if e.target in generating - built]
     more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-    return ([a for a in model.generated if (a.file, a.line) not in parents],
+    # (a render of a written file as it is, a Kustomize app-of-apps', is that Application)
+    written = {as_written(a) for a in model.applications}
+    return ([a for a in model.generated
+             if (a.file, a.line) not in parents and as_written(a) not in written],
             {(a.file, a.line) for a in model.applications},
             {(t.application.file, t.application.line) for t in model.targets
              if t.expanded and t.application is not None}, None,
