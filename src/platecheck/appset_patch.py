@@ -44,8 +44,8 @@ from platecheck.appset import (
 )
 from platecheck.errors import PlatecheckError, YamlError, YamlTooComplex, YamlTooDeep
 from platecheck.lazymodule import LazyModule
-from platecheck.model import KeyPath
-from platecheck.yamlio import Document, first_document, scalars, type_name
+from platecheck.model import KeyPath, scalars
+from platecheck.yamlio import Document, first_document, type_name
 
 if TYPE_CHECKING:
     from platecheck import gotemplate

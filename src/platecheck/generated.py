@@ -28,6 +28,7 @@ from platecheck.model import (
     RenderedTarget,
     RenderTarget,
     Resource,
+    scalars,
 )
 from platecheck.parse import helper_home, is_helper
 from platecheck.provenance import (
@@ -36,7 +37,7 @@ from platecheck.provenance import (
     target_origin,
     without_template_comments,
 )
-from platecheck.yamlio import Document, load_document, scalars
+from platecheck.yamlio import Document, load_document
 
 MAX_DEPTH = 10  # Applications generating Applications, levels below what the repository holds
 

@@ -423,8 +423,8 @@ def _sibling_copies(apps: Sequence[Application]) -> set[str]:
                 shared.setdefault((pair[0], pair[1]), set()).add(key)
     found = {directory for pair, names in shared.items() if len(names) > 1
              for directory in pair}
-    return {d for d in found if not any(d != o and under_any(o, [d]) or under_any(d, [o])
-                                        and d != o for o in found)}
+    return {d for d in found
+            if not any(o != d and (under_any(o, [d]) or under_any(d, [o])) for o in found)}
 
 
 # a directory of clusters' directories: clusters/, k8s-clusters/, environments/, regions/

@@ -15,10 +15,9 @@ from typing import Any
 
 from platecheck.kustomize_tree import KustomizeCall, file_layer, repository_layer
 from platecheck.manifests import rel_path
-from platecheck.model import KeyPath
+from platecheck.model import KeyPath, scalars
 from platecheck.values import Layer
 from platecheck.walk import rglob
-from platecheck.yamlio import scalars
 
 _KLOG = re.compile(r'^[IWEF]\d{4} [\d:.]+\s+\d+ [^\]]*\] "[^"]*" err=(?P<err>.*)$')
 HELM_ENV = re.compile(r" with env=\[[^\]]*\]")  # kustomize's temporary helm directories

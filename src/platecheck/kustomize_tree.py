@@ -13,11 +13,11 @@ from typing import Any, NoReturn
 
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import rel_path
-from platecheck.model import RenderTarget
+from platecheck.model import RenderTarget, scalars
 from platecheck.runmemo import recall
 from platecheck.sourcetype import BUILDING, kustomization_file
 from platecheck.values import Layer
-from platecheck.yamlio import first_document, read_text, scalars
+from platecheck.yamlio import first_document, read_text
 
 
 @dataclass(frozen=True)

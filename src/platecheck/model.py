@@ -185,16 +185,17 @@ class AppChild:
     child: tuple[str, int]  # the child's file and line
 
 
-def _strings(node: Any, path: KeyPath) -> Iterator[KeyPath]:
-    """The key paths of the strings of a parsed YAML tree below ``path``."""
+def scalars(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
+    """Every value of a parsed YAML tree that is neither a mapping, a list nor null, with its
+    key path (mapping keys as strings), in document order."""
     if isinstance(node, Mapping):
         for key, value in node.items():
-            yield from _strings(value, (*path, str(key)))
+            yield from scalars(value, (*path, str(key)))
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            yield from _strings(value, (*path, index))
-    elif isinstance(node, str):
-        yield path
+            yield from scalars(value, (*path, index))
+    elif node is not None:
+        yield path, node
 
 
 @dataclass(frozen=True)
@@ -285,7 +286,7 @@ class Application:
                 if isinstance(node, list) and isinstance(key, int) and key < len(node) else None
         if not isinstance(node, Mapping | list) or not self.places:
             return None
-        strings = list(_strings(node, path))
+        strings = [at for at, value in scalars(node, path) if isinstance(value, str)]
         found = [self.places.get(at) for at in strings]
         if not found or None in found or len({o.file for o in found if o}) != 1 \
                 or any(at in self.lines for at in strings):

@@ -24,8 +24,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget, ValuesFile
-from platecheck.yamlio import scalars
+from platecheck.model import KeyPath, MergedValues, Origin, RenderTarget, ValuesFile, scalars
 
 
 @dataclass(frozen=True)

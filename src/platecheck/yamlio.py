@@ -49,7 +49,7 @@ from platecheck.goyaml import (
     go_key,
     go_scalar,
 )
-from platecheck.model import KeyPath, ValuesFile
+from platecheck.model import KeyPath, ValuesFile, scalars
 from platecheck.runmemo import recall
 
 T = TypeVar("T")
@@ -105,19 +105,6 @@ def below(found: Mapping[KeyPath, T], key: KeyPath) -> dict[KeyPath, T]:
     size = len(key)
     return {path[size:]: value for path, value in found.items()
             if len(path) > size and path[:size] == key}
-
-
-def scalars(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
-    """Every value of a parsed YAML tree that is neither a mapping, a list nor null, with its
-    key path (mapping keys as strings), in document order."""
-    if isinstance(node, Mapping):
-        for key, value in node.items():
-            yield from scalars(value, (*path, str(key)))
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            yield from scalars(value, (*path, index))
-    elif node is not None:
-        yield path, node
 
 
 def decode(raw: bytes, rel: str, lenient: bool = False) -> str:

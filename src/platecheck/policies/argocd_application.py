@@ -537,7 +537,6 @@ class _Checker:
     def __init__(self, repo: RepoModel, options: PolicyOptions[Options],
                  targets: Mapping[tuple[str, int, str, str], tuple[str, str]]) -> None:
         self.repo = repo
-        self.run_environments = {t.environment for t in repo.targets}
         self.root = repo.root
         self.options = options
         self.targets = targets  # _where(app) -> (environment, target id)
@@ -716,9 +715,10 @@ class _Checker:
         renders = [r for r in self.repo.rendered if r.target.application is not None
                    and _where(r.target.application) == _where(app)]
         return not renders or any(
-            not resource.namespace and namespaced(resource.api_version, resource.kind,
-                                                  crd_scopes(rendered.crd_schemas.values()))
-            for rendered in renders for resource in rendered.resources)
+            not resource.namespace and namespaced(resource.api_version, resource.kind, crds)
+            for rendered in renders
+            for crds in [crd_scopes(rendered.crd_schemas.values())]
+            for resource in rendered.resources)
 
     def sync_policy(self, app: Application, env: str | None,
                     opts: Options) -> Iterator[Finding]:
