@@ -1219,3 +1219,29 @@ def test_an_application_file_a_base_does_not_list_is_not_deployed(tmp_path: Path
         ("apps/base/old.yaml:4", "Application old: the kustomization apps/base (a base of "
          "apps/overlays/prod), applied by hand, does not list its file, so it is not "
          "deployed, nor checked")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_kustomization_a_chart_of_applications_may_deploy_is_not_said_applied_by_hand(
+        tmp_path: Path) -> None:
+    """``clusters/a/workloads`` comments out ollama.yaml, and the Application workloads the
+    chart ``bootstrap`` renders deploys it (osowski/confluent-platform-gitops): its file is
+    one the root does not reach (an error, as before), not one a kustomization applied by
+    hand leaves out (an info saying what is not true)."""
+    workloads = application("workloads", "clusters/{{ .Values.name }}/workloads", "argocd")
+    repo = tmp_path / "repo"
+    _write(repo, {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/Chart.yaml": "apiVersion: v2\nname: bootstrap\nversion: 0.1.0\n",
+        "bootstrap/values.yaml": "name: default\n",
+        "bootstrap/templates/workloads.yaml": workloads,
+        "clusters/a/bootstrap.yaml": application("bootstrap", "bootstrap", "argocd",
+                                                 source_extra="    helm:\n"
+                                                 "      valuesObject: {name: a}\n"),
+        "clusters/a/workloads/kustomization.yaml": "resources:\n  - web.yaml\n  #- ollama.yaml\n",
+        "clusters/a/workloads/web.yaml": application("web", "manifests", "web"),
+        "clusters/a/workloads/ollama.yaml": application("ollama", "manifests", "ollama"),
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.policy) for f in report.findings if "ollama" in f.message] == [
+        ("clusters/a/workloads/ollama.yaml:4", "argocd-application")]

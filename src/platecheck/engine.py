@@ -260,8 +260,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
           compare: bool = False) -> tuple[RepoModel, Config, Selection | None]:
     resume()  # an earlier run in this process may have been interrupted
     _positive(jobs)
-    paths = _paths(path)
-    repo_root = _repository_root(paths, root, cache_dir)
+    repo_root = _repository_root(paths := _paths(path), root, cache_dir)
     config_path, cache_path = (Path(d) if d is not None else None for d in (config_dir, cache_dir))
     prepare()  # a cold run starts helm's supervisor and asks its version while it plans
     with version_asked(helm, cache_dir=cache_path):
@@ -273,8 +272,9 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         _add_policy_files(found, config)
         _add_discovery_errors(found, problems)
         planner = Planner(config, found, lambda: helm_major(find_helm(helm, cache_dir=cache_path)))
-        targets = _loaded(unique_ids(plan_all(planner, found, problems, paths)),
-                          (wanted, compared), repo_root, problems, (path, found))
+        planned = plan_all(planner, found, problems, paths, lambda t: _generating(t, repo_root))
+        targets = _loaded(unique_ids(planned), (wanted, compared), repo_root, problems,
+                          (path, found))
         files = None if changed_since is None else changed.changed_files(repo_root, changed_since)
         batch = Batch(planner, problems, config, helm=helm, jobs=jobs, cache_dir=cache_path,
                        use_cache=use_cache)
@@ -311,6 +311,13 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
             renders=batch.renders, cache_hits=batch.cache_hits, builds=batch.builds,
         )
         return model, config, selection
+
+
+def _generating(target: RenderTarget, root: Path) -> bool:
+    """Whether ``target``'s render may make Applications discovery does not know (a chart's,
+    a Kustomize build's, Jsonnet's, a set's): a directory source's are its files, which
+    discovery reads."""
+    return target.source_type is not SourceType.DIRECTORY and may_generate(target, root)
 
 
 def _generated_links(generated: Sequence[Generated], places: WrittenPlaces

@@ -53,12 +53,12 @@ _WORDS: dict[str, tuple[str, bool]] = {
     "stag": ("stg", False),
     "preprod": ("preprod", False), "pre-prod": ("preprod", False),
     "uat": ("uat", False), "qa": ("qa", False), "test": ("test", False),
-    "testing": ("test", False), "sit": ("sit", False), "integration": ("int", False),
+    "testing": ("test", False), "sit": ("sit", False),
     "perf": ("perf", False), "performance": ("perf", False),
     "development": ("dev", False), "dev": ("dev", False), "devel": ("dev", False),
     "sandbox": ("sandbox", False), "nonprod": ("nonprod", False), "non-prod": ("nonprod", False),
 }
-_ORDER = ("prod", "preprod", "stg", "uat", "qa", "sit", "int", "perf", "test", "dev", "sandbox",
+_ORDER = ("prod", "preprod", "stg", "uat", "qa", "sit", "perf", "test", "dev", "sandbox",
           "nonprod")
 _BEFORE_PRODUCTION = ("preprod", "stg", "uat")
 _ENV_LABEL = re.compile(r"(^|[./_-])(env|environment|stage|tier)$", re.IGNORECASE)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from platecheck.chartfile import local_dependencies
@@ -70,7 +70,10 @@ def _drop_other_repositories(planner: Planner, found: Discovery) -> None:
 
 
 def plan_all(planner: Planner, found: Discovery, problems: Problems,
-          paths: Sequence[Path] = ()) -> list[RenderTarget]:
+          paths: Sequence[Path] = (),
+          generates: Callable[[RenderTarget], bool] = lambda _: True) -> list[RenderTarget]:
+    """Every target; ``generates``: whether a target's render may hold Applications
+    (``generation.may_generate``; while one may, no unlisted Application is left out)."""
     targets: list[RenderTarget] = []
     inherit_environments(planner, found)
     chart_dirs = list(found.chart_dirs)
@@ -105,7 +108,7 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
         targets.extend(distinct(planned, taken))
         for error, stopped in failed:
             problems.add(error, where=stopped)
-    hand = _hand_applied(planner, found, paths)
+    hand, listing = _hand_applied(planner, found, paths)
     for app in found.applications:
         try:
             targets.extend(distinct(planner.application(app), taken))
@@ -120,6 +123,7 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
             problems.unplanned[(app.file, app.line)] = problems.add(exc, where=where)
     for app_set in found.application_sets:
         targets.extend(distinct([planner.application_set(app_set)], taken))
+    targets[:] = _without_unlisted(planner, found, listing, targets, generates, problems)
     targets.extend(distinct(hand_applied_targets(planner, hand), taken))
     _refused_links(planner.root, targets, problems)
     return targets
@@ -131,15 +135,13 @@ _HandApplied = tuple[Path, frozenset[Path], bool, str | None]
 
 
 def _hand_applied(planner: Planner, found: Discovery, paths: Sequence[Path]
-                  ) -> list[_HandApplied]:
+                  ) -> tuple[list[_HandApplied], list[tuple[Path, frozenset[Path]]]]:
     """The kustomizations no Application deploys whose build lists Application files
-    (``undeployed.hand_applied``). Several that list one file (a base, a file of
-    Applications) are each cluster's overlay of one base: installs of their own, whose
-    Applications of one name are no conflict; the Applications of the files one of them
-    alone lists are installed in it. An Application file below the directory of one (not
-    below a kustomization of its own) that its build does not list, that no app-of-apps
-    deploys and that was not given as a path is not deployed: it is left out, named in
-    ``Discovery.unlisted`` (an entry commented out)."""
+    (``undeployed.hand_applied``), and each one's directory with every file its build
+    lists. Several that list one file (a base, a file of Applications) are each cluster's
+    overlay of one base: installs of their own, whose Applications of one name are no
+    conflict; the Applications of the files one of them alone lists are installed in
+    it."""
     root = planner.root
     apps = [*found.applications, *found.application_sets, *found.unparsed]
     found_dirs = hand_applied(paths, root, apps, planner.deploys_here)
@@ -151,20 +153,43 @@ def _hand_applied(planner: Planner, found: Discovery, paths: Sequence[Path]
         hand.append((directory, files, outputs, install))
         installed.update({rel_path(file, root): install for file in files
                           if install is not None and shared[file] == 1})
+    for kept in (found.applications, found.app_of_apps, found.application_sets):
+        kept[:] = [dataclasses.replace(a, installed_in=installed[a.file])
+                   if a.file in installed else a for a in kept]
+    return hand, [(directory, every) for directory, _, _, every in found_dirs]
+
+
+def _without_unlisted(planner: Planner, found: Discovery,
+                      listing: Sequence[tuple[Path, frozenset[Path]]],
+                      targets: Sequence[RenderTarget], generates: Callable[[RenderTarget], bool],
+                      problems: Problems) -> list[RenderTarget]:
+    """``targets`` but those of the Applications not deployed: of a file below the directory
+    of a kustomization applied by hand, or of a base its build reads (not below a
+    kustomization of its own), that its build does not list (an entry commented out), that
+    no app-of-apps deploys and that was not given as a path; they are named in
+    ``Discovery.unlisted``. None is, while a target may generate Applications (a chart of
+    them, a set): one of those may deploy the kustomization's directory, which lists what
+    Argo CD deploys of it, and says the others are not reached."""
+    root = planner.root
+    if not listing or any(generates(target) for target in targets):
+        return list(targets)
     children = {link.child for link in found.children if link.child != link.parent}
     # (below it, or below a base its build reads: ``# - old.yaml`` in apps/base)
     unlisted = {rel_path(file, root): _shown(directory, root) + (
                     f" (a base of {_shown(top, root)})" if directory != top else "")
-                for top, _, _, every in found_dirs for directory in _built(top, root)
+                for top, every in listing for directory in _built(top, root)
                 for file in _below_unlisted(directory, every, found, children)}
     found.unlisted.extend((app.file, app.lines.get(("metadata", "name"), app.line), app.kind,
                            app.name, unlisted[app.file])
                           for app in (*found.applications, *found.application_sets)
                           if app.file in unlisted)
     for kept in (found.applications, found.app_of_apps, found.application_sets):
-        kept[:] = [dataclasses.replace(a, installed_in=installed[a.file])
-                   if a.file in installed else a for a in kept if a.file not in unlisted]
-    return hand
+        kept[:] = [a for a in kept if a.file not in unlisted]
+    # (and the could-not-check errors of what was planned of them)
+    gone = {t.id for t in targets if t.application is not None and t.application.file in unlisted}
+    problems.forget_unplanned([key for key in problems.unplanned if key[0] in unlisted])
+    problems.forget([f for f in problems.findings if f.target in gone])
+    return [t for t in targets if t.id not in gone]
 
 
 def _shown(directory: Path, root: Path) -> str:

@@ -32,7 +32,8 @@ What:
     kustomization of its own; of one at the repository root, beside it) that
     its build does not list (an entry commented out), that no app-of-apps deploys and that
     was not given as a path is not deployed: it is not checked, and named, one finding at
-    each of its Applications.
+    each of its Applications (but while a chart of Applications or a set may deploy the
+    kustomization's directory).
 
 Why:
     A bootstrap installed by hand (``kubectl apply -k bootstrap/``), an overlay of a cluster
