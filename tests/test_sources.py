@@ -7520,3 +7520,25 @@ def test_a_source_a_chart_of_applications_writes_field_by_field_stays_at_its_tem
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert {f.location for f in report.findings if f.policy == "not-rendered"} == {
         "apps/templates/apps.yaml:13"}
+
+
+def test_a_string_two_blocks_share_is_placed_in_its_own_block(tmp_path: Path) -> None:
+    """A list of projects, each one's source written with ``toYaml``: alpha and beta share
+    their repository and revision, so beta's source not rendered is at beta's block (it was
+    at alpha's repoURL, the first line holding that text)."""
+    template = ("{{- range .Values.projects }}\n---\napiVersion: argoproj.io/v1alpha1\n"
+                "kind: Application\nmetadata:\n  name: {{ .name }}\n  namespace: argocd\n"
+                "spec:\n  project: default\n  source:\n    {{- toYaml .source | nindent 4 }}\n"
+                "  destination:\n    namespace: {{ .name }}\n"
+                "    server: https://kubernetes.default.svc\n{{- end }}\n")
+    values = "".join(f"  - name: {name}\n    source:\n      path: manifests/{name}\n"
+                     "      repoURL: https://git.example.com/other.git\n"
+                     "      targetRevision: HEAD\n" for name in ("alpha", "beta"))
+    repo = repository(tmp_path, {
+        ".git/config": ORIGIN, "root.yaml": application("root", "apps", "argocd"),
+        "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
+        "apps/templates/apps.yaml": template, "apps/values.yaml": f"projects:\n{values}"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted((f.target, f.location) for f in report.findings
+                  if f.policy == "not-rendered") == [
+        ("default/alpha", "apps/values.yaml:4"), ("default/beta", "apps/values.yaml:9")]

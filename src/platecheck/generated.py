@@ -657,21 +657,46 @@ def _places(item: RenderedTarget, app: Application, written: Mapping[KeyPath, tu
 def _block_value(item: RenderedTarget, app: Application, path: KeyPath, value: Any,
                  where: KeyPath, written: Mapping[KeyPath, tuple[int, str]]) -> Origin | None:
     """A value the template wrote in a block of YAML from the values (``toYaml``) under a key
-    above it: at the values line that holds it under the same key and parent key."""
+    above it: at the values line that holds it under the same key and parent key, in the
+    values' copy of that block where one is found (a string two blocks share, or the second
+    ``ref`` of a list, is its own block's)."""
     above = next((where[:end] for end in range(len(where) - 1, 0, -1)
                   if where[:end] in written), None)
     if above is None or not _TO_YAML.search(written[above][1]):
         return None
+    home = _values_path(item.values.data, _node_at(app.raw, path[:len(above)]))
+    hints: dict[str, Any] = {"within": [(*home, *path[len(above):-1])]} \
+        if home is not None else {}
     if isinstance(path[-1], int):  # an item of a list (``valueFiles``), under its key
         if len(path) < 2 or not isinstance(path[-2], str):
             return None
         origin = find_value(item, [value], keys=[path[-2]], context=[app.name],
-                            require_key=True)
+                            require_key=True, **hints)
         return origin if origin is not None and origin != Origin(app.file, app.line) else None
     parents = [path[-2]] if len(path) > 1 and isinstance(path[-2], str) else []
     origin = find_value(item, [value], keys=[path[-1]], parents=parents, context=[app.name],
-                        require_key=True, require_parent=bool(parents))
+                        require_key=True, require_parent=bool(parents), **hints)
     return origin if origin is not None and origin != Origin(app.file, app.line) else None
+
+
+def _node_at(tree: Any, path: KeyPath) -> Any:
+    for key in path:
+        tree = tree.get(key) if isinstance(tree, Mapping) else tree[key] \
+            if isinstance(tree, list) and isinstance(key, int) and key < len(tree) else None
+    return tree
+
+
+def _values_path(values: Any, node: Any, at: KeyPath = ()) -> KeyPath | None:
+    """The key path of the first mapping or list of ``values`` equal to ``node`` (a block a
+    template wrote whole from them); None when none is, or ``node`` is no block."""
+    if not isinstance(node, Mapping | list) or not node:
+        return None
+    if values == node:
+        return at
+    children = values.items() if isinstance(values, Mapping) else enumerate(values) \
+        if isinstance(values, list) else ()
+    return next((found for key, child in children
+                 if (found := _values_path(child, node, (*at, key))) is not None), None)
 
 
 # ``range $key, $value := .Values.map``, and an action that writes its value variable alone
