@@ -35,6 +35,7 @@ from platecheck.model import (
     Source,
     SourceType,
     YamlFile,
+    node_at,
 )
 from platecheck.realpaths import resolve
 from platecheck.reporoot import marked_root
@@ -931,14 +932,7 @@ def source_key(app: Application, index: int) -> KeyPath:
 
 def raw_at(data: Mapping[str, Any], path: KeyPath) -> dict[str, Any]:
     """The mapping at ``path`` in a parsed document (empty when there is none)."""
-    node: Any = data
-    for key in path:
-        if isinstance(node, dict):
-            node = node.get(key)
-        elif isinstance(node, list) and isinstance(key, int) and key < len(node):
-            node = node[key]
-        else:
-            node = None
+    node = node_at(data, path)
     return node if isinstance(node, dict) else {}
 
 

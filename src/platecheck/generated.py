@@ -28,6 +28,7 @@ from platecheck.model import (
     RenderedTarget,
     RenderTarget,
     Resource,
+    node_at,
     scalars,
 )
 from platecheck.parse import helper_home, is_helper
@@ -627,12 +628,13 @@ def _places(item: RenderedTarget, app: Application, written: Mapping[KeyPath, tu
     places: dict[KeyPath, Origin] = {}
     lists = _lists(app)
     matched: dict[KeyPath, list[int | None]] = {}
+    homes: dict[KeyPath, KeyPath | None] = {}  # each block's copy in the values, found once
     for path, value in _with_values_strings(app):
         where = _template_path(path, shapes, lists, matched)
         if where is None:
             continue  # an item of a list whose template item is not known
         if where not in written:
-            origin = _block_value(item, app, path, value, where, written)
+            origin = _block_value(item, app, (path, value), where, written, homes)
             if origin is not None:
                 places[path] = origin
             continue
@@ -654,17 +656,22 @@ def _places(item: RenderedTarget, app: Application, written: Mapping[KeyPath, tu
     return places
 
 
-def _block_value(item: RenderedTarget, app: Application, path: KeyPath, value: Any,
-                 where: KeyPath, written: Mapping[KeyPath, tuple[int, str]]) -> Origin | None:
+def _block_value(item: RenderedTarget, app: Application, leaf: tuple[KeyPath, Any],
+                 where: KeyPath, written: Mapping[KeyPath, tuple[int, str]],
+                 homes: dict[KeyPath, KeyPath | None]) -> Origin | None:
     """A value the template wrote in a block of YAML from the values (``toYaml``) under a key
     above it: at the values line that holds it under the same key and parent key, in the
     values' copy of that block where one is found (a string two blocks share, or the second
-    ``ref`` of a list, is its own block's)."""
+    ``ref`` of a list, is its own block's; ``homes``: those found, by block)."""
+    path, value = leaf
     above = next((where[:end] for end in range(len(where) - 1, 0, -1)
                   if where[:end] in written), None)
     if above is None or not _TO_YAML.search(written[above][1]):
         return None
-    home = _values_path(item.values.data, _node_at(app.raw, path[:len(above)]))
+    block = path[:len(above)]
+    if block not in homes:
+        homes[block] = _values_path(item.values.data, node_at(app.raw, block))
+    home = homes[block]
     hints: dict[str, Any] = {"within": [(*home, *path[len(above):-1])]} \
         if home is not None else {}
     if isinstance(path[-1], int):  # an item of a list (``valueFiles``), under its key
@@ -677,13 +684,6 @@ def _block_value(item: RenderedTarget, app: Application, path: KeyPath, value: A
     origin = find_value(item, [value], keys=[path[-1]], parents=parents, context=[app.name],
                         require_key=True, require_parent=bool(parents), **hints)
     return origin if origin is not None and origin != Origin(app.file, app.line) else None
-
-
-def _node_at(tree: Any, path: KeyPath) -> Any:
-    for key in path:
-        tree = tree.get(key) if isinstance(tree, Mapping) else tree[key] \
-            if isinstance(tree, list) and isinstance(key, int) and key < len(tree) else None
-    return tree
 
 
 def _values_path(values: Any, node: Any, at: KeyPath = ()) -> KeyPath | None:

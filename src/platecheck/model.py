@@ -185,6 +185,14 @@ class AppChild:
     child: tuple[str, int]  # the child's file and line
 
 
+def node_at(tree: Any, path: KeyPath) -> Any:
+    """The node of a parsed YAML tree at ``path``; None where the path leads nowhere."""
+    for key in path:
+        tree = tree.get(key) if isinstance(tree, Mapping) else tree[key] \
+            if isinstance(tree, list) and isinstance(key, int) and key < len(tree) else None
+    return tree
+
+
 def scalars(node: Any, path: KeyPath = ()) -> Iterator[tuple[KeyPath, Any]]:
     """Every value of a parsed YAML tree that is neither a mapping, a list nor null, with its
     key path (mapping keys as strings), in document order."""
@@ -280,10 +288,7 @@ class Application:
         when every one of them is placed in one file and none is written where the
         Application is (a block written whole from the values, not field by field from a
         values line many share)."""
-        node: Any = self.raw
-        for key in path:
-            node = node.get(key) if isinstance(node, Mapping) else node[key] \
-                if isinstance(node, list) and isinstance(key, int) and key < len(node) else None
+        node = node_at(self.raw, path)
         if not isinstance(node, Mapping | list) or not self.places:
             return None
         strings = [at for at, value in scalars(node, path) if isinstance(value, str)]
