@@ -268,8 +268,10 @@ _LIST = {"list": {"elements": [{"env": "a"}]}}
     ([_LIST, {"git": {"repoURL": "https://git.example.com/repo.git", "revision": "HEAD",
                       "directories": [{"path": "a"}], "files": [{"path": "b"}]}}], {},
      "a git generator of options it does not read (docs/sources.md)"),
-    ([_LIST], {"goTemplate": True, "goTemplateOptions": ["missingkey=zero"]},
-     "goTemplate True with goTemplateOptions ['missingkey=zero']"),
+    ([_LIST], {"goTemplate": True, "goTemplateOptions": ["missingkey=error", "missingkey"]},
+     "goTemplate True with goTemplateOptions ['missingkey=error', 'missingkey']"),
+    ([_LIST], {"goTemplate": True, "goTemplateOptions": "missingkey=error"},
+     "goTemplate True with goTemplateOptions 'missingkey=error'"),
     ([_LIST], {"goTemplate": True, "template": {"metadata": {"name": "{{ kebabcase .env }}"}}},
      "the Go template '{{ kebabcase .env }}': function 'kebabcase' is not one platecheck executes"),
     ([{"matrix": {"generators": [_LIST, {"git": {

@@ -261,7 +261,7 @@ TO_YAML: list[tuple[Any, str]] = [
 def test_to_yaml_writes_what_argo_cds_to_yaml_writes(value: Any, expected: str) -> None:
     parsed = gotemplate.parse("{{ toYaml .v }}")
     assert parsed is not None
-    assert gotemplate.execute(parsed, {"v": value}, False) == expected
+    assert gotemplate.execute(parsed, {"v": value}) == expected
 
 
 @pytest.mark.parametrize(("text", "strict", "expected"), OUTPUTS)
@@ -269,7 +269,33 @@ def test_a_template_writes_what_text_template_writes(text: str, strict: bool, ex
                                                      ) -> None:
     parsed = gotemplate.parse(text)
     assert parsed is not None
-    assert gotemplate.execute(parsed, PARAMS, strict) == expected
+    assert gotemplate.execute(parsed, PARAMS, "error" if strict else "invalid") == expected
+
+
+@pytest.mark.parametrize(("text", "missing", "expected"), [
+    ("{{ .nope }}|{{ .nope.x }}", "invalid", "<no value>|<no value>"),
+    ("{{ .nope }}|{{ .nope | default \"d\" }}|{{ printf \"%v\" .nope }}", "zero",
+     "<no value>|d|<nil>"),
+    # the zero of a string map's values is the empty string, of no value
+    ("[{{ .strings.nope }}]", "zero", "[]"),
+    ("[{{ .strings.nope }}]", "invalid", "[<no value>]"),
+])
+def test_a_missing_key_is_what_the_missingkey_option_makes_it(text: str, missing: str,
+                                                             expected: str) -> None:
+    parsed = gotemplate.parse(text)
+    assert parsed is not None
+    params = {**PARAMS, "strings": gotemplate.StringMap({"a": "b"})}
+    assert gotemplate.execute(parsed, params, missing) == expected
+
+
+def test_a_field_of_a_missing_key_fails_with_missingkey_zero() -> None:
+    """With ``missingkey=zero`` a missing key is a nil interface, not no value: a field of it
+    fails (text/template ``evalField``: "nil pointer evaluating")."""
+    parsed = gotemplate.parse("{{ .nope.x }}")
+    assert parsed is not None
+    with pytest.raises(gotemplate.ExecError) as caught:
+        gotemplate.execute(parsed, PARAMS, "zero")
+    assert caught.value.message == "<.nope.x>: nil pointer evaluating interface {}.x"
 
 
 @pytest.mark.parametrize(("text", "strict", "expected"), ERRORS)
@@ -277,7 +303,7 @@ def test_a_template_fails_as_text_template_fails(text: str, strict: bool, expect
     parsed = gotemplate.parse(text)
     assert parsed is not None
     with pytest.raises(gotemplate.ExecError) as caught:
-        gotemplate.execute(parsed, PARAMS, strict)
+        gotemplate.execute(parsed, PARAMS, "error" if strict else "invalid")
     assert caught.value.message == expected
 
 
@@ -286,7 +312,7 @@ def test_what_is_not_executed_exactly_is_not_read(text: str) -> None:
     parsed = gotemplate.parse(text)
     if parsed is not None:
         with pytest.raises(gotemplate.Unsupported):
-            gotemplate.execute(parsed, PARAMS, False)
+            gotemplate.execute(parsed, PARAMS)
 
 
 PIECES = ["{{ if .on }}", "{{ if false }}", "{{ else }}", "{{ else if .on }}", "{{ end }}",
@@ -301,7 +327,7 @@ def test_a_template_fails_only_as_go_fails_or_is_not_read(pieces: list[str]) -> 
     parsed = gotemplate.parse("".join(pieces))
     if parsed is not None:
         try:
-            gotemplate.execute(parsed, PARAMS, False)
+            gotemplate.execute(parsed, PARAMS)
         except (gotemplate.ExecError, gotemplate.Unsupported):
             pass
 

@@ -6170,7 +6170,12 @@ def test_a_go_template_missing_key_fills_no_value(tmp_path: Path) -> None:
      "executing '{{.env.x}}' at <.env.x>: can't evaluate field x in type interface {}"),
     ("", "{{.nothing.x}}", 24,
      "executing '{{.nothing.x}}' at <.nothing.x>: nil pointer evaluating interface {}.x"),
-], ids=["missingkey-error", "field-of-a-string", "field-of-null"])
+    ("\n  goTemplateOptions: [missingkey=zero]", "{{.nope.x}}", 24,
+     "executing '{{.nope.x}}' at <.nope.x>: nil pointer evaluating interface {}.x"),
+    ("\n  goTemplateOptions: [missingkey=default, missingkey=error]", "{{.nope}}", 24,
+     'executing \'{{.nope}}\' at <.nope>: map has no entry for key "nope"'),
+], ids=["missingkey-error", "field-of-a-string", "field-of-null", "missingkey-zero",
+        "the-last-option"])
 def test_a_go_template_that_fails_to_execute_generates_nothing(
         tmp_path: Path, options: str, note: str, line: int, error: str) -> None:
     """A template Go cannot execute (a missing key with ``missingkey=error``, a field of a
@@ -6190,13 +6195,13 @@ def test_a_go_template_that_fails_to_execute_generates_nothing(
     ("", "{{ .env | kebabcase }}"), ("", "{{ sha256sum .env }}"), ("", "{{ printf \"%x\" .num }}"),
     ("", "{{ upper \"\u00e9\" }}"), ("", "{{-.env}}"), ("", "{{ /* c */ }}"),
     ("", "{{ define \"x\" }}{{ end }}"), ("", "{{ .env }"),
-    ("\n  goTemplateOptions: [missingkey=zero]", "{{.env}}"),
+    ("\n  goTemplateOptions: [missingkey=none]", "{{.env}}"),
 ], ids=["pipe", "function", "verb", "beyond-ascii", "no-trim-marker", "comment-after-space",
-        "define", "unterminated", "missingkey-zero"])
+        "define", "unterminated", "unknown-option"])
 def test_a_go_template_of_other_actions_stays_not_rendered(
         tmp_path: Path, options: str, note: str) -> None:
     """A function, verb or value platecheck does not execute exactly as Go does (at parse or
-    at execution), or options other than ``missingkey=error``: the set is not expanded, its
+    at execution), or an option text/template does not know: the set is not expanded, its
     not-rendered finding says what it makes is not checked."""
     repo = _go_set(tmp_path, {"note": note}, options)
     report = lint(repo, cache_dir=tmp_path / "cache")

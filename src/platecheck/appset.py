@@ -12,16 +12,17 @@ An element that leaves the name empty makes the one Application the controller r
 Git generators of this repository are read by ``appset_git``; several generators, and a
 matrix of two, are combined by ``appset_generators``, with this module's template filling.
 
-With ``goTemplate: true`` (``goTemplateOptions`` none or ``missingkey=error``) a set whose
+With ``goTemplate: true`` (``goTemplateOptions`` none or ``missingkey`` options) a set whose
 every string of its template (keys too) ``gotemplate`` reads is expanded too: each string
 executed as Go's text/template executes it, with the sprig and Argo CD functions platecheck
 implements, over the element as written (its numbers float64): a missing key prints
-``<no value>``, or with ``missingkey=error`` fails the set, as a field of a string or of null,
-an index out of range or a function given a value of the wrong type do; a value prints as
-fmt's ``%v`` prints it. A Go template of a function, verb or value platecheck does not execute
-exactly (``gotemplate.Unsupported``), ``elementsYaml`` and every other generator are left to
-Argo CD: the ApplicationSet is reported as not expanded. A ``templatePatch`` is applied to
-each Application by ``appset_patch``.
+``<no value>`` (``missingkey=zero``: the zero value), or with ``missingkey=error`` fails the
+set, as a field of a string or of null, an index out of range or a function given a value of
+the wrong type do; a value prints as fmt's ``%v`` prints it. A Go template of a function,
+verb or value platecheck does not execute exactly (``gotemplate.Unsupported``),
+``elementsYaml`` and every other generator are left to Argo CD: the ApplicationSet is
+reported as not expanded. A ``templatePatch`` is applied to each Application by
+``appset_patch``.
 Any ApplicationSet whose template holds a string where its CRD types the field otherwise
 (``prune: '{{.prune}}'``) is refused by the API server and creates nothing (``crd_typed``).
 """
@@ -72,11 +73,19 @@ class _GoFailed(Exception):
 
 class Language(enum.Enum):
     """How a set's template strings are filled: fasttemplate's ``{{key}}`` tags, or Go's
-    text/template (``goTemplate: true``), ``missingkey=error`` among its options or not."""
+    text/template (``goTemplate: true``), its value the option ``missingkey`` it runs with
+    (the last of ``goTemplateOptions``, as ``Template.Option`` sets them in turn)."""
 
-    FASTTEMPLATE = enum.auto()
-    GO = enum.auto()
-    GO_MISSINGKEY_ERROR = enum.auto()
+    FASTTEMPLATE = ""
+    GO = "invalid"
+    GO_MISSINGKEY_ZERO = "zero"
+    GO_MISSINGKEY_ERROR = "error"
+
+
+# text/template's options: ``default`` is ``invalid``; any other text makes Option panic
+_MISSINGKEY = {"missingkey=default": Language.GO, "missingkey=invalid": Language.GO,
+               "missingkey=zero": Language.GO_MISSINGKEY_ZERO,
+               "missingkey=error": Language.GO_MISSINGKEY_ERROR}
 
 
 def template_language(spec: Mapping[str, Any], more: Iterable[str] = ()) -> Language | None:
@@ -86,17 +95,20 @@ def template_language(spec: Mapping[str, Any], more: Iterable[str] = ()) -> Lang
         return Language.FASTTEMPLATE
     if template_problem(spec, more) is not None:
         return None
-    return Language.GO_MISSINGKEY_ERROR if spec.get("goTemplateOptions") else Language.GO
+    return _MISSINGKEY[spec["goTemplateOptions"][-1]] if spec.get("goTemplateOptions") else (
+        Language.GO)
 
 
 def template_problem(spec: Mapping[str, Any], more: Iterable[str] = ()) -> str | None:
     """What platecheck does not read of the Go template of the ApplicationSet ``spec``:
-    ``goTemplateOptions`` other than none or ``missingkey=error``, or a string of the
-    template (a key too) or of ``more`` that ``gotemplate`` does not parse (its problem)."""
+    ``goTemplateOptions`` other than ``missingkey`` options text/template knows, or a string
+    of the template (a key too) or of ``more`` that ``gotemplate`` does not parse (its
+    problem)."""
     if not spec.get("goTemplate"):
         return None
     options = spec.get("goTemplateOptions") or []
-    if spec.get("goTemplate") is not True or options not in ([], ["missingkey=error"]):
+    if spec.get("goTemplate") is not True or not isinstance(options, list) or any(
+            not isinstance(o, str) or o not in _MISSINGKEY for o in options):
         return f"goTemplate {spec.get('goTemplate')!r} with goTemplateOptions {options!r}"
     for text in (*_strings(spec.get("template")), *more):
         problem = gotemplate.parse_problem(text)
@@ -332,7 +344,7 @@ def go_readable(template: Any, params: Iterable[Mapping[str, Any]], language: La
     for each in params:
         for text in texts:
             try:
-                go_fill(text, each, language is Language.GO_MISSINGKEY_ERROR)
+                go_fill(text, each, language.value)
             except _GoFailed:
                 continue
             except gotemplate.Unsupported:
@@ -617,11 +629,10 @@ def _filler(params: Mapping[str, Any], language: Language) -> _Fill:
     """How one template string at a key path is filled with ``params``."""
     if language is Language.FASTTEMPLATE:
         return lambda text, path: _fill(text, params, path)
-    strict = language is Language.GO_MISSINGKEY_ERROR
-    return lambda text, path: go_fill(text, params, strict, path)
+    return lambda text, path: go_fill(text, params, language.value, path)
 
 
-def go_fill(text: str, params: Mapping[str, Any], missing_key_error: bool,
+def go_fill(text: str, params: Mapping[str, Any], missing_key: str,
             path: tuple[Any, ...] = ()) -> str:
     """``text`` executed as Go's text/template over ``params`` (``template_language`` parsed
     it); a failure is ``_GoFailed``, what is not executed exactly ``gotemplate.Unsupported``.
@@ -630,7 +641,7 @@ def go_fill(text: str, params: Mapping[str, Any], missing_key_error: bool,
     if not params or parts is None:
         return text
     try:
-        return gotemplate.execute(parts, params, missing_key_error)
+        return gotemplate.execute(parts, params, missing_key)
     except gotemplate.ExecError as exc:
         raise _GoFailed(path, text, exc.message) from None
 

@@ -97,7 +97,7 @@ def git_params(git: Mapping[str, Any], root: Path,
     ``_go_params``); None when one cannot be read exactly. A file Argo CD cannot parse is a
     PlatecheckError: the set generates nothing."""
     if language is not Language.FASTTEMPLATE:
-        return _go_params(git, root, language is Language.GO_MISSINGKEY_ERROR)
+        return _go_params(git, root, language.value)
     prefix = f"{git['pathParamPrefix']}." if git.get("pathParamPrefix") else ""
     try:
         if git.get("directories"):
@@ -118,7 +118,7 @@ def git_params(git: Mapping[str, Any], root: Path,
              entry) for params, entry in made]
 
 
-def _go_params(git: Mapping[str, Any], root: Path, missing_key_error: bool
+def _go_params(git: Mapping[str, Any], root: Path, missing_key: str
                ) -> list[tuple[dict[str, Any], int]] | None:
     """``git_params`` for a Go template (argo-cd ``git.go`` with ``useGoTemplate``): a
     directory's ``path`` a map of ``path``, ``basename``, ``basenameNormalized`` and
@@ -149,7 +149,7 @@ def _go_params(git: Mapping[str, Any], root: Path, missing_key_error: bool
         for params, _ in made:
             if values:  # (each executed over the parameters alone: appendTemplatedValues)
                 params["values"] = gotemplate.StringMap({
-                    k: _go_value(k, v, params, missing_key_error) for k, v in values.items()})
+                    k: _go_value(k, v, params, missing_key) for k, v in values.items()})
     except _Inexact:
         return None
     return made
@@ -161,14 +161,14 @@ def _go_path(directory: str) -> dict[str, Any]:
             "segments": directory.split("/")}
 
 
-def _go_value(key: str, text: str, params: Mapping[str, Any], missing_key_error: bool) -> str:
+def _go_value(key: str, text: str, params: Mapping[str, Any], missing_key: str) -> str:
     """The value ``text`` executed over ``params`` (``git_generator`` parsed it); one not
     executed exactly leaves the set unexpanded (``_Inexact``)."""
     parsed = gotemplate.parse(text)
     if parsed is None:
         raise _Inexact
     try:
-        return gotemplate.execute(parsed, params, missing_key_error)
+        return gotemplate.execute(parsed, params, missing_key)
     except gotemplate.ExecError as exc:
         raise _ValueFailed(key, f"executing {text!r} at {exc.message}") from None
     except gotemplate.Unsupported:

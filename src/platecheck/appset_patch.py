@@ -118,7 +118,7 @@ def _filled(text: str, params: Mapping[str, Any], language: Language) -> str:
     if parsed is None:
         raise Unread
     try:
-        return gotemplate.execute(parsed, params, language is Language.GO_MISSINGKEY_ERROR)
+        return gotemplate.execute(parsed, params, language.value)
     except gotemplate.ExecError as exc:
         raise _Failed(f"executing it at {exc.message}") from None
 

@@ -11,9 +11,10 @@ execute exactly (a ``%x``, ``lower`` of a text beyond ASCII): the template is th
 either.
 
 The parameters are JSON values (maps, lists, strings, numbers as float64, booleans, null): a
-missing map key is no value (printed ``<no value>``), or with ``missingkey=error`` an execution
-error; so is a field of a value that is no map, or of null. A value is printed as ``fmt``'s
-``%v`` prints it.
+missing map key is no value (printed ``<no value>``), with ``missingkey=zero`` the zero value
+of the map's elements (nil, printed ``<no value>`` too, or a string map's empty string), with
+``missingkey=error`` an execution error; so is a field of a value that is no map, or of null.
+A value is printed as ``fmt``'s ``%v`` prints it.
 """
 
 from __future__ import annotations
@@ -128,10 +129,11 @@ def _go_json(value: Any) -> Any:
     return value
 
 
-def execute(template: Template, data: Mapping[str, Any], missing_key_error: bool) -> str:
-    """``template`` executed over ``data``; ``ExecError`` as Go's execution fails,
-    ``Unsupported`` where platecheck cannot tell what Go prints."""
-    state = State(missing_key_error, _go_json(data), FUNCTIONS)
+def execute(template: Template, data: Mapping[str, Any], missing_key: str = "invalid") -> str:
+    """``template`` executed over ``data`` with the option ``missingkey=<missing_key>``;
+    ``ExecError`` as Go's execution fails, ``Unsupported`` where platecheck cannot tell what
+    Go prints."""
+    state = State(missing_key, _go_json(data), FUNCTIONS)
     try:
         state.walk(state.vars[0][1], False, template.nodes)
     except RecursionError:

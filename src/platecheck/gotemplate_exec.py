@@ -42,10 +42,12 @@ def _fits(value: Any, kind: str) -> bool:
 
 
 class State:
-    """One execution: the output, the variables, the option ``missingkey=error``."""
+    """One execution: the output, the variables, the option ``missingkey`` (``invalid``, the
+    default; ``zero``; ``error``)."""
 
-    def __init__(self, strict: bool, data: Any, functions: Mapping[str, GoFunc]) -> None:
-        self.strict, self.functions = strict, functions
+    def __init__(self, missing_key: str, data: Any, functions: Mapping[str, GoFunc]) -> None:
+        self.strict, self.zero, self.functions = (missing_key == "error", missing_key == "zero",
+                                                  functions)
         self.vars: list[tuple[str, Any, bool]] = [("$", data, False)]
         self.out: list[str] = []
 
@@ -177,8 +179,11 @@ class State:
             if name not in receiver:
                 if self.strict:
                     raise ExecError(f"<{node}>: map has no entry for key {_go_quote(name)}")
-                return MISSING, False
-            receiver, boxed = receiver[name], not isinstance(receiver, StringMap)
+                if not self.zero:
+                    return MISSING, False
+            # (missingkey=zero: the zero of the map's element type, a string or a nil)
+            zero = "" if isinstance(receiver, StringMap) else None
+            receiver, boxed = receiver.get(name, zero), not isinstance(receiver, StringMap)
         return receiver, boxed
 
     def argument(self, dot: Any, boxed: bool, kind: str, node: Any) -> Any:

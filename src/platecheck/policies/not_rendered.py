@@ -8,7 +8,7 @@ What:
     generators are plain ``list`` or ``git`` generators of this repository, one or several, or a
     ``matrix`` of two, without ``goTemplate`` or with a Go template it executes exactly
     (text/template with the sprig functions docs/sources.md lists; ``goTemplateOptions`` none or
-    ``missingkey=error``), its ``templatePatch`` applied as Argo CD applies it (a strategic
+    ``missingkey`` options), its ``templatePatch`` applied as Argo CD applies it (a strategic
     merge patch; not one of JSON text, of a ``$`` directive or of a field the Application's type
     has not): each Application it makes is checked. One finding per target, at the line of the
     source in the Application file; an ApplicationSet's names what platecheck does not expand in
