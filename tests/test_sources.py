@@ -3330,6 +3330,37 @@ def test_a_destination_of_both_a_server_and_a_name_or_neither_is_refused(
                                      f"Application web: {message}")])
 
 
+@pytest.mark.parametrize(("server", "go", "kept"), [
+    ("{{cluster}}", False, "{{cluster}}"),
+    ("https://{{ cluster }}:6443", False, "{{ cluster }}"),
+    ("{{.cluster}}", True, "<no value>"),
+    ("{{server}}", False, None),  # the element sets it
+], ids=["fasttemplate", "inside-a-url", "go", "filled"])
+def test_a_destination_server_of_a_parameter_no_element_sets_is_refused(
+        tmp_path: Path, server: str, go: bool, kept: str | None) -> None:
+    """An ApplicationSet's destination server its generator does not fill: no cluster has
+    such a server, so the controller does not create the Application
+    (``validateGeneratedApplications``): an argocd-application error at the set's line."""
+    element = "    - list:\n        elements:\n          - {env: prod, server: 'https://k8s'}\n"
+    repo = repository(tmp_path, {
+        "apps/set.yaml": application_set(
+            "web", element, "web-{{.env}}" if go else "web-{{env}}", "web", "web-prod",
+            server=server, go=go),
+        "web/cm.yaml": CM.format(name="web")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    line = 20 if go else 19
+    assert report.errors == ()
+    shown = server.replace("{{server}}", "https://k8s")
+    assert [(f.policy, f.location, f.message) for f in report.findings
+            if "destination server" in f.message] == ([] if kept is None else [
+                ("argocd-application", f"apps/set.yaml:{line}",
+                 f"Application web-prod: destination server "
+                 f"{shown.replace('{{.cluster}}', '<no value>')!r} keeps {kept!r}: the "
+                 "ApplicationSet web's generator sets no such parameter, no cluster has this "
+                 "server, and Argo CD does not create the Application (\"application "
+                 "destination spec is invalid\")")])
+
+
 def test_a_refused_application_of_another_environment_is_no_finding_of_an_env_run(
         tmp_path: Path) -> None:
     """bad-stg's destination names a server and a cluster: a finding of stg, which a run of

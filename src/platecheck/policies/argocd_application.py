@@ -107,7 +107,9 @@ What:
       special characters", "multiple sources had the same `ref` key");
     - the destination names a ``server`` or a cluster ``name``, not both and not neither:
       Argo CD refuses the Application otherwise ("application destination can't have both
-      name and server defined", "Destination server missing from app spec");
+      name and server defined", "Destination server missing from app spec"), and of an
+      Application an ApplicationSet makes, no parameter its generator does not set (the
+      ApplicationSet controller creates no Application of a cluster that does not exist);
     - an ApplicationSet without ``goTemplate`` writes no Go template action (``{{ .x }}``,
       ``{{ if ... }}``) in a field that names something (the Application's name, project,
       destination, a source's repoURL, path, chart or revision): fasttemplate leaves it as
@@ -231,6 +233,9 @@ SOURCE_REMEDY = ("Set the source's path (\".\" for the repository's root directo
 _ROOTS_SHOWN = 5  # roots a "not reachable" message names; its detail names every one
 _REF_KEY_REMEDY = ("Give each source's ref a name of its own, of letters, digits, '_' and "
                    "'-' only, and name it so in the value files ($name/...).")
+# a parameter an ApplicationSet's template names and its generator does not set, as the
+# Application gets it: fasttemplate's tag as written, Go's no value
+_UNFILLED = re.compile(r"\{\{[^{}]*\}\}|<no value>")
 DESTINATION_REMEDY = ("Set one of spec.destination.server (the cluster's API server URL) and "
                       "spec.destination.name (the cluster's name in Argo CD), not both.")
 _URL_REMEDY = ("Argo CD fetches this value file when it syncs (an http(s) URL, or a scheme "
@@ -626,6 +631,28 @@ class _Checker:
                                "destination has neither a server nor a name: Argo CD refuses "
                                "the Application (\"Destination server missing from app "
                                "spec\") and deploys nothing of it", DESTINATION_REMEDY)
+        elif app.set_name is not None:
+            yield from self._unfilled_cluster(app, written)
+
+    def _unfilled_cluster(self, app: Application, written: Mapping[str, Any]
+                          ) -> Iterator[Finding]:
+        """A destination server or cluster name of an Application an ApplicationSet makes
+        that holds a parameter its generator did not fill (fasttemplate's tag as written,
+        Go's ``<no value>``): no cluster has it, so the controller does not create the
+        Application (``validateGeneratedApplications``: "application destination spec is
+        invalid")."""
+        for key in ("server", "name"):
+            value = written.get(key)
+            unfilled = _UNFILLED.search(value) if isinstance(value, str) else None
+            if unfilled is not None:
+                yield self.finding(
+                    app, ("spec", "destination", key),
+                    f"destination {key} {value!r} keeps {unfilled.group()!r}: the "
+                    f"ApplicationSet {app.set_name}'s generator sets no such parameter, no "
+                    f"cluster has this {key}, and Argo CD does not create the Application "
+                    "(\"application destination spec is invalid\")",
+                    "Set the parameter in every element of the generator, or write the "
+                    "cluster's server URL or name.")
 
     # -- sources and value files ------------------------------------------------------------
 
