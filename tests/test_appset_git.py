@@ -835,3 +835,16 @@ def test_a_run_of_one_environment_leaves_out_the_other_applications_a_set_makes(
     report = lint(root, cache_dir=tmp_path / "cache", environments=["stg"])
     assert [(f.environment, f.message.split(":")[0]) for f in report.findings
             if f.policy == "argocd-application"] == [("stg", "Application web-staging")]
+
+
+def test_an_application_of_its_set_s_name_is_known_by_its_name(tmp_path: Path) -> None:
+    """A git set ``web`` making one Application ``web``: the set is expanded, no target of
+    the report, so the Application is ``default/web`` (waivers and ``--env`` name it so),
+    not ``default/web@<file>:<line>`` as a second Application of that name would be."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "argocd/web.yaml": _set("web", "apps/web", "web", "web"),
+        "apps/web/cm.yaml": CM.format(name="web")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert [(t.id, t.application.name if t.application else None)
+            for t in report.targets] == [("default/web", "web")]

@@ -93,6 +93,18 @@ def test_names_that_are_not_dns_1123_are_refused(helm: Helm, release: str, names
         helm.template_call(target(release_name=release, namespace=namespace))
 
 
+@pytest.mark.parametrize(("release", "renders"), [
+    ('web-{{ "blue" }}', True), ('web-{{ "Blue_X" }}', False)])
+def test_a_release_name_of_a_template_action_is_helm_s_to_execute_and_check(
+        helm: Helm, release: str, renders: bool) -> None:
+    """Argo CD passes ``helm.releaseName`` as ``--name-template``, which helm executes as a
+    template and then checks: ``web-{{ "blue" }}`` is the release ``web-blue``, not a name
+    platecheck refuses; what it makes, if no DNS-1123 name, helm refuses."""
+    result = helm.run_all([helm.template_call(target(release_name=release))])[0]
+    assert not isinstance(result, Exception)
+    assert (result.exit_code == 0) is renders
+
+
 def test_first_error_line_joins_helm3_continuations() -> None:
     stderr = ("Error: hc/templates/bad.yaml:1:10\n  executing \"hc/templates/bad.yaml\" at "
               "<.Values.nope.x>:\n    nil pointer evaluating interface {}.x\n\nUse --debug "

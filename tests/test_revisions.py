@@ -252,3 +252,24 @@ def test_a_source_at_another_revision_pairs_with_its_counterpart(tmp_path: Path)
     assert [f.message for f in report.findings if f.policy == "env-consistency"] == []
     assert sorted(f.location for f in report.findings if f.policy == "not-rendered") == [
         "apps/prod.yaml:10", "apps/prod.yaml:9", "apps/stg.yaml:9"]
+
+
+def test_a_value_file_read_at_another_revision_is_named_as_the_cause(tmp_path: Path) -> None:
+    """A Helm source of this checkout reading ``$values/...`` through a ref source of this
+    repository at a tag: the values are that tag's, so it is not rendered, and the finding
+    names the Helm source's value file, not the ref source (which deploys nothing)."""
+    app = application("web", "chart", "web").replace(
+        "  source:\n    repoURL: https://git.example.com/repo.git\n    path: chart\n",
+        "  sources:\n    - repoURL: https://git.example.com/repo.git\n      path: chart\n"
+        "      helm:\n        valueFiles: [$values/envs/prod.yaml]\n"
+        "    - repoURL: https://git.example.com/repo.git\n      targetRevision: v0.1.0\n"
+        "      ref: values\n")
+    root = write_files(tmp_path / "repo", {
+        ".git/HEAD": "ref: refs/heads/main\n", ".git/config": ORIGIN, "apps/web.yaml": app,
+        "chart/Chart.yaml": "apiVersion: v2\nname: c\nversion: 0.1.0\n",
+        "chart/templates/cm.yaml": CM.format(name="web"), "envs/prod.yaml": "a: 1\n"})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [(f.policy, f.message) for f in report.findings if f.policy == "not-rendered"] == [
+        ("not-rendered", "Helm source whose value file $values/envs/prod.yaml is read at "
+         "revision v0.1.0, which is not this checkout (HEAD, main, master), is not rendered: "
+         "its resources are not checked")]

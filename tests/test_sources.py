@@ -6707,6 +6707,24 @@ def test_a_plugin_app_of_apps_reaches_what_its_kustomization_lists(tmp_path: Pat
         ("argocd-application", "apps/left-out.yaml:4"), ("not-rendered", "root.yaml:8")]
 
 
+def test_two_plugin_app_of_apps_over_one_directory_are_not_said_to_deploy_its_files(
+        tmp_path: Path) -> None:
+    """Two Applications of one config management plugin over ``gen/`` (each its own
+    parameters): the plugin may output ``gen/dist/child.yaml`` or not, so neither is said to
+    deploy it, let alone both (no "deployed by both"); the child is reached (no orphan)."""
+    plugin = "    plugin:\n      name: cdk8s\n      env:\n        - {{name: COLOR, value: {}}}\n"
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "manifests/cm.yaml": CM.format(name="x"),
+        "apps/green.yaml": application("gen-green", "gen", "argocd",
+                                       source_extra=plugin.format("green")),
+        "apps/blue.yaml": application("gen-blue", "gen", "argocd",
+                                      source_extra=plugin.format("blue")),
+        "gen/dist/child.yaml": application("child", "manifests", "child")})
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted((f.policy, f.location) for f in report_.findings) == [
+        ("not-rendered", "apps/blue.yaml:8"), ("not-rendered", "apps/green.yaml:8")]
+
+
 @pytest.mark.parametrize(("file", "text"), [
     (".argo-apps/web.json", '{{"apiVersion": "argoproj.io/v1alpha1", "kind": "Application",'
                             ' "metadata": {{"name": "{name}"}}}}\n'),

@@ -383,7 +383,8 @@ def _unrendered_links(found: Discovery, planner: Planner, targets: Sequence[Rend
         files = listed_files(directory, root) if target.source_type is SourceType.KUSTOMIZE \
             or kustomization_file(directory) else {
                 path for path in by_file if path.is_relative_to(directory)}
-        links += [AppChild((app.file, app.line), index, (child.file, child.line))
+        assumed = target.source_type is SourceType.PLUGIN
+        links += [AppChild((app.file, app.line), index, (child.file, child.line), assumed)
                   for path in sorted(files) for child in by_file.get(path, ())]
     return links + _set_links(found, by_file)
 

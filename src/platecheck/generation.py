@@ -82,12 +82,15 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
                 f"{first.name!r} and what it generates are not checked", first.file,
                 first.line))
             break
-        more = _plan_generated(planner, children, problems, {t.id for t in targets})
+        # (an ApplicationSet platecheck expanded is not a target of the report: its id is
+        # free for an Application it makes, of its name)
+        shown = {t.id for t in targets if not t.expanded}
+        more = _plan_generated(planner, children, problems, shown)
         if wanted is not None:  # and those that may generate them (``may_generate``)
             more = [t for t in more if t.environment in wanted or may_generate(t, found.root)]
         # (an id an error of a child that could not be planned has is taken too)
-        more = distinct(more, {t.id for t in targets}
-                        | {f.target for f in problems.findings if f.target})
+        more = distinct(more, shown | {f.target for f in problems.findings if f.target})
+        _give_way(targets, {t.id for t in more})
         _directory_links(found, more, places)
         targets.extend(more)
         unique_ids(targets)
@@ -96,6 +99,16 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         rendered.extend(fresh)
     _drop_hand_applied(targets, rendered, generated, places, problems)
     return generated, places
+
+
+def _give_way(targets: list[RenderTarget], ids: set[str]) -> None:
+    """The expanded ApplicationSets of ``targets`` whose id an Application of ``ids`` has
+    (one it makes of its own name) known by their place instead."""
+    for index, target in enumerate(targets):
+        if target.expanded and target.id in ids and target.application is not None:
+            app_set = target.application
+            targets[index] = dataclasses.replace(
+                target, id=f"{target.id}@{app_set.file}:{app_set.line}")
 
 
 def _drop_hand_applied(targets: list[RenderTarget], rendered: list[RenderedTarget],

@@ -183,6 +183,9 @@ class AppChild:
     parent: tuple[str, int]  # the app-of-apps's file and line
     source: int  # index in the parent's sources
     child: tuple[str, int]  # the child's file and line
+    # a config management plugin's directory holds the child: the plugin may output it, or
+    # not (enough to reach it, not to say the parent deploys it)
+    assumed: bool = False
 
 
 def node_at(tree: Any, path: KeyPath) -> Any:

@@ -119,7 +119,10 @@ class Helm:
 
     def template_call(self, target: RenderTarget) -> HelmCall:
         assert target.chart is not None
-        if len(target.release_name) > MAX_RELEASE or not RELEASE_NAME.match(target.release_name):
+        # (a name of a template action is helm's --name-template to execute, then check)
+        if "{{" not in target.release_name and (
+                len(target.release_name) > MAX_RELEASE
+                or not RELEASE_NAME.match(target.release_name)):
             _refuse_application_name(target)
             _refuse_name(target.release_name, MAX_RELEASE, "release name", target,
                          _written_key(target, "releaseName", ("metadata", "name")))

@@ -30,8 +30,9 @@ What:
       its copy written alike in a directory it deploys are one Application (it manages
       itself once applied);
     - no Application or ApplicationSet is deployed by two app-of-apps of one Argo CD as one
-      manifest (a file in both their source directories, or one their charts render
-      alike): each parent manages it, their syncs take it from each other, and deleting
+      manifest (a file in both their source directories, not a config management
+      plugin's, which may not output it, or one their charts render alike): each parent
+      manages it, their syncs take it from each other, and deleting
       either parent deletes it (one finding, at its name; two Argo CD ``instances`` each
       have their own);
     - no two Applications deploy the same resource (API group, kind, namespace, name) to
@@ -364,8 +365,8 @@ def _unwatched(repo: RepoModel, checker: _Checker) -> Iterator[Finding]:
     control = {*CONTROL_PLANE, *(a.namespace for a in repo.applications
                                  if a.deployed_by is None and a.namespace)}
     seen: set[tuple[str, int]] = set()
-    for parent_key, child_key in [*((c.parent, c.child) for c in repo.app_children),
-                                  *repo.generated_links]:
+    for parent_key, child_key in [*((c.parent, c.child) for c in repo.app_children
+                                    if not c.assumed), *repo.generated_links]:
         parent, child = places.get(parent_key), places.get(child_key)
         if parent is None or child is None or child.kind != "Application" \
                 or child_key in seen or parent_key == child_key:
@@ -854,9 +855,10 @@ class _Checker:
 
     def managed_twice(self) -> Iterator[Finding]:
         """An Application (or ApplicationSet) that two app-of-apps of one Argo CD deploy as
-        one manifest: a file in both their source directories, or one that their charts
-        render alike. Each parent manages it (its tracking label), so their syncs take it from
-        each other, and deleting either parent deletes it. One finding, at its name."""
+        one manifest: a file in both their source directories (not a plugin's: it may not
+        output the file), or one that their charts render alike. Each parent manages it (its
+        tracking label), so their syncs take it from each other, and deleting either parent
+        deletes it. One finding, at its name."""
         repo = self.repo
         written = {(a.file, a.line): a for a in (*repo.app_of_apps, *repo.applications,
                                                  *_application_sets(repo))}
@@ -868,7 +870,7 @@ class _Checker:
             # (a source of another repository applies none of this one's files, and a set
             # not expanded only may deploy what its template's path may name)
             parent = written.get(link.parent)
-            if link.child != link.parent and parent is not None \
+            if link.child != link.parent and parent is not None and not link.assumed \
                     and parent.kind != "ApplicationSet" \
                     and link.source < len(parent.sources) \
                     and self._is_local(parent.sources[link.source]):

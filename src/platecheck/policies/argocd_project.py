@@ -180,6 +180,8 @@ def _directory_children(repo: RepoModel, scoped: _Scoped | None,
     seen: set[tuple[str, int, tuple[str, int]]] = set()
     for link in repo.app_children:
         parent, child = parents.get(link.parent), written.get(link.child)
+        if link.assumed:  # (a plugin may not output it)
+            continue
         if child is not None and child.set_line is not None:
             # an Application a plain list set makes: the set is the app-of-apps' resource
             # (the ApplicationSet controller creates what it makes, which no project check

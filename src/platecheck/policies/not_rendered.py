@@ -170,20 +170,22 @@ def _describe(target: RenderTarget, source: Source, repo: RepoModel,
     """What is not rendered; ``revision``: the source's, when that is why
     (``_other_revision``)."""
     assert target.application is not None
+    # (a Helm source reading a value file through a ref source: that source is the remote)
+    what = "value file" if any(target.foreign_value_file == entry for each in
+                               target.application.sources if each.helm
+                               for entry in each.helm.value_files) else "file"
     if revision is not None:
         checkout = repo.checkout
         assert checkout is not None
         names = list(checkout.globs) or sorted(checkout.names)
         which = f"the commit checked out, {checkout.head[:12]}" if re.fullmatch(
             "[0-9a-fA-F]{7,64}", revision) else ", ".join(["HEAD", *names])
-        return (f"source {source.path or '.'} of this repository at revision {revision}, "
-                f"which is not this checkout ({which}),")
+        read = f"Helm source whose {what} {target.foreign_value_file} is read" \
+            if target.foreign_value_file else f"source {source.path or '.'} of this repository"
+        return f"{read} at revision {revision}, which is not this checkout ({which}),"
     if target.application.kind == "ApplicationSet":
         return f"ApplicationSet {target.application.name}"
     if target.foreign_value_file:
-        what = "value file" if any(target.foreign_value_file == entry for source in
-                                   target.application.sources if source.helm
-                                   for entry in source.helm.value_files) else "file"
         return (f"Helm source whose {what} {target.foreign_value_file} is in another "
                 f"repository, {source.repo_url},")
     if not source.repo_url.strip():
