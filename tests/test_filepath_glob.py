@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from platecheck.globs import filepath_glob
+from platecheck.globs import filepath_glob, go_glob
 
 FILES = ("envs/a.yaml", "envs/z.yaml", "envs/nested/c.yaml", "prod/a.yaml", "prod/b.yaml",
          "prod/nested/c.yaml", "prod/nested/d.yaml", "staging/e.yaml", "a/values.yaml",
@@ -57,3 +57,17 @@ def test_the_paths_a_glob_names_in_doublestars_order(tree: Path, pattern: str,
                                                        expected: list[str]) -> None:
     found = filepath_glob(f"{tree.as_posix()}/{pattern}")
     assert [Path(path).relative_to(tree).as_posix() for path in found] == expected
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    # each directory part's matches in turn: a/ before a-b/ (a full-path sort puts a-b first)
+    ("*/values.yaml", ["a/values.yaml", "a-b/values.yaml"]),
+    ("prod/*", ["prod/a.yaml", "prod/b.yaml", "prod/nested"]),
+    ("*/nested/?.yaml", ["envs/nested/c.yaml", "prod/nested/c.yaml", "prod/nested/d.yaml"]),
+    ("envs/../prod/[^a].yaml", ["prod/b.yaml"]),  # (as filepath.Join cleans it)
+    ("odd[1].yaml", []), ("odd\\[1].yaml", ["odd[1].yaml"]),  # a class, unless escaped
+    ("values-one.yaml", ["values-one.yaml"]), ("nothing.yaml", []), ("prod/[", []),
+])
+def test_go_glob_names_what_go_s_filepath_glob_names(tree: Path, pattern: str,
+                                                     expected: list[str]) -> None:
+    assert go_glob(pattern, str(tree)) == expected

@@ -60,6 +60,13 @@ def _component(name: str) -> dict[str, str]:
                                      f"  name: {name}\n"}
 
 
+def _patching(directory: str, key: str) -> dict[str, str]:
+    """A component annotating the Deployment's ``key`` with its own directory."""
+    return {f"{directory}/kustomization.yaml": COMPONENT.replace("resources: [cm.yaml]\n", (
+        "patches:\n  - patch: |\n      apiVersion: apps/v1\n      kind: Deployment\n"
+        f"      metadata: {{name: web, annotations: {{{key}: {directory}}}}}\n"))}
+
+
 def _kubectl(kubectl: Path, repo: Path, edited: dict[str, Any]) -> list[str]:
     """``kubectl kustomize`` of ``k`` with the kustomization Argo CD's edits leave."""
     (repo / "k" / "kustomization.yaml").write_text(yaml.safe_dump(edited))
@@ -137,6 +144,15 @@ CASES = [
         {"components": ["../comps/c1", "../comps/*"]},
         {"resources": ["deploy.yaml"], "components": ["../comps/c1", "../comps/c2"]},
         {**_component("c1"), **_component("c2")}, id="components-added-once-globs-expanded"),
+    pytest.param(  # Go's Glob: a/c before a-b/c (each directory level sorted), so a-b's
+        # patch is the last; a hidden name left out (kyaml's Glob), unless asked for by name
+        {"resources": ["deploy.yaml"]},
+        {"components": ["../comps/*/c", "../hidden/*"]},
+        {"resources": ["deploy.yaml"],
+         "components": ["../comps/a/c", "../comps/a-b/c", "../hidden/live"]},
+        {**_patching("comps/a/c", "tier"), **_patching("comps/a-b/c", "tier"),
+         **_patching("hidden/.wip", "wip"), **_patching("hidden/live", "live")},
+        id="components-globbed-as-go-globs"),
 ]
 
 

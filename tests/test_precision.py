@@ -1895,6 +1895,33 @@ def test_an_ingress_whose_secret_a_certificate_issues_needs_no_issuer_annotation
             if f.policy == "ingress-tls"] == expected
 
 
+@pytest.mark.parametrize("cluster, namespace, passes", [
+    ("https://kubernetes.default.svc", "web-prod", True),
+    ("https://kubernetes.default.svc", "certs", False),  # another namespace's secret
+    ("https://other.example.com", "web-prod", False),  # another cluster's
+], ids=["same-namespace", "other-namespace", "other-cluster"])
+def test_a_certificate_another_application_deploys_beside_the_ingress_issues_its_secret(
+        tmp_path: Path, helm_bin: Path, cluster: str, namespace: str, passes: bool) -> None:
+    """A shared wildcard certificate deployed by an Application of its own (``certs``) into
+    the namespace and cluster of the Ingress of another: the secret is issued, so the
+    Ingress needs no issuer annotation (one would make ingress-shim write a second
+    Certificate of that secret). In another namespace or cluster it issues nothing there."""
+    from synthetic import application
+
+    certs = application("certs-prod", "certs", namespace).replace(
+        "https://kubernetes.default.svc", cluster)
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "manifests", "web-prod"),
+        "apps/certs.yaml": certs,
+        "certs/certificate.yaml": _CERTIFICATE.format(secret="web-tls",
+                                                      issuer="letsencrypt-prod"),
+        "manifests/ingress.yaml": _UNANNOTATED_INGRESS})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert report.errors == ()
+    assert [(f.location, f.policy) for f in report.findings if f.policy == "ingress-tls"] == (
+        [] if passes else [("manifests/ingress.yaml:3", "ingress-tls")])
+
+
 _REF_VALUES_APP = ref_values_application(
     "web-prod", "web", "$cfg/envs/prod/values.yaml",
     "https://gitlab.example.com/team/web-config.git")

@@ -2356,6 +2356,45 @@ def test_a_self_managing_app_of_apps_chart_without_namespaces_is_one_install(
     assert [f.message for f in report_.findings if f.policy == "argocd-application"] == []
 
 
+def test_a_root_written_without_a_namespace_that_its_chart_renders_is_one_application(
+        tmp_path: Path) -> None:
+    """A root applied by hand with no ``metadata.namespace`` whose chart renders it again,
+    namespace-less too (into the root's destination namespace, Argo CD's, where the root was
+    applied: brassberry-gitops): one Application, not two roots each deploying the children
+    ("deployed by both Application root and Application root")."""
+    def app(name: str, path: str, namespace: str) -> str:
+        return application(name, path, namespace).replace("  namespace: argocd\n", "", 1)
+
+    repo = write_files(tmp_path / "repo", {
+        "apps/root.yaml": app("root", "charts/root", "argocd"),
+        "charts/root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 0.1.0\n",
+        "charts/root/templates/root.yaml": app("root", "charts/root", "argocd"),
+        "charts/root/templates/web.yaml": app("web", "web", "web"),
+        "web/cm.yaml": CM.format(name="web")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert sorted(t.id for t in report_.targets) == ["default/root", "default/web"]
+    assert [f.message for f in report_.findings if f.policy == "argocd-application"] == []
+
+
+def test_two_app_of_apps_of_one_name_deploying_one_file_are_told_by_namespace(
+        tmp_path: Path) -> None:
+    """Application ``argocd/apps`` and ``team/apps`` both deploying ``children/``: the
+    finding on the child names each parent with its namespace, not ``apps`` twice."""
+    repo = write_files(tmp_path / "repo", {
+        "roots/a.yaml": application("apps", "children", "argocd"),
+        "roots/b.yaml": application("apps", "children", "argocd").replace(
+            "  namespace: argocd\n", "  namespace: team\n", 1),
+        "children/web.yaml": application("web", "web", "web"),
+        "web/cm.yaml": CM.format(name="web")})
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [f.message for f in report_.findings if "deployed by both" in f.message] == [
+        "Application web: deployed by both Application argocd/apps and Application team/apps, "
+        "each managing it: their syncs undo each other, and deleting either deletes it"]
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 def test_a_generator_kustomize_cannot_merge_is_at_its_entry(tmp_path: Path) -> None:
     """``behavior: merge`` for a ConfigMap the base does not make (NimbusProTch's

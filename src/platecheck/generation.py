@@ -337,8 +337,8 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
         if not item.application_set:
             item = dataclasses.replace(item, app=planner.checked(item.app))
         key = _set_key(item.app) if item.application_set else app_key(item.app)
-        if key in set(ancestors(item.parent, parents)):
-            continue  # an app-of-apps that manages itself
+        if _manages_itself(item, key, parents):
+            continue
         generated.append(item)
         documents = places.generated.setdefault(key, set())
         if item.app.deployed_by in places.chart_mode:  # and one of its own chart's renders
@@ -370,6 +370,20 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
 
 
 _NONE = "\0"  # no written Application's environment
+
+
+def _manages_itself(item: Generated, key: AppKey, parents: dict[AppKey, Application | None]
+                    ) -> bool:
+    """Whether ``item`` is an app-of-apps that renders itself: one of its ancestors' key,
+    or, written with no namespace, of its name where an ancestor of that name is written with
+    none either (a root applied by hand into Argo CD's namespace, rendering itself into its
+    destination namespace: one Application)."""
+    lineage = set(ancestors(item.parent, parents))
+    if key in lineage:
+        return True
+    metadata = item.app.raw.get("metadata")
+    return ("", key[1]) in lineage and isinstance(metadata, Mapping) \
+        and not metadata.get("namespace")
 
 
 def _set_planned(item: Generated, key: AppKey, documents: set[str],

@@ -12,6 +12,7 @@
   and names.
 - ``filepath_glob``: the files and directories a pattern names, in the order of the
   doublestar library's ``FilepathGlob`` (Argo CD's value file globs).
+- ``go_glob``: Go's ``filepath.Glob`` (kustomize's ``kustomize edit add`` globs).
 """
 
 from __future__ import annotations
@@ -156,6 +157,26 @@ def glob_match(pattern: str, value: str, separators: str = "") -> bool:
 
 
 _META = re.compile(r"[*?\[{]")
+_GO_META = re.compile(r"[*?\[\\]")  # (filepath's hasMeta)
+
+
+def go_glob(pattern: str, root: str) -> list[str]:
+    """Go's ``filepath.Glob`` of ``pattern`` (``/`` separated) in the directory ``root``:
+    the paths it names, as ``filepath.Join`` writes them, in Go's order (each directory
+    part's matches first, each directory's names sorted); a name with no pattern
+    character, if it exists. A bad pattern matches nothing."""
+    if not _GO_META.search(pattern):
+        return [pattern] if os.path.lexists(os.path.join(root, pattern)) else []
+    directory, _, name = pattern.rpartition("/")
+    directory = directory or ("/" if pattern.startswith("/") else ".")
+    if directory == pattern:
+        return []
+    found = []
+    for each in go_glob(directory, root) if _GO_META.search(directory) else [directory]:
+        if os.path.isdir(os.path.join(root, each)):
+            found += [os.path.normpath(os.path.join(each, entry))
+                      for entry in _entries(os.path.join(root, each)) if go_match(name, entry)]
+    return found
 
 
 def filepath_glob(pattern: str) -> list[str]:

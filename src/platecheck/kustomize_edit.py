@@ -7,14 +7,15 @@ applies them (Argo CD, ``util/kustomize/kustomize.go``): ``namePrefix``, ``nameS
 from __future__ import annotations
 
 import copy
-import glob
 import os
+import posixpath
 import re
 from pathlib import Path
 from typing import Any
 
 from platecheck.argocd_env import envsubst
 from platecheck.errors import PlatecheckError
+from platecheck.globs import go_glob
 from platecheck.imageref import kustomize_split
 from platecheck.kustomize_errors import REMOTE_REMEDY, names_remote
 from platecheck.model import Origin, RenderTarget
@@ -178,10 +179,10 @@ def _components_added(existing: Any, components: list[Any], target: RenderTarget
                     target, "kustomize", "components", written.index(pattern))),
                 remedy=REMOTE_REMEDY)
         if source is not None:
-            if glob.has_magic(pattern):
-                matches = sorted(glob.glob(pattern, root_dir=source, include_hidden=True))
-            elif not os.path.lexists(source / pattern):  # Go's Glob: the path, if it is
-                matches = []
+            # (kyaml's Glob: Go's, a hidden name left out unless the pattern's is one)
+            matches = [m for m in go_glob(pattern, str(source))
+                       if posixpath.basename(pattern).startswith(".")
+                       or not posixpath.basename(m).startswith(".")]
             if not matches and not (source / pattern).is_dir() and not names_remote(pattern):
                 raise PlatecheckError(
                     f"kustomize.components entry {pattern!r} matches nothing next to the "

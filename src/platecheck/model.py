@@ -545,6 +545,10 @@ class RenderedTarget:
     # a source of its Application that was not rendered (a remote chart): what it deploys
     # beside ``companions`` is not known
     companions_unknown: bool = False
+    # the cert-manager Certificates other Applications deploy to its cluster, each with the
+    # namespace it is applied in (the secret one issues serves an Ingress of that
+    # namespace); set before the policies run
+    certificates_beside: tuple[tuple[str, Resource], ...] = ()
 
     @property
     def id(self) -> str:

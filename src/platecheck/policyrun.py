@@ -20,7 +20,11 @@ from platecheck.policies import (
     waiver_expired,
     waiver_stale,
 )
-from platecheck.policies.argocd_application import last_copies, with_companions
+from platecheck.policies.argocd_application import (
+    last_copies,
+    with_certificates,
+    with_companions,
+)
 from platecheck.problems import Problems
 from platecheck.waivers import apply_waivers
 
@@ -29,8 +33,9 @@ def run_policies(model: RepoModel, config: Config, policies: Mapping[str, Module
                   ) -> tuple[list[Finding], list[Finding]]:
     findings: list[Finding] = []
     errors = Problems()
-    # the copies of an object Argo CD applies; what the other sources of one Application render
-    model = with_companions(last_copies(model))
+    # the copies of an object Argo CD applies; what the other sources of one Application
+    # render; the Certificates the other Applications of a cluster deploy
+    model = with_certificates(with_companions(last_copies(model)))
     for pid, module in policies.items():
         remediation = str(getattr(module, "REMEDIATION", ""))
         if module.SCOPE == "waivers":

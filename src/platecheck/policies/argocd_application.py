@@ -892,9 +892,11 @@ class _Checker:
                 both = next((list(found.values()) for found in by_instance.values()
                              if len(found) > 1), None)
                 if both is not None:
+                    # (two of one name: each known by its namespace)
+                    first, second = (_named(a, both[0].name == both[1].name) for a in both)
                     yield self.finding(child, ("metadata", "name"), (
-                        f"deployed by both Application {both[0].name} and Application "
-                        f"{both[1].name}, each managing it: their syncs undo each other, and "
+                        f"deployed by both Application {first} and Application "
+                        f"{second}, each managing it: their syncs undo each other, and "
                         "deleting either deletes it"), TWICE_REMEDY + (
                             "" if self.instances else INSTANCES_HINT.format(what="Applications")))
 
@@ -1431,6 +1433,34 @@ def with_companions(repo: RepoModel) -> RepoModel:
                 companions_unknown=id(rendered.target.application) in unrendered)
         if rendered.id in shared or id(rendered.target.application) in unrendered
         else rendered for rendered in repo.rendered))
+
+
+def with_certificates(repo: RepoModel) -> RepoModel:
+    """``repo`` with each target of an Application given the cert-manager Certificates the
+    other Applications deploy to its cluster (``RenderedTarget.certificates_beside``): a
+    shared certificate one Application issues into a namespace serves the Ingresses another
+    deploys there."""
+    servers = cluster_servers(resource for rendered in repo.rendered
+                              for resource in rendered.resources)
+    by_cluster: dict[str, list[tuple[int, str, Resource]]] = {}
+    for rendered in repo.rendered:
+        app = rendered.target.application
+        if app is None or not (cluster := _cluster(app, servers)):
+            continue
+        by_cluster.setdefault(cluster, []).extend(
+            (id(app), resource.namespace or rendered.target.namespace, resource)
+            for resource in rendered.resources if resource.kind == "Certificate"
+            and resource.api_version.startswith("cert-manager.io/"))
+    if not by_cluster:
+        return repo
+
+    def beside(rendered: RenderedTarget) -> RenderedTarget:
+        app = rendered.target.application
+        found = tuple((namespace, resource) for owner, namespace, resource
+                      in by_cluster.get(_cluster(app, servers), ()) if owner != id(app)) \
+            if app is not None else ()
+        return replace(rendered, certificates_beside=found) if found else rendered
+    return replace(repo, rendered=tuple(beside(rendered) for rendered in repo.rendered))
 
 
 def _named(app: Application, qualified: bool) -> str:

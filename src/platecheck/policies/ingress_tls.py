@@ -10,7 +10,8 @@ What:
     ``cert-manager.io/issuer-kind`` or ``issuer-group``) naming one of ``issuers``, unless
     what its Application deploys (any of its sources) issues the ``secretName`` of each of
     its tls entries in its namespace: a cert-manager ``Certificate`` (cert-manager's
-    certificate written out: its ``issuerRef`` must then name one of ``issuers``), or
+    certificate written out: its ``issuerRef`` must then name one of ``issuers``; or one
+    another Application deploys to the same cluster and namespace, a shared certificate), or
     another Ingress annotated for cert-manager whose tls entries list that secret for its
     hosts (ingress-shim's Certificate, which a second annotated Ingress would not own), or
     may (a source of it that was not rendered, a chart of another repository); no
@@ -231,7 +232,7 @@ def _unissued(target: RenderedTarget, ingress: Resource, annotations: Mapping[st
     for number, entry in enumerate(tls, 1):
         secret = entry.get("secretName")
         if secret and not _list(entry.get("hosts")) \
-                and (home, str(secret)) not in issued.certificates \
+                and not issued.by_certificate(home, str(secret)) \
                 and issued.hosts_of_others(home, str(secret), ingress) is None:
             yield (f'tls entry #{number} (secretName "{secret}") has no hosts; cert-manager '
                    "issues no certificate for a tls entry without hosts",
@@ -243,10 +244,17 @@ class _Issued:
     """The secrets what an Application deploys (a target's render and its other sources')
     issues, by namespace and secret name: cert-manager Certificates, and the tls entries
     (with hosts) of Ingresses annotated for cert-manager, each with its Ingress (ingress-shim
-    makes a Certificate of that secret for those hosts)."""
+    makes a Certificate of that secret for those hosts); and what the Certificates other
+    Applications deploy to its cluster issue."""
 
     certificates: Mapping[tuple[str, str], Resource]
     by_ingresses: Mapping[tuple[str, str], list[tuple[int, list[str]]]]
+    # the Certificates other Applications deploy to its cluster issue these
+    beside: frozenset[tuple[str, str]] = frozenset()
+
+    def by_certificate(self, namespace: str, secret: str) -> bool:
+        """Whether a Certificate (the Application's, or another's) issues the secret."""
+        return (namespace, secret) in self.certificates or (namespace, secret) in self.beside
 
     def hosts_of_others(self, namespace: str, secret: str, ingress: Resource
                         ) -> list[str] | None:
@@ -273,7 +281,10 @@ def _issued(target: RenderedTarget) -> _Issued:
                 if entry.get("secretName") and hosts:
                     by_ingresses.setdefault((home, str(entry["secretName"])), []).append(
                         (id(resource), hosts))
-    return _Issued(certificates, by_ingresses)
+    # (another Application's: its issuer is that Application's to check)
+    beside = {(home, str(_mapping(resource.doc.get("spec")).get("secretName")))
+              for home, resource in target.certificates_beside}
+    return _Issued(certificates, by_ingresses, frozenset(beside))
 
 
 def _namespace(target: RenderedTarget, resource: Resource) -> str:
@@ -291,7 +302,7 @@ def _issued_by_another(target: RenderedTarget, ingress: Resource, issued: _Issue
 
     def by_another(entry: Mapping[str, Any]) -> bool:
         secret = str(entry.get("secretName"))
-        if (home, secret) in issued.certificates or entry.get("secretName") \
+        if issued.by_certificate(home, secret) or entry.get("secretName") \
                 and target.companions_unknown:  # (a source not rendered may issue it)
             return True
         hosts = issued.hosts_of_others(home, secret, ingress)
