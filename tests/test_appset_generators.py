@@ -438,3 +438,26 @@ def test_an_environment_alone_on_its_cluster_needs_no_namespace_of_its_name(
     report = lint(root, cache_dir=tmp_path / "cache")
     assert sorted(f.message.split(":")[0].split()[-1] for f in report.findings
                   if "does not match environment" in f.message) == found
+
+
+def test_errors_of_two_applications_at_one_line_each_have_the_policy_s_fix(
+        tmp_path: Path) -> None:
+    """A matrix writing each Application's value file from two parameters: the missing
+    files of two Applications are errors at one template line, each with the fix of the
+    argocd-application finding it stands for (the second got the generic one)."""
+    root = _repo(tmp_path, (
+        "    - matrix:\n        generators:\n          - list:\n              elements:\n"
+        "                - env: stg\n          - list:\n              elements:\n"
+        "                - app: web\n                - app: api\n"),
+        "{{app}}-{{env}}", "clusters/{{env}}/web", "{{app}}-{{env}}")
+    text = (root / "apps" / "set.yaml").read_text().replace(
+        "        path: 'clusters/{{env}}/web'\n",
+        "        path: 'clusters/{{env}}/web'\n        helm:\n"
+        "          valueFiles: ['values-{{app}}-{{env}}.yaml']\n")
+    (root / "apps" / "set.yaml").write_text(text)
+    (root / "clusters" / "stg" / "web" / "Chart.yaml").write_text(
+        "apiVersion: v2\nname: web\nversion: 0.1.0\n")
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert sorted((e.target, e.remediation) for e in report.errors) == [
+        (f"stg/{app}", "Name a values file inside this repository, relative to the source "
+         "path (or $ref/... for another source).") for app in ("api", "web")]

@@ -2032,7 +2032,13 @@ def test_a_source_without_a_repo_url_is_no_source_of_this_repository(tmp_path: P
     ("", "argocd", "", False),
     ("", "team-argocd", "", False),  # another instance's namespace, by its name
     ("", "apps", "  sourceNamespaces: [apps]\n", False),  # apps in any namespace
-], ids=["inherited", "written", "argocd", "an-instance-s", "source-namespaces"])
+    # Argo CD's MatchStringInList (REGEXP): a /regular expression/, or gobwas's {a,b}
+    ("", "apps", "  sourceNamespaces: ['/^ap+s$/']\n", False),
+    ("", "apps", "  sourceNamespaces: ['{team,apps}']\n", False),
+    ("", "apps", "  sourceNamespaces: ['/^app$/', '{team,ap}']\n", True),
+    ("", "apps", "argocd-cm", False),  # the repository installs Argo CD in apps
+], ids=["inherited", "written", "argocd", "an-instance-s", "source-namespaces",
+        "a-regular-expression", "alternatives", "neither-matches", "argo-cd-installed-there"])
 def test_a_child_application_that_names_no_namespace_lands_in_its_parent_s_destination(
         tmp_path: Path, child_namespace: str, destination: str, project: str,
         found: bool) -> None:
@@ -2045,7 +2051,11 @@ def test_a_child_application_that_names_no_namespace_lands_in_its_parent_s_desti
                                                        child_namespace)
     projects = {"projects/default.yaml": (
         "apiVersion: argoproj.io/v1alpha1\nkind: AppProject\nmetadata:\n  name: default\n"
-        f"  namespace: argocd\nspec:\n{project}")} if project else {}
+        f"  namespace: argocd\nspec:\n{project}")} if project.startswith(" ") else {}
+    if project == "argocd-cm":  # an Application of the root's installing Argo CD there
+        projects = {"apps/argo-cd.yaml": application("argo-cd", "install", destination),
+                    "install/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                                       "  name: argocd-cm\n"}
     repo = write_files(tmp_path / "repo", {
         ".git/HEAD": "", "boot/root.yaml": application("root", "apps", destination),
         "apps/child.yaml": child, **projects,

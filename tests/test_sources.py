@@ -3148,6 +3148,33 @@ def test_a_not_reachable_message_names_five_roots_and_its_detail_every_one(
     assert lost.detail == "roots: " + ", ".join(f"roots/r{n}.yaml" for n in range(7))
 
 
+@pytest.mark.parametrize(("installed", "config", "lost"), [
+    ("install/cm.yaml", "", ["lost"]),  # Argo CD's argocd-cm: bootstrapped by hand
+    ("install/other.yaml", "", ["argocd", "lost"]),
+    ("install/other.yaml", "appOfApps: [root, argocd]", ["lost"]),  # named a root
+], ids=["installs-argo-cd", "installs-something-else", "named-in-appOfApps"])
+def test_an_application_bootstrapped_beside_the_root_is_a_root(
+        tmp_path: Path, installed: str, config: str, lost: list[str]) -> None:
+    """``bootstrap/`` holds the root and ``argocd``, an Application applied by hand that
+    installs Argo CD itself (its ``argocd-cm``): no app-of-apps deploys it, by design, so it
+    is a root, not unreachable. One installing something else is unreachable unless
+    appOfApps names it: the option names any Application applied by hand."""
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/root.yaml": DIRECTORY_APP.format(name="root", path="apps"),
+        "bootstrap/argocd.yaml": DIRECTORY_APP.format(name="argocd", path="install"),
+        installed: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n"
+        if installed.endswith("cm.yaml") else CM.format(name="other"),
+        "apps/web.yaml": DIRECTORY_APP.format(name="web", path="web"),
+        "web/cm.yaml": CM.format(name="web"),
+        "misc/lost.yaml": DIRECTORY_APP.format(name="lost", path="web"),
+        **({"policies/platecheck.yaml": "policies:\n  argocd-application:\n    options:\n"
+                                        f"      {config}\n"} if config else {})})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert sorted(f.message.split(":")[0].removeprefix("Application ")
+                  for f in report.findings if "not reachable" in f.message) == lost
+
+
 @pytest.mark.parametrize("broken", ["helm", "jsonnet"])
 def test_an_application_whose_render_failed_may_be_a_root(tmp_path: Path, broken: str) -> None:
     """``bootstrap/`` holds two Applications applied by hand: ``team-a`` deploys ``apps/``,

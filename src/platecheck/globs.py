@@ -6,7 +6,8 @@
 - ``argocd_match`` and ``gobwas_match``: Argo CD's glob (argo-cd ``util/glob``, gobwas/glob)
   for a directory source's ``include``/``exclude`` (without separators: ``*`` crossing
   ``/``) and an AppProject's repositories and destinations (``glob_match``, ``!`` negating);
-  ``{a,b}`` alternatives, ``[...]``/``[!...]``, ``\\`` escaping.
+  ``{a,b}`` alternatives, ``[...]``/``[!...]``, ``\\`` escaping; ``regexp_list_match``, such
+  globs or ``/regular expressions/`` (an AppProject's ``sourceNamespaces``).
 - ``path_match`` and ``go_match``: Go's ``path.Match``, ``*`` within one name, ``[^...]``
   negating: an ApplicationSet git generator's ``directories``, an AppProject's groups, kinds
   and names.
@@ -49,6 +50,22 @@ def argocd_match(pattern: str, relative: str) -> bool:
     """Argo CD's glob (``util/glob``'s ``Match``, gobwas/glob without separators): ``*`` and
     ``**`` cross ``/``, ``?``, ``[...]``, ``{a,b}`` alternatives."""
     return gobwas_match(pattern, relative)
+
+
+def regexp_list_match(patterns: Iterable[str], value: str) -> bool:
+    """Argo CD's ``MatchStringInList`` with ``REGEXP`` (an AppProject's
+    ``sourceNamespaces``): an entry wrapped in ``/`` a regular expression found anywhere in
+    ``value`` (one that does not compile matches nothing), any other gobwas/glob's."""
+    for pattern in patterns:
+        if len(pattern) > 1 and pattern.startswith("/") and pattern.endswith("/"):
+            try:
+                if re.search(pattern[1:-1], value):
+                    return True
+            except re.error:
+                pass
+        if gobwas_match(pattern, value):
+            return True
+    return False
 
 
 def gobwas_match(pattern: str, value: str, separators: str = "") -> bool:

@@ -26,7 +26,7 @@ decides which report keeps it, and the others stay silent for it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from platecheck.model import Finding, RepoModel
@@ -54,6 +54,9 @@ def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoMo
     for lint in model.helm_lint:
         linted.setdefault(lint.chart.rel, set()).add(lint.environment)
     applications = {_problem(f) for f in findings if f.policy == APPLICATION}
+    # a target's Application as a finding of no target names it (``Application/web``)
+    kinds = {t.id: f"{t.application.kind}/{t.application.name}" for t in model.targets
+             if t.application is not None}
     no_repo_url = {f.resource for f in findings if f.policy == NOT_RENDERED
                    and _NO_REPO_URL_SAID in f.message}
     kept = []
@@ -61,7 +64,7 @@ def settle(findings: Sequence[Finding], errors: Sequence[Finding], model: RepoMo
         if finding.policy in (APPLICATION, RESOURCE_SCHEMA) and finding.message.endswith(
                 _NO_REPO_URL) and finding.resource in no_repo_url:
             continue
-        owner = _owner(at_line, finding)
+        owner = _owner(at_line, finding, kinds, remedies)
         if finding.policy in OWNED_AT_ERROR_LINE and owner is not None:
             remedies.setdefault(owner, finding.remediation)
             continue
@@ -80,18 +83,25 @@ _SOURCE_PATH = "source path "
 _ARGO_KINDS = ("Application/", "ApplicationSet/")
 
 
-def _owner(at_line: dict[tuple[str | None, int | None, str | None], int], finding: Finding
-           ) -> int | None:
+def _owner(at_line: dict[tuple[str | None, int | None, str | None], int], finding: Finding,
+           kinds: Mapping[str, str], claimed: Mapping[int, str]) -> int | None:
     """The error at ``finding``'s file and line about its own target: one line of a template
     or of a values file many Applications share may be where several went wrong. An error
-    or a finding of no target is about whatever is at that line."""
+    or a finding of no target is about whatever is at that line: of the errors there, the
+    one of a target of the Application the finding names (``kinds``), else the first no
+    finding ``claimed`` yet (each Application a set makes at one line, one error each), else
+    the first."""
     where = (finding.file, finding.line)
     owner = at_line.get((*where, finding.target))
     if owner is None:
         owner = at_line.get((*where, None))
     if owner is None and finding.target is None:
-        owner = next((index for (*at, _), index in at_line.items() if tuple(at) == where),
-                     None)
+        there = [(target, index) for (*at, target), index in at_line.items()
+                 if tuple(at) == where]
+        owner = next((index for target, index in there if target is not None
+                      and kinds.get(target) == finding.resource),
+                     next((index for _, index in there if index not in claimed),
+                          there[0][1] if there else None))
     return owner
 
 

@@ -67,7 +67,8 @@ What:
       parameter; a Helm source's is refused before helm renders it);
     - an Application an app-of-apps deploys that names no namespace (so Argo CD creates it
       in the parent's destination namespace) is in a namespace Argo CD reconciles: its own
-      (``argocd``, ``openshift-gitops``, one a root Application is in, or one whose name
+      (``argocd``, ``openshift-gitops``, one a root Application is in, one the repository
+      installs Argo CD in: its ``argocd-cm`` or the ``argo-cd`` chart, or one whose name
       says ``argo`` or ``gitops``, another instance's), or one its project lists in
       ``sourceNamespaces`` (of a project the repository does not define but ``default``,
       nothing is said);
@@ -133,7 +134,9 @@ Options:
         ["*-E", "E"]). Per environment: namespaces, requireAutomated, retryLimit and
         backoff; the other options apply to the whole repository.
     appOfApps: globs (Application name or repository-relative file) of the root
-        app-of-apps; default [] = every app-of-apps no other app-of-apps reaches.
+        app-of-apps, and of any Application applied by hand beside them; default [] = every
+        app-of-apps no other app-of-apps reaches, and an Application that installs Argo CD
+        (its ``argocd-cm``, or the ``argo-cd`` chart) none reaches.
     repoUrls: globs of the repoURLs that mean this repository (default [] = the repoURLs
         that name one of this checkout's Git remotes, else, when none does, every Git
         source); a Git source of another repository is not rendered but reported by
@@ -198,7 +201,7 @@ from platecheck.appset import (
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
-from platecheck.globs import matches_any, under_any
+from platecheck.globs import matches_any, regexp_list_match, under_any
 from platecheck.helmargs import valid_namespace
 from platecheck.manifest_lines import kind_pattern, list_item, template_walk
 from platecheck.manifests import DirectoryOptions
@@ -356,14 +359,16 @@ def _unwatched(repo: RepoModel, checker: _Checker) -> Iterator[Finding]:
     """An Application an app-of-apps deploys that names no namespace goes to its parent's
     destination namespace (``NormalizeTargetObjects``); Argo CD reconciles Applications in
     its own namespace only (``argocd``, ``openshift-gitops``, one a root Application of the
-    repository is in, or one named as another instance's: ``argo`` or ``gitops`` in its
-    name), or in one its ``application.namespaces`` allows that the Application's project
-    lists in ``sourceNamespaces``: one elsewhere is never deployed.
+    repository is in, one the repository installs Argo CD in, or one named as another
+    instance's: ``argo`` or ``gitops`` in its name), or in one its ``application.namespaces``
+    allows that the Application's project lists in ``sourceNamespaces``: one elsewhere is
+    never deployed.
     Nothing is said of a project the repository does not define (but ``default``, which
     lists none)."""
     places = {(a.file, a.line): a for a in (*repo.applications, *repo.generated)}
     control = {*CONTROL_PLANE, *(a.namespace for a in repo.applications
-                                 if a.deployed_by is None and a.namespace)}
+                                 if a.deployed_by is None and a.namespace),
+               *(namespace for _, namespace in _argocd_installs(repo))}
     seen: set[tuple[str, int]] = set()
     for parent_key, child_key in [*((c.parent, c.child) for c in repo.app_children
                                     if not c.assumed), *repo.generated_links]:
@@ -380,7 +385,7 @@ def _unwatched(repo: RepoModel, checker: _Checker) -> Iterator[Finding]:
         defined = [p for p in repo.projects if p.name == project]
         listed = [glob for p in defined for glob in p.spec.get("sourceNamespaces") or ()
                   if isinstance(glob, str)]
-        if (defined or project == "default") and not matches_any(namespace, listed):
+        if (defined or project == "default") and not regexp_list_match(listed, namespace):
             seen.add(child_key)
             yield checker.finding(
                 child, ("metadata",),
@@ -390,6 +395,20 @@ def _unwatched(repo: RepoModel, checker: _Checker) -> Iterator[Finding]:
                 f"Give it metadata.namespace: {sorted(control)[0]} (Argo CD's namespace), "
                 "or allow the namespace in argocd-cmd-params-cm's application.namespaces and "
                 "in the project's sourceNamespaces.")
+
+
+def _argocd_installs(repo: RepoModel) -> list[tuple[Application | None, str]]:
+    """The Applications (None: a chart linted directly) that install Argo CD, each with the
+    namespace its controller reconciles Applications in: one rendering its ``argocd-cm``
+    ConfigMap (there), or deploying the ``argo-cd`` chart (to its destination)."""
+    found = [(rendered.target.application, resource.namespace or _destination(rendered.target))
+             for rendered in repo.rendered for resource in rendered.resources
+             if resource.kind == "ConfigMap" and resource.name == "argocd-cm"
+             and resource.api_version == "v1"]
+    return found + [(app, app.destination_namespace)
+                    for app in (*repo.applications, *repo.generated)
+                    if app.destination_namespace and any(
+                        source.chart == "argo-cd" for source in app.sources)]
 
 
 def _destination(target: RenderTarget) -> str:
@@ -1139,9 +1158,9 @@ class _Checker:
                 yield self._holds_none(parent, apps)
         reached_by_other = {id(c) for found in edges.values() for c in found}
         wanted = self.options.default.app_of_apps
-        if wanted:
-            roots = [p for p in parents
-                     if matches_any(p.name, wanted) or matches_any(p.file, wanted)]
+        if wanted:  # (any Application named: one applied by hand beside the roots too)
+            roots = [a for a in apps
+                     if matches_any(a.name, wanted) or matches_any(a.file, wanted)]
         else:
             roots = [p for p in parents if id(p) not in reached_by_other]
             roots += self._remote_roots(apps, roots, reached_by_other)
@@ -1151,9 +1170,11 @@ class _Checker:
             # so was an ApplicationSet (an app-of-apps of its generators) nothing deploys
             roots += _closed_rings([p for p in parents if id(p) not in reached], edges)
             failed = self._failed_here()
+            # (and an Application installing Argo CD itself, bootstrapped by hand)
+            installs = {id(app) for app, _ in _argocd_installs(self.repo)}
             roots += [a for a in apps if id(a) not in reached
                       and (a.kind == "ApplicationSet" or a.set_line is not None
-                           or (a.file, a.line) in failed)]
+                           or (a.file, a.line) in failed or id(a) in installs)]
             reached = self._reached(apps, roots, edges)
         elsewhere = self._at_other_revisions(apps)
         yield from self._unreached([a for a in apps if id(a) not in reached | data
