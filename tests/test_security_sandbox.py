@@ -167,7 +167,8 @@ def test_a_chart_at_the_repository_root_gives_helm_no_git(tmp_path: Path) -> Non
 @pytest.mark.parametrize(("link", "points_to", "leads"), [
     ("templates/git.txt", "../../../.git/config", "into .git"),
     ("git.txt", ".git/config", "into .git"),
-    ("shared", "../../policies", "out of the chart"),
+    ("shared", "..", "to a directory holding the chart"),
+    ("etc", "/etc", "out of the repository"),
 ])
 def test_a_link_into_git_or_out_of_the_chart_is_refused(tmp_path: Path, link: str,
                                                          points_to: str, leads: str) -> None:
@@ -181,6 +182,37 @@ def test_a_link_into_git_or_out_of_the_chart_is_refused(tmp_path: Path, link: st
     assert (error.file, error.target) == (f"charts/web/{link}", "prod/web")
     assert error.message == (f"symbolic link to {points_to} leads {leads}; platecheck does not "
                              "follow it, so this chart is not rendered")
+
+
+@pytest.mark.parametrize("tracked", [True, False], ids=["tracked", "untracked"])
+def test_a_link_to_a_tracked_file_of_the_repository_is_followed_as_helm_follows_it(
+        tmp_path: Path, helm: Path, tracked: bool) -> None:
+    """A chart's ``LICENSE`` linked to the repository's (``../../LICENSE``, bjw-s's charts):
+    helm follows it, and so does Argo CD (the link stays in the repository); the chart is
+    rendered from a copy holding the file's bytes, as helm renders the chart itself. A file
+    Git does not track (a CI job's credentials written into the checkout) is in no clone,
+    and is not given to helm: the chart is refused."""
+    chart = make_repo(tmp_path, data='  got: {{ .Files.Get "LICENSE" | quote }}\n')
+    (tmp_path / "LICENSE").write_text("MIT\n")
+    (chart / "LICENSE").symlink_to("../../LICENSE")
+    subprocess.run(["git", "-C", str(tmp_path), "init", "-q"], check=True)
+    subprocess.run(["git", "-C", str(tmp_path), "add", "charts" if not tracked else "."],
+                   check=True)
+    plain = subprocess.run([str(helm), "template", "web", str(chart)], capture_output=True,
+                           check=True, text=True,
+                           env={"HOME": str(tmp_path), "PATH": "/usr/bin:/bin"})
+    assert '"MIT\\n"' in plain.stdout
+    model = load(tmp_path, helm=helm, use_cache=False)
+    if not tracked:
+        assert [(e.file, e.message) for e in model.errors] == [
+            ("charts/web/LICENSE", "symbolic link to ../../LICENSE leads to a file the Git "
+             "index does not track; platecheck does not follow it, so this chart is not "
+             "rendered")]
+        return
+    assert model.errors == ()
+    [rendered] = model.rendered
+    [configmap] = rendered.resources
+    assert configmap.doc["data"]["got"] == "MIT\n"
 
 
 @pytest.mark.parametrize(("link", "points_to"), [("templates/self", "."), ("sub/up", "..")])

@@ -173,11 +173,13 @@ def jobs_for(given: int | None, configured: int | None) -> int:
 
 def links_inside(targets: Sequence[RenderTarget], root: Path,
                   problems: Problems) -> list[RenderTarget]:
-    """The targets whose chart has no symbolic link out of the chart or into ``.git``. helm
-    would follow such a link and render whatever file of this machine or of the checkout's
-    ``.git`` it names (a CI token); platecheck gives helm a copy of the chart alone, and
-    refuses the chart instead of rendering it without the file. Argo CD refuses links out of
-    the repository (https://github.com/advisories/GHSA-q4w5-4gq2-98vm)."""
+    """The targets whose chart has no symbolic link out of the repository, into ``.git`` or
+    to a directory holding the chart. helm would follow such a link and render whatever
+    file of this machine or of the checkout's ``.git`` it names (a CI token); platecheck
+    gives helm a copy of the chart and of what its links inside the repository lead to
+    (a ``LICENSE`` of the repository root), and refuses the chart instead of rendering it
+    without the file. Argo CD refuses links out of the repository
+    (https://github.com/advisories/GHSA-q4w5-4gq2-98vm)."""
     outside: dict[Path, tuple[Path, ...]] = {}
     kept = []
     for target in targets:
@@ -185,21 +187,27 @@ def links_inside(targets: Sequence[RenderTarget], root: Path,
         chart = target.chart.path
         if chart not in outside:
             try:
-                outside[chart] = chart_tree(chart, chart).outside
+                outside[chart] = chart_tree(chart, root, tracked_only=True).outside
             except PlatecheckError as exc:
                 problems.add(PlatecheckError(exc.message, chart_yaml(target.chart)),
                              target)
                 continue
         for link in outside[chart]:
             problems.add(PlatecheckError(
-                f"symbolic link to {os.readlink(link)} leads {_where_link_leads(link, chart)}; "
-                "platecheck does not follow it, so this chart is not rendered",
-                rel_path(link, root)), target)
+                f"{_where_link_leads(link, root)}; platecheck does not follow it, so this "
+                "chart is not rendered", rel_path(link, root)), target)
         if not outside[chart]:
             kept.append(target)
     return kept
 
 
-def _where_link_leads(link: Path, chart: Path) -> str:
+def _where_link_leads(link: Path, root: Path) -> str:
+    """What is wrong with where the link ``link`` (or a file reached through one) leads."""
+    if not link.is_symlink():
+        return "a symbolic link leads to this file, which the Git index does not track"
     real = Path(os.path.realpath(link))
-    return "into .git" if ".git" in real.parts else "out of the chart"
+    where = "into .git" if ".git" in real.parts else "out of the repository" \
+        if not real.is_relative_to(os.path.realpath(root)) else \
+        "to a directory holding the chart" if real.is_dir() else \
+        "to a file the Git index does not track"
+    return f"symbolic link to {os.readlink(link)} leads {where}"

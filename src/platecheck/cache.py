@@ -117,22 +117,29 @@ def _schema_marker(cls_name: str, schema: Any, content: str | None) -> Path:
 
 class ChartTree(NamedTuple):
     """What helm may read of a chart directory: its files, reached through symbolic links
-    that stay inside it, and the links that lead out of it or into a ``.git`` directory
-    (which are not followed). ``.git`` itself is never part of a chart."""
+    that stay inside ``within`` (the chart, or the repository), and the links that lead out
+    of it, into a ``.git`` directory or to a directory holding the chart (which are not
+    followed). ``.git`` itself is never part of a chart."""
 
     files: tuple[Path, ...]  # as reached from the top, through links; sorted
-    outside: tuple[Path, ...]  # links resolving outside ``within`` or into .git; sorted
+    # links resolving outside ``within``, into .git, or above the top; sorted
+    outside: tuple[Path, ...]
     # links back to a directory above them (helm follows them until the system refuses:
     # "too many levels of symbolic links", unless .helmignore leaves them out); sorted
     loops: tuple[Path, ...] = ()
 
 
-def chart_tree(directory: Path, within: Path) -> ChartTree:
+def chart_tree(directory: Path, within: Path, tracked_only: bool = False) -> ChartTree:
     """Walk ``directory`` following symbolic links that stay within ``within``, as helm
     does: a directory reached by two paths is there twice, a link back to one of its own
     ancestors is not entered (it would loop) but listed in ``loops``. More than
-    ``MAX_CHART_FILES`` files is an error (links can multiply a small tree)."""
-    within = Path(os.path.realpath(within))
+    ``MAX_CHART_FILES`` files is an error (links can multiply a small tree). With
+    ``tracked_only`` (a chart helm reads), a file a link leads to out of ``directory``
+    (within a repository ``within``) must be one the Git index tracks, else it is
+    ``outside``: one the checkout alone holds (a CI job's credentials) is no file of the
+    repository, nor in Argo CD's clone."""
+    within, top = Path(os.path.realpath(within)), Path(os.path.realpath(directory))
+    tracked = _Tracked(within) if tracked_only and within != top else None
     files: list[Path] = []
     outside: list[Path] = []
     ancestors: dict[Path, frozenset[tuple[int, int]]] = {}
@@ -158,30 +165,58 @@ def chart_tree(directory: Path, within: Path) -> ChartTree:
         for name in sorted(dirs):
             if name == _GIT:
                 continue
-            if _leaves(here / name, within):
+            if _leaves(here / name, within, top):
                 outside.append(here / name)
             else:
                 kept.append(name)
         dirs[:] = kept
+        away = tracked is not None and not Path(os.path.realpath(here)).is_relative_to(top)
         for name in sorted(names):
             if name == _GIT:
                 continue  # a worktree's .git file
-            if _leaves(here / name, within):
-                outside.append(here / name)
+            path = here / name
+            if _leaves(path, within, top) or tracked is not None and (
+                    away or path.is_symlink()) and not tracked.holds(path):
+                outside.append(path)
             else:
-                files.append(here / name)
+                files.append(path)
     return ChartTree(tuple(sorted(files)), tuple(sorted(outside)), tuple(sorted(loops)))
 
 
-def _leaves(path: Path, within: Path) -> bool:
+class _Tracked:
+    """The files the Git index of the repository at ``root`` tracks, read once if asked."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._paths: frozenset[str] | None = None
+        self._read = False
+
+    def holds(self, path: Path) -> bool:
+        """Whether the file ``path`` leads to (in ``root``) is tracked; none is without an
+        index."""
+        from platecheck.repourl import tracked_files
+        from platecheck.runmemo import recall
+
+        if not self._read:
+            self._paths = recall("tracked-files", self.root, lambda: tracked_files(self.root))
+            self._read = True
+        real = Path(os.path.realpath(path))
+        return self._paths is not None and real.is_relative_to(self.root) \
+            and real.relative_to(self.root).as_posix() in self._paths
+
+
+def _leaves(path: Path, within: Path, top: Path) -> bool:
+    """Whether the link ``path`` leads out of ``within``, into ``.git``, or to a directory
+    above ``top`` (the directory walked: it would hold it again)."""
     if not path.is_symlink():
         return False
     real = Path(os.path.realpath(path))  # realpath, not Path.resolve: a loop must not raise
-    return not real.is_relative_to(within) or _GIT in real.relative_to(within).parts
+    return not real.is_relative_to(within) or _GIT in real.relative_to(within).parts or (
+        top.is_relative_to(real) and real != top)
 
 
 def directory_digest(directory: Path, within: Path | None = None, *,
-                     links: bool = False) -> str:
+                     links: bool = False, tracked_only: bool = False) -> str:
     """A digest of every file under ``directory`` (relative path and bytes, sorted), following
     symbolic links inside ``within`` (default: ``directory``) as helm does; a link leading
     elsewhere counts by where it points. Of a file: its bytes. With ``links``, every link
@@ -194,7 +229,7 @@ def directory_digest(directory: Path, within: Path | None = None, *,
             digest.add(f"link:{os.readlink(directory)}")
         return digest.hexdigest() if links else _file_digest(directory)[0]
     digest = Digest("dir")
-    tree = chart_tree(directory, within if within is not None else directory)
+    tree = chart_tree(directory, within if within is not None else directory, tracked_only)
     looked: set[Path] = set()
     for file in tree.files:
         rel = file.relative_to(directory)
@@ -222,7 +257,7 @@ MAX_CHART_FILE = 5 * 1024 * 1024  # the loader refuses a bigger file (MaxDecompr
 FILES_WORD = re.compile(rb"(?<![A-Za-z0-9_])Files(?![A-Za-z0-9_])")
 
 
-def chart_digest(directory: Path) -> tuple[str, bool]:
+def chart_digest(directory: Path, within: Path | None = None) -> tuple[str, bool]:
     """A digest of what a render of the chart in ``directory`` reads, and whether that may
     be more: whether a template or values.yaml names ``Files`` (``.Files.Get``, ``tpl`` of
     such a value) or a subchart is an archive, whose templates are not looked into. The
@@ -230,10 +265,10 @@ def chart_digest(directory: Path) -> tuple[str, bool]:
     count by their bytes, every other file by its path and whether helm's loader can take
     it (a regular file of at most 5 MiB), not by its bytes: a values file of another
     environment, a README. When the answer is True, only ``directory_digest`` (every byte)
-    keys a render."""
+    keys a render. Links are followed within ``within`` (default: the chart)."""
     digest = Digest("chart")
     reads_files = False
-    tree = chart_tree(directory, directory)
+    tree = chart_tree(directory, within or directory, tracked_only=True)
     for file in tree.files:
         rel = file.relative_to(directory).as_posix()
         digest.add(rel)
@@ -253,7 +288,7 @@ def _add_links(digest: Digest, tree: ChartTree, directory: Path) -> None:
     point."""
     for link in (*tree.outside, *tree.loops):
         digest.add(link.relative_to(directory).as_posix())
-        digest.add(f"link:{os.readlink(link)}")
+        digest.add(f"link:{os.readlink(link)}" if link.is_symlink() else "untracked")
 
 
 def _loadable(file: Path) -> str:

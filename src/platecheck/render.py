@@ -282,7 +282,7 @@ class Helm:
             return
         inside = [done for done in copied if done.is_relative_to(directory)]
         private_copy(directory, tree / rel_path(directory, self.root), skip=inside,
-                     dependency=dependency)
+                     dependency=dependency, within=self.root)
         self._copied.add((tree, directory))
 
     def _relative(self, arg: str) -> str:
@@ -297,13 +297,14 @@ class Helm:
     def _chart_digest(self, directory: Path) -> tuple[str, bool]:
         """``cache.chart_digest`` of ``directory``, once a run."""
         if directory not in self._loaded_digests:
-            self._loaded_digests[directory] = chart_digest(directory)
+            self._loaded_digests[directory] = chart_digest(directory, self.root)
         return self._loaded_digests[directory]
 
     def _whole_digest(self, directory: Path) -> str:
         """``cache.directory_digest`` of ``directory`` (every byte), once a run."""
         if directory not in self._chart_digests:
-            self._chart_digests[directory] = directory_digest(directory)
+            self._chart_digests[directory] = directory_digest(directory, self.root,
+                                                                tracked_only=True)
         return self._chart_digests[directory]
 
     # -- running ----------------------------------------------------------------------------

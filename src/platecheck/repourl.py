@@ -279,23 +279,38 @@ def tracked_links(root: Path) -> tuple[str, ...] | None:
     Argo CD's, holds as links; an untracked link, a virtualenv's, is in no clone), as
     repository-relative paths in the index's order, read without running git; None when
     there is no index or it is not one this reads (versions 2 to 4)."""
+    entries = _index_entries(root)
+    return None if entries is None else tuple(p for p, mode in entries if mode == _LINK_MODE)
+
+
+def tracked_files(root: Path) -> frozenset[str] | None:
+    """Every path the Git index of the checkout at ``root`` tracks (what a clone holds: no
+    file the checkout alone has, a CI job's credentials), repository-relative; None as for
+    ``tracked_links``."""
+    entries = _index_entries(root)
+    return None if entries is None else frozenset(p for p, _ in entries)
+
+
+def _index_entries(root: Path) -> list[tuple[str, int]] | None:
+    """The entries (path, type of mode) of the Git index of the checkout at ``root``."""
     dirs = git_dirs(root)
     data = read_regular_file(dirs[0] / "index", _INDEX_LIMIT) if dirs is not None else None
     if data is None or data[:4] != b"DIRC":
         return None
     try:
-        return _index_links(data)
+        return _index_paths(data)
     except (IndexError, ValueError, struct.error, UnicodeDecodeError):
         return None
 
 
-def _index_links(data: bytes) -> tuple[str, ...] | None:
-    """The paths of the entries of mode 120000 in an index file (git's
-    Documentation/gitformat-index.txt)."""
+def _index_paths(data: bytes) -> list[tuple[str, int]] | None:
+    """The paths of the entries in an index file, each with the type bits of its mode
+    (git's Documentation/gitformat-index.txt)."""
     version, count = struct.unpack_from(">II", data, 4)
     if version not in (2, 3, 4):
         return None
-    position, previous, links = 12, b"", []
+    position, previous = 12, b""
+    entries: list[tuple[str, int]] = []
     for _ in range(count):
         start = position
         mode = struct.unpack_from(">I", data, position + 24)[0]
@@ -311,9 +326,8 @@ def _index_links(data: bytes) -> tuple[str, ...] | None:
             path = data[position:end]
             position = start + ((end - start + 8) & ~7)
         previous = path
-        if mode & 0o170000 == _LINK_MODE:
-            links.append(path.decode("utf-8"))
-    return tuple(links)
+        entries.append((path.decode("utf-8"), mode & 0o170000))
+    return entries
 
 
 def _offset(data: bytes, position: int) -> tuple[int, int]:

@@ -90,18 +90,24 @@ class Completed:
 
 
 def private_copy(chart: Path, dest: Path, skip: Sequence[Path] = (),
-                 dependency: bool = False) -> None:
+                 dependency: bool = False, within: Path | None = None) -> None:
     """Copy what helm may read of ``chart`` into ``dest`` (which must not exist, unless the
-    directories ``skip`` of ``chart``, copied before, are there). Links out of the chart or
-    into ``.git`` are refused by ``chart_tree`` before this runs; a file that is not regular
-    here is a could-not-check error, never opened for reading. The chart's own
+    directories ``skip`` of ``chart``, copied before, are there), following its links
+    within ``within`` (the repository; default: the chart) as helm follows them. Links out
+    of it or into ``.git`` are refused by ``chart_tree`` before this runs; a file that is
+    not regular here is a could-not-check error, never opened for reading. The chart's own
     ``values.schema.json`` is left out, unless it is copied as a ``dependency`` of the
     chart rendered: helm validates a subchart's schema, as for any other subchart."""
-    tree = chart_tree(chart, chart)
-    if tree.outside:
-        link = tree.outside[0]
+    tree = chart_tree(chart, within or chart, tracked_only=True)
+    real_chart = os.path.realpath(chart)
+    # (a loop back to a directory a link outside the chart leads to is not copied as one)
+    strays = [link for link in tree.loops
+              if not Path(os.path.realpath(link)).is_relative_to(real_chart)]
+    if tree.outside or strays:
+        link = [*tree.outside, *strays][0]
         raise PlatecheckError(f"symbolic link {link.relative_to(chart).as_posix()} leads "
-                              "out of the chart; platecheck does not follow it")
+                              "out of the repository, into .git, or in a loop out of the "
+                              "chart; platecheck does not follow it")
     dest.mkdir(parents=True, exist_ok=bool(skip))
     for file in tree.files:
         if any(file.is_relative_to(done) for done in skip):
@@ -117,7 +123,7 @@ def private_copy(chart: Path, dest: Path, skip: Sequence[Path] = (),
         _copy_regular(file, target, chart)
     for link in tree.loops:  # helm meets the loop in the copy as in the chart
         target = dest / link.relative_to(chart)
-        above = dest / Path(os.path.realpath(link)).relative_to(os.path.realpath(chart))
+        above = dest / Path(os.path.realpath(link)).relative_to(real_chart)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.symlink_to(os.path.relpath(above, target.parent))
 
