@@ -213,6 +213,25 @@ def test_a_directory_holding_jsonnet_depends_on_the_whole_repository(tmp_path: P
         "prod/j": "lib/k.libsonnet"}
 
 
+def test_a_helm_value_file_a_jsonnet_source_may_import_chooses_it(tmp_path: Path) -> None:
+    """``overlay/prod/values.yaml`` a Helm Application's value file and a file a Jsonnet
+    source may import: a change of it chooses both (it was left out of the Jsonnet source's
+    inputs, as another environment's value file is of a chart's)."""
+    import dataclasses
+
+    from platecheck.model import SourceType
+
+    for name in ("j/main.jsonnet", "overlay/prod/values.yaml", "c/Chart.yaml"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("{}")
+    jsonnet = dataclasses.replace(target("prod", "j", "j", (), "apps/j.yaml"), chart=None,
+                                  source_type=SourceType.DIRECTORY, source_dir=tmp_path / "j")
+    chart = target("prod", "c", "c", ("overlay/prod/values.yaml",), "apps/c.yaml")
+    assert dict(select([jsonnet, chart], ["overlay/prod/values.yaml"], ref="main",
+                       root=tmp_path).reasons) == {
+        "prod/j": "overlay/prod/values.yaml", "prod/c": "overlay/prod/values.yaml"}
+
+
 def test_what_a_symbolic_link_of_a_source_leads_to_is_an_input_of_it(tmp_path: Path) -> None:
     """A directory source's manifest linked to a shared file (and a chart's helper linked to
     one) is chosen by a change of that file; a symbolic link that changed (a source path

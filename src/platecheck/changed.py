@@ -272,7 +272,8 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
     everything = config_change or next(iter(deleted), None) or link
     # Environment values files usually sit in the chart directory; they are inputs of the
     # targets that name them, not a change of the chart (but a chart's values.yaml, which
-    # helm always reads, is)
+    # helm always reads, is); a Kustomize or Jsonnet source reading its directory reads
+    # such a file as any other (a configMapGenerator's, an import)
     value_files = {vf.rel for t in targets for vf in t.value_files}
     for target in targets:
         if everything is not None:
@@ -280,9 +281,10 @@ def select(targets: Sequence[RenderTarget], changed: Iterable[str], *, ref: str,
             continue
         dirs, files = _inputs(target, root)
         gits = _git_generators(target)
+        helm = target.chart is not None
         hit = next((p for p in changed if p in files or any(
             is_glob(f) and matches(p, f) for f in files) or any(_under(p, d) and (
-            p not in value_files or _read_by_helm(p, d)) for d in dirs)
+            not helm or p not in value_files or _read_by_helm(p, d)) for d in dirs)
                     or any(generator_reads(git, p) for git in gits)), None)
         if hit is not None:
             reasons[target.id] = hit
