@@ -2063,3 +2063,49 @@ def test_a_child_application_that_names_no_namespace_lands_in_its_parent_s_desti
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [f.location for f in report.findings if f.policy == "argocd-application"
             and "names no namespace" in f.message] == (["apps/child.yaml:3"] if found else [])
+
+
+_READ_THROUGH = """\
+{{{{- {assign} -}}}}
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {name}
+spec:
+  selector:
+    matchLabels: {{app: {name}}}
+  template:
+    metadata:
+      labels: {{app: {name}}}
+    spec:
+      containers:
+        - name: {container}
+          image: nginx:1.27.1
+          imagePullPolicy: IfNotPresent
+          resources:
+            {{{{- toYaml {read}.resources | nindent 12 }}}}
+"""
+
+
+@pytest.mark.parametrize(("assign", "read"), [
+    ("$k := $.Values", "$k.{name}"), ("$k := .Values.{name}", "$k"),
+    ("$k := .Values", ".Values.{name}")],
+    ids=["root", "a-key", "not-used"])
+def test_values_a_template_reads_through_a_variable_are_at_their_own_key(
+        tmp_path: Path, helm_bin: Path, assign: str, read: str) -> None:
+    """Two keys holding the same resources, read through a variable given a values chain
+    (``$k := $.Values``, bedag's vcluster): each container's finding is at its own key's
+    line, not both at the first block of that text."""
+    block = "  resources:\n    requests:\n      cpu: 100m\n      memory: 128Mi\n"
+    files = {"charts/pair/Chart.yaml": "apiVersion: v2\nname: pair\nversion: 0.1.0\n",
+             "charts/pair/values.yaml": f"frontend:\n{block}backend:\n{block}"}
+    for name, container in (("frontend", "web"), ("backend", "api")):
+        files[f"charts/pair/templates/{name}.yaml"] = _READ_THROUGH.format(
+            assign=assign.format(name=name), read=read.format(name=name), name=name,
+            container=container)
+    report = lint(write_files(tmp_path / "repo", files), cache_dir=tmp_path / "cache",
+                  helm=helm_bin, environments="prod")
+    assert sorted((f.location, f.resource) for f in report.findings
+                  if f.policy == "resource-ranges") == [
+        ("charts/pair/values.yaml:2", "Deployment/frontend[web]"),
+        ("charts/pair/values.yaml:7", "Deployment/backend[api]")]

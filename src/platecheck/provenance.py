@@ -15,6 +15,7 @@ Application (or Chart.yaml).
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any, TypedDict, Unpack
 
@@ -153,7 +154,29 @@ def template_reads(rendered: RenderedTarget, resource: Resource | None, fields: 
     while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > column
                                 or below and lines[end].lstrip().startswith("{{")):
         end += 1
-    return _action_reads("\n".join(lines[line - 1:end]), rendered.templates, 0)
+    return _action_reads(_with_values_variables("\n".join(lines[line - 1:end]), text),
+                         rendered.templates, 0)
+
+
+# a variable given a values chain once (``{{- $k := $.Values.kubernetes -}}``), and every
+# assignment of a variable
+_VALUES_VARIABLE = re.compile(r"\{\{-?\s*\$([A-Za-z_]\w*)\s*:=\s*\$?(\.Values(?:\.[A-Za-z0-9_]+)*)"
+                              r"\s*-?\}\}")
+_ASSIGNED = re.compile(r"\$([A-Za-z_]\w*)\s*:?=")
+
+
+def _with_values_variables(text: str, template: str) -> str:
+    """``text`` with each variable the ``template`` it is part of gives a values chain once,
+    and no other value, read as that chain (``$k.apiServer.resources`` as
+    ``.Values.kubernetes.apiServer.resources``); the assignments themselves left out."""
+    assigned = Counter(_ASSIGNED.findall(template))
+    chains = {name: chain for name, chain in _VALUES_VARIABLE.findall(template)
+              if assigned[name] == 1}
+    if not chains:
+        return text
+    text = _VALUES_VARIABLE.sub(lambda m: "" if m.group(1) in chains else m.group(0), text)
+    return re.sub(r"\$([A-Za-z_]\w*)\b(?!\s*:?=)",
+                  lambda m: chains.get(m.group(1), m.group(0)), text)
 
 
 # a helper included with the root scope, its output piped to formatting functions only
