@@ -848,3 +848,38 @@ def test_an_application_of_its_set_s_name_is_known_by_its_name(tmp_path: Path) -
     assert report.errors == ()
     assert [(t.id, t.application.name if t.application else None)
             for t in report.targets] == [("default/web", "web")]
+
+
+@pytest.mark.parametrize("go", [True, False], ids=["go-template", "fasttemplate"])
+def test_a_value_a_git_file_s_key_fills_is_found_at_that_key(tmp_path: Path, go: bool
+                                                             ) -> None:
+    """A git files generator over ``envs/*/config.yaml``: the destination namespace and a
+    Helm parameter filled from one key of the file are each at that key's line of the
+    environment's file (the line to edit), not at the template's line every environment
+    shares."""
+    tag = "{{{{.{}}}}}" if go else "{{{{{}}}}}"
+    chart = {"charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+             "charts/web/templates/pod.yaml": (
+                 "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\nspec:\n  containers:\n"
+                 "    - name: web\n      image: {{ .Values.image }}\n")}
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, **chart,
+        "envs/prod/config.yaml": "env: prod\nnamespace: default\nimage: nginx:latest\n",
+        "sets/web.yaml": (
+            "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\n"
+            "  namespace: argocd\nspec:\n" + ("  goTemplate: true\n" if go else "")
+            + "  generators:\n    - git:\n        repoURL: https://git.example.com/repo.git\n"
+            "        revision: HEAD\n        files:\n          - path: envs/*/config.yaml\n"
+            f"  template:\n    metadata:\n      name: 'web-{tag.format('env')}'\n    spec:\n"
+            "      project: default\n      source:\n"
+            "        repoURL: https://git.example.com/repo.git\n        path: charts/web\n"
+            "        helm:\n          parameters:\n            - name: image\n"
+            f"              value: '{tag.format('image')}'\n      destination:\n"
+            "        server: https://kubernetes.default.svc\n"
+            f"        namespace: '{tag.format('namespace')}'\n")})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert sorted((f.policy, f.location) for f in report.findings
+                  if f.policy in ("argocd-application", "image-tag-pinned")) == [
+        ("argocd-application", "envs/prod/config.yaml:2"),
+        ("image-tag-pinned", "envs/prod/config.yaml:3")]

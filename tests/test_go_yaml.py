@@ -95,11 +95,37 @@ def test_a_byte_order_mark_past_the_start_is_a_character_as_helm_reads_it(
     assert sorted(helm) == ["a", "\ufeffimage"]
     assert _numbers_as_helm(load_document(text, "values.yaml").data) == helm
 
-    # (with a tab between tokens, which the pure-Python reader refuses and helm takes, it
-    # is read as the run reads it: a mark in a comment changes nothing)
+    # (with a tab between tokens, which helm takes, a mark in a comment changes nothing)
     text = "greeting:\thello\n# \ufeff note\nport: 80\t# the port\n"
-    if yaml_loader == "libyaml":
-        assert load_document(text, "values.yaml").data == {"greeting": "hello", "port": 80}
+    assert load_document(text, "values.yaml").data == {"greeting": "hello", "port": 80}
+
+
+def test_a_float_key_past_float32_s_range_is_an_infinity_as_helm_reads_it(
+        tmp_path: Path, each_helm: Path) -> None:
+    """sigs.k8s.io/yaml writes a float key as a float32 (``FormatFloat(k, 'g', -1, 32)``):
+    ``1e39`` is ``+Inf`` there, the key ``.inf`` (it was an internal error)."""
+    text = "keys:\n  1e39: a\n  -1e39: b\n"
+    chart = _helm_chart(tmp_path, text, _VALUES_JSON)
+    done = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
+                          text=True, check=True)
+    helm = json.loads(yaml.safe_load(done.stdout)["data"]["values"])
+    assert helm == {"keys": {".inf": "a", "-.inf": "b"}}
+    assert load_document(text, "values.yaml").data == helm
+
+
+def test_tabs_between_tokens_are_read_as_helm_reads_them(tmp_path: Path, each_helm: Path,
+                                                        yaml_loader: str) -> None:
+    """Tabs where no indentation is (after a key's colon, inside a plain scalar, before a
+    comment, in a flow collection), in a text that also holds a ``\\/`` (read with the
+    pure-Python reader, which refused every such tab: the file could not be checked)."""
+    text = ("a:\tb\nc: x\ty\ntag: \"1.25.4\"\t# pinned\nlist: [1,\t2]\n"
+            "origin: '^https?:\\/\\/example\\.com$'\n")
+    chart = _helm_chart(tmp_path, text, _VALUES_JSON)
+    done = subprocess.run([str(each_helm), "template", str(chart)], capture_output=True,
+                          text=True, check=True)
+    helm = json.loads(yaml.safe_load(done.stdout)["data"]["values"])
+    assert helm["c"] == "x\ty"
+    assert _numbers_as_helm(load_document(text, "values.yaml").data) == helm
 
 
 def test_rendered_manifests_are_read_as_kubernetes_reads_them() -> None:

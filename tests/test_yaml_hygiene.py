@@ -16,6 +16,8 @@ from platecheck.policies.yaml_hygiene import check_bytes
 from platecheck.yamlio import MAX_NESTING
 
 PARSER = "does not parse: "  # followed by the parser's own words, which are not compared
+AFTER_FIRST = ("does not parse after the end of its first document (Helm 3 reads that "
+               "document alone, Helm 4 every one and fails): ")
 
 CLEAN = b"""\
 # values for production
@@ -74,6 +76,15 @@ CASES = [
      [(4, 'duplicate key "b" (first at line 2): Helm keeps only the last value')]),
     ("quoted-duplicate", b"a: 1\n\"a\": 2\n",
      [(2, 'duplicate key "a" (first at line 1): Helm keeps only the last value')]),
+    # keys of other texts that Go reads as one (sigs.k8s.io/yaml's JSON key of each)
+    ("one-key-to-go", b"w:\n  1.0: low\n  1: high\nf:\n  true: a\n  True: b\n"
+                      b"o:\n  1: one\n  01: uno\n",
+     [(3, 'duplicate key "1" (first at line 2 as "1.0", one key to Helm): Helm keeps only '
+          "the last value"),
+      (6, 'duplicate key "True" (first at line 5 as "true", one key to Helm): Helm keeps only '
+          "the last value"),
+      (9, 'duplicate key "01" (first at line 8 as "1", one key to Helm): Helm keeps only the '
+          "last value")]),
     ("tab-indent", b"a:\n\tb: 1\n",
      [(2, PARSER), (2, "tab character in indentation")]),
     # a tab after a block scalar's indentation is its text (a gitconfig's), as helm reads it
@@ -97,6 +108,9 @@ CASES = [
      [(3, 'unquoted "yes" ' + BOOL.format(b="true", v="yes")),
       (4, 'duplicate key "a" (first at line 3): Helm keeps only the last value')]),
     ("empty", b"", []),
+    # more after a document's end marker, with no "---": Helm 3 never reads it
+    ("after-the-first-document", b"a: 1\n...\nb: 2\n",
+     [(3, AFTER_FIRST)]),
     # a tag that makes the scalar text to Helm (go-yaml v2): no YAML 1.1 surprise
     ("tagged-text", b"enabled: !!str yes\nmode: !foo 0755\nat: ! 22:22\nimage:\n"
                     b"  tag: !!str 1.10\n  version: !unsafe 1e3\nz: ! on\n", []),
@@ -130,8 +144,9 @@ def run(model: RepoModel, **options: object) -> list[tuple[str | None, int | Non
 def test_case(raw: bytes, expected: list[tuple[int, str]], yaml_loader: str) -> None:
     found = run(repo(("values.yaml", raw)))
     # the parser's own words follow "does not parse: "; they differ between loaders
-    shown = [(file, line, PARSER if message.startswith(PARSER) and len(message) > len(PARSER)
-              else message) for file, line, message in found]
+    shown = [(file, line, next((p for p in (PARSER, AFTER_FIRST) if message.startswith(p)
+                                and len(message) > len(p)), message))
+             for file, line, message in found]
     assert shown == [("values.yaml", line, message) for line, message in expected]
 
 

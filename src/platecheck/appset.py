@@ -37,13 +37,13 @@ import posixpath
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from platecheck.errors import PlatecheckError
 from platecheck.globs import path_match
 from platecheck.lazymodule import LazyModule
-from platecheck.model import KeyPath
+from platecheck.model import KeyPath, Origin
 from platecheck.yamlio import Document, line_of
 
 if TYPE_CHECKING:
@@ -522,6 +522,23 @@ def expand_params(document: Document, params: Mapping[str, Any], rel: str,
         if key in key_lines and path[:1] != ("metadata",):
             lines[path] = key_lines[key]
     return Document(app, lines, line)
+
+
+@dataclass(frozen=True)
+class MadeDocument(Document):
+    """An Application an ApplicationSet makes, with where the values its template fills from
+    one parameter written in another file (a git generator's) are written."""
+
+    places: Mapping[KeyPath, Origin] = field(default_factory=dict)
+
+
+def places_of(template: Mapping[str, Any], key_places: Mapping[str, Origin],
+              language: Language) -> dict[KeyPath, Origin]:
+    """Where each value the template fills from one parameter key of ``key_places`` is
+    written (not the name, which stays at the template's line, as ``expand_params`` keeps
+    it)."""
+    return {path: key_places[key] for path, key in _one_tag(template, (), language)
+            if key in key_places and path[:1] != ("metadata",)}
 
 
 def unnamed(document: Document, element_at: KeyPath, template: Mapping[str, Any],

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from platecheck.appset import (
     TEMPLATE_ACTION,
     Language,
+    MadeDocument,
     _filler,
     _flatten,
     _GoFailed,
@@ -44,6 +45,7 @@ from platecheck.appset import (
     generated_name,
     go_readable,
     go_refused,
+    places_of,
     refuse_duplicates,
     template_language,
     template_problem,
@@ -54,7 +56,7 @@ from platecheck.appset_patch import Unread, patch_text, patched
 from platecheck.errors import PlatecheckError
 from platecheck.lazymodule import LazyModule
 from platecheck.limits import MAX_SET_APPLICATIONS
-from platecheck.model import KeyPath
+from platecheck.model import KeyPath, Origin
 from platecheck.yamlio import Document
 
 if TYPE_CHECKING:
@@ -99,6 +101,8 @@ class ParamSet:
     params: Mapping[str, Any]
     key_lines: Mapping[str, int] = field(default_factory=dict)
     element: KeyPath | None = None
+    # where a parameter key's value is written in another file (a git generator's file)
+    key_places: Mapping[str, Origin] = field(default_factory=dict)
 
 
 def generators(data: Mapping[str, Any]) -> list[Generator] | None:
@@ -352,6 +356,9 @@ def _made(document: Document, rel: str, sets: list[tuple[Generator, ParamSet]],
         except PlatecheckError as exc:
             failed.append(exc)
             continue
+        if params.key_places:
+            app = MadeDocument(app.data, app.lines, app.line, places_of(
+                generator.template, params.key_places, language))
         made.append((app, params, generator))
     if failed:
         raise failed[0]
@@ -408,8 +415,10 @@ def _combined(document: Document, rel: str, generator: Generator, a: ParamSet, b
               language: Language) -> ParamSet:
     """A matrix's parameter set of its first child's ``a`` and its second's ``b``."""
     key_lines = {**b.key_lines, **a.key_lines}
+    key_places = {**b.key_places, **a.key_places}
     if language is not Language.FASTTEMPLATE:
-        return ParamSet(_merged_params(b.params, a.params), key_lines)
+        return ParamSet(_merged_params(b.params, a.params), key_lines,
+                        key_places=key_places)
     for key, value in b.params.items():
         if key in a.params and a.params[key] != value:
             own = document.data.get("metadata")
@@ -421,7 +430,7 @@ def _combined(document: Document, rel: str, generator: Generator, a: ParamSet, b
                 "ApplicationSet and creates none of its Applications", rel,
                 document.line_of(matrix), "Give the two generators' parameters different "
                 "names, or set goTemplate: true (the first generator's value wins).")
-    return ParamSet({**a.params, **b.params}, key_lines)
+    return ParamSet({**a.params, **b.params}, key_lines, key_places=key_places)
 
 
 def _merged_params(dst: Mapping[str, Any], src: Mapping[str, Any]) -> dict[str, Any]:
@@ -531,12 +540,12 @@ def _git_child_params(document: Document, rel: str, child: Child, options: Mappi
     path_key = f"{options['pathParamPrefix']}.path" if options.get("pathParamPrefix") \
         else "path"
     out = []
-    for params, entry in made:
+    for params, entry, places in made:
         chosen = document.lines.get((*child.at, kind, entry, "path"))
         lines = {} if chosen is None else {
             key: chosen for key in _dotted(params)
             if key == path_key or key.startswith((f"{path_key}.", f"{path_key}["))}
-        out.append(ParamSet(params, lines))
+        out.append(ParamSet(params, lines, key_places=places))
     return out
 
 

@@ -40,6 +40,7 @@ from platecheck.appset import Language, _fill
 from platecheck.errors import PlatecheckError
 from platecheck.globs import go_match
 from platecheck.lazymodule import LazyModule
+from platecheck.model import Origin
 from platecheck.runmemo import recall
 from platecheck.walk import walk
 from platecheck.yamlio import decode, first_document, read_bytes
@@ -89,37 +90,41 @@ def _entries(entries: Any) -> bool:
         and isinstance(e.get("exclude", False), bool) for e in entries)
 
 
+# a parameter set: its parameters, the index of the entry that chose its directory or file,
+# and where a file's keys (dotted, ``a.b``) are written in it
+GitParams = tuple[dict[str, Any], int, dict[str, Origin]]
+
+
 def git_params(git: Mapping[str, Any], root: Path,
-               language: Language = Language.FASTTEMPLATE
-               ) -> list[tuple[dict[str, Any], int]] | None:
+               language: Language = Language.FASTTEMPLATE) -> list[GitParams] | None:
     """The parameter sets of the git generator ``git`` over the working tree at ``root``,
-    each with the index of the entry that chose its directory or file (for a Go template:
-    ``_go_params``); None when one cannot be read exactly. A file Argo CD cannot parse is a
-    PlatecheckError: the set generates nothing."""
+    each with the index of the entry that chose its directory or file, and where a file's
+    keys are written (for a Go template: ``_go_params``); None when one cannot be read
+    exactly. A file Argo CD cannot parse is a PlatecheckError: the set generates nothing."""
     if language is not Language.FASTTEMPLATE:
         return _go_params(git, root, language.value)
     prefix = f"{git['pathParamPrefix']}." if git.get("pathParamPrefix") else ""
     try:
         if git.get("directories"):
-            made = [(_path_params(d, prefix), entry)
-                    for d, entry in _directories(git["directories"], root)]
+            made: list[GitParams] = [(_path_params(d, prefix), entry, {})
+                                     for d, entry in _directories(git["directories"], root)]
         else:
-            made = [({**params, **_path_params(os.path.dirname(f) or ".", prefix),
+            made = [({**_flat(item), **_path_params(os.path.dirname(f) or ".", prefix),
                       f"{prefix}path.filename": os.path.basename(f),
                       f"{prefix}path.filenameNormalized":
                           gofuncs.sanitize_name(os.path.basename(f))},
-                     entry) for f, entry in _files(git["files"], root)
-                    for params in _file_params(f, root)]
+                     entry, places) for f, entry in _files(git["files"], root)
+                    for item, places in _file_items(f, root)]
     except _Inexact:
         return None
     values = git.get("values") or {}
     # each value templated with the parameters alone, then added (appendTemplatedValues)
     return [({**params, **{f"values.{k}": _fill(v, params, ()) for k, v in values.items()}},
-             entry) for params, entry in made]
+             entry, places) for params, entry, places in made]
 
 
 def _go_params(git: Mapping[str, Any], root: Path, missing_key: str
-               ) -> list[tuple[dict[str, Any], int]] | None:
+               ) -> list[GitParams] | None:
     """``git_params`` for a Go template (argo-cd ``git.go`` with ``useGoTemplate``): a
     directory's ``path`` a map of ``path``, ``basename``, ``basenameNormalized`` and
     ``segments`` (under ``pathParamPrefix``'s ``path`` with one); a file's object as it is,
@@ -133,20 +138,22 @@ def _go_params(git: Mapping[str, Any], root: Path, missing_key: str
         return {**params, **({prefix: {"path": path}} if prefix else {"path": path})}
     try:
         if git.get("directories"):
-            made = [(with_path({}, _go_path(d)), entry)
-                    for d, entry in _directories(git["directories"], root)]
+            made: list[GitParams] = [(with_path({}, _go_path(d)), entry, {})
+                                     for d, entry in _directories(git["directories"], root)]
         else:
             made = [(with_path(dict(item), {
                 **_go_path(os.path.dirname(f) or "."), "filename": os.path.basename(f),
-                "filenameNormalized": gofuncs.sanitize_name(os.path.basename(f))}), entry)
-                for f, entry in _files(git["files"], root) for item in _file_objects(f, root)]
+                "filenameNormalized": gofuncs.sanitize_name(os.path.basename(f))}), entry,
+                places)
+                for f, entry in _files(git["files"], root)
+                for item, places in _file_items(f, root)]
     except _Inexact:
         return None
-    if not gotemplate.json_like([params for params, _ in made]):
+    if not gotemplate.json_like([params for params, _, _ in made]):
         return None  # (what JSON does not hold: an infinite number, a key of no string)
     values: Mapping[str, str] = git.get("values") or {}
     try:
-        for params, _ in made:
+        for params, _, _ in made:
             if values:  # (each executed over the parameters alone: appendTemplatedValues)
                 params["values"] = gotemplate.StringMap({
                     k: _go_value(k, v, params, missing_key) for k, v in values.items()})
@@ -295,12 +302,6 @@ def _every_file(root: Path) -> Iterator[tuple[str, list[str]]]:
         yield rel, sorted([*files, *links])
 
 
-def _file_params(rel: str, root: Path) -> list[dict[str, str]]:
-    """The parameter sets of one file (``generateParamsFromGitFile``): its object, or each
-    of its list's, flattened."""
-    return [_flat(item) for item in _file_objects(rel, root)]
-
-
 def _flat(item: dict[str, Any]) -> dict[str, str]:
     """``_flatten`` of one object; two of its keys that flatten alike (``a.b`` and ``a: {b:
     ...}``) are written in the order Go ranges over a map, which is random: not read
@@ -313,15 +314,17 @@ def _flat(item: dict[str, Any]) -> dict[str, str]:
     return flat
 
 
-def _file_objects(rel: str, root: Path) -> list[dict[str, Any]]:
-    """The objects of one file as Argo CD decodes them: its object, or each of its list's (a
-    null one of no keys)."""
+def _file_items(rel: str, root: Path) -> list[tuple[dict[str, Any], dict[str, Origin]]]:
+    """The objects of one file as Argo CD decodes them (``generateParamsFromGitFile``): its
+    object, or each of its list's (a null one of no keys); each with the line of each of its
+    keys, dotted as parameters name them (``a.b``, ``a.0``)."""
     try:
         text = decode(read_bytes(root / rel, rel), rel)
     except PlatecheckError:
         raise _Inexact from None  # (too large, or no text)
     try:
-        data = first_document(text, rel).data  # (the first document alone: Unmarshal)
+        document = first_document(text, rel)  # (the first document alone: Unmarshal)
+        data = document.data
     except PlatecheckError as exc:
         raise PlatecheckError(f"git generator file {rel} does not parse ({exc.message}); "
                               "Argo CD's git generator fails and the ApplicationSet creates no "
@@ -333,7 +336,13 @@ def _file_objects(rel: str, root: Path) -> list[dict[str, Any]]:
         raise PlatecheckError(f"git generator file {rel} holds neither an object nor a list "
                               "of objects; Argo CD's git generator fails and the "
                               "ApplicationSet creates no Application", rel, 1)
-    return [item or {} for item in objects]
+    listed = isinstance(data, list)
+    places: list[dict[str, Origin]] = [{} for _ in objects]
+    for path, line in document.lines.items():
+        index, keys = (path[0], path[1:]) if listed else (0, path)
+        if keys and isinstance(index, int) and index < len(places):
+            places[index][".".join(map(str, keys))] = Origin(rel, line)
+    return [(item or {}, found) for item, found in zip(objects, places, strict=True)]
 
 
 def _flatten(value: Any, prefix: str) -> Iterator[tuple[str, str]]:

@@ -8,6 +8,7 @@ import dataclasses
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
+from platecheck.appset import MadeDocument
 from platecheck.appset_generators import expand_set, expanded_late
 from platecheck.batch import Batch
 from platecheck.chartfile import local_dependencies
@@ -462,9 +463,12 @@ def _expanded_sets(planner: Planner, targets: list[RenderTarget], start: int,
             except PlatecheckError as exc:
                 made.append(Unread(exc, stand_in(app_document, app_set.file), target))
                 continue
+            # (a value of a git generator's file is where that file writes it)
+            places = app_document.places if isinstance(app_document, MadeDocument) else {}
             made.append(Generated(dataclasses.replace(
                 app, deployed_by=app_set.deployed_by or app_set.file, namespace=app_set.namespace,
-                installed_in=app_set.installed_in, set_name=app_set.name), app_set, False))
+                installed_in=app_set.installed_in, set_name=app_set.name,
+                places={**app.places, **places}), app_set, False))
         made.extend(Unread(error, None, target) for error in refused)
     return made
 

@@ -202,15 +202,25 @@ def go_key(value: Any) -> Any:
     if isinstance(value, float):
         if math.isnan(value):
             return ".nan"
-        return _float32_g(value) if math.isfinite(value) else (
-            ".inf" if value > 0 else "-.inf")
+        single = _float32(value)  # (beyond float32's range: an infinity, 1e39 too)
+        return _float32_g(single) if math.isfinite(single) else (
+            ".inf" if single > 0 else "-.inf")
     return value
 
 
-def _float32_g(value: float) -> str:
-    """Go's ``strconv.FormatFloat(value, 'g', -1, 32)``: the shortest digits that read back
-    as the same float32, as ``%e`` when the exponent is below -4 or at least 6."""
-    single = struct.unpack("f", struct.pack("f", value))[0]
+def _float32(value: float) -> float:
+    """Go's ``float32(value)``: the nearest float32, an infinity past its range."""
+    try:
+        single: float = struct.unpack("f", struct.pack("f", value))[0]
+    except OverflowError:
+        return math.copysign(math.inf, value)
+    return single
+
+
+def _float32_g(single: float) -> str:
+    """Go's ``strconv.FormatFloat(single, 'g', -1, 32)`` of a finite float32: the shortest
+    digits that read back as the same float32, as ``%e`` when the exponent is below -4 or at
+    least 6."""
     if single == 0:
         return "-0" if math.copysign(1, single) < 0 else "0"
     for precision in range(1, 10):
@@ -318,6 +328,37 @@ class PureLoader(_GoResolver, _GoKeys, yaml.SafeLoader):
     a code that is no Unicode character (a surrogate, or past U+10FFFF)."""
 
     ESCAPE_REPLACEMENTS = GO_ESCAPES  # type: ignore[misc]  # (Final in the stubs only)
+
+    def scan_to_next_token(self) -> None:
+        """Blanks, comments and line breaks up to the next token, as libyaml and Go's YAML
+        skip them (``yaml_parser_scan_to_next_token``): a tab too, in a flow collection or
+        where no simple key may start (after a key's ``:``, after a value, before its
+        comment); PyYAML's reader skips spaces alone, refusing ``a: b<TAB># c``."""
+        if self.index == 0 and self.peek() == "\ufeff":
+            self.forward()
+        while True:
+            while self.peek() == " " or self.peek() == "\t" and (
+                    self.flow_level or not self.allow_simple_key):
+                self.forward()
+            if self.peek() == "#":
+                while self.peek() not in "\0\r\n\x85\u2028\u2029":
+                    self.forward()
+            if not self.scan_line_break():  # type: ignore[no-untyped-call]
+                return
+            if not self.flow_level:
+                self.allow_simple_key = True
+
+    def scan_plain_spaces(self, indent: int, start_mark: Any) -> list[str]:
+        """The blanks inside a plain scalar: tabs among them too (``a: x<TAB>y`` is one
+        scalar to libyaml and Go's YAML; PyYAML ends it at the tab)."""
+        length = 0
+        while self.peek(length) in " \t":
+            length += 1
+        if "\t" in self.prefix(length) and self.peek(length) not in "\0\r\n\x85\u2028\u2029#":
+            blanks = self.prefix(length)
+            self.forward(length)
+            return [blanks]
+        return super().scan_plain_spaces(indent, start_mark) or []
 
     def scan_flow_scalar_non_spaces(self, double: bool, start_mark: Any) -> list[str]:
         try:

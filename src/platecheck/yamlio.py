@@ -344,10 +344,9 @@ def _loader_for(text: str) -> type[Any]:
     (``PureLoader``). The text is parsed for the tag
     only when it has such a tag's characters (``if ! test``, in a script, has)."""
     if LOADER is _PURE_LOADER or GO_ONLY_ESCAPE.search(text) is not None \
-            or "\ufeff" in text[1:] and "\t" not in text:
+            or "\ufeff" in text[1:]:
         # (libyaml skips a byte order mark at the start of any line; Go's YAML and the
-        # pure-Python reader, at the start of the stream alone: ``\ufeffimage:`` is a key;
-        # but the pure reader refuses a tab between tokens, which the others take)
+        # pure-Python reader, at the start of the stream alone: ``\ufeffimage:`` is a key)
         return _PURE_LOADER
     if _BARE_TAG.search(text) is None:
         return LOADER

@@ -61,17 +61,25 @@ import re
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+import yaml
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 from platecheck.cache import code_digest
 from platecheck.discover import raw_at, source_key
 from platecheck.errors import YamlError, YamlTooDeep
 from platecheck.globs import matches_any
-from platecheck.goyaml import GO_FALSE, GO_TRUE, go_tag
+from platecheck.goyaml import GO_FALSE, GO_TRUE, go_key, go_scalar, go_tag
 from platecheck.model import Application, Finding, RepoModel, YamlFile
 from platecheck.options import PolicyOptions
-from platecheck.yamlio import MAX_NESTING, compose_all, json_stream, remembered_result
+from platecheck.yamlio import (
+    MAX_NESTING,
+    compose_all,
+    compose_first,
+    json_stream,
+    remembered_result,
+)
 
 ID = "yaml-hygiene"
 SUMMARY = "no duplicate keys, YAML 1.1 surprises, tabs, BOMs or non-UTF-8 bytes in YAML files"
@@ -221,12 +229,26 @@ def check_bytes(rel: str, raw: bytes, *, yaml11: bool = True,
                        "Flatten the structure; no values file needs this depth.")
         return
     if failed is not None:
-        yield _finding(rel, failed.line, f"does not parse: {failed.problem or failed.message}",
-                       "Fix the YAML syntax at this line.")
+        yield _finding(rel, failed.line, f"does not parse{_after_first(text, rel, failed)}: "
+                       f"{failed.problem or failed.message}", "Fix the YAML syntax at this line.")
         return
     for root in roots:
         if root is not None:
             yield from _walk(rel, root, yaml11, reader)
+
+
+def _after_first(text: str, rel: str, failed: YamlError) -> str:
+    """Where a text fails after its first document has ended (a ``...`` and more, with no
+    ``---``): helm 3 reads a values file's first document alone and never sees the rest,
+    helm 4 reads every document and fails."""
+    try:
+        first = compose_first(text, rel)
+    except YamlError:
+        return ""
+    if first is None or failed.line is None or failed.line <= first.end_mark.line + 1:
+        return ""
+    return (" after the end of its first document (Helm 3 reads that document alone, Helm 4 "
+            "every one and fails)")
 
 
 def _inner_marks(rel: str, text: str) -> Iterator[Finding]:
@@ -349,18 +371,26 @@ def helm_number_text(value: str) -> str | None:
 
 
 def _duplicates(rel: str, node: MappingNode, reader: str) -> Iterator[Finding]:
-    first: dict[str, int] = {}
+    """Keys of one mapping that are one key as Go reads them (``1.0`` and ``1``, ``true``
+    and ``True``: sigs.k8s.io/yaml writes each as the JSON key ``go_key`` gives)."""
+    first: dict[Any, tuple[str, int]] = {}
     for key, _ in node.value:
         if not isinstance(key, ScalarNode) or key.value == _MERGE_KEY:
             continue
         line = key.start_mark.line + 1
-        if key.value not in first:
-            first[key.value] = line
+        try:
+            read = go_key(go_scalar(key))
+        except (yaml.YAMLError, ValueError):
+            read = key.value
+        if read not in first:
+            first[read] = (key.value, line)
             continue
+        written, at = first[read]
+        earlier = f"line {at}" if written == key.value else \
+            f'line {at} as "{written}", one key to {reader}'
         yield _finding(rel, line,
-                       f'duplicate key "{key.value}" (first at line {first[key.value]}): '
-                       f"{reader} keeps only the last value",
-                       "Remove one of the two keys, or merge their contents.")
+                       f'duplicate key "{key.value}" (first at {earlier}): {reader} keeps only '
+                       "the last value", "Remove one of the two keys, or merge their contents.")
 
 
 def yaml11_surprise(value: str, reader: str = "Helm") -> str | None:
@@ -375,6 +405,8 @@ def yaml11_surprise(value: str, reader: str = "Helm") -> str | None:
         sign = -1 if value.startswith("-") else 1
         digits = value.lstrip("+-").replace("_", "")
         if re.fullmatch(r"0[0-7]+", digits):
+            if int(digits, 8) == int(digits, 10):  # (``01``: 1 either way)
+                return None
             return (f"unquoted {shown} is the octal number {sign * int(digits, 8)} to {reader} "
                     f"(YAML 1.1) but {sign * int(digits, 10)} to YAML 1.2 readers")
         return f"unquoted {shown} has a leading zero: YAML readers disagree on its type"
