@@ -123,3 +123,4 @@ def test_level_from_configuration(tmp_path: Path) -> None:
     (repo / "policies" / "platecheck.yaml").write_text(
         "policies:\n  not-rendered: {level: off}\n")
     assert lint(repo / "apps" / "root.yaml", cache_dir=tmp_path / "cache").findings == ()
+

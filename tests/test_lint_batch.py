@@ -193,3 +193,78 @@ def test_a_shared_process_that_runs_out_of_time_lints_each_alone(
     assert len(started) == 1 + 4
     assert isinstance(answers[0], PlatecheckError)
     assert [a.exit_code for a in answers[1:] if isinstance(a, HelmResult)] == [0, 0, 0]
+
+
+def test_a_lint_error_through_an_include_keeps_its_cause(tmp_path: Path,
+                                                         each_helm: Path) -> None:
+    """A helper failing under lint's release name, through an ``include``: Helm 4 writes the
+    included template's frame on a line of its own, unindented, after ``error calling
+    include:``; the finding keeps it and the cause, as Helm 3's one line does."""
+    from platecheck.engine import lint
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "charts/web", "prod"),
+        "charts/web/Chart.yaml": ("apiVersion: v2\nname: web\nversion: 0.1.0\n"
+                                  "description: d\nicon: https://example.com/icon.png\n"),
+        "charts/web/values.yaml": "releases:\n  web-prod:\n    settings:\n      color: blue\n",
+        "charts/web/templates/_helpers.tpl": (
+            '{{- define "web.labels" -}}\n'
+            "{{- $release := get .Values.releases .Release.Name -}}\n"
+            "color: {{ $release.settings.color }}\n{{- end -}}\n"),
+        "charts/web/templates/cm.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\n"
+            '  labels:\n    {{- include "web.labels" . | nindent 4 }}\n')})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=each_helm)
+    [found] = [f for f in report.findings if f.policy == "chart-metadata"]
+    assert found.location == "charts/web/templates/cm.yaml:6"
+    assert "web/templates/_helpers.tpl:3:18" in found.message
+    assert found.message.endswith("can't evaluate field settings in type string")
+
+
+def test_a_lint_error_of_a_subchart_is_at_its_directory(tmp_path: Path, helm_bin: Path
+                                                        ) -> None:
+    """helm names a subchart's template by the subchart's name (``platform/charts/core/``);
+    vendored as ``charts/platform-core/`` the finding is at that directory's file, not at
+    a path that does not exist."""
+    from platecheck.engine import lint
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "",
+        "apps/platform.yaml": application("platform-prod", "charts/platform", "prod"),
+        "charts/platform/Chart.yaml": ("apiVersion: v2\nname: platform\nversion: 0.1.0\n"
+                                       "description: d\nicon: https://example.com/i.png\n"),
+        "charts/platform/charts/platform-core/Chart.yaml": (
+            "apiVersion: v2\nname: core\nversion: 0.1.0\ndescription: d\n"
+            "icon: https://example.com/i.png\n"),
+        "charts/platform/charts/platform-core/values.yaml": (
+            "owners:\n  platform-prod:\n    name: team\n"),
+        "charts/platform/charts/platform-core/templates/cm.yaml": (
+            "{{- $owner := get .Values.owners .Release.Name }}\napiVersion: v1\n"
+            "kind: ConfigMap\nmetadata:\n  name: core\ndata:\n"
+            "  owner: {{ $owner.name }}\n")})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [f.location for f in report.findings if f.policy == "chart-metadata"
+            and "<$owner.name>" in f.message] == [
+        "charts/platform/charts/platform-core/templates/cm.yaml:7"]
+
+
+def test_a_chart_file_warning_of_no_line_is_at_its_key(tmp_path: Path, each_helm: Path
+                                                      ) -> None:
+    """Helm 4 warns of a version that is no SemVer 2 (``1.0``) without a line: the warning is
+    at the ``version`` key of Chart.yaml (Helm 3 says nothing of it)."""
+    from platecheck.engine import lint
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/api.yaml": application("api-prod", "charts/api", "prod"),
+        "charts/api/Chart.yaml": ("apiVersion: v2\nname: api\ndescription: d\n"
+                                  "icon: https://example.com/i.png\nversion: '1.0'\n"),
+        "charts/api/templates/cm.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: api\n")})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=each_helm)
+    found = [f.location for f in report.findings
+             if f.policy == "chart-lint-warning" and "SemVer" in f.message]
+    assert found == ([] if each_helm.parent.name.startswith("3.") else
+                     ["charts/api/Chart.yaml:5"])

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 
 from platecheck.model import Finding, HelmLint, Level, RepoModel
 from platecheck.options import PolicyOptions
-from platecheck.policies.chart_metadata import LintMessage, lint_findings
+from platecheck.policies.chart_metadata import LintMessage, lint_findings, lint_inputs
 
 ID = "chart-lint-warning"
 SUMMARY = "helm lint --strict prints no warning for a deployed chart"
@@ -65,7 +65,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         kinds = rendered.get((lint.chart.rel, lint.environment))
         return deprecated is None or kinds is None or deprecated.groups() in kinds
 
-    yield from lint_findings(ID, repo.helm_lint, severities, failed_lint=False, keep=checked)
+    yield from lint_findings(ID, repo.helm_lint, severities, failed_lint=False, keep=checked,
+                             **lint_inputs(repo))
 
 
 # helm lint's deprecation warning: "policy/v1beta1 PodDisruptionBudget is deprecated in v1.21+"

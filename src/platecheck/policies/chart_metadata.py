@@ -65,6 +65,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
+from typing import Any
 
 from platecheck.chartfile import chart_yaml, key_line
 from platecheck.model import Chart, Finding, HelmLint, RepoModel
@@ -93,8 +94,17 @@ _MISSING_DEPENDENCIES = re.compile(r"(chart (?:metadata|directory) is missing th
                                    r"dependencies: )([^\s,]+(?:,[^\s,]+)+)")
 
 
+def lint_inputs(repo: RepoModel) -> dict[str, Any]:
+    """What ``lint_findings`` places helm lint's messages by: the bytes of each Chart.yaml
+    and the text of each rendered template (a subchart's included)."""
+    return {"chart_files": {f.rel: f.raw for f in repo.yaml_files if f.role == "chart"},
+            "templates": {path: text for rendered in repo.rendered
+                          for path, text in rendered.templates.items()}}
+
+
 def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Finding]:
-    chart_files = {f.rel: f.raw for f in repo.yaml_files if f.role == "chart"}
+    inputs = lint_inputs(repo)
+    chart_files = inputs["chart_files"]
     flagged: set[str] = set()
     for chart in deployed_charts(repo):
         found = list(_metadata(chart, chart_files.get(chart_yaml(chart))))
@@ -105,9 +115,7 @@ def check(repo: RepoModel, options: PolicyOptions[NoOptions]) -> Iterator[Findin
     # Chart.yaml problems found above are at their line; helm lint's line-less report of the
     # same Chart.yaml would be the same problem twice.
     lints = [lint for lint in repo.helm_lint if lint.chart.rel not in flagged]
-    yield from lint_findings(ID, lints, {"ERROR"}, failed_lint=True, chart_files=chart_files,
-                             templates={path: text for rendered in repo.rendered
-                                        for path, text in rendered.templates.items()})
+    yield from lint_findings(ID, lints, {"ERROR"}, failed_lint=True, **inputs)
 
 
 # the Chart.yaml key each of helm lint's chart file messages is about (pkg/lint/rules/
@@ -172,7 +180,9 @@ class LintMessage:
 
 def parse_lint_output(output: str) -> list[LintMessage]:
     """helm lint's ``[LEVEL] file: message`` lines; indented lines continue a message
-    (Helm 4 splits long errors over several lines)."""
+    (Helm 4 splits long errors over several lines), and so does any line after one ending in
+    ``:`` (Helm 4 writes an included template's frame unindented: ``error calling include:``
+    then ``web/templates/_helpers.tpl:3:18``)."""
     messages: list[LintMessage] = []
     current: list[str] | None = None
     for raw_line in output.splitlines():
@@ -180,7 +190,8 @@ def parse_lint_output(output: str) -> list[LintMessage]:
         if match:
             current = [match.group(1), match.group(2), match.group(3).strip()]
             messages.append(_message(current))
-        elif current is not None and raw_line[:1] in (" ", "\t") and raw_line.strip():
+        elif current is not None and raw_line.strip() and (
+                raw_line[:1] in (" ", "\t") or current[2].endswith(":")):
             current[2] = f"{current[2]} {raw_line.strip()}"
             messages[-1] = _message(current)
         else:
@@ -231,7 +242,7 @@ def lint_findings(policy: str, lints: Iterable[HelmLint], severities: set[str], 
                 messages.append(LintMessage("ERROR", "Chart.yaml", None,
                                             f"helm lint failed: {tail}"))
             for message in messages:
-                file = _repo_path(rel, message.file)
+                file = _subchart_file(_repo_path(rel, message.file), rel, templates or {})
                 line = message.line if message.line is not None else _line_helm_omits(
                     file, message.text, templates or {}, chart_files or {})
                 key = (file, line, message.severity, message.text)
@@ -281,6 +292,22 @@ def _seen_order(item: tuple[tuple[str, int | None, str, str], list[HelmLint]]
                 ) -> tuple[str, int, str, str]:
     (file, line, severity, text), _ = item
     return (file, line or 0, severity, text)
+
+
+def _subchart_file(file: str, chart_rel: str, templates: Mapping[str, str]) -> str:
+    """The repository file of a subchart's template helm names by the subchart's name
+    (``charts/core/templates/cm.yaml``) when its directory is named otherwise
+    (``charts/platform-core/``): the one rendered template of that path below ``charts/``
+    (the render knows it); ``file`` when it is known, or none or several are."""
+    prefix = "" if chart_rel in ("", ".") else f"{chart_rel}/"
+    inner = file[len(prefix):] if file.startswith(prefix) else None
+    if file in templates or inner is None or not inner.startswith("charts/"):
+        return file
+    _, name, rest = inner.split("/", 2) if inner.count("/") >= 2 else ("", "", "")
+    found = [path for path in templates if path.startswith(f"{prefix}charts/")
+             and path.endswith(f"/{rest}") and path.count("/") == file.count("/")] \
+        if name and rest else []
+    return found[0] if len(found) == 1 else file
 
 
 def _repo_path(chart_rel: str, file: str) -> str:
