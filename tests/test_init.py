@@ -739,3 +739,45 @@ def test_an_application_a_kustomize_app_of_apps_builds_as_written_is_listed_once
     lines = _init_lines(repo, helm_bin, tmp_path, capsys)
     assert [line.split()[0] for line in lines if " -> " in line] == [
         "apps/web.yaml:1", "root.yaml:1"]
+
+
+_ARGOCD_CM = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n"
+              "data:\n  kustomize.buildOptions: {}\n")
+
+
+@pytest.mark.parametrize(("files", "written"), [
+    ({"argocd/argocd-cm.yaml": _ARGOCD_CM.format(
+        "--enable-helm --load-restrictor LoadRestrictionsNone")},
+     'kustomizeBuildOptions: "--enable-helm --load-restrictor LoadRestrictionsNone"   # '
+     "argocd-cm's kustomize.buildOptions (argocd/argocd-cm.yaml)"),
+    ({"argocd/values.yaml": "configs:\n  cm:\n    kustomize.buildOptions: --enable-helm\n"},
+     'kustomizeBuildOptions: "--enable-helm"   # argocd-cm\'s kustomize.buildOptions '
+     "(argocd/values.yaml)"),
+    ({"argocd/argocd-cm.yaml": _ARGOCD_CM.format("--enable-alpha-plugins")},
+     '# kustomizeBuildOptions: "--enable-alpha-plugins"   # argocd-cm\'s '
+     "kustomize.buildOptions (argocd/argocd-cm.yaml); it holds an option platecheck does not "
+     "follow (plugins, exec functions, the network): keep those platecheck follows"),
+    ({}, None),
+], ids=["configmap", "chart-values", "not-followed", "none"])
+def test_argocd_cm_s_build_options_are_proposed(tmp_path: Path, files: dict[str, str],
+                                                written: str | None) -> None:
+    """argocd-cm's ``kustomize.buildOptions`` (a ConfigMap, or the argo-cd chart's
+    ``configs.cm``) is how Argo CD builds every Kustomize source: init proposes it as
+    ``kustomizeBuildOptions`` (commented out, saying why, when platecheck does not follow
+    one of its options), and the configuration it writes loads."""
+    from platecheck.init import propose
+    from platecheck.policies import configuration
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "web", "web-prod"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n", **files})
+    result = propose(repo, cache_dir=tmp_path / "cache")
+    found = [line for line in result.text.splitlines() if "kustomizeBuildOptions" in line]
+    assert found == ([] if written is None else [written])
+    (repo / "policies").mkdir()
+    (repo / "policies" / "platecheck.yaml").write_text(result.text)
+    options = configuration(repo).kustomize_build_options
+    assert options == (("--enable-helm", "--load-restrictor=LoadRestrictionsNone")
+                       if "Restrictions" in (written or "") else
+                       ("--enable-helm",) if written and not written.startswith("#") else None)

@@ -40,6 +40,11 @@ def _configured(root: Path, text: str) -> Path:
     ("--enable-helm=0 --enable-helm=T", ("--enable-helm",)),
     ("--enable-helm --enable-helm=false", ()),
     ("", ()),
+    # the versions charts are inflated for (sholdee/home-ops's argocd-cm)
+    ("--enable-helm --helm-api-versions grafana.integreatly.org/v1beta1/GrafanaDashboard "
+     "--helm-kube-version=1.30.0",
+     ("--enable-helm", "--helm-api-versions=grafana.integreatly.org/v1beta1/GrafanaDashboard",
+      "--helm-kube-version=1.30.0")),
 ])
 def test_the_options_followed(tmp_path: Path, written: str, followed: tuple[str, ...]) -> None:
     root = _configured(tmp_path, f"kubernetesVersion: '1.31.0'\nkustomizeBuildOptions: "
@@ -51,6 +56,7 @@ def test_the_options_followed(tmp_path: Path, written: str, followed: tuple[str,
     "--enable-alpha-plugins", "--enable-exec", "--network", "--mount type=bind,src=/,dst=/x",
     "--load-restrictor", "--load-restrictor LoadRestrictionsAll", "[--enable-helm]", "true",
     "--enable-helm=yes",  # kustomize: invalid argument "yes" for "--enable-helm" flag
+    "--helm-api-versions",  # (no value)
 ])
 def test_any_other_option_is_refused_at_its_line(tmp_path: Path, written: str) -> None:
     value = written if written in ("true", "[--enable-helm]") else json.dumps(written)
@@ -136,6 +142,26 @@ def test_helm_charts_inflate_alike_in_a_confined_build(tmp_path: Path) -> None:
     assert [dict(r.doc) for r in confined.rendered[0].resources] == [
         dict(r.doc) for r in plain.rendered[0].resources]
     assert confined.builds == 1  # the build options key the cached build
+
+
+@pytest.mark.usefixtures("kubectl_bin", "helm_bin")
+@pytest.mark.parametrize("given", [True, False])
+def test_api_versions_of_the_build_options_reach_the_inflated_chart(
+        tmp_path: Path, given: bool) -> None:
+    """``--helm-api-versions`` among the build options: a chart that writes a kind only
+    where the cluster serves its API (``.Capabilities.APIVersions.Has``) writes it, as
+    ``kubectl kustomize --enable-helm --helm-api-versions`` does (the option was refused,
+    and without it the chart's fallback was rendered)."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    (repo / "inflate" / "charts" / "hello" / "templates" / "extra.yaml").write_text(
+        '{{- if .Capabilities.APIVersions.Has "example.com/v1/Thing" }}\n'
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: thing-served\n{{- end }}\n")
+    options = "--enable-helm" + (" --helm-api-versions example.com/v1/Thing" if given else "")
+    _configured(repo, f"kubernetesVersion: '1.31.0'\nkustomizeBuildOptions: {options}\n")
+    model = load(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert ("thing-served" in [r.name for r in model.rendered[0].resources]) is given
 
 
 @pytest.mark.parametrize("how", ["helmCharts", "generators"])

@@ -5360,6 +5360,26 @@ def test_application_kustomize_fields_are_substituted_as_argo_cd_does(
         "by": "web" if annotations_envsubst else "$ARGOCD_APP_NAME"}
 
 
+@pytest.mark.parametrize(("namespace", "values"), [
+    ("argocd", "values-web.yaml"), ("team-a", "values-team-a_web.yaml")])
+def test_argocd_app_name_is_the_instance_name(tmp_path: Path, namespace: str, values: str
+                                              ) -> None:
+    """``$ARGOCD_APP_NAME`` is the name Argo CD knows the Application by
+    (``app.InstanceName``): ``team-a_web`` for ``web`` in ``team-a`` (Applications in any
+    namespace), ``web`` in Argo CD's own namespace: the value file it names is that one."""
+    app = application("web", "chart", "web-prod", source_extra=(
+        "    helm:\n      valueFiles: [values-$ARGOCD_APP_NAME.yaml]\n")).replace(
+        "  namespace: argocd\n", f"  namespace: {namespace}\n", 1)
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": app, "chart/Chart.yaml": CHART_C,
+        "chart/values-web.yaml": "name: plain\n",
+        "chart/values-team-a_web.yaml": "name: instance\n"})
+    model = load(repo, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    [target] = model.targets
+    assert [v.rel for v in target.value_files] == [f"chart/{values}"]
+
+
 @pytest.mark.usefixtures("kubectl_bin")
 @pytest.mark.parametrize(("ignore", "missing"), [
     (False, "../missing"), (False, "../missing-*"), (True, "../missing")])

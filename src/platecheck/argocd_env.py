@@ -12,12 +12,25 @@ from collections.abc import Mapping
 
 from platecheck.model import Application, Source
 
+# the namespaces of Argo CD's control plane by default (Argo CD's, OpenShift GitOps')
+CONTROL_PLANE = ("argocd", "openshift-gitops")
+
+
+def instance_name(app: Application) -> str:
+    """The name Argo CD knows an Application by (``Application.InstanceName``): its name in
+    the control plane's namespace (or none), ``<namespace>_<name>`` in another (Applications
+    in any namespace); the control plane's namespace taken as Argo CD's default."""
+    if not app.namespace or app.namespace in CONTROL_PLANE:
+        return app.name
+    return f"{app.namespace}_{app.name}"
+
 
 def app_environment(app: Application, source: Source, revision: str) -> dict[str, str]:
     """The variables of one source of ``app``; ``revision`` is the checked commit ("" when
-    the repository has none)."""
+    the repository has none). ``ARGOCD_APP_NAME`` is its instance name (the controller
+    sends ``app.InstanceName``: ``team-a_web`` for ``web`` in ``team-a``)."""
     return {
-        "ARGOCD_APP_NAME": app.name,
+        "ARGOCD_APP_NAME": instance_name(app),
         "ARGOCD_APP_NAMESPACE": app.destination_namespace or "",
         "ARGOCD_APP_PROJECT_NAME": app.project or "",
         "ARGOCD_APP_REVISION": revision,

@@ -42,6 +42,8 @@ BUILTIN = Path(__file__).parent / "data" / CONFIG_FILE
 
 _TOP_KEYS = ("kubernetesVersion", "apiVersions", "environments", "policies", "renderTimeout",
              "jobs", "requireEnvironment", "kustomizeBuildOptions", "exclude")
+# the versions kustomize's helm inflation is given (a list, and the last of one)
+_HELM_VERSIONS = ("--helm-api-versions", "--helm-kube-version")
 # The values of kustomize's --load-restrictor; LoadRestrictionsNone is Argo CD's common
 # ``kustomize.buildOptions`` (platecheck then builds in a root of the repository's copy alone)
 LOAD_RESTRICTORS = ("LoadRestrictionsRootOnly", "LoadRestrictionsNone")
@@ -511,10 +513,13 @@ class _Parser:
 
     def build_options(self, data: Mapping[str, Any]) -> tuple[str, ...]:
         """``kustomizeBuildOptions``, argocd-cm's ``kustomize.buildOptions`` as written there:
-        ``--load-restrictor`` is followed, ``--enable-helm`` is kept to say whether a build
-        may inflate charts (vendored ones only; ``--enable-helm=false`` disables it, as in
-        kustomize); any other option would run code (plugins, exec functions) or reach
-        outside the repository (network, mounts), so it is refused."""
+        ``--load-restrictor`` is followed, and so are the versions charts are inflated for
+        (``--helm-api-versions``, ``--helm-kube-version``, before the Kubernetes version
+        and API versions platecheck adds as Argo CD adds the cluster's), ``--enable-helm``
+        is kept to say whether a build may inflate charts (vendored ones only;
+        ``--enable-helm=false`` disables it, as in kustomize); any other option would run
+        code (plugins, exec functions) or reach outside the repository (network, mounts), so
+        it is refused."""
         key = "kustomizeBuildOptions"
         value = data[key]
         if not isinstance(value, str):
@@ -535,14 +540,21 @@ class _Parser:
                     [name] if not equals or _BOOLS[given] else [])
                 index += 1
                 continue
-            if name != "--load-restrictor":
+            if name not in ("--load-restrictor", *_HELM_VERSIONS):
                 raise self.fail(f"{key}: {word!r} is not followed: platecheck follows only "
-                                "--load-restrictor (and builds vendored helmCharts as with "
+                                "--load-restrictor, --helm-api-versions and "
+                                "--helm-kube-version (and builds vendored helmCharts as with "
                                 "--enable-helm); plugins, exec functions, the network and "
                                 "mounts are never used", (key,))
             if not equals:
                 index += 1
                 given = words[index] if index < len(words) else ""
+            if name in _HELM_VERSIONS:
+                if not given:
+                    raise self.fail(f"{key}: {name} needs a value", (key,))
+                followed.append(f"{name}={given}")
+                index += 1
+                continue
             if given not in LOAD_RESTRICTORS:
                 raise self.fail(f"{key}: --load-restrictor must be one of "
                                 f"{', '.join(LOAD_RESTRICTORS)}, found {given!r}", (key,))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import json
 import re
 import tempfile
 from collections import Counter
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from platecheck.appset import TEMPLATE_ACTION
+from platecheck.boundedread import read_regular_file
 from platecheck.config import (
     CONFIG_FILE,
     UNCLASSIFIED,
@@ -44,6 +46,8 @@ from platecheck.repourl import (
     remote_urls,
     this_repository,
 )
+from platecheck.walk import walk
+from platecheck.yamlio import load_documents
 
 # word in names, labels and namespaces -> (environment name, production)
 _WORDS: dict[str, tuple[str, bool]] = {
@@ -477,15 +481,75 @@ def propose(path: Path, **options: Any) -> InitResult:
         proposals = _usual()
     source = "Applications" if apps else "charts' values files"
     instances = _instances(proposals, [*found.applications, *found.application_sets, *apps])
-    text = render_config(proposals, source, instances=instances)
+    text = _with_build_options(render_config(proposals, source, instances=instances), root)
     config = _loaded(root, text)
     outside = _outside(config, _inheriting(config, found, apps))
     if outside:  # namespaces the environments' rules do not allow: allowed by name
-        text = render_config(proposals, source, outside, instances)
+        text = _with_build_options(render_config(proposals, source, outside, instances), root)
         config = _loaded(root, text)
     return InitResult(root, text, tuple(_classify(config, app)
                                         for app in _inheriting(config, found, apps)),
                       unrendered, tuple(found.errors), failed, tuple(revisions))
+
+
+_BUILD_OPTIONS_KEY = "kustomize.buildOptions"
+_MAX_SCANNED = 1 << 20  # bytes of a YAML file looked through for argocd-cm's build options
+
+
+def _with_build_options(text: str, root: Path) -> str:
+    """``text`` with argocd-cm's ``kustomize.buildOptions`` the repository writes (an
+    ``argocd-cm`` ConfigMap, or the argo-cd chart's ``configs.cm`` values) as
+    ``kustomizeBuildOptions``, which Argo CD builds every Kustomize source with; commented
+    out, with why, when platecheck does not follow one of its options."""
+    found = _argocd_build_options(root)
+    if found is None:
+        return text
+    value, rel = found
+    line = f"kustomizeBuildOptions: {json.dumps(value)}   # argocd-cm's kustomize.buildOptions " \
+        f"({rel})"
+    try:
+        _loaded(root, f"{line}\n")
+    except PlatecheckError:
+        line = (f"# {line}; it holds an option platecheck does not follow (plugins, exec "
+                "functions, the network): keep those platecheck follows")
+    head, marker, rest = text.partition("\nenvironments:")
+    return f"{head}\n{line}\n{marker}{rest}" if marker else f"{text}{line}\n"
+
+
+def _argocd_build_options(root: Path) -> tuple[str, str] | None:
+    """The first ``kustomize.buildOptions`` of the repository's YAML files (by path): of an
+    ``argocd-cm`` ConfigMap's data, or of a values map's ``configs.cm`` (the argo-cd chart);
+    with its file."""
+    for current, dirs, names in walk(root):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(names):
+            if not name.endswith((".yaml", ".yml")):
+                continue
+            path = Path(current) / name
+            raw = read_regular_file(path, _MAX_SCANNED)
+            if raw is None or _BUILD_OPTIONS_KEY.encode() not in raw:
+                continue
+            rel = path.relative_to(root).as_posix()
+            try:
+                documents = load_documents(raw.decode("utf-8", "replace"), rel)
+            except PlatecheckError:
+                continue
+            for data in (d.data for d in documents if isinstance(d.data, dict)):
+                value = _options_in(data)
+                if isinstance(value, str) and value.strip():
+                    return " ".join(value.split()), rel
+    return None
+
+
+def _options_in(data: Mapping[str, Any]) -> Any:
+    """``kustomize.buildOptions`` of an ``argocd-cm`` ConfigMap, or of ``configs.cm``."""
+    metadata, configs = data.get("metadata"), data.get("configs")
+    if data.get("kind") == "ConfigMap" and isinstance(metadata, dict) \
+            and metadata.get("name") == "argocd-cm" and isinstance(data.get("data"), dict):
+        return data["data"].get(_BUILD_OPTIONS_KEY)
+    if isinstance(configs, dict) and isinstance(configs.get("cm"), dict):
+        return configs["cm"].get(_BUILD_OPTIONS_KEY)
+    return None
 
 
 def _inheriting(config: Config, found: Discovery, apps: Sequence[Application]

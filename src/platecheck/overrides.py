@@ -27,6 +27,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from platecheck.argocd_env import instance_name
 from platecheck.discover import DRY_SOURCE, parse_application, raw_at, rel_path
 from platecheck.errors import PlatecheckError
 from platecheck.model import Application, KeyPath, Origin
@@ -86,19 +87,6 @@ def override_files(app: Application, directory: Path) -> list[Path]:
                 f"({exc.strerror}): it renders nothing of the source", app.file,
                 app.lines.get(("metadata", "name"), app.line)) from None
     return found
-
-
-# the namespaces of Argo CD's control plane by default (Argo CD's, OpenShift GitOps')
-CONTROL_PLANE = ("argocd", "openshift-gitops")
-
-
-def instance_name(app: Application) -> str:
-    """The name Argo CD knows an Application by (``Application.InstanceName``): its name in
-    the control plane's namespace (or none), ``<namespace>_<name>`` in another (Applications
-    in any namespace); the control plane's namespace taken as Argo CD's default."""
-    if not app.namespace or app.namespace in CONTROL_PLANE:
-        return app.name
-    return f"{app.namespace}_{app.name}"
 
 
 def apply_overrides(app: Application, key: KeyPath, directory: Path,

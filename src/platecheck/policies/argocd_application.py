@@ -198,6 +198,7 @@ from platecheck.appset import (
     go_action_unfilled,
     template_path_globs,
 )
+from platecheck.argocd_env import CONTROL_PLANE
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
@@ -217,7 +218,6 @@ from platecheck.model import (
     SourceType,
 )
 from platecheck.options import OptionError, OptionValueError, PolicyOptions, option
-from platecheck.overrides import CONTROL_PLANE
 from platecheck.projects import IN_CLUSTER, cluster_servers
 from platecheck.repourl import git_repo_urls, is_root_path, normalized, this_repository
 from platecheck.scopes import cluster_scoped, crd_scopes, namespaced
