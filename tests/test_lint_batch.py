@@ -268,3 +268,26 @@ def test_a_chart_file_warning_of_no_line_is_at_its_key(tmp_path: Path, each_helm
              if f.policy == "chart-lint-warning" and "SemVer" in f.message]
     assert found == ([] if each_helm.parent.name.startswith("3.") else
                      ["charts/api/Chart.yaml:5"])
+
+
+@pytest.mark.parametrize("named", ["generateName: db-migrate-", 'name: ""'])
+def test_a_hook_named_by_generate_name_is_no_lint_warning(tmp_path: Path, helm_bin: Path,
+                                                          named: str) -> None:
+    """helm lint reads ``metadata.name`` alone: a PreSync hook's Job named by
+    ``generateName`` (the API server makes its name) is no warning of an empty name; an
+    object of an empty name and none to generate is."""
+    from platecheck.engine import lint
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/db.yaml": application("db-prod", "chart", "prod"),
+        "chart/Chart.yaml": ("apiVersion: v2\nname: db\nversion: 0.1.0\ndescription: d\n"
+                             "icon: https://example.com/i.png\n"),
+        "chart/templates/job.yaml": (
+            f"apiVersion: batch/v1\nkind: Job\nmetadata:\n  {named}\n  annotations:\n"
+            "    argocd.argoproj.io/hook: PreSync\nspec:\n  template:\n    spec:\n"
+            "      restartPolicy: Never\n      containers:\n        - name: m\n"
+            "          image: busybox:1.36\n")})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert bool([f for f in report.findings if f.policy == "chart-lint-warning"
+                 and "naming requirements" in f.message]) is named.startswith("name")

@@ -123,6 +123,53 @@ def test_a_source_hydrator_application_is_its_dry_source(tmp_path: Path) -> None
          'container "web" in Deployment/plain uses floating tag "latest"')]
 
 
+# (the schema's refusal, in the words of the JSON schema library, which are not compared)
+_SCHEMA_SAYS = "spec.sourceHydrator.syncSource.path: "
+
+
+@pytest.mark.parametrize(("path", "message"), [
+    ("'.'", _SCHEMA_SAYS), ("/", _SCHEMA_SAYS),
+    ("./", "source hydrator hydrates to the repository root (path './'): Argo CD's hydrator "
+           "refuses it, so the Application is never hydrated nor synced"),
+    ("prod", None),
+], ids=["dot", "slash", "dot-slash", "a-directory"])
+def test_a_source_hydrator_of_the_repository_root_is_refused(
+        tmp_path: Path, path: str, message: str | None) -> None:
+    """The Application CRD refuses a sync source path of ``.`` or ``/`` (its pattern), and
+    Argo CD's hydrator one that cleans to the root (``./``, ``validateApplications``): one
+    argocd-application error at the path, never hydrated."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "apps" / "plain.yaml").write_text(
+        _hydrated_plain().replace("      path: prod\n", f"      path: {path}\n"))
+    (repo / "apps" / "web.yaml").unlink()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    found = [(f.location, f.message.removeprefix("Application plain-prod: "))
+             for f in report_.findings if f.policy == "argocd-application"]
+    assert [(at, _SCHEMA_SAYS if said.startswith(_SCHEMA_SAYS) else said)
+            for at, said in found] == ([] if message is None else [
+                ("apps/plain.yaml:15", message)])
+
+
+@pytest.mark.parametrize(("other", "refused"), [
+    ("", True), ("      repoURL: https://git.example.com/rendered.git\n", False)],
+    ids=["one-place", "another-repository"])
+def test_two_source_hydrators_of_one_place_are_both_refused(
+        tmp_path: Path, other: str, refused: bool) -> None:
+    """Two Applications of one dry source hydrating to one branch and path: Argo CD's
+    hydrator refuses both ("uses the same destination"); to another repository, neither."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "directory", repo)
+    (repo / "apps" / "plain.yaml").write_text(_hydrated_plain())
+    (repo / "apps" / "web.yaml").write_text(_hydrated_plain(sync=other).replace(
+        "name: plain-prod", "name: twin-prod"))
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    found = sorted((f.location, f.message.split(":")[0]) for f in report_.findings
+                   if "same place" in f.message or "hydrates to the place" in f.message)
+    assert found == ([("apps/plain.yaml:15", "Application plain-prod"),
+                      ("apps/web.yaml:15", "Application twin-prod")] if refused else [])
+
+
 @pytest.mark.parametrize("own", [
     "  source:\n    repoURL: https://git.example.com/platform.git\n    path: manifests/web\n",
     "  sources:\n  - repoURL: https://git.example.com/platform.git\n    path: manifests/web\n",

@@ -1270,3 +1270,25 @@ def test_a_kustomization_a_chart_of_applications_may_deploy_is_not_said_applied_
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [(f.location, f.policy) for f in report.findings if "ollama" in f.message] == [
         ("clusters/a/workloads/ollama.yaml:4", "argocd-application")]
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_what_a_labelled_child_s_unbuilt_kustomization_lists_is_reached(tmp_path: Path
+                                                                       ) -> None:
+    """``apps/`` labels the Application ``mid`` it lists (so ``mid`` is its build's), and
+    ``mid``'s own kustomization lists ``children/web.yaml`` and a remote resource: not built
+    here, what it lists is still what it deploys, so ``web`` is reached, not an orphan (the
+    remote entry is the could-not-check error)."""
+    repo = tmp_path / "repo"
+    _write(repo, {
+        ".git/HEAD": "", "root.yaml": application("root", "apps", "argocd"),
+        "apps/kustomization.yaml": ("labels:\n  - pairs: {team: platform}\n"
+                                    "resources: [mid.yaml]\n"),
+        "apps/mid.yaml": application("mid", "apps/mid", "argocd"),
+        "apps/mid/kustomization.yaml": ("resources:\n  - children/web.yaml\n"
+                                        "  - https://example.com/raw/other-app.yaml\n"),
+        "apps/mid/children/web.yaml": application("web", "web", "web"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n"})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [e.location for e in report.errors] == ["apps/mid/kustomization.yaml:3"]
+    assert [f.message for f in report.findings if "not reachable" in f.message] == []

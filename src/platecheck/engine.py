@@ -376,7 +376,8 @@ def _unrendered_links(found: Discovery, planner: Planner, targets: Sequence[Rend
     links = []
     for target in targets:
         app, directory = target.application, _unrendered_directory(target, planner, built)
-        if app is None or app.deployed_by is not None or directory is None:
+        # (one a render generated too: a Kustomize parent that labels its Applications)
+        if app is None or directory is None:
             continue
         index = next((i for i, source in enumerate(app.sources) if source.path is not None
                       and resolve(root / source.path.strip("/")) == directory), 0)

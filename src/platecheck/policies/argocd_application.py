@@ -107,6 +107,9 @@ What:
     - every ``ref`` is of letters, digits, ``_`` and ``-`` only, and no two sources share
       one: Argo CD refuses the Application otherwise ("sources.ref ... cannot contain any
       special characters", "multiple sources had the same `ref` key");
+    - a source hydrator (``spec.sourceHydrator``) hydrates to a directory of its own: not
+      the repository root (``./``), nor where another Application of the same dry source,
+      revision and branch hydrates to (Argo CD's hydrator refuses both);
     - the destination names a ``server`` or a cluster ``name``, not both and not neither:
       Argo CD refuses the Application otherwise ("application destination can't have both
       name and server defined", "Destination server missing from app spec"), and of an
@@ -199,7 +202,7 @@ from platecheck.appset import (
     template_path_globs,
 )
 from platecheck.argocd_env import CONTROL_PLANE
-from platecheck.discover import source_key
+from platecheck.discover import raw_at, source_key
 from platecheck.errors import PlatecheckError
 from platecheck.generated import as_written
 from platecheck.globs import matches_any, regexp_list_match, under_any
@@ -286,6 +289,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
                 and not checker.remote_app_of_apps(app):
             yield from checker.namespace(app, env, opts)
         yield from checker.sync_policy(app, env, opts)
+    yield from _hydrated_alike([a for a in (*apps, *generated) if a.kind == "Application"
+                                and (a.file, a.line) not in checker.undeployed], checker)
     yield from _refused_namespaces(repo, checker)
     yield from _unwatched(repo, checker)
     yield from _go_actions_unfilled(repo, checker)
@@ -303,6 +308,54 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
                                 identified=bool(checker.repo_urls or checker.own),
                                 instance=checker.instance, hint=not checker.instances)
     yield from unreachable
+
+
+_SYNC_SOURCE = ("spec", "sourceHydrator", "syncSource")
+_SYNC_PATH = re.compile(r"^.{2,}|[^./]$")  # the Application CRD's pattern of its path
+
+
+def _hydrated_alike(apps: Sequence[Application], checker: _Checker) -> Iterator[Finding]:
+    """An Application of a source hydrator that hydrates to the repository root (``path``
+    ``./``, ``a/..``), or to the place another of its hydration (one dry source and revision,
+    one branch of one repository) hydrates to: Argo CD's hydrator refuses it (and of two
+    alike, both; ``validateApplications``: "hydrate to the repository root", "uses the same
+    destination"), so it is never hydrated nor synced."""
+    first: dict[tuple[str, ...], Application] = {}
+    for app in apps:
+        place = _hydration(app)
+        if place is None:
+            continue
+        if posixpath.normpath(place[-1] or ".") in (".", "/"):
+            if not _SYNC_PATH.search(place[-1]):
+                continue  # (the Application schema refuses it: ".", "/")
+            yield checker.finding(app, (*_SYNC_SOURCE, "path"), (
+                f"source hydrator hydrates to the repository root (path {place[-1]!r}): Argo "
+                "CD's hydrator refuses it, so the Application is never hydrated nor synced"),
+                "Set spec.sourceHydrator.syncSource.path to a directory of its own.")
+            continue
+        other = first.setdefault(place, app)
+        if other is not app:
+            for one, two in ((app, other), (other, app)):
+                yield checker.finding(one, (*_SYNC_SOURCE, "path"), (
+                    f"source hydrator hydrates to the place Application {two.name} hydrates "
+                    f"to (branch {place[3]!r} of {place[2]}, path {place[4]!r}): Argo CD's "
+                    "hydrator refuses both, so neither is hydrated nor synced"),
+                    "Give each Application its own spec.sourceHydrator.syncSource.path.")
+
+
+def _hydration(app: Application) -> tuple[str, ...] | None:
+    """Of an Application with a source hydrator: its dry source's repository and revision,
+    and where it hydrates to (``GetHydrateToSource``: the sync source's repository, else the
+    dry source's; ``hydrateTo``'s branch, else the sync source's; the sync source's path)."""
+    hydrator = raw_at(app.raw, _SYNC_SOURCE[:-1])
+    dry, sync = hydrator.get("drySource"), hydrator.get("syncSource")
+    if not isinstance(dry, Mapping) or not isinstance(sync, Mapping):
+        return None
+    to = hydrator.get("hydrateTo")
+    branch = to.get("targetBranch") if isinstance(to, Mapping) else sync.get("targetBranch")
+    return tuple(str(v or "") for v in (dry.get("repoURL"), dry.get("targetRevision"),
+                                         sync.get("repoURL") or dry.get("repoURL"), branch,
+                                         sync.get("path")))
 
 
 def _refused_namespaces(repo: RepoModel, checker: _Checker) -> Iterator[Finding]:
@@ -1034,6 +1087,16 @@ class _Checker:
             for child in found:
                 if parent is not None and child is not None and child is not parent:
                     edges.setdefault(id(parent), []).append(child)
+        # (and a generated one's directory of Application files: a Kustomize build of it
+        # that failed lists them)
+        written = {(app.file, app.line): app for app in apps}
+        for made in self.repo.generated:
+            for link in self.repo.app_children:
+                child = written.get(link.child)
+                if link.parent == (made.file, made.line) and child is not None \
+                        and link.child != link.parent and link.source < len(made.sources) \
+                        and self._is_local(made.sources[link.source]):
+                    edges.setdefault(id(made), []).append(child)
         for app_set in apps:
             if app_set.kind == "ApplicationSet":
                 edges.setdefault(id(app_set), []).extend(self._set_children(app_set, apps))

@@ -7,7 +7,8 @@ What:
     ``chart-metadata``'s. A deprecated API helm lint warns of is reported only where the
     checked render writes it: helm lint renders with its default capabilities, not the
     cluster's API versions a chart may ask (``.Capabilities.APIVersions.Has``) and helm
-    template is given.
+    template is given. Nor is its warning of an object of no name where the chart names an
+    object by ``generateName`` (a hook's Job: the API server makes its name).
 
 Why:
     Helm renders a chart through its lint warnings (only ``--strict`` turns them into a
@@ -29,8 +30,9 @@ Fails:
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from platecheck.model import Finding, HelmLint, Level, RepoModel
 from platecheck.options import PolicyOptions
@@ -52,21 +54,39 @@ class Options:
 def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]:
     severities = {"WARNING", "INFO"} if options.default.include_info else {"WARNING"}
     rendered: dict[tuple[str, str], set[tuple[str, str]]] = {}
+    generated_names: set[str] = set()  # charts rendering an object named by generateName
     for target in repo.rendered:
         if target.target.chart is not None:
             rendered.setdefault((target.target.chart.rel, target.environment), set()).update(
                 (r.api_version, r.kind) for r in target.resources)
+            if any(_generated_name(r.doc) for r in target.resources):
+                generated_names.add(target.target.chart.rel)
 
     def checked(lint: HelmLint, message: LintMessage) -> bool:
         """A deprecated API's warning of a kind its render did not write: helm lint
         renders with default capabilities, helm template with the cluster's API versions
-        (a chart that asks ``.Capabilities.APIVersions`` writes the served one)."""
+        (a chart that asks ``.Capabilities.APIVersions`` writes the served one). Nor the
+        warning of an empty name where the chart names an object by ``generateName`` (a
+        hook's Job): the API server makes its name, as it does for Argo CD's hooks."""
+        if _EMPTY_NAME in message.text and lint.chart.rel in generated_names:
+            return False
         deprecated = _DEPRECATED.match(message.text)
         kinds = rendered.get((lint.chart.rel, lint.environment))
         return deprecated is None or kinds is None or deprecated.groups() in kinds
 
     yield from lint_findings(ID, repo.helm_lint, severities, failed_lint=False, keep=checked,
                              **lint_inputs(repo))
+
+
+# helm lint's warning of an object of no name (it reads metadata.name alone)
+_EMPTY_NAME = 'object name does not conform to Kubernetes naming requirements: ""'
+
+
+def _generated_name(doc: Mapping[str, Any]) -> bool:
+    """Whether the object is named by ``generateName`` alone."""
+    metadata = doc.get("metadata")
+    return isinstance(metadata, Mapping) and not metadata.get("name") \
+        and bool(metadata.get("generateName"))
 
 
 # helm lint's deprecation warning: "policy/v1beta1 PodDisruptionBudget is deprecated in v1.21+"
