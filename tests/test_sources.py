@@ -2379,28 +2379,34 @@ def test_a_source_path_in_a_submodule_not_checked_out_says_so(tmp_path: Path,
     assert error.remediation is not None and "git submodule update --init" in error.remediation
 
 
+def _unnamespaced(name: str, path: str, namespace: str) -> str:
+    """An Application whose file names no ``metadata.namespace``."""
+    return application(name, path, namespace).replace("  namespace: argocd\n", "", 1)
+
+
+def _one_root_and_web(repo: Path, tmp_path: Path) -> None:
+    """The repository lints as the Applications root and web, once each."""
+    (repo / ".git").mkdir()
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert report_.errors == ()
+    assert sorted(t.id for t in report_.targets) == ["default/root", "default/web"]
+    assert [f.message for f in report_.findings if f.policy == "argocd-application"] == []
+
+
 def test_a_self_managing_app_of_apps_chart_without_namespaces_is_one_install(
         tmp_path: Path) -> None:
     """A chart of Applications that names no ``metadata.namespace``, one of them deploying
     the chart itself (BenLikeCode/argocd), linted in chart mode: Argo CD creates them where
     that Application installs the chart, so its own render of the chart makes the same
     Applications, not a second set deploying everything twice."""
-    def app(name: str, path: str, namespace: str) -> str:
-        return application(name, path, namespace).replace("  namespace: argocd\n", "", 1)
-
-    repo = write_files(tmp_path / "repo", {
+    _one_root_and_web(write_files(tmp_path / "repo", {
         "charts/root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 0.1.0\n",
-        "charts/root/templates/root.yaml": app("root", "charts/root", "argocd"),
-        "charts/root/templates/web.yaml": app("web", "charts/web", "web"),
+        "charts/root/templates/root.yaml": _unnamespaced("root", "charts/root", "argocd"),
+        "charts/root/templates/web.yaml": _unnamespaced("web", "charts/web", "web"),
         "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
         "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
                                         "  name: web\n",
-    })
-    (repo / ".git").mkdir()
-    report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert report_.errors == ()
-    assert sorted(t.id for t in report_.targets) == ["default/root", "default/web"]
-    assert [f.message for f in report_.findings if f.policy == "argocd-application"] == []
+    }), tmp_path)
 
 
 def test_a_root_written_without_a_namespace_that_its_chart_renders_is_one_application(
@@ -2409,20 +2415,12 @@ def test_a_root_written_without_a_namespace_that_its_chart_renders_is_one_applic
     namespace-less too (into the root's destination namespace, Argo CD's, where the root was
     applied: brassberry-gitops): one Application, not two roots each deploying the children
     ("deployed by both Application root and Application root")."""
-    def app(name: str, path: str, namespace: str) -> str:
-        return application(name, path, namespace).replace("  namespace: argocd\n", "", 1)
-
-    repo = write_files(tmp_path / "repo", {
-        "apps/root.yaml": app("root", "charts/root", "argocd"),
+    _one_root_and_web(write_files(tmp_path / "repo", {
+        "apps/root.yaml": _unnamespaced("root", "charts/root", "argocd"),
         "charts/root/Chart.yaml": "apiVersion: v2\nname: root\nversion: 0.1.0\n",
-        "charts/root/templates/root.yaml": app("root", "charts/root", "argocd"),
-        "charts/root/templates/web.yaml": app("web", "web", "web"),
-        "web/cm.yaml": CM.format(name="web")})
-    (repo / ".git").mkdir()
-    report_ = lint(repo, cache_dir=tmp_path / "cache")
-    assert report_.errors == ()
-    assert sorted(t.id for t in report_.targets) == ["default/root", "default/web"]
-    assert [f.message for f in report_.findings if f.policy == "argocd-application"] == []
+        "charts/root/templates/root.yaml": _unnamespaced("root", "charts/root", "argocd"),
+        "charts/root/templates/web.yaml": _unnamespaced("web", "web", "web"),
+        "web/cm.yaml": CM.format(name="web")}), tmp_path)
 
 
 def test_two_app_of_apps_of_one_name_deploying_one_file_are_told_by_namespace(
