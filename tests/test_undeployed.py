@@ -935,31 +935,6 @@ def test_a_bootstrap_overlay_applied_by_hand_is_checked_as_it_builds(
         "apps/web/prod/pod.yaml:8"]
 
 
-@pytest.mark.parametrize(("path", "built"), [
-    ("'{{metadata.labels.root}}/{{metadata.labels.tier}}'", True),
-    ("'bootstrap/{{metadata.labels.tier}}/prod'", False),
-], ids=["template-actions-alone", "of-the-bootstrap-directory"])
-def test_a_set_path_of_template_actions_alone_leaves_the_bootstrap_overlay_applied_by_hand(
-        tmp_path: Path, path: str, built: bool) -> None:
-    """An ApplicationSet platecheck does not expand (a clusters generator) whose path is
-    template actions alone says nothing of which directory it deploys: the bootstrap
-    overlay is still applied by hand, built and checked (it was left to the set, and its
-    base's placeholders checked as written). One whose path names the overlay's directory
-    may deploy it."""
-    repo = _bootstrap(tmp_path / "repo")
-    _write(repo, {"sets/addons.yaml": (
-        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n"
-        "  name: addons\n  namespace: argocd\nspec:\n  generators:\n    - clusters: {}\n"
-        "  template:\n    metadata:\n      name: 'addons-{{name}}'\n    spec:\n"
-        "      project: default\n      source:\n"
-        "        repoURL: https://git.example.com/repo.git\n        targetRevision: HEAD\n"
-        f"        path: {path}\n      destination:\n        server: '{{{{server}}}}'\n"
-        "        namespace: addons\n")})
-    report = lint(repo, cache_dir=tmp_path / "cache")
-    assert ("*/bootstrap/overlays/prod" in [t.id for t in report.targets]) is built
-    assert bool([f for f in report.findings if f.policy == "resource-ranges"]) is built
-
-
 def test_a_bootstrap_overlay_that_cannot_be_built_is_could_not_check(
         tmp_path: Path) -> None:
     """An overlay kustomize cannot build here (a remote resource) that patches its base's

@@ -60,11 +60,7 @@ def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Appli
     _, directories, _ = source_directories(paths, root)
     if not directories:
         return []  # (no kustomization: none to read the Applications' sources for)
-    # (a path of template actions alone, ``{{a}}/{{b}}``, says nothing of which directory a
-    # set deploys: it does not make every bootstrap overlay one the set may deploy)
-    sources, plugins = _source_patterns(applications, root, here)
-    covers = _coverage(({p for p in sources if not _all_wildcards(p[0])},
-                        {p for p in plugins if not _all_wildcards(p[0])}), set())
+    covers = _coverage(_source_patterns(applications, root, here), set())
     found = [(root / file).parent
              for file, _ in undeployed_kustomizations(directories, root, covers, ())]
     listed = [(directory, frozenset(listed_files(directory, root))) for directory in found]
@@ -336,11 +332,6 @@ def _chart_homes(kustomizations: Sequence[Path], root: Path) -> set[Path]:
             if inflated.chart.get("name"):
                 charts.add(resolve(directory / chart_directory(inflated.home, inflated.chart)))
     return charts
-
-
-def _all_wildcards(path: str) -> bool:
-    """Whether every name of ``path`` is ``*``."""
-    return all(part == "*" for part in path.split("/"))
 
 
 def _coverage(patterns: tuple[set[Pattern], set[Pattern]], charts: set[str]
