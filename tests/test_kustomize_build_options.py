@@ -164,6 +164,21 @@ def test_api_versions_of_the_build_options_reach_the_inflated_chart(
     assert ("thing-served" in [r.name for r in model.rendered[0].resources]) is given
 
 
+@pytest.mark.usefixtures("kubectl_bin", "helm_bin")
+def test_a_finding_of_a_whole_inflated_object_is_at_its_chart_s_entry(tmp_path: Path
+                                                                     ) -> None:
+    """An object of a kind no schema knows, which a chart the kustomization inflates writes:
+    kustomize's output names no template, so unknown-kind's finding is at the ``helmCharts``
+    entry naming that chart (it had no line), as findings of its fields are."""
+    repo = tmp_path / "repo"
+    shutil.copytree(SOURCES / "kustomize", repo)
+    (repo / "inflate" / "charts" / "hello" / "templates" / "widget.yaml").write_text(
+        "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n")
+    report = lint(repo / "apps" / "inflate.yaml", cache_dir=tmp_path / "cache")
+    assert [f.location for f in report.findings if f.policy == "unknown-kind"] == [
+        "inflate/kustomization.yaml:2"]
+
+
 @pytest.mark.parametrize("how", ["helmCharts", "generators"])
 @pytest.mark.parametrize(("written", "inflated"), [
     (None, True),  # not configured: vendored charts are inflated

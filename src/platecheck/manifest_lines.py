@@ -182,6 +182,25 @@ def values_origin(rendered: RenderedTarget, path: Sequence[str | int]) -> Origin
     return best[1] if best else None
 
 
+def _inflating_entry(rendered: RenderedTarget, resource: Resource) -> int | None:
+    """The line of the entry of the kustomization ``resource`` points at that names the
+    chart it inflated: the one chart among those it inflates (``RenderedTarget.inflated``)
+    whose templates write its kind; None when none or several do, or no one entry names
+    it."""
+    kustomization = resource.template_file or ""
+    pattern = kind_pattern(resource.kind)
+    charts = {rel.split("/templates/", 1)[0] for rel in rendered.inflated.get(kustomization, ())
+              if any(pattern.match(line)
+                     for line in rendered.templates.get(rel, "").splitlines())}
+    if len(charts) != 1:
+        return None
+    name = re.escape(charts.pop().rsplit("/", 1)[-1])
+    named = re.compile(rf"^\s*-?\s*name:\s*['\"]?{name}['\"]?\s*(?:#.*)?$")
+    lines = [number for number, line in enumerate(
+        rendered.templates.get(kustomization, "").splitlines(), start=1) if named.match(line)]
+    return lines[0] if len(lines) == 1 else None
+
+
 def field_origin(rendered: RenderedTarget, resource: Resource,
                  path: Sequence[str | int]) -> Origin | None:
     """The file and line to edit for the field at ``path`` of ``resource``: a patch that set
@@ -202,6 +221,8 @@ def field_origin(rendered: RenderedTarget, resource: Resource,
                 list_item(template_file, text, resource, path)
             if helper is not None and (helper[1] or not path):
                 return helper[0]
+        if line is None and not path:  # (kustomize's output of a chart names no template)
+            line = _inflating_entry(rendered, resource)
         if exact or not path:
             return Origin(template_file, line)
     # The key itself is not in the template: it came in through values (``toYaml``).
