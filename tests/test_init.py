@@ -457,13 +457,20 @@ def _init_lines(repo: Path, helm_bin: Path, tmp_path: Path,
     return capsys.readouterr().err.splitlines()
 
 
+def _rooted(tmp_path: Path, files: dict[str, str]) -> Path:
+    """A repository of ``files`` and the Application ``root`` deploying ``apps/``."""
+    from synthetic import application, write_files
+
+    return write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "root.yaml": application("root", "apps", "argocd"), **files})
+
+
 def test_a_chart_of_applications_that_fails_to_render_is_noted(
         tmp_path: Path, helm_bin: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Its Applications are not listed, and init says why (it said nothing)."""
-    from synthetic import application, write_files
+    from synthetic import application
 
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "root.yaml": application("root", "apps", "argocd"),
+    repo = _rooted(tmp_path, {
         "apps/Chart.yaml": "apiVersion: v2\nname: apps\nversion: 0.1.0\n",
         "apps/templates/apps.yaml": application("web-prod", "web", "web-prod"),
         "apps/templates/broken.yaml": "{{ required \"owner is required\" .Values.owner }}\n"})
@@ -729,10 +736,9 @@ def test_an_application_a_kustomize_app_of_apps_builds_as_written_is_listed_once
     """``root`` deploys ``apps/``, a kustomization listing web.yaml: its build outputs web
     as written, the one Application lint knows (init listed it twice, at its first line and
     at its ``kind:`` line, and counted three Applications)."""
-    from synthetic import application, write_files
+    from synthetic import application
 
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "root.yaml": application("root", "apps", "argocd"),
+    repo = _rooted(tmp_path, {
         "apps/kustomization.yaml": "resources: [web.yaml]\n",
         "apps/web.yaml": application("web-prod", "web", "web-prod"),
         "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: w\n"})

@@ -36,7 +36,7 @@ import json
 import posixpath
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -516,11 +516,7 @@ def expand_params(document: Document, params: Mapping[str, Any], rel: str,
         if ("metadata", "namespace") in document.lines:
             lines[("metadata", "namespace")] = document.lines[("metadata", "namespace")]
     app["metadata"] = metadata
-    # (the name stays at the template's line: a finding about the name and one about a path
-    # the same key fills are two)
-    for path, key in _one_tag(template, (), language):
-        if key in key_lines and path[:1] != ("metadata",):
-            lines[path] = key_lines[key]
+    lines.update((path, key_lines[key]) for path, key in _filled(template, key_lines, language))
     return Document(app, lines, line)
 
 
@@ -537,8 +533,16 @@ def places_of(template: Mapping[str, Any], key_places: Mapping[str, Origin],
     """Where each value the template fills from one parameter key of ``key_places`` is
     written (not the name, which stays at the template's line, as ``expand_params`` keeps
     it)."""
-    return {path: key_places[key] for path, key in _one_tag(template, (), language)
-            if key in key_places and path[:1] != ("metadata",)}
+    return {path: key_places[key] for path, key in _filled(template, key_places, language)}
+
+
+def _filled(template: Mapping[str, Any], keys: Collection[str], language: Language
+            ) -> Iterator[tuple[KeyPath, str]]:
+    """The paths of the template's strings filled from one parameter key of ``keys``, with
+    that key; not the name's (it stays at the template's line: a finding about the name
+    and one about a path the same key fills are two)."""
+    return ((path, key) for path, key in _one_tag(template, (), language)
+            if key in keys and path[:1] != ("metadata",))
 
 
 def unnamed(document: Document, element_at: KeyPath, template: Mapping[str, Any],

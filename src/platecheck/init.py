@@ -481,11 +481,12 @@ def propose(path: Path, **options: Any) -> InitResult:
         proposals = _usual()
     source = "Applications" if apps else "charts' values files"
     instances = _instances(proposals, [*found.applications, *found.application_sets, *apps])
-    text = _with_build_options(render_config(proposals, source, instances=instances), root)
+    build_line = _build_options_line(root)
+    text = _with_line(render_config(proposals, source, instances=instances), build_line)
     config = _loaded(root, text)
     outside = _outside(config, _inheriting(config, found, apps))
     if outside:  # namespaces the environments' rules do not allow: allowed by name
-        text = _with_build_options(render_config(proposals, source, outside, instances), root)
+        text = _with_line(render_config(proposals, source, outside, instances), build_line)
         config = _loaded(root, text)
     return InitResult(root, text, tuple(_classify(config, app)
                                         for app in _inheriting(config, found, apps)),
@@ -496,14 +497,15 @@ _BUILD_OPTIONS_KEY = "kustomize.buildOptions"
 _MAX_SCANNED = 1 << 20  # bytes of a YAML file looked through for argocd-cm's build options
 
 
-def _with_build_options(text: str, root: Path) -> str:
-    """``text`` with argocd-cm's ``kustomize.buildOptions`` the repository writes (an
-    ``argocd-cm`` ConfigMap, or the argo-cd chart's ``configs.cm`` values) as
+def _build_options_line(root: Path) -> str | None:
+    """The configuration line of argocd-cm's ``kustomize.buildOptions`` the repository
+    writes (an ``argocd-cm`` ConfigMap, or the argo-cd chart's ``configs.cm`` values) as
     ``kustomizeBuildOptions``, which Argo CD builds every Kustomize source with; commented
-    out, with why, when platecheck does not follow one of its options."""
+    out, with why, when platecheck does not follow one of its options; None when none is
+    written."""
     found = _argocd_build_options(root)
     if found is None:
-        return text
+        return None
     value, rel = found
     line = f"kustomizeBuildOptions: {json.dumps(value)}   # argocd-cm's kustomize.buildOptions " \
         f"({rel})"
@@ -512,6 +514,13 @@ def _with_build_options(text: str, root: Path) -> str:
     except PlatecheckError:
         line = (f"# {line}; it holds an option platecheck does not follow (plugins, exec "
                 "functions, the network): keep those platecheck follows")
+    return line
+
+
+def _with_line(text: str, line: str | None) -> str:
+    """The configuration ``text`` with ``line`` before its environments."""
+    if line is None:
+        return text
     head, marker, rest = text.partition("\nenvironments:")
     return f"{head}\n{line}\n{marker}{rest}" if marker else f"{text}{line}\n"
 

@@ -14,6 +14,7 @@ Application (or Chart.yaml).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -165,13 +166,20 @@ _VALUES_VARIABLE = re.compile(r"\{\{-?\s*\$([A-Za-z_]\w*)\s*:=\s*\$?(\.Values(?:
 _ASSIGNED = re.compile(r"\$([A-Za-z_]\w*)\s*:?=")
 
 
+@functools.lru_cache(maxsize=256)
+def _values_variables(template: str) -> dict[str, str]:
+    """The variables ``template`` gives a values chain once, and no other value, with that
+    chain (read once per template, whatever number of fields is looked up in it)."""
+    assigned = Counter(_ASSIGNED.findall(template))
+    return {name: chain for name, chain in _VALUES_VARIABLE.findall(template)
+            if assigned[name] == 1}
+
+
 def _with_values_variables(text: str, template: str) -> str:
     """``text`` with each variable the ``template`` it is part of gives a values chain once,
     and no other value, read as that chain (``$k.apiServer.resources`` as
     ``.Values.kubernetes.apiServer.resources``); the assignments themselves left out."""
-    assigned = Counter(_ASSIGNED.findall(template))
-    chains = {name: chain for name, chain in _VALUES_VARIABLE.findall(template)
-              if assigned[name] == 1}
+    chains = _values_variables(template)
     if not chains:
         return text
     text = _VALUES_VARIABLE.sub(lambda m: "" if m.group(1) in chains else m.group(0), text)

@@ -184,6 +184,7 @@ Fails:
 
 from __future__ import annotations
 
+import functools
 import json
 import posixpath
 import re
@@ -210,6 +211,7 @@ from platecheck.helmargs import valid_namespace
 from platecheck.manifest_lines import kind_pattern, list_item, template_walk
 from platecheck.manifests import DirectoryOptions
 from platecheck.model import (
+    AppChild,
     Application,
     Finding,
     KeyPath,
@@ -367,11 +369,7 @@ def _refused_namespaces(repo: RepoModel, checker: _Checker) -> Iterator[Finding]
         app = rendered.target.application
         if app is None or valid_namespace(_destination(rendered.target)):
             continue
-        crds = crd_scopes(rendered.crd_schemas.values())
-        # (of a kind whose scope is known: a custom kind whose CRD comes from elsewhere may be
-        # cluster-scoped)
-        bare = [f"{r.kind}/{r.name}" for r in rendered.resources
-                if not r.namespace and namespaced(r.api_version, r.kind, crds)]
+        bare = [f"{r.kind}/{r.name}" for r in _unplaced(rendered)]
         if bare:
             which = (f"{bare[0]} and {len(bare) - 1} more, which name no namespace of their "
                      "own" if len(bare) > 1 else f"{bare[0]}, which names no namespace of its own")
@@ -381,6 +379,15 @@ def _refused_namespaces(repo: RepoModel, checker: _Checker) -> Iterator[Finding]
                 f"name (a DNS-1123 label): Argo CD cannot apply {which}",
                 "Set spec.destination.namespace to a namespace name (lowercase letters, digits "
                 "and '-', at most 63 characters).")
+
+
+def _unplaced(rendered: RenderedTarget) -> list[Resource]:
+    """The namespaced resources of a render that name no namespace of their own (of a kind
+    whose scope is known: a custom kind whose CRD comes from elsewhere may be
+    cluster-scoped): Argo CD applies them in the destination namespace."""
+    crds = crd_scopes(rendered.crd_schemas.values())
+    return [r for r in rendered.resources
+            if not r.namespace and namespaced(r.api_version, r.kind, crds)]
 
 
 def _go_actions_unfilled(repo: RepoModel, checker: _Checker) -> Iterator[Finding]:
@@ -421,7 +428,7 @@ def _unwatched(repo: RepoModel, checker: _Checker) -> Iterator[Finding]:
     places = {(a.file, a.line): a for a in (*repo.applications, *repo.generated)}
     control = {*CONTROL_PLANE, *(a.namespace for a in repo.applications
                                  if a.deployed_by is None and a.namespace),
-               *(namespace for _, namespace in _argocd_installs(repo))}
+               *(namespace for _, namespace in checker.installs)}
     seen: set[tuple[str, int]] = set()
     for parent_key, child_key in [*((c.parent, c.child) for c in repo.app_children
                                     if not c.assumed), *repo.generated_links]:
@@ -631,6 +638,11 @@ class _Checker:
         self.cluster_envs: dict[str, set[str]] = {}
         self.servers: dict[str, str] = {}
 
+    @functools.cached_property
+    def installs(self) -> list[tuple[Application | None, str]]:
+        """The Applications that install Argo CD, with its namespace (``_argocd_installs``)."""
+        return _argocd_installs(self.repo)
+
     def own_clusters(self, apps: Sequence[Application]) -> None:
         """Which environments' Applications of ``apps`` deploy to each cluster."""
         self.servers = dict(cluster_servers(resource for rendered in self.repo.rendered
@@ -814,11 +826,7 @@ class _Checker:
         resources naming their own needs none, and Argo CD takes it without one."""
         renders = [r for r in self.repo.rendered if r.target.application is not None
                    and _where(r.target.application) == _where(app)]
-        return not renders or any(
-            not resource.namespace and namespaced(resource.api_version, resource.kind, crds)
-            for rendered in renders
-            for crds in [crd_scopes(rendered.crd_schemas.values())]
-            for resource in rendered.resources)
+        return not renders or any(_unplaced(rendered) for rendered in renders)
 
     def sync_policy(self, app: Application, env: str | None,
                     opts: Options) -> Iterator[Finding]:
@@ -1090,13 +1098,15 @@ class _Checker:
         # (and a generated one's directory of Application files: a Kustomize build of it
         # that failed lists them)
         written = {(app.file, app.line): app for app in apps}
+        links: dict[tuple[str, int], list[AppChild]] = {}
+        for link in self.repo.app_children:
+            if link.child != link.parent and link.child in written:
+                links.setdefault(link.parent, []).append(link)
         for made in self.repo.generated:
-            for link in self.repo.app_children:
-                child = written.get(link.child)
-                if link.parent == (made.file, made.line) and child is not None \
-                        and link.child != link.parent and link.source < len(made.sources) \
-                        and self._is_local(made.sources[link.source]):
-                    edges.setdefault(id(made), []).append(child)
+            edges.setdefault(id(made), []).extend(
+                written[link.child] for link in links.get((made.file, made.line), ())
+                if link.source < len(made.sources)
+                and self._is_local(made.sources[link.source]))
         for app_set in apps:
             if app_set.kind == "ApplicationSet":
                 edges.setdefault(id(app_set), []).extend(self._set_children(app_set, apps))
@@ -1234,7 +1244,7 @@ class _Checker:
             roots += _closed_rings([p for p in parents if id(p) not in reached], edges)
             failed = self._failed_here()
             # (and an Application installing Argo CD itself, bootstrapped by hand)
-            installs = {id(app) for app, _ in _argocd_installs(self.repo)}
+            installs = {id(app) for app, _ in self.installs}
             roots += [a for a in apps if id(a) not in reached
                       and (a.kind == "ApplicationSet" or a.set_line is not None
                            or (a.file, a.line) in failed or id(a) in installs)]
@@ -1526,10 +1536,12 @@ def with_certificates(repo: RepoModel) -> RepoModel:
     deploys there."""
     servers = cluster_servers(resource for rendered in repo.rendered
                               for resource in rendered.resources)
+    clusters = {rendered.id: _cluster(rendered.target.application, servers)
+                for rendered in repo.rendered if rendered.target.application is not None}
     by_cluster: dict[str, list[tuple[int, str, Resource]]] = {}
     for rendered in repo.rendered:
-        app = rendered.target.application
-        if app is None or not (cluster := _cluster(app, servers)):
+        app, cluster = rendered.target.application, clusters.get(rendered.id)
+        if app is None or not cluster:
             continue
         by_cluster.setdefault(cluster, []).extend(
             (id(app), resource.namespace or rendered.target.namespace, resource)
@@ -1541,8 +1553,8 @@ def with_certificates(repo: RepoModel) -> RepoModel:
     def beside(rendered: RenderedTarget) -> RenderedTarget:
         app = rendered.target.application
         found = tuple((namespace, resource) for owner, namespace, resource
-                      in by_cluster.get(_cluster(app, servers), ()) if owner != id(app)) \
-            if app is not None else ()
+                      in by_cluster.get(clusters.get(rendered.id, ""), ())
+                      if owner != id(app))
         return replace(rendered, certificates_beside=found) if found else rendered
     return replace(repo, rendered=tuple(beside(rendered) for rendered in repo.rendered))
 
