@@ -40,7 +40,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "runmemo", "objectmeta",
               "boundedread", "realpaths", "walk", "chartfile", "repourl", "kustomize_patches",
               "goyaml",
-              "gojson", "projects", "scopes")),
+              "gojson", "projects", "scopes", "submodules")),
     ("config", ("config", "waivers")),
     ("discover", ("discover", "reporoot", "manifests", "gofmt", "gotoyaml", "gofuncs", "goparse",
                   "gotemplate_builtins", "gotemplate_exec", "gotemplate", "appset", "appset_git",

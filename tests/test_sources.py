@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
+from platecheck import submodules
 from platecheck.engine import lint, load
 from platecheck.errors import PlatecheckError
 from platecheck.manifests import read_manifests
@@ -2377,6 +2378,106 @@ def test_a_source_path_in_a_submodule_not_checked_out_says_so(tmp_path: Path,
         "vendor/charts (https://github.com/example/helm-charts.git), which this checkout has "
         "not checked out")
     assert error.remediation is not None and "git submodule update --init" in error.remediation
+
+
+_GITMODULES = ('[submodule "ext"]\n\tpath = {path}\n'
+               "\turl = https://github.com/example/ext.git\n")
+
+
+def _submodule_repo(tmp_path: Path, path: str, files: dict[str, str],
+                    checked_out: bool) -> Path:
+    """A repository whose ``.gitmodules`` declares a submodule at ``path``: an empty
+    directory (a clone without its submodules) unless ``checked_out`` (a Pod in it)."""
+    repo = write_files(tmp_path / "repo", {".gitmodules": _GITMODULES.format(path=path),
+                                           **files})
+    (repo / ".git").mkdir()
+    (repo / path).mkdir(parents=True, exist_ok=True)
+    if checked_out:
+        (repo / path / "pod.yaml").write_text(POD)
+    return repo
+
+
+@pytest.mark.parametrize("checked_out", [False, True])
+def test_a_recursed_directory_holding_a_submodule_not_checked_out_is_not_checked(
+        tmp_path: Path, checked_out: bool) -> None:
+    """A directory source with ``recurse`` below which lies a submodule a clone has not
+    checked out: Argo CD renders its files too, so a lint of what is here (nothing of it)
+    passed what Argo CD's render fails on."""
+    app = application("web", "manifests", "web", source_extra="    directory:\n"
+                      "      recurse: true\n")
+    repo = _submodule_repo(tmp_path, "manifests/ext", {
+        "apps/web.yaml": app, "manifests/cm.yaml": CM.format(name="c")}, checked_out)
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    if checked_out:
+        assert report_.errors == ()
+        assert [(f.location, f.policy) for f in report_.findings] == [
+            ("manifests/ext/pod.yaml:7", "resource-ranges")]
+        return
+    [error] = report_.errors
+    assert (error.location, error.target) == ("apps/web.yaml:1", "default/web")
+    assert "manifests/ext (https://github.com/example/ext.git)" in error.message
+    assert error.remediation == submodules.REMEDY
+
+
+def test_a_directory_not_recursed_ignores_a_submodule_below_it(tmp_path: Path) -> None:
+    """Without ``recurse`` Argo CD reads no subdirectory: the submodule is not read either."""
+    repo = _submodule_repo(tmp_path, "manifests/ext", {
+        "apps/web.yaml": application("web", "manifests", "web"),
+        "manifests/cm.yaml": CM.format(name="c")}, False)
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert (report_.errors, [t.id for t in report_.targets]) == ((), ["default/web"])
+
+
+_READS_FILES = "data:\n  n: '{{ len (.Files.Glob \"files/**\") }}'\n"
+
+
+@pytest.mark.parametrize(("module", "template", "refused"), [
+    ("charts/c/charts/ext", CM.format(name="c"), True),  # a subchart
+    ("charts/c/files/ext", CM.format(name="c") + _READS_FILES, True),  # files it reads
+    ("charts/c/files/ext", CM.format(name="c"), False),  # files no template reads
+])
+def test_a_chart_holding_a_submodule_not_checked_out_is_not_checked(
+        tmp_path: Path, module: str, template: str, refused: bool) -> None:
+    """A chart whose subchart, or files its templates read, are a submodule a clone has not
+    checked out, rendered without them, is not the chart Argo CD renders; files no template
+    reads change nothing."""
+    repo = _submodule_repo(tmp_path, module, {
+        "apps/web.yaml": application("web", "charts/c", "web"),
+        "charts/c/Chart.yaml": CHART_C, "charts/c/templates/cm.yaml": template}, False)
+    errors = lint(repo, cache_dir=tmp_path / "cache").errors
+    assert [(e.location, e.remediation) for e in errors] == (
+        [("apps/web.yaml:1", submodules.REMEDY)] if refused else [])
+    assert all(f"the chart charts/c holds the Git submodule {module}" in e.message
+               for e in errors)
+
+
+def test_a_value_file_in_a_submodule_not_checked_out_says_so(tmp_path: Path) -> None:
+    """A value file of a submodule a clone has not checked out is not missing for Argo CD:
+    the error names the submodule and how to check it out."""
+    app = application("web", "charts/c", "web", source_extra="    helm:\n"
+                      "      valueFiles: [/vendor/values.yaml]\n")
+    repo = _submodule_repo(tmp_path, "vendor", {
+        "apps/web.yaml": app, "charts/c/Chart.yaml": CHART_C,
+        "charts/c/templates/cm.yaml": CM.format(name="c")}, False)
+    [error] = lint(repo, cache_dir=tmp_path / "cache").errors
+    assert error.location == "apps/web.yaml:12"
+    assert error.message == ("value file '/vendor/values.yaml' is in the Git submodule vendor "
+                             "(https://github.com/example/ext.git), which this checkout has "
+                             "not checked out")
+    assert error.remediation == submodules.REMEDY
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_kustomize_resource_in_a_submodule_not_checked_out_says_so(tmp_path: Path) -> None:
+    """kubectl's error of a base in a submodule a clone has not checked out names the
+    submodule and how to check it out."""
+    repo = _submodule_repo(tmp_path, "vendor/base", {
+        "apps/web.yaml": application("web", "overlay", "web"),
+        "overlay/kustomization.yaml": "resources:\n  - ../vendor/base\n"}, False)
+    [error] = lint(repo, cache_dir=tmp_path / "cache").errors
+    assert error.file == "overlay/kustomization.yaml"
+    assert "Git submodule vendor/base" in error.message
+    assert error.remediation == submodules.REMEDY
 
 
 def _unnamespaced(name: str, path: str, namespace: str) -> str:

@@ -3,8 +3,9 @@
 The files are read from git's object database (``git ls-tree`` and ``git cat-file --batch``):
 the checked working tree, its index and ``.git`` are never written, and, unlike
 ``git archive``, the repository's ``.gitattributes`` cannot rewrite or drop what is exported
-(``export-subst``, ``export-ignore``). Submodules are not exported (Argo CD does not render
-them from the parent repository either).
+(``export-subst``, ``export-ignore``). Submodules are not exported (their commits are of other
+repositories): what a source reads of one is reported as in a submodule not checked out, as
+for a clone without its submodules (Argo CD checks them out).
 """
 
 from __future__ import annotations

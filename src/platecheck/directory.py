@@ -14,8 +14,9 @@ from platecheck.manifests import (
     rel_path,
 )
 from platecheck.model import MergedValues, RenderedTarget, RenderTarget, Resource
-from platecheck.provenance import object_lines
+from platecheck.provenance import object_lines, target_origin
 from platecheck.resources import applied_items, make_resource
+from platecheck.submodules import refuse_within
 from platecheck.yamlio import read_bytes, read_text
 
 ARGO_KINDS = ("Application", "ApplicationSet")
@@ -51,6 +52,18 @@ def _jsonnet_places(files: list[Path], root: Path) -> dict[Path, int]:
     return {path: place for place, path in enumerate(evaluated, 1)}
 
 
+def _files(target: RenderTarget, directory: Path, root: Path, options: DirectoryOptions
+           ) -> list[Path]:
+    """The files of the source ``directory`` Argo CD reads, refused when it would read more
+    than is here (a submodule not checked out) or than it reads at most."""
+    if options.recurse:
+        refuse_within(root, directory, f"the directory {rel_path(directory, root)} (recurse)",
+                      target_origin(target))
+    files = list(manifest_files(directory, root, options))
+    _within_size(files, directory, root)
+    return files
+
+
 def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
                      ) -> RenderedTarget:
     """The resources of a directory source. Argo CD Applications its files hold are left out:
@@ -63,8 +76,7 @@ def render_directory(target: RenderTarget, root: Path, timeout: float = 120.0
     templates: dict[str, str] = {}
     includes: dict[str, tuple[str, ...]] = {}
     chunks: list[str] = []
-    files = list(manifest_files(target.source_dir, root, options))
-    _within_size(files, target.source_dir, root)
+    files = _files(target, target.source_dir, root, options)
     places = _jsonnet_places(files, root)
     for path in files:
         written = not path.name.endswith(".jsonnet")  # its documents are the file's text

@@ -106,6 +106,7 @@ from platecheck.render import HelmStats
 from platecheck.resources import applied_items, make_resource
 from platecheck.sandbox import bounded_map, run_bounded
 from platecheck.sourcetype import kustomization_file
+from platecheck.submodules import REMEDY, held_message, named_in
 from platecheck.values import Layer, merge_values
 from platecheck.walk import copy_tree, rglob, temporary_directory, walk
 from platecheck.yamlio import (
@@ -408,6 +409,10 @@ class Kustomize:
         if special is not None:
             return special
         file, line = failing_entry(call, reason, self.root)
+        module = named_in(self.root, reason)
+        if module is not None:
+            return PlatecheckError(held_message("a path it reads", module)
+                                   + f": kubectl kustomize failed: {reason}", file, line, REMEDY)
         return PlatecheckError(f"kubectl kustomize failed: {reason}", file, line,
                                LOAD_RESTRICTOR_REMEDY if _RESTRICTED in reason else None)
 

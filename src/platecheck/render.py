@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, NoReturn
 
 from platecheck.cache import (
+    CHART_DIRECTORIES,
     FILES_WORD,
     MAX_CHART_FILE,
     Digest,
@@ -55,8 +56,10 @@ from platecheck.helmbin import helm_version, isolated_environment
 from platecheck.lintvalues import HeldValues
 from platecheck.model import Chart, KeyPath, RenderTarget
 from platecheck.objectmeta import DNS1123_SUBDOMAIN, is_name
+from platecheck.provenance import target_origin
 from platecheck.realpaths import resolve
 from platecheck.sandbox import SCHEMA_FILE, bounded_map, private_copy, run_bounded
+from platecheck.submodules import refuse_within
 from platecheck.walk import walk
 
 
@@ -127,6 +130,10 @@ class Helm:
             _refuse_name(target.release_name, MAX_RELEASE, "release name", target,
                          _written_key(target, "releaseName", ("metadata", "name")))
         _check_namespace(target)
+        refuse_within(self.root, target.chart.path, f"the chart {target.chart.rel}",
+                      target_origin(target),
+                      only=None if self._chart_digest(target.chart.path)[1]
+                      else CHART_DIRECTORIES)
         # file:// dependencies helm dependency build needs (a remote one is an error here)
         dependencies = tuple(d for _, d in dependency_sources(target.chart.path, self.root))
         value_paths = [values.path for values in target.value_files]

@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path, PurePosixPath
 
+from platecheck import submodules
 from platecheck.argocd_env import app_environment
 from platecheck.discover import source_key
 from platecheck.errors import PlatecheckError
@@ -111,7 +112,7 @@ def path_remedy(problem: str, repo_url: str | None, repo_urls: Sequence[str],
     the checkout's Git remotes (``own``) say which Git repositories are this one (every
     repoURL is then this repository)."""
     if "Git submodule" in problem:
-        return SUBMODULE_REMEDY
+        return submodules.REMEDY
     if problem.endswith("does not exist") and repo_url and not repo_urls and not own:
         lead = ("Name a values file of this repository" if value_file else
                 "Point source.path at a directory of this repository")
@@ -119,35 +120,6 @@ def path_remedy(problem: str, repo_url: str | None, repo_urls: Sequence[str],
                 "URLs in argocd-application's repoUrls (a source of another repository is "
                 "then reported as not rendered).")
     return VALUE_FILE_REMEDY if value_file else PATH_REMEDY
-
-
-_SECTION = re.compile(r'^\s*\[\s*submodule\s+"([^"]*)"\s*\]\s*$')
-_SETTING = re.compile(r"^\s*(path|url)\s*=\s*(.*?)\s*$")
-_GITMODULES_LIMIT = 1 << 20  # bytes of .gitmodules read at most
-SUBMODULE_REMEDY = ("Argo CD checks submodules out with the repository: check it out here "
-                    "too (git submodule update --init --recursive) and lint again.")
-
-
-def _submodule(root: Path, relative: str) -> tuple[str, str] | None:
-    """The path and URL of the Git submodule of ``.gitmodules`` that holds ``relative``, a
-    path this checkout does not have: a clone without its submodules, which Argo CD's
-    repo-server checks out (``git submodule update --init --recursive``)."""
-    try:
-        with open(root / ".gitmodules", "rb") as handle:
-            text = handle.read(_GITMODULES_LIMIT).decode("utf-8", "replace")
-    except OSError:
-        return None
-    modules: list[dict[str, str]] = []
-    for line in text.splitlines():
-        if _SECTION.match(line):
-            modules.append({})
-        elif modules and (setting := _SETTING.match(line)):
-            modules[-1][setting.group(1)] = setting.group(2)
-    for module in modules:
-        path = module.get("path", "").strip("/")
-        if path and (relative == path or relative.startswith(path + "/")):
-            return path, module.get("url", "?")
-    return None
 
 
 def path_problem(root: Path, relative: str, *, want_dir: bool) -> str | None:
@@ -164,10 +136,9 @@ def path_problem(root: Path, relative: str, *, want_dir: bool) -> str | None:
     # (a submodule not checked out is an empty directory at its path, nothing below it)
     empty = real.is_dir() and not any(real.iterdir())
     if not real.exists() or empty:
-        module = _submodule(root, PurePosixPath(os.path.relpath(joined, top)).as_posix())
+        module = submodules.holding(root, PurePosixPath(os.path.relpath(joined, top)).as_posix())
         if module is not None:
-            return (f"is in the Git submodule {module[0]} ({module[1]}), which this checkout "
-                    "has not checked out")
+            return submodules.held_message("", module).lstrip()
     if not real.exists():
         return "does not exist"
     if empty and want_dir:
@@ -226,7 +197,7 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
         if not resolved.exists():
             if not helm.ignore_missing_value_files:
                 yield SourceProblem(index, key, "value-file",
-                                    f"value file {entry!r} does not exist", ref)
+                                    _missing_value_file(entry, resolved, resolver.root), ref)
         elif not resolved.is_file():
             yield SourceProblem(index, key, "value-file", f"value file {entry!r} is not a file",
                                 ref)
@@ -234,6 +205,13 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
         yield from _file_parameter_clashes(source, prefix, refs, revisions, index)
     if many and source.chart:
         yield from _pulled_file_parameters(app, index, source, prefix, refs, resolver)
+
+
+def _missing_value_file(entry: str, path: Path, root: Path) -> str:
+    module = submodules.holding(root, path.relative_to(root).as_posix()) \
+        if path.is_relative_to(root) else None
+    return f"value file {entry!r} does not exist" if module is None \
+        else submodules.held_message(f"value file {entry!r}", module)
 
 
 def _glob_problem(resolver: Resolver, entry: str, pattern: Path,

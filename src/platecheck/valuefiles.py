@@ -34,6 +34,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.globs import filepath_glob
 from platecheck.model import Origin, Source
 from platecheck.realpaths import resolve
+from platecheck.submodules import REMEDY, held_message, holding
 
 _GLOB = re.compile(r"[*?\[]")
 
@@ -76,6 +77,7 @@ class Resolver:
             if not path.exists():
                 if ignore_missing:
                     continue
+                self._refuse_in_submodule(entry, path, file, line)
                 raise PlatecheckError(f"value file {entry!r} not found "
                                       f"({_shown(path, self.root)}){self._hint(entry)}",
                                       file, line)
@@ -118,6 +120,16 @@ class Resolver:
                 "for helm-secrets); either way platecheck renders offline and does not fetch "
                 "it, so this Application is not rendered")
         return self._local(substituted, entry, self.base, to_root_ok=False)
+
+    def _refuse_in_submodule(self, entry: str, path: Path, file: str | None,
+                             line: int | None) -> None:
+        """Refuse a missing value file of a Git submodule this checkout has not checked out
+        (Argo CD's has it)."""
+        if path.is_relative_to(self.root):
+            module = holding(self.root, path.relative_to(self.root).as_posix())
+            if module is not None:
+                raise PlatecheckError(held_message(f"value file {entry!r}", module), file,
+                                      line, REMEDY)
 
     def _hint(self, entry: str) -> str:
         """Why a ``$`` entry led elsewhere: Argo CD substitutes unknown variables with ""."""
