@@ -461,3 +461,43 @@ def test_errors_of_two_applications_at_one_line_each_have_the_policy_s_fix(
     assert sorted((e.target, e.remediation) for e in report.errors) == [
         (f"stg/{app}", "Name a values file inside this repository, relative to the source "
          "path (or $ref/... for another source).") for app in ("api", "web")]
+
+
+_LIST = "    - list:\n        elements:\n          - env: prod\n"
+
+
+@pytest.mark.parametrize("deployed", [False, True])
+def test_an_application_set_is_checked_against_its_schema(tmp_path: Path,
+                                                          deployed: bool) -> None:
+    """An ApplicationSet the API server refuses for its labels or sync policy (a label not a
+    string, a boolean written as a string): Argo CD creates none of its Applications, so
+    argocd-application says where, whether the set is a file of its own or one an
+    app-of-apps deploys."""
+    text = (_HEAD.replace("  namespace: argocd\n", "  namespace: argocd\n  labels:\n"
+                          "    team: 1\n")
+            .replace("spec:\n", "spec:\n  syncPolicy:\n    preserveResourcesOnDeletion: 'no'\n")
+            + _LIST + _TEMPLATE.format(name="web-{{env}}", path="clusters/{{env}}/web",
+                                       namespace="web-{{env}}"))
+    root = _repo(tmp_path, _LIST, "web-{{env}}", "clusters/{{env}}/web", "web-{{env}}")
+    (root / "apps" / "set.yaml").unlink()
+    write_files(root, {"sets/set.yaml": text} if deployed else {"apps/set.yaml": text})
+    if deployed:
+        write_files(root, {"apps/root.yaml": application("root", "sets", "argocd")})
+    file = "sets/set.yaml" if deployed else "apps/set.yaml"
+    assert [(f[1], f[3]) for f in _checked(root, tmp_path) if f[0] == "argocd-application"
+            and f[1].startswith(file)] == [
+        (f"{file}:10", "ApplicationSet web: spec.syncPolicy.preserveResourcesOnDeletion: "
+                       'expected boolean, got string "no"'),
+        (f"{file}:7", "ApplicationSet web: metadata.labels.team: expected string, got integer 1")]
+
+
+def test_a_go_template_flag_written_as_a_string_refuses_the_set(tmp_path: Path) -> None:
+    """``goTemplate: "true"``: the CRD types it a boolean, so the API server refuses the set
+    (it was reported as a set platecheck does not expand)."""
+    root = _repo(tmp_path, _LIST, "web-{{.env}}", "clusters/{{.env}}/web", "web-{{.env}}")
+    text = (root / "apps" / "set.yaml").read_text()
+    (root / "apps" / "set.yaml").write_text(text.replace("spec:\n", "spec:\n  goTemplate: "
+                                                         "'true'\n", 1))
+    [error] = lint(root, cache_dir=tmp_path / "cache").errors
+    assert error.location == "apps/set.yaml:7"
+    assert error.message.startswith("ApplicationSet spec.goTemplate must be a boolean")

@@ -434,17 +434,24 @@ _REQUIRED: tuple[tuple[KeyPath, type], ...] = (
     (("spec", "template", "spec", "project"), str))
 
 
+# fields of the spec the ApplicationSet CRD types, which platecheck reads before expanding
+_TYPED: tuple[tuple[KeyPath, type], ...] = (
+    (("spec", "goTemplate"), bool), (("spec", "goTemplateOptions"), list))
+_TYPE_NAMES = {list: "a list", dict: "a map", str: "a string", bool: "a boolean"}
+
+
 def refused_field(data: Mapping[str, Any]) -> tuple[KeyPath, str] | None:
     """The first field the ApplicationSet CRD requires that the set ``data`` leaves out (or
-    writes null), or writes of another type, with what is wrong; None when there is none."""
-    for path, kind in _REQUIRED:
+    writes null), or writes of another type, or one it types (``_TYPED``) written of
+    another type, with what is wrong; None when there is none."""
+    for path, kind in (*_REQUIRED, *_TYPED):
         value: Any = data
         for key in path:
             value = value.get(key) if isinstance(value, Mapping) else None
-        if value is not None and isinstance(value, kind):
+        if (value is None and (path, kind) in _TYPED) or (
+                value is not None and isinstance(value, kind)):
             continue
-        return path, "is required" if value is None else \
-            f"must be {'a list' if kind is list else 'a map' if kind is dict else 'a string'}"
+        return path, "is required" if value is None else f"must be {_TYPE_NAMES[kind]}"
     return None
 
 

@@ -686,10 +686,13 @@ def _check_sources(planner: Planner, found: Discovery) -> dict[int, Application]
     """Every Application found, with the problems of its sources recorded (the app-of-apps
     are among the Applications: each stays one object); returns each one's checked copy by
     the id of the Application it replaced."""
-    checked = {id(app): planner.checked(app) for app in [*found.applications,
-                                                          *found.app_of_apps]}
+    checked = {id(app): planner.checked(app) for app in [
+        *found.applications, *found.app_of_apps, *found.application_sets,
+        *found.expanded_sets]}
     found.applications = [checked[id(app)] for app in found.applications]
     found.app_of_apps = [checked[id(app)] for app in found.app_of_apps]
+    found.application_sets = [checked[id(app)] for app in found.application_sets]
+    found.expanded_sets = [checked[id(app)] for app in found.expanded_sets]
     return checked
 
 

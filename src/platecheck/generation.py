@@ -335,8 +335,7 @@ def _children(rendered: Sequence[RenderedTarget], parents: dict[AppKey, Applicat
                 places.unread.append(item.stand_in)
             continue
         item = dataclasses.replace(item, app=planner.inheriting(item.app, item.parent))
-        if not item.application_set:
-            item = dataclasses.replace(item, app=planner.checked(item.app))
+        item = dataclasses.replace(item, app=planner.checked(item.app))
         key = _set_key(item.app) if item.application_set else app_key(item.app)
         if _manages_itself(item, key, parents):
             continue

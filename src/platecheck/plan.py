@@ -94,7 +94,8 @@ class Planner:
         self._remotes = remote_urls(self.root)
         self._named = _named_urls(found.repository or found)
         self.own = identity(self._remotes, self._named)
-        self._application_schema: tuple[CustomSchema | None] | None = None  # once looked up
+        # the schema of each kind (Application, ApplicationSet), once looked up
+        self._application_schemas: dict[str, CustomSchema | None] = {}
 
     # -- loading ----------------------------------------------------------------------------
 
@@ -158,23 +159,25 @@ class Planner:
         """``app`` with what is wrong with its source paths and value files, and where the
         Application schema rejects it, recorded for argocd-application (every Application is
         checked so, planned or not)."""
-        return dataclasses.replace(app, source_problems=source_problems(app, self.root),
-                                   schema_problems=self._schema_problems(app))
+        # (an ApplicationSet's sources are templates: what it makes is checked)
+        return dataclasses.replace(
+            app, source_problems=source_problems(app, self.root)
+            if app.kind == "Application" else (), schema_problems=self._schema_problems(app))
 
     def _schema_problems(self, app: Application) -> tuple[tuple[KeyPath, str], ...]:
-        """Against the Application schema of k8s-schema's ``schemaDirs``, else the one
-        shipped (unless its ``bundledSchemas`` is false)."""
+        """Against the schema of its kind (Application, ApplicationSet) of k8s-schema's
+        ``schemaDirs``, else the one shipped (unless its ``bundledSchemas`` is false)."""
         # its validators load only when an Application is seen
         from platecheck import schema_problems, schemas
 
-        if self._application_schema is None:
+        if app.kind not in self._application_schemas:
             options: schemas.SchemaOptions = (
                 self.config.policy_options("k8s-schema").default
                 if "k8s-schema" in self.config.declarations else schemas.SchemaOptions())
-            self._application_schema = (schemas.find_custom_schema(
-                "Application", "argoproj.io/v1alpha1", schemas.schema_directories(
-                    self.root, options.schema_dirs, bundled=options.bundled_schemas)),)
-        custom = self._application_schema[0]
+            self._application_schemas[app.kind] = schemas.find_custom_schema(
+                app.kind, "argoproj.io/v1alpha1", schemas.schema_directories(
+                    self.root, options.schema_dirs, bundled=options.bundled_schemas))
+        custom = self._application_schemas[app.kind]
         if custom is None:
             return ()
         return tuple((problem.path, problem.text)

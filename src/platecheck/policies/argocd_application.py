@@ -6,7 +6,9 @@ What:
 
     - it matches the Application JSON schema (from k8s-schema's ``schemaDirs``,
       default ``policies/schemas/``, or the one shipped; a source with a path or a chart
-      and no ``repoURL`` is not-rendered's finding);
+      and no ``repoURL`` is not-rendered's finding); an ApplicationSet (written, deployed
+      by an app-of-apps or generated) the ApplicationSet schema likewise (its labels, its
+      ``syncPolicy``...): the API server refuses it, so none of its Applications exists;
     - each source ``path`` of this repository exists and stays inside it (no ``..`` escape,
       no symlink out), and so does each ``helm.valueFiles`` entry, resolved as Argo CD
       resolves it (relative to the source path, ``/`` the repository root, ``$ref/...``
@@ -281,6 +283,11 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
     generated = list(unique.values())
     checker.own_clusters([a for a in (*apps, *generated) if _where(a) not in unclassified
                           and (a.file, a.line) not in app_of_apps])
+    schemed = {(app.file, app.line) for app in (*apps, *generated)}
+    for app_set in (*_application_sets(repo), *repo.expanded_sets):
+        if (app_set.file, app_set.line) not in schemed:
+            schemed.add((app_set.file, app_set.line))
+            yield from checker.schema(app_set)
     for app in (*apps, *generated):
         env = targets.get(_where(app), (None, None))[0]
         opts = options.for_env(env)
@@ -688,12 +695,13 @@ class _Checker:
     # -- schema -----------------------------------------------------------------------------
 
     def schema(self, app: Application) -> Iterator[Finding]:
-        """Where planning found the Application schema rejects it (a missing ``repoURL``
+        """Where planning found the schema of its kind rejects it (a missing ``repoURL``
         that not-rendered reports is its: ``ownership``)."""
+        page = "operator-manual/applicationset/" if app.kind == "ApplicationSet" else \
+            "user-guide/application-specification/"
         for path, text in app.schema_problems:
-            yield self.finding(app, path, text,
-                               "Fix the field: see https://argo-cd.readthedocs.io/en/stable/"
-                               "user-guide/application-specification/")
+            yield self.finding(app, path, text, "Fix the field: see "
+                               f"https://argo-cd.readthedocs.io/en/stable/{page}")
 
     def destination(self, app: Application) -> Iterator[Finding]:
         """A destination of both a server and a cluster name, or of neither: Argo CD refuses
