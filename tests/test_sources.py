@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import subprocess
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -2560,15 +2561,20 @@ def test_a_generator_kustomize_cannot_merge_is_at_its_entry(tmp_path: Path) -> N
         ("overlay/kustomization.yaml:3", "could-not-check")]
 
 
+_KSOPS = "apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n  name: secrets\nfiles: [s.yaml]\n"
+
+
 @pytest.mark.usefixtures("kubectl_bin")
-def test_a_kustomize_plugin_is_not_run_and_its_entry_says_so(tmp_path: Path) -> None:
-    """A generator that needs a plugin (ksops, chezmoidotsh/arcane): kubectl refuses it
-    without --enable-alpha-plugins, and platecheck runs none; the error is at the entry
-    naming it and says why."""
+@pytest.mark.parametrize("entry", ["secrets.yaml", "|-\n" + textwrap.indent(_KSOPS, " " * 4)])
+def test_a_kustomize_plugin_is_not_run_and_its_entry_says_so(tmp_path: Path,
+                                                             entry: str) -> None:
+    """A generator that needs a plugin (ksops, chezmoidotsh/arcane), named by its file or
+    written inline (that one had no line): kubectl refuses it without
+    --enable-alpha-plugins, and platecheck runs none; the error is at the entry naming it
+    and says why."""
     repo = write_files(tmp_path / "repo", {
-        "app/kustomization.yaml": "resources: [cm.yaml]\ngenerators:\n  - secrets.yaml\n",
-        "app/secrets.yaml": "apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n"
-                            "  name: secrets\nfiles: [secret.enc.yaml]\n",
+        "app/kustomization.yaml": f"resources: [cm.yaml]\ngenerators:\n  - {entry}\n",
+        "app/secrets.yaml": _KSOPS,
         "app/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\n",
         "apps/app.yaml": application("app-prod", "app", "app-prod"),
     })

@@ -260,9 +260,16 @@ def plugin_entry(call: KustomizeCall, reason: str, root: Path
 
 def _plugin_kind(entry: object, directory: Path, root: Path) -> object:
     """The ``kind`` of the configuration a generator or transformer entry names (a file of
-    the repository)."""
+    the repository) or writes inline (a YAML text of more than one line)."""
+    if isinstance(entry, str) and "\n" in entry:
+        inline = _INLINE_KIND.search(entry)
+        return inline.group(1) if inline else None
     layer = repository_layer(directory / entry, root) if isinstance(entry, str) else None
     return layer.data.get("kind") if layer is not None else None
+
+
+# the kind of an inline generator or transformer configuration, at its top level
+_INLINE_KIND = re.compile(r"""^kind:[ \t]*["']?([^\s"'#]+)""", re.MULTILINE)
 
 
 def failing_entry(call: KustomizeCall, reason: str, root: Path) -> tuple[str, int | None]:
