@@ -522,6 +522,35 @@ def test_a_subchart_schema_helm_reads_under_another_name_is_checked(
     _refused_without_fetching(tmp_path, helm, listener)
 
 
+@pytest.mark.parametrize("layout", ["files", "archive-files", "archive-at-root",
+                                    "hidden-in-charts"])
+def test_a_schema_or_archive_helm_loads_as_a_plain_file_is_no_subchart(
+        tmp_path: Path, helm: Path, layout: str) -> None:
+    """helm's loader takes a chart's ``values.schema.json`` at its root alone, and an
+    archive only right in ``charts/`` (not one starting ``_`` or ``.``), for a subchart:
+    elsewhere each is a file templates may read (JonasHess/homelab-iac vendors a chart
+    whose root keeps its own older packages, nested ten deep: it was refused as archives
+    nested too deep). Such files are given to helm as they are, and the chart renders."""
+    chart = make_repo(tmp_path)
+    schema = json.dumps({"properties": {"a": {"$ref": "http://127.0.0.1:1/a.json"}}}).encode()
+    nested = _tar_bytes({"old/Chart.yaml": b"apiVersion: v2\nname: old\nversion: 0.0.1\n"})
+    for _ in range(10):
+        nested = _tar_bytes({"old/old.tgz": nested})
+    files = {
+        "files": {"files/values.schema.json": schema},
+        "archive-files": {"charts/sub-0.1.0.tgz": _tar_bytes({
+            **_chart_members("sub", "sub/files/values.schema.json", schema),
+            "sub/old.tgz": nested})},
+        "archive-at-root": {"old.tgz": nested},
+        "hidden-in-charts": {"charts/_old.tgz": nested, "charts/.old/values.schema.json": schema},
+    }[layout]
+    for name, data in files.items():
+        (chart / name).parent.mkdir(parents=True, exist_ok=True)
+        (chart / name).write_bytes(data)
+    model = load(tmp_path, helm=helm, use_cache=False)
+    assert (model.errors, len(model.rendered)) == ((), 1)
+
+
 @pytest.mark.parametrize("pipe", [".helmignore", "charts/sub-0.1.0.tgz",
                                   "charts/sub/values.schema.json"])
 def test_a_named_pipe_where_a_schema_or_archive_is_read_is_not_opened(

@@ -116,7 +116,7 @@ def private_copy(chart: Path, dest: Path, skip: Sequence[Path] = (),
             # checked by platecheck (values_schema); `helm lint` fetches its $refs even when
             # told to skip schema validation (Helm 3.17), so helm never sees the file
             continue
-        if (file.name == SCHEMA_FILE or file.name.endswith(".tgz")) and is_regular_file(file):
+        if chart_part(file.relative_to(chart).as_posix()) and is_regular_file(file):
             _check_subchart_schemas(file, chart)  # (what is not is refused when copied)
         target = dest / file.relative_to(chart)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -138,6 +138,23 @@ _MAX_MEMBERS = 10_000
 _LFS_POINTER = b"version https://git-lfs.github.com/spec/v1"
 
 
+
+
+def chart_part(rel: str) -> str | None:
+    """What helm's loader (``loader.LoadFiles``) takes the file at ``rel`` (relative to a
+    chart's root) to be: ``schema`` (a values.schema.json of the chart or of a subchart
+    directory in ``charts/``), ``archive`` (a ``.tgz`` right in a ``charts/``), or None (a
+    plain file a template may read; a name in ``charts/`` starting with ``_`` or ``.`` is
+    no subchart)."""
+    parts = rel.split("/")
+    while True:
+        if parts == [SCHEMA_FILE]:
+            return "schema"
+        if len(parts) < 2 or parts[0] != "charts" or parts[1][:1] in ("_", "."):
+            return None
+        if len(parts) == 2:
+            return "archive" if parts[1].endswith(".tgz") else None
+        parts = parts[2:]  # a file of a subchart directory, from its root
 
 
 def _check_subchart_schemas(file: Path, chart: Path) -> None:
@@ -180,8 +197,10 @@ def _check_archive(archive: tarfile.TarFile, rel: str, depth: int) -> None:
         if count > _MAX_MEMBERS:
             raise PlatecheckError(f"{rel}: more than {_MAX_MEMBERS} files")
         name = posixpath.normpath(member.name.replace("\\", "/"))
-        schema = posixpath.basename(name) == SCHEMA_FILE
-        if not (schema or name.endswith(".tgz")) or member.issym() or member.islnk():
+        # (helm reads an archive's files below its top directory, the chart's root)
+        part = chart_part(name.partition("/")[2])
+        schema = part == "schema"
+        if part is None or member.issym() or member.islnk():
             continue
         raw = _member_bytes(archive, member)
         if schema:
