@@ -337,6 +337,25 @@ API_VERSIONS_REMEDY = (
     "fix the template.")
 
 
+# a template of a subchart helm names in its error: ``(<chart>/charts/<subchart>/``
+_SUBCHART_NAMED = re.compile(r"\(([^/()\s]+)/charts/([^/()\s]+)/")
+
+
+def _archived(reason: str, chart: Chart, root: Path) -> tuple[str, int | None] | None:
+    """The dependency entry of Chart.yaml (or requirements.yaml) declaring the subchart
+    whose template ``reason`` names last, when that template is no file here (a subchart
+    archive's): the line its resources' findings are at too."""
+    named = [m for m in _SUBCHART_NAMED.finditer(reason) if m.group(1) == chart.name]
+    if not named:
+        return None
+    try:
+        dependencies = declared(chart.path, root)
+    except PlatecheckError:
+        return None
+    return next(((dep.file, dep.line) for dep in dependencies
+                 if (dep.alias or dep.name) == named[-1].group(2)), None)
+
+
 def _template_failure(chart: Chart, reason: str, root: Path,
                       origin: tuple[str | None, int | None]) -> PlatecheckError:
     """helm template's failure with ``reason``, at the line to edit: the line of Chart.yaml
@@ -347,7 +366,8 @@ def _template_failure(chart: Chart, reason: str, root: Path,
     field = "kubeVersion" if _KUBE_VERSION_REFUSED in reason else (
         refused.group(1) if refused else None)
     if field is None:
-        file, line = error_location(reason, chart, root) or origin
+        file, line = error_location(reason, chart, root) or _archived(reason, chart, root) \
+            or origin
         inner = _METADATA_REFUSED.search(reason)  # a subchart's Chart.yaml helm refuses
         if inner is not None and file is not None and file.endswith("Chart.yaml"):
             line = key_line(read_regular(root / file, MAX_FILE_SIZE), inner.group(1))
