@@ -1267,3 +1267,30 @@ def test_what_a_labelled_child_s_unbuilt_kustomization_lists_is_reached(tmp_path
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [e.location for e in report.errors] == ["apps/mid/kustomization.yaml:3"]
     assert [f.message for f in report.findings if "not reachable" in f.message] == []
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_nothing_is_named_while_a_kustomization_of_an_app_of_apps_chart_cannot_be_built(
+        tmp_path: Path) -> None:
+    """A bootstrap kustomization inflating an app-of-apps chart that is not vendored
+    (gnunn-gitops/cluster-config): what its values deploy is not known, so no kustomization
+    is said to be deployed by none (``apps/web`` is, by those values)."""
+    repo = tmp_path / "repo"
+    _write(repo, {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/kustomization.yaml": "helmCharts:\n  - name: app-of-apps\n"
+                                        "    version: 0.4.1\n"
+                                        "    repo: https://charts.example.com\n"
+                                        "    valuesFile: values.yaml\n",
+        "bootstrap/values.yaml": "applications:\n  web:\n    destination:\n"
+                                 "      namespace: web\n    source:\n"
+                                 "      repoURL: https://git.example.com/repo.git\n"
+                                 "      path: apps/web\n",
+        "apps/web/kustomization.yaml": "resources: [cm.yaml]\n",
+        "apps/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+        "apps/other.yaml": application("other", "manifests", "other"),
+        "manifests/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: o\n",
+    })
+    report_ = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.file, e.line) for e in report_.errors] == [("bootstrap/kustomization.yaml", 2)]
+    assert _kustomizations(report_) == []

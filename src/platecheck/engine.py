@@ -556,7 +556,7 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
     on their own (``targets``) count as named paths."""
     found = planner.found
     if not (found.applications or found.application_sets or generated or found.unparsed) \
-            or found.unreadable or _unknown_children(targets, rendered):
+            or found.unreadable or _unknown_children(targets, rendered, found.root):
         return {}
     try:
         charts, kustomizations = undeployed(
@@ -825,15 +825,20 @@ def _without_idle_charts(targets: list[RenderTarget], rendered: list[RenderedTar
                     [t for t in targets if t.id in dropped], rendered, lints, problems)
 
 
-def _unknown_children(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget]
-                      ) -> bool:
+def _unknown_children(targets: Sequence[RenderTarget], rendered: Sequence[RenderedTarget],
+                      root: Path) -> bool:
     """Whether a target of this repository whose chart may write Applications
-    (``_writes_argo_kinds``) failed to render: an app-of-apps whose Applications are not
-    known."""
+    (``_writes_argo_kinds``), or whose kustomization inflates such a chart, failed to
+    render: an app-of-apps whose Applications are not known."""
+    from platecheck.undeployed import inflates_applications
+
     built = {r.target.id for r in rendered}
-    charts = {t.chart.path for t in targets
-              if t.chart is not None and t.remote is None and t.id not in built}
-    return any(_writes_argo_kinds(chart) for chart in sorted(charts))
+    failed = [t for t in targets if t.remote is None and t.id not in built]
+    charts = {t.chart.path for t in failed if t.chart is not None}
+    builds = {t.source_dir for t in failed
+              if t.source_type is SourceType.KUSTOMIZE and t.source_dir is not None}
+    return any(_writes_argo_kinds(chart) for chart in sorted(charts)) or any(
+        inflates_applications(directory, root) for directory in sorted(builds))
 
 
 def _set_deployed_roots(targets: Sequence[RenderTarget], root: Path) -> bool:

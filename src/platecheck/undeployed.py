@@ -92,6 +92,19 @@ def outputs_applications(directory: Path, root: Path, renaming: bool) -> bool:
                for _, kustomization, data in read)
 
 
+def inflates_applications(directory: Path, root: Path) -> bool:
+    """Whether a kustomization of the build of ``directory`` inflates a chart whose values
+    describe Application sources (``_inflates_applications``): an app-of-apps chart."""
+    from platecheck.kustomize_tree import build_tree
+
+    try:
+        _, read = build_tree(directory, root)
+    except PlatecheckError:
+        return False
+    return any(_inflates_applications(kustomization.parent, data, root)
+               for _, kustomization, data in read)
+
+
 _ARGO_KINDS = ("Application", "ApplicationSet")
 # the fields of a kustomization that change every resource's name or labels
 _RENAMING = ("namePrefix", "nameSuffix", "commonLabels", "labels")

@@ -27,7 +27,9 @@ What:
     beside Application files. A run of some environments only (``--env``) names none: the
     Applications other environments' charts generate were not rendered; nor does a run where a
     chart whose templates name Argo CD's API group failed to render (a remote dependency not
-    vendored, say), or an Application file could not be read: what they deploy is not known. A
+    vendored, say), or a kustomization inflating a chart whose values describe Application
+    sources could not be built, or an Application file could not be read: what they deploy
+    is not known. A
     chart no Application deploys that may itself write Applications (a template writes an
     Application or ApplicationSet kind, or a values file describes Application sources, as those
     of argo-helm's argocd-apps do) is taken for a root installed by hand (a bootstrap of Argo

@@ -25,7 +25,8 @@ What:
     a chart's directory is named even when the chart is deployed (helm renders none of it).
     Not named: a ``kind: Component`` (it builds only where one lists it), and every
     kustomization in chart mode or for a run of some environments only (``--env``), nor in a
-    run where what a chart of Applications deploys is not known (one failed to render, one no
+    run where what a chart of Applications deploys is not known (one failed to render or a
+    kustomization inflating one could not be built, one no
     Application deploys is a root installed by hand, or an ApplicationSet platecheck does not
     expand may deploy one), as for ``undeployed-chart``. An Application file below the
     directory of a kustomization applied by hand, or of a base its build reads (not below a
