@@ -1294,3 +1294,106 @@ def test_nothing_is_named_while_a_kustomization_of_an_app_of_apps_chart_cannot_b
     report_ = lint(repo, cache_dir=tmp_path / "cache")
     assert [(e.file, e.line) for e in report_.errors] == [("bootstrap/kustomization.yaml", 2)]
     assert _kustomizations(report_) == []
+
+
+# an ApplicationSet platecheck does not expand (a merge generator) whose path is template
+# actions alone: it may deploy any directory that deep, which says nothing of which
+_WILD_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: wild
+  namespace: argocd
+spec:
+  generators:
+    - merge:
+        mergeKeys: [a]
+        generators:
+          - list: {elements: [{a: x, b: y, c: z}]}
+          - list: {elements: [{a: x}]}
+  template:
+    metadata:
+      name: 'wild-{{a}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: '{{a}}/{{b}}/{{c}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: '{{a}}'
+"""
+_LISTED_SET = """\
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: listed
+  namespace: argocd
+spec:
+  generators:
+    - merge:
+        mergeKeys: [env]
+        generators:
+          - list: {elements: [{env: prod}]}
+          - list: {elements: [{env: prod}]}
+  template:
+    metadata:
+      name: 'listed-{{env}}'
+    spec:
+      project: default
+      source:
+        repoURL: https://git.example.com/repo.git
+        path: 'apps/web/{{env}}'
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: 'web-{{env}}'
+"""
+
+
+def test_a_set_path_of_template_actions_alone_leaves_a_bootstrap_overlay_applied_by_hand(
+        tmp_path: Path) -> None:
+    """A set's path of template actions alone (``{{a}}/{{b}}/{{c}}``) may deploy any
+    directory three deep, the bootstrap overlay among them: which it deploys is not known,
+    so the overlay is still built as applied by hand when no rendered Application deploys
+    it (sean-vaughan/openshift-gitops; it was not built, its base's placeholders checked as
+    written: a false could-not-check)."""
+    repo = _bootstrap(tmp_path / "repo")
+    _write(repo, {"sets/wild.yaml": _WILD_SET})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    assert {"*/bootstrap/overlays/prod", "default/root"} <= {t.id for t in report.targets}
+    assert [f.location for f in report.findings if f.policy == "resource-ranges"] == [
+        "apps/web/prod/pod.yaml:8"]
+
+
+CM = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n"
+# an overlay of ApplicationSets that changes them (their namespace): not the files as written
+_SETS_OVERLAY = "namespace: argocd-sets\nresources: [listed.yaml]\n"
+
+
+@pytest.mark.parametrize("wild", [True, False])
+def test_an_overlay_a_bootstrap_overlay_s_application_deploys_is_rendered_once(
+        tmp_path: Path, wild: bool) -> None:
+    """Kustomizations such a set may deploy: each cluster's bootstrap overlay of one base,
+    its root deploying that cluster's overlay of ApplicationSets (infra-deployments). Each
+    overlay of sets is rendered once, as its root's, not also as applied by hand (its sets
+    were rendered twice, said to be two different ApplicationSets of one name); so too
+    without such a set, where no static path deploys the overlays of sets either."""
+    repo = _bootstrap(tmp_path / "repo")
+    text = (repo / "bootstrap/overlays/prod/kustomization.yaml").read_text()
+    _write(repo, {"sets/wild.yaml": _WILD_SET} if wild else {})
+    for env in ("prod", "stg"):
+        _write(repo, {
+            f"bootstrap/overlays/{env}/kustomization.yaml": text.replace(
+                "apps/web/prod}", f"apps/sets/{env}}}\n      - {{op: replace, path: "
+                f"/spec/destination/namespace, value: argocd-{env}}}"),
+            f"apps/sets/{env}/kustomization.yaml": _SETS_OVERLAY,
+            f"apps/sets/{env}/listed.yaml": _LISTED_SET.replace("env: prod", f"env: {env}"),
+            f"apps/web/{env}/cm.yaml": CM})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    ids = sorted(t.id for t in report.targets)
+    assert not any(i.startswith("*/apps/") for i in ids)
+    assert {"*/bootstrap/overlays/prod", "*/bootstrap/overlays/stg"} <= set(ids)
+    assert [f.message for f in report.findings if f.policy == "argocd-application"
+            and "different ApplicationSets" in f.message] == []

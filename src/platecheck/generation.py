@@ -5,7 +5,7 @@ written one, changed, replaces it."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from platecheck.appset import MadeDocument
@@ -57,23 +57,23 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         **{_set_key(a): None for a in found.application_sets}}
     # each written Application as written, and the environment it inherited
     written = {as_written(a): a.inherited_environment for a in found.applications}
-    places = WrittenPlaces(found.applications, found.failed)
-    places.note_sets(found.application_sets, found.failed)
-    places.chart_mode = {t.chart.rel for t in targets
-                         if t.application is None and t.chart is not None}
-    places.hand_applied = {t.app for t in targets if t.hand_applied}
-    fresh = list(rendered)
+    places = _places(found, targets)
+    _deployed_by_hand(targets, rendered, places, problems, found.root)
+    # a kustomization applied by hand that a set of template actions alone may deploy waits
+    # until what the rest deploys is known (``RenderTarget.provisional``)
+    pending = {t.id for t in targets if t.provisional}
+    fresh = [r for r in rendered if r.target.id not in pending]
     made = _expanded_sets(planner, targets, 0, _changed_sets(found, rendered))
     for depth in range(MAX_DEPTH + 1):
         children = _children(fresh, parents, generated, problems, planner, written, places,
                              made)
-        if places.superseded:  # the written Applications that rendered ones replace go
-            problems.forget_unplanned(places.superseded)
-            places.dropped.extend(t for t in targets if places.replaced(t))
-            targets[:] = [t for t in targets if not places.replaced(t)]
-            rendered[:] = [r for r in rendered if not places.replaced(r.target)]
+        _drop_superseded(targets, rendered, places, problems)
         found.unparsed.extend(places.unread)
         places.unread.clear()
+        if not children and pending:  # no rendered Application deploys them: by hand
+            fresh, made = [r for r in rendered if r.target.id in pending], []
+            pending.clear()
+            continue
         if not children:
             break
         if depth == MAX_DEPTH:
@@ -92,6 +92,7 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         # (an id an error of a child that could not be planned has is taken too)
         more = distinct(more, shown | {f.target for f in problems.findings if f.target})
         _give_way(targets, {t.id for t in more})
+        _deployed_after_all(pending, more, targets, rendered, places, problems)
         _directory_links(found, more, places)
         targets.extend(more)
         unique_ids(targets)
@@ -100,6 +101,78 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
         rendered.extend(fresh)
     _drop_hand_applied(targets, rendered, generated, places, problems)
     return generated, places
+
+
+def _places(found: Discovery, targets: Sequence[RenderTarget]) -> WrittenPlaces:
+    """Where the written Applications and ApplicationSets are, the charts linted on their
+    own and the kustomizations applied by hand among ``targets``."""
+    places = WrittenPlaces(found.applications, found.failed)
+    places.note_sets(found.application_sets, found.failed)
+    places.chart_mode = {t.chart.rel for t in targets
+                         if t.application is None and t.chart is not None}
+    places.hand_applied = {t.app for t in targets if t.hand_applied}
+    return places
+
+
+def _drop_superseded(targets: list[RenderTarget], rendered: list[RenderedTarget],
+                     places: WrittenPlaces, problems: Problems) -> None:
+    """The written Applications that rendered ones replace go, with their targets."""
+    if places.superseded:
+        problems.forget_unplanned(places.superseded)
+        places.dropped.extend(t for t in targets if places.replaced(t))
+        targets[:] = [t for t in targets if not places.replaced(t)]
+        rendered[:] = [r for r in rendered if not places.replaced(r.target)]
+
+
+def _deployed_after_all(pending: set[str], more: Sequence[RenderTarget],
+                        targets: list[RenderTarget], rendered: list[RenderedTarget],
+                        places: WrittenPlaces, problems: Problems) -> None:
+    """The kustomizations applied by hand still ``pending`` (``RenderTarget.provisional``)
+    whose directory a rendered Application of ``more`` deploys are not applied by hand: they
+    go, with their errors, before anything of their output is planned; that Application
+    renders them."""
+    deployed = {t.source_dir for t in more if t.source_dir is not None}
+    _forget_pending(pending, lambda t: t.source_dir in deployed, targets, rendered, places,
+                    problems)
+
+
+def _deployed_by_hand(targets: list[RenderTarget], rendered: list[RenderedTarget],
+                      places: WrittenPlaces, problems: Problems, root: Path) -> None:
+    """The kustomizations taken as applied by hand whose directory an Application another
+    of them outputs deploys (each cluster's bootstrap overlay deploying its overlay of
+    ApplicationSets, infra-deployments) are not applied by hand: they go, with their
+    errors, before anything of their output is planned; that Application renders them
+    (their ApplicationSets were rendered twice, said to be different ones of one name)."""
+    outputs = {r.target.id: _output_dirs(r, root) for r in rendered if r.target.hand_applied}
+    _forget_pending(set(outputs), lambda t: any(t.source_dir in dirs for other, dirs in
+                                                outputs.items() if other != t.id),
+                    targets, rendered, places, problems)
+
+
+def _output_dirs(rendered: RenderedTarget, root: Path) -> set[Path]:
+    """The directories of the repository at ``root`` that the Applications of
+    ``rendered``'s output name as their sources' paths."""
+    dirs: set[Path] = set()
+    for resource in rendered.resources:
+        spec = resource.doc.get("spec") if resource.kind == "Application" else None
+        sources = [spec.get("source"), *(spec.get("sources") or ())] \
+            if isinstance(spec, Mapping) else []
+        dirs.update(resolve(root / source["path"]) for source in sources
+                    if isinstance(source, Mapping) and isinstance(source.get("path"), str))
+    return dirs
+
+
+def _forget_pending(pending: set[str], deployed: Callable[[RenderTarget], bool],
+                    targets: list[RenderTarget], rendered: list[RenderedTarget],
+                    places: WrittenPlaces, problems: Problems) -> None:
+    """The kustomizations ``pending`` that are ``deployed`` go, with their errors."""
+    gone = {t.id: t.app for t in targets if t.id in pending and deployed(t)}
+    if gone:
+        pending.difference_update(gone)
+        places.hand_applied.difference_update(gone.values())
+        problems.forget([f for f in problems.findings if f.target in gone])
+        targets[:] = [t for t in targets if t.id not in gone]
+        rendered[:] = [r for r in rendered if r.target.id not in gone]
 
 
 def _give_way(targets: list[RenderTarget], ids: set[str]) -> None:

@@ -395,6 +395,10 @@ class RenderTarget:
     # writes (it inflates an app-of-apps chart, patches Applications): one that cannot be
     # built here is a could-not-check error, not the files it lists as written
     outputs_applications: bool = False
+    # of such a kustomization: an ApplicationSet's path of template actions alone may deploy
+    # it (``undeployed.hand_applied``): what it outputs is planned only when no rendered
+    # Application deploys it (``generation``)
+    provisional: bool = False
 
     @property
     def rendered_here(self) -> bool:

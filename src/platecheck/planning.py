@@ -131,7 +131,7 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
 
 # a kustomization applied by hand: its directory, the Application files its build lists,
 # whether it outputs Applications none of them writes, and the install it is (or None)
-_HandApplied = tuple[Path, frozenset[Path], bool, str | None]
+_HandApplied = tuple[Path, frozenset[Path], bool, str | None, bool]
 
 
 def _hand_applied(planner: Planner, found: Discovery, paths: Sequence[Path]
@@ -145,18 +145,18 @@ def _hand_applied(planner: Planner, found: Discovery, paths: Sequence[Path]
     root = planner.root
     apps = [*found.applications, *found.application_sets, *found.unparsed]
     found_dirs = hand_applied(paths, root, apps, planner.deploys_here)
-    shared = Counter(file for *_, every in found_dirs for file in every)
+    shared = Counter(file for *_, every, _ in found_dirs for file in every)
     hand: list[_HandApplied] = []
     installed: dict[str, str] = {}
-    for directory, files, outputs, every in found_dirs:
+    for directory, files, outputs, every, provisional in found_dirs:
         install = rel_path(directory, root) if any(shared[f] > 1 for f in every) else None
-        hand.append((directory, files, outputs, install))
+        hand.append((directory, files, outputs, install, provisional))
         installed.update({rel_path(file, root): install for file in files
                           if install is not None and shared[file] == 1})
     for kept in (found.applications, found.app_of_apps, found.application_sets):
         kept[:] = [dataclasses.replace(a, installed_in=installed[a.file])
                    if a.file in installed else a for a in kept]
-    return hand, [(directory, every) for directory, _, _, every in found_dirs]
+    return hand, [(directory, every) for directory, _, _, every, _ in found_dirs]
 
 
 def _without_unlisted(planner: Planner, found: Discovery,
@@ -247,8 +247,9 @@ def hand_applied_targets(planner: Planner, hand: Sequence[_HandApplied]
         source_type=SourceType.KUSTOMIZE, source_dir=directory,
         api_versions=planner.config.cluster_api_versions,
         kube_version=planner.config.kubernetes_version, hand_applied=True,
-        install=install, outputs_applications=outputs)
-        for directory, _, outputs, install in hand for rel in [rel_path(directory, planner.root)]]
+        install=install, outputs_applications=outputs, provisional=provisional)
+        for directory, _, outputs, install, provisional in hand
+        for rel in [rel_path(directory, planner.root)]]
 
 
 def _refused_links(root: Path, targets: Sequence[RenderTarget], problems: Problems) -> None:

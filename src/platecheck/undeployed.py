@@ -46,21 +46,26 @@ def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Applica
 
 def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Application],
                  here: Callable[[Source], bool]
-                 ) -> list[tuple[Path, frozenset[Path], bool, frozenset[Path]]]:
+                 ) -> list[tuple[Path, frozenset[Path], bool, frozenset[Path], bool]]:
     """The directories of the kustomizations under ``paths`` that no source of
     ``applications`` points at or into and no other kustomization lists, whose builds list a
     file naming an Argo CD Application or ApplicationSet, each with those files: applied by
     hand (``kubectl apply -k`` of a bootstrap overlay, say), they may change the
     Applications they list; and those whose builds output Applications none of those files
     writes (``outputs_applications``, the third of each); the fourth: every file the build
-    lists."""
+    lists; the fifth: whether an ApplicationSet's path of template actions alone may deploy
+    it (``{{a}}/{{b}}`` says nothing of which directory it is: it is applied by hand unless
+    a rendered Application turns out to deploy it, ``generation``)."""
     from platecheck.discover import names_argo_kind
     from platecheck.kustomize_tree import listed_files
 
     _, directories, _ = source_directories(paths, root)
     if not directories:
         return []  # (no kustomization: none to read the Applications' sources for)
-    covers = _coverage(_source_patterns(applications, root, here), set())
+    sources, plugins = _source_patterns(applications, root, here)
+    covers = _coverage(({p for p in sources if not _all_wildcards(p[0])},
+                        {p for p in plugins if not _all_wildcards(p[0])}), set())
+    may = _coverage((sources, plugins), set())
     found = [(root / file).parent
              for file, _ in undeployed_kustomizations(directories, root, covers, ())]
     listed = [(directory, frozenset(listed_files(directory, root))) for directory in found]
@@ -68,8 +73,8 @@ def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Appli
                every)
               for directory, every in listed
               for files in [frozenset(file for file in every if names_argo_kind(file))]]
-    return [(directory, files, outputs, every) for directory, files, outputs, every in marked
-            if files or outputs]
+    return [(directory, files, outputs, every, may(rel_path(directory, root)))
+            for directory, files, outputs, every in marked if files or outputs]
 
 
 def outputs_applications(directory: Path, root: Path, renaming: bool) -> bool:
@@ -345,6 +350,11 @@ def _chart_homes(kustomizations: Sequence[Path], root: Path) -> set[Path]:
             if inflated.chart.get("name"):
                 charts.add(resolve(directory / chart_directory(inflated.home, inflated.chart)))
     return charts
+
+
+def _all_wildcards(path: str) -> bool:
+    """Whether every name of ``path`` is ``*``."""
+    return all(part == "*" for part in path.split("/"))
 
 
 def _coverage(patterns: tuple[set[Pattern], set[Pattern]], charts: set[str]
