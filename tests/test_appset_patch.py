@@ -220,3 +220,22 @@ def test_a_patch_writing_to_yaml_of_a_parameter_is_applied(tmp_path: Path) -> No
     assert apps["web-dev"].raw["spec"]["source"]["helm"]["valuesObject"] == {"tag": "1.2.3"}
     assert [(f.location, f.policy, f.message) for f in report.findings] == [
         (f"apps/set.yaml:{_PATCH_LINE + 1}", "image-tag-pinned", _FLOATING)]
+
+
+@pytest.mark.parametrize(("key", "expanded"), [
+    ("preserveResourcesOnDeletion", True),  # no field of an Application's syncPolicy
+    ("SyncOptions", False),  # Go's encoding/json matches it to syncOptions, case aside
+])
+def test_a_patch_key_the_application_has_not_is_dropped(tmp_path: Path, key: str,
+                                                        expanded: bool) -> None:
+    """A key no field of the Application's (an ApplicationSet's own syncPolicy field written
+    into the Application's, sean-vaughan/openshift-gitops): the merge takes it and
+    ``json.Unmarshal`` drops it, so the set is expanded and its Applications lack it (the
+    set was left unexpanded); one Go would match to a field, case aside, is not applied
+    here."""
+    report = _lint(tmp_path, f"spec:\n  syncPolicy:\n    {key}: true\n")
+    assert report.errors == ()
+    apps = _apps(report)
+    assert sorted(apps) == (["web-dev", "web-prod"] if expanded else [])
+    for app in apps.values():
+        assert app.sync_policy == {"syncOptions": ["CreateNamespace=true"]}

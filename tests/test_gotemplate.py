@@ -195,12 +195,12 @@ REFUSED = [
     '{{ regexReplaceAll "(a?)+" .env "<$1>" }}',
     '{{ regexReplaceAll "(o|)*" .env "<$1>" }}',
     '{{ kebabcase .env }}',
-    # toYaml: go-yaml's timestamps, its quoting beyond printable ASCII, its folding at 80
-    # columns (which a program may turn off)
+    # toYaml: go-yaml's timestamps, its quoting beyond printable ASCII, its folding of a
+    # quoted text at 80 columns (which a program may turn off)
     '{{ toYaml (dict "k" "2024-01-01") }}',
     '{{ toYaml "é" }}',
     '{{ toYaml (dict "k" "a\\tb") }}',
-    '{{ printf "%s %080d" "a" 1 | toYaml }}',
+    '{{ printf "%s %080d" "a:" 1 | toYaml }}',
     '{{ define "x" }}{{ end }}',
     # Go fails at the node it evaluated last
     '{{ if false }}{{ $x := 1 }}{{ else }}{{ $x = 2 }}{{ end }}',
@@ -254,6 +254,19 @@ TO_YAML: list[tuple[Any, str]] = [
      '- true\n- false\n- null'),
     ({'k': 'a x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x'},
      'k: a x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x x'),
+    # a plain text folded at a space past column 80, indented two more than its key (helm's
+    # toYaml, the same sigs.k8s.io/yaml, writes each alike)
+    ({'k': 'word ' * 20 + 'end'},
+     'k: word word word word word word word word word word word word word word word word\n'
+     '  word word word word end'),
+    ({'a': {'b': ['lorem ipsum dolor ' * 6 + 'x']}},
+     'a:\n  b:\n  - lorem ipsum dolor lorem ipsum dolor lorem ipsum dolor lorem ipsum dolor'
+     ' lorem\n    ipsum dolor lorem ipsum dolor x'),
+    ({'k': 'a' * 77 + '  b c  d'}, 'k: ' + 'a' * 77 + '  b\n  c  d'),
+    ({'k': 'a' * 76 + ' b' + ' c' * 5}, 'k: ' + 'a' * 76 + ' b\n  c c c c c'),
+    ('top level ' * 12 + 'end',
+     'top level top level top level top level top level top level top level top level top\n'
+     '  level top level top level top level end'),
 ]
 
 

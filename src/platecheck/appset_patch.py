@@ -192,7 +192,10 @@ def _typed(value: Any, schema: Mapping[str, Any], path: KeyPath) -> None:
         if not isinstance(value, dict):
             raise _mistyped(value, "object", path)
         fields, other = schema.get("properties"), schema.get("additionalProperties", {})
-        for key, item in value.items():
+        for key, item in list(value.items()):
+            if fields is not None and _dropped(key, fields):
+                del value[key]  # (json.Unmarshal drops a field the Application has not)
+                continue
             if key.startswith("$") or (fields is not None and key not in fields):
                 raise Unread
             _typed(item, fields[key] if fields is not None else other, (*path, key))
@@ -215,6 +218,14 @@ def _typed(value: Any, schema: Mapping[str, Any], path: KeyPath) -> None:
             raise _mistyped(value, str(wanted), path)
     elif not isinstance(value, str):
         raise Unread  # (an integer or a string: IntOrString)
+
+
+def _dropped(key: str, fields: Mapping[str, Any]) -> bool:
+    """Whether the patch's ``key`` is no field of the Application's, nor one Go's
+    ``encoding/json`` matches it to (case aside), nor a strategic merge directive (``$``):
+    the merge takes it as it is (the Application has no such key) and ``json.Unmarshal``
+    drops it (``applyTemplatePatch``)."""
+    return not key.startswith("$") and key.casefold() not in {f.casefold() for f in fields}
 
 
 def _raw(value: Any) -> None:

@@ -44,6 +44,8 @@ def to_yaml(value: Any) -> str:
     normal = _normalized(value)
     if isinstance(normal, (Mapping, list)) and normal:
         return "\n".join(_block(normal, 0))
+    if isinstance(normal, str) and _is_plain(normal):  # (at column 0, folded at 2)
+        return "\n".join(_folded("", normal, 2))
     lines = _value_lines(normal, "", 0)
     return "\n".join([lines[0][1:]] + lines[1:])
 
@@ -181,8 +183,32 @@ def _value_lines(value: Any, head: str, indent: int) -> list[str]:
         return _literal(value, head, indent)
     written = _scalar(value)
     if " " in value and len(head) + 1 + len(written) > _WIDTH:
-        raise Unsupported("toYaml of a text go-yaml may fold at 80 columns")
+        if written is not value:  # (a quoted text folds otherwise)
+            raise Unsupported("toYaml of a quoted text go-yaml may fold at 80 columns")
+        return _folded(head + " ", value, indent + 2)
     return [f"{head} {written}"]
+
+
+def _is_plain(text: str) -> bool:
+    """Whether go-yaml writes ``text`` plain (one line of printable ASCII)."""
+    _checked_text(text)
+    return "\n" not in text and _scalar(text) is text
+
+
+def _folded(start: str, text: str, indent: int) -> list[str]:
+    """A plain text as go-yaml writes it after ``start`` on its line
+    (``write_plain_scalar``): a space met past column 80, after no other space and before
+    none, starts a new line at ``indent`` instead."""
+    lines, line, spaces = [], start, False
+    for index, char in enumerate(text):
+        if char == " " and not spaces and len(line) > _WIDTH \
+                and text[index + 1:index + 2] != " ":
+            lines.append(line)
+            line = " " * indent
+        else:
+            line += char
+        spaces = char == " "
+    return [*lines, line]
 
 
 def _block(value: Any, indent: int) -> list[str]:
