@@ -883,3 +883,50 @@ def test_a_value_a_git_file_s_key_fills_is_found_at_that_key(tmp_path: Path, go:
                   if f.policy in ("argocd-application", "image-tag-pinned")) == [
         ("argocd-application", "envs/prod/config.yaml:2"),
         ("image-tag-pinned", "envs/prod/config.yaml:3")]
+
+
+@pytest.mark.parametrize(("pattern", "file", "named"), [
+    ("clusters/*/config.yaml", "clusters/a/config.yaml", True),
+    ("clusters/*.yaml", "clusters/a/b.yaml", False),  # (a pathspec's * crosses /)
+    ("clusters/*.yaml", "clusters/.hidden.yaml", True),
+    ("**/config.json", "config.json", True),
+    ("**/config.json", "a/b/config.json", True),
+    ("a/**", "a/b/c", True),
+    ("a/**/c", "a/c", True),
+    ("./envs//x?.yaml", "envs/x1.yaml", True),
+    ("/envs/*.yaml", "envs/a.yaml", True),
+    ("envs/*", "envs", False),
+])
+def test_the_new_git_file_globbing_reads_paths_as_globs(pattern: str, file: str,
+                                                        named: bool) -> None:
+    """With the ApplicationSet controller's new git file globbing the path is a glob of the
+    checkout (doublestar's ``FilepathGlob``): ``*`` stays within one name, ``**`` spans
+    directories; the pattern is cleaned as ``filepath.Join`` cleans it."""
+    from platecheck.appset_git import glob_names
+
+    assert glob_names(pattern, file) is named
+
+
+_GLOBBED = _FILES.replace("          - path: envs/*config.yaml\n          - path: envs/list.json\n"
+                          "          - path: envs/old/*\n            exclude: true\n",
+                          "          - path: envs/*.yaml\n")
+
+
+@pytest.mark.parametrize("new", [False, True])
+def test_a_git_files_path_is_a_glob_with_the_new_globbing(tmp_path: Path, new: bool) -> None:
+    """``envs/*.yaml``: git's pathspec names every YAML file below ``envs/`` (the
+    ApplicationSet controller's default), the new globbing (``newGitFileGlobbing: true``,
+    Argo CD's ``applicationsetcontroller.enable.new.git.file.globbing``) only those right in
+    it (sean-vaughan/openshift-gitops: a Kustomize resource in a subdirectory was taken for
+    an Application's gate file, a false could-not-check)."""
+    config = "newGitFileGlobbing: true\n" if new else ""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "apps/web.yaml": _GLOBBED, "web/cm.yaml": CM.format(name="web"),
+        "policies/platecheck.yaml": config + "environments:\n  prod:\n"
+                                    "    match: {namespaces: ['*']}\n",
+        "envs/a.yaml": "cluster: {name: a, ns: prod}\n",
+        "envs/sub/b.yaml": "cluster: {name: b, ns: prod}\n"})
+    model = load(root, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert sorted(a.name for a in model.generated) == (
+        ["web-envs-a"] if new else ["web-envs-a", "web-sub-b"])

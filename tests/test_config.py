@@ -250,7 +250,7 @@ def test_a_config_dir_that_is_a_file_says_it_is_not_a_directory(tmp_path: Path) 
     ("kubernetesVersion: '1.31'\nrenderTimout: 3\n",
      "policies/platecheck.yaml:2: unknown configuration key 'renderTimout' (expected one of: "
      "kubernetesVersion, apiVersions, environments, policies, renderTimeout, jobs, "
-     "requireEnvironment, kustomizeBuildOptions, exclude)"),
+     "requireEnvironment, kustomizeBuildOptions, newGitFileGlobbing, exclude)"),
     ("policies:\n  no-such: {level: error}\n",
      "policies/platecheck.yaml:2: unknown policy 'no-such' (known: "
      + ", ".join(registry()) + ")"),

@@ -787,3 +787,45 @@ def test_argocd_cm_s_build_options_are_proposed(tmp_path: Path, files: dict[str,
     assert options == (("--enable-helm", "--load-restrictor=LoadRestrictionsNone")
                        if "Restrictions" in (written or "") else
                        ("--enable-helm",) if written and not written.startswith("#") else None)
+
+
+_GLOBBING = ("newGitFileGlobbing: true   # applicationsetcontroller.enable.new.git.file.globbing "
+             "({}): git files generators' paths are globs")
+
+
+@pytest.mark.parametrize(("files", "written"), [
+    ({"argocd/params.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                            "  name: argocd-cmd-params-cm\ndata:\n"
+                            "  applicationsetcontroller.enable.new.git.file.globbing: 'true'\n"},
+     _GLOBBING.format("argocd/params.yaml")),
+    ({"argocd/values.yaml": "configs:\n  params:\n"
+                            "    applicationsetcontroller.enable.new.git.file.globbing: true\n"},
+     _GLOBBING.format("argocd/values.yaml")),
+    ({"argocd/argocd.yaml": "apiVersion: argoproj.io/v1beta1\nkind: ArgoCD\nmetadata:\n"
+                            "  name: argocd\nspec:\n  applicationSet:\n"
+                            "    extraCommandArgs: [--enable-new-git-file-globbing]\n"},
+     _GLOBBING.format("argocd/argocd.yaml")),
+    ({"argocd/params.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n"
+                            "  name: argocd-cmd-params-cm\ndata:\n"
+                            "  applicationsetcontroller.enable.new.git.file.globbing: 'false'\n"},
+     None),
+])
+def test_the_new_git_file_globbing_is_proposed(tmp_path: Path, files: dict[str, str],
+                                               written: str | None) -> None:
+    """The ApplicationSet controller's new git file globbing, turned on by the repository's
+    Argo CD (``argocd-cmd-params-cm``, the argo-cd chart's ``configs.params``, the Argo CD
+    operator's ``extraCommandArgs``), changes what a git files generator names: init
+    proposes ``newGitFileGlobbing: true``, and the configuration it writes loads."""
+    from platecheck.init import propose
+    from platecheck.policies import configuration
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "web", "web-prod"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n", **files})
+    result = propose(repo, cache_dir=tmp_path / "cache")
+    found = [line for line in result.text.splitlines() if "newGitFileGlobbing" in line]
+    assert found == ([] if written is None else [written])
+    (repo / "policies").mkdir()
+    (repo / "policies" / "platecheck.yaml").write_text(result.text)
+    assert configuration(repo).new_git_file_globbing is (written is not None)

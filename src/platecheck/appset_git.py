@@ -191,7 +191,7 @@ def generator_reads(git: Mapping[str, Any], file: str) -> bool:
                if not e.get("exclude")]
     if git.get("files"):
         try:
-            return any(pathspec_names(entry, file) for entry in entries)
+            return any(names(entry, file) for entry in entries)
         except _Inexact:
             return False  # (the set is not expanded)
     parents = file.split("/")[:-1]
@@ -250,11 +250,63 @@ def _files(entries: list[Mapping[str, Any]], root: Path) -> list[tuple[str, int]
 
 
 def _listed(pattern: str, every: list[str], root: Path) -> list[str]:
-    """The files of ``every`` one pathspec names (``pathspec_names``)."""
-    named = [f for f in every if pathspec_names(pattern, f)]
+    """The files of ``every`` one entry's path names (``names``)."""
+    named = [f for f in every if names(pattern, f)]
     if any(os.path.islink(root / f) for f in named):
         raise _Inexact  # (a link, read where it leads, or refused out of the repository)
+    if _new_globbing() and any(names(pattern, d) for d in recall(
+            "git generator directories", root, lambda: [d for d, _ in _every_file(root)])):
+        raise _Inexact  # (Argo CD fails to read a directory the glob matches as a file)
     return named
+
+
+_GLOBBING = "new git file globbing"  # (of the run: ``runmemo``)
+
+
+def use_new_globbing(new: bool) -> None:
+    """Read a git files generator's paths, in this run (``runmemo.remembered``), as the
+    ApplicationSet controller does with ``applicationsetcontroller.enable.new.git.file.
+    globbing`` (``new``: globs, ``Config.new_git_file_globbing``) or without (git
+    pathspecs, also outside a run); said before any path is read."""
+    recall(_GLOBBING, None, lambda: new)
+
+
+def _new_globbing() -> bool:
+    return recall(_GLOBBING, None, lambda: False)
+
+
+def names(pattern: str, file: str) -> bool:
+    """Whether a git files generator's entry ``pattern`` names the repository's ``file``
+    (or directory): as a glob (``glob_names``) or a git pathspec (``pathspec_names``)."""
+    return glob_names(pattern, file) if _new_globbing() else pathspec_names(pattern, file)
+
+
+def glob_names(pattern: str, file: str) -> bool:
+    """Whether the repo-server's new git file globbing names ``file`` (``LsFiles``:
+    doublestar's ``FilepathGlob`` of the pattern joined to the checkout): ``*`` and ``?``
+    within one name (a hidden one too), ``**`` as a whole name any number of directories;
+    a class, an alternative or an escape is not read exactly."""
+    return _doublestar(pattern).fullmatch(file) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _doublestar(pattern: str) -> re.Pattern[str]:
+    clean = os.path.normpath("/" + pattern).lstrip("/")  # (filepath.Join cleans it)
+    if any(char in clean for char in "[]{}\\") or os.path.normpath(pattern or ".").startswith(
+            "../") or os.path.normpath(pattern or ".") == "..":
+        raise _Inexact  # (a file out of the repository Argo CD leaves out)
+    parts = clean.split("/") if clean else ["."]
+    regex = ""
+    for index, part in enumerate(parts):
+        last = index == len(parts) - 1
+        if part == "**":
+            regex = (regex[:-1] + "(?:/.*)?" if regex else ".*") if last \
+                else regex + "(?:[^/]+/)*"
+            continue
+        word = "".join("[^/]*" if char == "*" else "[^/]" if char == "?" else re.escape(char)
+                       for char in part)
+        regex += word + ("" if last else "/")
+    return re.compile(regex, re.DOTALL)
 
 
 def pathspec_names(pattern: str, file: str) -> bool:

@@ -41,7 +41,8 @@ WAIVERS_FILE = "waivers.yaml"
 BUILTIN = Path(__file__).parent / "data" / CONFIG_FILE
 
 _TOP_KEYS = ("kubernetesVersion", "apiVersions", "environments", "policies", "renderTimeout",
-             "jobs", "requireEnvironment", "kustomizeBuildOptions", "exclude")
+             "jobs", "requireEnvironment", "kustomizeBuildOptions", "newGitFileGlobbing",
+             "exclude")
 # the versions kustomize's helm inflation is given (a list, and the last of one)
 _HELM_VERSIONS = ("--helm-api-versions", "--helm-kube-version")
 # The values of kustomize's --load-restrictor; LoadRestrictionsNone is Argo CD's common
@@ -193,6 +194,9 @@ class Config:
     # argocd-cm's kustomize.buildOptions that platecheck follows, as kubectl options, and
     # --enable-helm where written; None when not configured
     kustomize_build_options: tuple[str, ...] | None = None
+    # the ApplicationSet controller's applicationsetcontroller.enable.new.git.file.globbing:
+    # a git files generator's path a glob of the files (``**``), not a git pathspec
+    new_git_file_globbing: bool = False
     # globs of repository paths the walk for Applications leaves out (another tool's files)
     exclude: tuple[str, ...] = ()
 
@@ -340,6 +344,7 @@ def load_config(root: Path, config_dir: Path | None = None,
         file_raw=raw,
         require_environment=merged.require_environment,
         kustomize_build_options=merged.kustomize_build_options,
+        new_git_file_globbing=merged.new_git_file_globbing,
         exclude=merged.exclude,
     )
     if parser is not None and ("kubernetesVersion",) in parser.lines:
@@ -439,6 +444,7 @@ class _Parsed:
     policies: Mapping[str, PolicySettings]
     require_environment: bool = False
     kustomize_build_options: tuple[str, ...] | None = None
+    new_git_file_globbing: bool = False
     exclude: tuple[str, ...] = ()
 
 
@@ -487,6 +493,8 @@ class _Parser:
                                              base.require_environment if base else False),
             kustomize_build_options=self.build_options(data) if "kustomizeBuildOptions" in data
             else (base.kustomize_build_options if base else None),
+            new_git_file_globbing=self.boolean(data, "newGitFileGlobbing",
+                                               base.new_git_file_globbing if base else False),
             exclude=self.path_globs(data["exclude"], ("exclude",)) if "exclude" in data
             else (base.exclude if base else ()),
         )

@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from platecheck import changed, crds, schema_problems, yamlio
+from platecheck.appset_git import use_new_globbing
 from platecheck.batch import Batch
 from platecheck.cache import ResultMemo, prune_unused
 from platecheck.changed import Selection
@@ -252,6 +253,19 @@ def _repository_root(paths: Sequence[Path], root: str | os.PathLike[str] | None,
 
 
 @remembered()  # also when called on its own (load_and_check, drift)
+def _discovered(root: Path, paths: Sequence[Path], config: Config, problems: Problems
+                ) -> Discovery:
+    """The Applications, sets and charts under ``paths`` and the policy files, discovery's
+    errors in ``problems``; git files generators' paths are read as ``config`` says."""
+    use_new_globbing(config.new_git_file_globbing)
+    found = discover(root, paths, whole_repository=config.waivers_file is not None,
+                     exclude=config.exclude)
+    _add_policy_files(found, config)
+    _add_discovery_errors(found, problems)
+    return found
+
+
+@remembered()  # (one run: what it reads of the repository read once)
 def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
           environments: str | Iterable[str] | None = None, jobs: int | None = None,
           helm: str | os.PathLike[str] | None = None,
@@ -267,10 +281,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         config = configuration(repo_root, config_path)
         wanted, compared, loaded = _environments(config, environments, compare)
         problems = Problems()
-        found = discover(repo_root, paths, whole_repository=config.waivers_file is not None,
-                         exclude=config.exclude)
-        _add_policy_files(found, config)
-        _add_discovery_errors(found, problems)
+        found = _discovered(repo_root, paths, config, problems)
         planner = Planner(config, found, lambda: helm_major(find_helm(helm, cache_dir=cache_path)))
         planned = plan_all(planner, found, problems, paths, lambda t: _generating(t, repo_root))
         targets = _loaded(unique_ids(planned), (wanted, compared), repo_root, problems,

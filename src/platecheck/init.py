@@ -481,7 +481,7 @@ def propose(path: Path, **options: Any) -> InitResult:
         proposals = _usual()
     source = "Applications" if apps else "charts' values files"
     instances = _instances(proposals, [*found.applications, *found.application_sets, *apps])
-    build_line = _build_options_line(root)
+    build_line = _argocd_lines(root)
     text = _with_line(render_config(proposals, source, instances=instances), build_line)
     config = _loaded(root, text)
     outside = _outside(config, _inheriting(config, found, apps))
@@ -494,16 +494,26 @@ def propose(path: Path, **options: Any) -> InitResult:
 
 
 _BUILD_OPTIONS_KEY = "kustomize.buildOptions"
+_GLOBBING_KEY = "applicationsetcontroller.enable.new.git.file.globbing"
+_GLOBBING_FLAG = "--enable-new-git-file-globbing"
+_SETTING_WORDS = (_BUILD_OPTIONS_KEY.encode(), _GLOBBING_KEY.encode(), _GLOBBING_FLAG.encode())
 _MAX_SCANNED = 1 << 20  # bytes of a YAML file looked through for argocd-cm's build options
 
 
-def _build_options_line(root: Path) -> str | None:
-    """The configuration line of argocd-cm's ``kustomize.buildOptions`` the repository
-    writes (an ``argocd-cm`` ConfigMap, or the argo-cd chart's ``configs.cm`` values) as
-    ``kustomizeBuildOptions``, which Argo CD builds every Kustomize source with; commented
-    out, with why, when platecheck does not follow one of its options; None when none is
-    written."""
-    found = _argocd_build_options(root)
+def _argocd_lines(root: Path) -> str | None:
+    """The configuration lines of the Argo CD settings the repository writes that change
+    what platecheck renders: argocd-cm's ``kustomize.buildOptions`` (``_build_options_line``)
+    and the ApplicationSet controller's new git file globbing (``newGitFileGlobbing``)."""
+    found = _argocd_settings(root)
+    lines = [line for line in (_build_options_line(root, found.get("build")),
+                               _globbing_line(found.get("globbing"))) if line]
+    return "\n".join(lines) or None
+
+
+def _build_options_line(root: Path, found: tuple[Any, str] | None) -> str | None:
+    """argocd-cm's ``kustomize.buildOptions`` the repository writes (``found``: with its
+    file) as ``kustomizeBuildOptions``, which Argo CD builds every Kustomize source with;
+    commented out, with why, when platecheck does not follow one of its options."""
     if found is None:
         return None
     value, rel = found
@@ -517,6 +527,15 @@ def _build_options_line(root: Path) -> str | None:
     return line
 
 
+def _globbing_line(found: tuple[Any, str] | None) -> str | None:
+    """``newGitFileGlobbing: true`` when the repository's Argo CD turns the ApplicationSet
+    controller's new git file globbing on (``found``: with its file)."""
+    if found is None or not found[0]:
+        return None
+    return (f"newGitFileGlobbing: true   # {_GLOBBING_KEY} ({found[1]}): git files "
+            "generators' paths are globs")
+
+
 def _with_line(text: str, line: str | None) -> str:
     """The configuration ``text`` with ``line`` before its environments."""
     if line is None:
@@ -525,10 +544,10 @@ def _with_line(text: str, line: str | None) -> str:
     return f"{head}\n{line}\n{marker}{rest}" if marker else f"{text}{line}\n"
 
 
-def _argocd_build_options(root: Path) -> tuple[str, str] | None:
-    """The first ``kustomize.buildOptions`` of the repository's YAML files (by path): of an
-    ``argocd-cm`` ConfigMap's data, or of a values map's ``configs.cm`` (the argo-cd chart);
-    with its file."""
+def _argocd_settings(root: Path) -> dict[str, tuple[Any, str]]:
+    """The first ``kustomize.buildOptions`` (``build``) and new git file globbing setting
+    (``globbing``) of the repository's YAML files (by path), each with its file."""
+    found: dict[str, tuple[Any, str]] = {}
     for current, dirs, names in walk(root):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in sorted(names):
@@ -536,7 +555,7 @@ def _argocd_build_options(root: Path) -> tuple[str, str] | None:
                 continue
             path = Path(current) / name
             raw = read_regular_file(path, _MAX_SCANNED)
-            if raw is None or _BUILD_OPTIONS_KEY.encode() not in raw:
+            if raw is None or not any(word in raw for word in _SETTING_WORDS):
                 continue
             rel = path.relative_to(root).as_posix()
             try:
@@ -544,21 +563,44 @@ def _argocd_build_options(root: Path) -> tuple[str, str] | None:
             except PlatecheckError:
                 continue
             for data in (d.data for d in documents if isinstance(d.data, dict)):
-                value = _options_in(data)
+                value, globbing = _options_in(data), _globbing_in(data)
                 if isinstance(value, str) and value.strip():
-                    return " ".join(value.split()), rel
-    return None
+                    found.setdefault("build", (" ".join(value.split()), rel))
+                if globbing is not None:
+                    found.setdefault("globbing", (globbing, rel))
+    return found
 
 
 def _options_in(data: Mapping[str, Any]) -> Any:
     """``kustomize.buildOptions`` of an ``argocd-cm`` ConfigMap, or of ``configs.cm``."""
+    return _setting(data, "argocd-cm", "cm", _BUILD_OPTIONS_KEY)
+
+
+def _setting(data: Mapping[str, Any], config_map: str, values_key: str, key: str) -> Any:
+    """``key`` of the ConfigMap ``config_map``'s data, or of the argo-cd chart's values
+    ``configs.<values_key>``."""
     metadata, configs = data.get("metadata"), data.get("configs")
     if data.get("kind") == "ConfigMap" and isinstance(metadata, dict) \
-            and metadata.get("name") == "argocd-cm" and isinstance(data.get("data"), dict):
-        return data["data"].get(_BUILD_OPTIONS_KEY)
-    if isinstance(configs, dict) and isinstance(configs.get("cm"), dict):
-        return configs["cm"].get(_BUILD_OPTIONS_KEY)
+            and metadata.get("name") == config_map and isinstance(data.get("data"), dict):
+        return data["data"].get(key)
+    if isinstance(configs, dict) and isinstance(configs.get(values_key), dict):
+        return configs[values_key].get(key)
     return None
+
+
+def _globbing_in(data: Mapping[str, Any]) -> bool | None:
+    """Whether the ApplicationSet controller's new git file globbing is on: the key of
+    ``argocd-cmd-params-cm`` (or the argo-cd chart's ``configs.params``), or the flag among
+    its arguments (the Argo CD operator's ``spec.applicationSet.extraCommandArgs``, the
+    chart's ``applicationSet.extraArgs``); None when ``data`` says nothing of it."""
+    value = _setting(data, "argocd-cmd-params-cm", "params", _GLOBBING_KEY)
+    if value is not None:
+        return str(value).strip().lower() == "true"
+    spec = data.get("spec") if data.get("kind") == "ArgoCD" else data
+    controller = spec.get("applicationSet") if isinstance(spec, dict) else None
+    args = [controller.get(key) for key in ("extraCommandArgs", "extraArgs")] \
+        if isinstance(controller, dict) else []
+    return True if any(isinstance(a, list) and _GLOBBING_FLAG in a for a in args) else None
 
 
 def _inheriting(config: Config, found: Discovery, apps: Sequence[Application]
