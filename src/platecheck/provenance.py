@@ -835,7 +835,7 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
     whole = {text for text in map(_text, hints.get("exact", ())) if text}
     key_names = {k.lower() for k in hints.get("keys", ())}
     parent_names = {p.lower() for p in hints.get("parents", ())}
-    context_words = {c.lower() for c in hints.get("context", ()) if c}
+    context_words = {_squashed(c) for c in hints.get("context", ()) if c}
     require_key = hints.get("require_key", False)
     rank = _ranker(rendered)
     scope = tuple(hints.get("scope", ()))
@@ -861,7 +861,7 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
         key_hit = named or within is not None and text != ""
         parent_hit = len(names) > 1 and names[-2] in parent_names
         around = set(names) | {t for t in map(_text, siblings) if t is not None}
-        context_hits = len(context_words & {a.lower() for a in around})
+        context_hits = len(context_words & {_squashed(a) for a in around})
         if not is_exact:
             if (require_key or text == "") and not key_hit:
                 continue  # an empty string says nothing by itself: its key must fit
@@ -882,6 +882,12 @@ def find_value(rendered: RenderedTarget, values: Sequence[object] = (),
         return best[1] if best else None
     # a key that many levels up, or no answer: a value written elsewhere is no such key's
     return _path_origin(rendered, best[2][:-up]) if up < len(best[2]) else None
+
+
+def _squashed(word: str) -> str:
+    """A word as a name and a key of it compare (``volume-permissions``,
+    ``volumePermissions``, ``volume_permissions``)."""
+    return word.lower().replace("-", "").replace("_", "")
 
 
 def _within(scope: tuple[str, ...], reads: Sequence[KeyPath] | None
