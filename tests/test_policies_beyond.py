@@ -484,7 +484,7 @@ def test_shipped_crd_schemas_are_the_repository_copies_and_valid() -> None:
         "application-argoproj.io-v1alpha1.json", "applicationset-argoproj.io-v1alpha1.json",
         "appproject-argoproj.io-v1alpha1.json", "certificate-cert-manager.io-v1.json",
         "clusterissuer-cert-manager.io-v1.json", "ipaddresspool-metallb.io-v1beta1.json",
-        "l2advertisement-metallb.io-v1beta1.json"]
+        "issuer-cert-manager.io-v1.json", "l2advertisement-metallb.io-v1beta1.json"]
     for path in shipped:
         schema = json.loads(path.read_text())
         jsonschema.Draft202012Validator.check_schema(schema)
@@ -779,3 +779,27 @@ def test_the_sync_wave_is_read_as_argo_cd_reads_it(annotations: dict[str, str],
     from platecheck.policies.argocd_application import _wave
 
     assert _wave(annotations) == expected
+
+
+@pytest.mark.parametrize(("spec", "problem"), [
+    ("  selfSigned: {}\n", None),
+    ("  selfSigned: {}\n  bogus: 1\n", "spec"),
+])
+def test_a_cert_manager_issuer_is_validated_against_its_shipped_schema(
+        tmp_path: Path, spec: str, problem: str | None) -> None:
+    """A namespaced cert-manager Issuer (the kind the ``cert-manager.io/issuer`` annotation
+    names) is validated as a ClusterIssuer is, not reported as a kind of no schema."""
+    from platecheck.engine import lint
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/certs.yaml": application("certs-prod", "certs", "certs-prod"),
+        "certs/issuer.yaml": "apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata:\n"
+                             "  name: selfsigned\n  namespace: certs-prod\nspec:\n" + spec})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert report.errors == ()
+    found = [(f.policy, f.location) for f in report.findings
+             if f.policy in ("unknown-kind", "k8s-schema")]
+    # (one issuer of the spec's, and no field it does not know)
+    assert found == ([] if problem is None else [("k8s-schema", "certs/issuer.yaml:6"),
+                                                 ("k8s-schema", "certs/issuer.yaml:8")])

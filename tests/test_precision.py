@@ -1922,6 +1922,50 @@ def test_a_certificate_another_application_deploys_beside_the_ingress_issues_its
         [] if passes else [("manifests/ingress.yaml:3", "ingress-tls")])
 
 
+_ALB_CLASS = """\
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata:
+  name: internal-alb
+  annotations: {annotations}
+spec:
+  controller: ingress.k8s.aws/alb
+"""
+_ALB_INGRESS = _UNANNOTATED_INGRESS.replace(
+    "metadata:\n  name: web\n", "metadata:\n  name: web\n  annotations:\n"
+    "    alb.ingress.kubernetes.io/listen-ports: '[{\"HTTPS\": 443}]'\n", 1)
+
+
+@pytest.mark.parametrize("named, default, beside, passes", [
+    (True, False, True, True),  # the controller's Application deploys the class
+    (False, True, False, True),  # the default class, the Ingress naming none
+    (False, True, True, True),
+    (False, False, False, False),  # no class known: cert-manager's rules
+], ids=["named-beside", "default-here", "default-beside", "no-class"])
+def test_an_alb_ingress_of_a_class_another_application_deploys_needs_no_tls_entry(
+        tmp_path: Path, helm_bin: Path, named: bool, default: bool, beside: bool,
+        passes: bool) -> None:
+    """An Ingress of the AWS Load Balancer Controller's class listening on HTTPS gets its
+    certificates from ACM: the class deployed by the controller's Application (not the
+    Ingress's), or the cluster's default class an Ingress naming none is given, is known
+    as the ALB's (both were judged by cert-manager's rules)."""
+    from synthetic import application
+
+    ingress = _ALB_INGRESS.replace("spec:\n", "spec:\n  ingressClassName: internal-alb\n", 1) \
+        if named else _ALB_INGRESS
+    alb = _ALB_CLASS.format(annotations="{ingressclass.kubernetes.io/is-default-class: 'true'}"
+                            if default else "{}")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "manifests", "web-prod"),
+        "apps/alb.yaml": application("alb-prod", "alb", "alb-prod"),
+        "alb/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: alb\n",
+        "alb/class.yaml" if beside else "manifests/class.yaml": alb,
+        "manifests/ingress.yaml": ingress})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert report.errors == ()
+    assert ([f.message for f in report.findings if f.policy == "ingress-tls"] == []) is passes
+
+
 _REF_VALUES_APP = ref_values_application(
     "web-prod", "web", "$cfg/envs/prod/values.yaml",
     "https://gitlab.example.com/team/web-config.git")
@@ -2109,3 +2153,64 @@ def test_values_a_template_reads_through_a_variable_are_at_their_own_key(
                   if f.policy == "resource-ranges") == [
         ("charts/pair/values.yaml:2", "Deployment/frontend[web]"),
         ("charts/pair/values.yaml:7", "Deployment/backend[api]")]
+
+
+_IMAGE_HELPER = """\
+{{- define "image" -}}
+{{- printf "%s/%s:%s" .registry .repository (.tag | toString) -}}
+{{- end -}}
+"""
+_TWO_INIT = """\
+apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db}
+spec:
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec:
+      initContainers:
+        - name: sysctl
+          image: {{ include "image" .Values.sysctl.image }}
+        - name: volume-permissions
+          image: {{ include "image" .Values.volumePermissions.image }}
+      containers:
+        - name: db
+          image: {{ include "image" .Values.image }}
+"""
+_TWO_INIT_VALUES = """\
+image: {registry: docker.io, repository: db, tag: 7.2.4}
+sysctl:
+  image:
+    registry: docker.io
+    repository: os-shell
+    tag: latest
+volumePermissions:
+  image:
+    registry: docker.io
+    repository: os-shell
+    tag: latest
+"""
+
+
+def test_equal_tags_of_two_containers_are_each_at_the_key_named_like_its_container(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """Two init containers whose images a helper writes from keys of one value
+    (``sysctl.image.tag``, ``volumePermissions.image.tag``: bitnami's charts): each finding
+    is at the key named like its container, ``volume-permissions`` reading as
+    ``volumePermissions`` (both were at the first key, one finding saying one edit fixed
+    both)."""
+    from synthetic import application
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/db.yaml": application("db-prod", "db", "db-prod"),
+        "db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 0.1.0\n",
+        "db/values.yaml": _TWO_INIT_VALUES, "db/templates/_helpers.tpl": _IMAGE_HELPER,
+        "db/templates/sts.yaml": _TWO_INIT})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert report.errors == ()
+    assert [(f.location, f.message.split(" in ")[0]) for f in report.findings
+            if f.policy == "image-tag-pinned"] == [
+        ("db/values.yaml:6", 'init container "sysctl"'),
+        ("db/values.yaml:11", 'init container "volume-permissions"')]

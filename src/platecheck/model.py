@@ -553,6 +553,9 @@ class RenderedTarget:
     # namespace it is applied in (the secret one issues serves an Ingress of that
     # namespace); set before the policies run
     certificates_beside: tuple[tuple[str, Resource], ...] = ()
+    # the IngressClasses other Applications deploy to its cluster (cluster-scoped: an
+    # Ingress of any namespace names them); set before the policies run
+    ingress_classes_beside: tuple[Resource, ...] = ()
 
     @property
     def id(self) -> str:

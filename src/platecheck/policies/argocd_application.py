@@ -1538,10 +1538,12 @@ def with_companions(repo: RepoModel) -> RepoModel:
 
 
 def with_certificates(repo: RepoModel) -> RepoModel:
-    """``repo`` with each target of an Application given the cert-manager Certificates the
-    other Applications deploy to its cluster (``RenderedTarget.certificates_beside``): a
-    shared certificate one Application issues into a namespace serves the Ingresses another
-    deploys there."""
+    """``repo`` with each target of an Application given the cert-manager Certificates and
+    the IngressClasses the other Applications deploy to its cluster
+    (``RenderedTarget.certificates_beside``, ``ingress_classes_beside``): a shared
+    certificate one Application issues into a namespace serves the Ingresses another deploys
+    there, and an ingress controller's Application deploys the class the others' Ingresses
+    name."""
     servers = cluster_servers(resource for rendered in repo.rendered
                               for resource in rendered.resources)
     clusters = {rendered.id: _cluster(rendered.target.application, servers)
@@ -1553,17 +1555,21 @@ def with_certificates(repo: RepoModel) -> RepoModel:
             continue
         by_cluster.setdefault(cluster, []).extend(
             (id(app), resource.namespace or rendered.target.namespace, resource)
-            for resource in rendered.resources if resource.kind == "Certificate"
-            and resource.api_version.startswith("cert-manager.io/"))
+            for resource in rendered.resources if resource.kind == "IngressClass" or (
+                resource.kind == "Certificate"
+                and resource.api_version.startswith("cert-manager.io/")))
     if not by_cluster:
         return repo
 
     def beside(rendered: RenderedTarget) -> RenderedTarget:
         app = rendered.target.application
-        found = tuple((namespace, resource) for owner, namespace, resource
-                      in by_cluster.get(clusters.get(rendered.id, ""), ())
-                      if owner != id(app))
-        return replace(rendered, certificates_beside=found) if found else rendered
+        found = [(namespace, resource) for owner, namespace, resource
+                 in by_cluster.get(clusters.get(rendered.id, ""), ()) if owner != id(app)]
+        if not found:
+            return rendered
+        return replace(rendered, certificates_beside=tuple(
+            (n, r) for n, r in found if r.kind == "Certificate"), ingress_classes_beside=tuple(
+            r for _, r in found if r.kind == "IngressClass"))
     return replace(repo, rendered=tuple(beside(rendered) for rendered in repo.rendered))
 
 

@@ -53,10 +53,13 @@ Options:
         appgw-ssl-certificate``): an Ingress with one of them, not empty, is served TLS by
         its load balancer with the certificate it names, which needs no ``tls`` entry nor
         cert-manager: nothing else is checked of it. So is an ALB's Ingress (of the class
-        ``alb``, or of an IngressClass of the render whose controller is
-        ``ingress.k8s.aws/alb``) whose ``alb.ingress.kubernetes.io/listen-ports`` opens an
-        HTTPS port: the AWS Load Balancer Controller serves it with the ACM certificates it
-        discovers for its hosts.
+        ``alb``, or of an IngressClass whose controller is ``ingress.k8s.aws/alb`` that the
+        render or another Application to its cluster deploys) whose
+        ``alb.ingress.kubernetes.io/listen-ports`` opens an HTTPS port: the AWS Load
+        Balancer Controller serves it with the ACM certificates it discovers for its hosts.
+        An Ingress naming no class is of the IngressClass so deployed that is annotated
+        ``ingressclass.kubernetes.io/is-default-class: "true"`` (when one alone is), as the
+        API server gives it.
     certificateClasses (list of strings, default ["tailscale"]): ingress classes
         (``spec.ingressClassName``, or the ``kubernetes.io/ingress.class`` annotation) whose
         controller provisions and serves each host's certificate itself (the Tailscale
@@ -353,14 +356,18 @@ def _controller_certified(target: RenderedTarget, ingress: Resource,
     """Whether the Ingress's controller provisions its certificates itself: its class is one
     of ``certificateClasses``, or its ALB listens on HTTPS (the AWS Load Balancer
     Controller discovers an ACM certificate for each host when none is named). An Ingress
-    is the ALB's when its class is ``alb`` or an IngressClass of the render names that
-    controller; another class's controller ignores the ``alb.`` annotations."""
+    is the ALB's when its class is ``alb`` or an IngressClass of the render or of another
+    Application on its cluster names that controller (its class, when it names none, the
+    default one); another class's controller ignores the ``alb.`` annotations."""
     spec = _mapping(ingress.doc.get("spec"))
-    written = spec.get("ingressClassName") or annotations.get("kubernetes.io/ingress.class")
+    classes = [r for r in (*target.resources, *target.ingress_classes_beside)
+               if r.kind == "IngressClass"]
+    written = spec.get("ingressClassName") or annotations.get("kubernetes.io/ingress.class") \
+        or _default_class(classes)
     if isinstance(written, str) and written in options.certificate_classes:
         return True
-    albs = {"alb"} | {r.name for r in target.resources if r.kind == "IngressClass"
-                      and _mapping(r.doc.get("spec")).get("controller") == _ALB_CONTROLLER}
+    albs = {"alb"} | {r.name for r in classes
+                      if _mapping(r.doc.get("spec")).get("controller") == _ALB_CONTROLLER}
     if written not in albs:
         return False
     ports = annotations.get(_ALB_PORTS)
@@ -370,6 +377,18 @@ def _controller_certified(target: RenderedTarget, ingress: Resource,
         return False
     return isinstance(listeners, list) and any(
         isinstance(listener, Mapping) and "HTTPS" in listener for listener in listeners)
+
+
+def _default_class(classes: Sequence[Resource]) -> str | None:
+    """The IngressClass the API server gives an Ingress that names none
+    (``DefaultIngressClass`` admission): the one of ``classes`` annotated the default, when
+    one alone is."""
+    defaults = {r.name for r in classes if str(_mapping(_mapping(r.doc.get("metadata")).get(
+        "annotations")).get(_DEFAULT_CLASS, "")).lower() == "true"}
+    return next(iter(defaults)) if len(defaults) == 1 else None
+
+
+_DEFAULT_CLASS = "ingressclass.kubernetes.io/is-default-class"
 
 
 def _tls_problems(target: RenderedTarget, ingress: Resource, where: _Where

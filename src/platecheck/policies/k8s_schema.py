@@ -34,7 +34,8 @@ What:
     repository (every chart's ``crds/`` directory, vendored charts included, and every CRD a
     target renders; ``openAPIV3Schema`` with ``x-kubernetes-preserve-unknown-fields`` and
     ``x-kubernetes-int-or-string`` honoured); the schemas shipped with platecheck (Argo CD
-    Application, cert-manager Certificate/ClusterIssuer, MetalLB IPAddressPool/L2Advertisement).
+    Application, cert-manager Certificate/ClusterIssuer/Issuer, MetalLB
+    IPAddressPool/L2Advertisement).
     In a custom resource, as on the API server, a ``nullable`` null fails an ``enum``, the
     string formats kube-openapi checks are checked where platecheck can decide them exactly
     (``date-time``, ``date``, ``duration``, ``byte``, ``uuid``...; not ``uri``, ``email``,
