@@ -829,3 +829,45 @@ def test_the_new_git_file_globbing_is_proposed(tmp_path: Path, files: dict[str, 
     (repo / "policies").mkdir()
     (repo / "policies" / "platecheck.yaml").write_text(result.text)
     assert configuration(repo).new_git_file_globbing is (written is not None)
+
+
+def test_a_namespace_s_environment_outweighs_a_name_s_prefix(tmp_path: Path) -> None:
+    """``dev-portal`` deployed to ``portal-live``: a word a name starts with is often a
+    product's (a developer portal, a test runner), the production namespace says where it
+    runs; a name's suffix (``web-dev``) still says its environment (``dev-portal`` was
+    proposed in dev, and production's rules reached none of them)."""
+    from platecheck.init import propose
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+        "apps/portal.yaml": application("dev-portal", "web", "portal-live"),
+        "apps/runner.yaml": application("test-runner", "web", "tools-live"),
+        "apps/web.yaml": application("web-dev", "web", "web-dev")})
+    result = propose(repo, cache_dir=tmp_path / "cache")
+    assert sorted((c.application.name, c.environment) for c in result.classified) == [
+        ("dev-portal", "prod"), ("test-runner", "prod"), ("web-dev", "dev")]
+
+
+def test_dev_pre_pro_labels_say_development_preproduction_and_production(
+        tmp_path: Path) -> None:
+    """``environment: pro`` (Spanish-speaking teams' dev, pre, pro) is production: its
+    policies apply there (it was proposed as an environment ``pro`` of no production); a
+    name starting ``pre-`` says nothing (``pre-commit``)."""
+    from platecheck.init import propose
+    from synthetic import application, write_files
+
+    def labelled(name: str, env: str) -> str:
+        return application(name, "web", name).replace(
+            "  namespace: argocd\n", f"  namespace: argocd\n  labels: {{environment: {env}}}\n")
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: c\n",
+        "apps/a.yaml": labelled("shop-a", "pro"), "apps/b.yaml": labelled("shop-b", "pre"),
+        "apps/c.yaml": labelled("shop-c", "dev"),
+        "apps/d.yaml": application("pre-commit", "web", "tools")})
+    result = propose(repo, cache_dir=tmp_path / "cache")
+    assert '  prod:\n    production: true\n    match:\n      labels: {environment: ["pro"]}' \
+        in result.text
+    assert sorted((c.application.name, c.environment) for c in result.classified) == [
+        ("pre-commit", None), ("shop-a", "prod"), ("shop-b", "preprod"), ("shop-c", "dev")]

@@ -62,6 +62,9 @@ _WORDS: dict[str, tuple[str, bool]] = {
     "development": ("dev", False), "dev": ("dev", False), "devel": ("dev", False),
     "sandbox": ("sandbox", False), "nonprod": ("nonprod", False), "non-prod": ("nonprod", False),
 }
+# words an environment label's value says that a name does not (``pre-commit``): Spanish
+# teams' dev, pre, pro
+_LABEL_WORDS: dict[str, tuple[str, bool]] = {"pro": ("prod", True), "pre": ("preprod", False)}
 _ORDER = ("prod", "preprod", "stg", "uat", "qa", "sit", "perf", "test", "dev", "sandbox",
           "nonprod")
 _BEFORE_PRODUCTION = ("preprod", "stg", "uat")
@@ -115,7 +118,7 @@ def _label_key(apps: Sequence[Application]) -> str | None:
     counts: Counter[str] = Counter()
     for app in apps:
         for key, value in app.labels.items():
-            if _ENV_LABEL.search(key) and _word(value) is not None:
+            if _ENV_LABEL.search(key) and (_word(value) or _LABEL_WORDS.get(value.lower())):
                 counts[key] += 1
     return counts.most_common(1)[0][0] if counts else None
 
@@ -151,9 +154,10 @@ _ENV_NAME = re.compile(r"[a-z][a-z0-9-]{0,30}")
 
 
 def _label_env(value: str) -> tuple[str, bool] | None:
-    """An environment label's value: a known word, else an environment of that name
-    (``environment: platform``)."""
-    return _word(value) or ((value, False) if _ENV_NAME.fullmatch(value) else None)
+    """An environment label's value: a known word (``_LABEL_WORDS`` too), else an
+    environment of that name (``environment: platform``)."""
+    return _word(value) or _LABEL_WORDS.get(value.lower()) or (
+        (value, False) if _ENV_NAME.fullmatch(value) else None)
 
 
 def _propose(apps: Sequence[Application]) -> tuple[dict[str, _Proposal], dict[int, str]]:
@@ -184,6 +188,9 @@ def _propose(apps: Sequence[Application]) -> tuple[dict[str, _Proposal], dict[in
         # (the whole name a word: ``{{path.basename}}`` of overlays/production)
         named = (app.name, words[app.name.lower()]) if app.name.lower() in words \
             else _affix(app.name, words, said[0] if said else None)
+        placed = whole or (spaced[1] if spaced else None)  # (by the namespace)
+        if named is not None and _prefix(named[0]) and placed and placed != named[1]:
+            named = None  # (``dev-portal`` in ``portal-live``: a product, in production)
         if named is not None:
             env(index, named[1]).names.add(named[0])
         if whole is not None:
@@ -195,6 +202,13 @@ def _propose(apps: Sequence[Application]) -> tuple[dict[str, _Proposal], dict[in
         if directory is not None:
             env(index, directory[1]).paths.add(directory[0])
     return proposals, intended
+
+
+def _prefix(glob: str) -> bool:
+    """Whether a name glob of ``_affix`` is a prefix's (``dev-*``): a word a name starts
+    with is often a product's (a developer portal, a test runner), which a namespace that
+    says another environment outweighs."""
+    return glob.endswith("*") and not glob.startswith("*")
 
 
 def _directory_env(file: str) -> tuple[str, tuple[str, bool]] | None:
