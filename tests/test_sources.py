@@ -7834,3 +7834,36 @@ def test_a_string_two_blocks_share_is_placed_in_its_own_block(tmp_path: Path) ->
     assert sorted((f.target, f.location) for f in report.findings
                   if f.policy == "not-rendered") == [
         ("default/alpha", "apps/values.yaml:4"), ("default/beta", "apps/values.yaml:9")]
+
+
+def test_a_value_file_of_a_ref_source_of_no_repo_url_says_so(tmp_path: Path) -> None:
+    """A ``$values/...`` value file through a ref source that names no repoURL: not rendered,
+    saying so (it said "in another repository, ,")."""
+    app = ("apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: web, "
+           "namespace: argocd}\nspec:\n  project: default\n  destination: {server: "
+           "https://kubernetes.default.svc, namespace: web}\n  sources:\n"
+           "    - repoURL: https://git.example.com/repo.git\n      path: chart\n"
+           "      helm:\n        valueFiles: [$values/v.yaml]\n    - ref: values\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "apps/a.yaml": app, "chart/Chart.yaml": CHART_C,
+        "chart/templates/cm.yaml": CM.format(name="c")})
+    [finding] = [f for f in lint(repo, cache_dir=tmp_path / "cache").findings
+                 if f.policy == "not-rendered"]
+    assert (finding.location, finding.message.split(" is not rendered")[0]) == (
+        "apps/a.yaml:11", "Helm source whose value file $values/v.yaml is in a source of no "
+        "repoURL, and")
+
+
+def test_a_missing_dependency_of_an_alias_is_named_with_it(tmp_path: Path) -> None:
+    """Two dependencies of one chart, the second aliased, neither vendored: the error names
+    each by its name and alias (it named ``'redis'`` twice)."""
+    chart = (CHART_C + "dependencies:\n  - {name: redis, version: 1.0.0, repository: "
+             "https://charts.example.com}\n  - {name: redis, alias: cache, version: 1.0.0, "
+             "repository: https://charts.example.com}\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "apps/a.yaml": application("web", "chart", "web"),
+        "chart/Chart.yaml": chart, "chart/templates/cm.yaml": CM.format(name="c")})
+    [error] = lint(repo, cache_dir=tmp_path / "cache").errors
+    assert error.message.startswith(
+        "chart dependencies 'redis' from https://charts.example.com, 'redis' (alias 'cache') "
+        "from https://charts.example.com are not in charts/")

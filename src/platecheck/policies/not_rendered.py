@@ -187,7 +187,9 @@ def _describe(target: RenderTarget, source: Source, repo: RepoModel,
         return f"ApplicationSet {target.application.name}"
     if target.foreign_value_file:
         return (f"Helm source whose {what} {target.foreign_value_file} is in another "
-                f"repository, {source.repo_url},")
+                f"repository, {source.repo_url}," if source.repo_url.strip() else
+                f"Helm source whose {what} {target.foreign_value_file} is in a source of no "
+                "repoURL, and")
     if not source.repo_url.strip():
         return f"source {source.chart or source.path or '.'} has no repoURL and"
     if source.chart:
