@@ -12,6 +12,7 @@ import yaml
 
 from platecheck import engine
 from platecheck.cli import main
+from platecheck.config import Config
 
 TESTS = Path(__file__).resolve().parent
 FIXTURES = TESTS / "fixtures"
@@ -751,6 +752,23 @@ _ARGOCD_CM = ("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\n"
               "data:\n  kustomize.buildOptions: {}\n")
 
 
+def _proposed_setting(tmp_path: Path, files: dict[str, str], key: str
+                      ) -> tuple[list[str], Config]:
+    """The lines of ``key`` init proposes for a repository of ``files`` beside one
+    Application, and the configuration it writes, loaded."""
+    from platecheck.init import propose
+    from platecheck.policies import configuration
+    from synthetic import application, write_files
+
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "web", "web-prod"),
+        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n", **files})
+    result = propose(repo, cache_dir=tmp_path / "cache")
+    (repo / "policies").mkdir()
+    (repo / "policies" / "platecheck.yaml").write_text(result.text)
+    return [line for line in result.text.splitlines() if key in line], configuration(repo)
+
+
 @pytest.mark.parametrize(("files", "written"), [
     ({"argocd/argocd-cm.yaml": _ARGOCD_CM.format(
         "--enable-helm --load-restrictor LoadRestrictionsNone")},
@@ -771,19 +789,9 @@ def test_argocd_cm_s_build_options_are_proposed(tmp_path: Path, files: dict[str,
     ``configs.cm``) is how Argo CD builds every Kustomize source: init proposes it as
     ``kustomizeBuildOptions`` (commented out, saying why, when platecheck does not follow
     one of its options), and the configuration it writes loads."""
-    from platecheck.init import propose
-    from platecheck.policies import configuration
-    from synthetic import application, write_files
-
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "web", "web-prod"),
-        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n", **files})
-    result = propose(repo, cache_dir=tmp_path / "cache")
-    found = [line for line in result.text.splitlines() if "kustomizeBuildOptions" in line]
+    found, config = _proposed_setting(tmp_path, files, "kustomizeBuildOptions")
     assert found == ([] if written is None else [written])
-    (repo / "policies").mkdir()
-    (repo / "policies" / "platecheck.yaml").write_text(result.text)
-    options = configuration(repo).kustomize_build_options
+    options = config.kustomize_build_options
     assert options == (("--enable-helm", "--load-restrictor=LoadRestrictionsNone")
                        if "Restrictions" in (written or "") else
                        ("--enable-helm",) if written and not written.startswith("#") else None)
@@ -816,19 +824,9 @@ def test_the_new_git_file_globbing_is_proposed(tmp_path: Path, files: dict[str, 
     Argo CD (``argocd-cmd-params-cm``, the argo-cd chart's ``configs.params``, the Argo CD
     operator's ``extraCommandArgs``), changes what a git files generator names: init
     proposes ``newGitFileGlobbing: true``, and the configuration it writes loads."""
-    from platecheck.init import propose
-    from platecheck.policies import configuration
-    from synthetic import application, write_files
-
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "apps/web.yaml": application("web-prod", "web", "web-prod"),
-        "web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n", **files})
-    result = propose(repo, cache_dir=tmp_path / "cache")
-    found = [line for line in result.text.splitlines() if "newGitFileGlobbing" in line]
+    found, config = _proposed_setting(tmp_path, files, "newGitFileGlobbing")
     assert found == ([] if written is None else [written])
-    (repo / "policies").mkdir()
-    (repo / "policies" / "platecheck.yaml").write_text(result.text)
-    assert configuration(repo).new_git_file_globbing is (written is not None)
+    assert config.new_git_file_globbing is (written is not None)
 
 
 def test_a_namespace_s_environment_outweighs_a_name_s_prefix(tmp_path: Path) -> None:
