@@ -58,7 +58,7 @@ def generated_targets(batch: Batch, found: Discovery, targets: list[RenderTarget
     # each written Application as written, and the environment it inherited
     written = {as_written(a): a.inherited_environment for a in found.applications}
     places = _places(found, targets)
-    _deployed_by_hand(targets, rendered, places, problems, found.root)
+    _deployed_by_hand(targets, rendered, places, problems, planner)
     # a kustomization applied by hand that a set of template actions alone may deploy waits
     # until what the rest deploys is known (``RenderTarget.provisional``)
     pending = {t.id for t in targets if t.provisional}
@@ -137,28 +137,30 @@ def _deployed_after_all(pending: set[str], more: Sequence[RenderTarget],
 
 
 def _deployed_by_hand(targets: list[RenderTarget], rendered: list[RenderedTarget],
-                      places: WrittenPlaces, problems: Problems, root: Path) -> None:
+                      places: WrittenPlaces, problems: Problems, planner: Planner) -> None:
     """The kustomizations taken as applied by hand whose directory an Application another
     of them outputs deploys (each cluster's bootstrap overlay deploying its overlay of
     ApplicationSets, infra-deployments) are not applied by hand: they go, with their
     errors, before anything of their output is planned; that Application renders them
     (their ApplicationSets were rendered twice, said to be different ones of one name)."""
-    outputs = {r.target.id: _output_dirs(r, root) for r in rendered if r.target.hand_applied}
+    outputs = {r.target.id: _output_dirs(r, planner) for r in rendered if r.target.hand_applied}
     _forget_pending(set(outputs), lambda t: any(t.source_dir in dirs for other, dirs in
                                                 outputs.items() if other != t.id),
                     targets, rendered, places, problems)
 
 
-def _output_dirs(rendered: RenderedTarget, root: Path) -> set[Path]:
-    """The directories of the repository at ``root`` that the Applications of
-    ``rendered``'s output name as their sources' paths."""
+def _output_dirs(rendered: RenderedTarget, planner: Planner) -> set[Path]:
+    """The directories of this repository that the Applications of ``rendered``'s output
+    name as their sources' paths (of a source of this repository)."""
     dirs: set[Path] = set()
     for resource in rendered.resources:
         spec = resource.doc.get("spec") if resource.kind == "Application" else None
         sources = [spec.get("source"), *(spec.get("sources") or ())] \
             if isinstance(spec, Mapping) else []
-        dirs.update(resolve(root / source["path"]) for source in sources
-                    if isinstance(source, Mapping) and isinstance(source.get("path"), str))
+        dirs.update(resolve(planner.root / source["path"]) for source in sources
+                    if isinstance(source, Mapping) and isinstance(source.get("path"), str)
+                    and planner.is_here(_git_source(str(source.get("repoURL") or ""), str(
+                        source.get("targetRevision") or "") or None)))
     return dirs
 
 
