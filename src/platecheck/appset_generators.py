@@ -13,7 +13,9 @@ combined with it. Without ``goTemplate`` the two are one map of strings, and a k
 with two values fails the set (``CombineStringMaps``); with it the first child's parameters
 override the second's, maps merged key by key (mergo ``WithOverride``). A matrix child's own
 ``template`` is not used. A ``templatePatch`` is applied to each Application
-(``appset_patch``). A ``selector``, a matrix of other than two children or with a nested
+(``appset_patch``). A top-level generator's ``selector`` keeps the parameter sets it
+matches (``_selected``). A matrix child's selector, a matrix of other than two children or
+with a nested
 ``matrix`` or ``merge``, and every other generator leave the set unexpanded, as does a set
 whose generators find nothing (a placeholder path an overlay patches in).
 
@@ -24,6 +26,8 @@ Of those made, one with no name and every one of a name two make are refused
 
 from __future__ import annotations
 
+import dataclasses
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,6 +94,8 @@ class Generator:
     template: Mapping[str, Any]
     lines: Mapping[KeyPath, int]
     line: int
+    # its ``selector``: the parameter sets it keeps (``_selected``); None, all
+    selector: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,11 @@ def _read_generators(document: Document) -> list[Generator] | str:
 
 def _generator(document: Document, item: Any, at: KeyPath) -> Generator | str:
     """The generator ``item``, or what platecheck does not read of it."""
+    selector = item.get("selector") if isinstance(item, Mapping) else None
+    if selector is not None:
+        if not _readable_selector(selector):
+            return "a generator's selector of what platecheck does not read"
+        item = {key: value for key, value in item.items() if key != "selector"}
     one = _one_kind(item)
     if isinstance(one, str):
         return one
@@ -178,7 +189,84 @@ def _generator(document: Document, item: Any, at: KeyPath) -> Generator | str:
     template, lines = _merged_template(document, own or {}, (*at, kind, "template"))
     line = document.lines.get((*at, kind, "template") if own else ("spec", "template"),
                               document.line)
-    return Generator(tuple(c for c in children if isinstance(c, Child)), template, lines, line)
+    return Generator(tuple(c for c in children if isinstance(c, Child)), template, lines, line,
+                     selector)
+
+
+# a label key (an optional DNS subdomain prefix and a name), as the ApplicationSet
+# controller's LabelSelectorAsSelector validates it (IsQualifiedName; values are not)
+_LABEL_KEY = re.compile(r"([a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/)?"
+                        r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?")
+_OPERATORS = {"In": True, "NotIn": True, "Exists": False, "DoesNotExist": False}
+
+
+def _readable_selector(selector: Any) -> bool:
+    """Whether a generator's ``selector`` is one platecheck applies as Argo CD does: a label
+    selector of valid keys (``matchLabels``, ``matchExpressions`` of In, NotIn, Exists,
+    DoesNotExist; values only for the first two), as ``applicationset/utils/selector.go``
+    reads it."""
+    if not isinstance(selector, Mapping) or set(selector) - {"matchLabels", "matchExpressions"}:
+        return False
+    labels, expressions = selector.get("matchLabels") or {}, selector.get("matchExpressions") or []
+    if not isinstance(labels, Mapping) or not isinstance(expressions, list):
+        return False
+    pairs = [(k, [v]) for k, v in labels.items()]
+    for item in expressions:
+        if not isinstance(item, Mapping) or item.get("operator") not in _OPERATORS \
+                or set(item) - {"key", "operator", "values"}:
+            return False
+        values = item.get("values") or []
+        if not isinstance(values, list) or bool(values) != _OPERATORS[item["operator"]]:
+            return False
+        pairs.append((item.get("key"), values))
+    return all(isinstance(k, str) and _LABEL_KEY.fullmatch(k)
+               and all(isinstance(v, str) for v in values) for k, values in pairs)
+
+
+def _selected(selector: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
+    """Whether a parameter set meets a generator's ``selector``, read as the ApplicationSet
+    controller reads it (``generator_spec_processor.go`` ``Transform``: the set flattened
+    with dots, each value as Go's ``%v`` writes it, as labels); a value platecheck does not
+    write as Go would (a number) is ``_Unexpanded``."""
+    flat = _flat_labels(params)
+
+    def value(key: str) -> str | None:
+        found = flat.get(key)
+        if isinstance(found, _Unwritten):
+            raise _Unexpanded
+        return found
+    expressions = [(key, "In", [text]) for key, text in
+                   (selector.get("matchLabels") or {}).items()] + [
+        (e["key"], e["operator"], e.get("values") or [])
+        for e in selector.get("matchExpressions") or []]
+    for key, operator, values in expressions:
+        found = value(key)
+        if operator == "In" and found not in values or operator == "NotIn" and (
+                found is not None and found in values) or operator == "Exists" and (
+                found is None) or operator == "DoesNotExist" and found is not None:
+            return False
+    return True
+
+
+class _Unwritten:
+    """A flattened value platecheck does not write as Go's ``%v`` does, or a key two
+    values flatten to."""
+
+
+def _flat_labels(value: Any, prefix: str = "") -> dict[str, Any]:
+    """jeremywohl/flatten's dot style of a parameter set: maps and lists flattened (a
+    list's items by index), each leaf a text (``_Unwritten`` where not exact)."""
+    flat: dict[str, Any] = {}
+    items = value.items() if isinstance(value, Mapping) else enumerate(value)
+    for key, item in items:
+        name = f"{prefix}{key}"
+        inner = _flat_labels(item, f"{name}.") if isinstance(item, (Mapping, list)) and item \
+            else {name: item if isinstance(item, str) else {True: "true", False: "false",
+                                                              None: "<nil>"}.get(item, _Unwritten())
+                  if item is None or isinstance(item, bool) else _Unwritten()}
+        for flat_key, text in inner.items():
+            flat[flat_key] = _Unwritten() if flat_key in flat else text
+    return flat
 
 
 def _child(item: Any, at: KeyPath) -> Child | str:
@@ -398,6 +486,12 @@ def _refused(document: Document, made: list[tuple[Document, ParamSet, Generator]
 def _generator_params(document: Document, rel: str, generator: Generator, language: Language,
                       root: Path | None, here: Here | None) -> Iterator[ParamSet]:
     """The parameter sets of one top-level generator: its child's, or a matrix's product."""
+    if generator.selector is not None:
+        selector = generator.selector
+        yield from (p for p in _generator_params(
+            document, rel, dataclasses.replace(generator, selector=None), language, root, here)
+            if _selected(selector, p.params))
+        return
     first = _child_params(document, rel, generator.children[0], language, root, here, None)
     if len(generator.children) == 1:
         yield from first
