@@ -176,9 +176,13 @@ def test_a_failed_render_points_at_the_template_helm_names(
     assert failed and {(e.file, e.line) for e in failed} == {expected}
 
 
-@pytest.mark.parametrize("alias", ["", "    alias: shared\n"])
+@pytest.mark.parametrize(("alias", "failing"), [
+    ("", b'{{ required "lib.name must be set" .Values.name }}\n'),
+    ("    alias: shared\n", b'{{ required "lib.name must be set" .Values.name }}\n'),
+    ("", b"n: {{ .Values.missing.key }}\n"),  # helm says "template: web/charts/lib/..."
+])
 def test_a_failed_template_of_a_subchart_archive_points_at_its_dependency(
-        alias: str, helm: Path, tmp_path: Path) -> None:
+        alias: str, failing: bytes, helm: Path, tmp_path: Path) -> None:
     """A subchart's template that fails inside a vendored archive is no file to open: the
     error is at the dependency entry that declares it (by its alias too), where the
     findings of its resources are (it had no line in chart mode)."""
@@ -192,7 +196,7 @@ def test_a_failed_template_of_a_subchart_archive_points_at_its_dependency(
         "    version: 0.1.0\n    repository: https://charts.example.com\n  - name: lib\n"
         f"    version: 0.1.0\n{alias}    repository: https://charts.example.com\n")
     members = {"lib/Chart.yaml": b"apiVersion: v2\nname: lib\nversion: 0.1.0\n",
-               "lib/templates/cm.yaml": b"{{ required \"lib.name must be set\" .Values.name }}\n"}
+               "lib/templates/cm.yaml": failing}
     for name in ("other", "lib"):
         buffer = io.BytesIO()
         with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
@@ -201,7 +205,7 @@ def test_a_failed_template_of_a_subchart_archive_points_at_its_dependency(
                 info.size = len(data.replace(b"lib", name.encode()))
                 archive.addfile(info, io.BytesIO(data.replace(b"lib", name.encode())))
         (root / "charts" / f"{name}-0.1.0.tgz").write_bytes(buffer.getvalue())
-    (root / "values.yaml").write_text("other:\n  name: set\n")
+    (root / "values.yaml").write_text("other:\n  name: set\n  missing: {key: x}\n")
     report = lint(root, helm=helm, cache_dir=tmp_path / "cache")
     failed = [e for e in report.errors if e.message.startswith("helm template failed: ")]
     assert failed and {(e.file, e.line) for e in failed} == {("Chart.yaml", 8)}

@@ -7867,3 +7867,20 @@ def test_a_missing_dependency_of_an_alias_is_named_with_it(tmp_path: Path) -> No
     assert error.message.startswith(
         "chart dependencies 'redis' from https://charts.example.com, 'redis' (alias 'cache') "
         "from https://charts.example.com are not in charts/")
+
+
+def test_a_subdirectory_linted_knows_this_repository_by_the_whole_repository(
+        tmp_path: Path) -> None:
+    """``lint other/``, whose one Application names another host's repository: which
+    repoURLs are this one is decided by the whole repository's Applications, as for
+    ``lint .`` (decided by the subdirectory's alone, its source was rendered from this
+    checkout and the run passed)."""
+    other = application("b", "web", "b").replace(
+        "https://git.example.com/repo.git", "https://gitea.internal.example/org/other.git")
+    repo = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "apps/a.yaml": application("a", "web", "a"),
+        "other/b.yaml": other, "web/cm.yaml": CM.format(name="c")})
+    for given in (repo, repo / "other"):
+        report_ = lint(given, cache_dir=tmp_path / "cache")
+        assert [(f.location, f.policy) for f in report_.findings
+                if f.target == "default/b"] == [("other/b.yaml:8", "not-rendered")]

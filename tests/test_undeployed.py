@@ -1397,3 +1397,24 @@ def test_an_overlay_a_bootstrap_overlay_s_application_deploys_is_rendered_once(
     assert {"*/bootstrap/overlays/prod", "*/bootstrap/overlays/stg"} <= set(ids)
     assert [f.message for f in report.findings if f.policy == "argocd-application"
             and "different ApplicationSets" in f.message] == []
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_set_a_hand_applied_kustomization_moves_to_its_namespace_is_one(
+        tmp_path: Path) -> None:
+    """An ApplicationSet platecheck does not expand (a clusters generator), listed by a
+    kustomization applied by hand that gives it its namespace: the set it builds is the
+    one Argo CD gets, in the place of the file as written (both were targets, each
+    reported: OCP-on-NERC/nerc-ocp-config)."""
+    repo = tmp_path / "repo"
+    _write(repo, {
+        ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
+        "bootstrap/kustomization.yaml": "namespace: argocd\nresources: [set.yaml]\n",
+        "bootstrap/set.yaml": _WILD_SET.replace("  namespace: argocd\n", "", 1).replace(
+            "    - merge:\n        mergeKeys: [a]\n        generators:\n"
+            "          - list: {elements: [{a: x, b: y, c: z}]}\n"
+            "          - list: {elements: [{a: x}]}\n", "    - clusters: {}\n")})
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [t.id for t in report.targets if "wild" in t.id] == ["default/wild"]
+    assert [f.location for f in report.findings if f.policy == "not-rendered"] == [
+        "bootstrap/set.yaml:7"]

@@ -258,8 +258,9 @@ def _discovered(root: Path, paths: Sequence[Path], config: Config, problems: Pro
     """The Applications, sets and charts under ``paths`` and the policy files, discovery's
     errors in ``problems``; git files generators' paths are read as ``config`` says."""
     use_new_globbing(config.new_git_file_globbing)
-    found = discover(root, paths, whole_repository=config.waivers_file is not None,
-                     exclude=config.exclude)
+    # (the whole repository's Applications too: which repoURLs are this repository, which
+    # revisions this checkout, every target a waiver or a declaration may name)
+    found = discover(root, paths, whole_repository=True, exclude=config.exclude)
     _add_policy_files(found, config)
     _add_discovery_errors(found, problems)
     return found

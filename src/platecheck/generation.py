@@ -339,10 +339,11 @@ class WrittenPlaces:
                               app_set.inherited_environment) for app_set in sets}}
 
     def changed_set(self, item: Generated, key: AppKey) -> tuple[str, int] | None:
-        """The written ApplicationSet of ``key`` whose document a rendered one lies in, when
-        the render changed its spec (a Kustomize overlay patching its generators: Argo CD
-        creates the set the build outputs, never the file as written) or its environment
-        (a parent of production deploys production's)."""
+        """The written ApplicationSet of ``key``'s name whose document a rendered one lies
+        in, when the render changed its spec (a Kustomize overlay patching its generators:
+        Argo CD creates the set the build outputs, never the file as written), its namespace
+        (a kustomization's ``namespace``) or its environment (a parent of production deploys
+        production's)."""
         before = [(file, line) for file, line in self.set_specs
                   if file == item.app.file and line <= item.app.line]
         origin = max(before, key=lambda place: place[1]) if before else None
@@ -351,9 +352,9 @@ class WrittenPlaces:
         written, spec, environment = self.set_specs[origin]
         if written is None:  # (a document discovery could not read: any render changes it)
             return origin
-        return None if written != key or (spec == item.app.raw.get("spec")
-                                          and environment == item.app.inherited_environment) \
-            else origin
+        # (of its name: a kustomization's namespace moves it, the one set Argo CD gets)
+        return None if written[1] != key[1] or (written == key and spec == item.app.raw.get(
+            "spec") and environment == item.app.inherited_environment) else origin
 
     def planned(self, item: Generated, key: AppKey) -> None:
         """Remember the document of ``item``, planned (provisionally, by the chart linted in

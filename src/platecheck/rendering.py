@@ -337,8 +337,8 @@ API_VERSIONS_REMEDY = (
     "fix the template.")
 
 
-# a template of a subchart helm names in its error: ``(<chart>/charts/<subchart>/``
-_SUBCHART_NAMED = re.compile(r"\(([^/()\s]+)/charts/([^/()\s]+)/")
+# a template of a subchart helm names in its error: ``<chart>/charts/<subchart>/``
+_SUBCHART_NAMED = re.compile(r"(?<![\w./-])([^/()\s\"]+)/charts/([^/()\s\"]+)/")
 
 
 def _archived(reason: str, chart: Chart, root: Path) -> tuple[str, int | None] | None:
