@@ -174,11 +174,13 @@ def _without_unlisted(planner: Planner, found: Discovery,
     if not listing or any(generates(target) for target in targets):
         return list(targets)
     children = {link.child for link in found.children if link.child != link.parent}
-    # (below it, or below a base its build reads: ``# - old.yaml`` in apps/base)
+    # (below it, or below a base its build reads: ``# - old.yaml`` in apps/base; one
+    # another such kustomization lists, a parent of it, is deployed)
+    listed = frozenset().union(*(every for _, every in listing))
     unlisted = {rel_path(file, root): _shown(directory, root) + (
                     f" (a base of {_shown(top, root)})" if directory != top else "")
-                for top, every in listing for directory in _built(top, root)
-                for file in _below_unlisted(directory, every, found, children)}
+                for top, _ in listing for directory in _built(top, root)
+                for file in _below_unlisted(directory, listed, found, children)}
     found.unlisted.extend((app.file, app.lines.get(("metadata", "name"), app.line), app.kind,
                            app.name, unlisted[app.file])
                           for app in (*found.applications, *found.application_sets)
