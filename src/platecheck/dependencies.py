@@ -440,7 +440,8 @@ def _kept_beside(chart: Path, root: Path, dep: Dependency, directory: Path,
 
 def _named(dependencies: Sequence[Dependency]) -> str:
     """"chart dependency 'a' from URL is" (or "... dependencies ... are")."""
-    named = ", ".join(repr(dep.name) + (f" (alias {dep.alias!r})" if dep.alias else "")
+    named = ", ".join(repr(dep.name) + (f" (alias {dep.alias!r})" if dep.alias
+                                         and dep.alias != dep.name else "")
                       + (f" from {dep.repository}" if dep.repository else "")
                       for dep in dependencies)
     one = len(dependencies) == 1
