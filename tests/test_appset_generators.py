@@ -536,3 +536,37 @@ def test_a_generator_s_selector_keeps_the_parameter_sets_it_matches(
     write_files(root, {"apps/api.yaml": application("api-prod", "clusters/prod/api", "prod")})
     assert [a[0] for a in _apps(root, tmp_path) if a[0].startswith("web-")] == made
     assert not [f for f in _checked(root, tmp_path) if f[0] == "not-rendered"]
+
+
+_ELEMENTS_YAML = """\
+    - matrix:
+        generators:
+          - list:
+              elements:
+                - env: prod
+                  apps: [{name: web}, {name: api}]
+          - list:
+              elementsYaml: '{{ .apps | toJson }}'
+"""
+
+
+@pytest.mark.parametrize(("generators", "made", "error"), [
+    (_ELEMENTS_YAML, ["api-prod", "web-prod"], None),
+    (_ELEMENTS_YAML.replace("{{ .apps | toJson }}", "{{ index .apps 0 | toJson }}"), [],
+     "apps/set.yaml:16"),  # a map, not a list of maps: at elementsYaml
+])
+def test_a_list_s_elements_yaml_makes_its_parameter_sets(
+        tmp_path: Path, generators: str, made: list[str], error: str | None) -> None:
+    """``elementsYaml`` (filled with a matrix's first child's parameters, ``toJson``):
+    Argo CD decodes it into a list of maps, each a parameter set (the set was not
+    expanded); text of no such list fails the set."""
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "clusters/prod/web/cm.yaml": CM.format(name="a"),
+        "apps/set.yaml": (_HEAD.replace("spec:\n", "spec:\n  goTemplate: true\n", 1)
+                          + generators + _TEMPLATE.format(
+                              name="{{.name}}-{{.env}}", path="clusters/{{.env}}/web",
+                              namespace="{{.env}}"))})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert sorted(t.application.name for t in report.targets
+                  if t.application is not None and not t.expanded) == made
+    assert [e.location for e in report.errors] == ([error] if error else [])

@@ -61,7 +61,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.lazymodule import LazyModule
 from platecheck.limits import MAX_SET_APPLICATIONS
 from platecheck.model import KeyPath, Origin
-from platecheck.yamlio import Document
+from platecheck.yamlio import Document, first_document
 
 if TYPE_CHECKING:
     from platecheck import gotemplate
@@ -277,9 +277,11 @@ def _child(item: Any, at: KeyPath) -> Child | str:
         return one
     kind, options = one
     if kind == "list":
-        extra = sorted(set(options) - {"elements", "template"})
+        extra = sorted(set(options) - {"elements", "template", "elementsYaml"})
         if extra:
             return f"a list generator's {extra[0]}"
+        if not isinstance(options.get("elementsYaml", ""), str):
+            return "a list generator's elementsYaml that is no text"
         elements = options.get("elements")
         if elements is None:  # (no elements, or a null: Argo CD's list makes nothing)
             return Child(kind, {**options, "elements": []}, (*at, kind))
@@ -597,7 +599,33 @@ def _list_params(document: Document, rel: str, child: Child, options: Mapping[st
         params = element if language is not Language.FASTTEMPLATE else _flatten(element)
         made.append(ParamSet(params, key_lines.get(index, {}),
                              (*child.at, "elements", index) if alone else None))
-    return made
+    return made + _yaml_elements(document, rel, child, options, language)
+
+
+def _yaml_elements(document: Document, rel: str, child: Child, options: Mapping[str, Any],
+                   language: Language) -> list[ParamSet]:
+    """The parameter sets of a list generator's ``elementsYaml`` (filled already with a
+    matrix's first child's parameters), after its ``elements`` (``list.go``: sigs.k8s.io/yaml
+    decodes it into a list of maps, each a set as it is), at the key's line; of a Go
+    template alone (without one Argo CD leaves its values unflattened)."""
+    text = options.get("elementsYaml") or ""
+    if not text:
+        return []
+    if language is Language.FASTTEMPLATE:
+        raise _Unexpanded
+    line = document.line_of((*child.at, "elementsYaml"))
+    try:
+        data = first_document(text, rel).data
+    except PlatecheckError:
+        data = False  # (no YAML: the decoder fails)
+    if data is not None and not (isinstance(data, list) and all(
+            isinstance(item, dict) or item is None for item in data)):
+        raise PlatecheckError(
+            "ApplicationSet list generator's elementsYaml is no YAML list of maps once filled; "
+            "Argo CD fails the ApplicationSet and creates none of its Applications", rel, line)
+    if not gotemplate.json_like(data or []):
+        raise _Unexpanded
+    return [ParamSet(item or {}, {}) for item in data or []]
 
 
 def _element_key_lines(document: Document, at: KeyPath) -> dict[int, dict[str, int]]:
