@@ -258,7 +258,8 @@ _LIST = {"list": {"elements": [{"env": "a"}]}}
     ([{"list": {"elements": []}, "selector": {"matchExpressions": [
         {"key": "a", "operator": "Gt", "values": ["1"]}]}}], {},
      "a generator's selector of what platecheck does not read"),
-    ([{"list": {"elementsYaml": "{{ .x }}"}}], {}, "a list generator's elementsYaml"),
+    ([{"list": {"elementsYaml": "{{ .x }}"}}], {},
+     "a list generator's elementsYaml without goTemplate"),
     ([{"matrix": {"generators": [_LIST, _LIST, _LIST]}}], {},
      "a matrix of other than two generators, or of options other than generators"),
     ([{"matrix": {"generators": [_LIST, {"pullRequest": {}}]}}], {},

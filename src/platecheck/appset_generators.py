@@ -158,6 +158,9 @@ def _read_generators(document: Document) -> list[Generator] | str:
                 "{{" in str(v) for v in (g.children[1].options.get("values") or {}).values())
             for g in found):  # (Argo CD's versions read them differently)
         return "a Go template in the git values of a matrix's second generator"
+    if not spec.get("goTemplate") and any(c.kind == "list" and c.options.get("elementsYaml")
+                                          for g in found for c in g.children):
+        return "a list generator's elementsYaml without goTemplate"
     return template_problem(spec, more) or found
 
 
