@@ -571,3 +571,23 @@ def test_a_list_s_elements_yaml_makes_its_parameter_sets(
     assert sorted(t.application.name for t in report.targets
                   if t.application is not None and not t.expanded) == made
     assert [e.location for e in report.errors] == ([error] if error else [])
+
+
+def test_a_go_template_selector_reads_nested_keys_and_booleans_as_labels(
+        tmp_path: Path) -> None:
+    """With ``goTemplate``, a parameter set's maps are flattened with dots and a boolean is
+    Go's ``%v`` of it (``false``): ``tier.name`` and ``enabled`` select as labels."""
+    generators = ("    - list:\n        elements:\n"
+                  "          - {env: prod, enabled: true, tier: {name: web}}\n"
+                  "          - {env: stg, enabled: false, tier: {name: web}}\n"
+                  "          - {env: dev, enabled: true, tier: {name: api}}\n"
+                  "      selector:\n        matchLabels: {tier.name: web}\n"
+                  "        matchExpressions:\n"
+                  "          - {key: enabled, operator: NotIn, values: ['false']}\n")
+    root = write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "clusters/prod/web/cm.yaml": CM.format(name="a"),
+        "apps/set.yaml": (_HEAD.replace("spec:\n", "spec:\n  goTemplate: true\n", 1)
+                          + generators + _TEMPLATE.format(
+                              name="web-{{.env}}", path="clusters/{{.env}}/web",
+                              namespace="{{.env}}"))})
+    assert [a[0] for a in _apps(root, tmp_path)] == ["web-prod"]

@@ -251,6 +251,15 @@ def _selected(selector: Mapping[str, Any], params: Mapping[str, Any]) -> bool:
     return True
 
 
+def _label_text(value: Any) -> str | _Unwritten:
+    """A leaf as Go's ``%v`` writes it: a text as it is, ``true``, ``false``, ``<nil>``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "<nil>" if value is None else _Unwritten()
+
+
 class _Unwritten:
     """A flattened value platecheck does not write as Go's ``%v`` does, or a key two
     values flatten to."""
@@ -264,9 +273,7 @@ def _flat_labels(value: Any, prefix: str = "") -> dict[str, Any]:
     for key, item in items:
         name = f"{prefix}{key}"
         inner = _flat_labels(item, f"{name}.") if isinstance(item, (Mapping, list)) and item \
-            else {name: item if isinstance(item, str) else {True: "true", False: "false",
-                                                              None: "<nil>"}.get(item, _Unwritten())
-                  if item is None or isinstance(item, bool) else _Unwritten()}
+            else {name: _label_text(item)}
         for flat_key, text in inner.items():
             flat[flat_key] = _Unwritten() if flat_key in flat else text
     return flat
