@@ -155,11 +155,20 @@ def discover(root: Path, paths: Sequence[Path], *, whole_repository: bool = Fals
     found = Discovery(root)
     _walk(found, paths, exclude)
     found.charts = _charts(found)
-    if whole_repository and root.resolve() not in {path.resolve() for path in paths}:
+    if whole_repository:
+        add_repository(found, paths, exclude)
+    return found
+
+
+def add_repository(found: Discovery, paths: Sequence[Path], exclude: Sequence[str] = ()
+                   ) -> None:
+    """What the whole repository holds (``Discovery.repository``) besides what ``paths``
+    hold, when they are less than the root."""
+    root = found.root
+    if root.resolve() not in {path.resolve() for path in paths}:
         found.repository = Discovery(root, parsed=found.parsed, set_cache=found.set_cache,
                                      loose=found.loose)
         _walk(found.repository, [root], exclude)
-    return found
 
 
 def _walk(found: Discovery, paths: Sequence[Path], exclude: Sequence[str] = ()) -> None:

@@ -27,6 +27,7 @@ from platecheck.dependencies import vendored_twice
 from platecheck.discover import (
     ARGO_GROUP,
     Discovery,
+    add_repository,
     app_project,
     discover,
     file_head,
@@ -59,13 +60,14 @@ from platecheck.model import (
     YamlFile,
 )
 from platecheck.ownership import settle
-from platecheck.plan import Planner
+from platecheck.plan import Planner, named_urls
 from platecheck.planning import plan_all, unique_ids
 from platecheck.policies import PolicyOptions, configuration, describe, registry
 from platecheck.policyrun import report_order, run_policies, waived_findings, with_schemas
 from platecheck.problems import Problems, error_order
 from platecheck.realpaths import resolve
 from platecheck.rendering import lint_identity
+from platecheck.repourl import remote_urls, settled
 from platecheck.runmemo import recall, remembered
 from platecheck.sandbox import prepare, resume
 from platecheck.sourcetype import kustomization_file
@@ -258,9 +260,12 @@ def _discovered(root: Path, paths: Sequence[Path], config: Config, problems: Pro
     """The Applications, sets and charts under ``paths`` and the policy files, discovery's
     errors in ``problems``; git files generators' paths are read as ``config`` says."""
     use_new_globbing(config.new_git_file_globbing)
-    # (the whole repository's Applications too: which repoURLs are this repository, which
-    # revisions this checkout, every target a waiver or a declaration may name)
-    found = discover(root, paths, whole_repository=True, exclude=config.exclude)
+    found = discover(root, paths, exclude=config.exclude)
+    # (the whole repository's Applications too, for every target a waiver may name, and
+    # which repoURLs are this repository unless those of ``paths`` settle it)
+    if config.waivers_file is not None or not settled(
+            remote_urls(root), named_urls(found)):
+        add_repository(found, paths, config.exclude)
     _add_policy_files(found, config)
     _add_discovery_errors(found, problems)
     return found

@@ -66,7 +66,7 @@ if TYPE_CHECKING:
     from platecheck.schemas import CustomSchema
 
 
-def _named_urls(found: Discovery) -> set[str]:
+def named_urls(found: Discovery) -> set[str]:
     """The Git ``repoURL``s the Application and ApplicationSet files of the repository name."""
     apps = [app for parsed in (found.parsed, found.set_cache) for file_apps in parsed.values()
             for app in file_apps]
@@ -92,7 +92,7 @@ class Planner:
         self.revision = repository_revision(self.root)  # ARGOCD_APP_REVISION
         # the repoURLs that are this checkout, from its Git remotes (platecheck.repourl)
         self._remotes = remote_urls(self.root)
-        self._named = _named_urls(found.repository or found)
+        self._named = named_urls(found.repository or found)
         self.own = identity(self._remotes, self._named)
         # the schema of each kind (Application, ApplicationSet), once looked up
         self._application_schemas: dict[str, CustomSchema | None] = {}

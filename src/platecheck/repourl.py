@@ -171,6 +171,13 @@ def identity(remotes: Iterable[str], repo_urls: Iterable[str]) -> tuple[str, ...
     return ()
 
 
+def settled(remotes: Iterable[str], repo_urls: Iterable[str]) -> bool:
+    """Whether ``identity(remotes, repo_urls)`` stays what it is whatever other repoURLs
+    more Applications name: there is no remote of a host, or every one is named in full."""
+    own = {key for key in map(normalized, remotes) if _hosted(key)}
+    return own <= {normalized(url) for url in repo_urls}
+
+
 def grown(own: tuple[str, ...], remotes: Iterable[str], repo_urls: Iterable[str]
           ) -> tuple[str, ...]:
     """``own`` (``identity``) with each other remote of the checkout that ``repo_urls`` (of
