@@ -539,6 +539,16 @@ def test_a_generator_s_selector_keeps_the_parameter_sets_it_matches(
     assert not [f for f in _checked(root, tmp_path) if f[0] == "not-rendered"]
 
 
+def _go_repo(tmp_path: Path, generators: str, name: str) -> Path:
+    """A repository of one ``goTemplate`` ApplicationSet of ``generators`` making ``name``
+    of ``clusters/<env>/web``, deployed to ``<env>``."""
+    return write_files(tmp_path / "repo", {
+        ".git/config": ORIGIN, "clusters/prod/web/cm.yaml": CM.format(name="a"),
+        "apps/set.yaml": (_HEAD.replace("spec:\n", "spec:\n  goTemplate: true\n", 1)
+                          + generators + _TEMPLATE.format(
+                              name=name, path="clusters/{{.env}}/web", namespace="{{.env}}"))})
+
+
 _ELEMENTS_YAML = """\
     - matrix:
         generators:
@@ -561,12 +571,7 @@ def test_a_list_s_elements_yaml_makes_its_parameter_sets(
     """``elementsYaml`` (filled with a matrix's first child's parameters, ``toJson``):
     Argo CD decodes it into a list of maps, each a parameter set (the set was not
     expanded); text of no such list fails the set."""
-    root = write_files(tmp_path / "repo", {
-        ".git/config": ORIGIN, "clusters/prod/web/cm.yaml": CM.format(name="a"),
-        "apps/set.yaml": (_HEAD.replace("spec:\n", "spec:\n  goTemplate: true\n", 1)
-                          + generators + _TEMPLATE.format(
-                              name="{{.name}}-{{.env}}", path="clusters/{{.env}}/web",
-                              namespace="{{.env}}"))})
+    root = _go_repo(tmp_path, generators, "{{.name}}-{{.env}}")
     report = lint(root, cache_dir=tmp_path / "cache")
     assert sorted(t.application.name for t in report.targets
                   if t.application is not None and not t.expanded) == made
@@ -584,10 +589,5 @@ def test_a_go_template_selector_reads_nested_keys_and_booleans_as_labels(
                   "      selector:\n        matchLabels: {tier.name: web}\n"
                   "        matchExpressions:\n"
                   "          - {key: enabled, operator: NotIn, values: ['false']}\n")
-    root = write_files(tmp_path / "repo", {
-        ".git/config": ORIGIN, "clusters/prod/web/cm.yaml": CM.format(name="a"),
-        "apps/set.yaml": (_HEAD.replace("spec:\n", "spec:\n  goTemplate: true\n", 1)
-                          + generators + _TEMPLATE.format(
-                              name="web-{{.env}}", path="clusters/{{.env}}/web",
-                              namespace="{{.env}}"))})
+    root = _go_repo(tmp_path, generators, "web-{{.env}}")
     assert [a[0] for a in _apps(root, tmp_path)] == ["web-prod"]
