@@ -930,3 +930,19 @@ def test_a_git_files_path_is_a_glob_with_the_new_globbing(tmp_path: Path, new: b
     assert model.errors == ()
     assert sorted(a.name for a in model.generated) == (
         ["web-envs-a"] if new else ["web-envs-a", "web-sub-b"])
+
+
+def test_the_new_globbing_beside_a_git_directories_set(tmp_path: Path) -> None:
+    """A git directories set and a git files set of the new globbing in one run: each reads
+    the repository's tree as its generator does (the files set's check of the directories
+    a glob names took the directories generator's walk for its own)."""
+    root = _directories_repo(tmp_path)
+    write_files(root, {
+        "apps/web.yaml": _GLOBBED, "web/cm.yaml": CM.format(name="web"),
+        "envs/a.yaml": "cluster: {name: a, ns: prod}\n",
+        "policies/platecheck.yaml": "newGitFileGlobbing: true\nenvironments:\n  prod:\n"
+                                    "    match: {namespaces: ['*']}\n"})
+    model = load(root, cache_dir=tmp_path / "cache")
+    assert model.errors == ()
+    assert "web-envs-a" in {a.name for a in model.generated}
+    assert "prod-web" in {a.name for a in model.generated}

@@ -238,7 +238,7 @@ def _files(entries: list[Mapping[str, Any]], root: Path) -> list[tuple[str, int]
     fnmatch without FNM_PATHNAME), less those of the excluding entries, sorted. Hidden
     directories hold tracked files too: every file but those under ``.git`` is one."""
     every = recall("git generator files", root, lambda: [
-        f"{d}/{f}" if d != "." else f for d, fs in _every_file(root) for f in fs])
+        f"{d}/{f}" if d != "." else f for d, fs in _file_tree(root) for f in fs])
     chosen: dict[str, int] = {}
     for index, entry in enumerate(entries):
         for file in [] if entry.get("exclude") else _listed(entry["path"], every, root):
@@ -254,8 +254,7 @@ def _listed(pattern: str, every: list[str], root: Path) -> list[str]:
     named = [f for f in every if names(pattern, f)]
     if any(os.path.islink(root / f) for f in named):
         raise _Inexact  # (a link, read where it leads, or refused out of the repository)
-    if _new_globbing() and any(names(pattern, d) for d in recall(
-            "git generator directories", root, lambda: [d for d, _ in _every_file(root)])):
+    if _new_globbing() and any(names(pattern, d) for d, _ in _file_tree(root)):
         raise _Inexact  # (Argo CD fails to read a directory the glob matches as a file)
     return named
 
@@ -343,6 +342,11 @@ def _normalized(pattern: str) -> str:
             kept.append(part)
     trailing = pattern.endswith(("/", "/.", "/..")) or pattern in (".", "..")
     return "/".join(kept) + ("/" if trailing and kept else "")
+
+
+def _file_tree(root: Path) -> list[tuple[str, list[str]]]:
+    """``_every_file`` of ``root``, walked once a run."""
+    return recall("git generator file tree", root, lambda: list(_every_file(root)))
 
 
 def _every_file(root: Path) -> Iterator[tuple[str, list[str]]]:
