@@ -138,7 +138,7 @@ def path_problem(root: Path, relative: str, *, want_dir: bool) -> str | None:
     if not real.exists() or empty:
         module = submodules.holding(root, PurePosixPath(os.path.relpath(joined, top)).as_posix())
         if module is not None:
-            return submodules.held_message("", module).lstrip()
+            return submodules.held(module)
     if not real.exists():
         return "does not exist"
     if empty and want_dir:
@@ -208,8 +208,7 @@ def _value_files(app: Application, index: int, source: Source, prefix: KeyPath,
 
 
 def _missing_value_file(entry: str, path: Path, root: Path) -> str:
-    module = submodules.holding(root, path.relative_to(root).as_posix()) \
-        if path.is_relative_to(root) else None
+    module = submodules.holding_file(root, path)
     return f"value file {entry!r} does not exist" if module is None \
         else submodules.held_message(f"value file {entry!r}", module)
 

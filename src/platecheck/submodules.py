@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 
 from platecheck.errors import PlatecheckError
 from platecheck.model import Origin
+from platecheck.runmemo import recall
 
 REMEDY = ("Argo CD checks submodules out with the repository: check it out here too "
           "(git submodule update --init --recursive) and lint again.")
@@ -21,7 +22,12 @@ _GITMODULES_LIMIT = 1 << 20  # bytes of .gitmodules read at most
 
 
 def declared(root: Path) -> list[tuple[str, str]]:
-    """The path (relative to ``root``) and URL of each submodule ``.gitmodules`` declares."""
+    """The path (relative to ``root``) and URL of each submodule ``.gitmodules`` declares,
+    read once a run (each chart rendered asks)."""
+    return recall("submodules", root, lambda: _read(root))
+
+
+def _read(root: Path) -> list[tuple[str, str]]:
     try:
         with open(root / ".gitmodules", "rb") as handle:
             text = handle.read(_GITMODULES_LIMIT).decode("utf-8", "replace")
@@ -56,9 +62,19 @@ def holding(root: Path, relative: str) -> tuple[str, str] | None:
     return None
 
 
+def holding_file(root: Path, path: Path) -> tuple[str, str] | None:
+    """``holding`` of ``path`` (absolute), None when it is not below ``root``."""
+    return holding(root, path.relative_to(root).as_posix()) if path.is_relative_to(root) \
+        else None
+
+
+def held(module: tuple[str, str]) -> str:
+    return (f"is in the Git submodule {module[0]} ({module[1]}), which this checkout has not "
+            "checked out")
+
+
 def held_message(what: str, module: tuple[str, str]) -> str:
-    return (f"{what} is in the Git submodule {module[0]} ({module[1]}), which this checkout "
-            "has not checked out")
+    return f"{what} {held(module)}"
 
 
 def refuse_within(root: Path, directory: Path, what: str, origin: Origin | None,

@@ -34,7 +34,7 @@ from platecheck.errors import PlatecheckError
 from platecheck.globs import filepath_glob
 from platecheck.model import Origin, Source
 from platecheck.realpaths import resolve
-from platecheck.submodules import REMEDY, held_message, holding
+from platecheck.submodules import REMEDY, held_message, holding_file
 
 _GLOB = re.compile(r"[*?\[]")
 
@@ -125,11 +125,10 @@ class Resolver:
                              line: int | None) -> None:
         """Refuse a missing value file of a Git submodule this checkout has not checked out
         (Argo CD's has it)."""
-        if path.is_relative_to(self.root):
-            module = holding(self.root, path.relative_to(self.root).as_posix())
-            if module is not None:
-                raise PlatecheckError(held_message(f"value file {entry!r}", module), file,
-                                      line, REMEDY)
+        module = holding_file(self.root, path)
+        if module is not None:
+            raise PlatecheckError(held_message(f"value file {entry!r}", module), file, line,
+                                  REMEDY)
 
     def _hint(self, entry: str) -> str:
         """Why a ``$`` entry led elsewhere: Argo CD substitutes unknown variables with ""."""
