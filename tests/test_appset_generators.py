@@ -1,9 +1,9 @@
-"""ApplicationSets of several top-level generators, or of a matrix of two, each a plain list
-or a git generator of this repository, are expanded as Argo CD's ApplicationSet controller
-expands them (argo-cd applicationset/controllers/template GenerateApplications,
-applicationset/generators/matrix.go): every Application they make is checked, a value one
-list element key fills at that key, one a git path parameter fills at the entry that chose
-its directory."""
+"""ApplicationSets of several top-level generators, or of a matrix of two or a merge, each a
+plain list or a git generator of this repository, are expanded as Argo CD's ApplicationSet
+controller expands them (argo-cd applicationset/controllers/template GenerateApplications,
+applicationset/generators/matrix.go, merge.go): every Application they make is checked, a
+value one list element key fills at that key, one a git path parameter fills at the entry
+that chose its directory."""
 
 from __future__ import annotations
 
@@ -258,15 +258,20 @@ _LIST = {"list": {"elements": [{"env": "a"}]}}
     ([{"list": {"elements": []}, "selector": {"matchExpressions": [
         {"key": "a", "operator": "Gt", "values": ["1"]}]}}], {},
      "a generator's selector of what platecheck does not read"),
-    ([{"list": {"elementsYaml": "{{ .x }}"}}], {},
-     "a list generator's elementsYaml without goTemplate"),
     ([{"matrix": {"generators": [_LIST, _LIST, _LIST]}}], {},
      "a matrix of other than two generators, or of options other than generators"),
     ([{"matrix": {"generators": [_LIST, {"pullRequest": {}}]}}], {},
      "a pullRequest generator inside a matrix"),
     ([{"matrix": {"generators": [_LIST, {"matrix": {"generators": [_LIST, _LIST]}}]}}], {},
      "a matrix generator inside a matrix"),
-    ([{"merge": {"generators": [_LIST, _LIST]}}], {}, "a merge generator"),
+    ([{"merge": {"generators": [_LIST, {"matrix": {"generators": [_LIST, _LIST]}}],
+                 "mergeKeys": ["env"]}}], {}, "a matrix generator inside a merge"),
+    ([{"merge": {"generators": [_LIST, _LIST], "mergeKeys": ["env"], "x": 1}}], {},
+     "a merge of options other than generators and mergeKeys"),
+    ([{"merge": {"generators": [_LIST, {"list": {"elements": []}, "selector": {
+        "matchLabels": {"a": 1}}}], "mergeKeys": ["env"]}}], {},
+     "a generator's selector of what platecheck does not read"),
+    ([{"merge": {"generators": [_LIST, _LIST], "mergeKeys": ["env"]}}], {}, None),
     ([_LIST, {"git": {"repoURL": "https://git.example.com/repo.git", "revision": "HEAD",
                       "directories": [{"path": "a"}], "files": [{"path": "b"}]}}], {},
      "a git generator of options it does not read (docs/sources.md)"),
@@ -563,6 +568,8 @@ _ELEMENTS_YAML = """\
 
 @pytest.mark.parametrize(("generators", "made", "error"), [
     (_ELEMENTS_YAML, ["api-prod", "web-prod"], None),
+    ("    - list:\n        elementsYaml: '[{name: web, env: prod}, {name: api, env: prod}]'\n",
+     ["api-prod", "web-prod"], None),  # of one line: both (one was lost)
     (_ELEMENTS_YAML.replace("{{ .apps | toJson }}", "{{ index .apps 0 | toJson }}"), [],
      "apps/set.yaml:16"),  # a map, not a list of maps: at elementsYaml
 ])
@@ -591,3 +598,84 @@ def test_a_go_template_selector_reads_nested_keys_and_booleans_as_labels(
                   "          - {key: enabled, operator: NotIn, values: ['false']}\n")
     root = _go_repo(tmp_path, generators, "web-{{.env}}")
     assert [a[0] for a in _apps(root, tmp_path)] == ["web-prod"]
+
+
+_MERGE = """\
+    - merge:
+        mergeKeys: [env]
+        generators:
+          - list:
+              elements:
+                - {env: prod, ns: prod-web}
+                - {env: stg, ns: web-stg}
+          - list:
+              elements:
+                - env: prod
+                  ns: web
+                - {env: dev, ns: web-dev}
+"""
+
+
+def test_a_merge_lays_later_generators_sets_over_the_first_s(tmp_path: Path) -> None:
+    """merge (``merge.go``): each set of the first generator, the keys of a later one's set
+    of the same ``mergeKeys`` values laid over it, an unmatched later set (dev) dropped; a
+    value the later set gives is at its key's line (18). The set was not expanded."""
+    root = _repo(tmp_path, _MERGE, "web-{{env}}", "clusters/{{env}}/web", "{{ns}}")
+    assert _apps(root, tmp_path) == [("web-prod", "clusters/prod/web", "web", 20),
+                                     ("web-stg", "clusters/stg/web", "web-stg", 20)]
+    assert [f[:3] for f in _checked(root, tmp_path)] == [
+        ("argocd-application", "apps/set.yaml:18", "prod/web"),
+        ("image-tag-pinned", "clusters/prod/web/pod.yaml:8", "prod/web")]
+
+
+@pytest.mark.parametrize(("change", "line", "words"), [
+    (("{env: stg, ns: web-stg}", "{env: prod, ns: web-stg}"), 11,
+     "generator 1's parameter sets are not unique by mergeKeys"),
+    (("mergeKeys: [env]", "mergeKeys: []"), 8, "has no mergeKeys"),
+])
+def test_a_merge_argo_cd_fails_checks_nothing_of_the_set(
+        tmp_path: Path, change: tuple[str, str], line: int, words: str) -> None:
+    """Two sets of one generator with equal merge keys, or no merge keys: Argo CD fails the
+    whole set, a could-not-check error at the generator."""
+    root = _repo(tmp_path, _MERGE.replace(*change), "web-{{env}}", "clusters/{{env}}/web",
+                 "{{ns}}")
+    assert _apps(root, tmp_path) == []
+    [error] = [f for f in _checked(root, tmp_path) if f[0] == "could-not-check"]
+    assert error[1] == f"apps/set.yaml:{line}"
+    assert words in error[3]
+
+
+def test_a_go_template_merge_merges_maps_key_by_key(tmp_path: Path) -> None:
+    """goTemplate: mergo's override merge, the later set's ``cfg.ns`` replacing the first's
+    while its ``cfg.app`` stays."""
+    root = _go_repo(tmp_path, (
+        "    - merge:\n        mergeKeys: [env]\n        generators:\n"
+        "          - list:\n              elements:\n"
+        "                - {env: prod, cfg: {app: web, ns: a}}\n"
+        "          - list:\n              elements:\n"
+        "                - {env: prod, cfg: {ns: b}}\n"),
+        "{{.cfg.app}}-{{.cfg.ns}}-{{.env}}")
+    assert [a[0] for a in _apps(root, tmp_path)] == ["web-b-prod"]
+
+
+def test_a_matrix_child_s_selector_keeps_the_sets_it_matches(tmp_path: Path) -> None:
+    """A matrix child's own ``selector`` filters that child's sets (``Transform``); the set
+    was not expanded."""
+    root = _repo(tmp_path, _MATRIX_GIT_LIST.replace(
+        "          - git:\n", "            selector: {matchLabels: {env: prod}}\n"
+        "          - git:\n"), "{{env}}-{{path.basename}}", "{{path}}", "{{ns}}")
+    assert [a[0] for a in _apps(root, tmp_path)] == ["prod-api", "prod-web"]
+
+
+@pytest.mark.parametrize(("items", "made"), [
+    ("[{env: prod}, {env: stg}]", ["web-prod", "web-stg"]),
+    ("[{env: prod, replicas: 2}]", []),  # a number: fasttemplate's use of it not read
+])
+def test_elements_yaml_without_go_template_makes_sets_of_strings(
+        tmp_path: Path, items: str, made: list[str]) -> None:
+    """Without goTemplate, ``elementsYaml``'s items are sets as they are (not flattened):
+    of strings alone, expanded exactly; otherwise not expanded, and said so."""
+    root = _repo(tmp_path, f"    - list:\n        elementsYaml: '{items}'\n", "web-{{env}}",
+                 "clusters/{{env}}/web", "{{env}}")
+    assert [a[0] for a in _apps(root, tmp_path)] == made
+    assert bool([f for f in _checked(root, tmp_path) if f[0] == "not-rendered"]) != bool(made)

@@ -1296,7 +1296,7 @@ def test_nothing_is_named_while_a_kustomization_of_an_app_of_apps_chart_cannot_b
     assert _kustomizations(report_) == []
 
 
-# an ApplicationSet platecheck does not expand (a merge generator) whose path is template
+# an ApplicationSet platecheck does not expand (a clusters generator) whose path is template
 # actions alone: it may deploy any directory that deep, which says nothing of which
 _WILD_SET = """\
 apiVersion: argoproj.io/v1alpha1
@@ -1306,11 +1306,8 @@ metadata:
   namespace: argocd
 spec:
   generators:
-    - merge:
-        mergeKeys: [a]
-        generators:
-          - list: {elements: [{a: x, b: y, c: z}]}
-          - list: {elements: [{a: x}]}
+    - clusters:
+        values: {a: x}
   template:
     metadata:
       name: 'wild-{{a}}'
@@ -1410,10 +1407,7 @@ def test_a_set_a_hand_applied_kustomization_moves_to_its_namespace_is_one(
     _write(repo, {
         ".git/config": '[remote "origin"]\n\turl = https://git.example.com/repo.git\n',
         "bootstrap/kustomization.yaml": "namespace: argocd\nresources: [set.yaml]\n",
-        "bootstrap/set.yaml": _WILD_SET.replace("  namespace: argocd\n", "", 1).replace(
-            "    - merge:\n        mergeKeys: [a]\n        generators:\n"
-            "          - list: {elements: [{a: x, b: y, c: z}]}\n"
-            "          - list: {elements: [{a: x}]}\n", "    - clusters: {}\n")})
+        "bootstrap/set.yaml": _WILD_SET.replace("  namespace: argocd\n", "", 1)})
     report = lint(repo, cache_dir=tmp_path / "cache")
     assert [t.id for t in report.targets if "wild" in t.id] == ["default/wild"]
     assert [f.location for f in report.findings if f.policy == "not-rendered"] == [

@@ -5,19 +5,21 @@ own ``template`` (``mergeGeneratorTemplate``: a field the generator's template l
 is the set's), and the Applications of all generators are concatenated.
 
 A top-level generator is a plain ``list`` (``appset``), a ``git`` generator of this
-repository (``appset_git``), or a ``matrix`` of two of them
-(``applicationset/generators/matrix.go``): for each parameter set of its first child, the
-second child's fields are filled with it (a git path ``apps/{{env}}/*``; Go's ``values`` of
-the second child are left to Argo CD), and each of the second child's parameter sets is
-combined with it. Without ``goTemplate`` the two are one map of strings, and a key both give
-with two values fails the set (``CombineStringMaps``); with it the first child's parameters
-override the second's, maps merged key by key (mergo ``WithOverride``). A matrix child's own
-``template`` is not used. A ``templatePatch`` is applied to each Application
-(``appset_patch``). A top-level generator's ``selector`` keeps the parameter sets it
-matches (``_selected``). A matrix child's selector, a matrix of other than two children or
-with a nested
-``matrix`` or ``merge``, and every other generator leave the set unexpanded, as does a set
-whose generators find nothing (a placeholder path an overlay patches in).
+repository (``appset_git``), a ``matrix`` of two of them
+(``applicationset/generators/matrix.go``) or a ``merge`` of two or more
+(``applicationset/generators/merge.go``). A matrix: for each parameter set of its first
+child, the second child's fields are filled with it (a git path ``apps/{{env}}/*``; Go's
+``values`` of the second child are left to Argo CD), and each of the second child's
+parameter sets is combined with it. Without ``goTemplate`` the two are one map of strings,
+and a key both give with two values fails the set (``CombineStringMaps``); with it the first
+child's parameters override the second's, maps merged key by key (mergo ``WithOverride``). A
+merge: each of its first child's parameter sets, with the keys of each later child's set of
+equal ``mergeKeys`` values laid over it the same way (``_merged_sets``). A matrix or merge
+child's own ``template`` is not used. A ``templatePatch`` is applied to each Application
+(``appset_patch``). A generator's ``selector``, top-level or a child's, keeps the parameter
+sets it matches (``_selected``). A matrix of other than two children, a nested ``matrix`` or
+``merge``, and every other generator leave the set unexpanded, as does a set whose
+generators find nothing (a placeholder path an overlay patches in).
 
 Any error of one generator fails the whole set: Argo CD creates none of its Applications.
 Of those made, one with no name and every one of a name two make are refused
@@ -27,6 +29,7 @@ Of those made, one with no name and every one of a name two make are refused
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -83,6 +86,8 @@ class Child:
     kind: str
     options: Mapping[str, Any]
     at: KeyPath
+    # its own ``selector`` (a matrix's or merge's child): the parameter sets it keeps
+    selector: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -96,6 +101,8 @@ class Generator:
     line: int
     # its ``selector``: the parameter sets it keeps (``_selected``); None, all
     selector: Mapping[str, Any] | None = None
+    # a merge's ``mergeKeys`` (its children's sets merged, ``_merged_sets``); None, no merge
+    merge_keys: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -148,41 +155,30 @@ def _read_generators(document: Document) -> list[Generator] | str:
     unread = next((g for g in made if isinstance(g, str)), None)
     if unread is not None:
         return unread
-    more = [text for g in found for c in g.children[1:] for text in _strings(c.options)]
+    more = [text for g in found if g.merge_keys is None for c in g.children[1:]
+            for text in _strings(c.options)]  # (a matrix's second child is filled)
     more += [text for g in found for text in _strings(g.template)]
     more += [v for g in found for c in g.children if c.kind == "git"
              for v in (c.options.get("values") or {}).values()]
     more += [text for text in [patch_text(spec)] if text is not None]
     if (template_language(spec) or Language.FASTTEMPLATE) is not Language.FASTTEMPLATE and any(
-            len(g.children) == 2 and g.children[1].kind == "git" and any(
+            g.merge_keys is None and len(g.children) == 2 and g.children[1].kind == "git"
+            and any(
                 "{{" in str(v) for v in (g.children[1].options.get("values") or {}).values())
             for g in found):  # (Argo CD's versions read them differently)
         return "a Go template in the git values of a matrix's second generator"
-    if not spec.get("goTemplate") and any(c.kind == "list" and c.options.get("elementsYaml")
-                                          for g in found for c in g.children):
-        return "a list generator's elementsYaml without goTemplate"
     return template_problem(spec, more) or found
 
 
 def _generator(document: Document, item: Any, at: KeyPath) -> Generator | str:
     """The generator ``item``, or what platecheck does not read of it."""
-    selector = item.get("selector") if isinstance(item, Mapping) else None
-    if selector is not None:
-        if not _readable_selector(selector):
-            return "a generator's selector of what platecheck does not read"
-        item = {key: value for key, value in item.items() if key != "selector"}
     one = _one_kind(item)
     if isinstance(one, str):
         return one
-    kind, options = one
-    if kind == "matrix":
-        inner = options.get("generators")
-        if set(options) - {"generators", "template"} or not isinstance(inner, list) \
-                or len(inner) != 2:
-            return "a matrix of other than two generators, or of options other than generators"
-        children = [_child(c, (*at, "matrix", "generators", i)) for i, c in enumerate(inner)]
-    else:
-        children = [_child(item, at)]
+    kind, options, selector = one
+    children = _children_of(kind, options, at)
+    if isinstance(children, str):
+        return children
     unread = next((c for c in children if isinstance(c, str)), None)
     if unread is not None:
         return unread
@@ -192,8 +188,27 @@ def _generator(document: Document, item: Any, at: KeyPath) -> Generator | str:
     template, lines = _merged_template(document, own or {}, (*at, kind, "template"))
     line = document.lines.get((*at, kind, "template") if own else ("spec", "template"),
                               document.line)
+    keys = options.get("mergeKeys") if kind == "merge" else None
     return Generator(tuple(c for c in children if isinstance(c, Child)), template, lines, line,
-                     selector)
+                     selector, None if keys is None else tuple(keys))
+
+
+def _children_of(kind: str, options: Mapping[str, Any], at: KeyPath
+                 ) -> list[Child | str] | str:
+    """The children of a generator of ``kind``: itself, a matrix's two, a merge's (two or
+    more: fewer, or no ``mergeKeys``, fail the set, ``_merged_sets``); or what platecheck
+    does not read of them."""
+    if kind not in ("matrix", "merge"):
+        return [_plain_child(kind, options, at)]
+    inner = options.get("generators")
+    extra = set(options) - {"generators", "template", *(["mergeKeys"] if kind == "merge" else [])}
+    if kind == "matrix" and (extra or not isinstance(inner, list) or len(inner) != 2):
+        return "a matrix of other than two generators, or of options other than generators"
+    if kind == "merge" and (extra or not isinstance(inner, list) or not isinstance(
+            options.get("mergeKeys", []), list) or not all(
+                isinstance(k, str) for k in options.get("mergeKeys") or [])):
+        return "a merge of options other than generators and mergeKeys"
+    return [_child(c, (*at, kind, "generators", i)) for i, c in enumerate(inner or [])]
 
 
 # a label key (an optional DNS subdomain prefix and a name), as the ApplicationSet
@@ -281,11 +296,20 @@ def _flat_labels(value: Any, prefix: str = "") -> dict[str, Any]:
 
 def _child(item: Any, at: KeyPath) -> Child | str:
     """A list or git generator of ``item``, whose options platecheck reads, or what it does
-    not read (a child's own ``template`` is allowed: a matrix does not use it)."""
+    not read (a child's own ``template`` is allowed: a matrix or merge does not use it). A
+    child's ``selector`` keeps the parameter sets it matches, as written (``Transform``
+    reads it before it fills the child with a matrix's first parameters)."""
     one = _one_kind(item)
     if isinstance(one, str):
         return one
-    kind, options = one
+    kind, options, selector = one
+    made = _plain_child(kind, options, at)
+    return dataclasses.replace(made, selector=selector) if isinstance(made, Child) else made
+
+
+def _plain_child(kind: str, options: Mapping[str, Any], at: KeyPath) -> Child | str:
+    """The list or git generator of ``kind`` and ``options`` written at ``at``, or what
+    platecheck does not read of it."""
     if kind == "list":
         extra = sorted(set(options) - {"elements", "template", "elementsYaml"})
         if extra:
@@ -301,19 +325,25 @@ def _child(item: Any, at: KeyPath) -> Child | str:
     if kind == "git":
         return Child(kind, options, (*at, kind)) if readable_git(options) \
             else "a git generator of options it does not read (docs/sources.md)"
-    return f"a {kind} generator" + (" inside a matrix" if "matrix" in at else "")
+    outer = next((k for k in reversed(at) if k in ("matrix", "merge")), None)
+    return f"a {kind} generator" + (f" inside a {outer}" if outer else "")
 
 
-def _one_kind(item: Any) -> tuple[str, Mapping[str, Any]] | str:
-    """The kind and options of a generator written as one kind of generator, or what
-    platecheck does not read of it (a selector beside it, two kinds in one)."""
+def _one_kind(item: Any) -> tuple[str, Mapping[str, Any], Mapping[str, Any] | None] | str:
+    """The kind, options and ``selector`` (None: none) of a generator written as one kind of
+    generator, or what platecheck does not read of it (two kinds in one, a selector it does
+    not apply exactly)."""
+    selector = item.get("selector") if isinstance(item, Mapping) else None
+    if selector is not None:
+        if not _readable_selector(selector):
+            return "a generator's selector of what platecheck does not read"
+        item = {key: value for key, value in item.items() if key != "selector"}
     if not isinstance(item, Mapping) or len(item) != 1:
-        return "a generator's selector" if isinstance(item, Mapping) and "selector" in item \
-            else "a generator that is not one of one kind"
+        return "a generator that is not one of one kind"
     kind, options = next(iter(item.items()))
     if not isinstance(options, Mapping):
         return f"a {kind} generator of no options"
-    return str(kind), options
+    return str(kind), options, selector
 
 
 def uses_git(found: Sequence[Generator]) -> bool:
@@ -324,14 +354,16 @@ def uses_git(found: Sequence[Generator]) -> bool:
 def _of_elements(found: Sequence[Generator]) -> bool:
     """Whether each Application the generators make is of one list element, at its line:
     expanded at discovery (which knows an Application by its file and line). The others, of
-    a git generator or a matrix, at their template's line (told apart by name), are
-    expanded where this repository's working tree is known (``generation``)."""
-    return all(len(g.children) == 1 and g.children[0].kind == "list" for g in found)
+    a git generator, ``elementsYaml``, a matrix or a merge, at their template's line (told
+    apart by name), are expanded where this repository's working tree is known
+    (``generation``)."""
+    return all(len(g.children) == 1 and g.children[0].kind == "list"
+               and not g.children[0].options.get("elementsYaml") for g in found)
 
 
 def expanded_late(data: Mapping[str, Any]) -> bool:
     """Whether platecheck expands the ApplicationSet of ``data`` as a target of its own
-    (``generation``): of a git generator or a matrix."""
+    (``generation``): of a git generator, ``elementsYaml``, a matrix or a merge."""
     found = generators(data)
     return found is not None and not _of_elements(found)
 
@@ -428,12 +460,10 @@ def expand_set(document: Document, rel: str, root: Path | None = None,
 
 
 def _too_many(document: Document, rel: str, matrix: KeyPath) -> PlatecheckError:
-    own = document.data.get("metadata")
-    name = own.get("name") if isinstance(own, Mapping) else None
     return PlatecheckError(
-        f"ApplicationSet {name} matrix generator makes more than {MAX_SET_APPLICATIONS} "
-        "Applications, more than platecheck expands of one matrix: none of the set's is "
-        "checked", rel, document.line_of(matrix),
+        f"ApplicationSet {_set_name(document)} matrix generator makes more than "
+        f"{MAX_SET_APPLICATIONS} Applications, more than platecheck expands of one matrix: "
+        "none of the set's is checked", rel, document.line_of(matrix),
         "Split the set, or leave it out with exclude in policies/platecheck.yaml.")
 
 
@@ -485,11 +515,10 @@ def _refused(document: Document, made: list[tuple[Document, ParamSet, Generator]
         named.append(app)
     kept, duplicates = refuse_duplicates(document, named, rel)
     if empty:
-        own = document.data.get("metadata")
-        set_name = own.get("name") if isinstance(own, Mapping) else None
         duplicates.append(PlatecheckError(
-            f"ApplicationSet {set_name} makes {empty} Application{'s' if empty > 1 else ''} "
-            "with no name: Argo CD creates the set's other Applications, not this", rel,
+            f"ApplicationSet {_set_name(document)} makes {empty} "
+            f"Application{'s' if empty > 1 else ''} with no name: Argo CD creates the set's "
+            "other Applications, not this", rel,
             document.line_of(("spec", "template", "metadata", "name")),
             "Give the template a metadata.name its parameters fill."))
     return kept, errors + duplicates
@@ -503,6 +532,11 @@ def _generator_params(document: Document, rel: str, generator: Generator, langua
         yield from (p for p in _generator_params(
             document, rel, dataclasses.replace(generator, selector=None), language, root, here)
             if _selected(selector, p.params))
+        return
+    if generator.merge_keys is not None:
+        yield from _merged_sets(document, rel, generator, [
+            _child_params(document, rel, c, language, root, here, None)
+            for c in generator.children], language)
         return
     first = _child_params(document, rel, generator.children[0], language, root, here, None)
     if len(generator.children) == 1:
@@ -527,16 +561,84 @@ def _combined(document: Document, rel: str, generator: Generator, a: ParamSet, b
                         key_places=key_places)
     for key, value in b.params.items():
         if key in a.params and a.params[key] != value:
-            own = document.data.get("metadata")
-            name = own.get("name") if isinstance(own, Mapping) else None
             matrix = generator.children[0].at[:-3]
             raise PlatecheckError(
-                f"ApplicationSet {name} matrix generator: both generators give parameter "
-                f"{key!r}, as {a.params[key]!r} and as {value!r}; Argo CD fails the "
+                f"ApplicationSet {_set_name(document)} matrix generator: both generators give "
+                f"parameter {key!r}, as {a.params[key]!r} and as {value!r}; Argo CD fails the "
                 "ApplicationSet and creates none of its Applications", rel,
                 document.line_of(matrix), "Give the two generators' parameters different "
                 "names, or set goTemplate: true (the first generator's value wins).")
     return ParamSet({**a.params, **b.params}, key_lines, key_places=key_places)
+
+
+def _merged_sets(document: Document, rel: str, generator: Generator,
+                 children: list[list[ParamSet]], language: Language) -> list[ParamSet]:
+    """A merge's parameter sets (``applicationset/generators/merge.go``): each of its first
+    child's, in order, with the keys of each later child's set of equal ``mergeKeys``
+    values laid over it (Go's, mergo's ``WithOverride``; flat strings, the later's value).
+    A child whose sets are not unique by those keys, fewer than two children or no
+    ``mergeKeys`` fail the set. (Argo CD's order is a Go map's: any.)"""
+    keys = sorted(set(generator.merge_keys or ()))
+    at = generator.children[0].at[:-3]
+    if len(children) < 2 or not keys:
+        raise PlatecheckError(
+            f"ApplicationSet {_set_name(document)} merge generator has "
+            f"{'fewer than two generators' if len(children) < 2 else 'no mergeKeys'}; Argo CD "
+            "fails the ApplicationSet and creates none of its Applications", rel,
+            document.line_of(at), "Give the merge two or more generators and the mergeKeys "
+            "their parameter sets are matched by.")
+    by_key = [_by_merge_key(document, rel, at, keys, sets, index)
+              for index, sets in enumerate(children)]
+    merged = []
+    for key, base in by_key[0].items():
+        for later in by_key[1:]:
+            over = later.get(key)
+            if over is not None:
+                base = ParamSet(
+                    _merged_params(base.params, over.params) if language
+                    is not Language.FASTTEMPLATE else {**base.params, **over.params},
+                    {**base.key_lines, **over.key_lines},
+                    key_places={**base.key_places, **over.key_places})
+        merged.append(dataclasses.replace(base, element=None))
+    return merged
+
+
+def _by_merge_key(document: Document, rel: str, at: KeyPath, keys: list[str],
+                  sets: list[ParamSet], index: int) -> dict[str, ParamSet]:
+    """A merge child's parameter sets by the JSON of their ``mergeKeys`` values (a key a
+    set has not, null), in order; two of one value fail the set
+    (``getParamSetsByMergeKey``)."""
+    found: dict[str, ParamSet] = {}
+    for params in sets:
+        key = json.dumps({k: _json_numbers(params.params.get(k)) for k in keys},
+                         sort_keys=True, default=str)
+        if key in found:
+            raise PlatecheckError(
+                f"ApplicationSet {_set_name(document)} merge generator: generator "
+                f"{index + 1}'s parameter sets are not unique by mergeKeys (two of {key}); "
+                "Argo CD fails the ApplicationSet and creates none of its Applications", rel,
+                document.line_of((*at, "generators", index)),
+                "Make each generator's parameter sets unique by the merge keys.")
+        found[key] = params
+    return found
+
+
+def _json_numbers(value: Any) -> Any:
+    """``value`` with its numbers as Go's JSON decoder reads them (float64: 1 is 1.0)."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {k: _json_numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_json_numbers(v) for v in value]
+    return value
+
+
+def _set_name(document: Document) -> Any:
+    own = document.data.get("metadata")
+    return own.get("name") if isinstance(own, Mapping) else None
 
 
 def _merged_params(dst: Mapping[str, Any], src: Mapping[str, Any]) -> dict[str, Any]:
@@ -567,9 +669,12 @@ def _child_params(document: Document, rel: str, child: Child, language: Language
     if given is not None and given.params:  # (no Go values here: _read_generators)
         options = _interpolated(document, rel, child, given.params, language)
     if child.kind == "list":
-        return _list_params(document, rel, child, options, language, given is None)
-    assert root is not None and here is not None
-    return _git_child_params(document, rel, child, options, language, root, here)
+        made = _list_params(document, rel, child, options, language, given is None)
+    else:
+        assert root is not None and here is not None
+        made = _git_child_params(document, rel, child, options, language, root, here)
+    selector = child.selector
+    return made if selector is None else [p for p in made if _selected(selector, p.params)]
 
 
 def _interpolated(document: Document, rel: str, child: Child, params: Mapping[str, Any],
@@ -616,13 +721,12 @@ def _yaml_elements(document: Document, rel: str, child: Child, options: Mapping[
                    language: Language) -> list[ParamSet]:
     """The parameter sets of a list generator's ``elementsYaml`` (filled already with a
     matrix's first child's parameters), after its ``elements`` (``list.go``: sigs.k8s.io/yaml
-    decodes it into a list of maps, each a set as it is), at the key's line; of a Go
-    template alone (without one Argo CD leaves its values unflattened)."""
+    decodes it into a list of maps, each a set as it is), at the key's line. Without
+    ``goTemplate`` its values are not flattened as elements' are: a set of strings alone is
+    read exactly (fasttemplate leaves a tag of any other value as written)."""
     text = options.get("elementsYaml") or ""
     if not text:
         return []
-    if language is Language.FASTTEMPLATE:
-        raise _Unexpanded
     line = document.line_of((*child.at, "elementsYaml"))
     try:
         data = first_document(text, rel).data
@@ -633,7 +737,8 @@ def _yaml_elements(document: Document, rel: str, child: Child, options: Mapping[
         raise PlatecheckError(
             "ApplicationSet list generator's elementsYaml is no YAML list of maps once filled; "
             "Argo CD fails the ApplicationSet and creates none of its Applications", rel, line)
-    if not gotemplate.json_like(data or []):
+    if not gotemplate.json_like(data or []) or language is Language.FASTTEMPLATE and not all(
+            isinstance(value, str) for item in data or [] for value in (item or {}).values()):
         raise _Unexpanded
     return [ParamSet(item or {}, {}) for item in data or []]
 
