@@ -1278,8 +1278,9 @@ class _Checker:
             above = next((p for p in directories if p is not app and self._below(p, [app])),
                          None)
             remedy = ("Move the file under the app-of-apps directory, or delete it; if it is "
-                      "applied another way (by hand, by Terraform), waive this finding saying "
-                      "so." if above is None else
+                      "applied by hand, list it with the roots in argocd-application's "
+                      "appOfApps option (policies/platecheck.yaml); if another tool applies "
+                      "it (Terraform), waive this finding saying so." if above is None else
                       f"The app-of-apps {above.file} reads only the files of its directory, not "
                       "its subdirectories: set directory.recurse: true on its source, or move "
                       "the file up into that directory; if it is applied another way, waive "
