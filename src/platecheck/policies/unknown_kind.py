@@ -53,7 +53,9 @@ SUMMARY = "every rendered kind has a Kubernetes or repository-supplied schema"
 SCOPE = "target"
 REMEDIATION = ("Add the kind's CustomResourceDefinition to the repository (a chart's crds/), "
                "or its JSON schema to policies/schemas/ as <kind>-<group>-<version>.json, or "
-               "fix the apiVersion/kind.")
+               "fix the apiVersion/kind; a kind the cluster serves of itself (OpenShift's "
+               "Route) with no schema at hand may be accepted with unknown-kind's allowKinds "
+               "option.")
 
 
 @dataclass(frozen=True)
