@@ -475,16 +475,17 @@ def test_only_ssl_redirect_false_without_force_turns_the_redirect_off(
 @pytest.mark.parametrize(("annotations", "found"), [
     ({"alb.ingress.kubernetes.io/certificate-arn": "arn:aws:acm:eu-west-1:1:certificate/x"}, []),
     ({"networking.gke.io/managed-certificates": "web-cert"}, []),
+    ({"traefik.ingress.kubernetes.io/router.tls.certresolver": "letsencrypt"}, []),
     ({"alb.ingress.kubernetes.io/certificate-arn": ""},
      ['Ingress/web host "b.example.com" is not covered by any tls entry',
       "Ingress/web has no cert-manager issuer annotation (cert-manager.io/cluster-issuer or "
       "cert-manager.io/issuer)"]),
-], ids=["acm", "gke-managed", "empty-arn"])
+], ids=["acm", "gke-managed", "traefik-resolver", "empty-arn"])
 def test_a_load_balancer_certificate_annotation_serves_tls(annotations: dict[str, str],
                                                             found: list[str]) -> None:
     """An Ingress the AWS Load Balancer Controller (or GKE) serves with the certificate an
-    annotation names needs neither a tls entry for its host nor cert-manager; an empty
-    annotation names none."""
+    annotation names, or Traefik with one its ACME resolver obtains for each host, needs
+    neither a tls entry for its host nor cert-manager; an empty annotation names none."""
     doc = _ingress(annotations)
     doc["spec"]["rules"] = [{"host": "b.example.com"}]
     findings = list(ingress_tls.check(_rendered(doc), ingress_tls.Options()))

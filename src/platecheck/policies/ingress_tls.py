@@ -50,11 +50,14 @@ Options:
         Load Balancer Controller, GKE and Azure's Application Gateway: ``alb.ingress.
         kubernetes.io/certificate-arn``, ``ingress.gcp.kubernetes.io/pre-shared-cert``,
         ``networking.gke.io/managed-certificates``, ``appgw.ingress.kubernetes.io/
-        appgw-ssl-certificate``): an Ingress with one of them, not empty, is served TLS by
-        its load balancer with the certificate it names, which needs no ``tls`` entry nor
-        cert-manager: nothing else is checked of it. So is an ALB's Ingress (of the class
-        ``alb``, or of an IngressClass whose controller is ``ingress.k8s.aws/alb`` that the
-        render or another Application to its cluster deploys) whose
+        appgw-ssl-certificate``, and Traefik's ``traefik.ingress.kubernetes.io/router.tls.
+        certresolver``): an Ingress with one of them, not empty, is served TLS by its load
+        balancer with the certificate it names (Traefik: by its router, with the
+        certificate the ACME resolver it names obtains for each rule host), which needs no
+        ``tls`` entry nor cert-manager: nothing else is checked of it. So is an ALB's
+        Ingress (of the class ``alb``, or of an IngressClass whose controller is
+        ``ingress.k8s.aws/alb`` that the render or another Application to its cluster
+        deploys) whose
         ``alb.ingress.kubernetes.io/listen-ports`` opens an HTTPS port: the AWS Load
         Balancer Controller serves it with the ACM certificates it discovers for its hosts.
         An Ingress naming no class is of the IngressClass so deployed that is annotated
@@ -117,6 +120,7 @@ class Options:
         "ingress.gcp.kubernetes.io/pre-shared-cert",
         "networking.gke.io/managed-certificates",
         "appgw.ingress.kubernetes.io/appgw-ssl-certificate",
+        "traefik.ingress.kubernetes.io/router.tls.certresolver",
     )
     certificate_classes: tuple[str, ...] = ("tailscale",)
 
