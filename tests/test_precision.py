@@ -1813,6 +1813,44 @@ def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_
          'below the minimum "50m" LimitRange/caps allows; the API server refuses the pod')]
 
 
+def test_a_limit_range_s_max_limit_request_ratio_refuses_a_pod_over_it(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """A LimitRange's ``maxLimitRequestRatio`` (LimitRanger's limitRequestRatioConstraint):
+    a cpu limit 8 times its request is refused, and so is a container with no cpu request
+    or limit at all; a limit alone (its request defaults to it) and a ratio of 2 pass."""
+    from synthetic import WEB_POD_SPEC
+
+    ratio = ("apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: ratio\nspec:\n"
+             "  limits:\n    - {type: Container, maxLimitRequestRatio: {cpu: '4'}}\n")
+    pod = ("        containers:\n          - name: web\n            image: nginx:1.27.0\n"
+           "            imagePullPolicy: IfNotPresent\n            resources:\n")
+
+    def deployment(name: str, resources: str) -> str:
+        head = WEB_POD_SPEC.replace("  name: web\n", f"  name: {name}\n", 1)
+        return head.replace("{app: web}", f"{{app: {name}}}") + pod + resources
+
+    memory = "memory: 64Mi"
+    report = _production_manifests(tmp_path, helm_bin, {
+        "ratio.yaml": ratio,
+        "fine.yaml": deployment("fine", f"              requests: {{cpu: 500m, {memory}}}\n"
+                                f"              limits: {{cpu: '1', {memory}}}\n"),
+        "alone.yaml": deployment("alone", f"              limits: {{cpu: '2', {memory}}}\n"),
+        "over.yaml": deployment("over", f"              requests: {{cpu: 250m, {memory}}}\n"
+                                f"              limits: {{cpu: '2', {memory}}}\n"),
+        "none.yaml": deployment("none", f"              requests: {{{memory}}}\n"
+                                f"              limits: {{{memory}}}\n")})
+    assert [(f.location, f.message) for f in report.findings
+            if f.policy == "resource-ranges"] == [
+        ("manifests/none.yaml:14", 'container "web" in Deployment/none: cpu has no request '
+         '(or it is 0), but the maxLimitRequestRatio "4" LimitRange/ratio sets for cpu needs '
+         "both; the API server refuses the pod"),
+        ("manifests/none.yaml:14", 'container "web" in Deployment/none: sets no cpu request '
+         "or cpu limit"),
+        ("manifests/over.yaml:16", 'container "web" in Deployment/over: cpu limit "2" is 8 '
+         'times its request "250m", above the maxLimitRequestRatio "4" LimitRange/ratio sets '
+         "for cpu; the API server refuses the pod")]
+
+
 def test_an_image_the_template_defaults_give_is_found_where_they_write_it(
         helm_bin: Path, tmp_path: Path) -> None:
     """A step's image written only in its Task's ``stepTemplate`` (a template's only in the

@@ -16,9 +16,12 @@ What:
     and ``max`` and ``min`` where those are left out, as the API server defaults a LimitRange;
     the LimitRanger admission plugin fills them in): set, not missing, and not checked against
     the bounds, but a request above the limit it gives is a finding, and so is a request or
-    limit a container sets above its ``max`` or below its ``min`` (the API server refuses the
-    pod); a LimitRange only in the cluster is not known. A value that is not a quantity, or is
-    negative, is reported once and takes no part in the ordering and range checks. The
+    limit a container sets above its ``max`` or below its ``min``, and a limit more times its
+    request than its ``maxLimitRequestRatio`` allows, or no request or limit of a resource it
+    sets a ratio for (the API server refuses the pod); a LimitRange only in the cluster is
+    not known, nor is what a ``Pod`` item bounds (the sum of the pod's containers). A value
+    that is not a quantity, or is negative, is reported once and takes no part in the
+    ordering and range checks. The
     containers are image-tag-pinned's (workloads, Argo Rollouts analyses' jobs, Argo Workflows'
     templates, whose ``templateDefaults`` and ``podSpecPatch`` apply), but not Tekton's steps
     (Tekton sizes the pods it runs from them itself); a value an Argo controller fills in at run
@@ -140,10 +143,11 @@ def _limit_range_defaults(target: RenderedTarget) -> _Defaults:
             if not isinstance(item, Mapping) or item.get("type") != "Container":
                 continue
             given = found.setdefault(namespace, {"requests": {}, "limits": {}, "max": {},
-                                                 "min": {}})
+                                                 "min": {}, "ratio": {}})
             for kind, keys in (("limits", ("default", "max")),
                                ("requests", ("defaultRequest", "default", "max", "min")),
-                               ("max", ("max",)), ("min", ("min",))):
+                               ("max", ("max",)), ("min", ("min",)),
+                               ("ratio", ("maxLimitRequestRatio",))):
                 for key in keys:
                     values = item.get(key)
                     for name, value in values.items() if isinstance(values, Mapping) else ():
@@ -199,6 +203,7 @@ def _problems(
     yield from _not_overcommitted(container, given, parsed)
     yield from _above_given_limit(container, given, parsed, defaulted.get("limits") or {})
     yield from _outside_limit_range(container, given, parsed, defaulted)
+    yield from _ratio_refused(container, given, defaulted)
     for (kind, name), value in parsed.items():
         raw = given[kind][name]
         if kind == "limits" and ("requests", name) in parsed and _overcommit_allowed(name):
@@ -259,6 +264,43 @@ def _outside_limit_range(container: Container, given: Mapping[str, Mapping[str, 
                 yield (f'{name} {_KINDS[kind]} "{given[kind][name]}" is {word} "{raw}" '
                        f"{source} allows; the API server refuses the pod",
                        _at_value(container, kind, name, given[kind][name]))
+
+
+def _ratio_refused(container: Container, given: Mapping[str, Mapping[str, Any]],
+                   defaulted: Mapping[str, Mapping[str, tuple[Any, str]]]
+                   ) -> Iterator[tuple[str, dict[str, Any]]]:
+    """A container whose limit of a resource is more times its request than a LimitRange's
+    ``maxLimitRequestRatio`` allows, or that has no request or limit of it (none set, none a
+    LimitRange gives): the LimitRanger admission plugin refuses the pod
+    (``limitRequestRatioConstraint``, comparing thousandths: "cpu max limit to request ratio
+    per Container is 4, but provided ratio is 8.000000"). The request and limit are what the
+    pod gets: a request left out is its limit (``SetDefaults_Pod``), else the LimitRange's."""
+    for name, (raw_ratio, source) in defaulted.get("ratio", {}).items():
+        limit = given["limits"].get(name)
+        request = given["requests"].get(name)
+        request = request if request is not None else limit
+        limit = limit if limit is not None else defaulted.get("limits", {}).get(name, (None,))[0]
+        if request is None:
+            request = defaulted.get("requests", {}).get(name, (None,))[0]
+        try:
+            ratio, low, high = (None if raw is None else _milli(raw)
+                                for raw in (raw_ratio, request, limit))
+        except QuantityError:
+            continue  # (reported as no quantity)
+        at = _at_value(container, "limits", name, limit) if given["limits"].get(name) \
+            is not None else _at_resources(container, given)
+        bound = f'the maxLimitRequestRatio "{raw_ratio}" {source} sets for {name}'
+        if not low or not high:
+            yield (f"{name} has no {'request' if not low else 'limit'} (or it is 0), but "
+                   f"{bound} needs both; the API server refuses the pod", at)
+        elif ratio is not None and high * 1000 > ratio * low:
+            yield (f'{name} limit "{limit}" is {float(high / low):g} times its request '
+                   f'"{request}", above {bound}; the API server refuses the pod', at)
+
+
+def _milli(raw: Any) -> int:
+    """A quantity's ``MilliValue`` (thousandths, rounded up), as LimitRanger compares."""
+    return math.ceil(parse_quantity(raw) * 1000)
 
 
 def _overcommit_allowed(name: str) -> bool:
