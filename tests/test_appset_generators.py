@@ -632,6 +632,9 @@ def test_a_merge_lays_later_generators_sets_over_the_first_s(tmp_path: Path) -> 
     (("{env: stg, ns: web-stg}", "{env: prod, ns: web-stg}"), 11,
      "generator 1's parameter sets are not unique by mergeKeys"),
     (("mergeKeys: [env]", "mergeKeys: []"), 8, "has no mergeKeys"),
+    (("        mergeKeys: [env]\n", ""), 8, "has no mergeKeys"),  # (not a matrix's product)
+    ((_MERGE, "    - merge:\n        mergeKeys: [env]\n        generators: []\n"), 8,
+     "has fewer than two generators"),  # (it stopped the run, an IndexError)
 ])
 def test_a_merge_argo_cd_fails_checks_nothing_of_the_set(
         tmp_path: Path, change: tuple[str, str], line: int, words: str) -> None:

@@ -9,8 +9,8 @@ Application is created in the ApplicationSet's namespace, whatever the template'
 ``metadata.namespace`` says (``applicationset/controllers/template`` ``GenerateApplications``).
 An element that leaves the name empty makes the one Application the controller refuses
 (``validateGeneratedApplications``); it creates the others.
-Git generators of this repository are read by ``appset_git``; several generators, and a
-matrix of two, are combined by ``appset_generators``, with this module's template filling.
+Git generators of this repository are read by ``appset_git``; several generators, a matrix
+of two and a merge are combined by ``appset_generators``, with this module's template filling.
 
 With ``goTemplate: true`` (``goTemplateOptions`` none or ``missingkey`` options) a set whose
 every string of its template (keys too) ``gotemplate`` reads is expanded too: each string

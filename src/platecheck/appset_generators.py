@@ -103,6 +103,8 @@ class Generator:
     selector: Mapping[str, Any] | None = None
     # a merge's ``mergeKeys`` (its children's sets merged, ``_merged_sets``); None, no merge
     merge_keys: tuple[str, ...] | None = None
+    # the key path of the generator (``("spec", "generators", 0)``)
+    at: KeyPath = ()
 
 
 @dataclass(frozen=True)
@@ -188,9 +190,9 @@ def _generator(document: Document, item: Any, at: KeyPath) -> Generator | str:
     template, lines = _merged_template(document, own or {}, (*at, kind, "template"))
     line = document.lines.get((*at, kind, "template") if own else ("spec", "template"),
                               document.line)
-    keys = options.get("mergeKeys") if kind == "merge" else None
+    keys = tuple(options.get("mergeKeys") or ()) if kind == "merge" else None
     return Generator(tuple(c for c in children if isinstance(c, Child)), template, lines, line,
-                     selector, None if keys is None else tuple(keys))
+                     selector, keys, at)
 
 
 def _children_of(kind: str, options: Mapping[str, Any], at: KeyPath
@@ -201,6 +203,8 @@ def _children_of(kind: str, options: Mapping[str, Any], at: KeyPath
     if kind not in ("matrix", "merge"):
         return [_plain_child(kind, options, at)]
     inner = options.get("generators")
+    if kind == "merge" and inner is None:
+        inner = []  # (Argo CD: fewer than two generators fail the set, _merged_sets)
     extra = set(options) - {"generators", "template", *(["mergeKeys"] if kind == "merge" else [])}
     if kind == "matrix" and (extra or not isinstance(inner, list) or len(inner) != 2):
         return "a matrix of other than two generators, or of options other than generators"
@@ -579,7 +583,7 @@ def _merged_sets(document: Document, rel: str, generator: Generator,
     A child whose sets are not unique by those keys, fewer than two children or no
     ``mergeKeys`` fail the set. (Argo CD's order is a Go map's: any.)"""
     keys = sorted(set(generator.merge_keys or ()))
-    at = generator.children[0].at[:-3]
+    at = (*generator.at, "merge")
     if len(children) < 2 or not keys:
         raise PlatecheckError(
             f"ApplicationSet {_set_name(document)} merge generator has "

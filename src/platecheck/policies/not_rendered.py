@@ -300,6 +300,7 @@ def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
         # (this repository's URLs as the checkout names them: a repoUrls setting aside)
         if gits and all(this_repository(git["repoURL"], (), own) for git in gits):
             if any(child.kind == "list" and not child.options.get("elements")
+                   and not child.options.get("elementsYaml")
                    for generator in generators(target.application.raw) or []
                    for child in generator.children):
                 return ("platecheck expands this kind of ApplicationSet, but a list generator "
@@ -316,7 +317,8 @@ def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
         return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
                 "expands only plain list generators (each element starting a line of its "
                 "own) and git generators of this repository (directories or files), one or "
-                "several, or a matrix of two, with no goTemplate or a Go template of the "
+                "several, or a matrix of two or a merge of them, with no goTemplate or a Go "
+                "template of the "
                 "functions docs/sources.md lists, and a templatePatch of the Application's "
                 "own fields in YAML, no $patch directive: waive this finding with a reason, "
                 "or list its repoURL in ignoreRepoURLs; what it generates stays unchecked "
