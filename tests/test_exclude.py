@@ -1,6 +1,7 @@
-"""``exclude`` in policies/platecheck.yaml: globs of repository paths the walk for
-Applications leaves out (another tool's templates that declare an Application kind); a path
-given on the command line is read all the same."""
+"""``exclude`` in policies/platecheck.yaml: globs of repository paths the walks for
+Applications, charts and kustomizations leave out (another tool's templates that declare an
+Application kind, its charts and kustomizations); a path given on the command line is read
+all the same."""
 
 from __future__ import annotations
 
@@ -46,3 +47,38 @@ def test_exclude_is_globs_of_repository_paths(tmp_path: Path, config: str, line:
     with pytest.raises(PlatecheckError) as refused:
         load(_repo(tmp_path, config), cache_dir=tmp_path / "cache")
     assert (refused.value.file, refused.value.line) == ("policies/platecheck.yaml", line)
+
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_another_tool_s_kustomization_of_applications_is_not_applied_by_hand(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """Flux's kustomization of an Application whose path holds a ``${VAR}`` Flux fills in:
+    exclude names it, so it is not built as applied by hand (it was, and its placeholder
+    path was a could-not-check error, whatever the configuration said)."""
+    from platecheck.engine import lint
+    from synthetic import write_files
+
+    root = write_files(_repo(tmp_path, 'exclude: ["clusters/*", "*.ftl.yaml"]\n'), {
+        "clusters/prod/argo/kustomization.yaml": "resources: [web.yaml]\n",
+        "clusters/prod/argo/web.yaml": application("web", "apps/${CLUSTER_ENV}/web", "web")})
+    report = lint(root, helm=helm_bin, cache_dir=tmp_path / "cache")
+    assert [t.id for t in report.targets] == ["prod/web"]
+    assert report.errors == ()
+
+
+@pytest.mark.parametrize(("config", "undeployed"), [
+    ('exclude: ["*.ftl.yaml"]\n', ["flux/web/Chart.yaml"]),
+    ('exclude: ["*.ftl.yaml", "flux/*"]\n', []),
+])
+def test_another_tool_s_chart_is_no_undeployed_chart(
+        helm_bin: Path, tmp_path: Path, config: str, undeployed: list[str]) -> None:
+    """A chart another tool deploys (Flux's HelmRelease) is left out of undeployed-chart's
+    walk when exclude names its directory."""
+    from platecheck.engine import lint
+    from synthetic import write_files
+
+    root = write_files(_repo(tmp_path, config), {
+        "flux/web/Chart.yaml": "apiVersion: v2\nname: flux-web\nversion: 0.1.0\n"})
+    report = lint(root, helm=helm_bin, cache_dir=tmp_path / "cache")
+    assert [f.file for f in report.findings if f.policy == "undeployed-chart"] == undeployed

@@ -448,16 +448,27 @@ def top_level_charts(paths: Sequence[Path], root: Path) -> list[Path]:
     return source_directories(paths, root)[0]
 
 
-def source_directories(paths: Sequence[Path], root: Path
+def source_directories(paths: Sequence[Path], root: Path, exclude: Sequence[str] = ()
                        ) -> tuple[list[Path], list[Path], list[Path]]:
     """In one walk of ``paths``: the top-level chart directories (``top_level_charts``), the
     directories holding a kustomization, and the chart directories inside another chart's
     directory but outside its ``charts/`` and ``templates/`` (helm loads subcharts from
-    ``charts/`` only: to helm such a chart is files of its parent, rendered by nobody).
-    Walked once per run (``runmemo``: planning, kustomizations applied by hand and the
-    undeployed policies ask alike); the lists are shared, never changed."""
-    return recall("source directories", (tuple(paths), root),
-                  lambda: _source_directories(paths, root))
+    ``charts/`` only: to helm such a chart is files of its parent, rendered by nobody); but
+    a directory whose repository path, or its ``Chart.yaml`` or kustomization file's, a glob
+    of ``exclude`` matches (the configuration's: another tool's). Walked once per run
+    (``runmemo``: planning, kustomizations applied by hand and the undeployed policies ask
+    alike); the lists are shared, never changed."""
+    found = recall("source directories", (tuple(paths), root),
+                   lambda: _source_directories(paths, root))
+    if not exclude:
+        return found
+    charts, kustomizations, nested = found
+    kept = [[d for d in directories if not any(
+        matches_any(rel_path(d / name, root) if name else rel_path(d, root), exclude)
+        for name in ("", *marks) if not name or (d / name).is_file())]
+        for directories, marks in ((charts, ("Chart.yaml",)), (kustomizations, KUSTOMIZATIONS),
+                                   (nested, ("Chart.yaml",)))]
+    return kept[0], kept[1], kept[2]
 
 
 def _source_directories(paths: Sequence[Path], root: Path

@@ -581,7 +581,7 @@ def _undeployed(paths: Sequence[Path], planner: Planner, generated: Sequence[Gen
                                 *found.unparsed, *(g.app for g in generated)], planner.deploys_here,
             [*found.chart_dirs, *_linted_alone(targets).values()],
             {a.file for a in (*found.applications, *found.application_sets,
-                              *found.expanded_sets)})
+                              *found.expanded_sets)}, planner.config.exclude)
     except PlatecheckError as exc:  # a directory that cannot be listed
         problems.add(exc)
         return {}

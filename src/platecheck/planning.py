@@ -86,7 +86,7 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
         given = {resolve(d) for d in chart_dirs}
         # (a chart in another chart's directory, not in its charts/, is one of its own:
         # helm renders no such directory with the parent)
-        top, _, nested = source_directories(paths, planner.root)
+        top, _, nested = source_directories(paths, planner.root, planner.config.exclude)
         found_charts = [d for d in [*top, *nested]
                         if resolve(d) not in given and not _library(planner, d)]
         # a file:// dependency of another chart renders with it (helm dependency build),
@@ -144,7 +144,7 @@ def _hand_applied(planner: Planner, found: Discovery, paths: Sequence[Path]
     it."""
     root = planner.root
     apps = [*found.applications, *found.application_sets, *found.unparsed]
-    found_dirs = hand_applied(paths, root, apps, planner.deploys_here)
+    found_dirs = hand_applied(paths, root, apps, planner.deploys_here, planner.config.exclude)
     shared = Counter(file for *_, every, _ in found_dirs for file in every)
     hand: list[_HandApplied] = []
     installed: dict[str, str] = {}

@@ -31,11 +31,12 @@ from platecheck.yamlio import first_document, read_text
 
 def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Application],
                here: Callable[[Source], bool], given: Sequence[Path] = (),
-               application_files: Iterable[str] = ()
+               application_files: Iterable[str] = (), exclude: Sequence[str] = ()
                ) -> tuple[tuple[str, ...], tuple[tuple[str, tuple[str, ...]], ...]]:
-    """``undeployed_charts`` and ``undeployed_kustomizations`` of one walk of ``paths``;
-    ``here``: whether a source is of this repository."""
-    top, kustomization_dirs, nested = source_directories(paths, root)
+    """``undeployed_charts`` and ``undeployed_kustomizations`` of one walk of ``paths`` (but
+    the directories ``exclude`` leaves out); ``here``: whether a source is of this
+    repository."""
+    top, kustomization_dirs, nested = source_directories(paths, root, exclude)
     chart_dirs = [*top, *nested]
     covers = _coverage(_source_patterns(applications, root, here),
                        {rel_path(d, root) for d in chart_dirs})
@@ -45,7 +46,7 @@ def undeployed(paths: Sequence[Path], root: Path, applications: Iterable[Applica
 
 
 def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Application],
-                 here: Callable[[Source], bool]
+                 here: Callable[[Source], bool], exclude: Sequence[str] = ()
                  ) -> list[tuple[Path, frozenset[Path], bool, frozenset[Path], bool]]:
     """The directories of the kustomizations under ``paths`` that no source of
     ``applications`` points at or into and no other kustomization lists, whose builds list a
@@ -55,11 +56,12 @@ def hand_applied(paths: Sequence[Path], root: Path, applications: Iterable[Appli
     writes (``outputs_applications``, the third of each); the fourth: every file the build
     lists; the fifth: whether an ApplicationSet's path of template actions alone may deploy
     it (``{{a}}/{{b}}`` says nothing of which directory it is: it is applied by hand unless
-    a rendered Application turns out to deploy it, ``generation``)."""
+    a rendered Application turns out to deploy it, ``generation``). Those ``exclude`` leaves
+    out are another tool's."""
     from platecheck.discover import names_argo_kind
     from platecheck.kustomize_tree import listed_files
 
-    _, directories, _ = source_directories(paths, root)
+    _, directories, _ = source_directories(paths, root, exclude)
     if not directories:
         return []  # (no kustomization: none to read the Applications' sources for)
     sources, plugins = _source_patterns(applications, root, here)
