@@ -79,8 +79,9 @@ REMEDIATION = (
     "Lint the chart on its own (`platecheck lint <chart directory>`, with its "
     "values-<env>.yaml files; a chart directory that holds Application files, an examples/ "
     "folder, is read for them instead: leave them out with exclude in "
-    "policies/platecheck.yaml), point an Application at it, or turn this policy off for a "
-    "repository that keeps such charts on purpose."
+    "policies/platecheck.yaml), point an Application at it, leave it out with exclude when "
+    "another tool deploys it (Flux's HelmRelease), or turn this policy off for a repository "
+    "that keeps such charts on purpose."
 )
 
 

@@ -71,7 +71,8 @@ SUMMARY = "kustomizations under the linted paths that no Application deploys (no
 SCOPE = "repo"
 LEVEL = Level.INFO  # the built-in level; configuration may change it
 REMEDIATION = (
-    "Point an Application at it (an app-of-apps, for a kustomization of Applications), or "
+    "Point an Application at it (an app-of-apps, for a kustomization of Applications); leave "
+    "it out with exclude in policies/platecheck.yaml when another tool deploys it (Flux); or "
     "turn this policy off, or waive the finding, for a repository that applies such "
     "kustomizations by hand on purpose."
 )
