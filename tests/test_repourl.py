@@ -354,3 +354,25 @@ def test_the_links_git_tracks_are_read_from_its_index(tmp_path: Path, version: s
     assert expected == ("apps/web-link", "apps/web/abs", "later")
     assert tracked_links(repo) == expected
     assert tracked_links(tmp_path) is None  # no checkout
+
+
+def test_a_placeholder_repo_url_is_another_tool_s_template(tmp_path: Path) -> None:
+    """A Terraform ``templatefile`` of an Application (``${gitops_repo_url}``): not "another
+    repository", but a placeholder another tool fills in, its remedy exclude, which then
+    leaves it out."""
+    from synthetic import application, repository
+
+    files = {"k8s/web/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\n",
+             "apps/web.yaml": application("web-prod", "k8s/web", "web-prod"),
+             "terraform/root.yaml": application("root", "${root_path}", "argocd",
+                                                repo="${gitops_repo_url}")}
+    report = lint(repository(tmp_path, files), cache_dir=tmp_path / "cache")
+    [found] = [f for f in report.findings if f.policy == "not-rendered"]
+    assert (found.location, found.message) == (
+        "terraform/root.yaml:8", "source ${root_path} of ${gitops_repo_url}, a placeholder "
+        "another tool fills in, is not rendered: its resources are not checked")
+    assert "exclude" in found.remediation
+    report = lint(repository(tmp_path / "again", {
+        **files, "policies/platecheck.yaml": 'exclude: ["terraform/*"]\n'}),
+        cache_dir=tmp_path / "cache")
+    assert [f for f in report.findings if f.policy == "not-rendered"] == []

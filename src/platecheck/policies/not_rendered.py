@@ -158,6 +158,10 @@ def _other_revision(target: RenderTarget, repo: RepoModel) -> str | None:
     return (source.target_revision or "").strip()
 
 
+# a shell-style placeholder (``${repo_url}``) another tool fills in: Argo CD reads none in a
+# repoURL
+_PLACEHOLDER = "${"
+
 REVISION_REMEDY = (
     "platecheck checks this checkout's files; Argo CD deploys this source from that revision "
     "(an environment branch, a branch of rendered manifests, a tag). Lint a checkout of that "
@@ -198,6 +202,9 @@ def _describe(target: RenderTarget, source: Source, repo: RepoModel,
     if source.repo_url.startswith("oci://"):
         # Argo CD extracts the artifact and detects its type there: not necessarily a chart
         return f"OCI artifact {source.repo_url}"
+    if other_repository(target) and _PLACEHOLDER in source.repo_url:
+        return (f"source {source.path or '.'} of {source.repo_url}, a placeholder another "
+                "tool fills in,")
     if other_repository(target):
         return f"source {source.path or '.'} of another repository, {source.repo_url},"
     kind = target.source_type or SourceType.DIRECTORY
@@ -331,6 +338,13 @@ def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
     if target.remote is not None and not target.remote.repo_url.strip():
         return ("Set the source's repoURL (this repository's URL for a path in it): Argo CD "
                 "refuses a source without one.")
+    if other_repository(target) and target.remote is not None \
+            and _PLACEHOLDER in target.remote.repo_url:
+        return ("This file is a template another tool (Terraform's templatefile, Flux's "
+                "substitution, envsubst) fills in before it applies it, not an Application "
+                "Argo CD reads as written: leave it out with exclude in "
+                "policies/platecheck.yaml (and name the Applications that tool applies in "
+                "argocd-application's appOfApps), or waive this finding with a reason.")
     if other_repository(target):
         return ("This source is another Git repository's, not this checkout's (argocd-"
                 "application's repoUrls, else this checkout's Git remotes, say which repoURLs "
