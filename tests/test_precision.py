@@ -1851,6 +1851,37 @@ def test_a_limit_range_s_max_limit_request_ratio_refuses_a_pod_over_it(
          "for cpu; the API server refuses the pod")]
 
 
+def test_an_operator_s_image_field_is_checked_where_it_is_written(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """A CloudNativePG Cluster's ``spec.imageName`` from the production values file, and a
+    Strimzi Kafka's component images written in its template: each floating one a finding
+    at the line that writes it (they passed unchecked); a pinned one, and one left out (the
+    operator's default), pass."""
+    from synthetic import application
+
+    cluster = ("apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: db\n"
+               "spec:\n  instances: 1\n  imageName: {{ .Values.postgres.image | quote }}\n"
+               "---\napiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n"
+               "  name: defaulted\nspec:\n  instances: 1\n")
+    kafka = ("apiVersion: kafka.strimzi.io/v1beta2\nkind: Kafka\nmetadata:\n  name: bus\n"
+             "spec:\n  kafka:\n    replicas: 1\n    image: quay.io/strimzi/kafka:0.45.0\n"
+             "  zookeeper:\n    replicas: 1\n    image: quay.io/strimzi/kafka\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/db.yaml": application("db-prod", "db", "db-prod", source_extra=(
+            "    helm:\n      valueFiles: [values-prod.yaml]\n")),
+        "db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 0.1.0\n",
+        "db/values.yaml": "postgres:\n  image: ghcr.io/cloudnative-pg/postgresql:16.4\n",
+        "db/values-prod.yaml": "postgres:\n  image: ghcr.io/cloudnative-pg/postgresql:latest\n",
+        "db/templates/cluster.yaml": cluster, "db/templates/kafka.yaml": kafka})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [(f.location, f.resource, f.message) for f in report.findings
+            if f.policy == "image-tag-pinned"] == [
+        ("db/templates/kafka.yaml:11", "Kafka/bus", "spec.zookeeper.image of Kafka/bus uses "
+         'image "quay.io/strimzi/kafka" without a tag (Kubernetes pulls "latest")'),
+        ("db/values-prod.yaml:2", "Cluster/db",
+         'spec.imageName of Cluster/db uses floating tag "latest"')]
+
+
 def test_an_image_the_template_defaults_give_is_found_where_they_write_it(
         helm_bin: Path, tmp_path: Path) -> None:
     """A step's image written only in its Task's ``stepTemplate`` (a template's only in the

@@ -17,7 +17,7 @@ from typing import Any
 from platecheck.errors import PlatecheckError
 from platecheck.imageref import ImageRefError, kustomize_split, parse_image
 from platecheck.model import Finding, Origin, RenderedTarget, Resource, SourceType
-from platecheck.provenance import locate, resource_finding, shown_refs
+from platecheck.provenance import find_value, locate, resource_finding, shown_refs
 from platecheck.yamlio import load_first_data
 
 # Section of a pod spec -> how a message names a container from it.
@@ -378,11 +378,95 @@ def image_origin(rendered: RenderedTarget, container: Container) -> Origin | Non
     else the values key holding the tag (an empty one when the image has no tag: charts
     often leave the tag out when its value is empty), else the template's ``image:`` line."""
     image = container.image
-    exact: list[object] = []
-    values: list[object] = []
     # (the resource's name too: a list entry of one object per item, whose containers share
     # a name, names the object)
-    context = [container.name, container.resource.name]
+    values, exact, context = _image_hints(image, [container.name, container.resource.name])
+    return locate(
+        rendered,
+        values,
+        exact=exact,
+        keys=("tag", "image", "imageTag", "version"),
+        context=context,
+        fields=("image",),
+        # an image a kustomization's ``images`` retags: its tag is that entry's, whatever
+        # its file writes (the same tag, set again above another)
+        written=None if isinstance(image, str) and _retagged(rendered, image) else "image",
+        **in_template(container, "image"),
+    )
+
+
+# The image fields of operators' custom resources, by API group and kind: what the operator
+# runs its pods from (CloudNativePG's Cluster, Strimzi's Kafka, the Prometheus operator's
+# Prometheus, ...); a kind that keeps a pod template is the workloads'.
+OPERATOR_IMAGES: dict[tuple[str, str], tuple[tuple[str, ...], ...]] = {
+    ("postgresql.cnpg.io", "Cluster"): (("spec", "imageName"),),
+    **{("kafka.strimzi.io", kind): (("spec", "image"),) for kind in (
+        "KafkaConnect", "KafkaMirrorMaker2", "KafkaMirrorMaker", "KafkaBridge")},
+    ("kafka.strimzi.io", "Kafka"): (
+        ("spec", "kafka", "image"), ("spec", "zookeeper", "image"),
+        ("spec", "entityOperator", "topicOperator", "image"),
+        ("spec", "entityOperator", "userOperator", "image"),
+        ("spec", "entityOperator", "tlsSidecar", "image"), ("spec", "cruiseControl", "image"),
+        ("spec", "kafkaExporter", "image")),
+    **{("monitoring.coreos.com", kind): (("spec", "image"),) for kind in (
+        "Alertmanager", "ThanosRuler", "PrometheusAgent")},
+    ("monitoring.coreos.com", "Prometheus"): (("spec", "image"), ("spec", "thanos", "image")),
+    **{(f"{group}.k8s.elastic.co", kind): (("spec", "image"),) for group, kind in (
+        ("elasticsearch", "Elasticsearch"), ("kibana", "Kibana"), ("apm", "ApmServer"),
+        ("beat", "Beat"), ("agent", "Agent"), ("logstash", "Logstash"),
+        ("enterprisesearch", "EnterpriseSearch"), ("maps", "ElasticMapsServer"))},
+    ("rabbitmq.com", "RabbitmqCluster"): (("spec", "image"),),
+    **{("redis.redis.opstreelabs.in", kind): (("spec", "kubernetesConfig", "image"),)
+       for kind in ("Redis", "RedisCluster", "RedisReplication", "RedisSentinel")},
+    ("databases.spotahome.com", "RedisFailover"): (
+        ("spec", "redis", "image"), ("spec", "sentinel", "image")),
+    ("pxc.percona.com", "PerconaXtraDBCluster"): (
+        ("spec", "pxc", "image"), ("spec", "haproxy", "image"), ("spec", "proxysql", "image")),
+    ("psmdb.percona.com", "PerconaServerMongoDB"): (("spec", "image"),),
+    ("minio.min.io", "Tenant"): (("spec", "image"),),
+    ("k8s.keycloak.org", "Keycloak"): (("spec", "image"),),
+    ("dragonflydb.io", "Dragonfly"): (("spec", "image"),),
+}
+
+
+def operator_images(resource: Resource) -> Iterator[tuple[tuple[str, ...], Any]]:
+    """Each image field of an operator's custom resource (``OPERATOR_IMAGES``) it sets, with
+    its key path: a field left out is the operator's own default, pinned by its release."""
+    fields = OPERATOR_IMAGES.get((resource.api_version.rpartition("/")[0], resource.kind))
+    for path in fields or ():
+        value: Any = resource.doc
+        for key in path:
+            value = value.get(key) if isinstance(value, Mapping) else None
+        if value is not None:
+            yield path, value
+
+
+def operator_image_origin(rendered: RenderedTarget, resource: Resource,
+                          path: tuple[str, ...], image: Any) -> Origin | None:
+    """Where an operator's image field (``operator_images``) was chosen: its line in the
+    resource's template when that writes it as it is (no template action), else the values
+    that gave it, as for a container's (``image_origin``), else that line."""
+    from platecheck.manifest_lines import field_origin
+
+    written = field_origin(rendered, resource, path)
+    if written is not None and written.line is not None \
+            and written.file == resource.template_file:
+        lines = rendered.templates.get(written.file, "").splitlines()
+        if written.line <= len(lines) and "{{" not in lines[written.line - 1]:
+            return written
+    values, exact, context = _image_hints(image, [resource.name, *path[1:-1]])
+    return find_value(rendered, values, exact=exact,
+                      keys=(path[-1], "tag", "image", "imageTag", "version"),
+                      context=context) or written
+
+
+def _image_hints(image: Any, context: list[str]) -> tuple[list[object], list[object],
+                                                          list[str]]:
+    """``locate``'s values, exact values and context words for an image string: the whole
+    string, and the tag a values key may hold, with the image's repository names."""
+    exact: list[object] = []
+    values: list[object] = []
+    context = list(context)
     if isinstance(image, str):
         try:
             ref = parse_image(image)
@@ -400,18 +484,7 @@ def image_origin(rendered: RenderedTarget, container: Container) -> Origin | Non
                 exact.append(image)
                 if ref.tag is not None:
                     values.append(ref.tag)
-    return locate(
-        rendered,
-        values,
-        exact=exact,
-        keys=("tag", "image", "imageTag", "version"),
-        context=context,
-        fields=("image",),
-        # an image a kustomization's ``images`` retags: its tag is that entry's, whatever
-        # its file writes (the same tag, set again above another)
-        written=None if isinstance(image, str) and _retagged(rendered, image) else "image",
-        **in_template(container, "image"),
-    )
+    return values, exact, context
 
 
 def _retagged(rendered: RenderedTarget, image: str) -> bool:
@@ -457,5 +530,7 @@ __all__ = [
     "containers",
     "image_origin",
     "in_template",
+    "operator_image_origin",
+    "operator_images",
     "pod_spec",
 ]

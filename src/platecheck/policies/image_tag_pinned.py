@@ -8,7 +8,14 @@ What:
     init containers and sidecars of each template of Argo Workflows' Workflow,
     WorkflowTemplate, ClusterWorkflowTemplate and CronWorkflow, and the steps and sidecars
     of Tekton's Task, ClusterTask, TaskRun and the tasks a Pipeline or PipelineRun embeds,
-    under their ``stepTemplate``) has an image with an explicit
+    under their ``stepTemplate``), and every image field an operator's custom resource sets
+    (CloudNativePG's Cluster ``spec.imageName``; Strimzi's Kafka ``spec.kafka.image`` and
+    its other components', KafkaConnect, KafkaMirrorMaker2 and KafkaBridge ``spec.image``;
+    the Prometheus operator's Prometheus, PrometheusAgent, Alertmanager and ThanosRuler
+    ``spec.image``, and Prometheus' ``spec.thanos.image``; Elastic's ECK kinds, RabbitMQ's
+    RabbitmqCluster, Percona's PerconaServerMongoDB, MinIO's Tenant, Keycloak's and
+    Dragonfly's ``spec.image``; the Redis operators' and PerconaXtraDBCluster's component
+    images; one left out or empty is the operator's default) has an image with an explicit
     tag that is not floating, or a digest (``@sha256:`` with 64 hex digits, or ``@sha512:``
     with 128). Floating tags are ``latest``, the empty or missing tag, the tags in
     ``floatingTags`` (case-insensitive) and tags matching ``floatingTagPattern``. ``latest``
@@ -40,6 +47,7 @@ Passes:
 
 Fails:
     image: nginx                (no tag: Kubernetes pulls latest)
+    imageName: ghcr.io/cloudnative-pg/postgresql:latest   (a CloudNativePG Cluster)
     image: nginx:latest
     image: "nginx:"             (empty tag from an empty ``image.tag`` value)
     image: nginx:stable         (in floatingTags)
@@ -53,9 +61,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from platecheck.containers import container_findings, containers, image_origin
+from platecheck.containers import (
+    container_findings,
+    containers,
+    image_origin,
+    operator_image_origin,
+    operator_images,
+)
 from platecheck.imageref import FLOATING_TAGS, ImageRefError, is_floating, parse_image
 from platecheck.model import Finding, RenderedTarget
+from platecheck.provenance import resource_finding, shown_refs
 
 ID = "image-tag-pinned"
 SUMMARY = "production images have an explicit, non-floating tag or a digest"
@@ -83,6 +98,25 @@ def check(target: RenderedTarget, options: Options) -> Iterator[Finding]:
         if problem is not None:
             problems.append((container, problem, image_origin(target, container)))
     yield from container_findings(ID, target, problems)
+    yield from _operator_findings(target, options)
+
+
+def _operator_findings(target: RenderedTarget, options: Options) -> Iterator[Finding]:
+    """The image fields of operators' custom resources (``OPERATOR_IMAGES``) set to an image
+    that is not pinned; one left empty is the operator's default."""
+    shown = None
+    for resource in target.resources:
+        for path, image in operator_images(resource):
+            if not isinstance(image, str) or not image.strip():
+                continue
+            problem = image_problem(image, options.floating_tags, options.floating_tag_pattern,
+                                    options.require_digest)
+            if problem is None:
+                continue
+            shown = shown or shown_refs(target.resources)
+            yield resource_finding(ID, target, resource.ref,
+                                   f"{'.'.join(path)} of {shown[resource.index]} {problem}",
+                                   operator_image_origin(target, resource, path, image))
 
 
 def image_problem(

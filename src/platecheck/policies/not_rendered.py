@@ -299,37 +299,44 @@ def _generator_path(generators: list[Any], kind: str, at: KeyPath) -> KeyPath | 
     return None
 
 
+def _set_remediation(target: RenderTarget, own: tuple[str, ...]) -> str:
+    """What to do of an ApplicationSet not expanded: one of this repository's git
+    generators that finds nothing, a list of no elements, or a set of what platecheck does
+    not expand."""
+    assert target.application is not None
+    gits = git_children(target.application.raw)
+    # (this repository's URLs as the checkout names them: a repoUrls setting aside)
+    if gits and all(this_repository(git["repoURL"], (), own) for git in gits):
+        if any(child.kind == "list" and not child.options.get("elements")
+               and not child.options.get("elementsYaml")
+               for generator in generators(target.application.raw) or []
+               for child in generator.children):
+            return ("platecheck expands this kind of ApplicationSet, but a list generator "
+                    "of it has no elements, so as written it makes no Application, in Argo "
+                    "CD either: give the list its elements, or waive this finding with a "
+                    "reason (elements a Kustomize overlay patches in: platecheck checks "
+                    "the set as it is written).")
+        return ("platecheck expands this kind of ApplicationSet, but its git generator "
+                "finds no directory or file in this repository to make Applications of, "
+                "or one platecheck does not read exactly (pathspec magic, a file that "
+                "links elsewhere: docs/sources.md); a set that finds nothing creates no "
+                "Application in Argo CD either. Fix the generator's path, or waive this "
+                "finding with a reason (a path a Kustomize overlay patches in).")
+    return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
+            "expands only plain list generators (each element starting a line of its "
+            "own) and git generators of this repository (directories or files), one or "
+            "several, or a matrix of two or a merge of them, with no goTemplate or a Go "
+            "template of the functions docs/sources.md lists, and a templatePatch of the "
+            "Application's own fields in YAML, no $patch directive: waive this finding with a "
+            "reason, or list its repoURL in ignoreRepoURLs; what it generates stays unchecked "
+            "either way.")
+
+
 def remediation(target: RenderTarget, own: tuple[str, ...] = ()) -> str:
     """What to do depends on the source: vendoring is advice for a remote chart only."""
     if target.application is not None and target.application.raw.get("kind") == \
             "ApplicationSet":
-        gits = git_children(target.application.raw)
-        # (this repository's URLs as the checkout names them: a repoUrls setting aside)
-        if gits and all(this_repository(git["repoURL"], (), own) for git in gits):
-            if any(child.kind == "list" and not child.options.get("elements")
-                   and not child.options.get("elementsYaml")
-                   for generator in generators(target.application.raw) or []
-                   for child in generator.children):
-                return ("platecheck expands this kind of ApplicationSet, but a list generator "
-                        "of it has no elements, so as written it makes no Application, in Argo "
-                        "CD either: give the list its elements, or waive this finding with a "
-                        "reason (elements a Kustomize overlay patches in: platecheck checks "
-                        "the set as it is written).")
-            return ("platecheck expands this kind of ApplicationSet, but its git generator "
-                    "finds no directory or file in this repository to make Applications of, "
-                    "or one platecheck does not read exactly (pathspec magic, a file that "
-                    "links elsewhere: docs/sources.md); a set that finds nothing creates no "
-                    "Application in Argo CD either. Fix the generator's path, or waive this "
-                    "finding with a reason (a path a Kustomize overlay patches in).")
-        return ("Argo CD generates this ApplicationSet's Applications when it runs; platecheck "
-                "expands only plain list generators (each element starting a line of its "
-                "own) and git generators of this repository (directories or files), one or "
-                "several, or a matrix of two or a merge of them, with no goTemplate or a Go "
-                "template of the "
-                "functions docs/sources.md lists, and a templatePatch of the Application's "
-                "own fields in YAML, no $patch directive: waive this finding with a reason, "
-                "or list its repoURL in ignoreRepoURLs; what it generates stays unchecked "
-                "either way.")
+        return _set_remediation(target, own)
     if target.foreign_value_file:
         return ("Argo CD reads this value file from the checkout of that repository, which "
                 "platecheck does not fetch: check the chart with it there, list that "
