@@ -181,6 +181,23 @@ def test_a_label_the_kustomization_sets_is_not_overridden_unless_forced(
     assert "team" in report.errors[0].message
 
 
+@pytest.mark.parametrize("without_selector", [False, None])
+def test_labels_in_templates_without_without_selector_fail_the_build(
+        tmp_path: Path, without_selector: bool | None) -> None:
+    """``labelIncludeTemplates`` without ``labelWithoutSelector``: Argo CD runs ``kustomize
+    edit add label --include-templates``, which kustomize refuses ("--without-selector flag
+    must be specified"), so the source is not built (it rendered clean)."""
+    kustomize: dict[str, Any] = {"commonLabels": {"tier": "frontend"},
+                                 "labelIncludeTemplates": True}
+    if without_selector is not None:
+        kustomize["labelWithoutSelector"] = without_selector
+    repo = _repo(tmp_path, {"resources": ["deploy.yaml"]}, kustomize)
+    report = lint(repo, cache_dir=tmp_path / "cache")
+    assert [(e.policy, e.file) for e in report.errors] == [
+        ("could-not-check", "apps/web-prod.yaml")]
+    assert "labelIncludeTemplates" in report.errors[0].message
+
+
 def test_origin_annotations_the_kustomization_asks_for_stay(tmp_path: Path,
                                                             kubectl_bin: Path) -> None:
     written = {"resources": ["deploy.yaml"], "buildMetadata": ["originAnnotations"]}

@@ -1882,6 +1882,37 @@ def test_an_operator_s_image_field_is_checked_where_it_is_written(
          'spec.imageName of Cluster/db uses floating tag "latest"')]
 
 
+def test_a_value_read_through_a_with_scope_is_found_at_the_key_it_reads(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """The container is written inside ``{{ with .Values.worker }}``: ``.image.tag`` is
+    ``worker.image.tag`` (values.yaml:5), not the ``web.image.tag`` of the production file,
+    which no template reads though the container is named web (editing that line changed
+    nothing); a nested ``with .image`` is read alike."""
+    from synthetic import application
+
+    template = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n"
+                "  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n"
+                "    metadata: {{labels: {{app: {name}}}}}\n    spec:\n      containers:\n"
+                "        {{{{- with .Values.worker }}}}\n        - name: web\n{image}"
+                "          imagePullPolicy: IfNotPresent\n        {{{{- end }}}}\n")
+    flat = '          image: "{{ .image.repository }}:{{ .image.tag }}"\n'
+    nested = ('          {{- with .image }}\n'
+              '          image: "{{ .repository }}:{{ .tag }}"\n          {{- end }}\n')
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/w.yaml": application("w-prod", "w", "w-prod", source_extra=(
+            "    helm:\n      valueFiles: [values-prod.yaml]\n")),
+        "w/Chart.yaml": "apiVersion: v2\nname: w\nversion: 0.1.0\n",
+        "w/values.yaml": "worker:\n  image:\n    repository: acme/web\n    tag: latest\n"
+                         "web:\n  image:\n    repository: acme/web\n    tag: '1.0'\n",
+        "w/values-prod.yaml": "web:\n  image:\n    tag: latest\n",
+        "w/templates/flat.yaml": template.format(name="flat", image=flat),
+        "w/templates/nested.yaml": template.format(name="nested", image=nested)})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [(f.location, f.resource, f.also) for f in report.findings
+            if f.policy == "image-tag-pinned"] == [
+        ("w/values.yaml:4", "Deployment/flat[web]", ("Deployment/nested[web]",))]
+
+
 def test_an_image_the_template_defaults_give_is_found_where_they_write_it(
         helm_bin: Path, tmp_path: Path) -> None:
     """A step's image written only in its Task's ``stepTemplate`` (a template's only in the

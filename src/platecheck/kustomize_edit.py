@@ -45,6 +45,13 @@ def edited(written: dict[str, Any], target: RenderTarget, root: Path) -> dict[st
                                target) for k, v in spec[key].items())
             force = spec.get("forceCommonLabels" if key == "commonLabels"
                              else "forceCommonAnnotations") is True
+            if key == "commonLabels" and spec.get("labelIncludeTemplates") is True \
+                    and spec.get("labelWithoutSelector") is not True:
+                raise PlatecheckError(
+                    "kustomize.labelIncludeTemplates is true without labelWithoutSelector, so "
+                    "`kustomize edit add label --include-templates` fails (--without-selector "
+                    "flag must be specified) and Argo CD cannot build this source",
+                    **at(_written(target, "kustomize", "labelIncludeTemplates")))
             if key == "commonLabels" and spec.get("labelWithoutSelector") is True:
                 data["labels"] = _labels_added(data.get("labels"), added, force, target, (
                     spec.get("labelIncludeTemplates") is True))

@@ -144,7 +144,7 @@ def template_reads(rendered: RenderedTarget, resource: Resource | None, fields: 
     text = rendered.templates.get(resource.template_file)
     if text is None:
         return None
-    lines, _ = _document_lines(text, resource.line, resource.template_file)
+    lines, offset = _document_lines(text, resource.line, resource.template_file)
     line = _template_line(lines, fields, anchor, anchor_in, or_entry=False)
     if line is None:
         return None
@@ -155,8 +155,65 @@ def template_reads(rendered: RenderedTarget, resource: Resource | None, fields: 
     while end < len(lines) and (not lines[end].strip() or _indent(lines[end]) > column
                                 or below and lines[end].lstrip().startswith("{{")):
         end += 1
-    return _action_reads(_with_values_variables("\n".join(lines[line - 1:end]), text),
-                         rendered.templates, 0)
+    written = "\n".join(lines[line - 1:end])
+    scope = _dot_at(without_template_comments(text), offset + line - 1)
+    if isinstance(scope, str):  # (inside ``with .Values.worker``: ``.image`` is its key)
+        written = _GO_ACTION.sub(lambda m: "{{" + _scoped(m.group(1), scope) + "}}", written)
+    return _action_reads(_with_values_variables(written, text), rendered.templates, 0)
+
+
+# an action opening a block, and what it is given (``with .Values.worker``)
+_OPENS = re.compile(r"^\s*-?\s*(if|range|with|define|block)\b(.*?)-?\s*$", re.DOTALL)
+_CHAIN = re.compile(r"\$?\.[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
+
+
+def _dot_at(text: str, line: int) -> str | None | bool:
+    """What ``.`` is at the start of ``line`` (0-based) of a template: None, the root; a
+    values chain (``.Values.worker``) the innermost ``with`` that changes it gives it (a
+    ``with`` of a field of such a chain too); False, anything else (a ``range``, a ``with``
+    of any other value)."""
+    start = sum(len(each) + 1 for each in text.split("\n")[:line])
+    dots: list[str | None | bool] = [None]
+    for match in _GO_ACTION.finditer(text, 0, start):
+        action = match.group(1)
+        if _END.match(action):
+            if len(dots) > 1:
+                dots.pop()
+            continue
+        opened = _OPENS.match(action)
+        if opened is None:
+            continue
+        keyword, given = opened.group(1), opened.group(2).strip()
+        dot = dots[-1]
+        if keyword in ("range", "define", "block"):
+            dot = False
+        elif keyword == "with":
+            dot = given.removeprefix("$") if re.fullmatch(r"\$\.Values(?:\.\w+)*", given) \
+                or given.startswith(".Values") and dot is None and _CHAIN.fullmatch(given) \
+                else f"{dot}{given}" if isinstance(dot, str) and _CHAIN.fullmatch(given) \
+                and not given.startswith("$") else False
+        dots.append(dot)
+    return dots[-1]
+
+
+def _scoped(action: str, chain: str) -> str:
+    """An action's fields of the dot read as the values ``chain`` it is (``.image.tag`` as
+    ``.Values.worker.image.tag``, ``.`` as ``.Values.worker``); strings and ``$`` chains (the
+    root's) as they are."""
+    parts = []
+    position = 0
+    for string in _STRING.finditer(action):
+        parts.append(_dot_fields(action[position:string.start()], chain))
+        parts.append(string.group(0))
+        position = string.end()
+    parts.append(_dot_fields(action[position:], chain))
+    return "".join(parts)
+
+
+def _dot_fields(text: str, chain: str) -> str:
+    return re.sub(r"(?<![\w)\]$.])\.([A-Za-z_]\w*)?",
+                  lambda m: f"{chain}.{m.group(1)}" if m.group(1) else chain, text)
 
 
 # a variable given a values chain once (``{{- $k := $.Values.kubernetes -}}``), and every
