@@ -142,3 +142,25 @@ def test_the_crd_a_target_installs_wins_over_a_crd_file_nothing_installs(
     assert [(f.location, f.message.split(": ", 1)[1].split(" (schema")[0])
             for f in report.findings if f.policy == "k8s-schema"] == [
         ("charts/b/templates/widget.yaml:8", "spec.other: unknown field")]
+
+
+@pytest.mark.parametrize(("kind", "api_version"), [
+    ("A" * 300, "v1"),  # longer than a file name may be
+    ("deployment-apps-v1.json/x", "v1"),  # a path through a schema file
+    ('"Config\\0Map"', "v1"),  # a NUL
+    ("ConfigMap", "../../v1"),
+])
+def test_a_kind_no_api_server_serves_is_an_unknown_kind_not_a_crash(
+        tmp_path: Path, helm_bin: Path, kind: str, api_version: str) -> None:
+    """A rendered kind or apiVersion of no form the API server serves is never made a schema
+    file's name: one unknown-kind finding at the template (it stopped the run, an internal
+    error: a file name too long, a path through a file, an embedded NUL)."""
+    root = repository(tmp_path, {
+        "apps/web.yaml": application("web-prod", "web", "web-prod"),
+        "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "web/templates/cm.yaml": f"apiVersion: {api_version}\nkind: {kind}\nmetadata:\n"
+                                 "  name: demo\n"})
+    report = lint(root, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert report.errors == ()
+    assert [(f.policy, f.file) for f in report.findings if f.level.value == "error"] == [
+        ("unknown-kind", "web/templates/cm.yaml")]

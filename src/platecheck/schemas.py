@@ -69,6 +69,20 @@ def split_api_version(api_version: str) -> tuple[str, str]:
     return group, version
 
 
+# a kind and an apiVersion the API server may serve (a CRD's kind is a DNS-1035 label in any
+# case; a group a DNS subdomain, a version a DNS label): only such a pair names a schema file
+_KIND = re.compile(r"[A-Za-z](?:[-A-Za-z0-9]{0,61}[A-Za-z0-9])?")
+_API_VERSION = re.compile(r"(?:[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?/)?"
+                          r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
+
+
+def plausible(api_version: str, kind: str) -> bool:
+    """Whether ``kind`` and ``api_version`` are of the form the API server serves a kind in:
+    any other (a path, a NUL, a name too long) has no schema, and is never made a file
+    name."""
+    return bool(_KIND.fullmatch(kind) and _API_VERSION.fullmatch(api_version))
+
+
 def schema_file_name(kind: str, api_version: str) -> str:
     """The file name a repository uses for a custom resource schema."""
     group, version = split_api_version(api_version)
@@ -245,6 +259,8 @@ def served_versions(version: str, api_version: str, kind: str) -> tuple[str, ...
     ``version`` (a bundled one) serves it in, for a kind it does not serve in
     ``api_version``: ``networking.k8s.io/v1`` for ``extensions/v1beta1`` Ingress. Empty for
     another group (a custom resource's) or an unknown kind."""
+    if not plausible(api_version, kind):
+        return ()
     group, _ = split_api_version(api_version)
     root = _bundle_root()
     directory = root / f"v{version}-local-strict" if root is not None else None
@@ -420,6 +436,8 @@ class SchemaSet:
     root: Path | None = None  # to show sources relative to the repository
 
     def lookup(self, api_version: str, kind: str) -> FoundSchema | None:
+        if not plausible(api_version, kind):
+            return None
         found = kubernetes_validator(self.kubernetes_version, api_version, kind)
         if found is not None:
             return FoundSchema(found, None, schema_identity("kubernetes", self.kubernetes_version,

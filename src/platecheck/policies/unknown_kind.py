@@ -36,6 +36,7 @@ Fails:
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -99,8 +100,13 @@ def _unserved(resource: Resource, version: str) -> tuple[str, str]:
                 "Argo CD applies it as written, and the API server refuses it",
                 "Decrypt it as Argo CD renders it (a config management plugin such as ksops "
                 "or helm-secrets), or encrypt only its data (sops --encrypted-regex).")
-    served = schemas.served_versions(version, resource.api_version, resource.kind)
     label = resource_label(resource)
+    if not schemas.plausible(resource.api_version, resource.kind):
+        return (f"{label}: kind {json.dumps(resource.kind)} ({json.dumps(resource.api_version)})"
+                " is no kind and apiVersion the API server serves (a kind is letters, digits "
+                "and '-', a group a DNS name, a version a DNS label), so it refuses it",
+                "Fix the apiVersion/kind the template renders.")
+    served = schemas.served_versions(version, resource.api_version, resource.kind)
     if served:
         return (f"{label}: Kubernetes {version} does not serve kind {resource.kind} in "
                 f"{resource.api_version}, so the API server refuses it; it serves "
