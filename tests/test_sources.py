@@ -1018,6 +1018,9 @@ def test_kustomize_fields_of_the_application_apply_as_kustomize_edit_would(
                  ("overlays/prod/kustomization.yaml", 5), id="a-field-of-another-type"),
     pytest.param("resources:\n  - ../../base\nimages:\n  - name: nginx\n    newTag: 1.10\n",
                  ("overlays/prod/kustomization.yaml", 5), id="a-tag-that-is-a-number"),
+    # a key written twice in a resource of a base (kubectl names no file): at that file
+    pytest.param("resources:\n  - ../../base\n  - ../../broken-base/twice\n",
+                 ("broken-base/twice/cm.yaml", 7), id="a-key-twice-in-a-resource"),
 ])
 def test_kustomize_failure_is_could_not_check_at_the_kustomization_entry(
         tmp_path: Path, kustomization: str, where: tuple[str, int | None]) -> None:
@@ -1025,6 +1028,11 @@ def test_kustomize_failure_is_could_not_check_at_the_kustomization_entry(
     shutil.copytree(SOURCES / "kustomize", repo)
     (repo / "broken-base").mkdir()
     (repo / "broken-base" / "kustomization.yaml").write_text("resources:\n  - gone.yaml\n")
+    (repo / "broken-base" / "twice").mkdir()
+    (repo / "broken-base" / "twice" / "kustomization.yaml").write_text("resources: [cm.yaml]\n")
+    (repo / "broken-base" / "twice" / "cm.yaml").write_text(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: twice\ndata:\n  a: '1'\n"
+        "  a: '2'\n")
     (repo / "overlays" / "prod" / "kustomization.yaml").write_text(kustomization)
     report_ = lint(repo / "apps" / "web.yaml", cache_dir=tmp_path / "cache")
     assert report_.exit_code == 2

@@ -66,6 +66,7 @@ from platecheck.kustomize_errors import (
     HELM_ENV,
     PLUGIN_REMEDY,
     REMOTE_REMEDY,
+    duplicate_key_file,
     failing_entry,
     fetched_entry,
     kubectl_error,
@@ -408,6 +409,11 @@ class Kustomize:
         special = _not_regular(call.parts, self.root, reason)
         if special is not None:
             return special
+        duplicate = duplicate_key_file(call, reason, self.root)
+        if duplicate is not None:
+            return PlatecheckError(f"kubectl kustomize failed: {reason}", *duplicate,
+                                   "Write the key once: kustomize refuses a mapping that "
+                                   "has it twice.")
         file, line = failing_entry(call, reason, self.root)
         module = named_in(self.root, reason)
         if module is not None:

@@ -272,6 +272,39 @@ def _plugin_kind(entry: object, directory: Path, root: Path) -> object:
 _INLINE_KIND = re.compile(r"""^kind:[ \t]*["']?([^\s"'#]+)""", re.MULTILINE)
 
 
+# go-yaml's refusal of a key written twice in one mapping, which names no file
+_DUPLICATE = re.compile(r'line (\d+): mapping key "((?:[^"\\]|\\.)*)" already defined at '
+                        r"line (\d+)")
+
+
+def duplicate_key_file(call: KustomizeCall, reason: str, root: Path) -> tuple[str, int] | None:
+    """The file and line of the key written twice kubectl's ``reason`` names ("line 7:
+    mapping key "a" already defined at line 6", no file named): the one file the build
+    reads (its kustomizations, the files they list) that writes that key on both lines; None
+    when not exactly one does."""
+    from platecheck.kustomize_tree import listed_files
+
+    found = _DUPLICATE.search(reason)
+    if found is None:
+        return None
+    second, first = int(found.group(1)), int(found.group(3))
+    key = re.escape(json.loads(f'"{found.group(2)}"'))
+    written = re.compile(rf"""^(\s*)(?:-\s+)?(["']?){key}\2\s*:(?:\s|$)""")
+    candidates = {call.found, *(file for _, file, _ in call.nested),
+                  *listed_files(call.found.parent, root)}
+    matches = []
+    for path in sorted(candidates):
+        try:
+            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+        except OSError:
+            continue
+        if max(first, second) <= len(lines):
+            a, b = written.match(lines[first - 1]), written.match(lines[second - 1])
+            if a and b and len(a.group(1)) == len(b.group(1)):
+                matches.append((rel_path(path, root), second))
+    return matches[0] if len(matches) == 1 else None
+
+
 def failing_entry(call: KustomizeCall, reason: str, root: Path) -> tuple[str, int | None]:
     """The kustomization and line of the entry kubectl's ``reason`` names: in the deepest
     base the build went into that lists it, else in the build's own kustomization (the line
