@@ -258,3 +258,22 @@ def test_an_application_s_literal_helm_values_are_read_as_helm_reads_them(
          "value"),
         ("apps/web.yaml:15", 'unquoted "0755" is the octal number 493 to Helm (YAML 1.1) but 755 '
          "to YAML 1.2 readers")])
+
+
+@pytest.mark.usefixtures("kubectl_bin")
+def test_a_kustomization_file_s_key_written_twice_is_named(tmp_path: Path) -> None:
+    """A second ``configMapGenerator:`` in a kustomization: kustomize keeps it alone, without
+    a word, dropping the first one's ConfigMap; a YAML 1.1 word there is kustomize's own
+    business (its build refuses a value of the wrong type)."""
+    from platecheck.engine import lint
+    from synthetic import application, repository
+
+    root = repository(tmp_path, {
+        "apps/web.yaml": application("web-prod", "k", "web-prod"),
+        "k/kustomization.yaml": "configMapGenerator:\n  - name: one\n    literals: [a=1]\n"
+                                "commonAnnotations: {note: yes}\n"
+                                "configMapGenerator:\n  - name: two\n    literals: [b=2]\n"})
+    report = lint(root, cache_dir=tmp_path / "cache")
+    assert [(f.location, f.message) for f in report.findings if f.policy == "yaml-hygiene"] == [
+        ("k/kustomization.yaml:5", 'duplicate key "configMapGenerator" (first at line 1): '
+         "kustomize keeps only the last value")]

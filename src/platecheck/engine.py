@@ -35,6 +35,7 @@ from platecheck.discover import (
     names_argo_kind,
     raw_at,
     rel_path,
+    source_directories,
     source_key,
 )
 from platecheck.errors import NothingToCheck, PlatecheckError
@@ -73,7 +74,7 @@ from platecheck.sandbox import prepare, resume
 from platecheck.sourcetype import kustomization_file
 from platecheck.undeployed import covered, undeployed
 from platecheck.walk import rglob, walk
-from platecheck.yamlio import read_text
+from platecheck.yamlio import read_bytes, read_text
 
 if TYPE_CHECKING:
     from platecheck.appset import PathGlob
@@ -267,6 +268,7 @@ def _discovered(root: Path, paths: Sequence[Path], config: Config, problems: Pro
             remote_urls(root), named_urls(found)):
         add_repository(found, paths, config.exclude)
     _add_policy_files(found, config)
+    _add_kustomization_files(found, paths, config)
     _add_discovery_errors(found, problems)
     return found
 
@@ -1075,6 +1077,23 @@ def _add_policy_files(found: Discovery, config: Config) -> None:
         rel = rel_path(path, found.root)
         raw = kept if kept is not None else read_text(path, rel)[0]
         found.yaml_files.setdefault(rel, YamlFile(path, rel, "policy", raw))
+
+
+def _add_kustomization_files(found: Discovery, paths: Sequence[Path], config: Config) -> None:
+    """The kustomization files of the walk are YAML a reviewer edits too, which kustomize
+    reads keeping the last of a key written twice without a word: hygiene checks see them
+    (one that cannot be read, its build reports)."""
+    _, directories, _ = source_directories(paths, found.root, config.exclude)
+    for directory in directories:
+        file = kustomization_file(directory)
+        rel = rel_path(file, found.root) if file is not None else ""
+        if file is None or rel in found.yaml_files:
+            continue
+        try:
+            raw = read_bytes(file, rel)
+        except PlatecheckError:
+            continue
+        found.yaml_files[rel] = YamlFile(file, rel, "kustomization", raw)
 
 
 def _names(environments: str | Iterable[str] | None) -> set[str]:

@@ -617,7 +617,7 @@ class YamlFile:
 
     path: Path  # absolute
     rel: str
-    role: str  # "values" | "application" | "chart" | "policy"
+    role: str  # "values" | "application" | "chart" | "policy" | "kustomization"
     raw: bytes
 
 

@@ -3,13 +3,15 @@
 What:
     Looks at the raw bytes of every YAML file platecheck reads (values files, Argo CD
     Applications but those written as ``.json`` or as a JSON stream, starting with ``{``,
-    which Argo CD reads as JSON, Chart.yaml,
-    policy files) for the problems below; platecheck's own policy
-    files are not checked for YAML 1.1 surprises (platecheck alone reads them, and
-    ``level: off`` is how a policy is turned off), and a key written twice in them stops
-    platecheck at load, before this policy runs. An Application's ``helm.values`` written as
-    a literal block (``values: |``) is a values file Argo CD hands to helm: it is looked at
-    as one, at its lines in the Application's file:
+    which Argo CD reads as JSON, Chart.yaml, the kustomization files of the walk, policy
+    files) for the problems below; platecheck's own policy files are not checked for YAML
+    1.1 surprises (platecheck alone reads them, and ``level: off`` is how a policy is turned
+    off), and a key written twice in them stops platecheck at load, before this policy runs;
+    nor are kustomization files (kustomize refuses a value of the wrong type itself: its
+    build's error says so), where a key written twice is kept last by kustomize, without a
+    word (a second ``configMapGenerator:`` drops the first one's ConfigMaps). An
+    Application's ``helm.values`` written as a literal block (``values: |``) is a values file
+    Argo CD hands to helm: it is looked at as one, at its lines in the Application's file:
 
     - duplicate keys in one mapping (the finding is at the second key, the message names the
       line of the first);
@@ -124,7 +126,8 @@ def check(repo: RepoModel, options: PolicyOptions[Options]) -> Iterator[Finding]
         # Only platecheck reads its own policy files, with one YAML 1.1 reader, and validates
         # every value's type at load: ``level: off`` and a waiver's ``expires: 2027-01-31``
         # mean what docs/configuration.md says, whatever YAML 1.2 tools make of them.
-        found = _remembered(yaml_file.rel, yaml_file.raw, yaml11=yaml_file.role != "policy",
+        found = _remembered(yaml_file.rel, yaml_file.raw,
+                            yaml11=yaml_file.role not in ("policy", "kustomization"),
                             reader=_READERS.get(yaml_file.role, "Helm"))
         if yaml_file.role == "application":
             found += _inline_values(written.get(yaml_file.rel, []), yaml_file)
@@ -168,7 +171,8 @@ def _shifted(finding: Finding, offset: int) -> Finding:
 
 # what reads a file of each role and keeps the last of two duplicate keys: an Application's
 # YAML is decoded by Argo CD (sigs.k8s.io/yaml, as kubectl does) before the API server sees it
-_READERS = {"application": "Argo CD's YAML decoding (as kubectl's)"}
+_READERS = {"application": "Argo CD's YAML decoding (as kubectl's)",
+            "kustomization": "kustomize"}
 
 # what decides the findings of a file besides its bytes: this code, the reader and PyYAML
 _CODE = ("policies/yaml_hygiene.py", "yamlio.py", "goyaml.py")
