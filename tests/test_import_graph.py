@@ -37,7 +37,7 @@ STAGES: tuple[tuple[str, tuple[str, ...]], ...] = (
               "helmbin.releases", "helmbin.kubectl", "resources", "containers",
               "manifest_lines", "options", "metaschema", "goregex", "schema_problems",
               "crd_formats", "crd_invariants", "schema_validators", "crd_structural", "schemas",
-              "runmemo", "objectmeta",
+              "runmemo", "objectmeta", "kindrules",
               "boundedread", "realpaths", "walk", "chartfile", "repourl", "kustomize_patches",
               "goyaml",
               "gojson", "projects", "scopes", "submodules")),

@@ -176,3 +176,42 @@ def test_a_qualified_name_is_what_is_qualified_name_takes(key: str, valid: bool)
 ])
 def test_a_label_value_is_what_is_valid_label_value_takes(value: str, valid: bool) -> None:
     assert objectmeta.is_label_value(value) is valid
+
+
+def test_what_the_api_server_refuses_of_configmaps_secrets_and_ingress_hosts(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """Beyond their schemas: a data key with a '/', a key in data and binaryData, a Secret
+    of more than 1 MiB (its base64 decoded, a stringData key over a data one), an Ingress
+    host with an upper-case letter, a wildcard not first, an IP address; a valid key, a
+    wildcard host and 1 MiB of a ConfigMap pass."""
+    import base64
+
+    big = base64.b64encode(b"x" * (1024 * 1024)).decode()
+    files = {
+        "apps/web.yaml": application("web-prod", "web", "web-prod"),
+        "web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 0.1.0\n",
+        "web/templates/cm.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm\ndata:\n"
+            "  conf/app.yaml: a\n  ok_key.txt: b\n  both: c\nbinaryData:\n  both: ZA==\n"),
+        "web/templates/full.yaml": (
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: full\ndata:\n"
+            f"  a: {'x' * (1024 * 1024)}\n"),
+        "web/templates/secret.yaml": (
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: s\ndata:\n"
+            f"  a: {big}\nstringData:\n  b: x\n"),
+        "web/templates/ingress.yaml": (
+            "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: i\nspec:\n"
+            "  tls:\n    - hosts: ['*.example.com', 'a.*.example.com']\n"
+            "  rules:\n    - host: App.example.com\n    - host: 10.0.0.1\n"
+            "    - host: '*.example.com'\n")}
+    report = lint(repository(tmp_path, files), cache_dir=tmp_path / "cache", helm=helm_bin)
+    found = sorted((f.location, f.message.split(": ", 1)[1].split(" ")[0:3])
+                   for f in report.findings if f.policy == "k8s-schema")
+    assert found == [
+        ("web/templates/cm.yaml:10", ["binaryData.both:", "key", "'both'"]),
+        ("web/templates/cm.yaml:6", ['data["conf/app.yaml"]:', "key", "'conf/app.yaml'"]),
+        ("web/templates/ingress.yaml:10", ["spec.rules[1].host:", "host", "'10.0.0.1'"]),
+        ("web/templates/ingress.yaml:7", ["spec.tls[0].hosts[1]:", "host",
+                                          "'a.*.example.com'"]),
+        ("web/templates/ingress.yaml:9", ["spec.rules[0].host:", "host", "'App.example.com'"]),
+        ("web/templates/secret.yaml:5", ["data:", "holds", "1048577"])]

@@ -27,7 +27,13 @@ What:
     ``_`` and ``.``; so are a workload's pod template's labels and annotations (a
     Deployment's, StatefulSet's, DaemonSet's, ReplicaSet's, ReplicationController's, Job's,
     CronJob's and PodTemplate's ``spec.template.metadata``, as ``ValidatePodTemplateSpec``
-    checks them). Custom resources are validated against, in this
+    checks them). So is what the API server's validation of these kinds refuses beyond their
+    schemas: a ConfigMap's or Secret's data key of other characters than letters, digits,
+    ``-``, ``_`` and ``.`` (``config/app.yaml``), or ``.``, ``..`` or starting with ``..``, a
+    ConfigMap key in both ``data`` and ``binaryData``, more than 1 MiB of data in all (a
+    Secret's ``data`` decoded, its ``stringData`` over it); an Ingress host, of a rule or a
+    tls entry, that is no lowercase DNS name (``*.`` only as a wildcard's start), or a rule's
+    host that is an IP address. Custom resources are validated against, in this
     order: the JSON schemas of ``schemaDirs`` (``<kind>-<group>-<version>.json``, lowercase,
     e.g. ``application-argoproj.io-v1alpha1.json`` in ``policies/schemas/``, or kubeconform's
     catalog layout ``<group>/<kind>_<version>.json``); the CustomResourceDefinitions in the
@@ -90,7 +96,8 @@ Fails:
     ``Deployment/web: spec.template.spec.containers[0].imagePullPolicyy: unknown field``;
     ``replicas: "2"`` -> ``spec.replicas: expected integer, got string "2"``; a resource
     without ``metadata.name``; a ConfigMap named ``My_Config``; a label value
-    ``2024-01-01T00:00:00Z``; ``ephemeralContainers`` in a Deployment's pod template.
+    ``2024-01-01T00:00:00Z``; ``ephemeralContainers`` in a Deployment's pod template; a
+    ConfigMap key ``conf/app.yaml``; an Ingress host ``App.example.com``.
 """
 
 from __future__ import annotations
@@ -99,7 +106,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Any
 
-from platecheck import crd_structural, objectmeta, schema_problems, schemas
+from platecheck import crd_structural, kindrules, objectmeta, schema_problems, schemas
 from platecheck.errors import CrdRefused, PartlyChecked, PlatecheckError
 from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, RenderedTarget, Resource, TargetSchemas
@@ -198,6 +205,10 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
         found.append(_finding(rendered, resource, path,
                               f"{schema_problems.format_path(path)}: {message}",
                               _METADATA_REMEDIATION))
+    for path, message in kindrules.problems(group, resource.kind, schema_problems.as_json(doc)):
+        found.append(_finding(rendered, resource, path,
+                              f"{schema_problems.format_path(path) or '<top level>'}: "
+                              f"{message}", _KIND_REMEDIATION))
     for path, message in crd_structural.crd_problems(doc):
         found.append(_finding(rendered, resource, _present(doc, path),
                               f"{schema_problems.format_path(path)}: {message}",
@@ -220,6 +231,10 @@ _POD_TEMPLATES: dict[tuple[str, str], tuple[str, ...]] = {
 _METADATA_REMEDIATION = ("Change the name, label or annotation to what the API server "
                          "accepts (https://kubernetes.io/docs/concepts/overview/"
                          "working-with-objects/names/).")
+_KIND_REMEDIATION = ("Change the value to what the API server accepts: a ConfigMap's or "
+                     "Secret's keys of letters, digits, '-', '_' and '.', at most 1 MiB of "
+                     "data (a larger file goes in a volume or an image); an Ingress host a "
+                     "lowercase DNS name.")
 _STRUCTURAL_REMEDIATION = ("Make the schema structural, as apiextensions.k8s.io/v1 requires "
                            "(https://kubernetes.io/docs/tasks/extend-kubernetes/custom-resources/"
                            "custom-resource-definitions/#specifying-a-structural-schema): a "
