@@ -164,3 +164,24 @@ def test_a_kind_no_api_server_serves_is_an_unknown_kind_not_a_crash(
     assert report.errors == ()
     assert [(f.policy, f.file) for f in report.findings if f.level.value == "error"] == [
         ("unknown-kind", "web/templates/cm.yaml")]
+
+
+def test_a_kustomization_file_a_directory_source_applies_is_one_finding(
+        tmp_path: Path, helm_bin: Path) -> None:
+    """A recursing directory source holding a Kustomize base: Argo CD sends its
+    kustomization.yaml to the API server as a manifest, and the sync fails. One finding says
+    so, with a fix that works (not also "metadata.name is missing", from a chart's helper)."""
+    from synthetic import CM
+
+    root = repository(tmp_path, {
+        "apps/infra.yaml": application("infra-prod", "infra", "infra-prod",
+                                       source_extra="    directory: {recurse: true}\n"),
+        "infra/cm/base/kustomization.yaml": "resources: [cm.yaml]\n"
+                                            "apiVersion: kustomize.config.k8s.io/v1beta1\n"
+                                            "kind: Kustomization\n",
+        "infra/cm/base/cm.yaml": CM.format(name="cm")})
+    report = lint(root, cache_dir=tmp_path / "cache", helm=helm_bin)
+    [found] = [f for f in report.findings if f.level.value == "error"]
+    assert (found.policy, found.location) == ("unknown-kind", "infra/cm/base/kustomization.yaml:3")
+    assert "a kustomization file applied as a manifest" in found.message
+    assert "directory.exclude" in found.remediation

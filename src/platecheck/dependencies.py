@@ -376,7 +376,8 @@ def sources(chart: Path, root: Path) -> list[tuple[Dependency, Path]]:
     result = []
     needed = missing(chart, root)
     remote = [dep for dep in needed if not dep.repository.startswith(_FILE)]
-    fix = f"run `helm dependency build {rel_path(chart, root)}` and commit charts/"
+    fix = (f"run `helm dependency build {rel_path(chart, root)}` before platecheck (a step "
+           "before it in CI), or commit charts/")
     if remote:  # every one named, at the first's line
         raise PlatecheckError(
             f"{_named(remote)} not in charts/: platecheck renders offline and does not "

@@ -151,6 +151,14 @@ def not_installed(rendered: RenderedTarget, resource: Resource,
                       remedy=refused.remedy, **at(field_origin(rendered, resource, ())))
 
 
+def kustomization_file(resource: Resource) -> bool:
+    """Whether ``resource`` is a kustomization file (a Kustomization or Component of
+    ``kustomize.config.k8s.io``) a source sent on as a manifest: a directory source below
+    its path, which Argo CD does not build."""
+    return resource.api_version.startswith("kustomize.config.k8s.io/") \
+        and resource.kind in ("Kustomization", "Component")
+
+
 def _finding(rendered: RenderedTarget, resource: Resource, path: tuple[str | int, ...],
              message: str, remediation: str = REMEDIATION) -> Finding:
     where = field_origin(rendered, resource, path)
@@ -167,6 +175,8 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
         yield _finding(rendered, resource, (), f"{missing} is missing",
                        f"Set {missing} on every rendered document.")
         return
+    if kustomization_file(resource):
+        return  # no object at all: unknown-kind says what it is
     metadata = doc.get("metadata")
     # a name of another type (``name: no``, a boolean) is there: the schema says what is wrong
     named = isinstance(metadata, Mapping) and (metadata.get("name") not in (None, "") or bool(

@@ -10,7 +10,9 @@ What:
     is never validated by ``k8s-schema``. A built-in kind in an apiVersion that version does
     not serve (``extensions/v1beta1`` Ingress, removed in 1.22) is one the API server
     refuses: the finding names the apiVersions it serves instead; one Kubernetes removed
-    with nothing in its place (PodSecurityPolicy, removed in 1.25) says so.
+    with nothing in its place (PodSecurityPolicy, removed in 1.25) says so; a kustomization
+    file a directory source sends on as a manifest (below the source's path, where Argo CD
+    builds none) says that, and k8s-schema says nothing more of it.
 
 Why:
     Schema validators that skip unknown kinds pass a misspelled CRD field, a wrong apiVersion
@@ -46,7 +48,7 @@ from platecheck.errors import CrdRefused, PartlyChecked, PlatecheckError
 from platecheck.globs import matches_any
 from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, RenderedTarget, Resource
-from platecheck.policies.k8s_schema import not_installed, resource_label
+from platecheck.policies.k8s_schema import kustomization_file, not_installed, resource_label
 from platecheck.provenance import at
 
 ID = "unknown-kind"
@@ -101,6 +103,14 @@ def _unserved(resource: Resource, version: str) -> tuple[str, str]:
                 "Decrypt it as Argo CD renders it (a config management plugin such as ksops "
                 "or helm-secrets), or encrypt only its data (sops --encrypted-regex).")
     label = resource_label(resource)
+    if kustomization_file(resource):
+        return (f"{label}: a kustomization file applied as a manifest: Argo CD builds a "
+                "kustomization only at a source's own path (a Kustomize source); a directory "
+                "source sends it to the API server as it is, which serves no such kind, and "
+                "the sync fails",
+                "Leave the file out of the directory source (directory.exclude: "
+                "'**/kustomization.yaml', or its path), or point a Kustomize source at its "
+                "directory.")
     if not schemas.plausible(resource.api_version, resource.kind):
         return (f"{label}: kind {json.dumps(resource.kind)} ({json.dumps(resource.api_version)})"
                 " is no kind and apiVersion the API server serves (a kind is letters, digits "
