@@ -146,6 +146,28 @@ def test_a_tracked_link_anywhere_that_leaves_the_repository_fails_it_as_argo_cd_
         assert "out-of-bounds symlinks" in model.errors[0].message
 
 
+def test_a_link_out_fails_the_applications_a_git_generator_makes_too(repo: Path) -> None:
+    """The repository's only Application is one a git directories generator makes: Argo CD
+    renders it from a clone holding the link, so it fails as any other (it passed, exit 0:
+    the link was looked at before the set was expanded)."""
+    _git(repo, "init", "-q")
+    (repo / "apps" / "ok.yaml").write_text(
+        "apiVersion: argoproj.io/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: dirs\n"
+        "  namespace: argocd\nspec:\n  generators:\n    - git:\n"
+        "        repoURL: https://git.example.com/platform.git\n        revision: HEAD\n"
+        "        directories: [{path: charts/*}]\n  template:\n"
+        "    metadata: {name: '{{path.basename}}-prod'}\n    spec:\n      project: default\n"
+        "      source:\n        repoURL: https://git.example.com/platform.git\n"
+        "        path: '{{path}}'\n        helm: {valueFiles: [values-prod.yaml]}\n"
+        "      destination: {server: 'https://kubernetes.default.svc', namespace: ok-prod}\n")
+    (repo / "docs").mkdir()
+    (repo / "docs" / "hosts").symlink_to("/etc/hosts")
+    _git(repo, "add", "-A")
+    model = load(repo, use_cache=False)
+    assert [(e.file, e.target) for e in model.errors] == [("docs/hosts", None)]
+    assert "out-of-bounds symlinks" in model.errors[0].message
+
+
 def test_a_chart_linted_without_an_application_is_not_held_to_it(repo: Path) -> None:
     _git(repo, "init", "-q")
     (repo / "docs").mkdir()

@@ -126,6 +126,46 @@ def test_a_relative_schema_ref_is_refused_as_helm_refuses_it(tmp_path: Path, ref
         "this schema (under definitions, as #/definitions/...)")
 
 
+def test_a_file_localhost_schema_ref_is_helm_4_s_file_alone(tmp_path: Path,
+                                                            helm: Path) -> None:
+    """``file://localhost/<the chart>/defs.json``: Helm 4's loader takes the path and reads
+    the file (values checked against it); Helm 3 opens ``localhost/...`` relative to where
+    it runs, and the chart does not render (platecheck passed it)."""
+    chart = make_repo(tmp_path, values="a: 1\n")
+    (chart / "defs.json").write_text(json.dumps({"type": "integer"}))
+    _schema(chart, {"a": {"$ref": f"file://localhost{chart.resolve()}/defs.json"}})
+    model = load(tmp_path, helm=helm, use_cache=False)
+    if helm_major(helm) >= 4:
+        assert model.errors == () and len(model.rendered) == 1
+    else:
+        [error] = model.errors
+        assert error.file == "charts/web/values.schema.json"
+        assert "names a host" in error.message
+
+
+@pytest.mark.parametrize("value_file", ["../../.git/config", "/.git/config"])
+def test_a_value_file_in_git_is_never_read(tmp_path: Path, value_file: str) -> None:
+    """A value file that resolves into ``.git`` is refused before it is read: it was parsed
+    first (an error about its YAML, which a message quoting it would have leaked)."""
+    make_repo(tmp_path)
+    app = tmp_path / "apps" / "web.yaml"
+    app.write_text(app.read_text().replace("[values-prod.yaml]", f"['{value_file}']"))
+    [error] = load(tmp_path, use_cache=False).errors
+    assert error.file == ".git/config"
+    assert "resolves into a .git directory" in error.message
+    assert TOKEN not in error.message
+
+
+def test_a_schema_ref_to_nothing_names_the_reference(tmp_path: Path) -> None:
+    """``#/definitions/x`` in a schema of no definitions: helm fails the chart (Helm 3
+    "Object has no key 'definitions'"); the error names the reference, not a class."""
+    chart = make_repo(tmp_path, values="a: 1\n")
+    _schema(chart, {"a": {"$ref": "#/definitions/x"}})
+    [error] = load(tmp_path, use_cache=False).errors
+    assert (error.file, error.message.split(" points")[0]) == (
+        "charts/web/values.schema.json", "$ref #/definitions/x")
+
+
 def test_a_schema_ref_cycle_is_refused_as_one(tmp_path: Path) -> None:
     """Two definitions that refer to each other: Helm 4 refuses the cycle, Helm 3 overflows
     its stack; platecheck says its check recursed too deep through the $refs."""

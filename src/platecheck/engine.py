@@ -62,7 +62,7 @@ from platecheck.model import (
 )
 from platecheck.ownership import settle
 from platecheck.plan import Planner, named_urls
-from platecheck.planning import plan_all, unique_ids
+from platecheck.planning import plan_all, refused_links, unique_ids
 from platecheck.policies import PolicyOptions, configuration, describe, registry
 from platecheck.policyrun import report_order, run_policies, waived_findings, with_schemas
 from platecheck.problems import Problems, error_order
@@ -303,6 +303,7 @@ def _load(path: PathArg, *, config_dir: str | os.PathLike[str] | None = None,
         batch.save()
         targets, rendered, lints = _kept(targets, rendered, batch.lints, planner, places,
                                          generated, problems)
+        refused_links(repo_root, targets, problems)
         unused = _undeployed(paths, planner, generated, targets, rendered, problems, loaded)
         # (the CRDs of every render: a target not chosen may install a chosen one's kind)
         rendered = _with_crds(repo_root, found, rendered, problems, use_cache)

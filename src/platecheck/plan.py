@@ -103,6 +103,9 @@ class Planner:
         path = resolve(path)
         if path not in self._values:
             rel = rel_path(path, self.root)
+            if ".git" in path.parts:  # (never read, let alone quoted: .git/config holds tokens)
+                raise PlatecheckError("value file resolves into a .git directory; platecheck "
+                                      "does not read anything of .git", rel)
             values, raw = load_values(path, rel, self.helm_major)
             self.found.yaml_files.setdefault(rel, YamlFile(path, rel, "values", raw))
             self._values[path] = values

@@ -125,7 +125,6 @@ def plan_all(planner: Planner, found: Discovery, problems: Problems,
         targets.extend(distinct([planner.application_set(app_set)], taken))
     targets[:] = _without_unlisted(planner, found, listing, targets, generates, problems)
     targets.extend(distinct(hand_applied_targets(planner, hand), taken))
-    _refused_links(planner.root, targets, problems)
     return targets
 
 
@@ -254,11 +253,12 @@ def hand_applied_targets(planner: Planner, hand: Sequence[_HandApplied]
         for rel in [rel_path(directory, planner.root)]]
 
 
-def _refused_links(root: Path, targets: Sequence[RenderTarget], problems: Problems) -> None:
+def refused_links(root: Path, targets: Sequence[RenderTarget], problems: Problems) -> None:
     """Argo CD renders no source of a repository holding a symbolic link that leads out of
     it (``sourcecheck.out_of_bounds_link``): one could-not-check error at that link, when an
-    Application deploys a source of this repository. Only the links Git tracks count: an
-    untracked one (a virtualenv's) is in no clone Argo CD makes."""
+    Application deploys a source of this repository (one an ApplicationSet generates too:
+    ``targets`` are the run's, generated ones among them). Only the links Git tracks count:
+    an untracked one (a virtualenv's) is in no clone Argo CD makes."""
     if not any(t.application is not None and t.rendered_here for t in targets):
         return
     link = out_of_bounds_link(root, tracked_links(root) or ())

@@ -64,7 +64,7 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues],
     read: list[str] = []
     # attrs builds Registry's constructor; mypy does not see its ``retrieve`` argument
     registry: Registry[Any] = Registry(
-        retrieve=_retriever(chart.path, refused, read))  # type: ignore[call-arg]
+        retrieve=_retriever(chart.path, refused, read, major))  # type: ignore[call-arg]
     try:
         cls = _validator_class(schema, major)
         check_schema_once(cls, schema, content=canonical)
@@ -85,8 +85,7 @@ def check_values(target: RenderTarget, helm_values: Callable[[], MergedValues],
     except Exception as exc:  # noqa: BLE001 - a reference that cannot be resolved
         if refused:
             raise _refusal(refused[0], path, rel) from None
-        raise PlatecheckError(f"a $ref cannot be resolved ({type(exc).__name__})",
-                              rel) from None
+        raise _unresolved(exc, rel) from None
     if error is None:
         if slot is not None and not read:  # a schema of other files: not remembered
             slot.memo.put(slot.group, slot.key, _PASSED)
@@ -220,19 +219,32 @@ def _refuse_relative(schema: Any, canonical: str, path: Path, rel: str) -> None:
         raise _refusal((_relative_reason(relative), relative), path, rel)
 
 
+def _unresolved(exc: Exception, rel: str) -> PlatecheckError:
+    """The error of a ``$ref`` the schema's validation could not resolve (``exc``), naming
+    it where the exception says which (``#/definitions/x``)."""
+    ref = getattr(exc, "ref", None) or getattr(getattr(exc, "_wrapped", None), "ref", None)
+    ref = f"#{ref}" if isinstance(ref, str) and ref.startswith("/") else ref  # a pointer
+    return PlatecheckError(f"$ref {ref} points at nothing the schema holds; helm cannot "
+                           "resolve it either, so the chart does not render"
+                           if isinstance(ref, str) else "a $ref cannot be resolved; helm "
+                           "cannot resolve it either, so the chart does not render", rel)
+
+
 def _relative_reason(ref: str) -> str:
     return (f"$ref {ref} is relative: helm resolves it against /, not against the chart, and "
             "cannot load it, so the chart does not render (nor in Argo CD); put what it names "
             "in this schema (under definitions, as #/definitions/...)")
 
 
-def _retriever(chart: Path, refused: list[tuple[str, str]], read: list[str]) -> Any:
+def _retriever(chart: Path, refused: list[tuple[str, str]], read: list[str],
+               major: int = 3) -> Any:
     """Reads the chart's own files an absolute ``file:`` ``$ref`` names (into ``read``);
     refuses the rest. helm validates the values against the schema as a document with no
     location (Helm 3's gojsonschema, Helm 4's santhosh-tekuri/jsonschema), so it resolves a
     relative reference against ``/``, not against the chart, and fails: Helm 3.17 with
     "Reference /defs.json#/int must be canonical", Helm 4 with 'failing loading
-    "file:///defs.json"'."""
+    "file:///defs.json"'. A ``file://localhost/`` reference is Helm 4's file (its loader
+    takes the path alone); Helm 3's opens the relative path ``localhost/...`` and fails."""
     real_chart = Path(os.path.realpath(chart))
 
     def retrieve(uri: str) -> Resource[Any]:
@@ -243,6 +255,12 @@ def _retriever(chart: Path, refused: list[tuple[str, str]], read: list[str]) -> 
             raise _Refused(uri)
         if not parts.scheme:
             refused.append((_relative_reason(uri), uri))
+            raise _Refused(uri)
+        if parts.netloc and major < 4:
+            refused.append((f"$ref {uri} names a host: Helm 3 opens localhost{parts.path} as "
+                            "a path relative to where it runs, which does not exist, so the "
+                            "chart does not render (nor in Argo CD); write file:// and the "
+                            "path (file:///...), or put what it names in this schema", uri))
             raise _Refused(uri)
         name = unquote(parts.path)
         real = Path(os.path.realpath(real_chart / name))
