@@ -825,7 +825,11 @@ class _Checker:
             yield self.finding(app, path, f"destination namespace {namespace!r} does not match "
                                f"environment {env} ({', '.join(globs)})",
                                "Deploy to the environment's namespace, or fix the Application's "
-                               "environment label/name.", env)
+                               "environment label/name; where this environment's "
+                               "Applications deploy to namespaces of other names (a "
+                               "component's own: kyverno, monitoring), list those globs in "
+                               f"argocd-application's namespaces option under {env} (\"*\" "
+                               "accepts any).", env)
 
     def _needs_namespace(self, app: Application) -> bool:
         """Whether what ``app`` deploys needs a destination namespace: a namespaced resource
