@@ -1766,6 +1766,15 @@ def test_a_step_or_sidecar_is_found_in_its_own_task_or_template(
         ("manifests/ci.yaml:33", "WorkflowTemplate/two[b/proxy]")]
 
 
+def _named_deployment(name: str, namespace: str | None = None) -> str:
+    """The head of a Deployment ``name`` (its pod spec's ``spec:`` last), in ``namespace``."""
+    from synthetic import WEB_POD_SPEC
+
+    head = WEB_POD_SPEC.replace("  name: web\n", f"  name: {name}\n" + (
+        f"  namespace: {namespace}\n" if namespace else ""), 1)
+    return head.replace("{app: web}", f"{{app: {name}}}")
+
+
 def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_out(
         helm_bin: Path, tmp_path: Path) -> None:
     """A LimitRange's container defaults (``default``, ``defaultRequest``; ``max`` and ``min``
@@ -1774,7 +1783,6 @@ def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_
     them; one of another namespace does not; a request above the limit it gives is refused
     by the API server, and so is a limit above its ``max`` or a request below its ``min``
     (LimitRanger's maxConstraint, minConstraint)."""
-    from synthetic import WEB_POD_SPEC
 
     limits = ("apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: defaults\nspec:\n"
               "  limits:\n    - type: Container\n      default: {cpu: 500m, memory: 256Mi}\n"
@@ -1788,9 +1796,7 @@ def test_a_limit_range_of_the_render_sets_what_its_namespace_s_containers_leave_
     big = pod + "            resources: {requests: {cpu: '2'}}\n"
 
     def deployment(name: str, namespace: str | None) -> str:
-        head = WEB_POD_SPEC.replace("  name: web\n", f"  name: {name}\n" + (
-            f"  namespace: {namespace}\n" if namespace else ""), 1)
-        return head.replace("{app: web}", f"{{app: {name}}}")
+        return _named_deployment(name, namespace)
 
     report = _production_manifests(tmp_path, helm_bin, {
         "limits.yaml": limits, "web.yaml": deployment("web", None) + pod,
@@ -1818,7 +1824,6 @@ def test_a_limit_range_s_max_limit_request_ratio_refuses_a_pod_over_it(
     """A LimitRange's ``maxLimitRequestRatio`` (LimitRanger's limitRequestRatioConstraint):
     a cpu limit 8 times its request is refused, and so is a container with no cpu request
     or limit at all; a limit alone (its request defaults to it) and a ratio of 2 pass."""
-    from synthetic import WEB_POD_SPEC
 
     ratio = ("apiVersion: v1\nkind: LimitRange\nmetadata:\n  name: ratio\nspec:\n"
              "  limits:\n    - {type: Container, maxLimitRequestRatio: {cpu: '4'}}\n")
@@ -1826,8 +1831,7 @@ def test_a_limit_range_s_max_limit_request_ratio_refuses_a_pod_over_it(
            "            imagePullPolicy: IfNotPresent\n            resources:\n")
 
     def deployment(name: str, resources: str) -> str:
-        head = WEB_POD_SPEC.replace("  name: web\n", f"  name: {name}\n", 1)
-        return head.replace("{app: web}", f"{{app: {name}}}") + pod + resources
+        return _named_deployment(name) + pod + resources
 
     memory = "memory: 64Mi"
     report = _production_manifests(tmp_path, helm_bin, {
