@@ -181,20 +181,32 @@ def _dot_at(text: str, line: int) -> str | None | bool:
             if len(dots) > 1:
                 dots.pop()
             continue
-        opened = _OPENS.match(action)
-        if opened is None:
-            continue
-        keyword, given = opened.group(1), opened.group(2).strip()
-        dot = dots[-1]
-        if keyword in ("range", "define", "block"):
-            dot = False
-        elif keyword == "with":
-            dot = given.removeprefix("$") if re.fullmatch(r"\$\.Values(?:\.\w+)*", given) \
-                or given.startswith(".Values") and dot is None and _CHAIN.fullmatch(given) \
-                else f"{dot}{given}" if isinstance(dot, str) and _CHAIN.fullmatch(given) \
-                and not given.startswith("$") else False
-        dots.append(dot)
+        branch = _ELSE.match(action)  # (an else branch's dot is the block's outer one)
+        opened = _OPENS.match(branch.group(1) if branch else action)
+        outer = dots[-2] if branch and len(dots) > 1 else dots[-1]
+        dot = _dot_of(opened.group(1), opened.group(2).strip(), outer) if opened else outer
+        if branch and len(dots) > 1:
+            dots[-1] = dot
+        elif opened:
+            dots.append(dot)
     return dots[-1]
+
+
+_ELSE = re.compile(r"^\s*-?\s*else\b(.*)$", re.DOTALL)
+
+
+def _dot_of(keyword: str, given: str, outer: str | None | bool) -> str | None | bool:
+    """The dot inside a block ``keyword`` opens with ``given``, ``outer`` the dot around it
+    (``_dot_at``)."""
+    if keyword in ("range", "define", "block"):
+        return False
+    if keyword != "with":
+        return outer
+    if re.fullmatch(r"\$\.Values(?:\.\w+)*", given) \
+            or given.startswith(".Values") and outer is None and _CHAIN.fullmatch(given):
+        return given.removeprefix("$")
+    return f"{outer}{given}" if isinstance(outer, str) and _CHAIN.fullmatch(given) \
+        and not given.startswith("$") else False
 
 
 def _scoped(action: str, chain: str) -> str:
