@@ -1917,6 +1917,31 @@ def test_a_value_read_through_a_with_scope_is_found_at_the_key_it_reads(
         ("w/values.yaml:4", "Deployment/flat[web]", ("Deployment/nested[web]",))]
 
 
+def test_a_with_block_s_else_branch_reads_the_outer_dot(helm_bin: Path, tmp_path: Path) -> None:
+    """``{{ with .Values.worker }} ... {{ else }}``: the else branch's ``.Values.web`` is the
+    root's (``web.image.tag``, values-prod.yaml:3), not a key below ``worker``."""
+    from synthetic import application
+
+    template = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w\nspec:\n"
+                "  selector: {matchLabels: {app: w}}\n  template:\n"
+                "    metadata: {labels: {app: w}}\n    spec:\n      containers:\n"
+                "        - name: web\n"
+                "          {{- with .Values.worker }}\n          imagePullPolicy: {{ .pull }}\n"
+                "          {{- else }}\n"
+                '          image: "acme/web:{{ .Values.web.image.tag }}"\n'
+                "          imagePullPolicy: IfNotPresent\n          {{- end }}\n")
+    repo = write_files(tmp_path / "repo", {
+        ".git/HEAD": "", "apps/w.yaml": application("w-prod", "w", "w-prod", source_extra=(
+            "    helm:\n      valueFiles: [values-prod.yaml]\n")),
+        "w/Chart.yaml": "apiVersion: v2\nname: w\nversion: 0.1.0\n",
+        "w/values.yaml": "worker: null\nweb:\n  image:\n    tag: '1.0'\nother:\n  tag: latest\n",
+        "w/values-prod.yaml": "web:\n  image:\n    tag: latest\n",
+        "w/templates/d.yaml": template})
+    report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
+    assert [f.location for f in report.findings if f.policy == "image-tag-pinned"] == [
+        "w/values-prod.yaml:3"]
+
+
 def test_an_image_the_template_defaults_give_is_found_where_they_write_it(
         helm_bin: Path, tmp_path: Path) -> None:
     """A step's image written only in its Task's ``stepTemplate`` (a template's only in the
