@@ -1917,6 +1917,20 @@ def test_a_value_read_through_a_with_scope_is_found_at_the_key_it_reads(
         ("w/values.yaml:4", "Deployment/flat[web]", ("Deployment/nested[web]",))]
 
 
+def test_an_operator_image_in_flow_style_is_at_its_own_document_s_line(
+        helm_bin: Path, tmp_path: Path) -> None:
+    """``pxc: {size: 3, image: ...:latest}``: the finding is at that line, not at the
+    ``image:`` of a Deployment in the file's next document (the walk for the key ran on
+    past the document's end)."""
+    report = _production_manifests(tmp_path, helm_bin, {"crs.yaml": (
+        "apiVersion: pxc.percona.com/v1\nkind: PerconaXtraDBCluster\nmetadata: {name: pxc}\n"
+        "spec:\n  pxc: {size: 3, image: percona/percona-xtradb-cluster:latest}\n---\n"
+        + _named_deployment("web") + "      containers:\n        - name: web\n"
+        "          image: nginx:1.27.0\n")})
+    assert [f.location for f in report.findings if f.policy == "image-tag-pinned"] == [
+        "manifests/crs.yaml:5"]
+
+
 def test_a_with_block_s_else_branch_reads_the_outer_dot(helm_bin: Path, tmp_path: Path) -> None:
     """``{{ with .Values.worker }} ... {{ else }}``: the else branch's ``.Values.web`` is the
     root's (``web.image.tag``, values-prod.yaml:3), not a key below ``worker``."""

@@ -203,7 +203,7 @@ def test_what_the_api_server_refuses_of_configmaps_secrets_and_ingress_hosts(
             "apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: i\nspec:\n"
             "  tls:\n    - hosts: ['*.example.com', 'a.*.example.com']\n"
             "  rules:\n    - host: App.example.com\n    - host: 10.0.0.1\n"
-            "    - host: '*.example.com'\n")}
+            "    - host: '*.example.com'\n    - host: 010.1.1.1\n")}
     report = lint(repository(tmp_path, files), cache_dir=tmp_path / "cache", helm=helm_bin)
     found = sorted((f.location, f.message.split(": ", 1)[1].split(" ")[0:3])
                    for f in report.findings if f.policy == "k8s-schema")
@@ -211,6 +211,7 @@ def test_what_the_api_server_refuses_of_configmaps_secrets_and_ingress_hosts(
         ("web/templates/cm.yaml:10", ["binaryData.both:", "key", "'both'"]),
         ("web/templates/cm.yaml:6", ['data["conf/app.yaml"]:', "key", "'conf/app.yaml'"]),
         ("web/templates/ingress.yaml:10", ["spec.rules[1].host:", "host", "'10.0.0.1'"]),
+        ("web/templates/ingress.yaml:12", ["spec.rules[3].host:", "host", "'010.1.1.1'"]),
         ("web/templates/ingress.yaml:7", ["spec.tls[0].hosts[1]:", "host",
                                           "'a.*.example.com'"]),
         ("web/templates/ingress.yaml:9", ["spec.rules[0].host:", "host", "'App.example.com'"]),

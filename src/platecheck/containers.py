@@ -454,6 +454,9 @@ def operator_image_origin(rendered: RenderedTarget, resource: Resource,
         lines = rendered.templates.get(written.file, "").splitlines()
         if written.line <= len(lines) and "{{" not in lines[written.line - 1]:
             return written
+    if rendered.target.source_type is not SourceType.HELM:
+        return written  # (no values gave it: its file's own line, another's of the same text
+        # is no answer)
     values, exact, context = _image_hints(image, [resource.name, *path[1:-1]])
     return find_value(rendered, values, exact=exact,
                       keys=(path[-1], "tag", "image", "imageTag", "version"),

@@ -111,6 +111,11 @@ def _host(path: Path, host: str, rule_host: bool) -> Iterator[tuple[Path, str]]:
 
 
 def _is_ip(host: str) -> bool:
+    """Whether ``host`` is an IP address as ``netutils.ParseIPSloppy`` reads one: an IPv4
+    address's parts may have leading zeros (``010.1.1.1``)."""
+    parts = host.split(".")
+    if len(parts) == 4 and all(part.isdigit() and part.isascii() for part in parts):
+        return all(int(part) <= 255 for part in parts)
     try:
         ipaddress.ip_address(host)
     except ValueError:

@@ -51,6 +51,10 @@ def template_walk(text: str, kind: str, path: Sequence[str | int],
         start = found
     elif document is not None:
         found = start
+    # (no further than the document's end: a key of the next document is none of its)
+    end = next((n for n in range(start + 1, len(lines)) if DOCUMENT_END.match(lines[n])),
+               len(lines))
+    lines = lines[:end]
     last_key = max((i for i, part in enumerate(path) if isinstance(part, str)), default=-1)
     last_found = False
     position = start
