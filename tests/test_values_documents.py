@@ -81,6 +81,9 @@ MARKED = [
     ("a: |\n  x\n---\t# a tab\r\nb: 2\r\n", None, None),
     ("%YAML 1.2\n---\na: 1\n", 1, 1),  # Go's YAML reads version 1.1 alone
     ("a: 1\n...\n%YAML 1.2\n---\nb: 2\n", None, None),  # the directive of a document unread
+    ("---\n", None, None),  # no document at all (Helm 4's run stopped: an IndexError)
+    ("---\n---\n", None, None),
+    ("--- # a comment\n", None, None),
 ]
 
 

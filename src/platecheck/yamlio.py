@@ -726,7 +726,10 @@ def first_document(text: str, rel: str) -> Document:
 def _merged(documents: Sequence[Document], rel: str) -> Document:
     """Helm 4's values of several documents: each merged over the ones before it (a map
     into a map key by key, any other value replacing), each key at the line of the last
-    document that wrote it (a line left from a replaced value names a key that is gone)."""
+    document that wrote it (a line left from a replaced value names a key that is gone).
+    No document at all (a file of ``---`` lines alone) is no values, as to Helm 3."""
+    if not documents:
+        return Document(None, {}, 1)
     data: dict[str, Any] = {}
     lines: dict[KeyPath, int] = {}
     for document in documents:
