@@ -1855,13 +1855,27 @@ def test_a_limit_range_s_max_limit_request_ratio_refuses_a_pod_over_it(
          "for cpu; the API server refuses the pod")]
 
 
+def _production_chart(tmp_path: Path, name: str, values: str, production: str,
+                      templates: dict[str, str]) -> Path:
+    """A repository of chart ``name`` (its ``values`` and ``templates``) that the production
+    Application ``<name>-prod`` deploys with ``values-prod.yaml`` (``production``)."""
+    from synthetic import application
+
+    return write_files(tmp_path / "repo", {
+        ".git/HEAD": "", f"apps/{name}.yaml": application(
+            f"{name}-prod", name, f"{name}-prod",
+            source_extra="    helm:\n      valueFiles: [values-prod.yaml]\n"),
+        f"{name}/Chart.yaml": f"apiVersion: v2\nname: {name}\nversion: 0.1.0\n",
+        f"{name}/values.yaml": values, f"{name}/values-prod.yaml": production,
+        **{f"{name}/templates/{file}": text for file, text in templates.items()}})
+
+
 def test_an_operator_s_image_field_is_checked_where_it_is_written(
         helm_bin: Path, tmp_path: Path) -> None:
     """A CloudNativePG Cluster's ``spec.imageName`` from the production values file, and a
     Strimzi Kafka's component images written in its template: each floating one a finding
     at the line that writes it (they passed unchecked); a pinned one, and one left out (the
     operator's default), pass."""
-    from synthetic import application
 
     cluster = ("apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata:\n  name: db\n"
                "spec:\n  instances: 1\n  imageName: {{ .Values.postgres.image | quote }}\n"
@@ -1870,13 +1884,10 @@ def test_an_operator_s_image_field_is_checked_where_it_is_written(
     kafka = ("apiVersion: kafka.strimzi.io/v1beta2\nkind: Kafka\nmetadata:\n  name: bus\n"
              "spec:\n  kafka:\n    replicas: 1\n    image: quay.io/strimzi/kafka:0.45.0\n"
              "  zookeeper:\n    replicas: 1\n    image: quay.io/strimzi/kafka\n")
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "apps/db.yaml": application("db-prod", "db", "db-prod", source_extra=(
-            "    helm:\n      valueFiles: [values-prod.yaml]\n")),
-        "db/Chart.yaml": "apiVersion: v2\nname: db\nversion: 0.1.0\n",
-        "db/values.yaml": "postgres:\n  image: ghcr.io/cloudnative-pg/postgresql:16.4\n",
-        "db/values-prod.yaml": "postgres:\n  image: ghcr.io/cloudnative-pg/postgresql:latest\n",
-        "db/templates/cluster.yaml": cluster, "db/templates/kafka.yaml": kafka})
+    repo = _production_chart(
+        tmp_path, "db", "postgres:\n  image: ghcr.io/cloudnative-pg/postgresql:16.4\n",
+        "postgres:\n  image: ghcr.io/cloudnative-pg/postgresql:latest\n",
+        {"cluster.yaml": cluster, "kafka.yaml": kafka})
     report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert [(f.location, f.resource, f.message) for f in report.findings
             if f.policy == "image-tag-pinned"] == [
@@ -1892,7 +1903,6 @@ def test_a_value_read_through_a_with_scope_is_found_at_the_key_it_reads(
     ``worker.image.tag`` (values.yaml:5), not the ``web.image.tag`` of the production file,
     which no template reads though the container is named web (editing that line changed
     nothing); a nested ``with .image`` is read alike."""
-    from synthetic import application
 
     template = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\nspec:\n"
                 "  selector: {{matchLabels: {{app: {name}}}}}\n  template:\n"
@@ -1902,15 +1912,12 @@ def test_a_value_read_through_a_with_scope_is_found_at_the_key_it_reads(
     flat = '          image: "{{ .image.repository }}:{{ .image.tag }}"\n'
     nested = ('          {{- with .image }}\n'
               '          image: "{{ .repository }}:{{ .tag }}"\n          {{- end }}\n')
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "apps/w.yaml": application("w-prod", "w", "w-prod", source_extra=(
-            "    helm:\n      valueFiles: [values-prod.yaml]\n")),
-        "w/Chart.yaml": "apiVersion: v2\nname: w\nversion: 0.1.0\n",
-        "w/values.yaml": "worker:\n  image:\n    repository: acme/web\n    tag: latest\n"
-                         "web:\n  image:\n    repository: acme/web\n    tag: '1.0'\n",
-        "w/values-prod.yaml": "web:\n  image:\n    tag: latest\n",
-        "w/templates/flat.yaml": template.format(name="flat", image=flat),
-        "w/templates/nested.yaml": template.format(name="nested", image=nested)})
+    repo = _production_chart(
+        tmp_path, "w", "worker:\n  image:\n    repository: acme/web\n    tag: latest\n"
+        "web:\n  image:\n    repository: acme/web\n    tag: '1.0'\n",
+        "web:\n  image:\n    tag: latest\n",
+        {"flat.yaml": template.format(name="flat", image=flat),
+         "nested.yaml": template.format(name="nested", image=nested)})
     report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert [(f.location, f.resource, f.also) for f in report.findings
             if f.policy == "image-tag-pinned"] == [
@@ -1934,7 +1941,6 @@ def test_an_operator_image_in_flow_style_is_at_its_own_document_s_line(
 def test_a_with_block_s_else_branch_reads_the_outer_dot(helm_bin: Path, tmp_path: Path) -> None:
     """``{{ with .Values.worker }} ... {{ else }}``: the else branch's ``.Values.web`` is the
     root's (``web.image.tag``, values-prod.yaml:3), not a key below ``worker``."""
-    from synthetic import application
 
     template = ("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: w\nspec:\n"
                 "  selector: {matchLabels: {app: w}}\n  template:\n"
@@ -1944,13 +1950,9 @@ def test_a_with_block_s_else_branch_reads_the_outer_dot(helm_bin: Path, tmp_path
                 "          {{- else }}\n"
                 '          image: "acme/web:{{ .Values.web.image.tag }}"\n'
                 "          imagePullPolicy: IfNotPresent\n          {{- end }}\n")
-    repo = write_files(tmp_path / "repo", {
-        ".git/HEAD": "", "apps/w.yaml": application("w-prod", "w", "w-prod", source_extra=(
-            "    helm:\n      valueFiles: [values-prod.yaml]\n")),
-        "w/Chart.yaml": "apiVersion: v2\nname: w\nversion: 0.1.0\n",
-        "w/values.yaml": "worker: null\nweb:\n  image:\n    tag: '1.0'\nother:\n  tag: latest\n",
-        "w/values-prod.yaml": "web:\n  image:\n    tag: latest\n",
-        "w/templates/d.yaml": template})
+    repo = _production_chart(
+        tmp_path, "w", "worker: null\nweb:\n  image:\n    tag: '1.0'\nother:\n  tag: latest\n",
+        "web:\n  image:\n    tag: latest\n", {"d.yaml": template})
     report = lint(repo, cache_dir=tmp_path / "cache", helm=helm_bin)
     assert [f.location for f in report.findings if f.policy == "image-tag-pinned"] == [
         "w/values-prod.yaml:3"]
