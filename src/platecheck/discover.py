@@ -462,6 +462,13 @@ def source_directories(paths: Sequence[Path], root: Path, exclude: Sequence[str]
                    lambda: _source_directories(paths, root))
     if not exclude:
         return found
+    return recall("source directories kept", (tuple(paths), root, tuple(exclude)),
+                  lambda: _kept_directories(found, root, exclude))
+
+
+def _kept_directories(found: tuple[list[Path], list[Path], list[Path]], root: Path,
+                      exclude: Sequence[str]) -> tuple[list[Path], list[Path], list[Path]]:
+    """``found`` but the directories ``exclude`` leaves out (``source_directories``)."""
     charts, kustomizations, nested = found
     kept = [[d for d in directories if not any(
         matches_any(rel_path(d / name, root) if name else rel_path(d, root), exclude)

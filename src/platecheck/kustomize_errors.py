@@ -13,11 +13,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from platecheck.errors import PlatecheckError
 from platecheck.kustomize_tree import KustomizeCall, file_layer, repository_layer
 from platecheck.manifests import rel_path
 from platecheck.model import KeyPath, scalars
+from platecheck.realpaths import resolve
 from platecheck.values import Layer
 from platecheck.walk import rglob
+from platecheck.yamlio import read_bytes
 
 _KLOG = re.compile(r'^[IWEF]\d{4} [\d:.]+\s+\d+ [^\]]*\] "[^"]*" err=(?P<err>.*)$')
 HELM_ENV = re.compile(r" with env=\[[^\]]*\]")  # kustomize's temporary helm directories
@@ -294,9 +297,11 @@ def duplicate_key_file(call: KustomizeCall, reason: str, root: Path) -> tuple[st
                   *listed_files(call.found.parent, root)}
     matches = []
     for path in sorted(candidates):
+        if not resolve(path).is_relative_to(resolve(root)):
+            continue  # (a link out of the repository: kustomize's own error says so)
         try:
-            lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
-        except OSError:
+            lines = read_bytes(path, rel_path(path, root)).decode("utf-8", "replace").splitlines()
+        except PlatecheckError:
             continue
         if max(first, second) <= len(lines):
             a, b = written.match(lines[first - 1]), written.match(lines[second - 1])

@@ -46,7 +46,7 @@ from platecheck.model import (
     YamlFile,
 )
 from platecheck.overrides import apply_overrides
-from platecheck.realpaths import resolve
+from platecheck.realpaths import GIT_VALUE_FILE, in_git_directory, resolve
 from platecheck.repourl import (
     apps_checkout,
     git_repo_urls,
@@ -103,9 +103,8 @@ class Planner:
         path = resolve(path)
         if path not in self._values:
             rel = rel_path(path, self.root)
-            if ".git" in path.parts:  # (never read, let alone quoted: .git/config holds tokens)
-                raise PlatecheckError("value file resolves into a .git directory; platecheck "
-                                      "does not read anything of .git", rel)
+            if in_git_directory(path):  # (never read, let alone quoted)
+                raise PlatecheckError(GIT_VALUE_FILE, rel)
             values, raw = load_values(path, rel, self.helm_major)
             self.found.yaml_files.setdefault(rel, YamlFile(path, rel, "values", raw))
             self._values[path] = values

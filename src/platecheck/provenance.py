@@ -168,6 +168,7 @@ _CHAIN = re.compile(r"\$?\.[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"|`[^`]*`')
 
 
+@functools.lru_cache(maxsize=1024)  # (each field of each container of a template asks)
 def _dot_at(text: str, line: int) -> str | None | bool:
     """What ``.`` is at the start of ``line`` (0-based) of a template: None, the root; a
     values chain (``.Values.worker``) the innermost ``with`` that changes it gives it (a

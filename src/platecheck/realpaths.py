@@ -26,3 +26,13 @@ def resolve(path: str | os.PathLike[str]) -> Path:
     """``Path(path).resolve()`` without its exception on a symbolic link loop, remembered
     within a run."""
     return Path(realpath(path))
+
+
+# a value file that resolves into a ``.git`` directory (``.git/config`` holds credentials)
+GIT_VALUE_FILE = ("value file resolves into a .git directory; platecheck reads nothing of "
+                  ".git and gives helm none of it")
+
+
+def in_git_directory(path: Path) -> bool:
+    """Whether ``path`` (resolved) lies in a ``.git`` directory."""
+    return ".git" in path.parts

@@ -57,7 +57,7 @@ from platecheck.lintvalues import HeldValues
 from platecheck.model import Chart, KeyPath, RenderTarget
 from platecheck.objectmeta import DNS1123_SUBDOMAIN, is_name
 from platecheck.provenance import target_origin
-from platecheck.realpaths import resolve
+from platecheck.realpaths import GIT_VALUE_FILE, in_git_directory, resolve
 from platecheck.sandbox import SCHEMA_FILE, bounded_map, private_copy, run_bounded
 from platecheck.submodules import refuse_within
 from platecheck.walk import walk
@@ -208,9 +208,8 @@ class Helm:
         digest.extend(self._relative(arg) for arg in argv)
         texts = []
         for path in files:
-            if ".git" in resolve(path).parts:
-                raise PlatecheckError("value file resolves into a .git directory; platecheck "
-                                      "does not give helm anything from .git",
+            if in_git_directory(resolve(path)):
+                raise PlatecheckError(GIT_VALUE_FILE,
                                       self._relative(str(path)).replace("$ROOT/", ""))
             texts.append(path.read_bytes())
             digest.add(self._relative(str(path)))

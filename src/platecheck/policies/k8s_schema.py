@@ -151,7 +151,7 @@ def not_installed(rendered: RenderedTarget, resource: Resource,
                       remedy=refused.remedy, **at(field_origin(rendered, resource, ())))
 
 
-def kustomization_file(resource: Resource) -> bool:
+def kustomization_manifest(resource: Resource) -> bool:
     """Whether ``resource`` is a kustomization file (a Kustomization or Component of
     ``kustomize.config.k8s.io``) a source sent on as a manifest: a directory source below
     its path, which Argo CD does not build."""
@@ -175,7 +175,7 @@ def _check_resource(rendered: RenderedTarget, resource: Resource,
         yield _finding(rendered, resource, (), f"{missing} is missing",
                        f"Set {missing} on every rendered document.")
         return
-    if kustomization_file(resource):
+    if kustomization_manifest(resource):
         return  # no object at all: unknown-kind says what it is
     metadata = doc.get("metadata")
     # a name of another type (``name: no``, a boolean) is there: the schema says what is wrong

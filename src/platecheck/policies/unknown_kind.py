@@ -48,7 +48,7 @@ from platecheck.errors import CrdRefused, PartlyChecked, PlatecheckError
 from platecheck.globs import matches_any
 from platecheck.manifest_lines import field_origin
 from platecheck.model import Finding, RenderedTarget, Resource
-from platecheck.policies.k8s_schema import kustomization_file, not_installed, resource_label
+from platecheck.policies.k8s_schema import kustomization_manifest, not_installed, resource_label
 from platecheck.provenance import at
 
 ID = "unknown-kind"
@@ -103,7 +103,7 @@ def _unserved(resource: Resource, version: str) -> tuple[str, str]:
                 "Decrypt it as Argo CD renders it (a config management plugin such as ksops "
                 "or helm-secrets), or encrypt only its data (sops --encrypted-regex).")
     label = resource_label(resource)
-    if kustomization_file(resource):
+    if kustomization_manifest(resource):
         return (f"{label}: a kustomization file applied as a manifest: Argo CD builds a "
                 "kustomization only at a source's own path (a Kustomize source); a directory "
                 "source sends it to the API server as it is, which serves no such kind, and "
